@@ -1,0 +1,68 @@
+package io.jlivepatch;
+
+import io.jlivepatch.internal.core.PatchRegistry;
+
+import java.lang.instrument.Instrumentation;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * The entry point: one per JVM, installed by the agent ({@code -javaagent} or attach) or by an
+ * application that holds an {@link Instrumentation}.
+ */
+public final class Livepatch {
+
+    // Guarded by Livepatch.class: install() is rare and must be idempotent under races.
+    private static volatile Livepatch installed;
+
+    private final PatchRegistry registry;
+
+    private Livepatch(PatchRegistry registry) {
+        this.registry = registry;
+    }
+
+    /**
+     * Installs jlivepatch into this JVM, or returns the instance already installed.
+     *
+     * @throws IllegalStateException when the JVM cannot retransform classes with this instrumentation,
+     *                               or another copy of jlivepatch (another class loader) owns the JVM
+     */
+    public static Livepatch install(Instrumentation instrumentation) {
+        Objects.requireNonNull(instrumentation, "instrumentation");
+        Livepatch lp = installed;
+        if (lp != null) {
+            return lp;
+        }
+        synchronized (Livepatch.class) {
+            if (installed == null) {
+                installed = new Livepatch(PatchRegistry.install(instrumentation));
+            }
+            return installed;
+        }
+    }
+
+    /** The installed instance. */
+    public static Livepatch get() {
+        Livepatch lp = installed;
+        if (lp == null) {
+            throw new IllegalStateException("jlivepatch is not installed in this JVM: start it with "
+                    + "-javaagent:jlivepatch-agent.jar, attach the agent, or call Livepatch.install(instrumentation)");
+        }
+        return lp;
+    }
+
+    /** Resolves and validates every function, then appends the patch to the stack; all or nothing. */
+    public PatchHandle register(Patch patch) throws PatchException {
+        return registry.register(Objects.requireNonNull(patch, "patch"));
+    }
+
+    /** The registered patches, in stack order (first registered first). */
+    public List<PatchHandle> patches() {
+        return registry.patches();
+    }
+
+    public Optional<PatchHandle> find(String name) {
+        return registry.find(name);
+    }
+}

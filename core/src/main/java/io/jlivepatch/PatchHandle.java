@@ -1,0 +1,39 @@
+package io.jlivepatch;
+
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * A registered patch and its life cycle: register, enable, disable (in exactly the reverse order),
+ * unregister. All operations are serialized by the registry; a refused one changes nothing.
+ */
+public interface PatchHandle {
+
+    String name();
+
+    Patch patch();
+
+    /** Hooks in, calls redirected. Allowed for a registered, disabled patch whose predecessors are all enabled. */
+    void enable() throws PatchException;
+
+    /** Calls go back to the previous patch or the original. Allowed for the most recently enabled patch only. */
+    void disable() throws PatchException;
+
+    /** Removes the patch from the stack. Allowed for a disabled patch only. */
+    void unregister() throws PatchException;
+
+    /** Waits until every thread runs the patch's target state; {@code true} once it does. */
+    boolean awaitTransition(Duration timeout) throws InterruptedException;
+
+    /** Ends a running transition at once (the kernel's {@code force}); refused when there is none. */
+    void forceTransition() throws PatchException;
+
+    boolean isRegistered();
+
+    boolean isEnabled();
+
+    boolean inTransition();
+
+    /** One status per replaced method, in the order of the patch description. */
+    List<FunctionStatus> functions();
+}

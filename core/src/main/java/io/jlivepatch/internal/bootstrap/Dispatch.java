@@ -1,0 +1,200 @@
+package io.jlivepatch.internal.bootstrap;
+
+import java.lang.invoke.CallSite;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
+import java.lang.invoke.MutableCallSite;
+import java.lang.ref.WeakReference;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BiFunction;
+
+/**
+ * The dispatch points of hooked methods: the bootstrap method of the prologue's two
+ * {@code invokedynamic} instructions and the registry of their call sites.
+ *
+ * <p>This class is loaded from the bootstrap class path only, so that a hooked class of any class
+ * loader, the JDK's own included, resolves the same copy. Core never names it: it reaches it
+ * through method handles and passes only JDK types, because the application class loader would
+ * otherwise define a second copy.
+ *
+ * <p>Per hooked method there are two {@link MutableCallSite}s: {@code guard()Z}, constant true while
+ * a patch replaces the method, and {@code call(receiver, args...)R}, the replacement. Both are kept
+ * in a registry keyed by (class, method) because a site is linked lazily, on its first execution:
+ * relinking must go through the registry, never through whatever a bootstrap returned last.
+ */
+public final class Dispatch {
+
+    private static final MethodHandle TRUE = MethodHandles.constant(boolean.class, true);
+    private static final MethodHandle FALSE = MethodHandles.constant(boolean.class, false);
+
+    /**
+     * Serializes site creation (bootstrap), relinking and forgetting, so that a site created
+     * concurrently with a relink is either seen by the relink or resolved after it. Pairs with
+     * itself only; the resolver it calls takes no lock.
+     */
+    private static final Object LINK_LOCK = new Object();
+
+    private static final ClassValue<Map<String, Sites>> SITES = new ClassValue<>() {
+        @Override
+        protected Map<String, Sites> computeValue(Class<?> type) {
+            return new ConcurrentHashMap<>();
+        }
+    };
+
+    // Guarded by LINK_LOCK. Weak: a hooked class must stay collectable.
+    private static final List<WeakReference<Class<?>>> LINKED = new ArrayList<>();
+
+    // Written once by install(); read by bootstrap and relink under LINK_LOCK.
+    private static volatile BiFunction<Class<?>, String, MethodHandle> resolver;
+
+    private Dispatch() {
+    }
+
+    /**
+     * Sets the resolver: for a hooked class and a method key ({@code name + descriptor}) it returns
+     * the replacement typed exactly as the call site, or {@code null} when no patch is active.
+     *
+     * @return false when a resolver is already installed (another copy of jlivepatch owns the JVM)
+     */
+    public static boolean install(BiFunction<Class<?>, String, MethodHandle> r) {
+        synchronized (LINK_LOCK) {
+            if (resolver != null) {
+                return resolver == r;
+            }
+            resolver = r;
+            return true;
+        }
+    }
+
+    /** Bootstrap method of the prologue: {@code name} is {@code guard} or {@code call}. */
+    public static CallSite bootstrap(MethodHandles.Lookup caller, String name, MethodType type, String methodKey) {
+        Class<?> owner = caller.lookupClass();
+        synchronized (LINK_LOCK) {
+            Map<String, Sites> perClass = SITES.get(owner);
+            Sites sites = perClass.get(methodKey);
+            if (sites == null) {
+                if (perClass.isEmpty()) {
+                    LINKED.add(new WeakReference<>(owner));
+                }
+                sites = new Sites(owner, methodKey);
+                perClass.put(methodKey, sites);
+            }
+            if ("guard".equals(name)) {
+                return sites.guard;
+            }
+            return sites.call(type);
+        }
+    }
+
+    /** Re-resolves every linked site; call after each change of the active replacements. */
+    public static void relinkAll() {
+        synchronized (LINK_LOCK) {
+            List<MutableCallSite> changed = new ArrayList<>();
+            for (Iterator<WeakReference<Class<?>>> it = LINKED.iterator(); it.hasNext(); ) {
+                Class<?> c = it.next().get();
+                if (c == null) {
+                    it.remove();
+                    continue;
+                }
+                for (Sites s : SITES.get(c).values()) {
+                    s.resolve(changed);
+                }
+            }
+            if (!changed.isEmpty()) {
+                // Publishes the new targets to every thread, interpreted or compiled; pairs with
+                // the JVM's own reads of call-site targets.
+                MutableCallSite.syncAll(changed.toArray(new MutableCallSite[0]));
+            }
+        }
+    }
+
+    /**
+     * Drops the sites of a method whose hook has been removed. Threads still running the old,
+     * hooked version keep their sites (and so the last replacement) through its constant pool.
+     */
+    public static void forget(Class<?> owner, String methodKey) {
+        synchronized (LINK_LOCK) {
+            Map<String, Sites> perClass = SITES.get(owner);
+            perClass.remove(methodKey);
+            if (perClass.isEmpty()) {
+                LINKED.removeIf(ref -> ref.get() == null || ref.get() == owner);
+            }
+        }
+    }
+
+    /** Number of methods of {@code owner} whose sites are linked; for tests and status. */
+    public static int linkedMethods(Class<?> owner) {
+        synchronized (LINK_LOCK) {
+            return SITES.get(owner).size();
+        }
+    }
+
+    /** The two call sites of one hooked method. All fields guarded by LINK_LOCK. */
+    private static final class Sites {
+        private final Class<?> owner;
+        private final String methodKey;
+        private final MutableCallSite guard = new MutableCallSite(FALSE);
+        private MutableCallSite call;
+        private MethodHandle lastTarget;
+
+        Sites(Class<?> owner, String methodKey) {
+            this.owner = owner;
+            this.methodKey = methodKey;
+            resolve(null);
+        }
+
+        MutableCallSite call(MethodType type) {
+            if (call == null) {
+                // Reached only through a guard that said true, so lastTarget is set; the fallback
+                // keeps the site well-typed should the JVM link it some other way.
+                MethodHandle t = lastTarget != null ? lastTarget.asType(type) : unreachable(type);
+                call = new MutableCallSite(t);
+            }
+            return call;
+        }
+
+        void resolve(List<MutableCallSite> changed) {
+            MethodHandle target;
+            try {
+                target = resolver.apply(owner, methodKey);
+            } catch (Throwable t) {
+                // The resolver logs and records its own failures; a failing resolution means
+                // "run the original", never "fail the call".
+                target = null;
+            }
+            if (target != null) {
+                lastTarget = target;
+                if (call != null) {
+                    // Set before the guard turns true, so a thread that sees the guard true
+                    // finds this target (both published by the same syncAll).
+                    call.setTarget(target.asType(call.type()));
+                    if (changed != null) {
+                        changed.add(call);
+                    }
+                }
+            }
+            // With no active patch the call target stays as it was: a thread that passed the guard
+            // just before this relink still needs a working target.
+            MethodHandle guardTarget = target != null ? TRUE : FALSE;
+            if (guard.getTarget() != guardTarget) {
+                guard.setTarget(guardTarget);
+                if (changed != null) {
+                    changed.add(guard);
+                }
+            }
+        }
+
+        private static MethodHandle unreachable(MethodType type) {
+            MethodHandle thrower = MethodHandles.throwException(type.returnType(), IllegalStateException.class);
+            MethodHandle withEx = MethodHandles.foldArguments(thrower,
+                    MethodHandles.constant(IllegalStateException.class,
+                            new IllegalStateException("jlivepatch: dispatch reached without an active patch")));
+            return MethodHandles.dropArguments(withEx, 0, type.parameterList());
+        }
+    }
+}

@@ -1,0 +1,149 @@
+package io.jlivepatch.internal.core;
+
+import io.jlivepatch.Patch;
+import io.jlivepatch.PatchException;
+import io.jlivepatch.PatchException.Reason;
+import io.jlivepatch.internal.patch.LoaderNames;
+import io.jlivepatch.internal.patch.MethodSpec;
+import io.jlivepatch.internal.patch.Reflection;
+import io.jlivepatch.internal.patch.SignatureCheck;
+import org.objectweb.asm.Type;
+
+import java.lang.instrument.Instrumentation;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Resolves a patch's functions against the running JVM (the kernel's {@code klp_init_patch}):
+ * every loaded class of a target's name must declare the method, be hookable, and fit the
+ * replacement. A target class not loaded yet is checked by name and descriptor only; the rest is
+ * checked when a class loader defines it.
+ */
+final class FunctionResolver {
+
+    private final Instrumentation inst;
+
+    FunctionResolver(Instrumentation inst) {
+        this.inst = inst;
+    }
+
+    ResolvedFunction resolve(String patchName, Patch.Replacement r, Map<String, List<Class<?>>> loaded)
+            throws PatchException {
+        String target = r.target();
+        if (r.methodName().equals("<init>") || r.methodName().equals("<clinit>")) {
+            throw refuse(Reason.NOT_PATCHABLE, patchName, target, "constructors and class initializers cannot"
+                    + " be hooked; patch a method they call instead");
+        }
+        String byName = Patchability.refusalByName(r.className());
+        if (byName != null) {
+            throw refuse(Reason.NOT_PATCHABLE, patchName, target, byName);
+        }
+        MethodHandle handle = handleOf(patchName, r);
+        List<Class<?>> classes = loaded.getOrDefault(r.className(), List.of());
+        Boolean isStatic = null;
+        for (Class<?> c : classes) {
+            boolean s = checkLoaded(patchName, r, c, handle);
+            if (isStatic != null && isStatic != s) {
+                throw refuse(Reason.SIGNATURE_MISMATCH, patchName, target, "the method is static in one class"
+                        + " loader and an instance method in another; patch them with separate patches");
+            }
+            isStatic = s;
+        }
+        if (isStatic == null) {
+            isStatic = inferStatic(patchName, r);
+        }
+        return new ResolvedFunction(r, new MethodSpec(r.methodName(), r.descriptor(), isStatic), handle);
+    }
+
+    /** Checks one loaded class; returns whether the target is static. */
+    boolean checkLoaded(String patchName, Patch.Replacement r, Class<?> c, MethodHandle handle) throws PatchException {
+        String target = r.target();
+        String where = " (class loader " + LoaderNames.of(c.getClassLoader()) + ")";
+        String refusal = Patchability.refusal(inst, c);
+        if (refusal != null) {
+            throw refuse(Reason.NOT_PATCHABLE, patchName, target, refusal + where);
+        }
+        Method m = Reflection.findDeclared(c, r.methodName(), r.descriptor());
+        if (m == null) {
+            String overloads = Arrays.stream(c.getDeclaredMethods()).filter(d -> d.getName().equals(r.methodName()))
+                    .map(Type::getMethodDescriptor).sorted().reduce((a, b) -> a + ", " + b).orElse(null);
+            throw refuse(Reason.TARGET_NOT_FOUND, patchName, target, c.getName() + where
+                    + " does not declare this method; " + (overloads == null
+                    ? "check the name, or name the class that declares it"
+                    : "its methods of that name have the descriptors " + overloads));
+        }
+        if (Modifier.isAbstract(m.getModifiers())) {
+            throw refuse(Reason.NOT_PATCHABLE, patchName, target, "the method is abstract and has no code to hook;"
+                    + " patch its implementations instead");
+        }
+        if (Modifier.isNative(m.getModifiers())) {
+            throw refuse(Reason.NOT_PATCHABLE, patchName, target, "the method is native and has no bytecode to hook");
+        }
+        String misfit = SignatureCheck.misfit(c, m, handle.type());
+        if (misfit != null) {
+            throw refuse(Reason.SIGNATURE_MISMATCH, patchName, target, misfit + where);
+        }
+        return Modifier.isStatic(m.getModifiers());
+    }
+
+    /** For a class not loaded yet: static when the replacement has exactly the target's parameters. */
+    private static boolean inferStatic(String patchName, Patch.Replacement r) throws PatchException {
+        Type[] targetArgs = Type.getArgumentTypes(r.descriptor());
+        Type targetReturn = Type.getReturnType(r.descriptor());
+        Method m = r.replacement();
+        Class<?>[] params = m.getParameterTypes();
+        if (!Type.getType(m.getReturnType()).equals(targetReturn)) {
+            throw refuse(Reason.SIGNATURE_MISMATCH, patchName, r.target(), "the target returns "
+                    + targetReturn.getClassName() + " but the replacement returns " + m.getReturnType().getName());
+        }
+        if (matches(params, 0, targetArgs)) {
+            return true;
+        }
+        if (params.length == targetArgs.length + 1 && !params[0].isPrimitive() && !params[0].isArray()
+                && matches(params, 1, targetArgs)) {
+            return false;
+        }
+        throw refuse(Reason.SIGNATURE_MISMATCH, patchName, r.target(), "the replacement's parameters "
+                + Arrays.toString(Arrays.stream(params).map(Class::getName).toArray())
+                + " are neither the target's parameters (static method) nor a receiver followed by them"
+                + " (instance method)");
+    }
+
+    private static boolean matches(Class<?>[] params, int offset, Type[] targetArgs) {
+        if (params.length - offset != targetArgs.length) {
+            return false;
+        }
+        for (int i = 0; i < targetArgs.length; i++) {
+            if (!Type.getType(params[i + offset]).equals(targetArgs[i])) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static MethodHandle handleOf(String patchName, Patch.Replacement r) throws PatchException {
+        Method m = r.replacement();
+        try {
+            return MethodHandles.publicLookup().unreflect(m);
+        } catch (IllegalAccessException notPublic) {
+            // a public method of a class that is not public itself, typically a nested class
+        }
+        try {
+            m.setAccessible(true);
+            return MethodHandles.lookup().unreflect(m);
+        } catch (RuntimeException | IllegalAccessException e) {
+            throw refuse(Reason.INVALID_PATCH, patchName, r.target(), "the replacement "
+                    + m.getDeclaringClass().getName() + "." + m.getName() + " is not accessible (" + e.getMessage()
+                    + "); make its class public, or open its package to jlivepatch");
+        }
+    }
+
+    static PatchException refuse(Reason reason, String patchName, String target, String why) {
+        return new PatchException(reason, patchName, "patch '" + patchName + "': " + target + ": " + why);
+    }
+}

@@ -1,0 +1,88 @@
+package io.jlivepatch.internal.core;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.lang.instrument.Instrumentation;
+import java.util.List;
+
+/**
+ * The kernel's {@code notrace}: classes whose methods must never be hooked, because the JVM cannot
+ * modify them or because hooking them would recurse into the dispatch machinery itself.
+ */
+final class Patchability {
+
+    /** Packages the hook, the call sites and their bootstrap run through. */
+    private static final List<String> REFUSED_PACKAGES = List.of(
+            "java.lang.invoke.", "jdk.internal.", "sun.invoke.", "java.util.concurrent.", "io.jlivepatch.");
+
+    /** Classes the same machinery (or every hook) runs through; nested classes included. */
+    private static final List<String> REFUSED_CLASSES = List.of(
+            "java.lang.Object", "java.lang.Class", "java.lang.Thread", "java.lang.String",
+            "java.lang.ClassValue", "java.lang.StackWalker");
+
+    private static final int MIN_MAJOR_VERSION = 51;
+
+    private Patchability() {
+    }
+
+    /** Why no class of that name can be hooked, or {@code null}. */
+    static String refusalByName(String className) {
+        if (className.startsWith("[")) {
+            return "arrays have no methods of their own to hook";
+        }
+        if (className.contains("$$Lambda")) {
+            return "lambda proxies are hidden classes, which the JVM cannot retransform; patch the method that"
+                    + " holds the lambda's body instead";
+        }
+        for (String p : REFUSED_PACKAGES) {
+            if (className.startsWith(p)) {
+                return p.equals("io.jlivepatch.") ? "jlivepatch does not patch itself"
+                        : "classes of " + p.substring(0, p.length() - 1)
+                        + " run the dispatch of every hook, so hooking them would recurse";
+            }
+        }
+        for (String c : REFUSED_CLASSES) {
+            if (className.equals(c) || className.startsWith(c + "$")) {
+                return c + " runs the dispatch of every hook, so hooking it would recurse";
+            }
+        }
+        return null;
+    }
+
+    /** Why this loaded class cannot be hooked, or {@code null}. */
+    static String refusal(Instrumentation inst, Class<?> c) {
+        String byName = refusalByName(c.getName());
+        if (byName != null) {
+            return byName;
+        }
+        if (c.isHidden()) {
+            return "it is a hidden class (a lambda proxy or defineHiddenClass), which the JVM cannot retransform";
+        }
+        if (c.isArray() || c.isPrimitive()) {
+            return "arrays and primitive types have no bytecode of their own";
+        }
+        if (!inst.isModifiableClass(c)) {
+            return "the JVM reports the class as not modifiable";
+        }
+        int major = majorVersion(c);
+        if (major >= 0 && major < MIN_MAJOR_VERSION) {
+            return "class file version " + major + " predates invokedynamic (Java 7, version 51);"
+                    + " recompile the class for Java 7 or later to patch it";
+        }
+        return null;
+    }
+
+    /** The class file's major version as its loader serves it, or -1 when it cannot be read. */
+    private static int majorVersion(Class<?> c) {
+        String resource = "/" + c.getName().replace('.', '/') + ".class";
+        try (InputStream in = c.getResourceAsStream(resource)) {
+            if (in == null) {
+                return -1;
+            }
+            byte[] head = in.readNBytes(8);
+            return head.length < 8 ? -1 : ((head[6] & 0xFF) << 8) | (head[7] & 0xFF);
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+    }
+}

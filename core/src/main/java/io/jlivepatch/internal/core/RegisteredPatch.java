@@ -1,0 +1,113 @@
+package io.jlivepatch.internal.core;
+
+import io.jlivepatch.FunctionStatus;
+import io.jlivepatch.Patch;
+import io.jlivepatch.PatchException;
+import io.jlivepatch.PatchHandle;
+import io.jlivepatch.internal.patch.ActiveFunction;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * The runtime side of a patch (the kernel's internal {@code klp_patch} fields). Its flags are
+ * written under the registry's lock and read without it.
+ */
+final class RegisteredPatch implements PatchHandle {
+
+    private final PatchRegistry registry;
+    private final Patch patch;
+    private final List<ResolvedFunction> functions;
+    private final List<ActiveFunction> active;
+
+    // Written under PatchRegistry.klpMutex; volatile for the lock-free readers (isEnabled, status).
+    private volatile boolean registered = true;
+    private volatile boolean enabled;
+
+    RegisteredPatch(PatchRegistry registry, Patch patch, List<ResolvedFunction> functions) {
+        this.registry = registry;
+        this.patch = patch;
+        this.functions = List.copyOf(functions);
+        this.active = functions.stream().map(f -> f.active(patch.name())).toList();
+    }
+
+    @Override
+    public String name() {
+        return patch.name();
+    }
+
+    @Override
+    public Patch patch() {
+        return patch;
+    }
+
+    List<ResolvedFunction> resolved() {
+        return functions;
+    }
+
+    List<ActiveFunction> activeFunctions() {
+        return active;
+    }
+
+    @Override
+    public void enable() throws PatchException {
+        registry.enable(this);
+    }
+
+    @Override
+    public void disable() throws PatchException {
+        registry.disable(this);
+    }
+
+    @Override
+    public void unregister() throws PatchException {
+        registry.unregister(this);
+    }
+
+    @Override
+    public boolean awaitTransition(Duration timeout) {
+        Objects.requireNonNull(timeout, "timeout");
+        // Transitions complete inside enable() and disable() until the consistency model lands.
+        return true;
+    }
+
+    @Override
+    public void forceTransition() throws PatchException {
+        throw new PatchException(PatchException.Reason.ILLEGAL_STATE, name(), "patch '" + name()
+                + "' is not in transition: there is nothing to force");
+    }
+
+    @Override
+    public boolean isRegistered() {
+        return registered;
+    }
+
+    @Override
+    public boolean isEnabled() {
+        return enabled;
+    }
+
+    @Override
+    public boolean inTransition() {
+        return false;
+    }
+
+    @Override
+    public List<FunctionStatus> functions() {
+        return registry.functions(this);
+    }
+
+    void setEnabled(boolean enabled) {
+        this.enabled = enabled;
+    }
+
+    void setUnregistered() {
+        this.registered = false;
+    }
+
+    @Override
+    public String toString() {
+        return "patch '" + name() + "' (" + (registered ? enabled ? "enabled" : "disabled" : "unregistered") + ")";
+    }
+}

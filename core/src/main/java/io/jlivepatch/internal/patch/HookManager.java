@@ -1,0 +1,137 @@
+package io.jlivepatch.internal.patch;
+
+import java.lang.instrument.Instrumentation;
+import java.lang.instrument.UnmodifiableClassException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Hooks and dispatch (the kernel's {@code patch.c}): moves the JVM from one {@link LinkTable} to
+ * the next. Methods that gain their first active patch get a hook, methods that lose their last
+ * one lose it, and every linked call site is relinked. Each affected class is retransformed once,
+ * in one batch. Callers serialize {@link #apply} (the registry's lock).
+ */
+public final class HookManager {
+
+    private static final System.Logger LOG = System.getLogger("io.jlivepatch");
+
+    private final Instrumentation instrumentation;
+    private final DispatchBridge dispatch;
+    private final HookLedger ledger = new HookLedger();
+
+    /**
+     * Written only in {@link #apply} (under the registry's lock); read without locks by the
+     * transformer and by the linker, which must see a whole table, hence immutable and volatile.
+     */
+    private volatile LinkTable table = LinkTable.EMPTY;
+
+    private HookManager(Instrumentation instrumentation, DispatchBridge dispatch) {
+        this.instrumentation = instrumentation;
+        this.dispatch = dispatch;
+    }
+
+    public static HookManager install(Instrumentation inst) {
+        if (!inst.isRetransformClassesSupported()) {
+            throw new IllegalStateException("this Instrumentation cannot retransform classes: the agent JAR's"
+                    + " manifest needs 'Can-Retransform-Classes: true'");
+        }
+        DispatchBridge bridge = new DispatchBridge(BootstrapClassPath.dispatchClass(inst));
+        HookManager hm = new HookManager(inst, bridge);
+        if (!bridge.install(new ReplacementLinker(hm::table, hm.ledger))) {
+            throw new IllegalStateException("another copy of jlivepatch (loaded by another class loader) already"
+                    + " patches this JVM; use that one (Livepatch.get() from its class loader)");
+        }
+        inst.addTransformer(new HookTransformer(hm::table, hm.ledger, inst, bridge.module()), true);
+        return hm;
+    }
+
+    public LinkTable table() {
+        return table;
+    }
+
+    public HookLedger ledger() {
+        return ledger;
+    }
+
+    public Instrumentation instrumentation() {
+        return instrumentation;
+    }
+
+    /** Number of methods of {@code owner} with linked dispatch sites. */
+    public int linkedMethods(Class<?> owner) {
+        return dispatch.linkedMethods(owner);
+    }
+
+    /** Switches to {@code next}; on failure everything is as before and {@link HookFailure} says why. */
+    public void apply(LinkTable next) throws HookFailure {
+        LinkTable prev = table;
+        Set<String> names = LinkTable.classesWithChangedHooks(prev, next);
+        List<Class<?>> classes = new ArrayList<>();
+        LoadedClasses.named(instrumentation, names).values().forEach(classes::addAll);
+        table = next; // pairs with the volatile reads in HookTransformer.transform and ReplacementLinker.apply
+        try {
+            retransform(classes);
+            String problem = unhooked(classes, next);
+            if (problem != null) {
+                throw new HookFailure(problem, null);
+            }
+        } catch (HookFailure | RuntimeException | LinkageError e) {
+            rollback(prev, next, classes);
+            if (e instanceof HookFailure) {
+                throw (HookFailure) e;
+            }
+            throw new HookFailure("the JVM refused the instrumented classes: " + e, e);
+        }
+        dispatch.relinkAll();
+        forgetRemoved(classes, prev, next);
+    }
+
+    private void rollback(LinkTable prev, LinkTable next, List<Class<?>> classes) {
+        table = prev;
+        try {
+            retransform(classes);
+        } catch (RuntimeException | LinkageError e) {
+            LOG.log(System.Logger.Level.ERROR, "restoring the classes after a failed retransformation failed too", e);
+        }
+        dispatch.relinkAll();
+        forgetRemoved(classes, next, prev);
+    }
+
+    private void forgetRemoved(List<Class<?>> classes, LinkTable from, LinkTable to) {
+        for (Class<?> c : classes) {
+            Set<String> kept = to.hookKeys(c.getName());
+            for (String key : from.hookKeys(c.getName())) {
+                if (!kept.contains(key)) {
+                    dispatch.forget(c, key);
+                }
+            }
+        }
+    }
+
+    private void retransform(List<Class<?>> classes) {
+        if (classes.isEmpty()) {
+            return;
+        }
+        try {
+            instrumentation.retransformClasses(classes.toArray(new Class<?>[0]));
+        } catch (UnmodifiableClassException e) {
+            throw new IllegalStateException("a class cannot be modified: " + e.getMessage(), e);
+        }
+    }
+
+    /** The first method that {@code next} wants hooked in one of {@code classes} but is not, or null. */
+    private String unhooked(List<Class<?>> classes, LinkTable next) {
+        for (Class<?> c : classes) {
+            ClassHooks h = ledger.get(c.getClassLoader(), c.getName());
+            for (String key : next.hookKeys(c.getName())) {
+                if (!h.hooked().contains(key)) {
+                    String why = h.failures().getOrDefault(key, "the transformer did not run for this class");
+                    return "cannot hook " + c.getName() + "." + key + " in class loader "
+                            + LoaderNames.of(c.getClassLoader()) + ": " + why;
+                }
+            }
+        }
+        return null;
+    }
+}

@@ -1,0 +1,87 @@
+package io.jlivepatch.internal.patch;
+
+import java.lang.instrument.ClassFileTransformer;
+import java.lang.instrument.Instrumentation;
+import java.security.ProtectionDomain;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Supplier;
+
+/**
+ * Adds and removes entry prologues. It runs both when a class is defined (a class loaded after
+ * its patch was enabled: the kernel's {@code klp_module_coming}) and when jlivepatch retransforms
+ * a class. Being retransformation-capable, it always starts from the class's own bytes, so
+ * returning {@code null} puts a class back to its own bytecode.
+ *
+ * <p>It never throws into the JVM, which would swallow the exception: failures are logged and
+ * recorded in the {@link HookLedger}, where {@code functions()} shows them.
+ */
+final class HookTransformer implements ClassFileTransformer {
+
+    private static final System.Logger LOG = System.getLogger("io.jlivepatch");
+
+    private final Supplier<LinkTable> table;
+    private final HookLedger ledger;
+    private final Instrumentation instrumentation;
+    private final Module dispatchModule;
+
+    HookTransformer(Supplier<LinkTable> table, HookLedger ledger, Instrumentation instrumentation,
+                    Module dispatchModule) {
+        this.table = table;
+        this.ledger = ledger;
+        this.instrumentation = instrumentation;
+        this.dispatchModule = dispatchModule;
+    }
+
+    @Override
+    public byte[] transform(Module module, ClassLoader loader, String internalName, Class<?> redefined,
+                            ProtectionDomain domain, byte[] classFile) {
+        if (internalName == null) {
+            return null; // hidden classes and lambda proxies: never targets
+        }
+        String className = internalName.replace('/', '.');
+        List<MethodSpec> wanted;
+        try {
+            // Reads the table published by HookManager.apply (a volatile read).
+            wanted = table.get().hooksFor(className);
+            if (wanted.isEmpty()) {
+                if (redefined != null) {
+                    ledger.put(loader, className, ClassHooks.NONE);
+                }
+                return null;
+            }
+            PrologueInjector.Result result = PrologueInjector.inject(classFile, wanted);
+            if (!result.failures().isEmpty()) {
+                result.failures().forEach((key, why) -> LOG.log(System.Logger.Level.WARNING,
+                        "cannot hook {0}.{1} in {2}: {3}", className, key, LoaderNames.of(loader), why));
+            }
+            if (result.bytes() != null) {
+                makeReadable(module);
+            }
+            ledger.put(loader, className, new ClassHooks(Set.copyOf(result.hooked()), result.failures()));
+            return result.bytes();
+        } catch (Throwable t) {
+            LOG.log(System.Logger.Level.ERROR, "transforming " + className + " in " + LoaderNames.of(loader)
+                    + " failed; the class keeps its own bytecode", t);
+            try {
+                Map<String, String> failures = new java.util.HashMap<>();
+                for (MethodSpec m : table.get().hooksFor(className)) {
+                    failures.put(m.key(), "instrumentation failed: " + t);
+                }
+                ledger.put(loader, className, new ClassHooks(Set.of(), failures));
+            } catch (Throwable ignored) {
+                // nothing more can be done without risking the class load
+            }
+            return null;
+        }
+    }
+
+    /** A class of a named module must read the bootstrap class path's unnamed module to link its hooks. */
+    private void makeReadable(Module module) {
+        if (module != null && module.isNamed() && !module.canRead(dispatchModule)
+                && instrumentation.isModifiableModule(module)) {
+            instrumentation.redefineModule(module, Set.of(dispatchModule), Map.of(), Map.of(), Set.of(), Map.of());
+        }
+    }
+}

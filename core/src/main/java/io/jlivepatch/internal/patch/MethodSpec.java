@@ -1,0 +1,21 @@
+package io.jlivepatch.internal.patch;
+
+/**
+ * A method to hook in a class, as the transformer sees it: by name and descriptor only, since a
+ * transformer must not load classes.
+ *
+ * @param name       method name
+ * @param descriptor JVM descriptor
+ * @param isStatic   what the patch expects; a class whose method differs is not hooked
+ */
+public record MethodSpec(String name, String descriptor, boolean isStatic) {
+
+    /** The key of the method in the dispatch registry and in patch tables. */
+    public String key() {
+        return name + descriptor;
+    }
+
+    public static String key(String name, String descriptor) {
+        return name + descriptor;
+    }
+}
