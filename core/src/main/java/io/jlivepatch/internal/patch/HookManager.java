@@ -3,6 +3,8 @@ package io.jlivepatch.internal.patch;
 import java.lang.instrument.Instrumentation;
 import java.lang.instrument.UnmodifiableClassException;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Set;
 
@@ -72,6 +74,7 @@ public final class HookManager {
         table = next; // pairs with the volatile reads in HookTransformer.transform and ReplacementLinker.apply
         try {
             retransform(classes);
+            retransformLateComers(names, classes, next);
             String problem = unhooked(classes, next);
             if (problem != null) {
                 throw new HookFailure(problem, null);
@@ -106,6 +109,30 @@ public final class HookManager {
                     dispatch.forget(c, key);
                 }
             }
+        }
+    }
+
+    /**
+     * A class whose definition read the previous table but finished only after the scan above
+     * would keep the previous hooks: look again once, now that the definition has had the time of
+     * a whole retransformation to finish, and retransform what does not match {@code next}.
+     * Classes defined after the publication of {@code next} were hooked by it already.
+     */
+    private void retransformLateComers(Set<String> names, List<Class<?>> classes, LinkTable next) {
+        Set<Class<?>> seen = Collections.newSetFromMap(new IdentityHashMap<>());
+        seen.addAll(classes);
+        List<Class<?>> late = new ArrayList<>();
+        for (List<Class<?>> sameName : LoadedClasses.named(instrumentation, names).values()) {
+            for (Class<?> c : sameName) {
+                if (seen.add(c) && !ledger.get(c.getClassLoader(), c.getName()).hooked()
+                        .equals(next.hookKeys(c.getName()))) {
+                    late.add(c);
+                }
+            }
+        }
+        if (!late.isEmpty()) {
+            classes.addAll(late);
+            retransform(late);
         }
     }
 

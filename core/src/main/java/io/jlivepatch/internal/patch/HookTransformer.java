@@ -3,6 +3,7 @@ package io.jlivepatch.internal.patch;
 import java.lang.instrument.ClassFileTransformer;
 import java.lang.instrument.Instrumentation;
 import java.security.ProtectionDomain;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -65,7 +66,7 @@ final class HookTransformer implements ClassFileTransformer {
             LOG.log(System.Logger.Level.ERROR, "transforming " + className + " in " + LoaderNames.of(loader)
                     + " failed; the class keeps its own bytecode", t);
             try {
-                Map<String, String> failures = new java.util.HashMap<>();
+                Map<String, String> failures = new HashMap<>();
                 for (MethodSpec m : table.get().hooksFor(className)) {
                     failures.put(m.key(), "instrumentation failed: " + t);
                 }
