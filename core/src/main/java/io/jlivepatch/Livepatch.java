@@ -1,8 +1,10 @@
 package io.jlivepatch;
 
+import io.jlivepatch.internal.control.JmxControl;
 import io.jlivepatch.internal.core.PatchRegistry;
 
 import java.lang.instrument.Instrumentation;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -36,7 +38,9 @@ public final class Livepatch {
         }
         synchronized (Livepatch.class) {
             if (installed == null) {
-                installed = new Livepatch(PatchRegistry.install(instrumentation));
+                PatchRegistry registry = PatchRegistry.install(instrumentation);
+                JmxControl.install(registry);
+                installed = new Livepatch(registry);
             }
             return installed;
         }
@@ -55,6 +59,16 @@ public final class Livepatch {
     /** Resolves and validates every function, then appends the patch to the stack; all or nothing. */
     public PatchHandle register(Patch patch) throws PatchException {
         return registry.register(Objects.requireNonNull(patch, "patch"));
+    }
+
+    /**
+     * Reads a patch JAR (manifest {@code Livepatch-Name}, {@code Livepatch-Description},
+     * {@code Livepatch-Class}; replacements annotated {@link Replaces}) and registers its patch.
+     * Its classes are defined in a class loader of their own per target class loader, whose parent
+     * is the target's loader; nothing of it stays reachable once it is unregistered.
+     */
+    public PatchHandle load(Path patchJar) throws PatchException {
+        return registry.load(Objects.requireNonNull(patchJar, "patchJar"));
     }
 
     /** The registered patches, in stack order (first registered first). */

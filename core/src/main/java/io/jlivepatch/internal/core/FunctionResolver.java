@@ -6,6 +6,7 @@ import io.jlivepatch.PatchException.Reason;
 import io.jlivepatch.internal.patch.LoaderNames;
 import io.jlivepatch.internal.patch.MethodSpec;
 import io.jlivepatch.internal.patch.Reflection;
+import io.jlivepatch.internal.patch.ReplacementSource;
 import io.jlivepatch.internal.patch.SignatureCheck;
 import org.objectweb.asm.Type;
 
@@ -32,8 +33,8 @@ final class FunctionResolver {
         this.inst = inst;
     }
 
-    ResolvedFunction resolve(String patchName, Patch.Replacement r, Map<String, List<Class<?>>> loaded)
-            throws PatchException {
+    ResolvedFunction resolve(String patchName, Patch.Replacement r, ReplacementSource source,
+                             Map<String, List<Class<?>>> loaded) throws PatchException {
         String target = r.target();
         if (r.methodName().equals("<init>") || r.methodName().equals("<clinit>")) {
             throw refuse(Reason.NOT_PATCHABLE, patchName, target, "constructors and class initializers cannot"
@@ -43,11 +44,10 @@ final class FunctionResolver {
         if (byName != null) {
             throw refuse(Reason.NOT_PATCHABLE, patchName, target, byName);
         }
-        MethodHandle handle = handleOf(patchName, r);
         List<Class<?>> classes = loaded.getOrDefault(r.className(), List.of());
         Boolean isStatic = null;
         for (Class<?> c : classes) {
-            boolean s = checkLoaded(patchName, r, c, handle);
+            boolean s = checkLoaded(patchName, r, c, handleFor(patchName, r, source, c));
             if (isStatic != null && isStatic != s) {
                 throw refuse(Reason.SIGNATURE_MISMATCH, patchName, target, "the method is static in one class"
                         + " loader and an instance method in another; patch them with separate patches");
@@ -57,7 +57,7 @@ final class FunctionResolver {
         if (isStatic == null) {
             isStatic = inferStatic(patchName, r);
         }
-        return new ResolvedFunction(r, new MethodSpec(r.methodName(), r.descriptor(), isStatic), handle);
+        return new ResolvedFunction(r, new MethodSpec(r.methodName(), r.descriptor(), isStatic), source);
     }
 
     /** Checks one loaded class; returns whether the target is static. */
@@ -126,7 +126,18 @@ final class FunctionResolver {
         return true;
     }
 
-    private static MethodHandle handleOf(String patchName, Patch.Replacement r) throws PatchException {
+    private static MethodHandle handleFor(String patchName, Patch.Replacement r, ReplacementSource source,
+                                          Class<?> target) throws PatchException {
+        try {
+            return source.handleFor(target.getClassLoader());
+        } catch (ReflectiveOperationException | LinkageError | RuntimeException e) {
+            throw refuse(Reason.INVALID_PATCH, patchName, r.target(), "the replacement cannot be linked against"
+                    + " class loader " + LoaderNames.of(target.getClassLoader()) + ": " + e);
+        }
+    }
+
+    /** The direct handle of a replacement given as a {@code Method}, the same for every loader. */
+    static MethodHandle handleOf(String patchName, Patch.Replacement r) throws PatchException {
         Method m = r.replacement();
         try {
             return MethodHandles.publicLookup().unreflect(m);

@@ -12,8 +12,13 @@ import io.jlivepatch.internal.patch.HookManager;
 import io.jlivepatch.internal.patch.LinkTable;
 import io.jlivepatch.internal.patch.LoadedClasses;
 import io.jlivepatch.internal.patch.LoaderNames;
+import io.jlivepatch.internal.patch.ReplacementSource;
+
+import io.jlivepatch.internal.jar.PatchJar;
+import io.jlivepatch.internal.jar.PatchJarLoader;
 
 import java.lang.instrument.Instrumentation;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -41,6 +46,10 @@ public final class PatchRegistry {
     private final List<RegisteredPatch> stack = new CopyOnWriteArrayList<>();
     private final HookManager hooks;
     private final FunctionResolver resolver;
+    private final AuditLog audit = new AuditLog();
+
+    // Set once, at install, before any patch can be registered; read under klpMutex.
+    private volatile RegistryObserver observer;
 
     private PatchRegistry(HookManager hooks) {
         this.hooks = hooks;
@@ -49,6 +58,18 @@ public final class PatchRegistry {
 
     public static PatchRegistry install(Instrumentation inst) {
         return new PatchRegistry(HookManager.install(inst));
+    }
+
+    public void setObserver(RegistryObserver observer) {
+        this.observer = observer;
+    }
+
+    public AuditLog audit() {
+        return audit;
+    }
+
+    public Instrumentation instrumentation() {
+        return hooks.instrumentation();
     }
 
     public List<PatchHandle> patches() {
@@ -64,34 +85,63 @@ public final class PatchRegistry {
         return Optional.empty();
     }
 
+    /** Registers a patch whose replacements are given as methods, the same in every class loader. */
     public PatchHandle register(Patch patch) throws PatchException {
+        List<ReplacementSource> sources = new ArrayList<>();
+        try {
+            for (Patch.Replacement r : patch.replacements()) {
+                sources.add(ReplacementSource.fixed(FunctionResolver.handleOf(patch.name(), r)));
+            }
+        } catch (PatchException e) {
+            throw refused("register", patch.name(), e);
+        }
+        return register(patch, sources);
+    }
+
+    /** Reads, checks and registers a patch JAR; all or nothing. */
+    public PatchHandle load(Path jar) throws PatchException {
+        PatchJarLoader.Prepared prepared;
+        try {
+            prepared = PatchJarLoader.prepare(PatchJar.read(jar), hooks.instrumentation());
+        } catch (PatchException e) {
+            throw refused("load", e.patchName() != null ? e.patchName() : jar.toString(), e);
+        }
+        return register(prepared.patch(), prepared.sources());
+    }
+
+    /** Registers a patch whose i-th replacement comes from the i-th source, per target class loader. */
+    public PatchHandle register(Patch patch, List<ReplacementSource> sources) throws PatchException {
         klpMutex.lock();
         try {
             if (find(patch.name()).isPresent()) {
-                throw refused(new PatchException(Reason.DUPLICATE_NAME, patch.name(), "patch '" + patch.name()
-                        + "' is already registered: unregister it first or give the new patch another name"));
+                throw new PatchException(Reason.DUPLICATE_NAME, patch.name(), "patch '" + patch.name()
+                        + "' is already registered: unregister it first or give the new patch another name");
             }
-            List<ResolvedFunction> functions = resolveAll(patch.name(), patch.replacements());
+            List<ResolvedFunction> functions = resolveAll(patch.name(), patch.replacements(), sources);
             RegisteredPatch p = new RegisteredPatch(this, patch, functions);
             stack.add(p);
             LOG.log(System.Logger.Level.INFO, "''{0}'': registered, {1} function(s), stack order {2}",
                     patch.name(), functions.size(), stack.size());
+            audit.record("register", patch.name(), "ok");
+            if (observer != null) {
+                observer.registered(p);
+            }
             return p;
         } catch (PatchException e) {
-            throw refused(e);
+            throw refused("register", patch.name(), e);
         } finally {
             klpMutex.unlock();
         }
     }
 
-    private List<ResolvedFunction> resolveAll(String patchName, List<Patch.Replacement> replacements)
-            throws PatchException {
+    private List<ResolvedFunction> resolveAll(String patchName, List<Patch.Replacement> replacements,
+                                              List<ReplacementSource> sources) throws PatchException {
         Set<String> names = new HashSet<>();
         replacements.forEach(r -> names.add(r.className()));
         Map<String, List<Class<?>>> loaded = LoadedClasses.named(hooks.instrumentation(), names);
         List<ResolvedFunction> functions = new ArrayList<>();
-        for (Patch.Replacement r : replacements) {
-            functions.add(resolver.resolve(patchName, r, loaded));
+        for (int i = 0; i < replacements.size(); i++) {
+            functions.add(resolver.resolve(patchName, replacements.get(i), sources.get(i), loaded));
         }
         return functions;
     }
@@ -115,13 +165,14 @@ public final class PatchRegistry {
             }
             LOG.log(System.Logger.Level.INFO, "enabling patch ''{0}''", p.name());
             // Classes loaded since registration are checked like those loaded before it.
-            resolveAll(p.name(), p.patch().replacements());
+            resolveAll(p.name(), p.patch().replacements(), p.sources());
             LOG.log(System.Logger.Level.INFO, "''{0}'': starting patching transition", p.name());
             switchTo(p, tableWith(p, true));
             p.setEnabled(true);
             LOG.log(System.Logger.Level.INFO, "''{0}'': patching complete", p.name());
+            audit.record("enable", p.name(), "ok");
         } catch (PatchException e) {
-            throw refused(e);
+            throw refused("enable", p.name(), e);
         } finally {
             klpMutex.unlock();
         }
@@ -147,8 +198,9 @@ public final class PatchRegistry {
             switchTo(p, tableWith(p, false));
             p.setEnabled(false);
             LOG.log(System.Logger.Level.INFO, "''{0}'': unpatching complete", p.name());
+            audit.record("disable", p.name(), "ok");
         } catch (PatchException e) {
-            throw refused(e);
+            throw refused("disable", p.name(), e);
         } finally {
             klpMutex.unlock();
         }
@@ -159,12 +211,18 @@ public final class PatchRegistry {
         try {
             requireRegistered(p, "unregister");
             if (p.isEnabled()) {
-                throw refused(new PatchException(Reason.ILLEGAL_STATE, p.name(), "patch '" + p.name()
-                        + "' is enabled: disable it before unregistering it"));
+                throw new PatchException(Reason.ILLEGAL_STATE, p.name(), "patch '" + p.name()
+                        + "' is enabled: disable it before unregistering it");
             }
             stack.remove(p);
             p.setUnregistered();
             LOG.log(System.Logger.Level.INFO, "''{0}'': unregistered", p.name());
+            audit.record("unregister", p.name(), "ok");
+            if (observer != null) {
+                observer.unregistered(p);
+            }
+        } catch (PatchException e) {
+            throw refused("unregister", p.name(), e);
         } finally {
             klpMutex.unlock();
         }
@@ -197,8 +255,10 @@ public final class PatchRegistry {
         }
     }
 
-    private static PatchException refused(PatchException e) {
-        LOG.log(System.Logger.Level.WARNING, "refused ({0}): {1}", e.reason(), e.getMessage());
+    /** Logs and audits a refusal; returns it for throwing. */
+    PatchException refused(String operation, String patch, PatchException e) {
+        LOG.log(System.Logger.Level.WARNING, "{0} refused ({1}): {2}", operation, e.reason(), e.getMessage());
+        audit.record(operation, patch, "refused " + e.reason() + ": " + e.getMessage());
         return e;
     }
 

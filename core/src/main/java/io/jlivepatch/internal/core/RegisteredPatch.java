@@ -5,6 +5,7 @@ import io.jlivepatch.Patch;
 import io.jlivepatch.PatchException;
 import io.jlivepatch.PatchHandle;
 import io.jlivepatch.internal.patch.ActiveFunction;
+import io.jlivepatch.internal.patch.ReplacementSource;
 
 import java.time.Duration;
 import java.util.List;
@@ -46,6 +47,10 @@ final class RegisteredPatch implements PatchHandle {
         return functions;
     }
 
+    List<ReplacementSource> sources() {
+        return functions.stream().map(ResolvedFunction::source).toList();
+    }
+
     List<ActiveFunction> activeFunctions() {
         return active;
     }
@@ -74,8 +79,8 @@ final class RegisteredPatch implements PatchHandle {
 
     @Override
     public void forceTransition() throws PatchException {
-        throw new PatchException(PatchException.Reason.ILLEGAL_STATE, name(), "patch '" + name()
-                + "' is not in transition: there is nothing to force");
+        throw registry.refused("force", name(), new PatchException(PatchException.Reason.ILLEGAL_STATE, name(),
+                "patch '" + name() + "' is not in transition: there is nothing to force"));
     }
 
     @Override

@@ -35,8 +35,18 @@ final class ReplacementLinker implements BiFunction<Class<?>, String, MethodHand
             return null;
         }
         Method target = Reflection.findDeclared(owner, f.spec().name(), f.spec().descriptor());
-        String misfit = target == null ? "the class does not declare the method"
-                : SignatureCheck.misfit(owner, target, f.replacement().type());
+        MethodHandle replacement = null;
+        String misfit;
+        if (target == null) {
+            misfit = "the class does not declare the method";
+        } else {
+            try {
+                replacement = f.source().handleFor(owner.getClassLoader());
+                misfit = SignatureCheck.misfit(owner, target, replacement.type());
+            } catch (ReflectiveOperationException | LinkageError | RuntimeException e) {
+                misfit = "the replacement cannot be linked in this class loader: " + e;
+            }
+        }
         if (misfit != null) {
             LOG.log(System.Logger.Level.WARNING, "''{0}'': {1} in {2} keeps its own code: {3}",
                     f.patchName(), f.target(), LoaderNames.of(owner.getClassLoader()), misfit);
@@ -46,6 +56,6 @@ final class ReplacementLinker implements BiFunction<Class<?>, String, MethodHand
         MethodType site = Modifier.isStatic(target.getModifiers())
                 ? MethodType.methodType(target.getReturnType(), target.getParameterTypes())
                 : MethodType.methodType(target.getReturnType(), target.getParameterTypes()).insertParameterTypes(0, owner);
-        return f.replacement().asType(site);
+        return replacement.asType(site);
     }
 }

@@ -1,0 +1,107 @@
+package io.jlivepatch.internal.control;
+
+import io.jlivepatch.PatchHandle;
+import io.jlivepatch.internal.core.PatchRegistry;
+import io.jlivepatch.internal.core.RegistryObserver;
+
+import javax.management.Attribute;
+import javax.management.AttributeNotFoundException;
+import javax.management.InstanceAlreadyExistsException;
+import javax.management.InstanceNotFoundException;
+import javax.management.InvalidAttributeValueException;
+import javax.management.JMException;
+import javax.management.MBeanException;
+import javax.management.MBeanServer;
+import javax.management.MalformedObjectNameException;
+import javax.management.NotCompliantMBeanException;
+import javax.management.ObjectName;
+import javax.management.ReflectionException;
+import javax.management.StandardMBean;
+import java.lang.management.ManagementFactory;
+
+/**
+ * The sysfs of jlivepatch: {@code io.jlivepatch:type=Livepatch} and one
+ * {@code io.jlivepatch:type=Patch,name=<p>} per registered patch, in the platform MBean server,
+ * where JConsole and {@code jlivepatch} (over the JVM's local connector) find them.
+ */
+public final class JmxControl implements RegistryObserver {
+
+    private static final System.Logger LOG = System.getLogger("io.jlivepatch");
+    public static final String LIVEPATCH = "io.jlivepatch:type=Livepatch";
+
+    private final MBeanServer server = ManagementFactory.getPlatformMBeanServer();
+    private final PatchRegistry registry;
+
+    private JmxControl(PatchRegistry registry) {
+        this.registry = registry;
+    }
+
+    /** Registers the MBeans of {@code registry}; JMX trouble is logged, never fatal to patching. */
+    public static void install(PatchRegistry registry) {
+        JmxControl control = new JmxControl(registry);
+        try {
+            control.register(new StandardMBean(new LivepatchControl(registry), LivepatchMBean.class),
+                    new ObjectName(LIVEPATCH));
+            registry.setObserver(control);
+        } catch (JMException | RuntimeException e) {
+            LOG.log(System.Logger.Level.ERROR, "the jlivepatch MBeans are not available", e);
+        }
+    }
+
+    public static ObjectName patchName(String patch) {
+        try {
+            return new ObjectName("io.jlivepatch:type=Patch,name=" + patch);
+        } catch (MalformedObjectNameException e) {
+            throw new IllegalArgumentException(e);
+        }
+    }
+
+    @Override
+    public void registered(PatchHandle patch) {
+        try {
+            register(new PatchBean(new PatchControl(registry, patch)), patchName(patch.name()));
+        } catch (JMException | RuntimeException e) {
+            LOG.log(System.Logger.Level.ERROR, "no MBean for patch '" + patch.name() + "'", e);
+        }
+    }
+
+    @Override
+    public void unregistered(PatchHandle patch) {
+        try {
+            server.unregisterMBean(patchName(patch.name()));
+        } catch (InstanceNotFoundException ignored) {
+            // never registered (JMX failed earlier): nothing to remove
+        } catch (JMException | RuntimeException e) {
+            LOG.log(System.Logger.Level.ERROR, "the MBean of patch '" + patch.name() + "' stays registered", e);
+        }
+    }
+
+    private void register(Object bean, ObjectName name) throws JMException {
+        try {
+            server.registerMBean(bean, name);
+        } catch (InstanceAlreadyExistsException stale) {
+            // left by an earlier install in this JVM (another class loader): replace it
+            server.unregisterMBean(name);
+            server.registerMBean(bean, name);
+        }
+    }
+
+    /** Refuses a non-boolean {@code Enabled} with a message that says what to write instead. */
+    private static final class PatchBean extends StandardMBean {
+        PatchBean(PatchMBean impl) throws NotCompliantMBeanException {
+            super(impl, PatchMBean.class);
+        }
+
+        @Override
+        public void setAttribute(Attribute attribute) throws AttributeNotFoundException,
+                InvalidAttributeValueException, MBeanException, ReflectionException {
+            if ("Enabled".equals(attribute.getName()) && !(attribute.getValue() instanceof Boolean)) {
+                Object v = attribute.getValue();
+                throw new InvalidAttributeValueException("Enabled takes true or false (a boolean), not '" + v + "'"
+                        + (v == null ? "" : " (a " + v.getClass().getName() + ")")
+                        + ": write true to enable the patch, false to disable it");
+            }
+            super.setAttribute(attribute);
+        }
+    }
+}

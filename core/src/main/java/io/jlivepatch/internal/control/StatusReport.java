@@ -1,0 +1,89 @@
+package io.jlivepatch.internal.control;
+
+import io.jlivepatch.FunctionStatus;
+import io.jlivepatch.PatchHandle;
+
+import java.util.List;
+
+/** What {@code jlivepatch status} prints, like {@code canonical-livepatch status}. */
+final class StatusReport {
+
+    private StatusReport() {
+    }
+
+    static String json(List<PatchHandle> patches) {
+        StringBuilder sb = new StringBuilder("{\"pid\":").append(ProcessHandle.current().pid()).append(",\"patches\":[");
+        int order = 0;
+        for (PatchHandle p : patches) {
+            if (order++ > 0) {
+                sb.append(',');
+            }
+            sb.append("{\"name\":").append(Json.string(p.name()))
+                    .append(",\"description\":").append(Json.string(p.patch().description()))
+                    .append(",\"stackOrder\":").append(order)
+                    .append(",\"enabled\":").append(p.isEnabled())
+                    .append(",\"transition\":").append(p.inTransition())
+                    .append(",\"functions\":[");
+            int i = 0;
+            for (FunctionStatus f : p.functions()) {
+                if (i++ > 0) {
+                    sb.append(',');
+                }
+                sb.append("{\"class\":").append(Json.string(f.className()))
+                        .append(",\"method\":").append(Json.string(f.methodName()))
+                        .append(",\"descriptor\":").append(Json.string(f.descriptor()))
+                        .append(",\"state\":").append(Json.string(f.state().name()))
+                        .append(",\"loaders\":[");
+                int j = 0;
+                for (FunctionStatus.LoaderStatus l : f.loaders()) {
+                    if (j++ > 0) {
+                        sb.append(',');
+                    }
+                    sb.append("{\"loader\":").append(Json.string(l.classLoader()))
+                            .append(",\"state\":").append(Json.string(l.state().name()))
+                            .append(",\"detail\":").append(Json.string(l.detail())).append('}');
+                }
+                sb.append("]}");
+            }
+            sb.append("]}");
+        }
+        return sb.append("]}").toString();
+    }
+
+    static String text(List<PatchHandle> patches) {
+        StringBuilder sb = new StringBuilder();
+        sb.append("pid ").append(ProcessHandle.current().pid()).append(": ");
+        if (patches.isEmpty()) {
+            return sb.append("no patches registered\n").toString();
+        }
+        sb.append(patches.size()).append(patches.size() == 1 ? " patch" : " patches").append('\n');
+        int order = 0;
+        for (PatchHandle p : patches) {
+            order++;
+            sb.append("  ").append(order).append(". ").append(p.name()).append(" [")
+                    .append(p.isEnabled() ? "enabled" : "disabled")
+                    .append(p.inTransition() ? ", in transition" : "").append("]\n");
+            if (!p.patch().description().isEmpty()) {
+                sb.append("     ").append(p.patch().description()).append('\n');
+            }
+            for (String line : functionLines(p)) {
+                sb.append("     ").append(line).append('\n');
+            }
+        }
+        return sb.toString();
+    }
+
+    static List<String> functionLines(PatchHandle p) {
+        List<String> lines = new java.util.ArrayList<>();
+        for (FunctionStatus f : p.functions()) {
+            if (f.loaders().isEmpty()) {
+                lines.add(f.target() + ": pending (class not loaded)");
+            }
+            for (FunctionStatus.LoaderStatus l : f.loaders()) {
+                lines.add(f.target() + " [" + l.classLoader() + "]: " + l.state().name().toLowerCase().replace('_', ' ')
+                        + (l.detail().isEmpty() ? "" : " (" + l.detail() + ")"));
+            }
+        }
+        return lines;
+    }
+}

@@ -1,0 +1,40 @@
+package io.jlivepatch.internal.jar;
+
+import io.jlivepatch.internal.patch.Reflection;
+import io.jlivepatch.internal.patch.ReplacementSource;
+
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.reflect.Method;
+
+/** One replacement of a patch JAR, taken from the copy of the patch class for the target's loader. */
+final class JarReplacementSource implements ReplacementSource {
+
+    private final PatchClasses classes;
+    private final String method;
+    private final String descriptor;
+
+    JarReplacementSource(PatchClasses classes, String method, String descriptor) {
+        this.classes = classes;
+        this.method = method;
+        this.descriptor = descriptor;
+    }
+
+    Method method(ClassLoader targetLoader) throws ReflectiveOperationException {
+        Class<?> patchClass = classes.patchClassFor(targetLoader);
+        Method m = Reflection.findDeclared(patchClass, method, descriptor);
+        if (m == null) {
+            throw new NoSuchMethodException(patchClass.getName() + "." + method + descriptor);
+        }
+        return m;
+    }
+
+    @Override
+    public MethodHandle handleFor(ClassLoader targetLoader) throws ReflectiveOperationException {
+        Method m = method(targetLoader);
+        if (!java.lang.reflect.Modifier.isPublic(m.getDeclaringClass().getModifiers())) {
+            m.setAccessible(true);
+        }
+        return MethodHandles.lookup().unreflect(m);
+    }
+}

@@ -1,0 +1,82 @@
+package io.jlivepatch.internal.jar;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URL;
+import java.net.URLConnection;
+import java.net.URLStreamHandler;
+import java.security.CodeSource;
+import java.security.ProtectionDomain;
+import java.security.cert.Certificate;
+
+/**
+ * Defines a patch JAR's classes for one target class loader. Its own classes come first, so that
+ * an application class of the same name never shadows the patch; jlivepatch's API comes from
+ * jlivepatch's own loader; everything else from the target's loader, so that the patch sees the
+ * application's types exactly as the target does.
+ */
+final class PatchClassLoader extends ClassLoader {
+
+    static {
+        registerAsParallelCapable();
+    }
+
+    private final PatchJar jar;
+    private final ClassLoader api = PatchClassLoader.class.getClassLoader();
+    private final ProtectionDomain domain;
+
+    PatchClassLoader(PatchJar jar, ClassLoader targetLoader) {
+        super("jlivepatch:" + jar.name(), targetLoader);
+        this.jar = jar;
+        this.domain = new ProtectionDomain(new CodeSource(null, (Certificate[]) null), null, this, null);
+    }
+
+    @Override
+    protected Class<?> loadClass(String name, boolean resolve) throws ClassNotFoundException {
+        synchronized (getClassLoadingLock(name)) {
+            Class<?> c = findLoadedClass(name);
+            if (c == null) {
+                byte[] bytes = jar.classes().get(name.replace('.', '/'));
+                if (bytes != null) {
+                    c = defineClass(name, bytes, 0, bytes.length, domain);
+                } else if (name.startsWith("io.jlivepatch.") && api != null) {
+                    c = api.loadClass(name);
+                } else {
+                    c = super.loadClass(name, false);
+                }
+            }
+            if (resolve) {
+                resolveClass(c);
+            }
+            return c;
+        }
+    }
+
+    @Override
+    protected URL findResource(String name) {
+        byte[] bytes = jar.resources().get(name);
+        if (bytes == null) {
+            return null;
+        }
+        try {
+            return new URL(null, "jlivepatch:" + jar.name() + "/" + name, new URLStreamHandler() {
+                @Override
+                protected URLConnection openConnection(URL u) {
+                    return new URLConnection(u) {
+                        @Override
+                        public void connect() {
+                        }
+
+                        @Override
+                        public InputStream getInputStream() throws IOException {
+                            return new ByteArrayInputStream(bytes);
+                        }
+                    };
+                }
+            });
+        } catch (java.net.MalformedURLException e) {
+            return null;
+        }
+    }
+}

@@ -1,0 +1,109 @@
+package io.jlivepatch.internal.jar;
+
+import io.jlivepatch.Patch;
+import io.jlivepatch.PatchException;
+import io.jlivepatch.PatchException.Reason;
+import io.jlivepatch.internal.patch.LoadedClasses;
+import io.jlivepatch.internal.patch.ReplacementSource;
+import org.objectweb.asm.Type;
+
+import java.lang.instrument.Instrumentation;
+import java.lang.reflect.Method;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/** Turns a {@link PatchJar} into a patch description and its per-loader replacements. */
+public final class PatchJarLoader {
+
+    /**
+     * @param patch   the description, its methods taken from the copy for the first target loader
+     * @param sources one per replacement, defining the patch class per target loader
+     */
+    public record Prepared(Patch patch, List<ReplacementSource> sources) {
+    }
+
+    private PatchJarLoader() {
+    }
+
+    public static Prepared prepare(PatchJar jar, Instrumentation inst) throws PatchException {
+        List<ReplacesScanner.Entry> entries = ReplacesScanner.scan(jar);
+        Set<String> names = entries.stream().map(ReplacesScanner.Entry::target).collect(Collectors.toSet());
+        Map<String, List<Class<?>>> loaded = LoadedClasses.named(inst, names);
+        PatchClasses classes = new PatchClasses(jar);
+        ClassLoader primary = ClassLoader.getSystemClassLoader();
+        for (ReplacesScanner.Entry e : entries) {
+            List<Class<?>> l = loaded.get(e.target());
+            if (l != null && !l.isEmpty()) {
+                primary = l.get(0).getClassLoader();
+                break;
+            }
+        }
+        Patch.Builder builder;
+        try {
+            builder = Patch.builder(jar.name()).description(jar.description());
+        } catch (IllegalArgumentException e) {
+            throw new PatchException(Reason.INVALID_PATCH, jar.name(), "patch JAR " + jar.source() + ": " + e.getMessage());
+        }
+        List<ReplacementSource> sources = new ArrayList<>();
+        Set<String> seen = new HashSet<>();
+        for (ReplacesScanner.Entry e : entries) {
+            String descriptor = e.descriptor().isEmpty() ? inferDescriptor(jar, e, loaded) : e.descriptor();
+            JarReplacementSource source = new JarReplacementSource(classes, e.replacement(), e.replacementDesc());
+            Method m;
+            try {
+                m = source.method(primary);
+            } catch (ReflectiveOperationException | LinkageError ex) {
+                throw new PatchException(Reason.INVALID_PATCH, jar.name(), "patch JAR " + jar.source() + ": "
+                        + jar.patchClass() + " cannot be loaded (" + ex + "); every type it uses must be in the JAR,"
+                        + " in the JDK or visible to the target's class loader");
+            }
+            if (!seen.add(e.target() + "." + e.method() + descriptor)) {
+                throw new PatchException(Reason.INVALID_PATCH, jar.name(), "patch JAR " + jar.source() + ": "
+                        + e.target() + "." + e.method() + descriptor + " is replaced twice: keep one @Replaces per method");
+            }
+            try {
+                builder.replace(e.target(), e.method(), descriptor, m);
+            } catch (IllegalArgumentException ex) {
+                throw new PatchException(Reason.INVALID_PATCH, jar.name(), "patch JAR " + jar.source() + ": "
+                        + ex.getMessage());
+            }
+            sources.add(source);
+        }
+        return new Prepared(builder.build(), sources);
+    }
+
+    /** The descriptor of a {@code @Replaces} that gives none. */
+    private static String inferDescriptor(PatchJar jar, ReplacesScanner.Entry e, Map<String, List<Class<?>>> loaded)
+            throws PatchException {
+        List<Class<?>> classes = loaded.get(e.target());
+        String where = "patch JAR " + jar.source() + ": @Replaces(target = \"" + e.target() + "\", method = \""
+                + e.method() + "\")";
+        if (classes != null && !classes.isEmpty()) {
+            List<String> candidates = new ArrayList<>();
+            for (Method m : classes.get(0).getDeclaredMethods()) {
+                if (m.getName().equals(e.method()) && !m.isSynthetic() && !m.isBridge()) {
+                    candidates.add(Type.getMethodDescriptor(m));
+                }
+            }
+            if (candidates.size() == 1) {
+                return candidates.get(0);
+            }
+            if (candidates.isEmpty()) {
+                throw new PatchException(Reason.TARGET_NOT_FOUND, jar.name(), where + ": " + e.target()
+                        + " declares no method named " + e.method());
+            }
+            throw new PatchException(Reason.INVALID_PATCH, jar.name(), where + " is ambiguous: " + e.target()
+                    + " declares " + candidates + "; add descriptor = one of them");
+        }
+        Type[] args = Type.getArgumentTypes(e.replacementDesc());
+        Type ret = Type.getReturnType(e.replacementDesc());
+        boolean instance = args.length > 0 && args[0].getSort() == Type.OBJECT
+                && args[0].getClassName().equals(e.target());
+        Type[] targetArgs = instance ? java.util.Arrays.copyOfRange(args, 1, args.length) : args;
+        return Type.getMethodDescriptor(ret, targetArgs);
+    }
+}

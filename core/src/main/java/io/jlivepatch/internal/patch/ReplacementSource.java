@@ -1,0 +1,23 @@
+package io.jlivepatch.internal.patch;
+
+import java.lang.invoke.MethodHandle;
+
+/**
+ * Where the replacement of one function comes from, per class loader of the target: a patch
+ * written against the application's types has its classes defined once per loader that defines
+ * the target, so that each copy sees that loader's types.
+ */
+public interface ReplacementSource {
+
+    /**
+     * The replacement for a target class defined by {@code targetLoader} ({@code null}: the boot loader).
+     *
+     * @throws ReflectiveOperationException when the replacement cannot be linked against that loader
+     */
+    MethodHandle handleFor(ClassLoader targetLoader) throws ReflectiveOperationException;
+
+    /** The same replacement for every loader. */
+    static ReplacementSource fixed(MethodHandle handle) {
+        return loader -> handle;
+    }
+}
