@@ -8,15 +8,21 @@ import java.lang.instrument.Instrumentation;
  * The agent's entry points. Rules, as in every agent that must not take its host down: do as
  * little as possible here, keep no static state, and never let an exception escape into the JVM's
  * start-up (a failing premain aborts the application).
+ *
+ * <p>Arguments: {@code patches=<dir>} loads and enables every patch JAR of that directory, in
+ * file-name order, before {@code main} (the kpatch service).
  */
 public final class AgentMain {
+
+    /** Set in the target JVM once jlivepatch is installed; {@code jlivepatch list} reads it over attach. */
+    public static final String VERSION_PROPERTY = "jlivepatch.version";
 
     private static final System.Logger LOG = System.getLogger("io.jlivepatch");
 
     private AgentMain() {
     }
 
-    /** {@code -javaagent:jlivepatch-agent.jar}: installs jlivepatch before {@code main}. */
+    /** {@code -javaagent:jlivepatch-agent.jar[=patches=<dir>]}: installs jlivepatch before {@code main}. */
     public static void premain(String args, Instrumentation inst) {
         install(args, inst);
     }
@@ -28,8 +34,16 @@ public final class AgentMain {
 
     private static void install(String args, Instrumentation inst) {
         try {
-            Livepatch.install(inst);
-            LOG.log(System.Logger.Level.DEBUG, "jlivepatch installed");
+            AgentArguments arguments = AgentArguments.parse(args);
+            Livepatch lp = Livepatch.install(inst);
+            String version = AgentMain.class.getPackage().getImplementationVersion();
+            System.setProperty(VERSION_PROPERTY, version == null ? "development" : version);
+            if (arguments.patchDirectory() != null) {
+                StartupPatches.loadAll(lp, arguments.patchDirectory());
+            }
+        } catch (IllegalArgumentException e) {
+            LOG.log(System.Logger.Level.ERROR, "jlivepatch agent arguments: " + e.getMessage()
+                    + "; the application runs without them");
         } catch (RuntimeException | LinkageError e) {
             LOG.log(System.Logger.Level.ERROR, "jlivepatch could not be installed; the application runs"
                     + " without live patching", e);

@@ -1,0 +1,13 @@
+package io.jlivepatch.agent.cli;
+
+import picocli.CommandLine.Command;
+
+@Command(name = "disable", mixinStandardHelpOptions = true,
+        description = "Disable a patch (only the most recently enabled one: patches come off in reverse order).")
+final class DisableCommand extends PatchCommand {
+    @Override
+    String apply(TargetJvm jvm) throws Refused {
+        jvm.setEnabled(name, false);
+        return "disabled";
+    }
+}

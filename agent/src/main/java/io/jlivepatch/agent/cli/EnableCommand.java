@@ -1,0 +1,13 @@
+package io.jlivepatch.agent.cli;
+
+import picocli.CommandLine.Command;
+
+@Command(name = "enable", mixinStandardHelpOptions = true,
+        description = "Enable a registered patch (its predecessors in the stack must be enabled).")
+final class EnableCommand extends PatchCommand {
+    @Override
+    String apply(TargetJvm jvm) throws Refused {
+        jvm.setEnabled(name, true);
+        return "enabled";
+    }
+}

@@ -1,0 +1,78 @@
+package io.jlivepatch.agent.cli;
+
+import io.jlivepatch.PatchException;
+import io.jlivepatch.internal.control.PatchMBean;
+import io.jlivepatch.internal.jar.PatchJar;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+
+@Command(name = "load", mixinStandardHelpOptions = true,
+        description = "Load a patch JAR into a running JVM (loading jlivepatch first if needed), enable it and"
+                + " wait for its transition.")
+final class LoadCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    PidOption target;
+
+    @Parameters(index = "1", paramLabel = "<patch.jar>", description = "the patch JAR")
+    Path jar;
+
+    @Option(names = "--no-enable", description = "register the patch only")
+    boolean noEnable;
+
+    @Option(names = "--timeout", paramLabel = "<seconds>", defaultValue = "30",
+            description = "how long to wait for the transition (default: ${DEFAULT-VALUE})")
+    long timeoutSeconds;
+
+    @Override
+    public Integer call() throws Refused, InterruptedException {
+        PrintWriter out = spec.commandLine().getOut();
+        Path path = jar.toAbsolutePath().normalize();
+        String name;
+        try {
+            // Checked here first: a bad file must not even load the agent into the target.
+            name = PatchJar.read(path).name();
+        } catch (PatchException e) {
+            throw new Refused(e.reason() + ": " + e.getMessage(), e);
+        }
+        try (TargetJvm jvm = TargetJvm.attach(target.pid, true)) {
+            long start = System.nanoTime();
+            try {
+                jvm.livepatch().load(path.toString(), !noEnable);
+            } catch (RuntimeException e) {
+                throw TargetJvm.refusal(e);
+            }
+            PatchMBean patch = jvm.patch(name);
+            if (noEnable) {
+                out.printf("'%s': registered in pid %d (not enabled)%n", name, jvm.pid());
+            } else {
+                long deadline = System.nanoTime() + timeoutSeconds * 1_000_000_000L;
+                while (patch.getTransition() && System.nanoTime() < deadline) {
+                    Thread.sleep(20);
+                }
+                long ms = (System.nanoTime() - start) / 1_000_000;
+                if (patch.getTransition()) {
+                    out.printf("'%s': enabled in pid %d, transition still running after %d s%n", name, jvm.pid(),
+                            timeoutSeconds);
+                } else {
+                    out.printf("'%s': enabled in pid %d, patching complete in %d ms%n", name, jvm.pid(), ms);
+                }
+            }
+            for (String line : patch.getFunctions()) {
+                out.println("  " + line);
+            }
+            return Main.DONE;
+        }
+    }
+}

@@ -1,0 +1,63 @@
+package io.jlivepatch.agent.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+import java.io.PrintWriter;
+
+/**
+ * {@code java -jar jlivepatch-agent.jar <command>}: kpatch's load/unload/list over the attach API.
+ * Exit codes: 0 done, 1 refused (the reason printed, the target unchanged), 2 usage error.
+ */
+@Command(name = "jlivepatch", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+        description = "Live patching for running JVMs: load, inspect and remove patches.",
+        subcommands = {ListCommand.class, LoadCommand.class, StatusCommand.class, EnableCommand.class,
+                DisableCommand.class, UnregisterCommand.class, UnloadCommand.class,
+                CommandLine.HelpCommand.class})
+public final class Main implements Runnable {
+
+    static final int DONE = 0;
+    static final int REFUSED = 1;
+    static final int USAGE = 2;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    public static void main(String[] args) {
+        System.exit(run(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args));
+    }
+
+    /** Runs one command; for tests and embedding. */
+    public static int run(PrintWriter out, PrintWriter err, String... args) {
+        CommandLine cli = new CommandLine(new Main());
+        cli.setOut(out);
+        cli.setErr(err);
+        cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+            if (e instanceof Refused) {
+                commandLine.getErr().println("jlivepatch: refused: " + e.getMessage());
+            } else {
+                commandLine.getErr().println("jlivepatch: failed: " + e);
+            }
+            return REFUSED;
+        });
+        int code = cli.execute(args);
+        out.flush();
+        err.flush();
+        return code;
+    }
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "name a command: list, load, status, enable,"
+                + " disable, unregister or unload (jlivepatch --help)");
+    }
+
+    /** The version in the agent JAR's manifest. */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String v = Main.class.getPackage().getImplementationVersion();
+            return new String[] {"jlivepatch " + (v == null ? "development" : v)};
+        }
+    }
+}

@@ -1,0 +1,58 @@
+package io.jlivepatch.agent.cli;
+
+import io.jlivepatch.internal.control.LivepatchMBean;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+import java.io.PrintWriter;
+import java.util.concurrent.Callable;
+
+@Command(name = "status", mixinStandardHelpOptions = true,
+        description = "Show each patch in stack order: enabled, in transition, and each function's state per"
+                + " class loader.")
+final class StatusCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    PidOption target;
+
+    @Option(names = "--json", description = "print JSON, for programs")
+    boolean json;
+
+    @Option(names = "--log", description = "also print the audit log of every operation and its outcome")
+    boolean log;
+
+    @Override
+    public Integer call() throws Refused {
+        PrintWriter out = spec.commandLine().getOut();
+        try (TargetJvm jvm = TargetJvm.attach(target.pid, false)) {
+            LivepatchMBean lp = jvm.livepatch();
+            if (json) {
+                String status = lp.statusJson();
+                if (log) {
+                    StringBuilder sb = new StringBuilder(status.substring(0, status.length() - 1)).append(",\"log\":[");
+                    String[] entries = lp.getLog();
+                    for (int i = 0; i < entries.length; i++) {
+                        sb.append(i > 0 ? "," : "").append(JsonText.quote(entries[i]));
+                    }
+                    status = sb.append("]}").toString();
+                }
+                out.println(status);
+            } else {
+                out.print(lp.statusText());
+                if (log) {
+                    out.println("log:");
+                    for (String entry : lp.getLog()) {
+                        out.println("  " + entry);
+                    }
+                }
+            }
+            return Main.DONE;
+        }
+    }
+}

@@ -1,0 +1,13 @@
+package io.jlivepatch.agent.cli;
+
+import picocli.CommandLine.Command;
+
+@Command(name = "unregister", mixinStandardHelpOptions = true,
+        description = "Remove a disabled patch from the stack.")
+final class UnregisterCommand extends PatchCommand {
+    @Override
+    String apply(TargetJvm jvm) throws Refused {
+        unregister(jvm, name);
+        return "unregistered";
+    }
+}

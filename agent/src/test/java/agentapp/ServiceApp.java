@@ -1,0 +1,25 @@
+package agentapp;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+
+/**
+ * A long-running application for the command-line tests: it answers each "call" line on stdin
+ * with the current result of {@link Greeter#greet}, and ends at "quit" or end of input.
+ */
+public final class ServiceApp {
+
+    public static void main(String[] args) throws Exception {
+        Greeter g = new Greeter();
+        System.out.println("ready");
+        System.out.flush();
+        BufferedReader in = new BufferedReader(new InputStreamReader(System.in));
+        String line;
+        while ((line = in.readLine()) != null && !line.equals("quit")) {
+            if (line.equals("call")) {
+                System.out.println("result=" + g.greet(" x ") + "|" + Greeter.shout("y"));
+                System.out.flush();
+            }
+        }
+    }
+}

@@ -1,0 +1,251 @@
+package io.jlivepatch.agent;
+
+import com.sun.tools.attach.VirtualMachine;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import javax.management.Attribute;
+import javax.management.InvalidAttributeValueException;
+import javax.management.MBeanServerConnection;
+import javax.management.ObjectName;
+import javax.management.remote.JMXConnector;
+import javax.management.remote.JMXConnectorFactory;
+import javax.management.remote.JMXServiceURL;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The jlivepatch command against a running JVM, the way an operator uses it. */
+class CommandLineIT {
+
+    private static final String ORIGINAL = "hello x |y!";
+    private static final String GREET_FIXED = "fixed x|y!";
+
+    @TempDir
+    Path dir;
+
+    private ServiceProcess service;
+
+    @BeforeEach
+    void startService() throws Exception {
+        service = new ServiceProcess();
+    }
+
+    @AfterEach
+    void stopService() throws Exception {
+        service.close();
+    }
+
+    @Test
+    void loadStatusDisableEnableUnloadAJarIntoARunningJvm() throws Exception {
+        assertEquals(ORIGINAL, service.call());
+        Cli load = Cli.run("load", service.pid(), TestJars.greeterFixJar(dir));
+        assertEquals(0, load.exitCode(), load.toString());
+        assertTrue(load.out().contains("'fix-greet': enabled in pid " + service.pid() + ", patching complete"), load.toString());
+        assertTrue(load.out().contains("agentapp.Greeter.greet(Ljava/lang/String;)Ljava/lang/String;"), load.toString());
+        assertEquals(GREET_FIXED, service.call());
+
+        Cli status = Cli.run("status", service.pid());
+        assertEquals(0, status.exitCode(), status.toString());
+        assertTrue(status.out().contains("1. fix-greet [enabled]"), status.toString());
+        assertTrue(status.out().contains("greet trims its input"), status.toString());
+        assertTrue(status.out().contains(": patched"), status.toString());
+
+        Cli json = Cli.run("status", service.pid(), "--json");
+        assertTrue(json.out().contains("\"name\":\"fix-greet\"") && json.out().contains("\"enabled\":true")
+                && json.out().contains("\"state\":\"PATCHED\""), json.toString());
+
+        assertEquals(0, Cli.run("disable", service.pid(), "fix-greet").exitCode());
+        assertEquals(ORIGINAL, service.call());
+        assertEquals(0, Cli.run("enable", service.pid(), "fix-greet").exitCode());
+        assertEquals(GREET_FIXED, service.call());
+
+        Cli unload = Cli.run("unload", service.pid(), "fix-greet");
+        assertEquals(0, unload.exitCode(), unload.toString());
+        assertEquals(ORIGINAL, service.call());
+        assertTrue(Cli.run("status", service.pid()).out().contains("no patches registered"));
+
+        Cli log = Cli.run("status", service.pid(), "--log");
+        assertTrue(log.out().contains("register fix-greet: ok") && log.out().contains("enable fix-greet: ok")
+                && log.out().contains("disable fix-greet: ok") && log.out().contains("unregister fix-greet: ok"),
+                log.toString());
+    }
+
+    @Test
+    void loadWithNoEnableOnlyRegisters() throws Exception {
+        Cli load = Cli.run("load", "--no-enable", service.pid(), TestJars.greeterFixJar(dir));
+        assertEquals(0, load.exitCode(), load.toString());
+        assertTrue(load.out().contains("registered in pid"), load.toString());
+        assertEquals(ORIGINAL, service.call());
+        assertTrue(Cli.run("status", service.pid()).out().contains("1. fix-greet [disabled]"));
+    }
+
+    @Test
+    void listShowsTheServiceAndWhetherJlivepatchIsLoaded() throws Exception {
+        Cli before = Cli.run("list");
+        assertEquals(0, before.exitCode(), before.toString());
+        assertTrue(lineOf(before.out(), service.pid()).contains("not loaded"), before.toString());
+        assertEquals(0, Cli.run("load", "--no-enable", service.pid(), TestJars.greeterFixJar(dir)).exitCode());
+        Cli after = Cli.run("list");
+        assertTrue(lineOf(after.out(), service.pid()).contains("loaded"), after.toString());
+        assertFalse(lineOf(after.out(), service.pid()).contains("not loaded"), after.toString());
+        assertTrue(lineOf(after.out(), service.pid()).contains("agentapp.ServiceApp"), after.toString());
+    }
+
+    @Test
+    void aFileThatIsNotAJarIsRefusedBeforeTouchingTheTarget() throws Exception {
+        Path notJar = Files.writeString(dir.resolve("fix.jar"), "this is not a jar");
+        Cli load = Cli.run("load", service.pid(), notJar);
+        assertEquals(1, load.exitCode(), load.toString());
+        assertTrue(load.err().contains("INVALID_PATCH") && load.err().contains("not a"), load.toString());
+        assertTrue(lineOf(Cli.run("list").out(), service.pid()).contains("not loaded"), "the agent was not loaded");
+        assertEquals(ORIGINAL, service.call());
+    }
+
+    @Test
+    void aJarWithoutTheManifestAttributesIsRefused() throws Exception {
+        Path jar = TestJars.patchJar(dir, "bare.jar", Map.of(), "agentapp.fix.GreeterFix");
+        Cli load = Cli.run("load", service.pid(), jar);
+        assertEquals(1, load.exitCode(), load.toString());
+        assertTrue(load.err().contains("MANIFEST") || load.err().contains("Livepatch-Name"), load.toString());
+        Path noName = TestJars.patchJar(dir, "noname.jar", Map.of("Livepatch-Class", "agentapp.fix.GreeterFix"),
+                "agentapp.fix.GreeterFix");
+        Cli load2 = Cli.run("load", service.pid(), noName);
+        assertEquals(1, load2.exitCode(), load2.toString());
+        assertTrue(load2.err().contains("lacks Livepatch-Name"), load2.toString());
+        assertEquals(ORIGINAL, service.call());
+    }
+
+    @Test
+    void aMissingOrWronglyShapedLivepatchClassIsRefusedAndChangesNothing() throws Exception {
+        assertEquals(0, Cli.run("load", service.pid(), TestJars.shoutFixJar(dir)).exitCode());
+        String patched = service.call();
+        Path missing = TestJars.patchJar(dir, "missing.jar", Map.of("Livepatch-Name", "missing",
+                "Livepatch-Class", "agentapp.fix.Nowhere"), "agentapp.fix.GreeterFix");
+        Cli load = Cli.run("load", service.pid(), missing);
+        assertEquals(1, load.exitCode(), load.toString());
+        assertTrue(load.err().contains("agentapp.fix.Nowhere"), load.toString());
+
+        Path badShape = TestJars.patchJar(dir, "bad.jar", Map.of("Livepatch-Name", "bad-shape",
+                "Livepatch-Class", "agentapp.fix.BadShapeFix"), "agentapp.fix.BadShapeFix");
+        Cli load2 = Cli.run("load", service.pid(), badShape);
+        assertEquals(1, load2.exitCode(), load2.toString());
+        assertTrue(load2.err().contains("SIGNATURE_MISMATCH") && load2.err().contains("not public static"), load2.toString());
+
+        Cli status = Cli.run("status", service.pid());
+        assertTrue(status.out().contains("1 patch") && status.out().contains("1. fix-shout [enabled]"), status.toString());
+        assertEquals(patched, service.call());
+        assertTrue(Cli.run("status", service.pid(), "--log").out().contains("load"), "refusals are in the audit log");
+    }
+
+    @Test
+    void aPidThatDoesNotExistOrIsNotAJvmIsRefused() throws Exception {
+        Cli none = Cli.run("status", Long.MAX_VALUE);
+        assertEquals(1, none.exitCode(), none.toString());
+        assertTrue(none.err().contains("no process with pid"), none.toString());
+        Process sleep = new ProcessBuilder("sleep", "30").start();
+        try {
+            Cli notJvm = Cli.run("load", sleep.pid(), TestJars.greeterFixJar(dir));
+            assertEquals(1, notJvm.exitCode(), notJvm.toString());
+            assertTrue(notJvm.err().contains("cannot attach to pid " + sleep.pid()), notJvm.toString());
+        } finally {
+            sleep.destroyForcibly();
+        }
+        Cli usage = Cli.run("status", "not-a-pid");
+        assertEquals(2, usage.exitCode(), usage.toString());
+    }
+
+    @Test
+    void aNameThatIsNotRegisteredIsRefused() throws Exception {
+        assertEquals(0, Cli.run("load", service.pid(), TestJars.greeterFixJar(dir)).exitCode());
+        for (String command : new String[] {"enable", "disable", "unregister", "unload"}) {
+            Cli c = Cli.run(command, service.pid(), "no-such-patch");
+            assertEquals(1, c.exitCode(), c.toString());
+            assertTrue(c.err().contains("no patch 'no-such-patch' is registered") && c.err().contains("fix-greet"),
+                    c.toString());
+        }
+        assertEquals(GREET_FIXED, service.call());
+    }
+
+    @Test
+    void outOfOrderDisableIsRefusedThroughTheCommandAndThroughJmx() throws Exception {
+        assertEquals(0, Cli.run("load", service.pid(), TestJars.greeterFixJar(dir)).exitCode());
+        assertEquals(0, Cli.run("load", service.pid(), TestJars.shoutFixJar(dir)).exitCode());
+        String both = service.call();
+        assertEquals("fixed x|y!!!", both);
+
+        Cli disable = Cli.run("disable", service.pid(), "fix-greet");
+        assertEquals(1, disable.exitCode(), disable.toString());
+        assertTrue(disable.err().contains("ORDER_VIOLATION") && disable.err().contains("disable 'fix-shout' first"),
+                disable.toString());
+        Cli unload = Cli.run("unload", service.pid(), "fix-greet");
+        assertEquals(1, unload.exitCode(), unload.toString());
+
+        try (JMXConnector c = jmx(service.pid())) {
+            MBeanServerConnection mbs = c.getMBeanServerConnection();
+            ObjectName greet = new ObjectName("io.jlivepatch:type=Patch,name=fix-greet");
+            Exception e = assertThrows(Exception.class, () -> mbs.setAttribute(greet, new Attribute("Enabled", false)));
+            assertTrue(String.valueOf(rootMessage(e)).startsWith("ORDER_VIOLATION"), String.valueOf(rootMessage(e)));
+            assertEquals(true, mbs.getAttribute(greet, "Enabled"));
+            assertEquals(1, mbs.getAttribute(greet, "StackOrder"));
+            assertEquals(2, mbs.getAttribute(new ObjectName("io.jlivepatch:type=Patch,name=fix-shout"), "StackOrder"));
+
+            InvalidAttributeValueException bad = assertThrows(InvalidAttributeValueException.class,
+                    () -> mbs.setAttribute(greet, new Attribute("Enabled", "yes")));
+            assertTrue(bad.getMessage().contains("Enabled takes true or false"), bad.getMessage());
+            assertEquals(true, mbs.getAttribute(greet, "Enabled"));
+
+            ObjectName shout = new ObjectName("io.jlivepatch:type=Patch,name=fix-shout");
+            mbs.setAttribute(shout, new Attribute("Enabled", false));
+            assertEquals("fixed x|y!", service.call());
+            mbs.invoke(shout, "unregister", null, null);
+            assertFalse(mbs.isRegistered(shout));
+        }
+        assertEquals(GREET_FIXED, service.call());
+    }
+
+    @Test
+    void patchesDirectoryIsLoadedAtStartUpAndABadJarIsSkipped() throws Exception {
+        Path patches = Files.createDirectory(dir.resolve("patches"));
+        TestJars.greeterFixJar(patches);
+        Files.writeString(patches.resolve("0-broken.jar"), "not a jar");
+        try (ServiceProcess started = new ServiceProcess("-javaagent:" + TestJars.AGENT + "=patches=" + patches)) {
+            assertEquals(GREET_FIXED, started.call());
+            Cli status = Cli.run("status", started.pid(), "--log");
+            assertTrue(status.out().contains("1. fix-greet [enabled]"), status.toString());
+            assertTrue(status.out().contains("0-broken.jar"), status.toString());
+        }
+    }
+
+    private static JMXConnector jmx(long pid) throws Exception {
+        VirtualMachine vm = VirtualMachine.attach(Long.toString(pid));
+        try {
+            return JMXConnectorFactory.connect(new JMXServiceURL(vm.startLocalManagementAgent()));
+        } finally {
+            vm.detach();
+        }
+    }
+
+    private static String rootMessage(Throwable t) {
+        while (t.getCause() != null) {
+            t = t.getCause();
+        }
+        return t.getMessage();
+    }
+
+    private static String lineOf(String out, long pid) {
+        for (String line : out.split("\n")) {
+            if (line.startsWith(pid + " ")) {
+                return line;
+            }
+        }
+        return "";
+    }
+}

@@ -1,0 +1,54 @@
+package io.jlivepatch.agent;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/** agentapp.ServiceApp in a JVM of its own, asked for its current result line by line. */
+final class ServiceProcess implements AutoCloseable {
+
+    private final Process process;
+    private final BufferedReader out;
+    private final PrintWriter in;
+
+    ServiceProcess(String... jvmOptions) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of(TestJars.java(), "-XX:+IgnoreUnrecognizedVMOptions",
+                "-XX:+EnableDynamicAgentLoading"));
+        cmd.addAll(List.of(jvmOptions));
+        cmd.addAll(List.of("-cp", TestJars.appClasses().toString(), "agentapp.ServiceApp"));
+        process = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+        in = new PrintWriter(process.getOutputStream(), true, StandardCharsets.UTF_8);
+        String first = out.readLine();
+        if (!"ready".equals(first)) {
+            throw new IOException("the service did not start: " + first);
+        }
+    }
+
+    long pid() {
+        return process.pid();
+    }
+
+    /** greet(" x ") and shout("y") as the service computes them now, e.g. {@code hello x |y!}. */
+    String call() throws IOException {
+        in.println("call");
+        String line = out.readLine();
+        if (line == null || !line.startsWith("result=")) {
+            throw new IOException("unexpected answer: " + line);
+        }
+        return line.substring("result=".length());
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        in.println("quit");
+        if (!process.waitFor(10, TimeUnit.SECONDS)) {
+            process.destroyForcibly();
+        }
+    }
+}

@@ -1,0 +1,74 @@
+package io.jlivepatch.agent;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.Map;
+import java.util.jar.Attributes;
+import java.util.jar.JarEntry;
+import java.util.jar.JarOutputStream;
+import java.util.jar.Manifest;
+import java.util.stream.Stream;
+
+/** Patch JARs and application class directories made from this module's test classes. */
+final class TestJars {
+
+    static final Path AGENT = Paths.get(System.getProperty("jlivepatch.agent.jar"));
+    static final Path TEST_CLASSES = Paths.get(System.getProperty("jlivepatch.test.classes"));
+
+    private TestJars() {
+    }
+
+    /** A JAR with the given manifest attributes (none: no manifest) and classes (binary names). */
+    static Path patchJar(Path dir, String file, Map<String, String> manifest, String... classes) throws IOException {
+        Path jar = dir.resolve(file);
+        try (OutputStream out = Files.newOutputStream(jar);
+             JarOutputStream jos = manifest.isEmpty() ? new JarOutputStream(out) : new JarOutputStream(out, manifestOf(manifest))) {
+            for (String c : classes) {
+                String entry = c.replace('.', '/') + ".class";
+                jos.putNextEntry(new JarEntry(entry));
+                jos.write(Files.readAllBytes(TEST_CLASSES.resolve(entry)));
+                jos.closeEntry();
+            }
+        }
+        return jar;
+    }
+
+    static Path greeterFixJar(Path dir) throws IOException {
+        return patchJar(dir, "fix-greet.jar", Map.of("Livepatch-Name", "fix-greet",
+                "Livepatch-Description", "greet trims its input", "Livepatch-Class", "agentapp.fix.GreeterFix"),
+                "agentapp.fix.GreeterFix");
+    }
+
+    static Path shoutFixJar(Path dir) throws IOException {
+        return patchJar(dir, "fix-shout.jar", Map.of("Livepatch-Name", "fix-shout",
+                "Livepatch-Class", "agentapp.fix.ShoutFix"), "agentapp.fix.ShoutFix");
+    }
+
+    private static Manifest manifestOf(Map<String, String> attributes) {
+        Manifest m = new Manifest();
+        m.getMainAttributes().put(Attributes.Name.MANIFEST_VERSION, "1.0");
+        attributes.forEach((k, v) -> m.getMainAttributes().putValue(k, v));
+        return m;
+    }
+
+    /** A directory with the application classes only (package agentapp, not its fix subpackage). */
+    static Path appClasses() throws IOException {
+        Path dir = Files.createTempDirectory("jlivepatch-app");
+        Files.createDirectories(dir.resolve("agentapp"));
+        try (Stream<Path> s = Files.list(TEST_CLASSES.resolve("agentapp"))) {
+            for (Path c : (Iterable<Path>) s::iterator) {
+                if (Files.isRegularFile(c)) {
+                    Files.copy(c, dir.resolve("agentapp").resolve(c.getFileName()));
+                }
+            }
+        }
+        return dir;
+    }
+
+    static String java() {
+        return Paths.get(System.getProperty("java.home"), "bin", "java").toString();
+    }
+}
