@@ -30,6 +30,10 @@ public final class PatchJarLoader {
     }
 
     public static Prepared prepare(PatchJar jar, Instrumentation inst) throws PatchException {
+        if (!jar.name().matches("[A-Za-z0-9_.-]{1,64}")) {
+            throw new PatchException(Reason.INVALID_PATCH, null, "patch JAR " + jar.source() + ": " + PatchJar.NAME
+                    + " '" + jar.name() + "' is not valid: use 1 to 64 characters from [A-Za-z0-9_.-]");
+        }
         List<ReplacesScanner.Entry> entries = ReplacesScanner.scan(jar);
         Set<String> names = entries.stream().map(ReplacesScanner.Entry::target).collect(Collectors.toSet());
         Map<String, List<Class<?>>> loaded = LoadedClasses.named(inst, names);
@@ -73,7 +77,12 @@ public final class PatchJarLoader {
             }
             sources.add(source);
         }
-        return new Prepared(builder.build(), sources);
+        try {
+            return new Prepared(builder.build(), sources);
+        } catch (IllegalArgumentException ex) {
+            throw new PatchException(Reason.INVALID_PATCH, jar.name(), "patch JAR " + jar.source() + ": "
+                    + ex.getMessage() + " (fix " + PatchJar.NAME + " in the manifest)");
+        }
     }
 
     /** The descriptor of a {@code @Replaces} that gives none. */
