@@ -1,0 +1,87 @@
+package io.jlivepatch;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import testapp.Stacked;
+
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.SimpleFormatter;
+
+import static io.jlivepatch.TestSupport.JLIVEPATCH_LOG;
+import static io.jlivepatch.TestSupport.livepatch;
+import static io.jlivepatch.TestSupport.method;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The life cycle is logged through System.Logger in the kernel's words. */
+class LoggingTest {
+
+    private final List<String> messages = new CopyOnWriteArrayList<>();
+    private final Handler handler = new Handler() {
+        private final SimpleFormatter formatter = new SimpleFormatter();
+
+        @Override
+        public void publish(LogRecord record) {
+            messages.add(record.getLevel() + " " + formatter.formatMessage(record));
+        }
+
+        @Override
+        public void flush() {
+        }
+
+        @Override
+        public void close() {
+        }
+    };
+
+    public static int two(Stacked s) {
+        return 2;
+    }
+
+    @BeforeEach
+    void listen() {
+        JLIVEPATCH_LOG.setLevel(Level.INFO);
+        JLIVEPATCH_LOG.setUseParentHandlers(false);
+        JLIVEPATCH_LOG.addHandler(handler);
+    }
+
+    @AfterEach
+    void stopListening() throws PatchException {
+        JLIVEPATCH_LOG.removeHandler(handler);
+        JLIVEPATCH_LOG.setUseParentHandlers(true);
+        JLIVEPATCH_LOG.setLevel(Level.WARNING);
+        TestSupport.removeAllPatches();
+    }
+
+    private void assertLogged(String text) {
+        assertTrue(messages.stream().anyMatch(m -> m.contains(text)), "no log line with \"" + text + "\" in " + messages);
+    }
+
+    @Test
+    void theLifeCycleIsLoggedInTheKernelsWords() throws Exception {
+        PatchHandle h = livepatch().register(Patch.builder("log-lp1").replace(method(Stacked.class, "value"),
+                method(LoggingTest.class, "two", Stacked.class)).build());
+        h.enable();
+        h.disable();
+        h.unregister();
+        assertLogged("INFO enabling patch 'log-lp1'");
+        assertLogged("INFO 'log-lp1': patching complete");
+        assertLogged("INFO disabling patch 'log-lp1'");
+        assertLogged("INFO 'log-lp1': unpatching complete");
+    }
+
+    @Test
+    void aRefusalIsLoggedAsAWarningWithItsReason() throws Exception {
+        PatchHandle h = livepatch().register(Patch.builder("log-refused").replace(method(Stacked.class, "value"),
+                method(LoggingTest.class, "two", Stacked.class)).build());
+        TestSupport.refusedRegistration(Patch.builder("log-refused").replace(method(Stacked.class, "value"),
+                method(LoggingTest.class, "two", Stacked.class)).build());
+        assertTrue(messages.stream().anyMatch(m -> m.startsWith("WARNING ") && m.contains("refused (DUPLICATE_NAME)")
+                && m.contains("'log-refused'")), "no warning of the refusal in " + messages);
+        h.unregister();
+    }
+}

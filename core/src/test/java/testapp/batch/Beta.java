@@ -1,0 +1,15 @@
+package testapp.batch;
+
+public class Beta {
+    public int one() {
+        return 1;
+    }
+
+    public int two() {
+        return 2;
+    }
+
+    public static int three() {
+        return 3;
+    }
+}

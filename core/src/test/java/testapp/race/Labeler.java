@@ -1,0 +1,7 @@
+package testapp.race;
+
+public class Labeler {
+    public String label(long id) {
+        return "orig-" + id;
+    }
+}
