@@ -29,7 +29,6 @@ import java.util.function.BiFunction;
  */
 public final class Dispatch {
 
-    private static final MethodHandle TRUE = MethodHandles.constant(boolean.class, true);
     private static final MethodHandle FALSE = MethodHandles.constant(boolean.class, false);
 
     /**
@@ -50,18 +49,20 @@ public final class Dispatch {
     private static final List<WeakReference<Class<?>>> LINKED = new ArrayList<>();
 
     // Written once by install(); read by bootstrap and relink under LINK_LOCK.
-    private static volatile BiFunction<Class<?>, String, MethodHandle> resolver;
+    private static volatile BiFunction<Class<?>, String, MethodHandle[]> resolver;
 
     private Dispatch() {
     }
 
     /**
      * Sets the resolver: for a hooked class and a method key ({@code name + descriptor}) it returns
-     * the replacement typed exactly as the call site, or {@code null} when no patch is active.
+     * {@code {guard, call}}: the guard as a {@code ()boolean} handle (a constant in steady state, a
+     * per-thread check during a transition) and the call typed exactly as the call site, or
+     * {@code null} to keep the last call target; or {@code null} altogether when no patch is active.
      *
      * @return false when a resolver is already installed (another copy of jlivepatch owns the JVM)
      */
-    public static boolean install(BiFunction<Class<?>, String, MethodHandle> r) {
+    public static boolean install(BiFunction<Class<?>, String, MethodHandle[]> r) {
         synchronized (LINK_LOCK) {
             if (resolver != null) {
                 return resolver == r;
@@ -159,18 +160,20 @@ public final class Dispatch {
         }
 
         void resolve(List<MutableCallSite> changed) {
-            MethodHandle target;
+            MethodHandle[] resolved;
             try {
-                target = resolver.apply(owner, methodKey);
+                resolved = resolver.apply(owner, methodKey);
             } catch (Throwable t) {
                 // The resolver logs and records its own failures; a failing resolution means
                 // "run the original", never "fail the call".
-                target = null;
+                resolved = null;
             }
+            MethodHandle guardTarget = resolved == null ? FALSE : resolved[0];
+            MethodHandle target = resolved == null ? null : resolved[1];
             if (target != null) {
                 lastTarget = target;
                 if (call != null) {
-                    // Set before the guard turns true, so a thread that sees the guard true
+                    // Set before the guard can turn true, so a thread that sees the guard true
                     // finds this target (both published by the same syncAll).
                     call.setTarget(target.asType(call.type()));
                     if (changed != null) {
@@ -180,7 +183,6 @@ public final class Dispatch {
             }
             // With no active patch the call target stays as it was: a thread that passed the guard
             // just before this relink still needs a working target.
-            MethodHandle guardTarget = target != null ? TRUE : FALSE;
             if (guard.getTarget() != guardTarget) {
                 guard.setTarget(guardTarget);
                 if (changed != null) {

@@ -65,12 +65,12 @@ final class LivepatchControl implements LivepatchMBean {
 
     @Override
     public String statusJson() {
-        return StatusReport.json(registry.patches());
+        return StatusReport.json(registry);
     }
 
     @Override
     public String statusText() {
-        return StatusReport.text(registry.patches());
+        return StatusReport.text(registry);
     }
 
     @Override

@@ -2,6 +2,7 @@ package io.jlivepatch.internal.control;
 
 import io.jlivepatch.FunctionStatus;
 import io.jlivepatch.PatchHandle;
+import io.jlivepatch.internal.core.PatchRegistry;
 
 import java.util.List;
 
@@ -11,7 +12,8 @@ final class StatusReport {
     private StatusReport() {
     }
 
-    static String json(List<PatchHandle> patches) {
+    static String json(PatchRegistry registry) {
+        List<PatchHandle> patches = registry.patches();
         StringBuilder sb = new StringBuilder("{\"pid\":").append(ProcessHandle.current().pid()).append(",\"patches\":[");
         int order = 0;
         for (PatchHandle p : patches) {
@@ -23,6 +25,10 @@ final class StatusReport {
                     .append(",\"stackOrder\":").append(order)
                     .append(",\"enabled\":").append(p.isEnabled())
                     .append(",\"transition\":").append(p.inTransition())
+                    .append(",\"forced\":").append(registry.isForced(p))
+                    .append(",\"waiting\":[")
+                    .append(String.join(",", registry.waitingThreads(p).stream().map(Json::string).toList()))
+                    .append(']')
                     .append(",\"functions\":[");
             int i = 0;
             for (FunctionStatus f : p.functions()) {
@@ -50,7 +56,8 @@ final class StatusReport {
         return sb.append("]}").toString();
     }
 
-    static String text(List<PatchHandle> patches) {
+    static String text(PatchRegistry registry) {
+        List<PatchHandle> patches = registry.patches();
         StringBuilder sb = new StringBuilder();
         sb.append("pid ").append(ProcessHandle.current().pid()).append(": ");
         if (patches.isEmpty()) {
@@ -62,7 +69,11 @@ final class StatusReport {
             order++;
             sb.append("  ").append(order).append(". ").append(p.name()).append(" [")
                     .append(p.isEnabled() ? "enabled" : "disabled")
-                    .append(p.inTransition() ? ", in transition" : "").append("]\n");
+                    .append(p.inTransition() ? ", in transition" : "")
+                    .append(registry.isForced(p) ? ", forced" : "").append("]\n");
+            for (String w : registry.waitingThreads(p)) {
+                sb.append("     waiting: ").append(w).append('\n');
+            }
             if (!p.patch().description().isEmpty()) {
                 sb.append("     ").append(p.patch().description()).append('\n');
             }

@@ -13,12 +13,15 @@ import io.jlivepatch.internal.patch.LinkTable;
 import io.jlivepatch.internal.patch.LoadedClasses;
 import io.jlivepatch.internal.patch.LoaderNames;
 import io.jlivepatch.internal.patch.ReplacementSource;
+import io.jlivepatch.internal.transition.Transition;
+import io.jlivepatch.internal.transition.TransitionWorker;
 
 import io.jlivepatch.internal.jar.PatchJar;
 import io.jlivepatch.internal.jar.PatchJarLoader;
 
 import java.lang.instrument.Instrumentation;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -26,6 +29,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -42,6 +46,14 @@ public final class PatchRegistry {
      * patch's flags skip it: the stack is copy-on-write and the flags are volatile.
      */
     private final ReentrantLock klpMutex = new ReentrantLock();
+    /** Signalled under klpMutex when a transition ends; awaitTransition waits on it. */
+    private final Condition transitionDone = klpMutex.newCondition();
+
+    // The transition in progress, at most one (the kernel's klp_transition_patch). Written under
+    // klpMutex; volatile for the lock-free readers (inTransition, status, the worker's end check).
+    private volatile Transition transition;
+    private volatile RegisteredPatch transitionPatch;
+    private Thread worker;
 
     private final List<RegisteredPatch> stack = new CopyOnWriteArrayList<>();
     private final HookManager hooks;
@@ -150,6 +162,12 @@ public final class PatchRegistry {
         klpMutex.lock();
         try {
             requireRegistered(p, "enable");
+            if (transition != null && transitionPatch == p && !transition.targetPatched()) {
+                reverse();
+                audit.record("enable", p.name(), "ok (transition reversed)");
+                return;
+            }
+            requireNoOtherTransition(p, "enable");
             if (p.isEnabled()) {
                 throw new PatchException(Reason.ILLEGAL_STATE, p.name(), "patch '" + p.name() + "' is already enabled");
             }
@@ -166,10 +184,7 @@ public final class PatchRegistry {
             LOG.log(System.Logger.Level.INFO, "enabling patch ''{0}''", p.name());
             // Classes loaded since registration are checked like those loaded before it.
             resolveAll(p.name(), p.patch().replacements(), p.sources());
-            LOG.log(System.Logger.Level.INFO, "''{0}'': starting patching transition", p.name());
-            switchTo(p, tableWith(p, true));
-            p.setEnabled(true);
-            LOG.log(System.Logger.Level.INFO, "''{0}'': patching complete", p.name());
+            startTransition(p, true);
             audit.record("enable", p.name(), "ok");
         } catch (PatchException e) {
             throw refused("enable", p.name(), e);
@@ -182,6 +197,12 @@ public final class PatchRegistry {
         klpMutex.lock();
         try {
             requireRegistered(p, "disable");
+            if (transition != null && transitionPatch == p && transition.targetPatched()) {
+                reverse();
+                audit.record("disable", p.name(), "ok (transition reversed)");
+                return;
+            }
+            requireNoOtherTransition(p, "disable");
             if (!p.isEnabled()) {
                 throw new PatchException(Reason.ILLEGAL_STATE, p.name(), "patch '" + p.name() + "' is not enabled");
             }
@@ -194,13 +215,152 @@ public final class PatchRegistry {
                 }
             }
             LOG.log(System.Logger.Level.INFO, "disabling patch ''{0}''", p.name());
-            LOG.log(System.Logger.Level.INFO, "''{0}'': starting unpatching transition", p.name());
-            switchTo(p, tableWith(p, false));
-            p.setEnabled(false);
-            LOG.log(System.Logger.Level.INFO, "''{0}'': unpatching complete", p.name());
+            startTransition(p, false);
             audit.record("disable", p.name(), "ok");
         } catch (PatchException e) {
             throw refused("disable", p.name(), e);
+        } finally {
+            klpMutex.unlock();
+        }
+    }
+
+    private void requireNoOtherTransition(RegisteredPatch p, String operation) throws PatchException {
+        if (transition != null) {
+            throw new PatchException(Reason.BUSY, p.name(), "cannot " + operation + " patch '" + p.name()
+                    + "' while patch '" + transitionPatch.name() + "' is in transition: wait for it to complete"
+                    + " (awaitTransition, 'jlivepatch status'), or force it");
+        }
+    }
+
+    /**
+     * The kernel's {@code klp_init_transition} + {@code klp_start_transition}: hooks in place for
+     * both sides, every thread in the state before the transition, then one synchronous attempt
+     * to move them all; the worker retries what is left. Caller holds klpMutex.
+     */
+    private void startTransition(RegisteredPatch p, boolean patching) throws PatchException {
+        List<String[]> methods = new ArrayList<>();
+        for (ResolvedFunction f : p.resolved()) {
+            methods.add(new String[] {f.replacement().className(), f.spec().name(), f.spec().descriptor()});
+        }
+        Transition t = new Transition(p.name(), methods, patching);
+        switchTo(p, LinkTable.transition(enabledFunctions(p, false), enabledFunctions(p, true), t));
+        t.start(); // every site routes by thread state now (switchTo ends with relinkAll + syncAll)
+        transition = t;
+        transitionPatch = p;
+        p.setEnabled(patching);
+        LOG.log(System.Logger.Level.INFO, "''{0}'': starting {1} transition", p.name(), patching ? "patching" : "unpatching");
+        if (!tryComplete(t)) {
+            worker = TransitionWorker.start(p.name(), () -> tryComplete(t), () -> transition != t);
+        }
+    }
+
+    /** The kernel's {@code klp_reverse_transition}. Caller holds klpMutex. */
+    private void reverse() {
+        Transition t = transition;
+        RegisteredPatch p = transitionPatch;
+        LOG.log(System.Logger.Level.INFO, "''{0}'': reversing transition from {1} to {2}", p.name(),
+                t.targetPatched() ? "patching" : "unpatching", t.targetPatched() ? "unpatching" : "patching");
+        t.reverse();
+        p.setEnabled(t.targetPatched());
+        if (!tryComplete(t) && (worker == null || !worker.isAlive())) {
+            worker = TransitionWorker.start(p.name(), () -> tryComplete(t), () -> transition != t);
+        }
+    }
+
+    /**
+     * One attempt to end transition {@code t} (the kernel's {@code klp_try_complete_transition}):
+     * moves the threads it can, and once every thread is in the target state relinks the call
+     * sites to their direct targets and removes the hooks the target state does not need.
+     */
+    private boolean tryComplete(Transition t) {
+        if (!t.tryMoveAll()) {
+            return false;
+        }
+        klpMutex.lock();
+        try {
+            if (transition != t) {
+                return true; // completed, forced or replaced meanwhile
+            }
+            // Re-checked under the lock: a reversal (which holds it) may have flipped the target.
+            if (!t.allInTarget()) {
+                return false;
+            }
+            return finish(t);
+        } finally {
+            klpMutex.unlock();
+        }
+    }
+
+    /** Ends transition {@code t}, every thread being in the target state. Caller holds klpMutex. */
+    private boolean finish(Transition t) {
+        RegisteredPatch p = transitionPatch;
+        try {
+            hooks.apply(LinkTable.of(enabledFunctions(p, t.targetPatched())));
+        } catch (HookFailure e) {
+            LOG.log(System.Logger.Level.ERROR, "''{0}'': ending the transition failed, retrying: {1}",
+                    p.name(), e.getMessage());
+            return false;
+        }
+        transition = null;
+        transitionPatch = null;
+        transitionDone.signalAll();
+        LOG.log(System.Logger.Level.INFO, "''{0}'': {1} complete", p.name(), t.targetPatched() ? "patching" : "unpatching");
+        return true;
+    }
+
+    void force(RegisteredPatch p) throws PatchException {
+        klpMutex.lock();
+        try {
+            if (transition == null || transitionPatch != p) {
+                throw new PatchException(Reason.ILLEGAL_STATE, p.name(), "patch '" + p.name()
+                        + "' is not in transition: there is nothing to force");
+            }
+            Transition t = transition;
+            LOG.log(System.Logger.Level.WARNING, "''{0}'': forcing the transition; threads still in old code"
+                    + " keep running it", p.name());
+            t.force();
+            p.setForced(true);
+            if (!finish(t)) {
+                throw new PatchException(Reason.TRANSFORM_FAILED, p.name(), "patch '" + p.name()
+                        + "': every thread is in the target state, but relinking failed; see the log");
+            }
+            if (worker != null) {
+                worker.interrupt();
+            }
+            audit.record("force", p.name(), "ok");
+        } catch (PatchException e) {
+            throw refused("force", p.name(), e);
+        } finally {
+            klpMutex.unlock();
+        }
+    }
+
+    boolean inTransition(RegisteredPatch p) {
+        return transitionPatch == p;
+    }
+
+    /** Whether a transition of {@code p} was forced (it stays marked, as in the kernel). */
+    public boolean isForced(PatchHandle p) {
+        return p instanceof RegisteredPatch && ((RegisteredPatch) p).isForced();
+    }
+
+    /** The threads that hold the transition of {@code p}, or an empty list. */
+    public List<String> waitingThreads(PatchHandle p) {
+        Transition t = transition;
+        return t != null && transitionPatch == p ? t.waiting() : List.of();
+    }
+
+    boolean awaitTransition(RegisteredPatch p, Duration timeout) throws InterruptedException {
+        long nanos = timeout.toNanos();
+        klpMutex.lock();
+        try {
+            while (transitionPatch == p) {
+                if (nanos <= 0) {
+                    return false;
+                }
+                nanos = transitionDone.awaitNanos(nanos);
+            }
+            return true;
         } finally {
             klpMutex.unlock();
         }
@@ -210,6 +370,10 @@ public final class PatchRegistry {
         klpMutex.lock();
         try {
             requireRegistered(p, "unregister");
+            if (transitionPatch == p) {
+                throw new PatchException(Reason.ILLEGAL_STATE, p.name(), "patch '" + p.name()
+                        + "' is in transition: wait for it to end, disable it, then unregister it");
+            }
             if (p.isEnabled()) {
                 throw new PatchException(Reason.ILLEGAL_STATE, p.name(), "patch '" + p.name()
                         + "' is enabled: disable it before unregistering it");
@@ -235,15 +399,15 @@ public final class PatchRegistry {
         }
     }
 
-    /** The link table of the enabled patches, with {@code p} counted as enabled or not. */
-    private LinkTable tableWith(RegisteredPatch p, boolean pEnabled) {
+    /** The functions of the enabled patches in stack order, with {@code p} counted as enabled or not. */
+    private List<List<ActiveFunction>> enabledFunctions(RegisteredPatch p, boolean pEnabled) {
         List<List<ActiveFunction>> enabled = new ArrayList<>();
         for (RegisteredPatch q : stack) {
             if (q == p ? pEnabled : q.isEnabled()) {
                 enabled.add(q.activeFunctions());
             }
         }
-        return LinkTable.of(enabled);
+        return enabled;
     }
 
     private void switchTo(RegisteredPatch p, LinkTable next) throws PatchException {

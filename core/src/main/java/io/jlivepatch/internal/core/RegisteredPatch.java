@@ -25,6 +25,7 @@ final class RegisteredPatch implements PatchHandle {
     // Written under PatchRegistry.klpMutex; volatile for the lock-free readers (isEnabled, status).
     private volatile boolean registered = true;
     private volatile boolean enabled;
+    private volatile boolean forced;
 
     RegisteredPatch(PatchRegistry registry, Patch patch, List<ResolvedFunction> functions) {
         this.registry = registry;
@@ -71,16 +72,13 @@ final class RegisteredPatch implements PatchHandle {
     }
 
     @Override
-    public boolean awaitTransition(Duration timeout) {
-        Objects.requireNonNull(timeout, "timeout");
-        // Transitions complete inside enable() and disable() until the consistency model lands.
-        return true;
+    public boolean awaitTransition(Duration timeout) throws InterruptedException {
+        return registry.awaitTransition(this, Objects.requireNonNull(timeout, "timeout"));
     }
 
     @Override
     public void forceTransition() throws PatchException {
-        throw registry.refused("force", name(), new PatchException(PatchException.Reason.ILLEGAL_STATE, name(),
-                "patch '" + name() + "' is not in transition: there is nothing to force"));
+        registry.force(this);
     }
 
     @Override
@@ -95,7 +93,16 @@ final class RegisteredPatch implements PatchHandle {
 
     @Override
     public boolean inTransition() {
-        return false;
+        return registry.inTransition(this);
+    }
+
+    /** Whether a transition of this patch was ever forced (the kernel marks such a patch for good). */
+    public boolean isForced() {
+        return forced;
+    }
+
+    void setForced(boolean forced) {
+        this.forced = this.forced || forced;
     }
 
     @Override

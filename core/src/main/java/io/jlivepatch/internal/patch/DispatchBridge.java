@@ -35,7 +35,7 @@ final class DispatchBridge {
         return dispatch.getModule();
     }
 
-    boolean install(BiFunction<Class<?>, String, MethodHandle> resolver) {
+    boolean install(BiFunction<Class<?>, String, MethodHandle[]> resolver) {
         try {
             return (boolean) install.invokeExact(resolver);
         } catch (Throwable t) {

@@ -65,7 +65,11 @@ public final class HookManager {
         return dispatch.linkedMethods(owner);
     }
 
-    /** Switches to {@code next}; on failure everything is as before and {@link HookFailure} says why. */
+    /**
+     * Switches to {@code next}: hooks are added first (a new transition's methods need them),
+     * every linked site is relinked, and hooks {@code next} no longer needs are removed last. On
+     * failure everything is as before and {@link HookFailure} says why.
+     */
     public void apply(LinkTable next) throws HookFailure {
         LinkTable prev = table;
         Set<String> names = LinkTable.classesWithChangedHooks(prev, next);

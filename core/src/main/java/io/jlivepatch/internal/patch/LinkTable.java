@@ -7,56 +7,89 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 
 /**
  * An immutable snapshot of every method's patch stack, reduced to what dispatch needs: per method,
- * the replacement of the topmost enabled patch (the head of the kernel's {@code func_stack}). The
- * methods it names are exactly the methods that must carry a hook.
+ * the replacement of the topmost enabled patch (the head of the kernel's {@code func_stack}), and,
+ * while a transition runs, the {@link Route} of each method whose top it changes. The methods it
+ * names are exactly the methods that must carry a hook.
  */
 public final class LinkTable {
 
     public static final LinkTable EMPTY = new LinkTable(Map.of());
 
-    private final Map<String, Map<String, ActiveFunction>> byClass;
+    /** Class name to method key to route; a steady method's route has the same previous and next. */
+    private final Map<String, Map<String, Route>> byClass;
 
-    private LinkTable(Map<String, Map<String, ActiveFunction>> byClass) {
+    private LinkTable(Map<String, Map<String, Route>> byClass) {
         this.byClass = byClass;
     }
 
-    /** Builds the table of the given enabled patches' functions, in stack order: later ones win. */
+    /** The steady table of the given enabled patches' functions, in stack order: later ones win. */
     public static LinkTable of(List<List<ActiveFunction>> enabledInStackOrder) {
+        return transition(enabledInStackOrder, enabledInStackOrder, null);
+    }
+
+    /**
+     * The table while a patch is in transition: {@code unpatched} are the enabled patches without
+     * it, {@code patched} with it; methods whose top differs are routed per thread by {@code routing}.
+     */
+    public static LinkTable transition(List<List<ActiveFunction>> unpatched, List<List<ActiveFunction>> patched,
+                                       ThreadRouting routing) {
+        Map<String, Map<String, ActiveFunction>> from = tops(unpatched);
+        Map<String, Map<String, ActiveFunction>> to = tops(patched);
+        Set<String> classes = new HashSet<>(from.keySet());
+        classes.addAll(to.keySet());
+        Map<String, Map<String, Route>> m = new HashMap<>();
+        for (String c : classes) {
+            Map<String, ActiveFunction> a = from.getOrDefault(c, Map.of());
+            Map<String, ActiveFunction> b = to.getOrDefault(c, Map.of());
+            Set<String> keys = new java.util.LinkedHashSet<>(a.keySet());
+            keys.addAll(b.keySet());
+            Map<String, Route> routes = new LinkedHashMap<>();
+            for (String k : keys) {
+                ActiveFunction p = a.get(k);
+                ActiveFunction n = b.get(k);
+                routes.put(k, new Route(p, n, Objects.equals(p, n) ? null : routing));
+            }
+            m.put(c, Collections.unmodifiableMap(routes));
+        }
+        return new LinkTable(Collections.unmodifiableMap(m));
+    }
+
+    private static Map<String, Map<String, ActiveFunction>> tops(List<List<ActiveFunction>> patches) {
         Map<String, Map<String, ActiveFunction>> m = new HashMap<>();
-        for (List<ActiveFunction> patch : enabledInStackOrder) {
+        for (List<ActiveFunction> patch : patches) {
             for (ActiveFunction f : patch) {
                 m.computeIfAbsent(f.className(), k -> new LinkedHashMap<>()).put(f.spec().key(), f);
             }
         }
-        Map<String, Map<String, ActiveFunction>> frozen = new HashMap<>();
-        m.forEach((k, v) -> frozen.put(k, Collections.unmodifiableMap(v)));
-        return new LinkTable(Collections.unmodifiableMap(frozen));
+        return m;
     }
 
-    public ActiveFunction active(String className, String methodKey) {
-        Map<String, ActiveFunction> perClass = byClass.get(className);
+    /** The route of a hooked method, or {@code null} when it needs no hook. */
+    public Route route(String className, String methodKey) {
+        Map<String, Route> perClass = byClass.get(className);
         return perClass == null ? null : perClass.get(methodKey);
     }
 
     /** The methods of {@code className} that must carry a hook. */
     public List<MethodSpec> hooksFor(String className) {
-        Map<String, ActiveFunction> perClass = byClass.get(className);
+        Map<String, Route> perClass = byClass.get(className);
         if (perClass == null) {
             return List.of();
         }
         List<MethodSpec> specs = new ArrayList<>(perClass.size());
-        for (ActiveFunction f : perClass.values()) {
-            specs.add(f.spec());
+        for (Route r : perClass.values()) {
+            specs.add(r.any().spec());
         }
         return specs;
     }
 
     public Set<String> hookKeys(String className) {
-        Map<String, ActiveFunction> perClass = byClass.get(className);
+        Map<String, Route> perClass = byClass.get(className);
         return perClass == null ? Set.of() : perClass.keySet();
     }
 

@@ -1,6 +1,7 @@
 package io.jlivepatch.internal.patch;
 
 import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
@@ -8,15 +9,20 @@ import java.util.function.BiFunction;
 import java.util.function.Supplier;
 
 /**
- * The resolver that {@code Dispatch} calls on every link and relink: the replacement a hooked
- * method of a given class must run, typed exactly as its call site, or {@code null} to run the
- * original. It is where a replacement is checked against a class that was defined after
- * registration (in some other class loader, say): a misfit is recorded as a failure and the
- * method keeps its own code.
+ * The resolver that {@code Dispatch} calls on every link and relink: the guard and the call of a
+ * hooked method of a given class. In steady state the guard is a constant and the call is the
+ * replacement itself, typed exactly as its call site, so the JIT inlines it; during a transition
+ * both consult the calling thread's patch state. It is also where a replacement is checked against
+ * a class that was defined after registration (in some other class loader, say): a misfit is
+ * recorded as a failure and the method keeps its own code.
  */
-final class ReplacementLinker implements BiFunction<Class<?>, String, MethodHandle> {
+final class ReplacementLinker implements BiFunction<Class<?>, String, MethodHandle[]> {
 
     private static final System.Logger LOG = System.getLogger("io.jlivepatch");
+
+    /** Shared so that Dispatch sees an unchanged guard as the same handle and does not relink it. */
+    static final MethodHandle TRUE = MethodHandles.constant(boolean.class, true);
+    static final MethodHandle FALSE = MethodHandles.constant(boolean.class, false);
 
     private final Supplier<LinkTable> table;
     private final HookLedger ledger;
@@ -27,35 +33,73 @@ final class ReplacementLinker implements BiFunction<Class<?>, String, MethodHand
     }
 
     @Override
-    public MethodHandle apply(Class<?> owner, String methodKey) {
+    public MethodHandle[] apply(Class<?> owner, String methodKey) {
         // Reads the table published by HookManager.apply (a volatile read); Dispatch calls this
         // under its link lock, so a relink that follows the publication sees the same table.
-        ActiveFunction f = table.get().active(owner.getName(), methodKey);
-        if (f == null) {
+        Route route = table.get().route(owner.getName(), methodKey);
+        if (route == null) {
             return null;
         }
-        Method target = Reflection.findDeclared(owner, f.spec().name(), f.spec().descriptor());
-        MethodHandle replacement = null;
-        String misfit;
+        Method target = Reflection.findDeclared(owner, route.any().spec().name(), route.any().spec().descriptor());
         if (target == null) {
-            misfit = "the class does not declare the method";
-        } else {
-            try {
-                replacement = f.source().handleFor(owner.getClassLoader());
-                misfit = SignatureCheck.misfit(owner, target, replacement.type());
-            } catch (ReflectiveOperationException | LinkageError | RuntimeException e) {
-                misfit = "the replacement cannot be linked in this class loader: " + e;
-            }
-        }
-        if (misfit != null) {
-            LOG.log(System.Logger.Level.WARNING, "''{0}'': {1} in {2} keeps its own code: {3}",
-                    f.patchName(), f.target(), LoaderNames.of(owner.getClassLoader()), misfit);
-            ledger.linkFailed(owner.getClassLoader(), owner.getName(), methodKey, misfit);
-            return null;
+            return misfit(owner, methodKey, route.any(), "the class does not declare the method");
         }
         MethodType site = Modifier.isStatic(target.getModifiers())
                 ? MethodType.methodType(target.getReturnType(), target.getParameterTypes())
                 : MethodType.methodType(target.getReturnType(), target.getParameterTypes()).insertParameterTypes(0, owner);
-        return replacement.asType(site);
+        MethodHandle unpatched;
+        MethodHandle patched;
+        try {
+            unpatched = route.unpatched() == null ? null : link(owner, target, site, route.unpatched());
+            patched = route.patched() == null ? null : link(owner, target, site, route.patched());
+        } catch (Misfit m) {
+            return misfit(owner, methodKey, m.function, m.getMessage());
+        }
+        if (route.routing() == null) {
+            // steady state: the top replacement, called directly so that the JIT inlines it
+            return patched == null ? null : new MethodHandle[] {TRUE, patched};
+        }
+        MethodHandle guard = MethodHandles.guardWithTest(route.routing().passHook(),
+                patched != null ? TRUE : FALSE, unpatched != null ? TRUE : FALSE);
+        MethodHandle call;
+        if (patched != null && unpatched != null) {
+            MethodHandle test = MethodHandles.dropArguments(route.routing().inPatchedState(), 0, site.parameterList());
+            call = MethodHandles.guardWithTest(test, patched, unpatched);
+        } else {
+            // Only one side has a replacement; the guard sends the other side to the original code.
+            call = patched != null ? patched : unpatched;
+        }
+        return new MethodHandle[] {guard, call};
+    }
+
+    private static MethodHandle link(Class<?> owner, Method target, MethodType site, ActiveFunction f) throws Misfit {
+        try {
+            MethodHandle replacement = f.source().handleFor(owner.getClassLoader());
+            String misfit = SignatureCheck.misfit(owner, target, replacement.type());
+            if (misfit != null) {
+                throw new Misfit(f, misfit);
+            }
+            return replacement.asType(site);
+        } catch (ReflectiveOperationException | LinkageError | RuntimeException e) {
+            throw new Misfit(f, "the replacement cannot be linked in this class loader: " + e);
+        }
+    }
+
+    private MethodHandle[] misfit(Class<?> owner, String methodKey, ActiveFunction f, String why) {
+        LOG.log(System.Logger.Level.WARNING, "''{0}'': {1} in {2} keeps its own code: {3}",
+                f.patchName(), f.target(), LoaderNames.of(owner.getClassLoader()), why);
+        ledger.linkFailed(owner.getClassLoader(), owner.getName(), methodKey, why);
+        return null;
+    }
+
+    /** A replacement that does not fit the class of one loader. */
+    private static final class Misfit extends Exception {
+        private static final long serialVersionUID = 1L;
+        private final transient ActiveFunction function;
+
+        Misfit(ActiveFunction function, String message) {
+            super(message, null, false, false);
+            this.function = function;
+        }
     }
 }

@@ -1,0 +1,21 @@
+package io.jlivepatch.internal.patch;
+
+import java.lang.invoke.MethodHandle;
+
+/**
+ * What a running transition offers the hooks of its methods: the per-thread patch state of the
+ * kernel's consistency model. The state is absolute, as the kernel's {@code task->patch_state}:
+ * a thread runs either the patched or the unpatched side of every method of the transition.
+ */
+public interface ThreadRouting {
+
+    /**
+     * {@code ()boolean}, run once per hook pass: counts the pass for the calling thread, lets the
+     * thread move itself to the target state when none of the transition's methods is on its stack
+     * (the frame running the hook does not count), and answers whether it is in the patched state.
+     */
+    MethodHandle passHook();
+
+    /** {@code ()boolean}: whether the calling thread is in the patched state; does not count a pass. */
+    MethodHandle inPatchedState();
+}

@@ -1,0 +1,263 @@
+package io.jlivepatch.internal.transition;
+
+import io.jlivepatch.internal.patch.ThreadRouting;
+
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * One patch's transition (the kernel's {@code transition.c}): every thread has a patch state,
+ * patched or unpatched, and moves to the target state only when none of the patch's methods is on
+ * its stack, either itself at a hook or by the worker from a stack snapshot.
+ *
+ * <p>A thread's state lives in one word: bit 0 is the state (1 = patched), the bits above count
+ * the thread's hook passes. A hook pass adds 2; the worker moves a thread with a compare-and-set
+ * from the word it read before taking the snapshot, so a thread that passed a hook after that read
+ * (and so may have entered a patched method the snapshot missed) is never moved.
+ *
+ * <table>
+ *   <caption>States</caption>
+ *   <tr><th>thread</th><th>state at its first hook</th></tr>
+ *   <tr><td>alive at the start</td><td>the state before the transition (pending)</td></tr>
+ *   <tr><td>platform thread started later</td><td>the target state: its stack holds no patched method</td></tr>
+ *   <tr><td>virtual thread not seen before</td><td>the state before the transition; it checks its own
+ *       stack at once</td></tr>
+ * </table>
+ */
+public final class Transition implements ThreadRouting {
+
+    private static final long PATCHED = 1L;
+    private static final long PASS = 2L;
+
+    private static final MethodHandle PASS_HOOK;
+    private static final MethodHandle IN_PATCHED;
+
+    static {
+        try {
+            MethodHandles.Lookup l = MethodHandles.lookup();
+            PASS_HOOK = l.findVirtual(Transition.class, "passHookImpl", MethodType.methodType(boolean.class));
+            IN_PATCHED = l.findVirtual(Transition.class, "inPatchedStateImpl", MethodType.methodType(boolean.class));
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    private final String patchName;
+    private final PatchedMethods methods;
+    /** The state threads had before the transition began. */
+    private final boolean initialPatched;
+    /**
+     * Flipped by {@link #reverse()} (under the registry's lock); read by hooks and the worker
+     * without a lock. A thread moved towards a stale target is harmless: only clean threads move.
+     */
+    private volatile boolean targetPatched;
+    private volatile boolean forced;
+    /**
+     * False while the call sites are relinked to this transition's routes: relinking is not atomic
+     * across sites, so no thread may move before every site routes by thread state (the kernel's
+     * barrier between setting {@code func->transition} and setting tasks pending). Written after
+     * {@code MutableCallSite.syncAll}; read by hooks and the worker.
+     */
+    private volatile boolean started;
+
+    private final Map<Thread, AtomicLong> states = new ConcurrentHashMap<>();
+    private final ThreadLocal<AtomicLong> mine = ThreadLocal.withInitial(
+            () -> states.computeIfAbsent(Thread.currentThread(), this::firstState));
+
+    /** Where the worker last saw each waiting thread held, for status. */
+    private final Map<Thread, String> heldAt = new ConcurrentHashMap<>();
+
+    /**
+     * Starts a transition: every live platform thread is put in the state before it.
+     *
+     * @param methods       class name, method name and descriptor of each of the patch's methods
+     */
+    public Transition(String patchName, List<String[]> methods, boolean targetPatched) {
+        this(patchName, PatchedMethods.of(methods), targetPatched);
+    }
+
+    private Transition(String patchName, PatchedMethods methods, boolean targetPatched) {
+        this.patchName = patchName;
+        this.methods = methods;
+        this.targetPatched = targetPatched;
+        this.initialPatched = !targetPatched;
+        for (Thread t : Thread.getAllStackTraces().keySet()) {
+            states.put(t, new AtomicLong(initialPatched ? PATCHED : 0));
+        }
+    }
+
+    /** Lets threads move; call once every call site routes by this transition. */
+    public void start() {
+        started = true;
+    }
+
+    public String patchName() {
+        return patchName;
+    }
+
+    public boolean targetPatched() {
+        return targetPatched;
+    }
+
+    public boolean forced() {
+        return forced;
+    }
+
+    private AtomicLong firstState(Thread t) {
+        boolean patched = Threads.isVirtual(t) ? initialPatched : targetPatched;
+        return new AtomicLong(patched ? PATCHED : 0);
+    }
+
+    @Override
+    public MethodHandle passHook() {
+        return PASS_HOOK.bindTo(this);
+    }
+
+    @Override
+    public MethodHandle inPatchedState() {
+        return IN_PATCHED.bindTo(this);
+    }
+
+    @SuppressWarnings("unused") // through PASS_HOOK
+    private boolean passHookImpl() {
+        AtomicLong word = mine.get();
+        long w = word.addAndGet(PASS);
+        boolean target = targetPatched;
+        if (((w & PATCHED) != 0) != target && started && ownStackIsClean()) {
+            // Only this thread moves its own counter, so the CAS fails only if the worker moved it
+            // meanwhile (to a state that is just as consistent: the stack is clean).
+            word.compareAndSet(w, target ? w | PATCHED : w & ~PATCHED);
+        }
+        return (word.get() & PATCHED) != 0;
+    }
+
+    @SuppressWarnings("unused") // through IN_PATCHED
+    private boolean inPatchedStateImpl() {
+        return (mine.get().get() & PATCHED) != 0;
+    }
+
+    /** Whether the calling thread's stack, below the frame running the hook, holds none of the methods. */
+    private boolean ownStackIsClean() {
+        return StackWalker.getInstance(StackWalker.Option.RETAIN_CLASS_REFERENCE).walk(frames -> {
+            boolean hookFrameSkipped = false;
+            for (StackWalker.StackFrame f : (Iterable<StackWalker.StackFrame>) frames::iterator) {
+                String cls = f.getClassName();
+                if (cls.startsWith("io.jlivepatch.")) {
+                    continue; // this check itself
+                }
+                if (!hookFrameSkipped) {
+                    hookFrameSkipped = true; // the method whose prologue runs this hook
+                    continue;
+                }
+                if (methods.matches(cls, f.getMethodName(), f.getDescriptor())) {
+                    return false;
+                }
+            }
+            return true;
+        });
+    }
+
+    /**
+     * One pass of the worker (the kernel's {@code klp_try_complete_transition}): moves every waiting
+     * thread whose stack snapshot holds none of the methods and that passed no hook meanwhile.
+     *
+     * @return whether every known thread is now in the target state
+     */
+    public boolean tryMoveAll() {
+        if (!started) {
+            return false;
+        }
+        boolean target = targetPatched;
+        Map<Thread, Long> before = new HashMap<>();
+        for (Map.Entry<Thread, AtomicLong> e : states.entrySet()) {
+            long w = e.getValue().get();
+            if (((w & PATCHED) != 0) != target) {
+                before.put(e.getKey(), w);
+            }
+        }
+        if (before.isEmpty()) {
+            return true;
+        }
+        // One safepoint for all platform threads; virtual threads are not in it and are asked one by one.
+        Map<Thread, StackTraceElement[]> stacks = Thread.getAllStackTraces();
+        boolean all = true;
+        for (Map.Entry<Thread, Long> e : before.entrySet()) {
+            Thread t = e.getKey();
+            if (t.getState() == Thread.State.TERMINATED) {
+                states.remove(t); // threads that end are forgotten
+                heldAt.remove(t);
+                continue;
+            }
+            StackTraceElement[] stack = stacks.get(t);
+            if (stack == null) {
+                stack = t.getStackTrace();
+            }
+            Optional<String> held = heldBy(stack);
+            long w = e.getValue();
+            if (held.isEmpty() && states.get(t).compareAndSet(w, target ? w | PATCHED : w & ~PATCHED)) {
+                heldAt.remove(t);
+            } else {
+                held.ifPresent(h -> heldAt.put(t, h));
+                all = false;
+            }
+        }
+        return all && allInTarget();
+    }
+
+    private Optional<String> heldBy(StackTraceElement[] stack) {
+        for (StackTraceElement e : stack) {
+            if (methods.matches(e.getClassName(), e.getMethodName())) {
+                return Optional.of(e.getClassName() + "." + e.getMethodName());
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** Whether every known thread is in the target state; threads that ended are ignored. */
+    public boolean allInTarget() {
+        boolean target = targetPatched;
+        for (Map.Entry<Thread, AtomicLong> e : states.entrySet()) {
+            if (((e.getValue().get() & PATCHED) != 0) != target && e.getKey().isAlive()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The kernel's reversal: the target flips; threads not moved yet are now done, moved ones wait. */
+    public void reverse() {
+        targetPatched = !targetPatched;
+        heldAt.clear();
+    }
+
+    /** The kernel's {@code force}: every thread is in the target state at once. */
+    public void force() {
+        forced = true;
+        boolean target = targetPatched;
+        for (AtomicLong w : states.values()) {
+            w.updateAndGet(v -> target ? v | PATCHED : v & ~PATCHED);
+        }
+    }
+
+    /** The threads still waiting and the patched method holding each, e.g. {@code "worker-1" in com.acme.X.f}. */
+    public List<String> waiting() {
+        List<String> out = new ArrayList<>();
+        boolean target = targetPatched;
+        for (Map.Entry<Thread, AtomicLong> e : states.entrySet()) {
+            Thread t = e.getKey();
+            if (((e.getValue().get() & PATCHED) != 0) != target && t.isAlive()) {
+                out.add("thread '" + t.getName() + "' (id " + t.getId() + ")"
+                        + Optional.ofNullable(heldAt.get(t)).map(h -> " in " + h).orElse(""));
+            }
+        }
+        return out;
+    }
+}

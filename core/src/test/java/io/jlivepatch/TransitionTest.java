@@ -1,0 +1,284 @@
+package io.jlivepatch;
+
+import io.jlivepatch.internal.control.JmxControl;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import transapp.Codec;
+import transapp.Gate;
+
+import javax.management.ObjectName;
+import java.lang.management.ManagementFactory;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The consistency model: per-thread transitions, reversal, force, BUSY. */
+class TransitionTest {
+
+    private static final String OLD = "old-enc(old-dec(x))";
+    private static final String NEW = "new-enc(new-dec(x))";
+
+    public static String encode(String s) {
+        return "new-enc(" + Codec.decode(s) + ")";
+    }
+
+    public static String decode(String s) {
+        return "new-dec(" + s + ")";
+    }
+
+    public static String decode2(String s) {
+        return "v2-dec(" + s + ")";
+    }
+
+    private final List<Thread> started = new ArrayList<>();
+
+    @AfterEach
+    void cleanUp() throws Exception {
+        for (Thread t : started) {
+            Gate.release(t);
+            t.join(5_000);
+        }
+        for (PatchHandle h : TestSupport.livepatch().patches()) {
+            h.awaitTransition(Duration.ofSeconds(5));
+        }
+        TestSupport.removeAllPatches();
+        for (PatchHandle h : TestSupport.livepatch().patches()) {
+            h.awaitTransition(Duration.ofSeconds(5));
+        }
+    }
+
+    private static Patch codecPatch(String name) throws NoSuchMethodException {
+        return Patch.builder(name)
+                .replace(Codec.class.getMethod("encode", String.class), TransitionTest.class.getMethod("encode", String.class))
+                .replace(Codec.class.getMethod("decode", String.class), TransitionTest.class.getMethod("decode", String.class))
+                .build();
+    }
+
+    /** Starts a thread that calls encode("x") once, held inside the old encode until released. */
+    private Thread heldInEncode(AtomicReference<String> result) throws InterruptedException {
+        Thread t = new Thread(() -> result.set(Codec.encode("x")), "held-in-encode");
+        Gate.arm(t);
+        started.add(t);
+        t.start();
+        Gate.awaitEntered(t);
+        return t;
+    }
+
+    @Test
+    void aThreadInsideAnOldMethodKeepsTheOldVersionsUntilItLeaves() throws Exception {
+        AtomicReference<String> held = new AtomicReference<>();
+        Thread a = heldInEncode(held);
+        PatchHandle h = TestSupport.livepatch().register(codecPatch("tr-basic"));
+        h.enable();
+
+        assertTrue(h.isEnabled());
+        assertTrue(h.inTransition(), "a thread sits in the old encode");
+        assertFalse(h.awaitTransition(Duration.ofMillis(50)));
+        assertEquals(NEW, Codec.encode("x"), "other threads switch at once");
+        String status = status();
+        assertTrue(status.contains("in transition") && status.contains("held-in-encode")
+                && status.contains("transapp.Codec.encode"), status);
+
+        Gate.release(a);
+        a.join(5_000);
+        assertEquals(OLD, held.get(), "the held thread ran the old decode from inside the old encode");
+        assertTrue(h.awaitTransition(Duration.ofSeconds(5)), "the transition ends once the thread has left");
+        assertFalse(h.inTransition());
+        assertEquals(NEW, Codec.encode("x"));
+    }
+
+    @Test
+    void threadsStartedDuringTheTransitionStartInTheTargetStateAndEndedOnesAreForgotten() throws Exception {
+        AtomicReference<String> held = new AtomicReference<>();
+        Thread a = heldInEncode(held);
+        AtomicReference<String> endsEarly = new AtomicReference<>();
+        Thread d = heldInEncode(endsEarly);
+        PatchHandle h = TestSupport.livepatch().register(codecPatch("tr-new-threads"));
+        h.enable();
+        assertTrue(h.inTransition());
+
+        AtomicReference<String> late = new AtomicReference<>();
+        Thread c = new Thread(() -> late.set(Codec.encode("x")));
+        c.start();
+        c.join(5_000);
+        assertEquals(NEW, late.get());
+
+        Gate.release(d);
+        d.join(5_000);
+        assertEquals(OLD, endsEarly.get());
+        assertTrue(h.inTransition(), "a is still inside the old encode");
+        Gate.release(a);
+        assertTrue(h.awaitTransition(Duration.ofSeconds(5)));
+        assertEquals(OLD, held.get());
+    }
+
+    @Test
+    void askingThePatchInTransitionForTheOppositeStateReversesIt() throws Exception {
+        AtomicReference<String> held = new AtomicReference<>();
+        Thread a = heldInEncode(held);
+        PatchHandle h = TestSupport.livepatch().register(codecPatch("tr-reverse"));
+        h.enable();
+        assertTrue(h.inTransition());
+        assertEquals(NEW, Codec.encode("x"));
+
+        h.disable(); // reverses: the held thread never switched, so it is already done
+        assertFalse(h.isEnabled());
+        assertTrue(h.awaitTransition(Duration.ofSeconds(5)), "only threads that had switched had to come back");
+        assertEquals(OLD, Codec.encode("x"));
+        Gate.release(a);
+        a.join(5_000);
+        assertEquals(OLD, held.get());
+        assertTrue(logContains("tr-reverse", "enable") && TestSupport.livepatch().find("tr-reverse").isPresent());
+    }
+
+    @Test
+    void forceEndsATransitionAtOnceAndMarksThePatch() throws Exception {
+        AtomicReference<String> held = new AtomicReference<>();
+        Thread a = heldInEncode(held);
+        PatchHandle h = TestSupport.livepatch().register(codecPatch("tr-force"));
+        PatchException notYet = assertThrows(PatchException.class, h::forceTransition);
+        assertEquals(PatchException.Reason.ILLEGAL_STATE, notYet.reason());
+        h.enable();
+        assertTrue(h.inTransition());
+        h.forceTransition();
+        assertFalse(h.inTransition());
+        assertTrue(h.awaitTransition(Duration.ZERO));
+        assertTrue(status().contains("tr-force [enabled, forced]"), status());
+        PatchException again = assertThrows(PatchException.class, h::forceTransition);
+        assertEquals(PatchException.Reason.ILLEGAL_STATE, again.reason());
+        Gate.release(a);
+        a.join(5_000);
+        // Forcing gives up consistency for threads still inside old code, as in the kernel.
+        assertEquals("old-enc(new-dec(x))", held.get());
+    }
+
+    @Test
+    void enablingOrDisablingAnotherPatchDuringATransitionIsBusy() throws Exception {
+        PatchHandle first = TestSupport.livepatch().register(Patch.builder("tr-first")
+                .replace(Codec.class.getMethod("decode", String.class), TransitionTest.class.getMethod("decode2", String.class))
+                .build());
+        first.enable();
+        assertTrue(first.awaitTransition(Duration.ofSeconds(5)));
+        AtomicReference<String> held = new AtomicReference<>();
+        Thread a = heldInEncode(held);
+        PatchHandle second = TestSupport.livepatch().register(codecPatch("tr-second"));
+        PatchHandle third = TestSupport.livepatch().register(codecPatch("tr-third"));
+        second.enable();
+        assertTrue(second.inTransition());
+
+        PatchException busy = assertThrows(PatchException.class, third::enable);
+        assertEquals(PatchException.Reason.BUSY, busy.reason());
+        assertTrue(busy.getMessage().contains("tr-second"), busy.getMessage());
+        assertFalse(third.isEnabled());
+        PatchException order = assertThrows(PatchException.class, first::disable);
+        assertEquals(PatchException.Reason.BUSY, order.reason());
+        PatchException unregister = assertThrows(PatchException.class, second::unregister);
+        assertEquals(PatchException.Reason.ILLEGAL_STATE, unregister.reason());
+
+        Gate.release(a);
+        a.join(5_000);
+        assertEquals("old-enc(v2-dec(x))", held.get(), "the held thread ran the previous patch's decode");
+        assertTrue(second.awaitTransition(Duration.ofSeconds(5)));
+        third.enable();
+        assertTrue(third.awaitTransition(Duration.ofSeconds(5)));
+    }
+
+    @Test
+    void manyThreadsThroughManyTransitionsNeverSeeAMixOfOldAndNew() throws Exception {
+        PatchHandle h = TestSupport.livepatch().register(codecPatch("tr-load"));
+        int threads = 4;
+        AtomicInteger mixed = new AtomicInteger();
+        AtomicInteger failed = new AtomicInteger();
+        AtomicInteger calls = new AtomicInteger();
+        Set<String> seen = ConcurrentHashMap.newKeySet();
+        CountDownLatch stop = new CountDownLatch(1);
+        List<Thread> callers = new ArrayList<>();
+        for (int i = 0; i < threads; i++) {
+            Thread t = new Thread(() -> {
+                while (stop.getCount() > 0) {
+                    try {
+                        String r = Codec.encode("x");
+                        seen.add(r);
+                        calls.incrementAndGet();
+                        if (!r.equals(OLD) && !r.equals(NEW)) {
+                            mixed.incrementAndGet();
+                        }
+                    } catch (Throwable e) {
+                        failed.incrementAndGet();
+                    }
+                }
+            }, "caller-" + i);
+            t.setDaemon(true);
+            callers.add(t);
+            t.start();
+        }
+        try {
+            for (int i = 0; i < 150; i++) {
+                h.enable();
+                assertTrue(h.awaitTransition(Duration.ofSeconds(10)), "enable transition " + i);
+                h.disable();
+                assertTrue(h.awaitTransition(Duration.ofSeconds(10)), "disable transition " + i);
+            }
+        } finally {
+            stop.countDown();
+            for (Thread t : callers) {
+                t.join(5_000);
+            }
+        }
+        assertEquals(0, failed.get(), "calls that threw");
+        assertEquals(0, mixed.get(), "calls that mixed old and new: " + seen);
+        assertTrue(calls.get() > 0);
+    }
+
+    @Test
+    void virtualThreadsThatPassAHookInsideAnOldMethodKeepTheOldVersions() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Runtime.version().feature() >= 21, "virtual threads need JDK 21+");
+        AtomicReference<String> platformHeld = new AtomicReference<>();
+        Thread a = heldInEncode(platformHeld); // keeps the transition open
+        AtomicReference<String> virtualHeld = new AtomicReference<>();
+        Object builder = Thread.class.getMethod("ofVirtual").invoke(null);
+        Thread v = (Thread) Class.forName("java.lang.Thread$Builder").getMethod("unstarted", Runnable.class)
+                .invoke(builder, (Runnable) () -> virtualHeld.set(Codec.encode("x")));
+        Gate.arm(v);
+        started.add(v);
+        v.start();
+        Gate.awaitEntered(v);
+
+        PatchHandle h = TestSupport.livepatch().register(codecPatch("tr-virtual"));
+        h.enable();
+        assertTrue(h.inTransition());
+        assertEquals(NEW, Codec.encode("x"));
+        Gate.release(v);
+        v.join(5_000);
+        assertEquals(OLD, virtualHeld.get(), "a virtual thread inside the old encode ran the old decode");
+        Gate.release(a);
+        assertTrue(h.awaitTransition(Duration.ofSeconds(5)));
+        assertEquals(OLD, platformHeld.get());
+    }
+
+    private static String status() throws Exception {
+        return (String) ManagementFactory.getPlatformMBeanServer().invoke(new ObjectName(JmxControl.LIVEPATCH),
+                "statusText", null, null);
+    }
+
+    private static boolean logContains(String patch, String operation) throws Exception {
+        String[] log = (String[]) ManagementFactory.getPlatformMBeanServer().getAttribute(
+                new ObjectName(JmxControl.LIVEPATCH), "Log");
+        for (String line : log) {
+            if (line.contains(operation + " " + patch)) {
+                return true;
+            }
+        }
+        return false;
+    }
+}
