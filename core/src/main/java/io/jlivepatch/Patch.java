@@ -21,6 +21,8 @@ import java.util.regex.Pattern;
 public record Patch(String name, String description, List<Replacement> replacements) {
 
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_.-]{1,64}");
+    /** A hidden class's name, {@code com.acme.Foo/0x0000000800c01234}: accepted here, refused at register. */
+    private static final Pattern HIDDEN_CLASS_NAME = Pattern.compile("[^/]+/0x[0-9a-fA-F]+");
 
     public Patch {
         Objects.requireNonNull(name, "name");
@@ -64,7 +66,7 @@ public record Patch(String name, String description, List<Replacement> replaceme
             Objects.requireNonNull(methodName, "methodName");
             Objects.requireNonNull(descriptor, "descriptor");
             Objects.requireNonNull(replacement, "replacement");
-            if (className.isBlank() || className.contains("/")) {
+            if (className.isBlank() || (className.contains("/") && !HIDDEN_CLASS_NAME.matcher(className).matches())) {
                 throw new IllegalArgumentException("target class '" + className
                         + "' is not a binary class name: write it as com.acme.Greeter");
             }

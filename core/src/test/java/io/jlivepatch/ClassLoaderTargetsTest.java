@@ -1,7 +1,6 @@
 package io.jlivepatch;
 
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import testapp.late.LateMisfit;
 import testapp.late.LateMisfitCalled;
@@ -144,8 +143,6 @@ class ClassLoaderTargetsTest {
     }
 
     @Test
-    @Disabled("BUG: a copy defined later whose replacement does not fit shows as PATCHED in functions() until"
-            + " its method is first called: the misfit is only found when Dispatch links the call site")
     void aCopyInAnotherLoaderThatTheReplacementDoesNotFitShowsAsFailedAsSoonAsItIsDefined() throws Exception {
         PatchHandle h = livepatch().register(Patch.builder("loaders-link-misfit")
                 .replace(method(LateMisfit.class, "get"), method(ClassLoaderTargetsTest.class, "misfit", LateMisfit.class))
@@ -184,8 +181,6 @@ class ClassLoaderTargetsTest {
     }
 
     @Test
-    @Disabled("BUG: a retransformation by anyone else (another agent) erases a link failure from functions():"
-            + " HookTransformer's ledger.put overwrites what ReplacementLinker recorded, and the status says PATCHED")
     void aLinkFailureStaysVisibleAfterSomeoneElseRetransformsTheClass() throws Exception {
         PatchHandle h = livepatch().register(Patch.builder("loaders-link-misfit-retransformed")
                 .replace(method(LateMisfitRetransformed.class, "get"),

@@ -28,7 +28,7 @@ class ConcurrencyTest {
     /** Rounds in which the bottom patch goes on (hooks added) and off (hooks removed). */
     private static final int HOOK_ROUNDS = 10;
     /** Per round, times the top patch is stacked on the bottom one and taken off again. */
-    private static final int STACK_CYCLES = 30;
+    private static final int STACK_CYCLES = 10;
 
     public static int valueA(int x) {
         return x + 1000;
@@ -112,12 +112,13 @@ class ConcurrencyTest {
         long t0 = System.nanoTime();
         try {
             for (int round = 0; round < HOOK_ROUNDS; round++) {
-                a.enable();
+                // Each operation starts a transition; the next one is BUSY until it has ended.
+                settle(a, a::enable);
                 for (int i = 0; i < STACK_CYCLES; i++) {
-                    b.enable();
-                    b.disable();
+                    settle(b, b::enable);
+                    settle(b, b::disable);
                 }
-                a.disable();
+                settle(a, a::disable);
             }
         } finally {
             done.set(true);
@@ -139,5 +140,14 @@ class ConcurrencyTest {
         System.out.printf("ConcurrencyTest: %d life-cycle operations in %d ms; %d calls per method;"
                         + " value() results original/a/b: %d/%d/%d%n", HOOK_ROUNDS * (2 + 2 * STACK_CYCLES),
                 (System.nanoTime() - t0) / 1_000_000, calls.get(), total[0], total[1], total[2]);
+    }
+
+    private interface Operation {
+        void run() throws PatchException;
+    }
+
+    private static void settle(PatchHandle h, Operation op) throws Exception {
+        op.run();
+        assertTrue(h.awaitTransition(java.time.Duration.ofSeconds(30)), h.name() + " transition did not end");
     }
 }

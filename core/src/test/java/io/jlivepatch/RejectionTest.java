@@ -2,7 +2,6 @@ package io.jlivepatch;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import testapp.Calc;
 import testapp.HiddenTemplate;
@@ -200,8 +199,6 @@ class RejectionTest {
     }
 
     @Test
-    @Disabled("BUG: Patch.Replacement rejects a hidden class's name (it contains '/') with IllegalArgumentException"
-            + " 'not a binary class name' at build, so register never reports NOT_PATCHABLE for hidden classes")
     void aHiddenClassIsNotPatchable() throws Exception {
         MethodHandles.Lookup lookup = Lambdas.lookup()
                 .defineHiddenClass(TestSupport.classFile(HiddenTemplate.class.getName()), true);

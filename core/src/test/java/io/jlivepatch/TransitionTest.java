@@ -223,7 +223,7 @@ class TransitionTest {
             t.start();
         }
         try {
-            for (int i = 0; i < 150; i++) {
+            for (int i = 0; i < 40; i++) {
                 h.enable();
                 assertTrue(h.awaitTransition(Duration.ofSeconds(10)), "enable transition " + i);
                 h.disable();

@@ -88,7 +88,7 @@ public final class Dispatch {
             if ("guard".equals(name)) {
                 return sites.guard;
             }
-            return sites.call(type);
+            return sites.call(caller, type);
         }
     }
 
@@ -149,14 +149,30 @@ public final class Dispatch {
             resolve(null);
         }
 
-        MutableCallSite call(MethodType type) {
+        MutableCallSite call(MethodHandles.Lookup caller, MethodType type) {
             if (call == null) {
-                // Reached only through a guard that said true, so lastTarget is set; the fallback
-                // keeps the site well-typed should the JVM link it some other way.
-                MethodHandle t = lastTarget != null ? lastTarget.asType(type) : unreachable(type);
+                // Normally reached through a guard that said true, so lastTarget is set. A thread
+                // that passed the guard just before the method's last patch went and its sites
+                // were forgotten finds none: it runs the method itself, as it is now.
+                MethodHandle t = lastTarget != null ? lastTarget.asType(type) : itself(caller, type);
                 call = new MutableCallSite(t);
             }
             return call;
+        }
+
+        /** A direct, non-virtual handle on the hooked method, from its own class's lookup. */
+        private MethodHandle itself(MethodHandles.Lookup caller, MethodType site) {
+            int paren = methodKey.indexOf('(');
+            String name = methodKey.substring(0, paren);
+            MethodType own = MethodType.fromMethodDescriptorString(methodKey.substring(paren), owner.getClassLoader());
+            try {
+                if (site.parameterCount() == own.parameterCount()) {
+                    return caller.findStatic(owner, name, own).asType(site);
+                }
+                return caller.findSpecial(owner, name, own, owner).asType(site);
+            } catch (ReflectiveOperationException e) {
+                throw new IllegalStateException("jlivepatch: cannot link " + owner.getName() + "." + methodKey, e);
+            }
         }
 
         void resolve(List<MutableCallSite> changed) {
@@ -189,14 +205,6 @@ public final class Dispatch {
                     changed.add(guard);
                 }
             }
-        }
-
-        private static MethodHandle unreachable(MethodType type) {
-            MethodHandle thrower = MethodHandles.throwException(type.returnType(), IllegalStateException.class);
-            MethodHandle withEx = MethodHandles.foldArguments(thrower,
-                    MethodHandles.constant(IllegalStateException.class,
-                            new IllegalStateException("jlivepatch: dispatch reached without an active patch")));
-            return MethodHandles.dropArguments(withEx, 0, type.parameterList());
         }
     }
 }

@@ -12,6 +12,8 @@ import io.jlivepatch.internal.patch.HookManager;
 import io.jlivepatch.internal.patch.LinkTable;
 import io.jlivepatch.internal.patch.LoadedClasses;
 import io.jlivepatch.internal.patch.LoaderNames;
+import io.jlivepatch.internal.patch.Reflection;
+import io.jlivepatch.internal.patch.SignatureCheck;
 import io.jlivepatch.internal.patch.ReplacementSource;
 import io.jlivepatch.internal.transition.Transition;
 import io.jlivepatch.internal.transition.TransitionWorker;
@@ -20,6 +22,7 @@ import io.jlivepatch.internal.jar.PatchJar;
 import io.jlivepatch.internal.jar.PatchJarLoader;
 
 import java.lang.instrument.Instrumentation;
+import java.lang.reflect.Method;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -426,6 +429,19 @@ public final class PatchRegistry {
         return e;
     }
 
+    /** Why {@code f}'s replacement does not fit class {@code c} of some loader, or {@code null}. */
+    private static String misfit(ResolvedFunction f, Class<?> c) {
+        Method target = Reflection.findDeclared(c, f.spec().name(), f.spec().descriptor());
+        if (target == null) {
+            return "the class does not declare the method";
+        }
+        try {
+            return SignatureCheck.misfit(c, target, f.source().handleFor(c.getClassLoader()).type());
+        } catch (ReflectiveOperationException | LinkageError | RuntimeException e) {
+            return "the replacement cannot be linked in this class loader: " + e;
+        }
+    }
+
     List<FunctionStatus> functions(RegisteredPatch p) {
         Set<String> names = new HashSet<>();
         p.resolved().forEach(f -> names.add(f.replacement().className()));
@@ -440,6 +456,11 @@ public final class PatchRegistry {
                 String failure = h.failures().get(f.spec().key());
                 FunctionStatus.State state;
                 String detail = "";
+                if (failure == null && enabled && h.hooked().contains(f.spec().key())) {
+                    // The linker checks a class defined after registration only when its method
+                    // first runs; status must not wait for that.
+                    failure = misfit(f, c);
+                }
                 if (failure != null) {
                     state = FunctionStatus.State.FAILED;
                     detail = failure;

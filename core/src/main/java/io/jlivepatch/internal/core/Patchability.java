@@ -30,6 +30,9 @@ final class Patchability {
         if (className.startsWith("[")) {
             return "arrays have no methods of their own to hook";
         }
+        if (className.contains("/")) {
+            return "it is a hidden class (a lambda proxy or defineHiddenClass), which the JVM cannot retransform";
+        }
         if (className.contains("$$Lambda")) {
             return "lambda proxies are hidden classes, which the JVM cannot retransform; patch the method that"
                     + " holds the lambda's body instead";

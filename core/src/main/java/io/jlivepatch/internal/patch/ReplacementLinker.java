@@ -55,6 +55,7 @@ final class ReplacementLinker implements BiFunction<Class<?>, String, MethodHand
         } catch (Misfit m) {
             return misfit(owner, methodKey, m.function, m.getMessage());
         }
+        ledger.linked(owner.getClassLoader(), owner.getName(), methodKey);
         if (route.routing() == null) {
             // steady state: the top replacement, called directly so that the JIT inlines it
             return patched == null ? null : new MethodHandle[] {TRUE, patched};
