@@ -8,4 +8,10 @@ public class Greeter {
     public static String shout(String s) {
         return s + "!";
     }
+
+    /** Blocks until {@code release} counts down: a thread that sits inside a patched method. */
+    public static String hold(java.util.concurrent.CountDownLatch release) throws InterruptedException {
+        release.await();
+        return "held";
+    }
 }

@@ -11,12 +11,30 @@ public final class ServiceApp {
 
     public static void main(String[] args) throws Exception {
         Greeter g = new Greeter();
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
         System.out.println("ready");
         System.out.flush();
         BufferedReader in = new BufferedReader(new InputStreamReader(System.in));
         String line;
         while ((line = in.readLine()) != null && !line.equals("quit")) {
-            if (line.equals("call")) {
+            if (line.equals("hold")) {
+                Thread holder = new Thread(() -> {
+                    try {
+                        Greeter.hold(release);
+                    } catch (InterruptedException ignored) {
+                        // ends the thread
+                    }
+                }, "holder");
+                holder.setDaemon(true);
+                holder.start();
+                while (holder.getState() != Thread.State.WAITING) {
+                    Thread.onSpinWait();
+                }
+                System.out.println("holding");
+                System.out.flush();
+            } else if (line.equals("release")) {
+                release.countDown();
+            } else if (line.equals("call")) {
                 System.out.println("result=" + g.greet(" x ") + "|" + Greeter.shout("y"));
                 System.out.flush();
             }

@@ -224,6 +224,36 @@ class CommandLineIT {
         }
     }
 
+    @Test
+    void aThreadInsideAPatchedMethodHoldsTheTransitionUntilForced() throws Exception {
+        service.hold();
+        Cli load = Cli.run("load", "--timeout", "1", service.pid(), TestJars.holdFixJar(dir));
+        assertEquals(0, load.exitCode(), load.toString());
+        assertTrue(load.out().contains("transition still running") && load.out().contains("thread 'holder'")
+                && load.out().contains("agentapp.Greeter.hold"), load.toString());
+
+        Cli status = Cli.run("status", service.pid());
+        assertTrue(status.out().contains("1. fix-hold [enabled, in transition]")
+                && status.out().contains("waiting: thread 'holder'"), status.toString());
+        Cli json = Cli.run("status", service.pid(), "--json");
+        assertTrue(json.out().contains("\"transition\":true") && json.out().contains("holder"), json.toString());
+
+        Cli busy = Cli.run("load", service.pid(), TestJars.greeterFixJar(dir));
+        assertEquals(1, busy.exitCode(), busy.toString());
+        assertTrue(busy.err().contains("BUSY") && busy.err().contains("fix-hold"), busy.toString());
+        assertEquals(ORIGINAL, service.call(), "the refused load left nothing behind");
+        assertTrue(Cli.run("status", service.pid()).out().contains("1 patch"));
+
+        Cli force = Cli.run("force", service.pid(), "fix-hold");
+        assertEquals(0, force.exitCode(), force.toString());
+        Cli after = Cli.run("status", service.pid());
+        assertTrue(after.out().contains("1. fix-hold [enabled, forced]"), after.toString());
+        Cli again = Cli.run("force", service.pid(), "fix-hold");
+        assertEquals(1, again.exitCode(), again.toString());
+        assertTrue(again.err().contains("not in transition"), again.toString());
+        service.release();
+    }
+
     private static JMXConnector jmx(long pid) throws Exception {
         VirtualMachine vm = VirtualMachine.attach(Long.toString(pid));
         try {

@@ -44,6 +44,19 @@ final class ServiceProcess implements AutoCloseable {
         return line.substring("result=".length());
     }
 
+    /** Starts a thread that sits inside Greeter.hold until {@link #release()}. */
+    void hold() throws IOException {
+        in.println("hold");
+        String line = out.readLine();
+        if (!"holding".equals(line)) {
+            throw new IOException("unexpected answer: " + line);
+        }
+    }
+
+    void release() {
+        in.println("release");
+    }
+
     @Override
     public void close() throws InterruptedException {
         in.println("quit");

@@ -47,6 +47,11 @@ final class TestJars {
                 "Livepatch-Class", "agentapp.fix.ShoutFix"), "agentapp.fix.ShoutFix");
     }
 
+    static Path holdFixJar(Path dir) throws IOException {
+        return patchJar(dir, "fix-hold.jar", Map.of("Livepatch-Name", "fix-hold",
+                "Livepatch-Class", "agentapp.fix.HoldFix"), "agentapp.fix.HoldFix");
+    }
+
     private static Manifest manifestOf(Map<String, String> attributes) {
         Manifest m = new Manifest();
         m.getMainAttributes().put(Attributes.Name.MANIFEST_VERSION, "1.0");

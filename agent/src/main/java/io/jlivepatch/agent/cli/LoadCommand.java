@@ -63,8 +63,16 @@ final class LoadCommand implements Callable<Integer> {
                 }
                 long ms = (System.nanoTime() - start) / 1_000_000;
                 if (patch.getTransition()) {
-                    out.printf("'%s': enabled in pid %d, transition still running after %d s%n", name, jvm.pid(),
-                            timeoutSeconds);
+                    // Like kpatch load: name the threads that still run old code, and what holds them.
+                    out.printf("'%s': enabled in pid %d, transition still running after %d s; waiting for:%n", name,
+                            jvm.pid(), timeoutSeconds);
+                    for (String line : jvm.livepatch().statusText().split("\n")) {
+                        if (line.trim().startsWith("waiting:")) {
+                            out.println("  " + line.trim().substring("waiting:".length()).trim());
+                        }
+                    }
+                    out.printf("  ('jlivepatch status %d' follows it; 'jlivepatch force %d %s' ends it at once)%n",
+                            jvm.pid(), jvm.pid(), name);
                 } else {
                     out.printf("'%s': enabled in pid %d, patching complete in %d ms%n", name, jvm.pid(), ms);
                 }

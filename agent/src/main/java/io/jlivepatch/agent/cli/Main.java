@@ -12,7 +12,7 @@ import java.io.PrintWriter;
 @Command(name = "jlivepatch", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Live patching for running JVMs: load, inspect and remove patches.",
         subcommands = {ListCommand.class, LoadCommand.class, StatusCommand.class, EnableCommand.class,
-                DisableCommand.class, UnregisterCommand.class, UnloadCommand.class,
+                DisableCommand.class, UnregisterCommand.class, UnloadCommand.class, ForceCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
@@ -49,7 +49,7 @@ public final class Main implements Runnable {
     @Override
     public void run() {
         throw new CommandLine.ParameterException(spec.commandLine(), "name a command: list, load, status, enable,"
-                + " disable, unregister or unload (jlivepatch --help)");
+                + " disable, unregister, unload or force (jlivepatch --help)");
     }
 
     /** The version in the agent JAR's manifest. */

@@ -1,0 +1,19 @@
+package io.jlivepatch.agent.cli;
+
+import picocli.CommandLine.Command;
+
+@Command(name = "force", mixinStandardHelpOptions = true,
+        description = "End the patch's running transition at once (the kernel's force): threads still inside"
+                + " old code keep running it and may then call new code. Use only when 'status' shows the"
+                + " threads that hold the transition will not leave.")
+final class ForceCommand extends PatchCommand {
+    @Override
+    String apply(TargetJvm jvm) throws Refused {
+        try {
+            jvm.patch(name).force();
+        } catch (RuntimeException e) {
+            throw TargetJvm.refusal(e);
+        }
+        return "transition forced";
+    }
+}
