@@ -6,8 +6,8 @@ import picocli.CommandLine.Command;
         description = "Disable a patch (only the most recently enabled one: patches come off in reverse order).")
 final class DisableCommand extends PatchCommand {
     @Override
-    String apply(TargetJvm jvm) throws Refused {
+    String apply(TargetJvm jvm) throws Refused, InterruptedException {
         jvm.setEnabled(name, false);
-        return "disabled";
+        return "disabled, " + settle(jvm, "unpatching complete");
     }
 }

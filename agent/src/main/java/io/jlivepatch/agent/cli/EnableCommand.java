@@ -6,8 +6,8 @@ import picocli.CommandLine.Command;
         description = "Enable a registered patch (its predecessors in the stack must be enabled).")
 final class EnableCommand extends PatchCommand {
     @Override
-    String apply(TargetJvm jvm) throws Refused {
+    String apply(TargetJvm jvm) throws Refused, InterruptedException {
         jvm.setEnabled(name, true);
-        return "enabled";
+        return "enabled, " + settle(jvm, "patching complete");
     }
 }

@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
                 + " threads that hold the transition will not leave.")
 final class ForceCommand extends PatchCommand {
     @Override
-    String apply(TargetJvm jvm) throws Refused {
+    String apply(TargetJvm jvm) throws Refused, InterruptedException {
         try {
             jvm.patch(name).force();
         } catch (RuntimeException e) {

@@ -57,19 +57,14 @@ final class LoadCommand implements Callable<Integer> {
             if (noEnable) {
                 out.printf("'%s': registered in pid %d (not enabled)%n", name, jvm.pid());
             } else {
-                long deadline = System.nanoTime() + timeoutSeconds * 1_000_000_000L;
-                while (patch.getTransition() && System.nanoTime() < deadline) {
-                    Thread.sleep(20);
-                }
+                boolean done = jvm.awaitTransition(name, timeoutSeconds);
                 long ms = (System.nanoTime() - start) / 1_000_000;
-                if (patch.getTransition()) {
+                if (!done) {
                     // Like kpatch load: name the threads that still run old code, and what holds them.
                     out.printf("'%s': enabled in pid %d, transition still running after %d s; waiting for:%n", name,
                             jvm.pid(), timeoutSeconds);
-                    for (String line : jvm.livepatch().statusText().split("\n")) {
-                        if (line.trim().startsWith("waiting:")) {
-                            out.println("  " + line.trim().substring("waiting:".length()).trim());
-                        }
+                    for (String w : jvm.waitingThreads()) {
+                        out.println("  " + w);
                     }
                     out.printf("  ('jlivepatch status %d' follows it; 'jlivepatch force %d %s' ends it at once)%n",
                             jvm.pid(), jvm.pid(), name);

@@ -1,6 +1,7 @@
 package io.jlivepatch.agent.cli;
 
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
@@ -19,8 +20,12 @@ abstract class PatchCommand implements Callable<Integer> {
     @Parameters(index = "1", paramLabel = "<name>", description = "the patch's name ('jlivepatch status <pid>')")
     String name;
 
+    @Option(names = "--timeout", paramLabel = "<seconds>", defaultValue = "30",
+            description = "how long to wait for a transition to end (default: ${DEFAULT-VALUE})")
+    long timeoutSeconds;
+
     @Override
-    public Integer call() throws Refused {
+    public Integer call() throws Refused, InterruptedException {
         try (TargetJvm jvm = TargetJvm.attach(target.pid, false)) {
             String outcome = apply(jvm);
             spec.commandLine().getOut().printf("'%s': %s in pid %d%n", name, outcome, jvm.pid());
@@ -29,7 +34,20 @@ abstract class PatchCommand implements Callable<Integer> {
     }
 
     /** Does the work; returns what happened, e.g. {@code disabled}. */
-    abstract String apply(TargetJvm jvm) throws Refused;
+    abstract String apply(TargetJvm jvm) throws Refused, InterruptedException;
+
+    /**
+     * Waits for the transition that the operation started.
+     *
+     * @return how it ended, e.g. {@code unpatching complete}, or that it still runs and who holds it
+     */
+    String settle(TargetJvm jvm, String complete) throws Refused, InterruptedException {
+        if (jvm.awaitTransition(name, timeoutSeconds)) {
+            return complete;
+        }
+        return "transition still running after " + timeoutSeconds + " s, waiting for "
+                + String.join("; ", jvm.waitingThreads());
+    }
 
     static void unregister(TargetJvm jvm, String name) throws Refused {
         try {

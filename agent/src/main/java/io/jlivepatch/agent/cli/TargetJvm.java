@@ -138,6 +138,34 @@ final class TargetJvm implements AutoCloseable {
         }
     }
 
+    /**
+     * Waits until the patch is out of transition.
+     *
+     * @return whether it is, within the timeout
+     */
+    boolean awaitTransition(String patch, long timeoutSeconds) throws Refused, InterruptedException {
+        PatchMBean p = patch(patch);
+        long deadline = System.nanoTime() + timeoutSeconds * 1_000_000_000L;
+        while (p.getTransition()) {
+            if (System.nanoTime() >= deadline) {
+                return false;
+            }
+            Thread.sleep(10);
+        }
+        return true;
+    }
+
+    /** The threads that hold a transition and the patched method holding each, from status. */
+    java.util.List<String> waitingThreads() throws Refused {
+        java.util.List<String> out = new java.util.ArrayList<>();
+        for (String line : livepatch().statusText().split("\n")) {
+            if (line.trim().startsWith("waiting:")) {
+                out.add(line.trim().substring("waiting:".length()).trim());
+            }
+        }
+        return out;
+    }
+
     /** The refusal inside a JMX exception: the target's message, which starts with the reason. */
     static Refused refusal(Throwable t) {
         Throwable c = t;

@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
         description = "Remove a disabled patch from the stack.")
 final class UnregisterCommand extends PatchCommand {
     @Override
-    String apply(TargetJvm jvm) throws Refused {
+    String apply(TargetJvm jvm) throws Refused, InterruptedException {
         unregister(jvm, name);
         return "unregistered";
     }

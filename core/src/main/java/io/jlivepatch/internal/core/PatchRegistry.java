@@ -253,8 +253,15 @@ public final class PatchRegistry {
         p.setEnabled(patching);
         LOG.log(System.Logger.Level.INFO, "''{0}'': starting {1} transition", p.name(), patching ? "patching" : "unpatching");
         if (!tryComplete(t)) {
-            worker = TransitionWorker.start(p.name(), () -> tryComplete(t), () -> transition != t);
+            startWorker(t);
         }
+    }
+
+    /** Caller holds klpMutex. */
+    private void startWorker(Transition t) {
+        worker = TransitionWorker.start(t.patchName(), () -> tryComplete(t), () -> transition != t);
+        t.setWorker(worker);
+        worker.start();
     }
 
     /** The kernel's {@code klp_reverse_transition}. Caller holds klpMutex. */
@@ -266,7 +273,7 @@ public final class PatchRegistry {
         t.reverse();
         p.setEnabled(t.targetPatched());
         if (!tryComplete(t) && (worker == null || !worker.isAlive())) {
-            worker = TransitionWorker.start(p.name(), () -> tryComplete(t), () -> transition != t);
+            startWorker(t);
         }
     }
 

@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * One patch's transition (the kernel's {@code transition.c}): every thread has a patch state,
@@ -67,6 +68,8 @@ public final class Transition implements ThreadRouting {
      * {@code MutableCallSite.syncAll}; read by hooks and the worker.
      */
     private volatile boolean started;
+    /** The worker retrying this transition, woken when a thread moves itself; null until it runs. */
+    private volatile Thread worker;
 
     private final Map<Thread, AtomicLong> states = new ConcurrentHashMap<>();
     private final ThreadLocal<AtomicLong> mine = ThreadLocal.withInitial(
@@ -92,6 +95,11 @@ public final class Transition implements ThreadRouting {
         for (Thread t : Thread.getAllStackTraces().keySet()) {
             states.put(t, new AtomicLong(initialPatched ? PATCHED : 0));
         }
+    }
+
+    /** The thread to wake when a thread moves itself. */
+    public void setWorker(Thread worker) {
+        this.worker = worker;
     }
 
     /** Lets threads move; call once every call site routes by this transition. */
@@ -134,7 +142,14 @@ public final class Transition implements ThreadRouting {
         if (((w & PATCHED) != 0) != target && started && ownStackIsClean()) {
             // Only this thread moves its own counter, so the CAS fails only if the worker moved it
             // meanwhile (to a state that is just as consistent: the stack is clean).
-            word.compareAndSet(w, target ? w | PATCHED : w & ~PATCHED);
+            if (word.compareAndSet(w, target ? w | PATCHED : w & ~PATCHED)) {
+                // This may have been the last thread: let the worker look now rather than after
+                // its back-off. Pairs with the park in TransitionWorker.
+                Thread wk = worker;
+                if (wk != null) {
+                    LockSupport.unpark(wk);
+                }
+            }
         }
         return (word.get() & PATCHED) != 0;
     }

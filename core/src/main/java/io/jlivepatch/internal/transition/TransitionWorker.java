@@ -1,5 +1,7 @@
 package io.jlivepatch.internal.transition;
 
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -16,7 +18,8 @@ public final class TransitionWorker {
     }
 
     /**
-     * Starts a daemon thread that calls {@code attempt} until it returns true or {@code ended} does.
+     * A daemon thread, not yet started, that calls {@code attempt} until it returns true or
+     * {@code ended} does.
      *
      * @param attempt one try: moves what threads it can and completes the transition when all moved
      */
@@ -24,19 +27,16 @@ public final class TransitionWorker {
         Thread worker = new Thread(() -> {
             long delay = FIRST_DELAY_MS;
             while (!ended.getAsBoolean()) {
-                try {
-                    Thread.sleep(delay);
-                } catch (InterruptedException e) {
-                    return; // the registry ended the transition (forced or completed)
-                }
-                if (ended.getAsBoolean() || attempt.getAsBoolean()) {
+                // Woken early by a thread that moved itself (Transition.passHookImpl), or by the
+                // registry's interrupt when the transition was forced.
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(delay));
+                if (Thread.interrupted() || ended.getAsBoolean() || attempt.getAsBoolean()) {
                     return;
                 }
                 delay = Math.min(delay * 2, MAX_DELAY_MS);
             }
         }, "jlivepatch-transition-" + patchName);
         worker.setDaemon(true);
-        worker.start();
         return worker;
     }
 }
