@@ -13,6 +13,7 @@ import java.io.PrintWriter;
         description = "Live patching for running JVMs: load, inspect and remove patches.",
         subcommands = {ListCommand.class, LoadCommand.class, StatusCommand.class, EnableCommand.class,
                 DisableCommand.class, UnregisterCommand.class, UnloadCommand.class, ForceCommand.class,
+                BuildCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
@@ -49,7 +50,7 @@ public final class Main implements Runnable {
     @Override
     public void run() {
         throw new CommandLine.ParameterException(spec.commandLine(), "name a command: list, load, status, enable,"
-                + " disable, unregister, unload or force (jlivepatch --help)");
+                + " disable, unregister, unload, force or build (jlivepatch --help)");
     }
 
     /** The version in the agent JAR's manifest. */

@@ -92,6 +92,65 @@ public final class Dispatch {
         }
     }
 
+    /**
+     * Bootstrap of a {@code super} call in code that {@code jlivepatch build} moved out of its class
+     * into a hidden nestmate: {@code invokespecial} is not allowed there, so the call is resolved once,
+     * here, with the host's own lookup, as {@code findSpecial(owner, name, type, host)}.
+     *
+     * @param type  the call's type, receiver (the host) first
+     * @param owner the class or interface whose implementation the {@code super} call runs
+     * @param host  the class whose method was patched
+     */
+    public static CallSite invokeSpecial(MethodHandles.Lookup caller, String name, MethodType type, Class<?> owner,
+                                         Class<?> host) throws ReflectiveOperationException {
+        MethodHandles.Lookup hostLookup = MethodHandles.privateLookupIn(host, caller);
+        MethodHandle special = hostLookup.findSpecial(owner, name, type.dropParameterTypes(0, 1), host);
+        return new java.lang.invoke.ConstantCallSite(special.asType(type));
+    }
+
+    /**
+     * {@code LambdaMetafactory.metafactory} for a lambda whose body {@code jlivepatch build} carried
+     * into a hidden nestmate. Before JDK 23 (JDK-8330467) the lambda proxy names its implementation
+     * class, which a hidden class has none of; there the lambda is a
+     * {@code MethodHandleProxies} instance instead: same behaviour, slower calls.
+     */
+    public static CallSite lambda(MethodHandles.Lookup caller, String name, MethodType factoryType,
+                                  MethodType samType, MethodHandle impl, MethodType instantiated)
+            throws java.lang.invoke.LambdaConversionException {
+        if (LMF_TAKES_HIDDEN_IMPL) {
+            return java.lang.invoke.LambdaMetafactory.metafactory(caller, name, factoryType, samType, impl, instantiated);
+        }
+        return proxyFactory(factoryType, impl);
+    }
+
+    /** The same for {@code LambdaMetafactory.altMetafactory} (serializable or marker-interface lambdas). */
+    public static CallSite altLambda(MethodHandles.Lookup caller, String name, MethodType factoryType, Object... args)
+            throws java.lang.invoke.LambdaConversionException {
+        if (LMF_TAKES_HIDDEN_IMPL) {
+            return java.lang.invoke.LambdaMetafactory.altMetafactory(caller, name, factoryType, args);
+        }
+        return proxyFactory(factoryType, (MethodHandle) args[1]);
+    }
+
+    private static final boolean LMF_TAKES_HIDDEN_IMPL = Runtime.version().feature() >= 23;
+
+    private static CallSite proxyFactory(MethodType factoryType, MethodHandle impl) {
+        try {
+            MethodHandle make = MethodHandles.lookup().findStatic(Dispatch.class, "proxy",
+                    MethodType.methodType(Object.class, Class.class, MethodHandle.class, Object[].class));
+            MethodHandle factory = MethodHandles.insertArguments(make, 0, factoryType.returnType(), impl)
+                    .asCollector(Object[].class, factoryType.parameterCount()).asType(factoryType);
+            return new java.lang.invoke.ConstantCallSite(factory);
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static Object proxy(Class<?> intf, MethodHandle impl, Object[] captured) {
+        return java.lang.invoke.MethodHandleProxies.asInterfaceInstance(intf,
+                MethodHandles.insertArguments(impl, 0, captured));
+    }
+
     /** Re-resolves every linked site; call after each change of the active replacements. */
     public static void relinkAll() {
         synchronized (LINK_LOCK) {

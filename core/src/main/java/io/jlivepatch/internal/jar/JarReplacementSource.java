@@ -11,17 +11,19 @@ import java.lang.reflect.Method;
 final class JarReplacementSource implements ReplacementSource {
 
     private final PatchClasses classes;
+    private final String patchClassName;
     private final String method;
     private final String descriptor;
 
-    JarReplacementSource(PatchClasses classes, String method, String descriptor) {
+    JarReplacementSource(PatchClasses classes, String patchClassName, String method, String descriptor) {
         this.classes = classes;
+        this.patchClassName = patchClassName;
         this.method = method;
         this.descriptor = descriptor;
     }
 
     Method method(ClassLoader targetLoader) throws ReflectiveOperationException {
-        Class<?> patchClass = classes.patchClassFor(targetLoader);
+        Class<?> patchClass = classes.classFor(patchClassName, targetLoader);
         Method m = Reflection.findDeclared(patchClass, method, descriptor);
         if (m == null) {
             throw new NoSuchMethodException(patchClass.getName() + "." + method + descriptor);
@@ -32,6 +34,10 @@ final class JarReplacementSource implements ReplacementSource {
     @Override
     public MethodHandle handleFor(ClassLoader targetLoader) throws ReflectiveOperationException {
         Method m = method(targetLoader);
+        if (m.getDeclaringClass().isHidden()) {
+            // a nestmate of the target: only its own lookup reaches it
+            return MethodHandles.privateLookupIn(m.getDeclaringClass(), MethodHandles.lookup()).unreflect(m);
+        }
         if (!java.lang.reflect.Modifier.isPublic(m.getDeclaringClass().getModifiers())) {
             m.setAccessible(true);
         }

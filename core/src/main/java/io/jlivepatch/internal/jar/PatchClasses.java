@@ -1,34 +1,85 @@
 package io.jlivepatch.internal.jar;
 
+import java.lang.instrument.Instrumentation;
+import java.lang.invoke.MethodHandles;
+import java.util.HashMap;
 import java.util.Map;
+import java.util.Set;
 import java.util.WeakHashMap;
 
 /**
- * The patch class of one patch JAR, defined once per target class loader. Held by the registered
- * patch only: when it is unregistered, the loaders and their classes become unreachable.
+ * The classes of one patch JAR, defined once per target class loader. Held by the registered patch
+ * only: when it is unregistered, the patch's loaders and hidden classes become unreachable.
+ *
+ * <p>A plain patch class is defined by a {@link PatchClassLoader} whose parent is the target's
+ * loader. A class that {@code Livepatch-Nestmates} maps to a target is defined as a hidden nestmate
+ * of that target class (through the target's own lookup), so that its code may use the target's
+ * private members; the {@code Livepatch-New-Classes} it needs are defined in the target's loader
+ * and package first, for good (a class loader cannot forget a class).
  */
 final class PatchClasses {
 
     private final PatchJar jar;
+    private final Instrumentation inst;
 
-    // Guarded by this. The boot loader (null) cannot be a WeakHashMap key.
-    private final Map<ClassLoader, PatchClassLoader> byTarget = new WeakHashMap<>();
-    private PatchClassLoader forBoot;
+    // Guarded by this. Per target loader (null: the boot loader, which WeakHashMap cannot key).
+    private final Map<ClassLoader, Map<String, Class<?>>> byTarget = new WeakHashMap<>();
+    private final Map<String, Class<?>> forBoot = new HashMap<>();
+    private final Map<ClassLoader, PatchClassLoader> loaders = new WeakHashMap<>();
+    private PatchClassLoader bootLoader;
 
-    PatchClasses(PatchJar jar) {
+    PatchClasses(PatchJar jar, Instrumentation inst) {
         this.jar = jar;
+        this.inst = inst;
     }
 
-    synchronized Class<?> patchClassFor(ClassLoader targetLoader) throws ClassNotFoundException {
-        PatchClassLoader l;
-        if (targetLoader == null) {
-            if (forBoot == null) {
-                forBoot = new PatchClassLoader(jar, null);
-            }
-            l = forBoot;
-        } else {
-            l = byTarget.computeIfAbsent(targetLoader, t -> new PatchClassLoader(jar, t));
+    synchronized Class<?> classFor(String patchClass, ClassLoader targetLoader) throws ReflectiveOperationException {
+        Map<String, Class<?>> defined = targetLoader == null ? forBoot
+                : byTarget.computeIfAbsent(targetLoader, k -> new HashMap<>());
+        Class<?> c = defined.get(patchClass);
+        if (c == null) {
+            String host = jar.nestmates().get(patchClass);
+            c = host == null ? Class.forName(patchClass, true, loaderFor(targetLoader))
+                    : defineNestmate(patchClass, Class.forName(host, false, targetLoader));
+            defined.put(patchClass, c);
         }
-        return Class.forName(jar.patchClass(), true, l);
+        return c;
+    }
+
+    private PatchClassLoader loaderFor(ClassLoader targetLoader) {
+        if (targetLoader == null) {
+            if (bootLoader == null) {
+                bootLoader = new PatchClassLoader(jar, null);
+            }
+            return bootLoader;
+        }
+        return loaders.computeIfAbsent(targetLoader, t -> new PatchClassLoader(jar, t));
+    }
+
+    private Class<?> defineNestmate(String patchClass, Class<?> host) throws ReflectiveOperationException {
+        MethodHandles.Lookup lookup = hostLookup(host);
+        String pkg = host.getPackageName();
+        for (String nc : jar.newClasses()) {
+            if (nc.startsWith(pkg + ".") && nc.lastIndexOf('.') == pkg.length()) {
+                try {
+                    Class.forName(nc, false, host.getClassLoader());
+                } catch (ClassNotFoundException notYet) {
+                    lookup.defineClass(jar.classes().get(nc.replace('.', '/')));
+                }
+            }
+        }
+        byte[] bytes = jar.classes().get(patchClass.replace('.', '/'));
+        return lookup.defineHiddenClass(bytes, true, MethodHandles.Lookup.ClassOption.NESTMATE).lookupClass();
+    }
+
+    /** The host's own full-privilege lookup, opening its package to jlivepatch first when it is in a named module. */
+    private MethodHandles.Lookup hostLookup(Class<?> host) throws IllegalAccessException {
+        Module own = PatchClasses.class.getModule();
+        Module target = host.getModule();
+        if (target.isNamed() && !target.isOpen(host.getPackageName(), own) && inst != null
+                && inst.isModifiableModule(target)) {
+            inst.redefineModule(target, Set.of(), Map.of(), Map.of(host.getPackageName(), Set.of(own)), Set.of(), Map.of());
+        }
+        return MethodHandles.privateLookupIn(host, MethodHandles.lookup());
     }
 }

@@ -7,9 +7,12 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 import java.util.jar.Attributes;
 import java.util.jar.JarEntry;
 import java.util.jar.JarInputStream;
@@ -28,18 +31,31 @@ import java.util.jar.Manifest;
  * @param source      where it was read from, for messages
  * @param name        {@code Livepatch-Name}
  * @param description {@code Livepatch-Description}, empty when absent
- * @param patchClass  {@code Livepatch-Class}, a binary class name
+ * @param patchClasses {@code Livepatch-Class}: binary names of the classes holding the replacements
+ *                     (one for a hand-written patch; {@code jlivepatch build} writes one per patched class)
+ * @param nestmates   {@code Livepatch-Nestmates}: patch class to the target class it is defined as a
+ *                    hidden nestmate of, for private access (written by {@code jlivepatch build})
+ * @param newClasses  {@code Livepatch-New-Classes}: classes to define in the target's class loader
+ * @param oldDigests  target class to the digest of the build the patch was made from, if recorded
  * @param classes     internal class name to class file, for every class in the JAR
  * @param resources   other entries, by path
  */
-public record PatchJar(String source, String name, String description, String patchClass,
+public record PatchJar(String source, String name, String description, List<String> patchClasses,
+                       Map<String, String> nestmates, List<String> newClasses, Map<String, String> oldDigests,
                        Map<String, byte[]> classes, Map<String, byte[]> resources) {
 
     public static final String NAME = "Livepatch-Name";
     public static final String DESCRIPTION = "Livepatch-Description";
     public static final String CLASS = "Livepatch-Class";
+    public static final String NESTMATES = "Livepatch-Nestmates";
+    public static final String NEW_CLASSES = "Livepatch-New-Classes";
+    public static final String OLD_CLASSES = "META-INF/jlivepatch/old-classes.properties";
 
     public PatchJar {
+        patchClasses = List.copyOf(patchClasses);
+        nestmates = Map.copyOf(nestmates);
+        newClasses = List.copyOf(newClasses);
+        oldDigests = Map.copyOf(oldDigests);
         classes = Map.copyOf(classes);
         resources = Map.copyOf(resources);
     }
@@ -80,19 +96,59 @@ public record PatchJar(String source, String name, String description, String pa
         }
         Attributes main = manifest.getMainAttributes();
         String name = required(main, NAME, source);
-        String patchClass = required(main, CLASS, source);
+        List<String> patchClasses = words(required(main, CLASS, source));
         String description = main.getValue(DESCRIPTION) == null ? "" : main.getValue(DESCRIPTION).trim();
-        if (!classes.containsKey(patchClass.replace('.', '/'))) {
-            throw invalid(source, CLASS + " names " + patchClass + ", which the JAR does not contain: put that class in"
-                    + " the JAR or fix the attribute (a binary name such as com.acme.fix.GreeterFix)");
+        for (String patchClass : patchClasses) {
+            if (!classes.containsKey(patchClass.replace('.', '/'))) {
+                throw invalid(source, CLASS + " names " + patchClass + ", which the JAR does not contain: put that class"
+                        + " in the JAR or fix the attribute (a binary name such as com.acme.fix.GreeterFix)");
+            }
         }
-        return new PatchJar(source, name, description, patchClass, classes, resources);
+        Map<String, String> nestmates = new LinkedHashMap<>();
+        for (String pair : words(main.getValue(NESTMATES))) {
+            int eq = pair.indexOf('=');
+            if (eq <= 0 || !classes.containsKey(pair.substring(0, eq).replace('.', '/'))) {
+                throw invalid(source, NESTMATES + " entry '" + pair + "' is not patchClass=targetClass for a class of"
+                        + " the JAR");
+            }
+            nestmates.put(pair.substring(0, eq), pair.substring(eq + 1));
+        }
+        List<String> newClasses = words(main.getValue(NEW_CLASSES));
+        for (String c : newClasses) {
+            if (!classes.containsKey(c.replace('.', '/'))) {
+                throw invalid(source, NEW_CLASSES + " names " + c + ", which the JAR does not contain");
+            }
+        }
+        Map<String, String> digests = new LinkedHashMap<>();
+        byte[] digestFile = resources.get(OLD_CLASSES);
+        if (digestFile != null) {
+            Properties p = new Properties();
+            try {
+                p.load(new java.io.ByteArrayInputStream(digestFile));
+            } catch (IOException e) {
+                throw invalid(source, OLD_CLASSES + " cannot be read: " + e.getMessage());
+            }
+            p.forEach((k, v) -> digests.put((String) k, (String) v));
+        }
+        return new PatchJar(source, name, description, patchClasses, nestmates, newClasses, digests, classes, resources);
+    }
+
+    private static List<String> words(String value) {
+        List<String> out = new ArrayList<>();
+        if (value != null) {
+            for (String w : value.trim().split("[\\s,]+")) {
+                if (!w.isEmpty()) {
+                    out.add(w);
+                }
+            }
+        }
+        return out;
     }
 
     private static String required(Attributes main, String attribute, String source) throws PatchException {
         String v = main.getValue(attribute);
         if (v == null || v.isBlank()) {
-            List<String> missing = new java.util.ArrayList<>();
+            List<String> missing = new ArrayList<>();
             for (String a : List.of(NAME, CLASS)) {
                 if (main.getValue(a) == null || main.getValue(a).isBlank()) {
                     missing.add(a);

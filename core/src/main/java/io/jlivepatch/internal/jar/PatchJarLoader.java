@@ -3,6 +3,7 @@ package io.jlivepatch.internal.jar;
 import io.jlivepatch.Patch;
 import io.jlivepatch.PatchException;
 import io.jlivepatch.PatchException.Reason;
+import io.jlivepatch.internal.build.ClassDigest;
 import io.jlivepatch.internal.patch.LoadedClasses;
 import io.jlivepatch.internal.patch.ReplacementSource;
 import org.objectweb.asm.Type;
@@ -36,8 +37,9 @@ public final class PatchJarLoader {
         }
         List<ReplacesScanner.Entry> entries = ReplacesScanner.scan(jar);
         Set<String> names = entries.stream().map(ReplacesScanner.Entry::target).collect(Collectors.toSet());
+        names.addAll(jar.oldDigests().keySet());
         Map<String, List<Class<?>>> loaded = LoadedClasses.named(inst, names);
-        PatchClasses classes = new PatchClasses(jar);
+        PatchClasses classes = new PatchClasses(jar, inst);
         ClassLoader primary = ClassLoader.getSystemClassLoader();
         for (ReplacesScanner.Entry e : entries) {
             List<Class<?>> l = loaded.get(e.target());
@@ -46,6 +48,7 @@ public final class PatchJarLoader {
                 break;
             }
         }
+        checkBuiltAgainst(jar, loaded, primary);
         Patch.Builder builder;
         try {
             builder = Patch.builder(jar.name()).description(jar.description());
@@ -56,13 +59,14 @@ public final class PatchJarLoader {
         Set<String> seen = new HashSet<>();
         for (ReplacesScanner.Entry e : entries) {
             String descriptor = e.descriptor().isEmpty() ? inferDescriptor(jar, e, loaded) : e.descriptor();
-            JarReplacementSource source = new JarReplacementSource(classes, e.replacement(), e.replacementDesc());
+            JarReplacementSource source = new JarReplacementSource(classes, e.patchClass(), e.replacement(),
+                    e.replacementDesc());
             Method m;
             try {
                 m = source.method(primary);
             } catch (ReflectiveOperationException | LinkageError ex) {
                 throw new PatchException(Reason.INVALID_PATCH, jar.name(), "patch JAR " + jar.source() + ": "
-                        + jar.patchClass() + " cannot be loaded (" + ex + "); every type it uses must be in the JAR,"
+                        + e.patchClass() + " cannot be loaded (" + ex + "); every type it uses must be in the JAR,"
                         + " in the JDK or visible to the target's class loader");
             }
             if (!seen.add(e.target() + "." + e.method() + descriptor)) {
@@ -82,6 +86,46 @@ public final class PatchJarLoader {
         } catch (IllegalArgumentException ex) {
             throw new PatchException(Reason.INVALID_PATCH, jar.name(), "patch JAR " + jar.source() + ": "
                     + ex.getMessage() + " (fix " + PatchJar.NAME + " in the manifest)");
+        }
+    }
+
+    /**
+     * A patch made by {@code jlivepatch build} records the classes it was built against: refuse it
+     * where the running classes are another version, so a patch for 1.0 never lands on 1.1.
+     */
+    private static void checkBuiltAgainst(PatchJar jar, Map<String, List<Class<?>>> loaded, ClassLoader primary)
+            throws PatchException {
+        for (Map.Entry<String, String> e : jar.oldDigests().entrySet()) {
+            String cls = e.getKey();
+            List<ClassLoader> loaders = new ArrayList<>();
+            List<Class<?>> classes = loaded.get(cls);
+            if (classes != null) {
+                classes.forEach(c -> loaders.add(c.getClassLoader()));
+            } else {
+                loaders.add(primary);
+            }
+            for (ClassLoader l : loaders) {
+                String resource = cls.replace('.', '/') + ".class";
+                byte[] running;
+                try (java.io.InputStream in = l == null ? ClassLoader.getSystemResourceAsStream(resource)
+                        : l.getResourceAsStream(resource)) {
+                    running = in == null ? null : in.readAllBytes();
+                } catch (java.io.IOException ex) {
+                    running = null;
+                }
+                if (running == null) {
+                    throw new PatchException(Reason.SIGNATURE_MISMATCH, jar.name(), "patch JAR " + jar.source()
+                            + ": it was built against a version of " + cls + " and the running application's class"
+                            + " file cannot be read to check it (loader " + (l == null ? "bootstrap" : l.getName())
+                            + ")");
+                }
+                if (!ClassDigest.of(running).equals(e.getValue())) {
+                    throw new PatchException(Reason.SIGNATURE_MISMATCH, jar.name(), "patch JAR " + jar.source()
+                            + ": it was built against another version of " + cls + " than the one running here:"
+                            + " build the patch from the running version's sources (jlivepatch build --old <the"
+                            + " running application>)");
+                }
+            }
         }
     }
 

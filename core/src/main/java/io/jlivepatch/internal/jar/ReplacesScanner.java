@@ -24,22 +24,40 @@ final class ReplacesScanner {
     /**
      * One annotated method.
      *
+     * @param patchClass       the class holding the replacement (binary name)
      * @param target           target class (binary name)
      * @param method           target method name
      * @param descriptor       target descriptor, empty when omitted
      * @param replacement      the annotated method's name
      * @param replacementDesc  the annotated method's descriptor
      */
-    record Entry(String target, String method, String descriptor, String replacement, String replacementDesc) {
+    record Entry(String patchClass, String target, String method, String descriptor, String replacement,
+                 String replacementDesc) {
     }
 
     private ReplacesScanner() {
     }
 
     static List<Entry> scan(PatchJar jar) throws PatchException {
-        byte[] bytes = jar.classes().get(jar.patchClass().replace('.', '/'));
         List<Entry> entries = new ArrayList<>();
         List<String> problems = new ArrayList<>();
+        for (String patchClass : jar.patchClasses()) {
+            scan(jar, patchClass, entries, problems);
+        }
+        if (!problems.isEmpty()) {
+            throw new PatchException(Reason.SIGNATURE_MISMATCH, jar.name(), "patch JAR " + jar.source() + ": "
+                    + String.join("; ", problems));
+        }
+        if (entries.isEmpty()) {
+            throw new PatchException(Reason.INVALID_PATCH, jar.name(), "patch JAR " + jar.source() + ": "
+                    + String.join(", ", jar.patchClasses()) + " has no method annotated @io.jlivepatch.Replaces:"
+                    + " annotate each public static replacement with @Replaces(target = ..., method = ...)");
+        }
+        return entries;
+    }
+
+    private static void scan(PatchJar jar, String patchClass, List<Entry> entries, List<String> problems) {
+        byte[] bytes = jar.classes().get(patchClass.replace('.', '/'));
         new ClassReader(bytes).accept(new ClassVisitor(Opcodes.ASM9) {
             @Override
             public MethodVisitor visitMethod(int access, String name, String descriptor, String signature,
@@ -59,7 +77,7 @@ final class ReplacesScanner {
 
                             @Override
                             public void visitEnd() {
-                                String where = jar.patchClass() + "." + name + descriptor;
+                                String where = patchClass + "." + name + descriptor;
                                 if ((access & Opcodes.ACC_PUBLIC) == 0 || (access & Opcodes.ACC_STATIC) == 0) {
                                     problems.add(where + " is annotated @Replaces but is not public static:"
                                             + " declare it 'public static'");
@@ -67,7 +85,7 @@ final class ReplacesScanner {
                                         || values.getOrDefault("method", "").isBlank()) {
                                     problems.add(where + ": @Replaces needs target and method");
                                 } else {
-                                    entries.add(new Entry(values.get("target").trim(), values.get("method").trim(),
+                                    entries.add(new Entry(patchClass, values.get("target").trim(), values.get("method").trim(),
                                             values.getOrDefault("descriptor", "").trim(), name, descriptor));
                                 }
                             }
@@ -76,15 +94,5 @@ final class ReplacesScanner {
                 };
             }
         }, ClassReader.SKIP_CODE | ClassReader.SKIP_DEBUG | ClassReader.SKIP_FRAMES);
-        if (!problems.isEmpty()) {
-            throw new PatchException(Reason.SIGNATURE_MISMATCH, jar.name(), "patch JAR " + jar.source() + ": "
-                    + String.join("; ", problems));
-        }
-        if (entries.isEmpty()) {
-            throw new PatchException(Reason.INVALID_PATCH, jar.name(), "patch JAR " + jar.source() + ": "
-                    + jar.patchClass() + " has no method annotated @io.jlivepatch.Replaces: annotate each"
-                    + " public static replacement with @Replaces(target = ..., method = ...)");
-        }
-        return entries;
     }
 }

@@ -1,0 +1,279 @@
+package io.jlivepatch.internal.build;
+
+import org.objectweb.asm.Opcodes;
+import org.objectweb.asm.tree.AbstractInsnNode;
+import org.objectweb.asm.tree.ClassNode;
+import org.objectweb.asm.tree.FieldNode;
+import org.objectweb.asm.tree.MethodInsnNode;
+import org.objectweb.asm.tree.MethodNode;
+import org.objectweb.asm.tree.RecordComponentNode;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.function.Predicate;
+import java.util.regex.Pattern;
+
+/**
+ * Compares two builds class by class and method by method, like kpatch-build compares objects:
+ * what changed, what is new, and every change a method patch cannot carry.
+ */
+final class BuildDiff {
+
+    /** A class of both builds whose methods changed or were added. */
+    record ClassChange(String name, int version, boolean isInterface, List<MethodNode> changed, List<MethodNode> added) {
+    }
+
+    /**
+     * @param changes    classes with changed or added methods
+     * @param newClasses classes only in the new build (internal names), carried in the patch
+     * @param problems   one line per change a method patch cannot carry
+     * @param notes      what was seen and left alone
+     */
+    record Result(List<ClassChange> changes, List<String> newClasses, List<String> problems, List<String> notes) {
+    }
+
+    private static final int CLASS_FLAGS = ~(Opcodes.ACC_SUPER | Opcodes.ACC_SYNTHETIC);
+    private static final String SHADOW_HINT = "; keep new state in a shadow variable instead";
+
+    private BuildDiff() {
+    }
+
+    static Predicate<String> includes(List<String> patterns) {
+        if (patterns.isEmpty()) {
+            return name -> true;
+        }
+        List<Pattern> compiled = new ArrayList<>();
+        for (String p : patterns) {
+            compiled.add(Pattern.compile(Pattern.quote(p).replace("*", "\\E.*\\Q")));
+        }
+        return name -> compiled.stream().anyMatch(p -> p.matcher(name).matches());
+    }
+
+    static Result compare(ClassSet oldBuild, ClassSet newBuild, Predicate<String> include) {
+        List<ClassChange> changes = new ArrayList<>();
+        List<String> newClasses = new ArrayList<>();
+        List<String> problems = new ArrayList<>();
+        List<String> notes = new ArrayList<>();
+        for (Map.Entry<String, byte[]> e : newBuild.classes().entrySet()) {
+            String name = e.getKey();
+            if (!include.test(name.replace('/', '.'))) {
+                continue;
+            }
+            byte[] before = oldBuild.classes().get(name);
+            if (before == null) {
+                newClasses.add(name);
+                continue;
+            }
+            if (java.util.Arrays.equals(before, e.getValue())) {
+                continue;
+            }
+            ClassChange c = compareClass(Normalized.parse(before), Normalized.parse(e.getValue()), problems);
+            if (c != null) {
+                changes.add(c);
+            }
+        }
+        for (String name : oldBuild.classes().keySet()) {
+            if (include.test(name.replace('/', '.')) && !newBuild.classes().containsKey(name)) {
+                notes.add("removed class: " + name.replace('/', '.') + " (left alone: the running code keeps it)");
+            }
+        }
+        crossChecks(changes, newClasses, problems);
+        return new Result(changes, newClasses, problems, notes);
+    }
+
+    private static ClassChange compareClass(ClassNode o, ClassNode n, List<String> problems) {
+        String cls = n.name.replace('/', '.');
+        if (!Objects.equals(o.superName, n.superName)) {
+            problems.add(cls + ": superclass changed from " + dotted(o.superName) + " to " + dotted(n.superName)
+                    + ": a method patch cannot change the class hierarchy");
+        }
+        if (!new HashSet<>(o.interfaces).equals(new HashSet<>(n.interfaces))) {
+            problems.add(cls + ": implemented interfaces changed from " + dotted(o.interfaces) + " to "
+                    + dotted(n.interfaces) + ": a method patch cannot change the class hierarchy");
+        }
+        if ((o.access & CLASS_FLAGS) != (n.access & CLASS_FLAGS)) {
+            problems.add(cls + ": class modifiers changed: a method patch cannot change them");
+        }
+        compareFields(cls, o, n, problems);
+        compareRecord(cls, o, n, problems);
+        Map<String, MethodNode> before = new LinkedHashMap<>();
+        o.methods.forEach(m -> before.put(m.name + m.desc, m));
+        Set<String> newKeys = new HashSet<>();
+        n.methods.forEach(m -> newKeys.add(m.name + m.desc));
+        // Names of methods the new build no longer has with their old descriptor.
+        Set<String> goneNames = new HashSet<>();
+        for (MethodNode m : o.methods) {
+            if (!newKeys.contains(m.name + m.desc) && !isSynthetic(m)) {
+                goneNames.add(m.name);
+            }
+        }
+        List<MethodNode> changed = new ArrayList<>();
+        List<MethodNode> added = new ArrayList<>();
+        Set<String> seen = new HashSet<>();
+        for (MethodNode m : n.methods) {
+            String key = m.name + m.desc;
+            seen.add(key);
+            MethodNode old = before.get(key);
+            String where = cls + "." + key;
+            if (old == null) {
+                if (m.name.equals("<init>")) {
+                    problems.add(where + ": constructor added: a method patch cannot change constructors;"
+                            + " create objects through the existing ones");
+                } else if (m.name.equals("<clinit>")) {
+                    problems.add(where + ": static initializer added: a method patch cannot run class"
+                            + " initialization again" + SHADOW_HINT);
+                } else if (!isSynthetic(m) && goneNames.contains(m.name)) {
+                    problems.add(where + ": signature changed (the old build has " + m.name
+                            + " with another descriptor): a method patch cannot change signatures; keep the old"
+                            + " signature and add an overload");
+                } else if ((m.access & Opcodes.ACC_ABSTRACT) != 0) {
+                    problems.add(where + ": abstract method added: a method patch cannot change what implementers"
+                            + " must provide");
+                } else {
+                    added.add(m);
+                }
+                continue;
+            }
+            if (old.access != m.access) {
+                problems.add(where + ": modifiers changed: a method patch cannot change them");
+                continue;
+            }
+            if (Normalized.code(old).equals(Normalized.code(m))) {
+                continue;
+            }
+            if (m.name.equals("<init>")) {
+                problems.add(where + ": constructor changed: a method patch cannot change constructors; move the"
+                        + " change into a method the constructor calls, or use a shadow variable");
+            } else if (m.name.equals("<clinit>")) {
+                problems.add(where + ": static initializer changed: it ran when the class loaded and will not"
+                        + " run again" + SHADOW_HINT);
+            } else {
+                changed.add(m);
+            }
+        }
+        for (MethodNode m : o.methods) {
+            String key = m.name + m.desc;
+            if (!seen.contains(key) && !isSynthetic(m) && !addedNameExists(n, newKeys, before, m.name)) {
+                problems.add(cls + "." + key + ": method removed: a method patch cannot remove methods; keep it");
+            }
+        }
+        if (changed.isEmpty() && added.isEmpty()) {
+            return null;
+        }
+        return new ClassChange(n.name, n.version & 0xFFFF, (n.access & Opcodes.ACC_INTERFACE) != 0, changed, added);
+    }
+
+    private static void compareFields(String cls, ClassNode o, ClassNode n, List<String> problems) {
+        Map<String, FieldNode> before = new LinkedHashMap<>();
+        o.fields.forEach(f -> before.put(f.name, f));
+        Set<String> seen = new HashSet<>();
+        for (FieldNode f : n.fields) {
+            seen.add(f.name);
+            FieldNode old = before.get(f.name);
+            boolean isEnum = (f.access & Opcodes.ACC_ENUM) != 0;
+            if (old == null) {
+                problems.add(cls + "." + f.name + ": " + (isEnum ? "enum constant added: a method patch cannot"
+                        + " change an enum's constants" : "field added: a method patch cannot change an object's"
+                        + " layout" + SHADOW_HINT));
+            } else if (!old.desc.equals(f.desc)) {
+                problems.add(cls + "." + f.name + ": field type changed from " + old.desc + " to " + f.desc
+                        + ": a method patch cannot change an object's layout" + SHADOW_HINT);
+            } else if (old.access != f.access) {
+                problems.add(cls + "." + f.name + ": field modifiers changed: a method patch cannot change them");
+            } else if (!Objects.equals(old.value, f.value)) {
+                problems.add(cls + "." + f.name + ": constant value changed: code compiled against it keeps the"
+                        + " old value inlined");
+            }
+        }
+        for (FieldNode f : o.fields) {
+            if (!seen.contains(f.name)) {
+                boolean isEnum = (f.access & Opcodes.ACC_ENUM) != 0;
+                problems.add(cls + "." + f.name + ": " + (isEnum ? "enum constant removed: a method patch cannot"
+                        + " change an enum's constants" : "field removed: a method patch cannot change an object's layout"));
+            }
+        }
+    }
+
+    private static void compareRecord(String cls, ClassNode o, ClassNode n, List<String> problems) {
+        List<String> a = components(o.recordComponents);
+        List<String> b = components(n.recordComponents);
+        if (!a.equals(b)) {
+            problems.add(cls + ": record components changed from " + a + " to " + b
+                    + ": a method patch cannot change a record's components");
+        }
+    }
+
+    private static List<String> components(List<RecordComponentNode> rc) {
+        List<String> out = new ArrayList<>();
+        if (rc != null) {
+            rc.forEach(r -> out.add(r.name + " " + r.descriptor));
+        }
+        return out;
+    }
+
+    /**
+     * Changed code may call methods added to its own class (carried in the patch) but not methods
+     * added to another class, which the patch cannot name: the carried copies are hidden classes.
+     */
+    private static void crossChecks(List<ClassChange> changes, List<String> newClasses, List<String> problems) {
+        Map<String, Set<String>> addedByClass = new LinkedHashMap<>();
+        for (ClassChange c : changes) {
+            Set<String> keys = new HashSet<>();
+            c.added().forEach(m -> keys.add(m.name + m.desc));
+            addedByClass.put(c.name(), keys);
+        }
+        Set<String> patchedPackages = new HashSet<>();
+        changes.forEach(c -> patchedPackages.add(packageOf(c.name())));
+        for (ClassChange c : changes) {
+            List<MethodNode> all = new ArrayList<>(c.changed());
+            all.addAll(c.added());
+            for (MethodNode m : all) {
+                for (AbstractInsnNode i = m.instructions.getFirst(); i != null; i = i.getNext()) {
+                    if (i instanceof MethodInsnNode) {
+                        MethodInsnNode call = (MethodInsnNode) i;
+                        Set<String> added = addedByClass.get(call.owner);
+                        if (added != null && !call.owner.equals(c.name()) && added.contains(call.name + call.desc)) {
+                            problems.add(dotted(c.name()) + "." + m.name + m.desc + " calls " + dotted(call.owner) + "."
+                                    + call.name + call.desc + ", which the new build adds to another class: move it"
+                                    + " into " + dotted(c.name()) + " or a new class");
+                        }
+                    }
+                }
+            }
+        }
+        for (String nc : newClasses) {
+            if (!patchedPackages.contains(packageOf(nc))) {
+                problems.add(dotted(nc) + ": new class in package " + packageOf(nc).replace('/', '.') + ", where no"
+                        + " class changes: the patch carries new classes only into packages whose classes it patches");
+            }
+        }
+    }
+
+    static String packageOf(String internalName) {
+        int slash = internalName.lastIndexOf('/');
+        return slash < 0 ? "" : internalName.substring(0, slash);
+    }
+
+    private static boolean isSynthetic(MethodNode m) {
+        return (m.access & Opcodes.ACC_SYNTHETIC) != 0;
+    }
+
+    /** Whether the new build adds a method of that name: the removal is then reported as a signature change. */
+    private static boolean addedNameExists(ClassNode n, Set<String> newKeys, Map<String, MethodNode> before, String name) {
+        return n.methods.stream().anyMatch(m -> m.name.equals(name) && !before.containsKey(m.name + m.desc)
+                && (m.access & Opcodes.ACC_SYNTHETIC) == 0);
+    }
+
+    static String dotted(String internalName) {
+        return internalName == null ? "none" : internalName.replace('/', '.');
+    }
+
+    static String dotted(List<String> internalNames) {
+        return internalNames.stream().map(BuildDiff::dotted).toList().toString();
+    }
+}

@@ -1,0 +1,56 @@
+package io.jlivepatch.internal.build;
+
+import io.jlivepatch.BuildReport;
+import org.objectweb.asm.Opcodes;
+import org.objectweb.asm.tree.MethodNode;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Runs a build: read both inputs, compare, report, write. */
+public final class Builder {
+
+    private Builder() {
+    }
+
+    public static BuildReport report(Path oldPath, Path newPath, List<String> includes) throws IOException {
+        return toReport(BuildDiff.compare(ClassSet.read(oldPath), ClassSet.read(newPath), BuildDiff.includes(includes)));
+    }
+
+    public static BuildReport write(Path oldPath, Path newPath, List<String> includes, String name, String description,
+                                    Path out) throws IOException {
+        ClassSet oldBuild = ClassSet.read(oldPath);
+        ClassSet newBuild = ClassSet.read(newPath);
+        BuildDiff.Result diff = BuildDiff.compare(oldBuild, newBuild, BuildDiff.includes(includes));
+        BuildReport report = toReport(diff);
+        if (report.refused()) {
+            return report;
+        }
+        if (diff.changes().isEmpty()) {
+            List<String> problems = new ArrayList<>(report.problems());
+            problems.add("no method changed between " + oldPath + " and " + newPath + ": there is nothing to patch");
+            return new BuildReport(report.changedFunctions(), report.newFunctions(), report.newClasses(), problems,
+                    report.notes());
+        }
+        PatchJarWriter.write(out, name, description, oldBuild, newBuild, diff);
+        return report;
+    }
+
+    private static BuildReport toReport(BuildDiff.Result diff) {
+        List<String> changed = new ArrayList<>();
+        List<String> added = new ArrayList<>();
+        for (BuildDiff.ClassChange c : diff.changes()) {
+            String cls = c.name().replace('/', '.');
+            for (MethodNode m : c.changed()) {
+                if ((m.access & Opcodes.ACC_ABSTRACT) == 0) {
+                    changed.add(cls + "." + m.name + m.desc);
+                }
+            }
+            c.added().forEach(m -> added.add(cls + "." + m.name + m.desc));
+        }
+        List<String> newClasses = diff.newClasses().stream().map(n -> n.replace('/', '.')).toList();
+        return new BuildReport(changed, added, newClasses, diff.problems(), diff.notes());
+    }
+}

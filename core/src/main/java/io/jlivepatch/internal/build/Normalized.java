@@ -1,0 +1,136 @@
+package io.jlivepatch.internal.build;
+
+import org.objectweb.asm.ClassReader;
+import org.objectweb.asm.Handle;
+import org.objectweb.asm.Type;
+import org.objectweb.asm.tree.AbstractInsnNode;
+import org.objectweb.asm.tree.ClassNode;
+import org.objectweb.asm.tree.FieldInsnNode;
+import org.objectweb.asm.tree.IincInsnNode;
+import org.objectweb.asm.tree.InsnNode;
+import org.objectweb.asm.tree.IntInsnNode;
+import org.objectweb.asm.tree.InvokeDynamicInsnNode;
+import org.objectweb.asm.tree.JumpInsnNode;
+import org.objectweb.asm.tree.LabelNode;
+import org.objectweb.asm.tree.LdcInsnNode;
+import org.objectweb.asm.tree.LookupSwitchInsnNode;
+import org.objectweb.asm.tree.MethodInsnNode;
+import org.objectweb.asm.tree.MethodNode;
+import org.objectweb.asm.tree.MultiANewArrayInsnNode;
+import org.objectweb.asm.tree.TableSwitchInsnNode;
+import org.objectweb.asm.tree.TryCatchBlockNode;
+import org.objectweb.asm.tree.TypeInsnNode;
+import org.objectweb.asm.tree.VarInsnNode;
+
+import java.security.MessageDigest;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.Map;
+
+/**
+ * What of a class or method changes behaviour, as text: instructions with their operands resolved
+ * (so constant-pool order does not matter), labels numbered in order of appearance, and exception
+ * handlers; without line numbers, local variable names, frames or other debug attributes.
+ */
+final class Normalized {
+
+    private Normalized() {
+    }
+
+    static ClassNode parse(byte[] classFile) {
+        ClassNode node = new ClassNode();
+        new ClassReader(classFile).accept(node, ClassReader.SKIP_DEBUG | ClassReader.SKIP_FRAMES);
+        return node;
+    }
+
+    static String code(MethodNode m) {
+        StringBuilder sb = new StringBuilder();
+        Map<LabelNode, Integer> labels = new HashMap<>();
+        for (AbstractInsnNode i = m.instructions.getFirst(); i != null; i = i.getNext()) {
+            if (i instanceof LabelNode) {
+                labels.put((LabelNode) i, labels.size());
+            }
+        }
+        for (AbstractInsnNode i = m.instructions.getFirst(); i != null; i = i.getNext()) {
+            if (i.getOpcode() < 0 && !(i instanceof LabelNode)) {
+                continue; // line numbers and frames
+            }
+            if (i instanceof LabelNode) {
+                sb.append('L').append(labels.get(i)).append(':');
+            } else {
+                sb.append(i.getOpcode());
+                if (i instanceof IntInsnNode) {
+                    sb.append(' ').append(((IntInsnNode) i).operand);
+                } else if (i instanceof VarInsnNode) {
+                    sb.append(' ').append(((VarInsnNode) i).var);
+                } else if (i instanceof TypeInsnNode) {
+                    sb.append(' ').append(((TypeInsnNode) i).desc);
+                } else if (i instanceof FieldInsnNode) {
+                    FieldInsnNode f = (FieldInsnNode) i;
+                    sb.append(' ').append(f.owner).append('.').append(f.name).append(' ').append(f.desc);
+                } else if (i instanceof MethodInsnNode) {
+                    MethodInsnNode mi = (MethodInsnNode) i;
+                    sb.append(' ').append(mi.owner).append('.').append(mi.name).append(mi.desc).append(mi.itf ? " itf" : "");
+                } else if (i instanceof InvokeDynamicInsnNode) {
+                    InvokeDynamicInsnNode d = (InvokeDynamicInsnNode) i;
+                    sb.append(' ').append(d.name).append(d.desc).append(' ').append(constant(d.bsm))
+                            .append(Arrays.stream(d.bsmArgs).map(Normalized::constant).toList());
+                } else if (i instanceof JumpInsnNode) {
+                    sb.append(" L").append(labels.get(((JumpInsnNode) i).label));
+                } else if (i instanceof LdcInsnNode) {
+                    sb.append(' ').append(constant(((LdcInsnNode) i).cst));
+                } else if (i instanceof IincInsnNode) {
+                    IincInsnNode ii = (IincInsnNode) i;
+                    sb.append(' ').append(ii.var).append(' ').append(ii.incr);
+                } else if (i instanceof TableSwitchInsnNode) {
+                    TableSwitchInsnNode t = (TableSwitchInsnNode) i;
+                    sb.append(' ').append(t.min).append(' ').append(t.max).append(" L").append(labels.get(t.dflt));
+                    t.labels.forEach(l -> sb.append(" L").append(labels.get(l)));
+                } else if (i instanceof LookupSwitchInsnNode) {
+                    LookupSwitchInsnNode l = (LookupSwitchInsnNode) i;
+                    sb.append(' ').append(l.keys).append(" L").append(labels.get(l.dflt));
+                    l.labels.forEach(x -> sb.append(" L").append(labels.get(x)));
+                } else if (i instanceof MultiANewArrayInsnNode) {
+                    MultiANewArrayInsnNode a = (MultiANewArrayInsnNode) i;
+                    sb.append(' ').append(a.desc).append(' ').append(a.dims);
+                } else if (!(i instanceof InsnNode)) {
+                    sb.append(' ').append(i.getClass().getSimpleName());
+                }
+            }
+            sb.append('\n');
+        }
+        for (TryCatchBlockNode t : m.tryCatchBlocks) {
+            sb.append("try L").append(labels.get(t.start)).append(" L").append(labels.get(t.end))
+                    .append(" L").append(labels.get(t.handler)).append(' ').append(t.type).append('\n');
+        }
+        return sb.toString();
+    }
+
+    private static String constant(Object c) {
+        if (c instanceof Handle) {
+            Handle h = (Handle) c;
+            return "H" + h.getTag() + ":" + h.getOwner() + "." + h.getName() + h.getDesc();
+        }
+        if (c instanceof Type) {
+            return "T:" + ((Type) c).getDescriptor();
+        }
+        if (c instanceof String) {
+            return "S:\"" + c + "\"";
+        }
+        return c.getClass().getSimpleName() + ":" + c;
+    }
+
+    /** A digest of everything {@code jlivepatch build} compares in a class: the build it was made from. */
+    static String digest(byte[] classFile) {
+        ClassNode c = parse(classFile);
+        StringBuilder sb = new StringBuilder();
+        sb.append(c.name).append(' ').append(c.access).append(' ').append(c.superName).append(' ').append(c.interfaces).append('\n');
+        c.fields.forEach(f -> sb.append("field ").append(f.access).append(' ').append(f.name).append(' ').append(f.desc)
+                .append(' ').append(f.value).append('\n'));
+        c.methods.stream().sorted(java.util.Comparator.comparing(m -> m.name + m.desc)).forEach(m ->
+                sb.append("method ").append(m.access).append(' ').append(m.name).append(m.desc).append('\n').append(code(m)));
+        MessageDigest md = ClassSet.sha();
+        return HexFormat.of().formatHex(md.digest(sb.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    }
+}

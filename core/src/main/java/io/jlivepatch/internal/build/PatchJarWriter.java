@@ -1,0 +1,98 @@
+package io.jlivepatch.internal.build;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.jar.Attributes;
+import java.util.jar.JarEntry;
+import java.util.jar.JarOutputStream;
+import java.util.jar.Manifest;
+
+/**
+ * Writes a generated patch JAR: the patch JAR format, plus what {@code jlivepatch build} records
+ * about where the patch came from and how its classes are defined.
+ *
+ * <pre>
+ * Livepatch-Name / Livepatch-Description
+ * Livepatch-Class: com.acme.Files$$Livepatch ...          the classes holding @Replaces methods
+ * Livepatch-Nestmates: com.acme.Files$$Livepatch=com.acme.Files ...   defined as hidden nestmates of
+ * Livepatch-New-Classes: com.acme.Sanitizer ...           defined in the target's class loader
+ * Livepatch-Old-Build-SHA256 / Livepatch-New-Build-SHA256 the two inputs
+ * META-INF/jlivepatch/old-classes.properties             class = digest of its old build
+ * </pre>
+ */
+final class PatchJarWriter {
+
+    static final String NESTMATES = "Livepatch-Nestmates";
+    static final String NEW_CLASSES = "Livepatch-New-Classes";
+    static final String OLD_BUILD = "Livepatch-Old-Build-SHA256";
+    static final String NEW_BUILD = "Livepatch-New-Build-SHA256";
+    static final String OLD_CLASSES = "META-INF/jlivepatch/old-classes.properties";
+
+    private PatchJarWriter() {
+    }
+
+    static void write(Path out, String name, String description, ClassSet oldBuild, ClassSet newBuild,
+                      BuildDiff.Result diff) throws IOException {
+        Map<String, byte[]> entries = new TreeMap<>();
+        List<String> patchClasses = new ArrayList<>();
+        List<String> nestmates = new ArrayList<>();
+        StringBuilder digests = new StringBuilder("# the classes this patch was built against, as jlivepatch build saw them\n");
+        for (BuildDiff.ClassChange c : diff.changes()) {
+            String host = c.name();
+            String carrier = host + NestmateWriter.SUFFIX;
+            entries.put(carrier + ".class", NestmateWriter.write(c, newBuild.classes().get(host)));
+            patchClasses.add(dotted(carrier));
+            nestmates.add(dotted(carrier) + "=" + dotted(host));
+            digests.append(dotted(host)).append('=').append(Normalized.digest(oldBuild.classes().get(host))).append('\n');
+        }
+        List<String> newClasses = new ArrayList<>();
+        for (String nc : diff.newClasses()) {
+            entries.put(nc + ".class", newBuild.classes().get(nc));
+            newClasses.add(dotted(nc));
+        }
+        entries.put(OLD_CLASSES, digests.toString().getBytes(StandardCharsets.ISO_8859_1));
+
+        Manifest m = new Manifest();
+        Attributes a = m.getMainAttributes();
+        a.put(Attributes.Name.MANIFEST_VERSION, "1.0");
+        a.putValue("Livepatch-Name", name);
+        a.putValue("Livepatch-Description", description);
+        a.putValue("Livepatch-Class", String.join(" ", patchClasses));
+        a.putValue(NESTMATES, String.join(" ", nestmates));
+        if (!newClasses.isEmpty()) {
+            a.putValue(NEW_CLASSES, String.join(" ", newClasses));
+        }
+        a.putValue(OLD_BUILD, oldBuild.sha256());
+        a.putValue(NEW_BUILD, newBuild.sha256());
+        a.putValue("Created-By", "jlivepatch build");
+
+        // Written beside the target and moved into place: a refused or failed build leaves no file.
+        Path tmp = Files.createTempFile(out.toAbsolutePath().getParent(), ".jlivepatch-", ".jar");
+        try {
+            try (OutputStream os = Files.newOutputStream(tmp); JarOutputStream jar = new JarOutputStream(os, m)) {
+                for (Map.Entry<String, byte[]> e : entries.entrySet()) {
+                    JarEntry je = new JarEntry(e.getKey());
+                    je.setTime(0); // reproducible: the same inputs give the same JAR
+                    jar.putNextEntry(je);
+                    jar.write(e.getValue());
+                    jar.closeEntry();
+                }
+            }
+            Files.move(tmp, out, StandardCopyOption.REPLACE_EXISTING);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    private static String dotted(String internalName) {
+        return internalName.replace('/', '.');
+    }
+}
