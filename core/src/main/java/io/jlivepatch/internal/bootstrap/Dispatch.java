@@ -109,6 +109,43 @@ public final class Dispatch {
     }
 
     /**
+     * Bootstrap of a member access in code that {@code jlivepatch build} moved into a hidden
+     * nestmate, where the member is inherited by the host (a protected member of a superclass in
+     * another package, say): resolved once with the host's lookup, which the original code had.
+     *
+     * @param opcode the original instruction: {@code invokevirtual}, {@code invokeinterface},
+     *               {@code invokestatic}, {@code getfield}, {@code putfield}, {@code getstatic}, {@code putstatic}
+     */
+    public static CallSite member(MethodHandles.Lookup caller, String name, MethodType type, int opcode,
+                                  Class<?> owner, Class<?> host) throws ReflectiveOperationException {
+        MethodHandles.Lookup l = MethodHandles.privateLookupIn(host, caller);
+        MethodHandle h;
+        switch (opcode) {
+            case 182: case 185: // invokevirtual, invokeinterface
+                h = l.findVirtual(owner, name, type.dropParameterTypes(0, 1));
+                break;
+            case 184: // invokestatic
+                h = l.findStatic(owner, name, type);
+                break;
+            case 180: // getfield
+                h = l.findGetter(owner, name, type.returnType());
+                break;
+            case 181: // putfield
+                h = l.findSetter(owner, name, type.parameterType(1));
+                break;
+            case 178: // getstatic
+                h = l.findStaticGetter(owner, name, type.returnType());
+                break;
+            case 179: // putstatic
+                h = l.findStaticSetter(owner, name, type.parameterType(0));
+                break;
+            default:
+                throw new IllegalArgumentException("opcode " + opcode);
+        }
+        return new java.lang.invoke.ConstantCallSite(h.asType(type));
+    }
+
+    /**
      * {@code LambdaMetafactory.metafactory} for a lambda whose body {@code jlivepatch build} carried
      * into a hidden nestmate. Before JDK 23 (JDK-8330467) the lambda proxy names its implementation
      * class, which a hidden class has none of; there the lambda is a

@@ -48,10 +48,15 @@ final class NestmateWriter {
             "(Ljava/lang/invoke/MethodHandles$Lookup;Ljava/lang/String;Ljava/lang/invoke/MethodType;"
                     + "[Ljava/lang/Object;)Ljava/lang/invoke/CallSite;", false);
 
+    private static final Handle MEMBER = new Handle(Opcodes.H_INVOKESTATIC,
+            "io/jlivepatch/internal/bootstrap/Dispatch", "member",
+            "(Ljava/lang/invoke/MethodHandles$Lookup;Ljava/lang/String;Ljava/lang/invoke/MethodType;I"
+                    + "Ljava/lang/Class;Ljava/lang/Class;)Ljava/lang/invoke/CallSite;", false);
+
     private NestmateWriter() {
     }
 
-    static byte[] write(BuildDiff.ClassChange change, byte[] newClassFile) {
+    static byte[] write(BuildDiff.ClassChange change, byte[] newClassFile, Inheritance inheritance) {
         String host = change.name();
         String self = host + SUFFIX;
         Set<String> changed = new HashSet<>();
@@ -88,7 +93,7 @@ final class NestmateWriter {
                     av.visit("descriptor", descriptor);
                     av.visitEnd();
                 }
-                return new BodyRewriter(mv, host, self, added, change.isInterface());
+                return new BodyRewriter(mv, host, self, added, change.isInterface(), inheritance);
             }
         }, 0);
         cw.visitEnd();
@@ -105,13 +110,32 @@ final class NestmateWriter {
         private final String self;
         private final Set<String> added;
         private final boolean hostIsInterface;
+        private final Inheritance inheritance;
 
-        BodyRewriter(MethodVisitor mv, String host, String self, Set<String> added, boolean hostIsInterface) {
+        BodyRewriter(MethodVisitor mv, String host, String self, Set<String> added, boolean hostIsInterface,
+                     Inheritance inheritance) {
             super(Opcodes.ASM9, mv);
             this.host = host;
             this.self = self;
             this.added = added;
             this.hostIsInterface = hostIsInterface;
+            this.inheritance = inheritance;
+        }
+
+        @Override
+        public void visitFieldInsn(int opcode, String owner, String name, String descriptor) {
+            if (!inheritance.viaHost(owner, name, descriptor, true)) {
+                super.visitFieldInsn(opcode, owner, name, descriptor);
+                return;
+            }
+            String type;
+            switch (opcode) {
+                case Opcodes.GETFIELD: type = "(L" + owner + ";)" + descriptor; break;
+                case Opcodes.PUTFIELD: type = "(L" + owner + ";" + descriptor + ")V"; break;
+                case Opcodes.GETSTATIC: type = "()" + descriptor; break;
+                default: type = "(" + descriptor + ")V"; break;
+            }
+            super.visitInvokeDynamicInsn(name, type, MEMBER, opcode, Type.getObjectType(owner), Type.getObjectType(host));
         }
 
         // Parameter indices shift by the receiver: the original's parameter metadata would mislead.
@@ -151,6 +175,11 @@ final class NestmateWriter {
                     super.visitInvokeDynamicInsn(name, withReceiver(host, descriptor), INVOKE_SPECIAL,
                             Type.getObjectType(owner), Type.getObjectType(host));
                 }
+            } else if (opcode != Opcodes.INVOKESPECIAL && inheritance.viaHost(owner, name, descriptor, false)) {
+                // an inherited member the nestmate may not reach itself (protected, other package)
+                String type = opcode == Opcodes.INVOKESTATIC ? descriptor : "(L" + owner + ";" + descriptor.substring(1);
+                super.visitInvokeDynamicInsn(name, type, MEMBER, opcode, Type.getObjectType(owner),
+                        Type.getObjectType(host));
             } else {
                 super.visitMethodInsn(opcode, owner, name, descriptor, isInterface);
             }

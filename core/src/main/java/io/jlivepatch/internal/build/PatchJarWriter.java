@@ -48,7 +48,7 @@ final class PatchJarWriter {
         for (BuildDiff.ClassChange c : diff.changes()) {
             String host = c.name();
             String carrier = host + NestmateWriter.SUFFIX;
-            entries.put(carrier + ".class", NestmateWriter.write(c, newBuild.classes().get(host)));
+            entries.put(carrier + ".class", NestmateWriter.write(c, newBuild.classes().get(host), new Inheritance(newBuild, host)));
             patchClasses.add(dotted(carrier));
             nestmates.add(dotted(carrier) + "=" + dotted(host));
             digests.append(dotted(host)).append('=').append(Normalized.digest(oldBuild.classes().get(host))).append('\n');
