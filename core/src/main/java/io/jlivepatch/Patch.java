@@ -27,7 +27,7 @@ public record Patch(String name, String description, List<Replacement> replaceme
     public Patch {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(description, "description");
-        if (!NAME.matcher(name).matches()) {
+        if (!isValidName(name)) {
             throw new IllegalArgumentException("patch name '" + name
                     + "' is not valid: use 1 to 64 characters from [A-Za-z0-9_.-]");
         }
@@ -43,6 +43,11 @@ public record Patch(String name, String description, List<Replacement> replaceme
                         + " twice: keep one replacement per method");
             }
         }
+    }
+
+    /** Whether {@code name} is a valid patch name, {@code [A-Za-z0-9_.-]{1,64}}. */
+    public static boolean isValidName(String name) {
+        return name != null && NAME.matcher(name).matches();
     }
 
     public static Builder builder(String name) {

@@ -64,7 +64,7 @@ public final class PatchBuild {
      * A refused change writes nothing.
      */
     public BuildReport writeTo(Path out) throws IOException {
-        if (name == null || !name.matches("[A-Za-z0-9_.-]{1,64}")) {
+        if (!Patch.isValidName(name)) {
             throw new IllegalArgumentException("patch name '" + name + "' is not valid: use 1 to 64 characters from"
                     + " [A-Za-z0-9_.-]");
         }

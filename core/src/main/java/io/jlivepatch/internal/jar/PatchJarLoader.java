@@ -31,7 +31,7 @@ public final class PatchJarLoader {
     }
 
     public static Prepared prepare(PatchJar jar, Instrumentation inst) throws PatchException {
-        if (!jar.name().matches("[A-Za-z0-9_.-]{1,64}")) {
+        if (!Patch.isValidName(jar.name())) {
             throw new PatchException(Reason.INVALID_PATCH, null, "patch JAR " + jar.source() + ": " + PatchJar.NAME
                     + " '" + jar.name() + "' is not valid: use 1 to 64 characters from [A-Za-z0-9_.-]");
         }
