@@ -267,11 +267,16 @@ class TransitionTest {
     }
 
     private static String status() throws Exception {
-        return (String) ManagementFactory.getPlatformMBeanServer().invoke(new ObjectName(JmxControl.LIVEPATCH),
-                "statusText", null, null);
+        ObjectName name = new ObjectName(JmxControl.LIVEPATCH);
+        // The MBeans are registered from a background thread at install: wait for them.
+        for (int i = 0; i < 500 && !ManagementFactory.getPlatformMBeanServer().isRegistered(name); i++) {
+            Thread.sleep(10);
+        }
+        return (String) ManagementFactory.getPlatformMBeanServer().invoke(name, "statusText", null, null);
     }
 
     private static boolean logContains(String patch, String operation) throws Exception {
+        status();
         String[] log = (String[]) ManagementFactory.getPlatformMBeanServer().getAttribute(
                 new ObjectName(JmxControl.LIVEPATCH), "Log");
         for (String line : log) {

@@ -1,5 +1,6 @@
 package io.jlivepatch.agent;
 
+import io.jlivepatch.internal.Log;
 import io.jlivepatch.Livepatch;
 
 import java.lang.instrument.Instrumentation;
@@ -17,7 +18,6 @@ public final class AgentMain {
     /** Set in the target JVM once jlivepatch is installed; {@code jlivepatch list} reads it over attach. */
     public static final String VERSION_PROPERTY = "jlivepatch.version";
 
-    private static final System.Logger LOG = System.getLogger("io.jlivepatch");
 
     private AgentMain() {
     }
@@ -42,10 +42,10 @@ public final class AgentMain {
                 StartupPatches.loadAll(lp, arguments.patchDirectory());
             }
         } catch (IllegalArgumentException e) {
-            LOG.log(System.Logger.Level.ERROR, "jlivepatch agent arguments: " + e.getMessage()
+            Log.get().log(System.Logger.Level.ERROR, "jlivepatch agent arguments: " + e.getMessage()
                     + "; the application runs without them");
         } catch (RuntimeException | LinkageError e) {
-            LOG.log(System.Logger.Level.ERROR, "jlivepatch could not be installed; the application runs"
+            Log.get().log(System.Logger.Level.ERROR, "jlivepatch could not be installed; the application runs"
                     + " without live patching", e);
         }
     }

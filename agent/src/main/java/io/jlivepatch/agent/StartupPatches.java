@@ -1,5 +1,6 @@
 package io.jlivepatch.agent;
 
+import io.jlivepatch.internal.Log;
 import io.jlivepatch.Livepatch;
 import io.jlivepatch.PatchException;
 import io.jlivepatch.PatchHandle;
@@ -17,7 +18,6 @@ import java.util.stream.Stream;
  */
 final class StartupPatches {
 
-    private static final System.Logger LOG = System.getLogger("io.jlivepatch");
 
     private StartupPatches() {
     }
@@ -27,7 +27,7 @@ final class StartupPatches {
         try (Stream<Path> s = Files.list(dir)) {
             jars = s.filter(p -> p.getFileName().toString().endsWith(".jar")).sorted().collect(Collectors.toList());
         } catch (IOException e) {
-            LOG.log(System.Logger.Level.ERROR, "patch directory " + dir + " cannot be read (" + e
+            Log.get().log(System.Logger.Level.ERROR, "patch directory " + dir + " cannot be read (" + e
                     + "); no patch loaded at start-up");
             return;
         }
@@ -36,9 +36,9 @@ final class StartupPatches {
             try {
                 h = lp.load(jar);
                 h.enable();
-                LOG.log(System.Logger.Level.INFO, "''{0}'': loaded from {1} at start-up", h.name(), jar);
+                Log.get().log(System.Logger.Level.INFO, "''{0}'': loaded from {1} at start-up", h.name(), jar);
             } catch (PatchException e) {
-                LOG.log(System.Logger.Level.ERROR, "skipping " + jar + ": " + e.getMessage());
+                Log.get().log(System.Logger.Level.ERROR, "skipping " + jar + ": " + e.getMessage());
                 if (h != null) {
                     try {
                         h.unregister();
@@ -47,7 +47,7 @@ final class StartupPatches {
                     }
                 }
             } catch (RuntimeException | LinkageError e) {
-                LOG.log(System.Logger.Level.ERROR, "skipping " + jar + ": " + e, e);
+                Log.get().log(System.Logger.Level.ERROR, "skipping " + jar + ": " + e, e);
             }
         }
     }

@@ -69,7 +69,9 @@ final class TargetJvm implements AutoCloseable {
             }
             String address = vm.startLocalManagementAgent();
             JMXConnector connector = JMXConnectorFactory.connect(new JMXServiceURL(address));
-            return new TargetJvm(pid, connector);
+            TargetJvm jvm = new TargetJvm(pid, connector);
+            jvm.awaitMBeans();
+            return jvm;
         } catch (AgentLoadException | com.sun.tools.attach.AgentInitializationException e) {
             throw new Refused("pid " + pid + " refused the jlivepatch agent (" + e.getMessage() + "); on JDK 21+"
                     + " start it with -XX:+EnableDynamicAgentLoading or with -javaagent", e);
@@ -99,6 +101,25 @@ final class TargetJvm implements AutoCloseable {
             return p;
         } catch (URISyntaxException e) {
             throw new Refused("cannot locate the jlivepatch agent JAR: " + e.getMessage(), e);
+        }
+    }
+
+    /** The agent registers its MBeans from a background thread (to spare start-up time): wait for them. */
+    private void awaitMBeans() throws Refused, IOException {
+        ObjectName on = name(JmxControl.LIVEPATCH);
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (!connection.isRegistered(on)) {
+            if (System.nanoTime() > deadline) {
+                close();
+                throw new Refused("jlivepatch is loaded in pid " + pid + " but its MBeans did not appear within 10 s;"
+                        + " the target's log says why");
+            }
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new Refused("interrupted while waiting for pid " + pid, e);
+            }
         }
     }
 

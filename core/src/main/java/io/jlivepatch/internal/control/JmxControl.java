@@ -1,5 +1,6 @@
 package io.jlivepatch.internal.control;
 
+import io.jlivepatch.internal.Log;
 import io.jlivepatch.PatchHandle;
 import io.jlivepatch.internal.core.PatchRegistry;
 import io.jlivepatch.internal.core.RegistryObserver;
@@ -26,7 +27,6 @@ import java.lang.management.ManagementFactory;
  */
 public final class JmxControl implements RegistryObserver {
 
-    private static final System.Logger LOG = System.getLogger("io.jlivepatch");
     public static final String LIVEPATCH = "io.jlivepatch:type=Livepatch";
 
     private final MBeanServer server = ManagementFactory.getPlatformMBeanServer();
@@ -36,15 +36,28 @@ public final class JmxControl implements RegistryObserver {
         this.registry = registry;
     }
 
+    /**
+     * Registers the MBeans from a daemon thread: starting the platform MBean server costs more
+     * than a hundred milliseconds, which an agent must not add to the application's start-up.
+     * {@code jlivepatch} waits for the MBeans to appear.
+     */
+    public static void installInBackground(PatchRegistry registry) {
+        Thread t = new Thread(() -> install(registry), "jlivepatch-jmx");
+        t.setDaemon(true);
+        t.start();
+    }
+
     /** Registers the MBeans of {@code registry}; JMX trouble is logged, never fatal to patching. */
     public static void install(PatchRegistry registry) {
         JmxControl control = new JmxControl(registry);
         try {
             control.register(new StandardMBean(new LivepatchControl(registry), LivepatchMBean.class),
                     new ObjectName(LIVEPATCH));
-            registry.setObserver(control);
+            // Under the registry's lock, so that no patch registers between the catch-up and the
+            // observer taking over (pairs with the observer calls in PatchRegistry).
+            registry.observeFromNowOn(control);
         } catch (JMException | RuntimeException e) {
-            LOG.log(System.Logger.Level.ERROR, "the jlivepatch MBeans are not available", e);
+            Log.get().log(System.Logger.Level.ERROR, "the jlivepatch MBeans are not available", e);
         }
     }
 
@@ -61,7 +74,7 @@ public final class JmxControl implements RegistryObserver {
         try {
             register(new PatchBean(new PatchControl(registry, patch)), patchName(patch.name()));
         } catch (JMException | RuntimeException e) {
-            LOG.log(System.Logger.Level.ERROR, "no MBean for patch '" + patch.name() + "'", e);
+            Log.get().log(System.Logger.Level.ERROR, "no MBean for patch '" + patch.name() + "'", e);
         }
     }
 
@@ -72,7 +85,7 @@ public final class JmxControl implements RegistryObserver {
         } catch (InstanceNotFoundException ignored) {
             // never registered (JMX failed earlier): nothing to remove
         } catch (JMException | RuntimeException e) {
-            LOG.log(System.Logger.Level.ERROR, "the MBean of patch '" + patch.name() + "' stays registered", e);
+            Log.get().log(System.Logger.Level.ERROR, "the MBean of patch '" + patch.name() + "' stays registered", e);
         }
     }
 

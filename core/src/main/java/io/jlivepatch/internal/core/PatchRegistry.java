@@ -1,5 +1,6 @@
 package io.jlivepatch.internal.core;
 
+import io.jlivepatch.internal.Log;
 import io.jlivepatch.FunctionStatus;
 import io.jlivepatch.Patch;
 import io.jlivepatch.PatchException;
@@ -41,7 +42,6 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 public final class PatchRegistry {
 
-    private static final System.Logger LOG = System.getLogger("io.jlivepatch");
 
     /**
      * The kernel's {@code klp_mutex}: a coarse lock that serializes every life-cycle operation and
@@ -63,7 +63,7 @@ public final class PatchRegistry {
     private final FunctionResolver resolver;
     private final AuditLog audit = new AuditLog();
 
-    // Set once, at install, before any patch can be registered; read under klpMutex.
+    // Set once, when the MBeans are up; written and read under klpMutex.
     private volatile RegistryObserver observer;
 
     private PatchRegistry(HookManager hooks) {
@@ -75,8 +75,17 @@ public final class PatchRegistry {
         return new PatchRegistry(HookManager.install(inst));
     }
 
-    public void setObserver(RegistryObserver observer) {
-        this.observer = observer;
+    /** Tells {@code observer} of every patch registered so far, then of every change. */
+    public void observeFromNowOn(RegistryObserver observer) {
+        klpMutex.lock();
+        try {
+            for (RegisteredPatch p : stack) {
+                observer.registered(p);
+            }
+            this.observer = observer;
+        } finally {
+            klpMutex.unlock();
+        }
     }
 
     public AuditLog audit() {
@@ -135,7 +144,7 @@ public final class PatchRegistry {
             List<ResolvedFunction> functions = resolveAll(patch.name(), patch.replacements(), sources);
             RegisteredPatch p = new RegisteredPatch(this, patch, functions);
             stack.add(p);
-            LOG.log(System.Logger.Level.INFO, "''{0}'': registered, {1} function(s), stack order {2}",
+            Log.get().log(System.Logger.Level.INFO, "''{0}'': registered, {1} function(s), stack order {2}",
                     patch.name(), functions.size(), stack.size());
             audit.record("register", patch.name(), "ok");
             if (observer != null) {
@@ -184,7 +193,7 @@ public final class PatchRegistry {
                             + before.name() + "' first, or unregister it");
                 }
             }
-            LOG.log(System.Logger.Level.INFO, "enabling patch ''{0}''", p.name());
+            Log.get().log(System.Logger.Level.INFO, "enabling patch ''{0}''", p.name());
             // Classes loaded since registration are checked like those loaded before it.
             resolveAll(p.name(), p.patch().replacements(), p.sources());
             startTransition(p, true);
@@ -217,7 +226,7 @@ public final class PatchRegistry {
                             + " in reverse order, disable '" + after.name() + "' first");
                 }
             }
-            LOG.log(System.Logger.Level.INFO, "disabling patch ''{0}''", p.name());
+            Log.get().log(System.Logger.Level.INFO, "disabling patch ''{0}''", p.name());
             startTransition(p, false);
             audit.record("disable", p.name(), "ok");
         } catch (PatchException e) {
@@ -251,7 +260,7 @@ public final class PatchRegistry {
         transition = t;
         transitionPatch = p;
         p.setEnabled(patching);
-        LOG.log(System.Logger.Level.INFO, "''{0}'': starting {1} transition", p.name(), patching ? "patching" : "unpatching");
+        Log.get().log(System.Logger.Level.INFO, "''{0}'': starting {1} transition", p.name(), patching ? "patching" : "unpatching");
         if (!tryComplete(t)) {
             startWorker(t);
         }
@@ -268,7 +277,7 @@ public final class PatchRegistry {
     private void reverse() {
         Transition t = transition;
         RegisteredPatch p = transitionPatch;
-        LOG.log(System.Logger.Level.INFO, "''{0}'': reversing transition from {1} to {2}", p.name(),
+        Log.get().log(System.Logger.Level.INFO, "''{0}'': reversing transition from {1} to {2}", p.name(),
                 t.targetPatched() ? "patching" : "unpatching", t.targetPatched() ? "unpatching" : "patching");
         t.reverse();
         p.setEnabled(t.targetPatched());
@@ -307,14 +316,14 @@ public final class PatchRegistry {
         try {
             hooks.apply(LinkTable.of(enabledFunctions(p, t.targetPatched())));
         } catch (HookFailure e) {
-            LOG.log(System.Logger.Level.ERROR, "''{0}'': ending the transition failed, retrying: {1}",
+            Log.get().log(System.Logger.Level.ERROR, "''{0}'': ending the transition failed, retrying: {1}",
                     p.name(), e.getMessage());
             return false;
         }
         transition = null;
         transitionPatch = null;
         transitionDone.signalAll();
-        LOG.log(System.Logger.Level.INFO, "''{0}'': {1} complete", p.name(), t.targetPatched() ? "patching" : "unpatching");
+        Log.get().log(System.Logger.Level.INFO, "''{0}'': {1} complete", p.name(), t.targetPatched() ? "patching" : "unpatching");
         return true;
     }
 
@@ -326,7 +335,7 @@ public final class PatchRegistry {
                         + "' is not in transition: there is nothing to force");
             }
             Transition t = transition;
-            LOG.log(System.Logger.Level.WARNING, "''{0}'': forcing the transition; threads still in old code"
+            Log.get().log(System.Logger.Level.WARNING, "''{0}'': forcing the transition; threads still in old code"
                     + " keep running it", p.name());
             t.force();
             p.setForced(true);
@@ -390,7 +399,7 @@ public final class PatchRegistry {
             }
             stack.remove(p);
             p.setUnregistered();
-            LOG.log(System.Logger.Level.INFO, "''{0}'': unregistered", p.name());
+            Log.get().log(System.Logger.Level.INFO, "''{0}'': unregistered", p.name());
             audit.record("unregister", p.name(), "ok");
             if (observer != null) {
                 observer.unregistered(p);
@@ -431,7 +440,7 @@ public final class PatchRegistry {
 
     /** Logs and audits a refusal; returns it for throwing. */
     PatchException refused(String operation, String patch, PatchException e) {
-        LOG.log(System.Logger.Level.WARNING, "{0} refused ({1}): {2}", operation, e.reason(), e.getMessage());
+        Log.get().log(System.Logger.Level.WARNING, "{0} refused ({1}): {2}", operation, e.reason(), e.getMessage());
         audit.record(operation, patch, "refused " + e.reason() + ": " + e.getMessage());
         return e;
     }

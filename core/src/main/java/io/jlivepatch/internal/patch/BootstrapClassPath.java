@@ -1,28 +1,21 @@
 package io.jlivepatch.internal.patch;
 
-import org.objectweb.asm.ClassReader;
-import org.objectweb.asm.ClassVisitor;
-import org.objectweb.asm.Opcodes;
-
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.lang.instrument.Instrumentation;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayDeque;
-import java.util.Deque;
-import java.util.LinkedHashSet;
-import java.util.Set;
-import java.util.jar.JarEntry;
+import java.nio.file.Paths;
+import java.nio.file.StandardOpenOption;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.jar.JarFile;
-import java.util.jar.JarOutputStream;
 
 /**
  * Puts the dispatch classes on the bootstrap class path, so that hooked classes of every class
  * loader, the JDK's included, link the same copy. The class files are taken from jlivepatch's own
- * JAR (Dispatch and its nested classes, found from its InnerClasses attribute) and written to a
- * temporary JAR that the JVM appends to its bootstrap search.
+ * JAR and written to a temporary JAR that the JVM appends to its bootstrap search.
  */
 final class BootstrapClassPath {
 
@@ -30,6 +23,13 @@ final class BootstrapClassPath {
 
     private BootstrapClassPath() {
     }
+
+    /**
+     * Dispatch and its nested classes. Listed rather than found with ASM, to keep ASM out of every
+     * application's start-up; a test checks the list against Dispatch's nest members.
+     */
+    static final List<String> CLASSES = List.of(PrologueInjector.DISPATCH, PrologueInjector.DISPATCH + "$1",
+            PrologueInjector.DISPATCH + "$Sites");
 
     /** The boot loader's copy of Dispatch, appending the classes first if they are not there yet. */
     static Class<?> dispatchClass(Instrumentation inst) {
@@ -39,43 +39,33 @@ final class BootstrapClassPath {
             // appended below
         }
         try {
-            Path jar = Files.createTempFile("jlivepatch-boot-", ".jar");
-            jar.toFile().deleteOnExit();
-            try (OutputStream out = Files.newOutputStream(jar); JarOutputStream jos = new JarOutputStream(out)) {
-                for (String internalName : classesOf(PrologueInjector.DISPATCH)) {
-                    jos.putNextEntry(new JarEntry(internalName + ".class"));
-                    jos.write(read(internalName));
-                    jos.closeEntry();
+            Map<String, byte[]> entries = new LinkedHashMap<>();
+            for (String internalName : CLASSES) {
+                entries.put(internalName + ".class", read(internalName));
+            }
+            byte[] jarBytes = StoredJar.of(entries);
+            // Named by time rather than by Files.createTempFile (SecureRandom) or the pid (ProcessHandle
+            // starts a thread pool): both cost every application's start-up.
+            Path dir = Paths.get(System.getProperty("java.io.tmpdir"));
+            Path jar = null;
+            for (int attempt = 0; jar == null; attempt++) {
+                Path candidate = dir.resolve("jlivepatch-boot-" + Long.toHexString(System.nanoTime()) + ".jar");
+                try {
+                    Files.write(candidate, jarBytes, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+                    jar = candidate;
+                } catch (java.nio.file.FileAlreadyExistsException taken) {
+                    if (attempt > 100) {
+                        throw taken;
+                    }
                 }
             }
+            jar.toFile().deleteOnExit();
             inst.appendToBootstrapClassLoaderSearch(new JarFile(jar.toFile()));
             return Class.forName(DISPATCH, true, null);
         } catch (IOException | ClassNotFoundException e) {
             throw new IllegalStateException("jlivepatch cannot put its dispatch classes on the bootstrap class path: "
                     + e + "; check that the temporary directory (java.io.tmpdir) is writable", e);
         }
-    }
-
-    /** {@code root} and every class nested in it. */
-    private static Set<String> classesOf(String root) throws IOException {
-        Set<String> all = new LinkedHashSet<>();
-        Deque<String> todo = new ArrayDeque<>();
-        todo.add(root);
-        while (!todo.isEmpty()) {
-            String name = todo.poll();
-            if (!all.add(name)) {
-                continue;
-            }
-            new ClassReader(read(name)).accept(new ClassVisitor(Opcodes.ASM9) {
-                @Override
-                public void visitInnerClass(String inner, String outer, String simple, int access) {
-                    if (inner.startsWith(root + "$")) {
-                        todo.add(inner);
-                    }
-                }
-            }, ClassReader.SKIP_CODE);
-        }
-        return all;
     }
 
     private static byte[] read(String internalName) throws IOException {

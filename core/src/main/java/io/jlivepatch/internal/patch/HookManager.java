@@ -1,5 +1,6 @@
 package io.jlivepatch.internal.patch;
 
+import io.jlivepatch.internal.Log;
 import java.lang.instrument.Instrumentation;
 import java.lang.instrument.UnmodifiableClassException;
 import java.util.ArrayList;
@@ -16,7 +17,6 @@ import java.util.Set;
  */
 public final class HookManager {
 
-    private static final System.Logger LOG = System.getLogger("io.jlivepatch");
 
     private final Instrumentation instrumentation;
     private final DispatchBridge dispatch;
@@ -99,7 +99,7 @@ public final class HookManager {
         try {
             retransform(classes);
         } catch (RuntimeException | LinkageError e) {
-            LOG.log(System.Logger.Level.ERROR, "restoring the classes after a failed retransformation failed too", e);
+            Log.get().log(System.Logger.Level.ERROR, "restoring the classes after a failed retransformation failed too", e);
         }
         dispatch.relinkAll();
         forgetRemoved(classes, next, prev);

@@ -1,5 +1,6 @@
 package io.jlivepatch.internal.patch;
 
+import io.jlivepatch.internal.Log;
 import java.lang.instrument.ClassFileTransformer;
 import java.lang.instrument.Instrumentation;
 import java.security.ProtectionDomain;
@@ -20,7 +21,6 @@ import java.util.function.Supplier;
  */
 final class HookTransformer implements ClassFileTransformer {
 
-    private static final System.Logger LOG = System.getLogger("io.jlivepatch");
 
     private final Supplier<LinkTable> table;
     private final HookLedger ledger;
@@ -54,7 +54,7 @@ final class HookTransformer implements ClassFileTransformer {
             }
             PrologueInjector.Result result = PrologueInjector.inject(classFile, wanted);
             if (!result.failures().isEmpty()) {
-                result.failures().forEach((key, why) -> LOG.log(System.Logger.Level.WARNING,
+                result.failures().forEach((key, why) -> Log.get().log(System.Logger.Level.WARNING,
                         "cannot hook {0}.{1} in {2}: {3}", className, key, LoaderNames.of(loader), why));
             }
             if (result.bytes() != null) {
@@ -63,7 +63,7 @@ final class HookTransformer implements ClassFileTransformer {
             ledger.put(loader, className, new ClassHooks(Set.copyOf(result.hooked()), result.failures()));
             return result.bytes();
         } catch (Throwable t) {
-            LOG.log(System.Logger.Level.ERROR, "transforming " + className + " in " + LoaderNames.of(loader)
+            Log.get().log(System.Logger.Level.ERROR, "transforming " + className + " in " + LoaderNames.of(loader)
                     + " failed; the class keeps its own bytecode", t);
             try {
                 Map<String, String> failures = new HashMap<>();

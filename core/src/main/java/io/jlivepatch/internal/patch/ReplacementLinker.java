@@ -1,5 +1,6 @@
 package io.jlivepatch.internal.patch;
 
+import io.jlivepatch.internal.Log;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
@@ -18,7 +19,6 @@ import java.util.function.Supplier;
  */
 final class ReplacementLinker implements BiFunction<Class<?>, String, MethodHandle[]> {
 
-    private static final System.Logger LOG = System.getLogger("io.jlivepatch");
 
     /** Shared so that Dispatch sees an unchanged guard as the same handle and does not relink it. */
     static final MethodHandle TRUE = MethodHandles.constant(boolean.class, true);
@@ -87,7 +87,7 @@ final class ReplacementLinker implements BiFunction<Class<?>, String, MethodHand
     }
 
     private MethodHandle[] misfit(Class<?> owner, String methodKey, ActiveFunction f, String why) {
-        LOG.log(System.Logger.Level.WARNING, "''{0}'': {1} in {2} keeps its own code: {3}",
+        Log.get().log(System.Logger.Level.WARNING, "''{0}'': {1} in {2} keeps its own code: {3}",
                 f.patchName(), f.target(), LoaderNames.of(owner.getClassLoader()), why);
         ledger.linkFailed(owner.getClassLoader(), owner.getName(), methodKey, why);
         return null;

@@ -1,0 +1,19 @@
+package io.jlivepatch.internal;
+
+/**
+ * jlivepatch's one logger, {@code io.jlivepatch}, created on first use: looking it up initializes
+ * the JDK's logging, which an agent must not add to every application's start-up.
+ */
+public final class Log {
+
+    private Log() {
+    }
+
+    private static final class Holder {
+        static final System.Logger LOGGER = System.getLogger("io.jlivepatch");
+    }
+
+    public static System.Logger get() {
+        return Holder.LOGGER;
+    }
+}
