@@ -7,6 +7,14 @@
 #   java -jar agent/target/jlivepatch-agent.jar status <pid>
 #   java -jar agent/target/jlivepatch-agent.jar unload <pid> fix-traversal
 #
+# The patch JAR is made by the build, as kpatch-build makes a patch module: Maven compiles the
+# service (demo-app/src/main/java, with the bug), makes the fixed build demo-app/target/fixed-classes
+# (the same classes, with the fixed source demo-app/src/fixed/java compiled over them), and runs
+# jlivepatch build on the two, as this command would:
+#   java -jar agent/target/jlivepatch-agent.jar build --old demo-app/target/classes
+#     --new demo-app/target/fixed-classes --include 'com.acme.files.*' --name fix-traversal ...
+# It prints the changed function and writes demo-app/target/jlivepatch-demo-fix-traversal.jar.
+#
 # Usage: demo-app/run-demo.sh [--rebuild] [--clients N]
 #
 # Works from any directory. Builds what the demo needs (core, agent and demo-app: mvn -B -q install
@@ -78,7 +86,8 @@ if [ "$rebuild" = 1 ] || [ "$missing" = 1 ]; then
 else
   newer() { [ -n "$(find "${@:2}" -newer "$1" -type f -print -quit 2>/dev/null)" ]; }
   if newer "$AGENT_JAR" "$ROOT/core/src/main" "$ROOT/agent/src/main" \
-     || newer "$DEMO_JAR" "$ROOT/demo-app/src/main"; then
+     || newer "$DEMO_JAR" "$ROOT/demo-app/src/main" \
+     || newer "$PATCH_JAR" "$ROOT/demo-app/src/main" "$ROOT/demo-app/src/fixed"; then
     echo "run-demo: note: sources changed since the last build; run with --rebuild to use them"
   fi
 fi

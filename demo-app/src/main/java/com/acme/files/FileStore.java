@@ -10,8 +10,9 @@ import java.util.Objects;
  * The files a {@link FileService} serves: every file under one base directory.
  *
  * <p>{@link #resolve(String)} has a path-traversal bug: it rejects absolute names but not
- * {@code ..}, so {@code ../secret.txt} names a file outside the base directory. The fixed method
- * is {@link com.acme.files.fix.ResolveFix#resolve(FileStore, String)}.
+ * {@code ..}, so {@code ../secret.txt} names a file outside the base directory. The fixed class is
+ * src/fixed/java/com/acme/files/FileStore.java: Maven builds the application a second time with it
+ * (target/fixed-classes), and {@code jlivepatch build} makes the patch JAR from the two builds.
  */
 public class FileStore {
 

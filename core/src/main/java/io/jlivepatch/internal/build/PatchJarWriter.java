@@ -6,12 +6,14 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.jar.Attributes;
 import java.util.jar.JarEntry;
+import java.util.jar.JarFile;
 import java.util.jar.JarOutputStream;
 import java.util.jar.Manifest;
 
@@ -75,12 +77,22 @@ final class PatchJarWriter {
         a.putValue("Created-By", "jlivepatch build");
 
         // Written beside the target and moved into place: a refused or failed build leaves no file.
-        Path tmp = Files.createTempFile(out.toAbsolutePath().getParent(), ".jlivepatch-", ".jar");
+        // Not Files.createTempFile, whose 0600 mode would stay with the patch.
+        Path dir = out.toAbsolutePath().getParent();
+        Path tmp = dir.resolve("." + out.getFileName() + "." + Long.toHexString(System.nanoTime()) + ".tmp");
         try {
-            try (OutputStream os = Files.newOutputStream(tmp); JarOutputStream jar = new JarOutputStream(os, m)) {
+            try (OutputStream os = Files.newOutputStream(tmp, StandardOpenOption.CREATE_NEW);
+                 JarOutputStream jar = new JarOutputStream(os)) {
+                // The manifest as an entry of its own, so that it too carries the fixed time:
+                // the same inputs give the same JAR, byte for byte.
+                JarEntry mf = new JarEntry(JarFile.MANIFEST_NAME);
+                mf.setTime(0);
+                jar.putNextEntry(mf);
+                m.write(jar);
+                jar.closeEntry();
                 for (Map.Entry<String, byte[]> e : entries.entrySet()) {
                     JarEntry je = new JarEntry(e.getKey());
-                    je.setTime(0); // reproducible: the same inputs give the same JAR
+                    je.setTime(0);
                     jar.putNextEntry(je);
                     jar.write(e.getValue());
                     jar.closeEntry();

@@ -205,13 +205,20 @@ public final class LivePatchDemo {
         tmp = options.workDir != null ? Files.createDirectories(options.workDir)
                 : Files.createTempDirectory("jlivepatch-demo-");
         String patchName;
+        String createdBy;
         try (JarFile jar = new JarFile(options.patchJar.toFile())) {
             patchName = jar.getManifest() == null ? null : jar.getManifest().getMainAttributes().getValue("Livepatch-Name");
+            createdBy = patchName == null ? null : jar.getManifest().getMainAttributes().getValue("Created-By");
         }
         if (patchName == null) {
             OUT.println("demo: " + options.patchJar + " has no Livepatch-Name in its manifest: not a patch JAR");
             return 1;
         }
+        // Maven makes the demo's patch with 'jlivepatch build' from demo-app/src/main/java (the
+        // running build) and the same with demo-app/src/fixed/java compiled over it (the fixed build).
+        OUT.println("patch JAR " + options.shown(options.patchJar) + " (" + patchName
+                + ("jlivepatch build".equals(createdBy) ? ", made by jlivepatch build from the buggy and the fixed source" : "")
+                + ")");
 
         long loadMillis = -1;
         long failed = 0;
