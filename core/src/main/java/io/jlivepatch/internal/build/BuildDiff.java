@@ -66,6 +66,13 @@ final class BuildDiff {
             }
             byte[] before = oldBuild.classes().get(name);
             if (before == null) {
+                String nestHost = Normalized.parse(e.getValue()).nestHostClass;
+                if (nestHost != null && oldBuild.classes().containsKey(nestHost)) {
+                    problems.add(dotted(name) + ": new nested class of " + dotted(nestHost) + ": it cannot join the"
+                            + " running " + dotted(nestHost) + "'s nest, so private access between them would fail;"
+                            + " make it a top-level class");
+                    continue;
+                }
                 newClasses.add(name);
                 continue;
             }

@@ -35,8 +35,8 @@ final class JarReplacementSource implements ReplacementSource {
     public MethodHandle handleFor(ClassLoader targetLoader) throws ReflectiveOperationException {
         Method m = method(targetLoader);
         if (m.getDeclaringClass().isHidden()) {
-            // a nestmate of the target: only its own lookup reaches it
-            return MethodHandles.privateLookupIn(m.getDeclaringClass(), MethodHandles.lookup()).unreflect(m);
+            // a nestmate of the target: the lookup its definition returned reaches it
+            return classes.carrierLookup(m.getDeclaringClass()).unreflect(m);
         }
         if (!java.lang.reflect.Modifier.isPublic(m.getDeclaringClass().getModifiers())) {
             m.setAccessible(true);

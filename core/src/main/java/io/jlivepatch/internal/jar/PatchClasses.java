@@ -27,6 +27,7 @@ final class PatchClasses {
     private final Map<String, Class<?>> forBoot = new HashMap<>();
     private final Map<ClassLoader, PatchClassLoader> loaders = new WeakHashMap<>();
     private PatchClassLoader bootLoader;
+    private final Map<Class<?>, MethodHandles.Lookup> carriers = new WeakHashMap<>();
 
     PatchClasses(PatchJar jar, Instrumentation inst) {
         this.jar = jar;
@@ -61,18 +62,26 @@ final class PatchClasses {
         String pkg = host.getPackageName();
         for (String nc : jar.newClasses()) {
             if (nc.startsWith(pkg + ".") && nc.lastIndexOf('.') == pkg.length()) {
-                try {
-                    Class.forName(nc, false, host.getClassLoader());
-                } catch (ClassNotFoundException notYet) {
-                    lookup.defineClass(jar.classes().get(nc.replace('.', '/')));
-                }
+                CarriedClasses.define(lookup, nc, jar.classes().get(nc.replace('.', '/')), jar.name());
             }
         }
         byte[] bytes = jar.classes().get(patchClass.replace('.', '/'));
-        return lookup.defineHiddenClass(bytes, true, MethodHandles.Lookup.ClassOption.NESTMATE).lookupClass();
+        MethodHandles.Lookup carrier = lookup.defineHiddenClass(bytes, true, MethodHandles.Lookup.ClassOption.NESTMATE);
+        carriers.put(carrier.lookupClass(), carrier);
+        return carrier.lookupClass();
     }
 
-    /** The host's own full-privilege lookup, opening its package to jlivepatch first when it is in a named module. */
+    /** The full-privilege lookup of a hidden nestmate this defined, for its methods' handles. */
+    synchronized MethodHandles.Lookup carrierLookup(Class<?> carrier) {
+        return carriers.get(carrier);
+    }
+
+    /**
+     * The host's own full-privilege lookup. {@code privateLookupIn} gives one only when jlivepatch
+     * and the host share a module; an application in a class loader of its own (an application
+     * server, any URLClassLoader) has an unnamed module of its own, so there the trusted lookup is
+     * used, reached by opening {@code java.lang.invoke} to jlivepatch through the Instrumentation.
+     */
     private MethodHandles.Lookup hostLookup(Class<?> host) throws IllegalAccessException {
         Module own = PatchClasses.class.getModule();
         Module target = host.getModule();
@@ -80,6 +89,10 @@ final class PatchClasses {
                 && inst.isModifiableModule(target)) {
             inst.redefineModule(target, Set.of(), Map.of(), Map.of(host.getPackageName(), Set.of(own)), Set.of(), Map.of());
         }
-        return MethodHandles.privateLookupIn(host, MethodHandles.lookup());
+        MethodHandles.Lookup lookup = MethodHandles.privateLookupIn(host, MethodHandles.lookup());
+        if (lookup.hasFullPrivilegeAccess()) {
+            return lookup;
+        }
+        return TrustedLookup.in(host, inst);
     }
 }

@@ -49,6 +49,7 @@ public final class PatchJarLoader {
             }
         }
         checkBuiltAgainst(jar, loaded, primary);
+        checkLambdas(jar, primary);
         Patch.Builder builder;
         try {
             builder = Patch.builder(jar.name()).description(jar.description());
@@ -64,7 +65,7 @@ public final class PatchJarLoader {
             Method m;
             try {
                 m = source.method(primary);
-            } catch (ReflectiveOperationException | LinkageError ex) {
+            } catch (ReflectiveOperationException | LinkageError | RuntimeException ex) {
                 throw new PatchException(Reason.INVALID_PATCH, jar.name(), "patch JAR " + jar.source() + ": "
                         + e.patchClass() + " cannot be loaded (" + ex + "); every type it uses must be in the JAR,"
                         + " in the JDK or visible to the target's class loader");
@@ -124,6 +125,49 @@ public final class PatchJarLoader {
                             + ": it was built against another version of " + cls + " than the one running here:"
                             + " build the patch from the running version's sources (jlivepatch build --old <the"
                             + " running application>)");
+                }
+            }
+        }
+    }
+
+    /**
+     * Before JDK 23 a lambda whose body a generated patch carries is a MethodHandleProxies instance
+     * (see Dispatch.lambda), which takes public interfaces only: refuse such a patch at load rather
+     * than fail at every call.
+     */
+    private static void checkLambdas(PatchJar jar, ClassLoader primary) throws PatchException {
+        if (Runtime.version().feature() >= 23) {
+            return;
+        }
+        for (String carrier : jar.nestmates().keySet()) {
+            List<String> interfaces = new ArrayList<>();
+            new org.objectweb.asm.ClassReader(jar.classes().get(carrier.replace('.', '/'))).accept(
+                    new org.objectweb.asm.ClassVisitor(org.objectweb.asm.Opcodes.ASM9) {
+                        @Override
+                        public org.objectweb.asm.MethodVisitor visitMethod(int a, String n, String d, String sg, String[] e) {
+                            return new org.objectweb.asm.MethodVisitor(org.objectweb.asm.Opcodes.ASM9) {
+                                @Override
+                                public void visitInvokeDynamicInsn(String name, String desc, org.objectweb.asm.Handle bsm,
+                                                                   Object... args) {
+                                    if (bsm.getOwner().equals("io/jlivepatch/internal/bootstrap/Dispatch")
+                                            && bsm.getName().endsWith("ambda")) {
+                                        interfaces.add(org.objectweb.asm.Type.getReturnType(desc).getClassName());
+                                    }
+                                }
+                            };
+                        }
+                    }, org.objectweb.asm.ClassReader.SKIP_DEBUG | org.objectweb.asm.ClassReader.SKIP_FRAMES);
+            for (String intf : interfaces) {
+                try {
+                    Class<?> c = Class.forName(intf, false, primary);
+                    if (!java.lang.reflect.Modifier.isPublic(c.getModifiers())) {
+                        throw new PatchException(Reason.INVALID_PATCH, jar.name(), "patch JAR " + jar.source() + ": "
+                                + carrier + " makes a lambda of the non-public interface " + intf + ", which this JDK ("
+                                + Runtime.version().feature() + ") cannot do for a patch (JDK 23 can): make the"
+                                + " interface public, or use a named class instead of the lambda");
+                    }
+                } catch (ClassNotFoundException | LinkageError e) {
+                    // not visible from here: the lambda fails when it runs, with the JVM's own error
                 }
             }
         }

@@ -1,0 +1,51 @@
+package io.jlivepatch.internal.jar;
+
+import io.jlivepatch.internal.build.ClassDigest;
+
+import java.lang.invoke.MethodHandles;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.WeakHashMap;
+
+/**
+ * The classes patches carried into applications' class loaders ({@code Livepatch-New-Classes}).
+ * A class loader cannot forget a class, so a carried class stays after its patch is gone; a later
+ * patch may use it again only if it carries the very same class, never silently another version.
+ */
+final class CarriedClasses {
+
+    /** What was carried where: loader to class name to digest and the carrying patch. Guarded by the class. */
+    private static final Map<ClassLoader, Map<String, String[]>> CARRIED = new WeakHashMap<>();
+
+    private CarriedClasses() {
+    }
+
+    static synchronized void define(MethodHandles.Lookup host, String name, byte[] bytes, String patch)
+            throws ReflectiveOperationException {
+        ClassLoader loader = host.lookupClass().getClassLoader();
+        Map<String, String[]> here = CARRIED.computeIfAbsent(loader, k -> new HashMap<>());
+        String digest = ClassDigest.of(bytes);
+        String[] before = here.get(name);
+        if (before != null) {
+            if (!before[0].equals(digest)) {
+                throw new IllegalStateException("class " + name + " was carried into this class loader by patch '"
+                        + before[1] + "' with other code, and a class loader cannot replace a class: give the new"
+                        + " class another name in the fixed build");
+            }
+            return;
+        }
+        boolean present;
+        try {
+            Class.forName(name, false, loader);
+            present = true;
+        } catch (ClassNotFoundException e) {
+            present = false;
+        }
+        if (present) {
+            throw new IllegalStateException("class " + name + ", which the patch carries as new, already exists in"
+                    + " the running application: the patch was built against another version");
+        }
+        host.defineClass(bytes);
+        here.put(name, new String[] {digest, patch});
+    }
+}
