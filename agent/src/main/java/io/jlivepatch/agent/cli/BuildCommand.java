@@ -68,7 +68,7 @@ final class BuildCommand implements Callable<Integer> {
                 report = build.name(name).writeTo(output);
             }
         } catch (IOException e) {
-            throw new Refused("cannot read the builds: " + e.getMessage(), e);
+            throw new Refused(e.getMessage(), e);
         } catch (IllegalArgumentException e) {
             throw new Refused(e.getMessage(), e);
         }

@@ -66,13 +66,6 @@ final class BuildDiff {
             }
             byte[] before = oldBuild.classes().get(name);
             if (before == null) {
-                String nestHost = Normalized.parse(e.getValue()).nestHostClass;
-                if (nestHost != null && oldBuild.classes().containsKey(nestHost)) {
-                    problems.add(dotted(name) + ": new nested class of " + dotted(nestHost) + ": it cannot join the"
-                            + " running " + dotted(nestHost) + "'s nest, so private access between them would fail;"
-                            + " make it a top-level class");
-                    continue;
-                }
                 newClasses.add(name);
                 continue;
             }
@@ -90,6 +83,7 @@ final class BuildDiff {
             }
         }
         crossChecks(changes, newClasses, problems);
+        nestChecks(newBuild, oldBuild, changes, newClasses, problems);
         return new Result(changes, newClasses, problems, notes);
     }
 
@@ -259,6 +253,100 @@ final class BuildDiff {
                         + " class changes: the patch carries new classes only into packages whose classes it patches");
             }
         }
+    }
+
+    /**
+     * A new nested class of a running class is carried as a plain class: it cannot join the running
+     * class's nest, so private access across that nest would fail at run time. Refuse exactly
+     * that: code of the new class using private members of its nest, or patched code of the nest
+     * using private members of the new class. (javac's enum switch maps and package-private nested
+     * classes are fine.)
+     */
+    private static void nestChecks(ClassSet newBuild, ClassSet oldBuild, List<ClassChange> changes,
+                                   List<String> newClasses, List<String> problems) {
+        Map<String, ClassNode> parsed = new java.util.HashMap<>();
+        java.util.function.Function<String, ClassNode> node = n -> parsed.computeIfAbsent(n,
+                k -> newBuild.classes().containsKey(k) ? Normalized.parse(newBuild.classes().get(k)) : null);
+        for (String nc : newClasses) {
+            ClassNode c = node.apply(nc);
+            String host = c.nestHostClass;
+            if (host == null || !oldBuild.classes().containsKey(host)) {
+                continue;
+            }
+            Set<String> nest = new HashSet<>();
+            nest.add(host);
+            ClassNode h = node.apply(host);
+            if (h != null && h.nestMembers != null) {
+                nest.addAll(h.nestMembers);
+            }
+            nest.remove(nc);
+            for (MethodNode m : c.methods) {
+                String used = privateUse(m, nest, node);
+                if (used != null) {
+                    problems.add(dotted(nc) + ": new nested class of " + dotted(host) + " uses private " + used
+                            + ", but it cannot join the running " + dotted(host) + "'s nest: make that member"
+                            + " package-private, or the class top-level");
+                    break;
+                }
+            }
+            for (ClassChange change : changes) {
+                if (!nest.contains(change.name())) {
+                    continue;
+                }
+                List<MethodNode> all = new ArrayList<>(change.changed());
+                all.addAll(change.added());
+                for (MethodNode m : all) {
+                    String used = privateUse(m, Set.of(nc), node);
+                    if (used != null) {
+                        problems.add(dotted(change.name()) + "." + m.name + m.desc + " uses private " + used
+                                + " of the new nested class " + dotted(nc) + ", which cannot join the running nest:"
+                                + " make that member package-private");
+                    }
+                }
+            }
+        }
+    }
+
+    /** The first private member of a class in {@code owners} that {@code m} uses, or null. */
+    private static String privateUse(MethodNode m, Set<String> owners,
+                                     java.util.function.Function<String, ClassNode> node) {
+        for (AbstractInsnNode i = m.instructions.getFirst(); i != null; i = i.getNext()) {
+            String owner;
+            String name;
+            String desc;
+            boolean field;
+            if (i instanceof MethodInsnNode) {
+                MethodInsnNode mi = (MethodInsnNode) i;
+                owner = mi.owner;
+                name = mi.name;
+                desc = mi.desc;
+                field = false;
+            } else if (i instanceof org.objectweb.asm.tree.FieldInsnNode) {
+                org.objectweb.asm.tree.FieldInsnNode fi = (org.objectweb.asm.tree.FieldInsnNode) i;
+                owner = fi.owner;
+                name = fi.name;
+                desc = fi.desc;
+                field = true;
+            } else {
+                continue;
+            }
+            if (!owners.contains(owner)) {
+                continue;
+            }
+            ClassNode o = node.apply(owner);
+            if (o == null) {
+                continue;
+            }
+            boolean isPrivate = field
+                    ? o.fields.stream().anyMatch(f -> f.name.equals(name) && f.desc.equals(desc)
+                            && (f.access & Opcodes.ACC_PRIVATE) != 0)
+                    : o.methods.stream().anyMatch(x -> x.name.equals(name) && x.desc.equals(desc)
+                            && (x.access & Opcodes.ACC_PRIVATE) != 0);
+            if (isPrivate) {
+                return dotted(owner) + "." + name + (field ? "" : desc);
+            }
+        }
+        return null;
     }
 
     static String packageOf(String internalName) {

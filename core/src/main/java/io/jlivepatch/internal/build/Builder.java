@@ -34,7 +34,12 @@ public final class Builder {
             return new BuildReport(report.changedFunctions(), report.newFunctions(), report.newClasses(), problems,
                     report.notes());
         }
-        PatchJarWriter.write(out, name, description, oldBuild, newBuild, diff);
+        try {
+            PatchJarWriter.write(out, name, description, oldBuild, newBuild, diff);
+        } catch (IOException e) {
+            throw new IOException("cannot write the patch JAR " + out + ": " + e.getMessage()
+                    + " (check that its directory exists and is writable)", e);
+        }
         return report;
     }
 

@@ -23,6 +23,14 @@ import java.util.stream.Stream;
 record ClassSet(Path source, Map<String, byte[]> classes, String sha256) {
 
     static ClassSet read(Path path) throws IOException {
+        try {
+            return readUnchecked(path);
+        } catch (IOException e) {
+            throw new IOException("cannot read the build " + path + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static ClassSet readUnchecked(Path path) throws IOException {
         Map<String, byte[]> classes = new TreeMap<>();
         if (Files.isDirectory(path)) {
             try (Stream<Path> files = Files.walk(path)) {

@@ -1,0 +1,11 @@
+package com.other;
+
+public class Legacy {
+    private int count;
+    private int audit;
+
+    public int next() {
+        audit++;
+        return ++count;
+    }
+}

@@ -1,0 +1,9 @@
+package com.other;
+
+public class Legacy {
+    private int count;
+
+    public int next() {
+        return ++count;
+    }
+}

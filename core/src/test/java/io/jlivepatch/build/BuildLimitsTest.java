@@ -1,0 +1,99 @@
+package io.jlivepatch.build;
+
+import io.jlivepatch.build.Differential.Outcome;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledForJreRange;
+import org.junit.jupiter.api.condition.JRE;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/**
+ * Changes at the edge of what a method patch can carry ({@code build-corpus/limits}). Each must
+ * either behave exactly as the new build (the check of {@link BuildDifferentialTest}) or, where a
+ * test says so, be refused cleanly, by build or by load, naming what it cannot carry; never may a
+ * patch be accepted and then run otherwise than the new build. A disabled test names a bug.
+ */
+class BuildLimitsTest {
+
+    @TempDir
+    Path dir;
+
+    @AfterEach
+    void removePatches() throws Exception {
+        Patching.removeAll();
+    }
+
+    private Outcome check(String name, String mayRefuseNaming) throws Exception {
+        List<String> expected = Differential.newBuilds("limits", List.of(name)).get(name);
+        Path oldBuild = Corpus.build("limits", name, "old");
+        ClassLoader app = Patching.onSystemClassPath("old-" + name, oldBuild);
+        return Differential.checkOrRefused(name, oldBuild, Corpus.build("limits", name, "new"), expected, app, dir,
+                mayRefuseNaming);
+    }
+
+    /** In an application server, a Spring Boot JAR, ...: not the class loader (and unnamed module) of jlivepatch. */
+    @Test
+    void aPatchLoadsIntoAnApplicationInAClassLoaderOfItsOwn() throws Exception {
+        String name = "ownloader";
+        List<String> expected = Differential.newBuilds("limits", List.of(name)).get(name);
+        ClassLoader app = Patching.appLoader("old-" + name, Corpus.build("limits", name, "old"));
+        Differential.check("limits", name, expected, app, dir);
+    }
+
+    @Test
+    @EnabledForJreRange(max = JRE.JAVA_22)
+    void aLambdaOfAPackagePrivateFunctionalInterfaceWorksOrIsRefusedAtLoadBeforeJdk23() throws Exception {
+        Differential.failUnless(check("lambdaiface", "com.acme.lambdaiface.Transform"),
+                Outcome.IDENTICAL, Outcome.REFUSED_BY_LOAD);
+    }
+
+    /** From JDK 23 the lambda is made by LambdaMetafactory itself (Dispatch.lambda), which takes any interface. */
+    @Test
+    @EnabledForJreRange(min = JRE.JAVA_23)
+    void aLambdaOfAPackagePrivateFunctionalInterface() throws Exception {
+        assertEquals(Outcome.IDENTICAL, check("lambdaiface", null));
+    }
+
+    /** Box$Label's constructor is private: the running Box's nest does not list it. */
+    @Test
+    void aPrivateNestedClassOnlyTheNewBuildHasWorksOrIsRefusedByBuild() throws Exception {
+        Differential.failUnless(check("nestedprivate", "com.acme.nestedprivate.Box$Label"),
+                Outcome.IDENTICAL, Outcome.REFUSED_BY_BUILD);
+    }
+
+    @Test
+    void aPackagePrivateNestedClassOnlyTheNewBuildHas() throws Exception {
+        assertEquals(Outcome.IDENTICAL, check("nestedpackage", null));
+    }
+
+    @Test
+    void aSwitchOnAnEnumInTheNewCode() throws Exception {
+        assertEquals(Outcome.IDENTICAL, check("enumswitch", null));
+    }
+
+    /**
+     * A carried class stays in the application's loader after its patch is gone (a loader cannot
+     * forget a class): a later patch that carries another version of it must not run the first one.
+     */
+    @Test
+    void aSecondPatchCarryingAnotherVersionOfANewClassWorksOrIsRefusedAtLoad() throws Exception {
+        String name = "newclasstwice";
+        Path oldBuild = Corpus.build("limits", name, "old");
+        ClassLoader app = Patching.onSystemClassPath("old-" + name, oldBuild);
+        List<String> first = Differential.newBuilds("limits", List.of(name)).get(name);
+        Differential.check(name, oldBuild, Corpus.build("limits", name, "new"), first, app, dir);
+
+        Path second = Corpus.build("limits", name, "new2");
+        List<String> expected = DriverRunner.runInFreshJvm(Map.of(name, second)).get(name);
+        Differential.failUnless(Differential.checkOrRefused(name, oldBuild, second, expected, app,
+                Files.createDirectories(dir.resolve("second")), "com.acme.newclasstwice.Escaper"),
+                Outcome.IDENTICAL, Outcome.REFUSED_BY_LOAD);
+    }
+}

@@ -1,0 +1,144 @@
+package io.jlivepatch.build;
+
+import io.jlivepatch.BuildReport;
+import io.jlivepatch.PatchBuild;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The changes a method patch cannot carry ({@code build-corpus/refused}): each is refused with one
+ * line per problem naming the class, the member and why, and no patch file is written.
+ */
+class BuildRefusalTest {
+
+    private static final String SHADOW = "; keep new state in a shadow variable instead";
+    private static final String LAYOUT = ": a method patch cannot change an object's layout";
+    private static final String HIERARCHY = ": a method patch cannot change the class hierarchy";
+
+    /** The exact problem lines of each refused case. */
+    private static final Map<String, List<String>> PROBLEMS = new LinkedHashMap<>();
+
+    static {
+        PROBLEMS.put("fieldadded", List.of("com.acme.fieldadded.Account.limit: field added" + LAYOUT + SHADOW));
+        PROBLEMS.put("fieldremoved", List.of("com.acme.fieldremoved.Account.audit: field removed" + LAYOUT));
+        PROBLEMS.put("fieldretyped", List.of("com.acme.fieldretyped.Account.balance: field type changed from I to J"
+                + LAYOUT + SHADOW));
+        PROBLEMS.put("signature", List.of("com.acme.signature.Formatter.format(J)Ljava/lang/String;: signature changed"
+                + " (the old build has format with another descriptor): a method patch cannot change signatures; keep"
+                + " the old signature and add an overload"));
+        PROBLEMS.put("modifiers", List.of("com.acme.modifiers.Label.label()Ljava/lang/String;: modifiers changed:"
+                + " a method patch cannot change them"));
+        PROBLEMS.put("superclass", List.of(
+                "com.acme.superclass.Dog: superclass changed from com.acme.superclass.Animal to com.acme.superclass.Pet"
+                        + HIERARCHY,
+                // the constructor's super() call names the new superclass
+                "com.acme.superclass.Dog.<init>()V: constructor changed: a method patch cannot change constructors;"
+                        + " move the change into a method the constructor calls, or use a shadow variable"));
+        PROBLEMS.put("interfaceadded", List.of("com.acme.interfaceadded.Task: implemented interfaces changed from"
+                + " [java.lang.Runnable] to [java.lang.Runnable, java.io.Serializable]" + HIERARCHY));
+        PROBLEMS.put("constructor", List.of("com.acme.constructor.Account.<init>(J)V: constructor changed: a method"
+                + " patch cannot change constructors; move the change into a method the constructor calls, or use a"
+                + " shadow variable"));
+        PROBLEMS.put("clinit", List.of("com.acme.clinit.Registry.<clinit>()V: static initializer changed: it ran"
+                + " when the class loaded and will not run again" + SHADOW));
+        PROBLEMS.put("enumconstant", List.of(
+                "com.acme.enumconstant.Color.BLUE: enum constant added: a method patch cannot change an enum's constants",
+                "com.acme.enumconstant.Color.<clinit>()V: static initializer changed: it ran when the class loaded and"
+                        + " will not run again" + SHADOW));
+        PROBLEMS.put("recordcomponent", List.of(
+                "com.acme.recordcomponent.Point.z: field added" + LAYOUT + SHADOW,
+                "com.acme.recordcomponent.Point: record components changed from [x I, y I] to [x I, y I, z I]: a method"
+                        + " patch cannot change a record's components",
+                "com.acme.recordcomponent.Point.<init>(III)V: constructor added: a method patch cannot change"
+                        + " constructors; create objects through the existing ones"));
+        PROBLEMS.put("newclassotherpackage", List.of("com.acme.newclassotherpackage.util.Escaper: new class in package"
+                + " com.acme.newclassotherpackage.util, where no class changes: the patch carries new classes only into"
+                + " packages whose classes it patches"));
+        PROBLEMS.put("methodremoved", List.of("com.acme.methodremoved.Api.legacy()Ljava/lang/String;: method removed:"
+                + " a method patch cannot remove methods; keep it"));
+        PROBLEMS.put("addedelsewhere", List.of("com.acme.addedelsewhere.Caller.call()Ljava/lang/String; calls"
+                + " com.acme.addedelsewhere.Helper.helpMore()Ljava/lang/String;, which the new build adds to another"
+                + " class: move it into com.acme.addedelsewhere.Caller or a new class"));
+    }
+
+    @TempDir
+    Path dir;
+
+    static Stream<String> refusedCases() {
+        return Corpus.cases("refused").stream();
+    }
+
+    @Test
+    void everyRefusedCaseHasItsExpectedProblems() {
+        assertEquals(Corpus.cases("refused"), new ArrayList<>(PROBLEMS.keySet()).stream().sorted().toList());
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("refusedCases")
+    void theChangeIsRefusedWithOneLinePerProblemAndNoFileIsWritten(String name) throws Exception {
+        Path oldBuild = Corpus.build("refused", name, "old");
+        Path newBuild = Corpus.build("refused", name, "new");
+        Path out = Files.createDirectories(dir.resolve("out")).resolve("fix-" + name + ".jar");
+        List<String> expected = PROBLEMS.get(name);
+
+        BuildReport r = PatchBuild.compare(oldBuild, newBuild).name("fix-" + name).writeTo(out);
+        assertTrue(r.refused());
+        assertEquals(String.join("\n", expected), String.join("\n", r.problems()));
+        List<String> lines = r.lines();
+        for (String p : expected) {
+            assertTrue(lines.contains("ERROR: " + p), lines.toString());
+        }
+        assertEquals(expected.size() + (expected.size() == 1 ? " change" : " changes")
+                + " cannot be live patched; no patch written", lines.get(lines.size() - 1));
+        assertFalse(Files.exists(out), "a refused build writes no patch");
+        try (Stream<Path> left = Files.list(out.getParent())) {
+            assertEquals(List.of(), left.toList(), "and leaves nothing behind");
+        }
+
+        // the dry run finds the same problems
+        assertEquals(expected, PatchBuild.compare(oldBuild, newBuild).report().problems());
+    }
+
+    @Test
+    void aRefusedBuildLeavesAnExistingOutputFileAsItWas() throws Exception {
+        Path out = Files.writeString(dir.resolve("fix.jar"), "an earlier patch");
+        BuildReport r = PatchBuild.compare(Corpus.build("refused", "fieldadded", "old"),
+                Corpus.build("refused", "fieldadded", "new")).name("fix").writeTo(out);
+        assertTrue(r.refused());
+        assertEquals("an earlier patch", Files.readString(out));
+    }
+
+    @Test
+    void anInvalidPatchNameIsRefusedBeforeAnythingIsWritten() {
+        Path out = dir.resolve("fix.jar");
+        PatchBuild b = PatchBuild.compare(Corpus.build("supported", "body", "old"), Corpus.build("supported", "body", "new"));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> b.name("bad name!").writeTo(out));
+        assertTrue(e.getMessage().contains("'bad name!'"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> PatchBuild.compare(Corpus.build("supported", "body", "old"),
+                Corpus.build("supported", "body", "new")).writeTo(out), "a name is required");
+        assertFalse(Files.exists(out));
+    }
+
+    @Test
+    void anInputThatIsNeitherAJarNorADirectoryIsAnError() throws Exception {
+        Path notJar = Files.writeString(dir.resolve("app.jar"), "not a jar");
+        Path body = Corpus.build("supported", "body", "new");
+        assertThrows(java.io.IOException.class, () -> PatchBuild.compare(notJar, body).report());
+        assertThrows(java.io.IOException.class, () -> PatchBuild.compare(body, dir.resolve("absent.jar")).report());
+    }
+}

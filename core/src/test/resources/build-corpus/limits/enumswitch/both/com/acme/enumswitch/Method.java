@@ -1,0 +1,5 @@
+package com.acme.enumswitch;
+
+public enum Method {
+    GET, POST, DELETE, PATCH
+}

@@ -1,0 +1,6 @@
+package com.acme.lambdaiface;
+
+@FunctionalInterface
+interface Transform {
+    String apply(String s);
+}

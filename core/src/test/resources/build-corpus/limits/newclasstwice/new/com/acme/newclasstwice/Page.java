@@ -1,0 +1,7 @@
+package com.acme.newclasstwice;
+
+public class Page {
+    public String render(String text) {
+        return Escaper.escape(text);
+    }
+}

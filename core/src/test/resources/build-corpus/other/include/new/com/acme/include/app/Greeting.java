@@ -1,0 +1,7 @@
+package com.acme.include.app;
+
+public class Greeting {
+    public String text(String name) {
+        return "hello " + name;
+    }
+}

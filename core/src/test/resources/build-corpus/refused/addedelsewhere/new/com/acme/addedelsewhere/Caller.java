@@ -1,0 +1,7 @@
+package com.acme.addedelsewhere;
+
+public class Caller {
+    public String call() {
+        return new Helper().helpMore();
+    }
+}

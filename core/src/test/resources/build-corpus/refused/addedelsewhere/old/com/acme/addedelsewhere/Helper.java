@@ -1,0 +1,7 @@
+package com.acme.addedelsewhere;
+
+public class Helper {
+    public String help() {
+        return "help";
+    }
+}

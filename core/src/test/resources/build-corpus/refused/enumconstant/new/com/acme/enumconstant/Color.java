@@ -1,0 +1,5 @@
+package com.acme.enumconstant;
+
+public enum Color {
+    RED, GREEN, BLUE
+}

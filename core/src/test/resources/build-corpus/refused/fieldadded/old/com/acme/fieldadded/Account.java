@@ -1,0 +1,10 @@
+package com.acme.fieldadded;
+
+public class Account {
+    private long balance;
+
+    public long deposit(long amount) {
+        balance += amount;
+        return balance;
+    }
+}

@@ -1,0 +1,10 @@
+package com.acme.fieldretyped;
+
+public class Account {
+    private int balance;
+
+    public long deposit(long amount) {
+        balance += (int) amount;
+        return balance;
+    }
+}

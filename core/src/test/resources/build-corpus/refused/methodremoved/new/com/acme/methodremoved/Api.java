@@ -1,0 +1,7 @@
+package com.acme.methodremoved;
+
+public class Api {
+    public String current() {
+        return "v1";
+    }
+}

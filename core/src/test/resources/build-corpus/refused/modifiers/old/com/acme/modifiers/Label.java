@@ -1,0 +1,9 @@
+package com.acme.modifiers;
+
+public class Label {
+    private String text = "";
+
+    public String label() {
+        return "[" + text + "]";
+    }
+}

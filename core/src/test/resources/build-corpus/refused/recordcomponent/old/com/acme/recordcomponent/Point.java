@@ -1,0 +1,4 @@
+package com.acme.recordcomponent;
+
+public record Point(int x, int y) {
+}

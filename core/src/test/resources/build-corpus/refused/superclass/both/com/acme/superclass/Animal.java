@@ -1,0 +1,7 @@
+package com.acme.superclass;
+
+public class Animal {
+    public String sound() {
+        return "Animal";
+    }
+}

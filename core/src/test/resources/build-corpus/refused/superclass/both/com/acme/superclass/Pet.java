@@ -1,0 +1,7 @@
+package com.acme.superclass;
+
+public class Pet {
+    public String sound() {
+        return "Pet";
+    }
+}
