@@ -1,85 +1,311 @@
 #!/usr/bin/env python3
-"""Turns JMH JSON results into the Markdown table of BENCHMARKS.md.
+"""Turns the benchmark results into the Markdown tables of BENCHMARKS.md.
 
-    python3 benchmarks/summarize.py benchmarks/results/jdk17-quick.json benchmarks/results/jdk25-quick.json
+    python3 benchmarks/summarize.py benchmarks/results/jdk17-quick-*.json benchmarks/results/jdk25-quick-*.json
 
-One row per benchmark; per file (one JDK each) three columns:
-  - JMH's score: the mean over all measurement iterations, +- its 99.9% confidence half-width;
-  - the ratio of that mean to the mean of the benchmark named `direct` of the same class and
-    parameters in the same file (a plain ratio; the errors are not propagated into it);
-  - the median of the per-iteration scores, with its ratio to the median of `direct`. On a shared,
-    noisy machine a burst of load inflates a few iterations: the median shows what the quiet
-    iterations measured, the mean +- error shows how noisy the run was.
+Pass the files of one mode: a benchmark found in two files of the same JDK keeps the last one read.
+
+Reads JMH JSON (CallCost, ChangeCost, ToggleCost) and the JSON of StartupCost and MemoryCost, groups
+them by JDK (one column group per JDK) and prints one table per benchmark:
+
+  - CallCost: JMH's score (mean over the measurement iterations +- its 99.9% confidence half-width),
+    its ratio to `direct`, and the median of the iterations with its ratio to direct's median; then
+    the two targets (patched/direct <= 1.05, afterDisable/original <= 1.02) with the range the ratio
+    can take within the two 99.9% intervals.
+  - ChangeCost: ms per enable/disable (with its transition) and per retransformClasses of the same
+    classes, and the ratio to retransform (target <= 1.5).
+  - ToggleCost: callers' throughput with and without toggling, the ratio, toggles per second, and the
+    failed calls (must be 0).
+  - StartupCost: ms to main per variant and what the agent adds (target <= 50 ms).
+  - MemoryCost: bytes of heap and metaspace per patched method, per patch, per patch JAR.
+
+Ratios are plain ratios of means (or medians); the errors are not propagated into them.
 """
 import json
 import os
 import statistics
 import sys
+from collections import OrderedDict
 
-BASELINE = "direct"
-
-
-def load(path):
-    with open(path) as f:
-        runs = json.load(f)
-    label = None
-    rows = {}
-    for r in runs:
-        if label is None:
-            label = "JDK " + str(r.get("jdkVersion", os.path.basename(path)))
-        cls, _, method = r["benchmark"].rpartition(".")
-        params = r.get("params") or {}
-        key = (cls.rpartition(".")[2], method, tuple(sorted(params.items())))
-        m = r["primaryMetric"]
-        iterations = [x for fork in m.get("rawData", []) for x in fork]
-        median = statistics.median(iterations) if iterations else float("nan")
-        rows[key] = (m["score"], m["scoreError"], median, m["scoreUnit"])
-    return label or os.path.basename(path), rows
+CALLCOST_ORDER = ["direct", "original", "patched", "afterDisable", "inTransition", "reflectiveRedirect",
+                  "volatileRedirect", "mapRedirect", "adviceRedirect"]
 
 
-def fmt(x):
-    if x != x:
-        return "NaN"
-    return "%.2f" % x if x < 100 else "%.0f" % x
+def num(x):
+    """JMH writes "NaN" as a string where there is no error (a single iteration)."""
+    try:
+        return float(x)
+    except (TypeError, ValueError):
+        return float("nan")
+
+
+def fmt(x, digits=2):
+    x = num(x) if x is not None else None
+    if x is None or x != x:
+        return "–"
+    if abs(x) >= 100:
+        return "%.0f" % x
+    if abs(x) >= 10 and digits > 1:
+        return "%.1f" % x
+    return ("%." + str(digits) + "f") % x
 
 
 def ratio(a, b):
-    return "%.2f" % (a / b) if b and b == b and a == a else "–"
+    return "%.2f" % (a / b) if a is not None and b and a == a and b == b else "–"
+
+
+def jdk_label(version):
+    v = str(version)
+    return "JDK " + v
+
+
+def load(paths):
+    """Returns {jdk: {"jmh": [records], "startup": obj, "memory": obj}} in the order seen."""
+    by_jdk = OrderedDict()
+    for p in paths:
+        with open(p) as f:
+            data = json.load(f)
+        if isinstance(data, list):
+            for r in data:
+                jdk = jdk_label(r.get("jdkVersion", os.path.basename(p)))
+                by_jdk.setdefault(jdk, {"jmh": []})["jmh"].append(r)
+        elif isinstance(data, dict) and data.get("benchmark") in ("StartupCost", "MemoryCost"):
+            jdk = jdk_label(data["jvm"]["jdkVersion"])
+            key = "startup" if data["benchmark"] == "StartupCost" else "memory"
+            by_jdk.setdefault(jdk, {"jmh": []})[key] = data
+        else:
+            print("summarize.py: %s: not a result file I know" % p, file=sys.stderr)
+    return by_jdk
+
+
+def jmh_rows(records, cls):
+    """{(method, params): (score, error, median, unit, record)} for benchmarks of class cls."""
+    rows = OrderedDict()
+    for r in records:
+        full, _, method = r["benchmark"].rpartition(".")
+        if full.rpartition(".")[2] != cls:
+            continue
+        params = tuple(sorted((r.get("params") or {}).items()))
+        m = r["primaryMetric"]
+        iters = [x for fork in m.get("rawData", []) for x in fork]
+        median = statistics.median(iters) if iters else float("nan")
+        rows[(method, params)] = (num(m["score"]), num(m["scoreError"]), median, m["scoreUnit"], r)
+    return rows
+
+
+def interval(a, ea, b, eb):
+    """The range of a/b when a and b lie anywhere in their intervals."""
+    lo = (a - ea) / (b + eb) if b + eb > 0 else float("nan")
+    hi = (a + ea) / (b - eb) if b - eb > 0 else float("inf")
+    return lo, hi
+
+
+def verdict(value, target):
+    return "met" if value <= target else "**missed**"
+
+
+def callcost(by_jdk):
+    cols = [(jdk, jmh_rows(d["jmh"], "CallCost")) for jdk, d in by_jdk.items()]
+    cols = [(j, r) for j, r in cols if r]
+    if not cols:
+        return
+    print("### CallCost (ns/op, lower is better; ratios to `direct`)\n")
+    header = "| Benchmark |" + "".join(" %s: mean ± error | ratio | median (ratio) |" % j for j, _ in cols)
+    print(header)
+    print("|---|" + "---:|---:|---:|" * len(cols))
+    methods = [m for m in CALLCOST_ORDER if any((m, ()) in r for _, r in cols)]
+    methods += [m for _, r in cols for (m, p) in r if m not in methods]
+    for m in methods:
+        line = "| `%s` |" % m
+        for _, rows in cols:
+            if (m, ()) not in rows:
+                line += " – | – | – |"
+                continue
+            s, e, med, unit, _ = rows[(m, ())]
+            base = rows.get(("direct", ()))
+            line += " %s ± %s | %s | %s (%s) |" % (fmt(s), fmt(e), ratio(s, base[0]) if base else "–", fmt(med),
+                                                 ratio(med, base[2]) if base else "–")
+        print(line)
+    print()
+    for name, num, den, target in (("patched/direct", "patched", "direct", 1.05),
+                                   ("afterDisable/original", "afterDisable", "original", 1.02),
+                                   ("inTransition/direct", "inTransition", "direct", None),
+                                   ("inTransition/patched", "inTransition", "patched", None)):
+        parts = []
+        for jdk, rows in cols:
+            if (num, ()) in rows and (den, ()) in rows:
+                a, ea, ma = rows[(num, ())][:3]
+                b, eb, mb = rows[(den, ())][:3]
+                lo, hi = interval(a, ea, b, eb)
+                text = "%s: %.2f (medians %.2f" % (jdk, a / b, ma / mb)
+                text += "; within the 99.9%% intervals %.2f to %.2f)" % (lo, hi) if lo == lo and hi == hi else ")"
+                if target is not None:
+                    text += ", " + verdict(a / b, target)
+                parts.append(text)
+        if parts:
+            print("- `%s`%s: %s" % (name, " (target ≤ %.2f)" % target if target else "", "; ".join(parts)))
+    print()
+
+
+def changecost(by_jdk):
+    cols = [(jdk, jmh_rows(d["jmh"], "ChangeCost")) for jdk, d in by_jdk.items()]
+    cols = [(j, r) for j, r in cols if r]
+    if not cols:
+        return
+    print("### ChangeCost (ms per operation, one shot per iteration; ratios to `retransform` of the same classes)\n")
+    print("| methods (classes) | operation |" + "".join(" %s: mean ± error | median | ratio (medians) |" % j
+                                                   for j, _ in cols))
+    print("|---|---|" + "---:|---:|---:|" * len(cols))
+    params = []
+    for _, rows in cols:
+        for (m, p) in rows:
+            if p not in params:
+                params.append(p)
+    params.sort(key=lambda p: int(dict(p).get("methods", 0)))
+    for p in params:
+        n = int(dict(p).get("methods", 0))
+        classes = 1 if n < 10 else n // 10
+        for op in ("enable", "disable", "retransform"):
+            line = "| %d (%d) | `%s` |" % (n, classes, op)
+            for _, rows in cols:
+                if (op, p) not in rows:
+                    line += " – | – | – |"
+                    continue
+                s, e, med, unit, _ = rows[(op, p)]
+                base = rows.get(("retransform", p))
+                line += " %s ± %s | %s | %s (%s) |" % (fmt(s), fmt(e), fmt(med), ratio(s, base[0]) if base else "–",
+                                                     ratio(med, base[2]) if base else "–")
+            print(line)
+    print()
+    for op in ("enable", "disable"):
+        parts = []
+        for jdk, rows in cols:
+            for p in params:
+                if (op, p) in rows and ("retransform", p) in rows:
+                    a, b = rows[(op, p)][0], rows[("retransform", p)][0]
+                    parts.append("%s, %s methods: %.2f (%s)" % (jdk, dict(p)["methods"], a / b, verdict(a / b, 1.5)))
+        if parts:
+            print("- `%s/retransform` (target ≤ 1.5): %s" % (op, "; ".join(parts)))
+    print()
+
+
+def secondary(record, name):
+    s = (record.get("secondaryMetrics") or {}).get(name)
+    return (num(s["score"]), num(s["scoreError"]), s["scoreUnit"]) if s else None
+
+
+def togglecost(by_jdk):
+    cols = [(jdk, jmh_rows(d["jmh"], "ToggleCost")) for jdk, d in by_jdk.items()]
+    cols = [(j, r) for j, r in cols if r]
+    if not cols:
+        return
+    print("### ToggleCost (4 caller threads; calls per ms, higher is better)\n")
+    print("| | " + " | ".join(j for j, _ in cols) + " |")
+    print("|---|" + "---:|" * len(cols))
+    lines = OrderedDict((k, "| %s |" % k) for k in (
+        "callers, patch steady (`steady`)", "callers while it toggles (`toggling:calls`)", "ratio toggling / steady",
+        "toggles per second (`toggling:toggle`)", "failed calls (steady + toggling)",
+        "calls answered by the original / the replacement (toggling)"))
+    for _, rows in cols:
+        steady = rows.get(("steady", ()))
+        toggling = rows.get(("toggling", ()))
+        # A group of one method has no secondary result for it: its primary one is the callers'.
+        sc = (secondary(steady[4], "steadyCalls") or steady[:2]) if steady else None
+        tc = secondary(toggling[4], "calls") if toggling else None
+        tg = secondary(toggling[4], "toggle") if toggling else None
+        failed = sum((secondary(r[4], "failedCalls") or (0, 0, ""))[0] for r in (steady, toggling) if r)
+        orig = secondary(toggling[4], "originalResults") if toggling else None
+        new = secondary(toggling[4], "patchedResults") if toggling else None
+        lines["callers, patch steady (`steady`)"] += " %s ± %s |" % (fmt(sc[0]), fmt(sc[1])) if sc else " – |"
+        lines["callers while it toggles (`toggling:calls`)"] += " %s ± %s |" % (fmt(tc[0]), fmt(tc[1])) if tc else " – |"
+        lines["ratio toggling / steady"] += " %s |" % (ratio(tc[0], sc[0]) if tc and sc else "–")
+        lines["toggles per second (`toggling:toggle`)"] += " %s ± %s |" % (fmt(tg[0] * 1000, 1), fmt(tg[1] * 1000, 1)) \
+            if tg else " – |"
+        lines["failed calls (steady + toggling)"] += " %d |" % failed
+        lines["calls answered by the original / the replacement (toggling)"] += " %s / %s |" % (
+            "%.3g" % orig[0] if orig else "–", "%.3g" % new[0] if new else "–")
+    for line in lines.values():
+        print(line)
+    print()
+
+
+def startup(by_jdk):
+    cols = [(jdk, d["startup"]) for jdk, d in by_jdk.items() if "startup" in d]
+    if not cols:
+        return
+    print("### StartupCost (ms from process start to the first line of `main`)\n")
+    print("| variant |" + "".join(" %s: median | mean ± error | added to `noAgent` | added to `emptyAgent` |" % j
+                                  for j, _ in cols))
+    print("|---|" + "---:|---:|---:|---:|" * len(cols))
+    variants = list(cols[0][1]["variants"].keys())
+    for v in variants:
+        line = "| `%s` |" % v
+        for _, d in cols:
+            s = d["variants"][v]["toMain"]
+            base = d["variants"]["noAgent"]["toMain"]["median"]
+            empty = d["variants"].get("emptyAgent", {}).get("toMain", {}).get("median")
+            line += " %s | %s ± %s | %+.1f | %s |" % (fmt(s["median"], 1), fmt(s["mean"], 1), fmt(s["error"], 1),
+                                                     s["median"] - base,
+                                                     "%+.1f" % (s["median"] - empty) if empty is not None else "–")
+        print(line)
+    print()
+    parts = []
+    for jdk, d in cols:
+        base = d["variants"]["noAgent"]["toMain"]["median"]
+        for v in ("agent", "agentTenPatches"):
+            if v in d["variants"]:
+                added = d["variants"][v]["toMain"]["median"] - base
+                parts.append("%s, `%s`: %+.1f ms (%s)" % (jdk, v, added, verdict(added, 50)))
+    print("- added to start-up by jlivepatch, medians against `noAgent` (target ≤ 50 ms): " + "; ".join(parts))
+    print("- rounds: " + ", ".join("%s %d (+%d warm-up)" % (j, d["rounds"], d.get("warmupRounds", 0)) for j, d in cols))
+    for j, d in cols:
+        a = d.get("agentJar")
+        if a:
+            print("- %s: agent JAR %s bytes, modified %s, sha256 %s" % (j, a["bytes"], a["modified"], a["sha256"][:12]))
+    print()
+
+
+def memory(by_jdk):
+    cols = [(jdk, d["memory"]) for jdk, d in by_jdk.items() if "memory" in d]
+    if not cols:
+        return
+    print("### MemoryCost (bytes per unit: heap after a full GC, metaspace used; deltas from before registering)\n")
+    print("| scenario | step |" + "".join(" %s: heap | metaspace |" % j for j, _ in cols))
+    print("|---|---|" + "---:|---:|" * len(cols))
+    for scen, unit in (("perPatchedMethod", "per method"), ("perRegisteredPatch", "per patch"),
+                       ("perPatchJar", "per patch JAR")):
+        for step in ("registered", "enabled", "enabledAndCalled", "residual", "residualAfterSecondCycle",
+                     "retransformTwiceControl"):
+            if not any(step in d[scen] for _, d in cols):
+                continue
+            n = cols[0][1][scen].get("methods", cols[0][1][scen].get("patches"))
+            line = "| `%s` (%s, n = %s) | %s |" % (scen, unit, n, step)
+            for _, d in cols:
+                u = d[scen].get(step)
+                line += " %s | %s |" % ((fmt(u["heapBytesPerUnit"], 0), fmt(u["metaspaceBytesPerUnit"], 0))
+                                        if u else ("–", "–"))
+            print(line)
+    print()
+    for jdk, d in cols:
+        floor = d.get("noiseFloor", {}).get("heapSpreadBytes")
+        loaders = ", ".join("%d calls (%s): %s" % (x["calls"], x.get("calledFrom", ""),
+                                                   "collected" if x["collected"] else "NOT collected")
+                            for x in d["classLoaderCollected"])
+        print("- %s: heap noise floor (spread of 5 readings at rest) %s bytes; unregistered patch JAR's class loader: %s"
+              % (jdk, floor, loaders))
+    print()
 
 
 def main(paths):
     if not paths:
         print(__doc__, file=sys.stderr)
         return 2
-    files = [load(p) for p in paths]
-    keys = []
-    for _, rows in files:
-        for k in rows:
-            if k not in keys:
-                keys.append(k)
-    header = "| Benchmark |"
-    rule = "|---|"
-    for label, _ in files:
-        header += " %s: mean ± error | ratio to `%s` | median (ratio) |" % (label, BASELINE)
-        rule += "---:|---:|---:|"
-    print(header)
-    print(rule)
-    for k in keys:
-        cls, method, params = k
-        name = "%s.%s" % (cls, method) + ("" if not params else " " + ",".join("%s=%s" % p for p in params))
-        line = "| `%s` |" % name
-        for _, rows in files:
-            if k not in rows:
-                line += " – | – | – |"
-                continue
-            score, err, median, unit = rows[k]
-            base = rows.get((cls, BASELINE, params))
-            cell = "%s ± %s" % (fmt(score), fmt(err))
-            if unit != "ns/op":
-                cell += " " + unit
-            line += " %s | %s | %s (%s) |" % (cell, ratio(score, base[0]) if base else "–",
-                                             fmt(median), ratio(median, base[2]) if base else "–")
-        print(line)
+    by_jdk = load(paths)
+    callcost(by_jdk)
+    changecost(by_jdk)
+    togglecost(by_jdk)
+    startup(by_jdk)
+    memory(by_jdk)
     return 0
 
 

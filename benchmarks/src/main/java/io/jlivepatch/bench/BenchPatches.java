@@ -28,12 +28,35 @@ public final class BenchPatches {
     private BenchPatches() {
     }
 
+    /** This JVM's {@link Instrumentation}, by self-attach on first use; does not install jlivepatch. */
+    public static synchronized Instrumentation instrumentation() {
+        return ByteBuddyAgent.install();
+    }
+
     /** The jlivepatch of this JVM, installed on first use. */
     public static synchronized Livepatch livepatch() {
         if (livepatch == null) {
-            livepatch = Livepatch.install(ByteBuddyAgent.install());
+            livepatch = Livepatch.install(instrumentation());
         }
         return livepatch;
+    }
+
+    /** Waits for {@code h}'s transition; fails (instead of measuring something else) when it does not end. */
+    public static void awaitTransition(PatchHandle h, Duration timeout) throws InterruptedException {
+        if (!h.awaitTransition(timeout)) {
+            throw new IllegalStateException("patch '" + h.name() + "' is still in transition after " + timeout
+                    + ": " + h.functions());
+        }
+    }
+
+    /** Fails unless every function of {@code h} is in {@code state} in every class loader. */
+    public static void requireAll(PatchHandle h, FunctionStatus.State state) {
+        for (FunctionStatus f : h.functions()) {
+            if (f.state() != state) {
+                throw new IllegalStateException("patch '" + h.name() + "': " + f.target() + " is "
+                        + f.state() + ", not " + state + ": " + f.loaders());
+            }
+        }
     }
 
     /**
@@ -47,15 +70,8 @@ public final class BenchPatches {
         if (!h.isEnabled()) {
             h.enable();
         }
-        if (!h.awaitTransition(Duration.ofSeconds(30))) {
-            throw new IllegalStateException("patch '" + patch.name() + "' is still in transition after 30 s");
-        }
-        for (FunctionStatus f : h.functions()) {
-            if (f.state() != FunctionStatus.State.PATCHED) {
-                throw new IllegalStateException("patch '" + patch.name() + "': " + f.target() + " is "
-                        + f.state() + ", not PATCHED: " + f.loaders());
-            }
-        }
+        awaitTransition(h, Duration.ofSeconds(30));
+        requireAll(h, FunctionStatus.State.PATCHED);
         return h;
     }
 }

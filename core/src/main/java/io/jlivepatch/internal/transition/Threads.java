@@ -21,6 +21,29 @@ final class Threads {
         }
     }
 
+    /**
+     * The live platform threads, from the root thread group: unlike {@code Thread.getAllStackTraces}
+     * it takes no stack of any thread (a safepoint and a walk of every stack, for a list of names).
+     */
+    static java.util.List<Thread> live() {
+        ThreadGroup root = Thread.currentThread().getThreadGroup();
+        while (root.getParent() != null) {
+            root = root.getParent();
+        }
+        Thread[] threads = new Thread[root.activeCount() + 16];
+        int n;
+        while ((n = root.enumerate(threads, true)) == threads.length) {
+            threads = new Thread[threads.length * 2];
+        }
+        java.util.List<Thread> out = new java.util.ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            if (threads[i].isAlive()) {
+                out.add(threads[i]);
+            }
+        }
+        return out;
+    }
+
     static boolean isVirtual(Thread t) {
         if (IS_VIRTUAL == null) {
             return false;

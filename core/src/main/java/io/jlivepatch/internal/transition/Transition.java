@@ -92,7 +92,7 @@ public final class Transition implements ThreadRouting {
         this.methods = methods;
         this.targetPatched = targetPatched;
         this.initialPatched = !targetPatched;
-        for (Thread t : Thread.getAllStackTraces().keySet()) {
+        for (Thread t : Threads.live()) {
             states.put(t, new AtomicLong(initialPatched ? PATCHED : 0));
         }
     }

@@ -1,0 +1,220 @@
+package io.jlivepatch.bench;
+
+import bench.startup.StartupApp;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+/**
+ * What does the agent add to start-up? Times a tiny application ({@link StartupApp}) from process
+ * start to the first line its {@code main} prints, in a JVM of its own, three ways:
+ * <ul>
+ *   <li>{@code noAgent}: {@code java -cp <app> bench.startup.StartupApp};</li>
+ *   <li>{@code emptyAgent}: with {@code -javaagent:} an agent generated here whose {@code premain} does
+ *       nothing (same manifest capabilities as jlivepatch's): what any Java agent costs, the physical
+ *       limit of the two below;</li>
+ *   <li>{@code agent}: the same with {@code -javaagent:jlivepatch-agent.jar};</li>
+ *   <li>{@code agentTenPatches}: with {@code -javaagent:jlivepatch-agent.jar=patches=<dir>}, the directory
+ *       holding 10 patch JARs generated here ({@link PatchJars}), each replacing one of the app's ten
+ *       methods; the app then reports {@code patched=10} (checked: 0 for the other two).</li>
+ * </ul>
+ * The four run in turn, in a shuffled order each round (fixed seed), after unrecorded warm-up rounds
+ * (file cache); each run also records the time to process exit. The application directory holds only
+ * the app's class, so the agent's classes never meet a second copy of jlivepatch.
+ *
+ * <pre>java -cp benchmarks.jar io.jlivepatch.bench.StartupCost &lt;agent.jar&gt; &lt;rounds&gt; &lt;out.json&gt; [warm-up rounds]</pre>
+ * Exits non-zero when a run fails or reports the wrong number of patched methods.
+ */
+public final class StartupCost {
+
+    static final String[] VARIANTS = {"noAgent", "emptyAgent", "agent", "agentTenPatches"};
+    static final int PATCHES = 10;
+
+    private StartupCost() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        if (args.length < 3) {
+            System.err.println("usage: StartupCost <jlivepatch-agent.jar> <rounds> <out.json> [warm-up rounds]");
+            System.exit(2);
+        }
+        Path agent = Paths.get(args[0]).toAbsolutePath();
+        int rounds = Integer.parseInt(args[1]);
+        Path out = Paths.get(args[2]);
+        int warmup = args.length > 3 ? Integer.parseInt(args[3]) : 2;
+        if (!Files.isRegularFile(agent)) {
+            System.err.println("StartupCost: no agent JAR at " + agent + ": build it (mvn -B -q -pl agent -am package -DskipTests)");
+            System.exit(1);
+        }
+        Path work = Files.createTempDirectory("jlivepatch-startup");
+        try {
+            run(agent, rounds, warmup, out, work);
+        } finally {
+            deleteTree(work);
+        }
+    }
+
+    private static void run(Path agent, int rounds, int warmup, Path out, Path work) throws Exception {
+        Path app = work.resolve("app");
+        String appClass = StartupApp.class.getName().replace('.', '/') + ".class";
+        Files.createDirectories(app.resolve(appClass).getParent());
+        try (InputStream in = StartupCost.class.getClassLoader().getResourceAsStream(appClass)) {
+            Files.write(app.resolve(appClass), in.readAllBytes());
+        }
+        Path patches = Files.createDirectories(work.resolve("patches"));
+        for (int i = 0; i < PATCHES; i++) {
+            PatchJars.write(patches.resolve(String.format("fix-%02d.jar", i)), "startup-fix-" + i,
+                    "bench.startup.fix.Fix" + i, StartupApp.class.getName(), "greet" + i, PatchJars.STRING_TO_STRING);
+        }
+        Path emptyAgent = emptyAgent(work.resolve("empty-agent.jar"));
+        String java = Paths.get(System.getProperty("java.home"), "bin", "java").toString();
+        Map<String, List<String>> commands = new LinkedHashMap<>();
+        commands.put("noAgent", List.of(java, "-cp", app.toString(), StartupApp.class.getName()));
+        commands.put("emptyAgent", List.of(java, "-javaagent:" + emptyAgent, "-cp", app.toString(),
+                StartupApp.class.getName()));
+        commands.put("agent", List.of(java, "-javaagent:" + agent, "-cp", app.toString(), StartupApp.class.getName()));
+        commands.put("agentTenPatches", List.of(java, "-javaagent:" + agent + "=patches=" + patches, "-cp", app.toString(),
+                StartupApp.class.getName()));
+        Map<String, Integer> expectPatched = Map.of("noAgent", 0, "emptyAgent", 0, "agent", 0,
+                "agentTenPatches", PATCHES);
+
+        Map<String, List<Double>> toMain = new LinkedHashMap<>();
+        Map<String, List<Double>> toExit = new LinkedHashMap<>();
+        for (String v : VARIANTS) {
+            toMain.put(v, new ArrayList<>());
+            toExit.put(v, new ArrayList<>());
+        }
+        Random random = new Random(42);
+        List<String> order = new ArrayList<>(List.of(VARIANTS));
+        Path stderr = work.resolve("stderr.txt");
+        for (int r = -warmup; r < rounds; r++) {
+            Collections.shuffle(order, random);
+            for (String v : order) {
+                double[] t = runOnce(commands.get(v), expectPatched.get(v), stderr);
+                if (r >= 0) {
+                    toMain.get(v).add(t[0]);
+                    toExit.get(v).add(t[1]);
+                }
+            }
+        }
+
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("benchmark", "StartupCost");
+        json.put("jvm", Report.jvm());
+        json.put("rounds", rounds);
+        json.put("warmupRounds", warmup);
+        json.put("unit", "ms");
+        Map<String, Object> agentJar = new LinkedHashMap<>();
+        agentJar.put("path", agent.toString());
+        agentJar.put("bytes", Files.size(agent));
+        agentJar.put("modified", Files.getLastModifiedTime(agent).toString());
+        agentJar.put("sha256", sha256(agent));
+        json.put("agentJar", agentJar);
+        Map<String, Object> variants = new LinkedHashMap<>();
+        for (String v : VARIANTS) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("command", String.join(" ", commands.get(v)).replace(work.toString(), "<tmp>"));
+            m.put("toMain", Report.stats(toMain.get(v)));
+            m.put("toExit", Report.stats(toExit.get(v)));
+            variants.put(v, m);
+        }
+        json.put("variants", variants);
+        Report.write(out, json);
+
+        System.out.printf("StartupCost on %s, %d rounds (ms from process start to the first line of main; median, mean ± 99.9%% error):%n",
+                System.getProperty("java.version"), rounds);
+        double base = (Double) Report.stats(toMain.get("noAgent")).get("median");
+        double empty = (Double) Report.stats(toMain.get("emptyAgent")).get("median");
+        for (String v : VARIANTS) {
+            Map<String, Object> s = Report.stats(toMain.get(v));
+            System.out.printf("  %-16s median %7.1f  mean %7.1f ± %5.1f  added to noAgent %+6.1f, to emptyAgent %+6.1f%n",
+                    v, s.get("median"), s.get("mean"), s.get("error"), (Double) s.get("median") - base,
+                    (Double) s.get("median") - empty);
+        }
+        System.out.println("StartupCost: " + out);
+    }
+
+    /** One run: {ms to the line "main", ms to exit}. */
+    private static double[] runOnce(List<String> command, int expectPatched, Path stderr) throws Exception {
+        ProcessBuilder pb = new ProcessBuilder(command).redirectError(stderr.toFile());
+        long start = System.nanoTime();
+        Process p = pb.start();
+        long atMain = -1;
+        int patched = -1;
+        List<String> lines = new ArrayList<>();
+        try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = r.readLine()) != null) {
+                if (atMain < 0 && line.equals("main")) {
+                    atMain = System.nanoTime();
+                } else if (line.startsWith("patched=")) {
+                    patched = Integer.parseInt(line.substring("patched=".length()));
+                }
+                lines.add(line);
+            }
+        }
+        int rc = p.waitFor();
+        long end = System.nanoTime();
+        if (rc != 0 || atMain < 0 || patched != expectPatched) {
+            throw new IllegalStateException("StartupCost: " + String.join(" ", command) + " exited " + rc
+                    + " with patched=" + patched + " (expected " + expectPatched + ")\nstdout: " + lines
+                    + "\nstderr: " + Files.readString(stderr));
+        }
+        return new double[] {(atMain - start) / 1e6, (end - start) / 1e6};
+    }
+
+    /** An agent JAR whose premain does nothing, with the capabilities jlivepatch's manifest asks for. */
+    private static Path emptyAgent(Path jar) throws IOException {
+        java.util.jar.Manifest manifest = new java.util.jar.Manifest();
+        java.util.jar.Attributes a = manifest.getMainAttributes();
+        a.put(java.util.jar.Attributes.Name.MANIFEST_VERSION, "1.0");
+        a.putValue("Premain-Class", "bench.startup.EmptyAgent");
+        a.putValue("Can-Redefine-Classes", "true");
+        a.putValue("Can-Retransform-Classes", "true");
+        org.objectweb.asm.ClassWriter cw = new org.objectweb.asm.ClassWriter(org.objectweb.asm.ClassWriter.COMPUTE_MAXS);
+        cw.visit(org.objectweb.asm.Opcodes.V11, org.objectweb.asm.Opcodes.ACC_PUBLIC | org.objectweb.asm.Opcodes.ACC_SUPER,
+                "bench/startup/EmptyAgent", null, "java/lang/Object", null);
+        org.objectweb.asm.MethodVisitor mv = cw.visitMethod(org.objectweb.asm.Opcodes.ACC_PUBLIC
+                | org.objectweb.asm.Opcodes.ACC_STATIC, "premain", "(Ljava/lang/String;Ljava/lang/instrument/Instrumentation;)V",
+                null, null);
+        mv.visitCode();
+        mv.visitInsn(org.objectweb.asm.Opcodes.RETURN);
+        mv.visitMaxs(0, 0);
+        mv.visitEnd();
+        cw.visitEnd();
+        try (java.io.OutputStream out = Files.newOutputStream(jar);
+             java.util.jar.JarOutputStream jos = new java.util.jar.JarOutputStream(out, manifest)) {
+            jos.putNextEntry(new java.util.jar.JarEntry("bench/startup/EmptyAgent.class"));
+            jos.write(cw.toByteArray());
+            jos.closeEntry();
+        }
+        return jar;
+    }
+
+    private static String sha256(Path file) throws Exception {
+        byte[] d = java.security.MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file));
+        StringBuilder sb = new StringBuilder();
+        for (byte b : d) {
+            sb.append(String.format("%02x", b));
+        }
+        return sb.toString();
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        try (var s = Files.walk(dir)) {
+            s.sorted(Collections.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
+    }
+}

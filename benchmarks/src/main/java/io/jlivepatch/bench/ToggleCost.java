@@ -1,0 +1,171 @@
+package io.jlivepatch.bench;
+
+import bench.target.ToggledRule;
+import bench.target.ToggledRuleFix;
+import io.jlivepatch.Patch;
+import io.jlivepatch.PatchHandle;
+import org.openjdk.jmh.annotations.AuxCounters;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Group;
+import org.openjdk.jmh.annotations.GroupThreads;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * What does changing patches cost the threads that keep running? Throughput of a patched method
+ * ({@link ToggledRule#verdict}, a small string check) called by 4 threads:
+ * <ul>
+ *   <li>group {@code steady}: the patch enabled, nothing else happening (the baseline);</li>
+ *   <li>group {@code toggling}: the same 4 callers ({@code calls}) while a fifth thread ({@code toggle})
+ *       disables and enables the patch in turn, waits for each transition to end, then sleeps 1 ms.
+ *       Each toggle retransforms the class (the hook comes and goes) and relinks the call sites, so
+ *       compiled callers are deoptimized; the toggle's own throughput is the toggle rate.</li>
+ * </ul>
+ * Every call is checked: its result must be the original's or the replacement's answer for that input
+ * (they never coincide); anything else, or an exception, is a failed call. The counts are reported as
+ * JMH secondary results ({@code failedCalls}, and {@code originalResults} / {@code patchedResults}, which
+ * show that the toggling took effect), and any failed call fails the run at teardown. The machine has 2
+ * vCPUs: 4 callers (and in {@code toggling} the toggler and jlivepatch's transition worker) share them.
+ */
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.MILLISECONDS)
+@Warmup(iterations = 5, time = 1)
+@Measurement(iterations = 10, time = 1)
+@Fork(value = 3, jvmArgs = {
+        "-XX:+IgnoreUnrecognizedVMOptions", "-XX:+EnableDynamicAgentLoading", "-Djdk.attach.allowAttachSelf=true"})
+public class ToggleCost {
+
+    private static final String[] NAMES = {
+            "alice", "bob_42", "", "x", "Mallory", "carol.smith", "dave_the_builder", "eve",
+            "trent99", "peggy", "victor_v", "walter", "oscar-1", "sybil", "_", "zoe2024"};
+
+    /** The patch, the expected answers, and the failure counts of the whole trial. */
+    @State(Scope.Benchmark)
+    public static class Shared {
+        final ToggledRule rule = new ToggledRule(12);
+        final int[] originalAnswers = new int[NAMES.length];
+        final int[] patchedAnswers = new int[NAMES.length];
+        final AtomicLong failedCalls = new AtomicLong();
+        volatile Throwable firstFailure;
+        PatchHandle handle;
+        long toggles;
+
+        @Setup(Level.Trial)
+        public void enable() throws Exception {
+            for (int i = 0; i < NAMES.length; i++) {
+                originalAnswers[i] = rule.verdict(NAMES[i]);
+                patchedAnswers[i] = ToggledRuleFix.verdict(rule, NAMES[i]);
+                if (originalAnswers[i] == patchedAnswers[i]) {
+                    throw new IllegalStateException("original and replacement agree on '" + NAMES[i] + "'");
+                }
+            }
+            handle = BenchPatches.enable(Patch.builder("bench-toggled")
+                    .description("ToggledRule.verdict: codes from 1000, rejects the empty name")
+                    .replace(ToggledRule.class.getMethod("verdict", String.class),
+                            ToggledRuleFix.class.getMethod("verdict", ToggledRule.class, String.class))
+                    .build());
+            for (int i = 0; i < NAMES.length; i++) {
+                if (rule.verdict(NAMES[i]) != patchedAnswers[i]) {
+                    throw new IllegalStateException("the patch did not take for '" + NAMES[i] + "'");
+                }
+            }
+        }
+
+        @TearDown(Level.Trial)
+        public void check() {
+            System.out.println("ToggleCost: " + toggles + " toggles, " + failedCalls.get() + " failed calls");
+            if (failedCalls.get() != 0) {
+                throw new IllegalStateException(failedCalls.get() + " failed calls while the patch was toggled"
+                        + " (first: " + firstFailure + ")", firstFailure);
+            }
+        }
+    }
+
+    /** A caller thread's cursor and counts (JMH secondary results, summed over threads and iterations). */
+    @State(Scope.Thread)
+    @AuxCounters(AuxCounters.Type.EVENTS)
+    public static class Caller {
+        public long failedCalls;
+        public long originalResults;
+        public long patchedResults;
+        private int next;
+
+        @Setup(Level.Iteration)
+        public void reset() {
+            failedCalls = 0;
+            originalResults = 0;
+            patchedResults = 0;
+        }
+    }
+
+    private static int call(Shared s, Caller c) {
+        int i = c.next++ & (NAMES.length - 1);
+        try {
+            int v = s.rule.verdict(NAMES[i]);
+            if (v == s.patchedAnswers[i]) {
+                c.patchedResults++;
+            } else if (v == s.originalAnswers[i]) {
+                c.originalResults++;
+            } else {
+                fail(s, c, new IllegalStateException("verdict('" + NAMES[i] + "') = " + v + ", neither "
+                        + s.originalAnswers[i] + " nor " + s.patchedAnswers[i]));
+            }
+            return v;
+        } catch (RuntimeException | Error e) {
+            fail(s, c, e);
+            return -1;
+        }
+    }
+
+    private static void fail(Shared s, Caller c, Throwable t) {
+        c.failedCalls++;
+        if (s.failedCalls.getAndIncrement() == 0) {
+            s.firstFailure = t;
+        }
+    }
+
+    @Benchmark
+    @Group("steady")
+    @GroupThreads(4)
+    public int steadyCalls(Shared s, Caller c) {
+        return call(s, c);
+    }
+
+    @Benchmark
+    @Group("toggling")
+    @GroupThreads(4)
+    public int calls(Shared s, Caller c) {
+        return call(s, c);
+    }
+
+    /** One toggle: disable or enable, wait for the transition, then 1 ms of rest. */
+    @Benchmark
+    @Group("toggling")
+    @GroupThreads(1)
+    public boolean toggle(Shared s) throws Exception {
+        PatchHandle h = s.handle;
+        if (h.isEnabled()) {
+            h.disable();
+        } else {
+            h.enable();
+        }
+        BenchPatches.awaitTransition(h, Duration.ofSeconds(10));
+        s.toggles++;
+        LockSupport.parkNanos(1_000_000L);
+        return h.isEnabled();
+    }
+}
