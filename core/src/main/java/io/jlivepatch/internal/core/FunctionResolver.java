@@ -126,7 +126,7 @@ final class FunctionResolver {
         return true;
     }
 
-    private static MethodHandle handleFor(String patchName, Patch.Replacement r, ReplacementSource source,
+    static MethodHandle handleFor(String patchName, Patch.Replacement r, ReplacementSource source,
                                           Class<?> target) throws PatchException {
         try {
             return source.handleFor(target.getClassLoader());

@@ -141,8 +141,15 @@ public final class PatchRegistry {
                 throw new PatchException(Reason.DUPLICATE_NAME, patch.name(), "patch '" + patch.name()
                         + "' is already registered: unregister it first or give the new patch another name");
             }
-            List<ResolvedFunction> functions = resolveAll(patch.name(), patch.replacements(), sources);
+            Set<String> names = new HashSet<>();
+            patch.replacements().forEach(r -> names.add(r.className()));
+            Map<String, List<Class<?>>> loaded = LoadedClasses.named(hooks.instrumentation(), names);
+            List<ResolvedFunction> functions = new ArrayList<>();
+            for (int i = 0; i < patch.replacements().size(); i++) {
+                functions.add(resolver.resolve(patch.name(), patch.replacements().get(i), sources.get(i), loaded));
+            }
             RegisteredPatch p = new RegisteredPatch(this, patch, functions);
+            loaded.values().forEach(p::checked);
             stack.add(p);
             Log.get().log(System.Logger.Level.INFO, "''{0}'': registered, {1} function(s), stack order {2}",
                     patch.name(), functions.size(), stack.size());
@@ -158,16 +165,25 @@ public final class PatchRegistry {
         }
     }
 
-    private List<ResolvedFunction> resolveAll(String patchName, List<Patch.Replacement> replacements,
-                                              List<ReplacementSource> sources) throws PatchException {
+    /**
+     * Checks the classes of {@code p}'s targets loaded since it was last checked, like
+     * registration checks those loaded before it; classes already checked are not checked again.
+     */
+    private void checkClassesLoadedSince(RegisteredPatch p) throws PatchException {
         Set<String> names = new HashSet<>();
-        replacements.forEach(r -> names.add(r.className()));
+        p.resolved().forEach(f -> names.add(f.replacement().className()));
         Map<String, List<Class<?>>> loaded = LoadedClasses.named(hooks.instrumentation(), names);
-        List<ResolvedFunction> functions = new ArrayList<>();
-        for (int i = 0; i < replacements.size(); i++) {
-            functions.add(resolver.resolve(patchName, replacements.get(i), sources.get(i), loaded));
+        List<Class<?>> fresh = new ArrayList<>();
+        for (ResolvedFunction f : p.resolved()) {
+            for (Class<?> c : loaded.getOrDefault(f.replacement().className(), List.of())) {
+                if (!p.wasChecked(c)) {
+                    resolver.checkLoaded(p.name(), f.replacement(), c,
+                            FunctionResolver.handleFor(p.name(), f.replacement(), f.source(), c));
+                    fresh.add(c);
+                }
+            }
         }
-        return functions;
+        p.checked(fresh);
     }
 
     void enable(RegisteredPatch p) throws PatchException {
@@ -195,7 +211,7 @@ public final class PatchRegistry {
             }
             Log.get().log(System.Logger.Level.INFO, "enabling patch ''{0}''", p.name());
             // Classes loaded since registration are checked like those loaded before it.
-            resolveAll(p.name(), p.patch().replacements(), p.sources());
+            checkClassesLoadedSince(p);
             startTransition(p, true);
             audit.record("enable", p.name(), "ok");
         } catch (PatchException e) {

@@ -5,7 +5,6 @@ import io.jlivepatch.Patch;
 import io.jlivepatch.PatchException;
 import io.jlivepatch.PatchHandle;
 import io.jlivepatch.internal.patch.ActiveFunction;
-import io.jlivepatch.internal.patch.ReplacementSource;
 
 import java.time.Duration;
 import java.util.List;
@@ -21,6 +20,11 @@ final class RegisteredPatch implements PatchHandle {
     private final Patch patch;
     private final List<ResolvedFunction> functions;
     private final List<ActiveFunction> active;
+
+    // Target classes already checked against this patch; guarded by PatchRegistry.klpMutex. Weak:
+    // a checked class must stay collectable.
+    private final java.util.Set<Class<?>> checked =
+            java.util.Collections.newSetFromMap(new java.util.WeakHashMap<>());
 
     // Written under PatchRegistry.klpMutex; volatile for the lock-free readers (isEnabled, status).
     private volatile boolean registered = true;
@@ -46,10 +50,6 @@ final class RegisteredPatch implements PatchHandle {
 
     List<ResolvedFunction> resolved() {
         return functions;
-    }
-
-    List<ReplacementSource> sources() {
-        return functions.stream().map(ResolvedFunction::source).toList();
     }
 
     List<ActiveFunction> activeFunctions() {
@@ -108,6 +108,14 @@ final class RegisteredPatch implements PatchHandle {
     @Override
     public List<FunctionStatus> functions() {
         return registry.functions(this);
+    }
+
+    void checked(List<Class<?>> classes) {
+        checked.addAll(classes);
+    }
+
+    boolean wasChecked(Class<?> c) {
+        return checked.contains(c);
     }
 
     void setEnabled(boolean enabled) {
