@@ -1,5 +1,6 @@
 package io.jlivepatch.agent.cli;
 
+import io.jlivepatch.internal.control.Json;
 import io.jlivepatch.internal.control.LivepatchMBean;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -38,7 +39,7 @@ final class StatusCommand implements Callable<Integer> {
                     StringBuilder sb = new StringBuilder(status.substring(0, status.length() - 1)).append(",\"log\":[");
                     String[] entries = lp.getLog();
                     for (int i = 0; i < entries.length; i++) {
-                        sb.append(i > 0 ? "," : "").append(JsonText.quote(entries[i]));
+                        sb.append(i > 0 ? "," : "").append(Json.string(entries[i]));
                     }
                     status = sb.append("]}").toString();
                 }

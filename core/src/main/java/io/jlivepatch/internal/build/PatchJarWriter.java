@@ -51,14 +51,14 @@ final class PatchJarWriter {
             String host = c.name();
             String carrier = host + NestmateWriter.SUFFIX;
             entries.put(carrier + ".class", NestmateWriter.write(c, newBuild.classes().get(host), new Inheritance(newBuild, host)));
-            patchClasses.add(dotted(carrier));
-            nestmates.add(dotted(carrier) + "=" + dotted(host));
-            digests.append(dotted(host)).append('=').append(Normalized.digest(oldBuild.classes().get(host))).append('\n');
+            patchClasses.add(BuildDiff.dotted(carrier));
+            nestmates.add(BuildDiff.dotted(carrier) + "=" + BuildDiff.dotted(host));
+            digests.append(BuildDiff.dotted(host)).append('=').append(Normalized.digest(oldBuild.classes().get(host))).append('\n');
         }
         List<String> newClasses = new ArrayList<>();
         for (String nc : diff.newClasses()) {
             entries.put(nc + ".class", newBuild.classes().get(nc));
-            newClasses.add(dotted(nc));
+            newClasses.add(BuildDiff.dotted(nc));
         }
         entries.put(OLD_CLASSES, digests.toString().getBytes(StandardCharsets.ISO_8859_1));
 
@@ -104,7 +104,4 @@ final class PatchJarWriter {
         }
     }
 
-    private static String dotted(String internalName) {
-        return internalName.replace('/', '.');
-    }
 }

@@ -1,12 +1,12 @@
 package io.jlivepatch.internal.control;
 
-/** The few JSON constructs status needs, without a library inside the agent. */
-final class Json {
+/** The few JSON constructs status needs (here and in the jlivepatch command), without a library inside the agent. */
+public final class Json {
 
     private Json() {
     }
 
-    static String string(String s) {
+    public static String string(String s) {
         StringBuilder sb = new StringBuilder(s.length() + 2).append('"');
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
