@@ -7,10 +7,11 @@ import java.lang.invoke.MethodType;
 import java.lang.invoke.MutableCallSite;
 import java.lang.ref.WeakReference;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.BiFunction;
 
 /**
@@ -45,8 +46,17 @@ public final class Dispatch {
         }
     };
 
-    // Guarded by LINK_LOCK. Weak: a hooked class must stay collectable.
-    private static final List<WeakReference<Class<?>>> LINKED = new ArrayList<>();
+    // Written under LINK_LOCK. Weak: a hooked class must stay collectable. Copy-on-write because a
+    // relink's resolution can link a site of another hooked method (a nested bootstrap, same thread,
+    // same lock) while the relink iterates.
+    private static final List<WeakReference<Class<?>>> LINKED = new CopyOnWriteArrayList<>();
+
+    /**
+     * Sites created by a nested bootstrap (see {@link #bootstrap}), resolved by the outermost link
+     * or relink of the same thread before it releases LINK_LOCK: no other thread ever sees them
+     * unresolved. Written and drained under LINK_LOCK.
+     */
+    private static final ConcurrentLinkedQueue<Sites> PENDING = new ConcurrentLinkedQueue<>();
 
     // Written once by install(); read by bootstrap and relink under LINK_LOCK.
     private static volatile BiFunction<Class<?>, String, MethodHandle[]> resolver;
@@ -68,27 +78,85 @@ public final class Dispatch {
                 return resolver == r;
             }
             resolver = r;
-            return true;
+        }
+        warmUp();
+        return true;
+    }
+
+    private static final String WARM_UP_KEY = "warmUp0()Z";
+
+    /**
+     * Links one site of this class's own, end to end, and forgets it: everything a bootstrap runs is
+     * then loaded and linked. The first hook of a JDK class may be linked while that thread is in
+     * the middle of loading a class that the transformer sees; loading one of the bootstrap's own
+     * classes there would be a class circularity.
+     */
+    private static void warmUp() {
+        MethodHandles.Lookup self = MethodHandles.lookup();
+        try {
+            bootstrap(self, "guard", MethodType.methodType(boolean.class), WARM_UP_KEY);
+            bootstrap(self, "call", MethodType.methodType(boolean.class), WARM_UP_KEY);
+            relinkAll();
+        } finally {
+            forget(Dispatch.class, WARM_UP_KEY);
         }
     }
 
-    /** Bootstrap method of the prologue: {@code name} is {@code guard} or {@code call}. */
-    public static CallSite bootstrap(MethodHandles.Lookup caller, String name, MethodType type, String methodKey) {
+    @SuppressWarnings("unused") // the warm-up's site
+    private static boolean warmUp0() {
+        return false;
+    }
+
+    /**
+     * Bootstrap method of the prologue: {@code name} is {@code guard} or {@code call}.
+     *
+     * <p>Resolving a site runs jlivepatch's code (the resolver), which may execute a hooked JDK
+     * method whose site is not linked yet: the JVM then calls this bootstrap again, on the same
+     * thread, from inside the first one. Resolving that nested site would recurse for ever (the
+     * kernel's ftrace recursion), so a nested bootstrap registers its site unresolved (guard false:
+     * the original code, which a thread inside jlivepatch runs anyway) and the outer one resolves it
+     * before releasing the lock.
+     */
+    public static Object bootstrap(MethodHandles.Lookup caller, String name, MethodType type, Object key) {
+        // Typed as the JDK invokes a bootstrap with one static argument (see PrologueInjector.BOOTSTRAP).
+        String methodKey = (String) key;
         Class<?> owner = caller.lookupClass();
-        synchronized (LINK_LOCK) {
-            Map<String, Sites> perClass = SITES.get(owner);
-            Sites sites = perClass.get(methodKey);
-            if (sites == null) {
-                if (perClass.isEmpty()) {
-                    LINKED.add(new WeakReference<>(owner));
+        int mark = Recursion.enter();
+        try {
+            boolean nested = Thread.holdsLock(LINK_LOCK);
+            synchronized (LINK_LOCK) {
+                Map<String, Sites> perClass = SITES.get(owner);
+                Sites sites = perClass.get(methodKey);
+                if (sites == null) {
+                    if (perClass.isEmpty()) {
+                        LINKED.add(new WeakReference<>(owner));
+                    }
+                    sites = new Sites(owner, methodKey);
+                    perClass.put(methodKey, sites);
+                    if (nested) {
+                        PENDING.add(sites);
+                    } else {
+                        sites.resolve(null);
+                    }
                 }
-                sites = new Sites(owner, methodKey);
-                perClass.put(methodKey, sites);
+                if (!nested) {
+                    resolvePending(null);
+                }
+                if ("guard".equals(name)) {
+                    return sites.guard;
+                }
+                return sites.call(caller, type);
             }
-            if ("guard".equals(name)) {
-                return sites.guard;
-            }
-            return sites.call(caller, type);
+        } finally {
+            Recursion.exit(mark);
+        }
+    }
+
+    /** Resolves the sites nested links created. Caller holds LINK_LOCK. */
+    private static void resolvePending(List<MutableCallSite> changed) {
+        Sites s;
+        while ((s = PENDING.poll()) != null) {
+            s.resolve(changed); // may queue more: each site is created once, so this ends
         }
     }
 
@@ -190,23 +258,31 @@ public final class Dispatch {
 
     /** Re-resolves every linked site; call after each change of the active replacements. */
     public static void relinkAll() {
-        synchronized (LINK_LOCK) {
-            List<MutableCallSite> changed = new ArrayList<>();
-            for (Iterator<WeakReference<Class<?>>> it = LINKED.iterator(); it.hasNext(); ) {
-                Class<?> c = it.next().get();
-                if (c == null) {
-                    it.remove();
-                    continue;
+        int mark = Recursion.enter();
+        try {
+            synchronized (LINK_LOCK) {
+                List<MutableCallSite> changed = new ArrayList<>();
+                List<WeakReference<Class<?>>> dead = new ArrayList<>();
+                for (WeakReference<Class<?>> ref : LINKED) {
+                    Class<?> c = ref.get();
+                    if (c == null) {
+                        dead.add(ref);
+                        continue;
+                    }
+                    for (Sites s : SITES.get(c).values()) {
+                        s.resolve(changed);
+                    }
                 }
-                for (Sites s : SITES.get(c).values()) {
-                    s.resolve(changed);
+                resolvePending(changed);
+                LINKED.removeAll(dead);
+                if (!changed.isEmpty()) {
+                    // Publishes the new targets to every thread, interpreted or compiled; pairs with
+                    // the JVM's own reads of call-site targets.
+                    MutableCallSite.syncAll(changed.toArray(new MutableCallSite[0]));
                 }
             }
-            if (!changed.isEmpty()) {
-                // Publishes the new targets to every thread, interpreted or compiled; pairs with
-                // the JVM's own reads of call-site targets.
-                MutableCallSite.syncAll(changed.toArray(new MutableCallSite[0]));
-            }
+        } finally {
+            Recursion.exit(mark);
         }
     }
 
@@ -215,12 +291,17 @@ public final class Dispatch {
      * hooked version keep their sites (and so the last replacement) through its constant pool.
      */
     public static void forget(Class<?> owner, String methodKey) {
-        synchronized (LINK_LOCK) {
-            Map<String, Sites> perClass = SITES.get(owner);
-            perClass.remove(methodKey);
-            if (perClass.isEmpty()) {
-                LINKED.removeIf(ref -> ref.get() == null || ref.get() == owner);
+        int mark = Recursion.enter();
+        try {
+            synchronized (LINK_LOCK) {
+                Map<String, Sites> perClass = SITES.get(owner);
+                perClass.remove(methodKey);
+                if (perClass.isEmpty()) {
+                    LINKED.removeIf(ref -> ref.get() == null || ref.get() == owner);
+                }
             }
+        } finally {
+            Recursion.exit(mark);
         }
     }
 
@@ -242,7 +323,6 @@ public final class Dispatch {
         Sites(Class<?> owner, String methodKey) {
             this.owner = owner;
             this.methodKey = methodKey;
-            resolve(null);
         }
 
         MutableCallSite call(MethodHandles.Lookup caller, MethodType type) {

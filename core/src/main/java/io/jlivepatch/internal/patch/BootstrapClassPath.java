@@ -29,7 +29,7 @@ final class BootstrapClassPath {
      * application's start-up; a test checks the list against Dispatch's nest members.
      */
     static final List<String> CLASSES = List.of(PrologueInjector.DISPATCH, PrologueInjector.DISPATCH + "$1",
-            PrologueInjector.DISPATCH + "$Sites");
+            PrologueInjector.DISPATCH + "$Sites", "io/jlivepatch/internal/bootstrap/Recursion");
 
     /** The boot loader's copy of Dispatch, appending the classes first if they are not there yet. */
     static Class<?> dispatchClass(Instrumentation inst) {

@@ -25,6 +25,10 @@ final class DispatchBridge {
             relinkAll = lookup.findStatic(dispatch, "relinkAll", MethodType.methodType(void.class));
             forget = lookup.findStatic(dispatch, "forget", MethodType.methodType(void.class, Class.class, String.class));
             linkedMethods = lookup.findStatic(dispatch, "linkedMethods", MethodType.methodType(int.class, Class.class));
+            RecursionGuard.install(Class.forName(RecursionGuard.CLASS, true, null));
+            // Loads what Dispatch's registry uses (ClassValue's map) before any class is hooked: a hook
+            // linked in the middle of that class's own loading would be a class circularity.
+            linkedMethods(dispatch);
         } catch (ReflectiveOperationException e) {
             throw new IllegalStateException("the Dispatch class on the bootstrap class path does not match this"
                     + " jlivepatch: another version of jlivepatch was loaded into this JVM before", e);

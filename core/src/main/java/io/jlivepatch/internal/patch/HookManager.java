@@ -71,6 +71,7 @@ public final class HookManager {
      * failure everything is as before and {@link HookFailure} says why.
      */
     public void apply(LinkTable next) throws HookFailure {
+        LinkWarmer.warm(next);
         LinkTable prev = table;
         Set<String> names = LinkTable.classesWithChangedHooks(prev, next);
         List<Class<?>> classes = new ArrayList<>();

@@ -41,6 +41,18 @@ final class HookTransformer implements ClassFileTransformer {
         if (internalName == null) {
             return null; // hidden classes and lambda proxies: never targets
         }
+        // The transformer runs jlivepatch's code on any thread that defines a class: hooks it meets
+        // run the original methods (pairs with the guard ReplacementLinker puts first in every hook).
+        int mark = RecursionGuard.enter();
+        try {
+            return transform(module, loader, internalName, redefined, classFile);
+        } finally {
+            RecursionGuard.exit(mark);
+        }
+    }
+
+    private byte[] transform(Module module, ClassLoader loader, String internalName, Class<?> redefined,
+                             byte[] classFile) {
         String className = internalName.replace('/', '.');
         List<MethodSpec> wanted;
         try {

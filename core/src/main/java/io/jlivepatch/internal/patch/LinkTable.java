@@ -75,6 +75,11 @@ public final class LinkTable {
         return perClass == null ? null : perClass.get(methodKey);
     }
 
+    /** The names of the classes with hooked methods. */
+    public Set<String> classNames() {
+        return byClass.keySet();
+    }
+
     /** The methods of {@code className} that must carry a hook. */
     public List<MethodSpec> hooksFor(String className) {
         Map<String, Route> perClass = byClass.get(className);

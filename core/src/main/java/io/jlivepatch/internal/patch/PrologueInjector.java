@@ -34,9 +34,14 @@ import java.util.Map;
 final class PrologueInjector {
 
     static final String DISPATCH = "io/jlivepatch/internal/bootstrap/Dispatch";
+    /**
+     * Typed exactly as the JDK's BootstrapMethodInvoker invokes a bootstrap with one static argument,
+     * so that linking a hook converts no method handle: the conversion code uses HashMap, and linking
+     * a hook of HashMap.hash would otherwise call HashMap.hash, link it again, and so on.
+     */
     private static final Handle BOOTSTRAP = new Handle(Opcodes.H_INVOKESTATIC, DISPATCH, "bootstrap",
             "(Ljava/lang/invoke/MethodHandles$Lookup;Ljava/lang/String;Ljava/lang/invoke/MethodType;"
-                    + "Ljava/lang/String;)Ljava/lang/invoke/CallSite;", false);
+                    + "Ljava/lang/Object;)Ljava/lang/Object;", false);
 
     /** First class-file version that can hold {@code invokedynamic} (Java 7). */
     static final int MIN_MAJOR_VERSION = 51;

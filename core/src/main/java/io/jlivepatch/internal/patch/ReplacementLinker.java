@@ -56,12 +56,17 @@ final class ReplacementLinker implements BiFunction<Class<?>, String, MethodHand
             return misfit(owner, methodKey, m.function, m.getMessage());
         }
         ledger.linked(owner.getClassLoader(), owner.getName(), methodKey);
+        // Every guard asks first whether the thread runs jlivepatch's own code (RecursionGuard): such
+        // a thread runs the original method, so no replacement runs on jlivepatch's behalf and a
+        // patched JDK method that jlivepatch uses cannot loop back into it. One volatile read while
+        // no thread is inside jlivepatch.
+        MethodHandle outside = RecursionGuard.outside();
         if (route.routing() == null) {
             // steady state: the top replacement, called directly so that the JIT inlines it
-            return patched == null ? null : new MethodHandle[] {TRUE, patched};
+            return patched == null ? null : new MethodHandle[] {outside, patched};
         }
-        MethodHandle guard = MethodHandles.guardWithTest(route.routing().passHook(),
-                patched != null ? TRUE : FALSE, unpatched != null ? TRUE : FALSE);
+        MethodHandle guard = MethodHandles.guardWithTest(outside, MethodHandles.guardWithTest(
+                route.routing().passHook(), patched != null ? TRUE : FALSE, unpatched != null ? TRUE : FALSE), FALSE);
         MethodHandle call;
         if (patched != null && unpatched != null) {
             MethodHandle test = MethodHandles.dropArguments(route.routing().inPatchedState(), 0, site.parameterList());

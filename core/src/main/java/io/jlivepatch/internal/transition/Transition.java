@@ -1,5 +1,6 @@
 package io.jlivepatch.internal.transition;
 
+import io.jlivepatch.internal.patch.RecursionGuard;
 import io.jlivepatch.internal.patch.ThreadRouting;
 
 import java.lang.invoke.MethodHandle;
@@ -134,8 +135,33 @@ public final class Transition implements ThreadRouting {
         return IN_PATCHED.bindTo(this);
     }
 
+    /*
+     * Both run on application threads from a hook, and both use JDK code that a patch may hook
+     * (ThreadLocal, the stack walk's streams and collections): marked, so that every hook met here
+     * runs the original method instead of coming back (pairs with RecursionGuard's check first in
+     * every hook's guard).
+     */
     @SuppressWarnings("unused") // through PASS_HOOK
     private boolean passHookImpl() {
+        int mark = RecursionGuard.enter();
+        try {
+            return passHook0();
+        } finally {
+            RecursionGuard.exit(mark);
+        }
+    }
+
+    @SuppressWarnings("unused") // through IN_PATCHED
+    private boolean inPatchedStateImpl() {
+        int mark = RecursionGuard.enter();
+        try {
+            return (mine.get().get() & PATCHED) != 0;
+        } finally {
+            RecursionGuard.exit(mark);
+        }
+    }
+
+    private boolean passHook0() {
         AtomicLong word = mine.get();
         long w = word.addAndGet(PASS);
         boolean target = targetPatched;
@@ -152,11 +178,6 @@ public final class Transition implements ThreadRouting {
             }
         }
         return (word.get() & PATCHED) != 0;
-    }
-
-    @SuppressWarnings("unused") // through IN_PATCHED
-    private boolean inPatchedStateImpl() {
-        return (mine.get().get() & PATCHED) != 0;
     }
 
     /** Whether the calling thread's stack, below the frame running the hook, holds none of the methods. */

@@ -1,5 +1,7 @@
 package io.jlivepatch.internal.transition;
 
+import io.jlivepatch.internal.patch.RecursionGuard;
+
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
@@ -25,18 +27,28 @@ public final class TransitionWorker {
      */
     public static Thread start(String patchName, BooleanSupplier attempt, BooleanSupplier ended) {
         Thread worker = new Thread(() -> {
-            long delay = FIRST_DELAY_MS;
-            while (!ended.getAsBoolean()) {
-                // Woken early by a thread that moved itself (Transition.passHookImpl), or by the
-                // registry's interrupt when the transition was forced.
-                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(delay));
-                if (Thread.interrupted() || ended.getAsBoolean() || attempt.getAsBoolean()) {
-                    return;
-                }
-                delay = Math.min(delay * 2, MAX_DELAY_MS);
+            // jlivepatch's own thread: never runs a replacement, and hooks it meets run the original.
+            int mark = RecursionGuard.enter();
+            try {
+                retry(attempt, ended);
+            } finally {
+                RecursionGuard.exit(mark);
             }
         }, "jlivepatch-transition-" + patchName);
         worker.setDaemon(true);
         return worker;
+    }
+
+    private static void retry(BooleanSupplier attempt, BooleanSupplier ended) {
+        long delay = FIRST_DELAY_MS;
+        while (!ended.getAsBoolean()) {
+            // Woken early by a thread that moved itself (Transition.passHookImpl), or by the
+            // registry's interrupt when the transition was forced.
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(delay));
+            if (Thread.interrupted() || ended.getAsBoolean() || attempt.getAsBoolean()) {
+                return;
+            }
+            delay = Math.min(delay * 2, MAX_DELAY_MS);
+        }
     }
 }

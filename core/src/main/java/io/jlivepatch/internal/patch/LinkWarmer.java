@@ -1,0 +1,140 @@
+package io.jlivepatch.internal.patch;
+
+import org.objectweb.asm.ClassWriter;
+import org.objectweb.asm.Handle;
+import org.objectweb.asm.MethodVisitor;
+import org.objectweb.asm.Opcodes;
+import org.objectweb.asm.Type;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
+import java.lang.invoke.MutableCallSite;
+import java.util.Collections;
+import java.util.LinkedHashSet;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Links, before a hook exists, an {@code invokedynamic} of every shape the hooks will link: the
+ * guard's {@code ()Z} and each hooked method's call, with a bootstrap typed as the hooks' own.
+ *
+ * <p>Why: the JDK compiles the method-handle code behind a call site (its "lambda forms") the first
+ * time a shape is linked, and that compiler uses {@code ArrayList}, {@code HashMap} and
+ * {@code StringBuilder}. If the first site of a shape to be linked were the hook of one of those
+ * very methods, linking it would call the method, whose site is still unlinked, which links it
+ * again, and so on until the stack overflows: a recursion in the JVM's own code, before any of
+ * jlivepatch's runs, that no guard of ours can stop. Linked here first, on a thread that runs
+ * jlivepatch's code, the shapes are cached and a hook's linking compiles nothing.
+ */
+final class LinkWarmer {
+
+    /** Call descriptors (references erased to Object) linked so far. */
+    private static final Set<String> WARM = Collections.newSetFromMap(new ConcurrentHashMap<>());
+
+    private static final String BSM_DESC = "(Ljava/lang/invoke/MethodHandles$Lookup;Ljava/lang/String;"
+            + "Ljava/lang/invoke/MethodType;Ljava/lang/Object;)Ljava/lang/Object;";
+
+    private LinkWarmer() {
+    }
+
+    /** Links the shapes of every hook {@code table} needs that are not linked yet. */
+    static void warm(LinkTable table) {
+        Set<String> shapes = new LinkedHashSet<>();
+        shapes.add("()Z");
+        for (String className : table.classNames()) {
+            for (MethodSpec m : table.hooksFor(className)) {
+                shapes.add(callShape(m));
+            }
+        }
+        shapes.removeAll(WARM);
+        if (shapes.isEmpty()) {
+            return;
+        }
+        int mark = RecursionGuard.enter();
+        try {
+            Class<?> sites = MethodHandles.lookup().defineHiddenClass(sitesClass(shapes), true).lookupClass();
+            sites.getMethod("run").invoke(null);
+            WARM.addAll(shapes);
+        } catch (ReflectiveOperationException | LinkageError | RuntimeException e) {
+            // Only a precaution failed: hooks still work; a hook of a method the JDK's linking itself
+            // uses may then fail to link (and runs its original code).
+            io.jlivepatch.internal.Log.get().log(System.Logger.Level.WARNING,
+                    "preparing the JVM's call-site linking failed: {0}", String.valueOf(e));
+        } finally {
+            RecursionGuard.exit(mark);
+        }
+    }
+
+    /** The hook's call type as the JVM links it: receiver first, references as Object. */
+    private static String callShape(MethodSpec m) {
+        StringBuilder d = new StringBuilder("(");
+        if (!m.isStatic()) {
+            d.append("Ljava/lang/Object;");
+        }
+        for (Type t : Type.getArgumentTypes(m.descriptor())) {
+            d.append(erase(t));
+        }
+        return d.append(')').append(erase(Type.getReturnType(m.descriptor()))).toString();
+    }
+
+    private static String erase(Type t) {
+        return t.getSort() == Type.OBJECT || t.getSort() == Type.ARRAY ? "Ljava/lang/Object;" : t.getDescriptor();
+    }
+
+    /** A class whose {@code run()} executes one {@code invokedynamic} per shape, with default arguments. */
+    private static byte[] sitesClass(Set<String> shapes) {
+        String name = Type.getInternalName(LinkWarmer.class) + "$Sites";
+        ClassWriter cw = new ClassWriter(ClassWriter.COMPUTE_MAXS);
+        cw.visit(Opcodes.V11, Opcodes.ACC_PUBLIC | Opcodes.ACC_FINAL | Opcodes.ACC_SUPER, name, null,
+                "java/lang/Object", null);
+        MethodVisitor mv = cw.visitMethod(Opcodes.ACC_PUBLIC | Opcodes.ACC_STATIC, "run", "()V", null, null);
+        mv.visitCode();
+        Handle bsm = new Handle(Opcodes.H_INVOKESTATIC, Type.getInternalName(LinkWarmer.class), "bootstrap",
+                BSM_DESC, false);
+        for (String shape : shapes) {
+            for (Type arg : Type.getArgumentTypes(shape)) {
+                pushDefault(mv, arg);
+            }
+            mv.visitInvokeDynamicInsn("warm", shape, bsm, "warm");
+            Type ret = Type.getReturnType(shape);
+            if (ret.getSize() == 2) {
+                mv.visitInsn(Opcodes.POP2);
+            } else if (ret.getSize() == 1) {
+                mv.visitInsn(Opcodes.POP);
+            }
+        }
+        mv.visitInsn(Opcodes.RETURN);
+        mv.visitMaxs(0, 0);
+        mv.visitEnd();
+        cw.visitEnd();
+        return cw.toByteArray();
+    }
+
+    private static void pushDefault(MethodVisitor mv, Type t) {
+        switch (t.getSort()) {
+            case Type.LONG:
+                mv.visitInsn(Opcodes.LCONST_0);
+                break;
+            case Type.FLOAT:
+                mv.visitInsn(Opcodes.FCONST_0);
+                break;
+            case Type.DOUBLE:
+                mv.visitInsn(Opcodes.DCONST_0);
+                break;
+            case Type.OBJECT:
+            case Type.ARRAY:
+                mv.visitInsn(Opcodes.ACONST_NULL);
+                break;
+            default:
+                mv.visitInsn(Opcodes.ICONST_0);
+        }
+    }
+
+    /**
+     * The warm-up sites' bootstrap, typed exactly as the hooks' (PrologueInjector.BOOTSTRAP), and
+     * returning the same kind of site: the JVM links a mutable site through other code than a constant one.
+     */
+    public static Object bootstrap(MethodHandles.Lookup caller, String name, MethodType type, Object key) {
+        return new MutableCallSite(MethodHandles.empty(type));
+    }
+}
