@@ -2,8 +2,10 @@ package io.jlivepatch.internal.jar;
 
 import io.jlivepatch.PatchException;
 import io.jlivepatch.PatchException.Reason;
+import org.objectweb.asm.AnnotationVisitor;
 import org.objectweb.asm.ClassReader;
 import org.objectweb.asm.ClassVisitor;
+import org.objectweb.asm.FieldVisitor;
 import org.objectweb.asm.MethodVisitor;
 import org.objectweb.asm.Opcodes;
 
@@ -26,7 +28,7 @@ final class ClassFileCheck {
     private ClassFileCheck() {
     }
 
-    /** Parses every class file whole, code included; its name must match its entry. */
+    /** Parses every class file whole, code and annotations included; its name must match its entry. */
     static void parseAll(PatchJar jar) throws PatchException {
         for (String entry : sorted(jar)) {
             String file = entry + ".class";
@@ -37,15 +39,7 @@ final class ClassFileCheck {
                     throw refuse(jar, "entry " + PatchJar.quote(file) + " holds class " + PatchJar.quote(declared)
                             + ": a class file must sit at the path of its name");
                 }
-                reader.accept(new ClassVisitor(Opcodes.ASM9) {
-                    @Override
-                    public MethodVisitor visitMethod(int access, String name, String descriptor, String signature,
-                                                     String[] exceptions) {
-                        return new MethodVisitor(Opcodes.ASM9) {
-                            // visiting nothing, but returning a visitor makes ASM read the code
-                        };
-                    }
-                }, 0);
+                reader.accept(new ReadEverything(), 0);
             } catch (RuntimeException | StackOverflowError e) {
                 throw refuse(jar, "class file " + PatchJar.quote(file) + " cannot be parsed: " + Failures.describe(e)
                         + "; build the patch again");
@@ -76,6 +70,61 @@ final class ClassFileCheck {
                         + " the JAR must pass the JVM's verifier and use only classes of the JAR, the JDK or the"
                         + " target's class loader: build the patch again against the running application");
             }
+        }
+    }
+
+    /** Visits nothing, but returns a visitor wherever ASM reads further only for one: code, annotations. */
+    private static final class ReadEverything extends ClassVisitor {
+        private static final AnnotationVisitor ANNOTATION = new AnnotationVisitor(Opcodes.ASM9) {
+            @Override
+            public AnnotationVisitor visitAnnotation(String name, String descriptor) {
+                return this;
+            }
+
+            @Override
+            public AnnotationVisitor visitArray(String name) {
+                return this;
+            }
+        };
+
+        ReadEverything() {
+            super(Opcodes.ASM9);
+        }
+
+        @Override
+        public AnnotationVisitor visitAnnotation(String descriptor, boolean visible) {
+            return ANNOTATION;
+        }
+
+        @Override
+        public FieldVisitor visitField(int access, String name, String descriptor, String signature, Object value) {
+            return new FieldVisitor(Opcodes.ASM9) {
+                @Override
+                public AnnotationVisitor visitAnnotation(String d, boolean visible) {
+                    return ANNOTATION;
+                }
+            };
+        }
+
+        @Override
+        public MethodVisitor visitMethod(int access, String name, String descriptor, String signature,
+                                         String[] exceptions) {
+            return new MethodVisitor(Opcodes.ASM9) {
+                @Override
+                public AnnotationVisitor visitAnnotation(String d, boolean visible) {
+                    return ANNOTATION;
+                }
+
+                @Override
+                public AnnotationVisitor visitParameterAnnotation(int parameter, String d, boolean visible) {
+                    return ANNOTATION;
+                }
+
+                @Override
+                public AnnotationVisitor visitAnnotationDefault() {
+                    return ANNOTATION;
+                }
+            };
         }
     }
 

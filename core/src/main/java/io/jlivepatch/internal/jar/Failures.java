@@ -1,6 +1,7 @@
 package io.jlivepatch.internal.jar;
 
 import java.io.EOFException;
+import java.io.IOException;
 import java.util.zip.ZipException;
 
 /**
@@ -69,6 +70,9 @@ final class Failures {
         }
         if (e instanceof IllegalArgumentException) {
             return "a malformed value";
+        }
+        if (e instanceof IOException) {
+            return "it is malformed";
         }
         if (e instanceof StackOverflowError) {
             return "it nests too deeply to be read";
