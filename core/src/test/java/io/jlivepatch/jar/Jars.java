@@ -136,6 +136,7 @@ final class Jars {
         }
         assertTrue(message.contains(jar.toString()), "the message names the JAR: " + message);
         assertFalse(message.startsWith("java.") || message.contains("refused: java."), message);
+        assertFalse(message.contains("\n"), "one line: " + message);
         assertEquals(before, lp().patches().stream().map(PatchHandle::name).toList(), "nothing registered");
         assertEquals(1, new Counter().next(), "nothing patched");
         String status = statusText();
@@ -170,9 +171,22 @@ final class Jars {
      * {@code @Replaces(target = "jarapp.Counter", method = "next")}, whose body {@code code} writes.
      */
     static byte[] patchClass(String binaryName, java.util.function.Consumer<MethodVisitor> code) {
+        return patchClass(binaryName, code, null);
+    }
+
+    /** As above, with a static initializer {@code clinit} writes (whole, return included), unless null. */
+    static byte[] patchClass(String binaryName, java.util.function.Consumer<MethodVisitor> code,
+                             java.util.function.Consumer<MethodVisitor> clinit) {
         ClassWriter cw = new ClassWriter(ClassWriter.COMPUTE_MAXS);
         cw.visit(Opcodes.V1_8, Opcodes.ACC_PUBLIC | Opcodes.ACC_SUPER, binaryName.replace('.', '/'), null,
                 "java/lang/Object", null);
+        if (clinit != null) {
+            MethodVisitor init = cw.visitMethod(Opcodes.ACC_STATIC, "<clinit>", "()V", null, null);
+            init.visitCode();
+            clinit.accept(init);
+            init.visitMaxs(0, 0);
+            init.visitEnd();
+        }
         MethodVisitor mv = cw.visitMethod(Opcodes.ACC_PUBLIC | Opcodes.ACC_STATIC, "next", "(Ljarapp/Counter;)I",
                 null, null);
         AnnotationVisitor av = mv.visitAnnotation("Lio/jlivepatch/Replaces;", true);
@@ -202,7 +216,7 @@ final class Jars {
         return cw.toByteArray();
     }
 
-    /** Returns an int from a method declared to return an Object: the verifier's "Bad return type". */
+    /** Returns an int from a method declared to return an Object: the verifier's "Bad type on operand stack". */
     static void returnsIntAsObject(MethodVisitor mv) {
         mv.visitInsn(Opcodes.ICONST_1);
         mv.visitInsn(Opcodes.ARETURN);

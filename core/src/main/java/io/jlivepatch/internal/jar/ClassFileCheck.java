@@ -66,7 +66,7 @@ final class ClassFileCheck {
             try {
                 Class.forName(name, false, scratch).getDeclaredFields();
             } catch (ClassNotFoundException | LinkageError | RuntimeException e) {
-                throw refuse(jar, "class " + name + " cannot be used: " + Failures.describe(e) + ". Every class in"
+                throw refuse(jar, "class " + name + " cannot be used: " + Failures.describe(e) + "; every class in"
                         + " the JAR must pass the JVM's verifier and use only classes of the JAR, the JDK or the"
                         + " target's class loader: build the patch again against the running application");
             }

@@ -22,6 +22,13 @@ final class Failures {
         if (detail == null || detail.isBlank()) {
             return what;
         }
+        // A VerifyError's message runs over many lines, ending in frames and a hex dump: keep the
+        // words up to the frames, on one line, so a refusal stays one line in the log and audit log.
+        int frames = detail.indexOf("Current Frame:");
+        if (frames > 0) {
+            detail = detail.substring(0, frames);
+        }
+        detail = detail.strip().replaceAll("\\s+", " ");
         if (detail.length() > MAX_DETAIL) {
             detail = detail.substring(0, MAX_DETAIL) + "...";
         }
