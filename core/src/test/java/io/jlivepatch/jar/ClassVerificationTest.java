@@ -74,6 +74,28 @@ class ClassVerificationTest {
     }
 
     @Test
+    void aHiddenNestmateOfAJdkClassIsVerifiedThoughTheBootLoaderIsNot() throws Exception {
+        // the JVM defines a hidden class of the boot loader unverified: a renamed copy is checked
+        String carrier = "java.util.PoppingCarrier";
+        Map<String, String> manifest = Jars.manifest("popping-jdk-carrier", carrier);
+        manifest.put("Livepatch-Nestmates", carrier + "=java.util.HashMap");
+        Path jar = Jars.write(dir.resolve("jdkcarrier.jar"), manifest,
+                Map.of("java/util/PoppingCarrier.class", Jars.patchClass(carrier, Jars::popsEmptyStack)));
+        String message = Jars.refused(jar, Reason.INVALID_PATCH, "class java.util.PoppingCarrier cannot be used",
+                VERIFIER, "Location: java/util/PoppingCarrier.next(Ljarapp/Counter;)I @0: pop");
+        assertTrue(!message.contains("jlivepatch_check"), "the copy's name is not shown: " + message);
+
+        // the same carrier with a correct body passes the check; defined for real in the boot
+        // loader, it then cannot see jarapp.Counter, which its method takes
+        manifest.put("Livepatch-Name", "good-jdk-carrier");
+        Path good = Jars.write(dir.resolve("goodjdkcarrier.jar"), manifest,
+                Map.of("java/util/PoppingCarrier.class", Jars.patchClass(carrier, Jars::returnsMinusOne)));
+        message = Jars.refused(good, Reason.INVALID_PATCH, "java.util.PoppingCarrier cannot be loaded",
+                "jarapp/Counter");
+        assertTrue(!message.contains("verifier"), message);
+    }
+
+    @Test
     void aCarriedNewClassThatFailsTheVerifierIsRefusedAndNotCarried() throws Exception {
         String carrier = "jarapp.GoodCarrier";
         Map<String, String> manifest = Jars.manifest("bad-new-class", carrier);

@@ -9,8 +9,11 @@ import org.objectweb.asm.FieldVisitor;
 import org.objectweb.asm.MethodVisitor;
 import org.objectweb.asm.Opcodes;
 
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * Checks every class file of a patch JAR at load, before anything of the patch is defined for
@@ -20,8 +23,8 @@ import java.util.List;
  * <p>Linking happens in a class loader of its own, dropped afterwards: a carried class
  * ({@code Livepatch-New-Classes}) is defined in the application's loader for good, and a class
  * that failed to link there could never be replaced, so it must be known good before. Classes of
- * {@code java.*} packages (carriers for JDK targets) cannot be defined outside the boot loader and
- * are parsed only; the JVM does not verify classes of the boot loader either.
+ * {@code java.*} packages (carriers for JDK targets) cannot be defined outside the boot loader,
+ * and the JVM does not verify the boot loader's classes: a renamed copy of them is verified.
  */
 final class ClassFileCheck {
 
@@ -54,22 +57,46 @@ final class ClassFileCheck {
      */
     static void linkAll(PatchJar jar, ClassLoader targetLoader) throws PatchException {
         PatchClassLoader scratch = new PatchClassLoader(jar, targetLoader);
+        Map<String, byte[]> boot = new TreeMap<>();
         for (String entry : sorted(jar)) {
             String name = entry.replace('/', '.');
-            if (name.startsWith("java.")) {
-                // only a hidden nestmate of a JDK class or a class carried into the boot loader can be
-                // here; anything else in java.* is refused where it is defined, as the JVM forbids it
-                if (jar.nestmates().containsKey(name) || jar.newClasses().contains(name)) {
-                    continue;
-                }
+            if (name.startsWith("java.") && (jar.nestmates().containsKey(name) || jar.newClasses().contains(name))) {
+                // defined in the boot loader: only a renamed copy can be verified (see RenamedClasses);
+                // any other java.* class is refused below, as the JVM forbids it outside the boot loader
+                boot.put(entry, jar.classes().get(entry));
+                continue;
             }
+            link(jar, name, () -> Class.forName(name, false, scratch));
+        }
+        if (!boot.isEmpty()) {
+            RenamedClasses copies;
             try {
-                Class.forName(name, false, scratch).getDeclaredFields();
-            } catch (ClassNotFoundException | LinkageError | RuntimeException e) {
-                throw refuse(jar, "class " + name + " cannot be used: " + Failures.describe(e) + "; every class in"
-                        + " the JAR must pass the JVM's verifier and use only classes of the JAR, the JDK or the"
-                        + " target's class loader: build the patch again against the running application");
+                copies = new RenamedClasses(boot, targetLoader);
+            } catch (IOException e) {
+                throw refuse(jar, "the classes of java.* packages cannot be read for checking: "
+                        + Failures.describe(e) + "; build the patch again");
             }
+            for (String entry : boot.keySet()) {
+                link(jar, entry.replace('/', '.'),
+                        () -> Class.forName(RenamedClasses.binaryName(entry), false, copies));
+            }
+        }
+    }
+
+    /** A class loaded for checking, by name. */
+    private interface Load {
+        Class<?> load() throws ClassNotFoundException;
+    }
+
+    private static void link(PatchJar jar, String name, Load load) throws PatchException {
+        try {
+            load.load().getDeclaredFields();
+        } catch (ClassNotFoundException | LinkageError | RuntimeException e) {
+            String why = Failures.describe(e).replace(RenamedClasses.PREFIX, "")
+                    .replace(RenamedClasses.PREFIX.replace('/', '.'), "");
+            throw refuse(jar, "class " + name + " cannot be used: " + why + "; every class in the JAR must pass the"
+                    + " JVM's verifier and use only classes of the JAR, the JDK or the target's class loader: build"
+                    + " the patch again against the running application");
         }
     }
 

@@ -22,6 +22,10 @@ final class Failures {
         if (detail == null || detail.isBlank()) {
             return what;
         }
+        if (e instanceof IllegalStateException) {
+            // jlivepatch's own (CarriedClasses): the message says it all
+            what = null;
+        }
         // A VerifyError's message runs over many lines, ending in frames and a hex dump: keep the
         // words up to the frames, on one line, so a refusal stays one line in the log and audit log.
         int frames = detail.indexOf("Current Frame:");
@@ -32,7 +36,7 @@ final class Failures {
         if (detail.length() > MAX_DETAIL) {
             detail = detail.substring(0, MAX_DETAIL) + "...";
         }
-        return what + ": " + detail;
+        return what == null ? detail : what + ": " + detail;
     }
 
     private static String kind(Throwable e) {
