@@ -85,7 +85,8 @@ public record PatchJar(String source, String name, String description, List<Stri
         } catch (OutOfMemoryError e) {
             throw invalid(source, "jlivepatch ran out of memory reading it (the heap is too small for it, or the"
                     + " limits too large for the heap); nothing was loaded and the application runs on: lower the"
-                    + " JAR limits (" + JarLimits.MAX_TOTAL_BYTES + ") or give the JVM more heap");
+                    + " JAR limits (" + JarLimits.MAX_ENTRY_BYTES + ", " + JarLimits.MAX_TOTAL_BYTES + ") or give the"
+                    + " JVM more heap");
         }
     }
 
