@@ -1,5 +1,7 @@
 package io.jlivepatch.agent;
 
+import io.jlivepatch.internal.jar.JarLimits;
+
 import java.nio.file.Path;
 import java.nio.file.Paths;
 
@@ -7,13 +9,24 @@ import java.nio.file.Paths;
  * The agent's option string: comma-separated {@code key=value} pairs.
  *
  * @param patchDirectory {@code patches=<dir>}, or {@code null}
+ * @param jarLimits      the limits patch JARs are read under: the {@code max-...} options (see
+ *                       {@link JarLimits}) applied to the limits in force before
  */
-record AgentArguments(Path patchDirectory) {
+record AgentArguments(Path patchDirectory, JarLimits jarLimits) {
 
     static AgentArguments parse(String args) {
+        return parse(args, JarLimits.current());
+    }
+
+    /**
+     * @param limits the limits in force: an option changes one of them, and an attach without
+     *               options keeps those set at start-up
+     * @throws IllegalArgumentException for an unknown option or a bad value
+     */
+    static AgentArguments parse(String args, JarLimits limits) {
         Path patches = null;
         if (args == null || args.isBlank()) {
-            return new AgentArguments(null);
+            return new AgentArguments(null, limits);
         }
         for (String pair : args.split(",")) {
             int eq = pair.indexOf('=');
@@ -21,10 +34,13 @@ record AgentArguments(Path patchDirectory) {
             String value = eq < 0 ? "" : pair.substring(eq + 1).trim();
             if (key.equals("patches") && !value.isEmpty()) {
                 patches = Paths.get(value);
+            } else if (JarLimits.OPTIONS.contains(key)) {
+                limits = limits.with(key, value);
             } else {
-                throw new IllegalArgumentException("unknown option '" + pair + "': the agent takes patches=<dir>");
+                throw new IllegalArgumentException("unknown option '" + pair + "': the agent takes patches=<dir> and"
+                        + " the patch JAR limits " + String.join("=<n>, ", JarLimits.OPTIONS) + "=<n>");
             }
         }
-        return new AgentArguments(patches);
+        return new AgentArguments(patches, limits);
     }
 }

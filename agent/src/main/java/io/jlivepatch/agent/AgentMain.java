@@ -35,6 +35,7 @@ public final class AgentMain {
     private static void install(String args, Instrumentation inst) {
         try {
             AgentArguments arguments = AgentArguments.parse(args);
+            io.jlivepatch.internal.jar.JarLimits.setCurrent(arguments.jarLimits());
             Livepatch lp = Livepatch.install(inst);
             String version = AgentMain.class.getPackage().getImplementationVersion();
             System.setProperty(VERSION_PROPERTY, version == null ? "development" : version);

@@ -40,7 +40,9 @@ final class PatchClasses {
         Class<?> c = defined.get(patchClass);
         if (c == null) {
             String host = jar.nestmates().get(patchClass);
-            c = host == null ? Class.forName(patchClass, true, loaderFor(targetLoader))
+            // loaded, not initialized: the class initializes when a replacement first runs (its
+            // direct method handle does that), so nothing of a patch runs before it is enabled
+            c = host == null ? Class.forName(patchClass, false, loaderFor(targetLoader))
                     : defineNestmate(patchClass, Class.forName(host, false, targetLoader));
             defined.put(patchClass, c);
         }
@@ -66,7 +68,8 @@ final class PatchClasses {
             }
         }
         byte[] bytes = jar.classes().get(patchClass.replace('.', '/'));
-        MethodHandles.Lookup carrier = lookup.defineHiddenClass(bytes, true, MethodHandles.Lookup.ClassOption.NESTMATE);
+        // linked (so verified, where the JVM verifies that loader) but not initialized, as above
+        MethodHandles.Lookup carrier = lookup.defineHiddenClass(bytes, false, MethodHandles.Lookup.ClassOption.NESTMATE);
         carriers.put(carrier.lookupClass(), carrier);
         return carrier.lookupClass();
     }

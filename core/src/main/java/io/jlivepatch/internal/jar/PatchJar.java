@@ -1,10 +1,10 @@
 package io.jlivepatch.internal.jar;
 
+import io.jlivepatch.Patch;
 import io.jlivepatch.PatchException;
 import io.jlivepatch.PatchException.Reason;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -14,8 +14,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.jar.Attributes;
-import java.util.jar.JarEntry;
-import java.util.jar.JarInputStream;
 import java.util.jar.Manifest;
 
 /**
@@ -51,6 +49,9 @@ public record PatchJar(String source, String name, String description, List<Stri
     public static final String NEW_CLASSES = "Livepatch-New-Classes";
     public static final String OLD_CLASSES = "META-INF/jlivepatch/old-classes.properties";
 
+    /** The longest name {@link Patch#isValidName} accepts; checked first, so a long name is never quoted. */
+    static final int MAX_NAME_CHARS = 64;
+
     public PatchJar {
         patchClasses = List.copyOf(patchClasses);
         nestmates = Map.copyOf(nestmates);
@@ -60,63 +61,79 @@ public record PatchJar(String source, String name, String description, List<Stri
         resources = Map.copyOf(resources);
     }
 
+    /** Reads a patch JAR under the {@linkplain JarLimits#current() current limits}. */
     public static PatchJar read(Path path) throws PatchException {
+        return read(path, JarLimits.current());
+    }
+
+    /**
+     * Reads a patch JAR under {@code limits}. Every way the file can be wrong, however it fails
+     * the parsers, is an {@code INVALID_PATCH} refusal that names the file and what was wrong; so is
+     * running out of memory while reading it, which leaves the application running.
+     */
+    public static PatchJar read(Path path, JarLimits limits) throws PatchException {
         String source = path.toString();
         if (!Files.isRegularFile(path)) {
             throw invalid(source, "no such file: give the path of a patch JAR");
         }
-        Map<String, byte[]> classes = new HashMap<>();
-        Map<String, byte[]> resources = new HashMap<>();
-        Manifest manifest;
-        try (InputStream in = Files.newInputStream(path); JarInputStream jar = new JarInputStream(in)) {
-            manifest = jar.getManifest();
-            JarEntry e;
-            boolean any = false;
-            while ((e = jar.getNextJarEntry()) != null) {
-                any = true;
-                if (e.isDirectory()) {
-                    continue;
-                }
-                byte[] bytes = jar.readAllBytes();
-                if (e.getName().endsWith(".class") && !e.getName().endsWith("module-info.class")) {
-                    classes.put(e.getName().substring(0, e.getName().length() - ".class".length()), bytes);
-                } else {
-                    resources.put(e.getName(), bytes);
-                }
-            }
-            if (!any && manifest == null) {
-                throw invalid(source, "not a JAR file (no entries, no manifest): build the patch with 'jar' or Maven");
-            }
-        } catch (IOException e) {
-            throw invalid(source, "not a readable JAR file (" + e.getMessage() + "): build the patch with 'jar' or Maven");
+        try {
+            return parse(source, BoundedJarReader.read(path, limits), limits);
+        } catch (IOException | RuntimeException e) {
+            // ZipException, and IllegalArgumentException for a malformed entry name
+            throw invalid(source, "not a readable JAR file (" + Failures.describe(e) + "): build the patch with"
+                    + " 'jar' or Maven", e);
+        } catch (OutOfMemoryError e) {
+            throw invalid(source, "jlivepatch ran out of memory reading it (the heap is too small for it, or the"
+                    + " limits too large for the heap); nothing was loaded and the application runs on: lower the"
+                    + " JAR limits (" + JarLimits.MAX_ENTRY_BYTES + ", " + JarLimits.MAX_TOTAL_BYTES + ") or give the"
+                    + " JVM more heap");
         }
-        if (manifest == null) {
+    }
+
+    private static PatchJar parse(String source, BoundedJarReader.Contents jar, JarLimits limits)
+            throws PatchException {
+        if (jar.count() == 0) {
+            throw invalid(source, "not a JAR file (no entries, no manifest): build the patch with 'jar' or Maven");
+        }
+        if (jar.manifest() == null) {
             throw invalid(source, "has no META-INF/MANIFEST.MF: a patch JAR's manifest names the patch with "
                     + NAME + ", " + DESCRIPTION + " and " + CLASS);
         }
+        Manifest manifest = manifest(source, jar.manifest());
+        checkValueLengths(source, manifest, limits);
+        Map<String, byte[]> classes = new HashMap<>();
+        Map<String, byte[]> resources = new HashMap<>();
+        jar.entries().forEach((entry, bytes) -> {
+            // META-INF/versions/... holds class files too, but no loader of a patch reads them as classes
+            if (entry.endsWith(".class") && !entry.endsWith("module-info.class") && !entry.startsWith("META-INF/")) {
+                classes.put(entry.substring(0, entry.length() - ".class".length()), bytes);
+            } else {
+                resources.put(entry, bytes);
+            }
+        });
         Attributes main = manifest.getMainAttributes();
         String name = required(main, NAME, source);
         List<String> patchClasses = words(required(main, CLASS, source));
         String description = main.getValue(DESCRIPTION) == null ? "" : main.getValue(DESCRIPTION).trim();
         for (String patchClass : patchClasses) {
             if (!classes.containsKey(patchClass.replace('.', '/'))) {
-                throw invalid(source, CLASS + " names " + patchClass + ", which the JAR does not contain: put that class"
-                        + " in the JAR or fix the attribute (a binary name such as com.acme.fix.GreeterFix)");
+                throw invalid(source, CLASS + " names " + quote(patchClass) + ", which the JAR does not contain: put"
+                        + " that class in the JAR or fix the attribute (a binary name such as com.acme.fix.GreeterFix)");
             }
         }
         Map<String, String> nestmates = new LinkedHashMap<>();
         for (String pair : words(main.getValue(NESTMATES))) {
             int eq = pair.indexOf('=');
             if (eq <= 0 || !classes.containsKey(pair.substring(0, eq).replace('.', '/'))) {
-                throw invalid(source, NESTMATES + " entry '" + pair + "' is not patchClass=targetClass for a class of"
-                        + " the JAR");
+                throw invalid(source, NESTMATES + " entry " + quote(pair) + " is not patchClass=targetClass for a"
+                        + " class of the JAR");
             }
             nestmates.put(pair.substring(0, eq), pair.substring(eq + 1));
         }
         List<String> newClasses = words(main.getValue(NEW_CLASSES));
         for (String c : newClasses) {
             if (!classes.containsKey(c.replace('.', '/'))) {
-                throw invalid(source, NEW_CLASSES + " names " + c + ", which the JAR does not contain");
+                throw invalid(source, NEW_CLASSES + " names " + quote(c) + ", which the JAR does not contain");
             }
         }
         Map<String, String> digests = new LinkedHashMap<>();
@@ -125,12 +142,64 @@ public record PatchJar(String source, String name, String description, List<Stri
             Properties p = new Properties();
             try {
                 p.load(new java.io.ByteArrayInputStream(digestFile));
-            } catch (IOException e) {
-                throw invalid(source, OLD_CLASSES + " cannot be read: " + e.getMessage());
+            } catch (IOException | IllegalArgumentException e) {
+                // IllegalArgumentException: a malformed unicode escape
+                throw invalid(source, OLD_CLASSES + " cannot be read (" + Failures.describe(e) + "): it is written"
+                        + " by 'jlivepatch build'; build the patch again");
             }
             p.forEach((k, v) -> digests.put((String) k, (String) v));
         }
         return new PatchJar(source, name, description, patchClasses, nestmates, newClasses, digests, classes, resources);
+    }
+
+    private static Manifest manifest(String source, byte[] bytes) throws PatchException {
+        try {
+            return new Manifest(new java.io.ByteArrayInputStream(bytes));
+        } catch (IOException | RuntimeException e) {
+            // IllegalArgumentException: an attribute name that is not one
+            throw invalid(source, "its META-INF/MANIFEST.MF cannot be parsed (" + Failures.describe(e) + "):"
+                    + " write it with 'jar' or Maven");
+        }
+    }
+
+    /**
+     * Refuses manifest values longer than their limit before any of them is used or quoted: a name
+     * or description ends up in messages, the log and the audit log.
+     */
+    private static void checkValueLengths(String source, Manifest manifest, JarLimits limits) throws PatchException {
+        String name = manifest.getMainAttributes().getValue(NAME);
+        if (name != null && name.trim().length() > MAX_NAME_CHARS) {
+            throw invalid(source, NAME + " has " + name.trim().length() + " characters, over the limit of "
+                    + MAX_NAME_CHARS + ": name the patch with 1 to " + MAX_NAME_CHARS
+                    + " characters from [A-Za-z0-9_.-]");
+        }
+        String description = manifest.getMainAttributes().getValue(DESCRIPTION);
+        if (description != null && description.trim().length() > limits.maxDescriptionChars()) {
+            throw limits.exceeded(source, JarLimits.MAX_DESCRIPTION_CHARS, DESCRIPTION + " has "
+                    + description.trim().length() + " characters");
+        }
+        List<Attributes> sections = new ArrayList<>();
+        sections.add(manifest.getMainAttributes());
+        sections.addAll(manifest.getEntries().values());
+        for (Attributes attributes : sections) {
+            for (Map.Entry<Object, Object> a : attributes.entrySet()) {
+                String key = a.getKey().toString();
+                String value = String.valueOf(a.getValue());
+                if (!key.equalsIgnoreCase(DESCRIPTION) && value.length() > limits.maxValueChars()) {
+                    throw limits.exceeded(source, JarLimits.MAX_VALUE_CHARS, "manifest attribute " + quote(key)
+                            + " has " + value.length() + " characters");
+                }
+            }
+        }
+    }
+
+    /** A value from the JAR as messages quote it: in quotes, and cut short when long. */
+    static String quote(String value) {
+        int max = 120;
+        if (value.length() <= max) {
+            return "'" + value + "'";
+        }
+        return "'" + value.substring(0, max) + "...' (" + value.length() + " characters)";
     }
 
     private static List<String> words(String value) {
@@ -161,6 +230,10 @@ public record PatchJar(String source, String name, String description, List<Stri
     }
 
     static PatchException invalid(String source, String why) {
-        return new PatchException(Reason.INVALID_PATCH, null, "patch JAR " + source + ": " + why);
+        return invalid(source, why, null);
+    }
+
+    static PatchException invalid(String source, String why, Throwable cause) {
+        return new PatchException(Reason.INVALID_PATCH, null, "patch JAR " + source + ": " + why, cause);
     }
 }

@@ -30,11 +30,31 @@ public final class PatchJarLoader {
     private PatchJarLoader() {
     }
 
+    /**
+     * Checks a patch JAR whole and prepares it, running none of its code: its classes are defined
+     * and linked but not initialized, so a static initializer first runs when a replacement first
+     * runs, after {@code enable}. Whatever fails, however, is an {@code INVALID_PATCH} refusal.
+     */
     public static Prepared prepare(PatchJar jar, Instrumentation inst) throws PatchException {
+        try {
+            return checkAndPrepare(jar, inst);
+        } catch (RuntimeException | LinkageError | StackOverflowError e) {
+            throw new PatchException(Reason.INVALID_PATCH, Patch.isValidName(jar.name()) ? jar.name() : null,
+                    "patch JAR " + jar.source() + " cannot be prepared: " + Failures.describe(e), e);
+        } catch (OutOfMemoryError e) {
+            throw new PatchException(Reason.INVALID_PATCH, Patch.isValidName(jar.name()) ? jar.name() : null,
+                    "patch JAR " + jar.source() + ": jlivepatch ran out of memory preparing it; nothing was loaded"
+                            + " and the application runs on: give the JVM more heap or metaspace, or make the patch"
+                            + " smaller");
+        }
+    }
+
+    private static Prepared checkAndPrepare(PatchJar jar, Instrumentation inst) throws PatchException {
         if (!Patch.isValidName(jar.name())) {
             throw new PatchException(Reason.INVALID_PATCH, null, "patch JAR " + jar.source() + ": " + PatchJar.NAME
                     + " '" + jar.name() + "' is not valid: use 1 to 64 characters from [A-Za-z0-9_.-]");
         }
+        ClassFileCheck.parseAll(jar);
         List<ReplacesScanner.Entry> entries = ReplacesScanner.scan(jar);
         Set<String> names = entries.stream().map(ReplacesScanner.Entry::target).collect(Collectors.toSet());
         names.addAll(jar.oldDigests().keySet());
@@ -49,6 +69,8 @@ public final class PatchJarLoader {
             }
         }
         checkBuiltAgainst(jar, loaded, primary);
+        // before anything is defined for good: carried classes and hidden nestmates below
+        ClassFileCheck.linkAll(jar, primary);
         checkLambdas(jar, primary);
         Patch.Builder builder;
         try {
@@ -67,8 +89,8 @@ public final class PatchJarLoader {
                 m = source.method(primary);
             } catch (ReflectiveOperationException | LinkageError | RuntimeException ex) {
                 throw new PatchException(Reason.INVALID_PATCH, jar.name(), "patch JAR " + jar.source() + ": "
-                        + e.patchClass() + " cannot be loaded (" + ex + "); every type it uses must be in the JAR,"
-                        + " in the JDK or visible to the target's class loader");
+                        + e.patchClass() + " cannot be loaded (" + Failures.describe(ex) + "); every type it uses"
+                        + " must be in the JAR, in the JDK or visible to the target's class loader", ex);
             }
             if (!seen.add(e.target() + "." + e.method() + descriptor)) {
                 throw new PatchException(Reason.INVALID_PATCH, jar.name(), "patch JAR " + jar.source() + ": "
@@ -140,23 +162,14 @@ public final class PatchJarLoader {
             return;
         }
         for (String carrier : jar.nestmates().keySet()) {
-            List<String> interfaces = new ArrayList<>();
-            new org.objectweb.asm.ClassReader(jar.classes().get(carrier.replace('.', '/'))).accept(
-                    new org.objectweb.asm.ClassVisitor(org.objectweb.asm.Opcodes.ASM9) {
-                        @Override
-                        public org.objectweb.asm.MethodVisitor visitMethod(int a, String n, String d, String sg, String[] e) {
-                            return new org.objectweb.asm.MethodVisitor(org.objectweb.asm.Opcodes.ASM9) {
-                                @Override
-                                public void visitInvokeDynamicInsn(String name, String desc, org.objectweb.asm.Handle bsm,
-                                                                   Object... args) {
-                                    if (bsm.getOwner().equals("io/jlivepatch/internal/bootstrap/Dispatch")
-                                            && bsm.getName().endsWith("ambda")) {
-                                        interfaces.add(org.objectweb.asm.Type.getReturnType(desc).getClassName());
-                                    }
-                                }
-                            };
-                        }
-                    }, org.objectweb.asm.ClassReader.SKIP_DEBUG | org.objectweb.asm.ClassReader.SKIP_FRAMES);
+            List<String> interfaces;
+            try {
+                interfaces = lambdaInterfaces(jar.classes().get(carrier.replace('.', '/')));
+            } catch (RuntimeException | StackOverflowError e) {
+                throw new PatchException(Reason.INVALID_PATCH, jar.name(), "patch JAR " + jar.source() + ": the"
+                        + " code of " + carrier + " cannot be read: " + Failures.describe(e)
+                        + "; build the patch again", e);
+            }
             for (String intf : interfaces) {
                 try {
                     Class<?> c = Class.forName(intf, false, primary);
@@ -171,6 +184,28 @@ public final class PatchJarLoader {
                 }
             }
         }
+    }
+
+    /** The interfaces of the lambdas a carrier makes through Dispatch. */
+    private static List<String> lambdaInterfaces(byte[] bytes) {
+        List<String> interfaces = new ArrayList<>();
+        new org.objectweb.asm.ClassReader(bytes).accept(
+            new org.objectweb.asm.ClassVisitor(org.objectweb.asm.Opcodes.ASM9) {
+                @Override
+                public org.objectweb.asm.MethodVisitor visitMethod(int a, String n, String d, String sg, String[] e) {
+                    return new org.objectweb.asm.MethodVisitor(org.objectweb.asm.Opcodes.ASM9) {
+                        @Override
+                        public void visitInvokeDynamicInsn(String name, String desc, org.objectweb.asm.Handle bsm,
+                                                           Object... args) {
+                            if (bsm.getOwner().equals("io/jlivepatch/internal/bootstrap/Dispatch")
+                                    && bsm.getName().endsWith("ambda")) {
+                                interfaces.add(org.objectweb.asm.Type.getReturnType(desc).getClassName());
+                            }
+                        }
+                    };
+                }
+            }, org.objectweb.asm.ClassReader.SKIP_DEBUG | org.objectweb.asm.ClassReader.SKIP_FRAMES);
+        return interfaces;
     }
 
     /** The descriptor of a {@code @Replaces} that gives none. */

@@ -56,8 +56,19 @@ final class ReplacesScanner {
         return entries;
     }
 
-    private static void scan(PatchJar jar, String patchClass, List<Entry> entries, List<String> problems) {
-        byte[] bytes = jar.classes().get(patchClass.replace('.', '/'));
+    private static void scan(PatchJar jar, String patchClass, List<Entry> entries, List<String> problems)
+            throws PatchException {
+        try {
+            read(jar.classes().get(patchClass.replace('.', '/')), patchClass, entries, problems);
+        } catch (RuntimeException | StackOverflowError e) {
+            // ASM on a corrupt class file: index out of bounds, illegal arguments, ...
+            throw new PatchException(Reason.INVALID_PATCH, jar.name(), "patch JAR " + jar.source() + ": the"
+                    + " annotations of " + patchClass + " cannot be read: " + Failures.describe(e)
+                    + "; build the patch again", e);
+        }
+    }
+
+    private static void read(byte[] bytes, String patchClass, List<Entry> entries, List<String> problems) {
         new ClassReader(bytes).accept(new ClassVisitor(Opcodes.ASM9) {
             @Override
             public MethodVisitor visitMethod(int access, String name, String descriptor, String signature,

@@ -1,0 +1,195 @@
+package io.jlivepatch.internal.jar;
+
+import io.jlivepatch.PatchException;
+
+import java.io.BufferedInputStream;
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipInputStream;
+
+/**
+ * Reads every entry of a JAR file into memory with each {@link JarLimits} limit enforced as the
+ * bytes arrive: sizes the JAR declares are never trusted (a zip bomb declares a small entry and
+ * inflates to hundreds of megabytes), and no buffer grows past the limit it is read under.
+ *
+ * <p>A {@link ZipInputStream}, not a {@code JarInputStream}: the latter reads the manifest whole,
+ * unbounded, before the first entry is returned. jlivepatch does not use JAR signatures (a patch's
+ * classes get no signers), so they are not verified either.
+ */
+final class BoundedJarReader {
+
+    private static final String MANIFEST = "META-INF/MANIFEST.MF";
+
+    /**
+     * What a JAR holds.
+     *
+     * @param manifest the manifest's bytes, {@code null} when it has none
+     * @param entries  every other file entry, by name, in the JAR's order
+     * @param count    entries seen, directories and the manifest included
+     */
+    record Contents(byte[] manifest, Map<String, byte[]> entries, int count) {
+    }
+
+    private final String source;
+    private final JarLimits limits;
+    private long total;
+
+    private BoundedJarReader(String source, JarLimits limits) {
+        this.source = source;
+        this.limits = limits;
+    }
+
+    static Contents read(Path path, JarLimits limits) throws PatchException, IOException {
+        return new BoundedJarReader(path.toString(), limits).readAll(path);
+    }
+
+    private Contents readAll(Path path) throws PatchException, IOException {
+        long size = Files.size(path);
+        if (size > limits.maxJarBytes()) {
+            throw limits.exceeded(source, JarLimits.MAX_JAR_BYTES, "the file has " + size + " bytes");
+        }
+        byte[] manifest = null;
+        Map<String, byte[]> entries = new LinkedHashMap<>();
+        int count = 0;
+        // The file's own size is capped too: it may grow between the check above and the reading.
+        try (CappedStream file = new CappedStream(Files.newInputStream(path), limits.maxJarBytes());
+             ZipInputStream zip = new ZipInputStream(new BufferedInputStream(file))) {
+            ZipEntry e;
+            while ((e = nextEntry(zip, file)) != null) {
+                count++;
+                if (count > limits.maxEntries()) {
+                    throw limits.exceeded(source, JarLimits.MAX_ENTRIES, "it has more than " + limits.maxEntries()
+                            + " entries (reading stopped there)");
+                }
+                if (e.isDirectory()) {
+                    continue;
+                }
+                byte[] bytes = readEntry(zip, file, e.getName());
+                if (e.getName().equalsIgnoreCase(MANIFEST)) {
+                    if (manifest != null) {
+                        throw PatchJar.invalid(source, "it holds two manifests (" + MANIFEST + "): build it again"
+                                + " with 'jar' or Maven");
+                    }
+                    manifest = bytes;
+                } else if (entries.put(e.getName(), bytes) != null) {
+                    // a zip may repeat a name; which copy a tool shows differs, so none is chosen
+                    throw PatchJar.invalid(source, "entry " + PatchJar.quote(e.getName()) + " appears twice: build"
+                            + " the JAR again with 'jar' or Maven");
+                }
+            }
+        }
+        return new Contents(manifest, entries, count);
+    }
+
+    private ZipEntry nextEntry(ZipInputStream zip, CappedStream file) throws PatchException, IOException {
+        try {
+            return zip.getNextEntry();
+        } catch (IOException e) {
+            if (file.exceeded) {
+                throw fileTooLarge();
+            }
+            throw e;
+        }
+    }
+
+    /** One entry, read in chunks into a buffer that never grows past the entry's or the total's limit. */
+    private byte[] readEntry(InputStream zip, CappedStream file, String name) throws PatchException, IOException {
+        long allowed = Math.min(limits.maxEntryBytes(), limits.maxTotalBytes() - total);
+        byte[] buf = new byte[(int) Math.min(8192, allowed + 1)];
+        int len = 0;
+        while (true) {
+            if (len == buf.length) {
+                if (len > allowed) {
+                    throw tooLarge(name, len);
+                }
+                // grow by doubling, but only to one byte past the limit: that byte tells it is exceeded
+                int grown = (int) Math.min(Math.min((long) len * 2, allowed + 1), Integer.MAX_VALUE - 8);
+                buf = Arrays.copyOf(buf, grown);
+            }
+            int n;
+            try {
+                n = zip.read(buf, len, buf.length - len);
+            } catch (IOException e) {
+                if (file.exceeded) {
+                throw fileTooLarge();
+            }
+            throw e;
+            }
+            if (n < 0) {
+                break;
+            }
+            len += n;
+            if (len > allowed) {
+                throw tooLarge(name, len);
+            }
+        }
+        total += len;
+        return len == buf.length ? buf : Arrays.copyOf(buf, len);
+    }
+
+    private PatchException tooLarge(String name, long seen) {
+        if (seen > limits.maxEntryBytes()) {
+            return limits.exceeded(source, JarLimits.MAX_ENTRY_BYTES, "entry " + PatchJar.quote(name) + " inflates to"
+                    + " more than " + limits.maxEntryBytes() + " bytes (reading stopped there)");
+        }
+        return limits.exceeded(source, JarLimits.MAX_TOTAL_BYTES, "its entries inflate to more than "
+                + limits.maxTotalBytes() + " bytes together (reading stopped at entry " + PatchJar.quote(name) + ")");
+    }
+
+    private PatchException fileTooLarge() {
+        return limits.exceeded(source, JarLimits.MAX_JAR_BYTES, "the file grew to more than " + limits.maxJarBytes()
+                + " bytes while it was read");
+    }
+
+    /** The file's bytes, failing once more than the limit have been read. */
+    private static final class CappedStream extends FilterInputStream {
+        private final long limit;
+        private long read;
+        boolean exceeded;
+
+        CappedStream(InputStream in, long limit) {
+            super(in);
+            this.limit = limit;
+        }
+
+        @Override
+        public int read() throws IOException {
+            int b = super.read();
+            if (b >= 0) {
+                count(1);
+            }
+            return b;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            int n = super.read(b, off, len);
+            if (n > 0) {
+                count(n);
+            }
+            return n;
+        }
+
+        @Override
+        public long skip(long n) throws IOException {
+            long skipped = super.skip(n);
+            count(skipped);
+            return skipped;
+        }
+
+        private void count(long n) throws IOException {
+            read += n;
+            if (read > limit) {
+                exceeded = true;
+                throw new IOException("more than " + limit + " bytes");
+            }
+        }
+    }
+}

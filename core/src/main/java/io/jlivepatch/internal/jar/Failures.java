@@ -1,0 +1,93 @@
+package io.jlivepatch.internal.jar;
+
+import java.io.EOFException;
+import java.io.IOException;
+import java.util.zip.ZipException;
+
+/**
+ * Words for what a parser or the JVM threw at a patch JAR's bytes: a refusal says what was wrong,
+ * never only which exception class was thrown.
+ */
+final class Failures {
+
+    /** Longest detail quoted from an exception's message: those may quote the input. */
+    private static final int MAX_DETAIL = 300;
+
+    private Failures() {
+    }
+
+    static String describe(Throwable e) {
+        String what = kind(e);
+        String detail = e.getMessage();
+        if (detail == null || detail.isBlank()) {
+            return what;
+        }
+        if (e instanceof IllegalStateException) {
+            // jlivepatch's own (CarriedClasses): the message says it all
+            what = null;
+        }
+        // A VerifyError's message runs over many lines, ending in frames and a hex dump: keep the
+        // words up to the frames, on one line, so a refusal stays one line in the log and audit log.
+        int frames = detail.indexOf("Current Frame:");
+        if (frames > 0) {
+            detail = detail.substring(0, frames);
+        }
+        detail = detail.strip().replaceAll("\\s+", " ");
+        if (detail.length() > MAX_DETAIL) {
+            detail = detail.substring(0, MAX_DETAIL) + "...";
+        }
+        return what == null ? detail : what + ": " + detail;
+    }
+
+    private static String kind(Throwable e) {
+        if (e instanceof VerifyError) {
+            return "it fails the JVM's bytecode verifier";
+        }
+        if (e instanceof UnsupportedClassVersionError) {
+            return "it was compiled for a newer Java than this JVM";
+        }
+        if (e instanceof ClassFormatError) {
+            return "it is not a well-formed class file";
+        }
+        if (e instanceof NoClassDefFoundError || e instanceof ClassNotFoundException) {
+            return "a class it needs is neither in the JAR nor visible to the target's class loader";
+        }
+        if (e instanceof ClassCircularityError) {
+            return "its class hierarchy is circular";
+        }
+        if (e instanceof IncompatibleClassChangeError) {
+            return "it does not fit a class it extends or uses";
+        }
+        if (e instanceof LinkageError) {
+            return "the JVM cannot link it";
+        }
+        if (e instanceof NoSuchMethodException || e instanceof NoSuchFieldException) {
+            return "a member it needs is missing";
+        }
+        if (e instanceof IllegalAccessException) {
+            return "it is not accessible";
+        }
+        if (e instanceof SecurityException) {
+            return "the JVM does not allow it";
+        }
+        if (e instanceof ZipException) {
+            return "corrupt zip data";
+        }
+        if (e instanceof EOFException) {
+            return "the data ends early";
+        }
+        if (e instanceof IndexOutOfBoundsException) {
+            return "it is truncated or corrupt (an offset in it points outside it)";
+        }
+        if (e instanceof IllegalArgumentException) {
+            return "a malformed value";
+        }
+        if (e instanceof IOException) {
+            return "it is malformed";
+        }
+        if (e instanceof StackOverflowError) {
+            return "it nests too deeply to be read";
+        }
+        return "it cannot be read (" + e.getClass().getSimpleName() + ")";
+    }
+}

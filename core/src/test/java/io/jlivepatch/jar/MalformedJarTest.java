@@ -1,0 +1,137 @@
+package io.jlivepatch.jar;
+
+import io.jlivepatch.PatchException;
+import io.jlivepatch.PatchException.Reason;
+import io.jlivepatch.internal.jar.PatchJar;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import static io.jlivepatch.jar.Jars.FIX;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Bytes that make a parser throw (zip, manifest, properties, ASM) are refusals with a reason that
+ * name the JAR and the entry, never a bare exception; the command's own check of the JAR
+ * ({@code PatchJar.read}) refuses them the same way.
+ */
+class MalformedJarTest {
+
+    private static final String FIX_FILE = FIX.replace('.', '/') + ".class";
+
+    @TempDir
+    Path dir;
+
+    @AfterEach
+    void removeAll() throws PatchException {
+        Jars.removeAll();
+    }
+
+    @Test
+    void aTruncatedPatchClassIsRefusedNamingIt() throws Exception {
+        Map<String, byte[]> entries = Jars.classes(FIX);
+        entries.put(FIX_FILE, Arrays.copyOf(entries.get(FIX_FILE), entries.get(FIX_FILE).length / 2));
+        Path jar = Jars.write(dir.resolve("truncated.jar"), Jars.manifest("truncated", FIX), entries);
+        Jars.refused(jar, Reason.INVALID_PATCH, "class file '" + FIX_FILE + "' cannot be parsed",
+                "build the patch again");
+    }
+
+    @Test
+    void aHelperClassOfGarbageIsRefusedNamingIt() throws Exception {
+        Map<String, byte[]> entries = Jars.classes(FIX);
+        byte[] junk = "\u00ca\u00fe\u00ba\u00be not a class at all, only text".getBytes(StandardCharsets.ISO_8859_1);
+        entries.put("jarapp/fix/Junk.class", junk);
+        Path jar = Jars.write(dir.resolve("junk.jar"), Jars.manifest("junk", FIX), entries);
+        Jars.refused(jar, Reason.INVALID_PATCH, "class file 'jarapp/fix/Junk.class' cannot be parsed");
+    }
+
+    @Test
+    void aClassFileAtAnotherClasssPathIsRefused() throws Exception {
+        Map<String, byte[]> entries = Jars.classes(FIX);
+        entries.put("jarapp/fix/Elsewhere.class", entries.get(FIX_FILE));
+        Path jar = Jars.write(dir.resolve("misplaced.jar"), Jars.manifest("misplaced", FIX), entries);
+        Jars.refused(jar, Reason.INVALID_PATCH, "entry 'jarapp/fix/Elsewhere.class' holds class '"
+                + FIX.replace('.', '/') + "'");
+    }
+
+    @Test
+    void aMalformedUnicodeEscapeInTheRecordedDigestsIsRefused() throws Exception {
+        Map<String, byte[]> entries = new LinkedHashMap<>(Jars.classes(FIX));
+        entries.put(PatchJar.OLD_CLASSES, "jarapp.Counter=\\uZZZZ\n".getBytes(StandardCharsets.ISO_8859_1));
+        Path jar = Jars.write(dir.resolve("digests.jar"), Jars.manifest("digests", FIX), entries);
+        Jars.refused(jar, Reason.INVALID_PATCH, PatchJar.OLD_CLASSES + " cannot be read", "malformed");
+        assertReadRefuses(jar, PatchJar.OLD_CLASSES);
+    }
+
+    @Test
+    void aManifestWithAnIllegalAttributeNameIsRefused() throws Exception {
+        String manifest = "Manifest-Version: 1.0\r\nLivepatch-Name: x\r\nLivepatch-Class: " + FIX
+                + "\r\nBad@Name: y\r\n\r\n";
+        Jars.RawZip zip = new Jars.RawZip().add("META-INF/MANIFEST.MF", manifest.getBytes(StandardCharsets.UTF_8));
+        Jars.classes(FIX).forEach(zip::add);
+        Path jar = zip.write(dir.resolve("badmanifest.jar"));
+        Jars.refused(jar, Reason.INVALID_PATCH, "META-INF/MANIFEST.MF cannot be parsed", "Bad@Name");
+        assertReadRefuses(jar, "MANIFEST.MF cannot be parsed");
+    }
+
+    @Test
+    void corruptCompressedDataIsRefused() throws Exception {
+        Jars.RawZip zip = new Jars.RawZip().add("META-INF/MANIFEST.MF",
+                Jars.manifestBytes(Jars.manifest("corrupt", FIX)));
+        byte[] garbage = new byte[64];
+        Arrays.fill(garbage, (byte) 0xff);   // block type 3: not a deflate block type
+        zip.addDeflated(FIX_FILE.getBytes(StandardCharsets.UTF_8), garbage, 1000, 0);
+        Path jar = zip.write(dir.resolve("corrupt.jar"));
+        Jars.refused(jar, Reason.INVALID_PATCH, "not a readable JAR file (corrupt zip data");
+        assertReadRefuses(jar, "not a readable JAR file");
+    }
+
+    @Test
+    void anEntryNameThatIsNotUtf8IsRefused() throws Exception {
+        Jars.RawZip zip = new Jars.RawZip().add("META-INF/MANIFEST.MF",
+                Jars.manifestBytes(Jars.manifest("badname", FIX)));
+        Jars.classes(FIX).forEach(zip::add);
+        byte[] content = {1, 2, 3};
+        java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+        crc.update(content);
+        zip.addDeflated(new byte[] {'a', (byte) 0xff, (byte) 0xfe, 'b'}, Jars.deflate(content), content.length,
+                crc.getValue());
+        Path jar = zip.write(dir.resolve("badentryname.jar"));
+        // JDK 17 throws IllegalArgumentException for it, JDK 25 a ZipException ("bad entry name")
+        String message = Jars.refused(jar, Reason.INVALID_PATCH, "not a readable JAR file (");
+        assertTrue(message.contains("a malformed value: malformed input") || message.contains("bad entry name"),
+                message);
+    }
+
+    @Test
+    void anEntryThatAppearsTwiceIsRefused() throws Exception {
+        Jars.RawZip zip = new Jars.RawZip().add("META-INF/MANIFEST.MF",
+                Jars.manifestBytes(Jars.manifest("twice", FIX)));
+        Jars.classes(FIX).forEach(zip::add);
+        Jars.classes(FIX).forEach(zip::add);
+        Path jar = zip.write(dir.resolve("twice.jar"));
+        Jars.refused(jar, Reason.INVALID_PATCH, "entry '" + FIX_FILE + "' appears twice");
+    }
+
+    @Test
+    void aLongClassNameInTheManifestIsQuotedShort() throws Exception {
+        Path jar = Jars.write(dir.resolve("longclass.jar"), Jars.manifest("longclass", "x".repeat(5000)),
+                Jars.classes(FIX));
+        String message = Jars.refused(jar, Reason.INVALID_PATCH, "Livepatch-Class names 'xxx", "(5000 characters)");
+        assertTrue(message.length() < 1000, message);
+    }
+
+    private static void assertReadRefuses(Path jar, String fragment) {
+        PatchException e = assertThrows(PatchException.class, () -> PatchJar.read(jar));
+        assertEquals(Reason.INVALID_PATCH, e.reason());
+        assertTrue(e.getMessage().contains(fragment), e.getMessage());
+    }
+}

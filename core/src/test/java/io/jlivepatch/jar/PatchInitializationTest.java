@@ -1,0 +1,101 @@
+package io.jlivepatch.jar;
+
+import io.jlivepatch.PatchException;
+import io.jlivepatch.PatchHandle;
+import io.jlivepatch.jar.fixtures.InitGate;
+import jarapp.Counter;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.objectweb.asm.MethodVisitor;
+import org.objectweb.asm.Opcodes;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Nothing of a patch runs before it is enabled: loading defines and links its classes but runs no
+ * static initializer; the first call of a replacement does.
+ */
+class PatchInitializationTest {
+
+    /** A hang detector only: a load that runs a blocking initializer never returns. */
+    private static final long HANG_SECONDS = 60;
+
+    @TempDir
+    Path dir;
+
+    @AfterEach
+    void removeAll() throws PatchException {
+        // a load that wrongly ran the blocking initializer is stuck on this gate: let it go
+        InitGate.OPEN.countDown();
+        Jars.removeAll();
+    }
+
+    @Test
+    void loadingAndEnablingRunNoStaticInitializerTheFirstCallDoes() throws Exception {
+        String fix = "io.jlivepatch.jar.fixtures.BlockingInitFix";
+        Path jar = Jars.write(dir.resolve("blocking.jar"), Jars.manifest("blocking-init", fix), Jars.classes(fix));
+        PatchHandle h = loadWithin(jar);
+        assertEquals(0, InitGate.BLOCKING_RUNS.get(), "load ran the patch class's static initializer");
+        h.enable();
+        assertTrue(h.awaitTransition(Duration.ofSeconds(HANG_SECONDS)));
+        assertEquals(0, InitGate.BLOCKING_RUNS.get(), "enable ran the patch class's static initializer");
+        InitGate.OPEN.countDown();
+        assertEquals("opened 3", Counter.label(3));
+        assertEquals(1, InitGate.BLOCKING_RUNS.get(), "the first call initializes the patch class");
+    }
+
+    @Test
+    void aStaticInitializerThatThrowsIsNotRunByLoad() throws Exception {
+        String fix = "io.jlivepatch.jar.fixtures.ThrowingInitFix";
+        Path jar = Jars.write(dir.resolve("throwing.jar"), Jars.manifest("throwing-init", fix), Jars.classes(fix));
+        PatchHandle h = loadWithin(jar);
+        assertEquals("throwing-init", h.name());
+        assertEquals(0, InitGate.THROWING_RUNS.get(), "load ran the patch class's static initializer");
+        h.unregister();
+        assertEquals("#3", Counter.label(3));
+    }
+
+    @Test
+    void aHiddenNestmateIsNotInitializedBeforeItsFirstCall() throws Exception {
+        String carrier = "jarapp.InitCarrier";
+        byte[] bytes = Jars.patchClass(carrier, Jars::returnsMinusOne, PatchInitializationTest::countCarrierRuns);
+        Map<String, String> manifest = Jars.manifest("carrier-init", carrier);
+        manifest.put("Livepatch-Nestmates", carrier + "=jarapp.Counter");
+        Path jar = Jars.write(dir.resolve("carrier.jar"), manifest, Map.of("jarapp/InitCarrier.class", bytes));
+        PatchHandle h = loadWithin(jar);
+        assertTrue(h.patch().replacements().get(0).replacement().getDeclaringClass().isHidden());
+        h.enable();
+        assertTrue(h.awaitTransition(Duration.ofSeconds(HANG_SECONDS)));
+        assertEquals(0, InitGate.CARRIER_RUNS.get(), "load or enable initialized the hidden nestmate");
+        assertEquals(-1, new Counter().next());
+        assertEquals(1, InitGate.CARRIER_RUNS.get(), "the first call initializes the hidden nestmate");
+    }
+
+    /** {@code static { InitGate.CARRIER_RUNS.incrementAndGet(); }} */
+    private static void countCarrierRuns(MethodVisitor mv) {
+        mv.visitFieldInsn(Opcodes.GETSTATIC, "io/jlivepatch/jar/fixtures/InitGate", "CARRIER_RUNS",
+                "Ljava/util/concurrent/atomic/AtomicInteger;");
+        mv.visitMethodInsn(Opcodes.INVOKEVIRTUAL, "java/util/concurrent/atomic/AtomicInteger", "incrementAndGet",
+                "()I", false);
+        mv.visitInsn(Opcodes.POP);
+        mv.visitInsn(Opcodes.RETURN);
+    }
+
+    private static PatchHandle loadWithin(Path jar) throws Exception {
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                return Jars.lp().load(jar);
+            } catch (PatchException e) {
+                throw new AssertionError(e.getMessage(), e);
+            }
+        }).get(HANG_SECONDS, TimeUnit.SECONDS);
+    }
+}
