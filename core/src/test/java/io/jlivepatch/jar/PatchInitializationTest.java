@@ -63,6 +63,70 @@ class PatchInitializationTest {
         assertEquals("#3", Counter.label(3));
     }
 
+    /**
+     * A patch class whose initializer throws does not take the patched method down: the call runs
+     * the method's own code, and status shows the function FAILED with the reason.
+     */
+    @Test
+    void aReplacementWhoseClassFailsToInitializeLeavesTheMethodOnItsOwnCode() throws Exception {
+        String fix = "io.jlivepatch.jar.fixtures.ThrowingInitFix";
+        Path jar = Jars.write(dir.resolve("throwing-on.jar"), Jars.manifest("throwing-init-on", fix), Jars.classes(fix));
+        PatchHandle h = loadWithin(jar);
+        h.enable();
+        assertTrue(h.awaitTransition(Duration.ofSeconds(HANG_SECONDS)));
+        int runs = InitGate.THROWING_RUNS.get();
+        assertEquals("#3", Counter.label(3), "the first call must run the original, not fail");
+        assertEquals(runs + 1, InitGate.THROWING_RUNS.get(), "the first call tries the initializer once");
+        assertEquals("#4", Counter.label(4));
+        assertEquals(runs + 1, InitGate.THROWING_RUNS.get(), "a failed initializer is not tried again");
+        String status = awaitStatus(h, "FAILED");
+        assertTrue(status.contains("failed to initialize") && status.contains("the static initializer of a patch class ran"),
+                status);
+        h.disable();
+        assertTrue(h.awaitTransition(Duration.ofSeconds(HANG_SECONDS)));
+        h.unregister();
+        assertEquals("#5", Counter.label(5));
+    }
+
+    /**
+     * A patch class whose initializer blocks holds only the thread that called it, as the JVM would:
+     * status, disable and force still answer, and the call completes once the initializer does.
+     */
+    @Test
+    void aBlockingInitializerHoldsItsCallerOnlyAndJlivepatchStaysManageable() throws Exception {
+        String fix = "io.jlivepatch.jar.fixtures.SlowInitFix";
+        Path jar = Jars.write(dir.resolve("slow.jar"), Jars.manifest("slow-init", fix), Jars.classes(fix));
+        PatchHandle h = loadWithin(jar);
+        h.enable();
+        assertTrue(h.awaitTransition(Duration.ofSeconds(HANG_SECONDS)));
+        CompletableFuture<String> caller = CompletableFuture.supplyAsync(() -> Counter.label(7));
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(HANG_SECONDS);
+        while (InitGate.SLOW_RUNS.get() == 0) {
+            assertTrue(System.nanoTime() < deadline, "the first call never reached the initializer");
+            Thread.sleep(1);
+        }
+        // jlivepatch does not wait for the initializer: every operation answers.
+        assertTrue(h.functions().toString().contains("jarapp.Counter"));
+        h.disable();
+        assertTrue(h.inTransition(), "the blocked caller is inside the patched method");
+        h.forceTransition();
+        InitGate.SLOW.countDown();
+        // The patch came off while the caller waited: the call completes, with the method's own code.
+        assertEquals("#7", caller.get(HANG_SECONDS, TimeUnit.SECONDS));
+        h.unregister();
+        assertEquals("#8", Counter.label(8));
+    }
+
+    private static String awaitStatus(PatchHandle h, String expected) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(HANG_SECONDS);
+        String status = h.functions().toString();
+        while (!status.contains(expected) && System.nanoTime() < deadline) {
+            Thread.sleep(5); // the failure is recorded by the relink that follows the first call
+            status = h.functions().toString();
+        }
+        return status;
+    }
+
     @Test
     void aHiddenNestmateIsNotInitializedBeforeItsFirstCall() throws Exception {
         String carrier = "jarapp.InitCarrier";

@@ -32,6 +32,12 @@ final class JarReplacementSource implements ReplacementSource {
     }
 
     @Override
+    public io.jlivepatch.internal.patch.ClassInit initialization(ClassLoader targetLoader)
+            throws ReflectiveOperationException {
+        return classes.initializationOf(method(targetLoader).getDeclaringClass());
+    }
+
+    @Override
     public MethodHandle handleFor(ClassLoader targetLoader) throws ReflectiveOperationException {
         Method m = method(targetLoader);
         if (m.getDeclaringClass().isHidden()) {

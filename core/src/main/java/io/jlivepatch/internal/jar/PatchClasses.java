@@ -1,5 +1,7 @@
 package io.jlivepatch.internal.jar;
 
+import io.jlivepatch.internal.patch.ClassInit;
+
 import java.lang.instrument.Instrumentation;
 import java.lang.invoke.MethodHandles;
 import java.util.HashMap;
@@ -72,6 +74,22 @@ final class PatchClasses {
         MethodHandles.Lookup carrier = lookup.defineHiddenClass(bytes, false, MethodHandles.Lookup.ClassOption.NESTMATE);
         carriers.put(carrier.lookupClass(), carrier);
         return carrier.lookupClass();
+    }
+
+    private final Map<Class<?>, ClassInit> initializations = new WeakHashMap<>();
+
+    /**
+     * The initialization of a patch class this defined, left to its first replacement call: a
+     * hidden nestmate through the lookup its definition returned, any other by its name and loader.
+     */
+    synchronized ClassInit initializationOf(Class<?> c) {
+        return initializations.computeIfAbsent(c, k -> new ClassInit(k, cls -> {
+            if (cls.isHidden()) {
+                carrierLookup(cls).ensureInitialized(cls);
+            } else {
+                Class.forName(cls.getName(), true, cls.getClassLoader());
+            }
+        }));
     }
 
     /** The full-privilege lookup of a hidden nestmate this defined, for its methods' handles. */

@@ -40,12 +40,31 @@ public final class HookManager {
         }
         DispatchBridge bridge = new DispatchBridge(BootstrapClassPath.dispatchClass(inst));
         HookManager hm = new HookManager(inst, bridge);
-        if (!bridge.install(new ReplacementLinker(hm::table, hm.ledger))) {
+        if (!bridge.install(new ReplacementLinker(hm::table, hm.ledger, hm::relinkInBackground))) {
             throw new IllegalStateException("another copy of jlivepatch (loaded by another class loader) already"
                     + " patches this JVM; use that one (Livepatch.get() from its class loader)");
         }
         inst.addTransformer(new HookTransformer(hm::table, hm.ledger, inst, bridge.module()), true);
         return hm;
+    }
+
+    /**
+     * Relinks every call site from a short-lived thread of jlivepatch's own (marked: it never runs
+     * a replacement); the linker asks for it when a patch class's first call settled its initialization.
+     */
+    private void relinkInBackground() {
+        Thread t = new Thread(() -> {
+            int mark = RecursionGuard.enter();
+            try {
+                dispatch.relinkAll();
+            } catch (RuntimeException | LinkageError e) {
+                Log.get().log(System.Logger.Level.ERROR, "relinking after a patch class's initialization failed", e);
+            } finally {
+                RecursionGuard.exit(mark);
+            }
+        }, "jlivepatch-relink");
+        t.setDaemon(true);
+        t.start();
     }
 
     public LinkTable table() {

@@ -6,6 +6,8 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.function.BiFunction;
 import java.util.function.Supplier;
 
@@ -24,12 +26,26 @@ final class ReplacementLinker implements BiFunction<Class<?>, String, MethodHand
     static final MethodHandle TRUE = MethodHandles.constant(boolean.class, true);
     static final MethodHandle FALSE = MethodHandles.constant(boolean.class, false);
 
+    private static final MethodHandle PASS_GATE;
+
+    static {
+        try {
+            PASS_GATE = MethodHandles.lookup().findVirtual(ReplacementLinker.class, "passGate",
+                    MethodType.methodType(boolean.class, ClassInit.class));
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
     private final Supplier<LinkTable> table;
     private final HookLedger ledger;
+    /** Relinks every site from a thread of jlivepatch's own, once a patch class's initialization is settled. */
+    private final Runnable relinkLater;
 
-    ReplacementLinker(Supplier<LinkTable> table, HookLedger ledger) {
+    ReplacementLinker(Supplier<LinkTable> table, HookLedger ledger, Runnable relinkLater) {
         this.table = table;
         this.ledger = ledger;
+        this.relinkLater = relinkLater;
     }
 
     @Override
@@ -55,18 +71,45 @@ final class ReplacementLinker implements BiFunction<Class<?>, String, MethodHand
         } catch (Misfit m) {
             return misfit(owner, methodKey, m.function, m.getMessage());
         }
+        List<ClassInit> gates = new ArrayList<>();
+        for (ActiveFunction f : new ActiveFunction[] {route.unpatched(), route.patched()}) {
+            ClassInit init;
+            try {
+                init = f == null ? null : f.source().initialization(owner.getClassLoader());
+            } catch (ReflectiveOperationException | LinkageError | RuntimeException e) {
+                return misfit(owner, methodKey, f, "the replacement cannot be linked in this class loader: " + e);
+            }
+            if (init != null && init.failure() != null) {
+                return misfit(owner, methodKey, f, init.failure());
+            }
+            if (init != null && !init.isDone()) {
+                gates.add(init);
+            }
+        }
         ledger.linked(owner.getClassLoader(), owner.getName(), methodKey);
         // Every guard asks first whether the thread runs jlivepatch's own code (RecursionGuard): such
         // a thread runs the original method, so no replacement runs on jlivepatch's behalf and a
         // patched JDK method that jlivepatch uses cannot loop back into it. One volatile read while
         // no thread is inside jlivepatch.
         MethodHandle outside = RecursionGuard.outside();
-        if (route.routing() == null) {
+        if (route.routing() == null && gates.isEmpty()) {
             // steady state: the top replacement, called directly so that the JIT inlines it
             return patched == null ? null : new MethodHandle[] {outside, patched};
         }
-        MethodHandle guard = MethodHandles.guardWithTest(outside, MethodHandles.guardWithTest(
-                route.routing().passHook(), patched != null ? TRUE : FALSE, unpatched != null ? TRUE : FALSE), FALSE);
+        if (route.routing() == null && patched == null) {
+            return null;
+        }
+        MethodHandle inner = route.routing() == null ? TRUE : MethodHandles.guardWithTest(
+                route.routing().passHook(), patched != null ? TRUE : FALSE, unpatched != null ? TRUE : FALSE);
+        // A patch class not initialized yet: the first call that gets this far initializes it (the
+        // thread runs no jlivepatch code then, so the initializer's own calls are the application's).
+        for (ClassInit g : gates) {
+            inner = MethodHandles.guardWithTest(PASS_GATE.bindTo(this).bindTo(g), inner, FALSE);
+        }
+        MethodHandle guard = MethodHandles.guardWithTest(outside, inner, FALSE);
+        if (route.routing() == null) {
+            return new MethodHandle[] {guard, patched};
+        }
         MethodHandle call;
         if (patched != null && unpatched != null) {
             MethodHandle test = MethodHandles.dropArguments(route.routing().inPatchedState(), 0, site.parameterList());
@@ -76,6 +119,20 @@ final class ReplacementLinker implements BiFunction<Class<?>, String, MethodHand
             call = patched != null ? patched : unpatched;
         }
         return new MethodHandle[] {guard, call};
+    }
+
+    /**
+     * The gate a hook passes while a patch class's initialization is not settled: initializes it
+     * (once; the JVM makes concurrent callers wait), and once the outcome is known has every site
+     * relinked, so that the gate goes (done) or the method keeps its own code (failed, reported).
+     */
+    @SuppressWarnings("unused") // through PASS_GATE
+    private boolean passGate(ClassInit init) {
+        boolean ready = init.ready();
+        if (init.claimReport()) {
+            relinkLater.run();
+        }
+        return ready;
     }
 
     private static MethodHandle link(Class<?> owner, Method target, MethodType site, ActiveFunction f) throws Misfit {

@@ -16,6 +16,14 @@ public interface ReplacementSource {
      */
     MethodHandle handleFor(ClassLoader targetLoader) throws ReflectiveOperationException;
 
+    /**
+     * The initialization of the class holding the replacement for {@code targetLoader}, when it is
+     * left to the first call (patch JARs); {@code null} when there is nothing to wait for.
+     */
+    default ClassInit initialization(ClassLoader targetLoader) throws ReflectiveOperationException {
+        return null;
+    }
+
     /** The same replacement for every loader. */
     static ReplacementSource fixed(MethodHandle handle) {
         return loader -> handle;

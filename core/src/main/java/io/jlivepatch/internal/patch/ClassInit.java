@@ -1,0 +1,94 @@
+package io.jlivepatch.internal.patch;
+
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * The static initialization of one patch class, run by the first call that would run one of its
+ * replacements, never before (loading or enabling a patch runs none of its code). A class whose
+ * initializer throws leaves its methods on their own code: the hook's guard asks {@link #ready()}
+ * first, and a failure sends that call, and every later one, to the original method instead of
+ * to an {@code ExceptionInInitializerError}. An initializer that blocks blocks the calling thread,
+ * as the JVM's own initialization would; nothing of jlivepatch waits for it.
+ */
+public final class ClassInit {
+
+    /** How the class is initialized: {@code Class.forName(..., true, ...)} or its lookup's {@code ensureInitialized}. */
+    @FunctionalInterface
+    public interface Initializer {
+        void initialize(Class<?> c) throws ReflectiveOperationException;
+    }
+
+    private static final MethodHandle READY;
+
+    static {
+        try {
+            READY = MethodHandles.lookup().findVirtual(ClassInit.class, "ready", MethodType.methodType(boolean.class));
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    private static final int PENDING = 0;
+    private static final int DONE = 1;
+    private static final int FAILED = 2;
+
+    private final Class<?> patchClass;
+    private final Initializer initializer;
+    /** Written once by the first caller to finish the initialization; read by every guard. */
+    private volatile int state = PENDING;
+    private volatile String failure;
+    /** Claimed once, by whoever reports the outcome (the linker relinks then). */
+    private final AtomicBoolean reported = new AtomicBoolean();
+
+    public ClassInit(Class<?> patchClass, Initializer initializer) {
+        this.patchClass = patchClass;
+        this.initializer = initializer;
+    }
+
+    /**
+     * Initializes the class if nobody has; true when it is initialized. The JVM serializes the
+     * initialization itself: concurrent first callers wait for the one that runs it, as for any class.
+     */
+    public boolean ready() {
+        int s = state;
+        if (s != PENDING) {
+            return s == DONE;
+        }
+        try {
+            initializer.initialize(patchClass);
+            state = DONE;
+            return true;
+        } catch (ReflectiveOperationException | LinkageError | RuntimeException e) {
+            Throwable cause = e instanceof ExceptionInInitializerError && e.getCause() != null ? e.getCause() : e;
+            failure = "the patch class " + patchClass.getName() + " failed to initialize (" + cause + ")";
+            state = FAILED;
+            return false;
+        }
+    }
+
+    /** {@code ()boolean}: {@link #ready()} of this class. */
+    MethodHandle readyHandle() {
+        return READY.bindTo(this);
+    }
+
+    boolean isDone() {
+        return state == DONE;
+    }
+
+    /** Why the initialization failed, or {@code null}. */
+    String failure() {
+        return failure;
+    }
+
+    boolean settled() {
+        return state != PENDING;
+    }
+
+    /** True once, for the first caller after the outcome is known. */
+    boolean claimReport() {
+        return settled() && reported.compareAndSet(false, true);
+    }
+}
