@@ -2,6 +2,7 @@ package io.jlivepatch.agent;
 
 import io.jlivepatch.internal.Log;
 import io.jlivepatch.Livepatch;
+import io.jlivepatch.internal.patch.RecursionGuard;
 
 import java.lang.instrument.Instrumentation;
 
@@ -37,10 +38,17 @@ public final class AgentMain {
             AgentArguments arguments = AgentArguments.parse(args);
             io.jlivepatch.internal.jar.JarLimits.setCurrent(arguments.jarLimits());
             Livepatch lp = Livepatch.install(inst);
-            String version = AgentMain.class.getPackage().getImplementationVersion();
-            System.setProperty(VERSION_PROPERTY, version == null ? "development" : version);
-            if (arguments.patchDirectory() != null) {
-                StartupPatches.loadAll(lp, arguments.patchDirectory());
+            // The start-up loader and the attach thread run jlivepatch's code from here on: marked
+            // (RecursionGuard), so that no patch's replacement runs on their behalf.
+            int mark = RecursionGuard.enter();
+            try {
+                String version = AgentMain.class.getPackage().getImplementationVersion();
+                System.setProperty(VERSION_PROPERTY, version == null ? "development" : version);
+                if (arguments.patchDirectory() != null) {
+                    StartupPatches.loadAll(lp, arguments.patchDirectory());
+                }
+            } finally {
+                RecursionGuard.exit(mark);
             }
         } catch (IllegalArgumentException e) {
             Log.get().log(System.Logger.Level.ERROR, "jlivepatch agent arguments: " + e.getMessage()

@@ -18,32 +18,43 @@ import java.util.logging.Logger;
 public final class JdkFixes {
 
     public static final AtomicLong CALLS = new AtomicLong();
+    /** A thread of jlivepatch's own that ran a replacement (none may), or null. */
+    public static final java.util.concurrent.atomic.AtomicReference<String> OWN_THREAD =
+            new java.util.concurrent.atomic.AtomicReference<>();
 
     private JdkFixes() {
     }
 
+    private static void ran() {
+        CALLS.incrementAndGet();
+        Thread t = Thread.currentThread();
+        if (t.getName().startsWith("jlivepatch-")) {
+            OWN_THREAD.compareAndSet(null, t.getName());
+        }
+    }
+
     /** {@code HashMap.hash(Object)}: the JDK's own spreading of the key's hash code. */
     public static int hash(Object key) {
-        CALLS.incrementAndGet();
+        ran();
         int h;
         return key == null ? 0 : (h = key.hashCode()) ^ (h >>> 16);
     }
 
     /** {@code ArrayList.get(int)}, through a view that reads the backing array without calling get. */
     public static Object get(ArrayList<?> self, int index) {
-        CALLS.incrementAndGet();
+        ran();
         return self.subList(index, index + 1).get(0);
     }
 
     /** {@code StringBuilder.append(String)}, as an insert at the end. */
     public static StringBuilder append(StringBuilder self, String s) {
-        CALLS.incrementAndGet();
+        ran();
         return self.insert(self.length(), s);
     }
 
     /** {@code Logger.log(LogRecord)}: level, filter, then the handlers up the parent chain. */
     public static void log(Logger self, LogRecord record) {
-        CALLS.incrementAndGet();
+        ran();
         if (!self.isLoggable(record.getLevel())) {
             return;
         }
@@ -66,7 +77,7 @@ public final class JdkFixes {
      * JVM opens java.lang to this test). JDK 19+ has {@code get(Thread)}; JDK 17 reads the map itself.
      */
     public static Object get(ThreadLocal<?> self) {
-        CALLS.incrementAndGet();
+        ran();
         try {
             if (ThreadLocalInternals.GET_FOR != null) {
                 return ThreadLocalInternals.GET_FOR.invoke(self, Thread.currentThread());
@@ -88,7 +99,7 @@ public final class JdkFixes {
 
     /** A method the force and reversal cycles park a thread in, so that a transition stays open. */
     public static void park(CountDownLatch release) {
-        CALLS.incrementAndGet();
+        ran();
         await(release);
     }
 

@@ -105,6 +105,8 @@ public final class RecursionDriver {
             t.join(TimeUnit.SECONDS.toMillis(20));
             check(!t.isAlive(), t.getName() + " hangs");
         }
+        check(JdkFixes.OWN_THREAD.get() == null, "jlivepatch's own thread " + JdkFixes.OWN_THREAD.get()
+                + " ran a replacement");
         Throwable f = FAILURE.get();
         if (f != null) {
             System.out.println("RESULT fail: a worker's call failed");

@@ -4,6 +4,7 @@ import io.jlivepatch.internal.Log;
 import io.jlivepatch.PatchHandle;
 import io.jlivepatch.internal.core.PatchRegistry;
 import io.jlivepatch.internal.core.RegistryObserver;
+import io.jlivepatch.internal.patch.RecursionGuard;
 
 import javax.management.Attribute;
 import javax.management.AttributeNotFoundException;
@@ -17,7 +18,6 @@ import javax.management.MalformedObjectNameException;
 import javax.management.NotCompliantMBeanException;
 import javax.management.ObjectName;
 import javax.management.ReflectionException;
-import javax.management.StandardMBean;
 import java.lang.management.ManagementFactory;
 
 /**
@@ -42,7 +42,15 @@ public final class JmxControl implements RegistryObserver {
      * {@code jlivepatch} waits for the MBeans to appear.
      */
     public static void installInBackground(PatchRegistry registry) {
-        Thread t = new Thread(() -> install(registry), "jlivepatch-jmx");
+        Thread t = new Thread(() -> {
+            // jlivepatch's own thread: never runs a replacement (RecursionGuard).
+            int mark = RecursionGuard.enter();
+            try {
+                install(registry);
+            } finally {
+                RecursionGuard.exit(mark);
+            }
+        }, "jlivepatch-jmx");
         t.setDaemon(true);
         t.start();
     }
@@ -51,7 +59,7 @@ public final class JmxControl implements RegistryObserver {
     public static void install(PatchRegistry registry) {
         JmxControl control = new JmxControl(registry);
         try {
-            control.register(new StandardMBean(new LivepatchControl(registry), LivepatchMBean.class),
+            control.register(new GuardedMBean(new LivepatchControl(registry), LivepatchMBean.class),
                     new ObjectName(LIVEPATCH));
             // Under the registry's lock, so that no patch registers between the catch-up and the
             // observer taking over (pairs with the observer calls in PatchRegistry).
@@ -100,7 +108,7 @@ public final class JmxControl implements RegistryObserver {
     }
 
     /** Refuses a non-boolean {@code Enabled} with a message that says what to write instead. */
-    private static final class PatchBean extends StandardMBean {
+    private static final class PatchBean extends GuardedMBean {
         PatchBean(PatchMBean impl) throws NotCompliantMBeanException {
             super(impl, PatchMBean.class);
         }

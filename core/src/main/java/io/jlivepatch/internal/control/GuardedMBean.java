@@ -1,0 +1,75 @@
+package io.jlivepatch.internal.control;
+
+import io.jlivepatch.internal.patch.RecursionGuard;
+
+import javax.management.Attribute;
+import javax.management.AttributeList;
+import javax.management.AttributeNotFoundException;
+import javax.management.InvalidAttributeValueException;
+import javax.management.MBeanException;
+import javax.management.NotCompliantMBeanException;
+import javax.management.ReflectionException;
+import javax.management.StandardMBean;
+
+/**
+ * A standard MBean whose every attribute access and operation runs marked as jlivepatch's own code
+ * (RecursionGuard): the JMX threads that serve {@code jlivepatch} and JConsole never run a patch's
+ * replacement, and a patched JDK method the MBean's code uses cannot loop back into jlivepatch.
+ */
+class GuardedMBean extends StandardMBean {
+
+    <T> GuardedMBean(T implementation, Class<T> mbeanInterface) throws NotCompliantMBeanException {
+        super(implementation, mbeanInterface);
+    }
+
+    @Override
+    public Object getAttribute(String attribute) throws AttributeNotFoundException, MBeanException, ReflectionException {
+        int mark = RecursionGuard.enter();
+        try {
+            return super.getAttribute(attribute);
+        } finally {
+            RecursionGuard.exit(mark);
+        }
+    }
+
+    @Override
+    public void setAttribute(Attribute attribute) throws AttributeNotFoundException, InvalidAttributeValueException,
+            MBeanException, ReflectionException {
+        int mark = RecursionGuard.enter();
+        try {
+            super.setAttribute(attribute);
+        } finally {
+            RecursionGuard.exit(mark);
+        }
+    }
+
+    @Override
+    public AttributeList getAttributes(String[] attributes) {
+        int mark = RecursionGuard.enter();
+        try {
+            return super.getAttributes(attributes);
+        } finally {
+            RecursionGuard.exit(mark);
+        }
+    }
+
+    @Override
+    public AttributeList setAttributes(AttributeList attributes) {
+        int mark = RecursionGuard.enter();
+        try {
+            return super.setAttributes(attributes);
+        } finally {
+            RecursionGuard.exit(mark);
+        }
+    }
+
+    @Override
+    public Object invoke(String actionName, Object[] params, String[] signature) throws MBeanException, ReflectionException {
+        int mark = RecursionGuard.enter();
+        try {
+            return super.invoke(actionName, params, signature);
+        } finally {
+            RecursionGuard.exit(mark);
+        }
+    }
+}
