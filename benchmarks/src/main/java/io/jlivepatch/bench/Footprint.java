@@ -1,6 +1,9 @@
 package io.jlivepatch.bench;
 
 import com.sun.tools.attach.VirtualMachine;
+import org.objectweb.asm.ClassWriter;
+import org.objectweb.asm.MethodVisitor;
+import org.objectweb.asm.Opcodes;
 
 import javax.management.MBeanServerConnection;
 import javax.management.remote.JMXConnector;
@@ -22,7 +25,11 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.jar.Attributes;
+import java.util.jar.JarEntry;
 import java.util.jar.JarFile;
+import java.util.jar.JarOutputStream;
+import java.util.jar.Manifest;
 import java.util.stream.Stream;
 
 /**
@@ -38,7 +45,8 @@ import java.util.stream.Stream;
  *       {@code VirtualMachine.startLocalManagementAgent}, one JMX client connecting and asking the
  *       MBean count), then the same {@code load}: what is left is jlivepatch's own part on top of a
  *       connector that is already there;</li>
- *   <li>{@code agent}: attach and {@code loadAgent(jlivepatch-agent.jar, "patches=<dir>")} with the
+ *   <li>{@code agent}: first an agent that does nothing (what loading any agent costs: the JDK's
+ *       attach and instrument machinery), then {@code loadAgent(jlivepatch-agent.jar, "patches=<dir>")} with the
  *       patch JAR in that directory: attach + install + one patch loaded and enabled, with no JMX
  *       connector and no client (jlivepatch still registers its MBeans in the platform MBean
  *       server): jlivepatch's own first load.</li>
@@ -140,10 +148,14 @@ public final class Footprint {
                             connector.after(), () -> jlivepatchLoad(target)));
                     break;
                 }
-                case "agent":
-                    steps.add(step(target, scenario, "jlivepatch agent with patches=<dir> (no connector)", mark, base,
-                            () -> agentOnly(target.pid(), work)));
+                case "agent": {
+                    Step empty = step(target, scenario, "JDK: attach + an agent that does nothing", mark, base,
+                            () -> emptyAgent(target.pid(), work));
+                    steps.add(empty);
+                    steps.add(step(target, scenario, "jlivepatch agent with patches=<dir> (no connector)",
+                            mark + empty.classes().size(), empty.after(), () -> agentOnly(target.pid(), work)));
                     break;
+                }
                 default:
                     usage("unknown scenario '" + scenario + "' (operator, connector, agent)");
             }
@@ -195,6 +207,36 @@ public final class Footprint {
                 MBeanServerConnection connection = c.getMBeanServerConnection();
                 connection.getMBeanCount();
             }
+        } finally {
+            vm.detach();
+        }
+    }
+
+    /** What loading any agent costs: an agent JAR whose {@code agentmain} returns at once. */
+    private static void emptyAgent(long pid, Path work) throws Exception {
+        Path jar = work.resolve("empty-agent.jar");
+        Manifest manifest = new Manifest();
+        manifest.getMainAttributes().put(Attributes.Name.MANIFEST_VERSION, "1.0");
+        manifest.getMainAttributes().putValue("Agent-Class", "bench.footprint.EmptyAgent");
+        manifest.getMainAttributes().putValue("Can-Retransform-Classes", "true");
+        ClassWriter cw = new ClassWriter(ClassWriter.COMPUTE_MAXS);
+        cw.visit(Opcodes.V11, Opcodes.ACC_PUBLIC | Opcodes.ACC_SUPER, "bench/footprint/EmptyAgent", null,
+                "java/lang/Object", null);
+        MethodVisitor mv = cw.visitMethod(Opcodes.ACC_PUBLIC | Opcodes.ACC_STATIC, "agentmain",
+                "(Ljava/lang/String;Ljava/lang/instrument/Instrumentation;)V", null, null);
+        mv.visitCode();
+        mv.visitInsn(Opcodes.RETURN);
+        mv.visitMaxs(0, 0);
+        mv.visitEnd();
+        cw.visitEnd();
+        try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(jar), manifest)) {
+            out.putNextEntry(new JarEntry("bench/footprint/EmptyAgent.class"));
+            out.write(cw.toByteArray());
+            out.closeEntry();
+        }
+        VirtualMachine vm = VirtualMachine.attach(Long.toString(pid));
+        try {
+            vm.loadAgent(jar.toString());
         } finally {
             vm.detach();
         }

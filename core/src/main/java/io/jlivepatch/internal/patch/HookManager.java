@@ -8,6 +8,7 @@ import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Supplier;
 
 /**
  * Hooks and dispatch (the kernel's {@code patch.c}): moves the JVM from one {@link LinkTable} to
@@ -40,12 +41,24 @@ public final class HookManager {
         }
         DispatchBridge bridge = new DispatchBridge(BootstrapClassPath.dispatchClass(inst));
         HookManager hm = new HookManager(inst, bridge);
-        if (!bridge.install(new ReplacementLinker(hm::table, hm.ledger))) {
+        Supplier<LinkTable> table = hm.new CurrentTable();
+        if (!bridge.install(new ReplacementLinker(table, hm.ledger))) {
             throw new IllegalStateException("another copy of jlivepatch (loaded by another class loader) already"
                     + " patches this JVM; use that one (Livepatch.get() from its class loader)");
         }
-        inst.addTransformer(new HookTransformer(hm::table, hm.ledger, inst, bridge.module()), true);
+        inst.addTransformer(new HookTransformer(table, hm.ledger, inst, bridge.module()), true);
         return hm;
+    }
+
+    /**
+     * {@link #table()} for the transformer and the linker: one small class where two method
+     * references would each spin a hidden class in the target (issue 10).
+     */
+    private final class CurrentTable implements Supplier<LinkTable> {
+        @Override
+        public LinkTable get() {
+            return table;
+        }
     }
 
     public LinkTable table() {
@@ -74,7 +87,9 @@ public final class HookManager {
         LinkTable prev = table;
         Set<String> names = LinkTable.classesWithChangedHooks(prev, next);
         List<Class<?>> classes = new ArrayList<>();
-        LoadedClasses.named(instrumentation, names).values().forEach(classes::addAll);
+        for (List<Class<?>> sameName : LoadedClasses.named(instrumentation, names).values()) {
+            classes.addAll(sameName);
+        }
         table = next; // pairs with the volatile reads in HookTransformer.transform and ReplacementLinker.apply
         try {
             retransform(classes);
