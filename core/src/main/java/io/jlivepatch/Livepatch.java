@@ -39,7 +39,7 @@ public final class Livepatch {
         synchronized (Livepatch.class) {
             if (installed == null) {
                 PatchRegistry registry = PatchRegistry.install(instrumentation);
-                JmxControl.installInBackground(registry);
+                JmxControl.installWhenJmxIsUp(registry);
                 installed = new Livepatch(registry);
             }
             return installed;

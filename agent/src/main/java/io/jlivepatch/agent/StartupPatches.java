@@ -6,11 +6,11 @@ import io.jlivepatch.PatchException;
 import io.jlivepatch.PatchHandle;
 
 import java.io.IOException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
-import java.util.stream.Collectors;
-import java.util.stream.Stream;
 
 /**
  * The kpatch service: at start-up, load and enable every patch JAR of a directory in file-name
@@ -23,9 +23,15 @@ final class StartupPatches {
     }
 
     static void loadAll(Livepatch lp, Path dir) {
-        List<Path> jars;
-        try (Stream<Path> s = Files.list(dir)) {
-            jars = s.filter(p -> p.getFileName().toString().endsWith(".jar")).sorted().collect(Collectors.toList());
+        // A plain loop, not a stream: each stream stage and lambda defines classes in the target (issue 10).
+        List<Path> jars = new ArrayList<>();
+        try (DirectoryStream<Path> s = Files.newDirectoryStream(dir)) {
+            for (Path p : s) {
+                if (p.getFileName().toString().endsWith(".jar")) {
+                    jars.add(p);
+                }
+            }
+            jars.sort(null);
         } catch (IOException e) {
             Log.get().log(System.Logger.Level.ERROR, "patch directory " + dir + " cannot be read (" + e
                     + "); no patch loaded at start-up");
@@ -36,7 +42,7 @@ final class StartupPatches {
             try {
                 h = lp.load(jar);
                 h.enable();
-                Log.get().log(System.Logger.Level.INFO, "''{0}'': loaded from {1} at start-up", h.name(), jar);
+                Log.get().log(System.Logger.Level.INFO, "'" + h.name() + "': loaded from " + jar + " at start-up");
             } catch (PatchException e) {
                 Log.get().log(System.Logger.Level.ERROR, "skipping " + jar + ": " + e.getMessage());
                 if (h != null) {

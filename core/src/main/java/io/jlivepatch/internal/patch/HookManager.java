@@ -8,6 +8,7 @@ import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Supplier;
 
 /**
  * Hooks and dispatch (the kernel's {@code patch.c}): moves the JVM from one {@link LinkTable} to
@@ -40,20 +41,39 @@ public final class HookManager {
         }
         DispatchBridge bridge = new DispatchBridge(BootstrapClassPath.dispatchClass(inst));
         HookManager hm = new HookManager(inst, bridge);
-        if (!bridge.install(new ReplacementLinker(hm::table, hm.ledger, hm::relinkInBackground))) {
+        Supplier<LinkTable> table = hm.new CurrentTable();
+        if (!bridge.install(new ReplacementLinker(table, hm.ledger, hm.new Relinker()))) {
             throw new IllegalStateException("another copy of jlivepatch (loaded by another class loader) already"
                     + " patches this JVM; use that one (Livepatch.get() from its class loader)");
         }
-        inst.addTransformer(new HookTransformer(hm::table, hm.ledger, inst, bridge.module()), true);
+        inst.addTransformer(new HookTransformer(table, hm.ledger, inst, bridge.module()), true);
         return hm;
     }
 
     /**
-     * Relinks every call site from a short-lived thread of jlivepatch's own (marked: it never runs
-     * a replacement); the linker asks for it when a patch class's first call settled its initialization.
+     * {@link #table()} for the transformer and the linker: one small class where two method
+     * references would each spin a hidden class in the target (issue 10).
      */
-    private void relinkInBackground() {
-        Thread t = new Thread(() -> {
+    private final class CurrentTable implements Supplier<LinkTable> {
+        @Override
+        public LinkTable get() {
+            return table;
+        }
+    }
+
+    /**
+     * Relinks every call site from a short-lived thread of jlivepatch's own (marked: it never runs a
+     * replacement); the linker asks for it when a patch class's first call settled its initialization.
+     */
+    private final class Relinker implements Runnable {
+        @Override
+        public void run() {
+            Thread t = new Thread(this::relink, "jlivepatch-relink");
+            t.setDaemon(true);
+            t.start();
+        }
+
+        private void relink() {
             int mark = RecursionGuard.enter();
             try {
                 dispatch.relinkAll();
@@ -62,9 +82,7 @@ public final class HookManager {
             } finally {
                 RecursionGuard.exit(mark);
             }
-        }, "jlivepatch-relink");
-        t.setDaemon(true);
-        t.start();
+        }
     }
 
     public LinkTable table() {
@@ -94,7 +112,9 @@ public final class HookManager {
         LinkTable prev = table;
         Set<String> names = LinkTable.classesWithChangedHooks(prev, next);
         List<Class<?>> classes = new ArrayList<>();
-        LoadedClasses.named(instrumentation, names).values().forEach(classes::addAll);
+        for (List<Class<?>> sameName : LoadedClasses.named(instrumentation, names).values()) {
+            classes.addAll(sameName);
+        }
         table = next; // pairs with the volatile reads in HookTransformer.transform and ReplacementLinker.apply
         try {
             retransform(classes);

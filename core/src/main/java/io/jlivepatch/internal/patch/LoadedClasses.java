@@ -20,7 +20,13 @@ public final class LoadedClasses {
         }
         for (Class<?> c : inst.getAllLoadedClasses()) {
             if (names.contains(c.getName()) && !c.isArray()) {
-                found.computeIfAbsent(c.getName(), k -> new ArrayList<>()).add(c);
+                // get/put, not computeIfAbsent: a lambda here would define a class in the target on the first load
+                List<Class<?>> sameName = found.get(c.getName());
+                if (sameName == null) {
+                    sameName = new ArrayList<>();
+                    found.put(c.getName(), sameName);
+                }
+                sameName.add(c);
             }
         }
         return found;

@@ -1,0 +1,130 @@
+package io.jlivepatch.agent;
+
+import com.sun.tools.attach.VirtualMachine;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import javax.management.MBeanServerConnection;
+import javax.management.ObjectName;
+import javax.management.remote.JMXConnector;
+import javax.management.remote.JMXConnectorFactory;
+import javax.management.remote.JMXServiceURL;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * What jlivepatch's first load defines in the target (issue 10): attach, install and one patch
+ * JAR loaded and enabled must define only jlivepatch's runtime, never the command line (picocli),
+ * the patch builder or an MBean server, and a bounded number of jlivepatch's own classes. Read
+ * from the target's {@code -Xlog:class+load} output, which names every class the JVM defines.
+ * benchmarks/footprint.sh measures the same in metaspace (BENCHMARKS.md, "First-load footprint").
+ */
+class FootprintIT {
+
+    /**
+     * io.jlivepatch.* classes (its own, its lambdas, shaded ASM) this first load may define: 107
+     * when this was written (JDK 17), of which about 55 ASM. A change that pulls in a new subsystem
+     * (another ASM API, the builder, a stream-heavy path) goes over and has to say why.
+     */
+    private static final int MAX_JLIVEPATCH_CLASSES = 125;
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void firstLoadDefinesNeitherTheCommandNorTheBuilderNorAnMBeanServer() throws Exception {
+        Path log = dir.resolve("classes.log");
+        try (ServiceProcess service = new ServiceProcess("-Xlog:class+load=info:file=" + log)) {
+            loadAgentWithPatch(service);
+            List<String> classes = classesDefined(log);
+            assertTrue(classes.contains("io.jlivepatch.Livepatch"), "jlivepatch was not loaded: " + classes.size() + " classes");
+            List<String> forbidden = new ArrayList<>();
+            List<String> own = new ArrayList<>();
+            for (String c : classes) {
+                if (c.startsWith("io.jlivepatch.")) {
+                    own.add(c);
+                }
+                if (c.startsWith("io.jlivepatch.internal.shaded.picocli.") || c.startsWith("io.jlivepatch.agent.cli.")
+                        || c.startsWith("io.jlivepatch.internal.build.Build") || c.equals("io.jlivepatch.internal.build.Builder")
+                        || c.startsWith("io.jlivepatch.internal.build.PatchJarWriter")
+                        || c.startsWith("io.jlivepatch.internal.build.NestmateWriter")
+                        || c.startsWith("io.jlivepatch.PatchBuild") || c.startsWith("io.jlivepatch.BuildReport")
+                        || c.equals("com.sun.jmx.mbeanserver.JmxMBeanServer")) {
+                    forbidden.add(c);
+                }
+            }
+            assertEquals(List.of(), forbidden, "classes a first load must not define");
+            assertTrue(own.size() <= MAX_JLIVEPATCH_CLASSES, own.size() + " io.jlivepatch classes defined, at most "
+                    + MAX_JLIVEPATCH_CLASSES + " expected:\n" + String.join("\n", own));
+        }
+    }
+
+    @Test
+    void theMBeansAppearOnceTheJvmHasAnMBeanServer() throws Exception {
+        Path log = dir.resolve("classes.log");
+        try (ServiceProcess service = new ServiceProcess("-Xlog:class+load=info:file=" + log)) {
+            loadAgentWithPatch(service);
+            assertTrue(!classesDefined(log).contains("com.sun.jmx.mbeanserver.JmxMBeanServer"),
+                    "installing jlivepatch created an MBean server");
+            VirtualMachine vm = VirtualMachine.attach(Long.toString(service.pid()));
+            String address;
+            try {
+                address = vm.startLocalManagementAgent();
+            } finally {
+                vm.detach();
+            }
+            try (JMXConnector c = JMXConnectorFactory.connect(new JMXServiceURL(address))) {
+                MBeanServerConnection mbs = c.getMBeanServerConnection();
+                ObjectName patch = new ObjectName("io.jlivepatch:type=Patch,name=fix-greet");
+                // Registered from a thread of jlivepatch's once the connector made the server:
+                // wait for it (a hang detector, not a timing).
+                for (int i = 0; i < 3000 && !mbs.isRegistered(patch); i++) {
+                    Thread.sleep(10);
+                }
+                assertEquals(true, mbs.getAttribute(patch, "Enabled"));
+                assertTrue(mbs.isRegistered(new ObjectName("io.jlivepatch:type=Livepatch")));
+            }
+        }
+    }
+
+    /** Attaches jlivepatch with {@code patches=<dir>} holding fix-greet, and waits until greet is patched. */
+    private void loadAgentWithPatch(ServiceProcess service) throws Exception {
+        Path patches = Files.createDirectories(dir.resolve("patches"));
+        TestJars.greeterFixJar(patches);
+        assertEquals("hello x |y!", service.call());
+        VirtualMachine vm = VirtualMachine.attach(Long.toString(service.pid()));
+        try {
+            vm.loadAgent(TestJars.AGENT.toString(), "patches=" + patches);
+        } finally {
+            vm.detach();
+        }
+        // The transition ends once the service's thread is out of greet: a hang detector, not a timing.
+        String result = service.call();
+        for (int i = 0; i < 3000 && !result.equals("fixed x|y!"); i++) {
+            Thread.sleep(10);
+            result = service.call();
+        }
+        assertEquals("fixed x|y!", result);
+    }
+
+    /** Names of the classes defined so far, from {@code [..][class,load] name source: ...} lines. */
+    private static List<String> classesDefined(Path log) throws IOException {
+        List<String> names = new ArrayList<>();
+        for (String line : Files.readAllLines(log)) {
+            int tag = line.indexOf("[class,load] ");
+            int source = line.indexOf(" source: ");
+            if (tag >= 0 && source > tag) {
+                String name = line.substring(tag + "[class,load] ".length(), source);
+                int hidden = name.indexOf("/0x");
+                names.add(hidden < 0 ? name : name.substring(0, hidden));
+            }
+        }
+        return names;
+    }
+}

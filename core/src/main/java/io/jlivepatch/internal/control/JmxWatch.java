@@ -1,0 +1,79 @@
+package io.jlivepatch.internal.control;
+
+import javax.management.MBeanServerFactory;
+import java.lang.instrument.ClassFileTransformer;
+import java.lang.instrument.Instrumentation;
+import java.security.ProtectionDomain;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * Runs an action once the JVM has an MBean server, without creating one: creating the platform
+ * MBean server defines some 500 JDK classes and takes about 3 MB of metaspace, more than the rest
+ * of jlivepatch, which a JVM that nobody watches over JMX should not pay (issue 10).
+ *
+ * <p>Every MBean server, the platform one included, is made of {@code com.sun.jmx} classes, so
+ * their definition is the signal: a transformer that never transforms sees them, and a thread of
+ * its own (never the defining thread, which may hold class loading locks) asks
+ * {@link MBeanServerFactory#findMBeanServer} whether a server exists now. The JDK's local JMX
+ * connector (JConsole, {@code jlivepatch}) and any application or library that uses JMX create
+ * one; so does whatever calls {@code ManagementFactory.getPlatformMBeanServer()}.
+ */
+final class JmxWatch implements ClassFileTransformer, Runnable {
+
+    private final Instrumentation instrumentation;
+    private final Runnable action;
+    /** Set once a server was found; the transformer then only returns. */
+    private final AtomicBoolean done = new AtomicBoolean();
+    /** A look was asked for since the running look began (pairs with the getAndSet in run). */
+    private final AtomicBoolean requested = new AtomicBoolean();
+    /** A looking thread exists; at most one at a time. */
+    private final AtomicBoolean running = new AtomicBoolean();
+
+    private JmxWatch(Instrumentation instrumentation, Runnable action) {
+        this.instrumentation = instrumentation;
+        this.action = action;
+    }
+
+    /** Runs {@code action} from a daemon thread as soon as an MBean server exists, now or later. */
+    static void whenJmxIsUp(Instrumentation instrumentation, Runnable action) {
+        JmxWatch watch = new JmxWatch(instrumentation, action);
+        // The transformer first, the look second: a server created in between is found by the look,
+        // one created after is signalled by its classes.
+        instrumentation.addTransformer(watch, false);
+        watch.request();
+    }
+
+    @Override
+    public byte[] transform(Module module, ClassLoader loader, String className, Class<?> classBeingRedefined,
+                            ProtectionDomain protectionDomain, byte[] classfileBuffer) {
+        if (className != null && className.startsWith("com/sun/jmx/") && !done.get()) {
+            request();
+        }
+        return null;
+    }
+
+    private void request() {
+        requested.set(true);
+        if (running.compareAndSet(false, true)) {
+            Thread t = new Thread(this, "jlivepatch-jmx");
+            t.setDaemon(true);
+            t.start();
+        }
+    }
+
+    @Override
+    public void run() {
+        do {
+            while (requested.getAndSet(false)) {
+                if (!MBeanServerFactory.findMBeanServer(null).isEmpty()) {
+                    done.set(true);
+                    instrumentation.removeTransformer(this);
+                    action.run();
+                    return;
+                }
+            }
+            running.set(false);
+            // A request between the last look and running=false started no thread: this one looks again.
+        } while (requested.get() && running.compareAndSet(false, true));
+    }
+}
