@@ -56,6 +56,15 @@ public final class AgentMain {
         } catch (RuntimeException | LinkageError e) {
             Log.get().log(System.Logger.Level.ERROR, "jlivepatch could not be installed; the application runs"
                     + " without live patching", e);
+        } catch (OutOfMemoryError | StackOverflowError e) {
+            // jlivepatch fails, the application does not: an error out of premain would abort the
+            // start-up, and out of agentmain it reaches the attach thread. Logging may fail too.
+            try {
+                Log.get().log(System.Logger.Level.ERROR, "jlivepatch could not be installed (" + e
+                        + "); the application runs without live patching");
+            } catch (Throwable ignored) {
+                // nothing more can be done without memory
+            }
         }
     }
 }
