@@ -1,5 +1,6 @@
 package io.jlivepatch.agent.cli;
 
+import io.jlivepatch.internal.Text;
 import picocli.CommandLine.Command;
 
 @Command(name = "unload", mixinStandardHelpOptions = true,
@@ -10,10 +11,10 @@ final class UnloadCommand extends PatchCommand {
         if (jvm.patch(name).getEnabled()) {
             jvm.setEnabled(name, false);
         }
-        if (!jvm.awaitTransition(name, timeoutSeconds)) {
-            throw new Refused("'" + name + "' is disabled, but its unpatching transition still runs after "
-                    + timeoutSeconds + " s (waiting for " + String.join("; ", jvm.waitingThreads())
-                    + "); run 'jlivepatch unregister " + jvm.pid() + " " + name + "' once it has ended");
+        if (!jvm.awaitTransition(name, timeout.seconds())) {
+            throw new Refused("'" + Text.clean(name) + "' is disabled, but its unpatching transition still runs after "
+                    + timeout.seconds() + " s (waiting for " + String.join("; ", jvm.waitingThreads())
+                    + "); run 'jlivepatch unregister " + jvm.pid() + " " + Text.clean(name) + "' once it has ended");
         }
         unregister(jvm, name);
         return "disabled and unregistered";
