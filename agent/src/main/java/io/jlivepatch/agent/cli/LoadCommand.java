@@ -35,6 +35,9 @@ final class LoadCommand implements Callable<Integer> {
     @Mixin
     TimeoutOption timeout;
 
+    @Mixin
+    WaitOption wait;
+
     @Override
     public Integer call() throws Refused, InterruptedException {
         PrintWriter out = spec.commandLine().getOut();
@@ -58,12 +61,12 @@ final class LoadCommand implements Callable<Integer> {
             if (noEnable) {
                 out.printf("'%s': registered in pid %d (not enabled)%n", name, jvm.pid());
             } else {
-                boolean done = jvm.awaitTransition(rawName, timeout.seconds());
+                boolean done = jvm.awaitTransition(rawName, wait.seconds(timeout));
                 long ms = (System.nanoTime() - start) / 1_000_000;
                 if (!done) {
                     // Like kpatch load: name the threads that still run old code, and what holds them.
                     out.printf("'%s': enabled in pid %d, transition still running after %d s; waiting for:%n", name,
-                            jvm.pid(), timeout.seconds());
+                            jvm.pid(), wait.seconds(timeout));
                     for (String w : jvm.waitingThreads()) {
                         out.println("  " + w);
                     }

@@ -40,11 +40,12 @@ abstract class PatchCommand implements Callable<Integer> {
      *
      * @return how it ended, e.g. {@code unpatching complete}, or that it still runs and who holds it
      */
-    String settle(TargetJvm jvm, String complete) throws Refused, InterruptedException {
-        if (jvm.awaitTransition(name, timeout.seconds())) {
+    String settle(TargetJvm jvm, String complete, WaitOption wait) throws Refused, InterruptedException {
+        long seconds = wait.seconds(timeout);
+        if (jvm.awaitTransition(name, seconds)) {
             return complete;
         }
-        return "transition still running after " + timeout.seconds() + " s, waiting for "
+        return "transition still running after " + seconds + " s, waiting for "
                 + String.join("; ", jvm.waitingThreads());
     }
 

@@ -16,7 +16,7 @@ final class TimeoutOption {
     private long seconds = 30;
 
     @Option(names = "--timeout", paramLabel = "<seconds>", defaultValue = "30",
-            description = "how long to wait for the target JVM to answer each step, and for a transition to end"
+            description = "how long the target JVM may take to answer: attaching and connecting, then each call"
                     + " (default: ${DEFAULT-VALUE})")
     void setSeconds(long seconds) {
         if (seconds < 1 || seconds > MAX_SECONDS) {
