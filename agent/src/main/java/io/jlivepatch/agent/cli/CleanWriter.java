@@ -41,7 +41,13 @@ final class CleanWriter extends Writer {
         if (crlf < 0) {
             return Text.cleanLines(s);
         }
-        return Text.cleanLines(s.substring(0, crlf)) + "\r\n" + clean(s.substring(crlf + 2));
+        StringBuilder sb = new StringBuilder(s.length() + 16);
+        int from = 0;
+        for (; crlf >= 0; crlf = s.indexOf("\r\n", from)) {
+            sb.append(Text.cleanLines(s.substring(from, crlf))).append("\r\n");
+            from = crlf + 2;
+        }
+        return sb.append(Text.cleanLines(s.substring(from))).toString();
     }
 
     @Override

@@ -25,7 +25,7 @@ public final class Json {
                 case '\r': sb.append("\\r"); break;
                 case '\t': sb.append("\\t"); break;
                 default:
-                    if (c < 0x20 || Text.needsEscape(s, i)) {
+                    if (Text.needsEscape(s, i)) {
                         Text.appendUnicodeEscape(sb, c);
                     } else {
                         sb.append(c);
