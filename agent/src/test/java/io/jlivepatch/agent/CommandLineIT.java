@@ -227,7 +227,7 @@ class CommandLineIT {
     @Test
     void aThreadInsideAPatchedMethodHoldsTheTransitionUntilForced() throws Exception {
         service.hold();
-        Cli load = Cli.run("load", "--timeout", "1", service.pid(), TestJars.holdFixJar(dir));
+        Cli load = Cli.run("load", "--wait", "1", service.pid(), TestJars.holdFixJar(dir));
         assertEquals(0, load.exitCode(), load.toString());
         assertTrue(load.out().contains("transition still running") && load.out().contains("thread 'holder'")
                 && load.out().contains("agentapp.Greeter.hold"), load.toString());

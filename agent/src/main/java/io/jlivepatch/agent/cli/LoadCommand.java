@@ -3,6 +3,7 @@ package io.jlivepatch.agent.cli;
 import io.jlivepatch.PatchException;
 import io.jlivepatch.internal.control.PatchMBean;
 import io.jlivepatch.internal.jar.PatchJar;
+import io.jlivepatch.internal.Text;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -31,38 +32,41 @@ final class LoadCommand implements Callable<Integer> {
     @Option(names = "--no-enable", description = "register the patch only")
     boolean noEnable;
 
-    @Option(names = "--timeout", paramLabel = "<seconds>", defaultValue = "30",
-            description = "how long to wait for the transition (default: ${DEFAULT-VALUE})")
-    long timeoutSeconds;
+    @Mixin
+    TimeoutOption timeout;
+
+    @Mixin
+    WaitOption wait;
 
     @Override
     public Integer call() throws Refused, InterruptedException {
         PrintWriter out = spec.commandLine().getOut();
         Path path = jar.toAbsolutePath().normalize();
-        String name;
+        String rawName;
         try {
             // Checked here first: a bad file must not even load the agent into the target.
-            name = PatchJar.read(path).name();
+            rawName = PatchJar.read(path).name();
         } catch (PatchException e) {
-            throw new Refused(e.reason() + ": " + e.getMessage(), e);
+            throw new Refused(e.reason() + ": " + Text.clean(e.getMessage()), e);
         }
-        try (TargetJvm jvm = TargetJvm.attach(target.pid, true)) {
+        String name = Text.clean(rawName);
+        try (TargetJvm jvm = TargetJvm.attach(target.pid, true, timeout.seconds())) {
             long start = System.nanoTime();
             try {
                 jvm.livepatch().load(path.toString(), !noEnable);
             } catch (RuntimeException e) {
                 throw TargetJvm.refusal(e);
             }
-            PatchMBean patch = jvm.patch(name);
+            PatchMBean patch = jvm.patch(rawName);
             if (noEnable) {
                 out.printf("'%s': registered in pid %d (not enabled)%n", name, jvm.pid());
             } else {
-                boolean done = jvm.awaitTransition(name, timeoutSeconds);
+                boolean done = jvm.awaitTransition(rawName, wait.seconds(timeout));
                 long ms = (System.nanoTime() - start) / 1_000_000;
                 if (!done) {
                     // Like kpatch load: name the threads that still run old code, and what holds them.
                     out.printf("'%s': enabled in pid %d, transition still running after %d s; waiting for:%n", name,
-                            jvm.pid(), timeoutSeconds);
+                            jvm.pid(), wait.seconds(timeout));
                     for (String w : jvm.waitingThreads()) {
                         out.println("  " + w);
                     }

@@ -1,5 +1,6 @@
 package io.jlivepatch.agent.cli;
 
+import io.jlivepatch.internal.Text;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -24,26 +25,35 @@ public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
+    /** The longest refusal printed: a message may quote a megabyte of input. */
+    static final int MAX_MESSAGE = 4000;
+
     public static void main(String[] args) {
+        JdkTimeouts.ownJvm();
+        // System.exit, not a return: a daemon thread may still be stuck reading from a target that
+        // stopped answering, and the command has said so already.
         System.exit(run(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args));
     }
 
     /** Runs one command; for tests and embedding. */
     public static int run(PrintWriter out, PrintWriter err, String... args) {
+        PrintWriter cleanOut = new PrintWriter(new CleanWriter(out), true);
+        PrintWriter cleanErr = new PrintWriter(new CleanWriter(err), true);
         CommandLine cli = new CommandLine(new Main());
-        cli.setOut(out);
-        cli.setErr(err);
+        cli.setColorScheme(CommandLine.Help.defaultColorScheme(CommandLine.Help.Ansi.OFF));
+        cli.setOut(cleanOut);
+        cli.setErr(cleanErr);
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
-            if (e instanceof Refused) {
-                commandLine.getErr().println("jlivepatch: refused: " + e.getMessage());
+            if (e instanceof Refused || e instanceof Deadline.NoAnswer) {
+                commandLine.getErr().println("jlivepatch: refused: " + Text.truncate(e.getMessage(), MAX_MESSAGE));
             } else {
-                commandLine.getErr().println("jlivepatch: failed: " + e);
+                commandLine.getErr().println("jlivepatch: failed: " + Text.truncate(String.valueOf(e), MAX_MESSAGE));
             }
             return REFUSED;
         });
         int code = cli.execute(args);
-        out.flush();
-        err.flush();
+        cleanOut.flush();
+        cleanErr.flush();
         return code;
     }
 

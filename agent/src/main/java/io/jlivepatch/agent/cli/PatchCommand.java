@@ -1,7 +1,7 @@
 package io.jlivepatch.agent.cli;
 
+import io.jlivepatch.internal.Text;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
@@ -20,15 +20,14 @@ abstract class PatchCommand implements Callable<Integer> {
     @Parameters(index = "1", paramLabel = "<name>", description = "the patch's name ('jlivepatch status <pid>')")
     String name;
 
-    @Option(names = "--timeout", paramLabel = "<seconds>", defaultValue = "30",
-            description = "how long to wait for a transition to end (default: ${DEFAULT-VALUE})")
-    long timeoutSeconds;
+    @Mixin
+    TimeoutOption timeout;
 
     @Override
     public Integer call() throws Refused, InterruptedException {
-        try (TargetJvm jvm = TargetJvm.attach(target.pid, false)) {
+        try (TargetJvm jvm = TargetJvm.attach(target.pid, false, timeout.seconds())) {
             String outcome = apply(jvm);
-            spec.commandLine().getOut().printf("'%s': %s in pid %d%n", name, outcome, jvm.pid());
+            spec.commandLine().getOut().printf("'%s': %s in pid %d%n", Text.clean(name), outcome, jvm.pid());
             return Main.DONE;
         }
     }
@@ -41,11 +40,12 @@ abstract class PatchCommand implements Callable<Integer> {
      *
      * @return how it ended, e.g. {@code unpatching complete}, or that it still runs and who holds it
      */
-    String settle(TargetJvm jvm, String complete) throws Refused, InterruptedException {
-        if (jvm.awaitTransition(name, timeoutSeconds)) {
+    String settle(TargetJvm jvm, String complete, WaitOption wait) throws Refused, InterruptedException {
+        long seconds = wait.seconds(timeout);
+        if (jvm.awaitTransition(name, seconds)) {
             return complete;
         }
-        return "transition still running after " + timeoutSeconds + " s, waiting for "
+        return "transition still running after " + seconds + " s, waiting for "
                 + String.join("; ", jvm.waitingThreads());
     }
 

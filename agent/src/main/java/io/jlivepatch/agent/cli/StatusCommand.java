@@ -22,6 +22,9 @@ final class StatusCommand implements Callable<Integer> {
     @Mixin
     PidOption target;
 
+    @Mixin
+    TimeoutOption timeout;
+
     @Option(names = "--json", description = "print JSON, for programs")
     boolean json;
 
@@ -31,7 +34,7 @@ final class StatusCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Refused {
         PrintWriter out = spec.commandLine().getOut();
-        try (TargetJvm jvm = TargetJvm.attach(target.pid, false)) {
+        try (TargetJvm jvm = TargetJvm.attach(target.pid, false, timeout.seconds())) {
             LivepatchMBean lp = jvm.livepatch();
             if (json) {
                 String status = lp.statusJson();

@@ -1,9 +1,12 @@
 package io.jlivepatch.agent.cli;
 
+import com.sun.tools.attach.AgentInitializationException;
 import com.sun.tools.attach.AgentLoadException;
 import com.sun.tools.attach.AttachNotSupportedException;
 import com.sun.tools.attach.VirtualMachine;
+import io.jlivepatch.Patch;
 import io.jlivepatch.agent.AgentMain;
+import io.jlivepatch.internal.Text;
 import io.jlivepatch.internal.control.JmxControl;
 import io.jlivepatch.internal.control.LivepatchMBean;
 import io.jlivepatch.internal.control.PatchMBean;
@@ -22,68 +25,110 @@ import java.lang.reflect.UndeclaredThrowableException;
 import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * A JVM reached through the attach API and its local JMX connector
- * ({@code VirtualMachine.startLocalManagementAgent}): no network port of ours is opened.
+ * ({@code VirtualMachine.startLocalManagementAgent}): no network port of ours is opened. Every step
+ * towards it is bounded by the command's {@code --timeout}: attaching and connecting together
+ * by one {@link Deadline}, then each MBean call by one of its own ({@link TimedConnection}).
  */
 final class TargetJvm implements AutoCloseable {
 
     private final long pid;
     private final JMXConnector connector;
+    private final TimedConnection timed;
     private final MBeanServerConnection connection;
 
-    private TargetJvm(long pid, JMXConnector connector) throws IOException {
+    private TargetJvm(long pid, JMXConnector connector, MBeanServerConnection raw, long timeoutSeconds) {
         this.pid = pid;
         this.connector = connector;
-        this.connection = connector.getMBeanServerConnection();
+        this.timed = new TimedConnection(pid, raw, timeoutSeconds);
+        this.connection = timed.connection();
     }
 
     /**
      * Attaches to {@code pid}; with {@code loadAgent}, loads jlivepatch first when it is not there.
      *
-     * @throws Refused when there is no such JVM, it cannot be attached, or jlivepatch is absent
+     * @throws Refused           when there is no such JVM, it cannot be attached, or jlivepatch is absent
+     * @throws Deadline.NoAnswer when the JVM did not answer within {@code timeoutSeconds}
      */
-    static TargetJvm attach(long pid, boolean loadAgent) throws Refused {
+    static TargetJvm attach(long pid, boolean loadAgent, long timeoutSeconds) throws Refused {
         if (pid == ProcessHandle.current().pid()) {
             throw new Refused("pid " + pid + " is this jlivepatch command itself: give the pid of the application JVM");
         }
         if (ProcessHandle.of(pid).isEmpty()) {
             throw new Refused("no process with pid " + pid + ": 'jlivepatch list' shows the local JVMs");
         }
+        JdkTimeouts.apply(timeoutSeconds);
+        Deadline connecting = Deadline.in(pid, timeoutSeconds);
         VirtualMachine vm;
         try {
-            vm = VirtualMachine.attach(Long.toString(pid));
+            vm = connecting.run("attaching", () -> VirtualMachine.attach(Long.toString(pid)));
         } catch (AttachNotSupportedException | IOException e) {
             throw new Refused("cannot attach to pid " + pid + " (" + e.getMessage() + "): it must be a JVM run by"
                     + " the same user, without -XX:+DisableAttachMechanism; 'jlivepatch list' shows the local JVMs", e);
+        } catch (RuntimeException | Refused e) {
+            throw e;
+        } catch (Exception e) {
+            throw failed(pid, e);
         }
+        JMXConnector connector = null;
         try {
-            boolean present = vm.getSystemProperties().getProperty(AgentMain.VERSION_PROPERTY) != null;
+            boolean present = connecting.run("reading its system properties",
+                    () -> vm.getSystemProperties().getProperty(AgentMain.VERSION_PROPERTY) != null);
             if (!present) {
                 if (!loadAgent) {
                     throw new Refused("jlivepatch is not loaded in pid " + pid
                             + ": 'jlivepatch load " + pid + " <patch.jar>' loads it");
                 }
-                vm.loadAgent(agentJar().toString());
+                String agent = agentJar().toString();
+                connecting.run("loading the agent", () -> {
+                    vm.loadAgent(agent);
+                    return null;
+                });
             }
-            String address = vm.startLocalManagementAgent();
-            JMXConnector connector = JMXConnectorFactory.connect(new JMXServiceURL(address));
-            TargetJvm jvm = new TargetJvm(pid, connector);
-            jvm.awaitMBeans();
+            String address = connecting.run("starting its local JMX agent", vm::startLocalManagementAgent);
+            JMXConnector c = connecting.run("connecting to its JMX agent",
+                    () -> JMXConnectorFactory.connect(new JMXServiceURL(address)));
+            connector = c;
+            MBeanServerConnection raw = connecting.run("connecting to its JMX agent", c::getMBeanServerConnection);
+            TargetJvm jvm = new TargetJvm(pid, c, raw, timeoutSeconds);
+            jvm.awaitMBeans(connecting, raw);
             return jvm;
-        } catch (AgentLoadException | com.sun.tools.attach.AgentInitializationException e) {
+        } catch (AgentLoadException | AgentInitializationException e) {
             throw new Refused("pid " + pid + " refused the jlivepatch agent (" + e.getMessage() + "); on JDK 21+"
-                    + " start it with -XX:+EnableDynamicAgentLoading or with -javaagent", e);
+                    + " start it with -XX:+EnableDynamicAgentLoading or with -javaagent", closing(connector, e));
         } catch (IOException e) {
-            throw new Refused("talking to pid " + pid + " failed: " + e.getMessage(), e);
+            throw new Refused("talking to pid " + pid + " failed: " + e.getMessage(), closing(connector, e));
+        } catch (RuntimeException | Refused e) {
+            closing(connector, e);
+            throw e;
+        } catch (Exception e) {
+            throw failed(pid, closing(connector, e));
         } finally {
             try {
-                vm.detach();
+                vm.detach(); // local: forgets the attach socket, sends nothing
             } catch (IOException ignored) {
                 // the JMX connection, if any, does not depend on the attach channel
             }
         }
+    }
+
+    /** Closes {@code connector} (if any) without waiting for the target; returns {@code e}. */
+    private static <E extends Exception> E closing(JMXConnector connector, E e) {
+        if (connector != null) {
+            Deadline.inBackground(() -> {
+                connector.close();
+                return null;
+            });
+        }
+        return e;
+    }
+
+    private static Refused failed(long pid, Exception e) {
+        return new Refused("talking to pid " + pid + " failed: " + e, e);
     }
 
     /** The JAR this command runs from, which is also the agent; {@code -Djlivepatch.agent.jar} overrides it. */
@@ -105,14 +150,12 @@ final class TargetJvm implements AutoCloseable {
     }
 
     /** The agent registers its MBeans from a background thread (to spare start-up time): wait for them. */
-    private void awaitMBeans() throws Refused, IOException {
+    private void awaitMBeans(Deadline connecting, MBeanServerConnection raw) throws Exception {
         ObjectName on = name(JmxControl.LIVEPATCH);
-        long deadline = System.nanoTime() + 10_000_000_000L;
-        while (!connection.isRegistered(on)) {
-            if (System.nanoTime() > deadline) {
-                close();
-                throw new Refused("jlivepatch is loaded in pid " + pid + " but its MBeans did not appear within 10 s;"
-                        + " the target's log says why");
+        while (!connecting.run("waiting for the jlivepatch MBeans", () -> raw.isRegistered(on))) {
+            if (connecting.passed()) {
+                throw new Refused("jlivepatch is loaded in pid " + pid + " but its MBeans did not appear within "
+                        + connecting.seconds() + " s; the target's log says why");
             }
             try {
                 Thread.sleep(10);
@@ -133,17 +176,16 @@ final class TargetJvm implements AutoCloseable {
 
     /** The MBean of a registered patch. */
     PatchMBean patch(String name) throws Refused {
-        ObjectName on = JmxControl.patchName(name);
         try {
-            if (!connection.isRegistered(on)) {
+            if (!Patch.isValidName(name) || !connection.isRegistered(JmxControl.patchName(name))) {
                 String[] all = livepatch().getPatches();
-                throw new Refused("no patch '" + name + "' is registered in pid " + pid + " (registered: "
-                        + (all.length == 0 ? "none" : String.join(", ", all)) + ")");
+                throw new Refused("no patch '" + Text.clean(name) + "' is registered in pid " + pid + " (registered: "
+                        + (all.length == 0 ? "none" : Text.clean(String.join(", ", all))) + ")");
             }
         } catch (IOException e) {
-            throw new Refused("talking to pid " + pid + " failed: " + e.getMessage(), e);
+            throw new Refused("talking to pid " + pid + " failed: " + Text.clean(e.getMessage()), e);
         }
-        return JMX.newMBeanProxy(connection, on, PatchMBean.class);
+        return JMX.newMBeanProxy(connection, JmxControl.patchName(name), PatchMBean.class);
     }
 
     void setEnabled(String patch, boolean enabled) throws Refused {
@@ -153,7 +195,7 @@ final class TargetJvm implements AutoCloseable {
         } catch (RuntimeMBeanException e) {
             throw refusal(e);
         } catch (InstanceNotFoundException e) {
-            throw new Refused("patch '" + patch + "' was unregistered meanwhile", e);
+            throw new Refused("patch '" + Text.clean(patch) + "' was unregistered meanwhile", e);
         } catch (Exception e) {
             throw refusal(e);
         }
@@ -166,9 +208,9 @@ final class TargetJvm implements AutoCloseable {
      */
     boolean awaitTransition(String patch, long timeoutSeconds) throws Refused, InterruptedException {
         PatchMBean p = patch(patch);
-        long deadline = System.nanoTime() + timeoutSeconds * 1_000_000_000L;
+        Deadline transition = Deadline.in(pid, timeoutSeconds);
         while (p.getTransition()) {
-            if (System.nanoTime() >= deadline) {
+            if (transition.passed()) {
                 return false;
             }
             Thread.sleep(10);
@@ -176,9 +218,9 @@ final class TargetJvm implements AutoCloseable {
         return true;
     }
 
-    /** The threads that hold a transition and the patched method holding each, from status. */
-    java.util.List<String> waitingThreads() throws Refused {
-        java.util.List<String> out = new java.util.ArrayList<>();
+    /** The threads that hold a transition and the patched method holding each, from status (cleaned there). */
+    List<String> waitingThreads() throws Refused {
+        List<String> out = new ArrayList<>();
         for (String line : livepatch().statusText().split("\n")) {
             if (line.trim().startsWith("waiting:")) {
                 out.add(line.trim().substring("waiting:".length()).trim());
@@ -187,7 +229,10 @@ final class TargetJvm implements AutoCloseable {
         return out;
     }
 
-    /** The refusal inside a JMX exception: the target's message, which starts with the reason. */
+    /**
+     * The refusal inside a JMX exception: the target's message, which starts with the reason, cleaned;
+     * or the message of a {@link Deadline.NoAnswer}.
+     */
     static Refused refusal(Throwable t) {
         Throwable c = t;
         while ((c instanceof RuntimeMBeanException || c instanceof UndeclaredThrowableException
@@ -195,7 +240,10 @@ final class TargetJvm implements AutoCloseable {
                 && c.getCause() != null) {
             c = c.getCause();
         }
-        return new Refused(c.getMessage() != null ? c.getMessage() : c.toString(), t);
+        if (c instanceof Deadline.NoAnswer) {
+            return new Refused(c.getMessage(), t);
+        }
+        return new Refused(Text.clean(c.getMessage() != null ? c.getMessage() : c.toString()), t);
     }
 
     private static ObjectName name(String s) throws Refused {
@@ -206,12 +254,20 @@ final class TargetJvm implements AutoCloseable {
         }
     }
 
+    /** Closes the connection, waiting for the target only while it has answered every call in time. */
     @Override
     public void close() {
-        try {
+        Deadline closing = Deadline.in(pid, timed.timeoutSeconds());
+        java.util.concurrent.Future<Void> done = closing.start(() -> {
             connector.close();
-        } catch (IOException ignored) {
-            // the target may have ended: nothing left to close
+            return null;
+        });
+        if (timed.answeredInTime()) {
+            try {
+                closing.await(done, "closing the connection");
+            } catch (Exception ignored) {
+                // the target may have ended or stopped answering: nothing left to close
+            }
         }
     }
 }

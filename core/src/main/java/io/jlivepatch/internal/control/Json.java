@@ -1,6 +1,14 @@
 package io.jlivepatch.internal.control;
 
-/** The few JSON constructs status needs (here and in the jlivepatch command), without a library inside the agent. */
+import io.jlivepatch.internal.Text;
+
+/**
+ * The few JSON constructs status needs (here and in the jlivepatch command), without a library inside
+ * the agent. Beyond what JSON requires, every character that {@link Text#needsEscape} names (DEL, C1
+ * controls such as U+0085, U+2028, U+2029, bidi and other format characters) is written as
+ * {@code \}{@code uXXXX}: JSON allows them raw, but they end lines in JavaScript and line-based tools,
+ * and reach a terminal that shows the output.
+ */
 public final class Json {
 
     private Json() {
@@ -17,8 +25,8 @@ public final class Json {
                 case '\r': sb.append("\\r"); break;
                 case '\t': sb.append("\\t"); break;
                 default:
-                    if (c < 0x20) {
-                        sb.append(String.format("\\u%04x", (int) c));
+                    if (Text.needsEscape(s, i)) {
+                        Text.appendUnicodeEscape(sb, c);
                     } else {
                         sb.append(c);
                     }

@@ -2,11 +2,16 @@ package io.jlivepatch.internal.control;
 
 import io.jlivepatch.FunctionStatus;
 import io.jlivepatch.PatchHandle;
+import io.jlivepatch.internal.Text;
 import io.jlivepatch.internal.core.PatchRegistry;
 
 import java.util.List;
 
-/** What {@code jlivepatch status} prints, like {@code canonical-livepatch status}. */
+/**
+ * What {@code jlivepatch status} prints, like {@code canonical-livepatch status}. The text forms
+ * {@link Text#clean clean} every name, description, thread and detail, so that each line of the
+ * report is one line on the terminal; the JSON form escapes through {@link Json}.
+ */
 final class StatusReport {
 
     private StatusReport() {
@@ -67,15 +72,15 @@ final class StatusReport {
         int order = 0;
         for (PatchHandle p : patches) {
             order++;
-            sb.append("  ").append(order).append(". ").append(p.name()).append(" [")
+            sb.append("  ").append(order).append(". ").append(Text.clean(p.name())).append(" [")
                     .append(p.isEnabled() ? "enabled" : "disabled")
                     .append(p.inTransition() ? ", in transition" : "")
                     .append(registry.isForced(p) ? ", forced" : "").append("]\n");
             for (String w : registry.waitingThreads(p)) {
-                sb.append("     waiting: ").append(w).append('\n');
+                sb.append("     waiting: ").append(Text.clean(w)).append('\n');
             }
             if (!p.patch().description().isEmpty()) {
-                sb.append("     ").append(p.patch().description()).append('\n');
+                sb.append("     ").append(Text.clean(p.patch().description())).append('\n');
             }
             for (String line : functionLines(p)) {
                 sb.append("     ").append(line).append('\n');
@@ -84,15 +89,17 @@ final class StatusReport {
         return sb.toString();
     }
 
+    /** One cleaned line per function and class loader, for the text status and {@code PatchMBean.getFunctions}. */
     static List<String> functionLines(PatchHandle p) {
         List<String> lines = new java.util.ArrayList<>();
         for (FunctionStatus f : p.functions()) {
             if (f.loaders().isEmpty()) {
-                lines.add(f.target() + ": pending (class not loaded)");
+                lines.add(Text.clean(f.target()) + ": pending (class not loaded)");
             }
             for (FunctionStatus.LoaderStatus l : f.loaders()) {
-                lines.add(f.target() + " [" + l.classLoader() + "]: " + l.state().name().toLowerCase().replace('_', ' ')
-                        + (l.detail().isEmpty() ? "" : " (" + l.detail() + ")"));
+                lines.add(Text.clean(f.target()) + " [" + Text.clean(l.classLoader()) + "]: "
+                        + l.state().name().toLowerCase().replace('_', ' ')
+                        + (l.detail().isEmpty() ? "" : " (" + Text.clean(l.detail()) + ")"));
             }
         }
         return lines;

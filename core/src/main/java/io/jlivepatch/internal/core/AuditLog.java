@@ -1,5 +1,7 @@
 package io.jlivepatch.internal.core;
 
+import io.jlivepatch.internal.Text;
+
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -7,8 +9,10 @@ import java.util.Deque;
 import java.util.List;
 
 /**
- * Every life-cycle operation and its outcome, refusals included, newest last. Bounded: the oldest
- * entries go first, so a patching loop cannot grow the heap.
+ * Every life-cycle operation and its outcome, refusals included, newest last. Bounded, so that no
+ * patching loop and no input can grow the heap: at most {@value #CAPACITY} entries and
+ * {@value #MAX_BYTES} bytes (oldest first out), each field cut to its own limit with a visible
+ * {@code …(truncated, N chars)} and {@link Text#clean cleaned}, so that one entry is one line.
  */
 public final class AuditLog {
 
@@ -26,18 +30,46 @@ public final class AuditLog {
     }
 
     static final int CAPACITY = 1000;
+    static final int MAX_BYTES = 256 * 1024;
+    static final int MAX_OPERATION = 32;
+    static final int MAX_PATCH = 256;
+    static final int MAX_OUTCOME = 1000;
+    /** The entry, its Instant, three Strings and their arrays' headers, the deque's slot: a generous estimate. */
+    static final int ENTRY_OVERHEAD = 160;
 
     // Guarded by this.
     private final Deque<Entry> entries = new ArrayDeque<>();
+    // Guarded by this: the sum of bytes(e) over entries.
+    private long bytes;
 
-    synchronized void record(String operation, String patch, String outcome) {
-        if (entries.size() == CAPACITY) {
-            entries.removeFirst();
+    void record(String operation, String patch, String outcome) {
+        // Cut and cleaned outside the lock: the raw fields may be large.
+        Entry e = new Entry(Instant.now(), field(operation, MAX_OPERATION), field(patch, MAX_PATCH),
+                field(outcome, MAX_OUTCOME));
+        long size = bytes(e);
+        synchronized (this) {
+            entries.addLast(e);
+            bytes += size;
+            while (entries.size() > CAPACITY || bytes > MAX_BYTES) {
+                bytes -= bytes(entries.removeFirst());
+            }
         }
-        entries.addLast(new Entry(Instant.now(), operation, patch, outcome));
     }
 
     public synchronized List<Entry> entries() {
         return new ArrayList<>(entries);
+    }
+
+    /** What the entries keep on the heap, estimated: two bytes a character (at most) and the objects around them. */
+    synchronized long bytes() {
+        return bytes;
+    }
+
+    private static String field(String raw, int max) {
+        return Text.clean(Text.truncate(raw, max));
+    }
+
+    static long bytes(Entry e) {
+        return ENTRY_OVERHEAD + 2L * (e.operation().length() + e.patch().length() + e.outcome().length());
     }
 }

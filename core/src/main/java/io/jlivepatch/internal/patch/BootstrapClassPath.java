@@ -1,11 +1,12 @@
 package io.jlivepatch.internal.patch;
 
+import io.jlivepatch.internal.Log;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.lang.instrument.Instrumentation;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.nio.file.StandardOpenOption;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -15,11 +16,15 @@ import java.util.jar.JarFile;
 /**
  * Puts the dispatch classes on the bootstrap class path, so that hooked classes of every class
  * loader, the JDK's included, link the same copy. The class files are taken from jlivepatch's own
- * JAR and written to a temporary JAR that the JVM appends to its bootstrap search.
+ * JAR and written to a temporary JAR, in a directory private to the JVM's user, that the JVM appends
+ * to its bootstrap search.
  */
 final class BootstrapClassPath {
 
     static final String DISPATCH = PrologueInjector.DISPATCH.replace('/', '.');
+
+    /** The boot JARs' names in jlivepatch's {@link PrivateTempDir}: {@code jlivepatch-boot-<pid>-<time>.jar}. */
+    static final String PREFIX = "jlivepatch-boot-";
 
     private BootstrapClassPath() {
     }
@@ -44,12 +49,14 @@ final class BootstrapClassPath {
                 entries.put(internalName + ".class", read(internalName));
             }
             byte[] jarBytes = StoredJar.of(entries);
-            // Named by time rather than by Files.createTempFile (SecureRandom) or the pid (ProcessHandle
-            // starts a thread pool): both cost every application's start-up.
-            Path dir = Paths.get(System.getProperty("java.io.tmpdir"));
+            Path dir = PrivateTempDir.open();
+            // Named by the pid, for the clean-up below, and the time rather than by Files.createTempFile
+            // (SecureRandom costs every application's start-up); joined with String.concat, as + would
+            // spin method handles for each new shape.
+            String owner = PREFIX.concat(Long.toString(PrivateTempDir.currentPid())).concat("-");
             Path jar = null;
             for (int attempt = 0; jar == null; attempt++) {
-                Path candidate = dir.resolve("jlivepatch-boot-" + Long.toHexString(System.nanoTime()) + ".jar");
+                Path candidate = dir.resolve(owner.concat(Long.toHexString(System.nanoTime())).concat(".jar"));
                 try {
                     Files.write(candidate, jarBytes, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
                     jar = candidate;
@@ -59,12 +66,19 @@ final class BootstrapClassPath {
                     }
                 }
             }
+            // Removed at a normal exit; after kill -9 or a crash, by the next JVM to get here.
             jar.toFile().deleteOnExit();
+            try {
+                PrivateTempDir.removeStale(dir, PREFIX);
+            } catch (IOException e) {
+                Log.get().log(System.Logger.Level.WARNING, "leftover boot JARs of ended JVMs in {0} stay: {1}", dir, e);
+            }
             inst.appendToBootstrapClassLoaderSearch(new JarFile(jar.toFile()));
             return Class.forName(DISPATCH, true, null);
         } catch (IOException | ClassNotFoundException e) {
             throw new IllegalStateException("jlivepatch cannot put its dispatch classes on the bootstrap class path: "
-                    + e + "; check that the temporary directory (java.io.tmpdir) is writable", e);
+                    + e.getMessage() + " (" + e.getClass().getSimpleName() + "); check that jlivepatch's directory in"
+                    + " the temporary directory (java.io.tmpdir) can be written by this JVM's user only", e);
         }
     }
 

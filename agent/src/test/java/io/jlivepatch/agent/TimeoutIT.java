@@ -1,0 +1,119 @@
+package io.jlivepatch.agent;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * Every command that talks to a target is bounded by --timeout: against a JVM that is stopped
+ * ({@code kill -STOP}), each one ends with exit 1 and says so, and the JVM works again once continued.
+ */
+class TimeoutIT {
+
+    private static final String GREET_FIXED = "fixed x|y!";
+    private static final String ORIGINAL = "hello x |y!";
+
+    @TempDir
+    Path dir;
+
+    private ServiceProcess service;
+    private boolean stopped;
+
+    @BeforeEach
+    void startService() throws Exception {
+        assumeTrue(!System.getProperty("os.name").startsWith("Windows"), "kill -STOP is POSIX");
+        service = new ServiceProcess();
+    }
+
+    @AfterEach
+    void stopService() throws Exception {
+        if (stopped) {
+            signal("CONT");
+        }
+        if (service != null) {
+            service.close();
+        }
+    }
+
+    @Test
+    void everyCommandEndsWithARefusalAgainstAStoppedJvmWhichWorksOnceContinued() throws Exception {
+        // The agent loaded and the attach listener started, as after any earlier command: attaching
+        // to the stopped JVM then succeeds and the first request goes unanswered.
+        Cli load = Cli.run("load", service.pid(), TestJars.greeterFixJar(dir));
+        assertEquals(0, load.exitCode(), load.toString());
+        Path shout = TestJars.shoutFixJar(dir);
+
+        signal("STOP");
+        List<List<Object>> commands = List.of(List.of("status", service.pid()), List.of("status", service.pid(), "--json"),
+                List.of("load", service.pid(), shout), List.of("enable", service.pid(), "fix-greet"),
+                List.of("disable", service.pid(), "fix-greet"), List.of("unregister", service.pid(), "fix-greet"),
+                List.of("unload", service.pid(), "fix-greet"), List.of("force", service.pid(), "fix-greet"));
+        for (List<Object> command : commands) {
+            CliProcess c = CliProcess.run(concat(command, "--timeout", 2));
+            assertEquals(1, c.exitCode(), command + ": " + c);
+            assertTrue(c.err().startsWith("jlivepatch: refused: pid " + service.pid() + " did not answer within 2 s (while ")
+                    && c.err().contains("); the JVM may be stopped or overloaded; retry with a larger --timeout"),
+                    command + ": " + c);
+        }
+        CliProcess list = CliProcess.run("list", "--timeout", 2);
+        assertEquals(0, list.exitCode(), list.toString());
+        assertTrue(lineOf(list.out(), service.pid()).contains("unknown (no answer)"), list.toString());
+
+        signal("CONT");
+        assertEquals(GREET_FIXED, service.call(), "the application works again, its patch as it was");
+        Cli status = Cli.run("status", service.pid());
+        assertEquals(0, status.exitCode(), status.toString());
+        assertTrue(status.out().contains("1 patch") && status.out().contains("1. fix-greet [enabled]"), status.toString());
+        Cli unload = Cli.run("unload", service.pid(), "fix-greet");
+        assertEquals(0, unload.exitCode(), unload.toString());
+        assertEquals(ORIGINAL, service.call());
+    }
+
+    @Test
+    void aTimeoutOrWaitOutsideItsRangeIsAUsageError() {
+        for (String bad : new String[] {"0", "-5", "86401"}) {
+            Cli c = Cli.run("status", service.pid(), "--timeout", bad);
+            assertEquals(2, c.exitCode(), c.toString());
+            assertTrue(c.err().contains("--timeout must be between 1 and 86400 seconds, not " + bad), c.toString());
+        }
+        Cli wait = Cli.run("enable", service.pid(), "fix-greet", "--wait", "-1");
+        assertEquals(2, wait.exitCode(), wait.toString());
+        assertTrue(wait.err().contains("--wait must be between 0 and 86400 seconds, not -1"), wait.toString());
+        Cli c = Cli.run("status", service.pid(), "--timeout", "5");
+        assertEquals(1, c.exitCode(), c.toString());
+        assertTrue(c.err().contains("jlivepatch is not loaded in pid"), "a valid timeout, and the usual refusal: " + c);
+    }
+
+    private void signal(String name) throws Exception {
+        Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(service.pid())).inheritIO().start();
+        assertTrue(kill.waitFor(60, TimeUnit.SECONDS) && kill.exitValue() == 0, "kill -" + name);
+        stopped = name.equals("STOP");
+    }
+
+    private static Object[] concat(List<Object> command, Object... more) {
+        Object[] all = new Object[command.size() + more.length];
+        for (int i = 0; i < command.size(); i++) {
+            all[i] = command.get(i);
+        }
+        System.arraycopy(more, 0, all, command.size(), more.length);
+        return all;
+    }
+
+    private static String lineOf(String out, long pid) {
+        for (String line : out.split("\n")) {
+            if (line.startsWith(pid + " ")) {
+                return line;
+            }
+        }
+        return "";
+    }
+}

@@ -1,0 +1,85 @@
+package io.jlivepatch.internal;
+
+import java.text.MessageFormat;
+import java.util.MissingResourceException;
+import java.util.ResourceBundle;
+
+/**
+ * A {@link System.Logger} that formats each message itself, exactly as {@code java.util.logging}
+ * and the JDK's simple console logger do ({@link MessageFormat} when the pattern has a
+ * {@code {0}}-style placeholder, so {@code ''{0}''} keeps working), then {@link Text#clean cleans}
+ * and bounds it and hands the delegate a finished message with no parameters, which the delegate
+ * prints as it is. A thrown exception whose text needs escaping is passed as a {@link CleanThrowable}.
+ *
+ * <p>The JDK's loggers leave frames of {@code System.Logger} implementations out when they look for
+ * the caller, so log records still name jlivepatch's class and method, not this one.
+ */
+final class CleanLogger implements System.Logger {
+
+    /** The longest message passed on, before escaping: a log line is not a place for a megabyte of input. */
+    static final int MAX_MESSAGE = 10_000;
+
+    private final System.Logger delegate;
+
+    CleanLogger(System.Logger delegate) {
+        this.delegate = delegate;
+    }
+
+    @Override
+    public String getName() {
+        return delegate.getName();
+    }
+
+    @Override
+    public boolean isLoggable(Level level) {
+        return delegate.isLoggable(level);
+    }
+
+    @Override
+    public void log(Level level, ResourceBundle bundle, String msg, Throwable thrown) {
+        if (!delegate.isLoggable(level)) {
+            return;
+        }
+        delegate.log(level, (ResourceBundle) null, finish(localized(bundle, msg)), CleanThrowable.of(thrown));
+    }
+
+    @Override
+    public void log(Level level, ResourceBundle bundle, String format, Object... params) {
+        if (!delegate.isLoggable(level)) {
+            return;
+        }
+        delegate.log(level, (ResourceBundle) null, finish(format(localized(bundle, format), params)), (Object[]) null);
+    }
+
+    private static String finish(String message) {
+        return Text.clean(Text.truncate(message, MAX_MESSAGE));
+    }
+
+    private static String localized(ResourceBundle bundle, String msg) {
+        if (bundle == null || msg == null) {
+            return msg;
+        }
+        try {
+            return bundle.getString(msg);
+        } catch (MissingResourceException | ClassCastException e) {
+            return msg;
+        }
+    }
+
+    /** As {@code java.util.logging.Formatter.formatMessage}: the pattern itself when it has no placeholder or fails. */
+    static String format(String format, Object... params) {
+        if (format == null || params == null || params.length == 0) {
+            return format;
+        }
+        for (int i = 0; i < format.length() - 2; i++) {
+            if (format.charAt(i) == '{' && format.charAt(i + 1) >= '0' && format.charAt(i + 1) <= '9') {
+                try {
+                    return MessageFormat.format(format, params);
+                } catch (RuntimeException e) {
+                    return format; // a bad pattern, or a parameter whose toString failed
+                }
+            }
+        }
+        return format;
+    }
+}

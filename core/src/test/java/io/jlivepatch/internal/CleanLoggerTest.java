@@ -1,0 +1,147 @@
+package io.jlivepatch.internal;
+
+import org.junit.jupiter.api.Test;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.ResourceBundle;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class CleanLoggerTest {
+
+    /** What the JDK's logger would be handed. */
+    private record Record(System.Logger.Level level, String message, Object[] params, Throwable thrown) {
+    }
+
+    private static final class Capturing implements System.Logger {
+        final List<Record> records = new ArrayList<>();
+        System.Logger.Level threshold = System.Logger.Level.INFO;
+
+        @Override
+        public String getName() {
+            return "io.jlivepatch";
+        }
+
+        @Override
+        public boolean isLoggable(Level level) {
+            return level.getSeverity() >= threshold.getSeverity();
+        }
+
+        @Override
+        public void log(Level level, ResourceBundle bundle, String msg, Throwable thrown) {
+            records.add(new Record(level, msg, null, thrown));
+        }
+
+        @Override
+        public void log(Level level, ResourceBundle bundle, String format, Object... params) {
+            records.add(new Record(level, format, params, null));
+        }
+    }
+
+    private final Capturing jdk = new Capturing();
+    private final System.Logger log = new CleanLogger(jdk);
+
+    @Test
+    void messageFormatPatternsKeepTheirMeaning() {
+        log.log(System.Logger.Level.INFO, "''{0}'': registered, {1} function(s), stack order {2}", "fix", 2, 1);
+        log.log(System.Logger.Level.INFO, "no placeholder, so no ''formatting''", "unused");
+        log.log(System.Logger.Level.INFO, "a plain message ''as is''");
+        assertEquals("'fix': registered, 2 function(s), stack order 1", jdk.records.get(0).message());
+        assertEquals("no placeholder, so no ''formatting''", jdk.records.get(1).message());
+        assertEquals("a plain message ''as is''", jdk.records.get(2).message());
+        assertNull(jdk.records.get(0).params(), "the delegate gets a finished message, with nothing left to format");
+    }
+
+    @Test
+    void aParameterCannotForgeALogLine() {
+        log.log(System.Logger.Level.WARNING, "{0} refused ({1}): {2}", "load", "INVALID_PATCH",
+                "patch JAR /tmp/x\nWARNING: forged\u001b[2J\u2028.jar: no such file");
+        String m = jdk.records.get(0).message();
+        assertEquals("load refused (INVALID_PATCH): patch JAR /tmp/x\\nWARNING: forged\\e[2J\\u2028.jar: no such file", m);
+    }
+
+    @Test
+    void aMessageWithoutParametersIsCleanedToo() {
+        log.log(System.Logger.Level.ERROR, "skipping /tmp/a\rb.jar");
+        log.log(System.Logger.Level.ERROR, "failed at /tmp/c\nd", new IllegalStateException("plain"));
+        assertEquals("skipping /tmp/a\\rb.jar", jdk.records.get(0).message());
+        assertEquals("failed at /tmp/c\\nd", jdk.records.get(1).message());
+    }
+
+    @Test
+    void aThrowableWithCleanTextIsPassedAsItIs() {
+        IllegalStateException e = new IllegalStateException("nothing odd", new RuntimeException("cause"));
+        log.log(System.Logger.Level.ERROR, "m", e);
+        assertSame(e, jdk.records.get(0).thrown());
+    }
+
+    @Test
+    void aThrowableWhoseTextNeedsEscapingIsPrintedCleaned() {
+        IllegalStateException cause = new IllegalStateException("cause\nCaused by: forged");
+        RuntimeException e = new RuntimeException("outer\u001b[31m", cause);
+        e.addSuppressed(new IllegalArgumentException("suppressed\u2028"));
+        log.log(System.Logger.Level.ERROR, "m", e);
+        Throwable logged = jdk.records.get(0).thrown();
+        assertEquals("java.lang.RuntimeException: outer\\e[31m", logged.toString());
+        assertEquals("outer\\e[31m", logged.getMessage());
+        assertEquals("java.lang.IllegalStateException: cause\\nCaused by: forged", logged.getCause().toString());
+        assertEquals(e.getStackTrace().length, logged.getStackTrace().length);
+        assertEquals(e.getStackTrace()[0], logged.getStackTrace()[0]);
+        StringWriter printed = new StringWriter();
+        logged.printStackTrace(new PrintWriter(printed));
+        String[] lines = printed.toString().split("\n");
+        assertTrue(lines[0].equals("java.lang.RuntimeException: outer\\e[31m"), printed.toString());
+        assertTrue(printed.toString().contains("Suppressed: java.lang.IllegalArgumentException: suppressed\\u2028"),
+                printed.toString());
+        assertFalse(printed.toString().contains("\u001b") || printed.toString().contains("\u2028"), printed.toString());
+        assertEquals(1, java.util.Arrays.stream(lines).filter(l -> l.startsWith("Caused by: ")).count(),
+                "one cause line, not a forged one: " + printed);
+    }
+
+    @Test
+    void aCycleOfCausesEnds() {
+        RuntimeException a = new RuntimeException("a\n");
+        IllegalStateException b = new IllegalStateException("b", a);
+        a.initCause(b);
+        log.log(System.Logger.Level.ERROR, "m", a);
+        Throwable logged = jdk.records.get(0).thrown();
+        assertEquals("java.lang.IllegalStateException: b", logged.getCause().toString());
+        assertNull(logged.getCause().getCause());
+    }
+
+    @Test
+    void nothingIsFormattedBelowTheLevel() {
+        jdk.threshold = System.Logger.Level.WARNING;
+        Object loud = new Object() {
+            @Override
+            public String toString() {
+                throw new AssertionError("formatted although not loggable");
+            }
+        };
+        log.log(System.Logger.Level.INFO, "{0}", loud);
+        assertTrue(jdk.records.isEmpty());
+        assertFalse(log.isLoggable(System.Logger.Level.DEBUG));
+    }
+
+    @Test
+    void aHugeMessageIsCut() {
+        log.log(System.Logger.Level.WARNING, "load refused: {0}", "x".repeat(1_000_000));
+        String m = jdk.records.get(0).message();
+        assertTrue(m.length() < CleanLogger.MAX_MESSAGE + 100, "length " + m.length());
+        assertTrue(m.endsWith("\u2026(truncated, 1000014 chars)"), m.substring(m.length() - 40));
+    }
+
+    @Test
+    void logGetReturnsACleaningLoggerNamedIoJlivepatch() {
+        assertEquals("io.jlivepatch", Log.get().getName());
+        assertTrue(Log.get() instanceof CleanLogger);
+        assertSame(Log.get(), Log.get());
+    }
+}
