@@ -19,14 +19,6 @@ final class LivepatchControl implements LivepatchMBean {
         this.registry = registry;
     }
 
-    /**
-     * A refusal as JMX carries it to any client: a JDK exception whose message starts with the reason
-     * ({@code ORDER_VIOLATION: cannot disable ...}), since a client may not have jlivepatch's classes.
-     */
-    static IllegalStateException refusal(PatchException e) {
-        return JmxCalls.refusal(e);
-    }
-
     @Override
     public String getVersion() {
         String v = LivepatchControl.class.getPackage().getImplementationVersion();
