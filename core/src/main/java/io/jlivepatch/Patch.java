@@ -10,15 +10,17 @@ import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
- * An immutable patch description (the kernel's {@code klp_patch}): a name, a description and the
- * methods it replaces. It holds only what the author gave; runtime state lives in the
- * {@link PatchHandle} that {@link Livepatch#register(Patch)} returns.
+ * An immutable patch description (the kernel's {@code klp_patch}): a name, a description, the
+ * methods it replaces and the methods it holds. It holds only what the author gave; runtime state
+ * lives in the {@link PatchHandle} that {@link Livepatch#register(Patch)} returns.
  *
  * @param name         unique among registered patches, {@code [A-Za-z0-9_.-]{1,64}}
  * @param description  free text, never {@code null}
  * @param replacements the replaced methods, at least one, no method twice
+ * @param holds        methods not replaced that count as the patch's for the stack check (see
+ *                     {@link Builder#hold}), none replaced by this patch, none twice
  */
-public record Patch(String name, String description, List<Replacement> replacements) {
+public record Patch(String name, String description, List<Replacement> replacements, List<Hold> holds) {
 
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_.-]{1,64}");
     /** A hidden class's name, {@code com.acme.Foo/0x0000000800c01234}: accepted here, refused at register. */
@@ -43,6 +45,23 @@ public record Patch(String name, String description, List<Replacement> replaceme
                         + " twice: keep one replacement per method");
             }
         }
+        holds = List.copyOf(holds);
+        Set<String> held = new HashSet<>();
+        for (Hold h : holds) {
+            if (seen.contains(h.target())) {
+                throw new IllegalArgumentException("patch '" + name + "' both replaces and holds " + h.target()
+                        + ": a replaced method holds a thread already, drop the hold");
+            }
+            if (!held.add(h.target())) {
+                throw new IllegalArgumentException("patch '" + name + "' holds " + h.target()
+                        + " twice: name each held method once");
+            }
+        }
+    }
+
+    /** A patch that holds no method. */
+    public Patch(String name, String description, List<Replacement> replacements) {
+        this(name, description, replacements, List.of());
     }
 
     /** Whether {@code name} is a valid patch name, {@code [A-Za-z0-9_.-]{1,64}}. */
@@ -97,11 +116,74 @@ public record Patch(String name, String description, List<Replacement> replaceme
         }
     }
 
+    /**
+     * A method the patch does not replace but counts as its own for the consistency model: while it
+     * is on a thread's stack, the thread keeps its patch state, so that everything it calls from
+     * there (say {@code e = encode(x); d = decode(e)}) runs in one version. It gets no hook.
+     *
+     * @param className  binary name of the class that declares it, e.g. {@code com.acme.Worker}
+     * @param methodName the method's name (not a constructor or class initializer)
+     * @param descriptor the method's JVM descriptor, e.g. {@code (Ljava/lang/String;)V}
+     */
+    public record Hold(String className, String methodName, String descriptor) {
+
+        public Hold {
+            Objects.requireNonNull(className, "className");
+            Objects.requireNonNull(methodName, "methodName");
+            Objects.requireNonNull(descriptor, "descriptor");
+            if (className.isBlank() || className.contains("/") || className.startsWith(".")
+                    || className.endsWith(".") || className.contains("..") || hasWhitespace(className)) {
+                throw new IllegalArgumentException("held class '" + className
+                        + "' is not a binary class name: write it as com.acme.Worker");
+            }
+            if (methodName.equals("<init>") || methodName.equals("<clinit>")) {
+                throw new IllegalArgumentException("cannot hold " + className + "." + methodName
+                        + ": constructors and class initializers cannot be held; hold the method that calls them");
+            }
+            if (methodName.isEmpty() || methodName.chars().anyMatch(c -> ".;[/<>(".indexOf(c) >= 0)
+                    || hasWhitespace(methodName)) {
+                throw new IllegalArgumentException("held method '" + methodName + "' of " + className
+                        + " is not a method name");
+            }
+            if (!Descriptors.isMethodDescriptor(descriptor)) {
+                throw new IllegalArgumentException("'" + descriptor + "' for held method " + className + "."
+                        + methodName + " is not a JVM method descriptor: write it as (Ljava/lang/String;I)V");
+            }
+        }
+
+        /**
+         * Parses {@link #target()}'s form, the form of the manifest's {@code Livepatch-Hold}:
+         * {@code com.acme.Worker.process(Ljava/lang/String;)V}.
+         *
+         * @throws IllegalArgumentException when {@code text} is not of that form
+         */
+        public static Hold parse(String text) {
+            Objects.requireNonNull(text, "text");
+            int paren = text.indexOf('(');
+            int dot = paren < 0 ? -1 : text.lastIndexOf('.', paren);
+            if (paren < 0 || dot <= 0 || dot + 1 == paren) {
+                throw new IllegalArgumentException("'" + text + "' does not name a method to hold: write it as"
+                        + " class.method(descriptor), e.g. com.acme.Worker.process(Ljava/lang/String;)V");
+            }
+            return new Hold(text.substring(0, dot), text.substring(dot + 1, paren), text.substring(paren));
+        }
+
+        /** {@code com.acme.Worker.process(Ljava/lang/String;)V} */
+        public String target() {
+            return className + "." + methodName + descriptor;
+        }
+
+        private static boolean hasWhitespace(String s) {
+            return s.chars().anyMatch(c -> Character.isWhitespace(c) || Character.isISOControl(c));
+        }
+    }
+
     /** Fluent, single-use builder; {@link #build()} validates the description. */
     public static final class Builder {
         private final String name;
         private String description = "";
         private final List<Replacement> replacements = new ArrayList<>();
+        private final List<Hold> holds = new ArrayList<>();
 
         private Builder(String name) {
             this.name = name;
@@ -125,8 +207,25 @@ public record Patch(String name, String description, List<Replacement> replaceme
                     Descriptors.of(original), replacement);
         }
 
+        /**
+         * Holds {@code className.methodName descriptor}, a method this patch does not replace: while
+         * it is on a thread's stack, the thread keeps its patch state during a transition, so that
+         * the patched methods it calls from there all run in one version. A loaded class of that
+         * name must declare the method ({@code TARGET_NOT_FOUND} at register otherwise).
+         */
+        public Builder hold(String className, String methodName, String descriptor) {
+            holds.add(new Hold(className, methodName, descriptor));
+            return this;
+        }
+
+        /** Holds {@code method}, a method of a class at hand. */
+        public Builder hold(Method method) {
+            Objects.requireNonNull(method, "method");
+            return hold(method.getDeclaringClass().getName(), method.getName(), Descriptors.of(method));
+        }
+
         public Patch build() {
-            return new Patch(name, description, replacements);
+            return new Patch(name, description, replacements, holds);
         }
     }
 }

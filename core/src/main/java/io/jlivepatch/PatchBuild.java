@@ -17,6 +17,7 @@ import java.util.Objects;
  * BuildReport r = PatchBuild.compare(Path.of("app-1.0.jar"), Path.of("app-1.0-fixed.jar"))
  *         .name("fix-traversal").description("resolve() stays in its directory")
  *         .include("com.acme.*")
+ *         .hold("com.acme.Worker.process(Ljava/lang/String;)V")   // optional: see Patch.Builder.hold
  *         .writeTo(Path.of("fix-traversal.jar"));   // or report() for a dry run
  * }</pre>
  */
@@ -27,6 +28,7 @@ public final class PatchBuild {
     private String name;
     private String description = "";
     private final List<String> includes = new ArrayList<>();
+    private final List<Patch.Hold> holds = new ArrayList<>();
 
     private PatchBuild(Path oldBuild, Path newBuild) {
         this.oldBuild = Objects.requireNonNull(oldBuild, "oldBuild");
@@ -54,9 +56,20 @@ public final class PatchBuild {
         return this;
     }
 
+    /**
+     * Holds a method in the patch ({@code Livepatch-Hold}, see {@link Patch.Builder#hold}), written
+     * {@code com.acme.Worker.process(Ljava/lang/String;)V}.
+     *
+     * @throws IllegalArgumentException when {@code method} is not of that form
+     */
+    public PatchBuild hold(String method) {
+        holds.add(Patch.Hold.parse(method));
+        return this;
+    }
+
     /** Compares only (the dry run). */
     public BuildReport report() throws IOException {
-        return Builder.report(oldBuild, newBuild, includes);
+        return Builder.report(oldBuild, newBuild, includes, holds);
     }
 
     /**
@@ -68,6 +81,6 @@ public final class PatchBuild {
             throw new IllegalArgumentException("patch name '" + name + "' is not valid: use 1 to 64 characters from"
                     + " [A-Za-z0-9_.-]");
         }
-        return Builder.write(oldBuild, newBuild, includes, name, description, Objects.requireNonNull(out, "out"));
+        return Builder.write(oldBuild, newBuild, includes, name, description, holds, Objects.requireNonNull(out, "out"));
     }
 }

@@ -36,7 +36,17 @@ public final class PatchException extends Exception {
         /** A patch JAR did not pass the signature check. */
         UNTRUSTED,
         /** The JVM refused the instrumented class, or the instrumentation failed. */
-        TRANSFORM_FAILED
+        TRANSFORM_FAILED,
+        /**
+         * An unexpected failure inside jlivepatch or the JVM (an unchecked exception or a linkage
+         * error where none was foreseen); the operation was undone. The log has the stack trace.
+         */
+        INTERNAL_ERROR,
+        /**
+         * jlivepatch could not get the memory (heap, metaspace or a native thread) an operation needed;
+         * the operation was undone and the application keeps running.
+         */
+        OUT_OF_MEMORY
     }
 
     private final Reason reason;

@@ -40,6 +40,11 @@ final class BuildCommand implements Callable<Integer> {
             + " e.g. com.acme.* (repeatable)")
     List<String> includes = new ArrayList<>();
 
+    @Option(names = "--hold", paramLabel = "<class.method(desc)>", description = "a method the patch does not"
+            + " change that keeps a thread on the old or the new version of every patched method it calls while it"
+            + " runs, e.g. com.acme.Worker.process(Ljava/lang/String;)V (repeatable; Livepatch-Hold)")
+    List<String> holds = new ArrayList<>();
+
     @Option(names = {"-o", "--output"}, paramLabel = "<patch.jar>", description = "the patch JAR to write")
     Path output;
 
@@ -62,6 +67,7 @@ final class BuildCommand implements Callable<Integer> {
         includes.forEach(build::include);
         BuildReport report;
         try {
+            holds.forEach(build::hold);
             if (dryRun) {
                 report = build.report();
             } else {

@@ -1,6 +1,7 @@
 package io.jlivepatch.internal.build;
 
 import io.jlivepatch.BuildReport;
+import io.jlivepatch.Patch;
 import org.objectweb.asm.Opcodes;
 import org.objectweb.asm.tree.MethodNode;
 
@@ -15,12 +16,21 @@ public final class Builder {
     private Builder() {
     }
 
-    public static BuildReport report(Path oldPath, Path newPath, List<String> includes) throws IOException {
-        return toReport(BuildDiff.compare(ClassSet.read(oldPath), ClassSet.read(newPath), BuildDiff.includes(includes)));
+    public static BuildReport report(Path oldPath, Path newPath, List<String> includes, List<Patch.Hold> holds)
+            throws IOException {
+        ClassSet newBuild = ClassSet.read(newPath);
+        BuildReport report = toReport(BuildDiff.compare(ClassSet.read(oldPath), newBuild, BuildDiff.includes(includes)));
+        List<String> problems = new ArrayList<>(report.problems());
+        problems.addAll(HeldMethods.problems(holds, newBuild, report.changedFunctions()));
+        return new BuildReport(report.changedFunctions(), report.newFunctions(), report.newClasses(), problems,
+                report.notes());
     }
 
+    /**
+     * @param holds methods to hold ({@code Livepatch-Hold}), validated by the caller ({@code Patch.Hold})
+     */
     public static BuildReport write(Path oldPath, Path newPath, List<String> includes, String name, String description,
-                                    Path out) throws IOException {
+                                    List<Patch.Hold> holds, Path out) throws IOException {
         ClassSet oldBuild = ClassSet.read(oldPath);
         ClassSet newBuild = ClassSet.read(newPath);
         BuildDiff.Result diff = BuildDiff.compare(oldBuild, newBuild, BuildDiff.includes(includes));
@@ -28,14 +38,17 @@ public final class Builder {
         if (report.refused()) {
             return report;
         }
+        List<String> problems = new ArrayList<>(report.problems());
         if (diff.changes().isEmpty()) {
-            List<String> problems = new ArrayList<>(report.problems());
             problems.add("no method changed between " + oldPath + " and " + newPath + ": there is nothing to patch");
+        }
+        problems.addAll(HeldMethods.problems(holds, newBuild, report.changedFunctions()));
+        if (!problems.isEmpty()) {
             return new BuildReport(report.changedFunctions(), report.newFunctions(), report.newClasses(), problems,
                     report.notes());
         }
         try {
-            PatchJarWriter.write(out, name, description, oldBuild, newBuild, diff);
+            PatchJarWriter.write(out, name, description, oldBuild, newBuild, diff, holds);
         } catch (IOException e) {
             throw new IOException("cannot write the patch JAR " + out + ": " + e.getMessage()
                     + " (check that its directory exists and is writable)", e);

@@ -1,5 +1,7 @@
 package io.jlivepatch.internal.build;
 
+import io.jlivepatch.Patch;
+
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -26,6 +28,7 @@ import java.util.jar.Manifest;
  * Livepatch-Class: com.acme.Files$$Livepatch ...          the classes holding @Replaces methods
  * Livepatch-Nestmates: com.acme.Files$$Livepatch=com.acme.Files ...   defined as hidden nestmates of
  * Livepatch-New-Classes: com.acme.Sanitizer ...           defined in the target's class loader
+ * Livepatch-Hold: com.acme.Worker.process(Ljava/lang/String;)V ...   held, not replaced (--hold)
  * Livepatch-Old-Build-SHA256 / Livepatch-New-Build-SHA256 the two inputs
  * META-INF/jlivepatch/old-classes.properties             class = digest of its old build
  * </pre>
@@ -34,6 +37,7 @@ final class PatchJarWriter {
 
     static final String NESTMATES = "Livepatch-Nestmates";
     static final String NEW_CLASSES = "Livepatch-New-Classes";
+    static final String HOLD = "Livepatch-Hold";
     static final String OLD_BUILD = "Livepatch-Old-Build-SHA256";
     static final String NEW_BUILD = "Livepatch-New-Build-SHA256";
     static final String OLD_CLASSES = "META-INF/jlivepatch/old-classes.properties";
@@ -42,7 +46,7 @@ final class PatchJarWriter {
     }
 
     static void write(Path out, String name, String description, ClassSet oldBuild, ClassSet newBuild,
-                      BuildDiff.Result diff) throws IOException {
+                      BuildDiff.Result diff, List<Patch.Hold> holds) throws IOException {
         Map<String, byte[]> entries = new TreeMap<>();
         List<String> patchClasses = new ArrayList<>();
         List<String> nestmates = new ArrayList<>();
@@ -71,6 +75,9 @@ final class PatchJarWriter {
         a.putValue(NESTMATES, String.join(" ", nestmates));
         if (!newClasses.isEmpty()) {
             a.putValue(NEW_CLASSES, String.join(" ", newClasses));
+        }
+        if (!holds.isEmpty()) {
+            a.putValue(HOLD, String.join(" ", holds.stream().map(Patch.Hold::target).toList()));
         }
         a.putValue(OLD_BUILD, oldBuild.sha256());
         a.putValue(NEW_BUILD, newBuild.sha256());

@@ -1,10 +1,12 @@
 package io.jlivepatch.internal.control;
 
 import io.jlivepatch.PatchException;
+import io.jlivepatch.PatchException.Reason;
 import io.jlivepatch.PatchHandle;
 import io.jlivepatch.internal.core.AuditLog;
 import io.jlivepatch.internal.core.PatchRegistry;
 
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 
@@ -17,14 +19,6 @@ final class LivepatchControl implements LivepatchMBean {
         this.registry = registry;
     }
 
-    /**
-     * A refusal as JMX carries it to any client: a JDK exception whose message starts with the reason
-     * ({@code ORDER_VIOLATION: cannot disable ...}), since a client may not have jlivepatch's classes.
-     */
-    static IllegalStateException refusal(PatchException e) {
-        return new IllegalStateException(e.reason() + ": " + e.getMessage());
-    }
-
     @Override
     public String getVersion() {
         String v = LivepatchControl.class.getPackage().getImplementationVersion();
@@ -33,48 +27,50 @@ final class LivepatchControl implements LivepatchMBean {
 
     @Override
     public String[] getPatches() {
-        return registry.patches().stream().map(PatchHandle::name).toArray(String[]::new);
+        return JmxCalls.reading("the patch names",
+                () -> registry.patches().stream().map(PatchHandle::name).toArray(String[]::new));
     }
 
+    /**
+     * With {@code enable}, one atomic step ({@link PatchRegistry#loadAndEnable}): a refused enable
+     * leaves nothing registered, and a concurrent load never sees this one half done.
+     */
     @Override
     public String load(String patchJarPath, boolean enable) {
+        return JmxCalls.operation(registry, "load", String.valueOf(patchJarPath), () -> {
+            Path path = path(patchJarPath);
+            PatchHandle h = enable ? registry.loadAndEnable(path) : registry.load(path);
+            return h.name();
+        });
+    }
+
+    private Path path(String patchJarPath) throws PatchException {
         if (patchJarPath == null || patchJarPath.isBlank()) {
-            throw new IllegalArgumentException("INVALID_PATCH: give the path of a patch JAR");
+            throw registry.refusedOutside("load", String.valueOf(patchJarPath), new PatchException(
+                    Reason.INVALID_PATCH, null, "no patch JAR named: give the path of a patch JAR"));
         }
-        Path path = Paths.get(patchJarPath).toAbsolutePath();
-        PatchHandle h;
         try {
-            h = registry.load(path);
-        } catch (PatchException e) {
-            throw refusal(e);
+            return Paths.get(patchJarPath).toAbsolutePath();
+        } catch (InvalidPathException e) {
+            throw registry.refusedOutside("load", patchJarPath, new PatchException(Reason.INVALID_PATCH, null,
+                    "'" + patchJarPath + "' is not a valid path here (" + e.getReason() + "): give the path of a"
+                    + " patch JAR"));
         }
-        if (enable) {
-            try {
-                h.enable();
-            } catch (PatchException e) {
-                try {
-                    h.unregister();
-                } catch (PatchException cannot) {
-                    e.addSuppressed(cannot);
-                }
-                throw refusal(e);
-            }
-        }
-        return h.name();
     }
 
     @Override
     public String statusJson() {
-        return StatusReport.json(registry);
+        return JmxCalls.reading("status", () -> StatusReport.json(registry));
     }
 
     @Override
     public String statusText() {
-        return StatusReport.text(registry);
+        return JmxCalls.reading("status", () -> StatusReport.text(registry));
     }
 
     @Override
     public String[] getLog() {
-        return registry.audit().entries().stream().map(AuditLog.Entry::toString).toArray(String[]::new);
+        return JmxCalls.reading("the audit log",
+                () -> registry.audit().entries().stream().map(AuditLog.Entry::toString).toArray(String[]::new));
     }
 }

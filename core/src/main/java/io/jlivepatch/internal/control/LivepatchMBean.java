@@ -13,7 +13,11 @@ public interface LivepatchMBean {
     /** Registered patch names, in stack order. */
     String[] getPatches();
 
-    /** Loads a patch JAR; with {@code enable} also enables it (and unregisters it again if that fails). */
+    /**
+     * Loads a patch JAR; with {@code enable} registers and enables it in one step: a refused enable
+     * leaves nothing registered. While another patch is in transition it waits up to 2 seconds for
+     * it to end, then refuses with {@code BUSY}.
+     */
     String load(String patchJarPath, boolean enable);
 
     /** Every patch, its state and its functions per class loader, as JSON. */

@@ -1,6 +1,5 @@
 package io.jlivepatch.internal.control;
 
-import io.jlivepatch.PatchException;
 import io.jlivepatch.PatchHandle;
 import io.jlivepatch.internal.core.PatchRegistry;
 
@@ -32,15 +31,14 @@ final class PatchControl implements PatchMBean {
 
     @Override
     public void setEnabled(boolean enabled) {
-        try {
+        JmxCalls.operation(registry, enabled ? "enable" : "disable", patch.name(), () -> {
             if (enabled) {
                 patch.enable();
             } else {
                 patch.disable();
             }
-        } catch (PatchException e) {
-            throw LivepatchControl.refusal(e);
-        }
+            return null;
+        });
     }
 
     @Override
@@ -55,24 +53,23 @@ final class PatchControl implements PatchMBean {
 
     @Override
     public String[] getFunctions() {
-        return StatusReport.functionLines(patch).toArray(new String[0]);
+        return JmxCalls.reading("the functions of patch '" + patch.name() + "'",
+                () -> StatusReport.functionLines(patch).toArray(new String[0]));
     }
 
     @Override
     public void force() {
-        try {
+        JmxCalls.operation(registry, "force", patch.name(), () -> {
             patch.forceTransition();
-        } catch (PatchException e) {
-            throw LivepatchControl.refusal(e);
-        }
+            return null;
+        });
     }
 
     @Override
     public void unregister() {
-        try {
+        JmxCalls.operation(registry, "unregister", patch.name(), () -> {
             patch.unregister();
-        } catch (PatchException e) {
-            throw LivepatchControl.refusal(e);
-        }
+            return null;
+        });
     }
 }

@@ -70,12 +70,8 @@ final class FunctionResolver {
         }
         Method m = Reflection.findDeclared(c, r.methodName(), r.descriptor());
         if (m == null) {
-            String overloads = Arrays.stream(c.getDeclaredMethods()).filter(d -> d.getName().equals(r.methodName()))
-                    .map(Type::getMethodDescriptor).sorted().reduce((a, b) -> a + ", " + b).orElse(null);
             throw refuse(Reason.TARGET_NOT_FOUND, patchName, target, c.getName() + where
-                    + " does not declare this method; " + (overloads == null
-                    ? "check the name, or name the class that declares it"
-                    : "its methods of that name have the descriptors " + overloads));
+                    + " does not declare this method; " + overloads(c, r.methodName()));
         }
         if (Modifier.isAbstract(m.getModifiers())) {
             throw refuse(Reason.NOT_PATCHABLE, patchName, target, "the method is abstract and has no code to hook;"
@@ -89,6 +85,40 @@ final class FunctionResolver {
             throw refuse(Reason.SIGNATURE_MISMATCH, patchName, target, misfit + where);
         }
         return Modifier.isStatic(m.getModifiers());
+    }
+
+    /**
+     * Checks the patch's held methods against the loaded classes of their names: each must declare
+     * the method, with code (an abstract method is never on a stack). A class not loaded yet holds
+     * nothing until it is, and is not an error, as for a replaced method.
+     */
+    void checkHolds(Patch patch, Map<String, List<Class<?>>> loaded) throws PatchException {
+        for (Patch.Hold h : patch.holds()) {
+            String target = "held method " + h.target();
+            if (h.className().startsWith("io.jlivepatch.")) {
+                throw refuse(Reason.NOT_PATCHABLE, patch.name(), target, "jlivepatch's own methods are not counted by"
+                        + " the stack check; hold the application's method that calls it");
+            }
+            for (Class<?> c : loaded.getOrDefault(h.className(), List.of())) {
+                String where = " (class loader " + LoaderNames.of(c.getClassLoader()) + ")";
+                Method m = Reflection.findDeclared(c, h.methodName(), h.descriptor());
+                if (m == null) {
+                    throw refuse(Reason.TARGET_NOT_FOUND, patch.name(), target, c.getName() + where
+                            + " does not declare this method; " + overloads(c, h.methodName()));
+                }
+                if (Modifier.isAbstract(m.getModifiers())) {
+                    throw refuse(Reason.NOT_PATCHABLE, patch.name(), target, "the method is abstract and so never on"
+                            + " a stack; hold its implementations instead");
+                }
+            }
+        }
+    }
+
+    private static String overloads(Class<?> c, String name) {
+        String found = Arrays.stream(c.getDeclaredMethods()).filter(d -> d.getName().equals(name))
+                .map(Type::getMethodDescriptor).sorted().reduce((a, b) -> a + ", " + b).orElse(null);
+        return found == null ? "check the name, or name the class that declares it"
+                : "its methods of that name have the descriptors " + found;
     }
 
     /** For a class not loaded yet: static when the replacement has exactly the target's parameters. */

@@ -32,24 +32,38 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * The patch stack and its life cycle (the kernel's {@code core.c}): register, enable, disable in
- * exactly the reverse order, unregister. A refused operation changes nothing.
+ * exactly the reverse order, unregister, and load (register and enable as one step).
+ *
+ * <p>Every life-cycle operation is all or nothing: it runs under {@link #klpMutex}, and whatever
+ * goes wrong inside it, a rule broken or an exception nobody foresaw (from a replacement source,
+ * from {@code Instrumentation}, an {@code OutOfMemoryError}), ends as a {@link PatchException} with a
+ * reason, logged and audited, with the registry as it was. Each operation therefore first does
+ * everything that can fail (checks, allocations, starting the transition worker, retransforming,
+ * which {@link HookManager} rolls back itself), then commits with plain field writes, then reports;
+ * a failure to report (a log line that finds no memory) never undoes or fails a committed operation.
  */
 public final class PatchRegistry {
 
+    /**
+     * How long {@link #loadAndEnable} waits for another patch's transition to end before it refuses
+     * with {@code BUSY}: concurrent loads then queue up behind each other instead of failing.
+     */
+    static final Duration LOAD_WAITS_FOR_TRANSITION = Duration.ofSeconds(2);
 
     /**
      * The kernel's {@code klp_mutex}: a coarse lock that serializes every life-cycle operation and
      * every change of the hooks. Readers of the stack ({@link #patches()}, {@link #find}) and of a
-     * patch's flags skip it: the stack is copy-on-write and the flags are volatile.
+     * patch's flags skip it: the stack is an immutable list in a volatile field and the flags are
+     * volatile.
      */
     private final ReentrantLock klpMutex = new ReentrantLock();
-    /** Signalled under klpMutex when a transition ends; awaitTransition waits on it. */
+    /** Signalled under klpMutex when a transition ends; awaitTransition and loadAndEnable wait on it. */
     private final Condition transitionDone = klpMutex.newCondition();
 
     // The transition in progress, at most one (the kernel's klp_transition_patch). Written under
@@ -58,7 +72,11 @@ public final class PatchRegistry {
     private volatile RegisteredPatch transitionPatch;
     private Thread worker;
 
-    private final List<RegisteredPatch> stack = new CopyOnWriteArrayList<>();
+    /**
+     * The patch stack, bottom first. Replaced whole under klpMutex, so that a lock-free reader sees
+     * either the stack before an operation or the one after it, never a patch half loaded.
+     */
+    private volatile List<RegisteredPatch> stack = List.of();
     private final HookManager hooks;
     private final FunctionResolver resolver;
     private final AuditLog audit = new AuditLog();
@@ -101,78 +119,212 @@ public final class PatchRegistry {
     }
 
     public Optional<PatchHandle> find(String name) {
-        for (RegisteredPatch p : stack) {
+        return Optional.ofNullable(named(stack, name));
+    }
+
+    private static RegisteredPatch named(List<RegisteredPatch> in, String name) {
+        for (RegisteredPatch p : in) {
             if (p.name().equals(name)) {
-                return Optional.of(p);
+                return p;
             }
         }
-        return Optional.empty();
+        return null;
+    }
+
+    /** One step of an operation; it changes nothing unless it returns normally. */
+    @FunctionalInterface
+    private interface Step<T> {
+        T run() throws PatchException;
+    }
+
+    /**
+     * Runs {@code step}, turning any failure into a refusal of {@code operation}, logged and audited.
+     *
+     * @param patchName the patch's name, or {@code null} when it is not known yet
+     * @param subject   what the audit log names: the patch's name, or a JAR's path
+     */
+    private <T> T refusing(String operation, String patchName, String subject, Step<T> step) throws PatchException {
+        try {
+            return step.run();
+        } catch (PatchException e) {
+            throw refused(operation, subject, e);
+        } catch (RuntimeException | LinkageError | VirtualMachineError e) {
+            throw refused(operation, subject, Refusals.unexpected(operation,
+                    patchName, patchName != null ? "patch '" + patchName + "'" : subject, e));
+        }
+    }
+
+    /** {@link #refusing} under klpMutex. */
+    private <T> T locked(String operation, String patchName, Step<T> step) throws PatchException {
+        klpMutex.lock();
+        try {
+            return refusing(operation, patchName, patchName, step);
+        } finally {
+            klpMutex.unlock();
+        }
     }
 
     /** Registers a patch whose replacements are given as methods, the same in every class loader. */
     public PatchHandle register(Patch patch) throws PatchException {
-        List<ReplacementSource> sources = new ArrayList<>();
-        try {
+        return register(patch, fixedSources(patch, "register"));
+    }
+
+    /**
+     * Registers and enables a patch given as methods in one step, under the lock: if the enable is
+     * refused, the patch was never registered (see {@link #loadAndEnable}).
+     */
+    public PatchHandle registerAndEnable(Patch patch) throws PatchException {
+        return registerAndEnable(patch, fixedSources(patch, "load"));
+    }
+
+    private List<ReplacementSource> fixedSources(Patch patch, String operation) throws PatchException {
+        return refusing(operation, patch.name(), patch.name(), () -> {
+            List<ReplacementSource> sources = new ArrayList<>();
             for (Patch.Replacement r : patch.replacements()) {
                 sources.add(ReplacementSource.fixed(FunctionResolver.handleOf(patch.name(), r)));
             }
-        } catch (PatchException e) {
-            throw refused("register", patch.name(), e);
-        }
-        return register(patch, sources);
+            return sources;
+        });
     }
 
     /** Reads, checks and registers a patch JAR; all or nothing. */
     public PatchHandle load(Path jar) throws PatchException {
-        PatchJarLoader.Prepared prepared;
-        try {
-            prepared = PatchJarLoader.prepare(PatchJar.read(jar), hooks.instrumentation());
-        } catch (PatchException e) {
-            throw refused("load", e.patchName() != null ? e.patchName() : jar.toString(), e);
-        }
+        PatchJarLoader.Prepared prepared = prepare(jar);
         return register(prepared.patch(), prepared.sources());
+    }
+
+    /**
+     * {@code load} as one atomic step, the one {@code jlivepatch load} takes: the JAR is read and
+     * prepared outside the lock, then the patch is registered and enabled under it. No other
+     * operation ever sees it registered but not enabled, and a refused enable leaves it not
+     * registered at all, so that concurrent loads succeed or fail only for their own reasons. While
+     * another patch is in transition, it waits up to {@link #LOAD_WAITS_FOR_TRANSITION} for it to
+     * end, then refuses with {@code BUSY}.
+     */
+    public PatchHandle loadAndEnable(Path jar) throws PatchException {
+        PatchJarLoader.Prepared prepared = prepare(jar);
+        return registerAndEnable(prepared.patch(), prepared.sources());
+    }
+
+    private PatchJarLoader.Prepared prepare(Path jar) throws PatchException {
+        String subject = String.valueOf(jar);
+        try {
+            return PatchJarLoader.prepare(PatchJar.read(jar), hooks.instrumentation());
+        } catch (PatchException e) {
+            throw refused("load", e.patchName() != null ? e.patchName() : subject, e);
+        } catch (RuntimeException | LinkageError | VirtualMachineError e) {
+            // The bytes of the JAR are what is under scrutiny here: a failure to take them apart
+            // says the JAR is not what a patch JAR must be.
+            PatchException refusal = e instanceof OutOfMemoryError
+                    ? Refusals.unexpected("load", null, "patch JAR " + subject, e)
+                    : new PatchException(Reason.INVALID_PATCH, null, "patch JAR " + subject + " cannot be read as a"
+                    + " patch (" + e + "); nothing was changed. Check that it was made by 'jlivepatch build' or as"
+                    + " README's 'Patch JARs' describes", e);
+            throw refused("load", subject, refusal);
+        }
     }
 
     /** Registers a patch whose i-th replacement comes from the i-th source, per target class loader. */
     public PatchHandle register(Patch patch, List<ReplacementSource> sources) throws PatchException {
-        klpMutex.lock();
-        try {
-            if (find(patch.name()).isPresent()) {
-                throw new PatchException(Reason.DUPLICATE_NAME, patch.name(), "patch '" + patch.name()
-                        + "' is already registered: unregister it first or give the new patch another name");
-            }
-            Set<String> names = new HashSet<>();
-            patch.replacements().forEach(r -> names.add(r.className()));
-            Map<String, List<Class<?>>> loaded = LoadedClasses.named(hooks.instrumentation(), names);
-            List<ResolvedFunction> functions = new ArrayList<>();
-            for (int i = 0; i < patch.replacements().size(); i++) {
-                functions.add(resolver.resolve(patch.name(), patch.replacements().get(i), sources.get(i), loaded));
-            }
-            RegisteredPatch p = new RegisteredPatch(this, patch, functions);
-            loaded.values().forEach(p::checked);
-            stack.add(p);
-            Log.get().log(System.Logger.Level.INFO, "''{0}'': registered, {1} function(s), stack order {2}",
-                    patch.name(), functions.size(), stack.size());
-            audit.record("register", patch.name(), "ok");
-            if (observer != null) {
-                observer.registered(p);
-            }
+        return locked("register", patch.name(), () -> {
+            RegisteredPatch p = resolve(patch, sources);
+            List<RegisteredPatch> next = with(stack, p);
+            stack = next; // the commit
+            announceRegistered(p, next.size());
+            report("register", p.name(), "ok");
             return p;
-        } catch (PatchException e) {
-            throw refused("register", patch.name(), e);
-        } finally {
-            klpMutex.unlock();
+        });
+    }
+
+    /** {@link #registerAndEnable(Patch)} with sources, as {@link #register(Patch, List)}. */
+    public PatchHandle registerAndEnable(Patch patch, List<ReplacementSource> sources) throws PatchException {
+        return locked("load", patch.name(), () -> {
+            awaitNoTransition(LOAD_WAITS_FOR_TRANSITION);
+            RegisteredPatch p = resolve(patch, sources);
+            List<RegisteredPatch> next = with(stack, p);
+            // The stack with p is published by the transition's commit, together with p's state.
+            enableIn(next, p, () -> announceRegistered(p, next.size()));
+            report("load", p.name(), "ok (registered, enabled)");
+            return p;
+        });
+    }
+
+    /**
+     * Waits, releasing klpMutex, until no transition runs or {@code timeout} has passed; the
+     * enable that follows refuses with BUSY in the second case. Caller holds klpMutex.
+     */
+    private void awaitNoTransition(Duration timeout) {
+        long nanos = timeout.toNanos();
+        try {
+            while (transition != null && nanos > 0) {
+                nanos = transitionDone.awaitNanos(nanos); // pairs with signalAll in finish
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt(); // stop waiting; BUSY says the rest
+        }
+    }
+
+    /** The patch, checked against the running JVM; nothing is changed. Caller holds klpMutex. */
+    private RegisteredPatch resolve(Patch patch, List<ReplacementSource> sources) throws PatchException {
+        if (named(stack, patch.name()) != null) {
+            throw new PatchException(Reason.DUPLICATE_NAME, patch.name(), "patch '" + patch.name()
+                    + "' is already registered: unregister it first or give the new patch another name");
+        }
+        if (sources.size() != patch.replacements().size()) {
+            throw new IllegalArgumentException(sources.size() + " sources for " + patch.replacements().size()
+                    + " replacements");
+        }
+        Map<String, List<Class<?>>> loaded = LoadedClasses.named(hooks.instrumentation(), targetClassNames(patch));
+        List<ResolvedFunction> functions = new ArrayList<>();
+        for (int i = 0; i < patch.replacements().size(); i++) {
+            functions.add(resolver.resolve(patch.name(), patch.replacements().get(i), sources.get(i), loaded));
+        }
+        resolver.checkHolds(patch, loaded);
+        RegisteredPatch p = new RegisteredPatch(this, patch, functions);
+        for (Patch.Replacement r : patch.replacements()) {
+            p.checked(loaded.getOrDefault(r.className(), List.of()));
+        }
+        return p;
+    }
+
+    private static Set<String> targetClassNames(Patch patch) {
+        Set<String> names = new HashSet<>();
+        patch.replacements().forEach(r -> names.add(r.className()));
+        patch.holds().forEach(h -> names.add(h.className()));
+        return names;
+    }
+
+    private static List<RegisteredPatch> with(List<RegisteredPatch> in, RegisteredPatch p) {
+        List<RegisteredPatch> out = new ArrayList<>(in.size() + 1);
+        out.addAll(in);
+        out.add(p);
+        return List.copyOf(out);
+    }
+
+    private static List<RegisteredPatch> without(List<RegisteredPatch> in, RegisteredPatch p) {
+        List<RegisteredPatch> out = new ArrayList<>(in);
+        out.remove(p);
+        return List.copyOf(out);
+    }
+
+    /** After the commit: the log line and the MBean of a patch that entered the stack. */
+    private void announceRegistered(RegisteredPatch p, int order) {
+        Refusals.quietly(() -> Log.get().log(System.Logger.Level.INFO,
+                "''{0}'': registered, {1} function(s), stack order {2}", p.name(), p.resolved().size(), order));
+        RegistryObserver o = observer;
+        if (o != null) {
+            Refusals.quietly(() -> o.registered(p));
         }
     }
 
     /**
      * Checks the classes of {@code p}'s targets loaded since it was last checked, like
      * registration checks those loaded before it; classes already checked are not checked again.
+     * Holds are checked against every loaded class of their names. Changes nothing but the record
+     * of checked classes, and that only once all passed.
      */
     private void checkClassesLoadedSince(RegisteredPatch p) throws PatchException {
-        Set<String> names = new HashSet<>();
-        p.resolved().forEach(f -> names.add(f.replacement().className()));
-        Map<String, List<Class<?>>> loaded = LoadedClasses.named(hooks.instrumentation(), names);
+        Map<String, List<Class<?>>> loaded = LoadedClasses.named(hooks.instrumentation(), targetClassNames(p.patch()));
         List<Class<?>> fresh = new ArrayList<>();
         for (ResolvedFunction f : p.resolved()) {
             for (Class<?> c : loaded.getOrDefault(f.replacement().className(), List.of())) {
@@ -183,79 +335,83 @@ public final class PatchRegistry {
                 }
             }
         }
+        resolver.checkHolds(p.patch(), loaded);
         p.checked(fresh);
     }
 
     void enable(RegisteredPatch p) throws PatchException {
-        klpMutex.lock();
-        try {
+        locked("enable", p.name(), () -> {
             requireRegistered(p, "enable");
             if (transition != null && transitionPatch == p && !transition.targetPatched()) {
                 reverse();
-                audit.record("enable", p.name(), "ok (transition reversed)");
-                return;
+                report("enable", p.name(), "ok (transition reversed)");
+                return null;
             }
-            requireNoOtherTransition(p, "enable");
-            if (p.isEnabled()) {
-                throw new PatchException(Reason.ILLEGAL_STATE, p.name(), "patch '" + p.name() + "' is already enabled");
-            }
-            for (RegisteredPatch before : stack) {
-                if (before == p) {
-                    break;
-                }
-                if (!before.isEnabled()) {
-                    throw new PatchException(Reason.ORDER_VIOLATION, p.name(), "cannot enable patch '" + p.name()
-                            + "' while '" + before.name() + "', registered before it, is disabled: enable '"
-                            + before.name() + "' first, or unregister it");
-                }
-            }
-            Log.get().log(System.Logger.Level.INFO, "enabling patch ''{0}''", p.name());
-            // Classes loaded since registration are checked like those loaded before it.
-            checkClassesLoadedSince(p);
-            startTransition(p, true);
-            audit.record("enable", p.name(), "ok");
-        } catch (PatchException e) {
-            throw refused("enable", p.name(), e);
-        } finally {
-            klpMutex.unlock();
+            enableIn(stack, p, () -> { });
+            report("enable", p.name(), "ok");
+            return null;
+        });
+    }
+
+    /**
+     * Enables {@code p} as the patch of stack {@code order} (the current stack, or the current one
+     * with {@code p} appended, for a load); the transition's commit publishes {@code order}, then
+     * runs {@code onCommit}. Caller holds klpMutex.
+     */
+    private void enableIn(List<RegisteredPatch> order, RegisteredPatch p, Runnable onCommit) throws PatchException {
+        requireNoOtherTransition(p, "enable");
+        if (p.isEnabled()) {
+            throw new PatchException(Reason.ILLEGAL_STATE, p.name(), "patch '" + p.name() + "' is already enabled");
         }
+        for (RegisteredPatch before : order) {
+            if (before == p) {
+                break;
+            }
+            if (!before.isEnabled()) {
+                throw new PatchException(Reason.ORDER_VIOLATION, p.name(), "cannot enable patch '" + p.name()
+                        + "' while '" + before.name() + "', registered before it, is disabled: enable '"
+                        + before.name() + "' first, or unregister it");
+            }
+        }
+        Refusals.quietly(() -> Log.get().log(System.Logger.Level.INFO, "enabling patch ''{0}''", p.name()));
+        // Classes loaded since registration are checked like those loaded before it.
+        checkClassesLoadedSince(p);
+        startTransition(order, p, true, onCommit);
     }
 
     void disable(RegisteredPatch p) throws PatchException {
-        klpMutex.lock();
-        try {
+        locked("disable", p.name(), () -> {
             requireRegistered(p, "disable");
             if (transition != null && transitionPatch == p && transition.targetPatched()) {
                 reverse();
-                audit.record("disable", p.name(), "ok (transition reversed)");
-                return;
+                report("disable", p.name(), "ok (transition reversed)");
+                return null;
             }
             requireNoOtherTransition(p, "disable");
             if (!p.isEnabled()) {
                 throw new PatchException(Reason.ILLEGAL_STATE, p.name(), "patch '" + p.name() + "' is not enabled");
             }
-            for (int i = stack.indexOf(p) + 1; i < stack.size(); i++) {
-                RegisteredPatch after = stack.get(i);
+            List<RegisteredPatch> order = stack;
+            for (int i = order.indexOf(p) + 1; i < order.size(); i++) {
+                RegisteredPatch after = order.get(i);
                 if (after.isEnabled()) {
                     throw new PatchException(Reason.ORDER_VIOLATION, p.name(), "cannot disable patch '" + p.name()
                             + "' while '" + after.name() + "', enabled after it, is still enabled: patches come off"
                             + " in reverse order, disable '" + after.name() + "' first");
                 }
             }
-            Log.get().log(System.Logger.Level.INFO, "disabling patch ''{0}''", p.name());
-            startTransition(p, false);
-            audit.record("disable", p.name(), "ok");
-        } catch (PatchException e) {
-            throw refused("disable", p.name(), e);
-        } finally {
-            klpMutex.unlock();
-        }
+            Refusals.quietly(() -> Log.get().log(System.Logger.Level.INFO, "disabling patch ''{0}''", p.name()));
+            startTransition(order, p, false, () -> { });
+            report("disable", p.name(), "ok");
+            return null;
+        });
     }
 
     private void requireNoOtherTransition(RegisteredPatch p, String operation) throws PatchException {
-        if (transition != null) {
+        RegisteredPatch other = transitionPatch;
+        if (transition != null && other != null) {
             throw new PatchException(Reason.BUSY, p.name(), "cannot " + operation + " patch '" + p.name()
-                    + "' while patch '" + transitionPatch.name() + "' is in transition: wait for it to complete"
+                    + "' while patch '" + other.name() + "' is in transition: retry when it has completed"
                     + " (awaitTransition, 'jlivepatch status'), or force it");
         }
     }
@@ -263,52 +419,99 @@ public final class PatchRegistry {
     /**
      * The kernel's {@code klp_init_transition} + {@code klp_start_transition}: hooks in place for
      * both sides, every thread in the state before the transition, then one synchronous attempt
-     * to move them all; the worker retries what is left. Caller holds klpMutex.
+     * to move them all; the worker retries what is left. Everything that can fail comes before
+     * the commit. Caller holds klpMutex.
+     *
+     * @param order    the stack with {@code p} in it, published by the commit
+     * @param onCommit reports what the commit published; it must not throw
      */
-    private void startTransition(RegisteredPatch p, boolean patching) throws PatchException {
+    private void startTransition(List<RegisteredPatch> order, RegisteredPatch p, boolean patching, Runnable onCommit)
+            throws PatchException {
         List<String[]> methods = new ArrayList<>();
         for (ResolvedFunction f : p.resolved()) {
             methods.add(new String[] {f.replacement().className(), f.spec().name(), f.spec().descriptor()});
         }
-        Transition t = new Transition(p.name(), methods, patching);
-        switchTo(p, LinkTable.transition(enabledFunctions(p, false), enabledFunctions(p, true), t));
-        t.start(); // every site routes by thread state now (switchTo ends with relinkAll + syncAll)
-        transition = t;
-        transitionPatch = p;
-        p.setEnabled(patching);
-        Log.get().log(System.Logger.Level.INFO, "''{0}'': starting {1} transition", p.name(), patching ? "patching" : "unpatching");
-        if (!tryComplete(t)) {
-            startWorker(t);
+        // Held methods are not hooked, but hold a thread like the patch's own (DESIGN, consistency model).
+        for (Patch.Hold h : p.patch().holds()) {
+            methods.add(new String[] {h.className(), h.methodName(), h.descriptor()});
         }
+        Transition t = new Transition(p.name(), methods, patching);
+        LinkTable during = LinkTable.transition(enabledFunctions(order, p, false), enabledFunctions(order, p, true), t);
+        WorkerGate gate = new WorkerGate();
+        Thread w = startWorker(t, gate);
+        try {
+            switchTo(p, during);
+        } catch (PatchException | RuntimeException | LinkageError | VirtualMachineError e) {
+            gate.abandon(); // the worker ends without touching anything
+            throw e;
+        }
+        // The commit: plain writes, nothing that allocates or can fail.
+        t.setWorker(w);
+        worker = w;
+        stack = order;
+        transitionPatch = p;
+        transition = t;
+        p.setEnabled(patching);
+        t.start(); // every site routes by thread state now (switchTo ends with relinkAll + syncAll)
+        onCommit.run();
+        Refusals.quietly(() -> Log.get().log(System.Logger.Level.INFO, "''{0}'': starting {1} transition", p.name(),
+                patching ? "patching" : "unpatching"));
+        tryComplete(t);
+        gate.open(); // the worker retries from here; it ends at once if the attempt above completed
     }
 
-    /** Caller holds klpMutex. */
-    private void startWorker(Transition t) {
-        worker = TransitionWorker.start(t.patchName(), () -> tryComplete(t), () -> transition != t);
-        t.setWorker(worker);
-        worker.start();
+    /**
+     * Starts the worker of {@code t}, held back by {@code gate} until the transition is committed.
+     * Caller holds klpMutex.
+     */
+    private Thread startWorker(Transition t, WorkerGate gate) {
+        Thread w = TransitionWorker.start(t.patchName(), () -> !gate.awaitOpen() || tryComplete(t),
+                () -> gate.isAbandoned() || (gate.isOpen() && transition != t));
+        w.start();
+        return w;
     }
 
     /** The kernel's {@code klp_reverse_transition}. Caller holds klpMutex. */
     private void reverse() {
         Transition t = transition;
         RegisteredPatch p = transitionPatch;
-        Log.get().log(System.Logger.Level.INFO, "''{0}'': reversing transition from {1} to {2}", p.name(),
-                t.targetPatched() ? "patching" : "unpatching", t.targetPatched() ? "unpatching" : "patching");
+        WorkerGate gate = null;
+        Thread w = worker;
+        if (w == null || !w.isAlive()) {
+            gate = new WorkerGate();
+            w = startWorker(t, gate); // before the commit: this is what can fail
+        }
         t.reverse();
         p.setEnabled(t.targetPatched());
-        if (!tryComplete(t) && (worker == null || !worker.isAlive())) {
-            startWorker(t);
+        t.setWorker(w);
+        worker = w;
+        Refusals.quietly(() -> Log.get().log(System.Logger.Level.INFO, "''{0}'': reversing transition from {1} to {2}",
+                p.name(), t.targetPatched() ? "unpatching" : "patching", t.targetPatched() ? "patching" : "unpatching"));
+        if (!tryComplete(t)) {
+            LockSupport.unpark(w); // look again now rather than after the back-off (pairs with its park)
+        }
+        if (gate != null) {
+            gate.open();
         }
     }
 
     /**
      * One attempt to end transition {@code t} (the kernel's {@code klp_try_complete_transition}):
      * moves the threads it can, and once every thread is in the target state relinks the call
-     * sites to their direct targets and removes the hooks the target state does not need.
+     * sites to their direct targets and removes the hooks the target state does not need. Never
+     * throws: the worker must survive whatever goes wrong and retry.
      */
     private boolean tryComplete(Transition t) {
-        if (!t.tryMoveAll()) {
+        if (transition != t) {
+            return true; // completed, forced or replaced meanwhile
+        }
+        try {
+            if (!t.tryMoveAll()) {
+                return false;
+            }
+        } catch (RuntimeException | LinkageError | VirtualMachineError e) {
+            Refusals.quietly(() -> Log.get().log(System.Logger.Level.ERROR, "''" + t.patchName()
+                    + "'': checking the threads' stacks failed; retrying", e));
             return false;
         }
         klpMutex.lock();
@@ -330,44 +533,44 @@ public final class PatchRegistry {
     private boolean finish(Transition t) {
         RegisteredPatch p = transitionPatch;
         try {
-            hooks.apply(LinkTable.of(enabledFunctions(p, t.targetPatched())));
-        } catch (HookFailure e) {
-            Log.get().log(System.Logger.Level.ERROR, "''{0}'': ending the transition failed, retrying: {1}",
-                    p.name(), e.getMessage());
+            hooks.apply(LinkTable.of(enabledFunctions(stack, p, t.targetPatched())));
+        } catch (HookFailure | RuntimeException | LinkageError | VirtualMachineError e) {
+            Refusals.quietly(() -> Log.get().log(System.Logger.Level.ERROR,
+                    "''{0}'': ending the transition failed, retrying: {1}", p.name(), e.getMessage()));
             return false;
         }
         transition = null;
         transitionPatch = null;
         transitionDone.signalAll();
-        Log.get().log(System.Logger.Level.INFO, "''{0}'': {1} complete", p.name(), t.targetPatched() ? "patching" : "unpatching");
+        Refusals.quietly(() -> Log.get().log(System.Logger.Level.INFO, "''{0}'': {1} complete", p.name(),
+                t.targetPatched() ? "patching" : "unpatching"));
         return true;
     }
 
     void force(RegisteredPatch p) throws PatchException {
-        klpMutex.lock();
-        try {
+        locked("force", p.name(), () -> {
             if (transition == null || transitionPatch != p) {
                 throw new PatchException(Reason.ILLEGAL_STATE, p.name(), "patch '" + p.name()
                         + "' is not in transition: there is nothing to force");
             }
             Transition t = transition;
-            Log.get().log(System.Logger.Level.WARNING, "''{0}'': forcing the transition; threads still in old code"
-                    + " keep running it", p.name());
+            Refusals.quietly(() -> Log.get().log(System.Logger.Level.WARNING,
+                    "''{0}'': forcing the transition; threads still in old code keep running it", p.name()));
+            // From here on there is no way back, as in the kernel: every thread is in the target state.
             t.force();
             p.setForced(true);
             if (!finish(t)) {
                 throw new PatchException(Reason.TRANSFORM_FAILED, p.name(), "patch '" + p.name()
-                        + "': every thread is in the target state, but relinking failed; see the log");
+                        + "': every thread is in the target state, but relinking failed; the transition worker"
+                        + " keeps retrying, see the log");
             }
-            if (worker != null) {
-                worker.interrupt();
+            Thread w = worker;
+            if (w != null) {
+                w.interrupt();
             }
-            audit.record("force", p.name(), "ok");
-        } catch (PatchException e) {
-            throw refused("force", p.name(), e);
-        } finally {
-            klpMutex.unlock();
-        }
+            report("force", p.name(), "ok");
+            return null;
+        });
     }
 
     boolean inTransition(RegisteredPatch p) {
@@ -402,8 +605,7 @@ public final class PatchRegistry {
     }
 
     void unregister(RegisteredPatch p) throws PatchException {
-        klpMutex.lock();
-        try {
+        locked("unregister", p.name(), () -> {
             requireRegistered(p, "unregister");
             if (transitionPatch == p) {
                 throw new PatchException(Reason.ILLEGAL_STATE, p.name(), "patch '" + p.name()
@@ -413,18 +615,17 @@ public final class PatchRegistry {
                 throw new PatchException(Reason.ILLEGAL_STATE, p.name(), "patch '" + p.name()
                         + "' is enabled: disable it before unregistering it");
             }
-            stack.remove(p);
+            List<RegisteredPatch> next = without(stack, p);
+            stack = next; // the commit
             p.setUnregistered();
-            Log.get().log(System.Logger.Level.INFO, "''{0}'': unregistered", p.name());
-            audit.record("unregister", p.name(), "ok");
-            if (observer != null) {
-                observer.unregistered(p);
+            Refusals.quietly(() -> Log.get().log(System.Logger.Level.INFO, "''{0}'': unregistered", p.name()));
+            report("unregister", p.name(), "ok");
+            RegistryObserver o = observer;
+            if (o != null) {
+                Refusals.quietly(() -> o.unregistered(p));
             }
-        } catch (PatchException e) {
-            throw refused("unregister", p.name(), e);
-        } finally {
-            klpMutex.unlock();
-        }
+            return null;
+        });
     }
 
     private void requireRegistered(RegisteredPatch p, String operation) throws PatchException {
@@ -434,10 +635,11 @@ public final class PatchRegistry {
         }
     }
 
-    /** The functions of the enabled patches in stack order, with {@code p} counted as enabled or not. */
-    private List<List<ActiveFunction>> enabledFunctions(RegisteredPatch p, boolean pEnabled) {
+    /** The functions of the enabled patches of {@code order}, with {@code p} counted as enabled or not. */
+    private static List<List<ActiveFunction>> enabledFunctions(List<RegisteredPatch> order, RegisteredPatch p,
+                                                               boolean pEnabled) {
         List<List<ActiveFunction>> enabled = new ArrayList<>();
-        for (RegisteredPatch q : stack) {
+        for (RegisteredPatch q : order) {
             if (q == p ? pEnabled : q.isEnabled()) {
                 enabled.add(q.activeFunctions());
             }
@@ -445,20 +647,44 @@ public final class PatchRegistry {
         return enabled;
     }
 
+    /**
+     * Moves the hooks to {@code next}; on failure they are as before. {@link HookManager#apply}
+     * rolls back a refused retransformation itself; for what it does not foresee (memory) the
+     * previous table is put back here.
+     */
     private void switchTo(RegisteredPatch p, LinkTable next) throws PatchException {
+        LinkTable before = hooks.table();
         try {
             hooks.apply(next);
         } catch (HookFailure e) {
             throw new PatchException(Reason.TRANSFORM_FAILED, p.name(), "patch '" + p.name() + "': "
                     + e.getMessage() + "; nothing was changed", e);
+        } catch (RuntimeException | LinkageError | VirtualMachineError e) {
+            if (hooks.table() != before) {
+                try {
+                    hooks.apply(before);
+                } catch (HookFailure | RuntimeException | LinkageError | VirtualMachineError again) {
+                    e.addSuppressed(again);
+                }
+            }
+            throw e;
         }
     }
 
     /** Logs and audits a refusal; returns it for throwing. */
-    PatchException refused(String operation, String patch, PatchException e) {
-        Log.get().log(System.Logger.Level.WARNING, "{0} refused ({1}): {2}", operation, e.reason(), e.getMessage());
-        audit.record(operation, patch, "refused " + e.reason() + ": " + e.getMessage());
+    PatchException refused(String operation, String subject, PatchException e) {
+        Refusals.log(operation, e);
+        report(operation, subject, "refused " + e.reason() + ": " + e.getMessage());
         return e;
+    }
+
+    /** Logs and audits a refusal that happened outside the registry (the JMX layer's own checks). */
+    public PatchException refusedOutside(String operation, String subject, PatchException e) {
+        return refused(operation, subject, e);
+    }
+
+    private void report(String operation, String subject, String outcome) {
+        Refusals.quietly(() -> audit.record(operation, subject, outcome));
     }
 
     /** Why {@code f}'s replacement does not fit class {@code c} of some loader, or {@code null}. */

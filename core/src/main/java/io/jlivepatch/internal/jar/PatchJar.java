@@ -35,18 +35,20 @@ import java.util.jar.Manifest;
  *                    hidden nestmate of, for private access (written by {@code jlivepatch build})
  * @param newClasses  {@code Livepatch-New-Classes}: classes to define in the target's class loader
  * @param oldDigests  target class to the digest of the build the patch was made from, if recorded
+ * @param holds       {@code Livepatch-Hold}: methods held, not replaced, as {@code class.method(descriptor)}
  * @param classes     internal class name to class file, for every class in the JAR
  * @param resources   other entries, by path
  */
 public record PatchJar(String source, String name, String description, List<String> patchClasses,
                        Map<String, String> nestmates, List<String> newClasses, Map<String, String> oldDigests,
-                       Map<String, byte[]> classes, Map<String, byte[]> resources) {
+                       Map<String, byte[]> classes, Map<String, byte[]> resources, List<String> holds) {
 
     public static final String NAME = "Livepatch-Name";
     public static final String DESCRIPTION = "Livepatch-Description";
     public static final String CLASS = "Livepatch-Class";
     public static final String NESTMATES = "Livepatch-Nestmates";
     public static final String NEW_CLASSES = "Livepatch-New-Classes";
+    public static final String HOLD = "Livepatch-Hold";
     public static final String OLD_CLASSES = "META-INF/jlivepatch/old-classes.properties";
 
     /** The longest name {@link Patch#isValidName} accepts; checked first, so a long name is never quoted. */
@@ -59,6 +61,7 @@ public record PatchJar(String source, String name, String description, List<Stri
         oldDigests = Map.copyOf(oldDigests);
         classes = Map.copyOf(classes);
         resources = Map.copyOf(resources);
+        holds = List.copyOf(holds);
     }
 
     /** Reads a patch JAR under the {@linkplain JarLimits#current() current limits}. */
@@ -149,7 +152,8 @@ public record PatchJar(String source, String name, String description, List<Stri
             }
             p.forEach((k, v) -> digests.put((String) k, (String) v));
         }
-        return new PatchJar(source, name, description, patchClasses, nestmates, newClasses, digests, classes, resources);
+        return new PatchJar(source, name, description, patchClasses, nestmates, newClasses, digests, classes, resources,
+                words(main.getValue(HOLD)));
     }
 
     private static Manifest manifest(String source, byte[] bytes) throws PatchException {

@@ -104,6 +104,21 @@ public final class PatchJarLoader {
             }
             sources.add(source);
         }
+        for (String hold : jar.holds()) {
+            Patch.Hold h;
+            try {
+                h = Patch.Hold.parse(hold);
+            } catch (IllegalArgumentException ex) {
+                throw new PatchException(Reason.INVALID_PATCH, jar.name(), "patch JAR " + jar.source() + ": "
+                        + PatchJar.HOLD + ": " + ex.getMessage());
+            }
+            if (!seen.add(h.target())) {
+                throw new PatchException(Reason.INVALID_PATCH, jar.name(), "patch JAR " + jar.source() + ": "
+                        + PatchJar.HOLD + " names " + h.target() + ", which the patch replaces or holds already:"
+                        + " name each method once, and never a replaced one (it holds a thread already)");
+            }
+            builder.hold(h.className(), h.methodName(), h.descriptor());
+        }
         try {
             return new Prepared(builder.build(), sources);
         } catch (IllegalArgumentException ex) {

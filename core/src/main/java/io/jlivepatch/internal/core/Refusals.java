@@ -1,0 +1,68 @@
+package io.jlivepatch.internal.core;
+
+import io.jlivepatch.PatchException;
+import io.jlivepatch.PatchException.Reason;
+import io.jlivepatch.internal.Log;
+
+/**
+ * Turns what went wrong inside an operation into a refusal with a reason: an unchecked exception or
+ * an error jlivepatch did not foresee is {@code INTERNAL_ERROR}, a lack of memory
+ * {@code OUT_OF_MEMORY}; never a raw exception class for the caller to puzzle over.
+ */
+public final class Refusals {
+
+    private Refusals() {
+    }
+
+    /**
+     * The refusal for an unforeseen failure {@code t} of {@code operation}.
+     *
+     * @param patchName the patch's name, or {@code null} when not known yet
+     * @param subject   what the operation was about, for the message: {@code patch 'p'}, {@code patch JAR x.jar}
+     */
+    public static PatchException unexpected(String operation, String patchName, String subject, Throwable t) {
+        try {
+            if (t instanceof OutOfMemoryError) {
+                return new PatchException(Reason.OUT_OF_MEMORY, patchName, "jlivepatch lacked memory to " + operation
+                        + " " + subject + " (" + t.getMessage() + "): the operation was refused and nothing was changed;"
+                        + " the application keeps running. Retry later, or give the JVM more memory (-Xmx,"
+                        + " -XX:MaxMetaspaceSize)", t);
+            }
+            return new PatchException(Reason.INTERNAL_ERROR, patchName, "cannot " + operation + " " + subject
+                    + ": jlivepatch failed unexpectedly (" + t + "); the operation was refused and nothing was"
+                    + " changed. The stack trace is in the log; please report it", t);
+        } catch (OutOfMemoryError again) {
+            // Not even the message fits: a constant one still says what happened.
+            return new PatchException(Reason.OUT_OF_MEMORY, patchName, OUT_OF_MEMORY);
+        }
+    }
+
+    private static final String OUT_OF_MEMORY = "jlivepatch lacked memory for an operation: it was refused and nothing"
+            + " was changed; the application keeps running";
+
+    /** Logs a refusal; a failure to log (memory again) never replaces the refusal itself. */
+    public static void log(String operation, PatchException e) {
+        quietly(() -> {
+            boolean unforeseen = e.reason() == Reason.INTERNAL_ERROR || e.reason() == Reason.OUT_OF_MEMORY;
+            if (unforeseen && e.getCause() != null) {
+                Log.get().log(System.Logger.Level.ERROR, operation + " refused (" + e.reason() + "): " + e.getMessage(),
+                        e.getCause());
+            } else {
+                Log.get().log(System.Logger.Level.WARNING, "{0} refused ({1}): {2}", operation, e.reason(),
+                        e.getMessage());
+            }
+        });
+    }
+
+    /**
+     * Runs a report of an operation already done or refused (a log line, an audit entry, a JMX
+     * notice): when even that fails, for lack of memory say, the operation's outcome stands.
+     */
+    public static void quietly(Runnable report) {
+        try {
+            report.run();
+        } catch (RuntimeException | LinkageError | VirtualMachineError ignored) {
+            // nothing left to report it with; the registry's state is whole either way
+        }
+    }
+}

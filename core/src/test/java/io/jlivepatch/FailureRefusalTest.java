@@ -1,0 +1,180 @@
+package io.jlivepatch;
+
+import io.jlivepatch.internal.patch.ReplacementSource;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import faultapp.Copied;
+import faultapp.Target;
+
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.logging.Handler;
+import java.util.logging.LogRecord;
+
+import static io.jlivepatch.TestSupport.livepatch;
+import static io.jlivepatch.TestSupport.method;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Failures nobody foresaw, injected where a patch's own code runs inside an operation (its
+ * replacement source): each is a refusal with a reason, logged and audited, the registry is as it
+ * was, and the application and jlivepatch keep working.
+ */
+class FailureRefusalTest {
+
+    private final ConcurrentLinkedQueue<LogRecord> logged = new ConcurrentLinkedQueue<>();
+    private final Handler handler = new Handler() {
+        @Override
+        public void publish(LogRecord record) {
+            logged.add(record);
+        }
+
+        @Override
+        public void flush() {
+        }
+
+        @Override
+        public void close() {
+        }
+    };
+
+    public static int two(Target s) {
+        return 2;
+    }
+
+    public static int copiedTwo(Copied c) {
+        return 2;
+    }
+
+    @BeforeEach
+    void listen() {
+        TestSupport.JLIVEPATCH_LOG.addHandler(handler);
+    }
+
+    @AfterEach
+    void cleanUp() throws PatchException {
+        TestSupport.JLIVEPATCH_LOG.removeHandler(handler);
+        TestSupport.removeAllPatches();
+    }
+
+    private static Patch stackedPatch(String name) {
+        return Patch.builder(name).replace(method(Target.class, "value"),
+                method(FailureRefusalTest.class, "two", Target.class)).build();
+    }
+
+    @Test
+    void anOutOfMemoryErrorWhileRegisteringIsRefusedAndTheApplicationKeepsRunning() throws Exception {
+        ReplacementSource noMemory = loader -> {
+            throw new OutOfMemoryError("injected: Java heap space");
+        };
+        PatchException e = assertThrows(PatchException.class,
+                () -> RegistryAccess.get().register(stackedPatch("oom-register"), List.of(noMemory)));
+        assertEquals(PatchException.Reason.OUT_OF_MEMORY, e.reason());
+        assertTrue(e.getMessage().startsWith("jlivepatch lacked memory to register patch 'oom-register'"
+                + " (injected: Java heap space)") && e.getMessage().contains("the application keeps running"),
+                e.getMessage());
+        assertUnchangedAndStillWorking("register", "oom-register", "OUT_OF_MEMORY");
+    }
+
+    @Test
+    void anUnexpectedErrorWhileRegisteringIsAnInternalError() throws Exception {
+        ReplacementSource broken = loader -> {
+            throw new StackOverflowError("injected");
+        };
+        PatchException e = assertThrows(PatchException.class,
+                () -> RegistryAccess.get().register(stackedPatch("soe-register"), List.of(broken)));
+        assertEquals(PatchException.Reason.INTERNAL_ERROR, e.reason());
+        assertTrue(e.getMessage().startsWith("cannot register patch 'soe-register': jlivepatch failed unexpectedly"
+                + " (java.lang.StackOverflowError: injected)"), e.getMessage());
+        assertUnchangedAndStillWorking("register", "soe-register", "INTERNAL_ERROR");
+    }
+
+    @Test
+    void anOutOfMemoryErrorWhileLoadingIsRefusedAndNothingIsRegistered() throws Exception {
+        ReplacementSource noMemory = loader -> {
+            throw new OutOfMemoryError("injected: Metaspace");
+        };
+        PatchException e = assertThrows(PatchException.class,
+                () -> RegistryAccess.get().registerAndEnable(stackedPatch("oom-load"), List.of(noMemory)));
+        assertEquals(PatchException.Reason.OUT_OF_MEMORY, e.reason(), e.getMessage());
+        assertUnchangedAndStillWorking("load", "oom-load", "OUT_OF_MEMORY");
+    }
+
+    /**
+     * A second copy of the target, defined after registration, makes enable ask the source again:
+     * out of memory there refuses the enable, and the patch stays registered and disabled, with no
+     * hook anywhere. Through JMX the refusal arrives with its reason, not as a raw error.
+     */
+    @Test
+    void anOutOfMemoryErrorWhileEnablingLeavesThePatchRegisteredAndDisabled() throws Exception {
+        MethodHandle two = MethodHandles.lookup().unreflect(method(FailureRefusalTest.class, "copiedTwo", Copied.class));
+        ClassLoader app = Copied.class.getClassLoader();
+        ReplacementSource onlyForApp = loader -> {
+            if (loader == app) {
+                return two;
+            }
+            throw new OutOfMemoryError("injected: unable to create native thread");
+        };
+        PatchHandle h = RegistryAccess.get().register(Patch.builder("oom-enable").replace(method(Copied.class, "value"),
+                method(FailureRefusalTest.class, "copiedTwo", Copied.class)).build(), List.of(onlyForApp));
+        Class<?> copy = IsolatingLoader.of("oom-copy", Copied.class.getName()).define(Copied.class.getName());
+        Object copyInstance = copy.getConstructor().newInstance();
+
+        PatchException e = assertThrows(PatchException.class, h::enable);
+        assertEquals(PatchException.Reason.OUT_OF_MEMORY, e.reason(), e.getMessage());
+        assertTrue(h.isRegistered() && !h.isEnabled() && !h.inTransition());
+        assertEquals(1, new Copied().value(), "no hook in the application's class");
+        assertEquals(1, copy.getMethod("value").invoke(copyInstance));
+        assertTrue(h.functions().stream().flatMap(f -> f.loaders().stream())
+                .allMatch(l -> l.state() == FunctionStatus.State.NOT_PATCHED), h.functions().toString());
+
+        IllegalStateException jmx = assertThrows(IllegalStateException.class, () -> Mbeans.setEnabled("oom-enable", true));
+        assertTrue(jmx.getMessage().startsWith("OUT_OF_MEMORY: jlivepatch lacked memory to enable patch 'oom-enable'"),
+                jmx.getMessage());
+        List<String> audit = Arrays.stream(Mbeans.log()).filter(l -> l.contains(" enable oom-enable: ")).toList();
+        assertEquals(2, audit.size(), audit.toString());
+        assertTrue(audit.stream().allMatch(l -> l.contains("refused OUT_OF_MEMORY")), audit.toString());
+        h.unregister();
+        assertTrue(livepatch().patches().isEmpty());
+    }
+
+    @Test
+    void aBadPathThroughJmxIsRefusedWithItsReasonAndAudited() throws Exception {
+        IllegalStateException blank = assertThrows(IllegalStateException.class, () -> Mbeans.load("  ", true));
+        assertTrue(blank.getMessage().startsWith("INVALID_PATCH: no patch JAR named"), blank.getMessage());
+        IllegalStateException nul = assertThrows(IllegalStateException.class, () -> Mbeans.load("bad\0path.jar", true));
+        assertTrue(nul.getMessage().startsWith("INVALID_PATCH: 'bad\0path.jar' is not a valid path"), nul.getMessage());
+        String[] log = Mbeans.log();
+        assertTrue(log[log.length - 1].contains(" load bad\0path.jar: refused INVALID_PATCH"), log[log.length - 1]);
+        assertTrue(log[log.length - 2].contains(" load   : refused INVALID_PATCH"), log[log.length - 2]);
+    }
+
+    /** Nothing registered, one audit entry and one log line for the refusal, and everything still works. */
+    private void assertUnchangedAndStillWorking(String operation, String patch, String reason) throws Exception {
+        assertFalse(livepatch().find(patch).isPresent());
+        assertFalse(Mbeans.isRegistered(patch));
+        List<String> audit = Arrays.stream(Mbeans.log()).filter(l -> l.contains(" " + patch + ": ")).toList();
+        assertEquals(1, audit.size(), audit.toString());
+        assertTrue(audit.get(0).contains(" " + operation + " " + patch + ": refused " + reason), audit.get(0));
+        assertTrue(logged.stream().anyMatch(r -> r.getMessage().contains(operation + " refused (" + reason + ")")
+                && r.getMessage().contains(patch) && r.getThrown() != null), "no log line with the stack trace");
+        assertEquals(1, new Target().value());
+        // jlivepatch itself still works: the same patch registers, enables and comes off.
+        PatchHandle h = livepatch().register(stackedPatch(patch));
+        h.enable();
+        assertTrue(h.awaitTransition(java.time.Duration.ofSeconds(10)));
+        assertEquals(2, new Target().value());
+        assertTrue(Mbeans.statusText().contains(patch + " [enabled]"));
+        h.disable();
+        assertTrue(h.awaitTransition(java.time.Duration.ofSeconds(10)));
+        h.unregister();
+        assertEquals(1, new Target().value());
+    }
+}
