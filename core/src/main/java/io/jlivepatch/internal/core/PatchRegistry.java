@@ -15,6 +15,7 @@ import io.jlivepatch.internal.patch.LoadedClasses;
 import io.jlivepatch.internal.patch.LoaderNames;
 import io.jlivepatch.internal.patch.Reflection;
 import io.jlivepatch.internal.patch.SignatureCheck;
+import io.jlivepatch.internal.patch.RecursionGuard;
 import io.jlivepatch.internal.patch.ReplacementSource;
 import io.jlivepatch.internal.transition.Transition;
 import io.jlivepatch.internal.transition.TransitionWorker;
@@ -144,6 +145,9 @@ public final class PatchRegistry {
      * @param subject   what the audit log names: the patch's name, or a JAR's path
      */
     private <T> T refusing(String operation, String patchName, String subject, Step<T> step) throws PatchException {
+        // jlivepatch's own code, whichever thread calls it: hooks met here run the original methods
+        // and no replacement runs on jlivepatch's behalf (RecursionGuard).
+        int mark = RecursionGuard.enter();
         try {
             return step.run();
         } catch (PatchException e) {
@@ -151,6 +155,8 @@ public final class PatchRegistry {
         } catch (RuntimeException | LinkageError | VirtualMachineError e) {
             throw refused(operation, subject, Refusals.unexpected(operation,
                     patchName, patchName != null ? "patch '" + patchName + "'" : subject, e));
+        } finally {
+            RecursionGuard.exit(mark);
         }
     }
 
@@ -701,6 +707,15 @@ public final class PatchRegistry {
     }
 
     List<FunctionStatus> functions(RegisteredPatch p) {
+        int mark = RecursionGuard.enter(); // jlivepatch's code on the caller's thread
+        try {
+            return functions0(p);
+        } finally {
+            RecursionGuard.exit(mark);
+        }
+    }
+
+    private List<FunctionStatus> functions0(RegisteredPatch p) {
         Set<String> names = new HashSet<>();
         p.resolved().forEach(f -> names.add(f.replacement().className()));
         Map<String, List<Class<?>>> loaded = LoadedClasses.named(hooks.instrumentation(), names);
