@@ -200,6 +200,10 @@ class HoldTest {
      */
     @Test
     void withTheCallerHeldNoRoundTripMixesVersionsIn300Cycles() throws Exception {
+        cycles(CYCLES, PAUSE_NANOS);
+    }
+
+    private void cycles(int cycles, long pauseNanos) throws Exception {
         PatchHandle base = livepatch().register(Patch.builder("hold-v1")
                 .replace(method(Codec.class, "encode", String.class), method(HoldTest.class, "encode1", String.class))
                 .replace(method(Codec.class, "decode", String.class), method(HoldTest.class, "decode1", String.class))
@@ -231,7 +235,9 @@ class HoldTest {
                     }
                     // Between round trips the caller waits a little, as a service thread waits for
                     // work: there the worker can see it outside the held method and move it.
-                    LockSupport.parkNanos(PAUSE_NANOS);
+                    if (pauseNanos > 0) {
+                        LockSupport.parkNanos(pauseNanos);
+                    }
                 }
                 pairs.addAndGet(n);
             }, "hold-caller-" + i);
@@ -242,9 +248,10 @@ class HoldTest {
         running.await();
         long t0 = System.nanoTime();
         try {
-            for (int i = 0; i < CYCLES; i++) {
+            for (int i = 0; i < cycles; i++) {
                 h.enable();
-                assertTrue(h.awaitTransition(Duration.ofSeconds(20)), "enable " + i + " did not complete");
+                assertTrue(h.awaitTransition(Duration.ofSeconds(20)), "enable " + i + " did not complete; waiting: "
+                        + RegistryAccess.get().waitingThreads(h));
                 h.disable();
                 assertTrue(h.awaitTransition(Duration.ofSeconds(20)), "disable " + i + " did not complete");
             }
@@ -254,11 +261,11 @@ class HoldTest {
                 t.join(10_000);
             }
         }
-        System.out.printf("HoldTest: %d cycles in %d ms, %d round trips, %d mixed%n", CYCLES,
+        System.out.printf("HoldTest: %d cycles (pause %d ns) in %d ms, %d round trips, %d mixed%n", cycles, pauseNanos,
                 (System.nanoTime() - t0) / 1_000_000, pairs.get(), mixed.get());
         assertEquals(List.of(), new ArrayList<>(failures));
         assertEquals(0, mixed.get(), "round trips that mixed versions");
-        assertTrue(pairs.get() > CYCLES, "the callers ran: " + pairs.get());
+        assertTrue(pairs.get() > cycles, "the callers ran: " + pairs.get());
         assertEquals("x", Caller.roundTrip("x"));
         assertEquals("v1:x", Codec.encode("x"));
     }

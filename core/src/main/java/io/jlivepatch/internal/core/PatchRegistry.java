@@ -16,6 +16,7 @@ import io.jlivepatch.internal.patch.LoaderNames;
 import io.jlivepatch.internal.patch.Reflection;
 import io.jlivepatch.internal.patch.SignatureCheck;
 import io.jlivepatch.internal.patch.RecursionGuard;
+import io.jlivepatch.internal.patch.MethodSpec;
 import io.jlivepatch.internal.patch.ReplacementSource;
 import io.jlivepatch.internal.transition.Transition;
 import io.jlivepatch.internal.transition.TransitionWorker;
@@ -25,9 +26,11 @@ import io.jlivepatch.internal.jar.PatchJarLoader;
 
 import java.lang.instrument.Instrumentation;
 import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -442,7 +445,8 @@ public final class PatchRegistry {
             methods.add(new String[] {h.className(), h.methodName(), h.descriptor()});
         }
         Transition t = new Transition(p.name(), methods, patching);
-        LinkTable during = LinkTable.transition(enabledFunctions(order, p, false), enabledFunctions(order, p, true), t);
+        LinkTable during = LinkTable.transition(enabledFunctions(order, p, false), enabledFunctions(order, p, true), t,
+                heldHooks(p));
         WorkerGate gate = new WorkerGate();
         Thread w = startWorker(t, gate);
         try {
@@ -464,6 +468,35 @@ public final class PatchRegistry {
                 patching ? "patching" : "unpatching"));
         tryComplete(t);
         gate.open(); // the worker retries from here; it ends at once if the attempt above completed
+    }
+
+    /**
+     * The held methods to hook for a transition of {@code p}, per class name: those of loaded classes
+     * that can be hooked, as each declares them (static or not). A thread entering one moves itself
+     * there; without the hook it moves only when the worker finds it outside every held method,
+     * which a thread that re-enters one at once may never be. Classes not loaded yet, or that
+     * cannot be hooked, are left to the worker's stack checks.
+     */
+    private Map<String, List<MethodSpec>> heldHooks(RegisteredPatch p) {
+        if (p.patch().holds().isEmpty()) {
+            return Map.of();
+        }
+        Set<String> names = new HashSet<>();
+        p.patch().holds().forEach(h -> names.add(h.className()));
+        Map<String, List<Class<?>>> loaded = LoadedClasses.named(hooks.instrumentation(), names);
+        Map<String, List<MethodSpec>> held = new HashMap<>();
+        for (Patch.Hold h : p.patch().holds()) {
+            for (Class<?> c : loaded.getOrDefault(h.className(), List.of())) {
+                Method m = Reflection.findDeclared(c, h.methodName(), h.descriptor());
+                if (m != null && !Modifier.isAbstract(m.getModifiers()) && !Modifier.isNative(m.getModifiers())
+                        && Patchability.refusal(hooks.instrumentation(), c) == null) {
+                    held.computeIfAbsent(h.className(), k -> new ArrayList<>())
+                            .add(new MethodSpec(h.methodName(), h.descriptor(), Modifier.isStatic(m.getModifiers())));
+                    break;
+                }
+            }
+        }
+        return held;
     }
 
     /**

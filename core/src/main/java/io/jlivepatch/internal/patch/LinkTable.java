@@ -38,10 +38,21 @@ public final class LinkTable {
      */
     public static LinkTable transition(List<List<ActiveFunction>> unpatched, List<List<ActiveFunction>> patched,
                                        ThreadRouting routing) {
+        return transition(unpatched, patched, routing, Map.of());
+    }
+
+    /**
+     * The same, with the methods the transition's patch holds (class name to methods): each gets a
+     * hook for the transition unless a patch replaces it already, so that a thread entering one
+     * moves itself to the target state there (its stack holds no method of the patch then).
+     */
+    public static LinkTable transition(List<List<ActiveFunction>> unpatched, List<List<ActiveFunction>> patched,
+                                       ThreadRouting routing, Map<String, List<MethodSpec>> held) {
         Map<String, Map<String, ActiveFunction>> from = tops(unpatched);
         Map<String, Map<String, ActiveFunction>> to = tops(patched);
         Set<String> classes = new HashSet<>(from.keySet());
         classes.addAll(to.keySet());
+        classes.addAll(held.keySet());
         Map<String, Map<String, Route>> m = new HashMap<>();
         for (String c : classes) {
             Map<String, ActiveFunction> a = from.getOrDefault(c, Map.of());
@@ -53,6 +64,9 @@ public final class LinkTable {
                 ActiveFunction p = a.get(k);
                 ActiveFunction n = b.get(k);
                 routes.put(k, new Route(p, n, Objects.equals(p, n) ? null : routing));
+            }
+            for (MethodSpec h : held.getOrDefault(c, List.of())) {
+                routes.putIfAbsent(h.key(), new Route(null, null, routing, h));
             }
             m.put(c, Collections.unmodifiableMap(routes));
         }
@@ -88,7 +102,7 @@ public final class LinkTable {
         }
         List<MethodSpec> specs = new ArrayList<>(perClass.size());
         for (Route r : perClass.values()) {
-            specs.add(r.any().spec());
+            specs.add(r.spec());
         }
         return specs;
     }

@@ -56,6 +56,13 @@ final class ReplacementLinker implements BiFunction<Class<?>, String, MethodHand
         if (route == null) {
             return null;
         }
+        MethodHandle outside = RecursionGuard.outside();
+        if (route.any() == null) {
+            // A held method, hooked for a transition only: the hook lets the thread move itself on
+            // entry (it runs none of the method's code yet), then always runs the original.
+            return route.routing() == null ? null : new MethodHandle[] {MethodHandles.guardWithTest(outside,
+                    MethodHandles.guardWithTest(route.routing().passHook(), FALSE, FALSE), FALSE), null};
+        }
         Method target = Reflection.findDeclared(owner, route.any().spec().name(), route.any().spec().descriptor());
         if (target == null) {
             return misfit(owner, methodKey, route.any(), "the class does not declare the method");
@@ -91,7 +98,6 @@ final class ReplacementLinker implements BiFunction<Class<?>, String, MethodHand
         // a thread runs the original method, so no replacement runs on jlivepatch's behalf and a
         // patched JDK method that jlivepatch uses cannot loop back into it. One volatile read while
         // no thread is inside jlivepatch.
-        MethodHandle outside = RecursionGuard.outside();
         if (route.routing() == null && gates.isEmpty()) {
             // steady state: the top replacement, called directly so that the JIT inlines it
             return patched == null ? null : new MethodHandle[] {outside, patched};

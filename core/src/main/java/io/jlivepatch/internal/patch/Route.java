@@ -9,11 +9,23 @@ package io.jlivepatch.internal.patch;
  * @param unpatched the top without the transition's patch
  * @param patched   the top with it
  * @param routing   the transition's per-thread state, or {@code null} in steady state
+ * @param held      for a method the transition's patch holds but nobody replaces (both sides
+ *                  {@code null}): the method; its hook only lets a thread move itself on entry
  */
-public record Route(ActiveFunction unpatched, ActiveFunction patched, ThreadRouting routing) {
+public record Route(ActiveFunction unpatched, ActiveFunction patched, ThreadRouting routing, MethodSpec held) {
 
-    /** A side that has a replacement (the hook needs its target's name and descriptor). */
+    public Route(ActiveFunction unpatched, ActiveFunction patched, ThreadRouting routing) {
+        this(unpatched, patched, routing, null);
+    }
+
+    /** A side that has a replacement, or {@code null} for a held method's route. */
     public ActiveFunction any() {
         return patched != null ? patched : unpatched;
+    }
+
+    /** The hooked method. */
+    public MethodSpec spec() {
+        ActiveFunction f = any();
+        return f != null ? f.spec() : held;
     }
 }
