@@ -1,5 +1,6 @@
 package io.jlivepatch.internal.control;
 
+import io.jlivepatch.internal.patch.RecursionGuard;
 import javax.management.MBeanServerFactory;
 import java.lang.instrument.ClassFileTransformer;
 import java.lang.instrument.Instrumentation;
@@ -63,6 +64,16 @@ final class JmxWatch implements ClassFileTransformer, Runnable {
 
     @Override
     public void run() {
+        // jlivepatch's own thread: it never runs a replacement (RecursionGuard).
+        int mark = RecursionGuard.enter();
+        try {
+            look();
+        } finally {
+            RecursionGuard.exit(mark);
+        }
+    }
+
+    private void look() {
         do {
             while (requested.getAndSet(false)) {
                 if (!MBeanServerFactory.findMBeanServer(null).isEmpty()) {
