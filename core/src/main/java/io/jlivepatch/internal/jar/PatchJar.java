@@ -112,14 +112,15 @@ public record PatchJar(String source, String name, String description, List<Stri
         checkValueLengths(source, manifest, limits);
         Map<String, byte[]> classes = new HashMap<>();
         Map<String, byte[]> resources = new HashMap<>();
-        jar.entries().forEach((entry, bytes) -> {
+        for (Map.Entry<String, byte[]> e : jar.entries().entrySet()) { // no lambda on the first load (issue 10)
+            String entry = e.getKey();
             // META-INF/versions/... holds class files too, but no loader of a patch reads them as classes
             if (entry.endsWith(".class") && !entry.endsWith("module-info.class") && !entry.startsWith("META-INF/")) {
-                classes.put(entry.substring(0, entry.length() - ".class".length()), bytes);
+                classes.put(entry.substring(0, entry.length() - ".class".length()), e.getValue());
             } else {
-                resources.put(entry, bytes);
+                resources.put(entry, e.getValue());
             }
-        });
+        }
         Attributes main = manifest.getMainAttributes();
         String name = required(main, NAME, source);
         List<String> patchClasses = words(required(main, CLASS, source));
