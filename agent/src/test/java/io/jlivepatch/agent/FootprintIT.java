@@ -28,11 +28,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class FootprintIT {
 
     /**
-     * io.jlivepatch.* classes (its own, its lambdas, shaded ASM) this first load may define: 107
-     * when this was written (JDK 17), of which about 55 ASM. A change that pulls in a new subsystem
-     * (another ASM API, the builder, a stream-heavy path) goes over and has to say why.
+     * io.jlivepatch.* classes (its own, its lambdas, shaded ASM) this first load may define: 142
+     * on JDK 17 and 25 when this was last set, of which 27 ASM (107, of which about 55 ASM, when
+     * this was written; issue 10's later work added to it). A change that pulls in a new subsystem (another ASM API, the builder, a stream-heavy
+     * path) goes over and has to say why.
      */
-    private static final int MAX_JLIVEPATCH_CLASSES = 125;
+    private static final int MAX_JLIVEPATCH_CLASSES = 145;
 
     @TempDir
     Path dir;
@@ -55,7 +56,10 @@ class FootprintIT {
                         || c.startsWith("io.jlivepatch.internal.build.PatchJarWriter")
                         || c.startsWith("io.jlivepatch.internal.build.NestmateWriter")
                         || c.startsWith("io.jlivepatch.PatchBuild") || c.startsWith("io.jlivepatch.BuildReport")
-                        || c.equals("com.sun.jmx.mbeanserver.JmxMBeanServer")) {
+                        || c.equals("com.sun.jmx.mbeanserver.JmxMBeanServer")
+                        // ASM's tree API (the build's normalized digest) and the JDK's MessageFormat
+                        // (jlivepatch's own log lines format without it): see BENCHMARKS.md
+                        || c.startsWith("io.jlivepatch.internal.shaded.asm.tree.") || c.equals("java.text.MessageFormat")) {
                     forbidden.add(c);
                 }
             }

@@ -7,7 +7,8 @@ import java.util.ResourceBundle;
 /**
  * A {@link System.Logger} that formats each message itself, exactly as {@code java.util.logging}
  * and the JDK's simple console logger do ({@link MessageFormat} when the pattern has a
- * {@code {0}}-style placeholder, so {@code ''{0}''} keeps working), then {@link Text#clean cleans}
+ * {@code {0}}-style placeholder, so {@code ''{0}''} keeps working; jlivepatch's own patterns by
+ * {@link Placeholders}, to the same text), then {@link Text#clean cleans}
  * and bounds it and hands the delegate a finished message with no parameters, which the delegate
  * prints as it is. A thrown exception whose text needs escaping is passed as a {@link CleanThrowable}.
  *
@@ -74,7 +75,8 @@ final class CleanLogger implements System.Logger {
         for (int i = 0; i < format.length() - 2; i++) {
             if (format.charAt(i) == '{' && format.charAt(i + 1) >= '0' && format.charAt(i + 1) <= '9') {
                 try {
-                    return MessageFormat.format(format, params);
+                    String simple = Placeholders.format(format, params);
+                    return simple != null ? simple : MessageFormat.format(format, params);
                 } catch (RuntimeException e) {
                     return format; // a bad pattern, or a parameter whose toString failed
                 }

@@ -17,7 +17,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.jar.Attributes;
+import java.util.jar.JarEntry;
 import java.util.jar.JarFile;
+import java.util.jar.JarOutputStream;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -83,7 +85,58 @@ class BuildProvenanceTest {
                     f.getEntry("META-INF/jlivepatch/old-classes.properties")).readAllBytes(), StandardCharsets.ISO_8859_1)));
             byte[] oldPricing = Corpus.classFiles(Corpus.build("supported", "body", "old")).get("com/acme/body/Pricing");
             assertEquals(Map.of("com.acme.body.Pricing", ClassDigest.of(oldPricing)), Map.copyOf(digests));
+
+            Properties fileDigests = new Properties();
+            fileDigests.load(new StringReader(new String(f.getInputStream(
+                    f.getEntry("META-INF/jlivepatch/old-class-files.properties")).readAllBytes(),
+                    StandardCharsets.ISO_8859_1)));
+            assertEquals(Map.of("com.acme.body.Pricing", Corpus.sha256(oldPricing)), Map.copyOf(fileDigests));
         }
+    }
+
+    /** A copy of {@code jar} without {@code entry}: a patch JAR as builds before it was recorded wrote it. */
+    private Path without(Path jar, String entry) throws Exception {
+        Path out = dir.resolve("without-" + jar.getFileName());
+        try (JarFile in = new JarFile(jar.toFile());
+             JarOutputStream o = new JarOutputStream(Files.newOutputStream(out), in.getManifest())) {
+            boolean found = false;
+            for (JarEntry e : java.util.Collections.list(in.entries())) {
+                if (e.getName().equals(entry)) {
+                    found = true;
+                } else if (!e.getName().equals(JarFile.MANIFEST_NAME)) {
+                    o.putNextEntry(new JarEntry(e.getName()));
+                    o.write(in.getInputStream(e).readAllBytes());
+                }
+            }
+            assertTrue(found, entry + " in " + jar);
+        }
+        return out;
+    }
+
+    @Test
+    void aPatchWithoutClassFileHashesIsCheckedOnItsNormalizedDigestAlone() throws Exception {
+        // release 1.1 runs; a patch from 1.0 made before the class files' hashes were recorded
+        ClassLoader app = Patching.onSystemClassPath("mismatch-1.1-old-jar", other("mismatch", "v11"));
+        List<String> running = DriverRunner.run(app, "mismatch");
+        Path built = dir.resolve("fix-resolve.jar");
+        assertFalse(PatchBuild.compare(other("mismatch", "old"), other("mismatch", "new")).name("fix-resolve")
+                .writeTo(built).refused());
+        Path out = without(built, "META-INF/jlivepatch/old-class-files.properties");
+        PatchException e = assertThrows(PatchException.class, () -> Patching.lp().load(out));
+        assertEquals(PatchException.Reason.SIGNATURE_MISMATCH, e.reason(), e.getMessage());
+        assertTrue(e.getMessage().contains("built against another version of com.acme.mismatch.Files"), e.getMessage());
+        assertEquals(List.of(), Patching.lp().patches(), "nothing registered");
+        assertEquals(running, DriverRunner.run(app, "mismatch"), "nothing patched");
+
+        // the same version, its class file byte for byte the old build's: accepted as before
+        ClassLoader same = Patching.appLoader("body-old", Corpus.build("supported", "body", "old"));
+        List<String> before = DriverRunner.run(same, "body");
+        Path body = dir.resolve("fix-price.jar");
+        assertFalse(PatchBuild.compare(Corpus.build("supported", "body", "old"), Corpus.build("supported", "body", "new"))
+                .name("fix-price").writeTo(body).refused());
+        PatchHandle h = Patching.lp().load(without(body, "META-INF/jlivepatch/old-class-files.properties"));
+        Patching.enable(h);
+        assertFalse(before.equals(DriverRunner.run(same, "body")), "patched: " + before);
     }
 
     @Test

@@ -72,6 +72,15 @@ class MalformedJarTest {
     }
 
     @Test
+    void aMalformedUnicodeEscapeInTheRecordedClassFileHashesIsRefused() throws Exception {
+        Map<String, byte[]> entries = new LinkedHashMap<>(Jars.classes(FIX));
+        entries.put(PatchJar.OLD_CLASS_FILES, "jarapp.Counter=\\uZZZZ\n".getBytes(StandardCharsets.ISO_8859_1));
+        Path jar = Jars.write(dir.resolve("filedigests.jar"), Jars.manifest("filedigests", FIX), entries);
+        Jars.refused(jar, Reason.INVALID_PATCH, PatchJar.OLD_CLASS_FILES + " cannot be read", "malformed");
+        assertReadRefuses(jar, PatchJar.OLD_CLASS_FILES);
+    }
+
+    @Test
     void aManifestWithAnIllegalAttributeNameIsRefused() throws Exception {
         String manifest = "Manifest-Version: 1.0\r\nLivepatch-Name: x\r\nLivepatch-Class: " + FIX
                 + "\r\nBad@Name: y\r\n\r\n";

@@ -22,10 +22,8 @@ import org.objectweb.asm.tree.TryCatchBlockNode;
 import org.objectweb.asm.tree.TypeInsnNode;
 import org.objectweb.asm.tree.VarInsnNode;
 
-import java.security.MessageDigest;
 import java.util.Arrays;
 import java.util.HashMap;
-import java.util.HexFormat;
 import java.util.Map;
 
 /**
@@ -130,7 +128,6 @@ final class Normalized {
                 .append(' ').append(f.value).append('\n'));
         c.methods.stream().sorted(java.util.Comparator.comparing(m -> m.name + m.desc)).forEach(m ->
                 sb.append("method ").append(m.access).append(' ').append(m.name).append(m.desc).append('\n').append(code(m)));
-        MessageDigest md = ClassSet.sha();
-        return HexFormat.of().formatHex(md.digest(sb.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        return Sha256.hex(sb.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
     }
 }

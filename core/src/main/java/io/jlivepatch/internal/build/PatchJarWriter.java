@@ -30,7 +30,8 @@ import java.util.jar.Manifest;
  * Livepatch-New-Classes: com.acme.Sanitizer ...           defined in the target's class loader
  * Livepatch-Hold: com.acme.Worker.process(Ljava/lang/String;)V ...   held, not replaced (--hold)
  * Livepatch-Old-Build-SHA256 / Livepatch-New-Build-SHA256 the two inputs
- * META-INF/jlivepatch/old-classes.properties             class = digest of its old build
+ * META-INF/jlivepatch/old-classes.properties             class = digest of its old build (ClassDigest.of)
+ * META-INF/jlivepatch/old-class-files.properties         class = SHA-256 of its old class file (ClassDigest.ofFile)
  * </pre>
  */
 final class PatchJarWriter {
@@ -41,6 +42,7 @@ final class PatchJarWriter {
     static final String OLD_BUILD = "Livepatch-Old-Build-SHA256";
     static final String NEW_BUILD = "Livepatch-New-Build-SHA256";
     static final String OLD_CLASSES = "META-INF/jlivepatch/old-classes.properties";
+    static final String OLD_CLASS_FILES = "META-INF/jlivepatch/old-class-files.properties";
 
     private PatchJarWriter() {
     }
@@ -51,6 +53,7 @@ final class PatchJarWriter {
         List<String> patchClasses = new ArrayList<>();
         List<String> nestmates = new ArrayList<>();
         StringBuilder digests = new StringBuilder("# the classes this patch was built against, as jlivepatch build saw them\n");
+        StringBuilder fileDigests = new StringBuilder("# the SHA-256 of the class files this patch was built against\n");
         for (BuildDiff.ClassChange c : diff.changes()) {
             String host = c.name();
             String carrier = host + NestmateWriter.SUFFIX;
@@ -58,6 +61,7 @@ final class PatchJarWriter {
             patchClasses.add(BuildDiff.dotted(carrier));
             nestmates.add(BuildDiff.dotted(carrier) + "=" + BuildDiff.dotted(host));
             digests.append(BuildDiff.dotted(host)).append('=').append(Normalized.digest(oldBuild.classes().get(host))).append('\n');
+            fileDigests.append(BuildDiff.dotted(host)).append('=').append(Sha256.hex(oldBuild.classes().get(host))).append('\n');
         }
         List<String> newClasses = new ArrayList<>();
         for (String nc : diff.newClasses()) {
@@ -65,6 +69,7 @@ final class PatchJarWriter {
             newClasses.add(BuildDiff.dotted(nc));
         }
         entries.put(OLD_CLASSES, digests.toString().getBytes(StandardCharsets.ISO_8859_1));
+        entries.put(OLD_CLASS_FILES, fileDigests.toString().getBytes(StandardCharsets.ISO_8859_1));
 
         Manifest m = new Manifest();
         Attributes a = m.getMainAttributes();

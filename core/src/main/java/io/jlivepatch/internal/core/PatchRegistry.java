@@ -298,8 +298,12 @@ public final class PatchRegistry {
 
     private static Set<String> targetClassNames(Patch patch) {
         Set<String> names = new HashSet<>();
-        patch.replacements().forEach(r -> names.add(r.className()));
-        patch.holds().forEach(h -> names.add(h.className()));
+        for (Patch.Replacement r : patch.replacements()) { // loops, not lambdas: each is a class (issue 10)
+            names.add(r.className());
+        }
+        for (Patch.Hold h : patch.holds()) {
+            names.add(h.className());
+        }
         return names;
     }
 

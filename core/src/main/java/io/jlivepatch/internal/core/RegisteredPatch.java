@@ -35,7 +35,11 @@ final class RegisteredPatch implements PatchHandle {
         this.registry = registry;
         this.patch = patch;
         this.functions = List.copyOf(functions);
-        this.active = functions.stream().map(f -> f.active(patch.name())).toList();
+        ActiveFunction[] active = new ActiveFunction[this.functions.size()];
+        for (int i = 0; i < active.length; i++) {
+            active[i] = this.functions.get(i).active(patch.name());
+        }
+        this.active = List.of(active); // not a stream: ~30 classes on an application's first load (issue 10)
     }
 
     @Override

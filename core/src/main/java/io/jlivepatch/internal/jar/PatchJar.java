@@ -35,13 +35,17 @@ import java.util.jar.Manifest;
  *                    hidden nestmate of, for private access (written by {@code jlivepatch build})
  * @param newClasses  {@code Livepatch-New-Classes}: classes to define in the target's class loader
  * @param oldDigests  target class to the digest of the build the patch was made from, if recorded
+ *                    ({@code ClassDigest.of})
+ * @param oldFileDigests target class to the SHA-256 of its class file in that build, if recorded
+ *                    ({@code ClassDigest.ofFile}; JARs built before it was recorded have none)
  * @param holds       {@code Livepatch-Hold}: methods held, not replaced, as {@code class.method(descriptor)}
  * @param classes     internal class name to class file, for every class in the JAR
  * @param resources   other entries, by path
  */
 public record PatchJar(String source, String name, String description, List<String> patchClasses,
                        Map<String, String> nestmates, List<String> newClasses, Map<String, String> oldDigests,
-                       Map<String, byte[]> classes, Map<String, byte[]> resources, List<String> holds) {
+                       Map<String, String> oldFileDigests, Map<String, byte[]> classes, Map<String, byte[]> resources,
+                       List<String> holds) {
 
     public static final String NAME = "Livepatch-Name";
     public static final String DESCRIPTION = "Livepatch-Description";
@@ -50,6 +54,7 @@ public record PatchJar(String source, String name, String description, List<Stri
     public static final String NEW_CLASSES = "Livepatch-New-Classes";
     public static final String HOLD = "Livepatch-Hold";
     public static final String OLD_CLASSES = "META-INF/jlivepatch/old-classes.properties";
+    public static final String OLD_CLASS_FILES = "META-INF/jlivepatch/old-class-files.properties";
 
     /** The longest name {@link Patch#isValidName} accepts; checked first, so a long name is never quoted. */
     static final int MAX_NAME_CHARS = 64;
@@ -59,6 +64,7 @@ public record PatchJar(String source, String name, String description, List<Stri
         nestmates = Map.copyOf(nestmates);
         newClasses = List.copyOf(newClasses);
         oldDigests = Map.copyOf(oldDigests);
+        oldFileDigests = Map.copyOf(oldFileDigests);
         classes = Map.copyOf(classes);
         resources = Map.copyOf(resources);
         holds = List.copyOf(holds);
@@ -106,14 +112,15 @@ public record PatchJar(String source, String name, String description, List<Stri
         checkValueLengths(source, manifest, limits);
         Map<String, byte[]> classes = new HashMap<>();
         Map<String, byte[]> resources = new HashMap<>();
-        jar.entries().forEach((entry, bytes) -> {
+        for (Map.Entry<String, byte[]> e : jar.entries().entrySet()) { // no lambda on the first load (issue 10)
+            String entry = e.getKey();
             // META-INF/versions/... holds class files too, but no loader of a patch reads them as classes
             if (entry.endsWith(".class") && !entry.endsWith("module-info.class") && !entry.startsWith("META-INF/")) {
-                classes.put(entry.substring(0, entry.length() - ".class".length()), bytes);
+                classes.put(entry.substring(0, entry.length() - ".class".length()), e.getValue());
             } else {
-                resources.put(entry, bytes);
+                resources.put(entry, e.getValue());
             }
-        });
+        }
         Attributes main = manifest.getMainAttributes();
         String name = required(main, NAME, source);
         List<String> patchClasses = words(required(main, CLASS, source));
@@ -139,21 +146,31 @@ public record PatchJar(String source, String name, String description, List<Stri
                 throw invalid(source, NEW_CLASSES + " names " + quote(c) + ", which the JAR does not contain");
             }
         }
-        Map<String, String> digests = new LinkedHashMap<>();
-        byte[] digestFile = resources.get(OLD_CLASSES);
-        if (digestFile != null) {
+        Map<String, String> digests = properties(source, resources, OLD_CLASSES);
+        Map<String, String> fileDigests = properties(source, resources, OLD_CLASS_FILES);
+        return new PatchJar(source, name, description, patchClasses, nestmates, newClasses, digests, fileDigests,
+                classes, resources, words(main.getValue(HOLD)));
+    }
+
+    /** A properties file {@code jlivepatch build} writes, empty when absent. */
+    private static Map<String, String> properties(String source, Map<String, byte[]> resources, String path)
+            throws PatchException {
+        Map<String, String> values = new LinkedHashMap<>();
+        byte[] file = resources.get(path);
+        if (file != null) {
             Properties p = new Properties();
             try {
-                p.load(new java.io.ByteArrayInputStream(digestFile));
+                p.load(new java.io.ByteArrayInputStream(file));
             } catch (IOException | IllegalArgumentException e) {
                 // IllegalArgumentException: a malformed unicode escape
-                throw invalid(source, OLD_CLASSES + " cannot be read (" + Failures.describe(e) + "): it is written"
+                throw invalid(source, path + " cannot be read (" + Failures.describe(e) + "): it is written"
                         + " by 'jlivepatch build'; build the patch again");
             }
-            p.forEach((k, v) -> digests.put((String) k, (String) v));
+            for (Map.Entry<Object, Object> e : p.entrySet()) {
+                values.put((String) e.getKey(), (String) e.getValue()); // load() makes strings only
+            }
         }
-        return new PatchJar(source, name, description, patchClasses, nestmates, newClasses, digests, classes, resources,
-                words(main.getValue(HOLD)));
+        return values;
     }
 
     private static Manifest manifest(String source, byte[] bytes) throws PatchException {

@@ -77,7 +77,12 @@ public final class LinkTable {
         Map<String, Map<String, ActiveFunction>> m = new HashMap<>();
         for (List<ActiveFunction> patch : patches) {
             for (ActiveFunction f : patch) {
-                m.computeIfAbsent(f.className(), k -> new LinkedHashMap<>()).put(f.spec().key(), f);
+                Map<String, ActiveFunction> byKey = m.get(f.className()); // no lambda on the first load (issue 10)
+                if (byKey == null) {
+                    byKey = new LinkedHashMap<>();
+                    m.put(f.className(), byKey);
+                }
+                byKey.put(f.spec().key(), f);
             }
         }
         return m;

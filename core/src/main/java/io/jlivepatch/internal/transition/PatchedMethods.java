@@ -24,7 +24,12 @@ final class PatchedMethods {
     }
 
     void add(String className, String name, String descriptor) {
-        namesByClass.computeIfAbsent(className, k -> new HashSet<>()).add(name);
+        Set<String> names = namesByClass.get(className); // no lambda on the first load (issue 10)
+        if (names == null) {
+            names = new HashSet<>();
+            namesByClass.put(className, names);
+        }
+        names.add(name);
         exact.add(className + "." + name + descriptor);
     }
 
