@@ -553,8 +553,8 @@ public final class PatchRegistry {
                 return false;
             }
         } catch (RuntimeException | LinkageError | VirtualMachineError e) {
-            Refusals.quietly(() -> Log.get().log(System.Logger.Level.ERROR, "''" + t.patchName()
-                    + "'': checking the threads' stacks failed; retrying", e));
+            Refusals.quietly(() -> Log.get().log(System.Logger.Level.ERROR, "'" + t.patchName()
+                    + "': checking the threads' stacks failed; retrying", e));
             return false;
         }
         klpMutex.lock();
