@@ -80,6 +80,14 @@ public final class SoakDriver {
         System.out.println("baseline (after " + WARM_UP + " cycles): " + baseline);
         System.out.println("end (after " + cycles + " cycles): " + end);
         System.out.println("calls=" + CALLS.get() + " failed=" + FAILED.get());
+        java.util.Map<String, Integer> byLoader = new java.util.TreeMap<>();
+        for (Class<?> c : inst.getAllLoadedClasses()) {
+            if (!c.isHidden()) {
+                ClassLoader l = c.getClassLoader();
+                byLoader.merge(l == null ? "boot" : String.valueOf(l.getName()), 1, Integer::sum);
+            }
+        }
+        System.out.println("live classes by loader name: " + byLoader);
         check(FAILED.get() == 0, FAILED.get() + " calls failed, the first: " + FIRST_FAILURE.get());
         check(CALLS.get() > 0, "no call was made");
         check(end.threads <= baseline.threads + 1, "threads grew: " + baseline.threads + " -> " + end.threads);

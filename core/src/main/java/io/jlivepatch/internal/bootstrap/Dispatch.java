@@ -295,7 +295,10 @@ public final class Dispatch {
         try {
             synchronized (LINK_LOCK) {
                 Map<String, Sites> perClass = SITES.get(owner);
-                perClass.remove(methodKey);
+                Sites gone = perClass.remove(methodKey);
+                if (gone != null) {
+                    gone.release();
+                }
                 if (perClass.isEmpty()) {
                     LINKED.removeIf(ref -> ref.get() == null || ref.get() == owner);
                 }
@@ -319,6 +322,8 @@ public final class Dispatch {
         private final MutableCallSite guard = new MutableCallSite(FALSE);
         private MutableCallSite call;
         private MethodHandle lastTarget;
+        /** The hooked class's lookup, from the bootstrap of {@code call}: to link the method itself. */
+        private MethodHandles.Lookup callLookup;
 
         Sites(Class<?> owner, String methodKey) {
             this.owner = owner;
@@ -327,6 +332,7 @@ public final class Dispatch {
 
         MutableCallSite call(MethodHandles.Lookup caller, MethodType type) {
             if (call == null) {
+                callLookup = caller;
                 // Normally reached through a guard that said true, so lastTarget is set. A thread
                 // that passed the guard just before the method's last patch went and its sites
                 // were forgotten finds none: it runs the method itself, as it is now.
@@ -334,6 +340,33 @@ public final class Dispatch {
                 call = new MutableCallSite(t);
             }
             return call;
+        }
+
+        /**
+         * The hook is gone from the class: no thread runs a replacement through these sites again.
+         * They stay reachable from the constant pools of the class's earlier, hooked versions (which
+         * the JVM keeps for a while after a redefinition), so they let go of the replacements and
+         * thereby of the patch's classes and class loader: the guard says false, and a thread that
+         * passed it just before runs the method as it is now.
+         */
+        void release() {
+            List<MutableCallSite> changed = new ArrayList<>();
+            if (guard.getTarget() != FALSE) {
+                guard.setTarget(FALSE);
+                changed.add(guard);
+            }
+            if (call != null && callLookup != null) {
+                try {
+                    call.setTarget(itself(callLookup, call.type()));
+                    changed.add(call);
+                } catch (RuntimeException e) {
+                    // keep the last target: correct, only slower to be collected
+                }
+            }
+            lastTarget = null;
+            if (!changed.isEmpty()) {
+                MutableCallSite.syncAll(changed.toArray(new MutableCallSite[0]));
+            }
         }
 
         /** A direct, non-virtual handle on the hooked method, from its own class's lookup. */
