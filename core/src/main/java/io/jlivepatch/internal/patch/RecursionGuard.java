@@ -40,10 +40,14 @@ public final class RecursionGuard {
         exit = lookup.findStatic(recursion, "exit", MethodType.methodType(void.class, int.class));
         outside = o;
         enter = lookup.findStatic(recursion, "enter", MethodType.methodType(int.class));
-        // Links the invocations now: linking them later, inside a class load that the transformer
-        // sees, could load the classes of java.lang.invoke's own caches in the middle of it.
-        exit(enter());
-        inside();
+        // Links and customizes the invocations now. The JDK customizes a method handle after 127
+        // generic invocations, loading java.lang.invoke classes then (MethodHandle$1); were that
+        // inside a class load that the transformer sees, the transformer's own enter() would need
+        // the class being loaded: a ClassCircularityError in the application's class load.
+        for (int i = 0; i < 256; i++) {
+            exit(enter());
+            inside();
+        }
     }
 
     /** Marks the calling thread; returns what {@link #exit(int)} takes. */
