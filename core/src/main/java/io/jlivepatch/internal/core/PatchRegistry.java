@@ -322,11 +322,11 @@ public final class PatchRegistry {
 
     /** After the commit: the log line and the MBean of a patch that entered the stack. */
     private void announceRegistered(RegisteredPatch p, int order) {
-        Refusals.quietly(() -> Log.get().log(System.Logger.Level.INFO,
-                "''{0}'': registered, {1} function(s), stack order {2}", p.name(), p.resolved().size(), order));
+        Refusals.logQuietly(System.Logger.Level.INFO,
+                "''{0}'': registered, {1} function(s), stack order {2}", p.name(), p.resolved().size(), order);
         RegistryObserver o = observer;
         if (o != null) {
-            Refusals.quietly(() -> o.registered(p));
+            Refusals.registered(o, p);
         }
     }
 
@@ -386,7 +386,7 @@ public final class PatchRegistry {
                         + before.name() + "' first, or unregister it");
             }
         }
-        Refusals.quietly(() -> Log.get().log(System.Logger.Level.INFO, "enabling patch ''{0}''", p.name()));
+        Refusals.logQuietly(System.Logger.Level.INFO, "enabling patch ''{0}''", p.name());
         // Classes loaded since registration are checked like those loaded before it.
         checkClassesLoadedSince(p);
         startTransition(order, p, true, onCommit);
@@ -413,7 +413,7 @@ public final class PatchRegistry {
                             + " in reverse order, disable '" + after.name() + "' first");
                 }
             }
-            Refusals.quietly(() -> Log.get().log(System.Logger.Level.INFO, "disabling patch ''{0}''", p.name()));
+            Refusals.logQuietly(System.Logger.Level.INFO, "disabling patch ''{0}''", p.name());
             startTransition(order, p, false, () -> { });
             report("disable", p.name(), "ok");
             return null;
@@ -468,8 +468,8 @@ public final class PatchRegistry {
         p.setEnabled(patching);
         t.start(); // every site routes by thread state now (switchTo ends with relinkAll + syncAll)
         onCommit.run();
-        Refusals.quietly(() -> Log.get().log(System.Logger.Level.INFO, "''{0}'': starting {1} transition", p.name(),
-                patching ? "patching" : "unpatching"));
+        Refusals.logQuietly(System.Logger.Level.INFO, "''{0}'': starting {1} transition", p.name(),
+                patching ? "patching" : "unpatching");
         tryComplete(t);
         gate.open(); // the worker retries from here; it ends at once if the attempt above completed
     }
@@ -528,8 +528,8 @@ public final class PatchRegistry {
         p.setEnabled(t.targetPatched());
         t.setWorker(w);
         worker = w;
-        Refusals.quietly(() -> Log.get().log(System.Logger.Level.INFO, "''{0}'': reversing transition from {1} to {2}",
-                p.name(), t.targetPatched() ? "unpatching" : "patching", t.targetPatched() ? "patching" : "unpatching"));
+        Refusals.logQuietly(System.Logger.Level.INFO, "''{0}'': reversing transition from {1} to {2}",
+                p.name(), t.targetPatched() ? "unpatching" : "patching", t.targetPatched() ? "patching" : "unpatching");
         if (!tryComplete(t)) {
             LockSupport.unpark(w); // look again now rather than after the back-off (pairs with its park)
         }
@@ -553,8 +553,8 @@ public final class PatchRegistry {
                 return false;
             }
         } catch (RuntimeException | LinkageError | VirtualMachineError e) {
-            Refusals.quietly(() -> Log.get().log(System.Logger.Level.ERROR, "'" + t.patchName()
-                    + "': checking the threads' stacks failed; retrying", e));
+            Refusals.logQuietly(System.Logger.Level.ERROR, "'" + t.patchName()
+                    + "': checking the threads' stacks failed; retrying", e);
             return false;
         }
         klpMutex.lock();
@@ -578,15 +578,15 @@ public final class PatchRegistry {
         try {
             hooks.apply(LinkTable.of(enabledFunctions(stack, p, t.targetPatched())));
         } catch (HookFailure | RuntimeException | LinkageError | VirtualMachineError e) {
-            Refusals.quietly(() -> Log.get().log(System.Logger.Level.ERROR,
-                    "''{0}'': ending the transition failed, retrying: {1}", p.name(), e.getMessage()));
+            Refusals.logQuietly(System.Logger.Level.ERROR,
+                    "''{0}'': ending the transition failed, retrying: {1}", p.name(), e.getMessage());
             return false;
         }
         transition = null;
         transitionPatch = null;
         transitionDone.signalAll();
-        Refusals.quietly(() -> Log.get().log(System.Logger.Level.INFO, "''{0}'': {1} complete", p.name(),
-                t.targetPatched() ? "patching" : "unpatching"));
+        Refusals.logQuietly(System.Logger.Level.INFO, "''{0}'': {1} complete", p.name(),
+                t.targetPatched() ? "patching" : "unpatching");
         return true;
     }
 
@@ -597,8 +597,8 @@ public final class PatchRegistry {
                         + "' is not in transition: there is nothing to force");
             }
             Transition t = transition;
-            Refusals.quietly(() -> Log.get().log(System.Logger.Level.WARNING,
-                    "''{0}'': forcing the transition; threads still in old code keep running it", p.name()));
+            Refusals.logQuietly(System.Logger.Level.WARNING,
+                    "''{0}'': forcing the transition; threads still in old code keep running it", p.name());
             // From here on there is no way back, as in the kernel: every thread is in the target state.
             t.force();
             p.setForced(true);
@@ -661,11 +661,11 @@ public final class PatchRegistry {
             List<RegisteredPatch> next = without(stack, p);
             stack = next; // the commit
             p.setUnregistered();
-            Refusals.quietly(() -> Log.get().log(System.Logger.Level.INFO, "''{0}'': unregistered", p.name()));
+            Refusals.logQuietly(System.Logger.Level.INFO, "''{0}'': unregistered", p.name());
             report("unregister", p.name(), "ok");
             RegistryObserver o = observer;
             if (o != null) {
-                Refusals.quietly(() -> o.unregistered(p));
+                Refusals.unregistered(o, p);
             }
             return null;
         });
@@ -727,7 +727,11 @@ public final class PatchRegistry {
     }
 
     private void report(String operation, String subject, String outcome) {
-        Refusals.quietly(() -> audit.record(operation, subject, outcome));
+        try {
+            audit.record(operation, subject, outcome);
+        } catch (RuntimeException | LinkageError | VirtualMachineError ignored) {
+            // a refusal or an outcome stands even when its audit entry finds no memory
+        }
     }
 
     /** Why {@code f}'s replacement does not fit class {@code c} of some loader, or {@code null}. */

@@ -42,27 +42,51 @@ public final class Refusals {
 
     /** Logs a refusal; a failure to log (memory again) never replaces the refusal itself. */
     public static void log(String operation, PatchException e) {
-        quietly(() -> {
-            boolean unforeseen = e.reason() == Reason.INTERNAL_ERROR || e.reason() == Reason.OUT_OF_MEMORY;
-            if (unforeseen && e.getCause() != null) {
-                Log.get().log(System.Logger.Level.ERROR, operation + " refused (" + e.reason() + "): " + e.getMessage(),
-                        e.getCause());
-            } else {
-                Log.get().log(System.Logger.Level.WARNING, "{0} refused ({1}): {2}", operation, e.reason(),
-                        e.getMessage());
-            }
-        });
+        boolean unforeseen = e.reason() == Reason.INTERNAL_ERROR || e.reason() == Reason.OUT_OF_MEMORY;
+        if (unforeseen && e.getCause() != null) {
+            logQuietly(System.Logger.Level.ERROR, operation + " refused (" + e.reason() + "): " + e.getMessage(),
+                    e.getCause());
+        } else {
+            logQuietly(System.Logger.Level.WARNING, "{0} refused ({1}): {2}", operation, e.reason(), e.getMessage());
+        }
     }
 
-    /**
-     * Runs a report of an operation already done or refused (a log line, an audit entry, a JMX
-     * notice): when even that fails, for lack of memory say, the operation's outcome stands.
+    /*
+     * The reports below take no lambda: linking one is itself something that can fail (no memory,
+     * a class that cannot be loaded), and would then fail the operation the report is about.
      */
-    public static void quietly(Runnable report) {
+
+    /** Logs a line of an operation already done or refused; a failure to log changes nothing. */
+    public static void logQuietly(System.Logger.Level level, String pattern, Object... args) {
         try {
-            report.run();
+            Log.get().log(level, pattern, args);
         } catch (RuntimeException | LinkageError | VirtualMachineError ignored) {
             // nothing left to report it with; the registry's state is whole either way
+        }
+    }
+
+    /** The same with a throwable. */
+    public static void logQuietly(System.Logger.Level level, String message, Throwable thrown) {
+        try {
+            Log.get().log(level, message, thrown);
+        } catch (RuntimeException | LinkageError | VirtualMachineError ignored) {
+            // as above
+        }
+    }
+
+    static void registered(RegistryObserver o, io.jlivepatch.PatchHandle p) {
+        try {
+            o.registered(p);
+        } catch (RuntimeException | LinkageError | VirtualMachineError ignored) {
+            // the patch is registered; only its MBean is missing, which the observer logs itself
+        }
+    }
+
+    static void unregistered(RegistryObserver o, io.jlivepatch.PatchHandle p) {
+        try {
+            o.unregistered(p);
+        } catch (RuntimeException | LinkageError | VirtualMachineError ignored) {
+            // the patch is gone; only its MBean stays, which the observer logs itself
         }
     }
 }
