@@ -15,6 +15,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 
+import static io.jlivepatch.agent.ServiceProcess.GREET_FIXED;
+import static io.jlivepatch.agent.ServiceProcess.ORIGINAL;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -23,8 +25,6 @@ import static org.junit.jupiter.api.Assertions.fail;
 /** What the jlivepatch command prints holds no raw control character, whatever the target or the user gave it. */
 class CleanOutputIT {
 
-    private static final String ORIGINAL = "hello x |y!";
-    private static final String GREET_FIXED = "fixed x|y!";
     /** What a manifest value may hold: no line end, but ESC, C1, separators and bidi controls. */
     private static final String HOSTILE = "\u001b[31mred\u001b[0m\u0085\u2028\u2029\u202etxt.exe";
 

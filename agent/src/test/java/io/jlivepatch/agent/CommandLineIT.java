@@ -17,6 +17,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 
+import static io.jlivepatch.agent.ServiceProcess.GREET_FIXED;
+import static io.jlivepatch.agent.ServiceProcess.ORIGINAL;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -25,8 +27,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** The jlivepatch command against a running JVM, the way an operator uses it. */
 class CommandLineIT {
 
-    private static final String ORIGINAL = "hello x |y!";
-    private static final String GREET_FIXED = "fixed x|y!";
 
     @TempDir
     Path dir;
@@ -204,7 +204,7 @@ class CommandLineIT {
 
             ObjectName shout = new ObjectName("io.jlivepatch:type=Patch,name=fix-shout");
             mbs.setAttribute(shout, new Attribute("Enabled", false));
-            assertEquals("fixed x|y!", service.call());
+            assertEquals(GREET_FIXED, service.call());
             mbs.invoke(shout, "unregister", null, null);
             assertFalse(mbs.isRegistered(shout));
         }

@@ -101,7 +101,7 @@ class FootprintIT {
     private void loadAgentWithPatch(ServiceProcess service) throws Exception {
         Path patches = Files.createDirectories(dir.resolve("patches"));
         TestJars.greeterFixJar(patches);
-        assertEquals("hello x |y!", service.call());
+        assertEquals(ServiceProcess.ORIGINAL, service.call());
         VirtualMachine vm = VirtualMachine.attach(Long.toString(service.pid()));
         try {
             vm.loadAgent(TestJars.AGENT.toString(), "patches=" + patches);
@@ -110,11 +110,11 @@ class FootprintIT {
         }
         // The transition ends once the service's thread is out of greet: a hang detector, not a timing.
         String result = service.call();
-        for (int i = 0; i < 3000 && !result.equals("fixed x|y!"); i++) {
+        for (int i = 0; i < 3000 && !result.equals(ServiceProcess.GREET_FIXED); i++) {
             Thread.sleep(10);
             result = service.call();
         }
-        assertEquals("fixed x|y!", result);
+        assertEquals(ServiceProcess.GREET_FIXED, result);
     }
 
     /** Names of the classes defined so far, from {@code [..][class,load] name source: ...} lines. */

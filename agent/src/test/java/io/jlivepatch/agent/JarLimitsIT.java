@@ -11,14 +11,14 @@ import java.util.jar.JarEntry;
 import java.util.jar.JarOutputStream;
 import java.util.jar.Manifest;
 
+import static io.jlivepatch.agent.ServiceProcess.GREET_FIXED;
+import static io.jlivepatch.agent.ServiceProcess.ORIGINAL;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The patch JAR limits as an operator meets them: agent options in the target, the command's own check. */
 class JarLimitsIT {
 
-    private static final String ORIGINAL = "hello x |y!";
-    private static final String GREET_FIXED = "fixed x|y!";
 
     @TempDir
     Path dir;

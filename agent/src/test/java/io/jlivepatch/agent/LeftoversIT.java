@@ -13,6 +13,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
+import static io.jlivepatch.agent.ServiceProcess.GREET_FIXED;
+import static io.jlivepatch.agent.ServiceProcess.ORIGINAL;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -24,7 +26,6 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  */
 class LeftoversIT {
 
-    private static final String ORIGINAL = "hello x |y!";
 
     @TempDir
     Path tmp;
@@ -86,7 +87,7 @@ class LeftoversIT {
             assertEquals(ORIGINAL, next.call());
             Cli load = Cli.run("load", next.pid(), TestJars.greeterFixJar(tmp));
             assertEquals(0, load.exitCode(), load.toString());
-            assertEquals("fixed x|y!", next.call());
+            assertEquals(GREET_FIXED, next.call());
             Cli status = Cli.run("status", next.pid());
             assertTrue(status.out().contains("1. fix-greet [enabled]"), status.toString());
         }

@@ -12,6 +12,11 @@ import java.util.concurrent.TimeUnit;
 /** agentapp.ServiceApp in a JVM of its own, asked for its current result line by line. */
 final class ServiceProcess implements AutoCloseable {
 
+    /** What {@link #call()} answers with the service's own greeting. */
+    static final String ORIGINAL = "hello x |y!";
+    /** What it answers with the greeter fix of {@link TestJars} enabled. */
+    static final String GREET_FIXED = "fixed x|y!";
+
     private final Process process;
     private final BufferedReader out;
     private final PrintWriter in;

@@ -9,6 +9,8 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
+import static io.jlivepatch.agent.ServiceProcess.GREET_FIXED;
+import static io.jlivepatch.agent.ServiceProcess.ORIGINAL;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -19,8 +21,6 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  */
 class TimeoutIT {
 
-    private static final String GREET_FIXED = "fixed x|y!";
-    private static final String ORIGINAL = "hello x |y!";
 
     @TempDir
     Path dir;
