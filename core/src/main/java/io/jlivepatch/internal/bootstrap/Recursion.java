@@ -83,11 +83,6 @@ public final class Recursion {
         }
     }
 
-    /** Whether the calling thread is marked; for tests and assertions. */
-    public static boolean inside() {
-        return !outside();
-    }
-
     private static boolean marked(Thread self) {
         int h = System.identityHashCode(self);
         int max = MAX_PROBE.get();

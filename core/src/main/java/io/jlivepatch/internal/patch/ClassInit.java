@@ -1,8 +1,5 @@
 package io.jlivepatch.internal.patch;
 
-import java.lang.invoke.MethodHandle;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.MethodType;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -19,16 +16,6 @@ public final class ClassInit {
     @FunctionalInterface
     public interface Initializer {
         void initialize(Class<?> c) throws ReflectiveOperationException;
-    }
-
-    private static final MethodHandle READY;
-
-    static {
-        try {
-            READY = MethodHandles.lookup().findVirtual(ClassInit.class, "ready", MethodType.methodType(boolean.class));
-        } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
-        }
     }
 
     private static final int PENDING = 0;
@@ -67,11 +54,6 @@ public final class ClassInit {
             state = FAILED;
             return false;
         }
-    }
-
-    /** {@code ()boolean}: {@link #ready()} of this class. */
-    MethodHandle readyHandle() {
-        return READY.bindTo(this);
     }
 
     boolean isDone() {

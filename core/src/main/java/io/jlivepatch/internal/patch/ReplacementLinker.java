@@ -56,6 +56,10 @@ final class ReplacementLinker implements BiFunction<Class<?>, String, MethodHand
         if (route == null) {
             return null;
         }
+        // Every guard asks first whether the thread runs jlivepatch's own code (RecursionGuard): such
+        // a thread runs the original method, so no replacement runs on jlivepatch's behalf and a
+        // patched JDK method that jlivepatch uses cannot loop back into it. One volatile read while
+        // no thread is inside jlivepatch.
         MethodHandle outside = RecursionGuard.outside();
         if (route.any() == null) {
             // A held method, hooked for a transition only: the hook lets the thread move itself on
@@ -94,10 +98,6 @@ final class ReplacementLinker implements BiFunction<Class<?>, String, MethodHand
             }
         }
         ledger.linked(owner.getClassLoader(), owner.getName(), methodKey);
-        // Every guard asks first whether the thread runs jlivepatch's own code (RecursionGuard): such
-        // a thread runs the original method, so no replacement runs on jlivepatch's behalf and a
-        // patched JDK method that jlivepatch uses cannot loop back into it. One volatile read while
-        // no thread is inside jlivepatch.
         if (route.routing() == null && gates.isEmpty()) {
             // steady state: the top replacement, called directly so that the JIT inlines it
             return patched == null ? null : new MethodHandle[] {outside, patched};
