@@ -1,6 +1,6 @@
 package io.jlivepatch;
 
-import io.jlivepatch.internal.control.JmxControl;
+import io.jlivepatch.control.ObjectNames;
 
 import javax.management.JMException;
 import javax.management.MBeanServer;
@@ -19,7 +19,7 @@ final class Mbeans {
     /** The stack's MBean, once the agent's background thread has registered it. */
     static ObjectName livepatch() throws Exception {
         TestSupport.livepatch();
-        ObjectName name = new ObjectName(JmxControl.LIVEPATCH);
+        ObjectName name = new ObjectName(ObjectNames.LIVEPATCH);
         for (int i = 0; i < 1000 && !SERVER.isRegistered(name); i++) {
             Thread.sleep(10);
         }
@@ -42,7 +42,7 @@ final class Mbeans {
 
     static void setEnabled(String patch, boolean enabled) throws JMException {
         try {
-            SERVER.setAttribute(JmxControl.patchName(patch), new javax.management.Attribute("Enabled", enabled));
+            SERVER.setAttribute(ObjectNames.patch(patch), new javax.management.Attribute("Enabled", enabled));
         } catch (RuntimeMBeanException e) {
             throw e.getTargetException();
         }
@@ -57,6 +57,6 @@ final class Mbeans {
     }
 
     static boolean isRegistered(String patch) {
-        return SERVER.isRegistered(JmxControl.patchName(patch));
+        return SERVER.isRegistered(ObjectNames.patch(patch));
     }
 }

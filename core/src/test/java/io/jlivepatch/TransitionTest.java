@@ -1,6 +1,6 @@
 package io.jlivepatch;
 
-import io.jlivepatch.internal.control.JmxControl;
+import io.jlivepatch.control.ObjectNames;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import transapp.Codec;
@@ -267,7 +267,7 @@ class TransitionTest {
     }
 
     private static String status() throws Exception {
-        ObjectName name = new ObjectName(JmxControl.LIVEPATCH);
+        ObjectName name = new ObjectName(ObjectNames.LIVEPATCH);
         // The MBeans are registered from a background thread at install: wait for them.
         for (int i = 0; i < 500 && !ManagementFactory.getPlatformMBeanServer().isRegistered(name); i++) {
             Thread.sleep(10);
@@ -278,7 +278,7 @@ class TransitionTest {
     private static boolean logContains(String patch, String operation) throws Exception {
         status();
         String[] log = (String[]) ManagementFactory.getPlatformMBeanServer().getAttribute(
-                new ObjectName(JmxControl.LIVEPATCH), "Log");
+                new ObjectName(ObjectNames.LIVEPATCH), "Log");
         for (String line : log) {
             if (line.contains(operation + " " + patch)) {
                 return true;

@@ -2,7 +2,9 @@ package io.jlivepatch.agent;
 
 import io.jlivepatch.internal.Log;
 import io.jlivepatch.Livepatch;
+import io.jlivepatch.internal.core.AuditFile;
 import io.jlivepatch.internal.patch.RecursionGuard;
+import io.jlivepatch.internal.trust.TrustPolicy;
 
 import java.lang.instrument.Instrumentation;
 
@@ -37,6 +39,13 @@ public final class AgentMain {
         try {
             AgentArguments arguments = AgentArguments.parse(args);
             io.jlivepatch.internal.jar.JarLimits.setCurrent(arguments.jarLimits());
+            if (arguments.truststore() != null) {
+                // Before any patch can load; a store that cannot be read gives a policy that refuses all.
+                TrustPolicy.install(TrustPolicy.fromStore(arguments.truststore(), arguments.truststorePassword()));
+            }
+            if (arguments.auditFile() != null) {
+                AuditFile.configure(arguments.auditFile());
+            }
             Livepatch lp = Livepatch.install(inst);
             // The start-up loader and the attach thread run jlivepatch's code from here on: marked
             // (RecursionGuard), so that no patch's replacement runs on their behalf.

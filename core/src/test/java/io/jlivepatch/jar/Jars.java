@@ -3,7 +3,7 @@ package io.jlivepatch.jar;
 import io.jlivepatch.Livepatch;
 import io.jlivepatch.PatchException;
 import io.jlivepatch.PatchHandle;
-import io.jlivepatch.internal.control.JmxControl;
+import io.jlivepatch.control.ObjectNames;
 import jarapp.Counter;
 import net.bytebuddy.agent.ByteBuddyAgent;
 import org.objectweb.asm.AnnotationVisitor;
@@ -158,7 +158,7 @@ final class Jars {
     }
 
     private static ObjectName control() throws Exception {
-        ObjectName name = new ObjectName(JmxControl.LIVEPATCH);
+        ObjectName name = new ObjectName(ObjectNames.LIVEPATCH);
         // The MBeans are registered from a background thread at install: wait for them (a hang detector).
         for (int i = 0; i < 1000 && !ManagementFactory.getPlatformMBeanServer().isRegistered(name); i++) {
             Thread.sleep(10);

@@ -1,7 +1,7 @@
 package io.jlivepatch.agent.cli;
 
 import io.jlivepatch.PatchException;
-import io.jlivepatch.internal.control.PatchMBean;
+import io.jlivepatch.control.PatchMBean;
 import io.jlivepatch.internal.jar.PatchJar;
 import io.jlivepatch.internal.Text;
 import picocli.CommandLine.Command;

@@ -1,7 +1,7 @@
 package io.jlivepatch.agent.cli;
 
 import io.jlivepatch.internal.control.Json;
-import io.jlivepatch.internal.control.LivepatchMBean;
+import io.jlivepatch.control.LivepatchMBean;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;

@@ -7,9 +7,9 @@ import com.sun.tools.attach.VirtualMachine;
 import io.jlivepatch.Patch;
 import io.jlivepatch.agent.AgentMain;
 import io.jlivepatch.internal.Text;
-import io.jlivepatch.internal.control.JmxControl;
-import io.jlivepatch.internal.control.LivepatchMBean;
-import io.jlivepatch.internal.control.PatchMBean;
+import io.jlivepatch.control.ObjectNames;
+import io.jlivepatch.control.LivepatchMBean;
+import io.jlivepatch.control.PatchMBean;
 
 import javax.management.Attribute;
 import javax.management.InstanceNotFoundException;
@@ -151,7 +151,7 @@ final class TargetJvm implements AutoCloseable {
 
     /** The agent registers its MBeans from a background thread (to spare start-up time): wait for them. */
     private void awaitMBeans(Deadline connecting, MBeanServerConnection raw) throws Exception {
-        ObjectName on = name(JmxControl.LIVEPATCH);
+        ObjectName on = name(ObjectNames.LIVEPATCH);
         while (!connecting.run("waiting for the jlivepatch MBeans", () -> raw.isRegistered(on))) {
             if (connecting.passed()) {
                 throw new Refused("jlivepatch is loaded in pid " + pid + " but its MBeans did not appear within "
@@ -171,13 +171,13 @@ final class TargetJvm implements AutoCloseable {
     }
 
     LivepatchMBean livepatch() throws Refused {
-        return JMX.newMBeanProxy(connection, name(JmxControl.LIVEPATCH), LivepatchMBean.class);
+        return JMX.newMBeanProxy(connection, name(ObjectNames.LIVEPATCH), LivepatchMBean.class);
     }
 
     /** The MBean of a registered patch. */
     PatchMBean patch(String name) throws Refused {
         try {
-            if (!Patch.isValidName(name) || !connection.isRegistered(JmxControl.patchName(name))) {
+            if (!Patch.isValidName(name) || !connection.isRegistered(ObjectNames.patch(name))) {
                 String[] all = livepatch().getPatches();
                 throw new Refused("no patch '" + Text.clean(name) + "' is registered in pid " + pid + " (registered: "
                         + (all.length == 0 ? "none" : Text.clean(String.join(", ", all))) + ")");
@@ -185,13 +185,13 @@ final class TargetJvm implements AutoCloseable {
         } catch (IOException e) {
             throw new Refused("talking to pid " + pid + " failed: " + Text.clean(e.getMessage()), e);
         }
-        return JMX.newMBeanProxy(connection, JmxControl.patchName(name), PatchMBean.class);
+        return JMX.newMBeanProxy(connection, ObjectNames.patch(name), PatchMBean.class);
     }
 
     void setEnabled(String patch, boolean enabled) throws Refused {
         patch(patch);
         try {
-            connection.setAttribute(JmxControl.patchName(patch), new Attribute("Enabled", enabled));
+            connection.setAttribute(ObjectNames.patch(patch), new Attribute("Enabled", enabled));
         } catch (RuntimeMBeanException e) {
             throw refusal(e);
         } catch (InstanceNotFoundException e) {
@@ -209,7 +209,7 @@ final class TargetJvm implements AutoCloseable {
     boolean awaitTransition(String patch, long timeoutSeconds) throws Refused, InterruptedException {
         PatchMBean p = patch(patch);
         Deadline transition = Deadline.in(pid, timeoutSeconds);
-        while (p.getTransition()) {
+        while (p.isTransition()) {
             if (transition.passed()) {
                 return false;
             }

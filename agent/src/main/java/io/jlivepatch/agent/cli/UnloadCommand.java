@@ -13,7 +13,7 @@ final class UnloadCommand extends PatchCommand {
 
     @Override
     String apply(TargetJvm jvm) throws Refused, InterruptedException {
-        if (jvm.patch(name).getEnabled()) {
+        if (jvm.patch(name).isEnabled()) {
             jvm.setEnabled(name, false);
         }
         if (!jvm.awaitTransition(name, wait.seconds(timeout))) {

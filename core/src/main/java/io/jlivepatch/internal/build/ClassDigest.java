@@ -1,5 +1,7 @@
 package io.jlivepatch.internal.build;
 
+import io.jlivepatch.internal.Sha256;
+
 /** The digests {@code jlivepatch build} records for each class a patch was built against. */
 public final class ClassDigest {
 

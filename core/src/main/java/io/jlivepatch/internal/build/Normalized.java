@@ -1,5 +1,6 @@
 package io.jlivepatch.internal.build;
 
+import io.jlivepatch.internal.Sha256;
 import org.objectweb.asm.ClassReader;
 import org.objectweb.asm.Handle;
 import org.objectweb.asm.Type;

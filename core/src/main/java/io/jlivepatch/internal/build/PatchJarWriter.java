@@ -1,5 +1,6 @@
 package io.jlivepatch.internal.build;
 
+import io.jlivepatch.internal.Sha256;
 import io.jlivepatch.Patch;
 
 import java.io.IOException;
@@ -39,8 +40,8 @@ final class PatchJarWriter {
     static final String NESTMATES = "Livepatch-Nestmates";
     static final String NEW_CLASSES = "Livepatch-New-Classes";
     static final String HOLD = "Livepatch-Hold";
-    static final String OLD_BUILD = "Livepatch-Old-Build-SHA256";
-    static final String NEW_BUILD = "Livepatch-New-Build-SHA256";
+    static final String OLD_BUILD = io.jlivepatch.internal.jar.PatchJar.OLD_BUILD;
+    static final String NEW_BUILD = io.jlivepatch.internal.jar.PatchJar.NEW_BUILD;
     static final String OLD_CLASSES = "META-INF/jlivepatch/old-classes.properties";
     static final String OLD_CLASS_FILES = "META-INF/jlivepatch/old-class-files.properties";
 

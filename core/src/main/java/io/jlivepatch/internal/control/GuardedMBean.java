@@ -12,14 +12,14 @@ import javax.management.ReflectionException;
 import javax.management.StandardMBean;
 
 /**
- * A standard MBean whose every attribute access and operation runs marked as jlivepatch's own code
+ * An MXBean whose every attribute access and operation runs marked as jlivepatch's own code
  * (RecursionGuard): the JMX threads that serve {@code jlivepatch} and JConsole never run a patch's
  * replacement, and a patched JDK method the MBean's code uses cannot loop back into jlivepatch.
  */
 class GuardedMBean extends StandardMBean {
 
     <T> GuardedMBean(T implementation, Class<T> mbeanInterface) throws NotCompliantMBeanException {
-        super(implementation, mbeanInterface);
+        super(implementation, mbeanInterface, true); // MXBeans: clients need no class of ours
     }
 
     @Override

@@ -2,6 +2,9 @@ package io.jlivepatch.internal.control;
 
 import io.jlivepatch.internal.Log;
 import io.jlivepatch.PatchHandle;
+import io.jlivepatch.control.LivepatchMBean;
+import io.jlivepatch.control.ObjectNames;
+import io.jlivepatch.control.PatchMBean;
 import io.jlivepatch.internal.core.PatchRegistry;
 import io.jlivepatch.internal.core.RegistryObserver;
 import io.jlivepatch.internal.patch.RecursionGuard;
@@ -26,8 +29,6 @@ import java.lang.management.ManagementFactory;
  * where JConsole and {@code jlivepatch} (over the JVM's local connector) find them.
  */
 public final class JmxControl implements RegistryObserver {
-
-    public static final String LIVEPATCH = "io.jlivepatch:type=Livepatch";
 
     private final MBeanServer server = ManagementFactory.getPlatformMBeanServer();
     private final PatchRegistry registry;
@@ -72,7 +73,7 @@ public final class JmxControl implements RegistryObserver {
         JmxControl control = new JmxControl(registry);
         try {
             control.register(new GuardedMBean(new LivepatchControl(registry), LivepatchMBean.class),
-                    new ObjectName(LIVEPATCH));
+                    ObjectNames.livepatch());
             // Under the registry's lock, so that no patch registers between the catch-up and the
             // observer taking over (pairs with the observer calls in PatchRegistry).
             registry.observeFromNowOn(control);
@@ -81,18 +82,10 @@ public final class JmxControl implements RegistryObserver {
         }
     }
 
-    public static ObjectName patchName(String patch) {
-        try {
-            return new ObjectName("io.jlivepatch:type=Patch,name=" + patch);
-        } catch (MalformedObjectNameException e) {
-            throw new IllegalArgumentException(e);
-        }
-    }
-
     @Override
     public void registered(PatchHandle patch) {
         try {
-            register(new PatchBean(new PatchControl(registry, patch)), patchName(patch.name()));
+            register(new PatchBean(new PatchControl(registry, patch)), ObjectNames.patch(patch.name()));
         } catch (JMException | RuntimeException e) {
             Log.get().log(System.Logger.Level.ERROR, "no MBean for patch '" + patch.name() + "'", e);
         }
@@ -101,7 +94,7 @@ public final class JmxControl implements RegistryObserver {
     @Override
     public void unregistered(PatchHandle patch) {
         try {
-            server.unregisterMBean(patchName(patch.name()));
+            server.unregisterMBean(ObjectNames.patch(patch.name()));
         } catch (InstanceNotFoundException ignored) {
             // never registered (JMX failed earlier): nothing to remove
         } catch (JMException | RuntimeException e) {

@@ -3,8 +3,12 @@ package io.jlivepatch.internal.control;
 import io.jlivepatch.PatchException;
 import io.jlivepatch.PatchException.Reason;
 import io.jlivepatch.PatchHandle;
+import io.jlivepatch.control.LivepatchMBean;
 import io.jlivepatch.internal.core.AuditLog;
 import io.jlivepatch.internal.core.PatchRegistry;
+import io.jlivepatch.internal.jar.JarLimits;
+import io.jlivepatch.internal.jar.PatchJarBytes;
+import io.jlivepatch.internal.trust.TrustPolicy;
 
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
@@ -42,6 +46,39 @@ final class LivepatchControl implements LivepatchMBean {
             PatchHandle h = enable ? registry.loadAndEnable(path) : registry.load(path);
             return h.name();
         });
+    }
+
+    /**
+     * The content is checked against the sender's digest before anything else: what the sender
+     * checked is what is loaded, or nothing is.
+     */
+    @Override
+    public String loadContent(byte[] content, String sha256, String source, boolean enable, boolean requireLoaded) {
+        String subject = source == null || source.isBlank() ? "(sent content)" : source;
+        return JmxCalls.operation(registry, "load", subject, () -> {
+            PatchJarBytes jar;
+            try {
+                jar = PatchJarBytes.of(subject, content, JarLimits.current());
+            } catch (PatchException e) {
+                throw registry.refusedOutside("load", subject, e);
+            }
+            if (sha256 == null || !sha256.equalsIgnoreCase(jar.sha256())) {
+                throw registry.refusedOutside("load", subject, new PatchException(Reason.INVALID_PATCH, null,
+                        "patch JAR " + subject + ": the content received has SHA-256 " + jar.sha256() + ", not the "
+                        + sha256 + " the sender computed; nothing was loaded: send it again"));
+            }
+            return registry.load(jar, enable, requireLoaded).name();
+        });
+    }
+
+    @Override
+    public boolean isVerifyingPatches() {
+        return TrustPolicy.current().enforced();
+    }
+
+    @Override
+    public String getTrustPolicy() {
+        return TrustPolicy.current().describe();
     }
 
     private Path path(String patchJarPath) throws PatchException {

@@ -1,7 +1,14 @@
 package io.jlivepatch.internal.control;
 
 import io.jlivepatch.PatchHandle;
+import io.jlivepatch.control.PatchMBean;
+import io.jlivepatch.control.WaitingThread;
 import io.jlivepatch.internal.core.PatchRegistry;
+import io.jlivepatch.internal.core.Provenance;
+import io.jlivepatch.internal.transition.Transition;
+
+import java.util.List;
+import java.util.Map;
 
 /** The MBean of one patch; each write goes through the same life-cycle checks as the API. */
 final class PatchControl implements PatchMBean {
@@ -25,7 +32,7 @@ final class PatchControl implements PatchMBean {
     }
 
     @Override
-    public boolean getEnabled() {
+    public boolean isEnabled() {
         return patch.isEnabled();
     }
 
@@ -42,8 +49,67 @@ final class PatchControl implements PatchMBean {
     }
 
     @Override
-    public boolean getTransition() {
+    public boolean isTransition() {
         return patch.inTransition();
+    }
+
+    @Override
+    public WaitingThread[] getWaiting() {
+        return JmxCalls.reading("the threads holding patch '" + patch.name() + "'", () -> {
+            List<Transition.Waiter> waiters = registry.waiters(patch);
+            WaitingThread[] out = new WaitingThread[waiters.size()];
+            for (int i = 0; i < out.length; i++) {
+                Transition.Waiter w = waiters.get(i);
+                out[i] = new WaitingThread(w.thread(), w.threadId(), w.method());
+            }
+            return out;
+        });
+    }
+
+    @Override
+    public String[] getPendingClasses() {
+        return registry.pendingClasses(patch).toArray(new String[0]);
+    }
+
+    private Provenance provenance() {
+        Provenance p = registry.provenance(patch);
+        return p != null ? p : new Provenance("", "", "", Map.of(), java.time.Instant.EPOCH, "");
+    }
+
+    @Override
+    public String getSource() {
+        return provenance().source();
+    }
+
+    @Override
+    public String getSha256() {
+        return provenance().sha256();
+    }
+
+    @Override
+    public String getSigner() {
+        return provenance().signer();
+    }
+
+    @Override
+    public String[] getBuilds() {
+        Map<String, String> builds = provenance().builds();
+        String[] out = new String[builds.size()];
+        int i = 0;
+        for (Map.Entry<String, String> e : new java.util.TreeMap<>(builds).entrySet()) {
+            out[i++] = e.getKey() + "=" + e.getValue();
+        }
+        return out;
+    }
+
+    @Override
+    public String getLoadedAt() {
+        return provenance().loadedAt().toString();
+    }
+
+    @Override
+    public String getLoadedBy() {
+        return provenance().requester();
     }
 
     @Override

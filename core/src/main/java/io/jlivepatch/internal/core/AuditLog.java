@@ -42,7 +42,11 @@ public final class AuditLog {
     // Guarded by this: the sum of bytes(e) over entries.
     private long bytes;
 
-    void record(String operation, String patch, String outcome) {
+    /**
+     * @param requester  who asked ({@link Requester})
+     * @param provenance the patch's, or what is known of a refused JAR; {@code null} for neither
+     */
+    void record(String operation, String patch, String outcome, String requester, Provenance provenance) {
         // Cut and cleaned outside the lock: the raw fields may be large.
         Entry e = new Entry(Instant.now(), field(operation, MAX_OPERATION), field(patch, MAX_PATCH),
                 field(outcome, MAX_OUTCOME));

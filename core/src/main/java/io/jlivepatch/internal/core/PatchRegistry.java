@@ -21,7 +21,11 @@ import io.jlivepatch.internal.patch.ReplacementSource;
 import io.jlivepatch.internal.transition.Transition;
 import io.jlivepatch.internal.transition.TransitionWorker;
 
+import io.jlivepatch.internal.jar.JarLimits;
 import io.jlivepatch.internal.jar.PatchJar;
+import io.jlivepatch.internal.jar.PatchJarBytes;
+import io.jlivepatch.internal.trust.Signature;
+import io.jlivepatch.internal.trust.TrustPolicy;
 import io.jlivepatch.internal.jar.PatchJarLoader;
 
 import java.lang.instrument.Instrumentation;
@@ -29,6 +33,7 @@ import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -198,45 +203,108 @@ public final class PatchRegistry {
 
     /** Reads, checks and registers a patch JAR; all or nothing. */
     public PatchHandle load(Path jar) throws PatchException {
-        PatchJarLoader.Prepared prepared = prepare(jar);
-        return register(prepared.patch(), prepared.sources());
+        return load(read(jar), false, false);
+    }
+
+    /** {@link #load(PatchJarBytes, boolean, boolean)} of a file, enabled. */
+    public PatchHandle loadAndEnable(Path jar) throws PatchException {
+        return load(read(jar), true, false);
+    }
+
+    /** The file's bytes, read once: everything after checks and loads these (see {@link PatchJarBytes}). */
+    private PatchJarBytes read(Path jar) throws PatchException {
+        String subject = String.valueOf(jar);
+        try {
+            return PatchJarBytes.read(jar, JarLimits.current());
+        } catch (PatchException e) {
+            throw refused("load", subject, e);
+        }
     }
 
     /**
-     * {@code load} as one atomic step, the one {@code jlivepatch load} takes: the JAR is read and
-     * prepared outside the lock, then the patch is registered and enabled under it. No other
-     * operation ever sees it registered but not enabled, and a refused enable leaves it not
-     * registered at all, so that concurrent loads succeed or fail only for their own reasons. While
-     * another patch is in transition, it waits up to {@link #LOAD_WAITS_FOR_TRANSITION} for it to
-     * end, then refuses with {@code BUSY}.
+     * Checks a patch JAR's content (limits, signature, classes) and registers its patch; with
+     * {@code enable}, as one atomic step, the one {@code jlivepatch load} takes: the JAR is prepared
+     * outside the lock, then the patch is registered and enabled under it. No other operation ever
+     * sees it registered but not enabled, and a refused enable leaves it not registered at all, so
+     * that concurrent loads succeed or fail only for their own reasons. While another patch is in
+     * transition, it waits up to {@link #LOAD_WAITS_FOR_TRANSITION} for it to end, then refuses
+     * with {@code BUSY}.
+     *
+     * @param requireLoaded refuse ({@code TARGET_NOT_FOUND}) when a target class is loaded in no
+     *                      class loader, instead of patching it when it is defined
      */
-    public PatchHandle loadAndEnable(Path jar) throws PatchException {
-        PatchJarLoader.Prepared prepared = prepare(jar);
-        return registerAndEnable(prepared.patch(), prepared.sources());
+    public PatchHandle load(PatchJarBytes jar, boolean enable, boolean requireLoaded) throws PatchException {
+        Prepared prepared = prepare(jar);
+        Step<RegisteredPatch> resolve = () -> {
+            RegisteredPatch p = resolve(prepared.patch(), prepared.sources(), prepared.provenance());
+            if (requireLoaded) {
+                List<String> pending = p.pendingClasses();
+                if (!pending.isEmpty()) {
+                    throw new PatchException(Reason.TARGET_NOT_FOUND, p.name(), "patch '" + p.name() + "': "
+                            + String.join(", ", pending) + (pending.size() == 1 ? " is" : " are") + " loaded in no"
+                            + " class loader (required loaded): check the name, or load without --require-loaded to"
+                            + " patch it when it is defined; nothing was changed");
+                }
+            }
+            return p;
+        };
+        if (!enable) {
+            return locked("load", prepared.patch().name(), () -> {
+                RegisteredPatch p = resolve.run();
+                List<RegisteredPatch> next = with(stack, p);
+                stack = next; // the commit
+                announceRegistered(p, next.size());
+                report("load", p.name(), "ok (registered)", p.provenance());
+                return p;
+            });
+        }
+        return locked("load", prepared.patch().name(), () -> {
+            awaitNoTransition(LOAD_WAITS_FOR_TRANSITION);
+            RegisteredPatch p = resolve.run();
+            List<RegisteredPatch> next = with(stack, p);
+            // The stack with p is published by the transition's commit, together with p's state.
+            enableIn(next, p, () -> announceRegistered(p, next.size()));
+            report("load", p.name(), "ok (registered, enabled)", p.provenance());
+            return p;
+        });
     }
 
-    private PatchJarLoader.Prepared prepare(Path jar) throws PatchException {
-        String subject = String.valueOf(jar);
+    /** A patch JAR checked and prepared, not registered yet. */
+    private record Prepared(Patch patch, List<ReplacementSource> sources, Provenance provenance) {
+    }
+
+    private Prepared prepare(PatchJarBytes bytes) throws PatchException {
+        String subject = bytes.source();
+        int mark = RecursionGuard.enter();
         try {
-            return PatchJarLoader.prepare(PatchJar.read(jar), hooks.instrumentation());
+            JarLimits limits = JarLimits.current();
+            PatchJar jar = PatchJar.read(bytes, limits);
+            subject = Patch.isValidName(jar.name()) ? jar.name() : subject;
+            Signature signature = TrustPolicy.current().verify(bytes);
+            PatchJarLoader.Prepared prepared = PatchJarLoader.prepare(jar, hooks.instrumentation());
+            Provenance provenance = new Provenance(bytes.source(), bytes.sha256(), signature.signer(), jar.builds(),
+                    Instant.now(), Requester.current());
+            return new Prepared(prepared.patch(), prepared.sources(), provenance);
         } catch (PatchException e) {
-            throw refused("load", e.patchName() != null ? e.patchName() : subject, e);
+            throw refused("load", e.patchName() != null ? e.patchName() : subject, e, of(bytes));
         } catch (RuntimeException | LinkageError | VirtualMachineError e) {
             // The bytes of the JAR are what is under scrutiny here: a failure to take them apart
             // says the JAR is not what a patch JAR must be.
             PatchException refusal = e instanceof OutOfMemoryError
-                    ? Refusals.unexpected("load", null, "patch JAR " + subject, e)
-                    : new PatchException(Reason.INVALID_PATCH, null, "patch JAR " + subject + " cannot be read as a"
-                    + " patch (" + e + "); nothing was changed. Check that it was made by 'jlivepatch build' or as"
-                    + " README's 'Patch JARs' describes", e);
-            throw refused("load", subject, refusal);
+                    ? Refusals.unexpected("load", null, "patch JAR " + bytes.source(), e)
+                    : new PatchException(Reason.INVALID_PATCH, null, "patch JAR " + bytes.source() + " cannot be read"
+                    + " as a patch (" + e + "); nothing was changed. Check that it was made by 'jlivepatch build' or"
+                    + " as README's 'Patch JARs' describes", e);
+            throw refused("load", subject, refusal, of(bytes));
+        } finally {
+            RecursionGuard.exit(mark);
         }
     }
 
     /** Registers a patch whose i-th replacement comes from the i-th source, per target class loader. */
     public PatchHandle register(Patch patch, List<ReplacementSource> sources) throws PatchException {
         return locked("register", patch.name(), () -> {
-            RegisteredPatch p = resolve(patch, sources);
+            RegisteredPatch p = resolve(patch, sources, Provenance.inCode(Requester.current()));
             List<RegisteredPatch> next = with(stack, p);
             stack = next; // the commit
             announceRegistered(p, next.size());
@@ -249,7 +317,7 @@ public final class PatchRegistry {
     public PatchHandle registerAndEnable(Patch patch, List<ReplacementSource> sources) throws PatchException {
         return locked("load", patch.name(), () -> {
             awaitNoTransition(LOAD_WAITS_FOR_TRANSITION);
-            RegisteredPatch p = resolve(patch, sources);
+            RegisteredPatch p = resolve(patch, sources, Provenance.inCode(Requester.current()));
             List<RegisteredPatch> next = with(stack, p);
             // The stack with p is published by the transition's commit, together with p's state.
             enableIn(next, p, () -> announceRegistered(p, next.size()));
@@ -274,7 +342,8 @@ public final class PatchRegistry {
     }
 
     /** The patch, checked against the running JVM; nothing is changed. Caller holds klpMutex. */
-    private RegisteredPatch resolve(Patch patch, List<ReplacementSource> sources) throws PatchException {
+    private RegisteredPatch resolve(Patch patch, List<ReplacementSource> sources, Provenance provenance)
+            throws PatchException {
         if (named(stack, patch.name()) != null) {
             throw new PatchException(Reason.DUPLICATE_NAME, patch.name(), "patch '" + patch.name()
                     + "' is already registered: unregister it first or give the new patch another name");
@@ -289,7 +358,13 @@ public final class PatchRegistry {
             functions.add(resolver.resolve(patch.name(), patch.replacements().get(i), sources.get(i), loaded));
         }
         resolver.checkHolds(patch, loaded);
-        RegisteredPatch p = new RegisteredPatch(this, patch, functions);
+        List<String> pending = new ArrayList<>();
+        for (Patch.Replacement r : patch.replacements()) {
+            if (loaded.getOrDefault(r.className(), List.of()).isEmpty() && !pending.contains(r.className())) {
+                pending.add(r.className());
+            }
+        }
+        RegisteredPatch p = new RegisteredPatch(this, patch, functions, provenance, pending);
         for (Patch.Replacement r : patch.replacements()) {
             p.checked(loaded.getOrDefault(r.className(), List.of()));
         }
@@ -625,10 +700,26 @@ public final class PatchRegistry {
         return p instanceof RegisteredPatch && ((RegisteredPatch) p).isForced();
     }
 
+    /** Where {@code p} came from; {@code null} for a handle of another registry. */
+    public Provenance provenance(PatchHandle p) {
+        return p instanceof RegisteredPatch ? ((RegisteredPatch) p).provenance() : null;
+    }
+
+    /** The target classes of {@code p} that were loaded in no class loader when it was registered. */
+    public List<String> pendingClasses(PatchHandle p) {
+        return p instanceof RegisteredPatch ? ((RegisteredPatch) p).pendingClasses() : List.of();
+    }
+
     /** The threads that hold the transition of {@code p}, or an empty list. */
     public List<String> waitingThreads(PatchHandle p) {
         Transition t = transition;
         return t != null && transitionPatch == p ? t.waiting() : List.of();
+    }
+
+    /** {@link #waitingThreads} with each thread's name, id and holding method apart. */
+    public List<Transition.Waiter> waiters(PatchHandle p) {
+        Transition t = transition;
+        return t != null && transitionPatch == p ? t.waiters() : List.of();
     }
 
     boolean awaitTransition(RegisteredPatch p, Duration timeout) throws InterruptedException {
@@ -716,9 +807,19 @@ public final class PatchRegistry {
 
     /** Logs and audits a refusal; returns it for throwing. */
     PatchException refused(String operation, String subject, PatchException e) {
+        return refused(operation, subject, e, null);
+    }
+
+    /** {@link #refused(String, String, PatchException)} of a JAR whose content is known. */
+    private PatchException refused(String operation, String subject, PatchException e, Provenance jar) {
         Refusals.log(operation, e);
-        report(operation, subject, "refused " + e.reason() + ": " + e.getMessage());
+        report(operation, subject, "refused " + e.reason() + ": " + e.getMessage(), jar);
         return e;
+    }
+
+    /** What is known of a JAR that was refused before it was a patch. */
+    private static Provenance of(PatchJarBytes bytes) {
+        return new Provenance(bytes.source(), bytes.sha256(), "", Map.of(), Instant.now(), Requester.current());
     }
 
     /** Logs and audits a refusal that happened outside the registry (the JMX layer's own checks). */
@@ -727,8 +828,17 @@ public final class PatchRegistry {
     }
 
     private void report(String operation, String subject, String outcome) {
+        report(operation, subject, outcome, null);
+    }
+
+    /**
+     * Audits an operation's outcome.
+     *
+     * @param provenance the patch's, or what is known of a refused JAR; {@code null} for neither
+     */
+    private void report(String operation, String subject, String outcome, Provenance provenance) {
         try {
-            audit.record(operation, subject, outcome);
+            audit.record(operation, subject, outcome, Requester.current(), provenance);
         } catch (RuntimeException | LinkageError | VirtualMachineError ignored) {
             // a refusal or an outcome stands even when its audit entry finds no memory
         }

@@ -31,9 +31,16 @@ final class RegisteredPatch implements PatchHandle {
     private volatile boolean enabled;
     private volatile boolean forced;
 
-    RegisteredPatch(PatchRegistry registry, Patch patch, List<ResolvedFunction> functions) {
+    private final Provenance provenance;
+    // Target classes loaded in no class loader at registration: patched when defined, or a typo.
+    private final List<String> pendingClasses;
+
+    RegisteredPatch(PatchRegistry registry, Patch patch, List<ResolvedFunction> functions, Provenance provenance,
+                    List<String> pendingClasses) {
         this.registry = registry;
         this.patch = patch;
+        this.provenance = provenance;
+        this.pendingClasses = List.copyOf(pendingClasses);
         this.functions = List.copyOf(functions);
         ActiveFunction[] active = new ActiveFunction[this.functions.size()];
         for (int i = 0; i < active.length; i++) {
@@ -50,6 +57,15 @@ final class RegisteredPatch implements PatchHandle {
     @Override
     public Patch patch() {
         return patch;
+    }
+
+    Provenance provenance() {
+        return provenance;
+    }
+
+    /** The target classes that were loaded in no class loader when the patch was registered. */
+    List<String> pendingClasses() {
+        return pendingClasses;
     }
 
     List<ResolvedFunction> resolved() {

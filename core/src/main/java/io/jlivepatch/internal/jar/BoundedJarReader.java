@@ -2,12 +2,10 @@ package io.jlivepatch.internal.jar;
 
 import io.jlivepatch.PatchException;
 
-import java.io.BufferedInputStream;
+import java.io.ByteArrayInputStream;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -20,8 +18,8 @@ import java.util.zip.ZipInputStream;
  * inflates to hundreds of megabytes), and no buffer grows past the limit it is read under.
  *
  * <p>A {@link ZipInputStream}, not a {@code JarInputStream}: the latter reads the manifest whole,
- * unbounded, before the first entry is returned. jlivepatch does not use JAR signatures (a patch's
- * classes get no signers), so they are not verified either.
+ * unbounded, before the first entry is returned. Signatures are checked apart, on the same bytes,
+ * by the trust policy ({@code internal.trust}), once these limits have passed.
  */
 final class BoundedJarReader {
 
@@ -46,21 +44,18 @@ final class BoundedJarReader {
         this.limits = limits;
     }
 
-    static Contents read(Path path, JarLimits limits) throws PatchException, IOException {
-        return new BoundedJarReader(path.toString(), limits).readAll(path);
+    /** Reads the entries of a JAR already in memory (its size checked by {@link PatchJarBytes}). */
+    static Contents read(PatchJarBytes jar, JarLimits limits) throws PatchException, IOException {
+        return new BoundedJarReader(jar.source(), limits).readAll(jar.bytes());
     }
 
-    private Contents readAll(Path path) throws PatchException, IOException {
-        long size = Files.size(path);
-        if (size > limits.maxJarBytes()) {
-            throw limits.exceeded(source, JarLimits.MAX_JAR_BYTES, "the file has " + size + " bytes");
-        }
+    private Contents readAll(byte[] jar) throws PatchException, IOException {
         byte[] manifest = null;
         Map<String, byte[]> entries = new LinkedHashMap<>();
         int count = 0;
-        // The file's own size is capped too: it may grow between the check above and the reading.
-        try (CappedStream file = new CappedStream(Files.newInputStream(path), limits.maxJarBytes());
-             ZipInputStream zip = new ZipInputStream(new BufferedInputStream(file))) {
+        // Capped all the same: the bytes were counted when they were read, but the cap costs nothing.
+        try (CappedStream file = new CappedStream(new ByteArrayInputStream(jar), limits.maxJarBytes());
+             ZipInputStream zip = new ZipInputStream(file)) {
             ZipEntry e;
             while ((e = nextEntry(zip, file)) != null) {
                 count++;

@@ -5,7 +5,6 @@ import io.jlivepatch.PatchException;
 import io.jlivepatch.PatchException.Reason;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -45,7 +44,7 @@ import java.util.jar.Manifest;
 public record PatchJar(String source, String name, String description, List<String> patchClasses,
                        Map<String, String> nestmates, List<String> newClasses, Map<String, String> oldDigests,
                        Map<String, String> oldFileDigests, Map<String, byte[]> classes, Map<String, byte[]> resources,
-                       List<String> holds) {
+                       List<String> holds, Map<String, String> builds) {
 
     public static final String NAME = "Livepatch-Name";
     public static final String DESCRIPTION = "Livepatch-Description";
@@ -53,6 +52,8 @@ public record PatchJar(String source, String name, String description, List<Stri
     public static final String NESTMATES = "Livepatch-Nestmates";
     public static final String NEW_CLASSES = "Livepatch-New-Classes";
     public static final String HOLD = "Livepatch-Hold";
+    public static final String OLD_BUILD = "Livepatch-Old-Build-SHA256";
+    public static final String NEW_BUILD = "Livepatch-New-Build-SHA256";
     public static final String OLD_CLASSES = "META-INF/jlivepatch/old-classes.properties";
     public static final String OLD_CLASS_FILES = "META-INF/jlivepatch/old-class-files.properties";
 
@@ -68,6 +69,7 @@ public record PatchJar(String source, String name, String description, List<Stri
         classes = Map.copyOf(classes);
         resources = Map.copyOf(resources);
         holds = List.copyOf(holds);
+        builds = Map.copyOf(builds);
     }
 
     /** Reads a patch JAR under the {@linkplain JarLimits#current() current limits}. */
@@ -81,12 +83,14 @@ public record PatchJar(String source, String name, String description, List<Stri
      * running out of memory while reading it, which leaves the application running.
      */
     public static PatchJar read(Path path, JarLimits limits) throws PatchException {
-        String source = path.toString();
-        if (!Files.isRegularFile(path)) {
-            throw invalid(source, "no such file: give the path of a patch JAR");
-        }
+        return read(PatchJarBytes.read(path, limits), limits);
+    }
+
+    /** Takes apart a patch JAR's content under {@code limits}; as {@link #read(Path, JarLimits)}. */
+    public static PatchJar read(PatchJarBytes bytes, JarLimits limits) throws PatchException {
+        String source = bytes.source();
         try {
-            return parse(source, BoundedJarReader.read(path, limits), limits);
+            return parse(source, BoundedJarReader.read(bytes, limits), limits);
         } catch (IOException | RuntimeException e) {
             // ZipException, and IllegalArgumentException for a malformed entry name
             throw invalid(source, "not a readable JAR file (" + Failures.describe(e) + "): build the patch with"
@@ -149,7 +153,18 @@ public record PatchJar(String source, String name, String description, List<Stri
         Map<String, String> digests = properties(source, resources, OLD_CLASSES);
         Map<String, String> fileDigests = properties(source, resources, OLD_CLASS_FILES);
         return new PatchJar(source, name, description, patchClasses, nestmates, newClasses, digests, fileDigests,
-                classes, resources, words(main.getValue(HOLD)));
+                classes, resources, words(main.getValue(HOLD)), builds(main));
+    }
+
+    private static Map<String, String> builds(Attributes main) {
+        Map<String, String> builds = new LinkedHashMap<>();
+        for (String attribute : new String[] {OLD_BUILD, NEW_BUILD}) {
+            String v = main.getValue(attribute);
+            if (v != null && !v.isBlank()) {
+                builds.put(attribute, v.trim());
+            }
+        }
+        return builds;
     }
 
     /** A properties file {@code jlivepatch build} writes, empty when absent. */

@@ -283,16 +283,37 @@ public final class Transition implements ThreadRouting {
         }
     }
 
-    /** The threads still waiting and the patched method holding each, e.g. {@code "worker-1" in com.acme.X.f}. */
-    public List<String> waiting() {
-        List<String> out = new ArrayList<>();
+    /**
+     * A thread still waiting.
+     *
+     * @param method the patched method holding it, {@code class.method}, or {@code ""} when not seen yet
+     */
+    public record Waiter(String thread, long threadId, String method) {
+        @Override
+        public String toString() {
+            return "thread '" + thread + "' (id " + threadId + ")" + (method.isEmpty() ? "" : " in " + method);
+        }
+    }
+
+    /** The threads still waiting and the patched method holding each. */
+    public List<Waiter> waiters() {
+        List<Waiter> out = new ArrayList<>();
         boolean target = targetPatched;
         for (Map.Entry<Thread, AtomicLong> e : states.entrySet()) {
             Thread t = e.getKey();
             if (((e.getValue().get() & PATCHED) != 0) != target && t.isAlive()) {
-                out.add("thread '" + t.getName() + "' (id " + t.getId() + ")"
-                        + Optional.ofNullable(heldAt.get(t)).map(h -> " in " + h).orElse(""));
+                String held = heldAt.get(t);
+                out.add(new Waiter(t.getName(), t.getId(), held == null ? "" : held));
             }
+        }
+        return out;
+    }
+
+    /** {@link #waiters()} as text, e.g. {@code thread 'worker-1' (id 42) in com.acme.X.f}. */
+    public List<String> waiting() {
+        List<String> out = new ArrayList<>();
+        for (Waiter w : waiters()) {
+            out.add(w.toString());
         }
         return out;
     }

@@ -15,7 +15,7 @@ class AuditLogTest {
         AuditLog log = new AuditLog();
         String name = "n".repeat(1_000_000);
         for (int i = 0; i < 100; i++) {
-            log.record("load", name, "refused INVALID_PATCH: patch JAR " + name + ": name is not valid");
+            log.record("load", name, "refused INVALID_PATCH: patch JAR " + name + ": name is not valid", "api", null);
         }
         assertTrue(log.bytes() <= AuditLog.MAX_BYTES, log.bytes() + " bytes");
         long chars = log.entries().stream().mapToLong(e -> e.toString().length()).sum();
@@ -33,7 +33,7 @@ class AuditLogTest {
         AuditLog log = new AuditLog();
         String wide = "\u001b".repeat(AuditLog.MAX_OUTCOME); // six characters each once escaped
         for (int i = 0; i < 200; i++) {
-            log.record("load", "p" + i, wide);
+            log.record("load", "p" + i, wide, "api", null);
         }
         List<AuditLog.Entry> kept = log.entries();
         assertTrue(log.bytes() <= AuditLog.MAX_BYTES, log.bytes() + " bytes");
@@ -46,7 +46,7 @@ class AuditLogTest {
     void theOldestEntriesGoFirstPastTheCapacity() {
         AuditLog log = new AuditLog();
         for (int i = 0; i < AuditLog.CAPACITY + 5; i++) {
-            log.record("enable", "p" + i, "ok");
+            log.record("enable", "p" + i, "ok", "api", null);
         }
         assertEquals(AuditLog.CAPACITY, log.entries().size());
         assertEquals("p5", log.entries().get(0).patch());
@@ -55,7 +55,7 @@ class AuditLogTest {
     @Test
     void aPathWithANewlineCannotForgeAnEntry() {
         AuditLog log = new AuditLog();
-        log.record("load", "/tmp/x.jar\n2024-01-01T00:00:00Z enable fix: ok", "refused INVALID_PATCH: no such file\u2028");
+        log.record("load", "/tmp/x.jar\n2024-01-01T00:00:00Z enable fix: ok", "refused INVALID_PATCH: no such file\u2028", "api", null);
         String line = log.entries().get(0).toString();
         assertFalse(line.contains("\n") || line.contains("\u2028"), line);
         assertTrue(line.contains("load /tmp/x.jar\\n2024-01-01T00:00:00Z enable fix: ok: refused INVALID_PATCH: no such"

@@ -1,4 +1,4 @@
-package io.jlivepatch.internal.build;
+package io.jlivepatch.internal;
 
 import org.junit.jupiter.api.Test;
 

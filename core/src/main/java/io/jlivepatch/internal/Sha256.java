@@ -1,4 +1,4 @@
-package io.jlivepatch.internal.build;
+package io.jlivepatch.internal;
 
 /**
  * SHA-256 (FIPS 180-4) as lowercase hex, the same digest as {@code MessageDigest.getInstance("SHA-256")}.
@@ -6,7 +6,7 @@ package io.jlivepatch.internal.build;
  * the JDK's {@code MessageDigest} first sets up its security providers there, 106 classes on JDK 17 and 64 on
  * JDK 25 (issue 10), for a digest that is a page of arithmetic.
  */
-final class Sha256 {
+public final class Sha256 {
 
     private static final int[] K = {
         0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
@@ -24,7 +24,7 @@ final class Sha256 {
     private Sha256() {
     }
 
-    static String hex(byte[] data) {
+    public static String hex(byte[] data) {
         int[] h = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
         int[] w = new int[64];
         int full = data.length / 64;

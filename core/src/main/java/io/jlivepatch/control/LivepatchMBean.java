@@ -1,0 +1,57 @@
+package io.jlivepatch.control;
+
+import javax.management.MXBean;
+
+/**
+ * {@code io.jlivepatch:type=Livepatch} ({@link ObjectNames#LIVEPATCH}): the patch stack of one JVM,
+ * and loading patch JARs into it. An MXBean, so that any JMX client (JConsole, an exporter) reads it
+ * with no class of jlivepatch's. Refusals reach the client as {@code IllegalStateException}s whose
+ * message starts with the {@code PatchException.Reason} ({@code UNTRUSTED: patch JAR ...}).
+ */
+@MXBean
+public interface LivepatchMBean {
+
+    /** jlivepatch's version. */
+    String getVersion();
+
+    /** Registered patch names, in stack order. */
+    String[] getPatches();
+
+    /** Whether every patch JAR must be signed by a certificate of the trust store. */
+    boolean isVerifyingPatches();
+
+    /** One line: what is verified and against which trust store, or that patches are not verified. */
+    String getTrustPolicy();
+
+    /**
+     * Loads a patch JAR that this JVM reads from {@code patchJarPath}, a path in its own file system;
+     * with {@code enable}, registers and enables it in one step: a refused enable leaves nothing
+     * registered. While another patch is in transition it waits up to 2 seconds for it to end, then
+     * refuses with {@code BUSY}.
+     *
+     * @return the patch's name
+     */
+    String load(String patchJarPath, boolean enable);
+
+    /**
+     * Loads a patch JAR sent whole: the bytes checked by the sender are the bytes loaded, and no
+     * path is resolved in this JVM ({@code jlivepatch load} uses this).
+     *
+     * @param content       the JAR's bytes
+     * @param sha256        their SHA-256 as the sender computed it (lowercase hex): refused unless equal
+     * @param source        where the sender read them, for provenance and the audit log
+     * @param enable        register and enable in one step, as {@link #load}
+     * @param requireLoaded refuse ({@code TARGET_NOT_FOUND}) when a target class is loaded in no class loader
+     * @return the patch's name
+     */
+    String loadContent(byte[] content, String sha256, String source, boolean enable, boolean requireLoaded);
+
+    /** Every patch, its state, provenance and functions per class loader, as JSON ({@code status-schema.json}). */
+    String statusJson();
+
+    /** The same for people. */
+    String statusText();
+
+    /** The audit log, oldest first, one line per operation. */
+    String[] getLog();
+}

@@ -1,0 +1,45 @@
+package io.jlivepatch.control;
+
+import java.beans.ConstructorProperties;
+
+/**
+ * A thread that holds a transition: it still runs in the old state because a method of the patch
+ * (replaced or held) is on its stack. A JMX client sees it as {@code CompositeData} with the same
+ * item names.
+ */
+public final class WaitingThread {
+
+    private final String thread;
+    private final long threadId;
+    private final String method;
+
+    /**
+     * @param thread   the thread's name
+     * @param threadId its id ({@code Thread.getId})
+     * @param method   the patch's method on its stack, {@code class.method}, or {@code ""} when not known yet
+     */
+    @ConstructorProperties({"thread", "threadId", "method"})
+    public WaitingThread(String thread, long threadId, String method) {
+        this.thread = thread;
+        this.threadId = threadId;
+        this.method = method;
+    }
+
+    public String getThread() {
+        return thread;
+    }
+
+    public long getThreadId() {
+        return threadId;
+    }
+
+    public String getMethod() {
+        return method;
+    }
+
+    /** {@code thread 'worker-1' (id 42) in com.acme.Worker.process}. */
+    @Override
+    public String toString() {
+        return "thread '" + thread + "' (id " + threadId + ")" + (method.isEmpty() ? "" : " in " + method);
+    }
+}

@@ -1,0 +1,43 @@
+package io.jlivepatch.internal.core;
+
+/**
+ * Who asks for the operation the current thread runs: set by the channel the request came in on
+ * (the command's socket, JMX, the start-up loader) around the call, read by the registry for
+ * provenance and the audit log. A thread that set nothing is an application calling the API.
+ */
+public final class Requester {
+
+    public static final String API = "api";
+    public static final String JMX = "jmx";
+    public static final String STARTUP = "startup";
+
+    // Only ever set by jlivepatch's own threads or around calls marked by RecursionGuard, so a patch
+    // of ThreadLocal never runs on its behalf.
+    private static final ThreadLocal<String> CURRENT = new ThreadLocal<>();
+
+    private Requester() {
+    }
+
+    public static String current() {
+        String who = CURRENT.get();
+        return who == null ? API : who;
+    }
+
+    /**
+     * Makes {@code who} the requester of this thread until {@link #restore} with the returned value.
+     * A requester already set stays: the outermost channel knows best who asked.
+     */
+    public static String enter(String who) {
+        String before = CURRENT.get();
+        if (before == null) {
+            CURRENT.set(who);
+        }
+        return before;
+    }
+
+    public static void restore(String before) {
+        if (before == null) {
+            CURRENT.remove();
+        }
+    }
+}

@@ -1,0 +1,84 @@
+package io.jlivepatch.internal.jar;
+
+import io.jlivepatch.PatchException;
+import io.jlivepatch.internal.Sha256;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+
+/**
+ * A patch JAR's content, read once: every check (its SHA-256, its signature, its classes) and the
+ * load itself use these bytes, never the file again, so that replacing the file while it is loaded
+ * changes nothing (the path is read once, here, or never, when the command sends the content).
+ *
+ * @param source where it came from, for messages and provenance: a path, or what the sender named
+ * @param bytes  the JAR's bytes; not copied, never modified
+ * @param sha256 their SHA-256, lowercase hex
+ */
+public record PatchJarBytes(String source, byte[] bytes, String sha256) {
+
+    /** Reads {@code path} whole under {@code limits}' file size: the file may grow while it is read. */
+    public static PatchJarBytes read(Path path, JarLimits limits) throws PatchException {
+        String source = path.toString();
+        if (!Files.isRegularFile(path)) {
+            throw PatchJar.invalid(source, "no such file: give the path of a patch JAR");
+        }
+        long max = limits.maxJarBytes();
+        try {
+            long size = Files.size(path);
+            if (size > max) { // refused before a byte is read; the read below is capped all the same
+                throw limits.exceeded(source, JarLimits.MAX_JAR_BYTES, "the file has " + size + " bytes");
+            }
+        } catch (IOException e) {
+            throw PatchJar.invalid(source, "cannot be read (" + Failures.describe(e) + "): check the path and"
+                    + " its permissions", e);
+        }
+        try (InputStream in = Files.newInputStream(path)) {
+            byte[] buf = new byte[(int) Math.min(64 * 1024, max + 1)];
+            int len = 0;
+            while (true) {
+                if (len == buf.length) {
+                    if (len > max) {
+                        break;
+                    }
+                    buf = Arrays.copyOf(buf, (int) Math.min(Math.min((long) len * 2, max + 1), Integer.MAX_VALUE - 8));
+                }
+                int n = in.read(buf, len, buf.length - len);
+                if (n < 0) {
+                    break;
+                }
+                len += n;
+            }
+            if (len > max) {
+                throw limits.exceeded(source, JarLimits.MAX_JAR_BYTES, "the file grew to more than " + max
+                        + " bytes while it was read");
+            }
+            return of(source, len == buf.length ? buf : Arrays.copyOf(buf, len), limits);
+        } catch (IOException e) {
+            throw PatchJar.invalid(source, "cannot be read (" + Failures.describe(e) + "): check the path and"
+                    + " its permissions", e);
+        } catch (OutOfMemoryError e) {
+            throw PatchJar.invalid(source, "jlivepatch ran out of memory reading it; nothing was loaded and the"
+                    + " application runs on: lower " + JarLimits.MAX_JAR_BYTES + " or give the JVM more heap");
+        }
+    }
+
+    /** Content received whole (from the command): checked against the same file size limit. */
+    public static PatchJarBytes of(String source, byte[] bytes, JarLimits limits) throws PatchException {
+        if (bytes == null || bytes.length == 0) {
+            throw PatchJar.invalid(source, "is empty: give a patch JAR");
+        }
+        if (bytes.length > limits.maxJarBytes()) {
+            throw limits.exceeded(source, JarLimits.MAX_JAR_BYTES, "the file has " + bytes.length + " bytes");
+        }
+        return new PatchJarBytes(source, bytes, Sha256.hex(bytes));
+    }
+
+    @Override
+    public String toString() {
+        return "PatchJarBytes[" + source + ", " + bytes.length + " bytes, sha256 " + sha256 + "]";
+    }
+}
