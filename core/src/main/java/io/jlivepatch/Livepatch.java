@@ -1,5 +1,6 @@
 package io.jlivepatch;
 
+import io.jlivepatch.internal.control.ControlServer;
 import io.jlivepatch.internal.control.JmxControl;
 import io.jlivepatch.internal.core.PatchRegistry;
 
@@ -40,6 +41,7 @@ public final class Livepatch {
             if (installed == null) {
                 PatchRegistry registry = PatchRegistry.install(instrumentation);
                 JmxControl.installWhenJmxIsUp(registry);
+                ControlServer.startInBackground(registry);
                 installed = new Livepatch(registry);
             }
             return installed;

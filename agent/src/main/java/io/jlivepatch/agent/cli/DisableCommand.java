@@ -4,15 +4,18 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
 @Command(name = "disable", mixinStandardHelpOptions = true,
-        description = "Disable a patch (only the most recently enabled one: patches come off in reverse order).")
+        description = "Disable a patch (only the most recently enabled one: patches come off in reverse order).",
+        exitCodeListHeading = "Exit codes:%n",
+        exitCodeList = {"0:disabled, unpatching complete", "1:refused: nothing changed (the reason is printed)",
+                "2:usage error", "3:disabled, but the transition had not ended within --wait"})
 final class DisableCommand extends PatchCommand {
 
     @Mixin
     WaitOption wait;
 
     @Override
-    String apply(TargetJvm jvm) throws Refused, InterruptedException {
+    int apply(TargetJvm jvm) throws Refused, InterruptedException {
         jvm.setEnabled(name, false);
-        return "disabled, " + settle(jvm, "unpatching complete", wait);
+        return settle(jvm, "disabled", "unpatching complete", wait);
     }
 }

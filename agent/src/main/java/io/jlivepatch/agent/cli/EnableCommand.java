@@ -4,15 +4,18 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
 @Command(name = "enable", mixinStandardHelpOptions = true,
-        description = "Enable a registered patch (its predecessors in the stack must be enabled).")
+        description = "Enable a registered patch (its predecessors in the stack must be enabled).",
+        exitCodeListHeading = "Exit codes:%n",
+        exitCodeList = {"0:enabled, patching complete", "1:refused: nothing changed (the reason is printed)",
+                "2:usage error", "3:enabled, but the transition had not ended within --wait"})
 final class EnableCommand extends PatchCommand {
 
     @Mixin
     WaitOption wait;
 
     @Override
-    String apply(TargetJvm jvm) throws Refused, InterruptedException {
+    int apply(TargetJvm jvm) throws Refused, InterruptedException {
         jvm.setEnabled(name, true);
-        return "enabled, " + settle(jvm, "patching complete", wait);
+        return settle(jvm, "enabled", "patching complete", wait);
     }
 }

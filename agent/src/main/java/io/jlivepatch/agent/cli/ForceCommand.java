@@ -8,12 +8,13 @@ import picocli.CommandLine.Command;
                 + " threads that hold the transition will not leave.")
 final class ForceCommand extends PatchCommand {
     @Override
-    String apply(TargetJvm jvm) throws Refused, InterruptedException {
+    int apply(TargetJvm jvm) throws Refused, InterruptedException {
         try {
             jvm.patch(name).force();
         } catch (RuntimeException e) {
             throw TargetJvm.refusal(e);
         }
-        return "transition forced";
+        done(jvm, "transition forced");
+        return Main.DONE;
     }
 }

@@ -2,8 +2,10 @@ package io.jlivepatch.agent.cli;
 
 import io.jlivepatch.PatchException;
 import io.jlivepatch.control.PatchMBean;
-import io.jlivepatch.internal.jar.PatchJar;
 import io.jlivepatch.internal.Text;
+import io.jlivepatch.internal.jar.JarLimits;
+import io.jlivepatch.internal.jar.PatchJar;
+import io.jlivepatch.internal.jar.PatchJarBytes;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -17,7 +19,13 @@ import java.util.concurrent.Callable;
 
 @Command(name = "load", mixinStandardHelpOptions = true,
         description = "Load a patch JAR into a running JVM (loading jlivepatch first if needed), enable it and"
-                + " wait for its transition.")
+                + " wait for its transition. The JAR is read once, here, and its content sent: the target never"
+                + " opens the path.",
+        exitCodeListHeading = "Exit codes:%n",
+        exitCodeList = {"0:loaded (and enabled, patching complete)",
+                "1:refused: nothing changed in the target (the reason is printed)",
+                "2:usage error",
+                "3:enabled, but the transition had not ended within --wait: the threads holding it are printed"})
 final class LoadCommand implements Callable<Integer> {
 
     @Spec
@@ -32,6 +40,15 @@ final class LoadCommand implements Callable<Integer> {
     @Option(names = "--no-enable", description = "register the patch only")
     boolean noEnable;
 
+    @Option(names = "--require-loaded", description = "refuse, changing nothing, when a target class is loaded in no"
+            + " class loader (a misspelt name) instead of patching it when it is defined")
+    boolean requireLoaded;
+
+    @Option(names = "--agent-options", paramLabel = "<options>", description = "the agent's options when this"
+            + " command loads it into the JVM, e.g. truststore=/etc/jlivepatch/trust.p12 (paths in the target's file"
+            + " system); ignored when jlivepatch is loaded already")
+    String agentOptions;
+
     @Mixin
     TimeoutOption timeout;
 
@@ -42,44 +59,53 @@ final class LoadCommand implements Callable<Integer> {
     public Integer call() throws Refused, InterruptedException {
         PrintWriter out = spec.commandLine().getOut();
         Path path = jar.toAbsolutePath().normalize();
+        PatchJarBytes content;
         String rawName;
         try {
-            // Checked here first: a bad file must not even load the agent into the target.
-            rawName = PatchJar.read(path).name();
+            // Read once and checked here first: a bad file must not even load the agent into the target,
+            // and what was checked is what is sent.
+            content = PatchJarBytes.read(path, JarLimits.current());
+            rawName = PatchJar.read(content, JarLimits.current()).name();
         } catch (PatchException e) {
             throw new Refused(e.reason() + ": " + Text.clean(e.getMessage()), e);
         }
         String name = Text.clean(rawName);
-        try (TargetJvm jvm = TargetJvm.attach(target.pid, true, timeout.seconds())) {
+        try (TargetJvm jvm = TargetJvm.connect(target.pid, agentOptions == null ? "" : agentOptions,
+                timeout.seconds())) {
             long start = System.nanoTime();
             try {
-                jvm.livepatch().load(path.toString(), !noEnable);
+                jvm.livepatch().loadContent(content.bytes(), content.sha256(), path.toString(), !noEnable,
+                        requireLoaded);
             } catch (RuntimeException e) {
                 throw TargetJvm.refusal(e);
             }
             PatchMBean patch = jvm.patch(rawName);
+            int code = Main.DONE;
             if (noEnable) {
                 out.printf("'%s': registered in pid %d (not enabled)%n", name, jvm.pid());
             } else {
                 boolean done = jvm.awaitTransition(rawName, wait.seconds(timeout));
                 long ms = (System.nanoTime() - start) / 1_000_000;
                 if (!done) {
-                    // Like kpatch load: name the threads that still run old code, and what holds them.
-                    out.printf("'%s': enabled in pid %d, transition still running after %d s; waiting for:%n", name,
-                            jvm.pid(), wait.seconds(timeout));
-                    for (String w : jvm.waitingThreads()) {
-                        out.println("  " + w);
-                    }
-                    out.printf("  ('jlivepatch status %d' follows it; 'jlivepatch force %d %s' ends it at once)%n",
-                            jvm.pid(), jvm.pid(), name);
+                    Transitions.printStillRunning(out, jvm, rawName, "enabled", wait.seconds(timeout));
+                    code = Main.TRANSITION_RUNNING;
                 } else {
                     out.printf("'%s': enabled in pid %d, patching complete in %d ms%n", name, jvm.pid(), ms);
                 }
             }
-            for (String line : patch.getFunctions()) {
-                out.println("  " + line);
+            out.printf("  sha256 %s, from %s%n", content.sha256(), Text.clean(path.toString()));
+            try {
+                for (String pending : patch.getPendingClasses()) {
+                    out.printf("  warning: %s is loaded in no class loader: patched when defined: check the name"
+                            + " (--require-loaded refuses this)%n", Text.clean(pending));
+                }
+                for (String line : patch.getFunctions()) {
+                    out.println("  " + line);
+                }
+            } catch (RuntimeException e) {
+                throw TargetJvm.refusal(e);
             }
-            return Main.DONE;
+            return code;
         }
     }
 }

@@ -8,10 +8,16 @@ import java.io.PrintWriter;
 
 /**
  * {@code java -jar jlivepatch-agent.jar <command>}: kpatch's load/unload/list over the attach API.
- * Exit codes: 0 done, 1 refused (the reason printed, the target unchanged), 2 usage error.
+ * Exit codes: 0 done, 1 refused (the reason printed, the target unchanged), 2 usage error, 3 the
+ * state changed but its transition had not ended in time (the threads holding it printed).
  */
 @Command(name = "jlivepatch", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Live patching for running JVMs: load, inspect and remove patches.",
+        exitCodeListHeading = "Exit codes:%n",
+        exitCodeList = {"0:done", "1:refused: nothing changed in the target (the reason is printed)",
+                "2:usage error",
+                "3:the patch's state changed, but its transition had not ended within --wait (load, enable, disable,"
+                + " unload): the threads holding it are printed, with the force command"},
         subcommands = {ListCommand.class, LoadCommand.class, StatusCommand.class, EnableCommand.class,
                 DisableCommand.class, UnregisterCommand.class, UnloadCommand.class, ForceCommand.class,
                 BuildCommand.class,
@@ -21,6 +27,7 @@ public final class Main implements Runnable {
     static final int DONE = 0;
     static final int REFUSED = 1;
     static final int USAGE = 2;
+    static final int TRANSITION_RUNNING = 3;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

@@ -26,27 +26,32 @@ abstract class PatchCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Refused, InterruptedException {
         try (TargetJvm jvm = TargetJvm.attach(target.pid, false, timeout.seconds())) {
-            String outcome = apply(jvm);
-            spec.commandLine().getOut().printf("'%s': %s in pid %d%n", Text.clean(name), outcome, jvm.pid());
-            return Main.DONE;
+            return apply(jvm);
         }
     }
 
-    /** Does the work; returns what happened, e.g. {@code disabled}. */
-    abstract String apply(TargetJvm jvm) throws Refused, InterruptedException;
+    /** Does the work and prints what happened; returns the exit code. */
+    abstract int apply(TargetJvm jvm) throws Refused, InterruptedException;
+
+    void done(TargetJvm jvm, String outcome) {
+        spec.commandLine().getOut().printf("'%s': %s in pid %d%n", Text.clean(name), outcome, jvm.pid());
+    }
 
     /**
-     * Waits for the transition that the operation started.
+     * Waits for the transition that the operation started and prints how it ended.
      *
-     * @return how it ended, e.g. {@code unpatching complete}, or that it still runs and who holds it
+     * @param state    what the operation did: {@code enabled}
+     * @param complete how the transition ends: {@code patching complete}
+     * @return {@link Main#DONE}, or {@link Main#TRANSITION_RUNNING} when it still runs
      */
-    String settle(TargetJvm jvm, String complete, WaitOption wait) throws Refused, InterruptedException {
+    int settle(TargetJvm jvm, String state, String complete, WaitOption wait) throws Refused, InterruptedException {
         long seconds = wait.seconds(timeout);
         if (jvm.awaitTransition(name, seconds)) {
-            return complete;
+            done(jvm, state + ", " + complete);
+            return Main.DONE;
         }
-        return "transition still running after " + seconds + " s, waiting for "
-                + String.join("; ", jvm.waitingThreads());
+        Transitions.printStillRunning(spec.commandLine().getOut(), jvm, name, state, seconds);
+        return Main.TRANSITION_RUNNING;
     }
 
     static void unregister(TargetJvm jvm, String name) throws Refused {

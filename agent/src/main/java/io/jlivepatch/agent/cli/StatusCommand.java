@@ -33,8 +33,22 @@ final class StatusCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Refused {
+        try {
+            return show();
+        } catch (RuntimeException e) {
+            throw TargetJvm.refusal(e);
+        }
+    }
+
+    private Integer show() throws Refused {
         PrintWriter out = spec.commandLine().getOut();
-        try (TargetJvm jvm = TargetJvm.attach(target.pid, false, timeout.seconds())) {
+        try (TargetJvm jvm = TargetJvm.connect(target.pid, null, timeout.seconds())) {
+            if (jvm == null) {
+                // a question answered, not a refusal: exit 0
+                out.println(json ? "{\"pid\":" + target.pid + ",\"jlivepatch\":\"not loaded\",\"patches\":[]}"
+                        : "pid " + target.pid + ": jlivepatch not loaded");
+                return Main.DONE;
+            }
             LivepatchMBean lp = jvm.livepatch();
             if (json) {
                 String status = lp.statusJson();

@@ -6,46 +6,37 @@ import com.sun.tools.attach.AttachNotSupportedException;
 import com.sun.tools.attach.VirtualMachine;
 import io.jlivepatch.Patch;
 import io.jlivepatch.agent.AgentMain;
-import io.jlivepatch.internal.Text;
-import io.jlivepatch.control.ObjectNames;
 import io.jlivepatch.control.LivepatchMBean;
 import io.jlivepatch.control.PatchMBean;
+import io.jlivepatch.control.WaitingThread;
+import io.jlivepatch.internal.Text;
+import io.jlivepatch.internal.control.ControlServer;
 
-import javax.management.Attribute;
-import javax.management.InstanceNotFoundException;
-import javax.management.JMX;
-import javax.management.MBeanServerConnection;
-import javax.management.ObjectName;
-import javax.management.RuntimeMBeanException;
-import javax.management.remote.JMXConnector;
-import javax.management.remote.JMXConnectorFactory;
-import javax.management.remote.JMXServiceURL;
 import java.io.IOException;
 import java.lang.reflect.UndeclaredThrowableException;
 import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Properties;
 
 /**
- * A JVM reached through the attach API and its local JMX connector
- * ({@code VirtualMachine.startLocalManagementAgent}): no network port of ours is opened. Every step
- * towards it is bounded by the command's {@code --timeout}: attaching and connecting together
- * by one {@link Deadline}, then each MBean call by one of its own ({@link TimedConnection}).
+ * A JVM reached through the attach API, only to read where its jlivepatch control socket is (and to
+ * load the agent when it is absent), then through that socket ({@link ControlChannel}): no network
+ * port is opened in the target, and the JDK's JMX connector is never started. Every step towards
+ * it is bounded by the command's {@code --timeout}: attaching and connecting together by one
+ * {@link Deadline}, then each call by one of its own.
  */
 final class TargetJvm implements AutoCloseable {
 
     private final long pid;
-    private final JMXConnector connector;
-    private final TimedConnection timed;
-    private final MBeanServerConnection connection;
+    private final ControlChannel channel;
 
-    private TargetJvm(long pid, JMXConnector connector, MBeanServerConnection raw, long timeoutSeconds) {
+    private TargetJvm(long pid, ControlChannel channel) {
         this.pid = pid;
-        this.connector = connector;
-        this.timed = new TimedConnection(pid, raw, timeoutSeconds);
-        this.connection = timed.connection();
+        this.channel = channel;
     }
 
     /**
@@ -55,12 +46,22 @@ final class TargetJvm implements AutoCloseable {
      * @throws Deadline.NoAnswer when the JVM did not answer within {@code timeoutSeconds}
      */
     static TargetJvm attach(long pid, boolean loadAgent, long timeoutSeconds) throws Refused {
-        if (pid == ProcessHandle.current().pid()) {
-            throw new Refused("pid " + pid + " is this jlivepatch command itself: give the pid of the application JVM");
+        TargetJvm jvm = connect(pid, loadAgent ? "" : null, timeoutSeconds);
+        if (jvm == null) {
+            throw new Refused("jlivepatch is not loaded in pid " + pid + ": 'jlivepatch load " + pid
+                    + " <patch.jar>' loads it");
         }
-        if (ProcessHandle.of(pid).isEmpty()) {
-            throw new Refused("no process with pid " + pid + ": 'jlivepatch list' shows the local JVMs");
-        }
+        return jvm;
+    }
+
+    /**
+     * Connects to jlivepatch in {@code pid}.
+     *
+     * @param agentOptions the options to load the agent with when it is absent, or {@code null} not to load it
+     * @return {@code null} when jlivepatch is not loaded there and {@code agentOptions} is {@code null}
+     */
+    static TargetJvm connect(long pid, String agentOptions, long timeoutSeconds) throws Refused {
+        JvmProcess.check(pid);
         JdkTimeouts.apply(timeoutSeconds);
         Deadline connecting = Deadline.in(pid, timeoutSeconds);
         VirtualMachine vm;
@@ -74,57 +75,59 @@ final class TargetJvm implements AutoCloseable {
         } catch (Exception e) {
             throw failed(pid, e);
         }
-        JMXConnector connector = null;
+        String socket;
         try {
-            boolean present = connecting.run("reading its system properties",
-                    () -> vm.getSystemProperties().getProperty(AgentMain.VERSION_PROPERTY) != null);
-            if (!present) {
-                if (!loadAgent) {
-                    throw new Refused("jlivepatch is not loaded in pid " + pid
-                            + ": 'jlivepatch load " + pid + " <patch.jar>' loads it");
+            Properties props = connecting.run("reading its system properties", vm::getSystemProperties);
+            socket = props.getProperty(ControlServer.PROPERTY);
+            if (socket == null && props.getProperty(AgentMain.VERSION_PROPERTY) == null) {
+                if (agentOptions == null) {
+                    return null;
                 }
                 String agent = agentJar().toString();
                 connecting.run("loading the agent", () -> {
-                    vm.loadAgent(agent);
+                    vm.loadAgent(agent, agentOptions.isEmpty() ? null : agentOptions);
                     return null;
                 });
             }
-            String address = connecting.run("starting its local JMX agent", vm::startLocalManagementAgent);
-            JMXConnector c = connecting.run("connecting to its JMX agent",
-                    () -> JMXConnectorFactory.connect(new JMXServiceURL(address)));
-            connector = c;
-            MBeanServerConnection raw = connecting.run("connecting to its JMX agent", c::getMBeanServerConnection);
-            TargetJvm jvm = new TargetJvm(pid, c, raw, timeoutSeconds);
-            jvm.awaitMBeans(connecting, raw);
-            return jvm;
+            while (socket == null) {
+                // jlivepatch opens its socket from a thread of its own, off the application's start-up
+                if (connecting.passed()) {
+                    throw new Refused("jlivepatch is loaded in pid " + pid + " but its control socket did not open"
+                            + " within " + connecting.seconds() + " s; the target's log says why");
+                }
+                Thread.sleep(10);
+                socket = connecting.run("reading its system properties", vm::getSystemProperties)
+                        .getProperty(ControlServer.PROPERTY);
+            }
         } catch (AgentLoadException | AgentInitializationException e) {
             throw new Refused("pid " + pid + " refused the jlivepatch agent (" + e.getMessage() + "); on JDK 21+"
-                    + " start it with -XX:+EnableDynamicAgentLoading or with -javaagent", closing(connector, e));
+                    + " start it with -XX:+EnableDynamicAgentLoading or with -javaagent", e);
         } catch (IOException e) {
-            throw new Refused("talking to pid " + pid + " failed: " + e.getMessage(), closing(connector, e));
+            throw new Refused("talking to pid " + pid + " failed: " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new Refused("interrupted while attaching to pid " + pid, e);
         } catch (RuntimeException | Refused e) {
-            closing(connector, e);
             throw e;
         } catch (Exception e) {
-            throw failed(pid, closing(connector, e));
+            throw failed(pid, e);
         } finally {
             try {
                 vm.detach(); // local: forgets the attach socket, sends nothing
             } catch (IOException ignored) {
-                // the JMX connection, if any, does not depend on the attach channel
+                // the control socket does not depend on the attach channel
             }
         }
-    }
-
-    /** Closes {@code connector} (if any) without waiting for the target; returns {@code e}. */
-    private static <E extends Exception> E closing(JMXConnector connector, E e) {
-        if (connector != null) {
-            Deadline.inBackground(() -> {
-                connector.close();
-                return null;
-            });
+        try {
+            return new TargetJvm(pid, ControlChannel.connect(pid, socket, connecting, timeoutSeconds));
+        } catch (IOException e) {
+            throw new Refused("cannot reach jlivepatch in pid " + pid + " through " + Text.clean(socket) + " ("
+                    + e.getMessage() + "): run jlivepatch as the JVM's user", e);
+        } catch (RuntimeException | Refused e) {
+            throw e;
+        } catch (Exception e) {
+            throw failed(pid, e);
         }
-        return e;
     }
 
     private static Refused failed(long pid, Exception e) {
@@ -149,54 +152,33 @@ final class TargetJvm implements AutoCloseable {
         }
     }
 
-    /** The agent registers its MBeans from a background thread (to spare start-up time): wait for them. */
-    private void awaitMBeans(Deadline connecting, MBeanServerConnection raw) throws Exception {
-        ObjectName on = name(ObjectNames.LIVEPATCH);
-        while (!connecting.run("waiting for the jlivepatch MBeans", () -> raw.isRegistered(on))) {
-            if (connecting.passed()) {
-                throw new Refused("jlivepatch is loaded in pid " + pid + " but its MBeans did not appear within "
-                        + connecting.seconds() + " s; the target's log says why");
-            }
-            try {
-                Thread.sleep(10);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new Refused("interrupted while waiting for pid " + pid, e);
-            }
-        }
-    }
-
     long pid() {
         return pid;
     }
 
-    LivepatchMBean livepatch() throws Refused {
-        return JMX.newMBeanProxy(connection, name(ObjectNames.LIVEPATCH), LivepatchMBean.class);
+    LivepatchMBean livepatch() {
+        return channel.livepatch();
     }
 
     /** The MBean of a registered patch. */
     PatchMBean patch(String name) throws Refused {
         try {
-            if (!Patch.isValidName(name) || !connection.isRegistered(ObjectNames.patch(name))) {
-                String[] all = livepatch().getPatches();
+            String[] all = livepatch().getPatches();
+            if (!Patch.isValidName(name) || !Arrays.asList(all).contains(name)) {
                 throw new Refused("no patch '" + Text.clean(name) + "' is registered in pid " + pid + " (registered: "
                         + (all.length == 0 ? "none" : Text.clean(String.join(", ", all))) + ")");
             }
-        } catch (IOException e) {
-            throw new Refused("talking to pid " + pid + " failed: " + Text.clean(e.getMessage()), e);
+        } catch (RuntimeException e) {
+            throw refusal(e);
         }
-        return JMX.newMBeanProxy(connection, ObjectNames.patch(name), PatchMBean.class);
+        return channel.patch(name);
     }
 
     void setEnabled(String patch, boolean enabled) throws Refused {
-        patch(patch);
+        PatchMBean p = patch(patch);
         try {
-            connection.setAttribute(ObjectNames.patch(patch), new Attribute("Enabled", enabled));
-        } catch (RuntimeMBeanException e) {
-            throw refusal(e);
-        } catch (InstanceNotFoundException e) {
-            throw new Refused("patch '" + Text.clean(patch) + "' was unregistered meanwhile", e);
-        } catch (Exception e) {
+            p.setEnabled(enabled);
+        } catch (RuntimeException e) {
             throw refusal(e);
         }
     }
@@ -204,70 +186,60 @@ final class TargetJvm implements AutoCloseable {
     /**
      * Waits until the patch is out of transition.
      *
-     * @return whether it is, within the timeout
+     * @return whether it is, within {@code seconds}
      */
-    boolean awaitTransition(String patch, long timeoutSeconds) throws Refused, InterruptedException {
+    boolean awaitTransition(String patch, long seconds) throws Refused, InterruptedException {
         PatchMBean p = patch(patch);
-        Deadline transition = Deadline.in(pid, timeoutSeconds);
-        while (p.isTransition()) {
-            if (transition.passed()) {
-                return false;
+        Deadline transition = Deadline.in(pid, seconds);
+        try {
+            while (p.isTransition()) {
+                if (transition.passed()) {
+                    return false;
+                }
+                Thread.sleep(10);
             }
-            Thread.sleep(10);
+        } catch (RuntimeException e) {
+            throw refusal(e);
         }
         return true;
     }
 
-    /** The threads that hold a transition and the patched method holding each, from status (cleaned there). */
-    List<String> waitingThreads() throws Refused {
+    /** The threads that hold the patch's transition, as the target lists them. */
+    List<String> waitingThreads(String patch) throws Refused {
         List<String> out = new ArrayList<>();
-        for (String line : livepatch().statusText().split("\n")) {
-            if (line.trim().startsWith("waiting:")) {
-                out.add(line.trim().substring("waiting:".length()).trim());
+        try {
+            for (WaitingThread w : patch(patch).getWaiting()) {
+                out.add(Text.clean(w.toString()));
             }
+        } catch (RuntimeException e) {
+            throw refusal(e);
         }
         return out;
     }
 
     /**
-     * The refusal inside a JMX exception: the target's message, which starts with the reason, cleaned;
-     * or the message of a {@link Deadline.NoAnswer}.
+     * The refusal inside an exception of a call: the target's message, which starts with the reason,
+     * cleaned; or the message of a {@link Deadline.NoAnswer}.
      */
     static Refused refusal(Throwable t) {
         Throwable c = t;
-        while ((c instanceof RuntimeMBeanException || c instanceof UndeclaredThrowableException
-                || c instanceof javax.management.MBeanException || c instanceof javax.management.ReflectionException)
-                && c.getCause() != null) {
+        while (c instanceof UndeclaredThrowableException && c.getCause() != null) {
             c = c.getCause();
         }
         if (c instanceof Deadline.NoAnswer) {
             return new Refused(c.getMessage(), t);
         }
+        if (c instanceof Refused) {
+            return (Refused) c;
+        }
+        if (c instanceof IOException) {
+            return new Refused("talking to the target failed: " + Text.clean(String.valueOf(c.getMessage())), t);
+        }
         return new Refused(Text.clean(c.getMessage() != null ? c.getMessage() : c.toString()), t);
     }
 
-    private static ObjectName name(String s) throws Refused {
-        try {
-            return new ObjectName(s);
-        } catch (javax.management.MalformedObjectNameException e) {
-            throw new Refused(e.getMessage(), e);
-        }
-    }
-
-    /** Closes the connection, waiting for the target only while it has answered every call in time. */
     @Override
     public void close() {
-        Deadline closing = Deadline.in(pid, timed.timeoutSeconds());
-        java.util.concurrent.Future<Void> done = closing.start(() -> {
-            connector.close();
-            return null;
-        });
-        if (timed.answeredInTime()) {
-            try {
-                closing.await(done, "closing the connection");
-            } catch (Exception ignored) {
-                // the target may have ended or stopped answering: nothing left to close
-            }
-        }
+        channel.close();
     }
 }

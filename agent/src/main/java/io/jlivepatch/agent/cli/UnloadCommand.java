@@ -5,23 +5,38 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
 @Command(name = "unload", mixinStandardHelpOptions = true,
-        description = "Disable a patch if it is enabled, then unregister it (kpatch unload).")
+        description = "Disable a patch if it is enabled, then unregister it (kpatch unload).",
+        exitCodeListHeading = "Exit codes:%n",
+        exitCodeList = {"0:disabled and unregistered", "1:refused: nothing changed (the reason is printed)",
+                "2:usage error", "3:disabled, but the transition had not ended within --wait: still registered;"
+                + " unregister it once the transition has ended"})
 final class UnloadCommand extends PatchCommand {
 
     @Mixin
     WaitOption wait;
 
     @Override
-    String apply(TargetJvm jvm) throws Refused, InterruptedException {
-        if (jvm.patch(name).isEnabled()) {
+    int apply(TargetJvm jvm) throws Refused, InterruptedException {
+        boolean wasEnabled;
+        try {
+            wasEnabled = jvm.patch(name).isEnabled();
+        } catch (RuntimeException e) {
+            throw TargetJvm.refusal(e);
+        }
+        if (wasEnabled) {
             jvm.setEnabled(name, false);
         }
-        if (!jvm.awaitTransition(name, wait.seconds(timeout))) {
-            throw new Refused("'" + Text.clean(name) + "' is disabled, but its unpatching transition still runs after "
-                    + wait.seconds(timeout) + " s (waiting for " + String.join("; ", jvm.waitingThreads())
-                    + "); run 'jlivepatch unregister " + jvm.pid() + " " + Text.clean(name) + "' once it has ended");
+        long seconds = wait.seconds(timeout);
+        if (!jvm.awaitTransition(name, seconds)) {
+            // The state changed (disabled): exit 3, never 1, which says nothing changed.
+            Transitions.printStillRunning(spec.commandLine().getOut(), jvm, name,
+                    wasEnabled ? "disabled" : "still in transition", seconds);
+            spec.commandLine().getOut().printf("  (still registered: 'jlivepatch unregister %d %s' once it has"
+                    + " ended)%n", jvm.pid(), Text.clean(name));
+            return Main.TRANSITION_RUNNING;
         }
         unregister(jvm, name);
-        return "disabled and unregistered";
+        done(jvm, wasEnabled ? "disabled and unregistered" : "unregistered");
+        return Main.DONE;
     }
 }

@@ -6,8 +6,9 @@ import picocli.CommandLine.Command;
         description = "Remove a disabled patch from the stack.")
 final class UnregisterCommand extends PatchCommand {
     @Override
-    String apply(TargetJvm jvm) throws Refused, InterruptedException {
+    int apply(TargetJvm jvm) throws Refused, InterruptedException {
         unregister(jvm, name);
-        return "unregistered";
+        done(jvm, "unregistered");
+        return Main.DONE;
     }
 }

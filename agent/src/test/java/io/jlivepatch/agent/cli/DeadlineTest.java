@@ -3,11 +3,7 @@ package io.jlivepatch.agent.cli;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-import javax.management.Attribute;
-import javax.management.MBeanServerConnection;
-import javax.management.ObjectName;
 import java.io.IOException;
-import java.lang.reflect.Proxy;
 import java.util.concurrent.CountDownLatch;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -48,43 +44,5 @@ class DeadlineTest {
             throw thrown;
         })));
         assertFalse(d.passed());
-    }
-
-    @Test
-    void everyCallOfATimedConnectionIsBounded() throws Exception {
-        MBeanServerConnection stuck = (MBeanServerConnection) Proxy.newProxyInstance(getClass().getClassLoader(),
-                new Class<?>[] {MBeanServerConnection.class}, (proxy, method, args) -> {
-                    never.await();
-                    return null;
-                });
-        TimedConnection timed = new TimedConnection(7, stuck, 1);
-        ObjectName patch = new ObjectName("io.jlivepatch:type=Patch,name=fix-greet");
-        Deadline.NoAnswer read = assertThrows(Deadline.NoAnswer.class,
-                () -> timed.connection().getAttribute(patch, "Transition"));
-        assertTrue(read.getMessage().startsWith("pid 7 did not answer within 1 s (while reading Transition of patch"
-                + " 'fix-greet')"), read.getMessage());
-        Deadline.NoAnswer set = assertThrows(Deadline.NoAnswer.class,
-                () -> timed.connection().setAttribute(patch, new Attribute("Enabled", true)));
-        assertTrue(set.getMessage().contains("(while setting Enabled of patch 'fix-greet')"), set.getMessage());
-        Deadline.NoAnswer invoke = assertThrows(Deadline.NoAnswer.class, () -> timed.connection().invoke(
-                new ObjectName("io.jlivepatch:type=Livepatch"), "load", new Object[] {"/x.jar", true}, null));
-        assertTrue(invoke.getMessage().contains("(while calling load of jlivepatch)"), invoke.getMessage());
-        assertFalse(timed.answeredInTime());
-    }
-
-    @Test
-    void aTimedConnectionPassesAnswersAndExceptionsThrough() throws Exception {
-        IOException down = new IOException("connection reset");
-        MBeanServerConnection real = (MBeanServerConnection) Proxy.newProxyInstance(getClass().getClassLoader(),
-                new Class<?>[] {MBeanServerConnection.class}, (proxy, method, args) -> {
-                    if (method.getName().equals("isRegistered")) {
-                        return true;
-                    }
-                    throw down;
-                });
-        TimedConnection timed = new TimedConnection(7, real, 30);
-        assertTrue(timed.connection().isRegistered(new ObjectName("io.jlivepatch:type=Livepatch")));
-        assertSame(down, assertThrows(IOException.class, () -> timed.connection().getMBeanCount()));
-        assertTrue(timed.answeredInTime());
     }
 }

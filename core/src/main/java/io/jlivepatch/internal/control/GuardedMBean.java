@@ -1,5 +1,6 @@
 package io.jlivepatch.internal.control;
 
+import io.jlivepatch.internal.core.Requester;
 import io.jlivepatch.internal.patch.RecursionGuard;
 
 import javax.management.Attribute;
@@ -14,7 +15,8 @@ import javax.management.StandardMBean;
 /**
  * An MXBean whose every attribute access and operation runs marked as jlivepatch's own code
  * (RecursionGuard): the JMX threads that serve {@code jlivepatch} and JConsole never run a patch's
- * replacement, and a patched JDK method the MBean's code uses cannot loop back into jlivepatch.
+ * replacement, and a patched JDK method the MBean's code uses cannot loop back into jlivepatch. Every
+ * operation through it is the {@code jmx} requester's.
  */
 class GuardedMBean extends StandardMBean {
 
@@ -25,9 +27,11 @@ class GuardedMBean extends StandardMBean {
     @Override
     public Object getAttribute(String attribute) throws AttributeNotFoundException, MBeanException, ReflectionException {
         int mark = RecursionGuard.enter();
+        String before = Requester.enter(Requester.JMX);
         try {
             return super.getAttribute(attribute);
         } finally {
+            Requester.restore(before);
             RecursionGuard.exit(mark);
         }
     }
@@ -36,9 +40,11 @@ class GuardedMBean extends StandardMBean {
     public void setAttribute(Attribute attribute) throws AttributeNotFoundException, InvalidAttributeValueException,
             MBeanException, ReflectionException {
         int mark = RecursionGuard.enter();
+        String before = Requester.enter(Requester.JMX);
         try {
             super.setAttribute(attribute);
         } finally {
+            Requester.restore(before);
             RecursionGuard.exit(mark);
         }
     }
@@ -46,9 +52,11 @@ class GuardedMBean extends StandardMBean {
     @Override
     public AttributeList getAttributes(String[] attributes) {
         int mark = RecursionGuard.enter();
+        String before = Requester.enter(Requester.JMX);
         try {
             return super.getAttributes(attributes);
         } finally {
+            Requester.restore(before);
             RecursionGuard.exit(mark);
         }
     }
@@ -56,9 +64,11 @@ class GuardedMBean extends StandardMBean {
     @Override
     public AttributeList setAttributes(AttributeList attributes) {
         int mark = RecursionGuard.enter();
+        String before = Requester.enter(Requester.JMX);
         try {
             return super.setAttributes(attributes);
         } finally {
+            Requester.restore(before);
             RecursionGuard.exit(mark);
         }
     }
@@ -66,9 +76,11 @@ class GuardedMBean extends StandardMBean {
     @Override
     public Object invoke(String actionName, Object[] params, String[] signature) throws MBeanException, ReflectionException {
         int mark = RecursionGuard.enter();
+        String before = Requester.enter(Requester.JMX);
         try {
             return super.invoke(actionName, params, signature);
         } finally {
+            Requester.restore(before);
             RecursionGuard.exit(mark);
         }
     }

@@ -26,7 +26,7 @@ import java.util.Set;
  * Linux: {@code ProcessHandle} would initialize its process-reaper machinery in every application's
  * start-up.
  */
-final class PrivateTempDir {
+public final class PrivateTempDir {
 
     private static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rwx------");
     private static final Set<PosixFilePermission> GROUP_OR_OTHERS_WRITE =
@@ -37,7 +37,7 @@ final class PrivateTempDir {
     }
 
     /** {@code ${java.io.tmpdir}/jlivepatch-${user.name}}, made or checked. */
-    static Path open() throws IOException {
+    public static Path open() throws IOException {
         return open(Paths.get(System.getProperty("java.io.tmpdir")), System.getProperty("user.name", ""));
     }
 
@@ -122,7 +122,7 @@ final class PrivateTempDir {
     }
 
     /** This JVM's pid, cheaply: the target of the {@code /proc/self} link where there is one. */
-    static long currentPid() {
+    public static long currentPid() {
         try {
             return Long.parseLong(Files.readSymbolicLink(PROC.resolve("self")).toString());
         } catch (IOException | UnsupportedOperationException | NumberFormatException noProc) {
@@ -134,7 +134,7 @@ final class PrivateTempDir {
      * Deletes the files {@code <prefix><pid>-...} of {@code dir} whose process is gone. A reused pid
      * keeps its file until that process ends too.
      */
-    static void removeStale(Path dir, String prefix) throws IOException {
+    public static void removeStale(Path dir, String prefix) throws IOException {
         long self = currentPid();
         // File.list rather than a DirectoryStream, whose classes and locks would add to every start-up.
         String[] names = dir.toFile().list();

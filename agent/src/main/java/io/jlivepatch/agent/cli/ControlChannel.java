@@ -1,0 +1,182 @@
+package io.jlivepatch.agent.cli;
+
+import io.jlivepatch.control.LivepatchMBean;
+import io.jlivepatch.control.PatchMBean;
+import io.jlivepatch.internal.Text;
+import io.jlivepatch.internal.control.Wire;
+
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.lang.reflect.Method;
+import java.lang.reflect.Proxy;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.Channels;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+
+/**
+ * The command's end of the agent's control socket ({@code internal.control.ControlServer}): the
+ * published MBean interfaces, called over a UNIX domain socket that only the target's OS user can
+ * open. Every call is bounded by the command's {@code --timeout} ({@link Deadline}); once one was
+ * not answered in time, the connection is not trusted with another.
+ */
+final class ControlChannel implements AutoCloseable {
+
+    /** A refusal of the target: its message starts with the reason. Unchecked, to pass through the proxies. */
+    static final class TargetRefusal extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        TargetRefusal(String message) {
+            super(message);
+        }
+    }
+
+    /** The longest byte array the command accepts back; no reply of the interfaces carries one. */
+    private static final long MAX_REPLY_BYTES = 0;
+
+    private final long pid;
+    private final long timeoutSeconds;
+    private final SocketChannel socket;
+    private final DataInputStream in;
+    private final DataOutputStream out;
+    private final String version;
+    // Written by the command's thread when a call times out; read on the same thread.
+    private volatile boolean broken;
+
+    private ControlChannel(long pid, long timeoutSeconds, SocketChannel socket, DataInputStream in,
+                           DataOutputStream out, String version) {
+        this.pid = pid;
+        this.timeoutSeconds = timeoutSeconds;
+        this.socket = socket;
+        this.in = in;
+        this.out = out;
+        this.version = version;
+    }
+
+    /**
+     * Connects to the socket the target published at {@code path}, a path in the target's own file
+     * system: reached through {@code /proc/<pid>/root} where the target runs in another mount
+     * namespace (a container), as the JDK's attach mechanism does.
+     */
+    static ControlChannel connect(long pid, String path, Deadline deadline, long timeoutSeconds) throws Exception {
+        Path socketPath = reachable(pid, path);
+        SocketChannel socket = deadline.run("connecting to its jlivepatch control socket", () ->
+                SocketChannel.open(UnixDomainSocketAddress.of(socketPath)));
+        try {
+            DataInputStream in = new DataInputStream(new BufferedInputStream(Channels.newInputStream(socket)));
+            DataOutputStream out = new DataOutputStream(new BufferedOutputStream(Channels.newOutputStream(socket)));
+            String version = deadline.run("greeting jlivepatch", () -> {
+                out.writeInt(Wire.MAGIC);
+                out.writeLong(ProcessHandle.current().pid());
+                out.flush();
+                if (in.readInt() != Wire.MAGIC) {
+                    throw new Refused(socketPath + " is not a jlivepatch control socket");
+                }
+                String v = Wire.readString(in);
+                if (v.isEmpty()) { // turned away before the session started
+                    in.readByte();
+                    throw new Refused(Text.clean(Wire.readString(in)));
+                }
+                return v;
+            });
+            return new ControlChannel(pid, timeoutSeconds, socket, in, out, version);
+        } catch (Exception | Error e) {
+            socket.close();
+            throw e;
+        }
+    }
+
+    /** {@code path} as this process reaches it: through the target's root where that is another file system. */
+    static Path reachable(long pid, String path) {
+        Path direct = Paths.get(path);
+        Path root = Paths.get("/proc", Long.toString(pid), "root");
+        try {
+            if (Files.isDirectory(root) && !Files.isSameFile(root, Paths.get("/"))) {
+                return Paths.get(root.toString(), path);
+            }
+        } catch (IOException | SecurityException cannotTell) {
+            // not allowed to look at the target's root: it shares ours, or the connect says why
+        }
+        return direct;
+    }
+
+    String version() {
+        return version;
+    }
+
+    LivepatchMBean livepatch() {
+        return proxy(LivepatchMBean.class, "");
+    }
+
+    /** The MBean of patch {@code name}; a call for a patch that is not registered is refused by the target. */
+    PatchMBean patch(String name) {
+        return proxy(PatchMBean.class, name);
+    }
+
+    private <T> T proxy(Class<T> type, String object) {
+        return type.cast(Proxy.newProxyInstance(type.getClassLoader(), new Class<?>[] {type},
+                (p, method, args) -> {
+                    if (method.getDeclaringClass() == Object.class) {
+                        return method.getName().equals("toString") ? type.getSimpleName() + " of pid " + pid
+                                : method.getName().equals("hashCode") ? System.identityHashCode(p) : p == args[0];
+                    }
+                    return call(object, method, args == null ? new Object[0] : args);
+                }));
+    }
+
+    private Object call(String object, Method method, Object[] args) throws Exception {
+        if (broken) {
+            throw new Deadline.NoAnswer("pid " + pid + " did not answer an earlier call in time; retry the command");
+        }
+        Deadline deadline = Deadline.in(pid, timeoutSeconds);
+        try {
+            return deadline.run("calling " + method.getName(), () -> exchange(object, method, args));
+        } catch (Deadline.NoAnswer late) {
+            broken = true;
+            throw late;
+        }
+    }
+
+    // One call at a time: the command's thread waits for each reply (Deadline) before the next call.
+    private synchronized Object exchange(String object, Method method, Object[] args) throws IOException {
+        out.writeByte(Wire.CALL);
+        Wire.writeString(out, object);
+        Wire.writeString(out, method.getName());
+        out.writeInt(args.length);
+        Class<?>[] types = method.getParameterTypes();
+        for (int i = 0; i < args.length; i++) {
+            Wire.writeValue(out, types[i], args[i]);
+        }
+        out.flush();
+        byte status;
+        try {
+            status = in.readByte();
+        } catch (EOFException e) {
+            throw new IOException("pid " + pid + " closed the connection (the JVM may have exited)", e);
+        }
+        if (status == Wire.OK) {
+            return Wire.readValue(in, MAX_REPLY_BYTES);
+        }
+        String message = Wire.readString(in);
+        if (status == Wire.REFUSED) {
+            throw new TargetRefusal(message);
+        }
+        throw new IOException("pid " + pid + " failed the call " + method.getName() + ": " + message);
+    }
+
+    @Override
+    public void close() {
+        try {
+            socket.close(); // the target's session ends at the end of the stream
+        } catch (IOException ignored) {
+            // nothing left to close
+        }
+    }
+}

@@ -1,0 +1,86 @@
+package io.jlivepatch.agent.cli;
+
+import com.sun.tools.attach.VirtualMachine;
+import com.sun.tools.attach.VirtualMachineDescriptor;
+import io.jlivepatch.internal.Text;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+
+/**
+ * Checks that a pid names a JVM this user may attach to, before the attach API is used: on Linux the
+ * attach API signals a process it does not find listening ({@code SIGQUIT}), which ends a process
+ * that is not a JVM, and waits up to its own timeout for an answer that never comes. Read from
+ * {@code /proc} where there is one, so that the answer takes milliseconds.
+ */
+final class JvmProcess {
+
+    private static final Path PROC = Paths.get("/proc");
+
+    private JvmProcess() {
+    }
+
+    /** @throws Refused naming what the pid is instead, and what to do */
+    static void check(long pid) throws Refused {
+        if (pid == ProcessHandle.current().pid()) {
+            throw new Refused("pid " + pid + " is this jlivepatch command itself: give the pid of the application JVM");
+        }
+        if (pid <= 0 || ProcessHandle.of(pid).isEmpty()) {
+            throw new Refused("no process with pid " + pid + ": 'jlivepatch list' shows the local JVMs");
+        }
+        Path proc = PROC.resolve(Long.toString(pid));
+        if (!Files.isDirectory(PROC.resolve("self"))) {
+            checkListed(pid); // no /proc: the JDK's own list of JVMs
+            return;
+        }
+        Object owner = attribute(proc, "unix:uid");
+        Object self = attribute(PROC.resolve("self"), "unix:uid");
+        if (owner != null && self != null && !owner.equals(self) && !self.equals(0)) {
+            throw new Refused("pid " + pid + " (" + commandOf(proc) + ") runs as another user (uid " + owner + "):"
+                    + " run jlivepatch as that user");
+        }
+        String maps;
+        try {
+            maps = Files.readString(proc.resolve("maps"), StandardCharsets.ISO_8859_1);
+        } catch (IOException | SecurityException e) {
+            throw new Refused("pid " + pid + " (" + commandOf(proc) + ") cannot be inspected (" + e.getMessage()
+                    + "): it must be a JVM of this user that allows attaching (not started non-dumpable)");
+        }
+        if (!maps.contains("/libjvm.so")) {
+            throw new Refused("pid " + pid + " (" + commandOf(proc) + ") is not a JVM: 'jlivepatch list' shows the"
+                    + " local JVMs");
+        }
+    }
+
+    private static void checkListed(long pid) throws Refused {
+        for (VirtualMachineDescriptor d : VirtualMachine.list()) {
+            if (d.id().equals(Long.toString(pid))) {
+                return;
+            }
+        }
+        throw new Refused("pid " + pid + " is not a JVM this user can attach to: 'jlivepatch list' shows them");
+    }
+
+    private static Object attribute(Path p, String name) {
+        try {
+            return Files.getAttribute(p, name, LinkOption.NOFOLLOW_LINKS);
+        } catch (IOException | UnsupportedOperationException | IllegalArgumentException | SecurityException e) {
+            return null;
+        }
+    }
+
+    /** The process's command line, short and clean, for messages. */
+    private static String commandOf(Path proc) {
+        try {
+            byte[] b = Files.readAllBytes(proc.resolve("cmdline"));
+            String cmd = new String(b, StandardCharsets.UTF_8).replace('\0', ' ').trim();
+            return cmd.isEmpty() ? "no command line" : Text.clean(Text.truncate(cmd, 120));
+        } catch (IOException | SecurityException e) {
+            return "command line not readable";
+        }
+    }
+}

@@ -1,0 +1,243 @@
+package io.jlivepatch.agent;
+
+import com.sun.tools.attach.VirtualMachine;
+import io.jlivepatch.control.LivepatchMBean;
+import io.jlivepatch.control.ObjectNames;
+import io.jlivepatch.control.PatchMBean;
+import io.jlivepatch.internal.Sha256;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import javax.management.JMX;
+import javax.management.MBeanServerConnection;
+import javax.management.remote.JMXConnector;
+import javax.management.remote.JMXConnectorFactory;
+import javax.management.remote.JMXServiceURL;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+
+import static io.jlivepatch.agent.ServiceProcess.GREET_FIXED;
+import static io.jlivepatch.agent.ServiceProcess.ORIGINAL;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The command's channel: no network port in the target, a socket only the JVM's user can open,
+ * the JAR's bytes sent (a path is never resolved in the target), the requester on record, and the
+ * exact outcomes of {@code --require-loaded} and {@code status} of a JVM without jlivepatch.
+ */
+class ControlChannelIT {
+
+    @TempDir
+    Path dir;
+
+    private ServiceProcess service;
+
+    @BeforeEach
+    void startService() throws Exception {
+        service = new ServiceProcess();
+    }
+
+    @AfterEach
+    void stopService() throws Exception {
+        service.close();
+    }
+
+    @Test
+    void noCommandOpensANetworkPortInTheTarget() throws Exception {
+        Set<String> before = listeningTcp(service.pid());
+        Path jar = TestJars.greeterFixJar(dir);
+        List<Object[]> commands = List.of(new Object[] {"load", service.pid(), jar},
+                new Object[] {"status", service.pid()}, new Object[] {"status", service.pid(), "--json", "--log"},
+                new Object[] {"disable", service.pid(), "fix-greet"}, new Object[] {"enable", service.pid(), "fix-greet"},
+                new Object[] {"unload", service.pid(), "fix-greet"}, new Object[] {"list"});
+        for (Object[] command : commands) {
+            Cli c = Cli.run(command);
+            assertEquals(0, c.exitCode(), c.toString());
+            assertEquals(before, listeningTcp(service.pid()), "no listening TCP socket after " + command[0]);
+        }
+        assertEquals(ORIGINAL, service.call());
+        VirtualMachine vm = VirtualMachine.attach(Long.toString(service.pid()));
+        try {
+            assertNull(vm.getAgentProperties().getProperty("com.sun.management.jmxremote.localConnectorAddress"),
+                    "the JDK's JMX connector was never started");
+        } finally {
+            vm.detach();
+        }
+    }
+
+    @Test
+    void theControlSocketIsInADirectoryOnlyTheJvmsUserCanOpen() throws Exception {
+        assertEquals(0, Cli.run("load", "--no-enable", service.pid(), TestJars.greeterFixJar(dir)).exitCode());
+        Path socket = Paths.get(targetProperties().getProperty("jlivepatch.control"));
+        assertTrue(Files.exists(socket, LinkOption.NOFOLLOW_LINKS), socket.toString());
+        assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(socket.getParent(),
+                LinkOption.NOFOLLOW_LINKS)));
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(socket,
+                LinkOption.NOFOLLOW_LINKS)));
+        assertEquals(System.getProperty("user.name"), Files.getOwner(socket, LinkOption.NOFOLLOW_LINKS).getName());
+    }
+
+    @Test
+    void theTargetLoadsTheBytesItWasSentNeverThePathAndRefusesContentThatChangedOnTheWay() throws Exception {
+        byte[] content = Files.readAllBytes(TestJars.greeterFixJar(dir));
+        String sha256 = Sha256.hex(content);
+        VirtualMachine vm = VirtualMachine.attach(Long.toString(service.pid()));
+        try {
+            vm.loadAgent(TestJars.AGENT.toString());
+        } finally {
+            vm.detach();
+        }
+        try (JMXConnector jmx = jmx(service.pid())) {
+            MBeanServerConnection c = jmx.getMBeanServerConnection();
+            awaitRegistered(c);
+            LivepatchMBean lp = JMX.newMXBeanProxy(c, ObjectNames.livepatch(), LivepatchMBean.class);
+            String wrong = Sha256.hex(new byte[] {1});
+            RuntimeException changed = assertThrows(RuntimeException.class,
+                    () -> lp.loadContent(content, wrong, "/nowhere/fix-greet.jar", true, false));
+            assertTrue(rootMessage(changed).startsWith("INVALID_PATCH: patch JAR /nowhere/fix-greet.jar: the content"
+                    + " received has SHA-256 " + sha256 + ", not the " + wrong), rootMessage(changed));
+            assertArrayEquals(new String[0], lp.getPatches(), "nothing was registered");
+            assertEquals(ORIGINAL, service.call());
+
+            // A path that exists nowhere: the target loads what it was sent.
+            assertEquals("fix-greet", lp.loadContent(content, sha256, "/nowhere/fix-greet.jar", true, false));
+            assertEquals(GREET_FIXED, service.call());
+            PatchMBean p = JMX.newMXBeanProxy(c, ObjectNames.patch("fix-greet"), PatchMBean.class);
+            assertEquals("/nowhere/fix-greet.jar", p.getSource());
+            assertEquals(sha256, p.getSha256());
+            assertEquals("jmx", p.getLoadedBy());
+            assertEquals("", p.getSigner());
+        }
+    }
+
+    @Test
+    void theRequesterOfACommandIsItsPidAndTheUserTheKernelReports() throws Exception {
+        Path jar = TestJars.greeterFixJar(dir);
+        Cli load = Cli.run("load", service.pid(), jar);
+        assertEquals(0, load.exitCode(), load.toString());
+        String sha256 = Sha256.hex(Files.readAllBytes(jar));
+        assertTrue(load.out().contains("sha256 " + sha256 + ", from " + jar.toAbsolutePath().normalize()),
+                load.toString());
+        try (JMXConnector jmx = jmx(service.pid())) {
+            MBeanServerConnection c = jmx.getMBeanServerConnection();
+            awaitRegistered(c);
+            PatchMBean p = JMX.newMXBeanProxy(c, ObjectNames.patch("fix-greet"), PatchMBean.class);
+            assertEquals("pid " + ProcessHandle.current().pid() + " user " + System.getProperty("user.name"),
+                    p.getLoadedBy());
+            assertEquals(jar.toAbsolutePath().normalize().toString(), p.getSource());
+            assertEquals(sha256, p.getSha256());
+        }
+    }
+
+    @Test
+    void aTargetClassLoadedNowhereIsAWarningOrWithRequireLoadedARefusalThatChangesNothing() throws Exception {
+        Path typo = TestJars.patchJar(dir, "fix-typo.jar", Map.of("Livepatch-Name", "fix-typo",
+                "Livepatch-Class", "agentapp.fix.TypoFix"), "agentapp.fix.TypoFix");
+        Cli strict = Cli.run("load", "--require-loaded", service.pid(), typo);
+        assertEquals(1, strict.exitCode(), strict.toString());
+        assertTrue(strict.err().contains("TARGET_NOT_FOUND") && strict.err().contains("agentapp.Greeterr is loaded in"
+                + " no class loader"), strict.toString());
+        Cli status = Cli.run("status", service.pid());
+        assertTrue(status.out().contains("no patches registered"), status.toString());
+
+        Cli lenient = Cli.run("load", service.pid(), typo);
+        assertEquals(0, lenient.exitCode(), lenient.toString());
+        assertTrue(lenient.out().contains("warning: agentapp.Greeterr is loaded in no class loader: patched when"
+                + " defined: check the name"), lenient.toString());
+        assertEquals(ORIGINAL, service.call());
+    }
+
+    @Test
+    void statusOfAJvmWithoutJlivepatchSaysSoAndLoadsNothing() throws Exception {
+        Cli status = Cli.run("status", service.pid());
+        assertEquals(0, status.exitCode(), status.toString());
+        assertEquals("pid " + service.pid() + ": jlivepatch not loaded", status.out().trim());
+        Cli json = Cli.run("status", service.pid(), "--json");
+        assertEquals(0, json.exitCode(), json.toString());
+        assertTrue(json.out().contains("\"jlivepatch\":\"not loaded\""), json.toString());
+        assertNull(targetProperties().getProperty("jlivepatch.version"), "status did not load the agent");
+        Cli disable = Cli.run("disable", service.pid(), "fix-greet");
+        assertEquals(1, disable.exitCode(), disable.toString());
+        assertTrue(disable.err().contains("jlivepatch is not loaded in pid " + service.pid()), disable.toString());
+    }
+
+    private Properties targetProperties() throws Exception {
+        VirtualMachine vm = VirtualMachine.attach(Long.toString(service.pid()));
+        try {
+            return vm.getSystemProperties();
+        } finally {
+            vm.detach();
+        }
+    }
+
+    /** The local addresses of the TCP sockets {@code pid} listens on, read from /proc. */
+    static Set<String> listeningTcp(long pid) throws IOException {
+        Set<String> inodes = new HashSet<>();
+        try (var fds = Files.list(Paths.get("/proc", Long.toString(pid), "fd"))) {
+            for (Path fd : (Iterable<Path>) fds::iterator) {
+                try {
+                    String link = Files.readSymbolicLink(fd).toString();
+                    if (link.startsWith("socket:[")) {
+                        inodes.add(link.substring("socket:[".length(), link.length() - 1));
+                    }
+                } catch (IOException closedMeanwhile) {
+                    // the descriptor was closed while listing
+                }
+            }
+        }
+        Set<String> listening = new HashSet<>();
+        for (String table : new String[] {"tcp", "tcp6"}) {
+            Path p = Paths.get("/proc", Long.toString(pid), "net", table);
+            if (!Files.exists(p)) {
+                continue;
+            }
+            for (String line : Files.readAllLines(p).subList(1, Files.readAllLines(p).size())) {
+                String[] f = line.trim().split("\\s+");
+                if (f.length > 9 && f[3].equals("0A") && inodes.contains(f[9])) { // 0A: LISTEN
+                    listening.add(table + " " + f[1]);
+                }
+            }
+        }
+        return listening;
+    }
+
+    /** A JMX client of the test's own (it starts the JDK's connector in the target: the command never does). */
+    private static JMXConnector jmx(long pid) throws Exception {
+        VirtualMachine vm = VirtualMachine.attach(Long.toString(pid));
+        try {
+            return JMXConnectorFactory.connect(new JMXServiceURL(vm.startLocalManagementAgent()));
+        } finally {
+            vm.detach();
+        }
+    }
+
+    private static void awaitRegistered(MBeanServerConnection c) throws Exception {
+        for (int i = 0; i < 3000 && !c.isRegistered(ObjectNames.livepatch()); i++) {
+            Thread.sleep(10);
+        }
+        assertTrue(c.isRegistered(ObjectNames.livepatch()), "the MBeans appear once the JVM has an MBean server");
+    }
+
+    private static String rootMessage(Throwable t) {
+        while (t.getCause() != null) {
+            t = t.getCause();
+        }
+        return t.getMessage();
+    }
+}

@@ -1,0 +1,152 @@
+package io.jlivepatch.agent.cli;
+
+import io.jlivepatch.internal.control.Wire;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.lang.reflect.UndeclaredThrowableException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.Channels;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Path;
+import java.util.concurrent.CountDownLatch;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The command's end of the control socket against a stand-in agent: every call is bounded by the
+ * timeout, and refusals and failures come back as what they are.
+ */
+class ControlChannelTest {
+
+    @TempDir
+    Path dir;
+
+    private final CountDownLatch never = new CountDownLatch(1);
+    private ServerSocketChannel server;
+
+    @AfterEach
+    void release() throws IOException {
+        never.countDown();
+        if (server != null) {
+            server.close();
+        }
+    }
+
+    /** The stand-in's answer to each call: it reads the call, then writes what this does. */
+    @FunctionalInterface
+    interface Answer {
+        void reply(String method, DataOutputStream out) throws Exception;
+    }
+
+    private String serve(Answer answer) throws IOException {
+        Path socket = dir.resolve("c.sock");
+        server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+        server.bind(UnixDomainSocketAddress.of(socket));
+        Thread t = new Thread(() -> {
+            try (SocketChannel c = server.accept()) {
+                DataInputStream in = new DataInputStream(Channels.newInputStream(c));
+                DataOutputStream out = new DataOutputStream(Channels.newOutputStream(c));
+                assertEquals(Wire.MAGIC, in.readInt());
+                in.readLong();
+                out.writeInt(Wire.MAGIC);
+                Wire.writeString(out, "test-version");
+                out.flush();
+                while (in.readByte() == Wire.CALL) {
+                    Wire.readString(in);
+                    String method = Wire.readString(in);
+                    int n = in.readInt();
+                    for (int i = 0; i < n; i++) {
+                        Wire.readValue(in, Long.MAX_VALUE);
+                    }
+                    answer.reply(method, out);
+                    out.flush();
+                }
+            } catch (Exception ended) {
+                // the test is over
+            }
+        }, "stand-in agent");
+        t.setDaemon(true);
+        t.start();
+        return socket.toString();
+    }
+
+    private ControlChannel connect(String socket, long timeoutSeconds) throws Exception {
+        long self = ProcessHandle.current().pid();
+        return ControlChannel.connect(self, socket, Deadline.in(self, timeoutSeconds), timeoutSeconds);
+    }
+
+    @Test
+    void answersRefusalsAndFailuresComeBackAsWhatTheyAre() throws Exception {
+        String socket = serve((method, out) -> {
+            switch (method) {
+                case "getPatches":
+                    out.writeByte(Wire.OK);
+                    Wire.writeValue(out, String[].class, new String[] {"fix-a", "fix-b"});
+                    break;
+                case "load":
+                    out.writeByte(Wire.REFUSED);
+                    Wire.writeString(out, "UNTRUSTED: patch JAR /x.jar is not signed");
+                    break;
+                default:
+                    out.writeByte(Wire.FAILED);
+                    Wire.writeString(out, "java.lang.NullPointerException");
+            }
+        });
+        try (ControlChannel channel = connect(socket, 30)) {
+            assertEquals("test-version", channel.version());
+            assertArrayEquals(new String[] {"fix-a", "fix-b"}, channel.livepatch().getPatches());
+            ControlChannel.TargetRefusal refused = assertThrows(ControlChannel.TargetRefusal.class,
+                    () -> channel.livepatch().load("/x.jar", true));
+            assertEquals("UNTRUSTED: patch JAR /x.jar is not signed", refused.getMessage());
+            UndeclaredThrowableException failed = assertThrows(UndeclaredThrowableException.class,
+                    () -> channel.livepatch().statusText());
+            assertInstanceOf(IOException.class, failed.getCause());
+            assertTrue(failed.getCause().getMessage().contains("failed the call statusText:"
+                    + " java.lang.NullPointerException"), failed.getCause().getMessage());
+        }
+    }
+
+    @Test
+    void aCallThatIsNeverAnsweredEndsAtTheTimeoutAndTheConnectionIsNotUsedAgain() throws Exception {
+        String socket = serve((method, out) -> never.await());
+        try (ControlChannel channel = connect(socket, 1)) {
+            Deadline.NoAnswer late = assertThrows(Deadline.NoAnswer.class, () -> channel.livepatch().getPatches());
+            assertTrue(late.getMessage().endsWith("did not answer within 1 s (while calling getPatches); the JVM may be"
+                    + " stopped or overloaded; retry with a larger --timeout"), late.getMessage());
+            Deadline.NoAnswer again = assertThrows(Deadline.NoAnswer.class, () -> channel.livepatch().getVersion());
+            assertTrue(again.getMessage().contains("did not answer an earlier call in time"), again.getMessage());
+        }
+    }
+
+    @Test
+    void aSocketThatIsNotJlivepatchsIsRefused() throws Exception {
+        Path socket = dir.resolve("other.sock");
+        server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+        server.bind(UnixDomainSocketAddress.of(socket));
+        Thread t = new Thread(() -> {
+            try (SocketChannel c = server.accept()) {
+                DataOutputStream out = new DataOutputStream(Channels.newOutputStream(c));
+                out.writeInt(0x48545450); // "HTTP"
+                out.flush();
+                never.await();
+            } catch (Exception ended) {
+                // the test is over
+            }
+        });
+        t.setDaemon(true);
+        t.start();
+        Refused e = assertThrows(Refused.class, () -> connect(socket.toString(), 30));
+        assertTrue(e.getMessage().endsWith("is not a jlivepatch control socket"), e.getMessage());
+    }
+}

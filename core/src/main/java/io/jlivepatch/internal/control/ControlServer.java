@@ -1,0 +1,106 @@
+package io.jlivepatch.internal.control;
+
+import io.jlivepatch.internal.Log;
+import io.jlivepatch.internal.core.PatchRegistry;
+import io.jlivepatch.internal.patch.PrivateTempDir;
+import io.jlivepatch.internal.patch.RecursionGuard;
+
+import java.io.File;
+import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.concurrent.Semaphore;
+
+/**
+ * The command's way in: a UNIX domain socket in jlivepatch's private directory ({@code 0700}, see
+ * {@link PrivateTempDir}), so that only the JVM's OS user (and root) can connect, and no network
+ * port is ever opened. It grants nothing the attach mechanism does not already grant to that user.
+ * Its path is published in the system property {@value #PROPERTY}, which the command reads over
+ * attach; the command sends the patch JAR's bytes through it, so a path is never resolved again in
+ * this JVM (which may be in a container with a file system of its own).
+ *
+ * <p>One daemon thread accepts; each connection is served by a daemon thread of its own, at most
+ * {@value #MAX_SESSIONS} at once, every one of them marked as jlivepatch's code (RecursionGuard).
+ */
+public final class ControlServer implements Runnable {
+
+    /** The socket's path, set once it listens. */
+    public static final String PROPERTY = "jlivepatch.control";
+    static final String PREFIX = "control-";
+    static final int MAX_SESSIONS = 8;
+
+    private final PatchRegistry registry;
+    private final Semaphore sessions = new Semaphore(MAX_SESSIONS);
+
+    private ControlServer(PatchRegistry registry) {
+        this.registry = registry;
+    }
+
+    /** Opens the socket from a daemon thread, off the application's start-up; trouble is logged, never fatal. */
+    public static void startInBackground(PatchRegistry registry) {
+        Thread t = new Thread(new ControlServer(registry), "jlivepatch-control");
+        t.setDaemon(true);
+        t.start();
+    }
+
+    @Override
+    public void run() {
+        int mark = RecursionGuard.enter(); // jlivepatch's own thread: never runs a replacement
+        try {
+            ServerSocketChannel server = open();
+            while (true) {
+                SocketChannel client = server.accept();
+                if (!sessions.tryAcquire()) {
+                    // a runaway client cannot make threads without end; the command says to retry
+                    ControlSession.refuseBusy(client, MAX_SESSIONS);
+                    continue;
+                }
+                try {
+                    Thread t = new Thread(new ControlSession(registry, client, sessions), "jlivepatch-control-session");
+                    t.setDaemon(true);
+                    t.start();
+                } catch (RuntimeException | Error e) {
+                    sessions.release(); // pairs with tryAcquire above: the session never ran
+                    client.close();
+                    throw e;
+                }
+            }
+        } catch (IOException | RuntimeException | LinkageError e) {
+            Log.get().log(System.Logger.Level.ERROR, "the jlivepatch command cannot reach this JVM: its control"
+                    + " socket failed (" + e + "); patches already loaded are not affected");
+        } catch (OutOfMemoryError e) {
+            // nothing can be logged without memory; the application goes on without the command's channel
+        } finally {
+            RecursionGuard.exit(mark);
+        }
+    }
+
+    private static ServerSocketChannel open() throws IOException {
+        Path dir = PrivateTempDir.open();
+        PrivateTempDir.removeStale(dir, PREFIX);
+        Path socket = dir.resolve(PREFIX + PrivateTempDir.currentPid() + "-" + Long.toHexString(System.nanoTime())
+                + ".sock");
+        ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+        try {
+            server.bind(UnixDomainSocketAddress.of(socket));
+        } catch (IOException e) {
+            server.close();
+            throw new IOException("cannot listen on " + socket + " (" + e.getMessage() + "); a path longer than about"
+                    + " 100 bytes does not fit a UNIX socket: give the JVM a shorter -Djava.io.tmpdir", e);
+        }
+        try {
+            // the directory is private already; the socket too, should the directory's mode ever change
+            Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-------"));
+        } catch (UnsupportedOperationException notPosix) {
+            // the directory is the user's own
+        }
+        new File(socket.toString()).deleteOnExit();
+        System.setProperty(PROPERTY, socket.toString());
+        return server;
+    }
+}

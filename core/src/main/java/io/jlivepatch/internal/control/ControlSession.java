@@ -1,0 +1,196 @@
+package io.jlivepatch.internal.control;
+
+import io.jlivepatch.PatchHandle;
+import io.jlivepatch.control.LivepatchMBean;
+import io.jlivepatch.control.PatchMBean;
+import io.jlivepatch.internal.Log;
+import io.jlivepatch.internal.Text;
+import io.jlivepatch.internal.core.PatchRegistry;
+import io.jlivepatch.internal.core.Requester;
+import io.jlivepatch.internal.jar.JarLimits;
+import io.jlivepatch.internal.patch.RecursionGuard;
+
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.nio.channels.Channels;
+import java.nio.channels.SocketChannel;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Semaphore;
+
+/**
+ * One connection of the command: a hello, then calls of the published MBean interfaces on the
+ * Livepatch object or one patch's, each answered before the next is read. Every call runs as the
+ * requester the connection names: the pid the command states and the OS user the kernel reports for
+ * the socket's peer.
+ */
+final class ControlSession implements Runnable {
+
+    private final PatchRegistry registry;
+    private final SocketChannel client;
+    private final Semaphore sessions;
+    private final LivepatchMBean livepatch;
+
+    ControlSession(PatchRegistry registry, SocketChannel client, Semaphore sessions) {
+        this.registry = registry;
+        this.client = client;
+        this.sessions = sessions;
+        this.livepatch = new LivepatchControl(registry);
+    }
+
+    /** Tells a client over the session limit to come back later, without a thread of its own. */
+    static void refuseBusy(SocketChannel client, int max) {
+        try (client) {
+            DataOutputStream out = new DataOutputStream(Channels.newOutputStream(client));
+            out.writeInt(Wire.MAGIC);
+            writeString(out, "");
+            out.writeByte(Wire.FAILED);
+            writeString(out, "BUSY: " + max + " jlivepatch commands are talking to this JVM already: retry");
+            out.flush();
+        } catch (IOException ignored) {
+            // the client went away
+        }
+    }
+
+    @Override
+    public void run() {
+        int mark = RecursionGuard.enter(); // jlivepatch's own thread: never runs a replacement
+        String before = null;
+        boolean entered = false;
+        try (client) {
+            DataInputStream in = new DataInputStream(new BufferedInputStream(Channels.newInputStream(client)));
+            DataOutputStream out = new DataOutputStream(new BufferedOutputStream(Channels.newOutputStream(client)));
+            if (in.readInt() != Wire.MAGIC) {
+                return; // not the command: nothing to say to it
+            }
+            long pid = in.readLong();
+            before = Requester.enter("pid " + pid + " user " + peerUser());
+            entered = true;
+            out.writeInt(Wire.MAGIC);
+            writeString(out, livepatch.getVersion());
+            out.flush();
+            while (true) {
+                byte kind;
+                try {
+                    kind = in.readByte();
+                } catch (EOFException done) {
+                    return;
+                }
+                if (kind != Wire.CALL) {
+                    return;
+                }
+                call(in, out);
+                out.flush();
+            }
+        } catch (IOException | RuntimeException | LinkageError e) {
+            Log.get().log(System.Logger.Level.WARNING, "a jlivepatch command's connection ended: " + Text.clean(
+                    String.valueOf(e)));
+        } catch (OutOfMemoryError e) {
+            // the connection is gone with the memory; the application goes on
+        } finally {
+            if (entered) {
+                Requester.restore(before);
+            }
+            sessions.release(); // pairs with tryAcquire in ControlServer.run
+            RecursionGuard.exit(mark);
+        }
+    }
+
+    /** Reads one call, runs it, writes its reply. */
+    private void call(DataInputStream in, DataOutputStream out) throws IOException {
+        String object = Wire.readString(in);
+        String method = Wire.readString(in);
+        int n = in.readInt();
+        if (n < 0 || n > 16) {
+            throw new IOException("a call with " + n + " arguments");
+        }
+        Object[] args = new Object[n];
+        long maxBytes = JarLimits.current().maxJarBytes();
+        for (int i = 0; i < n; i++) {
+            args[i] = Wire.readValue(in, maxBytes);
+        }
+        Object target;
+        Class<?> type;
+        if (object.isEmpty()) {
+            target = livepatch;
+            type = LivepatchMBean.class;
+        } else {
+            Optional<PatchHandle> p = registry.find(object);
+            if (p.isEmpty()) {
+                refuse(out, "ILLEGAL_STATE: no patch '" + object + "' is registered (registered: "
+                        + registered() + ")");
+                return;
+            }
+            target = new PatchControl(registry, p.get());
+            type = PatchMBean.class;
+        }
+        Method m = find(type, method, n);
+        if (m == null) {
+            out.writeByte(Wire.FAILED);
+            writeString(out, type.getSimpleName() + " has no operation " + method + " of " + n + " arguments: the"
+                    + " command and the agent are of different jlivepatch versions");
+            return;
+        }
+        Object result;
+        try {
+            result = m.invoke(target, args);
+        } catch (InvocationTargetException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof IllegalStateException || cause instanceof IllegalArgumentException) {
+                refuse(out, String.valueOf(cause.getMessage()));
+            } else {
+                out.writeByte(Wire.FAILED);
+                writeString(out, String.valueOf(cause));
+            }
+            return;
+        } catch (IllegalAccessException | IllegalArgumentException e) {
+            out.writeByte(Wire.FAILED);
+            writeString(out, "bad call of " + method + ": " + e.getMessage());
+            return;
+        }
+        out.writeByte(Wire.OK);
+        Wire.writeValue(out, m.getReturnType(), result);
+    }
+
+    private String registered() {
+        List<String> names = new ArrayList<>();
+        for (PatchHandle h : registry.patches()) {
+            names.add(h.name());
+        }
+        return names.isEmpty() ? "none" : String.join(", ", names);
+    }
+
+    private static Method find(Class<?> type, String name, int arguments) {
+        for (Method m : type.getMethods()) {
+            if (m.getName().equals(name) && m.getParameterCount() == arguments) {
+                return m;
+            }
+        }
+        return null;
+    }
+
+    private static void refuse(DataOutputStream out, String message) throws IOException {
+        out.writeByte(Wire.REFUSED);
+        writeString(out, message);
+    }
+
+    private static void writeString(DataOutputStream out, String s) throws IOException {
+        Wire.writeString(out, s);
+    }
+
+    /** The OS user of the process at the other end, as the kernel reports it. */
+    private String peerUser() {
+        try {
+            return client.getOption(jdk.net.ExtendedSocketOptions.SO_PEERCRED).user().getName();
+        } catch (IOException | UnsupportedOperationException | LinkageError e) {
+            return "unknown";
+        }
+    }
+}
