@@ -3,6 +3,7 @@ package io.jlivepatch.agent;
 import io.jlivepatch.internal.Log;
 import io.jlivepatch.Livepatch;
 import io.jlivepatch.internal.core.AuditFile;
+import io.jlivepatch.internal.core.Requester;
 import io.jlivepatch.internal.patch.RecursionGuard;
 import io.jlivepatch.internal.trust.TrustPolicy;
 
@@ -54,7 +55,12 @@ public final class AgentMain {
                 String version = AgentMain.class.getPackage().getImplementationVersion();
                 System.setProperty(VERSION_PROPERTY, version == null ? "development" : version);
                 if (arguments.patchDirectory() != null) {
-                    StartupPatches.loadAll(lp, arguments.patchDirectory());
+                    String before = Requester.enter(Requester.STARTUP); // who asked, for provenance and audit
+                    try {
+                        StartupPatches.loadAll(lp, arguments.patchDirectory());
+                    } finally {
+                        Requester.restore(before);
+                    }
                 }
             } finally {
                 RecursionGuard.exit(mark);

@@ -29,11 +29,13 @@ class FootprintIT {
 
     /**
      * io.jlivepatch.* classes (its own, its lambdas, shaded ASM) this first load may define: 142
-     * on JDK 17 and 25 when this was last set, of which 27 ASM (107, of which about 55 ASM, when
-     * this was written; issue 10's later work added to it). A change that pulls in a new subsystem (another ASM API, the builder, a stream-heavy
-     * path) goes over and has to say why.
+     * on JDK 17 and 25 when issue 10 set it, of which 27 ASM (107, of which about 55 ASM, when
+     * this was written; issue 10's later work added to it). Issue 11 added the control socket, the
+     * trust policy, provenance and the audit file (146 with the first of them): 152. A change that
+     * pulls in a new subsystem (another ASM API, the builder, a stream-heavy path) goes over and has
+     * to say why.
      */
-    private static final int MAX_JLIVEPATCH_CLASSES = 145;
+    private static final int MAX_JLIVEPATCH_CLASSES = 152;
 
     @TempDir
     Path dir;

@@ -88,7 +88,7 @@ class TimeoutIT {
         Cli wait = Cli.run("enable", service.pid(), "fix-greet", "--wait", "-1");
         assertEquals(2, wait.exitCode(), wait.toString());
         assertTrue(wait.err().contains("--wait must be between 0 and 86400 seconds, not -1"), wait.toString());
-        Cli c = Cli.run("status", service.pid(), "--timeout", "5");
+        Cli c = Cli.run("disable", service.pid(), "fix-greet", "--timeout", "5");
         assertEquals(1, c.exitCode(), c.toString());
         assertTrue(c.err().contains("jlivepatch is not loaded in pid"), "a valid timeout, and the usual refusal: " + c);
     }

@@ -36,7 +36,7 @@ final class ControlSession implements Runnable {
     private final PatchRegistry registry;
     private final SocketChannel client;
     private final Semaphore sessions;
-    private final LivepatchMBean livepatch;
+    private final LivepatchControl livepatch;
 
     ControlSession(PatchRegistry registry, SocketChannel client, Semaphore sessions) {
         this.registry = registry;
@@ -130,6 +130,15 @@ final class ControlSession implements Runnable {
             }
             target = new PatchControl(registry, p.get());
             type = PatchMBean.class;
+        }
+        for (Object arg : args) {
+            if (arg instanceof Wire.Oversized) {
+                // only loadContent takes bytes: a JAR over the size limit, refused as a load would refuse it
+                Object source = n > 2 ? args[2] : null;
+                refuse(out, livepatch.oversized(source instanceof String ? (String) source : "",
+                        ((Wire.Oversized) arg).bytes()).getMessage());
+                return;
+            }
         }
         Method m = find(type, method, n);
         if (m == null) {

@@ -71,6 +71,14 @@ final class LivepatchControl implements LivepatchMBean {
         });
     }
 
+    /** The refusal of content over the JAR size limit, which the channel dropped as it arrived; audited. */
+    IllegalStateException oversized(String source, long bytes) {
+        String subject = source == null || source.isBlank() ? "(sent content)" : source;
+        JarLimits limits = JarLimits.current();
+        return JmxCalls.refusal(registry.refusedOutside("load", subject, limits.exceeded(subject,
+                JarLimits.MAX_JAR_BYTES, "the file has " + bytes + " bytes")));
+    }
+
     @Override
     public boolean isVerifyingPatches() {
         return TrustPolicy.current().enforced();

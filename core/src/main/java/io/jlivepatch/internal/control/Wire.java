@@ -111,7 +111,8 @@ public final class Wire {
     /**
      * Reads one value.
      *
-     * @param maxBytes the longest byte array accepted (a patch JAR's size limit, on the agent's end)
+     * @param maxBytes the longest byte array accepted (a patch JAR's size limit, on the agent's end);
+     *                 a longer one is read as an {@link Oversized}
      */
     public static Object readValue(DataInputStream in, long maxBytes) throws IOException {
         byte tag = in.readByte();
@@ -129,8 +130,13 @@ public final class Wire {
                 return readString(in);
             case BYTES: {
                 int n = in.readInt();
-                if (n < 0 || n > maxBytes) {
-                    throw new IOException("a byte array of " + n + " bytes, over the limit of " + maxBytes);
+                if (n < 0) {
+                    throw new IOException("a byte array of " + n + " bytes");
+                }
+                if (n > maxBytes) {
+                    // read and dropped, so that the call can still be answered with a refusal
+                    in.skipNBytes(n);
+                    return new Oversized(n);
                 }
                 byte[] b = new byte[n];
                 in.readFully(b);
@@ -156,6 +162,14 @@ public final class Wire {
                 throw new IOException("unknown value tag " + tag + ": the command and the agent are of different"
                         + " jlivepatch versions");
         }
+    }
+
+    /**
+     * A byte array longer than the receiver accepts, in place of its content (dropped as it arrived).
+     *
+     * @param bytes its length
+     */
+    public record Oversized(long bytes) {
     }
 
     private static int length(DataInputStream in) throws IOException {

@@ -123,7 +123,7 @@ public record JarLimits(long maxJarBytes, int maxEntries, long maxEntryBytes, lo
      *
      * @param seen what the JAR had, e.g. "the file has 70000000 bytes"
      */
-    PatchException exceeded(String source, String option, String seen) {
+    public PatchException exceeded(String source, String option, String seen) {
         return new PatchException(Reason.INVALID_PATCH, null, "patch JAR " + source + ": " + seen
                 + ", over the limit " + option + "=" + get(option) + ": if the JAR is genuine, raise the limit with"
                 + " the agent option " + option + "=<n> (-javaagent:jlivepatch-agent.jar=" + option + "=<n>) or the"
