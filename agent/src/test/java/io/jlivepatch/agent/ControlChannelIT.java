@@ -164,6 +164,33 @@ class ControlChannelIT {
     }
 
     @Test
+    void unloadWhoseTransitionDoesNotEndExitsThreeLeavingThePatchDisabledAndRegistered() throws Exception {
+        Path jar = TestJars.patchJar(dir, "fix-block.jar", Map.of("Livepatch-Name", "fix-block",
+                "Livepatch-Class", "agentapp.fix.BlockingHoldFix"), "agentapp.fix.BlockingHoldFix");
+        assertEquals(0, Cli.run("load", service.pid(), jar).exitCode());
+        service.hold(); // a thread now sits inside the patch's new version of Greeter.hold
+
+        Cli unload = Cli.run("unload", "--wait", "1", service.pid(), "fix-block");
+        assertEquals(3, unload.exitCode(), "disabled (a change), transition still running: 3, never 1\n" + unload);
+        assertTrue(unload.out().contains("'fix-block': disabled in pid " + service.pid() + ", transition still running"
+                + " after 1 s; waiting for:") && unload.out().contains("thread 'holder'")
+                && unload.out().contains("'jlivepatch force " + service.pid() + " fix-block' ends it")
+                && unload.out().contains("still registered: 'jlivepatch unregister " + service.pid() + " fix-block'"),
+                unload.toString());
+        Cli status = Cli.run("status", service.pid());
+        assertTrue(status.out().contains("1. fix-block [disabled, in transition]"), status.toString());
+
+        Cli disable = Cli.run("disable", service.pid(), "fix-block");
+        assertEquals(1, disable.exitCode(), "nothing left to change: refused\n" + disable);
+
+        service.release();
+        Cli unregister = Cli.run("unload", service.pid(), "fix-block");
+        assertEquals(0, unregister.exitCode(), unregister.toString());
+        assertTrue(unregister.out().contains("'fix-block': unregistered in pid"), unregister.toString());
+        assertEquals(ORIGINAL, service.call());
+    }
+
+    @Test
     void statusOfAJvmWithoutJlivepatchSaysSoAndLoadsNothing() throws Exception {
         Cli status = Cli.run("status", service.pid());
         assertEquals(0, status.exitCode(), status.toString());

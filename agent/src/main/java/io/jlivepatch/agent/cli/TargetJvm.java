@@ -10,7 +10,7 @@ import io.jlivepatch.control.LivepatchMBean;
 import io.jlivepatch.control.PatchMBean;
 import io.jlivepatch.control.WaitingThread;
 import io.jlivepatch.internal.Text;
-import io.jlivepatch.internal.control.ControlServer;
+import io.jlivepatch.control.LocalChannel;
 
 import java.io.IOException;
 import java.lang.reflect.UndeclaredThrowableException;
@@ -78,7 +78,7 @@ final class TargetJvm implements AutoCloseable {
         String socket;
         try {
             Properties props = connecting.run("reading its system properties", vm::getSystemProperties);
-            socket = props.getProperty(ControlServer.PROPERTY);
+            socket = props.getProperty(LocalChannel.PROPERTY);
             if (socket == null && props.getProperty(AgentMain.VERSION_PROPERTY) == null) {
                 if (agentOptions == null) {
                     return null;
@@ -97,7 +97,7 @@ final class TargetJvm implements AutoCloseable {
                 }
                 Thread.sleep(10);
                 socket = connecting.run("reading its system properties", vm::getSystemProperties)
-                        .getProperty(ControlServer.PROPERTY);
+                        .getProperty(LocalChannel.PROPERTY);
             }
         } catch (AgentLoadException | AgentInitializationException e) {
             throw new Refused("pid " + pid + " refused the jlivepatch agent (" + e.getMessage() + "); on JDK 21+"

@@ -30,7 +30,7 @@ import java.util.concurrent.Semaphore;
 public final class ControlServer implements Runnable {
 
     /** The socket's path, set once it listens. */
-    public static final String PROPERTY = "jlivepatch.control";
+    public static final String PROPERTY = io.jlivepatch.control.LocalChannel.PROPERTY;
     static final String PREFIX = "control-";
     static final int MAX_SESSIONS = 8;
 
