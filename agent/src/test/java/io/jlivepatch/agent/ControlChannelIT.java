@@ -191,6 +191,18 @@ class ControlChannelIT {
     }
 
     @Test
+    void aJvmThatDisablesAttachingIsRefusedAtOnceNotAtTheTimeout() throws Exception {
+        // Without performance data the attach API cannot tell, and would wait out the timeout.
+        try (ServiceProcess closed = new ServiceProcess("-XX:-UsePerfData", "-XX:+DisableAttachMechanism")) {
+            Cli status = Cli.run("status", "--timeout", "600", closed.pid());
+            assertEquals(1, status.exitCode(), status.toString());
+            assertTrue(status.err().contains("runs with -XX:+DisableAttachMechanism: no tool can attach to it"),
+                    status.toString());
+            assertEquals(ORIGINAL, closed.call());
+        }
+    }
+
+    @Test
     void statusOfAJvmWithoutJlivepatchSaysSoAndLoadsNothing() throws Exception {
         Cli status = Cli.run("status", service.pid());
         assertEquals(0, status.exitCode(), status.toString());

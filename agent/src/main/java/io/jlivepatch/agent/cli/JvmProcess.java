@@ -54,6 +54,23 @@ final class JvmProcess {
             throw new Refused("pid " + pid + " (" + commandOf(proc) + ") is not a JVM: 'jlivepatch list' shows the"
                     + " local JVMs");
         }
+        // Such a JVM never answers the attach API's signal: without its performance data (-XX:-UsePerfData)
+        // the API cannot tell, and would wait out the --timeout.
+        if (declares(proc.resolve("cmdline"), DISABLED) || declares(proc.resolve("environ"), DISABLED)) {
+            throw new Refused("pid " + pid + " (" + commandOf(proc) + ") runs with " + DISABLED + ": no tool can attach"
+                    + " to it; restart it without that option, or with -javaagent:jlivepatch-agent.jar");
+        }
+    }
+
+    private static final String DISABLED = "-XX:+DisableAttachMechanism";
+
+    /** Whether {@code file} (a command line or environment, NUL-separated) names {@code option}. */
+    private static boolean declares(Path file, String option) {
+        try {
+            return new String(Files.readAllBytes(file), StandardCharsets.ISO_8859_1).contains(option);
+        } catch (IOException | SecurityException e) {
+            return false;
+        }
     }
 
     private static void checkListed(long pid) throws Refused {
