@@ -1,0 +1,197 @@
+package io.jlivepatch.jar;
+
+import io.jlivepatch.PatchException;
+import io.jlivepatch.control.LocalChannel;
+import io.jlivepatch.internal.Sha256;
+import io.jlivepatch.internal.control.Wire;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.Channels;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The agent's end of the command's socket, spoken to byte by byte: calls of the published
+ * interfaces are answered, the requester is the stated pid and the kernel's user, and whatever a
+ * client sends that is not a call ends its connection only, never the server.
+ */
+class ControlSocketTest {
+
+    @TempDir
+    Path dir;
+
+    private final List<SocketChannel> open = new ArrayList<>();
+
+    @BeforeEach
+    void install() {
+        Jars.lp();
+    }
+
+    @AfterEach
+    void cleanUp() throws IOException, PatchException {
+        for (SocketChannel c : open) {
+            c.close();
+        }
+        Jars.removeAll();
+    }
+
+    /** A connection to this JVM's control socket, greeted as the command greets it. */
+    private Client client(long pid) throws Exception {
+        Client c = connect();
+        c.out.writeInt(Wire.MAGIC);
+        c.out.writeLong(pid);
+        c.out.flush();
+        assertEquals(Wire.MAGIC, c.in.readInt());
+        assertFalse(Wire.readString(c.in).isEmpty(), "the version");
+        return c;
+    }
+
+    private Client connect() throws Exception {
+        String path = null;
+        for (int i = 0; i < 3000 && (path = System.getProperty(LocalChannel.PROPERTY)) == null; i++) {
+            Thread.sleep(10); // the socket opens from a thread of jlivepatch's own
+        }
+        assertTrue(path != null, "the control socket is published in " + LocalChannel.PROPERTY);
+        SocketChannel s = SocketChannel.open(StandardProtocolFamily.UNIX);
+        s.connect(UnixDomainSocketAddress.of(path));
+        open.add(s);
+        return new Client(s);
+    }
+
+    private static final class Client {
+        final SocketChannel socket;
+        final DataInputStream in;
+        final DataOutputStream out;
+
+        Client(SocketChannel socket) {
+            this.socket = socket;
+            this.in = new DataInputStream(Channels.newInputStream(socket));
+            this.out = new DataOutputStream(Channels.newOutputStream(socket));
+        }
+
+        /** Sends a call; returns the reply's status byte, the rest left to read. */
+        byte call(String object, String method, Class<?>[] types, Object... args) throws IOException {
+            out.writeByte(Wire.CALL);
+            Wire.writeString(out, object);
+            Wire.writeString(out, method);
+            out.writeInt(args.length);
+            for (int i = 0; i < args.length; i++) {
+                Wire.writeValue(out, types[i], args[i]);
+            }
+            out.flush();
+            return in.readByte();
+        }
+    }
+
+    @Test
+    void aCallIsAnsweredAndALoadIsRecordedAsTheStatedPidAndTheKernelsUser() throws Exception {
+        Client c = client(4242);
+        assertEquals(Wire.OK, c.call("", "getPatches", new Class<?>[0]));
+        assertArrayEquals(new String[0], (String[]) Wire.readValue(c.in, 0));
+
+        byte[] jar = Files.readAllBytes(Jars.write(dir.resolve("fix.jar"), Jars.manifest("fix-socket", Jars.FIX),
+                Jars.classes(Jars.FIX)));
+        Class<?>[] load = {byte[].class, String.class, String.class, boolean.class, boolean.class};
+        assertEquals(Wire.OK, c.call("", "loadContent", load, jar, Sha256.hex(jar), "/far/away/fix.jar", false,
+                false));
+        assertEquals("fix-socket", Wire.readValue(c.in, 0));
+        assertEquals(Wire.OK, c.call("fix-socket", "getLoadedBy", new Class<?>[0]));
+        assertEquals("pid 4242 user " + System.getProperty("user.name"), Wire.readValue(c.in, 0));
+        assertEquals(Wire.OK, c.call("fix-socket", "getSource", new Class<?>[0]));
+        assertEquals("/far/away/fix.jar", Wire.readValue(c.in, 0));
+    }
+
+    @Test
+    void refusalsAndUnknownOperationsAreAnsweredAndTheConnectionGoesOn() throws Exception {
+        Client c = client(1);
+        assertEquals(Wire.REFUSED, c.call("no-such-patch", "isEnabled", new Class<?>[0]));
+        assertTrue(Wire.readString(c.in).startsWith("ILLEGAL_STATE: no patch 'no-such-patch' is registered"));
+        assertEquals(Wire.FAILED, c.call("", "setPatches", new Class<?>[] {String[].class}, (Object) new String[0]));
+        assertTrue(Wire.readString(c.in).contains("LivepatchMBean has no operation setPatches of 1 arguments"));
+        byte[] notAJar = {1, 2, 3};
+        Class<?>[] load = {byte[].class, String.class, String.class, boolean.class, boolean.class};
+        assertEquals(Wire.REFUSED, c.call("", "loadContent", load, notAJar, Sha256.hex(notAJar), "x.jar", true,
+                false));
+        String refused = Wire.readString(c.in);
+        assertTrue(refused.startsWith("INVALID_PATCH: patch JAR x.jar: "), refused);
+        assertEquals(Wire.OK, c.call("", "getPatches", new Class<?>[0]));
+        assertArrayEquals(new String[0], (String[]) Wire.readValue(c.in, 0), "nothing was registered");
+    }
+
+    @Test
+    void whatIsNotTheProtocolEndsThatConnectionOnlyAndTheServerServesTheNext() throws Exception {
+        Client stranger = connect();
+        stranger.out.writeBytes("GET / HTTP/1.1\r\n\r\n");
+        stranger.out.flush();
+        assertEquals(-1, stranger.in.read(), "closed without an answer");
+
+        Client huge = client(2);
+        huge.out.writeByte(Wire.CALL);
+        huge.out.writeInt(Integer.MAX_VALUE); // a string length no buffer is made for
+        huge.out.flush();
+        assertEquals(-1, huge.in.read(), "closed");
+
+        Client next = client(3);
+        assertEquals(Wire.OK, next.call("", "getVersion", new Class<?>[0]));
+    }
+
+    @Test
+    void connectionsOverTheLimitAreToldToRetryWhileTheOthersGoOn() throws Exception {
+        // Connections of the tests before may take a moment to free their places: take all eight.
+        List<Client> held = new ArrayList<>();
+        for (int attempt = 0; attempt < 3000 && held.size() < 8; attempt++) {
+            Client c = tryClient();
+            if (c != null) {
+                held.add(c);
+            } else {
+                Thread.sleep(10);
+            }
+        }
+        assertEquals(8, held.size(), "eight places");
+        Client extra = connect(); // answered at once, before it says anything
+        assertEquals(Wire.MAGIC, extra.in.readInt());
+        assertEquals("", Wire.readString(extra.in));
+        assertEquals(Wire.FAILED, extra.in.readByte());
+        assertTrue(Wire.readString(extra.in).startsWith("BUSY: 8 jlivepatch commands are talking to this JVM"));
+        assertEquals(Wire.OK, held.get(0).call("", "getVersion", new Class<?>[0]));
+        held.get(0).socket.close(); // frees a place
+        open.remove(held.get(0).socket);
+        Client again = null;
+        for (int i = 0; i < 3000 && again == null; i++) {
+            again = tryClient();
+            if (again == null) {
+                Thread.sleep(10); // the session's thread releases its place as it ends
+            }
+        }
+        assertTrue(again != null, "a place was freed");
+    }
+
+    private Client tryClient() throws Exception {
+        Client c = connect();
+        try {
+            c.out.writeInt(Wire.MAGIC);
+            c.out.writeLong(5);
+            c.out.flush();
+        } catch (IOException turnedAway) {
+            return null; // the server answered BUSY and closed before the greeting was written
+        }
+        c.in.readInt();
+        return Wire.readString(c.in).isEmpty() ? null : c;
+    }
+}
