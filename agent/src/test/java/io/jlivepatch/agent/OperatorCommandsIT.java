@@ -175,6 +175,73 @@ class OperatorCommandsIT {
         assertEquals(0, count(dir.resolve("d")), "nothing written");
     }
 
+    @Test
+    void inspectAndInstallWithATrustStoreAcceptOnlyAJarThatVerifies() throws Exception {
+        Signing.Key alice = Signing.newKey(dir, "alice");
+        Signing.Key mallory = Signing.newKey(dir, "mallory");
+        Path trust = Signing.trustStore(dir, "trust.p12", "PKCS12", alice);
+        Path pw = Files.writeString(dir.resolve("storepass"), Signing.PASSWORD + "\n");
+        Path unsigned = TestJars.greeterFixJar(dir);
+        Path byAlice = Signing.sign(unsigned, alice, dir, "greet-alice.jar");
+        Path byMallory = Signing.sign(unsigned, mallory, dir, "greet-mallory.jar");
+
+        Cli verified = Cli.run("inspect", byAlice, "--truststore", trust, "--storepass-file", pw);
+        assertEquals(0, verified.exitCode(), verified.toString());
+        assertTrue(verified.out().contains("verified: signed by CN=alice,O=jlivepatch tests (certificate SHA-256 "),
+                verified.toString());
+        Cli json = Cli.run("inspect", byAlice, "--truststore", trust, "--storepass-file", pw, "--json");
+        assertTrue(json.out().contains("\"verified\":true,\"verification\":\"signed by CN=alice"), json.toString());
+
+        for (Path refused : new Path[] {unsigned, byMallory}) {
+            Cli c = Cli.run("inspect", refused, "--truststore", trust, "--storepass-file", pw);
+            assertEquals(1, c.exitCode(), c.toString());
+            assertTrue(c.out().contains("NOT verified: UNTRUSTED: "), c.toString());
+            assertTrue(c.out().contains("name:        fix-greet"), "the rest is shown all the same: " + c);
+            Cli j = Cli.run("inspect", refused, "--truststore", trust, "--storepass-file", pw, "--json");
+            assertEquals(1, j.exitCode(), j.toString());
+            assertTrue(j.out().contains("\"verified\":false,\"verification\":\"UNTRUSTED: "), j.toString());
+        }
+        Cli missingStore = Cli.run("inspect", byAlice, "--truststore", dir.resolve("nowhere.p12"));
+        assertEquals(1, missingStore.exitCode(), missingStore.toString());
+        assertTrue(missingStore.out().contains("NOT verified: UNTRUSTED: ")
+                && missingStore.out().contains("trust store " + dir.resolve("nowhere.p12")), missingStore.toString());
+        Path wrongPw = Files.writeString(dir.resolve("wrong"), "not-the-password");
+        Cli wrong = Cli.run("inspect", byAlice, "--truststore", trust, "--storepass-file", wrongPw);
+        assertEquals(1, wrong.exitCode(), wrong.toString());
+        assertTrue(wrong.out().contains("NOT verified: UNTRUSTED: ") && wrong.out().contains("password"),
+                wrong.toString());
+        Cli noEnv = Cli.run("inspect", byAlice, "--truststore", trust, "--storepass-env", "JLIVEPATCH_TEST_UNSET_VAR");
+        assertEquals(1, noEnv.exitCode(), noEnv.toString());
+        assertTrue(noEnv.err().contains("JLIVEPATCH_TEST_UNSET_VAR is not set"), noEnv.toString());
+        Cli noFile = Cli.run("inspect", byAlice, "--truststore", trust, "--storepass-file", dir.resolve("no-pw"));
+        assertEquals(1, noFile.exitCode(), noFile.toString());
+        assertTrue(noFile.err().contains("--storepass-file") && noFile.err().contains("cannot be read"),
+                noFile.toString());
+
+        // the password from the environment, as a deployment passes it: in a command of its own
+        ProcessBuilder withEnv = new ProcessBuilder(TestJars.java(), "-jar", TestJars.AGENT.toString(), "inspect",
+                byAlice.toString(), "--truststore", trust.toString(), "--storepass-env", "TRUST_PW")
+                .redirectErrorStream(true);
+        withEnv.environment().put("TRUST_PW", Signing.PASSWORD);
+        Process p = withEnv.start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(CliProcess.HANG_SECONDS, java.util.concurrent.TimeUnit.SECONDS), "inspect hangs");
+        assertEquals(0, p.exitValue(), out);
+        assertTrue(out.contains("verified: signed by CN=alice"), out);
+
+        Path patches = Files.createDirectory(dir.resolve("patches"));
+        for (Path refused : new Path[] {unsigned, byMallory}) {
+            Cli c = Cli.run("install", refused, patches, "--truststore", trust, "--storepass-file", pw);
+            assertEquals(1, c.exitCode(), c.toString());
+            assertTrue(c.err().contains("UNTRUSTED") && c.err().contains("nothing was installed"), c.toString());
+            assertEquals(0, count(patches), "nothing written");
+        }
+        Cli install = Cli.run("install", byAlice, patches, "--truststore", trust, "--storepass-file", pw);
+        assertEquals(0, install.exitCode(), install.toString());
+        assertTrue(install.out().contains("signed by CN=alice,O=jlivepatch tests"), install.toString());
+        assertArrayEquals(Files.readAllBytes(byAlice), Files.readAllBytes(patches.resolve("greet-alice.jar")));
+    }
+
     // ---- install and uninstall
 
     @Test
