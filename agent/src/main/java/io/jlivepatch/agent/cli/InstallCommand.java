@@ -68,7 +68,7 @@ final class InstallCommand implements Callable<Integer> {
         }
         PrintWriter out = spec.commandLine().getOut();
         if (Files.exists(target)) {
-            if (sameContent(target, checked.bytes().sha256())) {
+            if (sameContent(target, checked.bytes().bytes(), checked.bytes().sha256())) {
                 out.printf("'%s': %s holds it already (sha256 %s); nothing written%n", Text.clean(name),
                         Text.clean(target.toString()), checked.bytes().sha256());
                 return Main.DONE;
@@ -89,12 +89,13 @@ final class InstallCommand implements Callable<Integer> {
     }
 
     /** Whether {@code target} already holds these bytes: installing them again changes nothing. */
-    private static boolean sameContent(Path target, String sha256) {
+    private static boolean sameContent(Path target, byte[] content, String sha256) {
         try {
-            return Files.isRegularFile(target) && Files.size(target) > 0
+            // the size first: a file of another size is not read at all, however large
+            return Files.isRegularFile(target) && Files.size(target) == content.length
                     && Sha256.hex(Files.readAllBytes(target)).equals(sha256);
-        } catch (IOException | OutOfMemoryError e) {
-            return false; // unreadable or huge: not the same, and --replace decides
+        } catch (IOException e) {
+            return false; // unreadable: not known to be the same, and --replace decides
         }
     }
 
