@@ -121,7 +121,8 @@ class TrustEnforcementIT {
                 assertEquals(ORIGINAL, service.call(), "the service started and answers: " + store);
                 Cli load = Cli.run("load", service.pid(), signed);
                 assertEquals(1, load.exitCode(), store + ": " + load);
-                assertTrue(load.err().contains("UNTRUSTED") && load.err().contains("trust store " + store),
+                assertTrue(load.err().contains("UNTRUSTED") && load.err().contains("trust store")
+                        && load.err().contains(store.toString()),
                         "the store's problem is in the refusal: " + load);
                 assertEquals(ORIGINAL, service.call());
                 try (Mbean mbean = Mbean.of(service.pid())) {
