@@ -4,8 +4,10 @@ import com.sun.tools.attach.VirtualMachine;
 import com.sun.tools.attach.VirtualMachineDescriptor;
 import io.jlivepatch.agent.AgentMain;
 import io.jlivepatch.internal.Text;
+import io.jlivepatch.internal.control.Json;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
@@ -25,6 +27,9 @@ final class ListCommand implements Callable<Integer> {
     @Mixin
     TimeoutOption timeout;
 
+    @Option(names = "--json", description = "print one JSON array of {pid, mainClass, jlivepatch}, for programs")
+    boolean json;
+
     /** One local JVM and its probe, which runs while the others do. */
     private record Probe(VirtualMachineDescriptor jvm, Future<String> jlivepatch) {
     }
@@ -42,12 +47,36 @@ final class ListCommand implements Callable<Integer> {
             }
         }
         PrintWriter out = spec.commandLine().getOut();
+        if (json) {
+            out.println(json(deadline, probes));
+            return Main.DONE;
+        }
         out.printf("%-8s %-22s %s%n", "PID", "JLIVEPATCH", "MAIN CLASS");
         for (Probe p : probes) {
             out.printf("%-8s %-22s %s%n", Text.clean(p.jvm().id()), answer(deadline, p),
                     p.jvm().displayName().isEmpty() ? "(unknown)" : Text.clean(p.jvm().displayName()));
         }
         return Main.DONE;
+    }
+
+    /**
+     * {@code [{"pid":4242,"mainClass":"com.acme.Main","jlivepatch":"loaded 1.0"}, ...]}: {@code mainClass}
+     * is the main class or JAR the JVM was started with ({@code ""} when it does not say), without
+     * its arguments; {@code jlivepatch} is {@code "loaded <version>"}, {@code "not loaded"} or
+     * {@code "unknown (<why>)"}, as in the table.
+     */
+    private String json(Deadline deadline, List<Probe> probes) {
+        StringBuilder sb = new StringBuilder("[");
+        for (int i = 0; i < probes.size(); i++) {
+            Probe p = probes.get(i);
+            String id = p.jvm().id();
+            String display = p.jvm().displayName().trim();
+            int space = display.indexOf(' ');
+            sb.append(i > 0 ? "," : "").append("{\"pid\":").append(id.matches("[0-9]{1,18}") ? id : Json.string(id))
+                    .append(",\"mainClass\":").append(Json.string(space < 0 ? display : display.substring(0, space)))
+                    .append(",\"jlivepatch\":").append(Json.string(answer(deadline, p))).append('}');
+        }
+        return sb.append(']').toString();
     }
 
     private String answer(Deadline deadline, Probe p) {

@@ -20,7 +20,7 @@ import java.io.PrintWriter;
                 + " unload): the threads holding it are printed, with the force command"},
         subcommands = {ListCommand.class, LoadCommand.class, StatusCommand.class, EnableCommand.class,
                 DisableCommand.class, UnregisterCommand.class, UnloadCommand.class, ForceCommand.class,
-                BuildCommand.class,
+                BuildCommand.class, InspectCommand.class, InstallCommand.class, UninstallCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
@@ -67,7 +67,7 @@ public final class Main implements Runnable {
     @Override
     public void run() {
         throw new CommandLine.ParameterException(spec.commandLine(), "name a command: list, load, status, enable,"
-                + " disable, unregister, unload, force or build (jlivepatch --help)");
+                + " disable, unregister, unload, force, build, inspect, install or uninstall (jlivepatch --help)");
     }
 
     /** The version in the agent JAR's manifest. */

@@ -15,9 +15,10 @@ import java.util.Map;
 
 /**
  * Reads the {@code @Replaces} annotations of a patch class from its class file, so that the
- * annotation type need not be visible to the loader that will define the class.
+ * annotation type need not be visible to the loader that will define the class. Public for
+ * {@code jlivepatch inspect}, which lists a JAR's functions without defining its classes.
  */
-final class ReplacesScanner {
+public final class ReplacesScanner {
 
     static final String REPLACES = "Lio/jlivepatch/Replaces;";
 
@@ -31,14 +32,14 @@ final class ReplacesScanner {
      * @param replacement      the annotated method's name
      * @param replacementDesc  the annotated method's descriptor
      */
-    record Entry(String patchClass, String target, String method, String descriptor, String replacement,
+    public record Entry(String patchClass, String target, String method, String descriptor, String replacement,
                  String replacementDesc) {
     }
 
     private ReplacesScanner() {
     }
 
-    static List<Entry> scan(PatchJar jar) throws PatchException {
+    public static List<Entry> scan(PatchJar jar) throws PatchException {
         List<Entry> entries = new ArrayList<>();
         List<String> problems = new ArrayList<>();
         for (String patchClass : jar.patchClasses()) {

@@ -1,22 +1,43 @@
 package io.jlivepatch.internal.trust;
 
 import io.jlivepatch.PatchException;
+import io.jlivepatch.internal.Log;
 import io.jlivepatch.internal.jar.PatchJarBytes;
+
+import java.nio.file.Path;
+import java.util.Date;
+import java.util.Objects;
 
 /**
  * Which patch JARs this JVM accepts (the kernel's module signature enforcement). Without a trust
  * store every JAR is accepted and {@code status} says that patches are not verified; with one, a
  * JAR must be signed whole by a certificate of the store (or one chaining to it), valid now.
  * Set once per JVM: it can be raised (none to a store) but never lowered or replaced at run time.
+ *
+ * <table>
+ * <caption>the three kinds of policy</caption>
+ * <tr><th>policy</th><th>{@link #enforced()}</th><th>{@link #verify}</th></tr>
+ * <tr><td>{@link #none()}</td><td>false</td><td>{@link Signature#UNSIGNED}, the JAR not even read</td></tr>
+ * <tr><td>a store that was read</td><td>true</td><td>the trusted signer, or {@code UNTRUSTED}</td></tr>
+ * <tr><td>a store that could not be read</td><td>true</td><td>{@code UNTRUSTED} always, saying why</td></tr>
+ * </table>
+ *
+ * <p>Without a store nothing of the JDK's security (providers, certificate parsing) is loaded: a
+ * JVM that does not verify patches pays nothing for it (the agent's first-load footprint).
  */
 public final class TrustPolicy {
 
-    private static final TrustPolicy NONE = new TrustPolicy();
+    private static final TrustPolicy NONE = new TrustPolicy(null);
 
-    // Written once under TrustPolicy.class (install), read without a lock by every load.
+    // Written once under TrustPolicy.class (install), read without a lock by every load (current());
+    // the volatile write publishes the policy's final fields with it.
     private static volatile TrustPolicy current = NONE;
 
-    private TrustPolicy() {
+    /** The store read at start-up, {@code null} for {@link #none()}. */
+    private final TrustStore store;
+
+    private TrustPolicy(TrustStore store) {
+        this.store = store;
     }
 
     public static TrustPolicy none() {
@@ -31,38 +52,78 @@ public final class TrustPolicy {
      * The policy of a trust store file (PKCS12 or JKS of certificates). Never throws: a store that
      * is missing, unreadable, empty or of the wrong type gives a policy that refuses every patch with
      * {@code UNTRUSTED} and says why, so that the agent still starts and nothing unverified loads.
+     * The file is read here, once: a store changed later takes effect at the JVM's next start.
      *
-     * @param password the store's password, or {@code null}
+     * @param password the store's password, or {@code null} (enough for JKS; keytool's PKCS12
+     *                 stores encrypt their certificates and need it, see {@link TrustStore})
      */
-    public static TrustPolicy fromStore(java.nio.file.Path store, String password) {
-        throw new UnsupportedOperationException("trust stores: being implemented (issue 11)");
+    public static TrustPolicy fromStore(Path store, String password) {
+        return new TrustPolicy(TrustStore.load(Objects.requireNonNull(store, "store"), password));
     }
 
     /**
-     * Makes {@code policy} this JVM's policy unless one that verifies is in force already.
+     * Makes {@code policy} this JVM's policy unless one that verifies is in force already: the
+     * first enforcing policy stays for the life of the JVM. {@link #none()} never replaces one; a
+     * different enforcing policy (another store, or the same file with other content) is not
+     * installed and a warning names both.
      *
-     * @return whether it was installed
+     * @return whether {@code policy} is this JVM's policy now (installed, or an equal one was)
      */
-    public static synchronized boolean install(TrustPolicy policy) {
-        if (current.enforced() || !policy.enforced()) {
-            return policy == current;
+    public static boolean install(TrustPolicy policy) {
+        Objects.requireNonNull(policy, "policy");
+        TrustPolicy was;
+        synchronized (TrustPolicy.class) {
+            was = current;
+            if (!policy.enforced() || policy.sameAs(was)) {
+                return policy.sameAs(was); // none() never lowers; the same store again changes nothing
+            }
+            if (!was.enforced()) {
+                current = policy; // pairs with the volatile read in current()
+            }
         }
-        current = policy;
+        // logged outside the lock: the first log line initializes the JDK's logging
+        if (was.enforced()) {
+            Log.get().log(System.Logger.Level.WARNING, "trust policy unchanged: it stays \"" + was.describe()
+                    + "\"; \"" + policy.describe() + "\" was asked for and not installed, as the trust policy cannot"
+                    + " be changed while the JVM runs: restart the JVM with the trust store it should use");
+            return false;
+        }
+        Log.get().log(policy.store.problem() == null ? System.Logger.Level.INFO : System.Logger.Level.WARNING,
+                "trust policy: " + policy.describe());
         return true;
+    }
+
+    /** Whether this and {@code other} verify the same way: the same file, read the same. */
+    private boolean sameAs(TrustPolicy other) {
+        return store == null ? other.store == null : store.equals(other.store);
     }
 
     /** Whether patch JARs must be signed. */
     public boolean enforced() {
-        return false;
+        return store != null;
     }
 
     /** One line for {@code status}: what is verified, against which store, or why every patch is refused. */
     public String describe() {
-        return "patches are not verified (no trust store: start the agent with truststore=<file>)";
+        if (store == null) {
+            return "patches are not verified (no trust store: start the agent with truststore=<file>)";
+        }
+        if (store.problem() != null) {
+            return "every patch is refused: " + store.problem();
+        }
+        int n = store.certificates().size();
+        return "patches must be signed by a certificate of " + Refusal.quote(store.path().toString()) + " ("
+                + (n == 1 ? "1 certificate" : n + " certificates") + ", or a certificate path to one)";
     }
 
     /**
-     * Checks {@code jar}'s signature against this policy.
+     * Checks {@code jar}'s signature against this policy, on its bytes (never the file again). To
+     * be called after {@code PatchJar.read} has read the same bytes under the JAR limits, as the
+     * load pipeline does: that bounds what is inflated here.
+     *
+     * <p>Without a store the JAR is not read at all and the result is {@link Signature#UNSIGNED},
+     * signed or not: naming an unverified signer would take parsing its signature block, which
+     * loads the security providers into every JVM, for a name nothing has checked.
      *
      * @return who signed it, {@link Signature#UNSIGNED} when nobody did and none is required
      * @throws PatchException {@code UNTRUSTED} with the reason: unsigned, an unknown signer, an
@@ -70,6 +131,20 @@ public final class TrustPolicy {
      *                        could not be read
      */
     public Signature verify(PatchJarBytes jar) throws PatchException {
-        return Signature.UNSIGNED;
+        if (store == null) {
+            return Signature.UNSIGNED;
+        }
+        String what = "patch JAR " + Refusal.quote(jar.source());
+        if (store.problem() != null) {
+            throw Refusal.of(what + " refused: every patch is refused because " + store.problem()
+                    + "; then restart the JVM");
+        }
+        Date now = new Date(); // load time: a certificate valid then, and only then, is accepted
+        return SignerTrust.check(what, JarSigners.of(jar), store, now);
+    }
+
+    @Override
+    public String toString() {
+        return "TrustPolicy[" + describe() + "]";
     }
 }

@@ -1,0 +1,163 @@
+package io.jlivepatch.agent.cli;
+
+import io.jlivepatch.PatchException;
+import io.jlivepatch.internal.Text;
+import io.jlivepatch.internal.control.Json;
+import io.jlivepatch.internal.jar.PatchJar;
+import io.jlivepatch.internal.jar.ReplacesScanner;
+import io.jlivepatch.internal.trust.Signature;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+@Command(name = "inspect", mixinStandardHelpOptions = true,
+        description = "Show what a patch JAR holds and who signed it, without a JVM: name, description,"
+                + " functions, held methods, provenance, signer; with --truststore, whether it verifies"
+                + " (exit 1 when it does not).")
+final class InspectCommand implements Callable<Integer> {
+
+    /** The manifest attributes of the kernel's later features (atomic replace, states): shown as written. */
+    static final String REPLACE = "Livepatch-Replace";
+    static final String STATES = "Livepatch-States";
+    static final String NONE = "none";
+
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "<patch.jar>", description = "the patch JAR")
+    Path file;
+
+    @Mixin
+    TrustStoreOption trust;
+
+    @Option(names = "--json", description = "print JSON, for programs")
+    boolean json;
+
+    /** The outcome of {@code --truststore}, as the trust policy put it (not cleaned). */
+    private record Verdict(boolean verified, String text) {
+    }
+
+    @Override
+    public Integer call() throws Refused {
+        boolean verify = trust.given();
+        Path path = file.toAbsolutePath().normalize();
+        CheckedJar checked = CheckedJar.read(path);
+        SignerReport signer = SignerReport.of(checked.bytes());
+        Verdict verdict = null;
+        if (verify) {
+            try {
+                Signature s = trust.verify(checked.bytes());
+                verdict = new Verdict(true, "signed by " + s.signer() + " (certificate SHA-256 "
+                        + s.certificateSha256() + ")");
+            } catch (PatchException e) {
+                verdict = new Verdict(false, e.reason() + ": " + e.getMessage());
+            }
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        out.print(json ? json(checked, signer, verdict) : text(checked, signer, verdict));
+        out.flush();
+        return verdict == null || verdict.verified() ? Main.DONE : Main.REFUSED;
+    }
+
+    private static String text(CheckedJar checked, SignerReport signer, Verdict verdict) {
+        PatchJar jar = checked.jar();
+        StringBuilder sb = new StringBuilder();
+        sb.append("patch JAR ").append(Text.clean(checked.bytes().source())).append('\n');
+        line(sb, "name", Text.clean(jar.name()));
+        line(sb, "description", jar.description().isEmpty() ? NONE : Text.clean(jar.description()));
+        sb.append("  functions:\n");
+        for (ReplacesScanner.Entry e : checked.functions()) {
+            sb.append("    ").append(function(e)).append('\n');
+        }
+        line(sb, "held", jar.holds().isEmpty() ? NONE : Text.clean(String.join(", ", jar.holds())));
+        line(sb, "sha256", checked.bytes().sha256());
+        if (jar.builds().isEmpty()) {
+            line(sb, "builds", NONE + " recorded");
+        } else {
+            for (Map.Entry<String, String> b : jar.builds().entrySet()) {
+                line(sb, "build", Text.clean(b.getKey()) + " " + Text.clean(b.getValue()));
+            }
+        }
+        line(sb, "callbacks", NONE);
+        line(sb, "cumulative", attribute(signer, REPLACE, NONE));
+        line(sb, "states", attribute(signer, STATES, NONE));
+        line(sb, "signer", Text.clean(signer.signer()));
+        if (verdict != null) {
+            sb.append(verdict.verified() ? "  verified: " : "  NOT verified: ").append(Text.clean(verdict.text())).append('\n');
+        }
+        return sb.toString();
+    }
+
+    /** {@code target.method(descriptor) -> patchClass.replacement}, the target's descriptor as loading finds it. */
+    private static String function(ReplacesScanner.Entry e) {
+        String target = Text.clean(e.target() + "." + e.method());
+        String replacement = Text.clean(e.patchClass() + "." + e.replacement());
+        if (e.descriptor().isEmpty()) {
+            return target + " -> " + replacement + Text.clean(e.replacementDesc())
+                    + " (no descriptor given: the one method of that name, chosen at load)";
+        }
+        return target + Text.clean(e.descriptor()) + " -> " + replacement;
+    }
+
+    private static void line(StringBuilder sb, String key, String value) {
+        sb.append("  ").append(key).append(':').append(" ".repeat(Math.max(1, 12 - key.length()))).append(value)
+                .append('\n');
+    }
+
+    private static String attribute(SignerReport report, String name, String absent) {
+        String v = report.mainAttributes().getValue(name);
+        return v == null || v.isBlank() ? absent : Text.clean(v.trim());
+    }
+
+    private static String json(CheckedJar checked, SignerReport signer, Verdict verdict) {
+        PatchJar jar = checked.jar();
+        StringBuilder sb = new StringBuilder("{");
+        sb.append("\"file\":").append(Json.string(checked.bytes().source()));
+        sb.append(",\"sha256\":").append(Json.string(checked.bytes().sha256()));
+        sb.append(",\"name\":").append(Json.string(jar.name()));
+        sb.append(",\"description\":").append(Json.string(jar.description()));
+        sb.append(",\"functions\":[");
+        List<ReplacesScanner.Entry> functions = checked.functions();
+        for (int i = 0; i < functions.size(); i++) {
+            ReplacesScanner.Entry e = functions.get(i);
+            sb.append(i > 0 ? "," : "").append("{\"target\":").append(Json.string(e.target()))
+                    .append(",\"method\":").append(Json.string(e.method()))
+                    .append(",\"descriptor\":").append(Json.string(e.descriptor()))
+                    .append(",\"replacement\":").append(Json.string(e.patchClass() + "." + e.replacement()))
+                    .append(",\"replacementDescriptor\":").append(Json.string(e.replacementDesc())).append('}');
+        }
+        sb.append("],\"held\":[");
+        for (int i = 0; i < jar.holds().size(); i++) {
+            sb.append(i > 0 ? "," : "").append(Json.string(jar.holds().get(i)));
+        }
+        sb.append("],\"builds\":{");
+        boolean first = true;
+        for (Map.Entry<String, String> b : jar.builds().entrySet()) {
+            sb.append(first ? "" : ",").append(Json.string(b.getKey())).append(':').append(Json.string(b.getValue()));
+            first = false;
+        }
+        sb.append("},\"callbacks\":[]");
+        sb.append(",\"cumulative\":").append(jsonAttribute(signer, REPLACE));
+        sb.append(",\"states\":").append(jsonAttribute(signer, STATES));
+        sb.append(",\"signer\":").append(Json.string(signer.signer()));
+        if (verdict != null) {
+            sb.append(",\"verified\":").append(verdict.verified());
+            sb.append(",\"verification\":").append(Json.string(verdict.text()));
+        }
+        return sb.append("}\n").toString();
+    }
+
+    private static String jsonAttribute(SignerReport report, String name) {
+        String v = report.mainAttributes().getValue(name);
+        return v == null || v.isBlank() ? "null" : Json.string(v.trim());
+    }
+}

@@ -1,0 +1,410 @@
+package io.jlivepatch.agent;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+import static io.jlivepatch.agent.ServiceProcess.GREET_FIXED;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The operator's commands that need no patch target ({@code inspect}, {@code install}, {@code uninstall}),
+ * and {@code list --json}: what they print, and every way they refuse, leaving the files as they were.
+ */
+class OperatorCommandsIT {
+
+    @TempDir
+    Path dir;
+
+    // ---- inspect
+
+    @Test
+    void inspectShowsWhatAPatchJarHoldsWithoutAJvm() throws Exception {
+        Path jar = TestJars.greeterFixJar(dir);
+        Cli inspect = Cli.run("inspect", jar);
+        assertEquals(0, inspect.exitCode(), inspect.toString());
+        String out = inspect.out();
+        assertTrue(out.contains("patch JAR " + jar.toAbsolutePath()), out);
+        assertTrue(out.contains("name:        fix-greet"), out);
+        assertTrue(out.contains("description: greet trims its input"), out);
+        assertTrue(out.contains("agentapp.Greeter.greet -> agentapp.fix.GreeterFix.greet"
+                + "(Lagentapp/Greeter;Ljava/lang/String;)Ljava/lang/String; (no descriptor given"), out);
+        assertTrue(out.contains("held:        none"), out);
+        assertTrue(out.contains("sha256:      " + sha256(jar)), out);
+        assertTrue(out.contains("builds:      none recorded"), out);
+        assertTrue(out.contains("callbacks:   none") && out.contains("cumulative:  none")
+                && out.contains("states:      none"), out);
+        assertTrue(out.contains("signer:      unsigned"), out);
+        assertFalse(out.contains("verified"), "no --truststore, no verdict: " + out);
+        assertEquals("", inspect.err());
+    }
+
+    @Test
+    void inspectShowsHeldMethodsBuildHashesAndTheLaterFeaturesAttributesAsWritten() throws Exception {
+        Path jar = TestJars.patchJar(dir, "full.jar", Map.of("Livepatch-Name", "full",
+                "Livepatch-Class", "agentapp.fix.ShoutFix", "Livepatch-Hold", "agentapp.Greeter.hold(Ljava/util/concurrent/CountDownLatch;)Ljava/lang/String;",
+                "Livepatch-Old-Build-SHA256", "aa11", "Livepatch-New-Build-SHA256", "bb22",
+                "Livepatch-Replace", "true", "Livepatch-States", "1:2 7:1"), "agentapp.fix.ShoutFix");
+        Cli inspect = Cli.run("inspect", jar);
+        assertEquals(0, inspect.exitCode(), inspect.toString());
+        String out = inspect.out();
+        assertTrue(out.contains("held:        agentapp.Greeter.hold(Ljava/util/concurrent/CountDownLatch;)"), out);
+        assertTrue(out.contains("build:       Livepatch-Old-Build-SHA256 aa11")
+                && out.contains("build:       Livepatch-New-Build-SHA256 bb22"), out);
+        assertTrue(out.contains("cumulative:  true") && out.contains("states:      1:2 7:1"), out);
+        assertTrue(out.contains("description: none"), out);
+
+        Cli json = Cli.run("inspect", jar, "--json");
+        assertEquals(0, json.exitCode(), json.toString());
+        String j = json.out().trim();
+        assertTrue(j.startsWith("{") && j.endsWith("}") && !j.contains("\n"), j);
+        assertTrue(j.contains("\"name\":\"full\"") && j.contains("\"sha256\":\"" + sha256(jar) + "\"")
+                && j.contains("\"target\":\"agentapp.Greeter\",\"method\":\"shout\"")
+                && j.contains("\"replacement\":\"agentapp.fix.ShoutFix.shout\"")
+                && j.contains("\"held\":[\"agentapp.Greeter.hold(Ljava/util/concurrent/CountDownLatch;)Ljava/lang/String;\"]")
+                && j.contains("\"Livepatch-Old-Build-SHA256\":\"aa11\"") && j.contains("\"cumulative\":\"true\"")
+                && j.contains("\"states\":\"1:2 7:1\"") && j.contains("\"callbacks\":[]")
+                && j.contains("\"signer\":\"unsigned\""), j);
+        assertFalse(j.contains("\"verified\""), j);
+        Cli plain = Cli.run("inspect", TestJars.greeterFixJar(dir), "--json");
+        assertTrue(plain.out().contains("\"cumulative\":null,\"states\":null"), plain.toString());
+    }
+
+    @Test
+    void inspectRefusesABadJarWithTheReason() throws Exception {
+        Cli missing = Cli.run("inspect", dir.resolve("nowhere.jar"));
+        assertEquals(1, missing.exitCode(), missing.toString());
+        assertTrue(missing.err().contains("INVALID_PATCH") && missing.err().contains("no such file"), missing.toString());
+
+        Path notJar = Files.writeString(dir.resolve("fix.jar"), "this is not a jar");
+        Cli bad = Cli.run("inspect", notJar);
+        assertEquals(1, bad.exitCode(), bad.toString());
+        assertTrue(bad.err().contains("INVALID_PATCH") && bad.err().contains("not a"), bad.toString());
+        assertEquals("", bad.out());
+
+        Path noAnnotations = TestJars.patchJar(dir, "plain.jar", Map.of("Livepatch-Name", "plain",
+                "Livepatch-Class", "agentapp.Greeter"), "agentapp.Greeter");
+        Cli none = Cli.run("inspect", noAnnotations);
+        assertEquals(1, none.exitCode(), none.toString());
+        assertTrue(none.err().contains("INVALID_PATCH") && none.err().contains("no method annotated"), none.toString());
+
+        Path badShape = TestJars.patchJar(dir, "bad.jar", Map.of("Livepatch-Name", "bad-shape",
+                "Livepatch-Class", "agentapp.fix.BadShapeFix"), "agentapp.fix.BadShapeFix");
+        Cli shape = Cli.run("inspect", badShape);
+        assertEquals(1, shape.exitCode(), shape.toString());
+        assertTrue(shape.err().contains("SIGNATURE_MISMATCH") && shape.err().contains("not public static"),
+                shape.toString());
+
+        Path badName = TestJars.patchJar(dir, "badname.jar", Map.of("Livepatch-Name", "bad name!",
+                "Livepatch-Class", "agentapp.fix.GreeterFix"), "agentapp.fix.GreeterFix");
+        Cli name = Cli.run("inspect", badName);
+        assertEquals(1, name.exitCode(), name.toString());
+        assertTrue(name.err().contains("INVALID_PATCH") && name.err().contains("is not valid"), name.toString());
+
+        Cli json = Cli.run("inspect", notJar, "--json");
+        assertEquals(1, json.exitCode(), json.toString());
+        assertEquals("", json.out(), "nothing half-printed for a program to parse");
+    }
+
+    @Test
+    void inspectNeverPrintsControlCharactersFromTheJar() throws Exception {
+        Path jar = TestJars.patchJar(dir, "evil.jar", Map.of("Livepatch-Name", "evil",
+                "Livepatch-Description", "red \u001b[31m text \u202e reversed",
+                "Livepatch-States", "1:1\u001b[2J", "Livepatch-Class", "agentapp.fix.GreeterFix"),
+                "agentapp.fix.GreeterFix");
+        Cli text = Cli.run("inspect", jar);
+        assertEquals(0, text.exitCode(), text.toString());
+        assertTrue(text.out().contains("red \\e[31m text \\u202e reversed") && text.out().contains("1:1\\e[2J"),
+                text.out());
+        Cli json = Cli.run("inspect", jar, "--json");
+        assertTrue(json.out().contains("red \\u001b[31m text \\u202e reversed"), json.out());
+        for (Cli c : List.of(text, json)) {
+            assertFalse(c.out().contains("\u001b") || c.out().contains("\u202e"), c.out());
+        }
+    }
+
+    @Test
+    void inspectNamesTheSignerOfASignedJarAndWhatIsWrongWithASignature() throws Exception {
+        Signing.Key key = Signing.newKey(dir, "alice");
+        Path signed = Signing.sign(TestJars.greeterFixJar(dir), key, dir, "signed.jar");
+        Cli inspect = Cli.run("inspect", signed);
+        assertEquals(0, inspect.exitCode(), inspect.toString());
+        assertTrue(inspect.out().contains("signer:      CN=alice,O=jlivepatch tests"), inspect.toString());
+        Cli json = Cli.run("inspect", signed, "--json");
+        assertTrue(json.out().contains("\"signer\":\"CN=alice,O=jlivepatch tests\""), json.toString());
+
+        Path extra = Signing.withExtraEntry(signed, dir, "extra.jar", "agentapp/extra.txt");
+        Cli partial = Cli.run("inspect", extra);
+        assertEquals(0, partial.exitCode(), partial.toString());
+        assertTrue(partial.out().contains("CN=alice,O=jlivepatch tests, but 1 entry is not signed (agentapp/extra.txt)"),
+                partial.toString());
+
+        Path withResource = Signing.withExtraEntry(TestJars.greeterFixJar(dir), dir, "res.jar", "agentapp/notes.txt");
+        Path signedResource = Signing.sign(withResource, key, dir, "signed-res.jar");
+        Path tampered = Signing.withChangedEntry(signedResource, dir, "tampered.jar", "agentapp/notes.txt",
+                "changed after signing".getBytes(StandardCharsets.UTF_8));
+        Cli broken = Cli.run("inspect", tampered);
+        assertEquals(0, broken.exitCode(), broken.toString());
+        assertTrue(broken.out().contains("signer:      signature broken (") && broken.out().contains("agentapp/notes.txt"),
+                broken.toString());
+    }
+
+    @Test
+    void trustStorePasswordOptionsAreCheckedBeforeAnythingElse() throws Exception {
+        Path jar = TestJars.greeterFixJar(dir);
+        Cli noStore = Cli.run("inspect", jar, "--storepass-env", "HOME");
+        assertEquals(2, noStore.exitCode(), noStore.toString());
+        assertTrue(noStore.err().contains("go with --truststore"), noStore.toString());
+        Path pw = Files.writeString(dir.resolve("pw"), "x\n");
+        Cli both = Cli.run("inspect", jar, "--truststore", dir.resolve("t.p12"), "--storepass-env", "HOME",
+                "--storepass-file", pw);
+        assertEquals(2, both.exitCode(), both.toString());
+        Cli install = Cli.run("install", jar, Files.createDirectory(dir.resolve("d")), "--storepass-file", pw);
+        assertEquals(2, install.exitCode(), install.toString());
+        assertEquals(0, count(dir.resolve("d")), "nothing written");
+    }
+
+    @Test
+    void inspectAndInstallWithATrustStoreAcceptOnlyAJarThatVerifies() throws Exception {
+        Signing.Key alice = Signing.newKey(dir, "alice");
+        Signing.Key mallory = Signing.newKey(dir, "mallory");
+        Path trust = Signing.trustStore(dir, "trust.p12", "PKCS12", alice);
+        Path pw = Files.writeString(dir.resolve("storepass"), Signing.PASSWORD + "\n");
+        Path unsigned = TestJars.greeterFixJar(dir);
+        Path byAlice = Signing.sign(unsigned, alice, dir, "greet-alice.jar");
+        Path byMallory = Signing.sign(unsigned, mallory, dir, "greet-mallory.jar");
+
+        Cli verified = Cli.run("inspect", byAlice, "--truststore", trust, "--storepass-file", pw);
+        assertEquals(0, verified.exitCode(), verified.toString());
+        assertTrue(verified.out().contains("verified: signed by CN=alice,O=jlivepatch tests (certificate SHA-256 "),
+                verified.toString());
+        Cli json = Cli.run("inspect", byAlice, "--truststore", trust, "--storepass-file", pw, "--json");
+        assertTrue(json.out().contains("\"verified\":true,\"verification\":\"signed by CN=alice"), json.toString());
+
+        for (Path refused : new Path[] {unsigned, byMallory}) {
+            Cli c = Cli.run("inspect", refused, "--truststore", trust, "--storepass-file", pw);
+            assertEquals(1, c.exitCode(), c.toString());
+            assertTrue(c.out().contains("NOT verified: UNTRUSTED: "), c.toString());
+            assertTrue(c.out().contains("name:        fix-greet"), "the rest is shown all the same: " + c);
+            Cli j = Cli.run("inspect", refused, "--truststore", trust, "--storepass-file", pw, "--json");
+            assertEquals(1, j.exitCode(), j.toString());
+            assertTrue(j.out().contains("\"verified\":false,\"verification\":\"UNTRUSTED: "), j.toString());
+        }
+        Cli missingStore = Cli.run("inspect", byAlice, "--truststore", dir.resolve("nowhere.p12"));
+        assertEquals(1, missingStore.exitCode(), missingStore.toString());
+        assertTrue(missingStore.out().contains("NOT verified: UNTRUSTED: ")
+                && missingStore.out().contains("trust store") && missingStore.out().contains(dir.resolve("nowhere.p12")
+                .toString()), missingStore.toString());
+        Path wrongPw = Files.writeString(dir.resolve("wrong"), "not-the-password");
+        Cli wrong = Cli.run("inspect", byAlice, "--truststore", trust, "--storepass-file", wrongPw);
+        assertEquals(1, wrong.exitCode(), wrong.toString());
+        assertTrue(wrong.out().contains("NOT verified: UNTRUSTED: ") && wrong.out().contains("password"),
+                wrong.toString());
+        Cli noEnv = Cli.run("inspect", byAlice, "--truststore", trust, "--storepass-env", "JLIVEPATCH_TEST_UNSET_VAR");
+        assertEquals(1, noEnv.exitCode(), noEnv.toString());
+        assertTrue(noEnv.err().contains("JLIVEPATCH_TEST_UNSET_VAR is not set"), noEnv.toString());
+        Cli noFile = Cli.run("inspect", byAlice, "--truststore", trust, "--storepass-file", dir.resolve("no-pw"));
+        assertEquals(1, noFile.exitCode(), noFile.toString());
+        assertTrue(noFile.err().contains("--storepass-file") && noFile.err().contains("cannot be read"),
+                noFile.toString());
+
+        // the password from the environment, as a deployment passes it: in a command of its own
+        ProcessBuilder withEnv = new ProcessBuilder(TestJars.java(), "-jar", TestJars.AGENT.toString(), "inspect",
+                byAlice.toString(), "--truststore", trust.toString(), "--storepass-env", "TRUST_PW")
+                .redirectErrorStream(true);
+        withEnv.environment().put("TRUST_PW", Signing.PASSWORD);
+        Process p = withEnv.start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(CliProcess.HANG_SECONDS, java.util.concurrent.TimeUnit.SECONDS), "inspect hangs");
+        assertEquals(0, p.exitValue(), out);
+        assertTrue(out.contains("verified: signed by CN=alice"), out);
+
+        Path patches = Files.createDirectory(dir.resolve("patches"));
+        for (Path refused : new Path[] {unsigned, byMallory}) {
+            Cli c = Cli.run("install", refused, patches, "--truststore", trust, "--storepass-file", pw);
+            assertEquals(1, c.exitCode(), c.toString());
+            assertTrue(c.err().contains("UNTRUSTED") && c.err().contains("nothing was installed"), c.toString());
+            assertEquals(0, count(patches), "nothing written");
+        }
+        Cli install = Cli.run("install", byAlice, patches, "--truststore", trust, "--storepass-file", pw);
+        assertEquals(0, install.exitCode(), install.toString());
+        assertTrue(install.out().contains("signed by CN=alice,O=jlivepatch tests"), install.toString());
+        assertArrayEquals(Files.readAllBytes(byAlice), Files.readAllBytes(patches.resolve("greet-alice.jar")));
+    }
+
+    // ---- install and uninstall
+
+    @Test
+    void installCopiesTheJarAtomicallyAndTheStartUpLoaderEnablesIt() throws Exception {
+        Path patches = Files.createDirectory(dir.resolve("patches"));
+        Path jar = TestJars.greeterFixJar(dir);
+        Cli install = Cli.run("install", jar, patches);
+        assertEquals(0, install.exitCode(), install.toString());
+        Path installed = patches.resolve("fix-greet.jar");
+        assertArrayEquals(Files.readAllBytes(jar), Files.readAllBytes(installed));
+        assertTrue(install.out().contains("'fix-greet': installed as " + installed + " (sha256 " + sha256(jar) + ")"),
+                install.toString());
+        assertEquals(List.of("fix-greet.jar"), names(patches), "no temporary file left");
+
+        Cli again = Cli.run("install", jar, patches);
+        assertEquals(0, again.exitCode(), again.toString());
+        assertTrue(again.out().contains("holds it already") && again.out().contains("nothing written"), again.toString());
+
+        // A temporary file of an install in progress does not end in .jar: a JVM starting meanwhile skips it.
+        Files.copy(TestJars.shoutFixJar(dir), patches.resolve(".fix-shout.jar.tmp"));
+        try (ServiceProcess service = new ServiceProcess("-javaagent:" + TestJars.AGENT + "=patches=" + patches)) {
+            assertEquals(GREET_FIXED, service.call());
+        }
+    }
+
+    @Test
+    void installTakesAnotherNameAndReplacesOnlyWhenAsked() throws Exception {
+        Path patches = Files.createDirectory(dir.resolve("patches"));
+        Path greet = TestJars.greeterFixJar(dir);
+        Path shout = TestJars.shoutFixJar(dir);
+        Cli as = Cli.run("install", greet, patches, "--as", "10-greet.jar");
+        assertEquals(0, as.exitCode(), as.toString());
+        assertArrayEquals(Files.readAllBytes(greet), Files.readAllBytes(patches.resolve("10-greet.jar")));
+
+        Cli clash = Cli.run("install", shout, patches, "--as", "10-greet.jar");
+        assertEquals(1, clash.exitCode(), clash.toString());
+        assertTrue(clash.err().contains("exists with other content") && clash.err().contains("--replace"),
+                clash.toString());
+        assertArrayEquals(Files.readAllBytes(greet), Files.readAllBytes(patches.resolve("10-greet.jar")));
+
+        Cli replaced = Cli.run("install", shout, patches, "--as", "10-greet.jar", "--replace");
+        assertEquals(0, replaced.exitCode(), replaced.toString());
+        assertArrayEquals(Files.readAllBytes(shout), Files.readAllBytes(patches.resolve("10-greet.jar")));
+        assertEquals(List.of("10-greet.jar"), names(patches));
+    }
+
+    @Test
+    void installRefusesAndWritesNothing() throws Exception {
+        Path patches = Files.createDirectory(dir.resolve("patches"));
+        Path notJar = Files.writeString(dir.resolve("broken.jar"), "this is not a jar");
+        Cli invalid = Cli.run("install", notJar, patches);
+        assertEquals(1, invalid.exitCode(), invalid.toString());
+        assertTrue(invalid.err().contains("INVALID_PATCH"), invalid.toString());
+
+        Path greet = TestJars.greeterFixJar(dir);
+        for (String bad : new String[] {"greet.zip", "../greet.jar", "sub/greet.jar", ".greet.jar", ".jar"}) {
+            Cli c = Cli.run("install", greet, patches, "--as", bad);
+            assertEquals(1, c.exitCode(), bad + ": " + c);
+            assertTrue(c.err().contains("not a file name the start-up loader reads"), c.toString());
+        }
+        Path zip = Files.copy(greet, dir.resolve("greet.zip"));
+        Cli notNamedJar = Cli.run("install", zip, patches);
+        assertEquals(1, notNamedJar.exitCode(), notNamedJar.toString());
+        assertTrue(notNamedJar.err().contains("--as <name.jar>"), notNamedJar.toString());
+
+        Cli noDir = Cli.run("install", greet, dir.resolve("nowhere"));
+        assertEquals(1, noDir.exitCode(), noDir.toString());
+        assertTrue(noDir.err().contains("no directory") && noDir.err().contains("patches=<dir>"), noDir.toString());
+        assertFalse(Files.exists(dir.resolve("nowhere")));
+        assertEquals(0, count(patches));
+
+        assertEquals(0, Cli.run("install", greet, patches).exitCode());
+        Cli sameName = Cli.run("install", greet, patches, "--as", "other.jar");
+        assertEquals(1, sameName.exitCode(), sameName.toString());
+        assertTrue(sameName.err().contains("patch 'fix-greet' is installed already as "
+                + patches.resolve("fix-greet.jar")) && sameName.err().contains("uninstall"), sameName.toString());
+
+        Files.writeString(patches.resolve(".fix-shout.jar.tmp"), "left by an interrupted install");
+        Cli stale = Cli.run("install", TestJars.shoutFixJar(dir), patches);
+        assertEquals(1, stale.exitCode(), stale.toString());
+        assertTrue(stale.err().contains(".fix-shout.jar.tmp exists"), stale.toString());
+        assertEquals(List.of(".fix-shout.jar.tmp", "fix-greet.jar"), names(patches));
+        assertEquals("left by an interrupted install", Files.readString(patches.resolve(".fix-shout.jar.tmp")));
+    }
+
+    @Test
+    void uninstallRemovesByFileNameOrPatchName() throws Exception {
+        Path patches = Files.createDirectory(dir.resolve("patches"));
+        assertEquals(0, Cli.run("install", TestJars.greeterFixJar(dir), patches, "--as", "10-greet.jar").exitCode());
+        assertEquals(0, Cli.run("install", TestJars.shoutFixJar(dir), patches).exitCode());
+
+        Cli byName = Cli.run("uninstall", "fix-greet", patches);
+        assertEquals(0, byName.exitCode(), byName.toString());
+        assertTrue(byName.out().contains("removed " + patches.resolve("10-greet.jar") + " (patch 'fix-greet')")
+                && byName.out().contains("jlivepatch unload <pid> fix-greet"), byName.toString());
+        assertEquals(List.of("fix-shout.jar"), names(patches));
+
+        Cli byFile = Cli.run("uninstall", "fix-shout.jar", patches);
+        assertEquals(0, byFile.exitCode(), byFile.toString());
+        assertEquals(0, count(patches));
+    }
+
+    @Test
+    void uninstallRefusesWhatIsNotThere() throws Exception {
+        Path patches = Files.createDirectory(dir.resolve("patches"));
+        assertEquals(0, Cli.run("install", TestJars.greeterFixJar(dir), patches).exitCode());
+        Files.writeString(patches.resolve("junk.jar"), "not a jar");
+
+        Cli noPatch = Cli.run("uninstall", "fix-shout", patches);
+        assertEquals(1, noPatch.exitCode(), noPatch.toString());
+        assertTrue(noPatch.err().contains("no patch 'fix-shout' is installed")
+                && noPatch.err().contains("fix-greet.jar ('fix-greet')")
+                && noPatch.err().contains("junk.jar (not a readable patch JAR)"), noPatch.toString());
+        Cli noFile = Cli.run("uninstall", "fix-shout.jar", patches);
+        assertEquals(1, noFile.exitCode(), noFile.toString());
+        assertTrue(noFile.err().contains("no fix-shout.jar in " + patches), noFile.toString());
+        Cli path = Cli.run("uninstall", "../fix-greet.jar", patches);
+        assertEquals(1, path.exitCode(), path.toString());
+        Cli noDir = Cli.run("uninstall", "fix-greet", dir.resolve("nowhere"));
+        assertEquals(1, noDir.exitCode(), noDir.toString());
+        assertEquals(List.of("fix-greet.jar", "junk.jar"), names(patches));
+
+        Files.copy(patches.resolve("fix-greet.jar"), patches.resolve("20-greet.jar"));
+        Cli twice = Cli.run("uninstall", "fix-greet", patches);
+        assertEquals(1, twice.exitCode(), twice.toString());
+        assertTrue(twice.err().contains("installed 2 times (20-greet.jar, fix-greet.jar)"), twice.toString());
+        assertEquals(List.of("20-greet.jar", "fix-greet.jar", "junk.jar"), names(patches));
+    }
+
+    // ---- list --json
+
+    @Test
+    void listJsonIsOneArrayWithEachJvmAndWhetherJlivepatchIsLoaded() throws Exception {
+        try (ServiceProcess service = new ServiceProcess()) {
+            Cli before = Cli.run("list", "--json");
+            assertEquals(0, before.exitCode(), before.toString());
+            String j = before.out().trim();
+            assertTrue(j.startsWith("[") && j.endsWith("]") && !j.contains("\n"), j);
+            assertTrue(j.contains("{\"pid\":" + service.pid() + ",\"mainClass\":\"agentapp.ServiceApp\","
+                    + "\"jlivepatch\":\"not loaded\"}"), j);
+            assertFalse(j.contains("\"pid\":" + ProcessHandle.current().pid() + ","), "not the command itself: " + j);
+
+            assertEquals(0, Cli.run("load", "--no-enable", service.pid(), TestJars.greeterFixJar(dir)).exitCode());
+            String after = Cli.run("list", "--json").out();
+            assertTrue(after.contains("{\"pid\":" + service.pid() + ",\"mainClass\":\"agentapp.ServiceApp\","
+                    + "\"jlivepatch\":\"loaded "), after);
+        }
+    }
+
+    private static String sha256(Path file) throws Exception {
+        return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file)));
+    }
+
+    private static List<String> names(Path dir) throws Exception {
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.map(p -> p.getFileName().toString()).sorted().toList();
+        }
+    }
+
+    private static long count(Path dir) throws Exception {
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.count();
+        }
+    }
+}

@@ -1,0 +1,204 @@
+package io.jlivepatch.agent;
+
+import com.sun.tools.attach.VirtualMachine;
+import io.jlivepatch.control.LivepatchMBean;
+import io.jlivepatch.control.ObjectNames;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import javax.management.JMX;
+import javax.management.ObjectName;
+import javax.management.remote.JMXConnector;
+import javax.management.remote.JMXConnectorFactory;
+import javax.management.remote.JMXServiceURL;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyStore;
+
+import static io.jlivepatch.agent.ServiceProcess.GREET_FIXED;
+import static io.jlivepatch.agent.ServiceProcess.ORIGINAL;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A JVM started with {@code truststore=<file>} loads only patch JARs signed by a certificate of
+ * that store, however they arrive (the command, {@code patches=<dir>}); a store it cannot use
+ * refuses every patch and says why; the policy stays what it was at start-up. Observed as an
+ * operator does: the command's output and exit code, the service's answers, and the published
+ * MBean's getters.
+ */
+class TrustEnforcementIT {
+
+    @TempDir
+    static Path keys;
+
+    private static Signing.Key alice;
+    private static Signing.Key mallory;
+    private static Path trustAlice;
+    private static Path trustMallory;
+
+    @TempDir
+    Path dir;
+
+    @BeforeAll
+    static void makeKeys() throws Exception {
+        alice = Signing.newKey(keys, "alice");
+        mallory = Signing.newKey(keys, "mallory");
+        trustAlice = Signing.trustStore(keys, "alice-trust.p12", "PKCS12", alice);
+        trustMallory = Signing.trustStore(keys, "mallory-trust.jks", "JKS", mallory);
+    }
+
+    private static String agent(Path store, String... more) {
+        StringBuilder sb = new StringBuilder("-javaagent:" + TestJars.AGENT + "=truststore=" + store
+                + ",truststore-password=" + Signing.PASSWORD);
+        for (String option : more) {
+            sb.append(',').append(option);
+        }
+        return sb.toString();
+    }
+
+    @Test
+    void onlyAJarSignedByATrustedKeyLoads() throws Exception {
+        Path greet = TestJars.greeterFixJar(dir);
+        Path byMallory = Signing.sign(greet, mallory, dir, "greet-mallory.jar");
+        Path byAlice = Signing.sign(greet, alice, dir, "greet-alice.jar");
+        Path extra = Signing.withExtraEntry(byAlice, dir, "greet-alice-extra.jar", "agentapp/extra.txt");
+        try (ServiceProcess service = new ServiceProcess(agent(trustAlice))) {
+            for (Path refused : new Path[] {greet, byMallory, extra}) {
+                Cli load = Cli.run("load", service.pid(), refused);
+                assertEquals(1, load.exitCode(), refused + ": " + load);
+                assertTrue(load.err().contains("UNTRUSTED"), load.toString());
+                assertEquals(ORIGINAL, service.call(), "the service answers the original way");
+            }
+            Cli status = Cli.run("status", service.pid());
+            assertTrue(status.out().contains("no patches registered"), status.toString());
+
+            Cli load = Cli.run("load", service.pid(), byAlice);
+            assertEquals(0, load.exitCode(), load.toString());
+            assertEquals(GREET_FIXED, service.call());
+            try (Mbean mbean = Mbean.of(service.pid())) {
+                assertTrue(mbean.livepatch().isVerifyingPatches());
+                String policy = mbean.livepatch().getTrustPolicy();
+                assertTrue(policy.contains(trustAlice.toString()), policy);
+                assertTrue(Cli.run("status", service.pid()).out().contains(policy), "status shows: " + policy);
+            }
+        }
+    }
+
+    @Test
+    void atStartUpOnlyTheTrustedJarOfThePatchDirectoryIsEnabled() throws Exception {
+        Path patches = Files.createDirectory(dir.resolve("patches"));
+        Signing.sign(TestJars.greeterFixJar(dir), alice, patches, "10-greet.jar");
+        Signing.sign(TestJars.shoutFixJar(dir), mallory, patches, "20-shout.jar");
+        try (ServiceProcess service = new ServiceProcess(agent(trustAlice, "patches=" + patches))) {
+            assertEquals(GREET_FIXED, service.call(), "greet fixed, shout (\"!!!\") not");
+            Cli status = Cli.run("status", service.pid(), "--log");
+            assertEquals(0, status.exitCode(), status.toString());
+            assertTrue(status.out().contains("1 patch") && status.out().contains("1. fix-greet [enabled]"),
+                    status.toString());
+            assertFalse(status.out().contains("fix-shout ["), status.toString());
+            assertTrue(status.out().contains("20-shout.jar") && status.out().contains("UNTRUSTED"),
+                    "the refusal is in the audit log: " + status);
+        }
+    }
+
+    @Test
+    void aTrustStoreThatCannotBeUsedRefusesEveryPatchAndSaysWhy() throws Exception {
+        Path emptyFile = Files.createFile(dir.resolve("empty.p12"));
+        Path noCertificates = dir.resolve("no-certificates.p12");
+        KeyStore none = KeyStore.getInstance("PKCS12");
+        none.load(null, null);
+        try (OutputStream out = Files.newOutputStream(noCertificates)) {
+            none.store(out, Signing.PASSWORD.toCharArray());
+        }
+        Path wrongType = Files.writeString(dir.resolve("trust.pem"), "-----BEGIN CERTIFICATE-----\nnot one\n");
+        Path signed = Signing.sign(TestJars.greeterFixJar(dir), alice, dir, "greet-alice.jar");
+        for (Path store : new Path[] {dir.resolve("missing.p12"), emptyFile, noCertificates, wrongType}) {
+            try (ServiceProcess service = new ServiceProcess(agent(store))) {
+                assertEquals(ORIGINAL, service.call(), "the service started and answers: " + store);
+                Cli load = Cli.run("load", service.pid(), signed);
+                assertEquals(1, load.exitCode(), store + ": " + load);
+                assertTrue(load.err().contains("UNTRUSTED") && load.err().contains("trust store")
+                        && load.err().contains(store.toString()),
+                        "the store's problem is in the refusal: " + load);
+                assertEquals(ORIGINAL, service.call());
+                try (Mbean mbean = Mbean.of(service.pid())) {
+                    assertTrue(mbean.livepatch().isVerifyingPatches());
+                    String policy = mbean.livepatch().getTrustPolicy();
+                    assertTrue(policy.contains(store.toString()), policy);
+                    Cli status = Cli.run("status", service.pid());
+                    assertTrue(status.out().contains(policy), "status shows the policy: " + status);
+                }
+            }
+        }
+    }
+
+    @Test
+    void aLaterAttachWithAnotherTrustStoreChangesNothing() throws Exception {
+        Path byMallory = Signing.sign(TestJars.greeterFixJar(dir), mallory, dir, "greet-mallory.jar");
+        try (ServiceProcess service = new ServiceProcess(agent(trustAlice))) {
+            String before;
+            try (Mbean mbean = Mbean.of(service.pid())) {
+                before = mbean.livepatch().getTrustPolicy();
+            }
+            VirtualMachine vm = VirtualMachine.attach(Long.toString(service.pid()));
+            try {
+                vm.loadAgent(TestJars.AGENT.toString(), "truststore=" + trustMallory + ",truststore-password="
+                        + Signing.PASSWORD);
+            } finally {
+                vm.detach();
+            }
+            Cli load = Cli.run("load", service.pid(), byMallory);
+            assertEquals(1, load.exitCode(), load.toString());
+            assertTrue(load.err().contains("UNTRUSTED"), load.toString());
+            assertEquals(ORIGINAL, service.call());
+            try (Mbean mbean = Mbean.of(service.pid())) {
+                assertEquals(before, mbean.livepatch().getTrustPolicy());
+            }
+        }
+    }
+
+    @Test
+    void withoutATrustStoreStatusSaysPatchesAreNotVerified() throws Exception {
+        try (ServiceProcess service = new ServiceProcess("-javaagent:" + TestJars.AGENT)) {
+            Cli status = Cli.run("status", service.pid());
+            assertEquals(0, status.exitCode(), status.toString());
+            assertTrue(status.out().contains("patches are not verified"), status.toString());
+            try (Mbean mbean = Mbean.of(service.pid())) {
+                assertFalse(mbean.livepatch().isVerifyingPatches());
+                assertTrue(mbean.livepatch().getTrustPolicy().contains("patches are not verified"));
+            }
+            Cli load = Cli.run("load", service.pid(), TestJars.greeterFixJar(dir));
+            assertEquals(0, load.exitCode(), load.toString());
+            assertEquals(GREET_FIXED, service.call());
+        }
+    }
+
+    /** The published Livepatch MBean of a JVM, through its local JMX connector, as JConsole reads it. */
+    private record Mbean(JMXConnector connector) implements AutoCloseable {
+
+        static Mbean of(long pid) throws Exception {
+            Cli status = Cli.run("status", pid); // waits until the agent has registered its MBeans
+            assertEquals(0, status.exitCode(), status.toString());
+            VirtualMachine vm = VirtualMachine.attach(Long.toString(pid));
+            try {
+                return new Mbean(JMXConnectorFactory.connect(new JMXServiceURL(vm.startLocalManagementAgent())));
+            } finally {
+                vm.detach();
+            }
+        }
+
+        LivepatchMBean livepatch() throws Exception {
+            return JMX.newMXBeanProxy(connector.getMBeanServerConnection(), new ObjectName(ObjectNames.LIVEPATCH),
+                    LivepatchMBean.class);
+        }
+
+        @Override
+        public void close() throws Exception {
+            connector.close();
+        }
+    }
+}

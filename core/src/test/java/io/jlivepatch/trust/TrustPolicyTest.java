@@ -1,0 +1,350 @@
+package io.jlivepatch.trust;
+
+import io.jlivepatch.PatchException;
+import io.jlivepatch.internal.Sha256;
+import io.jlivepatch.internal.jar.JarLimits;
+import io.jlivepatch.internal.jar.PatchJarBytes;
+import io.jlivepatch.internal.trust.Signature;
+import io.jlivepatch.internal.trust.TrustPolicy;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.KeyStore;
+import java.security.cert.X509Certificate;
+import java.util.Arrays;
+import java.util.Map;
+
+import static io.jlivepatch.trust.Keys.PASSWORD;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
+
+/**
+ * {@link TrustPolicy}: trust stores as keytool makes them, JARs as jarsigner signs them, and every
+ * way a JAR or a store is refused. Never installs a policy (the JVM is shared by the core tests):
+ * each policy is asked directly.
+ */
+class TrustPolicyTest {
+
+    private static final String FIX = "com/acme/fix/Fix.class";
+
+    @TempDir
+    static Path dir;
+
+    /** The signing keys: every alias below, PKCS12. */
+    private static Path keys;
+    /** CA, Self, Expired, Future, Server, Old CA and Root: PKCS12 and JKS. */
+    private static Path trustP12;
+    private static Path trustJks;
+    private static Path unsigned;
+    private static Path byLeaf;
+    private static Path bySelf;
+    private static Path byStranger;
+    private static Path byExpired;
+    private static Path byFuture;
+    private static Path byServer;
+    private static Path byOldCaLeaf;
+    private static Path byDeep;
+
+    @BeforeAll
+    static void makeKeysStoresAndJars() throws Exception {
+        keys = dir.resolve("signers.p12");
+        Keys.keyPair(dir, keys, "ca", "CN=Test CA,O=Acme", "-ext", "bc:c");
+        Keys.keyPair(dir, keys, "leaf", "CN=Leaf Signer,O=Acme");
+        Keys.issue(dir, keys, "ca", "leaf");
+        Keys.keyPair(dir, keys, "self", "CN=Self Signer");
+        Keys.keyPair(dir, keys, "stranger", "CN=Stranger");
+        Keys.keyPair(dir, keys, "expired", "CN=Expired Signer", "-startdate", "-30d", "-validity", "10");
+        Keys.keyPair(dir, keys, "future", "CN=Future Signer", "-startdate", "+30d", "-validity", "60");
+        Keys.keyPair(dir, keys, "server", "CN=Server", "-ext", "eku=serverAuth");
+        Keys.keyPair(dir, keys, "oldca", "CN=Old CA", "-ext", "bc:c", "-startdate", "-30d", "-validity", "10");
+        Keys.keyPair(dir, keys, "oldleaf", "CN=Old CA Leaf");
+        Keys.issue(dir, keys, "oldca", "oldleaf");
+        Keys.keyPair(dir, keys, "root", "CN=Root CA", "-ext", "bc:c");
+        Keys.keyPair(dir, keys, "inter", "CN=Intermediate CA", "-ext", "bc:c");
+        Keys.issue(dir, keys, "root", "inter", "-ext", "bc:c");
+        Keys.keyPair(dir, keys, "deep", "CN=Deep Signer");
+        Keys.issue(dir, keys, "inter", "deep");
+
+        Path[] trusted = new Path[7];
+        String[] aliases = {"ca", "self", "expired", "future", "server", "oldca", "root"};
+        for (int i = 0; i < aliases.length; i++) {
+            trusted[i] = Keys.export(dir, keys, aliases[i]);
+        }
+        trustP12 = Keys.trustStore(dir, "trust.p12", "PKCS12", trusted);
+        trustJks = Keys.trustStore(dir, "trust.jks", "JKS", trusted);
+
+        unsigned = Keys.patchJar(dir, "fix.jar");
+        byLeaf = Keys.sign(dir, keys, unsigned, "leaf", "by-leaf.jar");
+        bySelf = Keys.sign(dir, keys, unsigned, "self", "by-self.jar");
+        byStranger = Keys.sign(dir, keys, unsigned, "stranger", "by-stranger.jar");
+        byExpired = Keys.sign(dir, keys, unsigned, "expired", "by-expired.jar");
+        byFuture = Keys.sign(dir, keys, unsigned, "future", "by-future.jar");
+        byServer = Keys.sign(dir, keys, unsigned, "server", "by-server.jar");
+        byOldCaLeaf = Keys.sign(dir, keys, unsigned, "oldleaf", "by-old-ca-leaf.jar");
+        byDeep = Keys.sign(dir, keys, unsigned, "deep", "by-deep.jar");
+    }
+
+    private static TrustPolicy p12() {
+        return TrustPolicy.fromStore(trustP12, PASSWORD);
+    }
+
+    /** The signer keytool made for {@code alias}: its subject and its certificate's SHA-256. */
+    private static Signature signatureOf(String alias) throws Exception {
+        KeyStore ks = KeyStore.getInstance("PKCS12");
+        try (InputStream in = Files.newInputStream(keys)) {
+            ks.load(in, PASSWORD.toCharArray());
+        }
+        X509Certificate c = (X509Certificate) ks.getCertificate(alias);
+        return new Signature(c.getSubjectX500Principal().getName(), Sha256.hex(c.getEncoded()));
+    }
+
+    /** {@code jar} must be refused by {@code policy} with UNTRUSTED, one line naming the JAR and each fragment. */
+    private static String refused(TrustPolicy policy, PatchJarBytes jar, String... fragments) {
+        PatchException e = assertThrows(PatchException.class, () -> policy.verify(jar));
+        String m = e.getMessage();
+        assertEquals(PatchException.Reason.UNTRUSTED, e.reason(), m);
+        assertTrue(m.contains("patch JAR '" + jar.source() + "'"), "names the JAR: " + m);
+        for (String f : fragments) {
+            assertTrue(m.contains(f), "'" + f + "' not in: " + m);
+        }
+        assertFalse(m.contains("\n") || m.contains("\r"), "one line: " + m);
+        return m;
+    }
+
+    // ---- trusted ----
+
+    @Test
+    void aLeafIssuedByACaOfTheStoreIsTrusted() throws Exception {
+        assertEquals(signatureOf("leaf"), p12().verify(Keys.bytes(byLeaf)));
+        assertEquals("CN=Leaf Signer,O=Acme", signatureOf("leaf").signer());
+    }
+
+    @Test
+    void aSignerWhoseOwnCertificateIsInTheStoreIsTrusted() throws Exception {
+        assertEquals(signatureOf("self"), p12().verify(Keys.bytes(bySelf)));
+    }
+
+    @Test
+    void aPathThroughAnIntermediateToARootOfTheStoreIsTrusted() throws Exception {
+        assertEquals(signatureOf("deep"), p12().verify(Keys.bytes(byDeep)));
+    }
+
+    @Test
+    void jksStoresLoadWithTheirPasswordOrWithout() throws Exception {
+        for (String password : new String[] {PASSWORD, null}) {
+            TrustPolicy jks = TrustPolicy.fromStore(trustJks, password);
+            assertTrue(jks.enforced());
+            assertEquals(signatureOf("self"), jks.verify(Keys.bytes(bySelf)));
+            assertEquals(signatureOf("leaf"), jks.verify(Keys.bytes(byLeaf)));
+            refused(jks, Keys.bytes(byStranger), "'CN=Stranger'");
+        }
+    }
+
+    @Test
+    void theCertificatesOfKeyEntriesAreTrustedToo() throws Exception {
+        TrustPolicy signers = TrustPolicy.fromStore(keys, PASSWORD);
+        assertEquals(signatureOf("stranger"), signers.verify(Keys.bytes(byStranger)));
+        assertTrue(signers.describe().contains("(12 certificates"), signers.describe());
+    }
+
+    @Test
+    void describeNamesTheStoreAndItsCertificates() {
+        TrustPolicy p = p12();
+        assertTrue(p.enforced());
+        assertEquals("patches must be signed by a certificate of '" + trustP12 + "' (7 certificates, or a"
+                + " certificate path to one)", p.describe());
+    }
+
+    @Test
+    void aJarSignedTwiceIsTrustedWhenOneOfItsSignersIs() throws Exception {
+        Path twice = Keys.sign(dir, keys, bySelf, "stranger", "by-self-and-stranger.jar");
+        assertEquals(signatureOf("self"), p12().verify(Keys.bytes(twice)));
+    }
+
+    // ---- refused JARs ----
+
+    @Test
+    void anUnsignedJarIsRefused() throws Exception {
+        refused(p12(), Keys.bytes(unsigned), "is not signed", "jlivepatch build --sign");
+    }
+
+    @Test
+    void anUnknownSignerIsRefusedByName() throws Exception {
+        refused(p12(), Keys.bytes(byStranger), "signed by 'CN=Stranger'", "which is not in trust store '" + trustP12
+                + "'", "7 certificates");
+    }
+
+    @Test
+    void anExpiredSignerIsRefusedWithTheDate() throws Exception {
+        X509Certificate c = certificate("expired");
+        refused(p12(), Keys.bytes(byExpired), "certificate 'CN=Expired Signer' expired on "
+                + c.getNotAfter().toInstant());
+    }
+
+    @Test
+    void aSignerNotYetValidIsRefusedWithTheDate() throws Exception {
+        X509Certificate c = certificate("future");
+        refused(p12(), Keys.bytes(byFuture), "certificate 'CN=Future Signer' is not valid before "
+                + c.getNotBefore().toInstant());
+    }
+
+    @Test
+    void anExpiredCaOfTheStoreIsRefusedThoughTheLeafIsValid() throws Exception {
+        X509Certificate ca = certificate("oldca");
+        refused(p12(), Keys.bytes(byOldCaLeaf), "signed by 'CN=Old CA Leaf'", "certificate 'CN=Old CA' expired on "
+                + ca.getNotAfter().toInstant());
+    }
+
+    @Test
+    void aCertificateThatMayNotSignCodeIsRefused() throws Exception {
+        refused(p12(), Keys.bytes(byServer), "signed by 'CN=Server'", "does not include codeSigning");
+    }
+
+    @Test
+    void anEntryAddedAfterSigningIsRefusedByName() throws Exception {
+        PatchJarBytes jar = Keys.rewrite(byLeaf, Map.of(), Map.of("com/acme/fix/Extra.class", new byte[] {1, 2, 3}));
+        refused(p12(), jar, "holds entry 'com/acme/fix/Extra.class', which its signature does not cover");
+    }
+
+    @Test
+    void aTamperedEntryIsRefusedByName() throws Exception {
+        PatchJarBytes jar = Keys.rewrite(byLeaf, Map.of(FIX, b -> {
+            byte[] changed = Arrays.copyOf(b, b.length);
+            changed[changed.length - 1] ^= 1;
+            return changed;
+        }), Map.of());
+        refused(p12(), jar, "entry '" + FIX + "' does not match its signature", "changed after signing");
+    }
+
+    @Test
+    void aChangedManifestIsRefused() throws Exception {
+        // the patch's name and classes are the manifest's main attributes: covered by the signature
+        PatchJarBytes jar = Keys.rewrite(byLeaf, Map.of("META-INF/MANIFEST.MF", b -> new String(b,
+                StandardCharsets.UTF_8).replace("Livepatch-Name: fix-signed", "Livepatch-Name: fix-evil!!")
+                .getBytes(StandardCharsets.UTF_8)), Map.of());
+        refused(p12(), jar, "does not match its signature");
+    }
+
+    @Test
+    void entriesSignedByDifferentSignersAreRefused() throws Exception {
+        // signed by Self, an entry added, then all of it signed by Leaf: the new entry lacks Self
+        Path added = dir.resolve("self-plus-entry.jar");
+        Files.write(added, Keys.rewrite(bySelf, Map.of(), Map.of("com/acme/fix/Extra.class", new byte[] {7}))
+                .bytes());
+        Path mixed = Keys.sign(dir, keys, added, "leaf", "mixed.jar");
+        refused(p12(), Keys.bytes(mixed), "entry 'com/acme/fix/Extra.class' is signed by 'CN=Leaf Signer,O=Acme',",
+                "by 'CN=Leaf Signer,O=Acme', 'CN=Self Signer'", "sign the whole JAR at once");
+    }
+
+    @Test
+    void bytesThatAreNotAJarAreRefused() throws Exception {
+        PatchJarBytes garbage = PatchJarBytes.of("garbage.jar", "not a zip".getBytes(StandardCharsets.UTF_8),
+                JarLimits.current());
+        refused(p12(), garbage, "is not signed");
+    }
+
+    // ---- no store ----
+
+    @Test
+    void withoutAStoreNothingIsVerifiedAndNothingRead() throws Exception {
+        TrustPolicy none = TrustPolicy.none();
+        assertFalse(none.enforced());
+        assertSame(none, TrustPolicy.none());
+        assertEquals("patches are not verified (no trust store: start the agent with truststore=<file>)",
+                none.describe());
+        assertSame(Signature.UNSIGNED, none.verify(Keys.bytes(unsigned)));
+        assertSame(Signature.UNSIGNED, none.verify(Keys.bytes(bySelf)), "a signer nothing checked is not named");
+        assertSame(Signature.UNSIGNED, none.verify(PatchJarBytes.of("x.jar", new byte[] {1}, JarLimits.current())));
+    }
+
+    // ---- stores that cannot be used: enforced, every patch refused, saying why ----
+
+    /** A store that cannot be used: enforcing, describe() and every refusal say {@code problem}. */
+    private static void unusable(TrustPolicy policy, String... problem) throws Exception {
+        assertTrue(policy.enforced(), "a broken store never lowers the policy");
+        String d = policy.describe();
+        assertTrue(d.startsWith("every patch is refused: trust store '"), d);
+        assertFalse(d.contains("\n"), d);
+        for (Path jar : new Path[] {bySelf, unsigned}) {
+            String m = refused(policy, Keys.bytes(jar), problem);
+            assertTrue(m.contains(d.substring("every patch is refused: ".length())), m + " vs " + d);
+        }
+        for (String p : problem) {
+            assertTrue(d.contains(p), "'" + p + "' not in: " + d);
+        }
+    }
+
+    @Test
+    void aMissingStoreRefusesEveryPatch() throws Exception {
+        Path missing = dir.resolve("no-such-store.p12");
+        unusable(TrustPolicy.fromStore(missing, PASSWORD), "'" + missing + "' does not exist", "truststore=");
+    }
+
+    @Test
+    void anUnreadableStoreRefusesEveryPatch() throws Exception {
+        Path locked = Files.copy(trustP12, dir.resolve("locked.p12"));
+        Files.setPosixFilePermissions(locked, PosixFilePermissions.fromString("---------"));
+        try {
+            assumeFalse(Files.isReadable(locked), "runs as root: every file is readable");
+            unusable(TrustPolicy.fromStore(locked, PASSWORD), "cannot be read (permission denied)");
+        } finally {
+            Files.setPosixFilePermissions(locked, PosixFilePermissions.fromString("rw-------"));
+        }
+    }
+
+    @Test
+    void aDirectoryIsNotAStore() throws Exception {
+        unusable(TrustPolicy.fromStore(dir, PASSWORD), "is a directory");
+    }
+
+    @Test
+    void anEmptyStoreRefusesEveryPatch() throws Exception {
+        Path empty = dir.resolve("empty.p12");
+        Keys.keyPair(dir, empty, "gone", "CN=Gone");
+        Keys.keytool(dir, empty, "-delete", "-alias", "gone");
+        unusable(TrustPolicy.fromStore(empty, PASSWORD), "holds no certificate", "keytool -importcert");
+    }
+
+    @Test
+    void aPkcs12StoreWithoutItsPasswordReadsAsEmptyAndSaysSo() throws Exception {
+        unusable(TrustPolicy.fromStore(trustP12, null), "holds no certificate", "give its password as"
+                + " truststore-password=");
+    }
+
+    @Test
+    void aTextFileIsNotAStore() throws Exception {
+        Path text = Files.writeString(dir.resolve("store.txt"), "-----BEGIN CERTIFICATE-----\nnot really\n");
+        unusable(TrustPolicy.fromStore(text, PASSWORD), "is not a PKCS12 or JKS key store");
+    }
+
+    @Test
+    void aDamagedStoreRefusesEveryPatch() throws Exception {
+        byte[] whole = Files.readAllBytes(trustP12);
+        Path cut = Files.write(dir.resolve("cut.p12"), Arrays.copyOf(whole, whole.length / 2));
+        unusable(TrustPolicy.fromStore(cut, PASSWORD), "cannot be read as PKCS12");
+    }
+
+    @Test
+    void aWrongPasswordRefusesEveryPatch() throws Exception {
+        unusable(TrustPolicy.fromStore(trustP12, "not-the-password"), "the password is wrong");
+        unusable(TrustPolicy.fromStore(trustJks, "not-the-password"), "the password is wrong");
+    }
+
+    private static X509Certificate certificate(String alias) throws Exception {
+        KeyStore ks = KeyStore.getInstance("PKCS12");
+        try (InputStream in = Files.newInputStream(keys)) {
+            ks.load(in, PASSWORD.toCharArray());
+        }
+        return (X509Certificate) ks.getCertificate(alias);
+    }
+}
