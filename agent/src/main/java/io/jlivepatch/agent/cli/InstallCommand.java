@@ -79,7 +79,7 @@ final class InstallCommand implements Callable<Integer> {
             }
         }
         checkNameIsFree(dir, target, name);
-        dir.write(target, checked.bytes().bytes());
+        dir.write(target, checked.bytes().bytes(), replace);
         out.printf("'%s': installed as %s (sha256 %s%s)%n", Text.clean(name), Text.clean(target.toString()),
                 checked.bytes().sha256(), signed);
         out.printf("  a JVM started with -javaagent:jlivepatch-agent.jar=patches=%s loads and enables it;"

@@ -12,6 +12,7 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.Paths;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
@@ -99,9 +100,11 @@ final class PatchDirectory {
      * Writes {@code content} as {@code target} atomically: {@code .<name>.tmp} first, forced to
      * disk, renamed over {@code target}, then the directory forced so that the rename survives a
      * crash. A temporary file left by an interrupted install is not overwritten (another install
-     * may be writing it): the refusal names it.
+     * may be writing it): the refusal names it. Without {@code replace}, a {@code target} that
+     * appears meanwhile (another install) is never overwritten: the file is published with a hard
+     * link, which fails when the name exists, where the file system has them.
      */
-    void write(Path target, byte[] content) throws Refused {
+    void write(Path target, byte[] content, boolean replace) throws Refused {
         Path tmp = dir.resolve("." + target.getFileName() + ".tmp");
         try {
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
@@ -111,9 +114,18 @@ final class PatchDirectory {
                 }
                 ch.force(true);
             }
-            // On the same file system (the same directory) a rename; it replaces target, if any.
-            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
+            if (replace) {
+                // On the same file system (the same directory) a rename; it replaces target, if any.
+                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
+            } else {
+                publishNew(tmp, target);
+            }
         } catch (FileAlreadyExistsException e) {
+            if (e.getFile() != null && Paths.get(e.getFile()).equals(target)) {
+                deleteQuietly(tmp);
+                throw new Refused(Text.clean(target.toString()) + " was created by someone else while this install"
+                        + " ran: nothing was installed; check it, then install again (--replace to overwrite)", e);
+            }
             throw new Refused(Text.clean(tmp.toString()) + " exists: another install is writing it, or one was"
                     + " interrupted; remove it once no install runs, then install again", e);
         } catch (IOException e) {
@@ -122,6 +134,20 @@ final class PatchDirectory {
                     e.getMessage())) + "): nothing was installed; check the directory's permissions and space", e);
         }
         forceDirectory();
+    }
+
+    /** Publishes {@code tmp} as {@code target}, failing when {@code target} exists; removes {@code tmp}. */
+    private static void publishNew(Path tmp, Path target) throws IOException {
+        try {
+            Files.createLink(target, tmp); // atomic, and never replaces
+        } catch (UnsupportedOperationException noHardLinks) {
+            if (Files.exists(target, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                throw new FileAlreadyExistsException(target.toString());
+            }
+            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE); // the check above, then a rename
+            return;
+        }
+        Files.delete(tmp);
     }
 
     /** Removes {@code file}; as the rename, made durable by forcing the directory. */
