@@ -154,7 +154,7 @@ class FailureRefusalTest {
         String[] log = Mbeans.log();
         // The audit log escapes control characters (Text.clean): the NUL is written \u0000.
         assertTrue(log[log.length - 1].matches(".* load bad\\\\u0000path.jar by [^:]*: refused INVALID_PATCH.*"), log[log.length - 1]);
-        assertTrue(log[log.length - 2].matches(".* load   by [^:]*: refused INVALID_PATCH.*"), log[log.length - 2]);
+        assertTrue(log[log.length - 2].matches(".* load    by [^:]*: refused INVALID_PATCH.*"), log[log.length - 2]);
     }
 
     /** Nothing registered, one audit entry and one log line for the refusal, and everything still works. */

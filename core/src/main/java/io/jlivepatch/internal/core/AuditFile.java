@@ -32,9 +32,6 @@ public final class AuditFile implements Runnable {
     /** Lines queued while the writer is stuck, at most; beyond, records are counted as not written. */
     static final int MAX_QUEUED = 1000;
 
-    // Written once under AuditFile.class (configure); read without a lock by every record and status.
-    private static volatile AuditFile current;
-
     private final Path file;
     private final String shown;
 
@@ -75,7 +72,7 @@ public final class AuditFile implements Runnable {
             return;
         }
         synchronized (AuditFile.class) {
-            AuditFile f = current;
+            AuditFile f = AuditLog.file;
             if (f != null) {
                 if (!f.shown.equals(shown)) {
                     Log.get().log(System.Logger.Level.WARNING, "audit file: already appending to " + f.shown
@@ -84,44 +81,45 @@ public final class AuditFile implements Runnable {
                 }
                 return;
             }
-            f = new AuditFile(file, shown);
-            Thread writer = new Thread(f, "jlivepatch-audit-file");
-            writer.setDaemon(true);
-            writer.start();
-            current = f; // pairs with the volatile reads in append, file and problem
+            AuditLog.file = start(file, shown); // pairs with the volatile reads in AuditLog.record, file and problem
         }
+    }
+
+    /** An audit file and its writer thread, not this JVM's one until {@link #configure} makes it. */
+    static AuditFile start(Path file, String shown) {
+        AuditFile f = new AuditFile(file, shown);
+        Thread writer = new Thread(f, "jlivepatch-audit-file");
+        writer.setDaemon(true);
+        writer.start();
+        return f;
     }
 
     /** The audit file's absolute path, or {@code null} when none is configured. */
     public static String file() {
-        AuditFile f = current;
+        AuditFile f = AuditLog.file;
         return f == null ? null : f.shown;
     }
 
     /** Why records are not being written to the audit file, or {@code null} when they are (or there is none). */
     public static String problem() {
-        AuditFile f = current;
-        if (f == null) {
-            return null;
-        }
-        synchronized (f) {
-            return f.problem == null ? null : f.problem + (f.lost == 0 ? "" : " (" + f.lost
-                    + (f.lost == 1 ? " record" : " records") + " not written to it, see 'status --log')");
-        }
+        AuditFile f = AuditLog.file;
+        return f == null ? null : f.currentProblem();
     }
 
-    /** Appends one record, when an audit file is configured. Never throws: the operation stands. */
-    static void append(Instant time, String operation, String patch, String outcome, String requester,
-                       String source, String sha256, String signer) {
-        AuditFile f = current;
-        if (f == null) {
-            return;
-        }
+    /** Why records are not being written to this file, or {@code null} when they are. */
+    synchronized String currentProblem() {
+        return problem == null ? null : problem + (lost == 0 ? "" : " (" + lost
+                + (lost == 1 ? " record" : " records") + " not written to it, see 'status --log')");
+    }
+
+    /** Appends one record. Never throws: the operation stands. */
+    void record(Instant time, String operation, String patch, String outcome, String requester,
+                String source, String sha256, String signer) {
         try {
-            f.enqueue(line(time, operation, patch, outcome, requester, source, sha256, signer));
+            append(line(time, operation, patch, outcome, requester, source, sha256, signer));
         } catch (RuntimeException | LinkageError | VirtualMachineError e) {
             try {
-                f.failed("a record could not be prepared: " + e);
+                failed("a record could not be prepared: " + e);
             } catch (RuntimeException | LinkageError | VirtualMachineError ignored) {
                 // no memory even for that: the in-memory log has the record
             }
@@ -144,7 +142,8 @@ public final class AuditFile implements Runnable {
         return sb.toString().getBytes(StandardCharsets.UTF_8);
     }
 
-    private void enqueue(byte[] line) {
+    /** Queues {@code line} and waits, within bounds, until the writer is done with it. */
+    void append(byte[] line) {
         String report = null;
         synchronized (this) {
             if (queue.size() >= MAX_QUEUED) {
@@ -221,7 +220,7 @@ public final class AuditFile implements Runnable {
 
     private synchronized byte[] next() throws InterruptedException {
         while (queue.isEmpty()) {
-            wait(); // pairs with notifyAll in enqueue
+            wait(); // pairs with notifyAll in append
         }
         return queue.removeFirst();
     }
@@ -268,11 +267,14 @@ public final class AuditFile implements Runnable {
         warn(report);
     }
 
+    /**
+     * Records the outcome of a line's write and logs a new problem or the recovery; only then
+     * releases the record waiting for the line, so that the operation returns with its log line out.
+     */
     private void finished(String failure) {
         String report;
         String recovered = null;
         synchronized (this) {
-            done++;
             stuck = false;
             if (failure == null) {
                 if (problem != null) {
@@ -288,11 +290,17 @@ public final class AuditFile implements Runnable {
                 problem = failure;
                 report = noteProblem(failure);
             }
-            notifyAll(); // wakes the records waiting for their line (the wait in enqueue)
         }
-        warn(report);
-        if (recovered != null) {
-            Log.get().log(System.Logger.Level.INFO, recovered);
+        try {
+            warn(report);
+            if (recovered != null) {
+                Refusals.logQuietly(System.Logger.Level.INFO, recovered, (Throwable) null);
+            }
+        } finally {
+            synchronized (this) {
+                done++;
+                notifyAll(); // wakes the records waiting for their line (the wait in append)
+            }
         }
     }
 

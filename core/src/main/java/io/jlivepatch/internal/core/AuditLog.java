@@ -1,6 +1,7 @@
 package io.jlivepatch.internal.core;
 
 import io.jlivepatch.internal.Text;
+import jdk.jfr.FlightRecorder;
 
 import java.time.Instant;
 import java.util.ArrayDeque;
@@ -76,6 +77,16 @@ public final class AuditLog {
      */
     static final int ENTRY_OVERHEAD = 200;
 
+    /**
+     * This JVM's audit file, or null: written once by {@link AuditFile#configure} under
+     * AuditFile.class, read here by every record. Held by this class, which every JVM with
+     * jlivepatch loads, so that a JVM without an audit file loads none of its classes (FootprintIT).
+     */
+    static volatile AuditFile file;
+
+    // Set once jdk.jfr is found missing (a jlinked runtime); racy reads only repeat a failed attempt.
+    private static volatile boolean noJfr;
+
     // Guarded by this.
     private final Deque<Entry> entries = new ArrayDeque<>();
     // Guarded by this: the sum of bytes(e) over entries.
@@ -110,8 +121,35 @@ public final class AuditLog {
         }
         // The file gets the fields as they are (cut, not cleaned): Json escapes every character
         // that could end or forge a line, and a reader gets the names back exactly.
-        AuditFile.append(now, op, name, result, who, source, sha256, signer);
-        JfrEvents.operation(e);
+        AuditFile f = file;
+        if (f != null) {
+            f.record(now, op, name, result, who, source, sha256, signer);
+        }
+        if (jfrStarted()) {
+            JfrEvents.operation(e);
+        }
+    }
+
+    /**
+     * Whether JFR events are worth creating: the flight recorder was started in this JVM
+     * ({@code -XX:StartFlightRecording}, {@code jcmd JFR.start}). Asked here, not in
+     * {@link JfrEvents}, so that a JVM that never records loads no class of jlivepatch's events.
+     */
+    static boolean jfrStarted() {
+        if (noJfr) {
+            return false;
+        }
+        try {
+            return FlightRecorder.isInitialized();
+        } catch (LinkageError e) {
+            noJfr = true;
+            return false;
+        }
+    }
+
+    /** jdk.jfr turned out to be missing or broken: no more events are tried. */
+    static void jfrMissing() {
+        noJfr = true;
     }
 
     /** {@code raw} cut to {@code max} characters, {@code ""} for null. */

@@ -1,7 +1,6 @@
 package io.jlivepatch.internal.core;
 
 import io.jlivepatch.internal.transition.Transition;
-import jdk.jfr.FlightRecorder;
 
 import java.util.Map;
 import java.util.WeakHashMap;
@@ -9,15 +8,12 @@ import java.util.WeakHashMap;
 /**
  * jlivepatch's JFR events ({@link PatchOperationEvent}, {@link TransitionEvent}), so that a
  * recording ({@code -XX:StartFlightRecording}, {@code jcmd <pid> JFR.start}) shows every operation
- * and transition beside the application's own events. Costs nothing in a JVM that never started
- * JFR: the event classes are loaded only once the flight recorder is initialized. Works in a
- * runtime without {@code jdk.jfr} (a jlinked image): the first {@link LinkageError} turns the
- * events off. Never throws: an operation stands whatever its event does.
+ * and transition beside the application's own events. Called only once the flight recorder was
+ * started ({@link AuditLog#jfrStarted}), so that a JVM that never records loads none of these
+ * classes. Works in a runtime without {@code jdk.jfr} (a jlinked image): the first
+ * {@link LinkageError} turns the events off. Never throws: an operation stands whatever its event does.
  */
 final class JfrEvents {
-
-    // Set once jdk.jfr is found missing; racy reads only repeat the failed attempt.
-    private static volatile boolean absent;
 
     /** The event of each transition in progress, keyed by identity; weak, so that no transition is kept. */
     private static final Map<Transition, Object> TRANSITIONS = new WeakHashMap<>();
@@ -25,28 +21,12 @@ final class JfrEvents {
     private JfrEvents() {
     }
 
-    /** Whether the flight recorder runs in this JVM (or ran): events are worth creating. */
-    private static boolean initialized() {
-        if (absent) {
-            return false;
-        }
-        try {
-            return FlightRecorder.isInitialized();
-        } catch (LinkageError e) {
-            absent = true;
-            return false;
-        }
-    }
-
     /** An {@code io.jlivepatch.PatchOperation} event for an audit record. */
     static void operation(AuditLog.Entry e) {
-        if (!initialized()) {
-            return;
-        }
         try {
             PatchOperationEvent.commit(e);
         } catch (LinkageError x) {
-            absent = true;
+            AuditLog.jfrMissing();
         } catch (RuntimeException | VirtualMachineError ignored) {
             // the record is in the audit log; only its event is missing
         }
@@ -54,16 +34,13 @@ final class JfrEvents {
 
     /** A transition of {@code t} begins (the registry's commit, or a reversal). */
     static void transitionBegins(Transition t) {
-        if (!initialized()) {
-            return;
-        }
         try {
             Object event = TransitionEvent.begin(t.patchName(), t.targetPatched());
             synchronized (TRANSITIONS) {
                 TRANSITIONS.put(t, event);
             }
         } catch (LinkageError x) {
-            absent = true;
+            AuditLog.jfrMissing();
         } catch (RuntimeException | VirtualMachineError ignored) {
             // the transition runs; only its event is missing
         }
@@ -84,9 +61,6 @@ final class JfrEvents {
     }
 
     private static void end(Transition t, String outcome) {
-        if (absent) {
-            return;
-        }
         try {
             Object event;
             synchronized (TRANSITIONS) {
@@ -96,7 +70,7 @@ final class JfrEvents {
                 TransitionEvent.end(event, outcome);
             }
         } catch (LinkageError x) {
-            absent = true;
+            AuditLog.jfrMissing();
         } catch (RuntimeException | VirtualMachineError ignored) {
             // the transition ended; only its event is missing
         }

@@ -10,8 +10,14 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.nio.file.attribute.UserPrincipal;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -117,6 +123,64 @@ class AuditFileTest {
                 "not by this JVM's user (uid ") && owner.getMessage().endsWith(": jlivepatch appends only to an audit file"
                 + " of its own user (remove it, or name another file)"), owner.getMessage());
         assertEquals("", Files.readString(theirs));
+    }
+
+    @Test
+    void aFileThatCannotBeWrittenIsLoggedOnceCountedAndForgottenOnceAWriteSucceeds() throws Exception {
+        List<LogRecord> logged = new CopyOnWriteArrayList<>();
+        Handler handler = new Handler() {
+            @Override
+            public void publish(LogRecord r) {
+                logged.add(r);
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        Logger logger = Logger.getLogger("io.jlivepatch");
+        Level level = logger.getLevel();
+        logger.setLevel(Level.INFO);
+        logger.addHandler(handler);
+        try {
+            Path later = dir.resolve("later");
+            Path file = later.resolve("audit.jsonl");
+            // Not this JVM's audit file (configure is once per JVM): an instance of its own, whose
+            // writer thread stays behind, idle, when the test ends.
+            AuditFile f = AuditFile.start(file, file.toString());
+            for (int i = 0; i < 3; i++) {
+                f.append(("{\"n\":" + i + "}\n").getBytes(StandardCharsets.UTF_8)); // returns once written or failed
+            }
+            String problem = "cannot write " + file + ": its directory does not exist";
+            assertEquals(problem + " (3 records not written to it, see 'status --log')", f.currentProblem());
+            List<String> warnings = messages(logged, Level.WARNING);
+            assertEquals(List.of("audit file: " + problem + "; operations go on, recorded in memory only"
+                    + " ('jlivepatch status --log')"), warnings, "once, not per record");
+
+            Files.createDirectories(later);
+            f.append("{\"n\":3}\n".getBytes(StandardCharsets.UTF_8));
+            assertEquals(null, f.currentProblem());
+            assertEquals(List.of("{\"n\":3}"), Files.readAllLines(file));
+            assertEquals(List.of("audit file: writing " + file + " again; 3 records were not written to it"),
+                    messages(logged, Level.INFO));
+        } finally {
+            logger.removeHandler(handler);
+            logger.setLevel(level);
+        }
+    }
+
+    private static List<String> messages(List<LogRecord> records, Level level) {
+        List<String> out = new ArrayList<>();
+        for (LogRecord r : records) {
+            if (r.getLevel().equals(level) && r.getMessage().startsWith("audit file: ")) {
+                out.add(r.getMessage());
+            }
+        }
+        return out;
     }
 
     private static boolean posix() {
