@@ -1,5 +1,6 @@
 package io.jlivepatch.agent;
 
+import com.sun.tools.attach.VirtualMachine;
 import jdk.jfr.consumer.RecordedEvent;
 import jdk.jfr.consumer.RecordingFile;
 import org.junit.jupiter.api.Test;
@@ -75,6 +76,24 @@ class AuditIT {
             List<String> second = Files.readAllLines(audit);
             assertEquals(first, second.subList(0, first.size()), "appended to, never truncated");
             assertMatchesTheLog(second.subList(first.size(), second.size()), logOf(again));
+        }
+    }
+
+    @Test
+    void anAttachNamingAnotherAuditFileCannotRedirectTheTrail() throws Exception {
+        Path audit = dir.resolve("audit.jsonl");
+        Path other = dir.resolve("other.jsonl");
+        try (ServiceProcess service = new ServiceProcess(agent("audit=" + audit))) {
+            VirtualMachine vm = VirtualMachine.attach(Long.toString(service.pid()));
+            try {
+                vm.loadAgent(TestJars.AGENT.toString(), "audit=" + other); // logged as a warning in the target
+            } finally {
+                vm.detach();
+            }
+            assertEquals(0, Cli.run("load", service.pid(), TestJars.greeterFixJar(dir)).exitCode());
+            assertFalse(Files.exists(other), "the second file was not even created");
+            assertMatchesTheLog(Files.readAllLines(audit), logOf(service));
+            assertTrue(Cli.run("status", service.pid()).out().contains("\n  audit file: " + audit + "\n"));
         }
     }
 
