@@ -217,6 +217,23 @@ class AuditIT {
                 "fix-shout unpatched complete"), transitions);
     }
 
+    @Test
+    void aRuntimeWithoutJdkJfrAndJdkSecurityAuthPatchesAndAuditsAllTheSame() throws Exception {
+        Path audit = dir.resolve("audit.jsonl");
+        // What a jlinked image may leave out: the flight recorder, and the module that tells the JVM's uid.
+        try (ServiceProcess service = new ServiceProcess("--limit-modules",
+                "java.base,java.instrument,java.logging,java.management,jdk.management.agent", agent("audit=" + audit))) {
+            Cli load = Cli.run("load", service.pid(), TestJars.greeterFixJar(dir));
+            assertEquals(0, load.exitCode(), load.toString());
+            assertEquals(GREET_FIXED, service.call());
+            Cli unload = Cli.run("unload", service.pid(), "fix-greet");
+            assertEquals(0, unload.exitCode(), unload.toString());
+            assertEquals(ORIGINAL, service.call());
+            assertMatchesTheLog(Files.readAllLines(audit), logOf(service));
+            assertTrue(Cli.run("status", service.pid(), "--json").out().contains(",\"problem\":null}"));
+        }
+    }
+
     private static String agent(String options) {
         return "-javaagent:" + TestJars.AGENT + "=" + options;
     }
