@@ -138,7 +138,7 @@ class FailureRefusalTest {
         IllegalStateException jmx = assertThrows(IllegalStateException.class, () -> Mbeans.setEnabled("oom-enable", true));
         assertTrue(jmx.getMessage().startsWith("OUT_OF_MEMORY: jlivepatch lacked memory to enable patch 'oom-enable'"),
                 jmx.getMessage());
-        List<String> audit = Arrays.stream(Mbeans.log()).filter(l -> l.contains(" enable oom-enable: ")).toList();
+        List<String> audit = Arrays.stream(Mbeans.log()).filter(l -> l.contains(" enable oom-enable by ")).toList();
         assertEquals(2, audit.size(), audit.toString());
         assertTrue(audit.stream().allMatch(l -> l.contains("refused OUT_OF_MEMORY")), audit.toString());
         h.unregister();
@@ -153,17 +153,18 @@ class FailureRefusalTest {
         assertTrue(nul.getMessage().startsWith("INVALID_PATCH: 'bad\0path.jar' is not a valid path"), nul.getMessage());
         String[] log = Mbeans.log();
         // The audit log escapes control characters (Text.clean): the NUL is written \u0000.
-        assertTrue(log[log.length - 1].contains(" load bad\\u0000path.jar: refused INVALID_PATCH"), log[log.length - 1]);
-        assertTrue(log[log.length - 2].contains(" load   : refused INVALID_PATCH"), log[log.length - 2]);
+        assertTrue(log[log.length - 1].matches(".* load bad\\\\u0000path.jar by [^:]*: refused INVALID_PATCH.*"), log[log.length - 1]);
+        assertTrue(log[log.length - 2].matches(".* load    by [^:]*: refused INVALID_PATCH.*"), log[log.length - 2]);
     }
 
     /** Nothing registered, one audit entry and one log line for the refusal, and everything still works. */
     private void assertUnchangedAndStillWorking(String operation, String patch, String reason) throws Exception {
         assertFalse(livepatch().find(patch).isPresent());
         assertFalse(Mbeans.isRegistered(patch));
-        List<String> audit = Arrays.stream(Mbeans.log()).filter(l -> l.contains(" " + patch + ": ")).toList();
+        List<String> audit = Arrays.stream(Mbeans.log()).filter(l -> l.contains(" " + patch + " by ")).toList();
         assertEquals(1, audit.size(), audit.toString());
-        assertTrue(audit.get(0).contains(" " + operation + " " + patch + ": refused " + reason), audit.get(0));
+        assertTrue(audit.get(0).contains(" " + operation + " " + patch + " by ") && audit.get(0).contains(": refused " + reason),
+                audit.get(0));
         assertTrue(logged.stream().anyMatch(r -> r.getMessage().contains(operation + " refused (" + reason + ")")
                 && r.getMessage().contains(patch) && r.getThrown() != null), "no log line with the stack trace");
         assertEquals(1, new Target().value());

@@ -85,10 +85,10 @@ class LoadAtomicityTest {
         List<String> log = Arrays.asList(Mbeans.log());
         for (int i = 0; i < LOADERS; i++) {
             String name = "atomic-jar-" + i;
-            List<String> mine = log.stream().filter(l -> l.contains(" " + name + ": ")).toList();
+            List<String> mine = log.stream().filter(l -> l.contains(" " + name + " by ")).toList();
             assertEquals(1, mine.size(), mine.toString());
-            assertTrue(mine.get(0).contains(" load " + name + ": ok (registered, enabled)")
-                    || mine.get(0).contains(" load " + name + ": refused BUSY"), mine.get(0));
+            assertTrue(mine.get(0).contains(" load " + name + " by ") && (mine.get(0).contains(": ok (registered, enabled)")
+                    || mine.get(0).contains(": refused BUSY")), mine.get(0));
         }
     }
 
@@ -133,7 +133,8 @@ class LoadAtomicityTest {
         assertEquals(1, new Counter().next());
         List<String> mine = Arrays.stream(Mbeans.log()).filter(l -> l.contains("atomic-refused")).toList();
         assertEquals(1, mine.size(), mine.toString());
-        assertTrue(mine.get(0).contains("load atomic-refused: refused ORDER_VIOLATION"), mine.get(0));
+        assertTrue(mine.get(0).contains("load atomic-refused by ") && mine.get(0).contains(": refused ORDER_VIOLATION"),
+                mine.get(0));
         // The same JAR loads once the way is clear: nothing of the refused attempt is left.
         below.unregister();
         assertEquals("atomic-refused", Mbeans.load(jar.toString(), true));

@@ -73,8 +73,10 @@ class CommandLineIT {
         assertTrue(Cli.run("status", service.pid()).out().contains("no patches registered"));
 
         Cli log = Cli.run("status", service.pid(), "--log");
-        assertTrue(log.out().contains("register fix-greet: ok") && log.out().contains("enable fix-greet: ok")
-                && log.out().contains("disable fix-greet: ok") && log.out().contains("unregister fix-greet: ok"),
+        assertTrue(log.out().matches("(?s).*register fix-greet by [^:]*: ok.*")
+                && log.out().matches("(?s).* enable fix-greet by [^:]*: ok.*")
+                && log.out().matches("(?s).* disable fix-greet by [^:]*: ok.*")
+                && log.out().matches("(?s).* unregister fix-greet by [^:]*: ok.*"),
                 log.toString());
     }
 

@@ -3,23 +3,44 @@ package io.jlivepatch.internal.control;
 import io.jlivepatch.FunctionStatus;
 import io.jlivepatch.PatchHandle;
 import io.jlivepatch.internal.Text;
+import io.jlivepatch.internal.core.AuditFile;
 import io.jlivepatch.internal.core.PatchRegistry;
+import io.jlivepatch.internal.core.Provenance;
+import io.jlivepatch.internal.transition.Transition;
+import io.jlivepatch.internal.trust.TrustPolicy;
 
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
- * What {@code jlivepatch status} prints, like {@code canonical-livepatch status}. The text forms
- * {@link Text#clean clean} every name, description, thread and detail, so that each line of the
- * report is one line on the terminal; the JSON form escapes through {@link Json}.
+ * What {@code jlivepatch status} prints, like {@code canonical-livepatch status}: the trust policy,
+ * the audit file, and per patch its state, provenance (file, SHA-256, signer, builds, when and by
+ * whom it was loaded), the threads holding its transition and its functions. The text forms
+ * {@link Text#clean clean} every name, description, path, thread and detail, so that each line of
+ * the report is one line on the terminal; the JSON form escapes through {@link Json} and is
+ * described by {@code io/jlivepatch/control/status-schema.json}.
  */
 final class StatusReport {
+
+    /** How the text status starts the trust line when patches are not verified. */
+    static final String NOT_VERIFIED = "patches are not verified";
 
     private StatusReport() {
     }
 
     static String json(PatchRegistry registry) {
         List<PatchHandle> patches = registry.patches();
-        StringBuilder sb = new StringBuilder("{\"pid\":").append(ProcessHandle.current().pid()).append(",\"patches\":[");
+        TrustPolicy trust = TrustPolicy.current();
+        String auditFile = AuditFile.file();
+        String auditProblem = AuditFile.problem();
+        StringBuilder sb = new StringBuilder("{\"pid\":").append(ProcessHandle.current().pid())
+                .append(",\"trust\":{\"verifying\":").append(trust.enforced())
+                .append(",\"policy\":").append(Json.string(trust.describe())).append('}')
+                .append(",\"audit\":{\"file\":").append(auditFile == null ? "null" : Json.string(auditFile))
+                .append(",\"problem\":").append(auditProblem == null ? "null" : Json.string(auditProblem)).append('}')
+                .append(",\"patches\":[");
         int order = 0;
         for (PatchHandle p : patches) {
             if (order++ > 0) {
@@ -31,10 +52,21 @@ final class StatusReport {
                     .append(",\"enabled\":").append(p.isEnabled())
                     .append(",\"transition\":").append(p.inTransition())
                     .append(",\"forced\":").append(registry.isForced(p))
-                    .append(",\"waiting\":[")
-                    .append(String.join(",", registry.waitingThreads(p).stream().map(Json::string).toList()))
-                    .append(']')
-                    .append(",\"functions\":[");
+                    .append(",\"provenance\":");
+            appendProvenance(sb, registry.provenance(p));
+            sb.append(",\"pendingClasses\":[");
+            int k = 0;
+            for (String c : registry.pendingClasses(p)) {
+                sb.append(k++ > 0 ? "," : "").append(Json.string(c));
+            }
+            sb.append("],\"waiting\":[");
+            int w = 0;
+            for (Transition.Waiter t : registry.waiters(p)) {
+                sb.append(w++ > 0 ? "," : "").append("{\"thread\":").append(Json.string(t.thread()))
+                        .append(",\"threadId\":").append(t.threadId())
+                        .append(",\"method\":").append(Json.string(t.method())).append('}');
+            }
+            sb.append("],\"functions\":[");
             int i = 0;
             for (FunctionStatus f : p.functions()) {
                 if (i++ > 0) {
@@ -61,14 +93,40 @@ final class StatusReport {
         return sb.append("]}").toString();
     }
 
+    /** {@code {"source":..,"sha256":..,"signer":..,"builds":{..},"loadedAt":..,"loadedBy":..}}, or {@code null}. */
+    private static void appendProvenance(StringBuilder sb, Provenance p) {
+        if (p == null) {
+            sb.append("null"); // a handle of another registry: not one that status lists
+            return;
+        }
+        sb.append("{\"source\":").append(Json.string(p.source()))
+                .append(",\"sha256\":").append(Json.string(p.sha256()))
+                .append(",\"signer\":").append(Json.string(p.signer()))
+                .append(",\"builds\":{");
+        int i = 0;
+        for (Map.Entry<String, String> b : new TreeMap<>(p.builds()).entrySet()) {
+            sb.append(i++ > 0 ? "," : "").append(Json.string(b.getKey())).append(':').append(Json.string(b.getValue()));
+        }
+        sb.append("},\"loadedAt\":").append(Json.string(String.valueOf(p.loadedAt())))
+                .append(",\"loadedBy\":").append(Json.string(p.requester())).append('}');
+    }
+
     static String text(PatchRegistry registry) {
         List<PatchHandle> patches = registry.patches();
         StringBuilder sb = new StringBuilder();
         sb.append("pid ").append(ProcessHandle.current().pid()).append(": ");
         if (patches.isEmpty()) {
-            return sb.append("no patches registered\n").toString();
+            sb.append("no patches registered\n");
+        } else {
+            sb.append(patches.size()).append(patches.size() == 1 ? " patch" : " patches").append('\n');
         }
-        sb.append(patches.size()).append(patches.size() == 1 ? " patch" : " patches").append('\n');
+        sb.append("  ").append(trustLine(TrustPolicy.current())).append('\n');
+        String auditFile = AuditFile.file();
+        if (auditFile != null) {
+            String problem = AuditFile.problem();
+            sb.append("  audit file: ").append(Text.clean(auditFile))
+                    .append(problem == null ? "" : ", problem: " + Text.clean(problem)).append('\n');
+        }
         int order = 0;
         for (PatchHandle p : patches) {
             order++;
@@ -82,6 +140,9 @@ final class StatusReport {
             if (!p.patch().description().isEmpty()) {
                 sb.append("     ").append(Text.clean(p.patch().description())).append('\n');
             }
+            for (String line : provenanceLines(registry.provenance(p))) {
+                sb.append("     ").append(line).append('\n');
+            }
             for (String line : functionLines(p)) {
                 sb.append("     ").append(line).append('\n');
             }
@@ -89,9 +150,34 @@ final class StatusReport {
         return sb.toString();
     }
 
+    /** What the policy verifies; said in so many words when it verifies nothing. */
+    private static String trustLine(TrustPolicy trust) {
+        String described = Text.clean(trust.describe());
+        return trust.enforced() || described.startsWith(NOT_VERIFIED) ? described : NOT_VERIFIED + ": " + described;
+    }
+
+    /** Where the patch came from, cleaned: file and content, signer, builds, when and by whom. */
+    static List<String> provenanceLines(Provenance p) {
+        List<String> lines = new ArrayList<>();
+        if (p == null) {
+            return lines;
+        }
+        if (p.source().isEmpty() && p.sha256().isEmpty()) {
+            lines.add("from: code (no patch JAR)");
+        } else {
+            lines.add("from: " + Text.clean(p.source()) + " sha256 " + Text.clean(p.sha256()));
+            lines.add("signer: " + (p.signer().isEmpty() ? "unsigned" : Text.clean(p.signer())));
+        }
+        for (Map.Entry<String, String> b : new TreeMap<>(p.builds()).entrySet()) {
+            lines.add("build: " + Text.clean(b.getKey()) + " " + Text.clean(b.getValue()));
+        }
+        lines.add("loaded: " + p.loadedAt() + " by " + Text.clean(p.requester()));
+        return lines;
+    }
+
     /** One cleaned line per function and class loader, for the text status and {@code PatchMBean.getFunctions}. */
     static List<String> functionLines(PatchHandle p) {
-        List<String> lines = new java.util.ArrayList<>();
+        List<String> lines = new ArrayList<>();
         for (FunctionStatus f : p.functions()) {
             if (f.loaders().isEmpty()) {
                 lines.add(Text.clean(f.target()) + ": pending (class not loaded)");

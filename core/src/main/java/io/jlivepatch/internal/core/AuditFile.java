@@ -1,18 +1,322 @@
 package io.jlivepatch.internal.core;
 
+import io.jlivepatch.internal.Log;
+import io.jlivepatch.internal.control.Json;
+import io.jlivepatch.internal.patch.RecursionGuard;
+
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.concurrent.TimeUnit;
 
 /**
- * The audit log on disk ({@code audit=<file>}): every record appended as one JSON line to a file
- * created 0600, never truncated, so that it survives a restart. One per JVM.
+ * The audit log on disk ({@code audit=<file>}): every {@link AuditLog} record appended as one JSON
+ * line to a file created 0600, never truncated, so that it survives a restart (see
+ * {@link PrivateAppendFile}). One per JVM, set once.
+ *
+ * <p>A file that cannot be written never fails an operation: the problem is logged once per
+ * distinct problem and shown in status ({@link #problem}) until a write succeeds again; the
+ * records meanwhile are in the in-memory log only. The lines are written by a thread of their
+ * own, so that a write that hangs (a stale network mount) cannot hold the registry's lock: the
+ * operation waits for its line up to {@link #WAIT_FOR_WRITE_MS} ms, so that in the usual case the
+ * line is on disk when the operation returns, and not at all while the writer is known to be stuck.
+ *
+ * <p>Line format, one object per line, every value a string escaped by {@link Json}: {@code time}
+ * (ISO-8601), {@code operation}, {@code patch}, {@code outcome}, {@code requester}, {@code source},
+ * {@code sha256}, {@code signer}; each cut to {@link AuditLog}'s field limits, so a line is bounded.
  */
-public final class AuditFile {
+public final class AuditFile implements Runnable {
 
-    private AuditFile() {
+    static final long WAIT_FOR_WRITE_MS = 1000;
+    /** Lines queued while the writer is stuck, at most; beyond, records are counted as not written. */
+    static final int MAX_QUEUED = 1000;
+
+    private final Path file;
+    private final String shown;
+
+    // Guarded by this, as are the fields below: lines to write, oldest first.
+    private final ArrayDeque<byte[]> queue = new ArrayDeque<>();
+    /** Lines queued so far, and lines the writer is done with (written or failed): the handshake's sequence numbers. */
+    private long queued;
+    private long done;
+    /** A record's wait for its line timed out; no record waits until the writer is done with a line again. */
+    private boolean stuck;
+    /** Why the last write failed (or the writer is stuck), or null after a write that succeeded. */
+    private String problem;
+    /** Records not written since the last write that succeeded. */
+    private long lost;
+    /** The problem logged last, so that each distinct problem is logged once and not per record. */
+    private String logged;
+
+    // The writer thread's own: the open file, or null until opened (again).
+    private PrivateAppendFile out;
+
+    private AuditFile(Path file, String shown) {
+        this.file = file;
+        this.shown = shown;
     }
 
-    /** From now on, appends every audit record to {@code file}; a file that cannot be written is logged and shown in status. */
+    /**
+     * From now on, appends every audit record to {@code file}; a file that cannot be written is
+     * logged and shown in status. Once per JVM: a later call with another file is refused with a
+     * warning and the first file stays (an attach cannot redirect the audit trail).
+     */
     public static void configure(Path file) {
-        throw new UnsupportedOperationException("audit file: being implemented (issue 11)");
+        String shown;
+        try {
+            shown = file.toAbsolutePath().normalize().toString();
+        } catch (RuntimeException | java.io.IOError e) {
+            Log.get().log(System.Logger.Level.WARNING, "audit file: cannot use " + file + " (" + e
+                    + "); operations are recorded in memory only ('jlivepatch status --log')");
+            return;
+        }
+        synchronized (AuditFile.class) {
+            AuditFile f = AuditLog.file;
+            if (f != null) {
+                if (!f.shown.equals(shown)) {
+                    Log.get().log(System.Logger.Level.WARNING, "audit file: already appending to " + f.shown
+                            + "; audit=" + shown + " is ignored (one audit file per JVM, set by the first"
+                            + " agent start or attach; restart the JVM to change it)");
+                }
+                return;
+            }
+            AuditLog.file = start(file, shown); // pairs with the volatile reads in AuditLog.record, file and problem
+        }
+    }
+
+    /** An audit file and its writer thread, not this JVM's one until {@link #configure} makes it. */
+    static AuditFile start(Path file, String shown) {
+        AuditFile f = new AuditFile(file, shown);
+        Thread writer = new Thread(f, "jlivepatch-audit-file");
+        writer.setDaemon(true);
+        writer.start();
+        return f;
+    }
+
+    /** The audit file's absolute path, or {@code null} when none is configured. */
+    public static String file() {
+        AuditFile f = AuditLog.file;
+        return f == null ? null : f.shown;
+    }
+
+    /** Why records are not being written to the audit file, or {@code null} when they are (or there is none). */
+    public static String problem() {
+        AuditFile f = AuditLog.file;
+        return f == null ? null : f.currentProblem();
+    }
+
+    /** Why records are not being written to this file, or {@code null} when they are. */
+    synchronized String currentProblem() {
+        return problem == null ? null : problem + (lost == 0 ? "" : " (" + lost
+                + (lost == 1 ? " record" : " records") + " not written to it, see 'status --log')");
+    }
+
+    /** Appends one record. Never throws: the operation stands. */
+    void record(Instant time, String operation, String patch, String outcome, String requester,
+                String source, String sha256, String signer) {
+        try {
+            append(line(time, operation, patch, outcome, requester, source, sha256, signer));
+        } catch (RuntimeException | LinkageError | VirtualMachineError e) {
+            try {
+                failed("a record could not be prepared: " + e);
+            } catch (RuntimeException | LinkageError | VirtualMachineError ignored) {
+                // no memory even for that: the in-memory log has the record
+            }
+        }
+    }
+
+    /** One JSON line, ending with a line feed; every value escaped, so it is one line whatever its text. */
+    static byte[] line(Instant time, String operation, String patch, String outcome, String requester,
+                       String source, String sha256, String signer) {
+        StringBuilder sb = new StringBuilder(256)
+                .append("{\"time\":").append(Json.string(String.valueOf(time)))
+                .append(",\"operation\":").append(Json.string(operation))
+                .append(",\"patch\":").append(Json.string(patch))
+                .append(",\"outcome\":").append(Json.string(outcome))
+                .append(",\"requester\":").append(Json.string(requester))
+                .append(",\"source\":").append(Json.string(source))
+                .append(",\"sha256\":").append(Json.string(sha256))
+                .append(",\"signer\":").append(Json.string(signer))
+                .append("}\n");
+        return sb.toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** Queues {@code line} and waits, within bounds, until the writer is done with it. */
+    void append(byte[] line) {
+        String report = null;
+        synchronized (this) {
+            if (queue.size() >= MAX_QUEUED) {
+                lost++;
+                return; // the writer is stuck, which is reported already
+            }
+            queue.addLast(line);
+            long mine = ++queued;
+            notifyAll(); // wakes the writer (its wait in next)
+            if (stuck) {
+                return;
+            }
+            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(WAIT_FOR_WRITE_MS);
+            boolean interrupted = false;
+            while (done < mine && !interrupted) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    stuck = true;
+                    problem = "writing " + shown + " has not ended within " + WAIT_FOR_WRITE_MS
+                            + " ms; records are queued and written when it ends";
+                    report = noteProblem(problem);
+                    break;
+                }
+                try {
+                    TimeUnit.NANOSECONDS.timedWait(this, left); // pairs with notifyAll in finished
+                } catch (InterruptedException e) {
+                    interrupted = true; // the caller's interrupt stands; its line is queued
+                }
+            }
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        warn(report);
+    }
+
+    /** Counts a record that never reached the queue. */
+    private void failed(String why) {
+        String report;
+        synchronized (this) {
+            lost++;
+            problem = why;
+            report = noteProblem(why);
+        }
+        warn(report);
+    }
+
+    /** The writer: opens the file, then writes each queued line; it ends with the JVM. */
+    @Override
+    public void run() {
+        // jlivepatch's own thread: never runs a replacement, and hooks it meets run the original.
+        RecursionGuard.enter();
+        try {
+            // Opened (created 0600) at once, so that a problem shows in status before the first record.
+            opened(write(null));
+        } catch (RuntimeException | LinkageError | VirtualMachineError ignored) {
+            // logging it failed; the problem is recorded before it is logged
+        }
+        while (true) {
+            byte[] line;
+            try {
+                line = next();
+            } catch (InterruptedException e) {
+                continue; // nobody but the JVM's end stops the writer
+            }
+            String failure = write(line);
+            try {
+                finished(failure);
+            } catch (RuntimeException | LinkageError | VirtualMachineError ignored) {
+                // as above
+            }
+        }
+    }
+
+    private synchronized byte[] next() throws InterruptedException {
+        while (queue.isEmpty()) {
+            wait(); // pairs with notifyAll in append
+        }
+        return queue.removeFirst();
+    }
+
+    /**
+     * Writes one line, opening the file first if needed (only opens it for {@code null}); the
+     * problem in words, or {@code null}.
+     */
+    private String write(byte[] line) {
+        try {
+            if (out == null) {
+                out = PrivateAppendFile.open(file);
+            }
+            if (line != null) {
+                out.write(line);
+            }
+            return null;
+        } catch (PrivateAppendFile.Problem e) {
+            closeQuietly();
+            return "cannot write " + shown + ": " + e.getMessage();
+        } catch (RuntimeException | LinkageError | VirtualMachineError e) {
+            closeQuietly();
+            return "cannot write " + shown + ": " + e;
+        }
+    }
+
+    private void closeQuietly() {
+        PrivateAppendFile f = out;
+        out = null; // opened again, and checked again, for the next record
+        if (f != null) {
+            f.close();
+        }
+    }
+
+    private void opened(String failure) {
+        if (failure == null) {
+            return;
+        }
+        String report;
+        synchronized (this) {
+            problem = failure;
+            report = noteProblem(failure);
+        }
+        warn(report);
+    }
+
+    /**
+     * Records the outcome of a line's write and logs a new problem or the recovery; only then
+     * releases the record waiting for the line, so that the operation returns with its log line out.
+     */
+    private void finished(String failure) {
+        String report;
+        String recovered = null;
+        synchronized (this) {
+            stuck = false;
+            if (failure == null) {
+                if (problem != null) {
+                    recovered = "audit file: writing " + shown + " again" + (lost == 0 ? "" : "; " + lost
+                            + (lost == 1 ? " record was" : " records were") + " not written to it");
+                }
+                problem = null;
+                lost = 0;
+                logged = null; // the same problem, if it comes back, is logged again
+                report = null;
+            } else {
+                lost++;
+                problem = failure;
+                report = noteProblem(failure);
+            }
+        }
+        try {
+            warn(report);
+            if (recovered != null) {
+                Refusals.logQuietly(System.Logger.Level.INFO, recovered, (Throwable) null);
+            }
+        } finally {
+            synchronized (this) {
+                done++;
+                notifyAll(); // wakes the records waiting for their line (the wait in append)
+            }
+        }
+    }
+
+    /** {@code why}, when it was not the problem logged last (caller holds this). */
+    private String noteProblem(String why) {
+        if (why.equals(logged)) {
+            return null;
+        }
+        logged = why;
+        return why;
+    }
+
+    private static void warn(String problem) {
+        if (problem != null) {
+            Refusals.logQuietly(System.Logger.Level.WARNING, "audit file: " + problem
+                    + "; operations go on, recorded in memory only ('jlivepatch status --log')", (Throwable) null);
+        }
     }
 }

@@ -1,6 +1,7 @@
 package io.jlivepatch.internal.core;
 
 import io.jlivepatch.internal.Text;
+import jdk.jfr.FlightRecorder;
 
 import java.time.Instant;
 import java.util.ArrayDeque;
@@ -9,23 +10,52 @@ import java.util.Deque;
 import java.util.List;
 
 /**
- * Every life-cycle operation and its outcome, refusals included, newest last. Bounded, so that no
- * patching loop and no input can grow the heap: at most {@value #CAPACITY} entries and
- * {@value #MAX_BYTES} bytes (oldest first out), each field cut to its own limit with a visible
- * {@code …(truncated, N chars)} and {@link Text#clean cleaned}, so that one entry is one line.
+ * Every life-cycle operation and its outcome, refusals included, newest last: who asked, and for a
+ * patch JAR which file and which content (the kernel's {@code dmesg} line with the module's
+ * signature). Bounded, so that no patching loop and no input can grow the heap: at most
+ * {@value #CAPACITY} entries and {@value #MAX_BYTES} bytes (oldest first out), each field cut to its
+ * own limit with a visible {@code …(truncated, N chars)} and {@link Text#clean cleaned}, so that one
+ * entry is one line. Each record also goes to the {@link AuditFile} when one is configured, and is a
+ * JFR event ({@link JfrEvents}).
  */
 public final class AuditLog {
 
     /**
+     * One record, its fields cleaned.
+     *
      * @param time      when the operation ended
      * @param operation {@code load}, {@code register}, {@code enable}, {@code disable}, {@code unregister}, {@code force}
      * @param patch     the patch's name, or the JAR's path when the name is unknown
      * @param outcome   {@code ok}, or {@code refused REASON: message}
+     * @param requester who asked ({@link Requester}): {@code pid N user U}, {@code api}, {@code jmx}, {@code startup}
+     * @param source    the patch JAR's path, or {@code ""} for a patch built in code or no patch at all
+     * @param sha256    the SHA-256 of the JAR's bytes, or {@code ""}
+     * @param signer    who signed the JAR, or {@code ""} when unsigned or not known
      */
-    public record Entry(Instant time, String operation, String patch, String outcome) {
+    public record Entry(Instant time, String operation, String patch, String outcome, String requester,
+                        String source, String sha256, String signer) {
+
+        /** {@code 2026-12-01T13:00:00Z load fix-x by pid 123 user alice: ok (registered, enabled) [file /tmp/fix.jar sha256 ab12…]}. */
         @Override
         public String toString() {
-            return time + " " + operation + " " + patch + ": " + outcome;
+            StringBuilder sb = new StringBuilder(128).append(time).append(' ').append(operation).append(' ')
+                    .append(patch).append(" by ").append(requester).append(": ").append(outcome);
+            if (!source.isEmpty() || !sha256.isEmpty() || !signer.isEmpty()) {
+                String sep = " [";
+                if (!source.isEmpty()) {
+                    sb.append(sep).append("file ").append(source);
+                    sep = " ";
+                }
+                if (!sha256.isEmpty()) {
+                    sb.append(sep).append("sha256 ").append(sha256);
+                    sep = " ";
+                }
+                if (!signer.isEmpty()) {
+                    sb.append(sep).append("signer ").append(signer);
+                }
+                sb.append(']');
+            }
+            return sb.toString();
         }
     }
 
@@ -34,8 +64,28 @@ public final class AuditLog {
     static final int MAX_OPERATION = 32;
     static final int MAX_PATCH = 256;
     static final int MAX_OUTCOME = 1000;
-    /** The entry, its Instant, three Strings and their arrays' headers, the deque's slot: a generous estimate. */
-    static final int ENTRY_OVERHEAD = 160;
+    static final int MAX_REQUESTER = 128;
+    static final int MAX_SOURCE = 1024;
+    /** 64 hex digits; more only from a caller that passed something else, which is cut and shown. */
+    static final int MAX_SHA256 = 64;
+    static final int MAX_SIGNER = 512;
+    /**
+     * The entry, its Instant, three Strings and their arrays' headers, the deque's slot: a generous
+     * estimate. The requester and provenance fields are mostly the very Strings of a constant or of
+     * the patch's {@link Provenance} (cutting and cleaning return a String unchanged when they can),
+     * and their characters are counted by {@link #bytes(Entry)} all the same.
+     */
+    static final int ENTRY_OVERHEAD = 200;
+
+    /**
+     * This JVM's audit file, or null: written once by {@link AuditFile#configure} under
+     * AuditFile.class, read here by every record. Held by this class, which every JVM with
+     * jlivepatch loads, so that a JVM without an audit file loads none of its classes (FootprintIT).
+     */
+    static volatile AuditFile file;
+
+    // Set once jdk.jfr is found missing (a jlinked runtime); racy reads only repeat a failed attempt.
+    private static volatile boolean noJfr;
 
     // Guarded by this.
     private final Deque<Entry> entries = new ArrayDeque<>();
@@ -43,13 +93,24 @@ public final class AuditLog {
     private long bytes;
 
     /**
+     * Records an operation's outcome here, in the audit file and as a JFR event. Never throws for a
+     * failing audit file or JFR: those fail apart from the operation (see {@link AuditFile}).
+     *
      * @param requester  who asked ({@link Requester})
      * @param provenance the patch's, or what is known of a refused JAR; {@code null} for neither
      */
     void record(String operation, String patch, String outcome, String requester, Provenance provenance) {
-        // Cut and cleaned outside the lock: the raw fields may be large.
-        Entry e = new Entry(Instant.now(), field(operation, MAX_OPERATION), field(patch, MAX_PATCH),
-                field(outcome, MAX_OUTCOME));
+        Instant now = Instant.now();
+        // Cut outside the lock: the raw fields may be large. Cut before cleaning, so that no escape is cut in half.
+        String op = cut(operation, MAX_OPERATION);
+        String name = cut(patch, MAX_PATCH);
+        String result = cut(outcome, MAX_OUTCOME);
+        String who = cut(requester, MAX_REQUESTER);
+        String source = provenance == null ? "" : cut(provenance.source(), MAX_SOURCE);
+        String sha256 = provenance == null ? "" : cut(provenance.sha256(), MAX_SHA256);
+        String signer = provenance == null ? "" : cut(provenance.signer(), MAX_SIGNER);
+        Entry e = new Entry(now, Text.clean(op), Text.clean(name), Text.clean(result), Text.clean(who),
+                Text.clean(source), Text.clean(sha256), Text.clean(signer));
         long size = bytes(e);
         synchronized (this) {
             entries.addLast(e);
@@ -58,6 +119,42 @@ public final class AuditLog {
                 bytes -= bytes(entries.removeFirst());
             }
         }
+        // The file gets the fields as they are (cut, not cleaned): Json escapes every character
+        // that could end or forge a line, and a reader gets the names back exactly.
+        AuditFile f = file;
+        if (f != null) {
+            f.record(now, op, name, result, who, source, sha256, signer);
+        }
+        if (jfrStarted()) {
+            JfrEvents.operation(e);
+        }
+    }
+
+    /**
+     * Whether JFR events are worth creating: the flight recorder was started in this JVM
+     * ({@code -XX:StartFlightRecording}, {@code jcmd JFR.start}). Asked here, not in
+     * {@link JfrEvents}, so that a JVM that never records loads no class of jlivepatch's events.
+     */
+    static boolean jfrStarted() {
+        if (noJfr) {
+            return false;
+        }
+        try {
+            return FlightRecorder.isInitialized();
+        } catch (LinkageError e) {
+            noJfr = true;
+            return false;
+        }
+    }
+
+    /** jdk.jfr turned out to be missing or broken: no more events are tried. */
+    static void jfrMissing() {
+        noJfr = true;
+    }
+
+    /** {@code raw} cut to {@code max} characters, {@code ""} for null. */
+    private static String cut(String raw, int max) {
+        return raw == null ? "" : Text.truncate(raw, max);
     }
 
     public synchronized List<Entry> entries() {
@@ -69,11 +166,8 @@ public final class AuditLog {
         return bytes;
     }
 
-    private static String field(String raw, int max) {
-        return Text.clean(Text.truncate(raw, max));
-    }
-
     static long bytes(Entry e) {
-        return ENTRY_OVERHEAD + 2L * (e.operation().length() + e.patch().length() + e.outcome().length());
+        return ENTRY_OVERHEAD + 2L * (e.operation().length() + e.patch().length() + e.outcome().length()
+                + e.requester().length() + e.source().length() + e.sha256().length() + e.signer().length());
     }
 }

@@ -545,6 +545,9 @@ public final class PatchRegistry {
         onCommit.run();
         Refusals.logQuietly(System.Logger.Level.INFO, "''{0}'': starting {1} transition", p.name(),
                 patching ? "patching" : "unpatching");
+        if (AuditLog.jfrStarted()) { // a JVM that never records loads no event class
+            JfrEvents.transitionBegins(t);
+        }
         tryComplete(t);
         gate.open(); // the worker retries from here; it ends at once if the attempt above completed
     }
@@ -605,6 +608,9 @@ public final class PatchRegistry {
         worker = w;
         Refusals.logQuietly(System.Logger.Level.INFO, "''{0}'': reversing transition from {1} to {2}",
                 p.name(), t.targetPatched() ? "unpatching" : "patching", t.targetPatched() ? "patching" : "unpatching");
+        if (AuditLog.jfrStarted()) { // a JVM that never records loads no event class
+            JfrEvents.transitionReversed(t);
+        }
         if (!tryComplete(t)) {
             LockSupport.unpark(w); // look again now rather than after the back-off (pairs with its park)
         }
@@ -662,6 +668,9 @@ public final class PatchRegistry {
         transitionDone.signalAll();
         Refusals.logQuietly(System.Logger.Level.INFO, "''{0}'': {1} complete", p.name(),
                 t.targetPatched() ? "patching" : "unpatching");
+        if (AuditLog.jfrStarted()) { // a JVM that never records loads no event class
+            JfrEvents.transitionEnds(t);
+        }
         return true;
     }
 

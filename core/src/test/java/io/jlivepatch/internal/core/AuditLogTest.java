@@ -2,7 +2,9 @@ package io.jlivepatch.internal.core;
 
 import org.junit.jupiter.api.Test;
 
+import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -58,7 +60,56 @@ class AuditLogTest {
         log.record("load", "/tmp/x.jar\n2024-01-01T00:00:00Z enable fix: ok", "refused INVALID_PATCH: no such file\u2028", "api", null);
         String line = log.entries().get(0).toString();
         assertFalse(line.contains("\n") || line.contains("\u2028"), line);
-        assertTrue(line.contains("load /tmp/x.jar\\n2024-01-01T00:00:00Z enable fix: ok: refused INVALID_PATCH: no such"
+        assertTrue(line.contains("load /tmp/x.jar\\n2024-01-01T00:00:00Z enable fix: ok by api: refused INVALID_PATCH: no such"
                 + " file\\u2028"), line);
+    }
+
+    @Test
+    void anEntryNamesWhoAskedAndWhichFileAndContent() {
+        AuditLog log = new AuditLog();
+        String sha = "ab12".repeat(16);
+        log.record("load", "fix-x", "ok (registered, enabled)", "pid 123 user alice",
+                new Provenance("/tmp/fix.jar", sha, "CN=Alice, O=Acme", Map.of(), Instant.EPOCH, "pid 123 user alice"));
+        AuditLog.Entry e = log.entries().get(0);
+        assertEquals(e.time() + " load fix-x by pid 123 user alice: ok (registered, enabled) [file /tmp/fix.jar sha256 "
+                + sha + " signer CN=Alice, O=Acme]", e.toString());
+        assertEquals(List.of("pid 123 user alice", "/tmp/fix.jar", sha, "CN=Alice, O=Acme"),
+                List.of(e.requester(), e.source(), e.sha256(), e.signer()));
+    }
+
+    @Test
+    void anEntryWithoutAJarSaysOnlyWhoAsked() {
+        AuditLog log = new AuditLog();
+        log.record("enable", "fix-x", "ok", "jmx", null);
+        log.record("register", "in-code", "ok", "api", new Provenance("", "", "", Map.of(), Instant.EPOCH, "api"));
+        List<AuditLog.Entry> entries = log.entries();
+        assertTrue(entries.get(0).toString().endsWith(" enable fix-x by jmx: ok"), entries.get(0).toString());
+        assertTrue(entries.get(1).toString().endsWith(" register in-code by api: ok"), entries.get(1).toString());
+        AuditLog.Entry unsigned = record(log, new Provenance("/p/fix.jar", "00ff", "", Map.of(), Instant.EPOCH, "api"));
+        assertTrue(unsigned.toString().endsWith(" load fix by api: ok [file /p/fix.jar sha256 00ff]"), unsigned.toString());
+    }
+
+    @Test
+    void theRequesterAndProvenanceAreCutAndCleanedLikeEveryField() {
+        AuditLog log = new AuditLog();
+        String user = "pid 1 user \u001b[31m" + "u".repeat(10_000);
+        String path = "/tmp/" + "p".repeat(100_000) + "\n.jar";
+        String signer = "CN=\u202eevil" + "s".repeat(10_000);
+        log.record("load", "fix", "ok", user, new Provenance(path, "f".repeat(1000), signer, Map.of(), Instant.EPOCH, user));
+        AuditLog.Entry e = log.entries().get(0);
+        assertEquals("pid 1 user \\e[31m" + "u".repeat(AuditLog.MAX_REQUESTER - 16) + "\u2026(truncated, 10016 chars)",
+                e.requester());
+        assertEquals("/tmp/" + "p".repeat(AuditLog.MAX_SOURCE - 5) + "\u2026(truncated, 100010 chars)", e.source());
+        assertEquals("f".repeat(AuditLog.MAX_SHA256) + "\u2026(truncated, 1000 chars)", e.sha256());
+        assertTrue(e.signer().startsWith("CN=\\u202eevil") && e.signer().endsWith("(truncated, 10008 chars)"), e.signer());
+        assertFalse(e.toString().contains("\n") || e.toString().contains("\u001b"), e.toString());
+        assertTrue(AuditLog.bytes(e) < 2 * (AuditLog.MAX_REQUESTER + AuditLog.MAX_SOURCE + AuditLog.MAX_SIGNER + 400)
+                + AuditLog.ENTRY_OVERHEAD, AuditLog.bytes(e) + " bytes");
+    }
+
+    private static AuditLog.Entry record(AuditLog log, Provenance p) {
+        log.record("load", "fix", "ok", "api", p);
+        List<AuditLog.Entry> entries = log.entries();
+        return entries.get(entries.size() - 1);
     }
 }

@@ -1,0 +1,294 @@
+package io.jlivepatch.agent;
+
+import com.sun.tools.attach.VirtualMachine;
+import jdk.jfr.consumer.RecordedEvent;
+import jdk.jfr.consumer.RecordingFile;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static io.jlivepatch.agent.ServiceProcess.GREET_FIXED;
+import static io.jlivepatch.agent.ServiceProcess.ORIGINAL;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Provenance and audit in a JVM of their own: {@code audit=<file>} appends one JSON line per
+ * operation to an owner-only file that outlives the JVM, a file that cannot be written leaves every
+ * operation working and shows in status, and a JFR recording started with {@code jcmd} holds the
+ * {@code io.jlivepatch.PatchOperation} and {@code io.jlivepatch.Transition} events.
+ */
+class AuditIT {
+
+    /** A JSON string with no raw control character in it. */
+    private static final String S = "\"(?:[^\"\\\\\\x00-\\x1f\\x7f]|\\\\.)*\"";
+    private static final Pattern LINE = Pattern.compile("\\{\"time\":" + S + ",\"operation\":" + S + ",\"patch\":" + S
+            + ",\"outcome\":" + S + ",\"requester\":" + S + ",\"source\":" + S + ",\"sha256\":" + S + ",\"signer\":" + S
+            + "\\}");
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void everyOperationIsOneJsonLineOfAnOwnerOnlyFileThatTheNextRunAppendsTo() throws Exception {
+        Path audit = dir.resolve("audit.jsonl");
+        Path jar = TestJars.greeterFixJar(dir);
+        List<String> first;
+        try (ServiceProcess service = new ServiceProcess(agent("audit=" + audit))) {
+            for (Object[] command : List.of(new Object[] {"load", service.pid(), jar},
+                    new Object[] {"disable", service.pid(), "fix-greet"}, new Object[] {"enable", service.pid(), "fix-greet"},
+                    new Object[] {"unload", service.pid(), "fix-greet"})) {
+                Cli c = Cli.run(command);
+                assertEquals(0, c.exitCode(), c.toString());
+            }
+            assertEquals(ORIGINAL, service.call());
+            first = Files.readAllLines(audit);
+            assertMatchesTheLog(first, logOf(service));
+            assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(audit)));
+
+            String load = first.get(0);
+            assertEquals(List.of("load", "fix-greet", "ok (registered, enabled)", jar.toString(), sha256(jar), ""),
+                    List.of(field(load, "operation"), field(load, "patch"), field(load, "outcome"), field(load, "source"),
+                            field(load, "sha256"), field(load, "signer")), load);
+            assertFalse(field(load, "requester").isEmpty(), load);
+
+            Cli status = Cli.run("status", service.pid());
+            assertTrue(status.out().contains("\n  audit file: " + audit + "\n"), status.toString());
+            Cli json = Cli.run("status", service.pid(), "--json");
+            assertTrue(json.out().contains("\"audit\":{\"file\":\"" + audit + "\",\"problem\":null}"), json.toString());
+        }
+        try (ServiceProcess again = new ServiceProcess(agent("audit=" + audit))) {
+            Cli load = Cli.run("load", again.pid(), jar);
+            assertEquals(0, load.exitCode(), load.toString());
+            List<String> second = Files.readAllLines(audit);
+            assertEquals(first, second.subList(0, first.size()), "appended to, never truncated");
+            assertMatchesTheLog(second.subList(first.size(), second.size()), logOf(again));
+        }
+    }
+
+    @Test
+    void anAttachNamingAnotherAuditFileCannotRedirectTheTrail() throws Exception {
+        Path audit = dir.resolve("audit.jsonl");
+        Path other = dir.resolve("other.jsonl");
+        try (ServiceProcess service = new ServiceProcess(agent("audit=" + audit))) {
+            VirtualMachine vm = VirtualMachine.attach(Long.toString(service.pid()));
+            try {
+                vm.loadAgent(TestJars.AGENT.toString(), "audit=" + other); // logged as a warning in the target
+            } finally {
+                vm.detach();
+            }
+            assertEquals(0, Cli.run("load", service.pid(), TestJars.greeterFixJar(dir)).exitCode());
+            assertFalse(Files.exists(other), "the second file was not even created");
+            assertMatchesTheLog(Files.readAllLines(audit), logOf(service));
+            assertTrue(Cli.run("status", service.pid()).out().contains("\n  audit file: " + audit + "\n"));
+        }
+    }
+
+    @Test
+    void anAuditFileThatCannotBeWrittenLeavesOperationsWorkingAndShowsInStatusUntilItCanBe() throws Exception {
+        Path later = dir.resolve("later");
+        Path audit = later.resolve("audit.jsonl");
+        try (ServiceProcess service = new ServiceProcess(agent("audit=" + audit))) {
+            Cli load = Cli.run("load", service.pid(), TestJars.greeterFixJar(dir));
+            assertEquals(0, load.exitCode(), load.toString());
+            assertEquals(GREET_FIXED, service.call());
+
+            String problem = "cannot write " + audit + ": its directory does not exist (";
+            Cli status = Cli.run("status", service.pid());
+            assertTrue(status.out().contains("\n  audit file: " + audit + ", problem: " + problem), status.toString());
+            assertTrue(status.out().contains("not written to it, see 'status --log')\n"), status.toString());
+            Cli json = Cli.run("status", service.pid(), "--json");
+            assertTrue(json.out().contains("\"audit\":{\"file\":\"" + audit + "\",\"problem\":\"" + problem), json.toString());
+            assertTrue(Cli.run("status", service.pid(), "--log").out().contains(" load fix-greet by "),
+                    "the record is in memory");
+
+            Files.createDirectories(later);
+            Cli disable = Cli.run("disable", service.pid(), "fix-greet");
+            assertEquals(0, disable.exitCode(), disable.toString());
+            assertEquals(ORIGINAL, service.call());
+            Cli after = Cli.run("status", service.pid(), "--json");
+            assertTrue(after.out().contains("\"audit\":{\"file\":\"" + audit + "\",\"problem\":null}"), after.toString());
+            List<String> lines = Files.readAllLines(audit);
+            assertEquals(1, lines.size(), lines.toString());
+            assertEquals("disable", field(lines.get(0), "operation"));
+        }
+    }
+
+    @Test
+    void aSymbolicLinkIsNotFollowedAndStatusSaysWhy() throws Exception {
+        Path target = Files.writeString(dir.resolve("elsewhere.txt"), "not an audit file\n");
+        Path link = Files.createSymbolicLink(dir.resolve("audit.jsonl"), target);
+        try (ServiceProcess service = new ServiceProcess(agent("audit=" + link))) {
+            Cli load = Cli.run("load", service.pid(), TestJars.greeterFixJar(dir));
+            assertEquals(0, load.exitCode(), load.toString());
+            Cli status = Cli.run("status", service.pid());
+            assertTrue(status.out().contains("audit file: " + link + ", problem: cannot write " + link
+                    + ": it is a symbolic link, which jlivepatch does not follow for its audit file: name the file itself"),
+                    status.toString());
+        }
+        assertEquals("not an audit file\n", Files.readString(target));
+    }
+
+    @Test
+    void aPathWithLineBreaksAndControlCharactersStaysInsideItsLine() throws Exception {
+        Path audit = dir.resolve("audit.jsonl");
+        String hostile = "fix\n{\"time\":\"forged\"}\r\u001b[2J\u0085\u2028\u202e.jar";
+        Path jar = Files.copy(TestJars.greeterFixJar(dir), dir.resolve(hostile));
+        try (ServiceProcess service = new ServiceProcess(agent("audit=" + audit))) {
+            assertEquals(0, Cli.run("load", service.pid(), jar).exitCode());
+            assertEquals(0, Cli.run("unload", service.pid(), "fix-greet").exitCode());
+            String content = Files.readString(audit, StandardCharsets.UTF_8);
+            for (char c : new char[] {'\r', '\u001b', '\u0085', '\u2028', '\u202e'}) {
+                assertFalse(content.indexOf(c) >= 0, "raw U+" + Integer.toHexString(c) + " in " + content);
+            }
+            List<String> lines = Files.readAllLines(audit);
+            assertMatchesTheLog(lines, logOf(service));
+            assertEquals(dir + "/fix\\n{\\\"time\\\":\\\"forged\\\"}\\r\\u001b[2J\\u0085\\u2028\\u202e.jar",
+                    rawField(lines.get(0), "source"));
+        }
+    }
+
+    @Test
+    void operationsAndTransitionsAreJfrEventsInARecordingStartedWithJcmd() throws Exception {
+        Path recording = dir.resolve("jlivepatch.jfr");
+        Path greet = TestJars.greeterFixJar(dir);
+        try (ServiceProcess service = new ServiceProcess()) {
+            // Before any recording: jlivepatch loads no event class, and later events still appear.
+            assertEquals(0, Cli.run("load", service.pid(), TestJars.shoutFixJar(dir)).exitCode());
+            jcmd(service.pid(), "JFR.start", "name=audit-it");
+
+            assertEquals(0, Cli.run("load", service.pid(), greet).exitCode());
+            service.hold();
+            Cli hold = Cli.run("load", "--wait", "1", service.pid(), TestJars.holdFixJar(dir));
+            assertTrue(hold.exitCode() == 0 || hold.exitCode() == 3, hold.toString()); // left in transition
+            assertTrue(Cli.run("status", service.pid()).out().contains("fix-hold [enabled, in transition]"));
+            Cli reverse = Cli.run("disable", service.pid(), "fix-hold");
+            assertEquals(0, reverse.exitCode(), reverse.toString());
+            Cli enable = Cli.run("enable", "--wait", "1", service.pid(), "fix-hold");
+            assertTrue(enable.exitCode() == 0 || enable.exitCode() == 3, enable.toString());
+            assertEquals(0, Cli.run("force", service.pid(), "fix-hold").exitCode());
+            service.release();
+            for (String patch : new String[] {"fix-hold", "fix-greet", "fix-shout"}) {
+                Cli unload = Cli.run("unload", service.pid(), patch);
+                assertEquals(0, unload.exitCode(), unload.toString());
+            }
+            jcmd(service.pid(), "JFR.dump", "name=audit-it", "filename=" + recording);
+        }
+        List<String> operations = new ArrayList<>();
+        List<String> transitions = new ArrayList<>();
+        RecordedEvent greetLoad = null;
+        for (RecordedEvent e : RecordingFile.readAllEvents(recording)) {
+            String type = e.getEventType().getName();
+            if (type.equals("io.jlivepatch.PatchOperation")) {
+                operations.add(e.getString("operation") + " " + e.getString("patch") + ": " + e.getString("outcome"));
+                if (e.getString("operation").equals("load") && e.getString("patch").equals("fix-greet")) {
+                    greetLoad = e;
+                }
+            } else if (type.equals("io.jlivepatch.Transition")) {
+                transitions.add(e.getString("patch") + " " + e.getString("target") + " " + e.getString("outcome"));
+                assertFalse(e.getDuration().isNegative(), e.toString());
+            }
+        }
+        assertFalse(operations.contains("load fix-shout: ok (registered, enabled)"), "recorded before the recording: "
+                + operations);
+        assertTrue(operations.containsAll(List.of("load fix-greet: ok (registered, enabled)",
+                "disable fix-hold: ok (transition reversed)", "force fix-hold: ok", "unregister fix-shout: ok")),
+                operations.toString());
+        assertTrue(greetLoad != null, operations.toString());
+        assertEquals(greet.toString(), greetLoad.getString("source"));
+        assertEquals(sha256(greet), greetLoad.getString("sha256"));
+        assertEquals("", greetLoad.getString("signer"));
+        assertFalse(greetLoad.getString("requester").isEmpty());
+        assertEquals(List.of("fix-greet patched complete", "fix-hold patched reversed", "fix-hold unpatched complete",
+                "fix-hold patched forced", "fix-hold unpatched complete", "fix-greet unpatched complete",
+                "fix-shout unpatched complete"), transitions);
+    }
+
+    @Test
+    void aRuntimeWithoutJdkJfrAndJdkSecurityAuthPatchesAndAuditsAllTheSame() throws Exception {
+        Path audit = dir.resolve("audit.jsonl");
+        // What a jlinked image may leave out: the flight recorder, and the module that tells the JVM's uid.
+        try (ServiceProcess service = new ServiceProcess("--limit-modules",
+                "java.base,java.instrument,java.logging,java.management,jdk.management.agent", agent("audit=" + audit))) {
+            Cli load = Cli.run("load", service.pid(), TestJars.greeterFixJar(dir));
+            assertEquals(0, load.exitCode(), load.toString());
+            assertEquals(GREET_FIXED, service.call());
+            Cli unload = Cli.run("unload", service.pid(), "fix-greet");
+            assertEquals(0, unload.exitCode(), unload.toString());
+            assertEquals(ORIGINAL, service.call());
+            assertMatchesTheLog(Files.readAllLines(audit), logOf(service));
+            assertTrue(Cli.run("status", service.pid(), "--json").out().contains(",\"problem\":null}"));
+        }
+    }
+
+    private static String agent(String options) {
+        return "-javaagent:" + TestJars.AGENT + "=" + options;
+    }
+
+    /** The entries of {@code status --log}, oldest first. */
+    private static List<String> logOf(ServiceProcess service) {
+        Cli log = Cli.run("status", service.pid(), "--log");
+        assertEquals(0, log.exitCode(), log.toString());
+        String out = log.out();
+        List<String> entries = new ArrayList<>();
+        for (String line : out.substring(out.indexOf("\nlog:\n") + 6).split("\n")) {
+            if (line.startsWith("  ")) {
+                entries.add(line.substring(2));
+            }
+        }
+        return entries;
+    }
+
+    /** One well-formed line per log entry, in the same order, for the same operation and patch. */
+    private static void assertMatchesTheLog(List<String> lines, List<String> log) {
+        assertEquals(log.size(), lines.size(), "file:\n" + String.join("\n", lines) + "\nlog:\n" + String.join("\n", log));
+        for (int i = 0; i < lines.size(); i++) {
+            String line = lines.get(i);
+            assertTrue(LINE.matcher(line).matches(), "not one JSON record: " + line);
+            String[] entry = log.get(i).split(" ", 4);
+            assertEquals(entry[1], field(line, "operation"), line + " / " + log.get(i));
+            assertTrue(log.get(i).contains(" by " + field(line, "requester").replace("\n", "\\n") + ": "),
+                    line + " / " + log.get(i));
+        }
+    }
+
+    /** A string field's value, its simple escapes undone (enough for these tests' values). */
+    private static String field(String line, String name) {
+        return rawField(line, name).replace("\\\"", "\"").replace("\\n", "\n").replace("\\\\", "\\");
+    }
+
+    /** A string field's value as written, escapes included. */
+    private static String rawField(String line, String name) {
+        Matcher m = Pattern.compile("\"" + name + "\":\"((?:[^\"\\\\]|\\\\.)*)\"").matcher(line);
+        assertTrue(m.find(), name + " not in " + line);
+        return m.group(1);
+    }
+
+    private static String sha256(Path file) throws Exception {
+        return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file)));
+    }
+
+    private static void jcmd(long pid, String... command) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(Paths.get(System.getProperty("java.home"), "bin", "jcmd").toString(),
+                Long.toString(pid)));
+        cmd.addAll(List.of(command));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "jcmd did not end: " + cmd); // a hang detector
+        assertEquals(0, p.exitValue(), cmd + ": " + out);
+        assertFalse(out.contains("Could not") || out.contains("Exception"), cmd + ": " + out);
+    }
+}

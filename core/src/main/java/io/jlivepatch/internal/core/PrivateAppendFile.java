@@ -1,0 +1,141 @@
+package io.jlivepatch.internal.core;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.OpenOption;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFileAttributes;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Set;
+
+/**
+ * A file opened for appending only, as an audit trail needs it: created {@code 0600} when absent,
+ * never truncated, each {@link #write} going straight to the operating system (no buffer to lose
+ * when the JVM ends). On POSIX it refuses a symbolic link (someone else could point it at another
+ * file) and a file owned by another user (someone else could read or rewrite the trail). Used by
+ * one thread at a time ({@link AuditFile}'s writer).
+ */
+final class PrivateAppendFile implements AutoCloseable {
+
+    /** Why the file cannot be written, in words for the log and status. */
+    static final class Problem extends IOException {
+        Problem(String message) {
+            super(message);
+        }
+    }
+
+    private final FileChannel channel;
+
+    private PrivateAppendFile(FileChannel channel) {
+        this.channel = channel;
+    }
+
+    static PrivateAppendFile open(Path file) throws Problem {
+        boolean posix = file.getFileSystem().supportedFileAttributeViews().contains("unix");
+        if (posix) {
+            checkExisting(file);
+        }
+        Set<OpenOption> options = Set.of(StandardOpenOption.WRITE, StandardOpenOption.APPEND,
+                StandardOpenOption.CREATE, LinkOption.NOFOLLOW_LINKS);
+        FileAttribute<?>[] attributes = posix
+                ? new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"))}
+                : new FileAttribute<?>[0];
+        try {
+            // NOFOLLOW_LINKS (O_NOFOLLOW) closes the gap between the check above and the open: a
+            // link put there meanwhile fails the open instead of being followed.
+            return new PrivateAppendFile(FileChannel.open(file, options, attributes));
+        } catch (IOException | UnsupportedOperationException | SecurityException e) {
+            throw new Problem(describe(e));
+        }
+    }
+
+    /** Refuses what is there already unless it is a regular file of this JVM's user. */
+    private static void checkExisting(Path file) throws Problem {
+        PosixFileAttributes attributes;
+        Object uid;
+        try {
+            attributes = Files.readAttributes(file, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+            uid = Files.getAttribute(file, "unix:uid", LinkOption.NOFOLLOW_LINKS);
+        } catch (NoSuchFileException absent) {
+            return; // created by the open, as this JVM's user
+        } catch (IOException | UnsupportedOperationException | IllegalArgumentException | SecurityException e) {
+            throw new Problem(describe(e));
+        }
+        if (attributes.isSymbolicLink()) {
+            throw new Problem("it is a symbolic link, which jlivepatch does not follow for its audit file:"
+                    + " name the file itself");
+        }
+        if (!attributes.isRegularFile()) {
+            throw new Problem("it is not a regular file");
+        }
+        String mismatch = ownerMismatch(uid, attributes.owner().getName());
+        if (mismatch != null) {
+            throw new Problem(mismatch + ": jlivepatch appends only to an audit file of its own user"
+                    + " (remove it, or name another file)");
+        }
+    }
+
+    void write(byte[] line) throws Problem {
+        ByteBuffer buffer = ByteBuffer.wrap(line);
+        try {
+            // One write(2) for the whole line in the usual case; with O_APPEND each lands at the
+            // end, also when another JVM appends to the same file.
+            while (buffer.hasRemaining()) {
+                channel.write(buffer);
+            }
+        } catch (IOException | RuntimeException e) {
+            throw new Problem(describe(e));
+        }
+    }
+
+    @Override
+    public void close() {
+        try {
+            channel.close();
+        } catch (IOException ignored) {
+            // nothing was buffered: every line was written or reported already
+        }
+    }
+
+    /** The reason in words, without the path (the caller names it). */
+    static String describe(Exception e) {
+        if (e instanceof NoSuchFileException) {
+            return "its directory does not exist";
+        }
+        if (e instanceof AccessDeniedException) {
+            return "permission denied";
+        }
+        if (e instanceof FileSystemException && ((FileSystemException) e).getReason() != null) {
+            return ((FileSystemException) e).getReason();
+        }
+        String message = e.getMessage();
+        return message == null || message.isEmpty() ? e.getClass().getName() : message;
+    }
+
+    /**
+     * Why a file of owner {@code uid} (named {@code name}) is not this JVM's user's, or {@code null}
+     * when it is: by uid where the JDK tells this JVM's (jdk.security.auth), else by name.
+     */
+    private static String ownerMismatch(Object uid, String name) {
+        long mine;
+        try {
+            mine = new com.sun.security.auth.module.UnixSystem().getUid();
+        } catch (LinkageError | RuntimeException e) {
+            // A runtime without jdk.security.auth, or without its library: the user's name.
+            String me = System.getProperty("user.name");
+            return name.equals(me) ? null : "it is owned by " + name + ", not by this JVM's user " + me;
+        }
+        if (uid instanceof Number && ((Number) uid).longValue() == mine) {
+            return null;
+        }
+        return "it is owned by " + name + " (uid " + uid + "), not by this JVM's user (uid " + mine + ")";
+    }
+}

@@ -1,0 +1,204 @@
+package io.jlivepatch;
+
+import io.jlivepatch.internal.trust.TrustPolicy;
+import io.jlivepatch.json.JsonReader;
+import io.jlivepatch.json.SchemaCheck;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import transapp.Codec;
+import transapp.Gate;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.jar.Attributes;
+import java.util.jar.JarEntry;
+import java.util.jar.JarOutputStream;
+import java.util.jar.Manifest;
+
+import static io.jlivepatch.TestSupport.livepatch;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * {@code status} and {@code status --json} show the trust policy, the audit file and each patch's
+ * provenance and waiting threads; the JSON is what the published schema
+ * ({@code io/jlivepatch/control/status-schema.json}) describes, key for key.
+ */
+class StatusReportTest {
+
+    @TempDir
+    Path dir;
+
+    private final List<Thread> held = new ArrayList<>();
+
+    public static String encode(String s) {
+        return "new-enc(" + s + ")";
+    }
+
+    @AfterEach
+    void cleanUp() throws Exception {
+        for (Thread t : held) {
+            Gate.release(t);
+            t.join(5_000);
+        }
+        for (PatchHandle h : livepatch().patches()) {
+            h.awaitTransition(Duration.ofSeconds(10));
+        }
+        TestSupport.removeAllPatches();
+        for (PatchHandle h : livepatch().patches()) {
+            h.awaitTransition(Duration.ofSeconds(10));
+        }
+    }
+
+    @Test
+    void theJsonIsWhatTheSchemaDescribesWithProvenanceAndTheThreadsThatHoldATransition() throws Exception {
+        Instant before = Instant.now();
+        Path jar = counterJar(dir.resolve("status\nforged.jar"), "status-jar");
+        Thread t = stackWithAHeldTransition(jar);
+
+        String json = statusJson();
+        assertNoRawControlCharacter(json);
+        Map<String, Object> status = object(JsonReader.parse(json));
+        assertEquals(List.of(), SchemaCheck.problems(schema(), status));
+
+        assertEquals(Map.of("verifying", false, "policy", TrustPolicy.current().describe()), status.get("trust"));
+        Map<String, Object> audit = new LinkedHashMap<>();
+        audit.put("file", null); // no audit file in the test JVM: it is per JVM (AuditIT tests it)
+        audit.put("problem", null);
+        assertEquals(audit, status.get("audit"));
+
+        Map<String, Object> fromJar = patch(status, "status-jar");
+        Map<String, Object> provenance = object(fromJar.get("provenance"));
+        assertEquals(jar.toString(), provenance.get("source"));
+        assertEquals(sha256(jar), provenance.get("sha256"));
+        assertEquals("", provenance.get("signer"));
+        assertEquals(Map.of(), provenance.get("builds"));
+        Instant loadedAt = Instant.parse((String) provenance.get("loadedAt"));
+        assertFalse(loadedAt.isBefore(before) || loadedAt.isAfter(Instant.now()), loadedAt.toString());
+        assertFalse(((String) provenance.get("loadedBy")).isEmpty());
+        assertEquals(List.of(), fromJar.get("waiting"));
+
+        Map<String, Object> inCode = patch(status, "status-held");
+        assertEquals(true, inCode.get("transition"));
+        assertEquals(List.of(Map.of("thread", "held-in-encode", "threadId", t.getId(), "method", "transapp.Codec.encode")),
+                inCode.get("waiting"));
+        assertEquals("", object(inCode.get("provenance")).get("source"));
+        assertEquals(List.of(), inCode.get("pendingClasses"), "Codec is loaded");
+    }
+
+    @Test
+    void theTextSaysPatchesAreNotVerifiedAndShowsWhereEachPatchCameFromCleaned() throws Exception {
+        Path jar = counterJar(dir.resolve("status\nforged.jar"), "status-jar");
+        stackWithAHeldTransition(jar);
+
+        String text = Mbeans.statusText();
+        String[] lines = text.split("\n");
+        assertTrue(lines[0].endsWith(": 2 patches"), text);
+        assertTrue(lines[1].startsWith("  patches are not verified"), "the trust line is the second: " + text);
+        assertFalse(text.contains("audit file:"), "no audit file in the test JVM: " + text);
+        String shown = jar.toString().replace("\n", "\\n");
+        assertTrue(text.contains("     from: " + shown + " sha256 " + sha256(jar) + "\n"), text);
+        assertTrue(text.contains("     signer: unsigned\n"), text);
+        assertTrue(text.contains("     from: code (no patch JAR)\n"), text);
+        int loaded = text.indexOf("     loaded: ");
+        assertTrue(loaded > 0 && text.substring(loaded).matches("(?s)     loaded: \\S+Z by \\S.*"), text);
+        for (String line : lines) {
+            assertNoRawControlCharacter(line);
+        }
+    }
+
+    @Test
+    void theSchemaCheckFindsAMissingKeyAnUnknownKeyAndAWrongType() throws Exception {
+        Map<String, Object> status = object(JsonReader.parse(statusJson()));
+        status.remove("trust");
+        status.put("pid", "12");
+        status.put("extra", true);
+        List<String> problems = SchemaCheck.problems(schema(), status);
+        assertEquals(List.of(": required key 'trust' missing", "/pid: string where [integer] expected",
+                "/extra: a key the schema does not describe"), problems);
+    }
+
+    /** status-jar (from {@code jar}) enabled, then status-held in transition, held by one thread in encode. */
+    private Thread stackWithAHeldTransition(Path jar) throws Exception {
+        assertEquals("status-jar", Mbeans.load(jar.toString(), true));
+        assertTrue(livepatch().find("status-jar").orElseThrow().awaitTransition(Duration.ofSeconds(10)));
+        AtomicReference<String> result = new AtomicReference<>();
+        Thread t = new Thread(() -> result.set(Codec.encode("x")), "held-in-encode");
+        Gate.arm(t);
+        held.add(t);
+        t.start();
+        Gate.awaitEntered(t);
+        PatchHandle h = livepatch().register(Patch.builder("status-held")
+                .replace(Codec.class.getMethod("encode", String.class),
+                        StatusReportTest.class.getMethod("encode", String.class)).build());
+        h.enable();
+        assertTrue(h.inTransition(), "the thread in encode holds the transition");
+        return t;
+    }
+
+    private static String statusJson() throws Exception {
+        return (String) Mbeans.invoke(Mbeans.livepatch(), "statusJson", null, null);
+    }
+
+    static Map<String, Object> schema() throws IOException {
+        try (InputStream in = StatusReportTest.class.getResourceAsStream("/io/jlivepatch/control/status-schema.json")) {
+            assertTrue(in != null, "status-schema.json is not on the class path");
+            return object(JsonReader.parse(new String(in.readAllBytes(), StandardCharsets.UTF_8)));
+        }
+    }
+
+    private static Map<String, Object> patch(Map<String, Object> status, String name) {
+        for (Object p : (List<?>) status.get("patches")) {
+            if (name.equals(object(p).get("name"))) {
+                return object(p);
+            }
+        }
+        throw new AssertionError("no patch " + name + " in " + status);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> object(Object value) {
+        assertTrue(value instanceof Map, "an object expected: " + value);
+        return (Map<String, Object>) value;
+    }
+
+    private static String sha256(Path file) throws Exception {
+        return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file)));
+    }
+
+    private static Path counterJar(Path jar, String name) throws IOException {
+        Manifest m = new Manifest();
+        m.getMainAttributes().put(Attributes.Name.MANIFEST_VERSION, "1.0");
+        m.getMainAttributes().putValue("Livepatch-Name", name);
+        m.getMainAttributes().putValue("Livepatch-Class", "jarapp.fix.CounterFix");
+        try (OutputStream out = Files.newOutputStream(jar); JarOutputStream jos = new JarOutputStream(out, m)) {
+            jos.putNextEntry(new JarEntry("jarapp/fix/CounterFix.class"));
+            jos.write(TestSupport.classFile("jarapp.fix.CounterFix"));
+            jos.closeEntry();
+        }
+        return jar;
+    }
+
+    private static void assertNoRawControlCharacter(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            assertFalse(Character.isISOControl(c) || c == '\u2028' || c == '\u2029',
+                    "raw U+" + Integer.toHexString(c) + " at " + i + " in " + s);
+        }
+    }
+}

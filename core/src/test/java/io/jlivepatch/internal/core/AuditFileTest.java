@@ -1,0 +1,189 @@
+package io.jlivepatch.internal.core;
+
+import io.jlivepatch.json.JsonReader;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.nio.file.attribute.UserPrincipal;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * The audit file's line format and how it opens its file. The one audit file per JVM
+ * ({@link AuditFile#configure}) is tested in a JVM of its own: agent's AuditIT.
+ */
+class AuditFileTest {
+
+    private static final String HOSTILE = "fix\n{\"time\":\"forged\"}\r\u001b[2J\u0085\u2028\u202e\"\\\ud800";
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void aRecordIsOneJsonLineWhateverItsTextAndReadsBackExactly() {
+        Instant time = Instant.parse("2026-12-01T13:00:00Z");
+        byte[] bytes = AuditFile.line(time, "load", HOSTILE, "refused INVALID_PATCH: " + HOSTILE, "pid 1 user " + HOSTILE,
+                "/tmp/" + HOSTILE + ".jar", "ab12", "CN=" + HOSTILE);
+        String line = new String(bytes, StandardCharsets.UTF_8);
+        assertTrue(line.endsWith("}\n"), line);
+        String body = line.substring(0, line.length() - 1);
+        for (int i = 0; i < body.length(); i++) {
+            char c = body.charAt(i);
+            assertFalse(Character.isISOControl(c) || c == '\u2028' || c == '\u202e' || Character.isSurrogate(c),
+                    "raw U+" + Integer.toHexString(c) + " at " + i + " in " + body);
+        }
+        Map<?, ?> record = (Map<?, ?>) JsonReader.parse(body);
+        assertEquals(List.of("time", "operation", "patch", "outcome", "requester", "source", "sha256", "signer"),
+                List.copyOf(record.keySet()));
+        assertEquals("2026-12-01T13:00:00Z", record.get("time"));
+        assertEquals(HOSTILE, record.get("patch"));
+        assertEquals("refused INVALID_PATCH: " + HOSTILE, record.get("outcome"));
+        assertEquals("pid 1 user " + HOSTILE, record.get("requester"));
+        assertEquals("/tmp/" + HOSTILE + ".jar", record.get("source"));
+        assertEquals("CN=" + HOSTILE, record.get("signer"));
+    }
+
+    @Test
+    void theFileIsCreatedOwnerOnlyAndAppendedToNeverTruncated() throws Exception {
+        assumeTrue(posix());
+        Path file = dir.resolve("audit.jsonl");
+        try (PrivateAppendFile f = PrivateAppendFile.open(file)) {
+            f.write("one\n".getBytes(StandardCharsets.UTF_8));
+        }
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(file)));
+        try (PrivateAppendFile f = PrivateAppendFile.open(file)) {
+            f.write("two\n".getBytes(StandardCharsets.UTF_8));
+        }
+        assertEquals(List.of("one", "two"), Files.readAllLines(file));
+    }
+
+    @Test
+    void anExistingFileKeepsItsModeAndContent() throws Exception {
+        assumeTrue(posix());
+        Path file = Files.writeString(dir.resolve("audit.jsonl"), "old\n");
+        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-r-----"));
+        try (PrivateAppendFile f = PrivateAppendFile.open(file)) {
+            f.write("new\n".getBytes(StandardCharsets.UTF_8));
+        }
+        assertEquals(List.of("old", "new"), Files.readAllLines(file));
+        assertEquals("rw-r-----", PosixFilePermissions.toString(Files.getPosixFilePermissions(file)));
+    }
+
+    @Test
+    void aSymbolicLinkIsNotFollowed() throws Exception {
+        assumeTrue(posix());
+        Path target = Files.writeString(dir.resolve("elsewhere"), "");
+        Path link = Files.createSymbolicLink(dir.resolve("audit.jsonl"), target);
+        PrivateAppendFile.Problem p = assertThrows(PrivateAppendFile.Problem.class, () -> PrivateAppendFile.open(link));
+        assertTrue(p.getMessage().startsWith("it is a symbolic link, which jlivepatch does not follow"), p.getMessage());
+        assertEquals("", Files.readString(target));
+    }
+
+    @Test
+    void aMissingDirectoryADirectoryAndAnotherUsersFileAreRefusedSayingWhy() throws Exception {
+        assumeTrue(posix());
+        PrivateAppendFile.Problem missing = assertThrows(PrivateAppendFile.Problem.class,
+                () -> PrivateAppendFile.open(dir.resolve("no-such-dir/audit.jsonl")));
+        assertEquals("its directory does not exist", missing.getMessage());
+        assertFalse(Files.exists(dir.resolve("no-such-dir")));
+
+        PrivateAppendFile.Problem directory = assertThrows(PrivateAppendFile.Problem.class,
+                () -> PrivateAppendFile.open(dir));
+        assertEquals("it is not a regular file", directory.getMessage());
+
+        Path theirs = Files.writeString(dir.resolve("theirs.jsonl"), "");
+        UserPrincipal nobody;
+        try {
+            nobody = theirs.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName("nobody");
+            Files.setOwner(theirs, nobody);
+        } catch (java.io.IOException e) {
+            assumeTrue(false, "only root can give a file away: " + e);
+            return;
+        }
+        PrivateAppendFile.Problem owner = assertThrows(PrivateAppendFile.Problem.class,
+                () -> PrivateAppendFile.open(theirs));
+        assertTrue(owner.getMessage().startsWith("it is owned by nobody (uid ") && owner.getMessage().contains(
+                "not by this JVM's user (uid ") && owner.getMessage().endsWith(": jlivepatch appends only to an audit file"
+                + " of its own user (remove it, or name another file)"), owner.getMessage());
+        assertEquals("", Files.readString(theirs));
+    }
+
+    @Test
+    void aFileThatCannotBeWrittenIsLoggedOnceCountedAndForgottenOnceAWriteSucceeds() throws Exception {
+        List<LogRecord> logged = new CopyOnWriteArrayList<>();
+        Handler handler = new Handler() {
+            @Override
+            public void publish(LogRecord r) {
+                logged.add(r);
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        Logger logger = Logger.getLogger("io.jlivepatch");
+        Level level = logger.getLevel();
+        logger.setLevel(Level.INFO);
+        logger.addHandler(handler);
+        try {
+            Path later = dir.resolve("later");
+            Path file = later.resolve("audit.jsonl");
+            // Not this JVM's audit file (configure is once per JVM): an instance of its own, whose
+            // writer thread stays behind, idle, when the test ends.
+            AuditFile f = AuditFile.start(file, file.toString());
+            for (int i = 0; i < 3; i++) {
+                f.append(("{\"n\":" + i + "}\n").getBytes(StandardCharsets.UTF_8)); // returns once written or failed
+            }
+            String problem = "cannot write " + file + ": its directory does not exist";
+            assertEquals(problem + " (3 records not written to it, see 'status --log')", f.currentProblem());
+            List<String> warnings = messages(logged, Level.WARNING);
+            assertEquals(List.of("audit file: " + problem + "; operations go on, recorded in memory only"
+                    + " ('jlivepatch status --log')"), warnings, "once, not per record");
+
+            Files.createDirectories(later);
+            f.append("{\"n\":3}\n".getBytes(StandardCharsets.UTF_8));
+            assertEquals(null, f.currentProblem());
+            assertEquals(List.of("{\"n\":3}"), Files.readAllLines(file));
+            assertEquals(List.of("audit file: writing " + file + " again; 3 records were not written to it"),
+                    messages(logged, Level.INFO));
+        } finally {
+            logger.removeHandler(handler);
+            logger.setLevel(level);
+        }
+    }
+
+    private static List<String> messages(List<LogRecord> records, Level level) {
+        List<String> out = new ArrayList<>();
+        for (LogRecord r : records) {
+            if (r.getLevel().equals(level) && r.getMessage().startsWith("audit file: ")) {
+                out.add(r.getMessage());
+            }
+        }
+        return out;
+    }
+
+    private static boolean posix() {
+        return java.nio.file.FileSystems.getDefault().supportedFileAttributeViews().contains("unix");
+    }
+}
