@@ -269,6 +269,17 @@ class TrustPolicyTest {
     }
 
     @Test
+    void aSignedJarOfNothingButItsManifestIsRefused() throws Exception {
+        Path only = dir.resolve("manifest-only.jar");
+        java.util.jar.Manifest m = new java.util.jar.Manifest();
+        m.getMainAttributes().put(java.util.jar.Attributes.Name.MANIFEST_VERSION, "1.0");
+        m.getMainAttributes().putValue("Livepatch-Name", "nothing");
+        new java.util.jar.JarOutputStream(Files.newOutputStream(only), m).close();
+        refused(p12(), Keys.bytes(Keys.sign(dir, keys, only, "self", "manifest-only-signed.jar")),
+                "holds no signed entry");
+    }
+
+    @Test
     void bytesThatAreNotAJarAreRefused() throws Exception {
         PatchJarBytes garbage = PatchJarBytes.of("garbage.jar", "not a zip".getBytes(StandardCharsets.UTF_8),
                 JarLimits.current());

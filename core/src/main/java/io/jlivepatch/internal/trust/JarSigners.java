@@ -85,7 +85,8 @@ final class JarSigners {
             throw Refusal.of(what + ": entry " + Refusal.quote(entry) + " does not match its signature ("
                     + Refusal.describe(e) + "): it was changed after signing; build and sign it again, and find"
                     + " out who changed it", e);
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException e) {
+            // RuntimeException: what the zip and signature parsers throw for bytes they cannot take
             throw Refusal.of(what + ": its signature cannot be checked (" + Refusal.describe(e) + "): sign it again"
                     + " with jarsigner or jlivepatch build --sign", e);
         }
