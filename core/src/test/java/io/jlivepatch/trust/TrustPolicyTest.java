@@ -1,5 +1,6 @@
 package io.jlivepatch.trust;
 
+import io.jlivepatch.ChildJvm;
 import io.jlivepatch.PatchException;
 import io.jlivepatch.internal.Sha256;
 import io.jlivepatch.internal.jar.JarLimits;
@@ -18,6 +19,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.security.KeyStore;
 import java.security.cert.X509Certificate;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 
 import static io.jlivepatch.trust.Keys.PASSWORD;
@@ -171,6 +173,15 @@ class TrustPolicyTest {
         assertEquals(signatureOf("self"), p12().verify(Keys.bytes(twice)));
     }
 
+    @Test
+    void theFirstEnforcingPolicyStaysForTheLifeOfTheJvm() throws Exception {
+        Path other = Keys.trustStore(dir, "other.p12", "PKCS12", Keys.export(dir, keys, "stranger"));
+        for (String mode : new String[] {"good-first", "broken-first"}) {
+            ChildJvm.runOk(InstallDriver.class, List.of(), List.of(mode, trustP12.toString(), other.toString(),
+                    dir.resolve("missing.p12").toString(), PASSWORD), 120);
+        }
+    }
+
     // ---- refused JARs ----
 
     @Test
@@ -213,7 +224,8 @@ class TrustPolicyTest {
     @Test
     void anEntryAddedAfterSigningIsRefusedByName() throws Exception {
         PatchJarBytes jar = Keys.rewrite(byLeaf, Map.of(), Map.of("com/acme/fix/Extra.class", new byte[] {1, 2, 3}));
-        refused(p12(), jar, "holds entry 'com/acme/fix/Extra.class', which its signature does not cover");
+        refused(p12(), jar, "holds entry 'com/acme/fix/Extra.class', which its signature does not cover (added"
+                + " after signing)");
     }
 
     @Test
@@ -232,7 +244,18 @@ class TrustPolicyTest {
         PatchJarBytes jar = Keys.rewrite(byLeaf, Map.of("META-INF/MANIFEST.MF", b -> new String(b,
                 StandardCharsets.UTF_8).replace("Livepatch-Name: fix-signed", "Livepatch-Name: fix-evil!!")
                 .getBytes(StandardCharsets.UTF_8)), Map.of());
-        refused(p12(), jar, "does not match its signature");
+        refused(p12(), jar, "its manifest does not match its signature", "changed after signing");
+    }
+
+    @Test
+    void aSignatureFileThatLeavesTheManifestsMainAttributesOutIsRefused() throws Exception {
+        PatchJarBytes jar = Keys.rewrite(byLeaf, Map.of("META-INF/LEAF.SF", b -> new String(b,
+                StandardCharsets.UTF_8).replaceAll("[A-Za-z0-9-]+-Digest-Manifest-Main-Attributes: [^\\r\\n]*\\r?\\n"
+                        + "( [^\\r\\n]*\\r?\\n)*", "") // a long value goes on in lines that start with a space
+                .getBytes(StandardCharsets.UTF_8)), Map.of());
+        assertFalse(new String(Keys.entries(jar.bytes()).get("META-INF/LEAF.SF"), StandardCharsets.UTF_8)
+                .contains("Main-Attributes"));
+        refused(p12(), jar, "signature file 'META-INF/LEAF.SF' does not cover the manifest's main attributes");
     }
 
     @Test
@@ -244,6 +267,17 @@ class TrustPolicyTest {
         Path mixed = Keys.sign(dir, keys, added, "leaf", "mixed.jar");
         refused(p12(), Keys.bytes(mixed), "entry 'com/acme/fix/Extra.class' is signed by 'CN=Leaf Signer,O=Acme',",
                 "by 'CN=Leaf Signer,O=Acme', 'CN=Self Signer'", "sign the whole JAR at once");
+    }
+
+    @Test
+    void aSignedJarOfNothingButItsManifestIsRefused() throws Exception {
+        Path only = dir.resolve("manifest-only.jar");
+        java.util.jar.Manifest m = new java.util.jar.Manifest();
+        m.getMainAttributes().put(java.util.jar.Attributes.Name.MANIFEST_VERSION, "1.0");
+        m.getMainAttributes().putValue("Livepatch-Name", "nothing");
+        new java.util.jar.JarOutputStream(Files.newOutputStream(only), m).close();
+        refused(p12(), Keys.bytes(Keys.sign(dir, keys, only, "self", "manifest-only-signed.jar")),
+                "holds no signed entry");
     }
 
     @Test

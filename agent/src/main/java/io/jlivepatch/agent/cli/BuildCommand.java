@@ -9,16 +9,20 @@ import picocli.CommandLine.Model.CommandSpec;
 
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.Callable;
 
 @Command(name = "build", mixinStandardHelpOptions = true,
         description = {"Make a patch JAR from two builds of an application, like kpatch-build: compare them method by"
                 + " method and carry every changed method's new bytecode.",
-                "Exit 1, and no output file, when a change cannot be live patched (one line per problem)."})
+                "Exit 1, and no output file, when a change cannot be live patched (one line per problem).",
+                "--sign <keystore> --alias <alias> signs the JAR (the store's password from --storepass-env or"
+                        + " --storepass-file), for JVMs started with a trust store."})
 final class BuildCommand implements Callable<Integer> {
 
     @Spec
@@ -51,6 +55,29 @@ final class BuildCommand implements Callable<Integer> {
     @Option(names = "--dry-run", description = "print the report only")
     boolean dryRun;
 
+    @Option(names = "--sign", paramLabel = "<keystore>", description = "sign the patch JAR with a key of this"
+            + " PKCS12 or JKS keystore, as jarsigner does (needs --alias and the store's password)")
+    Path signingStore;
+
+    @Option(names = "--alias", paramLabel = "<alias>", description = "the signing key's alias in the --sign keystore")
+    String alias;
+
+    @Option(names = "--storepass-env", paramLabel = "<VAR>", description = "the environment variable holding the"
+            + " keystore's password (never given on the command line, where ps shows it)")
+    String storePasswordEnv;
+
+    @Option(names = "--storepass-file", paramLabel = "<file>", description = "a file whose first line is the"
+            + " keystore's password")
+    Path storePasswordFile;
+
+    @Option(names = "--keypass-env", paramLabel = "<VAR>", description = "the environment variable holding the"
+            + " key's password, when it is not the keystore's")
+    String keyPasswordEnv;
+
+    @Option(names = "--keypass-file", paramLabel = "<file>", description = "a file whose first line is the key's"
+            + " password, when it is not the keystore's")
+    Path keyPasswordFile;
+
     @Override
     public Integer call() throws Refused {
         PrintWriter out = spec.commandLine().getOut();
@@ -58,6 +85,7 @@ final class BuildCommand implements Callable<Integer> {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(),
                     "--name and -o are required unless --dry-run is given");
         }
+        PatchSigner signer = signer();
         for (Path p : List.of(oldBuild, newBuild)) {
             if (!Files.exists(p)) {
                 throw new Refused(p + " does not exist: give a JAR or a directory of classes");
@@ -70,8 +98,10 @@ final class BuildCommand implements Callable<Integer> {
             holds.forEach(build::hold);
             if (dryRun) {
                 report = build.report();
-            } else {
+            } else if (signer == null) {
                 report = build.name(name).writeTo(output);
+            } else {
+                report = writeSigned(build.name(name), signer);
             }
         } catch (IOException e) {
             throw new Refused(e.getMessage(), e);
@@ -83,8 +113,89 @@ final class BuildCommand implements Callable<Integer> {
             return Main.REFUSED;
         }
         if (!dryRun) {
-            out.println("patch written: " + output);
+            out.println("patch written: " + output + (signer == null ? "" : ", signed by " + signer.subject()));
         }
         return Main.DONE;
+    }
+
+    /**
+     * The key of {@code --sign}, opened before anything is built; {@code null} without {@code --sign}.
+     * The passwords come from the environment or a file, never from the command line.
+     */
+    private PatchSigner signer() throws Refused {
+        boolean signing = signingStore != null;
+        if (!signing && (alias != null || storePasswordEnv != null || storePasswordFile != null
+                || keyPasswordEnv != null || keyPasswordFile != null)) {
+            throw usage("--alias, --storepass-* and --keypass-* go with --sign <keystore>");
+        }
+        if (!signing) {
+            return null;
+        }
+        if (dryRun) {
+            throw usage("--sign signs the JAR written: it does not go with --dry-run, which writes none");
+        }
+        if (alias == null) {
+            throw usage("--sign needs --alias <alias>: the signing key's alias in " + signingStore);
+        }
+        char[] storePassword = password("keystore", storePasswordEnv, storePasswordFile, "--storepass-env",
+                "--storepass-file");
+        if (storePassword == null) {
+            throw usage("--sign needs the keystore's password: --storepass-env <VAR> or --storepass-file <file>"
+                    + " (never on the command line, where ps shows it)");
+        }
+        char[] keyPassword = password("key", keyPasswordEnv, keyPasswordFile, "--keypass-env", "--keypass-file");
+        try {
+            return PatchSigner.open(signingStore, alias, storePassword, keyPassword == null ? storePassword
+                    : keyPassword);
+        } finally {
+            Arrays.fill(storePassword, '\0');
+            if (keyPassword != null) {
+                Arrays.fill(keyPassword, '\0');
+            }
+        }
+    }
+
+    /** A password from the environment variable {@code env} or the first line of {@code file}; {@code null} if neither is given. */
+    private char[] password(String what, String env, Path file, String envOption, String fileOption) throws Refused {
+        if (env != null && file != null) {
+            throw usage("give the " + what + " password once: " + envOption + " or " + fileOption);
+        }
+        if (env != null) {
+            String value = System.getenv(env);
+            if (value == null) {
+                throw new Refused("environment variable " + env + " (" + envOption + ") is not set: export it with"
+                        + " the " + what + " password");
+            }
+            return value.toCharArray();
+        }
+        if (file != null) {
+            try {
+                List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+                return lines.isEmpty() ? new char[0] : lines.get(0).toCharArray();
+            } catch (IOException e) {
+                throw new Refused(what + " password file " + file + " (" + fileOption + ") cannot be read (" + e
+                        + "): check the path and its permissions", e);
+            }
+        }
+        return null;
+    }
+
+    /** Builds into a file beside the output, signs that into the output, and removes it: a failure leaves no output. */
+    private BuildReport writeSigned(PatchBuild build, PatchSigner signer) throws IOException {
+        Path unsigned = output.toAbsolutePath().getParent()
+                .resolve("." + output.getFileName() + "." + Long.toHexString(System.nanoTime()) + ".unsigned");
+        try {
+            BuildReport report = build.writeTo(unsigned);
+            if (!report.refused()) {
+                signer.sign(unsigned, output);
+            }
+            return report;
+        } finally {
+            Files.deleteIfExists(unsigned);
+        }
+    }
+
+    private picocli.CommandLine.ParameterException usage(String message) {
+        return new picocli.CommandLine.ParameterException(spec.commandLine(), message);
     }
 }

@@ -62,8 +62,7 @@ final class JarSigners {
                 CodeSigner[] cs = e.getCodeSigners();
                 if (cs == null || cs.length == 0) {
                     throw Refusal.of(what + " holds entry " + Refusal.quote(entry) + ", which its signature does"
-                            + " not cover (added or changed after signing, or a signature that does not cover"
-                            + " the manifest's main attributes): sign the whole JAR again");
+                            + " not cover (added after signing): sign the whole JAR again");
                 }
                 Set<CodeSigner> these = new HashSet<>(Arrays.asList(cs));
                 if (signers == null) {
@@ -77,10 +76,17 @@ final class JarSigners {
             }
             entry = null;
         } catch (SecurityException e) {
-            throw Refusal.of(what + (entry == null ? "" : ": entry " + Refusal.quote(entry)) + " does not match its"
-                    + " signature (" + Refusal.describe(e) + "): it was changed after signing; build and sign it"
-                    + " again, and find out who changed it", e);
-        } catch (IOException e) {
+            if (entry == null || isSignatureFile(entry)) {
+                // the signature files are checked against the manifest as the first entries are read
+                throw Refusal.of(what + ": its manifest does not match its signature (" + Refusal.describe(e) + "):"
+                        + " the manifest (the patch's name and classes) was changed after signing; build and sign"
+                        + " it again, and find out who changed it", e);
+            }
+            throw Refusal.of(what + ": entry " + Refusal.quote(entry) + " does not match its signature ("
+                    + Refusal.describe(e) + "): it was changed after signing; build and sign it again, and find"
+                    + " out who changed it", e);
+        } catch (IOException | RuntimeException e) {
+            // RuntimeException: what the zip and signature parsers throw for bytes they cannot take
             throw Refusal.of(what + ": its signature cannot be checked (" + Refusal.describe(e) + "): sign it again"
                     + " with jarsigner or jlivepatch build --sign", e);
         }

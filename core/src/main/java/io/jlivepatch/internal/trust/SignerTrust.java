@@ -14,7 +14,7 @@ import java.security.cert.PKIXParameters;
 import java.security.cert.TrustAnchor;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
-import java.util.Comparator;
+import java.util.Collections;
 import java.util.Date;
 import java.util.HashSet;
 import java.util.List;
@@ -42,7 +42,10 @@ final class SignerTrust {
      * @throws PatchException {@code UNTRUSTED} saying, for each signer, why it is not trusted
      */
     static Signature check(String what, List<CodeSigner> signers, TrustStore store, Date now) throws PatchException {
-        List<List<X509Certificate>> paths = new ArrayList<>();
+        // The same answer whatever order the JAR lists its signers in: the trusted signer of the
+        // smallest subject, the problems sorted. (No lambda or stream: a first load runs this.)
+        Signature trusted = null;
+        List<String> problems = new ArrayList<>();
         for (CodeSigner s : signers) {
             List<X509Certificate> path = new ArrayList<>();
             for (java.security.cert.Certificate c : s.getSignerCertPath().getCertificates()) {
@@ -50,21 +53,21 @@ final class SignerTrust {
                     path.add(x);
                 }
             }
-            if (!path.isEmpty()) {
-                paths.add(path);
+            if (path.isEmpty()) {
+                continue;
             }
-        }
-        // the same order whatever order the JAR lists its signers in: the same JAR, the same answer
-        paths.sort(Comparator.comparing(p -> Refusal.subject(p.get(0))));
-        List<String> problems = new ArrayList<>();
-        for (List<X509Certificate> path : paths) {
+            String subject = Refusal.subject(path.get(0));
             String problem = problem(path, store, now);
-            if (problem == null) {
-                X509Certificate signer = path.get(0);
-                return new Signature(Refusal.subject(signer), Sha256.hex(encoded(signer)));
+            if (problem != null) {
+                problems.add("signed by " + Refusal.quote(subject) + ", " + problem);
+            } else if (trusted == null || subject.compareTo(trusted.signer()) < 0) {
+                trusted = new Signature(subject, Sha256.hex(encoded(path.get(0))));
             }
-            problems.add("signed by " + Refusal.quote(Refusal.subject(path.get(0))) + ", " + problem);
         }
+        if (trusted != null) {
+            return trusted;
+        }
+        Collections.sort(problems);
         if (problems.isEmpty()) {
             throw Refusal.of(what + " is signed without an X.509 certificate: sign it with jarsigner or jlivepatch"
                     + " build --sign");

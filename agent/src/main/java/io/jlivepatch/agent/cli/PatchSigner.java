@@ -1,0 +1,138 @@
+package io.jlivepatch.agent.cli;
+
+import jdk.security.jarsigner.JarSigner;
+import jdk.security.jarsigner.JarSignerException;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.security.KeyStoreException;
+import java.security.UnrecoverableKeyException;
+import java.security.cert.X509Certificate;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Locale;
+import java.util.zip.ZipFile;
+
+/**
+ * {@code jlivepatch build --sign}: signs a written patch JAR with a key of a keystore, as
+ * {@code jarsigner} does, through the JDK's supported {@link JarSigner} API (module
+ * {@code jdk.jartool}; no timestamp, which would need the network). The key is opened before the
+ * build runs, so that a wrong password or alias costs no build and writes nothing.
+ */
+final class PatchSigner {
+
+    private final KeyStore.PrivateKeyEntry key;
+    private final String alias;
+
+    private PatchSigner(KeyStore.PrivateKeyEntry key, String alias) {
+        this.key = key;
+        this.alias = alias;
+    }
+
+    /** The private key {@code alias} of {@code keystore} (PKCS12 or JKS), or a refusal saying what is wrong. */
+    static PatchSigner open(Path keystore, String alias, char[] storePassword, char[] keyPassword) throws Refused {
+        String where = "keystore " + keystore;
+        if (!Files.isRegularFile(keystore)) {
+            throw new Refused(where + " does not exist: give --sign the PKCS12 or JKS file that holds the signing key");
+        }
+        KeyStore store;
+        try {
+            store = KeyStore.getInstance(keystore.toFile(), storePassword);
+        } catch (IOException e) {
+            if (e.getCause() instanceof UnrecoverableKeyException) {
+                throw new Refused(where + " cannot be opened: the password is wrong (--storepass-env or"
+                        + " --storepass-file)", e);
+            }
+            throw new Refused(where + " cannot be read (" + e.getMessage() + "): give a PKCS12 or JKS file", e);
+        } catch (KeyStoreException e) {
+            throw new Refused(where + " is not a PKCS12 or JKS keystore: give the file keytool -genkeypair made", e);
+        } catch (GeneralSecurityException | IllegalArgumentException | SecurityException e) {
+            throw new Refused(where + " cannot be read (" + e + "): give a PKCS12 or JKS file", e);
+        }
+        try {
+            if (!store.containsAlias(alias)) {
+                throw new Refused(where + " has no entry " + quote(alias) + " (its entries: " + aliases(store)
+                        + "): give --alias the signing key's alias (keytool -list shows them)");
+            }
+            if (!store.entryInstanceOf(alias, KeyStore.PrivateKeyEntry.class)) {
+                throw new Refused("entry " + quote(alias) + " of " + where + " is not a private key (it is a "
+                        + (store.isCertificateEntry(alias) ? "certificate" : "secret key") + "): give --alias a key"
+                        + " pair, a PrivateKeyEntry in keytool -list");
+            }
+            KeyStore.PrivateKeyEntry entry = (KeyStore.PrivateKeyEntry) store.getEntry(alias,
+                    new KeyStore.PasswordProtection(keyPassword));
+            if (!(entry.getCertificate() instanceof X509Certificate)) {
+                throw new Refused("entry " + quote(alias) + " of " + where + " has no X.509 certificate: make the key"
+                        + " with keytool -genkeypair");
+            }
+            return new PatchSigner(entry, alias);
+        } catch (UnrecoverableKeyException e) {
+            throw new Refused("the key " + quote(alias) + " of " + where + " cannot be opened: its password is wrong"
+                    + " (it is the store's unless --keypass-env or --keypass-file gives another)", e);
+        } catch (GeneralSecurityException e) {
+            throw new Refused("the key " + quote(alias) + " of " + where + " cannot be read (" + e + ")", e);
+        }
+    }
+
+    /** The signing certificate's subject, as the trust policy names the signer. */
+    String subject() {
+        return ((X509Certificate) key.getCertificate()).getSubjectX500Principal().getName();
+    }
+
+    /**
+     * Writes {@code jar} signed to {@code out}: beside it first, then moved into place, so that a
+     * failure leaves no file.
+     */
+    void sign(Path jar, Path out) throws IOException {
+        JarSigner signer;
+        try {
+            signer = new JarSigner.Builder(key).digestAlgorithm("SHA-256").signerName(signerName(alias)).build();
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IOException("cannot sign " + out + ": this JDK has no SHA-256 (" + e.getMessage() + ")", e);
+        }
+        Path tmp = out.toAbsolutePath().getParent()
+                .resolve("." + out.getFileName() + "." + Long.toHexString(System.nanoTime()) + ".signing");
+        try {
+            try (ZipFile in = new ZipFile(jar.toFile());
+                 OutputStream os = Files.newOutputStream(tmp, StandardOpenOption.CREATE_NEW)) {
+                signer.sign(in, os);
+            } catch (JarSignerException e) {
+                throw new IOException("cannot sign " + out + " with " + quote(alias) + ": " + e.getMessage(), e);
+            }
+            Files.move(tmp, out, StandardCopyOption.REPLACE_EXISTING);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    /** The name of the signature files (META-INF/NAME.SF), from the alias as jarsigner makes it. */
+    static String signerName(String alias) {
+        StringBuilder sb = new StringBuilder();
+        for (char c : alias.toUpperCase(Locale.ROOT).toCharArray()) {
+            if (sb.length() < 8 && (c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-')) {
+                sb.append(c);
+            }
+        }
+        return sb.length() == 0 ? "SIGNER" : sb.toString();
+    }
+
+    private static String aliases(KeyStore store) throws KeyStoreException {
+        List<String> all = new ArrayList<>();
+        for (String a : Collections.list(store.aliases())) {
+            all.add(quote(a));
+        }
+        Collections.sort(all);
+        return all.isEmpty() ? "none" : String.join(", ", all);
+    }
+
+    private static String quote(String s) {
+        return "'" + s + "'";
+    }
+}
