@@ -3,8 +3,11 @@ package io.jlivepatch;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.regex.Pattern;
@@ -19,8 +22,14 @@ import java.util.regex.Pattern;
  * @param replacements the replaced methods, at least one, no method twice
  * @param holds        methods not replaced that count as the patch's for the stack check (see
  *                     {@link Builder#hold}), none replaced by this patch, none twice
+ * @param callbacks    per target class name, in description order: what runs around the patch's
+ *                     transitions for each class loader that defines that class ({@link Callbacks})
+ * @param replace      a cumulative patch (atomic replace): enabling it replaces every other patch
+ * @param states       the system states it sets up or takes over (the kernel's {@code klp_state}),
+ *                     one per id, versions at least 1
  */
-public record Patch(String name, String description, List<Replacement> replacements, List<Hold> holds) {
+public record Patch(String name, String description, List<Replacement> replacements, List<Hold> holds,
+                    Map<String, Callbacks> callbacks, boolean replace, List<State> states) {
 
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_.-]{1,64}");
     /** A hidden class's name, {@code com.acme.Foo/0x0000000800c01234}: accepted here, refused at register. */
@@ -45,6 +54,21 @@ public record Patch(String name, String description, List<Replacement> replaceme
                         + " twice: keep one replacement per method");
             }
         }
+        callbacks = Collections.unmodifiableMap(new LinkedHashMap<>(callbacks)); // keeps description order
+        for (Map.Entry<String, Callbacks> c : callbacks.entrySet()) {
+            if (c.getKey() == null || c.getKey().isBlank() || c.getValue() == null) {
+                throw new IllegalArgumentException("patch '" + name + "' has callbacks without a class name or"
+                        + " without callbacks: give callbacks(className, callbacks) both");
+            }
+        }
+        states = List.copyOf(states);
+        Set<Long> ids = new HashSet<>();
+        for (State st : states) {
+            if (!ids.add(st.id())) {
+                throw new IllegalArgumentException("patch '" + name + "' declares state " + st.id()
+                        + " twice: give each state id one version");
+            }
+        }
         holds = List.copyOf(holds);
         Set<String> held = new HashSet<>();
         for (Hold h : holds) {
@@ -62,6 +86,31 @@ public record Patch(String name, String description, List<Replacement> replaceme
     /** A patch that holds no method. */
     public Patch(String name, String description, List<Replacement> replacements) {
         this(name, description, replacements, List.of());
+    }
+
+    /** A patch with no callbacks, not cumulative, with no states. */
+    public Patch(String name, String description, List<Replacement> replacements, List<Hold> holds) {
+        this(name, description, replacements, holds, Map.of(), false, List.of());
+    }
+
+    /**
+     * A system state a patch sets up or takes over (the kernel's {@code klp_state}): data or a
+     * mode of the application that outlives the patch, such as a shadow variable's layout.
+     *
+     * @param id      the state's id, chosen by the patches' authors, at least 0
+     * @param version its version, at least 1: a patch that understands version n understands every
+     *                version below it
+     */
+    public record State(long id, int version) {
+        public State {
+            if (id < 0) {
+                throw new IllegalArgumentException("state id " + id + " is negative: use an id of 0 or more");
+            }
+            if (version < 1) {
+                throw new IllegalArgumentException("state " + id + " has version " + version
+                        + ": versions start at 1");
+            }
+        }
     }
 
     /** Whether {@code name} is a valid patch name, {@code [A-Za-z0-9_.-]{1,64}}. */
@@ -184,6 +233,9 @@ public record Patch(String name, String description, List<Replacement> replaceme
         private String description = "";
         private final List<Replacement> replacements = new ArrayList<>();
         private final List<Hold> holds = new ArrayList<>();
+        private final Map<String, Callbacks> callbacks = new LinkedHashMap<>();
+        private final List<State> states = new ArrayList<>();
+        private boolean replace;
 
         private Builder(String name) {
             this.name = name;
@@ -224,8 +276,52 @@ public record Patch(String name, String description, List<Replacement> replaceme
             return hold(method.getDeclaringClass().getName(), method.getName(), Descriptors.of(method));
         }
 
+        /**
+         * Runs {@code callbacks} around this patch's transitions, once per class loader that defines
+         * {@code className} (see {@link Callbacks}).
+         *
+         * @throws IllegalArgumentException when {@code className} has callbacks already
+         */
+        public Builder callbacks(String className, Callbacks callbacks) {
+            Objects.requireNonNull(className, "className");
+            Objects.requireNonNull(callbacks, "callbacks");
+            if (this.callbacks.putIfAbsent(className, callbacks) != null) {
+                throw new IllegalArgumentException("patch '" + name + "' has callbacks for " + className
+                        + " already: give one Callbacks per class");
+            }
+            return this;
+        }
+
+        /**
+         * Makes this a cumulative patch (the kernel's atomic replace): its enable moves every function
+         * of every enabled patch to this patch's version, or back to the original where it has none,
+         * in one transition; then every other patch is disabled and unregistered.
+         */
+        public Builder replaceAll() {
+            this.replace = true;
+            return this;
+        }
+
+        /**
+         * Declares that this patch sets up or takes over system state {@code id} at {@code version}
+         * (the kernel's {@code klp_state}); see {@link Livepatch#stateVersion}.
+         *
+         * @throws IllegalArgumentException for a negative id, a version below 1, or an id given twice
+         */
+        public Builder state(long id, int version) {
+            State st = new State(id, version);
+            for (State s : states) {
+                if (s.id() == id) {
+                    throw new IllegalArgumentException("patch '" + name + "' declares state " + id
+                            + " twice: give each state id one version");
+                }
+            }
+            states.add(st);
+            return this;
+        }
+
         public Patch build() {
-            return new Patch(name, description, replacements, holds);
+            return new Patch(name, description, replacements, holds, callbacks, replace, states);
         }
     }
 }
