@@ -452,8 +452,8 @@ public final class PatchRegistry {
             throw new PatchException(Reason.ILLEGAL_STATE, p.name(), "patch '" + p.name() + "' is already enabled");
         }
         for (RegisteredPatch before : order) {
-            if (before == p) {
-                break;
+            if (before == p || p.patch().replace()) {
+                break; // a cumulative patch may be enabled whatever the state of the patches below it
             }
             if (!before.isEnabled()) {
                 throw new PatchException(Reason.ORDER_VIOLATION, p.name(), "cannot enable patch '" + p.name()
@@ -523,9 +523,25 @@ public final class PatchRegistry {
         for (Patch.Hold h : p.patch().holds()) {
             methods.add(new String[] {h.className(), h.methodName(), h.descriptor()});
         }
+        boolean replacing = patching && p.patch().replace();
+        if (replacing) {
+            // Atomic replace: every function of the other enabled patches changes version too (back
+            // to the original where the cumulative patch has none), so each holds a thread like the
+            // patch's own, and so do their held methods: no thread mixes versions of any of them.
+            for (RegisteredPatch q : order) {
+                if (q != p && q.isEnabled()) {
+                    for (ResolvedFunction f : q.resolved()) {
+                        methods.add(new String[] {f.replacement().className(), f.spec().name(), f.spec().descriptor()});
+                    }
+                    for (Patch.Hold h : q.patch().holds()) {
+                        methods.add(new String[] {h.className(), h.methodName(), h.descriptor()});
+                    }
+                }
+            }
+        }
         Transition t = new Transition(p.name(), methods, patching);
-        LinkTable during = LinkTable.transition(enabledFunctions(order, p, false), enabledFunctions(order, p, true), t,
-                heldHooks(p));
+        LinkTable during = LinkTable.transition(enabledFunctions(order, p, false),
+                replacing ? List.of(p.activeFunctions()) : enabledFunctions(order, p, true), t, heldHooks(p));
         WorkerGate gate = new WorkerGate();
         Thread w = startWorker(t, gate);
         try {
@@ -656,8 +672,11 @@ public final class PatchRegistry {
     /** Ends transition {@code t}, every thread being in the target state. Caller holds klpMutex. */
     private boolean finish(Transition t) {
         RegisteredPatch p = transitionPatch;
+        boolean replaced = t.targetPatched() && p.patch().replace();
         try {
-            hooks.apply(LinkTable.of(enabledFunctions(stack, p, t.targetPatched())));
+            // After an atomic replace only the cumulative patch's functions stay hooked.
+            hooks.apply(LinkTable.of(replaced ? List.of(p.activeFunctions())
+                    : enabledFunctions(stack, p, t.targetPatched())));
         } catch (HookFailure | RuntimeException | LinkageError | VirtualMachineError e) {
             Refusals.logQuietly(System.Logger.Level.ERROR,
                     "''{0}'': ending the transition failed, retrying: {1}", p.name(), e.getMessage());
@@ -665,6 +684,9 @@ public final class PatchRegistry {
         }
         transition = null;
         transitionPatch = null;
+        if (replaced) {
+            removeReplaced(p);
+        }
         transitionDone.signalAll();
         Refusals.logQuietly(System.Logger.Level.INFO, "''{0}'': {1} complete", p.name(),
                 t.targetPatched() ? "patching" : "unpatching");
@@ -672,6 +694,33 @@ public final class PatchRegistry {
             JfrEvents.transitionEnds(t);
         }
         return true;
+    }
+
+    /**
+     * The kernel's {@code klp_free_replaced_patches}: once a cumulative patch's transition has
+     * completed, every other patch is disabled and unregistered, without its callbacks (the
+     * cumulative patch took over what they set up). Plain writes and reports only: the hooks are
+     * already the cumulative patch's alone. Caller holds klpMutex.
+     */
+    private void removeReplaced(RegisteredPatch p) {
+        List<RegisteredPatch> before = stack;
+        stack = List.of(p); // the commit: lock-free readers see the stack before or after, never between
+        for (RegisteredPatch q : before) {
+            if (q == p) {
+                continue;
+            }
+            boolean wasEnabled = q.isEnabled();
+            q.setEnabled(false);
+            q.setUnregistered();
+            Refusals.logQuietly(System.Logger.Level.INFO, "''{0}'': replaced by ''{1}'', unregistered", q.name(),
+                    p.name());
+            report("unregister", q.name(), "ok (replaced by '" + p.name() + "'" + (wasEnabled ? ", was enabled)"
+                    : ", was disabled)"));
+            RegistryObserver o = observer;
+            if (o != null) {
+                Refusals.unregistered(o, q);
+            }
+        }
     }
 
     void force(RegisteredPatch p) throws PatchException {
