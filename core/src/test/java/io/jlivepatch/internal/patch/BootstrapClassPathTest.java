@@ -32,7 +32,8 @@ class BootstrapClassPathTest {
                     .map(n -> pkg + "/" + n.substring(0, n.length() - ".class".length()))
                     .collect(Collectors.toCollection(TreeSet::new));
         }
-        Path api = Paths.get(getClass().getClassLoader().getResource("io/jlivepatch").toURI());
+        // The directory of Shadow.class (main classes), not the first io/jlivepatch (test classes).
+        Path api = Paths.get(getClass().getClassLoader().getResource("io/jlivepatch/Shadow.class").toURI()).getParent();
         try (Stream<Path> files = Files.list(api)) {
             files.map(p -> p.getFileName().toString())
                     .filter(n -> n.equals("Shadow.class") || n.startsWith("Shadow$"))
