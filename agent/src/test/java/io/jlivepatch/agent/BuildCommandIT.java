@@ -49,7 +49,8 @@ class BuildCommandIT {
             "apple");
     private static final String CHANGED = "changed function: com.acme.shop.PriceCalc.quote(Ljava/lang/String;)Ljava/lang/String;";
     private static final String LEGACY_FIELD = "ERROR: com.other.Legacy.audit: field added: a method patch cannot change"
-            + " an object's layout; keep new state in a shadow variable instead";
+            + " an object's layout; keep new state in a shadow variable instead (io.jlivepatch.Shadow: see \"Shadow"
+            + " variables\" in the README)";
 
     private static Path work;
     private static Path oldJar;

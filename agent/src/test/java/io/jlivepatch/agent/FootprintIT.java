@@ -58,6 +58,8 @@ class FootprintIT {
                         || c.startsWith("io.jlivepatch.internal.build.PatchJarWriter")
                         || c.startsWith("io.jlivepatch.internal.build.NestmateWriter")
                         || c.startsWith("io.jlivepatch.PatchBuild") || c.startsWith("io.jlivepatch.BuildReport")
+                        // shadow variables: on the boot JAR, loaded only by a JVM that uses them
+                        || c.equals("io.jlivepatch.Shadow") || c.startsWith("io.jlivepatch.internal.bootstrap.ShadowStore")
                         || c.equals("com.sun.jmx.mbeanserver.JmxMBeanServer")
                         // ASM's tree API (the build's normalized digest) and the JDK's MessageFormat
                         // (jlivepatch's own log lines format without it): see BENCHMARKS.md

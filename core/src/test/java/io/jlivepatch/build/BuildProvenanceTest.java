@@ -233,7 +233,8 @@ class BuildProvenanceTest {
 
         BuildReport all = PatchBuild.compare(oldJar, newJar).name("fix").writeTo(out);
         assertEquals(List.of("com.acme.include.legacy.Store.capacity: field added: a method patch cannot change an"
-                + " object's layout; keep new state in a shadow variable instead"), all.problems());
+                + " object's layout; keep new state in a shadow variable instead (io.jlivepatch.Shadow: see \"Shadow"
+                + " variables\" in the README)"), all.problems());
         assertFalse(Files.exists(out));
 
         BuildReport app = PatchBuild.compare(oldJar, newJar).name("fix").include("com.acme.include.app.*").writeTo(out);

@@ -26,7 +26,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class BuildRefusalTest {
 
-    private static final String SHADOW = "; keep new state in a shadow variable instead";
+    private static final String SHADOW_API = " (io.jlivepatch.Shadow: see \"Shadow variables\" in the README)";
+    private static final String SHADOW = "; keep new state in a shadow variable instead" + SHADOW_API;
     private static final String LAYOUT = ": a method patch cannot change an object's layout";
     private static final String HIERARCHY = ": a method patch cannot change the class hierarchy";
 
@@ -48,12 +49,12 @@ class BuildRefusalTest {
                         + HIERARCHY,
                 // the constructor's super() call names the new superclass
                 "com.acme.superclass.Dog.<init>()V: constructor changed: a method patch cannot change constructors;"
-                        + " move the change into a method the constructor calls, or use a shadow variable"));
+                        + " move the change into a method the constructor calls, or use a shadow variable" + SHADOW_API));
         PROBLEMS.put("interfaceadded", List.of("com.acme.interfaceadded.Task: implemented interfaces changed from"
                 + " [java.lang.Runnable] to [java.lang.Runnable, java.io.Serializable]" + HIERARCHY));
         PROBLEMS.put("constructor", List.of("com.acme.constructor.Account.<init>(J)V: constructor changed: a method"
                 + " patch cannot change constructors; move the change into a method the constructor calls, or use a"
-                + " shadow variable"));
+                + " shadow variable" + SHADOW_API));
         PROBLEMS.put("clinit", List.of("com.acme.clinit.Registry.<clinit>()V: static initializer changed: it ran"
                 + " when the class loaded and will not run again" + SHADOW));
         PROBLEMS.put("enumconstant", List.of(

@@ -38,7 +38,8 @@ final class BuildDiff {
     }
 
     private static final int CLASS_FLAGS = ~(Opcodes.ACC_SUPER | Opcodes.ACC_SYNTHETIC);
-    private static final String SHADOW_HINT = "; keep new state in a shadow variable instead";
+    private static final String SHADOW_HINT = "; keep new state in a shadow variable instead (io.jlivepatch.Shadow:"
+            + " see \"Shadow variables\" in the README)";
 
     private BuildDiff() {
     }
@@ -149,7 +150,8 @@ final class BuildDiff {
             }
             if (m.name.equals("<init>")) {
                 problems.add(where + ": constructor changed: a method patch cannot change constructors; move the"
-                        + " change into a method the constructor calls, or use a shadow variable");
+                        + " change into a method the constructor calls, or use a shadow variable (io.jlivepatch.Shadow: see"
+                        + " \"Shadow variables\" in the README)");
             } else if (m.name.equals("<clinit>")) {
                 problems.add(where + ": static initializer changed: it ran when the class loaded and will not"
                         + " run again" + SHADOW_HINT);

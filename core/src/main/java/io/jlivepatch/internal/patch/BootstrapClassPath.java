@@ -30,11 +30,16 @@ final class BootstrapClassPath {
     }
 
     /**
-     * Dispatch and its nested classes. Listed rather than found with ASM, to keep ASM out of every
-     * application's start-up; a test checks the list against Dispatch's nest members.
+     * Every class of the bootstrap package, nested ones included, and {@code io.jlivepatch.Shadow},
+     * whose store must be one per JVM (every loader asks the boot loader first, once the JAR is
+     * appended; core never names Shadow, so the application loader has no copy of its own by then).
+     * Listed rather than found with ASM, to keep ASM out of every application's start-up; a test
+     * checks the list against the package.
      */
     static final List<String> CLASSES = List.of(PrologueInjector.DISPATCH, PrologueInjector.DISPATCH + "$1",
-            PrologueInjector.DISPATCH + "$Sites", "io/jlivepatch/internal/bootstrap/Recursion");
+            PrologueInjector.DISPATCH + "$Sites", "io/jlivepatch/internal/bootstrap/Recursion",
+            "io/jlivepatch/internal/bootstrap/ShadowStore", "io/jlivepatch/internal/bootstrap/ShadowStore$Entry",
+            "io/jlivepatch/internal/bootstrap/ShadowStore$Stripe", "io/jlivepatch/Shadow");
 
     /** The boot loader's copy of Dispatch, appending the classes first if they are not there yet. */
     static Class<?> dispatchClass(Instrumentation inst) {

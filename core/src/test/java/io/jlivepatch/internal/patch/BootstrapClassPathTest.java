@@ -13,10 +13,14 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class BootstrapClassPathTest {
 
-    /** Every class of the bootstrap package, nested ones included, must go on the boot class path. */
+    /**
+     * Every class of the bootstrap package, nested ones included, must go on the boot class path,
+     * and io.jlivepatch.Shadow (which has no nested class: a new one would have to be listed too).
+     */
     @Test
     void theListedClassesAreExactlyTheBootstrapPackage() throws IOException, URISyntaxException {
         String pkg = "io/jlivepatch/internal/bootstrap";
@@ -28,7 +32,15 @@ class BootstrapClassPathTest {
                     .map(n -> pkg + "/" + n.substring(0, n.length() - ".class".length()))
                     .collect(Collectors.toCollection(TreeSet::new));
         }
+        // The directory of Shadow.class (main classes), not the first io/jlivepatch (test classes).
+        Path api = Paths.get(getClass().getClassLoader().getResource("io/jlivepatch/Shadow.class").toURI()).getParent();
+        try (Stream<Path> files = Files.list(api)) {
+            files.map(p -> p.getFileName().toString())
+                    .filter(n -> n.equals("Shadow.class") || n.startsWith("Shadow$"))
+                    .forEach(n -> classes.add("io/jlivepatch/" + n.substring(0, n.length() - ".class".length())));
+        }
+        assertTrue(classes.contains("io/jlivepatch/Shadow"), "io/jlivepatch/Shadow.class not found in " + api);
         assertEquals(classes, new TreeSet<>(BootstrapClassPath.CLASSES),
-                "BootstrapClassPath.CLASSES must list every class of " + pkg + ": update it");
+                "BootstrapClassPath.CLASSES must list every class of " + pkg + " and io/jlivepatch/Shadow: update it");
     }
 }
