@@ -3,12 +3,13 @@
 #
 #   benchmarks/run.sh [smoke|quick|full|inlining|profile] [extra JMH arguments...]
 #
-# Five parts, each one figure of BENCHMARKS.md (BENCH_PARTS="callcost toggle" runs some of them):
+# Six parts, each one figure of BENCHMARKS.md (BENCH_PARTS="callcost toggle" runs some of them):
 #   callcost  JMH CallCost: steady-state cost of a call, patched and not, against the alternatives
 #   change    JMH ChangeCost: enable()/disable() + transition of 1/100/1000 methods vs retransformClasses
 #   toggle    JMH ToggleCost: throughput of 4 callers while a patch toggles, failed calls (must be 0)
 #   startup   StartupCost: time to main without the agent, with it, with it and 10 patch JARs
 #   memory    MemoryCost: heap and metaspace per patched method / patch / patch JAR, class loader collection
+#   shadow    JMH ShadowCost: Shadow.get and getOrAttach against a ConcurrentHashMap and a WeakHashMap
 #
 #   smoke  every benchmark once: JMH 1 fork, 1 x 100 ms warm-up, 1 x 100 ms measurement (ChangeCost with
 #          100 methods only), 1 start-up round, a small memory run. For CI: exits non-zero when anything
@@ -45,7 +46,7 @@ ROOT="$(cd "$HERE/.." && pwd)"
 JAR="$HERE/target/benchmarks.jar"
 AGENT="$ROOT/agent/target/jlivepatch-agent.jar"
 JDK25=/usr/lib/jvm/temurin-25-jdk-amd64
-PARTS="${BENCH_PARTS:-callcost change toggle startup memory}"
+PARTS="${BENCH_PARTS:-callcost change toggle startup memory shadow}"
 # The flags a process needs to attach to itself (StartupCost does not; MemoryCost does).
 SELF_ATTACH=(-XX:+IgnoreUnrecognizedVMOptions -XX:+EnableDynamicAgentLoading -Djdk.attach.allowAttachSelf=true)
 
@@ -55,12 +56,15 @@ jmh_args() { # mode part
     smoke:callcost) echo "CallCost -f 1 -wi 1 -w 100ms -i 1 -r 100ms" ;;
     smoke:change)   echo "ChangeCost -f 1 -wi 1 -i 1 -p methods=100" ;;
     smoke:toggle)   echo "ToggleCost -f 1 -wi 1 -w 100ms -i 1 -r 100ms" ;;
+    smoke:shadow)   echo "ShadowCost -f 1 -wi 1 -w 100ms -i 1 -r 100ms" ;;
     quick:callcost) echo "CallCost -f 1 -wi 3 -w 500ms -i 6 -r 500ms" ;;
     quick:change)   echo "ChangeCost -f 1 -wi 4 -i 10" ;;
     quick:toggle)   echo "ToggleCost -f 1 -wi 2 -w 1s -i 4 -r 1s" ;;
+    quick:shadow)   echo "ShadowCost -f 1 -wi 3 -w 1s -i 3 -r 1s" ;;
     full:callcost)  echo "CallCost" ;;
     full:change)    echo "ChangeCost" ;;
     full:toggle)    echo "ToggleCost" ;;
+    full:shadow)    echo "ShadowCost" ;;
   esac
 }
 startup_rounds() { case "$1" in smoke) echo "1 0" ;; quick) echo "15 2" ;; *) echo "40 3" ;; esac; }
@@ -175,7 +179,7 @@ for home in "${HOMES[@]}"; do
         fi
         grep -E '^ChangeProfile' "$out" >&2
         ;;
-      callcost|change|toggle)
+      callcost|change|toggle|shadow)
         json="$OUT_DIR/$label-$MODE-$part.json"
         echo "run.sh: $part, $MODE, on $label ($home) -> $json" >&2
         read -r -a args <<< "$(jmh_args "$MODE" "$part")"
