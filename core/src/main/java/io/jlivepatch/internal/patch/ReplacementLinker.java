@@ -177,17 +177,24 @@ final class ReplacementLinker implements BiFunction<Class<?>, String, MethodHand
      */
     @SuppressWarnings("unused") // through PASS_CALLBACKS
     private boolean passCallbacks(CallbackGate gate) {
-        ClassCallbacks cb = callbacks;
-        cb.settle(gate.owner);
-        if (gate.relinked.compareAndSet(false, true)) {
-            relinkLater.run();
-        }
-        for (String patch : gate.patches) {
-            if (patch != null && cb.failure(patch, gate.owner) != null) {
-                return false;
+        // jlivepatch's code on an application thread: marked, so that the hooks it meets (and those
+        // the callbacks meet) run the original methods (pairs with the guard's RecursionGuard.outside).
+        int mark = RecursionGuard.enter();
+        try {
+            ClassCallbacks cb = callbacks;
+            cb.settle(gate.owner);
+            if (gate.relinked.compareAndSet(false, true)) {
+                relinkLater.run();
             }
+            for (String patch : gate.patches) {
+                if (patch != null && cb.failure(patch, gate.owner) != null) {
+                    return false;
+                }
+            }
+            return true;
+        } finally {
+            RecursionGuard.exit(mark);
         }
-        return true;
     }
 
     /** One linked site's callback gate: the class and the patches of its route. */
