@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalInt;
 
 /**
  * The entry point: one per JVM, installed by the agent ({@code -javaagent} or attach) or by an
@@ -76,6 +77,16 @@ public final class Livepatch {
     /** The registered patches, in stack order (first registered first). */
     public List<PatchHandle> patches() {
         return registry.patches();
+    }
+
+    /**
+     * The highest version of system state {@code id} (the kernel's {@code klp_state}) among the
+     * enabled patches, or empty when none holds it. A patch counts from the end of its enable
+     * transition (its {@code postPatch} sees it, its {@code prePatch} does not) to the start of its
+     * disable's transition (its {@code preUnpatch} still sees it).
+     */
+    public OptionalInt stateVersion(long id) {
+        return registry.stateVersion(id);
     }
 
     public Optional<PatchHandle> find(String name) {

@@ -9,6 +9,7 @@ import org.junit.jupiter.api.io.TempDir;
 import transapp.Codec;
 import transapp.Gate;
 
+import javax.management.ObjectName;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -120,6 +121,66 @@ class StatusReportTest {
         for (String line : lines) {
             assertNoRawControlCharacter(line);
         }
+    }
+
+    public static String cacheGet(Object self) {
+        return "patched";
+    }
+
+    /** A patch with states and callbacks whose postPatch fails, and a cumulative one, registered only. */
+    private static void patchesWithCallbacksAndStates() throws Exception {
+        PatchHandle h = livepatch().register(Patch.builder("status-callbacks")
+                .replace(cbapp.Cache.class.getMethod("get"), StatusReportTest.class.getMethod("cacheGet", Object.class))
+                .callbacks("cbapp.Cache", new Callbacks() {
+                    @Override
+                    public void postPatch(Class<?> target) {
+                        throw new IllegalStateException("no\nwarm-up");
+                    }
+                })
+                .state(1, 2).state(7, 1).build());
+        h.enable();
+        assertTrue(h.awaitTransition(Duration.ofSeconds(10)));
+        livepatch().register(Patch.builder("status-cumulative")
+                .replace(cbapp.Cache.class.getMethod("get"), StatusReportTest.class.getMethod("cacheGet", Object.class))
+                .replaceAll().state(1, 2).build());
+    }
+
+    @Test
+    void thePatchesShowWhetherTheyAreCumulativeTheirStatesCallbacksAndLastCallbackFailure() throws Exception {
+        new cbapp.Cache();
+        patchesWithCallbacksAndStates();
+        String loader = TestSupport.loaderName(cbapp.Cache.class.getClassLoader());
+        String failure = "postPatch of cbapp.Cache in class loader " + loader
+                + " threw java.lang.IllegalStateException: no\nwarm-up";
+
+        String json = statusJson();
+        assertNoRawControlCharacter(json);
+        Map<String, Object> status = object(JsonReader.parse(json));
+        assertEquals(List.of(), SchemaCheck.problems(schema(), status));
+        Map<String, Object> withCallbacks = patch(status, "status-callbacks");
+        assertEquals(false, withCallbacks.get("cumulative"));
+        assertEquals(List.of(Map.of("id", 1L, "version", 2L), Map.of("id", 7L, "version", 1L)),
+                withCallbacks.get("states"));
+        assertEquals(List.of("cbapp.Cache"), withCallbacks.get("callbacks"));
+        assertEquals(failure, withCallbacks.get("lastCallbackFailure"));
+        Map<String, Object> cumulative = patch(status, "status-cumulative");
+        assertEquals(true, cumulative.get("cumulative"));
+        assertEquals(List.of(), cumulative.get("callbacks"));
+        assertEquals(null, cumulative.get("lastCallbackFailure"));
+
+        String text = Mbeans.statusText();
+        assertTrue(text.contains("status-callbacks [enabled]\n"), text);
+        assertTrue(text.contains("status-cumulative [disabled, cumulative]\n"), text);
+        assertTrue(text.contains("     states: 1:2 7:1\n     callbacks: cbapp.Cache\n     last callback failure: "
+                + failure.replace("\n", "\\n") + "\n"), text);
+
+        javax.management.MBeanServer server = java.lang.management.ManagementFactory.getPlatformMBeanServer();
+        ObjectName bean = io.jlivepatch.control.ObjectNames.patch("status-cumulative");
+        assertEquals(true, server.getAttribute(bean, "Replace"));
+        assertEquals(List.of("1:2"), List.of((String[]) server.getAttribute(bean, "States")));
+        ObjectName other = io.jlivepatch.control.ObjectNames.patch("status-callbacks");
+        assertEquals(false, server.getAttribute(other, "Replace"));
+        assertEquals(List.of("1:2", "7:1"), List.of((String[]) server.getAttribute(other, "States")));
     }
 
     @Test

@@ -121,17 +121,23 @@ class OperatorCommandsIT {
     void inspectNeverPrintsControlCharactersFromTheJar() throws Exception {
         Path jar = TestJars.patchJar(dir, "evil.jar", Map.of("Livepatch-Name", "evil",
                 "Livepatch-Description", "red \u001b[31m text \u202e reversed",
-                "Livepatch-States", "1:1\u001b[2J", "Livepatch-Class", "agentapp.fix.GreeterFix"),
-                "agentapp.fix.GreeterFix");
+                "Livepatch-Class", "agentapp.fix.GreeterFix"), "agentapp.fix.GreeterFix");
         Cli text = Cli.run("inspect", jar);
         assertEquals(0, text.exitCode(), text.toString());
-        assertTrue(text.out().contains("red \\e[31m text \\u202e reversed") && text.out().contains("1:1\\e[2J"),
-                text.out());
+        assertTrue(text.out().contains("red \\e[31m text \\u202e reversed"), text.out());
         Cli json = Cli.run("inspect", jar, "--json");
         assertTrue(json.out().contains("red \\u001b[31m text \\u202e reversed"), json.out());
         for (Cli c : List.of(text, json)) {
             assertFalse(c.out().contains("\u001b") || c.out().contains("\u202e"), c.out());
         }
+        // A malformed Livepatch-States is refused (as load refuses it), and the refusal quotes it cleaned.
+        Path states = TestJars.patchJar(dir, "evil-states.jar", Map.of("Livepatch-Name", "evil-states",
+                "Livepatch-States", "1:1\u001b[2J", "Livepatch-Class", "agentapp.fix.GreeterFix"),
+                "agentapp.fix.GreeterFix");
+        Cli refused = Cli.run("inspect", states);
+        assertEquals(1, refused.exitCode(), refused.toString());
+        assertTrue(refused.err().contains("'1:1\\e[2J' is not id:version") && !refused.err().contains("\u001b"),
+                refused.toString());
     }
 
     @Test

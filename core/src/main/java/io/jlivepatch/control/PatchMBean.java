@@ -30,6 +30,12 @@ public interface PatchMBean {
     /** One line per function and class loader: {@code class.method(desc) [loader]: state (detail)}. */
     String[] getFunctions();
 
+    /** Whether it is a cumulative patch (atomic replace), like {@code /sys/kernel/livepatch/<p>/replace}. */
+    boolean isReplace();
+
+    /** The system states it sets up or takes over, {@code id:version} (the kernel's {@code klp_state}). */
+    String[] getStates();
+
     /**
      * Target classes that were loaded in no class loader when the patch was registered: they are
      * patched when defined, or their name is wrong.

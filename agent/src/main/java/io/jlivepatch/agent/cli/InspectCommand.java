@@ -3,6 +3,7 @@ package io.jlivepatch.agent.cli;
 import io.jlivepatch.PatchException;
 import io.jlivepatch.internal.Text;
 import io.jlivepatch.internal.control.Json;
+import io.jlivepatch.internal.jar.CallbackScanner;
 import io.jlivepatch.internal.jar.PatchJar;
 import io.jlivepatch.internal.jar.ReplacesScanner;
 import io.jlivepatch.internal.trust.Signature;
@@ -15,7 +16,11 @@ import picocli.CommandLine.Model.CommandSpec;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Set;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
@@ -51,6 +56,11 @@ final class InspectCommand implements Callable<Integer> {
         boolean verify = trust.given();
         Path path = file.toAbsolutePath().normalize();
         CheckedJar checked = CheckedJar.read(path);
+        try {
+            CallbackScanner.scan(checked.jar(), targets(checked)); // refused as load would refuse it
+        } catch (PatchException e) {
+            throw CheckedJar.refusal(e);
+        }
         SignerReport signer = SignerReport.of(checked.bytes());
         Verdict verdict = null;
         if (verify) {
@@ -87,7 +97,19 @@ final class InspectCommand implements Callable<Integer> {
                 line(sb, "build", Text.clean(b.getKey()) + " " + Text.clean(b.getValue()));
             }
         }
-        line(sb, "callbacks", NONE);
+        List<CallbackScanner.Entry> callbacks = callbacks(checked);
+        if (callbacks.isEmpty()) {
+            line(sb, "callbacks", NONE);
+        } else {
+            sb.append("  callbacks:\n");
+            Map<String, List<String>> byClass = new LinkedHashMap<>();
+            for (CallbackScanner.Entry e : callbacks) {
+                byClass.computeIfAbsent(e.target(), k -> new ArrayList<>()).add(e.describe());
+            }
+            for (Map.Entry<String, List<String>> c : byClass.entrySet()) {
+                sb.append("    ").append(Text.clean(c.getKey() + ": " + String.join(", ", c.getValue()))).append('\n');
+            }
+        }
         line(sb, "cumulative", attribute(signer, REPLACE, NONE));
         line(sb, "states", attribute(signer, STATES, NONE));
         line(sb, "signer", Text.clean(signer.signer()));
@@ -106,6 +128,23 @@ final class InspectCommand implements Callable<Integer> {
                     + " (no descriptor given: the one method of that name, chosen at load)";
         }
         return target + Text.clean(e.descriptor()) + " -> " + replacement;
+    }
+
+    /** The JAR's callback annotations; {@link CheckedJar#read} has checked them as {@code load} does. */
+    private static List<CallbackScanner.Entry> callbacks(CheckedJar checked) {
+        try {
+            return CallbackScanner.scan(checked.jar(), targets(checked));
+        } catch (PatchException e) {
+            throw new IllegalStateException(e); // not reached: call() scanned them first
+        }
+    }
+
+    static Set<String> targets(CheckedJar checked) {
+        Set<String> targets = new HashSet<>();
+        for (ReplacesScanner.Entry e : checked.functions()) {
+            targets.add(e.target());
+        }
+        return targets;
     }
 
     private static void line(StringBuilder sb, String key, String value) {
@@ -145,7 +184,15 @@ final class InspectCommand implements Callable<Integer> {
             sb.append(first ? "" : ",").append(Json.string(b.getKey())).append(':').append(Json.string(b.getValue()));
             first = false;
         }
-        sb.append("},\"callbacks\":[]");
+        sb.append("},\"callbacks\":[");
+        List<CallbackScanner.Entry> callbacks = callbacks(checked);
+        for (int i = 0; i < callbacks.size(); i++) {
+            CallbackScanner.Entry e = callbacks.get(i);
+            sb.append(i > 0 ? "," : "").append("{\"class\":").append(Json.string(e.target()))
+                    .append(",\"kind\":").append(Json.string(e.kind()))
+                    .append(",\"method\":").append(Json.string(e.patchClass() + "." + e.method())).append('}');
+        }
+        sb.append(']');
         sb.append(",\"cumulative\":").append(jsonAttribute(signer, REPLACE));
         sb.append(",\"states\":").append(jsonAttribute(signer, STATES));
         sb.append(",\"signer\":").append(Json.string(signer.signer()));

@@ -67,6 +67,16 @@ final class PatchControl implements PatchMBean {
     }
 
     @Override
+    public boolean isReplace() {
+        return patch.patch().replace();
+    }
+
+    @Override
+    public String[] getStates() {
+        return StatusReport.states(patch).toArray(new String[0]);
+    }
+
+    @Override
     public String[] getPendingClasses() {
         return registry.pendingClasses(patch).toArray(new String[0]);
     }

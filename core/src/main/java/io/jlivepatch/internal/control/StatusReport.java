@@ -1,6 +1,7 @@
 package io.jlivepatch.internal.control;
 
 import io.jlivepatch.FunctionStatus;
+import io.jlivepatch.Patch;
 import io.jlivepatch.PatchHandle;
 import io.jlivepatch.internal.Text;
 import io.jlivepatch.internal.core.AuditFile;
@@ -52,6 +53,20 @@ final class StatusReport {
                     .append(",\"enabled\":").append(p.isEnabled())
                     .append(",\"transition\":").append(p.inTransition())
                     .append(",\"forced\":").append(registry.isForced(p))
+                    .append(",\"cumulative\":").append(p.patch().replace())
+                    .append(",\"states\":[");
+            int s = 0;
+            for (Patch.State st : p.patch().states()) {
+                sb.append(s++ > 0 ? "," : "").append("{\"id\":").append(st.id())
+                        .append(",\"version\":").append(st.version()).append('}');
+            }
+            sb.append("],\"callbacks\":[");
+            int cb = 0;
+            for (String cls : p.patch().callbacks().keySet()) {
+                sb.append(cb++ > 0 ? "," : "").append(Json.string(cls));
+            }
+            String failure = registry.lastCallbackFailure(p);
+            sb.append("],\"lastCallbackFailure\":").append(failure == null ? "null" : Json.string(failure))
                     .append(",\"provenance\":");
             appendProvenance(sb, registry.provenance(p));
             sb.append(",\"pendingClasses\":[");
@@ -133,7 +148,8 @@ final class StatusReport {
             sb.append("  ").append(order).append(". ").append(Text.clean(p.name())).append(" [")
                     .append(p.isEnabled() ? "enabled" : "disabled")
                     .append(p.inTransition() ? ", in transition" : "")
-                    .append(registry.isForced(p) ? ", forced" : "").append("]\n");
+                    .append(registry.isForced(p) ? ", forced" : "")
+                    .append(p.patch().replace() ? ", cumulative" : "").append("]\n");
             for (String w : registry.waitingThreads(p)) {
                 sb.append("     waiting: ").append(Text.clean(w)).append('\n');
             }
@@ -143,11 +159,39 @@ final class StatusReport {
             for (String line : provenanceLines(registry.provenance(p))) {
                 sb.append("     ").append(line).append('\n');
             }
+            for (String line : callbackLines(registry, p)) {
+                sb.append("     ").append(line).append('\n');
+            }
             for (String line : functionLines(p)) {
                 sb.append("     ").append(line).append('\n');
             }
         }
         return sb.toString();
+    }
+
+    /** The patch's states, its callbacks' classes and their last failure, cleaned; nothing for a patch with none. */
+    static List<String> callbackLines(PatchRegistry registry, PatchHandle p) {
+        List<String> lines = new ArrayList<>();
+        if (!p.patch().states().isEmpty()) {
+            lines.add("states: " + String.join(" ", states(p)));
+        }
+        if (!p.patch().callbacks().isEmpty()) {
+            lines.add("callbacks: " + Text.clean(String.join(", ", p.patch().callbacks().keySet())));
+        }
+        String failure = registry.lastCallbackFailure(p);
+        if (failure != null) {
+            lines.add("last callback failure: " + Text.clean(failure));
+        }
+        return lines;
+    }
+
+    /** {@code id:version} per state, as the manifest's {@code Livepatch-States} writes them. */
+    static List<String> states(PatchHandle p) {
+        List<String> out = new ArrayList<>();
+        for (Patch.State st : p.patch().states()) {
+            out.add(st.id() + ":" + st.version());
+        }
+        return out;
     }
 
     /** What the policy verifies; said in so many words when it verifies nothing. */

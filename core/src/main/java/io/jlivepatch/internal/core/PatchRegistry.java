@@ -89,6 +89,7 @@ public final class PatchRegistry {
     private final HookManager hooks;
     private final FunctionResolver resolver;
     private final AuditLog audit = new AuditLog();
+    private final LateCallbacks late;
 
     // Set once, when the MBeans are up; written and read under klpMutex.
     private volatile RegistryObserver observer;
@@ -96,6 +97,26 @@ public final class PatchRegistry {
     private PatchRegistry(HookManager hooks) {
         this.hooks = hooks;
         this.resolver = new FunctionResolver(hooks.instrumentation());
+        this.late = new LateCallbacks(this, klpMutex);
+        hooks.callbacks(late);
+    }
+
+    /** The stack as the late callbacks read it: without the lock on the link path. */
+    List<RegisteredPatch> stackForCallbacks() {
+        return stack;
+    }
+
+    /**
+     * The highest version of system state {@code id} among the enabled patches (see
+     * {@link StateCheck#version}); lock-free, like {@link #patches()}.
+     */
+    public java.util.OptionalInt stateVersion(long id) {
+        return StateCheck.version(stack, id);
+    }
+
+    /** The last failure of one of {@code p}'s callbacks, or {@code null}. */
+    public String lastCallbackFailure(PatchHandle p) {
+        return p instanceof RegisteredPatch ? ((RegisteredPatch) p).callbacks().lastFailure() : null;
     }
 
     public static PatchRegistry install(Instrumentation inst) {
@@ -157,6 +178,7 @@ public final class PatchRegistry {
         // and no replacement runs on jlivepatch's behalf (RecursionGuard).
         int mark = RecursionGuard.enter();
         try {
+            PatchCallbacks.refuseInside(operation, patchName);
             return step.run();
         } catch (PatchException e) {
             throw refused(operation, subject, e);
@@ -352,6 +374,7 @@ public final class PatchRegistry {
             throw new IllegalArgumentException(sources.size() + " sources for " + patch.replacements().size()
                     + " replacements");
         }
+        PatchCallbacks.checkTargets(patch);
         Map<String, List<Class<?>>> loaded = LoadedClasses.named(hooks.instrumentation(), targetClassNames(patch));
         List<ResolvedFunction> functions = new ArrayList<>();
         for (int i = 0; i < patch.replacements().size(); i++) {
@@ -461,10 +484,20 @@ public final class PatchRegistry {
                         + before.name() + "' first, or unregister it");
             }
         }
+        StateCheck.check(order, p);
         Refusals.logQuietly(System.Logger.Level.INFO, "enabling patch ''{0}''", p.name());
         // Classes loaded since registration are checked like those loaded before it.
         checkClassesLoadedSince(p);
-        startTransition(order, p, true, onCommit);
+        late.enabling(p); // a load's patch is not in the stack until the commit
+        try {
+            p.callbacks().prePatchAll(hooks.instrumentation()); // before any call is redirected
+            startTransition(order, p, true, onCommit);
+        } catch (PatchException | RuntimeException | Error e) {
+            p.callbacks().postUnpatchAll(); // those prepared before the failure; none after CALLBACK_FAILED
+            throw e;
+        } finally {
+            late.enabling(null);
+        }
     }
 
     void disable(RegisteredPatch p) throws PatchException {
@@ -489,7 +522,15 @@ public final class PatchRegistry {
                 }
             }
             Refusals.logQuietly(System.Logger.Level.INFO, "disabling patch ''{0}''", p.name());
-            startTransition(order, p, false, () -> { });
+            p.callbacks().preUnpatchAll();
+            p.countStates(false); // stateVersion stops counting it when its disable starts
+            try {
+                startTransition(order, p, false, () -> { });
+            } catch (PatchException | RuntimeException | Error e) {
+                p.countStates(true); // still enabled: it ends like a reversed disable
+                p.callbacks().closing(true);
+                throw e;
+            }
             report("disable", p.name(), "ok");
             return null;
         });
@@ -685,8 +726,12 @@ public final class PatchRegistry {
         transition = null;
         transitionPatch = null;
         if (replaced) {
-            removeReplaced(p);
+            removeReplaced(p); // without their callbacks; their states stop counting with them
         }
+        // The closing callbacks run before awaitTransition can return (it waits for transitionDone
+        // under klpMutex, which is held here); a patch's states count from before its postPatch.
+        p.countStates(t.targetPatched());
+        p.callbacks().closing(t.targetPatched());
         transitionDone.signalAll();
         Refusals.logQuietly(System.Logger.Level.INFO, "''{0}'': {1} complete", p.name(),
                 t.targetPatched() ? "patching" : "unpatching");
@@ -936,6 +981,9 @@ public final class PatchRegistry {
             for (Class<?> c : loaded.getOrDefault(r.className(), List.of())) {
                 ClassHooks h = hooks.ledger().get(c.getClassLoader(), c.getName());
                 String failure = h.failures().get(f.spec().key());
+                if (failure == null && enabled) {
+                    failure = p.callbacks().failure(c); // its prePatch refused this class
+                }
                 FunctionStatus.State state;
                 String detail = "";
                 if (failure == null && enabled && h.hooked().contains(f.spec().key())) {

@@ -31,6 +31,15 @@ final class RegisteredPatch implements PatchHandle {
     private volatile boolean enabled;
     private volatile boolean forced;
 
+    /** Its callbacks' run-time state; empty when the patch has none. */
+    private final PatchCallbacks callbacks;
+    /**
+     * Whether {@code Livepatch.stateVersion} counts this patch's states: from the end of its enable
+     * transition (before its postPatch) to the start of its disable (after its preUnpatch). Written
+     * under PatchRegistry.klpMutex; volatile for stateVersion, which takes no lock.
+     */
+    private volatile boolean statesCounted;
+
     private final Provenance provenance;
     // Target classes loaded in no class loader at registration: patched when defined, or a typo.
     private final List<String> pendingClasses;
@@ -41,6 +50,7 @@ final class RegisteredPatch implements PatchHandle {
         this.patch = patch;
         this.provenance = provenance;
         this.pendingClasses = List.copyOf(pendingClasses);
+        this.callbacks = new PatchCallbacks(patch.name(), patch.callbacks(), registry.audit());
         this.functions = List.copyOf(functions);
         ActiveFunction[] active = new ActiveFunction[this.functions.size()];
         for (int i = 0; i < active.length; i++) {
@@ -66,6 +76,18 @@ final class RegisteredPatch implements PatchHandle {
     /** The target classes that were loaded in no class loader when the patch was registered. */
     List<String> pendingClasses() {
         return pendingClasses;
+    }
+
+    PatchCallbacks callbacks() {
+        return callbacks;
+    }
+
+    boolean statesCounted() {
+        return statesCounted;
+    }
+
+    void countStates(boolean counted) {
+        this.statesCounted = counted;
     }
 
     List<ResolvedFunction> resolved() {

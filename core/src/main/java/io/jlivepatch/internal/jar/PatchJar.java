@@ -40,11 +40,14 @@ import java.util.jar.Manifest;
  * @param holds       {@code Livepatch-Hold}: methods held, not replaced, as {@code class.method(descriptor)}
  * @param classes     internal class name to class file, for every class in the JAR
  * @param resources   other entries, by path
+ * @param states      {@code Livepatch-States}: the system states the patch sets up or takes over,
+ *                    {@code id:version} space-separated ({@code 1:2 7:1}), in that order
+ * @param replace     {@code Livepatch-Replace: true}: a cumulative patch (atomic replace)
  */
 public record PatchJar(String source, String name, String description, List<String> patchClasses,
                        Map<String, String> nestmates, List<String> newClasses, Map<String, String> oldDigests,
                        Map<String, String> oldFileDigests, Map<String, byte[]> classes, Map<String, byte[]> resources,
-                       List<String> holds, Map<String, String> builds) {
+                       List<String> holds, Map<String, String> builds, List<Patch.State> states, boolean replace) {
 
     public static final String NAME = "Livepatch-Name";
     public static final String DESCRIPTION = "Livepatch-Description";
@@ -52,6 +55,8 @@ public record PatchJar(String source, String name, String description, List<Stri
     public static final String NESTMATES = "Livepatch-Nestmates";
     public static final String NEW_CLASSES = "Livepatch-New-Classes";
     public static final String HOLD = "Livepatch-Hold";
+    public static final String STATES = "Livepatch-States";
+    public static final String REPLACE = "Livepatch-Replace";
     public static final String OLD_BUILD = "Livepatch-Old-Build-SHA256";
     public static final String NEW_BUILD = "Livepatch-New-Build-SHA256";
     public static final String OLD_CLASSES = "META-INF/jlivepatch/old-classes.properties";
@@ -70,6 +75,7 @@ public record PatchJar(String source, String name, String description, List<Stri
         resources = Map.copyOf(resources);
         holds = List.copyOf(holds);
         builds = Map.copyOf(builds);
+        states = List.copyOf(states);
     }
 
     /** Reads a patch JAR under the {@linkplain JarLimits#current() current limits}. */
@@ -153,7 +159,51 @@ public record PatchJar(String source, String name, String description, List<Stri
         Map<String, String> digests = properties(source, resources, OLD_CLASSES);
         Map<String, String> fileDigests = properties(source, resources, OLD_CLASS_FILES);
         return new PatchJar(source, name, description, patchClasses, nestmates, newClasses, digests, fileDigests,
-                classes, resources, words(main.getValue(HOLD)), builds(main));
+                classes, resources, words(main.getValue(HOLD)), builds(main), states(source, main.getValue(STATES)),
+                replace(source, main.getValue(REPLACE)));
+    }
+
+    /** {@code Livepatch-States}: {@code id:version} pairs, each id once, ids from 0, versions from 1. */
+    private static List<Patch.State> states(String source, String value) throws PatchException {
+        List<Patch.State> states = new ArrayList<>();
+        java.util.Set<Long> ids = new java.util.HashSet<>();
+        for (String pair : words(value)) {
+            int colon = pair.indexOf(':');
+            long id;
+            int version;
+            try {
+                if (colon <= 0 || colon != pair.lastIndexOf(':')) {
+                    throw new NumberFormatException();
+                }
+                id = Long.parseLong(pair.substring(0, colon));
+                version = Integer.parseInt(pair.substring(colon + 1));
+            } catch (NumberFormatException e) {
+                throw invalid(source, STATES + " entry " + quote(pair) + " is not id:version: write the states the"
+                        + " patch sets up as space-separated pairs of numbers, e.g. '" + STATES + ": 1:2 7:1'");
+            }
+            if (id < 0 || version < 1) {
+                throw invalid(source, STATES + " entry " + quote(pair) + " has " + (id < 0 ? "a negative id: ids"
+                        + " are 0 or more" : "version " + version + ": versions start at 1"));
+            }
+            if (!ids.add(id)) {
+                throw invalid(source, STATES + " names state " + id + " twice: give each state id one version");
+            }
+            states.add(new Patch.State(id, version));
+        }
+        return states;
+    }
+
+    /** {@code Livepatch-Replace}: {@code true} or {@code false} (any case), absent for false. */
+    private static boolean replace(String source, String value) throws PatchException {
+        if (value == null || value.isBlank()) {
+            return false;
+        }
+        String v = value.trim();
+        if (!v.equalsIgnoreCase("true") && !v.equalsIgnoreCase("false")) {
+            throw invalid(source, REPLACE + " is " + quote(v) + ": write 'true' for a cumulative patch (atomic"
+                    + " replace) or 'false', or leave it out");
+        }
+        return v.equalsIgnoreCase("true");
     }
 
     private static Map<String, String> builds(Attributes main) {

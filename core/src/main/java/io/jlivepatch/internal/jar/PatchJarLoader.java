@@ -59,6 +59,7 @@ public final class PatchJarLoader {
         for (ReplacesScanner.Entry e : entries) {
             names.add(e.target());
         }
+        List<CallbackScanner.Entry> callbacks = CallbackScanner.scan(jar, names);
         names.addAll(jar.oldDigests().keySet());
         Map<String, List<Class<?>>> loaded = LoadedClasses.named(inst, names);
         PatchClasses classes = new PatchClasses(jar, inst);
@@ -121,12 +122,55 @@ public final class PatchJarLoader {
             }
             builder.hold(h.className(), h.methodName(), h.descriptor());
         }
+        for (Map.Entry<String, JarCallbacks> c : callbacks(jar, classes, callbacks, primary).entrySet()) {
+            builder.callbacks(c.getKey(), c.getValue()); // one per class: the scanner refused a kind twice
+        }
+        try {
+            for (Patch.State st : jar.states()) {
+                builder.state(st.id(), st.version());
+            }
+        } catch (IllegalArgumentException ex) {
+            throw new PatchException(Reason.INVALID_PATCH, jar.name(), "patch JAR " + jar.source() + ": "
+                    + PatchJar.STATES + ": " + ex.getMessage());
+        }
+        if (jar.replace()) {
+            builder.replaceAll();
+        }
         try {
             return new Prepared(builder.build(), sources);
         } catch (IllegalArgumentException ex) {
             throw new PatchException(Reason.INVALID_PATCH, jar.name(), "patch JAR " + jar.source() + ": "
                     + ex.getMessage() + " (fix " + PatchJar.NAME + " in the manifest)");
         }
+    }
+
+    /** The callbacks per target class, in the order of their first annotation. */
+    private static Map<String, JarCallbacks> callbacks(PatchJar jar, PatchClasses classes,
+                                                       List<CallbackScanner.Entry> entries, ClassLoader primary)
+            throws PatchException {
+        Map<String, Map<String, JarReplacementSource>> byClass = new java.util.LinkedHashMap<>();
+        for (CallbackScanner.Entry e : entries) {
+            Map<String, JarReplacementSource> kinds = byClass.get(e.target());
+            if (kinds == null) {
+                kinds = new java.util.HashMap<>();
+                byClass.put(e.target(), kinds);
+            }
+            JarReplacementSource source = new JarReplacementSource(classes, e.patchClass(), e.method(),
+                    CallbackScanner.DESCRIPTOR);
+            try {
+                source.method(primary); // linked now, as a replacement is, so that enable finds no surprise
+            } catch (ReflectiveOperationException | LinkageError | RuntimeException ex) {
+                throw new PatchException(Reason.INVALID_PATCH, jar.name(), "patch JAR " + jar.source() + ": "
+                        + e.describe() + " cannot be loaded (" + Failures.describe(ex) + "); every type it uses"
+                        + " must be in the JAR, in the JDK or visible to the target's class loader", ex);
+            }
+            kinds.put(e.kind(), source);
+        }
+        Map<String, JarCallbacks> out = new java.util.LinkedHashMap<>();
+        for (Map.Entry<String, Map<String, JarReplacementSource>> c : byClass.entrySet()) {
+            out.put(c.getKey(), new JarCallbacks(c.getValue()));
+        }
+        return out;
     }
 
     /**

@@ -28,6 +28,8 @@ public final class HookManager {
      * transformer and by the linker, which must see a whole table, hence immutable and volatile.
      */
     private volatile LinkTable table = LinkTable.EMPTY;
+    /** Set once by {@link #install}, before the instance is published. */
+    private ReplacementLinker linker;
 
     private HookManager(Instrumentation instrumentation, DispatchBridge dispatch) {
         this.instrumentation = instrumentation;
@@ -42,7 +44,9 @@ public final class HookManager {
         DispatchBridge bridge = new DispatchBridge(BootstrapClassPath.dispatchClass(inst));
         HookManager hm = new HookManager(inst, bridge);
         Supplier<LinkTable> table = hm.new CurrentTable();
-        if (!bridge.install(new ReplacementLinker(table, hm.ledger, hm.new Relinker()))) {
+        ReplacementLinker linker = new ReplacementLinker(table, hm.ledger, hm.new Relinker());
+        hm.linker = linker;
+        if (!bridge.install(linker)) {
             throw new IllegalStateException("another copy of jlivepatch (loaded by another class loader) already"
                     + " patches this JVM; use that one (Livepatch.get() from its class loader)");
         }
@@ -83,6 +87,14 @@ public final class HookManager {
                 RecursionGuard.exit(mark);
             }
         }
+    }
+
+    /**
+     * Has the callbacks of classes defined while their patch is enabled run before their first
+     * redirected call (see {@link ClassCallbacks}). Called once, before any patch is enabled.
+     */
+    public void callbacks(ClassCallbacks callbacks) {
+        linker.callbacks(callbacks);
     }
 
     public LinkTable table() {

@@ -27,11 +27,14 @@ final class ReplacementLinker implements BiFunction<Class<?>, String, MethodHand
     static final MethodHandle FALSE = MethodHandles.constant(boolean.class, false);
 
     private static final MethodHandle PASS_GATE;
+    private static final MethodHandle PASS_CALLBACKS;
 
     static {
         try {
             PASS_GATE = MethodHandles.lookup().findVirtual(ReplacementLinker.class, "passGate",
                     MethodType.methodType(boolean.class, ClassInit.class));
+            PASS_CALLBACKS = MethodHandles.lookup().findVirtual(ReplacementLinker.class, "passCallbacks",
+                    MethodType.methodType(boolean.class, CallbackGate.class));
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -42,10 +45,20 @@ final class ReplacementLinker implements BiFunction<Class<?>, String, MethodHand
     /** Relinks every site from a thread of jlivepatch's own, once a patch class's initialization is settled. */
     private final Runnable relinkLater;
 
+    /**
+     * The callbacks of classes defined while their patch is enabled; set once by the registry after
+     * installation, before any patch can be enabled (volatile: read by whichever thread links).
+     */
+    private volatile ClassCallbacks callbacks = ClassCallbacks.NONE;
+
     ReplacementLinker(Supplier<LinkTable> table, HookLedger ledger, Runnable relinkLater) {
         this.table = table;
         this.ledger = ledger;
         this.relinkLater = relinkLater;
+    }
+
+    void callbacks(ClassCallbacks callbacks) {
+        this.callbacks = callbacks;
     }
 
     @Override
@@ -82,7 +95,21 @@ final class ReplacementLinker implements BiFunction<Class<?>, String, MethodHand
         } catch (Misfit m) {
             return misfit(owner, methodKey, m.function, m.getMessage());
         }
-        List<ClassInit> gates = new ArrayList<>();
+        ClassCallbacks cb = callbacks;
+        for (ActiveFunction f : new ActiveFunction[] {route.unpatched(), route.patched()}) {
+            String refused = f == null ? null : cb.failure(f.patchName(), owner);
+            if (refused != null) {
+                return misfit(owner, methodKey, f, refused);
+            }
+        }
+        List<MethodHandle> gates = new ArrayList<>();
+        if (cb.pending(owner)) {
+            // A class defined while a patch with callbacks for it is enabled: its first call runs them
+            // (never the transformer), before any replacement runs in it.
+            String[] patches = {route.unpatched() == null ? null : route.unpatched().patchName(),
+                route.patched() == null ? null : route.patched().patchName()};
+            gates.add(PASS_CALLBACKS.bindTo(this).bindTo(new CallbackGate(owner, patches)));
+        }
         for (ActiveFunction f : new ActiveFunction[] {route.unpatched(), route.patched()}) {
             ClassInit init;
             try {
@@ -94,7 +121,7 @@ final class ReplacementLinker implements BiFunction<Class<?>, String, MethodHand
                 return misfit(owner, methodKey, f, init.failure());
             }
             if (init != null && !init.isDone()) {
-                gates.add(init);
+                gates.add(PASS_GATE.bindTo(this).bindTo(init));
             }
         }
         ledger.linked(owner.getClassLoader(), owner.getName(), methodKey);
@@ -109,8 +136,9 @@ final class ReplacementLinker implements BiFunction<Class<?>, String, MethodHand
                 route.routing().passHook(), patched != null ? TRUE : FALSE, unpatched != null ? TRUE : FALSE);
         // A patch class not initialized yet: the first call that gets this far initializes it (the
         // thread runs no jlivepatch code then, so the initializer's own calls are the application's).
-        for (ClassInit g : gates) {
-            inner = MethodHandles.guardWithTest(PASS_GATE.bindTo(this).bindTo(g), inner, FALSE);
+        // The callbacks' gate is added first, so it is the outermost: they run before the initializer.
+        for (MethodHandle g : gates) {
+            inner = MethodHandles.guardWithTest(g, inner, FALSE);
         }
         MethodHandle guard = MethodHandles.guardWithTest(outside, inner, FALSE);
         if (route.routing() == null) {
@@ -139,6 +167,46 @@ final class ReplacementLinker implements BiFunction<Class<?>, String, MethodHand
             relinkLater.run();
         }
         return ready;
+    }
+
+    /**
+     * The gate of a class whose callbacks are pending: runs them (the first caller; the others wait
+     * for it), then lets the call through unless a patch of this route was refused by its prePatch,
+     * in which case this call runs the original code. The first caller past the gate has every site
+     * relinked, so that the gate goes and a refused patch's methods keep their own code.
+     */
+    @SuppressWarnings("unused") // through PASS_CALLBACKS
+    private boolean passCallbacks(CallbackGate gate) {
+        // jlivepatch's code on an application thread: marked, so that the hooks it meets (and those
+        // the callbacks meet) run the original methods (pairs with the guard's RecursionGuard.outside).
+        int mark = RecursionGuard.enter();
+        try {
+            ClassCallbacks cb = callbacks;
+            cb.settle(gate.owner);
+            if (gate.relinked.compareAndSet(false, true)) {
+                relinkLater.run();
+            }
+            for (String patch : gate.patches) {
+                if (patch != null && cb.failure(patch, gate.owner) != null) {
+                    return false;
+                }
+            }
+            return true;
+        } finally {
+            RecursionGuard.exit(mark);
+        }
+    }
+
+    /** One linked site's callback gate: the class and the patches of its route. */
+    private static final class CallbackGate {
+        final Class<?> owner;
+        final String[] patches;
+        final java.util.concurrent.atomic.AtomicBoolean relinked = new java.util.concurrent.atomic.AtomicBoolean();
+
+        CallbackGate(Class<?> owner, String[] patches) {
+            this.owner = owner;
+            this.patches = patches;
+        }
     }
 
     private static MethodHandle link(Class<?> owner, Method target, MethodType site, ActiveFunction f) throws Misfit {

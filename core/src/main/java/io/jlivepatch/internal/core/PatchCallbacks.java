@@ -1,0 +1,312 @@
+package io.jlivepatch.internal.core;
+
+import io.jlivepatch.Callbacks;
+import io.jlivepatch.PatchException;
+import io.jlivepatch.PatchException.Reason;
+import io.jlivepatch.internal.patch.LoadedClasses;
+import io.jlivepatch.internal.patch.LoaderNames;
+import io.jlivepatch.internal.patch.RecursionGuard;
+
+import java.lang.instrument.Instrumentation;
+import java.lang.ref.WeakReference;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.WeakHashMap;
+
+/**
+ * The callbacks of one patch at run time (the kernel's per-object {@code callbacks} and their
+ * {@code post_unpatch_enabled}): which classes have had their {@code prePatch}, which refused it,
+ * and the last failure, for status. The life cycle:
+ *
+ * <pre>
+ * enable      prePatch  every loaded class, description order   a throw: postUnpatch for the prepared, refused
+ * transition  (a class defined meanwhile: prePatch at its first call, see LateCallbacks)
+ * end         postPatch every prepared class  (patched)        postUnpatch every prepared class (unpatched)
+ * disable     preUnpatch every prepared class
+ * </pre>
+ *
+ * <p>Every method that runs a callback is called under {@code PatchRegistry.klpMutex}, which
+ * serializes them with the life cycle; the readers of the linker ({@link #pending}, {@link #failure})
+ * skip it and synchronize on this object instead, which the writers hold only to update the
+ * bookkeeping, never while a callback runs.
+ *
+ * <p>A callback runs with the thread marked by {@link RecursionGuard}: every hooked method it calls
+ * runs its original code, so that it never runs a replacement on jlivepatch's behalf, nor reaches a
+ * gate of its own class again. It must not start a life-cycle operation ({@link #refuseInside}).
+ * Every {@code Throwable} a callback throws is its failure, {@code StackOverflowError} and
+ * {@code OutOfMemoryError} included: it is the application's code failing, not jlivepatch.
+ */
+final class PatchCallbacks {
+
+    /** Marks a thread that runs a callback (see {@link #refuseInside}); set and cleared around each one. */
+    private static final ThreadLocal<String> RUNNING = new ThreadLocal<>();
+
+    /** The four callbacks, by the names the log, the audit log and status use. */
+    enum Kind {
+        PRE_PATCH("prePatch"), POST_PATCH("postPatch"), PRE_UNPATCH("preUnpatch"), POST_UNPATCH("postUnpatch");
+
+        final String label;
+
+        Kind(String label) {
+            this.label = label;
+        }
+    }
+
+    private final String patchName;
+    private final Map<String, Callbacks> byClass;
+    private final AuditLog audit;
+
+    // Guarded by this. Prepared classes in the order their prePatch ran, weakly: a class whose loader
+    // is collected needs no more callbacks. Refused classes, with why, as FAILED in functions().
+    private final List<WeakReference<Class<?>>> prepared = new ArrayList<>();
+    private final Map<Class<?>, String> refused = new WeakHashMap<>();
+    /**
+     * From the start of an enable's prePatch to the end of the closing postUnpatch: while armed, a
+     * class of a callback name that has not had its prePatch gets it at its first call. Written under
+     * klpMutex; volatile for the linker (pairs with the read in {@link #pending}).
+     */
+    private volatile boolean armed;
+    private volatile String lastFailure;
+
+    PatchCallbacks(String patchName, Map<String, Callbacks> byClass, AuditLog audit) {
+        this.patchName = patchName;
+        this.byClass = byClass;
+        this.audit = audit;
+    }
+
+    boolean isEmpty() {
+        return byClass.isEmpty();
+    }
+
+    /** The last callback failure, {@code "postPatch of com.acme.Cache in app: ..."}, or {@code null}. */
+    String lastFailure() {
+        return lastFailure;
+    }
+
+    /**
+     * Refuses a life-cycle operation asked for by a callback: it would run inside the operation that
+     * runs the callback, under the same lock.
+     */
+    static void refuseInside(String operation, String patchName) throws PatchException {
+        String running = RUNNING.get();
+        if (running != null) {
+            throw new PatchException(Reason.ILLEGAL_STATE, patchName, "cannot " + operation + " patch '" + patchName
+                    + "' from a callback (" + running + "): callbacks run inside a life-cycle operation; start"
+                    + " the operation from another thread, after the callback has returned");
+        }
+    }
+
+    /**
+     * The enable's {@code prePatch}, for every loaded class of each named class in description order.
+     * If one throws, the classes already prepared get {@code postUnpatch} and the enable is refused
+     * with {@code CALLBACK_FAILED}; nothing else is changed. Caller holds klpMutex.
+     */
+    void prePatchAll(Instrumentation inst) throws PatchException {
+        if (byClass.isEmpty()) {
+            return;
+        }
+        reset();
+        armed = true; // classes defined from here on get a gate (see LateCallbacks)
+        Map<String, List<Class<?>>> loaded = LoadedClasses.named(inst, byClass.keySet());
+        for (Map.Entry<String, Callbacks> e : byClass.entrySet()) {
+            for (Class<?> c : loaded.getOrDefault(e.getKey(), List.of())) {
+                Throwable t = run(Kind.PRE_PATCH, e.getValue(), c);
+                if (t != null) {
+                    int undone = postUnpatchAll();
+                    String what = describe(Kind.PRE_PATCH, c, t);
+                    lastFailure = what;
+                    throw new PatchException(Reason.CALLBACK_FAILED, patchName, "patch '" + patchName + "': " + what
+                            + "; the enable was refused and nothing was changed (postUnpatch ran for the " + undone
+                            + " class(es) prepared before it): fix what the callback needs, then enable again", t);
+                }
+                synchronized (this) {
+                    prepared.add(new WeakReference<>(c));
+                }
+            }
+        }
+    }
+
+    /** The {@code postPatch} of every prepared class: a transition to patched has completed. Caller holds klpMutex. */
+    void postPatchAll() {
+        for (Class<?> c : preparedClasses()) {
+            report(Kind.POST_PATCH, c, run(Kind.POST_PATCH, byClass.get(c.getName()), c));
+        }
+    }
+
+    /** The disable's {@code preUnpatch}, for every prepared class. Caller holds klpMutex. */
+    void preUnpatchAll() {
+        for (Class<?> c : preparedClasses()) {
+            report(Kind.PRE_UNPATCH, c, run(Kind.PRE_UNPATCH, byClass.get(c.getName()), c));
+        }
+    }
+
+    /**
+     * The {@code postUnpatch} of every prepared class, then forgets them: a transition to unpatched
+     * has completed, or an enable was refused. Returns how many ran. Caller holds klpMutex.
+     */
+    int postUnpatchAll() {
+        List<Class<?>> classes = preparedClasses();
+        for (Class<?> c : classes) {
+            report(Kind.POST_UNPATCH, c, run(Kind.POST_UNPATCH, byClass.get(c.getName()), c));
+        }
+        armed = false;
+        reset();
+        return classes.size();
+    }
+
+    /**
+     * A class defined while the patch is enabled or in transition, at its first call: its
+     * {@code prePatch}, then, unless a transition is in progress (whose end runs it), its
+     * {@code postPatch}. A throwing {@code prePatch} leaves the class on its own code. Caller holds klpMutex.
+     */
+    void prepareLate(Class<?> c, boolean inTransition) {
+        Callbacks cb = byClass.get(c.getName());
+        if (cb == null || !armed || hasRun(c)) {
+            return;
+        }
+        Throwable t = run(Kind.PRE_PATCH, cb, c);
+        if (t != null) {
+            String what = describe(Kind.PRE_PATCH, c, t);
+            synchronized (this) {
+                refused.put(c, "prePatch threw " + t + "; the class runs its own code");
+            }
+            failed(what);
+            return;
+        }
+        synchronized (this) {
+            prepared.add(new WeakReference<>(c));
+        }
+        if (!inTransition) {
+            report(Kind.POST_PATCH, c, run(Kind.POST_PATCH, cb, c));
+        }
+    }
+
+    /**
+     * The closing callbacks of a transition that has completed: {@code postPatch} (to patched) or
+     * {@code postUnpatch} (to unpatched). Never throws: the transition has ended whatever they do.
+     * Caller holds klpMutex.
+     */
+    void closing(boolean patched) {
+        if (byClass.isEmpty()) {
+            return;
+        }
+        try {
+            if (patched) {
+                postPatchAll();
+            } else {
+                postUnpatchAll();
+            }
+        } catch (RuntimeException | LinkageError | VirtualMachineError e) {
+            Refusals.logQuietly(System.Logger.Level.ERROR, "'" + patchName + "': running the "
+                    + (patched ? "postPatch" : "postUnpatch") + " callbacks failed", e);
+        }
+    }
+
+    /**
+     * Refuses callbacks for a class the patch replaces no method of: callbacks run per target class,
+     * and a class defined later gets them at the first call of one of its patched methods.
+     */
+    static void checkTargets(io.jlivepatch.Patch patch) throws PatchException {
+        for (String name : patch.callbacks().keySet()) {
+            boolean target = false;
+            for (io.jlivepatch.Patch.Replacement r : patch.replacements()) {
+                target |= r.className().equals(name);
+            }
+            if (!target) {
+                throw new PatchException(Reason.INVALID_PATCH, patch.name(), "patch '" + patch.name()
+                        + "' has callbacks for " + name + ", which it replaces no method of: callbacks run per"
+                        + " target class, for each class loader that defines it; give them to a class the patch"
+                        + " replaces a method of (or fix the class name)");
+            }
+        }
+    }
+
+    /** Whether class {@code c} (of a callback name) has not had its prePatch while the patch is armed. */
+    boolean pending(Class<?> c) {
+        return armed && byClass.containsKey(c.getName()) && !hasRun(c);
+    }
+
+    /** Why {@code c} runs its own code instead of this patch's functions, or {@code null}. */
+    synchronized String failure(Class<?> c) {
+        return refused.isEmpty() ? null : refused.get(c);
+    }
+
+    private synchronized boolean hasRun(Class<?> c) {
+        if (refused.containsKey(c)) {
+            return true;
+        }
+        for (WeakReference<Class<?>> r : prepared) {
+            if (r.get() == c) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private synchronized List<Class<?>> preparedClasses() {
+        List<Class<?>> out = new ArrayList<>(prepared.size());
+        for (WeakReference<Class<?>> r : prepared) {
+            Class<?> c = r.get();
+            if (c != null) {
+                out.add(c);
+            }
+        }
+        return out;
+    }
+
+    private synchronized void reset() {
+        prepared.clear();
+        refused.clear();
+    }
+
+    /** Runs one callback; returns what it threw, or {@code null}. */
+    private Throwable run(Kind kind, Callbacks cb, Class<?> c) {
+        int mark = RecursionGuard.enter();
+        String before = RUNNING.get();
+        RUNNING.set(kind.label + " of " + c.getName());
+        try {
+            switch (kind) {
+                case PRE_PATCH -> cb.prePatch(c);
+                case POST_PATCH -> cb.postPatch(c);
+                case PRE_UNPATCH -> cb.preUnpatch(c);
+                default -> cb.postUnpatch(c);
+            }
+            return null;
+        } catch (Throwable t) { // the application's code: whatever it throws is its failure (see the class comment)
+            if (t instanceof InterruptedException) {
+                Thread.currentThread().interrupt(); // keep what the callback was told
+            }
+            return t;
+        } finally {
+            if (before == null) {
+                RUNNING.remove();
+            } else {
+                RUNNING.set(before);
+            }
+            RecursionGuard.exit(mark);
+        }
+    }
+
+    /** Logs and audits a failure of a callback that stops nothing; nothing when {@code t} is {@code null}. */
+    private void report(Kind kind, Class<?> c, Throwable t) {
+        if (t != null) {
+            failed(describe(kind, c, t));
+        }
+    }
+
+    private void failed(String what) {
+        lastFailure = what;
+        Refusals.logQuietly(System.Logger.Level.WARNING, "''{0}'': {1}", patchName, what);
+        try {
+            audit.record("callback", patchName, "failed " + what, Requester.current(), null);
+        } catch (RuntimeException | LinkageError | VirtualMachineError ignored) {
+            // the failure stands, and is logged, even when its audit entry finds no memory
+        }
+    }
+
+    private static String describe(Kind kind, Class<?> c, Throwable t) {
+        return kind.label + " of " + c.getName() + " in class loader " + LoaderNames.of(c.getClassLoader())
+                + " threw " + t;
+    }
+}

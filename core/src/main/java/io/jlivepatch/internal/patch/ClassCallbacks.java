@@ -1,0 +1,40 @@
+package io.jlivepatch.internal.patch;
+
+/**
+ * The callbacks of a target class defined while its patches are enabled (the kernel's
+ * {@code klp_module_coming}), as the linker needs them. The registry implements it. The transformer
+ * never calls it: no callback, which is the application's code, runs while a class is being defined.
+ * Instead the linker puts a gate in the guard of the class's hooks, and the first call that reaches
+ * it runs the pending callbacks ({@link #settle}) before any replacement runs in that class.
+ */
+public interface ClassCallbacks {
+
+    /** None: no patch has callbacks. */
+    ClassCallbacks NONE = new ClassCallbacks() {
+        @Override
+        public boolean pending(Class<?> owner) {
+            return false;
+        }
+
+        @Override
+        public void settle(Class<?> owner) {
+        }
+
+        @Override
+        public String failure(String patchName, Class<?> owner) {
+            return null;
+        }
+    };
+
+    /** Whether some active patch has callbacks for {@code owner} that have not run for it yet. Cheap, runs no callback. */
+    boolean pending(Class<?> owner);
+
+    /**
+     * Runs the pending callbacks of {@code owner}, if any are still pending: once, concurrent callers
+     * wait for the one that runs them. Never throws.
+     */
+    void settle(Class<?> owner);
+
+    /** Why the functions of patch {@code patchName} must not run in {@code owner} (its prePatch threw), or {@code null}. */
+    String failure(String patchName, Class<?> owner);
+}

@@ -1,0 +1,521 @@
+package io.jlivepatch;
+
+import cbapp.Cache;
+import cbapp.Held;
+import cbapp.Hold;
+import cbapp.Store;
+import io.jlivepatch.internal.core.AuditLog;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
+
+import static io.jlivepatch.TestSupport.livepatch;
+import static io.jlivepatch.TestSupport.method;
+import static io.jlivepatch.TestSupport.statusIn;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The kernel's selftest {@code test-callbacks.sh}, translated: callbacks around enable and disable,
+ * for classes loaded before the patch and defined after it, a failing {@code prePatch}, several
+ * patches, reversed and forced transitions.
+ */
+class CallbacksTest {
+
+    private static final String LATE = "cbapp.Late";
+    private static final Duration WAIT = Duration.ofSeconds(10);
+
+    /** What the callbacks and the replacements did, in order. */
+    private static final List<String> EVENTS = Collections.synchronizedList(new ArrayList<>());
+
+    private final List<Thread> started = new ArrayList<>();
+
+    public static String cacheGet(Object self) {
+        return "patched";
+    }
+
+    public static String cacheGetAgain(Object self) {
+        return "patched again";
+    }
+
+    public static String storeGet(Object self) {
+        return "patched store";
+    }
+
+    /** The replacement of cbapp.Late.get: says which loader's copy it runs for. */
+    public static String lateGet(Object self) {
+        EVENTS.add("call " + self.getClass().getClassLoader().getName());
+        return "patched";
+    }
+
+    /** The replacement of Held.work: holds the thread too, so a disable can be held. */
+    public static String work() {
+        Hold.pass();
+        return "new";
+    }
+
+    @BeforeEach
+    void clearEvents() {
+        EVENTS.clear();
+        new Cache();
+        new Store();
+    }
+
+    @AfterEach
+    void cleanUp() throws Exception {
+        for (Thread t : started) {
+            Hold.release(t);
+            t.join(10_000);
+        }
+        for (PatchHandle h : livepatch().patches()) {
+            h.awaitTransition(WAIT);
+        }
+        TestSupport.removeAllPatches();
+        for (PatchHandle h : livepatch().patches()) {
+            h.awaitTransition(WAIT);
+        }
+    }
+
+    /** Records each callback as {@code "<tag> <callback> <class>[@loader][ sees <probe>]"}; may throw on purpose. */
+    static final class Recorder implements Callbacks {
+        private final String tag;
+        private final Supplier<String> probe;
+        volatile String failIn;
+        volatile String failLoader;
+        volatile Runnable duringPrePatch;
+
+        Recorder(String tag) {
+            this(tag, null);
+        }
+
+        /** @param probe run on another thread in every callback, its result recorded: what the application sees then */
+        Recorder(String tag, Supplier<String> probe) {
+            this.tag = tag;
+            this.probe = probe;
+        }
+
+        @Override
+        public void prePatch(Class<?> target) {
+            Runnable r = duringPrePatch;
+            if (r != null) {
+                r.run();
+            }
+            record("prePatch", target);
+        }
+
+        @Override
+        public void postPatch(Class<?> target) {
+            record("postPatch", target);
+        }
+
+        @Override
+        public void preUnpatch(Class<?> target) {
+            record("preUnpatch", target);
+        }
+
+        @Override
+        public void postUnpatch(Class<?> target) {
+            record("postUnpatch", target);
+        }
+
+        private void record(String kind, Class<?> target) {
+            ClassLoader l = target.getClassLoader();
+            String event = tag + " " + kind + " " + target.getSimpleName()
+                    + (l instanceof IsolatingLoader ? "@" + l.getName() : "");
+            if (probe != null) {
+                event += " sees " + onAnotherThread(probe);
+            }
+            EVENTS.add(event);
+            if (kind.equals(failIn) && (failLoader == null || failLoader.equals(l.getName()))) {
+                throw new IllegalStateException(kind + " of " + target.getSimpleName() + " fails on purpose");
+            }
+        }
+    }
+
+    static String onAnotherThread(Supplier<String> s) {
+        AtomicReference<String> result = new AtomicReference<>();
+        Thread t = new Thread(() -> result.set(s.get()), "probe");
+        t.start();
+        try {
+            t.join(10_000);
+        } catch (InterruptedException e) {
+            throw new AssertionError(e);
+        }
+        assertFalse(t.isAlive(), "the probe hangs");
+        return result.get();
+    }
+
+    private static Patch.Builder cachePatch(String name) {
+        return Patch.builder(name).replace(method(Cache.class, "get"), method(CallbacksTest.class, "cacheGet", Object.class));
+    }
+
+    private static Patch.Builder heldPatch(String name) {
+        return Patch.builder(name).replace(method(Held.class, "work"), method(CallbacksTest.class, "work"));
+    }
+
+    private static Patch.Builder latePatch(String name) {
+        return Patch.builder(name).replace(LATE, "get", "()Ljava/lang/String;",
+                method(CallbacksTest.class, "lateGet", Object.class));
+    }
+
+    /** Starts a thread that calls Held.work() once and is held inside it (old or new version) until released. */
+    private Thread heldInWork() throws InterruptedException {
+        Thread t = new Thread(Held::work, "held-in-work");
+        Hold.arm(t);
+        started.add(t);
+        t.start();
+        Hold.awaitEntered(t);
+        return t;
+    }
+
+    private static void release(Thread t) throws InterruptedException {
+        Hold.release(t);
+        t.join(10_000);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Supplier<String> lateInstance(IsolatingLoader loader) throws ReflectiveOperationException {
+        return (Supplier<String>) loader.define(LATE).getDeclaredConstructor().newInstance();
+    }
+
+    /**
+     * The events of the given isolating loaders' classes, in order: copies of cbapp.Late that earlier
+     * tests defined may still be loaded, and get their callbacks too.
+     */
+    private static List<String> eventsOf(String... loaders) {
+        List<String> out = new ArrayList<>();
+        synchronized (EVENTS) {
+            for (String e : EVENTS) {
+                for (String l : loaders) {
+                    if (e.endsWith("@" + l) || e.equals("call " + l)) {
+                        out.add(e);
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    private static List<AuditLog.Entry> audit() {
+        return RegistryAccess.get().audit().entries();
+    }
+
+    @Test
+    void enableAndDisableRunTheCallbacksInTheKernelsOrderAroundTheirTransitions() throws Exception {
+        Supplier<String> cache = () -> new Cache().get();
+        PatchHandle h = livepatch().register(cachePatch("cb-order")
+                .replace(method(Store.class, "get"), method(CallbacksTest.class, "storeGet", Object.class))
+                .callbacks("cbapp.Cache", new Recorder("p", cache))
+                .callbacks("cbapp.Store", new Recorder("p", cache))
+                .build());
+        assertEquals(List.of(), EVENTS, "registering runs no callback");
+
+        h.enable();
+        assertTrue(h.awaitTransition(WAIT));
+        assertEquals(List.of("p prePatch Cache sees original", "p prePatch Store sees original",
+                "p postPatch Cache sees patched", "p postPatch Store sees patched"), EVENTS,
+                "prePatch before any call is redirected, in description order; postPatch once every thread is patched");
+
+        EVENTS.clear();
+        h.disable();
+        assertTrue(h.awaitTransition(WAIT));
+        assertEquals(List.of("p preUnpatch Cache sees patched", "p preUnpatch Store sees patched",
+                "p postUnpatch Cache sees original", "p postUnpatch Store sees original"), EVENTS);
+    }
+
+    @Test
+    void aClassDefinedByTwoLoadersBeforeTheEnableGetsItsCallbacksOncePerLoader() throws Exception {
+        IsolatingLoader one = IsolatingLoader.of("cb-one", LATE);
+        IsolatingLoader two = IsolatingLoader.of("cb-two", LATE);
+        Supplier<String> a = lateInstance(one);
+        Supplier<String> b = lateInstance(two);
+        PatchHandle h = livepatch().register(latePatch("cb-loaders").callbacks(LATE, new Recorder("l")).build());
+        h.enable();
+        assertTrue(h.awaitTransition(WAIT));
+        List<String> sorted = eventsOf("cb-one", "cb-two");
+        Collections.sort(sorted);
+        assertEquals(List.of("l postPatch Late@cb-one", "l postPatch Late@cb-two", "l prePatch Late@cb-one",
+                "l prePatch Late@cb-two"), sorted);
+        EVENTS.clear();
+        assertEquals("patched", a.get());
+        assertEquals("patched", b.get());
+        assertEquals(List.of("call cb-one", "call cb-two"), EVENTS, "prepared at enable: no callback at the first call");
+    }
+
+    @Test
+    void heldTransitionsRunTheClosingCallbackOnlyWhenTheyCompleteAndAwaitTransitionWaitsForIt() throws Exception {
+        PatchHandle h = livepatch().register(heldPatch("cb-held").callbacks("cbapp.Held", new Recorder("h")).build());
+        Thread old = heldInWork();
+        h.enable();
+        assertTrue(h.inTransition());
+        assertFalse(h.awaitTransition(Duration.ofMillis(50)));
+        assertEquals(List.of("h prePatch Held"), EVENTS, "no postPatch while a thread is in the old work()");
+        release(old);
+        assertTrue(h.awaitTransition(WAIT));
+        assertEquals(List.of("h prePatch Held", "h postPatch Held"), EVENTS,
+                "awaitTransition returns true only once postPatch has run");
+
+        EVENTS.clear();
+        Thread inNew = heldInWork();
+        h.disable();
+        assertTrue(h.inTransition());
+        assertEquals(List.of("h preUnpatch Held"), EVENTS, "preUnpatch before the transition, postUnpatch not yet");
+        release(inNew);
+        assertTrue(h.awaitTransition(WAIT));
+        assertEquals(List.of("h preUnpatch Held", "h postUnpatch Held"), EVENTS);
+    }
+
+    @Test
+    void aReversedEnableEndsWithPostUnpatchOnly() throws Exception {
+        PatchHandle h = livepatch().register(heldPatch("cb-rev-enable").callbacks("cbapp.Held", new Recorder("h")).build());
+        Thread old = heldInWork();
+        h.enable();
+        assertTrue(h.inTransition());
+        h.disable(); // reverses: the held thread never switched
+        assertTrue(h.awaitTransition(WAIT));
+        assertFalse(h.isEnabled());
+        assertEquals(List.of("h prePatch Held", "h postUnpatch Held"), EVENTS);
+        release(old);
+    }
+
+    @Test
+    void aReversedDisableEndsWithPostPatchOnly() throws Exception {
+        PatchHandle h = livepatch().register(heldPatch("cb-rev-disable").callbacks("cbapp.Held", new Recorder("h")).build());
+        h.enable();
+        assertTrue(h.awaitTransition(WAIT));
+        Thread inNew = heldInWork();
+        h.disable();
+        assertTrue(h.inTransition());
+        h.enable(); // reverses: the held thread never switched back
+        assertTrue(h.awaitTransition(WAIT));
+        assertTrue(h.isEnabled());
+        assertEquals(List.of("h prePatch Held", "h postPatch Held", "h preUnpatch Held", "h postPatch Held"), EVENTS);
+        release(inNew);
+        assertEquals("new", Held.work());
+    }
+
+    @Test
+    void forceCompletesTheTransitionAndRunsItsClosingCallbacks() throws Exception {
+        PatchHandle h = livepatch().register(heldPatch("cb-force").callbacks("cbapp.Held", new Recorder("h")).build());
+        Thread old = heldInWork();
+        h.enable();
+        assertEquals(List.of("h prePatch Held"), EVENTS);
+        h.forceTransition();
+        assertEquals(List.of("h prePatch Held", "h postPatch Held"), EVENTS);
+        assertTrue(h.awaitTransition(Duration.ZERO));
+        release(old);
+    }
+
+    @Test
+    void aFailingPrePatchRefusesTheEnableAndOnlyThePreparedClassesGetPostUnpatch() throws Exception {
+        Recorder store = new Recorder("p");
+        store.failIn = "prePatch";
+        PatchHandle h = livepatch().register(cachePatch("cb-fail")
+                .replace(method(Store.class, "get"), method(CallbacksTest.class, "storeGet", Object.class))
+                .callbacks("cbapp.Cache", new Recorder("p"))
+                .callbacks("cbapp.Store", store)
+                .build());
+        PatchException e = assertThrows(PatchException.class, h::enable);
+        assertEquals(PatchException.Reason.CALLBACK_FAILED, e.reason());
+        String loader = TestSupport.loaderName(Store.class.getClassLoader());
+        assertTrue(e.getMessage().contains("patch 'cb-fail': prePatch of cbapp.Store in class loader " + loader
+                + " threw java.lang.IllegalStateException: prePatch of Store fails on purpose")
+                && e.getMessage().contains("nothing was changed"), e.getMessage());
+        assertEquals(List.of("p prePatch Cache", "p prePatch Store", "p postUnpatch Cache"), EVENTS,
+                "postUnpatch for the class prepared before the failure, none for the one that failed");
+
+        assertTrue(h.isRegistered());
+        assertFalse(h.isEnabled());
+        assertFalse(h.inTransition());
+        assertEquals("original", new Cache().get());
+        assertEquals("original store", new Store().get());
+        for (FunctionStatus f : h.functions()) {
+            assertEquals(FunctionStatus.State.NOT_PATCHED, f.state(), f.toString());
+        }
+        AuditLog.Entry last = audit().get(audit().size() - 1);
+        assertEquals("enable", last.operation());
+        assertTrue(last.outcome().startsWith("refused CALLBACK_FAILED"), last.toString());
+
+        store.failIn = null; // the cause fixed: the patch enables as if nothing had happened
+        EVENTS.clear();
+        h.enable();
+        assertTrue(h.awaitTransition(WAIT));
+        assertEquals(List.of("p prePatch Cache", "p prePatch Store", "p postPatch Cache", "p postPatch Store"), EVENTS);
+        assertEquals("patched", new Cache().get());
+    }
+
+    @Test
+    void aLoadWhosePrePatchFailsLeavesNothingRegistered() throws Exception {
+        Recorder r = new Recorder("p");
+        r.failIn = "prePatch";
+        Patch patch = cachePatch("cb-load-fail").callbacks("cbapp.Cache", r).build();
+        PatchException e = assertThrows(PatchException.class, () -> RegistryAccess.get().registerAndEnable(patch));
+        assertEquals(PatchException.Reason.CALLBACK_FAILED, e.reason());
+        assertTrue(livepatch().find("cb-load-fail").isEmpty());
+        assertEquals(List.of("p prePatch Cache"), EVENTS);
+        assertEquals("original", new Cache().get());
+    }
+
+    @Test
+    void severalPatchesEachRunOnlyTheirOwnCallbacks() throws Exception {
+        PatchHandle a = livepatch().register(cachePatch("cb-a").callbacks("cbapp.Cache", new Recorder("a")).build());
+        PatchHandle b = livepatch().register(Patch.builder("cb-b")
+                .replace(method(Cache.class, "get"), method(CallbacksTest.class, "cacheGetAgain", Object.class))
+                .callbacks("cbapp.Cache", new Recorder("b")).build());
+        a.enable();
+        assertTrue(a.awaitTransition(WAIT));
+        b.enable();
+        assertTrue(b.awaitTransition(WAIT));
+        assertEquals("patched again", new Cache().get());
+        b.disable();
+        assertTrue(b.awaitTransition(WAIT));
+        a.disable();
+        assertTrue(a.awaitTransition(WAIT));
+        assertEquals(List.of("a prePatch Cache", "a postPatch Cache", "b prePatch Cache", "b postPatch Cache",
+                "b preUnpatch Cache", "b postUnpatch Cache", "a preUnpatch Cache", "a postUnpatch Cache"), EVENTS);
+    }
+
+    @Test
+    void aClassDefinedWhileThePatchIsEnabledGetsPreAndPostPatchBeforeItsFirstRedirectedCall() throws Exception {
+        PatchHandle h = livepatch().register(latePatch("cb-late").callbacks(LATE, new Recorder("l")).build());
+        h.enable();
+        assertTrue(h.awaitTransition(WAIT));
+        IsolatingLoader loader = IsolatingLoader.of("cb-late-one", LATE);
+        Supplier<String> late = lateInstance(loader);
+        assertEquals(List.of(), eventsOf("cb-late-one"), "defining the class runs no callback");
+        assertEquals("patched", late.get());
+        assertEquals("patched", late.get());
+        assertEquals(List.of("l prePatch Late@cb-late-one", "l postPatch Late@cb-late-one", "call cb-late-one",
+                "call cb-late-one"), eventsOf("cb-late-one"));
+        assertEquals(FunctionStatus.State.PATCHED, statusIn(h.functions().get(0), loader).state());
+
+        EVENTS.clear();
+        h.disable();
+        assertTrue(h.awaitTransition(WAIT));
+        assertEquals(List.of("l preUnpatch Late@cb-late-one", "l postUnpatch Late@cb-late-one"),
+                eventsOf("cb-late-one"));
+        assertEquals("original", late.get());
+    }
+
+    @Test
+    void aClassDefinedWhileEnabledWhosePrePatchThrowsLoadsAndRunsItsOwnCodeAndShowsFailed() throws Exception {
+        Recorder r = new Recorder("l");
+        r.failIn = "prePatch";
+        r.failLoader = "cb-bad";
+        PatchHandle h = livepatch().register(latePatch("cb-late-fail").callbacks(LATE, r).build());
+        h.enable();
+        assertTrue(h.awaitTransition(WAIT));
+
+        IsolatingLoader bad = IsolatingLoader.of("cb-bad", LATE);
+        IsolatingLoader good = IsolatingLoader.of("cb-good", LATE);
+        Supplier<String> fromBad = lateInstance(bad);
+        Supplier<String> fromGood = lateInstance(good);
+        assertEquals("original", fromBad.get(), "its prePatch threw: the class runs its own code");
+        assertEquals("original", fromBad.get());
+        assertEquals("patched", fromGood.get());
+        assertEquals(List.of("l prePatch Late@cb-bad", "l prePatch Late@cb-good", "l postPatch Late@cb-good",
+                "call cb-good"), eventsOf("cb-bad", "cb-good"));
+
+        FunctionStatus f = h.functions().get(0);
+        FunctionStatus.LoaderStatus failed = statusIn(f, bad);
+        assertEquals(FunctionStatus.State.FAILED, failed.state());
+        assertTrue(failed.detail().contains("prePatch threw java.lang.IllegalStateException"), failed.detail());
+        assertEquals(FunctionStatus.State.PATCHED, statusIn(f, good).state());
+        String failure = RegistryAccess.get().lastCallbackFailure(h);
+        assertTrue(failure.startsWith("prePatch of cbapp.Late in class loader " + TestSupport.loaderName(bad)), failure);
+        assertTrue(audit().stream().anyMatch(e -> e.operation().equals("callback") && e.patch().equals("cb-late-fail")
+                && e.outcome().startsWith("failed prePatch of cbapp.Late")), audit().toString());
+
+        EVENTS.clear();
+        h.disable();
+        assertTrue(h.awaitTransition(WAIT));
+        assertEquals(List.of("l preUnpatch Late@cb-good", "l postUnpatch Late@cb-good"), eventsOf("cb-bad", "cb-good"),
+                "the class that refused was never prepared: no unpatch callbacks");
+    }
+
+    @Test
+    void failuresOfTheOtherCallbacksAreLoggedAndReportedAndStopNothing() throws Exception {
+        Recorder r = new Recorder("p");
+        PatchHandle h = livepatch().register(cachePatch("cb-other-fail").callbacks("cbapp.Cache", r).build());
+        assertNull(RegistryAccess.get().lastCallbackFailure(h));
+        r.failIn = "postPatch";
+        h.enable();
+        assertTrue(h.awaitTransition(WAIT));
+        assertTrue(h.isEnabled());
+        assertEquals("patched", new Cache().get());
+        assertTrue(RegistryAccess.get().lastCallbackFailure(h).startsWith("postPatch of cbapp.Cache in class loader "),
+                RegistryAccess.get().lastCallbackFailure(h));
+        assertTrue(audit().stream().anyMatch(e -> e.operation().equals("callback")
+                && e.outcome().startsWith("failed postPatch of cbapp.Cache")), audit().toString());
+
+        r.failIn = "preUnpatch";
+        h.disable();
+        assertTrue(h.awaitTransition(WAIT));
+        assertFalse(h.isEnabled());
+        assertTrue(RegistryAccess.get().lastCallbackFailure(h).startsWith("preUnpatch of"));
+        r.failIn = "postUnpatch";
+        h.enable();
+        assertTrue(h.awaitTransition(WAIT));
+        h.disable();
+        assertTrue(h.awaitTransition(WAIT));
+        assertTrue(RegistryAccess.get().lastCallbackFailure(h).startsWith("postUnpatch of"));
+        assertEquals("original", new Cache().get());
+        assertEquals(List.of("p prePatch Cache", "p postPatch Cache", "p preUnpatch Cache", "p postUnpatch Cache",
+                "p prePatch Cache", "p postPatch Cache", "p preUnpatch Cache", "p postUnpatch Cache"), EVENTS);
+    }
+
+    @Test
+    void aCallbackCannotStartALifeCycleOperation() throws Exception {
+        Recorder r = new Recorder("p");
+        PatchHandle h = livepatch().register(cachePatch("cb-reentry").callbacks("cbapp.Cache", r).build());
+        PatchHandle other = livepatch().register(Patch.builder("cb-other")
+                .replace(method(Store.class, "get"), method(CallbacksTest.class, "storeGet", Object.class)).build());
+        AtomicReference<PatchException> refused = new AtomicReference<>();
+        r.duringPrePatch = () -> {
+            try {
+                other.enable(); // would be allowed after h's enable; from h's own callback it is not
+            } catch (PatchException e) {
+                refused.set(e);
+            }
+        };
+        h.enable();
+        assertTrue(h.awaitTransition(WAIT));
+        assertNotNull(refused.get());
+        assertEquals(PatchException.Reason.ILLEGAL_STATE, refused.get().reason());
+        assertTrue(refused.get().getMessage().contains("from a callback (prePatch of cbapp.Cache)"),
+                refused.get().getMessage());
+        assertFalse(other.isEnabled());
+        assertTrue(h.isEnabled());
+    }
+
+    @Test
+    void callbacksForAClassThePatchReplacesNoMethodOfAreRefusedAtRegister() {
+        List<PatchHandle> before = livepatch().patches();
+        PatchException e = TestSupport.refusedRegistration(cachePatch("cb-not-target")
+                .callbacks("cbapp.Store", new Recorder("p")).build());
+        assertEquals(PatchException.Reason.INVALID_PATCH, e.reason());
+        assertTrue(e.getMessage().contains("has callbacks for cbapp.Store, which it replaces no method of"),
+                e.getMessage());
+        assertEquals(before, livepatch().patches());
+        assertEquals(List.of(), EVENTS);
+    }
+
+    @Test
+    void callbacksTwiceForOneClassAreRefusedByTheBuilder() {
+        Patch.Builder b = cachePatch("cb-twice").callbacks("cbapp.Cache", new Recorder("p"));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> b.callbacks("cbapp.Cache", new Recorder("q")));
+        assertTrue(e.getMessage().contains("has callbacks for cbapp.Cache already"), e.getMessage());
+    }
+}
