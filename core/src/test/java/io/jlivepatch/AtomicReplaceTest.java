@@ -246,6 +246,66 @@ class AtomicReplaceTest {
         holder.join(TimeUnit.SECONDS.toMillis(30));
     }
 
+    /** Records every callback as {@code patch:kind}. */
+    private static Callbacks recording(String patch, List<String> events) {
+        return new Callbacks() {
+            @Override
+            public void prePatch(Class<?> target) {
+                events.add(patch + ":prePatch");
+            }
+
+            @Override
+            public void postPatch(Class<?> target) {
+                events.add(patch + ":postPatch");
+            }
+
+            @Override
+            public void preUnpatch(Class<?> target) {
+                events.add(patch + ":preUnpatch");
+            }
+
+            @Override
+            public void postUnpatch(Class<?> target) {
+                events.add(patch + ":postUnpatch");
+            }
+        };
+    }
+
+    @Test
+    void onlyTheCumulativePatchsCallbacksRunTheReplacedPatchsNever() throws Exception {
+        List<String> events = new java.util.concurrent.CopyOnWriteArrayList<>();
+        String codec = Codec.class.getName();
+        enabled(encode(p("replace-cb-old"), "p1Encode").callbacks(codec, recording("old", events)).build());
+        assertEquals(List.of("old:prePatch", "old:postPatch"), events);
+        events.clear();
+
+        PatchHandle v2 = enabled(decode(p("replace-cb-new"), "p2Decode").replaceAll()
+                .callbacks(codec, recording("new", events)).build());
+        assertEquals(List.of("new:prePatch", "new:postPatch"), events, "the replaced patch got no callback");
+        events.clear();
+        v2.disable();
+        assertTrue(v2.awaitTransition(WAIT));
+        assertEquals(List.of("new:preUnpatch", "new:postUnpatch"), events);
+    }
+
+    @Test
+    void aCumulativePatchTakesOverAStateAndOneThatDropsItIsRefusedChangingNothing() throws Exception {
+        PatchHandle v1 = enabled(encode(p("replace-state-v1"), "p1Encode").state(7, 1).build());
+        assertEquals(java.util.OptionalInt.of(1), livepatch().stateVersion(7));
+
+        PatchHandle dropping = livepatch().register(decode(p("replace-state-drop"), "p2Decode").replaceAll().build());
+        PatchException e = assertThrows(PatchException.class, dropping::enable);
+        assertEquals(PatchException.Reason.INCOMPATIBLE_STATE, e.reason());
+        assertTrue(e.getMessage().contains("7") && e.getMessage().contains("replace-state-v1"), e.getMessage());
+        assertTrue(v1.isEnabled() && v1.isRegistered(), "nothing changed");
+        assertEquals("p1enc[dec(x)]", new Codec().encode("x"));
+        dropping.unregister();
+
+        PatchHandle v2 = enabled(decode(p("replace-state-v2"), "p2Decode").replaceAll().state(7, 2).build());
+        assertEquals(java.util.OptionalInt.of(2), livepatch().stateVersion(7));
+        assertEquals(List.of(v2), livepatch().patches());
+    }
+
     private static List<String> auditLog() {
         return RegistryAccess.get().audit().entries().stream().map(AuditLog.Entry::toString).toList();
     }
