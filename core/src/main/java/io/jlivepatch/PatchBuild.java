@@ -9,34 +9,69 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * {@code jlivepatch build} from Java: compares two builds of an application (JARs or class
- * directories), method by method on bytecode, and writes a patch JAR that runs exactly the new
- * bytecode of every changed method, as kpatch-build does for the kernel.
+ * {@code jlivepatch build} from Java: compares two builds of an application (JARs, class
+ * directories or Maven projects), method by method on bytecode, and writes a patch JAR that runs
+ * exactly the new bytecode of every changed method, as kpatch-build does for the kernel.
  *
  * <pre>{@code
  * BuildReport r = PatchBuild.compare(Path.of("app-1.0.jar"), Path.of("app-1.0-fixed.jar"))
  *         .name("fix-traversal").description("resolve() stays in its directory")
  *         .include("com.acme.*")
  *         .hold("com.acme.Worker.process(Ljava/lang/String;)V")   // optional: see Patch.Builder.hold
+ *         .replaceAll().state(1, 2)                                // optional: a cumulative patch, its states
  *         .writeTo(Path.of("fix-traversal.jar"));   // or report() for a dry run
+ *
+ * // the new build compiled from the changed classes' sources, against the old build
+ * PatchBuild.compile(Path.of("app-1.0.jar"), List.of(Path.of("src/com/acme/files/FileStore.java")))
+ *         .name("fix-traversal").writeTo(Path.of("fix-traversal.jar"));
  * }</pre>
  */
 public final class PatchBuild {
 
     private final Path oldBuild;
     private final Path newBuild;
+    private final List<Path> sources;
+    private final List<Path> classpath = new ArrayList<>();
     private String name;
     private String description = "";
     private final List<String> includes = new ArrayList<>();
     private final List<Patch.Hold> holds = new ArrayList<>();
+    private boolean replace;
+    private final List<Patch.State> states = new ArrayList<>();
 
-    private PatchBuild(Path oldBuild, Path newBuild) {
+    private PatchBuild(Path oldBuild, Path newBuild, List<Path> sources) {
         this.oldBuild = Objects.requireNonNull(oldBuild, "oldBuild");
-        this.newBuild = Objects.requireNonNull(newBuild, "newBuild");
+        this.newBuild = newBuild;
+        this.sources = sources;
     }
 
+    /** Compares {@code oldBuild} with {@code newBuild}: each a JAR, a class directory or a Maven project. */
     public static PatchBuild compare(Path oldBuild, Path newBuild) {
-        return new PatchBuild(oldBuild, newBuild);
+        return new PatchBuild(oldBuild, Objects.requireNonNull(newBuild, "newBuild"), null);
+    }
+
+    /**
+     * Compares {@code oldBuild} with itself after the changed classes' {@code sources} ({@code .java}
+     * files, or directories of them) are compiled against it, with the JDK's compiler at the old
+     * classes' bytecode level and without annotation processing. {@code oldBuild} must be the exact
+     * binary that runs: a patch loads only onto the class files it was built against.
+     *
+     * @throws IllegalArgumentException when no source is given
+     */
+    public static PatchBuild compile(Path oldBuild, List<Path> sources) {
+        if (sources.isEmpty()) {
+            throw new IllegalArgumentException("no source given: name the changed classes' .java files");
+        }
+        return new PatchBuild(oldBuild, null, List.copyOf(sources));
+    }
+
+    /** A JAR or class directory the {@linkplain #compile sources} need besides the old build. */
+    public PatchBuild classpath(Path entry) {
+        if (sources == null) {
+            throw new IllegalStateException("classpath() is for compile(...): compare(...) compiles nothing");
+        }
+        classpath.add(Objects.requireNonNull(entry, "entry"));
+        return this;
     }
 
     /** The patch's name, {@code [A-Za-z0-9_.-]{1,64}}; required to write a JAR. */
@@ -67,20 +102,60 @@ public final class PatchBuild {
         return this;
     }
 
-    /** Compares only (the dry run). */
+    /**
+     * Makes the patch cumulative ({@code Livepatch-Replace: true}): loaded, it replaces every patch
+     * before it (see {@link Patch.Builder#replaceAll}).
+     */
+    public PatchBuild replaceAll() {
+        this.replace = true;
+        return this;
+    }
+
+    /**
+     * Declares a system state the patch sets up or takes over ({@code Livepatch-States}; see
+     * {@link Patch.Builder#state}).
+     *
+     * @throws IllegalArgumentException for a negative id, a version below 1, or an id given twice
+     */
+    public PatchBuild state(long id, int version) {
+        Patch.State st = new Patch.State(id, version);
+        if (states.stream().anyMatch(s -> s.id() == id)) {
+            throw new IllegalArgumentException("state " + id + " is given twice: give each state id one version");
+        }
+        states.add(st);
+        return this;
+    }
+
+    /**
+     * Compares only (the dry run).
+     *
+     * @throws IOException              when a build cannot be read or has no class files, or the sources
+     *                                  do not compile (the message quotes javac's errors)
+     * @throws IllegalArgumentException when an include pattern matches no class
+     */
     public BuildReport report() throws IOException {
-        return Builder.report(oldBuild, newBuild, includes, holds);
+        return Builder.report(request());
     }
 
     /**
      * Compares and, unless the report refuses the change, writes the patch JAR to {@code out}.
      * A refused change writes nothing.
+     *
+     * @throws IOException              as {@link #report()}, or when {@code out} cannot be written
+     * @throws IllegalArgumentException for an invalid name, an include pattern that matches no class,
+     *                                  or when no method changed
      */
     public BuildReport writeTo(Path out) throws IOException {
         if (!Patch.isValidName(name)) {
             throw new IllegalArgumentException("patch name '" + name + "' is not valid: use 1 to 64 characters from"
                     + " [A-Za-z0-9_.-]");
         }
-        return Builder.write(oldBuild, newBuild, includes, name, description, holds, Objects.requireNonNull(out, "out"));
+        return Builder.write(request(), name, description, Objects.requireNonNull(out, "out"));
+    }
+
+    private Builder.Request request() {
+        Builder.NewBuild next = sources == null ? new Builder.NewBuild.Classes(newBuild)
+                : new Builder.NewBuild.Sources(sources, classpath);
+        return new Builder.Request(oldBuild, next, includes, holds, replace, states);
     }
 }

@@ -219,9 +219,10 @@ class BuildProvenanceTest {
         BuildReport dry = PatchBuild.compare(oldBuild, newBuild).report();
         assertEquals(List.of("0 changed, 0 new function(s), 0 new class(es)"), dry.lines());
         Path out = dir.resolve("nothing.jar");
-        BuildReport r = PatchBuild.compare(oldBuild, newBuild).name("nothing").writeTo(out);
-        assertEquals(List.of("no method changed between " + oldBuild + " and " + newBuild + ": there is nothing to patch"),
-                r.problems());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> PatchBuild.compare(oldBuild, newBuild).name("nothing").writeTo(out));
+        assertEquals("no method changed between " + oldBuild + " and " + newBuild + ": there is nothing to patch",
+                e.getMessage());
         assertFalse(Files.exists(out));
     }
 
@@ -250,7 +251,10 @@ class BuildProvenanceTest {
         // several patterns; a pattern is a whole binary name, * matching anything
         assertEquals(2, PatchBuild.compare(oldJar, newJar).include("com.acme.include.app.Greeting")
                 .include("*.Store").report().changedFunctions().size());
-        assertEquals(List.of(), PatchBuild.compare(oldJar, newJar).include("com.acme.include.app").report()
-                .changedFunctions());
+        // a pattern that matches no class is refused, naming the packages there are
+        IllegalArgumentException none = assertThrows(IllegalArgumentException.class,
+                () -> PatchBuild.compare(oldJar, newJar).include("com.acme.include.app").report());
+        assertTrue(none.getMessage().startsWith("--include 'com.acme.include.app' matched no class of the old build"
+                + " (its classes are in packages: com.acme.include.app, com.acme.include.legacy)"), none.getMessage());
     }
 }

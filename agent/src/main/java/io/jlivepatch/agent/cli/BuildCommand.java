@@ -20,6 +20,11 @@ import java.util.concurrent.Callable;
 @Command(name = "build", mixinStandardHelpOptions = true,
         description = {"Make a patch JAR from two builds of an application, like kpatch-build: compare them method by"
                 + " method and carry every changed method's new bytecode.",
+                "A build is a JAR, a directory of classes, or a Maven project (its target/classes).",
+                "--source compiles the changed classes' sources against --old instead of taking a --new build: with"
+                        + " this JDK's compiler, at the old classes' bytecode level, without annotation processing."
+                        + " Give the sources of the changed classes only, and as --old the exact binary that runs:"
+                        + " load refuses a patch on any other class file.",
                 "Exit 1, and no output file, when a change cannot be live patched (one line per problem).",
                 "--sign <keystore> --alias <alias> signs the JAR (the store's password from --storepass-env or"
                         + " --storepass-file), for JVMs started with a trust store."})
@@ -31,8 +36,24 @@ final class BuildCommand implements Callable<Integer> {
     @Option(names = "--old", required = true, paramLabel = "<jar|dir>", description = "the running build")
     Path oldBuild;
 
-    @Option(names = "--new", required = true, paramLabel = "<jar|dir>", description = "the fixed build")
+    @Option(names = "--new", paramLabel = "<jar|dir>", description = "the fixed build (or --source)")
     Path newBuild;
+
+    @Option(names = "--source", paramLabel = "<file|dir>", description = "instead of --new: a changed class's .java"
+            + " file, or a directory holding them, compiled against --old (repeatable)")
+    List<Path> sources = new ArrayList<>();
+
+    @Option(names = "--classpath", paramLabel = "<path>", description = "JARs or class directories the --source"
+            + " files need besides --old (repeatable, or separated by the path separator)")
+    List<String> classpath = new ArrayList<>();
+
+    @Option(names = "--replace", description = "write a cumulative patch (Livepatch-Replace: true): loaded, it"
+            + " replaces every patch before it")
+    boolean replace;
+
+    @Option(names = "--state", paramLabel = "<id:version>", description = "a system state the patch sets up or takes"
+            + " over, e.g. 1:2 (repeatable; Livepatch-States)")
+    List<String> states = new ArrayList<>();
 
     @Option(names = "--name", paramLabel = "<name>", description = "the patch's name, [A-Za-z0-9_.-]{1,64}")
     String name;
@@ -85,13 +106,18 @@ final class BuildCommand implements Callable<Integer> {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(),
                     "--name and -o are required unless --dry-run is given");
         }
+        PatchBuild build = newBuild();
+        build.description(description);
+        states(build);
+        if (replace) {
+            build.replaceAll();
+        }
         PatchSigner signer = signer();
-        for (Path p : List.of(oldBuild, newBuild)) {
+        for (Path p : newBuild == null ? List.of(oldBuild) : List.of(oldBuild, newBuild)) {
             if (!Files.exists(p)) {
-                throw new Refused(p + " does not exist: give a JAR or a directory of classes");
+                throw new Refused(p + " does not exist: give a JAR, a directory of classes or a Maven project");
             }
         }
-        PatchBuild build = PatchBuild.compare(oldBuild, newBuild).description(description);
         includes.forEach(build::include);
         BuildReport report;
         try {
@@ -116,6 +142,56 @@ final class BuildCommand implements Callable<Integer> {
             out.println("patch written: " + output + (signer == null ? "" : ", signed by " + signer.subject()));
         }
         return Main.DONE;
+    }
+
+    /** {@code --new}, or {@code --source} with its {@code --classpath}: one of the two. */
+    private PatchBuild newBuild() {
+        if ((newBuild == null) == sources.isEmpty()) {
+            throw usage(newBuild == null ? "give the fixed build: --new <jar|dir>, or --source <file|dir> to compile it"
+                    : "give --new or --source, not both: --source compiles the new build from sources");
+        }
+        if (newBuild != null) {
+            if (!classpath.isEmpty()) {
+                throw usage("--classpath goes with --source: it is what the sources are compiled against");
+            }
+            return PatchBuild.compare(oldBuild, newBuild);
+        }
+        PatchBuild build = PatchBuild.compile(oldBuild, sources);
+        for (String entries : classpath) {
+            for (String entry : entries.split(java.io.File.pathSeparator)) {
+                if (!entry.isEmpty()) {
+                    build.classpath(Path.of(entry));
+                }
+            }
+        }
+        return build;
+    }
+
+    /**
+     * {@code --state id:version}, read as core reads {@code Livepatch-States}; the values checked
+     * by {@link PatchBuild#state}, so that both say the same.
+     */
+    private void states(PatchBuild build) {
+        for (String s : states) {
+            int colon = s.indexOf(':');
+            long id;
+            int version;
+            try {
+                if (colon <= 0 || colon != s.lastIndexOf(':')) {
+                    throw new NumberFormatException();
+                }
+                id = Long.parseLong(s.substring(0, colon));
+                version = Integer.parseInt(s.substring(colon + 1));
+            } catch (NumberFormatException e) {
+                throw usage("--state '" + s + "' is not id:version: give the state's id and version as numbers,"
+                        + " e.g. --state 1:2");
+            }
+            try {
+                build.state(id, version);
+            } catch (IllegalArgumentException e) {
+                throw usage("--state '" + s + "': " + e.getMessage());
+            }
+        }
     }
 
     /**

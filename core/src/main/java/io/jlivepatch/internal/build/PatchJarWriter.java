@@ -2,6 +2,7 @@ package io.jlivepatch.internal.build;
 
 import io.jlivepatch.internal.Sha256;
 import io.jlivepatch.Patch;
+import io.jlivepatch.internal.jar.PatchJar;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -30,6 +31,7 @@ import java.util.jar.Manifest;
  * Livepatch-Nestmates: com.acme.Files$$Livepatch=com.acme.Files ...   defined as hidden nestmates of
  * Livepatch-New-Classes: com.acme.Sanitizer ...           defined in the target's class loader
  * Livepatch-Hold: com.acme.Worker.process(Ljava/lang/String;)V ...   held, not replaced (--hold)
+ * Livepatch-Replace: true / Livepatch-States: 1:2 7:1   cumulative, its states (--replace, --state)
  * Livepatch-Old-Build-SHA256 / Livepatch-New-Build-SHA256 the two inputs
  * META-INF/jlivepatch/old-classes.properties             class = digest of its old build (ClassDigest.of)
  * META-INF/jlivepatch/old-class-files.properties         class = SHA-256 of its old class file (ClassDigest.ofFile)
@@ -49,7 +51,8 @@ final class PatchJarWriter {
     }
 
     static void write(Path out, String name, String description, ClassSet oldBuild, ClassSet newBuild,
-                      BuildDiff.Result diff, List<Patch.Hold> holds) throws IOException {
+                      BuildDiff.Result diff, List<Patch.Hold> holds, boolean replace, List<Patch.State> states)
+            throws IOException {
         Map<String, byte[]> entries = new TreeMap<>();
         List<String> patchClasses = new ArrayList<>();
         List<String> nestmates = new ArrayList<>();
@@ -84,6 +87,12 @@ final class PatchJarWriter {
         }
         if (!holds.isEmpty()) {
             a.putValue(HOLD, String.join(" ", holds.stream().map(Patch.Hold::target).toList()));
+        }
+        if (replace) {
+            a.putValue(PatchJar.REPLACE, "true");
+        }
+        if (!states.isEmpty()) {
+            a.putValue(PatchJar.STATES, String.join(" ", states.stream().map(st -> st.id() + ":" + st.version()).toList()));
         }
         a.putValue(OLD_BUILD, oldBuild.sha256());
         a.putValue(NEW_BUILD, newBuild.sha256());
