@@ -23,7 +23,7 @@ public final class Builder {
         List<String> problems = new ArrayList<>(report.problems());
         problems.addAll(HeldMethods.problems(holds, newBuild, report.changedFunctions()));
         return new BuildReport(report.changedFunctions(), report.newFunctions(), report.newClasses(), problems,
-                report.notes());
+                report.notes(), report.newFields());
     }
 
     /**
@@ -45,7 +45,7 @@ public final class Builder {
         problems.addAll(HeldMethods.problems(holds, newBuild, report.changedFunctions()));
         if (!problems.isEmpty()) {
             return new BuildReport(report.changedFunctions(), report.newFunctions(), report.newClasses(), problems,
-                    report.notes());
+                    report.notes(), report.newFields());
         }
         try {
             PatchJarWriter.write(out, name, description, oldBuild, newBuild, diff, holds);
@@ -69,6 +69,7 @@ public final class Builder {
             c.added().forEach(m -> added.add(cls + "." + m.name + m.desc));
         }
         List<String> newClasses = diff.newClasses().stream().map(n -> n.replace('/', '.')).toList();
-        return new BuildReport(changed, added, newClasses, diff.problems(), diff.notes());
+        List<String> fields = diff.fields().stream().map(AddedField::reportLine).toList();
+        return new BuildReport(changed, added, newClasses, diff.problems(), diff.notes(), fields);
     }
 }

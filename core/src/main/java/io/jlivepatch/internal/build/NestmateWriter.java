@@ -26,7 +26,8 @@ import java.util.Set;
  *       once with the host's lookup ({@code Dispatch.invokeSpecial});</li>
  *   <li>{@code invokespecial} of the host's private methods (class files before Java 11):
  *       {@code invokevirtual}, which nestmates may use;</li>
- *   <li>calls and method references to methods the new build adds: to their copies here.</li>
+ *   <li>calls and method references to methods the new build adds: to their copies here;</li>
+ *   <li>reads and writes of fields the new build adds: to their shadow variables ({@link ShadowFields}).</li>
  * </ul>
  */
 final class NestmateWriter {
@@ -56,7 +57,8 @@ final class NestmateWriter {
     private NestmateWriter() {
     }
 
-    static byte[] write(BuildDiff.ClassChange change, byte[] newClassFile, Inheritance inheritance) {
+    static byte[] write(BuildDiff.ClassChange change, byte[] newClassFile, Inheritance inheritance,
+                        ShadowFields shadows) {
         String host = change.name();
         String self = host + SUFFIX;
         Set<String> changed = new HashSet<>();
@@ -93,7 +95,7 @@ final class NestmateWriter {
                     av.visit("descriptor", descriptor);
                     av.visitEnd();
                 }
-                return new BodyRewriter(mv, host, self, added, change.isInterface(), inheritance);
+                return shadows.rewrite(new BodyRewriter(mv, host, self, added, change.isInterface(), inheritance));
             }
         }, 0);
         cw.visitEnd();
