@@ -47,6 +47,13 @@ class BuildRefusalTest {
         PROBLEMS.put("fieldinitcomputed", List.of("com.acme.fieldinitcomputed.Session.<init>()V: constructor changed:"
                 + " a method patch cannot change constructors; move the change into a method the constructor calls, or"
                 + " use a shadow variable" + SHADOW_API));
+        PROBLEMS.put("fieldotherpackage", List.of("com.acme.fieldotherpackage.util.Config.retries: field added to a"
+                + " class of package com.acme.fieldotherpackage.util, where no method changes: the patch carries a new"
+                + " field's shadow variable only into packages whose classes it patches"));
+        PROBLEMS.put("fieldinitprivate", List.of("com.acme.fieldinitprivate.Holder.stats: the added field starts as"
+                + " new com.acme.fieldinitprivate.Holder$Stats(), whose constructor is private: the shadow variable's"
+                + " holder is made outside com.acme.fieldinitprivate.Holder's nest; make"
+                + " com.acme.fieldinitprivate.Holder$Stats's no-argument constructor package-private"));
         PROBLEMS.put("fieldinitpartial", List.of(
                 "com.acme.fieldinitpartial.Order.quantity: the added field starts as 1 in some constructors but not in"
                         + " [<init>()V]: a shadow variable starts with one value for every object; set it to the same"

@@ -85,6 +85,7 @@ final class FieldInitializers {
                 problems.add(cls + "." + f.name + ": the added field starts as " + value.describe(f.desc) + ", whose"
                         + " constructor is private: the shadow variable's holder is made outside " + cls + "'s nest;"
                         + " make " + privateCtor + "'s no-argument constructor package-private");
+                found.forEach((m, seq) -> seq.forEach(m.instructions::remove)); // one line says it all
                 continue;
             }
             found.forEach((m, seq) -> seq.forEach(m.instructions::remove));
