@@ -11,9 +11,12 @@ import java.util.List;
  * @param newClasses       classes only the new build has, carried in the patch
  * @param problems         one line per change a method patch cannot carry, naming the class, the member and why
  * @param notes            what was seen and left alone
+ * @param newFields        fields the new build adds to existing classes, carried as shadow variables:
+ *                         {@code com.acme.Account.audits (I) -> shadow variable 0x1f2e3d4c5b6a7988},
+ *                         with {@code ", starting as 5"} when the new build gives it an initial value
  */
 public record BuildReport(List<String> changedFunctions, List<String> newFunctions, List<String> newClasses,
-                          List<String> problems, List<String> notes) {
+                          List<String> problems, List<String> notes, List<String> newFields) {
 
     public BuildReport {
         changedFunctions = List.copyOf(changedFunctions);
@@ -21,6 +24,13 @@ public record BuildReport(List<String> changedFunctions, List<String> newFunctio
         newClasses = List.copyOf(newClasses);
         problems = List.copyOf(problems);
         notes = List.copyOf(notes);
+        newFields = List.copyOf(newFields);
+    }
+
+    /** A report without new fields. */
+    public BuildReport(List<String> changedFunctions, List<String> newFunctions, List<String> newClasses,
+                       List<String> problems, List<String> notes) {
+        this(changedFunctions, newFunctions, newClasses, problems, notes, List.of());
     }
 
     /** Whether the change cannot be made into a patch. */
@@ -34,12 +44,14 @@ public record BuildReport(List<String> changedFunctions, List<String> newFunctio
         changedFunctions.forEach(f -> out.add("changed function: " + f));
         newFunctions.forEach(f -> out.add("new function: " + f));
         newClasses.forEach(c -> out.add("new class: " + c));
+        newFields.forEach(f -> out.add("new field: " + f));
         notes.forEach(n -> out.add("note: " + n));
         problems.forEach(p -> out.add("ERROR: " + p));
         out.add(refused()
                 ? problems.size() + (problems.size() == 1 ? " change" : " changes") + " cannot be live patched; no patch written"
                 : changedFunctions.size() + " changed, " + newFunctions.size() + " new function(s), "
-                + newClasses.size() + " new class(es)");
+                + newClasses.size() + " new class(es)" + (newFields.isEmpty() ? "" : ", " + newFields.size()
+                + " new field(s)"));
         return out;
     }
 }

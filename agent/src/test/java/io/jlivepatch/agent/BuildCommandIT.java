@@ -48,8 +48,8 @@ class BuildCommandIT {
     private static final List<String> INPUTS = List.of("apple 2", "pear 3", "kiwi 1", "apple 0", "pear -4", "apple x",
             "apple");
     private static final String CHANGED = "changed function: com.acme.shop.PriceCalc.quote(Ljava/lang/String;)Ljava/lang/String;";
-    private static final String LEGACY_FIELD = "ERROR: com.other.Legacy.audit: field added: a method patch cannot change"
-            + " an object's layout; keep new state in a shadow variable instead (io.jlivepatch.Shadow: see \"Shadow"
+    private static final String LEGACY_FIELD = "ERROR: com.other.Legacy.count: field type changed from I to J: a method"
+            + " patch cannot change an object's layout; keep new state in a shadow variable instead (io.jlivepatch.Shadow: see \"Shadow"
             + " variables\" in the README)";
 
     private static Path work;

@@ -233,8 +233,8 @@ class BuildProvenanceTest {
         Path out = dir.resolve("fix.jar");
 
         BuildReport all = PatchBuild.compare(oldJar, newJar).name("fix").writeTo(out);
-        assertEquals(List.of("com.acme.include.legacy.Store.capacity: field added: a method patch cannot change an"
-                + " object's layout; keep new state in a shadow variable instead (io.jlivepatch.Shadow: see \"Shadow"
+        assertEquals(List.of("com.acme.include.legacy.Store.size: field type changed from I to J: a method patch"
+                + " cannot change an object's layout; keep new state in a shadow variable instead (io.jlivepatch.Shadow: see \"Shadow"
                 + " variables\" in the README)"), all.problems());
         assertFalse(Files.exists(out));
 

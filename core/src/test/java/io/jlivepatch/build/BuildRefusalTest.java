@@ -35,7 +35,32 @@ class BuildRefusalTest {
     private static final Map<String, List<String>> PROBLEMS = new LinkedHashMap<>();
 
     static {
-        PROBLEMS.put("fieldadded", List.of("com.acme.fieldadded.Account.limit: field added" + LAYOUT + SHADOW));
+        PROBLEMS.put("enumfield", List.of("com.acme.enumfield.Level.uses: field added to an enum: a method patch"
+                + " cannot change its layout, and jlivepatch build carries added fields of classes only" + SHADOW));
+        PROBLEMS.put("interfacefield", List.of("com.acme.interfacefield.Limits.UNIT: field added to an interface: a"
+                + " method patch cannot change its layout, and jlivepatch build carries added fields of classes only"
+                + SHADOW));
+        PROBLEMS.put("staticness", List.of("com.acme.staticness.Counter.count: field changed from instance to static"
+                + LAYOUT + "; keep it as it was and add a field of another name"));
+        PROBLEMS.put("constantchanged", List.of("com.acme.constantchanged.Limits.MAX: constant value changed: code"
+                + " compiled against it keeps the old value inlined"));
+        PROBLEMS.put("fieldinitcomputed", List.of("com.acme.fieldinitcomputed.Session.<init>()V: constructor changed:"
+                + " a method patch cannot change constructors; move the change into a method the constructor calls, or"
+                + " use a shadow variable" + SHADOW_API));
+        PROBLEMS.put("fieldotherpackage", List.of("com.acme.fieldotherpackage.util.Config.retries: field added to a"
+                + " class of package com.acme.fieldotherpackage.util, where no method changes: the patch carries a new"
+                + " field's shadow variable only into packages whose classes it patches"));
+        PROBLEMS.put("fieldinitprivate", List.of("com.acme.fieldinitprivate.Holder.stats: the added field starts as"
+                + " new com.acme.fieldinitprivate.Holder$Stats(), whose constructor is private: the shadow variable's"
+                + " holder is made outside com.acme.fieldinitprivate.Holder's nest; make"
+                + " com.acme.fieldinitprivate.Holder$Stats's no-argument constructor package-private"));
+        PROBLEMS.put("fieldinitpartial", List.of(
+                "com.acme.fieldinitpartial.Order.quantity: the added field starts as 1 in some constructors but not in"
+                        + " [<init>()V]: a shadow variable starts with one value for every object; set it to the same"
+                        + " constant or no-argument new in every constructor, or in its declaration",
+                "com.acme.fieldinitpartial.Order.<init>(Ljava/lang/String;)V: constructor changed: a method patch"
+                        + " cannot change constructors; move the change into a method the constructor calls, or use a"
+                        + " shadow variable" + SHADOW_API));
         PROBLEMS.put("fieldremoved", List.of("com.acme.fieldremoved.Account.audit: field removed" + LAYOUT));
         PROBLEMS.put("fieldretyped", List.of("com.acme.fieldretyped.Account.balance: field type changed from I to J"
                 + LAYOUT + SHADOW));
@@ -62,7 +87,8 @@ class BuildRefusalTest {
                 "com.acme.enumconstant.Color.<clinit>()V: static initializer changed: it ran when the class loaded and"
                         + " will not run again" + SHADOW));
         PROBLEMS.put("recordcomponent", List.of(
-                "com.acme.recordcomponent.Point.z: field added" + LAYOUT + SHADOW,
+                "com.acme.recordcomponent.Point.z: field added to a record: a method patch cannot change its layout,"
+                        + " and jlivepatch build carries added fields of classes only" + SHADOW,
                 "com.acme.recordcomponent.Point: record components changed from [x I, y I] to [x I, y I, z I]: a method"
                         + " patch cannot change a record's components",
                 "com.acme.recordcomponent.Point.<init>(III)V: constructor added: a method patch cannot change"
@@ -118,8 +144,8 @@ class BuildRefusalTest {
     @Test
     void aRefusedBuildLeavesAnExistingOutputFileAsItWas() throws Exception {
         Path out = Files.writeString(dir.resolve("fix.jar"), "an earlier patch");
-        BuildReport r = PatchBuild.compare(Corpus.build("refused", "fieldadded", "old"),
-                Corpus.build("refused", "fieldadded", "new")).name("fix").writeTo(out);
+        BuildReport r = PatchBuild.compare(Corpus.build("refused", "fieldremoved", "old"),
+                Corpus.build("refused", "fieldremoved", "new")).name("fix").writeTo(out);
         assertTrue(r.refused());
         assertEquals("an earlier patch", Files.readString(out));
     }

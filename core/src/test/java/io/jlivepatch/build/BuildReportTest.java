@@ -37,6 +37,8 @@ class BuildReportTest {
 
     /** The exact report of each supported case, but for lambda (whose synthetic names javac chooses). */
     private static final Map<String, List<String>> REPORTS = new LinkedHashMap<>();
+    private static final String FIELD_NOTE = "the new fields are shadow variables: reflection, MethodHandles and"
+            + " VarHandles do not see them, and objects made before the patch start with their initial values";
 
     static {
         REPORTS.put("addedmethod", List.of(
@@ -44,6 +46,55 @@ class BuildReportTest {
                 "new function: com.acme.addedmethod.Greeter.capitalize(Ljava/lang/String;)Ljava/lang/String;",
                 "new function: com.acme.addedmethod.Greeter.decorate(Ljava/lang/String;)Ljava/lang/String;",
                 "1 changed, 2 new function(s), 0 new class(es)"));
+        REPORTS.put("fieldadded", List.of(
+                "changed function: com.acme.fieldadded.Account.deposit(J)J",
+                "new field: " + BuildShadowFieldTest.line("com.acme.fieldadded.Account", "limit", "J", ""),
+                "note: " + FIELD_NOTE,
+                "1 changed, 0 new function(s), 0 new class(es), 1 new field(s)"));
+        REPORTS.put("fieldcontention", List.of(
+                "changed function: com.acme.fieldcontention.Counter.hit(I)V",
+                "changed function: com.acme.fieldcontention.Counter.report()Ljava/lang/String;",
+                "new function: com.acme.fieldcontention.Counter.addWeight(I)V",
+                "new field: " + BuildShadowFieldTest.line("com.acme.fieldcontention.Counter", "hits", "I", ""),
+                "new field: " + BuildShadowFieldTest.line("com.acme.fieldcontention.Counter", "weight", "J", ""),
+                "new field: " + BuildShadowFieldTest.line("com.acme.fieldcontention.Counter", "allHits", "static J", ""),
+                "note: " + FIELD_NOTE,
+                "2 changed, 1 new function(s), 0 new class(es), 3 new field(s)"));
+        String account = "com.acme.fieldinit.Account";
+        REPORTS.put("fieldinit", List.of(
+                "changed function: com.acme.fieldinit.Account.deposit(I)V",
+                "changed function: com.acme.fieldinit.Account.summary()Ljava/lang/String;",
+                "new class: com.acme.fieldinit.AuditLog",
+                "new field: " + BuildShadowFieldTest.line(account, "MAX_AUDITS", "static I", ", starting as 3"),
+                "new field: " + BuildShadowFieldTest.line(account, "currency", "static Ljava/lang/String;",
+                        ", starting as \"EUR\""),
+                "new field: " + BuildShadowFieldTest.line(account, "limit", "I", ", starting as 250"),
+                "new field: " + BuildShadowFieldTest.line(account, "open", "Z", ", starting as true"),
+                "new field: " + BuildShadowFieldTest.line(account, "rate", "D", ", starting as 1.5"),
+                "new field: " + BuildShadowFieldTest.line(account, "audits", "Ljava/util/List;",
+                        ", starting as new java.util.ArrayList()"),
+                "new field: " + BuildShadowFieldTest.line(account, "log", "Ljava/lang/StringBuilder;",
+                        ", starting as new java.lang.StringBuilder()"),
+                "note: " + FIELD_NOTE,
+                "2 changed, 0 new function(s), 1 new class(es), 7 new field(s)"));
+        String tally = "com.acme.fieldtypes.Tally";
+        List<String> fieldTypes = new ArrayList<>(List.of(
+                "changed function: com.acme.fieldtypes.Tally.add(Ljava/lang/String;)Ljava/lang/String;",
+                "changed function: com.acme.fieldtypes.Tally.totals()Ljava/lang/String;",
+                "new function: com.acme.fieldtypes.Tally.updateStatics(Ljava/lang/String;I)V",
+                "new function: com.acme.fieldtypes.Tally.describe(Lcom/acme/fieldtypes/Tally;)Ljava/lang/String;",
+                "new function: com.acme.fieldtypes.Tally.lambda$add$0()I"));
+        String[][] typed = {{"seen", "Z"}, {"small", "B"}, {"last", "C"}, {"shorts", "S"}, {"chars", "I"}, {"longs", "J"},
+                {"ratio", "F"}, {"mean", "D"}, {"joined", "Ljava/lang/String;"}, {"stamp", "J"},
+                {"anySeen", "static Z"}, {"sByte", "static B"}, {"sLast", "static C"}, {"sShort", "static S"},
+                {"sChars", "static I"}, {"sLong", "static J"}, {"sFloat", "static F"}, {"sDouble", "static D"},
+                {"sJoined", "static Ljava/lang/String;"}, {"sVolatile", "static I"}};
+        for (String[] f : typed) {
+            fieldTypes.add("new field: " + BuildShadowFieldTest.line(tally, f[0], f[1], ""));
+        }
+        fieldTypes.add("note: " + FIELD_NOTE);
+        fieldTypes.add("2 changed, 3 new function(s), 0 new class(es), 20 new field(s)");
+        REPORTS.put("fieldtypes", fieldTypes);
         REPORTS.put("body", List.of(
                 "changed function: com.acme.body.Pricing.price(I)I",
                 "1 changed, 0 new function(s), 0 new class(es)"));

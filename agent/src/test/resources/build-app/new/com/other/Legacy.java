@@ -1,11 +1,9 @@
 package com.other;
 
 public class Legacy {
-    private int count;
-    private int audit;
+    private long count;
 
     public int next() {
-        audit++;
-        return ++count;
+        return (int) ++count;
     }
 }

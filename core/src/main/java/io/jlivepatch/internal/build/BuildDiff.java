@@ -33,8 +33,10 @@ final class BuildDiff {
      * @param newClasses classes only in the new build (internal names), carried in the patch
      * @param problems   one line per change a method patch cannot carry
      * @param notes      what was seen and left alone
+     * @param fields     fields added to classes of both builds, carried as shadow variables
      */
-    record Result(List<ClassChange> changes, List<String> newClasses, List<String> problems, List<String> notes) {
+    record Result(List<ClassChange> changes, List<String> newClasses, List<String> problems, List<String> notes,
+                  List<AddedField> fields) {
     }
 
     private static final int CLASS_FLAGS = ~(Opcodes.ACC_SUPER | Opcodes.ACC_SYNTHETIC);
@@ -60,6 +62,7 @@ final class BuildDiff {
         List<String> newClasses = new ArrayList<>();
         List<String> problems = new ArrayList<>();
         List<String> notes = new ArrayList<>();
+        List<AddedField> fields = new ArrayList<>();
         for (Map.Entry<String, byte[]> e : newBuild.classes().entrySet()) {
             String name = e.getKey();
             if (!include.test(name.replace('/', '.'))) {
@@ -73,7 +76,8 @@ final class BuildDiff {
             if (java.util.Arrays.equals(before, e.getValue())) {
                 continue;
             }
-            ClassChange c = compareClass(Normalized.parse(before), Normalized.parse(e.getValue()), problems);
+            ClassChange c = compareClass(Normalized.parse(before), Normalized.parse(e.getValue()), newBuild, fields,
+                    problems);
             if (c != null) {
                 changes.add(c);
             }
@@ -84,11 +88,17 @@ final class BuildDiff {
             }
         }
         crossChecks(changes, newClasses, problems);
-        nestChecks(newBuild, oldBuild, changes, newClasses, problems);
-        return new Result(changes, newClasses, problems, notes);
+        fieldChecks(changes, fields, problems);
+        nestChecks(newBuild, oldBuild, changes, newClasses, fields, problems);
+        if (!fields.isEmpty()) {
+            notes.add("the new fields are shadow variables: reflection, MethodHandles and VarHandles do not see them,"
+                    + " and objects made before the patch start with their initial values");
+        }
+        return new Result(changes, newClasses, problems, notes, fields);
     }
 
-    private static ClassChange compareClass(ClassNode o, ClassNode n, List<String> problems) {
+    private static ClassChange compareClass(ClassNode o, ClassNode n, ClassSet newBuild, List<AddedField> fields,
+                                            List<String> problems) {
         String cls = n.name.replace('/', '.');
         if (!Objects.equals(o.superName, n.superName)) {
             problems.add(cls + ": superclass changed from " + dotted(o.superName) + " to " + dotted(n.superName)
@@ -101,7 +111,7 @@ final class BuildDiff {
         if ((o.access & CLASS_FLAGS) != (n.access & CLASS_FLAGS)) {
             problems.add(cls + ": class modifiers changed: a method patch cannot change them");
         }
-        compareFields(cls, o, n, problems);
+        compareFields(cls, o, n, newBuild, fields, problems);
         compareRecord(cls, o, n, problems);
         Map<String, MethodNode> before = new LinkedHashMap<>();
         o.methods.forEach(m -> before.put(m.name + m.desc, m));
@@ -126,6 +136,8 @@ final class BuildDiff {
                 if (m.name.equals("<init>")) {
                     problems.add(where + ": constructor added: a method patch cannot change constructors;"
                             + " create objects through the existing ones");
+                } else if (m.name.equals("<clinit>") && Normalized.code(m).equals(Opcodes.RETURN + "\n")) {
+                    continue; // it only set added static fields, now carried as their initial values
                 } else if (m.name.equals("<clinit>")) {
                     problems.add(where + ": static initializer added: a method patch cannot run class"
                             + " initialization again" + SHADOW_HINT);
@@ -171,25 +183,39 @@ final class BuildDiff {
         return new ClassChange(n.name, n.version & 0xFFFF, (n.access & Opcodes.ACC_INTERFACE) != 0, changed, added);
     }
 
-    private static void compareFields(String cls, ClassNode o, ClassNode n, List<String> problems) {
+    private static void compareFields(String cls, ClassNode o, ClassNode n, ClassSet newBuild, List<AddedField> fields,
+                                      List<String> problems) {
         Map<String, FieldNode> before = new LinkedHashMap<>();
         o.fields.forEach(f -> before.put(f.name, f));
         Set<String> seen = new HashSet<>();
+        List<FieldNode> added = new ArrayList<>();
         for (FieldNode f : n.fields) {
             seen.add(f.name);
             FieldNode old = before.get(f.name);
+            String where = cls + "." + f.name;
             boolean isEnum = (f.access & Opcodes.ACC_ENUM) != 0;
             if (old == null) {
-                problems.add(cls + "." + f.name + ": " + (isEnum ? "enum constant added: a method patch cannot"
-                        + " change an enum's constants" : "field added: a method patch cannot change an object's"
-                        + " layout" + SHADOW_HINT));
+                String refusedKind = isEnum ? null : unshadowableKind(n);
+                if (isEnum) {
+                    problems.add(where + ": enum constant added: a method patch cannot change an enum's constants");
+                } else if (refusedKind != null) {
+                    problems.add(where + ": field added to " + refusedKind + ": a method patch cannot change its"
+                            + " layout, and jlivepatch build carries added fields of classes only" + SHADOW_HINT);
+                } else {
+                    added.add(f);
+                }
             } else if (!old.desc.equals(f.desc)) {
-                problems.add(cls + "." + f.name + ": field type changed from " + old.desc + " to " + f.desc
+                problems.add(where + ": field type changed from " + old.desc + " to " + f.desc
                         + ": a method patch cannot change an object's layout" + SHADOW_HINT);
+            } else if ((old.access & Opcodes.ACC_STATIC) != (f.access & Opcodes.ACC_STATIC)) {
+                boolean nowStatic = (f.access & Opcodes.ACC_STATIC) != 0;
+                problems.add(where + ": field changed from " + (nowStatic ? "instance to static" : "static to instance")
+                        + ": a method patch cannot change an object's layout; keep it as it was and add a field of"
+                        + " another name");
             } else if (old.access != f.access) {
-                problems.add(cls + "." + f.name + ": field modifiers changed: a method patch cannot change them");
+                problems.add(where + ": field modifiers changed: a method patch cannot change them");
             } else if (!Objects.equals(old.value, f.value)) {
-                problems.add(cls + "." + f.name + ": constant value changed: code compiled against it keeps the"
+                problems.add(where + ": constant value changed: code compiled against it keeps the"
                         + " old value inlined");
             }
         }
@@ -198,6 +224,44 @@ final class BuildDiff {
                 boolean isEnum = (f.access & Opcodes.ACC_ENUM) != 0;
                 problems.add(cls + "." + f.name + ": " + (isEnum ? "enum constant removed: a method patch cannot"
                         + " change an enum's constants" : "field removed: a method patch cannot change an object's layout"));
+            }
+        }
+        if (added.isEmpty()) {
+            return;
+        }
+        Map<String, AddedField.Initial> initial = FieldInitializers.strip(n, added, newBuild, problems);
+        for (FieldNode f : added) {
+            fields.add(new AddedField(n.name, f.name, f.desc, (f.access & Opcodes.ACC_STATIC) != 0,
+                    (f.access & Opcodes.ACC_VOLATILE) != 0, initial.get(f.name)));
+        }
+    }
+
+    /** "an enum", "a record" or "an interface" when the class is one (their fields are not carried), else null. */
+    private static String unshadowableKind(ClassNode n) {
+        if ((n.access & Opcodes.ACC_INTERFACE) != 0) {
+            return "an interface";
+        }
+        if ((n.access & Opcodes.ACC_ENUM) != 0 || "java/lang/Enum".equals(n.superName)) {
+            return "an enum";
+        }
+        if ((n.access & Opcodes.ACC_RECORD) != 0 || "java/lang/Record".equals(n.superName)) {
+            return "a record";
+        }
+        return null;
+    }
+
+    /**
+     * A shadow variable's holder is carried into its class's package, which the patch must patch
+     * (its classes are defined when a patched class of that package is).
+     */
+    private static void fieldChecks(List<ClassChange> changes, List<AddedField> fields, List<String> problems) {
+        Set<String> patchedPackages = new HashSet<>();
+        changes.forEach(c -> patchedPackages.add(packageOf(c.name())));
+        for (AddedField f : fields) {
+            if (!patchedPackages.contains(packageOf(f.owner()))) {
+                problems.add(dotted(f.owner()) + "." + f.name() + ": field added to a class of package "
+                        + dotted(packageOf(f.owner())) + ", where no method changes: the patch carries a new field's"
+                        + " shadow variable only into packages whose classes it patches");
             }
         }
     }
@@ -265,7 +329,10 @@ final class BuildDiff {
      * classes are fine.)
      */
     private static void nestChecks(ClassSet newBuild, ClassSet oldBuild, List<ClassChange> changes,
-                                   List<String> newClasses, List<String> problems) {
+                                   List<String> newClasses, List<AddedField> fields, List<String> problems) {
+        // an added field is reached through its public shadow holder, never as a private member
+        Set<String> shadowed = new HashSet<>();
+        fields.forEach(f -> shadowed.add(f.owner() + "." + f.name() + ":" + f.desc()));
         Map<String, ClassNode> parsed = new java.util.HashMap<>();
         java.util.function.Function<String, ClassNode> node = n -> parsed.computeIfAbsent(n,
                 k -> newBuild.classes().containsKey(k) ? Normalized.parse(newBuild.classes().get(k)) : null);
@@ -283,7 +350,7 @@ final class BuildDiff {
             }
             nest.remove(nc);
             for (MethodNode m : c.methods) {
-                String used = privateUse(m, nest, node);
+                String used = privateUse(m, nest, node, shadowed);
                 if (used != null) {
                     problems.add(dotted(nc) + ": new nested class of " + dotted(host) + " uses private " + used
                             + ", but it cannot join the running " + dotted(host) + "'s nest: make that member"
@@ -298,7 +365,7 @@ final class BuildDiff {
                 List<MethodNode> all = new ArrayList<>(change.changed());
                 all.addAll(change.added());
                 for (MethodNode m : all) {
-                    String used = privateUse(m, Set.of(nc), node);
+                    String used = privateUse(m, Set.of(nc), node, shadowed);
                     if (used != null) {
                         problems.add(dotted(change.name()) + "." + m.name + m.desc + " uses private " + used
                                 + " of the new nested class " + dotted(nc) + ", which cannot join the running nest:"
@@ -311,7 +378,7 @@ final class BuildDiff {
 
     /** The first private member of a class in {@code owners} that {@code m} uses, or null. */
     private static String privateUse(MethodNode m, Set<String> owners,
-                                     java.util.function.Function<String, ClassNode> node) {
+                                     java.util.function.Function<String, ClassNode> node, Set<String> shadowed) {
         for (AbstractInsnNode i = m.instructions.getFirst(); i != null; i = i.getNext()) {
             String owner;
             String name;
@@ -332,7 +399,7 @@ final class BuildDiff {
             } else {
                 continue;
             }
-            if (!owners.contains(owner)) {
+            if (!owners.contains(owner) || field && shadowed.contains(owner + "." + name + ":" + desc)) {
                 continue;
             }
             ClassNode o = node.apply(owner);

@@ -67,7 +67,7 @@ public final class Builder {
         List<String> problems = new ArrayList<>(report.problems());
         problems.addAll(HeldMethods.problems(request.holds(), in.newBuild(), report.changedFunctions()));
         return new BuildReport(report.changedFunctions(), report.newFunctions(), report.newClasses(), problems,
-                report.notes());
+                report.notes(), report.newFields());
     }
 
     /**
@@ -91,7 +91,7 @@ public final class Builder {
                 report.changedFunctions()));
         if (!problems.isEmpty()) {
             return new BuildReport(report.changedFunctions(), report.newFunctions(), report.newClasses(), problems,
-                    report.notes());
+                    report.notes(), report.newFields());
         }
         try {
             PatchJarWriter.write(out, name, description, in.oldBuild(), in.newBuild(), diff, request.holds(),
@@ -132,6 +132,7 @@ public final class Builder {
         List<String> newClasses = diff.newClasses().stream().map(n -> n.replace('/', '.')).toList();
         List<String> notes = new ArrayList<>(readNotes);
         notes.addAll(diff.notes());
-        return new BuildReport(changed, added, newClasses, diff.problems(), notes);
+        List<String> fields = diff.fields().stream().map(AddedField::reportLine).toList();
+        return new BuildReport(changed, added, newClasses, diff.problems(), notes, fields);
     }
 }

@@ -26,8 +26,12 @@ import java.util.Set;
  *       once with the host's lookup ({@code Dispatch.invokeSpecial});</li>
  *   <li>{@code invokespecial} of the host's private methods (class files before Java 11):
  *       {@code invokevirtual}, which nestmates may use;</li>
- *   <li>calls and method references to methods the new build adds: to their copies here.</li>
+ *   <li>calls and method references to methods the new build adds: to their copies here;</li>
+ *   <li>reads and writes of fields the new build adds: to their shadow variables ({@link ShadowFields}).</li>
  * </ul>
+ *
+ * A changed {@code synchronized} method runs inside the original, which holds the monitor; an
+ * added one gets a {@link SynchronizedWrapper} that takes it.
  */
 final class NestmateWriter {
 
@@ -56,7 +60,8 @@ final class NestmateWriter {
     private NestmateWriter() {
     }
 
-    static byte[] write(BuildDiff.ClassChange change, byte[] newClassFile, Inheritance inheritance) {
+    static byte[] write(BuildDiff.ClassChange change, byte[] newClassFile, Inheritance inheritance,
+                        ShadowFields shadows) {
         String host = change.name();
         String self = host + SUFFIX;
         Set<String> changed = new HashSet<>();
@@ -85,6 +90,12 @@ final class NestmateWriter {
                 String desc = isStatic ? descriptor : withReceiver(host, descriptor);
                 int flags = Opcodes.ACC_PUBLIC | Opcodes.ACC_STATIC | (access & Opcodes.ACC_VARARGS)
                         | (isChanged ? 0 : Opcodes.ACC_SYNTHETIC);
+                if (!isChanged && (access & Opcodes.ACC_SYNCHRONIZED) != 0) {
+                    // A static method here cannot be synchronized on the receiver (or the host class)
+                    // itself: a wrapper holds that monitor around the body, as the new build's method did.
+                    SynchronizedWrapper.write(cw, self, host, name, desc, isStatic, exceptions);
+                    name = SynchronizedWrapper.bodyName(name);
+                }
                 MethodVisitor mv = cw.visitMethod(flags, name, desc, null, exceptions);
                 if (isChanged) {
                     AnnotationVisitor av = mv.visitAnnotation(REPLACES, true);
@@ -93,7 +104,7 @@ final class NestmateWriter {
                     av.visit("descriptor", descriptor);
                     av.visitEnd();
                 }
-                return new BodyRewriter(mv, host, self, added, change.isInterface(), inheritance);
+                return shadows.rewrite(new BodyRewriter(mv, host, self, added, change.isInterface(), inheritance));
             }
         }, 0);
         cw.visitEnd();

@@ -29,7 +29,8 @@ import java.util.jar.Manifest;
  * Livepatch-Name / Livepatch-Description
  * Livepatch-Class: com.acme.Files$$Livepatch ...          the classes holding @Replaces methods
  * Livepatch-Nestmates: com.acme.Files$$Livepatch=com.acme.Files ...   defined as hidden nestmates of
- * Livepatch-New-Classes: com.acme.Sanitizer ...           defined in the target's class loader
+ * Livepatch-New-Classes: com.acme.Sanitizer ...           defined in the target's class loader, with the
+ *                                                          holders of added fields (com.acme.Account$$Shadow$audits)
  * Livepatch-Hold: com.acme.Worker.process(Ljava/lang/String;)V ...   held, not replaced (--hold)
  * Livepatch-Replace: true / Livepatch-States: 1:2 7:1   cumulative, its states (--replace, --state)
  * Livepatch-Old-Build-SHA256 / Livepatch-New-Build-SHA256 the two inputs
@@ -58,10 +59,12 @@ final class PatchJarWriter {
         List<String> nestmates = new ArrayList<>();
         StringBuilder digests = new StringBuilder("# the classes this patch was built against, as jlivepatch build saw them\n");
         StringBuilder fileDigests = new StringBuilder("# the SHA-256 of the class files this patch was built against\n");
+        ShadowFields shadows = new ShadowFields(diff.fields(), newBuild);
         for (BuildDiff.ClassChange c : diff.changes()) {
             String host = c.name();
             String carrier = host + NestmateWriter.SUFFIX;
-            entries.put(carrier + ".class", NestmateWriter.write(c, newBuild.classes().get(host), new Inheritance(newBuild, host)));
+            entries.put(carrier + ".class", NestmateWriter.write(c, newBuild.classes().get(host), new Inheritance(newBuild, host),
+                    shadows));
             patchClasses.add(BuildDiff.dotted(carrier));
             nestmates.add(BuildDiff.dotted(carrier) + "=" + BuildDiff.dotted(host));
             digests.append(BuildDiff.dotted(host)).append('=').append(Normalized.digest(oldBuild.classes().get(host))).append('\n');
@@ -69,8 +72,13 @@ final class PatchJarWriter {
         }
         List<String> newClasses = new ArrayList<>();
         for (String nc : diff.newClasses()) {
-            entries.put(nc + ".class", newBuild.classes().get(nc));
+            entries.put(nc + ".class", shadows.rewriteClass(newBuild.classes().get(nc)));
             newClasses.add(BuildDiff.dotted(nc));
+        }
+        for (AddedField f : diff.fields()) {
+            // the holders of the added fields' shadow variables: carried into their classes' packages
+            entries.put(f.boxName() + ".class", ShadowBoxWriter.write(f));
+            newClasses.add(BuildDiff.dotted(f.boxName()));
         }
         entries.put(OLD_CLASSES, digests.toString().getBytes(StandardCharsets.ISO_8859_1));
         entries.put(OLD_CLASS_FILES, fileDigests.toString().getBytes(StandardCharsets.ISO_8859_1));

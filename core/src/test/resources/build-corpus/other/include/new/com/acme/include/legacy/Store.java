@@ -1,10 +1,9 @@
 package com.acme.include.legacy;
 
 public class Store {
-    private int size;
-    private int capacity;
+    private long size;
 
     public int size() {
-        return Math.min(size, capacity);
+        return (int) Math.min(size, Integer.MAX_VALUE);
     }
 }

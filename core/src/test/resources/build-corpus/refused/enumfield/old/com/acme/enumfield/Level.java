@@ -1,0 +1,9 @@
+package com.acme.enumfield;
+
+public enum Level {
+    LOW, HIGH;
+
+    public String label() {
+        return name().toLowerCase();
+    }
+}

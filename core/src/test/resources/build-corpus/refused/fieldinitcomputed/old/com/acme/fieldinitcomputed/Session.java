@@ -1,0 +1,7 @@
+package com.acme.fieldinitcomputed;
+
+public class Session {
+    public String describe() {
+        return "session";
+    }
+}

@@ -1,0 +1,7 @@
+package com.acme.fieldinitprivate;
+
+public class Holder {
+    public String use() {
+        return "used";
+    }
+}

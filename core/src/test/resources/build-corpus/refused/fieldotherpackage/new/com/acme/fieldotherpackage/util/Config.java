@@ -1,0 +1,5 @@
+package com.acme.fieldotherpackage.util;
+
+public class Config {
+    public int retries;
+}

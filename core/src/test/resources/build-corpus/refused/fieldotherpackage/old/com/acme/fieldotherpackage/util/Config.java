@@ -1,0 +1,4 @@
+package com.acme.fieldotherpackage.util;
+
+public class Config {
+}

@@ -1,0 +1,7 @@
+package com.acme.interfacefield;
+
+public interface Limits {
+    default int max() {
+        return 10;
+    }
+}

@@ -1,0 +1,9 @@
+package com.acme.staticness;
+
+public class Counter {
+    private static int count;
+
+    public int next() {
+        return ++count;
+    }
+}

@@ -1,0 +1,9 @@
+package com.acme.staticness;
+
+public class Counter {
+    private int count;
+
+    public int next() {
+        return ++count;
+    }
+}

@@ -1,0 +1,4 @@
+package com.acme.fieldtypes;
+
+public class SubTally extends Tally {
+}
