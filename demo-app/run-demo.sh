@@ -17,7 +17,7 @@
 #
 # Usage: demo-app/run-demo.sh [--rebuild] [--clients N]
 #
-# Works from any directory. Builds what the demo needs (core, agent and demo-app: mvn -B -q install
+# Works from any directory. Builds what the demo needs (core, builder, agent and demo-app: mvn -B -q install
 # -DskipTests -pl agent,demo-app -am, in the repository root) when the agent JAR, the demo JAR or the
 # patch JAR is missing, or always with --rebuild (or REBUILD=1); MVN names another Maven command.
 # Uses $JAVA_HOME/bin/java when JAVA_HOME is set, else java from PATH (a JDK 17 or newer); Maven gets
@@ -85,7 +85,7 @@ if [ "$rebuild" = 1 ] || [ "$missing" = 1 ]; then
   done
 else
   newer() { [ -n "$(find "${@:2}" -newer "$1" -type f -print -quit 2>/dev/null)" ]; }
-  if newer "$AGENT_JAR" "$ROOT/core/src/main" "$ROOT/agent/src/main" \
+  if newer "$AGENT_JAR" "$ROOT/core/src/main" "$ROOT/builder/src/main" "$ROOT/agent/src/main" \
      || newer "$DEMO_JAR" "$ROOT/demo-app/src/main" \
      || newer "$PATCH_JAR" "$ROOT/demo-app/src/main" "$ROOT/demo-app/src/fixed"; then
     echo "run-demo: note: sources changed since the last build; run with --rebuild to use them"

@@ -31,8 +31,8 @@ import java.util.concurrent.Callable;
 final class InspectCommand implements Callable<Integer> {
 
     /** The manifest attributes of the kernel's later features (atomic replace, states): shown as written. */
-    static final String REPLACE = "Livepatch-Replace";
-    static final String STATES = "Livepatch-States";
+    static final String REPLACE = PatchJar.REPLACE;
+    static final String STATES = PatchJar.STATES;
     static final String NONE = "none";
 
     @Spec

@@ -1,6 +1,6 @@
 package io.jlivepatch.internal.jar;
 
-import io.jlivepatch.internal.build.ClassDigest;
+import io.jlivepatch.internal.format.ClassDigest;
 
 import java.lang.invoke.MethodHandles;
 import java.util.HashMap;

@@ -3,7 +3,7 @@ package io.jlivepatch.internal.jar;
 import io.jlivepatch.Patch;
 import io.jlivepatch.PatchException;
 import io.jlivepatch.PatchException.Reason;
-import io.jlivepatch.internal.build.ClassDigest;
+import io.jlivepatch.internal.format.ClassDigest;
 import io.jlivepatch.internal.patch.LoadedClasses;
 import io.jlivepatch.internal.patch.ReplacementSource;
 import org.objectweb.asm.Type;

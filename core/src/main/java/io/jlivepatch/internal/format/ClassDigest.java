@@ -1,4 +1,4 @@
-package io.jlivepatch.internal.build;
+package io.jlivepatch.internal.format;
 
 import io.jlivepatch.internal.Sha256;
 

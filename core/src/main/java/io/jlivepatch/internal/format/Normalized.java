@@ -1,4 +1,4 @@
-package io.jlivepatch.internal.build;
+package io.jlivepatch.internal.format;
 
 import io.jlivepatch.internal.Sha256;
 import org.objectweb.asm.ClassReader;
@@ -31,19 +31,23 @@ import java.util.Map;
  * What of a class or method changes behaviour, as text: instructions with their operands resolved
  * (so constant-pool order does not matter), labels numbered in order of appearance, and exception
  * handlers; without line numbers, local variable names, frames or other debug attributes.
+ *
+ * <p>Public for the builder (jlivepatch-builder compares two builds method by method with
+ * {@link #code}): the digest a patch JAR records ({@link ClassDigest#of}) and the comparison that
+ * decides what changed must be the same normal form, so there is one, here.
  */
-final class Normalized {
+public final class Normalized {
 
     private Normalized() {
     }
 
-    static ClassNode parse(byte[] classFile) {
+    public static ClassNode parse(byte[] classFile) {
         ClassNode node = new ClassNode();
         new ClassReader(classFile).accept(node, ClassReader.SKIP_DEBUG | ClassReader.SKIP_FRAMES);
         return node;
     }
 
-    static String code(MethodNode m) {
+    public static String code(MethodNode m) {
         StringBuilder sb = new StringBuilder();
         Map<LabelNode, Integer> labels = new HashMap<>();
         for (AbstractInsnNode i = m.instructions.getFirst(); i != null; i = i.getNext()) {

@@ -1,5 +1,6 @@
 package io.jlivepatch.internal.build;
 
+import io.jlivepatch.internal.format.Normalized;
 import org.objectweb.asm.ClassReader;
 import org.objectweb.asm.ClassVisitor;
 import org.objectweb.asm.ClassWriter;

@@ -4,7 +4,7 @@ import io.jlivepatch.BuildReport;
 import io.jlivepatch.PatchBuild;
 import io.jlivepatch.PatchException;
 import io.jlivepatch.PatchHandle;
-import io.jlivepatch.internal.build.ClassDigest;
+import io.jlivepatch.internal.format.ClassDigest;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

@@ -1,5 +1,6 @@
 package io.jlivepatch.internal.build;
 
+import io.jlivepatch.internal.format.Normalized;
 import org.objectweb.asm.Opcodes;
 import org.objectweb.asm.Type;
 import org.objectweb.asm.tree.AbstractInsnNode;

@@ -1,7 +1,7 @@
 package io.jlivepatch.internal.build;
 
-import io.jlivepatch.internal.Sha256;
 import io.jlivepatch.Patch;
+import io.jlivepatch.internal.format.ClassDigest;
 import io.jlivepatch.internal.jar.PatchJar;
 
 import java.io.IOException;
@@ -37,16 +37,11 @@ import java.util.jar.Manifest;
  * META-INF/jlivepatch/old-classes.properties             class = digest of its old build (ClassDigest.of)
  * META-INF/jlivepatch/old-class-files.properties         class = SHA-256 of its old class file (ClassDigest.ofFile)
  * </pre>
+ *
+ * <p>Every name is core's ({@link PatchJar}'s constants) and every digest core's ({@link ClassDigest}):
+ * the loader that reads and checks these JARs is in core, and the format has that one definition.
  */
 final class PatchJarWriter {
-
-    static final String NESTMATES = "Livepatch-Nestmates";
-    static final String NEW_CLASSES = "Livepatch-New-Classes";
-    static final String HOLD = "Livepatch-Hold";
-    static final String OLD_BUILD = io.jlivepatch.internal.jar.PatchJar.OLD_BUILD;
-    static final String NEW_BUILD = io.jlivepatch.internal.jar.PatchJar.NEW_BUILD;
-    static final String OLD_CLASSES = "META-INF/jlivepatch/old-classes.properties";
-    static final String OLD_CLASS_FILES = "META-INF/jlivepatch/old-class-files.properties";
 
     private PatchJarWriter() {
     }
@@ -67,8 +62,8 @@ final class PatchJarWriter {
                     shadows));
             patchClasses.add(BuildDiff.dotted(carrier));
             nestmates.add(BuildDiff.dotted(carrier) + "=" + BuildDiff.dotted(host));
-            digests.append(BuildDiff.dotted(host)).append('=').append(Normalized.digest(oldBuild.classes().get(host))).append('\n');
-            fileDigests.append(BuildDiff.dotted(host)).append('=').append(Sha256.hex(oldBuild.classes().get(host))).append('\n');
+            digests.append(BuildDiff.dotted(host)).append('=').append(ClassDigest.of(oldBuild.classes().get(host))).append('\n');
+            fileDigests.append(BuildDiff.dotted(host)).append('=').append(ClassDigest.ofFile(oldBuild.classes().get(host))).append('\n');
         }
         List<String> newClasses = new ArrayList<>();
         for (String nc : diff.newClasses()) {
@@ -80,21 +75,21 @@ final class PatchJarWriter {
             entries.put(f.boxName() + ".class", ShadowBoxWriter.write(f));
             newClasses.add(BuildDiff.dotted(f.boxName()));
         }
-        entries.put(OLD_CLASSES, digests.toString().getBytes(StandardCharsets.ISO_8859_1));
-        entries.put(OLD_CLASS_FILES, fileDigests.toString().getBytes(StandardCharsets.ISO_8859_1));
+        entries.put(PatchJar.OLD_CLASSES, digests.toString().getBytes(StandardCharsets.ISO_8859_1));
+        entries.put(PatchJar.OLD_CLASS_FILES, fileDigests.toString().getBytes(StandardCharsets.ISO_8859_1));
 
         Manifest m = new Manifest();
         Attributes a = m.getMainAttributes();
         a.put(Attributes.Name.MANIFEST_VERSION, "1.0");
-        a.putValue("Livepatch-Name", name);
-        a.putValue("Livepatch-Description", description);
-        a.putValue("Livepatch-Class", String.join(" ", patchClasses));
-        a.putValue(NESTMATES, String.join(" ", nestmates));
+        a.putValue(PatchJar.NAME, name);
+        a.putValue(PatchJar.DESCRIPTION, description);
+        a.putValue(PatchJar.CLASS, String.join(" ", patchClasses));
+        a.putValue(PatchJar.NESTMATES, String.join(" ", nestmates));
         if (!newClasses.isEmpty()) {
-            a.putValue(NEW_CLASSES, String.join(" ", newClasses));
+            a.putValue(PatchJar.NEW_CLASSES, String.join(" ", newClasses));
         }
         if (!holds.isEmpty()) {
-            a.putValue(HOLD, String.join(" ", holds.stream().map(Patch.Hold::target).toList()));
+            a.putValue(PatchJar.HOLD, String.join(" ", holds.stream().map(Patch.Hold::target).toList()));
         }
         if (replace) {
             a.putValue(PatchJar.REPLACE, "true");
@@ -102,8 +97,8 @@ final class PatchJarWriter {
         if (!states.isEmpty()) {
             a.putValue(PatchJar.STATES, String.join(" ", states.stream().map(st -> st.id() + ":" + st.version()).toList()));
         }
-        a.putValue(OLD_BUILD, oldBuild.sha256());
-        a.putValue(NEW_BUILD, newBuild.sha256());
+        a.putValue(PatchJar.OLD_BUILD, oldBuild.sha256());
+        a.putValue(PatchJar.NEW_BUILD, newBuild.sha256());
         a.putValue("Created-By", "jlivepatch build");
 
         // Written beside the target and moved into place: a refused or failed build leaves no file.
