@@ -236,9 +236,12 @@ class AtomicReplaceTest {
         PatchHandle p2 = livepatch().register(decode(p("replace-forced-new"), "p2Decode").replaceAll().build());
         p2.enable();
         assertTrue(p2.inTransition());
+        // registered during the replace, above it: a newer patch, which the replace must not take away
+        PatchHandle newer = livepatch().register(encode(p("replace-forced-newer"), "p2Encode").build());
         p2.forceTransition();
         assertFalse(p2.inTransition());
-        assertEquals(List.of(p2), livepatch().patches());
+        assertEquals(List.of(p2, newer), livepatch().patches());
+        assertTrue(newer.isRegistered() && !newer.isEnabled());
         assertFalse(p1.isRegistered());
         assertEquals("enc(x)", c.encode("x"));
         assertEquals("p2dec(x)", c.decode("x"));

@@ -158,9 +158,18 @@ final class Keys {
      */
     static PatchJarBytes rewrite(Path jar, Map<String, UnaryOperator<byte[]>> change, Map<String, byte[]> added)
             throws Exception {
+        return rewrite(jar, change, added, java.util.Set.of());
+    }
+
+    /** {@link #rewrite(Path, Map, Map)}, leaving out the entries named in {@code removed}. */
+    static PatchJarBytes rewrite(Path jar, Map<String, UnaryOperator<byte[]>> change, Map<String, byte[]> added,
+                                 java.util.Set<String> removed) throws Exception {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (ZipOutputStream out = new ZipOutputStream(bytes)) {
             for (Map.Entry<String, byte[]> e : entries(Files.readAllBytes(jar)).entrySet()) {
+                if (removed.contains(e.getKey())) {
+                    continue;
+                }
                 out.putNextEntry(new ZipEntry(e.getKey()));
                 UnaryOperator<byte[]> c = change.get(e.getKey());
                 out.write(c == null ? e.getValue() : c.apply(e.getValue()));

@@ -229,6 +229,24 @@ class TrustPolicyTest {
     }
 
     @Test
+    void anEntryRemovedAfterSigningIsRefusedByName() throws Exception {
+        // the build digests gone, the patch would land on any build: the signature still lists them
+        String digests = "META-INF/jlivepatch/old-classes.properties";
+        PatchJarBytes jar = Keys.rewrite(byLeaf, Map.of(), Map.of(), java.util.Set.of(digests));
+        refused(p12(), jar, "entry '" + digests + "', which its signature covers, is missing (removed after signing)");
+        // and with its manifest section gone too
+        PatchJarBytes both = Keys.rewrite(byLeaf, Map.of("META-INF/MANIFEST.MF", b -> {
+            String m = new String(b, StandardCharsets.UTF_8).replace("\r\n", "\n");
+            int at = m.indexOf("Name: " + digests);
+            int end = m.indexOf("\n\n", at);
+            return (m.substring(0, at) + m.substring(end + 2)).getBytes(StandardCharsets.UTF_8);
+        }), Map.of(), java.util.Set.of(digests));
+        PatchException e = assertThrows(PatchException.class, () -> TrustPolicy.fromStore(trustP12, Keys.PASSWORD)
+                .verify(both));
+        assertEquals(PatchException.Reason.UNTRUSTED, e.reason());
+    }
+
+    @Test
     void aTamperedEntryIsRefusedByName() throws Exception {
         PatchJarBytes jar = Keys.rewrite(byLeaf, Map.of(FIX, b -> {
             byte[] changed = Arrays.copyOf(b, b.length);

@@ -54,7 +54,18 @@ public final class ControlServer implements Runnable {
         try {
             ServerSocketChannel server = open();
             while (true) {
-                SocketChannel client = server.accept();
+                SocketChannel client;
+                try {
+                    client = server.accept();
+                } catch (java.nio.channels.ClosedChannelException closed) {
+                    throw closed;
+                } catch (IOException e) {
+                    // out of file descriptors, say: the channel must outlive it; retry after a pause
+                    Log.get().log(System.Logger.Level.WARNING, "the jlivepatch control socket could not accept a"
+                            + " connection (" + e + "); retrying in 1 s");
+                    sleepQuietly();
+                    continue;
+                }
                 if (!sessions.tryAcquire()) {
                     // a runaway client cannot make threads without end; the command says to retry
                     ControlSession.refuseBusy(client, MAX_SESSIONS);
@@ -64,10 +75,11 @@ public final class ControlServer implements Runnable {
                     Thread t = new Thread(new ControlSession(registry, client, sessions), "jlivepatch-control-session");
                     t.setDaemon(true);
                     t.start();
-                } catch (RuntimeException | Error e) {
+                } catch (RuntimeException | OutOfMemoryError e) {
+                    // no thread for it (out of memory or threads): this client goes, the channel stays
                     sessions.release(); // pairs with tryAcquire above: the session never ran
                     client.close();
-                    throw e;
+                    sleepQuietly();
                 }
             }
         } catch (IOException | RuntimeException | LinkageError e) {
@@ -77,6 +89,14 @@ public final class ControlServer implements Runnable {
             // nothing can be logged without memory; the application goes on without the command's channel
         } finally {
             RecursionGuard.exit(mark);
+        }
+    }
+
+    private static void sleepQuietly() {
+        try {
+            Thread.sleep(1000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

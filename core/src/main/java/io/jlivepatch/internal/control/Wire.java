@@ -59,9 +59,7 @@ public final class Wire {
         if (n < 0 || n > MAX_STRING_BYTES) {
             throw new IOException("a string of " + n + " bytes, over the channel's limit of " + MAX_STRING_BYTES);
         }
-        byte[] b = new byte[n];
-        in.readFully(b);
-        return new String(b, StandardCharsets.UTF_8);
+        return new String(readBytes(in, n), StandardCharsets.UTF_8);
     }
 
     /** Writes one value of the types the MBean interfaces use; {@code type} is its declared type. */
@@ -138,9 +136,7 @@ public final class Wire {
                     in.skipNBytes(n);
                     return new Oversized(n);
                 }
-                byte[] b = new byte[n];
-                in.readFully(b);
-                return b;
+                return readBytes(in, n);
             }
             case STRINGS: {
                 String[] a = new String[length(in)];
@@ -170,6 +166,26 @@ public final class Wire {
      * @param bytes its length
      */
     public record Oversized(long bytes) {
+    }
+
+    /**
+     * {@code n} bytes, in a buffer that grows as they arrive: a peer that announces a large value and
+     * sends nothing holds no more memory than it sent.
+     */
+    private static byte[] readBytes(DataInputStream in, int n) throws IOException {
+        byte[] buf = new byte[Math.min(n, 64 * 1024)];
+        int len = 0;
+        while (len < n) {
+            if (len == buf.length) {
+                buf = java.util.Arrays.copyOf(buf, (int) Math.min((long) buf.length * 2, n));
+            }
+            int r = in.read(buf, len, buf.length - len);
+            if (r < 0) {
+                throw new java.io.EOFException("the peer closed the connection in the middle of a value");
+            }
+            len += r;
+        }
+        return buf;
     }
 
     private static int length(DataInputStream in) throws IOException {

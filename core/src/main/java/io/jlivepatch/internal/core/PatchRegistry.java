@@ -725,12 +725,14 @@ public final class PatchRegistry {
         }
         transition = null;
         transitionPatch = null;
+        // A patch's states count from before its postPatch, and before the replaced patches go, so
+        // that a lock-free stateVersion never sees neither (StateCheck reads the stack).
+        p.countStates(t.targetPatched());
         if (replaced) {
             removeReplaced(p); // without their callbacks; their states stop counting with them
         }
         // The closing callbacks run before awaitTransition can return (it waits for transitionDone
-        // under klpMutex, which is held here); a patch's states count from before its postPatch.
-        p.countStates(t.targetPatched());
+        // under klpMutex, which is held here).
         p.callbacks().closing(t.targetPatched());
         transitionDone.signalAll();
         Refusals.logQuietly(System.Logger.Level.INFO, "''{0}'': {1} complete", p.name(),
@@ -743,17 +745,18 @@ public final class PatchRegistry {
 
     /**
      * The kernel's {@code klp_free_replaced_patches}: once a cumulative patch's transition has
-     * completed, every other patch is disabled and unregistered, without its callbacks (the
+     * completed, every patch below it is disabled and unregistered, without its callbacks (the
      * cumulative patch took over what they set up). Plain writes and reports only: the hooks are
      * already the cumulative patch's alone. Caller holds klpMutex.
      */
     private void removeReplaced(RegisteredPatch p) {
         List<RegisteredPatch> before = stack;
-        stack = List.of(p); // the commit: lock-free readers see the stack before or after, never between
-        for (RegisteredPatch q : before) {
-            if (q == p) {
-                continue;
-            }
+        int at = before.indexOf(p);
+        // The patches below it go; any registered above it meanwhile (disabled: none can be enabled
+        // while it is in transition) stay, as in the kernel, which never frees a newer patch.
+        List<RegisteredPatch> below = before.subList(0, Math.max(at, 0));
+        stack = List.copyOf(before.subList(Math.max(at, 0), before.size())); // the commit
+        for (RegisteredPatch q : below) {
             boolean wasEnabled = q.isEnabled();
             q.setEnabled(false);
             q.setUnregistered();

@@ -46,13 +46,16 @@ final class JarSigners {
         String first = null;
         String entry = null;
         byte[] sink = new byte[8192];
+        Set<String> listed = new HashSet<>();
+        Set<String> seen = new HashSet<>();
         try (JarInputStream in = new JarInputStream(new ByteArrayInputStream(jar.bytes()), true)) {
-            if (in.getManifest() == null || !hasSignatureFile(jar)) {
+            if (in.getManifest() == null || !hasSignatureFile(jar, listed)) {
                 throw Refusal.of(what + " is not signed, and this JVM loads only patches signed by a certificate of"
                         + " its trust store: sign it (jlivepatch build --sign, or jarsigner; README 'Signed patches')");
             }
             for (JarEntry e = in.getNextJarEntry(); e != null; e = in.getNextJarEntry()) {
                 entry = e.getName();
+                seen.add(entry);
                 while (in.read(sink, 0, sink.length) >= 0) {
                     // read to the end: the digest is checked there, and the signers set
                 }
@@ -93,6 +96,15 @@ final class JarSigners {
         if (signers == null) {
             throw Refusal.of(what + " holds no signed entry: sign it (jlivepatch build --sign, or jarsigner)");
         }
+        // A signature proves what each present entry holds, not that every signed entry is still
+        // there: removing one (a carried class, the build digests) would otherwise go unnoticed.
+        for (String name : listed) {
+            String n = name.startsWith("./") ? name.substring(2) : name.startsWith("/") ? name.substring(1) : name;
+            if (!seen.contains(n)) {
+                throw Refusal.of(what + ": entry " + Refusal.quote(n) + ", which its signature covers, is missing"
+                        + " (removed after signing); build and sign it again, and find out who changed it");
+            }
+        }
         return List.copyOf(signers);
     }
 
@@ -113,16 +125,19 @@ final class JarSigners {
 
     /**
      * Whether the JAR has a signature file, each with the main attributes covered (the signature
-     * files are read from the same bytes; a JAR without one is unsigned).
+     * files are read from the same bytes; a JAR without one is unsigned); adds to {@code listed} the
+     * names of the entries they cover.
      */
-    private static boolean hasSignatureFile(PatchJarBytes jar) throws IOException, PatchException {
+    private static boolean hasSignatureFile(PatchJarBytes jar, Set<String> listed) throws IOException, PatchException {
         boolean found = false;
         try (ZipInputStream zip = new ZipInputStream(new ByteArrayInputStream(jar.bytes()))) {
             for (ZipEntry e = zip.getNextEntry(); e != null; e = zip.getNextEntry()) {
                 String name = e.getName().toUpperCase(Locale.ROOT);
                 if (name.startsWith("META-INF/") && name.indexOf('/', 9) < 0 && name.endsWith(".SF")) {
                     found = true;
-                    if (!coversMainAttributes(new Manifest(new ByteArrayInputStream(zip.readAllBytes())))) {
+                    Manifest sf = new Manifest(new ByteArrayInputStream(zip.readAllBytes()));
+                    listed.addAll(sf.getEntries().keySet()); // every entry this signature file covers
+                    if (!coversMainAttributes(sf)) {
                         throw Refusal.of("patch JAR " + Refusal.quote(jar.source()) + ": signature file "
                                 + Refusal.quote(e.getName()) + " does not cover the manifest's main attributes (the"
                                 + " patch's name and classes): sign it with jarsigner or jlivepatch build --sign");
