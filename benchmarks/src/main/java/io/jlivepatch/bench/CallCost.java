@@ -1,6 +1,9 @@
 package io.jlivepatch.bench;
 
 import bench.target.AdviceUsernameRule;
+import bench.target.CheapRule;
+import bench.target.CheapRuleFix;
+import bench.target.UnpatchedCheapRule;
 import bench.target.DisabledUsernameRule;
 import bench.target.MapRedirectRule;
 import bench.target.ReflectiveRedirectRule;
@@ -87,6 +90,9 @@ public class CallCost {
 
     static final int MAX_LENGTH = 12;
 
+    /** The cheap target's factor (CheapRule). */
+    static final int CHEAP_FACTOR = 3;
+
     /** Calls of the afterDisable target while it is patched, enough for C2 to compile it with the hook. */
     static final int CALLS_WHILE_PATCHED = 20_000;
 
@@ -101,6 +107,9 @@ public class CallCost {
     private VolatileRedirectRule volatileRule;
     private MapRedirectRule mapRule;
     private AdviceUsernameRule adviceRule;
+    private CheapRule cheapRule;
+    private UnpatchedCheapRule cheapOriginalRule;
+    private int x;
 
     @Setup(Level.Trial)
     public void setUp() throws Exception {
@@ -114,6 +123,15 @@ public class CallCost {
         volatileRule = new VolatileRedirectRule(MAX_LENGTH);
         mapRule = new MapRedirectRule(MAX_LENGTH);
         adviceRule = new AdviceUsernameRule(MAX_LENGTH);
+        cheapRule = new CheapRule(CHEAP_FACTOR);
+        cheapOriginalRule = new UnpatchedCheapRule(CHEAP_FACTOR);
+        for (int i = -3; i <= 3; i++) {
+            if (cheapRule.scale(i) != CheapRuleFix.scale(cheapRule, i) || cheapRule.scale(i) != i * CHEAP_FACTOR + 1
+                    || cheapOriginalRule.scale(i) != i * CHEAP_FACTOR) {
+                throw new IllegalStateException("the cheap variants do not compute what they claim for " + i
+                        + ": the patch of CheapRule.scale did not take");
+            }
+        }
         // Every variant must compute what it claims: the fixed answer, or (original, afterDisable) the
         // bug, which accepts "". A mistake here fails the run instead of measuring it. The
         // inTransition variant is checked by HeldTransition, which exists only in its fork.
@@ -154,6 +172,11 @@ public class CallCost {
                         UsernameRuleFix.class.getMethod("isValid", UsernameRule.class, String.class))
                 .build());
         patchAndDisable();
+        BenchPatches.enable(Patch.builder("bench-cheap-rule")
+                .description("CheapRule.scale adds its offset")
+                .replace(CheapRule.class.getMethod("scale", int.class),
+                        CheapRuleFix.class.getMethod("scale", CheapRule.class, int.class))
+                .build());
         ReflectiveRedirectRule.redirect = UsernameRuleFix.class.getMethod("isValid", ReflectiveRedirectRule.class,
                 String.class);
         VolatileRedirectRule.redirect = UsernameRuleFix::isValid;
@@ -365,5 +388,23 @@ public class CallCost {
     @Benchmark
     public boolean adviceRedirect() {
         return adviceRule.isValid(nextName());
+    }
+
+    /** The cheap target (about a nanosecond), never patched. */
+    @Benchmark
+    public int cheapOriginal() {
+        return cheapOriginalRule.scale(x++);
+    }
+
+    /** Its replacement, called directly. */
+    @Benchmark
+    public int cheapDirect() {
+        return CheapRuleFix.scale(cheapRule, x++);
+    }
+
+    /** The cheap target, patched: to compare with cheapDirect. */
+    @Benchmark
+    public int cheapPatched() {
+        return cheapRule.scale(x++);
     }
 }

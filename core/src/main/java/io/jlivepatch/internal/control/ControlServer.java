@@ -50,9 +50,24 @@ public final class ControlServer implements Runnable {
 
     @Override
     public void run() {
-        int mark = RecursionGuard.enter(); // jlivepatch's own thread: never runs a replacement
+        ServerSocketChannel server;
+        // Marked (never runs a replacement) only while it runs jlivepatch's code: a thread that
+        // stayed marked while it waits in accept would send every hooked call of the JVM down the
+        // guard's slow path for the life of the JVM (Recursion.outside: the fast path is "no thread
+        // is marked"). The sessions mark themselves for their short lives.
+        int mark = RecursionGuard.enter();
         try {
-            ServerSocketChannel server = open();
+            server = open();
+        } catch (IOException | RuntimeException | LinkageError e) {
+            Log.get().log(System.Logger.Level.ERROR, "the jlivepatch command cannot reach this JVM: its control"
+                    + " socket failed (" + e + "); patches already loaded are not affected");
+            return;
+        } catch (OutOfMemoryError e) {
+            return; // nothing can be logged without memory; the application goes on without the channel
+        } finally {
+            RecursionGuard.exit(mark);
+        }
+        try {
             while (true) {
                 SocketChannel client;
                 try {
@@ -87,8 +102,6 @@ public final class ControlServer implements Runnable {
                     + " socket failed (" + e + "); patches already loaded are not affected");
         } catch (OutOfMemoryError e) {
             // nothing can be logged without memory; the application goes on without the command's channel
-        } finally {
-            RecursionGuard.exit(mark);
         }
     }
 

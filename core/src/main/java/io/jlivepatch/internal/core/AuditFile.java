@@ -194,13 +194,17 @@ public final class AuditFile implements Runnable {
     /** The writer: opens the file, then writes each queued line; it ends with the JVM. */
     @Override
     public void run() {
-        // jlivepatch's own thread: never runs a replacement, and hooks it meets run the original.
-        RecursionGuard.enter();
+        // jlivepatch's own thread: marked (never runs a replacement, hooks it meets run the original)
+        // while it writes, never while it waits: a mark held for the JVM's life would send every
+        // hooked call down the recursion guard's slow path (Recursion.outside).
+        int mark = RecursionGuard.enter();
         try {
             // Opened (created 0600) at once, so that a problem shows in status before the first record.
             opened(write(null));
         } catch (RuntimeException | LinkageError | VirtualMachineError ignored) {
             // logging it failed; the problem is recorded before it is logged
+        } finally {
+            RecursionGuard.exit(mark);
         }
         while (true) {
             byte[] line;
@@ -209,11 +213,16 @@ public final class AuditFile implements Runnable {
             } catch (InterruptedException e) {
                 continue; // nobody but the JVM's end stops the writer
             }
-            String failure = write(line);
+            mark = RecursionGuard.enter();
             try {
-                finished(failure);
-            } catch (RuntimeException | LinkageError | VirtualMachineError ignored) {
-                // as above
+                String failure = write(line);
+                try {
+                    finished(failure);
+                } catch (RuntimeException | LinkageError | VirtualMachineError ignored) {
+                    // as above
+                }
+            } finally {
+                RecursionGuard.exit(mark);
             }
         }
     }
