@@ -2,6 +2,7 @@ package io.jlivepatch.agent.cli;
 
 import io.jlivepatch.BuildReport;
 import io.jlivepatch.PatchBuild;
+import io.jlivepatch.internal.jar.PatchJar;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -173,21 +174,13 @@ final class BuildCommand implements Callable<Integer> {
      */
     private void states(PatchBuild build) {
         for (String s : states) {
-            int colon = s.indexOf(':');
-            long id;
-            int version;
-            try {
-                if (colon <= 0 || colon != s.lastIndexOf(':')) {
-                    throw new NumberFormatException();
-                }
-                id = Long.parseLong(s.substring(0, colon));
-                version = Integer.parseInt(s.substring(colon + 1));
-            } catch (NumberFormatException e) {
+            PatchJar.StatePair p = PatchJar.StatePair.parse(s);
+            if (p == null) {
                 throw usage("--state '" + s + "' is not id:version: give the state's id and version as numbers,"
                         + " e.g. --state 1:2");
             }
             try {
-                build.state(id, version);
+                build.state(p.id(), p.version());
             } catch (IllegalArgumentException e) {
                 throw usage("--state '" + s + "': " + e.getMessage());
             }

@@ -163,24 +163,39 @@ public record PatchJar(String source, String name, String description, List<Stri
                 replace(source, main.getValue(REPLACE)));
     }
 
+    /**
+     * One {@code id:version} of {@value #STATES} as written, its ranges not checked yet: the one
+     * reading of that form, for the manifest here and for {@code jlivepatch build --state}.
+     */
+    public record StatePair(long id, int version) {
+
+        /** The two numbers of {@code id:version}, or {@code null} when the text is not of that form. */
+        public static StatePair parse(String text) {
+            int colon = text.indexOf(':');
+            if (colon <= 0 || colon != text.lastIndexOf(':')) {
+                return null;
+            }
+            try {
+                return new StatePair(Long.parseLong(text.substring(0, colon)),
+                        Integer.parseInt(text.substring(colon + 1)));
+            } catch (NumberFormatException e) {
+                return null;
+            }
+        }
+    }
+
     /** {@code Livepatch-States}: {@code id:version} pairs, each id once, ids from 0, versions from 1. */
     private static List<Patch.State> states(String source, String value) throws PatchException {
         List<Patch.State> states = new ArrayList<>();
         java.util.Set<Long> ids = new java.util.HashSet<>();
         for (String pair : words(value)) {
-            int colon = pair.indexOf(':');
-            long id;
-            int version;
-            try {
-                if (colon <= 0 || colon != pair.lastIndexOf(':')) {
-                    throw new NumberFormatException();
-                }
-                id = Long.parseLong(pair.substring(0, colon));
-                version = Integer.parseInt(pair.substring(colon + 1));
-            } catch (NumberFormatException e) {
+            StatePair p = StatePair.parse(pair);
+            if (p == null) {
                 throw invalid(source, STATES + " entry " + quote(pair) + " is not id:version: write the states the"
                         + " patch sets up as space-separated pairs of numbers, e.g. '" + STATES + ": 1:2 7:1'");
             }
+            long id = p.id();
+            int version = p.version();
             if (id < 0 || version < 1) {
                 throw invalid(source, STATES + " entry " + quote(pair) + " has " + (id < 0 ? "a negative id: ids"
                         + " are 0 or more" : "version " + version + ": versions start at 1"));
