@@ -204,8 +204,10 @@ def togglecost(by_jdk):
     print("|---|" + "---:|" * len(cols))
     lines = OrderedDict((k, "| %s |" % k) for k in (
         "callers, patch steady (`steady`)", "callers while it toggles (`toggling:calls`)", "ratio toggling / steady",
-        "toggles per second (`toggling:toggle`)", "failed calls (steady + toggling)",
-        "calls answered by the original / the replacement (toggling)"))
+        "toggles per second (`toggling:toggle`)", "failed calls (steady + toggling + ten a second)",
+        "calls answered by the original / the replacement (toggling)",
+        "callers at ten changes a second (`tenPerSecond:callsAtTen`)", "ratio ten changes a second / steady",
+        "changes per second (`tenPerSecond:toggleAtTen`)"))
     for _, rows in cols:
         steady = rows.get(("steady", ()))
         toggling = rows.get(("toggling", ()))
@@ -213,7 +215,10 @@ def togglecost(by_jdk):
         sc = (secondary(steady[4], "steadyCalls") or steady[:2]) if steady else None
         tc = secondary(toggling[4], "calls") if toggling else None
         tg = secondary(toggling[4], "toggle") if toggling else None
-        failed = sum((secondary(r[4], "failedCalls") or (0, 0, ""))[0] for r in (steady, toggling) if r)
+        ten = rows.get(("tenPerSecond", ()))
+        c10 = secondary(ten[4], "callsAtTen") if ten else None
+        t10 = secondary(ten[4], "toggleAtTen") if ten else None
+        failed = sum((secondary(r[4], "failedCalls") or (0, 0, ""))[0] for r in (steady, toggling, ten) if r)
         orig = secondary(toggling[4], "originalResults") if toggling else None
         new = secondary(toggling[4], "patchedResults") if toggling else None
         lines["callers, patch steady (`steady`)"] += " %s ± %s |" % (fmt(sc[0]), fmt(sc[1])) if sc else " – |"
@@ -221,9 +226,14 @@ def togglecost(by_jdk):
         lines["ratio toggling / steady"] += " %s |" % (ratio(tc[0], sc[0]) if tc and sc else "–")
         lines["toggles per second (`toggling:toggle`)"] += " %s ± %s |" % (fmt(tg[0] * 1000, 1), fmt(tg[1] * 1000, 1)) \
             if tg else " – |"
-        lines["failed calls (steady + toggling)"] += " %d |" % failed
+        lines["failed calls (steady + toggling + ten a second)"] += " %d |" % failed
         lines["calls answered by the original / the replacement (toggling)"] += " %s / %s |" % (
             "%.3g" % orig[0] if orig else "–", "%.3g" % new[0] if new else "–")
+        lines["callers at ten changes a second (`tenPerSecond:callsAtTen`)"] += \
+            " %s ± %s |" % (fmt(c10[0]), fmt(c10[1])) if c10 else " – |"
+        lines["ratio ten changes a second / steady"] += " %s |" % (ratio(c10[0], sc[0]) if c10 and sc else "–")
+        lines["changes per second (`tenPerSecond:toggleAtTen`)"] += \
+            " %s ± %s |" % (fmt(t10[0] * 1000, 1), fmt(t10[1] * 1000, 1)) if t10 else " – |"
     for line in lines.values():
         print(line)
     print()

@@ -34,6 +34,9 @@ import java.util.concurrent.locks.LockSupport;
  *       disables and enables the patch in turn, waits for each transition to end, then sleeps 1 ms.
  *       Each toggle retransforms the class (the hook comes and goes) and relinks the call sites, so
  *       compiled callers are deoptimized; the toggle's own throughput is the toggle rate.</li>
+ *   <li>group {@code tenPerSecond}: the same, but the toggler changes the patch ten times a second (a
+ *       change every 100 ms, on a fixed schedule): what a program that changes patches now and then
+ *       keeps of its throughput.</li>
  * </ul>
  * Every call is checked: its result must be the original's or the replacement's answer for that input
  * (they never coincide); anything else, or an exception, is a failed call. The counts are reported as
@@ -157,6 +160,42 @@ public class ToggleCost {
     @Group("toggling")
     @GroupThreads(1)
     public boolean toggle(Shared s) throws Exception {
+        boolean enabled = change(s);
+        LockSupport.parkNanos(1_000_000L);
+        return enabled;
+    }
+
+    @Benchmark
+    @Group("tenPerSecond")
+    @GroupThreads(4)
+    public int callsAtTen(Shared s, Caller c) {
+        return call(s, c);
+    }
+
+    /** The toggler's schedule: the time of its next change. */
+    @State(Scope.Thread)
+    public static class Schedule {
+        long next;
+    }
+
+    /** One toggle on a schedule of one every 100 ms: parks until its time, then changes the patch. */
+    @Benchmark
+    @Group("tenPerSecond")
+    @GroupThreads(1)
+    public boolean toggleAtTen(Shared s, Schedule t) throws Exception {
+        long now = System.nanoTime();
+        if (t.next == 0 || now - t.next > 100_000_000L) {
+            t.next = now; // the first change, or one that fell behind: start the schedule again
+        }
+        while ((now = System.nanoTime()) - t.next < 0) {
+            LockSupport.parkNanos(t.next - now);
+        }
+        t.next += 100_000_000L;
+        return change(s);
+    }
+
+    /** Disables or enables the patch and waits for its transition to end. */
+    private static boolean change(Shared s) throws Exception {
         PatchHandle h = s.handle;
         if (h.isEnabled()) {
             h.disable();
@@ -165,7 +204,6 @@ public class ToggleCost {
         }
         BenchPatches.awaitTransition(h, Duration.ofSeconds(10));
         s.toggles++;
-        LockSupport.parkNanos(1_000_000L);
         return h.isEnabled();
     }
 }

@@ -13,6 +13,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.BiFunction;
+import java.util.function.BiPredicate;
 
 /**
  * The dispatch points of hooked methods: the bootstrap method of the prologue's two
@@ -256,8 +257,18 @@ public final class Dispatch {
                 MethodHandles.insertArguments(impl, 0, captured));
     }
 
-    /** Re-resolves every linked site; call after each change of the active replacements. */
+    /** Re-resolves every linked site; call after a change the resolver cannot name per method. */
     public static void relinkAll() {
+        relink(null);
+    }
+
+    /**
+     * Re-resolves the linked sites of the methods {@code which} selects (class, method key), or every
+     * linked site when it is {@code null}: after a change of the active replacements, only the
+     * methods whose route changed need new targets, and relinking the others would cost a resolution
+     * each and throw away the compiled code of their callers for nothing.
+     */
+    public static void relink(BiPredicate<Class<?>, String> which) {
         int mark = Recursion.enter();
         try {
             synchronized (LINK_LOCK) {
@@ -270,7 +281,9 @@ public final class Dispatch {
                         continue;
                     }
                     for (Sites s : SITES.get(c).values()) {
-                        s.resolve(changed);
+                        if (which == null || which.test(c, s.methodKey)) {
+                            s.resolve(changed);
+                        }
                     }
                 }
                 resolvePending(changed);

@@ -434,8 +434,9 @@ public final class PatchRegistry {
      * Holds are checked against every loaded class of their names. Changes nothing but the record
      * of checked classes, and that only once all passed.
      */
-    private void checkClassesLoadedSince(RegisteredPatch p) throws PatchException {
-        Map<String, List<Class<?>>> loaded = LoadedClasses.named(hooks.instrumentation(), targetClassNames(p.patch()));
+    private LoadedClasses.Snapshot checkClassesLoadedSince(RegisteredPatch p) throws PatchException {
+        LoadedClasses.Snapshot scan = LoadedClasses.snapshot(hooks.instrumentation(), targetClassNames(p.patch()));
+        Map<String, List<Class<?>>> loaded = scan.classes();
         List<Class<?>> fresh = new ArrayList<>();
         for (ResolvedFunction f : p.resolved()) {
             for (Class<?> c : loaded.getOrDefault(f.replacement().className(), List.of())) {
@@ -448,6 +449,7 @@ public final class PatchRegistry {
         }
         resolver.checkHolds(p.patch(), loaded);
         p.checked(fresh);
+        return scan;
     }
 
     void enable(RegisteredPatch p) throws PatchException {
@@ -486,12 +488,13 @@ public final class PatchRegistry {
         }
         StateCheck.check(order, p);
         Refusals.logQuietly(System.Logger.Level.INFO, "enabling patch ''{0}''", p.name());
-        // Classes loaded since registration are checked like those loaded before it.
-        checkClassesLoadedSince(p);
+        // Classes loaded since registration are checked like those loaded before it; the same scan
+        // finds the classes to hook.
+        LoadedClasses.Snapshot loaded = checkClassesLoadedSince(p);
         late.enabling(p); // a load's patch is not in the stack until the commit
         try {
             p.callbacks().prePatchAll(hooks.instrumentation()); // before any call is redirected
-            startTransition(order, p, true, onCommit);
+            startTransition(order, p, true, onCommit, loaded);
         } catch (PatchException | RuntimeException | Error e) {
             p.callbacks().postUnpatchAll(); // those prepared before the failure; none after CALLBACK_FAILED
             throw e;
@@ -525,7 +528,7 @@ public final class PatchRegistry {
             p.callbacks().preUnpatchAll();
             p.countStates(false); // stateVersion stops counting it when its disable starts
             try {
-                startTransition(order, p, false, () -> { });
+                startTransition(order, p, false, () -> { }, null);
             } catch (PatchException | RuntimeException | Error e) {
                 p.countStates(true); // still enabled: it ends like a reversed disable
                 p.callbacks().closing(true);
@@ -553,9 +556,10 @@ public final class PatchRegistry {
      *
      * @param order    the stack with {@code p} in it, published by the commit
      * @param onCommit reports what the commit published; it must not throw
+     * @param loaded   this operation's scan of {@code p}'s classes, or {@code null}
      */
-    private void startTransition(List<RegisteredPatch> order, RegisteredPatch p, boolean patching, Runnable onCommit)
-            throws PatchException {
+    private void startTransition(List<RegisteredPatch> order, RegisteredPatch p, boolean patching, Runnable onCommit,
+                                 LoadedClasses.Snapshot loaded) throws PatchException {
         List<String[]> methods = new ArrayList<>();
         for (ResolvedFunction f : p.resolved()) {
             methods.add(new String[] {f.replacement().className(), f.spec().name(), f.spec().descriptor()});
@@ -582,11 +586,11 @@ public final class PatchRegistry {
         }
         Transition t = new Transition(p.name(), methods, patching);
         LinkTable during = LinkTable.transition(enabledFunctions(order, p, false),
-                replacing ? List.of(p.activeFunctions()) : enabledFunctions(order, p, true), t, heldHooks(p));
+                replacing ? List.of(p.activeFunctions()) : enabledFunctions(order, p, true), t, heldHooks(p, loaded));
         WorkerGate gate = new WorkerGate();
         Thread w = startWorker(t, gate);
         try {
-            switchTo(p, during);
+            switchTo(p, during, loaded);
         } catch (PatchException | RuntimeException | LinkageError | VirtualMachineError e) {
             gate.abandon(); // the worker ends without touching anything
             throw e;
@@ -616,13 +620,14 @@ public final class PatchRegistry {
      * which a thread that re-enters one at once may never be. Classes not loaded yet, or that
      * cannot be hooked, are left to the worker's stack checks.
      */
-    private Map<String, List<MethodSpec>> heldHooks(RegisteredPatch p) {
+    private Map<String, List<MethodSpec>> heldHooks(RegisteredPatch p, LoadedClasses.Snapshot scan) {
         if (p.patch().holds().isEmpty()) {
             return Map.of();
         }
         Set<String> names = new HashSet<>();
         p.patch().holds().forEach(h -> names.add(h.className()));
-        Map<String, List<Class<?>>> loaded = LoadedClasses.named(hooks.instrumentation(), names);
+        Map<String, List<Class<?>>> loaded = scan != null && scan.covers(names) ? scan.classes()
+                : LoadedClasses.named(hooks.instrumentation(), names);
         Map<String, List<MethodSpec>> held = new HashMap<>();
         for (Patch.Hold h : p.patch().holds()) {
             for (Class<?> c : loaded.getOrDefault(h.className(), List.of())) {
@@ -892,10 +897,10 @@ public final class PatchRegistry {
      * rolls back a refused retransformation itself; for what it does not foresee (memory) the
      * previous table is put back here.
      */
-    private void switchTo(RegisteredPatch p, LinkTable next) throws PatchException {
+    private void switchTo(RegisteredPatch p, LinkTable next, LoadedClasses.Snapshot loaded) throws PatchException {
         LinkTable before = hooks.table();
         try {
-            hooks.apply(next);
+            hooks.apply(next, loaded);
         } catch (HookFailure e) {
             throw new PatchException(Reason.TRANSFORM_FAILED, p.name(), "patch '" + p.name() + "': "
                     + e.getMessage() + "; nothing was changed", e);

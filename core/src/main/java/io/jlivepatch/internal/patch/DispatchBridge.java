@@ -4,6 +4,7 @@ import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
 import java.util.function.BiFunction;
+import java.util.function.BiPredicate;
 
 /**
  * Calls into the boot loader's {@code Dispatch} through method handles: naming the class would
@@ -14,6 +15,7 @@ final class DispatchBridge {
     private final Class<?> dispatch;
     private final MethodHandle install;
     private final MethodHandle relinkAll;
+    private final MethodHandle relink;
     private final MethodHandle forget;
     private final MethodHandle linkedMethods;
 
@@ -23,6 +25,7 @@ final class DispatchBridge {
         try {
             install = lookup.findStatic(dispatch, "install", MethodType.methodType(boolean.class, BiFunction.class));
             relinkAll = lookup.findStatic(dispatch, "relinkAll", MethodType.methodType(void.class));
+            relink = lookup.findStatic(dispatch, "relink", MethodType.methodType(void.class, BiPredicate.class));
             forget = lookup.findStatic(dispatch, "forget", MethodType.methodType(void.class, Class.class, String.class));
             linkedMethods = lookup.findStatic(dispatch, "linkedMethods", MethodType.methodType(int.class, Class.class));
             RecursionGuard.install(Class.forName(RecursionGuard.CLASS, true, null));
@@ -50,6 +53,15 @@ final class DispatchBridge {
     void relinkAll() {
         try {
             relinkAll.invokeExact();
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** Relinks the linked sites of the methods {@code which} selects (class, method key). */
+    void relink(BiPredicate<Class<?>, String> which) {
+        try {
+            relink.invokeExact(which);
         } catch (Throwable t) {
             throw rethrow(t);
         }

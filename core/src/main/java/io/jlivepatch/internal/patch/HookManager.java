@@ -22,6 +22,7 @@ public final class HookManager {
     private final Instrumentation instrumentation;
     private final DispatchBridge dispatch;
     private final HookLedger ledger = new HookLedger();
+    private final DefinitionClock definitions = new DefinitionClock();
 
     /**
      * Written only in {@link #apply} (under the registry's lock); read without locks by the
@@ -50,7 +51,7 @@ public final class HookManager {
             throw new IllegalStateException("another copy of jlivepatch (loaded by another class loader) already"
                     + " patches this JVM; use that one (Livepatch.get() from its class loader)");
         }
-        inst.addTransformer(new HookTransformer(table, hm.ledger, inst, bridge.module()), true);
+        inst.addTransformer(new HookTransformer(table, hm.ledger, inst, bridge.module(), hm.definitions), true);
         return hm;
     }
 
@@ -115,22 +116,30 @@ public final class HookManager {
     }
 
     /**
-     * Switches to {@code next}: hooks are added first (a new transition's methods need them),
-     * every linked site is relinked, and hooks {@code next} no longer needs are removed last. On
-     * failure everything is as before and {@link HookFailure} says why.
+     * Switches to {@code next}: hooks are added first (a new transition's methods need them), the
+     * linked sites whose route changes are relinked, and hooks {@code next} no longer needs are
+     * removed last. On failure everything is as before and {@link HookFailure} says why.
      */
     public void apply(LinkTable next) throws HookFailure {
+        apply(next, null);
+    }
+
+    /**
+     * {@link #apply(LinkTable)} with the loaded classes the caller found in this operation (a scan
+     * for the patch's classes), used instead of a scan of its own when it covers the classes whose
+     * hooks change; may be {@code null}.
+     */
+    public void apply(LinkTable next, LoadedClasses.Snapshot known) throws HookFailure {
         LinkWarmer.warm(next);
         LinkTable prev = table;
         Set<String> names = LinkTable.classesWithChangedHooks(prev, next);
-        List<Class<?>> classes = new ArrayList<>();
-        for (List<Class<?>> sameName : LoadedClasses.named(instrumentation, names).values()) {
-            classes.addAll(sameName);
-        }
+        LoadedClasses.Snapshot scan = known != null && known.covers(names) ? known
+                : LoadedClasses.snapshot(instrumentation, names);
+        List<Class<?>> classes = scan.of(names);
         table = next; // pairs with the volatile reads in HookTransformer.transform and ReplacementLinker.apply
         try {
             retransform(classes);
-            retransformLateComers(names, classes, next);
+            retransformLateComers(names, classes, next, scan.takenAt());
             String problem = unhooked(classes, next);
             if (problem != null) {
                 throw new HookFailure(problem, null);
@@ -142,7 +151,7 @@ public final class HookManager {
             }
             throw new HookFailure("the JVM refused the instrumented classes: " + e, e);
         }
-        dispatch.relinkAll();
+        dispatch.relink(new RouteChanged(prev, next));
         forgetRemoved(classes, prev, next);
     }
 
@@ -172,9 +181,14 @@ public final class HookManager {
      * A class whose definition read the previous table but finished only after the scan above
      * would keep the previous hooks: look again once, now that the definition has had the time of
      * a whole retransformation to finish, and retransform what does not match {@code next}.
-     * Classes defined after the publication of {@code next} were hooked by it already.
+     * Classes defined after the publication of {@code next} were hooked by it already. When no
+     * class definition passed the transformer from that long before the scan until now, there is
+     * nothing to look for, and the second scan is skipped.
      */
-    private void retransformLateComers(Set<String> names, List<Class<?>> classes, LinkTable next) {
+    private void retransformLateComers(Set<String> names, List<Class<?>> classes, LinkTable next, long scannedAt) {
+        if (names.isEmpty() || definitions.quietBetween(scannedAt, System.nanoTime())) {
+            return;
+        }
         Set<Class<?>> seen = Collections.newSetFromMap(new IdentityHashMap<>());
         seen.addAll(classes);
         List<Class<?>> late = new ArrayList<>();

@@ -26,9 +26,11 @@ final class HookTransformer implements ClassFileTransformer {
     private final HookLedger ledger;
     private final Instrumentation instrumentation;
     private final Module dispatchModule;
+    private final DefinitionClock definitions;
 
     HookTransformer(Supplier<LinkTable> table, HookLedger ledger, Instrumentation instrumentation,
-                    Module dispatchModule) {
+                    Module dispatchModule, DefinitionClock definitions) {
+        this.definitions = definitions;
         this.table = table;
         this.ledger = ledger;
         this.instrumentation = instrumentation;
@@ -47,6 +49,9 @@ final class HookTransformer implements ClassFileTransformer {
         try {
             return transform(module, loader, internalName, redefined, classFile);
         } finally {
+            if (redefined == null) {
+                definitions.defined(); // after the table was read: see HookManager.retransformLateComers
+            }
             RecursionGuard.exit(mark);
         }
     }

@@ -14,21 +14,54 @@ public final class LoadedClasses {
     }
 
     public static Map<String, List<Class<?>>> named(Instrumentation inst, Set<String> names) {
+        return snapshot(inst, names).classes();
+    }
+
+    /**
+     * One scan of the loaded classes for {@code names}, to be shared by the steps of one operation:
+     * {@code getAllLoadedClasses} and the loop over its result (which runs rarely, so mostly
+     * interpreted) cost about a microsecond per hundred loaded classes, several times per change.
+     */
+    public static Snapshot snapshot(Instrumentation inst, Set<String> names) {
+        long takenAt = System.nanoTime(); // before the scan: a class defined after this may be missing
         Map<String, List<Class<?>>> found = new HashMap<>();
-        if (names.isEmpty()) {
-            return found;
-        }
-        for (Class<?> c : inst.getAllLoadedClasses()) {
-            if (names.contains(c.getName()) && !c.isArray()) {
-                // get/put, not computeIfAbsent: a lambda here would define a class in the target on the first load
-                List<Class<?>> sameName = found.get(c.getName());
-                if (sameName == null) {
-                    sameName = new ArrayList<>();
-                    found.put(c.getName(), sameName);
+        if (!names.isEmpty()) {
+            for (Class<?> c : inst.getAllLoadedClasses()) {
+                if (names.contains(c.getName()) && !c.isArray()) {
+                    // get/put, not computeIfAbsent: a lambda here would define a class in the target on the first load
+                    List<Class<?>> sameName = found.get(c.getName());
+                    if (sameName == null) {
+                        sameName = new ArrayList<>();
+                        found.put(c.getName(), sameName);
+                    }
+                    sameName.add(c);
                 }
-                sameName.add(c);
             }
         }
-        return found;
+        return new Snapshot(Set.copyOf(names), found, takenAt);
+    }
+
+    /**
+     * The loaded classes of {@code names} as one scan found them.
+     *
+     * @param names   the names scanned for
+     * @param classes per name, the classes found (one per defining loader)
+     * @param takenAt {@link System#nanoTime()} just before the scan
+     */
+    public record Snapshot(Set<String> names, Map<String, List<Class<?>>> classes, long takenAt) {
+
+        /** Whether the scan looked for every one of {@code wanted}. */
+        public boolean covers(Set<String> wanted) {
+            return names.containsAll(wanted);
+        }
+
+        /** The classes of {@code wanted}, which the scan covers. */
+        public List<Class<?>> of(Set<String> wanted) {
+            List<Class<?>> out = new ArrayList<>();
+            for (String n : wanted) {
+                out.addAll(classes.getOrDefault(n, List.of()));
+            }
+            return out;
+        }
     }
 }

@@ -108,7 +108,7 @@ final class PrologueInjector {
                 return new PrologueWriter(mv, access, owner, name, descriptor);
             }
         };
-        reader.accept(cv, ClassReader.EXPAND_FRAMES);
+        reader.accept(cv, 0);
         for (String key : byKey.keySet()) {
             if (!seenAccess.containsKey(key)) {
                 failures.put(key, "the class does not declare this method");
@@ -183,32 +183,17 @@ final class PrologueInjector {
             framePending = true;
         }
 
-        /** The method's initial frame: receiver and parameters, empty stack. */
+        /**
+         * The method's initial frame (receiver and parameters, empty stack) at ORIGINAL. It is the
+         * method's first explicit frame, and frames are written relative to the one before, the
+         * first to the implicit initial frame: so it is a "same" frame, and the method's own
+         * frames, relative to the initial frame too, stay valid unchanged. The class is read with
+         * its frames as they are (not expanded), which spares decoding and re-encoding every frame
+         * of every hooked method.
+         */
         private void emitInitialFrame() {
             framePending = false;
-            List<Object> locals = new ArrayList<>();
-            if (!isStatic()) {
-                locals.add(owner);
-            }
-            for (Type arg : Type.getArgumentTypes(descriptor)) {
-                switch (arg.getSort()) {
-                    case Type.BOOLEAN: case Type.BYTE: case Type.CHAR: case Type.SHORT: case Type.INT:
-                        locals.add(Opcodes.INTEGER);
-                        break;
-                    case Type.FLOAT:
-                        locals.add(Opcodes.FLOAT);
-                        break;
-                    case Type.LONG:
-                        locals.add(Opcodes.LONG);
-                        break;
-                    case Type.DOUBLE:
-                        locals.add(Opcodes.DOUBLE);
-                        break;
-                    default:
-                        locals.add(arg.getInternalName());
-                }
-            }
-            super.visitFrame(Opcodes.F_NEW, locals.size(), locals.toArray(), 0, new Object[0]);
+            super.visitFrame(Opcodes.F_SAME, 0, null, 0, null);
         }
 
         private void beforeInstruction() {

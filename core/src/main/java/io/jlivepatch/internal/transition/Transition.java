@@ -79,6 +79,13 @@ public final class Transition implements ThreadRouting {
     /** Where the worker last saw each waiting thread held, for status. */
     private final Map<Thread, String> heldAt = new ConcurrentHashMap<>();
 
+    /*
+     * Bound once: every hooked method of the transition links the same two, and a handle bound per
+     * site would cost each of them a bound-handle and lambda-form lookup at every relink.
+     */
+    private final MethodHandle passHook = PASS_HOOK.bindTo(this);
+    private final MethodHandle inPatchedState = IN_PATCHED.bindTo(this);
+
     /**
      * Starts a transition: every live platform thread is put in the state before it.
      *
@@ -127,12 +134,12 @@ public final class Transition implements ThreadRouting {
 
     @Override
     public MethodHandle passHook() {
-        return PASS_HOOK.bindTo(this);
+        return passHook;
     }
 
     @Override
     public MethodHandle inPatchedState() {
-        return IN_PATCHED.bindTo(this);
+        return inPatchedState;
     }
 
     /*
