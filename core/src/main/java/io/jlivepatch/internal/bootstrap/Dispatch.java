@@ -408,7 +408,7 @@ public final class Dispatch {
             }
             MethodHandle guardTarget = resolved == null ? FALSE : resolved[0];
             MethodHandle target = resolved == null ? null : resolved[1];
-            if (target != null) {
+            if (target != null && target != lastTarget) { // the same handle: the call site has it already
                 lastTarget = target;
                 if (call != null) {
                     // Set before the guard can turn true, so a thread that sees the guard true

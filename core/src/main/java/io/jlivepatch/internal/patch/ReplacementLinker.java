@@ -77,8 +77,8 @@ final class ReplacementLinker implements BiFunction<Class<?>, String, MethodHand
         if (route.any() == null) {
             // A held method, hooked for a transition only: the hook lets the thread move itself on
             // entry (it runs none of the method's code yet), then always runs the original.
-            return route.routing() == null ? null : new MethodHandle[] {MethodHandles.guardWithTest(outside,
-                    MethodHandles.guardWithTest(route.routing().passHook(), FALSE, FALSE), FALSE), null};
+            return route.routing() == null ? null : new MethodHandle[] {
+                route.routing().guards().guard(outside, route.routing().passHook(), false, false), null};
         }
         Method target = Reflection.findDeclared(owner, route.any().spec().name(), route.any().spec().descriptor());
         if (target == null) {
@@ -132,8 +132,14 @@ final class ReplacementLinker implements BiFunction<Class<?>, String, MethodHand
         if (route.routing() == null && patched == null) {
             return null;
         }
-        MethodHandle inner = route.routing() == null ? TRUE : MethodHandles.guardWithTest(
-                route.routing().passHook(), patched != null ? TRUE : FALSE, unpatched != null ? TRUE : FALSE);
+        if (gates.isEmpty()) {
+            // during a transition, no gate: one guard per shape for all the transition's sites
+            MethodHandle guard = route.routing().guards().guard(outside, route.routing().passHook(),
+                    patched != null, unpatched != null);
+            return new MethodHandle[] {guard, routedCall(route, site, patched, unpatched)};
+        }
+        MethodHandle inner = route.routing() == null ? TRUE
+                : GuardMemo.inner(route.routing().passHook(), patched != null, unpatched != null);
         // A patch class not initialized yet: the first call that gets this far initializes it (the
         // thread runs no jlivepatch code then, so the initializer's own calls are the application's).
         // The callbacks' gate is added first, so it is the outermost: they run before the initializer.
@@ -144,15 +150,17 @@ final class ReplacementLinker implements BiFunction<Class<?>, String, MethodHand
         if (route.routing() == null) {
             return new MethodHandle[] {guard, patched};
         }
-        MethodHandle call;
+        return new MethodHandle[] {guard, routedCall(route, site, patched, unpatched)};
+    }
+
+    /** The call of a site during a transition: the side of the calling thread's state. */
+    private static MethodHandle routedCall(Route route, MethodType site, MethodHandle patched, MethodHandle unpatched) {
         if (patched != null && unpatched != null) {
             MethodHandle test = MethodHandles.dropArguments(route.routing().inPatchedState(), 0, site.parameterList());
-            call = MethodHandles.guardWithTest(test, patched, unpatched);
-        } else {
-            // Only one side has a replacement; the guard sends the other side to the original code.
-            call = patched != null ? patched : unpatched;
+            return MethodHandles.guardWithTest(test, patched, unpatched);
         }
-        return new MethodHandle[] {guard, call};
+        // Only one side has a replacement; the guard sends the other side to the original code.
+        return patched != null ? patched : unpatched;
     }
 
     /**

@@ -18,4 +18,10 @@ public interface ThreadRouting {
 
     /** {@code ()boolean}: whether the calling thread is in the patched state; does not count a pass. */
     MethodHandle inPatchedState();
+
+    /**
+     * The memo of the guards built on {@link #passHook()} for this transition's sites, so that every
+     * site of the same shape shares one handle; it lives as long as the transition.
+     */
+    GuardMemo guards();
 }

@@ -1,5 +1,6 @@
 package io.jlivepatch.internal.transition;
 
+import io.jlivepatch.internal.patch.GuardMemo;
 import io.jlivepatch.internal.patch.RecursionGuard;
 import io.jlivepatch.internal.patch.ThreadRouting;
 
@@ -85,6 +86,7 @@ public final class Transition implements ThreadRouting {
      */
     private final MethodHandle passHook = PASS_HOOK.bindTo(this);
     private final MethodHandle inPatchedState = IN_PATCHED.bindTo(this);
+    private final GuardMemo guards = new GuardMemo();
 
     /**
      * Starts a transition: every live platform thread is put in the state before it.
@@ -140,6 +142,11 @@ public final class Transition implements ThreadRouting {
     @Override
     public MethodHandle inPatchedState() {
         return inPatchedState;
+    }
+
+    @Override
+    public GuardMemo guards() {
+        return guards;
     }
 
     /*
