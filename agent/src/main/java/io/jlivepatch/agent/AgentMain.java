@@ -56,9 +56,13 @@ public final class AgentMain {
                 System.setProperty(VERSION_PROPERTY, version == null ? "development" : version);
                 if (arguments.patchDirectory() != null) {
                     String before = Requester.enter(Requester.STARTUP); // who asked, for provenance and audit
+                    // The patches' log lines are formatted and printed by a thread of their own
+                    // meanwhile (a cold JVM takes milliseconds a line); all are out when this returns.
+                    Log.beginAside();
                     try {
                         StartupPatches.loadAll(lp, arguments.patchDirectory());
                     } finally {
+                        Log.endAside();
                         Requester.restore(before);
                     }
                 }

@@ -10,7 +10,7 @@ import java.util.ResourceBundle;
  * {@code {0}}-style placeholder, so {@code ''{0}''} keeps working; jlivepatch's own patterns by
  * {@link Placeholders}, to the same text), then {@link Text#clean cleans}
  * and bounds it and hands the delegate a finished message with no parameters, which the delegate
- * prints as it is. A thrown exception whose text needs escaping is passed as a {@link CleanThrowable}.
+ * prints as it is; inside a {@link LogPublisher} window, the message goes to that publisher instead. A thrown exception whose text needs escaping is passed as a {@link CleanThrowable}.
  *
  * <p>The JDK's loggers leave frames of {@code System.Logger} implementations out when they look for
  * the caller, so log records still name jlivepatch's class and method, not this one.
@@ -41,7 +41,11 @@ final class CleanLogger implements System.Logger {
         if (!delegate.isLoggable(level)) {
             return;
         }
-        delegate.log(level, (ResourceBundle) null, finish(localized(bundle, msg)), CleanThrowable.of(thrown));
+        String message = finish(localized(bundle, msg));
+        Throwable cleanThrown = CleanThrowable.of(thrown);
+        if (!LogPublisher.offer(this, level, message, cleanThrown)) {
+            delegate.log(level, (ResourceBundle) null, message, cleanThrown);
+        }
     }
 
     @Override
@@ -49,7 +53,15 @@ final class CleanLogger implements System.Logger {
         if (!delegate.isLoggable(level)) {
             return;
         }
-        delegate.log(level, (ResourceBundle) null, finish(format(localized(bundle, format), params)), (Object[]) null);
+        String message = finish(format(localized(bundle, format), params));
+        if (!LogPublisher.offer(this, level, message, null)) {
+            delegate.log(level, (ResourceBundle) null, message, (Object[]) null);
+        }
+    }
+
+    /** The class of the logger this one passes messages to: which back-end it is. */
+    String delegateClassName() {
+        return delegate.getClass().getName();
     }
 
     private static String finish(String message) {
