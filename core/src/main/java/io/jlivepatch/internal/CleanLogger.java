@@ -21,6 +21,12 @@ final class CleanLogger implements System.Logger {
     static final int MAX_MESSAGE = 10_000;
 
     private final System.Logger delegate;
+    /**
+     * The open {@link LogPublisher} window of this logger, or {@code null}: written under the
+     * publisher's lock, read here without it (the publisher re-checks under the lock). Typed, not
+     * read through a method of LogPublisher, so that a JVM that never opens one never loads it.
+     */
+    volatile LogPublisher aside;
 
     CleanLogger(System.Logger delegate) {
         this.delegate = delegate;
@@ -43,7 +49,8 @@ final class CleanLogger implements System.Logger {
         }
         String message = finish(localized(bundle, msg));
         Throwable cleanThrown = CleanThrowable.of(thrown);
-        if (!LogPublisher.offer(this, level, message, cleanThrown)) {
+        LogPublisher p = aside;
+        if (p == null || !p.offer(level, message, cleanThrown)) {
             delegate.log(level, (ResourceBundle) null, message, cleanThrown);
         }
     }
@@ -54,7 +61,8 @@ final class CleanLogger implements System.Logger {
             return;
         }
         String message = finish(format(localized(bundle, format), params));
-        if (!LogPublisher.offer(this, level, message, null)) {
+        LogPublisher p = aside;
+        if (p == null || !p.offer(level, message, null)) {
             delegate.log(level, (ResourceBundle) null, message, (Object[]) null);
         }
     }

@@ -18,7 +18,7 @@ import java.util.stream.Stream;
  * made. Loaded only when that is the logging back-end: an image without {@code java.logging}
  * never loads it.
  */
-final class JulRecords {
+final class JulRecords implements Function<Stream<StackFrame>, StackFrame> {
 
     /** The class of the {@code System.Logger} the JDK gives when {@code java.util.logging} is the back-end. */
     static final String JUL_WRAPPER = "sun.util.logging.internal.LoggingProviderImpl$JULWrapper";
@@ -39,7 +39,7 @@ final class JulRecords {
         LogRecord r = new LogRecord(toJul(level), message); // the time and the thread: this call's
         r.setLoggerName(logger.getName());
         r.setThrown(thrown);
-        StackFrame caller = WALKER.walk(new CallerFinder());
+        StackFrame caller = WALKER.walk(this);
         // What LogRecord.inferCaller would give on this thread (null, null when nothing qualifies).
         r.setSourceClassName(caller == null ? null : caller.getClassName());
         r.setSourceMethodName(caller == null ? null : caller.getMethodName());
@@ -51,37 +51,40 @@ final class JulRecords {
         logger.log((LogRecord) r);
     }
 
-    /** As {@code LoggingProviderImpl.JULWrapper.toJUL}. */
+    /** As {@code LoggingProviderImpl.JULWrapper.toJUL}. Not a switch: its map would be one more class. */
     private static Level toJul(System.Logger.Level level) {
-        switch (level) {
-            case ALL: return Level.ALL;
-            case TRACE: return Level.FINER;
-            case DEBUG: return Level.FINE;
-            case INFO: return Level.INFO;
-            case WARNING: return Level.WARNING;
-            case ERROR: return Level.SEVERE;
-            default: return Level.OFF;
+        if (level == System.Logger.Level.INFO) {
+            return Level.INFO;
+        } else if (level == System.Logger.Level.WARNING) {
+            return Level.WARNING;
+        } else if (level == System.Logger.Level.ERROR) {
+            return Level.SEVERE;
+        } else if (level == System.Logger.Level.DEBUG) {
+            return Level.FINE;
+        } else if (level == System.Logger.Level.TRACE) {
+            return Level.FINER;
+        } else if (level == System.Logger.Level.ALL) {
+            return Level.ALL;
         }
+        return Level.OFF;
     }
 
     /**
-     * The first frame that is not logging machinery, as {@code LogRecord.CallerFinder} sees it once
-     * past the {@code java.util.logging.Logger} frames: a direct call's stack holds those frames where
-     * this one holds {@link LogPublisher}'s and this class's, which are skipped here. A class, not a
-     * lambda: it runs in premain, where each lambda shape costs start-up.
+     * The caller: the first frame that is not logging machinery, as {@code LogRecord.CallerFinder}
+     * sees it once past the {@code java.util.logging.Logger} frames: a direct call's stack holds
+     * those frames where this one holds {@link LogPublisher}'s and this class's, which are skipped
+     * here. This class itself, not a lambda or a class of its own: each costs start-up.
      */
-    private static final class CallerFinder implements Function<Stream<StackFrame>, StackFrame> {
-        @Override
-        public StackFrame apply(Stream<StackFrame> frames) {
-            for (Iterator<StackFrame> it = frames.iterator(); it.hasNext(); ) {
-                StackFrame f = it.next();
-                Class<?> c = f.getDeclaringClass();
-                if (c != JulRecords.class && c != LogPublisher.class && !filtered(f)) {
-                    return f;
-                }
+    @Override
+    public StackFrame apply(Stream<StackFrame> frames) {
+        for (Iterator<StackFrame> it = frames.iterator(); it.hasNext(); ) {
+            StackFrame f = it.next();
+            Class<?> c = f.getDeclaringClass();
+            if (c != JulRecords.class && c != LogPublisher.class && !filtered(f)) {
+                return f;
             }
-            return null;
         }
+        return null;
     }
 
     /** {@code jdk.internal.logger.SimpleConsoleLogger.Formatting.isFilteredFrame}, which LogRecord uses. */

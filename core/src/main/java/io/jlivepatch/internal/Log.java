@@ -28,7 +28,11 @@ public final class Log {
     public static void beginAside() {
         System.Logger l = get();
         if (l instanceof CleanLogger) {
-            LogPublisher.open((CleanLogger) l);
+            try {
+                LogPublisher.open((CleanLogger) l);
+            } catch (RuntimeException | LinkageError | VirtualMachineError e) {
+                // no thread to spare (memory): the lines are published directly, as without a window
+            }
         }
     }
 

@@ -21,10 +21,13 @@ import java.util.ArrayDeque;
  */
 final class LogPublisher implements Runnable {
 
-    /** Guards {@link #current}, {@link #queue} and {@link #closing}; waited on by the publisher thread. */
+    /**
+     * Guards {@link #current}, the owner's {@link CleanLogger#aside}, {@link #queue} and
+     * {@link #closing}; waited on by the publisher thread.
+     */
     private static final Object LOCK = new Object();
-    /** The open window, or {@code null}: written under LOCK, read without it first (offer's fast path). */
-    private static volatile LogPublisher current;
+    /** The open window, or {@code null}. Guarded by LOCK. */
+    private static LogPublisher current;
 
     private final CleanLogger owner;
     private final JulRecords jul;
@@ -55,25 +58,22 @@ final class LogPublisher implements Runnable {
             t.start();
             p.thread = t;
             current = p;
+            owner.aside = p; // its lines come here from now on
             return true;
         }
     }
 
     /**
-     * Queues a line of {@code owner} when its window is open; false when the caller must publish it
+     * Queues a line of the owner while the window is open; false when the caller must publish it
      * itself. {@code message} is final: formatted, cleaned, without parameters.
      */
-    static boolean offer(CleanLogger owner, System.Logger.Level level, String message, Throwable thrown) {
-        LogPublisher p = current;
-        if (p == null || p.owner != owner) {
-            return false;
-        }
-        Object r = p.jul.record(level, message, thrown);
+    boolean offer(System.Logger.Level level, String message, Throwable thrown) {
+        Object r = jul.record(level, message, thrown);
         synchronized (LOCK) {
-            if (current != p) {
+            if (current != this) {
                 return false; // closed meanwhile: every queued line is out, this one goes directly after them
             }
-            p.queue.add(r);
+            queue.add(r);
             LOCK.notifyAll(); // pairs with the wait in run
             return true;
         }
@@ -143,6 +143,7 @@ final class LogPublisher implements Runnable {
                     if (queue.isEmpty()) {
                         if (last) {
                             current = null;
+                            owner.aside = null;
                         }
                         return;
                     }

@@ -174,9 +174,11 @@ class LogPublisherTest {
             }
         });
         assertFalse(LogPublisher.open(other), "no window for a back-end other than java.util.logging");
-        Log.beginAside(); // the real logger's window: lines of another CleanLogger do not go in it
         other.log(System.Logger.Level.INFO, "at once");
         assertEquals(List.of("at once"), seen);
+        Log.beginAside(); // the real logger's window: lines of another CleanLogger do not go in it
+        other.log(System.Logger.Level.INFO, "still at once");
+        assertEquals(List.of("at once", "still at once"), seen);
         Log.endAside();
     }
 }
