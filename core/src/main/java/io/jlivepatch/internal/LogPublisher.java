@@ -73,8 +73,10 @@ final class LogPublisher implements Runnable {
             if (current != this) {
                 return false; // closed meanwhile: every queued line is out, this one goes directly after them
             }
+            if (queue.isEmpty()) {
+                LOCK.notifyAll(); // pairs with the wait in run, which waits only for an empty queue
+            }
             queue.add(r);
-            LOCK.notifyAll(); // pairs with the wait in run
             return true;
         }
     }
