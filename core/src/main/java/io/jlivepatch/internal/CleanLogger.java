@@ -10,7 +10,8 @@ import java.util.ResourceBundle;
  * {@code {0}}-style placeholder, so {@code ''{0}''} keeps working; jlivepatch's own patterns by
  * {@link Placeholders}, to the same text), then {@link Text#clean cleans}
  * and bounds it and hands the delegate a finished message with no parameters, which the delegate
- * prints as it is; inside a {@link LogPublisher} window, the message goes to that publisher instead. A thrown exception whose text needs escaping is passed as a {@link CleanThrowable}.
+ * prints as it is (inside a {@link LogPublisher} window, that publisher takes it instead). A thrown
+ * exception whose text needs escaping is passed as a {@link CleanThrowable}.
  *
  * <p>The JDK's loggers leave frames of {@code System.Logger} implementations out when they look for
  * the caller, so log records still name jlivepatch's class and method, not this one.
