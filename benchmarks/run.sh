@@ -20,8 +20,14 @@
 #          (-XX:CompileCommand=PrintInlining), saves the output to benchmarks/results/<jdk>-inlining.txt
 #          and checks that the replacement is inlined through the invokedynamic call sites; the same
 #          tree for CallCost.inTransition goes to <jdk>-inlining-inTransition.txt (not checked).
-#   profile  where enable()/disable() spend their time (ChangeProfile: stack samples of 1000-method and
-#          1-method cycles), saved to benchmarks/results/<jdk>-change-profile.txt. Not a benchmark.
+#   profile  not a benchmark: where the time goes, in two parts (BENCH_PARTS="change startup", the default,
+#          or one of them):
+#          change: enable()/disable() (ChangeProfile: stack samples of 1000-method and 1-method cycles),
+#            saved to benchmarks/results/<jdk>-change-profile.txt;
+#          startup: premain (StartupProfile: StartupCost's agent and agentTenPatches JVMs, 5 runs each,
+#            with a wall-clock sampler of the main thread every 1 ms as a first agent, plus one
+#            -Xlog:class+load run each): time per phase, methods, classes loaded, saved to
+#            benchmarks/results/<jdk>-startup-profile.txt (collapsed stacks in benchmarks/target/).
 #
 # quick and full write benchmarks/results/<jdk>-<mode>-<part>.json (JMH JSON for the JMH parts) and
 # print the tables of BENCHMARKS.md (benchmarks/summarize.py). Extra arguments go to every JMH part
@@ -72,8 +78,13 @@ startup_rounds() { case "$1" in smoke) echo "1 0" ;; quick) echo "15 2" ;; *) ec
 case "$MODE" in
   smoke|quick|full) ;;
   inlining) PARTS=inlining ;;
-  profile) PARTS=profile ;;
-  -h|--help|help) sed -n '2,37p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  profile)
+    PARTS=""
+    for p in ${BENCH_PARTS:-change startup}; do
+      case "$p" in change|startup) PARTS+=" profile-$p" ;;
+        *) echo "run.sh: profile has the parts change and startup, not '$p'" >&2; exit 2 ;; esac
+    done ;;
+  -h|--help|help) sed -n '2,44p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
   *) echo "run.sh: unknown mode '$MODE': use smoke, quick, full, inlining or profile" >&2; exit 2 ;;
 esac
 
@@ -85,7 +96,7 @@ elif [[ -n "$(find "$HERE/src" "$HERE/pom.xml" "$ROOT/core/src" "$ROOT/core/pom.
   echo "run.sh: warning: $JAR is older than the sources; BENCH_BUILD=always rebuilds it" >&2
 fi
 [[ -f "$JAR" ]] || { echo "run.sh: $JAR was not built" >&2; exit 1; }
-if [[ " $PARTS " == *" startup "* && ! -f "$AGENT" ]]; then
+if [[ " $PARTS " == *" startup "* || " $PARTS " == *" profile-startup "* ]] && [[ ! -f "$AGENT" ]]; then
   echo "run.sh: building $AGENT" >&2
   (cd "$ROOT" && mvn -B -q -pl agent -am package -DskipTests)
 fi
@@ -167,7 +178,7 @@ for home in "${HOMES[@]}"; do
         fi
         echo "run.sh: $label: inTransition's tree (not checked): $OUT_DIR/$label-inlining-inTransition.txt" >&2
         ;;
-      profile)
+      profile-change)
         out="$OUT_DIR/$label-change-profile.txt"
         echo "run.sh: ChangeProfile on $label ($home) -> $out" >&2
         if ! { "$home/bin/java" "${SELF_ATTACH[@]}" -cp "$JAR" io.jlivepatch.bench.ChangeProfile 1000 30 \
@@ -178,6 +189,18 @@ for home in "${HOMES[@]}"; do
           break 2
         fi
         grep -E '^ChangeProfile' "$out" >&2
+        ;;
+      profile-startup)
+        out="$OUT_DIR/$label-startup-profile.txt"
+        echo "run.sh: StartupProfile on $label ($home) -> $out" >&2
+        if ! "$home/bin/java" -cp "$JAR" io.jlivepatch.bench.StartupProfile "$AGENT" 5 "$out" \
+               > "$HERE/target/$label-startup-profile.stdout" 2> "$HERE/target/$label-startup-profile.stderr"; then
+          tail -n 30 "$HERE/target/$label-startup-profile.stderr" >&2
+          status=1
+          break 2
+        fi
+        mv -f "$out".*.collapsed "$HERE/target/" 2> /dev/null || true
+        grep -E '^(==|[0-9]+ samples)' "$out" >&2
         ;;
       callcost|change|toggle|shadow)
         json="$OUT_DIR/$label-$MODE-$part.json"

@@ -28,15 +28,16 @@ public final class AgentMain {
 
     /** {@code -javaagent:jlivepatch-agent.jar[=patches=<dir>]}: installs jlivepatch before {@code main}. */
     public static void premain(String args, Instrumentation inst) {
-        install(args, inst);
+        install(args, inst, true);
     }
 
     /** Runtime attach: installs jlivepatch into a running JVM (idempotent). */
     public static void agentmain(String args, Instrumentation inst) {
-        install(args, inst);
+        install(args, inst, false);
     }
 
-    private static void install(String args, Instrumentation inst) {
+    /** @param beforeMain premain: the application's main waits for this */
+    private static void install(String args, Instrumentation inst, boolean beforeMain) {
         try {
             AgentArguments arguments = AgentArguments.parse(args);
             io.jlivepatch.internal.jar.JarLimits.setCurrent(arguments.jarLimits());
@@ -56,9 +57,18 @@ public final class AgentMain {
                 System.setProperty(VERSION_PROPERTY, version == null ? "development" : version);
                 if (arguments.patchDirectory() != null) {
                     String before = Requester.enter(Requester.STARTUP); // who asked, for provenance and audit
+                    // Before main, the patches' log lines are formatted and printed by a thread of
+                    // their own meanwhile (a cold JVM takes milliseconds a line); all are out when
+                    // this returns. Attached, nobody waits: they are printed as they come.
+                    if (beforeMain) {
+                        Log.beginAside();
+                    }
                     try {
                         StartupPatches.loadAll(lp, arguments.patchDirectory());
                     } finally {
+                        if (beforeMain) {
+                            Log.endAside();
+                        }
                         Requester.restore(before);
                     }
                 }

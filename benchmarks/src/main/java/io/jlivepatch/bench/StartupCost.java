@@ -66,7 +66,11 @@ public final class StartupCost {
         }
     }
 
-    private static void run(Path agent, int rounds, int warmup, Path out, Path work) throws Exception {
+    /**
+     * The four variants' commands, over files written to {@code work}: the app's directory, 10 patch
+     * JARs and the empty agent. {@link StartupProfile} starts the same JVMs.
+     */
+    static Map<String, List<String>> commands(Path agent, Path work) throws IOException {
         Path app = work.resolve("app");
         String appClass = StartupApp.class.getName().replace('.', '/') + ".class";
         Files.createDirectories(app.resolve(appClass).getParent());
@@ -87,8 +91,16 @@ public final class StartupCost {
         commands.put("agent", List.of(java, "-javaagent:" + agent, "-cp", app.toString(), StartupApp.class.getName()));
         commands.put("agentTenPatches", List.of(java, "-javaagent:" + agent + "=patches=" + patches, "-cp", app.toString(),
                 StartupApp.class.getName()));
-        Map<String, Integer> expectPatched = Map.of("noAgent", 0, "emptyAgent", 0, "agent", 0,
-                "agentTenPatches", PATCHES);
+        return commands;
+    }
+
+    /** How many of the app's methods each variant must report patched. */
+    static final Map<String, Integer> EXPECT_PATCHED = Map.of("noAgent", 0, "emptyAgent", 0, "agent", 0,
+            "agentTenPatches", PATCHES);
+
+    private static void run(Path agent, int rounds, int warmup, Path out, Path work) throws Exception {
+        Map<String, List<String>> commands = commands(agent, work);
+        Map<String, Integer> expectPatched = EXPECT_PATCHED;
 
         Map<String, List<Double>> toMain = new LinkedHashMap<>();
         Map<String, List<Double>> toExit = new LinkedHashMap<>();
@@ -147,7 +159,7 @@ public final class StartupCost {
     }
 
     /** One run: {ms to the line "main", ms to exit}. */
-    private static double[] runOnce(List<String> command, int expectPatched, Path stderr) throws Exception {
+    static double[] runOnce(List<String> command, int expectPatched, Path stderr) throws Exception {
         ProcessBuilder pb = new ProcessBuilder(command).redirectError(stderr.toFile());
         long start = System.nanoTime();
         Process p = pb.start();
@@ -212,7 +224,7 @@ public final class StartupCost {
         return sb.toString();
     }
 
-    private static void deleteTree(Path dir) throws IOException {
+    static void deleteTree(Path dir) throws IOException {
         try (var s = Files.walk(dir)) {
             s.sorted(Collections.reverseOrder()).forEach(p -> p.toFile().delete());
         }

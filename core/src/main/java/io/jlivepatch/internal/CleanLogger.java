@@ -10,7 +10,8 @@ import java.util.ResourceBundle;
  * {@code {0}}-style placeholder, so {@code ''{0}''} keeps working; jlivepatch's own patterns by
  * {@link Placeholders}, to the same text), then {@link Text#clean cleans}
  * and bounds it and hands the delegate a finished message with no parameters, which the delegate
- * prints as it is. A thrown exception whose text needs escaping is passed as a {@link CleanThrowable}.
+ * prints as it is (inside a {@link LogPublisher} window, that publisher takes it instead). A thrown
+ * exception whose text needs escaping is passed as a {@link CleanThrowable}.
  *
  * <p>The JDK's loggers leave frames of {@code System.Logger} implementations out when they look for
  * the caller, so log records still name jlivepatch's class and method, not this one.
@@ -21,6 +22,12 @@ final class CleanLogger implements System.Logger {
     static final int MAX_MESSAGE = 10_000;
 
     private final System.Logger delegate;
+    /**
+     * The open {@link LogPublisher} window of this logger, or {@code null}: written under the
+     * publisher's lock, read here without it (the publisher re-checks under the lock). Typed, not
+     * read through a method of LogPublisher, so that a JVM that never opens one never loads it.
+     */
+    volatile LogPublisher aside;
 
     CleanLogger(System.Logger delegate) {
         this.delegate = delegate;
@@ -41,7 +48,12 @@ final class CleanLogger implements System.Logger {
         if (!delegate.isLoggable(level)) {
             return;
         }
-        delegate.log(level, (ResourceBundle) null, finish(localized(bundle, msg)), CleanThrowable.of(thrown));
+        String message = finish(localized(bundle, msg));
+        Throwable cleanThrown = CleanThrowable.of(thrown);
+        LogPublisher p = aside;
+        if (p == null || !p.offer(level, message, cleanThrown)) {
+            delegate.log(level, (ResourceBundle) null, message, cleanThrown);
+        }
     }
 
     @Override
@@ -49,7 +61,16 @@ final class CleanLogger implements System.Logger {
         if (!delegate.isLoggable(level)) {
             return;
         }
-        delegate.log(level, (ResourceBundle) null, finish(format(localized(bundle, format), params)), (Object[]) null);
+        String message = finish(format(localized(bundle, format), params));
+        LogPublisher p = aside;
+        if (p == null || !p.offer(level, message, null)) {
+            delegate.log(level, (ResourceBundle) null, message, (Object[]) null);
+        }
+    }
+
+    /** The class of the logger this one passes messages to: which back-end it is. */
+    String delegateClassName() {
+        return delegate.getClass().getName();
     }
 
     private static String finish(String message) {
