@@ -171,6 +171,30 @@ public class CallCost {
         RecursionGuard.relaxNow(); // a no-op when it is the constant already
     }
 
+    private int iterations;
+    private int switchedBack;
+
+    /** Counts the iterations at whose end the guard was the check again (something marked a thread). */
+    @TearDown(Level.Iteration)
+    public void afterIteration(BenchmarkParams params) {
+        if (params.getBenchmark().endsWith(".inTransition")) {
+            return;
+        }
+        iterations++;
+        if (!RecursionGuard.guardIsConstant()) {
+            switchedBack++;
+        }
+    }
+
+    /** Says so when the guard did not stay the constant: those iterations include the check and a recompilation. */
+    @TearDown(Level.Trial)
+    public void reportGuard() {
+        if (switchedBack > 0) {
+            System.out.println("CallCost: the hooks' guard was set back to the check during " + switchedBack + " of "
+                    + iterations + " iterations (warm-up included)");
+        }
+    }
+
     static void check(String variant, boolean got, boolean want, String name) {
         if (got != want) {
             throw new IllegalStateException(variant + " answers " + got + " for '" + name + "', expected " + want

@@ -106,7 +106,7 @@ public final class Recursion {
         return GUARD_INVOKER;
     }
 
-    /** Whether the calling thread runs no jlivepatch code: the guard every hook consults first. */
+    /** Whether the calling thread runs no jlivepatch code: the check behind {@link #guard()}. */
     public static boolean outside() {
         // A thread sees its own increment (program order); other threads' marks only send it
         // down the slow path, which looks for this thread alone.
