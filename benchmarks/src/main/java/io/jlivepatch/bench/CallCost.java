@@ -15,6 +15,7 @@ import bench.target.VolatileRedirectRule;
 import io.jlivepatch.FunctionStatus;
 import io.jlivepatch.Patch;
 import io.jlivepatch.PatchHandle;
+import io.jlivepatch.internal.patch.RecursionGuard;
 import net.bytebuddy.ByteBuddy;
 import net.bytebuddy.asm.Advice;
 import net.bytebuddy.dynamic.loading.ClassReloadingStrategy;
@@ -36,6 +37,7 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
+import org.openjdk.jmh.infra.BenchmarkParams;
 
 import java.lang.instrument.ClassFileTransformer;
 import java.lang.instrument.Instrumentation;
@@ -146,6 +148,50 @@ public class CallCost {
             check("volatileRedirect", volatileRule.isValid(name), fixed, name);
             check("mapRedirect", mapRule.isValid(name), fixed, name);
             check("adviceRedirect", adviceRule.isValid(name), fixed, name);
+        }
+    }
+
+    /**
+     * Starts every iteration as a JVM where jlivepatch has been idle for a while would run: the hooks'
+     * guard is the constant (BENCHMARKS.md, section 1). Left alone, the guard's relaxer does the same
+     * once no thread has been marked for a quiet spell (a second, doubling each time a spell ends
+     * early), which the warm-up may or may not cover. It is set back to the check by every class
+     * load, since each runs jlivepatch's transformer, which marks the loading thread; JMH's forked VM
+     * loads classes between iterations (its result statistics after the first, its results frame
+     * after the first measurement): the results frame is loaded here, before the first measurement,
+     * and what other loads set back is made the constant again here, before the next iteration.
+     * Not in {@code inTransition}'s fork, where every call marks its thread (the transition's routing).
+     */
+    @Setup(Level.Iteration)
+    public void idle(BenchmarkParams params) throws ClassNotFoundException {
+        if (params.getBenchmark().endsWith(".inTransition")) {
+            return;
+        }
+        Class.forName("org.openjdk.jmh.runner.link.ResultsFrame");
+        RecursionGuard.relaxNow(); // a no-op when it is the constant already
+    }
+
+    private int iterations;
+    private int switchedBack;
+
+    /** Counts the iterations at whose end the guard was the check again (something marked a thread). */
+    @TearDown(Level.Iteration)
+    public void afterIteration(BenchmarkParams params) {
+        if (params.getBenchmark().endsWith(".inTransition")) {
+            return;
+        }
+        iterations++;
+        if (!RecursionGuard.guardIsConstant()) {
+            switchedBack++;
+        }
+    }
+
+    /** Says so when the guard did not stay the constant: those iterations include the check and a recompilation. */
+    @TearDown(Level.Trial)
+    public void reportGuard() {
+        if (switchedBack > 0) {
+            System.out.println("CallCost: the hooks' guard was set back to the check during " + switchedBack + " of "
+                    + iterations + " iterations (warm-up included)");
         }
     }
 

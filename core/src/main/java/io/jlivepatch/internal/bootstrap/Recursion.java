@@ -1,7 +1,12 @@
 package io.jlivepatch.internal.bootstrap;
 
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
+import java.lang.invoke.MutableCallSite;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReferenceArray;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * The kernel's {@code ftrace_test_recursion_trylock}: marks the threads that run jlivepatch's own
@@ -18,6 +23,15 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  * slots, probed from the thread's identity hash; a thread only ever looks for itself, so what it
  * wrote is what it reads (program order), and the only cross-thread race is two threads claiming
  * the same free slot, which the compare-and-set settles.
+ *
+ * <p>The hooks do not call {@link #outside()} directly but {@link #guard()}: a call site whose target
+ * is {@code outside()} while threads may be marked and the constant {@code true} once jlivepatch has
+ * been idle for a while, so that in steady state the JIT folds the check away and a hooked call
+ * costs what a direct call of the replacement costs (issue 14: the volatile read and branch were
+ * 0.4 to 1 ns on a 1 ns method). The first {@link #enter()} after such a quiet spell sets the target
+ * back before it returns; the JVM deoptimizes the code that had folded the constant at that moment
+ * (every compiled method that inlined a hook), so the quiet spell a switch back needs doubles each
+ * time one ends early: a program that keeps jlivepatch busy settles on the check for good.
  *
  * <p>Loaded from the bootstrap class path (like {@link Dispatch}, which marks its own bootstrap);
  * the rest of jlivepatch reaches it through method handles.
@@ -39,10 +53,60 @@ public final class Recursion {
     /** The farthest any thread ever had to probe from its hash; only grows. */
     private static final AtomicInteger MAX_PROBE = new AtomicInteger();
 
+    private static final MethodHandle TRUE = MethodHandles.constant(boolean.class, true);
+    private static final MethodHandle CHECK;
+    /** The hooks' guard: {@link #CHECK} (the start), or {@link #TRUE} while {@link #constant}. */
+    private static final MutableCallSite GUARD;
+    private static final MethodHandle GUARD_INVOKER;
+
+    /** A quiet spell starts at a second and doubles, up to about 17 minutes, each time one ends early. */
+    private static final long FIRST_QUIET = 1_000_000_000L;
+    private static final long MAX_QUIET = 1024 * FIRST_QUIET;
+    /** A constant spell shorter than this many quiet spells "ended early". */
+    private static final long EARLY = 16;
+
+    /**
+     * Serializes the switches of {@link #GUARD} and guards the fields below. Pairs with itself only;
+     * nothing else is locked while it is held.
+     */
+    private static final Object SWITCH = new Object();
+    /**
+     * True while GUARD's target is TRUE, or about to be: written (true) by {@link #relax} before it
+     * reads INSIDE, read by {@link #enter()} after it raised INSIDE (the Dekker pair that keeps a
+     * marked thread from ever seeing the constant; see relax).
+     */
+    private static volatile boolean constant;
+    private static long quiet = FIRST_QUIET;   // under SWITCH
+    private static long checkingSince;         // under SWITCH
+    private static long constantSince;         // under SWITCH
+    /** The constant spell was forced (a test, the warm-up): its end says nothing about the program. */
+    private static boolean forced;             // under SWITCH
+    /** Woken when the guard goes back to the check: the thread that calls {@link #relax} (RecursionGuard's). */
+    private static volatile Thread relaxer;
+
+    static {
+        try {
+            CHECK = MethodHandles.lookup().findStatic(Recursion.class, "outside", MethodType.methodType(boolean.class));
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+        GUARD = new MutableCallSite(CHECK);
+        GUARD_INVOKER = GUARD.dynamicInvoker();
+        checkingSince = System.nanoTime();
+    }
+
     private Recursion() {
     }
 
-    /** Whether the calling thread runs no jlivepatch code: the guard every hook consults first. */
+    /**
+     * {@code ()boolean}, one shared handle: what every hook's guard asks first. Its answer is always
+     * {@link #outside()}'s; only its cost varies (see the class comment).
+     */
+    public static MethodHandle guard() {
+        return GUARD_INVOKER;
+    }
+
+    /** Whether the calling thread runs no jlivepatch code: the check behind {@link #guard()}. */
     public static boolean outside() {
         // A thread sees its own increment (program order); other threads' marks only send it
         // down the slow path, which looks for this thread alone.
@@ -69,6 +133,11 @@ public final class Recursion {
                     Thread.onSpinWait();
                 }
                 INSIDE.incrementAndGet();
+                // After the increment (see relax): a guard that is (or is becoming) the constant goes
+                // back to the check before this thread runs any of jlivepatch's code.
+                if (constant) {
+                    check();
+                }
                 return slot;
             }
         }
@@ -81,6 +150,71 @@ public final class Recursion {
             INSIDE.decrementAndGet();
             OWNERS.set(slot, null);
         }
+    }
+
+    /** Sets the guard back to the check; returns once no hook can fold "no thread is marked" any more. */
+    private static void check() {
+        synchronized (SWITCH) {
+            if (!constant) {
+                return; // relax saw this thread's mark and backed off, or another thread got here first
+            }
+            // MutableCallSite.setTarget deoptimizes, before it returns, every compiled method that
+            // folded TRUE; interpreted code reads the new target (this thread wrote it; threads that
+            // enter later read constant == false, written after it).
+            GUARD.setTarget(CHECK);
+            constant = false;
+            long now = System.nanoTime();
+            if (!forced && now - constantSince < EARLY * quiet) {
+                quiet = Math.min(quiet * 2, MAX_QUIET);
+            }
+            checkingSince = now;
+        }
+        Thread r = relaxer;
+        if (r != null) {
+            LockSupport.unpark(r);
+        }
+    }
+
+    /**
+     * Sets the guard to the constant if no thread is marked and the check has been the target for a
+     * quiet spell (or {@code force}, for tests and the installation's warm-up). Called by one thread
+     * of jlivepatch's own (RecursionGuard's relaxer), which registers itself so that the next switch
+     * back wakes it, and runs here no code of a class that can be hooked.
+     *
+     * @return 0 when the guard is the constant now (park until woken), else how many nanoseconds to
+     *         wait before asking again
+     */
+    public static long relax(boolean force) {
+        synchronized (SWITCH) {
+            if (relaxer == null && !force) {
+                relaxer = Thread.currentThread();
+            }
+            if (constant) {
+                return 0;
+            }
+            long now = System.nanoTime();
+            long wait = checkingSince + quiet - now;
+            if (!force && wait > 0) {
+                return wait;
+            }
+            // Announce, then look (volatile write, then volatile read; enter() does the reverse with
+            // INSIDE and constant): either this read sees a thread's mark, or that thread sees
+            // constant == true and waits for SWITCH in check() before it runs any of jlivepatch's code.
+            constant = true;
+            if (INSIDE.get() != 0) {
+                constant = false;
+                return quiet;
+            }
+            GUARD.setTarget(TRUE);
+            constantSince = now;
+            forced = force;
+            return 0;
+        }
+    }
+
+    /** Whether the guard is the constant now; for tests. */
+    public static boolean constant() {
+        return constant;
     }
 
     private static boolean marked(Thread self) {

@@ -1,8 +1,11 @@
 package io.jlivepatch.internal.patch;
 
+import io.jlivepatch.internal.Log;
+
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * jlivepatch's side of the boot loader's {@code Recursion} (the kernel's ftrace recursion lock),
@@ -19,6 +22,9 @@ import java.lang.invoke.MethodType;
  * While a thread is marked, every hook it meets runs the original method: no replacement runs on
  * jlivepatch's behalf, and a patched JDK method that jlivepatch itself uses cannot loop back into it.
  * Before jlivepatch is installed both are no-ops.
+ *
+ * <p>The hooks' guard is {@code Recursion.guard()}, which folds to a constant while jlivepatch is
+ * idle; the {@link Relaxer} thread is what turns it into the constant after a quiet spell.
  */
 public final class RecursionGuard {
 
@@ -29,6 +35,9 @@ public final class RecursionGuard {
     private static volatile MethodHandle enter;
     private static volatile MethodHandle exit;
     private static volatile MethodHandle outside;
+    private static volatile MethodHandle guard;
+    private static volatile MethodHandle relax;
+    private static volatile MethodHandle constant;
 
     private RecursionGuard() {
     }
@@ -39,15 +48,37 @@ public final class RecursionGuard {
         MethodHandle o = lookup.findStatic(recursion, "outside", MethodType.methodType(boolean.class));
         exit = lookup.findStatic(recursion, "exit", MethodType.methodType(void.class, int.class));
         outside = o;
-        enter = lookup.findStatic(recursion, "enter", MethodType.methodType(int.class));
-        // Links and customizes the invocations now. The JDK customizes a method handle after 127
-        // generic invocations, loading java.lang.invoke classes then (MethodHandle$1); were that
-        // inside a class load that the transformer sees, the transformer's own enter() would need
-        // the class being loaded: a ClassCircularityError in the application's class load.
-        for (int i = 0; i < 256; i++) {
-            exit(enter());
-            inside();
+        MethodHandle g;
+        try {
+            g = (MethodHandle) lookup.findStatic(recursion, "guard", MethodType.methodType(MethodHandle.class))
+                    .invokeExact();
+        } catch (ReflectiveOperationException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException(t); // cannot happen: Recursion.guard returns a field
         }
+        guard = g;
+        relax = lookup.findStatic(recursion, "relax", MethodType.methodType(long.class, boolean.class));
+        constant = lookup.findStatic(recursion, "constant", MethodType.methodType(boolean.class));
+        enter = lookup.findStatic(recursion, "enter", MethodType.methodType(int.class));
+        // Links and customizes the invocations now, the guard in both of its states. The JDK
+        // customizes a method handle after 127 generic invocations, loading java.lang.invoke classes
+        // then (MethodHandle$1); were that inside a class load that the transformer sees, the
+        // transformer's own enter() would need the class being loaded: a ClassCircularityError in
+        // the application's class load. No hook exists yet, so the switches deoptimize nothing.
+        for (int round = 0; round < 2; round++) {
+            for (int i = 0; i < 256; i++) {
+                exit(enter());
+                inside();
+                guardNow();
+            }
+            relaxNow();
+            for (int i = 0; i < 256; i++) {
+                guardNow();
+            }
+            exit(enter()); // back to the check, as a hook's guard would after the quiet spell
+        }
+        new Relaxer().start();
     }
 
     /** Marks the calling thread; returns what {@link #exit(int)} takes. */
@@ -74,9 +105,80 @@ public final class RecursionGuard {
         }
     }
 
-    /** {@code ()boolean}: true when the calling thread runs no jlivepatch code; one shared handle. */
+    /**
+     * {@code ()boolean}: true when the calling thread runs no jlivepatch code; one shared handle (the
+     * guard of {@code Recursion}: a constant while jlivepatch is idle, the check otherwise).
+     */
     static MethodHandle outside() {
-        return outside;
+        return guard;
+    }
+
+    /** What the hooks' guard answers for the calling thread now; for tests. */
+    public static boolean guardNow() {
+        MethodHandle g = guard;
+        try {
+            return g == null || (boolean) g.invokeExact();
+        } catch (Throwable t) {
+            return false;
+        }
+    }
+
+    /**
+     * Makes the hooks' guard the constant now if no thread is marked (as the relaxer does after a
+     * quiet spell), without counting the spell towards the back-off; for tests and the warm-up.
+     *
+     * @return whether the guard is the constant now
+     */
+    public static boolean relaxNow() {
+        try {
+            return (long) relax.invokeExact(true) == 0;
+        } catch (Throwable t) {
+            return false; // cannot happen: Recursion.relax throws nothing
+        }
+    }
+
+    /** Whether the hooks' guard is the constant now (no thread can be marked); for tests and benchmarks. */
+    public static boolean guardIsConstant() {
+        MethodHandle c = constant;
+        try {
+            return c != null && (boolean) c.invokeExact();
+        } catch (Throwable t) {
+            return false;
+        }
+    }
+
+    /**
+     * Turns the hooks' guard into the constant once jlivepatch has been quiet for a spell
+     * ({@code Recursion.relax} decides), then sleeps until a thread's mark turns it back. It runs no
+     * jlivepatch code but that, and no code of a class that can be hooked (java.lang.invoke,
+     * LockSupport), so it needs no mark; and a mark of its own would keep the guard from ever
+     * becoming the constant.
+     */
+    private static final class Relaxer extends Thread {
+        Relaxer() {
+            super("jlivepatch-guard-relaxer");
+            setDaemon(true);
+        }
+
+        @Override
+        public void run() {
+            for (;;) {
+                long wait;
+                try {
+                    wait = (long) relax.invokeExact(false);
+                } catch (Throwable t) {
+                    Log.get().log(System.Logger.Level.WARNING, "the recursion guard's relaxer stops: {0}", t);
+                    return;
+                }
+                // Recursion.check unparks this thread after it sets the guard back (a permit given
+                // between relax and park makes park return at once).
+                if (wait == 0) {
+                    LockSupport.park(this);
+                } else {
+                    LockSupport.parkNanos(this, wait);
+                }
+            }
+        }
     }
 
     /** Whether the calling thread is marked now; for tests. */
