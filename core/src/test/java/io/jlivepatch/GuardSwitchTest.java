@@ -102,6 +102,30 @@ class GuardSwitchTest {
         }
     }
 
+    @Test
+    void definingAClassNoPatchHooksKeepsTheConstantAndDefiningAHookedOneDoesNot() throws Exception {
+        PatchHandle h = livepatch().register(Patch.builder("guard-switch-loads")
+                .replace(method(GuardSwitch.class, "value", int.class),
+                        method(GuardSwitchTest.class, "value", GuardSwitch.class, int.class))
+                .build());
+        h.enable();
+        assertTrue(h.awaitTransition(Duration.ofSeconds(30)), "the transition completes");
+        // Another thread of jlivepatch's may mark itself meanwhile and take the constant off: the
+        // class definition must keep it at least once (without the fix it never does).
+        boolean kept = false;
+        for (int round = 0; round < 20 && !kept; round++) {
+            assertTrue(relax(), "the guard becomes the constant");
+            IsolatingLoader.of("unhooked-" + round, "testapp.Calc").define("testapp.Calc");
+            kept = RecursionGuard.guardIsConstant();
+        }
+        assertTrue(kept, "defining a class that no patch hooks took the guard off its constant every time");
+        assertTrue(relax(), "the guard becomes the constant");
+        Class<?> hooked = IsolatingLoader.of("hooked", "testapp.GuardSwitch").define("testapp.GuardSwitch");
+        assertEquals("testapp.GuardSwitch", hooked.getName());
+        assertFalse(RecursionGuard.guardIsConstant(), "hooking a class at its definition runs jlivepatch's code,"
+                + " marked: the guard is the per-thread check again");
+    }
+
     /** The guard made the constant, retried while some thread of jlivepatch's own is briefly marked. */
     private static boolean relax() throws InterruptedException {
         for (int i = 0; i < 3000; i++) {

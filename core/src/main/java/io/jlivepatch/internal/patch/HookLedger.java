@@ -3,6 +3,8 @@ package io.jlivepatch.internal.patch;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.WeakHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * Per (class loader, class name): which methods carry a hook and which failed, as the transformer
@@ -20,9 +22,24 @@ public final class HookLedger {
         final Map<String, Map<String, String>> linkFailures = new HashMap<>();
     }
 
-    // Guarded by this. The boot loader (null) has its own entry: WeakHashMap takes no null key.
+    /**
+     * Guards the maps. Never waited for under Dispatch's link lock: the linker reports links and
+     * link failures from inside it, so they go through {@link #linkEvents} and are applied by
+     * whoever holds this lock next. A thread holding it may in turn wait for the link lock (a map
+     * here calls HashMap, whose hooks, when a patch replaces one of its methods, link on first use);
+     * both orders waiting on each other was a deadlock.
+     */
+    private final ReentrantLock lock = new ReentrantLock();
+    /** Links and link failures not applied yet, in the order the linker saw them (lock-free). */
+    private final ConcurrentLinkedQueue<LinkEvent> linkEvents = new ConcurrentLinkedQueue<>();
+
+    // Guarded by lock. The boot loader (null) has its own entry: WeakHashMap takes no null key.
     private final Map<ClassLoader, PerLoader> byLoader = new WeakHashMap<>();
     private final PerLoader boot = new PerLoader();
+
+    /** A link ({@code reason} null) or a link failure of one hooked method. */
+    private record LinkEvent(ClassLoader loader, String className, String key, String reason) {
+    }
 
     private PerLoader perLoader(ClassLoader loader, boolean create) {
         if (loader == null) {
@@ -37,7 +54,17 @@ public final class HookLedger {
     }
 
     /** The hooks of a class, its transform failures and the link failures of its hooked methods. */
-    public synchronized ClassHooks get(ClassLoader loader, String className) {
+    public ClassHooks get(ClassLoader loader, String className) {
+        lock.lock();
+        try {
+            applyLinkEvents();
+            return get0(loader, className);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private ClassHooks get0(ClassLoader loader, String className) {
         PerLoader m = perLoader(loader, false);
         if (m == null) {
             return ClassHooks.NONE;
@@ -56,7 +83,17 @@ public final class HookLedger {
         return new ClassHooks(h.hooked(), failures);
     }
 
-    synchronized void put(ClassLoader loader, String className, ClassHooks hooks) {
+    void put(ClassLoader loader, String className, ClassHooks hooks) {
+        lock.lock();
+        try {
+            applyLinkEvents();
+            put0(loader, className, hooks);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void put0(ClassLoader loader, String className, ClassHooks hooks) {
         PerLoader m = perLoader(loader, !hooks.hooked().isEmpty() || !hooks.failures().isEmpty());
         if (m == null) {
             return;
@@ -75,17 +112,44 @@ public final class HookLedger {
         }
     }
 
-    /** A hooked method whose replacement turned out not to fit this loader's class at link time. */
-    synchronized void linkFailed(ClassLoader loader, String className, String key, String reason) {
-        perLoader(loader, true).linkFailures.computeIfAbsent(className, k -> new HashMap<>()).put(key, reason);
+    /**
+     * A hooked method whose replacement turned out not to fit this loader's class at link time.
+     * Called by the linker under Dispatch's link lock: never waits for this ledger's lock.
+     */
+    void linkFailed(ClassLoader loader, String className, String key, String reason) {
+        report(new LinkEvent(loader, className, key, reason));
     }
 
-    /** A hooked method that linked: an earlier link failure no longer holds. */
-    synchronized void linked(ClassLoader loader, String className, String key) {
-        PerLoader m = perLoader(loader, false);
-        Map<String, String> links = m == null ? null : m.linkFailures.get(className);
-        if (links != null) {
-            links.remove(key);
+    /** A hooked method that linked: an earlier link failure no longer holds. Never waits, as {@link #linkFailed}. */
+    void linked(ClassLoader loader, String className, String key) {
+        report(new LinkEvent(loader, className, key, null));
+    }
+
+    private void report(LinkEvent e) {
+        linkEvents.add(e);
+        if (lock.tryLock()) { // else the holder applies it, before it reads or writes anything
+            try {
+                applyLinkEvents();
+            } finally {
+                lock.unlock();
+            }
+        }
+    }
+
+    /** Caller holds lock. */
+    private void applyLinkEvents() {
+        LinkEvent e;
+        while ((e = linkEvents.poll()) != null) {
+            if (e.reason() != null) {
+                perLoader(e.loader(), true).linkFailures.computeIfAbsent(e.className(), k -> new HashMap<>())
+                        .put(e.key(), e.reason());
+            } else {
+                PerLoader m = perLoader(e.loader(), false);
+                Map<String, String> links = m == null ? null : m.linkFailures.get(e.className());
+                if (links != null) {
+                    links.remove(e.key());
+                }
+            }
         }
     }
 }

@@ -43,11 +43,20 @@ final class HookTransformer implements ClassFileTransformer {
         if (internalName == null) {
             return null; // hidden classes and lambda proxies: never targets
         }
+        // Reads the table published by HookManager.apply (a volatile read).
+        LinkTable current = table.get();
+        if (redefined == null && !current.hooksClass(internalName)) {
+            // Nearly every class the JVM defines: nothing to do. Decided without a method a patch can
+            // hook (see LinkTable.hooksClass), so the thread is not marked: marking it would take the
+            // hooks' guard off its constant (RecursionGuard) at every class load of the application.
+            definitions.defined(); // after the table was read: see HookManager.retransformLateComers
+            return null;
+        }
         // The transformer runs jlivepatch's code on any thread that defines a class: hooks it meets
         // run the original methods (pairs with the guard ReplacementLinker puts first in every hook).
         int mark = RecursionGuard.enter();
         try {
-            return transform(module, loader, internalName, redefined, classFile);
+            return transform(module, loader, internalName, redefined, classFile, current);
         } finally {
             if (redefined == null) {
                 definitions.defined(); // after the table was read: see HookManager.retransformLateComers
@@ -57,12 +66,11 @@ final class HookTransformer implements ClassFileTransformer {
     }
 
     private byte[] transform(Module module, ClassLoader loader, String internalName, Class<?> redefined,
-                             byte[] classFile) {
+                             byte[] classFile, LinkTable current) {
         String className = internalName.replace('/', '.');
         List<MethodSpec> wanted;
         try {
-            // Reads the table published by HookManager.apply (a volatile read).
-            wanted = table.get().hooksFor(className);
+            wanted = current.hooksFor(className);
             if (wanted.isEmpty()) {
                 if (redefined != null) {
                     ledger.put(loader, className, ClassHooks.NONE);

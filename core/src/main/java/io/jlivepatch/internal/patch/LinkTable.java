@@ -22,9 +22,42 @@ public final class LinkTable {
 
     /** Class name to method key to route; a steady method's route has the same previous and next. */
     private final Map<String, Map<String, Route>> byClass;
+    /** The same class names in the JVM's internal form ({@code a/b/C}), sorted: see {@link #hooksClass}. */
+    private final String[] internalNames;
 
     private LinkTable(Map<String, Map<String, Route>> byClass) {
         this.byClass = byClass;
+        String[] names = new String[byClass.size()];
+        int i = 0;
+        for (String n : byClass.keySet()) {
+            names[i++] = n.replace('.', '/');
+        }
+        java.util.Arrays.sort(names);
+        this.internalNames = names;
+    }
+
+    /**
+     * Whether a class of this internal name ({@code a/b/C}) has hooked methods. Asked by the
+     * transformer for every class the JVM defines, before it marks the thread as running
+     * jlivepatch's code: so it calls only methods of {@code String}, which no patch can hook (a
+     * hooked {@code HashMap.get} here would run a replacement inside every class load).
+     */
+    public boolean hooksClass(String internalName) {
+        String[] names = internalNames;
+        int lo = 0;
+        int hi = names.length - 1;
+        while (lo <= hi) {
+            int mid = (lo + hi) >>> 1;
+            int c = names[mid].compareTo(internalName);
+            if (c < 0) {
+                lo = mid + 1;
+            } else if (c > 0) {
+                hi = mid - 1;
+            } else {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** The steady table of the given enabled patches' functions, in stack order: later ones win. */
