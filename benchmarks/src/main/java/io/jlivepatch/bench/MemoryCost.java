@@ -34,6 +34,9 @@ import java.util.regex.Pattern;
  *   <li>{@code perPatchJar}: 100 patch JARs of one method each ({@code Livepatch.load}): a class loader and a
  *       class per patch; per patch;</li>
  *   <li>each ends with everything disabled and unregistered: what is left over ({@code residual});</li>
+ *   <li>{@code patchJarCycles}: one patch JAR through 1000 whole life cycles (load, enable, calls,
+ *       disable, unregister), the heap and metaspace read after cycle 1 and at a few later cycles:
+ *       does anything pile up per cycle?</li>
  *   <li>{@code classLoaderCollected}: a patch JAR loaded, enabled, its method called 200 times (through
  *       reflection) or 20,000 times (from a generated loop the JIT compiles, as a hot call site would be),
  *       disabled, unregistered: is its class loader collected (a {@link WeakReference}, 50 GCs)?</li>
@@ -89,6 +92,7 @@ public final class MemoryCost {
         json.put("perPatchedMethod", perPatchedMethod());
         json.put("perRegisteredPatch", perRegisteredPatch());
         json.put("perPatchJar", perPatchJar(work));
+        json.put("patchJarCycles", patchJarCycles(work, smoke ? SMOKE_CYCLES : CYCLES));
         List<Object> loaders = new ArrayList<>();
         boolean failed = false;
         int feature = Runtime.version().feature();
@@ -293,6 +297,89 @@ public final class MemoryCost {
         return m;
     }
 
+    /** Life cycles of {@code patchJarCycles}; readings at these cycles (the last one included). */
+    private static final int CYCLES = 1000;
+    private static final int SMOKE_CYCLES = 20;
+    private static final int[] CHECKPOINTS = {1, 10, 20, 100, 500, 1000};
+
+    /** Calls of the patched method per cycle: the first links its hook's call sites, the rest use them. */
+    private static final int CALLS_PER_CYCLE = 50;
+
+    /**
+     * One patch JAR (one method of one class replaced, as in {@link #perPatchJar}) loaded, enabled,
+     * called, disabled and unregistered {@code cycles} times, each load a new class loader. Heap and
+     * metaspace are read (settled, as every reading here) after cycle 1 and at each checkpoint; the
+     * issue's target is the level at the last over the level after the first, at most 1.05. The
+     * class histogram after cycle 1 is diffed with the one after the last: what piled up.
+     */
+    private static Map<String, Object> patchJarCycles(Path work, int cycles) throws Exception {
+        GeneratedTargets t = define("bench.gen.memcycle", 1, 1);
+        Path jar = jar(work, "mem-cycle", t, 0);
+        Method target = t.methods().get(0);
+        java.lang.management.ClassLoadingMXBean classLoading = ManagementFactory.getClassLoadingMXBean();
+        List<Object> readings = new ArrayList<>();
+        Usage first = null;
+        Map<String, Long> histogramFirst = null;
+        long start = System.nanoTime();
+        for (int cycle = 1; cycle <= cycles; cycle++) {
+            oneCycle(jar, target);
+            if (cycle != cycles && !isCheckpoint(cycle)) {
+                continue;
+            }
+            if (cycle == 1) {
+                histogramFirst = baselineHistogram();
+            }
+            Usage u = Usage.now();
+            if (first == null) {
+                first = u;
+            }
+            Map<String, Object> r = new LinkedHashMap<>();
+            r.put("cycle", cycle);
+            r.put("heapBytes", u.heap());
+            r.put("metaspaceBytes", u.metaspace());
+            r.put("heapOverFirst", (double) u.heap() / first.heap());
+            r.put("metaspaceOverFirst", (double) u.metaspace() / first.metaspace());
+            r.put("heapGrowthPerCycle", cycle == 1 ? 0.0 : (double) (u.heap() - first.heap()) / (cycle - 1));
+            r.put("metaspaceGrowthPerCycle", cycle == 1 ? 0.0 : (double) (u.metaspace() - first.metaspace()) / (cycle - 1));
+            r.put("classesLoaded", classLoading.getLoadedClassCount());
+            r.put("classesUnloaded", classLoading.getUnloadedClassCount());
+            readings.add(r);
+        }
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("cycles", cycles);
+        m.put("callsPerCycle", CALLS_PER_CYCLE);
+        m.put("seconds", (System.nanoTime() - start) / 1e9);
+        m.put("readings", readings);
+        m.put("histogramGrowthTop", histogramDiff(histogramFirst, histogram(), 10));
+        return m;
+    }
+
+    private static boolean isCheckpoint(int cycle) {
+        for (int c : CHECKPOINTS) {
+            if (c == cycle) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** One whole life: nothing of the patch stays in a local variable of the caller. */
+    private static void oneCycle(Path jar, Method target) throws Exception {
+        PatchHandle h = LP.load(jar);
+        enable(h);
+        for (int i = 0; i < CALLS_PER_CYCLE; i++) {
+            int got = GeneratedTargets.call(target, i);
+            if (got != GeneratedTargets.patched(i)) {
+                throw new IllegalStateException("the patch JAR did not take: " + got);
+            }
+        }
+        disable(h);
+        h.unregister();
+        if (GeneratedTargets.call(target, 1) != GeneratedTargets.original(target, 1)) {
+            throw new IllegalStateException("the method is still patched after unregister");
+        }
+    }
+
     private static boolean patchJarLoaderCollected(Path work, int calls) throws Exception {
         WeakReference<ClassLoader> loader = loadUseAndRemove(work, calls);
         for (int i = 0; i < 50 && loader.get() != null; i++) {
@@ -489,6 +576,14 @@ public final class MemoryCost {
             }
             System.out.println(sb);
         }
+        Map<String, Object> cycles = (Map<String, Object>) json.get("patchJarCycles");
+        StringBuilder sb = new StringBuilder("  patchJarCycles (" + cycles.get("cycles") + "):");
+        for (Object o : (List<Object>) cycles.get("readings")) {
+            Map<String, Object> r = (Map<String, Object>) o;
+            sb.append(String.format(" #%s heap %.3f, metaspace %.3f;", r.get("cycle"), r.get("heapOverFirst"),
+                    r.get("metaspaceOverFirst")));
+        }
+        System.out.println(sb);
         System.out.println("  classLoaderCollected: " + json.get("classLoaderCollected"));
         System.out.println("  noise floor (heap spread at rest): " + ((Map<String, Object>) json.get("noiseFloor")).get("heapSpreadBytes") + " B");
     }
