@@ -17,7 +17,9 @@ them by JDK (one column group per JDK) and prints one table per benchmark:
   - ToggleCost: callers' throughput with and without toggling, the ratio, toggles per second, and the
     failed calls (must be 0).
   - StartupCost: ms to main per variant and what the agent adds (target <= 50 ms).
-  - MemoryCost: bytes of heap and metaspace per patched method, per patch, per patch JAR.
+  - MemoryCost: bytes of heap and metaspace per patched method, per patch, per patch JAR; then the
+    patch JAR's repeated life cycles: heap and metaspace at each checkpoint over the level after the
+    first cycle (target <= 1.05 on JDK 25) and the growth per cycle since it.
 
 Ratios are plain ratios of means (or medians); the errors are not propagated into them.
 """
@@ -293,6 +295,41 @@ def memory(by_jdk):
                             for x in d["classLoaderCollected"])
         print("- %s: heap noise floor (spread of 5 readings at rest) %s bytes; unregistered patch JAR's class loader: %s"
               % (jdk, floor, loaders))
+    print()
+    memory_cycles(cols)
+
+
+def memory_cycles(cols):
+    """The patchJarCycles table: one row per checkpoint, level over the level after cycle 1."""
+    cols = [(jdk, d["patchJarCycles"]) for jdk, d in cols if "patchJarCycles" in d]
+    if not cols:
+        return
+    print("### MemoryCost: one patch JAR loaded, enabled, called, disabled, unregistered, again and again\n")
+    print("Level at the checkpoint / level after cycle 1 (target: <= 1.05 on JDK 25); in brackets the growth"
+          " per cycle since cycle 1, bytes.\n")
+    print("| after cycle |" + "".join(" %s: heap | metaspace | classes unloaded (JVM total) |" % j for j, _ in cols))
+    print("|---:|" + "---:|---:|---:|" * len(cols))
+    cycles = sorted({r["cycle"] for _, c in cols for r in c["readings"]})
+    for n in cycles:
+        line = "| %d |" % n
+        for _, c in cols:
+            r = next((r for r in c["readings"] if r["cycle"] == n), None)
+            if r is None:
+                line += " – | – | – |"
+                continue
+            line += " %.3f (%s) | %.3f (%s) | %d |" % (r["heapOverFirst"], fmt(r["heapGrowthPerCycle"], 0),
+                                                       r["metaspaceOverFirst"], fmt(r["metaspaceGrowthPerCycle"], 0),
+                                                       r["classesUnloaded"])
+        print(line)
+    print()
+    for jdk, c in cols:
+        first = c["readings"][0]
+        last = c["readings"][-1]
+        grew = ", ".join("%s %+d B" % (h["class"], h["bytes"]) for h in c["histogramGrowthTop"][:5])
+        print("- %s: %d cycles in %.0f s; after cycle 1: heap %d B, metaspace %d B; after cycle %d: heap %s, metaspace %s;"
+              " heap grown most (histogram, cycle 1 to %d): %s"
+              % (jdk, c["cycles"], c["seconds"], first["heapBytes"], first["metaspaceBytes"], last["cycle"],
+                 verdict(last["heapOverFirst"], 1.05), verdict(last["metaspaceOverFirst"], 1.05), last["cycle"], grew))
     print()
 
 
