@@ -269,8 +269,13 @@ def startup(by_jdk):
 
 def memory(by_jdk):
     cols = [(jdk, d["memory"]) for jdk, d in by_jdk.items() if "memory" in d]
-    if not cols:
-        return
+    full = [(jdk, d) for jdk, d in cols if "perPatchedMethod" in d]  # a "cycles" run has only patchJarCycles
+    if full:
+        memory_per_unit(full)
+    memory_cycles(cols)
+
+
+def memory_per_unit(cols):
     print("### MemoryCost (bytes per unit: heap after a full GC, metaspace used; deltas from before registering)\n")
     print("| scenario | step |" + "".join(" %s: heap | metaspace |" % j for j, _ in cols))
     print("|---|---|" + "---:|---:|" * len(cols))
@@ -296,7 +301,6 @@ def memory(by_jdk):
         print("- %s: heap noise floor (spread of 5 readings at rest) %s bytes; unregistered patch JAR's class loader: %s"
               % (jdk, floor, loaders))
     print()
-    memory_cycles(cols)
 
 
 def memory_cycles(cols):
@@ -306,19 +310,23 @@ def memory_cycles(cols):
         return
     print("### MemoryCost: one patch JAR loaded, enabled, called, disabled, unregistered, again and again\n")
     print("Level at the checkpoint / level after cycle 1 (target: <= 1.05 on JDK 25); in brackets the growth"
-          " per cycle since cycle 1, bytes.\n")
+          " per cycle since the previous checkpoint, bytes.\n")
     print("| after cycle |" + "".join(" %s: heap | metaspace | classes unloaded (JVM total) |" % j for j, _ in cols))
     print("|---:|" + "---:|---:|---:|" * len(cols))
     cycles = sorted({r["cycle"] for _, c in cols for r in c["readings"]})
     for n in cycles:
         line = "| %d |" % n
         for _, c in cols:
-            r = next((r for r in c["readings"] if r["cycle"] == n), None)
-            if r is None:
+            rs = c["readings"]
+            i = next((i for i, r in enumerate(rs) if r["cycle"] == n), None)
+            if i is None:
                 line += " – | – | – |"
                 continue
-            line += " %.3f (%s) | %.3f (%s) | %d |" % (r["heapOverFirst"], fmt(r["heapGrowthPerCycle"], 0),
-                                                       r["metaspaceOverFirst"], fmt(r["metaspaceGrowthPerCycle"], 0),
+            r, p = rs[i], rs[max(i - 1, 0)]
+            span = max(r["cycle"] - p["cycle"], 1)
+            line += " %.3f (%s) | %.3f (%s) | %d |" % (r["heapOverFirst"], fmt((r["heapBytes"] - p["heapBytes"]) / span, 0),
+                                                       r["metaspaceOverFirst"],
+                                                       fmt((r["metaspaceBytes"] - p["metaspaceBytes"]) / span, 0),
                                                        r["classesUnloaded"])
         print(line)
     print()

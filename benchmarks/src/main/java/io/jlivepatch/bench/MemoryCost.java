@@ -49,7 +49,9 @@ import java.util.regex.Pattern;
  * is fully compacted and soft references (the JDK's reflection caches, which a GC under pressure
  * would drop) are cleared, so "used" is what is strongly reachable.
  *
- * <pre>java -XX:+UseSerialGC -XX:SoftRefLRUPolicyMSPerMB=0 [self-attach flags] -cp benchmarks.jar io.jlivepatch.bench.MemoryCost &lt;out.json&gt; [smoke]</pre>
+ * <pre>java -XX:+UseSerialGC -XX:SoftRefLRUPolicyMSPerMB=0 [self-attach flags] -cp benchmarks.jar io.jlivepatch.bench.MemoryCost &lt;out.json&gt; [smoke|cycles]</pre>
+ * {@code cycles} runs only {@code patchJarCycles} (after the warm-up), to repeat it under other JVM flags
+ * (e.g. {@code -XX:TieredStopAtLevel=1}: no profiled code, so no profile data piling up as code gets hot).
  * Exits non-zero when a patch JAR's class loader stays reachable after 200 calls, or after 20,000 calls
  * on JDK 21 and later (on JDK 17 that is a known limit, reported, see README "Known limits").
  */
@@ -71,11 +73,12 @@ public final class MemoryCost {
 
     public static void main(String[] args) throws Exception {
         if (args.length < 1) {
-            System.err.println("usage: MemoryCost <out.json> [smoke]");
+            System.err.println("usage: MemoryCost <out.json> [smoke|cycles]");
             System.exit(2);
         }
         Path out = Paths.get(args[0]);
         smoke = args.length > 1 && args[1].equals("smoke");
+        boolean cyclesOnly = args.length > 1 && args[1].equals("cycles");
         if (smoke) {
             settleMillis = 0;
         }
@@ -88,6 +91,13 @@ public final class MemoryCost {
 
         warmUp(work);
         json.put("smoke", smoke);
+        json.put("jvmFlags", ManagementFactory.getRuntimeMXBean().getInputArguments());
+        if (cyclesOnly) {
+            json.put("patchJarCycles", patchJarCycles(work, CYCLES));
+            Report.write(out, json);
+            System.out.println("MemoryCost (patchJarCycles only): " + out);
+            return;
+        }
         json.put("noiseFloor", smoke ? Map.of("heapSpreadBytes", -1) : noiseFloor());
         json.put("perPatchedMethod", perPatchedMethod());
         json.put("perRegisteredPatch", perRegisteredPatch());
