@@ -333,7 +333,11 @@ def memory_cycles(cols):
     for jdk, c in cols:
         first = c["readings"][0]
         last = c["readings"][-1]
-        grew = ", ".join("%s %+d B" % (h["class"], h["bytes"]) for h in c["histogramGrowthTop"][:5])
+        if "failed" in c:
+            print("- %s: **FAILED** at %s (readings up to then above)" % (jdk, c["failed"]))
+        if not c["readings"]:
+            continue
+        grew = ", ".join("%s %+d B" % (h["class"], h["bytes"]) for h in c.get("histogramGrowthTop", [])[:5])
         print("- %s: %d cycles in %.0f s; after cycle 1: heap %d B, metaspace %d B; after cycle %d: heap %s, metaspace %s;"
               " heap grown most (histogram, cycle 1 to %d): %s"
               % (jdk, c["cycles"], c["seconds"], first["heapBytes"], first["metaspaceBytes"], last["cycle"],

@@ -102,7 +102,8 @@ public final class MemoryCost {
         json.put("perPatchedMethod", perPatchedMethod());
         json.put("perRegisteredPatch", perRegisteredPatch());
         json.put("perPatchJar", perPatchJar(work));
-        json.put("patchJarCycles", patchJarCycles(work, smoke ? SMOKE_CYCLES : CYCLES));
+        Map<String, Object> cycles = patchJarCycles(work, smoke ? SMOKE_CYCLES : CYCLES);
+        json.put("patchJarCycles", cycles);
         List<Object> loaders = new ArrayList<>();
         boolean failed = false;
         int feature = Runtime.version().feature();
@@ -126,6 +127,11 @@ public final class MemoryCost {
         System.out.println("MemoryCost: " + out);
         if (failed) {
             System.err.println("MemoryCost: an unregistered patch JAR's class loader stayed reachable");
+        }
+        if (cycles.containsKey("failed")) {
+            System.err.println("MemoryCost: patchJarCycles failed: " + cycles.get("failed"));
+        }
+        if (failed || cycles.containsKey("failed")) {
             System.exit(1);
         }
     }
@@ -331,8 +337,16 @@ public final class MemoryCost {
         Usage first = null;
         Map<String, Long> histogramFirst = null;
         long start = System.nanoTime();
+        Map<String, Object> m = new LinkedHashMap<>();
         for (int cycle = 1; cycle <= cycles; cycle++) {
-            oneCycle(jar, target);
+            try {
+                oneCycle(jar, target);
+            } catch (IllegalStateException e) {
+                // A wrong result is a failure of the run (main exits non-zero), not a figure; the
+                // readings so far and the other scenarios are still written.
+                m.put("failed", "cycle " + cycle + ": " + e.getMessage());
+                break;
+            }
             if (cycle != cycles && !isCheckpoint(cycle)) {
                 continue;
             }
@@ -355,12 +369,13 @@ public final class MemoryCost {
             r.put("classesUnloaded", classLoading.getUnloadedClassCount());
             readings.add(r);
         }
-        Map<String, Object> m = new LinkedHashMap<>();
         m.put("cycles", cycles);
         m.put("callsPerCycle", CALLS_PER_CYCLE);
         m.put("seconds", (System.nanoTime() - start) / 1e9);
         m.put("readings", readings);
-        m.put("histogramGrowthTop", histogramDiff(histogramFirst, histogram(), 10));
+        if (histogramFirst != null) {
+            m.put("histogramGrowthTop", histogramDiff(histogramFirst, histogram(), 10));
+        }
         return m;
     }
 
@@ -592,6 +607,9 @@ public final class MemoryCost {
             Map<String, Object> r = (Map<String, Object>) o;
             sb.append(String.format(" #%s heap %.3f, metaspace %.3f;", r.get("cycle"), r.get("heapOverFirst"),
                     r.get("metaspaceOverFirst")));
+        }
+        if (cycles.containsKey("failed")) {
+            sb.append(" FAILED at ").append(cycles.get("failed"));
         }
         System.out.println(sb);
         System.out.println("  classLoaderCollected: " + json.get("classLoaderCollected"));
