@@ -53,7 +53,8 @@ import java.util.regex.Pattern;
  * {@code cycles} runs only {@code patchJarCycles} (after the warm-up), to repeat it under other JVM flags
  * (e.g. {@code -XX:TieredStopAtLevel=1}: no profiled code, so no profile data piling up as code gets hot).
  * Exits non-zero when a patch JAR's class loader stays reachable after 200 calls, or after 20,000 calls
- * on JDK 21 and later (on JDK 17 that is a known limit, reported, see README "Known limits").
+ * on JDK 21 and later (on JDK 17 that is a known limit, reported, see README "Known limits"), or when a
+ * cycle of {@code patchJarCycles} sees a wrong result (after writing the JSON).
  */
 public final class MemoryCost {
 
