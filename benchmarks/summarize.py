@@ -17,7 +17,9 @@ them by JDK (one column group per JDK) and prints one table per benchmark:
   - ToggleCost: callers' throughput with and without toggling, the ratio, toggles per second, and the
     failed calls (must be 0).
   - StartupCost: ms to main per variant and what the agent adds (target <= 50 ms).
-  - MemoryCost: bytes of heap and metaspace per patched method, per patch, per patch JAR.
+  - MemoryCost: bytes of heap and metaspace per patched method, per patch, per patch JAR; then the
+    patch JAR's repeated life cycles: heap and metaspace at each checkpoint over the level after the
+    first cycle (target <= 1.05 on JDK 25) and the growth per cycle since it.
 
 Ratios are plain ratios of means (or medians); the errors are not propagated into them.
 """
@@ -277,8 +279,13 @@ def startup(by_jdk):
 
 def memory(by_jdk):
     cols = [(jdk, d["memory"]) for jdk, d in by_jdk.items() if "memory" in d]
-    if not cols:
-        return
+    full = [(jdk, d) for jdk, d in cols if "perPatchedMethod" in d]  # a "cycles" run has only patchJarCycles
+    if full:
+        memory_per_unit(full)
+    memory_cycles(cols)
+
+
+def memory_per_unit(cols):
     print("### MemoryCost (bytes per unit: heap after a full GC, metaspace used; deltas from before registering)\n")
     print("| scenario | step |" + "".join(" %s: heap | metaspace |" % j for j, _ in cols))
     print("|---|---|" + "---:|---:|" * len(cols))
@@ -303,6 +310,48 @@ def memory(by_jdk):
                             for x in d["classLoaderCollected"])
         print("- %s: heap noise floor (spread of 5 readings at rest) %s bytes; unregistered patch JAR's class loader: %s"
               % (jdk, floor, loaders))
+    print()
+
+
+def memory_cycles(cols):
+    """The patchJarCycles table: one row per checkpoint, level over the level after cycle 1."""
+    cols = [(jdk, d["patchJarCycles"]) for jdk, d in cols if "patchJarCycles" in d]
+    if not cols:
+        return
+    print("### MemoryCost: one patch JAR loaded, enabled, called, disabled, unregistered, again and again\n")
+    print("Level at the checkpoint / level after cycle 1 (target: <= 1.05 on JDK 25); in brackets the growth"
+          " per cycle since the previous checkpoint, bytes.\n")
+    print("| after cycle |" + "".join(" %s: heap | metaspace | classes unloaded (JVM total) |" % j for j, _ in cols))
+    print("|---:|" + "---:|---:|---:|" * len(cols))
+    cycles = sorted({r["cycle"] for _, c in cols for r in c["readings"]})
+    for n in cycles:
+        line = "| %d |" % n
+        for _, c in cols:
+            rs = c["readings"]
+            i = next((i for i, r in enumerate(rs) if r["cycle"] == n), None)
+            if i is None:
+                line += " – | – | – |"
+                continue
+            r, p = rs[i], rs[max(i - 1, 0)]
+            span = max(r["cycle"] - p["cycle"], 1)
+            line += " %.3f (%s) | %.3f (%s) | %d |" % (r["heapOverFirst"], fmt((r["heapBytes"] - p["heapBytes"]) / span, 0),
+                                                       r["metaspaceOverFirst"],
+                                                       fmt((r["metaspaceBytes"] - p["metaspaceBytes"]) / span, 0),
+                                                       r["classesUnloaded"])
+        print(line)
+    print()
+    for jdk, c in cols:
+        first = c["readings"][0]
+        last = c["readings"][-1]
+        if "failed" in c:
+            print("- %s: **FAILED** at %s (readings up to then above)" % (jdk, c["failed"]))
+        if not c["readings"]:
+            continue
+        grew = ", ".join("%s %+d B" % (h["class"], h["bytes"]) for h in c.get("histogramGrowthTop", [])[:5])
+        print("- %s: %d cycles in %.0f s; after cycle 1: heap %d B, metaspace %d B; after cycle %d: heap %s, metaspace %s;"
+              " heap grown most (histogram, cycle 1 to %d): %s"
+              % (jdk, c["cycles"], c["seconds"], first["heapBytes"], first["metaspaceBytes"], last["cycle"],
+                 verdict(last["heapOverFirst"], 1.05), verdict(last["metaspaceOverFirst"], 1.05), last["cycle"], grew))
     print()
 
 

@@ -314,6 +314,7 @@ public final class Dispatch {
                 }
                 if (perClass.isEmpty()) {
                     LINKED.removeIf(ref -> ref.get() == null || ref.get() == owner);
+                    dropIfEmpty(owner, perClass);
                 }
             }
         } finally {
@@ -324,7 +325,25 @@ public final class Dispatch {
     /** Number of methods of {@code owner} whose sites are linked; for tests and status. */
     public static int linkedMethods(Class<?> owner) {
         synchronized (LINK_LOCK) {
-            return SITES.get(owner).size();
+            // ClassValue cannot be asked without computing: a class never hooked gets an empty map
+            // here, which is dropped again at once.
+            Map<String, Sites> perClass = SITES.get(owner);
+            int n = perClass.size();
+            dropIfEmpty(owner, perClass);
+            return n;
+        }
+    }
+
+    /**
+     * Removes {@code owner}'s entry once it holds no site: an emptied map would otherwise stay
+     * attached to the class for its whole life (a ClassValue's value lives as long as its class),
+     * one per class ever hooked. The next bootstrap of that class computes a new one (and adds the
+     * class to LINKED again, as it finds the map empty). Caller holds LINK_LOCK, which every reader
+     * and writer of SITES takes, so no site can be added to the map being removed.
+     */
+    private static void dropIfEmpty(Class<?> owner, Map<String, Sites> perClass) {
+        if (perClass.isEmpty()) {
+            SITES.remove(owner);
         }
     }
 
