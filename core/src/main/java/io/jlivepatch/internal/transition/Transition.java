@@ -74,8 +74,8 @@ public final class Transition implements ThreadRouting {
     private volatile Thread worker;
 
     private final Map<Thread, AtomicLong> states = new ConcurrentHashMap<>();
-    private final ThreadLocal<AtomicLong> mine = ThreadLocal.withInitial(
-            () -> states.computeIfAbsent(Thread.currentThread(), this::firstState));
+    /** The first state of a thread the transition meets at a hook; one instance, not one per call. */
+    private final java.util.function.Function<Thread, AtomicLong> firstState = this::firstState;
 
     /** Where the worker last saw each waiting thread held, for status. */
     private final Map<Thread, String> heldAt = new ConcurrentHashMap<>();
@@ -150,16 +150,37 @@ public final class Transition implements ThreadRouting {
     }
 
     /*
-     * Both run on application threads from a hook, and both use JDK code that a patch may hook
-     * (ThreadLocal, the stack walk's streams and collections): marked, so that every hook met here
-     * runs the original method instead of coming back (pairs with RecursionGuard's check first in
-     * every hook's guard).
+     * Both run on application threads from a hook, on every call of a transition's method. The
+     * common case, a thread already known (and, for passHook, already in the target state), reads
+     * its word from the states map and touches nothing a patch can hook (ConcurrentHashMap,
+     * AtomicLong, Thread: refused as targets), so it needs no recursion mark, which costs two
+     * atomic updates of the marked-thread table a call. Everything else (a thread met for the
+     * first time, a thread that may move itself: the stack walk's streams and collections) runs
+     * marked, so that every hook met there runs the original method instead of coming back (pairs
+     * with RecursionGuard's check first in every hook's guard).
      */
     @SuppressWarnings("unused") // through PASS_HOOK
     private boolean passHookImpl() {
+        AtomicLong word = states.get(Thread.currentThread());
+        if (word != null) {
+            long w = word.addAndGet(PASS);
+            if (((w & PATCHED) != 0) == targetPatched || !started) {
+                return (w & PATCHED) != 0; // nothing to move
+            }
+            return passHookMarked(word, w);
+        }
+        return passHookMarked(null, 0);
+    }
+
+    private boolean passHookMarked(AtomicLong counted, long w) {
         int mark = RecursionGuard.enter();
         try {
-            return passHook0();
+            AtomicLong word = counted;
+            if (word == null) {
+                word = states.computeIfAbsent(Thread.currentThread(), firstState);
+                w = word.addAndGet(PASS);
+            }
+            return passHook0(word, w);
         } finally {
             RecursionGuard.exit(mark);
         }
@@ -167,17 +188,20 @@ public final class Transition implements ThreadRouting {
 
     @SuppressWarnings("unused") // through IN_PATCHED
     private boolean inPatchedStateImpl() {
+        AtomicLong word = states.get(Thread.currentThread());
+        if (word != null) {
+            return (word.get() & PATCHED) != 0;
+        }
         int mark = RecursionGuard.enter();
         try {
-            return (mine.get().get() & PATCHED) != 0;
+            return (states.computeIfAbsent(Thread.currentThread(), firstState).get() & PATCHED) != 0;
         } finally {
             RecursionGuard.exit(mark);
         }
     }
 
-    private boolean passHook0() {
-        AtomicLong word = mine.get();
-        long w = word.addAndGet(PASS);
+    /** A pass of a hook by a thread whose counted word is {@code w}; moves it if its stack is clean. */
+    private boolean passHook0(AtomicLong word, long w) {
         boolean target = targetPatched;
         if (((w & PATCHED) != 0) != target && started && ownStackIsClean()) {
             // Only this thread moves its own counter, so the CAS fails only if the worker moved it
