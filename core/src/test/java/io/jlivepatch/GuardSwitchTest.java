@@ -102,11 +102,17 @@ class GuardSwitchTest {
         }
     }
 
+    public static int lateValue(testapp.guard.LateHooked self, int x) {
+        return x + 2000;
+    }
+
     @Test
     void definingAClassNoPatchHooksKeepsTheConstantAndDefiningAHookedOneDoesNot() throws Exception {
+        // Classes of their own (testapp.guard): the copies defined here stay in this JVM, and other
+        // tests' patches must not find them.
         PatchHandle h = livepatch().register(Patch.builder("guard-switch-loads")
-                .replace(method(GuardSwitch.class, "value", int.class),
-                        method(GuardSwitchTest.class, "value", GuardSwitch.class, int.class))
+                .replace(method(testapp.guard.LateHooked.class, "value", int.class),
+                        method(GuardSwitchTest.class, "lateValue", testapp.guard.LateHooked.class, int.class))
                 .build());
         h.enable();
         assertTrue(h.awaitTransition(Duration.ofSeconds(30)), "the transition completes");
@@ -115,13 +121,14 @@ class GuardSwitchTest {
         boolean kept = false;
         for (int round = 0; round < 20 && !kept; round++) {
             assertTrue(relax(), "the guard becomes the constant");
-            IsolatingLoader.of("unhooked-" + round, "testapp.Calc").define("testapp.Calc");
+            IsolatingLoader.of("guard-plain-" + round, "testapp.guard.Plain").define("testapp.guard.Plain");
             kept = RecursionGuard.guardIsConstant();
         }
         assertTrue(kept, "defining a class that no patch hooks took the guard off its constant every time");
         assertTrue(relax(), "the guard becomes the constant");
-        Class<?> hooked = IsolatingLoader.of("hooked", "testapp.GuardSwitch").define("testapp.GuardSwitch");
-        assertEquals("testapp.GuardSwitch", hooked.getName());
+        Class<?> hooked = IsolatingLoader.of("guard-late-hooked", "testapp.guard.LateHooked")
+                .define("testapp.guard.LateHooked");
+        assertEquals("testapp.guard.LateHooked", hooked.getName());
         assertFalse(RecursionGuard.guardIsConstant(), "hooking a class at its definition runs jlivepatch's code,"
                 + " marked: the guard is the per-thread check again");
     }
