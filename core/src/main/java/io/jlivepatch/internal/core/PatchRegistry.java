@@ -434,8 +434,8 @@ public final class PatchRegistry {
      * Holds are checked against every loaded class of their names. Changes nothing but the record
      * of checked classes, and that only once all passed.
      */
-    private LoadedClasses.Snapshot checkClassesLoadedSince(RegisteredPatch p) throws PatchException {
-        LoadedClasses.Snapshot scan = LoadedClasses.snapshot(hooks.instrumentation(), targetClassNames(p.patch()));
+    private LoadedClasses checkClassesLoadedSince(RegisteredPatch p) throws PatchException {
+        LoadedClasses scan = LoadedClasses.snapshot(hooks.instrumentation(), targetClassNames(p.patch()));
         Map<String, List<Class<?>>> loaded = scan.classes();
         List<Class<?>> fresh = new ArrayList<>();
         for (ResolvedFunction f : p.resolved()) {
@@ -490,7 +490,7 @@ public final class PatchRegistry {
         Refusals.logQuietly(System.Logger.Level.INFO, "enabling patch ''{0}''", p.name());
         // Classes loaded since registration are checked like those loaded before it; the same scan
         // finds the classes to hook.
-        LoadedClasses.Snapshot loaded = checkClassesLoadedSince(p);
+        LoadedClasses loaded = checkClassesLoadedSince(p);
         late.enabling(p); // a load's patch is not in the stack until the commit
         try {
             p.callbacks().prePatchAll(hooks.instrumentation()); // before any call is redirected
@@ -559,7 +559,7 @@ public final class PatchRegistry {
      * @param loaded   this operation's scan of {@code p}'s classes, or {@code null}
      */
     private void startTransition(List<RegisteredPatch> order, RegisteredPatch p, boolean patching, Runnable onCommit,
-                                 LoadedClasses.Snapshot loaded) throws PatchException {
+                                 LoadedClasses loaded) throws PatchException {
         List<String[]> methods = new ArrayList<>();
         for (ResolvedFunction f : p.resolved()) {
             methods.add(new String[] {f.replacement().className(), f.spec().name(), f.spec().descriptor()});
@@ -620,7 +620,7 @@ public final class PatchRegistry {
      * which a thread that re-enters one at once may never be. Classes not loaded yet, or that
      * cannot be hooked, are left to the worker's stack checks.
      */
-    private Map<String, List<MethodSpec>> heldHooks(RegisteredPatch p, LoadedClasses.Snapshot scan) {
+    private Map<String, List<MethodSpec>> heldHooks(RegisteredPatch p, LoadedClasses scan) {
         if (p.patch().holds().isEmpty()) {
             return Map.of();
         }
@@ -897,7 +897,7 @@ public final class PatchRegistry {
      * rolls back a refused retransformation itself; for what it does not foresee (memory) the
      * previous table is put back here.
      */
-    private void switchTo(RegisteredPatch p, LinkTable next, LoadedClasses.Snapshot loaded) throws PatchException {
+    private void switchTo(RegisteredPatch p, LinkTable next, LoadedClasses loaded) throws PatchException {
         LinkTable before = hooks.table();
         try {
             hooks.apply(next, loaded);

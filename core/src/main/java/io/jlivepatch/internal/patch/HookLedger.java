@@ -37,6 +37,36 @@ public final class HookLedger {
     private final Map<ClassLoader, PerLoader> byLoader = new WeakHashMap<>();
     private final PerLoader boot = new PerLoader();
 
+    /**
+     * {@link System#nanoTime()} at the end of the transformer's last class definition (not a
+     * retransformation), and whether there was one: lets a change of hooks tell whether a class may
+     * have been defined, from the previous table, too late for its scan of the loaded classes,
+     * without scanning them all a second time to find out. Written by any thread defining a class
+     * (last, then any), read by the thread changing hooks (any, then last): volatile, so a reader
+     * that sees {@code anyDefinition} sees the time written before it.
+     */
+    private volatile long lastDefinition;
+    private volatile boolean anyDefinition;
+
+    /** A class definition has passed the transformer (after it read the table). */
+    void defined() {
+        lastDefinition = System.nanoTime();
+        anyDefinition = true;
+    }
+
+    /**
+     * Whether every class definition that passed the transformer before {@code scan} had at least
+     * as long to become visible before the scan as the time from the scan to {@code now}: the time
+     * HookManager otherwise waits (a whole retransformation) before it looks for late classes again.
+     */
+    boolean quietBetween(long scan, long now) {
+        if (!anyDefinition) {
+            return true;
+        }
+        long l = lastDefinition;
+        return l - scan < 0 && scan - l > now - scan;
+    }
+
     /** A link ({@code reason} null) or a link failure of one hooked method. */
     private record LinkEvent(ClassLoader loader, String className, String key, String reason) {
     }

@@ -22,7 +22,6 @@ public final class HookManager {
     private final Instrumentation instrumentation;
     private final DispatchBridge dispatch;
     private final HookLedger ledger = new HookLedger();
-    private final DefinitionClock definitions = new DefinitionClock();
 
     /**
      * Written only in {@link #apply} (under the registry's lock); read without locks by the
@@ -51,7 +50,7 @@ public final class HookManager {
             throw new IllegalStateException("another copy of jlivepatch (loaded by another class loader) already"
                     + " patches this JVM; use that one (Livepatch.get() from its class loader)");
         }
-        inst.addTransformer(new HookTransformer(table, hm.ledger, inst, bridge.module(), hm.definitions), true);
+        inst.addTransformer(new HookTransformer(table, hm.ledger, inst, bridge.module()), true);
         return hm;
     }
 
@@ -129,11 +128,11 @@ public final class HookManager {
      * for the patch's classes), used instead of a scan of its own when it covers the classes whose
      * hooks change; may be {@code null}.
      */
-    public void apply(LinkTable next, LoadedClasses.Snapshot known) throws HookFailure {
+    public void apply(LinkTable next, LoadedClasses known) throws HookFailure {
         LinkWarmer.warm(next);
         LinkTable prev = table;
         Set<String> names = LinkTable.classesWithChangedHooks(prev, next);
-        LoadedClasses.Snapshot scan = known != null && known.covers(names) ? known
+        LoadedClasses scan = known != null && known.covers(names) ? known
                 : LoadedClasses.snapshot(instrumentation, names);
         List<Class<?>> classes = scan.of(names);
         table = next; // pairs with the volatile reads in HookTransformer.transform and ReplacementLinker.apply
@@ -186,7 +185,7 @@ public final class HookManager {
      * nothing to look for, and the second scan is skipped.
      */
     private void retransformLateComers(Set<String> names, List<Class<?>> classes, LinkTable next, long scannedAt) {
-        if (names.isEmpty() || definitions.quietBetween(scannedAt, System.nanoTime())) {
+        if (names.isEmpty() || ledger.quietBetween(scannedAt, System.nanoTime())) {
             return;
         }
         Set<Class<?>> seen = Collections.newSetFromMap(new IdentityHashMap<>());

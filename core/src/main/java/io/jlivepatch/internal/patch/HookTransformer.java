@@ -26,11 +26,9 @@ final class HookTransformer implements ClassFileTransformer {
     private final HookLedger ledger;
     private final Instrumentation instrumentation;
     private final Module dispatchModule;
-    private final DefinitionClock definitions;
 
     HookTransformer(Supplier<LinkTable> table, HookLedger ledger, Instrumentation instrumentation,
-                    Module dispatchModule, DefinitionClock definitions) {
-        this.definitions = definitions;
+                    Module dispatchModule) {
         this.table = table;
         this.ledger = ledger;
         this.instrumentation = instrumentation;
@@ -49,7 +47,7 @@ final class HookTransformer implements ClassFileTransformer {
             // Nearly every class the JVM defines: nothing to do. Decided without a method a patch can
             // hook (see LinkTable.hooksClass), so the thread is not marked: marking it would take the
             // hooks' guard off its constant (RecursionGuard) at every class load of the application.
-            definitions.defined(); // after the table was read: see HookManager.retransformLateComers
+            ledger.defined(); // after the table was read: see HookManager.retransformLateComers
             return null;
         }
         // The transformer runs jlivepatch's code on any thread that defines a class: hooks it meets
@@ -59,7 +57,7 @@ final class HookTransformer implements ClassFileTransformer {
             return transform(module, loader, internalName, redefined, classFile, current);
         } finally {
             if (redefined == null) {
-                definitions.defined(); // after the table was read: see HookManager.retransformLateComers
+                ledger.defined(); // after the table was read: see HookManager.retransformLateComers
             }
             RecursionGuard.exit(mark);
         }

@@ -7,22 +7,31 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
-/** The loaded classes of given names, one entry per class loader that defines them. */
+/**
+ * The loaded classes of given names, one entry per class loader that defines them, as one scan of
+ * {@code getAllLoadedClasses} found them: shared by the steps of one operation, since the scan and
+ * the loop over its result (which runs rarely, so mostly interpreted) cost about a microsecond per
+ * hundred loaded classes, several times per change. (One class, not a scanner and a record: each
+ * class jlivepatch defines counts in a JVM's first load, issue 10.)
+ */
 public final class LoadedClasses {
 
-    private LoadedClasses() {
+    private final Set<String> names;
+    private final Map<String, List<Class<?>>> classes;
+    private final long takenAt;
+
+    private LoadedClasses(Set<String> names, Map<String, List<Class<?>>> classes, long takenAt) {
+        this.names = names;
+        this.classes = classes;
+        this.takenAt = takenAt;
     }
 
     public static Map<String, List<Class<?>>> named(Instrumentation inst, Set<String> names) {
         return snapshot(inst, names).classes();
     }
 
-    /**
-     * One scan of the loaded classes for {@code names}, to be shared by the steps of one operation:
-     * {@code getAllLoadedClasses} and the loop over its result (which runs rarely, so mostly
-     * interpreted) cost about a microsecond per hundred loaded classes, several times per change.
-     */
-    public static Snapshot snapshot(Instrumentation inst, Set<String> names) {
+    /** One scan of the loaded classes for {@code names}. */
+    public static LoadedClasses snapshot(Instrumentation inst, Set<String> names) {
         long takenAt = System.nanoTime(); // before the scan: a class defined after this may be missing
         Map<String, List<Class<?>>> found = new HashMap<>();
         if (!names.isEmpty()) {
@@ -38,30 +47,30 @@ public final class LoadedClasses {
                 }
             }
         }
-        return new Snapshot(Set.copyOf(names), found, takenAt);
+        return new LoadedClasses(Set.copyOf(names), found, takenAt);
     }
 
-    /**
-     * The loaded classes of {@code names} as one scan found them.
-     *
-     * @param names   the names scanned for
-     * @param classes per name, the classes found (one per defining loader)
-     * @param takenAt {@link System#nanoTime()} just before the scan
-     */
-    public record Snapshot(Set<String> names, Map<String, List<Class<?>>> classes, long takenAt) {
+    /** Per name scanned for, the classes found (one per defining loader). */
+    public Map<String, List<Class<?>>> classes() {
+        return classes;
+    }
 
-        /** Whether the scan looked for every one of {@code wanted}. */
-        public boolean covers(Set<String> wanted) {
-            return names.containsAll(wanted);
-        }
+    /** {@link System#nanoTime()} just before the scan. */
+    public long takenAt() {
+        return takenAt;
+    }
 
-        /** The classes of {@code wanted}, which the scan covers. */
-        public List<Class<?>> of(Set<String> wanted) {
-            List<Class<?>> out = new ArrayList<>();
-            for (String n : wanted) {
-                out.addAll(classes.getOrDefault(n, List.of()));
-            }
-            return out;
+    /** Whether the scan looked for every one of {@code wanted}. */
+    public boolean covers(Set<String> wanted) {
+        return names.containsAll(wanted);
+    }
+
+    /** The classes of {@code wanted}, which the scan covers. */
+    public List<Class<?>> of(Set<String> wanted) {
+        List<Class<?>> out = new ArrayList<>();
+        for (String n : wanted) {
+            out.addAll(classes.getOrDefault(n, List.of()));
         }
+        return out;
     }
 }

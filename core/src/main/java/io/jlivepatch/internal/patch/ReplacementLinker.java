@@ -78,7 +78,7 @@ final class ReplacementLinker implements BiFunction<Class<?>, String, MethodHand
             // A held method, hooked for a transition only: the hook lets the thread move itself on
             // entry (it runs none of the method's code yet), then always runs the original.
             return route.routing() == null ? null : new MethodHandle[] {
-                route.routing().guards().guard(outside, route.routing().passHook(), false, false), null};
+                route.routing().guard(outside, false, false), null};
         }
         Method target = Reflection.findDeclared(owner, route.any().spec().name(), route.any().spec().descriptor());
         if (target == null) {
@@ -134,12 +134,12 @@ final class ReplacementLinker implements BiFunction<Class<?>, String, MethodHand
         }
         if (gates.isEmpty()) {
             // during a transition, no gate: one guard per shape for all the transition's sites
-            MethodHandle guard = route.routing().guards().guard(outside, route.routing().passHook(),
-                    patched != null, unpatched != null);
+            MethodHandle guard = route.routing().guard(outside, patched != null, unpatched != null);
             return new MethodHandle[] {guard, routedCall(route, site, patched, unpatched)};
         }
         MethodHandle inner = route.routing() == null ? TRUE
-                : GuardMemo.inner(route.routing().passHook(), patched != null, unpatched != null);
+                : MethodHandles.guardWithTest(route.routing().passHook(), patched != null ? TRUE : FALSE,
+                        unpatched != null ? TRUE : FALSE);
         // A patch class not initialized yet: the first call that gets this far initializes it (the
         // thread runs no jlivepatch code then, so the initializer's own calls are the application's).
         // The callbacks' gate is added first, so it is the outermost: they run before the initializer.

@@ -20,8 +20,12 @@ public interface ThreadRouting {
     MethodHandle inPatchedState();
 
     /**
-     * The memo of the guards built on {@link #passHook()} for this transition's sites, so that every
-     * site of the same shape shares one handle; it lives as long as the transition.
+     * The guard of a site of this transition with no other gate: {@code outside && (passHook ?
+     * patchedSide : unpatchedSide)}, where a side is true when it has a replacement. There are four,
+     * and a transition's sites (a thousand for a large patch, linked at its start and again at its
+     * end) would otherwise each build their own two guard handles: built once per transition and
+     * shared. Called under Dispatch's link lock (every resolution holds it), which orders the
+     * memo's writes and reads.
      */
-    GuardMemo guards();
+    MethodHandle guard(MethodHandle outside, boolean patchedSide, boolean unpatchedSide);
 }

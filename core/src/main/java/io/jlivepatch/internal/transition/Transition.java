@@ -1,6 +1,5 @@
 package io.jlivepatch.internal.transition;
 
-import io.jlivepatch.internal.patch.GuardMemo;
 import io.jlivepatch.internal.patch.RecursionGuard;
 import io.jlivepatch.internal.patch.ThreadRouting;
 
@@ -74,8 +73,6 @@ public final class Transition implements ThreadRouting {
     private volatile Thread worker;
 
     private final Map<Thread, AtomicLong> states = new ConcurrentHashMap<>();
-    /** The first state of a thread the transition meets at a hook; one instance, not one per call. */
-    private final java.util.function.Function<Thread, AtomicLong> firstState = this::firstState;
 
     /** Where the worker last saw each waiting thread held, for status. */
     private final Map<Thread, String> heldAt = new ConcurrentHashMap<>();
@@ -86,7 +83,11 @@ public final class Transition implements ThreadRouting {
      */
     private final MethodHandle passHook = PASS_HOOK.bindTo(this);
     private final MethodHandle inPatchedState = IN_PATCHED.bindTo(this);
-    private final GuardMemo guards = new GuardMemo();
+    /** The four guards of {@link #guard}, built on first use; under Dispatch's link lock. */
+    private final MethodHandle[] guards = new MethodHandle[4];
+    private MethodHandle guardsOutside;
+    private static final MethodHandle TRUE = MethodHandles.constant(boolean.class, true);
+    private static final MethodHandle FALSE = MethodHandles.constant(boolean.class, false);
 
     /**
      * Starts a transition: every live platform thread is put in the state before it.
@@ -129,6 +130,20 @@ public final class Transition implements ThreadRouting {
         return forced;
     }
 
+    /** The word of {@code t}, made with its first state if the transition has not met it yet. */
+    private AtomicLong known(Thread t) {
+        AtomicLong word = states.get(t);
+        if (word == null) {
+            // get/putIfAbsent, not computeIfAbsent: a lambda would be one more class (issue 10)
+            AtomicLong first = firstState(t);
+            word = states.putIfAbsent(t, first);
+            if (word == null) {
+                word = first;
+            }
+        }
+        return word;
+    }
+
     private AtomicLong firstState(Thread t) {
         boolean patched = Threads.isVirtual(t) ? initialPatched : targetPatched;
         return new AtomicLong(patched ? PATCHED : 0);
@@ -145,8 +160,19 @@ public final class Transition implements ThreadRouting {
     }
 
     @Override
-    public GuardMemo guards() {
-        return guards;
+    public MethodHandle guard(MethodHandle outside, boolean patchedSide, boolean unpatchedSide) {
+        if (guardsOutside != outside) {
+            java.util.Arrays.fill(guards, null); // another recursion guard: build again
+            guardsOutside = outside;
+        }
+        int i = (patchedSide ? 2 : 0) | (unpatchedSide ? 1 : 0);
+        MethodHandle g = guards[i];
+        if (g == null) {
+            g = MethodHandles.guardWithTest(outside, MethodHandles.guardWithTest(passHook,
+                    patchedSide ? TRUE : FALSE, unpatchedSide ? TRUE : FALSE), FALSE);
+            guards[i] = g;
+        }
+        return g;
     }
 
     /*
@@ -177,7 +203,7 @@ public final class Transition implements ThreadRouting {
         try {
             AtomicLong word = counted;
             if (word == null) {
-                word = states.computeIfAbsent(Thread.currentThread(), firstState);
+                word = known(Thread.currentThread());
                 w = word.addAndGet(PASS);
             }
             return passHook0(word, w);
@@ -194,7 +220,7 @@ public final class Transition implements ThreadRouting {
         }
         int mark = RecursionGuard.enter();
         try {
-            return (states.computeIfAbsent(Thread.currentThread(), firstState).get() & PATCHED) != 0;
+            return (known(Thread.currentThread()).get() & PATCHED) != 0;
         } finally {
             RecursionGuard.exit(mark);
         }
