@@ -71,6 +71,14 @@ public final class HookLedger {
     private record LinkEvent(ClassLoader loader, String className, String key, String reason) {
     }
 
+    /**
+     * Loads LinkEvent with this class, long before the first link: the linker creates them under
+     * Dispatch's link lock, and loading a class there takes the class loader's locks, which a thread
+     * loading a class may hold while a hooked JDK method it runs (ArrayList.get in URLClassPath, say)
+     * waits for the link lock: a deadlock RecursionTest met on JDK 25.
+     */
+    private static final LinkEvent LOADED_EARLY = new LinkEvent(null, "", "", null);
+
     private PerLoader perLoader(ClassLoader loader, boolean create) {
         if (loader == null) {
             return boot;

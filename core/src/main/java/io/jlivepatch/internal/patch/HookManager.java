@@ -36,6 +36,13 @@ public final class HookManager {
         this.dispatch = dispatch;
     }
 
+    /**
+     * Loaded at install, not at the first change: a thread loading a class holds its loader's locks
+     * while the hooked JDK methods that loader runs may wait for Dispatch's link lock, whose holder
+     * must then never load a class itself (see HookLedger.LOADED_EARLY).
+     */
+    private static final Class<?>[] LOADED_EARLY = {RouteChanged.class, LoadedClasses.class};
+
     public static HookManager install(Instrumentation inst) {
         if (!inst.isRetransformClassesSupported()) {
             throw new IllegalStateException("this Instrumentation cannot retransform classes: the agent JAR's"
