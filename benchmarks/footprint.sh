@@ -19,21 +19,15 @@ JAR="$HERE/target/benchmarks.jar"
 AGENT="$ROOT/agent/target/jlivepatch-agent.jar"
 DEMO="$ROOT/demo-app/target/jlivepatch-demo.jar"
 PATCH="$ROOT/demo-app/target/jlivepatch-demo-fix-traversal.jar"
-JDK25=/usr/lib/jvm/temurin-25-jdk-amd64
+# shellcheck source=jdks.sh
+source "$HERE/jdks.sh"
 
 if [[ "${BENCH_BUILD:-}" == always || ! -f "$JAR" || ! -f "$AGENT" || ! -f "$DEMO" || ! -f "$PATCH" ]]; then
   echo "footprint: building (mvn -B -q -DskipTests package in $ROOT) ..." >&2
   (cd "$ROOT" && mvn -B -q -DskipTests package) >&2
 fi
 
-if [[ -n "${BENCH_JDKS:-}" && "${BENCH_JDKS}" != default ]]; then
-  read -r -a homes <<< "$BENCH_JDKS"
-else
-  homes=("${JAVA_HOME:-}")
-  if [[ "${BENCH_JDKS:-}" != default && -x "$JDK25/bin/java" && "${JAVA_HOME:-}" != "$JDK25" ]]; then
-    homes+=("$JDK25")
-  fi
-fi
+bench_homes
 
 probe=0
 for a in "$@"; do
@@ -41,9 +35,9 @@ for a in "$@"; do
   [[ "$a" == -- ]] && break
 done
 
-for home in "${homes[@]}"; do
-  if [[ -n "$home" ]]; then java="$home/bin/java"; else java="$(command -v java)"; fi
-  feature="$("$java" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = //p')"
+for home in "${HOMES[@]}"; do
+  java="$home/bin/java"
+  feature="$(jdk_feature "$home")"
   out=()
   if [[ "$probe" == 0 ]]; then
     mkdir -p "$HERE/results"

@@ -51,7 +51,8 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/.." && pwd)"
 JAR="$HERE/target/benchmarks.jar"
 AGENT="$ROOT/agent/target/jlivepatch-agent.jar"
-JDK25=/usr/lib/jvm/temurin-25-jdk-amd64
+# shellcheck source=jdks.sh
+source "$HERE/jdks.sh"
 PARTS="${BENCH_PARTS:-callcost change toggle startup memory shadow}"
 # The flags a process needs to attach to itself (StartupCost does not; MemoryCost does).
 SELF_ATTACH=(-XX:+IgnoreUnrecognizedVMOptions -XX:+EnableDynamicAgentLoading -Djdk.attach.allowAttachSelf=true)
@@ -101,28 +102,8 @@ if [[ " $PARTS " == *" startup "* || " $PARTS " == *" profile-startup "* ]] && [
   (cd "$ROOT" && mvn -B -q -pl agent -am package -DskipTests)
 fi
 
-# Java homes to run on.
-if [[ -n "${JAVA_HOME:-}" && -x "$JAVA_HOME/bin/java" ]]; then
-  DEFAULT_HOME="$JAVA_HOME"
-else
-  DEFAULT_HOME="$(dirname "$(dirname "$(readlink -f "$(command -v java)")")")"
-fi
-if [[ "${BENCH_JDKS:-}" == default ]]; then
-  HOMES=("$DEFAULT_HOME")
-elif [[ -n "${BENCH_JDKS:-}" ]]; then
-  read -r -a HOMES <<< "$BENCH_JDKS"
-else
-  HOMES=("$DEFAULT_HOME")
-  if [[ -x "$JDK25/bin/java" && "$(readlink -f "$JDK25")" != "$(readlink -f "$DEFAULT_HOME")" ]]; then
-    HOMES+=("$JDK25")
-  fi
-fi
-
-# The feature version of a Java home: 17, 25, ...
-jdk_feature() {
-  "$1/bin/java" -XshowSettings:properties -version 2>&1 \
-    | sed -n 's/^ *java\.specification\.version = //p' | head -n 1
-}
+# Java homes to run on (HOMES), and jdk_feature.
+bench_homes
 
 if [[ "$MODE" == smoke ]]; then
   OUT_DIR="$HERE/target/smoke"

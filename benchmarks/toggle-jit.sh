@@ -11,26 +11,15 @@
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 JAR="$HERE/target/benchmarks.jar"
-JDK25=/usr/lib/jvm/temurin-25-jdk-amd64
 [[ -f "$JAR" ]] || { echo "toggle-jit.sh: $JAR is missing: run benchmarks/run.sh smoke (or mvn -pl benchmarks -am package) first" >&2; exit 1; }
-if [[ -n "${JAVA_HOME:-}" && -x "$JAVA_HOME/bin/java" ]]; then
-  DEFAULT_HOME="$JAVA_HOME"
-else
-  DEFAULT_HOME="$(dirname "$(dirname "$(readlink -f "$(command -v java)")")")"
-fi
-if [[ "${BENCH_JDKS:-}" == default ]]; then
-  HOMES=("$DEFAULT_HOME")
-elif [[ -n "${BENCH_JDKS:-}" ]]; then
-  read -r -a HOMES <<< "$BENCH_JDKS"
-else
-  HOMES=("$DEFAULT_HOME")
-  [[ -x "$JDK25/bin/java" && "$(readlink -f "$JDK25")" != "$(readlink -f "$DEFAULT_HOME")" ]] && HOMES+=("$JDK25")
-fi
+# shellcheck source=jdks.sh
+source "$HERE/jdks.sh"
+bench_homes
 # JMH run settings; TOGGLE_JIT_RUN="-f 1 -wi 1 -i 3" for a short run.
 read -r -a JMH_RUN <<< "${TOGGLE_JIT_RUN:--f 1 -wi 3 -w 1s -i 10 -r 1s}"
 mkdir -p "$HERE/results" "$HERE/target/toggle-jit"
 for home in "${HOMES[@]}"; do
-  feature="$("$home/bin/java" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java\.specification\.version = //p' | head -n 1)"
+  feature="$(jdk_feature "$home")"
   label="jdk$feature"
   extra=()
   (( feature >= 24 )) && extra=(--sun-misc-unsafe-memory-access=allow)
