@@ -48,12 +48,7 @@ final class CleanLogger implements System.Logger {
         if (!delegate.isLoggable(level)) {
             return;
         }
-        String message = finish(localized(bundle, msg));
-        Throwable cleanThrown = CleanThrowable.of(thrown);
-        LogPublisher p = aside;
-        if (p == null || !p.offer(level, message, cleanThrown)) {
-            delegate.log(level, (ResourceBundle) null, message, cleanThrown);
-        }
+        emit(level, finish(localized(bundle, msg)), CleanThrowable.of(thrown));
     }
 
     @Override
@@ -61,10 +56,14 @@ final class CleanLogger implements System.Logger {
         if (!delegate.isLoggable(level)) {
             return;
         }
-        String message = finish(format(localized(bundle, format), params));
+        emit(level, finish(format(localized(bundle, format), params)), null);
+    }
+
+    /** A finished message (no parameters) to the open window, else to the delegate. */
+    private void emit(Level level, String message, Throwable thrown) {
         LogPublisher p = aside;
-        if (p == null || !p.offer(level, message, null)) {
-            delegate.log(level, (ResourceBundle) null, message, (Object[]) null);
+        if (p == null || !p.offer(level, message, thrown)) {
+            delegate.log(level, (ResourceBundle) null, message, thrown);
         }
     }
 

@@ -626,8 +626,7 @@ public final class PatchRegistry {
         }
         Set<String> names = new HashSet<>();
         p.patch().holds().forEach(h -> names.add(h.className()));
-        Map<String, List<Class<?>>> loaded = scan != null && scan.covers(names) ? scan.classes()
-                : LoadedClasses.named(hooks.instrumentation(), names);
+        Map<String, List<Class<?>>> loaded = LoadedClasses.covering(scan, hooks.instrumentation(), names).classes();
         Map<String, List<MethodSpec>> held = new HashMap<>();
         for (Patch.Hold h : p.patch().holds()) {
             for (Class<?> c : loaded.getOrDefault(h.className(), List.of())) {

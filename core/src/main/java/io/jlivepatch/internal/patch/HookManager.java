@@ -139,8 +139,7 @@ public final class HookManager {
         LinkWarmer.warm(next);
         LinkTable prev = table;
         Set<String> names = LinkTable.classesWithChangedHooks(prev, next);
-        LoadedClasses scan = known != null && known.covers(names) ? known
-                : LoadedClasses.snapshot(instrumentation, names);
+        LoadedClasses scan = LoadedClasses.covering(known, instrumentation, names);
         List<Class<?>> classes = scan.of(names);
         table = next; // pairs with the volatile reads in HookTransformer.transform and ReplacementLinker.apply
         try {

@@ -50,6 +50,11 @@ public final class LoadedClasses {
         return new LoadedClasses(Set.copyOf(names), found, takenAt);
     }
 
+    /** {@code known} when it scanned for every one of {@code names} (it may be {@code null}), else a new scan. */
+    public static LoadedClasses covering(LoadedClasses known, Instrumentation inst, Set<String> names) {
+        return known != null && known.names.containsAll(names) ? known : snapshot(inst, names);
+    }
+
     /** Per name scanned for, the classes found (one per defining loader). */
     public Map<String, List<Class<?>>> classes() {
         return classes;
@@ -58,11 +63,6 @@ public final class LoadedClasses {
     /** {@link System#nanoTime()} just before the scan. */
     public long takenAt() {
         return takenAt;
-    }
-
-    /** Whether the scan looked for every one of {@code wanted}. */
-    public boolean covers(Set<String> wanted) {
-        return names.containsAll(wanted);
     }
 
     /** The classes of {@code wanted}, which the scan covers. */

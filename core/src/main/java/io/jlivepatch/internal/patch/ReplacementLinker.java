@@ -137,9 +137,7 @@ final class ReplacementLinker implements BiFunction<Class<?>, String, MethodHand
             MethodHandle guard = route.routing().guard(outside, patched != null, unpatched != null);
             return new MethodHandle[] {guard, routedCall(route, site, patched, unpatched)};
         }
-        MethodHandle inner = route.routing() == null ? TRUE
-                : MethodHandles.guardWithTest(route.routing().passHook(), patched != null ? TRUE : FALSE,
-                        unpatched != null ? TRUE : FALSE);
+        MethodHandle inner = route.routing() == null ? TRUE : route.routing().side(patched != null, unpatched != null);
         // A patch class not initialized yet: the first call that gets this far initializes it (the
         // thread runs no jlivepatch code then, so the initializer's own calls are the application's).
         // The callbacks' gate is added first, so it is the outermost: they run before the initializer.

@@ -20,12 +20,15 @@ public interface ThreadRouting {
     MethodHandle inPatchedState();
 
     /**
-     * The guard of a site of this transition with no other gate: {@code outside && (passHook ?
-     * patchedSide : unpatchedSide)}, where a side is true when it has a replacement. There are four,
-     * and a transition's sites (a thousand for a large patch, linked at its start and again at its
-     * end) would otherwise each build their own two guard handles: built once per transition and
-     * shared. Called under Dispatch's link lock (every resolution holds it), which orders the
-     * memo's writes and reads.
+     * {@code ()boolean}: {@code passHook ? patchedSide : unpatchedSide}, where a side is true when it
+     * has a replacement: whether a site of this transition runs a replacement for the calling thread.
+     * There are four, and a transition's sites (a thousand for a large patch, linked at its start and
+     * again at its end) would otherwise each build their own: built once per transition and shared.
+     * This and {@link #guard} are called under Dispatch's link lock (every resolution holds it),
+     * which orders the memos' writes and reads.
      */
+    MethodHandle side(boolean patchedSide, boolean unpatchedSide);
+
+    /** The guard of a site with no other gate: {@code outside && side(...)}, shared likewise. */
     MethodHandle guard(MethodHandle outside, boolean patchedSide, boolean unpatchedSide);
 }

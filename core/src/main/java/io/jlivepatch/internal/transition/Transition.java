@@ -83,7 +83,8 @@ public final class Transition implements ThreadRouting {
      */
     private final MethodHandle passHook = PASS_HOOK.bindTo(this);
     private final MethodHandle inPatchedState = IN_PATCHED.bindTo(this);
-    /** The four guards of {@link #guard}, built on first use; under Dispatch's link lock. */
+    /** The four of {@link #side} and of {@link #guard}, built on first use; under Dispatch's link lock. */
+    private final MethodHandle[] sides = new MethodHandle[4];
     private final MethodHandle[] guards = new MethodHandle[4];
     private MethodHandle guardsOutside;
     private static final MethodHandle TRUE = MethodHandles.constant(boolean.class, true);
@@ -160,6 +161,17 @@ public final class Transition implements ThreadRouting {
     }
 
     @Override
+    public MethodHandle side(boolean patchedSide, boolean unpatchedSide) {
+        int i = (patchedSide ? 2 : 0) | (unpatchedSide ? 1 : 0);
+        MethodHandle s = sides[i];
+        if (s == null) {
+            s = MethodHandles.guardWithTest(passHook, patchedSide ? TRUE : FALSE, unpatchedSide ? TRUE : FALSE);
+            sides[i] = s;
+        }
+        return s;
+    }
+
+    @Override
     public MethodHandle guard(MethodHandle outside, boolean patchedSide, boolean unpatchedSide) {
         if (guardsOutside != outside) {
             java.util.Arrays.fill(guards, null); // another recursion guard: build again
@@ -168,8 +180,7 @@ public final class Transition implements ThreadRouting {
         int i = (patchedSide ? 2 : 0) | (unpatchedSide ? 1 : 0);
         MethodHandle g = guards[i];
         if (g == null) {
-            g = MethodHandles.guardWithTest(outside, MethodHandles.guardWithTest(passHook,
-                    patchedSide ? TRUE : FALSE, unpatchedSide ? TRUE : FALSE), FALSE);
+            g = MethodHandles.guardWithTest(outside, side(patchedSide, unpatchedSide), FALSE);
             guards[i] = g;
         }
         return g;
