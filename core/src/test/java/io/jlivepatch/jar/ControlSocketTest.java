@@ -62,6 +62,20 @@ class ControlSocketTest {
         return c;
     }
 
+    /**
+     * The server closed this connection and sent nothing. Closing a Unix socket with bytes still
+     * unread in it (the stranger's request, the rest of a call the server gave up on) resets the
+     * peer instead of ending its stream, so "connection reset" is the same answer as end-of-stream;
+     * which one comes depends on how much the server had read, not on what it did.
+     */
+    private static void assertClosedWithoutAnswer(Client c) {
+        try {
+            assertEquals(-1, c.in.read(), "closed without an answer");
+        } catch (IOException reset) {
+            assertTrue(String.valueOf(reset.getMessage()).contains("reset"), () -> "closed, not " + reset);
+        }
+    }
+
     private Client connect() throws Exception {
         String path = null;
         for (int i = 0; i < 3000 && (path = System.getProperty(LocalChannel.PROPERTY)) == null; i++) {
@@ -139,13 +153,13 @@ class ControlSocketTest {
         Client stranger = connect();
         stranger.out.writeBytes("GET / HTTP/1.1\r\n\r\n");
         stranger.out.flush();
-        assertEquals(-1, stranger.in.read(), "closed without an answer");
+        assertClosedWithoutAnswer(stranger);
 
         Client huge = client(2);
         huge.out.writeByte(Wire.CALL);
         huge.out.writeInt(Integer.MAX_VALUE); // a string length no buffer is made for
         huge.out.flush();
-        assertEquals(-1, huge.in.read(), "closed");
+        assertClosedWithoutAnswer(huge);
 
         Client next = client(3);
         assertEquals(Wire.OK, next.call("", "getVersion", new Class<?>[0]));
