@@ -54,4 +54,23 @@ public interface LivepatchMBean {
 
     /** The audit log, oldest first, one line per operation. */
     String[] getLog();
+
+    /**
+     * With a watched patch directory ({@code patches=<dir>,watch=true}): the names of the patches it
+     * asks for, in stack order, space-separated ({@code fix-a fix-b}); {@code ""} when it asks for
+     * none or no directory is watched. One string rather than an array, so that a metrics exporter
+     * can carry it as a label and a fleet's JVMs can be grouped by it.
+     */
+    String getDesiredPatches();
+
+    /**
+     * How the patch stack stands against the watched directory: {@code converged}, {@code applying},
+     * {@code waiting: <why>} (the directory does not exist yet, or a file in it is still being
+     * written), {@code failed: <reason>} (retried on the next change or interval), or {@code off}
+     * when no directory is watched. The first word is the state; what follows a colon says why.
+     */
+    String getReconcileState();
+
+    /** When the last reconcile of the watched directory ended, in milliseconds since the epoch; 0 before the first. */
+    long getLastReconcile();
 }
