@@ -37,6 +37,8 @@ public final class PatchException extends Exception {
         UNTRUSTED,
         /** The JVM refused the instrumented class, or the instrumentation failed. */
         TRANSFORM_FAILED,
+        /** An argument of a control operation is malformed (a path, a number out of range); nothing changed. */
+        INVALID_ARGUMENT,
         /**
          * An unexpected failure inside jlivepatch or the JVM (an unchecked exception or a linkage
          * error where none was foreseen); the operation was undone. The log has the stack trace.

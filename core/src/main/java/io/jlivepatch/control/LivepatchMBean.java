@@ -73,4 +73,22 @@ public interface LivepatchMBean {
 
     /** When the last reconcile of the watched directory ended, in milliseconds since the epoch; 0 before the first. */
     long getLastReconcile();
+
+    /** The watched patch directory, a path in this JVM's file system, or {@code ""} when none is watched. */
+    String getWatchedDirectory();
+
+    /**
+     * Makes {@code directory} (a path in this JVM's file system) the desired patch stack from now on,
+     * as the agent's {@code patches=<dir>,watch=true,interval=<s>,timeout=<s>} does at start-up
+     * ({@code jlivepatch watch} uses this). Returns at once; the first reconcile runs on the watch's
+     * thread, followed through {@link #getReconcileState()} and {@link #getLastReconcile()}. The same
+     * directory and options again ask for a reconcile now. Refused with {@code ILLEGAL_STATE} when this
+     * JVM watches another directory or with other options (set once per JVM), {@code INVALID_ARGUMENT}
+     * for a malformed path or a number out of range.
+     *
+     * @param intervalSeconds 1 to 86400: how often the directory is read without a file event
+     * @param timeoutSeconds  1 to 3600: how long a transition may take before it is reversed
+     * @return the directory as it is watched (absolute)
+     */
+    String watch(String directory, long intervalSeconds, long timeoutSeconds);
 }

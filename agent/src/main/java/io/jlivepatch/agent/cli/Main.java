@@ -20,7 +20,7 @@ import java.io.PrintWriter;
                 + " unload): the threads holding it are printed, with the force command"},
         subcommands = {ListCommand.class, LoadCommand.class, StatusCommand.class, EnableCommand.class,
                 DisableCommand.class, UnregisterCommand.class, UnloadCommand.class, ForceCommand.class,
-                BuildCommand.class, InspectCommand.class, InstallCommand.class, UninstallCommand.class,
+                BuildCommand.class, InspectCommand.class, InstallCommand.class, UninstallCommand.class, WatchCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 

@@ -9,11 +9,14 @@ import io.jlivepatch.internal.core.PatchRegistry;
 import io.jlivepatch.internal.jar.JarLimits;
 import io.jlivepatch.internal.jar.PatchJarBytes;
 import io.jlivepatch.internal.trust.TrustPolicy;
+import io.jlivepatch.internal.watch.PatchDirectoryWatch;
 import io.jlivepatch.internal.watch.ReconcileStatus;
+import io.jlivepatch.internal.watch.WatchOptions;
 
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.time.Duration;
 
 /** The MBean of the patch stack. */
 final class LivepatchControl implements LivepatchMBean {
@@ -133,5 +136,35 @@ final class LivepatchControl implements LivepatchMBean {
     @Override
     public long getLastReconcile() {
         return ReconcileStatus.current().lastReconcile();
+    }
+
+    @Override
+    public String getWatchedDirectory() {
+        return ReconcileStatus.current().directory();
+    }
+
+    @Override
+    public String watch(String directory, long intervalSeconds, long timeoutSeconds) {
+        String subject = String.valueOf(directory);
+        return JmxCalls.operation(registry, "watch", subject, () -> {
+            WatchOptions options;
+            try {
+                options = new WatchOptions(Paths.get(directory).toAbsolutePath().normalize(),
+                        Duration.ofSeconds(intervalSeconds), Duration.ofSeconds(timeoutSeconds));
+            } catch (IllegalArgumentException | NullPointerException e) { // InvalidPathException included
+                throw registry.refusedOutside("watch", subject, new PatchException(Reason.INVALID_ARGUMENT, null,
+                        "cannot watch '" + subject + "': " + (e.getMessage() == null ? "no directory given"
+                        : e.getMessage()) + "; nothing was changed"));
+            }
+            try {
+                PatchDirectoryWatch.start(registry, options, false);
+            } catch (IllegalArgumentException e) {
+                throw registry.refusedOutside("watch", subject, new PatchException(Reason.ILLEGAL_STATE, null,
+                        e.getMessage()));
+            }
+            registry.audit("watch", options.directory().toString(), "ok (interval " + intervalSeconds + " s, timeout "
+                    + timeoutSeconds + " s)");
+            return options.directory().toString();
+        });
     }
 }

@@ -42,4 +42,23 @@ public final class Requester {
             CURRENT.remove();
         }
     }
+
+    /**
+     * Makes {@code who} the requester of this thread whoever asked before, until {@link #switchBack}
+     * with the returned value: for work done on a channel's own account (the watched directory's
+     * reconcile, even when a command started it), where the outer requester must not be credited.
+     */
+    public static String switchTo(String who) {
+        String before = CURRENT.get();
+        CURRENT.set(who);
+        return before;
+    }
+
+    public static void switchBack(String before) {
+        if (before == null) {
+            CURRENT.remove();
+        } else {
+            CURRENT.set(before);
+        }
+    }
 }

@@ -19,6 +19,7 @@ import java.util.HashSet;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 
 /**
  * A watched patch directory as the desired state of this JVM's patch stack
@@ -40,6 +41,8 @@ public final class PatchDirectoryWatch {
     static final long QUIET_MILLIS = 500;
     /** A directory that never stops changing is reconciled after this all the same. */
     static final long MAX_GATHER_MILLIS = 5000;
+    /** How soon a wait notices a command's request to reconcile now, or a stop. */
+    static final long WAKE_SLICE_MILLIS = 200;
 
     // Guarded by PatchDirectoryWatch.class: start and stop, rare, one watch per JVM.
     private static volatile PatchDirectoryWatch running;
@@ -53,10 +56,15 @@ public final class PatchDirectoryWatch {
     /** Replaced whole after each step; read by the MBean's threads. */
     private volatile ReconcileStatus status;
     private volatile boolean stopped;
+    /** Set to have the thread reconcile now rather than at its next event or delay; it clears it. */
+    private volatile boolean wakeUp;
     private Thread thread;
 
-    // Only the reconciling thread (the starter's for the first reconcile, then the watch thread,
-    // which starts after it: Thread.start orders the two) reads and writes these.
+    /**
+     * Held for a whole reconcile: the watch thread's and a starter's (an agent attached again with
+     * the same options) take turns, so one plan is applied at a time. It also guards the fields below.
+     */
+    private final Object reconciling = new Object();
     private String lastFailure;
     private int failuresInARow;
     private final Set<String> skippedLogged = new HashSet<>();
@@ -77,12 +85,25 @@ public final class PatchDirectoryWatch {
      * @throws IllegalArgumentException when this JVM already watches another directory
      */
     public static PatchDirectoryWatch start(PatchRegistry registry, WatchOptions options) {
+        return start(registry, options, true);
+    }
+
+    /**
+     * {@link #start(PatchRegistry, WatchOptions)}; with {@code firstHere} false, the first reconcile
+     * runs in the watch thread too, and the caller follows it through {@link #status()} (a command,
+     * whose call must not wait for transitions).
+     */
+    public static PatchDirectoryWatch start(PatchRegistry registry, WatchOptions options, boolean firstHere) {
         synchronized (PatchDirectoryWatch.class) {
             PatchDirectoryWatch w = running;
             if (w != null) {
                 if (w.options.equals(options)) {
                     Log.get().log(Level.INFO, w.label + ": already watched; reconciling now");
-                    w.reconcile();
+                    if (firstHere) {
+                        w.reconcile();
+                    } else {
+                        w.wake();
+                    }
                     return w;
                 }
                 throw new IllegalArgumentException("this JVM already watches " + w.options.describe() + "; it watches"
@@ -91,7 +112,11 @@ public final class PatchDirectoryWatch {
             }
             w = new PatchDirectoryWatch(registry, options);
             Log.get().log(Level.INFO, w.label + ": watching (" + options.describe() + ")");
-            w.reconcile();
+            if (firstHere) {
+                w.reconcile();
+            } else {
+                w.wakeUp = true; // read by the thread's first round: Thread.start orders this write before it
+            }
             w.startThread();
             running = w;
             return w;
@@ -105,6 +130,16 @@ public final class PatchDirectoryWatch {
 
     ReconcileStatus status() {
         return status;
+    }
+
+    /** The options it was started with. */
+    public WatchOptions options() {
+        return options;
+    }
+
+    /** Has the watch thread reconcile at once (a command asked). */
+    private void wake() {
+        wakeUp = true; // read by Events.await's slices, within WAKE_SLICE_MILLIS
     }
 
     /** Stops the watch thread and forgets this watch; the patches stay as they are. */
@@ -138,7 +173,8 @@ public final class PatchDirectoryWatch {
         try {
             while (!stopped) {
                 try {
-                    events.await(nextDelayMillis());
+                    events.await(nextDelayMillis(), () -> wakeUp || stopped);
+                    wakeUp = false;
                     if (!stopped) {
                         reconcile();
                     }
@@ -180,18 +216,22 @@ public final class PatchDirectoryWatch {
         // jlivepatch's own work: hooks met while reading run the original code (RecursionGuard), and
         // every operation is audited as the watch's.
         int mark = RecursionGuard.enter();
-        String before = Requester.enter(Requester.WATCH);
+        String before = Requester.switchTo(Requester.WATCH);
         try {
-            reconcile0();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            finish(status.desired(), "failed: interrupted while reconciling; retried on the next change");
-        } catch (RuntimeException | LinkageError | VirtualMachineError e) {
-            Log.get().log(Level.ERROR, label + ": reconcile failed unexpectedly", e);
-            fail(status.desired(), "jlivepatch failed unexpectedly (" + e + "); retried on the next change or"
-                    + " interval");
+            synchronized (reconciling) {
+                try {
+                    reconcile0();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt(); // stop(): the watch thread ends after this round
+                    finish(status.desired(), "failed: interrupted while reconciling; retried on the next change");
+                } catch (RuntimeException | LinkageError | VirtualMachineError e) {
+                    Log.get().log(Level.ERROR, label + ": reconcile failed unexpectedly", e);
+                    fail(status.desired(), "jlivepatch failed unexpectedly (" + e + "); retried on the next change"
+                            + " or interval");
+                }
+            }
         } finally {
-            Requester.restore(before);
+            Requester.switchBack(before);
             RecursionGuard.exit(mark);
         }
     }
@@ -285,17 +325,29 @@ public final class PatchDirectoryWatch {
             this.dir = dir;
         }
 
-        /** Returns after {@code millis}, or once a change was seen and the directory has been quiet since. */
-        void await(long millis) throws InterruptedException {
-            register();
-            if (service == null) {
-                Thread.sleep(millis);
-                return;
+        /**
+         * Returns after {@code millis}, once {@code now} is true, or once a change was seen and the
+         * directory has been quiet since.
+         */
+        void await(long millis, BooleanSupplier now) throws InterruptedException {
+            long until = System.currentTimeMillis() + millis;
+            for (long left = millis; left > 0 && !now.getAsBoolean(); left = until - System.currentTimeMillis()) {
+                long slice = Math.min(left, WAKE_SLICE_MILLIS);
+                register();
+                if (service == null) {
+                    Thread.sleep(slice);
+                } else if (changed(slice)) {
+                    return;
+                }
             }
+        }
+
+        /** Whether a change was seen within {@code millis}; if so, returns once the directory is quiet. */
+        private boolean changed(long millis) throws InterruptedException {
             try {
                 WatchKey k = service.poll(millis, TimeUnit.MILLISECONDS);
                 if (k == null) {
-                    return;
+                    return false;
                 }
                 long until = System.currentTimeMillis() + MAX_GATHER_MILLIS;
                 while (k != null) {
@@ -306,8 +358,11 @@ public final class PatchDirectoryWatch {
                     long left = until - System.currentTimeMillis();
                     k = left <= 0 ? null : service.poll(Math.min(QUIET_MILLIS, left), TimeUnit.MILLISECONDS);
                 }
+                return true;
             } catch (ClosedWatchServiceException e) {
                 service = null;
+                key = null;
+                return false;
             }
         }
 
