@@ -1,5 +1,6 @@
 package io.jlivepatch.agent;
 
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -18,6 +19,7 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.function.Predicate;
@@ -36,7 +38,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 class PrometheusExporterIT {
 
     private static final Path EXPORTER = Paths.get(System.getProperty("jlivepatch.exporter.jar"));
-    private static final Path CONFIG = Paths.get(System.getProperty("jlivepatch.exporter.config"));
+    private static final Path CONFIG = Paths.get(System.getProperty("jlivepatch.exporter.config")).normalize();
     /** Generous: a reconcile runs within a second of a change here (interval=1), but CI machines are slow. */
     private static final Duration DEADLINE = Duration.ofSeconds(30);
 
@@ -92,6 +94,28 @@ class PrometheusExporterIT {
                     m -> converged(m) && m.containsKey(DESIRES_NONE) && patchSeries(m).isEmpty());
             assertEquals(ORIGINAL, service.call());
         }
+    }
+
+    /**
+     * deploy/kubernetes/exporter-configmap.yaml is generated from the config this test checks
+     * (kubectl create configmap --from-file, a literal block indented by four spaces); a change to
+     * one without the other would deploy rules no test has read.
+     */
+    @Test
+    void theKubernetesConfigMapCarriesThisConfig() throws IOException {
+        Path configMap = CONFIG.getParent().resolveSibling("kubernetes").resolve("exporter-configmap.yaml");
+        List<String> lines = Files.readAllLines(configMap);
+        int start = lines.indexOf("  jlivepatch.yaml: |") + 1;
+        assertTrue(start > 0, "no literal block 'jlivepatch.yaml: |' in " + configMap);
+        StringBuilder embedded = new StringBuilder();
+        for (String line : lines.subList(start, lines.size())) {
+            if (!line.isEmpty() && !line.startsWith("    ")) {
+                break;
+            }
+            embedded.append(line.isEmpty() ? "" : line.substring(4)).append('\n');
+        }
+        assertEquals(Files.readString(CONFIG).stripTrailing(), embedded.toString().stripTrailing(),
+                configMap + " is not " + CONFIG + ": regenerate it with the command in its header");
     }
 
     /** Puts a JAR into the watched directory as a copying tool does: a {@code .tmp} file renamed when complete. */
