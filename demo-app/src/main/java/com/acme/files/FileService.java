@@ -193,13 +193,17 @@ public final class FileService implements AutoCloseable {
      * the first once it accepts requests, the second when it is stopped (SIGTERM, Ctrl-C).
      */
     public static void main(String[] args) throws Exception {
-        if (args.length < 1 || args.length > 2) {
-            System.err.println("usage: java -cp jlivepatch-demo.jar com.acme.files.FileService <directory> [port]");
+        if (args.length < 1 || args.length > 3) {
+            System.err.println("usage: java -cp jlivepatch-demo.jar com.acme.files.FileService <directory> [port"
+                    + " [bind-address]]");
             System.exit(2);
         }
         FileStore store = new FileStore(Path.of(args[0]));
         int port = args.length > 1 ? Integer.parseInt(args[1]) : 0;
-        FileService service = start(store, new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 8);
+        // Loopback unless told otherwise: the service has a hole on purpose. In a container, where
+        // the pod's network is the boundary, 0.0.0.0 (deploy/kubernetes).
+        InetAddress bind = args.length > 2 ? InetAddress.getByName(args[2]) : InetAddress.getLoopbackAddress();
+        FileService service = start(store, new InetSocketAddress(bind, port), 8);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             service.close();

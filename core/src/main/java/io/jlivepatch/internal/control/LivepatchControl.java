@@ -149,12 +149,14 @@ final class LivepatchControl implements LivepatchMBean {
         return JmxCalls.operation(registry, "watch", subject, () -> {
             WatchOptions options;
             try {
+                if (directory == null || directory.isBlank()) {
+                    throw new IllegalArgumentException("no directory given: give the path of a patch directory");
+                }
                 options = new WatchOptions(Paths.get(directory).toAbsolutePath().normalize(),
                         Duration.ofSeconds(intervalSeconds), Duration.ofSeconds(timeoutSeconds));
-            } catch (IllegalArgumentException | NullPointerException e) { // InvalidPathException included
+            } catch (IllegalArgumentException e) { // InvalidPathException included
                 throw registry.refusedOutside("watch", subject, new PatchException(Reason.INVALID_ARGUMENT, null,
-                        "cannot watch '" + subject + "': " + (e.getMessage() == null ? "no directory given"
-                        : e.getMessage()) + "; nothing was changed"));
+                        "cannot watch '" + subject + "': " + e.getMessage() + "; nothing was changed"));
             }
             try {
                 PatchDirectoryWatch.start(registry, options, false);

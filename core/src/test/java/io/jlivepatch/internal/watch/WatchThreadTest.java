@@ -107,6 +107,28 @@ class WatchThreadTest {
     }
 
     @Test
+    void aWatchAskedForOverJmxWithBadArgumentsIsRefusedAndNothingIsWatched() throws Exception {
+        ObjectName lp = new ObjectName(ObjectNames.LIVEPATCH);
+        attribute("ReconcileState"); // registered
+        String[] signature = {String.class.getName(), long.class.getName(), long.class.getName()};
+        Object[][] bad = {{"", 30L, 30L}, {dir.toString(), 0L, 30L}, {dir.toString(), 30L, 3601L},
+                {"bad\0path", 30L, 30L}};
+        String[] expected = {"INVALID_ARGUMENT: cannot watch '': no directory given",
+                "INVALID_ARGUMENT: cannot watch '" + dir + "': interval=0: give 1 to 86400 seconds; nothing was changed",
+                "INVALID_ARGUMENT: cannot watch '" + dir + "': timeout=3601: give 1 to 3600 seconds",
+                "INVALID_ARGUMENT: cannot watch 'bad\0path': "};
+        for (int i = 0; i < bad.length; i++) {
+            Object[] args = bad[i];
+            javax.management.RuntimeMBeanException e = assertThrows(javax.management.RuntimeMBeanException.class,
+                    () -> SERVER.invoke(lp, "watch", args, signature));
+            String message = e.getTargetException().getMessage();
+            assertTrue(message.startsWith(expected[i]), message);
+            assertEquals("off", attribute("ReconcileState"));
+            assertEquals("", attribute("WatchedDirectory"));
+        }
+    }
+
+    @Test
     void callersNeverFailNorSeeAnotherVersionThanTheDirectoryCouldGive() throws Exception {
         Set<String> allowed = Set.of("hello x", "A x", "B x", "C x");
         Set<String> seen = ConcurrentHashMap.newKeySet();

@@ -1,0 +1,87 @@
+package io.jlivepatch.agent;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static io.jlivepatch.agent.ServiceProcess.GREET_FIXED;
+import static io.jlivepatch.agent.ServiceProcess.ORIGINAL;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * {@code jlivepatch watch <pid> <dir>}: a running JVM started without jlivepatch follows a patch
+ * directory from then on, as {@code patches=<dir>,watch=true} does from the start; what cannot be
+ * honoured is refused with the reason and changes nothing.
+ */
+class WatchCommandIT {
+
+    @TempDir
+    Path dir;
+    @TempDir
+    Path staging;
+
+    /** Waits up to a minute for the service to answer {@code expected}: the watch reconciles on its own thread. */
+    private static void awaitAnswer(ServiceProcess service, String expected) throws Exception {
+        String answer = service.call();
+        for (int i = 0; i < 600 && !answer.equals(expected); i++) {
+            Thread.sleep(100);
+            answer = service.call();
+        }
+        assertEquals(expected, answer);
+    }
+
+    @Test
+    void aRunningJvmFollowsTheDirectoryFromTheCommandOn() throws Exception {
+        Path patches = Files.createDirectory(dir.resolve("patches"));
+        Files.copy(TestJars.greeterFixJar(staging), patches.resolve("10-fix-greet.jar"));
+        try (ServiceProcess service = new ServiceProcess()) {
+            assertEquals(ORIGINAL, service.call());
+            Cli watch = Cli.run("watch", service.pid(), patches, "--interval", "1");
+            assertEquals(0, watch.exitCode(), watch.toString());
+            assertTrue(watch.out().startsWith("pid " + service.pid() + " watches " + patches + ": converged\n"
+                    + "  desired: fix-greet\n  stack:   fix-greet\n"), watch.toString());
+            assertEquals(GREET_FIXED, service.call());
+
+            Files.delete(patches.resolve("10-fix-greet.jar"));
+            awaitAnswer(service, ORIGINAL);
+
+            Cli again = Cli.run("watch", service.pid(), patches, "--interval", "1");
+            assertEquals(0, again.exitCode(), "the same directory and options: reconciled now; " + again);
+
+            Cli other = Cli.run("watch", service.pid(), staging);
+            assertEquals(1, other.exitCode(), other.toString());
+            assertTrue(other.err().contains("refused: ILLEGAL_STATE: this JVM already watches patches=" + patches
+                    + ",watch=true,interval=1,timeout=30"), other.toString());
+
+            Cli status = Cli.run("status", service.pid(), "--log");
+            assertTrue(status.out().contains("  watching " + patches + ": converged; desired: no patch;"),
+                    status.toString());
+            assertTrue(status.out().contains("load fix-greet by watch: ok (registered, enabled)")
+                    && status.out().contains("disable fix-greet by watch: ok")
+                    && status.out().contains("watch " + patches + " by pid "), status.toString());
+        }
+    }
+
+    @Test
+    void aDirectoryThatDoesNotExistYetIsWaitedForAndBadOptionsAreUsageErrors() throws Exception {
+        Path later = dir.resolve("later");
+        try (ServiceProcess service = new ServiceProcess()) {
+            Cli watch = Cli.run("watch", service.pid(), later, "--interval", "1");
+            assertEquals(3, watch.exitCode(), watch.toString());
+            assertTrue(watch.out().contains("waiting: patch directory " + later + " does not exist (yet)"),
+                    watch.toString());
+
+            Files.createDirectory(later);
+            Files.copy(TestJars.greeterFixJar(staging), later.resolve("fix.jar"));
+            awaitAnswer(service, GREET_FIXED);
+
+            Cli usage = Cli.run("watch", service.pid(), later, "--transition-timeout", "0");
+            assertEquals(2, usage.exitCode(), usage.toString());
+            assertTrue(usage.err().contains("--transition-timeout must be between 1 and 3600 seconds, not 0"),
+                    usage.toString());
+        }
+    }
+}
