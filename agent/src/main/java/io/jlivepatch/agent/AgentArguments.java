@@ -2,8 +2,11 @@ package io.jlivepatch.agent;
 
 import io.jlivepatch.internal.jar.JarLimits;
 
+import io.jlivepatch.internal.watch.WatchOptions;
+
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.time.Duration;
 
 /**
  * The agent's option string: comma-separated {@code key=value} pairs.
@@ -15,9 +18,11 @@ import java.nio.file.Paths;
  *                           certificates, or {@code null}
  * @param truststorePassword {@code truststore-password=<password>}, or {@code null}
  * @param auditFile          {@code audit=<file>}: each audit record appended as a JSON line, or {@code null}
+ * @param watch              {@code watch=true} (with {@code interval=<s>}, {@code timeout=<s>}): the patch
+ *                           directory is the desired stack, reconciled on every change; else {@code null}
  */
 record AgentArguments(Path patchDirectory, JarLimits jarLimits, Path truststore, String truststorePassword,
-                      Path auditFile) {
+                      Path auditFile, WatchOptions watch) {
 
     static AgentArguments parse(String args) {
         return parse(args, JarLimits.current());
@@ -33,8 +38,11 @@ record AgentArguments(Path patchDirectory, JarLimits jarLimits, Path truststore,
         Path truststore = null;
         String truststorePassword = null;
         Path audit = null;
+        boolean watch = false;
+        Long interval = null;
+        Long timeout = null;
         if (args == null || args.isBlank()) {
-            return new AgentArguments(null, limits, null, null, null);
+            return new AgentArguments(null, limits, null, null, null, null);
         }
         for (String pair : args.split(",")) {
             int eq = pair.indexOf('=');
@@ -48,14 +56,44 @@ record AgentArguments(Path patchDirectory, JarLimits jarLimits, Path truststore,
                 truststorePassword = value;
             } else if (key.equals("audit") && !value.isEmpty()) {
                 audit = Paths.get(value);
+            } else if (key.equals("watch")) {
+                if (!value.equals("true") && !value.equals("false")) {
+                    throw new IllegalArgumentException("watch=" + value + ": give watch=true or watch=false");
+                }
+                watch = value.equals("true");
+            } else if (key.equals("interval")) {
+                interval = seconds(pair, value);
+            } else if (key.equals("timeout")) {
+                timeout = seconds(pair, value);
             } else if (JarLimits.OPTIONS.contains(key)) {
                 limits = limits.with(key, value);
             } else {
                 throw new IllegalArgumentException("unknown option '" + pair + "': the agent takes patches=<dir>,"
-                        + " truststore=<file>, truststore-password=<password>, audit=<file> and"
+                        + " watch=true, interval=<seconds>, timeout=<seconds>, truststore=<file>,"
+                        + " truststore-password=<password>, audit=<file> and"
                         + " the patch JAR limits " + String.join("=<n>, ", JarLimits.OPTIONS) + "=<n>");
             }
         }
-        return new AgentArguments(patches, limits, truststore, truststorePassword, audit);
+        WatchOptions watching = null;
+        if (watch) {
+            if (patches == null) {
+                throw new IllegalArgumentException("watch=true watches the patch directory: give patches=<dir> too");
+            }
+            watching = new WatchOptions(patches,
+                    interval == null ? WatchOptions.DEFAULT_INTERVAL : Duration.ofSeconds(interval),
+                    timeout == null ? WatchOptions.DEFAULT_TIMEOUT : Duration.ofSeconds(timeout));
+        } else if (interval != null || timeout != null) {
+            throw new IllegalArgumentException((interval != null ? "interval=" : "timeout=") + " applies to a watched"
+                    + " patch directory: add watch=true (and patches=<dir>)");
+        }
+        return new AgentArguments(patches, limits, truststore, truststorePassword, audit, watching);
+    }
+
+    private static long seconds(String pair, String value) {
+        try {
+            return Long.parseLong(value);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("'" + pair + "': give a whole number of seconds");
+        }
     }
 }

@@ -3,9 +3,11 @@ package io.jlivepatch.agent;
 import io.jlivepatch.internal.Log;
 import io.jlivepatch.Livepatch;
 import io.jlivepatch.internal.core.AuditFile;
+import io.jlivepatch.internal.core.PatchRegistry;
 import io.jlivepatch.internal.core.Requester;
 import io.jlivepatch.internal.patch.RecursionGuard;
 import io.jlivepatch.internal.trust.TrustPolicy;
+import io.jlivepatch.internal.watch.PatchDirectoryWatch;
 
 import java.lang.instrument.Instrumentation;
 
@@ -15,7 +17,8 @@ import java.lang.instrument.Instrumentation;
  * start-up (a failing premain aborts the application).
  *
  * <p>Arguments: {@code patches=<dir>} loads and enables every patch JAR of that directory, in
- * file-name order, before {@code main} (the kpatch service).
+ * file-name order, before {@code main} (the kpatch service); with {@code watch=true} the directory
+ * is the desired stack from then on, reconciled on every change ({@link PatchDirectoryWatch}).
  */
 public final class AgentMain {
 
@@ -55,7 +58,19 @@ public final class AgentMain {
             try {
                 String version = AgentMain.class.getPackage().getImplementationVersion();
                 System.setProperty(VERSION_PROPERTY, version == null ? "development" : version);
-                if (arguments.patchDirectory() != null) {
+                if (arguments.watch() != null) {
+                    // Before main, the first reconcile's log lines go aside, as the start-up loader's do.
+                    if (beforeMain) {
+                        Log.beginAside();
+                    }
+                    try {
+                        PatchDirectoryWatch.start(PatchRegistry.installed(), arguments.watch());
+                    } finally {
+                        if (beforeMain) {
+                            Log.endAside();
+                        }
+                    }
+                } else if (arguments.patchDirectory() != null) {
                     String before = Requester.enter(Requester.STARTUP); // who asked, for provenance and audit
                     // Before main, the patches' log lines are formatted and printed by a thread of
                     // their own meanwhile (a cold JVM takes milliseconds a line); all are out when

@@ -1,9 +1,12 @@
 package io.jlivepatch.agent;
 
 import io.jlivepatch.internal.jar.JarLimits;
+import io.jlivepatch.internal.watch.WatchOptions;
 import org.junit.jupiter.api.Test;
 
+import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.time.Duration;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -11,7 +14,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The agent's options: the patch directory and the patch JAR limits. */
+/** The agent's options: the patch directory, its watch and the patch JAR limits. */
 class AgentArgumentsTest {
 
     @Test
@@ -43,5 +46,35 @@ class AgentArgumentsTest {
         e = assertThrows(IllegalArgumentException.class,
                 () -> AgentArguments.parse("max-entries=many", JarLimits.DEFAULTS));
         assertTrue(e.getMessage().contains("max-entries=many is not a positive count"), e.getMessage());
+    }
+
+    @Test
+    void watchTakesTheDirectoryAnIntervalAndATimeout() {
+        AgentArguments plain = AgentArguments.parse("patches=/etc/patches", JarLimits.DEFAULTS);
+        assertNull(plain.watch(), "read once at start-up, as before");
+        AgentArguments w = AgentArguments.parse("patches=/etc/patches,watch=true", JarLimits.DEFAULTS);
+        assertEquals(new WatchOptions(Path.of("/etc/patches"), Duration.ofSeconds(30), Duration.ofSeconds(30)),
+                w.watch());
+        AgentArguments set = AgentArguments.parse("watch=true,interval=5,timeout=120,patches=/p", JarLimits.DEFAULTS);
+        assertEquals(new WatchOptions(Path.of("/p"), Duration.ofSeconds(5), Duration.ofSeconds(120)), set.watch());
+        assertNull(AgentArguments.parse("patches=/p,watch=false", JarLimits.DEFAULTS).watch());
+    }
+
+    @Test
+    void watchOptionsThatCannotBeHonouredAreRefusedSayingWhatToGive() {
+        assertEquals("watch=true watches the patch directory: give patches=<dir> too", assertThrows(
+                IllegalArgumentException.class, () -> AgentArguments.parse("watch=true", JarLimits.DEFAULTS))
+                .getMessage());
+        assertEquals("watch=yes: give watch=true or watch=false", assertThrows(IllegalArgumentException.class,
+                () -> AgentArguments.parse("patches=/p,watch=yes", JarLimits.DEFAULTS)).getMessage());
+        assertEquals("interval= applies to a watched patch directory: add watch=true (and patches=<dir>)",
+                assertThrows(IllegalArgumentException.class,
+                        () -> AgentArguments.parse("patches=/p,interval=5", JarLimits.DEFAULTS)).getMessage());
+        assertEquals("'interval=5s': give a whole number of seconds", assertThrows(IllegalArgumentException.class,
+                () -> AgentArguments.parse("patches=/p,watch=true,interval=5s", JarLimits.DEFAULTS)).getMessage());
+        assertEquals("interval=0: give 1 to 86400 seconds", assertThrows(IllegalArgumentException.class,
+                () -> AgentArguments.parse("patches=/p,watch=true,interval=0", JarLimits.DEFAULTS)).getMessage());
+        assertEquals("timeout=7200: give 1 to 3600 seconds", assertThrows(IllegalArgumentException.class,
+                () -> AgentArguments.parse("patches=/p,watch=true,timeout=7200", JarLimits.DEFAULTS)).getMessage());
     }
 }

@@ -38,8 +38,11 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** Shared by the tests of untrusted patch JARs: writing JARs (well-formed or not) and checking refusals. */
-final class Jars {
+/**
+ * Shared by the tests of untrusted patch JARs: writing JARs (well-formed or not) and checking
+ * refusals. Public for the tests of other packages that need patch JARs (the watched directory's).
+ */
+public final class Jars {
 
     /** The patch class of the tests: replaces jarapp.Counter's next and label. */
     static final String FIX = "jarapp.fix.CounterFix";
@@ -54,12 +57,12 @@ final class Jars {
     private Jars() {
     }
 
-    static Livepatch lp() {
+    public static Livepatch lp() {
         return Livepatch.install(ByteBuddyAgent.install());
     }
 
     /** Disables (in reverse order) and unregisters every registered patch. */
-    static void removeAll() throws PatchException {
+    public static void removeAll() throws PatchException {
         List<PatchHandle> stack = new ArrayList<>(lp().patches());
         for (int i = stack.size() - 1; i >= 0; i--) {
             if (stack.get(i).isEnabled()) {
@@ -72,7 +75,7 @@ final class Jars {
     }
 
     /** The manifest of a patch named {@code name} whose replacements are in {@code patchClass}. */
-    static Map<String, String> manifest(String name, String patchClass) {
+    public static Map<String, String> manifest(String name, String patchClass) {
         Map<String, String> m = new LinkedHashMap<>();
         m.put("Livepatch-Name", name);
         m.put("Livepatch-Description", "a test patch");
@@ -81,7 +84,7 @@ final class Jars {
     }
 
     /** The class file of a test class, as entries of a JAR: internal name + ".class" to bytes. */
-    static Map<String, byte[]> classes(String... binaryNames) {
+    public static Map<String, byte[]> classes(String... binaryNames) {
         Map<String, byte[]> entries = new LinkedHashMap<>();
         for (String name : binaryNames) {
             String resource = name.replace('.', '/') + ".class";
@@ -98,7 +101,7 @@ final class Jars {
     }
 
     /** Writes a JAR with {@code JarOutputStream}: a well-formed zip. */
-    static Path write(Path file, Map<String, String> manifest, Map<String, byte[]> entries) throws IOException {
+    public static Path write(Path file, Map<String, String> manifest, Map<String, byte[]> entries) throws IOException {
         Manifest m = new Manifest();
         m.getMainAttributes().put(Attributes.Name.MANIFEST_VERSION, "1.0");
         manifest.forEach((k, v) -> m.getMainAttributes().putValue(k, v));

@@ -9,6 +9,7 @@ import io.jlivepatch.internal.core.PatchRegistry;
 import io.jlivepatch.internal.jar.JarLimits;
 import io.jlivepatch.internal.jar.PatchJarBytes;
 import io.jlivepatch.internal.trust.TrustPolicy;
+import io.jlivepatch.internal.watch.ReconcileStatus;
 
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
@@ -117,5 +118,20 @@ final class LivepatchControl implements LivepatchMBean {
     public String[] getLog() {
         return JmxCalls.reading("the audit log",
                 () -> registry.audit().entries().stream().map(AuditLog.Entry::toString).toArray(String[]::new));
+    }
+
+    @Override
+    public String getDesiredPatches() {
+        return ReconcileStatus.current().desired();
+    }
+
+    @Override
+    public String getReconcileState() {
+        return ReconcileStatus.current().state();
+    }
+
+    @Override
+    public long getLastReconcile() {
+        return ReconcileStatus.current().lastReconcile();
     }
 }

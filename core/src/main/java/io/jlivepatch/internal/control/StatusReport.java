@@ -9,7 +9,9 @@ import io.jlivepatch.internal.core.PatchRegistry;
 import io.jlivepatch.internal.core.Provenance;
 import io.jlivepatch.internal.transition.Transition;
 import io.jlivepatch.internal.trust.TrustPolicy;
+import io.jlivepatch.internal.watch.ReconcileStatus;
 
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -40,7 +42,13 @@ final class StatusReport {
                 .append(",\"trust\":{\"verifying\":").append(trust.enforced())
                 .append(",\"policy\":").append(Json.string(trust.describe())).append('}')
                 .append(",\"audit\":{\"file\":").append(auditFile == null ? "null" : Json.string(auditFile))
-                .append(",\"problem\":").append(auditProblem == null ? "null" : Json.string(auditProblem)).append('}')
+                .append(",\"problem\":").append(auditProblem == null ? "null" : Json.string(auditProblem)).append('}');
+        ReconcileStatus watch = ReconcileStatus.current();
+        sb.append(",\"watch\":{\"directory\":")
+                .append(watch.directory().isEmpty() ? "null" : Json.string(watch.directory()))
+                .append(",\"desired\":").append(Json.string(watch.desired()))
+                .append(",\"state\":").append(Json.string(watch.state()))
+                .append(",\"lastReconcile\":").append(watch.lastReconcile()).append('}')
                 .append(",\"patches\":[");
         int order = 0;
         for (PatchHandle p : patches) {
@@ -141,6 +149,13 @@ final class StatusReport {
             String problem = AuditFile.problem();
             sb.append("  audit file: ").append(Text.clean(auditFile))
                     .append(problem == null ? "" : ", problem: " + Text.clean(problem)).append('\n');
+        }
+        ReconcileStatus watch = ReconcileStatus.current();
+        if (!watch.directory().isEmpty()) {
+            sb.append("  watching ").append(Text.clean(watch.directory())).append(": ").append(Text.clean(watch.state()))
+                    .append("; desired: ").append(watch.desired().isEmpty() ? "no patch" : Text.clean(watch.desired()))
+                    .append(watch.lastReconcile() == 0 ? "" : "; last reconcile "
+                            + Instant.ofEpochMilli(watch.lastReconcile())).append('\n');
         }
         int order = 0;
         for (PatchHandle p : patches) {

@@ -119,8 +119,19 @@ public final class PatchRegistry {
         return p instanceof RegisteredPatch ? ((RegisteredPatch) p).callbacks().lastFailure() : null;
     }
 
+    // Written once, by install (under Livepatch.class, one per JVM); read by the channels that start
+    // after it and are handed no registry (the watched directory started by the agent).
+    private static volatile PatchRegistry installed;
+
     public static PatchRegistry install(Instrumentation inst) {
-        return new PatchRegistry(HookManager.install(inst));
+        PatchRegistry r = new PatchRegistry(HookManager.install(inst));
+        installed = r;
+        return r;
+    }
+
+    /** The registry of this JVM's installed jlivepatch, or {@code null} before {@code Livepatch.install}. */
+    public static PatchRegistry installed() {
+        return installed;
     }
 
     /** Tells {@code observer} of every patch registered so far, then of every change. */
@@ -938,6 +949,14 @@ public final class PatchRegistry {
     }
 
     private void report(String operation, String subject, String outcome) {
+        report(operation, subject, outcome, null);
+    }
+
+    /**
+     * Audits a step of a channel's own that is not one of the life cycle's operations (a reconcile of
+     * the watched directory), with the current requester, as the operations are.
+     */
+    public void audit(String operation, String subject, String outcome) {
         report(operation, subject, outcome, null);
     }
 

@@ -10,6 +10,8 @@ public final class Requester {
     public static final String API = "api";
     public static final String JMX = "jmx";
     public static final String STARTUP = "startup";
+    /** The watched patch directory's reconciles. */
+    public static final String WATCH = "watch";
 
     // Only ever set by jlivepatch's own threads or around calls marked by RecursionGuard, so a patch
     // of ThreadLocal never runs on its behalf.

@@ -22,7 +22,14 @@ public record PatchJarBytes(String source, byte[] bytes, String sha256) {
 
     /** Reads {@code path} whole under {@code limits}' file size: the file may grow while it is read. */
     public static PatchJarBytes read(Path path, JarLimits limits) throws PatchException {
-        String source = path.toString();
+        return read(path, path.toString(), limits);
+    }
+
+    /**
+     * {@link #read(Path, JarLimits)} of a file that people know by another path ({@code source}):
+     * a watched Kubernetes volume is read through its {@code ..data} directory, named by its own path.
+     */
+    public static PatchJarBytes read(Path path, String source, JarLimits limits) throws PatchException {
         if (!Files.isRegularFile(path)) {
             throw PatchJar.invalid(source, "no such file: give the path of a patch JAR");
         }

@@ -1,0 +1,82 @@
+package io.jlivepatch.internal.watch;
+
+import io.jlivepatch.PatchException;
+import io.jlivepatch.internal.jar.PatchJarBytes;
+
+import java.util.List;
+
+/**
+ * One reading of the watched directory: either the patches it asks for, or why it cannot be acted
+ * on now. Reading never changes the stack; a snapshot that is not {@link Kind#READY} changes
+ * nothing at all, so a broken or half-written directory never takes a patch down.
+ *
+ * @param kind     whether it can be acted on
+ * @param desired  READY: the patches to be enabled, bottom first, from the last cumulative JAR on
+ * @param skipped  READY: what was found and is not loaded, one line each (other file names, JARs a
+ *                 later cumulative patch replaces), for the log and status
+ * @param why      WAITING or FAILED: what is wrong and what to do; {@code ""} when READY
+ * @param refusal  FAILED because of a file's content: the refusal, audited; else {@code null}
+ */
+record DirectorySnapshot(Kind kind, List<DesiredJar> desired, List<String> skipped, String why,
+                         PatchException refusal) {
+
+    enum Kind {
+        /** Every file is whole and checked: act on it. */
+        READY,
+        /** The directory does not exist yet, or a file is still being written: look again soon. */
+        WAITING,
+        /** The directory or a file in it is wrong: nothing changes until it changes. */
+        FAILED
+    }
+
+    DirectorySnapshot {
+        desired = List.copyOf(desired);
+        skipped = List.copyOf(skipped);
+    }
+
+    static DirectorySnapshot ready(List<DesiredJar> desired, List<String> skipped) {
+        return new DirectorySnapshot(Kind.READY, desired, skipped, "", null);
+    }
+
+    static DirectorySnapshot waiting(String why) {
+        return new DirectorySnapshot(Kind.WAITING, List.of(), List.of(), why, null);
+    }
+
+    static DirectorySnapshot failed(String why) {
+        return new DirectorySnapshot(Kind.FAILED, List.of(), List.of(), why, null);
+    }
+
+    static DirectorySnapshot refused(PatchException refusal) {
+        return new DirectorySnapshot(Kind.FAILED, List.of(), List.of(), refusal.reason() + ": " + refusal.getMessage(),
+                refusal);
+    }
+
+    /** The desired patch names, space-separated (the {@code DesiredPatches} attribute). */
+    String desiredNames() {
+        StringBuilder sb = new StringBuilder();
+        for (DesiredJar j : desired) {
+            sb.append(sb.length() == 0 ? "" : " ").append(j.name());
+        }
+        return sb.toString();
+    }
+
+    /**
+     * A patch JAR of the directory, read whole and checked: these bytes are the ones loaded.
+     *
+     * @param file    its file name in the directory
+     * @param bytes   its content, with the path the operator sees as source
+     * @param name    its patch's name ({@code Livepatch-Name})
+     * @param replace whether it is a cumulative patch ({@code Livepatch-Replace: true})
+     */
+    record DesiredJar(String file, PatchJarBytes bytes, String name, boolean replace) {
+
+        String sha256() {
+            return bytes.sha256();
+        }
+
+        @Override
+        public String toString() {
+            return "'" + name + "' (" + file + ", sha256 " + sha256().substring(0, 12) + "…)";
+        }
+    }
+}

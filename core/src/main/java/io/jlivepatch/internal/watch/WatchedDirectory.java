@@ -1,0 +1,219 @@
+package io.jlivepatch.internal.watch;
+
+import io.jlivepatch.PatchException;
+import io.jlivepatch.internal.jar.JarLimits;
+import io.jlivepatch.internal.jar.PatchJar;
+import io.jlivepatch.internal.jar.PatchJarBytes;
+import io.jlivepatch.internal.trust.TrustPolicy;
+import io.jlivepatch.internal.watch.DirectorySnapshot.DesiredJar;
+
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.function.LongSupplier;
+
+/**
+ * Reads a watched patch directory into a {@link DirectorySnapshot}, whichever tool wrote it.
+ *
+ * <ul>
+ *   <li>A Kubernetes ConfigMap or Secret volume holds its files in a timestamped directory that a
+ *       {@code ..data} symlink points to, and the kubelet swaps that symlink in one rename: the
+ *       whole reading goes through {@code ..data} resolved once, so it sees one version of the
+ *       volume, never half of each.</li>
+ *   <li>Other tools write files in place: dot-files and {@code *.tmp} are ignored (where rsync, curl
+ *       and editors keep a partial copy), a file is read whole and must not change while it is read,
+ *       and a file that does not read as a whole patch JAR but was written in the last
+ *       {@link #SETTLE_MILLIS} counts as still being written, not as broken.</li>
+ *   <li>Every JAR is checked (limits, manifest, trust) before the snapshot is {@code READY}: a
+ *       broken file fails the reading, so nothing is taken down for a directory that cannot be
+ *       applied whole.</li>
+ * </ul>
+ */
+final class WatchedDirectory {
+
+    /** More entries than this and the directory is not a patch directory: listing stops there. */
+    static final int MAX_ENTRIES = 1000;
+    /** More patch JARs than this is not a patch stack anyone meant. */
+    static final int MAX_PATCH_JARS = 100;
+    /**
+     * How long after its last change a file that does not read whole is taken for one still being
+     * written. Longer than a copy of a patch JAR takes, short enough that a broken file is
+     * reported promptly.
+     */
+    static final long SETTLE_MILLIS = 2000;
+
+    private final Path directory;
+    private final LongSupplier clock;
+    /**
+     * The parse and trust check of each content seen in the last reading, by SHA-256: they depend
+     * on the bytes only, and the directory is read every interval. Only the reading thread uses it.
+     */
+    private Map<String, Checked> checked = new HashMap<>();
+
+    WatchedDirectory(Path directory) {
+        this(directory, System::currentTimeMillis);
+    }
+
+    WatchedDirectory(Path directory, LongSupplier clock) {
+        this.directory = Objects.requireNonNull(directory, "directory");
+        this.clock = clock;
+    }
+
+    Path path() {
+        return directory;
+    }
+
+    /** What a JAR's content says, once it has been checked. */
+    private record Checked(String name, boolean replace) {
+    }
+
+    DirectorySnapshot read() {
+        if (!Files.exists(directory)) {
+            return DirectorySnapshot.waiting("patch directory " + directory + " does not exist (yet); the patches stay"
+                    + " as they are until it does");
+        }
+        if (!Files.isDirectory(directory)) {
+            return DirectorySnapshot.failed(directory + " is not a directory: patches= names a directory of patch"
+                    + " JARs; the patches stay as they are");
+        }
+        Path root;
+        try {
+            root = contentRoot();
+        } catch (IOException e) {
+            return DirectorySnapshot.waiting("patch directory " + directory + " changed while it was read ("
+                    + e.getClass().getSimpleName() + ")");
+        }
+        List<String> names = new ArrayList<>();
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(root)) {
+            for (Path p : entries) {
+                if (names.size() == MAX_ENTRIES) {
+                    return DirectorySnapshot.failed("patch directory " + directory + " holds more than " + MAX_ENTRIES
+                            + " entries: it is meant for patch JARs only (at most " + MAX_PATCH_JARS + "); nothing"
+                            + " was changed: point patches= at a directory of patch JARs");
+                }
+                names.add(p.getFileName().toString());
+            }
+        } catch (NoSuchFileException | NotDirectoryException e) {
+            return DirectorySnapshot.waiting("patch directory " + directory + " changed while it was read");
+        } catch (IOException | RuntimeException e) {
+            return DirectorySnapshot.failed("patch directory " + directory + " cannot be read (" + e + "); the patches"
+                    + " stay as they are: check that it exists and that this JVM's user may read it");
+        }
+        names.sort(null); // file-name order is stack order, whatever order the file system lists
+        List<String> skipped = new ArrayList<>();
+        List<String> jars = new ArrayList<>();
+        for (String name : names) {
+            if (name.startsWith(".") || name.endsWith(".tmp")) {
+                continue; // partial copies, editors' files, the kubelet's ..data and timestamped directories
+            }
+            if (!name.endsWith(".jar")) {
+                skipped.add(name + " (not a .jar file)");
+            } else if (Files.isDirectory(root.resolve(name))) {
+                skipped.add(name + " (a directory)");
+            } else {
+                jars.add(name);
+            }
+        }
+        if (jars.size() > MAX_PATCH_JARS) {
+            return DirectorySnapshot.failed("patch directory " + directory + " holds " + jars.size() + " .jar files,"
+                    + " more than the " + MAX_PATCH_JARS + " a patch stack may have; nothing was changed: remove what"
+                    + " is not meant to be loaded, or give a cumulative patch");
+        }
+        return readJars(root, jars, skipped);
+    }
+
+    /**
+     * The directory whose files are read: a Kubernetes volume's current {@code ..data} directory,
+     * resolved once, else the directory itself.
+     */
+    private Path contentRoot() throws IOException {
+        Path data = directory.resolve("..data");
+        if (Files.isSymbolicLink(data)) {
+            return data.toRealPath();
+        }
+        return directory;
+    }
+
+    private DirectorySnapshot readJars(Path root, List<String> jars, List<String> skipped) {
+        JarLimits limits = JarLimits.current();
+        Map<String, Checked> seen = new HashMap<>();
+        List<DesiredJar> all = new ArrayList<>();
+        Map<String, String> fileOfPatch = new HashMap<>();
+        for (String file : jars) {
+            Path p = root.resolve(file);
+            String source = directory.resolve(file).toString();
+            BasicFileAttributes before;
+            try {
+                before = Files.readAttributes(p, BasicFileAttributes.class);
+            } catch (IOException e) {
+                return DirectorySnapshot.waiting(file + " went away while the directory was read");
+            }
+            PatchJarBytes bytes;
+            Checked content;
+            try {
+                bytes = PatchJarBytes.read(p, source, limits);
+                content = seen.get(bytes.sha256());
+                if (content == null) {
+                    content = checked.get(bytes.sha256());
+                }
+                if (content == null) {
+                    PatchJar jar = PatchJar.read(bytes, limits);
+                    TrustPolicy.current().verify(bytes);
+                    content = new Checked(jar.name(), jar.replace());
+                }
+            } catch (PatchException e) {
+                if (recentlyWritten(before)) {
+                    return DirectorySnapshot.waiting(file + " does not read as a whole patch JAR yet and was written"
+                            + " less than " + SETTLE_MILLIS / 1000 + " s ago: taken for a copy still being written");
+                }
+                return DirectorySnapshot.refused(e);
+            }
+            if (!unchanged(p, before)) {
+                return DirectorySnapshot.waiting(file + " changed while it was read: still being written");
+            }
+            seen.put(bytes.sha256(), content);
+            String other = fileOfPatch.putIfAbsent(content.name(), file);
+            if (other != null) {
+                return DirectorySnapshot.failed(other + " and " + file + " both hold patch '" + content.name() + "': a"
+                        + " patch is loaded once; nothing was changed: remove one of them (a new version of a"
+                        + " patch replaces the file of the old one)");
+            }
+            all.add(new DesiredJar(file, bytes, content.name(), content.replace()));
+        }
+        checked = seen;
+        int from = 0;
+        for (int i = 0; i < all.size(); i++) {
+            if (all.get(i).replace()) {
+                from = i;
+            }
+        }
+        for (int i = 0; i < from; i++) {
+            skipped.add(all.get(i).file() + " ('" + all.get(i).name() + "' is replaced by cumulative patch '"
+                    + all.get(from).name() + "' of " + all.get(from).file() + ")");
+        }
+        return DirectorySnapshot.ready(all.subList(from, all.size()), skipped);
+    }
+
+    private boolean recentlyWritten(BasicFileAttributes a) {
+        return clock.getAsLong() - a.lastModifiedTime().toMillis() < SETTLE_MILLIS;
+    }
+
+    private static boolean unchanged(Path p, BasicFileAttributes before) {
+        try {
+            BasicFileAttributes after = Files.readAttributes(p, BasicFileAttributes.class);
+            return after.size() == before.size() && after.lastModifiedTime().equals(before.lastModifiedTime())
+                    && Objects.equals(after.fileKey(), before.fileKey());
+        } catch (IOException e) {
+            return false;
+        }
+    }
+}

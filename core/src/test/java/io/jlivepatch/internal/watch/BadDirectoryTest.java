@@ -1,0 +1,179 @@
+package io.jlivepatch.internal.watch;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.List;
+
+import static io.jlivepatch.internal.watch.WatchFixture.auditSince;
+import static io.jlivepatch.internal.watch.WatchFixture.greet;
+import static io.jlivepatch.internal.watch.WatchFixture.jar;
+import static io.jlivepatch.internal.watch.WatchFixture.settle;
+import static io.jlivepatch.internal.watch.WatchFixture.stack;
+import static io.jlivepatch.internal.watch.WatchFixture.watch;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Whatever the directory holds, a reconcile that cannot be applied whole changes nothing: the stack
+ * the directory asked for before stays, the state says what is wrong, and the next good state of the
+ * directory is applied. Each case starts from one patch loaded from the directory.
+ */
+class BadDirectoryTest {
+
+    @TempDir
+    Path dir;
+
+    private PatchDirectoryWatch w;
+
+    @BeforeEach
+    void oneGoodPatch() throws Exception {
+        jar(dir, "10-a.jar", "watch-a", "A");
+        w = watch(dir);
+        w.reconcile();
+        assertEquals(List.of("watch-a"), stack());
+    }
+
+    @AfterEach
+    void cleanUp() throws Exception {
+        WatchFixture.removeAll();
+    }
+
+    /** The stack and the patched method are as the good directory left them. */
+    private void unchanged() throws Exception {
+        assertEquals(List.of("watch-a"), stack());
+        assertEquals("A x", greet());
+    }
+
+    private void failed(String... fragments) {
+        String state = w.status().state();
+        assertTrue(state.startsWith("failed: "), state);
+        for (String f : fragments) {
+            assertTrue(state.contains(f), () -> "'" + f + "' in: " + state);
+        }
+    }
+
+    @Test
+    void aFileThatIsNotAJarByNameIsIgnoredAndSaidSo() throws Exception {
+        Files.writeString(dir.resolve("README.txt"), "patches for the shop");
+        Files.writeString(dir.resolve(".hidden.jar"), "an editor's file");
+        Files.writeString(dir.resolve("20-b.jar.tmp"), "a copy in progress");
+        w.reconcile();
+        unchanged();
+        assertEquals("converged; ignoring README.txt (not a .jar file)", w.status().state());
+    }
+
+    @Test
+    void aTruncatedJarFailsTheReconcileBeforeAnythingChangesAndIsRetriedOnceWhole() throws Exception {
+        byte[] whole = Files.readAllBytes(jar(dir, "05-b.jar", "watch-b", "B"));
+        Path b = Files.write(dir.resolve("05-b.jar"), Arrays.copyOf(whole, whole.length / 2));
+        settle(b);
+        Instant start = Instant.now();
+        w.reconcile();
+        unchanged(); // 05-b.jar sorts below watch-a: applied, it would have taken watch-a down first
+        failed("INVALID_PATCH", "05-b.jar");
+        assertTrue(auditSince(start).get(0).startsWith("reconcile " + dir + " by watch: failed: INVALID_PATCH"),
+                auditSince(start).toString());
+
+        Instant again = Instant.now();
+        w.reconcile();
+        assertEquals(List.of(), auditSince(again), "the same failure is audited once");
+
+        Files.write(b, whole);
+        w.reconcile();
+        assertEquals(List.of("watch-b", "watch-a"), stack());
+        assertEquals("converged", w.status().state());
+    }
+
+    @Test
+    void aFileStillBeingWrittenIsWaitedFor() throws Exception {
+        byte[] whole = Files.readAllBytes(jar(dir, "20-b.jar", "watch-b", "B"));
+        Files.write(dir.resolve("20-b.jar"), Arrays.copyOf(whole, 100)); // written just now
+        w.reconcile();
+        unchanged();
+        assertTrue(w.status().state().startsWith("waiting: 20-b.jar does not read as a whole patch JAR yet"),
+                w.status().state());
+    }
+
+    @Test
+    void aJarWithNoPatchInItFails() throws Exception {
+        Path b = Files.write(dir.resolve("20-b.jar"), "not a zip at all".getBytes());
+        settle(b);
+        w.reconcile();
+        unchanged();
+        failed("INVALID_PATCH", "20-b.jar");
+    }
+
+    @Test
+    void twoJarsWithOnePatchNameFail() throws Exception {
+        jar(dir, "20-a-again.jar", "watch-a", "B");
+        w.reconcile();
+        unchanged();
+        failed("10-a.jar and 20-a-again.jar both hold patch 'watch-a'", "remove one of them");
+    }
+
+    @Test
+    void tooManyJarsOrTooManyFilesFail() throws Exception {
+        for (int i = 0; i <= WatchedDirectory.MAX_PATCH_JARS; i++) {
+            Files.write(dir.resolve(String.format("50-%03d.jar", i)), new byte[0]);
+        }
+        w.reconcile();
+        unchanged();
+        failed("holds 102 .jar files, more than the 100");
+
+        for (int i = 0; i < 10_000; i++) {
+            Files.write(dir.resolve("f" + i), new byte[0]);
+        }
+        w.reconcile();
+        unchanged();
+        failed("holds more than 1000 entries");
+    }
+
+    @Test
+    void aDirectoryThatGoesAwayKeepsTheStackAndOneThatComesBackIsApplied() throws Exception {
+        Path moved = dir.resolveSibling(dir.getFileName() + "-moved");
+        Files.move(dir, moved);
+        try {
+            w.reconcile();
+            unchanged();
+            assertTrue(w.status().state().startsWith("waiting: patch directory " + dir + " does not exist (yet)"),
+                    w.status().state());
+            assertEquals("watch-a", w.status().desired(), "what it last asked for");
+        } finally {
+            Files.move(moved, dir);
+        }
+        Files.delete(dir.resolve("10-a.jar"));
+        w.reconcile();
+        assertEquals(List.of(), stack());
+    }
+
+    @Test
+    void aFileInsteadOfTheDirectoryFails() throws Exception {
+        Path file = Files.writeString(dir.resolve("not-a-dir"), "x");
+        PatchDirectoryWatch other = watch(file);
+        other.reconcile();
+        unchanged();
+        String state = other.status().state();
+        assertTrue(state.startsWith("failed: " + file + " is not a directory"), state);
+    }
+
+    @Test
+    void anUnreadableDirectoryFails() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeFalse("root".equals(System.getProperty("user.name")),
+                "root reads a directory whatever its permissions");
+        Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("-wx------"));
+        try {
+            w.reconcile();
+            unchanged();
+            failed("cannot be read", "permissions");
+        } finally {
+            Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+        }
+    }
+}

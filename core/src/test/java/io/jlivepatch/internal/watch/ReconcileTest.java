@@ -1,0 +1,155 @@
+package io.jlivepatch.internal.watch;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+
+import static io.jlivepatch.internal.watch.WatchFixture.auditSince;
+import static io.jlivepatch.internal.watch.WatchFixture.greet;
+import static io.jlivepatch.internal.watch.WatchFixture.jar;
+import static io.jlivepatch.internal.watch.WatchFixture.stack;
+import static io.jlivepatch.internal.watch.WatchFixture.watch;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The directory as the desired stack: each reconcile (called directly here, no thread) keeps the
+ * bottom of the stack that matches, takes the rest down from the top, loads what is new in file
+ * order, and puts a cumulative patch straight over the stack. Every step is the life cycle's own,
+ * audited as the watch's.
+ */
+class ReconcileTest {
+
+    @TempDir
+    Path dir;
+
+    @AfterEach
+    void cleanUp() throws Exception {
+        WatchFixture.removeAll();
+    }
+
+    @Test
+    void anEmptyDirectoryConvergesOnNoPatchAndEachNewJarIsLoadedInFileNameOrder() throws Exception {
+        PatchDirectoryWatch w = watch(dir);
+        w.reconcile();
+        assertEquals("converged", w.status().state());
+        assertEquals("", w.status().desired());
+        assertTrue(w.status().lastReconcile() > 0);
+
+        jar(dir, "20-b.jar", "watch-b", "B");
+        jar(dir, "10-a.jar", "watch-a", "A");
+        Instant start = Instant.now();
+        w.reconcile();
+        assertEquals(List.of("watch-a", "watch-b"), stack());
+        assertEquals("converged", w.status().state());
+        assertEquals("watch-a watch-b", w.status().desired());
+        assertEquals("B x", greet(), "the top of the stack runs");
+        List<String> audit = auditSince(start);
+        assertEquals(List.of("load watch-a by watch: ok (registered, enabled)",
+                "load watch-b by watch: ok (registered, enabled)",
+                "reconcile " + dir + " by watch: ok (converged: watch-a watch-b)"), audit);
+
+        Instant again = Instant.now();
+        w.reconcile();
+        assertEquals(List.of(), auditSince(again), "nothing to do: nothing done, nothing audited");
+        assertEquals("converged", w.status().state());
+    }
+
+    @Test
+    void aChangedJarTakesDownItAndEverythingAboveItInReverseOrderThenLoadsInOrder() throws Exception {
+        jar(dir, "10-a.jar", "watch-a", "A");
+        jar(dir, "20-b.jar", "watch-b", "B");
+        PatchDirectoryWatch w = watch(dir);
+        w.reconcile();
+        assertEquals(List.of("watch-a", "watch-b"), stack());
+
+        jar(dir, "10-a.jar", "watch-a", "A", false, "version 2 of a"); // same name, new content
+        Instant start = Instant.now();
+        w.reconcile();
+        assertEquals(List.of("watch-a", "watch-b"), stack());
+        assertEquals("version 2 of a", WatchFixture.registry().find("watch-a").orElseThrow().patch().description());
+        assertEquals(List.of("disable watch-b by watch: ok", "unregister watch-b by watch: ok",
+                "disable watch-a by watch: ok", "unregister watch-a by watch: ok",
+                "load watch-a by watch: ok (registered, enabled)", "load watch-b by watch: ok (registered, enabled)",
+                "reconcile " + dir + " by watch: ok (converged: watch-a watch-b)"), auditSince(start));
+
+        Files.delete(dir.resolve("20-b.jar"));
+        w.reconcile();
+        assertEquals(List.of("watch-a"), stack(), "the bottom that still matches stays");
+        assertEquals("A x", greet());
+
+        Files.delete(dir.resolve("10-a.jar"));
+        w.reconcile();
+        assertEquals(List.of(), stack(), "no JAR: no patch");
+        assertEquals("hello x", greet());
+        assertEquals("converged", w.status().state());
+    }
+
+    @Test
+    void aCumulativePatchGoesStraightOverTheStackAndTheJarsBeforeItAreNotLoaded() throws Exception {
+        jar(dir, "10-a.jar", "watch-a", "A");
+        jar(dir, "20-b.jar", "watch-b", "B");
+        PatchDirectoryWatch w = watch(dir);
+        w.reconcile();
+
+        jar(dir, "30-c.jar", "watch-c", "C", true, "cumulative");
+        Instant start = Instant.now();
+        w.reconcile();
+        assertEquals(List.of("watch-c"), stack());
+        assertEquals("C x", greet());
+        assertEquals("watch-c", w.status().desired());
+        assertTrue(w.status().state().startsWith("converged; ignoring 10-a.jar ('watch-a' is replaced by cumulative"
+                + " patch 'watch-c' of 30-c.jar), 20-b.jar"), w.status().state());
+        // No patch came off before the cumulative one was in: its transition's end unregistered them.
+        assertEquals(List.of("unregister watch-a by watch: ok (replaced by 'watch-c', was enabled)",
+                "unregister watch-b by watch: ok (replaced by 'watch-c', was enabled)",
+                "load watch-c by watch: ok (registered, enabled)",
+                "reconcile " + dir + " by watch: ok (converged: watch-c)"), auditSince(start));
+
+        // A JVM that starts now gets the cumulative patch alone.
+        WatchFixture.removeAll();
+        w.reconcile();
+        assertEquals(List.of("watch-c"), stack());
+
+        // A patch after the cumulative one goes on top of it.
+        jar(dir, "40-a.jar", "watch-a2", "A");
+        w.reconcile();
+        assertEquals(List.of("watch-c", "watch-a2"), stack());
+        assertEquals("A x", greet());
+    }
+
+    @Test
+    void aCumulativePatchNamedAsALoadedOneComesOnAfterTheStackComesOff() throws Exception {
+        jar(dir, "10-c.jar", "watch-c", "C", true, "v1");
+        PatchDirectoryWatch w = watch(dir);
+        w.reconcile();
+        jar(dir, "10-c.jar", "watch-c", "A", true, "v2 under the same name");
+        w.reconcile();
+        assertEquals(List.of("watch-c"), stack());
+        assertEquals("A x", greet());
+        assertEquals("converged", w.status().state());
+    }
+
+    @Test
+    void patchesLoadedByOthersAreTakenDownAndPatchesDisabledByHandAreEnabledFromTheDirectory() throws Exception {
+        jar(dir, "10-a.jar", "watch-a", "A");
+        PatchDirectoryWatch w = watch(dir);
+        w.reconcile();
+        Path elsewhere = Files.createDirectory(dir.resolve(".elsewhere"));
+        WatchFixture.registry().loadAndEnable(jar(elsewhere, "b.jar", "by-hand", "B"));
+        assertEquals(List.of("watch-a", "by-hand"), stack());
+
+        w.reconcile();
+        assertEquals(List.of("watch-a"), stack(), "the directory is the whole desired state");
+
+        WatchFixture.registry().find("watch-a").orElseThrow().disable();
+        w.reconcile();
+        assertEquals(List.of("watch-a"), stack());
+        assertEquals("A x", greet());
+    }
+}

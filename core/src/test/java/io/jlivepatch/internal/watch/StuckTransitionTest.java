@@ -1,0 +1,108 @@
+package io.jlivepatch.internal.watch;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import watchapp.Greeting;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+
+import static io.jlivepatch.internal.watch.WatchFixture.auditSince;
+import static io.jlivepatch.internal.watch.WatchFixture.greet;
+import static io.jlivepatch.internal.watch.WatchFixture.jar;
+import static io.jlivepatch.internal.watch.WatchFixture.stack;
+import static io.jlivepatch.internal.watch.WatchFixture.watch;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A transition that does not end within timeout= is reversed, so a failed reconcile leaves the stack
+ * as it was: a load comes off and is unregistered, a disable goes back to enabled. The thread that
+ * held it is only released after the reconcile has given up, so the outcome does not depend on time.
+ */
+class StuckTransitionTest {
+
+    @TempDir
+    Path dir;
+
+    private Thread holder;
+
+    @AfterEach
+    void cleanUp() throws Exception {
+        release();
+        WatchFixture.removeAll();
+    }
+
+    /** A thread inside greet (whichever version runs now) until {@link #release}. */
+    private void holdAThreadInGreet() throws InterruptedException {
+        Greeting.hold = new CountDownLatch(1);
+        Greeting.entered = new CountDownLatch(1);
+        holder = new Thread(() -> {
+            try {
+                Greeting.greet("hold");
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "held-in-greet");
+        holder.start();
+        Greeting.entered.await();
+    }
+
+    private void release() throws InterruptedException {
+        if (holder != null) {
+            Greeting.hold.countDown();
+            holder.join();
+            holder = null;
+        }
+    }
+
+    @Test
+    void aLoadWhoseTransitionDoesNotEndIsReversedAndUnloadedThenRetried() throws Exception {
+        holdAThreadInGreet(); // in the original code
+        jar(dir, "10-a.jar", "watch-a", "A");
+        PatchDirectoryWatch w = watch(dir, Duration.ofSeconds(1));
+        Instant start = Instant.now();
+        w.reconcile();
+        assertEquals(List.of(), stack(), "nothing half-applied");
+        assertEquals("hello x", greet());
+        String state = w.status().state();
+        assertTrue(state.startsWith("failed: 'watch-a' (10-a.jar, sha256 "), state);
+        assertTrue(state.contains("its transition did not end within 1 s (threads still in old code: thread 'held-in-greet'"),
+                state);
+        assertTrue(state.contains("reversed and unloaded"), state);
+        List<String> audit = auditSince(start);
+        assertTrue(audit.contains("disable watch-a by watch: ok (transition reversed)") && audit.contains("unregister watch-a by watch: ok"),
+                audit.toString());
+
+        release();
+        w.reconcile();
+        assertEquals(List.of("watch-a"), stack());
+        assertEquals("converged", w.status().state());
+    }
+
+    @Test
+    void aTakeDownWhoseTransitionDoesNotEndIsReversedAndThePatchStaysEnabled() throws Exception {
+        Path h = jar(dir, "10-h.jar", "watch-h", "Hold");
+        PatchDirectoryWatch w = watch(dir, Duration.ofSeconds(1));
+        w.reconcile();
+        holdAThreadInGreet(); // in the patch's code
+        Files.delete(h);
+        w.reconcile();
+        assertEquals(List.of("watch-h"), stack());
+        assertEquals("Hold x", greet());
+        String state = w.status().state();
+        assertTrue(state.startsWith("failed: disabling 'watch-h' did not end within 1 s (threads still in old code:"
+                + " thread 'held-in-greet'"), state);
+        assertTrue(state.endsWith("reversed, it stays enabled"), state);
+
+        release();
+        w.reconcile();
+        assertEquals(List.of(), stack());
+        assertEquals("converged", w.status().state());
+    }
+}

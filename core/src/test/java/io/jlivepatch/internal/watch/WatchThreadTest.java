@@ -1,0 +1,158 @@
+package io.jlivepatch.internal.watch;
+
+import io.jlivepatch.control.ObjectNames;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import javax.management.MBeanServer;
+import javax.management.ObjectName;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BooleanSupplier;
+
+import static io.jlivepatch.internal.watch.WatchFixture.jar;
+import static io.jlivepatch.internal.watch.WatchFixture.stack;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The watch as the agent starts it: its thread reconciles on the directory's file events (the
+ * interval here is an hour, so only an event can do it), the MBean shows the state, and callers of
+ * the patched method never fail while the directory changes under them.
+ */
+class WatchThreadTest {
+
+    private static final MBeanServer SERVER = ManagementFactory.getPlatformMBeanServer();
+    private static final Duration HOUR = Duration.ofHours(1);
+
+    @TempDir
+    Path dir;
+    @TempDir
+    Path staging;
+
+    private PatchDirectoryWatch watch;
+
+    @AfterEach
+    void cleanUp() throws Exception {
+        if (watch != null) {
+            watch.stop();
+        }
+        assertNull(PatchDirectoryWatch.running());
+        WatchFixture.removeAll();
+    }
+
+    /** Waits (up to a minute: the machine may be slow, the outcome does not depend on it) for {@code condition}. */
+    private static void await(String what, BooleanSupplier condition) throws InterruptedException {
+        for (int i = 0; i < 6000 && !condition.getAsBoolean(); i++) {
+            Thread.sleep(10);
+        }
+        assertTrue(condition.getAsBoolean(), what);
+    }
+
+    /** Puts a JAR in place as copying tools do: written under a name the watch ignores, then renamed. */
+    private void drop(Path jar, String as) throws Exception {
+        Path tmp = dir.resolve(as + ".tmp");
+        Files.copy(jar, tmp);
+        Files.move(tmp, dir.resolve(as), StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    private static Object attribute(String name) throws Exception {
+        ObjectName lp = new ObjectName(ObjectNames.LIVEPATCH);
+        await("the Livepatch MBean is registered", () -> SERVER.isRegistered(lp));
+        return SERVER.getAttribute(lp, name);
+    }
+
+    @Test
+    void fileEventsAreReconciledAndTheMBeanSaysSo() throws Exception {
+        assertEquals("off", attribute("ReconcileState"));
+        WatchOptions options = new WatchOptions(dir, HOUR, Duration.ofSeconds(30));
+        watch = PatchDirectoryWatch.start(WatchFixture.registry(), options);
+        assertEquals("converged", attribute("ReconcileState"), "the first reconcile runs in the starting thread");
+        assertEquals("", attribute("DesiredPatches"));
+        long first = (Long) attribute("LastReconcile");
+        assertTrue(first > 0);
+
+        drop(jar(staging, "a.jar", "watch-a", "A"), "10-a.jar");
+        await("the new JAR is loaded", () -> stack().equals(List.of("watch-a")));
+        await("converged on it", () -> watch.status().desired().equals("watch-a")
+                && watch.status().state().equals("converged"));
+        assertEquals("watch-a", attribute("DesiredPatches"));
+        assertEquals("converged", attribute("ReconcileState"));
+        assertTrue((Long) attribute("LastReconcile") >= first);
+
+        assertSame(watch, PatchDirectoryWatch.start(WatchFixture.registry(), options), "the same watch, again");
+        IllegalArgumentException other = assertThrows(IllegalArgumentException.class, () -> PatchDirectoryWatch.start(
+                WatchFixture.registry(), new WatchOptions(staging, HOUR, Duration.ofSeconds(30))));
+        assertTrue(other.getMessage().startsWith("this JVM already watches patches=" + dir), other.getMessage());
+
+        Files.delete(dir.resolve("10-a.jar"));
+        await("the removed JAR's patch is taken down", () -> stack().isEmpty()
+                && watch.status().state().equals("converged") && watch.status().desired().isEmpty());
+        watch.stop();
+        watch = null;
+        assertEquals("off", attribute("ReconcileState"));
+    }
+
+    @Test
+    void callersNeverFailNorSeeAnotherVersionThanTheDirectoryCouldGive() throws Exception {
+        Set<String> allowed = Set.of("hello x", "A x", "B x", "C x");
+        Set<String> seen = ConcurrentHashMap.newKeySet();
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        AtomicBoolean run = new AtomicBoolean(true);
+        AtomicLong calls = new AtomicLong();
+        Thread[] callers = new Thread[4];
+        for (int i = 0; i < callers.length; i++) {
+            callers[i] = new Thread(() -> {
+                while (run.get()) {
+                    try {
+                        String r = WatchFixture.greet();
+                        seen.add(r);
+                        if (!allowed.contains(r)) {
+                            failure.compareAndSet(null, new AssertionError("unexpected " + r));
+                        }
+                        calls.incrementAndGet();
+                    } catch (Throwable t) {
+                        failure.compareAndSet(null, t);
+                    }
+                }
+            }, "caller-" + i);
+            callers[i].start();
+        }
+        try {
+            watch = PatchDirectoryWatch.start(WatchFixture.registry(), new WatchOptions(dir, HOUR,
+                    Duration.ofSeconds(30)));
+            drop(jar(staging, "a.jar", "watch-a", "A"), "10-a.jar");
+            await("A", () -> stack().equals(List.of("watch-a")) && watch.status().state().equals("converged"));
+            drop(jar(staging, "b.jar", "watch-b", "B"), "20-b.jar");
+            await("A B", () -> stack().equals(List.of("watch-a", "watch-b"))
+                    && watch.status().state().equals("converged"));
+            drop(jar(staging, "c.jar", "watch-c", "C", true, "cumulative"), "30-c.jar");
+            await("C", () -> stack().equals(List.of("watch-c")) && watch.status().state().startsWith("converged"));
+            for (String f : List.of("10-a.jar", "20-b.jar", "30-c.jar")) {
+                Files.delete(dir.resolve(f));
+            }
+            await("none", () -> stack().isEmpty() && watch.status().state().equals("converged"));
+        } finally {
+            run.set(false);
+            for (Thread t : callers) {
+                t.join();
+            }
+        }
+        assertNull(failure.get(), () -> "a call failed: " + failure.get());
+        assertTrue(calls.get() > 0);
+        assertTrue(seen.contains("hello x"), seen.toString());
+    }
+}
