@@ -1,25 +1,28 @@
 package com.acme.files.fleet;
 
 import com.sun.tools.attach.VirtualMachine;
-import io.jlivepatch.control.LivepatchMBean;
 import io.jlivepatch.control.ObjectNames;
-import io.jlivepatch.control.PatchMBean;
 
+import javax.management.Attribute;
+import javax.management.AttributeList;
 import javax.management.InstanceNotFoundException;
-import javax.management.JMX;
 import javax.management.MBeanServerConnection;
+import javax.management.ObjectName;
+import javax.management.ReflectionException;
 import javax.management.remote.JMXConnector;
 import javax.management.remote.JMXConnectorFactory;
 import javax.management.remote.JMXServiceURL;
 import java.io.IOException;
-import java.lang.reflect.UndeclaredThrowableException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
- * The patch stack of one JVM as its monitoring reads it: the {@code Livepatch} and {@code Patch}
- * MBeans, over the JVM's local JMX connector (started through the attach API, as JConsole does).
+ * The patch stack of one JVM as its monitoring reads it: the attributes of the {@code Livepatch}
+ * and {@code Patch} MBeans (io.jlivepatch.control.LivepatchMBean, PatchMBean), over the JVM's
+ * local JMX connector (started through the attach API, as JConsole does).
  * JMX rather than the {@code jlivepatch} command: one connection per JVM serves every poll, where a
  * command would start a JVM per look, and five of them at a time on two CPUs would slow what is
  * measured.
@@ -29,10 +32,10 @@ public final class JvmStack implements AutoCloseable {
     /**
      * What one look saw.
      *
-     * @param reconcileState {@code LivepatchMBean.getReconcileState()}
-     * @param desired        {@code getDesiredPatches()}: the names the directory asks for, space-separated
+     * @param reconcileState {@code ReconcileState}
+     * @param desired        {@code DesiredPatches}: the names the directory asks for, space-separated
      * @param patches        the registered patches, in stack order, each with what its MBean said
-     * @param lastReconcile  {@code getLastReconcile()}, epoch millis
+     * @param lastReconcile  {@code LastReconcile}, epoch millis
      */
     public record Snapshot(String reconcileState, String desired, List<PatchState> patches, long lastReconcile) {
 
@@ -67,12 +70,10 @@ public final class JvmStack implements AutoCloseable {
 
     private final JMXConnector connector;
     private final MBeanServerConnection server;
-    private final LivepatchMBean livepatch;
 
     private JvmStack(JMXConnector connector) throws IOException {
         this.connector = connector;
         this.server = connector.getMBeanServerConnection();
-        this.livepatch = JMX.newMXBeanProxy(server, ObjectNames.livepatch(), LivepatchMBean.class);
     }
 
     /**
@@ -105,26 +106,48 @@ public final class JvmStack implements AutoCloseable {
     }
 
     /**
-     * One look. A patch can be unregistered between reading the stack and reading its MBean (the
-     * watcher is at work): it then shows as gone, and the look says the JVM is not converged yet.
+     * One look: the stack's attributes in one call, then each patch's in one, so that a look costs
+     * the JVM few round trips and sees the attributes of one object as they stood together. A patch
+     * can be unregistered between reading the stack and reading its MBean (the watcher is at work):
+     * it then shows as gone, and the look says the JVM is not converged yet.
      */
     public Snapshot read() throws IOException {
-        String state = livepatch.getReconcileState();
-        String desired = livepatch.getDesiredPatches();
-        long last = livepatch.getLastReconcile();
+        Map<String, Object> stack;
+        try {
+            stack = attributes(ObjectNames.livepatch(), "ReconcileState", "DesiredPatches", "LastReconcile", "Patches");
+        } catch (InstanceNotFoundException e) {
+            throw new IOException("jlivepatch's MBean is gone", e);
+        }
         List<PatchState> patches = new ArrayList<>();
-        for (String name : livepatch.getPatches()) {
-            PatchMBean patch = JMX.newMXBeanProxy(server, ObjectNames.patch(name), PatchMBean.class);
+        for (String name : (String[]) stack.get("Patches")) {
             try {
-                patches.add(new PatchState(name, patch.isEnabled(), patch.isTransition()));
-            } catch (UndeclaredThrowableException e) {
-                if (!(e.getCause() instanceof InstanceNotFoundException)) {
-                    throw e;
-                }
+                Map<String, Object> patch = attributes(ObjectNames.patch(name), "Enabled", "Transition");
+                patches.add(new PatchState(name, (Boolean) patch.get("Enabled"), (Boolean) patch.get("Transition")));
+            } catch (InstanceNotFoundException e) {
                 patches.add(new PatchState(name + " (gone)", false, true));
             }
         }
-        return new Snapshot(state, desired, List.copyOf(patches), last);
+        return new Snapshot((String) stack.get("ReconcileState"), (String) stack.get("DesiredPatches"),
+                List.copyOf(patches), (Long) stack.get("LastReconcile"));
+    }
+
+    /** {@code names} of {@code object}; every one must be answered (getAttributes leaves out those that fail). */
+    private Map<String, Object> attributes(ObjectName object, String... names) throws IOException,
+            InstanceNotFoundException {
+        AttributeList answered;
+        try {
+            answered = server.getAttributes(object, names);
+        } catch (ReflectionException e) {
+            throw new IOException(object + ": " + e, e);
+        }
+        Map<String, Object> values = new HashMap<>();
+        for (Attribute a : answered.asList()) {
+            values.put(a.getName(), a.getValue());
+        }
+        if (values.size() != names.length) {
+            throw new IOException(object + " answered " + values.keySet() + " of " + List.of(names));
+        }
+        return values;
     }
 
     @Override

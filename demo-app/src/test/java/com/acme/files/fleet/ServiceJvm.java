@@ -49,7 +49,7 @@ public final class ServiceJvm implements AutoCloseable {
                 // five of them share two CPUs with the test: the smallest footprint that serves
                 "-XX:+UseSerialGC", "-Xmx64m", "-XX:CICompilerCount=2",
                 "-javaagent:" + agentJar + "=" + agentOptions,
-                "-Djava.util.logging.SimpleFormatter.format=[jlivepatch] %4$s: %5$s%6$s%n",
+                "-Djava.util.logging.SimpleFormatter.format=[jlivepatch %1$tT.%1$tL] %4$s: %5$s%6$s%n",
                 "-cp", serviceJar.toString(), FileService.class.getName(), www.toString(), "0"));
         Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
         ServiceJvm jvm = new ServiceJvm(p, echo, prefix);
