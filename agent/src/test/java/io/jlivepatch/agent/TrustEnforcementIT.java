@@ -201,4 +201,33 @@ class TrustEnforcementIT {
             connector.close();
         }
     }
+
+    @Test
+    void aWatchedDirectoryAppliesOnlyJarsSignedByATrustedKeyAndSaysWhyNot() throws Exception {
+        Path watched = Files.createDirectory(dir.resolve("watched"));
+        Path greet = TestJars.greeterFixJar(dir);
+        Path byAlice = Signing.sign(greet, alice, dir, "greet-alice.jar");
+        Files.copy(greet, watched.resolve("10-greet.jar"));
+        try (ServiceProcess service = new ServiceProcess(agent(trustAlice, "patches=" + watched, "watch=true",
+                "interval=1"))) {
+            Cli status = Cli.run("status", service.pid());
+            assertTrue(status.out().contains("  watching " + watched + ": failed: UNTRUSTED: patch JAR '" + watched
+                    + "/10-greet.jar' is not signed"), status.toString());
+            assertEquals(ORIGINAL, service.call(), "nothing was applied");
+
+            Path tmp = watched.resolve("10-greet.jar.tmp");
+            Files.copy(byAlice, tmp);
+            Files.move(tmp, watched.resolve("10-greet.jar"), java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            String answer = service.call();
+            for (int i = 0; i < 600 && !answer.equals(GREET_FIXED); i++) {
+                Thread.sleep(100);
+                answer = service.call();
+            }
+            assertEquals(GREET_FIXED, answer, "the signed JAR is applied on the next change");
+            status = Cli.run("status", service.pid());
+            assertTrue(status.out().contains("  watching " + watched + ": converged; desired: fix-greet;")
+                    && status.out().contains("signer: CN=alice"), status.toString());
+        }
+    }
 }

@@ -31,8 +31,8 @@ import java.util.function.LongSupplier;
  *       volume, never half of each.</li>
  *   <li>Other tools write files in place: dot-files and {@code *.tmp} are ignored (where rsync, curl
  *       and editors keep a partial copy), a file is read whole and must not change while it is read,
- *       and a file that does not read as a whole patch JAR but was written in the last
- *       {@link #SETTLE_MILLIS} counts as still being written, not as broken.</li>
+ *       and a file that is not a whole zip (a copy cut short has no end record) but was written
+ *       in the last {@link #SETTLE_MILLIS} counts as still being written, not as broken.</li>
  *   <li>Every JAR is checked (limits, manifest, trust) before the snapshot is {@code READY}: a
  *       broken file fails the reading, so nothing is taken down for a directory that cannot be
  *       applied whole.</li>
@@ -157,7 +157,7 @@ final class WatchedDirectory {
             } catch (IOException e) {
                 return DirectorySnapshot.waiting(file + " went away while the directory was read");
             }
-            PatchJarBytes bytes;
+            PatchJarBytes bytes = null;
             Checked content;
             try {
                 bytes = PatchJarBytes.read(p, source, limits);
@@ -171,7 +171,10 @@ final class WatchedDirectory {
                     content = new Checked(jar.name(), jar.replace());
                 }
             } catch (PatchException e) {
-                if (recentlyWritten(before)) {
+                // Only a file that is not a whole zip yet may still be being written: a whole one that
+                // is refused (no patch in it, untrusted) is refused however new it is.
+                boolean whole = bytes != null && endsAsAZip(bytes.bytes());
+                if (!whole && recentlyWritten(before)) {
                     return DirectorySnapshot.waiting(file + " does not read as a whole patch JAR yet and was written"
                             + " less than " + SETTLE_MILLIS / 1000 + " s ago: taken for a copy still being written");
                 }
@@ -201,6 +204,27 @@ final class WatchedDirectory {
                     + all.get(from).name() + "' of " + all.get(from).file() + ")");
         }
         return DirectorySnapshot.ready(all.subList(from, all.size()), skipped);
+    }
+
+    /** The longest comment a zip's end record may carry. */
+    private static final int MAX_ZIP_COMMENT = 0xFFFF;
+    /** The end of central directory record: its signature (PK 5 6, little-endian) and fixed length. */
+    private static final int END_SIGNATURE = 0x06054b50;
+    private static final int END_LENGTH = 22;
+
+    /**
+     * Whether {@code b} ends with a zip's end of central directory record, written last by every zip
+     * and JAR writer: a copy cut short has none.
+     */
+    static boolean endsAsAZip(byte[] b) {
+        int last = b.length - END_LENGTH;
+        for (int i = last; i >= 0 && i >= last - MAX_ZIP_COMMENT; i--) {
+            int sig = (b[i] & 0xFF) | (b[i + 1] & 0xFF) << 8 | (b[i + 2] & 0xFF) << 16 | (b[i + 3] & 0xFF) << 24;
+            if (sig == END_SIGNATURE && i + END_LENGTH + ((b[i + 20] & 0xFF) | (b[i + 21] & 0xFF) << 8) == b.length) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private boolean recentlyWritten(BasicFileAttributes a) {

@@ -102,6 +102,18 @@ class BadDirectoryTest {
     }
 
     @Test
+    void aWholeJarThatIsNoPatchFailsAtOnceHoweverNew() throws Exception {
+        jar(dir, "20-b.jar", "watch-b", "B");
+        java.util.Map<String, String> noName = io.jlivepatch.jar.Jars.manifest("watch-b", "watchapp.fix.GreetingB");
+        noName.remove("Livepatch-Name");
+        io.jlivepatch.jar.Jars.write(dir.resolve("20-b.jar"), noName,
+                io.jlivepatch.jar.Jars.classes("watchapp.fix.GreetingB")); // written just now, but whole
+        w.reconcile();
+        unchanged();
+        failed("INVALID_PATCH", "20-b.jar", "Livepatch-Name");
+    }
+
+    @Test
     void aJarWithNoPatchInItFails() throws Exception {
         Path b = Files.write(dir.resolve("20-b.jar"), "not a zip at all".getBytes());
         settle(b);
