@@ -79,7 +79,8 @@ record AgentArguments(Path patchDirectory, JarLimits jarLimits, Path truststore,
             if (patches == null) {
                 throw new IllegalArgumentException("watch=true watches the patch directory: give patches=<dir> too");
             }
-            watching = new WatchOptions(patches,
+            // Absolute and normalised, as 'jlivepatch watch' gives it: the same directory is the same options.
+            watching = new WatchOptions(patches.toAbsolutePath().normalize(),
                     interval == null ? WatchOptions.DEFAULT_INTERVAL : Duration.ofSeconds(interval),
                     timeout == null ? WatchOptions.DEFAULT_TIMEOUT : Duration.ofSeconds(timeout));
         } else if (interval != null || timeout != null) {

@@ -51,12 +51,26 @@ class WatchCommandIT {
             Cli again = Cli.run("watch", service.pid(), patches, "--interval", "1");
             assertEquals(0, again.exitCode(), "the same directory and options: reconciled now; " + again);
 
+            // The answer is the reconcile that ran for this request, not the last one before it.
+            Files.write(patches.resolve("20-broken.jar"), new byte[] {'P', 'K', 3, 4});
+            Files.setLastModifiedTime(patches.resolve("20-broken.jar"),
+                    java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() - 60_000));
+            Cli broken = Cli.run("watch", service.pid(), patches, "--interval", "1");
+            assertEquals(1, broken.exitCode(), broken.toString());
+            assertTrue(broken.out().contains(": failed: INVALID_PATCH: patch JAR " + patches.resolve("20-broken.jar")),
+                    broken.toString());
+            Files.delete(patches.resolve("20-broken.jar"));
+
             Cli other = Cli.run("watch", service.pid(), staging);
             assertEquals(1, other.exitCode(), other.toString());
             assertTrue(other.err().contains("refused: ILLEGAL_STATE: this JVM already watches patches=" + patches
                     + ",watch=true,interval=1,timeout=30"), other.toString());
 
             Cli status = Cli.run("status", service.pid(), "--log");
+            for (int i = 0; i < 600 && !status.out().contains("  watching " + patches + ": converged;"); i++) {
+                Thread.sleep(100); // the broken JAR's removal is the watch thread's to see
+                status = Cli.run("status", service.pid(), "--log");
+            }
             assertTrue(status.out().contains("  watching " + patches + ": converged; desired: no patch;"),
                     status.toString());
             assertTrue(status.out().contains("load fix-greet by watch: ok (registered, enabled)")

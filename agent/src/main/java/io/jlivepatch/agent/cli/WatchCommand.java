@@ -74,7 +74,9 @@ final class WatchCommand implements Callable<Integer> {
         try (TargetJvm jvm = TargetJvm.connect(target.pid, "", timeout.seconds())) {
             LivepatchMBean lp = jvm.livepatch();
             String watched;
+            long before;
             try {
+                before = lp.getLastReconcile(); // the answer is the first reconcile that ends after this
                 watched = lp.watch(dir, interval, transitionTimeout);
             } catch (RuntimeException e) {
                 throw TargetJvm.refusal(e);
@@ -83,10 +85,14 @@ final class WatchCommand implements Callable<Integer> {
             Deadline first = Deadline.in(target.pid, wait.seconds(timeout));
             String state;
             try {
-                state = lp.getReconcileState();
-                while ((state.equals("applying") || lp.getLastReconcile() == 0) && !first.passed()) {
-                    Thread.sleep(20);
+                while (true) {
+                    // The end time first: a state read after it is that reconcile's or a later one's.
+                    long ended = lp.getLastReconcile();
                     state = lp.getReconcileState();
+                    if ((ended > before && !state.equals("applying")) || first.passed()) {
+                        break;
+                    }
+                    Thread.sleep(20);
                 }
                 String desired = lp.getDesiredPatches();
                 out.printf("pid %d watches %s: %s%n", jvm.pid(), Text.clean(watched), Text.clean(state));

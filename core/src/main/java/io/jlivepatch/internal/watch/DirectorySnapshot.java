@@ -1,8 +1,8 @@
 package io.jlivepatch.internal.watch;
 
 import io.jlivepatch.PatchException;
-import io.jlivepatch.internal.jar.PatchJarBytes;
 
+import java.nio.file.Path;
 import java.util.List;
 
 /**
@@ -61,22 +61,22 @@ record DirectorySnapshot(Kind kind, List<DesiredJar> desired, List<String> skipp
     }
 
     /**
-     * A patch JAR of the directory, read whole and checked: these bytes are the ones loaded.
+     * A patch JAR of the directory, read whole and checked when the directory was read. Its bytes
+     * are not kept (a directory may hold many large JARs): the reconcile reads the one it loads
+     * again and loads it only if it still has this SHA-256.
      *
      * @param file    its file name in the directory
-     * @param bytes   its content, with the path the operator sees as source
+     * @param source  its path as people see it ({@code <dir>/<file>}), for provenance and the audit log
+     * @param path    where it is read: in a Kubernetes volume, inside the {@code ..data} directory
+     * @param sha256  the SHA-256 of the content that was checked
      * @param name    its patch's name ({@code Livepatch-Name})
      * @param replace whether it is a cumulative patch ({@code Livepatch-Replace: true})
      */
-    record DesiredJar(String file, PatchJarBytes bytes, String name, boolean replace) {
-
-        String sha256() {
-            return bytes.sha256();
-        }
+    record DesiredJar(String file, String source, Path path, String sha256, String name, boolean replace) {
 
         @Override
         public String toString() {
-            return "'" + name + "' (" + file + ", sha256 " + sha256().substring(0, 12) + "…)";
+            return "'" + name + "' (" + file + ", sha256 " + sha256.substring(0, 12) + "…)";
         }
     }
 }

@@ -4,6 +4,7 @@ import io.jlivepatch.internal.Log;
 import io.jlivepatch.internal.core.PatchRegistry;
 import io.jlivepatch.internal.core.Requester;
 import io.jlivepatch.internal.patch.RecursionGuard;
+import io.jlivepatch.internal.watch.Reconciler.Failure;
 
 import java.io.IOException;
 import java.lang.System.Logger.Level;
@@ -11,10 +12,11 @@ import java.nio.file.ClosedWatchServiceException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardWatchEventKinds;
+import java.nio.file.WatchEvent;
 import java.nio.file.WatchKey;
 import java.nio.file.WatchService;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.HashSet;
 import java.util.Objects;
 import java.util.Set;
@@ -41,10 +43,10 @@ public final class PatchDirectoryWatch {
     static final long QUIET_MILLIS = 500;
     /** A directory that never stops changing is reconciled after this all the same. */
     static final long MAX_GATHER_MILLIS = 5000;
-    /** How soon a wait notices a command's request to reconcile now, or a stop. */
+    /** How soon a wait notices a request to reconcile now, a stop, or the directory replaced. */
     static final long WAKE_SLICE_MILLIS = 200;
 
-    // Guarded by PatchDirectoryWatch.class: start and stop, rare, one watch per JVM.
+    // Written under PatchDirectoryWatch.class (start and stop, rare, one watch per JVM); read freely.
     private static volatile PatchDirectoryWatch running;
 
     private final PatchRegistry registry;
@@ -55,14 +57,16 @@ public final class PatchDirectoryWatch {
 
     /** Replaced whole after each step; read by the MBean's threads. */
     private volatile ReconcileStatus status;
+    /** Set by stop(); the watch thread ends at its next wait, never in the middle of a reconcile. */
     private volatile boolean stopped;
     /** Set to have the thread reconcile now rather than at its next event or delay; it clears it. */
     private volatile boolean wakeUp;
+    // Written under PatchDirectoryWatch.class.
     private Thread thread;
 
     /**
-     * Held for a whole reconcile: the watch thread's and a starter's (an agent attached again with
-     * the same options) take turns, so one plan is applied at a time. It also guards the fields below.
+     * Held for a whole reconcile: the first one (the starter's) and the watch thread's take turns,
+     * so one plan is applied at a time. It also guards the fields below.
      */
     private final Object reconciling = new Object();
     private String lastFailure;
@@ -91,36 +95,34 @@ public final class PatchDirectoryWatch {
     /**
      * {@link #start(PatchRegistry, WatchOptions)}; with {@code firstHere} false, the first reconcile
      * runs in the watch thread too, and the caller follows it through {@link #status()} (a command,
-     * whose call must not wait for transitions).
+     * whose call must not wait for transitions). A watch already running with the same options
+     * reconciles now, on its own thread.
      */
     public static PatchDirectoryWatch start(PatchRegistry registry, WatchOptions options, boolean firstHere) {
+        PatchDirectoryWatch w;
         synchronized (PatchDirectoryWatch.class) {
-            PatchDirectoryWatch w = running;
+            w = running;
             if (w != null) {
-                if (w.options.equals(options)) {
-                    Log.get().log(Level.INFO, w.label + ": already watched; reconciling now");
-                    if (firstHere) {
-                        w.reconcile();
-                    } else {
-                        w.wake();
-                    }
-                    return w;
+                if (!w.options.equals(options)) {
+                    throw new IllegalArgumentException("this JVM already watches " + w.options.describe() + "; it"
+                            + " watches one directory, and its options are set when it starts: restart the JVM to"
+                            + " watch " + options.describe());
                 }
-                throw new IllegalArgumentException("this JVM already watches " + w.options.describe() + "; it watches"
-                        + " one directory, and its options are set when it starts: restart the JVM to watch "
-                        + options.describe());
+                Log.get().log(Level.INFO, w.label + ": already watched; reconciling now");
+                w.wakeUp = true; // read by the watch thread's waits, within WAKE_SLICE_MILLIS
+                return w;
             }
             w = new PatchDirectoryWatch(registry, options);
-            Log.get().log(Level.INFO, w.label + ": watching (" + options.describe() + ")");
-            if (firstHere) {
-                w.reconcile();
-            } else {
-                w.wakeUp = true; // read by the thread's first round: Thread.start orders this write before it
-            }
-            w.startThread();
-            running = w;
-            return w;
+            running = w; // the MBean shows it 'applying' from now on
         }
+        Log.get().log(Level.INFO, w.label + ": watching (" + options.describe() + ")");
+        if (firstHere) {
+            w.reconcile();
+        } else {
+            w.wakeUp = true; // the thread's first round: Thread.start orders this write before it
+        }
+        w.startThread();
+        return w;
     }
 
     /** This JVM's watch, or {@code null}. */
@@ -132,19 +134,12 @@ public final class PatchDirectoryWatch {
         return status;
     }
 
-    /** The options it was started with. */
-    public WatchOptions options() {
-        return options;
-    }
-
-    /** Has the watch thread reconcile at once (a command asked). */
-    private void wake() {
-        wakeUp = true; // read by Events.await's slices, within WAKE_SLICE_MILLIS
-    }
-
-    /** Stops the watch thread and forgets this watch; the patches stay as they are. */
+    /**
+     * Stops the watch thread once its reconcile, if one runs, has ended, and forgets this watch; the
+     * patches stay as they are.
+     */
     void stop() throws InterruptedException {
-        stopped = true;
+        stopped = true; // read by the thread's waits, within WAKE_SLICE_MILLIS
         Thread t;
         synchronized (PatchDirectoryWatch.class) {
             t = thread;
@@ -153,8 +148,7 @@ public final class PatchDirectoryWatch {
             }
         }
         if (t != null) {
-            t.interrupt();
-            t.join(TimeUnit.SECONDS.toMillis(30));
+            t.join();
         }
     }
 
@@ -179,12 +173,12 @@ public final class PatchDirectoryWatch {
                         reconcile();
                     }
                 } catch (InterruptedException e) {
-                    return; // stop()
+                    return; // nobody interrupts this thread but the JVM going down
                 } catch (RuntimeException | LinkageError | VirtualMachineError e) {
                     // The watch outlives whatever went wrong in one round: say so and carry on.
                     try {
                         Log.get().log(Level.ERROR, label + ": watching failed (" + e + "); retrying", e);
-                        Thread.sleep(options.interval().toMillis());
+                        events.await(options.interval().toMillis(), () -> stopped);
                     } catch (InterruptedException stop) {
                         return;
                     } catch (Throwable ignored) {
@@ -202,7 +196,12 @@ public final class PatchDirectoryWatch {
         if (state.startsWith("waiting")) {
             return WAITING_RETRY.toMillis();
         }
-        return state.startsWith("failed") ? backoffMillis() : options.interval().toMillis();
+        if (state.startsWith("failed")) {
+            synchronized (reconciling) {
+                return backoffMillis();
+            }
+        }
+        return options.interval().toMillis();
     }
 
     /** The interval, doubled for each identical failure in a row after the first, up to {@link #MAX_BACKOFF} times. */
@@ -214,7 +213,7 @@ public final class PatchDirectoryWatch {
     /** Reads the directory and brings the stack to it; the outcome is in {@link #status()}. */
     void reconcile() {
         // jlivepatch's own work: hooks met while reading run the original code (RecursionGuard), and
-        // every operation is audited as the watch's.
+        // every operation is audited as the watch's, whoever started it.
         int mark = RecursionGuard.enter();
         String before = Requester.switchTo(Requester.WATCH);
         try {
@@ -222,12 +221,12 @@ public final class PatchDirectoryWatch {
                 try {
                     reconcile0();
                 } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt(); // stop(): the watch thread ends after this round
+                    Thread.currentThread().interrupt();
                     finish(status.desired(), "failed: interrupted while reconciling; retried on the next change");
                 } catch (RuntimeException | LinkageError | VirtualMachineError e) {
                     Log.get().log(Level.ERROR, label + ": reconcile failed unexpectedly", e);
-                    fail(status.desired(), "jlivepatch failed unexpectedly (" + e + "); retried on the next change"
-                            + " or interval");
+                    fail(status.desired(), new Failure("unexpected " + e, "jlivepatch failed unexpectedly (" + e
+                            + "); retried on the next change or interval"));
                 }
             }
         } finally {
@@ -246,7 +245,7 @@ public final class PatchDirectoryWatch {
                 finish(status.desired(), "waiting: " + s.why());
                 return;
             case FAILED:
-                fail(status.desired(), s.why());
+                fail(status.desired(), new Failure(s.why(), s.why()));
                 return;
             default:
                 break;
@@ -259,31 +258,31 @@ public final class PatchDirectoryWatch {
         }
         skippedLogged.retainAll(s.skipped());
         String ignoring = s.skipped().isEmpty() ? "" : "; ignoring " + String.join(", ", s.skipped());
+        String named = desired.isEmpty() ? "no patch" : desired;
         if (reconciler.converged(s.desired())) {
             if (!status.state().startsWith("converged")) {
-                Log.get().log(Level.INFO, label + ": converged: " + (desired.isEmpty() ? "no patch" : desired));
+                Log.get().log(Level.INFO, label + ": converged: " + named);
             }
             succeed(desired, ignoring);
             return;
         }
         status = new ReconcileStatus(status.directory(), desired, "applying", status.lastReconcile());
-        Log.get().log(Level.INFO, label + ": applying: " + (desired.isEmpty() ? "no patch" : desired)
-                + " (stack: " + stackNames() + ")");
-        String failed = reconciler.apply(s.desired());
+        Log.get().log(Level.INFO, label + ": applying: " + named + " (stack: " + stackNames() + ")");
+        Failure failed = reconciler.apply(s.desired());
         if (failed != null) {
             fail(desired, failed);
             return;
         }
-        Log.get().log(Level.INFO, label + ": converged: " + (desired.isEmpty() ? "no patch" : desired));
-        registry.audit("reconcile", options.directory().toString(), "ok (converged: "
-                + (desired.isEmpty() ? "no patch" : desired) + ")");
+        Log.get().log(Level.INFO, label + ": converged: " + named);
+        registry.audit("reconcile", options.directory().toString(), "ok (converged: " + named + ")");
         succeed(desired, ignoring);
     }
 
     private String stackNames() {
         StringBuilder sb = new StringBuilder();
-        registry.patches().forEach(p -> sb.append(sb.length() == 0 ? "" : " ").append(p.name())
-                .append(p.isEnabled() ? "" : "(disabled)"));
+        for (io.jlivepatch.PatchHandle p : registry.patches()) {
+            sb.append(sb.length() == 0 ? "" : " ").append(p.name()).append(p.isEnabled() ? "" : "(disabled)");
+        }
         return sb.length() == 0 ? "empty" : sb.toString();
     }
 
@@ -294,47 +293,57 @@ public final class PatchDirectoryWatch {
     }
 
     /** A failed reconcile: logged and audited the first time; the same failure again only at DEBUG. */
-    private void fail(String desired, String why) {
-        boolean again = why.equals(lastFailure);
+    private void fail(String desired, Failure failure) {
+        boolean again = failure.key().equals(lastFailure);
         failuresInARow = again ? failuresInARow + 1 : 1;
-        lastFailure = why;
+        lastFailure = failure.key();
         String retry = "; retried on the next change or in " + Duration.ofMillis(backoffMillis()).toSeconds() + " s";
-        Log.get().log(again ? Level.DEBUG : Level.WARNING, label + ": failed: " + why + retry);
+        Log.get().log(again ? Level.DEBUG : Level.WARNING, label + ": failed: " + failure.message() + retry);
         if (!again) {
-            registry.audit("reconcile", options.directory().toString(), "failed: " + why);
+            registry.audit("reconcile", options.directory().toString(), "failed: " + failure.message());
         }
-        finish(desired, "failed: " + why);
+        finish(desired, "failed: " + failure.message());
     }
 
     private void finish(String desired, String state) {
-        status = new ReconcileStatus(options.directory().toString(), desired, state, Instant.now().toEpochMilli());
+        // Strictly later than the last one, so that a command that read it before asking for a
+        // reconcile can tell this one's end (see WatchCommand) even within a millisecond.
+        long ended = Math.max(System.currentTimeMillis(), status.lastReconcile() + 1);
+        status = new ReconcileStatus(options.directory().toString(), desired, state, ended);
     }
 
     /**
      * The directory's file events: a {@link WatchService} on the directory while it exists (the
-     * kubelet's swap of {@code ..data} is a rename in it), registered again when the directory comes
-     * back; without one (no directory yet, or a file system that gives no events), the delay alone.
+     * kubelet's swap of {@code ..data} is a rename in it), registered again when the directory is
+     * replaced or comes back; without one (no directory yet, or a file system that gives no events),
+     * the delay alone. Events of names the watch ignores (partial copies) are not changes.
      */
     private static final class Events {
         private final Path dir;
         private WatchService service;
         private WatchKey key;
-        private boolean unavailableLogged;
+        /** The file key of the directory the key watches: another one at the path means it was replaced. */
+        private Object watchedFileKey;
+        /** Set once no watch service could be had: the interval alone from then on, no retry every slice. */
+        private boolean unavailable;
 
         Events(Path dir) {
             this.dir = dir;
         }
 
         /**
-         * Returns after {@code millis}, once {@code now} is true, or once a change was seen and the
-         * directory has been quiet since.
+         * Returns after {@code millis}, once {@code now} is true, once a change was seen and the
+         * directory has been quiet since, or once the directory was (re)registered: what changed
+         * before its events were watched is read at once.
          */
         void await(long millis, BooleanSupplier now) throws InterruptedException {
             long until = System.currentTimeMillis() + millis;
             for (long left = millis; left > 0 && !now.getAsBoolean(); left = until - System.currentTimeMillis()) {
                 long slice = Math.min(left, WAKE_SLICE_MILLIS);
-                register();
-                if (service == null) {
+                if (register()) {
+                    return;
+                }
+                if (service == null || key == null) {
                     Thread.sleep(slice);
                 } else if (changed(slice)) {
                     return;
@@ -346,17 +355,16 @@ public final class PatchDirectoryWatch {
         private boolean changed(long millis) throws InterruptedException {
             try {
                 WatchKey k = service.poll(millis, TimeUnit.MILLISECONDS);
-                if (k == null) {
+                if (k == null || !relevant(k)) {
                     return false;
                 }
                 long until = System.currentTimeMillis() + MAX_GATHER_MILLIS;
                 while (k != null) {
-                    k.pollEvents();
-                    if (!k.reset()) {
-                        key = null; // the directory went away: registered again when it is back
-                    }
                     long left = until - System.currentTimeMillis();
                     k = left <= 0 ? null : service.poll(Math.min(QUIET_MILLIS, left), TimeUnit.MILLISECONDS);
+                    if (k != null) {
+                        relevant(k);
+                    }
                 }
                 return true;
             } catch (ClosedWatchServiceException e) {
@@ -366,12 +374,36 @@ public final class PatchDirectoryWatch {
             }
         }
 
-        private void register() {
-            if (key != null && key.isValid()) {
-                return;
+        /** Takes {@code k}'s events; whether one of them is a change the watch reads. Resets the key. */
+        private boolean relevant(WatchKey k) {
+            boolean relevant = false;
+            for (WatchEvent<?> e : k.pollEvents()) {
+                Object name = e.context();
+                relevant |= e.kind() == StandardWatchEventKinds.OVERFLOW || !(name instanceof Path)
+                        || name.toString().equals(WatchedDirectory.KUBERNETES_DATA)
+                        || !WatchedDirectory.ignored(name.toString());
             }
-            if (!Files.isDirectory(dir)) {
-                return;
+            if (!k.reset()) {
+                key = null; // the directory went away: registered again when it is back
+            }
+            return relevant;
+        }
+
+        /** Registers the directory when it is not, or no longer the one at the path; whether it just did. */
+        private boolean register() {
+            if (unavailable) {
+                return false;
+            }
+            Object fileKey = fileKey();
+            if (key != null && key.isValid() && Objects.equals(fileKey, watchedFileKey)) {
+                return false;
+            }
+            if (key != null) {
+                key.cancel();
+                key = null;
+            }
+            if (fileKey == null) {
+                return false; // no directory there (yet)
             }
             try {
                 if (service == null) {
@@ -379,13 +411,24 @@ public final class PatchDirectoryWatch {
                 }
                 key = dir.register(service, StandardWatchEventKinds.ENTRY_CREATE, StandardWatchEventKinds.ENTRY_DELETE,
                         StandardWatchEventKinds.ENTRY_MODIFY);
+                watchedFileKey = fileKey;
+                return true;
             } catch (IOException | UnsupportedOperationException e) {
-                if (!unavailableLogged) {
-                    unavailableLogged = true;
-                    Log.get().log(Level.INFO, "watch " + dir + ": no file events here (" + e + "); the directory is"
-                            + " read every interval");
-                }
+                unavailable = true;
+                Log.get().log(Level.WARNING, "watch " + dir + ": no file events here (" + e + "); the directory is"
+                        + " read every interval only");
                 close();
+                return false;
+            }
+        }
+
+        /** The directory's file key (its identity), or {@code null} when no directory is at the path. */
+        private Object fileKey() {
+            try {
+                BasicFileAttributes a = Files.readAttributes(dir, BasicFileAttributes.class);
+                return a.isDirectory() ? Objects.requireNonNullElse(a.fileKey(), dir) : null;
+            } catch (IOException e) {
+                return null;
             }
         }
 

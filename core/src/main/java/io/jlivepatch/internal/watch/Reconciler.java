@@ -4,11 +4,16 @@ import io.jlivepatch.PatchException;
 import io.jlivepatch.PatchHandle;
 import io.jlivepatch.internal.Log;
 import io.jlivepatch.internal.core.PatchRegistry;
+import io.jlivepatch.internal.jar.JarLimits;
+import io.jlivepatch.internal.jar.PatchJarBytes;
 import io.jlivepatch.internal.watch.DirectorySnapshot.DesiredJar;
 
 import java.lang.System.Logger.Level;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Brings the patch stack to what a watched directory asks for, with the life cycle's own
@@ -18,15 +23,26 @@ import java.util.List;
  * directly over the stack, as the kernel's atomic replace is meant to be used: no patch comes off
  * before its replacement is in.
  *
- * <p>A step that fails stops the reconcile there and leaves nothing half done: a transition that
- * does not end within the timeout is reversed (a disable goes back to enabled, a load comes off and
- * is unregistered), and a refused load leaves nothing registered.
+ * <p>A reconcile that fails leaves the stack as it found it: a transition that does not end within
+ * the timeout is reversed (a disable goes back to enabled, a load comes off and is unregistered), a
+ * refused load leaves nothing registered, and the patches taken down for it are put back from the
+ * bytes they were loaded from ({@link #loaded}), so that a bad new version never un-fixes a fleet.
  */
 final class Reconciler {
+
+    /** Why a reconcile stopped. {@code key} names the failing step, the same for the same failure (the retry's backoff). */
+    record Failure(String key, String message) {
+    }
 
     private final PatchRegistry registry;
     private final Duration timeout;
     private final String label;
+    /**
+     * The content each patch of the stack that the watch loaded was loaded from, by SHA-256: what
+     * puts it back if a reconcile that took it down fails. Only the reconciling thread uses it
+     * (PatchDirectoryWatch's reconciling lock).
+     */
+    private final Map<String, PatchJarBytes> loaded = new HashMap<>();
 
     /**
      * @param timeout how long one transition may take before it is reversed
@@ -48,47 +64,48 @@ final class Reconciler {
      * Applies {@code want}, the desired stack bottom first.
      *
      * @return {@code null} once the stack is {@code want}, else why it stopped (the failing step was
-     *         already logged and audited)
+     *         already logged and audited, and what it had taken down is back)
      */
-    String apply(List<DesiredJar> want) throws InterruptedException {
-        String busy = awaitNoTransition();
+    Failure apply(List<DesiredJar> want) throws InterruptedException {
+        Failure busy = awaitNoTransition();
         if (busy != null) {
             return busy;
         }
         List<PatchHandle> stack = registry.patches();
         int keep = matching(stack, want);
         int next = keep;
-        if (keep == 0 && !want.isEmpty() && want.get(0).replace() && !stack.isEmpty()) {
-            DesiredJar cumulative = want.get(0);
-            if (registry.find(cumulative.name()).isEmpty()) {
-                String failed = load(cumulative); // over the whole stack: its transition replaces every patch
-                if (failed != null) {
-                    return failed;
-                }
-                next = 1;
-            } else {
-                Log.get().log(Level.WARNING, label + ": cumulative patch '" + cumulative.name() + "' of "
-                        + cumulative.file() + " has the name of a loaded patch: the stack comes off before it goes on,"
-                        + " so its functions run unpatched meanwhile; give each version of a cumulative patch a name"
-                        + " of its own to replace it with no gap");
-                String failed = takeDown(stack, 0);
-                if (failed != null) {
-                    return failed;
-                }
-            }
+        List<PatchHandle> takenDown = new ArrayList<>();
+        Failure failed = null;
+        if (keep == 0 && !want.isEmpty() && want.get(0).replace() && !stack.isEmpty()
+                && registry.find(want.get(0).name()).isEmpty()) {
+            failed = load(want.get(0)); // over the whole stack: its transition replaces every patch
+            next = 1;
         } else {
-            String failed = takeDown(stack, keep);
-            if (failed != null) {
-                return failed;
+            if (keep == 0 && !want.isEmpty() && want.get(0).replace() && !stack.isEmpty()) {
+                DesiredJar cumulative = want.get(0);
+                Log.get().log(Level.WARNING, label + ": cumulative patch '" + cumulative.name() + "' of "
+                        + cumulative.file() + " has the name of a loaded patch: the stack comes off before it goes"
+                        + " on, so its functions run unpatched meanwhile; give each version of a cumulative patch a"
+                        + " name of its own to replace it with no gap");
             }
+            failed = takeDown(stack, keep, takenDown);
         }
-        for (int i = next; i < want.size(); i++) {
-            String failed = load(want.get(i));
-            if (failed != null) {
-                return failed;
-            }
+        for (int i = next; i < want.size() && failed == null; i++) {
+            failed = load(want.get(i));
         }
-        return null;
+        if (failed != null && !takenDown.isEmpty()) {
+            failed = new Failure(failed.key(), failed.message() + restore(takenDown));
+        }
+        loaded.keySet().retainAll(shasOf(registry.patches()));
+        return failed;
+    }
+
+    private List<String> shasOf(List<PatchHandle> stack) {
+        List<String> shas = new ArrayList<>();
+        for (PatchHandle h : stack) {
+            shas.add(registry.provenance(h).sha256());
+        }
+        return shas;
     }
 
     /** How many patches at the bottom of {@code stack} are those of {@code want}, enabled and settled. */
@@ -107,20 +124,26 @@ final class Reconciler {
     }
 
     /** Waits for a transition someone else started; {@code null} once none runs. */
-    private String awaitNoTransition() throws InterruptedException {
+    private Failure awaitNoTransition() throws InterruptedException {
         for (PatchHandle h : registry.patches()) {
             if (h.inTransition() && !h.awaitTransition(timeout)) {
-                return "patch '" + h.name() + "' is still in transition after " + timeout.toSeconds() + " s"
-                        + waitingFor(h) + ": the reconcile waits for it to end ('jlivepatch status' shows it)";
+                return new Failure("transition " + h.name(), "patch '" + h.name() + "' is still in transition after "
+                        + timeout.toSeconds() + " s" + waitingFor(h) + ": the reconcile waits for it to end"
+                        + " ('jlivepatch status' shows it)");
             }
         }
         return null;
     }
 
-    /** Disables (top first) and unregisters every patch of {@code stack} from {@code keep} up. */
-    private String takeDown(List<PatchHandle> stack, int keep) throws InterruptedException {
+    /**
+     * Disables (top first) and unregisters every patch of {@code stack} from {@code keep} up;
+     * {@code takenDown} gets each one that came off, bottom first.
+     */
+    private Failure takeDown(List<PatchHandle> stack, int keep, List<PatchHandle> takenDown)
+            throws InterruptedException {
         for (int i = stack.size() - 1; i >= keep; i--) {
             PatchHandle h = stack.get(i);
+            String key = "take down " + h.name() + " " + registry.provenance(h).sha256();
             try {
                 if (h.isEnabled()) {
                     Log.get().log(Level.INFO, label + ": taking down '" + h.name() + "': the directory no longer asks"
@@ -130,44 +153,87 @@ final class Reconciler {
                         String waiting = waitingFor(h);
                         h.enable(); // reverses the disable: the patch stays as it was
                         boolean back = h.awaitTransition(timeout);
-                        return "disabling '" + h.name() + "' did not end within " + timeout.toSeconds() + " s" + waiting
-                                + "; " + (back ? "reversed, it stays enabled" : "its reversal is still running");
+                        return new Failure(key, "disabling '" + h.name() + "' did not end within " + timeout.toSeconds()
+                                + " s" + waiting + "; " + (back ? "reversed, it stays enabled"
+                                : "its reversal is still running"));
                     }
                 }
                 h.unregister();
+                takenDown.add(0, h);
             } catch (PatchException e) {
-                return "'" + h.name() + "' could not be taken down: " + e.reason() + ": " + e.getMessage();
+                return new Failure(key, "'" + h.name() + "' could not be taken down: " + e.reason() + ": "
+                        + e.getMessage());
             }
         }
         return null;
     }
 
-    /** Loads and enables one JAR; on a transition that does not end in time, takes it off again. */
-    private String load(DesiredJar jar) throws InterruptedException {
+    /**
+     * Puts back, bottom first, the patches a failed reconcile took down, from the bytes they were
+     * loaded from; says how that went, for the failure's message.
+     */
+    private String restore(List<PatchHandle> takenDown) throws InterruptedException {
+        StringBuilder sb = new StringBuilder();
+        for (PatchHandle h : takenDown) {
+            PatchJarBytes bytes = loaded.get(registry.provenance(h).sha256());
+            String outcome;
+            if (bytes == null) {
+                outcome = "'" + h.name() + "' stays off (it was not loaded by the watch)";
+            } else {
+                try {
+                    PatchHandle back = registry.load(bytes, true, false);
+                    outcome = back.awaitTransition(timeout) ? "'" + h.name() + "' is back"
+                            : "'" + h.name() + "' is back, its transition still running";
+                } catch (PatchException e) {
+                    outcome = "'" + h.name() + "' could not be put back: " + e.reason() + ": " + e.getMessage();
+                }
+            }
+            Log.get().log(Level.INFO, label + ": the reconcile failed: " + outcome);
+            sb.append("; ").append(outcome);
+        }
+        return sb.toString();
+    }
+
+    /**
+     * Loads and enables one JAR, read again: loaded only if it still has the content that was
+     * checked. On a transition that does not end in time, takes it off again.
+     */
+    private Failure load(DesiredJar jar) throws InterruptedException {
+        String key = "load " + jar.name() + " " + jar.sha256();
+        PatchJarBytes bytes;
+        try {
+            bytes = PatchJarBytes.read(jar.path(), jar.source(), JarLimits.current());
+        } catch (PatchException e) {
+            return new Failure(key, jar + " cannot be read again (" + e.getMessage() + "); read again on the next"
+                    + " change of the directory");
+        }
+        if (!bytes.sha256().equals(jar.sha256())) {
+            return new Failure(key, jar + " changed while the reconcile ran (sha256 now " + bytes.sha256()
+                    + "); read again on the next change of the directory");
+        }
         Log.get().log(Level.INFO, label + ": loading " + jar);
         PatchHandle h;
         try {
-            h = registry.load(jar.bytes(), true, false);
+            h = registry.load(bytes, true, false);
         } catch (PatchException e) {
-            return jar + " was refused: " + e.reason() + ": " + e.getMessage();
+            return new Failure(key, jar + " was refused: " + e.reason() + ": " + e.getMessage());
         }
         if (h.awaitTransition(timeout)) {
+            loaded.put(jar.sha256(), bytes);
             return null;
         }
         String waiting = waitingFor(h);
+        String late = jar + ": its transition did not end within " + timeout.toSeconds() + " s" + waiting;
         try {
             h.disable(); // reverses the enable
             if (!h.awaitTransition(timeout)) {
-                return jar + ": its transition did not end within " + timeout.toSeconds() + " s" + waiting
-                        + "; its reversal is still running, and the next reconcile takes it off";
+                return new Failure(key, late + "; its reversal is still running, and the next reconcile takes it off");
             }
             h.unregister();
         } catch (PatchException e) {
-            return jar + ": its transition did not end within " + timeout.toSeconds() + " s" + waiting
-                    + ", and taking it off was refused: " + e.reason() + ": " + e.getMessage();
+            return new Failure(key, late + ", and taking it off was refused: " + e.reason() + ": " + e.getMessage());
         }
-        return jar + ": its transition did not end within " + timeout.toSeconds() + " s" + waiting
-                + "; reversed and unloaded: raise timeout=, or see what holds those threads";
+        return new Failure(key, late + "; reversed and unloaded: raise timeout=, or see what holds those threads");
     }
 
     private String waitingFor(PatchHandle h) {

@@ -14,6 +14,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -26,17 +27,21 @@ import java.util.function.LongSupplier;
  *
  * <ul>
  *   <li>A Kubernetes ConfigMap or Secret volume holds its files in a timestamped directory that a
- *       {@code ..data} symlink points to, and the kubelet swaps that symlink in one rename: the
- *       whole reading goes through {@code ..data} resolved once, so it sees one version of the
- *       volume, never half of each.</li>
+ *       {@code ..data} symlink points to; the kubelet swaps that symlink in one rename, then deletes
+ *       the old directory file by file. The reading goes through {@code ..data} resolved once, and
+ *       resolves it again at the end: if it moved meanwhile, the reading may have seen the old
+ *       version half deleted, and it is not acted on.</li>
  *   <li>Other tools write files in place: dot-files and {@code *.tmp} are ignored (where rsync, curl
- *       and editors keep a partial copy), a file is read whole and must not change while it is read,
- *       and a file that is not a whole zip (a copy cut short has no end record) but was written
- *       in the last {@link #SETTLE_MILLIS} counts as still being written, not as broken.</li>
+ *       and editors keep a partial copy), a file must not change while it is read, and a file that
+ *       is not a whole zip (a copy cut short has no end record) but was written in the last
+ *       {@link #SETTLE_MILLIS} counts as still being written, not as broken.</li>
  *   <li>Every JAR is checked (limits, manifest, trust) before the snapshot is {@code READY}: a
  *       broken file fails the reading, so nothing is taken down for a directory that cannot be
  *       applied whole.</li>
  * </ul>
+ *
+ * <p>Memory: one JAR's bytes at a time, and none for a file unchanged since the last reading (same
+ * path, size, modification time and file key): its digest and check are remembered.
  */
 final class WatchedDirectory {
 
@@ -45,35 +50,40 @@ final class WatchedDirectory {
     /** More patch JARs than this is not a patch stack anyone meant. */
     static final int MAX_PATCH_JARS = 100;
     /**
-     * How long after its last change a file that does not read whole is taken for one still being
-     * written. Longer than a copy of a patch JAR takes, short enough that a broken file is
-     * reported promptly.
+     * How long after its last change a file that is not a whole zip is taken for one still being
+     * written. Longer than a copy of a patch JAR takes, short enough that a broken file is reported
+     * promptly.
      */
     static final long SETTLE_MILLIS = 2000;
+    static final String KUBERNETES_DATA = "..data";
 
     private final Path directory;
     private final LongSupplier clock;
-    /**
-     * The parse and trust check of each content seen in the last reading, by SHA-256: they depend
-     * on the bytes only, and the directory is read every interval. Only the reading thread uses it.
-     */
-    private Map<String, Checked> checked = new HashMap<>();
+    /** Run between resolving {@code ..data} and listing: where a test lets the kubelet act mid-reading. */
+    private final Runnable afterResolve;
+    /** What each file seen in the last reading held, by where and what it was. Only the reading thread uses it. */
+    private Map<FileState, Checked> checked = new HashMap<>();
 
     WatchedDirectory(Path directory) {
-        this(directory, System::currentTimeMillis);
+        this(directory, System::currentTimeMillis, () -> { });
     }
 
-    WatchedDirectory(Path directory, LongSupplier clock) {
+    WatchedDirectory(Path directory, LongSupplier clock, Runnable afterResolve) {
         this.directory = Objects.requireNonNull(directory, "directory");
         this.clock = clock;
+        this.afterResolve = afterResolve;
     }
 
-    Path path() {
-        return directory;
+    /** A file as the file system describes it: the same state, the same content. */
+    private record FileState(Path path, long size, FileTime modified, Object fileKey) {
+
+        static FileState of(Path path, BasicFileAttributes a) {
+            return new FileState(path, a.size(), a.lastModifiedTime(), a.fileKey());
+        }
     }
 
     /** What a JAR's content says, once it has been checked. */
-    private record Checked(String name, boolean replace) {
+    private record Checked(String sha256, String name, boolean replace) {
     }
 
     DirectorySnapshot read() {
@@ -89,9 +99,11 @@ final class WatchedDirectory {
         try {
             root = contentRoot();
         } catch (IOException e) {
-            return DirectorySnapshot.waiting("patch directory " + directory + " changed while it was read ("
-                    + e.getClass().getSimpleName() + ")");
+            return DirectorySnapshot.failed(directory.resolve(KUBERNETES_DATA) + " is a symbolic link that does not"
+                    + " lead to a directory (" + e + "): a Kubernetes volume's ..data points at its current files;"
+                    + " the patches stay as they are");
         }
+        afterResolve.run();
         List<String> names = new ArrayList<>();
         try (DirectoryStream<Path> entries = Files.newDirectoryStream(root)) {
             for (Path p : entries) {
@@ -112,8 +124,8 @@ final class WatchedDirectory {
         List<String> skipped = new ArrayList<>();
         List<String> jars = new ArrayList<>();
         for (String name : names) {
-            if (name.startsWith(".") || name.endsWith(".tmp")) {
-                continue; // partial copies, editors' files, the kubelet's ..data and timestamped directories
+            if (ignored(name)) {
+                continue;
             }
             if (!name.endsWith(".jar")) {
                 skipped.add(name + " (not a .jar file)");
@@ -128,24 +140,54 @@ final class WatchedDirectory {
                     + " more than the " + MAX_PATCH_JARS + " a patch stack may have; nothing was changed: remove what"
                     + " is not meant to be loaded, or give a cumulative patch");
         }
-        return readJars(root, jars, skipped);
+        DirectorySnapshot s = readJars(root, jars, skipped);
+        if (s.kind() != DirectorySnapshot.Kind.FAILED && !root.equals(currentRoot())) {
+            // The kubelet swapped ..data while the old version was read: it deletes that one next.
+            return DirectorySnapshot.waiting("patch directory " + directory + " changed while it was read (its ..data"
+                    + " moved)");
+        }
+        return s;
+    }
+
+    /**
+     * Names the watch never reads: partial copies ({@code *.tmp}, dot-files of rsync, curl and
+     * editors), and the kubelet's {@code ..data} and timestamped directories. Also what its file
+     * events are filtered by, but for {@code ..data}, whose move is a Kubernetes volume's change.
+     */
+    static boolean ignored(String name) {
+        return name.startsWith(".") || name.endsWith(".tmp");
     }
 
     /**
      * The directory whose files are read: a Kubernetes volume's current {@code ..data} directory,
      * resolved once, else the directory itself.
+     *
+     * @throws IOException when {@code ..data} is a link that leads nowhere, in a loop, or to a file
      */
     private Path contentRoot() throws IOException {
-        Path data = directory.resolve("..data");
-        if (Files.isSymbolicLink(data)) {
-            return data.toRealPath();
+        Path data = directory.resolve(KUBERNETES_DATA);
+        if (!Files.isSymbolicLink(data)) {
+            return directory;
         }
-        return directory;
+        Path real = data.toRealPath();
+        if (!Files.isDirectory(real)) {
+            throw new NotDirectoryException(real.toString());
+        }
+        return real;
+    }
+
+    /** {@link #contentRoot()} now, or {@code null} when it cannot be resolved. */
+    private Path currentRoot() {
+        try {
+            return contentRoot();
+        } catch (IOException e) {
+            return null;
+        }
     }
 
     private DirectorySnapshot readJars(Path root, List<String> jars, List<String> skipped) {
         JarLimits limits = JarLimits.current();
-        Map<String, Checked> seen = new HashMap<>();
+        Map<FileState, Checked> seen = new HashMap<>();
         List<DesiredJar> all = new ArrayList<>();
         Map<String, String> fileOfPatch = new HashMap<>();
         for (String file : jars) {
@@ -155,42 +197,48 @@ final class WatchedDirectory {
             try {
                 before = Files.readAttributes(p, BasicFileAttributes.class);
             } catch (IOException e) {
+                if (Files.isSymbolicLink(p)) {
+                    return DirectorySnapshot.failed(file + " is a symbolic link to nothing readable (" + e + "):"
+                            + " nothing was changed: remove it or make it lead to a patch JAR");
+                }
                 return DirectorySnapshot.waiting(file + " went away while the directory was read");
             }
-            PatchJarBytes bytes = null;
-            Checked content;
-            try {
-                bytes = PatchJarBytes.read(p, source, limits);
-                content = seen.get(bytes.sha256());
-                if (content == null) {
-                    content = checked.get(bytes.sha256());
-                }
-                if (content == null) {
+            if (!before.isRegularFile()) {
+                return DirectorySnapshot.failed(file + " is not a regular file (a pipe, a device or a socket):"
+                        + " nothing was changed: put patch JARs only in " + directory);
+            }
+            FileState state = FileState.of(p, before);
+            Checked content = checked.get(state);
+            if (content == null) {
+                PatchJarBytes bytes = null;
+                try {
+                    bytes = PatchJarBytes.read(p, source, limits);
                     PatchJar jar = PatchJar.read(bytes, limits);
                     TrustPolicy.current().verify(bytes);
-                    content = new Checked(jar.name(), jar.replace());
+                    content = new Checked(bytes.sha256(), jar.name(), jar.replace());
+                } catch (PatchException e) {
+                    // Only a file that is not a whole zip yet may still be being written: a whole one
+                    // that is refused (no patch in it, untrusted) is refused however new it is.
+                    boolean whole = bytes != null && endsAsAZip(bytes.bytes());
+                    if (!whole && recentlyWritten(before)) {
+                        return DirectorySnapshot.waiting(file + " does not read as a whole patch JAR yet and was"
+                                + " written less than " + SETTLE_MILLIS / 1000 + " s ago: taken for a copy still"
+                                + " being written");
+                    }
+                    return DirectorySnapshot.refused(e);
                 }
-            } catch (PatchException e) {
-                // Only a file that is not a whole zip yet may still be being written: a whole one that
-                // is refused (no patch in it, untrusted) is refused however new it is.
-                boolean whole = bytes != null && endsAsAZip(bytes.bytes());
-                if (!whole && recentlyWritten(before)) {
-                    return DirectorySnapshot.waiting(file + " does not read as a whole patch JAR yet and was written"
-                            + " less than " + SETTLE_MILLIS / 1000 + " s ago: taken for a copy still being written");
+                if (!unchanged(p, before)) {
+                    return DirectorySnapshot.waiting(file + " changed while it was read: still being written");
                 }
-                return DirectorySnapshot.refused(e);
             }
-            if (!unchanged(p, before)) {
-                return DirectorySnapshot.waiting(file + " changed while it was read: still being written");
-            }
-            seen.put(bytes.sha256(), content);
+            seen.put(state, content);
             String other = fileOfPatch.putIfAbsent(content.name(), file);
             if (other != null) {
                 return DirectorySnapshot.failed(other + " and " + file + " both hold patch '" + content.name() + "': a"
                         + " patch is loaded once; nothing was changed: remove one of them (a new version of a"
                         + " patch replaces the file of the old one)");
             }
-            all.add(new DesiredJar(file, bytes, content.name(), content.replace()));
+            all.add(new DesiredJar(file, source, p, content.sha256(), content.name(), content.replace()));
         }
         checked = seen;
         int from = 0;

@@ -114,6 +114,21 @@ class BadDirectoryTest {
     }
 
     @Test
+    void aDanglingLinkAndAPipeNamedAsJarsFail() throws Exception {
+        Path link = Files.createSymbolicLink(dir.resolve("20-b.jar"), dir.resolve("nowhere.jar"));
+        w.reconcile();
+        unchanged();
+        failed("20-b.jar is a symbolic link to nothing readable");
+        Files.delete(link);
+
+        Process mkfifo = new ProcessBuilder("mkfifo", dir.resolve("30-c.jar").toString()).start();
+        assertEquals(0, mkfifo.waitFor(), "mkfifo");
+        w.reconcile(); // must not block on the pipe
+        unchanged();
+        failed("30-c.jar is not a regular file");
+    }
+
+    @Test
     void aJarWithNoPatchInItFails() throws Exception {
         Path b = Files.write(dir.resolve("20-b.jar"), "not a zip at all".getBytes());
         settle(b);

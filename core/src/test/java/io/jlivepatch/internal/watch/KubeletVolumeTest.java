@@ -16,6 +16,7 @@ import static io.jlivepatch.internal.watch.WatchFixture.jar;
 import static io.jlivepatch.internal.watch.WatchFixture.stack;
 import static io.jlivepatch.internal.watch.WatchFixture.watch;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * A ConfigMap volume as the kubelet updates it (its AtomicWriter): the files of each version in a
@@ -114,5 +115,46 @@ class KubeletVolumeTest {
         w.reconcile();
         assertEquals(List.of(), stack(), "a rollback: the key removed from the ConfigMap");
         assertEquals("hello x", greet());
+    }
+
+    @Test
+    void aReadingOfTheOldVersionWhileTheKubeletDeletesItIsNotActedOn() throws Exception {
+        Path a = jar(staging, "a.jar", "watch-a", "A");
+        Path b = jar(staging, "b.jar", "watch-b", "B");
+        update(Map.of("10-a.jar", a, "20-b.jar", b), () -> { });
+        Path old = volume.resolve("..data").toRealPath();
+        // The kubelet acts after the reading resolved ..data, before it lists: swap to a new version
+        // (the same files), then delete the old directory's files, one of them so far.
+        Runnable kubeletMidway = () -> {
+            try {
+                Path ts = Files.createDirectory(volume.resolve("..2026_12_01_21_00_00.1"));
+                Files.copy(a, ts.resolve("10-a.jar"));
+                Files.copy(b, ts.resolve("20-b.jar"));
+                Path tmp = Files.createSymbolicLink(volume.resolve("..data_tmp"), ts.getFileName());
+                Files.move(tmp, volume.resolve("..data"), StandardCopyOption.ATOMIC_MOVE);
+                Files.delete(old.resolve("20-b.jar"));
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        };
+        DirectorySnapshot s = new WatchedDirectory(volume, System::currentTimeMillis, kubeletMidway).read();
+        assertEquals(DirectorySnapshot.Kind.WAITING, s.kind(), s.toString());
+        assertEquals("patch directory " + volume + " changed while it was read (its ..data moved)", s.why());
+
+        DirectorySnapshot after = new WatchedDirectory(volume).read();
+        assertEquals("watch-a watch-b", after.desiredNames(), "read again: the new version, whole");
+    }
+
+    @Test
+    void aDataLinkThatLeadsNowhereFailsAndChangesNothing() throws Exception {
+        Files.createSymbolicLink(volume.resolve("..data"), Path.of("..data"));
+        DirectorySnapshot loop = new WatchedDirectory(volume).read();
+        assertEquals(DirectorySnapshot.Kind.FAILED, loop.kind());
+        assertTrue(loop.why().startsWith(volume.resolve("..data") + " is a symbolic link that does not lead to a"
+                + " directory"), loop.why());
+        Files.delete(volume.resolve("..data"));
+        Files.writeString(volume.resolve("..file"), "x");
+        Files.createSymbolicLink(volume.resolve("..data"), Path.of("..file"));
+        assertEquals(DirectorySnapshot.Kind.FAILED, new WatchedDirectory(volume).read().kind());
     }
 }

@@ -91,6 +91,37 @@ class ReconcileTest {
     }
 
     @Test
+    void aNewVersionThatIsRefusedPutsBackWhatWasTakenDownForIt() throws Exception {
+        jar(dir, "10-a.jar", "watch-a", "A");
+        jar(dir, "20-b.jar", "watch-b", "B");
+        jar(dir, "30-c.jar", "watch-c", "C");
+        PatchDirectoryWatch w = watch(dir);
+        w.reconcile();
+        assertEquals(List.of("watch-a", "watch-b", "watch-c"), stack());
+
+        jar(dir, "20-b.jar", "watch-b", "NoSuchMethod", false, "version 2 of b, which cannot register");
+        Instant start = Instant.now();
+        w.reconcile();
+        assertEquals(List.of("watch-a", "watch-b", "watch-c"), stack(), "the stack as it was");
+        assertEquals("a test patch", WatchFixture.registry().find("watch-b").orElseThrow().patch().description(),
+                "the version that worked");
+        assertEquals("C x", greet());
+        String state = w.status().state();
+        assertTrue(state.startsWith("failed: 'watch-b' (20-b.jar, sha256 "), state);
+        assertTrue(state.contains(" was refused: TARGET_NOT_FOUND: ") && state.endsWith("; 'watch-b' is back;"
+                + " 'watch-c' is back"), state);
+        List<String> audit = auditSince(start);
+        assertTrue(audit.contains("load watch-b by watch: ok (registered, enabled)")
+                && audit.contains("load watch-c by watch: ok (registered, enabled)"), audit.toString());
+
+        jar(dir, "20-b.jar", "watch-b", "B", false, "version 3 of b");
+        w.reconcile();
+        assertEquals(List.of("watch-a", "watch-b", "watch-c"), stack());
+        assertEquals("version 3 of b", WatchFixture.registry().find("watch-b").orElseThrow().patch().description());
+        assertEquals("converged", w.status().state());
+    }
+
+    @Test
     void aCumulativePatchGoesStraightOverTheStackAndTheJarsBeforeItAreNotLoaded() throws Exception {
         jar(dir, "10-a.jar", "watch-a", "A");
         jar(dir, "20-b.jar", "watch-b", "B");

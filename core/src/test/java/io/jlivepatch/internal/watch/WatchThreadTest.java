@@ -129,6 +129,21 @@ class WatchThreadTest {
     }
 
     @Test
+    void aDirectoryReplacedAtItsPathIsWatchedAgain() throws Exception {
+        Path watched = Files.createDirectory(dir.resolve("patches"));
+        watch = PatchDirectoryWatch.start(WatchFixture.registry(), new WatchOptions(watched, HOUR,
+                Duration.ofSeconds(30)));
+        assertEquals("converged", watch.status().state());
+        Files.move(watched, dir.resolve("patches-old"));
+        Path again = Files.createDirectory(watched);
+        Path a = jar(staging, "a.jar", "watch-a", "A");
+        drop(a, "patches/10-a.jar");
+        await("the JAR in the new directory at the path is loaded", () -> stack().equals(List.of("watch-a"))
+                && watch.status().state().equals("converged"));
+        assertEquals(again, watched);
+    }
+
+    @Test
     void callersNeverFailNorSeeAnotherVersionThanTheDirectoryCouldGive() throws Exception {
         Set<String> allowed = Set.of("hello x", "A x", "B x", "C x");
         Set<String> seen = ConcurrentHashMap.newKeySet();
