@@ -10,6 +10,8 @@ import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.nio.file.ClosedWatchServiceException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
 import java.nio.file.StandardWatchEventKinds;
 import java.nio.file.WatchEvent;
@@ -413,6 +415,8 @@ public final class PatchDirectoryWatch {
                         StandardWatchEventKinds.ENTRY_MODIFY);
                 watchedFileKey = fileKey;
                 return true;
+            } catch (NoSuchFileException | NotDirectoryException e) {
+                return false; // moved away since fileKey(): tried again at the next slice
             } catch (IOException | UnsupportedOperationException e) {
                 unavailable = true;
                 Log.get().log(Level.WARNING, "watch " + dir + ": no file events here (" + e + "); the directory is"
