@@ -82,9 +82,9 @@ final class InstallCommand implements Callable<Integer> {
         dir.write(target, checked.bytes().bytes(), replace);
         out.printf("'%s': installed as %s (sha256 %s%s)%n", Text.clean(name), Text.clean(target.toString()),
                 checked.bytes().sha256(), signed);
-        out.printf("  a JVM started with -javaagent:jlivepatch-agent.jar=patches=%s loads and enables it;"
-                + " 'jlivepatch load <pid> %s' patches a running one%n", Text.clean(dir.path().toString()),
-                Text.clean(target.toString()));
+        out.printf("  a JVM started with -javaagent:jlivepatch-agent.jar=patches=%s loads and enables it (with"
+                + " watch=true, at once); 'jlivepatch load <pid> %s' patches a running one%n",
+                Text.clean(dir.path().toString()), Text.clean(target.toString()));
         return Main.DONE;
     }
 

@@ -16,7 +16,8 @@ import java.util.concurrent.Callable;
 
 @Command(name = "uninstall", mixinStandardHelpOptions = true,
         description = "Remove a patch JAR from the start-up directory, by file name or by patch name; a JVM"
-                + " running it keeps it until 'jlivepatch unload' or its next start.")
+                + " watching the directory (watch=true) takes it off at once; another keeps it until 'jlivepatch"
+                + " unload' or its next start.")
 final class UninstallCommand implements Callable<Integer> {
 
     @Spec
@@ -36,8 +37,8 @@ final class UninstallCommand implements Callable<Integer> {
         Path file = which.endsWith(".jar") ? byFileName(dir, installed) : byPatchName(dir, installed);
         String name = installed.get(file);
         dir.delete(file);
-        spec.commandLine().getOut().printf("removed %s%s; a JVM running it keeps it until 'jlivepatch unload <pid>"
-                + " %s' or its next start%n", Text.clean(file.toString()),
+        spec.commandLine().getOut().printf("removed %s%s; a JVM watching the directory takes it off at once, another"
+                + " keeps it until 'jlivepatch unload <pid> %s' or its next start%n", Text.clean(file.toString()),
                 name == null ? "" : " (patch '" + Text.clean(name) + "')", name == null ? "<patch>" : Text.clean(name));
         return Main.DONE;
     }
