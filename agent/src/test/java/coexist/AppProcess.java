@@ -10,7 +10,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.jar.Attributes;
 import java.util.jar.JarEntry;
@@ -122,8 +121,8 @@ public final class AppProcess implements AutoCloseable {
         Manifest m = new Manifest();
         Attributes a = m.getMainAttributes();
         a.put(Attributes.Name.MANIFEST_VERSION, "1.0");
-        a.putAll(Map.of(new Attributes.Name("Premain-Class"), premainClass,
-                new Attributes.Name("Can-Retransform-Classes"), "true"));
+        a.putValue("Premain-Class", premainClass);
+        a.putValue("Can-Retransform-Classes", "true");
         Path dir = testClasses.resolve(pkg.replace('.', '/'));
         try (OutputStream o = Files.newOutputStream(jar); JarOutputStream j = new JarOutputStream(o, m);
              Stream<Path> s = Files.list(dir)) {
