@@ -37,7 +37,8 @@ public record FunctionStatus(String className, String methodName, String descrip
     /**
      * @param classLoader the loader's name as {@code ClassLoader.toString()} gives it, or {@code bootstrap}
      * @param state       the function's state there
-     * @param detail      why it failed, or an empty string
+     * @param detail      why it failed; for a patched method, what the operator should know (another
+     *                    agent's code in it that the replacement bypasses); else an empty string
      */
     public record LoaderStatus(String classLoader, State state, String detail) {
         public LoaderStatus {

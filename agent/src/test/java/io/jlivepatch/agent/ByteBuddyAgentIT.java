@@ -63,7 +63,10 @@ class ByteBuddyAgentIT {
             assertEquals("30|item a", app.call(3, "a"));
             assertEquals(1, app.calls());
 
-            load(app, priceFixJar(), "coexist.app.Pricing.price(I)I");
+            Cli load = load(app, priceFixJar(), "coexist.app.Pricing.price(I)I");
+            assertEquals(!order.adviceWrapsPrologue, load.out().contains("]: patched (another agent changed this method"
+                    + " before jlivepatch's hook"), "load says when the replacement bypasses another agent's code: "
+                    + load);
             assertEquals("301|item a", app.call(3, "a"));
             assertEquals(order.adviceWrapsPrologue ? 2 : 1, app.calls(), order.adviceWrapsPrologue
                     ? "Byte Buddy's transformer ran after jlivepatch's: its advice wraps the prologue"
@@ -232,10 +235,11 @@ class ByteBuddyAgentIT {
                 "Livepatch-Class", "coexist.fix.LabelFix"), "coexist.fix.LabelFix");
     }
 
-    private static void load(AppProcess app, Path jar, String function) {
+    private static Cli load(AppProcess app, Path jar, String function) {
         Cli load = Cli.run("load", app.pid(), jar);
         assertEquals(0, load.exitCode(), load.toString());
         assertTrue(load.out().contains(function + " [app@") && load.out().contains("]: patched"), load.toString());
+        return load;
     }
 
     private static void unload(AppProcess app, String patch) {

@@ -1022,6 +1022,8 @@ public final class PatchRegistry {
                     detail = failure;
                 } else if (enabled && h.hooked().contains(f.spec().key())) {
                     state = FunctionStatus.State.PATCHED;
+                    String foreign = hooks.foreignCode(c, f.spec());
+                    detail = foreign == null ? "" : foreign;
                 } else {
                     state = FunctionStatus.State.NOT_PATCHED;
                 }

@@ -118,7 +118,7 @@ public final class HookLedger {
                 failures.put(key, why);
             }
         });
-        return new ClassHooks(h.hooked(), failures);
+        return new ClassHooks(h.hooked(), failures, h.code());
     }
 
     void put(ClassLoader loader, String className, ClassHooks hooks) {

@@ -108,12 +108,53 @@ public final class HookManager {
         return table;
     }
 
+    /** The methods whose foreign code was logged once ({@link #foreignCode}), by loader, class and key. */
+    private final java.util.Set<String> foreignCodeReported = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
     public HookLedger ledger() {
         return ledger;
     }
 
     public Instrumentation instrumentation() {
         return instrumentation;
+    }
+
+    /**
+     * Whether another agent put code of its own into {@code spec}'s method of {@code c} before
+     * jlivepatch's hook: the code the transformer got differs from the class file {@code c}'s loader
+     * holds. Then that code (an OpenTelemetry span, a Byte Buddy advice, JaCoCo's probes) does not
+     * run while a replacement does, since the prologue comes first. Reads the class file: for
+     * status, not for a hot path. Logs a warning the first time it finds one.
+     *
+     * @return what to tell the operator, or {@code null} when the code is the class file's own, or
+     *         when that cannot be told (no hook, no class file to compare with)
+     */
+    public String foreignCode(Class<?> c, MethodSpec spec) {
+        Long got = ledger.get(c.getClassLoader(), c.getName()).code().get(spec.key());
+        if (got == null) {
+            return null;
+        }
+        byte[] classFile;
+        try (java.io.InputStream in = c.getResourceAsStream("/" + c.getName().replace('.', '/') + ".class")) {
+            if (in == null) {
+                return null;
+            }
+            classFile = in.readAllBytes();
+        } catch (java.io.IOException | RuntimeException e) {
+            return null;
+        }
+        Long own = PrologueInjector.fingerprints(classFile, List.of(spec)).get(spec.key());
+        if (own == null || own.equals(got)) {
+            return null;
+        }
+        String why = "another agent changed this method before jlivepatch's hook (its code is not its class file's):"
+                + " that agent's code in it does not run while the patch does; to keep it, start the JVM with"
+                + " -javaagent:jlivepatch-agent.jar before that agent (README: 'Other agents')";
+        if (foreignCodeReported.add(LoaderNames.of(c.getClassLoader()) + " " + c.getName() + "." + spec.key())) {
+            Log.get().log(System.Logger.Level.WARNING, c.getName() + "." + spec.key() + " in "
+                    + LoaderNames.of(c.getClassLoader()) + ": " + why);
+        }
+        return why;
     }
 
     /** Number of methods of {@code owner} with linked dispatch sites. */

@@ -83,7 +83,8 @@ final class HookTransformer implements ClassFileTransformer {
             if (result.bytes() != null) {
                 makeReadable(module);
             }
-            ledger.put(loader, className, new ClassHooks(Set.copyOf(result.hooked()), result.failures()));
+            ledger.put(loader, className, new ClassHooks(Set.copyOf(result.hooked()), result.failures(),
+                    result.code()));
             return result.bytes();
         } catch (Throwable t) {
             Log.get().log(System.Logger.Level.ERROR, "transforming " + className + " in " + LoaderNames.of(loader)
@@ -93,7 +94,7 @@ final class HookTransformer implements ClassFileTransformer {
                 for (MethodSpec m : table.get().hooksFor(className)) {
                     failures.put(m.key(), "instrumentation failed: " + t);
                 }
-                ledger.put(loader, className, new ClassHooks(Set.of(), failures));
+                ledger.put(loader, className, new ClassHooks(Set.of(), failures, Map.of()));
             } catch (Throwable ignored) {
                 // nothing more can be done without risking the class load
             }

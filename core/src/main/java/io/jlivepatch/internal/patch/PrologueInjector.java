@@ -50,8 +50,10 @@ final class PrologueInjector {
      * @param bytes    the class file, or {@code null} when no method was hooked
      * @param hooked   keys of the methods that now carry the prologue
      * @param failures key to reason, for requested methods that could not be hooked
+     * @param code     key to a fingerprint of the code each hooked method had before its prologue
+     *                 (see {@link #fingerprints})
      */
-    record Result(byte[] bytes, List<String> hooked, Map<String, String> failures) {
+    record Result(byte[] bytes, List<String> hooked, Map<String, String> failures, Map<String, Long> code) {
     }
 
     private PrologueInjector() {
@@ -62,6 +64,22 @@ final class PrologueInjector {
     }
 
     static Result inject(byte[] classFile, List<MethodSpec> wanted) {
+        return rewrite(classFile, wanted, true);
+    }
+
+    /**
+     * A fingerprint of each wanted method's code as {@code classFile} has it: its instructions and
+     * their operands, the labels they jump to by order, try-catch blocks; no line numbers or frames. The transformer
+     * records the fingerprint of the code it received ({@link Result#code}); compared with the one
+     * of the class file its loader holds, it tells whether another agent put code of its own into
+     * the method before jlivepatch's prologue (which that code then does not run under).
+     */
+    static Map<String, Long> fingerprints(byte[] classFile, List<MethodSpec> wanted) {
+        return rewrite(classFile, wanted, false).code();
+    }
+
+    /** @param emit write the prologue; else only take the fingerprints */
+    private static Result rewrite(byte[] classFile, List<MethodSpec> wanted, boolean emit) {
         Map<String, MethodSpec> byKey = new LinkedHashMap<>();
         for (MethodSpec m : wanted) {
             byKey.put(m.key(), m);
@@ -73,11 +91,12 @@ final class PrologueInjector {
                 failures.put(key, "class file version " + major + " predates invokedynamic (Java 7, version 51);"
                         + " recompile the class for Java 7 or later to patch it");
             }
-            return new Result(null, List.of(), failures);
+            return new Result(null, List.of(), failures, Map.of());
         }
         ClassReader reader = new ClassReader(classFile);
-        ClassWriter writer = new ClassWriter(reader, 0);
+        ClassWriter writer = emit ? new ClassWriter(reader, 0) : null;
         List<String> hooked = new ArrayList<>();
+        Map<String, Long> code = new HashMap<>();
         Map<String, Integer> seenAccess = new HashMap<>();
         ClassVisitor cv = new ClassVisitor(Opcodes.ASM9, writer) {
             private String owner;
@@ -105,16 +124,16 @@ final class PrologueInjector {
                     return mv;
                 }
                 hooked.add(key);
-                return new PrologueWriter(mv, access, owner, name, descriptor);
+                return new PrologueWriter(mv, access, owner, name, descriptor, emit, code);
             }
         };
-        reader.accept(cv, 0);
+        reader.accept(cv, 0); // as the transformer reads it: the same events, so the same fingerprints
         for (String key : byKey.keySet()) {
             if (!seenAccess.containsKey(key)) {
                 failures.put(key, "the class does not declare this method");
             }
         }
-        return new Result(hooked.isEmpty() ? null : writer.toByteArray(), hooked, failures);
+        return new Result(hooked.isEmpty() || !emit ? null : writer.toByteArray(), hooked, failures, code);
     }
 
     private static String refusal(int access, String name, MethodSpec spec) {
@@ -136,20 +155,30 @@ final class PrologueInjector {
         return null;
     }
 
-    /** Emits the prologue at the start of the code and the frame that follows it. */
+    /**
+     * Emits the prologue at the start of the code and the frame that follows it, and takes the
+     * fingerprint of the code it passes on (see {@link #fingerprints}).
+     */
     private static final class PrologueWriter extends MethodVisitor {
         private final int access;
         private final String owner;
         private final String name;
         private final String descriptor;
+        private final boolean emit;
+        private final Map<String, Long> code;
         private boolean framePending;
+        private long fingerprint = 17;
+        private int labels;
 
-        PrologueWriter(MethodVisitor mv, int access, String owner, String name, String descriptor) {
+        PrologueWriter(MethodVisitor mv, int access, String owner, String name, String descriptor, boolean emit,
+                       Map<String, Long> code) {
             super(Opcodes.ASM9, mv);
             this.access = access;
             this.owner = owner;
             this.name = name;
             this.descriptor = descriptor;
+            this.emit = emit;
+            this.code = code;
         }
 
         private boolean isStatic() {
@@ -159,6 +188,9 @@ final class PrologueInjector {
         @Override
         public void visitCode() {
             super.visitCode();
+            if (!emit) {
+                return;
+            }
             String key = MethodSpec.key(name, descriptor);
             Label original = new Label();
             super.visitInvokeDynamicInsn("guard", "()Z", BOOTSTRAP, key);
@@ -196,10 +228,42 @@ final class PrologueInjector {
             super.visitFrame(Opcodes.F_SAME, 0, null, 0, null);
         }
 
-        private void beforeInstruction() {
+        /** Before each instruction of the method's own code: the frame, if due, and the fingerprint. */
+        private void beforeInstruction(int opcode, Object... operands) {
             if (framePending) {
                 emitInitialFrame();
             }
+            long h = fingerprint * 31 + opcode;
+            for (Object o : operands) {
+                h = h * 31 + (o instanceof Label ? label((Label) o) : o instanceof Object[]
+                        ? java.util.Arrays.deepHashCode((Object[]) o) : java.util.Objects.hashCode(o));
+            }
+            fingerprint = h;
+        }
+
+        /**
+         * A label's number in the order labels are first jumped to (line numbers and local variable
+         * ranges bring labels of their own, which differ with what a class file keeps of its debug
+         * information), kept in the label's user field.
+         */
+        private int label(Label l) {
+            if (!(l.info instanceof Integer)) {
+                l.info = labels++;
+            }
+            return (Integer) l.info;
+        }
+
+        @Override
+        public void visitTryCatchBlock(Label start, Label end, Label handler, String type) {
+            fingerprint = ((fingerprint * 31 + label(start)) * 31 + label(end)) * 31 + label(handler)
+                    + java.util.Objects.hashCode(type);
+            super.visitTryCatchBlock(start, end, handler, type);
+        }
+
+        @Override
+        public void visitEnd() {
+            code.put(MethodSpec.key(name, descriptor), fingerprint);
+            super.visitEnd();
         }
 
         @Override
@@ -211,79 +275,85 @@ final class PrologueInjector {
 
         @Override
         public void visitInsn(int opcode) {
-            beforeInstruction();
+            beforeInstruction(opcode);
             super.visitInsn(opcode);
         }
 
         @Override
         public void visitIntInsn(int opcode, int operand) {
-            beforeInstruction();
+            beforeInstruction(opcode, operand);
             super.visitIntInsn(opcode, operand);
         }
 
         @Override
         public void visitVarInsn(int opcode, int varIndex) {
-            beforeInstruction();
+            beforeInstruction(opcode, varIndex);
             super.visitVarInsn(opcode, varIndex);
         }
 
         @Override
         public void visitTypeInsn(int opcode, String type) {
-            beforeInstruction();
+            beforeInstruction(opcode, type);
             super.visitTypeInsn(opcode, type);
         }
 
         @Override
         public void visitFieldInsn(int opcode, String owner, String name, String descriptor) {
-            beforeInstruction();
+            beforeInstruction(opcode, owner, name, descriptor);
             super.visitFieldInsn(opcode, owner, name, descriptor);
         }
 
         @Override
         public void visitMethodInsn(int opcode, String owner, String name, String descriptor, boolean isInterface) {
-            beforeInstruction();
+            beforeInstruction(opcode, owner, name, descriptor, isInterface);
             super.visitMethodInsn(opcode, owner, name, descriptor, isInterface);
         }
 
         @Override
         public void visitInvokeDynamicInsn(String name, String descriptor, Handle bsm, Object... bsmArgs) {
-            beforeInstruction();
+            beforeInstruction(Opcodes.INVOKEDYNAMIC, name, descriptor, bsm, bsmArgs);
             super.visitInvokeDynamicInsn(name, descriptor, bsm, bsmArgs);
         }
 
         @Override
         public void visitJumpInsn(int opcode, Label label) {
-            beforeInstruction();
+            beforeInstruction(opcode, label);
             super.visitJumpInsn(opcode, label);
         }
 
         @Override
         public void visitLdcInsn(Object value) {
-            beforeInstruction();
+            beforeInstruction(Opcodes.LDC, value);
             super.visitLdcInsn(value);
         }
 
         @Override
         public void visitIincInsn(int varIndex, int increment) {
-            beforeInstruction();
+            beforeInstruction(Opcodes.IINC, varIndex, increment);
             super.visitIincInsn(varIndex, increment);
         }
 
         @Override
         public void visitTableSwitchInsn(int min, int max, Label dflt, Label... labels) {
-            beforeInstruction();
+            beforeInstruction(Opcodes.TABLESWITCH, min, max, dflt);
+            for (Label l : labels) {
+                fingerprint = fingerprint * 31 + label(l);
+            }
             super.visitTableSwitchInsn(min, max, dflt, labels);
         }
 
         @Override
         public void visitLookupSwitchInsn(Label dflt, int[] keys, Label[] labels) {
-            beforeInstruction();
+            beforeInstruction(Opcodes.LOOKUPSWITCH, dflt, java.util.Arrays.hashCode(keys));
+            for (Label l : labels) {
+                fingerprint = fingerprint * 31 + label(l);
+            }
             super.visitLookupSwitchInsn(dflt, keys, labels);
         }
 
         @Override
         public void visitMultiANewArrayInsn(String descriptor, int numDimensions) {
-            beforeInstruction();
+            beforeInstruction(Opcodes.MULTIANEWARRAY, descriptor, numDimensions);
             super.visitMultiANewArrayInsn(descriptor, numDimensions);
         }
 
