@@ -5,8 +5,10 @@ import java.lang.instrument.Instrumentation;
 import java.lang.instrument.UnmodifiableClassException;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.function.Supplier;
 
@@ -182,23 +184,57 @@ public final class HookManager {
         Set<String> names = LinkTable.classesWithChangedHooks(prev, next);
         LoadedClasses scan = LoadedClasses.covering(known, instrumentation, names);
         List<Class<?>> classes = scan.of(names);
+        Map<Class<?>, ClassHooks> recorded = new HashMap<>();
+        for (Class<?> c : classes) {
+            recorded.put(c, ledger.get(c.getClassLoader(), c.getName()));
+        }
         table = next; // pairs with the volatile reads in HookTransformer.transform and ReplacementLinker.apply
+        boolean retransformed = false;
         try {
             retransform(classes);
+            retransformed = true;
             retransformLateComers(names, classes, next, scan.takenAt());
             String problem = unhooked(classes, next);
             if (problem != null) {
                 throw new HookFailure(problem, null);
             }
         } catch (HookFailure | RuntimeException | LinkageError e) {
-            rollback(prev, next, classes);
+            if (retransformed) {
+                rollback(prev, next, classes);
+            } else {
+                // The JVM retransforms a batch whole or not at all: nothing changed but what the
+                // transformer recorded of classes the JVM then refused.
+                recorded.forEach((c, h) -> ledger.put(c.getClassLoader(), c.getName(), h));
+                table = prev;
+                dispatch.relinkAll();
+            }
             if (e instanceof HookFailure) {
                 throw (HookFailure) e;
             }
-            throw new HookFailure("the JVM refused the instrumented classes: " + e, e);
+            throw new HookFailure(refusedRetransformation(classes, e), e);
         }
         dispatch.relink(new RouteChanged(prev, next));
         forgetRemoved(classes, prev, next);
+    }
+
+    /**
+     * Why the JVM refused to retransform {@code classes}. jlivepatch's prologue adds no member and
+     * changes no signature, so a refusal for the class's shape ("attempted to add a method", "...
+     * change the schema") comes from another agent's transformer running on the same retransformation.
+     */
+    private static String refusedRetransformation(List<Class<?>> classes, Throwable e) {
+        String jvm = String.valueOf(e.getMessage());
+        if (!(e instanceof UnsupportedOperationException) || !jvm.contains("attempted to")) {
+            return "the JVM refused the instrumented classes: " + e;
+        }
+        StringBuilder names = new StringBuilder();
+        for (Class<?> c : classes) {
+            names.append(names.length() == 0 ? "" : ", ").append(c.getName());
+        }
+        return "the JVM refused to retransform " + names + " (" + jvm + "): jlivepatch's hook adds no method or"
+                + " field, so another agent's transformer changes the class's shape when it is retransformed, which"
+                + " the JVM does not allow; nothing was changed: patch a method of another class, or have that"
+                + " agent leave this class alone (README: 'Other agents')";
     }
 
     private void rollback(LinkTable prev, LinkTable next, List<Class<?>> classes) {
