@@ -58,6 +58,16 @@ class RejectionTest {
         return "patched";
     }
 
+    public static int quote(int n) {
+        return n;
+    }
+
+    public static void run() {
+    }
+
+    public static void runProxy(Runnable proxy) {
+    }
+
     public static Object cloneArray(Object array) {
         return array;
     }
@@ -207,6 +217,37 @@ class RejectionTest {
         Patch p = Patch.builder("reject-hidden")
                 .replace(hidden.getDeclaredMethod("get"), replacement("get", Object.class)).build();
         refusedWithNothingChanged(p, NOT_PATCHABLE, HiddenTemplate.class);
+    }
+
+    @Test
+    void generatedClassesAreNotPatchableAndTheMessageNamesTheClassToPatch() {
+        String[][] generated = {
+                {"com.acme.shop.PricingService$$SpringCGLIB$$0", "Spring's CGLIB proxy", "com.acme.shop.PricingService"},
+                {"com.acme.shop.PricingService$$EnhancerBySpringCGLIB$$8a3c2f1", "Spring's CGLIB proxy",
+                        "com.acme.shop.PricingService"},
+                {"com.acme.Cart$ByteBuddy$abc123", "a Byte Buddy subclass", "com.acme.Cart"},
+                {"com.acme.Order$HibernateProxy$x7Yq2", "Hibernate's lazy-loading proxy", "com.acme.Order"},
+        };
+        for (String[] g : generated) {
+            PatchException e = refusedWithNothingChanged(patch("reject-generated", g[0], "quote", "(I)I",
+                    replacement("quote", int.class)), NOT_PATCHABLE, Calc.class);
+            assertTrue(e.getMessage().contains(g[0] + " is " + g[1] + ", generated at run time")
+                    && e.getMessage().contains("patch " + g[2] + " instead"), e.getMessage());
+        }
+        PatchException proxy = refusedWithNothingChanged(patch("reject-proxy-name", "jdk.proxy2.$Proxy31", "run", "()V",
+                replacement("run")), NOT_PATCHABLE, Calc.class);
+        assertTrue(proxy.getMessage().contains("jdk.proxy2.$Proxy31 is a JDK dynamic proxy"), proxy.getMessage());
+    }
+
+    @Test
+    void aLoadedJdkDynamicProxyIsNotPatchable() throws Exception {
+        Runnable proxy = (Runnable) java.lang.reflect.Proxy.newProxyInstance(Calc.class.getClassLoader(),
+                new Class<?>[] {Runnable.class}, (self, method, args) -> null);
+        Method run = proxy.getClass().getDeclaredMethod("run");
+        PatchException e = refusedWithNothingChanged(Patch.builder("reject-proxy").replace(run,
+                replacement("runProxy", Runnable.class)).build(), NOT_PATCHABLE, Calc.class);
+        assertTrue(e.getMessage().contains("is a JDK dynamic proxy, generated at run time: its methods forward to an"
+                + " InvocationHandler"), e.getMessage());
     }
 
     @Test

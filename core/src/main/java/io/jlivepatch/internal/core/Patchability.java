@@ -22,6 +22,22 @@ final class Patchability {
 
     private static final int MIN_MAJOR_VERSION = 51;
 
+    /**
+     * Name markers of classes that libraries generate at run time, and who generates them. Such a
+     * class's name changes between restarts (a patch naming it matches nothing after the next one),
+     * and its methods wrap or forward to the class it was made for, whose own method is the one to
+     * patch: patching the generated one bypasses what the library does around it (an interceptor,
+     * a transaction, lazy loading).
+     */
+    private static final List<String[]> GENERATED = List.of(
+            new String[] {"$$SpringCGLIB$$", "Spring's CGLIB proxy"},
+            new String[] {"$$EnhancerBySpringCGLIB$$", "Spring's CGLIB proxy"},
+            new String[] {"$$FastClassBySpringCGLIB$$", "Spring's CGLIB fast class"},
+            new String[] {"$$EnhancerByCGLIB$$", "a CGLIB proxy"},
+            new String[] {"$ByteBuddy$", "a Byte Buddy subclass"},
+            new String[] {"$HibernateProxy$", "Hibernate's lazy-loading proxy"},
+            new String[] {"$MockitoMock$", "a Mockito mock"});
+
     private Patchability() {
     }
 
@@ -36,6 +52,19 @@ final class Patchability {
         if (className.contains("$$Lambda")) {
             return "lambda proxies are hidden classes, which the JVM cannot retransform; patch the method that"
                     + " holds the lambda's body instead";
+        }
+        for (String[] g : GENERATED) {
+            int at = className.indexOf(g[0]);
+            if (at > 0) {
+                return className + " is " + g[1] + ", generated at run time (its name changes between restarts, and"
+                        + " its methods wrap or forward to those of the class it was made for): patch "
+                        + className.substring(0, at) + " instead";
+            }
+        }
+        String simple = className.substring(className.lastIndexOf('.') + 1);
+        if (simple.startsWith("$Proxy") && digits(simple.substring("$Proxy".length()))) {
+            return className + " is a JDK dynamic proxy, generated at run time: its methods forward to an"
+                    + " InvocationHandler; patch the handler's invoke method or the class that implements the interface";
         }
         for (String p : REFUSED_PACKAGES) {
             if (className.startsWith(p)) {
@@ -52,11 +81,25 @@ final class Patchability {
         return null;
     }
 
+    /** Whether {@code s} is a number: the $Proxy classes' names end in one. */
+    private static boolean digits(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            if (!Character.isDigit(s.charAt(i))) {
+                return false;
+            }
+        }
+        return !s.isEmpty();
+    }
+
     /** Why this loaded class cannot be hooked, or {@code null}. */
     static String refusal(Instrumentation inst, Class<?> c) {
         String byName = refusalByName(c.getName());
         if (byName != null) {
             return byName;
+        }
+        if (java.lang.reflect.Proxy.isProxyClass(c)) {
+            return c.getName() + " is a JDK dynamic proxy, generated at run time: its methods forward to an"
+                    + " InvocationHandler; patch the handler's invoke method or the class that implements the interface";
         }
         if (c.isHidden()) {
             return "it is a hidden class (a lambda proxy or defineHiddenClass), which the JVM cannot retransform";
