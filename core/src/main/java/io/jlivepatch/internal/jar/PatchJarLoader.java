@@ -63,14 +63,7 @@ public final class PatchJarLoader {
         names.addAll(jar.oldDigests().keySet());
         Map<String, List<Class<?>>> loaded = LoadedClasses.named(inst, names);
         PatchClasses classes = new PatchClasses(jar, inst);
-        ClassLoader primary = ClassLoader.getSystemClassLoader();
-        for (ReplacesScanner.Entry e : entries) {
-            List<Class<?>> l = loaded.get(e.target());
-            if (l != null && !l.isEmpty()) {
-                primary = l.get(0).getClassLoader();
-                break;
-            }
-        }
+        ClassLoader primary = primaryLoader(inst, entries, loaded);
         checkBuiltAgainst(jar, loaded, primary);
         // before anything is defined for good: carried classes and hidden nestmates below
         ClassFileCheck.linkAll(jar, primary);
@@ -142,6 +135,60 @@ public final class PatchJarLoader {
             throw new PatchException(Reason.INVALID_PATCH, jar.name(), "patch JAR " + jar.source() + ": "
                     + ex.getMessage() + " (fix " + PatchJar.NAME + " in the manifest)");
         }
+    }
+
+    /**
+     * The class loader the patch's classes are first defined under (their types resolved through it)
+     * and the running class files are read from: a loaded target's; with no target loaded, a loader
+     * that can load one (Spring Boot's LaunchedClassLoader, a webapp's loader: the system class loader
+     * of a fat JAR sees only the launcher), the child-most when several in one chain can; else the
+     * system class loader. A class such a loader defines later is patched then, in that loader.
+     */
+    private static ClassLoader primaryLoader(Instrumentation inst, List<ReplacesScanner.Entry> entries,
+                                             Map<String, List<Class<?>>> loaded) {
+        for (ReplacesScanner.Entry e : entries) {
+            List<Class<?>> l = loaded.get(e.target());
+            if (l != null && !l.isEmpty()) {
+                return l.get(0).getClassLoader();
+            }
+        }
+        Set<ClassLoader> loaders = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        for (Class<?> c : inst.getAllLoadedClasses()) {
+            if (c.getClassLoader() != null) {
+                loaders.add(c.getClassLoader());
+            }
+        }
+        for (ReplacesScanner.Entry e : entries) {
+            String resource = e.target().replace('.', '/') + ".class";
+            ClassLoader best = null;
+            for (ClassLoader l : loaders) {
+                if (canLoad(l, resource) && (best == null || isAncestor(best, l))) {
+                    best = l;
+                }
+            }
+            if (best != null) {
+                return best;
+            }
+        }
+        return ClassLoader.getSystemClassLoader();
+    }
+
+    private static boolean canLoad(ClassLoader l, String resource) {
+        try {
+            return l.getResource(resource) != null;
+        } catch (RuntimeException | LinkageError e) {
+            return false; // a loader of the application's that fails to answer is not the one
+        }
+    }
+
+    /** Whether {@code a} is {@code b}'s parent, or its parent's, and so on. */
+    private static boolean isAncestor(ClassLoader a, ClassLoader b) {
+        for (ClassLoader p = b.getParent(); p != null; p = p.getParent()) {
+            if (p == a) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** The callbacks per target class, in the order of their first annotation. */

@@ -1,0 +1,117 @@
+package io.jlivepatch.jar;
+
+import io.jlivepatch.PatchHandle;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.objectweb.asm.AnnotationVisitor;
+import org.objectweb.asm.ClassWriter;
+import org.objectweb.asm.MethodVisitor;
+import org.objectweb.asm.Opcodes;
+
+import java.net.URL;
+import java.net.URLClassLoader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A patch JAR whose target class is not loaded yet, in an application whose classes the system
+ * class loader cannot see (a Spring Boot fat JAR's LaunchedClassLoader, a webapp's loader): the
+ * patch's classes are defined under the loader that can load the target, not the system loader
+ * (where they failed with NoClassDefFoundError), and the class is patched in that loader.
+ */
+class LoaderOfTheTargetTest {
+
+    private static final String TARGET = "fatonly.Pricing";
+    private static final String ANCHOR = "fatonly.Anchor";
+    private static final String FIX = "fatonly.fix.PricingFix";
+
+    @TempDir
+    Path dir;
+
+    @AfterEach
+    void cleanUp() throws Exception {
+        Jars.removeAll();
+    }
+
+    /** {@code public class <name> { public int quote(int n) { return n; } }}, or an empty class. */
+    private static byte[] appClass(String name, boolean withQuote) {
+        ClassWriter cw = new ClassWriter(ClassWriter.COMPUTE_FRAMES | ClassWriter.COMPUTE_MAXS);
+        cw.visit(Opcodes.V17, Opcodes.ACC_PUBLIC | Opcodes.ACC_SUPER, name.replace('.', '/'), null, "java/lang/Object",
+                null);
+        MethodVisitor init = cw.visitMethod(Opcodes.ACC_PUBLIC, "<init>", "()V", null, null);
+        init.visitCode();
+        init.visitVarInsn(Opcodes.ALOAD, 0);
+        init.visitMethodInsn(Opcodes.INVOKESPECIAL, "java/lang/Object", "<init>", "()V", false);
+        init.visitInsn(Opcodes.RETURN);
+        init.visitMaxs(0, 0);
+        init.visitEnd();
+        if (withQuote) {
+            MethodVisitor m = cw.visitMethod(Opcodes.ACC_PUBLIC, "quote", "(I)I", null, null);
+            m.visitCode();
+            m.visitVarInsn(Opcodes.ILOAD, 1);
+            m.visitInsn(Opcodes.IRETURN);
+            m.visitMaxs(0, 0);
+            m.visitEnd();
+        }
+        cw.visitEnd();
+        return cw.toByteArray();
+    }
+
+    /** {@code @Replaces(target = Pricing, method = "quote") public static int quote(Pricing self, int n) { return n * 10; }} */
+    private static byte[] fixClass() {
+        ClassWriter cw = new ClassWriter(ClassWriter.COMPUTE_FRAMES | ClassWriter.COMPUTE_MAXS);
+        cw.visit(Opcodes.V17, Opcodes.ACC_PUBLIC | Opcodes.ACC_FINAL | Opcodes.ACC_SUPER, FIX.replace('.', '/'), null,
+                "java/lang/Object", null);
+        MethodVisitor m = cw.visitMethod(Opcodes.ACC_PUBLIC | Opcodes.ACC_STATIC, "quote",
+                "(L" + TARGET.replace('.', '/') + ";I)I", null, null);
+        AnnotationVisitor a = m.visitAnnotation("Lio/jlivepatch/Replaces;", true);
+        a.visit("target", TARGET);
+        a.visit("method", "quote");
+        a.visitEnd();
+        m.visitCode();
+        m.visitVarInsn(Opcodes.ILOAD, 1);
+        m.visitIntInsn(Opcodes.BIPUSH, 10);
+        m.visitInsn(Opcodes.IMUL);
+        m.visitInsn(Opcodes.IRETURN);
+        m.visitMaxs(0, 0);
+        m.visitEnd();
+        cw.visitEnd();
+        return cw.toByteArray();
+    }
+
+    @Test
+    void aTargetOnlyAnApplicationLoaderCanLoadIsPatchedThere() throws Exception {
+        Path classes = Files.createDirectories(dir.resolve("app/fatonly"));
+        Files.write(classes.resolve("Pricing.class"), appClass(TARGET, true));
+        Files.write(classes.resolve("Anchor.class"), appClass(ANCHOR, false));
+        Map<String, byte[]> entries = new LinkedHashMap<>();
+        entries.put(FIX.replace('.', '/') + ".class", fixClass());
+        Path jar = Jars.write(dir.resolve("fix-fat.jar"), Jars.manifest("fix-fat", FIX), entries);
+
+        // The application's loader: its parent (the platform loader) cannot see its classes, as the
+        // system loader cannot see a fat JAR's.
+        try (URLClassLoader app = new URLClassLoader("launched", new URL[] {dir.resolve("app").toUri().toURL()},
+                ClassLoader.getPlatformClassLoader())) {
+            app.loadClass(ANCHOR); // the application runs: its loader has classes; Pricing is not loaded yet
+            assertThrows(ClassNotFoundException.class, () -> Class.forName(TARGET, false,
+                    ClassLoader.getSystemClassLoader()), "the system loader cannot see the target");
+
+            PatchHandle h = Jars.lp().load(jar);
+            h.enable();
+            assertTrue(h.awaitTransition(java.time.Duration.ofSeconds(10)));
+
+            Object pricing = app.loadClass(TARGET).getConstructor().newInstance();
+            assertEquals(70, (int) pricing.getClass().getMethod("quote", int.class).invoke(pricing, 7));
+            io.jlivepatch.FunctionStatus.LoaderStatus where = h.functions().get(0).loaders().get(0);
+            assertTrue(where.classLoader().startsWith("launched@"), where.toString());
+            assertEquals(io.jlivepatch.FunctionStatus.State.PATCHED, where.state(), where.toString());
+        }
+    }
+}
