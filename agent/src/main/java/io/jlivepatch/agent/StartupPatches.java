@@ -14,7 +14,9 @@ import java.util.List;
 
 /**
  * The kpatch service: at start-up, load and enable every patch JAR of a directory in file-name
- * order, so that classes are patched as they load. A bad JAR is logged and skipped.
+ * order, so that classes are patched as they load. A bad JAR is logged and skipped; one whose
+ * classes no class loader can load yet waits for one ({@link WaitingStartupPatches}), and the JARs
+ * after it wait behind it.
  */
 final class StartupPatches {
 
@@ -37,13 +39,29 @@ final class StartupPatches {
                     + "); no patch loaded at start-up");
             return;
         }
+        List<Path> waiting = new ArrayList<>();
         for (Path jar : jars) {
+            if (!waiting.isEmpty()) {
+                // Behind a JAR that waits for its class loader: the stack keeps the file-name order.
+                Log.get().log(System.Logger.Level.WARNING, jar + " waits behind " + waiting.get(0) + ", which waits"
+                        + " for its class loader");
+                waiting.add(jar);
+                continue;
+            }
             PatchHandle h = null;
             try {
                 h = lp.load(jar);
                 h.enable();
                 Log.get().log(System.Logger.Level.INFO, "'" + h.name() + "': loaded from " + jar + " at start-up");
             } catch (PatchException e) {
+                if (h == null && WaitingStartupPatches.waitsForItsLoader(e)) {
+                    Log.get().log(System.Logger.Level.WARNING, "'" + e.patchName() + "' from " + jar + " waits for a"
+                            + " class loader that can load its classes (" + e.getCause() + "): a Spring Boot fat JAR's"
+                            + " or an application server's loader is made after start-up; it is loaded as soon as"
+                            + " one can load them");
+                    waiting.add(jar);
+                    continue;
+                }
                 Log.get().log(System.Logger.Level.ERROR, "skipping " + jar + ": " + e.getMessage());
                 if (h != null) {
                     try {
@@ -55,6 +73,9 @@ final class StartupPatches {
             } catch (RuntimeException | LinkageError e) {
                 Log.get().log(System.Logger.Level.ERROR, "skipping " + jar + ": " + e, e);
             }
+        }
+        if (!waiting.isEmpty()) { // its class is loaded only then (FootprintIT)
+            WaitingStartupPatches.start(lp, waiting);
         }
     }
 }

@@ -155,6 +155,11 @@ public final class PatchRegistry {
         return hooks.instrumentation();
     }
 
+    /** Has {@code watcher} told of the loader of each class defined from now on ({@code null}: of none). */
+    public void watchLoaders(java.util.function.Consumer<ClassLoader> watcher) {
+        hooks.ledger().watchLoaders(watcher);
+    }
+
     public List<PatchHandle> patches() {
         return List.copyOf(stack);
     }

@@ -48,10 +48,28 @@ public final class HookLedger {
     private volatile long lastDefinition;
     private volatile boolean anyDefinition;
 
-    /** A class definition has passed the transformer (after it read the table). */
-    void defined() {
+    /**
+     * Told of the loader of every class defined while it is set: what start-up patches waiting for
+     * a class loader that can load their classes (a Spring Boot fat JAR's, an application server's,
+     * created after premain) wait on. Null nearly always, so the class-load path reads one volatile
+     * field; it runs inside the transformer on the application's threads, so it must be quick and
+     * must not throw or load classes.
+     */
+    private volatile java.util.function.Consumer<ClassLoader> loaderWatcher;
+
+    /** Has {@code watcher} told of each defining loader from now on, or of none when {@code null}. */
+    public void watchLoaders(java.util.function.Consumer<ClassLoader> watcher) {
+        loaderWatcher = watcher;
+    }
+
+    /** A class definition by {@code loader} has passed the transformer (after it read the table). */
+    void defined(ClassLoader loader) {
         lastDefinition = System.nanoTime();
         anyDefinition = true;
+        java.util.function.Consumer<ClassLoader> w = loaderWatcher;
+        if (w != null && loader != null) {
+            w.accept(loader);
+        }
     }
 
     /**

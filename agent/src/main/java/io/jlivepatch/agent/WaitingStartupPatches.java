@@ -1,0 +1,146 @@
+package io.jlivepatch.agent;
+
+import io.jlivepatch.Livepatch;
+import io.jlivepatch.PatchException;
+import io.jlivepatch.PatchHandle;
+import io.jlivepatch.internal.Log;
+import io.jlivepatch.internal.core.PatchRegistry;
+import io.jlivepatch.internal.core.Requester;
+import io.jlivepatch.internal.patch.RecursionGuard;
+
+import java.lang.System.Logger.Level;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Set;
+import java.util.WeakHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * Start-up patch JARs whose classes no class loader could load at premain: in a Spring Boot fat JAR
+ * the application's classes are in {@code BOOT-INF/classes}, which only the LaunchedClassLoader that
+ * the launcher creates after premain can load (an application server's webapp loaders likewise).
+ * The kernel's {@code klp_module_coming}, for a loader: each JAR is loaded again, in order, as soon
+ * as a class loader not seen before defines a class, until it loads or is refused for another reason.
+ * Each waiting patch is named in a {@code WARNING} at start-up, and says in the log when it loads;
+ * one that never can is named again when the wait ends ({@link #WAIT}).
+ */
+final class WaitingStartupPatches implements Runnable {
+
+    /** How long after start-up a patch may wait for its loader; an application is up well before. */
+    static final long WAIT = TimeUnit.MINUTES.toNanos(10);
+
+    private final Livepatch lp;
+    private final PatchRegistry registry;
+    // The JARs in file-name order; only the waiting thread uses it.
+    private final List<Path> waiting;
+    /**
+     * Loaders seen defining a class; weak, so an undeployed webapp's loader can go. Written by the
+     * transformer on the application's threads (the watcher), read by the waiting thread: the map's
+     * lock pairs them.
+     */
+    private final Set<ClassLoader> seen = Collections.newSetFromMap(Collections.synchronizedMap(new WeakHashMap<>()));
+    private volatile boolean newLoader;
+    private Thread thread;
+
+    private WaitingStartupPatches(Livepatch lp, PatchRegistry registry, List<Path> waiting) {
+        this.lp = lp;
+        this.registry = registry;
+        this.waiting = new ArrayList<>(waiting);
+    }
+
+    /** Starts waiting for the loaders of {@code jars}, each already named in a WARNING. */
+    static void start(Livepatch lp, List<Path> jars) {
+        PatchRegistry registry = PatchRegistry.installed();
+        if (jars.isEmpty() || registry == null) {
+            return;
+        }
+        WaitingStartupPatches w = new WaitingStartupPatches(lp, registry, jars);
+        Thread t = new Thread(w, "jlivepatch-startup-wait");
+        t.setDaemon(true);
+        w.thread = t;
+        registry.watchLoaders(w::defined); // from here on, before the thread may park
+        t.start();
+    }
+
+    /** Whether a load failed because a class its patch uses was not there: its loader does not exist yet. */
+    static boolean waitsForItsLoader(PatchException e) {
+        for (Throwable c = e.getCause(); c != null; c = c.getCause()) {
+            if (c instanceof NoClassDefFoundError || c instanceof ClassNotFoundException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The watcher: runs in the transformer for every class definition, so it only notes and wakes. */
+    private void defined(ClassLoader loader) {
+        if (seen.add(loader)) {
+            newLoader = true; // read by run() after unpark: the volatile write comes first
+            LockSupport.unpark(thread);
+        }
+    }
+
+    @Override
+    public void run() {
+        long deadline = System.nanoTime() + WAIT;
+        try {
+            while (!waiting.isEmpty() && System.nanoTime() - deadline < 0) {
+                if (!newLoader) {
+                    LockSupport.parkNanos(this, TimeUnit.SECONDS.toNanos(1));
+                    continue;
+                }
+                newLoader = false;
+                retry();
+            }
+            for (Path jar : waiting) {
+                Log.get().log(Level.WARNING, jar + " was never loaded: no class loader that can load its classes"
+                        + " appeared within " + TimeUnit.NANOSECONDS.toMinutes(WAIT) + " minutes of start-up; load it"
+                        + " with 'jlivepatch load <pid> " + jar + "' once the application is up");
+            }
+        } finally {
+            registry.watchLoaders(null);
+        }
+    }
+
+    /** Loads the waiting JARs in order; stops at the first that still waits, so the stack keeps their order. */
+    private void retry() {
+        int mark = RecursionGuard.enter();
+        String before = Requester.enter(Requester.STARTUP);
+        try {
+            while (!waiting.isEmpty()) {
+                Path jar = waiting.get(0);
+                PatchHandle h = null;
+                try {
+                    h = lp.load(jar);
+                    h.enable();
+                    Log.get().log(Level.INFO, "'" + h.name() + "': loaded from " + jar + " once a class loader could"
+                            + " load its classes");
+                } catch (PatchException e) {
+                    if (h != null) {
+                        unregister(h);
+                    } else if (waitsForItsLoader(e)) {
+                        return; // not this loader: the next one may be
+                    }
+                    Log.get().log(Level.ERROR, "skipping " + jar + ": " + e.getMessage());
+                } catch (RuntimeException | LinkageError e) {
+                    Log.get().log(Level.ERROR, "skipping " + jar + ": " + e, e);
+                }
+                waiting.remove(0);
+            }
+        } finally {
+            Requester.restore(before);
+            RecursionGuard.exit(mark);
+        }
+    }
+
+    private static void unregister(PatchHandle h) {
+        try {
+            h.unregister();
+        } catch (PatchException ignored) {
+            // still registered, disabled: visible in status
+        }
+    }
+}

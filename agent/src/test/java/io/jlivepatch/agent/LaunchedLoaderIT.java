@@ -1,0 +1,88 @@
+package io.jlivepatch.agent;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Start-up patches for an application whose classes only a class loader made after premain can
+ * load (Spring Boot's JarLauncher and its LaunchedClassLoader, reduced to {@code launcher.Launcher}):
+ * the patch is named in a WARNING as waiting for its loader, and loaded once that loader defines a
+ * class, in file-name order; never silently skipped.
+ */
+class LaunchedLoaderIT {
+
+    @TempDir
+    Path dir;
+
+    private static void copyClass(Path to, String className) throws IOException {
+        String entry = className.replace('.', '/') + ".class";
+        Path target = to.resolve(entry);
+        Files.createDirectories(target.getParent());
+        Files.copy(TestJars.TEST_CLASSES.resolve(entry), target);
+    }
+
+    @Test
+    void aStartupPatchWaitsForTheLoaderOfItsClassesAndIsLoadedThere() throws Exception {
+        Path launcher = Files.createDirectories(dir.resolve("launcher"));
+        copyClass(launcher, "launcher.Launcher");
+        Path app = Files.createDirectories(dir.resolve("app"));
+        copyClass(app, "fatapp.App");
+        copyClass(app, "fatapp.Pricing");
+        Path patches = Files.createDirectories(dir.resolve("patches"));
+        TestJars.patchJar(patches, "10-fix-fat.jar", Map.of("Livepatch-Name", "fix-fat",
+                "Livepatch-Class", "fatapp.fix.PricingFix"), "fatapp.fix.PricingFix");
+        TestJars.patchJar(patches, "20-fix-later.jar", Map.of("Livepatch-Name", "fix-later",
+                "Livepatch-Class", "fatapp.fix.PricingFix"), "fatapp.fix.PricingFix");
+        Path log = dir.resolve("stderr.txt");
+        Process p = new ProcessBuilder(TestJars.java(), "-javaagent:" + TestJars.AGENT + "=patches=" + patches,
+                "-cp", launcher.toString(), "launcher.Launcher", app.toString())
+                .redirectError(log.toFile()).start();
+        try (BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+             PrintWriter in = new PrintWriter(p.getOutputStream(), true, StandardCharsets.UTF_8)) {
+            assertEquals("ready", out.readLine());
+            // The patch goes in on jlivepatch's thread once the launcher's loader defines fatapp.App:
+            // ask until it answers patched (a minute at most; it takes milliseconds).
+            String answer = "";
+            for (int i = 0; i < 600 && !answer.equals("quote=70"); i++) {
+                in.println(7);
+                answer = out.readLine();
+                if (!answer.equals("quote=70")) {
+                    Thread.sleep(100);
+                }
+            }
+            assertEquals("quote=70", answer, Files.readString(log));
+
+            Cli status = Cli.run("status", p.pid());
+            assertTrue(status.out().contains("1. fix-fat [enabled]") && status.out().contains("fatapp.Pricing.quote(I)I"
+                    + " [launched@") && status.out().contains("]: patched"), status.toString());
+            assertTrue(status.out().contains("2. fix-later [enabled]"), "the next JAR waited behind it, in order: "
+                    + status);
+        } finally {
+            p.destroy();
+            p.waitFor(30, TimeUnit.SECONDS);
+        }
+        String stderr = Files.readString(log);
+        assertTrue(stderr.contains("'fix-fat' from " + patches.resolve("10-fix-fat.jar") + " waits for a class loader"
+                + " that can load its classes (java.lang.NoClassDefFoundError: fatapp/Pricing)"), stderr);
+        assertTrue(stderr.contains(patches.resolve("20-fix-later.jar") + " waits behind "
+                + patches.resolve("10-fix-fat.jar")), stderr);
+        List<String> loaded = stderr.lines().filter(l -> l.contains("loaded from") && l.contains("once a class loader"))
+                .toList();
+        assertEquals(2, loaded.size(), stderr);
+        assertTrue(loaded.get(0).contains("'fix-fat'") && loaded.get(1).contains("'fix-later'"), stderr);
+    }
+}
