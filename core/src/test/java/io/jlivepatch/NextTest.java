@@ -82,6 +82,10 @@ class NextTest {
         return s;
     }
 
+    public static String joined(java.util.StringJoiner self, @Next MethodHandle next) {
+        return "";
+    }
+
     @AfterEach
     void cleanUp() throws PatchException {
         TestSupport.removeAllPatches();
@@ -252,6 +256,17 @@ class NextTest {
                         m(NextTest.class, "notAnnotated", Shop.class, String.class, MethodHandle.class)).build());
         assertEquals(PatchException.Reason.SIGNATURE_MISMATCH, e.reason());
         assertTrue(e.getMessage().contains("annotate it @io.jlivepatch.Next"), e.getMessage());
+    }
+
+    @Test
+    void theOriginalOfAClassInAClosedPackageIsOutOfReach() {
+        PatchException e = TestSupport.refusedRegistration(Patch.builder("next-closed")
+                .replace(m(java.util.StringJoiner.class, "toString"),
+                        m(NextTest.class, "joined", java.util.StringJoiner.class, MethodHandle.class)).build());
+        assertEquals(PatchException.Reason.NOT_PATCHABLE, e.reason());
+        assertTrue(e.getMessage().contains("@Next cannot call the original code of java.util.StringJoiner: module"
+                + " java.base does not open java.util to jlivepatch; start the JVM with --add-opens"
+                + " java.base/java.util=ALL-UNNAMED"), e.getMessage());
     }
 
     @Test

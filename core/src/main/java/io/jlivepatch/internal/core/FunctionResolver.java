@@ -90,6 +90,10 @@ final class FunctionResolver {
         if (misfit != null) {
             throw refuse(Reason.SIGNATURE_MISMATCH, patchName, target, misfit + where);
         }
+        String unreachable = NextParameter.declared(r.replacement()) ? NextParameter.unreachableOriginal(c) : null;
+        if (unreachable != null) {
+            throw refuse(Reason.NOT_PATCHABLE, patchName, target, unreachable + where);
+        }
         return Modifier.isStatic(m.getModifiers());
     }
 

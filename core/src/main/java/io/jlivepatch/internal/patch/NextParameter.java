@@ -55,6 +55,22 @@ public final class NextParameter {
                 : replacement;
     }
 
+    /**
+     * Why {@code @Next} cannot reach the original code of a method of {@code owner}, or {@code null}
+     * when it can: the original is called through a private lookup on the class (see
+     * ReplacementLinker's Chain), which its module must open to jlivepatch. Every class of the class
+     * path does (an unnamed module opens everything); the JDK's own packages do not.
+     */
+    public static String unreachableOriginal(Class<?> owner) {
+        if (owner.getModule().isOpen(owner.getPackageName(), NextParameter.class.getModule())) {
+            return null;
+        }
+        return "@Next cannot call the original code of " + owner.getName() + ": " + owner.getModule()
+                + " does not open " + owner.getPackageName() + " to jlivepatch; start the JVM with --add-opens "
+                + owner.getModule().getName() + "/" + owner.getPackageName() + "=ALL-UNNAMED, or drop the @Next"
+                + " parameter and replace the whole method";
+    }
+
     private static boolean annotated(Annotation[] annotations) {
         for (Annotation a : annotations) {
             if (a.annotationType().getName().equals(ANNOTATION)) {

@@ -290,20 +290,24 @@ final class ReplacementLinker implements BiFunction<Class<?>, String, MethodHand
          * override is not the version below), called with a one-shot pass through its own hook (see
          * {@link OriginalPass} for why a pass rather than the recursion guard). Reached through a
          * private lookup on the target class, which its module must open to jlivepatch: every class
-         * of the class path does (unnamed modules open everything).
+         * of the class path does (unnamed modules open everything); registration refuses the others
+         * (NextParameter.unreachableOriginal), a class defined later in such a module is a misfit here.
+         * The hooked class's own lookup, which Dispatch's bootstrap gets, would reach JDK classes
+         * too, but handing it over would change Dispatch's contract with every copy of core.
          */
         private MethodHandle original(ActiveFunction f) throws Misfit {
             if (original == null) {
+                String unreachable = NextParameter.unreachableOriginal(owner);
+                if (unreachable != null) {
+                    throw new Misfit(f, unreachable);
+                }
                 MethodHandle itself;
                 try {
                     MethodHandles.Lookup lookup = MethodHandles.privateLookupIn(owner, MethodHandles.lookup());
                     itself = Modifier.isStatic(target.getModifiers()) ? lookup.unreflect(target)
                             : lookup.unreflectSpecial(target, owner);
                 } catch (IllegalAccessException | RuntimeException e) {
-                    throw new Misfit(f, "@Next cannot reach the original code: " + owner.getName() + " is in "
-                            + owner.getModule() + ", which does not open " + owner.getPackageName()
-                            + " to jlivepatch (" + e.getMessage() + "); open it (--add-opens) or do not call the"
-                            + " original from this replacement");
+                    throw new Misfit(f, "@Next cannot call the original code: " + e);
                 }
                 token = OriginalPass.token(owner, methodKey);
                 original = OriginalPass.original(itself.asType(site), token);
