@@ -18,6 +18,10 @@ import java.util.function.Supplier;
  * both consult the calling thread's patch state. It is also where a replacement is checked against
  * a class that was defined after registration (in some other class loader, say): a misfit is
  * recorded as a failure and the method keeps its own code.
+ *
+ * <p>A replacement with a {@code @Next} parameter gets the version below it bound into that
+ * parameter ({@link Chain}): the previous replacement of the same side of the route, or the original
+ * code. Reaching the original adds one check to the method's guard ({@link OriginalPass}).
  */
 final class ReplacementLinker implements BiFunction<Class<?>, String, MethodHandle[]> {
 
