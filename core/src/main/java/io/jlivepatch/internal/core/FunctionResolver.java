@@ -5,6 +5,7 @@ import io.jlivepatch.PatchException;
 import io.jlivepatch.PatchException.Reason;
 import io.jlivepatch.internal.patch.LoaderNames;
 import io.jlivepatch.internal.patch.MethodSpec;
+import io.jlivepatch.internal.patch.NextParameter;
 import io.jlivepatch.internal.patch.Reflection;
 import io.jlivepatch.internal.patch.ReplacementSource;
 import io.jlivepatch.internal.patch.SignatureCheck;
@@ -39,6 +40,11 @@ final class FunctionResolver {
         if (r.methodName().equals("<init>") || r.methodName().equals("<clinit>")) {
             throw refuse(Reason.NOT_PATCHABLE, patchName, target, "constructors and class initializers cannot"
                     + " be hooked; patch a method they call instead");
+        }
+        String misplaced = NextParameter.problem(r.replacement());
+        if (misplaced != null) {
+            throw refuse(Reason.INVALID_PATCH, patchName, target, "the replacement "
+                    + r.replacement().getDeclaringClass().getName() + "." + r.replacement().getName() + ": " + misplaced);
         }
         String byName = Patchability.refusalByName(r.className());
         if (byName != null) {
@@ -80,9 +86,13 @@ final class FunctionResolver {
         if (Modifier.isNative(m.getModifiers())) {
             throw refuse(Reason.NOT_PATCHABLE, patchName, target, "the method is native and has no bytecode to hook");
         }
-        String misfit = SignatureCheck.misfit(c, m, handle.type());
+        String misfit = SignatureCheck.misfit(c, m, handle.type(), NextParameter.declared(r.replacement()));
         if (misfit != null) {
             throw refuse(Reason.SIGNATURE_MISMATCH, patchName, target, misfit + where);
+        }
+        String unreachable = NextParameter.declared(r.replacement()) ? NextParameter.unreachableOriginal(c) : null;
+        if (unreachable != null) {
+            throw refuse(Reason.NOT_PATCHABLE, patchName, target, unreachable + where);
         }
         return Modifier.isStatic(m.getModifiers());
     }
@@ -127,6 +137,9 @@ final class FunctionResolver {
         Type targetReturn = Type.getReturnType(r.descriptor());
         Method m = r.replacement();
         Class<?>[] params = m.getParameterTypes();
+        if (NextParameter.declared(m)) {
+            params = Arrays.copyOf(params, params.length - 1); // not one of the target's
+        }
         if (!Type.getType(m.getReturnType()).equals(targetReturn)) {
             throw refuse(Reason.SIGNATURE_MISMATCH, patchName, r.target(), "the target returns "
                     + targetReturn.getClassName() + " but the replacement returns " + m.getReturnType().getName());

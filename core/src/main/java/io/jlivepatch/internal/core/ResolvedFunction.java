@@ -3,6 +3,7 @@ package io.jlivepatch.internal.core;
 import io.jlivepatch.Patch;
 import io.jlivepatch.internal.patch.ActiveFunction;
 import io.jlivepatch.internal.patch.MethodSpec;
+import io.jlivepatch.internal.patch.NextParameter;
 import io.jlivepatch.internal.patch.ReplacementSource;
 
 /**
@@ -15,6 +16,7 @@ import io.jlivepatch.internal.patch.ReplacementSource;
 record ResolvedFunction(Patch.Replacement replacement, MethodSpec spec, ReplacementSource source) {
 
     ActiveFunction active(String patchName) {
-        return new ActiveFunction(patchName, replacement.className(), spec, source);
+        return new ActiveFunction(patchName, replacement.className(), spec, source,
+                NextParameter.declared(replacement.replacement()), null);
     }
 }

@@ -347,6 +347,9 @@ public final class PatchJarLoader {
                     + " declares " + candidates + "; add descriptor = one of them");
         }
         Type[] args = Type.getArgumentTypes(e.replacementDesc());
+        if (e.next()) {
+            args = java.util.Arrays.copyOf(args, args.length - 1); // @Next: not one of the target's
+        }
         Type ret = Type.getReturnType(e.replacementDesc());
         boolean instance = args.length > 0 && args[0].getSort() == Type.OBJECT
                 && args[0].getClassName().equals(e.target());

@@ -2,11 +2,13 @@ package io.jlivepatch.internal.jar;
 
 import io.jlivepatch.PatchException;
 import io.jlivepatch.PatchException.Reason;
+import io.jlivepatch.internal.patch.NextParameter;
 import org.objectweb.asm.AnnotationVisitor;
 import org.objectweb.asm.ClassReader;
 import org.objectweb.asm.ClassVisitor;
 import org.objectweb.asm.MethodVisitor;
 import org.objectweb.asm.Opcodes;
+import org.objectweb.asm.Type;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -31,9 +33,11 @@ public final class ReplacesScanner {
      * @param descriptor       target descriptor, empty when omitted
      * @param replacement      the annotated method's name
      * @param replacementDesc  the annotated method's descriptor
+     * @param next             whether its last parameter is {@code @Next} (the version below), which
+     *                         is not one of the target's
      */
     public record Entry(String patchClass, String target, String method, String descriptor, String replacement,
-                 String replacementDesc) {
+                 String replacementDesc, boolean next) {
     }
 
     private ReplacesScanner() {
@@ -75,33 +79,54 @@ public final class ReplacesScanner {
             public MethodVisitor visitMethod(int access, String name, String descriptor, String signature,
                                              String[] exceptions) {
                 return new MethodVisitor(Opcodes.ASM9) {
+                    /** The @Replaces values, or null when the method has none. */
+                    private Map<String, String> values;
+                    /** The parameter annotated @Next, or -1. */
+                    private int next = -1;
+
                     @Override
                     public AnnotationVisitor visitAnnotation(String annotation, boolean visible) {
                         if (!REPLACES.equals(annotation)) {
                             return null;
                         }
-                        Map<String, String> values = new HashMap<>();
+                        Map<String, String> v = new HashMap<>();
+                        values = v;
                         return new AnnotationVisitor(Opcodes.ASM9) {
                             @Override
                             public void visit(String key, Object value) {
-                                values.put(key, String.valueOf(value));
-                            }
-
-                            @Override
-                            public void visitEnd() {
-                                String where = patchClass + "." + name + descriptor;
-                                if ((access & Opcodes.ACC_PUBLIC) == 0 || (access & Opcodes.ACC_STATIC) == 0) {
-                                    problems.add(where + " is annotated @Replaces but is not public static:"
-                                            + " declare it 'public static'");
-                                } else if (values.getOrDefault("target", "").isBlank()
-                                        || values.getOrDefault("method", "").isBlank()) {
-                                    problems.add(where + ": @Replaces needs target and method");
-                                } else {
-                                    entries.add(new Entry(patchClass, values.get("target").trim(), values.get("method").trim(),
-                                            values.getOrDefault("descriptor", "").trim(), name, descriptor));
-                                }
+                                v.put(key, String.valueOf(value));
                             }
                         };
+                    }
+
+                    @Override
+                    public AnnotationVisitor visitParameterAnnotation(int parameter, String annotation, boolean visible) {
+                        if (NextParameter.DESCRIPTOR.equals(annotation)) {
+                            next = parameter;
+                        }
+                        return null;
+                    }
+
+                    // After the parameters' annotations, which ASM visits after the method's.
+                    @Override
+                    public void visitEnd() {
+                        if (values == null) {
+                            return;
+                        }
+                        String where = patchClass + "." + name + descriptor;
+                        if ((access & Opcodes.ACC_PUBLIC) == 0 || (access & Opcodes.ACC_STATIC) == 0) {
+                            problems.add(where + " is annotated @Replaces but is not public static:"
+                                    + " declare it 'public static'");
+                        } else if (values.getOrDefault("target", "").isBlank()
+                                || values.getOrDefault("method", "").isBlank()) {
+                            problems.add(where + ": @Replaces needs target and method");
+                        } else {
+                            // A misplaced @Next is refused at registration, with the reflective check of
+                            // every replacement; here it only must not be taken for a target's parameter.
+                            boolean last = next >= 0 && next == Type.getArgumentTypes(descriptor).length - 1;
+                            entries.add(new Entry(patchClass, values.get("target").trim(), values.get("method").trim(),
+                                    values.getOrDefault("descriptor", "").trim(), name, descriptor, last));
+                        }
                     }
                 };
             }

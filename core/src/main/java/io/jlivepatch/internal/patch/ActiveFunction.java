@@ -7,10 +7,36 @@ package io.jlivepatch.internal.patch;
  * @param className   target class name
  * @param spec        the target method as the hook needs it
  * @param source      the {@code public static} replacement, per class loader of the target
+ * @param next        whether the replacement's last parameter is {@code @Next}: the version below
+ * @param below       the replacement of the previous enabled patch that replaces the same method in
+ *                    the same stack, or {@code null} for the original code; what {@code @Next} runs.
+ *                    Part of equality, so that a route whose chain below changes is relinked.
  */
-public record ActiveFunction(String patchName, String className, MethodSpec spec, ReplacementSource source) {
+public record ActiveFunction(String patchName, String className, MethodSpec spec, ReplacementSource source,
+                             boolean next, ActiveFunction below) {
+
+    public ActiveFunction(String patchName, String className, MethodSpec spec, ReplacementSource source) {
+        this(patchName, className, spec, source, false, null);
+    }
 
     public String target() {
         return className + "." + spec.name() + spec.descriptor();
+    }
+
+    /** This replacement on top of {@code below} (see {@link #below}). */
+    ActiveFunction over(ActiveFunction below) {
+        return new ActiveFunction(patchName, className, spec, source, next, below);
+    }
+
+    /** Whether some replacement of the chain from this one down calls the original code through {@code @Next}. */
+    boolean reachesOriginal() {
+        ActiveFunction f = this;
+        while (f.next) {
+            if (f.below == null) {
+                return true;
+            }
+            f = f.below;
+        }
+        return false;
     }
 }

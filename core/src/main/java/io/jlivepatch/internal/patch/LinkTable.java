@@ -115,7 +115,8 @@ public final class LinkTable {
                     byKey = new LinkedHashMap<>();
                     m.put(f.className(), byKey);
                 }
-                byKey.put(f.spec().key(), f);
+                // The top so far is what this patch's replacement sits on: what its @Next runs.
+                byKey.put(f.spec().key(), f.over(byKey.get(f.spec().key())));
             }
         }
         return m;

@@ -18,6 +18,10 @@ import java.util.function.Supplier;
  * both consult the calling thread's patch state. It is also where a replacement is checked against
  * a class that was defined after registration (in some other class loader, say): a misfit is
  * recorded as a failure and the method keeps its own code.
+ *
+ * <p>A replacement with a {@code @Next} parameter gets the version below it bound into that
+ * parameter ({@link Chain}): the previous replacement of the same side of the route, or the original
+ * code. Reaching the original adds one check to the method's guard ({@link OriginalPass}).
  */
 final class ReplacementLinker implements BiFunction<Class<?>, String, MethodHandle[]> {
 
@@ -89,14 +93,33 @@ final class ReplacementLinker implements BiFunction<Class<?>, String, MethodHand
                 : MethodType.methodType(target.getReturnType(), target.getParameterTypes()).insertParameterTypes(0, owner);
         MethodHandle unpatched;
         MethodHandle patched;
+        // Each side is bound whole, its @Next chain included, so a call that entered one side runs
+        // that side's versions all the way down: the side is chosen once per activation (the
+        // guard and routedCall below), never per level.
+        Chain chain = new Chain(owner, methodKey, target, site);
         try {
-            unpatched = route.unpatched() == null ? null : link(owner, target, site, route.unpatched());
-            patched = route.patched() == null ? null : link(owner, target, site, route.patched());
+            unpatched = route.unpatched() == null ? null : chain.link(route.unpatched());
+            patched = route.patched() == null ? null : chain.link(route.patched());
         } catch (Misfit m) {
             return misfit(owner, methodKey, m.function, m.getMessage());
         }
+        MethodHandle[] linked = linkChecked(owner, methodKey, route, site, chain.reached(), unpatched, patched, outside);
+        if (linked != null && chain.original != null) {
+            // A version runs the original code through @Next: its hook must let that call through once.
+            linked[0] = OriginalPass.guard(linked[0], chain.token);
+        }
+        return linked;
+    }
+
+    /**
+     * The rest of {@link #apply} once both sides are linked: the callbacks' and initialization gates
+     * of every replacement the sides can run ({@code reached}: the tops and what their @Next runs).
+     */
+    private MethodHandle[] linkChecked(Class<?> owner, String methodKey, Route route, MethodType site,
+                                       List<ActiveFunction> reached, MethodHandle unpatched, MethodHandle patched,
+                                       MethodHandle outside) {
         ClassCallbacks cb = callbacks;
-        for (ActiveFunction f : new ActiveFunction[] {route.unpatched(), route.patched()}) {
+        for (ActiveFunction f : reached) {
             String refused = f == null ? null : cb.failure(f.patchName(), owner);
             if (refused != null) {
                 return misfit(owner, methodKey, f, refused);
@@ -110,7 +133,7 @@ final class ReplacementLinker implements BiFunction<Class<?>, String, MethodHand
                 route.patched() == null ? null : route.patched().patchName()};
             gates.add(PASS_CALLBACKS.bindTo(this).bindTo(new CallbackGate(owner, patches)));
         }
-        for (ActiveFunction f : new ActiveFunction[] {route.unpatched(), route.patched()}) {
+        for (ActiveFunction f : reached) {
             ClassInit init;
             try {
                 init = f == null ? null : f.source().initialization(owner.getClassLoader());
@@ -215,16 +238,85 @@ final class ReplacementLinker implements BiFunction<Class<?>, String, MethodHand
         }
     }
 
-    private static MethodHandle link(Class<?> owner, Method target, MethodType site, ActiveFunction f) throws Misfit {
-        try {
-            MethodHandle replacement = f.source().handleFor(owner.getClassLoader());
-            String misfit = SignatureCheck.misfit(owner, target, replacement.type());
-            if (misfit != null) {
-                throw new Misfit(f, misfit);
+    /**
+     * Links the replacements of one site, each with the version below bound into its {@code @Next}
+     * parameter: {@code insertArguments} makes the version below a constant of the call's target,
+     * which the JIT inlines like the replacement itself.
+     */
+    private static final class Chain {
+        final Class<?> owner;
+        final String methodKey;
+        final Method target;
+        final MethodType site;
+        /** Every replacement linked, tops first, without repeats (both sides share what is below P). */
+        final List<ActiveFunction> reached = new ArrayList<>();
+        /** The original code with its pass, once a version's @Next reaches it; shared by both sides. */
+        MethodHandle original;
+        OriginalPass.Token token;
+
+        Chain(Class<?> owner, String methodKey, Method target, MethodType site) {
+            this.owner = owner;
+            this.methodKey = methodKey;
+            this.target = target;
+            this.site = site;
+        }
+
+        List<ActiveFunction> reached() {
+            return reached;
+        }
+
+        /** {@code f} typed as the site, its {@code @Next} (if any) bound to the chain below it. */
+        MethodHandle link(ActiveFunction f) throws Misfit {
+            if (!reached.contains(f)) {
+                reached.add(f);
+            }
+            MethodHandle replacement;
+            try {
+                replacement = f.source().handleFor(owner.getClassLoader());
+                String misfit = SignatureCheck.misfit(owner, target, replacement.type(), f.next());
+                if (misfit != null) {
+                    throw new Misfit(f, misfit);
+                }
+            } catch (ReflectiveOperationException | LinkageError | RuntimeException e) {
+                throw new Misfit(f, "the replacement cannot be linked in this class loader: " + e);
+            }
+            if (f.next()) {
+                MethodHandle below = f.below() == null ? original(f) : link(f.below());
+                MethodType nextType = NextParameter.withoutNext(replacement.type(), true);
+                replacement = MethodHandles.insertArguments(replacement, nextType.parameterCount(),
+                        below.asType(nextType));
             }
             return replacement.asType(site);
-        } catch (ReflectiveOperationException | LinkageError | RuntimeException e) {
-            throw new Misfit(f, "the replacement cannot be linked in this class loader: " + e);
+        }
+
+        /**
+         * The method's original code for {@code @Next}: the method itself, non-virtually (a subclass's
+         * override is not the version below), called with a one-shot pass through its own hook (see
+         * {@link OriginalPass} for why a pass rather than the recursion guard). Reached through a
+         * private lookup on the target class, which its module must open to jlivepatch: every class
+         * of the class path does (unnamed modules open everything); registration refuses the others
+         * (NextParameter.unreachableOriginal), a class defined later in such a module is a misfit here.
+         * The hooked class's own lookup, which Dispatch's bootstrap gets, would reach JDK classes
+         * too, but handing it over would change Dispatch's contract with every copy of core.
+         */
+        private MethodHandle original(ActiveFunction f) throws Misfit {
+            if (original == null) {
+                String unreachable = NextParameter.unreachableOriginal(owner);
+                if (unreachable != null) {
+                    throw new Misfit(f, unreachable);
+                }
+                MethodHandle itself;
+                try {
+                    MethodHandles.Lookup lookup = MethodHandles.privateLookupIn(owner, MethodHandles.lookup());
+                    itself = Modifier.isStatic(target.getModifiers()) ? lookup.unreflect(target)
+                            : lookup.unreflectSpecial(target, owner);
+                } catch (IllegalAccessException | RuntimeException e) {
+                    throw new Misfit(f, "@Next cannot call the original code: " + e);
+                }
+                token = OriginalPass.token(owner, methodKey);
+                original = OriginalPass.original(itself.asType(site), token);
+            }
+            return original;
         }
     }
 

@@ -18,10 +18,29 @@ public final class SignatureCheck {
      * target's parameters, for a static method the target's parameters; the same return type.
      */
     public static String misfit(Class<?> owner, Method target, MethodType replacement) {
+        // A replacement with a @Next parameter was checked for it at registration (FunctionResolver),
+        // with the annotation at hand; here only its type is: one more, last MethodHandle is @Next.
+        int needed = target.getParameterCount() + (Modifier.isStatic(target.getModifiers()) ? 0 : 1);
+        boolean next = replacement.parameterCount() == needed + 1
+                && replacement.parameterType(needed) == java.lang.invoke.MethodHandle.class;
+        return misfit(owner, target, replacement, next);
+    }
+
+    /**
+     * The same for a replacement whose last parameter is {@code @Next} ({@code next}) or that has
+     * none: the {@code @Next} parameter is not one of the target's.
+     */
+    public static String misfit(Class<?> owner, Method target, MethodType replacement, boolean next) {
+        replacement = NextParameter.withoutNext(replacement, next);
         Class<?>[] params = target.getParameterTypes();
         boolean isStatic = Modifier.isStatic(target.getModifiers());
         int offset = isStatic ? 0 : 1;
         if (replacement.parameterCount() != params.length + offset) {
+            if (!next && replacement.parameterCount() == params.length + offset + 1
+                    && replacement.parameterType(params.length + offset) == java.lang.invoke.MethodHandle.class) {
+                return "the replacement has one parameter more than the target, a MethodHandle: to call the"
+                        + " version below, annotate it @io.jlivepatch.Next";
+            }
             if (!isStatic && replacement.parameterCount() == params.length) {
                 return "the target is an instance method, so the replacement needs the receiver ("
                         + owner.getName() + " or a supertype) as its first parameter";
