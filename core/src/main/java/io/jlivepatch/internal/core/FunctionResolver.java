@@ -5,7 +5,6 @@ import io.jlivepatch.PatchException;
 import io.jlivepatch.PatchException.Reason;
 import io.jlivepatch.internal.patch.LoaderNames;
 import io.jlivepatch.internal.patch.MethodSpec;
-import io.jlivepatch.internal.patch.NextParameter;
 import io.jlivepatch.internal.patch.Reflection;
 import io.jlivepatch.internal.patch.ReplacementSource;
 import io.jlivepatch.internal.patch.SignatureCheck;
@@ -41,7 +40,7 @@ final class FunctionResolver {
             throw refuse(Reason.NOT_PATCHABLE, patchName, target, "constructors and class initializers cannot"
                     + " be hooked; patch a method they call instead");
         }
-        String misplaced = NextParameter.problem(r.replacement());
+        String misplaced = SignatureCheck.problem(r.replacement());
         if (misplaced != null) {
             throw refuse(Reason.INVALID_PATCH, patchName, target, "the replacement "
                     + r.replacement().getDeclaringClass().getName() + "." + r.replacement().getName() + ": " + misplaced);
@@ -86,11 +85,11 @@ final class FunctionResolver {
         if (Modifier.isNative(m.getModifiers())) {
             throw refuse(Reason.NOT_PATCHABLE, patchName, target, "the method is native and has no bytecode to hook");
         }
-        String misfit = SignatureCheck.misfit(c, m, handle.type(), NextParameter.declared(r.replacement()));
+        String misfit = SignatureCheck.misfit(c, m, handle.type(), SignatureCheck.declared(r.replacement()));
         if (misfit != null) {
             throw refuse(Reason.SIGNATURE_MISMATCH, patchName, target, misfit + where);
         }
-        String unreachable = NextParameter.declared(r.replacement()) ? NextParameter.unreachableOriginal(c) : null;
+        String unreachable = SignatureCheck.declared(r.replacement()) ? SignatureCheck.unreachableOriginal(c) : null;
         if (unreachable != null) {
             throw refuse(Reason.NOT_PATCHABLE, patchName, target, unreachable + where);
         }
@@ -137,7 +136,7 @@ final class FunctionResolver {
         Type targetReturn = Type.getReturnType(r.descriptor());
         Method m = r.replacement();
         Class<?>[] params = m.getParameterTypes();
-        if (NextParameter.declared(m)) {
+        if (SignatureCheck.declared(m)) {
             params = Arrays.copyOf(params, params.length - 1); // not one of the target's
         }
         if (!Type.getType(m.getReturnType()).equals(targetReturn)) {

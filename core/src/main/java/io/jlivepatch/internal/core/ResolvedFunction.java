@@ -3,7 +3,7 @@ package io.jlivepatch.internal.core;
 import io.jlivepatch.Patch;
 import io.jlivepatch.internal.patch.ActiveFunction;
 import io.jlivepatch.internal.patch.MethodSpec;
-import io.jlivepatch.internal.patch.NextParameter;
+import io.jlivepatch.internal.patch.SignatureCheck;
 import io.jlivepatch.internal.patch.ReplacementSource;
 
 /**
@@ -17,6 +17,6 @@ record ResolvedFunction(Patch.Replacement replacement, MethodSpec spec, Replacem
 
     ActiveFunction active(String patchName) {
         return new ActiveFunction(patchName, replacement.className(), spec, source,
-                NextParameter.declared(replacement.replacement()), null);
+                SignatureCheck.declared(replacement.replacement()), null);
     }
 }

@@ -2,7 +2,7 @@ package io.jlivepatch.internal.jar;
 
 import io.jlivepatch.PatchException;
 import io.jlivepatch.PatchException.Reason;
-import io.jlivepatch.internal.patch.NextParameter;
+import io.jlivepatch.internal.patch.SignatureCheck;
 import org.objectweb.asm.AnnotationVisitor;
 import org.objectweb.asm.ClassReader;
 import org.objectweb.asm.ClassVisitor;
@@ -101,7 +101,7 @@ public final class ReplacesScanner {
 
                     @Override
                     public AnnotationVisitor visitParameterAnnotation(int parameter, String annotation, boolean visible) {
-                        if (NextParameter.DESCRIPTOR.equals(annotation)) {
+                        if (SignatureCheck.DESCRIPTOR.equals(annotation)) {
                             next = parameter;
                         }
                         return null;

@@ -93,6 +93,18 @@ final class ReplacementLinker implements BiFunction<Class<?>, String, MethodHand
                 : MethodType.methodType(target.getReturnType(), target.getParameterTypes()).insertParameterTypes(0, owner);
         MethodHandle unpatched;
         MethodHandle patched;
+        if (!withNext(route.unpatched()) && !withNext(route.patched())) {
+            // No @Next on either side: each side is its one replacement (no Chain, whose class a
+            // first load into an application then never defines: FootprintIT).
+            List<ActiveFunction> reached = new ArrayList<>(2);
+            try {
+                unpatched = route.unpatched() == null ? null : typed(owner, target, site, route.unpatched(), reached);
+                patched = route.patched() == null ? null : typed(owner, target, site, route.patched(), reached);
+            } catch (Misfit m) {
+                return misfit(owner, methodKey, m.function, m.getMessage());
+            }
+            return linkChecked(owner, methodKey, route, site, reached, unpatched, patched, outside);
+        }
         // Each side is bound whole, its @Next chain included, so a call that entered one side runs
         // that side's versions all the way down: the side is chosen once per activation (the
         // guard and routedCall below), never per level.
@@ -238,6 +250,32 @@ final class ReplacementLinker implements BiFunction<Class<?>, String, MethodHand
         }
     }
 
+    private static boolean withNext(ActiveFunction f) {
+        return f != null && f.next();
+    }
+
+    /**
+     * {@code f}'s replacement in {@code owner}'s loader, checked against the target and typed as the
+     * site, its {@code @Next} parameter (if any) still unbound; {@code reached} gets {@code f} once.
+     */
+    private static MethodHandle typed(Class<?> owner, Method target, MethodType site, ActiveFunction f,
+                                      List<ActiveFunction> reached) throws Misfit {
+        if (!reached.contains(f)) {
+            reached.add(f);
+        }
+        MethodHandle replacement;
+        try {
+            replacement = f.source().handleFor(owner.getClassLoader());
+            String misfit = SignatureCheck.misfit(owner, target, replacement.type(), f.next());
+            if (misfit != null) {
+                throw new Misfit(f, misfit);
+            }
+        } catch (ReflectiveOperationException | LinkageError | RuntimeException e) {
+            throw new Misfit(f, "the replacement cannot be linked in this class loader: " + e);
+        }
+        return f.next() ? replacement : replacement.asType(site);
+    }
+
     /**
      * Links the replacements of one site, each with the version below bound into its {@code @Next}
      * parameter: {@code insertArguments} makes the version below a constant of the call's target,
@@ -267,22 +305,10 @@ final class ReplacementLinker implements BiFunction<Class<?>, String, MethodHand
 
         /** {@code f} typed as the site, its {@code @Next} (if any) bound to the chain below it. */
         MethodHandle link(ActiveFunction f) throws Misfit {
-            if (!reached.contains(f)) {
-                reached.add(f);
-            }
-            MethodHandle replacement;
-            try {
-                replacement = f.source().handleFor(owner.getClassLoader());
-                String misfit = SignatureCheck.misfit(owner, target, replacement.type(), f.next());
-                if (misfit != null) {
-                    throw new Misfit(f, misfit);
-                }
-            } catch (ReflectiveOperationException | LinkageError | RuntimeException e) {
-                throw new Misfit(f, "the replacement cannot be linked in this class loader: " + e);
-            }
+            MethodHandle replacement = typed(owner, target, site, f, reached);
             if (f.next()) {
                 MethodHandle below = f.below() == null ? original(f) : link(f.below());
-                MethodType nextType = NextParameter.withoutNext(replacement.type(), true);
+                MethodType nextType = SignatureCheck.withoutNext(replacement.type(), true);
                 replacement = MethodHandles.insertArguments(replacement, nextType.parameterCount(),
                         below.asType(nextType));
             }
@@ -295,13 +321,13 @@ final class ReplacementLinker implements BiFunction<Class<?>, String, MethodHand
          * {@link OriginalPass} for why a pass rather than the recursion guard). Reached through a
          * private lookup on the target class, which its module must open to jlivepatch: every class
          * of the class path does (unnamed modules open everything); registration refuses the others
-         * (NextParameter.unreachableOriginal), a class defined later in such a module is a misfit here.
+         * (SignatureCheck.unreachableOriginal), a class defined later in such a module is a misfit here.
          * The hooked class's own lookup, which Dispatch's bootstrap gets, would reach JDK classes
          * too, but handing it over would change Dispatch's contract with every copy of core.
          */
         private MethodHandle original(ActiveFunction f) throws Misfit {
             if (original == null) {
-                String unreachable = NextParameter.unreachableOriginal(owner);
+                String unreachable = SignatureCheck.unreachableOriginal(owner);
                 if (unreachable != null) {
                     throw new Misfit(f, unreachable);
                 }
