@@ -232,7 +232,35 @@ class BuildArchivesTest {
                 + " is not a class file Java can load (");
 
         Path halfLib = damaged("half-lib.jar", "BOOT-INF/lib/util.jar", Arrays.copyOf(lib, lib.length / 2 + 20));
-        assertRefused(halfLib, good, "entry BOOT-INF/lib/util.jar of " + halfLib + " is a damaged JAR (");
+        assertRefused(halfLib, good, "entry BOOT-INF/lib/util.jar of " + halfLib + " is a damaged JAR (it has no central"
+                + " directory: cut short?)");
+
+        // a local header damaged: a JAR stream would stop there quietly, with the entries before it
+        byte[] twoClasses = Archives.jar(new TreeMap<>(Map.of("com/acme/body/Pricing.class", pricing,
+                "com/acme/body/Copy.class", pricing)));
+        byte[] badHeader = twoClasses.clone();
+        int last = lastLocalHeader(badHeader);
+        badHeader[last + 2] = 9;
+        Path badLocal = damaged("bad-local.jar", "BOOT-INF/lib/util.jar", badHeader);
+        assertRefused(badLocal, good, "entry BOOT-INF/lib/util.jar of " + badLocal + " is a damaged JAR (its central"
+                + " directory lists 3 entries, 2 could be read)");
+
+        // data inside an entry damaged
+        byte[] badData = twoClasses.clone();
+        for (int i = last - 200; i < last - 100; i++) {
+            badData[i] = 0;
+        }
+        Path badInflate = damaged("bad-data.jar", "BOOT-INF/lib/util.jar", badData);
+        assertRefused(badInflate, good, "entry BOOT-INF/lib/util.jar of " + badInflate + " is a damaged JAR (java.util.zip.");
+    }
+
+    private static int lastLocalHeader(byte[] jar) {
+        for (int i = jar.length - 4; i >= 0; i--) {
+            if (jar[i] == 'P' && jar[i + 1] == 'K' && jar[i + 2] == 3 && jar[i + 3] == 4) {
+                return i;
+            }
+        }
+        throw new AssertionError("no local header");
     }
 
     private void assertRefused(Path oldBuild, Path newBuild, String message) {

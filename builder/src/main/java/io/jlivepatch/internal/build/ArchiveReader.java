@@ -132,10 +132,16 @@ final class ArchiveReader {
         if (!zipHeader) {
             throw unreadable(entry, "is not a JAR file", null);
         }
+        int listed = listedEntries(jar);
+        if (listed < 0) {
+            throw unreadable(entry, "is a damaged JAR (it has no central directory: cut short?)", null);
+        }
         List<ClassSet.Copy> out = new ArrayList<>();
+        int seen = 0;
         try (ZipInputStream in = new ZipInputStream(new ByteArrayInputStream(jar))) {
             ZipEntry e;
             while ((e = in.getNextEntry()) != null) {
+                seen++;
                 if (!e.isDirectory() && Layout.isClass(e.getName())) {
                     ClassSet.Copy c = copy(entry, e.getName(), in.readAllBytes());
                     if (c != null) {
@@ -146,7 +152,28 @@ final class ArchiveReader {
         } catch (IOException e) {
             throw unreadable(entry, "is a damaged JAR (" + e + ")", e);
         }
+        // ZipInputStream stops quietly at a damaged header: what it read must be all the JAR lists
+        if (listed != ZIP64_COUNT && seen != listed) {
+            throw unreadable(entry, "is a damaged JAR (its central directory lists " + listed + " entries, " + seen
+                    + " could be read)", null);
+        }
         return out;
+    }
+
+    /** Entry count of an END record saying "see the ZIP64 record": not compared. */
+    private static final int ZIP64_COUNT = 0xFFFF;
+
+    /**
+     * The number of entries the JAR's end of central directory record lists, or -1 without one. The
+     * record is 22 bytes and a comment of up to 65535, at the end.
+     */
+    private static int listedEntries(byte[] jar) {
+        for (int i = jar.length - 22; i >= Math.max(0, jar.length - 22 - 0xFFFF); i--) {
+            if (jar[i] == 'P' && jar[i + 1] == 'K' && jar[i + 2] == 5 && jar[i + 3] == 6) {
+                return (jar[i + 10] & 0xff) | (jar[i + 11] & 0xff) << 8;
+            }
+        }
+        return -1;
     }
 
     /**
