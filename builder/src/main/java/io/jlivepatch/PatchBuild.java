@@ -10,7 +10,8 @@ import java.util.Objects;
 
 /**
  * {@code jlivepatch build} from Java: compares two builds of an application (JARs, class
- * directories or Maven projects), method by method on bytecode, and writes a patch JAR that runs
+ * directories, Maven projects, Spring Boot fat JARs or WARs with their nested libraries), method by
+ * method on bytecode, and writes a patch JAR that runs
  * exactly the new bytecode of every changed method, as kpatch-build does for the kernel.
  *
  * <pre>{@code
@@ -45,7 +46,11 @@ public final class PatchBuild {
         this.sources = sources;
     }
 
-    /** Compares {@code oldBuild} with {@code newBuild}: each a JAR, a class directory or a Maven project. */
+    /**
+     * Compares {@code oldBuild} with {@code newBuild}: each a JAR, a class directory, a Maven project,
+     * a Spring Boot fat JAR ({@code BOOT-INF/classes} and {@code BOOT-INF/lib/*.jar}) or a WAR
+     * ({@code WEB-INF/classes} and {@code WEB-INF/lib/*.jar}), or a directory extracted from one.
+     */
     public static PatchBuild compare(Path oldBuild, Path newBuild) {
         return new PatchBuild(oldBuild, Objects.requireNonNull(newBuild, "newBuild"), null);
     }
@@ -138,6 +143,20 @@ public final class PatchBuild {
     }
 
     /**
+     * Everything {@link #writeTo} does but writing: the same report and the same refusals
+     * ({@code jlivepatch build --dry-run}). The name is checked if one is given.
+     *
+     * @throws IOException              as {@link #report()}
+     * @throws IllegalArgumentException as {@link #writeTo}
+     */
+    public BuildReport dryRun() throws IOException {
+        if (name != null) {
+            checkName();
+        }
+        return Builder.write(request(), name, description, null);
+    }
+
+    /**
      * Compares and, unless the report refuses the change, writes the patch JAR to {@code out}.
      * A refused change writes nothing.
      *
@@ -146,11 +165,15 @@ public final class PatchBuild {
      *                                  or when no method changed
      */
     public BuildReport writeTo(Path out) throws IOException {
+        checkName();
+        return Builder.write(request(), name, description, Objects.requireNonNull(out, "out"));
+    }
+
+    private void checkName() {
         if (!Patch.isValidName(name)) {
             throw new IllegalArgumentException("patch name '" + name + "' is not valid: use 1 to 64 characters from"
                     + " [A-Za-z0-9_.-]");
         }
-        return Builder.write(request(), name, description, Objects.requireNonNull(out, "out"));
     }
 
     private Builder.Request request() {

@@ -21,7 +21,11 @@ import java.util.concurrent.Callable;
 @Command(name = "build", mixinStandardHelpOptions = true,
         description = {"Make a patch JAR from two builds of an application, like kpatch-build: compare them method by"
                 + " method and carry every changed method's new bytecode.",
-                "A build is a JAR, a directory of classes, or a Maven project (its target/classes).",
+                "A build is a JAR, a directory of classes, a Maven project (its target/classes), a Spring Boot fat"
+                        + " JAR (BOOT-INF/classes and the JARs of BOOT-INF/lib) or a WAR (WEB-INF/classes and"
+                        + " WEB-INF/lib), or a directory extracted from one; classes are named as the JVM names them,"
+                        + " whatever the layout.",
+                "--dry-run checks all that a build does and prints the same report, writing nothing.",
                 "--source compiles the changed classes' sources against --old instead of taking a --new build: with"
                         + " this JDK's compiler, at the old classes' bytecode level, without annotation processing."
                         + " Give the sources of the changed classes only, and as --old the exact binary that runs:"
@@ -34,7 +38,7 @@ final class BuildCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--old", required = true, paramLabel = "<jar|dir>", description = "the running build")
+    @Option(names = "--old", required = true, paramLabel = "<jar|dir>", description = "the running build: a JAR, a fat JAR, a WAR or a directory")
     Path oldBuild;
 
     @Option(names = "--new", paramLabel = "<jar|dir>", description = "the fixed build (or --source)")
@@ -116,7 +120,8 @@ final class BuildCommand implements Callable<Integer> {
         PatchSigner signer = signer();
         for (Path p : newBuild == null ? List.of(oldBuild) : List.of(oldBuild, newBuild)) {
             if (!Files.exists(p)) {
-                throw new Refused(p + " does not exist: give a JAR, a directory of classes or a Maven project");
+                throw new Refused(p + " does not exist: give a JAR (a plain JAR, a Spring Boot fat JAR or a WAR), a"
+                        + " directory of classes or a Maven project");
             }
         }
         includes.forEach(build::include);
@@ -124,7 +129,7 @@ final class BuildCommand implements Callable<Integer> {
         try {
             holds.forEach(build::hold);
             if (dryRun) {
-                report = build.report();
+                report = build.dryRun(); // refuses what the real build refuses: they must agree
             } else if (signer == null) {
                 report = build.name(name).writeTo(output);
             } else {

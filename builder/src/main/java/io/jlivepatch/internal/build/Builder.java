@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Predicate;
 
 /** Runs a build: read both inputs, compare, report, write. */
 public final class Builder {
@@ -55,63 +56,80 @@ public final class Builder {
     private Builder() {
     }
 
+    /** What both builds compare to: the report is the same whether a JAR is written or not. */
+    private record Analysis(Inputs in, BuildDiff.Result diff, BuildReport report) {
+    }
+
     /**
-     * Compares only (the dry run).
+     * Compares only: the report of what changed, even when nothing did.
      *
      * @throws IllegalArgumentException when an include pattern matches no class
      */
     public static BuildReport report(Request request) throws IOException {
-        Inputs in = read(request);
-        BuildDiff.Result diff = BuildDiff.compare(in.oldBuild(), in.newBuild(), BuildDiff.includes(request.includes()));
-        BuildReport report = toReport(diff, in.notes());
-        List<String> problems = new ArrayList<>(report.problems());
-        problems.addAll(HeldMethods.problems(request.holds(), in.newBuild(), report.changedFunctions()));
-        return new BuildReport(report.changedFunctions(), report.newFunctions(), report.newClasses(), problems,
-                report.notes(), report.newFields());
+        return analyse(request).report();
     }
 
     /**
-     * Compares and, unless the report refuses the change, writes the patch JAR to {@code out}.
+     * Compares and, unless the report refuses the change, writes the patch JAR to {@code out};
+     * with {@code out} null, checks all that writing it would (the dry run of the command) and
+     * writes nothing. Either way the report, and every refusal, is the same.
      *
      * @throws IllegalArgumentException when an include pattern matches no class, or no method changed
      */
     public static BuildReport write(Request request, String name, String description, Path out) throws IOException {
-        Inputs in = read(request);
-        BuildDiff.Result diff = BuildDiff.compare(in.oldBuild(), in.newBuild(), BuildDiff.includes(request.includes()));
-        BuildReport report = toReport(diff, in.notes());
-        if (report.refused()) {
-            return report;
+        Analysis a = analyse(request);
+        if (a.report().refused()) {
+            return a.report();
         }
-        if (diff.changes().isEmpty()) {
+        if (a.diff().changes().isEmpty()) {
             throw new IllegalArgumentException("no method changed between " + request.oldBuild() + " and "
-                    + in.newName() + (request.includes().isEmpty() ? "" : " in the classes --include "
+                    + a.in().newName() + (request.includes().isEmpty() ? "" : " in the classes --include "
                     + Includes.quoted(request.includes()) + " matches") + ": there is nothing to patch");
         }
-        List<String> problems = new ArrayList<>(HeldMethods.problems(request.holds(), in.newBuild(),
-                report.changedFunctions()));
-        if (!problems.isEmpty()) {
-            return new BuildReport(report.changedFunctions(), report.newFunctions(), report.newClasses(), problems,
-                    report.notes(), report.newFields());
+        if (out == null) {
+            return a.report();
         }
         try {
-            PatchJarWriter.write(out, name, description, in.oldBuild(), in.newBuild(), diff, request.holds(),
-                    request.replace(), request.states());
+            PatchJarWriter.write(out, name, description, a.in().oldBuild(), a.in().newBuild(), a.diff(),
+                    request.holds(), request.replace(), request.states());
         } catch (IOException e) {
             throw new IOException("cannot write the patch JAR " + out + ": " + e.getMessage()
                     + " (check that its directory exists and is writable)", e);
         }
-        return report;
+        return a.report();
+    }
+
+    private static Analysis analyse(Request request) throws IOException {
+        Inputs in = read(request);
+        Predicate<String> include = BuildDiff.includes(request.includes());
+        DuplicateClasses.Result duplicates = DuplicateClasses.check(in.oldBuild(), in.newBuild(), include);
+        // a class refused for its duplicates is not compared: its changes would name one copy of several
+        BuildDiff.Result diff = BuildDiff.compare(in.oldBuild(), in.newBuild(),
+                include.and(n -> !duplicates.refused().contains(n.replace('.', '/'))));
+        List<String> notes = new ArrayList<>(in.notes());
+        notes.addAll(duplicates.notes());
+        BuildReport report = toReport(diff, notes);
+        List<String> problems = new ArrayList<>(duplicates.problems());
+        problems.addAll(report.problems());
+        problems.addAll(HeldMethods.problems(request.holds(), in.newBuild(), report.changedFunctions()));
+        return new Analysis(in, diff, new BuildReport(report.changedFunctions(), report.newFunctions(),
+                report.newClasses(), problems, report.notes(), report.newFields()));
     }
 
     private static Inputs read(Request request) throws IOException {
         ClassSet oldBuild = ClassSet.read(request.oldBuild());
         Inputs in;
         if (request.newBuild() instanceof NewBuild.Classes c) {
-            in = new Inputs(oldBuild, ClassSet.read(c.path()), c.path().toString(), List.of());
+            ClassSet newBuild = ClassSet.read(c.path());
+            List<String> notes = new ArrayList<>(oldBuild.notes());
+            notes.addAll(newBuild.notes());
+            in = new Inputs(oldBuild, newBuild, c.path().toString(), notes);
         } else {
             NewBuild.Sources s = (NewBuild.Sources) request.newBuild();
             SourceBuild.Result compiled = SourceBuild.compile(oldBuild, s.sources(), s.classpath());
-            in = new Inputs(oldBuild, compiled.classes(), "the compiled --source files", compiled.notes());
+            List<String> notes = new ArrayList<>(oldBuild.notes());
+            notes.addAll(compiled.notes());
+            in = new Inputs(oldBuild, compiled.classes(), "the compiled --source files", notes);
         }
         Includes.check(request.includes(), in.oldBuild(), in.newBuild());
         return in;

@@ -1,35 +1,63 @@
 package io.jlivepatch.internal.build;
 
-import org.objectweb.asm.ClassReader;
-
 import java.io.IOException;
-import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.jar.JarEntry;
-import java.util.jar.JarInputStream;
-import java.util.stream.Stream;
 
 /**
- * The class files of one build: a JAR, a directory of classes, or a Maven project (its
- * {@code target/classes}). Every class file must sit at the path its name gives, so that the
- * names compared are the names the running JVM knows.
+ * The class files of one build: a JAR, a directory of classes, a Maven project (its
+ * {@code target/classes}), a Spring Boot fat JAR or a WAR (their application classes and nested
+ * libraries; see {@link Layout}), each class under its binary name.
  *
- * @param source  the path it was read from
- * @param classes internal name to class file, sorted
- * @param sha256  of the JAR file, or of the sorted (name, bytes) pairs of a directory
+ * <p>A class a build holds more than once is taken as the launcher finds it: the application's
+ * classes ({@code BOOT-INF/classes}, {@code WEB-INF/classes}) come before the libraries on Spring
+ * Boot's and the servlet specification's class path, so the application's copy runs; between two
+ * libraries the order is the launcher's or the container's, which this build cannot know.
+ *
+ * @param source     the path it was read from
+ * @param classes    internal name to the class file that runs, sorted
+ * @param sha256     of the JAR file, or of the sorted (name, bytes) pairs of a directory
+ * @param duplicates the classes held with different content in more than one place, each with its
+ *                   copies in class path order (the application's first, then the libraries by name)
+ * @param layout     where the classes were: a nested layout's source is no class path entry for javac
+ * @param notes      how the build was read, for the report: its layout (nested layouts only)
  */
-record ClassSet(Path source, Map<String, byte[]> classes, String sha256) {
+record ClassSet(Path source, Map<String, byte[]> classes, String sha256, Map<String, List<Copy>> duplicates,
+                Layout layout, List<String> notes) {
+
+    /**
+     * One class file as found.
+     *
+     * @param container {@code ""} (the root), {@code BOOT-INF/classes} or a nested JAR, {@code BOOT-INF/lib/x.jar}
+     * @param entry     where it is, for messages: {@code BOOT-INF/lib/x.jar!/com/acme/Y.class}
+     */
+    record Copy(String name, String container, String entry, byte[] bytes) {
+    }
+
+    ClassSet {
+        duplicates = Map.copyOf(duplicates);
+        notes = List.copyOf(notes);
+    }
+
+    /** A build made here (compiled sources), which holds each class once. */
+    ClassSet(Path source, Map<String, byte[]> classes, String sha256) {
+        this(source, classes, sha256, Map.of(), Layout.PLAIN, List.of());
+    }
 
     static ClassSet read(Path given) throws IOException {
         ClassSet set;
         try {
-            set = readUnchecked(mavenClasses(given));
+            set = of(ArchiveReader.read(mavenClasses(given)));
         } catch (IOException e) {
             throw new IOException("cannot read the build " + given + ": " + e.getMessage(), e);
         }
@@ -37,8 +65,43 @@ record ClassSet(Path source, Map<String, byte[]> classes, String sha256) {
             throw new IOException("the build " + given + " has no class files: give the application's JAR, a"
                     + " directory of its classes, or a Maven project (its target/classes, once built)");
         }
-        checkNames(set);
         return set;
+    }
+
+    /** The copies read, resolved to one class file per name as the launcher would. */
+    private static ClassSet of(ArchiveReader.Read read) {
+        Map<String, List<Copy>> byName = new TreeMap<>();
+        for (Copy c : read.copies()) {
+            byName.computeIfAbsent(c.name(), k -> new ArrayList<>()).add(c);
+        }
+        Map<String, byte[]> classes = new TreeMap<>();
+        Map<String, List<Copy>> duplicates = new TreeMap<>();
+        int application = 0;
+        for (Map.Entry<String, List<Copy>> e : byName.entrySet()) {
+            List<Copy> places = distinctContainers(e.getValue());
+            classes.put(e.getKey(), places.get(0).bytes());
+            if (!places.get(0).container().endsWith(".jar")) {
+                application++;
+            }
+            if (places.stream().anyMatch(c -> !Arrays.equals(c.bytes(), places.get(0).bytes()))) {
+                duplicates.put(e.getKey(), places);
+            }
+        }
+        List<String> notes = new ArrayList<>();
+        if (read.layout().nested()) {
+            notes.add(read.source() + " is " + read.layout().description + ": compared " + application
+                    + " classes of " + read.layout().classes.substring(0, read.layout().classes.length() - 1) + " and " + (classes.size() - application)
+                    + " of its " + read.libraries() + " nested JARs" + (read.launcherClasses() == 0 ? ""
+                    : "; the launcher's " + read.launcherClasses() + " classes at its root are left alone"));
+        }
+        return new ClassSet(read.source(), classes, read.sha256(), duplicates, read.layout(), notes);
+    }
+
+    /** One copy per place: a class twice in one nested JAR is that JAR's business, not a conflict. */
+    private static List<Copy> distinctContainers(List<Copy> copies) {
+        Map<String, Copy> first = new LinkedHashMap<>();
+        copies.forEach(c -> first.putIfAbsent(c.container(), c));
+        return List.copyOf(first.values());
     }
 
     /** A Maven project, or its {@code target}, stands for its {@code target/classes}. */
@@ -53,71 +116,14 @@ record ClassSet(Path source, Map<String, byte[]> classes, String sha256) {
         return path;
     }
 
-    /**
-     * Each class file must be where its name puts it: a directory above the packages' root (a
-     * project, {@code target/}) or a JAR that nests its classes ({@code BOOT-INF/classes/}) would
-     * otherwise give every class a wrong name and make a patch that matches nothing.
-     */
-    private static void checkNames(ClassSet set) throws IOException {
-        for (Map.Entry<String, byte[]> e : set.classes().entrySet()) {
-            String declared;
-            try {
-                declared = new ClassReader(e.getValue()).getClassName();
-            } catch (RuntimeException malformed) {
-                continue; // not a class file the JVM could load either; the comparison names it
-            }
-            if (!declared.equals(e.getKey())) {
-                throw new IOException("the build " + set.source() + " holds class " + declared.replace('/', '.')
-                        + " as " + e.getKey() + ".class: give the JAR or the directory its packages start in"
-                        + " (for a Maven project, target/classes)");
-            }
-        }
-    }
-
-    private static ClassSet readUnchecked(Path path) throws IOException {
-        Map<String, byte[]> classes = new TreeMap<>();
-        if (Files.isDirectory(path)) {
-            try (Stream<Path> files = Files.walk(path)) {
-                for (Path f : (Iterable<Path>) files::iterator) {
-                    String rel = path.relativize(f).toString().replace('\\', '/');
-                    if (Files.isRegularFile(f) && isClass(rel)) {
-                        classes.put(rel.substring(0, rel.length() - 6), Files.readAllBytes(f));
-                    }
-                }
-            }
-            return new ClassSet(path, classes, digest(classes));
-        }
-        if (!Files.isRegularFile(path)) {
-            throw new IOException(path + " is neither a JAR nor a directory of classes");
-        }
-        try (InputStream in = Files.newInputStream(path); JarInputStream jar = new JarInputStream(in)) {
-            JarEntry e;
-            boolean any = false;
-            while ((e = jar.getNextJarEntry()) != null) {
-                any = true;
-                if (!e.isDirectory() && isClass(e.getName())) {
-                    classes.put(e.getName().substring(0, e.getName().length() - 6), jar.readAllBytes());
-                }
-            }
-            if (!any && jar.getManifest() == null) {
-                throw new IOException(path + " is not a JAR file");
-            }
-        }
-        return new ClassSet(path, classes, HexFormat.of().formatHex(sha().digest(Files.readAllBytes(path))));
-    }
-
-    /** The SHA-256 of a build that is no single file: of its sorted (name, bytes) pairs. */
+    /** The SHA-256 of a build that is no single file: of its (name, bytes) pairs, sorted by name. */
     static String digest(Map<String, byte[]> classes) {
         MessageDigest md = sha();
         new TreeMap<>(classes).forEach((name, bytes) -> {
-            md.update(name.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            md.update(name.getBytes(StandardCharsets.UTF_8));
             md.update(bytes);
         });
         return HexFormat.of().formatHex(md.digest());
-    }
-
-    private static boolean isClass(String name) {
-        return name.endsWith(".class") && !name.endsWith("module-info.class") && !name.startsWith("META-INF/");
     }
 
     static MessageDigest sha() {

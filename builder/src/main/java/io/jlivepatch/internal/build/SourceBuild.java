@@ -64,13 +64,21 @@ final class SourceBuild {
         if (hasParameterNames(replaced.values())) {
             options.add("-parameters");
         }
-        List<String> path = new ArrayList<>();
-        path.add(oldBuild.source().toString());
-        classpath.forEach(p -> path.add(p.toString()));
-        options.addAll(List.of("-classpath", String.join(File.pathSeparator, path), "-sourcepath", ""));
+        // A fat JAR or a WAR is no class path entry: javac gets its classes, as they run, in a directory.
+        Path extracted = oldBuild.layout().nested() ? extract(oldBuild.classes()) : null;
+        Map<String, byte[]> compiled;
         String compiler = "javac " + System.getProperty("java.version");
-        Map<String, byte[]> compiled = SourceCompiler.compile(javac, sources, options,
-                compiler + " at --release " + release);
+        try {
+            List<String> path = new ArrayList<>();
+            path.add((extracted != null ? extracted : oldBuild.source()).toString());
+            classpath.forEach(p -> path.add(p.toString()));
+            options.addAll(List.of("-classpath", String.join(File.pathSeparator, path), "-sourcepath", ""));
+            compiled = SourceCompiler.compile(javac, sources, options, compiler + " at --release " + release);
+        } finally {
+            if (extracted != null) {
+                delete(extracted);
+            }
+        }
 
         Map<String, byte[]> overlaid = new TreeMap<>(oldBuild.classes());
         // The recompiled classes' old nested and anonymous classes go too: a full rebuild would not
@@ -81,7 +89,29 @@ final class SourceBuild {
         notes.add("compiled " + sources.size() + " source file(s) with " + compiler + " (the running JDK) at --release "
                 + release + ", the level of the old classes they replace (major " + (release + 44) + ")");
         OldCompiler.note(oldBuild.source(), System.getProperty("java.version")).ifPresent(notes::add);
-        return new Result(new ClassSet(sources.get(0), overlaid, ClassSet.digest(overlaid)), notes);
+        // the old build's duplicates stay what they were, but for the classes compiled here
+        Map<String, List<ClassSet.Copy>> duplicates = new TreeMap<>(oldBuild.duplicates());
+        duplicates.keySet().removeIf(name -> declared.stream().anyMatch(t -> name.equals(t) || name.startsWith(t + "$")));
+        return new Result(new ClassSet(sources.get(0), overlaid, ClassSet.digest(overlaid), duplicates, Layout.PLAIN,
+                List.of()), notes);
+    }
+
+    private static Path extract(Map<String, byte[]> classes) throws IOException {
+        Path dir = Files.createTempDirectory("jlivepatch-old-classes");
+        for (Map.Entry<String, byte[]> e : classes.entrySet()) {
+            Path f = dir.resolve(e.getKey() + ".class");
+            Files.createDirectories(f.getParent());
+            Files.write(f, e.getValue());
+        }
+        return dir;
+    }
+
+    private static void delete(Path dir) throws IOException {
+        try (Stream<Path> s = Files.walk(dir)) {
+            for (Path p : (Iterable<Path>) s.sorted(java.util.Comparator.reverseOrder())::iterator) {
+                Files.deleteIfExists(p);
+            }
+        }
     }
 
     /** The {@code .java} files given: a file as it is, a directory for every {@code .java} under it. */

@@ -1,0 +1,244 @@
+package io.jlivepatch.internal.build;
+
+import org.objectweb.asm.ClassReader;
+import org.objectweb.asm.ClassVisitor;
+import org.objectweb.asm.MethodVisitor;
+import org.objectweb.asm.Opcodes;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.Enumeration;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipException;
+import java.util.zip.ZipFile;
+import java.util.zip.ZipInputStream;
+
+/**
+ * Reads every class file of one build, whatever its {@link Layout}: each under the binary name the
+ * running JVM gives it, with the entry it came from ({@code BOOT-INF/lib/spring-core.jar}). An
+ * entry that cannot be read (a corrupt nested JAR, a truncated class file) refuses the build here,
+ * naming the archive and the entry: every later step may then parse any class it is given.
+ */
+final class ArchiveReader {
+
+    /** The classes read, in class path order of their containers; what {@link ClassSet#of} resolves. */
+    record Read(Path source, Layout layout, List<ClassSet.Copy> copies, int libraries, int launcherClasses,
+                String sha256) {
+    }
+
+    private final Path source;
+    private final Layout layout;
+    private final List<ClassSet.Copy> application = new ArrayList<>();
+    /** Library copies by nested JAR, read in sorted order: every build is read the same way. */
+    private final Map<String, List<ClassSet.Copy>> libraries = new TreeMap<>();
+    private int launcherClasses;
+
+    private ArchiveReader(Path source, Layout layout) {
+        this.source = source;
+        this.layout = layout;
+    }
+
+    static Read read(Path path) throws IOException {
+        if (Files.isDirectory(path)) {
+            return readDirectory(path);
+        }
+        if (!Files.isRegularFile(path)) {
+            throw new IOException(path + " is neither a JAR nor a directory of classes");
+        }
+        // ZipFile, not JarInputStream: it finds the entries from the central directory, so a
+        // Spring Boot JAR with a launch script in front is read too.
+        ZipFile zip;
+        try {
+            zip = new ZipFile(path.toFile());
+        } catch (ZipException e) {
+            throw new IOException(path + " is not a JAR file (" + e.getMessage() + ")", e);
+        }
+        try (zip) {
+            List<String> names = new ArrayList<>();
+            for (Enumeration<? extends ZipEntry> en = zip.entries(); en.hasMoreElements(); ) {
+                ZipEntry e = en.nextElement();
+                if (!e.isDirectory()) {
+                    names.add(e.getName());
+                }
+            }
+            ArchiveReader r = new ArchiveReader(path, Layout.of(names));
+            for (String name : names) {
+                ZipEntry e = zip.getEntry(name);
+                r.add(name, () -> {
+                    try (InputStream in = zip.getInputStream(e)) {
+                        return in.readAllBytes();
+                    }
+                });
+            }
+            return r.result(fileDigest(path));
+        }
+    }
+
+    private static Read readDirectory(Path dir) throws IOException {
+        Map<String, Path> files = new TreeMap<>();
+        try (Stream<Path> s = Files.walk(dir)) {
+            for (Path f : (Iterable<Path>) s.filter(Files::isRegularFile)::iterator) {
+                files.put(dir.relativize(f).toString().replace('\\', '/'), f);
+            }
+        }
+        ArchiveReader r = new ArchiveReader(dir, Layout.of(files.keySet()));
+        for (Map.Entry<String, Path> f : files.entrySet()) {
+            r.add(f.getKey(), () -> Files.readAllBytes(f.getValue()));
+        }
+        return r.result(null);
+    }
+
+    private interface Bytes {
+        byte[] get() throws IOException;
+    }
+
+    private void add(String entry, Bytes bytes) throws IOException {
+        switch (layout.role(entry)) {
+            case APPLICATION -> application.add(copy(layout.classes.isEmpty() ? "" : layout.classes
+                    .substring(0, layout.classes.length() - 1), entry.substring(layout.classes.length()), read(entry,
+                    bytes)));
+            case LIBRARY -> libraries.put(entry, library(entry, read(entry, bytes)));
+            case LAUNCHER -> launcherClasses++;
+            case OTHER -> {
+            }
+        }
+    }
+
+    private byte[] read(String entry, Bytes bytes) throws IOException {
+        try {
+            return bytes.get();
+        } catch (IOException e) {
+            throw unreadable(entry, "cannot be read (" + e + ")", e);
+        }
+    }
+
+    /** The classes of a nested JAR, which Spring Boot stores uncompressed and WARs as they come. */
+    private List<ClassSet.Copy> library(String entry, byte[] jar) throws IOException {
+        // A JAR starts with a local file header or, empty, with the end of its central directory.
+        boolean zipHeader = jar.length >= 4 && jar[0] == 'P' && jar[1] == 'K'
+                && (jar[2] == 3 && jar[3] == 4 || jar[2] == 5 && jar[3] == 6);
+        if (!zipHeader) {
+            throw unreadable(entry, "is not a JAR file", null);
+        }
+        int listed = listedEntries(jar);
+        if (listed < 0) {
+            throw unreadable(entry, "is a damaged JAR (it has no central directory: cut short?)", null);
+        }
+        List<ClassSet.Copy> out = new ArrayList<>();
+        int seen = 0;
+        try (ZipInputStream in = new ZipInputStream(new ByteArrayInputStream(jar))) {
+            ZipEntry e;
+            while ((e = in.getNextEntry()) != null) {
+                seen++;
+                if (!e.isDirectory() && Layout.isClass(e.getName())) {
+                    ClassSet.Copy c = copy(entry, e.getName(), in.readAllBytes());
+                    if (c != null) {
+                        out.add(c);
+                    }
+                }
+            }
+        } catch (IOException e) {
+            throw unreadable(entry, "is a damaged JAR (" + e + ")", e);
+        }
+        // ZipInputStream stops quietly at a damaged header: what it read must be all the JAR lists
+        if (listed != ZIP64_COUNT && seen != listed) {
+            throw unreadable(entry, "is a damaged JAR (its central directory lists " + listed + " entries, " + seen
+                    + " could be read)", null);
+        }
+        return out;
+    }
+
+    /** Entry count of an END record saying "see the ZIP64 record": not compared. */
+    private static final int ZIP64_COUNT = 0xFFFF;
+
+    /**
+     * The number of entries the JAR's end of central directory record lists, or -1 without one. The
+     * record is 22 bytes and a comment of up to 65535, at the end.
+     */
+    private static int listedEntries(byte[] jar) {
+        for (int i = jar.length - 22; i >= Math.max(0, jar.length - 22 - 0xFFFF); i--) {
+            if (jar[i] == 'P' && jar[i + 1] == 'K' && jar[i + 2] == 5 && jar[i + 3] == 6) {
+                return (jar[i + 10] & 0xff) | (jar[i + 11] & 0xff) << 8;
+            }
+        }
+        return -1;
+    }
+
+    /**
+     * One class file at {@code path} of {@code container}, checked whole: a class file ASM cannot
+     * read would fail later, in the dry run or the real build but not always both. A library class
+     * filed under another name is skipped (no loader finds it by that name); an application class
+     * must be where its name puts it, or every name is wrong (a directory above the packages' root).
+     */
+    private ClassSet.Copy copy(String container, String path, byte[] bytes) throws IOException {
+        String entry = container.isEmpty() ? path : container + (container.endsWith(".jar") ? "!/" : "/") + path;
+        String declared;
+        try {
+            ClassReader reader = new ClassReader(bytes);
+            declared = reader.getClassName();
+            reader.accept(new ClassVisitor(Opcodes.ASM9) {
+                @Override
+                public MethodVisitor visitMethod(int access, String name, String descriptor, String signature,
+                                                 String[] exceptions) {
+                    return new MethodVisitor(Opcodes.ASM9) { // makes ASM read every method's code
+                    };
+                }
+            }, 0);
+        } catch (RuntimeException malformed) {
+            throw unreadable(entry, "is not a class file Java can load (" + malformed + ")", malformed);
+        }
+        String name = path.substring(0, path.length() - ".class".length());
+        if (declared.equals(name)) {
+            return new ClassSet.Copy(name, container, entry, bytes);
+        }
+        if (container.endsWith(".jar")) {
+            return null;
+        }
+        throw new IOException(source + " holds class " + declared.replace('/', '.') + " as " + entry + ": give the JAR"
+                + " or the directory its packages start in (for a Maven project, target/classes)");
+    }
+
+    private IOException unreadable(String entry, String what, Throwable cause) {
+        return new IOException("entry " + entry + " of " + source + " " + what + ": the build is damaged; build it"
+                + " again (or copy it again) and retry", cause);
+    }
+
+    private Read result(String fileSha256) {
+        List<ClassSet.Copy> copies = new ArrayList<>(application);
+        libraries.values().forEach(copies::addAll);
+        String sha = fileSha256 != null ? fileSha256 : directoryDigest(copies);
+        return new Read(source, layout, copies, libraries.size(), launcherClasses, sha);
+    }
+
+    /**
+     * A directory's digest: of its classes' sorted (name, bytes) pairs, as before nested layouts
+     * were read; an extracted fat JAR's or WAR's of every (entry, bytes) pair, libraries included.
+     */
+    private String directoryDigest(List<ClassSet.Copy> copies) {
+        Map<String, byte[]> pairs = new LinkedHashMap<>();
+        for (ClassSet.Copy c : copies) {
+            pairs.put(layout.nested() ? c.entry() : c.name(), c.bytes());
+        }
+        return ClassSet.digest(pairs);
+    }
+
+    private static String fileDigest(Path file) throws IOException {
+        MessageDigest md = ClassSet.sha();
+        try (InputStream in = new DigestInputStream(Files.newInputStream(file), md)) {
+            in.transferTo(java.io.OutputStream.nullOutputStream());
+        }
+        return HexFormat.of().formatHex(md.digest());
+    }
+}
