@@ -66,13 +66,17 @@ class LoaderOfTheTargetTest {
 
     /** {@code @Replaces(target = Pricing, method = "quote") public static int quote(Pricing self, int n) { return n * 10; }} */
     private static byte[] fixClass() {
+        return fixClass(FIX, TARGET);
+    }
+
+    private static byte[] fixClass(String fix, String target) {
         ClassWriter cw = new ClassWriter(ClassWriter.COMPUTE_FRAMES | ClassWriter.COMPUTE_MAXS);
-        cw.visit(Opcodes.V17, Opcodes.ACC_PUBLIC | Opcodes.ACC_FINAL | Opcodes.ACC_SUPER, FIX.replace('.', '/'), null,
+        cw.visit(Opcodes.V17, Opcodes.ACC_PUBLIC | Opcodes.ACC_FINAL | Opcodes.ACC_SUPER, fix.replace('.', '/'), null,
                 "java/lang/Object", null);
         MethodVisitor m = cw.visitMethod(Opcodes.ACC_PUBLIC | Opcodes.ACC_STATIC, "quote",
-                "(L" + TARGET.replace('.', '/') + ";I)I", null, null);
+                "(L" + target.replace('.', '/') + ";I)I", null, null);
         AnnotationVisitor a = m.visitAnnotation("Lio/jlivepatch/Replaces;", true);
-        a.visit("target", TARGET);
+        a.visit("target", target);
         a.visit("method", "quote");
         a.visitEnd();
         m.visitCode();
@@ -112,6 +116,47 @@ class LoaderOfTheTargetTest {
             io.jlivepatch.FunctionStatus.LoaderStatus where = h.functions().get(0).loaders().get(0);
             assertTrue(where.classLoader().startsWith("launched@"), where.toString());
             assertEquals(io.jlivepatch.FunctionStatus.State.PATCHED, where.state(), where.toString());
+        }
+    }
+
+    /** A webapp's loader as a servlet container makes one: its own classes, the platform loader above. */
+    private URLClassLoader webapp(String name, boolean withQuote) throws Exception {
+        Path classes = Files.createDirectories(dir.resolve(name + "/webapps"));
+        Files.write(classes.resolve("Pricing.class"), appClass("webapps.Pricing", withQuote));
+        Files.write(classes.resolve("Anchor.class"), appClass("webapps.Anchor", false));
+        URLClassLoader l = new URLClassLoader(name, new URL[] {dir.resolve(name).toUri().toURL()},
+                ClassLoader.getPlatformClassLoader());
+        l.loadClass("webapps.Anchor"); // deployed: its loader has defined a class
+        return l;
+    }
+
+    @Test
+    void eachWebappLoaderThatDefinesTheTargetLaterIsPatchedInItsOwnCopyOrSaysWhyNot() throws Exception {
+        Map<String, byte[]> entries = new LinkedHashMap<>();
+        entries.put("webapps/fix/PricingFix.class", fixClass("webapps.fix.PricingFix", "webapps.Pricing"));
+        Path jar = Jars.write(dir.resolve("fix-webapps.jar"), Jars.manifest("fix-webapps", "webapps.fix.PricingFix"),
+                entries);
+        try (URLClassLoader a = webapp("webapp-a", true); URLClassLoader b = webapp("webapp-b", true);
+             URLClassLoader old = webapp("webapp-old", false)) {
+            PatchHandle h = Jars.lp().load(jar);
+            h.enable();
+            assertTrue(h.awaitTransition(java.time.Duration.ofSeconds(10)));
+            for (URLClassLoader l : new URLClassLoader[] {a, b}) {
+                Object pricing = l.loadClass("webapps.Pricing").getConstructor().newInstance();
+                assertEquals(70, (int) pricing.getClass().getMethod("quote", int.class).invoke(pricing, 7),
+                        "patched in " + l.getName());
+            }
+            old.loadClass("webapps.Pricing").getConstructor().newInstance(); // a version without quote(int)
+            java.util.List<io.jlivepatch.FunctionStatus.LoaderStatus> where = h.functions().get(0).loaders();
+            assertEquals(3, where.size(), where.toString());
+            for (io.jlivepatch.FunctionStatus.LoaderStatus l : where) {
+                if (l.classLoader().startsWith("webapp-old@")) {
+                    assertEquals(io.jlivepatch.FunctionStatus.State.FAILED, l.state(), l.toString());
+                    assertTrue(l.detail().contains("does not declare"), l.toString());
+                } else {
+                    assertEquals(io.jlivepatch.FunctionStatus.State.PATCHED, l.state(), l.toString());
+                }
+            }
         }
     }
 }
