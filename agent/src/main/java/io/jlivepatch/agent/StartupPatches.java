@@ -54,7 +54,7 @@ final class StartupPatches {
                 h.enable();
                 Log.get().log(System.Logger.Level.INFO, "'" + h.name() + "': loaded from " + jar + " at start-up");
             } catch (PatchException e) {
-                if (h == null && WaitingStartupPatches.waitsForItsLoader(e)) {
+                if (h == null && io.jlivepatch.internal.jar.PatchJarLoader.waitsForItsLoader(e)) {
                     Log.get().log(System.Logger.Level.WARNING, "'" + e.patchName() + "' from " + jar + " waits for a"
                             + " class loader that can load its classes (" + e.getCause() + "): a Spring Boot fat JAR's"
                             + " or an application server's loader is made after start-up; it is loaded as soon as"

@@ -6,6 +6,7 @@ import io.jlivepatch.PatchHandle;
 import io.jlivepatch.internal.Log;
 import io.jlivepatch.internal.core.PatchRegistry;
 import io.jlivepatch.internal.core.Requester;
+import io.jlivepatch.internal.jar.PatchJarLoader;
 import io.jlivepatch.internal.patch.RecursionGuard;
 
 import java.lang.System.Logger.Level;
@@ -44,6 +45,8 @@ final class WaitingStartupPatches implements Runnable {
     private final Set<ClassLoader> seen = Collections.newSetFromMap(Collections.synchronizedMap(new WeakHashMap<>()));
     private volatile boolean newLoader;
     private Thread thread;
+    /** What the transformer calls: one object, to be taken off again. */
+    private final java.util.function.Consumer<ClassLoader> watcher = this::defined;
 
     private WaitingStartupPatches(Livepatch lp, PatchRegistry registry, List<Path> waiting) {
         this.lp = lp;
@@ -61,18 +64,8 @@ final class WaitingStartupPatches implements Runnable {
         Thread t = new Thread(w, "jlivepatch-startup-wait");
         t.setDaemon(true);
         w.thread = t;
-        registry.watchLoaders(w::defined); // from here on, before the thread may park
+        registry.watchLoaders(w.watcher); // from here on, before the thread may park
         t.start();
-    }
-
-    /** Whether a load failed because a class its patch uses was not there: its loader does not exist yet. */
-    static boolean waitsForItsLoader(PatchException e) {
-        for (Throwable c = e.getCause(); c != null; c = c.getCause()) {
-            if (c instanceof NoClassDefFoundError || c instanceof ClassNotFoundException) {
-                return true;
-            }
-        }
-        return false;
     }
 
     /** The watcher: runs in the transformer for every class definition, so it only notes and wakes. */
@@ -101,7 +94,7 @@ final class WaitingStartupPatches implements Runnable {
                         + " with 'jlivepatch load <pid> " + jar + "' once the application is up");
             }
         } finally {
-            registry.watchLoaders(null);
+            registry.unwatchLoaders(watcher);
         }
     }
 
@@ -121,7 +114,7 @@ final class WaitingStartupPatches implements Runnable {
                 } catch (PatchException e) {
                     if (h != null) {
                         unregister(h);
-                    } else if (waitsForItsLoader(e)) {
+                    } else if (PatchJarLoader.waitsForItsLoader(e)) {
                         return; // not this loader: the next one may be
                     }
                     Log.get().log(Level.ERROR, "skipping " + jar + ": " + e.getMessage());

@@ -85,4 +85,43 @@ class LaunchedLoaderIT {
         assertEquals(2, loaded.size(), stderr);
         assertTrue(loaded.get(0).contains("'fix-fat'") && loaded.get(1).contains("'fix-later'"), stderr);
     }
+
+    @Test
+    void aWatchedDirectoryWaitsForTheLoaderToo() throws Exception {
+        Path launcher = Files.createDirectories(dir.resolve("launcher"));
+        copyClass(launcher, "launcher.Launcher");
+        Path app = Files.createDirectories(dir.resolve("app"));
+        copyClass(app, "fatapp.App");
+        copyClass(app, "fatapp.Pricing");
+        Path patches = Files.createDirectories(dir.resolve("patches"));
+        TestJars.patchJar(patches, "10-fix-fat.jar", Map.of("Livepatch-Name", "fix-fat",
+                "Livepatch-Class", "fatapp.fix.PricingFix"), "fatapp.fix.PricingFix");
+        Path log = dir.resolve("stderr.txt");
+        // An interval of an hour: only the launcher's loader appearing can have the patch loaded.
+        Process p = new ProcessBuilder(TestJars.java(), "-javaagent:" + TestJars.AGENT + "=patches=" + patches
+                + ",watch=true,interval=3600", "-cp", launcher.toString(), "launcher.Launcher", app.toString())
+                .redirectError(log.toFile()).start();
+        try (BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+             PrintWriter in = new PrintWriter(p.getOutputStream(), true, StandardCharsets.UTF_8)) {
+            assertEquals("ready", out.readLine());
+            String answer = "";
+            for (int i = 0; i < 600 && !answer.equals("quote=70"); i++) {
+                in.println(7);
+                answer = out.readLine();
+                if (!answer.equals("quote=70")) {
+                    Thread.sleep(100);
+                }
+            }
+            assertEquals("quote=70", answer, Files.readString(log));
+            Cli status = Cli.run("status", p.pid());
+            assertTrue(status.out().contains("  watching " + patches + ": converged; desired: fix-fat;")
+                    && status.out().contains("1. fix-fat [enabled]"), status.toString());
+        } finally {
+            p.destroy();
+            p.waitFor(30, TimeUnit.SECONDS);
+        }
+        String stderr = Files.readString(log);
+        assertTrue(stderr.contains("'fix-fat' (10-fix-fat.jar, sha256 ") && stderr.contains(" waits for a class loader"
+                + " that can load its classes (java.lang.NoClassDefFoundError: fatapp/Pricing)"), stderr);
+    }
 }

@@ -155,9 +155,13 @@ public final class PatchRegistry {
         return hooks.instrumentation();
     }
 
-    /** Has {@code watcher} told of the loader of each class defined from now on ({@code null}: of none). */
+    /** Has {@code watcher} told of the loader of each class defined from now on, until {@link #unwatchLoaders}. */
     public void watchLoaders(java.util.function.Consumer<ClassLoader> watcher) {
         hooks.ledger().watchLoaders(watcher);
+    }
+
+    public void unwatchLoaders(java.util.function.Consumer<ClassLoader> watcher) {
+        hooks.ledger().unwatchLoaders(watcher);
     }
 
     public List<PatchHandle> patches() {

@@ -30,6 +30,20 @@ public final class PatchJarLoader {
     }
 
     /**
+     * Whether a refused load failed because a class the patch uses could not be loaded: no class
+     * loader that can load the application's classes exists yet (a Spring Boot fat JAR's launcher
+     * makes its own after premain; a webapp not deployed yet), so the JAR may load once one does.
+     */
+    public static boolean waitsForItsLoader(PatchException e) {
+        for (Throwable c = e.getCause(); c != null; c = c.getCause()) {
+            if (c instanceof NoClassDefFoundError || c instanceof ClassNotFoundException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
      * Checks a patch JAR whole and prepares it, running none of its code: its classes are defined
      * and linked but not initialized, so a static initializer first runs when a replacement first
      * runs, after {@code enable}. Whatever fails, however, is an {@code INVALID_PATCH} refusal.

@@ -1,6 +1,8 @@
 package io.jlivepatch.internal.patch;
 
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.WeakHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -55,20 +57,33 @@ public final class HookLedger {
      * field; it runs inside the transformer on the application's threads, so it must be quick and
      * must not throw or load classes.
      */
-    private volatile java.util.function.Consumer<ClassLoader> loaderWatcher;
+    private volatile List<java.util.function.Consumer<ClassLoader>> loaderWatchers = List.of();
 
-    /** Has {@code watcher} told of each defining loader from now on, or of none when {@code null}. */
-    public void watchLoaders(java.util.function.Consumer<ClassLoader> watcher) {
-        loaderWatcher = watcher;
+    /**
+     * Has {@code watcher} told of each defining loader from now on, until {@link #unwatchLoaders}.
+     * This object's monitor orders the (rare) writers of the list; readers take the volatile list.
+     */
+    public synchronized void watchLoaders(java.util.function.Consumer<ClassLoader> watcher) {
+        List<java.util.function.Consumer<ClassLoader>> more = new ArrayList<>(loaderWatchers);
+        more.add(watcher);
+        loaderWatchers = List.copyOf(more); // replaced whole: the class-load path reads it without the lock
+    }
+
+    public synchronized void unwatchLoaders(java.util.function.Consumer<ClassLoader> watcher) {
+        List<java.util.function.Consumer<ClassLoader>> fewer = new ArrayList<>(loaderWatchers);
+        fewer.remove(watcher);
+        loaderWatchers = List.copyOf(fewer);
     }
 
     /** A class definition by {@code loader} has passed the transformer (after it read the table). */
     void defined(ClassLoader loader) {
         lastDefinition = System.nanoTime();
         anyDefinition = true;
-        java.util.function.Consumer<ClassLoader> w = loaderWatcher;
-        if (w != null && loader != null) {
-            w.accept(loader);
+        List<java.util.function.Consumer<ClassLoader>> w = loaderWatchers;
+        if (!w.isEmpty() && loader != null) {
+            for (java.util.function.Consumer<ClassLoader> watcher : w) {
+                watcher.accept(loader);
+            }
         }
     }
 

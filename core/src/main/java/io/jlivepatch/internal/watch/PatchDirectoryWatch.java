@@ -74,6 +74,21 @@ public final class PatchDirectoryWatch {
     private String lastFailure;
     private int failuresInARow;
     private final Set<String> skippedLogged = new HashSet<>();
+    /**
+     * Set while a patch waits for the class loader of its classes: the next try is when a loader not
+     * seen before defines a class (the transformer calls {@link #loaderWatcher}), or after the
+     * interval, not every second. Written under {@code reconciling}; read by the watch thread's wait.
+     */
+    private volatile boolean waitingForLoader;
+    /** Loaders seen defining a class while waiting; weak, so an undeployed webapp's can go. */
+    private final Set<ClassLoader> loadersSeen = java.util.Collections.newSetFromMap(
+            java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>()));
+    /** Runs in the transformer on the application's threads: notes a new loader and wakes the watch. */
+    private final java.util.function.Consumer<ClassLoader> loaderWatcher = loader -> {
+        if (loadersSeen.add(loader)) {
+            wakeUp = true; // read by the watch thread's waits, within WAKE_SLICE_MILLIS
+        }
+    };
 
     PatchDirectoryWatch(PatchRegistry registry, WatchOptions options) {
         this.registry = Objects.requireNonNull(registry, "registry");
@@ -195,6 +210,9 @@ public final class PatchDirectoryWatch {
 
     private long nextDelayMillis() {
         String state = status.state();
+        if (waitingForLoader) {
+            return options.interval().toMillis();
+        }
         if (state.startsWith("waiting")) {
             return WAITING_RETRY.toMillis();
         }
@@ -271,6 +289,16 @@ public final class PatchDirectoryWatch {
         status = new ReconcileStatus(status.directory(), desired, "applying", status.lastReconcile());
         Log.get().log(Level.INFO, label + ": applying: " + named + " (stack: " + stackNames() + ")");
         Failure failed = reconciler.apply(s.desired());
+        if (failed != null && failed.waitsForLoader()) {
+            if (!waitingForLoader) {
+                waitingForLoader = true;
+                registry.watchLoaders(loaderWatcher);
+                Log.get().log(Level.WARNING, label + ": " + failed.message());
+            }
+            finish(desired, "waiting: " + failed.message());
+            return;
+        }
+        stopWaitingForLoader();
         if (failed != null) {
             fail(desired, failed);
             return;
@@ -278,6 +306,13 @@ public final class PatchDirectoryWatch {
         Log.get().log(Level.INFO, label + ": converged: " + named);
         registry.audit("reconcile", options.directory().toString(), "ok (converged: " + named + ")");
         succeed(desired, ignoring);
+    }
+
+    private void stopWaitingForLoader() {
+        if (waitingForLoader) {
+            waitingForLoader = false;
+            registry.unwatchLoaders(loaderWatcher);
+        }
     }
 
     private String stackNames() {
@@ -289,6 +324,7 @@ public final class PatchDirectoryWatch {
     }
 
     private void succeed(String desired, String ignoring) {
+        stopWaitingForLoader();
         lastFailure = null;
         failuresInARow = 0;
         finish(desired, "converged" + ignoring);

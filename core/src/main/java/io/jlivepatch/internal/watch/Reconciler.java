@@ -5,6 +5,7 @@ import io.jlivepatch.PatchHandle;
 import io.jlivepatch.internal.Log;
 import io.jlivepatch.internal.core.PatchRegistry;
 import io.jlivepatch.internal.jar.JarLimits;
+import io.jlivepatch.internal.jar.PatchJarLoader;
 import io.jlivepatch.internal.jar.PatchJarBytes;
 import io.jlivepatch.internal.watch.DirectorySnapshot.DesiredJar;
 
@@ -30,8 +31,16 @@ import java.util.Map;
  */
 final class Reconciler {
 
-    /** Why a reconcile stopped. {@code key} names the failing step, the same for the same failure (the retry's backoff). */
-    record Failure(String key, String message) {
+    /**
+     * Why a reconcile stopped. {@code key} names the failing step, the same for the same failure (the
+     * retry's backoff); {@code waitsForLoader}: a patch's classes cannot be loaded until a class loader
+     * that can load the application's exists (a Spring Boot fat JAR's, made after premain).
+     */
+    record Failure(String key, String message, boolean waitsForLoader) {
+
+        Failure(String key, String message) {
+            this(key, message, false);
+        }
     }
 
     private final PatchRegistry registry;
@@ -94,7 +103,7 @@ final class Reconciler {
             failed = load(want.get(i));
         }
         if (failed != null && !takenDown.isEmpty()) {
-            failed = new Failure(failed.key(), failed.message() + restore(takenDown));
+            failed = new Failure(failed.key(), failed.message() + restore(takenDown), failed.waitsForLoader());
         }
         loaded.keySet().retainAll(shasOf(registry.patches()));
         return failed;
@@ -216,6 +225,10 @@ final class Reconciler {
         try {
             h = registry.load(bytes, true, false);
         } catch (PatchException e) {
+            if (PatchJarLoader.waitsForItsLoader(e)) {
+                return new Failure(key, jar + " waits for a class loader that can load its classes (" + e.getCause()
+                        + "); loaded as soon as one defines a class", true);
+            }
             return new Failure(key, jar + " was refused: " + e.reason() + ": " + e.getMessage());
         }
         if (h.awaitTransition(timeout)) {
