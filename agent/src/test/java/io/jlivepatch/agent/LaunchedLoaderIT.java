@@ -35,8 +35,8 @@ class LaunchedLoaderIT {
         Files.copy(TestJars.TEST_CLASSES.resolve(entry), target);
     }
 
-    @Test
-    void aStartupPatchWaitsForTheLoaderOfItsClassesAndIsLoadedThere() throws Exception {
+    /** The launcher's class path, the application's directory and a patch directory with fix-fat. */
+    private Path[] layout() throws IOException {
         Path launcher = Files.createDirectories(dir.resolve("launcher"));
         copyClass(launcher, "launcher.Launcher");
         Path app = Files.createDirectories(dir.resolve("app"));
@@ -45,6 +45,32 @@ class LaunchedLoaderIT {
         Path patches = Files.createDirectories(dir.resolve("patches"));
         TestJars.patchJar(patches, "10-fix-fat.jar", Map.of("Livepatch-Name", "fix-fat",
                 "Livepatch-Class", "fatapp.fix.PricingFix"), "fatapp.fix.PricingFix");
+        return new Path[] {launcher, app, patches};
+    }
+
+    /**
+     * Asks for quote(7) until the answer is the patched one: the patch goes in on jlivepatch's thread
+     * once the launcher's loader defines a class (a minute at most; it takes milliseconds).
+     */
+    private static void awaitPatched(BufferedReader out, PrintWriter in, Path log) throws Exception {
+        assertEquals("ready", out.readLine());
+        String answer = "";
+        for (int i = 0; i < 600 && !answer.equals("quote=70"); i++) {
+            in.println(7);
+            answer = out.readLine();
+            if (!answer.equals("quote=70")) {
+                Thread.sleep(100);
+            }
+        }
+        assertEquals("quote=70", answer, Files.readString(log));
+    }
+
+    @Test
+    void aStartupPatchWaitsForTheLoaderOfItsClassesAndIsLoadedThere() throws Exception {
+        Path[] layout = layout();
+        Path launcher = layout[0];
+        Path app = layout[1];
+        Path patches = layout[2];
         TestJars.patchJar(patches, "20-fix-later.jar", Map.of("Livepatch-Name", "fix-later",
                 "Livepatch-Class", "fatapp.fix.PricingFix"), "fatapp.fix.PricingFix");
         Path log = dir.resolve("stderr.txt");
@@ -53,18 +79,7 @@ class LaunchedLoaderIT {
                 .redirectError(log.toFile()).start();
         try (BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
              PrintWriter in = new PrintWriter(p.getOutputStream(), true, StandardCharsets.UTF_8)) {
-            assertEquals("ready", out.readLine());
-            // The patch goes in on jlivepatch's thread once the launcher's loader defines fatapp.App:
-            // ask until it answers patched (a minute at most; it takes milliseconds).
-            String answer = "";
-            for (int i = 0; i < 600 && !answer.equals("quote=70"); i++) {
-                in.println(7);
-                answer = out.readLine();
-                if (!answer.equals("quote=70")) {
-                    Thread.sleep(100);
-                }
-            }
-            assertEquals("quote=70", answer, Files.readString(log));
+            awaitPatched(out, in, log);
 
             Cli status = Cli.run("status", p.pid());
             assertTrue(status.out().contains("1. fix-fat [enabled]") && status.out().contains("fatapp.Pricing.quote(I)I"
@@ -88,14 +103,10 @@ class LaunchedLoaderIT {
 
     @Test
     void aWatchedDirectoryWaitsForTheLoaderToo() throws Exception {
-        Path launcher = Files.createDirectories(dir.resolve("launcher"));
-        copyClass(launcher, "launcher.Launcher");
-        Path app = Files.createDirectories(dir.resolve("app"));
-        copyClass(app, "fatapp.App");
-        copyClass(app, "fatapp.Pricing");
-        Path patches = Files.createDirectories(dir.resolve("patches"));
-        TestJars.patchJar(patches, "10-fix-fat.jar", Map.of("Livepatch-Name", "fix-fat",
-                "Livepatch-Class", "fatapp.fix.PricingFix"), "fatapp.fix.PricingFix");
+        Path[] layout = layout();
+        Path launcher = layout[0];
+        Path app = layout[1];
+        Path patches = layout[2];
         Path log = dir.resolve("stderr.txt");
         // An interval of an hour: only the launcher's loader appearing can have the patch loaded.
         Process p = new ProcessBuilder(TestJars.java(), "-javaagent:" + TestJars.AGENT + "=patches=" + patches
@@ -103,16 +114,7 @@ class LaunchedLoaderIT {
                 .redirectError(log.toFile()).start();
         try (BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
              PrintWriter in = new PrintWriter(p.getOutputStream(), true, StandardCharsets.UTF_8)) {
-            assertEquals("ready", out.readLine());
-            String answer = "";
-            for (int i = 0; i < 600 && !answer.equals("quote=70"); i++) {
-                in.println(7);
-                answer = out.readLine();
-                if (!answer.equals("quote=70")) {
-                    Thread.sleep(100);
-                }
-            }
-            assertEquals("quote=70", answer, Files.readString(log));
+            awaitPatched(out, in, log);
             Cli status = Cli.run("status", p.pid());
             assertTrue(status.out().contains("  watching " + patches + ": converged; desired: fix-fat;")
                     && status.out().contains("1. fix-fat [enabled]"), status.toString());
