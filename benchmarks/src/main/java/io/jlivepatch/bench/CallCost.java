@@ -3,6 +3,8 @@ package io.jlivepatch.bench;
 import bench.target.AdviceUsernameRule;
 import bench.target.CheapRule;
 import bench.target.CheapRuleFix;
+import bench.target.NextCheapRule;
+import bench.target.NextCheapRuleFix;
 import bench.target.UnpatchedCheapRule;
 import bench.target.DisabledUsernameRule;
 import bench.target.MapRedirectRule;
@@ -111,6 +113,7 @@ public class CallCost {
     private AdviceUsernameRule adviceRule;
     private CheapRule cheapRule;
     private UnpatchedCheapRule cheapOriginalRule;
+    private NextCheapRule cheapNextRule;
     private int x;
 
     @Setup(Level.Trial)
@@ -127,7 +130,12 @@ public class CallCost {
         adviceRule = new AdviceUsernameRule(MAX_LENGTH);
         cheapRule = new CheapRule(CHEAP_FACTOR);
         cheapOriginalRule = new UnpatchedCheapRule(CHEAP_FACTOR);
+        cheapNextRule = new NextCheapRule(CHEAP_FACTOR);
         for (int i = -3; i <= 3; i++) {
+            if (cheapNextRule.scale(i) != i * CHEAP_FACTOR) {
+                throw new IllegalStateException("NextCheapRule.scale(" + i + ") is " + cheapNextRule.scale(i)
+                        + ": its replacement's @Next did not run the original");
+            }
             if (cheapRule.scale(i) != CheapRuleFix.scale(cheapRule, i) || cheapRule.scale(i) != i * CHEAP_FACTOR + 1
                     || cheapOriginalRule.scale(i) != i * CHEAP_FACTOR) {
                 throw new IllegalStateException("the cheap variants do not compute what they claim for " + i
@@ -222,6 +230,11 @@ public class CallCost {
                 .description("CheapRule.scale adds its offset")
                 .replace(CheapRule.class.getMethod("scale", int.class),
                         CheapRuleFix.class.getMethod("scale", CheapRule.class, int.class))
+                .build());
+        BenchPatches.enable(Patch.builder("bench-next-cheap-rule")
+                .description("NextCheapRule.scale runs the version below through @Next, and nothing else")
+                .replace(NextCheapRule.class.getMethod("scale", int.class), NextCheapRuleFix.class.getMethod("scale",
+                        NextCheapRule.class, int.class, java.lang.invoke.MethodHandle.class))
                 .build());
         ReflectiveRedirectRule.redirect = UsernameRuleFix.class.getMethod("isValid", ReflectiveRedirectRule.class,
                 String.class);
@@ -452,5 +465,14 @@ public class CallCost {
     @Benchmark
     public int cheapPatched() {
         return cheapRule.scale(x++);
+    }
+
+    /**
+     * The cheap target's twin, patched with a replacement that only calls its {@code @Next} (the
+     * original code): to compare with cheapOriginal (issue 17: it should cost what the original costs).
+     */
+    @Benchmark
+    public int cheapNext() {
+        return cheapNextRule.scale(x++);
     }
 }
