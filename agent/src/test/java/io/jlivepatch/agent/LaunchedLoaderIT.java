@@ -81,7 +81,12 @@ class LaunchedLoaderIT {
              PrintWriter in = new PrintWriter(p.getOutputStream(), true, StandardCharsets.UTF_8)) {
             awaitPatched(out, in, log);
 
+            // fix-later goes in right after fix-fat, on the same thread; both answer 70: wait for it.
             Cli status = Cli.run("status", p.pid());
+            for (int i = 0; i < 600 && !status.out().contains("2. fix-later [enabled]"); i++) {
+                Thread.sleep(100);
+                status = Cli.run("status", p.pid());
+            }
             assertTrue(status.out().contains("1. fix-fat [enabled]") && status.out().contains("fatapp.Pricing.quote(I)I"
                     + " [launched@") && status.out().contains("]: patched"), status.toString());
             assertTrue(status.out().contains("2. fix-later [enabled]"), "the next JAR waited behind it, in order: "

@@ -265,10 +265,13 @@ public final class PatchJarLoader {
                     running = null;
                 }
                 if (running == null) {
+                    // A class loaded nowhere whose file no loader can read: the loader that will load
+                    // it (a fat JAR's, made after premain) does not exist yet. Its cause says so, so
+                    // that start-up patches and a watched directory wait for it (waitsForItsLoader).
                     throw new PatchException(Reason.SIGNATURE_MISMATCH, jar.name(), "patch JAR " + jar.source()
                             + ": it was built against a version of " + cls + " and the running application's class"
                             + " file cannot be read to check it (loader " + (l == null ? "bootstrap" : l.getName())
-                            + ")");
+                            + ")", classes == null ? new NoClassDefFoundError(cls.replace('.', '/')) : null);
                 }
                 if (!ClassDigest.ofFile(running).equals(jar.oldFileDigests().get(cls))
                         && !ClassDigest.of(running).equals(e.getValue())) {
