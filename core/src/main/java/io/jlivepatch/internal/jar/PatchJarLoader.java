@@ -6,6 +6,10 @@ import io.jlivepatch.PatchException.Reason;
 import io.jlivepatch.internal.format.ClassDigest;
 import io.jlivepatch.internal.patch.LoadedClasses;
 import io.jlivepatch.internal.patch.ReplacementSource;
+import org.objectweb.asm.ClassReader;
+import org.objectweb.asm.ClassVisitor;
+import org.objectweb.asm.MethodVisitor;
+import org.objectweb.asm.Opcodes;
 import org.objectweb.asm.Type;
 
 import java.lang.instrument.Instrumentation;
@@ -168,15 +172,33 @@ public final class PatchJarLoader {
         }
         Set<ClassLoader> loaders = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
         for (Class<?> c : inst.getAllLoadedClasses()) {
-            if (c.getClassLoader() != null) {
+            // Not another patch's loader: it sees the application through its parent, which is the one.
+            if (c.getClassLoader() != null && !(c.getClassLoader() instanceof PatchClassLoader)) {
                 loaders.add(c.getClassLoader());
             }
         }
         for (ReplacesScanner.Entry e : entries) {
             String resource = e.target().replace('.', '/') + ".class";
-            ClassLoader best = null;
+            List<ClassLoader> able = new ArrayList<>();
             for (ClassLoader l : loaders) {
-                if (canLoad(l, resource) && (best == null || isAncestor(best, l))) {
+                if (canLoad(l, resource)) {
+                    able.add(l);
+                }
+            }
+            if (unrelated(able)) {
+                // Several (webapps): one whose copy lacks the method (an older version) is not one
+                // to define the patch under, since loading the patch there would load that copy.
+                List<ClassLoader> declaring = new ArrayList<>();
+                for (ClassLoader l : able) {
+                    if (declares(l, resource, e.method(), e.descriptor())) {
+                        declaring.add(l);
+                    }
+                }
+                able = declaring.isEmpty() ? able : declaring;
+            }
+            ClassLoader best = null;
+            for (ClassLoader l : able) {
+                if (best == null || isAncestor(best, l)) {
                     best = l;
                 }
             }
@@ -193,6 +215,39 @@ public final class PatchJarLoader {
         } catch (RuntimeException | LinkageError e) {
             return false; // a loader of the application's that fails to answer is not the one
         }
+    }
+
+    /**
+     * Whether {@code l} can load the class file {@code resource} and it declares {@code method}
+     * ({@code descriptor} empty: of any descriptor), read from its bytes, nothing loaded.
+     */
+    private static boolean declares(ClassLoader l, String resource, String method, String descriptor) {
+        byte[] bytes;
+        try (java.io.InputStream in = l.getResourceAsStream(resource)) {
+            if (in == null) {
+                return false;
+            }
+            bytes = in.readAllBytes();
+        } catch (java.io.IOException | RuntimeException | LinkageError e) {
+            return false; // a loader of the application's that fails to answer is not the one
+        }
+        try {
+            return scan(bytes, method, descriptor, null);
+        } catch (RuntimeException e) {
+            return false; // not a class file ASM reads: not a loader to prepare under
+        }
+    }
+
+    /** Whether two of {@code loaders} are on different branches: neither delegates to the other. */
+    private static boolean unrelated(List<ClassLoader> loaders) {
+        for (ClassLoader a : loaders) {
+            for (ClassLoader b : loaders) {
+                if (a != b && !isAncestor(a, b) && !isAncestor(b, a)) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     /** Whether {@code a} is {@code b}'s parent, or its parent's, and so on. */
@@ -321,23 +376,39 @@ public final class PatchJarLoader {
     /** The interfaces of the lambdas a carrier makes through Dispatch. */
     private static List<String> lambdaInterfaces(byte[] bytes) {
         List<String> interfaces = new ArrayList<>();
-        new org.objectweb.asm.ClassReader(bytes).accept(
-            new org.objectweb.asm.ClassVisitor(org.objectweb.asm.Opcodes.ASM9) {
-                @Override
-                public org.objectweb.asm.MethodVisitor visitMethod(int a, String n, String d, String sg, String[] e) {
-                    return new org.objectweb.asm.MethodVisitor(org.objectweb.asm.Opcodes.ASM9) {
-                        @Override
-                        public void visitInvokeDynamicInsn(String name, String desc, org.objectweb.asm.Handle bsm,
-                                                           Object... args) {
-                            if (bsm.getOwner().equals("io/jlivepatch/internal/bootstrap/Dispatch")
-                                    && bsm.getName().endsWith("ambda")) {
-                                interfaces.add(org.objectweb.asm.Type.getReturnType(desc).getClassName());
-                            }
-                        }
-                    };
-                }
-            }, org.objectweb.asm.ClassReader.SKIP_DEBUG | org.objectweb.asm.ClassReader.SKIP_FRAMES);
+        scan(bytes, null, null, interfaces);
         return interfaces;
+    }
+
+    /**
+     * One pass over a class file (one visitor class for both uses: a first load into an application
+     * defines as few of jlivepatch's classes as it can, FootprintIT): whether it declares
+     * {@code method} ({@code descriptor} empty: any), and, when {@code interfaces} is given, the
+     * interfaces of the lambdas its code makes through Dispatch.
+     */
+    private static boolean scan(byte[] bytes, String method, String descriptor, List<String> interfaces) {
+        boolean[] found = {false};
+        new ClassReader(bytes).accept(new ClassVisitor(Opcodes.ASM9) {
+            @Override
+            public MethodVisitor visitMethod(int access, String name, String desc, String signature,
+                                             String[] exceptions) {
+                if (name.equals(method) && (descriptor.isEmpty() || desc.equals(descriptor))) {
+                    found[0] = true;
+                }
+                return interfaces == null ? null : new MethodVisitor(Opcodes.ASM9) {
+                    @Override
+                    public void visitInvokeDynamicInsn(String indyName, String indyDesc, org.objectweb.asm.Handle bsm,
+                                                       Object... args) {
+                        if (bsm.getOwner().equals("io/jlivepatch/internal/bootstrap/Dispatch")
+                                && bsm.getName().endsWith("ambda")) {
+                            interfaces.add(Type.getReturnType(indyDesc).getClassName());
+                        }
+                    }
+                };
+            }
+        }, interfaces == null ? ClassReader.SKIP_CODE | ClassReader.SKIP_DEBUG | ClassReader.SKIP_FRAMES
+                : ClassReader.SKIP_DEBUG | ClassReader.SKIP_FRAMES);
+        return found[0];
     }
 
     /** The descriptor of a {@code @Replaces} that gives none. */
