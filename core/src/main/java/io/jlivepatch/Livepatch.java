@@ -1,7 +1,7 @@
 package io.jlivepatch;
 
 import io.jlivepatch.internal.control.ControlServer;
-import io.jlivepatch.internal.control.JmxControl;
+import io.jlivepatch.internal.control.JmxWatch;
 import io.jlivepatch.internal.core.PatchRegistry;
 
 import java.lang.instrument.Instrumentation;
@@ -41,7 +41,7 @@ public final class Livepatch {
         synchronized (Livepatch.class) {
             if (installed == null) {
                 PatchRegistry registry = PatchRegistry.install(instrumentation);
-                JmxControl.installWhenJmxIsUp(registry);
+                JmxWatch.installWhenJmxIsUp(registry);
                 ControlServer.startInBackground(registry);
                 installed = new Livepatch(registry);
             }

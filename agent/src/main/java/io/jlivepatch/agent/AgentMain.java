@@ -52,12 +52,16 @@ public final class AgentMain {
                 AuditFile.configure(arguments.auditFile());
             }
             Livepatch lp = Livepatch.install(inst);
+            String version = AgentMain.class.getPackage().getImplementationVersion();
+            System.setProperty(VERSION_PROPERTY, version == null ? "development" : version);
+            if (arguments.watch() == null && arguments.patchDirectory() == null) {
+                return; // nothing to patch yet: the hooks are installed by the first operation
+            }
             // The start-up loader and the attach thread run jlivepatch's code from here on: marked
-            // (RecursionGuard), so that no patch's replacement runs on their behalf.
+            // (RecursionGuard), so that no patch's replacement runs on their behalf. The mark
+            // completes the hooks' installation (HookManager.activate) first.
             int mark = RecursionGuard.enter();
             try {
-                String version = AgentMain.class.getPackage().getImplementationVersion();
-                System.setProperty(VERSION_PROPERTY, version == null ? "development" : version);
                 if (arguments.watch() != null) {
                     // Before main, the first reconcile's log lines go aside, as the start-up loader's do.
                     if (beforeMain) {

@@ -108,6 +108,33 @@ class FootprintIT {
         }
     }
 
+    @Test
+    void anAgentWithNoPatchYetInstallsNoHooksUntilTheFirstOne() throws Exception {
+        Path log = dir.resolve("classes.log");
+        try (ServiceProcess service = new ServiceProcess("-Xlog:class+load=info:file=" + log)) {
+            VirtualMachine vm = VirtualMachine.attach(Long.toString(service.pid()));
+            try {
+                vm.loadAgent(TestJars.AGENT.toString(), "");
+            } finally {
+                vm.detach();
+            }
+            assertEquals(ServiceProcess.ORIGINAL, service.call());
+            List<String> installed = classesDefined(log);
+            assertTrue(installed.contains("io.jlivepatch.Livepatch"), "jlivepatch was not loaded");
+            // Installed: the bootstrap package is on the boot class path (Shadow is one store per JVM
+            // from the start), but nothing of the hooks' machinery is loaded or run.
+            for (String c : List.of("io.jlivepatch.internal.bootstrap.Dispatch", "io.jlivepatch.internal.bootstrap.Recursion",
+                    "io.jlivepatch.internal.patch.ReplacementLinker", "io.jlivepatch.internal.patch.DispatchBridge")) {
+                assertTrue(!installed.contains(c), c + " was loaded by an agent with no patch");
+            }
+            // The first patch completes the installation, and works.
+            loadAgentWithPatch(service);
+            List<String> patched = classesDefined(log);
+            assertTrue(patched.contains("io.jlivepatch.internal.bootstrap.Dispatch"), "the hooks were never installed");
+            assertTrue(patched.contains("io.jlivepatch.internal.patch.ReplacementLinker"), "the linker was never made");
+        }
+    }
+
     /** Attaches jlivepatch with {@code patches=<dir>} holding fix-greet, and waits until greet is patched. */
     private void loadAgentWithPatch(ServiceProcess service) throws Exception {
         Path patches = Files.createDirectories(dir.resolve("patches"));

@@ -123,7 +123,7 @@ final class LogPublisher implements Runnable {
             }
             // Publishing runs JDK code that a patch may have replaced: jlivepatch's own, marked
             // (RecursionGuard) while it publishes, not while it waits.
-            int mark = RecursionGuard.enter();
+            int mark = RecursionGuard.enterIfActive();
             try {
                 drain(false);
             } finally {

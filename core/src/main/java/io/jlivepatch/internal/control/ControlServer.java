@@ -55,7 +55,7 @@ public final class ControlServer implements Runnable {
         // stayed marked while it waits in accept would send every hooked call of the JVM down the
         // guard's slow path for the life of the JVM (Recursion.outside: the fast path is "no thread
         // is marked"). The sessions mark themselves for their short lives.
-        int mark = RecursionGuard.enter();
+        int mark = RecursionGuard.enterIfActive();
         try {
             server = open();
         } catch (IOException | RuntimeException | LinkageError e) {

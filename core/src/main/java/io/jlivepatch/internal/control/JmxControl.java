@@ -37,37 +37,6 @@ public final class JmxControl implements RegistryObserver {
         this.registry = registry;
     }
 
-    /**
-     * Registers the MBeans from a daemon thread once the JVM has an MBean server: starting the
-     * platform MBean server costs more than a hundred milliseconds and about 3 MB of metaspace,
-     * which jlivepatch must not add to an application that uses no JMX. The JDK's local connector,
-     * which {@code jlivepatch} and JConsole start, creates it; {@code jlivepatch} waits for the
-     * MBeans to appear.
-     */
-    public static void installWhenJmxIsUp(PatchRegistry registry) {
-        JmxWatch.whenJmxIsUp(registry.instrumentation(), new Installer(registry));
-    }
-
-    /** {@link #install} as a task; a class, not a lambda, so that no class is spun for it. */
-    private static final class Installer implements Runnable {
-        private final PatchRegistry registry;
-
-        Installer(PatchRegistry registry) {
-            this.registry = registry;
-        }
-
-        @Override
-        public void run() {
-            // Runs on a thread of jlivepatch's own: it never runs a replacement (RecursionGuard).
-            int mark = RecursionGuard.enter();
-            try {
-                install(registry);
-            } finally {
-                RecursionGuard.exit(mark);
-            }
-        }
-    }
-
     /** Registers the MBeans of {@code registry}; JMX trouble is logged, never fatal to patching. */
     public static void install(PatchRegistry registry) {
         JmxControl control = new JmxControl(registry);

@@ -1,5 +1,6 @@
 package io.jlivepatch.internal.control;
 
+import io.jlivepatch.internal.core.PatchRegistry;
 import io.jlivepatch.internal.patch.RecursionGuard;
 import javax.management.MBeanServerFactory;
 import java.lang.instrument.ClassFileTransformer;
@@ -19,7 +20,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * connector (JConsole, {@code jlivepatch}) and any application or library that uses JMX create
  * one; so does whatever calls {@code ManagementFactory.getPlatformMBeanServer()}.
  */
-final class JmxWatch implements ClassFileTransformer, Runnable {
+public final class JmxWatch implements ClassFileTransformer, Runnable {
 
     private final Instrumentation instrumentation;
     private final Runnable action;
@@ -33,6 +34,35 @@ final class JmxWatch implements ClassFileTransformer, Runnable {
     private JmxWatch(Instrumentation instrumentation, Runnable action) {
         this.instrumentation = instrumentation;
         this.action = action;
+    }
+
+    /**
+     * Registers jlivepatch's MBeans ({@link JmxControl#install}) as soon as an MBean server exists, now
+     * or later. Here rather than in JmxControl: loading JmxControl loads the JMX exceptions it
+     * catches, a cost of every JVM's start-up with the agent, JMX or not (BENCHMARKS.md, section 4).
+     */
+    public static void installWhenJmxIsUp(PatchRegistry registry) {
+        whenJmxIsUp(registry.instrumentation(), new Installer(registry));
+    }
+
+    /** {@link JmxControl#install} as a task; a class, not a lambda, so that no class is spun for it. */
+    private static final class Installer implements Runnable {
+        private final PatchRegistry registry;
+
+        Installer(PatchRegistry registry) {
+            this.registry = registry;
+        }
+
+        @Override
+        public void run() {
+            // Runs on a thread of jlivepatch's own: it never runs a replacement (RecursionGuard).
+            int mark = RecursionGuard.enterIfActive();
+            try {
+                JmxControl.install(registry);
+            } finally {
+                RecursionGuard.exit(mark);
+            }
+        }
     }
 
     /** Runs {@code action} from a daemon thread as soon as an MBean server exists, now or later. */
@@ -65,7 +95,7 @@ final class JmxWatch implements ClassFileTransformer, Runnable {
     @Override
     public void run() {
         // jlivepatch's own thread: it never runs a replacement (RecursionGuard).
-        int mark = RecursionGuard.enter();
+        int mark = RecursionGuard.enterIfActive();
         try {
             look();
         } finally {

@@ -197,7 +197,7 @@ public final class AuditFile implements Runnable {
         // jlivepatch's own thread: marked (never runs a replacement, hooks it meets run the original)
         // while it writes, never while it waits: a mark held for the JVM's life would send every
         // hooked call down the recursion guard's slow path (Recursion.outside).
-        int mark = RecursionGuard.enter();
+        int mark = RecursionGuard.enterIfActive();
         try {
             // Opened (created 0600) at once, so that a problem shows in status before the first record.
             opened(write(null));
@@ -213,7 +213,7 @@ public final class AuditFile implements Runnable {
             } catch (InterruptedException e) {
                 continue; // nobody but the JVM's end stops the writer
             }
-            mark = RecursionGuard.enter();
+            mark = RecursionGuard.enterIfActive();
             try {
                 String failure = write(line);
                 try {

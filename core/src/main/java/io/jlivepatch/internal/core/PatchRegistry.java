@@ -157,6 +157,7 @@ public final class PatchRegistry {
 
     /** Has {@code watcher} told of the loader of each class defined from now on, until {@link #unwatchLoaders}. */
     public void watchLoaders(java.util.function.Consumer<ClassLoader> watcher) {
+        hooks.activate(); // the transformer is what sees the classes defined
         hooks.ledger().watchLoaders(watcher);
     }
 
@@ -194,6 +195,7 @@ public final class PatchRegistry {
      * @param subject   what the audit log names: the patch's name, or a JAR's path
      */
     private <T> T refusing(String operation, String patchName, String subject, Step<T> step) throws PatchException {
+        activate(operation, patchName, subject);
         // jlivepatch's own code, whichever thread calls it: hooks met here run the original methods
         // and no replacement runs on jlivepatch's behalf (RecursionGuard).
         int mark = RecursionGuard.enter();
@@ -207,6 +209,19 @@ public final class PatchRegistry {
                     patchName, patchName != null ? "patch '" + patchName + "'" : subject, e));
         } finally {
             RecursionGuard.exit(mark);
+        }
+    }
+
+    /**
+     * Completes the hooks' installation before an operation's first step (see {@link HookManager#install}):
+     * before the operation marks its thread, so that the mark is a real one.
+     */
+    private void activate(String operation, String patchName, String subject) throws PatchException {
+        try {
+            hooks.activate();
+        } catch (IllegalStateException e) {
+            throw refused(operation, subject, new PatchException(PatchException.Reason.ILLEGAL_STATE,
+                    patchName != null ? patchName : subject, e.getMessage()));
         }
     }
 

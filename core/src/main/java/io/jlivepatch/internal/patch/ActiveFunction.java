@@ -23,6 +23,32 @@ public record ActiveFunction(String patchName, String className, MethodSpec spec
         return className + "." + spec.name() + spec.descriptor();
     }
 
+    // equals and hashCode written out: a record's generated ones bootstrap java.lang.runtime.ObjectMethods
+    // the first time they run, which in a cold JVM (a patch enabled before main) costs tens of
+    // milliseconds of method-handle spinning (BENCHMARKS.md, section 4); these compare the same components.
+    @Override
+    public boolean equals(Object o) {
+        if (this == o) {
+            return true;
+        }
+        if (!(o instanceof ActiveFunction)) {
+            return false;
+        }
+        ActiveFunction f = (ActiveFunction) o;
+        return next == f.next && patchName.equals(f.patchName) && className.equals(f.className)
+                && spec.equals(f.spec) && source.equals(f.source) && java.util.Objects.equals(below, f.below);
+    }
+
+    @Override
+    public int hashCode() {
+        int h = patchName.hashCode();
+        h = 31 * h + className.hashCode();
+        h = 31 * h + spec.hashCode();
+        h = 31 * h + source.hashCode();
+        h = 31 * h + Boolean.hashCode(next);
+        return 31 * h + (below == null ? 0 : below.hashCode());
+    }
+
     /** This replacement on top of {@code below} (see {@link #below}). */
     ActiveFunction over(ActiveFunction below) {
         return new ActiveFunction(patchName, className, spec, source, next, below);

@@ -43,17 +43,37 @@ final class BootstrapClassPath {
 
     /** The boot loader's copy of Dispatch, appending the classes first if they are not there yet. */
     static Class<?> dispatchClass(Instrumentation inst) {
+        append(inst);
         try {
             return Class.forName(DISPATCH, true, null);
+        } catch (ClassNotFoundException e) {
+            throw cannotAppend(e);
+        }
+    }
+
+    /**
+     * Whether the dispatch classes are on the bootstrap class path already: put there by this copy
+     * of jlivepatch, or by another one. Looks without loading or initializing anything.
+     */
+    static boolean appended() {
+        try {
+            Class.forName(DISPATCH, false, null);
+            return true;
         } catch (ClassNotFoundException notYet) {
-            // appended below
+            return false;
+        }
+    }
+
+    /**
+     * Appends the bootstrap package (and {@code io.jlivepatch.Shadow}) to the bootstrap class path,
+     * unless it is there already. Loads none of its classes.
+     */
+    static void append(Instrumentation inst) {
+        if (appended()) {
+            return;
         }
         try {
-            Map<String, byte[]> entries = new LinkedHashMap<>();
-            for (String internalName : CLASSES) {
-                entries.put(internalName + ".class", read(internalName));
-            }
-            byte[] jarBytes = StoredJar.of(entries);
+            byte[] jarBytes = StoredJar.of(classFiles());
             Path dir = PrivateTempDir.open();
             // Named by the pid, for the clean-up below, and the time rather than by Files.createTempFile
             // (SecureRandom costs every application's start-up); joined with String.concat, as + would
@@ -79,11 +99,57 @@ final class BootstrapClassPath {
                 Log.get().log(System.Logger.Level.WARNING, "leftover boot JARs of ended JVMs in {0} stay: {1}", dir, e);
             }
             inst.appendToBootstrapClassLoaderSearch(new JarFile(jar.toFile()));
-            return Class.forName(DISPATCH, true, null);
-        } catch (IOException | ClassNotFoundException e) {
-            throw new IllegalStateException("jlivepatch cannot put its dispatch classes on the bootstrap class path: "
-                    + e.getMessage() + " (" + e.getClass().getSimpleName() + "); check that jlivepatch's directory in"
-                    + " the temporary directory (java.io.tmpdir) can be written by this JVM's user only", e);
+        } catch (IOException e) {
+            throw cannotAppend(e);
+        }
+    }
+
+    private static IllegalStateException cannotAppend(Exception e) {
+        return new IllegalStateException("jlivepatch cannot put its dispatch classes on the bootstrap class path: "
+                + e.getMessage() + " (" + e.getClass().getSimpleName() + "); check that jlivepatch's directory in"
+                + " the temporary directory (java.io.tmpdir) can be written by this JVM's user only", e);
+    }
+
+    /**
+     * The class files of {@link #CLASSES}, by entry name. From jlivepatch's own JAR when it runs from
+     * one, read as a {@link JarFile} (whose zip the application class loader has open already): the
+     * resource lookup, through {@code jar:} URLs, loads and runs a dozen classes more at every start-up.
+     */
+    private static Map<String, byte[]> classFiles() throws IOException {
+        Map<String, byte[]> entries = new LinkedHashMap<>();
+        Path own = ownJar();
+        if (own != null) {
+            try (JarFile jar = new JarFile(own.toFile(), false)) {
+                for (String internalName : CLASSES) {
+                    String name = internalName.concat(".class");
+                    java.util.jar.JarEntry e = jar.getJarEntry(name);
+                    if (e == null) {
+                        throw new IOException(name + " is missing from jlivepatch's JAR " + own);
+                    }
+                    try (InputStream in = jar.getInputStream(e)) {
+                        entries.put(name, in.readAllBytes());
+                    }
+                }
+            }
+            return entries;
+        }
+        for (String internalName : CLASSES) {
+            entries.put(internalName.concat(".class"), read(internalName));
+        }
+        return entries;
+    }
+
+    /** The JAR jlivepatch's classes come from, or {@code null} (a class directory, or unknown). */
+    private static Path ownJar() {
+        try {
+            java.security.CodeSource source = BootstrapClassPath.class.getProtectionDomain().getCodeSource();
+            if (source == null || source.getLocation() == null || !"file".equals(source.getLocation().getProtocol())) {
+                return null;
+            }
+            Path p = Path.of(source.getLocation().toURI());
+            return Files.isRegularFile(p) ? p : null;
+        } catch (java.net.URISyntaxException | RuntimeException e) {
+            return null; // the resources below serve as well, only slower
         }
     }
 

@@ -12,7 +12,6 @@ import java.util.function.BiPredicate;
  */
 final class DispatchBridge {
 
-    private final Class<?> dispatch;
     private final MethodHandle install;
     private final MethodHandle relinkAll;
     private final MethodHandle relink;
@@ -20,7 +19,6 @@ final class DispatchBridge {
     private final MethodHandle linkedMethods;
 
     DispatchBridge(Class<?> dispatch) {
-        this.dispatch = dispatch;
         MethodHandles.Lookup lookup = MethodHandles.publicLookup();
         try {
             install = lookup.findStatic(dispatch, "install", MethodType.methodType(boolean.class, BiFunction.class));
@@ -36,10 +34,6 @@ final class DispatchBridge {
             throw new IllegalStateException("the Dispatch class on the bootstrap class path does not match this"
                     + " jlivepatch: another version of jlivepatch was loaded into this JVM before", e);
         }
-    }
-
-    Module module() {
-        return dispatch.getModule();
     }
 
     boolean install(BiFunction<Class<?>, String, MethodHandle[]> resolver) {

@@ -22,7 +22,6 @@ public final class HookManager {
 
 
     private final Instrumentation instrumentation;
-    private final DispatchBridge dispatch;
     private final HookLedger ledger = new HookLedger();
 
     /**
@@ -30,37 +29,124 @@ public final class HookManager {
      * transformer and by the linker, which must see a whole table, hence immutable and volatile.
      */
     private volatile LinkTable table = LinkTable.EMPTY;
-    /** Set once by {@link #install}, before the instance is published. */
-    private ReplacementLinker linker;
 
-    private HookManager(Instrumentation instrumentation, DispatchBridge dispatch) {
+    // Set by activate() under this object's monitor, before `active` (a volatile write) publishes them.
+    private DispatchBridge dispatch;
+    private ReplacementLinker linker;
+    /** Set once, before any patch is enabled; handed to the linker when it exists. Under this object's monitor. */
+    private ClassCallbacks callbacks;
+    private volatile boolean active;
+    /** The thread in {@link #activate} now: its own jlivepatch code (logging, the guard's warm-up) must not wait for itself. */
+    private volatile Thread activating;
+    /** Why activation failed, for good (another copy of jlivepatch owns the JVM, ...); then every operation is refused with it. */
+    private volatile IllegalStateException failed;
+
+    private HookManager(Instrumentation instrumentation) {
         this.instrumentation = instrumentation;
-        this.dispatch = dispatch;
     }
 
     /**
-     * Loaded at install, not at the first change: a thread loading a class holds its loader's locks
+     * Loaded at install (this class's initialization), not at the first change: a thread loading a class holds its loader's locks
      * while the hooked JDK methods that loader runs may wait for Dispatch's link lock, whose holder
      * must then never load a class itself (see HookLedger.LOADED_EARLY).
      */
     private static final Class<?>[] LOADED_EARLY = {RouteChanged.class, LoadedClasses.class};
 
+    /**
+     * Installs jlivepatch's hooks and dispatch in two steps. Now: the checks, and the bootstrap package
+     * on the bootstrap class path (so that {@code io.jlivepatch.Shadow} is one store per JVM from the
+     * start). At the first operation that needs them ({@link #activate}): the dispatch bridge, the
+     * recursion guard and the linker, which cost a JVM's start-up tens of
+     * milliseconds (BENCHMARKS.md, section 4) that a JVM which never gets a patch need not pay.
+     */
     public static HookManager install(Instrumentation inst) {
         if (!inst.isRetransformClassesSupported()) {
             throw new IllegalStateException("this Instrumentation cannot retransform classes: the agent JAR's"
                     + " manifest needs 'Can-Retransform-Classes: true'");
         }
-        DispatchBridge bridge = new DispatchBridge(BootstrapClassPath.dispatchClass(inst));
-        HookManager hm = new HookManager(inst, bridge);
-        Supplier<LinkTable> table = hm.new CurrentTable();
-        ReplacementLinker linker = new ReplacementLinker(table, hm.ledger, hm.new Relinker());
-        hm.linker = linker;
-        if (!bridge.install(linker)) {
-            throw new IllegalStateException("another copy of jlivepatch (loaded by another class loader) already"
-                    + " patches this JVM; use that one (Livepatch.get() from its class loader)");
+        HookManager hm = new HookManager(inst);
+        if (BootstrapClassPath.appended()) {
+            // Another copy of jlivepatch was here first: refused now, as it always was.
+            hm.activate();
+        } else {
+            BootstrapClassPath.append(inst);
         }
-        inst.addTransformer(new HookTransformer(table, hm.ledger, inst, bridge.module()), true);
+        RecursionGuard.activateWith(hm);
+        // The transformer now, not at activation: the order of transformers is the order agents
+        // registered them in, and another agent's code must see jlivepatch's prologue the same
+        // whenever the first patch comes (README: 'Other agents'). Until then the table is empty and
+        // it returns at once.
+        inst.addTransformer(new HookTransformer(hm.new CurrentTable(), hm.ledger, inst), true);
         return hm;
+    }
+
+    /**
+     * Completes {@link #install}: idempotent, and cheap once done. Every operation that changes hooks
+     * or needs the transformer calls it first; so does {@link RecursionGuard#enter()}, so that no
+     * jlivepatch code runs unmarked once hooks can exist.
+     *
+     * @throws IllegalStateException when jlivepatch cannot work in this JVM (another copy owns it, the
+     *                               bootstrap class path cannot be extended); the same every time
+     */
+    public void activate() {
+        if (active) {
+            return;
+        }
+        IllegalStateException f = failed;
+        if (f != null) {
+            throw f;
+        }
+        // One monitor for every thread that activates; the activating thread re-enters it (Java
+        // monitors are reentrant) when its own logging or the guard's warm-up calls RecursionGuard.enter,
+        // and returns at once: it must not wait for itself. No other lock is taken here around it.
+        synchronized (this) {
+            if (active || activating == Thread.currentThread()) {
+                return;
+            }
+            if (failed != null) {
+                throw failed;
+            }
+            activating = Thread.currentThread();
+            try {
+                DispatchBridge bridge = new DispatchBridge(BootstrapClassPath.dispatchClass(instrumentation));
+                CurrentTable current = new CurrentTable();
+                ReplacementLinker l = new ReplacementLinker(current, ledger, new Relinker());
+                if (callbacks != null) {
+                    l.callbacks(callbacks);
+                }
+                if (!bridge.install(l)) {
+                    throw new IllegalStateException("another copy of jlivepatch (loaded by another class loader)"
+                            + " already patches this JVM; use that one (Livepatch.get() from its class loader)");
+                }
+                dispatch = bridge;
+                linker = l;
+                active = true; // publishes dispatch and linker to threads that read `active` first
+            } catch (IllegalStateException e) {
+                failed = e;
+                throw e;
+            } catch (RuntimeException | LinkageError e) {
+                failed = new IllegalStateException("jlivepatch could not install its hooks: " + e, e);
+                throw failed;
+            } finally {
+                activating = null;
+            }
+        }
+    }
+
+    /** {@link #activate} for {@link RecursionGuard#enter()}: never throws; whether jlivepatch is active now. */
+    boolean activateQuietly() {
+        if (active) {
+            return true;
+        }
+        if (activating == Thread.currentThread() || failed != null) {
+            return false;
+        }
+        try {
+            activate();
+        } catch (IllegalStateException e) {
+            Log.get().log(System.Logger.Level.ERROR, "jlivepatch cannot patch this JVM: " + e.getMessage());
+        }
+        return active;
     }
 
     /**
@@ -102,8 +188,11 @@ public final class HookManager {
      * Has the callbacks of classes defined while their patch is enabled run before their first
      * redirected call (see {@link ClassCallbacks}). Called once, before any patch is enabled.
      */
-    public void callbacks(ClassCallbacks callbacks) {
-        linker.callbacks(callbacks);
+    public synchronized void callbacks(ClassCallbacks callbacks) {
+        this.callbacks = callbacks;
+        if (linker != null) {
+            linker.callbacks(callbacks);
+        }
     }
 
     public LinkTable table() {
@@ -161,7 +250,7 @@ public final class HookManager {
 
     /** Number of methods of {@code owner} with linked dispatch sites. */
     public int linkedMethods(Class<?> owner) {
-        return dispatch.linkedMethods(owner);
+        return active ? dispatch.linkedMethods(owner) : 0;
     }
 
     /**
@@ -179,6 +268,7 @@ public final class HookManager {
      * hooks change; may be {@code null}.
      */
     public void apply(LinkTable next, LoadedClasses known) throws HookFailure {
+        activate(); // done by the registry's operation already; a no-op then
         LinkWarmer.warm(next);
         LinkTable prev = table;
         Set<String> names = LinkTable.classesWithChangedHooks(prev, next);

@@ -25,14 +25,13 @@ final class HookTransformer implements ClassFileTransformer {
     private final Supplier<LinkTable> table;
     private final HookLedger ledger;
     private final Instrumentation instrumentation;
-    private final Module dispatchModule;
+    /** The bootstrap class path's unnamed module, where Dispatch is; found at the first hook (see {@link #makeReadable}). */
+    private volatile Module dispatchModule;
 
-    HookTransformer(Supplier<LinkTable> table, HookLedger ledger, Instrumentation instrumentation,
-                    Module dispatchModule) {
+    HookTransformer(Supplier<LinkTable> table, HookLedger ledger, Instrumentation instrumentation) {
         this.table = table;
         this.ledger = ledger;
         this.instrumentation = instrumentation;
-        this.dispatchModule = dispatchModule;
     }
 
     @Override
@@ -52,7 +51,9 @@ final class HookTransformer implements ClassFileTransformer {
         }
         // The transformer runs jlivepatch's code on any thread that defines a class: hooks it meets
         // run the original methods (pairs with the guard ReplacementLinker puts first in every hook).
-        int mark = RecursionGuard.enter();
+        // enterIfActive: never the hooks' installation inside a class definition. Until it is done the
+        // table is empty: nothing below hooks anything, and no hook exists to be met.
+        int mark = RecursionGuard.enterIfActive();
         try {
             return transform(module, loader, internalName, redefined, classFile, current);
         } finally {
@@ -103,7 +104,13 @@ final class HookTransformer implements ClassFileTransformer {
     }
 
     /** A class of a named module must read the bootstrap class path's unnamed module to link its hooks. */
-    private void makeReadable(Module module) {
+    private void makeReadable(Module module) throws ClassNotFoundException {
+        Module dispatchModule = this.dispatchModule;
+        if (dispatchModule == null) {
+            // Loaded and linked by the activation that put a method into the table (HookManager.activate).
+            dispatchModule = Class.forName(BootstrapClassPath.DISPATCH, false, null).getModule();
+            this.dispatchModule = dispatchModule; // the same value whichever thread writes it
+        }
         if (module != null && module.isNamed() && !module.canRead(dispatchModule)
                 && instrumentation.isModifiableModule(module)) {
             instrumentation.redefineModule(module, Set.of(dispatchModule), Map.of(), Map.of(), Set.of(), Map.of());

@@ -15,6 +15,24 @@ public record MethodSpec(String name, String descriptor, boolean isStatic) {
         return name + descriptor;
     }
 
+    // Written out, as ActiveFunction's: no ObjectMethods bootstrap in a cold JVM.
+    @Override
+    public boolean equals(Object o) {
+        if (this == o) {
+            return true;
+        }
+        if (!(o instanceof MethodSpec)) {
+            return false;
+        }
+        MethodSpec m = (MethodSpec) o;
+        return isStatic == m.isStatic && name.equals(m.name) && descriptor.equals(m.descriptor);
+    }
+
+    @Override
+    public int hashCode() {
+        return (31 * name.hashCode() + descriptor.hashCode()) * 2 + (isStatic ? 1 : 0);
+    }
+
     public static String key(String name, String descriptor) {
         return name + descriptor;
     }

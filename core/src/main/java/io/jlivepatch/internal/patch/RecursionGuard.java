@@ -21,7 +21,8 @@ import java.util.concurrent.locks.LockSupport;
  *
  * While a thread is marked, every hook it meets runs the original method: no replacement runs on
  * jlivepatch's behalf, and a patched JDK method that jlivepatch itself uses cannot loop back into it.
- * Before jlivepatch is installed both are no-ops.
+ * Before jlivepatch is installed both are no-ops; after it, the first {@link #enter()} completes the
+ * installation ({@link HookManager#activate}).
  *
  * <p>The hooks' guard is {@code Recursion.guard()}, which folds to a constant while jlivepatch is
  * idle; the {@link Relaxer} thread is what turns it into the constant after a quiet spell.
@@ -39,7 +40,27 @@ public final class RecursionGuard {
     private static volatile MethodHandle relax;
     private static volatile MethodHandle constant;
 
+    /**
+     * The installed hooks, whose activation installs this guard ({@link HookManager#activate}).
+     * Written once by {@link HookManager#install}, before any thread can enter.
+     */
+    private static volatile HookManager activator;
+
     private RecursionGuard() {
+    }
+
+    static void activateWith(HookManager hooks) {
+        activator = hooks;
+    }
+
+    /**
+     * Marks the calling thread if jlivepatch is active; before that it marks nothing and activates
+     * nothing (no hook exists to be met). For jlivepatch's background threads that start with the
+     * agent (the control socket, JMX, the log publisher, the audit file): they must not make a JVM
+     * that never gets a patch pay for the hooks' installation.
+     */
+    public static int enterIfActive() {
+        return enter == null ? -1 : enter();
     }
 
     /** Binds to the boot loader's copy of {@code Recursion}. */
@@ -81,11 +102,19 @@ public final class RecursionGuard {
         new Relaxer().start();
     }
 
-    /** Marks the calling thread; returns what {@link #exit(int)} takes. */
+    /**
+     * Marks the calling thread; returns what {@link #exit(int)} takes. The first call after
+     * {@code Livepatch.install} completes the installation ({@link HookManager#activate}): a stretch of
+     * jlivepatch's code that began unmarked could otherwise go on unmarked once hooks exist.
+     */
     public static int enter() {
         MethodHandle h = enter;
         if (h == null) {
-            return -1;
+            HookManager a = activator;
+            if (a == null || !a.activateQuietly()) {
+                return -1;
+            }
+            h = enter;
         }
         try {
             return (int) h.invokeExact();

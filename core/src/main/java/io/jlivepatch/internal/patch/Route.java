@@ -18,6 +18,25 @@ public record Route(ActiveFunction unpatched, ActiveFunction patched, ThreadRout
         this(unpatched, patched, routing, null);
     }
 
+    // Written out, as ActiveFunction's: no ObjectMethods bootstrap in a cold JVM.
+    @Override
+    public boolean equals(Object o) {
+        if (this == o) {
+            return true;
+        }
+        if (!(o instanceof Route)) {
+            return false;
+        }
+        Route r = (Route) o;
+        return java.util.Objects.equals(unpatched, r.unpatched) && java.util.Objects.equals(patched, r.patched)
+                && java.util.Objects.equals(routing, r.routing) && java.util.Objects.equals(held, r.held);
+    }
+
+    @Override
+    public int hashCode() {
+        return java.util.Objects.hash(unpatched, patched, routing, held);
+    }
+
     /** A side that has a replacement, or {@code null} for a held method's route. */
     public ActiveFunction any() {
         return patched != null ? patched : unpatched;
