@@ -90,6 +90,8 @@ public final class PatchRegistry {
     private final FunctionResolver resolver;
     private final AuditLog audit = new AuditLog();
     private final LateCallbacks late;
+    /** Audits failures in class loaders that define a target later; its thread starts at the first enable. */
+    private final LinkFailureAudit linkAudit;
 
     // Set once, when the MBeans are up; written and read under klpMutex.
     private volatile RegistryObserver observer;
@@ -99,6 +101,17 @@ public final class PatchRegistry {
         this.resolver = new FunctionResolver(hooks.instrumentation());
         this.late = new LateCallbacks(this, klpMutex);
         hooks.callbacks(late);
+        this.linkAudit = new LinkFailureAudit(this, hooks.ledger(), audit);
+    }
+
+    /**
+     * The registered patches and the one a load is enabling (not in the stack before its commit),
+     * lock-free: for {@link LinkFailureAudit}'s thread.
+     */
+    List<RegisteredPatch> patchesLinking() {
+        List<RegisteredPatch> s = stack;
+        RegisteredPatch t = transitionPatch;
+        return t == null || s.contains(t) ? s : with(s, t);
     }
 
     /** The stack as the late callbacks read it: without the lock on the link path. */
@@ -507,6 +520,7 @@ public final class PatchRegistry {
             }
         }
         StateCheck.check(order, p);
+        linkAudit.start(); // before any of p's hooks exist, so none of their failures goes unaudited
         Refusals.logQuietly(System.Logger.Level.INFO, "enabling patch ''{0}''", p.name());
         // Classes loaded since registration are checked like those loaded before it; the same scan
         // finds the classes to hook.
