@@ -17,6 +17,11 @@ public final class GeneratedClasses {
 
     /** {@code public class <name> { public int quote(int n) { return n + add; } }}, or without quote. */
     public static byte[] target(String name, boolean withQuote, int add) {
+        return target(name, add, withQuote ? new String[] {"quote"} : new String[0]);
+    }
+
+    /** {@code public class <name>} with {@code public int <m>(int n) { return n + add; }} for each of {@code methods}. */
+    public static byte[] target(String name, int add, String... methods) {
         ClassWriter cw = new ClassWriter(ClassWriter.COMPUTE_FRAMES | ClassWriter.COMPUTE_MAXS);
         cw.visit(Opcodes.V17, Opcodes.ACC_PUBLIC | Opcodes.ACC_SUPER, name.replace('.', '/'), null, "java/lang/Object",
                 null);
@@ -27,8 +32,8 @@ public final class GeneratedClasses {
         init.visitInsn(Opcodes.RETURN);
         init.visitMaxs(0, 0);
         init.visitEnd();
-        if (withQuote) {
-            MethodVisitor m = cw.visitMethod(Opcodes.ACC_PUBLIC, "quote", "(I)I", null, null);
+        for (String method : methods) {
+            MethodVisitor m = cw.visitMethod(Opcodes.ACC_PUBLIC, method, "(I)I", null, null);
             m.visitCode();
             m.visitVarInsn(Opcodes.ILOAD, 1);
             m.visitIntInsn(Opcodes.BIPUSH, add);
@@ -48,19 +53,44 @@ public final class GeneratedClasses {
 
     /** {@code @Replaces(target = <target>, method = "quote") public static int quote(<target> self, int n) { return n * 10; }} */
     public static byte[] fix(String fix, String target) {
+        return fix(fix, target, "quote");
+    }
+
+    /** {@link #fix(String, String)} of method {@code method}. */
+    public static byte[] fix(String fix, String target, String method) {
         ClassWriter cw = new ClassWriter(ClassWriter.COMPUTE_FRAMES | ClassWriter.COMPUTE_MAXS);
         cw.visit(Opcodes.V17, Opcodes.ACC_PUBLIC | Opcodes.ACC_FINAL | Opcodes.ACC_SUPER, fix.replace('.', '/'), null,
                 "java/lang/Object", null);
-        MethodVisitor m = cw.visitMethod(Opcodes.ACC_PUBLIC | Opcodes.ACC_STATIC, "quote",
+        MethodVisitor m = cw.visitMethod(Opcodes.ACC_PUBLIC | Opcodes.ACC_STATIC, method,
                 "(L" + target.replace('.', '/') + ";I)I", null, null);
         AnnotationVisitor a = m.visitAnnotation("Lio/jlivepatch/Replaces;", true);
         a.visit("target", target);
-        a.visit("method", "quote");
+        a.visit("method", method);
         a.visitEnd();
         m.visitCode();
         m.visitVarInsn(Opcodes.ILOAD, 1);
         m.visitIntInsn(Opcodes.BIPUSH, 10);
         m.visitInsn(Opcodes.IMUL);
+        m.visitInsn(Opcodes.IRETURN);
+        m.visitMaxs(0, 0);
+        m.visitEnd();
+        cw.visitEnd();
+        return cw.toByteArray();
+    }
+
+    /** {@code public class <name> { public static int run(int n) { return new <target>().<method>(n); } }}: a caller in another class loader. */
+    public static byte[] caller(String name, String target, String method) {
+        String t = target.replace('.', '/');
+        ClassWriter cw = new ClassWriter(ClassWriter.COMPUTE_FRAMES | ClassWriter.COMPUTE_MAXS);
+        cw.visit(Opcodes.V17, Opcodes.ACC_PUBLIC | Opcodes.ACC_SUPER, name.replace('.', '/'), null, "java/lang/Object",
+                null);
+        MethodVisitor m = cw.visitMethod(Opcodes.ACC_PUBLIC | Opcodes.ACC_STATIC, "run", "(I)I", null, null);
+        m.visitCode();
+        m.visitTypeInsn(Opcodes.NEW, t);
+        m.visitInsn(Opcodes.DUP);
+        m.visitMethodInsn(Opcodes.INVOKESPECIAL, t, "<init>", "()V", false);
+        m.visitVarInsn(Opcodes.ILOAD, 0);
+        m.visitMethodInsn(Opcodes.INVOKEVIRTUAL, t, method, "(I)I", false);
         m.visitInsn(Opcodes.IRETURN);
         m.visitMaxs(0, 0);
         m.visitEnd();
