@@ -3,7 +3,6 @@ package io.jlivepatch.internal.jar;
 import io.jlivepatch.PatchException;
 
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -105,6 +104,6 @@ public final class AwaitedClasses {
     /** For the log: the awaited class files, or "any class". */
     @Override
     public String toString() {
-        return resources.isEmpty() ? "any class" : String.join(", ", new ArrayList<>(resources));
+        return resources.isEmpty() ? "any class" : String.join(", ", resources);
     }
 }

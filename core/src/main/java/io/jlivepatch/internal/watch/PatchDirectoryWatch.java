@@ -81,8 +81,8 @@ public final class PatchDirectoryWatch {
     private final Set<String> skippedLogged = new HashSet<>();
     /**
      * Set while a patch waits for the class loader of its classes: the next try is when a loader not
-     * seen before defines a class (the transformer calls {@link #loaderWatcher}), or after the
-     * interval, not every second. Written under {@code reconciling}; read by the watch thread's wait.
+     * seen before defines a class (the transformer calls {@link #loaderWatcher}) and can read the
+     * class file of a target ({@link #newLoaderToRetry}), or after the interval, not every second. Written under {@code reconciling}; read by the watch thread's wait.
      */
     private volatile boolean waitingForLoader;
     /** Loaders seen defining a class while waiting; weak, so an undeployed webapp's can go. */
