@@ -24,10 +24,13 @@ public final class AuditLog {
      * One record, its fields cleaned.
      *
      * @param time      when the operation ended
-     * @param operation {@code load}, {@code register}, {@code enable}, {@code disable}, {@code unregister}, {@code force}
+     * @param operation {@code load}, {@code register}, {@code enable}, {@code disable}, {@code unregister}, {@code force};
+     *                  {@code callback}, {@code reconcile}; {@code link} (a function that failed in a class loader
+     *                  that defined its class later: {@link LinkFailureAudit})
      * @param patch     the patch's name, or the JAR's path when the name is unknown
      * @param outcome   {@code ok}, or {@code refused REASON: message}
-     * @param requester who asked ({@link Requester}): {@code pid N user U}, {@code api}, {@code jmx}, {@code startup}
+     * @param requester who asked ({@link Requester}): {@code pid N user U}, {@code api}, {@code jmx}, {@code startup},
+     *                  {@code watch}; {@code jlivepatch} for what nobody asked ({@code link})
      * @param source    the patch JAR's path, or {@code ""} for a patch built in code or no patch at all
      * @param sha256    the SHA-256 of the JAR's bytes, or {@code ""}
      * @param signer    who signed the JAR, or {@code ""} when unsigned or not known

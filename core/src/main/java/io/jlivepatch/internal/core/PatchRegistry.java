@@ -90,6 +90,8 @@ public final class PatchRegistry {
     private final FunctionResolver resolver;
     private final AuditLog audit = new AuditLog();
     private final LateCallbacks late;
+    /** Audits failures in class loaders that define a target later; its thread starts at the first enable. */
+    private final LinkFailureAudit linkAudit;
 
     // Set once, when the MBeans are up; written and read under klpMutex.
     private volatile RegistryObserver observer;
@@ -99,6 +101,17 @@ public final class PatchRegistry {
         this.resolver = new FunctionResolver(hooks.instrumentation());
         this.late = new LateCallbacks(this, klpMutex);
         hooks.callbacks(late);
+        this.linkAudit = new LinkFailureAudit(this, hooks.ledger(), audit);
+    }
+
+    /**
+     * The registered patches and the one a load is enabling (not in the stack before its commit),
+     * lock-free: for {@link LinkFailureAudit}'s thread.
+     */
+    List<RegisteredPatch> patchesLinking() {
+        List<RegisteredPatch> s = stack;
+        RegisteredPatch t = transitionPatch;
+        return t == null || s.contains(t) ? s : with(s, t);
     }
 
     /** The stack as the late callbacks read it: without the lock on the link path. */
@@ -522,6 +535,7 @@ public final class PatchRegistry {
             }
         }
         StateCheck.check(order, p);
+        linkAudit.start(); // before any of p's hooks exist, so none of their failures goes unaudited
         Refusals.logQuietly(System.Logger.Level.INFO, "enabling patch ''{0}''", p.name());
         // Classes loaded since registration are checked like those loaded before it; the same scan
         // finds the classes to hook.
@@ -957,6 +971,11 @@ public final class PatchRegistry {
 
     /** {@link #refused(String, String, PatchException)} of a JAR whose content is known. */
     private PatchException refused(String operation, String subject, PatchException e, Provenance jar) {
+        if (repeatsAWait(subject, e, jar)) {
+            Refusals.logQuietly(System.Logger.Level.DEBUG, "{0} refused again, still waiting for a class loader that"
+                    + " can load its classes ({1}): {2}", operation, e.reason(), e.getMessage());
+            return e;
+        }
         Refusals.log(operation, e);
         report(operation, subject, "refused " + e.reason() + ": " + e.getMessage(), jar);
         return e;
@@ -965,6 +984,41 @@ public final class PatchRegistry {
     /** What is known of a JAR that was refused before it was a patch. */
     private static Provenance of(PatchJarBytes bytes) {
         return new Provenance(bytes.source(), bytes.sha256(), "", Map.of(), Instant.now(), Requester.current());
+    }
+
+    /** How many JARs {@link #waitsReported} remembers: more than any patch directory holds. */
+    private static final int WAITS_REMEMBERED = 256;
+
+    /**
+     * The last refusal of each JAR (by SHA-256, or path) that waits for its class loader, retried by
+     * a channel of jlivepatch's own (start-up patches, a watched directory): the same refusal again
+     * is only a DEBUG line, not another WARNING and audit entry (a Spring Boot start made 33 of
+     * them). A refusal of anyone else's request is always reported. Guarded by itself (refusals of
+     * a load's preparation happen outside klpMutex); emptied when full (a plain map: a subclass
+     * that drops the eldest would be a class more in every JVM).
+     */
+    private final Map<String, String> waitsReported = new HashMap<>();
+
+    /** Whether {@code e} repeats the wait already reported for this JAR to the channel retrying it; records it. */
+    private boolean repeatsAWait(String subject, PatchException e, Provenance jar) {
+        String who = Requester.current();
+        if (!who.equals(Requester.STARTUP) && !who.equals(Requester.WATCH)) {
+            return false;
+        }
+        String key = jar != null && !jar.sha256().isEmpty() ? jar.sha256() : String.valueOf(subject);
+        if (!PatchJarLoader.waitsForItsLoader(e)) {
+            synchronized (waitsReported) {
+                waitsReported.remove(key); // refused for another reason: a wait after it is news again
+            }
+            return false;
+        }
+        String why = e.reason() + ": " + e.getMessage() + " (" + e.getCause() + ")";
+        synchronized (waitsReported) {
+            if (waitsReported.size() >= WAITS_REMEMBERED && !waitsReported.containsKey(key)) {
+                waitsReported.clear();
+            }
+            return why.equals(waitsReported.put(key, why));
+        }
     }
 
     /** Logs and audits a refusal that happened outside the registry (the JMX layer's own checks). */

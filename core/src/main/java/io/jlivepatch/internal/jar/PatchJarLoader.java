@@ -418,18 +418,25 @@ public final class PatchJarLoader {
         String where = "patch JAR " + jar.source() + ": @Replaces(target = \"" + e.target() + "\", method = \""
                 + e.method() + "\")";
         if (classes != null && !classes.isEmpty()) {
-            List<String> candidates = new ArrayList<>();
-            for (Method m : classes.get(0).getDeclaredMethods()) {
-                if (m.getName().equals(e.method()) && !m.isSynthetic() && !m.isBridge()) {
-                    candidates.add(Type.getMethodDescriptor(m));
+            // Every loaded copy counts (bundle versions, webapps): the method is the one the copies
+            // that declare it agree on; a copy that lacks it is then refused by name at registration.
+            Set<String> candidates = new java.util.LinkedHashSet<>();
+            List<String> loaders = new ArrayList<>();
+            for (Class<?> c : classes) {
+                loaders.add(io.jlivepatch.internal.patch.LoaderNames.of(c.getClassLoader()));
+                for (Method m : c.getDeclaredMethods()) {
+                    if (m.getName().equals(e.method()) && !m.isSynthetic() && !m.isBridge()) {
+                        candidates.add(Type.getMethodDescriptor(m));
+                    }
                 }
             }
             if (candidates.size() == 1) {
-                return candidates.get(0);
+                return candidates.iterator().next();
             }
             if (candidates.isEmpty()) {
                 throw new PatchException(Reason.TARGET_NOT_FOUND, jar.name(), where + ": " + e.target()
-                        + " declares no method named " + e.method());
+                        + " declares no method named " + e.method() + (classes.size() == 1 ? ""
+                        : " in any of its class loaders (" + String.join(", ", loaders) + ")"));
             }
             throw new PatchException(Reason.INVALID_PATCH, jar.name(), where + " is ambiguous: " + e.target()
                     + " declares " + candidates + "; add descriptor = one of them");

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.WeakHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -34,6 +35,19 @@ public final class HookLedger {
     private final ReentrantLock lock = new ReentrantLock();
     /** Links and link failures not applied yet, in the order the linker saw them (lock-free). */
     private final ConcurrentLinkedQueue<LinkEvent> linkEvents = new ConcurrentLinkedQueue<>();
+
+    /**
+     * Failures to audit ({@link #nextFailure}), handed over lock-free: they are found on the thread
+     * that defines or links a class, under Dispatch's link lock or a class loader's, where nothing
+     * may wait or write a file. Filled only once a {@link #failureReader} is set.
+     */
+    private final ConcurrentLinkedQueue<LinkEvent> failures = new ConcurrentLinkedQueue<>();
+    /**
+     * The thread that reads {@link #failures}, unparked after each one is queued; set once. Its
+     * volatile write and read order the reader's setup before the first event it is woken for; the
+     * queue itself orders each event's fields before its poll.
+     */
+    private volatile Thread failureReader;
 
     // Guarded by lock. The boot loader (null) has its own entry: WeakHashMap takes no null key.
     private final Map<ClassLoader, PerLoader> byLoader = new WeakHashMap<>();
@@ -100,8 +114,14 @@ public final class HookLedger {
         return l - scan < 0 && scan - l > now - scan;
     }
 
-    /** A link ({@code reason} null) or a link failure of one hooked method. */
-    private record LinkEvent(ClassLoader loader, String className, String key, String reason) {
+    /**
+     * A link ({@code reason} null) or a failure of one method of a class of {@code loader}.
+     *
+     * @param key    the method's {@link MethodSpec#key()}
+     * @param patch  the patch whose replacement did not fit, or {@code null} when the method could not
+     *               be hooked at all (it failed for every patch of that function)
+     */
+    public record LinkEvent(ClassLoader loader, String className, String key, String patch, String reason) {
     }
 
     /**
@@ -110,7 +130,7 @@ public final class HookLedger {
      * loading a class may hold while a hooked JDK method it runs (ArrayList.get in URLClassPath, say)
      * waits for the link lock: a deadlock RecursionTest met on JDK 25.
      */
-    private static final LinkEvent LOADED_EARLY = new LinkEvent(null, "", "", null);
+    private static final LinkEvent LOADED_EARLY = new LinkEvent(null, "", "", null, null);
 
     private PerLoader perLoader(ClassLoader loader, boolean create) {
         if (loader == null) {
@@ -169,6 +189,12 @@ public final class HookLedger {
         if (m == null) {
             return;
         }
+        ClassHooks before = m.transformed.getOrDefault(className, ClassHooks.NONE);
+        for (Map.Entry<String, String> f : hooks.failures().entrySet()) { // a loop: a lambda is a class more
+            if (!f.getValue().equals(before.failures().get(f.getKey()))) { // a class just defined, or a new reason
+                failed(new LinkEvent(loader, className, f.getKey(), null, f.getValue()));
+            }
+        }
         if (hooks.hooked().isEmpty() && hooks.failures().isEmpty()) {
             m.transformed.remove(className);
         } else {
@@ -187,13 +213,39 @@ public final class HookLedger {
      * A hooked method whose replacement turned out not to fit this loader's class at link time.
      * Called by the linker under Dispatch's link lock: never waits for this ledger's lock.
      */
-    void linkFailed(ClassLoader loader, String className, String key, String reason) {
-        report(new LinkEvent(loader, className, key, reason));
+    void linkFailed(ClassLoader loader, String className, String key, String patch, String reason) {
+        LinkEvent e = new LinkEvent(loader, className, key, patch, reason);
+        report(e);
+        failed(e);
     }
 
     /** A hooked method that linked: an earlier link failure no longer holds. Never waits, as {@link #linkFailed}. */
     void linked(ClassLoader loader, String className, String key) {
-        report(new LinkEvent(loader, className, key, null));
+        report(new LinkEvent(loader, className, key, null, null));
+    }
+
+    /**
+     * From now on, failures are queued for {@link #nextFailure} and {@code reader} is unparked after
+     * each; the first call wins (one reader per JVM: the registry's).
+     */
+    public synchronized void failureReader(Thread reader) {
+        if (failureReader == null) {
+            failureReader = reader;
+        }
+    }
+
+    /** The oldest failure not read yet, or {@code null}; for the {@link #failureReader} only. */
+    public LinkEvent nextFailure() {
+        return failures.poll();
+    }
+
+    /** Hands a failure to the reader: never waits (see {@link #failures}). */
+    private void failed(LinkEvent e) {
+        Thread reader = failureReader;
+        if (reader != null) {
+            failures.add(e);
+            LockSupport.unpark(reader); // after the add: the reader polls again once unparked
+        }
     }
 
     private void report(LinkEvent e) {

@@ -349,7 +349,7 @@ final class ReplacementLinker implements BiFunction<Class<?>, String, MethodHand
     private MethodHandle[] misfit(Class<?> owner, String methodKey, ActiveFunction f, String why) {
         Log.get().log(System.Logger.Level.WARNING, "''{0}'': {1} in {2} keeps its own code: {3}",
                 f.patchName(), f.target(), LoaderNames.of(owner.getClassLoader()), why);
-        ledger.linkFailed(owner.getClassLoader(), owner.getName(), methodKey, why);
+        ledger.linkFailed(owner.getClassLoader(), owner.getName(), methodKey, f.patchName(), why);
         return null;
     }
 

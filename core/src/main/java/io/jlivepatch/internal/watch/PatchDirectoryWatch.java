@@ -1,8 +1,11 @@
 package io.jlivepatch.internal.watch;
 
+import io.jlivepatch.internal.jar.AwaitedClasses;
+
 import io.jlivepatch.internal.Log;
 import io.jlivepatch.internal.core.PatchRegistry;
 import io.jlivepatch.internal.core.Requester;
+import io.jlivepatch.internal.jar.AwaitedClasses;
 import io.jlivepatch.internal.patch.RecursionGuard;
 import io.jlivepatch.internal.watch.Reconciler.Failure;
 
@@ -19,7 +22,9 @@ import java.nio.file.WatchKey;
 import java.nio.file.WatchService;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -76,17 +81,31 @@ public final class PatchDirectoryWatch {
     private final Set<String> skippedLogged = new HashSet<>();
     /**
      * Set while a patch waits for the class loader of its classes: the next try is when a loader not
-     * seen before defines a class (the transformer calls {@link #loaderWatcher}), or after the
-     * interval, not every second. Written under {@code reconciling}; read by the watch thread's wait.
+     * seen before defines a class (the transformer calls {@link #loaderWatcher}) and can read the
+     * class file of a target ({@link #newLoaderToRetry}), or after the interval, not every second. Written under {@code reconciling}; read by the watch thread's wait.
      */
     private volatile boolean waitingForLoader;
     /** Loaders seen defining a class while waiting; weak, so an undeployed webapp's can go. */
     private final Set<ClassLoader> loadersSeen = java.util.Collections.newSetFromMap(
             java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>()));
-    /** Runs in the transformer on the application's threads: notes a new loader and wakes the watch. */
-    private final java.util.function.Consumer<ClassLoader> loaderWatcher = loader -> {
+    /**
+     * The loaders seen since the watch thread last looked: it asks them whether they can read a class
+     * the waiting JARs wait for ({@link #newLoaderToRetry}), which must not happen on the defining
+     * thread (getResource runs the loader's code). The queue orders the watcher's add before the poll.
+     */
+    private final java.util.concurrent.ConcurrentLinkedQueue<ClassLoader> freshLoaders =
+            new java.util.concurrent.ConcurrentLinkedQueue<>();
+    /**
+     * Loaders that can read an awaited class but had not finished defining their first class when
+     * asked (see {@link AwaitedClasses#hasDefinedAClass}); only the watch thread uses it.
+     */
+    private final List<ClassLoader> notReady = new ArrayList<>();
+    /** What the waiting JARs wait for; written under {@code reconciling}, read by the watch thread. */
+    private volatile AwaitedClasses awaited;
+    /** Runs in the transformer on the application's threads: notes a new loader for the watch thread. */
+    final java.util.function.Consumer<ClassLoader> loaderWatcher = loader -> {
         if (loadersSeen.add(loader)) {
-            wakeUp = true; // read by the watch thread's waits, within WAKE_SLICE_MILLIS
+            freshLoaders.add(loader); // polled by the watch thread's waits, within WAKE_SLICE_MILLIS
         }
     };
 
@@ -184,7 +203,7 @@ public final class PatchDirectoryWatch {
         try {
             while (!stopped) {
                 try {
-                    events.await(nextDelayMillis(), () -> wakeUp || stopped);
+                    events.await(nextDelayMillis(), () -> wakeUp || stopped || newLoaderToRetry());
                     wakeUp = false;
                     if (!stopped) {
                         reconcile();
@@ -206,6 +225,46 @@ public final class PatchDirectoryWatch {
         } finally {
             events.close();
         }
+    }
+
+    /**
+     * Whether a class loader seen since the last look can read a class a waiting JAR waits for (on
+     * the watch thread, in its waits): only then is a reconcile worth it. Other new loaders (a Spring
+     * Boot start makes dozens) leave the directory waiting, with no refusal made.
+     */
+    boolean newLoaderToRetry() {
+        if (freshLoaders.isEmpty() && notReady.isEmpty()) {
+            return false;
+        }
+        List<ClassLoader> ask = new ArrayList<>(notReady);
+        notReady.clear();
+        for (ClassLoader l; (l = freshLoaders.poll()) != null; ) {
+            ask.add(l);
+        }
+        AwaitedClasses a = awaited;
+        if (!waitingForLoader || a == null) {
+            return false;
+        }
+        boolean retry = false;
+        int mark = RecursionGuard.enter(); // jlivepatch's code: hooks the loader's lookup meets run the originals
+        try {
+            for (ClassLoader l : ask) {
+                if (!a.visibleTo(l)) {
+                    continue;
+                }
+                if (AwaitedClasses.hasDefinedAClass(registry.instrumentation(), l)) {
+                    retry = true;
+                } else {
+                    notReady.add(l); // asked again at the next slice of the wait
+                }
+            }
+        } finally {
+            RecursionGuard.exit(mark);
+        }
+        if (retry) {
+            notReady.clear();
+        }
+        return retry;
     }
 
     private long nextDelayMillis() {
@@ -291,6 +350,11 @@ public final class PatchDirectoryWatch {
         Failure failed = reconciler.apply(s.desired());
         if (failed != null && failed.waitsForLoader()) {
             if (!waitingForLoader) {
+                List<Path> jars = new ArrayList<>();
+                for (DirectorySnapshot.DesiredJar j : s.desired()) {
+                    jars.add(j.path());
+                }
+                awaited = AwaitedClasses.of(jars); // before the watcher: a loader it reports is asked about these
                 waitingForLoader = true;
                 registry.watchLoaders(loaderWatcher);
                 Log.get().log(Level.WARNING, label + ": " + failed.message());
@@ -312,6 +376,7 @@ public final class PatchDirectoryWatch {
         if (waitingForLoader) {
             waitingForLoader = false;
             registry.unwatchLoaders(loaderWatcher);
+            freshLoaders.clear(); // notReady is the watch thread's: its next look finds waitingForLoader false
         }
     }
 

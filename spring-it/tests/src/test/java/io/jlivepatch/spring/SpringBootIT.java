@@ -104,6 +104,12 @@ class SpringBootIT {
                         + ".LaunchedClassLoader@"), "patched in the fat JAR's loader: " + status);
             }
             assertFalse(status.out().contains("not patched") || status.out().contains("pending"), status.toString());
+            // The loaders Spring makes before and besides the LaunchedClassLoader cannot read the patch's
+            // classes: they make no retry, so the refusal at premain stays the only one (33 before).
+            assertEquals(1, shop.stderr().lines().filter(l -> l.contains("load refused")).count(), shop.output());
+            Jlivepatch log = Jlivepatch.run("status", shop.pid(), "--log");
+            assertEquals(1, log.out().lines().filter(l -> l.contains(" load ") && l.contains(": refused")).count(),
+                    log.toString());
         }
     }
 

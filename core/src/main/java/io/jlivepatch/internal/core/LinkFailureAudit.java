@@ -1,0 +1,112 @@
+package io.jlivepatch.internal.core;
+
+import io.jlivepatch.internal.patch.HookLedger;
+import io.jlivepatch.internal.patch.LoaderNames;
+import io.jlivepatch.internal.patch.RecursionGuard;
+
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.WeakHashMap;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * Audits each function of an enabled patch that failed in a class loader that defined its class
+ * later (a webapp deployed after the patch, an older copy of a library): the hook could not be put
+ * in (the class lacks the method, or has it static) or the replacement did not fit at link time.
+ * Status shows those as {@code FAILED}; this makes them audit entries too, once per patch, class
+ * loader and function: {@code link <patch> by jlivepatch: failed in class loader <loader>:
+ * <class>.<method> keeps its own code: <reason>}.
+ *
+ * <p>The failures are found on the thread that defines or links the class, holding a class
+ * loader's locks or Dispatch's link lock, where an audit entry (a lock, a file, a JFR event, classes
+ * to load) could deadlock: {@link HookLedger} queues them lock-free and unparks this class's thread,
+ * which writes them. Ordering point: the ledger's queue (its add happens-before this thread's poll),
+ * and unpark after the add pairs with the poll after park returns, so no failure is left unread
+ * while this thread parks.
+ */
+final class LinkFailureAudit implements Runnable {
+
+    /** The requester of these entries: nobody asked, jlivepatch found it. */
+    static final String REQUESTER = "jlivepatch";
+
+    private final PatchRegistry registry;
+    private final HookLedger ledger;
+    private final AuditLog audit;
+    /** Written once under the registry's klpMutex ({@link #start}), read under it. */
+    private Thread thread;
+
+    // Only this class's thread uses these: what was audited, by loader (weakly) and the boot loader.
+    private final Map<ClassLoader, Set<String>> audited = new WeakHashMap<>();
+    private final Set<String> auditedBoot = new HashSet<>();
+
+    LinkFailureAudit(PatchRegistry registry, HookLedger ledger, AuditLog audit) {
+        this.registry = registry;
+        this.ledger = ledger;
+        this.audit = audit;
+    }
+
+    /**
+     * Starts the thread, once; from then on the ledger queues failures for it. Called under klpMutex
+     * when a patch is enabled, before its hooks exist: a JVM that never enables one has no such thread.
+     */
+    void start() {
+        if (thread != null) {
+            return;
+        }
+        Thread t = new Thread(this, "jlivepatch-link-audit");
+        t.setDaemon(true);
+        ledger.failureReader(t); // before the start: no failure is queued for a reader not running yet
+        t.start();
+        thread = t;
+    }
+
+    @Override
+    public void run() {
+        // jlivepatch's own thread: the hooks it meets (an audited JDK method) run the original code.
+        RecursionGuard.enter();
+        while (true) {
+            HookLedger.LinkEvent e;
+            while ((e = ledger.nextFailure()) != null) {
+                try {
+                    audit(e);
+                } catch (RuntimeException | LinkageError | VirtualMachineError ignored) {
+                    // the failure stands in status and in the log even when its entry finds no memory
+                }
+            }
+            LockSupport.park(this); // returns at once when the ledger unparked it since the last poll
+        }
+    }
+
+    private void audit(HookLedger.LinkEvent e) {
+        for (RegisteredPatch p : registry.patchesLinking()) {
+            // A hook that could not be put in fails every patch of the function that is on; a link
+            // failure names its patch, which may have been disabled since.
+            boolean concerned = e.patch() == null ? p.isEnabled() || registry.inTransition(p) : e.patch().equals(p.name());
+            if (concerned && hasFunction(p, e.className(), e.key())
+                    && firstTime(e.loader(), p.name() + ' ' + e.className() + '.' + e.key())) {
+                audit.record("link", p.name(), "failed in class loader " + LoaderNames.of(e.loader()) + ": "
+                        + e.className() + '.' + e.key() + " keeps its own code: " + e.reason(), REQUESTER,
+                        p.provenance());
+            }
+        }
+    }
+
+    private static boolean hasFunction(RegisteredPatch p, String className, String key) {
+        for (ResolvedFunction f : p.resolved()) {
+            if (f.replacement().className().equals(className) && f.spec().key().equals(key)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private boolean firstTime(ClassLoader loader, String what) {
+        Set<String> done = loader == null ? auditedBoot : audited.get(loader);
+        if (done == null) {
+            done = new HashSet<>();
+            audited.put(loader, done);
+        }
+        return done.add(what);
+    }
+}

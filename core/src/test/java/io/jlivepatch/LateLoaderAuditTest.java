@@ -1,0 +1,136 @@
+package io.jlivepatch;
+
+import io.jlivepatch.internal.core.AuditLog;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import testapp.lateaudit.AuditedMisfit;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.function.IntSupplier;
+import java.util.function.Supplier;
+
+import static io.jlivepatch.TestSupport.livepatch;
+import static io.jlivepatch.TestSupport.method;
+import static io.jlivepatch.TestSupport.statusIn;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A class loader that defines a patched class after the patch was enabled, where the patch does not
+ * fit: the class keeps its own code there, status says FAILED, and the audit log has one entry naming
+ * the patch, the function, the loader and the reason (issue 17), written off the defining thread.
+ */
+class LateLoaderAuditTest {
+
+    private static final String MISFIT = "testapp.lateaudit.AuditedMisfit";
+    private static final String STATIC = "testapp.lateaudit.AuditedStatic";
+
+    @AfterEach
+    void cleanUp() throws PatchException {
+        TestSupport.removeAllPatches();
+    }
+
+    /** Receiver typed as the application loader's AuditedMisfit: another loader's copy is another class. */
+    public static String misfit(AuditedMisfit receiver) {
+        return "patched";
+    }
+
+    /** Receiver typed as Object: fits every loader's copy. */
+    public static String fits(Object receiver) {
+        return "fits";
+    }
+
+    /** Written for an instance method: a receiver first. */
+    public static int value(Object receiver) {
+        return 42;
+    }
+
+    /** The audit entries of operation {@code link} for {@code patch}. */
+    static List<AuditLog.Entry> linkEntries(String patch) {
+        return RegistryAccess.get().audit().entries().stream()
+                .filter(e -> e.operation().equals("link") && e.patch().equals(patch)).toList();
+    }
+
+    /**
+     * Waits for {@code count} link entries of {@code patch}: they are written by jlivepatch's own
+     * thread, after the defining thread handed them over. A hang detector, not a timing: the
+     * entries are there long before the limit, and their number is checked again after it.
+     */
+    static List<AuditLog.Entry> awaitLinkEntries(String patch, int count) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (linkEntries(patch).size() < count && System.nanoTime() - deadline < 0) {
+            Thread.sleep(5);
+        }
+        return linkEntries(patch);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Supplier<String> newSupplier(Class<?> c) throws ReflectiveOperationException {
+        return (Supplier<String>) c.getDeclaredConstructor().newInstance();
+    }
+
+    @Test
+    void aReplacementThatDoesNotFitALaterLoadersCopyIsAuditedOnceAndThatCopyKeepsItsCode() throws Exception {
+        PatchHandle h = livepatch().register(Patch.builder("audit-late-misfit")
+                .replace(method(AuditedMisfit.class, "get"), method(LateLoaderAuditTest.class, "misfit", AuditedMisfit.class))
+                .build());
+        h.enable();
+        assertEquals("patched", new AuditedMisfit().get());
+        assertEquals(List.of(), linkEntries("audit-late-misfit"), "nothing failed yet");
+
+        IsolatingLoader loader = IsolatingLoader.of("audit-misfit-loader", MISFIT);
+        Supplier<String> other = newSupplier(loader.define(MISFIT));
+        assertEquals("own code", other.get(), "the copy the replacement does not fit keeps its own code");
+        assertEquals("own code", other.get());
+        assertEquals("patched", new AuditedMisfit().get(), "the application loader's copy stays patched");
+        FunctionStatus.LoaderStatus st = statusIn(h.functions().get(0), loader);
+        assertEquals(FunctionStatus.State.FAILED, st.state());
+
+        List<AuditLog.Entry> entries = awaitLinkEntries("audit-late-misfit", 1);
+        assertEquals(1, entries.size(), entries.toString());
+        AuditLog.Entry e = entries.get(0);
+        assertEquals("jlivepatch", e.requester(), e.toString());
+        assertTrue(e.outcome().startsWith("failed in class loader audit-misfit-loader@"), e.toString());
+        assertTrue(e.outcome().contains(MISFIT + ".get()Ljava/lang/String; keeps its own code: "), e.toString());
+        assertTrue(e.outcome().contains(st.detail()), "the reason status gives: " + st.detail() + " in " + e);
+
+        // A relink meets the same failure again: no second entry. A patch above that fits every copy
+        // links there; once it is disabled, the site is relinked to the one that does not fit.
+        PatchHandle above = livepatch().register(Patch.builder("audit-late-misfit-above")
+                .replace(method(AuditedMisfit.class, "get"), method(LateLoaderAuditTest.class, "fits", Object.class))
+                .build());
+        above.enable();
+        assertTrue(above.awaitTransition(Duration.ofSeconds(10)));
+        assertEquals("fits", other.get());
+        above.disable();
+        assertTrue(above.awaitTransition(Duration.ofSeconds(10)));
+        assertEquals("own code", other.get());
+        assertEquals("patched", new AuditedMisfit().get());
+        // A second copy fails too: its own entry (once per patch, loader and function).
+        IsolatingLoader again = IsolatingLoader.of("audit-misfit-again", MISFIT);
+        assertEquals("own code", newSupplier(again.define(MISFIT)).get());
+        entries = awaitLinkEntries("audit-late-misfit", 2);
+        assertEquals(2, entries.size(), entries.toString());
+        assertTrue(entries.get(1).outcome().startsWith("failed in class loader audit-misfit-again@"), entries.toString());
+    }
+
+    @Test
+    void aMethodThatCannotBeHookedInALaterLoadersClassIsAuditedForItsPatch() throws Exception {
+        // value() is taken for an instance method (a receiver first), but the class declares it static
+        PatchHandle h = livepatch().register(Patch.builder("audit-late-static")
+                .replace(STATIC, "value", "()I", method(LateLoaderAuditTest.class, "value", Object.class)).build());
+        h.enable();
+        IsolatingLoader loader = IsolatingLoader.of("audit-static-loader", STATIC);
+        IntSupplier s = (IntSupplier) loader.define(STATIC).getDeclaredConstructor().newInstance();
+        assertEquals(1, s.getAsInt());
+        FunctionStatus.LoaderStatus st = statusIn(h.functions().get(0), loader);
+        assertEquals(FunctionStatus.State.FAILED, st.state());
+
+        List<AuditLog.Entry> entries = awaitLinkEntries("audit-late-static", 1);
+        assertEquals(1, entries.size(), entries.toString());
+        String outcome = entries.get(0).outcome();
+        assertTrue(outcome.startsWith("failed in class loader audit-static-loader@"), outcome);
+        assertTrue(outcome.contains(STATIC + ".value()I keeps its own code: " + st.detail()), outcome + " / " + st.detail());
+    }
+}
