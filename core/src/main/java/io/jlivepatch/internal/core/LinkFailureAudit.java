@@ -63,16 +63,22 @@ final class LinkFailureAudit implements Runnable {
 
     @Override
     public void run() {
-        // jlivepatch's own thread: the hooks it meets (an audited JDK method) run the original code.
-        RecursionGuard.enter();
         while (true) {
-            HookLedger.LinkEvent e;
-            while ((e = ledger.nextFailure()) != null) {
-                try {
-                    audit(e);
-                } catch (RuntimeException | LinkageError | VirtualMachineError ignored) {
-                    // the failure stands in status and in the log even when its entry finds no memory
+            // jlivepatch's own thread: marked (the hooks it meets, an audited JDK method, run the original
+            // code) while it audits, never while it parks: a mark held for the JVM's life would keep
+            // every hook's guard off its constant (Recursion.outside; GuardSwitchTest).
+            int mark = RecursionGuard.enter();
+            try {
+                HookLedger.LinkEvent e;
+                while ((e = ledger.nextFailure()) != null) {
+                    try {
+                        audit(e);
+                    } catch (RuntimeException | LinkageError | VirtualMachineError ignored) {
+                        // the failure stands in status and in the log even when its entry finds no memory
+                    }
                 }
+            } finally {
+                RecursionGuard.exit(mark);
             }
             LockSupport.park(this); // returns at once when the ledger unparked it since the last poll
         }
