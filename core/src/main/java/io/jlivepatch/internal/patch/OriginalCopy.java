@@ -1,0 +1,295 @@
+package io.jlivepatch.internal.patch;
+
+import org.objectweb.asm.ClassReader;
+import org.objectweb.asm.ClassWriter;
+import org.objectweb.asm.ConstantDynamic;
+import org.objectweb.asm.Handle;
+import org.objectweb.asm.MethodVisitor;
+import org.objectweb.asm.Opcodes;
+import org.objectweb.asm.tree.AbstractInsnNode;
+import org.objectweb.asm.tree.ClassNode;
+import org.objectweb.asm.tree.FieldInsnNode;
+import org.objectweb.asm.tree.InvokeDynamicInsnNode;
+import org.objectweb.asm.tree.LdcInsnNode;
+import org.objectweb.asm.tree.MethodInsnNode;
+import org.objectweb.asm.tree.MethodNode;
+
+import java.util.HashSet;
+import java.util.Set;
+
+/**
+ * Writes the class file of a copy of one method's original code: a class with a single
+ * {@code static} method {@value #METHOD}, the receiver (if any) first, whose code is the method's
+ * own as the hook transformer received it (other agents' code included, jlivepatch's prologue not).
+ * Defined as a hidden nestmate of the method's class ({@link OriginalCopies}), it is the original
+ * code without the hook in front: what {@code @Next} runs instead of calling the hooked method
+ * through a one-shot pass ({@link OriginalPass}).
+ *
+ * <p>The copy runs in another class, so only code that behaves the same there is copied; anything
+ * else is refused, with the reason, and keeps the pass. A nestmate reaches every private member of
+ * the nest, and the copy is in the same runtime package, module and protection domain, so public,
+ * package and private access are the class's own. What differs, and is refused:
+ * <ul>
+ *   <li>{@code super.m()} ({@code invokespecial} of anything but a constructor or a private method
+ *       of the class, which becomes {@code invokevirtual}: nestmates call each other's private
+ *       methods that way);</li>
+ *   <li>protected members of a superclass in another package: a nestmate is no subclass. So a class
+ *       whose superclasses (below {@code Object}) are not all of its own runtime package is refused
+ *       whole, and {@code Object}'s protected {@code clone} and {@code finalize} are never copied;</li>
+ *   <li>{@code synchronized} methods (the monitor is the receiver's, not the copy's class), methods
+ *       of interfaces;</li>
+ *   <li>code that asks who its caller class is: {@code MethodHandles.lookup()},
+ *       {@code StackWalker}, {@code Reflection.getCallerClass()};</li>
+ *   <li>{@code invokedynamic} other than lambdas ({@code LambdaMetafactory.metafactory}, not the
+ *       serializable {@code altMetafactory}, whose form names the capturing class) and string
+ *       concatenation; method handle constants of kind {@code invokespecial}; dynamic constants.</li>
+ * </ul>
+ * Not refused, and documented: the copy's frame is a hidden class's, which stack traces leave out
+ * unless the JVM runs with {@code -XX:+UnlockDiagnosticVMOptions -XX:+ShowHiddenFrames}.
+ */
+final class OriginalCopy {
+
+    /** The copy's one method. */
+    static final String METHOD = "original";
+
+    /**
+     * @param bytes   the copy's class file, or {@code null} when refused
+     * @param refusal why the method's code cannot be copied, or {@code null}
+     */
+    record Result(byte[] bytes, String refusal) {
+        static Result refused(String why) {
+            return new Result(null, why);
+        }
+    }
+
+    private OriginalCopy() {
+    }
+
+    /**
+     * The copy of {@code owner}'s method {@code name}/{@code descriptor} as {@code classFile} has it.
+     * {@code owner} is the loaded class (its superclasses decide what a copy can reach).
+     */
+    static Result write(byte[] classFile, Class<?> owner, String name, String descriptor) {
+        ClassNode cn = new ClassNode();
+        // Frames as they are: the copy keeps the method's locals and code, so its frames stay valid.
+        new ClassReader(classFile).accept(cn, 0);
+        if (!cn.name.equals(owner.getName().replace('.', '/'))) {
+            return Result.refused("the class file is of " + cn.name + ", not of " + owner.getName());
+        }
+        if ((cn.access & Opcodes.ACC_INTERFACE) != 0) {
+            return Result.refused("a method of an interface");
+        }
+        String foreignSuper = superclassElsewhere(owner);
+        if (foreignSuper != null) {
+            return Result.refused("the class extends " + foreignSuper + " of another runtime package, whose"
+                    + " protected members a copy could not reach");
+        }
+        MethodNode mn = null;
+        Set<String> privateMethods = new HashSet<>();
+        for (MethodNode m : cn.methods) {
+            if ((m.access & Opcodes.ACC_PRIVATE) != 0) {
+                privateMethods.add(m.name + m.desc);
+            }
+            if (m.name.equals(name) && m.desc.equals(descriptor)) {
+                mn = m;
+            }
+        }
+        if (mn == null || mn.instructions.size() == 0) {
+            return Result.refused("the class file has no code for the method");
+        }
+        if ((mn.access & Opcodes.ACC_SYNCHRONIZED) != 0) {
+            return Result.refused("the method is synchronized");
+        }
+        for (AbstractInsnNode insn : mn.instructions) {
+            String why = refusal(insn, cn.name, privateMethods);
+            if (why != null) {
+                return Result.refused(why);
+            }
+        }
+        return new Result(copy(cn, mn), null);
+    }
+
+    /** The first superclass below {@code Object} outside {@code owner}'s runtime package, or null. */
+    private static String superclassElsewhere(Class<?> owner) {
+        for (Class<?> s = owner.getSuperclass(); s != null && s != Object.class; s = s.getSuperclass()) {
+            if (s.getClassLoader() != owner.getClassLoader() || !s.getPackageName().equals(owner.getPackageName())) {
+                return s.getName();
+            }
+        }
+        return null;
+    }
+
+    /** Why {@code insn} cannot run in the copy, or null; rewrites a private {@code invokespecial}. */
+    private static String refusal(AbstractInsnNode insn, String self, Set<String> privateMethods) {
+        if (insn instanceof MethodInsnNode mi) {
+            if (mi.getOpcode() == Opcodes.INVOKESPECIAL && !mi.name.equals("<init>")) {
+                if (!mi.owner.equals(self) || !privateMethods.contains(mi.name + mi.desc)) {
+                    return "it calls a superclass's method (super." + mi.name + ")";
+                }
+                // A nestmate's private method: invokevirtual selects it directly (JVMS 11 and later).
+                mi.setOpcode(Opcodes.INVOKEVIRTUAL);
+            }
+            return memberRefusal(mi.owner, mi.name, true);
+        }
+        if (insn instanceof FieldInsnNode fi) {
+            return memberRefusal(fi.owner, fi.name, false);
+        }
+        if (insn instanceof InvokeDynamicInsnNode indy) {
+            Handle bsm = indy.bsm;
+            boolean lambda = bsm.getOwner().equals("java/lang/invoke/LambdaMetafactory")
+                    && bsm.getName().equals("metafactory");
+            boolean concat = bsm.getOwner().equals("java/lang/invoke/StringConcatFactory");
+            if (!lambda && !concat) {
+                return "it uses invokedynamic with " + bsm.getOwner() + "." + bsm.getName();
+            }
+            for (Object arg : indy.bsmArgs) {
+                String why = constantRefusal(arg);
+                if (why != null) {
+                    return why;
+                }
+            }
+            return null;
+        }
+        if (insn instanceof LdcInsnNode ldc) {
+            return constantRefusal(ldc.cst);
+        }
+        return null;
+    }
+
+    private static String constantRefusal(Object constant) {
+        if (constant instanceof ConstantDynamic) {
+            return "it loads a dynamic constant";
+        }
+        if (constant instanceof Handle h) {
+            if (h.getTag() == Opcodes.H_INVOKESPECIAL) {
+                return "it takes a method handle of kind invokespecial (" + h.getName() + ")";
+            }
+            return memberRefusal(h.getOwner(), h.getName(), h.getTag() >= Opcodes.H_INVOKEVIRTUAL);
+        }
+        return null;
+    }
+
+    /** A member reference the copy could not make as the class does, or null. */
+    private static String memberRefusal(String owner, String name, boolean method) {
+        if (owner.startsWith("[")) {
+            return null; // arrays: clone is public
+        }
+        if (method && (name.equals("clone") || name.equals("finalize"))) {
+            // maybe Object's protected method, which only a subclass reaches
+            return "it calls " + name + "(), which may be Object's protected method";
+        }
+        if (method && (owner.equals("java/lang/invoke/MethodHandles") && name.equals("lookup")
+                || owner.equals("java/lang/StackWalker")
+                || name.equals("getCallerClass") && owner.endsWith("/Reflection"))) {
+            return "it asks for its caller class (" + owner.replace('/', '.') + "." + name + ")";
+        }
+        return null;
+    }
+
+    /** The copy's class file: the method, static, receiver first, code and debug information kept. */
+    private static byte[] copy(ClassNode cn, MethodNode mn) {
+        boolean isStatic = (mn.access & Opcodes.ACC_STATIC) != 0;
+        int major = cn.version & 0xFFFF;
+        // 55 (Java 11) at least: a nestmate's private methods are called with invokevirtual.
+        int version = major < Opcodes.V11 ? Opcodes.V11 : cn.version;
+        ClassWriter cw = new ClassWriter(0); // frames and maxima are the method's own: nothing to compute
+        cw.visit(version, Opcodes.ACC_FINAL | Opcodes.ACC_SUPER | Opcodes.ACC_SYNTHETIC, cn.name + "$$JlpOriginal",
+                null, "java/lang/Object", null);
+        if (cn.sourceFile != null) {
+            cw.visitSource(cn.sourceFile, null); // stack traces name the class's source file and lines
+        }
+        String desc = isStatic ? mn.desc : "(L" + cn.name + ";" + mn.desc.substring(1);
+        int access = Opcodes.ACC_PUBLIC | Opcodes.ACC_STATIC | Opcodes.ACC_SYNTHETIC
+                | (mn.access & (Opcodes.ACC_STRICT | Opcodes.ACC_VARARGS));
+        MethodVisitor mv = cw.visitMethod(access, METHOD, desc, null,
+                mn.exceptions.toArray(new String[0]));
+        mn.accept(new CodeOnly(mv, !isStatic));
+        cw.visitEnd();
+        return cw.toByteArray();
+    }
+
+    /**
+     * Passes the code on, without the method's annotations and parameters' metadata; an instance
+     * method's copy first checks its receiver as {@code invokespecial} would (a {@code NullPointerException}
+     * before any of the code runs).
+     */
+    private static final class CodeOnly extends MethodVisitor {
+        private final boolean checkReceiver;
+
+        CodeOnly(MethodVisitor mv, boolean checkReceiver) {
+            super(Opcodes.ASM9, mv);
+            this.checkReceiver = checkReceiver;
+        }
+
+        @Override
+        public void visitParameter(String name, int access) {
+        }
+
+        @Override
+        public org.objectweb.asm.AnnotationVisitor visitAnnotationDefault() {
+            return null;
+        }
+
+        @Override
+        public org.objectweb.asm.AnnotationVisitor visitAnnotation(String descriptor, boolean visible) {
+            return null;
+        }
+
+        @Override
+        public org.objectweb.asm.AnnotationVisitor visitTypeAnnotation(int typeRef, org.objectweb.asm.TypePath path,
+                                                                       String descriptor, boolean visible) {
+            return null;
+        }
+
+        @Override
+        public void visitAnnotableParameterCount(int parameterCount, boolean visible) {
+        }
+
+        @Override
+        public org.objectweb.asm.AnnotationVisitor visitParameterAnnotation(int parameter, String descriptor,
+                                                                            boolean visible) {
+            return null;
+        }
+
+        @Override
+        public org.objectweb.asm.AnnotationVisitor visitInsnAnnotation(int typeRef, org.objectweb.asm.TypePath path,
+                                                                       String descriptor, boolean visible) {
+            return null;
+        }
+
+        @Override
+        public org.objectweb.asm.AnnotationVisitor visitTryCatchAnnotation(int typeRef,
+                                                                           org.objectweb.asm.TypePath path,
+                                                                           String descriptor, boolean visible) {
+            return null;
+        }
+
+        @Override
+        public org.objectweb.asm.AnnotationVisitor visitLocalVariableAnnotation(int typeRef,
+                org.objectweb.asm.TypePath path, org.objectweb.asm.Label[] start, org.objectweb.asm.Label[] end,
+                int[] index, String descriptor, boolean visible) {
+            return null;
+        }
+
+        @Override
+        public void visitAttribute(org.objectweb.asm.Attribute attribute) {
+        }
+
+        @Override
+        public void visitCode() {
+            super.visitCode();
+            if (checkReceiver) {
+                // javac's null check: the same instructions, and no frame needed (no branch)
+                super.visitVarInsn(Opcodes.ALOAD, 0);
+                super.visitMethodInsn(Opcodes.INVOKEVIRTUAL, "java/lang/Object", "getClass", "()Ljava/lang/Class;",
+                        false);
+                super.visitInsn(Opcodes.POP);
+            }
+        }
+
+        @Override
+        public void visitMaxs(int maxStack, int maxLocals) {
+            super.visitMaxs(Math.max(maxStack, 1), maxLocals);
+        }
+    }
+}
