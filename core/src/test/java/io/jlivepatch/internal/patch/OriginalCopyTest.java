@@ -1,0 +1,171 @@
+package io.jlivepatch.internal.patch;
+
+import copyapp.Copyable;
+import copyapp.Refused;
+import org.junit.jupiter.api.Test;
+import org.objectweb.asm.ClassWriter;
+import org.objectweb.asm.ConstantDynamic;
+import org.objectweb.asm.Handle;
+import org.objectweb.asm.MethodVisitor;
+import org.objectweb.asm.Opcodes;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
+import java.util.ArrayList;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The copies {@code @Next} runs as the original code: what they run, and what is refused. */
+class OriginalCopyTest {
+
+    private static byte[] classFile(Class<?> c) throws IOException {
+        if (c.getName().equals("copyapp.Generated")) {
+            return GENERATED;
+        }
+        try (InputStream in = c.getResourceAsStream("/" + c.getName().replace('.', '/') + ".class")) {
+            return in.readAllBytes();
+        }
+    }
+
+    /**
+     * The copy of {@code c}'s method {@code name} of type {@code own}, defined as a hidden nestmate of
+     * {@code c} as OriginalCopies does: typed {@code own}, receiver first for an instance method.
+     */
+    private static MethodHandle copy(Class<?> c, String name, MethodType own) throws Exception {
+        OriginalCopy.Result r = OriginalCopy.write(classFile(c), c, name, own.toMethodDescriptorString());
+        boolean isStatic = java.lang.reflect.Modifier.isStatic(c.getDeclaredMethod(name, own.parameterArray())
+                .getModifiers());
+        MethodType type = isStatic ? own : own.insertParameterTypes(0, c);
+        assertNull(r.refusal(), () -> name + " was refused: " + r.refusal());
+        MethodHandles.Lookup copy = MethodHandles.privateLookupIn(c, MethodHandles.lookup())
+                .defineHiddenClass(r.bytes(), true, MethodHandles.Lookup.ClassOption.NESTMATE);
+        assertTrue(copy.lookupClass().isHidden());
+        return copy.findStatic(copy.lookupClass(), OriginalCopy.METHOD, type);
+    }
+
+    private static String refusal(Class<?> c, String name, MethodType type) throws IOException {
+        OriginalCopy.Result r = OriginalCopy.write(classFile(c), c, name, type.toMethodDescriptorString());
+        assertNull(r.bytes());
+        assertNotNull(r.refusal(), name + " was copied");
+        return r.refusal();
+    }
+
+    @Test
+    void theCopyReachesTheNestsPrivateMembersAndRunsLambdas() throws Throwable {
+        MethodHandle describe = copy(Copyable.class, "describe", MethodType.methodType(String.class, String.class));
+        Copyable c = new Copyable(4);
+        assertEquals(c.describe("a"), (String) describe.invokeExact(c, "a"));
+        assertEquals("<a>10", (String) describe.invokeExact(c, "a"));
+    }
+
+    @Test
+    void theCopyKeepsTwoSlotParametersFramesAndTheReceiversState() throws Throwable {
+        MethodHandle sum = copy(Copyable.class, "sum", MethodType.methodType(long.class, long.class, double.class,
+                int.class));
+        Copyable viaCopy = new Copyable(0);
+        Copyable itself = new Copyable(0);
+        for (int round = 0; round < 3; round++) {
+            assertEquals(itself.sum(7L, 1.5, 4), (long) sum.invokeExact(viaCopy, 7L, 1.5, 4));
+        }
+    }
+
+    @Test
+    void theCopyKeepsTryCatchConstructorsAndArrayClone() throws Throwable {
+        MethodHandle parse = copy(Copyable.class, "parse", MethodType.methodType(int.class, String.class));
+        assertEquals(12, (int) parse.invokeExact("12"));
+        assertEquals(-1, (int) parse.invokeExact("x"));
+        MethodHandle twice = copy(Copyable.class, "twice", MethodType.methodType(int[].class, int[].class));
+        assertArrayEquals(new int[] {2, 4}, (int[]) twice.invokeExact(new int[] {1, 2}));
+    }
+
+    @Test
+    void aNullReceiverFailsBeforeAnyOfTheCodeRuns() throws Throwable {
+        MethodHandle name = copy(Copyable.class, "name", MethodType.methodType(String.class));
+        new Copyable(1).describe("before");
+        assertThrows(NullPointerException.class, () -> {
+            String ignored = (String) name.invokeExact((Copyable) null);
+        });
+        assertEquals("<before>", Copyable.lastTag()); // the method's first write did not happen
+    }
+
+    @Test
+    void codeThatBehavesDifferentlyInAnotherClassIsRefused() throws IOException {
+        MethodType obj = MethodType.methodType(Object.class);
+        assertEquals("it calls a superclass's method (super.toString)",
+                refusal(Refused.class, "superCall", MethodType.methodType(String.class)));
+        assertEquals("the method is synchronized", refusal(Refused.class, "locked", MethodType.methodType(int.class)));
+        assertEquals("it asks for its caller class (java.lang.invoke.MethodHandles.lookup)",
+                refusal(Refused.class, "lookup", MethodType.methodType(Class.class)));
+        assertTrue(refusal(Refused.class, "walker", MethodType.methodType(Class.class))
+                .startsWith("it asks for its caller class (java.lang.StackWalker."));
+        assertEquals("it calls clone(), which may be Object's protected method",
+                refusal(Refused.class, "cloned", MethodType.methodType(Object.class, ArrayList.class)));
+        assertEquals("it uses invokedynamic with java/lang/invoke/LambdaMetafactory.altMetafactory",
+                refusal(Refused.class, "serializableLambda", MethodType.methodType(Runnable.class)));
+        assertEquals("the class extends java.lang.Record of another runtime package, whose protected members"
+                + " a copy could not reach", refusal(Refused.Point.class, "toString", MethodType.methodType(String.class)));
+        assertEquals("a method of an interface", refusal(Refused.Shape.class, "corners", MethodType.methodType(int.class)));
+        assertEquals("the class extends java.util.AbstractList of another runtime package, whose protected members"
+                + " a copy could not reach", refusal(Refused.Names.class, "get", MethodType.methodType(String.class, int.class)));
+        assertEquals("the class file has no code for the method", refusal(Refused.class, "absent", obj));
+        assertEquals("the class file is of copyapp/Refused, not of copyapp.Copyable",
+                OriginalCopy.write(classFile(Refused.class), Copyable.class, "name", "()Ljava/lang/String;").refusal());
+    }
+
+    @Test
+    void handlesOfKindInvokespecialAndDynamicConstantsAreRefused() throws Exception {
+        Class<?> c = generated();
+        assertEquals("it takes a method handle of kind invokespecial (toString)",
+                refusal(c, "special", MethodType.methodType(Object.class)));
+        assertEquals("it loads a dynamic constant", refusal(c, "dynamic", MethodType.methodType(Object.class)));
+        assertEquals("it uses invokedynamic with java/lang/runtime/ObjectMethods.bootstrap",
+                refusal(c, "indy", MethodType.methodType(Object.class)));
+    }
+
+    /** copyapp.Generated: three methods javac does not write, each with one constant or call site javac would not write there. */
+    private static Class<?> generated() throws IllegalAccessException {
+        ClassWriter cw = new ClassWriter(ClassWriter.COMPUTE_MAXS);
+        cw.visit(Opcodes.V17, Opcodes.ACC_PUBLIC | Opcodes.ACC_SUPER, "copyapp/Generated", null, "java/lang/Object",
+                null);
+        MethodVisitor special = cw.visitMethod(Opcodes.ACC_PUBLIC, "special", "()Ljava/lang/Object;", null, null);
+        special.visitCode();
+        special.visitLdcInsn(new Handle(Opcodes.H_INVOKESPECIAL, "java/lang/Object", "toString",
+                "()Ljava/lang/String;", false));
+        special.visitInsn(Opcodes.ARETURN);
+        special.visitMaxs(0, 0);
+        special.visitEnd();
+        MethodVisitor dynamic = cw.visitMethod(Opcodes.ACC_PUBLIC, "dynamic", "()Ljava/lang/Object;", null, null);
+        dynamic.visitCode();
+        dynamic.visitLdcInsn(new ConstantDynamic("c", "Ljava/lang/Object;", new Handle(Opcodes.H_INVOKESTATIC,
+                "java/lang/invoke/ConstantBootstraps", "nullConstant",
+                "(Ljava/lang/invoke/MethodHandles$Lookup;Ljava/lang/String;Ljava/lang/Class;)Ljava/lang/Object;",
+                false)));
+        dynamic.visitInsn(Opcodes.ARETURN);
+        dynamic.visitMaxs(0, 0);
+        dynamic.visitEnd();
+        MethodVisitor indy = cw.visitMethod(Opcodes.ACC_PUBLIC, "indy", "()Ljava/lang/Object;", null, null);
+        indy.visitCode();
+        indy.visitInvokeDynamicInsn("x", "()Ljava/lang/Object;", new Handle(Opcodes.H_INVOKESTATIC,
+                "java/lang/runtime/ObjectMethods", "bootstrap", "(Ljava/lang/invoke/MethodHandles$Lookup;"
+                + "Ljava/lang/String;Ljava/lang/invoke/TypeDescriptor;Ljava/lang/Class;Ljava/lang/String;"
+                + "[Ljava/lang/invoke/MethodHandle;)Ljava/lang/Object;", false));
+        indy.visitInsn(Opcodes.ARETURN);
+        indy.visitMaxs(0, 0);
+        indy.visitEnd();
+        cw.visitEnd();
+        byte[] bytes = cw.toByteArray();
+        GENERATED = bytes;
+        return MethodHandles.privateLookupIn(Copyable.class, MethodHandles.lookup()).defineClass(bytes);
+    }
+
+    /** The generated class's file, which no loader holds: classFile() reads it from here. */
+    private static byte[] GENERATED;
+}
