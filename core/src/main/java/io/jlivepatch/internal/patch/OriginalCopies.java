@@ -103,10 +103,11 @@ final class OriginalCopies {
         }
         Map<String, Made> perClass = MADE.get(owner);
         Made made = perClass.get(methodKey);
-        MethodHandle h = made == null || made.classFile != classFile ? null : made.handle.get();
-        if (made != null && made.classFile == classFile && made.refusal != null) {
+        boolean current = made != null && made.classFile.get() == classFile;
+        if (current && made.refusal != null) {
             return null;
         }
+        MethodHandle h = current ? made.handle.get() : null;
         if (h == null) {
             made = make(owner, target, classFile);
             perClass.put(methodKey, made);
@@ -153,14 +154,17 @@ final class OriginalCopies {
         return new Made(classFile, null, why);
     }
 
-    /** A copy made from one class file (held weakly: the linked sites keep it), or its refusal. */
+    /**
+     * A copy made from one class file, or its refusal. Both held weakly: the copy by the linked sites
+     * that call it, the class file (compared by identity with the one kept) by {@link #RECEIVED}.
+     */
     private static final class Made {
-        final byte[] classFile;
+        final WeakReference<byte[]> classFile;
         final WeakReference<MethodHandle> handle;
         final String refusal;
 
         Made(byte[] classFile, MethodHandle handle, String refusal) {
-            this.classFile = classFile;
+            this.classFile = new WeakReference<>(classFile);
             this.handle = new WeakReference<>(handle);
             this.refusal = refusal;
         }
