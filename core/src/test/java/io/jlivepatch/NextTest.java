@@ -91,6 +91,11 @@ class NextTest {
         return "(" + (String) next.invokeExact(self, s) + ")";
     }
 
+    /** Receiver typed as Object: the target is a copy of the class in a loader of its own. */
+    public static String isolated(Object self, String s, @Next MethodHandle next) throws Throwable {
+        return "(" + (String) next.invokeExact(self, s) + ")";
+    }
+
     public static String version(@Next MethodHandle next) throws Throwable {
         return "(" + (String) next.invokeExact() + ")";
     }
@@ -311,6 +316,24 @@ class NextTest {
             c.framed("z");
         }
         assertEquals("(<z>/1/20003)", c.framed("z"));
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void aClassOfALoaderWithAModuleOfItsOwnHasItsOriginalCodeCopiedToo() throws Exception {
+        String name = "nextapp.IsolatedCopied";
+        Class<?> c = IsolatingLoader.of("next-webapp", name).define(name);
+        java.util.function.UnaryOperator<String> op =
+                (java.util.function.UnaryOperator<String>) c.getDeclaredConstructor().newInstance();
+        assertTrue(c.getModule() != NextTest.class.getModule(), "the loader's unnamed module is its own");
+        PatchHandle h = TestSupport.livepatch().register(Patch.builder("next-webapp").replace(name, "apply",
+                "(Ljava/lang/String;)Ljava/lang/String;", m(NextTest.class, "isolated", Object.class, String.class,
+                        MethodHandle.class)).build());
+        h.enable();
+        settle(h);
+        // two frames of apply: the bridge apply(Object) and the hook's apply(String); the copy ran,
+        // defined through jlivepatch's trusted lookup (through a pass the hooked method would be a third)
+        assertEquals("(<x>/2/next-webapp)", op.apply("x"));
     }
 
     @Test

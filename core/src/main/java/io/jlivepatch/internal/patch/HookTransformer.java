@@ -79,7 +79,7 @@ final class HookTransformer implements ClassFileTransformer {
             boolean keep = reachesOriginal(current, className, wanted);
             if (keep || originalsKept) {
                 originalsKept = true;
-                OriginalCopies.received(loader, className, classFile, keep);
+                OriginalCopies.received(loader, className, classFile, keep, instrumentation);
             }
             if (wanted.isEmpty()) {
                 if (redefined != null) {

@@ -1,6 +1,8 @@
 package io.jlivepatch.internal.patch;
 
 import io.jlivepatch.internal.Log;
+import io.jlivepatch.internal.jar.TrustedLookup;
+import java.lang.instrument.Instrumentation;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
@@ -45,6 +47,12 @@ final class OriginalCopies {
         }
     };
 
+    /**
+     * jlivepatch's Instrumentation, set by the transformer with the first class file it keeps: what
+     * opens the trusted lookup for a class in a module other than jlivepatch's ({@link TrustedLookup}).
+     */
+    private static volatile Instrumentation instrumentation;
+
     /** Relinks every site from a thread of jlivepatch's own; set by the linker before a copy is used. */
     private static volatile Runnable relink;
 
@@ -56,7 +64,11 @@ final class OriginalCopies {
      * hooks run {@code @Next} down to the original ({@code keep}), forgotten otherwise. A file that
      * changed under a kept one has the sites relinked, which makes them copy the new code.
      */
-    static void received(ClassLoader loader, String className, byte[] classFile, boolean keep) {
+    static void received(ClassLoader loader, String className, byte[] classFile, boolean keep,
+                         Instrumentation inst) {
+        if (inst != null) {
+            instrumentation = inst;
+        }
         byte[] before;
         synchronized (OriginalCopies.class) {
             Map<String, byte[]> files = loader == null ? RECEIVED_BY_BOOT : RECEIVED.get(loader);
@@ -96,7 +108,9 @@ final class OriginalCopies {
      * pass. Called by the linker, under Dispatch's link lock.
      */
     static MethodHandle handle(Class<?> owner, Method target, String methodKey, Runnable relinkLater) {
-        relink = relinkLater;
+        if (relinkLater != null) {
+            relink = relinkLater;
+        }
         byte[] classFile = receivedFor(owner);
         if (classFile == null) {
             return null;
@@ -126,11 +140,20 @@ final class OriginalCopies {
         String descriptor = MethodType.methodType(target.getReturnType(), target.getParameterTypes())
                 .toMethodDescriptorString();
         String why;
+        ClassLoader loader = owner.getClassLoader();
+        if (loader == null || loader == ClassLoader.getPlatformClassLoader()) {
+            // The JDK's methods may carry what only the JVM reads (intrinsics, @ForceInline, reserved
+            // stack access, hidden frames): a copy would lose it. Not proven safe, so not copied.
+            why = "a class of the JDK";
+            Log.get().log(System.Logger.Level.DEBUG, "@Next runs {0}.{1} through its hook, not a copy: {2}",
+                    owner.getName(), target.getName(), why);
+            return new Made(classFile, null, why);
+        }
         try {
             OriginalCopy.Result copy = OriginalCopy.write(classFile, owner, target.getName(), descriptor);
             if (copy.refusal() == null) {
-                MethodHandles.Lookup host = MethodHandles.privateLookupIn(owner, MethodHandles.lookup());
-                if (host.hasFullPrivilegeAccess()) {
+                MethodHandles.Lookup host = hostLookup(owner);
+                if (host != null) {
                     // Initialized, so linked and verified here: a copy the JVM refuses is a refusal now,
                     // not an error in the application's call later.
                     MethodHandles.Lookup lookup = host.defineHiddenClass(copy.bytes(), true,
@@ -141,8 +164,8 @@ final class OriginalCopies {
                                     .insertParameterTypes(0, owner);
                     return new Made(classFile, lookup.findStatic(lookup.lookupClass(), OriginalCopy.METHOD, type), null);
                 }
-                // jlivepatch and the class are in different modules (a loader of the application's own)
-                why = "no full-privilege lookup on the class from jlivepatch's module";
+                why = "no full-privilege lookup on the class (its module is not jlivepatch's and no"
+                        + " Instrumentation is at hand)";
             } else {
                 why = copy.refusal();
             }
@@ -152,6 +175,22 @@ final class OriginalCopies {
         Log.get().log(System.Logger.Level.DEBUG, "@Next runs {0}.{1} through its hook, not a copy: {2}",
                 owner.getName(), target.getName(), why);
         return new Made(classFile, null, why);
+    }
+
+    /**
+     * A full-privilege lookup on {@code owner}, or null. {@code privateLookupIn} gives one when
+     * jlivepatch and the class share a module (the class path); a class of a loader of its own (an
+     * application server's webapp, a Spring Boot application) has an unnamed module of its own, and
+     * there it is the trusted lookup's, which the Instrumentation opens. The class's package is open
+     * to jlivepatch: the linker checked it (SignatureCheck.unreachableOriginal) before asking.
+     */
+    private static MethodHandles.Lookup hostLookup(Class<?> owner) throws IllegalAccessException {
+        MethodHandles.Lookup lookup = MethodHandles.privateLookupIn(owner, MethodHandles.lookup());
+        if (lookup.hasFullPrivilegeAccess()) {
+            return lookup;
+        }
+        Instrumentation inst = instrumentation;
+        return inst == null ? null : TrustedLookup.in(owner, inst);
     }
 
     /**

@@ -121,6 +121,26 @@ class OriginalCopyTest {
     }
 
     @Test
+    void aJdkClassIsNotCopied() throws Exception {
+        java.lang.reflect.Method target = String.class.getMethod("trim");
+        String key = "trim()Ljava/lang/String;";
+        OriginalCopies.received(null, "java.lang.String", classFile(String.class), true, null);
+        try {
+            assertNull(OriginalCopies.handle(String.class, target, key, null));
+            assertEquals("a class of the JDK", OriginalCopies.state(String.class, key));
+        } finally {
+            OriginalCopies.received(null, "java.lang.String", classFile(String.class), false, null);
+        }
+    }
+
+    @Test
+    void aClassWhoseFileWasNotKeptIsNotCopied() throws Exception {
+        java.lang.reflect.Method target = Copyable.class.getMethod("name");
+        assertNull(OriginalCopies.handle(Copyable.class, target, "name()Ljava/lang/String;", null));
+        assertNull(OriginalCopies.state(Copyable.class, "name()Ljava/lang/String;"));
+    }
+
+    @Test
     void handlesOfKindInvokespecialAndDynamicConstantsAreRefused() throws Exception {
         Class<?> c = generated();
         assertEquals("it takes a method handle of kind invokespecial (toString)",
