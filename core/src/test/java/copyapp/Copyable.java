@@ -64,4 +64,20 @@ public class Copyable {
     public static String lastTag() {
         return lastTag;
     }
+
+    /** An enum's method: Enum's protected members are its constructor, clone and finalize. */
+    public enum Size {
+        SMALL, LARGE;
+
+        public Size next() {
+            return values()[(ordinal() + 1) % values().length];
+        }
+    }
+
+    /** A record's own method. */
+    public record Box(int w, int h) {
+        public int area() {
+            return w * h;
+        }
+    }
 }

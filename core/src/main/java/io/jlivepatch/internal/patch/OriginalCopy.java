@@ -34,8 +34,9 @@ import java.util.Set;
  *       of the class, which becomes {@code invokevirtual}: nestmates call each other's private
  *       methods that way);</li>
  *   <li>protected members of a superclass in another package: a nestmate is no subclass. So a class
- *       whose superclasses (below {@code Object}) are not all of its own runtime package is refused
- *       whole, and {@code Object}'s protected {@code clone} and {@code finalize} are never copied;</li>
+ *       whose superclasses (but {@code Object}, {@code Enum}, {@code Record}) are not all of its own
+ *       runtime package is refused whole, and calls of {@code clone} and {@code finalize} (maybe
+ *       {@code Object}'s protected ones) are never copied;</li>
  *   <li>{@code synchronized} methods (the monitor is the receiver's, not the copy's class), methods
  *       of interfaces;</li>
  *   <li>code that asks who its caller class is: {@code MethodHandles.lookup()},
@@ -109,9 +110,15 @@ final class OriginalCopy {
         return new Result(copy(cn, mn), null);
     }
 
-    /** The first superclass below {@code Object} outside {@code owner}'s runtime package, or null. */
+    /**
+     * The first superclass outside {@code owner}'s runtime package whose protected members a copy
+     * could need, or null. {@code Object}, {@code Enum} and {@code Record} have none but constructors
+     * (which only the subclass's own constructors call) and {@code clone} and {@code finalize}
+     * (refused by name, see {@link #memberRefusal}).
+     */
     private static String superclassElsewhere(Class<?> owner) {
-        for (Class<?> s = owner.getSuperclass(); s != null && s != Object.class; s = s.getSuperclass()) {
+        for (Class<?> s = owner.getSuperclass(); s != null && s != Object.class && s != Enum.class
+                && s != Record.class; s = s.getSuperclass()) {
             if (s.getClassLoader() != owner.getClassLoader() || !s.getPackageName().equals(owner.getPackageName())) {
                 return s.getName();
             }
