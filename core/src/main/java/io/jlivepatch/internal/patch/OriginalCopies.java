@@ -122,12 +122,7 @@ final class OriginalCopies {
             return null;
         }
         MethodHandle h = current ? made.handle.get() : null;
-        if (h == null) {
-            made = make(owner, target, classFile);
-            perClass.put(methodKey, made);
-            h = made.handle.get();
-        }
-        return h;
+        return h != null ? h : make(perClass, methodKey, owner, target, classFile);
     }
 
     /** Why the linked copy of {@code methodKey} could not be made, "" when it was, null when none was tried. */
@@ -136,7 +131,12 @@ final class OriginalCopies {
         return made == null ? null : made.refusal == null ? "" : made.refusal;
     }
 
-    private static Made make(Class<?> owner, Method target, byte[] classFile) {
+    /**
+     * Makes the copy from {@code classFile} and records it, or its refusal, in {@code perClass};
+     * returns the copy (held strongly here: the record holds it weakly), or null.
+     */
+    private static MethodHandle make(Map<String, Made> perClass, String methodKey, Class<?> owner, Method target,
+                                     byte[] classFile) {
         String descriptor = MethodType.methodType(target.getReturnType(), target.getParameterTypes())
                 .toMethodDescriptorString();
         String why;
@@ -144,10 +144,7 @@ final class OriginalCopies {
         if (loader == null || loader == ClassLoader.getPlatformClassLoader()) {
             // The JDK's methods may carry what only the JVM reads (intrinsics, @ForceInline, reserved
             // stack access, hidden frames): a copy would lose it. Not proven safe, so not copied.
-            why = "a class of the JDK";
-            Log.get().log(System.Logger.Level.DEBUG, "@Next runs {0}.{1} through its hook, not a copy: {2}",
-                    owner.getName(), target.getName(), why);
-            return new Made(classFile, null, why);
+            return refused(perClass, methodKey, owner, target, classFile, "a class of the JDK");
         }
         try {
             OriginalCopy.Result copy = OriginalCopy.write(classFile, owner, target.getName(), descriptor);
@@ -162,7 +159,9 @@ final class OriginalCopies {
                             ? MethodType.methodType(target.getReturnType(), target.getParameterTypes())
                             : MethodType.methodType(target.getReturnType(), target.getParameterTypes())
                                     .insertParameterTypes(0, owner);
-                    return new Made(classFile, lookup.findStatic(lookup.lookupClass(), OriginalCopy.METHOD, type), null);
+                    MethodHandle h = lookup.findStatic(lookup.lookupClass(), OriginalCopy.METHOD, type);
+                    perClass.put(methodKey, new Made(classFile, h, null));
+                    return h;
                 }
                 why = "no full-privilege lookup on the class (its module is not jlivepatch's and no"
                         + " Instrumentation is at hand)";
@@ -172,9 +171,15 @@ final class OriginalCopies {
         } catch (ReflectiveOperationException | LinkageError | RuntimeException e) {
             why = "the copy could not be defined: " + e;
         }
+        return refused(perClass, methodKey, owner, target, classFile, why);
+    }
+
+    private static MethodHandle refused(Map<String, Made> perClass, String methodKey, Class<?> owner, Method target,
+                                        byte[] classFile, String why) {
         Log.get().log(System.Logger.Level.DEBUG, "@Next runs {0}.{1} through its hook, not a copy: {2}",
                 owner.getName(), target.getName(), why);
-        return new Made(classFile, null, why);
+        perClass.put(methodKey, new Made(classFile, null, why));
+        return null;
     }
 
     /**
