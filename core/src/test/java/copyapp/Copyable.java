@@ -61,6 +61,19 @@ public class Copyable {
         return "c" + base;
     }
 
+    /** Holds the receiver's monitor; throws when asked to, which must release it. */
+    public synchronized boolean locked(boolean fail) {
+        if (fail) {
+            throw new IllegalStateException("asked to fail");
+        }
+        return Thread.holdsLock(this);
+    }
+
+    /** Holds the class's monitor. */
+    public static synchronized boolean lockedStatic() {
+        return Thread.holdsLock(Copyable.class);
+    }
+
     public static String lastTag() {
         return lastTag;
     }

@@ -11,10 +11,6 @@ public class Refused {
         return super.toString();
     }
 
-    public synchronized int locked() {
-        return 1;
-    }
-
     public Class<?> lookup() {
         return MethodHandles.lookup().lookupClass();
     }

@@ -4,8 +4,8 @@ import java.util.function.Function;
 
 /**
  * Targets whose original code {@code @Next} runs as a copy (NextTest): a private method, a private
- * field, a lambda and string concatenation, all reached from a hidden nestmate. One that cannot be
- * copied (synchronized) keeps the pass through its hook.
+ * field, a lambda and string concatenation, all reached from a hidden nestmate; a synchronized
+ * method. One that cannot be copied (a super call) keeps the pass through its hook.
  */
 public class Copied {
 
@@ -32,9 +32,14 @@ public class Copied {
         return f.apply(s) + "/" + visits;
     }
 
-    /** A synchronized method is not copied: the copy's monitor would not be the receiver's. */
+    /** Copied too: the copy holds the receiver's monitor as the method does. */
     public synchronized String locked(String s) {
         return tag(s) + "/" + frames("locked") + "/" + Thread.holdsLock(this);
+    }
+
+    /** Not copied: a super call from another class would be no super call. */
+    public String superCalled(String s) {
+        return tag(s) + "/" + frames("superCalled") + "/" + (super.hashCode() == System.identityHashCode(this));
     }
 
     /** Redefined by NextTest (its constant "v1" becomes "v2"): the copy follows. */

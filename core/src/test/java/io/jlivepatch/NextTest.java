@@ -96,6 +96,10 @@ class NextTest {
         return "(" + (String) next.invokeExact(self, s) + ")";
     }
 
+    public static String superCalled(Copied self, String s, @Next MethodHandle next) throws Throwable {
+        return "(" + (String) next.invokeExact(self, s) + ")";
+    }
+
     public static String version(@Next MethodHandle next) throws Throwable {
         return "(" + (String) next.invokeExact() + ")";
     }
@@ -337,12 +341,20 @@ class NextTest {
     }
 
     @Test
-    void codeThatCannotBeCopiedRunsThroughTheHookWithAPass() throws Exception {
+    void aSynchronizedMethodsCopyHoldsTheReceiversMonitor() throws Exception {
         Copied c = new Copied();
         enable("next-locked", m(Copied.class, "locked", String.class),
                 m(NextTest.class, "locked", Copied.class, String.class, MethodHandle.class));
-        // synchronized: the method itself runs its code (a second frame of it), holding the receiver's monitor
-        assertEquals("(<x>/2/true)", c.locked("x"));
+        assertEquals("(<x>/1/true)", c.locked("x"));
+    }
+
+    @Test
+    void codeThatCannotBeCopiedRunsThroughTheHookWithAPass() throws Exception {
+        Copied c = new Copied();
+        enable("next-super", m(Copied.class, "superCalled", String.class),
+                m(NextTest.class, "superCalled", Copied.class, String.class, MethodHandle.class));
+        // a super call: the method itself runs its code, a second frame of it
+        assertEquals("(<x>/2/true)", c.superCalled("x"));
     }
 
     @Test

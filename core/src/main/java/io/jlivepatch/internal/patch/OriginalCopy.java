@@ -6,6 +6,7 @@ import org.objectweb.asm.ConstantDynamic;
 import org.objectweb.asm.Handle;
 import org.objectweb.asm.MethodVisitor;
 import org.objectweb.asm.Opcodes;
+import org.objectweb.asm.Type;
 import org.objectweb.asm.tree.AbstractInsnNode;
 import org.objectweb.asm.tree.ClassNode;
 import org.objectweb.asm.tree.FieldInsnNode;
@@ -37,8 +38,9 @@ import java.util.Set;
  *       whose superclasses (but {@code Object}, {@code Enum}, {@code Record}) are not all of its own
  *       runtime package is refused whole, and calls of {@code clone} and {@code finalize} (maybe
  *       {@code Object}'s protected ones) are never copied;</li>
- *   <li>{@code synchronized} methods (the monitor is the receiver's, not the copy's class), methods
- *       of interfaces;</li>
+ *   <li>methods of interfaces; {@code synchronized} methods that store into their receiver's local
+ *       (a copy of a {@code synchronized} method holds the method's monitor with a block around the
+ *       code, which needs the receiver to unlock);</li>
  *   <li>code that asks who its caller class is: {@code MethodHandles.lookup()},
  *       {@code StackWalker}, {@code Reflection.getCallerClass()};</li>
  *   <li>{@code invokedynamic} other than lambdas ({@code LambdaMetafactory.metafactory}, not the
@@ -98,8 +100,9 @@ final class OriginalCopy {
         if (mn == null || mn.instructions.size() == 0) {
             return Result.refused("the class file has no code for the method");
         }
-        if ((mn.access & Opcodes.ACC_SYNCHRONIZED) != 0) {
-            return Result.refused("the method is synchronized");
+        boolean isStatic = (mn.access & Opcodes.ACC_STATIC) != 0;
+        if ((mn.access & Opcodes.ACC_SYNCHRONIZED) != 0 && !isStatic && storesReceiverSlot(mn)) {
+            return Result.refused("the method is synchronized and stores into its receiver's local");
         }
         for (AbstractInsnNode insn : mn.instructions) {
             String why = refusal(insn, cn.name, privateMethods);
@@ -108,6 +111,20 @@ final class OriginalCopy {
             }
         }
         return new Result(copy(cn, mn), null);
+    }
+
+    /** Whether the code stores into local 0: then it no longer holds the receiver to unlock. */
+    private static boolean storesReceiverSlot(MethodNode mn) {
+        for (AbstractInsnNode insn : mn.instructions) {
+            if (insn instanceof org.objectweb.asm.tree.VarInsnNode v && v.var == 0 && v.getOpcode() >= Opcodes.ISTORE
+                    && v.getOpcode() <= Opcodes.ASTORE) {
+                return true;
+            }
+            if (insn instanceof org.objectweb.asm.tree.IincInsnNode i && i.var == 0) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**
@@ -210,9 +227,54 @@ final class OriginalCopy {
                 | (mn.access & (Opcodes.ACC_STRICT | Opcodes.ACC_VARARGS));
         MethodVisitor mv = cw.visitMethod(access, METHOD, desc, null,
                 mn.exceptions.toArray(new String[0]));
+        if ((mn.access & Opcodes.ACC_SYNCHRONIZED) != 0) {
+            synchronize(cn.name, mn, isStatic);
+        }
         mn.accept(new CodeOnly(mv, !isStatic));
         cw.visitEnd();
         return cw.toByteArray();
+    }
+
+    /**
+     * Makes the copy of a {@code synchronized} method hold the monitor the method holds (the
+     * receiver's, or the class's for a static method) as javac writes a {@code synchronized} block:
+     * enter first; before each return, exit; a handler of anything thrown that exits and rethrows.
+     * The receiver stays in local 0 (checked: the code never stores there), so every frame of the
+     * code already says what the handler needs, and the handler's own frame is the receiver alone.
+     */
+    private static void synchronize(String owner, MethodNode mn, boolean isStatic) {
+        org.objectweb.asm.tree.InsnList code = mn.instructions;
+        org.objectweb.asm.tree.LabelNode start = new org.objectweb.asm.tree.LabelNode();
+        org.objectweb.asm.tree.LabelNode end = new org.objectweb.asm.tree.LabelNode();
+        org.objectweb.asm.tree.LabelNode handler = new org.objectweb.asm.tree.LabelNode();
+        for (AbstractInsnNode insn : code.toArray()) {
+            int op = insn.getOpcode();
+            if (op >= Opcodes.IRETURN && op <= Opcodes.RETURN) {
+                code.insertBefore(insn, monitor(owner, isStatic));
+                code.insertBefore(insn, new org.objectweb.asm.tree.InsnNode(Opcodes.MONITOREXIT));
+            }
+        }
+        org.objectweb.asm.tree.InsnList enter = new org.objectweb.asm.tree.InsnList();
+        enter.add(monitor(owner, isStatic));
+        enter.add(new org.objectweb.asm.tree.InsnNode(Opcodes.MONITORENTER));
+        enter.add(start);
+        code.insert(enter);
+        code.add(end);
+        code.add(handler);
+        Object[] locals = isStatic ? new Object[0] : new Object[] {owner};
+        code.add(new org.objectweb.asm.tree.FrameNode(Opcodes.F_FULL, locals.length, locals, 1,
+                new Object[] {"java/lang/Throwable"}));
+        code.add(monitor(owner, isStatic));
+        code.add(new org.objectweb.asm.tree.InsnNode(Opcodes.MONITOREXIT));
+        code.add(new org.objectweb.asm.tree.InsnNode(Opcodes.ATHROW));
+        // last in the table: the code's own handlers come first, as they would inside the method
+        mn.tryCatchBlocks.add(new org.objectweb.asm.tree.TryCatchBlockNode(start, end, handler, null));
+        mn.maxStack += 2; // the monitor's object above a return value or the thrown one
+    }
+
+    private static AbstractInsnNode monitor(String owner, boolean isStatic) {
+        return isStatic ? new LdcInsnNode(Type.getObjectType(owner))
+                : new org.objectweb.asm.tree.VarInsnNode(Opcodes.ALOAD, 0);
     }
 
     /**

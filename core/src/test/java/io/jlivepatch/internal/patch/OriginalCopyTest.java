@@ -87,6 +87,21 @@ class OriginalCopyTest {
     }
 
     @Test
+    void aSynchronizedMethodsCopyHoldsItsMonitorAndReleasesItWhateverHappens() throws Throwable {
+        MethodHandle locked = copy(Copyable.class, "locked", MethodType.methodType(boolean.class, boolean.class));
+        Copyable c = new Copyable(0);
+        assertTrue((boolean) locked.invokeExact(c, false));
+        assertTrue(!Thread.holdsLock(c));
+        assertThrows(IllegalStateException.class, () -> {
+            boolean ignored = (boolean) locked.invokeExact(c, true);
+        });
+        assertTrue(!Thread.holdsLock(c), "the monitor is released when the code throws");
+        MethodHandle lockedStatic = copy(Copyable.class, "lockedStatic", MethodType.methodType(boolean.class));
+        assertTrue((boolean) lockedStatic.invokeExact());
+        assertTrue(!Thread.holdsLock(Copyable.class));
+    }
+
+    @Test
     void enumsAndRecordsAreCopied() throws Throwable {
         MethodHandle next = copy(Copyable.Size.class, "next", MethodType.methodType(Copyable.Size.class));
         assertEquals(Copyable.Size.LARGE, (Copyable.Size) next.invokeExact(Copyable.Size.SMALL));
@@ -109,7 +124,6 @@ class OriginalCopyTest {
         MethodType obj = MethodType.methodType(Object.class);
         assertEquals("it calls a superclass's method (super.toString)",
                 refusal(Refused.class, "superCall", MethodType.methodType(String.class)));
-        assertEquals("the method is synchronized", refusal(Refused.class, "locked", MethodType.methodType(int.class)));
         assertEquals("it asks for its caller class (java.lang.invoke.MethodHandles.lookup)",
                 refusal(Refused.class, "lookup", MethodType.methodType(Class.class)));
         assertTrue(refusal(Refused.class, "walker", MethodType.methodType(Class.class))
@@ -156,9 +170,11 @@ class OriginalCopyTest {
         assertEquals("it loads a dynamic constant", refusal(c, "dynamic", MethodType.methodType(Object.class)));
         assertEquals("it uses invokedynamic with java/lang/runtime/ObjectMethods.bootstrap",
                 refusal(c, "indy", MethodType.methodType(Object.class)));
+        assertEquals("the method is synchronized and stores into its receiver's local",
+                refusal(c, "storing", MethodType.methodType(Object.class)));
     }
 
-    /** copyapp.Generated: three methods javac does not write, each with one constant or call site javac would not write there. */
+    /** copyapp.Generated: four methods javac does not write, each with one constant or call site javac would not write there. */
     private static Class<?> generated() throws IllegalAccessException {
         ClassWriter cw = new ClassWriter(ClassWriter.COMPUTE_MAXS);
         cw.visit(Opcodes.V17, Opcodes.ACC_PUBLIC | Opcodes.ACC_SUPER, "copyapp/Generated", null, "java/lang/Object",
@@ -188,6 +204,15 @@ class OriginalCopyTest {
         indy.visitInsn(Opcodes.ARETURN);
         indy.visitMaxs(0, 0);
         indy.visitEnd();
+        MethodVisitor storing = cw.visitMethod(Opcodes.ACC_PUBLIC | Opcodes.ACC_SYNCHRONIZED, "storing",
+                "()Ljava/lang/Object;", null, null);
+        storing.visitCode();
+        storing.visitInsn(Opcodes.ACONST_NULL);
+        storing.visitVarInsn(Opcodes.ASTORE, 0);
+        storing.visitInsn(Opcodes.ACONST_NULL);
+        storing.visitInsn(Opcodes.ARETURN);
+        storing.visitMaxs(0, 0);
+        storing.visitEnd();
         cw.visitEnd();
         byte[] bytes = cw.toByteArray();
         GENERATED = bytes;
