@@ -96,7 +96,8 @@ final class OriginalCopies {
     /** The class file the transformer last received for {@code c}, if kept. */
     private static byte[] receivedFor(Class<?> c) {
         synchronized (OriginalCopies.class) {
-            Map<String, byte[]> files = c.getClassLoader() == null ? RECEIVED_BY_BOOT : RECEIVED.get(c.getClassLoader());
+            ClassLoader loader = c.getClassLoader();
+            Map<String, byte[]> files = loader == null ? RECEIVED_BY_BOOT : RECEIVED.get(loader);
             return files == null ? null : files.get(c.getName());
         }
     }

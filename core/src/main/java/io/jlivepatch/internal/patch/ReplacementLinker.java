@@ -119,7 +119,7 @@ final class ReplacementLinker implements BiFunction<Class<?>, String, MethodHand
         }
         MethodHandle[] linked = linkChecked(owner, methodKey, route, site, chain.reached(), unpatched, patched, outside);
         if (linked != null && chain.token != null) {
-            // A version runs the original code through @Next and a pass: its hook must let that call through once.
+            // A version runs the original code through @Next and a pass: its hook lets that call through once.
             linked[0] = OriginalPass.guard(linked[0], chain.token);
         }
         return linked;
@@ -290,8 +290,12 @@ final class ReplacementLinker implements BiFunction<Class<?>, String, MethodHand
         final MethodType site;
         /** Every replacement linked, tops first, without repeats (both sides share what is below P). */
         final List<ActiveFunction> reached = new ArrayList<>();
+        /** Relinks every site; what a copy's class file changing under it calls (OriginalCopies). */
         final Runnable relinkLater;
-        /** The original code (a copy, or the method with its pass), once a version's @Next reaches it; shared by both sides. */
+        /**
+         * The original code (a copy, or the method with its pass), once a version's @Next reaches it;
+         * shared by both sides.
+         */
         MethodHandle original;
         /** The pass's token when the original code is reached through the method's own hook, else null. */
         OriginalPass.Token token;

@@ -134,9 +134,11 @@ class OriginalCopyTest {
                 refusal(Refused.class, "serializableLambda", MethodType.methodType(Runnable.class)));
         assertEquals("it uses invokedynamic with java/lang/runtime/ObjectMethods.bootstrap",
                 refusal(Refused.Point.class, "toString", MethodType.methodType(String.class)));
-        assertEquals("a method of an interface", refusal(Refused.Shape.class, "corners", MethodType.methodType(int.class)));
+        assertEquals("a method of an interface",
+                refusal(Refused.Shape.class, "corners", MethodType.methodType(int.class)));
         assertEquals("the class extends java.util.AbstractList of another runtime package, whose protected members"
-                + " a copy could not reach", refusal(Refused.Names.class, "get", MethodType.methodType(String.class, int.class)));
+                + " a copy could not reach",
+                refusal(Refused.Names.class, "get", MethodType.methodType(String.class, int.class)));
         assertEquals("the class file has no code for the method", refusal(Refused.class, "absent", obj));
         assertEquals("the class file is of copyapp/Refused, not of copyapp.Copyable",
                 OriginalCopy.write(classFile(Refused.class), Copyable.class, "name", "()Ljava/lang/String;").refusal());
@@ -174,7 +176,10 @@ class OriginalCopyTest {
                 refusal(c, "storing", MethodType.methodType(Object.class)));
     }
 
-    /** copyapp.Generated: four methods javac does not write, each with one constant or call site javac would not write there. */
+    /**
+     * copyapp.Generated: four methods javac would not write (an invokespecial handle, a dynamic
+     * constant, a record bootstrap outside a record, a synchronized method storing into its receiver's local).
+     */
     private static Class<?> generated() throws IllegalAccessException {
         ClassWriter cw = new ClassWriter(ClassWriter.COMPUTE_MAXS);
         cw.visit(Opcodes.V17, Opcodes.ACC_PUBLIC | Opcodes.ACC_SUPER, "copyapp/Generated", null, "java/lang/Object",
