@@ -1,6 +1,7 @@
 package io.jlivepatch;
 
 import io.jlivepatch.jar.Jars;
+import nextapp.Copied;
 import nextapp.Shop;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -80,6 +81,27 @@ class NextTest {
 
     public static String notAnnotated(Shop self, String s, MethodHandle next) {
         return s;
+    }
+
+    public static String framed(Copied self, String s, @Next MethodHandle next) throws Throwable {
+        return "(" + (String) next.invokeExact(self, s) + ")";
+    }
+
+    public static String locked(Copied self, String s, @Next MethodHandle next) throws Throwable {
+        return "(" + (String) next.invokeExact(self, s) + ")";
+    }
+
+    /** Receiver typed as Object: the target is a copy of the class in a loader of its own. */
+    public static String isolated(Object self, String s, @Next MethodHandle next) throws Throwable {
+        return "(" + (String) next.invokeExact(self, s) + ")";
+    }
+
+    public static String superCalled(Copied self, String s, @Next MethodHandle next) throws Throwable {
+        return "(" + (String) next.invokeExact(self, s) + ")";
+    }
+
+    public static String version(@Next MethodHandle next) throws Throwable {
+        return "(" + (String) next.invokeExact() + ")";
     }
 
     public static String joined(java.util.StringJoiner self, @Next MethodHandle next) {
@@ -279,5 +301,100 @@ class NextTest {
         // resolved by name, with the descriptor inferred without the @Next parameter
         Class<?> late = Class.forName("nextapp.LateStatics");
         assertEquals("HI!", late.getMethod("shout", String.class).invoke(null, "hi"));
+    }
+
+    // ---- how the original code runs (issue 17: as cheap as the original) ----
+
+    @Test
+    void theOriginalCodeRunsAsACopyWithoutPassingThroughTheHookAgain() throws Exception {
+        Copied c = new Copied();
+        enable("next-copied", m(Copied.class, "framed", String.class),
+                m(NextTest.class, "framed", Copied.class, String.class, MethodHandle.class));
+        // One frame of Copied.framed: the hook's, which runs the replacement. Through a pass the hooked
+        // method would be entered a second time to run its own code (two frames); the copy, a hidden
+        // class, leaves none of its own in the trace. Its private method, private field and lambda
+        // are the class's own.
+        assertEquals("(<x>/1/1)", c.framed("x"));
+        assertEquals("(<y>/1/2)", c.framed("y"));
+        for (int i = 0; i < 20_000; i++) { // compiled too
+            c.framed("z");
+        }
+        assertEquals("(<z>/1/20003)", c.framed("z"));
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void aClassOfALoaderWithAModuleOfItsOwnHasItsOriginalCodeCopiedToo() throws Exception {
+        String name = "nextapp.IsolatedCopied";
+        Class<?> c = IsolatingLoader.of("next-webapp", name).define(name);
+        java.util.function.UnaryOperator<String> op =
+                (java.util.function.UnaryOperator<String>) c.getDeclaredConstructor().newInstance();
+        assertTrue(c.getModule() != NextTest.class.getModule(), "the loader's unnamed module is its own");
+        PatchHandle h = TestSupport.livepatch().register(Patch.builder("next-webapp").replace(name, "apply",
+                "(Ljava/lang/String;)Ljava/lang/String;", m(NextTest.class, "isolated", Object.class, String.class,
+                        MethodHandle.class)).build());
+        h.enable();
+        settle(h);
+        // two frames of apply: the bridge apply(Object) and the hook's apply(String); the copy ran,
+        // defined through jlivepatch's trusted lookup (through a pass the hooked method would be a third)
+        assertEquals("(<x>/2/next-webapp)", op.apply("x"));
+    }
+
+    @Test
+    void aSynchronizedMethodsCopyHoldsTheReceiversMonitor() throws Exception {
+        Copied c = new Copied();
+        enable("next-locked", m(Copied.class, "locked", String.class),
+                m(NextTest.class, "locked", Copied.class, String.class, MethodHandle.class));
+        assertEquals("(<x>/1/true)", c.locked("x"));
+    }
+
+    @Test
+    void codeThatCannotBeCopiedRunsThroughTheHookWithAPass() throws Exception {
+        Copied c = new Copied();
+        enable("next-super", m(Copied.class, "superCalled", String.class),
+                m(NextTest.class, "superCalled", Copied.class, String.class, MethodHandle.class));
+        // a super call: the method itself runs its code, a second frame of it
+        assertEquals("(<x>/2/true)", c.superCalled("x"));
+    }
+
+    @Test
+    void theCopyFollowsARedefinitionOfTheClass() throws Exception {
+        enable("next-version", m(Copied.class, "version"), m(NextTest.class, "version", MethodHandle.class));
+        assertEquals("(v1)", Copied.version());
+        byte[] v1 = TestSupport.classFile(Copied.class.getName());
+        byte[] v2 = replaceConstant(v1, "v1", "v2");
+        java.lang.instrument.Instrumentation inst = TestSupport.instrumentation();
+        try {
+            // what another agent's retransformation does: the hook transformer gets other code
+            inst.redefineClasses(new java.lang.instrument.ClassDefinition(Copied.class, v2));
+            // the sites are relinked by a thread of jlivepatch's: wait for it, however long it takes
+            long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
+            while (!"(v2)".equals(Copied.version()) && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            assertEquals("(v2)", Copied.version());
+        } finally {
+            inst.redefineClasses(new java.lang.instrument.ClassDefinition(Copied.class, v1));
+        }
+    }
+
+    /** {@code classFile} with its string constant {@code from} replaced by {@code to}. */
+    private static byte[] replaceConstant(byte[] classFile, String from, String to) {
+        org.objectweb.asm.ClassReader r = new org.objectweb.asm.ClassReader(classFile);
+        org.objectweb.asm.ClassWriter w = new org.objectweb.asm.ClassWriter(r, 0);
+        r.accept(new org.objectweb.asm.ClassVisitor(org.objectweb.asm.Opcodes.ASM9, w) {
+            @Override
+            public org.objectweb.asm.MethodVisitor visitMethod(int access, String name, String descriptor,
+                                                               String signature, String[] exceptions) {
+                return new org.objectweb.asm.MethodVisitor(org.objectweb.asm.Opcodes.ASM9,
+                        super.visitMethod(access, name, descriptor, signature, exceptions)) {
+                    @Override
+                    public void visitLdcInsn(Object value) {
+                        super.visitLdcInsn(from.equals(value) ? to : value);
+                    }
+                };
+            }
+        }, 0);
+        return w.toByteArray();
     }
 }

@@ -7,18 +7,19 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * A full-privilege lookup on any class, from the JDK's trusted lookup. Only for defining a patch's
- * hidden nestmate in a class whose module jlivepatch is not part of; the Instrumentation that
+ * A full-privilege lookup on any class, from the JDK's trusted lookup. Only for defining a hidden
+ * nestmate (a patch's class; a copy of a method's original code for {@code @Next}) in a class whose
+ * module jlivepatch is not part of; the Instrumentation that
  * jlivepatch holds is what allows opening {@code java.lang.invoke} for it.
  */
-final class TrustedLookup {
+public final class TrustedLookup {
 
     private static volatile MethodHandles.Lookup trusted;
 
     private TrustedLookup() {
     }
 
-    static MethodHandles.Lookup in(Class<?> host, Instrumentation inst) throws IllegalAccessException {
+    public static MethodHandles.Lookup in(Class<?> host, Instrumentation inst) throws IllegalAccessException {
         MethodHandles.Lookup t = trusted;
         if (t == null) {
             t = load(inst);

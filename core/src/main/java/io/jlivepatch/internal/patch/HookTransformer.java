@@ -27,6 +27,13 @@ final class HookTransformer implements ClassFileTransformer {
     private final Instrumentation instrumentation;
     /** The bootstrap class path's unnamed module, where Dispatch is; found at the first hook (see {@link #makeReadable}). */
     private volatile Module dispatchModule;
+    /**
+     * Whether some class's hooks ran {@code @Next} down to the original: from then on every class
+     * file the transformer gets is told to {@link OriginalCopies}, which keeps or forgets it. Until
+     * then that class is never named, so never loaded (FootprintIT). Written and read by
+     * transforming threads; a stale false only skips a forget of a file never kept.
+     */
+    private volatile boolean originalsKept;
 
     HookTransformer(Supplier<LinkTable> table, HookLedger ledger, Instrumentation instrumentation) {
         this.table = table;
@@ -70,6 +77,11 @@ final class HookTransformer implements ClassFileTransformer {
         List<MethodSpec> wanted;
         try {
             wanted = current.hooksFor(className);
+            boolean keep = reachesOriginal(current, className, wanted);
+            if (keep || originalsKept) {
+                originalsKept = true;
+                OriginalCopies.received(loader, className, classFile, keep, instrumentation);
+            }
             if (wanted.isEmpty()) {
                 if (redefined != null) {
                     ledger.put(loader, className, ClassHooks.NONE);
@@ -101,6 +113,18 @@ final class HookTransformer implements ClassFileTransformer {
             }
             return null;
         }
+    }
+
+    /** Whether a hook of {@code wanted} runs the original code through {@code @Next}: a copy of it is due. */
+    private static boolean reachesOriginal(LinkTable current, String className, List<MethodSpec> wanted) {
+        for (MethodSpec m : wanted) {
+            Route r = current.route(className, m.key());
+            if (r != null && (r.unpatched() != null && r.unpatched().reachesOriginal()
+                    || r.patched() != null && r.patched().reachesOriginal())) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** A class of a named module must read the bootstrap class path's unnamed module to link its hooks. */

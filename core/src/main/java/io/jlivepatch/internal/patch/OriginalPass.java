@@ -7,7 +7,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
- * How {@code @Next} runs a hooked method's original code: the original body sits behind the
+ * How {@code @Next} runs a hooked method's original code when it has no copy of it
+ * ({@link OriginalCopies}: code that cannot run in another class, a class file not kept): the original body sits behind the
  * method's own prologue, whose guard would send the call to the replacement again. So the
  * {@code next} handle arms a one-shot pass for (calling thread, method) and calls the method; the
  * guard of that method, the first code the call runs, takes the pass and answers "original".

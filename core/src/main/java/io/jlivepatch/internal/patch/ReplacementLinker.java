@@ -21,7 +21,9 @@ import java.util.function.Supplier;
  *
  * <p>A replacement with a {@code @Next} parameter gets the version below it bound into that
  * parameter ({@link Chain}): the previous replacement of the same side of the route, or the original
- * code. Reaching the original adds one check to the method's guard ({@link OriginalPass}).
+ * code. The original is a copy of its code that bypasses the hook ({@link OriginalCopies}), or, for
+ * code that cannot be copied, the method itself through a pass, which adds one check to the
+ * method's guard ({@link OriginalPass}).
  */
 final class ReplacementLinker implements BiFunction<Class<?>, String, MethodHandle[]> {
 
@@ -108,7 +110,7 @@ final class ReplacementLinker implements BiFunction<Class<?>, String, MethodHand
         // Each side is bound whole, its @Next chain included, so a call that entered one side runs
         // that side's versions all the way down: the side is chosen once per activation (the
         // guard and routedCall below), never per level.
-        Chain chain = new Chain(owner, methodKey, target, site);
+        Chain chain = new Chain(owner, methodKey, target, site, relinkLater);
         try {
             unpatched = route.unpatched() == null ? null : chain.link(route.unpatched());
             patched = route.patched() == null ? null : chain.link(route.patched());
@@ -116,8 +118,8 @@ final class ReplacementLinker implements BiFunction<Class<?>, String, MethodHand
             return misfit(owner, methodKey, m.function, m.getMessage());
         }
         MethodHandle[] linked = linkChecked(owner, methodKey, route, site, chain.reached(), unpatched, patched, outside);
-        if (linked != null && chain.original != null) {
-            // A version runs the original code through @Next: its hook must let that call through once.
+        if (linked != null && chain.token != null) {
+            // A version runs the original code through @Next and a pass: its hook lets that call through once.
             linked[0] = OriginalPass.guard(linked[0], chain.token);
         }
         return linked;
@@ -288,15 +290,22 @@ final class ReplacementLinker implements BiFunction<Class<?>, String, MethodHand
         final MethodType site;
         /** Every replacement linked, tops first, without repeats (both sides share what is below P). */
         final List<ActiveFunction> reached = new ArrayList<>();
-        /** The original code with its pass, once a version's @Next reaches it; shared by both sides. */
+        /** Relinks every site; what a copy's class file changing under it calls (OriginalCopies). */
+        final Runnable relinkLater;
+        /**
+         * The original code (a copy, or the method with its pass), once a version's @Next reaches it;
+         * shared by both sides.
+         */
         MethodHandle original;
+        /** The pass's token when the original code is reached through the method's own hook, else null. */
         OriginalPass.Token token;
 
-        Chain(Class<?> owner, String methodKey, Method target, MethodType site) {
+        Chain(Class<?> owner, String methodKey, Method target, MethodType site, Runnable relinkLater) {
             this.owner = owner;
             this.methodKey = methodKey;
             this.target = target;
             this.site = site;
+            this.relinkLater = relinkLater;
         }
 
         List<ActiveFunction> reached() {
@@ -316,7 +325,9 @@ final class ReplacementLinker implements BiFunction<Class<?>, String, MethodHand
         }
 
         /**
-         * The method's original code for {@code @Next}: the method itself, non-virtually (a subclass's
+         * The method's original code for {@code @Next}. Preferably a copy of it that does not pass
+         * through the hook ({@link OriginalCopies}): a direct call, which the JIT inlines like the
+         * method itself. Else the method itself, non-virtually (a subclass's
          * override is not the version below), called with a one-shot pass through its own hook (see
          * {@link OriginalPass} for why a pass rather than the recursion guard). Reached through a
          * private lookup on the target class, which its module must open to jlivepatch: every class
@@ -330,6 +341,11 @@ final class ReplacementLinker implements BiFunction<Class<?>, String, MethodHand
                 String unreachable = SignatureCheck.unreachableOriginal(owner);
                 if (unreachable != null) {
                     throw new Misfit(f, unreachable);
+                }
+                MethodHandle copy = OriginalCopies.handle(owner, target, methodKey, relinkLater);
+                if (copy != null) {
+                    original = copy.asType(site);
+                    return original;
                 }
                 MethodHandle itself;
                 try {
