@@ -62,6 +62,7 @@ class DispatchRaceTest {
                             method(DispatchRaceTest.class, "run", Object.class, Param.class)).build());
             h.enable();
             AtomicReference<Thread> disabler = new AtomicReference<>();
+            Thread caller = Thread.currentThread();
             AtomicReference<Throwable> disableFailed = new AtomicReference<>();
             ClassLoader loader = new ClassLoader("dispatch-race-" + attempt, DispatchRaceTest.class.getClassLoader()) {
                 private final byte[] racy = TestSupport.classFile(RACY);
@@ -79,11 +80,18 @@ class DispatchRaceTest {
                         Thread t = new Thread(() -> {
                             synchronized (linkLock) {
                                 try {
+                                    // Blocked: the caller waits for this lock to link its call, inside
+                                    // the hooked method. Otherwise it linked first and may leave at any
+                                    // time, and the transition's worker may then end it, taking the
+                                    // registry's lock and waiting for this one: forcing (the registry's
+                                    // lock) from here would deadlock with it. That attempt just misses
+                                    // the interleaving; the next ones catch it.
+                                    boolean callerWaits = caller.getState() == Thread.State.BLOCKED;
                                     h.disable();
                                     // The caller sits in the hooked method, so the consistency model
                                     // would hold the unpatching transition until it left; forcing it
                                     // removes the hook and forgets the sites before the caller links.
-                                    if (h.inTransition()) {
+                                    if (callerWaits && h.inTransition()) {
                                         h.forceTransition();
                                     }
                                 } catch (Throwable e) {

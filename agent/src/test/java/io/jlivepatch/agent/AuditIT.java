@@ -188,7 +188,7 @@ class AuditIT {
             jcmd(service.pid(), "JFR.dump", "name=audit-it", "filename=" + recording);
         }
         List<String> operations = new ArrayList<>();
-        List<String> transitions = new ArrayList<>();
+        List<RecordedEvent> transitionEvents = new ArrayList<>();
         RecordedEvent greetLoad = null;
         for (RecordedEvent e : RecordingFile.readAllEvents(recording)) {
             String type = e.getEventType().getName();
@@ -198,9 +198,16 @@ class AuditIT {
                     greetLoad = e;
                 }
             } else if (type.equals("io.jlivepatch.Transition")) {
-                transitions.add(e.getString("patch") + " " + e.getString("target") + " " + e.getString("outcome"));
+                transitionEvents.add(e);
                 assertFalse(e.getDuration().isNegative(), e.toString());
             }
+        }
+        // A recording keeps each thread's events in buffers of their own: the file's order is not the
+        // order the transitions ended in (they end on the caller's or the worker's thread). By end time:
+        transitionEvents.sort(java.util.Comparator.comparing(RecordedEvent::getEndTime));
+        List<String> transitions = new ArrayList<>();
+        for (RecordedEvent e : transitionEvents) {
+            transitions.add(e.getString("patch") + " " + e.getString("target") + " " + e.getString("outcome"));
         }
         assertFalse(operations.contains("load fix-shout: ok (registered, enabled)"), "recorded before the recording: "
                 + operations);
