@@ -26,7 +26,9 @@ class GuardedMBean extends StandardMBean {
 
     @Override
     public Object getAttribute(String attribute) throws AttributeNotFoundException, MBeanException, ReflectionException {
-        int mark = RecursionGuard.enter();
+        // A read changes nothing: before the first patch it needs no mark, and must not make a JVM that
+        // is only watched (a metrics exporter scraping) install the hooks (RecursionGuard.enterIfActive).
+        int mark = RecursionGuard.enterIfActive();
         String before = Requester.enter(Requester.JMX);
         try {
             return super.getAttribute(attribute);
@@ -51,7 +53,7 @@ class GuardedMBean extends StandardMBean {
 
     @Override
     public AttributeList getAttributes(String[] attributes) {
-        int mark = RecursionGuard.enter();
+        int mark = RecursionGuard.enterIfActive(); // a read: as getAttribute
         String before = Requester.enter(Requester.JMX);
         try {
             return super.getAttributes(attributes);

@@ -54,8 +54,11 @@ final class LinkFailureAudit implements Runnable {
         if (thread != null) {
             return;
         }
-        Thread t = new Thread(this, "jlivepatch-link-audit");
+        // Lives as long as the JVM: nothing inherited from the enabling thread (a webapp's context
+        // class loader would stay reachable), as RecursionGuard's relaxer.
+        Thread t = new Thread(null, this, "jlivepatch-link-audit", 0, false);
         t.setDaemon(true);
+        t.setContextClassLoader(null);
         ledger.failureReader(t); // before the start: no failure is queued for a reader not running yet
         t.start();
         thread = t;

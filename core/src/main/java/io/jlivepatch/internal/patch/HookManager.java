@@ -36,6 +36,8 @@ public final class HookManager {
     /** Set once, before any patch is enabled; handed to the linker when it exists. Under this object's monitor. */
     private ClassCallbacks callbacks;
     private volatile boolean active;
+    /** The linker of the first activation attempt; under this object's monitor. */
+    private ReplacementLinker pendingLinker;
     /** The thread in {@link #activate} now: its own jlivepatch code (logging, the guard's warm-up) must not wait for itself. */
     private volatile Thread activating;
     /** Why activation failed, for good (another copy of jlivepatch owns the JVM, ...); then every operation is refused with it. */
@@ -52,6 +54,9 @@ public final class HookManager {
      */
     private static final Class<?>[] LOADED_EARLY = {RouteChanged.class, LoadedClasses.class};
 
+    /** The system property the installed copy of jlivepatch claims (see {@link #install}). */
+    static final String OWNER_PROPERTY = "jlivepatch.owner";
+
     /**
      * Installs jlivepatch's hooks and dispatch in two steps. Now: the checks, and the bootstrap package
      * on the bootstrap class path (so that {@code io.jlivepatch.Shadow} is one store per JVM from the
@@ -65,8 +70,18 @@ public final class HookManager {
                     + " manifest needs 'Can-Retransform-Classes: true'");
         }
         HookManager hm = new HookManager(inst);
+        // Which copy of jlivepatch owns the JVM is decided here, at install, as it always was: a copy
+        // installed but idle (no patch yet, so Dispatch has no resolver) must not lose the JVM to a
+        // copy of another class loader that happens to make the first change.
+        String me = "jlivepatch@" + Integer.toHexString(System.identityHashCode(HookManager.class));
+        Object owner = System.getProperties().putIfAbsent(OWNER_PROPERTY, me); // atomic: Properties is concurrent
+        if (owner != null && !owner.equals(me)) {
+            throw new IllegalStateException("another copy of jlivepatch (loaded by another class loader) already"
+                    + " patches this JVM; use that one (Livepatch.get() from its class loader)");
+        }
         if (BootstrapClassPath.appended()) {
-            // Another copy of jlivepatch was here first: refused now, as it always was.
+            // A jlivepatch that does not claim the property (an older version) was here first:
+            // activation's Dispatch.install refuses it now, as it always did.
             hm.activate();
         } else {
             BootstrapClassPath.append(inst);
@@ -109,8 +124,13 @@ public final class HookManager {
             activating = Thread.currentThread();
             try {
                 DispatchBridge bridge = new DispatchBridge(BootstrapClassPath.dispatchClass(instrumentation));
-                CurrentTable current = new CurrentTable();
-                ReplacementLinker l = new ReplacementLinker(current, ledger, new Relinker());
+                // One linker for every attempt: an attempt that an error (out of memory) ended after
+                // Dispatch took the resolver is retried with that same resolver, which Dispatch accepts.
+                ReplacementLinker l = pendingLinker;
+                if (l == null) {
+                    l = new ReplacementLinker(new CurrentTable(), ledger, new Relinker());
+                    pendingLinker = l;
+                }
                 if (callbacks != null) {
                     l.callbacks(callbacks);
                 }

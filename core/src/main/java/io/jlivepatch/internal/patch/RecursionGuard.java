@@ -65,6 +65,9 @@ public final class RecursionGuard {
 
     /** Binds to the boot loader's copy of {@code Recursion}. */
     static void install(Class<?> recursion) throws ReflectiveOperationException {
+        if (enter != null) {
+            return; // a retried activation (HookManager.activate): bound, warmed and relaxing already
+        }
         MethodHandles.Lookup lookup = MethodHandles.publicLookup();
         MethodHandle o = lookup.findStatic(recursion, "outside", MethodType.methodType(boolean.class));
         exit = lookup.findStatic(recursion, "exit", MethodType.methodType(void.class, int.class));
@@ -185,8 +188,12 @@ public final class RecursionGuard {
      */
     private static final class Relaxer extends Thread {
         Relaxer() {
-            super("jlivepatch-guard-relaxer");
+            // Started by whichever thread activates jlivepatch (a webapp's, a JMX connection's): it
+            // lives as long as the JVM, so it inherits neither that thread's thread-locals nor its
+            // context class loader, which it would keep reachable (a redeployed webapp's).
+            super(null, null, "jlivepatch-guard-relaxer", 0, false);
             setDaemon(true);
+            setContextClassLoader(null);
         }
 
         @Override

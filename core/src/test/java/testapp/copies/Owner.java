@@ -1,0 +1,7 @@
+package testapp.copies;
+
+public class Owner {
+    public static String who() {
+        return "original";
+    }
+}
