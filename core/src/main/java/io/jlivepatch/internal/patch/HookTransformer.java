@@ -91,7 +91,8 @@ final class HookTransformer implements ClassFileTransformer {
             PrologueInjector.Result result = PrologueInjector.inject(classFile, wanted);
             if (!result.failures().isEmpty()) {
                 result.failures().forEach((key, why) -> Log.get().log(System.Logger.Level.WARNING,
-                        "cannot hook {0}.{1} in {2}: {3}", className, key, LoaderNames.of(loader), why));
+                        "''{0}'': cannot hook {1}.{2} in {3}: {4}", patchOf(current, className, key), className, key,
+                        LoaderNames.of(loader), why));
             }
             if (result.bytes() != null) {
                 makeReadable(module);
@@ -113,6 +114,13 @@ final class HookTransformer implements ClassFileTransformer {
             }
             return null;
         }
+    }
+
+    /** The patch whose hook of {@code className.key} the table asks for, for the log line. */
+    private static String patchOf(LinkTable current, String className, String key) {
+        Route r = current.route(className, key);
+        ActiveFunction f = r == null ? null : r.any();
+        return f != null ? f.patchName() : "?";
     }
 
     /** Whether a hook of {@code wanted} runs the original code through {@code @Next}: a copy of it is due. */
