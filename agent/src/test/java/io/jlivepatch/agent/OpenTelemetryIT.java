@@ -216,9 +216,9 @@ class OpenTelemetryIT {
                     assertTrue(load.out().contains(QUERY + " [app@") && load.out().contains("]: patched (another agent"
                             + " changed this method before jlivepatch's hook"), load.toString());
                     assertPatched(QUERY, " (another agent changed this method before jlivepatch's hook (its code is"
-                            + " not its class file's): that agent's code in it does not run while the patch does; to"
-                            + " keep it, start the JVM with -javaagent:jlivepatch-agent.jar before that agent"
-                            + " (README: 'Other agents'))");
+                            + " not its class file's): while the patch is enabled that agent's code in it runs only if"
+                            + " the replacement calls the original through @Next; to keep it for any replacement, start"
+                            + " the JVM with -javaagent:jlivepatch-agent.jar before that agent (README: 'Other agents'))");
                 } else {
                     assertPatched(QUERY);
                 }
@@ -231,6 +231,37 @@ class OpenTelemetryIT {
                     () -> assertEquals("patched", patched.name(), "the replacement answers"),
                     () -> assertEquals(!hookAfterAdvice(), patched.traced("SELECT NAME AS REQ"),
                             "a span for request " + patched.number() + " while fix-query was enabled: " + patched),
+                    () -> assertEquals("original", after.name(), "the original method is back after unload"),
+                    () -> assertTrue(after.traced("SELECT NAME AS REQ"), "a span after unload: " + after),
+                    app::assertNoFailures);
+        }
+
+        /**
+         * A replacement that wraps the advised method through {@code @Next} keeps its span in every
+         * order: jlivepatch first, the advice wraps the hook; OpenTelemetry first or jlivepatch
+         * attached later, the version below is the method's code as the JVM has it, the advice in it.
+         * One span per request either way, with the request's own statement.
+         */
+        @Test
+        @Order(4)
+        void aWrappingPatchOfTheAdvisedMethodKeepsTheSpanInEveryOrder() throws IOException {
+            Cli load = Cli.run("load", app.pid(), TestJars.patchJar(dir, "wrap-query.jar",
+                    Map.of("Livepatch-Name", "wrap-query", "Livepatch-Class", "otelapp.fix.WrappingQueryFix"),
+                    "otelapp.fix.WrappingQueryFix"));
+            assertEquals(0, load.exitCode(), load.toString());
+            Request patched;
+            try {
+                patched = app.call();
+            } finally {
+                unload("wrap-query");
+            }
+            Request after = app.call();
+            assertAll(
+                    () -> assertEquals("wrapped original", patched.name(), "the replacement wraps the original"),
+                    () -> assertTrue(patched.traced("SELECT NAME AS REQ"),
+                            "a span for request " + patched.number() + " while wrap-query was enabled: " + patched),
+                    () -> assertEquals(1, patched.spans().stream().filter(l -> l.contains("[tracer: io.opentelemetry.jdbc:")).count(),
+                            "one JDBC span per request: " + patched),
                     () -> assertEquals("original", after.name(), "the original method is back after unload"),
                     () -> assertTrue(after.traced("SELECT NAME AS REQ"), "a span after unload: " + after),
                     app::assertNoFailures);

@@ -259,8 +259,9 @@ public final class HookManager {
             return null;
         }
         String why = "another agent changed this method before jlivepatch's hook (its code is not its class file's):"
-                + " that agent's code in it does not run while the patch does; to keep it, start the JVM with"
-                + " -javaagent:jlivepatch-agent.jar before that agent (README: 'Other agents')";
+                + " while the patch is enabled that agent's code in it runs only if the replacement calls the original"
+                + " through @Next; to keep it for any replacement, start the JVM with -javaagent:jlivepatch-agent.jar"
+                + " before that agent (README: 'Other agents')";
         if (foreignCodeReported.add(LoaderNames.of(c.getClassLoader()) + " " + c.getName() + "." + spec.key())) {
             Log.get().log(System.Logger.Level.WARNING, c.getName() + "." + spec.key() + " in "
                     + LoaderNames.of(c.getClassLoader()) + ": " + why);
