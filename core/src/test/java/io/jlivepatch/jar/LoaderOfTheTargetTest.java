@@ -4,10 +4,6 @@ import io.jlivepatch.PatchHandle;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.objectweb.asm.AnnotationVisitor;
-import org.objectweb.asm.ClassWriter;
-import org.objectweb.asm.MethodVisitor;
-import org.objectweb.asm.Opcodes;
 
 import java.net.URL;
 import java.net.URLClassLoader;
@@ -42,52 +38,12 @@ class LoaderOfTheTargetTest {
 
     /** {@code public class <name> { public int quote(int n) { return n; } }}, or an empty class. */
     private static byte[] appClass(String name, boolean withQuote) {
-        ClassWriter cw = new ClassWriter(ClassWriter.COMPUTE_FRAMES | ClassWriter.COMPUTE_MAXS);
-        cw.visit(Opcodes.V17, Opcodes.ACC_PUBLIC | Opcodes.ACC_SUPER, name.replace('.', '/'), null, "java/lang/Object",
-                null);
-        MethodVisitor init = cw.visitMethod(Opcodes.ACC_PUBLIC, "<init>", "()V", null, null);
-        init.visitCode();
-        init.visitVarInsn(Opcodes.ALOAD, 0);
-        init.visitMethodInsn(Opcodes.INVOKESPECIAL, "java/lang/Object", "<init>", "()V", false);
-        init.visitInsn(Opcodes.RETURN);
-        init.visitMaxs(0, 0);
-        init.visitEnd();
-        if (withQuote) {
-            MethodVisitor m = cw.visitMethod(Opcodes.ACC_PUBLIC, "quote", "(I)I", null, null);
-            m.visitCode();
-            m.visitVarInsn(Opcodes.ILOAD, 1);
-            m.visitInsn(Opcodes.IRETURN);
-            m.visitMaxs(0, 0);
-            m.visitEnd();
-        }
-        cw.visitEnd();
-        return cw.toByteArray();
+        return GeneratedClasses.target(name, withQuote, 0);
     }
 
     /** {@code @Replaces(target = Pricing, method = "quote") public static int quote(Pricing self, int n) { return n * 10; }} */
     private static byte[] fixClass() {
-        return fixClass(FIX, TARGET);
-    }
-
-    private static byte[] fixClass(String fix, String target) {
-        ClassWriter cw = new ClassWriter(ClassWriter.COMPUTE_FRAMES | ClassWriter.COMPUTE_MAXS);
-        cw.visit(Opcodes.V17, Opcodes.ACC_PUBLIC | Opcodes.ACC_FINAL | Opcodes.ACC_SUPER, fix.replace('.', '/'), null,
-                "java/lang/Object", null);
-        MethodVisitor m = cw.visitMethod(Opcodes.ACC_PUBLIC | Opcodes.ACC_STATIC, "quote",
-                "(L" + target.replace('.', '/') + ";I)I", null, null);
-        AnnotationVisitor a = m.visitAnnotation("Lio/jlivepatch/Replaces;", true);
-        a.visit("target", target);
-        a.visit("method", "quote");
-        a.visitEnd();
-        m.visitCode();
-        m.visitVarInsn(Opcodes.ILOAD, 1);
-        m.visitIntInsn(Opcodes.BIPUSH, 10);
-        m.visitInsn(Opcodes.IMUL);
-        m.visitInsn(Opcodes.IRETURN);
-        m.visitMaxs(0, 0);
-        m.visitEnd();
-        cw.visitEnd();
-        return cw.toByteArray();
+        return GeneratedClasses.fix(FIX, TARGET);
     }
 
     @Test
@@ -133,7 +89,7 @@ class LoaderOfTheTargetTest {
     @Test
     void eachWebappLoaderThatDefinesTheTargetLaterIsPatchedInItsOwnCopyOrSaysWhyNot() throws Exception {
         Map<String, byte[]> entries = new LinkedHashMap<>();
-        entries.put("webapps/fix/PricingFix.class", fixClass("webapps.fix.PricingFix", "webapps.Pricing"));
+        entries.put("webapps/fix/PricingFix.class", GeneratedClasses.fix("webapps.fix.PricingFix", "webapps.Pricing"));
         Path jar = Jars.write(dir.resolve("fix-webapps.jar"), Jars.manifest("fix-webapps", "webapps.fix.PricingFix"),
                 entries);
         try (URLClassLoader a = webapp("webapp-a", true); URLClassLoader b = webapp("webapp-b", true);
