@@ -42,7 +42,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.locks.Condition;
-import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -79,7 +78,8 @@ public final class PatchRegistry {
     // klpMutex; volatile for the lock-free readers (inTransition, status, the worker's end check).
     private volatile Transition transition;
     private volatile RegisteredPatch transitionPatch;
-    private Thread worker;
+    /** Retries the transition in progress; its thread lives across transitions. Used under klpMutex. */
+    private final TransitionWorker worker = new TransitionWorker();
 
     /**
      * The patch stack, bottom first. Replaced whole under klpMutex, so that a lock-free reader sees
@@ -636,17 +636,11 @@ public final class PatchRegistry {
         Transition t = new Transition(p.name(), methods, patching);
         LinkTable during = LinkTable.transition(enabledFunctions(order, p, false),
                 replacing ? List.of(p.activeFunctions()) : enabledFunctions(order, p, true), t, heldHooks(p, loaded));
-        WorkerGate gate = new WorkerGate();
-        Thread w = startWorker(t, gate);
-        try {
-            switchTo(p, during, loaded);
-        } catch (PatchException | RuntimeException | LinkageError | VirtualMachineError e) {
-            gate.abandon(); // the worker ends without touching anything
-            throw e;
-        }
+        // Before anything changes: starting the worker's thread (the first time) is what can fail.
+        Thread w = worker.ensureRunning();
+        switchTo(p, during, loaded);
         // The commit: plain writes, nothing that allocates or can fail.
         t.setWorker(w);
-        worker = w;
         stack = order;
         transitionPatch = p;
         transition = t;
@@ -658,8 +652,9 @@ public final class PatchRegistry {
         if (AuditLog.jfrStarted()) { // a JVM that never records loads no event class
             JfrEvents.transitionBegins(t);
         }
-        tryComplete(t);
-        gate.open(); // the worker retries from here; it ends at once if the attempt above completed
+        if (!tryComplete(t)) {
+            retryLater(t); // the worker's first look comes a few milliseconds from now
+        }
     }
 
     /**
@@ -692,40 +687,28 @@ public final class PatchRegistry {
     }
 
     /**
-     * Starts the worker of {@code t}, held back by {@code gate} until the transition is committed.
-     * Caller holds klpMutex.
+     * Hands {@code t}, committed and not complete, to the worker, which retries it until it ends.
+     * Cannot fail. Caller holds klpMutex.
      */
-    private Thread startWorker(Transition t, WorkerGate gate) {
-        Thread w = TransitionWorker.start(t.patchName(), () -> !gate.awaitOpen() || tryComplete(t),
-                () -> gate.isAbandoned() || (gate.isOpen() && transition != t));
-        w.start();
-        return w;
+    private void retryLater(Transition t) {
+        worker.retry(() -> tryComplete(t), () -> transition != t);
     }
 
     /** The kernel's {@code klp_reverse_transition}. Caller holds klpMutex. */
     private void reverse() {
         Transition t = transition;
         RegisteredPatch p = transitionPatch;
-        WorkerGate gate = null;
-        Thread w = worker;
-        if (w == null || !w.isAlive()) {
-            gate = new WorkerGate();
-            w = startWorker(t, gate); // before the commit: this is what can fail
-        }
+        Thread w = worker.ensureRunning(); // before the commit: this is what can fail
         t.reverse();
         p.setEnabled(t.targetPatched());
         t.setWorker(w);
-        worker = w;
         Refusals.logQuietly(System.Logger.Level.INFO, "''{0}'': reversing transition from {1} to {2}",
                 p.name(), t.targetPatched() ? "unpatching" : "patching", t.targetPatched() ? "patching" : "unpatching");
         if (AuditLog.jfrStarted()) { // a JVM that never records loads no event class
             JfrEvents.transitionReversed(t);
         }
         if (!tryComplete(t)) {
-            LockSupport.unpark(w); // look again now rather than after the back-off (pairs with its park)
-        }
-        if (gate != null) {
-            gate.open();
+            retryLater(t); // from the first back-off step: the target changed
         }
     }
 
@@ -841,10 +824,7 @@ public final class PatchRegistry {
                         + "': every thread is in the target state, but relinking failed; the transition worker"
                         + " keeps retrying, see the log");
             }
-            Thread w = worker;
-            if (w != null) {
-                w.interrupt();
-            }
+            worker.wake(); // it stops retrying the forced transition now rather than after its back-off
             report("force", p.name(), "ok");
             return null;
         });
