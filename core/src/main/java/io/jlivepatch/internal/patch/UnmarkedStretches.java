@@ -115,9 +115,9 @@ final class UnmarkedStretches {
         if (still == null) {
             return true;
         }
-        Log.get().log(System.Logger.Level.WARNING, "jlivepatch's own code on thread(s) " + still + " began before"
-                + " jlivepatch installed its hooks and was still running after "
-                + TimeUnit.NANOSECONDS.toMillis(timeoutNanos) + " ms; jlivepatch goes on installing them: until that"
+        Log.get().log(System.Logger.Level.WARNING, "jlivepatch's own code that began before jlivepatch installed its"
+                + " hooks was still running after " + TimeUnit.NANOSECONDS.toMillis(timeoutNanos) + " ms, on thread(s) "
+                + still + "; jlivepatch goes on installing them: until that"
                 + " code ends it is not marked as jlivepatch's, so a patch enabled meanwhile that replaces a JDK method"
                 + " it uses runs there too (README: 'Recursion protection')");
         return false;
@@ -136,7 +136,7 @@ final class UnmarkedStretches {
             }
         }
         if (unslotted != 0) {
-            names = names == null ? new StringBuilder() : names.append(", ");
+            names = names == null ? new StringBuilder() : names.append(" and ");
             names.append(unslotted).append(" more");
         }
         return names == null ? null : names.toString();
