@@ -22,8 +22,9 @@ import java.util.concurrent.locks.LockSupport;
  *
  * While a thread is marked, every hook it meets runs the original method: no replacement runs on
  * jlivepatch's behalf, and a patched JDK method that jlivepatch itself uses cannot loop back into it.
- * Before jlivepatch is installed both are no-ops; after it, the first {@link #enter()} completes the
- * installation ({@link HookManager#activate}).
+ * Before jlivepatch is installed {@link #enter()} marks nothing; after it, the first one completes the
+ * installation ({@link HookManager#activate}). {@link #enterIfActive()} never installs anything: until
+ * the installation it counts its stretch instead, and the installation waits for it to end.
  *
  * <p>The hooks' guard is {@code Recursion.guard()}, which folds to a constant while jlivepatch is
  * idle; the {@link Relaxer} thread is what turns it into the constant after a quiet spell.
@@ -95,12 +96,23 @@ public final class RecursionGuard {
     /**
      * Called by activation ({@link HookManager#activate}) once {@link #install} bound the guard and
      * before any hook can exist: waits until no stretch that {@link #enterIfActive()} began unmarked
-     * before that is in progress on another thread (the calling thread's own are its to end). Bounded
+     * before that is in progress on another thread (the calling thread's own are marked from now
+     * on instead: it cannot wait for itself). Bounded
      * (the caller may hold the registry's lock, which such a stretch may wait for); when it runs out,
      * a WARNING says which threads still run unmarked.
      */
     static void awaitUnmarkedStretches() {
-        STRETCHES.awaitOthers(Thread.currentThread(), stretchWait);
+        Thread self = Thread.currentThread();
+        STRETCHES.awaitOthers(self, stretchWait);
+        if (STRETCHES.hasOwn(self)) {
+            // This thread's own stretch goes on after activation returns, when hooks may exist: marked
+            // from now until its outermost end (exit releases the mark then). Only this thread ends
+            // its stretches, so none of them can end between the look and the adoption.
+            int m = enter();
+            if (m >= 0) {
+                STRETCHES.adopt(self, m);
+            }
+        }
     }
 
     /** Sets the bound of {@link #awaitUnmarkedStretches()}'s wait; for tests in a JVM of their own. */
@@ -174,7 +186,10 @@ public final class RecursionGuard {
     public static void exit(int mark) {
         if (mark < 0) {
             if (UnmarkedStretches.isStretch(mark)) {
-                STRETCHES.end(mark);
+                int real = STRETCHES.end(mark);
+                if (real >= 0) {
+                    exit(real); // the mark activation gave this thread's stretch (awaitUnmarkedStretches)
+                }
             }
             return;
         }

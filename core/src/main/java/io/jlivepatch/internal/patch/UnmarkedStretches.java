@@ -12,7 +12,8 @@ import java.util.concurrent.TimeUnit;
  * stretch goes on unmarked while a patch's replacement of a JDK method it uses is live.
  *
  * <p>Each stretch records its thread, so that the activating thread does not wait for a stretch of
- * its own (a JMX read that ends up activating, say). Everything is under this object's monitor: a
+ * its own (a JMX read that ends up activating, say); that thread marks itself instead for the rest of
+ * its own stretches ({@link #adopt}), which release the mark when the outermost of them ends. Everything is under this object's monitor: a
  * stretch's begin and end are a monitor enter and exit each, and they call no JDK method that a patch
  * could replace (the end runs once hooks may exist). No thread-local: it would add classes to a JVM
  * that never gets a patch.
@@ -26,8 +27,13 @@ final class UnmarkedStretches {
      */
     static final int FIRST = -3;
 
+    /** {@link #end}: no real mark to release. */
+    static final int NONE = Integer.MIN_VALUE;
+
     /** The thread of each stretch in progress, or null; under this object's monitor. */
     private final Thread[] owners;
+    /** The real mark each stretch carries since {@link #adopt}, or {@link #NONE}; under this object's monitor. */
+    private final int[] marks;
     /** The mark of a stretch that found every slot taken: counted, its thread not recorded. */
     private final int unslottedMark;
     /** How many such stretches are in progress; under this object's monitor. */
@@ -37,6 +43,7 @@ final class UnmarkedStretches {
 
     UnmarkedStretches(int slots) {
         owners = new Thread[slots];
+        marks = new int[slots];
         unslottedMark = FIRST - slots;
     }
 
@@ -51,6 +58,7 @@ final class UnmarkedStretches {
             for (int i = 0; i < owners.length; i++) {
                 if (owners[i] == null) {
                     owners[i] = self;
+                    marks[i] = NONE;
                     return FIRST - i;
                 }
             }
@@ -59,16 +67,54 @@ final class UnmarkedStretches {
         }
     }
 
-    /** Ends the stretch {@code mark} (from {@link #begin}) stands for. */
-    void end(int mark) {
+    /**
+     * Ends the stretch {@code mark} (from {@link #begin}) stands for, on the thread that began it.
+     *
+     * @return the real mark to release now ({@link #adopt}: when no other stretch of this thread
+     *         carries it any more), else {@link #NONE}
+     */
+    int end(int mark) {
         synchronized (this) {
+            int real = NONE;
             if (mark == unslottedMark) {
                 unslotted--;
             } else {
-                owners[FIRST - mark] = null;
+                int i = FIRST - mark;
+                Thread self = owners[i];
+                real = marks[i];
+                owners[i] = null;
+                marks[i] = NONE;
+                for (int j = 0; j < owners.length && real != NONE; j++) {
+                    if (owners[j] == self && marks[j] == real) {
+                        real = NONE; // an enclosing stretch of this thread carries it on
+                    }
+                }
             }
             if (waiters != 0) {
                 notifyAll(); // pairs with the wait in awaitOthers, which looks again
+            }
+            return real;
+        }
+    }
+
+    /** Whether {@code self} has a stretch (with a slot) in progress. */
+    synchronized boolean hasOwn(Thread self) {
+        for (Thread t : owners) {
+            if (t == self) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Has every stretch of {@code self} in progress carry {@code realMark} (the calling thread's, taken
+     * once the guard is installed): the last of them to end hands it back for release ({@link #end}).
+     */
+    synchronized void adopt(Thread self, int realMark) {
+        for (int i = 0; i < owners.length; i++) {
+            if (owners[i] == self) {
+                marks[i] = realMark;
             }
         }
     }

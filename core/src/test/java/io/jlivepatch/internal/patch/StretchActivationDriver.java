@@ -17,7 +17,7 @@ import java.util.logging.Logger;
  * background thread in a stretch begun by {@link RecursionGuard#enterIfActive()}, then another
  * thread, itself in such a stretch, activates jlivepatch ({@link RecursionGuard#enter()}).
  * {@code waits}: activation's bound is long; it waits for the other thread's stretch and not for its
- * own, and stretches begun after it are marked. {@code bounded}: the bound is 1 ms; activation gives
+ * own (which it marks from then on), and stretches begun after it are marked. {@code bounded}: the bound is 1 ms; activation gives
  * up on the stretch, logs a WARNING naming its thread, and completes. Prints {@code RESULT ok}.
  */
 public final class StretchActivationDriver {
@@ -83,13 +83,16 @@ public final class StretchActivationDriver {
             int m = RecursionGuard.enter(); // activates jlivepatch
             check(RecursionGuard.inside(), "enter marks once activated");
             RecursionGuard.exit(m);
+            // Activation marked the rest of this thread's own stretch, which goes on after it.
+            check(RecursionGuard.inside(), "the activating thread's own stretch is marked after activation");
             RecursionGuard.exit(own);
-            activated.set(m);
+            check(!RecursionGuard.inside(), "the end of its stretch unmarks it");
+            activated.set(1);
         }, "jlivepatch-test-activating");
         activating.start();
         if (bounded) {
             activating.join(TimeUnit.MINUTES.toMillis(2));
-            check(activated.get() >= 0, "activation completed while the stretch still ran");
+            check(activated.get() == 1, "activation completed while the stretch still ran");
             check(WARNINGS.size() == 1 && WARNINGS.get(0).contains("'jlivepatch-test-background'")
                     && WARNINGS.get(0).contains("began before jlivepatch installed its hooks"), "the warning: " + WARNINGS);
             release.countDown();
@@ -98,7 +101,7 @@ public final class StretchActivationDriver {
             check(activated.get() == Integer.MIN_VALUE, "activation ended before the stretch");
             release.countDown();
             activating.join(TimeUnit.MINUTES.toMillis(2));
-            check(activated.get() >= 0, "activation completed once the stretch ended");
+            check(activated.get() == 1, "activation completed once the stretch ended");
             check(WARNINGS.isEmpty(), "no warning: " + WARNINGS);
         }
         background.join(TimeUnit.MINUTES.toMillis(2));

@@ -98,6 +98,23 @@ class UnmarkedStretchesTest {
     }
 
     @Test
+    void theActivatingThreadsOwnStretchesCarryItsMarkUntilTheOutermostEnds() throws Exception {
+        UnmarkedStretches s = new UnmarkedStretches(4);
+        Holder other = new Holder(s, "jlivepatch-test-not-adopted");
+        int outer = s.begin();
+        int inner = s.begin();
+        assertTrue(s.hasOwn(Thread.currentThread()));
+        s.adopt(Thread.currentThread(), 7);
+        assertEquals(UnmarkedStretches.NONE, s.end(inner), "the enclosing stretch carries the mark on");
+        assertEquals(7, s.end(outer), "the outermost end releases the mark");
+        assertFalse(s.hasOwn(Thread.currentThread()));
+        other.release(); // another thread's stretch carried no mark: its end released none (see Holder)
+        assertEquals(UnmarkedStretches.NONE, other.released());
+        int later = s.begin();
+        assertEquals(UnmarkedStretches.NONE, s.end(later), "a slot used again carries no old mark");
+    }
+
+    @Test
     void activationWaitsUntilAnotherThreadsStretchEnds() throws Exception {
         UnmarkedStretches s = new UnmarkedStretches(4);
         Holder other = new Holder(s, "jlivepatch-test-stretch");
@@ -187,6 +204,7 @@ class UnmarkedStretchesTest {
         private final CountDownLatch begun = new CountDownLatch(1);
         private final CountDownLatch released = new CountDownLatch(1);
         private final AtomicInteger mark = new AtomicInteger();
+        private final AtomicInteger releasedMark = new AtomicInteger();
         private final Thread thread;
 
         Holder(UnmarkedStretches s, String name) throws InterruptedException {
@@ -198,7 +216,7 @@ class UnmarkedStretchesTest {
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                 } finally {
-                    s.end(mark.get());
+                    releasedMark.set(s.end(mark.get()));
                 }
             }, name);
             thread.setDaemon(true);
@@ -210,6 +228,11 @@ class UnmarkedStretchesTest {
             released.countDown();
             thread.join(60_000);
             assertFalse(thread.isAlive(), thread.getName() + " ended");
+        }
+
+        /** What the end of its stretch gave back to release. */
+        int released() {
+            return releasedMark.get();
         }
     }
 }
