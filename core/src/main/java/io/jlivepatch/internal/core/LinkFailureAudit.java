@@ -67,21 +67,26 @@ final class LinkFailureAudit implements Runnable {
     @Override
     public void run() {
         while (true) {
-            // jlivepatch's own thread: marked (the hooks it meets, an audited JDK method, run the original
-            // code) while it audits, never while it parks: a mark held for the JVM's life would keep
-            // every hook's guard off its constant (Recursion.outside; GuardSwitchTest).
-            int mark = RecursionGuard.enter();
-            try {
-                HookLedger.LinkEvent e;
-                while ((e = ledger.nextFailure()) != null) {
-                    try {
-                        audit(e);
-                    } catch (RuntimeException | LinkageError | VirtualMachineError ignored) {
-                        // the failure stands in status and in the log even when its entry finds no memory
-                    }
+            // Looks at the queue first (ConcurrentLinkedQueue.poll: java.util.concurrent, which no patch
+            // can hook, Patchability) and marks itself only when there is work: a wake-up with nothing queued
+            // (a spurious one, or the permit of a failure polled in the previous round) then takes no
+            // hook's guard off its constant (RecursionGuard; GuardSwitchTest). Marked (the hooks it meets,
+            // an audited JDK method, run the original code) while it audits, never while it parks: a mark
+            // held for the JVM's life would keep every hook's guard off its constant (Recursion.outside).
+            HookLedger.LinkEvent e = ledger.nextFailure();
+            if (e != null) {
+                int mark = RecursionGuard.enter();
+                try {
+                    do {
+                        try {
+                            audit(e);
+                        } catch (RuntimeException | LinkageError | VirtualMachineError ignored) {
+                            // the failure stands in status and in the log even when its entry finds no memory
+                        }
+                    } while ((e = ledger.nextFailure()) != null);
+                } finally {
+                    RecursionGuard.exit(mark);
                 }
-            } finally {
-                RecursionGuard.exit(mark);
             }
             LockSupport.park(this); // returns at once when the ledger unparked it since the last poll
         }

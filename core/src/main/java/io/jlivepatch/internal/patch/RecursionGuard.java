@@ -5,6 +5,7 @@ import io.jlivepatch.internal.Log;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -21,8 +22,9 @@ import java.util.concurrent.locks.LockSupport;
  *
  * While a thread is marked, every hook it meets runs the original method: no replacement runs on
  * jlivepatch's behalf, and a patched JDK method that jlivepatch itself uses cannot loop back into it.
- * Before jlivepatch is installed both are no-ops; after it, the first {@link #enter()} completes the
- * installation ({@link HookManager#activate}).
+ * Before jlivepatch is installed {@link #enter()} marks nothing; after it, the first one completes the
+ * installation ({@link HookManager#activate}). {@link #enterIfActive()} never installs anything: until
+ * the installation it counts its stretch instead, and the installation waits for it to end.
  *
  * <p>The hooks' guard is {@code Recursion.guard()}, which folds to a constant while jlivepatch is
  * idle; the {@link Relaxer} thread is what turns it into the constant after a quiet spell.
@@ -46,6 +48,15 @@ public final class RecursionGuard {
      */
     private static volatile HookManager activator;
 
+    /**
+     * The stretches {@link #enterIfActive()} began before {@link #install} (activation waits for
+     * them). 16 slots: only jlivepatch's few background threads, and JMX reads, begin one before the
+     * hooks are installed; more at once are still counted.
+     */
+    private static final UnmarkedStretches STRETCHES = new UnmarkedStretches(16);
+    /** How long activation waits for {@link #STRETCHES} at most; volatile for tests only. */
+    private static volatile long stretchWait = TimeUnit.SECONDS.toNanos(2);
+
     private RecursionGuard() {
     }
 
@@ -55,12 +66,58 @@ public final class RecursionGuard {
 
     /**
      * Marks the calling thread if jlivepatch is active; before that it marks nothing and activates
-     * nothing (no hook exists to be met). For jlivepatch's background threads that start with the
-     * agent (the control socket, JMX, the log publisher, the audit file): they must not make a JVM
-     * that never gets a patch pay for the hooks' installation.
+     * nothing (no hook exists to be met), but counts the stretch: an activation meanwhile waits for it
+     * to end ({@link #awaitUnmarkedStretches()}), since the hooks installed after it could otherwise
+     * run a patch's replacement in it. For jlivepatch's background threads that start with the agent
+     * (the control socket, JMX, the log publisher, the audit file): they must not make a JVM that never
+     * gets a patch pay for the hooks' installation. Before activation this costs a monitor's enter and
+     * exit at each end; after it, it is {@link #enter()}.
      */
     public static int enterIfActive() {
-        return enter == null ? -1 : enter();
+        if (enter != null) {
+            return enter();
+        }
+        // Counted, so that activation waits for it to end before any hook exists. Dekker-style with
+        // activation (HookManager.activate): this stretch counts itself under STRETCHES' monitor and
+        // then reads `enter`; activation writes `enter` (install, volatile) and then looks at the counts
+        // under the same monitor (awaitUnmarkedStretches). If that look comes after this count in the
+        // monitor's order, it sees the count and waits for this stretch to end; if it comes before,
+        // activation's write of `enter` happens-before the read below (the write, activation's release
+        // of the monitor, this thread's acquire in begin, the read), which sees the handle: the stretch
+        // is uncounted and takes a real mark instead. Either way no hook meets it unmarked.
+        int stretch = STRETCHES.begin();
+        if (enter == null) {
+            return stretch;
+        }
+        STRETCHES.end(stretch);
+        return enter();
+    }
+
+    /**
+     * Called by activation ({@link HookManager#activate}) once {@link #install} bound the guard and
+     * before any hook can exist: waits until no stretch that {@link #enterIfActive()} began unmarked
+     * before that is in progress on another thread (the calling thread's own are marked from now
+     * on instead: it cannot wait for itself). Bounded
+     * (the caller may hold the registry's lock, which such a stretch may wait for); when it runs out,
+     * a WARNING says which threads still run unmarked.
+     */
+    static void awaitUnmarkedStretches() {
+        Thread self = Thread.currentThread();
+        STRETCHES.awaitOthers(self, stretchWait);
+        if (STRETCHES.hasOwn(self)) {
+            // This thread's own stretch goes on after activation returns, when hooks may exist: marked
+            // from now until its outermost end (exit releases the mark then). Only this thread ends
+            // its stretches, so none of them can end between the look and the adoption.
+            int m = enter();
+            if (m >= 0) {
+                STRETCHES.adopt(self, m);
+            }
+        }
+    }
+
+    /** Sets the bound of {@link #awaitUnmarkedStretches()}'s wait; for tests in a JVM of their own. */
+    static void stretchWait(long nanos) {
+        stretchWait = nanos;
     }
 
     /** Binds to the boot loader's copy of {@code Recursion}. */
@@ -128,6 +185,12 @@ public final class RecursionGuard {
 
     public static void exit(int mark) {
         if (mark < 0) {
+            if (UnmarkedStretches.isStretch(mark)) {
+                int real = STRETCHES.end(mark);
+                if (real >= 0) {
+                    exit(real); // the mark activation gave this thread's stretch (awaitUnmarkedStretches)
+                }
+            }
             return;
         }
         try {
