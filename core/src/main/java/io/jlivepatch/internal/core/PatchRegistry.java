@@ -240,6 +240,12 @@ public final class PatchRegistry {
 
     /** {@link #refusing} under klpMutex. */
     private <T> T locked(String operation, String patchName, Step<T> step) throws PatchException {
+        // Before the lock: activation waits (bounded) for jlivepatch's stretches that began before
+        // it (RecursionGuard.awaitUnmarkedStretches), and one of them may wait for this lock (the JMX
+        // set-up's observeFromNowOn): under it, the two would stall each other for the whole bound.
+        // The operations that can come first (register's fixedSources, load's prepare) activate
+        // outside the lock already; this keeps every operation so (RegistryStretchDriver).
+        activate(operation, patchName, patchName);
         klpMutex.lock();
         try {
             return refusing(operation, patchName, patchName, step);

@@ -20,4 +20,9 @@ class StretchActivationTest {
     void activationWaitsForAStretchBegunBeforeIt(String mode) throws Exception {
         ChildJvm.runOk(StretchActivationDriver.class, List.of(), List.of(mode), 120);
     }
+
+    @org.junit.jupiter.api.Test
+    void theFirstOperationActivatesBeforeTakingTheRegistrysLock() throws Exception {
+        ChildJvm.runOk(RegistryStretchDriver.class, List.of(), List.of(), 120);
+    }
 }

@@ -1,0 +1,135 @@
+package io.jlivepatch.internal.patch;
+
+import io.jlivepatch.Patch;
+import io.jlivepatch.PatchHandle;
+import io.jlivepatch.internal.core.PatchRegistry;
+import io.jlivepatch.internal.core.RegistryObserver;
+import net.bytebuddy.agent.ByteBuddyAgent;
+
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+
+/**
+ * Run in a fresh JVM by {@link StretchActivationTest}: the first registry operation activates
+ * jlivepatch while a background stretch begun before it (as the JMX set-up's, which ends by
+ * {@code observeFromNowOn}, under the registry's lock) needs the registry's lock to end. The
+ * operation must activate before it takes that lock: under it, activation would wait for the
+ * stretch and the stretch for the lock, until activation's bound ran out with a WARNING. The bound
+ * here is ten minutes, so a stall is a hang the test reports. Prints {@code RESULT ok}.
+ */
+public final class RegistryStretchDriver {
+
+    private static final List<String> WARNINGS = new CopyOnWriteArrayList<>();
+
+    private RegistryStretchDriver() {
+    }
+
+    public static String none() {
+        return "patched none";
+    }
+
+    public static void main(String[] args) throws Exception {
+        Logger.getLogger("io.jlivepatch").addHandler(new Handler() {
+            @Override
+            public void publish(LogRecord r) {
+                if (r.getLevel() == Level.WARNING) {
+                    WARNINGS.add(r.getMessage());
+                }
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        });
+        RecursionGuard.stretchWait(TimeUnit.MINUTES.toNanos(10));
+        PatchRegistry registry = PatchRegistry.install(ByteBuddyAgent.install());
+
+        CountDownLatch begun = new CountDownLatch(1);
+        CountDownLatch goOn = new CountDownLatch(1);
+        AtomicReference<Throwable> failed = new AtomicReference<>();
+        Thread background = new Thread(() -> {
+            int m = RecursionGuard.enterIfActive();
+            try {
+                begun.countDown();
+                goOn.await();
+                // What JmxWatch's installer ends with: the registry's lock, inside its stretch.
+                registry.observeFromNowOn(new RegistryObserver() {
+                    @Override
+                    public void registered(PatchHandle patch) {
+                    }
+
+                    @Override
+                    public void unregistered(PatchHandle patch) {
+                    }
+                });
+            } catch (Throwable t) {
+                failed.set(t);
+            } finally {
+                RecursionGuard.exit(m);
+            }
+        }, "jlivepatch-test-jmx-setup");
+        background.setDaemon(true);
+        background.start();
+        check(begun.await(60, TimeUnit.SECONDS), "the background stretch began");
+
+        AtomicReference<Object> registered = new AtomicReference<>();
+        Thread operation = new Thread(() -> {
+            try {
+                registered.set(registry.register(Patch.builder("stretch-lock-order")
+                        .replace(testapp.Overloads.class.getMethod("f"), RegistryStretchDriver.class.getMethod("none"))
+                        .build()));
+            } catch (Throwable t) {
+                registered.set(t);
+            }
+        }, "jlivepatch-test-operation");
+        operation.start();
+        // Once the operation's activation waits for the background stretch, that stretch goes for
+        // the registry's lock: free unless the operation took it before activating.
+        awaitWaiting(operation);
+        goOn.countDown();
+        operation.join(TimeUnit.MINUTES.toMillis(2));
+        check(!operation.isAlive(), "the operation and the stretch stalled each other (activation under the lock)");
+        check(registered.get() instanceof PatchHandle, "the operation succeeded: " + registered.get());
+        background.join(TimeUnit.MINUTES.toMillis(2));
+        check(failed.get() == null, "the background stretch: " + failed.get());
+        check(WARNINGS.stream().noneMatch(w -> w.contains("began before jlivepatch installed its hooks")),
+                "no warning about a stretch: " + WARNINGS);
+        System.out.println("RESULT ok");
+    }
+
+    /** Waits (a hang detector) until {@code t} waits in {@link UnmarkedStretches#awaitOthers}. */
+    private static void awaitWaiting(Thread t) throws InterruptedException {
+        for (int i = 0; ; i++) {
+            check(t.isAlive(), "the operation ended without waiting for the stretch: " + t.getState());
+            check(i < 60_000, "activation never waited");
+            if (t.getState() == Thread.State.TIMED_WAITING) {
+                for (StackTraceElement e : t.getStackTrace()) {
+                    if (e.getClassName().equals(UnmarkedStretches.class.getName())
+                            && e.getMethodName().equals("awaitOthers")) {
+                        return;
+                    }
+                }
+            }
+            Thread.sleep(1);
+        }
+    }
+
+    private static void check(boolean ok, String what) {
+        if (!ok) {
+            System.out.println("RESULT fail: " + what);
+            System.out.flush();
+            Runtime.getRuntime().halt(1);
+        }
+    }
+}
