@@ -24,7 +24,7 @@ import java.util.concurrent.locks.LockSupport;
  * the launcher creates after premain can load (an application server's webapp loaders likewise).
  * The kernel's {@code klp_module_coming}, for a loader: each JAR is loaded again, in order, as soon
  * as a class loader not seen before defines a class and can read the class file of one of the first
- * waiting JAR's targets ({@link AwaitedClasses}), until it loads or is refused for another reason.
+ * waiting JAR's targets ({@link ArrivingLoaders}), until it loads or is refused for another reason.
  * Each waiting patch is named in a {@code WARNING} at start-up, and says in the log when it loads;
  * one that never can is named again when the wait ends ({@link #WAIT}). A retry refused again for the
  * same reason is logged at {@code DEBUG} and not audited (the registry remembers the first).

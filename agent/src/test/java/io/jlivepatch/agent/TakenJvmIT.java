@@ -36,7 +36,8 @@ class TakenJvmIT {
                 TestJars.appClasses().toString(), "agentapp.TakenJvmApp").redirectError(log.toFile()).start();
         try (BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
              PrintWriter in = new PrintWriter(p.getOutputStream(), true, StandardCharsets.UTF_8)) {
-            assertEquals("taken=true", out.readLine(), "the other copy must get the JVM first: " + Files.readString(log));
+            assertEquals("taken=true", out.readLine(), "the other copy must get the JVM first: "
+                    + Files.readString(log));
             assertEquals("ready", out.readLine());
             Path jar = TestJars.greeterFixJar(dir);
             String why = "refused: ILLEGAL_STATE: another copy of jlivepatch (loaded by another class loader)"

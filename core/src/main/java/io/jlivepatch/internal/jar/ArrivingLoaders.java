@@ -135,7 +135,8 @@ public final class ArrivingLoaders {
             RecursionGuard.exit(mark);
         }
         if (worth) {
-            notReady.clear(); // the retry tries every loader: these with the rest
+            // As both callers always did: the retry looks at every loader that has defined a class by then.
+            notReady.clear();
             return true;
         }
         if (notReady.isEmpty()) {
