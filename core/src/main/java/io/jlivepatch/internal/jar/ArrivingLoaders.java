@@ -27,9 +27,8 @@ import java.util.function.Consumer;
  * the loader's code, which must not happen on the defining thread) calls {@link #newLoaderCanRead} or
  * {@link #seenLoaderCanRead}, {@link #waitsForReady} and {@link #forget}, and must be one thread.
  *
- * <p>No loader is kept reachable: the seen and the not-ready loaders are weak keys, and the loaders
- * not asked yet are queued as weak references, so an undeployed webapp's loader can be collected
- * whatever the wait.
+ * <p>No loader is kept reachable: the seen loaders are weak keys, the not-ready ones and those not
+ * asked yet weak references, so an undeployed webapp's loader can be collected whatever the wait.
  */
 public final class ArrivingLoaders {
 
@@ -44,8 +43,12 @@ public final class ArrivingLoaders {
     private final Set<ClassLoader> seen = Collections.newSetFromMap(seenMap);
     /** The loaders seen since the last look. Lock-free: the queue orders the watcher's add before the poll. */
     private final ConcurrentLinkedQueue<WeakReference<ClassLoader>> fresh = new ConcurrentLinkedQueue<>();
-    /** Loaders that can read an awaited class but had not defined their first class when asked; asking thread only. */
-    private final Set<ClassLoader> notReady = Collections.newSetFromMap(new WeakHashMap<>());
+    /**
+     * Loaders that can read an awaited class but had not defined their first class when asked; asking
+     * thread only. Weak references, not a WeakHashMap: a collected loader must stop counting at once
+     * ({@link #waitsForReady}), not once the reference handler has queued its entry.
+     */
+    private final List<WeakReference<ClassLoader>> notReady = new ArrayList<>();
     /** What the transformer calls: one object, to be taken off again. */
     private final Consumer<ClassLoader> watcher = this::defined;
 
@@ -92,6 +95,7 @@ public final class ArrivingLoaders {
 
     /** Whether a loader that can read an awaited class waits to define its first class: worth asking again soon. */
     public boolean waitsForReady() {
+        notReady.removeIf(r -> r.get() == null);
         return !notReady.isEmpty();
     }
 
@@ -102,13 +106,11 @@ public final class ArrivingLoaders {
     }
 
     private boolean canRead(AwaitedClasses awaited, String waiter, boolean everySeen) {
-        List<ClassLoader> ask = new ArrayList<>(notReady);
+        List<ClassLoader> ask = new ArrayList<>();
+        notReady.forEach(r -> add(ask, r));
         notReady.clear();
         for (WeakReference<ClassLoader> r; (r = fresh.poll()) != null; ) {
-            ClassLoader l = r.get();
-            if (l != null) {
-                ask.add(l);
-            }
+            add(ask, r);
         }
         if (everySeen) {
             synchronized (seenMap) { // the synchronized map's own lock, as its iteration requires
@@ -128,7 +130,7 @@ public final class ArrivingLoaders {
                 if (AwaitedClasses.hasDefinedAClass(inst, l)) {
                     worth = true;
                 } else {
-                    notReady.add(l); // asked again at the next look
+                    markNotReady(l); // asked again at the next look
                 }
             }
         } finally {
@@ -144,5 +146,22 @@ public final class ArrivingLoaders {
                     + ": " + waiter + " waits on");
         }
         return false;
+    }
+
+    private static void add(List<ClassLoader> to, WeakReference<ClassLoader> r) {
+        ClassLoader l = r.get();
+        if (l != null) {
+            to.add(l);
+        }
+    }
+
+    /** Once each: a loader may be asked twice in one look (not ready, and seen). */
+    private void markNotReady(ClassLoader l) {
+        for (WeakReference<ClassLoader> r : notReady) {
+            if (r.get() == l) {
+                return;
+            }
+        }
+        notReady.add(new WeakReference<>(l));
     }
 }
