@@ -6,6 +6,7 @@ import io.jlivepatch.PatchHandle;
 import io.jlivepatch.internal.Log;
 import io.jlivepatch.internal.core.PatchRegistry;
 import io.jlivepatch.internal.core.Requester;
+import io.jlivepatch.internal.jar.ArrivingLoaders;
 import io.jlivepatch.internal.jar.AwaitedClasses;
 import io.jlivepatch.internal.jar.PatchJarLoader;
 import io.jlivepatch.internal.patch.RecursionGuard;
@@ -13,10 +14,7 @@ import io.jlivepatch.internal.patch.RecursionGuard;
 import java.lang.System.Logger.Level;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
-import java.util.Set;
-import java.util.WeakHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
@@ -26,7 +24,7 @@ import java.util.concurrent.locks.LockSupport;
  * the launcher creates after premain can load (an application server's webapp loaders likewise).
  * The kernel's {@code klp_module_coming}, for a loader: each JAR is loaded again, in order, as soon
  * as a class loader not seen before defines a class and can read the class file of one of the first
- * waiting JAR's targets ({@link AwaitedClasses}), until it loads or is refused for another reason.
+ * waiting JAR's targets ({@link ArrivingLoaders}), until it loads or is refused for another reason.
  * Each waiting patch is named in a {@code WARNING} at start-up, and says in the log when it loads;
  * one that never can is named again when the wait ends ({@link #WAIT}). A retry refused again for the
  * same reason is logged at {@code DEBUG} and not audited (the registry remembers the first).
@@ -41,32 +39,25 @@ final class WaitingStartupPatches implements Runnable {
     // The JARs in file-name order; only the waiting thread uses it.
     private final List<Path> waiting;
     /**
-     * Loaders seen defining a class; weak, so an undeployed webapp's loader can go. Written by the
-     * transformer on the application's threads (the watcher), read by the waiting thread: the map's
-     * lock pairs them.
+     * The loaders that define a class while JARs wait; its watcher wakes this thread. The waiting
+     * thread is its asking thread. {@code newLoader} is set after a loader is noted and read by
+     * run() after unpark: the volatile write comes first.
      */
-    private final java.util.Map<ClassLoader, Boolean> seenMap = Collections.synchronizedMap(new WeakHashMap<>());
-    private final Set<ClassLoader> seen = Collections.newSetFromMap(seenMap);
-    /**
-     * The loaders seen since the waiting thread last looked, for it to ask whether they can read an
-     * awaited class: asked there, not on the defining thread (getResource runs the loader's code).
-     * Lock-free: the queue orders the watcher's add before the thread's poll.
-     */
-    private final java.util.concurrent.ConcurrentLinkedQueue<ClassLoader> fresh = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    private final ArrivingLoaders arriving;
     private volatile boolean newLoader;
     // Only the waiting thread uses these: what the first waiting JAR waits for, and which JAR that is.
     private AwaitedClasses awaited;
     private Path awaitedFor;
-    /** Loaders that can read an awaited class but had not finished defining their first class when asked. */
-    private final List<ClassLoader> notReady = new ArrayList<>();
     private Thread thread;
-    /** What the transformer calls: one object, to be taken off again. */
-    private final java.util.function.Consumer<ClassLoader> watcher = this::defined;
 
     private WaitingStartupPatches(Livepatch lp, PatchRegistry registry, List<Path> waiting) {
         this.lp = lp;
         this.registry = registry;
         this.waiting = new ArrayList<>(waiting);
+        this.arriving = new ArrivingLoaders(registry.instrumentation(), () -> {
+            newLoader = true;
+            LockSupport.unpark(thread);
+        });
     }
 
     /** Starts waiting for the loaders of {@code jars}, each already named in a WARNING. */
@@ -79,17 +70,8 @@ final class WaitingStartupPatches implements Runnable {
         Thread t = new Thread(w, "jlivepatch-startup-wait");
         t.setDaemon(true);
         w.thread = t;
-        registry.watchLoaders(w.watcher); // from here on, before the thread may park
+        registry.watchLoaders(w.arriving.watcher()); // from here on, before the thread may park
         t.start();
-    }
-
-    /** The watcher: runs in the transformer for every class definition, so it only notes and wakes. */
-    private void defined(ClassLoader loader) {
-        if (seen.add(loader)) {
-            fresh.add(loader);
-            newLoader = true; // read by run() after unpark: the volatile write comes first
-            LockSupport.unpark(thread);
-        }
     }
 
     @Override
@@ -99,9 +81,9 @@ final class WaitingStartupPatches implements Runnable {
             while (!waiting.isEmpty() && System.nanoTime() - deadline < 0) {
                 if (!newLoader) {
                     // A loader that is the one but still defines its first class is asked again soon.
-                    LockSupport.parkNanos(this, notReady.isEmpty() ? TimeUnit.SECONDS.toNanos(1)
-                            : TimeUnit.MILLISECONDS.toNanos(10));
-                    if (!newLoader && notReady.isEmpty()) {
+                    boolean soon = arriving.waitsForReady();
+                    LockSupport.parkNanos(this, soon ? TimeUnit.MILLISECONDS.toNanos(10) : TimeUnit.SECONDS.toNanos(1));
+                    if (!newLoader && !arriving.waitsForReady()) {
                         continue;
                     }
                 }
@@ -123,50 +105,25 @@ final class WaitingStartupPatches implements Runnable {
                         + " with 'jlivepatch load <pid> " + jar + "' once the application is up");
             }
         } finally {
-            registry.unwatchLoaders(watcher);
+            registry.unwatchLoaders(arriving.watcher());
         }
     }
 
     /**
      * Whether a loader seen since the last look can read a class the first waiting JAR waits for.
-     * When the first waiting JAR is another one than at the last look, every loader seen so far is
-     * asked again, since the new first one may wait for a loader that appeared earlier.
+     * Only the first JAR's classes are awaited (the JARs load in order), so when the first waiting JAR
+     * is another one than at the last look, every loader seen so far is asked again
+     * ({@link ArrivingLoaders#seenLoaderCanRead}): the new first one may wait for a loader that
+     * appeared earlier and was asked then only about the previous first JAR's classes.
      */
     private boolean worthRetrying() {
-        List<ClassLoader> ask = new ArrayList<>(notReady);
-        notReady.clear();
-        for (ClassLoader l; (l = fresh.poll()) != null; ) {
-            ask.add(l);
-        }
         Path first = waiting.get(0);
-        if (!first.equals(awaitedFor)) {
-            awaited = AwaitedClasses.of(List.of(first));
-            awaitedFor = first;
-            synchronized (seenMap) { // the synchronized map's own lock, as its iteration requires
-                ask.addAll(seenMap.keySet());
-            }
+        if (first.equals(awaitedFor)) {
+            return arriving.newLoaderCanRead(awaited, first.toString());
         }
-        boolean worth = false;
-        for (ClassLoader l : ask) {
-            if (!awaited.visibleTo(l)) {
-                continue;
-            }
-            if (AwaitedClasses.hasDefinedAClass(registry.instrumentation(), l)) {
-                worth = true;
-            } else if (!notReady.contains(l)) {
-                notReady.add(l);
-            }
-        }
-        if (worth) {
-            notReady.clear();
-            return true;
-        }
-        if (!notReady.isEmpty()) {
-            return false;
-        }
-        Log.get().log(Level.DEBUG, ask.size() + " new class loader(s), none of which can read " + awaited
-                + ": " + first + " waits on");
-        return false;
+        awaited = AwaitedClasses.of(List.of(first));
+        awaitedFor = first;
+        return arriving.seenLoaderCanRead(awaited, first.toString());
     }
 
     /** Loads the waiting JARs in order; stops at the first that still waits, so the stack keeps their order. */

@@ -1,10 +1,9 @@
 package io.jlivepatch.internal.watch;
 
-import io.jlivepatch.internal.jar.AwaitedClasses;
-
 import io.jlivepatch.internal.Log;
 import io.jlivepatch.internal.core.PatchRegistry;
 import io.jlivepatch.internal.core.Requester;
+import io.jlivepatch.internal.jar.ArrivingLoaders;
 import io.jlivepatch.internal.jar.AwaitedClasses;
 import io.jlivepatch.internal.patch.RecursionGuard;
 import io.jlivepatch.internal.watch.Reconciler.Failure;
@@ -81,33 +80,19 @@ public final class PatchDirectoryWatch {
     private final Set<String> skippedLogged = new HashSet<>();
     /**
      * Set while a patch waits for the class loader of its classes: the next try is when a loader not
-     * seen before defines a class (the transformer calls {@link #loaderWatcher}) and can read the
-     * class file of a target ({@link #newLoaderToRetry}), or after the interval, not every second. Written under {@code reconciling}; read by the watch thread's wait.
+     * seen before defines a class and can read the class file of a target ({@link #newLoaderToRetry}),
+     * or after the interval, not every second. Written under {@code reconciling}; read by the watch
+     * thread's wait.
      */
     private volatile boolean waitingForLoader;
-    /** Loaders seen defining a class while waiting; weak, so an undeployed webapp's can go. */
-    private final Set<ClassLoader> loadersSeen = java.util.Collections.newSetFromMap(
-            java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>()));
     /**
-     * The loaders seen since the watch thread last looked: it asks them whether they can read a class
-     * the waiting JARs wait for ({@link #newLoaderToRetry}), which must not happen on the defining
-     * thread (getResource runs the loader's code). The queue orders the watcher's add before the poll.
+     * The loaders that define a class while a patch waits (the transformer calls its watcher, which only
+     * notes them): the watch thread asks them in its waits, within {@link #WAKE_SLICE_MILLIS}, so no
+     * wake-up is needed. The watch thread is its asking thread.
      */
-    private final java.util.concurrent.ConcurrentLinkedQueue<ClassLoader> freshLoaders =
-            new java.util.concurrent.ConcurrentLinkedQueue<>();
-    /**
-     * Loaders that can read an awaited class but had not finished defining their first class when
-     * asked (see {@link AwaitedClasses#hasDefinedAClass}); only the watch thread uses it.
-     */
-    private final List<ClassLoader> notReady = new ArrayList<>();
+    final ArrivingLoaders arriving;
     /** What the waiting JARs wait for; written under {@code reconciling}, read by the watch thread. */
     private volatile AwaitedClasses awaited;
-    /** Runs in the transformer on the application's threads: notes a new loader for the watch thread. */
-    final java.util.function.Consumer<ClassLoader> loaderWatcher = loader -> {
-        if (loadersSeen.add(loader)) {
-            freshLoaders.add(loader); // polled by the watch thread's waits, within WAKE_SLICE_MILLIS
-        }
-    };
 
     PatchDirectoryWatch(PatchRegistry registry, WatchOptions options) {
         this.registry = Objects.requireNonNull(registry, "registry");
@@ -116,6 +101,7 @@ public final class PatchDirectoryWatch {
         this.label = "watch " + options.directory();
         this.reconciler = new Reconciler(registry, options.timeout(), label);
         this.status = new ReconcileStatus(options.directory().toString(), "", "applying", 0);
+        this.arriving = new ArrivingLoaders(registry.instrumentation(), () -> { });
     }
 
     /**
@@ -230,41 +216,18 @@ public final class PatchDirectoryWatch {
     /**
      * Whether a class loader seen since the last look can read a class a waiting JAR waits for (on
      * the watch thread, in its waits): only then is a reconcile worth it. Other new loaders (a Spring
-     * Boot start makes dozens) leave the directory waiting, with no refusal made.
+     * Boot start makes dozens) leave the directory waiting, with no refusal made. Loaders seen earlier
+     * are not asked again ({@link ArrivingLoaders#newLoaderCanRead}): what the directory waits for is
+     * every desired JAR's classes, fixed for the whole wait, and the reconcile that began the wait
+     * looked at every loader there was.
      */
     boolean newLoaderToRetry() {
-        if (freshLoaders.isEmpty() && notReady.isEmpty()) {
-            return false;
-        }
-        List<ClassLoader> ask = new ArrayList<>(notReady);
-        notReady.clear();
-        for (ClassLoader l; (l = freshLoaders.poll()) != null; ) {
-            ask.add(l);
-        }
         AwaitedClasses a = awaited;
         if (!waitingForLoader || a == null) {
+            arriving.forget(); // noted before the wait ended: dropped here, on the asking thread
             return false;
         }
-        boolean retry = false;
-        int mark = RecursionGuard.enter(); // jlivepatch's code: hooks the loader's lookup meets run the originals
-        try {
-            for (ClassLoader l : ask) {
-                if (!a.visibleTo(l)) {
-                    continue;
-                }
-                if (AwaitedClasses.hasDefinedAClass(registry.instrumentation(), l)) {
-                    retry = true;
-                } else {
-                    notReady.add(l); // asked again at the next slice of the wait
-                }
-            }
-        } finally {
-            RecursionGuard.exit(mark);
-        }
-        if (retry) {
-            notReady.clear();
-        }
-        return retry;
+        return arriving.newLoaderCanRead(a, label);
     }
 
     private long nextDelayMillis() {
@@ -356,7 +319,7 @@ public final class PatchDirectoryWatch {
                 }
                 awaited = AwaitedClasses.of(jars); // before the watcher: a loader it reports is asked about these
                 waitingForLoader = true;
-                registry.watchLoaders(loaderWatcher);
+                registry.watchLoaders(arriving.watcher());
                 Log.get().log(Level.WARNING, label + ": " + failed.message());
             }
             finish(desired, "waiting: " + failed.message());
@@ -375,8 +338,8 @@ public final class PatchDirectoryWatch {
     private void stopWaitingForLoader() {
         if (waitingForLoader) {
             waitingForLoader = false;
-            registry.unwatchLoaders(loaderWatcher);
-            freshLoaders.clear(); // notReady is the watch thread's: its next look finds waitingForLoader false
+            registry.unwatchLoaders(arriving.watcher());
+            // the loaders noted so far are the watch thread's: its next look finds waitingForLoader false
         }
     }
 

@@ -99,7 +99,7 @@ class WaitingForALoaderTest {
         // The loader of the application: heard of before it has finished defining its first class (the
         // transformer reports it then), asked again once it has.
         URLClassLoader launched = loader("launched-watch", app);
-        watch.loaderWatcher.accept(launched);
+        watch.arriving.watcher().accept(launched);
         assertFalse(watch.newLoaderToRetry(), "a loader with no class defined yet is not one a patch can be loaded under");
         launched.loadClass(ANCHOR);
         assertTrue(watch.newLoaderToRetry(), "the loader that can read the target has defined a class");
