@@ -4,7 +4,6 @@ import io.jlivepatch.internal.Log;
 import io.jlivepatch.Livepatch;
 import io.jlivepatch.PatchException;
 import io.jlivepatch.PatchHandle;
-import io.jlivepatch.internal.core.PatchRegistry;
 
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
@@ -17,8 +16,7 @@ import java.util.List;
  * The kpatch service: at start-up, load and enable every patch JAR of a directory in file-name
  * order, so that classes are patched as they load. A bad JAR is logged and skipped; one whose
  * classes no class loader can load yet waits for one ({@link WaitingStartupPatches}), and the JARs
- * after it wait behind it. The next JAR is read and prepared on another thread while one registers
- * and enables ({@link JarsAhead}); what happens, and in what order, is as if each were loaded in turn.
+ * after it wait behind it.
  */
 final class StartupPatches {
 
@@ -42,26 +40,7 @@ final class StartupPatches {
             return;
         }
         List<Path> waiting = new ArrayList<>();
-        // Two JARs or more: the next one is prepared while this one registers and enables. One JAR
-        // has nothing to overlap with (and a JVM with one start-up patch loads no class more).
-        PatchRegistry registry = PatchRegistry.installed();
-        JarsAhead ahead = jars.size() > 1 && registry != null ? JarsAhead.start(registry, jars) : null;
-        try {
-            loadInOrder(lp, registry, ahead, jars, waiting);
-        } finally {
-            if (ahead != null) {
-                ahead.stop();
-            }
-        }
-        if (!waiting.isEmpty()) { // its class is loaded only then (FootprintIT)
-            WaitingStartupPatches.start(lp, waiting);
-        }
-    }
-
-    private static void loadInOrder(Livepatch lp, PatchRegistry registry, JarsAhead ahead, List<Path> jars,
-                                    List<Path> waiting) {
-        for (int i = 0; i < jars.size(); i++) {
-            Path jar = jars.get(i);
+        for (Path jar : jars) {
             if (!waiting.isEmpty()) {
                 // Behind a JAR that waits for its class loader: the stack keeps the file-name order.
                 Log.get().log(System.Logger.Level.WARNING, jar + " waits behind " + waiting.get(0) + ", which waits"
@@ -71,8 +50,7 @@ final class StartupPatches {
             }
             PatchHandle h = null;
             try {
-                PatchRegistry.Ahead prepared = ahead == null ? null : ahead.take(i);
-                h = prepared == null ? lp.load(jar) : registry.load(prepared);
+                h = lp.load(jar);
                 h.enable();
                 Log.get().log(System.Logger.Level.INFO, "'" + h.name() + "': loaded from " + jar + " at start-up");
             } catch (PatchException e) {
@@ -82,9 +60,6 @@ final class StartupPatches {
                             + " or an application server's loader is made after start-up; it is loaded as soon as"
                             + " one can load them");
                     waiting.add(jar);
-                    if (ahead != null) {
-                        ahead.stop(); // the JARs after this one wait behind it: nothing more to prepare now
-                    }
                     continue;
                 }
                 Log.get().log(System.Logger.Level.ERROR, "skipping " + jar + ": " + e.getMessage());
@@ -98,6 +73,9 @@ final class StartupPatches {
             } catch (RuntimeException | LinkageError e) {
                 Log.get().log(System.Logger.Level.ERROR, "skipping " + jar + ": " + e, e);
             }
+        }
+        if (!waiting.isEmpty()) { // its class is loaded only then (FootprintIT)
+            WaitingStartupPatches.start(lp, waiting);
         }
     }
 }

@@ -311,12 +311,32 @@ public final class PatchRegistry {
      */
     public PatchHandle load(PatchJarBytes jar, boolean enable, boolean requireLoaded) throws PatchException {
         Prepared prepared = prepare(jar);
+        Step<RegisteredPatch> resolve = () -> {
+            RegisteredPatch p = resolve(prepared.patch(), prepared.sources(), prepared.provenance());
+            if (requireLoaded) {
+                List<String> pending = p.pendingClasses();
+                if (!pending.isEmpty()) {
+                    throw new PatchException(Reason.TARGET_NOT_FOUND, p.name(), "patch '" + p.name() + "': "
+                            + String.join(", ", pending) + (pending.size() == 1 ? " is" : " are") + " loaded in no"
+                            + " class loader (required loaded): check the name, or load without --require-loaded to"
+                            + " patch it when it is defined; nothing was changed");
+                }
+            }
+            return p;
+        };
         if (!enable) {
-            return registerPrepared(prepared, requireLoaded);
+            return locked("load", prepared.patch().name(), () -> {
+                RegisteredPatch p = resolve.run();
+                List<RegisteredPatch> next = with(stack, p);
+                stack = next; // the commit
+                announceRegistered(p, next.size());
+                report("load", p.name(), "ok (registered)", p.provenance());
+                return p;
+            });
         }
         return locked("load", prepared.patch().name(), () -> {
             awaitNoTransition(LOAD_WAITS_FOR_TRANSITION);
-            RegisteredPatch p = resolvePrepared(prepared, requireLoaded);
+            RegisteredPatch p = resolve.run();
             List<RegisteredPatch> next = with(stack, p);
             // The stack with p is published by the transition's commit, together with p's state.
             enableIn(next, p, () -> announceRegistered(p, next.size()));
@@ -325,114 +345,36 @@ public final class PatchRegistry {
         });
     }
 
-    /** Registers a prepared JAR's patch, disabled: {@code load} without enable. */
-    private PatchHandle registerPrepared(Prepared prepared, boolean requireLoaded) throws PatchException {
-        return locked("load", prepared.patch().name(), () -> {
-            RegisteredPatch p = resolvePrepared(prepared, requireLoaded);
-            List<RegisteredPatch> next = with(stack, p);
-            stack = next; // the commit
-            announceRegistered(p, next.size());
-            report("load", p.name(), "ok (registered)", p.provenance());
-            return p;
-        });
-    }
-
-    /** The patch of a prepared JAR, checked against the running JVM; nothing is changed. Caller holds klpMutex. */
-    private RegisteredPatch resolvePrepared(Prepared prepared, boolean requireLoaded) throws PatchException {
-        RegisteredPatch p = resolve(prepared.patch(), prepared.sources(), prepared.provenance());
-        if (requireLoaded) {
-            List<String> pending = p.pendingClasses();
-            if (!pending.isEmpty()) {
-                throw new PatchException(Reason.TARGET_NOT_FOUND, p.name(), "patch '" + p.name() + "': "
-                        + String.join(", ", pending) + (pending.size() == 1 ? " is" : " are") + " loaded in no"
-                        + " class loader (required loaded): check the name, or load without --require-loaded to"
-                        + " patch it when it is defined; nothing was changed");
-            }
-        }
-        return p;
-    }
-
     /** A patch JAR checked and prepared, not registered yet. */
     private record Prepared(Patch patch, List<ReplacementSource> sources, Provenance provenance) {
     }
 
     private Prepared prepare(PatchJarBytes bytes) throws PatchException {
-        String[] subject = {bytes.source()};
-        try {
-            return prepareUnreported(bytes, subject);
-        } catch (PatchException e) {
-            throw refused("load", e.patchName() != null ? e.patchName() : subject[0], e, of(bytes));
-        }
-    }
-
-    /**
-     * {@link #prepare} without reporting a refusal: every failure comes out as the PatchException
-     * prepare reports, and {@code subject[0]} becomes the JAR's patch name once it is known.
-     */
-    private Prepared prepareUnreported(PatchJarBytes bytes, String[] subject) throws PatchException {
+        String subject = bytes.source();
         int mark = RecursionGuard.enter();
         try {
             JarLimits limits = JarLimits.current();
             PatchJar jar = PatchJar.read(bytes, limits);
-            subject[0] = Patch.isValidName(jar.name()) ? jar.name() : subject[0];
+            subject = Patch.isValidName(jar.name()) ? jar.name() : subject;
             Signature signature = TrustPolicy.current().verify(bytes);
             PatchJarLoader.Prepared prepared = PatchJarLoader.prepare(jar, hooks.instrumentation());
             Provenance provenance = new Provenance(bytes.source(), bytes.sha256(), signature.signer(), jar.builds(),
                     Instant.now(), Requester.current());
             return new Prepared(prepared.patch(), prepared.sources(), provenance);
+        } catch (PatchException e) {
+            throw refused("load", e.patchName() != null ? e.patchName() : subject, e, of(bytes));
         } catch (RuntimeException | LinkageError | VirtualMachineError e) {
             // The bytes of the JAR are what is under scrutiny here: a failure to take them apart
             // says the JAR is not what a patch JAR must be.
-            throw e instanceof OutOfMemoryError
+            PatchException refusal = e instanceof OutOfMemoryError
                     ? Refusals.unexpected("load", null, "patch JAR " + bytes.source(), e)
                     : new PatchException(Reason.INVALID_PATCH, null, "patch JAR " + bytes.source() + " cannot be read"
                     + " as a patch (" + e + "); nothing was changed. Check that it was made by 'jlivepatch build' or"
                     + " as README's 'Patch JARs' describes", e);
+            throw refused("load", subject, refusal, of(bytes));
         } finally {
             RecursionGuard.exit(mark);
         }
-    }
-
-    /**
-     * A patch JAR read and prepared ahead of its registration, for a caller that registers several in
-     * order (the agent's start-up patches): the next JAR is read, verified and prepared on another
-     * thread while this one registers and enables. Opaque; {@link #load(Ahead)} takes it.
-     */
-    public static final class Ahead {
-        private final Path jar;
-        private final Prepared prepared;
-
-        private Ahead(Path jar, Prepared prepared) {
-            this.jar = jar;
-            this.prepared = prepared;
-        }
-    }
-
-    /**
-     * Reads and prepares {@code jar} as {@link #load(Path)} would, changing nothing and reporting
-     * nothing. A JAR that fails here is read and prepared again by {@link #load(Ahead)}, which
-     * reports that failure in its turn: a refusal is logged and audited once, in the order of the
-     * registrations, by the thread that asked for them.
-     */
-    public Ahead prepareAhead(Path jar) {
-        try {
-            PatchJarBytes bytes = PatchJarBytes.read(jar, JarLimits.current());
-            return new Ahead(jar, prepareUnreported(bytes, new String[] {bytes.source()}));
-        } catch (PatchException | RuntimeException | LinkageError | VirtualMachineError e) {
-            return new Ahead(jar, null);
-        }
-    }
-
-    /**
-     * {@link #load(Path)} of a JAR prepared by {@link #prepareAhead}: what was prepared is registered
-     * (the bytes checked are the bytes loaded, as in {@code load}); a JAR whose preparation failed is
-     * loaded anew, so that its refusal is reported now, as {@code load} reports it.
-     */
-    public PatchHandle load(Ahead ahead) throws PatchException {
-        if (ahead.prepared == null) {
-            return load(ahead.jar);
-        }
-        return registerPrepared(ahead.prepared, false);
     }
 
     /** Registers a patch whose i-th replacement comes from the i-th source, per target class loader. */
