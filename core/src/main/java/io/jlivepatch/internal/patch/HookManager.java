@@ -77,7 +77,8 @@ public final class HookManager {
         Object owner = System.getProperties().putIfAbsent(OWNER_PROPERTY, me); // atomic: Properties is concurrent
         if (owner != null && !owner.equals(me)) {
             throw new IllegalStateException("another copy of jlivepatch (loaded by another class loader) already"
-                    + " patches this JVM; use that one (Livepatch.get() from its class loader)");
+                    + " patches this JVM; use that one (Livepatch.get() from its class loader), or restart the JVM with"
+                    + " a single copy of jlivepatch");
         }
         if (BootstrapClassPath.appended()) {
             // A jlivepatch that does not claim the property (an older version) was here first:
@@ -136,7 +137,8 @@ public final class HookManager {
                 }
                 if (!bridge.install(l)) {
                     throw new IllegalStateException("another copy of jlivepatch (loaded by another class loader)"
-                            + " already patches this JVM; use that one (Livepatch.get() from its class loader)");
+                            + " already patches this JVM; use that one (Livepatch.get() from its class loader), or restart"
+                            + " the JVM with a single copy of jlivepatch");
                 }
                 dispatch = bridge;
                 linker = l;
@@ -150,7 +152,9 @@ public final class HookManager {
                 failed = e;
                 throw e;
             } catch (RuntimeException | LinkageError e) {
-                failed = new IllegalStateException("jlivepatch could not install its hooks: " + e, e);
+                failed = new IllegalStateException("jlivepatch could not install its hooks: " + e + "; nothing was"
+                        + " changed, and every patch operation is refused until the JVM restarts: restart it (with"
+                        + " -javaagent to load patches at start-up) and report this with the log", e);
                 throw failed;
             } finally {
                 activating = null;

@@ -102,14 +102,20 @@ public final class TransitionWorker {
                 // Marked while it works, not while it waits: a lifelong mark would keep every hook's
                 // guard off its constant (RecursionGuard's relaxer). Marked, the hooks it meets run
                 // the original: this thread never runs a replacement.
-                int mark = RecursionGuard.enter();
                 try {
-                    retry(w);
-                    // Marked too: a first compareAndSet links its VarHandle through java.lang.invoke
-                    // code that calls JDK methods a patch may replace (StringBuilder.append).
-                    owner.work.compareAndSet(w, null); // work handed over meanwhile stays
-                } finally {
-                    RecursionGuard.exit(mark);
+                    int mark = RecursionGuard.enter();
+                    try {
+                        retry(w);
+                        // Marked too: a first compareAndSet links its VarHandle through java.lang.invoke
+                        // code that calls JDK methods a patch may replace (StringBuilder.append).
+                        owner.work.compareAndSet(w, null); // work handed over meanwhile stays
+                    } finally {
+                        RecursionGuard.exit(mark);
+                    }
+                } catch (RuntimeException | Error e) {
+                    // Out of memory around an attempt, say: this thread serves every transition, so
+                    // it goes on (the work stays and is retried after a pause) rather than die.
+                    LockSupport.parkNanos(owner, TimeUnit.MILLISECONDS.toNanos(MAX_DELAY_MS));
                 }
             }
         }
