@@ -6,14 +6,9 @@ import io.jlivepatch.internal.core.PatchRegistry;
 import io.jlivepatch.internal.core.RegistryObserver;
 import net.bytebuddy.agent.ByteBuddyAgent;
 
-import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.logging.Handler;
-import java.util.logging.Level;
-import java.util.logging.LogRecord;
 import java.util.logging.Logger;
 
 /**
@@ -26,7 +21,7 @@ import java.util.logging.Logger;
  */
 public final class RegistryStretchDriver {
 
-    private static final List<String> WARNINGS = new CopyOnWriteArrayList<>();
+    private static final StretchTestSupport.Warnings WARNINGS = new StretchTestSupport.Warnings();
 
     private RegistryStretchDriver() {
     }
@@ -36,22 +31,7 @@ public final class RegistryStretchDriver {
     }
 
     public static void main(String[] args) throws Exception {
-        Logger.getLogger("io.jlivepatch").addHandler(new Handler() {
-            @Override
-            public void publish(LogRecord r) {
-                if (r.getLevel() == Level.WARNING) {
-                    WARNINGS.add(r.getMessage());
-                }
-            }
-
-            @Override
-            public void flush() {
-            }
-
-            @Override
-            public void close() {
-            }
-        });
+        Logger.getLogger("io.jlivepatch").addHandler(WARNINGS);
         RecursionGuard.stretchWait(TimeUnit.MINUTES.toNanos(10));
         PatchRegistry registry = PatchRegistry.install(ByteBuddyAgent.install());
 
@@ -96,33 +76,17 @@ public final class RegistryStretchDriver {
         operation.start();
         // Once the operation's activation waits for the background stretch, that stretch goes for
         // the registry's lock: free unless the operation took it before activating.
-        awaitWaiting(operation);
+        String notWaiting = StretchTestSupport.awaitWaiting(operation);
+        check(notWaiting == null, notWaiting);
         goOn.countDown();
         operation.join(TimeUnit.MINUTES.toMillis(2));
         check(!operation.isAlive(), "the operation and the stretch stalled each other (activation under the lock)");
         check(registered.get() instanceof PatchHandle, "the operation succeeded: " + registered.get());
         background.join(TimeUnit.MINUTES.toMillis(2));
         check(failed.get() == null, "the background stretch: " + failed.get());
-        check(WARNINGS.stream().noneMatch(w -> w.contains("began before jlivepatch installed its hooks")),
-                "no warning about a stretch: " + WARNINGS);
+        check(WARNINGS.seen.stream().noneMatch(w -> w.contains("began before jlivepatch installed its hooks")),
+                "no warning about a stretch: " + WARNINGS.seen);
         System.out.println("RESULT ok");
-    }
-
-    /** Waits (a hang detector) until {@code t} waits in {@link UnmarkedStretches#awaitOthers}. */
-    private static void awaitWaiting(Thread t) throws InterruptedException {
-        for (int i = 0; ; i++) {
-            check(t.isAlive(), "the operation ended without waiting for the stretch: " + t.getState());
-            check(i < 60_000, "activation never waited");
-            if (t.getState() == Thread.State.TIMED_WAITING) {
-                for (StackTraceElement e : t.getStackTrace()) {
-                    if (e.getClassName().equals(UnmarkedStretches.class.getName())
-                            && e.getMethodName().equals("awaitOthers")) {
-                        return;
-                    }
-                }
-            }
-            Thread.sleep(1);
-        }
     }
 
     private static void check(boolean ok, String what) {

@@ -2,14 +2,9 @@ package io.jlivepatch.internal.patch;
 
 import net.bytebuddy.agent.ByteBuddyAgent;
 
-import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.logging.Handler;
-import java.util.logging.Level;
-import java.util.logging.LogRecord;
 import java.util.logging.Logger;
 
 /**
@@ -22,30 +17,14 @@ import java.util.logging.Logger;
  */
 public final class StretchActivationDriver {
 
-    private static final List<String> WARNINGS = new CopyOnWriteArrayList<>();
+    private static final StretchTestSupport.Warnings WARNINGS = new StretchTestSupport.Warnings();
 
     private StretchActivationDriver() {
     }
 
     public static void main(String[] args) throws Exception {
         boolean bounded = args[0].equals("bounded");
-        Logger log = Logger.getLogger("io.jlivepatch");
-        log.addHandler(new Handler() {
-            @Override
-            public void publish(LogRecord r) {
-                if (r.getLevel() == Level.WARNING) {
-                    WARNINGS.add(r.getMessage());
-                }
-            }
-
-            @Override
-            public void flush() {
-            }
-
-            @Override
-            public void close() {
-            }
-        });
+        Logger.getLogger("io.jlivepatch").addHandler(WARNINGS);
         // Long: a hang detector (the child's own is shorter), so only the stretch's end can end the wait.
         RecursionGuard.stretchWait(bounded ? TimeUnit.MILLISECONDS.toNanos(1) : TimeUnit.MINUTES.toNanos(10));
         HookManager.install(ByteBuddyAgent.install());
@@ -93,36 +72,21 @@ public final class StretchActivationDriver {
         if (bounded) {
             activating.join(TimeUnit.MINUTES.toMillis(2));
             check(activated.get() == 1, "activation completed while the stretch still ran");
-            check(WARNINGS.size() == 1 && WARNINGS.get(0).contains("'jlivepatch-test-background'")
-                    && WARNINGS.get(0).contains("began before jlivepatch installed its hooks"), "the warning: " + WARNINGS);
+            check(WARNINGS.seen.size() == 1 && WARNINGS.seen.get(0).contains("'jlivepatch-test-background'")
+                    && WARNINGS.seen.get(0).contains("began before jlivepatch installed its hooks"), "the warning: " + WARNINGS.seen);
             release.countDown();
         } else {
-            awaitWaiting(activating);
+            String notWaiting = StretchTestSupport.awaitWaiting(activating);
+            check(notWaiting == null, notWaiting);
             check(activated.get() == Integer.MIN_VALUE, "activation ended before the stretch");
             release.countDown();
             activating.join(TimeUnit.MINUTES.toMillis(2));
             check(activated.get() == 1, "activation completed once the stretch ended");
-            check(WARNINGS.isEmpty(), "no warning: " + WARNINGS);
+            check(WARNINGS.seen.isEmpty(), "no warning: " + WARNINGS.seen);
         }
         background.join(TimeUnit.MINUTES.toMillis(2));
         check(!background.isAlive() && after.get() >= 0, "the background thread's stretch after activation: " + after.get());
         System.out.println("RESULT ok");
-    }
-
-    /** Waits (a hang detector) until {@code t} waits in {@link UnmarkedStretches#awaitOthers}. */
-    private static void awaitWaiting(Thread t) throws InterruptedException {
-        for (int i = 0; ; i++) {
-            check(t.isAlive(), "activation ended without waiting for the stretch");
-            check(i < 60_000, "activation never waited");
-            if (t.getState() == Thread.State.TIMED_WAITING) {
-                for (StackTraceElement e : t.getStackTrace()) {
-                    if (e.getClassName().equals(UnmarkedStretches.class.getName()) && e.getMethodName().equals("awaitOthers")) {
-                        return;
-                    }
-                }
-            }
-            Thread.sleep(1);
-        }
     }
 
     private static void check(boolean ok, String what) {
