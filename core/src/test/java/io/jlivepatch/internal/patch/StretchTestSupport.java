@@ -53,4 +53,13 @@ final class StretchTestSupport {
         }
         return "'" + t.getName() + "' never waited for the stretch";
     }
+
+    /** A failed check in a driver's JVM: says so to the test ({@code ChildJvm}) and ends that JVM at once. */
+    static void checkInChild(boolean ok, String what) {
+        if (!ok) {
+            System.out.println("RESULT fail: " + what);
+            System.out.flush();
+            Runtime.getRuntime().halt(1);
+        }
+    }
 }
