@@ -229,7 +229,7 @@ public final class HookManager {
     }
 
     /** The methods whose foreign code was logged once ({@link #foreignCode}), by loader, class and key. */
-    private final java.util.Set<String> foreignCodeReported = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final ReportedOnce foreignCodeReported = new ReportedOnce();
 
     public HookLedger ledger() {
         return ledger;
@@ -271,7 +271,7 @@ public final class HookManager {
                 + " while the patch is enabled that agent's code in it runs only if the replacement calls the original"
                 + " through @Next; to keep it for any replacement, start the JVM with -javaagent:jlivepatch-agent.jar"
                 + " before that agent (README: 'Other agents')";
-        if (foreignCodeReported.add(LoaderNames.of(c.getClassLoader()) + " " + c.getName() + "." + spec.key())) {
+        if (foreignCodeReported.first(LoaderNames.of(c.getClassLoader()) + " " + c.getName() + "." + spec.key())) {
             Log.get().log(System.Logger.Level.WARNING, c.getName() + "." + spec.key() + " in "
                     + LoaderNames.of(c.getClassLoader()) + ": " + why);
         }

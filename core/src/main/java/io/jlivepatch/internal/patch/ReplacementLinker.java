@@ -364,13 +364,12 @@ final class ReplacementLinker implements BiFunction<Class<?>, String, MethodHand
 
     /**
      * The misfits already logged, by patch, loader and method: a site is relinked at every change of
-     * any patch, and the same misfit once is enough (status and the audit log keep it). Names, not
-     * loaders, so that nothing here keeps a loader alive.
+     * any patch, and the same misfit once is enough (status and the audit log keep it).
      */
-    private final java.util.Set<String> misfitsLogged = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final ReportedOnce misfitsLogged = new ReportedOnce();
 
     private MethodHandle[] misfit(Class<?> owner, String methodKey, ActiveFunction f, String why) {
-        if (misfitsLogged.add(f.patchName() + ' ' + LoaderNames.of(owner.getClassLoader()) + ' ' + owner.getName()
+        if (misfitsLogged.first(f.patchName() + ' ' + LoaderNames.of(owner.getClassLoader()) + ' ' + owner.getName()
                 + '.' + methodKey + ' ' + why)) {
             Log.get().log(System.Logger.Level.WARNING, "''{0}'': {1} in {2} keeps its own code: {3}",
                     f.patchName(), f.target(), LoaderNames.of(owner.getClassLoader()), why);
