@@ -652,14 +652,21 @@ public final class PatchRegistry {
         transition = t;
         p.setEnabled(patching);
         t.start(); // every site routes by thread state now (switchTo ends with relinkAll + syncAll)
-        onCommit.run();
-        Refusals.logQuietly(System.Logger.Level.INFO, "''{0}'': starting {1} transition", p.name(),
-                patching ? "patching" : "unpatching");
-        if (AuditLog.jfrStarted()) { // a JVM that never records loads no event class
-            JfrEvents.transitionBegins(t);
-        }
-        if (!tryComplete(t)) {
-            retryLater(t); // the worker's first look comes a few milliseconds from now
+        boolean completed = false;
+        try {
+            onCommit.run();
+            Refusals.logQuietly(System.Logger.Level.INFO, "''{0}'': starting {1} transition", p.name(),
+                    patching ? "patching" : "unpatching");
+            if (AuditLog.jfrStarted()) { // a JVM that never records loads no event class
+                JfrEvents.transitionBegins(t);
+            }
+            completed = tryComplete(t);
+        } finally {
+            if (!completed && transition == t) {
+                // Whatever happened since the commit, a committed transition is always retried: the
+                // worker's first look comes a few milliseconds from now.
+                retryLater(t);
+            }
         }
     }
 
@@ -776,6 +783,9 @@ public final class PatchRegistry {
         // The closing callbacks run before awaitTransition can return (it waits for transitionDone
         // under klpMutex, which is held here).
         p.callbacks().closing(t.targetPatched());
+        // The worker, if it is what completed the transition, ends with what the closing callbacks
+        // (a patch's code) left on it; its successor serves the next transition.
+        worker.retireIfCurrent();
         transitionDone.signalAll();
         Refusals.logQuietly(System.Logger.Level.INFO, "''{0}'': {1} complete", p.name(),
                 t.targetPatched() ? "patching" : "unpatching");

@@ -49,6 +49,12 @@ public final class ArrivingLoaders {
      * ({@link #waitsForReady}), not once the reference handler has queued its entry.
      */
     private final List<WeakReference<ClassLoader>> notReady = new ArrayList<>();
+    /**
+     * {@code notReady}'s size, kept by hand: the checks the asking thread makes at every wake-up read
+     * this field, not a method of a {@code java.util} collection, which a patch could replace and
+     * which would run there unmarked (the thread marks itself only when there is work).
+     */
+    private int notReadyCount;
     /** What the transformer calls: one object, to be taken off again. */
     private final Consumer<ClassLoader> watcher = this::defined;
 
@@ -66,7 +72,12 @@ public final class ArrivingLoaders {
         return watcher;
     }
 
-    /** The watcher: runs in the transformer for every class definition, so it only notes and wakes. */
+    /**
+     * The watcher: runs in the transformer for every class definition, so it only notes and wakes.
+     * Unmarked on the application's thread (a mark at every class definition would keep every hook's
+     * guard off its constant for as long as a patch waits): the weak set's {@code java.util} code runs
+     * there as it is, replaced if a patch replaces it, a known limit (README: waiting patches).
+     */
     private void defined(ClassLoader loader) {
         if (seen.add(loader)) {
             fresh.add(new WeakReference<>(loader));
@@ -95,20 +106,57 @@ public final class ArrivingLoaders {
 
     /** Whether a loader that can read an awaited class waits to define its first class: worth asking again soon. */
     public boolean waitsForReady() {
-        notReady.removeIf(r -> r.get() == null);
-        return !notReady.isEmpty();
+        if (notReadyCount == 0) {
+            return false; // the common case, at every wake-up: no JDK collection touched, no mark taken
+        }
+        int mark = RecursionGuard.enter(); // jlivepatch's code: hooks met here run the originals
+        try {
+            for (int i = notReady.size() - 1; i >= 0; i--) {
+                if (notReady.get(i).get() == null) {
+                    notReady.remove(i); // collected: it stops counting at once
+                }
+            }
+            notReadyCount = notReady.size();
+            return notReadyCount != 0;
+        } finally {
+            RecursionGuard.exit(mark);
+        }
     }
 
     /** Drops the loaders not asked yet and those not ready: nothing waits any more. */
     public void forget() {
-        fresh.clear();
-        notReady.clear();
+        fresh.clear(); // java.util.concurrent: never a patch's target
+        if (notReadyCount != 0) {
+            int mark = RecursionGuard.enter();
+            try {
+                notReady.clear();
+                notReadyCount = 0;
+            } finally {
+                RecursionGuard.exit(mark);
+            }
+        }
     }
 
     private boolean canRead(AwaitedClasses awaited, String waiter, boolean everySeen) {
+        if (!everySeen && notReadyCount == 0 && fresh.isEmpty()) {
+            return false; // nothing to ask, decided without a JDK collection that a patch could replace
+        }
+        // jlivepatch's code from here: hooks met (the collections below, a loader's lookup) run the originals.
+        int mark = RecursionGuard.enter();
+        try {
+            return canReadMarked(awaited, waiter, everySeen);
+        } finally {
+            RecursionGuard.exit(mark);
+        }
+    }
+
+    private boolean canReadMarked(AwaitedClasses awaited, String waiter, boolean everySeen) {
         List<ClassLoader> ask = new ArrayList<>();
-        notReady.forEach(r -> add(ask, r));
+        for (WeakReference<ClassLoader> r : notReady) {
+            add(ask, r);
+        }
         notReady.clear();
+        notReadyCount = 0;
         for (WeakReference<ClassLoader> r; (r = fresh.poll()) != null; ) {
             add(ask, r);
         }
@@ -121,24 +169,20 @@ public final class ArrivingLoaders {
             return false;
         }
         boolean worth = false;
-        int mark = RecursionGuard.enter(); // jlivepatch's code: hooks a loader's lookup meets run the originals
-        try {
-            for (ClassLoader l : ask) {
-                if (!awaited.visibleTo(l)) {
-                    continue;
-                }
-                if (AwaitedClasses.hasDefinedAClass(inst, l)) {
-                    worth = true;
-                } else {
-                    markNotReady(l); // asked again at the next look
-                }
+        for (ClassLoader l : ask) {
+            if (!awaited.visibleTo(l)) {
+                continue;
             }
-        } finally {
-            RecursionGuard.exit(mark);
+            if (AwaitedClasses.hasDefinedAClass(inst, l)) {
+                worth = true;
+            } else {
+                markNotReady(l); // asked again at the next look
+            }
         }
         if (worth) {
             // As both callers always did: the retry looks at every loader that has defined a class by then.
             notReady.clear();
+            notReadyCount = 0;
             return true;
         }
         if (notReady.isEmpty()) {
@@ -163,5 +207,6 @@ public final class ArrivingLoaders {
             }
         }
         notReady.add(new WeakReference<>(l));
+        notReadyCount = notReady.size();
     }
 }

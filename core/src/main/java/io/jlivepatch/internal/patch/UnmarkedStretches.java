@@ -161,11 +161,16 @@ final class UnmarkedStretches {
         if (still == null) {
             return true;
         }
-        Log.get().log(System.Logger.Level.WARNING, "jlivepatch's own code that began before jlivepatch installed its"
-                + " hooks was still running after " + TimeUnit.NANOSECONDS.toMillis(timeoutNanos) + " ms, on thread(s) "
-                + still + "; jlivepatch goes on installing them: until that"
-                + " code ends it is not marked as jlivepatch's, so a patch enabled meanwhile that replaces a JDK method"
-                + " it uses runs there too (README: 'Recursion protection')");
+        try {
+            Log.get().log(System.Logger.Level.WARNING, "jlivepatch's own code that began before jlivepatch installed"
+                    + " its hooks was still running after " + TimeUnit.NANOSECONDS.toMillis(timeoutNanos) + " ms, on"
+                    + " thread(s) " + still + "; jlivepatch goes on installing them: until that code ends it is not"
+                    + " marked as jlivepatch's, so a patch enabled meanwhile that replaces a JDK method it uses runs"
+                    + " there too (README: 'Recursion protection')");
+        } catch (RuntimeException | LinkageError | VirtualMachineError e) {
+            // A logging back-end that fails must not turn a timed-out wait into a failed installation
+            // (activation remembers a failure for good): the installation goes on.
+        }
         return false;
     }
 

@@ -4,24 +4,36 @@ import io.jlivepatch.internal.Log;
 import io.jlivepatch.internal.patch.RecursionGuard;
 
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 
 /**
  * Retries the transition in progress until it completes (the kernel's {@code klp_transition_work_fn},
- * which runs as delayed work on a shared workqueue): a few milliseconds first, then backing off to
- * about a second, as long as threads sit in the patch's methods.
+ * which runs as delayed work on a shared workqueue): a first look {@link #FIRST_DELAY_MS} after the
+ * hand-over, then backing off to about a second, as long as threads sit in the patch's methods.
  *
- * <p>One thread serves every transition of a registry, one at a time, and parks while there is none:
- * a thread started per transition cost about a tenth of a one-method {@code enable} and one thread
- * start per start-up patch (issue 14). Its thread is started before a transition's commit
- * ({@link #ensureRunning}), because starting a thread is what fails when the JVM is out of native
- * memory and a transition committed without anyone to retry it would never end; the work itself is
- * handed over only after the commit and the registry's own first attempt ({@link #retry}), so the
- * worker never sees a transition that is not in place.
+ * <p>One thread serves the registry's transitions, one at a time, and parks between them: a thread
+ * started per transition cost about a tenth of a one-method {@code enable} and one thread start per
+ * start-up patch (issue 14). Its life cycle:
+ * <ul>
+ *   <li>It is <em>made</em> ahead, on jlivepatch's own thread (at install, or by the thread it
+ *       succeeds): on JDK 17 a thread keeps the access-control context of the thread that constructs
+ *       it, with the class loader of every protection domain on that stack, and a thread made by
+ *       the first webapp thread to enable a patch would keep that webapp's loader for good.</li>
+ *   <li>It is <em>started</em> before a transition's commit ({@link #ensureRunning}), because
+ *       starting a thread is what fails without native memory, and a committed transition with
+ *       nobody to retry it would never end; the work is handed over only after the commit and the
+ *       registry's own first attempt ({@link #retry}), so it never sees a transition not in place.</li>
+ *   <li>It <em>retires</em> once it has completed a transition itself ({@link #retireIfCurrent}),
+ *       whose closing callbacks (a patch's code) ran on it: whatever they left on the thread
+ *       (thread-locals, a context class loader, an interrupt) ends with it, as it did when each
+ *       transition had a thread of its own. A transition that the registry's first attempt completes,
+ *       the common case, never involves the worker.</li>
+ * </ul>
  *
- * <p>Callers hold the registry's lock ({@code klpMutex}) for {@link #ensureRunning} and {@link
- * #retry}; the worker thread reads the work without it.
+ * <p>Callers hold the registry's lock ({@code klpMutex}) for {@link #ensureRunning}, {@link #retry},
+ * {@link #wake} and {@link #retireIfCurrent}; the worker thread reads the work without it.
  */
 public final class TransitionWorker {
 
@@ -29,60 +41,95 @@ public final class TransitionWorker {
     private static final long MAX_DELAY_MS = 1024;
 
     /** One transition's retries: {@code attempt} until it returns true or {@code ended} does. */
-    private record Work(BooleanSupplier attempt, BooleanSupplier ended) {
+    private record Work(BooleanSupplier attempt, BooleanSupplier ended, long firstLookAt) {
     }
 
     /**
      * The work in progress, or {@code null}. Written by {@link #retry} (then the thread is unparked)
      * and by the thread when the work is done (a compare-and-set, so that work handed over meanwhile
-     * is not lost); read by the thread before each park.
+     * stays); read by the thread before each park.
      */
-    private final java.util.concurrent.atomic.AtomicReference<Work> work =
-            new java.util.concurrent.atomic.AtomicReference<>();
-    /** The thread; replaced only if it died. Guarded by the registry's lock (see the class comment). */
-    private Thread thread;
+    private final AtomicReference<Work> work = new AtomicReference<>();
+    /** The thread serving now, or null; written under klpMutex, read by the threads (retirement). */
+    private volatile Loop current;
+    /** The next thread, made and not started; under klpMutex. */
+    private Loop next;
+
+    /** Makes the first thread (not started): see the class comment for why here. */
+    public TransitionWorker() {
+        next = new Loop(this);
+    }
 
     /**
-     * The worker's thread, started now if it is not running. Throws what {@link Thread#start} throws
-     * ({@link OutOfMemoryError} when no native thread can be made); nothing changes then.
+     * The worker's thread, started now if none serves. Throws what {@link Thread#start} throws
+     * ({@link OutOfMemoryError} when no native thread can be made); nothing changes then, and the
+     * same thread is started by the next call.
      */
     public Thread ensureRunning() {
-        Thread t = thread;
-        if (t == null || !t.isAlive()) {
-            t = new Loop(this);
-            t.start();
-            thread = t;
+        Loop t = current;
+        if (t != null && t.isAlive() && !t.retired) {
+            return t;
         }
-        return t;
+        Loop n = next;
+        if (n == null) {
+            // The previous thread died unexpectedly, or its successor could not be made: made here.
+            n = new Loop(this);
+        }
+        next = n; // kept if start fails: a thread whose start failed can be started again
+        n.start();
+        next = null;
+        current = n;
+        return n;
     }
 
     /**
      * Hands the worker a transition to retry, replacing any earlier work (a transition is retried
-     * only while it is the registry's). Plain writes and an unpark: it cannot fail, so it may follow
-     * a commit. {@link #ensureRunning} must have been called before the commit.
+     * only while it is the registry's); its first look comes {@link #FIRST_DELAY_MS} from now. Plain
+     * writes and an unpark: it cannot fail, so it may follow a commit. {@link #ensureRunning} must have
+     * been called before the commit.
      */
     public void retry(BooleanSupplier attempt, BooleanSupplier ended) {
-        work.set(new Work(attempt, ended));
+        work.set(new Work(attempt, ended, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(FIRST_DELAY_MS)));
         // Pairs with the thread's read of work before it parks: a permit given before the park makes
         // the park return at once.
-        LockSupport.unpark(thread);
+        LockSupport.unpark(current);
     }
 
     /** Makes the worker look at its work now (a forced transition ended: it can stop retrying). */
     public void wake() {
-        Thread t = thread;
+        Loop t = current;
         if (t != null) {
             LockSupport.unpark(t);
         }
     }
 
+    /**
+     * Called by the registry when a transition ends (its closing callbacks have run): if the calling
+     * thread is the worker, it ends once this attempt returns, and the next transition starts its
+     * successor, made now on this thread. Caller holds klpMutex.
+     */
+    public void retireIfCurrent() {
+        Loop t = current;
+        if (Thread.currentThread() != t) {
+            return;
+        }
+        t.retired = true;
+        if (next == null) {
+            try {
+                next = new Loop(this);
+            } catch (OutOfMemoryError e) {
+                // made by the next ensureRunning instead
+            }
+        }
+    }
+
     private static final class Loop extends Thread {
         private final TransitionWorker owner;
+        /** Set under klpMutex by retireIfCurrent, on this thread; read by it and by ensureRunning. */
+        volatile boolean retired;
 
         Loop(TransitionWorker owner) {
-            // Started by whichever thread first changes a patch (a webapp's, a JMX connection's): it
-            // lives as long as the registry, so it inherits neither that thread's thread-locals nor
-            // its context class loader, which it would keep reachable (a redeployed webapp's).
+            // No thread-locals and no context class loader of the thread that makes it.
             super(null, null, "jlivepatch-transition", 0, false);
             setDaemon(true);
             setContextClassLoader(null);
@@ -91,7 +138,10 @@ public final class TransitionWorker {
 
         @Override
         public void run() {
-            for (;;) {
+            while (!retired) {
+                // An interrupt means nothing to this thread (a force wakes it with an unpark); left set,
+                // it would make every park below return at once: a spinning thread.
+                Thread.interrupted();
                 // Unmarked: a volatile read and a park, no code a patch can replace (java.util.concurrent
                 // is never a target).
                 Work w = owner.work.get();
@@ -99,46 +149,68 @@ public final class TransitionWorker {
                     LockSupport.park(owner);
                     continue;
                 }
-                // Marked while it works, not while it waits: a lifelong mark would keep every hook's
-                // guard off its constant (RecursionGuard's relaxer). Marked, the hooks it meets run
-                // the original: this thread never runs a replacement.
                 try {
-                    int mark = RecursionGuard.enter();
-                    try {
-                        retry(w);
-                        // Marked too: a first compareAndSet links its VarHandle through java.lang.invoke
-                        // code that calls JDK methods a patch may replace (StringBuilder.append).
-                        owner.work.compareAndSet(w, null); // work handed over meanwhile stays
-                    } finally {
-                        RecursionGuard.exit(mark);
-                    }
+                    serve(w);
                 } catch (RuntimeException | Error e) {
-                    // Out of memory around an attempt, say: this thread serves every transition, so
-                    // it goes on (the work stays and is retried after a pause) rather than die.
+                    // Out of memory around an attempt, say: the work stays and is retried after a pause.
                     LockSupport.parkNanos(owner, TimeUnit.MILLISECONDS.toNanos(MAX_DELAY_MS));
                 }
             }
         }
 
-        private void retry(Work w) {
-            long delay = FIRST_DELAY_MS;
-            while (owner.work.get() == w && !w.ended().getAsBoolean()) {
-                // Woken early by a thread that moved itself (Transition.passHookImpl), by new work,
-                // or by wake() when the transition was forced.
-                LockSupport.parkNanos(owner, TimeUnit.MILLISECONDS.toNanos(delay));
+        /** Retries {@code w} until it completes, ends, or is replaced. */
+        private void serve(Work w) {
+            // The first look comes when it is due, whatever wakes this thread before: the registry has
+            // just looked, and a caller that follows an operation at once with another (a force after
+            // a disable) meets the transition as it left it. Only the end of the transition (a force:
+            // wake) or new work cuts it short.
+            for (long left = w.firstLookAt() - System.nanoTime(); left > 0; left = w.firstLookAt() - System.nanoTime()) {
                 if (owner.work.get() != w || w.ended().getAsBoolean()) {
                     return;
                 }
+                Thread.interrupted();
+                LockSupport.parkNanos(owner, left);
+            }
+            long delay = FIRST_DELAY_MS;
+            while (owner.work.get() == w && !w.ended().getAsBoolean()) {
+                if (attempt(w)) {
+                    return;
+                }
+                // Woken early by a thread that moved itself (Transition.passHookImpl), by new work, or
+                // by wake() when the transition was forced.
+                Thread.interrupted();
+                LockSupport.parkNanos(owner, TimeUnit.MILLISECONDS.toNanos(delay));
+                delay = Math.min(delay * 2, MAX_DELAY_MS);
+            }
+        }
+
+        /**
+         * One attempt, marked (RecursionGuard): the hooks it meets run the original, and this thread
+         * never runs a replacement. Marked only here, not while it parks: a mark held through the
+         * back-off of a transition held for hours would keep every hook's guard off its constant.
+         *
+         * @return whether the work is done (the transition completed here)
+         */
+        private boolean attempt(Work w) {
+            int mark = RecursionGuard.enter();
+            try {
+                boolean done;
                 try {
-                    if (w.attempt().getAsBoolean()) {
-                        return;
-                    }
+                    done = w.attempt().getAsBoolean();
                 } catch (RuntimeException | Error e) {
                     // The registry's attempt catches what it expects; this thread must outlive the
                     // rest too, or the transition would never end.
                     Log.get().log(System.Logger.Level.ERROR, "transition worker: an attempt failed; retrying", e);
+                    return false;
                 }
-                delay = Math.min(delay * 2, MAX_DELAY_MS);
+                if (done) {
+                    // Marked too: a first compareAndSet links its VarHandle through java.lang.invoke
+                    // code that calls JDK methods a patch may replace (StringBuilder.append).
+                    owner.work.compareAndSet(w, null); // work handed over meanwhile stays
+                }
+                return done;
+            } finally {
+                RecursionGuard.exit(mark);
             }
         }
     }

@@ -2,18 +2,28 @@ package io.jlivepatch.internal.transition;
 
 import org.junit.jupiter.api.Test;
 
+import java.io.IOException;
+import java.io.InputStream;
+import java.lang.ref.WeakReference;
+
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** One worker thread serves every transition, one at a time, and survives what an attempt throws. */
+/**
+ * One worker thread serves the transitions, one at a time: it survives what an attempt throws, retires
+ * once it has completed a transition (the registry's closing callbacks ran on it) and leaves a
+ * successor made on its own thread, clears an interrupt, keeps the first look's delay, and keeps no
+ * class loader of the code that started it. (Some cases from a review of the shared worker.)
+ */
 class TransitionWorkerTest {
 
     private static final long WAIT_S = 10; // only a broken worker waits this long
@@ -111,5 +121,146 @@ class TransitionWorkerTest {
         }, () -> false);
         assertTrue(after.await(WAIT_S, TimeUnit.SECONDS));
         assertEquals(0, endedAttempts.get(), "an ended transition is never attempted");
+    }
+
+    @Test
+    void aWorkerThatCompletedATransitionRetiresAndItsSuccessorServesTheNext() throws Exception {
+        TransitionWorker worker = new TransitionWorker();
+        Thread first = worker.ensureRunning();
+        CountDownLatch done = new CountDownLatch(1);
+        worker.retry(() -> {
+            worker.retireIfCurrent(); // what the registry's finish does once the closing callbacks ran
+            done.countDown();
+            return true;
+        }, () -> false);
+        assertTrue(done.await(WAIT_S, TimeUnit.SECONDS));
+        first.join(TimeUnit.SECONDS.toMillis(WAIT_S));
+        assertTrue(!first.isAlive(), "the worker that completed a transition ends");
+
+        Thread second = worker.ensureRunning();
+        assertTrue(second.isAlive() && second != first, "its successor serves the next transition");
+        CountDownLatch served = new CountDownLatch(1);
+        AtomicReference<Thread> ranOn = new AtomicReference<>();
+        worker.retry(() -> {
+            ranOn.set(Thread.currentThread());
+            served.countDown();
+            return true;
+        }, () -> false);
+        assertTrue(served.await(WAIT_S, TimeUnit.SECONDS));
+        assertSame(second, ranOn.get());
+        worker.retireIfCurrent(); // from another thread than the worker: nothing happens
+        assertSame(second, worker.ensureRunning());
+    }
+
+    /**
+     * An interrupt left on the worker (a closing callback that restores the interrupt it caught, or
+     * code interrupting a thread group) is cleared: left set, every park would return at once and the
+     * idle worker would spin, and a transition's back-off would be gone.
+     */
+    @Test
+    void anInterruptLeftOnTheWorkerIsCleared() throws Exception {
+        TransitionWorker worker = new TransitionWorker();
+        Thread thread = worker.ensureRunning();
+        CountDownLatch done = new CountDownLatch(1);
+        worker.retry(() -> {
+            Thread.currentThread().interrupt();
+            done.countDown();
+            return true; // completed: the worker goes idle
+        }, () -> false);
+        assertTrue(done.await(WAIT_S, TimeUnit.SECONDS));
+        // Only the worker itself can clear its interrupt status (a hang detector bounds the wait).
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT_S);
+        while (thread.isInterrupted() && System.nanoTime() - deadline < 0) {
+            Thread.sleep(5);
+        }
+        assertTrue(!thread.isInterrupted(), "the idle worker is still interrupted: its park would never wait");
+        assertTrue(thread.isAlive());
+    }
+
+    /**
+     * The first look comes FIRST_DELAY_MS after the hand-over even when an unpark is pending (here the
+     * work is handed over from inside an attempt, while the worker runs): the registry has just looked,
+     * and a caller's next operation (a force after a disable) meets the transition as it left it. A
+     * lower bound the worker's own loop guarantees, whatever the machine's speed.
+     */
+    @Test
+    void theFirstLookComesAfterTheFirstDelayEvenWhenTheWorkerWasBusy() throws Exception {
+        TransitionWorker worker = new TransitionWorker();
+        worker.ensureRunning();
+        long[] handed = new long[1];
+        long[] first = new long[1];
+        CountDownLatch looked = new CountDownLatch(1);
+        worker.retry(() -> {
+            handed[0] = System.nanoTime();
+            worker.retry(() -> { // the next transition, handed over before this one's work is cleared
+                first[0] = System.nanoTime();
+                looked.countDown();
+                return true;
+            }, () -> false);
+            return true;
+        }, () -> false);
+        assertTrue(looked.await(WAIT_S, TimeUnit.SECONDS));
+        long us = TimeUnit.NANOSECONDS.toMicros(first[0] - handed[0]);
+        assertTrue(us >= 2000, "the first attempt came " + us + " us after the hand-over, before the first delay");
+    }
+
+    /**
+     * JDK 17 keeps, in each thread, the access-control context of the thread that constructed it (the
+     * protection domains on its stack, each with its class loader). The worker lives long, so it is
+     * made ahead on jlivepatch's side, never by the first code to change a patch (a webapp's).
+     */
+    @Test
+    void theWorkerKeepsNoClassLoaderOfTheCodeThatStartedIt() throws Exception {
+        TransitionWorker worker = new TransitionWorker();
+        WeakReference<ClassLoader> loader = startFromAThrowawayLoader(worker);
+        for (int i = 0; i < 50 && loader.get() != null; i++) {
+            System.gc();
+            Thread.sleep(20);
+        }
+        assertNull(loader.get(), "the class loader of the code that started the worker stays reachable from "
+                + worker.ensureRunning());
+    }
+
+    private static WeakReference<ClassLoader> startFromAThrowawayLoader(TransitionWorker worker) throws Exception {
+        OwnLoader l = new OwnLoader(TransitionWorkerTest.class.getClassLoader());
+        @SuppressWarnings("unchecked")
+        Consumer<Object> starter = (Consumer<Object>) l.loadClass(Starter.class.getName())
+                .getDeclaredConstructor().newInstance();
+        starter.accept(worker); // a webapp's thread, with the webapp's code on its stack
+        return new WeakReference<>(l);
+    }
+
+    /** Defines {@link Starter} itself (a webapp's loader), everything else from its parent. */
+    private static final class OwnLoader extends ClassLoader {
+        OwnLoader(ClassLoader parent) {
+            super(parent);
+        }
+
+        @Override
+        protected Class<?> loadClass(String name, boolean resolve) throws ClassNotFoundException {
+            if (!name.equals(Starter.class.getName())) {
+                return super.loadClass(name, resolve);
+            }
+            synchronized (getClassLoadingLock(name)) {
+                Class<?> c = findLoadedClass(name);
+                if (c != null) {
+                    return c;
+                }
+                try (InputStream in = getParent().getResourceAsStream(name.replace('.', '/') + ".class")) {
+                    byte[] b = in.readAllBytes();
+                    return defineClass(name, b, 0, b.length);
+                } catch (IOException e) {
+                    throw new ClassNotFoundException(name, e);
+                }
+            }
+        }
+    }
+
+    /** The webapp's code that makes the first change: here it starts the worker directly. */
+    public static final class Starter implements Consumer<Object> {
+        @Override
+        public void accept(Object worker) {
+            ((TransitionWorker) worker).ensureRunning();
+        }
     }
 }
