@@ -33,8 +33,15 @@ final class LinkFailureAudit implements Runnable {
     private final PatchRegistry registry;
     private final HookLedger ledger;
     private final AuditLog audit;
+    /**
+     * Made with the registry (at install, on the installing thread): on JDK 17 a thread keeps the
+     * access-control context of the thread that constructs it, with the class loader of every
+     * protection domain on that stack, and this one lives as long as the JVM; the first enable may
+     * come from a webapp's thread. Started once, under the registry's klpMutex ({@link #start}).
+     */
+    private final Thread thread;
     /** Written once under the registry's klpMutex ({@link #start}), read under it. */
-    private Thread thread;
+    private boolean started;
 
     // Only this class's thread uses these: what was audited, by loader (weakly) and the boot loader.
     private final Map<ClassLoader, Set<String>> audited = new WeakHashMap<>();
@@ -44,6 +51,12 @@ final class LinkFailureAudit implements Runnable {
         this.registry = registry;
         this.ledger = ledger;
         this.audit = audit;
+        // Lives as long as the JVM: nothing inherited from the thread that makes it either (no
+        // thread-locals, no context class loader), as RecursionGuard's relaxer.
+        Thread t = new Thread(null, this, "jlivepatch-link-audit", 0, false);
+        t.setDaemon(true);
+        t.setContextClassLoader(null);
+        this.thread = t;
     }
 
     /**
@@ -51,17 +64,12 @@ final class LinkFailureAudit implements Runnable {
      * when a patch is enabled, before its hooks exist: a JVM that never enables one has no such thread.
      */
     void start() {
-        if (thread != null) {
+        if (started) {
             return;
         }
-        // Lives as long as the JVM: nothing inherited from the enabling thread (a webapp's context
-        // class loader would stay reachable), as RecursionGuard's relaxer.
-        Thread t = new Thread(null, this, "jlivepatch-link-audit", 0, false);
-        t.setDaemon(true);
-        t.setContextClassLoader(null);
-        ledger.failureReader(t); // before the start: no failure is queued for a reader not running yet
-        t.start();
-        thread = t;
+        ledger.failureReader(thread); // before the start: no failure is queued for a reader not running yet
+        thread.start(); // what fails (no native thread) leaves it not started: the next enable tries again
+        started = true;
     }
 
     @Override

@@ -87,6 +87,7 @@ public final class HookManager {
         } else {
             BootstrapClassPath.append(inst);
         }
+        RecursionGuard.prepareRelaxer(); // made here, on the installing thread; started by the activation
         RecursionGuard.activateWith(hm);
         // The transformer now, not at activation: the order of transformers is the order agents
         // registered them in, and another agent's code must see jlivepatch's prologue the same

@@ -159,7 +159,25 @@ public final class RecursionGuard {
             }
             exit(enter()); // back to the check, as a hook's guard would after the quiet spell
         }
-        new Relaxer().start();
+        Relaxer r = preparedRelaxer;
+        preparedRelaxer = null;
+        (r != null ? r : new Relaxer()).start();
+    }
+
+    /**
+     * The relaxer, made at install on the installing thread and started by the activation, which may
+     * run on any thread (a webapp's first patch): on JDK 17 a thread keeps the access-control context
+     * of the thread that constructs it, with the class loader of every protection domain on that
+     * stack, and the relaxer lives as long as the JVM. Written by {@link #prepareRelaxer} (install,
+     * under Livepatch.class), taken by {@link #install} (activation, under HookManager's monitor).
+     */
+    private static volatile Relaxer preparedRelaxer;
+
+    /** Makes the relaxer ahead of the activation that starts it (see {@link #preparedRelaxer}). */
+    static void prepareRelaxer() {
+        if (enter == null && preparedRelaxer == null) {
+            preparedRelaxer = new Relaxer();
+        }
     }
 
     /**
