@@ -99,7 +99,10 @@ public final class RecursionGuard {
      * before that is in progress on another thread (the calling thread's own are marked from now
      * on instead: it cannot wait for itself). Bounded
      * (the caller may hold the registry's lock, which such a stretch may wait for); when it runs out,
-     * a WARNING says which threads still run unmarked.
+     * a WARNING says which threads still run unmarked. Two cases end only at the bound, known and
+     * left: a stretch that itself activates (it blocks on HookManager's monitor, held here: none of
+     * today's stretches activates, they use enterIfActive), and the activating thread's own stretch
+     * when more than the slots' worth ran at once (it is then not told apart from the others').
      */
     static void awaitUnmarkedStretches() {
         Thread self = Thread.currentThread();
