@@ -78,7 +78,11 @@ public final class PatchRegistry {
     // klpMutex; volatile for the lock-free readers (inTransition, status, the worker's end check).
     private volatile Transition transition;
     private volatile RegisteredPatch transitionPatch;
-    /** Retries the transition in progress; its thread lives across transitions. Used under klpMutex. */
+    /**
+     * Retries the transition in progress: one thread, made at install, started before the first
+     * commit that needs it, retired once it completes a transition (TransitionWorker). Used under
+     * klpMutex.
+     */
     private final TransitionWorker worker = new TransitionWorker();
 
     /**
