@@ -14,6 +14,7 @@ import java.util.logging.Logger;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -160,24 +161,8 @@ class UnmarkedStretchesTest {
 
     /** Waits (a hang detector) until {@code t} waits in {@link UnmarkedStretches#awaitOthers}. */
     private static void awaitWaiting(Thread t) throws InterruptedException {
-        long deadline = System.nanoTime() + LONG;
-        while (!inAwait(t)) {
-            assertTrue(t.isAlive(), t.getName() + " ended without waiting");
-            assertTrue(System.nanoTime() < deadline, t.getName() + " never waited");
-            Thread.sleep(1);
-        }
-    }
-
-    private static boolean inAwait(Thread t) {
-        if (t.getState() != Thread.State.TIMED_WAITING) {
-            return false;
-        }
-        for (StackTraceElement e : t.getStackTrace()) {
-            if (e.getClassName().equals(UnmarkedStretches.class.getName()) && e.getMethodName().equals("awaitOthers")) {
-                return true;
-            }
-        }
-        return false;
+        String notWaiting = StretchTestSupport.awaitWaiting(t);
+        assertNull(notWaiting, notWaiting);
     }
 
     /** A thread in a stretch until {@link #release}. */
