@@ -20,9 +20,10 @@ import java.util.concurrent.locks.LockSupport;
  * collection, only classes that cannot be hooked ({@code java.util.concurrent.atomic},
  * {@code Thread}, the native {@code System.identityHashCode}). Its fast path, while no thread is
  * inside jlivepatch, is one volatile read. Marked threads sit in a small open-addressed table of
- * slots, probed from the thread's identity hash; a thread only ever looks for itself, so what it
- * wrote is what it reads (program order), and the only cross-thread race is two threads claiming
- * the same free slot, which the compare-and-set settles.
+ * slots, probed from the thread's identity hash; a thread only ever looks for itself, and it marks
+ * itself (what it wrote is what it reads, program order) except once, before any hook exists
+ * ({@link #enterFor}); the only cross-thread race is two threads claiming the same free slot, which
+ * the compare-and-set settles.
  *
  * <p>The hooks do not call {@link #outside()} directly but {@link #guard()}: a call site whose target
  * is {@code outside()} while threads may be marked and the constant {@code true} once jlivepatch has
@@ -123,6 +124,27 @@ public final class Recursion {
         if (INSIDE.get() != 0 && marked(self)) {
             return NESTED;
         }
+        return claim(self);
+    }
+
+    /**
+     * Marks {@code thread}, another thread than the caller, until {@link #exit(int)} of the slot
+     * returned, which {@code thread} calls: the one use is jlivepatch's activation, which marks the
+     * threads that are in a stretch of jlivepatch's code begun before the guard existed, before any
+     * hook exists. Always a slot of its own, even if {@code thread} is marked already: that mark ends
+     * with the stretch that took it, this one with the stretch it is given to.
+     *
+     * <p>{@code thread} sees the mark at its next hook: hooks are added by a retransformation that
+     * comes after this returns, and HotSpot retransforms at a safepoint, which every thread passes
+     * before it runs a method's new code (what it reads after the safepoint was written before it).
+     *
+     * @return the slot, or {@link #FULL}
+     */
+    public static int enterFor(Thread thread) {
+        return claim(thread);
+    }
+
+    private static int claim(Thread self) {
         int h = System.identityHashCode(self);
         for (int i = 0; i < SLOTS; i++) {
             int slot = (h + i) & MASK;
@@ -144,7 +166,7 @@ public final class Recursion {
         return FULL;
     }
 
-    /** Ends what the matching {@link #enter()} began. */
+    /** Ends what the matching {@link #enter()} (or {@link #enterFor}) began; on the marked thread. */
     public static void exit(int slot) {
         if (slot >= 0) {
             INSIDE.decrementAndGet();

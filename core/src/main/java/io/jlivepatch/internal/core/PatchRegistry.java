@@ -244,9 +244,10 @@ public final class PatchRegistry {
 
     /** {@link #refusing} under klpMutex. */
     private <T> T locked(String operation, String patchName, Step<T> step) throws PatchException {
-        // Before the lock: activation waits (bounded) for jlivepatch's stretches that began before
-        // it (RecursionGuard.awaitUnmarkedStretches), and one of them may wait for this lock (the JMX
-        // set-up's observeFromNowOn): under it, the two would stall each other for the whole bound.
+        // Before the lock: activation may wait (bounded) for a stretch of jlivepatch's code that began
+        // before it and that it cannot mark (RecursionGuard.adoptUnmarkedStretches: more at once than
+        // its slots), and such a stretch may wait for this lock (the JMX set-up's observeFromNowOn):
+        // under it, the two would stall each other for the whole bound.
         // The operations that can come first (register's fixedSources, load's prepare) activate
         // outside the lock already; this keeps every operation so (RegistryStretchDriver).
         activate(operation, patchName, patchName);

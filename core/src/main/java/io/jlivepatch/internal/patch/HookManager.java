@@ -144,10 +144,10 @@ public final class HookManager {
                 dispatch = bridge;
                 linker = l;
                 // The guard is installed (the bridge did it): a stretch of jlivepatch's code that began
-                // unmarked before it (RecursionGuard.enterIfActive) must end before the first hook can
-                // exist, and hooks are added only once `active` is set (apply, after activate returns).
-                // Bounded: this thread may hold the registry's lock; not for this thread's own stretch.
-                RecursionGuard.awaitUnmarkedStretches();
+                // unmarked before it (RecursionGuard.enterIfActive) must be marked (or, if it cannot be,
+                // ended) before the first hook can exist, and hooks are added only once `active` is set
+                // (apply, after activate returns).
+                RecursionGuard.adoptUnmarkedStretches();
                 active = true; // publishes dispatch and linker to threads that read `active` first
             } catch (IllegalStateException e) {
                 failed = e;

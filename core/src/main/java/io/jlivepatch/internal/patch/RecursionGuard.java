@@ -36,6 +36,8 @@ public final class RecursionGuard {
     // Written once by install (the first Livepatch.install, under Livepatch.class) before any hook
     // exists; volatile so that threads entering later see the handles.
     private static volatile MethodHandle enter;
+    /** {@code (Thread)int}: {@code Recursion.enterFor}, for {@link #adoptUnmarkedStretches()}. */
+    private static volatile MethodHandle enterFor;
     private static volatile MethodHandle exit;
     private static volatile MethodHandle outside;
     private static volatile MethodHandle guard;
@@ -49,12 +51,12 @@ public final class RecursionGuard {
     private static volatile HookManager activator;
 
     /**
-     * The stretches {@link #enterIfActive()} began before {@link #install} (activation waits for
-     * them). 16 slots: only jlivepatch's few background threads, and JMX reads, begin one before the
-     * hooks are installed; more at once are still counted.
+     * The stretches {@link #enterIfActive()} began before {@link #install} (activation marks their
+     * threads). 16 slots: only jlivepatch's few background threads, and JMX reads, begin one before
+     * the hooks are installed; more at once are still counted, and waited for.
      */
     private static final UnmarkedStretches STRETCHES = new UnmarkedStretches(16);
-    /** How long activation waits for {@link #STRETCHES} at most; volatile for tests only. */
+    /** How long activation waits for the {@link #STRETCHES} it cannot mark, at most; volatile for tests only. */
     private static volatile long stretchWait = TimeUnit.SECONDS.toNanos(2);
 
     private RecursionGuard() {
@@ -66,9 +68,9 @@ public final class RecursionGuard {
 
     /**
      * Marks the calling thread if jlivepatch is active; before that it marks nothing and activates
-     * nothing (no hook exists to be met), but counts the stretch: an activation meanwhile waits for it
-     * to end ({@link #awaitUnmarkedStretches()}), since the hooks installed after it could otherwise
-     * run a patch's replacement in it. For jlivepatch's background threads that start with the agent
+     * nothing (no hook exists to be met), but counts the stretch: an activation meanwhile marks its
+     * thread until it ends ({@link #adoptUnmarkedStretches()}), since the hooks installed after it could
+     * otherwise run a patch's replacement in it. For jlivepatch's background threads that start with the agent
      * (the control socket, JMX, the log publisher, the audit file): they must not make a JVM that never
      * gets a patch pay for the hooks' installation. Before activation this costs a monitor's enter and
      * exit at each end; after it, it is {@link #enter()}.
@@ -77,11 +79,11 @@ public final class RecursionGuard {
         if (enter != null) {
             return enter();
         }
-        // Counted, so that activation waits for it to end before any hook exists. Dekker-style with
-        // activation (HookManager.activate): this stretch counts itself under STRETCHES' monitor and
-        // then reads `enter`; activation writes `enter` (install, volatile) and then looks at the counts
-        // under the same monitor (awaitUnmarkedStretches). If that look comes after this count in the
-        // monitor's order, it sees the count and waits for this stretch to end; if it comes before,
+        // Counted, so that activation marks it before any hook exists. Dekker-style with activation
+        // (HookManager.activate): this stretch counts itself under STRETCHES' monitor and then reads
+        // `enter`; activation writes `enter` (install, volatile) and then looks at the counts under the
+        // same monitor (adoptUnmarkedStretches). If that look comes after this count in the monitor's
+        // order, it sees the count and marks this thread (or waits for the stretch to end); if before,
         // activation's write of `enter` happens-before the read below (the write, activation's release
         // of the monitor, this thread's acquire in begin, the read), which sees the handle: the stretch
         // is uncounted and takes a real mark instead. Either way no hook meets it unmarked.
@@ -95,30 +97,21 @@ public final class RecursionGuard {
 
     /**
      * Called by activation ({@link HookManager#activate}) once {@link #install} bound the guard and
-     * before any hook can exist: waits until no stretch that {@link #enterIfActive()} began unmarked
-     * before that is in progress on another thread (the calling thread's own are marked from now
-     * on instead: it cannot wait for itself). Bounded
-     * (the caller may hold the registry's lock, which such a stretch may wait for); when it runs out,
-     * a WARNING says which threads still run unmarked. Two cases end only at the bound, known and
-     * left: a stretch that itself activates (it blocks on HookManager's monitor, held here: none of
-     * today's stretches activates, they use enterIfActive), and the activating thread's own stretch
-     * when more than the slots' worth ran at once (it is then not told apart from the others').
+     * before any hook can exist: marks the thread of every stretch that {@link #enterIfActive()} began
+     * unmarked before that and that is still in progress, the calling thread's own included, until the
+     * outermost of its stretches ends ({@link #exit} releases the mark then); then waits for the
+     * stretches it could not mark (more at once than {@link #STRETCHES}' slots, or every mark of
+     * {@code Recursion} taken), which should be none. That wait is bounded (the caller may hold the
+     * registry's lock, which such a stretch may wait for); when it runs out, a WARNING says which threads
+     * still run unmarked. It ends only at its bound when the calling thread's own stretch is one of
+     * those not told apart (more than the slots' worth at once): known and left.
      */
-    static void awaitUnmarkedStretches() {
-        Thread self = Thread.currentThread();
-        STRETCHES.awaitOthers(self, stretchWait);
-        if (STRETCHES.hasOwn(self)) {
-            // This thread's own stretch goes on after activation returns, when hooks may exist: marked
-            // from now until its outermost end (exit releases the mark then). Only this thread ends
-            // its stretches, so none of them can end between the look and the adoption.
-            int m = enter();
-            if (m >= 0) {
-                STRETCHES.adopt(self, m);
-            }
-        }
+    static void adoptUnmarkedStretches() {
+        STRETCHES.adoptAll(enterFor);
+        STRETCHES.awaitUnadopted(Thread.currentThread(), stretchWait);
     }
 
-    /** Sets the bound of {@link #awaitUnmarkedStretches()}'s wait; for tests in a JVM of their own. */
+    /** Sets the bound of {@link #adoptUnmarkedStretches()}'s wait; for tests in a JVM of their own. */
     static void stretchWait(long nanos) {
         stretchWait = nanos;
     }
@@ -131,6 +124,7 @@ public final class RecursionGuard {
         MethodHandles.Lookup lookup = MethodHandles.publicLookup();
         MethodHandle o = lookup.findStatic(recursion, "outside", MethodType.methodType(boolean.class));
         exit = lookup.findStatic(recursion, "exit", MethodType.methodType(void.class, int.class));
+        enterFor = lookup.findStatic(recursion, "enterFor", MethodType.methodType(int.class, Thread.class));
         outside = o;
         MethodHandle g;
         try {
@@ -209,7 +203,7 @@ public final class RecursionGuard {
             if (UnmarkedStretches.isStretch(mark)) {
                 int real = STRETCHES.end(mark);
                 if (real >= 0) {
-                    exit(real); // the mark activation gave this thread's stretch (awaitUnmarkedStretches)
+                    exit(real); // the mark activation gave this thread's stretch (adoptUnmarkedStretches)
                 }
             }
             return;

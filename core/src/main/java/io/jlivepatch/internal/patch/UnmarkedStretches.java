@@ -2,21 +2,23 @@ package io.jlivepatch.internal.patch;
 
 import io.jlivepatch.internal.Log;
 
+import java.lang.invoke.MethodHandle;
 import java.util.concurrent.TimeUnit;
 
 /**
  * The stretches of jlivepatch's own code that began unmarked because the recursion guard was not
  * installed yet ({@link RecursionGuard#enterIfActive()} before activation) and have not ended: the
- * control socket opening, a JMX attribute read, a log line being published. Activation waits for them
- * ({@link #awaitOthers}) once the guard is installed and before any hook can exist, so that no such
- * stretch goes on unmarked while a patch's replacement of a JDK method it uses is live.
+ * control socket opening, a JMX attribute read, a log line being published, a class definition the
+ * transformer looks at. Activation, once the guard is installed and before any hook can exist, gives
+ * each of their threads a real mark ({@link #adoptAll}) that the outermost of its stretches releases
+ * when it ends, so that no such stretch goes on unmarked while a patch's replacement of a JDK method
+ * it uses is live; it waits ({@link #awaitUnadopted}) only for the stretches it could not mark.
  *
- * <p>Each stretch records its thread, so that the activating thread does not wait for a stretch of
- * its own (a JMX read that ends up activating, say); that thread marks itself instead for the rest of
- * its own stretches ({@link #adopt}), which release the mark when the outermost of them ends. Everything is under this object's monitor: a
- * stretch's begin and end are a monitor enter and exit each, and they call no JDK method that a patch
- * could replace (the end runs once hooks may exist). No thread-local: it would add classes to a JVM
- * that never gets a patch.
+ * <p>Each stretch records its thread in a slot, which is what lets activation mark it; a stretch that
+ * finds every slot taken is only counted, and waited for. Everything is under this object's monitor:
+ * a stretch's begin and end are a monitor enter and exit each, and they call no JDK method that a
+ * patch could replace (the end runs once hooks may exist). No thread-local: it would add classes to a
+ * JVM that never gets a patch.
  */
 final class UnmarkedStretches {
 
@@ -32,13 +34,13 @@ final class UnmarkedStretches {
 
     /** The thread of each stretch in progress, or null; under this object's monitor. */
     private final Thread[] owners;
-    /** The real mark each stretch carries since {@link #adopt}, or {@link #NONE}; under this object's monitor. */
+    /** The real mark each stretch carries since {@link #adoptAll}, or {@link #NONE}; under this object's monitor. */
     private final int[] marks;
     /** The mark of a stretch that found every slot taken: counted, its thread not recorded. */
     private final int unslottedMark;
     /** How many such stretches are in progress; under this object's monitor. */
     private int unslotted;
-    /** How many threads wait in {@link #awaitOthers}; under this object's monitor. */
+    /** How many threads wait in {@link #awaitUnadopted}; under this object's monitor. */
     private int waiters;
 
     UnmarkedStretches(int slots) {
@@ -70,7 +72,7 @@ final class UnmarkedStretches {
     /**
      * Ends the stretch {@code mark} (from {@link #begin}) stands for, on the thread that began it.
      *
-     * @return the real mark to release now ({@link #adopt}: when no other stretch of this thread
+     * @return the real mark to release now ({@link #adoptAll}: when no other stretch of this thread
      *         carries it any more), else {@link #NONE}
      */
     int end(int mark) {
@@ -91,16 +93,64 @@ final class UnmarkedStretches {
                 }
             }
             if (waiters != 0) {
-                notifyAll(); // pairs with the wait in awaitOthers, which looks again
+                notifyAll(); // pairs with the wait in awaitUnadopted, which looks again
             }
             return real;
         }
     }
 
-    /** Whether {@code self} has a stretch (with a slot) in progress. */
-    synchronized boolean hasOwn(Thread self) {
+    /**
+     * Gives every stretch in progress that carries no mark yet the real mark of its thread, taken by
+     * {@code markFor} ({@code (Thread)int}: the guard's {@code Recursion.enterFor}) once per thread and
+     * carried by all of that thread's stretches: the last of them to end hands it back for release
+     * ({@link #end}). A thread that {@code markFor} cannot mark (a negative answer) stays unmarked and
+     * is waited for ({@link #awaitUnadopted}). Under the monitor, so no stretch ends meanwhile: a
+     * stretch's thread reads its mark only in {@link #end}.
+     */
+    synchronized void adoptAll(MethodHandle markFor) {
+        for (int i = 0; i < owners.length; i++) {
+            Thread t = owners[i];
+            if (t == null || marks[i] != NONE) {
+                continue;
+            }
+            int m = NONE;
+            for (int j = 0; j < owners.length && m == NONE; j++) {
+                if (owners[j] == t && marks[j] != NONE) {
+                    m = marks[j]; // a retried activation marked this thread already
+                }
+            }
+            if (m == NONE) {
+                try {
+                    m = (int) markFor.invokeExact(t);
+                } catch (Throwable e) {
+                    m = NONE; // cannot happen: Recursion.enterFor throws nothing
+                }
+                if (m < 0) {
+                    continue;
+                }
+            }
+            for (int j = i; j < owners.length; j++) {
+                if (owners[j] == t && marks[j] == NONE) {
+                    marks[j] = m;
+                }
+            }
+        }
+    }
+
+    /** Whether a stretch is in progress on any thread; for tests. */
+    synchronized boolean anyInProgress() {
         for (Thread t : owners) {
-            if (t == self) {
+            if (t != null) {
+                return true;
+            }
+        }
+        return unslotted != 0;
+    }
+
+    /** Whether {@code thread} has a stretch in progress that carries a mark; for tests. */
+    synchronized boolean carriesMark(Thread thread) {
+        for (int i = 0; i < owners.length; i++) {
+            if (owners[i] == thread && marks[i] != NONE) {
                 return true;
             }
         }
@@ -108,31 +158,15 @@ final class UnmarkedStretches {
     }
 
     /**
-     * Has every stretch of {@code self} in progress carry {@code realMark} (the calling thread's, taken
-     * once the guard is installed): the last of them to end hands it back for release ({@link #end}).
-     */
-    synchronized void adopt(Thread self, int realMark) {
-        for (int i = 0; i < owners.length; i++) {
-            if (owners[i] == self) {
-                marks[i] = realMark;
-            }
-        }
-    }
-
-    /** Whether a stretch is in progress on any thread; for tests. */
-    synchronized boolean anyInProgress() {
-        return inProgress(null) != null;
-    }
-
-    /**
-     * Waits until every stretch of a thread other than {@code self} has ended, for at most
+     * Waits until every stretch that carries no mark ({@link #adoptAll}: one that found no slot, or
+     * whose thread could not be marked) of a thread other than {@code self} has ended, for at most
      * {@code timeoutNanos}: the caller may hold locks that such a stretch waits for (the registry's),
      * so the wait is bounded and, when it ends with a stretch still running, logs a WARNING that says so.
      * An interruption does not end the wait (activation must not be cut short by it); it is kept.
      *
-     * @return whether no other thread's stretch is in progress now
+     * @return whether no other thread's unmarked stretch is in progress now
      */
-    boolean awaitOthers(Thread self, long timeoutNanos) {
+    boolean awaitUnadopted(Thread self, long timeoutNanos) {
         String still;
         boolean interrupted = false;
         synchronized (this) {
@@ -175,13 +209,15 @@ final class UnmarkedStretches {
     }
 
     /**
-     * The threads other than {@code self} with a stretch in progress, by name, or null when there is
-     * none; under the monitor. A stretch that found no slot may be {@code self}'s: it counts.
+     * The threads other than {@code self} with a stretch in progress that carries no mark, by name, or
+     * null when there is none; under the monitor. A stretch that found no slot may be {@code self}'s:
+     * it counts.
      */
     private String inProgress(Thread self) {
         StringBuilder names = null;
-        for (Thread t : owners) {
-            if (t != null && t != self) {
+        for (int i = 0; i < owners.length; i++) {
+            Thread t = owners[i];
+            if (t != null && t != self && marks[i] == NONE) {
                 names = names == null ? new StringBuilder() : names.append(", ");
                 names.append('\'').append(t.getName()).append('\'');
             }

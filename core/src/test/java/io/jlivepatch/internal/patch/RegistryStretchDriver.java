@@ -14,10 +14,12 @@ import java.util.logging.Logger;
 /**
  * Run in a fresh JVM by {@link StretchActivationTest}: the first registry operation activates
  * jlivepatch while a background stretch begun before it (as the JMX set-up's, which ends by
- * {@code observeFromNowOn}, under the registry's lock) needs the registry's lock to end. The
- * operation must activate before it takes that lock: under it, activation would wait for the
- * stretch and the stretch for the lock, until activation's bound ran out with a WARNING. The bound
- * here is ten minutes, so a stall is a hang the test reports. Prints {@code RESULT ok}.
+ * {@code observeFromNowOn}, under the registry's lock) is in progress. {@code adopts}: the operation
+ * completes without waiting for that stretch (activation marks it), and the stretch then goes on
+ * marked, takes the registry's lock and ends. {@code unslotted}: sixteen other stretches took every
+ * slot first, so activation cannot mark this one and waits for it; the operation must activate before
+ * it takes the registry's lock, or the two stall each other until activation's bound runs out. The
+ * bound is ten minutes in both: a stall is a hang the test reports. Prints {@code RESULT ok}.
  */
 public final class RegistryStretchDriver {
 
@@ -31,18 +33,38 @@ public final class RegistryStretchDriver {
     }
 
     public static void main(String[] args) throws Exception {
+        boolean unslotted = args[0].equals("unslotted");
         Logger.getLogger("io.jlivepatch").addHandler(WARNINGS);
         RecursionGuard.stretchWait(TimeUnit.MINUTES.toNanos(10));
         PatchRegistry registry = PatchRegistry.install(ByteBuddyAgent.install());
 
-        CountDownLatch begun = new CountDownLatch(1);
         CountDownLatch goOn = new CountDownLatch(1);
+        for (int i = 0; unslotted && i < 16; i++) {
+            CountDownLatch fillerBegun = new CountDownLatch(1);
+            Thread filler = new Thread(() -> {
+                int m = RecursionGuard.enterIfActive();
+                fillerBegun.countDown();
+                try {
+                    goOn.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                } finally {
+                    RecursionGuard.exit(m);
+                }
+            }, "jlivepatch-test-filler-" + i);
+            filler.setDaemon(true);
+            filler.start();
+            check(fillerBegun.await(60, TimeUnit.SECONDS), "filler " + i + " began its stretch");
+        }
+        CountDownLatch begun = new CountDownLatch(1);
         AtomicReference<Throwable> failed = new AtomicReference<>();
+        java.util.concurrent.atomic.AtomicBoolean markedAfter = new java.util.concurrent.atomic.AtomicBoolean();
         Thread background = new Thread(() -> {
             int m = RecursionGuard.enterIfActive();
             try {
                 begun.countDown();
                 goOn.await();
+                markedAfter.set(RecursionGuard.inside());
                 // What JmxWatch's installer ends with: the registry's lock, inside its stretch.
                 registry.observeFromNowOn(new RegistryObserver() {
                     @Override
@@ -74,16 +96,22 @@ public final class RegistryStretchDriver {
             }
         }, "jlivepatch-test-operation");
         operation.start();
-        // Once the operation's activation waits for the background stretch, that stretch goes for
-        // the registry's lock: free unless the operation took it before activating.
-        String notWaiting = StretchTestSupport.awaitWaiting(operation);
-        check(notWaiting == null, notWaiting);
-        goOn.countDown();
+        if (unslotted) {
+            // Once the operation's activation waits for the background stretch, that stretch goes for
+            // the registry's lock: free unless the operation took it before activating.
+            String notWaiting = StretchTestSupport.awaitWaiting(operation);
+            check(notWaiting == null, notWaiting);
+            goOn.countDown();
+        }
         operation.join(TimeUnit.MINUTES.toMillis(2));
-        check(!operation.isAlive(), "the operation and the stretch stalled each other (activation under the lock)");
+        check(!operation.isAlive(), unslotted ? "the operation and the stretch stalled each other (activation under"
+                + " the lock)" : "the operation waited for the background stretch");
         check(registered.get() instanceof PatchHandle, "the operation succeeded: " + registered.get());
+        goOn.countDown();
         background.join(TimeUnit.MINUTES.toMillis(2));
         check(failed.get() == null, "the background stretch: " + failed.get());
+        check(markedAfter.get() != unslotted, "the background stretch was " + (markedAfter.get() ? "" : "not ")
+                + "marked once jlivepatch was active");
         check(WARNINGS.seen.stream().noneMatch(w -> w.contains("began before jlivepatch installed its hooks")),
                 "no warning about a stretch: " + WARNINGS.seen);
         System.out.println("RESULT ok");

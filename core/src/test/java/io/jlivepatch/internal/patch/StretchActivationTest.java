@@ -7,22 +7,23 @@ import org.junit.jupiter.params.provider.ValueSource;
 import java.util.List;
 
 /**
- * No stretch of jlivepatch's own code runs unmarked once hooks exist: a stretch that a background
- * thread began before the hooks' installation (RecursionGuard.enterIfActive) is waited for by the
- * installation, which the activating thread's own stretch does not hold up, and a stretch begun after
- * it is marked; the wait is bounded and ends with a WARNING. In a fresh JVM each: jlivepatch is active
- * in this one already.
+ * No stretch of jlivepatch's own code runs unmarked once hooks exist: a stretch that a thread began
+ * before the hooks' installation (RecursionGuard.enterIfActive) is marked by the installation, the
+ * activating thread's own included, without waiting for it, and a stretch begun after it is marked;
+ * the stretches it cannot mark (more than its slots) are waited for, for a bounded time that ends with
+ * a WARNING. In a fresh JVM each: jlivepatch is active in this one already.
  */
 class StretchActivationTest {
 
     @ParameterizedTest
-    @ValueSource(strings = {"waits", "bounded"})
-    void activationWaitsForAStretchBegunBeforeIt(String mode) throws Exception {
+    @ValueSource(strings = {"adopts", "bounded"})
+    void activationMarksTheStretchesBegunBeforeIt(String mode) throws Exception {
         ChildJvm.runOk(StretchActivationDriver.class, List.of(), List.of(mode), 120);
     }
 
-    @org.junit.jupiter.api.Test
-    void theFirstOperationActivatesBeforeTakingTheRegistrysLock() throws Exception {
-        ChildJvm.runOk(RegistryStretchDriver.class, List.of(), List.of(), 120);
+    @ParameterizedTest
+    @ValueSource(strings = {"adopts", "unslotted"})
+    void theFirstOperationActivatesBeforeTakingTheRegistrysLock(String mode) throws Exception {
+        ChildJvm.runOk(RegistryStretchDriver.class, List.of(), List.of(mode), 120);
     }
 }

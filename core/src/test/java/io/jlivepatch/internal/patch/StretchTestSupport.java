@@ -33,7 +33,7 @@ final class StretchTestSupport {
     }
 
     /**
-     * Waits (a hang detector: about a minute) until {@code t} waits in {@link UnmarkedStretches#awaitOthers};
+     * Waits (a hang detector: about a minute) until {@code t} waits in {@link UnmarkedStretches#awaitUnadopted};
      * {@code null} then, else what went wrong.
      */
     static String awaitWaiting(Thread t) throws InterruptedException {
@@ -44,7 +44,7 @@ final class StretchTestSupport {
             if (t.getState() == Thread.State.TIMED_WAITING) {
                 for (StackTraceElement e : t.getStackTrace()) {
                     if (e.getClassName().equals(UnmarkedStretches.class.getName())
-                            && e.getMethodName().equals("awaitOthers")) {
+                            && e.getMethodName().equals("awaitUnadopted")) {
                         return null;
                     }
                 }

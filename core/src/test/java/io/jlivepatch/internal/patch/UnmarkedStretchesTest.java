@@ -2,8 +2,12 @@ package io.jlivepatch.internal.patch;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import io.jlivepatch.internal.bootstrap.Recursion;
 import org.junit.jupiter.api.Test;
 
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -19,8 +23,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The stretches of jlivepatch's code begun before the recursion guard was installed: activation
- * waits for other threads' stretches to end, never for its own thread's, and at most its bound, after
- * which a WARNING says which threads still run unmarked. Its own instances, so it does not depend on
+ * gives each of their threads one mark, which the outermost stretch releases; it waits only for the
+ * stretches it could not mark, of other threads than its own, and at most its bound, after which a
+ * WARNING says which threads still run unmarked. Its own instances, so it does not depend on
  * the state of this JVM's jlivepatch (active already in the shared test JVM).
  */
 class UnmarkedStretchesTest {
@@ -73,47 +78,62 @@ class UnmarkedStretchesTest {
         int outer = s.begin();
         int inner = s.begin(); // nested: a JMX read whose code logs, say
         // Were its own stretches waited for, this would return false after a minute with a warning.
-        assertTrue(s.awaitOthers(Thread.currentThread(), LONG));
+        assertTrue(s.awaitUnadopted(Thread.currentThread(), LONG));
         assertEquals(List.of(), warnings);
         s.end(inner);
         s.end(outer);
     }
 
     @Test
-    void theActivatingThreadsOwnStretchesCarryItsMarkUntilTheOutermostEnds() throws Exception {
+    void adoptionGivesEachThreadOneMarkThatItsOutermostStretchReleases() throws Exception {
         UnmarkedStretches s = new UnmarkedStretches(4);
-        Holder other = new Holder(s, "jlivepatch-test-not-adopted");
+        Holder other = new Holder(s, "jlivepatch-test-adopted");
         int outer = s.begin();
-        int inner = s.begin();
-        assertTrue(s.hasOwn(Thread.currentThread()));
-        s.adopt(Thread.currentThread(), 7);
+        int inner = s.begin(); // nested: a JMX read whose code logs, say
+        Marker marker = new Marker(7);
+        s.adoptAll(marker.handle());
+        assertEquals(2, marker.marked.size(), "one mark per thread: " + marker.marked);
+        assertEquals(java.util.Set.of(Thread.currentThread(), other.thread), java.util.Set.copyOf(marker.marked),
+                "every thread in a stretch is marked");
+        int mine = marker.markOf(Thread.currentThread());
+        int theirs = marker.markOf(other.thread);
+        assertTrue(s.carriesMark(Thread.currentThread()) && s.carriesMark(other.thread));
+        // Adopted stretches are marked, so nothing is left to wait for (a wait would last a minute).
+        assertTrue(s.awaitUnadopted(Thread.currentThread(), LONG));
+        s.adoptAll(marker.handle()); // a retried activation: no second mark for an adopted thread
+        assertEquals(2, marker.marked.size(), marker.marked.toString());
         assertEquals(UnmarkedStretches.NONE, s.end(inner), "the enclosing stretch carries the mark on");
-        assertEquals(7, s.end(outer), "the outermost end releases the mark");
-        assertFalse(s.hasOwn(Thread.currentThread()));
-        other.release(); // another thread's stretch carried no mark: its end released none (see Holder)
-        assertEquals(UnmarkedStretches.NONE, other.released());
+        assertEquals(mine, s.end(outer), "the outermost end releases the mark");
+        other.release();
+        assertEquals(theirs, other.released(), "the other thread's end released its own mark");
+        assertFalse(s.anyInProgress());
         int later = s.begin();
         assertEquals(UnmarkedStretches.NONE, s.end(later), "a slot used again carries no old mark");
+        assertEquals(List.of(), warnings);
     }
 
     @Test
-    void activationWaitsUntilAnotherThreadsStretchEnds() throws Exception {
+    void aThreadThatCannotBeMarkedIsWaitedForUntilItsStretchEnds() throws Exception {
         UnmarkedStretches s = new UnmarkedStretches(4);
         Holder other = new Holder(s, "jlivepatch-test-stretch");
         AtomicBoolean returned = new AtomicBoolean();
         AtomicBoolean result = new AtomicBoolean();
+        MethodHandle noMark = new Marker(Recursion.FULL).handle(); // every mark taken: nobody is marked
         Thread activating = new Thread(() -> {
-            int mine = s.begin(); // the activating thread's own: not waited for
-            result.set(s.awaitOthers(Thread.currentThread(), LONG));
+            int mine = s.begin(); // the activating thread's own: not waited for, marked or not
+            s.adoptAll(noMark);
+            result.set(s.awaitUnadopted(Thread.currentThread(), LONG));
             returned.set(true);
             s.end(mine);
         }, "jlivepatch-test-activating");
         activating.start();
         awaitWaiting(activating);
-        assertFalse(returned.get(), "the wait ended while another thread's stretch was in progress");
+        assertFalse(returned.get(), "the wait ended while another thread's unmarked stretch was in progress");
+        assertFalse(s.carriesMark(other.thread));
         other.release();
         activating.join(TimeUnit.NANOSECONDS.toMillis(LONG));
         assertTrue(returned.get() && result.get(), "the wait ends, waited out, once the stretch ended");
+        assertEquals(UnmarkedStretches.NONE, other.released(), "no mark to release");
         assertEquals(List.of(), warnings);
         assertFalse(s.anyInProgress());
     }
@@ -124,7 +144,8 @@ class UnmarkedStretchesTest {
         Holder slotted = new Holder(s, "jlivepatch-test-slow-stretch");
         Holder unslotted = new Holder(s, "jlivepatch-test-unslotted");
         try {
-            assertFalse(s.awaitOthers(Thread.currentThread(), TimeUnit.MILLISECONDS.toNanos(1)),
+            s.adoptAll(new Marker(Recursion.FULL).handle());
+            assertFalse(s.awaitUnadopted(Thread.currentThread(), TimeUnit.MILLISECONDS.toNanos(1)),
                     "stretches still in progress when the bound ran out");
             assertEquals(1, warnings.size(), warnings.toString());
             String w = warnings.get(0);
@@ -145,7 +166,7 @@ class UnmarkedStretchesTest {
         AtomicBoolean result = new AtomicBoolean();
         AtomicBoolean keptInterrupt = new AtomicBoolean();
         Thread activating = new Thread(() -> {
-            result.set(s.awaitOthers(Thread.currentThread(), LONG));
+            result.set(s.awaitUnadopted(Thread.currentThread(), LONG));
             keptInterrupt.set(Thread.currentThread().isInterrupted());
         }, "jlivepatch-test-activating-interrupted");
         activating.start();
@@ -159,7 +180,7 @@ class UnmarkedStretchesTest {
         assertTrue(keptInterrupt.get(), "the interruption is kept for the caller");
     }
 
-    /** Waits (a hang detector) until {@code t} waits in {@link UnmarkedStretches#awaitOthers}. */
+    /** Waits (a hang detector) until {@code t} waits in {@link UnmarkedStretches#awaitUnadopted}. */
     private static void awaitWaiting(Thread t) throws InterruptedException {
         String notWaiting = StretchTestSupport.awaitWaiting(t);
         assertNull(notWaiting, notWaiting);
@@ -171,7 +192,7 @@ class UnmarkedStretchesTest {
         private final CountDownLatch released = new CountDownLatch(1);
         private final AtomicInteger mark = new AtomicInteger();
         private final AtomicInteger releasedMark = new AtomicInteger();
-        private final Thread thread;
+        final Thread thread;
 
         Holder(UnmarkedStretches s, String name) throws InterruptedException {
             thread = new Thread(() -> {
@@ -199,6 +220,34 @@ class UnmarkedStretchesTest {
         /** What the end of its stretch gave back to release. */
         int released() {
             return releasedMark.get();
+        }
+    }
+
+    /**
+     * Stands for {@code Recursion.enterFor} in {@link UnmarkedStretches#adoptAll}: records the threads
+     * it marks and gives them {@code first}, {@code first + 1}, ..., or {@code first} itself when it is
+     * negative (no mark).
+     */
+    private static final class Marker {
+        final List<Thread> marked = new java.util.concurrent.CopyOnWriteArrayList<>();
+        private final int first;
+
+        Marker(int first) {
+            this.first = first;
+        }
+
+        int mark(Thread t) {
+            marked.add(t);
+            return first < 0 ? first : first + marked.size() - 1;
+        }
+
+        int markOf(Thread t) {
+            return first + marked.indexOf(t);
+        }
+
+        MethodHandle handle() throws ReflectiveOperationException {
+            return MethodHandles.lookup().findVirtual(Marker.class, "mark", MethodType.methodType(int.class, Thread.class))
+                    .bindTo(this);
         }
     }
 }
