@@ -79,9 +79,11 @@ public final class PatchJarLoader {
         }
         List<CallbackScanner.Entry> callbacks = CallbackScanner.scan(jar, names);
         names.addAll(jar.oldDigests().keySet());
-        Map<String, List<Class<?>>> loaded = LoadedClasses.named(inst, names);
+        // One scan for both: the targets' classes, and the class loaders when no target is loaded yet.
+        Class<?>[] all = inst.getAllLoadedClasses();
+        Map<String, List<Class<?>>> loaded = LoadedClasses.named(all, names);
         PatchClasses classes = new PatchClasses(jar, inst);
-        ClassLoader primary = primaryLoader(inst, entries, loaded);
+        ClassLoader primary = primaryLoader(all, entries, loaded);
         checkBuiltAgainst(jar, loaded, primary);
         // before anything is defined for good: carried classes and hidden nestmates below
         ClassFileCheck.linkAll(jar, primary);
@@ -162,7 +164,7 @@ public final class PatchJarLoader {
      * of a fat JAR sees only the launcher), the child-most when several in one chain can; else the
      * system class loader. A class such a loader defines later is patched then, in that loader.
      */
-    private static ClassLoader primaryLoader(Instrumentation inst, List<ReplacesScanner.Entry> entries,
+    private static ClassLoader primaryLoader(Class<?>[] all, List<ReplacesScanner.Entry> entries,
                                              Map<String, List<Class<?>>> loaded) {
         for (ReplacesScanner.Entry e : entries) {
             List<Class<?>> l = loaded.get(e.target());
@@ -171,11 +173,15 @@ public final class PatchJarLoader {
             }
         }
         Set<ClassLoader> loaders = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
-        for (Class<?> c : inst.getAllLoadedClasses()) {
+        ClassLoader last = null;
+        for (Class<?> c : all) {
+            ClassLoader l = c.getClassLoader();
             // Not another patch's loader: it sees the application through its parent, which is the one.
-            if (c.getClassLoader() != null && !(c.getClassLoader() instanceof PatchClassLoader)) {
-                loaders.add(c.getClassLoader());
+            // A loader's classes mostly come one after the other: the set is asked once per run of them.
+            if (l != null && l != last && !(l instanceof PatchClassLoader)) {
+                loaders.add(l);
             }
+            last = l;
         }
         for (ReplacesScanner.Entry e : entries) {
             String resource = e.target().replace('.', '/') + ".class";

@@ -33,9 +33,18 @@ public final class LoadedClasses {
     /** One scan of the loaded classes for {@code names}. */
     public static LoadedClasses snapshot(Instrumentation inst, Set<String> names) {
         long takenAt = System.nanoTime(); // before the scan: a class defined after this may be missing
+        Class<?>[] all = names.isEmpty() ? new Class<?>[0] : inst.getAllLoadedClasses();
+        return new LoadedClasses(Set.copyOf(names), named(all, names), takenAt);
+    }
+
+    /**
+     * The classes of {@code names} among {@code all} (a {@code getAllLoadedClasses} the caller took,
+     * to look at it for something else too).
+     */
+    public static Map<String, List<Class<?>>> named(Class<?>[] all, Set<String> names) {
         Map<String, List<Class<?>>> found = new HashMap<>();
         if (!names.isEmpty()) {
-            for (Class<?> c : inst.getAllLoadedClasses()) {
+            for (Class<?> c : all) {
                 if (names.contains(c.getName()) && !c.isArray()) {
                     // get/put, not computeIfAbsent: a lambda here would define a class in the target on the first load
                     List<Class<?>> sameName = found.get(c.getName());
@@ -47,7 +56,7 @@ public final class LoadedClasses {
                 }
             }
         }
-        return new LoadedClasses(Set.copyOf(names), found, takenAt);
+        return found;
     }
 
     /** {@code known} when it scanned for every one of {@code names} (it may be {@code null}), else a new scan. */
