@@ -1,5 +1,6 @@
 package io.jlivepatch.internal.core;
 
+import io.jlivepatch.internal.OwnThread;
 import io.jlivepatch.internal.patch.HookLedger;
 import io.jlivepatch.internal.patch.LoaderNames;
 import io.jlivepatch.internal.patch.RecursionGuard;
@@ -34,10 +35,9 @@ final class LinkFailureAudit implements Runnable {
     private final HookLedger ledger;
     private final AuditLog audit;
     /**
-     * Made with the registry (at install, on the installing thread): on JDK 17 a thread keeps the
-     * access-control context of the thread that constructs it, with the class loader of every
-     * protection domain on that stack, and this one lives as long as the JVM; the first enable may
-     * come from a webapp's thread. Started once, under the registry's klpMutex ({@link #start}).
+     * Made with the registry (at install, on the installing thread: {@link OwnThread} says why); the
+     * first enable may come from a webapp's thread. Started once, under the registry's klpMutex
+     * ({@link #start}).
      */
     private final Thread thread;
     /** Written once under the registry's klpMutex ({@link #start}), read under it. */
@@ -51,12 +51,7 @@ final class LinkFailureAudit implements Runnable {
         this.registry = registry;
         this.ledger = ledger;
         this.audit = audit;
-        // Lives as long as the JVM: nothing inherited from the thread that makes it either (no
-        // thread-locals, no context class loader), as RecursionGuard's relaxer.
-        Thread t = new Thread(null, this, "jlivepatch-link-audit", 0, false);
-        t.setDaemon(true);
-        t.setContextClassLoader(null);
-        this.thread = t;
+        this.thread = new OwnThread(this, "jlivepatch-link-audit");
     }
 
     /**

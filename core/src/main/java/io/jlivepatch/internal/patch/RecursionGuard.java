@@ -1,6 +1,7 @@
 package io.jlivepatch.internal.patch;
 
 import io.jlivepatch.internal.Log;
+import io.jlivepatch.internal.OwnThread;
 
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
@@ -162,11 +163,10 @@ public final class RecursionGuard {
     }
 
     /**
-     * The relaxer, made at install on the installing thread and started by the activation, which may
-     * run on any thread (a webapp's first patch): on JDK 17 a thread keeps the access-control context
-     * of the thread that constructs it, with the class loader of every protection domain on that
-     * stack, and the relaxer lives as long as the JVM. Written by {@link #prepareRelaxer} (install,
-     * under Livepatch.class), taken by {@link #install} (activation, under HookManager's monitor).
+     * The relaxer, made at install on the installing thread ({@link OwnThread} says why) and started
+     * by the activation, which may run on any thread (a webapp's first patch). Written by
+     * {@link #prepareRelaxer} (install, under Livepatch.class), taken by {@link #install} (activation,
+     * under HookManager's monitor).
      */
     private static volatile Relaxer preparedRelaxer;
 
@@ -264,14 +264,9 @@ public final class RecursionGuard {
      * LockSupport), so it needs no mark; and a mark of its own would keep the guard from ever
      * becoming the constant.
      */
-    private static final class Relaxer extends Thread {
+    private static final class Relaxer extends OwnThread {
         Relaxer() {
-            // Started by whichever thread activates jlivepatch (a webapp's, a JMX connection's): it
-            // lives as long as the JVM, so it inherits neither that thread's thread-locals nor its
-            // context class loader, which it would keep reachable (a redeployed webapp's).
-            super(null, null, "jlivepatch-guard-relaxer", 0, false);
-            setDaemon(true);
-            setContextClassLoader(null);
+            super(null, "jlivepatch-guard-relaxer");
         }
 
         @Override

@@ -1,6 +1,7 @@
 package io.jlivepatch.internal.transition;
 
 import io.jlivepatch.internal.Log;
+import io.jlivepatch.internal.OwnThread;
 import io.jlivepatch.internal.patch.RecursionGuard;
 
 import java.util.concurrent.TimeUnit;
@@ -18,9 +19,8 @@ import java.util.function.BooleanSupplier;
  * start-up patch (issue 14). Its life cycle:
  * <ul>
  *   <li>It is <em>made</em> ahead, on jlivepatch's own thread (at install, or by the thread it
- *       succeeds): on JDK 17 a thread keeps the access-control context of the thread that constructs
- *       it, with the class loader of every protection domain on that stack, and a thread made by
- *       the first webapp thread to enable a patch would keep that webapp's loader for good.</li>
+ *       succeeds): a thread made by the first webapp thread to enable a patch would keep that
+ *       webapp's loader for good on JDK 17 ({@link OwnThread}).</li>
  *   <li>It is <em>started</em> before a transition's commit ({@link #ensureRunning}), because
  *       starting a thread is what fails without native memory, and a committed transition with
  *       nobody to retry it would never end; the work is handed over only after the commit and the
@@ -123,16 +123,13 @@ public final class TransitionWorker {
         }
     }
 
-    private static final class Loop extends Thread {
+    private static final class Loop extends OwnThread {
         private final TransitionWorker owner;
         /** Set under klpMutex by retireIfCurrent, on this thread; read by it and by ensureRunning. */
         volatile boolean retired;
 
         Loop(TransitionWorker owner) {
-            // No thread-locals and no context class loader of the thread that makes it.
-            super(null, null, "jlivepatch-transition", 0, false);
-            setDaemon(true);
-            setContextClassLoader(null);
+            super(null, "jlivepatch-transition");
             this.owner = owner;
         }
 
