@@ -167,7 +167,9 @@ def changecost(by_jdk):
     for p in params:
         n = int(dict(p).get("methods", 0))
         classes = 1 if n < 10 else n // 10
-        for op in ("enable", "disable", "retransform"):
+        for op in ("enable", "disable", "retransform", "retransformBeside"):
+            if not any((op, p) in rows for _, rows in cols):
+                continue
             line = "| %d (%d) | `%s` |" % (n, classes, op)
             for _, rows in cols:
                 if (op, p) not in rows:
@@ -188,6 +190,16 @@ def changecost(by_jdk):
                     parts.append("%s, %s methods: %.2f (%s)" % (jdk, dict(p)["methods"], a / b, verdict(a / b, 1.5)))
         if parts:
             print("- `%s/retransform` (target ≤ 1.5): %s" % (op, "; ".join(parts)))
+    for op in ("enable", "disable"):
+        parts = []
+        for jdk, rows in cols:
+            for p in params:
+                if (op, p) in rows and ("retransformBeside", p) in rows:
+                    a, b = rows[(op, p)][0], rows[("retransformBeside", p)][0]
+                    parts.append("%s, %s methods: %.2f" % (jdk, dict(p)["methods"], a / b))
+        if parts:
+            print("- `%s/retransformBeside` (the JVM's retransformation in the same JVM; not the target): %s"
+                  % (op, "; ".join(parts)))
     print()
 
 

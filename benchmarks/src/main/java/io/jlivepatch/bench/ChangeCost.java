@@ -29,7 +29,9 @@ import java.util.concurrent.TimeUnit;
  * {@code methods} methods: 1 method, 100 methods in 10 classes, 1000 methods in 100 classes, generated
  * at set-up ({@link GeneratedTargets}), all replaced by one shared static method. Next to it the
  * physical limit: {@code retransform}, one {@link Instrumentation#retransformClasses} of the same
- * classes with a no-op transformer, in a fork where jlivepatch is not installed (ratios are to it).
+ * classes with a no-op transformer, in a fork where jlivepatch is not installed (ratios are to it);
+ * and {@code retransformBeside}, the same in a fork where jlivepatch runs, which separates what the
+ * JVM's redefinition costs in that JVM from jlivepatch's own work.
  *
  * <p>One shot per iteration ({@code SingleShotTime}); the state is reset outside the measurement: before
  * each {@code enable} shot the patch is disabled, before each {@code disable} shot it is enabled and every
@@ -179,5 +181,42 @@ public class ChangeCost {
     public Class<?>[] retransform(Targets t, NoOpTransformer n) throws UnmodifiableClassException {
         n.instrumentation.retransformClasses(t.classes);
         return t.classes;
+    }
+
+    /**
+     * Before each {@code retransformBeside} shot: jlivepatch installed and active, the patch registered,
+     * and one {@code enable} + calls + {@code disable} just done, as before an {@code enable} shot.
+     */
+    @State(Scope.Benchmark)
+    public static class Beside {
+        Registered registered;
+
+        @Setup(Level.Iteration)
+        public void cycle(Registered r) throws Exception {
+            registered = r;
+            r.ensure(true);
+            r.targets.targets.callAll(true);
+            r.ensure(false);
+        }
+
+        @TearDown(Level.Iteration)
+        public void check() {
+            registered.verify(false);
+        }
+    }
+
+    /**
+     * {@code retransform} in a JVM where jlivepatch runs (installed, active, one patch registered and
+     * cycled), with the same no-op transformer: what the JVM itself needs to retransform these
+     * classes in the JVM that {@code enable} and {@code disable} run in. Not the target's baseline
+     * (that is {@code retransform}): the difference between the two is what jlivepatch's presence
+     * (its classes, its compiled code, its method handles) adds to every retransformation of the JVM,
+     * which HotSpot's redefinition walks at its safepoint (BENCHMARKS.md, section 2).
+     */
+    @Benchmark
+    public Class<?>[] retransformBeside(Beside b, NoOpTransformer n) throws UnmodifiableClassException {
+        Class<?>[] classes = b.registered.targets.classes;
+        n.instrumentation.retransformClasses(classes);
+        return classes;
     }
 }
