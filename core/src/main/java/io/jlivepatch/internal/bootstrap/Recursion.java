@@ -21,9 +21,9 @@ import java.util.concurrent.locks.LockSupport;
  * {@code Thread}, the native {@code System.identityHashCode}). Its fast path, while no thread is
  * inside jlivepatch, is one volatile read. Marked threads sit in a small open-addressed table of
  * slots, probed from the thread's identity hash; a thread only ever looks for itself, and it marks
- * itself (what it wrote is what it reads, program order) except once, before any hook exists
- * ({@link #enterFor}); the only cross-thread race is two threads claiming the same free slot, which
- * the compare-and-set settles.
+ * itself (what it wrote is what it reads, program order) except when jlivepatch's activation marks
+ * it, before any hook exists ({@link #enterFor}); the only cross-thread race is two threads claiming
+ * the same free slot, which the compare-and-set settles.
  *
  * <p>The hooks do not call {@link #outside()} directly but {@link #guard()}: a call site whose target
  * is {@code outside()} while threads may be marked and the constant {@code true} once jlivepatch has
@@ -68,7 +68,9 @@ public final class Recursion {
 
     /**
      * Serializes the switches of {@link #GUARD} and guards the fields below. Pairs with itself only;
-     * nothing else is locked while it is held.
+     * nothing else is locked while it is held. It may be taken while jlivepatch's activation holds
+     * the monitor of its stretches ({@link #enterFor} from UnmarkedStretches.adoptAll): that monitor
+     * first, then this one, never the reverse.
      */
     private static final Object SWITCH = new Object();
     /**
@@ -128,15 +130,18 @@ public final class Recursion {
     }
 
     /**
-     * Marks {@code thread}, another thread than the caller, until {@link #exit(int)} of the slot
-     * returned, which {@code thread} calls: the one use is jlivepatch's activation, which marks the
-     * threads that are in a stretch of jlivepatch's code begun before the guard existed, before any
-     * hook exists. Always a slot of its own, even if {@code thread} is marked already: that mark ends
-     * with the stretch that took it, this one with the stretch it is given to.
+     * Marks {@code thread} (the caller's or another) until {@link #exit(int)} of the slot returned,
+     * which {@code thread} calls: the one use is jlivepatch's activation, which marks the threads that
+     * are in a stretch of jlivepatch's code begun before the guard existed, before any hook exists.
+     * Always a slot of its own, even if {@code thread} is marked already: that mark ends with the
+     * stretch that took it, this one with the stretch it is given to.
      *
-     * <p>{@code thread} sees the mark at its next hook: hooks are added by a retransformation that
-     * comes after this returns, and HotSpot retransforms at a safepoint, which every thread passes
-     * before it runs a method's new code (what it reads after the safepoint was written before it).
+     * <p>{@code thread} sees the mark at the first hook it meets, since every hook comes after this
+     * returns, by one of two paths. A retransformation: HotSpot retransforms at a safepoint, which
+     * every thread passes before it runs a method's new code (what it reads after the safepoint was
+     * written before it). A class hooked as it is defined: the transformer adds hooks only once it
+     * has read the activation's volatile {@code active}, written after these marks, and a thread
+     * reaches a class defined by another one through the class loader's locks.
      *
      * @return the slot, or {@link #FULL}
      */
@@ -144,19 +149,21 @@ public final class Recursion {
         return claim(thread);
     }
 
-    private static int claim(Thread self) {
-        int h = System.identityHashCode(self);
+    /** Marks {@code owner}: a free slot, then the count. Called by {@code owner} itself or by {@link #enterFor}. */
+    private static int claim(Thread owner) {
+        int h = System.identityHashCode(owner);
         for (int i = 0; i < SLOTS; i++) {
             int slot = (h + i) & MASK;
-            if (OWNERS.get(slot) == null && OWNERS.compareAndSet(slot, null, self)) {
-                // Raised before this thread's next check, which is all that reads it for this thread.
+            if (OWNERS.get(slot) == null && OWNERS.compareAndSet(slot, null, owner)) {
+                // Raised before owner's next check, which is all that reads it for owner.
                 int max;
                 while (i > (max = MAX_PROBE.get()) && !MAX_PROBE.compareAndSet(max, i)) {
                     Thread.onSpinWait();
                 }
                 INSIDE.incrementAndGet();
                 // After the increment (see relax): a guard that is (or is becoming) the constant goes
-                // back to the check before this thread runs any of jlivepatch's code.
+                // back to the check before owner runs any of jlivepatch's code (enter's caller, or,
+                // for enterFor, before any hook exists).
                 if (constant) {
                     check();
                 }

@@ -25,7 +25,8 @@ import java.util.concurrent.locks.LockSupport;
  * jlivepatch's behalf, and a patched JDK method that jlivepatch itself uses cannot loop back into it.
  * Before jlivepatch is installed {@link #enter()} marks nothing; after it, the first one completes the
  * installation ({@link HookManager#activate}). {@link #enterIfActive()} never installs anything: until
- * the installation it counts its stretch instead, and the installation waits for it to end.
+ * the installation it counts its stretch instead, and the installation marks the stretch's thread
+ * until the stretch ends (it waits only for a stretch it cannot mark).
  *
  * <p>The hooks' guard is {@code Recursion.guard()}, which folds to a constant while jlivepatch is
  * idle; the {@link Relaxer} thread is what turns it into the constant after a quiet spell.
@@ -87,14 +88,29 @@ public final class RecursionGuard {
         // order, it sees the count and marks this thread (or waits for the stretch to end); if before,
         // activation's write of `enter` happens-before the read below (the write, activation's release
         // of the monitor, this thread's acquire in begin, the read), which sees the handle: the stretch
-        // is uncounted and takes a real mark instead. Either way no hook meets it unmarked.
+        // is uncounted and takes a real mark instead. Both may happen: the look counted and marked this
+        // thread after the count, and the read below sees the handle. Then the mark activation gave
+        // the stretch is what end hands back, and this stretch carries it to its exit (exit(mark) with
+        // mark >= 0 releases it): entering again would nest inside that mark (NESTED) and leave it set
+        // for good (a marked thread, and a guard that never folds to its constant again).
         int stretch = STRETCHES.begin();
+        Runnable h = afterCount;
+        if (h != null) {
+            h.run();
+        }
         if (enter == null) {
             return stretch;
         }
-        STRETCHES.end(stretch);
-        return enter();
+        int adopted = STRETCHES.end(stretch);
+        return adopted >= 0 ? adopted : enter();
     }
+
+    /**
+     * Run by {@link #enterIfActive()} between counting a stretch and looking whether the guard is
+     * installed: the one point where an activation on another thread can both mark the stretch and
+     * be seen; for tests in a JVM of their own (StretchActivationDriver), null otherwise.
+     */
+    static volatile Runnable afterCount;
 
     /**
      * Called by activation ({@link HookManager#activate}) once {@link #install} bound the guard and

@@ -105,7 +105,8 @@ final class UnmarkedStretches {
      * carried by all of that thread's stretches: the last of them to end hands it back for release
      * ({@link #end}). A thread that {@code markFor} cannot mark (a negative answer) stays unmarked and
      * is waited for ({@link #awaitUnadopted}). Under the monitor, so no stretch ends meanwhile: a
-     * stretch's thread reads its mark only in {@link #end}.
+     * stretch's thread reads its mark only in {@link #end}. {@code markFor} takes {@code Recursion}'s
+     * switch lock at times: this monitor first, then that lock, never the reverse.
      */
     synchronized void adoptAll(MethodHandle markFor) {
         for (int i = 0; i < owners.length; i++) {
@@ -116,14 +117,17 @@ final class UnmarkedStretches {
             int m = NONE;
             for (int j = 0; j < owners.length && m == NONE; j++) {
                 if (owners[j] == t && marks[j] != NONE) {
-                    m = marks[j]; // a retried activation marked this thread already
+                    m = marks[j]; // this thread is marked already (a retried activation; or a stretch
+                                  // it began while an activation ran)
                 }
             }
             if (m == NONE) {
                 try {
                     m = (int) markFor.invokeExact(t);
+                } catch (VirtualMachineError e) {
+                    throw e; // out of memory or stack: the activation fails, and is tried again later
                 } catch (Throwable e) {
-                    m = NONE; // cannot happen: Recursion.enterFor throws nothing
+                    m = NONE; // Recursion.enterFor throws nothing else
                 }
                 if (m < 0) {
                     continue;
@@ -197,8 +201,9 @@ final class UnmarkedStretches {
         }
         try {
             Log.get().log(System.Logger.Level.WARNING, "jlivepatch's own code that began before jlivepatch installed"
-                    + " its hooks was still running after " + TimeUnit.NANOSECONDS.toMillis(timeoutNanos) + " ms, on"
-                    + " thread(s) " + still + "; jlivepatch goes on installing them: until that code ends it is not"
+                    + " its hooks, and that it could not mark, was still running after "
+                    + TimeUnit.NANOSECONDS.toMillis(timeoutNanos) + " ms (" + still + "); jlivepatch goes on"
+                    + " installing them: until that code ends it is not"
                     + " marked as jlivepatch's, so a patch enabled meanwhile that replaces a JDK method it uses runs"
                     + " there too (README: 'Recursion protection')");
         } catch (RuntimeException | LinkageError | VirtualMachineError e) {
@@ -209,7 +214,8 @@ final class UnmarkedStretches {
     }
 
     /**
-     * The threads other than {@code self} with a stretch in progress that carries no mark, by name, or
+     * The stretches in progress that carry no mark, of threads other than {@code self}, as the
+     * warning names them ({@code thread(s) 'a', 'b' and 2 stretch(es) on threads not recorded}), or
      * null when there is none; under the monitor. A stretch that found no slot may be {@code self}'s:
      * it counts.
      */
@@ -218,13 +224,14 @@ final class UnmarkedStretches {
         for (int i = 0; i < owners.length; i++) {
             Thread t = owners[i];
             if (t != null && t != self && marks[i] == NONE) {
-                names = names == null ? new StringBuilder() : names.append(", ");
+                names = names == null ? new StringBuilder("thread(s) ") : names.append(", ");
                 names.append('\'').append(t.getName()).append('\'');
             }
         }
         if (unslotted != 0) {
             names = names == null ? new StringBuilder() : names.append(" and ");
-            names.append(unslotted).append(" more");
+            names.append(unslotted).append(" stretch(es) on threads not recorded (more at once than ")
+                    .append(owners.length).append(')');
         }
         return names == null ? null : names.toString();
     }

@@ -16,7 +16,7 @@ import java.util.List;
 class StretchActivationTest {
 
     @ParameterizedTest
-    @ValueSource(strings = {"adopts", "bounded"})
+    @ValueSource(strings = {"adopts", "bounded", "race"})
     void activationMarksTheStretchesBegunBeforeIt(String mode) throws Exception {
         ChildJvm.runOk(StretchActivationDriver.class, List.of(), List.of(mode), 120);
     }

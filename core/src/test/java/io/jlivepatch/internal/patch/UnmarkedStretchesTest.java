@@ -149,8 +149,10 @@ class UnmarkedStretchesTest {
                     "stretches still in progress when the bound ran out");
             assertEquals(1, warnings.size(), warnings.toString());
             String w = warnings.get(0);
-            assertTrue(w.contains("on thread(s) 'jlivepatch-test-slow-stretch' and 1 more;") && w.contains("began before jlivepatch installed its hooks")
-                    && w.contains("still running after 1 ms") && w.contains("not marked as jlivepatch's")
+            assertTrue(w.contains("(thread(s) 'jlivepatch-test-slow-stretch' and 1 stretch(es) on threads not recorded"
+                    + " (more at once than 1));") && w.contains("began before jlivepatch installed its hooks")
+                    && w.contains("could not mark") && w.contains("still running after 1 ms")
+                    && w.contains("not marked as jlivepatch's")
                     && w.contains("goes on installing them"), w);
         } finally {
             slotted.release();
