@@ -2,7 +2,8 @@ package io.jlivepatch.internal;
 
 /**
  * A thread of jlivepatch's own that lives as long as the JVM (the recursion guard's relaxer, the
- * transition worker, the link-failure audit): daemon, and inheriting nothing from the thread that
+ * transition worker, the link-failure audit, the control socket, the audit file's writer, the
+ * watched directory): daemon, and inheriting nothing from the thread that
  * makes it, which may be an application's (a webapp's first patch, a JMX connection's): no
  * inheritable thread-locals and no context class loader, either of which it would keep reachable (a
  * redeployed webapp's) for the JVM's life. On JDK 17 a thread also keeps the access-control context of

@@ -1,6 +1,7 @@
 package io.jlivepatch.internal.control;
 
 import io.jlivepatch.internal.Log;
+import io.jlivepatch.internal.OwnThread;
 import io.jlivepatch.internal.core.PatchRegistry;
 import io.jlivepatch.internal.patch.PrivateTempDir;
 import io.jlivepatch.internal.patch.RecursionGuard;
@@ -43,9 +44,8 @@ public final class ControlServer implements Runnable {
 
     /** Opens the socket from a daemon thread, off the application's start-up; trouble is logged, never fatal. */
     public static void startInBackground(PatchRegistry registry) {
-        Thread t = new Thread(new ControlServer(registry), "jlivepatch-control");
-        t.setDaemon(true);
-        t.start();
+        // Lives as long as the JVM; the caller may be an application's thread (Livepatch.install).
+        new OwnThread(new ControlServer(registry), "jlivepatch-control").start();
     }
 
     @Override

@@ -1,6 +1,7 @@
 package io.jlivepatch.internal.core;
 
 import io.jlivepatch.internal.Log;
+import io.jlivepatch.internal.OwnThread;
 import io.jlivepatch.internal.control.Json;
 import io.jlivepatch.internal.patch.RecursionGuard;
 
@@ -88,9 +89,7 @@ public final class AuditFile implements Runnable {
     /** An audit file and its writer thread, not this JVM's one until {@link #configure} makes it. */
     static AuditFile start(Path file, String shown) {
         AuditFile f = new AuditFile(file, shown);
-        Thread writer = new Thread(f, "jlivepatch-audit-file");
-        writer.setDaemon(true);
-        writer.start();
+        new OwnThread(f, "jlivepatch-audit-file").start(); // lives as long as the JVM
         return f;
     }
 

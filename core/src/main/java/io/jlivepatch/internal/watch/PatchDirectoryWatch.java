@@ -1,6 +1,7 @@
 package io.jlivepatch.internal.watch;
 
 import io.jlivepatch.internal.Log;
+import io.jlivepatch.internal.OwnThread;
 import io.jlivepatch.internal.core.PatchRegistry;
 import io.jlivepatch.internal.core.Requester;
 import io.jlivepatch.internal.jar.ArrivingLoaders;
@@ -175,8 +176,7 @@ public final class PatchDirectoryWatch {
     }
 
     void startThread() {
-        Thread t = new Thread(this::watch, "jlivepatch-watch");
-        t.setDaemon(true);
+        Thread t = new OwnThread(this::watch, "jlivepatch-watch"); // lives until stopped, often the JVM's life
         synchronized (PatchDirectoryWatch.class) {
             thread = t;
         }
