@@ -20,7 +20,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * safepoint-biased: trust the large shares (which code is on the stack), not the small ones.
  *
  * <pre>java -Djdk.attach.allowAttachSelf=true -XX:+IgnoreUnrecognizedVMOptions -XX:+EnableDynamicAgentLoading \
- *     -cp benchmarks.jar io.jlivepatch.bench.ChangeProfile [methods=1000] [cycles=30]</pre>
+ *     -cp benchmarks.jar io.jlivepatch.bench.ChangeProfile [methods=1000] [cycles=30] [unsampled]</pre>
+ *
+ * <p>{@code unsampled} runs the cycles without the sampler and prints only the mean times: for
+ * {@code -Xlog:safepoint}, which the sampler's own safepoints would swamp.
  */
 public final class ChangeProfile {
 
@@ -33,6 +36,8 @@ public final class ChangeProfile {
     public static void main(String[] args) throws Exception {
         int n = args.length > 0 ? Integer.parseInt(args[0]) : 1000;
         int cycles = args.length > 1 ? Integer.parseInt(args[1]) : 30;
+        // "unsampled": no sampling thread, for -Xlog:safepoint (each sample is a safepoint of its own)
+        boolean sampled = args.length <= 2 || !args[2].equals("unsampled");
         int warmup = Math.min(5, cycles / 3);
         GeneratedTargets t = GeneratedTargets.define("bench.gen.profile" + n, n);
         t.callAll(false);
@@ -66,7 +71,9 @@ public final class ChangeProfile {
             }
         }, "change-profile-sampler");
         sampler.setDaemon(true);
-        sampler.start();
+        if (sampled) {
+            sampler.start();
+        }
         long enableNanos = 0;
         long disableNanos = 0;
         for (int k = 0; k < cycles; k++) {
@@ -92,9 +99,12 @@ public final class ChangeProfile {
         sampler.interrupt();
         int measured = cycles - warmup;
         System.out.printf("ChangeProfile on %s: %d methods in %d classes, %d cycles after %d warm-up;"
-                        + " mean enable %.1f ms, disable %.1f ms (each with its transition; sampling on)%n",
+                        + " mean enable %.1f ms, disable %.1f ms (each with its transition; sampling %s)%n",
                 System.getProperty("java.version"), t.methods().size(), t.classes().size(), measured, warmup,
-                enableNanos / 1e6 / measured, disableNanos / 1e6 / measured);
+                enableNanos / 1e6 / measured, disableNanos / 1e6 / measured, sampled ? "on" : "off");
+        if (!sampled) {
+            return;
+        }
         for (String p : List.of("enable", "disable")) {
             int total = samples.getOrDefault(p, 0);
             System.out.println();
