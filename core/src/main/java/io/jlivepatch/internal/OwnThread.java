@@ -3,12 +3,15 @@ package io.jlivepatch.internal;
 /**
  * A thread of jlivepatch's own that lives as long as the JVM (the recursion guard's relaxer, the
  * transition worker, the link-failure audit, the control socket, the audit file's writer, the
- * watched directory): daemon, and inheriting nothing from the thread that
- * makes it, which may be an application's (a webapp's first patch, a JMX connection's): no
- * inheritable thread-locals and no context class loader, either of which it would keep reachable (a
- * redeployed webapp's) for the JVM's life. On JDK 17 a thread also keeps the access-control context of
+ * watched directory): daemon, and inheriting nothing from the thread that makes it, which may be an
+ * application's (a webapp's first patch, a JMX connection's): no inheritable thread-locals, which it
+ * would keep reachable (a redeployed webapp's) for the JVM's life, and the system class loader as
+ * its context class loader rather than the maker's (what JDK 21 and later give a thread that
+ * inherits no thread-locals; patch code runs on some of these threads, a prePatch callback on a
+ * control session's, and may read it). On JDK 17 a thread also keeps the access-control context of
  * the thread that constructs it, with the class loader of every protection domain on that stack: so
- * make one at installation, on jlivepatch's side, and start it when it is needed.
+ * make one at installation, on jlivepatch's side, and start it when it is needed (an application
+ * thread that calls {@code Livepatch.install} itself still has its frames on that stack: left).
  */
 public class OwnThread extends Thread {
 
@@ -16,6 +19,6 @@ public class OwnThread extends Thread {
     public OwnThread(Runnable task, String name) {
         super(null, task, name, 0, false);
         setDaemon(true);
-        setContextClassLoader(null);
+        setContextClassLoader(ClassLoader.getSystemClassLoader());
     }
 }

@@ -92,8 +92,10 @@ public final class StretchActivationDriver {
     /** See {@code race} in the class comment. */
     private static void race() throws Exception {
         AtomicInteger activated = new AtomicInteger(Integer.MIN_VALUE);
+        java.util.concurrent.atomic.AtomicReference<String> hookRanOn = new java.util.concurrent.atomic.AtomicReference<>();
         RecursionGuard.afterCount = () -> {
             RecursionGuard.afterCount = null; // once: the activation below counts no stretch of its own
+            hookRanOn.set(Thread.currentThread().getName());
             Thread activating = new Thread(() -> {
                 int m = RecursionGuard.enter(); // activates jlivepatch, marking the counted stretch
                 RecursionGuard.exit(m);
@@ -119,6 +121,8 @@ public final class StretchActivationDriver {
         racing.start();
         racing.join(TimeUnit.SECONDS.toMillis(60));
         check(!racing.isAlive() && mark.get() >= 0, "the racing stretch ended: " + mark.get());
+        check("jlivepatch-test-racing".equals(hookRanOn.get()), "the activation ran inside the racing stretch's"
+                + " window, not on " + hookRanOn.get());
     }
 
     /** A thread in a stretch begun before activation, until released; then one more stretch. */

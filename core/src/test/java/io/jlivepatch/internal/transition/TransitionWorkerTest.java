@@ -33,7 +33,8 @@ class TransitionWorkerTest {
         TransitionWorker worker = new TransitionWorker();
         Thread thread = worker.ensureRunning();
         assertTrue(thread.isDaemon(), "the worker never holds the JVM");
-        assertNull(thread.getContextClassLoader(), "it keeps no application's class loader reachable");
+        assertSame(ClassLoader.getSystemClassLoader(), thread.getContextClassLoader(),
+                "it keeps no application's class loader reachable, the maker's context loader included");
         for (int transition = 0; transition < 3; transition++) {
             CountDownLatch done = new CountDownLatch(1);
             AtomicReference<Thread> ranOn = new AtomicReference<>();
