@@ -181,25 +181,21 @@ def changecost(by_jdk):
                                                      ratio(med, base[2]) if base else "–")
             print(line)
     print()
-    for op in ("enable", "disable"):
-        parts = []
-        for jdk, rows in cols:
-            for p in params:
-                if (op, p) in rows and ("retransform", p) in rows:
-                    a, b = rows[(op, p)][0], rows[("retransform", p)][0]
-                    parts.append("%s, %s methods: %.2f (%s)" % (jdk, dict(p)["methods"], a / b, verdict(a / b, 1.5)))
-        if parts:
-            print("- `%s/retransform` (target ≤ 1.5): %s" % (op, "; ".join(parts)))
-    for op in ("enable", "disable"):
-        parts = []
-        for jdk, rows in cols:
-            for p in params:
-                if (op, p) in rows and ("retransformBeside", p) in rows:
-                    a, b = rows[(op, p)][0], rows[("retransformBeside", p)][0]
-                    parts.append("%s, %s methods: %.2f" % (jdk, dict(p)["methods"], a / b))
-        if parts:
-            print("- `%s/retransformBeside` (the JVM's retransformation in the same JVM; not the target): %s"
-                  % (op, "; ".join(parts)))
+    # The target's ratio (to `retransform`, with its verdict), then the one to `retransformBeside`,
+    # which only explains it.
+    for base, label, target in (("retransform", "target ≤ 1.5", 1.5),
+                                ("retransformBeside", "the JVM's retransformation in the same JVM; not the target",
+                                 None)):
+        for op in ("enable", "disable"):
+            parts = []
+            for jdk, rows in cols:
+                for p in params:
+                    if (op, p) in rows and (base, p) in rows:
+                        a, b = rows[(op, p)][0], rows[(base, p)][0]
+                        parts.append("%s, %s methods: %.2f%s" % (jdk, dict(p)["methods"], a / b,
+                                                                 " (%s)" % verdict(a / b, target) if target else ""))
+            if parts:
+                print("- `%s/%s` (%s): %s" % (op, base, label, "; ".join(parts)))
     print()
 
 
