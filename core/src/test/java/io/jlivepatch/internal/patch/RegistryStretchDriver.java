@@ -39,24 +39,9 @@ public final class RegistryStretchDriver {
         PatchRegistry registry = PatchRegistry.install(ByteBuddyAgent.install());
 
         CountDownLatch goOn = new CountDownLatch(1);
-        java.util.List<Thread> fillers = new java.util.ArrayList<>();
+        java.util.List<StretchTestSupport.HeldStretch> fillers = new java.util.ArrayList<>();
         for (int i = 0; unslotted && i < 16; i++) {
-            CountDownLatch fillerBegun = new CountDownLatch(1);
-            Thread filler = new Thread(() -> {
-                int m = RecursionGuard.enterIfActive();
-                fillerBegun.countDown();
-                try {
-                    goOn.await();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                } finally {
-                    RecursionGuard.exit(m);
-                }
-            }, "jlivepatch-test-filler-" + i);
-            filler.setDaemon(true);
-            filler.start();
-            fillers.add(filler);
-            check(fillerBegun.await(60, TimeUnit.SECONDS), "filler " + i + " began its stretch");
+            fillers.add(new StretchTestSupport.HeldStretch("jlivepatch-test-filler-" + i, goOn));
         }
         CountDownLatch begun = new CountDownLatch(1);
         AtomicReference<Throwable> failed = new AtomicReference<>();
@@ -116,9 +101,9 @@ public final class RegistryStretchDriver {
                 + "marked once jlivepatch was active");
         check(WARNINGS.seen.stream().noneMatch(w -> w.contains("began before jlivepatch installed its hooks")),
                 "no warning about a stretch: " + WARNINGS.seen);
-        for (Thread f : fillers) {
-            f.join(TimeUnit.SECONDS.toMillis(60)); // each releases the mark activation gave it
-            check(!f.isAlive(), f.getName() + " ended");
+        for (StretchTestSupport.HeldStretch f : fillers) {
+            f.thread.join(TimeUnit.SECONDS.toMillis(60)); // each releases the mark activation gave it
+            check(!f.thread.isAlive(), f.thread.getName() + " ended");
         }
         check(RecursionGuard.relaxNow(), "a mark is left: no thread of this JVM is in jlivepatch's code any more");
         System.out.println("RESULT ok");

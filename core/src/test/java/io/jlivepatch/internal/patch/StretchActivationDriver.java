@@ -44,10 +44,10 @@ public final class StretchActivationDriver {
         }
 
         CountDownLatch release = new CountDownLatch(1);
-        List<Background> background = new ArrayList<>();
+        List<StretchTestSupport.HeldStretch> background = new ArrayList<>();
         for (int i = 0; i < (bounded ? SLOTS + 1 : 1); i++) {
             // In order: each has begun its stretch before the next begins, so the last is the one past the slots.
-            background.add(new Background("jlivepatch-test-background-" + i, release));
+            background.add(new StretchTestSupport.HeldStretch("jlivepatch-test-background-" + i, release));
         }
 
         AtomicInteger activated = new AtomicInteger(Integer.MIN_VALUE);
@@ -76,7 +76,7 @@ public final class StretchActivationDriver {
         }
         release.countDown();
         for (int i = 0; i < background.size(); i++) {
-            Background b = background.get(i);
+            StretchTestSupport.HeldStretch b = background.get(i);
             b.thread.join(TimeUnit.SECONDS.toMillis(60));
             check(!b.thread.isAlive(), b.thread.getName() + " ended");
             // The one past the slots was only counted: activation could not mark it.
@@ -123,44 +123,6 @@ public final class StretchActivationDriver {
         check(!racing.isAlive() && mark.get() >= 0, "the racing stretch ended: " + mark.get());
         check("jlivepatch-test-racing".equals(hookRanOn.get()), "the activation ran inside the racing stretch's"
                 + " window, not on " + hookRanOn.get());
-    }
-
-    /** A thread in a stretch begun before activation, until released; then one more stretch. */
-    private static final class Background implements Runnable {
-        final Thread thread;
-        private final CountDownLatch begun = new CountDownLatch(1);
-        private final CountDownLatch release;
-        volatile String during = "not reached";
-        volatile int after = Integer.MIN_VALUE;
-
-        Background(String name, CountDownLatch release) throws InterruptedException {
-            this.release = release;
-            thread = new Thread(this, name);
-            thread.setDaemon(true);
-            thread.start();
-            check(begun.await(60, TimeUnit.SECONDS), name + " began its stretch");
-        }
-
-        @Override
-        public void run() {
-            int m = RecursionGuard.enterIfActive();
-            check(UnmarkedStretches.isStretch(m), "before activation enterIfActive counts: " + m);
-            check(!RecursionGuard.inside(), "nothing is marked before activation");
-            begun.countDown();
-            try {
-                release.await();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            during = RecursionGuard.inside() ? "marked" : "unmarked";
-            RecursionGuard.exit(m);
-            check(!RecursionGuard.inside(), "the end of the stretch unmarks it");
-            int m2 = RecursionGuard.enterIfActive(); // after activation: the normal enter
-            check(RecursionGuard.inside(), "a stretch begun after activation is marked");
-            RecursionGuard.exit(m2);
-            check(!RecursionGuard.inside(), "exit unmarks it");
-            after = m2;
-        }
     }
 
     private static void check(boolean ok, String what) {

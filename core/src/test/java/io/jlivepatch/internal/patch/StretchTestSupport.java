@@ -1,12 +1,17 @@
 package io.jlivepatch.internal.patch;
 
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import java.util.logging.Handler;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
 
-/** What the tests of counted stretches share: the warnings logged, and waiting for activation to wait. */
+/**
+ * What the tests of counted stretches share: the warnings logged, waiting for activation to wait, a
+ * thread holding a stretch.
+ */
 final class StretchTestSupport {
 
     private StretchTestSupport() {
@@ -60,6 +65,51 @@ final class StretchTestSupport {
             System.out.println("RESULT fail: " + what);
             System.out.flush();
             Runtime.getRuntime().halt(1);
+        }
+    }
+
+    /**
+     * A thread in a stretch begun (RecursionGuard.enterIfActive) before activation, until
+     * {@code release}; then one more stretch, which activation has made a normal, marked one. Its
+     * checks end the driver's JVM when they fail ({@link #checkInChild}).
+     */
+    static final class HeldStretch implements Runnable {
+        final Thread thread;
+        private final CountDownLatch begun = new CountDownLatch(1);
+        private final CountDownLatch release;
+        /** Whether the thread was marked in its first stretch once released: "marked" or "unmarked". */
+        volatile String during = "not reached";
+        /** The mark of the stretch after the first one. */
+        volatile int after = Integer.MIN_VALUE;
+
+        /** Starts the thread and returns once its stretch has begun. */
+        HeldStretch(String name, CountDownLatch release) throws InterruptedException {
+            this.release = release;
+            thread = new Thread(this, name);
+            thread.setDaemon(true);
+            thread.start();
+            checkInChild(begun.await(60, TimeUnit.SECONDS), name + " began its stretch");
+        }
+
+        @Override
+        public void run() {
+            int m = RecursionGuard.enterIfActive();
+            checkInChild(UnmarkedStretches.isStretch(m), "before activation enterIfActive counts: " + m);
+            checkInChild(!RecursionGuard.inside(), "nothing is marked before activation");
+            begun.countDown();
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            during = RecursionGuard.inside() ? "marked" : "unmarked";
+            RecursionGuard.exit(m);
+            checkInChild(!RecursionGuard.inside(), "the end of the stretch unmarks it");
+            int m2 = RecursionGuard.enterIfActive(); // after activation: the normal enter
+            checkInChild(RecursionGuard.inside(), "a stretch begun after activation is marked");
+            RecursionGuard.exit(m2);
+            checkInChild(!RecursionGuard.inside(), "exit unmarks it");
+            after = m2;
         }
     }
 }
