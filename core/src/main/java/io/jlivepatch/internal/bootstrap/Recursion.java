@@ -43,6 +43,18 @@ public final class Recursion {
     public static final int NESTED = -1;
     /** {@link #enter()}: every slot is taken; the thread runs unmarked (hooks run as for any thread). */
     public static final int FULL = -2;
+    /**
+     * {@link #enter()}: the thread's stack is nearly used up ({@link #roomLeft()}); it runs unmarked, as
+     * for {@link #FULL}, rather than take a mark that its {@code exit} might not have the stack to release.
+     */
+    public static final int NO_STACK = -3;
+
+    /**
+     * How many frames of {@link #room} {@link #roomLeft()} calls: at least 5 KB of stack compiled, about
+     * 25 KB interpreted, where the matching exit (a method handle's invocation and {@link #exit}) needs
+     * well under 2 KB in any state of the JIT.
+     */
+    private static final int ROOM_FRAMES = 64;
 
     private static final int SLOTS = 1024;
     private static final int MASK = SLOTS - 1;
@@ -119,14 +131,53 @@ public final class Recursion {
     /**
      * Marks the calling thread as running jlivepatch's code until {@link #exit(int)}.
      *
-     * @return the slot to give back to {@code exit}, or {@link #NESTED} / {@link #FULL}
+     * @return the slot to give back to {@code exit}, or {@link #NESTED} / {@link #FULL} / {@link #NO_STACK}
      */
     public static int enter() {
         Thread self = Thread.currentThread();
         if (INSIDE.get() != 0 && marked(self)) {
             return NESTED;
         }
+        if (!roomLeft()) {
+            return NO_STACK;
+        }
         return claim(self);
+    }
+
+    /**
+     * Whether the calling thread has stack left for the {@code exit} of a mark taken here, with a wide
+     * margin. A mark is released by a call (the caller's {@code finally}, a method handle, the atomic
+     * updates), made later at the same depth as the {@code enter}, and the frames of that call chain
+     * may be larger than those of {@code enter}'s (another state of the JIT: it was seen, at the edge
+     * of a thread's stack). Were it to overflow there, the {@code StackOverflowError} would leave the
+     * thread marked for good: every hook on it would run the original method, a patch silently off on
+     * that thread, and the guard would never fold to its constant again. So {@code enter} first goes
+     * {@link #ROOM_FRAMES} frames deeper than any {@code exit} needs, and takes no mark when that
+     * overflows: the JVM checks, at every method's entry, that the stack beyond it can take its
+     * frame and a fixed shadow zone, so the {@code exit} chain, shallower than this probe, passes
+     * those checks wherever the probe did. The stretch then runs unmarked, as when every slot is taken;
+     * at the stack's edge it would overflow in a moment anyway. RecursionGuard's stretches before the
+     * installation probe the same way (its {@code roomLeft}).
+     */
+    static boolean roomLeft() {
+        try {
+            return room(ROOM_FRAMES, 1, 2, 3, 4, 5, 6, 7, 8) > 0; // small positive values: always true
+        } catch (StackOverflowError e) {
+            return false;
+        }
+    }
+
+    /**
+     * One frame of {@link #roomLeft()}'s probe per level. The eight values are live across the call,
+     * so each compiled frame holds them (at least 64 bytes), and the result depends on every level,
+     * so that no level can be left out.
+     */
+    private static long room(int left, long a, long b, long c, long d, long e, long f, long g, long h) {
+        if (left == 0) {
+            return a | 1;
+        }
+        long below = room(left - 1, b, c, d, e, f, g, h, a + left);
+        return below + (a ^ b ^ c ^ d ^ e ^ f ^ g ^ h);
     }
 
     /**

@@ -93,6 +93,9 @@ public final class RecursionGuard {
         // the stretch is what end hands back, and this stretch carries it to its exit (exit(mark) with
         // mark >= 0 releases it): entering again would nest inside that mark (NESTED) and leave it set
         // for good (a marked thread, and a guard that never folds to its constant again).
+        if (!roomLeft()) {
+            return NO_STACK; // as Recursion.enter at the stack's edge: nothing to release
+        }
         int stretch = STRETCHES.begin();
         Runnable h = afterCount;
         if (h != null) {
@@ -103,6 +106,36 @@ public final class RecursionGuard {
         }
         int adopted = STRETCHES.end(stretch);
         return adopted >= 0 ? adopted : enter();
+    }
+
+    /** {@code Recursion.NO_STACK}: {@link #enterIfActive()} took neither a mark nor a stretch. */
+    static final int NO_STACK = -3;
+
+    /** Frames of {@link #room}: as {@code Recursion.ROOM_FRAMES}. */
+    private static final int ROOM_FRAMES = 64;
+
+    /**
+     * {@code Recursion.roomLeft}, for the stretches before the installation (when the boot loader's
+     * copy is not bound yet): whether the stack has room, with a wide margin, for the stretch's end
+     * ({@link #exit}, {@code UnmarkedStretches.end}, and the release of a mark activation gave it).
+     * A stretch counted here whose end then overflowed would stay counted, and the activation would
+     * mark its thread for good. Its javadoc says why a deeper probe is enough.
+     */
+    private static boolean roomLeft() {
+        try {
+            return room(ROOM_FRAMES, 1, 2, 3, 4, 5, 6, 7, 8) > 0; // small positive values: always true
+        } catch (StackOverflowError e) {
+            return false;
+        }
+    }
+
+    /** One frame per level, eight values live across the call: {@code Recursion.room}. */
+    private static long room(int left, long a, long b, long c, long d, long e, long f, long g, long h) {
+        if (left == 0) {
+            return a | 1;
+        }
+        long below = room(left - 1, b, c, d, e, f, g, h, a + left);
+        return below + (a ^ b ^ c ^ d ^ e ^ f ^ g ^ h);
     }
 
     /**
@@ -227,7 +260,8 @@ public final class RecursionGuard {
         try {
             exit.invokeExact(mark);
         } catch (Throwable t) {
-            // cannot happen: Recursion.exit throws nothing
+            // Cannot happen: Recursion.exit throws nothing, and Recursion.enter took this mark only with
+            // room on the stack for this call (Recursion.roomLeft), made at the depth of that enter.
         }
     }
 

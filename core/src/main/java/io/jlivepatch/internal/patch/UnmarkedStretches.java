@@ -24,10 +24,10 @@ final class UnmarkedStretches {
 
     /**
      * The first mark {@link #begin} hands out; the others are below it. Below {@code Recursion}'s
-     * marks too (a slot from 0 up, {@code NESTED} -1, {@code FULL} -2), so that {@link RecursionGuard#exit}
-     * tells them apart ({@link #isStretch}).
+     * marks too (a slot from 0 up, {@code NESTED} -1, {@code FULL} -2, {@code NO_STACK} -3), so that
+     * {@link RecursionGuard#exit} tells them apart ({@link #isStretch}).
      */
-    static final int FIRST = -3;
+    static final int FIRST = -4;
 
     /** {@link #end}: no real mark to release. */
     static final int NONE = Integer.MIN_VALUE;

@@ -57,8 +57,8 @@ class UnmarkedStretchesTest {
             assertTrue(UnmarkedStretches.isStretch(m), m + " is a stretch's mark");
         }
         assertEquals(3, List.of(a, b, c).stream().distinct().count(), "distinct marks " + List.of(a, b, c));
-        // Recursion's own marks (a slot, NESTED, FULL) are not a stretch's: exit tells them apart.
-        for (int m : new int[] {0, 5, -1, -2}) {
+        // Recursion's own marks (a slot, NESTED, FULL, NO_STACK) are not a stretch's: exit tells them apart.
+        for (int m : new int[] {0, 5, Recursion.NESTED, Recursion.FULL, Recursion.NO_STACK, RecursionGuard.NO_STACK}) {
             assertFalse(UnmarkedStretches.isStretch(m), m + " is Recursion's");
         }
         s.end(a);

@@ -1,0 +1,136 @@
+package io.jlivepatch.internal.patch;
+
+import net.bytebuddy.agent.ByteBuddyAgent;
+
+/**
+ * Run in a fresh JVM by {@link StackEdgeTest}: a thread with a small stack takes and releases marks of
+ * jlivepatch's recursion guard at every depth of a window that ends at its stack's edge, round after
+ * round (so that the JIT compiles the guard's paths meanwhile, each state its own frame sizes), and
+ * no mark may outlive its stretch. {@code marks}: jlivepatch active, {@link RecursionGuard#enter()}
+ * and {@link RecursionGuard#exit}; after every attempt the thread must be unmarked, and a mark taken
+ * must have marked it. {@code stretches}: jlivepatch installed but not active,
+ * {@link RecursionGuard#enterIfActive()} (a counted stretch) and its exit; then the activation, which
+ * would mark the thread for good for a stretch whose end was lost. Either way, at the end the guard
+ * must fold to its constant (no mark left), and the window must have reached both the depths where
+ * the guard takes marks and those where it refuses them ({@code NO_STACK}: no room left for the
+ * exit). Before the guard refused marks at the edge, an exit there overflowed in a few rounds and
+ * left its thread marked. Prints {@code RESULT ok}.
+ */
+public final class StackEdgeDriver {
+
+    private static final int STACK_BYTES = 256 * 1024;
+    private static final int ROUNDS = 40;
+    /** How far apart the depths are while looking for the first one where a mark (or stretch) is taken. */
+    private static final int STRIDE = 16;
+    /** Frames on each side of that depth, tried one by one: wider than the stride and any frame's jitter. */
+    private static final int AROUND = 24;
+    private static final int START = 1_000_000;
+
+    // Each written by one attempt's thread, read after its join.
+    private static volatile int reached;
+    private static volatile int lastMark;
+    private static volatile boolean lastMarked;
+    private static volatile boolean stillMarked;
+
+    private static int taken;
+    private static int refused;
+    private static int overflowed;
+
+    private StackEdgeDriver() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        boolean stretches = args[0].equals("stretches");
+        HookManager.install(ByteBuddyAgent.install());
+        if (!stretches) {
+            RecursionGuard.exit(RecursionGuard.enter()); // activates jlivepatch
+        }
+        for (int round = 0; round < ROUNDS; round++) {
+            // Measured again each round: the frames' sizes change as the JIT compiles.
+            int edge = edge(stretches);
+            int first = edge;
+            while (first > 0 && !attempt(first, stretches)) {
+                first -= STRIDE;
+            }
+            for (int depth = first + AROUND; depth > first - AROUND; depth--) {
+                attempt(depth, stretches);
+            }
+            check(stretches || RecursionGuard.relaxNow(), "a mark is left after round " + round);
+        }
+        if (stretches) {
+            RecursionGuard.exit(RecursionGuard.enter()); // activates jlivepatch: adopts any stretch left counted
+        }
+        check(RecursionGuard.relaxNow(), "a mark is left: no thread of this JVM is in jlivepatch's code any more");
+        System.out.println("taken " + taken + ", refused " + refused + ", overflowed " + overflowed);
+        check(taken > 0, "marks (or stretches) were taken near the edge");
+        check(refused > 0, "the guard refused marks at the edge (NO_STACK)");
+        System.out.println("RESULT ok");
+    }
+
+    /**
+     * Takes and releases a mark {@code depth} frames deep on a fresh thread (so that every attempt
+     * starts from the same stack, its guard pages in place); checks that a mark taken marked the
+     * thread and that none is left. Returns whether one was taken.
+     */
+    private static boolean attempt(int depth, boolean stretches) throws InterruptedException {
+        lastMark = Integer.MIN_VALUE;
+        lastMarked = false;
+        stillMarked = false;
+        Thread t = new Thread(null, () -> {
+            try {
+                down(depth, stretches);
+            } catch (StackOverflowError e) {
+                overflowed++;
+            }
+            stillMarked = RecursionGuard.inside();
+        }, "jlivepatch-test-edge", STACK_BYTES);
+        t.start();
+        t.join();
+        int m = lastMark;
+        check(!stillMarked, "the thread is still marked after a stretch " + depth + " frames deep ended (mark " + m + ")");
+        if (m == RecursionGuard.NO_STACK) {
+            refused++;
+            return false;
+        }
+        if (m >= 0 || UnmarkedStretches.isStretch(m)) {
+            taken++;
+            check(m < 0 || lastMarked, "a mark taken " + depth + " frames deep did not mark the thread");
+            return true;
+        }
+        return false;
+    }
+
+    /** How deep {@link #down} goes on a fresh thread before its stack overflows. */
+    private static int edge(boolean stretches) throws InterruptedException {
+        reached = START;
+        Thread t = new Thread(null, () -> {
+            try {
+                down(START, stretches);
+            } catch (StackOverflowError e) {
+                // expected
+            }
+        }, "jlivepatch-test-edge", STACK_BYTES);
+        t.start();
+        t.join();
+        return START - reached;
+    }
+
+    private static void down(int left, boolean stretches) {
+        if (left > 0) {
+            reached = left;
+            down(left - 1, stretches);
+            return;
+        }
+        int m = stretches ? RecursionGuard.enterIfActive() : RecursionGuard.enter();
+        lastMark = m;
+        try {
+            lastMarked = m >= 0 && RecursionGuard.inside();
+        } finally {
+            RecursionGuard.exit(m);
+        }
+    }
+
+    private static void check(boolean ok, String what) {
+        StretchTestSupport.checkInChild(ok, what);
+    }
+}
