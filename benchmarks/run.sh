@@ -3,13 +3,14 @@
 #
 #   benchmarks/run.sh [smoke|quick|full|inlining|profile] [extra JMH arguments...]
 #
-# Six parts, each one figure of BENCHMARKS.md (BENCH_PARTS="callcost toggle" runs some of them):
+# Seven parts, each one figure of BENCHMARKS.md (BENCH_PARTS="callcost toggle" runs some of them):
 #   callcost  JMH CallCost: steady-state cost of a call, patched and not, against the alternatives
 #   change    JMH ChangeCost: enable()/disable() + transition of 1/100/1000 methods vs retransformClasses
 #   toggle    JMH ToggleCost: throughput of 4 callers while a patch toggles, failed calls (must be 0)
 #   startup   StartupCost: time to main without the agent, with it, with it and 10 patch JARs
 #   memory    MemoryCost: heap and metaspace per patched method / patch / patch JAR, class loader collection
 #   shadow    JMH ShadowCost: Shadow.get and getOrAttach against a ConcurrentHashMap and a WeakHashMap
+#   guard     JMH GuardCost: jlivepatch's code marking its thread (the recursion guard), and nested in a mark
 #
 #   smoke  every benchmark once: JMH 1 fork, 1 x 100 ms warm-up, 1 x 100 ms measurement (ChangeCost with
 #          100 methods only), 1 start-up round, a small memory run. For CI: exits non-zero when anything
@@ -53,7 +54,7 @@ JAR="$HERE/target/benchmarks.jar"
 AGENT="$ROOT/agent/target/jlivepatch-agent.jar"
 # shellcheck source=jdks.sh
 source "$HERE/jdks.sh"
-PARTS="${BENCH_PARTS:-callcost change toggle startup memory shadow}"
+PARTS="${BENCH_PARTS:-callcost change toggle startup memory shadow guard}"
 # The flags a process needs to attach to itself (StartupCost does not; MemoryCost does).
 SELF_ATTACH=(-XX:+IgnoreUnrecognizedVMOptions -XX:+EnableDynamicAgentLoading -Djdk.attach.allowAttachSelf=true)
 
@@ -64,14 +65,17 @@ jmh_args() { # mode part
     smoke:change)   echo "ChangeCost -f 1 -wi 1 -i 1 -p methods=100" ;;
     smoke:toggle)   echo "ToggleCost -f 1 -wi 1 -w 100ms -i 1 -r 100ms" ;;
     smoke:shadow)   echo "ShadowCost -f 1 -wi 1 -w 100ms -i 1 -r 100ms" ;;
+    smoke:guard)    echo "GuardCost -f 1 -wi 1 -w 100ms -i 1 -r 100ms" ;;
     quick:callcost) echo "CallCost -f 1 -wi 3 -w 500ms -i 6 -r 500ms" ;;
     quick:change)   echo "ChangeCost -f 1 -wi 4 -i 10" ;;
     quick:toggle)   echo "ToggleCost -f 1 -wi 2 -w 1s -i 4 -r 1s" ;;
     quick:shadow)   echo "ShadowCost -f 1 -wi 3 -w 1s -i 3 -r 1s" ;;
+    quick:guard)    echo "GuardCost -f 1 -wi 3 -w 1s -i 3 -r 1s" ;;
     full:callcost)  echo "CallCost" ;;
     full:change)    echo "ChangeCost" ;;
     full:toggle)    echo "ToggleCost" ;;
     full:shadow)    echo "ShadowCost" ;;
+    full:guard)     echo "GuardCost" ;;
   esac
 }
 startup_rounds() { case "$1" in smoke) echo "1 0" ;; quick) echo "15 2" ;; *) echo "40 3" ;; esac; }
@@ -183,7 +187,7 @@ for home in "${HOMES[@]}"; do
         mv -f "$out".*.collapsed "$HERE/target/" 2> /dev/null || true
         grep -E '^(==|[0-9]+ samples)' "$out" >&2
         ;;
-      callcost|change|toggle|shadow)
+      callcost|change|toggle|shadow|guard)
         json="$OUT_DIR/$label-$MODE-$part.json"
         echo "run.sh: $part, $MODE, on $label ($home) -> $json" >&2
         read -r -a args <<< "$(jmh_args "$MODE" "$part")"
@@ -226,7 +230,7 @@ for home in "${HOMES[@]}"; do
         fi
         files+=("$json")
         ;;
-      *) echo "run.sh: unknown part '$part': use callcost, change, toggle, startup, memory" >&2; exit 2 ;;
+      *) echo "run.sh: unknown part '$part': use callcost, change, toggle, startup, memory, shadow, guard" >&2; exit 2 ;;
     esac
     echo "run.sh: $part on $label took $((SECONDS - t0)) s" >&2
   done

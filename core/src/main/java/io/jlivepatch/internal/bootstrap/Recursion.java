@@ -50,11 +50,12 @@ public final class Recursion {
     public static final int NO_STACK = -3;
 
     /**
-     * How many frames of {@link #room} {@link #roomLeft()} calls: at least 5 KB of stack compiled, about
-     * 25 KB interpreted, where the matching exit (a method handle's invocation and {@link #exit}) needs
-     * well under 2 KB in any state of the JIT.
+     * How many frames of {@link #room} {@link #roomLeft()} calls: about 7.7 KB of stack compiled (C2),
+     * 20 KB interpreted or by C1 (measured on JDK 17 and 25), where the matching exit (a method
+     * handle's invocation and {@link #exit}) needs about 1 KB interpreted, and a caller deoptimized
+     * meanwhile (its inlined frames laid out as interpreted ones) a few KB more at worst.
      */
-    private static final int ROOM_FRAMES = 64;
+    private static final int ROOM_FRAMES = 56;
 
     private static final int SLOTS = 1024;
     private static final int MASK = SLOTS - 1;
@@ -161,23 +162,24 @@ public final class Recursion {
      */
     static boolean roomLeft() {
         try {
-            return room(ROOM_FRAMES, 1, 2, 3, 4, 5, 6, 7, 8) > 0; // small positive values: always true
+            return room(ROOM_FRAMES, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16) > 0; // small positive values: always true
         } catch (StackOverflowError e) {
             return false;
         }
     }
 
     /**
-     * One frame of {@link #roomLeft()}'s probe per level. The eight values are live across the call,
-     * so each compiled frame holds them (at least 64 bytes), and the result depends on every level,
-     * so that no level can be left out.
+     * One frame of {@link #roomLeft()}'s probe per level: sixteen values passed on and live across
+     * the call (about 140 bytes a compiled frame), and a result that depends on every level, so that
+     * no level can be left out.
      */
-    private static long room(int left, long a, long b, long c, long d, long e, long f, long g, long h) {
+    private static long room(int left, long a, long b, long c, long d, long e, long f, long g, long h,
+                             long i, long j, long k, long l, long m, long n, long o, long p) {
         if (left == 0) {
             return a | 1;
         }
-        long below = room(left - 1, b, c, d, e, f, g, h, a + left);
-        return below + (a ^ b ^ c ^ d ^ e ^ f ^ g ^ h);
+        long below = room(left - 1, b, c, d, e, f, g, h, i, j, k, l, m, n, o, p, a + left);
+        return below + (a ^ b ^ c ^ d ^ e ^ f ^ g ^ h ^ i ^ j ^ k ^ l ^ m ^ n ^ o ^ p);
     }
 
     /**
@@ -194,10 +196,12 @@ public final class Recursion {
      * has read the activation's volatile {@code active}, written after these marks, and a thread
      * reaches a class defined by another one through the class loader's locks.
      *
-     * @return the slot, or {@link #FULL}
+     * @return the slot, or {@link #FULL} / {@link #NO_STACK}
      */
     public static int enterFor(Thread thread) {
-        return claim(thread);
+        // The calling thread's stack, not thread's: claim's steps run here (thread's own stretch was
+        // begun with room for its end, RecursionGuard.enterIfActive).
+        return roomLeft() ? claim(thread) : NO_STACK;
     }
 
     /** Marks {@code owner}: a free slot, then the count. Called by {@code owner} itself or by {@link #enterFor}. */

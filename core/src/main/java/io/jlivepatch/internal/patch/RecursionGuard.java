@@ -112,7 +112,7 @@ public final class RecursionGuard {
     static final int NO_STACK = -3;
 
     /** Frames of {@link #room}: as {@code Recursion.ROOM_FRAMES}. */
-    private static final int ROOM_FRAMES = 64;
+    private static final int ROOM_FRAMES = 56;
 
     /**
      * {@code Recursion.roomLeft}, for the stretches before the installation (when the boot loader's
@@ -123,19 +123,20 @@ public final class RecursionGuard {
      */
     private static boolean roomLeft() {
         try {
-            return room(ROOM_FRAMES, 1, 2, 3, 4, 5, 6, 7, 8) > 0; // small positive values: always true
+            return room(ROOM_FRAMES, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16) > 0; // small positive values: always true
         } catch (StackOverflowError e) {
             return false;
         }
     }
 
-    /** One frame per level, eight values live across the call: {@code Recursion.room}. */
-    private static long room(int left, long a, long b, long c, long d, long e, long f, long g, long h) {
+    /** One frame per level, sixteen values live across the call: {@code Recursion.room}. */
+    private static long room(int left, long a, long b, long c, long d, long e, long f, long g, long h,
+                             long i, long j, long k, long l, long m, long n, long o, long p) {
         if (left == 0) {
             return a | 1;
         }
-        long below = room(left - 1, b, c, d, e, f, g, h, a + left);
-        return below + (a ^ b ^ c ^ d ^ e ^ f ^ g ^ h);
+        long below = room(left - 1, b, c, d, e, f, g, h, i, j, k, l, m, n, o, p, a + left);
+        return below + (a ^ b ^ c ^ d ^ e ^ f ^ g ^ h ^ i ^ j ^ k ^ l ^ m ^ n ^ o ^ p);
     }
 
     /**
@@ -197,6 +198,7 @@ public final class RecursionGuard {
         for (int round = 0; round < 2; round++) {
             for (int i = 0; i < 256; i++) {
                 exit(enter());
+                exitNested(); // exit's handle even when enter took no mark (no room: NO_STACK)
                 inside();
                 guardNow();
             }
@@ -262,6 +264,15 @@ public final class RecursionGuard {
         } catch (Throwable t) {
             // Cannot happen: Recursion.exit throws nothing, and Recursion.enter took this mark only with
             // room on the stack for this call (Recursion.roomLeft), made at the depth of that enter.
+        }
+    }
+
+    /** Invokes {@code Recursion.exit} with a mark that releases nothing: the warm-up of its handle. */
+    private static void exitNested() {
+        try {
+            exit.invokeExact(-1); // Recursion.NESTED
+        } catch (Throwable t) {
+            // Recursion.exit throws nothing; at the stack's edge this is only a warm-up left undone
         }
     }
 

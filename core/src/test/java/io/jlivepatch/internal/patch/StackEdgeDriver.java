@@ -1,5 +1,6 @@
 package io.jlivepatch.internal.patch;
 
+import io.jlivepatch.internal.bootstrap.Recursion;
 import net.bytebuddy.agent.ByteBuddyAgent;
 
 /**
@@ -10,11 +11,13 @@ import net.bytebuddy.agent.ByteBuddyAgent;
  * and {@link RecursionGuard#exit}; after every attempt the thread must be unmarked, and a mark taken
  * must have marked it. {@code stretches}: jlivepatch installed but not active,
  * {@link RecursionGuard#enterIfActive()} (a counted stretch) and its exit; then the activation, which
- * would mark the thread for good for a stretch whose end was lost. Either way, at the end the guard
- * must fold to its constant (no mark left), and the window must have reached both the depths where
- * the guard takes marks and those where it refuses them ({@code NO_STACK}: no room left for the
- * exit). Before the guard refused marks at the edge, an exit there overflowed in a few rounds and
- * left its thread marked. Prints {@code RESULT ok}.
+ * would mark the thread for good for a stretch whose end was lost. {@code adopt}: jlivepatch active,
+ * the guard folded to its constant before each attempt, and {@code Recursion.enterFor} (what the
+ * activation uses to mark another thread's stretch), whose claim then also sets the guard back.
+ * Every mode: at the end the guard must fold to its constant (no mark left), and the attempts must
+ * have met both the depths where the guard takes marks and those where it refuses them
+ * ({@code NO_STACK}: no room left for the exit). Before the guard refused marks at the edge, the
+ * first round left a thread marked. Prints {@code RESULT ok}.
  */
 public final class StackEdgeDriver {
 
@@ -28,6 +31,8 @@ public final class StackEdgeDriver {
 
     // Each written by one attempt's thread, read after its join.
     private static volatile int reached;
+    /** Whether enter returned at the bottom (else the stack overflowed before or inside it). */
+    private static volatile boolean returned;
     private static volatile int lastMark;
     private static volatile boolean lastMarked;
     private static volatile boolean stillMarked;
@@ -40,20 +45,21 @@ public final class StackEdgeDriver {
     }
 
     public static void main(String[] args) throws Exception {
-        boolean stretches = args[0].equals("stretches");
+        String mode = args[0];
+        boolean stretches = mode.equals("stretches");
         HookManager.install(ByteBuddyAgent.install());
         if (!stretches) {
             RecursionGuard.exit(RecursionGuard.enter()); // activates jlivepatch
         }
         for (int round = 0; round < ROUNDS; round++) {
             // Measured again each round: the frames' sizes change as the JIT compiles.
-            int edge = edge(stretches);
+            int edge = edge(mode);
             int first = edge;
-            while (first > 0 && !attempt(first, stretches)) {
+            while (first > 0 && !attempt(first, mode)) {
                 first -= STRIDE;
             }
             for (int depth = first + AROUND; depth > first - AROUND; depth--) {
-                attempt(depth, stretches);
+                attempt(depth, mode);
             }
             check(stretches || RecursionGuard.relaxNow(), "a mark is left after round " + round);
         }
@@ -72,13 +78,17 @@ public final class StackEdgeDriver {
      * starts from the same stack, its guard pages in place); checks that a mark taken marked the
      * thread and that none is left. Returns whether one was taken.
      */
-    private static boolean attempt(int depth, boolean stretches) throws InterruptedException {
+    private static boolean attempt(int depth, String mode) throws InterruptedException {
+        returned = false;
         lastMark = Integer.MIN_VALUE;
         lastMarked = false;
         stillMarked = false;
         Thread t = new Thread(null, () -> {
+            if (mode.equals("adopt")) {
+                RecursionGuard.relaxNow(); // so that the claim has to set the guard back
+            }
             try {
-                down(depth, stretches);
+                down(depth, mode);
             } catch (StackOverflowError e) {
                 overflowed++;
             }
@@ -88,6 +98,9 @@ public final class StackEdgeDriver {
         t.join();
         int m = lastMark;
         check(!stillMarked, "the thread is still marked after a stretch " + depth + " frames deep ended (mark " + m + ")");
+        if (!returned) {
+            return false; // overflowed before the guard answered
+        }
         if (m == RecursionGuard.NO_STACK) {
             refused++;
             return false;
@@ -101,11 +114,11 @@ public final class StackEdgeDriver {
     }
 
     /** How deep {@link #down} goes on a fresh thread before its stack overflows. */
-    private static int edge(boolean stretches) throws InterruptedException {
+    private static int edge(String mode) throws InterruptedException {
         reached = START;
         Thread t = new Thread(null, () -> {
             try {
-                down(START, stretches);
+                down(START, mode);
             } catch (StackOverflowError e) {
                 // expected
             }
@@ -115,14 +128,26 @@ public final class StackEdgeDriver {
         return START - reached;
     }
 
-    private static void down(int left, boolean stretches) {
+    private static void down(int left, String mode) {
         if (left > 0) {
             reached = left;
-            down(left - 1, stretches);
+            down(left - 1, mode);
             return;
         }
-        int m = stretches ? RecursionGuard.enterIfActive() : RecursionGuard.enter();
+        if (mode.equals("adopt")) {
+            int m = Recursion.enterFor(Thread.currentThread());
+            lastMark = m;
+            returned = true;
+            try {
+                lastMarked = m >= 0 && RecursionGuard.inside();
+            } finally {
+                Recursion.exit(m);
+            }
+            return;
+        }
+        int m = mode.equals("stretches") ? RecursionGuard.enterIfActive() : RecursionGuard.enter();
         lastMark = m;
+        returned = true;
         try {
             lastMarked = m >= 0 && RecursionGuard.inside();
         } finally {

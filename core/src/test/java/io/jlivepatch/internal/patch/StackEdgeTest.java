@@ -15,7 +15,7 @@ import java.util.List;
 class StackEdgeTest {
 
     @ParameterizedTest
-    @ValueSource(strings = {"marks", "stretches"})
+    @ValueSource(strings = {"marks", "stretches", "adopt"})
     void noMarkOutlivesItsStretchAtTheStacksEdge(String mode) throws Exception {
         ChildJvm.runOk(StackEdgeDriver.class, List.of(), List.of(mode), 300);
     }
