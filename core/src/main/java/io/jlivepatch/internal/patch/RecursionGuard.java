@@ -123,7 +123,8 @@ public final class RecursionGuard {
      */
     private static boolean roomLeft() {
         try {
-            return room(ROOM_FRAMES, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16) > 0; // small positive values: always true
+            // Small positive values, no overflow of a long: always true when it returns.
+            return room(ROOM_FRAMES, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16) > 0;
         } catch (StackOverflowError e) {
             return false;
         }
