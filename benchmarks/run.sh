@@ -15,7 +15,7 @@
 #   smoke  every benchmark once: JMH 1 fork, 1 x 100 ms warm-up, 1 x 100 ms measurement (ChangeCost with
 #          100 methods only), 1 start-up round, a small memory run. For CI: exits non-zero when anything
 #          fails. Its output goes to benchmarks/target/smoke/, since its figures mean nothing.
-#   quick  1 fork and few iterations per JMH part, 15 start-up rounds: about 2.3 minutes per JDK.
+#   quick  1 fork and few iterations per JMH part, 15 start-up rounds: a few minutes per JDK.
 #   full   the annotations' settings (3 forks), 40 start-up rounds: about 12 minutes per JDK.
 #   inlining  runs CallCost.patched once with C2's inlining tree of the benchmark loop printed
 #          (-XX:CompileCommand=PrintInlining), saves the output to benchmarks/results/<jdk>-inlining.txt

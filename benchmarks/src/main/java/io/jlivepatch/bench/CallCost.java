@@ -168,7 +168,8 @@ public class CallCost {
      * loads classes between iterations (its result statistics after the first, its results frame
      * after the first measurement): the results frame is loaded here, before the first measurement,
      * and what other loads set back is made the constant again here, before the next iteration.
-     * Not in {@code inTransition}'s fork, where every call marks its thread (the transition's routing).
+     * Not in {@code inTransition}'s fork, where the transition's worker, marked at each of its passes,
+     * keeps setting the guard back to the check.
      */
     @Setup(Level.Iteration)
     public void idle(BenchmarkParams params) throws ClassNotFoundException {

@@ -29,10 +29,10 @@ import java.util.concurrent.locks.LockSupport;
  * is {@code outside()} while threads may be marked and the constant {@code true} once jlivepatch has
  * been idle for a while, so that in steady state the JIT folds the check away and a hooked call
  * costs what a direct call of the replacement costs (issue 14: the volatile read and branch were
- * 0.4 to 1 ns on a 1 ns method). The first {@link #enter()} after such a quiet spell sets the target
- * back before it returns; the JVM deoptimizes the code that had folded the constant at that moment
- * (every compiled method that inlined a hook), so the quiet spell a switch back needs doubles each
- * time one ends early: a program that keeps jlivepatch busy settles on the check for good.
+ * 0.4 to 1 ns on a 1 ns method). The first {@link #enter()} to take a mark after such a quiet spell
+ * sets the target back before it returns; the JVM deoptimizes the code that had folded the constant
+ * at that moment (every compiled method that inlined a hook), so the quiet spell a switch back needs
+ * doubles each time one ends early: a program that keeps jlivepatch busy settles on the check for good.
  *
  * <p>Loaded from the bootstrap class path (like {@link Dispatch}, which marks its own bootstrap);
  * the rest of jlivepatch reaches it through method handles.
@@ -50,10 +50,10 @@ public final class Recursion {
     public static final int NO_STACK = -3;
 
     /**
-     * How many frames of {@link #room} {@link #roomLeft()} calls: about 7.7 KB of stack compiled (C2),
-     * 20 KB interpreted or by C1 (measured on JDK 17 and 25), where the matching exit (a method
-     * handle's invocation and {@link #exit}) needs about 1 KB interpreted, and a caller deoptimized
-     * meanwhile (its inlined frames laid out as interpreted ones) a few KB more at worst.
+     * How many levels of {@link #room} {@link #roomLeft()} goes down: about 7.7 KB of stack compiled
+     * (C2), 20 KB interpreted or by C1 (measured on JDK 17 and 25, x86-64), where the matching exit (a
+     * method handle's invocation and {@link #exit}) needs about 1 KB interpreted, and a caller
+     * deoptimized meanwhile (its inlined frames laid out as interpreted ones) a few KB more at worst.
      */
     private static final int ROOM_FRAMES = 56;
 
@@ -170,9 +170,9 @@ public final class Recursion {
     }
 
     /**
-     * One frame of {@link #roomLeft()}'s probe per level: sixteen values passed on and live across
-     * the call (about 140 bytes a compiled frame), and a result that depends on every level, so that
-     * no level can be left out.
+     * One frame of {@link #roomLeft()}'s probe per level: sixteen values passed on (eleven of them on
+     * the stack on x86-64: about 140 bytes a compiled frame there; fewer where more arguments travel
+     * in registers), and a result that depends on every level, so that no level can be left out.
      */
     private static long room(int left, long a, long b, long c, long d, long e, long f, long g, long h,
                              long i, long j, long k, long l, long m, long n, long o, long p) {

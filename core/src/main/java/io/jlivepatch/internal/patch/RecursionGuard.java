@@ -74,8 +74,9 @@ public final class RecursionGuard {
      * thread until it ends ({@link #adoptUnmarkedStretches()}), since the hooks installed after it could
      * otherwise run a patch's replacement in it. For jlivepatch's background threads that start with the agent
      * (the control socket, JMX, the log publisher, the audit file): they must not make a JVM that never
-     * gets a patch pay for the hooks' installation. Before activation this costs a monitor's enter and
-     * exit at each end; after it, it is {@link #enter()}.
+     * gets a patch pay for the hooks' installation. Before activation this costs the stack probe
+     * ({@link #roomLeft()}, about half a microsecond) and a monitor's enter and exit at each end;
+     * after it, it is {@link #enter()}.
      */
     public static int enterIfActive() {
         if (enter != null) {
@@ -130,7 +131,7 @@ public final class RecursionGuard {
         }
     }
 
-    /** One frame per level, sixteen values live across the call: {@code Recursion.room}. */
+    /** One frame per level, sixteen values passed on: {@code Recursion.room}. */
     private static long room(int left, long a, long b, long c, long d, long e, long f, long g, long h,
                              long i, long j, long k, long l, long m, long n, long o, long p) {
         if (left == 0) {

@@ -4,9 +4,11 @@ import io.jlivepatch.internal.bootstrap.Recursion;
 import net.bytebuddy.agent.ByteBuddyAgent;
 
 /**
- * Run in a fresh JVM by {@link StackEdgeTest}: a thread with a small stack takes and releases marks of
- * jlivepatch's recursion guard at every depth of a window that ends at its stack's edge, round after
- * round (so that the JIT compiles the guard's paths meanwhile, each state its own frame sizes), and
+ * Run in a fresh JVM by {@link StackEdgeTest}: threads with a small stack take and release marks of
+ * jlivepatch's recursion guard close to their stack's edge, round after round (so that the JIT
+ * compiles the guard's paths meanwhile, each state its own frame sizes): each round goes up from the
+ * edge, every {@link #STRIDE} frames, to the first depth where the guard takes a mark, then tries
+ * every depth within {@link #AROUND} frames of it, where the stack left is just what a mark needs;
  * no mark may outlive its stretch. {@code marks}: jlivepatch active, {@link RecursionGuard#enter()}
  * and {@link RecursionGuard#exit}; after every attempt the thread must be unmarked, and a mark taken
  * must have marked it. {@code stretches}: jlivepatch installed but not active,
@@ -25,7 +27,7 @@ public final class StackEdgeDriver {
     private static final int ROUNDS = 40;
     /** How far apart the depths are while looking for the first one where a mark (or stretch) is taken. */
     private static final int STRIDE = 16;
-    /** Frames on each side of that depth, tried one by one: wider than the stride and any frame's jitter. */
+    /** Frames above that depth (and one fewer below), tried one by one: wider than the stride. */
     private static final int AROUND = 24;
     private static final int START = 1_000_000;
 
@@ -85,7 +87,8 @@ public final class StackEdgeDriver {
         stillMarked = false;
         Thread t = new Thread(null, () -> {
             if (mode.equals("adopt")) {
-                RecursionGuard.relaxNow(); // so that the claim has to set the guard back
+                // So that the claim has to set the guard back; no other thread is marked here.
+                check(RecursionGuard.relaxNow(), "the guard folds before an attempt");
             }
             try {
                 down(depth, mode);
