@@ -44,18 +44,11 @@ public final class Recursion {
     /** {@link #enter()}: every slot is taken; the thread runs unmarked (hooks run as for any thread). */
     public static final int FULL = -2;
     /**
-     * {@link #enter()}: the thread's stack is nearly used up ({@link #roomLeft()}); it runs unmarked, as
+     * {@link #enter()}: the thread's stack is nearly used up ({@link StackRoom}); it runs unmarked, as
      * for {@link #FULL}, rather than take a mark that its {@code exit} might not have the stack to release.
      */
     public static final int NO_STACK = -3;
 
-    /**
-     * How many levels of {@link #room} {@link #roomLeft()} goes down: about 7.7 KB of stack compiled
-     * (C2), 20 KB interpreted or by C1 (measured on JDK 17 and 25, x86-64), where the matching exit (a
-     * method handle's invocation and {@link #exit}) needs about 1 KB interpreted, and a caller
-     * deoptimized meanwhile (its inlined frames laid out as interpreted ones) a few KB more at worst.
-     */
-    private static final int ROOM_FRAMES = 56;
 
     private static final int SLOTS = 1024;
     private static final int MASK = SLOTS - 1;
@@ -139,48 +132,10 @@ public final class Recursion {
         if (INSIDE.get() != 0 && marked(self)) {
             return NESTED;
         }
-        if (!roomLeft()) {
-            return NO_STACK;
+        if (!StackRoom.left()) {
+            return NO_STACK; // no room to release a mark for sure: StackRoom says why
         }
         return claim(self);
-    }
-
-    /**
-     * Whether the calling thread has stack left for the {@code exit} of a mark taken here, with a wide
-     * margin. A mark is released by a call (the caller's {@code finally}, a method handle, the atomic
-     * updates), made later at the same depth as the {@code enter}, and the frames of that call chain
-     * may be larger than those of {@code enter}'s (another state of the JIT: it was seen, at the edge
-     * of a thread's stack). Were it to overflow there, the {@code StackOverflowError} would leave the
-     * thread marked for good: every hook on it would run the original method, a patch silently off on
-     * that thread, and the guard would never fold to its constant again. So {@code enter} first goes
-     * {@link #ROOM_FRAMES} frames deeper than any {@code exit} needs, and takes no mark when that
-     * overflows: the JVM checks, at every method's entry, that the stack beyond it can take its
-     * frame and a fixed shadow zone, so the {@code exit} chain, shallower than this probe, passes
-     * those checks wherever the probe did. The stretch then runs unmarked, as when every slot is taken;
-     * at the stack's edge it would overflow in a moment anyway. RecursionGuard's stretches before the
-     * installation probe the same way (its {@code roomLeft}).
-     */
-    static boolean roomLeft() {
-        try {
-            // Small positive values, no overflow of a long: always true when it returns.
-            return room(ROOM_FRAMES, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16) > 0;
-        } catch (StackOverflowError e) {
-            return false;
-        }
-    }
-
-    /**
-     * One frame of {@link #roomLeft()}'s probe per level: sixteen values passed on (eleven of them on
-     * the stack on x86-64: about 140 bytes a compiled frame there; fewer where more arguments travel
-     * in registers), and a result that depends on every level, so that no level can be left out.
-     */
-    private static long room(int left, long a, long b, long c, long d, long e, long f, long g, long h,
-                             long i, long j, long k, long l, long m, long n, long o, long p) {
-        if (left == 0) {
-            return a | 1;
-        }
-        long below = room(left - 1, b, c, d, e, f, g, h, i, j, k, l, m, n, o, p, a + left);
-        return below + (a ^ b ^ c ^ d ^ e ^ f ^ g ^ h ^ i ^ j ^ k ^ l ^ m ^ n ^ o ^ p);
     }
 
     /**
@@ -202,7 +157,7 @@ public final class Recursion {
     public static int enterFor(Thread thread) {
         // The calling thread's stack, not thread's: claim's steps run here (thread's own stretch was
         // begun with room for its end, RecursionGuard.enterIfActive).
-        return roomLeft() ? claim(thread) : NO_STACK;
+        return StackRoom.left() ? claim(thread) : NO_STACK;
     }
 
     /** Marks {@code owner}: a free slot, then the count. Called by {@code owner} itself or by {@link #enterFor}. */

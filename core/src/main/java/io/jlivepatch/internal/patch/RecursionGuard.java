@@ -2,6 +2,8 @@ package io.jlivepatch.internal.patch;
 
 import io.jlivepatch.internal.Log;
 import io.jlivepatch.internal.OwnThread;
+import io.jlivepatch.internal.bootstrap.Recursion;
+import io.jlivepatch.internal.bootstrap.StackRoom;
 
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
@@ -75,7 +77,7 @@ public final class RecursionGuard {
      * otherwise run a patch's replacement in it. For jlivepatch's background threads that start with the agent
      * (the control socket, JMX, the log publisher, the audit file): they must not make a JVM that never
      * gets a patch pay for the hooks' installation. Before activation this costs the stack probe
-     * ({@link #roomLeft()}, about half a microsecond) and a monitor's enter and exit at each end;
+     * ({@link StackRoom}, about half a microsecond) and a monitor's enter and exit at each end;
      * after it, it is {@link #enter()}.
      */
     public static int enterIfActive() {
@@ -94,8 +96,10 @@ public final class RecursionGuard {
         // the stretch is what end hands back, and this stretch carries it to its exit (exit(mark) with
         // mark >= 0 releases it): entering again would nest inside that mark (NESTED) and leave it set
         // for good (a marked thread, and a guard that never folds to its constant again).
-        if (!roomLeft()) {
-            return NO_STACK; // as Recursion.enter at the stack's edge: nothing to release
+        if (!StackRoom.left()) {
+            // As Recursion.enter at the stack's edge: nothing to release. A stretch counted here whose
+            // end then overflowed would stay counted, and the activation would mark its thread for good.
+            return NO_STACK;
         }
         int stretch = STRETCHES.begin();
         Runnable h = afterCount;
@@ -110,36 +114,7 @@ public final class RecursionGuard {
     }
 
     /** {@code Recursion.NO_STACK}: {@link #enterIfActive()} took neither a mark nor a stretch. */
-    static final int NO_STACK = -3;
-
-    /** Frames of {@link #room}: as {@code Recursion.ROOM_FRAMES}. */
-    private static final int ROOM_FRAMES = 56;
-
-    /**
-     * {@code Recursion.roomLeft}, for the stretches before the installation (when the boot loader's
-     * copy is not bound yet): whether the stack has room, with a wide margin, for the stretch's end
-     * ({@link #exit}, {@code UnmarkedStretches.end}, and the release of a mark activation gave it).
-     * A stretch counted here whose end then overflowed would stay counted, and the activation would
-     * mark its thread for good. Its javadoc says why a deeper probe is enough.
-     */
-    private static boolean roomLeft() {
-        try {
-            // Small positive values, no overflow of a long: always true when it returns.
-            return room(ROOM_FRAMES, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16) > 0;
-        } catch (StackOverflowError e) {
-            return false;
-        }
-    }
-
-    /** One frame per level, sixteen values passed on: {@code Recursion.room}. */
-    private static long room(int left, long a, long b, long c, long d, long e, long f, long g, long h,
-                             long i, long j, long k, long l, long m, long n, long o, long p) {
-        if (left == 0) {
-            return a | 1;
-        }
-        long below = room(left - 1, b, c, d, e, f, g, h, i, j, k, l, m, n, o, p, a + left);
-        return below + (a ^ b ^ c ^ d ^ e ^ f ^ g ^ h ^ i ^ j ^ k ^ l ^ m ^ n ^ o ^ p);
-    }
+    static final int NO_STACK = Recursion.NO_STACK; // a constant: names no class at run time
 
     /**
      * Run by {@link #enterIfActive()} between counting a stretch and looking whether the guard is
@@ -265,7 +240,7 @@ public final class RecursionGuard {
             exit.invokeExact(mark);
         } catch (Throwable t) {
             // Cannot happen: Recursion.exit throws nothing, and Recursion.enter took this mark only with
-            // room on the stack for this call (Recursion.roomLeft), made at the depth of that enter.
+            // room on the stack for this call (StackRoom), made at the depth of that enter.
         }
     }
 
