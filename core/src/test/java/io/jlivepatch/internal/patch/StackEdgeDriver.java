@@ -137,24 +137,19 @@ public final class StackEdgeDriver {
             down(left - 1, mode);
             return;
         }
-        if (mode.equals("adopt")) {
-            int m = Recursion.enterFor(Thread.currentThread());
-            lastMark = m;
-            returned = true;
-            try {
-                lastMarked = m >= 0 && RecursionGuard.inside();
-            } finally {
-                Recursion.exit(m);
-            }
-            return;
-        }
-        int m = mode.equals("stretches") ? RecursionGuard.enterIfActive() : RecursionGuard.enter();
+        boolean adopt = mode.equals("adopt");
+        int m = adopt ? Recursion.enterFor(Thread.currentThread())
+                : mode.equals("stretches") ? RecursionGuard.enterIfActive() : RecursionGuard.enter();
         lastMark = m;
         returned = true;
         try {
             lastMarked = m >= 0 && RecursionGuard.inside();
         } finally {
-            RecursionGuard.exit(m);
+            if (adopt) {
+                Recursion.exit(m);
+            } else {
+                RecursionGuard.exit(m);
+            }
         }
     }
 
