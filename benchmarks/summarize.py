@@ -254,16 +254,23 @@ def startup(by_jdk):
     if not cols:
         return
     print("### StartupCost (ms from process start to the first line of `main`)\n")
-    print("| variant |" + "".join(" %s: median | mean ± error | added to `noAgent` | added to `emptyAgent` |" % j
+    print("| variant |" + "".join(" %s: median | mean ± error | added to `noAgent`(`Aot`) | added to `emptyAgent`(`Aot`) |" % j
                                   for j, _ in cols))
     print("|---|" + "---:|---:|---:|---:|" * len(cols))
-    variants = list(cols[0][1]["variants"].keys())
+    variants = []
+    for _, d in cols:  # the AOT-cache variants exist on JDK 25+ only
+        variants += [v for v in d["variants"] if v not in variants]
     for v in variants:
         line = "| `%s` |" % v
         for _, d in cols:
+            if v not in d["variants"]:
+                line += " – | – | – | – |"
+                continue
             s = d["variants"][v]["toMain"]
-            base = d["variants"]["noAgent"]["toMain"]["median"]
-            empty = d["variants"].get("emptyAgent", {}).get("toMain", {}).get("median")
+            # an AOT-cache variant against its AOT-cache baselines
+            suffix = "Aot" if v.endswith("Aot") else ""
+            base = d["variants"]["noAgent" + suffix]["toMain"]["median"]
+            empty = d["variants"].get("emptyAgent" + suffix, {}).get("toMain", {}).get("median")
             line += " %s | %s ± %s | %+.1f | %s |" % (fmt(s["median"], 1), fmt(s["mean"], 1), fmt(s["error"], 1),
                                                      s["median"] - base,
                                                      "%+.1f" % (s["median"] - empty) if empty is not None else "–")

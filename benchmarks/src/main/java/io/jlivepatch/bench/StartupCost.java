@@ -3,6 +3,7 @@ package io.jlivepatch.bench;
 import bench.startup.StartupApp;
 
 import java.io.BufferedReader;
+import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
@@ -30,7 +31,13 @@ import java.util.Random;
  *       holding 10 patch JARs generated here ({@link PatchJars}), each replacing one of the app's ten
  *       methods; the app then reports {@code patched=10} (checked: 0 for the other two).</li>
  * </ul>
- * The four run in turn, in a shuffled order each round (fixed seed), after unrecorded warm-up rounds
+ * On JDK 25 and later, four more: the same four with an AOT cache ({@code -XX:AOTCache}, JEP 483/514),
+ * each recorded once by a training run of its own command ({@code -XX:AOTCacheOutput}, not timed), the
+ * application as a JAR (a cache takes no class directory) and, for the agent's two, jlivepatch's JAR
+ * on the class path too (its classes are cached only from there): {@code noAgentAot},
+ * {@code emptyAgentAot}, {@code agentAot}, {@code agentTenPatchesAot}. What an operator who records a
+ * cache gets, next to the JVM's own gain from it.
+ * They run in turn, in a shuffled order each round (fixed seed), after unrecorded warm-up rounds
  * (file cache); each run also records the time to process exit. The application directory holds only
  * the app's class, so the agent's classes never meet a second copy of jlivepatch.
  *
@@ -39,7 +46,9 @@ import java.util.Random;
  */
 public final class StartupCost {
 
-    static final String[] VARIANTS = {"noAgent", "emptyAgent", "agent", "agentTenPatches"};
+    /** The variants with an AOT cache, on a JDK that has one (25+). */
+    static final String AOT = "Aot";
+    static final boolean HAS_AOT_CACHE = Runtime.version().feature() >= 25;
     static final int PATCHES = 10;
 
     private StartupCost() {
@@ -91,26 +100,81 @@ public final class StartupCost {
         commands.put("agent", List.of(java, "-javaagent:" + agent, "-cp", app.toString(), StartupApp.class.getName()));
         commands.put("agentTenPatches", List.of(java, "-javaagent:" + agent + "=patches=" + patches, "-cp", app.toString(),
                 StartupApp.class.getName()));
+        if (HAS_AOT_CACHE) {
+            String appJar = appJar(app, work.resolve("app.jar")).toString();
+            String withAgent = appJar + File.pathSeparator + agent;
+            commands.put("noAgent" + AOT, aot(work, "noAgent", List.of(java, "-cp", appJar, StartupApp.class.getName())));
+            commands.put("emptyAgent" + AOT, aot(work, "emptyAgent", List.of(java, "-javaagent:" + emptyAgent, "-cp",
+                    appJar, StartupApp.class.getName())));
+            commands.put("agent" + AOT, aot(work, "agent", List.of(java, "-javaagent:" + agent, "-cp", withAgent,
+                    StartupApp.class.getName())));
+            commands.put("agentTenPatches" + AOT, aot(work, "agentTenPatches", List.of(java, "-javaagent:" + agent
+                    + "=patches=" + patches, "-cp", withAgent, StartupApp.class.getName())));
+        }
         return commands;
+    }
+
+    /** {@code command} with {@code -XX:AOTCache=<work>/<name>.aot} after {@code java}. */
+    private static List<String> aot(Path work, String name, List<String> command) {
+        List<String> c = new ArrayList<>(command);
+        c.add(1, "-XX:AOTCache=" + aotCache(work, name));
+        return List.copyOf(c);
+    }
+
+    private static Path aotCache(Path work, String variant) {
+        return work.resolve(variant.replace(AOT, "") + ".aot");
+    }
+
+    /**
+     * Records the AOT cache of every AOT variant: one training run of the variant's own command with
+     * {@code -XX:AOTCacheOutput} (JDK 25's one-step recording), checked like a timed run.
+     */
+    static void recordAotCaches(Map<String, List<String>> commands, Path work, Path stderr) throws Exception {
+        for (Map.Entry<String, List<String>> e : commands.entrySet()) {
+            if (!e.getKey().endsWith(AOT)) {
+                continue;
+            }
+            List<String> training = new ArrayList<>(e.getValue());
+            training.set(1, "-XX:AOTCacheOutput=" + aotCache(work, e.getKey()));
+            runOnce(training, EXPECT_PATCHED.get(e.getKey()), stderr);
+            if (!Files.isRegularFile(aotCache(work, e.getKey()))) {
+                throw new IllegalStateException("StartupCost: no AOT cache recorded by " + String.join(" ", training)
+                        + "\nstderr: " + Files.readString(stderr));
+            }
+        }
+    }
+
+    /** The app's directory as a JAR. */
+    private static Path appJar(Path app, Path jar) throws IOException {
+        String appClass = StartupApp.class.getName().replace('.', '/') + ".class";
+        try (java.util.jar.JarOutputStream jos = new java.util.jar.JarOutputStream(Files.newOutputStream(jar))) {
+            jos.putNextEntry(new java.util.jar.JarEntry(appClass));
+            jos.write(Files.readAllBytes(app.resolve(appClass)));
+            jos.closeEntry();
+        }
+        return jar;
     }
 
     /** How many of the app's methods each variant must report patched. */
     static final Map<String, Integer> EXPECT_PATCHED = Map.of("noAgent", 0, "emptyAgent", 0, "agent", 0,
-            "agentTenPatches", PATCHES);
+            "agentTenPatches", PATCHES, "noAgent" + AOT, 0, "emptyAgent" + AOT, 0, "agent" + AOT, 0,
+            "agentTenPatches" + AOT, PATCHES);
 
     private static void run(Path agent, int rounds, int warmup, Path out, Path work) throws Exception {
         Map<String, List<String>> commands = commands(agent, work);
         Map<String, Integer> expectPatched = EXPECT_PATCHED;
+        List<String> all = new ArrayList<>(commands.keySet());
+        Path stderr = work.resolve("stderr.txt");
+        recordAotCaches(commands, work, stderr);
 
         Map<String, List<Double>> toMain = new LinkedHashMap<>();
         Map<String, List<Double>> toExit = new LinkedHashMap<>();
-        for (String v : VARIANTS) {
+        for (String v : all) {
             toMain.put(v, new ArrayList<>());
             toExit.put(v, new ArrayList<>());
         }
         Random random = new Random(42);
-        List<String> order = new ArrayList<>(List.of(VARIANTS));
-        Path stderr = work.resolve("stderr.txt");
+        List<String> order = new ArrayList<>(all);
         for (int r = -warmup; r < rounds; r++) {
             Collections.shuffle(order, random);
             for (String v : order) {
@@ -135,7 +199,7 @@ public final class StartupCost {
         agentJar.put("sha256", sha256(agent));
         json.put("agentJar", agentJar);
         Map<String, Object> variants = new LinkedHashMap<>();
-        for (String v : VARIANTS) {
+        for (String v : all) {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("command", String.join(" ", commands.get(v)).replace(work.toString(), "<tmp>"));
             m.put("toMain", Report.stats(toMain.get(v)));
@@ -147,13 +211,15 @@ public final class StartupCost {
 
         System.out.printf("StartupCost on %s, %d rounds (ms from process start to the first line of main; median, mean ± 99.9%% error):%n",
                 System.getProperty("java.version"), rounds);
-        double base = (Double) Report.stats(toMain.get("noAgent")).get("median");
-        double empty = (Double) Report.stats(toMain.get("emptyAgent")).get("median");
-        for (String v : VARIANTS) {
+        for (String v : all) {
+            // an AOT variant against the AOT ones: the cache's gain for any JVM is not jlivepatch's
+            String suffix = v.endsWith(AOT) ? AOT : "";
+            double base = (Double) Report.stats(toMain.get("noAgent" + suffix)).get("median");
+            double empty = (Double) Report.stats(toMain.get("emptyAgent" + suffix)).get("median");
             Map<String, Object> s = Report.stats(toMain.get(v));
-            System.out.printf("  %-16s median %7.1f  mean %7.1f ± %5.1f  added to noAgent %+6.1f, to emptyAgent %+6.1f%n",
-                    v, s.get("median"), s.get("mean"), s.get("error"), (Double) s.get("median") - base,
-                    (Double) s.get("median") - empty);
+            System.out.printf("  %-18s median %7.1f  mean %7.1f ± %5.1f  added to noAgent%s %+6.1f, to emptyAgent%s %+6.1f%n",
+                    v, s.get("median"), s.get("mean"), s.get("error"), suffix, (Double) s.get("median") - base,
+                    suffix, (Double) s.get("median") - empty);
         }
         System.out.println("StartupCost: " + out);
     }
