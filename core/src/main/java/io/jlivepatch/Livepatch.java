@@ -1,5 +1,6 @@
 package io.jlivepatch;
 
+import io.jlivepatch.internal.OwnBuild;
 import io.jlivepatch.internal.control.ControlServer;
 import io.jlivepatch.internal.control.JmxWatch;
 import io.jlivepatch.internal.core.PatchRegistry;
@@ -30,7 +31,9 @@ public final class Livepatch {
      * Installs jlivepatch into this JVM, or returns the instance already installed.
      *
      * @throws IllegalStateException when the JVM cannot retransform classes with this instrumentation,
-     *                               or another copy of jlivepatch (another class loader) owns the JVM
+     *                               another copy of jlivepatch (another class loader) owns the JVM, or
+     *                               jlivepatch's classes are another build's than its JAR's (a stale
+     *                               class-data archive: {@code OwnBuild})
      */
     public static Livepatch install(Instrumentation instrumentation) {
         Objects.requireNonNull(instrumentation, "instrumentation");
@@ -40,6 +43,8 @@ public final class Livepatch {
         }
         synchronized (Livepatch.class) {
             if (installed == null) {
+                // Before anything changes: another build's classes must not meet this JAR's bootstrap classes.
+                OwnBuild.check();
                 PatchRegistry registry = PatchRegistry.install(instrumentation);
                 JmxWatch.installWhenJmxIsUp(registry);
                 ControlServer.startInBackground(registry);

@@ -1,0 +1,225 @@
+package io.jlivepatch.agent;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.jar.JarEntry;
+import java.util.jar.JarOutputStream;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * JDK 25's AOT cache (README, "Start-up"): recorded with the agent, a start-up loads jlivepatch's
+ * classes from it, and the patches that run are always those of the patch directory at this start,
+ * never what the cache was recorded with: a patch removed since does not run, one added since does,
+ * on a target class the cache loaded before premain.
+ */
+class AotCacheIT {
+
+    @TempDir
+    static Path dir;
+    private static Path appJar;
+
+    @BeforeAll
+    static void jdk25() throws IOException {
+        assumeTrue(Runtime.version().feature() >= 25, "the AOT cache (-XX:AOTCacheOutput) is JDK 25's");
+        appJar = appJar(dir.resolve("app.jar"));
+    }
+
+    @Test
+    void aCacheRecordedWithAPatchServesJlivepatchAndForgetsThePatchOnceRemoved() throws Exception {
+        Path patches = Files.createDirectory(dir.resolve("with-greet"));
+        Path fix = TestJars.greeterFixJar(patches);
+        Path cache = dir.resolve("with-greet.aot");
+        Run recording = run(List.of("-XX:AOTCacheOutput=" + cache), patches);
+        assertEquals(List.of("greet=fixed a", "shout=b!"), recording.answers(), recording.toString());
+        assertTrue(Files.isRegularFile(cache), "no cache recorded\n" + recording);
+
+        Run cached = run(List.of("-XX:AOTCache=" + cache, "-Xlog:class+load"), patches);
+        assertEquals(List.of("greet=fixed a", "shout=b!"), cached.answers(), cached.toString());
+        assertTrue(cached.has("io.jlivepatch.internal.core.PatchRegistry source: shared objects file"),
+                "jlivepatch's classes come from the cache\n" + cached);
+
+        Files.delete(fix);
+        TestJars.shoutFixJar(patches);
+        Run swapped = run(List.of("-XX:AOTCache=" + cache, "-Xlog:class+load"), patches);
+        assertEquals(List.of("greet=hello a ", "shout=b!!!"), swapped.answers(), swapped.toString());
+        assertTrue(swapped.has("io.jlivepatch.internal.core.PatchRegistry source: shared objects file"), swapped.toString());
+    }
+
+    @Test
+    void aPatchAddedAfterTheRecordingPatchesATargetTheCacheLoadedBeforePremain() throws Exception {
+        Path none = Files.createDirectory(dir.resolve("none"));
+        Path cache = dir.resolve("none.aot");
+        Run recording = run(List.of("-XX:AOTCacheOutput=" + cache), none);
+        assertEquals(List.of("greet=hello a ", "shout=b!"), recording.answers(), recording.toString());
+
+        Path patches = Files.createDirectory(dir.resolve("added"));
+        TestJars.greeterFixJar(patches);
+        Run cached = run(List.of("-XX:AOTCache=" + cache, "-Xlog:class+load"), patches);
+        assertTrue(cached.has("agentapp.Greeter source: shared objects file"),
+                "the target comes from the cache, loaded before the agent's premain\n" + cached);
+        assertEquals(List.of("greet=fixed a", "shout=b!"), cached.answers(), cached.toString());
+    }
+
+    @Test
+    void anOldBuildOfJlivepatchFromTheCacheIsRefusedNotRun() throws Exception {
+        Path agent = Files.createDirectory(dir.resolve("installed")).resolve("jlivepatch-agent.jar");
+        Files.copy(TestJars.AGENT, agent);
+        // Recorded without patches: JDK 25.0.3 then checks no JAR of the class path when the cache is
+        // used (with a patch at recording, it happens to check them).
+        Path cache = dir.resolve("before-upgrade.aot");
+        run(List.of("-XX:AOTCacheOutput=" + cache), Files.createDirectory(dir.resolve("none-yet")), agent);
+        Path patches = Files.createDirectory(dir.resolve("for-upgrade"));
+        TestJars.greeterFixJar(patches);
+
+        // The operator installs another build of jlivepatch in place and keeps the cache.
+        String stamp = new String(readEntry(agent, "META-INF/jlivepatch/build-stamp"), StandardCharsets.UTF_8).trim();
+        rebuild(agent, stamp, "20000101T000000.000Z");
+        Run upgraded = run(List.of("-XX:AOTCache=" + cache, "-Xlog:class+load"), patches, agent);
+        if (upgraded.has("io.jlivepatch.agent.AgentMain source: shared objects file")) {
+            // This JDK runs the cache's classes of the old build (JDK-8377932, JDK 25.0.3 and older):
+            // jlivepatch refuses to run them, the application starts without it.
+            assertTrue(upgraded.err.contains("jlivepatch could not be installed")
+                    && upgraded.err.contains("jlivepatch's classes in this JVM are not those of")
+                    && upgraded.err.contains("Record the archive again"), upgraded.toString());
+            assertEquals(List.of("greet=hello a ", "shout=b!"), upgraded.answers(), upgraded.toString());
+        } else {
+            // The JVM rejected the stale cache itself: the new build runs, from its JAR.
+            assertEquals(List.of("greet=fixed a", "shout=b!"), upgraded.answers(), upgraded.toString());
+        }
+        Run uncached = run(List.of(), patches, agent);
+        assertEquals(List.of("greet=fixed a", "shout=b!"), uncached.answers(), "the new build itself runs\n" + uncached);
+    }
+
+    /**
+     * The same JAR as another build would be: every class constant and the resource holding build
+     * {@code from} hold {@code to}.
+     */
+    private static void rebuild(Path jar, String from, String to) throws IOException {
+        Path out = jar.resolveSibling("rebuilt.jar");
+        try (java.util.jar.JarFile in = new java.util.jar.JarFile(jar.toFile());
+             JarOutputStream jos = new JarOutputStream(Files.newOutputStream(out), in.getManifest())) {
+            for (JarEntry e : java.util.Collections.list(in.entries())) {
+                if (e.getName().equals(java.util.jar.JarFile.MANIFEST_NAME)) {
+                    continue;
+                }
+                byte[] bytes = in.getInputStream(e).readAllBytes();
+                if (e.getName().endsWith(".class")) {
+                    bytes = withConstant(bytes, from, to);
+                } else if (e.getName().equals("META-INF/jlivepatch/build-stamp")) {
+                    bytes = (to + "\n").getBytes(StandardCharsets.UTF_8);
+                }
+                jos.putNextEntry(new JarEntry(e.getName()));
+                jos.write(bytes);
+                jos.closeEntry();
+            }
+        }
+        Files.move(out, jar, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    private static byte[] withConstant(byte[] classFile, String from, String to) {
+        org.objectweb.asm.ClassReader r = new org.objectweb.asm.ClassReader(classFile);
+        org.objectweb.asm.ClassWriter w = new org.objectweb.asm.ClassWriter(0);
+        r.accept(new org.objectweb.asm.ClassVisitor(org.objectweb.asm.Opcodes.ASM9, w) {
+            @Override
+            public org.objectweb.asm.FieldVisitor visitField(int access, String name, String descriptor,
+                                                             String signature, Object value) {
+                return super.visitField(access, name, descriptor, signature, from.equals(value) ? to : value);
+            }
+
+            @Override
+            public org.objectweb.asm.MethodVisitor visitMethod(int access, String name, String descriptor,
+                                                               String signature, String[] exceptions) {
+                return new org.objectweb.asm.MethodVisitor(org.objectweb.asm.Opcodes.ASM9,
+                        super.visitMethod(access, name, descriptor, signature, exceptions)) {
+                    @Override
+                    public void visitLdcInsn(Object value) {
+                        super.visitLdcInsn(from.equals(value) ? to : value);
+                    }
+                };
+            }
+        }, 0);
+        return w.toByteArray();
+    }
+
+    private static byte[] readEntry(Path jar, String name) throws IOException {
+        try (java.util.jar.JarFile j = new java.util.jar.JarFile(jar.toFile())) {
+            return j.getInputStream(j.getJarEntry(name)).readAllBytes();
+        }
+    }
+
+    private static Run run(List<String> options, Path patches) throws Exception {
+        return run(options, patches, TestJars.AGENT);
+    }
+
+    /** GreetOnce with the agent and {@code patches}, the agent's JAR on the class path too (so it is cached). */
+    private static Run run(List<String> options, Path patches, Path agent) throws Exception {
+        List<String> command = new ArrayList<>();
+        command.add(TestJars.java());
+        command.addAll(options);
+        command.add("-javaagent:" + agent + "=patches=" + patches);
+        command.add("-cp");
+        command.add(appJar + File.pathSeparator + agent);
+        command.add("agentapp.GreetOnce");
+        Path err = Files.createTempFile(dir, "stderr", ".txt");
+        Process p = new ProcessBuilder(command).redirectError(err.toFile()).start();
+        List<String> out = new ArrayList<>(List.of(new String(p.getInputStream().readAllBytes(),
+                StandardCharsets.UTF_8).split("\n")));
+        assertTrue(p.waitFor(120, TimeUnit.SECONDS), "did not end: " + command);
+        Run r = new Run(command, p.exitValue(), out, Files.readString(err));
+        assertEquals(0, r.exit, r.toString());
+        return r;
+    }
+
+    private record Run(List<String> command, int exit, List<String> out, String err) {
+        /** The application's lines (the JVM's -Xlog and recording lines go to stdout too). */
+        List<String> answers() {
+            List<String> l = new ArrayList<>();
+            for (String s : out) {
+                if (s.startsWith("greet=") || s.startsWith("shout=")) {
+                    l.add(s);
+                }
+            }
+            return l;
+        }
+
+        boolean has(String fragment) {
+            return out.stream().anyMatch(s -> s.contains(fragment));
+        }
+
+        @Override
+        public String toString() {
+            return String.join(" ", command) + "\nexit " + exit + "\nstdout:\n" + String.join("\n", out)
+                    + "\nstderr:\n" + err;
+        }
+    }
+
+    /** The application's classes (agentapp, not its fix package) as a JAR: a cache takes no class directory. */
+    private static Path appJar(Path jar) throws IOException {
+        Path classes = TestJars.TEST_CLASSES.resolve("agentapp");
+        try (JarOutputStream jos = new JarOutputStream(Files.newOutputStream(jar));
+             Stream<Path> s = Files.list(classes)) {
+            for (Path c : (Iterable<Path>) s::iterator) {
+                if (Files.isRegularFile(c)) {
+                    jos.putNextEntry(new JarEntry("agentapp/" + c.getFileName()));
+                    jos.write(Files.readAllBytes(c));
+                    jos.closeEntry();
+                }
+            }
+        }
+        return jar;
+    }
+}
