@@ -53,7 +53,9 @@ public final class AgentMain {
             }
             Livepatch lp = Livepatch.install(inst);
             String version = AgentMain.class.getPackage().getImplementationVersion();
-            System.setProperty(VERSION_PROPERTY, version == null ? "development" : version);
+            // With the build: which build runs where (jlivepatch list), whatever the version says.
+            System.setProperty(VERSION_PROPERTY, (version == null ? "development" : version)
+                    .concat(" (build ").concat(io.jlivepatch.internal.OwnBuild.stamp()).concat(")"));
             if (arguments.watch() == null && arguments.patchDirectory() == null) {
                 return; // nothing to patch yet: the hooks are installed by the first operation
             }

@@ -395,6 +395,12 @@ class OperatorCommandsIT {
             String after = Cli.run("list", "--json").out();
             assertTrue(after.contains("{\"pid\":" + service.pid() + ",\"mainClass\":\"agentapp.ServiceApp\","
                     + "\"jlivepatch\":\"loaded "), after);
+            String build;
+            try (java.util.jar.JarFile agent = new java.util.jar.JarFile(TestJars.AGENT.toFile())) {
+                build = new String(agent.getInputStream(agent.getJarEntry("META-INF/jlivepatch/build-stamp"))
+                        .readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).trim();
+            }
+            assertTrue(after.contains(" (build " + build + ")\"}"), "the build that runs there: " + after);
         }
     }
 
