@@ -77,6 +77,33 @@ class PatchJarTest {
     }
 
     @Test
+    void noCodeOfThePatchJarRunsBeforeEnableNotEvenAnAnnotationsEnum() throws Exception {
+        System.clearProperty(jarapp.fix.TaggedFix.INITIALIZED);
+        PatchHandle h = lp().load(write("tagged.jar", Map.of("Livepatch-Name", "fix-tagged",
+                "Livepatch-Class", "jarapp.fix.TaggedFix"), "jarapp.fix.TaggedFix", "jarapp.fix.TaggedFix$Tag",
+                "jarapp.fix.TaggedFix$Color"));
+        assertNull(System.getProperty(jarapp.fix.TaggedFix.INITIALIZED), "the JAR's enum ran at load");
+        h.enable();
+        assertNull(System.getProperty(jarapp.fix.TaggedFix.INITIALIZED), "the JAR's enum ran at enable");
+        // @Next found in the class file: the replacement calls the original through it
+        assertEquals("tagged #3", Counter.label(3));
+        h.disable();
+        h.unregister();
+        assertEquals("#3", Counter.label(3));
+    }
+
+    @Test
+    void aMisplacedNextInAPatchJarIsRefusedFromItsClassFile() throws Exception {
+        Path jar = write("misplaced.jar", Map.of("Livepatch-Name", "fix-misplaced",
+                "Livepatch-Class", "jarapp.fix.MisplacedNextFix"), "jarapp.fix.MisplacedNextFix");
+        PatchException e = assertThrows(PatchException.class, () -> lp().load(jar));
+        assertEquals(PatchException.Reason.INVALID_PATCH, e.reason(), e.getMessage());
+        assertTrue(e.getMessage().contains("@Next is on parameter 1 of 2: it must be on the last parameter"),
+                e.getMessage());
+        assertTrue(lp().patches().isEmpty(), "nothing registered");
+    }
+
+    @Test
     void thePatchClassIsItsOwnCopyWhoseParentIsTheTargetsLoader() throws Exception {
         PatchHandle h = lp().load(jar("counter.jar", "fix-counter", "jarapp.fix.CounterFix"));
         Class<?> patchClass = h.patch().replacements().get(0).replacement().getDeclaringClass();

@@ -40,7 +40,7 @@ final class FunctionResolver {
             throw refuse(Reason.NOT_PATCHABLE, patchName, target, "constructors and class initializers cannot"
                     + " be hooked; patch a method they call instead");
         }
-        String misplaced = SignatureCheck.problem(r.replacement());
+        String misplaced = SignatureCheck.problem(r.replacement(), source.nextParameters());
         if (misplaced != null) {
             throw refuse(Reason.INVALID_PATCH, patchName, target, "the replacement "
                     + r.replacement().getDeclaringClass().getName() + "." + r.replacement().getName() + ": " + misplaced);
@@ -52,7 +52,7 @@ final class FunctionResolver {
         List<Class<?>> classes = loaded.getOrDefault(r.className(), List.of());
         Boolean isStatic = null;
         for (Class<?> c : classes) {
-            boolean s = checkLoaded(patchName, r, c, handleFor(patchName, r, source, c));
+            boolean s = checkLoaded(patchName, r, source, c, handleFor(patchName, r, source, c));
             if (isStatic != null && isStatic != s) {
                 throw refuse(Reason.SIGNATURE_MISMATCH, patchName, target, "the method is static in one class"
                         + " loader and an instance method in another; patch them with separate patches");
@@ -60,13 +60,15 @@ final class FunctionResolver {
             isStatic = s;
         }
         if (isStatic == null) {
-            isStatic = inferStatic(patchName, r);
+            isStatic = inferStatic(patchName, r, SignatureCheck.declared(r.replacement(), source.nextParameters()));
         }
         return new ResolvedFunction(r, new MethodSpec(r.methodName(), r.descriptor(), isStatic), source);
     }
 
     /** Checks one loaded class; returns whether the target is static. */
-    boolean checkLoaded(String patchName, Patch.Replacement r, Class<?> c, MethodHandle handle) throws PatchException {
+    boolean checkLoaded(String patchName, Patch.Replacement r, ReplacementSource source, Class<?> c,
+                        MethodHandle handle) throws PatchException {
+        boolean next = SignatureCheck.declared(r.replacement(), source.nextParameters());
         String target = r.target();
         String where = " (class loader " + LoaderNames.of(c.getClassLoader()) + ")";
         String refusal = Patchability.refusal(inst, c);
@@ -85,11 +87,11 @@ final class FunctionResolver {
         if (Modifier.isNative(m.getModifiers())) {
             throw refuse(Reason.NOT_PATCHABLE, patchName, target, "the method is native and has no bytecode to hook");
         }
-        String misfit = SignatureCheck.misfit(c, m, handle.type(), SignatureCheck.declared(r.replacement()));
+        String misfit = SignatureCheck.misfit(c, m, handle.type(), next);
         if (misfit != null) {
             throw refuse(Reason.SIGNATURE_MISMATCH, patchName, target, misfit + where);
         }
-        String unreachable = SignatureCheck.declared(r.replacement()) ? SignatureCheck.unreachableOriginal(c) : null;
+        String unreachable = next ? SignatureCheck.unreachableOriginal(c) : null;
         if (unreachable != null) {
             throw refuse(Reason.NOT_PATCHABLE, patchName, target, unreachable + where);
         }
@@ -131,12 +133,12 @@ final class FunctionResolver {
     }
 
     /** For a class not loaded yet: static when the replacement has exactly the target's parameters. */
-    private static boolean inferStatic(String patchName, Patch.Replacement r) throws PatchException {
+    private static boolean inferStatic(String patchName, Patch.Replacement r, boolean next) throws PatchException {
         Type[] targetArgs = Type.getArgumentTypes(r.descriptor());
         Type targetReturn = Type.getReturnType(r.descriptor());
         Method m = r.replacement();
         Class<?>[] params = m.getParameterTypes();
-        if (SignatureCheck.declared(m)) {
+        if (next) {
             params = Arrays.copyOf(params, params.length - 1); // not one of the target's
         }
         if (!Type.getType(m.getReturnType()).equals(targetReturn)) {

@@ -500,7 +500,7 @@ public final class PatchRegistry {
         for (ResolvedFunction f : p.resolved()) {
             for (Class<?> c : loaded.getOrDefault(f.replacement().className(), List.of())) {
                 if (!p.wasChecked(c)) {
-                    resolver.checkLoaded(p.name(), f.replacement(), c,
+                    resolver.checkLoaded(p.name(), f.replacement(), f.source(), c,
                             FunctionResolver.handleFor(p.name(), f.replacement(), f.source(), c));
                     fresh.add(c);
                 }

@@ -17,6 +17,6 @@ record ResolvedFunction(Patch.Replacement replacement, MethodSpec spec, Replacem
 
     ActiveFunction active(String patchName) {
         return new ActiveFunction(patchName, replacement.className(), spec, source,
-                SignatureCheck.declared(replacement.replacement()), null);
+                SignatureCheck.declared(replacement.replacement(), source.nextParameters()), null);
     }
 }

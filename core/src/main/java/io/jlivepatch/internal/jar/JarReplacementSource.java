@@ -14,12 +14,21 @@ final class JarReplacementSource implements ReplacementSource {
     private final String patchClassName;
     private final String method;
     private final String descriptor;
+    private final int[] nextParameters;
 
-    JarReplacementSource(PatchClasses classes, String patchClassName, String method, String descriptor) {
+    /** @param nextParameters the method's {@code @Next} parameters, from its class file (ReplacesScanner) */
+    JarReplacementSource(PatchClasses classes, String patchClassName, String method, String descriptor,
+                         int[] nextParameters) {
         this.classes = classes;
         this.patchClassName = patchClassName;
         this.method = method;
         this.descriptor = descriptor;
+        this.nextParameters = nextParameters.clone();
+    }
+
+    @Override
+    public int[] nextParameters() {
+        return nextParameters.clone();
     }
 
     Method method(ClassLoader targetLoader) throws ReflectiveOperationException {

@@ -99,7 +99,7 @@ public final class PatchJarLoader {
         for (ReplacesScanner.Entry e : entries) {
             String descriptor = e.descriptor().isEmpty() ? inferDescriptor(jar, e, loaded) : e.descriptor();
             JarReplacementSource source = new JarReplacementSource(classes, e.patchClass(), e.replacement(),
-                    e.replacementDesc());
+                    e.replacementDesc(), e.nextParameters());
             Method m;
             try {
                 m = source.method(primary);
@@ -278,7 +278,7 @@ public final class PatchJarLoader {
                 byClass.put(e.target(), kinds);
             }
             JarReplacementSource source = new JarReplacementSource(classes, e.patchClass(), e.method(),
-                    CallbackScanner.DESCRIPTOR);
+                    CallbackScanner.DESCRIPTOR, new int[0]); // a callback has no @Next
             try {
                 source.method(primary); // linked now, as a replacement is, so that enable finds no surprise
             } catch (ReflectiveOperationException | LinkageError | RuntimeException ex) {

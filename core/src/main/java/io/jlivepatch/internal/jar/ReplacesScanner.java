@@ -35,9 +35,11 @@ public final class ReplacesScanner {
      * @param replacementDesc  the annotated method's descriptor
      * @param next             whether its last parameter is {@code @Next} (the version below), which
      *                         is not one of the target's
+     * @param nextParameters   the indices of every parameter annotated {@code @Next}, as the class file
+     *                         declares them (a misplaced one is refused at registration)
      */
     public record Entry(String patchClass, String target, String method, String descriptor, String replacement,
-                 String replacementDesc, boolean next) {
+                 String replacementDesc, boolean next, int[] nextParameters) {
     }
 
     private ReplacesScanner() {
@@ -81,8 +83,8 @@ public final class ReplacesScanner {
                 return new MethodVisitor(Opcodes.ASM9) {
                     /** The @Replaces values, or null when the method has none. */
                     private Map<String, String> values;
-                    /** The parameter annotated @Next, or -1. */
-                    private int next = -1;
+                    /** The parameters annotated @Next (visible, as reflection would see them), in order. */
+                    private final List<Integer> next = new ArrayList<>();
 
                     @Override
                     public AnnotationVisitor visitAnnotation(String annotation, boolean visible) {
@@ -101,8 +103,8 @@ public final class ReplacesScanner {
 
                     @Override
                     public AnnotationVisitor visitParameterAnnotation(int parameter, String annotation, boolean visible) {
-                        if (SignatureCheck.DESCRIPTOR.equals(annotation)) {
-                            next = parameter;
+                        if (visible && SignatureCheck.DESCRIPTOR.equals(annotation)) {
+                            next.add(parameter);
                         }
                         return null;
                     }
@@ -121,11 +123,16 @@ public final class ReplacesScanner {
                                 || values.getOrDefault("method", "").isBlank()) {
                             problems.add(where + ": @Replaces needs target and method");
                         } else {
-                            // A misplaced @Next is refused at registration, with the reflective check of
-                            // every replacement; here it only must not be taken for a target's parameter.
-                            boolean last = next >= 0 && next == Type.getArgumentTypes(descriptor).length - 1;
+                            // A misplaced @Next is refused at registration (SignatureCheck.problem, from these
+                            // indices); here it only must not be taken for a target's parameter.
+                            int[] nexts = new int[next.size()];
+                            for (int i = 0; i < nexts.length; i++) {
+                                nexts[i] = next.get(i);
+                            }
+                            boolean last = nexts.length > 0
+                                    && nexts[nexts.length - 1] == Type.getArgumentTypes(descriptor).length - 1;
                             entries.add(new Entry(patchClass, values.get("target").trim(), values.get("method").trim(),
-                                    values.getOrDefault("descriptor", "").trim(), name, descriptor, last));
+                                    values.getOrDefault("descriptor", "").trim(), name, descriptor, last, nexts));
                         }
                     }
                 };

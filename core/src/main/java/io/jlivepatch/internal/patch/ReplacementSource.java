@@ -24,6 +24,16 @@ public interface ReplacementSource {
         return null;
     }
 
+    /**
+     * The indices of the replacement's parameters annotated {@code @Next}, read from its class file,
+     * or {@code null} when the source has none to read (a replacement the application gives as a
+     * {@code Method}): then reflection tells, which may run the replacement's class's code
+     * ({@link SignatureCheck#nextParameters}).
+     */
+    default int[] nextParameters() {
+        return null;
+    }
+
     /** The same replacement for every loader. */
     static ReplacementSource fixed(MethodHandle handle) {
         return loader -> handle;

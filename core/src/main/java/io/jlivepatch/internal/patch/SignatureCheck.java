@@ -101,14 +101,14 @@ public final class SignatureCheck {
     /**
      * Why the {@code @Next} of {@code replacement} is misplaced or mistyped, or {@code null} when it
      * has none or one that is right: on the last parameter, typed exactly {@code MethodHandle}.
+     *
+     * @param nextParameters the indices of the parameters annotated {@code @Next} as the replacement's
+     *                       class file declares them ({@link ReplacementSource#nextParameters()}), or
+     *                       {@code null} to ask reflection (see {@link #nextParameters(Method, int[])})
      */
-    public static String problem(Method replacement) {
-        Annotation[][] annotations = replacement.getParameterAnnotations();
+    public static String problem(Method replacement, int[] nextParameters) {
         Class<?>[] types = replacement.getParameterTypes();
-        for (int i = 0; i < annotations.length; i++) {
-            if (!annotated(annotations[i])) {
-                continue;
-            }
+        for (int i : nextParameters(replacement, nextParameters)) {
             if (i != types.length - 1) {
                 return "@Next is on parameter " + (i + 1) + " of " + types.length + ": it must be on the last"
                         + " parameter, after the receiver and the target's parameters";
@@ -121,11 +121,39 @@ public final class SignatureCheck {
         return null;
     }
 
-    /** Whether {@code replacement} declares a well-placed {@code @Next} parameter (see {@link #problem}). */
-    public static boolean declared(Method replacement) {
+    /**
+     * Whether {@code replacement} declares a well-placed {@code @Next} parameter (see {@link #problem};
+     * {@code nextParameters} as there).
+     */
+    public static boolean declared(Method replacement, int[] nextParameters) {
+        int last = replacement.getParameterCount() - 1;
+        int[] annotated = nextParameters(replacement, nextParameters);
+        return last >= 0 && annotated.length > 0 && annotated[annotated.length - 1] == last
+                && replacement.getParameterTypes()[last] == MethodHandle.class;
+    }
+
+    /**
+     * The indices of {@code replacement}'s parameters annotated {@code @Next}: {@code fromClassFile}
+     * when given, else by reflection. Reflection parses every annotation of every parameter, and an
+     * enum-typed member initializes its enum class, which runs that class's static initializer: a
+     * patch JAR's code, which must not run before the patch is enabled (a loop there would hang the
+     * registry's lock, or premain). So a patch JAR's replacements answer from their class files
+     * (ReplacesScanner), and only a {@code Method} an application registers itself, whose classes
+     * are its own, is asked by reflection.
+     */
+    static int[] nextParameters(Method replacement, int[] fromClassFile) {
+        if (fromClassFile != null) {
+            return fromClassFile;
+        }
         Annotation[][] annotations = replacement.getParameterAnnotations();
-        int last = annotations.length - 1;
-        return last >= 0 && annotated(annotations[last]) && replacement.getParameterTypes()[last] == MethodHandle.class;
+        int n = 0;
+        int[] found = new int[annotations.length];
+        for (int i = 0; i < annotations.length; i++) {
+            if (annotated(annotations[i])) {
+                found[n++] = i;
+            }
+        }
+        return java.util.Arrays.copyOf(found, n);
     }
 
     /** The replacement's type as the target sees it: without the {@code @Next} parameter. */
