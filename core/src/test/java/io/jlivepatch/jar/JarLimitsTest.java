@@ -154,6 +154,12 @@ class JarLimitsTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> JarLimits.DEFAULTS.with("max-entries", "3g"));
         assertTrue(e.getMessage().contains("too large"), e.getMessage());
+        // a byte count is read into one array: above 1g, reading could not tell the limit exceeded
+        assertEquals(1L << 30, JarLimits.DEFAULTS.with("max-entry-bytes", "1g").maxEntryBytes());
+        for (String option : new String[] {"max-jar-bytes", "max-entry-bytes", "max-total-bytes"}) {
+            e = assertThrows(IllegalArgumentException.class, () -> JarLimits.DEFAULTS.with(option, "1025m"));
+            assertTrue(e.getMessage().contains(option + "=1074790400 is too large: at most 1g"), e.getMessage());
+        }
         e = assertThrows(IllegalArgumentException.class, () -> JarLimits.DEFAULTS.with("max-everything", "1"));
         assertTrue(e.getMessage().contains("max-jar-bytes, max-entries"), e.getMessage());
     }

@@ -42,6 +42,13 @@ public record JarLimits(long maxJarBytes, int maxEntries, long maxEntryBytes, lo
     /** A patch is a few classes; these leave a hundred times that room. */
     public static final JarLimits DEFAULTS = new JarLimits(64L << 20, 10_000, 16L << 20, 64L << 20, 1_000, 65_536);
 
+    /**
+     * The most any byte count may be: a JAR, and each entry, is read into one array, and reading
+     * must be able to hold one byte past a limit to see it exceeded; a gibibyte leaves a patch, a
+     * few classes, ten thousand times its room.
+     */
+    public static final long MAX_BYTES = 1L << 30;
+
     /** The system property of an option: {@code jlivepatch.} and the option. */
     public static final String PROPERTY_PREFIX = "jlivepatch.";
 
@@ -52,10 +59,10 @@ public record JarLimits(long maxJarBytes, int maxEntries, long maxEntryBytes, lo
     private static volatile JarLimits current = fromProperties(System.getProperties());
 
     public JarLimits {
-        positive(MAX_JAR_BYTES, maxJarBytes);
+        bytes(MAX_JAR_BYTES, maxJarBytes);
         positive(MAX_ENTRIES, maxEntries);
-        positive(MAX_ENTRY_BYTES, maxEntryBytes);
-        positive(MAX_TOTAL_BYTES, maxTotalBytes);
+        bytes(MAX_ENTRY_BYTES, maxEntryBytes);
+        bytes(MAX_TOTAL_BYTES, maxTotalBytes);
         positive(MAX_DESCRIPTION_CHARS, maxDescriptionChars);
         positive(MAX_VALUE_CHARS, maxValueChars);
     }
@@ -172,6 +179,14 @@ public record JarLimits(long maxJarBytes, int maxEntries, long maxEntryBytes, lo
             throw new IllegalArgumentException(option + "=" + v + " is too large: at most " + Integer.MAX_VALUE);
         }
         return (int) v;
+    }
+
+    private static void bytes(String option, long v) {
+        positive(option, v);
+        if (v > MAX_BYTES) {
+            throw new IllegalArgumentException(option + "=" + v + " is too large: at most 1g (" + MAX_BYTES
+                    + " bytes), since the JAR and each of its entries are read into memory whole");
+        }
     }
 
     private static void positive(String option, long v) {
