@@ -191,6 +191,34 @@ class ControlChannelIT {
     }
 
     @Test
+    void connectionsThatSendNothingGetTheCommandAClearBusyAndMakeRoomOnceIdleTenSeconds() throws Exception {
+        assertEquals(0, Cli.run("load", "--no-enable", service.pid(), TestJars.greeterFixJar(dir)).exitCode());
+        java.net.UnixDomainSocketAddress socket = java.net.UnixDomainSocketAddress.of(
+                targetProperties().getProperty("jlivepatch.control"));
+        List<java.nio.channels.SocketChannel> stuck = new java.util.ArrayList<>();
+        try {
+            for (int i = 0; i < 8; i++) { // commands that stopped (^Z) or hang before their first word
+                stuck.add(java.nio.channels.SocketChannel.open(socket));
+            }
+            long full = System.nanoTime();
+            for (int i = 0; i < 3; i++) {
+                Cli busy = Cli.run("status", service.pid());
+                assertEquals(1, busy.exitCode(), busy.toString());
+                assertTrue(busy.err().contains("BUSY: 8 jlivepatch commands are talking to this JVM already: retry"),
+                        "the target's answer, not the refused greeting's broken pipe: " + busy);
+            }
+            Thread.sleep(Math.max(0, 10_500 - (System.nanoTime() - full) / 1_000_000));
+            Cli status = Cli.run("status", service.pid());
+            assertEquals(0, status.exitCode(), "a connection idle for 10 s made room: " + status);
+            assertTrue(status.out().contains("fix-greet"), status.toString());
+        } finally {
+            for (java.nio.channels.SocketChannel c : stuck) {
+                c.close();
+            }
+        }
+    }
+
+    @Test
     void aJvmThatDisablesAttachingIsRefusedAtOnceNotAtTheTimeout() throws Exception {
         // Without performance data the attach API cannot tell, and would wait out the timeout.
         try (ServiceProcess closed = new ServiceProcess("-XX:-UsePerfData", "-XX:+DisableAttachMechanism")) {

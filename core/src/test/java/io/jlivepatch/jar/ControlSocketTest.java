@@ -3,6 +3,7 @@ package io.jlivepatch.jar;
 import io.jlivepatch.PatchException;
 import io.jlivepatch.control.LocalChannel;
 import io.jlivepatch.internal.Sha256;
+import io.jlivepatch.internal.control.ControlServer;
 import io.jlivepatch.internal.control.Wire;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -18,6 +19,7 @@ import java.nio.channels.Channels;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -197,6 +199,39 @@ class ControlSocketTest {
             }
         }
         assertTrue(again != null, "a place was freed");
+    }
+
+    @Test
+    void connectionsIdleLongestMakeRoomForANewCommandOnceIdleLongEnough() throws Exception {
+        ControlServer.idleAfterForTests(Duration.ofMillis(300));
+        try {
+            List<Client> held = new ArrayList<>();
+            for (int attempt = 0; attempt < 3000 && held.size() < 8; attempt++) {
+                Client c = tryClient();
+                if (c != null) {
+                    held.add(c);
+                } else {
+                    Thread.sleep(10);
+                }
+            }
+            assertEquals(8, held.size(), "eight places");
+            Thread.sleep(400);
+            // the last seven are busy meanwhile: each call ends their wait
+            for (Client c : held.subList(1, 8)) {
+                assertEquals(Wire.OK, c.call("", "getVersion", new Class<?>[0]));
+                Wire.readValue(c.in, 1 << 20);
+            }
+            Client newcomer = tryClient();
+            assertTrue(newcomer != null, "the connection idle longest made room");
+            assertClosedWithoutAnswer(held.get(0));
+            for (Client c : held.subList(1, 8)) {
+                assertEquals(Wire.OK, c.call("", "getVersion", new Class<?>[0]), "not idle long enough: kept");
+                Wire.readValue(c.in, 1 << 20);
+            }
+            assertEquals(Wire.OK, newcomer.call("", "getVersion", new Class<?>[0]));
+        } finally {
+            ControlServer.idleAfterForTests(Duration.ofSeconds(ControlServer.IDLE_SECONDS));
+        }
     }
 
     private Client tryClient() throws Exception {

@@ -73,10 +73,27 @@ final class ControlChannel implements AutoCloseable {
             DataInputStream in = new DataInputStream(new BufferedInputStream(Channels.newInputStream(socket)));
             DataOutputStream out = new DataOutputStream(new BufferedOutputStream(Channels.newOutputStream(socket)));
             String version = deadline.run("greeting jlivepatch", () -> {
-                out.writeInt(Wire.MAGIC);
-                out.writeLong(ProcessHandle.current().pid());
-                out.flush();
-                if (in.readInt() != Wire.MAGIC) {
+                IOException unsent = null;
+                try {
+                    out.writeInt(Wire.MAGIC);
+                    out.writeLong(ProcessHandle.current().pid());
+                    out.flush();
+                } catch (IOException e) {
+                    // A JVM with every place taken answers BUSY and closes before reading the greeting,
+                    // and the greeting's write then fails: its answer is still there to read.
+                    unsent = e;
+                }
+                int magic;
+                try {
+                    magic = in.readInt();
+                } catch (IOException e) {
+                    if (unsent != null) {
+                        unsent.addSuppressed(e);
+                        throw unsent;
+                    }
+                    throw e;
+                }
+                if (magic != Wire.MAGIC) {
                     throw new Refused(socketPath + " is not a jlivepatch control socket");
                 }
                 String v = Wire.readString(in);

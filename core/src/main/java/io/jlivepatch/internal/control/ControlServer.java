@@ -15,7 +15,10 @@ import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The command's way in: a UNIX domain socket in jlivepatch's private directory ({@code 0700}, see
@@ -27,6 +30,9 @@ import java.util.concurrent.Semaphore;
  *
  * <p>One daemon thread accepts; each connection is served by a daemon thread of its own, at most
  * {@value #MAX_SESSIONS} at once, every one of them marked as jlivepatch's code (RecursionGuard).
+ * When all places are taken, the connection that has waited longest for its client, if that is
+ * {@link #IDLE_SECONDS} or more, is closed to make room: commands that stopped or hang never lock the
+ * command out (a command sends its calls back to back, and a call that runs is never idle).
  */
 public final class ControlServer implements Runnable {
 
@@ -34,9 +40,14 @@ public final class ControlServer implements Runnable {
     public static final String PROPERTY = io.jlivepatch.control.LocalChannel.PROPERTY;
     static final String PREFIX = "control-";
     static final int MAX_SESSIONS = 8;
+    public static final long IDLE_SECONDS = 10;
+    /** {@link #IDLE_SECONDS} in nanoseconds; shorter in tests ({@link #idleAfterForTests}). */
+    private static volatile long idleNanos = TimeUnit.SECONDS.toNanos(IDLE_SECONDS);
 
     private final PatchRegistry registry;
     private final Semaphore sessions = new Semaphore(MAX_SESSIONS);
+    /** The sessions whose threads run: added here before their start, removed by themselves as they end. */
+    private final Set<ControlSession> live = ConcurrentHashMap.newKeySet();
 
     private ControlServer(PatchRegistry registry) {
         this.registry = registry;
@@ -81,17 +92,20 @@ public final class ControlServer implements Runnable {
                     sleepQuietly();
                     continue;
                 }
-                if (!sessions.tryAcquire()) {
+                if (!sessions.tryAcquire() && !(evictIdlest() && acquireFreedPlace())) {
                     // a runaway client cannot make threads without end; the command says to retry
                     ControlSession.refuseBusy(client, MAX_SESSIONS);
                     continue;
                 }
+                ControlSession session = new ControlSession(registry, client, sessions, live);
+                live.add(session);
                 try {
-                    Thread t = new Thread(new ControlSession(registry, client, sessions), "jlivepatch-control-session");
+                    Thread t = new Thread(session, "jlivepatch-control-session");
                     t.setDaemon(true);
                     t.start();
                 } catch (RuntimeException | OutOfMemoryError e) {
                     // no thread for it (out of memory or threads): this client goes, the channel stays
+                    live.remove(session);
                     sessions.release(); // pairs with tryAcquire above: the session never ran
                     client.close();
                     sleepQuietly();
@@ -103,6 +117,43 @@ public final class ControlServer implements Runnable {
         } catch (OutOfMemoryError e) {
             // nothing can be logged without memory; the application goes on without the command's channel
         }
+    }
+
+    /** Closes the session that has waited longest for its client, if that is long enough; true if one was. */
+    private boolean evictIdlest() {
+        long now = System.nanoTime();
+        long limit = idleNanos;
+        ControlSession idlest = null;
+        long longest = -1;
+        for (ControlSession s : live) {
+            long idle = s.idleNanos(now);
+            if (idle >= limit && idle > longest) {
+                idlest = s;
+                longest = idle;
+            }
+        }
+        if (idlest == null || !idlest.evictIfIdle(now, limit)) {
+            return false;
+        }
+        Log.get().log(System.Logger.Level.WARNING, "closed a jlivepatch command's connection that had sent nothing"
+                + " for " + TimeUnit.NANOSECONDS.toSeconds(longest) + " s, to make room for another (at most "
+                + MAX_SESSIONS + " at once)");
+        return true;
+    }
+
+    /** The place an evicted session gives back as its thread ends (its blocked read fails at once). */
+    private boolean acquireFreedPlace() {
+        try {
+            return sessions.tryAcquire(2, TimeUnit.SECONDS); // pairs with release in ControlSession.run
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    /** Sets how long a session must have waited for its client to be evicted; for tests. */
+    public static void idleAfterForTests(java.time.Duration idle) {
+        idleNanos = idle.toNanos();
     }
 
     private static void sleepQuietly() {

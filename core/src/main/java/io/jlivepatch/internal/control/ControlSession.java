@@ -23,7 +23,9 @@ import java.nio.channels.SocketChannel;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * One connection of the command: a hello, then calls of the published MBean interfaces on the
@@ -33,16 +35,65 @@ import java.util.concurrent.Semaphore;
  */
 final class ControlSession implements Runnable {
 
+    /** {@link #waiting} while a call runs: the session is not idle, whatever the time. */
+    private static final long RUNNING = Long.MIN_VALUE;
+    /** {@link #waiting} once {@link #evictIfIdle} took the session: it runs no further call. */
+    private static final long EVICTED = Long.MIN_VALUE + 1;
+
     private final PatchRegistry registry;
     private final SocketChannel client;
     private final Semaphore sessions;
+    private final Set<ControlSession> live;
     private final LivepatchControl livepatch;
+    /**
+     * Since when ({@link System#nanoTime}) the session has waited for its client to send the hello or
+     * its next call, or {@link #RUNNING}, or {@link #EVICTED}. Moved by compare-and-set only, by the
+     * session's thread (to a time, to RUNNING) and by the server's accept thread (to EVICTED, from a
+     * time): the two never both win, so a call either runs whole or not at all.
+     */
+    private final AtomicLong waiting = new AtomicLong(System.nanoTime());
 
-    ControlSession(PatchRegistry registry, SocketChannel client, Semaphore sessions) {
+    /** @param live the server's sessions: this one is in it until its thread ends */
+    ControlSession(PatchRegistry registry, SocketChannel client, Semaphore sessions, Set<ControlSession> live) {
         this.registry = registry;
         this.client = client;
         this.sessions = sessions;
+        this.live = live;
         this.livepatch = new LivepatchControl(registry);
+    }
+
+    /**
+     * How long it has waited for its client, in nanoseconds at {@code now}, or -1 while it runs a call
+     * or once evicted.
+     */
+    long idleNanos(long now) {
+        long since = waiting.get();
+        return since == RUNNING || since == EVICTED ? -1 : now - since;
+    }
+
+    /**
+     * Ends the session if it has waited for its client at least {@code nanos} at {@code now}: closes
+     * the connection, which ends the thread's blocked read, and the thread gives its place back.
+     *
+     * @return whether it was ended here
+     */
+    boolean evictIfIdle(long now, long nanos) {
+        long since = waiting.get();
+        if (since == RUNNING || since == EVICTED || now - since < nanos || !waiting.compareAndSet(since, EVICTED)) {
+            return false;
+        }
+        try {
+            client.close();
+        } catch (IOException ignored) {
+            // closed either way
+        }
+        return true;
+    }
+
+    /** Marks the start of a wait for the client; false once evicted. */
+    private boolean awaitClient() {
+        long since = waiting.get();
+        return since != EVICTED && waiting.compareAndSet(since, System.nanoTime());
     }
 
     /** Tells a client over the session limit to come back later, without a thread of its own. */
@@ -76,7 +127,7 @@ final class ControlSession implements Runnable {
             out.writeInt(Wire.MAGIC);
             writeString(out, livepatch.getVersion());
             out.flush();
-            while (true) {
+            while (awaitClient()) {
                 byte kind;
                 try {
                     kind = in.readByte();
@@ -90,14 +141,17 @@ final class ControlSession implements Runnable {
                 out.flush();
             }
         } catch (IOException | RuntimeException | LinkageError e) {
-            Log.get().log(System.Logger.Level.WARNING, "a jlivepatch command's connection ended: " + Text.clean(
-                    String.valueOf(e)));
+            if (waiting.get() != EVICTED) { // an eviction is logged where it is decided
+                Log.get().log(System.Logger.Level.WARNING, "a jlivepatch command's connection ended: " + Text.clean(
+                        String.valueOf(e)));
+            }
         } catch (OutOfMemoryError e) {
             // the connection is gone with the memory; the application goes on
         } finally {
             if (entered) {
                 Requester.restore(before);
             }
+            live.remove(this);
             sessions.release(); // pairs with tryAcquire in ControlServer.run
             RecursionGuard.exit(mark);
         }
@@ -115,6 +169,10 @@ final class ControlSession implements Runnable {
         long maxBytes = JarLimits.current().maxJarBytes();
         for (int i = 0; i < n; i++) {
             args[i] = Wire.readValue(in, maxBytes);
+        }
+        long since = waiting.get();
+        if (since == EVICTED || !waiting.compareAndSet(since, RUNNING)) {
+            throw new IOException("closed to make room for another command"); // evicted meanwhile: not run
         }
         Object target;
         Class<?> type;
