@@ -89,19 +89,45 @@ class AotCacheIT {
         String stamp = new String(readEntry(agent, "META-INF/jlivepatch/build-stamp"), StandardCharsets.UTF_8).trim();
         rebuild(agent, stamp, "20000101T000000.000Z");
         Run upgraded = run(List.of("-XX:AOTCache=" + cache, "-Xlog:class+load"), patches, agent);
-        if (upgraded.has("io.jlivepatch.agent.AgentMain source: shared objects file")) {
-            // This JDK runs the cache's classes of the old build (JDK-8377932, JDK 25.0.3 and older):
-            // jlivepatch refuses to run them, the application starts without it.
-            assertTrue(upgraded.err.contains("jlivepatch could not be installed")
-                    && upgraded.err.contains("jlivepatch's classes in this JVM are not those of")
-                    && upgraded.err.contains("Record the archive again"), upgraded.toString());
-            assertEquals(List.of("greet=hello a ", "shout=b!"), upgraded.answers(), upgraded.toString());
-        } else {
-            // The JVM rejected the stale cache itself: the new build runs, from its JAR.
-            assertEquals(List.of("greet=fixed a", "shout=b!"), upgraded.answers(), upgraded.toString());
-        }
+        assertRefusedOrRejected(upgraded);
         Run uncached = run(List.of(), patches, agent);
         assertEquals(List.of("greet=fixed a", "shout=b!"), uncached.answers(), "the new build itself runs\n" + uncached);
+    }
+
+    @Test
+    void anOldBuildServedForAJarSinceRemovedIsRefusedToo() throws Exception {
+        Path oldPlace = Files.createDirectory(dir.resolve("v1")).resolve("jlivepatch-agent.jar");
+        Files.copy(TestJars.AGENT, oldPlace);
+        Path cache = dir.resolve("v1.aot");
+        run(List.of("-XX:AOTCacheOutput=" + cache), Files.createDirectory(dir.resolve("none-v1")), oldPlace);
+
+        // The next build is installed in a directory of its own, the old one removed; the cache is kept.
+        // (The old build's bootstrap classes would be read from the new JAR: two builds mixed.)
+        Files.delete(oldPlace);
+        Path newPlace = Files.createDirectory(dir.resolve("v2")).resolve("jlivepatch-agent.jar");
+        Files.copy(TestJars.AGENT, newPlace);
+        String stamp = new String(readEntry(newPlace, "META-INF/jlivepatch/build-stamp"), StandardCharsets.UTF_8).trim();
+        rebuild(newPlace, stamp, "20000101T000000.000Z");
+        Path patches = Files.createDirectory(dir.resolve("for-v2"));
+        TestJars.greeterFixJar(patches);
+        assertRefusedOrRejected(run(List.of("-XX:AOTCache=" + cache, "-Xlog:class+load"), patches, newPlace));
+    }
+
+    /**
+     * A start with a cache recorded with another build of jlivepatch: refused by jlivepatch when this
+     * JDK serves the cache's classes (JDK-8377932, JDK 25.0.3 and older), else the new build runs.
+     */
+    private static void assertRefusedOrRejected(Run r) {
+        if (r.has("io.jlivepatch.agent.AgentMain source: shared objects file")) {
+            System.out.println("AotCacheIT: this JDK served the old build's classes; jlivepatch must refuse them");
+            assertTrue(r.err.contains("jlivepatch could not be installed")
+                    && r.err.contains("jlivepatch's classes in this JVM are not those of")
+                    && r.err.contains("Record the archive again"), r.toString());
+            assertEquals(List.of("greet=hello a ", "shout=b!"), r.answers(), "without jlivepatch\n" + r);
+        } else {
+            System.out.println("AotCacheIT: this JDK rejected the stale cache itself");
+            assertEquals(List.of("greet=fixed a", "shout=b!"), r.answers(), r.toString());
+        }
     }
 
     /**
@@ -174,12 +200,15 @@ class AotCacheIT {
         command.add("-cp");
         command.add(appJar + File.pathSeparator + agent);
         command.add("agentapp.GreetOnce");
+        Path out = Files.createTempFile(dir, "stdout", ".txt");
         Path err = Files.createTempFile(dir, "stderr", ".txt");
-        Process p = new ProcessBuilder(command).redirectError(err.toFile()).start();
-        List<String> out = new ArrayList<>(List.of(new String(p.getInputStream().readAllBytes(),
-                StandardCharsets.UTF_8).split("\n")));
-        assertTrue(p.waitFor(120, TimeUnit.SECONDS), "did not end: " + command);
-        Run r = new Run(command, p.exitValue(), out, Files.readString(err));
+        Process p = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+        if (!p.waitFor(120, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new AssertionError("did not end in 120 s: " + command + "\nstdout:\n" + Files.readString(out)
+                    + "\nstderr:\n" + Files.readString(err));
+        }
+        Run r = new Run(command, p.exitValue(), Files.readAllLines(out), Files.readString(err));
         assertEquals(0, r.exit, r.toString());
         return r;
     }

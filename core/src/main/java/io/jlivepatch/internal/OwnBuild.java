@@ -11,17 +11,22 @@ import java.util.jar.JarEntry;
 import java.util.jar.JarFile;
 
 /**
- * Refuses to run classes of jlivepatch that are not those of the JAR they say they come from.
+ * Refuses to run classes of jlivepatch that are not those of the JAR they are served for.
  *
  * <p>A class-data archive (a JDK 25 AOT cache, a CDS archive) holds classes as they were when it
  * was recorded, and the JVM serves them from it instead of reading the JAR. It is meant to reject
- * the archive when a JAR on the class path changed; JDK 25 up to 25.0.3 does not (JDK-8377932), so
- * after jlivepatch's JAR is replaced by another build, the old build's classes would run, next to
- * the new build's bootstrap classes, which are always read from the JAR. Each build compiles its
- * stamp into {@link BuildStamp} and writes it beside its classes as {@value #RESOURCE}; a resource
- * is always read from the JAR, so the two differ exactly when the classes are not the JAR's.
- * (Against someone who can write the archive this proves nothing: the archive is code, to be kept
- * like the JARs.)
+ * the archive when a JAR of the class path changed; JDK 25 up to 25.0.3 does not always
+ * (JDK-8377932), so after jlivepatch's JAR is replaced by another build, or installed elsewhere,
+ * the old build's classes would run, next to the new build's bootstrap classes, which are always
+ * read from a JAR. Each build compiles its stamp into {@link BuildStamp} and writes it beside its
+ * classes as {@value #RESOURCE}; a resource is always read from the JAR, so the two differ exactly
+ * when the classes are not the JAR's. The JAR asked is the one the classes say they come from (their
+ * code source, which an archive records); when that is gone, the first JAR the class loader finds
+ * the resource in. Archives serve classes from JARs only, so a class directory is not asked. Not
+ * caught: an archive serving an old build for a JAR that is still where it was recorded while this
+ * start's class path names a new one elsewhere: the old build then runs whole, with its own
+ * bootstrap classes, and {@code jlivepatch list} shows its build. (Against someone who can write the
+ * archive this proves nothing: the archive is code, to be kept like the JARs.)
  */
 public final class OwnBuild {
 
@@ -32,62 +37,118 @@ public final class OwnBuild {
 
     /** This build's stamp, as compiled in. */
     public static String stamp() {
-        return BuildStamp.VALUE;
+        return BuildStamp.value();
     }
 
     /**
-     * Checks jlivepatch's running classes against the JAR or directory they come from.
+     * Checks jlivepatch's running classes against the JAR they are served for.
      *
      * @throws IllegalStateException when they are another build's: the message says what to do
      */
     public static void check() {
         java.security.CodeSource source = OwnBuild.class.getProtectionDomain().getCodeSource();
-        check(source == null ? null : source.getLocation(), BuildStamp.VALUE);
-    }
-
-    static void check(URL location, String compiled) {
-        String beside = stampAt(location);
-        if (beside != null && !beside.equals(compiled)) {
-            throw new IllegalStateException("jlivepatch's classes in this JVM are not those of " + location
-                    + " (they are build " + compiled + ", the JAR holds build " + beside + "): they come from a"
-                    + " class-data archive recorded with another build of jlivepatch, such as an AOT cache"
-                    + " (-XX:AOTCache) made before the JAR was replaced, which this JDK does not notice. Record the"
-                    + " archive again with this JAR, or start without it");
-        }
+        check(source == null ? null : source.getLocation(), () -> {
+            ClassLoader loader = OwnBuild.class.getClassLoader();
+            return loader == null ? ClassLoader.getSystemResource(RESOURCE) : loader.getResource(RESOURCE);
+        }, BuildStamp.value());
     }
 
     /**
-     * The stamp written beside the classes at {@code location}, or {@code null} when there is none to
-     * compare with (classes of unknown origin, a build without the resource, an unreadable one).
+     * @param location the classes' code source, or {@code null}
+     * @param first    the resource as the class loader finds it first; asked only when there is no
+     *                 JAR at {@code location} (a class loader's first look for a resource outside a
+     *                 package opens the JDK's module image: milliseconds of every start-up)
      */
-    static String stampAt(URL location) {
+    static void check(URL location, java.util.function.Supplier<URL> first, String compiled) {
+        Path own = jarFile(location);
+        if (own != null) {
+            refuseIfOther(own, compiled);
+            return;
+        }
+        if (isDirectory(location)) {
+            return; // an archive never serves classes from a directory
+        }
+        // No code source, or its JAR is gone (an archive recorded it elsewhere, since removed): the
+        // JAR this start's class path serves the resource from is what the classes must match.
+        URL found = first.get();
+        refuseIfOther(found == null ? null : jarFile(jarOf(found)), compiled);
+    }
+
+    private static boolean isDirectory(URL location) {
+        try {
+            return location != null && "file".equals(location.getProtocol())
+                    && Files.isDirectory(Path.of(location.toURI()));
+        } catch (URISyntaxException | RuntimeException e) {
+            return false;
+        }
+    }
+
+    private static void refuseIfOther(Path jar, String compiled) {
+        if (jar == null) {
+            return;
+        }
+        String beside;
+        try {
+            beside = stampIn(jar);
+        } catch (IOException | RuntimeException unreadable) {
+            return; // no evidence either way: the archive's own checks are all there is
+        }
+        if (compiled.equals(beside)) {
+            return;
+        }
+        String held = beside == null ? "holds no build stamp (" + RESOURCE + "): a build of jlivepatch from before"
+                + " the stamp, or repackaged without that file" : "holds build " + beside;
+        throw new IllegalStateException("jlivepatch's classes in this JVM are not those of " + jar + ": they are"
+                + " build " + compiled + ", the JAR " + held + ". They come from a class-data archive recorded with"
+                + " another build of jlivepatch, such as an AOT cache (-XX:AOTCache) made before the JAR was replaced"
+                + " or moved, which this JDK does not notice, or the JAR was replaced after this JVM loaded them."
+                + " Record the archive again with this JAR, or start without it (after a replacement under a"
+                + " running JVM: restart it); when repackaging jlivepatch, keep " + RESOURCE);
+    }
+
+    /** The JAR file at {@code location}, or {@code null} when it is none (a directory, another scheme). */
+    static Path jarFile(URL location) {
         if (location == null || !"file".equals(location.getProtocol())) {
             return null;
         }
         try {
             Path p = Path.of(location.toURI());
-            if (Files.isDirectory(p)) {
-                Path r = p.resolve(RESOURCE);
-                return Files.isRegularFile(r) ? firstLine(Files.readAllBytes(r)) : null;
-            }
-            // The JAR the class loader has open already: opening it again shares its zip.
-            try (JarFile jar = new JarFile(p.toFile(), false)) {
-                JarEntry e = jar.getJarEntry(RESOURCE);
-                if (e == null) {
-                    return null;
-                }
-                try (InputStream in = jar.getInputStream(e)) {
-                    return firstLine(in.readNBytes(256));
-                }
-            }
-        } catch (IOException | URISyntaxException | RuntimeException e) {
-            return null; // no evidence either way: the archive's own checks are all there is
+            return Files.isRegularFile(p) ? p : null;
+        } catch (URISyntaxException | RuntimeException e) {
+            return null;
         }
     }
 
-    private static String firstLine(byte[] bytes) {
-        String s = new String(bytes, StandardCharsets.UTF_8);
-        int nl = s.indexOf('\n');
-        return (nl < 0 ? s : s.substring(0, nl)).trim();
+    /**
+     * The JAR of the resource's {@code jar:file:<jar>!/}{@value #RESOURCE} URL, as a {@code file:} URL,
+     * or {@code null} for any other URL (a directory's, a JAR nested in a JAR).
+     */
+    static URL jarOf(URL resource) {
+        String s = resource.toString();
+        int bang = s.indexOf("!/");
+        if (!s.startsWith("jar:file:") || bang < 0 || !s.substring(bang + 2).equals(RESOURCE)) {
+            return null;
+        }
+        try {
+            return new URL(s.substring("jar:".length(), bang));
+        } catch (java.net.MalformedURLException e) {
+            return null;
+        }
+    }
+
+    /** The stamp {@code jar} holds, or {@code null} when it holds none. */
+    static String stampIn(Path jar) throws IOException {
+        // A JAR the class loader has open already: opening it again shares its zip.
+        try (JarFile j = new JarFile(jar.toFile(), false)) {
+            JarEntry e = j.getJarEntry(RESOURCE);
+            if (e == null) {
+                return null;
+            }
+            try (InputStream in = j.getInputStream(e)) {
+                String s = new String(in.readNBytes(256), StandardCharsets.UTF_8);
+                int nl = s.indexOf('\n');
+                return (nl < 0 ? s : s.substring(0, nl)).trim();
+            }
+        }
     }
 }

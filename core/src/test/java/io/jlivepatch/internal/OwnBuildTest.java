@@ -20,55 +20,85 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class OwnBuildTest {
 
+    private static final String BUILD = "20261201T000000.000Z";
+
+    private static final java.util.function.Supplier<URL> NONE = () -> null;
+
     @TempDir
     Path dir;
 
     @Test
-    void theseClassesAreTheirDirectorysBuild() {
+    void theseClassesPassTheirOwnCheck() {
         assertDoesNotThrow(() -> OwnBuild.check());
         assertTrue(OwnBuild.stamp().matches("\\d{8}T\\d{6}\\.\\d{3}Z"), OwnBuild.stamp());
     }
 
     @Test
     void classesOfAnotherBuildThanTheirJarAreRefusedWithWhatToDo() throws IOException {
-        URL jar = jar("20261201T000000.000Z\n").toUri().toURL();
-        assertEquals("20261201T000000.000Z", OwnBuild.stampAt(jar));
+        URL jar = jar("a.jar", BUILD + "\n").toUri().toURL();
         IllegalStateException e = assertThrows(IllegalStateException.class,
-                () -> OwnBuild.check(jar, "20261130T235959.999Z"));
-        assertTrue(e.getMessage().contains("not those of " + jar) && e.getMessage().contains("20261130T235959.999Z")
-                && e.getMessage().contains("20261201T000000.000Z") && e.getMessage().contains("-XX:AOTCache")
-                && e.getMessage().contains("Record the archive again"), e.getMessage());
-        assertDoesNotThrow(() -> OwnBuild.check(jar, "20261201T000000.000Z"));
+                () -> OwnBuild.check(jar, NONE, "20261130T235959.999Z"));
+        assertTrue(e.getMessage().contains("not those of " + dir.resolve("a.jar"))
+                && e.getMessage().contains("build 20261130T235959.999Z, the JAR holds build " + BUILD)
+                && e.getMessage().contains("-XX:AOTCache") && e.getMessage().contains("Record the archive again")
+                && e.getMessage().contains("restart it"), e.getMessage());
+        assertDoesNotThrow(() -> OwnBuild.check(jar, NONE, BUILD));
     }
 
     @Test
-    void aDirectoryIsReadLikeAJar() throws IOException {
-        Path r = dir.resolve(OwnBuild.RESOURCE);
-        Files.createDirectories(r.getParent());
-        Files.writeString(r, "20261201T000000.000Z\n");
-        URL classes = dir.toUri().toURL();
-        assertEquals("20261201T000000.000Z", OwnBuild.stampAt(classes));
-        assertThrows(IllegalStateException.class, () -> OwnBuild.check(classes, "other"));
+    void withoutAJarAtTheCodeSourceTheJarTheClassPathServesTheStampFromIsAsked() throws IOException {
+        // classes an archive recorded for a JAR since removed, this start's class path having another build
+        URL gone = dir.resolve("removed.jar").toUri().toURL();
+        URL current = new URL("jar:" + jar("new.jar", "20261202T000000.000Z").toUri().toURL() + "!/"
+                + OwnBuild.RESOURCE);
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> OwnBuild.check(gone, () -> current, BUILD));
+        assertTrue(e.getMessage().contains("not those of " + dir.resolve("new.jar")), e.getMessage());
+        assertThrows(IllegalStateException.class, () -> OwnBuild.check(null, () -> current, BUILD));
+        URL same = new URL("jar:" + jar("same.jar", BUILD).toUri().toURL() + "!/" + OwnBuild.RESOURCE);
+        assertDoesNotThrow(() -> OwnBuild.check(null, () -> same, BUILD));
+        // with a JAR at the code source, that JAR decides, and the class loader is not asked
+        URL here = jar("here.jar", BUILD).toUri().toURL();
+        assertDoesNotThrow(() -> OwnBuild.check(here, () -> {
+            throw new AssertionError("asked");
+        }, BUILD));
     }
 
     @Test
-    void withoutAStampBesideTheClassesThereIsNothingToCompare() throws IOException {
+    void aJarWithoutTheStampIsAnotherBuild() throws IOException {
         Path noStamp = dir.resolve("no-stamp.jar");
         try (JarOutputStream jos = new JarOutputStream(Files.newOutputStream(noStamp))) {
             jos.putNextEntry(new JarEntry("a/B.class"));
             jos.closeEntry();
         }
-        Path notAJar = Files.writeString(dir.resolve("broken.jar"), "not a zip");
-        assertNull(OwnBuild.stampAt(noStamp.toUri().toURL()));
-        assertNull(OwnBuild.stampAt(notAJar.toUri().toURL()));
-        assertNull(OwnBuild.stampAt(null));
-        assertNull(OwnBuild.stampAt(new URL("jrt:/java.base")));
-        assertDoesNotThrow(() -> OwnBuild.check(noStamp.toUri().toURL(), "any"));
-        assertDoesNotThrow(() -> OwnBuild.check(null, "any"));
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> OwnBuild.check(noStamp.toUri().toURL(), NONE, BUILD));
+        assertTrue(e.getMessage().contains("holds no build stamp") && e.getMessage().contains("keep " + OwnBuild.RESOURCE),
+                e.getMessage());
     }
 
-    private Path jar(String stamp) throws IOException {
-        Path jar = dir.resolve("jlivepatch.jar");
+    @Test
+    void whatAnArchiveNeverServesClassesFromIsNotAsked() throws IOException {
+        Path r = dir.resolve(OwnBuild.RESOURCE);
+        Files.createDirectories(r.getParent());
+        Files.writeString(r, "another build\n");
+        URL classes = dir.toUri().toURL();
+        assertNull(OwnBuild.jarFile(classes), "a class directory");
+        URL inDirectory = new URL(classes, OwnBuild.RESOURCE);
+        assertDoesNotThrow(() -> OwnBuild.check(classes, () -> inDirectory, BUILD));
+        URL fatJar = jar("app.jar", "x").toUri().toURL();
+        // a JAR nested in a JAR (Spring Boot): its outer JAR is not jlivepatch's
+        assertNull(OwnBuild.jarOf(new URL("jar:" + fatJar + "!/BOOT-INF/lib/core.jar!/" + OwnBuild.RESOURCE)));
+        URL nested = new URL("jar:" + fatJar + "!/BOOT-INF/lib/core.jar!/" + OwnBuild.RESOURCE);
+        assertDoesNotThrow(() -> OwnBuild.check(new URL("jar:" + fatJar + "!/BOOT-INF/lib/core.jar!/"),
+                () -> nested, BUILD));
+        Path notAJar = Files.writeString(dir.resolve("broken.jar"), "not a zip");
+        assertDoesNotThrow(() -> OwnBuild.check(notAJar.toUri().toURL(), NONE, BUILD), "unreadable: no evidence");
+        assertDoesNotThrow(() -> OwnBuild.check(null, NONE, BUILD));
+        assertDoesNotThrow(() -> OwnBuild.check(new URL("jrt:/java.base"), NONE, BUILD));
+    }
+
+    private Path jar(String name, String stamp) throws IOException {
+        Path jar = dir.resolve(name);
         try (OutputStream out = Files.newOutputStream(jar); JarOutputStream jos = new JarOutputStream(out)) {
             jos.putNextEntry(new JarEntry(OwnBuild.RESOURCE));
             jos.write(stamp.getBytes(StandardCharsets.UTF_8));

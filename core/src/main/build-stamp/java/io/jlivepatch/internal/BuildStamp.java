@@ -6,8 +6,14 @@ package io.jlivepatch.internal;
  */
 final class BuildStamp {
 
-    static final String VALUE = "${jlivepatch.build.stamp}";
-
     private BuildStamp() {
+    }
+
+    /**
+     * The stamp. A method, not a constant: javac would copy a constant into the classes that use it,
+     * and a build that recompiles only what changed would then leave the last build's stamp there.
+     */
+    static String value() {
+        return "${jlivepatch.build.stamp}";
     }
 }
