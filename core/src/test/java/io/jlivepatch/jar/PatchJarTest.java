@@ -104,6 +104,18 @@ class PatchJarTest {
     }
 
     @Test
+    void aJarCarryingItsOwnCopyOfTheTargetClassIsToldToRemoveIt() throws Exception {
+        Path jar = write("carries-counter.jar", Map.of("Livepatch-Name", "fix-carrier",
+                "Livepatch-Class", "jarapp.fix.CounterFix"), "jarapp.fix.CounterFix", "jarapp.Counter");
+        PatchException e = assertThrows(PatchException.class, () -> lp().load(jar));
+        assertEquals(PatchException.Reason.SIGNATURE_MISMATCH, e.reason(), e.getMessage());
+        assertTrue(e.getMessage().contains("the receiver parameter is jarapp.Counter of class loader jlivepatch:")
+                && e.getMessage().contains("a patch JAR must not carry its own copy of the application's classes")
+                && e.getMessage().contains("remove jarapp/Counter.class from the JAR"), e.getMessage());
+        assertTrue(lp().patches().isEmpty(), "nothing registered");
+    }
+
+    @Test
     void thePatchClassIsItsOwnCopyWhoseParentIsTheTargetsLoader() throws Exception {
         PatchHandle h = lp().load(jar("counter.jar", "fix-counter", "jarapp.fix.CounterFix"));
         Class<?> patchClass = h.patch().replacements().get(0).replacement().getDeclaringClass();

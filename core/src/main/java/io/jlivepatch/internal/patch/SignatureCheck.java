@@ -54,7 +54,11 @@ public final class SignatureCheck {
                     + (params.length + offset) + " are needed (" + expected(owner, target) + ")";
         }
         if (!isStatic && !replacement.parameterType(0).isAssignableFrom(owner)) {
-            return "the receiver parameter is " + replacement.parameterType(0).getName() + ", which "
+            Class<?> receiver = replacement.parameterType(0);
+            if (receiver.getName().equals(owner.getName())) {
+                return "the receiver parameter is " + receiver.getName() + sameNameHint(owner, receiver);
+            }
+            return "the receiver parameter is " + receiver.getName() + ", which "
                     + owner.getName() + " is not (in loader " + LoaderNames.of(owner.getClassLoader())
                     + "): type it as " + owner.getName() + " or one of its supertypes";
         }
@@ -73,8 +77,19 @@ public final class SignatureCheck {
         return null;
     }
 
-    private static String sameNameHint(Class<?> a, Class<?> b) {
-        return a.getName().equals(b.getName()) ? " from another class loader" : "";
+    /**
+     * For a type the replacement names like the target's but that is another class: where each comes
+     * from, and the usual cause, a patch JAR carrying its own copy of the application's class (its
+     * loader looks in the JAR first, so the copy hides the application's).
+     */
+    private static String sameNameHint(Class<?> targets, Class<?> replacements) {
+        if (!targets.getName().equals(replacements.getName())) {
+            return "";
+        }
+        return " of class loader " + LoaderNames.of(replacements.getClassLoader()) + ", another class than the"
+                + " target's (class loader " + LoaderNames.of(targets.getClassLoader()) + "): a patch JAR must not"
+                + " carry its own copy of the application's classes, which hides them from the patch; remove "
+                + targets.getName().replace('.', '/') + ".class from the JAR";
     }
 
     private static String expected(Class<?> owner, Method target) {
