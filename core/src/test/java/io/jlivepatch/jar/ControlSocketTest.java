@@ -234,6 +234,48 @@ class ControlSocketTest {
         }
     }
 
+    @Test
+    void connectionsThatStopReadingTheirRepliesMakeRoomToo() throws Exception {
+        // a reply larger than the socket's buffers: its write blocks while its client does not read
+        Jars.lp().register(io.jlivepatch.Patch.builder("big-status").description("x".repeat(2_000_000))
+                .replace("jarapp.Counter", "label", "(I)Ljava/lang/String;",
+                        ControlSocketTest.class.getMethod("label", int.class)).build());
+        ControlServer.idleAfterForTests(Duration.ofMillis(300));
+        try {
+            List<Client> held = new ArrayList<>();
+            for (int attempt = 0; attempt < 3000 && held.size() < 8; attempt++) {
+                Client c = tryClient();
+                if (c != null) {
+                    held.add(c);
+                } else {
+                    Thread.sleep(10);
+                }
+            }
+            assertEquals(8, held.size(), "eight places");
+            for (Client c : held) { // each asks for the status, then reads nothing
+                c.out.writeByte(Wire.CALL);
+                Wire.writeString(c.out, "");
+                Wire.writeString(c.out, "statusText");
+                c.out.writeInt(0);
+                c.out.flush();
+            }
+            Client newcomer = null;
+            for (int attempt = 0; attempt < 300 && newcomer == null; attempt++) {
+                Thread.sleep(10);
+                newcomer = tryClient(); // BUSY until one of them has been stuck in its reply long enough
+            }
+            assertTrue(newcomer != null, "a connection stuck in its reply made room");
+            assertEquals(Wire.OK, newcomer.call("", "getVersion", new Class<?>[0]));
+        } finally {
+            ControlServer.idleAfterForTests(Duration.ofSeconds(ControlServer.IDLE_SECONDS));
+        }
+    }
+
+    /** The replacement of the registered, never enabled patch above. */
+    public static String label(int n) {
+        return "big " + n;
+    }
+
     private Client tryClient() throws Exception {
         Client c = connect();
         try {

@@ -30,9 +30,10 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>One daemon thread accepts; each connection is served by a daemon thread of its own, at most
  * {@value #MAX_SESSIONS} at once, every one of them marked as jlivepatch's code (RecursionGuard).
- * When all places are taken, the connection that has waited longest for its client, if that is
- * {@link #IDLE_SECONDS} or more, is closed to make room: commands that stopped or hang never lock the
- * command out (a command sends its calls back to back, and a call that runs is never idle).
+ * When all places are taken, the connection that has waited longest for its client (to send a call,
+ * or to read a reply), if that is {@link #IDLE_SECONDS} or more, is closed to make room: commands
+ * that stopped or hang never lock the command out (a command sends its calls back to back and reads
+ * each reply, and a call that runs is never idle).
  */
 public final class ControlServer implements Runnable {
 
@@ -97,15 +98,18 @@ public final class ControlServer implements Runnable {
                     ControlSession.refuseBusy(client, MAX_SESSIONS);
                     continue;
                 }
-                ControlSession session = new ControlSession(registry, client, sessions, live);
-                live.add(session);
+                ControlSession session = null;
                 try {
+                    session = new ControlSession(registry, client, sessions, live);
+                    live.add(session);
                     Thread t = new Thread(session, "jlivepatch-control-session");
                     t.setDaemon(true);
                     t.start();
                 } catch (RuntimeException | OutOfMemoryError e) {
-                    // no thread for it (out of memory or threads): this client goes, the channel stays
-                    live.remove(session);
+                    // no session or thread for it (out of memory or threads): this client goes, the channel stays
+                    if (session != null) {
+                        live.remove(session);
+                    }
                     sessions.release(); // pairs with tryAcquire above: the session never ran
                     client.close();
                     sleepQuietly();
@@ -135,9 +139,9 @@ public final class ControlServer implements Runnable {
         if (idlest == null || !idlest.evictIfIdle(now, limit)) {
             return false;
         }
-        Log.get().log(System.Logger.Level.WARNING, "closed a jlivepatch command's connection that had sent nothing"
-                + " for " + TimeUnit.NANOSECONDS.toSeconds(longest) + " s, to make room for another (at most "
-                + MAX_SESSIONS + " at once)");
+        Log.get().log(System.Logger.Level.WARNING, "closed a jlivepatch command's connection that had neither sent"
+                + " nor read anything for " + TimeUnit.NANOSECONDS.toSeconds(longest) + " s, to make room for another"
+                + " (at most " + MAX_SESSIONS + " at once)");
         return true;
     }
 

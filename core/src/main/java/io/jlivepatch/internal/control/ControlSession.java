@@ -35,7 +35,7 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 final class ControlSession implements Runnable {
 
-    /** {@link #waiting} while a call runs: the session is not idle, whatever the time. */
+    /** {@link #waiting} while a call's work runs: the session is not idle, whatever the time. */
     private static final long RUNNING = Long.MIN_VALUE;
     /** {@link #waiting} once {@link #evictIfIdle} took the session: it runs no further call. */
     private static final long EVICTED = Long.MIN_VALUE + 1;
@@ -88,6 +88,15 @@ final class ControlSession implements Runnable {
             // closed either way
         }
         return true;
+    }
+
+    /**
+     * Marks the start of a reply: the call's work is done, and what is left waits on the client
+     * reading, which a client that stopped never does (a write has no timeout): evictable from now,
+     * as a wait for the client is. Only this thread moves the word away from RUNNING.
+     */
+    private void delivering() {
+        waiting.set(System.nanoTime());
     }
 
     /** Marks the start of a wait for the client; false once evicted. */
@@ -182,6 +191,7 @@ final class ControlSession implements Runnable {
         } else {
             Optional<PatchHandle> p = registry.find(object);
             if (p.isEmpty()) {
+                delivering();
                 refuse(out, "ILLEGAL_STATE: no patch '" + object + "' is registered (registered: "
                         + registered() + ")");
                 return;
@@ -193,6 +203,7 @@ final class ControlSession implements Runnable {
             if (arg instanceof Wire.Oversized) {
                 // only loadContent takes bytes: a JAR over the size limit, refused as a load would refuse it
                 Object source = n > 2 ? args[2] : null;
+                delivering();
                 refuse(out, livepatch.oversized(source instanceof String ? (String) source : "",
                         ((Wire.Oversized) arg).bytes()).getMessage());
                 return;
@@ -200,6 +211,7 @@ final class ControlSession implements Runnable {
         }
         Method m = find(type, method, n);
         if (m == null) {
+            delivering();
             out.writeByte(Wire.FAILED);
             writeString(out, type.getSimpleName() + " has no operation " + method + " of " + n + " arguments: the"
                     + " command and the agent are of different jlivepatch versions");
@@ -209,6 +221,7 @@ final class ControlSession implements Runnable {
         try {
             result = m.invoke(target, args);
         } catch (InvocationTargetException e) {
+            delivering();
             Throwable cause = e.getCause();
             if (cause instanceof IllegalStateException || cause instanceof IllegalArgumentException) {
                 refuse(out, String.valueOf(cause.getMessage()));
@@ -218,10 +231,12 @@ final class ControlSession implements Runnable {
             }
             return;
         } catch (IllegalAccessException | IllegalArgumentException e) {
+            delivering();
             out.writeByte(Wire.FAILED);
             writeString(out, "bad call of " + method + ": " + e.getMessage());
             return;
         }
+        delivering();
         out.writeByte(Wire.OK);
         Wire.writeValue(out, m.getReturnType(), result);
     }
