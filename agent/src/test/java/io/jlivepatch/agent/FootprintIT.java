@@ -42,7 +42,8 @@ class FootprintIT {
      * the callbacks (scanning a patch JAR's callback annotations, the per-class gate of classes
      * defined later) and the states check: 156. Issue 17 added the audit of functions that fail in a
      * class loader defining its class later (LinkFailureAudit, whose thread must run before the first
-     * such failure, so it starts at the first enable): 159. A change that
+     * such failure, so it starts at the first enable): 159. The check that jlivepatch's classes are
+     * its JAR's build (OwnBuild, BuildStamp, 2026-12-02) takes the last two places. A change that
      * pulls in a new subsystem (another ASM API, the builder, a stream-heavy path) goes over and has
      * to say why.
      */

@@ -47,17 +47,16 @@ public final class OwnBuild {
      */
     public static void check() {
         java.security.CodeSource source = OwnBuild.class.getProtectionDomain().getCodeSource();
-        check(source == null ? null : source.getLocation(), () -> {
-            ClassLoader loader = OwnBuild.class.getClassLoader();
-            return loader == null ? ClassLoader.getSystemResource(RESOURCE) : loader.getResource(RESOURCE);
-        }, BuildStamp.value());
+        // null: the class loader is asked, without a lambda (a class of its own at every first load)
+        check(source == null ? null : source.getLocation(), null, BuildStamp.value());
     }
 
     /**
      * @param location the classes' code source, or {@code null}
-     * @param first    the resource as the class loader finds it first; asked only when there is no
-     *                 JAR at {@code location} (a class loader's first look for a resource outside a
-     *                 package opens the JDK's module image: milliseconds of every start-up)
+     * @param first    the resource as the class loader finds it first ({@code null}: ask this class's
+     *                 loader); asked only when there is no JAR at {@code location} (a class loader's
+     *                 first look for a resource outside a package opens the JDK's module image:
+     *                 milliseconds of every start-up)
      */
     static void check(URL location, java.util.function.Supplier<URL> first, String compiled) {
         Path own = jarFile(location);
@@ -70,7 +69,8 @@ public final class OwnBuild {
         }
         // No code source, or its JAR is gone (an archive recorded it elsewhere, since removed): the
         // JAR this start's class path serves the resource from is what the classes must match.
-        URL found = first.get();
+        URL found = first != null ? first.get() : OwnBuild.class.getClassLoader() == null
+                ? ClassLoader.getSystemResource(RESOURCE) : OwnBuild.class.getClassLoader().getResource(RESOURCE);
         refuseIfOther(found == null ? null : jarFile(jarOf(found)), compiled);
     }
 
