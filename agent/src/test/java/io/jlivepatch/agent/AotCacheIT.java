@@ -86,8 +86,7 @@ class AotCacheIT {
         TestJars.greeterFixJar(patches);
 
         // The operator installs another build of jlivepatch in place and keeps the cache.
-        String stamp = new String(readEntry(agent, "META-INF/jlivepatch/build-stamp"), StandardCharsets.UTF_8).trim();
-        rebuild(agent, stamp, "20000101T000000.000Z");
+        asAnotherBuild(agent);
         Run upgraded = run(List.of("-XX:AOTCache=" + cache, "-Xlog:class+load"), patches, agent);
         assertRefusedOrRejected(upgraded);
         Run uncached = run(List.of(), patches, agent);
@@ -106,8 +105,7 @@ class AotCacheIT {
         Files.delete(oldPlace);
         Path newPlace = Files.createDirectory(dir.resolve("v2")).resolve("jlivepatch-agent.jar");
         Files.copy(TestJars.AGENT, newPlace);
-        String stamp = new String(readEntry(newPlace, "META-INF/jlivepatch/build-stamp"), StandardCharsets.UTF_8).trim();
-        rebuild(newPlace, stamp, "20000101T000000.000Z");
+        asAnotherBuild(newPlace);
         Path patches = Files.createDirectory(dir.resolve("for-v2"));
         TestJars.greeterFixJar(patches);
         assertRefusedOrRejected(run(List.of("-XX:AOTCache=" + cache, "-Xlog:class+load"), patches, newPlace));
@@ -128,6 +126,12 @@ class AotCacheIT {
             System.out.println("AotCacheIT: this JDK rejected the stale cache itself");
             assertEquals(List.of("greet=fixed a", "shout=b!"), r.answers(), r.toString());
         }
+    }
+
+    /** Makes {@code jar} what another build of jlivepatch would be: its build stamp, compiled and written, changed. */
+    private static void asAnotherBuild(Path jar) throws IOException {
+        String stamp = new String(readEntry(jar, "META-INF/jlivepatch/build-stamp"), StandardCharsets.UTF_8).trim();
+        rebuild(jar, stamp, "20000101T000000.000Z");
     }
 
     /**

@@ -172,17 +172,7 @@ class ControlSocketTest {
 
     @Test
     void connectionsOverTheLimitAreToldToRetryWhileTheOthersGoOn() throws Exception {
-        // Connections of the tests before may take a moment to free their places: take all eight.
-        List<Client> held = new ArrayList<>();
-        for (int attempt = 0; attempt < 3000 && held.size() < 8; attempt++) {
-            Client c = tryClient();
-            if (c != null) {
-                held.add(c);
-            } else {
-                Thread.sleep(10);
-            }
-        }
-        assertEquals(8, held.size(), "eight places");
+        List<Client> held = takeAllPlaces();
         Client extra = connect(); // answered at once, before it says anything
         assertEquals(Wire.MAGIC, extra.in.readInt());
         assertEquals("", Wire.readString(extra.in));
@@ -205,16 +195,7 @@ class ControlSocketTest {
     void connectionsIdleLongestMakeRoomForANewCommandOnceIdleLongEnough() throws Exception {
         ControlServer.idleAfterForTests(Duration.ofMillis(300));
         try {
-            List<Client> held = new ArrayList<>();
-            for (int attempt = 0; attempt < 3000 && held.size() < 8; attempt++) {
-                Client c = tryClient();
-                if (c != null) {
-                    held.add(c);
-                } else {
-                    Thread.sleep(10);
-                }
-            }
-            assertEquals(8, held.size(), "eight places");
+            List<Client> held = takeAllPlaces();
             Thread.sleep(400);
             // the last seven are busy meanwhile: each call ends their wait
             for (Client c : held.subList(1, 8)) {
@@ -242,16 +223,7 @@ class ControlSocketTest {
                         ControlSocketTest.class.getMethod("label", int.class)).build());
         ControlServer.idleAfterForTests(Duration.ofMillis(300));
         try {
-            List<Client> held = new ArrayList<>();
-            for (int attempt = 0; attempt < 3000 && held.size() < 8; attempt++) {
-                Client c = tryClient();
-                if (c != null) {
-                    held.add(c);
-                } else {
-                    Thread.sleep(10);
-                }
-            }
-            assertEquals(8, held.size(), "eight places");
+            List<Client> held = takeAllPlaces();
             for (Client c : held) { // each asks for the status, then reads nothing
                 c.out.writeByte(Wire.CALL);
                 Wire.writeString(c.out, "");
@@ -274,6 +246,21 @@ class ControlSocketTest {
     /** The replacement of the registered, never enabled patch above. */
     public static String label(int n) {
         return "big " + n;
+    }
+
+    /** Eight greeted connections: every place. Those of the tests before may take a moment to free theirs. */
+    private List<Client> takeAllPlaces() throws Exception {
+        List<Client> held = new ArrayList<>();
+        for (int attempt = 0; attempt < 3000 && held.size() < 8; attempt++) {
+            Client c = tryClient();
+            if (c != null) {
+                held.add(c);
+            } else {
+                Thread.sleep(10);
+            }
+        }
+        assertEquals(8, held.size(), "eight places");
+        return held;
     }
 
     private Client tryClient() throws Exception {
