@@ -97,6 +97,16 @@ public final class AgentMain {
                 RecursionGuard.exit(mark);
             }
         } catch (IllegalArgumentException e) {
+            if (args != null && args.contains("truststore")) {
+                // Fail closed: signed patches were required, and a later attach (which passes no
+                // arguments, or others) must not install jlivepatch without the trust store.
+                TrustPolicy.install(TrustPolicy.refusingAll("the agent's arguments, which name a trust store, were"
+                        + " refused at start-up (" + e.getMessage() + "): correct them and restart the JVM"));
+                Log.get().log(System.Logger.Level.ERROR, "jlivepatch agent arguments: " + e.getMessage()
+                        + "; they name a trust store, so every patch is refused until the JVM restarts with"
+                        + " arguments that parse");
+                return;
+            }
             Log.get().log(System.Logger.Level.ERROR, "jlivepatch agent arguments: " + e.getMessage()
                     + "; the application runs without them");
         } catch (RuntimeException | LinkageError e) {

@@ -137,6 +137,24 @@ class TrustEnforcementIT {
     }
 
     @Test
+    void agentArgumentsNamingATrustStoreThatDoNotParseRefuseEveryPatchNotNone() throws Exception {
+        Path signed = Signing.sign(TestJars.greeterFixJar(dir), alice, dir, "greet-alice.jar");
+        for (String bad : new String[] {"max-entry-bytes=3g", "interval=30"}) {
+            try (ServiceProcess service = new ServiceProcess(agent(trustAlice, bad))) {
+                assertEquals(ORIGINAL, service.call(), "the service started: " + bad);
+                for (Path jar : new Path[] {TestJars.greeterFixJar(dir), signed}) {
+                    Cli load = Cli.run("load", service.pid(), jar); // attaches the agent, without arguments
+                    assertEquals(1, load.exitCode(), bad + ", " + jar + ": " + load);
+                    assertTrue(load.err().contains("UNTRUSTED")
+                            && load.err().contains("the agent's arguments, which name a trust store, were refused"),
+                            "fails closed: " + load);
+                }
+                assertEquals(ORIGINAL, service.call());
+            }
+        }
+    }
+
+    @Test
     void aLaterAttachWithAnotherTrustStoreChangesNothing() throws Exception {
         Path byMallory = Signing.sign(TestJars.greeterFixJar(dir), mallory, dir, "greet-mallory.jar");
         try (ServiceProcess service = new ServiceProcess(agent(trustAlice))) {

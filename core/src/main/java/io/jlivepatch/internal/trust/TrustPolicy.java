@@ -62,6 +62,16 @@ public final class TrustPolicy {
     }
 
     /**
+     * A policy that refuses every patch, saying {@code problem}: for a JVM whose agent was asked for a
+     * trust store it could not take (its arguments did not parse), so that no later load or attach
+     * runs unverified patches where signed ones were required.
+     */
+    public static TrustPolicy refusingAll(String problem) {
+        return new TrustPolicy(new TrustStore(Path.of("(the agent's arguments)"), java.util.List.of(),
+                Objects.requireNonNull(problem, "problem")));
+    }
+
+    /**
      * Makes {@code policy} this JVM's policy unless one that verifies is in force already: the
      * first enforcing policy stays for the life of the JVM. {@link #none()} never replaces one; a
      * different enforcing policy (another store, or the same file with other content) is not
