@@ -70,6 +70,12 @@ final class ControlChannel implements AutoCloseable {
         SocketChannel socket = deadline.run("connecting to its jlivepatch control socket", () ->
                 SocketChannel.open(UnixDomainSocketAddress.of(socketPath)));
         try {
+            String stranger = strangerServing(socket, pid);
+            if (stranger != null) {
+                throw new Refused("pid " + pid + " names " + socketPath + " as its jlivepatch control socket, but "
+                        + stranger + ": refused, nothing was sent. A process can name any socket in its system"
+                        + " properties; check what runs as pid " + pid);
+            }
             DataInputStream in = new DataInputStream(new BufferedInputStream(Channels.newInputStream(socket)));
             DataOutputStream out = new DataOutputStream(new BufferedOutputStream(Channels.newOutputStream(socket)));
             String version = deadline.run("greeting jlivepatch", () -> {
@@ -108,6 +114,30 @@ final class ControlChannel implements AutoCloseable {
             socket.close();
             throw e;
         }
+    }
+
+    /**
+     * Why the process serving {@code socket} cannot be the JVM of {@code pid}: its user, as the kernel
+     * reports it ({@code SO_PEERCRED}), is not the user of {@code /proc/<pid>}; {@code null} when it
+     * can, or when this system cannot tell. Without it a command run as root would act on whatever
+     * JVM a process of another user names in its {@code jlivepatch.control} property.
+     */
+    static String strangerServing(SocketChannel socket, long pid) {
+        String server;
+        String owner;
+        try {
+            server = socket.getOption(jdk.net.ExtendedSocketOptions.SO_PEERCRED).user().getName();
+            owner = Files.getOwner(Paths.get("/proc", Long.toString(pid))).getName();
+        } catch (IOException | UnsupportedOperationException | SecurityException e) {
+            return null; // not Linux, or not allowed to look: the socket's private directory is the guard
+        }
+        return otherUser(server, owner, pid);
+    }
+
+    /** The refusal's reason when the socket's server runs as another user than the target, else {@code null}. */
+    static String otherUser(String server, String targetOwner, long pid) {
+        return server.equals(targetOwner) ? null : "that socket is served by a process of user '" + Text.clean(server)
+                + "', and pid " + pid + " runs as '" + Text.clean(targetOwner) + "'";
     }
 
     /** {@code path} as this process reaches it: through the target's root where that is another file system. */

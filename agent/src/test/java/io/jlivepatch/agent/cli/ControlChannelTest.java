@@ -87,6 +87,22 @@ class ControlChannelTest {
     }
 
     @Test
+    void aSocketServedByAnotherUserThanTheTargetsIsRefused() throws Exception {
+        assertEquals(null, ControlChannel.otherUser("alice", "alice", 7));
+        String why = ControlChannel.otherUser("root", "nobody", 7);
+        assertTrue(why.contains("served by a process of user 'root'") && why.contains("pid 7 runs as 'nobody'"), why);
+        // this process serving, this process the target: the same user, so not refused
+        Path path = dir.resolve("peer.sock");
+        try (ServerSocketChannel listening = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+            listening.bind(UnixDomainSocketAddress.of(path));
+            try (SocketChannel client = SocketChannel.open(UnixDomainSocketAddress.of(path));
+                 SocketChannel accepted = listening.accept()) {
+                assertEquals(null, ControlChannel.strangerServing(client, ProcessHandle.current().pid()));
+            }
+        }
+    }
+
+    @Test
     void answersRefusalsAndFailuresComeBackAsWhatTheyAre() throws Exception {
         String socket = serve((method, out) -> {
             switch (method) {
