@@ -81,6 +81,21 @@ class MalformedJarTest {
     }
 
     @Test
+    void aManifestWhoseLastLineHasNoLineBreakOrThatNamesAnAttributeTwiceIsRefused() throws Exception {
+        String base = "Manifest-Version: 1.0\r\nLivepatch-Name: x\r\nLivepatch-Class: " + FIX + "\r\n";
+        Jars.RawZip noEnd = new Jars.RawZip().add("META-INF/MANIFEST.MF",
+                (base + "Livepatch-Replace: true").getBytes(StandardCharsets.UTF_8));
+        Jars.classes(FIX).forEach(noEnd::add);
+        Jars.refused(noEnd.write(dir.resolve("noeol.jar")), Reason.INVALID_PATCH,
+                "does not end with a line break, so its last line, 'Livepatch-Replace: true', would be dropped");
+        Jars.RawZip twice = new Jars.RawZip().add("META-INF/MANIFEST.MF",
+                (base + "livepatch-name: evil\r\n\r\n").getBytes(StandardCharsets.UTF_8));
+        Jars.classes(FIX).forEach(twice::add);
+        Jars.refused(twice.write(dir.resolve("twice.jar")), Reason.INVALID_PATCH,
+                "gives 'livepatch-name' twice in its main section");
+    }
+
+    @Test
     void aManifestWithAnIllegalAttributeNameIsRefused() throws Exception {
         String manifest = "Manifest-Version: 1.0\r\nLivepatch-Name: x\r\nLivepatch-Class: " + FIX
                 + "\r\nBad@Name: y\r\n\r\n";

@@ -254,12 +254,44 @@ public record PatchJar(String source, String name, String description, List<Stri
     }
 
     private static Manifest manifest(String source, byte[] bytes) throws PatchException {
+        checkLines(source, bytes);
         try {
             return new Manifest(new java.io.ByteArrayInputStream(bytes));
         } catch (IOException | RuntimeException e) {
             // IllegalArgumentException: an attribute name that is not one
             throw invalid(source, "its META-INF/MANIFEST.MF cannot be parsed (" + Failures.describe(e) + "):"
                     + " write it with 'jar' or Maven");
+        }
+    }
+
+    /**
+     * Refuses what {@link Manifest} would read silently otherwise: a last line without a line break,
+     * which it drops (a Livepatch-Replace or Livepatch-Holds there would vanish), and a name given
+     * twice in the main section, of which it keeps the last (what a reviewer reads first is not what
+     * loads).
+     */
+    private static void checkLines(String source, byte[] bytes) throws PatchException {
+        String text = new String(bytes, java.nio.charset.StandardCharsets.UTF_8);
+        if (!text.isEmpty() && !text.endsWith("\n") && !text.endsWith("\r")) {
+            String last = text.substring(Math.max(text.lastIndexOf('\n'), text.lastIndexOf('\r')) + 1);
+            throw invalid(source, "its META-INF/MANIFEST.MF does not end with a line break, so its last line, "
+                    + quote(last.length() > 80 ? last.substring(0, 80) + "..." : last) + ", would be dropped: end"
+                    + " the file with a newline (the 'jar' tool and Maven do)");
+        }
+        java.util.Set<String> names = new java.util.HashSet<>();
+        for (String line : text.split("\r\n|\r|\n")) {
+            if (line.isEmpty()) {
+                break; // the end of the main section
+            }
+            int colon = line.indexOf(':');
+            if (line.startsWith(" ") || colon <= 0) {
+                continue; // a continuation, or what the parser refuses below
+            }
+            String name = line.substring(0, colon);
+            if (!names.add(name.toLowerCase(java.util.Locale.ROOT))) {
+                throw invalid(source, "its META-INF/MANIFEST.MF gives " + quote(name) + " twice in its main"
+                        + " section, and only the last would count: keep one");
+            }
         }
     }
 
