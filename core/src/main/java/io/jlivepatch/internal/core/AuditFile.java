@@ -239,6 +239,13 @@ public final class AuditFile implements Runnable {
      */
     private String write(byte[] line) {
         try {
+            if (out != null && line != null && !out.stillAt(file)) {
+                // Moved, removed or replaced since it was opened: the trail goes on at the path, in a
+                // new file (checked like the first), not in one nobody reads any more.
+                closeQuietly();
+                Refusals.logQuietly(System.Logger.Level.INFO, "audit file: " + shown + " was moved, removed or"
+                        + " replaced; appending to the file at that path from now on", (Throwable) null);
+            }
             if (out == null) {
                 out = PrivateAppendFile.open(file);
             }

@@ -33,9 +33,12 @@ final class PrivateAppendFile implements AutoCloseable {
     }
 
     private final FileChannel channel;
+    /** The file's identity (device and inode on POSIX) as the path named it just after the open, or null. */
+    private final Object key;
 
-    private PrivateAppendFile(FileChannel channel) {
+    private PrivateAppendFile(FileChannel channel, Object key) {
         this.channel = channel;
+        this.key = key;
     }
 
     static PrivateAppendFile open(Path file) throws Problem {
@@ -51,7 +54,8 @@ final class PrivateAppendFile implements AutoCloseable {
         try {
             // NOFOLLOW_LINKS (O_NOFOLLOW) closes the gap between the check above and the open: a
             // link put there meanwhile fails the open instead of being followed.
-            return new PrivateAppendFile(FileChannel.open(file, options, attributes));
+            FileChannel channel = FileChannel.open(file, options, attributes);
+            return new PrivateAppendFile(channel, keyOf(file));
         } catch (IOException | UnsupportedOperationException | SecurityException e) {
             throw new Problem(describe(e));
         }
@@ -80,6 +84,33 @@ final class PrivateAppendFile implements AutoCloseable {
         if (mismatch != null) {
             throw new Problem(mismatch + ": jlivepatch appends only to an audit file of its own user"
                     + " (remove it, or name another file)");
+        }
+    }
+
+    /**
+     * Whether {@code file} still names the file this appends to: false once it was moved away
+     * (logrotate without copytruncate), removed, or replaced, whose records would otherwise go to a
+     * file nobody reads. True when the system cannot tell.
+     */
+    boolean stillAt(Path file) {
+        if (key == null) {
+            return true;
+        }
+        try {
+            return key.equals(keyOf(file));
+        } catch (NoSuchFileException gone) {
+            return false;
+        } catch (IOException | RuntimeException cannotTell) {
+            return true;
+        }
+    }
+
+    private static Object keyOf(Path file) throws IOException {
+        try {
+            return Files.readAttributes(file, java.nio.file.attribute.BasicFileAttributes.class,
+                    LinkOption.NOFOLLOW_LINKS).fileKey();
+        } catch (UnsupportedOperationException | SecurityException e) {
+            return null;
         }
     }
 

@@ -75,6 +75,23 @@ class AuditFileTest {
     }
 
     @Test
+    void aFileMovedAwayOrRemovedIsFollowedByANewOneAtItsPath() throws Exception {
+        assumeTrue(posix());
+        Path file = dir.resolve("rotated.jsonl");
+        AuditFile f = AuditFile.start(file, file.toString()); // an instance of its own (see below)
+        f.append("{\"n\":0}\n".getBytes(StandardCharsets.UTF_8));
+        Path rotated = Files.move(file, dir.resolve("rotated.jsonl.1")); // logrotate without copytruncate
+        f.append("{\"n\":1}\n".getBytes(StandardCharsets.UTF_8));
+        assertEquals(List.of("{\"n\":0}"), Files.readAllLines(rotated));
+        assertEquals(List.of("{\"n\":1}"), Files.readAllLines(file), "the trail goes on at the path");
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(file)));
+        Files.delete(file);
+        f.append("{\"n\":2}\n".getBytes(StandardCharsets.UTF_8));
+        assertEquals(List.of("{\"n\":2}"), Files.readAllLines(file));
+        assertEquals(null, f.currentProblem());
+    }
+
+    @Test
     void anExistingFileKeepsItsModeAndContent() throws Exception {
         assumeTrue(posix());
         Path file = Files.writeString(dir.resolve("audit.jsonl"), "old\n");
