@@ -76,6 +76,13 @@ public final class PatchJarLoader {
         Set<String> names = new HashSet<>();
         for (ReplacesScanner.Entry e : entries) {
             names.add(e.target());
+            if (jar.classes().containsKey(e.target().replace('.', '/'))) {
+                // The patch's class loader looks in the JAR first: the copy would hide the target from
+                // the patch, and be patched itself, in the patch's own loader.
+                throw new PatchException(Reason.INVALID_PATCH, jar.name(), "patch JAR " + jar.source()
+                        + " carries its own copy of " + e.target() + ", the class it patches, which would hide the"
+                        + " application's: remove " + e.target().replace('.', '/') + ".class from the JAR");
+            }
         }
         List<CallbackScanner.Entry> callbacks = CallbackScanner.scan(jar, names);
         names.addAll(jar.oldDigests().keySet());
