@@ -106,6 +106,29 @@ class OperatorCommandsIT {
         assertTrue(shape.err().contains("SIGNATURE_MISMATCH") && shape.err().contains("not public static"),
                 shape.toString());
 
+        // what the target would refuse, the command refuses before it: a class file that does not
+        // parse, a copy of the class the JAR patches (and install does not put them in a directory)
+        Path garbled = dir.resolve("garbled.jar");
+        try (java.util.jar.JarOutputStream jos = new java.util.jar.JarOutputStream(Files.newOutputStream(garbled),
+                manifest(Map.of("Livepatch-Name", "garbled", "Livepatch-Class", "agentapp.fix.GreeterFix")))) {
+            jos.putNextEntry(new java.util.jar.JarEntry("agentapp/fix/GreeterFix.class"));
+            jos.write(new byte[] {(byte) 0xCA, (byte) 0xFE, (byte) 0xBA, (byte) 0xBE, 0, 0, 0, 61, 0, 9});
+            jos.closeEntry();
+        }
+        Path carrier = TestJars.patchJar(dir, "carrier.jar", Map.of("Livepatch-Name", "carrier",
+                "Livepatch-Class", "agentapp.fix.GreeterFix"), "agentapp.fix.GreeterFix", "agentapp.Greeter");
+        Path into = Files.createDirectory(dir.resolve("into"));
+        for (Object[] c : new Object[][] {{garbled, "cannot be parsed"}, {carrier, "carries its own copy of agentapp.Greeter"}}) {
+            Cli refused = Cli.run("inspect", c[0]);
+            assertEquals(1, refused.exitCode(), refused.toString());
+            assertTrue(refused.err().contains("INVALID_PATCH") && refused.err().contains((String) c[1]), refused.toString());
+            Cli install = Cli.run("install", c[0], into);
+            assertEquals(1, install.exitCode(), install.toString());
+        }
+        try (var left = Files.list(into)) {
+            assertEquals(0, left.count(), "nothing installed");
+        }
+
         Path badName = TestJars.patchJar(dir, "badname.jar", Map.of("Livepatch-Name", "bad name!",
                 "Livepatch-Class", "agentapp.fix.GreeterFix"), "agentapp.fix.GreeterFix");
         Cli name = Cli.run("inspect", badName);
@@ -418,5 +441,12 @@ class OperatorCommandsIT {
         try (Stream<Path> s = Files.list(dir)) {
             return s.count();
         }
+    }
+
+    private static java.util.jar.Manifest manifest(Map<String, String> attributes) {
+        java.util.jar.Manifest m = new java.util.jar.Manifest();
+        m.getMainAttributes().put(java.util.jar.Attributes.Name.MANIFEST_VERSION, "1.0");
+        attributes.forEach((k, v) -> m.getMainAttributes().putValue(k, v));
+        return m;
     }
 }

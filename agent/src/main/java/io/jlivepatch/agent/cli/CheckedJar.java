@@ -35,7 +35,7 @@ record CheckedJar(PatchJarBytes bytes, PatchJar jar, List<ReplacesScanner.Entry>
                         + ": " + PatchJar.NAME + " '" + Text.clean(jar.name()) + "' is not valid: use 1 to 64"
                         + " characters from [A-Za-z0-9_.-]");
             }
-            return new CheckedJar(bytes, jar, ReplacesScanner.scan(jar));
+            return new CheckedJar(bytes, jar, ReplacesScanner.scanChecked(jar));
         } catch (PatchException e) {
             throw refusal(e);
         }

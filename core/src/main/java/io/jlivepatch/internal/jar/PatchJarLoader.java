@@ -71,18 +71,10 @@ public final class PatchJarLoader {
             throw new PatchException(Reason.INVALID_PATCH, null, "patch JAR " + jar.source() + ": " + PatchJar.NAME
                     + " '" + jar.name() + "' is not valid: use 1 to 64 characters from [A-Za-z0-9_.-]");
         }
-        ClassFileCheck.parseAll(jar);
-        List<ReplacesScanner.Entry> entries = ReplacesScanner.scan(jar);
+        List<ReplacesScanner.Entry> entries = ReplacesScanner.scanChecked(jar);
         Set<String> names = new HashSet<>();
         for (ReplacesScanner.Entry e : entries) {
             names.add(e.target());
-            if (jar.classes().containsKey(e.target().replace('.', '/'))) {
-                // The patch's class loader looks in the JAR first: the copy would hide the target from
-                // the patch, and be patched itself, in the patch's own loader.
-                throw new PatchException(Reason.INVALID_PATCH, jar.name(), "patch JAR " + jar.source()
-                        + " carries its own copy of " + e.target() + ", the class it patches, which would hide the"
-                        + " application's: remove " + e.target().replace('.', '/') + ".class from the JAR");
-            }
         }
         List<CallbackScanner.Entry> callbacks = CallbackScanner.scan(jar, names);
         names.addAll(jar.oldDigests().keySet());

@@ -45,6 +45,26 @@ public final class ReplacesScanner {
     private ReplacesScanner() {
     }
 
+    /**
+     * {@link #scan} after the checks every reader of a patch JAR makes first, the target JVM's load
+     * and the command's own check alike: every class file parses whole, and none is a copy of a
+     * class the JAR patches.
+     */
+    public static List<Entry> scanChecked(PatchJar jar) throws PatchException {
+        ClassFileCheck.parseAll(jar);
+        List<Entry> entries = scan(jar);
+        for (Entry e : entries) {
+            if (jar.classes().containsKey(e.target().replace('.', '/'))) {
+                // The patch's class loader looks in the JAR first: the copy would hide the target from
+                // the patch, and be patched itself, in the patch's own loader.
+                throw new PatchException(Reason.INVALID_PATCH, jar.name(), "patch JAR " + jar.source()
+                        + " carries its own copy of " + e.target() + ", the class it patches, which would hide the"
+                        + " application's: remove " + e.target().replace('.', '/') + ".class from the JAR");
+            }
+        }
+        return entries;
+    }
+
     public static List<Entry> scan(PatchJar jar) throws PatchException {
         List<Entry> entries = new ArrayList<>();
         List<String> problems = new ArrayList<>();
