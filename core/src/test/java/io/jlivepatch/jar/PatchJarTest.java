@@ -115,6 +115,29 @@ class PatchJarTest {
     }
 
     @Test
+    void aPatchReadsItsJarsResourcesButNeverSignatureFiles() throws Exception {
+        Path jar = dir.resolve("with-resources.jar");
+        try (JarOutputStream jos = new JarOutputStream(Files.newOutputStream(jar), manifest(Map.of(
+                "Livepatch-Name", "fix-resources", "Livepatch-Class", "jarapp.fix.CounterFix")))) {
+            String cls = "jarapp/fix/CounterFix.class";
+            jos.putNextEntry(new JarEntry(cls));
+            jos.write(Files.readAllBytes(CLASSES.resolve(cls)));
+            jos.closeEntry();
+            for (String r : new String[] {"jarapp/fix/limits.txt", "META-INF/SIG-EVIL", "META-INF/EVIL.EC"}) {
+                jos.putNextEntry(new JarEntry(r));
+                jos.write(r.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                jos.closeEntry();
+            }
+        }
+        PatchHandle h = lp().load(jar);
+        ClassLoader patchLoader = h.patch().replacements().get(0).replacement().getDeclaringClass().getClassLoader();
+        assertTrue(patchLoader.getResource("jarapp/fix/limits.txt") != null, "the JAR's own resource");
+        // never covered by a signature, so a signed JAR can gain them unnoticed: not served
+        assertNull(patchLoader.getResource("META-INF/SIG-EVIL"));
+        assertNull(patchLoader.getResource("META-INF/EVIL.EC"));
+    }
+
+    @Test
     void thePatchClassIsItsOwnCopyWhoseParentIsTheTargetsLoader() throws Exception {
         PatchHandle h = lp().load(jar("counter.jar", "fix-counter", "jarapp.fix.CounterFix"));
         Class<?> patchClass = h.patch().replacements().get(0).replacement().getDeclaringClass();

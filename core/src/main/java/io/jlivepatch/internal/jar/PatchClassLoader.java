@@ -55,6 +55,10 @@ final class PatchClassLoader extends ClassLoader {
 
     @Override
     protected URL findResource(String name) {
+        if (io.jlivepatch.internal.trust.TrustPolicy.isSignatureFile(name)) {
+            // never covered by a signature (one can be added to a signed JAR unnoticed): not the patch's
+            return null;
+        }
         byte[] bytes = jar.resources().get(name);
         if (bytes == null) {
             return null;

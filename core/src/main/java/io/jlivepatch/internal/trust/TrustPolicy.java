@@ -108,6 +108,15 @@ public final class TrustPolicy {
         return store == null ? other.store == null : store.equals(other.store);
     }
 
+    /**
+     * Whether a JAR entry is part of a signature rather than of what is signed (the manifest, and
+     * {@code *.SF}, {@code *.RSA}, {@code *.DSA}, {@code *.EC}, {@code SIG-*} in META-INF): the JDK's
+     * verifier leaves such entries unsigned, so they are never content a patch may read.
+     */
+    public static boolean isSignatureFile(String entry) {
+        return JarSigners.isSignatureFile(entry);
+    }
+
     /** Whether patch JARs must be signed. */
     public boolean enforced() {
         return store != null;
