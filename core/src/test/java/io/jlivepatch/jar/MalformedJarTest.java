@@ -8,6 +8,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -93,6 +94,26 @@ class MalformedJarTest {
         Jars.classes(FIX).forEach(twice::add);
         Jars.refused(twice.write(dir.resolve("twice.jar")), Reason.INVALID_PATCH,
                 "gives 'livepatch-name' twice in its main section");
+    }
+
+    @Test
+    void aJarWhoseCentralDirectoryDisagreesWithItsEntriesIsRefused() throws Exception {
+        Path good = Jars.write(dir.resolve("good.jar"), Jars.manifest("cen", FIX), Jars.classes(FIX));
+        byte[] bytes = Files.readAllBytes(good);
+        // the central directory's CRC-32 of the class: what ZIP tools list is then not what is read
+        byte[] name = FIX_FILE.getBytes(StandardCharsets.UTF_8);
+        int header = -1;
+        for (int i = bytes.length - 46; i >= 0 && header < 0; i--) {
+            if (bytes[i] == 0x50 && bytes[i + 1] == 0x4b && bytes[i + 2] == 1 && bytes[i + 3] == 2
+                    && java.util.Arrays.equals(bytes, i + 46, i + 46 + name.length, name, 0, name.length)) {
+                header = i;
+            }
+        }
+        assertTrue(header > 0, "the class's central header");
+        bytes[header + 16] ^= 0x5A;
+        Path other = Files.write(dir.resolve("cen.jar"), bytes);
+        Jars.refused(other, Reason.INVALID_PATCH, "entry '" + FIX_FILE + "' differs from what its central directory"
+                + " lists, so ZIP tools show other contents than jlivepatch would load");
     }
 
     @Test

@@ -78,9 +78,49 @@ final class BoundedJarReader {
                     throw PatchJar.invalid(source, "entry " + PatchJar.quote(e.getName()) + " appears twice: build"
                             + " the JAR again with 'jar' or Maven");
                 }
+                read.put(e.getName(), crc(bytes));
             }
         }
+        if (count > 0) { // no entry at all: PatchJar says it is not a JAR
+            matchCentralDirectory(jar, read);
+        }
         return new Contents(manifest, entries, count);
+    }
+
+    private final Map<String, Long> read = new LinkedHashMap<>();
+
+    private static long crc(byte[] bytes) {
+        java.util.zip.CRC32 c = new java.util.zip.CRC32();
+        c.update(bytes);
+        return c.getValue();
+    }
+
+    /**
+     * Refuses a JAR whose central directory, which {@code jar}, {@code unzip}, IDEs and class loaders
+     * read, lists other files or other contents than its entries, which are read here one after the
+     * other: a reviewer would see one class and another would run. Each file the directory lists must
+     * have been read, with the same CRC-32, and nothing else.
+     */
+    private void matchCentralDirectory(byte[] jar, Map<String, Long> entries) throws PatchException {
+        Map<String, Long> listed = CentralDirectory.files(jar);
+        if (listed == null) {
+            throw PatchJar.invalid(source, "its central directory cannot be read (missing, truncated or ZIP64):"
+                    + " build the JAR again with 'jar' or Maven");
+        }
+        for (Map.Entry<String, Long> e : entries.entrySet()) {
+            Long crc = listed.remove(e.getKey());
+            if (crc == null || crc.longValue() != e.getValue()) {
+                throw PatchJar.invalid(source, "entry " + PatchJar.quote(e.getKey()) + (crc == null
+                        ? " is not listed in its central directory" : " differs from what its central directory lists")
+                        + ", so ZIP tools show other contents than jlivepatch would load: build the JAR again with"
+                        + " 'jar' or Maven");
+            }
+        }
+        if (!listed.isEmpty()) {
+            throw PatchJar.invalid(source, "its central directory lists " + PatchJar.quote(listed.keySet().iterator()
+                    .next()) + ", which its entries do not hold, so ZIP tools show other contents than jlivepatch"
+                    + " would load: build the JAR again with 'jar' or Maven");
+        }
     }
 
     private ZipEntry nextEntry(ZipInputStream zip, CappedStream file) throws PatchException, IOException {
