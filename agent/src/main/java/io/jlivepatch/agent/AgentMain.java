@@ -24,6 +24,12 @@ public final class AgentMain {
 
     /** Set in the target JVM once jlivepatch is installed; {@code jlivepatch list} reads it over attach. */
     public static final String VERSION_PROPERTY = "jlivepatch.version";
+    /**
+     * Set in the target JVM when the agent could not install, to why; the command reads it over
+     * attach and says so at once instead of waiting for a socket that never opens. Cleared by an
+     * installation that succeeds.
+     */
+    public static final String FAILURE_PROPERTY = "jlivepatch.agent.failure";
 
 
     private AgentMain() {
@@ -52,6 +58,7 @@ public final class AgentMain {
                 AuditFile.configure(arguments.auditFile());
             }
             Livepatch lp = Livepatch.install(inst);
+            System.clearProperty(FAILURE_PROPERTY);
             String version = AgentMain.class.getPackage().getImplementationVersion();
             // With the build: which build runs where (jlivepatch list), whatever the version says.
             System.setProperty(VERSION_PROPERTY, (version == null ? "development" : version)
@@ -105,13 +112,16 @@ public final class AgentMain {
                 Log.get().log(System.Logger.Level.ERROR, "jlivepatch agent arguments: " + e.getMessage()
                         + "; they name a trust store, so every patch is refused until the JVM restarts with"
                         + " arguments that parse");
+                failed("its arguments were refused: " + e.getMessage());
                 return;
             }
             Log.get().log(System.Logger.Level.ERROR, "jlivepatch agent arguments: " + e.getMessage()
                     + "; the application runs without them");
+            failed("its arguments were refused: " + e.getMessage());
         } catch (RuntimeException | LinkageError e) {
             Log.get().log(System.Logger.Level.ERROR, "jlivepatch could not be installed; the application runs"
                     + " without live patching", e);
+            failed(String.valueOf(e.getMessage()));
         } catch (OutOfMemoryError | StackOverflowError e) {
             // jlivepatch fails, the application does not: an error out of premain would abort the
             // start-up, and out of agentmain it reaches the attach thread. Logging may fail too.
@@ -121,6 +131,14 @@ public final class AgentMain {
             } catch (Throwable ignored) {
                 // nothing more can be done without memory
             }
+        }
+    }
+
+    private static void failed(String why) {
+        try {
+            System.setProperty(FAILURE_PROPERTY, why);
+        } catch (RuntimeException ignored) {
+            // a security manager, say: the target's log has it
         }
     }
 }

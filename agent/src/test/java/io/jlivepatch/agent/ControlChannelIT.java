@@ -233,6 +233,20 @@ class ControlChannelIT {
     }
 
     @Test
+    void agentOptionsTheAgentRefusesAreReportedAtOnceNotAsATimeout() throws Exception {
+        Path jar = TestJars.greeterFixJar(dir);
+        Cli bad = Cli.run("load", "--agent-options", "max-entry-bytes=3g", service.pid(), jar);
+        assertEquals(1, bad.exitCode(), bad.toString());
+        assertTrue(bad.err().contains("jlivepatch could not be installed in pid " + service.pid()
+                + ": its arguments were refused: max-entry-bytes=3221225472 is too large"), bad.toString());
+        assertFalse(bad.err().contains("did not answer"), "the reason, not a timeout: " + bad);
+        assertEquals(ORIGINAL, service.call());
+        Cli good = Cli.run("load", service.pid(), jar); // a later attach without them installs it
+        assertEquals(0, good.exitCode(), good.toString());
+        assertEquals(GREET_FIXED, service.call());
+    }
+
+    @Test
     void aJvmThatDisablesAttachingIsRefusedAtOnceNotAtTheTimeout() throws Exception {
         // Without performance data the attach API cannot tell, and would wait out the timeout.
         try (ServiceProcess closed = new ServiceProcess("-XX:-UsePerfData", "-XX:+DisableAttachMechanism")) {

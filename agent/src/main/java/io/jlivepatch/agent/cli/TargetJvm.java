@@ -88,16 +88,24 @@ final class TargetJvm implements AutoCloseable {
                     vm.loadAgent(agent, agentOptions.isEmpty() ? null : agentOptions);
                     return null;
                 });
+                // agentmain has returned: its outcome (a failure of an earlier start is cleared by a success)
+                props = connecting.run("reading its system properties", vm::getSystemProperties);
+                socket = props.getProperty(LocalChannel.PROPERTY);
             }
             while (socket == null) {
                 // jlivepatch opens its socket from a thread of its own, off the application's start-up
+                String failure = props.getProperty(AgentMain.FAILURE_PROPERTY);
+                if (failure != null && props.getProperty(AgentMain.VERSION_PROPERTY) == null) {
+                    throw new Refused("jlivepatch could not be installed in pid " + pid + ": " + Text.clean(failure)
+                            + "; the target's log has the details, and the application runs without it");
+                }
                 if (connecting.passed()) {
                     throw new Refused("jlivepatch is loaded in pid " + pid + " but its control socket did not open"
                             + " within " + connecting.seconds() + " s; the target's log says why");
                 }
                 Thread.sleep(10);
-                socket = connecting.run("reading its system properties", vm::getSystemProperties)
-                        .getProperty(LocalChannel.PROPERTY);
+                props = connecting.run("reading its system properties", vm::getSystemProperties);
+                socket = props.getProperty(LocalChannel.PROPERTY);
             }
         } catch (AgentLoadException | AgentInitializationException e) {
             throw new Refused("pid " + pid + " refused the jlivepatch agent (" + e.getMessage() + "); on JDK 21+"
