@@ -3,6 +3,9 @@ package io.jlivepatch.internal.jar;
 import io.jlivepatch.PatchException;
 
 import java.io.ByteArrayInputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -102,7 +105,7 @@ final class BoundedJarReader {
      * have been read, with the same CRC-32, and nothing else.
      */
     private void matchCentralDirectory(byte[] jar, Map<String, Long> entries) throws PatchException {
-        Map<String, Long> listed = CentralDirectory.files(jar);
+        Map<String, Long> listed = centralDirectory(jar);
         if (listed == null) {
             throw PatchJar.invalid(source, "its central directory cannot be read (missing, truncated or ZIP64):"
                     + " build the JAR again with 'jar' or Maven");
@@ -226,5 +229,56 @@ final class BoundedJarReader {
                 throw new IOException("more than " + limit + " bytes");
             }
         }
+    }
+
+    private static final int CEN_END = 0x06054b50;
+    private static final int CEN_HEADER = 0x02014b50;
+    private static final int CEN_END_SIZE = 22;
+
+    /**
+     * The files a ZIP's central directory lists (directories left out), with the CRC-32 of each, in
+     * its order: what {@code jar}, {@code unzip} and class loaders go by, read without trusting the
+     * bytes (every offset is checked against the array); {@code null} when it cannot be read. ZIP64
+     * is not read: no patch JAR needs it. (Here, not in a class of its own: every load runs it, and a
+     * first load into an application defines as few of jlivepatch's classes as it can; FootprintIT.)
+     */
+    static Map<String, Long> centralDirectory(byte[] zip) {
+        ByteBuffer b = ByteBuffer.wrap(zip).order(ByteOrder.LITTLE_ENDIAN);
+        int end = -1;
+        // the end record, found from the end: it may be followed by a comment of up to 65,535 bytes
+        for (int i = zip.length - CEN_END_SIZE; i >= Math.max(0, zip.length - CEN_END_SIZE - 0xFFFF); i--) {
+            if (b.getInt(i) == CEN_END && i + CEN_END_SIZE + (b.getShort(i + 20) & 0xFFFF) == zip.length) {
+                end = i;
+                break;
+            }
+        }
+        if (end < 0) {
+            return null;
+        }
+        int count = b.getShort(end + 10) & 0xFFFF;
+        long size = b.getInt(end + 12) & 0xFFFFFFFFL;
+        long offset = b.getInt(end + 16) & 0xFFFFFFFFL;
+        if (count == 0xFFFF || size == 0xFFFFFFFFL || offset == 0xFFFFFFFFL || offset + size > end) {
+            return null; // ZIP64, or a directory that does not fit before its end record
+        }
+        Map<String, Long> files = new LinkedHashMap<>();
+        int at = (int) offset;
+        for (int n = 0; n < count; n++) {
+            if (at + 46 > end || b.getInt(at) != CEN_HEADER) {
+                return null;
+            }
+            long crc = b.getInt(at + 16) & 0xFFFFFFFFL;
+            int nameLength = b.getShort(at + 28) & 0xFFFF;
+            int next = at + 46 + nameLength + (b.getShort(at + 30) & 0xFFFF) + (b.getShort(at + 32) & 0xFFFF);
+            if (next > end) {
+                return null;
+            }
+            String name = new String(zip, at + 46, nameLength, StandardCharsets.UTF_8);
+            if (!name.endsWith("/") && files.put(name, crc) != null) {
+                return null; // listed twice
+            }
+            at = next;
+        }
+        return files;
     }
 }
