@@ -3,12 +3,12 @@ package io.jlivepatch.internal.jar;
 import io.jlivepatch.PatchException;
 
 import java.io.ByteArrayInputStream;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -55,6 +55,7 @@ final class BoundedJarReader {
     private Contents readAll(byte[] jar) throws PatchException, IOException {
         byte[] manifest = null;
         Map<String, byte[]> entries = new LinkedHashMap<>();
+        Map<String, Long> crcs = new LinkedHashMap<>(); // every file read, the manifest included
         int count = 0;
         // Capped all the same: the bytes were counted when they were read, but the cap costs nothing.
         try (CappedStream file = new CappedStream(new ByteArrayInputStream(jar), limits.maxJarBytes());
@@ -81,21 +82,14 @@ final class BoundedJarReader {
                     throw PatchJar.invalid(source, "entry " + PatchJar.quote(e.getName()) + " appears twice: build"
                             + " the JAR again with 'jar' or Maven");
                 }
-                read.put(e.getName(), crc(bytes));
+                // read to its end: ZipInputStream has checked the bytes against this CRC-32
+                crcs.put(e.getName(), e.getCrc());
             }
         }
         if (count > 0) { // no entry at all: PatchJar says it is not a JAR
-            matchCentralDirectory(jar, read);
+            matchCentralDirectory(jar, crcs);
         }
         return new Contents(manifest, entries, count);
-    }
-
-    private final Map<String, Long> read = new LinkedHashMap<>();
-
-    private static long crc(byte[] bytes) {
-        java.util.zip.CRC32 c = new java.util.zip.CRC32();
-        c.update(bytes);
-        return c.getValue();
     }
 
     /**
