@@ -104,6 +104,7 @@ public final class AgentMain {
                 RecursionGuard.exit(mark);
             }
         } catch (IllegalArgumentException e) {
+            failed("its arguments were refused: " + e.getMessage());
             if (args != null && args.contains("truststore")) {
                 // Fail closed: signed patches were required, and a later attach (which passes no
                 // arguments, or others) must not install jlivepatch without the trust store.
@@ -112,12 +113,10 @@ public final class AgentMain {
                 Log.get().log(System.Logger.Level.ERROR, "jlivepatch agent arguments: " + e.getMessage()
                         + "; they name a trust store, so every patch is refused until the JVM restarts with"
                         + " arguments that parse");
-                failed("its arguments were refused: " + e.getMessage());
                 return;
             }
             Log.get().log(System.Logger.Level.ERROR, "jlivepatch agent arguments: " + e.getMessage()
                     + "; the application runs without them");
-            failed("its arguments were refused: " + e.getMessage());
         } catch (RuntimeException | LinkageError e) {
             Log.get().log(System.Logger.Level.ERROR, "jlivepatch could not be installed; the application runs"
                     + " without live patching", e);
