@@ -112,7 +112,7 @@ public final class StartupProfile {
             for (int r = -1; r < runs; r++) {
                 Path file = work.resolve("samples-" + v + "-" + r + ".txt");
                 StartupCost.runOnce(withFirst(commands.get(v), "-javaagent:" + sampler + "=" + file),
-                        StartupCost.EXPECT_PATCHED.get(v), stderr);
+                        StartupCost.expectPatched(v), stderr);
                 if (r < 0) {
                     continue;
                 }
@@ -137,7 +137,7 @@ public final class StartupProfile {
         for (String v : new String[] {"emptyAgent", "agent", "agentTenPatches"}) {
             Path log = work.resolve("classload-" + v + ".log");
             StartupCost.runOnce(withFirst(commands.get(v), "-Xlog:class+load=info:file=" + log + ":uptime"),
-                    StartupCost.EXPECT_PATCHED.get(v), stderr);
+                    StartupCost.expectPatched(v), stderr);
             classLoads(v, Files.readAllLines(log), report);
         }
     }
