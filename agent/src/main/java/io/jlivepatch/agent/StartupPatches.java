@@ -29,7 +29,10 @@ final class StartupPatches {
         List<Path> jars = new ArrayList<>();
         try (DirectoryStream<Path> s = Files.newDirectoryStream(dir)) {
             for (Path p : s) {
-                if (p.getFileName().toString().endsWith(".jar")) {
+                String name = p.getFileName().toString();
+                // The names a watch of this directory reads (WatchedDirectory.ignored): a dot-file is
+                // an editor's or a copying tool's, never a patch, at start-up as later.
+                if (name.endsWith(".jar") && !name.startsWith(".")) {
                     jars.add(p);
                 }
             }

@@ -290,8 +290,10 @@ class OperatorCommandsIT {
         assertEquals(0, again.exitCode(), again.toString());
         assertTrue(again.out().contains("holds it already") && again.out().contains("nothing written"), again.toString());
 
-        // A temporary file of an install in progress does not end in .jar: a JVM starting meanwhile skips it.
+        // A temporary file of an install in progress is a dot-file not ending in .jar: a JVM starting meanwhile skips it.
         Files.copy(TestJars.shoutFixJar(dir), patches.resolve(".fix-shout.jar.tmp"));
+        // A dot-file is never a patch (an editor's, rsync's), at start-up as for a watch.
+        Files.copy(TestJars.shoutFixJar(dir), patches.resolve(".fix-shout.jar"));
         try (ServiceProcess service = new ServiceProcess("-javaagent:" + TestJars.AGENT + "=patches=" + patches)) {
             assertEquals(GREET_FIXED, service.call());
         }

@@ -84,15 +84,23 @@ final class WatchCommand implements Callable<Integer> {
             // The first reconcile runs on the target's watch thread: follow it until it has an outcome.
             Deadline first = Deadline.in(target.pid, wait.seconds(timeout));
             String state;
+            boolean answered;
             try {
                 while (true) {
                     // The end time first: a state read after it is that reconcile's or a later one's.
                     long ended = lp.getLastReconcile();
                     state = lp.getReconcileState();
-                    if ((ended > before && !state.equals("applying")) || first.passed()) {
+                    answered = ended > before && !state.equals("applying");
+                    if (answered || first.passed()) {
                         break;
                     }
                     Thread.sleep(20);
+                }
+                if (!answered) {
+                    // What the state says is an earlier reconcile's: this one has not ended (a slow
+                    // transition, or a read that does not return), and must not pass for converged.
+                    state = "the reconcile asked for had not ended within " + wait.seconds(timeout) + " s (the"
+                            + " last one ended: " + state + ")";
                 }
                 String desired = lp.getDesiredPatches();
                 out.printf("pid %d watches %s: %s%n", jvm.pid(), Text.clean(watched), Text.clean(state));
@@ -102,10 +110,10 @@ final class WatchCommand implements Callable<Integer> {
             } catch (RuntimeException e) {
                 throw TargetJvm.refusal(e);
             }
-            if (state.startsWith("converged")) {
+            if (answered && state.startsWith("converged")) {
                 return Main.DONE;
             }
-            if (state.startsWith("failed")) {
+            if (answered && state.startsWith("failed")) {
                 out.printf("  ('jlivepatch status %d' shows it; the JVM retries on the next change of the directory)%n",
                         jvm.pid());
                 return Main.REFUSED;

@@ -317,7 +317,7 @@ public final class PatchRegistry {
     public PatchHandle load(PatchJarBytes jar, boolean enable, boolean requireLoaded) throws PatchException {
         Prepared prepared = prepare(jar);
         Step<RegisteredPatch> resolve = () -> {
-            RegisteredPatch p = resolve(prepared.patch(), prepared.sources(), prepared.provenance());
+            RegisteredPatch p = resolve(prepared.patch(), prepared.sources(), prepared.provenance(), jar);
             if (requireLoaded) {
                 List<String> pending = p.pendingClasses();
                 if (!pending.isEmpty()) {
@@ -385,7 +385,7 @@ public final class PatchRegistry {
     /** Registers a patch whose i-th replacement comes from the i-th source, per target class loader. */
     public PatchHandle register(Patch patch, List<ReplacementSource> sources) throws PatchException {
         return locked("register", patch.name(), () -> {
-            RegisteredPatch p = resolve(patch, sources, Provenance.inCode(Requester.current()));
+            RegisteredPatch p = resolve(patch, sources, Provenance.inCode(Requester.current()), null);
             List<RegisteredPatch> next = with(stack, p);
             stack = next; // the commit
             announceRegistered(p, next.size());
@@ -398,7 +398,7 @@ public final class PatchRegistry {
     public PatchHandle registerAndEnable(Patch patch, List<ReplacementSource> sources) throws PatchException {
         return locked("load", patch.name(), () -> {
             awaitNoTransition(LOAD_WAITS_FOR_TRANSITION);
-            RegisteredPatch p = resolve(patch, sources, Provenance.inCode(Requester.current()));
+            RegisteredPatch p = resolve(patch, sources, Provenance.inCode(Requester.current()), null);
             List<RegisteredPatch> next = with(stack, p);
             // The stack with p is published by the transition's commit, together with p's state.
             enableIn(next, p, () -> announceRegistered(p, next.size()));
@@ -422,9 +422,13 @@ public final class PatchRegistry {
         }
     }
 
-    /** The patch, checked against the running JVM; nothing is changed. Caller holds klpMutex. */
-    private RegisteredPatch resolve(Patch patch, List<ReplacementSource> sources, Provenance provenance)
-            throws PatchException {
+    /**
+     * The patch, checked against the running JVM; nothing is changed. Caller holds klpMutex.
+     *
+     * @param jar the JAR it was loaded from, {@code null} for a patch built in code
+     */
+    private RegisteredPatch resolve(Patch patch, List<ReplacementSource> sources, Provenance provenance,
+                                    PatchJarBytes jar) throws PatchException {
         if (named(stack, patch.name()) != null) {
             throw new PatchException(Reason.DUPLICATE_NAME, patch.name(), "patch '" + patch.name()
                     + "' is already registered: unregister it first or give the new patch another name");
@@ -446,7 +450,7 @@ public final class PatchRegistry {
                 pending.add(r.className());
             }
         }
-        RegisteredPatch p = new RegisteredPatch(this, patch, functions, provenance, pending);
+        RegisteredPatch p = new RegisteredPatch(this, patch, functions, provenance, jar, pending);
         for (Patch.Replacement r : patch.replacements()) {
             p.checked(loaded.getOrDefault(r.className(), List.of()));
         }
@@ -863,6 +867,14 @@ public final class PatchRegistry {
     /** Where {@code p} came from; {@code null} for a handle of another registry. */
     public Provenance provenance(PatchHandle p) {
         return p instanceof RegisteredPatch ? ((RegisteredPatch) p).provenance() : null;
+    }
+
+    /**
+     * The JAR {@code p} was loaded from, whoever loaded it: what loads it again after a reconcile that
+     * took it down failed. {@code null} for a patch built in code or a handle of another registry.
+     */
+    public PatchJarBytes loadedFrom(PatchHandle p) {
+        return p instanceof RegisteredPatch ? ((RegisteredPatch) p).loadedFrom() : null;
     }
 
     /** The target classes of {@code p} that were loaded in no class loader when it was registered. */

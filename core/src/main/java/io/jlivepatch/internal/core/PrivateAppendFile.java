@@ -35,8 +35,14 @@ final class PrivateAppendFile implements AutoCloseable {
     private final FileChannel channel;
     /** The file's identity (device and inode on POSIX) as the path named it just after the open, or null. */
     private final Object key;
+    /**
+     * Set when a write failed part way (a full disk): the file ends in part of a line, and the next
+     * line starts with a line break so that it is a whole line of its own, not glued to the broken
+     * one. Only the writer thread uses it.
+     */
+    private boolean lineCut;
 
-    private PrivateAppendFile(FileChannel channel, Object key) {
+    PrivateAppendFile(FileChannel channel, Object key) {
         this.channel = channel;
         this.key = key;
     }
@@ -115,14 +121,26 @@ final class PrivateAppendFile implements AutoCloseable {
     }
 
     void write(byte[] line) throws Problem {
-        ByteBuffer buffer = ByteBuffer.wrap(line);
+        ByteBuffer buffer;
+        if (lineCut) {
+            buffer = ByteBuffer.allocate(line.length + 1).put((byte) '\n').put(line);
+            buffer.flip();
+        } else {
+            buffer = ByteBuffer.wrap(line);
+        }
+        int start = buffer.position();
         try {
             // One write(2) for the whole line in the usual case; with O_APPEND each lands at the
             // end, also when another JVM appends to the same file.
             while (buffer.hasRemaining()) {
                 channel.write(buffer);
             }
+            lineCut = false;
         } catch (IOException | RuntimeException e) {
+            // Not truncated back: another JVM may have appended after the cut line meanwhile.
+            if (buffer.position() > start) {
+                lineCut = buffer.get(buffer.position() - 1) != '\n';
+            }
             throw new Problem(describe(e));
         }
     }

@@ -4,6 +4,7 @@ import io.jlivepatch.FunctionStatus;
 import io.jlivepatch.Patch;
 import io.jlivepatch.PatchException;
 import io.jlivepatch.PatchHandle;
+import io.jlivepatch.internal.jar.PatchJarBytes;
 import io.jlivepatch.internal.patch.ActiveFunction;
 
 import java.time.Duration;
@@ -41,14 +42,21 @@ final class RegisteredPatch implements PatchHandle {
     private volatile boolean statesCounted;
 
     private final Provenance provenance;
+    /**
+     * The JAR's bytes, {@code null} for a patch built in code: kept while registered (the JAR's size;
+     * its classes are held by its class loader anyway) so that a watch's failed reconcile can put
+     * back a patch it took down, whoever had loaded it.
+     */
+    private final PatchJarBytes loadedFrom;
     // Target classes loaded in no class loader at registration: patched when defined, or a typo.
     private final List<String> pendingClasses;
 
     RegisteredPatch(PatchRegistry registry, Patch patch, List<ResolvedFunction> functions, Provenance provenance,
-                    List<String> pendingClasses) {
+                    PatchJarBytes loadedFrom, List<String> pendingClasses) {
         this.registry = registry;
         this.patch = patch;
         this.provenance = provenance;
+        this.loadedFrom = loadedFrom;
         this.pendingClasses = List.copyOf(pendingClasses);
         this.callbacks = new PatchCallbacks(patch.name(), patch.callbacks(), registry.audit());
         this.functions = List.copyOf(functions);
@@ -71,6 +79,10 @@ final class RegisteredPatch implements PatchHandle {
 
     Provenance provenance() {
         return provenance;
+    }
+
+    PatchJarBytes loadedFrom() {
+        return loadedFrom;
     }
 
     /** The target classes that were loaded in no class loader when the patch was registered. */

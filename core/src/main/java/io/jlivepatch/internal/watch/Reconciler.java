@@ -12,9 +12,7 @@ import io.jlivepatch.internal.watch.DirectorySnapshot.DesiredJar;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * Brings the patch stack to what a watched directory asks for, with the life cycle's own
@@ -27,7 +25,8 @@ import java.util.Map;
  * <p>A reconcile that fails leaves the stack as it found it: a transition that does not end within
  * the timeout is reversed (a disable goes back to enabled, a load comes off and is unregistered), a
  * refused load leaves nothing registered, and the patches taken down for it are put back from the
- * bytes they were loaded from ({@link #loaded}), so that a bad new version never un-fixes a fleet.
+ * bytes they were loaded from ({@link PatchRegistry#loadedFrom}, whoever loaded them: at start-up,
+ * a command, the watch), so that a bad new version never un-fixes a fleet.
  */
 final class Reconciler {
 
@@ -46,12 +45,6 @@ final class Reconciler {
     private final PatchRegistry registry;
     private final Duration timeout;
     private final String label;
-    /**
-     * The content each patch of the stack that the watch loaded was loaded from, by SHA-256: what
-     * puts it back if a reconcile that took it down fails. Only the reconciling thread uses it
-     * (PatchDirectoryWatch's reconciling lock).
-     */
-    private final Map<String, PatchJarBytes> loaded = new HashMap<>();
 
     /**
      * @param timeout how long one transition may take before it is reversed
@@ -105,16 +98,7 @@ final class Reconciler {
         if (failed != null && !takenDown.isEmpty()) {
             failed = new Failure(failed.key(), failed.message() + restore(takenDown), failed.waitsForLoader());
         }
-        loaded.keySet().retainAll(shasOf(registry.patches()));
         return failed;
-    }
-
-    private List<String> shasOf(List<PatchHandle> stack) {
-        List<String> shas = new ArrayList<>();
-        for (PatchHandle h : stack) {
-            shas.add(registry.provenance(h).sha256());
-        }
-        return shas;
     }
 
     /** How many patches at the bottom of {@code stack} are those of {@code want}, enabled and settled. */
@@ -184,10 +168,11 @@ final class Reconciler {
     private String restore(List<PatchHandle> takenDown) throws InterruptedException {
         StringBuilder sb = new StringBuilder();
         for (PatchHandle h : takenDown) {
-            PatchJarBytes bytes = loaded.get(registry.provenance(h).sha256());
+            PatchJarBytes bytes = registry.loadedFrom(h);
             String outcome;
             if (bytes == null) {
-                outcome = "'" + h.name() + "' stays off (it was not loaded by the watch)";
+                outcome = "'" + h.name() + "' stays off (it was built in code, not loaded from a JAR: load it again"
+                        + " as it was)";
             } else {
                 try {
                     PatchHandle back = registry.load(bytes, true, false);
@@ -232,7 +217,6 @@ final class Reconciler {
             return new Failure(key, jar + " was refused: " + e.reason() + ": " + e.getMessage());
         }
         if (h.awaitTransition(timeout)) {
-            loaded.put(jar.sha256(), bytes);
             return null;
         }
         String waiting = waitingFor(h);

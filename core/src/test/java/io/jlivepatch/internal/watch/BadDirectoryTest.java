@@ -129,6 +129,16 @@ class BadDirectoryTest {
     }
 
     @Test
+    @org.junit.jupiter.api.condition.EnabledOnOs(org.junit.jupiter.api.condition.OS.LINUX)
+    void aLinkToAKernelFileFailsUnreadHoweverNew() throws Exception {
+        // /proc/kmsg would hold the watch thread until the kernel logs again; a readable file stands in.
+        Files.createSymbolicLink(dir.resolve("20-b.jar"), java.nio.file.Paths.get("/proc/self/status"));
+        w.reconcile();
+        unchanged();
+        failed("20-b.jar is /proc/", "/status, a file of the kernel's, not a patch JAR: nothing was changed");
+    }
+
+    @Test
     void aJarWithNoPatchInItFails() throws Exception {
         Path b = Files.write(dir.resolve("20-b.jar"), "not a zip at all".getBytes());
         settle(b);

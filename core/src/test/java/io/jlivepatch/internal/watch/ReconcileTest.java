@@ -122,6 +122,26 @@ class ReconcileTest {
     }
 
     @Test
+    void aRefusedNewVersionPutsBackPatchesTheWatchDidNotLoadItself() throws Exception {
+        // Loaded before the watch began (at start-up without watch=, or by 'jlivepatch load'): the
+        // watch adopts them (same name and content) and must put them back as it does its own.
+        Path a = jar(dir, "10-a.jar", "watch-a", "A");
+        Path b = jar(dir, "20-b.jar", "watch-b", "B");
+        WatchFixture.registry().loadAndEnable(a);
+        WatchFixture.registry().loadAndEnable(b);
+        PatchDirectoryWatch w = watch(dir);
+        w.reconcile();
+        assertEquals("converged", w.status().state(), "adopted, nothing reloaded");
+
+        jar(dir, "10-a.jar", "watch-a", "NoSuchMethod", false, "version 2 of a, which cannot register");
+        w.reconcile();
+        assertEquals(List.of("watch-a", "watch-b"), stack(), "the stack as it was");
+        assertEquals("B x", greet());
+        String state = w.status().state();
+        assertTrue(state.endsWith("; 'watch-a' is back; 'watch-b' is back"), state);
+    }
+
+    @Test
     void aCumulativePatchGoesStraightOverTheStackAndTheJarsBeforeItAreNotLoaded() throws Exception {
         jar(dir, "10-a.jar", "watch-a", "A");
         jar(dir, "20-b.jar", "watch-b", "B");

@@ -1,5 +1,6 @@
 package io.jlivepatch.internal.watch;
 
+import io.jlivepatch.PatchHandle;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -83,6 +84,37 @@ class StuckTransitionTest {
         w.reconcile();
         assertEquals(List.of("watch-a"), stack());
         assertEquals("converged", w.status().state());
+    }
+
+    @Test
+    void aPatchDisabledByAnotherCommandDuringTheLoadsTransitionIsNotReportedConverged() throws Exception {
+        holdAThreadInGreet(); // in the original code: the load's transition waits for it
+        jar(dir, "10-a.jar", "watch-a", "A");
+        PatchDirectoryWatch w = watch(dir);
+        Thread reconcile = new Thread(w::reconcile, "reconcile");
+        reconcile.start();
+        PatchHandle a = awaitInTransition("watch-a");
+        a.disable(); // another command: reverses the transition under way
+        release();
+        reconcile.join();
+        assertEquals(List.of("watch-a(disabled)"), stack());
+        String state = w.status().state();
+        assertTrue(state.startsWith("failed: the stack changed while the reconcile ran (another command loaded,"
+                + " disabled or unloaded a patch): it is watch-a(disabled), the directory asks for watch-a"), state);
+
+        w.reconcile();
+        assertEquals(List.of("watch-a"), stack(), "the directory is the desired state: enabled again");
+        assertEquals("converged", w.status().state());
+    }
+
+    private static PatchHandle awaitInTransition(String name) throws InterruptedException {
+        while (true) {
+            PatchHandle h = WatchFixture.registry().find(name).orElse(null);
+            if (h != null && h.inTransition()) {
+                return h;
+            }
+            Thread.sleep(5);
+        }
     }
 
     @Test

@@ -1,0 +1,98 @@
+package io.jlivepatch.internal.core;
+
+import org.junit.jupiter.api.Test;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.MappedByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.ReadableByteChannel;
+import java.nio.channels.WritableByteChannel;
+import java.nio.charset.StandardCharsets;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+/** The audit file's lines stay whole lines when the disk fills up in the middle of one. */
+class PrivateAppendFileTest {
+
+    /** A file on a disk with {@code room} bytes left, then room again when told. */
+    private static final class FillingDisk extends FileChannel {
+        final ByteArrayOutputStream written = new ByteArrayOutputStream();
+        int room;
+
+        FillingDisk(int room) {
+            this.room = room;
+        }
+
+        @Override
+        public int write(ByteBuffer src) throws IOException {
+            if (room == 0) {
+                throw new IOException("No space left on device");
+            }
+            int n = Math.min(room, src.remaining());
+            for (int i = 0; i < n; i++) {
+                written.write(src.get());
+            }
+            room -= n;
+            return n;
+        }
+
+        String text() {
+            return written.toString(StandardCharsets.UTF_8);
+        }
+
+        @Override public int read(ByteBuffer dst) { throw new UnsupportedOperationException(); }
+        @Override public long read(ByteBuffer[] dsts, int offset, int length) { throw new UnsupportedOperationException(); }
+        @Override public long write(ByteBuffer[] srcs, int offset, int length) { throw new UnsupportedOperationException(); }
+        @Override public long position() { return written.size(); }
+        @Override public FileChannel position(long newPosition) { throw new UnsupportedOperationException(); }
+        @Override public long size() { return written.size(); }
+        @Override public FileChannel truncate(long size) { throw new UnsupportedOperationException(); }
+        @Override public void force(boolean metaData) { }
+        @Override public long transferTo(long position, long count, WritableByteChannel target) { throw new UnsupportedOperationException(); }
+        @Override public long transferFrom(ReadableByteChannel src, long position, long count) { throw new UnsupportedOperationException(); }
+        @Override public int read(ByteBuffer dst, long position) { throw new UnsupportedOperationException(); }
+        @Override public int write(ByteBuffer src, long position) { throw new UnsupportedOperationException(); }
+        @Override public MappedByteBuffer map(MapMode mode, long position, long size) { throw new UnsupportedOperationException(); }
+        @Override public FileLock lock(long position, long size, boolean shared) { throw new UnsupportedOperationException(); }
+        @Override public FileLock tryLock(long position, long size, boolean shared) { throw new UnsupportedOperationException(); }
+        @Override protected void implCloseChannel() { }
+    }
+
+    private static byte[] line(String s) {
+        return (s + "\n").getBytes(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void aLineCutByAFullDiskIsEndedBeforeTheNextLineSoEveryOtherLineStaysWhole() throws Exception {
+        FillingDisk disk = new FillingDisk(30);
+        PrivateAppendFile file = new PrivateAppendFile(disk, null);
+        file.write(line("{\"operation\":\"load\"}"));
+        PrivateAppendFile.Problem full = assertThrows(PrivateAppendFile.Problem.class,
+                () -> file.write(line("{\"operation\":\"enable\"}")));
+        assertEquals("No space left on device", full.getMessage());
+        assertThrows(PrivateAppendFile.Problem.class, () -> file.write(line("{\"operation\":\"lost\"}")));
+
+        disk.room = 1000; // space again
+        file.write(line("{\"operation\":\"disable\"}"));
+        file.write(line("{\"operation\":\"unregister\"}"));
+        assertEquals("{\"operation\":\"load\"}\n{\"operati\n{\"operation\":\"disable\"}\n"
+                + "{\"operation\":\"unregister\"}\n", disk.text());
+    }
+
+    @Test
+    void aWriteCutRightAfterItsLineBreakLeavesNothingToMend() throws Exception {
+        FillingDisk disk = new FillingDisk(0);
+        PrivateAppendFile file = new PrivateAppendFile(disk, null);
+        disk.room = 5;
+        assertThrows(PrivateAppendFile.Problem.class, () -> file.write(line("abcdefgh")));
+        disk.room = 1; // the mending line break alone fits
+        assertThrows(PrivateAppendFile.Problem.class, () -> file.write(line("next")));
+        disk.room = 1000;
+        file.write(line("whole"));
+        assertEquals("abcde\nwhole\n", disk.text());
+    }
+}
