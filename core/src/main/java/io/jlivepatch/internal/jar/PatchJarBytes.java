@@ -39,16 +39,13 @@ public record PatchJarBytes(String source, byte[] bytes, String sha256) {
             if (size > max) { // refused before a byte is read; the read below is capped all the same
                 throw limits.exceeded(source, JarLimits.MAX_JAR_BYTES, "the file has " + size + " bytes");
             }
-            // Never opened: a read of these may not return (/proc/kmsg waits for the kernel's next
-            // message), which would stop premain or the watch thread for good. A patch JAR has bytes
-            // and lives on a disk; the kernel's files say they have none.
-            String kernel = kernelFile(path);
-            if (kernel != null) {
-                throw PatchJar.invalid(source, "is " + kernel + ", a file of the kernel's, not a patch JAR: it is"
-                        + " not read; give a patch JAR");
-            }
+            // Never opened: a read of an empty file gains nothing, and the kernel's files under /proc
+            // say they are empty, where a read may not return (/proc/kmsg waits for the kernel's next
+            // message), which would stop premain or the watch thread for good. Told by the size, not
+            // by the real path: a target's files reached through /proc/<pid>/root are ordinary ones.
             if (size == 0) {
-                throw PatchJar.invalid(source, "is empty (0 bytes): give a patch JAR");
+                throw PatchJar.invalid(source, "is empty (0 bytes, as every file of the kernel's /proc says it is):"
+                        + " it is not read; give a patch JAR");
             }
         } catch (IOException e) {
             throw PatchJar.invalid(source, "cannot be read (" + Failures.describe(e) + "): check the path and"
@@ -82,15 +79,6 @@ public record PatchJarBytes(String source, byte[] bytes, String sha256) {
             throw PatchJar.invalid(source, "jlivepatch ran out of memory reading it; nothing was loaded and the"
                     + " application runs on: lower " + JarLimits.MAX_JAR_BYTES + " or give the JVM more heap");
         }
-    }
-
-    /**
-     * Where {@code path} really is when that is in the kernel's {@code /proc} or {@code /sys}, whose
-     * files may block a read for good; else {@code null}.
-     */
-    public static String kernelFile(Path path) throws IOException {
-        String real = path.toRealPath().toString();
-        return real.startsWith("/proc/") || real.startsWith("/sys/") ? real : null;
     }
 
     /** Content received whole (from the command): checked against the same file size limit. */

@@ -176,15 +176,6 @@ final class WatchedDirectory {
         return real;
     }
 
-    /** {@link PatchJarBytes#kernelFile}, {@code null} when it cannot be told (the read says why). */
-    private static String kernelFile(Path p) {
-        try {
-            return PatchJarBytes.kernelFile(p);
-        } catch (IOException e) {
-            return null;
-        }
-    }
-
     /** {@link #contentRoot()} now, or {@code null} when it cannot be resolved. */
     private Path currentRoot() {
         try {
@@ -216,11 +207,7 @@ final class WatchedDirectory {
                 return DirectorySnapshot.failed(file + " is not a regular file (a pipe, a device or a socket):"
                         + " nothing was changed: put patch JARs only in " + directory);
             }
-            String kernel = kernelFile(p);
-            if (kernel != null) { // never "still being written", and never read: it may block the watch for good
-                return DirectorySnapshot.failed(file + " is " + kernel + ", a file of the kernel's, not a patch JAR:"
-                        + " nothing was changed: put patch JARs only in " + directory);
-            }
+
             FileState state = FileState.of(p, before);
             Checked content = checked.get(state);
             if (content == null) {

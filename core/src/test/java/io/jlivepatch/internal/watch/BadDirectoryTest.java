@@ -129,13 +129,17 @@ class BadDirectoryTest {
     }
 
     @Test
-    @org.junit.jupiter.api.condition.EnabledOnOs(org.junit.jupiter.api.condition.OS.LINUX)
-    void aLinkToAKernelFileFailsUnreadHoweverNew() throws Exception {
-        // /proc/kmsg would hold the watch thread until the kernel logs again; a readable file stands in.
-        Files.createSymbolicLink(dir.resolve("20-b.jar"), java.nio.file.Paths.get("/proc/self/status"));
+    void anEmptyFileIsNeverReadAndFailsOnceSettled() throws Exception {
+        // The kernel's files under /proc say they are empty too (/proc/kmsg would hold the watch thread).
+        Path b = Files.createFile(dir.resolve("20-b.jar"));
         w.reconcile();
         unchanged();
-        failed("20-b.jar is /proc/", "/status, a file of the kernel's, not a patch JAR: nothing was changed");
+        assertTrue(w.status().state().startsWith("waiting: 20-b.jar does not read as a whole patch JAR yet"),
+                w.status().state());
+        settle(b);
+        w.reconcile();
+        unchanged();
+        failed("INVALID_PATCH", "20-b.jar: is empty (0 bytes");
     }
 
     @Test
