@@ -476,6 +476,53 @@ class CallbacksTest {
     }
 
     @Test
+    void aCallbackThatDoesNotReturnKeepsOtherOperationsOutWithBusyNotForEver() throws Exception {
+        java.util.concurrent.CountDownLatch inside = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        Recorder r = new Recorder("p");
+        r.duringPrePatch = () -> { // a callback stuck on something that never comes, until the test says
+            inside.countDown();
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        };
+        PatchHandle h = livepatch().register(cachePatch("cb-stuck").callbacks("cbapp.Cache", r).build());
+        PatchHandle other = livepatch().register(Patch.builder("cb-waiting")
+                .replace(method(Store.class, "get"), method(CallbacksTest.class, "storeGet", Object.class)).build());
+        Thread enabling = new Thread(() -> {
+            try {
+                h.enable();
+            } catch (PatchException e) {
+                throw new AssertionError(e);
+            }
+        }, "enabling-cb-stuck");
+        enabling.start();
+        inside.await();
+        io.jlivepatch.internal.core.PatchRegistry.lockWaitForTests(Duration.ofMillis(300));
+        try {
+            PatchException busy = assertThrows(PatchException.class, other::enable);
+            assertEquals(PatchException.Reason.BUSY, busy.reason());
+            assertTrue(busy.getMessage().startsWith("cannot enable patch 'cb-waiting': 'enable' of patch 'cb-stuck'"
+                    + " has held jlivepatch's lock for "), busy.getMessage());
+            assertTrue(busy.getMessage().contains(" (thread 'enabling-cb-stuck', now in io.jlivepatch.CallbacksTest"),
+                    busy.getMessage());
+            assertFalse(other.isEnabled());
+            assertFalse(h.awaitTransition(Duration.ofMillis(300)), "a waiter gives up too");
+        } finally {
+            io.jlivepatch.internal.core.PatchRegistry.lockWaitForTests(Duration.ofSeconds(10));
+            release.countDown();
+            enabling.join(10_000);
+        }
+        assertTrue(h.awaitTransition(WAIT));
+        assertTrue(h.isEnabled());
+        other.enable(); // and everything works again once the callback returns
+        assertTrue(other.awaitTransition(WAIT));
+        assertEquals("patched store", new Store().get());
+    }
+
+    @Test
     void aCallbackCannotStartALifeCycleOperation() throws Exception {
         Recorder r = new Recorder("p");
         PatchHandle h = livepatch().register(cachePatch("cb-reentry").callbacks("cbapp.Cache", r).build());

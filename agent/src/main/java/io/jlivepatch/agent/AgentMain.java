@@ -50,15 +50,30 @@ public final class AgentMain {
         try {
             AgentArguments arguments = AgentArguments.parse(args);
             io.jlivepatch.internal.jar.JarLimits.setCurrent(arguments.jarLimits());
+            boolean trustInstalled = false;
             if (arguments.truststore() != null) {
                 // Before any patch can load; a store that cannot be read gives a policy that refuses all.
-                TrustPolicy.install(TrustPolicy.fromStore(arguments.truststore(), arguments.truststorePassword()));
+                trustInstalled = TrustPolicy.install(TrustPolicy.fromStore(arguments.truststore(),
+                        arguments.truststorePassword()));
             }
             if (arguments.auditFile() != null) {
                 AuditFile.configure(arguments.auditFile());
             }
             Livepatch lp = Livepatch.install(inst);
             System.clearProperty(FAILURE_PROPERTY);
+            // Who asked, for provenance and audit: an attach may come hours after the start.
+            String requester = beforeMain ? Requester.STARTUP : Requester.ATTACH;
+            if (arguments.truststore() != null) {
+                // A raised policy changes what may run from now on (and what registered patches may be
+                // enabled): on record, as every change is.
+                String before = Requester.enter(requester);
+                try {
+                    PatchRegistry.installed().audit("trust", arguments.truststore().toString(), (trustInstalled
+                            ? "ok (" : "refused (the policy stays: ") + TrustPolicy.current().describe() + ")");
+                } finally {
+                    Requester.restore(before);
+                }
+            }
             String version = AgentMain.class.getPackage().getImplementationVersion();
             // With the build: which build runs where (jlivepatch list), whatever the version says.
             System.setProperty(VERSION_PROPERTY, (version == null ? "development" : version)
@@ -84,7 +99,7 @@ public final class AgentMain {
                         }
                     }
                 } else if (arguments.patchDirectory() != null) {
-                    String before = Requester.enter(Requester.STARTUP); // who asked, for provenance and audit
+                    String before = Requester.enter(requester);
                     // Before main, the patches' log lines are formatted and printed by a thread of
                     // their own meanwhile (a cold JVM takes milliseconds a line); all are out when
                     // this returns. Attached, nobody waits: they are printed as they come.

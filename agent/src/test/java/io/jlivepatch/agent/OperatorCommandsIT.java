@@ -296,6 +296,8 @@ class OperatorCommandsIT {
         Files.copy(TestJars.shoutFixJar(dir), patches.resolve(".fix-shout.jar"));
         try (ServiceProcess service = new ServiceProcess("-javaagent:" + TestJars.AGENT + "=patches=" + patches)) {
             assertEquals(GREET_FIXED, service.call());
+            Cli status = Cli.run("status", service.pid());
+            assertTrue(status.out().contains("fix-greet") && !status.out().contains("fix-shout"), status.toString());
         }
     }
 

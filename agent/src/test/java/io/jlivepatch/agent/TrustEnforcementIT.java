@@ -180,6 +180,40 @@ class TrustEnforcementIT {
     }
 
     @Test
+    void aPolicyRaisedByALaterAttachIsAuditedAndKeepsUnsignedPatchesRegisteredBeforeItOff() throws Exception {
+        Path unsigned = TestJars.greeterFixJar(dir);
+        Path byAlice = Signing.sign(TestJars.shoutFixJar(dir), alice, dir, "shout-alice.jar");
+        try (ServiceProcess service = new ServiceProcess("-javaagent:" + TestJars.AGENT)) {
+            Cli signedToo = Cli.run("load", "--no-enable", service.pid(), byAlice);
+            assertEquals(0, signedToo.exitCode(), signedToo.toString());
+            Cli registered = Cli.run("load", "--no-enable", service.pid(), unsigned);
+            assertEquals(0, registered.exitCode(), registered.toString());
+            VirtualMachine vm = VirtualMachine.attach(Long.toString(service.pid()));
+            try {
+                vm.loadAgent(TestJars.AGENT.toString(), "truststore=" + trustAlice + ",truststore-password="
+                        + Signing.PASSWORD);
+            } finally {
+                vm.detach();
+            }
+            Cli enableSigned = Cli.run("enable", service.pid(), "fix-shout");
+            assertEquals(0, enableSigned.exitCode(), "a JAR that passes the policy now is enabled: " + enableSigned);
+            Cli enable = Cli.run("enable", service.pid(), "fix-greet");
+            assertEquals(1, enable.exitCode(), enable.toString());
+            assertTrue(enable.err().contains("UNTRUSTED") && enable.err().contains("patch 'fix-greet' was registered"
+                    + " before this JVM's trust policy was raised"), enable.toString());
+            String answer = service.call();
+            assertTrue(answer.startsWith("hello x") && !answer.equals(ORIGINAL), "unsigned greet fix off, signed"
+                    + " shout fix on: " + answer);
+
+            Cli status = Cli.run("status", service.pid(), "--log");
+            assertTrue(status.out().lines().anyMatch(l -> l.contains(" trust " + trustAlice + " by attach: ok (patches"
+                    + " must be signed by a certificate of ")), status.toString());
+            assertTrue(status.out().lines().anyMatch(l -> l.contains(" enable fix-greet by pid ")
+                    && l.contains("refused UNTRUSTED")), status.toString());
+        }
+    }
+
+    @Test
     void withoutATrustStoreStatusSaysPatchesAreNotVerified() throws Exception {
         try (ServiceProcess service = new ServiceProcess("-javaagent:" + TestJars.AGENT)) {
             Cli status = Cli.run("status", service.pid());

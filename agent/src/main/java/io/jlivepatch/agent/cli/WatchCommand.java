@@ -99,8 +99,9 @@ final class WatchCommand implements Callable<Integer> {
                 if (!answered) {
                     // What the state says is an earlier reconcile's: this one has not ended (a slow
                     // transition, or a read that does not return), and must not pass for converged.
-                    state = "the reconcile asked for had not ended within " + wait.seconds(timeout) + " s (the"
-                            + " last one ended: " + state + ")";
+                    state = state.equals("applying") ? "still applying after " + wait.seconds(timeout) + " s"
+                            : "the reconcile asked for had not ended within " + wait.seconds(timeout) + " s (the"
+                            + " one before it ended " + state + ")";
                 }
                 String desired = lp.getDesiredPatches();
                 out.printf("pid %d watches %s: %s%n", jvm.pid(), Text.clean(watched), Text.clean(state));

@@ -41,6 +41,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -71,6 +72,22 @@ public final class PatchRegistry {
      * volatile.
      */
     private final ReentrantLock klpMutex = new ReentrantLock();
+    /**
+     * How long an operation waits for klpMutex before it refuses with {@code BUSY}, naming what holds
+     * it. Operations hold it for milliseconds to seconds; one whose patch callback never returns holds
+     * it for good, and without a bound every later command would wait for ever, each holding one of
+     * the control socket's places until even {@code status} is turned away.
+     */
+    private static volatile Duration lockWait = Duration.ofSeconds(10);
+    /**
+     * What holds klpMutex through {@link #locked}, for the BUSY refusal of those that wait: written by
+     * the holder right after it takes the lock and cleared before it lets go; volatile because the
+     * waiters read it without the lock. {@code holderSince} is System.nanoTime's.
+     */
+    private volatile String holderOperation;
+    private volatile String holderPatch;
+    private volatile Thread holderThread;
+    private volatile long holderSince;
     /** Signalled under klpMutex when a transition ends; awaitTransition and loadAndEnable wait on it. */
     private final Condition transitionDone = klpMutex.newCondition();
 
@@ -251,12 +268,70 @@ public final class PatchRegistry {
         // The operations that can come first (register's fixedSources, load's prepare) activate
         // outside the lock already; this keeps every operation so (RegistryStretchDriver).
         activate(operation, patchName, patchName);
-        klpMutex.lock();
+        if (!lockWithin(lockWait)) {
+            PatchException busy = lockHeld(operation, patchName);
+            return refusing(operation, patchName, patchName, () -> {
+                throw busy;
+            });
+        }
+        String outerOperation = holderOperation; // klpMutex is reentrant: a nested operation restores these
+        String outerPatch = holderPatch;
+        Thread outerThread = holderThread;
+        long outerSince = holderSince;
+        holderOperation = operation;
+        holderPatch = patchName;
+        holderThread = Thread.currentThread();
+        holderSince = System.nanoTime();
         try {
             return refusing(operation, patchName, patchName, step);
         } finally {
+            holderOperation = outerOperation;
+            holderPatch = outerPatch;
+            holderThread = outerThread;
+            holderSince = outerSince;
             klpMutex.unlock();
         }
+    }
+
+    /** Takes klpMutex within {@code wait}; false if it did not (or the thread was interrupted, which it keeps). */
+    private boolean lockWithin(Duration wait) {
+        try {
+            return klpMutex.tryLock(wait.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    /** The BUSY refusal of an operation that could not take klpMutex: what holds it, since when, where. */
+    private PatchException lockHeld(String operation, String patchName) {
+        String op = holderOperation;
+        Thread t = holderThread;
+        String what = op == null ? "another operation" : "'" + op + "'" + (holderPatch == null ? ""
+                : " of patch '" + holderPatch + "'");
+        String since = op == null ? "" : " for " + Duration.ofNanos(System.nanoTime() - holderSince).toSeconds() + " s";
+        return new PatchException(Reason.BUSY, patchName, "cannot " + operation
+                + (patchName == null ? "" : " patch '" + patchName + "'") + ": " + what + " has held jlivepatch's lock"
+                + since + (t == null ? "" : " (thread '" + t.getName() + "'" + where(t) + ")") + "; waited "
+                + lockWait.toSeconds() + " s, nothing was changed: retry; a patch callback that never returns keeps"
+                + " it for good, and only a restart of the JVM ends it");
+    }
+
+    /** Tests: how long an operation waits for the lock (the default's 10 s would make a slow test). */
+    public static void lockWaitForTests(Duration wait) {
+        lockWait = wait;
+    }
+
+    /** The first frame of {@code t} outside jlivepatch's internals and the JDK: a patch callback's, most likely. */
+    private static String where(Thread t) {
+        for (StackTraceElement e : t.getStackTrace()) {
+            String c = e.getClassName();
+            if (!c.startsWith("io.jlivepatch.internal.") && !c.startsWith("java.") && !c.startsWith("jdk.")
+                    && !c.startsWith("sun.")) {
+                return ", now in " + c + "." + e.getMethodName();
+            }
+        }
+        return "";
     }
 
     /** Registers a patch whose replacements are given as methods, the same in every class loader. */
@@ -318,6 +393,7 @@ public final class PatchRegistry {
         Prepared prepared = prepare(jar);
         Step<RegisteredPatch> resolve = () -> {
             RegisteredPatch p = resolve(prepared.patch(), prepared.sources(), prepared.provenance(), jar);
+            p.trustedUnder(prepared.policy());
             if (requireLoaded) {
                 List<String> pending = p.pendingClasses();
                 if (!pending.isEmpty()) {
@@ -351,7 +427,7 @@ public final class PatchRegistry {
     }
 
     /** A patch JAR checked and prepared, not registered yet. */
-    private record Prepared(Patch patch, List<ReplacementSource> sources, Provenance provenance) {
+    private record Prepared(Patch patch, List<ReplacementSource> sources, Provenance provenance, TrustPolicy policy) {
     }
 
     private Prepared prepare(PatchJarBytes bytes) throws PatchException {
@@ -361,11 +437,12 @@ public final class PatchRegistry {
             JarLimits limits = JarLimits.current();
             PatchJar jar = PatchJar.read(bytes, limits);
             subject = Patch.isValidName(jar.name()) ? jar.name() : subject;
-            Signature signature = TrustPolicy.current().verify(bytes);
+            TrustPolicy policy = TrustPolicy.current();
+            Signature signature = policy.verify(bytes);
             PatchJarLoader.Prepared prepared = PatchJarLoader.prepare(jar, hooks.instrumentation());
             Provenance provenance = new Provenance(bytes.source(), bytes.sha256(), signature.signer(), jar.builds(),
                     Instant.now(), Requester.current());
-            return new Prepared(prepared.patch(), prepared.sources(), provenance);
+            return new Prepared(prepared.patch(), prepared.sources(), provenance, policy);
         } catch (PatchException e) {
             throw refused("load", e.patchName() != null ? e.patchName() : subject, e, of(bytes));
         } catch (RuntimeException | LinkageError | VirtualMachineError e) {
@@ -530,6 +607,27 @@ public final class PatchRegistry {
     }
 
     /**
+     * Refuses to enable a patch JAR registered under a trust policy weaker than this JVM's now (one
+     * raised by a later attach with {@code truststore=}) unless its bytes pass the policy now: else
+     * unsigned code registered before would run where only signed code may. A patch built in code
+     * is the application's own and never verified. Caller holds klpMutex.
+     */
+    private static void checkTrust(RegisteredPatch p) throws PatchException {
+        TrustPolicy policy = TrustPolicy.current();
+        if (!policy.enforced() || p.trustedUnder() == policy || p.loadedFrom() == null) {
+            return;
+        }
+        try {
+            policy.verify(p.loadedFrom());
+        } catch (PatchException e) {
+            throw new PatchException(e.reason(), p.name(), "patch '" + p.name() + "' was registered before this JVM's"
+                    + " trust policy was raised (" + policy.describe() + ") and does not pass it: " + e.getMessage()
+                    + "; nothing was changed: unregister it and load a signed version", e);
+        }
+        p.trustedUnder(policy);
+    }
+
+    /**
      * Enables {@code p} as the patch of stack {@code order} (the current stack, or the current one
      * with {@code p} appended, for a load); the transition's commit publishes {@code order}, then
      * runs {@code onCommit}. Caller holds klpMutex.
@@ -550,6 +648,7 @@ public final class PatchRegistry {
             }
         }
         StateCheck.check(order, p);
+        checkTrust(p);
         linkAudit.start(); // before any of p's hooks exist, so none of their failures goes unaudited
         Refusals.logQuietly(System.Logger.Level.INFO, "enabling patch ''{0}''", p.name());
         // Classes loaded since registration are checked like those loaded before it; the same scan
@@ -896,7 +995,13 @@ public final class PatchRegistry {
 
     boolean awaitTransition(RegisteredPatch p, Duration timeout) throws InterruptedException {
         long nanos = timeout.toNanos();
-        klpMutex.lock();
+        long start = System.nanoTime();
+        // Bounded: an operation that holds the lock for good (a callback that never returns) must not
+        // take the waiter (the watch, a command) with it.
+        if (!klpMutex.tryLock(nanos, TimeUnit.NANOSECONDS)) {
+            return false;
+        }
+        nanos -= System.nanoTime() - start;
         try {
             while (transitionPatch == p) {
                 if (nanos <= 0) {
@@ -1015,7 +1120,7 @@ public final class PatchRegistry {
     /** Whether {@code e} repeats the wait already reported for this JAR to the channel retrying it; records it. */
     private boolean repeatsAWait(String subject, PatchException e, Provenance jar) {
         String who = Requester.current();
-        if (!who.equals(Requester.STARTUP) && !who.equals(Requester.WATCH)) {
+        if (!who.equals(Requester.STARTUP) && !who.equals(Requester.ATTACH) && !who.equals(Requester.WATCH)) {
             return false;
         }
         String key = jar != null && !jar.sha256().isEmpty() ? jar.sha256() : String.valueOf(subject);

@@ -36,15 +36,16 @@ final class PrivateAppendFile implements AutoCloseable {
     /** The file's identity (device and inode on POSIX) as the path named it just after the open, or null. */
     private final Object key;
     /**
-     * Set when a write failed part way (a full disk): the file ends in part of a line, and the next
-     * line starts with a line break so that it is a whole line of its own, not glued to the broken
-     * one. Only the writer thread uses it.
+     * Whether the file ends in part of a line (a write cut by a full disk, here or before the file was
+     * opened again, or by a JVM that died mid-line): the next line then starts with a line break, so
+     * that it is a whole line of its own, not glued to the broken one. Only the writer thread uses it.
      */
     private boolean lineCut;
 
-    PrivateAppendFile(FileChannel channel, Object key) {
+    PrivateAppendFile(FileChannel channel, Object key, boolean lineCut) {
         this.channel = channel;
         this.key = key;
+        this.lineCut = lineCut;
     }
 
     static PrivateAppendFile open(Path file) throws Problem {
@@ -61,7 +62,7 @@ final class PrivateAppendFile implements AutoCloseable {
             // NOFOLLOW_LINKS (O_NOFOLLOW) closes the gap between the check above and the open: a
             // link put there meanwhile fails the open instead of being followed.
             FileChannel channel = FileChannel.open(file, options, attributes);
-            return new PrivateAppendFile(channel, keyOf(file));
+            return new PrivateAppendFile(channel, keyOf(file), endsInsideALine(file));
         } catch (IOException | UnsupportedOperationException | SecurityException e) {
             throw new Problem(describe(e));
         }
@@ -90,6 +91,20 @@ final class PrivateAppendFile implements AutoCloseable {
         if (mismatch != null) {
             throw new Problem(mismatch + ": jlivepatch appends only to an audit file of its own user"
                     + " (remove it, or name another file)");
+        }
+    }
+
+    /**
+     * Whether {@code file}'s last byte is not a line break. Read through a channel of its own: the
+     * JDK refuses READ with APPEND. False when it cannot be told (the worst then is one glued line).
+     */
+    private static boolean endsInsideALine(Path file) {
+        try (FileChannel in = FileChannel.open(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
+            long size = in.size();
+            ByteBuffer last = ByteBuffer.allocate(1);
+            return size > 0 && in.read(last, size - 1) == 1 && last.get(0) != '\n';
+        } catch (IOException | RuntimeException e) {
+            return false;
         }
     }
 

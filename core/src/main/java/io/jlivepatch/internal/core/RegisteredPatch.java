@@ -6,6 +6,7 @@ import io.jlivepatch.PatchException;
 import io.jlivepatch.PatchHandle;
 import io.jlivepatch.internal.jar.PatchJarBytes;
 import io.jlivepatch.internal.patch.ActiveFunction;
+import io.jlivepatch.internal.trust.TrustPolicy;
 
 import java.time.Duration;
 import java.util.List;
@@ -48,6 +49,11 @@ final class RegisteredPatch implements PatchHandle {
      * back a patch it took down, whoever had loaded it.
      */
     private final PatchJarBytes loadedFrom;
+    /**
+     * The trust policy its JAR passed, {@code null} for a patch built in code: an enable under a
+     * policy raised since checks the JAR again. Written and read under PatchRegistry.klpMutex.
+     */
+    private TrustPolicy trustedUnder;
     // Target classes loaded in no class loader at registration: patched when defined, or a typo.
     private final List<String> pendingClasses;
 
@@ -83,6 +89,14 @@ final class RegisteredPatch implements PatchHandle {
 
     PatchJarBytes loadedFrom() {
         return loadedFrom;
+    }
+
+    TrustPolicy trustedUnder() {
+        return trustedUnder;
+    }
+
+    void trustedUnder(TrustPolicy policy) {
+        trustedUnder = policy;
     }
 
     /** The target classes that were loaded in no class loader when the patch was registered. */

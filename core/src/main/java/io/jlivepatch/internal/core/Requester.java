@@ -10,6 +10,8 @@ public final class Requester {
     public static final String API = "api";
     public static final String JMX = "jmx";
     public static final String STARTUP = "startup";
+    /** The agent's arguments given by an attach ({@code patches=}, {@code truststore=}), not at start-up. */
+    public static final String ATTACH = "attach";
     /** The watched patch directory's reconciles. */
     public static final String WATCH = "watch";
 

@@ -76,7 +76,7 @@ final class Reconciler {
         List<PatchHandle> stack = registry.patches();
         int keep = matching(stack, want);
         int next = keep;
-        List<PatchHandle> takenDown = new ArrayList<>();
+        List<TakenDown> takenDown = new ArrayList<>();
         Failure failed = null;
         if (keep == 0 && !want.isEmpty() && want.get(0).replace() && !stack.isEmpty()
                 && registry.find(want.get(0).name()).isEmpty()) {
@@ -128,17 +128,22 @@ final class Reconciler {
         return null;
     }
 
+    /** A patch a reconcile took down, and whether it was enabled: what putting it back restores. */
+    private record TakenDown(PatchHandle patch, boolean enabled) {
+    }
+
     /**
      * Disables (top first) and unregisters every patch of {@code stack} from {@code keep} up;
      * {@code takenDown} gets each one that came off, bottom first.
      */
-    private Failure takeDown(List<PatchHandle> stack, int keep, List<PatchHandle> takenDown)
+    private Failure takeDown(List<PatchHandle> stack, int keep, List<TakenDown> takenDown)
             throws InterruptedException {
         for (int i = stack.size() - 1; i >= keep; i--) {
             PatchHandle h = stack.get(i);
             String key = "take down " + h.name() + " " + registry.provenance(h).sha256();
+            boolean enabled = h.isEnabled();
             try {
-                if (h.isEnabled()) {
+                if (enabled) {
                     Log.get().log(Level.INFO, label + ": taking down '" + h.name() + "': the directory no longer asks"
                             + " for it as it is (removed, another version, or a patch below it changed)");
                     h.disable();
@@ -152,7 +157,7 @@ final class Reconciler {
                     }
                 }
                 h.unregister();
-                takenDown.add(0, h);
+                takenDown.add(0, new TakenDown(h, enabled));
             } catch (PatchException e) {
                 return new Failure(key, "'" + h.name() + "' could not be taken down: " + e.reason() + ": "
                         + e.getMessage());
@@ -163,11 +168,13 @@ final class Reconciler {
 
     /**
      * Puts back, bottom first, the patches a failed reconcile took down, from the bytes they were
-     * loaded from; says how that went, for the failure's message.
+     * loaded from, enabled or not as they were (one an operator had disabled stays off); says how
+     * that went, for the failure's message.
      */
-    private String restore(List<PatchHandle> takenDown) throws InterruptedException {
+    private String restore(List<TakenDown> takenDown) throws InterruptedException {
         StringBuilder sb = new StringBuilder();
-        for (PatchHandle h : takenDown) {
+        for (TakenDown t : takenDown) {
+            PatchHandle h = t.patch();
             PatchJarBytes bytes = registry.loadedFrom(h);
             String outcome;
             if (bytes == null) {
@@ -175,9 +182,9 @@ final class Reconciler {
                         + " as it was)";
             } else {
                 try {
-                    PatchHandle back = registry.load(bytes, true, false);
-                    outcome = back.awaitTransition(timeout) ? "'" + h.name() + "' is back"
-                            : "'" + h.name() + "' is back, its transition still running";
+                    PatchHandle back = registry.load(bytes, t.enabled(), false);
+                    String is = t.enabled() ? "'" + h.name() + "' is back" : "'" + h.name() + "' is back, disabled";
+                    outcome = back.awaitTransition(timeout) ? is : is + ", its transition still running";
                 } catch (PatchException e) {
                     outcome = "'" + h.name() + "' could not be put back: " + e.reason() + ": " + e.getMessage();
                 }

@@ -1,6 +1,7 @@
 package io.jlivepatch.internal.core;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -11,6 +12,9 @@ import java.nio.channels.FileLock;
 import java.nio.channels.ReadableByteChannel;
 import java.nio.channels.WritableByteChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -69,7 +73,7 @@ class PrivateAppendFileTest {
     @Test
     void aLineCutByAFullDiskIsEndedBeforeTheNextLineSoEveryOtherLineStaysWhole() throws Exception {
         FillingDisk disk = new FillingDisk(30);
-        PrivateAppendFile file = new PrivateAppendFile(disk, null);
+        PrivateAppendFile file = new PrivateAppendFile(disk, null, false);
         file.write(line("{\"operation\":\"load\"}"));
         PrivateAppendFile.Problem full = assertThrows(PrivateAppendFile.Problem.class,
                 () -> file.write(line("{\"operation\":\"enable\"}")));
@@ -84,9 +88,25 @@ class PrivateAppendFileTest {
     }
 
     @Test
+    void aFileOpenedAgainAfterALineWasCutEndsThatLineFirst(@TempDir Path dir) throws Exception {
+        // AuditFile opens the file again after every failed write, and a JVM may have died mid-line.
+        Path audit = dir.resolve("audit.log");
+        Files.writeString(audit, "{\"operation\":\"load\"}\n{\"operati");
+        Files.setPosixFilePermissions(audit, PosixFilePermissions.fromString("rw-------"));
+        try (PrivateAppendFile file = PrivateAppendFile.open(audit)) {
+            file.write(line("{\"operation\":\"enable\"}"));
+        }
+        try (PrivateAppendFile file = PrivateAppendFile.open(audit)) {
+            file.write(line("{\"operation\":\"disable\"}"));
+        }
+        assertEquals("{\"operation\":\"load\"}\n{\"operati\n{\"operation\":\"enable\"}\n{\"operation\":\"disable\"}\n",
+                Files.readString(audit));
+    }
+
+    @Test
     void aWriteCutRightAfterItsLineBreakLeavesNothingToMend() throws Exception {
         FillingDisk disk = new FillingDisk(0);
-        PrivateAppendFile file = new PrivateAppendFile(disk, null);
+        PrivateAppendFile file = new PrivateAppendFile(disk, null, false);
         disk.room = 5;
         assertThrows(PrivateAppendFile.Problem.class, () -> file.write(line("abcdefgh")));
         disk.room = 1; // the mending line break alone fits

@@ -142,6 +142,25 @@ class ReconcileTest {
     }
 
     @Test
+    void aPatchTakenDownDisabledIsPutBackDisabled() throws Exception {
+        jar(dir, "10-a.jar", "watch-a", "A");
+        PatchDirectoryWatch w = watch(dir);
+        w.reconcile();
+        Path elsewhere = Files.createDirectory(dir.resolve(".elsewhere"));
+        Path x = jar(elsewhere, "x.jar", "by-hand", "B");
+        WatchFixture.registry().load(io.jlivepatch.internal.jar.PatchJarBytes.read(x,
+                io.jlivepatch.internal.jar.JarLimits.current()), false, false); // registered, left off
+        assertEquals(List.of("watch-a", "by-hand(disabled)"), stack());
+
+        jar(dir, "10-a.jar", "watch-a", "NoSuchMethod", false, "version 2 of a, which cannot register");
+        w.reconcile();
+        assertEquals(List.of("watch-a", "by-hand(disabled)"), stack(), "what was off stays off");
+        assertEquals("A x", greet());
+        String state = w.status().state();
+        assertTrue(state.endsWith("; 'watch-a' is back; 'by-hand' is back, disabled"), state);
+    }
+
+    @Test
     void aCumulativePatchGoesStraightOverTheStackAndTheJarsBeforeItAreNotLoaded() throws Exception {
         jar(dir, "10-a.jar", "watch-a", "A");
         jar(dir, "20-b.jar", "watch-b", "B");
