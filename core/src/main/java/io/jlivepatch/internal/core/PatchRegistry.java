@@ -207,6 +207,14 @@ public final class PatchRegistry {
         return Optional.ofNullable(named(stack, name));
     }
 
+    /** Refuses {@code name} when a registered patch has it; reads the volatile stack, no lock needed. */
+    private void duplicateName(String name) throws PatchException {
+        if (named(stack, name) != null) {
+            throw new PatchException(Reason.DUPLICATE_NAME, name, "patch '" + name + "' is already registered:"
+                    + " unregister it first or give the new patch another name");
+        }
+    }
+
     private static RegisteredPatch named(List<RegisteredPatch> in, String name) {
         for (RegisteredPatch p : in) {
             if (p.name().equals(name)) {
@@ -439,6 +447,10 @@ public final class PatchRegistry {
             subject = Patch.isValidName(jar.name()) ? jar.name() : subject;
             TrustPolicy policy = TrustPolicy.current();
             Signature signature = policy.verify(bytes);
+            // Before the JAR is prepared: preparing defines the classes it carries into the
+            // application's class loader for good, which a refusal must not leave behind. The check
+            // under the lock (resolve) still decides; this one only spares the common case.
+            duplicateName(jar.name());
             PatchJarLoader.Prepared prepared = PatchJarLoader.prepare(jar, hooks.instrumentation());
             Provenance provenance = new Provenance(bytes.source(), bytes.sha256(), signature.signer(), jar.builds(),
                     Instant.now(), Requester.current());
@@ -506,10 +518,7 @@ public final class PatchRegistry {
      */
     private RegisteredPatch resolve(Patch patch, List<ReplacementSource> sources, Provenance provenance,
                                     PatchJarBytes jar) throws PatchException {
-        if (named(stack, patch.name()) != null) {
-            throw new PatchException(Reason.DUPLICATE_NAME, patch.name(), "patch '" + patch.name()
-                    + "' is already registered: unregister it first or give the new patch another name");
-        }
+        duplicateName(patch.name());
         if (sources.size() != patch.replacements().size()) {
             throw new IllegalArgumentException(sources.size() + " sources for " + patch.replacements().size()
                     + " replacements");
@@ -944,9 +953,11 @@ public final class PatchRegistry {
             t.force();
             p.setForced(true);
             if (!finish(t)) {
-                throw new PatchException(Reason.TRANSFORM_FAILED, p.name(), "patch '" + p.name()
-                        + "': every thread is in the target state, but relinking failed; the transition worker"
-                        + " keeps retrying, see the log");
+                // Not a refusal: the force took effect and cannot be undone; only the relink at the
+                // transition's end is left, and the worker retries it (its end is logged as usual).
+                report("force", p.name(), "ok (forced; relinking at the transition's end failed and is retried by"
+                        + " the transition worker: see the log)");
+                return null;
             }
             worker.wake(); // it stops retrying the forced transition now rather than after its back-off
             report("force", p.name(), "ok");
