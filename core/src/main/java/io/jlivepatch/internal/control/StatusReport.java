@@ -8,6 +8,7 @@ import io.jlivepatch.internal.core.AuditFile;
 import io.jlivepatch.internal.core.PatchRegistry;
 import io.jlivepatch.internal.core.Provenance;
 import io.jlivepatch.internal.transition.Transition;
+import io.jlivepatch.internal.ModuleOpenings;
 import io.jlivepatch.internal.trust.TrustPolicy;
 import io.jlivepatch.internal.watch.ReconcileStatus;
 
@@ -43,6 +44,12 @@ final class StatusReport {
                 .append(",\"policy\":").append(Json.string(trust.describe())).append('}')
                 .append(",\"audit\":{\"file\":").append(auditFile == null ? "null" : Json.string(auditFile))
                 .append(",\"problem\":").append(auditProblem == null ? "null" : Json.string(auditProblem)).append('}');
+        sb.append(",\"opened\":[");
+        List<String> opened = ModuleOpenings.all();
+        for (int i = 0; i < opened.size(); i++) {
+            sb.append(i == 0 ? "" : ",").append(Json.string(opened.get(i)));
+        }
+        sb.append(']');
         ReconcileStatus watch = ReconcileStatus.current();
         sb.append(",\"watch\":{\"directory\":")
                 .append(watch.directory().isEmpty() ? "null" : Json.string(watch.directory()))
@@ -149,6 +156,9 @@ final class StatusReport {
             String problem = AuditFile.problem();
             sb.append("  audit file: ").append(Text.clean(auditFile))
                     .append(problem == null ? "" : ", problem: " + Text.clean(problem)).append('\n');
+        }
+        for (String opening : ModuleOpenings.all()) {
+            sb.append("  opened: ").append(Text.clean(opening)).append('\n');
         }
         ReconcileStatus watch = ReconcileStatus.current();
         if (!watch.directory().isEmpty()) {

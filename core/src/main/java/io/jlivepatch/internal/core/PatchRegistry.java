@@ -1174,6 +1174,11 @@ public final class PatchRegistry {
      */
     private void report(String operation, String subject, String outcome, Provenance provenance) {
         try {
+            // An operation that opened a module (ModuleOpenings) has it on record before its own line.
+            for (String opening : io.jlivepatch.internal.ModuleOpenings.takeUnaudited()) {
+                audit.record("open", opening, "ok (for " + operation + " of " + subject + ")", Requester.current(),
+                        null);
+            }
             audit.record(operation, subject, outcome, Requester.current(), provenance);
         } catch (RuntimeException | LinkageError | VirtualMachineError ignored) {
             // a refusal or an outcome stands even when its audit entry finds no memory

@@ -109,6 +109,8 @@ final class PatchClasses {
         if (target.isNamed() && !target.isOpen(host.getPackageName(), own) && inst != null
                 && inst.isModifiableModule(target)) {
             inst.redefineModule(target, Set.of(), Map.of(), Map.of(host.getPackageName(), Set.of(own)), Set.of(), Map.of());
+            io.jlivepatch.internal.ModuleOpenings.opened(target, host.getPackageName(), own, "a patch class is a"
+                    + " nestmate of " + host.getName());
         }
         MethodHandles.Lookup lookup = MethodHandles.privateLookupIn(host, MethodHandles.lookup());
         if (lookup.hasFullPrivilegeAccess()) {

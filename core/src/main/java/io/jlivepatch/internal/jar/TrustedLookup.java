@@ -1,5 +1,7 @@
 package io.jlivepatch.internal.jar;
 
+import io.jlivepatch.internal.ModuleOpenings;
+
 import java.lang.instrument.Instrumentation;
 import java.lang.invoke.MethodHandles;
 import java.lang.reflect.Field;
@@ -41,6 +43,8 @@ public final class TrustedLookup {
                         + " is at hand to open it");
             }
             inst.redefineModule(base, Set.of(), Map.of(), Map.of("java.lang.invoke", Set.of(own)), Set.of(), Map.of());
+            ModuleOpenings.opened(base, "java.lang.invoke", own, "the JDK's trusted lookup, to define a patch's class"
+                    + " in a module jlivepatch is not part of");
         }
         try {
             Field f = MethodHandles.Lookup.class.getDeclaredField("IMPL_LOOKUP");

@@ -1,0 +1,49 @@
+package io.jlivepatch.internal;
+
+import java.lang.System.Logger.Level;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The packages jlivepatch opened to its own module through the Instrumentation, to patch a class
+ * of a module it is not part of (the JDK's trusted lookup, a JDK class a patch is a nestmate of).
+ * A module can be opened, never closed again, and with {@code -javaagent} jlivepatch's module is
+ * the class path's: every class on it may reflect into such a package from then on. So each
+ * opening is logged, kept for {@code status}, and audited by the registry with the operation that
+ * caused it ({@link #takeUnaudited}).
+ */
+public final class ModuleOpenings {
+
+    // Guarded by the class: openings are rare (at most one per package for the JVM's life).
+    private static final List<String> ALL = new ArrayList<>();
+    private static final List<String> UNAUDITED = new ArrayList<>();
+
+    private ModuleOpenings() {
+    }
+
+    /** Records that {@code module} now opens {@code pkg} to {@code to}, for {@code why}. */
+    public static void opened(Module module, String pkg, Module to, String why) {
+        String what = module.getName() + "/" + pkg + " to " + to + " (" + why + ")";
+        synchronized (ModuleOpenings.class) {
+            ALL.add(what);
+            UNAUDITED.add(what);
+        }
+        Log.get().log(Level.WARNING, "opened " + what + ": for the rest of this JVM's life, code of " + to
+                + " may reach that package's private members by reflection");
+    }
+
+    /** Every opening so far, oldest first. */
+    public static synchronized List<String> all() {
+        return List.copyOf(ALL);
+    }
+
+    /** The openings not audited yet, which the caller audits now. */
+    public static synchronized List<String> takeUnaudited() {
+        if (UNAUDITED.isEmpty()) {
+            return List.of();
+        }
+        List<String> taken = List.copyOf(UNAUDITED);
+        UNAUDITED.clear();
+        return taken;
+    }
+}
