@@ -1,6 +1,6 @@
 package io.jlivepatch.internal.jar;
 
-import io.jlivepatch.internal.format.ClassDigest;
+import io.jlivepatch.internal.Sha256;
 
 import java.lang.invoke.MethodHandles;
 import java.util.HashMap;
@@ -11,10 +11,13 @@ import java.util.WeakHashMap;
  * The classes patches carried into applications' class loaders ({@code Livepatch-New-Classes}).
  * A class loader cannot forget a class, so a carried class stays after its patch is gone; a later
  * patch may use it again only if it carries the very same class, never silently another version.
+ * "The very same" is the same class file byte for byte: the normalized digest ({@code ClassDigest.of})
+ * is equal for classes that differ (debug data, and it is a text rendering, not built to resist a
+ * class made to match another), and a class taken for another runs code its patch did not ship.
  */
 final class CarriedClasses {
 
-    /** What was carried where: loader to class name to digest and the carrying patch. Guarded by the class. */
+    /** What was carried where: loader to class name to the SHA-256 of its class file and the carrying patch. Guarded by the class. */
     private static final Map<ClassLoader, Map<String, String[]>> CARRIED = new WeakHashMap<>();
 
     private CarriedClasses() {
@@ -24,13 +27,13 @@ final class CarriedClasses {
             throws ReflectiveOperationException {
         ClassLoader loader = host.lookupClass().getClassLoader();
         Map<String, String[]> here = CARRIED.computeIfAbsent(loader, k -> new HashMap<>());
-        String digest = ClassDigest.of(bytes);
+        String digest = Sha256.hex(bytes);
         String[] before = here.get(name);
         if (before != null) {
             if (!before[0].equals(digest)) {
                 throw new IllegalStateException("class " + name + " was carried into this class loader by patch '"
-                        + before[1] + "' with other code, and a class loader cannot replace a class: give the new"
-                        + " class another name in the fixed build");
+                        + before[1] + "' as another class file, and a class loader cannot replace a class: give the"
+                        + " new class another name in the fixed build");
             }
             return;
         }
