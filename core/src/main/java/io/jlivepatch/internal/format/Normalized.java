@@ -35,8 +35,22 @@ import java.util.Map;
  * <p>Public for the builder (jlivepatch-builder compares two builds method by method with
  * {@link #code}): the digest a patch JAR records ({@link ClassDigest#of}) and the comparison that
  * decides what changed must be the same normal form, so there is one, here.
+ *
+ * <p>Every string and name goes through {@link #text}, so that none reads as other lines: the JVM
+ * allows line breaks in string constants and in names, and a rendering that kept them raw let a
+ * string spell instructions (hostile-input finding F5). Only what breaks lines (and what the
+ * escaping itself uses) is escaped: backslashes, quotes and control characters such as the
+ * U+0001 of javac's concatenation recipes are in ordinary classes, and the digest of an
+ * ordinary class must stay the one patch JARs built earlier record.
  */
 public final class Normalized {
+
+    /**
+     * Starts an escape: this character and four hex digits stand for one character. A noncharacter
+     * (U+FFFF), so that ordinary strings never hold it and keep their rendering; it is escaped too,
+     * so that no string spells another's escaped form.
+     */
+    static final char ESCAPE = '\uffff';
 
     private Normalized() {
     }
@@ -68,16 +82,17 @@ public final class Normalized {
                 } else if (i instanceof VarInsnNode) {
                     sb.append(' ').append(((VarInsnNode) i).var);
                 } else if (i instanceof TypeInsnNode) {
-                    sb.append(' ').append(((TypeInsnNode) i).desc);
+                    sb.append(' ').append(text(((TypeInsnNode) i).desc));
                 } else if (i instanceof FieldInsnNode) {
                     FieldInsnNode f = (FieldInsnNode) i;
-                    sb.append(' ').append(f.owner).append('.').append(f.name).append(' ').append(f.desc);
+                    sb.append(' ').append(text(f.owner)).append('.').append(text(f.name)).append(' ').append(text(f.desc));
                 } else if (i instanceof MethodInsnNode) {
                     MethodInsnNode mi = (MethodInsnNode) i;
-                    sb.append(' ').append(mi.owner).append('.').append(mi.name).append(mi.desc).append(mi.itf ? " itf" : "");
+                    sb.append(' ').append(text(mi.owner)).append('.').append(text(mi.name)).append(text(mi.desc))
+                            .append(mi.itf ? " itf" : "");
                 } else if (i instanceof InvokeDynamicInsnNode) {
                     InvokeDynamicInsnNode d = (InvokeDynamicInsnNode) i;
-                    sb.append(' ').append(d.name).append(d.desc).append(' ').append(constant(d.bsm))
+                    sb.append(' ').append(text(d.name)).append(text(d.desc)).append(' ').append(constant(d.bsm))
                             .append(Arrays.stream(d.bsmArgs).map(Normalized::constant).toList());
                 } else if (i instanceof JumpInsnNode) {
                     sb.append(" L").append(labels.get(((JumpInsnNode) i).label));
@@ -96,7 +111,7 @@ public final class Normalized {
                     l.labels.forEach(x -> sb.append(" L").append(labels.get(x)));
                 } else if (i instanceof MultiANewArrayInsnNode) {
                     MultiANewArrayInsnNode a = (MultiANewArrayInsnNode) i;
-                    sb.append(' ').append(a.desc).append(' ').append(a.dims);
+                    sb.append(' ').append(text(a.desc)).append(' ').append(a.dims);
                 } else if (!(i instanceof InsnNode)) {
                     sb.append(' ').append(i.getClass().getSimpleName());
                 }
@@ -105,7 +120,7 @@ public final class Normalized {
         }
         for (TryCatchBlockNode t : m.tryCatchBlocks) {
             sb.append("try L").append(labels.get(t.start)).append(" L").append(labels.get(t.end))
-                    .append(" L").append(labels.get(t.handler)).append(' ').append(t.type).append('\n');
+                    .append(" L").append(labels.get(t.handler)).append(' ').append(text(t.type)).append('\n');
         }
         return sb.toString();
     }
@@ -113,26 +128,78 @@ public final class Normalized {
     private static String constant(Object c) {
         if (c instanceof Handle) {
             Handle h = (Handle) c;
-            return "H" + h.getTag() + ":" + h.getOwner() + "." + h.getName() + h.getDesc();
+            return "H" + h.getTag() + ":" + text(h.getOwner()) + "." + text(h.getName()) + text(h.getDesc());
         }
         if (c instanceof Type) {
-            return "T:" + ((Type) c).getDescriptor();
+            return "T:" + text(((Type) c).getDescriptor());
         }
         if (c instanceof String) {
-            return "S:\"" + c + "\"";
+            return "S:\"" + text((String) c) + "\"";
         }
-        return c.getClass().getSimpleName() + ":" + c;
+        // a dynamic constant's text holds its names and string arguments
+        return c.getClass().getSimpleName() + ":" + text(c.toString());
+    }
+
+    /**
+     * {@code s} itself when it holds no line break, lone surrogate (which UTF-8 would encode as
+     * '?', like a real '?') or {@link #ESCAPE}: so for ordinary strings and names. Otherwise each
+     * of those as {@code ESCAPE} and its four hex digits. {@code null} stays {@code null}.
+     */
+    static String text(String s) {
+        if (s == null) {
+            return null;
+        }
+        for (int i = 0; i < s.length(); i++) {
+            if (escaped(s, i)) {
+                return escape(s);
+            }
+        }
+        return s;
+    }
+
+    private static String escape(String s) {
+        StringBuilder sb = new StringBuilder(s.length() + 16);
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (escaped(s, i)) {
+                sb.append(ESCAPE).append(Integer.toHexString(c | 0x10000), 1, 5);
+            } else {
+                sb.append(c);
+            }
+        }
+        return sb.toString();
+    }
+
+    /** Whether the character at {@code i} is escaped: a line break, {@link #ESCAPE}, a surrogate not in a pair. */
+    private static boolean escaped(String s, int i) {
+        char c = s.charAt(i);
+        if (c == '\n' || c == '\r' || c == ESCAPE) {
+            return true;
+        }
+        if (Character.isHighSurrogate(c)) {
+            return i + 1 == s.length() || !Character.isLowSurrogate(s.charAt(i + 1));
+        }
+        if (Character.isLowSurrogate(c)) {
+            return i == 0 || !Character.isHighSurrogate(s.charAt(i - 1));
+        }
+        return false;
     }
 
     /** A digest of everything {@code jlivepatch build} compares in a class: the build it was made from. */
     static String digest(byte[] classFile) {
         ClassNode c = parse(classFile);
         StringBuilder sb = new StringBuilder();
-        sb.append(c.name).append(' ').append(c.access).append(' ').append(c.superName).append(' ').append(c.interfaces).append('\n');
-        c.fields.forEach(f -> sb.append("field ").append(f.access).append(' ').append(f.name).append(' ').append(f.desc)
-                .append(' ').append(f.value).append('\n'));
+        sb.append(text(c.name)).append(' ').append(c.access).append(' ').append(text(c.superName)).append(" [");
+        for (int i = 0; i < c.interfaces.size(); i++) {
+            sb.append(i == 0 ? "" : ", ").append(text(c.interfaces.get(i))); // as List.toString wrote it
+        }
+        sb.append("]\n");
+        c.fields.forEach(f -> sb.append("field ").append(f.access).append(' ').append(text(f.name)).append(' ')
+                .append(text(f.desc)).append(' ').append(f.value instanceof String ? text((String) f.value) : f.value)
+                .append('\n'));
         c.methods.stream().sorted(java.util.Comparator.comparing(m -> m.name + m.desc)).forEach(m ->
-                sb.append("method ").append(m.access).append(' ').append(m.name).append(m.desc).append('\n').append(code(m)));
+                sb.append("method ").append(m.access).append(' ').append(text(m.name)).append(text(m.desc)).append('\n')
+                        .append(code(m)));
         return Sha256.hex(sb.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
     }
 }
