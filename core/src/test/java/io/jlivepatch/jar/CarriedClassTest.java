@@ -44,8 +44,9 @@ class CarriedClassTest {
         PatchHandle h = Jars.lp().load(carrying("carry-alike-1", "jarapp.AlikeCarrier1", carried, first));
         h.unregister();
         Jars.refused(carrying("carry-alike-2", "jarapp.AlikeCarrier2", carried, second), Reason.INVALID_PATCH,
-                "class " + carried + " was carried into this class loader by patch 'carry-alike-1' as another"
-                        + " class file", "give the new class another name");
+                "class '" + carried + "', which the patch carries as new", "was carried into the application's"
+                        + " class loader by patch 'carry-alike-1' as another class file",
+                "give the new class another name");
     }
 
     @Test

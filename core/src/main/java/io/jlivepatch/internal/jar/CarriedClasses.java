@@ -23,6 +23,15 @@ final class CarriedClasses {
     private CarriedClasses() {
     }
 
+    /**
+     * What a patch carried as {@code name} into {@code loader}: the SHA-256 of its class file and
+     * the patch's name; null when no patch did. For the check at load (ClassFileCheck.checkOwnNames).
+     */
+    static synchronized String[] carried(ClassLoader loader, String name) {
+        Map<String, String[]> here = CARRIED.get(loader);
+        return here == null ? null : here.get(name);
+    }
+
     static synchronized void define(MethodHandles.Lookup host, String name, byte[] bytes, String patch)
             throws ReflectiveOperationException {
         ClassLoader loader = host.lookupClass().getClassLoader();

@@ -25,6 +25,12 @@ import java.util.TreeMap;
  * that failed to link there could never be replaced, so it must be known good before. Classes of
  * {@code java.*} packages (carriers for JDK targets) cannot be defined outside the boot loader,
  * and the JVM does not verify the boot loader's classes: a renamed copy of them is verified.
+ *
+ * <p>Both checks hold only for a JAR that never names a class the running application or the JDK
+ * has (hostile-input finding F8): the copies are checked against the JAR's classes of their names,
+ * while the classes defined for good resolve such a name to the existing class. A java.* carrier
+ * checked against the JAR's own {@code java.util.RandomAccess} ran, unverified in the boot loader,
+ * against the JDK's, and crashed the JVM. So {@link #checkOwnNames} comes first.
  */
 final class ClassFileCheck {
 
@@ -56,6 +62,7 @@ final class ClassFileCheck {
      * HotSpot link the class (verifying it) before it reflects, while no static initializer runs.
      */
     static void linkAll(PatchJar jar, ClassLoader targetLoader) throws PatchException {
+        checkOwnNames(jar, targetLoader);
         PatchClassLoader scratch = new PatchClassLoader(jar, targetLoader);
         Map<String, byte[]> boot = new TreeMap<>();
         for (String entry : sorted(jar)) {
@@ -81,6 +88,99 @@ final class ClassFileCheck {
                         () -> Class.forName(RenamedClasses.binaryName(entry), false, copies));
             }
         }
+    }
+
+    /**
+     * Refuses, before any class of the JAR is defined (checked or for good), what would make the
+     * checks below check other classes than the ones that run. Classes the JAR's own loader defines
+     * (a {@link PatchClassLoader}, whose own classes come first) run as checked; the others do not:
+     * a {@code Livepatch-New-Classes} entry that would never be carried (a new class is carried only
+     * into the package of a class {@code Livepatch-Nestmates} names, see PatchClasses) is checked as
+     * the class of its name while the code runs against another, and so is a nestmate or new class
+     * named like a class the target's loader or the JDK has. A new class that a patch carried before,
+     * byte for byte the same, is the one exception: it is used again (see CarriedClasses).
+     */
+    static void checkOwnNames(PatchJar jar, ClassLoader targetLoader) throws PatchException {
+        for (String nc : jar.newClasses()) {
+            String pkg = packageOf(nc);
+            boolean carried = false;
+            for (String host : jar.nestmates().values()) {
+                carried |= pkg != null && pkg.equals(packageOf(host));
+            }
+            if (!carried) {
+                throw refuse(jar, PatchJar.NEW_CLASSES + " names " + PatchJar.quote(nc) + ", which would never be"
+                        + " carried into the application: a new class is carried only into the package of a class "
+                        + PatchJar.NESTMATES + " names (" + String.join(", ", hostPackages(jar)) + "), and its"
+                        + " package is none of them; build the patch with 'jlivepatch build', which carries new"
+                        + " classes only into the packages it patches, or leave the class out of the JAR");
+            }
+        }
+        for (String carrier : jar.nestmates().keySet()) {
+            Class<?> existing = existing(jar, carrier, targetLoader);
+            if (existing != null) {
+                throw refuse(jar, "class " + PatchJar.quote(carrier) + ", which " + PatchJar.NESTMATES + " defines"
+                        + " as a hidden nestmate, has the name of a class the running application or the JDK has"
+                        + " (loader " + io.jlivepatch.internal.patch.LoaderNames.of(existing.getClassLoader())
+                        + "), and a patch JAR never shadows one: give the patch class a name of its own");
+            }
+        }
+        for (String nc : jar.newClasses()) {
+            Class<?> existing = existing(jar, nc, targetLoader);
+            if (existing == null) {
+                continue;
+            }
+            String[] before = CarriedClasses.carried(existing.getClassLoader(), nc);
+            byte[] bytes = jar.classes().get(nc.replace('.', '/'));
+            if (before != null && before[0].equals(io.jlivepatch.internal.Sha256.hex(bytes))) {
+                continue; // the very class file a patch carried there before: used again
+            }
+            throw refuse(jar, "class " + PatchJar.quote(nc) + ", which the patch carries as new ("
+                    + PatchJar.NEW_CLASSES + "), " + (before != null ? "was carried into the application's class"
+                    + " loader by patch '" + before[1] + "' as another class file, and a class loader cannot replace"
+                    + " a class: give the new class another name in the fixed build" : "already exists in the"
+                    + " running application or the JDK (loader " + io.jlivepatch.internal.patch.LoaderNames.of(
+                    existing.getClassLoader()) + "), and a patch JAR never shadows a class: the patch was built"
+                    + " against another version, or the class needs a name of its own"));
+        }
+    }
+
+    /** The class of that name the target's loader or the JDK (the platform loader asks the boot loader) has, or null. */
+    private static Class<?> existing(PatchJar jar, String name, ClassLoader targetLoader) throws PatchException {
+        ClassLoader[] loaders = {targetLoader, ClassLoader.getPlatformClassLoader()};
+        for (ClassLoader l : loaders) {
+            try {
+                return Class.forName(name, false, l); // loaded only: nothing of it runs
+            } catch (ClassNotFoundException e) {
+                // not there: ask the next
+            } catch (LinkageError e) {
+                // there, but it cannot be loaded: a class of that name exists all the same
+                throw refuse(jar, "class " + PatchJar.quote(name) + ", which the patch defines outside its own class"
+                        + " loader, has the name of a class of the running application, which cannot be loaded ("
+                        + Failures.describe(e) + "), and a patch JAR never shadows one: give the patch's class a"
+                        + " name of its own");
+            }
+        }
+        return null;
+    }
+
+    /** The package of a binary name, null for the unnamed package (PatchClasses carries nothing there). */
+    private static String packageOf(String binaryName) {
+        int dot = binaryName.lastIndexOf('.');
+        return dot < 0 ? null : binaryName.substring(0, dot);
+    }
+
+    private static List<String> hostPackages(PatchJar jar) {
+        List<String> packages = new ArrayList<>();
+        for (String host : jar.nestmates().values()) {
+            String pkg = packageOf(host);
+            if (pkg != null && !packages.contains(pkg)) {
+                packages.add(pkg);
+            }
+        }
+        if (packages.isEmpty()) {
+            packages.add("none");
+        }
+        return packages;
     }
 
     /** A class loaded for checking, by name. */
