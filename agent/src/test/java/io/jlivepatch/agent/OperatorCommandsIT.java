@@ -55,7 +55,9 @@ class OperatorCommandsIT {
         Path jar = TestJars.patchJar(dir, "full.jar", Map.of("Livepatch-Name", "full",
                 "Livepatch-Class", "agentapp.fix.ShoutFix", "Livepatch-Hold", "agentapp.Greeter.hold(Ljava/util/concurrent/CountDownLatch;)Ljava/lang/String;",
                 "Livepatch-Old-Build-SHA256", "aa11", "Livepatch-New-Build-SHA256", "bb22",
-                "Livepatch-Replace", "true", "Livepatch-States", "1:2 7:1"), "agentapp.fix.ShoutFix");
+                "Livepatch-Replace", "true", "Livepatch-States", "1:2 7:1",
+                "Livepatch-Nestmates", "agentapp.fix.ShoutFix=agentapp.Greeter", "Livepatch-New-Classes",
+                "agentapp.GreetOnce"), "agentapp.fix.ShoutFix", "agentapp.GreetOnce");
         Cli inspect = Cli.run("inspect", jar);
         assertEquals(0, inspect.exitCode(), inspect.toString());
         String out = inspect.out();
@@ -64,6 +66,10 @@ class OperatorCommandsIT {
                 && out.contains("build:       Livepatch-New-Build-SHA256 bb22"), out);
         assertTrue(out.contains("cumulative:  true") && out.contains("states:      1:2 7:1"), out);
         assertTrue(out.contains("description: none"), out);
+        assertTrue(out.contains("new classes: agentapp.GreetOnce (defined for good in the application's class"
+                + " loader)"), out);
+        assertTrue(out.contains("nestmates:   agentapp.fix.ShoutFix=agentapp.Greeter (private access to"
+                + " agentapp.Greeter)"), out);
 
         Cli json = Cli.run("inspect", jar, "--json");
         assertEquals(0, json.exitCode(), json.toString());
@@ -75,10 +81,16 @@ class OperatorCommandsIT {
                 && j.contains("\"held\":[\"agentapp.Greeter.hold(Ljava/util/concurrent/CountDownLatch;)Ljava/lang/String;\"]")
                 && j.contains("\"Livepatch-Old-Build-SHA256\":\"aa11\"") && j.contains("\"cumulative\":\"true\"")
                 && j.contains("\"states\":\"1:2 7:1\"") && j.contains("\"callbacks\":[]")
-                && j.contains("\"signer\":\"unsigned\""), j);
+                && j.contains("\"signer\":\"unsigned\"")
+                && j.contains("\"newClasses\":[\"agentapp.GreetOnce\"]")
+                && j.contains("\"nestmates\":{\"agentapp.fix.ShoutFix\":\"agentapp.Greeter\"}"), j);
         assertFalse(j.contains("\"verified\""), j);
         Cli plain = Cli.run("inspect", TestJars.greeterFixJar(dir), "--json");
         assertTrue(plain.out().contains("\"cumulative\":null,\"states\":null"), plain.toString());
+        assertTrue(plain.out().contains("\"newClasses\":[],\"nestmates\":{}"), plain.toString());
+        Cli plainText = Cli.run("inspect", TestJars.greeterFixJar(dir));
+        assertTrue(plainText.out().contains("new classes: none") && plainText.out().contains("nestmates:   none"),
+                plainText.toString());
     }
 
     @Test

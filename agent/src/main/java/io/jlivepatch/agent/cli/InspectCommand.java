@@ -26,7 +26,7 @@ import java.util.concurrent.Callable;
 
 @Command(name = "inspect", mixinStandardHelpOptions = true,
         description = "Show what a patch JAR holds and who signed it, without a JVM: name, description,"
-                + " functions, held methods, provenance, signer; with --truststore, whether it verifies"
+                + " functions, held methods, new classes, nestmates, provenance, signer; with --truststore, whether it verifies"
                 + " (exit 1 when it does not).")
 final class InspectCommand implements Callable<Integer> {
 
@@ -89,6 +89,20 @@ final class InspectCommand implements Callable<Integer> {
             sb.append("    ").append(function(e)).append('\n');
         }
         line(sb, "held", jar.holds().isEmpty() ? NONE : Text.clean(String.join(", ", jar.holds())));
+        // what a load changes for good, and what gets at the application's private members: shown
+        // apart, so that a reviewer need not read the manifest for them
+        line(sb, "new classes", jar.newClasses().isEmpty() ? NONE : Text.clean(String.join(", ", jar.newClasses()))
+                + " (defined for good in the application's class loader)");
+        Map<String, String> nestmates = new java.util.TreeMap<>(jar.nestmates());
+        if (nestmates.isEmpty()) {
+            line(sb, "nestmates", NONE);
+        } else {
+            List<String> pairs = new ArrayList<>();
+            Set<String> hosts = new java.util.TreeSet<>(nestmates.values());
+            nestmates.forEach((carrier, host) -> pairs.add(carrier + "=" + host));
+            line(sb, "nestmates", Text.clean(String.join(", ", pairs) + " (private access to "
+                    + String.join(", ", hosts) + ")"));
+        }
         line(sb, "sha256", checked.bytes().sha256());
         if (jar.builds().isEmpty()) {
             line(sb, "builds", NONE + " recorded");
@@ -178,7 +192,18 @@ final class InspectCommand implements Callable<Integer> {
         for (int i = 0; i < jar.holds().size(); i++) {
             sb.append(i > 0 ? "," : "").append(Json.string(jar.holds().get(i)));
         }
-        sb.append("],\"builds\":{");
+        sb.append("],\"newClasses\":[");
+        for (int i = 0; i < jar.newClasses().size(); i++) {
+            sb.append(i > 0 ? "," : "").append(Json.string(jar.newClasses().get(i)));
+        }
+        sb.append("],\"nestmates\":{");
+        boolean firstNestmate = true;
+        for (Map.Entry<String, String> n : new java.util.TreeMap<>(jar.nestmates()).entrySet()) {
+            sb.append(firstNestmate ? "" : ",").append(Json.string(n.getKey())).append(':')
+                    .append(Json.string(n.getValue()));
+            firstNestmate = false;
+        }
+        sb.append("},\"builds\":{");
         boolean first = true;
         for (Map.Entry<String, String> b : jar.builds().entrySet()) {
             sb.append(first ? "" : ",").append(Json.string(b.getKey())).append(':').append(Json.string(b.getValue()));
