@@ -77,10 +77,11 @@ final class Reconciler {
         int keep = matching(stack, want);
         int next = keep;
         List<TakenDown> takenDown = new ArrayList<>();
+        List<PatchHandle> loadedNow = new ArrayList<>();
         Failure failed = null;
         if (keep == 0 && !want.isEmpty() && want.get(0).replace() && !stack.isEmpty()
                 && registry.find(want.get(0).name()).isEmpty()) {
-            failed = load(want.get(0)); // over the whole stack: its transition replaces every patch
+            failed = load(want.get(0), loadedNow); // over the whole stack: its transition replaces every patch
             next = 1;
         } else {
             if (keep == 0 && !want.isEmpty() && want.get(0).replace() && !stack.isEmpty()) {
@@ -93,10 +94,13 @@ final class Reconciler {
             failed = takeDown(stack, keep, takenDown);
         }
         for (int i = next; i < want.size() && failed == null; i++) {
-            failed = load(want.get(i));
+            failed = load(want.get(i), loadedNow);
         }
         if (failed != null && !takenDown.isEmpty()) {
-            failed = new Failure(failed.key(), failed.message() + restore(takenDown), failed.waitsForLoader());
+            // What this reconcile put on comes off first: the old versions go back where they were,
+            // not over (or beside, under the same name) the new ones.
+            failed = new Failure(failed.key(), failed.message() + takeOff(loadedNow) + restore(takenDown),
+                    failed.waitsForLoader());
         }
         return failed;
     }
@@ -167,6 +171,36 @@ final class Reconciler {
     }
 
     /**
+     * Takes the patches a failed reconcile loaded off again, top first; says how that went. Stops at
+     * the first that does not come off (what is below it stays too).
+     */
+    private String takeOff(List<PatchHandle> loadedNow) throws InterruptedException {
+        StringBuilder sb = new StringBuilder();
+        for (int i = loadedNow.size() - 1; i >= 0; i--) {
+            PatchHandle h = loadedNow.get(i);
+            String outcome;
+            try {
+                h.disable();
+                if (h.awaitTransition(timeout)) {
+                    h.unregister();
+                    outcome = "'" + h.name() + "' (new) is off again";
+                } else {
+                    outcome = "'" + h.name() + "' (new) could not be taken off: its disable did not end within "
+                            + timeout.toSeconds() + " s" + waitingFor(h);
+                }
+            } catch (PatchException e) {
+                outcome = "'" + h.name() + "' (new) could not be taken off: " + e.reason() + ": " + e.getMessage();
+            }
+            Log.get().log(Level.INFO, label + ": the reconcile failed: " + outcome);
+            sb.append("; ").append(outcome);
+            if (h.isRegistered()) {
+                break;
+            }
+        }
+        return sb.toString();
+    }
+
+    /**
      * Puts back, bottom first, the patches a failed reconcile took down, from the bytes they were
      * loaded from, enabled or not as they were (one an operator had disabled stays off); says how
      * that went, for the failure's message.
@@ -199,7 +233,7 @@ final class Reconciler {
      * Loads and enables one JAR, read again: loaded only if it still has the content that was
      * checked. On a transition that does not end in time, takes it off again.
      */
-    private Failure load(DesiredJar jar) throws InterruptedException {
+    private Failure load(DesiredJar jar, List<PatchHandle> loadedNow) throws InterruptedException {
         String key = "load " + jar.name() + " " + jar.sha256();
         PatchJarBytes bytes;
         try {
@@ -224,6 +258,7 @@ final class Reconciler {
             return new Failure(key, jar + " was refused: " + e.reason() + ": " + e.getMessage());
         }
         if (h.awaitTransition(timeout)) {
+            loadedNow.add(h);
             return null;
         }
         String waiting = waitingFor(h);

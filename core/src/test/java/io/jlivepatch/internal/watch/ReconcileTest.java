@@ -142,6 +142,24 @@ class ReconcileTest {
     }
 
     @Test
+    void aReconcileThatFailsHalfWayTakesItsNewVersionsOffBeforePuttingTheOldOnesBack() throws Exception {
+        jar(dir, "10-a.jar", "watch-a", "A");
+        jar(dir, "20-b.jar", "watch-b", "B");
+        PatchDirectoryWatch w = watch(dir);
+        w.reconcile();
+
+        jar(dir, "10-a.jar", "watch-a", "C", false, "version 2 of a, which loads");
+        jar(dir, "20-b.jar", "watch-b", "NoSuchMethod", false, "version 2 of b, which cannot register");
+        w.reconcile();
+        assertEquals(List.of("watch-a", "watch-b"), stack(), "the stack as it was");
+        assertEquals("a test patch", WatchFixture.registry().find("watch-a").orElseThrow().patch().description(),
+                "the old version of a, not the new one beside an old b");
+        assertEquals("B x", greet());
+        String state = w.status().state();
+        assertTrue(state.endsWith("; 'watch-a' (new) is off again; 'watch-a' is back; 'watch-b' is back"), state);
+    }
+
+    @Test
     void aPatchTakenDownDisabledIsPutBackDisabled() throws Exception {
         jar(dir, "10-a.jar", "watch-a", "A");
         PatchDirectoryWatch w = watch(dir);
