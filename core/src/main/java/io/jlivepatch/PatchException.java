@@ -27,7 +27,10 @@ public final class PatchException extends Exception {
         ORDER_VIOLATION,
         /** The operation does not fit the patch's current state (for example unregistering an enabled patch). */
         ILLEGAL_STATE,
-        /** Another patch is in transition. */
+        /**
+         * Another patch is in transition; or, for a command (the control socket, JMX), another
+         * operation held jlivepatch's lock for longer than the command waits (10 s).
+         */
         BUSY,
         /** A patch callback failed. */
         CALLBACK_FAILED,

@@ -502,7 +502,14 @@ class CallbacksTest {
         inside.await();
         io.jlivepatch.internal.core.PatchRegistry.lockWaitForTests(Duration.ofMillis(300));
         try {
-            PatchException busy = assertThrows(PatchException.class, other::enable);
+            // A command's request (the control socket's requester): it waits a bounded time.
+            String before = io.jlivepatch.internal.core.Requester.enter("pid 1 user test");
+            PatchException busy;
+            try {
+                busy = assertThrows(PatchException.class, other::enable);
+            } finally {
+                io.jlivepatch.internal.core.Requester.restore(before);
+            }
             assertEquals(PatchException.Reason.BUSY, busy.reason());
             assertTrue(busy.getMessage().startsWith("cannot enable patch 'cb-waiting': 'enable' of patch 'cb-stuck'"
                     + " has held jlivepatch's lock for "), busy.getMessage());
@@ -520,6 +527,21 @@ class CallbacksTest {
         other.enable(); // and everything works again once the callback returns
         assertTrue(other.awaitTransition(WAIT));
         assertEquals("patched store", new Store().get());
+    }
+
+    @Test
+    void aCommandFromAnInterruptedThreadIsNotRefusedWhenTheLockIsFree() throws Exception {
+        PatchHandle h = livepatch().register(cachePatch("cb-interrupted").build());
+        String before = io.jlivepatch.internal.core.Requester.enter("pid 1 user test");
+        Thread.currentThread().interrupt(); // an executor's thread after shutdownNow, say
+        try {
+            h.enable(); // the lock is free: taken, no BUSY
+        } finally {
+            assertTrue(Thread.interrupted(), "the interrupt is left to its owner");
+            io.jlivepatch.internal.core.Requester.restore(before);
+        }
+        assertTrue(h.awaitTransition(WAIT));
+        assertTrue(h.isEnabled());
     }
 
     @Test

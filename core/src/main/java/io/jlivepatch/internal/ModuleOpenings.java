@@ -9,8 +9,9 @@ import java.util.List;
  * of a module it is not part of (the JDK's trusted lookup, a JDK class a patch is a nestmate of).
  * A module can be opened, never closed again, and with {@code -javaagent} jlivepatch's module is
  * the class path's: every class on it may reflect into such a package from then on. So each
- * opening is logged, kept for {@code status}, and audited by the registry with the operation that
- * caused it ({@link #takeUnaudited}).
+ * opening is logged, kept for {@code status}, and audited by the registry with the next operation
+ * it reports ({@link #takeUnaudited}): the one that caused it, unless an opening made on another
+ * thread (a class loader defining a patched class later, a concurrent load) comes between.
  */
 public final class ModuleOpenings {
 
@@ -23,7 +24,7 @@ public final class ModuleOpenings {
 
     /** Records that {@code module} now opens {@code pkg} to {@code to}, for {@code why}. */
     public static void opened(Module module, String pkg, Module to, String why) {
-        String what = module.getName() + "/" + pkg + " to " + to + " (" + why + ")";
+        String what = module.getName() + "/" + pkg + " to " + to + " (" + why + ", " + java.time.Instant.now() + ")";
         synchronized (ModuleOpenings.class) {
             ALL.add(what);
             UNAUDITED.add(what);

@@ -80,12 +80,14 @@ public final class PatchRegistry {
      */
     private static volatile Duration lockWait = Duration.ofSeconds(10);
     /**
-     * What holds klpMutex through {@link #locked}, for the BUSY refusal of those that wait: written by
-     * the holder right after it takes the lock and cleared before it lets go; volatile because the
-     * waiters read it without the lock. {@code holderSince} is System.nanoTime's.
+     * What holds klpMutex (through {@link #locked}, or the transition's end), for the BUSY refusal
+     * of a command that waited: written by the holder right after it takes the lock (and again after
+     * each wait on transitionDone, which lets go of it meanwhile) and cleared or restored before it
+     * lets go; volatile because the waiters read them without the lock, each on its own, so that a
+     * refusal may show one holder's operation with the next one's thread: it is a diagnosis, never a
+     * decision. {@code holderSince} is System.nanoTime's.
      */
-    private volatile String holderOperation;
-    private volatile String holderPatch;
+    private volatile String holderWhat;
     private volatile Thread holderThread;
     private volatile long holderSince;
     /** Signalled under klpMutex when a transition ends; awaitTransition and loadAndEnable wait on it. */
@@ -276,53 +278,75 @@ public final class PatchRegistry {
         // The operations that can come first (register's fixedSources, load's prepare) activate
         // outside the lock already; this keeps every operation so (RegistryStretchDriver).
         activate(operation, patchName, patchName);
-        if (!lockWithin(lockWait)) {
+        if (!lock()) {
             PatchException busy = lockHeld(operation, patchName);
             return refusing(operation, patchName, patchName, () -> {
                 throw busy;
             });
         }
-        String outerOperation = holderOperation; // klpMutex is reentrant: a nested operation restores these
-        String outerPatch = holderPatch;
+        String outerWhat = holderWhat; // klpMutex is reentrant: a nested operation puts these back
         Thread outerThread = holderThread;
         long outerSince = holderSince;
-        holderOperation = operation;
-        holderPatch = patchName;
-        holderThread = Thread.currentThread();
-        holderSince = System.nanoTime();
+        hold("'" + operation + "'" + (patchName == null ? "" : " of patch '" + patchName + "'"));
         try {
             return refusing(operation, patchName, patchName, step);
         } finally {
-            holderOperation = outerOperation;
-            holderPatch = outerPatch;
-            holderThread = outerThread;
+            // What another thread held before a wait on transitionDone let it in is not ours to restore.
+            boolean nested = outerThread == Thread.currentThread();
+            holderWhat = nested ? outerWhat : null;
+            holderThread = nested ? outerThread : null;
             holderSince = outerSince;
             klpMutex.unlock();
         }
     }
 
-    /** Takes klpMutex within {@code wait}; false if it did not (or the thread was interrupted, which it keeps). */
-    private boolean lockWithin(Duration wait) {
+    private void hold(String what) {
+        holderWhat = what;
+        holderThread = Thread.currentThread();
+        holderSince = System.nanoTime();
+    }
+
+    /**
+     * Takes klpMutex for an operation. A command's (the control socket's, JMX's) waits at most
+     * {@link #lockWait}: an operation that holds it for good (a patch callback that never returns)
+     * would otherwise keep every later command waiting, each holding a place of the control socket
+     * until even {@code status} is turned away. jlivepatch's own channels (start-up, the watch) and
+     * the API wait as long as it takes, as they always did: a BUSY there would drop a start-up
+     * patch or leave a failed reconcile's restore undone.
+     *
+     * @return false for a command that did not get it in time, or was interrupted meanwhile
+     */
+    private boolean lock() {
+        String who = Requester.current();
+        if (who.equals(Requester.API) || who.equals(Requester.STARTUP) || who.equals(Requester.ATTACH)
+                || who.equals(Requester.WATCH)) {
+            klpMutex.lock();
+            return true;
+        }
+        if (klpMutex.tryLock()) { // free (or ours): no wait, whatever the thread's interrupt status
+            return true;
+        }
         try {
-            return klpMutex.tryLock(wait.toNanos(), TimeUnit.NANOSECONDS);
+            return klpMutex.tryLock(lockWait.toNanos(), TimeUnit.NANOSECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return false;
         }
     }
 
-    /** The BUSY refusal of an operation that could not take klpMutex: what holds it, since when, where. */
+    /** The BUSY refusal of a command that could not take klpMutex: what holds it, since when, where. */
     private PatchException lockHeld(String operation, String patchName) {
-        String op = holderOperation;
         Thread t = holderThread;
-        String what = op == null ? "another operation" : "'" + op + "'" + (holderPatch == null ? ""
-                : " of patch '" + holderPatch + "'");
-        String since = op == null ? "" : " for " + Duration.ofNanos(System.nanoTime() - holderSince).toSeconds() + " s";
+        String what = holderWhat;
+        String held = (what == null ? "another operation" : what) + " has held jlivepatch's lock"
+                + (what == null ? "" : " for " + Duration.ofNanos(System.nanoTime() - holderSince).toSeconds() + " s")
+                + (t == null ? "" : " (thread '" + t.getName() + "'" + where(t) + ")");
+        String waited = Thread.currentThread().isInterrupted() ? "the calling thread was interrupted while it waited"
+                : "waited " + lockWait.toSeconds() + " s";
         return new PatchException(Reason.BUSY, patchName, "cannot " + operation
-                + (patchName == null ? "" : " patch '" + patchName + "'") + ": " + what + " has held jlivepatch's lock"
-                + since + (t == null ? "" : " (thread '" + t.getName() + "'" + where(t) + ")") + "; waited "
-                + lockWait.toSeconds() + " s, nothing was changed: retry; a patch callback that never returns keeps"
-                + " it for good, and only a restart of the JVM ends it");
+                + (patchName == null ? "" : " patch '" + patchName + "'") + ": " + held + "; " + waited + ", nothing"
+                + " was changed: retry; a patch callback that never returns keeps it for good, and only a restart of"
+                + " the JVM ends it");
     }
 
     /** Tests: how long an operation waits for the lock (the default's 10 s would make a slow test). */
@@ -502,12 +526,18 @@ public final class PatchRegistry {
      */
     private void awaitNoTransition(Duration timeout) {
         long nanos = timeout.toNanos();
+        String what = holderWhat; // the wait lets go of klpMutex: whoever takes it meanwhile writes these
+        long since = holderSince;
         try {
             while (transition != null && nanos > 0) {
                 nanos = transitionDone.awaitNanos(nanos); // pairs with signalAll in finish
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt(); // stop waiting; BUSY says the rest
+        } finally {
+            holderWhat = what;
+            holderThread = Thread.currentThread();
+            holderSince = since;
         }
     }
 
@@ -870,8 +900,11 @@ public final class PatchRegistry {
             if (!t.allInTarget()) {
                 return false;
             }
+            hold("the end of the transition of patch '" + t.patchName() + "'"); // its post callbacks run here
             return finish(t);
         } finally {
+            holderWhat = null;
+            holderThread = null;
             klpMutex.unlock();
         }
     }
@@ -957,6 +990,7 @@ public final class PatchRegistry {
                 // transition's end is left, and the worker retries it (its end is logged as usual).
                 report("force", p.name(), "ok (forced; relinking at the transition's end failed and is retried by"
                         + " the transition worker: see the log)");
+                worker.wake(); // its retry now rather than after its back-off
                 return null;
             }
             worker.wake(); // it stops retrying the forced transition now rather than after its back-off
@@ -1008,8 +1042,9 @@ public final class PatchRegistry {
         long nanos = timeout.toNanos();
         long start = System.nanoTime();
         // Bounded: an operation that holds the lock for good (a callback that never returns) must not
-        // take the waiter (the watch, a command) with it.
-        if (!klpMutex.tryLock(nanos, TimeUnit.NANOSECONDS)) {
+        // take the waiter (the watch, a command) with it. Untimed first: a free lock is taken whatever
+        // the thread's interrupt status, as lock() did.
+        if (!klpMutex.tryLock() && !klpMutex.tryLock(nanos, TimeUnit.NANOSECONDS)) {
             return false;
         }
         nanos -= System.nanoTime() - start;
@@ -1176,8 +1211,8 @@ public final class PatchRegistry {
         try {
             // An operation that opened a module (ModuleOpenings) has it on record before its own line.
             for (String opening : io.jlivepatch.internal.ModuleOpenings.takeUnaudited()) {
-                audit.record("open", opening, "ok (for " + operation + " of " + subject + ")", Requester.current(),
-                        null);
+                audit.record("open", opening, "ok (noted with " + operation + " of " + subject + ")",
+                        Requester.current(), null);
             }
             audit.record(operation, subject, outcome, Requester.current(), provenance);
         } catch (RuntimeException | LinkageError | VirtualMachineError ignored) {

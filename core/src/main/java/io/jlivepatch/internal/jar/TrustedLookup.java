@@ -34,7 +34,8 @@ public final class TrustedLookup {
         return lookup;
     }
 
-    private static MethodHandles.Lookup load(Instrumentation inst) throws IllegalAccessException {
+    // Synchronized: two threads at once would open java.lang.invoke (and record it) twice.
+    private static synchronized MethodHandles.Lookup load(Instrumentation inst) throws IllegalAccessException {
         Module base = Object.class.getModule();
         Module own = TrustedLookup.class.getModule();
         if (!base.isOpen("java.lang.invoke", own)) {

@@ -99,8 +99,14 @@ final class Reconciler {
         if (failed != null && !takenDown.isEmpty()) {
             // What this reconcile put on comes off first: the old versions go back where they were,
             // not over (or beside, under the same name) the new ones.
-            failed = new Failure(failed.key(), failed.message() + takeOff(loadedNow) + restore(takenDown),
-                    failed.waitsForLoader());
+            String off = takeOff(loadedNow);
+            boolean allOff = true;
+            for (PatchHandle h : loadedNow) {
+                allOff &= !h.isRegistered();
+            }
+            // A new version that stayed would have the old ones put back over it: they wait instead.
+            failed = new Failure(failed.key(), failed.message() + off + (allOff ? restore(takenDown)
+                    : "; what was taken down stays off until the next reconcile"), failed.waitsForLoader());
         }
         return failed;
     }
