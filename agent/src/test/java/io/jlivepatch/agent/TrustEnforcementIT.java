@@ -176,6 +176,11 @@ class TrustEnforcementIT {
             try (Mbean mbean = Mbean.of(service.pid())) {
                 assertEquals(before, mbean.livepatch().getTrustPolicy());
             }
+            Cli status = Cli.run("status", service.pid(), "--log");
+            assertTrue(status.out().lines().anyMatch(l -> l.contains(" trust " + trustAlice + " by startup: ok (")),
+                    status.toString());
+            assertTrue(status.out().lines().anyMatch(l -> l.contains(" trust " + trustMallory + " by attach: refused"
+                    + " (the policy stays: patches must be signed by a certificate of ")), status.toString());
         }
     }
 
