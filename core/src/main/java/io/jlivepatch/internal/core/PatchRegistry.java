@@ -279,10 +279,7 @@ public final class PatchRegistry {
         // outside the lock already; this keeps every operation so (RegistryStretchDriver).
         activate(operation, patchName, patchName);
         if (!lock()) {
-            PatchException busy = lockHeld(operation, patchName);
-            return refusing(operation, patchName, patchName, () -> {
-                throw busy;
-            });
+            throw refused(operation, patchName, lockHeld(operation, patchName));
         }
         String outerWhat = holderWhat; // klpMutex is reentrant: a nested operation puts these back
         Thread outerThread = holderThread;
@@ -318,8 +315,7 @@ public final class PatchRegistry {
      */
     private boolean lock() {
         String who = Requester.current();
-        if (who.equals(Requester.API) || who.equals(Requester.STARTUP) || who.equals(Requester.ATTACH)
-                || who.equals(Requester.WATCH)) {
+        if (who.equals(Requester.API) || Requester.isOwnChannel(who)) {
             klpMutex.lock();
             return true;
         }
@@ -1166,7 +1162,7 @@ public final class PatchRegistry {
     /** Whether {@code e} repeats the wait already reported for this JAR to the channel retrying it; records it. */
     private boolean repeatsAWait(String subject, PatchException e, Provenance jar) {
         String who = Requester.current();
-        if (!who.equals(Requester.STARTUP) && !who.equals(Requester.ATTACH) && !who.equals(Requester.WATCH)) {
+        if (!Requester.isOwnChannel(who)) {
             return false;
         }
         String key = jar != null && !jar.sha256().isEmpty() ? jar.sha256() : String.valueOf(subject);

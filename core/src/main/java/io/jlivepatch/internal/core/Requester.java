@@ -22,6 +22,11 @@ public final class Requester {
     private Requester() {
     }
 
+    /** Whether {@code who} is one of jlivepatch's own channels (start-up, an attach's arguments, the watch). */
+    static boolean isOwnChannel(String who) {
+        return who.equals(STARTUP) || who.equals(ATTACH) || who.equals(WATCH);
+    }
+
     public static String current() {
         String who = CURRENT.get();
         return who == null ? API : who;

@@ -32,6 +32,21 @@ final class CarriedClasses {
         return here == null ? null : here.get(name);
     }
 
+    /**
+     * The package of a binary name, null for the unnamed package: a new class is carried only into
+     * the package of a nestmate's host (PatchClasses), never into the unnamed one.
+     */
+    static String packageOf(String binaryName) {
+        int dot = binaryName.lastIndexOf('.');
+        return dot < 0 ? null : binaryName.substring(0, dot);
+    }
+
+    /** Why a new class that {@code patch} carried as another class file cannot be carried again: the message's end. */
+    static String carriedOtherwise(String patch) {
+        return "was carried into the application's class loader by patch '" + patch + "' as another class file, and"
+                + " a class loader cannot replace a class: give the new class another name in the fixed build";
+    }
+
     static synchronized void define(MethodHandles.Lookup host, String name, byte[] bytes, String patch)
             throws ReflectiveOperationException {
         ClassLoader loader = host.lookupClass().getClassLoader();
@@ -40,9 +55,7 @@ final class CarriedClasses {
         String[] before = here.get(name);
         if (before != null) {
             if (!before[0].equals(digest)) {
-                throw new IllegalStateException("class " + name + " was carried into this class loader by patch '"
-                        + before[1] + "' as another class file, and a class loader cannot replace a class: give the"
-                        + " new class another name in the fixed build");
+                throw new IllegalStateException("class " + name + " " + carriedOtherwise(before[1]));
             }
             return;
         }

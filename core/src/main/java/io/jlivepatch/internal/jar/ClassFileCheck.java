@@ -102,10 +102,10 @@ final class ClassFileCheck {
      */
     static void checkOwnNames(PatchJar jar, ClassLoader targetLoader) throws PatchException {
         for (String nc : jar.newClasses()) {
-            String pkg = packageOf(nc);
+            String pkg = CarriedClasses.packageOf(nc);
             boolean carried = false;
             for (String host : jar.nestmates().values()) {
-                carried |= pkg != null && pkg.equals(packageOf(host));
+                carried |= pkg != null && pkg.equals(CarriedClasses.packageOf(host));
             }
             if (!carried) {
                 throw refuse(jar, PatchJar.NEW_CLASSES + " names " + PatchJar.quote(nc) + ", which would never be"
@@ -135,9 +135,8 @@ final class ClassFileCheck {
                 continue; // the very class file a patch carried there before: used again
             }
             throw refuse(jar, "class " + PatchJar.quote(nc) + ", which the patch carries as new ("
-                    + PatchJar.NEW_CLASSES + "), " + (before != null ? "was carried into the application's class"
-                    + " loader by patch '" + before[1] + "' as another class file, and a class loader cannot replace"
-                    + " a class: give the new class another name in the fixed build" : "already exists in the"
+                    + PatchJar.NEW_CLASSES + "), " + (before != null ? CarriedClasses.carriedOtherwise(before[1])
+                    : "already exists in the"
                     + " running application or the JDK (loader " + io.jlivepatch.internal.patch.LoaderNames.of(
                     existing.getClassLoader()) + "), and a patch JAR never shadows a class: the patch was built"
                     + " against another version, or the class needs a name of its own"));
@@ -163,16 +162,10 @@ final class ClassFileCheck {
         return null;
     }
 
-    /** The package of a binary name, null for the unnamed package (PatchClasses carries nothing there). */
-    private static String packageOf(String binaryName) {
-        int dot = binaryName.lastIndexOf('.');
-        return dot < 0 ? null : binaryName.substring(0, dot);
-    }
-
     private static List<String> hostPackages(PatchJar jar) {
         List<String> packages = new ArrayList<>();
         for (String host : jar.nestmates().values()) {
-            String pkg = packageOf(host);
+            String pkg = CarriedClasses.packageOf(host);
             if (pkg != null && !packages.contains(pkg)) {
                 packages.add(pkg);
             }

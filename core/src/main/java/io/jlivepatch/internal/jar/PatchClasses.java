@@ -65,7 +65,7 @@ final class PatchClasses {
         MethodHandles.Lookup lookup = hostLookup(host);
         String pkg = host.getPackageName();
         for (String nc : jar.newClasses()) {
-            if (nc.startsWith(pkg + ".") && nc.lastIndexOf('.') == pkg.length()) {
+            if (pkg.equals(CarriedClasses.packageOf(nc))) { // the rule ClassFileCheck.checkOwnNames checks
                 CarriedClasses.define(lookup, nc, jar.classes().get(nc.replace('.', '/')), jar.name());
             }
         }

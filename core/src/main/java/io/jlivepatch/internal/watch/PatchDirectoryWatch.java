@@ -329,9 +329,10 @@ public final class PatchDirectoryWatch {
         if (failed == null && !reconciler.converged(s.desired())) {
             // Another command changed the stack while this one ran (disabled a patch during its
             // transition, unloaded one kept): the directory's stack is not what runs.
-            failed = new Failure("changed under the reconcile " + stackNames(), "the stack changed while the reconcile"
-                    + " ran (another command loaded, disabled or unloaded a patch): it is " + stackNames()
-                    + ", the directory asks for " + named);
+            String now = stackNames();
+            failed = new Failure("changed under the reconcile " + now, "the stack changed while the reconcile ran"
+                    + " (another command loaded, disabled or unloaded a patch): it is " + now + ", the directory asks"
+                    + " for " + named);
         }
         if (failed != null) {
             fail(desired, failed);

@@ -207,7 +207,6 @@ final class WatchedDirectory {
                 return DirectorySnapshot.failed(file + " is not a regular file (a pipe, a device or a socket):"
                         + " nothing was changed: put patch JARs only in " + directory);
             }
-
             FileState state = FileState.of(p, before);
             Checked content = checked.get(state);
             if (content == null) {
