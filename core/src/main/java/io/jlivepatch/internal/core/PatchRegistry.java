@@ -550,7 +550,8 @@ public final class PatchRegistry {
                     + " replacements");
         }
         PatchCallbacks.checkTargets(patch);
-        Map<String, List<Class<?>>> loaded = LoadedClasses.named(hooks.instrumentation(), targetClassNames(patch));
+        LoadedClasses scan = LoadedClasses.snapshot(hooks.instrumentation(), targetClassNames(patch));
+        Map<String, List<Class<?>>> loaded = scan.classes();
         List<ResolvedFunction> functions = new ArrayList<>();
         for (int i = 0; i < patch.replacements().size(); i++) {
             functions.add(resolver.resolve(patch.name(), patch.replacements().get(i), sources.get(i), loaded));
@@ -566,6 +567,7 @@ public final class PatchRegistry {
         for (Patch.Replacement r : patch.replacements()) {
             p.checked(loaded.getOrDefault(r.className(), List.of()));
         }
+        p.keepScan(scan); // a load's enable follows at once: see scanOf
         return p;
     }
 
@@ -610,7 +612,7 @@ public final class PatchRegistry {
      * of checked classes, and that only once all passed.
      */
     private LoadedClasses checkClassesLoadedSince(RegisteredPatch p) throws PatchException {
-        LoadedClasses scan = LoadedClasses.snapshot(hooks.instrumentation(), targetClassNames(p.patch()));
+        LoadedClasses scan = scanOf(p);
         Map<String, List<Class<?>>> loaded = scan.classes();
         List<Class<?>> fresh = new ArrayList<>();
         for (ResolvedFunction f : p.resolved()) {
@@ -625,6 +627,29 @@ public final class PatchRegistry {
         resolver.checkHolds(p.patch(), loaded);
         p.checked(fresh);
         return scan;
+    }
+
+    /**
+     * The loaded classes of {@code p}'s targets and holds: its last scan while that still finds them
+     * all ({@link LoadedClasses#stillComplete}), else a new one, kept for the next operation. One scan
+     * costs about a millisecond per two thousand loaded classes, mostly interpreted (it runs rarely),
+     * a tenth of a one-method change; a load (register, then enable) and an enable or disable
+     * following another one need none. Caller holds klpMutex.
+     */
+    private LoadedClasses scanOf(RegisteredPatch p) {
+        LoadedClasses kept = p.keptScan();
+        if (kept != null && kept.stillComplete(hooks.ledger())) {
+            return kept;
+        }
+        LoadedClasses scan = LoadedClasses.snapshot(hooks.instrumentation(), targetClassNames(p.patch()));
+        p.keepScan(scan);
+        return scan;
+    }
+
+    /** {@code p}'s kept scan if it still finds all its classes, else {@code null} (no new scan). */
+    private LoadedClasses keptScanOf(RegisteredPatch p) {
+        LoadedClasses kept = p.keptScan();
+        return kept != null && kept.stillComplete(hooks.ledger()) ? kept : null;
     }
 
     void enable(RegisteredPatch p) throws PatchException {
@@ -726,7 +751,7 @@ public final class PatchRegistry {
             p.callbacks().preUnpatchAll();
             p.countStates(false); // stateVersion stops counting it when its disable starts
             try {
-                startTransition(order, p, false, () -> { }, null);
+                startTransition(order, p, false, () -> { }, keptScanOf(p));
             } catch (PatchException | RuntimeException | Error e) {
                 p.countStates(true); // still enabled: it ends like a reversed disable
                 p.callbacks().closing(true);
@@ -911,8 +936,10 @@ public final class PatchRegistry {
         boolean replaced = t.targetPatched() && p.patch().replace();
         try {
             // After an atomic replace only the cumulative patch's functions stay hooked.
+            // The kept scan covers a disable's classes, whose hooks go now (HookManager scans
+            // itself for what it does not cover: an atomic replace's other patches).
             hooks.apply(LinkTable.of(replaced ? List.of(p.activeFunctions())
-                    : enabledFunctions(stack, p, t.targetPatched())));
+                    : enabledFunctions(stack, p, t.targetPatched())), keptScanOf(p));
         } catch (HookFailure | RuntimeException | LinkageError | VirtualMachineError e) {
             Refusals.logQuietly(System.Logger.Level.ERROR,
                     "''{0}'': ending the transition failed, retrying: {1}", p.name(), e.getMessage());

@@ -6,6 +6,7 @@ import io.jlivepatch.PatchException;
 import io.jlivepatch.PatchHandle;
 import io.jlivepatch.internal.jar.PatchJarBytes;
 import io.jlivepatch.internal.patch.ActiveFunction;
+import io.jlivepatch.internal.patch.LoadedClasses;
 import io.jlivepatch.internal.trust.TrustPolicy;
 
 import java.time.Duration;
@@ -27,6 +28,9 @@ final class RegisteredPatch implements PatchHandle {
     // a checked class must stay collectable.
     private final java.util.Set<Class<?>> checked =
             java.util.Collections.newSetFromMap(new java.util.WeakHashMap<>());
+    // The last scan of its classes (PatchRegistry.scanOf); guarded by PatchRegistry.klpMutex. Weak,
+    // as checked: a kept scan must not keep a class loader alive; a collection drops it whole.
+    private java.lang.ref.WeakReference<LoadedClasses> lastScan;
 
     // Written under PatchRegistry.klpMutex; volatile for the lock-free readers (isEnabled, status).
     private volatile boolean registered = true;
@@ -184,6 +188,16 @@ final class RegisteredPatch implements PatchHandle {
 
     boolean wasChecked(Class<?> c) {
         return checked.contains(c);
+    }
+
+    /** The scan kept by {@link #keepScan}, {@code null} when none or collected since. */
+    LoadedClasses keptScan() {
+        java.lang.ref.WeakReference<LoadedClasses> r = lastScan;
+        return r == null ? null : r.get();
+    }
+
+    void keepScan(LoadedClasses scan) {
+        lastScan = new java.lang.ref.WeakReference<>(scan);
     }
 
     void setEnabled(boolean enabled) {

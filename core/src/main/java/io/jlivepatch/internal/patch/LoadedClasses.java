@@ -69,6 +69,18 @@ public final class LoadedClasses {
         return classes;
     }
 
+    /**
+     * Whether this scan still finds every loaded class of its names, so that a later operation may
+     * use it instead of scanning again: no class definition has passed {@code ledger}'s transformer
+     * since the scan, and every one before it had at least as long to become visible before the
+     * scan as has gone by since (the rule {@link HookManager} uses before it skips its second scan
+     * for late classes, {@link HookLedger#quietBetween}). A class collected since is not an issue:
+     * the scan holds its classes, so none of them can be collected while it is used.
+     */
+    public boolean stillComplete(HookLedger ledger) {
+        return ledger.quietBetween(takenAt, System.nanoTime());
+    }
+
     /** {@link System#nanoTime()} just before the scan. */
     public long takenAt() {
         return takenAt;
