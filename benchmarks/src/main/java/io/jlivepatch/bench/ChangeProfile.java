@@ -2,6 +2,8 @@ package io.jlivepatch.bench;
 
 import io.jlivepatch.PatchHandle;
 
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
@@ -76,32 +78,46 @@ public final class ChangeProfile {
         }
         long enableNanos = 0;
         long disableNanos = 0;
+        // The calling thread's CPU time: jlivepatch's own work, the transformer's rewriting and the
+        // JVM's parsing of the new class versions, not the redefinition's safepoint (the VM thread's)
+        // nor waiting for CPU: a figure a loaded machine does not move much.
+        ThreadMXBean cpu = ManagementFactory.getThreadMXBean();
+        long enableCpu = 0;
+        long disableCpu = 0;
         for (int k = 0; k < cycles; k++) {
             boolean record = k >= warmup;
+            long c0 = cpu.getCurrentThreadCpuTime();
             long t0 = System.nanoTime();
             setPhase(record ? "enable" : "idle");
             h.enable();
             BenchPatches.awaitTransition(h, Duration.ofSeconds(60));
             setPhase("idle");
             long t1 = System.nanoTime();
+            long c1 = cpu.getCurrentThreadCpuTime();
             t.callAll(true);
+            long c2 = cpu.getCurrentThreadCpuTime();
             long t2 = System.nanoTime();
             setPhase(record ? "disable" : "idle");
             h.disable();
             BenchPatches.awaitTransition(h, Duration.ofSeconds(60));
             setPhase("idle");
             long t3 = System.nanoTime();
+            long c3 = cpu.getCurrentThreadCpuTime();
             if (record) {
                 enableNanos += t1 - t0;
                 disableNanos += t3 - t2;
+                enableCpu += c1 - c0;
+                disableCpu += c3 - c2;
             }
         }
         sampler.interrupt();
         int measured = cycles - warmup;
         System.out.printf("ChangeProfile on %s: %d methods in %d classes, %d cycles after %d warm-up;"
-                        + " mean enable %.1f ms, disable %.1f ms (each with its transition; sampling %s)%n",
+                        + " mean enable %.1f ms, disable %.1f ms (each with its transition; sampling %s);"
+                        + " the calling thread's CPU time: enable %.2f ms, disable %.2f ms%n",
                 System.getProperty("java.version"), t.methods().size(), t.classes().size(), measured, warmup,
-                enableNanos / 1e6 / measured, disableNanos / 1e6 / measured, sampled ? "on" : "off");
+                enableNanos / 1e6 / measured, disableNanos / 1e6 / measured, sampled ? "on" : "off",
+                enableCpu / 1e6 / measured, disableCpu / 1e6 / measured);
         if (!sampled) {
             return;
         }
