@@ -83,13 +83,12 @@ public final class PatchRegistry {
      * What holds klpMutex (through {@link #locked}, or the transition's end), for the BUSY refusal
      * of a command that waited: written by the holder right after it takes the lock (and again after
      * each wait on transitionDone, which lets go of it meanwhile) and cleared or restored before it
-     * lets go; volatile because the waiters read them without the lock, each on its own, so that a
-     * refusal may show one holder's operation with the next one's thread: it is a diagnosis, never a
-     * decision. {@code holderSince} is System.nanoTime's.
+     * lets go; volatile because the waiters read it without the lock. Its three parts, {what
+     * (String), thread (Thread), since (Long, System.nanoTime's)}, are replaced together, never
+     * changed, so that a refusal never shows one holder's operation with the next one's thread. An
+     * array, not a record: each class jlivepatch defines counts in a JVM's first load (issue 10).
      */
-    private volatile String holderWhat;
-    private volatile Thread holderThread;
-    private volatile long holderSince;
+    private volatile Object[] holder;
     /** Signalled under klpMutex when a transition ends; awaitTransition and loadAndEnable wait on it. */
     private final Condition transitionDone = klpMutex.newCondition();
 
@@ -281,26 +280,19 @@ public final class PatchRegistry {
         if (!lock()) {
             throw refused(operation, patchName, lockHeld(operation, patchName));
         }
-        String outerWhat = holderWhat; // klpMutex is reentrant: a nested operation puts these back
-        Thread outerThread = holderThread;
-        long outerSince = holderSince;
+        Object[] outer = holder; // klpMutex is reentrant: a nested operation puts it back
         hold("'" + operation + "'" + (patchName == null ? "" : " of patch '" + patchName + "'"));
         try {
             return refusing(operation, patchName, patchName, step);
         } finally {
             // What another thread held before a wait on transitionDone let it in is not ours to restore.
-            boolean nested = outerThread == Thread.currentThread();
-            holderWhat = nested ? outerWhat : null;
-            holderThread = nested ? outerThread : null;
-            holderSince = outerSince;
+            holder = outer != null && outer[1] == Thread.currentThread() ? outer : null;
             klpMutex.unlock();
         }
     }
 
     private void hold(String what) {
-        holderWhat = what;
-        holderThread = Thread.currentThread();
-        holderSince = System.nanoTime();
+        holder = new Object[] {what, Thread.currentThread(), System.nanoTime()};
     }
 
     /**
@@ -332,10 +324,11 @@ public final class PatchRegistry {
 
     /** The BUSY refusal of a command that could not take klpMutex: what holds it, since when, where. */
     private PatchException lockHeld(String operation, String patchName) {
-        Thread t = holderThread;
-        String what = holderWhat;
+        Object[] h = holder; // one holder's three parts, read once
+        String what = h == null ? null : (String) h[0];
+        Thread t = h == null ? null : (Thread) h[1];
         String held = (what == null ? "another operation" : what) + " has held jlivepatch's lock"
-                + (what == null ? "" : " for " + Duration.ofNanos(System.nanoTime() - holderSince).toSeconds() + " s")
+                + (what == null ? "" : " for " + Duration.ofNanos(System.nanoTime() - (Long) h[2]).toSeconds() + " s")
                 + (t == null ? "" : " (thread '" + t.getName() + "'" + where(t) + ")");
         String waited = Thread.currentThread().isInterrupted() ? "the calling thread was interrupted while it waited"
                 : "waited " + lockWait.toSeconds() + " s";
@@ -522,8 +515,7 @@ public final class PatchRegistry {
      */
     private void awaitNoTransition(Duration timeout) {
         long nanos = timeout.toNanos();
-        String what = holderWhat; // the wait lets go of klpMutex: whoever takes it meanwhile writes these
-        long since = holderSince;
+        Object[] mine = holder; // the wait lets go of klpMutex: whoever takes it meanwhile writes it
         try {
             while (transition != null && nanos > 0) {
                 nanos = transitionDone.awaitNanos(nanos); // pairs with signalAll in finish
@@ -531,9 +523,7 @@ public final class PatchRegistry {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt(); // stop waiting; BUSY says the rest
         } finally {
-            holderWhat = what;
-            holderThread = Thread.currentThread();
-            holderSince = since;
+            holder = mine != null ? mine : new Object[] {null, Thread.currentThread(), System.nanoTime()};
         }
     }
 
@@ -924,8 +914,7 @@ public final class PatchRegistry {
             hold("the end of the transition of patch '" + t.patchName() + "'"); // its post callbacks run here
             return finish(t);
         } finally {
-            holderWhat = null;
-            holderThread = null;
+            holder = null;
             klpMutex.unlock();
         }
     }
