@@ -52,6 +52,8 @@ public final class PatchDirectoryWatch {
     static final long MAX_GATHER_MILLIS = 5000;
     /** How soon a wait notices a request to reconcile now, a stop, or the directory replaced. */
     static final long WAKE_SLICE_MILLIS = 200;
+    /** How long after a refused registration of the directory's file events it is tried again. */
+    static final long EVENTS_RETRY_MILLIS = 30_000;
 
     // Written under PatchDirectoryWatch.class (start and stop, rare, one watch per JVM); read freely.
     private static volatile PatchDirectoryWatch running;
@@ -185,7 +187,7 @@ public final class PatchDirectoryWatch {
 
     /** The watch thread: wait for a change or the next retry, reconcile, again, until stopped. */
     private void watch() {
-        Events events = new Events(options.directory());
+        Events events = new Events(options.directory(), Events.Registrar.FILE_SYSTEM, EVENTS_RETRY_MILLIS);
         try {
             while (!stopped) {
                 try {
@@ -392,17 +394,38 @@ public final class PatchDirectoryWatch {
      * replaced or comes back; without one (no directory yet, or a file system that gives no events),
      * the delay alone. Events of names the watch ignores (partial copies) are not changes.
      */
-    private static final class Events {
+    static final class Events {
+
+        /** Registers the directory with a watch service: the file system's, or a test's. */
+        interface Registrar {
+            Registrar FILE_SYSTEM = (dir, service) -> dir.register(service, StandardWatchEventKinds.ENTRY_CREATE,
+                    StandardWatchEventKinds.ENTRY_DELETE, StandardWatchEventKinds.ENTRY_MODIFY);
+
+            WatchKey register(Path dir, WatchService service) throws IOException;
+        }
+
         private final Path dir;
+        private final Registrar registrar;
+        private final long retryMillis;
         private WatchService service;
         private WatchKey key;
         /** The file key of the directory the key watches: another one at the path means it was replaced. */
         private Object watchedFileKey;
-        /** Set once no watch service could be had: the interval alone from then on, no retry every slice. */
-        private boolean unavailable;
+        /** Set once the file system has no watch service at all: the interval alone from then on. */
+        private boolean unsupported;
+        /**
+         * The directory (its file key) whose registration failed with an IOException, and when to try
+         * it again: what refuses now (inotify's limit of watches or instances reached, a directory
+         * that cannot be read) may pass later, so file events must not be given up for good; nor
+         * tried at every slice, each try a failed system call and the log kept for the first.
+         */
+        private Object refusedFileKey;
+        private long retryAt;
 
-        Events(Path dir) {
+        Events(Path dir, Registrar registrar, long retryMillis) {
             this.dir = dir;
+            this.registrar = registrar;
+            this.retryMillis = retryMillis;
         }
 
         /**
@@ -464,8 +487,8 @@ public final class PatchDirectoryWatch {
         }
 
         /** Registers the directory when it is not, or no longer the one at the path; whether it just did. */
-        private boolean register() {
-            if (unavailable) {
+        boolean register() {
+            if (unsupported) {
                 return false;
             }
             Object fileKey = fileKey();
@@ -479,21 +502,37 @@ public final class PatchDirectoryWatch {
             if (fileKey == null) {
                 return false; // no directory there (yet)
             }
+            if (fileKey.equals(refusedFileKey) && System.currentTimeMillis() - retryAt < 0) {
+                return false; // the same directory refused a moment ago; another one is tried at once
+            }
             try {
                 if (service == null) {
                     service = dir.getFileSystem().newWatchService();
                 }
-                key = dir.register(service, StandardWatchEventKinds.ENTRY_CREATE, StandardWatchEventKinds.ENTRY_DELETE,
-                        StandardWatchEventKinds.ENTRY_MODIFY);
+                key = registrar.register(dir, service);
                 watchedFileKey = fileKey;
+                if (refusedFileKey != null) {
+                    refusedFileKey = null;
+                    Log.get().log(Level.INFO, "watch " + dir + ": file events again");
+                }
                 return true;
             } catch (NoSuchFileException | NotDirectoryException e) {
                 return false; // moved away since fileKey(): tried again at the next slice
-            } catch (IOException | UnsupportedOperationException e) {
-                unavailable = true;
-                Log.get().log(Level.WARNING, "watch " + dir + ": no file events here (" + e + "); the directory is"
-                        + " read every interval only");
+            } catch (UnsupportedOperationException e) {
+                unsupported = true;
+                Log.get().log(Level.WARNING, "watch " + dir + ": no file events on this file system (" + e + ");"
+                        + " the directory is read every interval only");
                 close();
+                return false;
+            } catch (IOException e) {
+                if (refusedFileKey == null) {
+                    Log.get().log(Level.WARNING, "watch " + dir + ": no file events for now (" + e + "); the"
+                            + " directory is read every interval, and its events are asked for again every "
+                            + retryMillis / 1000 + " s (on Linux, check fs.inotify.max_user_watches and"
+                            + " max_user_instances)");
+                }
+                refusedFileKey = fileKey;
+                retryAt = System.currentTimeMillis() + retryMillis;
                 return false;
             }
         }
