@@ -80,6 +80,30 @@ class WatchCommandIT {
     }
 
     @Test
+    void aReconcileWhoseTransitionIsHeldIsReportedAsStillApplyingNeverAsConverged() throws Exception {
+        Path patches = Files.createDirectory(dir.resolve("held"));
+        TestJars.holdFixJar(patches);
+        try (ServiceProcess service = new ServiceProcess()) {
+            service.hold(); // a thread inside the patched method: the reconcile's enable cannot end
+            Cli watch = Cli.run("watch", service.pid(), patches, "--wait", "3", "--transition-timeout", "120");
+            assertEquals(3, watch.exitCode(), watch.toString());
+            assertTrue(watch.out().startsWith("pid " + service.pid() + " watches " + patches
+                    + ": still applying after 3 s\n"), watch.toString());
+            assertTrue(watch.out().contains("('jlivepatch status " + service.pid() + "' follows it)"),
+                    watch.toString());
+
+            service.release(); // the transition ends, and with it the reconcile
+            Cli status = Cli.run("status", service.pid());
+            for (int i = 0; i < 600 && !status.out().contains("  watching " + patches + ": converged;"); i++) {
+                Thread.sleep(100);
+                status = Cli.run("status", service.pid());
+            }
+            assertTrue(status.out().contains("  watching " + patches + ": converged; desired: fix-hold;")
+                    && status.out().contains("1. fix-hold [enabled]"), status.toString());
+        }
+    }
+
+    @Test
     void aDirectoryThatDoesNotExistYetIsWaitedForAndBadOptionsAreUsageErrors() throws Exception {
         Path later = dir.resolve("later");
         try (ServiceProcess service = new ServiceProcess()) {
