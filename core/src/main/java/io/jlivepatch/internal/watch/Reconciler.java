@@ -142,6 +142,13 @@ final class Reconciler {
     private record TakenDown(PatchHandle patch, boolean enabled) {
     }
 
+    /** Why {@link #takeDown(List, int, List)} takes a patch down, for its log line. */
+    private static final String NO_LONGER_ASKED = "the directory no longer asks for it as it is (removed, another"
+            + " version, or a patch below it changed)";
+    /** Why {@link #takeOff} takes a patch down, for its log line. */
+    private static final String LOADED_BY_FAILED_RECONCILE = "a new version this reconcile loaded before it failed:"
+            + " it comes off so that the old versions go back where they were";
+
     /**
      * Disables (top first) and unregisters every patch of {@code stack} from {@code keep} up;
      * {@code takenDown} gets each one that came off, bottom first.
@@ -153,20 +160,10 @@ final class Reconciler {
             String key = "take down " + h.name() + " " + registry.provenance(h).sha256();
             boolean enabled = h.isEnabled();
             try {
-                if (enabled) {
-                    Log.get().log(Level.INFO, label + ": taking down '" + h.name() + "': the directory no longer asks"
-                            + " for it as it is (removed, another version, or a patch below it changed)");
-                    h.disable();
-                    if (!h.awaitTransition(timeout)) {
-                        String waiting = waitingFor(h);
-                        h.enable(); // reverses the disable: the patch stays as it was
-                        boolean back = h.awaitTransition(timeout);
-                        return new Failure(key, "disabling '" + h.name() + "' did not end within " + timeout.toSeconds()
-                                + " s" + waiting + "; " + (back ? "reversed, it stays enabled"
-                                : "its reversal is still running"));
-                    }
+                String stuck = takeDown(h, NO_LONGER_ASKED);
+                if (stuck != null) {
+                    return new Failure(key, stuck);
                 }
-                h.unregister();
                 takenDown.add(0, new TakenDown(h, enabled));
             } catch (PatchException e) {
                 return new Failure(key, "'" + h.name() + "' could not be taken down: " + e.reason() + ": "
@@ -177,8 +174,32 @@ final class Reconciler {
     }
 
     /**
-     * Takes the patches a failed reconcile loaded off again, top first; says how that went. Stops at
-     * the first that does not come off (what is below it stays too).
+     * Disables {@code h} (if enabled) and unregisters it, logging {@code why}. A disable whose
+     * transition does not end within the timeout is reversed, so that the patch stays as it was
+     * rather than half off.
+     *
+     * @return {@code null} once it is unregistered, else what became of the disable that did not end
+     */
+    private String takeDown(PatchHandle h, String why) throws PatchException, InterruptedException {
+        if (h.isEnabled()) {
+            Log.get().log(Level.INFO, label + ": taking down '" + h.name() + "': " + why);
+            h.disable();
+            if (!h.awaitTransition(timeout)) {
+                String waiting = waitingFor(h);
+                h.enable(); // reverses the disable: the patch stays as it was
+                boolean back = h.awaitTransition(timeout);
+                return "disabling '" + h.name() + "' did not end within " + timeout.toSeconds() + " s" + waiting
+                        + "; " + (back ? "reversed, it stays enabled" : "its reversal is still running");
+            }
+        }
+        h.unregister();
+        return null;
+    }
+
+    /**
+     * Takes the patches a failed reconcile loaded off again, top first, as {@link #takeDown(List, int,
+     * List)} does (a disable that does not end is reversed); says how that went. Stops at the first
+     * that does not come off (what is below it stays too).
      */
     private String takeOff(List<PatchHandle> loadedNow) throws InterruptedException {
         StringBuilder sb = new StringBuilder();
@@ -186,14 +207,9 @@ final class Reconciler {
             PatchHandle h = loadedNow.get(i);
             String outcome;
             try {
-                h.disable();
-                if (h.awaitTransition(timeout)) {
-                    h.unregister();
-                    outcome = "'" + h.name() + "' (new) is off again";
-                } else {
-                    outcome = "'" + h.name() + "' (new) could not be taken off: its disable did not end within "
-                            + timeout.toSeconds() + " s" + waitingFor(h);
-                }
+                String stuck = takeDown(h, LOADED_BY_FAILED_RECONCILE);
+                outcome = stuck == null ? "'" + h.name() + "' (new) is off again"
+                        : "'" + h.name() + "' (new) could not be taken off: " + stuck;
             } catch (PatchException e) {
                 outcome = "'" + h.name() + "' (new) could not be taken off: " + e.reason() + ": " + e.getMessage();
             }

@@ -11,7 +11,12 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
 
 import static io.jlivepatch.internal.watch.WatchFixture.auditSince;
 import static io.jlivepatch.internal.watch.WatchFixture.greet;
@@ -20,6 +25,7 @@ import static io.jlivepatch.internal.watch.WatchFixture.stack;
 import static io.jlivepatch.internal.watch.WatchFixture.watch;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * A transition that does not end within timeout= is reversed, so a failed reconcile leaves the stack
@@ -135,6 +141,76 @@ class StuckTransitionTest {
         release();
         w.reconcile();
         assertEquals(List.of(), stack());
+        assertEquals("converged", w.status().state());
+    }
+
+    @Test
+    void aNewVersionTakenOffAfterAFailedReconcileWhoseDisableDoesNotEndIsReversedAndStaysEnabled() throws Exception {
+        jar(dir, "10-a.jar", "watch-a", "A");
+        jar(dir, "20-b.jar", "watch-b", "B");
+        PatchDirectoryWatch w = watch(dir, Duration.ofSeconds(1));
+        w.reconcile();
+        assertEquals(List.of("watch-a", "watch-b"), stack());
+
+        jar(dir, "10-a.jar", "watch-a", "Hold", false, "version 2 of a, which loads");
+        jar(dir, "20-b.jar", "watch-b", "NoSuchMethod", false, "version 2 of b, which cannot register");
+        // Once the new a is in and before b is loaded (the log line that says so, published on the
+        // reconcile's thread), a thread enters the new a's greet and stays: a's disable cannot end.
+        List<String> logged = new CopyOnWriteArrayList<>();
+        Logger log = Logger.getLogger("io.jlivepatch");
+        Level level = log.getLevel();
+        Handler hook = new Handler() {
+            @Override
+            public void publish(LogRecord r) {
+                logged.add(r.getMessage());
+                if (r.getMessage().contains(": loading 'watch-b'")) {
+                    try {
+                        holdAThreadInGreet();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        fail(e);
+                    }
+                }
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        log.setLevel(Level.INFO);
+        log.addHandler(hook);
+        Instant start = Instant.now();
+        try {
+            w.reconcile();
+        } finally {
+            log.removeHandler(hook);
+            log.setLevel(level);
+        }
+        assertTrue(holder != null, "the hook never ran: " + logged);
+        assertEquals(List.of("watch-a"), stack(), "the new a enabled as it was, not half off");
+        assertEquals("version 2 of a, which loads",
+                WatchFixture.registry().find("watch-a").orElseThrow().patch().description());
+        String state = w.status().state();
+        assertTrue(state.contains(" was refused: TARGET_NOT_FOUND: ") && state.contains("; 'watch-a' (new) could not be"
+                + " taken off: disabling 'watch-a' did not end within 1 s (threads still in old code: thread"
+                + " 'held-in-greet'"), state);
+        assertTrue(state.endsWith("reversed, it stays enabled; what was taken down stays off until the next"
+                + " reconcile"), state);
+        assertTrue(logged.stream().anyMatch(l -> l.contains("taking down 'watch-a': a new version this reconcile"
+                + " loaded before it failed")), logged.toString());
+        List<String> audit = auditSince(start);
+        assertTrue(audit.contains("disable watch-a by watch: ok")
+                && audit.contains("enable watch-a by watch: ok (transition reversed)"), audit.toString());
+
+        release();
+        assertEquals("Hold x", greet());
+        jar(dir, "20-b.jar", "watch-b", "B", false, "version 3 of b");
+        w.reconcile();
+        assertEquals(List.of("watch-a", "watch-b"), stack());
         assertEquals("converged", w.status().state());
     }
 }
