@@ -4,6 +4,7 @@ import io.jlivepatch.internal.Log;
 import io.jlivepatch.Livepatch;
 import io.jlivepatch.PatchException;
 import io.jlivepatch.PatchHandle;
+import io.jlivepatch.internal.core.Requester;
 
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
@@ -24,6 +25,7 @@ final class StartupPatches {
     private StartupPatches() {
     }
 
+    /** Loads the JARs of {@code dir} on the account of {@link Requester#current()}. */
     static void loadAll(Livepatch lp, Path dir) {
         // A plain loop, not a stream: each stream stage and lambda defines classes in the target (issue 10).
         List<Path> jars = new ArrayList<>();
@@ -78,7 +80,8 @@ final class StartupPatches {
             }
         }
         if (!waiting.isEmpty()) { // its class is loaded only then (FootprintIT)
-            WaitingStartupPatches.start(lp, waiting);
+            // Retried on the account of the channel this runs for: the start-up, or an attach's patches=.
+            WaitingStartupPatches.start(lp, waiting, Requester.current());
         }
     }
 }

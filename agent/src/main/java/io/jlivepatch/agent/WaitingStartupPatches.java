@@ -36,6 +36,11 @@ final class WaitingStartupPatches implements Runnable {
 
     private final Livepatch lp;
     private final PatchRegistry registry;
+    /**
+     * Who gave the JARs: {@link Requester#STARTUP}, or {@link Requester#ATTACH} for an attach's
+     * {@code patches=}. The retries are audited on its account, as the first attempt was.
+     */
+    private final String requester;
     // The JARs in file-name order; only the waiting thread uses it.
     private final List<Path> waiting;
     /**
@@ -50,9 +55,10 @@ final class WaitingStartupPatches implements Runnable {
     private Path awaitedFor;
     private Thread thread;
 
-    private WaitingStartupPatches(Livepatch lp, PatchRegistry registry, List<Path> waiting) {
+    private WaitingStartupPatches(Livepatch lp, PatchRegistry registry, List<Path> waiting, String requester) {
         this.lp = lp;
         this.registry = registry;
+        this.requester = requester;
         this.waiting = new ArrayList<>(waiting);
         this.arriving = new ArrivingLoaders(registry.instrumentation(), () -> {
             newLoader = true;
@@ -60,13 +66,17 @@ final class WaitingStartupPatches implements Runnable {
         });
     }
 
-    /** Starts waiting for the loaders of {@code jars}, each already named in a WARNING. */
-    static void start(Livepatch lp, List<Path> jars) {
+    /**
+     * Starts waiting for the loaders of {@code jars}, each already named in a WARNING.
+     *
+     * @param requester the channel that gave them, as its first attempt was audited
+     */
+    static void start(Livepatch lp, List<Path> jars, String requester) {
         PatchRegistry registry = PatchRegistry.installed();
         if (jars.isEmpty() || registry == null) {
             return;
         }
-        WaitingStartupPatches w = new WaitingStartupPatches(lp, registry, jars);
+        WaitingStartupPatches w = new WaitingStartupPatches(lp, registry, jars, requester);
         Thread t = new Thread(w, "jlivepatch-startup-wait");
         t.setDaemon(true);
         w.thread = t;
@@ -129,7 +139,7 @@ final class WaitingStartupPatches implements Runnable {
     /** Loads the waiting JARs in order; stops at the first that still waits, so the stack keeps their order. */
     private void retry() {
         int mark = RecursionGuard.enter();
-        String before = Requester.enter(Requester.STARTUP);
+        String before = Requester.enter(requester);
         try {
             while (!waiting.isEmpty()) {
                 Path jar = waiting.get(0);

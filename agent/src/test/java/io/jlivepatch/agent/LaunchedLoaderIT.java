@@ -1,5 +1,6 @@
 package io.jlivepatch.agent;
 
+import com.sun.tools.attach.VirtualMachine;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -104,6 +105,39 @@ class LaunchedLoaderIT {
                 .toList();
         assertEquals(2, loaded.size(), stderr);
         assertTrue(loaded.get(0).contains("'fix-fat'") && loaded.get(1).contains("'fix-later'"), stderr);
+    }
+
+    @Test
+    void aPatchGivenByAnAttachWaitsForItsLoaderAndIsAuditedAsTheAttachsWhenItLoads() throws Exception {
+        Path[] layout = layout();
+        Path launcher = layout[0];
+        Path app = layout[1];
+        Path patches = layout[2];
+        copyClass(launcher, "launcher.LateLauncher");
+        Path log = dir.resolve("stderr.txt");
+        Process p = new ProcessBuilder(TestJars.java(), "-XX:+IgnoreUnrecognizedVMOptions",
+                "-XX:+EnableDynamicAgentLoading", "-cp", launcher.toString(), "launcher.LateLauncher", app.toString())
+                .redirectError(log.toFile()).start();
+        try (BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+             PrintWriter in = new PrintWriter(p.getOutputStream(), true, StandardCharsets.UTF_8)) {
+            assertEquals("waiting", out.readLine());
+            VirtualMachine vm = VirtualMachine.attach(Long.toString(p.pid()));
+            try {
+                vm.loadAgent(TestJars.AGENT.toString(), "patches=" + patches); // fix-fat waits: no loader can load it
+            } finally {
+                vm.detach();
+            }
+            in.println(); // the launcher makes the application's loader now
+            awaitPatched(out, in, log);
+            Cli audit = Cli.run("status", p.pid(), "--log");
+            List<String> fixFat = audit.out().lines().filter(l -> l.contains(" load fix-fat by ")).toList();
+            assertEquals(2, fixFat.size(), audit.toString());
+            assertTrue(fixFat.get(0).contains(" load fix-fat by attach: refused ")
+                    && fixFat.get(1).contains(" load fix-fat by attach: ok"), "the retry is the attach's too: " + audit);
+        } finally {
+            p.destroy();
+            p.waitFor(30, TimeUnit.SECONDS);
+        }
     }
 
     @Test
