@@ -238,6 +238,12 @@ public final class PatchRegistry {
      * @param subject   what the audit log names: the patch's name, or a JAR's path
      */
     private <T> T refusing(String operation, String patchName, String subject, Step<T> step) throws PatchException {
+        return refusing(operation, patchName, subject, "", step);
+    }
+
+    /** {@link #refusing(String, String, String, Step)}, a refusal's message ending with {@code note}. */
+    private <T> T refusing(String operation, String patchName, String subject, String note, Step<T> step)
+            throws PatchException {
         activate(operation, patchName, subject);
         // jlivepatch's own code, whichever thread calls it: hooks met here run the original methods
         // and no replacement runs on jlivepatch's behalf (RecursionGuard).
@@ -246,10 +252,10 @@ public final class PatchRegistry {
             PatchCallbacks.refuseInside(operation, patchName);
             return step.run();
         } catch (PatchException e) {
-            throw refused(operation, subject, e);
+            throw refused(operation, subject, noted(e, note));
         } catch (RuntimeException | LinkageError | VirtualMachineError e) {
-            throw refused(operation, subject, Refusals.unexpected(operation,
-                    patchName, patchName != null ? "patch '" + patchName + "'" : subject, e));
+            throw refused(operation, subject, noted(Refusals.unexpected(operation,
+                    patchName, patchName != null ? "patch '" + patchName + "'" : subject, e), note));
         } finally {
             RecursionGuard.exit(mark);
         }
@@ -268,8 +274,23 @@ public final class PatchRegistry {
         }
     }
 
+    /** {@code e} with {@code note} at the end of its message; {@code e} itself for no note. */
+    private static PatchException noted(PatchException e, String note) {
+        if (note.isEmpty()) {
+            return e;
+        }
+        PatchException n = new PatchException(e.reason(), e.patchName(), e.getMessage() + note, e.getCause());
+        n.setStackTrace(e.getStackTrace());
+        return n;
+    }
+
     /** {@link #refusing} under klpMutex. */
     private <T> T locked(String operation, String patchName, Step<T> step) throws PatchException {
+        return locked(operation, patchName, "", step);
+    }
+
+    /** {@link #locked(String, String, Step)}, a refusal's message (BUSY's too) ending with {@code note}. */
+    private <T> T locked(String operation, String patchName, String note, Step<T> step) throws PatchException {
         // Before the lock: activation may wait (bounded) for a stretch of jlivepatch's code that began
         // before it and that it cannot mark (RecursionGuard.adoptUnmarkedStretches: more at once than
         // its slots), and such a stretch may wait for this lock (the JMX set-up's observeFromNowOn):
@@ -278,12 +299,12 @@ public final class PatchRegistry {
         // outside the lock already; this keeps every operation so (RegistryStretchDriver).
         activate(operation, patchName, patchName);
         if (!lock()) {
-            throw refused(operation, patchName, lockHeld(operation, patchName));
+            throw refused(operation, patchName, noted(lockHeld(operation, patchName), note));
         }
         Object[] outer = holder; // klpMutex is reentrant: a nested operation puts it back
         hold("'" + operation + "'" + (patchName == null ? "" : " of patch '" + patchName + "'"));
         try {
-            return refusing(operation, patchName, patchName, step);
+            return refusing(operation, patchName, patchName, note, step);
         } finally {
             // What another thread held before a wait on transitionDone let it in is not ours to restore.
             holder = outer != null && outer[1] == Thread.currentThread() ? outer : null;
@@ -411,23 +432,19 @@ public final class PatchRegistry {
      *                      class loader, instead of patching it when it is defined
      */
     public PatchHandle load(PatchJarBytes jar, boolean enable, boolean requireLoaded) throws PatchException {
-        Prepared prepared = prepare(jar);
+        Prepared prepared = prepare(jar, enable, requireLoaded);
         Step<RegisteredPatch> resolve = () -> {
             RegisteredPatch p = resolve(prepared.patch(), prepared.sources(), prepared.provenance(), jar);
             p.trustedUnder(prepared.policy());
             if (requireLoaded) {
-                List<String> pending = p.pendingClasses();
-                if (!pending.isEmpty()) {
-                    throw new PatchException(Reason.TARGET_NOT_FOUND, p.name(), "patch '" + p.name() + "': "
-                            + String.join(", ", pending) + (pending.size() == 1 ? " is" : " are") + " loaded in no"
-                            + " class loader (required loaded): check the name, or load without --require-loaded to"
-                            + " patch it when it is defined; nothing was changed");
-                }
+                refuseUnloaded(p.name(), p.pendingClasses());
             }
             return p;
         };
+        // What is refused from here on was prepared: its carried classes stay defined, and it says so.
+        String carried = carriedNote(prepared.carried());
         if (!enable) {
-            return locked("load", prepared.patch().name(), () -> {
+            return locked("load", prepared.patch().name(), carried, () -> {
                 RegisteredPatch p = resolve.run();
                 List<RegisteredPatch> next = with(stack, p);
                 stack = next; // the commit
@@ -436,7 +453,7 @@ public final class PatchRegistry {
                 return p;
             });
         }
-        return locked("load", prepared.patch().name(), () -> {
+        return locked("load", prepared.patch().name(), carried, () -> {
             awaitNoTransition(LOAD_WAITS_FOR_TRANSITION);
             RegisteredPatch p = resolve.run();
             List<RegisteredPatch> next = with(stack, p);
@@ -447,12 +464,48 @@ public final class PatchRegistry {
         });
     }
 
-    /** A patch JAR checked and prepared, not registered yet. */
-    private record Prepared(Patch patch, List<ReplacementSource> sources, Provenance provenance, TrustPolicy policy) {
+    /**
+     * Refuses ({@code TARGET_NOT_FOUND}) a patch required loaded while {@code pending}, classes it
+     * replaces, are loaded in no class loader.
+     */
+    private static void refuseUnloaded(String name, List<String> pending) throws PatchException {
+        if (!pending.isEmpty()) {
+            throw new PatchException(Reason.TARGET_NOT_FOUND, name, "patch '" + name + "': "
+                    + String.join(", ", pending) + (pending.size() == 1 ? " is" : " are") + " loaded in no"
+                    + " class loader (required loaded): check the name, or load without --require-loaded to"
+                    + " patch it when it is defined; nothing was changed");
+        }
     }
 
-    private Prepared prepare(PatchJarBytes bytes) throws PatchException {
+    /** What a refusal after preparing adds when preparing defined {@code carried} for good; empty for none. */
+    private static String carriedNote(List<String> carried) {
+        if (carried.isEmpty()) {
+            return "";
+        }
+        return "; but preparing the JAR, before this refusal, defined the classes it carries (" + String.join(", ",
+                carried) + ") in the application's class loader, and they stay there (a class loader cannot forget"
+                + " a class): loading this same JAR again uses them, and a JAR that carries other versions of them is"
+                + " refused";
+    }
+
+    /**
+     * A patch JAR checked and prepared, not registered yet; {@code carried}: the classes preparing
+     * defined in the application's class loader for good ({@link PatchJarLoader#carriedClasses}).
+     */
+    private record Prepared(Patch patch, List<ReplacementSource> sources, Provenance provenance, TrustPolicy policy,
+                            List<String> carried) {
+    }
+
+    /**
+     * Checks and prepares a JAR for {@link #load(PatchJarBytes, boolean, boolean)}. Preparing a JAR
+     * with nestmates loads their hosts and defines the classes it carries in the application's class
+     * loader, for good: what the load would be refused for under the lock and can be decided without
+     * the JAR's classes is refused before that (the checks under the lock still decide: the state may
+     * change in between). A JAR without nestmates defines nothing that outlives a refusal.
+     */
+    private Prepared prepare(PatchJarBytes bytes, boolean enable, boolean requireLoaded) throws PatchException {
         String subject = bytes.source();
+        PatchException refusedBefore = null; // refused (logged, audited) by locked already
         int mark = RecursionGuard.enter();
         try {
             JarLimits limits = JarLimits.current();
@@ -464,11 +517,29 @@ public final class PatchRegistry {
             // application's class loader for good, which a refusal must not leave behind. The check
             // under the lock (resolve) still decides; this one only spares the common case.
             duplicateName(jar.name());
+            if (!jar.nestmates().isEmpty() && Patch.isValidName(jar.name())) {
+                Set<String> replaced = requireLoaded ? PatchJarLoader.replacedClasses(jar) : Set.of();
+                try {
+                    // Under the lock, as the load's own checks: the wait for a transition needs it,
+                    // and a command that cannot get it is refused (BUSY) before anything is defined.
+                    locked("load", jar.name(), () -> {
+                        refuseBeforePreparing(jar, replaced, enable, requireLoaded);
+                        return null;
+                    });
+                } catch (PatchException e) {
+                    refusedBefore = e;
+                    throw e;
+                }
+            }
             PatchJarLoader.Prepared prepared = PatchJarLoader.prepare(jar, hooks.instrumentation());
             Provenance provenance = new Provenance(bytes.source(), bytes.sha256(), signature.signer(), jar.builds(),
                     Instant.now(), Requester.current());
-            return new Prepared(prepared.patch(), prepared.sources(), provenance, policy);
+            return new Prepared(prepared.patch(), prepared.sources(), provenance, policy,
+                    PatchJarLoader.carriedClasses(jar));
         } catch (PatchException e) {
+            if (e == refusedBefore) {
+                throw e;
+            }
             throw refused("load", e.patchName() != null ? e.patchName() : subject, e, of(bytes));
         } catch (RuntimeException | LinkageError | VirtualMachineError e) {
             // The bytes of the JAR are what is under scrutiny here: a failure to take them apart
@@ -481,6 +552,36 @@ public final class PatchRegistry {
             throw refused("load", subject, refusal, of(bytes));
         } finally {
             RecursionGuard.exit(mark);
+        }
+    }
+
+    /**
+     * The refusals of a load under the lock that need none of the JAR's classes, in the order the
+     * load makes them: a transition that does not end (BUSY), the name, targets loaded nowhere when
+     * required loaded, a disabled patch below (ORDER_VIOLATION), states. Caller holds klpMutex.
+     *
+     * @param replaced the classes the JAR's replacements target
+     */
+    private void refuseBeforePreparing(PatchJar jar, Set<String> replaced, boolean enable, boolean requireLoaded)
+            throws PatchException {
+        if (enable) {
+            awaitNoTransition(LOAD_WAITS_FOR_TRANSITION);
+        }
+        duplicateName(jar.name());
+        if (requireLoaded) {
+            Map<String, List<Class<?>>> loaded = LoadedClasses.named(hooks.instrumentation(), replaced);
+            List<String> pending = new ArrayList<>();
+            for (String c : replaced) {
+                if (loaded.getOrDefault(c, List.of()).isEmpty()) {
+                    pending.add(c);
+                }
+            }
+            refuseUnloaded(jar.name(), pending);
+        }
+        if (enable) {
+            requireNoOtherTransition(jar.name(), "enable");
+            requireEnabledBelow(stack, null, jar.name(), jar.replace());
+            StateCheck.check(stack, null, jar.name(), jar.states(), jar.replace());
         }
     }
 
@@ -683,20 +784,11 @@ public final class PatchRegistry {
      * runs {@code onCommit}. Caller holds klpMutex.
      */
     private void enableIn(List<RegisteredPatch> order, RegisteredPatch p, Runnable onCommit) throws PatchException {
-        requireNoOtherTransition(p, "enable");
+        requireNoOtherTransition(p.name(), "enable");
         if (p.isEnabled()) {
             throw new PatchException(Reason.ILLEGAL_STATE, p.name(), "patch '" + p.name() + "' is already enabled");
         }
-        for (RegisteredPatch before : order) {
-            if (before == p || p.patch().replace()) {
-                break; // a cumulative patch may be enabled whatever the state of the patches below it
-            }
-            if (!before.isEnabled()) {
-                throw new PatchException(Reason.ORDER_VIOLATION, p.name(), "cannot enable patch '" + p.name()
-                        + "' while '" + before.name() + "', registered before it, is disabled: enable '"
-                        + before.name() + "' first, or unregister it");
-            }
-        }
+        requireEnabledBelow(order, p, p.name(), p.patch().replace());
         StateCheck.check(order, p);
         checkTrust(p);
         linkAudit.start(); // before any of p's hooks exist, so none of their failures goes unaudited
@@ -724,7 +816,7 @@ public final class PatchRegistry {
                 report("disable", p.name(), "ok (transition reversed)");
                 return null;
             }
-            requireNoOtherTransition(p, "disable");
+            requireNoOtherTransition(p.name(), "disable");
             if (!p.isEnabled()) {
                 throw new PatchException(Reason.ILLEGAL_STATE, p.name(), "patch '" + p.name() + "' is not enabled");
             }
@@ -752,10 +844,28 @@ public final class PatchRegistry {
         });
     }
 
-    private void requireNoOtherTransition(RegisteredPatch p, String operation) throws PatchException {
+    /**
+     * Refuses ({@code ORDER_VIOLATION}) to enable patch {@code name}, {@code self} in {@code order}
+     * (null: not in it yet, so above all), while a patch below it is disabled, unless it is cumulative.
+     */
+    private static void requireEnabledBelow(List<RegisteredPatch> order, RegisteredPatch self, String name,
+                                            boolean replace) throws PatchException {
+        for (RegisteredPatch before : order) {
+            if (before == self || replace) {
+                break; // a cumulative patch may be enabled whatever the state of the patches below it
+            }
+            if (!before.isEnabled()) {
+                throw new PatchException(Reason.ORDER_VIOLATION, name, "cannot enable patch '" + name
+                        + "' while '" + before.name() + "', registered before it, is disabled: enable '"
+                        + before.name() + "' first, or unregister it");
+            }
+        }
+    }
+
+    private void requireNoOtherTransition(String name, String operation) throws PatchException {
         RegisteredPatch other = transitionPatch;
         if (transition != null && other != null) {
-            throw new PatchException(Reason.BUSY, p.name(), "cannot " + operation + " patch '" + p.name()
+            throw new PatchException(Reason.BUSY, name, "cannot " + operation + " patch '" + name
                     + "' while patch '" + other.name() + "' is in transition: retry when it has completed"
                     + " (awaitTransition, 'jlivepatch status'), or force it");
         }

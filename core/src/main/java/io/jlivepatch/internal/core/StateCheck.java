@@ -23,25 +23,35 @@ final class StateCheck {
      * Changes nothing. Caller holds klpMutex.
      */
     static void check(List<RegisteredPatch> order, RegisteredPatch p) throws PatchException {
-        Patch patch = p.patch();
+        check(order, p, p.name(), p.patch().states(), p.patch().replace());
+    }
+
+    /**
+     * {@link #check(List, RegisteredPatch)} of a patch not prepared yet, named {@code name}, holding
+     * {@code states}, cumulative or not ({@code replace}); {@code self} (null for none) is skipped.
+     * For a load's check before the JAR defines anything: lock-free reads, the check under the lock
+     * decides.
+     */
+    static void check(List<RegisteredPatch> order, RegisteredPatch self, String name, List<Patch.State> states,
+                      boolean replace) throws PatchException {
         for (RegisteredPatch other : order) {
-            if (other == p || !other.isEnabled()) {
+            if (other == self || !other.isEnabled()) {
                 continue;
             }
             for (Patch.State held : other.patch().states()) {
-                Patch.State mine = find(patch.states(), held.id());
+                Patch.State mine = find(states, held.id());
                 if (mine != null && mine.version() < held.version()) {
-                    throw new PatchException(Reason.INCOMPATIBLE_STATE, p.name(), "cannot enable patch '" + p.name()
+                    throw new PatchException(Reason.INCOMPATIBLE_STATE, name, "cannot enable patch '" + name
                             + "': it holds state " + held.id() + " at version " + mine.version() + ", but patch '"
                             + other.name() + "' holds it at version " + held.version() + ", newer: a patch must"
-                            + " understand the states it finds; give '" + p.name() + "' state(" + held.id() + ", "
+                            + " understand the states it finds; give '" + name + "' state(" + held.id() + ", "
                             + held.version() + ") or more, once it handles that version, or disable '" + other.name()
                             + "' first");
                 }
-                if (mine == null && patch.replace()) {
-                    throw new PatchException(Reason.INCOMPATIBLE_STATE, p.name(), "cannot enable cumulative patch '"
-                            + p.name() + "': patch '" + other.name() + "', which it would replace, holds state "
-                            + held.id() + " at version " + held.version() + " and '" + p.name() + "' holds none"
+                if (mine == null && replace) {
+                    throw new PatchException(Reason.INCOMPATIBLE_STATE, name, "cannot enable cumulative patch '"
+                            + name + "': patch '" + other.name() + "', which it would replace, holds state "
+                            + held.id() + " at version " + held.version() + " and '" + name + "' holds none"
                             + " of it (version 0): a cumulative patch takes over every state of the patches it"
                             + " replaces; give it state(" + held.id() + ", " + held.version() + ") or more");
                 }

@@ -48,6 +48,38 @@ public final class PatchJarLoader {
     }
 
     /**
+     * The classes preparing {@code jar} defines in the application's class loader for good: its
+     * {@code Livepatch-New-Classes} in the package of a nestmate's host ({@link PatchClasses}). A
+     * class loader cannot forget a class, so a refusal after {@link #prepare} leaves them there.
+     */
+    public static List<String> carriedClasses(PatchJar jar) {
+        Set<String> hostPackages = new HashSet<>();
+        for (String host : jar.nestmates().values()) {
+            hostPackages.add(CarriedClasses.packageOf(host));
+        }
+        List<String> carried = new ArrayList<>();
+        for (String c : jar.newClasses()) {
+            String pkg = CarriedClasses.packageOf(c);
+            if (pkg != null && hostPackages.contains(pkg)) {
+                carried.add(c);
+            }
+        }
+        return carried;
+    }
+
+    /**
+     * The classes {@code jar}'s {@code @Replaces} methods target, read as {@link #prepare} reads
+     * them, defining nothing; refuses ({@code INVALID_PATCH}) what prepare would refuse there.
+     */
+    public static Set<String> replacedClasses(PatchJar jar) throws PatchException {
+        Set<String> names = new java.util.LinkedHashSet<>();
+        for (ReplacesScanner.Entry e : ReplacesScanner.scanChecked(jar)) {
+            names.add(e.target());
+        }
+        return names;
+    }
+
+    /**
      * Checks a patch JAR whole and prepares it, running none of its code: its classes are defined
      * and linked but not initialized, so a static initializer first runs when a replacement first
      * runs, after {@code enable}. Whatever fails, however, is an {@code INVALID_PATCH} refusal.
