@@ -27,6 +27,8 @@ final class StartupPatches {
 
     /** Loads the JARs of {@code dir} on the account of {@link Requester#current()}. */
     static void loadAll(Livepatch lp, Path dir) {
+        // The log says when the JARs came: an attach's patches= is not the JVM's start-up.
+        String when = Requester.ATTACH.equals(Requester.current()) ? "by an attach's patches=" : "at start-up";
         // A plain loop, not a stream: each stream stage and lambda defines classes in the target (issue 10).
         List<Path> jars = new ArrayList<>();
         try (DirectoryStream<Path> s = Files.newDirectoryStream(dir)) {
@@ -41,7 +43,7 @@ final class StartupPatches {
             jars.sort(null);
         } catch (IOException e) {
             Log.get().log(System.Logger.Level.ERROR, "patch directory " + dir + " cannot be read (" + e
-                    + "); no patch loaded at start-up");
+                    + "); no patch loaded " + when);
             return;
         }
         List<Path> waiting = new ArrayList<>();
@@ -57,7 +59,7 @@ final class StartupPatches {
             try {
                 h = lp.load(jar);
                 h.enable();
-                Log.get().log(System.Logger.Level.INFO, "'" + h.name() + "': loaded from " + jar + " at start-up");
+                Log.get().log(System.Logger.Level.INFO, "'" + h.name() + "': loaded from " + jar + " " + when);
             } catch (PatchException e) {
                 if (h == null && io.jlivepatch.internal.jar.PatchJarLoader.waitsForItsLoader(e)) {
                     Log.get().log(System.Logger.Level.WARNING, "'" + e.patchName() + "' from " + jar + " waits for a"

@@ -111,7 +111,8 @@ final class WaitingStartupPatches implements Runnable {
             }
             for (Path jar : waiting) {
                 Log.get().log(Level.WARNING, jar + " was never loaded: no class loader that can load its classes"
-                        + " appeared within " + TimeUnit.NANOSECONDS.toMinutes(WAIT) + " minutes of start-up; load it"
+                        + " appeared within " + TimeUnit.NANOSECONDS.toMinutes(WAIT) + " minutes of "
+                        + (Requester.ATTACH.equals(requester) ? "the attach" : "start-up") + "; load it"
                         + " with 'jlivepatch load <pid> " + jar + "' once the application is up");
             }
         } finally {
