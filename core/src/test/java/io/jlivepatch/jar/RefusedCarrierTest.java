@@ -54,12 +54,18 @@ class RefusedCarrierTest {
     /** A patch JAR {@code name} of nestmate {@code patchClass} of {@code target}, carrying {@code carried}. */
     private Path carrier(String file, String name, String patchClass, String target, String carried,
                          Map<String, String> more) throws Exception {
+        return carrier(file, name, patchClass, target, carried, more, patchClass(patchClass, target, null, "next"));
+    }
+
+    /** As above, the nestmate's class file {@code patchBytes}. */
+    private Path carrier(String file, String name, String patchClass, String target, String carried,
+                         Map<String, String> more, byte[] patchBytes) throws Exception {
         Map<String, String> manifest = Jars.manifest(name, patchClass);
         manifest.put("Livepatch-Nestmates", patchClass + "=" + target);
         manifest.put("Livepatch-New-Classes", carried);
         manifest.putAll(more);
         Map<String, byte[]> entries = new LinkedHashMap<>();
-        entries.put(patchClass.replace('.', '/') + ".class", patchClass(patchClass, target));
+        entries.put(patchClass.replace('.', '/') + ".class", patchBytes);
         entries.put(carried.replace('.', '/') + ".class", Jars.helperClass(carried, mv -> {
             mv.visitInsn(Opcodes.ACONST_NULL);
             mv.visitInsn(Opcodes.ARETURN);
@@ -67,21 +73,29 @@ class RefusedCarrierTest {
         return Jars.write(dir.resolve(file), manifest, entries);
     }
 
-    /** A class of {@code static int next(target)}, {@code @Replaces} {@code target.next}, returning -1. */
-    private static byte[] patchClass(String binaryName, String target) {
+    /**
+     * A class of one {@code static int m(target)} per name in {@code methods}, each returning -1 and
+     * annotated {@code @Replaces} {@code target.next}, of {@code descriptor} unless null.
+     */
+    private static byte[] patchClass(String binaryName, String target, String descriptor, String... methods) {
         ClassWriter cw = new ClassWriter(ClassWriter.COMPUTE_MAXS);
         cw.visit(Opcodes.V1_8, Opcodes.ACC_PUBLIC | Opcodes.ACC_SUPER, binaryName.replace('.', '/'), null,
                 "java/lang/Object", null);
-        MethodVisitor mv = cw.visitMethod(Opcodes.ACC_PUBLIC | Opcodes.ACC_STATIC, "next",
-                "(L" + target.replace('.', '/') + ";)I", null, null);
-        AnnotationVisitor av = mv.visitAnnotation("Lio/jlivepatch/Replaces;", true);
-        av.visit("target", target);
-        av.visit("method", "next");
-        av.visitEnd();
-        mv.visitCode();
-        Jars.returnsMinusOne(mv);
-        mv.visitMaxs(0, 0);
-        mv.visitEnd();
+        for (String method : methods) {
+            MethodVisitor mv = cw.visitMethod(Opcodes.ACC_PUBLIC | Opcodes.ACC_STATIC, method,
+                    "(L" + target.replace('.', '/') + ";)I", null, null);
+            AnnotationVisitor av = mv.visitAnnotation("Lio/jlivepatch/Replaces;", true);
+            av.visit("target", target);
+            av.visit("method", "next");
+            if (descriptor != null) {
+                av.visit("descriptor", descriptor);
+            }
+            av.visitEnd();
+            mv.visitCode();
+            Jars.returnsMinusOne(mv);
+            mv.visitMaxs(0, 0);
+            mv.visitEnd();
+        }
         cw.visitEnd();
         return cw.toByteArray();
     }
@@ -187,6 +201,57 @@ class RefusedCarrierTest {
             watchapp.Greeting.hold.countDown();
             holder.join();
         }
+    }
+
+    /**
+     * A refusal of the JAR's own bytes (what its annotations and manifest say) comes before its first
+     * class is loaded, which defines the classes it carries: the message is the one it always was.
+     */
+    private void assertRefusedBeforeCarrying(Path jar, String carried, String message) {
+        PatchException e = assertThrows(PatchException.class, () -> registry().loadAndEnable(jar));
+        assertEquals(Reason.INVALID_PATCH, e.reason(), e.getMessage());
+        assertEquals("patch JAR " + jar + ": " + message, e.getMessage());
+        assertNotDefined(carried);
+        assertTrue(Jars.lp().patches().isEmpty(), "registered: " + Jars.lp().patches());
+    }
+
+    @Test
+    void aMethodReplacedTwiceIsRefusedBeforeTheCarriedClassesAreDefined() throws Exception {
+        Path jar = carrier("twice.jar", "carry-twice-replaced", "jarapp.TwiceCarrier", "jarapp.Counter",
+                "jarapp.CarriedTwice", Map.of(), patchClass("jarapp.TwiceCarrier", "jarapp.Counter", null, "next",
+                        "nextAgain"));
+
+        assertRefusedBeforeCarrying(jar, "jarapp.CarriedTwice",
+                "jarapp.Counter.next()I is replaced twice: keep one @Replaces per method");
+    }
+
+    @Test
+    void aTargetDescriptorThatIsNoneIsRefusedBeforeTheCarriedClassesAreDefined() throws Exception {
+        Path jar = carrier("desc.jar", "carry-bad-desc", "jarapp.DescCarrier", "jarapp.Counter", "jarapp.CarriedDesc",
+                Map.of(), patchClass("jarapp.DescCarrier", "jarapp.Counter", "(int)", "next"));
+
+        assertRefusedBeforeCarrying(jar, "jarapp.CarriedDesc", "'(int)' for jarapp.Counter.next is not a JVM method"
+                + " descriptor: write it as (Ljava/lang/String;I)V");
+    }
+
+    @Test
+    void aHoldThatIsNoMethodIsRefusedBeforeTheCarriedClassesAreDefined() throws Exception {
+        Path jar = carrier("hold.jar", "carry-bad-hold", "jarapp.HoldCarrier", "jarapp.Counter", "jarapp.CarriedHold",
+                Map.of("Livepatch-Hold", "jarapp.Counter"));
+
+        assertRefusedBeforeCarrying(jar, "jarapp.CarriedHold", "Livepatch-Hold: 'jarapp.Counter' does not name a"
+                + " method to hold: write it as class.method(descriptor), e.g."
+                + " com.acme.Worker.process(Ljava/lang/String;)V");
+    }
+
+    @Test
+    void aHoldOfTheReplacedMethodIsRefusedBeforeTheCarriedClassesAreDefined() throws Exception {
+        Path jar = carrier("held.jar", "carry-held", "jarapp.HeldCarrier", "jarapp.Counter", "jarapp.CarriedHeld",
+                Map.of("Livepatch-Hold", "jarapp.Counter.next()I"));
+
+        assertRefusedBeforeCarrying(jar, "jarapp.CarriedHeld", "Livepatch-Hold names jarapp.Counter.next()I, which"
+                + " the patch replaces or holds already: name each method once, and never a replaced one (it holds a"
+                + " thread already)");
     }
 
     @Test

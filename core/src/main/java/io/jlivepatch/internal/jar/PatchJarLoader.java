@@ -125,31 +125,27 @@ public final class PatchJarLoader {
         } catch (IllegalArgumentException e) {
             throw new PatchException(Reason.INVALID_PATCH, jar.name(), "patch JAR " + jar.source() + ": " + e.getMessage());
         }
-        List<ReplacementSource> sources = new ArrayList<>();
+        // Every refusal the JAR's bytes and the loaded classes decide comes before the first patch
+        // class is loaded below: loading a nestmate defines the classes the JAR carries in the
+        // application's class loader for good (PatchClasses), which such a refusal must not leave.
+        List<String> descriptors = new ArrayList<>();
         Set<String> seen = new HashSet<>();
+        Method standIn = standIn();
         for (ReplacesScanner.Entry e : entries) {
             String descriptor = e.descriptor().isEmpty() ? inferDescriptor(jar, e, loaded) : e.descriptor();
-            JarReplacementSource source = new JarReplacementSource(classes, e.patchClass(), e.replacement(),
-                    e.replacementDesc(), e.nextParameters());
-            Method m;
-            try {
-                m = source.method(primary);
-            } catch (ReflectiveOperationException | LinkageError | RuntimeException ex) {
-                throw new PatchException(Reason.INVALID_PATCH, jar.name(), "patch JAR " + jar.source() + ": "
-                        + e.patchClass() + " cannot be loaded (" + Failures.describe(ex) + "); every type it uses"
-                        + " must be in the JAR, in the JDK or visible to the target's class loader", ex);
-            }
             if (!seen.add(e.target() + "." + e.method() + descriptor)) {
                 throw new PatchException(Reason.INVALID_PATCH, jar.name(), "patch JAR " + jar.source() + ": "
                         + e.target() + "." + e.method() + descriptor + " is replaced twice: keep one @Replaces per method");
             }
             try {
-                builder.replace(e.target(), e.method(), descriptor, m);
+                // Patch.Replacement's checks of the target's class name and descriptor, the ones
+                // builder.replace below makes, on a stand-in for the replacement not loaded yet.
+                new Patch.Replacement(e.target(), e.method(), descriptor, standIn);
             } catch (IllegalArgumentException ex) {
                 throw new PatchException(Reason.INVALID_PATCH, jar.name(), "patch JAR " + jar.source() + ": "
                         + ex.getMessage());
             }
-            sources.add(source);
+            descriptors.add(descriptor);
         }
         for (String hold : jar.holds()) {
             Patch.Hold h;
@@ -166,9 +162,6 @@ public final class PatchJarLoader {
             }
             builder.hold(h.className(), h.methodName(), h.descriptor());
         }
-        for (Map.Entry<String, JarCallbacks> c : callbacks(jar, classes, callbacks, primary).entrySet()) {
-            builder.callbacks(c.getKey(), c.getValue()); // one per class: the scanner refused a kind twice
-        }
         try {
             for (Patch.State st : jar.states()) {
                 builder.state(st.id(), st.version());
@@ -176,6 +169,33 @@ public final class PatchJarLoader {
         } catch (IllegalArgumentException ex) {
             throw new PatchException(Reason.INVALID_PATCH, jar.name(), "patch JAR " + jar.source() + ": "
                     + PatchJar.STATES + ": " + ex.getMessage());
+        }
+        List<ReplacementSource> sources = new ArrayList<>();
+        for (int i = 0; i < entries.size(); i++) {
+            ReplacesScanner.Entry e = entries.get(i);
+            String descriptor = descriptors.get(i);
+            JarReplacementSource source = new JarReplacementSource(classes, e.patchClass(), e.replacement(),
+                    e.replacementDesc(), e.nextParameters());
+            Method m;
+            try {
+                m = source.method(primary);
+            } catch (ReflectiveOperationException | LinkageError | RuntimeException ex) {
+                throw new PatchException(Reason.INVALID_PATCH, jar.name(), "patch JAR " + jar.source() + ": "
+                        + e.patchClass() + " cannot be loaded (" + Failures.describe(ex) + "); every type it uses"
+                        + " must be in the JAR, in the JDK or visible to the target's class loader", ex);
+            }
+            try {
+                // Left of its checks after loading: the loaded method's own public static, which
+                // ReplacesScanner checked from the class file already.
+                builder.replace(e.target(), e.method(), descriptor, m);
+            } catch (IllegalArgumentException ex) {
+                throw new PatchException(Reason.INVALID_PATCH, jar.name(), "patch JAR " + jar.source() + ": "
+                        + ex.getMessage());
+            }
+            sources.add(source);
+        }
+        for (Map.Entry<String, JarCallbacks> c : callbacks(jar, classes, callbacks, primary).entrySet()) {
+            builder.callbacks(c.getKey(), c.getValue()); // one per class: the scanner refused a kind twice
         }
         if (jar.replace()) {
             builder.replaceAll();
@@ -185,6 +205,18 @@ public final class PatchJarLoader {
         } catch (IllegalArgumentException ex) {
             throw new PatchException(Reason.INVALID_PATCH, jar.name(), "patch JAR " + jar.source() + ": "
                     + ex.getMessage() + " (fix " + PatchJar.NAME + " in the manifest)");
+        }
+    }
+
+    /**
+     * A public static method to stand in for a replacement not loaded yet, so that Patch.Replacement's
+     * checks of the target run before any of the JAR's classes is (a JDK method: it defines nothing).
+     */
+    private static Method standIn() {
+        try {
+            return java.util.Objects.class.getMethod("isNull", Object.class);
+        } catch (NoSuchMethodException e) {
+            throw new IllegalStateException("java.util.Objects.isNull is missing from this JDK", e);
         }
     }
 
