@@ -569,14 +569,7 @@ public final class PatchRegistry {
         }
         duplicateName(jar.name());
         if (requireLoaded) {
-            Map<String, List<Class<?>>> loaded = LoadedClasses.named(hooks.instrumentation(), replaced);
-            List<String> pending = new ArrayList<>();
-            for (String c : replaced) {
-                if (loaded.getOrDefault(c, List.of()).isEmpty()) {
-                    pending.add(c);
-                }
-            }
-            refuseUnloaded(jar.name(), pending);
+            refuseUnloaded(jar.name(), loadedNowhere(replaced, LoadedClasses.named(hooks.instrumentation(), replaced)));
         }
         if (enable) {
             requireNoOtherTransition(jar.name(), "enable");
@@ -648,18 +641,28 @@ public final class PatchRegistry {
             functions.add(resolver.resolve(patch.name(), patch.replacements().get(i), sources.get(i), loaded));
         }
         resolver.checkHolds(patch, loaded);
-        List<String> pending = new ArrayList<>();
+        List<String> names = new ArrayList<>();
         for (Patch.Replacement r : patch.replacements()) {
-            if (loaded.getOrDefault(r.className(), List.of()).isEmpty() && !pending.contains(r.className())) {
-                pending.add(r.className());
-            }
+            names.add(r.className());
         }
+        List<String> pending = loadedNowhere(names, loaded);
         RegisteredPatch p = new RegisteredPatch(this, patch, functions, provenance, jar, pending);
         for (Patch.Replacement r : patch.replacements()) {
             p.checked(loaded.getOrDefault(r.className(), List.of()));
         }
         p.keepScan(scan); // a load's enable follows at once: see scanOf
         return p;
+    }
+
+    /** The classes of {@code names} that {@code loaded} finds in no class loader, each once, in order. */
+    private static List<String> loadedNowhere(Iterable<String> names, Map<String, List<Class<?>>> loaded) {
+        List<String> pending = new ArrayList<>();
+        for (String c : names) {
+            if (loaded.getOrDefault(c, List.of()).isEmpty() && !pending.contains(c)) {
+                pending.add(c);
+            }
+        }
+        return pending;
     }
 
     private static Set<String> targetClassNames(Patch patch) {
@@ -728,8 +731,8 @@ public final class PatchRegistry {
      * following another one need none. Caller holds klpMutex.
      */
     private LoadedClasses scanOf(RegisteredPatch p) {
-        LoadedClasses kept = p.keptScan();
-        if (kept != null && kept.stillComplete(hooks.ledger())) {
+        LoadedClasses kept = keptScanOf(p);
+        if (kept != null) {
             return kept;
         }
         LoadedClasses scan = LoadedClasses.snapshot(hooks.instrumentation(), targetClassNames(p.patch()));
