@@ -3,7 +3,9 @@ package io.jlivepatch.internal.jar;
 import io.jlivepatch.internal.Sha256;
 
 import java.lang.invoke.MethodHandles;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.WeakHashMap;
 
@@ -39,6 +41,36 @@ final class CarriedClasses {
     static String packageOf(String binaryName) {
         int dot = binaryName.lastIndexOf('.');
         return dot < 0 ? null : binaryName.substring(0, dot);
+    }
+
+    /**
+     * The packages of the classes {@code Livepatch-Nestmates} names as hosts, each once: the only
+     * packages a new class of the JAR is carried into.
+     */
+    static List<String> hostPackages(PatchJar jar) {
+        List<String> packages = new ArrayList<>();
+        for (String host : jar.nestmates().values()) {
+            String pkg = packageOf(host);
+            if (pkg != null && !packages.contains(pkg)) {
+                packages.add(pkg);
+            }
+        }
+        return packages;
+    }
+
+    /**
+     * The {@code Livepatch-New-Classes} that preparing {@code jar} carries into the application's
+     * class loader for good (PatchClasses defines them with a host's lookup): those in a host's package.
+     */
+    static List<String> carriedBy(PatchJar jar) {
+        List<String> hosts = hostPackages(jar);
+        List<String> carried = new ArrayList<>();
+        for (String nc : jar.newClasses()) {
+            if (hosts.contains(packageOf(nc))) {
+                carried.add(nc);
+            }
+        }
+        return carried;
     }
 
     /** Why a new class that {@code patch} carried as another class file cannot be carried again: the message's end. */

@@ -101,17 +101,14 @@ final class ClassFileCheck {
      * byte for byte the same, is the one exception: it is used again (see CarriedClasses).
      */
     static void checkOwnNames(PatchJar jar, ClassLoader targetLoader) throws PatchException {
+        List<String> carried = CarriedClasses.carriedBy(jar);
         for (String nc : jar.newClasses()) {
-            String pkg = CarriedClasses.packageOf(nc);
-            boolean carried = false;
-            for (String host : jar.nestmates().values()) {
-                carried |= pkg != null && pkg.equals(CarriedClasses.packageOf(host));
-            }
-            if (!carried) {
+            if (!carried.contains(nc)) {
+                List<String> hosts = CarriedClasses.hostPackages(jar);
                 throw refuse(jar, PatchJar.NEW_CLASSES + " names " + PatchJar.quote(nc) + ", which would never be"
                         + " carried into the application: a new class is carried only into the package of a class "
-                        + PatchJar.NESTMATES + " names (" + String.join(", ", hostPackages(jar)) + "), and its"
-                        + " package is none of them; build the patch with 'jlivepatch build', which carries new"
+                        + PatchJar.NESTMATES + " names (" + (hosts.isEmpty() ? "none" : String.join(", ", hosts))
+                        + "), and its package is none of them; build the patch with 'jlivepatch build', which carries new"
                         + " classes only into the packages it patches, or leave the class out of the JAR");
             }
         }
@@ -160,20 +157,6 @@ final class ClassFileCheck {
             }
         }
         return null;
-    }
-
-    private static List<String> hostPackages(PatchJar jar) {
-        List<String> packages = new ArrayList<>();
-        for (String host : jar.nestmates().values()) {
-            String pkg = CarriedClasses.packageOf(host);
-            if (pkg != null && !packages.contains(pkg)) {
-                packages.add(pkg);
-            }
-        }
-        if (packages.isEmpty()) {
-            packages.add("none");
-        }
-        return packages;
     }
 
     /** A class loaded for checking, by name. */

@@ -53,18 +53,7 @@ public final class PatchJarLoader {
      * class loader cannot forget a class, so a refusal after {@link #prepare} leaves them there.
      */
     public static List<String> carriedClasses(PatchJar jar) {
-        Set<String> hostPackages = new HashSet<>();
-        for (String host : jar.nestmates().values()) {
-            hostPackages.add(CarriedClasses.packageOf(host));
-        }
-        List<String> carried = new ArrayList<>();
-        for (String c : jar.newClasses()) {
-            String pkg = CarriedClasses.packageOf(c);
-            if (pkg != null && hostPackages.contains(pkg)) {
-                carried.add(c);
-            }
-        }
-        return carried;
+        return CarriedClasses.carriedBy(jar);
     }
 
     /**
