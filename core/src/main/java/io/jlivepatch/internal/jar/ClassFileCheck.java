@@ -101,7 +101,8 @@ final class ClassFileCheck {
      * byte for byte the same, is the one exception: it is used again (see CarriedClasses).
      */
     static void checkOwnNames(PatchJar jar, ClassLoader targetLoader) throws PatchException {
-        List<String> carried = CarriedClasses.carriedBy(jar);
+        // CarriedClasses only for a JAR with new classes: each class counts in a JVM's first load (issue 10)
+        List<String> carried = jar.newClasses().isEmpty() ? List.of() : CarriedClasses.carriedBy(jar);
         for (String nc : jar.newClasses()) {
             if (!carried.contains(nc)) {
                 List<String> hosts = CarriedClasses.hostPackages(jar);

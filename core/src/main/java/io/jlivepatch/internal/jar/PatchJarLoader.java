@@ -53,7 +53,8 @@ public final class PatchJarLoader {
      * class loader cannot forget a class, so a refusal after {@link #prepare} leaves them there.
      */
     public static List<String> carriedClasses(PatchJar jar) {
-        return CarriedClasses.carriedBy(jar);
+        // CarriedClasses only for a JAR with new classes: each class counts in a JVM's first load (issue 10)
+        return jar.newClasses().isEmpty() ? List.of() : CarriedClasses.carriedBy(jar);
     }
 
     /**
