@@ -301,4 +301,70 @@ class RefusedCarrierTest {
                 "(jarapp.CarriedLate) in the application's class loader, and they stay there")),
                 String.join("\n", Jars.auditLog()));
     }
+
+    @Test
+    void aPatchClassThatCannotBeLoadedAfterTheCarriedClassesAreDefinedSaysTheyStay() throws Exception {
+        // A nestmate of a JDK class, carrying a class into its package: both are defined in the boot
+        // loader, after the checks (which link copies where jarapp.Counter is visible); the nestmate's
+        // method takes jarapp.Counter, which the boot loader cannot see, so it cannot be loaded, and
+        // the carried class was defined before it.
+        String carrier = "java.util.StrandedCarrier";
+        String carried = "java.util.StrandedCarried";
+        Map<String, String> manifest = Jars.manifest("carry-stranded", carrier);
+        manifest.put("Livepatch-Nestmates", carrier + "=java.util.HashMap");
+        manifest.put("Livepatch-New-Classes", carried);
+        Map<String, byte[]> entries = new LinkedHashMap<>();
+        entries.put("java/util/StrandedCarrier.class", Jars.patchClass(carrier, Jars::returnsMinusOne));
+        entries.put("java/util/StrandedCarried.class", Jars.helperClass(carried, mv -> {
+            mv.visitInsn(Opcodes.ACONST_NULL);
+            mv.visitInsn(Opcodes.ARETURN);
+        }));
+        Path jar = Jars.write(dir.resolve("stranded.jar"), manifest, entries);
+
+        String message = Jars.refused(jar, Reason.INVALID_PATCH, "java.util.StrandedCarrier cannot be loaded",
+                "jarapp/Counter");
+        assertTrue(message.endsWith("; but preparing the JAR, before this refusal, defined the classes it carries"
+                + " (java.util.StrandedCarried) in the application's class loader, and they stay there (a class loader"
+                + " cannot forget a class): loading this same JAR again uses them, and a JAR that carries other"
+                + " versions of them is refused"), message);
+        Class.forName(carried, false, null); // as the message says
+        assertTrue(Arrays.stream(Jars.auditLog()).anyMatch(l -> l.contains("load carry-stranded") && l.contains(
+                "(java.util.StrandedCarried) in the application's class loader, and they stay there")),
+                String.join("\n", Jars.auditLog()));
+    }
+
+    @Test
+    void aPatchClassUsingATypeTheTargetsLoaderLacksIsRefusedBeforeTheCarriedClassesAreDefined() throws Exception {
+        // The nestmate verifies and links (nothing calls the method), but looking up its methods
+        // resolves jarapp.NotThere, which no class loader has: refused before anything is carried.
+        ClassWriter cw = new ClassWriter(ClassWriter.COMPUTE_MAXS);
+        cw.visit(Opcodes.V1_8, Opcodes.ACC_PUBLIC | Opcodes.ACC_SUPER, "jarapp/LackingCarrier", null,
+                "java/lang/Object", null);
+        cw.visitSource(null, null);
+        byte[] replacement = patchClass("jarapp.LackingCarrier", "jarapp.Counter", null, "next");
+        new org.objectweb.asm.ClassReader(replacement).accept(new org.objectweb.asm.ClassVisitor(Opcodes.ASM9, cw) {
+            @Override
+            public void visit(int version, int access, String name, String signature, String superName,
+                              String[] interfaces) {
+                // cw has its header already
+            }
+
+            @Override
+            public void visitEnd() {
+                MethodVisitor mv = cw.visitMethod(Opcodes.ACC_STATIC, "uses", "(Ljarapp/NotThere;)V", null, null);
+                mv.visitCode();
+                mv.visitInsn(Opcodes.RETURN);
+                mv.visitMaxs(0, 0);
+                mv.visitEnd();
+                super.visitEnd();
+            }
+        }, 0);
+        Path jar = carrier("lacking.jar", "carry-lacking", "jarapp.LackingCarrier", "jarapp.Counter",
+                "jarapp.CarriedLacking", Map.of(), cw.toByteArray());
+
+        String message = Jars.refused(jar, Reason.INVALID_PATCH, "class jarapp.LackingCarrier cannot be used",
+                "jarapp/NotThere", "use only classes of the JAR, the JDK or the target's class loader");
+        assertFalse(message.contains("they stay"), message);
+        assertNotDefined("jarapp.CarriedLacking");
+    }
 }

@@ -442,7 +442,7 @@ public final class PatchRegistry {
             return p;
         };
         // What is refused from here on was prepared: its carried classes stay defined, and it says so.
-        String carried = carriedNote(prepared.carried());
+        String carried = PatchJarLoader.carriedNote(prepared.carried());
         if (!enable) {
             return locked("load", prepared.patch().name(), carried, () -> {
                 RegisteredPatch p = resolve.run();
@@ -475,17 +475,6 @@ public final class PatchRegistry {
                     + " class loader (required loaded): check the name, or load without --require-loaded to"
                     + " patch it when it is defined; nothing was changed");
         }
-    }
-
-    /** What a refusal after preparing adds when preparing defined {@code carried} for good; empty for none. */
-    private static String carriedNote(List<String> carried) {
-        if (carried.isEmpty()) {
-            return "";
-        }
-        return "; but preparing the JAR, before this refusal, defined the classes it carries (" + String.join(", ",
-                carried) + ") in the application's class loader, and they stay there (a class loader cannot forget"
-                + " a class): loading this same JAR again uses them, and a JAR that carries other versions of them is"
-                + " refused";
     }
 
     /**

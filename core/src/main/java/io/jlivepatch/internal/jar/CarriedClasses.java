@@ -79,7 +79,12 @@ final class CarriedClasses {
                 + " a class loader cannot replace a class: give the new class another name in the fixed build";
     }
 
-    static synchronized void define(MethodHandles.Lookup host, String name, byte[] bytes, String patch)
+    /**
+     * Defines new class {@code name} in the host's loader and package, once: returns false when a
+     * patch carried the very same class file there already, and refuses another version or a class
+     * the application has.
+     */
+    static synchronized boolean define(MethodHandles.Lookup host, String name, byte[] bytes, String patch)
             throws ReflectiveOperationException {
         ClassLoader loader = host.lookupClass().getClassLoader();
         Map<String, String[]> here = CARRIED.computeIfAbsent(loader, k -> new HashMap<>());
@@ -89,7 +94,7 @@ final class CarriedClasses {
             if (!before[0].equals(digest)) {
                 throw new IllegalStateException("class " + name + " " + carriedOtherwise(before[1]));
             }
-            return;
+            return false;
         }
         boolean present;
         try {
@@ -104,5 +109,6 @@ final class CarriedClasses {
         }
         host.defineClass(bytes);
         here.put(name, new String[] {digest, patch});
+        return true;
     }
 }

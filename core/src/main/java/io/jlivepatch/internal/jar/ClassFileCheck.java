@@ -63,6 +63,11 @@ final class ClassFileCheck {
      */
     static void linkAll(PatchJar jar, ClassLoader targetLoader) throws PatchException {
         checkOwnNames(jar, targetLoader);
+        // A JAR that carries classes defines them for good before its patch classes are looked up
+        // (PatchClasses), whose methods' types resolve then: resolved here first, where a type the
+        // target's loader lacks is refused before anything stays behind. A JAR that carries none
+        // leaves nothing behind, and finds the same when its classes are looked up.
+        boolean carries = !jar.newClasses().isEmpty() && !CarriedClasses.carriedBy(jar).isEmpty();
         PatchClassLoader scratch = new PatchClassLoader(jar, targetLoader);
         Map<String, byte[]> boot = new TreeMap<>();
         for (String entry : sorted(jar)) {
@@ -73,7 +78,7 @@ final class ClassFileCheck {
                 boot.put(entry, jar.classes().get(entry));
                 continue;
             }
-            link(jar, name, () -> Class.forName(name, false, scratch));
+            link(jar, name, carries, () -> Class.forName(name, false, scratch));
         }
         if (!boot.isEmpty()) {
             RenamedClasses copies;
@@ -84,7 +89,7 @@ final class ClassFileCheck {
                         + Failures.describe(e) + "; build the patch again");
             }
             for (String entry : boot.keySet()) {
-                link(jar, entry.replace('/', '.'),
+                link(jar, entry.replace('/', '.'), carries,
                         () -> Class.forName(RenamedClasses.binaryName(entry), false, copies));
             }
         }
@@ -165,9 +170,14 @@ final class ClassFileCheck {
         Class<?> load() throws ClassNotFoundException;
     }
 
-    private static void link(PatchJar jar, String name, Load load) throws PatchException {
+    /** @param methods resolve the types of the class's methods too, as looking up a replacement does */
+    private static void link(PatchJar jar, String name, boolean methods, Load load) throws PatchException {
         try {
-            load.load().getDeclaredFields();
+            Class<?> c = load.load();
+            c.getDeclaredFields();
+            if (methods) {
+                c.getDeclaredMethods();
+            }
         } catch (ClassNotFoundException | LinkageError | RuntimeException e) {
             String why = Failures.describe(e).replace(RenamedClasses.PREFIX, "")
                     .replace(RenamedClasses.PREFIX.replace('/', '.'), "");

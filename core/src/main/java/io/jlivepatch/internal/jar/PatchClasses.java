@@ -4,7 +4,9 @@ import io.jlivepatch.internal.patch.ClassInit;
 
 import java.lang.instrument.Instrumentation;
 import java.lang.invoke.MethodHandles;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.WeakHashMap;
@@ -30,6 +32,8 @@ final class PatchClasses {
     private final Map<ClassLoader, PatchClassLoader> loaders = new WeakHashMap<>();
     private PatchClassLoader bootLoader;
     private final Map<Class<?>, MethodHandles.Lookup> carriers = new WeakHashMap<>();
+    /** The new classes this defined for good, in order: what a refusal after them leaves behind. */
+    private final List<String> carried = new ArrayList<>();
 
     PatchClasses(PatchJar jar, Instrumentation inst) {
         this.jar = jar;
@@ -66,7 +70,9 @@ final class PatchClasses {
         String pkg = host.getPackageName();
         for (String nc : jar.newClasses()) {
             if (pkg.equals(CarriedClasses.packageOf(nc))) { // the rule ClassFileCheck.checkOwnNames checks
-                CarriedClasses.define(lookup, nc, jar.classes().get(nc.replace('.', '/')), jar.name());
+                if (CarriedClasses.define(lookup, nc, jar.classes().get(nc.replace('.', '/')), jar.name())) {
+                    carried.add(nc);
+                }
             }
         }
         byte[] bytes = jar.classes().get(patchClass.replace('.', '/'));
@@ -74,6 +80,11 @@ final class PatchClasses {
         MethodHandles.Lookup carrier = lookup.defineHiddenClass(bytes, false, MethodHandles.Lookup.ClassOption.NESTMATE);
         carriers.put(carrier.lookupClass(), carrier);
         return carrier.lookupClass();
+    }
+
+    /** The new classes this has defined in applications' class loaders so far, each for good. */
+    synchronized List<String> carried() {
+        return List.copyOf(carried);
     }
 
     private final Map<Class<?>, ClassInit> initializations = new WeakHashMap<>();

@@ -75,20 +75,44 @@ public final class PatchJarLoader {
      * runs, after {@code enable}. Whatever fails, however, is an {@code INVALID_PATCH} refusal.
      */
     public static Prepared prepare(PatchJar jar, Instrumentation inst) throws PatchException {
+        PatchClasses classes = new PatchClasses(jar, inst);
+        String name = Patch.isValidName(jar.name()) ? jar.name() : null;
         try {
-            return checkAndPrepare(jar, inst);
+            return checkAndPrepare(jar, inst, classes);
+        } catch (PatchException e) {
+            List<String> carried = classes.carried();
+            if (carried.isEmpty()) {
+                throw e;
+            }
+            throw new PatchException(e.reason(), e.patchName(), e.getMessage() + carriedNote(carried), e.getCause());
         } catch (RuntimeException | LinkageError | StackOverflowError e) {
-            throw new PatchException(Reason.INVALID_PATCH, Patch.isValidName(jar.name()) ? jar.name() : null,
-                    "patch JAR " + jar.source() + " cannot be prepared: " + Failures.describe(e), e);
+            throw new PatchException(Reason.INVALID_PATCH, name, "patch JAR " + jar.source() + " cannot be prepared: "
+                    + Failures.describe(e) + carriedNote(classes.carried()), e);
         } catch (OutOfMemoryError e) {
-            throw new PatchException(Reason.INVALID_PATCH, Patch.isValidName(jar.name()) ? jar.name() : null,
-                    "patch JAR " + jar.source() + ": jlivepatch ran out of memory preparing it; nothing was loaded"
-                            + " and the application runs on: give the JVM more heap or metaspace, or make the patch"
-                            + " smaller");
+            List<String> carried = classes.carried();
+            throw new PatchException(Reason.INVALID_PATCH, name, "patch JAR " + jar.source() + ": jlivepatch ran out"
+                    + " of memory preparing it; " + (carried.isEmpty() ? "nothing was loaded and " : "")
+                    + "the application runs on: give the JVM more heap or metaspace, or make the patch smaller"
+                    + carriedNote(carried));
         }
     }
 
-    private static Prepared checkAndPrepare(PatchJar jar, Instrumentation inst) throws PatchException {
+    /**
+     * What a refusal adds once preparing has defined {@code carried} for good ({@link #carriedClasses});
+     * empty for none.
+     */
+    public static String carriedNote(List<String> carried) {
+        if (carried.isEmpty()) {
+            return "";
+        }
+        return "; but preparing the JAR, before this refusal, defined the classes it carries (" + String.join(", ",
+                carried) + ") in the application's class loader, and they stay there (a class loader cannot forget"
+                + " a class): loading this same JAR again uses them, and a JAR that carries other versions of them is"
+                + " refused";
+    }
+
+    private static Prepared checkAndPrepare(PatchJar jar, Instrumentation inst, PatchClasses classes)
+            throws PatchException {
         if (!Patch.isValidName(jar.name())) {
             throw new PatchException(Reason.INVALID_PATCH, null, "patch JAR " + jar.source() + ": " + PatchJar.NAME
                     + " '" + jar.name() + "' is not valid: use 1 to 64 characters from [A-Za-z0-9_.-]");
@@ -103,7 +127,6 @@ public final class PatchJarLoader {
         // One scan for both: the targets' classes, and the class loaders when no target is loaded yet.
         Class<?>[] all = inst.getAllLoadedClasses();
         Map<String, List<Class<?>>> loaded = LoadedClasses.named(all, names);
-        PatchClasses classes = new PatchClasses(jar, inst);
         ClassLoader primary = primaryLoader(all, entries, loaded);
         checkBuiltAgainst(jar, loaded, primary);
         // before anything is defined for good: carried classes and hidden nestmates below
