@@ -530,6 +530,57 @@ class CallbacksTest {
     }
 
     @Test
+    void aLateCallbackThatDoesNotReturnIsNamedByTheBusyOfACommand() throws Exception {
+        java.util.concurrent.CountDownLatch inside = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        Recorder r = new Recorder("l");
+        PatchHandle h = livepatch().register(latePatch("cb-late-stuck").callbacks(LATE, r).build());
+        h.enable();
+        assertTrue(h.awaitTransition(WAIT));
+        PatchHandle other = livepatch().register(Patch.builder("cb-late-waiting")
+                .replace(method(Store.class, "get"), method(CallbacksTest.class, "storeGet", Object.class)).build());
+        r.duringPrePatch = () -> { // the class's first call runs its prePatch: stuck until the test says
+            inside.countDown();
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        };
+        Supplier<String> late = lateInstance(IsolatingLoader.of("cb-late-stuck-one", LATE));
+        AtomicReference<String> answer = new AtomicReference<>();
+        Thread caller = new Thread(() -> answer.set(late.get()), "first-call-of-late");
+        caller.start();
+        inside.await();
+        io.jlivepatch.internal.core.PatchRegistry.lockWaitForTests(Duration.ofMillis(300));
+        try {
+            String before = io.jlivepatch.internal.core.Requester.enter("pid 1 user test");
+            PatchException busy;
+            try {
+                busy = assertThrows(PatchException.class, other::enable);
+            } finally {
+                io.jlivepatch.internal.core.Requester.restore(before);
+            }
+            assertEquals(PatchException.Reason.BUSY, busy.reason());
+            assertTrue(busy.getMessage().startsWith("cannot enable patch 'cb-late-waiting': running the callbacks of"
+                    + " class cbapp.Late at its first call has held jlivepatch's lock for "),
+                    busy.getMessage());
+            assertTrue(busy.getMessage().contains(" (thread 'first-call-of-late', now in io.jlivepatch.CallbacksTest"),
+                    busy.getMessage());
+            assertFalse(other.isEnabled());
+        } finally {
+            io.jlivepatch.internal.core.PatchRegistry.lockWaitForTests(Duration.ofSeconds(10));
+            r.duringPrePatch = null;
+            release.countDown();
+            caller.join(10_000);
+        }
+        assertEquals("patched", answer.get());
+        other.enable(); // the holder is gone with the callbacks: everything works again
+        assertTrue(other.awaitTransition(WAIT));
+        assertEquals("patched store", new Store().get());
+    }
+
+    @Test
     void aCommandFromAnInterruptedThreadIsNotRefusedWhenTheLockIsFree() throws Exception {
         PatchHandle h = livepatch().register(cachePatch("cb-interrupted").build());
         String before = io.jlivepatch.internal.core.Requester.enter("pid 1 user test");

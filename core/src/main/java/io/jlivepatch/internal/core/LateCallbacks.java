@@ -53,6 +53,9 @@ final class LateCallbacks implements ClassCallbacks {
         // Waits for an enable that armed the patch but has not committed yet: its commit decides
         // whether the patch is active, and so whether this class gets its callbacks.
         klpMutex.lock();
+        // A callback that never returns keeps klpMutex, as one of an enable does: a command's BUSY
+        // then names this thread and these callbacks (the holder pairs with PatchRegistry.lockHeld).
+        Object[] outer = registry.holdFor("running the callbacks of class " + owner.getName() + " at its first call");
         try {
             List<RegisteredPatch> stack = registry.stackForCallbacks();
             for (RegisteredPatch p : stack) {
@@ -66,6 +69,7 @@ final class LateCallbacks implements ClassCallbacks {
             Refusals.logQuietly(System.Logger.Level.ERROR, "running the callbacks of " + owner.getName() + " failed",
                     e);
         } finally {
+            registry.releaseHold(outer);
             klpMutex.unlock();
         }
     }

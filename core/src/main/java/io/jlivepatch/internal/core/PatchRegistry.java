@@ -317,6 +317,22 @@ public final class PatchRegistry {
     }
 
     /**
+     * Names the calling thread, which holds klpMutex for {@code what} outside an operation (the late
+     * callbacks of a class, run by the application thread that first calls it), as what a BUSY
+     * refusal reports; returns what {@link #releaseHold} puts back.
+     */
+    Object[] holdFor(String what) {
+        Object[] outer = holder;
+        hold(what);
+        return outer;
+    }
+
+    /** Ends {@link #holdFor}, as {@link #locked} ends its hold; caller still holds klpMutex. */
+    void releaseHold(Object[] outer) {
+        holder = outer != null && outer[1] == Thread.currentThread() ? outer : null;
+    }
+
+    /**
      * Takes klpMutex for an operation. A command's (the control socket's, JMX's) waits at most
      * {@link #lockWait}: an operation that holds it for good (a patch callback that never returns)
      * would otherwise keep every later command waiting, each holding a place of the control socket
