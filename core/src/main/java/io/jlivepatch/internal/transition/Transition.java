@@ -200,6 +200,10 @@ public final class Transition implements ThreadRouting {
     private boolean passHookImpl() {
         AtomicLong word = states.get(Thread.currentThread());
         if (word != null) {
+            // Counted in the target state too, though the worker moves only threads outside it: a
+            // worker pass runs without klpMutex, so a reversal can flip the target between the
+            // pass's read of the target and its compare-and-set; a thread that entered a method on
+            // the new target's side uncounted would then be moved to the other side while inside it.
             long w = word.addAndGet(PASS);
             if (((w & PATCHED) != 0) == targetPatched || !started) {
                 return (w & PATCHED) != 0; // nothing to move
