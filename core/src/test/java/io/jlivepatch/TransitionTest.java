@@ -266,6 +266,78 @@ class TransitionTest {
         assertEquals(OLD, platformHeld.get());
     }
 
+    /** A virtual thread named {@code name}, held inside the old encode until released. */
+    private Thread virtualHeldInEncode(String name, AtomicReference<String> result) throws Exception {
+        Object builder = Thread.class.getMethod("ofVirtual").invoke(null);
+        builder = Class.forName("java.lang.Thread$Builder").getMethod("name", String.class).invoke(builder, name);
+        Thread v = (Thread) Class.forName("java.lang.Thread$Builder").getMethod("unstarted", Runnable.class)
+                .invoke(builder, (Runnable) () -> result.set(Codec.encode("x")));
+        Gate.arm(v);
+        started.add(v);
+        v.start();
+        Gate.awaitEntered(v);
+        return v;
+    }
+
+    @Test
+    void aVirtualThreadInsideAnOldMethodThatPassesNoHookHoldsTheTransitionUntilItLeaves() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Runtime.version().feature() >= 21, "virtual threads need JDK 21+");
+        AtomicReference<String> virtualHeld = new AtomicReference<>();
+        Thread v = virtualHeldInEncode("held-virtual", virtualHeld); // parked: no platform thread shows it
+
+        PatchHandle h = TestSupport.livepatch().register(codecPatch("tr-virtual-unseen"));
+        h.enable();
+        assertTrue(h.inTransition(), "a virtual thread sits in the old encode");
+        assertFalse(h.awaitTransition(Duration.ofMillis(100)), "the transition waits for it");
+        assertEquals(NEW, Codec.encode("x"), "other threads switch at once");
+        String status = status();
+        assertTrue(status.contains("held-virtual") && status.contains("transapp.Codec.encode"), status);
+
+        Gate.release(v);
+        v.join(5_000);
+        assertEquals(OLD, virtualHeld.get(), "the virtual thread ran the old decode from inside the old encode");
+        assertTrue(h.awaitTransition(Duration.ofSeconds(5)), "the transition ends once it has left");
+        assertEquals(NEW, Codec.encode("x"));
+    }
+
+    @Test
+    void aReversedTransitionDoesNotWaitForVirtualThreadsItNeverMet() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Runtime.version().feature() >= 21, "virtual threads need JDK 21+");
+        AtomicReference<String> virtualHeld = new AtomicReference<>();
+        Thread v = virtualHeldInEncode("held-virtual-reversed", virtualHeld);
+        PatchHandle h = TestSupport.livepatch().register(codecPatch("tr-virtual-reversed"));
+        h.enable();
+        assertTrue(h.inTransition());
+
+        h.disable(); // back to where the virtual thread is: it never had to move
+        assertTrue(h.awaitTransition(Duration.ofSeconds(5)));
+        Gate.release(v);
+        v.join(5_000);
+        assertEquals(OLD, virtualHeld.get());
+    }
+
+    @Test
+    void withoutAThreadDumpTheTransitionEndsAsBeforeTheVirtualThreadCheck() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Runtime.version().feature() >= 21, "virtual threads need JDK 21+");
+        AtomicReference<String> virtualHeld = new AtomicReference<>();
+        Thread v = virtualHeldInEncode("held-virtual-unchecked", virtualHeld);
+        String tmp = System.getProperty("java.io.tmpdir");
+        // jlivepatch's private directory (where the dump is written) cannot be made under a file
+        java.nio.file.Path notADirectory = java.nio.file.Files.createTempFile("not-a-dir", ".tmp");
+        System.setProperty("java.io.tmpdir", notADirectory.toString());
+        try {
+            PatchHandle h = TestSupport.livepatch().register(codecPatch("tr-virtual-unchecked"));
+            h.enable();
+            assertTrue(h.awaitTransition(Duration.ofSeconds(5)), "the documented limit: the transition ends");
+        } finally {
+            System.setProperty("java.io.tmpdir", tmp);
+            java.nio.file.Files.deleteIfExists(notADirectory);
+        }
+        Gate.release(v);
+        v.join(5_000);
+        assertEquals("old-enc(new-dec(x))", virtualHeld.get(), "what README's known limit says");
+    }
+
     private static String status() throws Exception {
         ObjectName name = new ObjectName(ObjectNames.LIVEPATCH);
         // The MBeans are registered from a background thread at install: wait for them.

@@ -44,6 +44,23 @@ final class Threads {
         return out;
     }
 
+    /**
+     * Whether a virtual thread may exist: one of {@code live} is a carrier thread of the JDK's
+     * virtual-thread scheduler, which starts with the first virtual thread and ends some time after
+     * the last (the JDK has no other scheduler an application can give them).
+     */
+    static boolean mayHaveVirtualThreads(java.util.List<Thread> live) {
+        if (IS_VIRTUAL == null) {
+            return false;
+        }
+        for (Thread t : live) {
+            if (t.getClass().getName().equals("jdk.internal.misc.CarrierThread")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     static boolean isVirtual(Thread t) {
         if (IS_VIRTUAL == null) {
             return false;

@@ -76,6 +76,24 @@ public final class Transition implements ThreadRouting {
 
     /** Where the worker last saw each waiting thread held, for status. */
     private final Map<Thread, String> heldAt = new ConcurrentHashMap<>();
+    /** The virtual threads the transition has not met that its last look found inside a method; for status. */
+    private volatile List<Waiter> virtualWaiters = List.of();
+    /**
+     * While a virtual thread holds the transition, the worker's retries read the thread dump at most
+     * once per this many times the last dump took (and at most every 100 ms): a dump takes every
+     * thread's stack, which in a JVM of many threads costs far more than the worker's own snapshot.
+     */
+    private static final long VIRTUAL_LOOK_SHARE = 10;
+    private static final long MIN_VIRTUAL_LOOK_GAP_NANOS = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(100);
+    /**
+     * When the worker may read the dump again. Volatile: a reversal's first attempt (under klpMutex)
+     * may run beside the worker's; at worst the two read one dump more.
+     */
+    private volatile long nextVirtualLook;
+    private static final java.util.concurrent.atomic.AtomicBoolean VIRTUAL_UNTRACKED_WARNED =
+            new java.util.concurrent.atomic.AtomicBoolean();
+    private static final java.util.concurrent.atomic.AtomicBoolean VIRTUAL_UNCHECKED_WARNED =
+            new java.util.concurrent.atomic.AtomicBoolean();
 
     /*
      * Bound once: every hooked method of the transition links the same two, and a handle bound per
@@ -299,7 +317,7 @@ public final class Transition implements ThreadRouting {
             }
         }
         if (before.isEmpty()) {
-            return true;
+            return virtualThreadsClean();
         }
         // One safepoint for all platform threads; virtual threads are not in it and are asked one by one.
         Map<Thread, StackTraceElement[]> stacks = Thread.getAllStackTraces();
@@ -324,7 +342,76 @@ public final class Transition implements ThreadRouting {
                 all = false;
             }
         }
-        return all && allInTarget();
+        return all && allInTarget() && virtualThreadsClean();
+    }
+
+    /**
+     * Once every thread the transition knows is in the target state: whether no virtual thread it
+     * has not met holds one of the methods. Such a thread entered the method before the transition
+     * began, on the side before it (its first state, see the class comment), and passed no hook
+     * since; neither the worker's snapshot nor a thread group lists it, so the JDK's thread dump is
+     * read ({@link VirtualThreadStacks}), only while a carrier thread shows that virtual threads run.
+     * A thread that leaves the method passes no hook, so the worker's retries look again. If no dump
+     * can be taken, the transition ends as before this check, and a warning says so once.
+     */
+    private boolean virtualThreadsClean() {
+        if (targetPatched == initialPatched) {
+            virtualWaiters = List.of(); // reversed: a thread not met is in the target state already
+            return true;
+        }
+        List<Thread> live = Threads.live();
+        if (!Threads.mayHaveVirtualThreads(live)) {
+            virtualWaiters = List.of();
+            return true;
+        }
+        long now = System.nanoTime();
+        if (!virtualWaiters.isEmpty() && now - nextVirtualLook < 0) {
+            return false; // held at the last look, which was recent: see VIRTUAL_LOOK_SHARE
+        }
+        java.util.Set<Long> known = new java.util.HashSet<>();
+        for (Thread t : live) {
+            known.add(t.getId()); // platform threads: the worker's snapshot has them, or they started later
+        }
+        for (Thread t : states.keySet()) {
+            known.add(t.getId()); // virtual threads met at a hook: the worker checks them from their state
+        }
+        List<VirtualThreadStacks.Dumped> dumped;
+        int mark = RecursionGuard.enter(); // the JDK's code the dump runs meets the hooks of this very transition
+        try {
+            dumped = VirtualThreadStacks.dump(known);
+        } catch (java.io.IOException | RuntimeException | LinkageError e) {
+            if (!VIRTUAL_UNCHECKED_WARNED.getAndSet(true)) {
+                io.jlivepatch.internal.Log.get().log(System.Logger.Level.WARNING, "''{0}'': virtual threads cannot"
+                        + " be checked ({1}): a virtual thread inside one of a patch's old methods when its transition"
+                        + " ends may call the new versions of its other methods (logged once)", patchName,
+                        e.getMessage());
+            }
+            virtualWaiters = List.of();
+            return true;
+        } finally {
+            RecursionGuard.exit(mark);
+        }
+        String track = System.getProperty("jdk.trackAllThreads"); // read as the JDK reads it (ThreadContainers)
+        if (track != null && !track.isEmpty() && !Boolean.parseBoolean(track)
+                && !VIRTUAL_UNTRACKED_WARNED.getAndSet(true)) {
+            io.jlivepatch.internal.Log.get().log(System.Logger.Level.WARNING, "''{0}'': the JDK's thread dump leaves"
+                    + " out virtual threads started outside a thread pool (-Djdk.trackAllThreads=false): one of them"
+                    + " inside one of a patch's old methods when its transition ends may call the new versions of"
+                    + " its other methods (logged once)", patchName);
+        }
+        long took = System.nanoTime() - now;
+        nextVirtualLook = System.nanoTime() + Math.max(took * VIRTUAL_LOOK_SHARE, MIN_VIRTUAL_LOOK_GAP_NANOS);
+        List<Waiter> held = new ArrayList<>();
+        for (VirtualThreadStacks.Dumped d : dumped) {
+            for (String[] f : d.frames()) {
+                if (methods.matches(f[0], f[1])) {
+                    held.add(new Waiter(d.name(), d.tid(), f[0] + "." + f[1]));
+                    break;
+                }
+            }
+        }
+        virtualWaiters = List.copyOf(held);
+        return held.isEmpty();
     }
 
     private Optional<String> heldBy(StackTraceElement[] stack) {
@@ -385,6 +472,7 @@ public final class Transition implements ThreadRouting {
                 out.add(new Waiter(t.getName(), t.getId(), held == null ? "" : held));
             }
         }
+        out.addAll(virtualWaiters);
         return out;
     }
 

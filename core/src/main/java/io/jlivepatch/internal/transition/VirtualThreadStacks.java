@@ -1,0 +1,259 @@
+package io.jlivepatch.internal.transition;
+
+import io.jlivepatch.internal.patch.PrivateTempDir;
+
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The stacks of the threads that neither {@code Thread.getAllStackTraces} nor a thread group lists:
+ * virtual threads (JDK 21+), read from the JDK's own thread dump
+ * ({@code HotSpotDiagnosticMXBean.dumpThreads}, JSON), which has every thread the JDK tracks, an
+ * unmounted virtual thread's stack included (every virtual thread unless the application runs with
+ * {@code -Djdk.trackAllThreads=false}). The dump is written to jlivepatch's private directory,
+ * read, and deleted; no API hands it over in memory.
+ */
+final class VirtualThreadStacks {
+
+    /** A dump of a million parked virtual threads is about a gigabyte: past this, the check gives up. */
+    static final long MAX_DUMP_BYTES = 64L << 20;
+
+    /** One dumped thread: its id, name, and frames as {class, method}, innermost first. */
+    record Dumped(long tid, String name, List<String[]> frames) {
+    }
+
+    private VirtualThreadStacks() {
+    }
+
+    /**
+     * Every thread of a fresh dump whose id is not in {@code skip}.
+     *
+     * @throws IOException when no dump can be taken or read here: a JDK without the JSON dump (before
+     *                     21, or without the jdk.management module), a private directory that cannot
+     *                     be written, a dump larger than {@link #MAX_DUMP_BYTES}; the message says which
+     */
+    static List<Dumped> dump(Set<Long> skip) throws IOException {
+        Path file = PrivateTempDir.open().resolve("threads-" + PrivateTempDir.currentPid() + "-"
+                + Long.toHexString(System.nanoTime()) + ".json");
+        try {
+            write(file);
+            long size = Files.size(file);
+            if (size > MAX_DUMP_BYTES) {
+                throw new IOException("the JDK's thread dump is " + size + " bytes, more than the "
+                        + (MAX_DUMP_BYTES >> 20) + " MiB read for this check");
+            }
+            return parse(new String(Files.readAllBytes(file), StandardCharsets.UTF_8), skip);
+        } finally {
+            Files.deleteIfExists(file);
+        }
+    }
+
+    /** The threads of dump {@code json} whose id is not in {@code skip}. */
+    static List<Dumped> parse(String json, Set<Long> skip) throws IOException {
+        List<Dumped> out = new ArrayList<>();
+        collect(new JsonReader(json).value(), skip, out);
+        return out;
+    }
+
+    private static void write(Path file) throws IOException {
+        try {
+            Class<?> bean = Class.forName("com.sun.management.HotSpotDiagnosticMXBean");
+            Class<?> format = Class.forName("com.sun.management.HotSpotDiagnosticMXBean$ThreadDumpFormat");
+            Method dump = bean.getMethod("dumpThreads", String.class, format);
+            @SuppressWarnings({"unchecked", "rawtypes"})
+            Object json = Enum.valueOf((Class) format, "JSON");
+            dump.invoke(ManagementFactory.getPlatformMXBean(bean.asSubclass(
+                    java.lang.management.PlatformManagedObject.class)), file.toString(), json);
+        } catch (InvocationTargetException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof IOException) {
+                throw (IOException) cause;
+            }
+            throw new IOException("the JDK's thread dump failed: " + cause, cause);
+        } catch (ReflectiveOperationException | LinkageError | IllegalArgumentException e) {
+            throw new IOException("this JDK has no JSON thread dump (HotSpotDiagnosticMXBean.dumpThreads, JDK 21+,"
+                    + " module jdk.management): " + e, e);
+        }
+    }
+
+    /** Finds the thread objects ({@code tid} and {@code stack}) wherever the dump nests them. */
+    private static void collect(Object node, Set<Long> skip, List<Dumped> out) {
+        if (node instanceof Map<?, ?> m) {
+            Object tid = m.get("tid");
+            Object stack = m.get("stack");
+            if (tid instanceof String id && stack instanceof List<?> frames) {
+                long t;
+                try {
+                    t = Long.parseLong(id);
+                } catch (NumberFormatException e) {
+                    return;
+                }
+                if (!skip.contains(t)) {
+                    Object name = m.get("name");
+                    out.add(new Dumped(t, name instanceof String s ? s : "", frames(frames)));
+                }
+                return;
+            }
+            for (Object v : m.values()) {
+                collect(v, skip, out);
+            }
+        } else if (node instanceof List<?> l) {
+            for (Object v : l) {
+                collect(v, skip, out);
+            }
+        }
+    }
+
+    /**
+     * Frames as {@code StackTraceElement.toString} writes them, {@code [loader/][module[@version]/]}
+     * {@code class.method(file:line)}, as {class, method}. The class and method are the part after
+     * the last slash before the parenthesis: a binary name has no slash. (A hidden class's frame,
+     * {@code Foo$$Lambda/0x....run}, reads as another name, which no patch replaces.)
+     */
+    static List<String[]> frames(List<?> lines) {
+        List<String[]> out = new ArrayList<>(lines.size());
+        for (Object o : lines) {
+            if (!(o instanceof String line)) {
+                continue;
+            }
+            int paren = line.indexOf('(');
+            String head = paren < 0 ? line : line.substring(0, paren);
+            head = head.substring(head.lastIndexOf('/') + 1);
+            int dot = head.lastIndexOf('.');
+            if (dot > 0) {
+                out.add(new String[] {head.substring(0, dot), head.substring(dot + 1)});
+            }
+        }
+        return out;
+    }
+
+    /** Just enough JSON for the JDK's thread dump: objects, arrays, strings, and the rest as text. */
+    static final class JsonReader {
+        private final String s;
+        private int i;
+
+        JsonReader(String s) {
+            this.s = s;
+        }
+
+        Object value() throws IOException {
+            skipSpace();
+            if (i >= s.length()) {
+                throw new IOException("the thread dump ends early");
+            }
+            char c = s.charAt(i);
+            if (c == '{') {
+                i++;
+                Map<String, Object> m = new LinkedHashMap<>();
+                skipSpace();
+                if (peek('}')) {
+                    return m;
+                }
+                do {
+                    skipSpace();
+                    String key = string();
+                    skipSpace();
+                    expect(':');
+                    m.put(key, value());
+                    skipSpace();
+                } while (peek(','));
+                expect('}');
+                return m;
+            }
+            if (c == '[') {
+                i++;
+                List<Object> l = new ArrayList<>();
+                skipSpace();
+                if (peek(']')) {
+                    return l;
+                }
+                do {
+                    l.add(value());
+                    skipSpace();
+                } while (peek(','));
+                expect(']');
+                return l;
+            }
+            if (c == '"') {
+                return string();
+            }
+            int start = i; // number, true, false, null: kept as their text
+            while (i < s.length() && ",}] \t\r\n".indexOf(s.charAt(i)) < 0) {
+                i++;
+            }
+            if (start == i) {
+                throw new IOException("the thread dump has '" + c + "' where a value belongs, at offset " + i);
+            }
+            return s.substring(start, i);
+        }
+
+        private String string() throws IOException {
+            expect('"');
+            StringBuilder b = new StringBuilder();
+            while (i < s.length()) {
+                char c = s.charAt(i++);
+                if (c == '"') {
+                    return b.toString();
+                }
+                if (c != '\\') {
+                    b.append(c);
+                    continue;
+                }
+                if (i >= s.length()) {
+                    break;
+                }
+                char e = s.charAt(i++);
+                switch (e) {
+                    case 'b' -> b.append('\b');
+                    case 'f' -> b.append('\f');
+                    case 'n' -> b.append('\n');
+                    case 'r' -> b.append('\r');
+                    case 't' -> b.append('\t');
+                    case 'u' -> {
+                        if (i + 4 > s.length()) {
+                            throw new IOException("the thread dump ends inside an escape");
+                        }
+                        try {
+                            b.append((char) Integer.parseInt(s.substring(i, i + 4), 16));
+                        } catch (NumberFormatException ex) {
+                            throw new IOException("the thread dump has a bad escape at offset " + i, ex);
+                        }
+                        i += 4;
+                    }
+                    default -> b.append(e); // \" \\ \/
+                }
+            }
+            throw new IOException("the thread dump ends inside a string");
+        }
+
+        private void skipSpace() {
+            while (i < s.length() && Character.isWhitespace(s.charAt(i))) {
+                i++;
+            }
+        }
+
+        private boolean peek(char c) {
+            if (i < s.length() && s.charAt(i) == c) {
+                i++;
+                return true;
+            }
+            return false;
+        }
+
+        private void expect(char c) throws IOException {
+            if (!peek(c)) {
+                throw new IOException("the thread dump has no '" + c + "' at offset " + i);
+            }
+        }
+    }
+}
