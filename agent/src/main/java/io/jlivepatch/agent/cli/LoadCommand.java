@@ -6,6 +6,8 @@ import io.jlivepatch.internal.Text;
 import io.jlivepatch.internal.jar.JarLimits;
 import io.jlivepatch.internal.jar.PatchJar;
 import io.jlivepatch.internal.jar.PatchJarBytes;
+import io.jlivepatch.internal.jar.PatchJarLoader;
+import io.jlivepatch.internal.jar.ReplacesScanner;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -15,6 +17,7 @@ import picocli.CommandLine.Model.CommandSpec;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 
 @Command(name = "load", mixinStandardHelpOptions = true,
@@ -61,11 +64,13 @@ final class LoadCommand implements Callable<Integer> {
         Path path = jar.toAbsolutePath().normalize();
         PatchJarBytes content;
         String rawName;
+        PatchJar patchJar;
         try {
             // Read once and checked here first: a bad file must not even load the agent into the target,
             // and what was checked is what is sent.
             content = PatchJarBytes.read(path, JarLimits.current());
-            rawName = PatchJar.read(content, JarLimits.current()).name();
+            patchJar = PatchJar.read(content, JarLimits.current());
+            rawName = patchJar.name();
         } catch (PatchException e) {
             throw new Refused(e.reason() + ": " + Text.clean(e.getMessage()), e);
         }
@@ -95,9 +100,13 @@ final class LoadCommand implements Callable<Integer> {
             }
             out.printf("  sha256 %s, from %s%n", content.sha256(), Text.clean(path.toString()));
             try {
-                for (String pending : patch.getPendingClasses()) {
+                List<String> pendingClasses = List.of(patch.getPendingClasses());
+                for (String pending : pendingClasses) {
                     out.printf("  warning: %s is loaded in no class loader: patched when defined: check the name"
                             + " (--require-loaded refuses this)%n", Text.clean(pending));
+                }
+                for (String reading : readingsWhenUnloaded(patchJar, pendingClasses)) {
+                    out.printf("  warning: %s%n", Text.clean(reading));
                 }
                 for (String line : patch.getFunctions()) {
                     out.println("  " + line);
@@ -107,5 +116,21 @@ final class LoadCommand implements Callable<Integer> {
             }
             return code;
         }
+    }
+
+    /** What the JAR's replacements without a descriptor for a class loaded nowhere may be read wrong as. */
+    private static List<String> readingsWhenUnloaded(PatchJar jar, List<String> pending) {
+        List<String> out = new java.util.ArrayList<>();
+        try {
+            for (ReplacesScanner.Entry e : ReplacesScanner.scan(jar)) {
+                String reading = pending.contains(e.target()) ? PatchJarLoader.readingWhenUnloaded(e) : null;
+                if (reading != null) {
+                    out.add(reading);
+                }
+            }
+        } catch (PatchException e) {
+            // the target accepted the JAR: its own reading stands, and this is only a hint
+        }
+        return out;
     }
 }

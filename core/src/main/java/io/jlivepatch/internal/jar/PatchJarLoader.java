@@ -523,6 +523,19 @@ public final class PatchJarLoader {
             throw new PatchException(Reason.INVALID_PATCH, jar.name(), where + " is ambiguous: " + e.target()
                     + " declares " + candidates + "; add descriptor = one of them");
         }
+        String ambiguous = readingWhenUnloaded(e);
+        if (ambiguous != null) {
+            io.jlivepatch.internal.Log.get().log(System.Logger.Level.WARNING, "patch JAR {0}: {1}", jar.source(),
+                    ambiguous);
+        }
+        return descriptorWhenUnloaded(e);
+    }
+
+    /**
+     * The target's descriptor read from the replacement's when the target class is loaded nowhere:
+     * an instance method's when the first parameter is the target class itself, else a static one's.
+     */
+    static String descriptorWhenUnloaded(ReplacesScanner.Entry e) {
         Type[] args = Type.getArgumentTypes(e.replacementDesc());
         if (e.next()) {
             args = java.util.Arrays.copyOf(args, args.length - 1); // @Next: not one of the target's
@@ -532,5 +545,27 @@ public final class PatchJarLoader {
                 && args[0].getClassName().equals(e.target());
         Type[] targetArgs = instance ? java.util.Arrays.copyOfRange(args, 1, args.length) : args;
         return Type.getMethodDescriptor(ret, targetArgs);
+    }
+
+    /**
+     * For a replacement without a descriptor whose target class is loaded nowhere: what to say when
+     * its reading could be wrong (its first parameter is another reference type than the target, so
+     * a receiver typed as a supertype reads as a static method's first parameter, and the class,
+     * once defined, may declare no such method); null when it cannot be.
+     */
+    public static String readingWhenUnloaded(ReplacesScanner.Entry e) {
+        if (!e.descriptor().isEmpty()) {
+            return null;
+        }
+        Type[] args = Type.getArgumentTypes(e.replacementDesc());
+        if (args.length == 0 || (args[0].getSort() != Type.OBJECT && args[0].getSort() != Type.ARRAY)
+                || args[0].getClassName().equals(e.target()) || (e.next() && args.length == 1)) {
+            return null;
+        }
+        return "@Replaces(target = \"" + e.target() + "\", method = \"" + e.method() + "\") gives no descriptor and "
+                + e.target() + " is loaded nowhere yet, so it is read as the static method " + e.method()
+                + descriptorWhenUnloaded(e) + "; if the target is an instance method, add descriptor = its descriptor"
+                + " to @Replaces (or type the receiver as " + e.target() + "), else the function fails when the class"
+                + " is defined";
     }
 }

@@ -269,7 +269,7 @@ public final class LivePatchDemo {
             Matcher m = COMPLETE_IN.matcher(load.output());
             OUT.printf(Locale.ROOT, "  patch load took %d ms: the whole command (its JVM starts, attaches to pid %d,"
                     + " loads the agent, registers and enables the patch)%s%n", loadMillis, pid,
-                    m.find() ? "; of that, register, enable and transition over JMX took " + m.group(1) + " ms" : "");
+                    m.find() ? "; of that, register, enable and transition in the service took " + m.group(1) + " ms" : "");
             OUT.println("  meanwhile the clients got " + (clients.ok() - okBefore) + " answers, "
                     + (clients.failed() - failedBefore) + " failed");
             if (service.printedSharingWarning()) {
