@@ -244,6 +244,15 @@ public final class PatchRegistry {
     /** {@link #refusing(String, String, String, Step)}, a refusal's message ending with {@code note}. */
     private <T> T refusing(String operation, String patchName, String subject, String note, Step<T> step)
             throws PatchException {
+        return refusing(operation, patchName, subject, note, null, step);
+    }
+
+    /**
+     * {@link #refusing(String, String, String, String, Step)} of a patch JAR's load: a refusal's
+     * audit record names the JAR's file, content and signer ({@code jar}), as one before preparing does.
+     */
+    private <T> T refusing(String operation, String patchName, String subject, String note, Provenance jar,
+                           Step<T> step) throws PatchException {
         activate(operation, patchName, subject);
         // jlivepatch's own code, whichever thread calls it: hooks met here run the original methods
         // and no replacement runs on jlivepatch's behalf (RecursionGuard).
@@ -252,10 +261,10 @@ public final class PatchRegistry {
             PatchCallbacks.refuseInside(operation, patchName);
             return step.run();
         } catch (PatchException e) {
-            throw refused(operation, subject, noted(e, note));
+            throw refused(operation, subject, noted(e, note), jar);
         } catch (RuntimeException | LinkageError | VirtualMachineError e) {
             throw refused(operation, subject, noted(Refusals.unexpected(operation,
-                    patchName, patchName != null ? "patch '" + patchName + "'" : subject, e), note));
+                    patchName, patchName != null ? "patch '" + patchName + "'" : subject, e), note), jar);
         } finally {
             RecursionGuard.exit(mark);
         }
@@ -291,6 +300,12 @@ public final class PatchRegistry {
 
     /** {@link #locked(String, String, Step)}, a refusal's message (BUSY's too) ending with {@code note}. */
     private <T> T locked(String operation, String patchName, String note, Step<T> step) throws PatchException {
+        return locked(operation, patchName, note, null, step);
+    }
+
+    /** {@link #locked(String, String, String, Step)} of a patch JAR's load, its refusals audited with {@code jar}. */
+    private <T> T locked(String operation, String patchName, String note, Provenance jar, Step<T> step)
+            throws PatchException {
         // Before the lock: activation may wait (bounded) for a stretch of jlivepatch's code that began
         // before it and that it cannot mark (RecursionGuard.adoptUnmarkedStretches: more at once than
         // its slots), and such a stretch may wait for this lock (the JMX set-up's observeFromNowOn):
@@ -299,12 +314,12 @@ public final class PatchRegistry {
         // outside the lock already; this keeps every operation so (RegistryStretchDriver).
         activate(operation, patchName, patchName);
         if (!lock()) {
-            throw refused(operation, patchName, noted(lockHeld(operation, patchName), note));
+            throw refused(operation, patchName, noted(lockHeld(operation, patchName), note), jar);
         }
         Object[] outer = holder; // klpMutex is reentrant: a nested operation puts it back
         hold("'" + operation + "'" + (patchName == null ? "" : " of patch '" + patchName + "'"));
         try {
-            return refusing(operation, patchName, patchName, note, step);
+            return refusing(operation, patchName, patchName, note, jar, step);
         } finally {
             // What another thread held before a wait on transitionDone let it in is not ours to restore.
             holder = outer != null && outer[1] == Thread.currentThread() ? outer : null;
@@ -460,7 +475,7 @@ public final class PatchRegistry {
         // What is refused from here on was prepared: its carried classes stay defined, and it says so.
         String carried = PatchJarLoader.carriedNote(prepared.carried());
         if (!enable) {
-            return locked("load", prepared.patch().name(), carried, () -> {
+            return locked("load", prepared.patch().name(), carried, prepared.provenance(), () -> {
                 RegisteredPatch p = resolve.run();
                 List<RegisteredPatch> next = with(stack, p);
                 stack = next; // the commit
@@ -469,7 +484,7 @@ public final class PatchRegistry {
                 return p;
             });
         }
-        return locked("load", prepared.patch().name(), carried, () -> {
+        return locked("load", prepared.patch().name(), carried, prepared.provenance(), () -> {
             awaitNoTransition(LOAD_WAITS_FOR_TRANSITION);
             RegisteredPatch p = resolve.run();
             List<RegisteredPatch> next = with(stack, p);
@@ -527,7 +542,7 @@ public final class PatchRegistry {
                 try {
                     // Under the lock, as the load's own checks: the wait for a transition needs it,
                     // and a command that cannot get it is refused (BUSY) before anything is defined.
-                    locked("load", jar.name(), () -> {
+                    locked("load", jar.name(), "", signed(bytes, signature), () -> {
                         refuseBeforePreparing(jar, replaced, enable, requireLoaded);
                         return null;
                     });
@@ -1273,6 +1288,12 @@ public final class PatchRegistry {
         Refusals.log(operation, e);
         report(operation, subject, "refused " + e.reason() + ": " + e.getMessage(), jar);
         return e;
+    }
+
+    /** What is known of a JAR refused before it was prepared, its signature checked. */
+    private static Provenance signed(PatchJarBytes bytes, Signature signature) {
+        return new Provenance(bytes.source(), bytes.sha256(), signature.signer(), Map.of(), Instant.now(),
+                Requester.current());
     }
 
     /** What is known of a JAR that was refused before it was a patch. */
