@@ -89,6 +89,51 @@ class PatchInitializationTest {
     }
 
     /**
+     * A patch whose class fails to initialize, on top of an enabled patch of the same method: after
+     * the call that ran the initializer (which runs the method's own code, as the JVM leaves it no
+     * other way), the method runs the version below it: the lower patch stays on, and only the
+     * failing patch shows FAILED, in status and in the audit log.
+     */
+    @Test
+    void aReplacementWhoseClassFailsToInitializeOnTopOfAnotherRunsTheVersionBelowIt() throws Exception {
+        PatchHandle below = loadWithin(Jars.write(dir.resolve("below.jar"), Jars.manifest("init-below", Jars.FIX),
+                Jars.classes(Jars.FIX)));
+        below.enable();
+        assertTrue(below.awaitTransition(Duration.ofSeconds(HANG_SECONDS)));
+        assertEquals(-1, new Counter().next());
+        String top = "jarapp.ThrowingTop";
+        PatchHandle h = loadWithin(Jars.write(dir.resolve("throwing-top.jar"), Jars.manifest("throwing-init-top", top),
+                Map.of("jarapp/ThrowingTop.class", Jars.patchClass(top, Jars::returnsMinusOne, mv -> {
+                    mv.visitTypeInsn(Opcodes.NEW, "java/lang/IllegalStateException");
+                    mv.visitInsn(Opcodes.DUP);
+                    mv.visitLdcInsn("the top patch cannot start");
+                    mv.visitMethodInsn(Opcodes.INVOKESPECIAL, "java/lang/IllegalStateException", "<init>",
+                            "(Ljava/lang/String;)V", false);
+                    mv.visitInsn(Opcodes.ATHROW);
+                }))));
+        h.enable();
+        assertTrue(h.awaitTransition(Duration.ofSeconds(HANG_SECONDS)));
+
+        assertEquals(1, new Counter().next(), "the call that runs the failing initializer runs the original");
+        String failed = awaitStatus(h, "FAILED");
+        assertTrue(failed.contains("the top patch cannot start"), failed);
+        assertEquals(-1, new Counter().next(), "then the version below runs, not the original");
+        assertEquals(-1, new Counter().next());
+        String kept = below.functions().toString();
+        assertTrue(!kept.contains("FAILED") && kept.contains("PATCHED"), "the patch below is not blamed: " + kept);
+        assertTrue(java.util.Arrays.stream(Jars.auditLog()).anyMatch(l -> l.contains("link throwing-init-top")
+                && l.contains("runs the version of patch 'init-below' below it")), String.join("\n", Jars.auditLog()));
+
+        h.disable();
+        assertTrue(h.awaitTransition(Duration.ofSeconds(HANG_SECONDS)));
+        assertEquals(-1, new Counter().next());
+        h.unregister();
+        below.disable();
+        assertTrue(below.awaitTransition(Duration.ofSeconds(HANG_SECONDS)));
+        assertEquals(1, new Counter().next());
+    }
+
+    /**
      * A patch class whose initializer blocks holds only the thread that called it, as the JVM would:
      * status, disable and force still answer, and the call completes once the initializer does.
      */

@@ -103,7 +103,8 @@ final class LinkFailureAudit implements Runnable {
             if (concerned && hasFunction(p, e.className(), e.key())
                     && firstTime(e.loader(), p.name() + ' ' + e.className() + '.' + e.key())) {
                 audit.record("link", p.name(), "failed in class loader " + LoaderNames.of(e.loader()) + ": "
-                        + e.className() + '.' + e.key() + " keeps its own code: " + e.reason(), REQUESTER,
+                        + e.className() + '.' + e.key() + (e.runs() == null ? " keeps its own code: "
+                        : " runs the version of patch '" + e.runs() + "' below it: ") + e.reason(), REQUESTER,
                         p.provenance());
             }
         }

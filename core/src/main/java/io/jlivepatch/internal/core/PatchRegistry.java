@@ -1404,7 +1404,10 @@ public final class PatchRegistry {
             List<FunctionStatus.LoaderStatus> loaders = new ArrayList<>();
             for (Class<?> c : loaded.getOrDefault(r.className(), List.of())) {
                 ClassHooks h = hooks.ledger().get(c.getClassLoader(), c.getName());
-                String failure = h.failures().get(f.spec().key());
+                String failure = h.failures().get(f.spec().key()); // the hook's: every patch's
+                if (failure == null) {
+                    failure = hooks.ledger().linkFailure(c.getClassLoader(), c.getName(), f.spec().key(), p.name());
+                }
                 if (failure == null && enabled) {
                     failure = p.callbacks().failure(c); // its prePatch refused this class
                 }

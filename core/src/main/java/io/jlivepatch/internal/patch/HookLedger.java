@@ -22,7 +22,8 @@ public final class HookLedger {
     /** Both maps of one loader. */
     private static final class PerLoader {
         final Map<String, ClassHooks> transformed = new HashMap<>();
-        final Map<String, Map<String, String>> linkFailures = new HashMap<>();
+        /** Class name to method key to the patches whose replacement failed there, with why. */
+        final Map<String, Map<String, Map<String, String>>> linkFailures = new HashMap<>();
     }
 
     /**
@@ -120,8 +121,13 @@ public final class HookLedger {
      * @param key    the method's {@link MethodSpec#key()}
      * @param patch  the patch whose replacement did not fit, or {@code null} when the method could not
      *               be hooked at all (it failed for every patch of that function)
+     * @param runs   for a failure: the patch whose version of the method runs instead (the one below
+     *               it in the stack), or {@code null} for the method's own code
+     * @param keep   for a link: the patches whose failures in this method stand (they failed in the
+     *               same link, which then ran the version below them)
      */
-    public record LinkEvent(ClassLoader loader, String className, String key, String patch, String reason) {
+    public record LinkEvent(ClassLoader loader, String className, String key, String patch, String reason,
+                            String runs, List<String> keep) {
     }
 
     /**
@@ -130,7 +136,7 @@ public final class HookLedger {
      * loading a class may hold while a hooked JDK method it runs (ArrayList.get in URLClassPath, say)
      * waits for the link lock: a deadlock RecursionTest met on JDK 25.
      */
-    private static final LinkEvent LOADED_EARLY = new LinkEvent(null, "", "", null, null);
+    private static final LinkEvent LOADED_EARLY = new LinkEvent(null, "", "", null, null, null, List.of());
 
     private PerLoader perLoader(ClassLoader loader, boolean create) {
         if (loader == null) {
@@ -161,17 +167,25 @@ public final class HookLedger {
             return ClassHooks.NONE;
         }
         ClassHooks h = m.transformed.getOrDefault(className, ClassHooks.NONE);
-        Map<String, String> links = m.linkFailures.get(className);
-        if (links == null || links.isEmpty()) {
-            return h;
+        return h; // link failures are each one patch's: linkFailure
+    }
+
+    /**
+     * Why {@code patch}'s replacement of hooked method {@code key} failed to link in this loader's
+     * class, or {@code null}: another patch's failure there is not this one's.
+     */
+    public String linkFailure(ClassLoader loader, String className, String key, String patch) {
+        lock.lock();
+        try {
+            applyLinkEvents();
+            PerLoader m = perLoader(loader, false);
+            Map<String, Map<String, String>> links = m == null ? null : m.linkFailures.get(className);
+            Map<String, String> byPatch = links == null ? null : links.get(key);
+            ClassHooks h = m == null ? ClassHooks.NONE : m.transformed.getOrDefault(className, ClassHooks.NONE);
+            return byPatch == null || !h.hooked().contains(key) ? null : byPatch.get(patch);
+        } finally {
+            lock.unlock();
         }
-        Map<String, String> failures = new HashMap<>(h.failures());
-        links.forEach((key, why) -> {
-            if (h.hooked().contains(key)) {
-                failures.put(key, why);
-            }
-        });
-        return new ClassHooks(h.hooked(), failures, h.code());
     }
 
     void put(ClassLoader loader, String className, ClassHooks hooks) {
@@ -192,7 +206,7 @@ public final class HookLedger {
         ClassHooks before = m.transformed.getOrDefault(className, ClassHooks.NONE);
         for (Map.Entry<String, String> f : hooks.failures().entrySet()) { // a loop: a lambda is a class more
             if (!f.getValue().equals(before.failures().get(f.getKey()))) { // a class just defined, or a new reason
-                failed(new LinkEvent(loader, className, f.getKey(), null, f.getValue()));
+                failed(new LinkEvent(loader, className, f.getKey(), null, f.getValue(), null, List.of()));
             }
         }
         if (hooks.hooked().isEmpty() && hooks.failures().isEmpty()) {
@@ -200,7 +214,7 @@ public final class HookLedger {
         } else {
             m.transformed.put(className, hooks);
         }
-        Map<String, String> links = m.linkFailures.get(className);
+        Map<String, Map<String, String>> links = m.linkFailures.get(className);
         if (links != null) {
             links.keySet().retainAll(hooks.hooked());
             if (links.isEmpty()) {
@@ -213,15 +227,18 @@ public final class HookLedger {
      * A hooked method whose replacement turned out not to fit this loader's class at link time.
      * Called by the linker under Dispatch's link lock: never waits for this ledger's lock.
      */
-    void linkFailed(ClassLoader loader, String className, String key, String patch, String reason) {
-        LinkEvent e = new LinkEvent(loader, className, key, patch, reason);
+    void linkFailed(ClassLoader loader, String className, String key, String patch, String reason, String runs) {
+        LinkEvent e = new LinkEvent(loader, className, key, patch, reason, runs, List.of());
         report(e);
         failed(e);
     }
 
-    /** A hooked method that linked: an earlier link failure no longer holds. Never waits, as {@link #linkFailed}. */
-    void linked(ClassLoader loader, String className, String key) {
-        report(new LinkEvent(loader, className, key, null, null));
+    /**
+     * A hooked method that linked: earlier link failures no longer hold, but for those of
+     * {@code keep}, which failed in this same link. Never waits, as {@link #linkFailed}.
+     */
+    void linked(ClassLoader loader, String className, String key, List<String> keep) {
+        report(new LinkEvent(loader, className, key, null, null, null, keep));
     }
 
     /**
@@ -264,13 +281,23 @@ public final class HookLedger {
         LinkEvent e;
         while ((e = linkEvents.poll()) != null) {
             if (e.reason() != null) {
-                perLoader(e.loader(), true).linkFailures.computeIfAbsent(e.className(), k -> new HashMap<>())
-                        .put(e.key(), e.reason());
+                Map<String, Map<String, String>> links = perLoader(e.loader(), true).linkFailures
+                        .computeIfAbsent(e.className(), k -> new HashMap<>());
+                Map<String, String> byPatch = links.get(e.key());
+                if (byPatch == null) {
+                    byPatch = new HashMap<>();
+                    links.put(e.key(), byPatch);
+                }
+                byPatch.put(e.patch() == null ? "" : e.patch(), e.reason());
             } else {
                 PerLoader m = perLoader(e.loader(), false);
-                Map<String, String> links = m == null ? null : m.linkFailures.get(e.className());
-                if (links != null) {
-                    links.remove(e.key());
+                Map<String, Map<String, String>> links = m == null ? null : m.linkFailures.get(e.className());
+                Map<String, String> byPatch = links == null ? null : links.get(e.key());
+                if (byPatch != null) {
+                    byPatch.keySet().retainAll(e.keep());
+                    if (byPatch.isEmpty()) {
+                        links.remove(e.key());
+                    }
                 }
             }
         }

@@ -80,15 +80,51 @@ final class ReplacementLinker implements BiFunction<Class<?>, String, MethodHand
         // patched JDK method that jlivepatch uses cannot loop back into it. One volatile read while
         // no thread is inside jlivepatch.
         MethodHandle outside = RecursionGuard.outside();
-        if (route.any() == null) {
-            // A held method, hooked for a transition only: the hook lets the thread move itself on
-            // entry (it runs none of the method's code yet), then always runs the original.
-            return route.routing() == null ? null : new MethodHandle[] {
-                route.routing().guard(outside, false, false), null};
+        List<String> failed = List.of();
+        while (true) {
+            if (route.any() == null) {
+                // A held method, hooked for a transition only, or one whose every replacement failed
+                // here during a transition: the hook lets the thread move itself on entry (it runs
+                // none of the method's code yet), then always runs the original.
+                return route.routing() == null ? null : new MethodHandle[] {
+                    route.routing().guard(outside, false, false), null};
+            }
+            try {
+                return link(owner, methodKey, route, outside, failed);
+            } catch (Misfit m) {
+                // The failing patch's version is left out of this method (here, in this loader): the
+                // version below it runs, so a patch that does not fit never switches off the patches
+                // under it, nor sends one side of a transition to code the other side does not run.
+                String patch = m.function.patchName();
+                route = new Route(without(route.unpatched(), patch), without(route.patched(), patch),
+                        route.routing(), route.held());
+                ActiveFunction runs = route.patched() != null ? route.patched() : route.unpatched();
+                misfit(owner, methodKey, m.function, m.getMessage(), runs == null ? null : runs.patchName());
+                List<String> more = new ArrayList<>(failed);
+                more.add(patch);
+                failed = more;
+            }
         }
+    }
+
+    /** {@code f}'s chain without {@code patch}'s version: the rest of the chain, relinked over what is below it. */
+    private static ActiveFunction without(ActiveFunction f, String patch) {
+        if (f == null) {
+            return null;
+        }
+        if (f.patchName().equals(patch)) {
+            return f.below();
+        }
+        ActiveFunction below = without(f.below(), patch);
+        return below == f.below() ? f : f.over(below);
+    }
+
+    /** Both sides of {@code route}, linked; a replacement that does not fit throws. */
+    private MethodHandle[] link(Class<?> owner, String methodKey, Route route, MethodHandle outside,
+                                List<String> failed) throws Misfit {
         Method target = Reflection.findDeclared(owner, route.any().spec().name(), route.any().spec().descriptor());
         if (target == null) {
-            return misfit(owner, methodKey, route.any(), "the class does not declare the method");
+            throw new Misfit(route.any(), "the class does not declare the method");
         }
         MethodType site = Modifier.isStatic(target.getModifiers())
                 ? MethodType.methodType(target.getReturnType(), target.getParameterTypes())
@@ -99,25 +135,18 @@ final class ReplacementLinker implements BiFunction<Class<?>, String, MethodHand
             // No @Next on either side: each side is its one replacement (no Chain, whose class a
             // first load into an application then never defines: FootprintIT).
             List<ActiveFunction> reached = new ArrayList<>(2);
-            try {
-                unpatched = route.unpatched() == null ? null : typed(owner, target, site, route.unpatched(), reached);
-                patched = route.patched() == null ? null : typed(owner, target, site, route.patched(), reached);
-            } catch (Misfit m) {
-                return misfit(owner, methodKey, m.function, m.getMessage());
-            }
-            return linkChecked(owner, methodKey, route, site, reached, unpatched, patched, outside);
+            unpatched = route.unpatched() == null ? null : typed(owner, target, site, route.unpatched(), reached);
+            patched = route.patched() == null ? null : typed(owner, target, site, route.patched(), reached);
+            return linkChecked(owner, methodKey, route, site, reached, unpatched, patched, outside, failed);
         }
         // Each side is bound whole, its @Next chain included, so a call that entered one side runs
         // that side's versions all the way down: the side is chosen once per activation (the
         // guard and routedCall below), never per level.
         Chain chain = new Chain(owner, methodKey, target, site, relinkLater);
-        try {
-            unpatched = route.unpatched() == null ? null : chain.link(route.unpatched());
-            patched = route.patched() == null ? null : chain.link(route.patched());
-        } catch (Misfit m) {
-            return misfit(owner, methodKey, m.function, m.getMessage());
-        }
-        MethodHandle[] linked = linkChecked(owner, methodKey, route, site, chain.reached(), unpatched, patched, outside);
+        unpatched = route.unpatched() == null ? null : chain.link(route.unpatched());
+        patched = route.patched() == null ? null : chain.link(route.patched());
+        MethodHandle[] linked = linkChecked(owner, methodKey, route, site, chain.reached(), unpatched, patched, outside,
+                failed);
         if (linked != null && chain.token != null) {
             // A version runs the original code through @Next and a pass: its hook lets that call through once.
             linked[0] = OriginalPass.guard(linked[0], chain.token);
@@ -131,12 +160,12 @@ final class ReplacementLinker implements BiFunction<Class<?>, String, MethodHand
      */
     private MethodHandle[] linkChecked(Class<?> owner, String methodKey, Route route, MethodType site,
                                        List<ActiveFunction> reached, MethodHandle unpatched, MethodHandle patched,
-                                       MethodHandle outside) {
+                                       MethodHandle outside, List<String> failed) throws Misfit {
         ClassCallbacks cb = callbacks;
         for (ActiveFunction f : reached) {
             String refused = f == null ? null : cb.failure(f.patchName(), owner);
             if (refused != null) {
-                return misfit(owner, methodKey, f, refused);
+                throw new Misfit(f, refused);
             }
         }
         List<MethodHandle> gates = new ArrayList<>();
@@ -152,16 +181,16 @@ final class ReplacementLinker implements BiFunction<Class<?>, String, MethodHand
             try {
                 init = f == null ? null : f.source().initialization(owner.getClassLoader());
             } catch (ReflectiveOperationException | LinkageError | RuntimeException e) {
-                return misfit(owner, methodKey, f, "the replacement cannot be linked in this class loader: " + e);
+                throw new Misfit(f, "the replacement cannot be linked in this class loader: " + e);
             }
             if (init != null && init.failure() != null) {
-                return misfit(owner, methodKey, f, init.failure());
+                throw new Misfit(f, init.failure());
             }
             if (init != null && !init.isDone()) {
                 gates.add(PASS_GATE.bindTo(this).bindTo(init));
             }
         }
-        ledger.linked(owner.getClassLoader(), owner.getName(), methodKey);
+        ledger.linked(owner.getClassLoader(), owner.getName(), methodKey, failed);
         if (route.routing() == null && gates.isEmpty()) {
             // steady state: the top replacement, called directly so that the JIT inlines it
             return patched == null ? null : new MethodHandle[] {outside, patched};
@@ -368,14 +397,15 @@ final class ReplacementLinker implements BiFunction<Class<?>, String, MethodHand
      */
     private final ReportedOnce misfitsLogged = new ReportedOnce();
 
-    private MethodHandle[] misfit(Class<?> owner, String methodKey, ActiveFunction f, String why) {
+    /** Reports {@code f} not fitting here; {@code runs}: the patch whose version runs instead, or null (the original). */
+    private void misfit(Class<?> owner, String methodKey, ActiveFunction f, String why, String runs) {
         if (misfitsLogged.first(f.patchName() + ' ' + LoaderNames.of(owner.getClassLoader()) + ' ' + owner.getName()
-                + '.' + methodKey + ' ' + why)) {
-            Log.get().log(System.Logger.Level.WARNING, "''{0}'': {1} in {2} keeps its own code: {3}",
-                    f.patchName(), f.target(), LoaderNames.of(owner.getClassLoader()), why);
+                + '.' + methodKey + ' ' + why + ' ' + runs)) {
+            Log.get().log(System.Logger.Level.WARNING, "''{0}'': {1} in {2} {3}: {4}", f.patchName(), f.target(),
+                    LoaderNames.of(owner.getClassLoader()), runs == null ? "keeps its own code"
+                            : "runs the version of patch '" + runs + "' below it", why);
         }
-        ledger.linkFailed(owner.getClassLoader(), owner.getName(), methodKey, f.patchName(), why);
-        return null;
+        ledger.linkFailed(owner.getClassLoader(), owner.getName(), methodKey, f.patchName(), why, runs);
     }
 
     /** A replacement that does not fit the class of one loader. */
