@@ -259,6 +259,37 @@ class CommandLineIT {
         service.release();
     }
 
+    @Test
+    void aCommandWhoseChangeAnotherOperationReversesSaysSoAndExits1() throws Exception {
+        service.hold(); // the load's transition cannot end while this thread is inside the method
+        Path jar = TestJars.holdFixJar(dir);
+        java.util.concurrent.CompletableFuture<CliProcess> loading = java.util.concurrent.CompletableFuture.supplyAsync(
+                () -> {
+                    try {
+                        return CliProcess.run("load", "--wait", "60", service.pid(), jar);
+                    } catch (Exception e) {
+                        throw new IllegalStateException(e);
+                    }
+                });
+        Cli status = Cli.run("status", service.pid());
+        for (int i = 0; i < 600 && !status.out().contains("1. fix-hold [enabled, in transition]"); i++) {
+            Thread.sleep(100);
+            status = Cli.run("status", service.pid());
+        }
+        assertTrue(status.out().contains("1. fix-hold [enabled, in transition]"), status.toString());
+
+        // Another operator: disabling reverses the transition, which the held thread never left.
+        Cli disable = Cli.run("disable", service.pid(), "fix-hold");
+        assertEquals(0, disable.exitCode(), disable.toString());
+        CliProcess load = loading.get(CliProcess.HANG_SECONDS, java.util.concurrent.TimeUnit.SECONDS);
+        assertEquals(1, load.exitCode(), "the load's change did not last: " + load);
+        assertTrue(load.out().startsWith("'fix-hold': registered and enabled in pid " + service.pid() + ", but another"
+                + " operation disabled it again before its transition ended: it is disabled now"), load.toString());
+        assertTrue(!load.out().contains("complete"), load.toString());
+        assertTrue(Cli.run("status", service.pid()).out().contains("1. fix-hold [disabled]"));
+        service.release();
+    }
+
     private static JMXConnector jmx(long pid) throws Exception {
         VirtualMachine vm = VirtualMachine.attach(Long.toString(pid));
         try {

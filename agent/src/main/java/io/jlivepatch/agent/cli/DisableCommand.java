@@ -6,7 +6,8 @@ import picocli.CommandLine.Mixin;
 @Command(name = "disable", mixinStandardHelpOptions = true,
         description = "Disable a patch (only the most recently enabled one: patches come off in reverse order).",
         exitCodeListHeading = "Exit codes:%n",
-        exitCodeList = {"0:disabled, unpatching complete", "1:refused: nothing changed (the reason is printed)",
+        exitCodeList = {"0:disabled, unpatching complete", "1:refused: nothing changed (the reason is printed); or another operation enabled it again before the"
+                + " transition ended (printed)",
                 "2:usage error", "3:disabled, but the transition had not ended within --wait"})
 final class DisableCommand extends PatchCommand {
 
@@ -16,6 +17,6 @@ final class DisableCommand extends PatchCommand {
     @Override
     int apply(TargetJvm jvm) throws Refused, InterruptedException {
         jvm.setEnabled(name, false);
-        return settle(jvm, "disabled", "unpatching complete", wait);
+        return settle(jvm, false, "unpatching complete", wait);
     }
 }

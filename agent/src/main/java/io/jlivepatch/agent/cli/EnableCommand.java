@@ -6,7 +6,8 @@ import picocli.CommandLine.Mixin;
 @Command(name = "enable", mixinStandardHelpOptions = true,
         description = "Enable a registered patch (its predecessors in the stack must be enabled).",
         exitCodeListHeading = "Exit codes:%n",
-        exitCodeList = {"0:enabled, patching complete", "1:refused: nothing changed (the reason is printed)",
+        exitCodeList = {"0:enabled, patching complete", "1:refused: nothing changed (the reason is printed); or another operation disabled it again before the"
+                + " transition ended (printed)",
                 "2:usage error", "3:enabled, but the transition had not ended within --wait"})
 final class EnableCommand extends PatchCommand {
 
@@ -16,6 +17,6 @@ final class EnableCommand extends PatchCommand {
     @Override
     int apply(TargetJvm jvm) throws Refused, InterruptedException {
         jvm.setEnabled(name, true);
-        return settle(jvm, "enabled", "patching complete", wait);
+        return settle(jvm, true, "patching complete", wait);
     }
 }

@@ -26,7 +26,8 @@ import java.util.concurrent.Callable;
                 + " opens the path.",
         exitCodeListHeading = "Exit codes:%n",
         exitCodeList = {"0:loaded (and enabled, patching complete)",
-                "1:refused: nothing changed in the target (the reason is printed)",
+                "1:refused: nothing changed in the target (the reason is printed); or registered and enabled, but another"
+                + " operation disabled it again before the transition ended (printed)",
                 "2:usage error",
                 "3:enabled, but the transition had not ended within --wait: the threads holding it are printed"})
 final class LoadCommand implements Callable<Integer> {
@@ -95,7 +96,13 @@ final class LoadCommand implements Callable<Integer> {
                     Transitions.printStillRunning(out, jvm, rawName, "enabled", wait.seconds(timeout));
                     code = Main.TRANSITION_RUNNING;
                 } else {
-                    out.printf("'%s': enabled in pid %d, patching complete in %d ms%n", name, jvm.pid(), ms);
+                    String undone = PatchCommand.undone(jvm, rawName, true);
+                    if (undone != null) {
+                        out.printf("'%s': registered and %s%n", name, undone);
+                        code = Main.REFUSED;
+                    } else {
+                        out.printf("'%s': enabled in pid %d, patching complete in %d ms%n", name, jvm.pid(), ms);
+                    }
                 }
             }
             out.printf("  sha256 %s, from %s%n", content.sha256(), Text.clean(path.toString()));

@@ -44,14 +44,41 @@ abstract class PatchCommand implements Callable<Integer> {
      * @param complete how the transition ends: {@code patching complete}
      * @return {@link Main#DONE}, or {@link Main#TRANSITION_RUNNING} when it still runs
      */
-    int settle(TargetJvm jvm, String state, String complete, WaitOption wait) throws Refused, InterruptedException {
+    int settle(TargetJvm jvm, boolean enabled, String complete, WaitOption wait) throws Refused, InterruptedException {
         long seconds = wait.seconds(timeout);
+        String state = enabled ? "enabled" : "disabled";
         if (jvm.awaitTransition(name, seconds)) {
+            String undone = undone(jvm, name, enabled);
+            if (undone != null) {
+                spec.commandLine().getOut().printf("'%s': %s%n", Text.clean(name), undone);
+                return Main.REFUSED;
+            }
             done(jvm, state + ", " + complete);
             return Main.DONE;
         }
         Transitions.printStillRunning(spec.commandLine().getOut(), jvm, name, state, seconds);
         return Main.TRANSITION_RUNNING;
+    }
+
+    /**
+     * Once the transition has ended: what to say when the patch is not in the state this command
+     * asked for (another operation reversed it before the transition ended), or null when it is.
+     * The command then exits 1: its change did not last.
+     */
+    static String undone(TargetJvm jvm, String name, boolean enabled) throws Refused {
+        boolean now;
+        try {
+            now = jvm.patch(name).isEnabled();
+        } catch (RuntimeException e) {
+            throw TargetJvm.refusal(e);
+        }
+        if (now == enabled) {
+            return null;
+        }
+        return (enabled ? "enabled" : "disabled") + " in pid " + jvm.pid() + ", but another operation "
+                + (enabled ? "disabled" : "enabled") + " it again before its transition ended: it is "
+                + (now ? "enabled" : "disabled") + " now ('jlivepatch status " + jvm.pid() + "' shows it and the"
+                + " audit log who asked)";
     }
 
     static void unregister(TargetJvm jvm, String name) throws Refused {
