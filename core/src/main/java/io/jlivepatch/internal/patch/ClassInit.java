@@ -49,10 +49,26 @@ public final class ClassInit {
             state = DONE;
             return true;
         } catch (ReflectiveOperationException | LinkageError | RuntimeException e) {
-            Throwable cause = e instanceof ExceptionInInitializerError && e.getCause() != null ? e.getCause() : e;
-            failure = "the patch class " + patchClass.getName() + " failed to initialize (" + cause + ")";
+            failed(e);
             state = FAILED;
             return false;
+        }
+    }
+
+    /**
+     * Records why, the initializer's own exception first: a caller that waited for the initializing
+     * thread gets only {@code NoClassDefFoundError: Could not initialize class}, which must not hide
+     * the cause whichever of the two finishes last (since JDK 17 it carries the first error as its
+     * cause, as text).
+     */
+    private synchronized void failed(Throwable e) {
+        boolean own = e instanceof ExceptionInInitializerError;
+        Throwable cause = own && e.getCause() != null ? e.getCause() : e;
+        if (!own && e instanceof NoClassDefFoundError && e.getCause() instanceof ExceptionInInitializerError) {
+            cause = e.getCause(); // "Exception java.lang.IllegalStateException: boom [in thread "t"]"
+        }
+        if (failure == null || own) {
+            failure = "the patch class " + patchClass.getName() + " failed to initialize (" + cause + ")";
         }
     }
 
