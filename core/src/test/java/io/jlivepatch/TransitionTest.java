@@ -11,6 +11,7 @@ import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
@@ -72,6 +73,53 @@ class TransitionTest {
         t.start();
         Gate.awaitEntered(t);
         return t;
+    }
+
+    /** Held here by the thread {@link #heldInNewEncode} names, until released. */
+    private static final Map<Thread, CountDownLatch> NEW_ENCODE_HOLDS = new ConcurrentHashMap<>();
+    private static final Map<Thread, CountDownLatch> NEW_ENCODE_ENTERED = new ConcurrentHashMap<>();
+
+    /** encode's replacement that can hold a chosen thread inside it. */
+    public static String encodeHolding(String s) throws InterruptedException {
+        CountDownLatch hold = NEW_ENCODE_HOLDS.get(Thread.currentThread());
+        if (hold != null) {
+            NEW_ENCODE_ENTERED.get(Thread.currentThread()).countDown();
+            hold.await();
+        }
+        return encode(s);
+    }
+
+    @Test
+    void aFunctionStillRunForThreadsAnUnpatchingTransitionHasNotMovedShowsPatched() throws Exception {
+        PatchHandle h = TestSupport.livepatch().register(Patch.builder("tr-unpatching")
+                .replace(Codec.class.getMethod("encode", String.class),
+                        TransitionTest.class.getMethod("encodeHolding", String.class))
+                .replace(Codec.class.getMethod("decode", String.class), TransitionTest.class.getMethod("decode", String.class))
+                .build());
+        h.enable();
+        assertTrue(h.awaitTransition(Duration.ofSeconds(5)));
+        AtomicReference<String> held = new AtomicReference<>();
+        Thread t = new Thread(() -> held.set(Codec.encode("x")), "held-in-new-encode");
+        CountDownLatch release = new CountDownLatch(1);
+        NEW_ENCODE_HOLDS.put(t, release);
+        NEW_ENCODE_ENTERED.put(t, new CountDownLatch(1));
+        t.start();
+        try {
+            assertTrue(NEW_ENCODE_ENTERED.get(t).await(10, java.util.concurrent.TimeUnit.SECONDS));
+            h.disable();
+            assertTrue(h.inTransition(), "a thread is inside the new encode");
+            String functions = h.functions().toString();
+            assertTrue(functions.contains("state=PATCHED") && functions.contains("unpatching: still runs for the threads"),
+                    "status must not say 'not patched' while the replacement still runs: " + functions);
+        } finally {
+            release.countDown();
+            t.join(5_000);
+            NEW_ENCODE_HOLDS.remove(t);
+            NEW_ENCODE_ENTERED.remove(t);
+        }
+        assertEquals(NEW, held.get());
+        assertTrue(h.awaitTransition(Duration.ofSeconds(5)));
+        assertFalse(h.functions().toString().contains("state=PATCHED"), h.functions().toString());
     }
 
     @Test

@@ -1398,6 +1398,7 @@ public final class PatchRegistry {
         p.resolved().forEach(f -> names.add(f.replacement().className()));
         Map<String, List<Class<?>>> loaded = LoadedClasses.named(hooks.instrumentation(), names);
         boolean enabled = p.isEnabled();
+        boolean unpatching = !enabled && inTransition(p);
         List<FunctionStatus> out = new ArrayList<>();
         for (ResolvedFunction f : p.resolved()) {
             Patch.Replacement r = f.replacement();
@@ -1425,6 +1426,10 @@ public final class PatchRegistry {
                     state = FunctionStatus.State.PATCHED;
                     String foreign = hooks.foreignCode(c, f.spec());
                     detail = foreign == null ? "" : foreign;
+                } else if (unpatching && h.hooked().contains(f.spec().key())) {
+                    // disabled, but threads the transition has not moved yet still run the replacement
+                    state = FunctionStatus.State.PATCHED;
+                    detail = "unpatching: still runs for the threads the transition has not moved yet";
                 } else {
                     state = FunctionStatus.State.NOT_PATCHED;
                 }
