@@ -401,8 +401,20 @@ public final class Transition implements ThreadRouting {
         }
         long took = System.nanoTime() - now;
         nextVirtualLook = System.nanoTime() + Math.max(took * VIRTUAL_LOOK_SHARE, MIN_VIRTUAL_LOOK_GAP_NANOS);
+        // Platform threads started, and threads met at a hook, between the look above and the dump:
+        // not virtual threads the transition never met (a server that starts a thread per request
+        // would otherwise hold the transition with each new one).
+        for (Thread t : Threads.live()) {
+            known.add(t.getId());
+        }
+        for (Thread t : states.keySet()) {
+            known.add(t.getId());
+        }
         List<Waiter> held = new ArrayList<>();
         for (VirtualThreadStacks.Dumped d : dumped) {
+            if (known.contains(d.tid())) {
+                continue;
+            }
             for (String[] f : d.frames()) {
                 if (methods.matches(f[0], f[1])) {
                     held.add(new Waiter(d.name(), d.tid(), f[0] + "." + f[1]));

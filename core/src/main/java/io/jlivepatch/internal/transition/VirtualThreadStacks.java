@@ -92,6 +92,9 @@ final class VirtualThreadStacks {
             Object tid = m.get("tid");
             Object stack = m.get("stack");
             if (tid instanceof String id && stack instanceof List<?> frames) {
+                if ("false".equals(m.get("virtual"))) {
+                    return; // a platform thread, where the dump says so (JDK 25 does)
+                }
                 long t;
                 try {
                     t = Long.parseLong(id);

@@ -55,7 +55,8 @@ class VirtualThreadStacksTest {
                     "parent": "<root>",
                     "owner": null,
                     "threads": [
-                      {"tid": "31", "virtual": true, "name": "", "stack": []}
+                      {"tid": "31", "virtual": true, "name": "", "stack": []},
+                      {"tid": "32", "virtual": false, "name": "a platform thread", "stack": []}
                     ],
                     "threadCount": "1"
                   }
@@ -77,6 +78,11 @@ class VirtualThreadStacksTest {
                 threads.get(0).frames().stream().map(f -> f[0] + "." + f[1]).toList());
         assertEquals(31, threads.get(2).tid());
         assertTrue(threads.get(2).frames().isEmpty());
+    }
+
+    @Test
+    void threadsTheDumpCallsPlatformThreadsAreLeftOut() throws IOException {
+        assertTrue(VirtualThreadStacks.parse(DUMP, Set.of()).stream().noneMatch(d -> d.tid() == 32));
     }
 
     @Test
