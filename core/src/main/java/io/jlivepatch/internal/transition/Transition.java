@@ -84,6 +84,8 @@ public final class Transition implements ThreadRouting {
      * thread's stack, which in a JVM of many threads costs far more than the worker's own snapshot.
      */
     private static final long VIRTUAL_LOOK_SHARE = 10;
+    /** Status names at most this many of them: a server's idle connections can be thousands. */
+    private static final int MAX_VIRTUAL_WAITERS = 100;
     private static final long MIN_VIRTUAL_LOOK_GAP_NANOS = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(100);
     /**
      * When the worker may read the dump again. Volatile: a reversal's first attempt (under klpMutex)
@@ -411,19 +413,23 @@ public final class Transition implements ThreadRouting {
             known.add(t.getId());
         }
         List<Waiter> held = new ArrayList<>();
+        boolean holds = false;
         for (VirtualThreadStacks.Dumped d : dumped) {
             if (known.contains(d.tid())) {
                 continue;
             }
             for (String[] f : d.frames()) {
                 if (methods.matches(f[0], f[1])) {
-                    held.add(new Waiter(d.name(), d.tid(), f[0] + "." + f[1]));
+                    holds = true;
+                    if (held.size() < MAX_VIRTUAL_WAITERS) {
+                        held.add(new Waiter(d.name(), d.tid(), f[0] + "." + f[1]));
+                    }
                     break;
                 }
             }
         }
         virtualWaiters = List.copyOf(held);
-        return held.isEmpty();
+        return !holds;
     }
 
     private Optional<String> heldBy(StackTraceElement[] stack) {
