@@ -21,14 +21,17 @@
 #          (-XX:CompileCommand=PrintInlining), saves the output to benchmarks/results/<jdk>-inlining.txt
 #          and checks that the replacement is inlined through the invokedynamic call sites; the same
 #          tree for CallCost.inTransition goes to <jdk>-inlining-inTransition.txt (not checked).
-#   profile  not a benchmark: where the time goes, in two parts (BENCH_PARTS="change startup", the default,
-#          or one of them):
+#   profile  not a benchmark: where the time goes, in three parts (BENCH_PARTS="change startup toggle", the
+#          default, or some of them):
 #          change: enable()/disable() (ChangeProfile: stack samples of 1000-method and 1-method cycles),
 #            saved to benchmarks/results/<jdk>-change-profile.txt;
 #          startup: premain (StartupProfile: StartupCost's agent and agentTenPatches JVMs, 5 runs each,
 #            with a wall-clock sampler of the main thread every 1 ms as a first agent, plus one
 #            -Xlog:class+load run each): time per phase, methods, classes loaded, saved to
-#            benchmarks/results/<jdk>-startup-profile.txt (collapsed stacks in benchmarks/target/).
+#            benchmarks/results/<jdk>-startup-profile.txt (collapsed stacks in benchmarks/target/);
+#          toggle: a change while 0 or 4 threads call the method (ToggleProfile: jlivepatch's toggle against
+#            the JVM's no-op retransformation, each in a JVM of its own with -Xlog:safepoint and handshake):
+#            time per change and the VM operations it takes, saved to benchmarks/results/<jdk>-toggle-profile.txt.
 #
 # quick and full write benchmarks/results/<jdk>-<mode>-<part>.json (JMH JSON for the JMH parts) and
 # print the tables of BENCHMARKS.md (benchmarks/summarize.py). Extra arguments go to every JMH part
@@ -85,11 +88,11 @@ case "$MODE" in
   inlining) PARTS=inlining ;;
   profile)
     PARTS=""
-    for p in ${BENCH_PARTS:-change startup}; do
-      case "$p" in change|startup) PARTS+=" profile-$p" ;;
-        *) echo "run.sh: profile has the parts change and startup, not '$p'" >&2; exit 2 ;; esac
+    for p in ${BENCH_PARTS:-change startup toggle}; do
+      case "$p" in change|startup|toggle) PARTS+=" profile-$p" ;;
+        *) echo "run.sh: profile has the parts change, startup and toggle, not '$p'" >&2; exit 2 ;; esac
     done ;;
-  -h|--help|help) sed -n '2,44p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  -h|--help|help) sed -n '2,48p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
   *) echo "run.sh: unknown mode '$MODE': use smoke, quick, full, inlining or profile" >&2; exit 2 ;;
 esac
 
@@ -174,6 +177,17 @@ for home in "${HOMES[@]}"; do
           break 2
         fi
         grep -E '^ChangeProfile' "$out" >&2
+        ;;
+      profile-toggle)
+        out="$OUT_DIR/$label-toggle-profile.txt"
+        echo "run.sh: ToggleProfile on $label ($home) -> $out" >&2
+        if ! "$home/bin/java" -cp "$JAR" io.jlivepatch.bench.ToggleProfile "$out" 100 \
+               > "$HERE/target/$label-toggle-profile.stdout" 2> "$HERE/target/$label-toggle-profile.stderr"; then
+          tail -n 30 "$HERE/target/$label-toggle-profile.stderr" >&2
+          status=1
+          break 2
+        fi
+        grep -E '^(==|  [0-9.]+ changes)' "$out" >&2
         ;;
       profile-startup)
         out="$OUT_DIR/$label-startup-profile.txt"

@@ -15,7 +15,8 @@ them by JDK (one column group per JDK) and prints one table per benchmark:
   - ChangeCost: ms per enable/disable (with its transition) and per retransformClasses of the same
     classes, and the ratio to retransform (target <= 1.5).
   - ToggleCost: callers' throughput with and without toggling, the ratio, toggles per second, and the
-    failed calls (must be 0).
+    failed calls (must be 0); then the JVM's floor: the same callers, never patched, while their class
+    is retransformed with no change, as fast as it goes and ten times a second.
   - StartupCost: ms to main per variant and what the agent adds (target <= 50 ms).
   - MemoryCost: bytes of heap and metaspace per patched method, per patch, per patch JAR; then the
     patch JAR's repeated life cycles: heap and metaspace at each checkpoint over the level after the
@@ -217,7 +218,12 @@ def togglecost(by_jdk):
         "toggles per second (`toggling:toggle`)", "failed calls (steady + toggling + ten a second)",
         "calls answered by the original / the replacement (toggling)",
         "callers at ten changes a second (`tenPerSecond:callsAtTen`)", "ratio ten changes a second / steady",
-        "changes per second (`tenPerSecond:toggleAtTen`)"))
+        "changes per second (`tenPerSecond:toggleAtTen`)",
+        "JVM floor: callers, never patched (`unpatchedSteady`)",
+        "JVM floor: callers while a no-op retransformation repeats (`retransforming`)", "… ratio to `unpatchedSteady`",
+        "JVM floor: retransformations per second (`retransforming:retransform`)",
+        "JVM floor: callers at ten retransformations a second (`retransformingAtTen`)", "… ratio to `unpatchedSteady` ",
+        "failed calls (the floor's groups)"))
     for _, rows in cols:
         steady = rows.get(("steady", ()))
         toggling = rows.get(("toggling", ()))
@@ -244,6 +250,24 @@ def togglecost(by_jdk):
         lines["ratio ten changes a second / steady"] += " %s |" % (ratio(c10[0], sc[0]) if c10 and sc else "–")
         lines["changes per second (`tenPerSecond:toggleAtTen`)"] += \
             " %s ± %s |" % (fmt(t10[0] * 1000, 1), fmt(t10[1] * 1000, 1)) if t10 else " – |"
+        unp = rows.get(("unpatchedSteady", ()))
+        rt = rows.get(("retransforming", ()))
+        rt10 = rows.get(("retransformingAtTen", ()))
+        uc = (secondary(unp[4], "unpatchedCalls") or unp[:2]) if unp else None
+        rc = secondary(rt[4], "callsWhileRetransformed") if rt else None
+        rr = secondary(rt[4], "retransform") if rt else None
+        r10 = secondary(rt10[4], "callsAtTenRetransformations") if rt10 else None
+        lines["JVM floor: callers, never patched (`unpatchedSteady`)"] += " %s ± %s |" % (fmt(uc[0]), fmt(uc[1])) if uc else " – |"
+        lines["JVM floor: callers while a no-op retransformation repeats (`retransforming`)"] += \
+            " %s ± %s |" % (fmt(rc[0]), fmt(rc[1])) if rc else " – |"
+        lines["… ratio to `unpatchedSteady`"] += " %s |" % (ratio(rc[0], uc[0]) if rc and uc else "–")
+        lines["JVM floor: retransformations per second (`retransforming:retransform`)"] += \
+            " %s ± %s |" % (fmt(rr[0] * 1000, 1), fmt(rr[1] * 1000, 1)) if rr else " – |"
+        lines["JVM floor: callers at ten retransformations a second (`retransformingAtTen`)"] += \
+            " %s ± %s |" % (fmt(r10[0]), fmt(r10[1])) if r10 else " – |"
+        lines["… ratio to `unpatchedSteady` "] += " %s |" % (ratio(r10[0], uc[0]) if r10 and uc else "–")
+        lines["failed calls (the floor's groups)"] += " %d |" % sum(
+            (secondary(r[4], "failedCalls") or (0, 0, ""))[0] for r in (unp, rt, rt10) if r)
     for line in lines.values():
         print(line)
     print()

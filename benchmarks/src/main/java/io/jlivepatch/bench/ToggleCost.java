@@ -38,6 +38,13 @@ import java.util.concurrent.locks.LockSupport;
  *       change every 100 ms, on a fixed schedule): what a program that changes patches now and then
  *       keeps of its throughput.</li>
  * </ul>
+ * And the JVM's own floor for the same, in forks where jlivepatch is not installed: the same 4 callers
+ * of the same method, never patched ({@code unpatchedSteady}); the same while a fifth thread
+ * retransforms its class with a transformer that changes nothing, as often as it can with the same
+ * 1 ms rest ({@code retransforming}) or ten times a second ({@code retransformingAtTen}). A
+ * retransformation is what any change of a method's code costs the JVM: its compiled code, and that of
+ * the callers that inlined it, is thrown away however little the code changed. So these groups say what
+ * a design that changes bytecode cannot avoid, and the difference to {@code toggling} what jlivepatch adds.
  * Every call is checked: its result must be the original's or the replacement's answer for that input
  * (they never coincide); anything else, or an exception, is a failed call. The counts are reported as
  * JMH secondary results ({@code failedCalls}, and {@code originalResults} / {@code patchedResults}, which
@@ -176,6 +183,18 @@ public class ToggleCost {
     @State(Scope.Thread)
     public static class Schedule {
         long next;
+
+        /** Parks until the next time of the schedule (one every 100 ms) and moves it on. */
+        void awaitNext() {
+            long now = System.nanoTime();
+            if (next == 0 || now - next > 100_000_000L) {
+                next = now; // the first change, or one that fell behind: start the schedule again
+            }
+            while ((now = System.nanoTime()) - next < 0) {
+                LockSupport.parkNanos(next - now);
+            }
+            next += 100_000_000L;
+        }
     }
 
     /** One toggle on a schedule of one every 100 ms: parks until its time, then changes the patch. */
@@ -183,15 +202,107 @@ public class ToggleCost {
     @Group("tenPerSecond")
     @GroupThreads(1)
     public boolean toggleAtTen(Shared s, Schedule t) throws Exception {
-        long now = System.nanoTime();
-        if (t.next == 0 || now - t.next > 100_000_000L) {
-            t.next = now; // the first change, or one that fell behind: start the schedule again
-        }
-        while ((now = System.nanoTime()) - t.next < 0) {
-            LockSupport.parkNanos(t.next - now);
-        }
-        t.next += 100_000_000L;
+        t.awaitNext();
         return change(s);
+    }
+
+    /** The floor's state: a never-patched rule, its expected answers, and a transformer that changes nothing. */
+    @State(Scope.Benchmark)
+    public static class Unpatched {
+        final ToggledRule rule = new ToggledRule(12);
+        final int[] answers = new int[NAMES.length];
+        final AtomicLong failedCalls = new AtomicLong();
+        volatile Throwable firstFailure;
+        ChangeCost.NoOpTransformer noOp;
+        final Class<?>[] classes = {ToggledRule.class};
+        long retransformations;
+
+        @Setup(Level.Trial)
+        public void answers(ChangeCost.NoOpTransformer n) {
+            noOp = n;
+            for (int i = 0; i < NAMES.length; i++) {
+                answers[i] = rule.verdict(NAMES[i]);
+            }
+        }
+
+        @TearDown(Level.Trial)
+        public void check() {
+            System.out.println("ToggleCost: " + retransformations + " retransformations, " + failedCalls.get()
+                    + " failed calls");
+            if (failedCalls.get() != 0) {
+                throw new IllegalStateException(failedCalls.get() + " failed calls while the class was retransformed"
+                        + " (first: " + firstFailure + ")", firstFailure);
+            }
+        }
+
+        void retransform() throws Exception {
+            noOp.instrumentation.retransformClasses(classes);
+            retransformations++;
+        }
+    }
+
+    private static int unpatchedCall(Unpatched s, Caller c) {
+        int i = c.next++ & (NAMES.length - 1);
+        try {
+            int v = s.rule.verdict(NAMES[i]);
+            if (v == s.answers[i]) {
+                c.originalResults++;
+            } else {
+                c.failedCalls++;
+                if (s.failedCalls.getAndIncrement() == 0) {
+                    s.firstFailure = new IllegalStateException("verdict('" + NAMES[i] + "') = " + v + ", not "
+                            + s.answers[i]);
+                }
+            }
+            return v;
+        } catch (RuntimeException | Error e) {
+            c.failedCalls++;
+            if (s.failedCalls.getAndIncrement() == 0) {
+                s.firstFailure = e;
+            }
+            return -1;
+        }
+    }
+
+    @Benchmark
+    @Group("unpatchedSteady")
+    @GroupThreads(4)
+    public int unpatchedCalls(Unpatched s, Caller c) {
+        return unpatchedCall(s, c);
+    }
+
+    @Benchmark
+    @Group("retransforming")
+    @GroupThreads(4)
+    public int callsWhileRetransformed(Unpatched s, Caller c) {
+        return unpatchedCall(s, c);
+    }
+
+    /** One retransformation of the callers' class (no change to its code), then 1 ms of rest, as {@link #toggle}. */
+    @Benchmark
+    @Group("retransforming")
+    @GroupThreads(1)
+    public Unpatched retransform(Unpatched s) throws Exception {
+        s.retransform();
+        LockSupport.parkNanos(1_000_000L);
+        return s;
+    }
+
+    @Benchmark
+    @Group("retransformingAtTen")
+    @GroupThreads(4)
+    public int callsAtTenRetransformations(Unpatched s, Caller c) {
+        return unpatchedCall(s, c);
+    }
+
+    /** One retransformation on the schedule of {@link #toggleAtTen}. */
+    @Benchmark
+    @Group("retransformingAtTen")
+    @GroupThreads(1)
+    public Unpatched retransformAtTen(Unpatched s, Schedule t) throws Exception {
+        t.awaitNext();
+        s.retransform();
+        return s;
     }
 
     /** Disables or enables the patch and waits for its transition to end. */
