@@ -45,11 +45,13 @@ class FootprintIT {
      * such failure, so it starts at the first enable): 159. The check that jlivepatch's classes are
      * its JAR's build (OwnBuild, BuildStamp, 2026-12-02) takes the last two places. The record of
      * modules jlivepatch opened (ModuleOpenings, audited with the operation that opened one, so its
-     * class is asked at every audited outcome; 2026-12-02): 160. A change that
+     * class is asked at every audited outcome; 2026-12-02): 160. The shutdown hook that closes what
+     * leaves a thread in native code (ClosedAtExit: the control socket, which would hold every exit
+     * of the JVM for 0.3 s; 2026-12-03): 161. A change that
      * pulls in a new subsystem (another ASM API, the builder, a stream-heavy path) goes over and has
      * to say why.
      */
-    private static final int MAX_JLIVEPATCH_CLASSES = 160;
+    private static final int MAX_JLIVEPATCH_CLASSES = 161;
 
     @TempDir
     Path dir;

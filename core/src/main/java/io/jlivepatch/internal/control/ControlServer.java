@@ -1,5 +1,6 @@
 package io.jlivepatch.internal.control;
 
+import io.jlivepatch.internal.ClosedAtExit;
 import io.jlivepatch.internal.Log;
 import io.jlivepatch.internal.OwnThread;
 import io.jlivepatch.internal.core.PatchRegistry;
@@ -79,12 +80,18 @@ public final class ControlServer implements Runnable {
         } finally {
             RecursionGuard.exit(mark);
         }
+        // Closed when the JVM shuts down: this thread waits in accept, in native code, which would
+        // hold the JVM's exit for 0.3 s (ClosedAtExit).
+        ClosedAtExit.add(server);
         try {
             while (true) {
                 SocketChannel client;
                 try {
                     client = server.accept();
                 } catch (java.nio.channels.ClosedChannelException closed) {
+                    if (ClosedAtExit.exiting()) {
+                        return; // the JVM shuts down: ClosedAtExit closed it
+                    }
                     throw closed;
                 } catch (IOException e) {
                     // out of file descriptors, say: the channel must outlive it; retry after a pause

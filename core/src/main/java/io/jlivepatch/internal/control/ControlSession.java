@@ -3,6 +3,7 @@ package io.jlivepatch.internal.control;
 import io.jlivepatch.PatchHandle;
 import io.jlivepatch.control.LivepatchMBean;
 import io.jlivepatch.control.PatchMBean;
+import io.jlivepatch.internal.ClosedAtExit;
 import io.jlivepatch.internal.Log;
 import io.jlivepatch.internal.Text;
 import io.jlivepatch.internal.core.PatchRegistry;
@@ -124,6 +125,8 @@ final class ControlSession implements Runnable {
         int mark = RecursionGuard.enter(); // jlivepatch's own thread: never runs a replacement
         String before = null;
         boolean entered = false;
+        // Its thread waits in a read, in native code, which would hold the JVM's exit for 0.3 s.
+        ClosedAtExit.add(client);
         try (client) {
             DataInputStream in = new DataInputStream(new BufferedInputStream(Channels.newInputStream(client)));
             DataOutputStream out = new DataOutputStream(new BufferedOutputStream(Channels.newOutputStream(client)));
@@ -150,7 +153,8 @@ final class ControlSession implements Runnable {
                 out.flush();
             }
         } catch (IOException | RuntimeException | LinkageError e) {
-            if (waiting.get() != EVICTED) { // an eviction is logged where it is decided
+            // An eviction is logged where it is decided; a close at the JVM's exit is no failure.
+            if (waiting.get() != EVICTED && !ClosedAtExit.exiting()) {
                 Log.get().log(System.Logger.Level.WARNING, "a jlivepatch command's connection ended: " + Text.clean(
                         String.valueOf(e)));
             }
@@ -160,6 +164,7 @@ final class ControlSession implements Runnable {
             if (entered) {
                 Requester.restore(before);
             }
+            ClosedAtExit.remove(client);
             live.remove(this);
             sessions.release(); // pairs with tryAcquire in ControlServer.run
             RecursionGuard.exit(mark);

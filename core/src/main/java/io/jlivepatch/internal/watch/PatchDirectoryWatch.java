@@ -1,5 +1,6 @@
 package io.jlivepatch.internal.watch;
 
+import io.jlivepatch.internal.ClosedAtExit;
 import io.jlivepatch.internal.Log;
 import io.jlivepatch.internal.OwnThread;
 import io.jlivepatch.internal.core.PatchRegistry;
@@ -507,7 +508,14 @@ public final class PatchDirectoryWatch {
             }
             try {
                 if (service == null) {
-                    service = dir.getFileSystem().newWatchService();
+                    WatchService made = dir.getFileSystem().newWatchService();
+                    // Its poller thread waits in native code, which would hold the JVM's exit for
+                    // 0.3 s: closed at exit (ClosedAtExit); none is made once the exit has begun.
+                    if (!ClosedAtExit.add(made) && ClosedAtExit.exiting()) {
+                        made.close();
+                        return false;
+                    }
+                    service = made;
                 }
                 key = registrar.register(dir, service);
                 watchedFileKey = fileKey;
@@ -549,6 +557,7 @@ public final class PatchDirectoryWatch {
 
         void close() {
             if (service != null) {
+                ClosedAtExit.remove(service);
                 try {
                     service.close();
                 } catch (IOException ignored) {

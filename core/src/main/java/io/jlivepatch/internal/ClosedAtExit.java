@@ -1,0 +1,88 @@
+package io.jlivepatch.internal;
+
+import io.jlivepatch.internal.patch.RecursionGuard;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * What jlivepatch keeps open that leaves a thread waiting in native code (the control socket's
+ * {@code accept}, a watch service's poller), closed when the JVM shuts down. HotSpot's last safepoint
+ * waits up to 300 ms for every thread in native code to come back
+ * ({@code VM_Exit::wait_for_threads_in_native_to_block}), so each such thread made every exit of a
+ * JVM with jlivepatch 0.3 s slower (issue 14; BENCHMARKS.md, section 4). Shutdown hooks run before
+ * that wait, and closing wakes the waiting thread. One hook for all, registered with the first.
+ */
+public final class ClosedAtExit implements Runnable {
+
+    /** Guards {@link #open} and {@link #hooked}; {@link #exiting} is written under it too. */
+    private static final Object LOCK = new Object();
+    private static final List<AutoCloseable> open = new ArrayList<>();
+    private static boolean hooked;
+    /** Set by the hook before it closes anything; read without the lock by the threads that wait. */
+    private static volatile boolean exiting;
+
+    private ClosedAtExit() {
+    }
+
+    /**
+     * Closes {@code c} when the JVM shuts down, unless {@link #remove removed} before. False when the
+     * JVM shuts down already or no hook can be registered (a security manager, no memory): the caller
+     * then closes {@code c} itself or keeps it open to the end, as before this class.
+     */
+    public static boolean add(AutoCloseable c) {
+        synchronized (LOCK) {
+            if (exiting) {
+                return false;
+            }
+            if (!hooked) {
+                try {
+                    Runtime.getRuntime().addShutdownHook(new OwnThread(new ClosedAtExit(), "jlivepatch-exit"));
+                } catch (IllegalStateException shutdownBegun) {
+                    exiting = true;
+                    return false;
+                } catch (RuntimeException | OutOfMemoryError e) {
+                    return false;
+                }
+                hooked = true;
+            }
+            open.add(c);
+            return true;
+        }
+    }
+
+    /** Forgets {@code c}: its owner closed it. */
+    public static void remove(AutoCloseable c) {
+        synchronized (LOCK) {
+            open.remove(c);
+        }
+    }
+
+    /** Whether the JVM shuts down (the hook has begun): a closed channel or service is no failure then. */
+    public static boolean exiting() {
+        return exiting;
+    }
+
+    @Override
+    public void run() {
+        AutoCloseable[] all;
+        synchronized (LOCK) {
+            exiting = true; // before the closes: what fails after them reads it (pairs with exiting())
+            all = open.toArray(new AutoCloseable[0]);
+            open.clear();
+        }
+        // Marked: closing runs JDK code a patch may replace, and this is jlivepatch's thread.
+        int mark = RecursionGuard.enterIfActive();
+        try {
+            for (AutoCloseable c : all) {
+                try {
+                    c.close();
+                } catch (Exception | LinkageError e) {
+                    // the JVM exits either way
+                }
+            }
+        } finally {
+            RecursionGuard.exit(mark);
+        }
+    }
+}
