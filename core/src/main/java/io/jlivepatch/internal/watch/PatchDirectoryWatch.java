@@ -526,6 +526,10 @@ public final class PatchDirectoryWatch {
                 return true;
             } catch (NoSuchFileException | NotDirectoryException e) {
                 return false; // moved away since fileKey(): tried again at the next slice
+            } catch (ClosedWatchServiceException e) {
+                service = null; // closed at the JVM's exit (ClosedAtExit): none is made again
+                key = null;
+                return false;
             } catch (UnsupportedOperationException e) {
                 unsupported = true;
                 Log.get().log(Level.WARNING, "watch " + dir + ": no file events on this file system (" + e + ");"
