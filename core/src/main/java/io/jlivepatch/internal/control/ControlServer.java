@@ -80,9 +80,9 @@ public final class ControlServer implements Runnable {
         } finally {
             RecursionGuard.exit(mark);
         }
-        // Closed when the JVM shuts down: this thread waits in accept, in native code, which would
-        // hold the JVM's exit for 0.3 s (ClosedAtExit).
-        ClosedAtExit.add(server);
+        if (server == null) {
+            return; // the JVM exits already
+        }
         try {
             while (true) {
                 SocketChannel client;
@@ -175,6 +175,7 @@ public final class ControlServer implements Runnable {
         }
     }
 
+    /** The listening socket, its path published; {@code null} when the JVM exits already. */
     private static ServerSocketChannel open() throws IOException {
         Path dir = PrivateTempDir.open();
         PrivateTempDir.removeStale(dir, PREFIX);
@@ -195,6 +196,13 @@ public final class ControlServer implements Runnable {
             // the directory is the user's own
         }
         new File(socket.toString()).deleteOnExit();
+        // Closed when the JVM shuts down: this thread waits in accept, in native code, which would
+        // hold the JVM's exit for 0.3 s (ClosedAtExit). Before the path is published, so that no
+        // command (nor a test) can see the socket open and the exit begin with it not yet registered.
+        if (!ClosedAtExit.add(server) && ClosedAtExit.exiting()) {
+            server.close();
+            return null;
+        }
         System.setProperty(PROPERTY, socket.toString());
         return server;
     }

@@ -125,9 +125,12 @@ final class ControlSession implements Runnable {
         int mark = RecursionGuard.enter(); // jlivepatch's own thread: never runs a replacement
         String before = null;
         boolean entered = false;
-        // Its thread waits in a read, in native code, which would hold the JVM's exit for 0.3 s.
-        ClosedAtExit.add(client);
         try (client) {
+            // Its thread waits in a read, in native code, which would hold the JVM's exit for 0.3 s;
+            // inside the try, so that the finally gives the place and the mark back whatever happens.
+            if (!ClosedAtExit.add(client) && ClosedAtExit.exiting()) {
+                return; // accepted as the JVM exits: closed at once
+            }
             DataInputStream in = new DataInputStream(new BufferedInputStream(Channels.newInputStream(client)));
             DataOutputStream out = new DataOutputStream(new BufferedOutputStream(Channels.newOutputStream(client)));
             if (in.readInt() != Wire.MAGIC) {

@@ -489,8 +489,8 @@ public final class PatchDirectoryWatch {
 
         /** Registers the directory when it is not, or no longer the one at the path; whether it just did. */
         boolean register() {
-            if (unsupported) {
-                return false;
+            if (unsupported || ClosedAtExit.exiting()) {
+                return false; // after the exit began, no watch service is made again (ClosedAtExit)
             }
             Object fileKey = fileKey();
             if (key != null && key.isValid() && Objects.equals(fileKey, watchedFileKey)) {
@@ -511,7 +511,7 @@ public final class PatchDirectoryWatch {
                     WatchService made = dir.getFileSystem().newWatchService();
                     // Its poller thread waits in native code, which would hold the JVM's exit for
                     // 0.3 s: closed at exit (ClosedAtExit); none is made once the exit has begun.
-                    if (!ClosedAtExit.add(made) && ClosedAtExit.exiting()) {
+                    if (!ClosedAtExit.add(made) && ClosedAtExit.exiting()) { // the exit began meanwhile
                         made.close();
                         return false;
                     }
@@ -527,7 +527,7 @@ public final class PatchDirectoryWatch {
             } catch (NoSuchFileException | NotDirectoryException e) {
                 return false; // moved away since fileKey(): tried again at the next slice
             } catch (ClosedWatchServiceException e) {
-                service = null; // closed at the JVM's exit (ClosedAtExit): none is made again
+                service = null; // closed at the JVM's exit (ClosedAtExit): none is made again (see above)
                 key = null;
                 return false;
             } catch (UnsupportedOperationException e) {
