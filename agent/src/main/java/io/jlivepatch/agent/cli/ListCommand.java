@@ -51,12 +51,33 @@ final class ListCommand implements Callable<Integer> {
             out.println(json(deadline, probes));
             return Main.DONE;
         }
-        out.printf("%-8s %-22s %s%n", "PID", "JLIVEPATCH", "MAIN CLASS");
+        List<String[]> rows = new ArrayList<>();
         for (Probe p : probes) {
-            out.printf("%-8s %-22s %s%n", Text.clean(p.jvm().id()), answer(deadline, p),
-                    p.jvm().displayName().isEmpty() ? "(unknown)" : Text.clean(p.jvm().displayName()));
+            rows.add(new String[] {Text.clean(p.jvm().id()), answer(deadline, p),
+                    p.jvm().displayName().isEmpty() ? "(unknown)" : Text.clean(p.jvm().displayName())});
         }
+        out.print(table(rows));
         return Main.DONE;
+    }
+
+    /**
+     * The table of {@code rows} (pid, jlivepatch, main class) under its header, each column as wide as
+     * its longest entry and a space (at least 9 and 23: a short pid, "loaded" with a release version):
+     * a build's version string ("loaded 0.1.0-SNAPSHOT+2026-12-03...") is longer.
+     */
+    static String table(List<String[]> rows) {
+        int pid = 9;
+        int jlivepatch = 23;
+        for (String[] r : rows) {
+            pid = Math.max(pid, r[0].length() + 1);
+            jlivepatch = Math.max(jlivepatch, r[1].length() + 1);
+        }
+        String format = "%-" + pid + "s%-" + jlivepatch + "s%s%n";
+        StringBuilder sb = new StringBuilder(String.format(format, "PID", "JLIVEPATCH", "MAIN CLASS"));
+        for (String[] r : rows) {
+            sb.append(String.format(format, r[0], r[1], r[2]));
+        }
+        return sb.toString();
     }
 
     /**
