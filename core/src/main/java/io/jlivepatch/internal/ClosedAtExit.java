@@ -27,28 +27,29 @@ public final class ClosedAtExit implements Runnable {
 
     /**
      * Closes {@code c} when the JVM shuts down, unless {@link #remove removed} before. False when the
-     * JVM shuts down already or no hook can be registered (a security manager, no memory): the caller
-     * then closes {@code c} itself or keeps it open to the end, as before this class.
+     * JVM shuts down already: {@code c} is closed here, and its owner gives it up. When no hook can
+     * be registered (a security manager, no memory), {@code c} stays open to the end, as before this
+     * class, and the answer is true.
      */
     public static boolean add(AutoCloseable c) {
         synchronized (LOCK) {
-            if (exiting) {
-                return false;
-            }
-            if (!hooked) {
+            if (!exiting && !hooked) {
                 try {
                     Runtime.getRuntime().addShutdownHook(new OwnThread(new ClosedAtExit(), "jlivepatch-exit"));
+                    hooked = true;
                 } catch (IllegalStateException shutdownBegun) {
                     exiting = true;
-                    return false;
                 } catch (RuntimeException | OutOfMemoryError e) {
-                    return false;
+                    return true; // no hook: open to the end
                 }
-                hooked = true;
             }
-            open.add(c);
-            return true;
+            if (!exiting) {
+                open.add(c);
+                return true;
+            }
         }
+        closeQuietly(c); // outside the lock: closing may wait for the thread that uses c
+        return false;
     }
 
     /** Forgets {@code c}: its owner closed it. */
@@ -75,14 +76,18 @@ public final class ClosedAtExit implements Runnable {
         int mark = RecursionGuard.enterIfActive();
         try {
             for (AutoCloseable c : all) {
-                try {
-                    c.close();
-                } catch (Exception | LinkageError e) {
-                    // the JVM exits either way
-                }
+                closeQuietly(c);
             }
         } finally {
             RecursionGuard.exit(mark);
+        }
+    }
+
+    private static void closeQuietly(AutoCloseable c) {
+        try {
+            c.close();
+        } catch (Exception | LinkageError e) {
+            // the JVM exits either way
         }
     }
 }

@@ -199,9 +199,8 @@ public final class ControlServer implements Runnable {
         // Closed when the JVM shuts down: this thread waits in accept, in native code, which would
         // hold the JVM's exit for 0.3 s (ClosedAtExit). Before the path is published, so that no
         // command (nor a test) can see the socket open and the exit begin with it not yet registered.
-        if (!ClosedAtExit.add(server) && ClosedAtExit.exiting()) {
-            server.close();
-            return null;
+        if (!ClosedAtExit.add(server)) {
+            return null; // the JVM exits already: closed
         }
         System.setProperty(PROPERTY, socket.toString());
         return server;

@@ -128,7 +128,7 @@ final class ControlSession implements Runnable {
         try (client) {
             // Its thread waits in a read, in native code, which would hold the JVM's exit for 0.3 s;
             // inside the try, so that the finally gives the place and the mark back whatever happens.
-            if (!ClosedAtExit.add(client) && ClosedAtExit.exiting()) {
+            if (!ClosedAtExit.add(client)) {
                 return; // accepted as the JVM exits: closed at once
             }
             DataInputStream in = new DataInputStream(new BufferedInputStream(Channels.newInputStream(client)));

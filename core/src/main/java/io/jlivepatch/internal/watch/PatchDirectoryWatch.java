@@ -511,9 +511,8 @@ public final class PatchDirectoryWatch {
                     WatchService made = dir.getFileSystem().newWatchService();
                     // Its poller thread waits in native code, which would hold the JVM's exit for
                     // 0.3 s: closed at exit (ClosedAtExit); none is made once the exit has begun.
-                    if (!ClosedAtExit.add(made) && ClosedAtExit.exiting()) { // the exit began meanwhile
-                        made.close();
-                        return false;
+                    if (!ClosedAtExit.add(made)) {
+                        return false; // the exit began meanwhile: closed
                     }
                     service = made;
                 }
