@@ -69,8 +69,7 @@ public class ToggleCost {
         final ToggledRule rule = new ToggledRule(12);
         final int[] originalAnswers = new int[NAMES.length];
         final int[] patchedAnswers = new int[NAMES.length];
-        final AtomicLong failedCalls = new AtomicLong();
-        volatile Throwable firstFailure;
+        final Failures failures = new Failures();
         PatchHandle handle;
         long toggles;
 
@@ -97,11 +96,7 @@ public class ToggleCost {
 
         @TearDown(Level.Trial)
         public void check() {
-            System.out.println("ToggleCost: " + toggles + " toggles, " + failedCalls.get() + " failed calls");
-            if (failedCalls.get() != 0) {
-                throw new IllegalStateException(failedCalls.get() + " failed calls while the patch was toggled"
-                        + " (first: " + firstFailure + ")", firstFailure);
-            }
+            failures.check(toggles + " toggles", "while the patch was toggled");
         }
     }
 
@@ -131,20 +126,34 @@ public class ToggleCost {
             } else if (v == s.originalAnswers[i]) {
                 c.originalResults++;
             } else {
-                fail(s, c, new IllegalStateException("verdict('" + NAMES[i] + "') = " + v + ", neither "
+                s.failures.add(c, new IllegalStateException("verdict('" + NAMES[i] + "') = " + v + ", neither "
                         + s.originalAnswers[i] + " nor " + s.patchedAnswers[i]));
             }
             return v;
         } catch (RuntimeException | Error e) {
-            fail(s, c, e);
+            s.failures.add(c, e);
             return -1;
         }
     }
 
-    private static void fail(Shared s, Caller c, Throwable t) {
-        c.failedCalls++;
-        if (s.failedCalls.getAndIncrement() == 0) {
-            s.firstFailure = t;
+    /** The failed calls of a trial: counted per caller and in all, the first one kept for the report. */
+    static final class Failures {
+        private final AtomicLong count = new AtomicLong();
+        private volatile Throwable first;
+
+        void add(Caller c, Throwable t) {
+            c.failedCalls++;
+            if (count.getAndIncrement() == 0) {
+                first = t;
+            }
+        }
+
+        /** Prints what the trial did and its failed calls; fails the trial if there was one. */
+        void check(String done, String during) {
+            System.out.println("ToggleCost: " + done + ", " + count.get() + " failed calls");
+            if (count.get() != 0) {
+                throw new IllegalStateException(count.get() + " failed calls " + during + " (first: " + first + ")", first);
+            }
         }
     }
 
@@ -211,8 +220,7 @@ public class ToggleCost {
     public static class Unpatched {
         final ToggledRule rule = new ToggledRule(12);
         final int[] answers = new int[NAMES.length];
-        final AtomicLong failedCalls = new AtomicLong();
-        volatile Throwable firstFailure;
+        final Failures failures = new Failures();
         ChangeCost.NoOpTransformer noOp;
         final Class<?>[] classes = {ToggledRule.class};
         long retransformations;
@@ -227,12 +235,7 @@ public class ToggleCost {
 
         @TearDown(Level.Trial)
         public void check() {
-            System.out.println("ToggleCost: " + retransformations + " retransformations, " + failedCalls.get()
-                    + " failed calls");
-            if (failedCalls.get() != 0) {
-                throw new IllegalStateException(failedCalls.get() + " failed calls while the class was retransformed"
-                        + " (first: " + firstFailure + ")", firstFailure);
-            }
+            failures.check(retransformations + " retransformations", "while the class was retransformed");
         }
 
         void retransform() throws Exception {
@@ -248,18 +251,12 @@ public class ToggleCost {
             if (v == s.answers[i]) {
                 c.originalResults++;
             } else {
-                c.failedCalls++;
-                if (s.failedCalls.getAndIncrement() == 0) {
-                    s.firstFailure = new IllegalStateException("verdict('" + NAMES[i] + "') = " + v + ", not "
-                            + s.answers[i]);
-                }
+                s.failures.add(c, new IllegalStateException("verdict('" + NAMES[i] + "') = " + v + ", not "
+                        + s.answers[i]));
             }
             return v;
         } catch (RuntimeException | Error e) {
-            c.failedCalls++;
-            if (s.failedCalls.getAndIncrement() == 0) {
-                s.firstFailure = e;
-            }
+            s.failures.add(c, e);
             return -1;
         }
     }

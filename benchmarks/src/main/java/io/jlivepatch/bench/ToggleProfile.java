@@ -1,9 +1,16 @@
 package io.jlivepatch.bench;
 
+import bench.target.CheapRule;
+import bench.target.CheapRuleFix;
 import bench.target.ToggledRule;
 import bench.target.ToggledRuleFix;
 import io.jlivepatch.Patch;
 import io.jlivepatch.PatchHandle;
+import org.objectweb.asm.ClassReader;
+import org.objectweb.asm.ClassVisitor;
+import org.objectweb.asm.ClassWriter;
+import org.objectweb.asm.MethodVisitor;
+import org.objectweb.asm.Opcodes;
 
 import java.io.IOException;
 import java.lang.instrument.ClassFileTransformer;
@@ -12,6 +19,7 @@ import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.security.ProtectionDomain;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -85,10 +93,7 @@ public final class ToggleProfile {
                 }
             }
         } finally {
-            for (Path p : Files.list(work).toArray(Path[]::new)) {
-                Files.deleteIfExists(p);
-            }
-            Files.deleteIfExists(work);
+            StartupCost.deleteTree(work);
         }
         Files.writeString(out, report);
         System.out.print(report);
@@ -172,7 +177,7 @@ public final class ToggleProfile {
 
         @Override
         public byte[] transform(Module module, ClassLoader loader, String className, Class<?> redefined,
-                                java.security.ProtectionDomain domain, byte[] classFile) {
+                                ProtectionDomain domain, byte[] classFile) {
             if (redefined != ToggledRule.class) {
                 return null;
             }
@@ -180,21 +185,21 @@ public final class ToggleProfile {
             if (!nop) {
                 return null; // the original
             }
-            org.objectweb.asm.ClassReader r = new org.objectweb.asm.ClassReader(classFile);
-            org.objectweb.asm.ClassWriter w = new org.objectweb.asm.ClassWriter(r, 0);
-            r.accept(new org.objectweb.asm.ClassVisitor(org.objectweb.asm.Opcodes.ASM9, w) {
+            ClassReader r = new ClassReader(classFile);
+            ClassWriter w = new ClassWriter(r, 0);
+            r.accept(new ClassVisitor(Opcodes.ASM9, w) {
                 @Override
-                public org.objectweb.asm.MethodVisitor visitMethod(int access, String name, String descriptor,
+                public MethodVisitor visitMethod(int access, String name, String descriptor,
                                                                     String signature, String[] exceptions) {
-                    org.objectweb.asm.MethodVisitor mv = super.visitMethod(access, name, descriptor, signature, exceptions);
+                    MethodVisitor mv = super.visitMethod(access, name, descriptor, signature, exceptions);
                     if (!name.equals("verdict")) {
                         return mv;
                     }
-                    return new org.objectweb.asm.MethodVisitor(org.objectweb.asm.Opcodes.ASM9, mv) {
+                    return new MethodVisitor(Opcodes.ASM9, mv) {
                         @Override
                         public void visitCode() {
                             super.visitCode();
-                            super.visitInsn(org.objectweb.asm.Opcodes.NOP);
+                            super.visitInsn(Opcodes.NOP);
                         }
                     };
                 }
@@ -212,10 +217,10 @@ public final class ToggleProfile {
             throw new IllegalArgumentException("mode: jlivepatch, retransform, rewrite or beside, not " + mode);
         }
         if (mode.equals("beside")) {
-            bench.target.CheapRule other = new bench.target.CheapRule(3);
+            CheapRule other = new CheapRule(3);
             BenchPatches.enable(Patch.builder("bench-beside")
-                    .replace(bench.target.CheapRule.class.getMethod("scale", int.class),
-                            bench.target.CheapRuleFix.class.getMethod("scale", bench.target.CheapRule.class, int.class))
+                    .replace(CheapRule.class.getMethod("scale", int.class),
+                            CheapRuleFix.class.getMethod("scale", CheapRule.class, int.class))
                     .build());
             for (int i = 0; i < 20_000; i++) {
                 sink += other.scale(i);
