@@ -5,7 +5,10 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import testapp.Stacked;
 
+import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.logging.Handler;
 import java.util.logging.Level;
@@ -15,6 +18,7 @@ import java.util.logging.SimpleFormatter;
 import static io.jlivepatch.TestSupport.JLIVEPATCH_LOG;
 import static io.jlivepatch.TestSupport.livepatch;
 import static io.jlivepatch.TestSupport.method;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The life cycle is logged through System.Logger in the kernel's words. */
@@ -83,5 +87,68 @@ class LoggingTest {
         assertTrue(messages.stream().anyMatch(m -> m.startsWith("WARNING ") && m.contains("refused (DUPLICATE_NAME)")
                 && m.contains("'log-refused'")), "no warning of the refusal in " + messages);
         h.unregister();
+    }
+
+    @Test
+    void anOutputThatTakesNoLinesHoldsNoOperationAndGetsEveryLineLater() throws Exception {
+        CountDownLatch inside = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        Handler stuck = new Handler() { // a standard error nobody reads: the first line never returns
+            @Override
+            public void publish(LogRecord record) {
+                inside.countDown();
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        JLIVEPATCH_LOG.removeHandler(handler);
+        JLIVEPATCH_LOG.addHandler(stuck); // before the listening handler: it sees nothing while stuck
+        JLIVEPATCH_LOG.addHandler(handler);
+        try {
+            assertTimeoutPreemptively(Duration.ofSeconds(60), () -> {
+                PatchHandle h = livepatch().register(Patch.builder("log-stuck").replace(method(Stacked.class, "value"),
+                        method(LoggingTest.class, "two", Stacked.class)).build());
+                h.enable();
+                assertTrue(h.isEnabled());
+                assertTrue(livepatch().patches().contains(h));
+                h.disable();
+                h.unregister();
+            }, "an operation waited for a log output that takes no lines");
+            assertTrue(inside.getCount() == 0 && messages.isEmpty(), "the output really was stuck: " + messages);
+        } finally {
+            release.countDown();
+            JLIVEPATCH_LOG.removeHandler(stuck);
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (messages.stream().noneMatch(m -> m.contains("'log-stuck': unpatching complete"))
+                && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
+        List<String> order = List.of("INFO enabling patch 'log-stuck'", "INFO 'log-stuck': starting patching transition",
+                "INFO 'log-stuck': patching complete", "INFO disabling patch 'log-stuck'",
+                "INFO 'log-stuck': unpatching complete");
+        int at = -1;
+        for (String line : order) {
+            int i = -1;
+            for (int k = at + 1; k < messages.size(); k++) {
+                if (messages.get(k).contains(line)) {
+                    i = k;
+                    break;
+                }
+            }
+            assertTrue(i > at, "\"" + line + "\" after the lines before it, in " + messages);
+            at = i;
+        }
     }
 }

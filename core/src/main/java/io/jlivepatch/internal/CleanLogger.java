@@ -10,7 +10,7 @@ import java.util.ResourceBundle;
  * {@code {0}}-style placeholder, so {@code ''{0}''} keeps working; jlivepatch's own patterns by
  * {@link Placeholders}, to the same text), then {@link Text#clean cleans}
  * and bounds it and hands the delegate a finished message with no parameters, which the delegate
- * prints as it is (inside a {@link LogPublisher} window, that publisher takes it instead). A thrown
+ * prints as it is (with {@code java.util.logging} as the back-end, from {@link LogPublisher}'s thread). A thrown
  * exception whose text needs escaping is passed as a {@link CleanThrowable}.
  *
  * <p>The JDK's loggers leave frames of {@code System.Logger} implementations out when they look for
@@ -23,11 +23,12 @@ final class CleanLogger implements System.Logger {
 
     private final System.Logger delegate;
     /**
-     * The open {@link LogPublisher} window of this logger, or {@code null}: written under the
-     * publisher's lock, read here without it (the publisher re-checks under the lock). Typed, not
-     * read through a method of LogPublisher, so that a JVM that never opens one never loads it.
+     * This logger's {@link LogPublisher}, or {@code null} until the first line (or for good, with
+     * {@link #direct}): written under the publisher's lock, read here without it.
      */
-    volatile LogPublisher aside;
+    volatile LogPublisher publisher;
+    /** Lines go to the delegate directly: its back-end is not java.util.logging, or the publisher ended. */
+    volatile boolean direct;
 
     CleanLogger(System.Logger delegate) {
         this.delegate = delegate;
@@ -59,9 +60,16 @@ final class CleanLogger implements System.Logger {
         emit(level, finish(format(localized(bundle, format), params)), null);
     }
 
-    /** A finished message (no parameters) to the open window, else to the delegate. */
+    /** A finished message (no parameters) to the publisher, else to the delegate. */
     private void emit(Level level, String message, Throwable thrown) {
-        LogPublisher p = aside;
+        LogPublisher p = publisher;
+        if (p == null && !direct) {
+            try {
+                p = LogPublisher.of(this);
+            } catch (RuntimeException | LinkageError | VirtualMachineError e) {
+                p = null; // no thread to spare (memory): this line goes directly, the next one tries again
+            }
+        }
         if (p == null || !p.offer(level, message, thrown)) {
             delegate.log(level, (ResourceBundle) null, message, thrown);
         }

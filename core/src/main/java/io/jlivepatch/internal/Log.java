@@ -4,7 +4,9 @@ package io.jlivepatch.internal;
  * jlivepatch's one logger, {@code io.jlivepatch}, created on first use: looking it up initializes
  * the JDK's logging, which an agent must not add to every application's start-up. Every message it
  * passes on is {@link Text#clean cleaned} (see {@link CleanLogger}), so that no patch name, path or
- * exception message can forge a log line.
+ * exception message can forge a log line. With {@code java.util.logging} as the back-end (the JDK's
+ * default) the lines are published from a thread of their own ({@link LogPublisher}): a standard
+ * error that does not take them never holds an operation, nor the lock it holds.
  */
 public final class Log {
 
@@ -20,24 +22,31 @@ public final class Log {
     }
 
     /**
-     * From here until {@link #endAside()}, jlivepatch's log lines are published from a thread of
-     * their own, in order, each as it would have been published here ({@link LogPublisher}); with a
-     * back-end other than {@code java.util.logging}, nothing changes. For the start-up: what the
-     * agent does before {@code main} is not kept waiting by the formatting of its log lines.
+     * From here until {@link #endAside()}, logging does not wait for jlivepatch's lines to be
+     * published ({@link LogPublisher}, which publishes every line from a thread of its own, in
+     * order); with a back-end other than {@code java.util.logging}, nothing changes. For the
+     * start-up: what the agent does before {@code main} is not kept waiting by the formatting of its
+     * log lines.
      */
     public static void beginAside() {
         System.Logger l = get();
         if (l instanceof CleanLogger) {
             try {
-                LogPublisher.open((CleanLogger) l);
+                LogPublisher.begin((CleanLogger) l);
             } catch (RuntimeException | LinkageError | VirtualMachineError e) {
                 // no thread to spare (memory): the lines are published directly, as without a window
             }
         }
     }
 
-    /** Ends what {@link #beginAside()} began: returns once every line logged since is published. */
+    /**
+     * Ends what {@link #beginAside()} began: returns once every line logged so far is published,
+     * or the log's output is stuck (see {@link LogPublisher}).
+     */
     public static void endAside() {
-        LogPublisher.close();
+        System.Logger l = get();
+        if (l instanceof CleanLogger) {
+            LogPublisher.end((CleanLogger) l);
+        }
     }
 }

@@ -3,39 +3,67 @@ package io.jlivepatch.internal;
 import io.jlivepatch.internal.patch.RecursionGuard;
 
 import java.util.ArrayDeque;
+import java.util.concurrent.TimeUnit;
 
 /**
- * Publishes jlivepatch's log lines from a thread of its own while the start-up goes on, so that
- * formatting them (with {@code java.util.logging}'s default formatter, a few milliseconds a line in
- * a JVM that has compiled nothing yet) overlaps the loading of the start-up patches instead of
- * adding to it. A window, opened and closed by the thread that runs the start-up
- * ({@link Log#beginAside()}, {@link Log#endAside()}): the lines logged inside it are taken on the
- * calling thread as the direct call would take them ({@link JulRecords}: time, thread, source) and
- * queued; the publisher thread publishes them in the order they were queued; closing waits until
- * every one of them is out, so that the window ends with nothing pending: no line is lost, and
- * none comes after what the application prints once premain has returned.
+ * Publishes jlivepatch's log lines from a thread of its own, so that an output that does not take
+ * them (a standard error that is a full pipe nobody reads, a handler that hangs) never holds the
+ * thread that logs: an operation logs under the registry's lock, and a line that blocked there
+ * would block every later operation, {@code status} included. This is the kernel's printk: a
+ * line goes into a buffer and the console prints it; a caller never waits on the console for long,
+ * and what the buffer cannot hold is counted and reported as dropped.
+ *
+ * <p>A caller takes its record as the direct call would take it ({@link JulRecords}: time, thread,
+ * source), queues it and, in the common case, waits until it is published: the lines come out in
+ * the order they were logged, each before the call that logged it returns, as a direct call's do.
+ * It stops waiting when the publisher has made no progress for {@link #stuckAfterNanos} (a second):
+ * the output is then stuck, the line stays queued (at most {@link #MAX_QUEUED} lines; later ones
+ * are dropped and counted) and comes out, in order, once the output takes lines again, followed by
+ * a warning that says how many were dropped. The audit file, written by the operation itself, keeps
+ * every change either way.
+ *
+ * <p>Within a window ({@link Log#beginAside()} to {@link Log#endAside()}, the start-up before
+ * {@code main}) callers do not wait at all: formatting a line costs milliseconds in a JVM that has
+ * compiled nothing yet, and that overlaps the loading of the start-up patches instead of adding
+ * to it; closing the window waits until every line is out (or the output is stuck), so that none
+ * comes after what the application prints once premain has returned.
  *
  * <p>Only when {@code java.util.logging} is the back-end of {@code System.Logger}, whose records can
  * carry their time, thread and source to another thread; with any other back-end lines are
- * published directly, as outside the window.
+ * published directly.
  */
 final class LogPublisher implements Runnable {
 
+    /** Lines held while the output does not take them; beyond, lines are dropped and counted. */
+    static final int MAX_QUEUED = 1000;
+    /** Total bound on one caller's wait, even while the output makes progress line by line. */
+    private static final long MAX_WAIT_FACTOR = 5;
+
+    /** Nanoseconds without progress after which the output counts as stuck. Tests shorten it. */
+    static volatile long stuckAfterNanos = TimeUnit.SECONDS.toNanos(1);
+
     /**
-     * Guards {@link #current}, the owner's {@link CleanLogger#aside}, {@link #queue} and
-     * {@link #closing}; waited on by the publisher thread.
+     * Guards every field below and the owner's {@link CleanLogger#publisher}; waited on by the
+     * publisher thread (for lines) and by callers (for their line's publication).
      */
     private static final Object LOCK = new Object();
-    /** The open window, or {@code null}. Guarded by LOCK. */
-    private static LogPublisher current;
 
     private final CleanLogger owner;
     private final JulRecords jul;
     /** The records, as {@link JulRecords} makes them (typed Object: this class must load without java.logging). */
     private final ArrayDeque<Object> queue = new ArrayDeque<>();
-    private boolean closing;
-    /** Held while a batch is published, by the thread or by close: one publisher at a time keeps the order. */
-    private final Object publishing = new Object();
+    /** Records queued and published since the start: a caller waits until {@code published} reaches its number. */
+    private long queued;
+    private long published;
+    /** Lines dropped since the last report of them. */
+    private long dropped;
+    /** When the publisher last started or finished a line, or a line arrived at an idle publisher. */
+    private long lastProgress;
+    private boolean busy;
+    /** Open windows ({@link #begin}): while above zero, callers do not wait. */
+    private int windows;
+    /** The thread ended (it never should: see run): lines are published directly from then on. */
+    private boolean dead;
     private Thread thread;
 
     private LogPublisher(CleanLogger owner, JulRecords jul) {
@@ -43,64 +71,121 @@ final class LogPublisher implements Runnable {
         this.jul = jul;
     }
 
-    /** Opens the window for {@code owner}'s lines; false (nothing opened) when its back-end is not java.util.logging. */
-    static boolean open(CleanLogger owner) {
-        if (!JulRecords.JUL_WRAPPER.equals(owner.delegateClassName())) {
+    /**
+     * The owner's publisher, started on first use; {@code null} when its back-end is not
+     * java.util.logging (the owner then logs directly for good) or no thread can be started now
+     * (memory: this line goes directly, the next one tries again).
+     */
+    static LogPublisher of(CleanLogger owner) {
+        synchronized (LOCK) {
+            if (owner.publisher != null) {
+                return owner.publisher;
+            }
+            if (!JulRecords.JUL_WRAPPER.equals(owner.delegateClassName())) {
+                owner.direct = true;
+                return null;
+            }
+            LogPublisher p = new LogPublisher(owner, new JulRecords(owner.getName()));
+            // In the root group, without the creator's context class loader: the first line may be
+            // logged by any application thread, whose group may go away and whose loader must not be
+            // kept alive by a thread that lives as long as the JVM.
+            ThreadGroup root = Thread.currentThread().getThreadGroup();
+            while (root.getParent() != null) {
+                root = root.getParent();
+            }
+            Thread t = new Thread(root, p, "jlivepatch-log");
+            t.setDaemon(true); // waits for lines, never holds the JVM
+            t.setContextClassLoader(null);
+            t.start();
+            p.thread = t;
+            owner.publisher = p;
+            return p;
+        }
+    }
+
+    /** Opens a window on the owner's publisher; false when its lines are published directly. */
+    static boolean begin(CleanLogger owner) {
+        LogPublisher p = of(owner);
+        if (p == null) {
             return false;
         }
         synchronized (LOCK) {
-            if (current != null) {
-                return false; // one window at a time; a second start-up (attach) logs directly
-            }
-            LogPublisher p = new LogPublisher(owner, new JulRecords(owner.getName()));
-            Thread t = new Thread(p, "jlivepatch-log");
-            t.setDaemon(true); // never holds the JVM: close joins it
-            t.start();
-            p.thread = t;
-            current = p;
-            owner.aside = p; // its lines come here from now on
+            p.windows++;
             return true;
         }
     }
 
     /**
-     * Queues a line of the owner while the window is open; false when the caller must publish it
-     * itself. {@code message} is final: formatted, cleaned, without parameters.
+     * Closes a window: returns once every line queued so far is published, or the output is stuck.
+     * Without an open window it only waits likewise.
+     */
+    static void end(CleanLogger owner) {
+        LogPublisher p = owner.publisher;
+        if (p == null) {
+            return;
+        }
+        synchronized (LOCK) {
+            if (p.windows > 0) {
+                p.windows--;
+            }
+            p.awaitPublished(p.queued);
+        }
+    }
+
+    /**
+     * Queues a line of the owner and, outside a window, waits until it is published (or the output
+     * is stuck); false when the caller must publish it itself. {@code message} is final: formatted,
+     * cleaned, without parameters.
      */
     boolean offer(System.Logger.Level level, String message, Throwable thrown) {
+        if (Thread.currentThread() == thread) {
+            return false; // logged while publishing (a handler's own trouble): it cannot wait for itself
+        }
         Object r = jul.record(level, message, thrown);
         synchronized (LOCK) {
-            if (current != this) {
-                return false; // closed meanwhile: every queued line is out, this one goes directly after them
+            if (dead) {
+                return false;
             }
-            if (queue.isEmpty()) {
-                LOCK.notifyAll(); // pairs with the wait in run, which waits only for an empty queue
+            if (queue.size() >= MAX_QUEUED) {
+                dropped++; // reported once the output takes lines again (run)
+                return true;
+            }
+            if (!busy && queue.isEmpty()) {
+                lastProgress = System.nanoTime(); // the time to make progress starts now
+                LOCK.notifyAll(); // pairs with the publisher's wait for lines in run
             }
             queue.add(r);
+            long mine = ++queued;
+            if (windows == 0) {
+                awaitPublished(mine);
+            }
             return true;
         }
     }
 
-    /** Closes the window: returns once every line queued in it is published. */
-    static void close() {
-        LogPublisher p;
-        synchronized (LOCK) {
-            p = current;
-            if (p == null) {
-                return;
-            }
-            p.closing = true;
-            LOCK.notifyAll(); // pairs with the wait in run
-        }
+    /**
+     * Waits until record {@code n} is published, the publisher has made no progress for
+     * {@link #stuckAfterNanos}, or this caller has waited {@link #MAX_WAIT_FACTOR} times that
+     * overall. An interrupt ends the wait and is kept. Caller holds LOCK.
+     */
+    private void awaitPublished(long n) {
+        long stuck = stuckAfterNanos;
+        long start = System.nanoTime();
         boolean interrupted = false;
-        while (p.thread.isAlive()) {
+        while (published < n && !dead) {
+            long now = System.nanoTime();
+            long left = Math.min(lastProgress + stuck - now, start + stuck * MAX_WAIT_FACTOR - now);
+            if (left <= 0) {
+                break; // stuck: the line stays queued and comes out when the output takes lines again
+            }
             try {
-                p.thread.join();
+                // Pairs with notifyAll in run after every line.
+                TimeUnit.NANOSECONDS.timedWait(LOCK, left);
             } catch (InterruptedException e) {
-                interrupted = true; // the lines must be out before the start-up ends; restored below
+                interrupted = true;
+                break;
             }
         }
-        p.drain(true); // what the thread left, had it died; then offers publish directly
         if (interrupted) {
             Thread.currentThread().interrupt();
         }
@@ -108,57 +193,61 @@ final class LogPublisher implements Runnable {
 
     @Override
     public void run() {
-        while (true) {
-            synchronized (LOCK) {
-                while (queue.isEmpty() && !closing) {
-                    try {
-                        LOCK.wait(); // pairs with notifyAll in offer and close
-                    } catch (InterruptedException e) {
-                        return; // close publishes what is left
-                    }
-                }
-                if (queue.isEmpty()) {
-                    return; // closing, and nothing left
-                }
-            }
-            // Publishing runs JDK code that a patch may have replaced: jlivepatch's own, marked
-            // (RecursionGuard) while it publishes, not while it waits.
-            int mark = RecursionGuard.enterIfActive();
-            try {
-                drain(false);
-            } finally {
-                RecursionGuard.exit(mark);
-            }
-        }
-    }
-
-    /**
-     * Publishes the queued lines in order until the queue is empty; with {@code last}, ends the
-     * window once it is, under the same lock as offer, so that a line comes either before the end
-     * (queued, published here) or after it (published directly, after all of these).
-     */
-    private void drain(boolean last) {
-        synchronized (publishing) {
+        try {
             while (true) {
-                Object[] batch;
+                Object r;
+                boolean report = false;
                 synchronized (LOCK) {
-                    if (queue.isEmpty()) {
-                        if (last) {
-                            current = null;
-                            owner.aside = null;
+                    while (queue.isEmpty() && dropped == 0) {
+                        try {
+                            LOCK.wait(); // pairs with notifyAll in offer
+                        } catch (InterruptedException e) {
+                            // nothing of jlivepatch's interrupts it; an application that interrupts every
+                            // thread must not end jlivepatch's log
                         }
-                        return;
                     }
-                    batch = queue.toArray();
-                    queue.clear();
-                }
-                for (Object r : batch) {
-                    try {
-                        jul.publish(r);
-                    } catch (RuntimeException | LinkageError | VirtualMachineError e) {
-                        // as a direct call that fails: the line is lost, the start-up goes on
+                    if (queue.isEmpty()) {
+                        // Every line that could be held is out: now say what could not be.
+                        r = jul.record(System.Logger.Level.WARNING, dropped + " jlivepatch log lines dropped:"
+                                + " the log's output stopped taking lines while " + MAX_QUEUED + " were waiting"
+                                + " (the audit file keeps every change)", null);
+                        dropped = 0;
+                        report = true;
+                    } else {
+                        r = queue.poll();
                     }
+                    busy = true;
+                    lastProgress = System.nanoTime();
                 }
+                // Publishing runs JDK code that a patch may have replaced: jlivepatch's own, marked
+                // (RecursionGuard) while it publishes, not while it waits.
+                int mark = RecursionGuard.enterIfActive();
+                try {
+                    jul.publish(r);
+                } catch (RuntimeException | LinkageError | VirtualMachineError e) {
+                    // as a direct call that fails: the line is lost, the next one is published
+                } finally {
+                    RecursionGuard.exit(mark);
+                }
+                synchronized (LOCK) {
+                    busy = false;
+                    if (!report) {
+                        published++;
+                    }
+                    lastProgress = System.nanoTime();
+                    LOCK.notifyAll(); // pairs with the wait in awaitPublished
+                }
+            }
+        } catch (RuntimeException | Error e) {
+            // The loop catches what publishing throws; should the thread end anyway (out of memory
+            // outside a publish), the queued lines are lost and later ones are published directly.
+        } finally {
+            synchronized (LOCK) {
+                dead = true;
+                owner.publisher = null;
+                owner.direct = true;
+                queue.clear();
+                LOCK.notifyAll();
             }
         }
     }

@@ -4,9 +4,13 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.ResourceBundle;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.logging.Handler;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
@@ -15,11 +19,14 @@ import java.util.logging.Logger;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Log lines published aside ({@link Log#beginAside()}): every one out, in order, when the window
- * closes, each record as the direct call would have made it; other back-ends left alone.
+ * jlivepatch's log lines, published from a thread of their own: each out before its call returns,
+ * in a window ({@link Log#beginAside()}) every one out, in order, when the window closes, each
+ * record as the direct call would have made it; an output that takes no lines holds no caller, and
+ * its lines come out in order once it takes them again; other back-ends left alone.
  */
 class LogPublisherTest {
 
@@ -127,14 +134,118 @@ class LogPublisherTest {
         for (int i = 0; i < 50; i++) {
             assertEquals("other " + i, theirs.get(i));
         }
-        for (Thread t : Thread.getAllStackTraces().keySet()) {
-            assertFalse(t.getName().equals("jlivepatch-log") && t.isAlive(), "the publisher thread has ended");
-        }
 
         Log.get().log(System.Logger.Level.INFO, "after");
         List<LogRecord> records = handler.records();
-        assertEquals("after", records.get(records.size() - 1).getMessage());
-        assertEquals(Thread.currentThread(), handler.publishers.get(records.size() - 1), "published directly again");
+        assertEquals("after", records.get(records.size() - 1).getMessage(), "published before the call returns");
+        assertNotEquals(Thread.currentThread(), handler.publishers.get(records.size() - 1), "by the publisher thread");
+    }
+
+    @Test
+    void outsideAWindowALineIsPublishedBeforeTheCallReturns() {
+        for (int i = 0; i < 20; i++) {
+            logDirectly("line " + i);
+            List<LogRecord> records = handler.records();
+            assertEquals(i + 1, records.size(), "line " + i + " is out when the call returns");
+            assertEquals("line " + i, records.get(i).getMessage());
+            assertEquals("jlivepatch-log", handler.publishers.get(i).getName());
+        }
+    }
+
+    /** A handler that holds the publisher thread inside its first line until released: a stuck output. */
+    private static final class Stuck extends Handler {
+        final CountDownLatch inside = new CountDownLatch(1);
+        final CountDownLatch release = new CountDownLatch(1);
+
+        @Override
+        public void publish(LogRecord r) {
+            inside.countDown();
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+
+        @Override
+        public void flush() {
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+
+    /** Waits until the collecting handler holds {@code n} records (the publisher catching up). */
+    private List<LogRecord> awaitRecords(int n) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (handler.records().size() < n && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
+        return handler.records();
+    }
+
+    @Test
+    void aStuckOutputHoldsNoCallerAndItsLinesComeOutInOrderOnceItTakesThemAgain() throws Exception {
+        long before = LogPublisher.stuckAfterNanos;
+        Stuck stuck = new Stuck();
+        jul.removeHandler(handler);
+        jul.addHandler(stuck); // first: the publisher stops in it before the collecting handler sees a line
+        jul.addHandler(handler);
+        LogPublisher.stuckAfterNanos = TimeUnit.MILLISECONDS.toNanos(50);
+        try {
+            assertTimeoutPreemptively(Duration.ofSeconds(60), () -> {
+                logDirectly("first"); // returns once the output has made no progress for 50 ms
+                assertTrue(stuck.inside.await(30, TimeUnit.SECONDS));
+                for (int i = 0; i < LogPublisher.MAX_QUEUED + 5; i++) {
+                    logDirectly("held " + i); // no progress for a while already: none of these waits
+                }
+            }, "a caller waited for an output that takes no lines");
+            assertEquals(List.of(), handler.records(), "nothing was published meanwhile: the output really was stuck");
+        } finally {
+            stuck.release.countDown();
+            LogPublisher.stuckAfterNanos = before;
+        }
+        List<LogRecord> records = awaitRecords(LogPublisher.MAX_QUEUED + 2);
+        assertEquals(LogPublisher.MAX_QUEUED + 2, records.size());
+        assertEquals("first", records.get(0).getMessage());
+        for (int i = 0; i < LogPublisher.MAX_QUEUED; i++) {
+            assertEquals("held " + i, records.get(i + 1).getMessage(), "in order, as logged");
+        }
+        LogRecord report = records.get(LogPublisher.MAX_QUEUED + 1);
+        assertEquals(Level.WARNING, report.getLevel());
+        assertEquals("5 jlivepatch log lines dropped: the log's output stopped taking lines while 1000 were waiting"
+                + " (the audit file keeps every change)", report.getMessage());
+        jul.removeHandler(stuck);
+        logDirectly("again");
+        assertEquals("again", handler.records().get(LogPublisher.MAX_QUEUED + 2).getMessage(),
+                "published before the call returns again");
+    }
+
+    @Test
+    void anInterruptEndsTheWaitForAStuckOutputAndIsKept() throws Exception {
+        long before = LogPublisher.stuckAfterNanos;
+        Stuck stuck = new Stuck();
+        jul.addHandler(stuck);
+        LogPublisher.stuckAfterNanos = TimeUnit.HOURS.toNanos(1);
+        try {
+            AtomicBoolean keptInterrupt = new AtomicBoolean();
+            Thread caller = new Thread(() -> {
+                logDirectly("waits");
+                keptInterrupt.set(Thread.currentThread().isInterrupted());
+            }, "interrupted-caller");
+            caller.start();
+            assertTrue(stuck.inside.await(30, TimeUnit.SECONDS));
+            caller.interrupt();
+            caller.join(TimeUnit.SECONDS.toMillis(30));
+            assertFalse(caller.isAlive(), "the interrupt ended the wait");
+            assertTrue(keptInterrupt.get(), "the caller's interrupt status is kept");
+        } finally {
+            stuck.release.countDown();
+            LogPublisher.stuckAfterNanos = before;
+            jul.removeHandler(stuck);
+        }
+        assertEquals("waits", awaitRecords(1).get(0).getMessage());
     }
 
     @Test
@@ -173,7 +284,7 @@ class LogPublisherTest {
                 seen.add(format);
             }
         });
-        assertFalse(LogPublisher.open(other), "no window for a back-end other than java.util.logging");
+        assertFalse(LogPublisher.begin(other), "no window for a back-end other than java.util.logging");
         other.log(System.Logger.Level.INFO, "at once");
         assertEquals(List.of("at once"), seen);
         Log.beginAside(); // the real logger's window: lines of another CleanLogger do not go in it
