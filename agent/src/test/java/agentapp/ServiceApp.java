@@ -5,13 +5,17 @@ import java.io.InputStreamReader;
 
 /**
  * A long-running application for the command-line tests: it answers each "call" line on stdin
- * with the current result of {@link Greeter#greet}, and ends at "quit" or end of input.
+ * with the current result of {@link Greeter#greet}, and ends at "quit" or end of input. "flood"
+ * starts a thread that writes 4 MB to standard error in one call (more than any pipe holds: with a
+ * reader that reads nothing, the write never ends and holds standard error), "flooded?" says
+ * whether that write has ended.
  */
 public final class ServiceApp {
 
     public static void main(String[] args) throws Exception {
         Greeter g = new Greeter();
         java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch flooded = new java.util.concurrent.CountDownLatch(1);
         System.out.println("ready");
         System.out.flush();
         BufferedReader in = new BufferedReader(new InputStreamReader(System.in));
@@ -31,6 +35,24 @@ public final class ServiceApp {
                     Thread.onSpinWait();
                 }
                 System.out.println("holding");
+                System.out.flush();
+            } else if (line.equals("flood")) {
+                java.util.concurrent.CountDownLatch writing = new java.util.concurrent.CountDownLatch(1);
+                Thread flood = new Thread(() -> {
+                    byte[] block = new byte[4 << 20];
+                    java.util.Arrays.fill(block, (byte) 'f');
+                    writing.countDown();
+                    System.err.write(block, 0, block.length);
+                    System.err.flush();
+                    flooded.countDown();
+                }, "flood");
+                flood.setDaemon(true);
+                flood.start();
+                writing.await();
+                System.out.println("flooding");
+                System.out.flush();
+            } else if (line.equals("flooded?")) {
+                System.out.println(flooded.getCount() == 0 ? "flooded" : "still writing");
                 System.out.flush();
             } else if (line.equals("release")) {
                 release.countDown();

@@ -94,7 +94,8 @@ class CommandLineIT {
         Cli before = Cli.run("list");
         assertEquals(0, before.exitCode(), before.toString());
         assertTrue(lineOf(before.out(), service.pid()).contains("not loaded"), before.toString());
-        assertEquals(0, Cli.run("load", "--no-enable", service.pid(), TestJars.greeterFixJar(dir)).exitCode());
+        Cli load = Cli.run("load", "--no-enable", service.pid(), TestJars.greeterFixJar(dir));
+        assertEquals(0, load.exitCode(), load.toString());
         Cli after = Cli.run("list");
         assertTrue(lineOf(after.out(), service.pid()).contains("loaded"), after.toString());
         assertFalse(lineOf(after.out(), service.pid()).contains("not loaded"), after.toString());

@@ -22,11 +22,16 @@ final class ServiceProcess implements AutoCloseable {
     private final PrintWriter in;
 
     ServiceProcess(String... jvmOptions) throws IOException {
+        this(ProcessBuilder.Redirect.INHERIT, jvmOptions);
+    }
+
+    /** With standard error sent to {@code stderr}: {@code PIPE} gives it to {@link #stderr()}, which nobody reads until asked. */
+    ServiceProcess(ProcessBuilder.Redirect stderr, String... jvmOptions) throws IOException {
         List<String> cmd = new ArrayList<>(List.of(TestJars.java(), "-XX:+IgnoreUnrecognizedVMOptions",
                 "-XX:+EnableDynamicAgentLoading"));
         cmd.addAll(List.of(jvmOptions));
         cmd.addAll(List.of("-cp", TestJars.appClasses().toString(), "agentapp.ServiceApp"));
-        process = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        process = new ProcessBuilder(cmd).redirectError(stderr).start();
         out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
         in = new PrintWriter(process.getOutputStream(), true, StandardCharsets.UTF_8);
         String first = out.readLine();
@@ -56,6 +61,17 @@ final class ServiceProcess implements AutoCloseable {
         if (!"holding".equals(line)) {
             throw new IOException("unexpected answer: " + line);
         }
+    }
+
+    /** The service's standard error, when it was started with {@code Redirect.PIPE}. */
+    java.io.InputStream stderr() {
+        return process.getErrorStream();
+    }
+
+    /** Sends {@code command} and returns the service's one-line answer. */
+    String ask(String command) throws IOException {
+        in.println(command);
+        return out.readLine();
     }
 
     void release() {

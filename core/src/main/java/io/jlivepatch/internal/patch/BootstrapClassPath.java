@@ -68,11 +68,16 @@ final class BootstrapClassPath {
     /**
      * Appends the bootstrap package (and {@code io.jlivepatch.Shadow}) to the bootstrap class path,
      * unless it is there already. Loads none of its classes.
+     *
+     * @throws IllegalStateException when the JVM's standard error takes no output ({@link StandardErrorProbe})
+     *                               or the JAR cannot be written
      */
     static void append(Instrumentation inst) {
         if (appended()) {
             return;
         }
+        // Before anything is written: the JVM's warning at the append must not find standard error stuck.
+        StandardErrorProbe.check();
         try {
             byte[] jarBytes = StoredJar.of(classFiles());
             Path dir = PrivateTempDir.open();
