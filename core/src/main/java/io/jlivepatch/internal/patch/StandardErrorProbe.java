@@ -4,7 +4,6 @@ import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -24,17 +23,22 @@ import java.util.concurrent.TimeUnit;
  */
 final class StandardErrorProbe implements Runnable {
 
-    /** Longer than HotSpot's warning (about 115 bytes): a full pipe with room for this has room for that. */
+    /**
+     * Longer than HotSpot's warning (about 115 bytes). What the probe cannot see: a pipe nobody reads
+     * with room for this line but not for the warning after it, a band of about 115 bytes; a pipe
+     * that filled up, as a stuck one does, has room for neither.
+     */
     static final String LINE = "jlivepatch: appending its dispatch classes to the bootstrap class path; with class-data"
             + " sharing on, the JVM warns next that sharing serves the boot loader's classes only (expected)\n";
 
     /** How long standard error may take the line. */
-    static volatile long boundNanos = TimeUnit.SECONDS.toNanos(2);
+    private static final long BOUND_NANOS = TimeUnit.SECONDS.toNanos(2);
 
-    /** The last probe's write while it has not returned: no second thread piles onto a stuck output. */
-    private static CountDownLatch pending;
+    /** The last probe while its write has not returned: no second thread piles onto a stuck output. Guarded by the class's monitor. */
+    private static StandardErrorProbe pending;
 
-    private final CountDownLatch written = new CountDownLatch(1);
+    /** Whether the write returned. Guarded by this probe's monitor (not a latch: its classes would cost start-up). */
+    private boolean written;
 
     private StandardErrorProbe() {
     }
@@ -46,12 +50,11 @@ final class StandardErrorProbe implements Runnable {
      *                               still has not): standard error takes no output
      */
     static void check() {
-        CountDownLatch done;
+        StandardErrorProbe probe;
         synchronized (StandardErrorProbe.class) {
-            done = pending;
-            if (done == null || done.getCount() == 0) {
-                StandardErrorProbe probe = new StandardErrorProbe();
-                done = probe.written;
+            probe = pending;
+            if (probe == null || probe.written()) {
+                probe = new StandardErrorProbe();
                 ThreadGroup root = Thread.currentThread().getThreadGroup();
                 while (root.getParent() != null) {
                     root = root.getParent();
@@ -60,30 +63,38 @@ final class StandardErrorProbe implements Runnable {
                 t.setDaemon(true); // never holds the JVM's exit
                 t.setContextClassLoader(null);
                 t.start();
-                pending = done;
+                pending = probe;
             }
         }
+        if (!probe.await(BOUND_NANOS)) {
+            throw new IllegalStateException("the JVM's standard error takes no output (it did not take a line within "
+                    + TimeUnit.NANOSECONDS.toMillis(BOUND_NANOS) + " ms: a pipe nobody reads?); appending to the bootstrap"
+                    + " class path makes the JVM write a warning there from inside the VM, and blocked in that write it"
+                    + " would stop every thread of the application at its next safepoint (a garbage collection, say)."
+                    + " Nothing was changed: make the JVM's standard error drain, then retry");
+        }
+    }
+
+    private synchronized boolean written() {
+        return written;
+    }
+
+    /** Whether the write returned within {@code nanos}; an interrupt does not end the wait, and is kept. */
+    private synchronized boolean await(long nanos) {
         boolean interrupted = false;
-        boolean took = false;
-        long deadline = System.nanoTime() + boundNanos;
-        while (true) {
+        long deadline = System.nanoTime() + nanos;
+        long left;
+        while (!written && (left = deadline - System.nanoTime()) > 0) {
             try {
-                took = done.await(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-                break;
+                TimeUnit.NANOSECONDS.timedWait(this, left); // pairs with notifyAll in run
             } catch (InterruptedException e) {
-                interrupted = true; // the answer is needed before going on; the interrupt is kept
+                interrupted = true; // the answer is needed before going on
             }
         }
         if (interrupted) {
             Thread.currentThread().interrupt();
         }
-        if (!took) {
-            throw new IllegalStateException("the JVM's standard error takes no output (it did not take a line within "
-                    + TimeUnit.NANOSECONDS.toMillis(boundNanos) + " ms: a pipe nobody reads?); appending to the bootstrap"
-                    + " class path makes the JVM write a warning there from inside the VM, and blocked in that write it"
-                    + " would stop every thread of the application at its next safepoint (a garbage collection, say)."
-                    + " Nothing was changed: make the JVM's standard error drain, then retry");
-        }
+        return written;
     }
 
     @Override
@@ -96,7 +107,10 @@ final class StandardErrorProbe implements Runnable {
         } catch (IOException | RuntimeException e) {
             // closed or failing: HotSpot's write fails as quickly, it does not block
         } finally {
-            written.countDown();
+            synchronized (this) {
+                written = true;
+                notifyAll(); // pairs with the wait in await
+            }
         }
     }
 }
