@@ -60,6 +60,12 @@ final class LogPublisher implements Runnable {
     /** When the publisher last started or finished a line, or a line arrived at an idle publisher. */
     private long lastProgress;
     private boolean busy;
+    /**
+     * The last line a caller stopped waiting for (the output was stuck): until it is published, later
+     * callers do not wait either, so that an output that drains a backlog slowly holds each
+     * operation once, not once per line.
+     */
+    private long gaveUpAt;
     /** Open windows ({@link #begin}): while above zero, callers do not wait. */
     private int windows;
     /** The thread ended (it never should: see run): lines are published directly from then on. */
@@ -81,21 +87,17 @@ final class LogPublisher implements Runnable {
             if (owner.publisher != null) {
                 return owner.publisher;
             }
+            if (owner.direct) {
+                return null; // the publisher ended (see run): direct for good
+            }
             if (!JulRecords.JUL_WRAPPER.equals(owner.delegateClassName())) {
                 owner.direct = true;
                 return null;
             }
             LogPublisher p = new LogPublisher(owner, new JulRecords(owner.getName()));
-            // In the root group, without the creator's context class loader: the first line may be
-            // logged by any application thread, whose group may go away and whose loader must not be
-            // kept alive by a thread that lives as long as the JVM.
-            ThreadGroup root = Thread.currentThread().getThreadGroup();
-            while (root.getParent() != null) {
-                root = root.getParent();
-            }
-            Thread t = new Thread(root, p, "jlivepatch-log");
-            t.setDaemon(true); // waits for lines, never holds the JVM
-            t.setContextClassLoader(null);
+            // The first line may be logged by any thread, an application's too: a thread that lives
+            // as long as the JVM inherits nothing from it (OwnThread).
+            Thread t = new OwnThread(p, "jlivepatch-log");
             t.start();
             p.thread = t;
             owner.publisher = p;
@@ -128,7 +130,7 @@ final class LogPublisher implements Runnable {
             if (p.windows > 0) {
                 p.windows--;
             }
-            p.awaitPublished(p.queued);
+            p.awaitPublished(p.queued, false);
         }
     }
 
@@ -146,6 +148,11 @@ final class LogPublisher implements Runnable {
             if (dead) {
                 return false;
             }
+            if (queue.size() >= MAX_QUEUED && windows > 0 && published >= gaveUpAt) {
+                // In a window callers do not wait, so a long start-up can fill the queue of an output
+                // that is only slow: wait for room while it makes progress.
+                awaitPublished(queued - MAX_QUEUED + 1, false);
+            }
             if (queue.size() >= MAX_QUEUED) {
                 dropped++; // reported once the output takes lines again (run)
                 return true;
@@ -156,8 +163,8 @@ final class LogPublisher implements Runnable {
             }
             queue.add(r);
             long mine = ++queued;
-            if (windows == 0) {
-                awaitPublished(mine);
+            if (windows == 0 && published >= gaveUpAt) {
+                awaitPublished(mine, true);
             }
             return true;
         }
@@ -165,18 +172,24 @@ final class LogPublisher implements Runnable {
 
     /**
      * Waits until record {@code n} is published, the publisher has made no progress for
-     * {@link #stuckAfterNanos}, or this caller has waited {@link #MAX_WAIT_FACTOR} times that
-     * overall. An interrupt ends the wait and is kept. Caller holds LOCK.
+     * {@link #stuckAfterNanos}, or, with {@code bounded}, this caller has waited
+     * {@link #MAX_WAIT_FACTOR} times that overall (a window's end waits while lines come out). An
+     * interrupt ends the wait and is kept. Caller holds LOCK.
      */
-    private void awaitPublished(long n) {
+    private void awaitPublished(long n, boolean bounded) {
         long stuck = stuckAfterNanos;
         long start = System.nanoTime();
         boolean interrupted = false;
         while (published < n && !dead) {
             long now = System.nanoTime();
-            long left = Math.min(lastProgress + stuck - now, start + stuck * MAX_WAIT_FACTOR - now);
+            long left = lastProgress + stuck - now;
+            if (bounded) {
+                left = Math.min(left, start + stuck * MAX_WAIT_FACTOR - now);
+            }
             if (left <= 0) {
-                break; // stuck: the line stays queued and comes out when the output takes lines again
+                // Stuck (or slow): the line stays queued and comes out when the output takes lines again.
+                gaveUpAt = Math.max(gaveUpAt, n);
+                break;
             }
             try {
                 // Pairs with notifyAll in run after every line.
@@ -221,8 +234,11 @@ final class LogPublisher implements Runnable {
                 }
                 // Publishing runs JDK code that a patch may have replaced: jlivepatch's own, marked
                 // (RecursionGuard) while it publishes, not while it waits.
-                int mark = RecursionGuard.enterIfActive();
+                // While a publish is stuck the mark stays, and with it the hooks' recursion check
+                // (RecursionGuard: the guard does not fold away while a thread is marked).
+                int mark = -1; // Recursion.NESTED: releases nothing, should entering fail
                 try {
+                    mark = RecursionGuard.enterIfActive();
                     jul.publish(r);
                 } catch (RuntimeException | LinkageError | VirtualMachineError e) {
                     // as a direct call that fails: the line is lost, the next one is published

@@ -66,18 +66,25 @@ final class BootstrapClassPath {
     }
 
     /**
+     * Before {@link #append}, and before anything else changes: whether the JVM's standard error takes
+     * output, where the JVM writes a warning at the append ({@link StandardErrorProbe}).
+     *
+     * @throws IllegalStateException when it does not
+     */
+    static void checkStandardError() {
+        StandardErrorProbe.check();
+    }
+
+    /**
      * Appends the bootstrap package (and {@code io.jlivepatch.Shadow}) to the bootstrap class path,
      * unless it is there already. Loads none of its classes.
      *
-     * @throws IllegalStateException when the JVM's standard error takes no output ({@link StandardErrorProbe})
-     *                               or the JAR cannot be written
+     * @throws IllegalStateException when the JAR cannot be written
      */
     static void append(Instrumentation inst) {
         if (appended()) {
             return;
         }
-        // Before anything is written: the JVM's warning at the append must not find standard error stuck.
-        StandardErrorProbe.check();
         try {
             byte[] jarBytes = StoredJar.of(classFiles());
             Path dir = PrivateTempDir.open();

@@ -69,6 +69,10 @@ public final class HookManager {
             throw new IllegalStateException("this Instrumentation cannot retransform classes: the agent JAR's"
                     + " manifest needs 'Can-Retransform-Classes: true'");
         }
+        if (!BootstrapClassPath.appended()) {
+            // Before the claim below: a refusal here leaves the JVM exactly as it was.
+            BootstrapClassPath.checkStandardError();
+        }
         HookManager hm = new HookManager(inst);
         // Which copy of jlivepatch owns the JVM is decided here, at install, as it always was: a copy
         // installed but idle (no patch yet, so Dispatch has no resolver) must not lose the JVM to a
@@ -114,8 +118,9 @@ public final class HookManager {
             throw f;
         }
         // One monitor for every thread that activates; the activating thread re-enters it (Java
-        // monitors are reentrant) when its own logging or the guard's warm-up calls RecursionGuard.enter,
-        // and returns at once: it must not wait for itself. No other lock is taken here around it.
+        // monitors are reentrant) when its own logging (published directly with a back-end other than
+        // java.util.logging) or the guard's warm-up calls RecursionGuard.enter, and returns at once:
+        // it must not wait for itself. No other lock is taken here around it.
         synchronized (this) {
             if (active || activating == Thread.currentThread()) {
                 return;
