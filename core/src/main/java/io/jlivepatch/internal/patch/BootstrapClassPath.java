@@ -66,16 +66,6 @@ final class BootstrapClassPath {
     }
 
     /**
-     * Before {@link #append}, and before anything else changes: whether the JVM's standard error takes
-     * output, where the JVM writes a warning at the append ({@link StandardErrorProbe}).
-     *
-     * @throws IllegalStateException when it does not
-     */
-    static void checkStandardError() {
-        StandardErrorProbe.check();
-    }
-
-    /**
      * Appends the bootstrap package (and {@code io.jlivepatch.Shadow}) to the bootstrap class path,
      * unless it is there already. Loads none of its classes.
      *

@@ -70,8 +70,9 @@ public final class HookManager {
                     + " manifest needs 'Can-Retransform-Classes: true'");
         }
         if (!BootstrapClassPath.appended()) {
-            // Before the claim below: a refusal here leaves the JVM exactly as it was.
-            BootstrapClassPath.checkStandardError();
+            // Before the claim below: a refusal here leaves the JVM exactly as it was. The append
+            // makes the JVM write a warning to standard error, which must take it (StandardErrorProbe).
+            StandardErrorProbe.check();
         }
         HookManager hm = new HookManager(inst);
         // Which copy of jlivepatch owns the JVM is decided here, at install, as it always was: a copy

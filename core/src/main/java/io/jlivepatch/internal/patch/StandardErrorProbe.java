@@ -1,5 +1,7 @@
 package io.jlivepatch.internal.patch;
 
+import io.jlivepatch.internal.OwnThread;
+
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.IOException;
@@ -55,14 +57,9 @@ final class StandardErrorProbe implements Runnable {
             probe = pending;
             if (probe == null || probe.written()) {
                 probe = new StandardErrorProbe();
-                ThreadGroup root = Thread.currentThread().getThreadGroup();
-                while (root.getParent() != null) {
-                    root = root.getParent();
-                }
-                Thread t = new Thread(root, probe, "jlivepatch-stderr-probe");
-                t.setDaemon(true); // never holds the JVM's exit
-                t.setContextClassLoader(null);
-                t.start();
+                // Daemon, inheriting nothing from the installing thread (OwnThread): while standard
+                // error stays stuck it lives as long as the JVM.
+                new OwnThread(probe, "jlivepatch-stderr-probe").start();
                 pending = probe;
             }
         }
