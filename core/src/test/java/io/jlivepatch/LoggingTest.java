@@ -1,5 +1,6 @@
 package io.jlivepatch;
 
+import io.jlivepatch.internal.StuckLogHandler;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -7,9 +8,8 @@ import testapp.Stacked;
 
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import java.util.logging.Handler;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
@@ -91,27 +91,7 @@ class LoggingTest {
 
     @Test
     void anOutputThatTakesNoLinesHoldsNoOperationAndGetsEveryLineLater() throws Exception {
-        CountDownLatch inside = new CountDownLatch(1);
-        CountDownLatch release = new CountDownLatch(1);
-        Handler stuck = new Handler() { // a standard error nobody reads: the first line never returns
-            @Override
-            public void publish(LogRecord record) {
-                inside.countDown();
-                try {
-                    release.await();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }
-
-            @Override
-            public void flush() {
-            }
-
-            @Override
-            public void close() {
-            }
-        };
+        StuckLogHandler stuck = new StuckLogHandler(); // a standard error nobody reads: the first line never returns
         JLIVEPATCH_LOG.removeHandler(handler);
         JLIVEPATCH_LOG.addHandler(stuck); // before the listening handler: it sees nothing while stuck
         JLIVEPATCH_LOG.addHandler(handler);
@@ -125,9 +105,9 @@ class LoggingTest {
                 h.disable();
                 h.unregister();
             }, "an operation waited for a log output that takes no lines");
-            assertTrue(inside.getCount() == 0 && messages.isEmpty(), "the output really was stuck: " + messages);
+            assertTrue(stuck.inside.getCount() == 0 && messages.isEmpty(), "the output really was stuck: " + messages);
         } finally {
-            release.countDown();
+            stuck.release.countDown();
             JLIVEPATCH_LOG.removeHandler(stuck);
         }
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);

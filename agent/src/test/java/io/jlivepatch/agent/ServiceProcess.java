@@ -46,8 +46,7 @@ final class ServiceProcess implements AutoCloseable {
 
     /** greet(" x ") and shout("y") as the service computes them now, e.g. {@code hello x |y!}. */
     String call() throws IOException {
-        in.println("call");
-        String line = out.readLine();
+        String line = ask("call");
         if (line == null || !line.startsWith("result=")) {
             throw new IOException("unexpected answer: " + line);
         }
@@ -56,8 +55,7 @@ final class ServiceProcess implements AutoCloseable {
 
     /** Starts a thread that sits inside Greeter.hold until {@link #release()}. */
     void hold() throws IOException {
-        in.println("hold");
-        String line = out.readLine();
+        String line = ask("hold");
         if (!"holding".equals(line)) {
             throw new IOException("unexpected answer: " + line);
         }

@@ -8,7 +8,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.ResourceBundle;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.logging.Handler;
@@ -163,30 +162,6 @@ class LogPublisherTest {
         }
     }
 
-    /** A handler that holds the publisher thread inside its first line until released: a stuck output. */
-    private static final class Stuck extends Handler {
-        final CountDownLatch inside = new CountDownLatch(1);
-        final CountDownLatch release = new CountDownLatch(1);
-
-        @Override
-        public void publish(LogRecord r) {
-            inside.countDown();
-            try {
-                release.await();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
-
-        @Override
-        public void flush() {
-        }
-
-        @Override
-        public void close() {
-        }
-    }
-
     /** Waits until the collecting handler holds {@code n} records (the publisher catching up). */
     private List<LogRecord> awaitRecords(int n) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
@@ -199,7 +174,7 @@ class LogPublisherTest {
     @Test
     void aStuckOutputHoldsNoCallerAndItsLinesComeOutInOrderOnceItTakesThemAgain() throws Exception {
         long before = LogPublisher.stuckAfterNanos;
-        Stuck stuck = new Stuck();
+        StuckLogHandler stuck = new StuckLogHandler();
         jul.removeHandler(handler);
         jul.addHandler(stuck); // first: the publisher stops in it before the collecting handler sees a line
         jul.addHandler(handler);
@@ -236,7 +211,7 @@ class LogPublisherTest {
     @Test
     void anInterruptEndsTheWaitForAStuckOutputAndIsKept() throws Exception {
         long before = LogPublisher.stuckAfterNanos;
-        Stuck stuck = new Stuck();
+        StuckLogHandler stuck = new StuckLogHandler();
         jul.addHandler(stuck);
         LogPublisher.stuckAfterNanos = TimeUnit.HOURS.toNanos(1);
         try {
