@@ -59,6 +59,11 @@ class CallbacksTest {
         return "patched";
     }
 
+    /** A second replacement of cbapp.Late.get, for a patch below another. */
+    public static String lateGetBelow(Object self) {
+        return "below";
+    }
+
     /** The replacement of Held.work: holds the thread too, so a disable can be held. */
     public static String work() {
         Hold.pass();
@@ -442,6 +447,45 @@ class CallbacksTest {
         assertTrue(h.awaitTransition(WAIT));
         assertEquals(List.of("l preUnpatch Late@cb-good", "l postUnpatch Late@cb-good"), eventsOf("cb-bad", "cb-good"),
                 "the class that refused was never prepared: no unpatch callbacks");
+    }
+
+    /**
+     * A class defined while two patches of its method are enabled, whose prePatch of the top one
+     * throws: from its first call on, the class runs the version of the patch below (never its own
+     * code), and in another loader whose prePatch passes, the top one.
+     */
+    @Test
+    void aClassDefinedWhileEnabledWhosePrePatchOfTheTopPatchThrowsRunsTheVersionBelow() throws Exception {
+        PatchHandle below = livepatch().register(Patch.builder("cb-late-below").replace(LATE, "get",
+                "()Ljava/lang/String;", method(CallbacksTest.class, "lateGetBelow", Object.class)).build());
+        below.enable();
+        assertTrue(below.awaitTransition(WAIT));
+        Recorder r = new Recorder("t");
+        r.failIn = "prePatch";
+        r.failLoader = "cb-bad-top";
+        PatchHandle top = livepatch().register(latePatch("cb-late-top").callbacks(LATE, r).build());
+        top.enable();
+        assertTrue(top.awaitTransition(WAIT));
+
+        IsolatingLoader bad = IsolatingLoader.of("cb-bad-top", LATE);
+        IsolatingLoader good = IsolatingLoader.of("cb-good-top", LATE);
+        Supplier<String> fromBad = lateInstance(bad);
+        Supplier<String> fromGood = lateInstance(good);
+        assertEquals("below", fromBad.get(), "its prePatch threw: the first call runs the version below");
+        assertEquals("below", fromBad.get());
+        assertEquals("patched", fromGood.get());
+        assertEquals(FunctionStatus.State.FAILED, statusIn(top.functions().get(0), bad).state());
+        assertEquals(FunctionStatus.State.PATCHED, statusIn(below.functions().get(0), bad).state());
+
+        top.disable();
+        assertTrue(top.awaitTransition(WAIT));
+        assertEquals("below", fromBad.get());
+        assertEquals("below", fromGood.get());
+        top.unregister();
+        below.disable();
+        assertTrue(below.awaitTransition(WAIT));
+        below.unregister();
+        assertEquals("original", fromBad.get());
     }
 
     @Test

@@ -12,9 +12,16 @@ import org.objectweb.asm.Opcodes;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -89,10 +96,9 @@ class PatchInitializationTest {
     }
 
     /**
-     * A patch whose class fails to initialize, on top of an enabled patch of the same method: after
-     * the call that ran the initializer (which runs the method's own code, as the JVM leaves it no
-     * other way), the method runs the version below it: the lower patch stays on, and only the
-     * failing patch shows FAILED, in status and in the audit log.
+     * A patch whose class fails to initialize, on top of an enabled patch of the same method: the
+     * method runs the version below it, from the call that ran the initializer on: the lower patch
+     * stays on, and only the failing patch shows FAILED, in status and in the audit log.
      */
     @Test
     void aReplacementWhoseClassFailsToInitializeOnTopOfAnotherRunsTheVersionBelowIt() throws Exception {
@@ -101,23 +107,14 @@ class PatchInitializationTest {
         below.enable();
         assertTrue(below.awaitTransition(Duration.ofSeconds(HANG_SECONDS)));
         assertEquals(-1, new Counter().next());
-        String top = "jarapp.ThrowingTop";
-        PatchHandle h = loadWithin(Jars.write(dir.resolve("throwing-top.jar"), Jars.manifest("throwing-init-top", top),
-                Map.of("jarapp/ThrowingTop.class", Jars.patchClass(top, Jars::returnsMinusOne, mv -> {
-                    mv.visitTypeInsn(Opcodes.NEW, "java/lang/IllegalStateException");
-                    mv.visitInsn(Opcodes.DUP);
-                    mv.visitLdcInsn("the top patch cannot start");
-                    mv.visitMethodInsn(Opcodes.INVOKESPECIAL, "java/lang/IllegalStateException", "<init>",
-                            "(Ljava/lang/String;)V", false);
-                    mv.visitInsn(Opcodes.ATHROW);
-                }))));
+        PatchHandle h = loadWithin(throwingTop("jarapp.ThrowingTop", "throwing-init-top"));
         h.enable();
         assertTrue(h.awaitTransition(Duration.ofSeconds(HANG_SECONDS)));
 
-        assertEquals(1, new Counter().next(), "the call that runs the failing initializer runs the original");
+        assertEquals(-1, new Counter().next(), "the call that runs the failing initializer runs the version below");
         String failed = awaitStatus(h, "FAILED");
         assertTrue(failed.contains("the top patch cannot start"), failed);
-        assertEquals(-1, new Counter().next(), "then the version below runs, not the original");
+        assertEquals(-1, new Counter().next(), "and so do the calls after it, not the original");
         assertEquals(-1, new Counter().next());
         String kept = below.functions().toString();
         assertTrue(!kept.contains("FAILED") && kept.contains("PATCHED"), "the patch below is not blamed: " + kept);
@@ -131,6 +128,141 @@ class PatchInitializationTest {
         below.disable();
         assertTrue(below.awaitTransition(Duration.ofSeconds(HANG_SECONDS)));
         assertEquals(1, new Counter().next());
+    }
+
+    /**
+     * The same under callers that never stop, through the whole transition and after it: every call
+     * runs the version below the failing patch, whichever state its thread is in and whichever call
+     * runs the initializer; none runs the method's own code or the failing patch's. Then the same
+     * while the failing patch is disabled.
+     */
+    @Test
+    void callersOfAMethodWhosePatchFailsToInitializeNeverLeaveTheVersionBelow() throws Exception {
+        PatchHandle below = loadWithin(Jars.write(dir.resolve("below-calls.jar"),
+                Jars.manifest("init-below-calls", Jars.FIX), Jars.classes(Jars.FIX)));
+        below.enable();
+        assertTrue(below.awaitTransition(Duration.ofSeconds(HANG_SECONDS)));
+        PatchHandle h = loadWithin(throwingTop("jarapp.ThrowingTopCalls", "throwing-init-calls"));
+        AtomicBoolean stop = new AtomicBoolean();
+        ConcurrentLinkedQueue<String> wrong = new ConcurrentLinkedQueue<>();
+        AtomicLong calls = new AtomicLong();
+        ExecutorService callers = Executors.newFixedThreadPool(4);
+        CountDownLatch running = new CountDownLatch(4);
+        try {
+            for (int i = 0; i < 4; i++) {
+                callers.execute(() -> {
+                    running.countDown();
+                    while (!stop.get()) {
+                        int r = new Counter().next();
+                        calls.incrementAndGet();
+                        if (r != -1 && wrong.size() < 20) {
+                            wrong.add(Thread.currentThread().getName() + " got " + r);
+                        }
+                    }
+                });
+            }
+            assertTrue(running.await(HANG_SECONDS, TimeUnit.SECONDS));
+            h.enable();
+            assertTrue(h.awaitTransition(Duration.ofSeconds(HANG_SECONDS)));
+            String failed = awaitStatus(h, "FAILED");
+            assertTrue(failed.contains("the top patch cannot start"), failed);
+            long enabled = calls.get();
+            h.disable();
+            assertTrue(h.awaitTransition(Duration.ofSeconds(HANG_SECONDS)));
+            awaitCalls(calls, enabled + 1000);
+        } finally {
+            stop.set(true);
+            callers.shutdown();
+            assertTrue(callers.awaitTermination(HANG_SECONDS, TimeUnit.SECONDS), "a caller hung");
+        }
+        assertEquals(List.of(), List.copyOf(wrong),
+                "calls that ran something else than the version below (-1), of " + calls.get());
+        h.unregister();
+        below.disable();
+        assertTrue(below.awaitTransition(Duration.ofSeconds(HANG_SECONDS)));
+        below.unregister();
+    }
+
+    /**
+     * A patch with {@code @Next} over an enabled patch whose class fails to initialize, the first
+     * call of both reaching that initializer through {@code @Next}: the top runs over the original
+     * code, from that first call on (not the original alone).
+     */
+    @Test
+    void aNextChainWhoseLowerPatchFailsToInitializeRunsTheTopOverTheOriginal() throws Exception {
+        PatchHandle below = loadWithin(throwingTop("jarapp.ThrowingBelow", "throwing-init-below"));
+        below.enable();
+        assertTrue(below.awaitTransition(Duration.ofSeconds(HANG_SECONDS)));
+        String top = "jarapp.TimesTenTop";
+        PatchHandle h = loadWithin(Jars.write(dir.resolve("times-ten.jar"), Jars.manifest("times-ten-top", top),
+                Map.of("jarapp/TimesTenTop.class", timesTenOverNext(top))));
+        h.enable();
+        assertTrue(h.awaitTransition(Duration.ofSeconds(HANG_SECONDS)));
+
+        assertEquals(10, new Counter().next(), "the top over the original code (1 × 10)");
+        String failed = awaitStatus(below, "FAILED");
+        assertTrue(failed.contains("the top patch cannot start"), failed);
+        assertEquals(10, new Counter().next());
+        h.disable();
+        assertTrue(h.awaitTransition(Duration.ofSeconds(HANG_SECONDS)));
+        h.unregister();
+        below.disable();
+        assertTrue(below.awaitTransition(Duration.ofSeconds(HANG_SECONDS)));
+        assertEquals(1, new Counter().next());
+    }
+
+    /** {@code int next(Counter self, @Next MethodHandle next)} replacing Counter.next: ten times what next returns. */
+    private static byte[] timesTenOverNext(String binaryName) {
+        org.objectweb.asm.ClassWriter cw = new org.objectweb.asm.ClassWriter(org.objectweb.asm.ClassWriter.COMPUTE_MAXS);
+        cw.visit(Opcodes.V1_8, Opcodes.ACC_PUBLIC | Opcodes.ACC_SUPER, binaryName.replace('.', '/'), null,
+                "java/lang/Object", null);
+        MethodVisitor mv = cw.visitMethod(Opcodes.ACC_PUBLIC | Opcodes.ACC_STATIC, "next",
+                "(Ljarapp/Counter;Ljava/lang/invoke/MethodHandle;)I", null, new String[] {"java/lang/Throwable"});
+        org.objectweb.asm.AnnotationVisitor av = mv.visitAnnotation("Lio/jlivepatch/Replaces;", true);
+        av.visit("target", "jarapp.Counter");
+        av.visit("method", "next");
+        av.visitEnd();
+        mv.visitParameterAnnotation(1, "Lio/jlivepatch/Next;", true).visitEnd();
+        mv.visitCode();
+        mv.visitVarInsn(Opcodes.ALOAD, 1);
+        mv.visitVarInsn(Opcodes.ALOAD, 0);
+        mv.visitMethodInsn(Opcodes.INVOKEVIRTUAL, "java/lang/invoke/MethodHandle", "invokeExact", "(Ljarapp/Counter;)I",
+                false);
+        mv.visitIntInsn(Opcodes.BIPUSH, 10);
+        mv.visitInsn(Opcodes.IMUL);
+        mv.visitInsn(Opcodes.IRETURN);
+        mv.visitMaxs(0, 0);
+        mv.visitEnd();
+        cw.visitEnd();
+        return cw.toByteArray();
+    }
+
+    /** Waits until the callers have made {@code atLeast} calls in all: some of them ran after the change. */
+    private static void awaitCalls(AtomicLong calls, long atLeast) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(HANG_SECONDS);
+        while (calls.get() < atLeast) {
+            assertTrue(System.nanoTime() < deadline, "the callers stopped calling");
+            Thread.sleep(1);
+        }
+    }
+
+    /**
+     * A patch JAR named {@code name} of one class, {@code className}, replacing {@code Counter.next}
+     * to return -2, whose static initializer throws "the top patch cannot start".
+     */
+    private Path throwingTop(String className, String name) throws Exception {
+        return Jars.write(dir.resolve(name + ".jar"), Jars.manifest(name, className),
+                Map.of(className.replace('.', '/') + ".class", Jars.patchClass(className, mv -> {
+                    mv.visitIntInsn(Opcodes.BIPUSH, -2);
+                    mv.visitInsn(Opcodes.IRETURN);
+                }, mv -> {
+                    mv.visitTypeInsn(Opcodes.NEW, "java/lang/IllegalStateException");
+                    mv.visitInsn(Opcodes.DUP);
+                    mv.visitLdcInsn("the top patch cannot start");
+                    mv.visitMethodInsn(Opcodes.INVOKESPECIAL, "java/lang/IllegalStateException", "<init>",
+                            "(Ljava/lang/String;)V", false);
+                    mv.visitInsn(Opcodes.ATHROW);
+                })));
     }
 
     /**

@@ -17,10 +17,10 @@ import java.util.function.Supplier;
  * replacement itself, typed exactly as its call site, so the JIT inlines it; during a transition
  * both consult the calling thread's patch state. It is also where a replacement is checked against
  * a class that was defined after registration (in some other class loader, say): a misfit is
- * recorded as a failure and the method keeps its own code.
+ * recorded as a failure and the method runs the version below it (its own code when none is).
  *
  * <p>A replacement with a {@code @Next} parameter gets the version below it bound into that
- * parameter ({@link Chain}): the previous replacement of the same side of the route, or the original
+ * parameter ({@link Site}): the previous replacement of the same side of the route, or the original
  * code. The original is a copy of its code that bypasses the hook ({@link OriginalCopies}), or, for
  * code that cannot be copied, the method itself through a pass, which adds one check to the
  * method's guard ({@link OriginalPass}).
@@ -34,6 +34,7 @@ final class ReplacementLinker implements BiFunction<Class<?>, String, MethodHand
 
     private static final MethodHandle PASS_GATE;
     private static final MethodHandle PASS_CALLBACKS;
+    private static final MethodHandle PASS_PATCH_CALLBACKS;
 
     static {
         try {
@@ -41,6 +42,8 @@ final class ReplacementLinker implements BiFunction<Class<?>, String, MethodHand
                     MethodType.methodType(boolean.class, ClassInit.class));
             PASS_CALLBACKS = MethodHandles.lookup().findVirtual(ReplacementLinker.class, "passCallbacks",
                     MethodType.methodType(boolean.class, CallbackGate.class));
+            PASS_PATCH_CALLBACKS = MethodHandles.lookup().findVirtual(ReplacementLinker.class, "passPatchCallbacks",
+                    MethodType.methodType(boolean.class, Class.class, String.class));
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -126,95 +129,55 @@ final class ReplacementLinker implements BiFunction<Class<?>, String, MethodHand
         if (target == null) {
             throw new Misfit(route.any(), "the class does not declare the method");
         }
-        MethodType site = Modifier.isStatic(target.getModifiers())
+        MethodType type = Modifier.isStatic(target.getModifiers())
                 ? MethodType.methodType(target.getReturnType(), target.getParameterTypes())
                 : MethodType.methodType(target.getReturnType(), target.getParameterTypes()).insertParameterTypes(0, owner);
-        MethodHandle unpatched;
-        MethodHandle patched;
-        if (!withNext(route.unpatched()) && !withNext(route.patched())) {
-            // No @Next on either side: each side is its one replacement (no Chain, whose class a
-            // first load into an application then never defines: FootprintIT).
-            List<ActiveFunction> reached = new ArrayList<>(2);
-            unpatched = route.unpatched() == null ? null : typed(owner, target, site, route.unpatched(), reached);
-            patched = route.patched() == null ? null : typed(owner, target, site, route.patched(), reached);
-            return linkChecked(owner, methodKey, route, site, reached, unpatched, patched, outside, failed);
-        }
         // Each side is bound whole, its @Next chain included, so a call that entered one side runs
         // that side's versions all the way down: the side is chosen once per activation (the
-        // guard and routedCall below), never per level.
-        Chain chain = new Chain(owner, methodKey, target, site, relinkLater);
-        unpatched = route.unpatched() == null ? null : chain.link(route.unpatched());
-        patched = route.patched() == null ? null : chain.link(route.patched());
-        MethodHandle[] linked = linkChecked(owner, methodKey, route, site, chain.reached(), unpatched, patched, outside,
-                failed);
-        if (linked != null && chain.token != null) {
+        // guard and routedCall), never per level.
+        ClassCallbacks cb = callbacks;
+        Site site = new Site(owner, methodKey, target, type, cb, cb.pending(owner));
+        MethodHandle[] unpatched = site.side(route.unpatched());
+        MethodHandle[] patched = site.side(route.patched());
+        ledger.linked(owner.getClassLoader(), owner.getName(), methodKey, failed);
+        MethodHandle[] linked = assemble(route, type, site, unpatched, patched, outside);
+        if (linked != null && site.token != null) {
             // A version runs the original code through @Next and a pass: its hook lets that call through once.
-            linked[0] = OriginalPass.guard(linked[0], chain.token);
+            linked[0] = OriginalPass.guard(linked[0], site.token);
         }
         return linked;
     }
 
     /**
-     * The rest of {@link #apply} once both sides are linked: the callbacks' and initialization gates
-     * of every replacement the sides can run ({@code reached}: the tops and what their @Next runs).
+     * The guard and the call of a site from its two sides (each {@code {guard, call}}, see
+     * {@link Site#side}). Without a gate the guard is a shared constant-shaped handle: {@code outside}
+     * alone in steady state, so that the JIT inlines the top replacement; one per shape for all the
+     * sites of a transition. With a gate, the callbacks' gate (if any) comes first, so that they run
+     * before any initializer; during a transition the thread's pass is counted next (every entry
+     * is, whatever runs then), and only then are the thread's side's gates tried.
      */
-    private MethodHandle[] linkChecked(Class<?> owner, String methodKey, Route route, MethodType site,
-                                       List<ActiveFunction> reached, MethodHandle unpatched, MethodHandle patched,
-                                       MethodHandle outside, List<String> failed) throws Misfit {
-        ClassCallbacks cb = callbacks;
-        for (ActiveFunction f : reached) {
-            String refused = f == null ? null : cb.failure(f.patchName(), owner);
-            if (refused != null) {
-                throw new Misfit(f, refused);
-            }
-        }
-        List<MethodHandle> gates = new ArrayList<>();
-        if (cb.pending(owner)) {
-            // A class defined while a patch with callbacks for it is enabled: its first call runs them
-            // (never the transformer), before any replacement runs in it.
-            String[] patches = {route.unpatched() == null ? null : route.unpatched().patchName(),
-                route.patched() == null ? null : route.patched().patchName()};
-            gates.add(PASS_CALLBACKS.bindTo(this).bindTo(new CallbackGate(owner, patches)));
-        }
-        for (ActiveFunction f : reached) {
-            ClassInit init;
-            try {
-                init = f == null ? null : f.source().initialization(owner.getClassLoader());
-            } catch (ReflectiveOperationException | LinkageError | RuntimeException e) {
-                throw new Misfit(f, "the replacement cannot be linked in this class loader: " + e);
-            }
-            if (init != null && init.failure() != null) {
-                throw new Misfit(f, init.failure());
-            }
-            if (init != null && !init.isDone()) {
-                gates.add(PASS_GATE.bindTo(this).bindTo(init));
-            }
-        }
-        ledger.linked(owner.getClassLoader(), owner.getName(), methodKey, failed);
-        if (route.routing() == null && gates.isEmpty()) {
-            // steady state: the top replacement, called directly so that the JIT inlines it
-            return patched == null ? null : new MethodHandle[] {outside, patched};
-        }
-        if (route.routing() == null && patched == null) {
-            return null;
-        }
-        if (gates.isEmpty()) {
-            // during a transition, no gate: one guard per shape for all the transition's sites
-            MethodHandle guard = route.routing().guard(outside, patched != null, unpatched != null);
-            return new MethodHandle[] {guard, routedCall(route, site, patched, unpatched)};
-        }
-        MethodHandle inner = route.routing() == null ? TRUE : route.routing().side(patched != null, unpatched != null);
-        // A patch class not initialized yet: the first call that gets this far initializes it (the
-        // thread runs no jlivepatch code then, so the initializer's own calls are the application's).
-        // The callbacks' gate is added first, so it is the outermost: they run before the initializer.
-        for (MethodHandle g : gates) {
-            inner = MethodHandles.guardWithTest(g, inner, FALSE);
-        }
-        MethodHandle guard = MethodHandles.guardWithTest(outside, inner, FALSE);
+    private MethodHandle[] assemble(Route route, MethodType type, Site site, MethodHandle[] unpatched,
+                                    MethodHandle[] patched, MethodHandle outside) {
+        boolean gated = site.callbacksPending || !constant(unpatched[0]) || !constant(patched[0]);
         if (route.routing() == null) {
-            return new MethodHandle[] {guard, patched};
+            if (patched[1] == null) {
+                return null;
+            }
+            if (!gated) {
+                return new MethodHandle[] {outside, patched[1]}; // steady state: the top, called directly
+            }
+            return new MethodHandle[] {MethodHandles.guardWithTest(outside, site.settled(patched[0]), FALSE), patched[1]};
         }
-        return new MethodHandle[] {guard, routedCall(route, site, patched, unpatched)};
+        MethodHandle call = routedCall(route, type, patched[1], unpatched[1]);
+        if (!gated) {
+            return new MethodHandle[] {route.routing().guard(outside, patched[1] != null, unpatched[1] != null), call};
+        }
+        MethodHandle side = MethodHandles.guardWithTest(route.routing().passHook(), patched[0], unpatched[0]);
+        return new MethodHandle[] {MethodHandles.guardWithTest(outside, site.settled(side), FALSE), call};
+    }
+
+    private static boolean constant(MethodHandle guard) {
+        return guard == TRUE || guard == FALSE;
     }
 
     /** The call of a site during a transition: the side of the calling thread's state. */
@@ -230,7 +193,9 @@ final class ReplacementLinker implements BiFunction<Class<?>, String, MethodHand
     /**
      * The gate a hook passes while a patch class's initialization is not settled: initializes it
      * (once; the JVM makes concurrent callers wait), and once the outcome is known has every site
-     * relinked, so that the gate goes (done) or the method keeps its own code (failed, reported).
+     * relinked, so that the gate goes (done) or the patch's version is left out of the method
+     * (failed, reported). Settled, it is one volatile read: the call passes it again (see
+     * {@link Site#side}) and takes the same way as the guard did.
      */
     @SuppressWarnings("unused") // through PASS_GATE
     private boolean passGate(ClassInit init) {
@@ -243,9 +208,9 @@ final class ReplacementLinker implements BiFunction<Class<?>, String, MethodHand
 
     /**
      * The gate of a class whose callbacks are pending: runs them (the first caller; the others wait
-     * for it), then lets the call through unless a patch of this route was refused by its prePatch,
-     * in which case this call runs the original code. The first caller past the gate has every site
-     * relinked, so that the gate goes and a refused patch's methods keep their own code.
+     * for it). The first caller past the gate has every site relinked, so that the gate goes and a
+     * refused patch's versions are left out of the class's methods. Until then each version's own
+     * gate asks whether its patch was refused here ({@link #passPatchCallbacks}).
      */
     @SuppressWarnings("unused") // through PASS_CALLBACKS
     private boolean passCallbacks(CallbackGate gate) {
@@ -253,15 +218,9 @@ final class ReplacementLinker implements BiFunction<Class<?>, String, MethodHand
         // the callbacks meet) run the original methods (pairs with the guard's RecursionGuard.outside).
         int mark = RecursionGuard.enter();
         try {
-            ClassCallbacks cb = callbacks;
-            cb.settle(gate.owner);
+            callbacks.settle(gate.owner);
             if (gate.relinked.compareAndSet(false, true)) {
                 relinkLater.run();
-            }
-            for (String patch : gate.patches) {
-                if (patch != null && cb.failure(patch, gate.owner) != null) {
-                    return false;
-                }
             }
             return true;
         } finally {
@@ -269,22 +228,26 @@ final class ReplacementLinker implements BiFunction<Class<?>, String, MethodHand
         }
     }
 
-    /** One linked site's callback gate: the class and the patches of its route. */
-    private static final class CallbackGate {
-        final Class<?> owner;
-        final String[] patches;
-        final java.util.concurrent.atomic.AtomicBoolean relinked = new java.util.concurrent.atomic.AtomicBoolean();
-
-        CallbackGate(Class<?> owner, String[] patches) {
-            this.owner = owner;
-            this.patches = patches;
+    /** Whether {@code patch}'s versions may run in {@code owner}: its prePatch did not refuse the class. */
+    @SuppressWarnings("unused") // through PASS_PATCH_CALLBACKS
+    private boolean passPatchCallbacks(Class<?> owner, String patch) {
+        int mark = RecursionGuard.enter(); // as in passCallbacks
+        try {
+            return callbacks.failure(patch, owner) == null;
+        } finally {
+            RecursionGuard.exit(mark);
         }
     }
 
-    private static boolean withNext(ActiveFunction f) {
-        return f != null && f.next();
-    }
+    /** One linked site's callback gate: the class, and whether a caller has had the sites relinked. */
+    private static final class CallbackGate {
+        final Class<?> owner;
+        final java.util.concurrent.atomic.AtomicBoolean relinked = new java.util.concurrent.atomic.AtomicBoolean();
 
+        CallbackGate(Class<?> owner) {
+            this.owner = owner;
+        }
+    }
     /**
      * {@code f}'s replacement in {@code owner}'s loader, checked against the target and typed as the
      * site, its {@code @Next} parameter (if any) still unbound; {@code reached} gets {@code f} once.
@@ -307,20 +270,23 @@ final class ReplacementLinker implements BiFunction<Class<?>, String, MethodHand
         return f.next() ? replacement : replacement.asType(site);
     }
 
+    /** A side with no replacement: the guard sends the call to the original code. */
+    private static final MethodHandle[] NO_SIDE = {FALSE, null};
+
     /**
-     * Links the replacements of one site, each with the version below bound into its {@code @Next}
-     * parameter: {@code insertArguments} makes the version below a constant of the call's target,
-     * which the JIT inlines like the replacement itself.
+     * The linking of one site: each side's versions, with the version below bound into each
+     * {@code @Next} parameter ({@code insertArguments} makes it a constant of the call's target,
+     * which the JIT inlines like the replacement itself), and the gates of the versions whose
+     * callbacks or class initialization are not settled yet.
      */
-    private static final class Chain {
+    private final class Site {
         final Class<?> owner;
         final String methodKey;
         final Method target;
         final MethodType site;
-        /** Every replacement linked, tops first, without repeats (both sides share what is below P). */
-        final List<ActiveFunction> reached = new ArrayList<>();
-        /** Relinks every site; what a copy's class file changing under it calls (OriginalCopies). */
-        final Runnable relinkLater;
+        final ClassCallbacks cb;
+        /** Whether the class's callbacks have not run yet (a class defined while their patch is enabled). */
+        final boolean callbacksPending;
         /**
          * The original code (a copy, or the method with its pass), once a version's @Next reaches it;
          * shared by both sides.
@@ -328,24 +294,118 @@ final class ReplacementLinker implements BiFunction<Class<?>, String, MethodHand
         MethodHandle original;
         /** The pass's token when the original code is reached through the method's own hook, else null. */
         OriginalPass.Token token;
+        /**
+         * The gated sides linked so far, by their top: the sides without one gated version or
+         * another share what is left (a chain of n gated versions has at most 2^n such sides).
+         */
+        private java.util.Map<ActiveFunction, MethodHandle[]> sides;
 
-        Chain(Class<?> owner, String methodKey, Method target, MethodType site, Runnable relinkLater) {
+        Site(Class<?> owner, String methodKey, Method target, MethodType site, ClassCallbacks cb,
+             boolean callbacksPending) {
             this.owner = owner;
             this.methodKey = methodKey;
             this.target = target;
             this.site = site;
-            this.relinkLater = relinkLater;
+            this.cb = cb;
+            this.callbacksPending = callbacksPending;
         }
 
-        List<ActiveFunction> reached() {
-            return reached;
+        /** {@code guard}, after the class's pending callbacks have run (if it has any). */
+        MethodHandle settled(MethodHandle guard) {
+            return callbacksPending
+                    ? MethodHandles.guardWithTest(PASS_CALLBACKS.bindTo(ReplacementLinker.this).bindTo(new CallbackGate(owner)),
+                            guard, FALSE)
+                    : guard;
+        }
+
+        /**
+         * The side whose top is {@code top}: {@code {guard, call}}, where the guard, {@code ()boolean},
+         * says whether the side runs a version for this call, and the call runs it ({@code {FALSE,
+         * null}}: the original code). Settled, the guard is {@link #TRUE}. A version whose patch class
+         * is not initialized yet (or whose class's callbacks have not run) has a gate: the first call
+         * that reaches it initializes the class, and if that fails, the call runs the side without
+         * that version, its own gates included, down to the original code only when nothing is
+         * below it. The call asks the same gates in the same order as the guard, which settled every
+         * one it asked (a settled gate does not change): both take the same way, and a call never
+         * runs code the version below it would not have run until the relink leaves the version out.
+         */
+        MethodHandle[] side(ActiveFunction top) throws Misfit {
+            if (top == null) {
+                return NO_SIDE;
+            }
+            MethodHandle[] known = sides == null ? null : sides.get(top);
+            if (known != null) {
+                return known;
+            }
+            List<ActiveFunction> reached = new ArrayList<>(2);
+            MethodHandle call = link(top, reached);
+            List<ActiveFunction> gated = null;
+            List<MethodHandle> gates = null;
+            for (ActiveFunction f : reached) {
+                MethodHandle gate = gate(f);
+                if (gate != null) {
+                    if (gates == null) {
+                        gated = new ArrayList<>(2);
+                        gates = new ArrayList<>(2);
+                    }
+                    gated.add(f);
+                    gates.add(gate);
+                }
+            }
+            MethodHandle[] linked = {TRUE, call};
+            for (int i = gates == null ? -1 : gates.size() - 1; i >= 0; i--) {
+                MethodHandle[] without = side(without(top, gated.get(i).patchName()));
+                MethodHandle g = gates.get(i);
+                // Where nothing is below, the guard sends the call to the original code; the call's
+                // way there cannot be taken after a guard that said true, and stays as it was.
+                linked = new MethodHandle[] {MethodHandles.guardWithTest(g, linked[0], without[0]),
+                    without[1] == null ? linked[1] : MethodHandles.guardWithTest(g, linked[1], without[1])};
+            }
+            if (gates != null) {
+                // only a gated side is linked again, as the side without a version of another gated one
+                if (sides == null) {
+                    sides = new java.util.HashMap<>(4);
+                }
+                sides.put(top, linked);
+            }
+            return linked;
+        }
+
+        /**
+         * {@code f}'s gate, {@code ()boolean}, or {@code null} when it has none; throws when {@code f}
+         * cannot run here at all (its prePatch refused the class, its class failed to initialize).
+         */
+        private MethodHandle gate(ActiveFunction f) throws Misfit {
+            String refused = cb.failure(f.patchName(), owner);
+            if (refused != null) {
+                throw new Misfit(f, refused);
+            }
+            ClassInit init;
+            try {
+                init = f.source().initialization(owner.getClassLoader());
+            } catch (ReflectiveOperationException | LinkageError | RuntimeException e) {
+                throw new Misfit(f, "the replacement cannot be linked in this class loader: " + e);
+            }
+            if (init != null && init.failure() != null) {
+                throw new Misfit(f, init.failure());
+            }
+            // A patch class not initialized yet: the first call that gets this far initializes it (the
+            // thread runs no jlivepatch code then, so the initializer's own calls are the application's).
+            MethodHandle gate = init == null || init.isDone() ? null : PASS_GATE.bindTo(ReplacementLinker.this).bindTo(init);
+            if (callbacksPending) {
+                // checked before the initializer: a refused patch's class is never initialized for it
+                MethodHandle allowed = MethodHandles.insertArguments(
+                        PASS_PATCH_CALLBACKS.bindTo(ReplacementLinker.this), 0, owner, f.patchName());
+                gate = gate == null ? allowed : MethodHandles.guardWithTest(allowed, gate, FALSE);
+            }
+            return gate;
         }
 
         /** {@code f} typed as the site, its {@code @Next} (if any) bound to the chain below it. */
-        MethodHandle link(ActiveFunction f) throws Misfit {
+        MethodHandle link(ActiveFunction f, List<ActiveFunction> reached) throws Misfit {
             MethodHandle replacement = typed(owner, target, site, f, reached);
             if (f.next()) {
-                MethodHandle below = f.below() == null ? original(f) : link(f.below());
+                MethodHandle below = f.below() == null ? original(f) : link(f.below(), reached);
                 MethodType nextType = SignatureCheck.withoutNext(replacement.type(), true);
                 replacement = MethodHandles.insertArguments(replacement, nextType.parameterCount(),
                         below.asType(nextType));
