@@ -5,8 +5,10 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import static io.jlivepatch.agent.ServiceProcess.GREET_FIXED;
@@ -17,7 +19,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * Every command that talks to a target is bounded by --timeout: against a JVM that is stopped
- * ({@code kill -STOP}), each one ends with exit 1 and says so, and the JVM works again once continued.
+ * ({@code kill -STOP}), each one ends with exit 1 and says so, and the JVM works again once continued;
+ * one whose change had reached the JVM exits 4 (unknown outcome) instead.
  */
 class TimeoutIT {
 
@@ -76,6 +79,36 @@ class TimeoutIT {
         Cli unload = Cli.run("unload", service.pid(), "fix-greet");
         assertEquals(0, unload.exitCode(), unload.toString());
         assertEquals(ORIGINAL, service.call());
+    }
+
+    /**
+     * A change that reached the JVM but was not answered in time is not a refusal: the command
+     * exits 4 and says to look first, and the change does take effect once the JVM answers.
+     */
+    @Test
+    void aChangeThatReachedTheJvmButWasNotAnsweredInTimeExitsUnknownNotRefused() throws Exception {
+        Path gate = agentapp.fix.SlowPrepareFix.gate(service.pid());
+        Files.deleteIfExists(gate);
+        try {
+            Path slow = TestJars.patchJar(dir, "slow-prepare.jar", Map.of("Livepatch-Name", "slow-prepare",
+                    "Livepatch-Class", "agentapp.fix.SlowPrepareFix"), "agentapp.fix.SlowPrepareFix");
+            CliProcess load = CliProcess.run("load", service.pid(), slow, "--timeout", 2);
+            assertEquals(4, load.exitCode(), load.toString());
+            assertTrue(load.err().startsWith("jlivepatch: unknown outcome: pid " + service.pid()
+                    + " did not answer within 2 s (while calling loadContent)")
+                    && load.err().contains("the call loadContent had reached it, so it may have taken effect, or may"
+                    + " still: run 'jlivepatch status " + service.pid() + "' before anything else"), load.toString());
+            Files.createFile(gate);
+            Cli status = Cli.run("status", service.pid());
+            for (int i = 0; i < 600 && !status.out().contains("slow-prepare [enabled]"); i++) {
+                Thread.sleep(100); // the load runs on once its prePatch returns
+                status = Cli.run("status", service.pid());
+            }
+            assertTrue(status.out().contains("slow-prepare [enabled]"), "the load took effect: " + status);
+            assertEquals(GREET_FIXED, service.call());
+        } finally {
+            Files.deleteIfExists(gate);
+        }
     }
 
     @Test

@@ -20,6 +20,7 @@ import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The command's end of the agent's control socket ({@code internal.control.ControlServer}): the
@@ -38,6 +39,18 @@ final class ControlChannel implements AutoCloseable {
         }
     }
 
+    /**
+     * The target stopped answering after this command's change had reached it: it may have changed,
+     * so the command must not exit as refused (nothing changed); {@link Main} exits 4.
+     */
+    static final class OutcomeUnknown extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        OutcomeUnknown(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
     /** The longest byte array the command accepts back; no reply of the interfaces carries one. */
     private static final long MAX_REPLY_BYTES = 0;
 
@@ -49,6 +62,8 @@ final class ControlChannel implements AutoCloseable {
     private final String version;
     // Written by the command's thread when a call times out; read on the same thread.
     private volatile boolean broken;
+    /** The first call of this command that changed the target and was answered; the command's thread only. */
+    private String changed;
 
     private ControlChannel(long pid, long timeoutSeconds, SocketChannel socket, DataInputStream in,
                            DataOutputStream out, String version) {
@@ -183,16 +198,55 @@ final class ControlChannel implements AutoCloseable {
             throw new Deadline.NoAnswer("pid " + pid + " did not answer an earlier call in time; retry the command");
         }
         Deadline deadline = Deadline.in(pid, timeoutSeconds);
+        boolean changing = changes(method);
+        AtomicBoolean sent = new AtomicBoolean();
+        Object result;
         try {
-            return deadline.run("calling " + method.getName(), () -> exchange(object, method, args));
+            result = deadline.run("calling " + method.getName(), () -> exchange(object, method, args, sent));
         } catch (Deadline.NoAnswer late) {
             broken = true;
-            throw late;
+            // Closed before asking whether the call went out: a call still being written is cut
+            // short, and the target never runs a call it did not read whole (pairs with the
+            // exchange's sent.set after its flush).
+            close();
+            throw unknown(changing && sent.get(), method, late.getMessage(), late);
+        } catch (IOException e) {
+            throw unknown(changing && sent.get(), method, e.getMessage(), e);
         }
+        if (changing && changed == null) {
+            changed = method.getName();
+        }
+        return result;
+    }
+
+    /**
+     * What a call that got no answer leaves: when it was a change that reached the target, or when an
+     * earlier call of this command changed something, the target may have changed, and the command
+     * must not say that nothing did ({@link OutcomeUnknown}); else {@code cause}, unchanged.
+     */
+    private <E extends Exception> RuntimeException unknown(boolean reached, Method method, String why, E cause)
+            throws E {
+        if (reached) {
+            return new OutcomeUnknown(why + "; the call " + method.getName() + " had reached it, so it may have"
+                    + " taken effect, or may still: run 'jlivepatch status " + pid + "' before anything else (the"
+                    + " audit log records what it did)", cause);
+        }
+        if (changed != null) {
+            return new OutcomeUnknown(why + "; this command's " + changed + " had taken effect before: run"
+                    + " 'jlivepatch status " + pid + "' to see where it stands", cause);
+        }
+        throw cause;
+    }
+
+    /** Whether {@code method} may change the target: every operation but the attributes' reads and the status. */
+    static boolean changes(Method method) {
+        String name = method.getName();
+        return !(name.startsWith("get") || name.startsWith("is") || name.startsWith("status"));
     }
 
     // One call at a time: the command's thread waits for each reply (Deadline) before the next call.
-    private synchronized Object exchange(String object, Method method, Object[] args) throws IOException {
+    private synchronized Object exchange(String object, Method method, Object[] args, AtomicBoolean sent)
+            throws IOException {
         out.writeByte(Wire.CALL);
         Wire.writeString(out, object);
         Wire.writeString(out, method.getName());
@@ -202,11 +256,13 @@ final class ControlChannel implements AutoCloseable {
             Wire.writeValue(out, types[i], args[i]);
         }
         out.flush();
+        sent.set(true);
         byte status;
         try {
             status = in.readByte();
         } catch (EOFException e) {
-            throw new IOException("pid " + pid + " closed the connection (the JVM may have exited)", e);
+            throw new IOException("pid " + pid + " closed the connection without answering " + method.getName()
+                    + " (the JVM may have exited, or failed to answer: out of memory, say)", e);
         }
         if (status == Wire.OK) {
             return Wire.readValue(in, MAX_REPLY_BYTES);

@@ -8,7 +8,7 @@ import picocli.CommandLine.Mixin;
         exitCodeListHeading = "Exit codes:%n",
         exitCodeList = {"0:disabled, unpatching complete", "1:refused: nothing changed (the reason is printed); or another operation enabled it again before the"
                 + " transition ended (printed)",
-                "2:usage error", "3:disabled, but the transition had not ended within --wait"})
+                "2:usage error", "3:disabled, but the transition had not ended within --wait", Main.UNKNOWN_EXIT})
 final class DisableCommand extends PatchCommand {
 
     @Mixin

@@ -9,7 +9,8 @@ import java.io.PrintWriter;
 /**
  * {@code java -jar jlivepatch-agent.jar <command>}: kpatch's load/unload/list over the attach API.
  * Exit codes: 0 done, 1 refused (the reason printed, the target unchanged), 2 usage error, 3 the
- * state changed but its transition had not ended in time (the threads holding it printed).
+ * state changed but its transition had not ended in time (the threads holding it printed), 4 the
+ * target stopped answering after a change had reached it (it may have changed).
  */
 @Command(name = "jlivepatch", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Live patching for running JVMs: load, inspect and remove patches.",
@@ -17,7 +18,8 @@ import java.io.PrintWriter;
         exitCodeList = {"0:done", "1:refused: nothing changed in the target (the reason is printed)",
                 "2:usage error",
                 "3:the patch's state changed, but its transition had not ended within --wait (load, enable, disable,"
-                + " unload): the threads holding it are printed, with the force command"},
+                + " unload): the threads holding it are printed, with the force command",
+                Main.UNKNOWN_EXIT},
         subcommands = {ListCommand.class, LoadCommand.class, StatusCommand.class, EnableCommand.class,
                 DisableCommand.class, UnregisterCommand.class, UnloadCommand.class, ForceCommand.class,
                 BuildCommand.class, InspectCommand.class, InstallCommand.class, UninstallCommand.class, WatchCommand.class,
@@ -28,6 +30,11 @@ public final class Main implements Runnable {
     static final int REFUSED = 1;
     static final int USAGE = 2;
     static final int TRANSITION_RUNNING = 3;
+    static final int OUTCOME_UNKNOWN = 4;
+    /** Exit code 4 in every changing command's help. */
+    static final String UNKNOWN_EXIT = "4:unknown outcome: the target stopped answering (timed out, closed the"
+            + " connection) after a change of this command had reached it, so it may have changed: run status"
+            + " before anything else";
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -51,6 +58,11 @@ public final class Main implements Runnable {
         cli.setOut(cleanOut);
         cli.setErr(cleanErr);
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+            if (e instanceof ControlChannel.OutcomeUnknown) {
+                commandLine.getErr().println("jlivepatch: unknown outcome: " + Text.truncate(e.getMessage(),
+                        MAX_MESSAGE));
+                return OUTCOME_UNKNOWN;
+            }
             if (e instanceof Refused || e instanceof Deadline.NoAnswer) {
                 commandLine.getErr().println("jlivepatch: refused: " + Text.truncate(e.getMessage(), MAX_MESSAGE));
             } else {

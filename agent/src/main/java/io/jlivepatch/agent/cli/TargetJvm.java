@@ -84,10 +84,16 @@ final class TargetJvm implements AutoCloseable {
                     return null;
                 }
                 String agent = agentJar().toString();
-                connecting.run("loading the agent", () -> {
-                    vm.loadAgent(agent, agentOptions.isEmpty() ? null : agentOptions);
-                    return null;
-                });
+                try {
+                    connecting.run("loading the agent", () -> {
+                        vm.loadAgent(agent, agentOptions.isEmpty() ? null : agentOptions);
+                        return null;
+                    });
+                } catch (Deadline.NoAnswer late) {
+                    // The JVM has the request and may load the agent once it answers again.
+                    throw new ControlChannel.OutcomeUnknown(late.getMessage() + "; it had been asked to load"
+                            + " jlivepatch and may still do so: 'jlivepatch list' shows whether it did", late);
+                }
                 // agentmain has returned: its outcome (a failure of an earlier start is cleared by a success)
                 props = connecting.run("reading its system properties", vm::getSystemProperties);
                 socket = props.getProperty(LocalChannel.PROPERTY);
@@ -227,12 +233,16 @@ final class TargetJvm implements AutoCloseable {
 
     /**
      * The refusal inside an exception of a call: the target's message, which starts with the reason,
-     * cleaned; or the message of a {@link Deadline.NoAnswer}.
+     * cleaned; or the message of a {@link Deadline.NoAnswer}. A {@link ControlChannel.OutcomeUnknown}
+     * is thrown as it is: it is no refusal.
      */
     static Refused refusal(Throwable t) {
         Throwable c = t;
         while (c instanceof UndeclaredThrowableException && c.getCause() != null) {
             c = c.getCause();
+        }
+        if (c instanceof ControlChannel.OutcomeUnknown) {
+            throw (ControlChannel.OutcomeUnknown) c; // not a refusal: the target may have changed
         }
         if (c instanceof Deadline.NoAnswer) {
             return new Refused(c.getMessage(), t);

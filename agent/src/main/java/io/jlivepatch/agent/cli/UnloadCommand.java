@@ -9,7 +9,7 @@ import picocli.CommandLine.Mixin;
         exitCodeListHeading = "Exit codes:%n",
         exitCodeList = {"0:disabled and unregistered", "1:refused: nothing changed (the reason is printed)",
                 "2:usage error", "3:disabled, but the transition had not ended within --wait: still registered;"
-                + " unregister it once the transition has ended"})
+                + " unregister it once the transition has ended", Main.UNKNOWN_EXIT})
 final class UnloadCommand extends PatchCommand {
 
     @Mixin

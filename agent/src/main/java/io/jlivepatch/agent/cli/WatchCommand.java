@@ -25,7 +25,7 @@ import java.util.concurrent.Callable;
                         + " printed; the JVM retries on the next change)",
                 "2:usage error",
                 "3:watching, the first reconcile had not ended within --wait, or is waiting (the directory does"
-                        + " not exist yet, a file is still being written)"})
+                        + " not exist yet, a file is still being written)", Main.UNKNOWN_EXIT})
 final class WatchCommand implements Callable<Integer> {
 
     @Spec

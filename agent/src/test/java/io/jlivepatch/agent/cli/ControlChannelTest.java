@@ -50,7 +50,17 @@ class ControlChannelTest {
     }
 
     private String serve(Answer answer) throws IOException {
-        Path socket = dir.resolve("c.sock");
+        return serve(answer, "c.sock");
+    }
+
+    /** A second stand-in, after the first has closed. */
+    private String serveAgain(Answer answer) throws IOException {
+        server.close();
+        return serve(answer, "c2.sock");
+    }
+
+    private String serve(Answer answer, String name) throws IOException {
+        Path socket = dir.resolve(name);
         server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
         server.bind(UnixDomainSocketAddress.of(socket));
         Thread t = new Thread(() -> {
@@ -143,6 +153,70 @@ class ControlChannelTest {
             Deadline.NoAnswer again = assertThrows(Deadline.NoAnswer.class, () -> channel.livepatch().getVersion());
             assertTrue(again.getMessage().contains("did not answer an earlier call in time"), again.getMessage());
         }
+    }
+
+    /**
+     * A change that reached the target and got no answer, in time or at all, may have taken effect:
+     * not a refusal (which says nothing changed) but an unknown outcome that says to look first.
+     */
+    @Test
+    void aChangeThatReachedTheTargetButGotNoAnswerHasAnUnknownOutcome() throws Exception {
+        String socket = serve((method, out) -> never.await());
+        try (ControlChannel channel = connect(socket, 1)) {
+            ControlChannel.OutcomeUnknown late = assertThrows(ControlChannel.OutcomeUnknown.class,
+                    () -> channel.patch("fix-a").setEnabled(false));
+            assertTrue(late.getMessage().contains("did not answer within 1 s (while calling setEnabled)")
+                    && late.getMessage().contains("the call setEnabled had reached it, so it may have taken effect, or"
+                    + " may still: run 'jlivepatch status " + ProcessHandle.current().pid() + "' before anything else"),
+                    late.getMessage());
+        }
+    }
+
+    @Test
+    void aChangeWhoseConnectionClosesBeforeItsAnswerHasAnUnknownOutcomeAReadIsAFailure() throws Exception {
+        String socket = serve((method, out) -> {
+            throw new IOException("the stand-in closes without answering " + method);
+        });
+        try (ControlChannel channel = connect(socket, 30)) {
+            ControlChannel.OutcomeUnknown closed = assertThrows(ControlChannel.OutcomeUnknown.class,
+                    () -> channel.livepatch().load("/x.jar", true));
+            assertTrue(closed.getMessage().contains("closed the connection without answering load (the JVM may have"
+                    + " exited, or failed to answer: out of memory, say)")
+                    && closed.getMessage().contains("the call load had reached it"), closed.getMessage());
+        }
+        try (ControlChannel channel = connect(serveAgain((method, out) -> {
+            throw new IOException("closes");
+        }), 30)) {
+            UndeclaredThrowableException read = assertThrows(UndeclaredThrowableException.class,
+                    () -> channel.livepatch().statusText());
+            assertTrue(read.getCause().getMessage().contains("closed the connection without answering statusText"),
+                    read.getCause().getMessage());
+        }
+    }
+
+    /** A change answered, then a read that gets no answer: the command changed the target already. */
+    @Test
+    void aReadThatGetsNoAnswerAfterAnAnsweredChangeHasAnUnknownOutcome() throws Exception {
+        String socket = serve((method, out) -> {
+            if (method.equals("setEnabled")) {
+                out.writeByte(Wire.OK);
+                Wire.writeValue(out, void.class, null);
+            } else {
+                never.await();
+            }
+        });
+        try (ControlChannel channel = connect(socket, 1)) {
+            channel.patch("fix-a").setEnabled(false);
+            ControlChannel.OutcomeUnknown late = assertThrows(ControlChannel.OutcomeUnknown.class,
+                    () -> channel.patch("fix-a").isTransition());
+            assertTrue(late.getMessage().contains("(while calling isTransition)")
+                    && late.getMessage().contains("this command's setEnabled had taken effect before"), late.getMessage());
+        }
+        assertTrue(ControlChannel.changes(io.jlivepatch.control.PatchMBean.class.getMethod("force")));
+        assertTrue(ControlChannel.changes(io.jlivepatch.control.LivepatchMBean.class.getMethod("watch", String.class,
+                long.class, long.class)));
+        assertTrue(!ControlChannel.changes(io.jlivepatch.control.LivepatchMBean.class.getMethod("statusJson")));
+        assertTrue(!ControlChannel.changes(io.jlivepatch.control.PatchMBean.class.getMethod("getWaiting")));
     }
 
     @Test
