@@ -133,8 +133,9 @@ class PatchInitializationTest {
     /**
      * The same under callers that never stop, through the whole transition and after it: every call
      * runs the version below the failing patch, whichever state its thread is in and whichever call
-     * runs the initializer; none runs the method's own code or the failing patch's. Then the same
-     * while the failing patch is disabled.
+     * runs the initializer; none runs the method's own code or the failing patch's, none throws.
+     * Then the same while the failing patch is disabled. Whether the first call comes during the
+     * transition or after it is up to the scheduler (the single-thread tests make it after).
      */
     @Test
     void callersOfAMethodWhosePatchFailsToInitializeNeverLeaveTheVersionBelow() throws Exception {
@@ -153,11 +154,17 @@ class PatchInitializationTest {
                 callers.execute(() -> {
                     running.countDown();
                     while (!stop.get()) {
-                        int r = new Counter().next();
-                        calls.incrementAndGet();
-                        if (r != -1 && wrong.size() < 20) {
-                            wrong.add(Thread.currentThread().getName() + " got " + r);
+                        try {
+                            int r = new Counter().next();
+                            if (r != -1 && wrong.size() < 20) {
+                                wrong.add(Thread.currentThread().getName() + " got " + r);
+                            }
+                        } catch (Throwable t) {
+                            if (wrong.size() < 20) {
+                                wrong.add(Thread.currentThread().getName() + " threw " + t);
+                            }
                         }
+                        calls.incrementAndGet();
                     }
                 });
             }
@@ -173,8 +180,8 @@ class PatchInitializationTest {
         } finally {
             stop.set(true);
             callers.shutdown();
-            assertTrue(callers.awaitTermination(HANG_SECONDS, TimeUnit.SECONDS), "a caller hung");
         }
+        assertTrue(callers.awaitTermination(HANG_SECONDS, TimeUnit.SECONDS), "a caller hung");
         assertEquals(List.of(), List.copyOf(wrong),
                 "calls that ran something else than the version below (-1), of " + calls.get());
         h.unregister();
@@ -237,6 +244,93 @@ class PatchInitializationTest {
         return cw.toByteArray();
     }
 
+    /**
+     * A patch class whose initializer calls the method it patches, then throws: the nested call
+     * (which the JVM would let into the class being initialized) runs the version below, never the
+     * failing patch's, and so do all later calls; nothing reaches the application as an error.
+     */
+    @Test
+    void anInitializerThatCallsItsOwnMethodAndThrowsNeverRunsItsVersion() throws Exception {
+        PatchHandle below = loadWithin(Jars.write(dir.resolve("below-nested.jar"),
+                Jars.manifest("init-below-nested", Jars.FIX), Jars.classes(Jars.FIX)));
+        below.enable();
+        assertTrue(below.awaitTransition(Duration.ofSeconds(HANG_SECONDS)));
+        System.clearProperty(NESTED);
+        String top = "jarapp.NestedThrowingTop";
+        PatchHandle h = loadWithin(Jars.write(dir.resolve("nested-throwing.jar"), Jars.manifest("nested-throwing", top),
+                Map.of("jarapp/NestedThrowingTop.class", Jars.patchClass(top, PatchInitializationTest::returnsMinusTwo,
+                        mv -> {
+                            callsCounterNextIntoProperty(mv);
+                            throwsCannotStart(mv);
+                        }))));
+        h.enable();
+        assertTrue(h.awaitTransition(Duration.ofSeconds(HANG_SECONDS)));
+
+        assertEquals(-1, new Counter().next(), "the call that runs the initializer runs the version below");
+        assertEquals("-1", System.getProperty(NESTED), "the initializer's own call runs the version below");
+        String failed = awaitStatus(h, "FAILED");
+        assertTrue(failed.contains("the top patch cannot start"), failed);
+        for (int i = 0; i < 3; i++) {
+            assertEquals(-1, new Counter().next());
+        }
+        h.disable();
+        assertTrue(h.awaitTransition(Duration.ofSeconds(HANG_SECONDS)));
+        h.unregister();
+        below.disable();
+        assertTrue(below.awaitTransition(Duration.ofSeconds(HANG_SECONDS)));
+    }
+
+    /** The same initializer without the throw: its own call runs the original, and the patch runs after. */
+    @Test
+    void anInitializerThatCallsItsOwnMethodRunsTheOriginalThereAndThePatchAfter() throws Exception {
+        System.clearProperty(NESTED);
+        String top = "jarapp.NestedTop";
+        PatchHandle h = loadWithin(Jars.write(dir.resolve("nested.jar"), Jars.manifest("nested-ok", top),
+                Map.of("jarapp/NestedTop.class", Jars.patchClass(top, PatchInitializationTest::returnsMinusTwo,
+                        mv -> {
+                            callsCounterNextIntoProperty(mv);
+                            mv.visitInsn(Opcodes.RETURN);
+                        }))));
+        h.enable();
+        assertTrue(h.awaitTransition(Duration.ofSeconds(HANG_SECONDS)));
+        assertEquals(-2, new Counter().next(), "the first call runs the patch once its class is initialized");
+        assertEquals("1", System.getProperty(NESTED), "the initializer's own call runs the original code");
+        assertEquals(-2, new Counter().next());
+        h.disable();
+        assertTrue(h.awaitTransition(Duration.ofSeconds(HANG_SECONDS)));
+        h.unregister();
+    }
+
+    /** Where the initializers above leave what their own call of Counter.next returned. */
+    private static final String NESTED = "jlivepatch.test.nested-call";
+
+    private static void returnsMinusTwo(MethodVisitor mv) {
+        mv.visitIntInsn(Opcodes.BIPUSH, -2);
+        mv.visitInsn(Opcodes.IRETURN);
+    }
+
+    /** {@code System.setProperty(NESTED, Integer.toString(new Counter().next()))}. */
+    private static void callsCounterNextIntoProperty(MethodVisitor mv) {
+        mv.visitLdcInsn(NESTED);
+        mv.visitTypeInsn(Opcodes.NEW, "jarapp/Counter");
+        mv.visitInsn(Opcodes.DUP);
+        mv.visitMethodInsn(Opcodes.INVOKESPECIAL, "jarapp/Counter", "<init>", "()V", false);
+        mv.visitMethodInsn(Opcodes.INVOKEVIRTUAL, "jarapp/Counter", "next", "()I", false);
+        mv.visitMethodInsn(Opcodes.INVOKESTATIC, "java/lang/Integer", "toString", "(I)Ljava/lang/String;", false);
+        mv.visitMethodInsn(Opcodes.INVOKESTATIC, "java/lang/System", "setProperty",
+                "(Ljava/lang/String;Ljava/lang/String;)Ljava/lang/String;", false);
+        mv.visitInsn(Opcodes.POP);
+    }
+
+    private static void throwsCannotStart(MethodVisitor mv) {
+        mv.visitTypeInsn(Opcodes.NEW, "java/lang/IllegalStateException");
+        mv.visitInsn(Opcodes.DUP);
+        mv.visitLdcInsn("the top patch cannot start");
+        mv.visitMethodInsn(Opcodes.INVOKESPECIAL, "java/lang/IllegalStateException", "<init>",
+                "(Ljava/lang/String;)V", false);
+        mv.visitInsn(Opcodes.ATHROW);
+    }
+
     /** Waits until the callers have made {@code atLeast} calls in all: some of them ran after the change. */
     private static void awaitCalls(AtomicLong calls, long atLeast) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(HANG_SECONDS);
@@ -252,17 +346,8 @@ class PatchInitializationTest {
      */
     private Path throwingTop(String className, String name) throws Exception {
         return Jars.write(dir.resolve(name + ".jar"), Jars.manifest(name, className),
-                Map.of(className.replace('.', '/') + ".class", Jars.patchClass(className, mv -> {
-                    mv.visitIntInsn(Opcodes.BIPUSH, -2);
-                    mv.visitInsn(Opcodes.IRETURN);
-                }, mv -> {
-                    mv.visitTypeInsn(Opcodes.NEW, "java/lang/IllegalStateException");
-                    mv.visitInsn(Opcodes.DUP);
-                    mv.visitLdcInsn("the top patch cannot start");
-                    mv.visitMethodInsn(Opcodes.INVOKESPECIAL, "java/lang/IllegalStateException", "<init>",
-                            "(Ljava/lang/String;)V", false);
-                    mv.visitInsn(Opcodes.ATHROW);
-                })));
+                Map.of(className.replace('.', '/') + ".class", Jars.patchClass(className,
+                        PatchInitializationTest::returnsMinusTwo, PatchInitializationTest::throwsCannotStart)));
     }
 
     /**

@@ -158,7 +158,8 @@ final class PatchCallbacks {
     /**
      * A class defined while the patch is enabled or in transition, at its first call: its
      * {@code prePatch}, then, unless a transition is in progress (whose end runs it), its
-     * {@code postPatch}. A throwing {@code prePatch} leaves the class on its own code. Caller holds klpMutex.
+     * {@code postPatch}. A throwing {@code prePatch} leaves the class without the patch's versions (the linker runs
+     * what is below them). Caller holds klpMutex.
      */
     void prepareLate(Class<?> c, boolean inTransition) {
         Callbacks cb = byClass.get(c.getName());
@@ -169,7 +170,7 @@ final class PatchCallbacks {
         if (t != null) {
             String what = describe(Kind.PRE_PATCH, c, t);
             synchronized (this) {
-                refused.put(c, "prePatch threw " + t + "; the class runs its own code");
+                refused.put(c, "prePatch threw " + t);
             }
             failed(what);
             return;

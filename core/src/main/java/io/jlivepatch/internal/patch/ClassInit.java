@@ -27,6 +27,8 @@ public final class ClassInit {
     /** Written once by the first caller to finish the initialization; read by every guard. */
     private volatile int state = PENDING;
     private volatile String failure;
+    /** Set on a thread while it runs (or waits for) the initialization: each thread sees only its own. */
+    private final ThreadLocal<Boolean> initializing = new ThreadLocal<>();
     /** Claimed once, by whoever reports the outcome (the linker relinks then). */
     private final AtomicBoolean reported = new AtomicBoolean();
 
@@ -44,6 +46,13 @@ public final class ClassInit {
         if (s != PENDING) {
             return s == DONE;
         }
+        if (initializing.get() != null) {
+            // The initializer itself reached a hook of this class's versions: the JVM would return
+            // at once (the class is being initialized by this thread) and the call would then run
+            // code whose class may still fail. Not ready for this call; the outcome is the outer one's.
+            return false;
+        }
+        initializing.set(Boolean.TRUE);
         try {
             initializer.initialize(patchClass);
             state = DONE;
@@ -52,6 +61,8 @@ public final class ClassInit {
             failed(e);
             state = FAILED;
             return false;
+        } finally {
+            initializing.remove();
         }
     }
 

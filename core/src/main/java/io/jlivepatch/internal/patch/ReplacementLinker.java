@@ -99,15 +99,29 @@ final class ReplacementLinker implements BiFunction<Class<?>, String, MethodHand
                 // version below it runs, so a patch that does not fit never switches off the patches
                 // under it, nor sends one side of a transition to code the other side does not run.
                 String patch = m.function.patchName();
+                // what takes its place: the version right below it (not the top, which may be above it)
+                ActiveFunction runs = below(route.patched(), patch);
+                if (runs == null) {
+                    runs = below(route.unpatched(), patch);
+                }
                 route = new Route(without(route.unpatched(), patch), without(route.patched(), patch),
                         route.routing(), route.held());
-                ActiveFunction runs = route.patched() != null ? route.patched() : route.unpatched();
                 misfit(owner, methodKey, m.function, m.getMessage(), runs == null ? null : runs.patchName());
                 List<String> more = new ArrayList<>(failed);
                 more.add(patch);
                 failed = more;
             }
         }
+    }
+
+    /** The version below {@code patch}'s in the chain from {@code f} down, or {@code null} (none, or the original). */
+    private static ActiveFunction below(ActiveFunction f, String patch) {
+        for (ActiveFunction v = f; v != null; v = v.below()) {
+            if (v.patchName().equals(patch)) {
+                return v.below();
+            }
+        }
+        return null;
     }
 
     /** {@code f}'s chain without {@code patch}'s version: the rest of the chain, relinked over what is below it. */
@@ -274,6 +288,13 @@ final class ReplacementLinker implements BiFunction<Class<?>, String, MethodHand
     private static final MethodHandle[] NO_SIDE = {FALSE, null};
 
     /**
+     * How many failed versions of one side a call can pass over until the relink (two: the rare
+     * stack of several patches of one method none of whose classes was initialized yet, and two of
+     * them failing); one more failure meanwhile runs the original code, as every failure did before.
+     */
+    private static final int MAX_FALLBACKS = 2;
+
+    /**
      * The linking of one site: each side's versions, with the version below bound into each
      * {@code @Next} parameter ({@code insertArguments} makes it a constant of the call's target,
      * which the JIT inlines like the replacement itself), and the gates of the versions whose
@@ -296,7 +317,7 @@ final class ReplacementLinker implements BiFunction<Class<?>, String, MethodHand
         OriginalPass.Token token;
         /**
          * The gated sides linked so far, by their top: the sides without one gated version or
-         * another share what is left (a chain of n gated versions has at most 2^n such sides).
+         * another share what is left (at most MAX_FALLBACKS versions removed from each side).
          */
         private java.util.Map<ActiveFunction, MethodHandle[]> sides;
 
@@ -330,6 +351,28 @@ final class ReplacementLinker implements BiFunction<Class<?>, String, MethodHand
          * runs code the version below it would not have run until the relink leaves the version out.
          */
         MethodHandle[] side(ActiveFunction top) throws Misfit {
+            return side(top, 0);
+        }
+
+        /**
+         * The side a failed gate falls back to, {@code removed} versions below the linked one. Nothing
+         * runs it unless that gate fails, so what does not fit in it is no failure of the site: that
+         * gate then falls back to the original code, with nothing reported (the relink that follows
+         * the gate's failure reports what is wrong). Past {@link #MAX_FALLBACKS} versions removed,
+         * likewise: a chain of n gated versions would otherwise link 2^n sides.
+         */
+        private MethodHandle[] fallback(ActiveFunction top, int removed) {
+            if (removed > MAX_FALLBACKS) {
+                return NO_SIDE;
+            }
+            try {
+                return side(top, removed);
+            } catch (Misfit m) {
+                return NO_SIDE;
+            }
+        }
+
+        private MethodHandle[] side(ActiveFunction top, int removed) throws Misfit {
             if (top == null) {
                 return NO_SIDE;
             }
@@ -354,7 +397,7 @@ final class ReplacementLinker implements BiFunction<Class<?>, String, MethodHand
             }
             MethodHandle[] linked = {TRUE, call};
             for (int i = gates == null ? -1 : gates.size() - 1; i >= 0; i--) {
-                MethodHandle[] without = side(without(top, gated.get(i).patchName()));
+                MethodHandle[] without = fallback(without(top, gated.get(i).patchName()), removed + 1);
                 MethodHandle g = gates.get(i);
                 // Where nothing is below, the guard sends the call to the original code; the call's
                 // way there cannot be taken after a guard that said true, and stays as it was.
