@@ -208,6 +208,18 @@ class TransitionTest {
         a.join(5_000);
         // Forcing gives up consistency for threads still inside old code, as in the kernel.
         assertEquals("old-enc(new-dec(x))", held.get());
+
+        // Unregistered, it stays in status: a thread inside its code when it was forced may run it still.
+        h.disable();
+        assertTrue(h.awaitTransition(Duration.ofSeconds(5)));
+        h.unregister();
+        String after = status();
+        assertTrue(after.contains("\n  forced, then unregistered (threads inside them when forced may still run their"
+                + " code):\n") && after.contains("\n     tr-force: unregistered 20"), after);
+        String json = (String) ManagementFactory.getPlatformMBeanServer().invoke(new ObjectName(ObjectNames.LIVEPATCH),
+                "statusJson", null, null);
+        assertTrue(json.contains("\"forcedAndUnregistered\":[") && json.contains("{\"name\":\"tr-force\",\"sha256\":\"\","
+                + "\"source\":\"\",\"unregisteredAt\":\"20") && json.contains("\"how\":\"unregistered\"}"), json);
     }
 
     @Test

@@ -5,6 +5,7 @@ import io.jlivepatch.Patch;
 import io.jlivepatch.PatchHandle;
 import io.jlivepatch.internal.Text;
 import io.jlivepatch.internal.core.AuditFile;
+import io.jlivepatch.internal.core.ForcedPatch;
 import io.jlivepatch.internal.core.PatchRegistry;
 import io.jlivepatch.internal.core.Provenance;
 import io.jlivepatch.internal.transition.Transition;
@@ -120,6 +121,15 @@ final class StatusReport {
             }
             sb.append("]}");
         }
+        sb.append("],\"forcedAndUnregistered\":[");
+        int f = 0;
+        for (ForcedPatch gone : registry.forcedAndUnregistered()) {
+            sb.append(f++ > 0 ? "," : "").append("{\"name\":").append(Json.string(gone.name()))
+                    .append(",\"sha256\":").append(Json.string(gone.sha256()))
+                    .append(",\"source\":").append(Json.string(gone.source()))
+                    .append(",\"unregisteredAt\":").append(Json.string(String.valueOf(gone.unregisteredAt())))
+                    .append(",\"how\":").append(Json.string(gone.how())).append('}');
+        }
         return sb.append("]}").toString();
     }
 
@@ -189,6 +199,16 @@ final class StatusReport {
             }
             for (String line : functionLines(p)) {
                 sb.append("     ").append(line).append('\n');
+            }
+        }
+        List<ForcedPatch> gone = registry.forcedAndUnregistered();
+        if (!gone.isEmpty()) {
+            sb.append("  forced, then unregistered (threads inside them when forced may still run their code):\n");
+            for (ForcedPatch g : gone) {
+                sb.append("     ").append(Text.clean(g.name())).append(": ").append(Text.clean(g.how())).append(' ')
+                        .append(g.unregisteredAt())
+                        .append(g.sha256().isEmpty() ? "" : ", sha256 " + Text.clean(g.sha256()))
+                        .append(g.source().isEmpty() ? "" : ", from " + Text.clean(g.source())).append('\n');
             }
         }
         return sb.toString();

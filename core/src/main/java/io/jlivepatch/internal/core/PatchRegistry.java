@@ -1107,6 +1107,7 @@ public final class PatchRegistry {
             boolean wasEnabled = q.isEnabled();
             q.setEnabled(false);
             q.setUnregistered();
+            keepIfForced(q, "replaced by '" + p.name() + "'");
             Refusals.logQuietly(System.Logger.Level.INFO, "''{0}'': replaced by ''{1}'', unregistered", q.name(),
                     p.name());
             report("unregister", q.name(), "ok (replaced by '" + p.name() + "'" + (wasEnabled ? ", was enabled)"
@@ -1146,6 +1147,32 @@ public final class PatchRegistry {
 
     boolean inTransition(RegisteredPatch p) {
         return transitionPatch == p;
+    }
+
+    /**
+     * The forced patches unregistered since, oldest first: written under klpMutex (a copy per
+     * change), read by status from any thread.
+     */
+    private volatile List<ForcedPatch> forcedGone = List.of();
+
+    /** Keeps a record of {@code p} if a transition of it was ever forced. Caller holds klpMutex. */
+    private void keepIfForced(RegisteredPatch p, String how) {
+        if (!p.isForced()) {
+            return;
+        }
+        Provenance from = p.provenance();
+        List<ForcedPatch> next = new ArrayList<>(forcedGone);
+        next.add(new ForcedPatch(p.name(), from == null ? "" : from.sha256(), from == null ? "" : from.source(),
+                Instant.now(), how));
+        if (next.size() > ForcedPatch.KEPT) {
+            next.remove(0);
+        }
+        forcedGone = List.copyOf(next);
+    }
+
+    /** The forced patches unregistered since, oldest first (at most {@link ForcedPatch#KEPT}). */
+    public List<ForcedPatch> forcedAndUnregistered() {
+        return forcedGone;
     }
 
     /** Whether a transition of {@code p} was forced (it stays marked, as in the kernel). */
@@ -1220,6 +1247,7 @@ public final class PatchRegistry {
             List<RegisteredPatch> next = without(stack, p);
             stack = next; // the commit
             p.setUnregistered();
+            keepIfForced(p, "unregistered");
             Refusals.logQuietly(System.Logger.Level.INFO, "''{0}'': unregistered", p.name());
             report("unregister", p.name(), "ok");
             RegistryObserver o = observer;
