@@ -90,14 +90,17 @@ class TimeoutIT {
         Path gate = agentapp.fix.SlowPrepareFix.gate(service.pid());
         Files.deleteIfExists(gate);
         try {
+            // the agent loaded first: the 2 s below bound the load's call only, not the attach
+            Cli first = Cli.run("load", service.pid(), TestJars.greeterFixJar(dir));
+            assertEquals(0, first.exitCode(), first.toString());
             Path slow = TestJars.patchJar(dir, "slow-prepare.jar", Map.of("Livepatch-Name", "slow-prepare",
                     "Livepatch-Class", "agentapp.fix.SlowPrepareFix"), "agentapp.fix.SlowPrepareFix");
             CliProcess load = CliProcess.run("load", service.pid(), slow, "--timeout", 2);
             assertEquals(4, load.exitCode(), load.toString());
             assertTrue(load.err().startsWith("jlivepatch: unknown outcome: pid " + service.pid()
                     + " did not answer within 2 s (while calling loadContent)")
-                    && load.err().contains("the call loadContent had reached it, so it may have taken effect, or may"
-                    + " still: run 'jlivepatch status " + service.pid() + "' before anything else"), load.toString());
+                    && load.err().contains("the load had reached it, so it may have taken effect, or may still: run"
+                    + " 'jlivepatch status " + service.pid() + "' before anything else"), load.toString());
             Files.createFile(gate);
             Cli status = Cli.run("status", service.pid());
             for (int i = 0; i < 600 && !status.out().contains("slow-prepare [enabled]"); i++) {

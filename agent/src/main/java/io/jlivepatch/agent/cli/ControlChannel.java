@@ -199,43 +199,56 @@ final class ControlChannel implements AutoCloseable {
         }
         Deadline deadline = Deadline.in(pid, timeoutSeconds);
         boolean changing = changes(method);
+        String operation = operation(method, args);
         AtomicBoolean sent = new AtomicBoolean();
         Object result;
         try {
             result = deadline.run("calling " + method.getName(), () -> exchange(object, method, args, sent));
         } catch (Deadline.NoAnswer late) {
             broken = true;
-            // Closed before asking whether the call went out: a call still being written is cut
-            // short, and the target never runs a call it did not read whole (pairs with the
-            // exchange's sent.set after its flush).
+            // Closed before asking whether the call went out: its last byte, written only after the
+            // mark (exchange), then never goes, and the target runs no call it did not read whole.
             close();
-            throw unknown(changing && sent.get(), method, late.getMessage(), late);
+            if (changing && sent.get()) {
+                throw new OutcomeUnknown(late.fact() + "; the " + operation + " had reached it, so it may have"
+                        + " taken effect, or may still: " + lookFirst(), late);
+            }
+            throw afterChange(late.fact(), late);
         } catch (IOException e) {
-            throw unknown(changing && sent.get(), method, e.getMessage(), e);
+            if (changing && sent.get()) {
+                throw new OutcomeUnknown(e.getMessage() + "; the " + operation + " had reached it, so it may have"
+                        + " taken effect: " + lookFirst(), e);
+            }
+            throw afterChange(e.getMessage(), e);
+        } catch (TargetRefusal refused) {
+            throw afterChange(refused.getMessage(), refused); // a refusal of this call: it changed nothing
         }
         if (changing && changed == null) {
-            changed = method.getName();
+            changed = operation;
         }
         return result;
     }
 
     /**
-     * What a call that got no answer leaves: when it was a change that reached the target, or when an
-     * earlier call of this command changed something, the target may have changed, and the command
-     * must not say that nothing did ({@link OutcomeUnknown}); else {@code cause}, unchanged.
+     * {@code cause} as it is, when no earlier call of this command changed the target; else an
+     * {@link OutcomeUnknown}: the command changed something, and must not exit as a refusal (which
+     * says that nothing changed). Thrown as is by a checked {@code cause} too.
      */
-    private <E extends Exception> RuntimeException unknown(boolean reached, Method method, String why, E cause)
-            throws E {
-        if (reached) {
-            return new OutcomeUnknown(why + "; the call " + method.getName() + " had reached it, so it may have"
-                    + " taken effect, or may still: run 'jlivepatch status " + pid + "' before anything else (the"
-                    + " audit log records what it did)", cause);
+    <E extends Exception> RuntimeException afterChange(String why, E cause) throws E {
+        if (changed == null) {
+            throw cause;
         }
-        if (changed != null) {
-            return new OutcomeUnknown(why + "; this command's " + changed + " had taken effect before: run"
-                    + " 'jlivepatch status " + pid + "' to see where it stands", cause);
-        }
-        throw cause;
+        return new OutcomeUnknown(why + "; this command's " + changed + " had taken effect before: " + lookFirst(),
+                cause);
+    }
+
+    /** The earlier change of this command that the target answered, or {@code null}. */
+    String changed() {
+        return changed;
+    }
+
+    private String lookFirst() {
+        return "run 'jlivepatch status " + pid + "' before anything else (the audit log records what was done)";
     }
 
     /** Whether {@code method} may change the target: every operation but the attributes' reads and the status. */
@@ -244,19 +257,43 @@ final class ControlChannel implements AutoCloseable {
         return !(name.startsWith("get") || name.startsWith("is") || name.startsWith("status"));
     }
 
-    // One call at a time: the command's thread waits for each reply (Deadline) before the next call.
+    /** The operator's word for a call: {@code enable}, {@code disable}, {@code load}, or the method's name. */
+    static String operation(Method method, Object[] args) {
+        switch (method.getName()) {
+            case "setEnabled":
+                return Boolean.TRUE.equals(args[0]) ? "enable" : "disable";
+            case "load":
+            case "loadContent":
+                return "load";
+            default:
+                return method.getName();
+        }
+    }
+
+    /**
+     * One call at a time: the command's thread waits for each reply (Deadline) before the next call.
+     * The call goes out but for its last byte, then {@code sent} is marked, then the last byte: a
+     * call the target can have read whole, and so may run, is always marked (pairs with the close
+     * before the mark is read in {@link #call}).
+     */
     private synchronized Object exchange(String object, Method method, Object[] args, AtomicBoolean sent)
             throws IOException {
-        out.writeByte(Wire.CALL);
-        Wire.writeString(out, object);
-        Wire.writeString(out, method.getName());
-        out.writeInt(args.length);
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        DataOutputStream call = new DataOutputStream(bytes);
+        call.writeByte(Wire.CALL);
+        Wire.writeString(call, object);
+        Wire.writeString(call, method.getName());
+        call.writeInt(args.length);
         Class<?>[] types = method.getParameterTypes();
         for (int i = 0; i < args.length; i++) {
-            Wire.writeValue(out, types[i], args[i]);
+            Wire.writeValue(call, types[i], args[i]);
         }
+        byte[] whole = bytes.toByteArray();
+        out.write(whole, 0, whole.length - 1);
         out.flush();
         sent.set(true);
+        out.write(whole[whole.length - 1]);
+        out.flush();
         byte status;
         try {
             status = in.readByte();

@@ -76,9 +76,12 @@ final class Deadline {
         try {
             return step.get(Math.max(0, end - System.nanoTime()), TimeUnit.NANOSECONDS);
         } catch (TimeoutException late) {
-            step.cancel(true); // a socket read ignores the interrupt; the thread is a daemon
-            throw new NoAnswer("pid " + pid + " did not answer within " + seconds + " s (while " + what + "); the JVM"
-                    + " may be stopped or overloaded; retry with a larger --timeout");
+            // A socket channel's read or write ends with the interrupt, closing the channel (a call
+            // still being written is cut short); other steps may ignore it: the thread is a daemon.
+            step.cancel(true);
+            String fact = "pid " + pid + " did not answer within " + seconds + " s (while " + what + "); the JVM"
+                    + " may be stopped or overloaded";
+            throw new NoAnswer(fact + "; retry with a larger --timeout", fact);
         } catch (ExecutionException e) {
             Throwable cause = e.getCause();
             if (cause instanceof Exception) {
@@ -96,14 +99,26 @@ final class Deadline {
 
     /**
      * The target did not answer a step in time. Unchecked, so that it passes through JMX's MBean
-     * proxies unchanged; {@link Main} prints it as a refusal (exit 1).
+     * proxies unchanged; {@link Main} prints it as a refusal (exit 1), or, when a change of the
+     * command had reached the target, the channel makes it an unknown outcome (exit 4).
      */
     static final class NoAnswer extends RuntimeException {
 
         private static final long serialVersionUID = 1L;
+        private final String fact;
 
         NoAnswer(String message) {
+            this(message, message);
+        }
+
+        NoAnswer(String message, String fact) {
             super(message);
+            this.fact = fact;
+        }
+
+        /** What happened, without the advice to retry (wrong advice once a change may have been made). */
+        String fact() {
+            return fact;
         }
     }
 }

@@ -5,7 +5,10 @@ import picocli.CommandLine.Command;
 @Command(name = "force", mixinStandardHelpOptions = true,
         description = "End the patch's running transition at once (the kernel's force): threads still inside"
                 + " old code keep running it and may then call new code. Use only when 'status' shows the"
-                + " threads that hold the transition will not leave.")
+                + " threads that hold the transition will not leave.",
+        exitCodeListHeading = "Exit codes:%n",
+        exitCodeList = {"0:forced", "1:refused: nothing changed (the reason is printed)", "2:usage error",
+                Main.UNKNOWN_EXIT})
 final class ForceCommand extends PatchCommand {
     @Override
     int apply(TargetJvm jvm) throws Refused, InterruptedException {

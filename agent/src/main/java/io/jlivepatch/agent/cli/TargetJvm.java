@@ -179,8 +179,10 @@ final class TargetJvm implements AutoCloseable {
         try {
             String[] all = livepatch().getPatches();
             if (!Patch.isValidName(name) || !Arrays.asList(all).contains(name)) {
-                throw new Refused("no patch '" + Text.clean(name) + "' is registered in pid " + pid + " (registered: "
-                        + (all.length == 0 ? "none" : Text.clean(String.join(", ", all))) + ")");
+                String why = "no patch '" + Text.clean(name) + "' is registered in pid " + pid + " (registered: "
+                        + (all.length == 0 ? "none" : Text.clean(String.join(", ", all))) + ")";
+                // after a change of this command (unregistered meanwhile by another): no refusal
+                throw channel.afterChange(why, new Refused(why));
             }
         } catch (RuntimeException e) {
             throw refusal(e);

@@ -166,9 +166,9 @@ class ControlChannelTest {
             ControlChannel.OutcomeUnknown late = assertThrows(ControlChannel.OutcomeUnknown.class,
                     () -> channel.patch("fix-a").setEnabled(false));
             assertTrue(late.getMessage().contains("did not answer within 1 s (while calling setEnabled)")
-                    && late.getMessage().contains("the call setEnabled had reached it, so it may have taken effect, or"
-                    + " may still: run 'jlivepatch status " + ProcessHandle.current().pid() + "' before anything else"),
-                    late.getMessage());
+                    && late.getMessage().contains("the disable had reached it, so it may have taken effect, or may"
+                    + " still: run 'jlivepatch status " + ProcessHandle.current().pid() + "' before anything else")
+                    && !late.getMessage().contains("retry"), late.getMessage());
         }
     }
 
@@ -182,7 +182,8 @@ class ControlChannelTest {
                     () -> channel.livepatch().load("/x.jar", true));
             assertTrue(closed.getMessage().contains("closed the connection without answering load (the JVM may have"
                     + " exited, or failed to answer: out of memory, say)")
-                    && closed.getMessage().contains("the call load had reached it"), closed.getMessage());
+                    && closed.getMessage().contains("the load had reached it, so it may have taken effect: run"),
+                    closed.getMessage());
         }
         try (ControlChannel channel = connect(serveAgain((method, out) -> {
             throw new IOException("closes");
@@ -210,7 +211,24 @@ class ControlChannelTest {
             ControlChannel.OutcomeUnknown late = assertThrows(ControlChannel.OutcomeUnknown.class,
                     () -> channel.patch("fix-a").isTransition());
             assertTrue(late.getMessage().contains("(while calling isTransition)")
-                    && late.getMessage().contains("this command's setEnabled had taken effect before"), late.getMessage());
+                    && late.getMessage().contains("this command's disable had taken effect before"), late.getMessage());
+        }
+        // a refusal after an answered change (unregistered meanwhile by another, say): not exit 1 either
+        try (ControlChannel channel = connect(serveAgain((method, out) -> {
+            if (method.equals("setEnabled")) {
+                out.writeByte(Wire.OK);
+                Wire.writeValue(out, void.class, null);
+            } else {
+                out.writeByte(Wire.REFUSED);
+                Wire.writeString(out, "ILLEGAL_STATE: patch 'fix-a' is enabled: disable it before unregistering it");
+            }
+        }), 30)) {
+            channel.patch("fix-a").setEnabled(false);
+            ControlChannel.OutcomeUnknown refused = assertThrows(ControlChannel.OutcomeUnknown.class,
+                    () -> channel.patch("fix-a").unregister());
+            assertTrue(refused.getMessage().startsWith("ILLEGAL_STATE: patch 'fix-a' is enabled")
+                    && refused.getMessage().contains("this command's disable had taken effect before"),
+                    refused.getMessage());
         }
         assertTrue(ControlChannel.changes(io.jlivepatch.control.PatchMBean.class.getMethod("force")));
         assertTrue(ControlChannel.changes(io.jlivepatch.control.LivepatchMBean.class.getMethod("watch", String.class,

@@ -219,10 +219,10 @@ final class ControlSession implements Runnable {
         }
         Method m = find(type, method, n);
         if (m == null) {
+            // refused, not failed: nothing ran, which the command must be able to say (exit 1)
             delivering();
-            out.writeByte(Wire.FAILED);
-            writeString(out, type.getSimpleName() + " has no operation " + method + " of " + n + " arguments: the"
-                    + " command and the agent are of different jlivepatch versions");
+            refuse(out, "UNSUPPORTED: " + type.getSimpleName() + " has no operation " + method + " of " + n
+                    + " arguments: the command and the agent are of different jlivepatch versions");
             return;
         }
         Object result;
@@ -240,8 +240,7 @@ final class ControlSession implements Runnable {
             return;
         } catch (IllegalAccessException | IllegalArgumentException e) {
             delivering();
-            out.writeByte(Wire.FAILED);
-            writeString(out, "bad call of " + method + ": " + e.getMessage());
+            refuse(out, "UNSUPPORTED: bad call of " + method + ": " + e.getMessage()); // not run, as above
             return;
         }
         delivering();
