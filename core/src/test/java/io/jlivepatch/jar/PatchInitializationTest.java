@@ -24,6 +24,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -299,6 +300,82 @@ class PatchInitializationTest {
         h.disable();
         assertTrue(h.awaitTransition(Duration.ofSeconds(HANG_SECONDS)));
         h.unregister();
+    }
+
+    /**
+     * The same when the initialization is started by other code of the patch (a replacement of one
+     * of its classes calling a static of another): the other class's own call of the method it
+     * patches runs the original, and once its initializer has thrown, the method keeps running the
+     * original, never an error (what the first replacement does with the error is its own business).
+     */
+    @Test
+    void anInitializerStartedByAnotherPatchClassNeverRunsItsVersionBeforeItEnds() throws Exception {
+        System.clearProperty(NESTED);
+        String a = "jarapp.TwoA";
+        String b = "jarapp.TwoB";
+        PatchHandle h = loadWithin(Jars.write(dir.resolve("two-classes.jar"), Jars.manifest("two-classes", a + " " + b),
+                Map.of("jarapp/TwoA.class", nextCalling(a, b), "jarapp/TwoB.class", labelWithThrowingInit(b))));
+        h.enable();
+        assertTrue(h.awaitTransition(Duration.ofSeconds(HANG_SECONDS)));
+
+        assertThrows(ExceptionInInitializerError.class, () -> new Counter().next(),
+                "TwoA's replacement runs TwoB.value(), whose class fails: TwoA's own doing");
+        assertEquals("#7", System.getProperty(NESTED), "TwoB's initializer's own call of label runs the original");
+        assertEquals("#3", Counter.label(3), "TwoB failed to initialize: label runs the original, no error");
+        String failed = awaitStatus(h, "FAILED");
+        assertTrue(failed.contains("the top patch cannot start"), failed);
+        assertEquals("#4", Counter.label(4));
+        h.disable();
+        assertTrue(h.awaitTransition(Duration.ofSeconds(HANG_SECONDS)));
+        h.unregister();
+    }
+
+    /** {@code @Replaces Counter.next: static int next(Counter c) { return <other>.value(); }}. */
+    private static byte[] nextCalling(String binaryName, String other) {
+        return Jars.patchClass(binaryName, mv -> {
+            mv.visitMethodInsn(Opcodes.INVOKESTATIC, other.replace('.', '/'), "value", "()I", false);
+            mv.visitInsn(Opcodes.IRETURN);
+        });
+    }
+
+    /**
+     * {@code static int value() { return 5; }}, {@code @Replaces Counter.label: static String label(int n)
+     * { return "B"; }}, and an initializer that calls {@code Counter.label(7)} into {@link #NESTED}, then throws.
+     */
+    private static byte[] labelWithThrowingInit(String binaryName) {
+        org.objectweb.asm.ClassWriter cw = new org.objectweb.asm.ClassWriter(org.objectweb.asm.ClassWriter.COMPUTE_MAXS);
+        cw.visit(Opcodes.V1_8, Opcodes.ACC_PUBLIC | Opcodes.ACC_SUPER, binaryName.replace('.', '/'), null,
+                "java/lang/Object", null);
+        MethodVisitor init = cw.visitMethod(Opcodes.ACC_STATIC, "<clinit>", "()V", null, null);
+        init.visitCode();
+        init.visitLdcInsn(NESTED);
+        init.visitIntInsn(Opcodes.BIPUSH, 7);
+        init.visitMethodInsn(Opcodes.INVOKESTATIC, "jarapp/Counter", "label", "(I)Ljava/lang/String;", false);
+        init.visitMethodInsn(Opcodes.INVOKESTATIC, "java/lang/System", "setProperty",
+                "(Ljava/lang/String;Ljava/lang/String;)Ljava/lang/String;", false);
+        init.visitInsn(Opcodes.POP);
+        throwsCannotStart(init);
+        init.visitMaxs(0, 0);
+        init.visitEnd();
+        MethodVisitor value = cw.visitMethod(Opcodes.ACC_PUBLIC | Opcodes.ACC_STATIC, "value", "()I", null, null);
+        value.visitCode();
+        value.visitInsn(Opcodes.ICONST_5);
+        value.visitInsn(Opcodes.IRETURN);
+        value.visitMaxs(0, 0);
+        value.visitEnd();
+        MethodVisitor label = cw.visitMethod(Opcodes.ACC_PUBLIC | Opcodes.ACC_STATIC, "label", "(I)Ljava/lang/String;",
+                null, null);
+        org.objectweb.asm.AnnotationVisitor av = label.visitAnnotation("Lio/jlivepatch/Replaces;", true);
+        av.visit("target", "jarapp.Counter");
+        av.visit("method", "label");
+        av.visitEnd();
+        label.visitCode();
+        label.visitLdcInsn("B");
+        label.visitInsn(Opcodes.ARETURN);
+        label.visitMaxs(0, 0);
+        label.visitEnd();
+        cw.visitEnd();
+        return cw.toByteArray();
     }
 
     /** Where the initializers above leave what their own call of Counter.next returned. */

@@ -1,6 +1,9 @@
 package io.jlivepatch.internal.patch;
 
+import java.util.Iterator;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Function;
+import java.util.stream.Stream;
 
 /**
  * The static initialization of one patch class, run by the first call that would run one of its
@@ -10,7 +13,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * to an {@code ExceptionInInitializerError}. An initializer that blocks blocks the calling thread,
  * as the JVM's own initialization would; nothing of jlivepatch waits for it.
  */
-public final class ClassInit {
+public final class ClassInit implements Function<Stream<StackWalker.StackFrame>, Boolean> {
 
     /** How the class is initialized: {@code Class.forName(..., true, ...)} or its lookup's {@code ensureInitialized}. */
     @FunctionalInterface
@@ -27,8 +30,6 @@ public final class ClassInit {
     /** Written once by the first caller to finish the initialization; read by every guard. */
     private volatile int state = PENDING;
     private volatile String failure;
-    /** Set on a thread while it runs (or waits for) the initialization: each thread sees only its own. */
-    private final ThreadLocal<Boolean> initializing = new ThreadLocal<>();
     /** Claimed once, by whoever reports the outcome (the linker relinks then). */
     private final AtomicBoolean reported = new AtomicBoolean();
 
@@ -46,24 +47,52 @@ public final class ClassInit {
         if (s != PENDING) {
             return s == DONE;
         }
-        if (initializing.get() != null) {
-            // The initializer itself reached a hook of this class's versions: the JVM would return
-            // at once (the class is being initialized by this thread) and the call would then run
-            // code whose class may still fail. Not ready for this call; the outcome is the outer one's.
-            return false;
-        }
-        initializing.set(Boolean.TRUE);
         try {
             initializer.initialize(patchClass);
-            state = DONE;
-            return true;
         } catch (ReflectiveOperationException | LinkageError | RuntimeException e) {
             failed(e);
             state = FAILED;
             return false;
-        } finally {
-            initializing.remove();
         }
+        if (initializingHere()) {
+            // The JVM let this thread back into a class it is initializing (its initializer, or code
+            // it runs, reached a hook of this class's versions): the initializer has not finished and
+            // may still fail. Not ready for this call; the outcome is the initializer's.
+            return false;
+        }
+        state = DONE;
+        return true;
+    }
+
+    /**
+     * Whether this thread is inside the patch class's static initializer. Asked only while the
+     * initialization is pending (the first calls), so the walk costs nothing later; marked, as every
+     * walk of jlivepatch's on an application thread (RecursionGuard), so that the hooks it meets run
+     * the original methods.
+     */
+    private boolean initializingHere() {
+        int mark = RecursionGuard.enter();
+        try {
+            return StackWalker.getInstance(StackWalker.Option.RETAIN_CLASS_REFERENCE).walk(this);
+        } finally {
+            RecursionGuard.exit(mark);
+        }
+    }
+
+    /**
+     * The walk of {@link #initializingHere}: whether a frame is the patch class's initializer. This
+     * class is the walk's function, not a lambda, so that a first patch loads no class more for it
+     * (FootprintIT).
+     */
+    @Override
+    public Boolean apply(Stream<StackWalker.StackFrame> frames) {
+        for (Iterator<StackWalker.StackFrame> i = frames.iterator(); i.hasNext(); ) {
+            StackWalker.StackFrame f = i.next();
+            if (f.getDeclaringClass() == patchClass && f.getMethodName().equals("<clinit>")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**
