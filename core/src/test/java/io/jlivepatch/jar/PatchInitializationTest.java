@@ -408,6 +408,74 @@ class PatchInitializationTest {
         mv.visitInsn(Opcodes.ATHROW);
     }
 
+    /**
+     * A slow initializer that fails, on top of a patch whose class failed already, over a working
+     * patch: while the slow one initializes (and the transition ends, relinking every site) and
+     * after it failed, every call runs the working patch at the bottom, never the method's own code
+     * (the failed middle patch is no reason to give up on what is below it), and none throws, also
+     * when a call passed the guard of one link and runs the call of the next (a hostile trial found
+     * both).
+     */
+    @Test
+    void aSlowFailingInitializerOverAFailedPatchOverAWorkingOneNeverLeavesTheWorkingOne() throws Exception {
+        PatchHandle bottom = loadWithin(Jars.write(dir.resolve("bottom.jar"), Jars.manifest("init-bottom", Jars.FIX),
+                Jars.classes(Jars.FIX)));
+        bottom.enable();
+        assertTrue(bottom.awaitTransition(Duration.ofSeconds(HANG_SECONDS)));
+        PatchHandle middle = loadWithin(throwingTop("jarapp.FailedMiddle", "failed-middle"));
+        middle.enable();
+        assertTrue(middle.awaitTransition(Duration.ofSeconds(HANG_SECONDS)));
+        assertEquals(-1, new Counter().next());
+        awaitStatus(middle, "FAILED");
+        String top = "jarapp.SlowFailingTop";
+        PatchHandle slow = loadWithin(Jars.write(dir.resolve("slow-failing.jar"), Jars.manifest("slow-failing", top),
+                Map.of("jarapp/SlowFailingTop.class", Jars.patchClass(top, PatchInitializationTest::returnsMinusTwo,
+                        mv -> {
+                            mv.visitLdcInsn(300L);
+                            mv.visitMethodInsn(Opcodes.INVOKESTATIC, "java/lang/Thread", "sleep", "(J)V", false);
+                            throwsCannotStart(mv);
+                        }))));
+        AtomicBoolean stop = new AtomicBoolean();
+        ConcurrentLinkedQueue<String> wrong = new ConcurrentLinkedQueue<>();
+        AtomicLong calls = new AtomicLong();
+        ExecutorService callers = Executors.newFixedThreadPool(4);
+        try {
+            for (int i = 0; i < 4; i++) {
+                callers.execute(() -> {
+                    while (!stop.get()) {
+                        try {
+                            int r = new Counter().next();
+                            if (r != -1 && wrong.size() < 20) {
+                                wrong.add(Thread.currentThread().getName() + " got " + r);
+                            }
+                        } catch (Throwable t) {
+                            if (wrong.size() < 20) {
+                                wrong.add(Thread.currentThread().getName() + " threw " + t);
+                            }
+                        }
+                        calls.incrementAndGet();
+                    }
+                });
+            }
+            awaitCalls(calls, 1000);
+            slow.enable();
+            assertTrue(slow.awaitTransition(Duration.ofSeconds(HANG_SECONDS)));
+            String failed = awaitStatus(slow, "FAILED");
+            assertTrue(failed.contains("the top patch cannot start"), failed);
+            awaitCalls(calls, calls.get() + 1000);
+        } finally {
+            stop.set(true);
+            callers.shutdown();
+        }
+        assertTrue(callers.awaitTermination(HANG_SECONDS, TimeUnit.SECONDS), "a caller hung");
+        assertEquals(List.of(), List.copyOf(wrong), "calls that ran something else than the bottom patch (-1), of "
+                + calls.get());
+        for (PatchHandle h : List.of(slow, middle, bottom)) {
+            h.disable();
+            assertTrue(h.awaitTransition(Duration.ofSeconds(HANG_SECONDS)));
+        }
+    }
+
     /** Waits until the callers have made {@code atLeast} calls in all: some of them ran after the change. */
     private static void awaitCalls(AtomicLong calls, long atLeast) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(HANG_SECONDS);

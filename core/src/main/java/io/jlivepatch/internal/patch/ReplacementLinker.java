@@ -315,6 +315,8 @@ final class ReplacementLinker implements BiFunction<Class<?>, String, MethodHand
         MethodHandle original;
         /** The pass's token when the original code is reached through the method's own hook, else null. */
         OriginalPass.Token token;
+        /** The method itself through its hook, once a gated version has nothing below it (see {@link #itself()}). */
+        private MethodHandle itself;
         /**
          * The gated sides linked so far, by their top: the sides without one gated version or
          * another share what is left (at most MAX_FALLBACKS versions removed from each side).
@@ -365,11 +367,21 @@ final class ReplacementLinker implements BiFunction<Class<?>, String, MethodHand
             if (removed > MAX_FALLBACKS) {
                 return NO_SIDE;
             }
-            try {
-                return side(top, removed);
-            } catch (Misfit m) {
-                return NO_SIDE;
+            ActiveFunction rest = top;
+            while (rest != null) {
+                try {
+                    return side(rest, removed);
+                } catch (Misfit m) {
+                    // a version that cannot run here (a class that failed, a prePatch that refused):
+                    // the fallback is what is below it, as the relink will make it
+                    ActiveFunction next = without(rest, m.function.patchName());
+                    if (next != null && next.equals(rest)) {
+                        return NO_SIDE; // not a version of this side (the original unreachable, say)
+                    }
+                    rest = next;
+                }
             }
+            return NO_SIDE;
         }
 
         private MethodHandle[] side(ActiveFunction top, int removed) throws Misfit {
@@ -399,10 +411,14 @@ final class ReplacementLinker implements BiFunction<Class<?>, String, MethodHand
             for (int i = gates == null ? -1 : gates.size() - 1; i >= 0; i--) {
                 MethodHandle[] without = fallback(without(top, gated.get(i).patchName()), removed + 1);
                 MethodHandle g = gates.get(i);
-                // Where nothing is below, the guard sends the call to the original code; the call's
-                // way there cannot be taken after a guard that said true, and stays as it was.
+                // Where nothing is below, the guard sends the call to the original code. Within one
+                // link the call then never gets there, but a thread may pass a guard of one link and
+                // the call of the next (a relink between the two): the call's way there runs the
+                // method again through its hook, whose guard is the current link's, rather than a
+                // version whose class failed.
+                MethodHandle below = without[1] != null ? without[1] : itself();
                 linked = new MethodHandle[] {MethodHandles.guardWithTest(g, linked[0], without[0]),
-                    without[1] == null ? linked[1] : MethodHandles.guardWithTest(g, linked[1], without[1])};
+                    below == null ? linked[1] : MethodHandles.guardWithTest(g, linked[1], below)};
             }
             if (gates != null) {
                 // only a gated side is linked again, as the side without a version of another gated one
@@ -442,6 +458,23 @@ final class ReplacementLinker implements BiFunction<Class<?>, String, MethodHand
                 gate = gate == null ? allowed : MethodHandles.guardWithTest(allowed, gate, FALSE);
             }
             return gate;
+        }
+
+        /**
+         * The hooked method itself, non-virtually, typed as the site, through its hook (a call of it
+         * passes the guard again); {@code null} when its module does not open it to jlivepatch.
+         */
+        private MethodHandle itself() {
+            if (itself == null && SignatureCheck.unreachableOriginal(owner) == null) {
+                try {
+                    MethodHandles.Lookup lookup = MethodHandles.privateLookupIn(owner, MethodHandles.lookup());
+                    itself = (Modifier.isStatic(target.getModifiers()) ? lookup.unreflect(target)
+                            : lookup.unreflectSpecial(target, owner)).asType(site);
+                } catch (IllegalAccessException | RuntimeException e) {
+                    return null;
+                }
+            }
+            return itself;
         }
 
         /** {@code f} typed as the site, its {@code @Next} (if any) bound to the chain below it. */
