@@ -476,6 +476,42 @@ class PatchInitializationTest {
         }
     }
 
+    /**
+     * A patch whose class failed stays FAILED in status once a working patch is enabled over it and
+     * runs: the link of the top (no {@code @Next}) does not reach the failed version, and says nothing
+     * new about it (a hostile trial saw it turn to patched).
+     */
+    @Test
+    void aFailedPatchStaysFailedUnderAWorkingPatchOverIt() throws Exception {
+        PatchHandle bottom = loadWithin(Jars.write(dir.resolve("bottom-kept.jar"),
+                Jars.manifest("init-bottom-kept", Jars.FIX), Jars.classes(Jars.FIX)));
+        bottom.enable();
+        assertTrue(bottom.awaitTransition(Duration.ofSeconds(HANG_SECONDS)));
+        PatchHandle middle = loadWithin(throwingTop("jarapp.FailedKept", "failed-kept"));
+        middle.enable();
+        assertTrue(middle.awaitTransition(Duration.ofSeconds(HANG_SECONDS)));
+        assertEquals(-1, new Counter().next());
+        assertTrue(awaitStatus(middle, "FAILED").contains("FAILED"));
+        PatchHandle top = loadWithin(Jars.write(dir.resolve("top-kept.jar"), Jars.manifest("init-top-kept", Jars.FIX),
+                Jars.classes(Jars.FIX)));
+        top.enable();
+        assertTrue(top.awaitTransition(Duration.ofSeconds(HANG_SECONDS)));
+        assertEquals(-1, new Counter().next(), "the top runs");
+        String topStatus = awaitStatus(top, "PATCHED");
+        assertTrue(topStatus.contains("PATCHED"), topStatus);
+        // the top's class initialized at that call, and every site was relinked without its gate
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+        while (System.nanoTime() < deadline) {
+            String kept = middle.functions().toString();
+            assertTrue(kept.contains("FAILED") && kept.contains("the top patch cannot start"), kept);
+            Thread.sleep(20);
+        }
+        for (PatchHandle h : List.of(top, middle, bottom)) {
+            h.disable();
+            assertTrue(h.awaitTransition(Duration.ofSeconds(HANG_SECONDS)));
+        }
+    }
+
     /** Waits until the callers have made {@code atLeast} calls in all: some of them ran after the change. */
     private static void awaitCalls(AtomicLong calls, long atLeast) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(HANG_SECONDS);

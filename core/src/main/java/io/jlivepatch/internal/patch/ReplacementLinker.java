@@ -153,13 +153,35 @@ final class ReplacementLinker implements BiFunction<Class<?>, String, MethodHand
         Site site = new Site(owner, methodKey, target, type, cb, cb.pending(owner));
         MethodHandle[] unpatched = site.side(route.unpatched());
         MethodHandle[] patched = site.side(route.patched());
-        ledger.linked(owner.getClassLoader(), owner.getName(), methodKey, failed);
+        ledger.linked(owner.getClassLoader(), owner.getName(), methodKey, standing(route, site, failed));
         MethodHandle[] linked = assemble(route, type, site, unpatched, patched, outside);
         if (linked != null && site.token != null) {
             // A version runs the original code through @Next and a pass: its hook lets that call through once.
             linked[0] = OriginalPass.guard(linked[0], site.token);
         }
         return linked;
+    }
+
+    /**
+     * The patches whose earlier failures in this method stand after this link: those that failed in
+     * it, and those still in the route whose versions it did not reach (below a top without
+     * {@code @Next}): a link that does not look at a version says nothing new about it, so a class
+     * that failed before still shows FAILED under a patch enabled over it.
+     */
+    private static List<String> standing(Route route, Site site, List<String> failed) {
+        List<String> keep = null;
+        for (ActiveFunction side : new ActiveFunction[] {route.unpatched(), route.patched()}) {
+            for (ActiveFunction f = side; f != null; f = f.below()) {
+                String name = f.patchName();
+                if (!site.reached.contains(name) && !failed.contains(name) && (keep == null || !keep.contains(name))) {
+                    if (keep == null) {
+                        keep = new ArrayList<>(failed);
+                    }
+                    keep.add(name);
+                }
+            }
+        }
+        return keep == null ? failed : keep;
     }
 
     /**
@@ -317,6 +339,8 @@ final class ReplacementLinker implements BiFunction<Class<?>, String, MethodHand
         OriginalPass.Token token;
         /** The method itself through its hook, once a gated version has nothing below it (see {@link #itself()}). */
         private MethodHandle itself;
+        /** The patches whose versions this link reached, on either side, fallbacks included. */
+        final List<String> reached = new ArrayList<>(4);
         /**
          * The gated sides linked so far, by their top: the sides without one gated version or
          * another share what is left (at most MAX_FALLBACKS versions removed from each side).
@@ -405,6 +429,12 @@ final class ReplacementLinker implements BiFunction<Class<?>, String, MethodHand
                     }
                     gated.add(f);
                     gates.add(gate);
+                }
+            }
+            // reached once every version of the side can run here (a fallback's failure is not reported)
+            for (ActiveFunction f : reached) {
+                if (!this.reached.contains(f.patchName())) {
+                    this.reached.add(f.patchName());
                 }
             }
             MethodHandle[] linked = {TRUE, call};
