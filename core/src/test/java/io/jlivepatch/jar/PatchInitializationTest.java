@@ -145,46 +145,21 @@ class PatchInitializationTest {
         below.enable();
         assertTrue(below.awaitTransition(Duration.ofSeconds(HANG_SECONDS)));
         PatchHandle h = loadWithin(throwingTop("jarapp.ThrowingTopCalls", "throwing-init-calls"));
-        AtomicBoolean stop = new AtomicBoolean();
-        ConcurrentLinkedQueue<String> wrong = new ConcurrentLinkedQueue<>();
-        AtomicLong calls = new AtomicLong();
-        ExecutorService callers = Executors.newFixedThreadPool(4);
-        CountDownLatch running = new CountDownLatch(4);
-        try {
-            for (int i = 0; i < 4; i++) {
-                callers.execute(() -> {
-                    running.countDown();
-                    while (!stop.get()) {
-                        try {
-                            int r = new Counter().next();
-                            if (r != -1 && wrong.size() < 20) {
-                                wrong.add(Thread.currentThread().getName() + " got " + r);
-                            }
-                        } catch (Throwable t) {
-                            if (wrong.size() < 20) {
-                                wrong.add(Thread.currentThread().getName() + " threw " + t);
-                            }
-                        }
-                        calls.incrementAndGet();
-                    }
-                });
-            }
-            assertTrue(running.await(HANG_SECONDS, TimeUnit.SECONDS));
+        List<String> wrong;
+        long calls;
+        try (Callers callers = new Callers()) {
             h.enable();
             assertTrue(h.awaitTransition(Duration.ofSeconds(HANG_SECONDS)));
             String failed = awaitStatus(h, "FAILED");
             assertTrue(failed.contains("the top patch cannot start"), failed);
-            long enabled = calls.get();
+            long enabled = callers.calls.get();
             h.disable();
             assertTrue(h.awaitTransition(Duration.ofSeconds(HANG_SECONDS)));
-            awaitCalls(calls, enabled + 1000);
-        } finally {
-            stop.set(true);
-            callers.shutdown();
+            callers.awaitCalls(enabled + 1000);
+            wrong = callers.stop();
+            calls = callers.calls.get();
         }
-        assertTrue(callers.awaitTermination(HANG_SECONDS, TimeUnit.SECONDS), "a caller hung");
-        assertEquals(List.of(), List.copyOf(wrong),
-                "calls that ran something else than the version below (-1), of " + calls.get());
+        assertEquals(List.of(), wrong, "calls that ran something else than the version below (-1), of " + calls);
         h.unregister();
         below.disable();
         assertTrue(below.awaitTransition(Duration.ofSeconds(HANG_SECONDS)));
@@ -435,41 +410,19 @@ class PatchInitializationTest {
                             mv.visitMethodInsn(Opcodes.INVOKESTATIC, "java/lang/Thread", "sleep", "(J)V", false);
                             throwsCannotStart(mv);
                         }))));
-        AtomicBoolean stop = new AtomicBoolean();
-        ConcurrentLinkedQueue<String> wrong = new ConcurrentLinkedQueue<>();
-        AtomicLong calls = new AtomicLong();
-        ExecutorService callers = Executors.newFixedThreadPool(4);
-        try {
-            for (int i = 0; i < 4; i++) {
-                callers.execute(() -> {
-                    while (!stop.get()) {
-                        try {
-                            int r = new Counter().next();
-                            if (r != -1 && wrong.size() < 20) {
-                                wrong.add(Thread.currentThread().getName() + " got " + r);
-                            }
-                        } catch (Throwable t) {
-                            if (wrong.size() < 20) {
-                                wrong.add(Thread.currentThread().getName() + " threw " + t);
-                            }
-                        }
-                        calls.incrementAndGet();
-                    }
-                });
-            }
-            awaitCalls(calls, 1000);
+        List<String> wrong;
+        long calls;
+        try (Callers callers = new Callers()) {
+            callers.awaitCalls(1000);
             slow.enable();
             assertTrue(slow.awaitTransition(Duration.ofSeconds(HANG_SECONDS)));
             String failed = awaitStatus(slow, "FAILED");
             assertTrue(failed.contains("the top patch cannot start"), failed);
-            awaitCalls(calls, calls.get() + 1000);
-        } finally {
-            stop.set(true);
-            callers.shutdown();
+            callers.awaitCalls(callers.calls.get() + 1000);
+            wrong = callers.stop();
+            calls = callers.calls.get();
         }
-        assertTrue(callers.awaitTermination(HANG_SECONDS, TimeUnit.SECONDS), "a caller hung");
-        assertEquals(List.of(), List.copyOf(wrong), "calls that ran something else than the bottom patch (-1), of "
-                + calls.get());
+        assertEquals(List.of(), wrong, "calls that ran something else than the bottom patch (-1), of " + calls);
         for (PatchHandle h : List.of(slow, middle, bottom)) {
             h.disable();
             assertTrue(h.awaitTransition(Duration.ofSeconds(HANG_SECONDS)));
@@ -512,12 +465,60 @@ class PatchInitializationTest {
         }
     }
 
-    /** Waits until the callers have made {@code atLeast} calls in all: some of them ran after the change. */
-    private static void awaitCalls(AtomicLong calls, long atLeast) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(HANG_SECONDS);
-        while (calls.get() < atLeast) {
-            assertTrue(System.nanoTime() < deadline, "the callers stopped calling");
-            Thread.sleep(1);
+    /**
+     * Four threads calling {@code new Counter().next()} without a pause until stopped, each call that
+     * returns anything but -1, or throws, recorded (the first 20). Started, running, when made.
+     */
+    private static final class Callers implements AutoCloseable {
+        final AtomicLong calls = new AtomicLong();
+        private final AtomicBoolean stop = new AtomicBoolean();
+        private final ConcurrentLinkedQueue<String> wrong = new ConcurrentLinkedQueue<>();
+        private final ExecutorService pool = Executors.newFixedThreadPool(4);
+
+        Callers() throws InterruptedException {
+            CountDownLatch running = new CountDownLatch(4);
+            for (int i = 0; i < 4; i++) {
+                pool.execute(() -> {
+                    running.countDown();
+                    while (!stop.get()) {
+                        try {
+                            int r = new Counter().next();
+                            if (r != -1 && wrong.size() < 20) {
+                                wrong.add(Thread.currentThread().getName() + " got " + r);
+                            }
+                        } catch (Throwable t) {
+                            if (wrong.size() < 20) {
+                                wrong.add(Thread.currentThread().getName() + " threw " + t);
+                            }
+                        }
+                        calls.incrementAndGet();
+                    }
+                });
+            }
+            assertTrue(running.await(HANG_SECONDS, TimeUnit.SECONDS));
+        }
+
+        /** Waits until the callers have made {@code atLeast} calls in all: some of them ran after the change. */
+        void awaitCalls(long atLeast) throws InterruptedException {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(HANG_SECONDS);
+            while (calls.get() < atLeast) {
+                assertTrue(System.nanoTime() < deadline, "the callers stopped calling");
+                Thread.sleep(1);
+            }
+        }
+
+        /** Stops the callers and waits for them; the wrong calls. */
+        List<String> stop() throws InterruptedException {
+            close();
+            assertTrue(pool.awaitTermination(HANG_SECONDS, TimeUnit.SECONDS), "a caller hung");
+            return List.copyOf(wrong);
+        }
+
+        /** Stops the callers (a test that failed meanwhile leaves no thread calling). */
+        @Override
+        public void close() {
+            stop.set(true);
+            pool.shutdown();
         }
     }
 

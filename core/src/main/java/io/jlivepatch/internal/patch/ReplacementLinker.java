@@ -169,19 +169,19 @@ final class ReplacementLinker implements BiFunction<Class<?>, String, MethodHand
      * that failed before still shows FAILED under a patch enabled over it.
      */
     private static List<String> standing(Route route, Site site, List<String> failed) {
-        List<String> keep = null;
+        List<String> keep = failed;
         for (ActiveFunction side : new ActiveFunction[] {route.unpatched(), route.patched()}) {
             for (ActiveFunction f = side; f != null; f = f.below()) {
                 String name = f.patchName();
-                if (!site.reached.contains(name) && !failed.contains(name) && (keep == null || !keep.contains(name))) {
-                    if (keep == null) {
-                        keep = new ArrayList<>(failed);
+                if (!site.reached.contains(name) && !keep.contains(name)) {
+                    if (keep == failed) {
+                        keep = new ArrayList<>(failed); // copied only when a link leaves a version out
                     }
                     keep.add(name);
                 }
             }
         }
-        return keep == null ? failed : keep;
+        return keep;
     }
 
     /**
@@ -337,7 +337,7 @@ final class ReplacementLinker implements BiFunction<Class<?>, String, MethodHand
         MethodHandle original;
         /** The pass's token when the original code is reached through the method's own hook, else null. */
         OriginalPass.Token token;
-        /** The method itself through its hook, once a gated version has nothing below it (see {@link #itself()}). */
+        /** The hooked method itself ({@link #method()}): what @Next's pass and a gate with nothing below call. */
         private MethodHandle itself;
         /** The patches whose versions this link reached, on either side, fallbacks included. */
         final List<String> reached = new ArrayList<>(4);
@@ -382,10 +382,11 @@ final class ReplacementLinker implements BiFunction<Class<?>, String, MethodHand
 
         /**
          * The side a failed gate falls back to, {@code removed} versions below the linked one. Nothing
-         * runs it unless that gate fails, so what does not fit in it is no failure of the site: that
-         * gate then falls back to the original code, with nothing reported (the relink that follows
-         * the gate's failure reports what is wrong). Past {@link #MAX_FALLBACKS} versions removed,
-         * likewise: a chain of n gated versions would otherwise link 2^n sides.
+         * runs it unless that gate fails, so what does not fit in it is no failure of the site: a
+         * version that cannot run is left out of it, with nothing reported (the relink that follows
+         * the gate's failure reports what is wrong), down to the original code when nothing is left.
+         * Past {@link #MAX_FALLBACKS} versions removed, the original code: a chain of n gated
+         * versions would otherwise link 2^n sides.
          */
         private MethodHandle[] fallback(ActiveFunction top, int removed) {
             if (removed > MAX_FALLBACKS) {
@@ -495,14 +496,25 @@ final class ReplacementLinker implements BiFunction<Class<?>, String, MethodHand
          * passes the guard again); {@code null} when its module does not open it to jlivepatch.
          */
         private MethodHandle itself() {
-            if (itself == null && SignatureCheck.unreachableOriginal(owner) == null) {
-                try {
-                    MethodHandles.Lookup lookup = MethodHandles.privateLookupIn(owner, MethodHandles.lookup());
-                    itself = (Modifier.isStatic(target.getModifiers()) ? lookup.unreflect(target)
-                            : lookup.unreflectSpecial(target, owner)).asType(site);
-                } catch (IllegalAccessException | RuntimeException e) {
-                    return null;
-                }
+            if (SignatureCheck.unreachableOriginal(owner) != null) {
+                return null;
+            }
+            try {
+                return method();
+            } catch (IllegalAccessException | RuntimeException e) {
+                return null;
+            }
+        }
+
+        /**
+         * The hooked method, non-virtually (a subclass's override is not this method), typed as the
+         * site, through a private lookup on its class; once per link.
+         */
+        private MethodHandle method() throws IllegalAccessException {
+            if (itself == null) {
+                MethodHandles.Lookup lookup = MethodHandles.privateLookupIn(owner, MethodHandles.lookup());
+                itself = (Modifier.isStatic(target.getModifiers()) ? lookup.unreflect(target)
+                        : lookup.unreflectSpecial(target, owner)).asType(site);
             }
             return itself;
         }
@@ -544,14 +556,12 @@ final class ReplacementLinker implements BiFunction<Class<?>, String, MethodHand
                 }
                 MethodHandle itself;
                 try {
-                    MethodHandles.Lookup lookup = MethodHandles.privateLookupIn(owner, MethodHandles.lookup());
-                    itself = Modifier.isStatic(target.getModifiers()) ? lookup.unreflect(target)
-                            : lookup.unreflectSpecial(target, owner);
+                    itself = method();
                 } catch (IllegalAccessException | RuntimeException e) {
                     throw new Misfit(f, "@Next cannot call the original code: " + e);
                 }
                 token = OriginalPass.token(owner, methodKey);
-                original = OriginalPass.original(itself.asType(site), token);
+                original = OriginalPass.original(itself, token);
             }
             return original;
         }
