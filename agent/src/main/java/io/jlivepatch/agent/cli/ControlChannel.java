@@ -7,6 +7,7 @@ import io.jlivepatch.internal.control.Wire;
 
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.EOFException;
@@ -209,17 +210,9 @@ final class ControlChannel implements AutoCloseable {
             // Closed before asking whether the call went out: its last byte, written only after the
             // mark (exchange), then never goes, and the target runs no call it did not read whole.
             close();
-            if (changing && sent.get()) {
-                throw new OutcomeUnknown(late.fact() + "; the " + operation + " had reached it, so it may have"
-                        + " taken effect, or may still: " + lookFirst(), late);
-            }
-            throw afterChange(late.fact(), late);
+            throw unanswered(changing && sent.get(), operation, late.fact(), ", or may still", late);
         } catch (IOException e) {
-            if (changing && sent.get()) {
-                throw new OutcomeUnknown(e.getMessage() + "; the " + operation + " had reached it, so it may have"
-                        + " taken effect: " + lookFirst(), e);
-            }
-            throw afterChange(e.getMessage(), e);
+            throw unanswered(changing && sent.get(), operation, e.getMessage(), "", e);
         } catch (TargetRefusal refused) {
             throw afterChange(refused.getMessage(), refused); // a refusal of this call: it changed nothing
         }
@@ -227,6 +220,20 @@ final class ControlChannel implements AutoCloseable {
             changed = operation;
         }
         return result;
+    }
+
+    /**
+     * What a call that got no answer leaves: an {@link OutcomeUnknown} when it was a change that had
+     * reached the target ({@code reached}: it may have taken effect{@code still}); else as
+     * {@link #afterChange}.
+     */
+    private <E extends Exception> RuntimeException unanswered(boolean reached, String operation, String why,
+                                                               String still, E cause) throws E {
+        if (reached) {
+            return new OutcomeUnknown(why + "; the " + operation + " had reached it, so it may have taken effect"
+                    + still + ": " + lookFirst(), cause);
+        }
+        return afterChange(why, cause);
     }
 
     /**
@@ -240,11 +247,6 @@ final class ControlChannel implements AutoCloseable {
         }
         return new OutcomeUnknown(why + "; this command's " + changed + " had taken effect before: " + lookFirst(),
                 cause);
-    }
-
-    /** The earlier change of this command that the target answered, or {@code null}. */
-    String changed() {
-        return changed;
     }
 
     private String lookFirst() {
@@ -278,7 +280,7 @@ final class ControlChannel implements AutoCloseable {
      */
     private synchronized Object exchange(String object, Method method, Object[] args, AtomicBoolean sent)
             throws IOException {
-        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         DataOutputStream call = new DataOutputStream(bytes);
         call.writeByte(Wire.CALL);
         Wire.writeString(call, object);

@@ -91,7 +91,7 @@ final class TargetJvm implements AutoCloseable {
                     });
                 } catch (Deadline.NoAnswer late) {
                     // The JVM has the request and may load the agent once it answers again.
-                    throw new ControlChannel.OutcomeUnknown(late.getMessage() + "; it had been asked to load"
+                    throw new ControlChannel.OutcomeUnknown(late.fact() + "; it had been asked to load"
                             + " jlivepatch and may still do so: 'jlivepatch list' shows whether it did", late);
                 }
                 // agentmain has returned: its outcome (a failure of an earlier start is cleared by a success)
