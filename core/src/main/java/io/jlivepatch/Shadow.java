@@ -204,6 +204,16 @@ public final class Shadow {
         if (value == null || type.isInstance(value)) {
             return type.cast(value);
         }
+        if (value.getClass().getName().equals(type.getName())) {
+            // The same name in two class loaders: a patch's classes are defined again at each load
+            // and for each class loader of its targets (jlivepatch detaches an unregistered patch's
+            // own values, unless it was forced).
+            throw new ClassCastException("shadow variable " + id + " holds a " + type.getName() + " of another class"
+                    + " loader (" + value.getClass().getClassLoader() + ", not " + type.getClassLoader() + "): a"
+                    + " patch's own classes are defined again at each load and for each class loader of its"
+                    + " targets, so no other copy can read such a value; give variables shared across loads or"
+                    + " class loaders a JDK or application type");
+        }
         throw new ClassCastException("shadow variable " + id + " holds a " + value.getClass().getName() + ", not a "
                 + type.getName() + "; do two patches use the same id for different variables?");
     }

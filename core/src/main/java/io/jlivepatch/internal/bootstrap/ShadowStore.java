@@ -241,6 +241,56 @@ public final class ShadowStore {
         }
     }
 
+    /**
+     * Detaches every value whose class (an array's: its element type's) was defined by one of
+     * {@code loaders}, compared by identity, whatever its id; no dtor runs. For an unregistered
+     * patch's own class loaders: no class of another loader can cast such a value, so a later load of
+     * the same patch (other loaders, other classes of the same names) would fail with a
+     * {@code ClassCastException} at every read, and the value would keep the unregistered patch's
+     * classes, code and loader alive with its object. Values whose ctor still runs stay.
+     *
+     * @return how many values were detached
+     */
+    public static int detachValuesOf(ClassLoader[] loaders) {
+        purge();
+        Entry[] removed = new Entry[8];
+        int n = 0;
+        for (Stripe s : STRIPES) {
+            synchronized (s) {
+                Entry[] tab = s.table;
+                for (int i = 0; i < tab.length; i++) {
+                    Entry e = tab[i];
+                    Object value;
+                    if (e != null && (value = e.value) != null && !e.refersTo(null)
+                            && definedByOneOf(value.getClass(), loaders)) {
+                        SLOTS.setRelease(tab, i, TOMBSTONE); // as in Stripe.remove
+                        s.live--;
+                        if (n == removed.length) {
+                            Entry[] more = new Entry[n * 2];
+                            System.arraycopy(removed, 0, more, 0, n);
+                            removed = more;
+                        }
+                        removed[n++] = e;
+                    }
+                }
+            }
+        }
+        for (int i = 0; i < n; i++) {
+            removed[i].drop();
+        }
+        return n;
+    }
+
+    private static boolean definedByOneOf(Class<?> c, ClassLoader[] loaders) {
+        ClassLoader l = c.getClassLoader(); // an array class's is its element type's
+        for (ClassLoader candidate : loaders) {
+            if (candidate == l && l != null) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Throws {@code t} as it is, checked or not (a dtor may throw a checked exception sneakily). */
     @SuppressWarnings("unchecked")
     private static <T extends Throwable> void rethrow(Throwable t) throws T {

@@ -489,7 +489,14 @@ public final class PatchRegistry {
             RegisteredPatch p = resolve.run();
             List<RegisteredPatch> next = with(stack, p);
             // The stack with p is published by the transition's commit, together with p's state.
-            enableIn(next, p, () -> announceRegistered(p, next.size()));
+            try {
+                enableIn(next, p, () -> announceRegistered(p, next.size()));
+            } catch (PatchException | RuntimeException | Error e) {
+                if (!stack.contains(p)) {
+                    OrphanedShadows.detach(p); // what its prePatch attached, no class but its own can read
+                }
+                throw e;
+            }
             report("load", p.name(), "ok (registered, enabled)", p.provenance());
             return p;
         });
@@ -1110,8 +1117,9 @@ public final class PatchRegistry {
             keepIfForced(q, "replaced by '" + p.name() + "'");
             Refusals.logQuietly(System.Logger.Level.INFO, "''{0}'': replaced by ''{1}'', unregistered", q.name(),
                     p.name());
-            report("unregister", q.name(), "ok (replaced by '" + p.name() + "'" + (wasEnabled ? ", was enabled)"
-                    : ", was disabled)"));
+            String detached = OrphanedShadows.detach(q);
+            report("unregister", q.name(), "ok (replaced by '" + p.name() + "'" + (wasEnabled ? ", was enabled"
+                    : ", was disabled") + detached + ")");
             RegistryObserver o = observer;
             if (o != null) {
                 Refusals.unregistered(o, q);
@@ -1249,7 +1257,8 @@ public final class PatchRegistry {
             p.setUnregistered();
             keepIfForced(p, "unregistered");
             Refusals.logQuietly(System.Logger.Level.INFO, "''{0}'': unregistered", p.name());
-            report("unregister", p.name(), "ok");
+            String detached = OrphanedShadows.detach(p);
+            report("unregister", p.name(), detached.isEmpty() ? "ok" : "ok (" + detached.substring(2) + ")");
             RegistryObserver o = observer;
             if (o != null) {
                 Refusals.unregistered(o, p);

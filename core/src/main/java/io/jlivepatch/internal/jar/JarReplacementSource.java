@@ -31,6 +31,11 @@ final class JarReplacementSource implements ReplacementSource {
         return nextParameters.clone();
     }
 
+    @Override
+    public java.util.List<ClassLoader> ownLoaders() {
+        return classes.ownLoaders();
+    }
+
     Method method(ClassLoader targetLoader) throws ReflectiveOperationException {
         Class<?> patchClass = classes.classFor(patchClassName, targetLoader);
         Method m = Reflection.findDeclared(patchClass, method, descriptor);

@@ -82,6 +82,15 @@ final class PatchClasses {
         return carrier.lookupClass();
     }
 
+    /** The patch class loaders this has made so far (its hidden nestmates are the targets' loaders'). */
+    synchronized List<ClassLoader> ownLoaders() {
+        List<ClassLoader> own = new ArrayList<>(loaders.values());
+        if (bootLoader != null) {
+            own.add(bootLoader);
+        }
+        return own;
+    }
+
     /** The new classes this has defined in applications' class loaders so far, each for good. */
     synchronized List<String> carried() {
         return List.copyOf(carried);

@@ -34,6 +34,14 @@ public interface ReplacementSource {
         return null;
     }
 
+    /**
+     * The class loaders of jlivepatch's own that define the replacement's classes (one per target
+     * loader so far), never an application's: none for a replacement the application gives.
+     */
+    default java.util.List<ClassLoader> ownLoaders() {
+        return java.util.List.of();
+    }
+
     /** The same replacement for every loader. */
     static ReplacementSource fixed(MethodHandle handle) {
         return loader -> handle;

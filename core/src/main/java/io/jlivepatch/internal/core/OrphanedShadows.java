@@ -1,0 +1,60 @@
+package io.jlivepatch.internal.core;
+
+import io.jlivepatch.internal.bootstrap.ShadowStore;
+
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The shadow variables an unregistered patch leaves without a reader: those whose value is an
+ * object of one of the patch JAR's own classes (defined by its patch class loaders). No other class
+ * can cast such a value: a later load of the same JAR defines its classes again, under the same
+ * names, in new loaders, and its first read of the variable would throw a
+ * {@code ClassCastException} in the patched method, at every call that reaches it; the value would
+ * also keep the unregistered patch's code and loader alive as long as its object lives. The kernel
+ * leaves this to the patch's post-unpatch callback ({@code klp_shadow_free_all}); a JVM can tell
+ * which values only the patch could read, so jlivepatch detaches them when the patch goes.
+ */
+final class OrphanedShadows {
+
+    private OrphanedShadows() {
+    }
+
+    /**
+     * Detaches the shadow values of {@code p}'s own classes, now that it is unregistered, unless its
+     * transition was forced: threads that were inside its code may still run it and read them.
+     * Never throws: the unregistration stands whatever happens here. Caller holds klpMutex.
+     *
+     * @return what to add to the unregistration's audit outcome: {@code ""} when nothing was detached
+     */
+    static String detach(RegisteredPatch p) {
+        if (p.isForced()) {
+            return "";
+        }
+        try {
+            Map<ClassLoader, Boolean> own = new IdentityHashMap<>();
+            for (ResolvedFunction f : p.resolved()) {
+                for (ClassLoader l : f.source().ownLoaders()) {
+                    own.put(l, Boolean.TRUE);
+                }
+            }
+            if (own.isEmpty()) {
+                return ""; // a patch built in code: its classes are the application's
+            }
+            List<ClassLoader> loaders = new ArrayList<>(own.keySet());
+            int n = ShadowStore.detachValuesOf(loaders.toArray(new ClassLoader[0]));
+            if (n == 0) {
+                return "";
+            }
+            String what = n + (n == 1 ? " shadow variable" : " shadow variables") + " holding objects of its classes";
+            Refusals.logQuietly(System.Logger.Level.INFO, "''{0}'': detached {1}", p.name(), what);
+            return ", detached " + what;
+        } catch (RuntimeException | LinkageError | VirtualMachineError e) {
+            Refusals.logQuietly(System.Logger.Level.WARNING, "''{0}'': the shadow variables holding objects of its"
+                    + " classes were not detached ({1}): a later load of it may fail to read them", p.name(), e);
+            return ", shadow variables holding objects of its classes not detached (" + e + ")";
+        }
+    }
+}
