@@ -182,6 +182,11 @@ class TrustPolicyTest {
         }
     }
 
+    @Test
+    void anEnableThatWouldReverseADisableIsAskedThePolicyRaisedMeanwhile() throws Exception {
+        ChildJvm.runOk(ReversalDriver.class, List.of(), List.of(), 120);
+    }
+
     // ---- refused JARs ----
 
     @Test

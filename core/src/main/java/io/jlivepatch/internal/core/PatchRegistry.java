@@ -777,6 +777,9 @@ public final class PatchRegistry {
         locked("enable", p.name(), () -> {
             requireRegistered(p, "enable");
             if (transition != null && transitionPatch == p && !transition.targetPatched()) {
+                // A reversal puts p's code back on every thread: the trust policy is asked as for any
+                // enable (refused, the disable goes on).
+                checkTrust(p);
                 reverse();
                 report("enable", p.name(), "ok (transition reversed)");
                 return null;
