@@ -117,6 +117,64 @@ class MalformedJarTest {
     }
 
     @Test
+    void aJarWhoseCentralDirectoryPointsAtAnotherCopyOfAnEntryIsRefused() throws Exception {
+        // The class read one entry after the other (what would load) carries, in its local header's
+        // extra field, a whole second entry of the same name; the central directory points at that
+        // one, with the first one's CRC-32: the names and CRCs agree, the bytes a ZIP tool shows do not.
+        byte[] loaded = Jars.classes(FIX).get(FIX_FILE);
+        byte[] shown = Arrays.copyOf(loaded, loaded.length + 1); // any other bytes
+        byte[] manifest = Jars.manifestBytes(Jars.manifest("hidden-copy", FIX));
+        java.io.ByteArrayOutputStream zip = new java.io.ByteArrayOutputStream();
+        zip.writeBytes(storedLocal("META-INF/MANIFEST.MF", manifest, new byte[0]));
+        int classAt = zip.size();
+        byte[] hidden = storedLocal(FIX_FILE, shown, new byte[0]);
+        java.nio.ByteBuffer extra = java.nio.ByteBuffer.allocate(4 + hidden.length).order(java.nio.ByteOrder.LITTLE_ENDIAN)
+                .putShort((short) 0x7777).putShort((short) hidden.length).put(hidden);
+        zip.writeBytes(storedLocal(FIX_FILE, loaded, extra.array()));
+        int hiddenAt = classAt + 30 + FIX_FILE.length() + 4;
+        int directoryAt = zip.size();
+        zip.writeBytes(storedCentral("META-INF/MANIFEST.MF", crc(manifest), manifest.length, 0));
+        zip.writeBytes(storedCentral(FIX_FILE, crc(loaded), shown.length, hiddenAt));
+        int directorySize = zip.size() - directoryAt;
+        zip.writeBytes(java.nio.ByteBuffer.allocate(22).order(java.nio.ByteOrder.LITTLE_ENDIAN).putInt(0x06054b50)
+                .putShort((short) 0).putShort((short) 0).putShort((short) 2).putShort((short) 2).putInt(directorySize)
+                .putInt(directoryAt).putShort((short) 0).array());
+        Path jar = Files.write(dir.resolve("hidden-copy.jar"), zip.toByteArray());
+        try (java.util.jar.JarFile tools = new java.util.jar.JarFile(jar.toFile(), false)) {
+            assertTrue(Arrays.equals(shown, tools.getInputStream(tools.getEntry(FIX_FILE)).readAllBytes()),
+                    "what the JDK's ZipFile, like javap, an IDE or a class loader, shows is the hidden copy");
+        }
+        Jars.refused(jar, Reason.INVALID_PATCH, "entry '" + FIX_FILE + "' differs from what its central directory"
+                + " lists, so ZIP tools show other contents than jlivepatch would load");
+    }
+
+    private static long crc(byte[] content) {
+        java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+        crc.update(content);
+        return crc.getValue();
+    }
+
+    /** A stored (not deflated) entry's local header and data. */
+    private static byte[] storedLocal(String name, byte[] content, byte[] extra) {
+        byte[] n = name.getBytes(StandardCharsets.UTF_8);
+        return java.nio.ByteBuffer.allocate(30 + n.length + extra.length + content.length)
+                .order(java.nio.ByteOrder.LITTLE_ENDIAN).putInt(0x04034b50).putShort((short) 10).putShort((short) 0)
+                .putShort((short) 0).putShort((short) 0).putShort((short) 0x21).putInt((int) crc(content))
+                .putInt(content.length).putInt(content.length).putShort((short) n.length).putShort((short) extra.length)
+                .put(n).put(extra).put(content).array();
+    }
+
+    /** A stored entry's central directory header. */
+    private static byte[] storedCentral(String name, long crc, int size, int localAt) {
+        byte[] n = name.getBytes(StandardCharsets.UTF_8);
+        return java.nio.ByteBuffer.allocate(46 + n.length).order(java.nio.ByteOrder.LITTLE_ENDIAN).putInt(0x02014b50)
+                .putShort((short) 20).putShort((short) 10).putShort((short) 0).putShort((short) 0).putShort((short) 0)
+                .putShort((short) 0x21).putInt((int) crc).putInt(size).putInt(size).putShort((short) n.length)
+                .putShort((short) 0).putShort((short) 0).putShort((short) 0).putShort((short) 0).putInt(0)
+                .putInt(localAt).put(n).array();
+    }
+
+    @Test
     void aManifestWithAnIllegalAttributeNameIsRefused() throws Exception {
         String manifest = "Manifest-Version: 1.0\r\nLivepatch-Name: x\r\nLivepatch-Class: " + FIX
                 + "\r\nBad@Name: y\r\n\r\n";

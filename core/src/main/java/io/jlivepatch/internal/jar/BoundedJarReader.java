@@ -55,7 +55,7 @@ final class BoundedJarReader {
     private Contents readAll(byte[] jar) throws PatchException, IOException {
         byte[] manifest = null;
         Map<String, byte[]> entries = new LinkedHashMap<>();
-        Map<String, Long> crcs = new LinkedHashMap<>(); // every file read, the manifest included
+        Map<String, byte[]> files = new LinkedHashMap<>(); // every file read, the manifest included
         int count = 0;
         // Capped all the same: the bytes were counted when they were read, but the cap costs nothing.
         try (CappedStream file = new CappedStream(new ByteArrayInputStream(jar), limits.maxJarBytes());
@@ -82,32 +82,33 @@ final class BoundedJarReader {
                     throw PatchJar.invalid(source, "entry " + PatchJar.quote(e.getName()) + " appears twice: build"
                             + " the JAR again with 'jar' or Maven");
                 }
-                // read to its end: ZipInputStream has checked the bytes against this CRC-32
-                crcs.put(e.getName(), e.getCrc());
+                files.put(e.getName(), bytes);
             }
         }
         if (count > 0) { // no entry at all: PatchJar says it is not a JAR
-            matchCentralDirectory(jar, crcs);
+            matchCentralDirectory(jar, files);
         }
         return new Contents(manifest, entries, count);
     }
 
     /**
-     * Refuses a JAR whose central directory, which {@code jar}, {@code unzip}, IDEs and class loaders
-     * read, lists other files or other contents than its entries, which are read here one after the
-     * other: a reviewer would see one class and another would run. Each file the directory lists must
-     * have been read, with the same CRC-32, and nothing else.
+     * Refuses a JAR whose central directory, which {@code jar}, {@code unzip}, {@code javap}, IDEs and
+     * class loaders read, lists other files or other contents than its entries, which are read here
+     * one after the other: a reviewer would see one class and another would run. Each file the
+     * directory lists must have been read, and nothing else; and the data the directory points at
+     * (its local header's offset, its method and size) must be those very bytes: a CRC-32 alone can
+     * be copied onto another copy of a file hidden in the JAR.
      */
-    private void matchCentralDirectory(byte[] jar, Map<String, Long> entries) throws PatchException {
-        Map<String, Long> listed = centralDirectory(jar);
+    private void matchCentralDirectory(byte[] jar, Map<String, byte[]> files) throws PatchException {
+        Map<String, long[]> listed = centralDirectory(jar);
         if (listed == null) {
             throw PatchJar.invalid(source, "its central directory cannot be read (missing, truncated or ZIP64):"
                     + " build the JAR again with 'jar' or Maven");
         }
-        for (Map.Entry<String, Long> e : entries.entrySet()) {
-            Long crc = listed.remove(e.getKey());
-            if (crc == null || crc.longValue() != e.getValue()) {
-                throw PatchJar.invalid(source, "entry " + PatchJar.quote(e.getKey()) + (crc == null
+        for (Map.Entry<String, byte[]> e : files.entrySet()) {
+            long[] where = listed.remove(e.getKey());
+            if (where == null || !sameData(jar, e.getKey(), where, e.getValue())) {
+                throw PatchJar.invalid(source, "entry " + PatchJar.quote(e.getKey()) + (where == null
                         ? " is not listed in its central directory" : " differs from what its central directory lists")
                         + ", so ZIP tools show other contents than jlivepatch would load: build the JAR again with"
                         + " 'jar' or Maven");
@@ -117,6 +118,59 @@ final class BoundedJarReader {
             throw PatchJar.invalid(source, "its central directory lists " + PatchJar.quote(listed.keySet().iterator()
                     .next()) + ", which its entries do not hold, so ZIP tools show other contents than jlivepatch"
                     + " would load: build the JAR again with 'jar' or Maven");
+        }
+    }
+
+    private static final int LOCAL_HEADER = 0x04034b50;
+
+    /**
+     * Whether the file the central directory places at {@code where} ({@link #centralDirectory}'s
+     * crc, method, compressed size, local header offset) is named {@code name} in its local header,
+     * has {@code content}'s CRC-32 and holds exactly {@code content}: inflated (at most one byte more than {@code content}) from
+     * the offset the directory gives, never from where the sequential read found it.
+     */
+    private static boolean sameData(byte[] zip, String name, long[] where, byte[] content) {
+        ByteBuffer b = ByteBuffer.wrap(zip).order(ByteOrder.LITTLE_ENDIAN);
+        long at = where[3];
+        if (at + 30 > zip.length || b.getInt((int) at) != LOCAL_HEADER) {
+            return false;
+        }
+        int local = (int) at;
+        int nameLength = b.getShort(local + 26) & 0xFFFF;
+        long data = at + 30 + nameLength + (b.getShort(local + 28) & 0xFFFF);
+        long size = where[2];
+        if (data + size > zip.length || !name.equals(new String(zip, local + 30, nameLength, StandardCharsets.UTF_8))) {
+            return false;
+        }
+        java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+        crc.update(content);
+        if (crc.getValue() != where[0]) {
+            return false; // a tool that checks it would call the file corrupt
+        }
+        if (where[1] == ZipEntry.STORED) {
+            return size == content.length && Arrays.equals(zip, (int) data, (int) (data + size), content, 0,
+                    content.length);
+        }
+        if (where[1] != ZipEntry.DEFLATED) {
+            return false;
+        }
+        java.util.zip.Inflater inflater = new java.util.zip.Inflater(true);
+        try {
+            inflater.setInput(zip, (int) data, (int) size);
+            byte[] out = new byte[content.length + 1];
+            int n = 0;
+            while (n < out.length && !inflater.finished()) {
+                int got = inflater.inflate(out, n, out.length - n);
+                if (got == 0 && (inflater.needsInput() || inflater.needsDictionary())) {
+                    break; // the data the directory gives ends before its stream does
+                }
+                n += got;
+            }
+            return inflater.finished() && n == content.length && Arrays.equals(out, 0, n, content, 0, n);
+        } catch (java.util.zip.DataFormatException e) {
+            return false;
+        } finally {
+            inflater.end();
         }
     }
 
@@ -230,13 +284,14 @@ final class BoundedJarReader {
     private static final int CEN_END_SIZE = 22;
 
     /**
-     * The files a ZIP's central directory lists (directories left out), with the CRC-32 of each, in
-     * its order: what {@code jar}, {@code unzip} and class loaders go by, read without trusting the
-     * bytes (every offset is checked against the array); {@code null} when it cannot be read. ZIP64
-     * is not read: no patch JAR needs it. (Here, not in a class of its own: every load runs it, and a
-     * first load into an application defines as few of jlivepatch's classes as it can; FootprintIT.)
+     * The files a ZIP's central directory lists (directories left out), in its order, each with
+     * {crc-32, method, compressed size, local header offset}: what {@code jar}, {@code unzip} and class
+     * loaders go by, read without trusting the bytes (every offset is checked against the array);
+     * {@code null} when it cannot be read. ZIP64 is not read: no patch JAR needs it. (Here, not in a
+     * class of its own, and no record per entry: every load runs it, and a first load into an
+     * application defines as few of jlivepatch's classes as it can; FootprintIT.)
      */
-    static Map<String, Long> centralDirectory(byte[] zip) {
+    static Map<String, long[]> centralDirectory(byte[] zip) {
         ByteBuffer b = ByteBuffer.wrap(zip).order(ByteOrder.LITTLE_ENDIAN);
         int end = -1;
         // the end record, found from the end: it may be followed by a comment of up to 65,535 bytes
@@ -255,20 +310,23 @@ final class BoundedJarReader {
         if (count == 0xFFFF || size == 0xFFFFFFFFL || offset == 0xFFFFFFFFL || offset + size > end) {
             return null; // ZIP64, or a directory that does not fit before its end record
         }
-        Map<String, Long> files = new LinkedHashMap<>();
+        Map<String, long[]> files = new LinkedHashMap<>();
         int at = (int) offset;
         for (int n = 0; n < count; n++) {
             if (at + 46 > end || b.getInt(at) != CEN_HEADER) {
                 return null;
             }
             long crc = b.getInt(at + 16) & 0xFFFFFFFFL;
+            int method = b.getShort(at + 10) & 0xFFFF;
+            long compressed = b.getInt(at + 20) & 0xFFFFFFFFL;
+            long local = b.getInt(at + 42) & 0xFFFFFFFFL;
             int nameLength = b.getShort(at + 28) & 0xFFFF;
             int next = at + 46 + nameLength + (b.getShort(at + 30) & 0xFFFF) + (b.getShort(at + 32) & 0xFFFF);
-            if (next > end) {
-                return null;
+            if (next > end || local >= offset) {
+                return null; // a file's data must come before the directory
             }
             String name = new String(zip, at + 46, nameLength, StandardCharsets.UTF_8);
-            if (!name.endsWith("/") && files.put(name, crc) != null) {
+            if (!name.endsWith("/") && files.put(name, new long[] {crc, method, compressed, local}) != null) {
                 return null; // listed twice
             }
             at = next;
