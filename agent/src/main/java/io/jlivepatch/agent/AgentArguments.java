@@ -24,6 +24,25 @@ import java.time.Duration;
 record AgentArguments(Path patchDirectory, JarLimits jarLimits, Path truststore, String truststorePassword,
                       Path auditFile, WatchOptions watch) {
 
+    /**
+     * Whether {@code args} give an option whose name starts with {@code truststore} (any case): arguments
+     * that do not parse then fail closed (a misspelt {@code truststore-password} included), while a
+     * path that merely contains the word ({@code patches=/srv/truststore-fixes}) does not count.
+     */
+    static boolean nameATrustStore(String args) {
+        if (args == null) {
+            return false;
+        }
+        for (String pair : args.split(",")) {
+            int eq = pair.indexOf('=');
+            String key = (eq < 0 ? pair : pair.substring(0, eq)).trim();
+            if (key.toLowerCase(java.util.Locale.ROOT).startsWith("truststore")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     static AgentArguments parse(String args) {
         return parse(args, JarLimits.current());
     }
@@ -68,7 +87,9 @@ record AgentArguments(Path patchDirectory, JarLimits jarLimits, Path truststore,
             } else if (JarLimits.OPTIONS.contains(key)) {
                 limits = limits.with(key, value);
             } else {
-                throw new IllegalArgumentException("unknown option '" + pair + "': the agent takes patches=<dir>,"
+                // The key only: a misspelt truststore-password's value is a secret, and this message is
+                // logged and kept in a system property.
+                throw new IllegalArgumentException("unknown option '" + key + "': the agent takes patches=<dir>,"
                         + " watch=true, interval=<seconds>, timeout=<seconds>, truststore=<file>,"
                         + " truststore-password=<password>, audit=<file> and"
                         + " the patch JAR limits " + String.join("=<n>, ", JarLimits.OPTIONS) + "=<n>");

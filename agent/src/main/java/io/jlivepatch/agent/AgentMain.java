@@ -45,35 +45,76 @@ public final class AgentMain {
         install(args, inst, false);
     }
 
+    /**
+     * Changes of the agent's own settings not on record yet: made before jlivepatch's registry (and
+     * its audit log) existed, or by an installation that then failed; each {requester, operation,
+     * subject, outcome}. Written by premain and the attach threads, which the JVM runs one at a time;
+     * synchronized all the same, as an attach may fail and another follow.
+     */
+    private static final java.util.List<String[]> PENDING = new java.util.ArrayList<>();
+
+    private static void onRecord(String requester, String operation, String subject, String outcome) {
+        synchronized (PENDING) {
+            PENDING.add(new String[] {requester, operation, subject, outcome});
+        }
+    }
+
+    /** Audits every pending change, in order, once jlivepatch's registry exists; keeps them until then. */
+    private static void auditPending() {
+        PatchRegistry registry = PatchRegistry.installed();
+        if (registry == null) {
+            return;
+        }
+        synchronized (PENDING) {
+            for (String[] change : PENDING) {
+                String before = Requester.enter(change[0]);
+                try {
+                    registry.audit(change[1], change[2], change[3]);
+                } finally {
+                    Requester.restore(before);
+                }
+            }
+            PENDING.clear();
+        }
+    }
+
+    private static String describe(io.jlivepatch.internal.jar.JarLimits limits) {
+        StringBuilder sb = new StringBuilder();
+        for (String option : io.jlivepatch.internal.jar.JarLimits.OPTIONS) {
+            sb.append(sb.length() == 0 ? "" : ", ").append(option).append('=').append(limits.get(option));
+        }
+        return sb.toString();
+    }
+
     /** @param beforeMain premain: the application's main waits for this */
     private static void install(String args, Instrumentation inst, boolean beforeMain) {
         try {
             AgentArguments arguments = AgentArguments.parse(args);
+            // Who asked, for provenance and audit: an attach may come hours after the start.
+            String requester = beforeMain ? Requester.STARTUP : Requester.ATTACH;
+            io.jlivepatch.internal.jar.JarLimits limitsBefore = io.jlivepatch.internal.jar.JarLimits.current();
             io.jlivepatch.internal.jar.JarLimits.setCurrent(arguments.jarLimits());
-            boolean trustInstalled = false;
+            if (!arguments.jarLimits().equals(limitsBefore)) {
+                // What a patch JAR may be changes what loads: on record, as every change is.
+                String limits = describe(arguments.jarLimits());
+                Log.get().log(System.Logger.Level.INFO, "patch JAR limits: " + limits);
+                onRecord(requester, "limits", "patch JARs", "ok (" + limits + ")");
+            }
             if (arguments.truststore() != null) {
                 // Before any patch can load; a store that cannot be read gives a policy that refuses all.
-                trustInstalled = TrustPolicy.install(TrustPolicy.fromStore(arguments.truststore(),
+                // A raised policy changes what may run from now on (and what registered patches may
+                // be enabled): on record too.
+                boolean trustInstalled = TrustPolicy.install(TrustPolicy.fromStore(arguments.truststore(),
                         arguments.truststorePassword()));
+                onRecord(requester, "trust", arguments.truststore().toString(), (trustInstalled ? "ok ("
+                        : "refused (the policy stays: ") + TrustPolicy.current().describe() + ")");
             }
             if (arguments.auditFile() != null) {
                 AuditFile.configure(arguments.auditFile());
             }
             Livepatch lp = Livepatch.install(inst);
             System.clearProperty(FAILURE_PROPERTY);
-            // Who asked, for provenance and audit: an attach may come hours after the start.
-            String requester = beforeMain ? Requester.STARTUP : Requester.ATTACH;
-            if (arguments.truststore() != null) {
-                // A raised policy changes what may run from now on (and what registered patches may be
-                // enabled): on record, as every change is.
-                String before = Requester.enter(requester);
-                try {
-                    PatchRegistry.installed().audit("trust", arguments.truststore().toString(), (trustInstalled
-                            ? "ok (" : "refused (the policy stays: ") + TrustPolicy.current().describe() + ")");
-                } finally {
-                    Requester.restore(before);
-                }
-            }
+            auditPending();
             String version = AgentMain.class.getPackage().getImplementationVersion();
             // With the build: which build runs where (jlivepatch list), whatever the version says.
             System.setProperty(VERSION_PROPERTY, (version == null ? "development" : version)
@@ -120,11 +161,15 @@ public final class AgentMain {
             }
         } catch (IllegalArgumentException e) {
             failed("its arguments were refused: " + e.getMessage());
-            if (args != null && args.contains("truststore")) {
+            if (AgentArguments.nameATrustStore(args)) {
                 // Fail closed: signed patches were required, and a later attach (which passes no
                 // arguments, or others) must not install jlivepatch without the trust store.
-                TrustPolicy.install(TrustPolicy.refusingAll("the agent's arguments, which name a trust store, were"
-                        + " refused at start-up (" + e.getMessage() + "): correct them and restart the JVM"));
+                boolean installed = TrustPolicy.install(TrustPolicy.refusingAll("the agent's arguments, which name a"
+                        + " trust store, were refused at start-up (" + e.getMessage() + "): correct them and restart"
+                        + " the JVM"));
+                onRecord(beforeMain ? Requester.STARTUP : Requester.ATTACH, "trust", "(the agent's arguments)",
+                        (installed ? "ok (" : "refused (the policy stays: ") + TrustPolicy.current().describe() + ")");
+                auditPending(); // at once when jlivepatch runs already (a later attach)
                 Log.get().log(System.Logger.Level.ERROR, "jlivepatch agent arguments: " + e.getMessage()
                         + "; they name a trust store, so every patch is refused until the JVM restarts with"
                         + " arguments that parse");

@@ -40,12 +40,28 @@ class AgentArgumentsTest {
     void unknownOptionsAndBadValuesAreRefusedSayingWhatIsTaken() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> AgentArguments.parse("max-jar-size=1m", JarLimits.DEFAULTS));
-        assertTrue(e.getMessage().contains("unknown option 'max-jar-size=1m'"), e.getMessage());
+        assertTrue(e.getMessage().contains("unknown option 'max-jar-size'"), e.getMessage());
         assertTrue(e.getMessage().contains("patches=<dir>") && e.getMessage().contains("max-jar-bytes=<n>")
                 && e.getMessage().contains("max-manifest-value-chars=<n>"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class,
                 () -> AgentArguments.parse("max-entries=many", JarLimits.DEFAULTS));
         assertTrue(e.getMessage().contains("max-entries=many is not a positive count"), e.getMessage());
+    }
+
+    @Test
+    void anUnknownOptionsValueIsNeverRepeatedForItMayBeASecret() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> AgentArguments.parse("truststore=/t.p12,truststore-pasword=s3cret", JarLimits.DEFAULTS));
+        assertTrue(e.getMessage().startsWith("unknown option 'truststore-pasword':")
+                && !e.getMessage().contains("s3cret"), e.getMessage());
+    }
+
+    @Test
+    void argumentsNameATrustStoreByAnOptionsNameNotByAPathThatHoldsTheWord() {
+        assertTrue(AgentArguments.nameATrustStore("patches=/p,truststore=/t.p12"));
+        assertTrue(AgentArguments.nameATrustStore(" TrustStore-Pasword=x"), "misspelt: fail closed");
+        assertTrue(!AgentArguments.nameATrustStore("patches=/srv/truststore-fixes,bogus=1"));
+        assertTrue(!AgentArguments.nameATrustStore(null));
     }
 
     @Test

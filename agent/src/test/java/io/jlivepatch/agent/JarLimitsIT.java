@@ -34,6 +34,8 @@ class JarLimitsIT {
             Cli status = Cli.run("status", service.pid(), "--log");
             assertTrue(status.out().contains("the file has " + size + " bytes")
                     && status.out().contains("max-jar-bytes=" + (size - 1)), status.toString());
+            assertTrue(status.out().contains(" limits patch JARs by startup: ok (max-jar-bytes=" + (size - 1)
+                    + ", max-entries=10000,"), "the limits set are on record: " + status);
 
             // the command's own check runs under the defaults; the target's limit refuses it
             Cli load = Cli.run("load", service.pid(), jar);

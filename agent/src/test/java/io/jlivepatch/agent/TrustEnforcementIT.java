@@ -150,6 +150,10 @@ class TrustEnforcementIT {
                             "fails closed: " + load);
                 }
                 assertEquals(ORIGINAL, service.call());
+                Cli status = Cli.run("status", service.pid(), "--log");
+                assertTrue(status.out().contains(" trust (the agent's arguments) by startup: ok (every patch is"
+                        + " refused: the agent's arguments, which name a trust store, were refused at start-up"),
+                        "the fail-closed policy is on record, from before jlivepatch ran: " + status);
             }
         }
     }
