@@ -122,8 +122,10 @@ class AuditIT {
             Cli after = Cli.run("status", service.pid(), "--json");
             assertTrue(after.out().contains("\"audit\":{\"file\":\"" + audit + "\",\"problem\":null}"), after.toString());
             List<String> lines = Files.readAllLines(audit);
-            assertEquals(1, lines.size(), lines.toString());
+            assertEquals(2, lines.size(), lines.toString());
             assertEquals("disable", field(lines.get(0), "operation"));
+            assertEquals("transition", field(lines.get(1), "operation"));
+            assertEquals("ok (unpatching complete)", field(lines.get(1), "outcome"));
         }
     }
 

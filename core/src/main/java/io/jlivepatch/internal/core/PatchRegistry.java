@@ -318,13 +318,33 @@ public final class PatchRegistry {
         }
         Object[] outer = holder; // klpMutex is reentrant: a nested operation puts it back
         hold("'" + operation + "'" + (patchName == null ? "" : " of patch '" + patchName + "'"));
+        operationDepth++;
         try {
             return refusing(operation, patchName, patchName, note, jar, step);
         } finally {
+            if (--operationDepth == 0) {
+                auditEndedInOperation();
+            }
             // What another thread held before a wait on transitionDone let it in is not ours to restore.
             holder = outer != null && outer[1] == Thread.currentThread() ? outer : null;
             klpMutex.unlock();
         }
+    }
+
+    /**
+     * How many operations this thread runs under klpMutex (reentrant: nested ones count), and the
+     * records of the transitions that ended inside them ({patch, outcome, provenance}), which follow
+     * the operation's own record, as the change follows its start. Guarded by klpMutex.
+     */
+    private int operationDepth;
+    private final List<Object[]> endedInOperation = new ArrayList<>();
+
+    /** Writes the records of {@link #endedInOperation}; caller holds klpMutex. */
+    private void auditEndedInOperation() {
+        for (Object[] r : endedInOperation) {
+            report("transition", (String) r[0], (String) r[1], (Provenance) r[2]);
+        }
+        endedInOperation.clear();
     }
 
     private void hold(String what) {
@@ -951,6 +971,7 @@ public final class PatchRegistry {
         stack = order;
         transitionPatch = p;
         transition = t;
+        transitionRequester = Requester.current();
         p.setEnabled(patching);
         t.start(); // every site routes by thread state now (switchTo ends with relinkAll + syncAll)
         boolean completed = false;
@@ -1005,7 +1026,25 @@ public final class PatchRegistry {
      * Cannot fail. Caller holds klpMutex.
      */
     private void retryLater(Transition t) {
-        worker.retry(() -> tryComplete(t), () -> transition != t);
+        worker.retry(() -> tryCompleteOnWorker(t), () -> transition != t);
+    }
+
+    /**
+     * Who started the running transition, or last reversed it: what the worker does to end it
+     * (the records of its end, a cumulative patch's replaced patches, the closing callbacks'
+     * failures) is done on that requester's account. Written under klpMutex with the transition;
+     * volatile for the worker's read before it takes the lock.
+     */
+    private volatile String transitionRequester = Requester.API;
+
+    /** {@link #tryComplete} on the worker's thread, credited to the transition's requester. */
+    private boolean tryCompleteOnWorker(Transition t) {
+        String before = Requester.switchTo(Requester.forTransition(transitionRequester));
+        try {
+            return tryComplete(t);
+        } finally {
+            Requester.switchBack(before);
+        }
     }
 
     /** The kernel's {@code klp_reverse_transition}. Caller holds klpMutex. */
@@ -1015,6 +1054,7 @@ public final class PatchRegistry {
         Thread w = worker.ensureRunning(); // before the commit: this is what can fail
         t.reverse();
         p.setEnabled(t.targetPatched());
+        transitionRequester = Requester.current();
         t.setWorker(w);
         Refusals.logQuietly(System.Logger.Level.INFO, "''{0}'': reversing transition from {1} to {2}",
                 p.name(), t.targetPatched() ? "unpatching" : "patching", t.targetPatched() ? "patching" : "unpatching");
@@ -1077,6 +1117,16 @@ public final class PatchRegistry {
                     "''{0}'': ending the transition failed, retrying: {1}", p.name(), e.getMessage());
             return false;
         }
+        // When the change took effect on every thread, on record (the operation's own line says
+        // only that it began); before the transition is seen ended, so that whoever waited for
+        // that finds the line.
+        String ended = "ok (" + (t.targetPatched() ? "patching" : "unpatching") + " complete" + (t.forced()
+                ? ", forced" : "") + ")";
+        if (operationDepth > 0) {
+            endedInOperation.add(new Object[] {p.name(), ended, p.provenance()}); // after the operation's own line
+        } else {
+            report("transition", p.name(), ended, p.provenance());
+        }
         transition = null;
         transitionPatch = null;
         // A patch's states count from before its postPatch, and before the replaced patches go, so
@@ -1094,6 +1144,7 @@ public final class PatchRegistry {
         transitionDone.signalAll();
         Refusals.logQuietly(System.Logger.Level.INFO, "''{0}'': {1} complete", p.name(),
                 t.targetPatched() ? "patching" : "unpatching");
+
         if (AuditLog.jfrStarted()) { // a JVM that never records loads no event class
             JfrEvents.transitionEnds(t);
         }
@@ -1122,7 +1173,7 @@ public final class PatchRegistry {
                     p.name());
             String detached = OrphanedShadows.detach(q);
             report("unregister", q.name(), "ok (replaced by '" + p.name() + "'" + (wasEnabled ? ", was enabled"
-                    : ", was disabled") + detached + ")");
+                    : ", was disabled") + detached + ")", q.provenance());
             RegistryObserver o = observer;
             if (o != null) {
                 Refusals.unregistered(o, q);

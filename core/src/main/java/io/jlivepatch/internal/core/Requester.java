@@ -27,6 +27,14 @@ public final class Requester {
         return who.equals(STARTUP) || who.equals(ATTACH) || who.equals(WATCH);
     }
 
+    /**
+     * The requester of work jlivepatch's transition worker does to end a transition that {@code who}
+     * started: {@code jlivepatch (for pid 5150 user alice)}.
+     */
+    static String forTransition(String who) {
+        return who.startsWith("jlivepatch (for ") ? who : "jlivepatch (for " + who + ")";
+    }
+
     public static String current() {
         String who = CURRENT.get();
         return who == null ? API : who;

@@ -51,7 +51,9 @@ class ReconcileTest {
         assertEquals("B x", greet(), "the top of the stack runs");
         List<String> audit = auditSince(start);
         assertEquals(List.of("load watch-a by watch: ok (registered, enabled)",
+                "transition watch-a by watch: ok (patching complete)",
                 "load watch-b by watch: ok (registered, enabled)",
+                "transition watch-b by watch: ok (patching complete)",
                 "reconcile " + dir + " by watch: ok (converged: watch-a watch-b)"), audit);
 
         Instant again = Instant.now();
@@ -73,9 +75,12 @@ class ReconcileTest {
         w.reconcile();
         assertEquals(List.of("watch-a", "watch-b"), stack());
         assertEquals("version 2 of a", WatchFixture.registry().find("watch-a").orElseThrow().patch().description());
-        assertEquals(List.of("disable watch-b by watch: ok", "unregister watch-b by watch: ok",
-                "disable watch-a by watch: ok", "unregister watch-a by watch: ok",
-                "load watch-a by watch: ok (registered, enabled)", "load watch-b by watch: ok (registered, enabled)",
+        assertEquals(List.of("disable watch-b by watch: ok", "transition watch-b by watch: ok (unpatching complete)",
+                "unregister watch-b by watch: ok",
+                "disable watch-a by watch: ok", "transition watch-a by watch: ok (unpatching complete)",
+                "unregister watch-a by watch: ok",
+                "load watch-a by watch: ok (registered, enabled)", "transition watch-a by watch: ok (patching complete)",
+                "load watch-b by watch: ok (registered, enabled)", "transition watch-b by watch: ok (patching complete)",
                 "reconcile " + dir + " by watch: ok (converged: watch-a watch-b)"), auditSince(start));
 
         Files.delete(dir.resolve("20-b.jar"));
@@ -197,6 +202,7 @@ class ReconcileTest {
         assertEquals(List.of("unregister watch-a by watch: ok (replaced by 'watch-c', was enabled)",
                 "unregister watch-b by watch: ok (replaced by 'watch-c', was enabled)",
                 "load watch-c by watch: ok (registered, enabled)",
+                "transition watch-c by watch: ok (patching complete)",
                 "reconcile " + dir + " by watch: ok (converged: watch-c)"), auditSince(start));
 
         // A JVM that starts now gets the cumulative patch alone.
