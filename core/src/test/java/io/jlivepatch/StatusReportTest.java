@@ -81,6 +81,7 @@ class StatusReportTest {
         Map<String, Object> audit = new LinkedHashMap<>();
         audit.put("file", null); // no audit file in the test JVM: it is per JVM (AuditIT tests it)
         audit.put("problem", null);
+        audit.put("notWritten", 0L);
         assertEquals(audit, status.get("audit"));
 
         Map<String, Object> fromJar = patch(status, "status-jar");

@@ -44,7 +44,8 @@ final class StatusReport {
                 .append(",\"trust\":{\"verifying\":").append(trust.enforced())
                 .append(",\"policy\":").append(Json.string(trust.describe())).append('}')
                 .append(",\"audit\":{\"file\":").append(auditFile == null ? "null" : Json.string(auditFile))
-                .append(",\"problem\":").append(auditProblem == null ? "null" : Json.string(auditProblem)).append('}');
+                .append(",\"problem\":").append(auditProblem == null ? "null" : Json.string(auditProblem))
+                .append(",\"notWritten\":").append(AuditFile.notWrittenCount()).append('}');
         sb.append(",\"opened\":[");
         List<String> opened = ModuleOpenings.all();
         for (int i = 0; i < opened.size(); i++) {
@@ -164,8 +165,10 @@ final class StatusReport {
         String auditFile = AuditFile.file();
         if (auditFile != null) {
             String problem = AuditFile.problem();
+            String notWritten = AuditFile.notWritten();
             sb.append("  audit file: ").append(Text.clean(auditFile))
-                    .append(problem == null ? "" : ", problem: " + Text.clean(problem)).append('\n');
+                    .append(problem == null ? "" : ", problem: " + Text.clean(problem))
+                    .append(notWritten.isEmpty() ? "" : "; " + Text.clean(notWritten)).append('\n');
         }
         for (String opening : ModuleOpenings.all()) {
             sb.append("  opened: ").append(Text.clean(opening)).append('\n');

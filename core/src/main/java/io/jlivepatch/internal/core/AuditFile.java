@@ -47,6 +47,15 @@ public final class AuditFile implements Runnable {
     private String problem;
     /** Records not written since the last write that succeeded. */
     private long lost;
+    /**
+     * Records not written since this file was configured, the last one's time, and those not noted
+     * in the file yet by a gap line ({@link #gapLine}) with the first one's time: a write that works
+     * again must not make the loss forgettable.
+     */
+    private long lostTotal;
+    private Instant lastLost;
+    private long unnoted;
+    private Instant unnotedSince;
     /** The problem logged last, so that each distinct problem is logged once and not per record. */
     private String logged;
 
@@ -105,6 +114,59 @@ public final class AuditFile implements Runnable {
         return f == null ? null : f.currentProblem();
     }
 
+    /**
+     * How many records were not written to the audit file since it was configured, and when the
+     * last one was, as a status line's tail ({@code ""} when none, or no file).
+     */
+    public static String notWritten() {
+        AuditFile f = AuditLog.file;
+        return f == null ? "" : f.notWrittenSoFar();
+    }
+
+    /** The number of records not written to the audit file since it was configured (0 without one). */
+    public static long notWrittenCount() {
+        AuditFile f = AuditLog.file;
+        if (f == null) {
+            return 0;
+        }
+        synchronized (f) {
+            return f.lostTotal;
+        }
+    }
+
+    synchronized String notWrittenSoFar() {
+        return lostTotal == 0 ? "" : lostTotal + (lostTotal == 1 ? " record" : " records") + " not written to it"
+                + " since it was opened, the last at " + lastLost + " (the file notes each gap, operation"
+                + " 'audit-gap'; 'status --log' has the last records)";
+    }
+
+    /** Counts a record that was not written (caller holds this). */
+    private void countLost() {
+        lost++;
+        lostTotal++;
+        lastLost = Instant.now();
+        if (unnoted++ == 0) {
+            unnotedSince = lastLost;
+        }
+    }
+
+    /**
+     * The line that notes, in the file, the records not written to it since the last such line, and
+     * how many it notes; {@code null} when there are none.
+     */
+    private synchronized Object[] gapLine() {
+        if (unnoted == 0) {
+            return null;
+        }
+        return new Object[] {line(Instant.now(), "audit-gap", "", unnoted + (unnoted == 1 ? " record was" : " records"
+                + " were") + " not written to this file since " + unnotedSince + " (the JVM's log says why;"
+                + " 'jlivepatch status --log' has the last records)", "jlivepatch", "", "", ""), unnoted};
+    }
+
+    private synchronized void gapNoted(long count) {
+        unnoted -= count;
+    }
+
     /** Why records are not being written to this file, or {@code null} when they are. */
     synchronized String currentProblem() {
         return problem == null ? null : problem + (lost == 0 ? "" : " (" + lost
@@ -146,7 +208,7 @@ public final class AuditFile implements Runnable {
         String report = null;
         synchronized (this) {
             if (queue.size() >= MAX_QUEUED) {
-                lost++;
+                countLost();
                 return; // the writer is stuck, which is reported already
             }
             queue.addLast(line);
@@ -183,7 +245,7 @@ public final class AuditFile implements Runnable {
     private void failed(String why) {
         String report;
         synchronized (this) {
-            lost++;
+            countLost();
             problem = why;
             report = noteProblem(why);
         }
@@ -214,7 +276,15 @@ public final class AuditFile implements Runnable {
             }
             mark = RecursionGuard.enterIfActive();
             try {
-                String failure = write(line);
+                // A loss is noted in the file before the next line that gets there.
+                Object[] gap = gapLine();
+                String failure = gap == null ? null : write((byte[]) gap[0]);
+                if (gap != null && failure == null) {
+                    gapNoted((Long) gap[1]);
+                }
+                if (failure == null) {
+                    failure = write(line);
+                }
                 try {
                     finished(failure);
                 } catch (RuntimeException | LinkageError | VirtualMachineError ignored) {
@@ -301,7 +371,7 @@ public final class AuditFile implements Runnable {
                 logged = null; // the same problem, if it comes back, is logged again
                 report = null;
             } else {
-                lost++;
+                countLost();
                 problem = failure;
                 report = noteProblem(failure);
             }

@@ -143,7 +143,7 @@ class AuditFileTest {
     }
 
     @Test
-    void aFileThatCannotBeWrittenIsLoggedOnceCountedAndForgottenOnceAWriteSucceeds() throws Exception {
+    void aFileThatCannotBeWrittenIsLoggedOnceCountedAndItsGapNotedInTheFileOnceAWriteSucceeds() throws Exception {
         List<LogRecord> logged = new CopyOnWriteArrayList<>();
         Handler handler = new Handler() {
             @Override
@@ -181,7 +181,17 @@ class AuditFileTest {
             Files.createDirectories(later);
             f.append("{\"n\":3}\n".getBytes(StandardCharsets.UTF_8));
             assertEquals(null, f.currentProblem());
-            assertEquals(List.of("{\"n\":3}"), Files.readAllLines(file));
+            List<String> lines = Files.readAllLines(file);
+            assertEquals(2, lines.size(), lines.toString());
+            // The file itself says what it lacks, before the next line that got there.
+            assertTrue(lines.get(0).matches("\\{\"time\":\"[^\"]+\",\"operation\":\"audit-gap\",\"patch\":\"\","
+                    + "\"outcome\":\"3 records were not written to this file since [^\"]+ \\(the JVM's log says why;"
+                    + " 'jlivepatch status --log' has the last records\\)\",\"requester\":\"jlivepatch\",.*"), lines.get(0));
+            assertEquals("{\"n\":3}", lines.get(1));
+            assertTrue(f.notWrittenSoFar().startsWith("3 records not written to it since it was opened, the last at "),
+                    "not forgotten once a write succeeds: " + f.notWrittenSoFar());
+            f.append("{\"n\":4}\n".getBytes(StandardCharsets.UTF_8));
+            assertEquals(3, Files.readAllLines(file).size(), "one gap line per gap");
             assertEquals(List.of("audit file: writing " + file + " again; 3 records were not written to it"),
                     messages(logged, Level.INFO));
         } finally {
