@@ -81,8 +81,9 @@ class TransitionRecordTest {
             open.countDown();
             assertTrue(h.awaitTransition(Duration.ofSeconds(30)));
             assertEquals(-1, new Counter().next());
-            String[] after = Jars.auditLog();
-            assertEquals(before.length + 1, after.length, Arrays.toString(after));
+            String[] after = Jars.auditLog(); // bounded: older lines may have gone, so compared by the last two
+            assertTrue(after[after.length - 2].contains(" enable fix-held-record by api: ok"),
+                    "nothing in between: " + after[after.length - 2]);
             assertTrue(after[after.length - 1].contains(" transition fix-held-record by jlivepatch (for api): ok"
                     + " (patching complete) [file " + jar + " sha256 "), after[after.length - 1]);
         } finally {
