@@ -41,12 +41,15 @@ public final class AuditLog {
         /** {@code 2026-12-01T13:00:00Z load fix-x by pid 123 user alice: ok (registered, enabled) [file /tmp/fix.jar sha256 ab12…]}. */
         @Override
         public String toString() {
+            // The subject and the file may be a client's text (a refused JAR's path, a source it
+            // names): quoted where they hold what separates the fields after them, so that no text
+            // reads as another requester or outcome.
             StringBuilder sb = new StringBuilder(128).append(time).append(' ').append(operation).append(' ')
-                    .append(patch).append(" by ").append(requester).append(": ").append(outcome);
+                    .append(unambiguous(patch, " by ")).append(" by ").append(requester).append(": ").append(outcome);
             if (!source.isEmpty() || !sha256.isEmpty() || !signer.isEmpty()) {
                 String sep = " [";
                 if (!source.isEmpty()) {
-                    sb.append(sep).append("file ").append(source);
+                    sb.append(sep).append("file ").append(unambiguous(source, " sha256 ", " signer ", "]"));
                     sep = " ";
                 }
                 if (!sha256.isEmpty()) {
@@ -60,6 +63,18 @@ public final class AuditLog {
             }
             return sb.toString();
         }
+    }
+
+    /**
+     * {@code text} as it is, or in double quotes (its quotes and backslashes escaped) when it holds a
+     * separator, or starts with a quote (as a quoted text would).
+     */
+    static String unambiguous(String text, String... separators) {
+        boolean quote = text.startsWith("\"");
+        for (String s : separators) {
+            quote |= text.contains(s);
+        }
+        return quote ? '"' + text.replace("\\", "\\\\").replace("\"", "\\\"") + '"' : text;
     }
 
     static final int CAPACITY = 1000;

@@ -107,6 +107,20 @@ class AuditLogTest {
                 + AuditLog.ENTRY_OVERHEAD, AuditLog.bytes(e) + " bytes");
     }
 
+    @Test
+    void aSubjectOrFileThatHoldsASeparatorIsQuotedSoThatNoTextReadsAsAnotherField() {
+        AuditLog log = new AuditLog();
+        String forged = "/tmp/x.jar by pid 1 user root: ok (registered, enabled)";
+        log.record("load", forged, "refused INVALID_PATCH: ...", "pid 999 user mallory",
+                new Provenance("/tmp/y.jar sha256 0000] [file /etc/ok.jar", "ab12", "", Map.of(), Instant.EPOCH, "x"));
+        String line = log.entries().get(log.entries().size() - 1).toString();
+        assertTrue(line.endsWith(" load \"/tmp/x.jar by pid 1 user root: ok (registered, enabled)\" by pid 999 user"
+                + " mallory: refused INVALID_PATCH: ... [file \"/tmp/y.jar sha256 0000] [file /etc/ok.jar\" sha256 ab12]"),
+                line);
+        assertEquals("fix-x", AuditLog.unambiguous("fix-x", " by "), "an ordinary name stays as it is");
+        assertEquals("\"\\\"a\\\\ by b\"", AuditLog.unambiguous("\"a\\ by b", " by "));
+    }
+
     private static AuditLog.Entry record(AuditLog log, Provenance p) {
         log.record("load", "fix", "ok", "api", p);
         List<AuditLog.Entry> entries = log.entries();
