@@ -153,6 +153,19 @@ class ControlSocketTest {
         assertTrue(refused.startsWith("INVALID_PATCH: patch JAR x.jar: "), refused);
         assertEquals(Wire.OK, c.call("", "getPatches", new Class<?>[0]));
         assertArrayEquals(new String[0], (String[]) Wire.readValue(c.in, 0), "nothing was registered");
+
+        // A refused change is on record whoever refused it; a refused read is not an operation.
+        assertEquals(Wire.REFUSED, c.call("no-such-patch", "setEnabled", new Class<?>[] {boolean.class}, false));
+        assertTrue(Wire.readString(c.in).startsWith("ILLEGAL_STATE: no patch 'no-such-patch' is registered"));
+        String[] log = Jars.auditLog();
+        String last = log[log.length - 1];
+        assertTrue(last.contains(" disable no-such-patch by pid 1 user " + System.getProperty("user.name")
+                + ": refused ILLEGAL_STATE: no patch 'no-such-patch' is registered (registered: none)"),
+                java.util.Arrays.asList(log).subList(Math.max(0, log.length - 4), log.length).toString());
+        assertTrue(java.util.Arrays.stream(log).noneMatch(l -> l.contains(" isEnabled ")), "reads are not recorded");
+        String unsupported = log[log.length - 3]; // then the load's refusal, then the disable's
+        assertTrue(unsupported.contains(" setPatches (jlivepatch) by pid 1 user ")
+                && unsupported.contains(": refused UNSUPPORTED: LivepatchMBean has no operation setPatches"), unsupported);
     }
 
     @Test

@@ -200,8 +200,9 @@ final class ControlSession implements Runnable {
             Optional<PatchHandle> p = registry.find(object);
             if (p.isEmpty()) {
                 delivering();
-                refuse(out, "ILLEGAL_STATE: no patch '" + object + "' is registered (registered: "
-                        + registered() + ")");
+                String why = "no patch '" + object + "' is registered (registered: " + registered() + ")";
+                onRecord(method, args, object, "ILLEGAL_STATE", why);
+                refuse(out, "ILLEGAL_STATE: " + why);
                 return;
             }
             target = new PatchControl(registry, p.get());
@@ -221,8 +222,10 @@ final class ControlSession implements Runnable {
         if (m == null) {
             // refused, not failed: nothing ran, which the command must be able to say (exit 1)
             delivering();
-            refuse(out, "UNSUPPORTED: " + type.getSimpleName() + " has no operation " + method + " of " + n
-                    + " arguments: the command and the agent are of different jlivepatch versions");
+            String why = type.getSimpleName() + " has no operation " + method + " of " + n + " arguments: the"
+                    + " command and the agent are of different jlivepatch versions";
+            onRecord(method, args, object, "UNSUPPORTED", why);
+            refuse(out, "UNSUPPORTED: " + why);
             return;
         }
         Object result;
@@ -240,12 +243,35 @@ final class ControlSession implements Runnable {
             return;
         } catch (IllegalAccessException | IllegalArgumentException e) {
             delivering();
-            refuse(out, "UNSUPPORTED: bad call of " + method + ": " + e.getMessage()); // not run, as above
+            String why = "bad call of " + method + ": " + e.getMessage();
+            onRecord(method, args, object, "UNSUPPORTED", why);
+            refuse(out, "UNSUPPORTED: " + why); // not run, as above
             return;
         }
         delivering();
         out.writeByte(Wire.OK);
         Wire.writeValue(out, m.getReturnType(), result);
+    }
+
+    /**
+     * Audits (and logs) a refusal of a call that would have changed something, made here before any
+     * operation ran: every refused change is on record, as the registry's own refusals are. Reads
+     * (get, is, status) are not operations and are not recorded.
+     */
+    private void onRecord(String method, Object[] args, String object, String reason, String why) {
+        if (method.startsWith("get") || method.startsWith("is") || method.startsWith("status")) {
+            return;
+        }
+        String operation = method.equals("setEnabled") && args.length == 1 && args[0] instanceof Boolean
+                ? ((Boolean) args[0] ? "enable" : "disable")
+                : method.equals("loadContent") ? "load" : method;
+        try {
+            io.jlivepatch.internal.core.Refusals.logQuietly(System.Logger.Level.WARNING, operation + " refused ("
+                    + reason + "): " + why, (Throwable) null);
+            registry.audit(operation, object.isEmpty() ? "(jlivepatch)" : object, "refused " + reason + ": " + why);
+        } catch (RuntimeException | LinkageError | VirtualMachineError ignored) {
+            // the refusal stands and is answered; only its record is missing
+        }
     }
 
     private String registered() {
