@@ -291,6 +291,41 @@ class CommandLineIT {
         service.release();
     }
 
+    @Test
+    void anUnloadWhoseDisableAnotherOperationReversesSaysSoExits1AndLeavesItRegistered() throws Exception {
+        // A patch that holds the method the service's thread waits in: its disable cannot end meanwhile.
+        Path jar = TestJars.patchJar(dir, "fix-greet-held.jar", java.util.Map.of("Livepatch-Name", "fix-greet-held",
+                "Livepatch-Class", "agentapp.fix.GreeterFix", "Livepatch-Hold",
+                "agentapp.Greeter.hold(Ljava/util/concurrent/CountDownLatch;)Ljava/lang/String;"), "agentapp.fix.GreeterFix");
+        assertEquals(0, Cli.run("load", service.pid(), jar).exitCode());
+        service.hold();
+        java.util.concurrent.CompletableFuture<CliProcess> unloading = java.util.concurrent.CompletableFuture.supplyAsync(
+                () -> {
+                    try {
+                        return CliProcess.run("unload", "--wait", "60", service.pid(), "fix-greet-held");
+                    } catch (Exception e) {
+                        throw new IllegalStateException(e);
+                    }
+                });
+        Cli status = Cli.run("status", service.pid());
+        for (int i = 0; i < 600 && !status.out().contains("1. fix-greet-held [disabled, in transition]"); i++) {
+            Thread.sleep(100);
+            status = Cli.run("status", service.pid());
+        }
+        assertTrue(status.out().contains("1. fix-greet-held [disabled, in transition]"), status.toString());
+
+        Cli enable = Cli.run("enable", service.pid(), "fix-greet-held"); // another operator
+        assertEquals(0, enable.exitCode(), enable.toString());
+        CliProcess unload = unloading.get(CliProcess.HANG_SECONDS, java.util.concurrent.TimeUnit.SECONDS);
+        assertEquals(1, unload.exitCode(), "its change did not last, and nothing is unknown: " + unload);
+        assertTrue(unload.out().startsWith("'fix-greet-held': disabled in pid " + service.pid() + ", but another"
+                + " operation enabled it again before its transition ended: it is enabled now")
+                && unload.out().contains("; not unregistered"), unload.toString());
+        assertTrue(Cli.run("status", service.pid()).out().contains("1. fix-greet-held [enabled]"));
+        assertEquals(GREET_FIXED, service.call());
+        service.release();
+    }
+
     private static JMXConnector jmx(long pid) throws Exception {
         VirtualMachine vm = VirtualMachine.attach(Long.toString(pid));
         try {

@@ -7,7 +7,8 @@ import picocli.CommandLine.Mixin;
 @Command(name = "unload", mixinStandardHelpOptions = true,
         description = "Disable a patch if it is enabled, then unregister it (kpatch unload).",
         exitCodeListHeading = "Exit codes:%n",
-        exitCodeList = {"0:disabled and unregistered", "1:refused: nothing changed (the reason is printed)",
+        exitCodeList = {"0:disabled and unregistered", "1:refused: nothing changed (the reason is printed); or another"
+                + " operation enabled it again before the disable's transition ended (printed; still registered)",
                 "2:usage error", "3:disabled, but the transition had not ended within --wait: still registered;"
                 + " unregister it once the transition has ended", Main.UNKNOWN_EXIT})
 final class UnloadCommand extends PatchCommand {
@@ -34,6 +35,15 @@ final class UnloadCommand extends PatchCommand {
             spec.commandLine().getOut().printf("  (still registered: 'jlivepatch unregister %d %s' once it has"
                     + " ended)%n", jvm.pid(), Text.clean(name));
             return Main.TRANSITION_RUNNING;
+        }
+        if (wasEnabled) {
+            // Another operation may have enabled it again before the disable's transition ended: as
+            // disable says, the change did not last, and it stays registered.
+            String undone = undone(jvm, name, false);
+            if (undone != null) {
+                spec.commandLine().getOut().printf("'%s': %s; not unregistered%n", Text.clean(name), undone);
+                return Main.REFUSED;
+            }
         }
         unregister(jvm, name);
         done(jvm, wasEnabled ? "disabled and unregistered" : "unregistered");

@@ -332,19 +332,22 @@ public final class PatchRegistry {
     }
 
     /**
-     * How many operations this thread runs under klpMutex (reentrant: nested ones count), and the
-     * records of the transitions that ended inside them ({patch, outcome, provenance}), which follow
-     * the operation's own record, as the change follows its start. Guarded by klpMutex.
+     * How many operations this thread runs under klpMutex (reentrant: nested ones count); whether
+     * records are deferred (a transition ending inside an operation: {@link #finish}); and those
+     * records ({operation, subject, outcome, provenance}), written after the operation's own.
+     * Guarded by klpMutex.
      */
     private int operationDepth;
+    private boolean deferring;
     private final List<Object[]> endedInOperation = new ArrayList<>();
 
     /** Writes the records of {@link #endedInOperation}; caller holds klpMutex. */
     private void auditEndedInOperation() {
-        for (Object[] r : endedInOperation) {
-            report("transition", (String) r[0], (String) r[1], (Provenance) r[2]);
-        }
+        List<Object[]> records = new ArrayList<>(endedInOperation);
         endedInOperation.clear();
+        for (Object[] r : records) {
+            report((String) r[0], (String) r[1], (String) r[2], (Provenance) r[3]);
+        }
     }
 
     private void hold(String what) {
@@ -918,6 +921,13 @@ public final class PatchRegistry {
     private void requireNoOtherTransition(String name, String operation) throws PatchException {
         RegisteredPatch other = transitionPatch;
         if (transition != null && other != null) {
+            if (other.name().equals(name)) {
+                // itself, already on its way to what is asked
+                throw new PatchException(Reason.BUSY, name, "cannot " + operation + " patch '" + name + "': it is"
+                        + " " + (transition.targetPatched() ? "being enabled" : "being disabled") + " already, its"
+                        + " transition still running: wait for it to complete (awaitTransition, 'jlivepatch"
+                        + " status'), or force it");
+            }
             throw new PatchException(Reason.BUSY, name, "cannot " + operation + " patch '" + name
                     + "' while patch '" + other.name() + "' is in transition: retry when it has completed"
                     + " (awaitTransition, 'jlivepatch status'), or force it");
@@ -1102,8 +1112,24 @@ public final class PatchRegistry {
         }
     }
 
-    /** Ends transition {@code t}, every thread being in the target state. Caller holds klpMutex. */
+    /**
+     * Ends transition {@code t}, every thread being in the target state. Inside an operation, its
+     * records (the transition's end, the patches a cumulative patch replaces, the closing callbacks'
+     * failures) follow the operation's own line, as the change follows its start. Caller holds klpMutex.
+     */
     private boolean finish(Transition t) {
+        boolean defer = operationDepth > 0 && !deferring;
+        deferring |= defer;
+        try {
+            return finish0(t);
+        } finally {
+            if (defer) {
+                deferring = false;
+            }
+        }
+    }
+
+    private boolean finish0(Transition t) {
         RegisteredPatch p = transitionPatch;
         boolean replaced = t.targetPatched() && p.patch().replace();
         try {
@@ -1120,20 +1146,15 @@ public final class PatchRegistry {
         // When the change took effect on every thread, on record (the operation's own line says
         // only that it began); before the transition is seen ended, so that whoever waited for
         // that finds the line.
-        String ended = "ok (" + (t.targetPatched() ? "patching" : "unpatching") + " complete" + (t.forced()
-                ? ", forced" : "") + ")";
-        if (operationDepth > 0) {
-            endedInOperation.add(new Object[] {p.name(), ended, p.provenance()}); // after the operation's own line
-        } else {
-            report("transition", p.name(), ended, p.provenance());
-        }
+        report("transition", p.name(), "ok (" + (t.targetPatched() ? "patching" : "unpatching") + " complete"
+                + (t.forced() ? ", forced" : "") + ")", p.provenance());
         transition = null;
         transitionPatch = null;
         // A patch's states count from before its postPatch, and before the replaced patches go, so
         // that a lock-free stateVersion never sees neither (StateCheck reads the stack).
         p.countStates(t.targetPatched());
         if (replaced) {
-            removeReplaced(p); // without their callbacks; their states stop counting with them
+            removeReplaced(p, t.forced()); // without their callbacks; their states stop counting with them
         }
         // The closing callbacks run before awaitTransition can return (it waits for transitionDone
         // under klpMutex, which is held here).
@@ -1157,7 +1178,7 @@ public final class PatchRegistry {
      * cumulative patch took over what they set up). Plain writes and reports only: the hooks are
      * already the cumulative patch's alone. Caller holds klpMutex.
      */
-    private void removeReplaced(RegisteredPatch p) {
+    private void removeReplaced(RegisteredPatch p, boolean forced) {
         List<RegisteredPatch> before = stack;
         int at = before.indexOf(p);
         // The patches below it go; any registered above it meanwhile (disabled: none can be enabled
@@ -1168,6 +1189,11 @@ public final class PatchRegistry {
             boolean wasEnabled = q.isEnabled();
             q.setEnabled(false);
             q.setUnregistered();
+            if (forced && wasEnabled) {
+                // The forced transition moved threads that were still running its code: they may run
+                // it on, as those of a forced patch do (status keeps it, its shadow values stay).
+                q.setForced(true);
+            }
             keepIfForced(q, "replaced by '" + p.name() + "'");
             Refusals.logQuietly(System.Logger.Level.INFO, "''{0}'': replaced by ''{1}'', unregistered", q.name(),
                     p.name());
@@ -1450,6 +1476,10 @@ public final class PatchRegistry {
      * @param provenance the patch's, or what is known of a refused JAR; {@code null} for neither
      */
     private void report(String operation, String subject, String outcome, Provenance provenance) {
+        if (deferring) {
+            endedInOperation.add(new Object[] {operation, subject, outcome, provenance});
+            return;
+        }
         try {
             // An operation that opened a module (ModuleOpenings) has it on record before its own line.
             for (String opening : io.jlivepatch.internal.ModuleOpenings.takeUnaudited()) {

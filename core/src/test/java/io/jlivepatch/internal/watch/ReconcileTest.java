@@ -34,6 +34,31 @@ class ReconcileTest {
     }
 
     @Test
+    void aStackChangedByHandIsDriftedNotConvergedAndTheNextReconcilePutsTheDirectorysBack() throws Exception {
+        jar(dir, "10-a.jar", "watch-a", "A");
+        PatchDirectoryWatch w = watch(dir);
+        w.reconcile();
+        assertEquals("converged", w.status().state());
+        long converged = w.status().lastReconcile();
+
+        io.jlivepatch.PatchHandle a = WatchFixture.registry().find("watch-a").orElseThrow();
+        a.disable(); // an operator, by hand
+        assertEquals("drifted: the stack is watch-a(disabled), changed outside the watch; the next reconcile (the"
+                + " directory's next change, or the interval) puts the directory's stack back", w.status().state(),
+                "the fleet's monitoring must not read converged");
+        a.unregister();
+        assertTrue(w.status().state().startsWith("drifted: the stack is empty, changed outside the watch;"),
+                w.status().state());
+        assertEquals("watch-a", w.status().desired());
+        assertEquals(converged, w.status().lastReconcile(), "no reconcile has run since");
+
+        w.reconcile();
+        assertEquals(List.of("watch-a"), stack());
+        assertEquals("converged", w.status().state());
+        assertEquals("A x", greet());
+    }
+
+    @Test
     void anEmptyDirectoryConvergesOnNoPatchAndEachNewJarIsLoadedInFileNameOrder() throws Exception {
         PatchDirectoryWatch w = watch(dir);
         w.reconcile();
@@ -199,10 +224,10 @@ class ReconcileTest {
         assertTrue(w.status().state().startsWith("converged; ignoring 10-a.jar ('watch-a' is replaced by cumulative"
                 + " patch 'watch-c' of 30-c.jar), 20-b.jar"), w.status().state());
         // No patch came off before the cumulative one was in: its transition's end unregistered them.
-        assertEquals(List.of("unregister watch-a by watch: ok (replaced by 'watch-c', was enabled)",
-                "unregister watch-b by watch: ok (replaced by 'watch-c', was enabled)",
-                "load watch-c by watch: ok (registered, enabled)",
+        assertEquals(List.of("load watch-c by watch: ok (registered, enabled)",
                 "transition watch-c by watch: ok (patching complete)",
+                "unregister watch-a by watch: ok (replaced by 'watch-c', was enabled)",
+                "unregister watch-b by watch: ok (replaced by 'watch-c', was enabled)",
                 "reconcile " + dir + " by watch: ok (converged: watch-c)"), auditSince(start));
 
         // A JVM that starts now gets the cumulative patch alone.
