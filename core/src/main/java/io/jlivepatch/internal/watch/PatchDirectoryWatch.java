@@ -156,8 +156,37 @@ public final class PatchDirectoryWatch {
         return running;
     }
 
+    /**
+     * What the watch's last reconcile found, unless the stack it converged on was changed since by
+     * someone else (a hand load, disable or unload): then {@code drifted: ...}, never
+     * {@code converged}, until the next reconcile has put the directory's stack back. That one comes
+     * as every reconcile does (the directory's next change, the interval): not at once, which would
+     * race the operator's own command between its steps (an unload's disable and unregister).
+     */
     ReconcileStatus status() {
-        return status;
+        ReconcileStatus s = status;
+        if (drifted()) {
+            return new ReconcileStatus(s.directory(), s.desired(), drift(), s.lastReconcile());
+        }
+        return s;
+    }
+
+    /**
+     * The desired stack the last reconcile converged on, or {@code null} when the state is not
+     * converged: written by the watch thread with {@link #status}, read by any reader of status and
+     * by the watch thread's waits.
+     */
+    private volatile List<DirectorySnapshot.DesiredJar> convergedOn;
+
+    /** Whether the stack is no longer what the watch converged on (changed outside it). */
+    private boolean drifted() {
+        List<DirectorySnapshot.DesiredJar> on = convergedOn;
+        return on != null && !reconciler.converged(on);
+    }
+
+    private String drift() {
+        return "drifted: the stack is " + stackNames() + ", changed outside the watch; the next reconcile (the"
+                + " directory's next change, or the interval) puts the directory's stack back";
     }
 
     /**
@@ -281,6 +310,10 @@ public final class PatchDirectoryWatch {
     }
 
     private void reconcile0() throws InterruptedException {
+        if (drifted()) {
+            Log.get().log(Level.WARNING, label + ": " + drift());
+        }
+        convergedOn = null; // not converged while this reconcile runs, whatever it finds
         DirectorySnapshot s = directory.read();
         switch (s.kind()) {
             case WAITING:
@@ -308,7 +341,7 @@ public final class PatchDirectoryWatch {
             if (!status.state().startsWith("converged")) {
                 Log.get().log(Level.INFO, label + ": converged: " + named);
             }
-            succeed(desired, ignoring);
+            succeed(desired, ignoring, s.desired());
             return;
         }
         status = new ReconcileStatus(status.directory(), desired, "applying", status.lastReconcile());
@@ -343,7 +376,7 @@ public final class PatchDirectoryWatch {
         }
         Log.get().log(Level.INFO, label + ": converged: " + named);
         registry.audit("reconcile", options.directory().toString(), "ok (converged: " + named + ")");
-        succeed(desired, ignoring);
+        succeed(desired, ignoring, s.desired());
     }
 
     private void stopWaitingForLoader() {
@@ -362,11 +395,12 @@ public final class PatchDirectoryWatch {
         return sb.length() == 0 ? "empty" : sb.toString();
     }
 
-    private void succeed(String desired, String ignoring) {
+    private void succeed(String desired, String ignoring, List<DirectorySnapshot.DesiredJar> on) {
         stopWaitingForLoader();
         lastFailure = null;
         failuresInARow = 0;
         finish(desired, "converged" + ignoring);
+        convergedOn = List.copyOf(on); // after the status it belongs to
     }
 
     /** A failed reconcile: logged and audited the first time; the same failure again only at DEBUG. */

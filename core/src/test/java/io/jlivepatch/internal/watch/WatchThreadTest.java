@@ -107,6 +107,26 @@ class WatchThreadTest {
     }
 
     @Test
+    void aPatchUnloadedByHandLeavesTheStateDriftedUntilTheNextReconcilePutsItBack() throws Exception {
+        jar(dir, "10-a.jar", "watch-a", "A");
+        watch = PatchDirectoryWatch.start(WatchFixture.registry(), new WatchOptions(dir, HOUR, Duration.ofSeconds(30)));
+        assertEquals(List.of("watch-a"), stack());
+        long first = watch.status().lastReconcile();
+        // The thread's own first look, once its file events are registered: not later than this test's change.
+        await("the watch thread's first reconcile", () -> watch.status().lastReconcile() > first);
+        io.jlivepatch.PatchHandle a = WatchFixture.registry().find("watch-a").orElseThrow();
+        a.disable();
+        a.unregister(); // by hand: the watch does not race the operator between the two steps
+        assertTrue(((String) attribute("ReconcileState")).startsWith("drifted: the stack is empty, changed outside"
+                + " the watch;"), "what the fleet's monitoring reads: " + attribute("ReconcileState"));
+        assertEquals(List.of(), stack());
+
+        Files.writeString(dir.resolve("README.txt"), "the directory's next change"); // a file event
+        await("the next reconcile puts it back", () -> stack().equals(List.of("watch-a"))
+                && watch.status().state().startsWith("converged"));
+    }
+
+    @Test
     void aWatchAskedForOverJmxWithBadArgumentsIsRefusedAndNothingIsWatched() throws Exception {
         ObjectName lp = new ObjectName(ObjectNames.LIVEPATCH);
         attribute("ReconcileState"); // registered
