@@ -292,6 +292,36 @@ class CommandLineIT {
     }
 
     @Test
+    void aLoadWhoseTransitionAnotherOperatorForcesSaysItWasForced() throws Exception {
+        service.hold(); // the load's transition cannot end while this thread is inside the method
+        Path jar = TestJars.holdFixJar(dir);
+        java.util.concurrent.CompletableFuture<CliProcess> loading = java.util.concurrent.CompletableFuture.supplyAsync(
+                () -> {
+                    try {
+                        return CliProcess.run("load", "--wait", "60", service.pid(), jar);
+                    } catch (Exception e) {
+                        throw new IllegalStateException(e);
+                    }
+                });
+        Cli status = Cli.run("status", service.pid());
+        for (int i = 0; i < 600 && !status.out().contains("1. fix-hold [enabled, in transition]"); i++) {
+            Thread.sleep(100);
+            status = Cli.run("status", service.pid());
+        }
+        assertTrue(status.out().contains("1. fix-hold [enabled, in transition]"), status.toString());
+        assertEquals(0, Cli.run("force", service.pid(), "fix-hold").exitCode()); // another operator
+        CliProcess load = loading.get(CliProcess.HANG_SECONDS, java.util.concurrent.TimeUnit.SECONDS);
+        assertEquals(0, load.exitCode(), load.toString());
+        assertTrue(load.out().startsWith("'fix-hold': enabled in pid " + service.pid() + ", patching complete in ")
+                && load.out().contains(" ms (forced by another operation: threads that were in the old code then may"
+                + " still run it)"), load.toString());
+        service.release(); // the thread leaves the method: nothing holds the disable
+        Cli disable = Cli.run("disable", service.pid(), "fix-hold");
+        assertEquals(0, disable.exitCode(), disable.toString());
+        assertTrue(!disable.out().contains("forced by another"), "forced before this command: " + disable);
+    }
+
+    @Test
     void anUnloadWhoseDisableAnotherOperationReversesSaysSoExits1AndLeavesItRegistered() throws Exception {
         // A patch that holds the method the service's thread waits in: its disable cannot end meanwhile.
         Path jar = TestJars.patchJar(dir, "fix-greet-held.jar", java.util.Map.of("Livepatch-Name", "fix-greet-held",

@@ -16,7 +16,8 @@ final class DisableCommand extends PatchCommand {
 
     @Override
     int apply(TargetJvm jvm) throws Refused, InterruptedException {
+        boolean forcedBefore = jvm.forced(name);
         jvm.setEnabled(name, false);
-        return settle(jvm, false, "unpatching complete", wait);
+        return settle(jvm, false, "unpatching complete", wait, forcedBefore);
     }
 }

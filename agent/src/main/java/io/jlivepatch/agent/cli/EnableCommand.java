@@ -16,7 +16,8 @@ final class EnableCommand extends PatchCommand {
 
     @Override
     int apply(TargetJvm jvm) throws Refused, InterruptedException {
+        boolean forcedBefore = jvm.forced(name);
         jvm.setEnabled(name, true);
-        return settle(jvm, true, "patching complete", wait);
+        return settle(jvm, true, "patching complete", wait, forcedBefore);
     }
 }

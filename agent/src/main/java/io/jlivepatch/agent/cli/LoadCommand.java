@@ -101,7 +101,8 @@ final class LoadCommand implements Callable<Integer> {
                         out.printf("'%s': registered and %s%n", name, undone);
                         code = Main.REFUSED;
                     } else {
-                        out.printf("'%s': enabled in pid %d, patching complete in %d ms%n", name, jvm.pid(), ms);
+                        out.printf("'%s': enabled in pid %d, patching complete in %d ms%s%n", name, jvm.pid(), ms,
+                                PatchCommand.forcedMeanwhile(jvm, rawName, false));
                     }
                 }
             }

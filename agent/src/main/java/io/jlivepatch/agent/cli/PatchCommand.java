@@ -44,7 +44,8 @@ abstract class PatchCommand implements Callable<Integer> {
      * @param complete how the transition ends: {@code patching complete}
      * @return {@link Main#DONE}, or {@link Main#TRANSITION_RUNNING} when it still runs
      */
-    int settle(TargetJvm jvm, boolean enabled, String complete, WaitOption wait) throws Refused, InterruptedException {
+    int settle(TargetJvm jvm, boolean enabled, String complete, WaitOption wait, boolean forcedBefore)
+            throws Refused, InterruptedException {
         long seconds = wait.seconds(timeout);
         String state = enabled ? "enabled" : "disabled";
         if (jvm.awaitTransition(name, seconds)) {
@@ -53,7 +54,7 @@ abstract class PatchCommand implements Callable<Integer> {
                 spec.commandLine().getOut().printf("'%s': %s%n", Text.clean(name), undone);
                 return Main.REFUSED;
             }
-            done(jvm, state + ", " + complete);
+            done(jvm, state + ", " + complete + forcedMeanwhile(jvm, name, forcedBefore));
             return Main.DONE;
         }
         Transitions.printStillRunning(spec.commandLine().getOut(), jvm, name, state, seconds);
@@ -79,6 +80,15 @@ abstract class PatchCommand implements Callable<Integer> {
                 + (enabled ? "disabled" : "enabled") + " it again before its transition ended: it is "
                 + (now ? "enabled" : "disabled") + " now ('jlivepatch status " + jvm.pid() + "' shows it and the"
                 + " audit log who asked)";
+    }
+
+    /**
+     * What to add to "complete" when another operation forced the transition this command waited
+     * for: it ended, but without the consistency model's guarantee.
+     */
+    static String forcedMeanwhile(TargetJvm jvm, String name, boolean forcedBefore) throws Refused {
+        return !forcedBefore && jvm.forced(name) ? " (forced by another operation: threads that were in the old code"
+                + " then may still run it)" : "";
     }
 
     static void unregister(TargetJvm jvm, String name) throws Refused {

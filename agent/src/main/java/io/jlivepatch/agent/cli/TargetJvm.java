@@ -220,6 +220,26 @@ final class TargetJvm implements AutoCloseable {
         return true;
     }
 
+    /**
+     * Whether a transition of {@code patch} was ever forced, as its status says (a forced patch stays
+     * marked); false when the status does not list it.
+     */
+    boolean forced(String patch) throws Refused {
+        String json;
+        try {
+            json = livepatch().statusJson();
+        } catch (RuntimeException e) {
+            throw refusal(e);
+        }
+        // The patch's object starts with its name and description; every string is escaped, so the
+        // field's name cannot appear inside one.
+        String at = "{\"name\":" + io.jlivepatch.internal.control.Json.string(patch) + ",\"description\":";
+        int i = json.indexOf(at);
+        String field = ",\"forced\":";
+        int f = i < 0 ? -1 : json.indexOf(field, i + at.length());
+        return f >= 0 && json.startsWith("true", f + field.length());
+    }
+
     /** The threads that hold the patch's transition, as the target lists them. */
     List<String> waitingThreads(String patch) throws Refused {
         List<String> out = new ArrayList<>();
