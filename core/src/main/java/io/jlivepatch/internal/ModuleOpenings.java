@@ -18,6 +18,15 @@ public final class ModuleOpenings {
     // Guarded by the class: openings are rare (at most one per package for the JVM's life).
     private static final List<String> ALL = new ArrayList<>();
     private static final List<String> UNAUDITED = new ArrayList<>();
+    /**
+     * The thread that audits an opening made outside any operation (a class loader defining a
+     * patched class later), and how to tell that the opening thread runs an operation, which audits
+     * it itself. Set once, when the registry's link-failure audit starts; volatile for the openers.
+     */
+    private static volatile Thread auditor;
+    private static volatile java.util.function.BooleanSupplier inOperation = () -> true;
+    /** Whether UNAUDITED may hold something: a volatile read, for the auditor's look without a mark. */
+    private static volatile boolean pending;
 
     private ModuleOpenings() {
     }
@@ -28,9 +37,20 @@ public final class ModuleOpenings {
         synchronized (ModuleOpenings.class) {
             ALL.add(what);
             UNAUDITED.add(what);
+            pending = true;
         }
         Log.get().log(Level.WARNING, "opened " + what + ": for the rest of this JVM's life, code of " + to
                 + " may reach that package's private members by reflection");
+        Thread a = auditor;
+        if (a != null && !inOperation.getAsBoolean()) {
+            java.util.concurrent.locks.LockSupport.unpark(a); // pairs with the auditor's take after its park
+        }
+    }
+
+    /** Has {@code thread} audit the openings made outside operations ({@code inOperation} false). */
+    public static void auditedBy(Thread thread, java.util.function.BooleanSupplier inOperation) {
+        ModuleOpenings.inOperation = inOperation;
+        auditor = thread;
     }
 
     /** Every opening so far, oldest first. */
@@ -45,6 +65,12 @@ public final class ModuleOpenings {
         }
         List<String> taken = List.copyOf(UNAUDITED);
         UNAUDITED.clear();
+        pending = false;
         return taken;
+    }
+
+    /** Whether an opening may be waiting for its audit (no lock, nothing a patch could replace). */
+    public static boolean pending() {
+        return pending;
     }
 }

@@ -45,4 +45,24 @@ class ModuleOpeningsTest {
         assertTrue(Arrays.stream(Jars.auditLog()).anyMatch(l -> l.contains(" open " + opening)),
                 Arrays.toString(Jars.auditLog()));
     }
+
+    @Test
+    void anOpeningOutsideAnyOperationIsAuditedAtOnceByJlivepatch() throws Exception {
+        // An enable starts the thread that audits what happens outside operations.
+        io.jlivepatch.PatchHandle h = Jars.lp().load(Jars.write(dir.resolve("fix.jar"), Jars.manifest("opening-any",
+                Jars.FIX), Jars.classes(Jars.FIX)));
+        h.enable();
+        h.disable();
+        // As a class loader defining a patched class later would, on a thread that runs no operation.
+        ModuleOpenings.opened(String.class.getModule(), "jlivepatch.test.later", getClass().getModule(),
+                "a test's opening outside any operation");
+        String opening = " open java.base/jlivepatch.test.later to unnamed module";
+        for (int i = 0; i < 3000 && Arrays.stream(Jars.auditLog()).noneMatch(l -> l.contains(opening)); i++) {
+            Thread.sleep(10); // a hang detector: the audit thread is woken by the opening itself
+        }
+        String[] log = Jars.auditLog();
+        String line = Arrays.stream(log).filter(l -> l.contains(opening)).findFirst().orElseThrow(
+                () -> new AssertionError("not audited: " + Arrays.toString(log)));
+        assertTrue(line.contains(" by jlivepatch: ok (outside any operation: a class defined later)"), line);
+    }
 }

@@ -63,6 +63,7 @@ final class LinkFailureAudit implements Runnable {
             return;
         }
         ledger.failureReader(thread); // before the start: no failure is queued for a reader not running yet
+        io.jlivepatch.internal.ModuleOpenings.auditedBy(thread, registry::holdsLockHere);
         thread.start(); // what fails (no native thread) leaves it not started: the next enable tries again
         started = true;
     }
@@ -77,6 +78,19 @@ final class LinkFailureAudit implements Runnable {
             // an audited JDK method, run the original code) while it audits, never while it parks: a mark
             // held for the JVM's life would keep every hook's guard off its constant (Recursion.outside).
             HookLedger.LinkEvent e = ledger.nextFailure();
+            if (io.jlivepatch.internal.ModuleOpenings.pending()) {
+                int mark = RecursionGuard.enter();
+                try {
+                    for (String opening : registry.openingsIfIdle()) {
+                        audit.record("open", opening, "ok (outside any operation: a class defined later)", REQUESTER,
+                                null);
+                    }
+                } catch (RuntimeException | LinkageError | VirtualMachineError ignored) {
+                    // the opening stands in status and in the log even when its entry finds no memory
+                } finally {
+                    RecursionGuard.exit(mark);
+                }
+            }
             if (e != null) {
                 int mark = RecursionGuard.enter();
                 try {

@@ -1453,6 +1453,26 @@ public final class PatchRegistry {
         }
     }
 
+    /** Whether the calling thread holds klpMutex: runs an operation, which audits its module openings itself. */
+    boolean holdsLockHere() {
+        return klpMutex.isHeldByCurrentThread();
+    }
+
+    /**
+     * The module openings not audited yet, when no operation runs (one that does audits those it
+     * made with its own line); none otherwise. For the link-failure audit's thread.
+     */
+    java.util.List<String> openingsIfIdle() {
+        if (!klpMutex.tryLock()) {
+            return List.of();
+        }
+        try {
+            return io.jlivepatch.internal.ModuleOpenings.takeUnaudited();
+        } finally {
+            klpMutex.unlock();
+        }
+    }
+
     /** Logs and audits a refusal that happened outside the registry (the JMX layer's own checks). */
     public PatchException refusedOutside(String operation, String subject, PatchException e) {
         return refused(operation, subject, e);
