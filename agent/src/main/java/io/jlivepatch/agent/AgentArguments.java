@@ -25,9 +25,10 @@ record AgentArguments(Path patchDirectory, JarLimits jarLimits, Path truststore,
                       Path auditFile, WatchOptions watch) {
 
     /**
-     * Whether {@code args} give an option whose name starts with {@code truststore} (any case): arguments
-     * that do not parse then fail closed (a misspelt {@code truststore-password} included), while a
-     * path that merely contains the word ({@code patches=/srv/truststore-fixes}) does not count.
+     * Whether {@code args} give an option whose name holds {@code truststore} (any case): arguments
+     * that do not parse then fail closed (a misspelt {@code truststore-password}, {@code ssl-truststore}
+     * included), while a path that merely contains the word ({@code patches=/srv/truststore-fixes})
+     * does not count.
      */
     static boolean nameATrustStore(String args) {
         if (args == null) {
@@ -36,11 +37,32 @@ record AgentArguments(Path patchDirectory, JarLimits jarLimits, Path truststore,
         for (String pair : args.split(",")) {
             int eq = pair.indexOf('=');
             String key = (eq < 0 ? pair : pair.substring(0, eq)).trim();
-            if (key.toLowerCase(java.util.Locale.ROOT).startsWith("truststore")) {
+            if (key.toLowerCase(java.util.Locale.ROOT).contains("truststore")) {
                 return true;
             }
         }
         return false;
+    }
+
+    private static boolean hasPassword(String args) {
+        for (String pair : args.split(",")) {
+            int eq = pair.indexOf('=');
+            if ((eq < 0 ? pair : pair.substring(0, eq)).trim().equals("truststore-password")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The 1-based place of {@code pair} among the arguments. */
+    private static int position(String args, String pair) {
+        String[] pairs = args.split(",");
+        for (int i = 0; i < pairs.length; i++) {
+            if (pairs[i] == pair || pairs[i].equals(pair)) {
+                return i + 1;
+            }
+        }
+        return 0;
     }
 
     static AgentArguments parse(String args) {
@@ -89,7 +111,9 @@ record AgentArguments(Path patchDirectory, JarLimits jarLimits, Path truststore,
             } else {
                 // The key only: a misspelt truststore-password's value is a secret, and this message is
                 // logged and kept in a system property.
-                throw new IllegalArgumentException("unknown option '" + key + "': the agent takes patches=<dir>,"
+                throw new IllegalArgumentException("unknown option " + (hasPassword(args) ? "number " + position(args, pair)
+                        + " (not named: the arguments hold a truststore-password, and a password with a comma would"
+                        + " show its end here)" : "'" + key + "'") + ": the agent takes patches=<dir>,"
                         + " watch=true, interval=<seconds>, timeout=<seconds>, truststore=<file>,"
                         + " truststore-password=<password>, audit=<file> and"
                         + " the patch JAR limits " + String.join("=<n>, ", JarLimits.OPTIONS) + "=<n>");

@@ -54,6 +54,11 @@ class AgentArgumentsTest {
                 () -> AgentArguments.parse("truststore=/t.p12,truststore-pasword=s3cret", JarLimits.DEFAULTS));
         assertTrue(e.getMessage().startsWith("unknown option 'truststore-pasword':")
                 && !e.getMessage().contains("s3cret"), e.getMessage());
+        // A password's comma would make its end an option of its own: not named at all then.
+        e = assertThrows(IllegalArgumentException.class,
+                () -> AgentArguments.parse("truststore=/t.p12,truststore-password=hunter,2secret", JarLimits.DEFAULTS));
+        assertTrue(e.getMessage().startsWith("unknown option number 3 (not named: the arguments hold a"
+                + " truststore-password") && !e.getMessage().contains("2secret"), e.getMessage());
     }
 
     @Test
@@ -61,6 +66,7 @@ class AgentArgumentsTest {
         assertTrue(AgentArguments.nameATrustStore("patches=/p,truststore=/t.p12"));
         assertTrue(AgentArguments.nameATrustStore(" TrustStore-Pasword=x"), "misspelt: fail closed");
         assertTrue(!AgentArguments.nameATrustStore("patches=/srv/truststore-fixes,bogus=1"));
+        assertTrue(AgentArguments.nameATrustStore("ssl-truststore=/t.p12"), "a truststore option of another name");
         assertTrue(!AgentArguments.nameATrustStore(null));
     }
 

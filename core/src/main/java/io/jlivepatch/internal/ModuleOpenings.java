@@ -20,11 +20,11 @@ public final class ModuleOpenings {
     private static final List<String> UNAUDITED = new ArrayList<>();
     /**
      * The thread that audits an opening made outside any operation (a class loader defining a
-     * patched class later), and how to tell that the opening thread runs an operation, which audits
-     * it itself. Set once, when the registry's link-failure audit starts; volatile for the openers.
+     * patched class later); it leaves those made inside one to that operation (it takes them only
+     * when no operation holds the registry's lock). Set once, when the registry's link-failure audit
+     * starts; volatile for the openers.
      */
     private static volatile Thread auditor;
-    private static volatile java.util.function.BooleanSupplier inOperation = () -> true;
     /** Whether UNAUDITED may hold something: a volatile read, for the auditor's look without a mark. */
     private static volatile boolean pending;
 
@@ -42,14 +42,13 @@ public final class ModuleOpenings {
         Log.get().log(Level.WARNING, "opened " + what + ": for the rest of this JVM's life, code of " + to
                 + " may reach that package's private members by reflection");
         Thread a = auditor;
-        if (a != null && !inOperation.getAsBoolean()) {
-            java.util.concurrent.locks.LockSupport.unpark(a); // pairs with the auditor's take after its park
+        if (a != null) {
+            java.util.concurrent.locks.LockSupport.unpark(a); // pairs with the auditor's look after its park
         }
     }
 
-    /** Has {@code thread} audit the openings made outside operations ({@code inOperation} false). */
-    public static void auditedBy(Thread thread, java.util.function.BooleanSupplier inOperation) {
-        ModuleOpenings.inOperation = inOperation;
+    /** Has {@code thread} audit the openings made outside operations. */
+    public static void auditedBy(Thread thread) {
         auditor = thread;
     }
 

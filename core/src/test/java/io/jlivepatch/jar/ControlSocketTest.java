@@ -164,7 +164,7 @@ class ControlSocketTest {
                 java.util.Arrays.asList(log).subList(Math.max(0, log.length - 4), log.length).toString());
         assertTrue(java.util.Arrays.stream(log).noneMatch(l -> l.contains(" isEnabled ")), "reads are not recorded");
         String unsupported = log[log.length - 3]; // then the load's refusal, then the disable's
-        assertTrue(unsupported.contains(" setPatches (jlivepatch) by pid 1 user ")
+        assertTrue(unsupported.contains(" call (jlivepatch) by pid 1 user ")
                 && unsupported.contains(": refused UNSUPPORTED: LivepatchMBean has no operation setPatches"), unsupported);
     }
 

@@ -58,6 +58,67 @@ class TransitionRecordTest {
     }
 
     @Test
+    void aTransitionTheWorkerEndsWhileAnotherOperationWaitsIsNeitherCreditedToNorHeldBackByIt() throws Exception {
+        CountDownLatch inside = new CountDownLatch(1);
+        CountDownLatch open = new CountDownLatch(1);
+        Thread waiting = new Thread(() -> {
+            try {
+                jarapp.Gate.pass(inside, open);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "in-the-gate");
+        waiting.start();
+        try {
+            inside.await();
+            PatchHandle held = Jars.lp().load(jar("fix-held-first", Map.of("Livepatch-Hold", HOLD)));
+            held.enable();
+            assertTrue(held.inTransition());
+            Path next = jar("fix-next", Map.of());
+            java.util.concurrent.atomic.AtomicReference<Throwable> failed = new java.util.concurrent.atomic.AtomicReference<>();
+            Thread bob = new Thread(() -> {
+                String before = io.jlivepatch.internal.core.Requester.enter("pid 42 user bob");
+                try { // a load and enable waits for the running transition, the registry's lock released
+                    io.jlivepatch.internal.core.PatchRegistry.installed().load(
+                            io.jlivepatch.internal.jar.PatchJarBytes.read(next, io.jlivepatch.internal.jar.JarLimits.current()),
+                            true, false);
+                } catch (Throwable e) {
+                    failed.set(e);
+                } finally {
+                    io.jlivepatch.internal.core.Requester.restore(before);
+                }
+            }, "bob");
+            bob.start();
+            for (int i = 0; i < 3000 && bob.getState() != Thread.State.TIMED_WAITING; i++) {
+                Thread.sleep(1); // (either way the records below must be the same)
+            }
+            open.countDown();
+            bob.join();
+            assertEquals(null, failed.get());
+            List<String> log = Arrays.asList(Jars.auditLog());
+            int end = indexOf(log, " transition fix-held-first by ");
+            int load = indexOf(log, " load fix-next by pid 42 user bob: ok (registered, enabled)");
+            assertTrue(log.get(end).contains(" transition fix-held-first by jlivepatch (for api): ok (patching complete)"),
+                    log.get(end));
+            assertTrue(end < load, "when it happened, not when bob's operation ended: " + log.subList(end, log.size()));
+            assertTrue(log.get(load + 1).contains(" transition fix-next by pid 42 user bob: ok (patching complete)"),
+                    log.subList(load, log.size()).toString());
+        } finally {
+            open.countDown();
+            waiting.join();
+        }
+    }
+
+    private static int indexOf(List<String> log, String fragment) {
+        for (int i = log.size() - 1; i >= 0; i--) {
+            if (log.get(i).contains(fragment)) {
+                return i;
+            }
+        }
+        throw new AssertionError("no '" + fragment + "' in " + log);
+    }
+
+    @Test
     void aTransitionTheWorkerEndsIsRecordedWhenItEndsForWhoStartedIt() throws Exception {
         CountDownLatch inside = new CountDownLatch(1);
         CountDownLatch open = new CountDownLatch(1);

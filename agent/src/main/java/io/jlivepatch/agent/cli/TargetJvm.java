@@ -235,10 +235,16 @@ final class TargetJvm implements AutoCloseable {
         // field's name cannot appear inside one.
         String at = "{\"name\":" + io.jlivepatch.internal.control.Json.string(patch) + ",\"description\":";
         int i = json.indexOf(at);
-        String field = ",\"forced\":";
-        int f = i < 0 ? -1 : json.indexOf(field, i + at.length());
-        return f >= 0 && json.startsWith("true", f + field.length());
+        int order = i < 0 ? -1 : json.indexOf(",\"stackOrder\":", i + at.length()); // right after the description
+        if (order < 0) {
+            return false;
+        }
+        java.util.regex.Matcher m = FORCED.matcher(json).region(order, json.length());
+        return m.lookingAt() && m.group(1).equals("true"); // an agent without the field: no match
     }
+
+    private static final java.util.regex.Pattern FORCED = java.util.regex.Pattern.compile(
+            ",\"stackOrder\":\\d+,\"enabled\":(?:true|false),\"transition\":(?:true|false),\"forced\":(true|false)");
 
     /** The threads that hold the patch's transition, as the target lists them. */
     List<String> waitingThreads(String patch) throws Refused {

@@ -262,9 +262,18 @@ final class ControlSession implements Runnable {
         if (method.startsWith("get") || method.startsWith("is") || method.startsWith("status")) {
             return;
         }
-        String operation = method.equals("setEnabled") && args.length == 1 && args[0] instanceof Boolean
-                ? ((Boolean) args[0] ? "enable" : "disable")
-                : method.equals("loadContent") ? "load" : method;
+        // The operation's name is the agent's own word, never the client's text (which goes in the
+        // outcome, after the requester the socket vouches for).
+        String operation;
+        if (method.equals("setEnabled") && args.length == 1 && args[0] instanceof Boolean) {
+            operation = (Boolean) args[0] ? "enable" : "disable";
+        } else if (method.equals("load") || method.equals("loadContent")) {
+            operation = "load";
+        } else if (method.equals("unregister") || method.equals("force") || method.equals("watch")) {
+            operation = method;
+        } else {
+            operation = "call";
+        }
         try {
             io.jlivepatch.internal.core.Refusals.logQuietly(System.Logger.Level.WARNING, operation + " refused ("
                     + reason + "): " + why, (Throwable) null);

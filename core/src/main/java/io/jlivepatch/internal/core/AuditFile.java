@@ -158,13 +158,16 @@ public final class AuditFile implements Runnable {
         if (unnoted == 0) {
             return null;
         }
-        return new Object[] {line(Instant.now(), "audit-gap", "", unnoted + (unnoted == 1 ? " record was" : " records"
+        Instant now = Instant.now();
+        return new Object[] {line(now, "audit-gap", "", unnoted + (unnoted == 1 ? " record was" : " records"
                 + " were") + " not written to this file since " + unnotedSince + " (the JVM's log says why;"
-                + " 'jlivepatch status --log' has the last records)", "jlivepatch", "", "", ""), unnoted};
+                + " 'jlivepatch status --log' has the last records)", "jlivepatch", "", "", ""), unnoted, now};
     }
 
-    private synchronized void gapNoted(long count) {
+    /** The gap line made at {@code at} is in the file: records lost since are the next line's. */
+    private synchronized void gapNoted(long count, Instant at) {
         unnoted -= count;
+        unnotedSince = unnoted == 0 ? null : at;
     }
 
     /** Why records are not being written to this file, or {@code null} when they are. */
@@ -280,7 +283,7 @@ public final class AuditFile implements Runnable {
                 Object[] gap = gapLine();
                 String failure = gap == null ? null : write((byte[]) gap[0]);
                 if (gap != null && failure == null) {
-                    gapNoted((Long) gap[1]);
+                    gapNoted((Long) gap[1], (Instant) gap[2]);
                 }
                 if (failure == null) {
                     failure = write(line);

@@ -63,7 +63,7 @@ final class LinkFailureAudit implements Runnable {
             return;
         }
         ledger.failureReader(thread); // before the start: no failure is queued for a reader not running yet
-        io.jlivepatch.internal.ModuleOpenings.auditedBy(thread, registry::holdsLockHere);
+        io.jlivepatch.internal.ModuleOpenings.auditedBy(thread);
         thread.start(); // what fails (no native thread) leaves it not started: the next enable tries again
         started = true;
     }

@@ -318,35 +318,53 @@ public final class PatchRegistry {
         }
         Object[] outer = holder; // klpMutex is reentrant: a nested operation puts it back
         hold("'" + operation + "'" + (patchName == null ? "" : " of patch '" + patchName + "'"));
-        operationDepth++;
+        boolean outermost = deferredHere.get() == null;
+        if (outermost) {
+            deferredHere.set(new ArrayList<>());
+        }
         try {
             return refusing(operation, patchName, patchName, note, jar, step);
         } finally {
-            if (--operationDepth == 0) {
-                auditEndedInOperation();
+            try {
+                if (outermost) {
+                    List<Object[]> records = deferredHere.get();
+                    deferredHere.remove();
+                    auditDeferred(records);
+                }
+            } finally {
+                // What another thread held before a wait on transitionDone let it in is not ours to restore.
+                holder = outer != null && outer[1] == Thread.currentThread() ? outer : null;
+                klpMutex.unlock();
             }
-            // What another thread held before a wait on transitionDone let it in is not ours to restore.
-            holder = outer != null && outer[1] == Thread.currentThread() ? outer : null;
-            klpMutex.unlock();
         }
     }
 
     /**
-     * How many operations this thread runs under klpMutex (reentrant: nested ones count); whether
-     * records are deferred (a transition ending inside an operation: {@link #finish}); and those
-     * records ({operation, subject, outcome, provenance}), written after the operation's own.
-     * Guarded by klpMutex.
+     * Per thread, while it runs an operation ({@link #locked}, the outermost of nested ones): the
+     * records a transition ending inside it made ({@link #finish}), written after the operation's own,
+     * as the change follows its start; each {operation, subject, outcome, provenance, requester}.
+     * Per thread, not per registry: a thread waiting inside its operation for a transition to end
+     * (klpMutex released) must not collect the worker's or another operator's records. Set and read
+     * only by jlivepatch's operations, which run marked (RecursionGuard): no patch of ThreadLocal
+     * runs on their behalf.
      */
-    private int operationDepth;
-    private boolean deferring;
-    private final List<Object[]> endedInOperation = new ArrayList<>();
+    private final ThreadLocal<List<Object[]>> deferredHere = new ThreadLocal<>();
+    /**
+     * The thread whose reports go to its {@link #deferredHere} now: one ending a transition inside
+     * its operation. Written under klpMutex; volatile for the reports of other threads (a refusal
+     * before the lock), which are never deferred.
+     */
+    private volatile Thread deferring;
 
-    /** Writes the records of {@link #endedInOperation}; caller holds klpMutex. */
-    private void auditEndedInOperation() {
-        List<Object[]> records = new ArrayList<>(endedInOperation);
-        endedInOperation.clear();
+    /** Writes deferred records, each with its requester; caller holds klpMutex. */
+    private void auditDeferred(List<Object[]> records) {
         for (Object[] r : records) {
-            report((String) r[0], (String) r[1], (String) r[2], (Provenance) r[3]);
+            String before = Requester.switchTo((String) r[4]);
+            try {
+                report((String) r[0], (String) r[1], (String) r[2], (Provenance) r[3]);
+            } finally {
+                Requester.switchBack(before);
+            }
         }
     }
 
@@ -1118,13 +1136,15 @@ public final class PatchRegistry {
      * failures) follow the operation's own line, as the change follows its start. Caller holds klpMutex.
      */
     private boolean finish(Transition t) {
-        boolean defer = operationDepth > 0 && !deferring;
-        deferring |= defer;
+        boolean defer = deferredHere.get() != null && deferring == null; // inside this thread's operation
+        if (defer) {
+            deferring = Thread.currentThread();
+        }
         try {
             return finish0(t);
         } finally {
             if (defer) {
-                deferring = false;
+                deferring = null;
             }
         }
     }
@@ -1453,11 +1473,6 @@ public final class PatchRegistry {
         }
     }
 
-    /** Whether the calling thread holds klpMutex: runs an operation, which audits its module openings itself. */
-    boolean holdsLockHere() {
-        return klpMutex.isHeldByCurrentThread();
-    }
-
     /**
      * The module openings not audited yet, when no operation runs (one that does audits those it
      * made with its own line); none otherwise. For the link-failure audit's thread.
@@ -1496,9 +1511,12 @@ public final class PatchRegistry {
      * @param provenance the patch's, or what is known of a refused JAR; {@code null} for neither
      */
     private void report(String operation, String subject, String outcome, Provenance provenance) {
-        if (deferring) {
-            endedInOperation.add(new Object[] {operation, subject, outcome, provenance});
-            return;
+        if (deferring == Thread.currentThread()) {
+            List<Object[]> here = deferredHere.get();
+            if (here != null) {
+                here.add(new Object[] {operation, subject, outcome, provenance, Requester.current()});
+                return;
+            }
         }
         try {
             // An operation that opened a module (ModuleOpenings) has it on record before its own line.
