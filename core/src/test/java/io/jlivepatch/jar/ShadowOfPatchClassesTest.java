@@ -133,6 +133,38 @@ class ShadowOfPatchClassesTest {
     }
 
     @Test
+    void aPatchWhoseEnableWasForcedButWhoseDisableEndedInFullLosesItsValues() throws Exception {
+        java.util.concurrent.CountDownLatch inside = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch open = new java.util.concurrent.CountDownLatch(1);
+        Thread waiting = new Thread(() -> {
+            try {
+                jarapp.Gate.pass(inside, open);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "in-the-gate");
+        waiting.start();
+        try {
+            inside.await();
+            Counter c = new Counter();
+            PatchHandle h = Jars.lp().load(hitsJar("forced-on.jar", "fix-hits-forced-on", Map.of("Livepatch-Hold",
+                    "jarapp.Gate.pass(Ljava/util/concurrent/CountDownLatch;Ljava/util/concurrent/CountDownLatch;)V")));
+            h.enable();
+            h.forceTransition(); // the thread it moved was in the code below, not in the patch's
+            assertEquals(1001, c.next());
+            open.countDown();
+            waiting.join();
+            h.disable(); // a full transition: no thread is left in the patch's code
+            assertTrue(h.awaitTransition(java.time.Duration.ofSeconds(30)));
+            h.unregister();
+            assertNull(Shadow.get(c, HitsFix.HITS), "detached: a reload would otherwise fail at every call");
+        } finally {
+            open.countDown();
+            waiting.join();
+        }
+    }
+
+    @Test
     void aValueOfItsClassesNoLongerKeepsAnUnregisteredPatchsLoaderAlive() throws Exception {
         Counter c = new Counter(); // lives on, with whatever is attached to it
         WeakReference<ClassLoader> loader = loadCallAndUnload(c);

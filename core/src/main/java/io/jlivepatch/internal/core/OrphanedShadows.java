@@ -23,14 +23,16 @@ final class OrphanedShadows {
     }
 
     /**
-     * Detaches the shadow values of {@code p}'s own classes, now that it is unregistered, unless its
-     * transition was forced: threads that were inside its code may still run it and read them.
+     * Detaches the shadow values of {@code p}'s own classes, now that it is unregistered, unless a
+     * transition that took its code off threads was forced: threads that were inside its code may
+     * still run it and read them. (A forced enable leaves no thread in its code once a full disable
+     * has ended.)
      * Never throws: the unregistration stands whatever happens here. Caller holds klpMutex.
      *
      * @return what to add to the unregistration's audit outcome: {@code ""} when nothing was detached
      */
     static String detach(RegisteredPatch p) {
-        if (p.isForced()) {
+        if (p.leftByForce()) {
             return "";
         }
         try {

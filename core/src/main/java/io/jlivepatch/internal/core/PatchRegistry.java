@@ -1213,6 +1213,7 @@ public final class PatchRegistry {
                 // The forced transition moved threads that were still running its code: they may run
                 // it on, as those of a forced patch do (status keeps it, its shadow values stay).
                 q.setForced(true);
+                q.setLeftByForce();
             }
             keepIfForced(q, "replaced by '" + p.name() + "'");
             Refusals.logQuietly(System.Logger.Level.INFO, "''{0}'': replaced by ''{1}'', unregistered", q.name(),
@@ -1239,6 +1240,9 @@ public final class PatchRegistry {
             // From here on there is no way back, as in the kernel: every thread is in the target state.
             t.force();
             p.setForced(true);
+            if (!t.targetPatched()) {
+                p.setLeftByForce(); // threads inside its code were moved off it
+            }
             if (!finish(t)) {
                 // Not a refusal: the force took effect and cannot be undone; only the relink at the
                 // transition's end is left, and the worker retries it (its end is logged as usual).

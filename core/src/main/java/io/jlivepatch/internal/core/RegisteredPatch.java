@@ -173,6 +173,22 @@ final class RegisteredPatch implements PatchHandle {
         return forced;
     }
 
+    /**
+     * Whether a transition that took this patch's code off threads was forced (its disable, or its
+     * replacement by a forced cumulative patch): threads that were inside its code may still run it.
+     * A forced enable does not count: the threads it moved were in the code below. Written under
+     * klpMutex, never cleared.
+     */
+    private volatile boolean leftByForce;
+
+    boolean leftByForce() {
+        return leftByForce;
+    }
+
+    void setLeftByForce() {
+        leftByForce = true;
+    }
+
     void setForced(boolean forced) {
         this.forced = this.forced || forced;
     }
