@@ -356,6 +356,37 @@ class CommandLineIT {
         service.release();
     }
 
+    @Test
+    void anUnloadWhoseDisableAnotherOperatorForcesSaysItWasForced() throws Exception {
+        Path jar = TestJars.patchJar(dir, "fix-greet-held.jar", java.util.Map.of("Livepatch-Name", "fix-greet-held",
+                "Livepatch-Class", "agentapp.fix.GreeterFix", "Livepatch-Hold",
+                "agentapp.Greeter.hold(Ljava/util/concurrent/CountDownLatch;)Ljava/lang/String;"), "agentapp.fix.GreeterFix");
+        assertEquals(0, Cli.run("load", service.pid(), jar).exitCode());
+        service.hold();
+        java.util.concurrent.CompletableFuture<CliProcess> unloading = java.util.concurrent.CompletableFuture.supplyAsync(
+                () -> {
+                    try {
+                        return CliProcess.run("unload", "--wait", "60", service.pid(), "fix-greet-held");
+                    } catch (Exception e) {
+                        throw new IllegalStateException(e);
+                    }
+                });
+        Cli status = Cli.run("status", service.pid());
+        for (int i = 0; i < 600 && !status.out().contains("1. fix-greet-held [disabled, in transition]"); i++) {
+            Thread.sleep(100);
+            status = Cli.run("status", service.pid());
+        }
+        assertTrue(status.out().contains("1. fix-greet-held [disabled, in transition]"), status.toString());
+        assertEquals(0, Cli.run("force", service.pid(), "fix-greet-held").exitCode()); // another operator
+        CliProcess unload = unloading.get(CliProcess.HANG_SECONDS, java.util.concurrent.TimeUnit.SECONDS);
+        assertEquals(0, unload.exitCode(), unload.toString());
+        assertTrue(unload.out().startsWith("'fix-greet-held': disabled and unregistered in pid " + service.pid()
+                + " (forced by another operation: threads that were in the old code then may still run it)"),
+                unload.toString());
+        assertTrue(Cli.run("status", service.pid()).out().contains("forced, then unregistered"));
+        service.release();
+    }
+
     private static JMXConnector jmx(long pid) throws Exception {
         VirtualMachine vm = VirtualMachine.attach(Long.toString(pid));
         try {

@@ -34,7 +34,12 @@ abstract class PatchCommand implements Callable<Integer> {
     abstract int apply(TargetJvm jvm) throws Refused, InterruptedException;
 
     void done(TargetJvm jvm, String outcome) {
-        spec.commandLine().getOut().printf("'%s': %s in pid %d%n", Text.clean(name), outcome, jvm.pid());
+        done(jvm, outcome, "");
+    }
+
+    /** {@code after}: what follows the pid ({@code " (forced by another operation: ...)"}), or "". */
+    void done(TargetJvm jvm, String outcome, String after) {
+        spec.commandLine().getOut().printf("'%s': %s in pid %d%s%n", Text.clean(name), outcome, jvm.pid(), after);
     }
 
     /**
@@ -54,7 +59,7 @@ abstract class PatchCommand implements Callable<Integer> {
                 spec.commandLine().getOut().printf("'%s': %s%n", Text.clean(name), undone);
                 return Main.REFUSED;
             }
-            done(jvm, state + ", " + complete + forcedMeanwhile(jvm, name, forcedBefore));
+            done(jvm, state + ", " + complete, forcedMeanwhile(jvm, name, forcedBefore));
             return Main.DONE;
         }
         Transitions.printStillRunning(spec.commandLine().getOut(), jvm, name, state, seconds);

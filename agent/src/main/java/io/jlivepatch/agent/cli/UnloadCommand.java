@@ -24,6 +24,7 @@ final class UnloadCommand extends PatchCommand {
         } catch (RuntimeException e) {
             throw TargetJvm.refusal(e);
         }
+        boolean forcedBefore = wasEnabled && jvm.forced(name);
         if (wasEnabled) {
             jvm.setEnabled(name, false);
         }
@@ -45,8 +46,10 @@ final class UnloadCommand extends PatchCommand {
                 return Main.REFUSED;
             }
         }
+        // Read before the unregister, after which status lists it no more.
+        String forced = wasEnabled ? forcedMeanwhile(jvm, name, forcedBefore) : "";
         unregister(jvm, name);
-        done(jvm, wasEnabled ? "disabled and unregistered" : "unregistered");
+        done(jvm, wasEnabled ? "disabled and unregistered" : "unregistered", forced);
         return Main.DONE;
     }
 }
