@@ -44,6 +44,27 @@ record AgentArguments(Path patchDirectory, JarLimits jarLimits, Path truststore,
         return false;
     }
 
+    /**
+     * The {@code audit=} file of {@code args} that did not parse as a whole, or {@code null}: the first
+     * one, as {@link #parse} would take it.
+     */
+    static Path auditFileOf(String args) {
+        if (args == null) {
+            return null;
+        }
+        for (String pair : args.split(",")) {
+            int eq = pair.indexOf('=');
+            if (eq > 0 && pair.substring(0, eq).trim().equals("audit") && !pair.substring(eq + 1).trim().isEmpty()) {
+                try {
+                    return Paths.get(pair.substring(eq + 1).trim());
+                } catch (RuntimeException e) {
+                    return null; // not a path: nothing to keep
+                }
+            }
+        }
+        return null;
+    }
+
     private static boolean hasPassword(String args) {
         for (String pair : args.split(",")) {
             int eq = pair.indexOf('=');

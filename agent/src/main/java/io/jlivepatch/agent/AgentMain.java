@@ -161,6 +161,12 @@ public final class AgentMain {
             }
         } catch (IllegalArgumentException e) {
             failed("its arguments were refused: " + e.getMessage());
+            // The audit file asked for is kept whatever else is wrong: what follows (the fail-closed
+            // policy, every refusal) must be on record there too.
+            java.nio.file.Path audit = AgentArguments.auditFileOf(args);
+            if (audit != null) {
+                AuditFile.configure(audit);
+            }
             if (AgentArguments.nameATrustStore(args)) {
                 // Fail closed: signed patches were required, and a later attach (which passes no
                 // arguments, or others) must not install jlivepatch without the trust store.

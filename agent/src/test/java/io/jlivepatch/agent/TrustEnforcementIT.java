@@ -159,6 +159,21 @@ class TrustEnforcementIT {
     }
 
     @Test
+    void agentArgumentsThatDoNotParseKeepTheirAuditFileForTheFailClosedPolicyAndTheRefusals() throws Exception {
+        Path audit = dir.resolve("audit.jsonl");
+        try (ServiceProcess service = new ServiceProcess(agent(trustAlice, "audit=" + audit, "truststore-pasword=s3cret"))) {
+            assertEquals(ORIGINAL, service.call(), "the service started");
+            Cli load = Cli.run("load", service.pid(), TestJars.greeterFixJar(dir));
+            assertEquals(1, load.exitCode(), load.toString());
+            String lines = Files.readString(audit);
+            assertTrue(lines.contains("\"operation\":\"trust\",\"patch\":\"(the agent's arguments)\"")
+                    && lines.contains("\"operation\":\"load\",\"patch\":\"fix-greet\",\"outcome\":\"refused UNTRUSTED"),
+                    "on record in the file asked for: " + lines);
+            assertTrue(!lines.contains("s3cret"), "the misspelt password's value is nowhere: " + lines);
+        }
+    }
+
+    @Test
     void aLaterAttachWithAnotherTrustStoreChangesNothing() throws Exception {
         Path byMallory = Signing.sign(TestJars.greeterFixJar(dir), mallory, dir, "greet-mallory.jar");
         try (ServiceProcess service = new ServiceProcess(agent(trustAlice))) {
