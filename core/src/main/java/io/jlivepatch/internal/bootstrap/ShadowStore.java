@@ -197,32 +197,11 @@ public final class ShadowStore {
      * throwable is then thrown, with the later ones suppressed on it.
      */
     public static void detachAll(long id, Consumer<Object> dtor) {
-        purge();
-        Entry[] removed = new Entry[8];
-        int n = 0;
-        for (Stripe s : STRIPES) {
-            synchronized (s) {
-                Entry[] tab = s.table;
-                for (int i = 0; i < tab.length; i++) {
-                    Entry e = tab[i];
-                    // A cleared entry went with its object: purged, not given to the dtor.
-                    if (e != null && e.id == id && e.value != null && !e.refersTo(null)) {
-                        SLOTS.setRelease(tab, i, TOMBSTONE); // as in Stripe.remove
-                        s.live--;
-                        if (n == removed.length) {
-                            Entry[] more = new Entry[n * 2];
-                            System.arraycopy(removed, 0, more, 0, n);
-                            removed = more;
-                        }
-                        removed[n++] = e;
-                    }
-                }
-            }
-        }
+        Entry[] removed = removeAll(id, null);
         Throwable first = null;
-        for (int i = 0; i < n; i++) {
-            Object value = removed[i].value;
-            removed[i].drop();
+        for (Entry e : removed) {
+            Object value = e.value;
+            e.drop();
             if (dtor == null || value == null) {
                 continue;
             }
@@ -252,6 +231,19 @@ public final class ShadowStore {
      * @return how many values were detached
      */
     public static int detachValuesOf(ClassLoader[] loaders) {
+        Entry[] removed = removeAll(0L, loaders);
+        for (Entry e : removed) {
+            e.drop();
+        }
+        return removed.length;
+    }
+
+    /**
+     * Takes out of their tables the attached entries (their object not collected) of variable
+     * {@code id}, or, with {@code loaders}, those whose value's class one of them defined, whatever
+     * their id; the caller drops them (and gives their values to a dtor) outside the stripes' locks.
+     */
+    private static Entry[] removeAll(long id, ClassLoader[] loaders) {
         purge();
         Entry[] removed = new Entry[8];
         int n = 0;
@@ -261,8 +253,9 @@ public final class ShadowStore {
                 for (int i = 0; i < tab.length; i++) {
                     Entry e = tab[i];
                     Object value;
+                    // A cleared entry went with its object: purged, not given to a dtor.
                     if (e != null && (value = e.value) != null && !e.refersTo(null)
-                            && definedByOneOf(value.getClass(), loaders)) {
+                            && (loaders == null ? e.id == id : definedByOneOf(value.getClass(), loaders))) {
                         SLOTS.setRelease(tab, i, TOMBSTONE); // as in Stripe.remove
                         s.live--;
                         if (n == removed.length) {
@@ -275,10 +268,12 @@ public final class ShadowStore {
                 }
             }
         }
-        for (int i = 0; i < n; i++) {
-            removed[i].drop();
+        if (n == removed.length) {
+            return removed;
         }
-        return n;
+        Entry[] taken = new Entry[n];
+        System.arraycopy(removed, 0, taken, 0, n);
+        return taken;
     }
 
     private static boolean definedByOneOf(Class<?> c, ClassLoader[] loaders) {
