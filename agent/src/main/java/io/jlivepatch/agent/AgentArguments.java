@@ -31,13 +31,8 @@ record AgentArguments(Path patchDirectory, JarLimits jarLimits, Path truststore,
      * does not count.
      */
     static boolean nameATrustStore(String args) {
-        if (args == null) {
-            return false;
-        }
-        for (String pair : args.split(",")) {
-            int eq = pair.indexOf('=');
-            String key = (eq < 0 ? pair : pair.substring(0, eq)).trim();
-            if (key.toLowerCase(java.util.Locale.ROOT).contains("truststore")) {
+        for (String[] option : options(args)) {
+            if (option[0].toLowerCase(java.util.Locale.ROOT).contains("truststore")) {
                 return true;
             }
         }
@@ -49,14 +44,10 @@ record AgentArguments(Path patchDirectory, JarLimits jarLimits, Path truststore,
      * one, as {@link #parse} would take it.
      */
     static Path auditFileOf(String args) {
-        if (args == null) {
-            return null;
-        }
-        for (String pair : args.split(",")) {
-            int eq = pair.indexOf('=');
-            if (eq > 0 && pair.substring(0, eq).trim().equals("audit") && !pair.substring(eq + 1).trim().isEmpty()) {
+        for (String[] option : options(args)) {
+            if (option[0].equals("audit") && !option[1].isEmpty()) {
                 try {
-                    return Paths.get(pair.substring(eq + 1).trim());
+                    return Paths.get(option[1]);
                 } catch (RuntimeException e) {
                     return null; // not a path: nothing to keep
                 }
@@ -65,25 +56,33 @@ record AgentArguments(Path patchDirectory, JarLimits jarLimits, Path truststore,
         return null;
     }
 
-    private static boolean hasPassword(String args) {
-        for (String pair : args.split(",")) {
-            int eq = pair.indexOf('=');
-            if ((eq < 0 ? pair : pair.substring(0, eq)).trim().equals("truststore-password")) {
+    private static boolean hasPassword(String[][] options) {
+        for (String[] option : options) {
+            if (option[0].equals("truststore-password")) {
                 return true;
             }
         }
         return false;
     }
 
-    /** The 1-based place of {@code pair} among the arguments. */
-    private static int position(String args, String pair) {
-        String[] pairs = args.split(",");
-        for (int i = 0; i < pairs.length; i++) {
-            if (pairs[i] == pair || pairs[i].equals(pair)) {
-                return i + 1;
-            }
+    /**
+     * The options of {@code args}, in order: each {@code {key, value}}, trimmed; a pair without
+     * {@code =} has the empty value. One split for every reader, so that the fail-closed check, the
+     * audit file kept from arguments that do not parse and the parse itself see the same keys.
+     * Arrays, not a record: this runs at every start, and each class loaded there counts (FootprintIT).
+     */
+    private static String[][] options(String args) {
+        if (args == null || args.isBlank()) {
+            return new String[0][];
         }
-        return 0;
+        String[] pairs = args.split(",");
+        String[][] options = new String[pairs.length][];
+        for (int i = 0; i < pairs.length; i++) {
+            int eq = pairs[i].indexOf('=');
+            options[i] = eq < 0 ? new String[] {pairs[i].trim(), ""}
+                    : new String[] {pairs[i].substring(0, eq).trim(), pairs[i].substring(eq + 1).trim()};
+        }
+        return options;
     }
 
     static AgentArguments parse(String args) {
@@ -103,13 +102,13 @@ record AgentArguments(Path patchDirectory, JarLimits jarLimits, Path truststore,
         boolean watch = false;
         Long interval = null;
         Long timeout = null;
-        if (args == null || args.isBlank()) {
+        String[][] options = options(args);
+        if (options.length == 0) {
             return new AgentArguments(null, limits, null, null, null, null);
         }
-        for (String pair : args.split(",")) {
-            int eq = pair.indexOf('=');
-            String key = eq < 0 ? pair.trim() : pair.substring(0, eq).trim();
-            String value = eq < 0 ? "" : pair.substring(eq + 1).trim();
+        for (int i = 0; i < options.length; i++) {
+            String key = options[i][0];
+            String value = options[i][1];
             if (key.equals("patches") && !value.isEmpty()) {
                 patches = Paths.get(value);
             } else if (key.equals("truststore") && !value.isEmpty()) {
@@ -124,15 +123,15 @@ record AgentArguments(Path patchDirectory, JarLimits jarLimits, Path truststore,
                 }
                 watch = value.equals("true");
             } else if (key.equals("interval")) {
-                interval = seconds(pair, value);
+                interval = seconds(key + "=" + value, value);
             } else if (key.equals("timeout")) {
-                timeout = seconds(pair, value);
+                timeout = seconds(key + "=" + value, value);
             } else if (JarLimits.OPTIONS.contains(key)) {
                 limits = limits.with(key, value);
             } else {
                 // The key only: a misspelt truststore-password's value is a secret, and this message is
                 // logged and kept in a system property.
-                throw new IllegalArgumentException("unknown option " + (hasPassword(args) ? "number " + position(args, pair)
+                throw new IllegalArgumentException("unknown option " + (hasPassword(options) ? "number " + (i + 1)
                         + " (not named: the arguments hold a truststore-password, and a password with a comma would"
                         + " show its end here)" : "'" + key + "'") + ": the agent takes patches=<dir>,"
                         + " watch=true, interval=<seconds>, timeout=<seconds>, truststore=<file>,"

@@ -3,6 +3,7 @@ package io.jlivepatch.agent.cli;
 import io.jlivepatch.control.LivepatchMBean;
 import io.jlivepatch.control.PatchMBean;
 import io.jlivepatch.internal.Text;
+import io.jlivepatch.internal.control.Operations;
 import io.jlivepatch.internal.control.Wire;
 
 import java.io.BufferedInputStream;
@@ -255,21 +256,13 @@ final class ControlChannel implements AutoCloseable {
 
     /** Whether {@code method} may change the target: every operation but the attributes' reads and the status. */
     static boolean changes(Method method) {
-        String name = method.getName();
-        return !(name.startsWith("get") || name.startsWith("is") || name.startsWith("status"));
+        return !Operations.reads(method.getName());
     }
 
     /** The operator's word for a call: {@code enable}, {@code disable}, {@code load}, or the method's name. */
     static String operation(Method method, Object[] args) {
-        switch (method.getName()) {
-            case "setEnabled":
-                return Boolean.TRUE.equals(args[0]) ? "enable" : "disable";
-            case "load":
-            case "loadContent":
-                return "load";
-            default:
-                return method.getName();
-        }
+        String operation = Operations.of(method.getName(), args);
+        return operation != null ? operation : method.getName();
     }
 
     /**

@@ -259,19 +259,13 @@ final class ControlSession implements Runnable {
      * (get, is, status) are not operations and are not recorded.
      */
     private void onRecord(String method, Object[] args, String object, String reason, String why) {
-        if (method.startsWith("get") || method.startsWith("is") || method.startsWith("status")) {
+        if (Operations.reads(method)) {
             return;
         }
         // The operation's name is the agent's own word, never the client's text (which goes in the
         // outcome, after the requester the socket vouches for).
-        String operation;
-        if (method.equals("setEnabled") && args.length == 1 && args[0] instanceof Boolean) {
-            operation = (Boolean) args[0] ? "enable" : "disable";
-        } else if (method.equals("load") || method.equals("loadContent")) {
-            operation = "load";
-        } else if (method.equals("unregister") || method.equals("force") || method.equals("watch")) {
-            operation = method;
-        } else {
+        String operation = Operations.of(method, args);
+        if (operation == null) {
             operation = "call";
         }
         try {
