@@ -264,20 +264,8 @@ class CommandLineIT {
     void aCommandWhoseChangeAnotherOperationReversesSaysSoAndExits1() throws Exception {
         service.hold(); // the load's transition cannot end while this thread is inside the method
         Path jar = TestJars.holdFixJar(dir);
-        java.util.concurrent.CompletableFuture<CliProcess> loading = java.util.concurrent.CompletableFuture.supplyAsync(
-                () -> {
-                    try {
-                        return CliProcess.run("load", "--wait", "60", service.pid(), jar);
-                    } catch (Exception e) {
-                        throw new IllegalStateException(e);
-                    }
-                });
-        Cli status = Cli.run("status", service.pid());
-        for (int i = 0; i < 600 && !status.out().contains("1. fix-hold [enabled, in transition]"); i++) {
-            Thread.sleep(100);
-            status = Cli.run("status", service.pid());
-        }
-        assertTrue(status.out().contains("1. fix-hold [enabled, in transition]"), status.toString());
+        java.util.concurrent.CompletableFuture<CliProcess> loading = inBackgroundUntilStatusShows(
+                "1. fix-hold [enabled, in transition]", "load", "--wait", "60", service.pid(), jar);
 
         // Another operator: disabling reverses the transition, which the held thread never left.
         Cli disable = Cli.run("disable", service.pid(), "fix-hold");
@@ -295,20 +283,8 @@ class CommandLineIT {
     void aLoadWhoseTransitionAnotherOperatorForcesSaysItWasForced() throws Exception {
         service.hold(); // the load's transition cannot end while this thread is inside the method
         Path jar = TestJars.holdFixJar(dir);
-        java.util.concurrent.CompletableFuture<CliProcess> loading = java.util.concurrent.CompletableFuture.supplyAsync(
-                () -> {
-                    try {
-                        return CliProcess.run("load", "--wait", "60", service.pid(), jar);
-                    } catch (Exception e) {
-                        throw new IllegalStateException(e);
-                    }
-                });
-        Cli status = Cli.run("status", service.pid());
-        for (int i = 0; i < 600 && !status.out().contains("1. fix-hold [enabled, in transition]"); i++) {
-            Thread.sleep(100);
-            status = Cli.run("status", service.pid());
-        }
-        assertTrue(status.out().contains("1. fix-hold [enabled, in transition]"), status.toString());
+        java.util.concurrent.CompletableFuture<CliProcess> loading = inBackgroundUntilStatusShows(
+                "1. fix-hold [enabled, in transition]", "load", "--wait", "60", service.pid(), jar);
         assertEquals(0, Cli.run("force", service.pid(), "fix-hold").exitCode()); // another operator
         CliProcess load = loading.get(CliProcess.HANG_SECONDS, java.util.concurrent.TimeUnit.SECONDS);
         assertEquals(0, load.exitCode(), load.toString());
@@ -324,25 +300,11 @@ class CommandLineIT {
     @Test
     void anUnloadWhoseDisableAnotherOperationReversesSaysSoExits1AndLeavesItRegistered() throws Exception {
         // A patch that holds the method the service's thread waits in: its disable cannot end meanwhile.
-        Path jar = TestJars.patchJar(dir, "fix-greet-held.jar", java.util.Map.of("Livepatch-Name", "fix-greet-held",
-                "Livepatch-Class", "agentapp.fix.GreeterFix", "Livepatch-Hold",
-                "agentapp.Greeter.hold(Ljava/util/concurrent/CountDownLatch;)Ljava/lang/String;"), "agentapp.fix.GreeterFix");
+        Path jar = greeterFixHeldByHold();
         assertEquals(0, Cli.run("load", service.pid(), jar).exitCode());
         service.hold();
-        java.util.concurrent.CompletableFuture<CliProcess> unloading = java.util.concurrent.CompletableFuture.supplyAsync(
-                () -> {
-                    try {
-                        return CliProcess.run("unload", "--wait", "60", service.pid(), "fix-greet-held");
-                    } catch (Exception e) {
-                        throw new IllegalStateException(e);
-                    }
-                });
-        Cli status = Cli.run("status", service.pid());
-        for (int i = 0; i < 600 && !status.out().contains("1. fix-greet-held [disabled, in transition]"); i++) {
-            Thread.sleep(100);
-            status = Cli.run("status", service.pid());
-        }
-        assertTrue(status.out().contains("1. fix-greet-held [disabled, in transition]"), status.toString());
+        java.util.concurrent.CompletableFuture<CliProcess> unloading = inBackgroundUntilStatusShows(
+                "1. fix-greet-held [disabled, in transition]", "unload", "--wait", "60", service.pid(), "fix-greet-held");
 
         Cli enable = Cli.run("enable", service.pid(), "fix-greet-held"); // another operator
         assertEquals(0, enable.exitCode(), enable.toString());
@@ -358,25 +320,11 @@ class CommandLineIT {
 
     @Test
     void anUnloadWhoseDisableAnotherOperatorForcesSaysItWasForced() throws Exception {
-        Path jar = TestJars.patchJar(dir, "fix-greet-held.jar", java.util.Map.of("Livepatch-Name", "fix-greet-held",
-                "Livepatch-Class", "agentapp.fix.GreeterFix", "Livepatch-Hold",
-                "agentapp.Greeter.hold(Ljava/util/concurrent/CountDownLatch;)Ljava/lang/String;"), "agentapp.fix.GreeterFix");
+        Path jar = greeterFixHeldByHold();
         assertEquals(0, Cli.run("load", service.pid(), jar).exitCode());
         service.hold();
-        java.util.concurrent.CompletableFuture<CliProcess> unloading = java.util.concurrent.CompletableFuture.supplyAsync(
-                () -> {
-                    try {
-                        return CliProcess.run("unload", "--wait", "60", service.pid(), "fix-greet-held");
-                    } catch (Exception e) {
-                        throw new IllegalStateException(e);
-                    }
-                });
-        Cli status = Cli.run("status", service.pid());
-        for (int i = 0; i < 600 && !status.out().contains("1. fix-greet-held [disabled, in transition]"); i++) {
-            Thread.sleep(100);
-            status = Cli.run("status", service.pid());
-        }
-        assertTrue(status.out().contains("1. fix-greet-held [disabled, in transition]"), status.toString());
+        java.util.concurrent.CompletableFuture<CliProcess> unloading = inBackgroundUntilStatusShows(
+                "1. fix-greet-held [disabled, in transition]", "unload", "--wait", "60", service.pid(), "fix-greet-held");
         assertEquals(0, Cli.run("force", service.pid(), "fix-greet-held").exitCode()); // another operator
         CliProcess unload = unloading.get(CliProcess.HANG_SECONDS, java.util.concurrent.TimeUnit.SECONDS);
         assertEquals(0, unload.exitCode(), unload.toString());
@@ -385,6 +333,36 @@ class CommandLineIT {
                 unload.toString());
         assertTrue(Cli.run("status", service.pid()).out().contains("forced, then unregistered"));
         service.release();
+    }
+
+    /**
+     * Runs a command in the background (another operator's, say) and returns once status shows
+     * {@code shows}: its transition is running, held by the service's thread.
+     */
+    private java.util.concurrent.CompletableFuture<CliProcess> inBackgroundUntilStatusShows(String shows, Object... args)
+            throws Exception {
+        java.util.concurrent.CompletableFuture<CliProcess> command = java.util.concurrent.CompletableFuture.supplyAsync(
+                () -> {
+                    try {
+                        return CliProcess.run(args);
+                    } catch (Exception e) {
+                        throw new IllegalStateException(e);
+                    }
+                });
+        Cli status = Cli.run("status", service.pid());
+        for (int i = 0; i < 600 && !status.out().contains(shows); i++) {
+            Thread.sleep(100);
+            status = Cli.run("status", service.pid());
+        }
+        assertTrue(status.out().contains(shows), status.toString());
+        return command;
+    }
+
+    /** The greeter's fix, holding the method the service's held thread waits in: its transitions cannot end meanwhile. */
+    private Path greeterFixHeldByHold() throws Exception {
+        return TestJars.patchJar(dir, "fix-greet-held.jar", java.util.Map.of("Livepatch-Name", "fix-greet-held",
+                "Livepatch-Class", "agentapp.fix.GreeterFix", "Livepatch-Hold",
+                "agentapp.Greeter.hold(Ljava/util/concurrent/CountDownLatch;)Ljava/lang/String;"), "agentapp.fix.GreeterFix");
     }
 
     private static JMXConnector jmx(long pid) throws Exception {

@@ -83,21 +83,10 @@ class ShadowOfPatchClassesTest {
 
     @Test
     void aForcedPatchKeepsItsValuesForTheThreadsThatMayStillRunItsCode() throws Exception {
-        java.util.concurrent.CountDownLatch inside = new java.util.concurrent.CountDownLatch(1);
-        java.util.concurrent.CountDownLatch open = new java.util.concurrent.CountDownLatch(1);
-        Thread waiting = new Thread(() -> {
-            try {
-                jarapp.Gate.pass(inside, open);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }, "in-the-gate");
-        waiting.start();
-        try {
-            inside.await();
+        try (jarapp.Gate.Held gate = jarapp.Gate.hold()) {
             Counter c = new Counter();
             PatchHandle h = Jars.lp().load(hitsJar("held.jar", "fix-hits-held", Map.of("Livepatch-Hold",
-                    "jarapp.Gate.pass(Ljava/util/concurrent/CountDownLatch;Ljava/util/concurrent/CountDownLatch;)V")));
+                    jarapp.Gate.HOLD)));
             h.enable();
             assertTrue(h.inTransition(), "held by the thread in the gate");
             h.forceTransition();
@@ -109,9 +98,6 @@ class ShadowOfPatchClassesTest {
                     "kept: a thread inside the patch when it was forced may still read it");
             assertTrue(!last(" unregister fix-hits-held ").contains("detached"));
             Shadow.detach(c, HitsFix.HITS);
-        } finally {
-            open.countDown();
-            waiting.join();
         }
     }
 
@@ -134,33 +120,18 @@ class ShadowOfPatchClassesTest {
 
     @Test
     void aPatchWhoseEnableWasForcedButWhoseDisableEndedInFullLosesItsValues() throws Exception {
-        java.util.concurrent.CountDownLatch inside = new java.util.concurrent.CountDownLatch(1);
-        java.util.concurrent.CountDownLatch open = new java.util.concurrent.CountDownLatch(1);
-        Thread waiting = new Thread(() -> {
-            try {
-                jarapp.Gate.pass(inside, open);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }, "in-the-gate");
-        waiting.start();
-        try {
-            inside.await();
+        try (jarapp.Gate.Held gate = jarapp.Gate.hold()) {
             Counter c = new Counter();
             PatchHandle h = Jars.lp().load(hitsJar("forced-on.jar", "fix-hits-forced-on", Map.of("Livepatch-Hold",
-                    "jarapp.Gate.pass(Ljava/util/concurrent/CountDownLatch;Ljava/util/concurrent/CountDownLatch;)V")));
+                    jarapp.Gate.HOLD)));
             h.enable();
             h.forceTransition(); // the thread it moved was in the code below, not in the patch's
             assertEquals(1001, c.next());
-            open.countDown();
-            waiting.join();
+            gate.open();
             h.disable(); // a full transition: no thread is left in the patch's code
             assertTrue(h.awaitTransition(java.time.Duration.ofSeconds(30)));
             h.unregister();
             assertNull(Shadow.get(c, HitsFix.HITS), "detached: a reload would otherwise fail at every call");
-        } finally {
-            open.countDown();
-            waiting.join();
         }
     }
 

@@ -12,7 +12,6 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CountDownLatch;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -23,9 +22,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * work as {@code jlivepatch (for ...)}), with the patch's file and SHA-256.
  */
 class TransitionRecordTest {
-
-    private static final String HOLD = "jarapp.Gate.pass(Ljava/util/concurrent/CountDownLatch;"
-            + "Ljava/util/concurrent/CountDownLatch;)V";
 
     @TempDir
     Path dir;
@@ -59,19 +55,8 @@ class TransitionRecordTest {
 
     @Test
     void aTransitionTheWorkerEndsWhileAnotherOperationWaitsIsNeitherCreditedToNorHeldBackByIt() throws Exception {
-        CountDownLatch inside = new CountDownLatch(1);
-        CountDownLatch open = new CountDownLatch(1);
-        Thread waiting = new Thread(() -> {
-            try {
-                jarapp.Gate.pass(inside, open);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }, "in-the-gate");
-        waiting.start();
-        try {
-            inside.await();
-            PatchHandle held = Jars.lp().load(jar("fix-held-first", Map.of("Livepatch-Hold", HOLD)));
+        try (jarapp.Gate.Held gate = jarapp.Gate.hold()) {
+            PatchHandle held = Jars.lp().load(jar("fix-held-first", Map.of("Livepatch-Hold", jarapp.Gate.HOLD)));
             held.enable();
             assertTrue(held.inTransition());
             Path next = jar("fix-next", Map.of());
@@ -92,7 +77,7 @@ class TransitionRecordTest {
             for (int i = 0; i < 3000 && bob.getState() != Thread.State.TIMED_WAITING; i++) {
                 Thread.sleep(1); // (either way the records below must be the same)
             }
-            open.countDown();
+            gate.open();
             bob.join();
             assertEquals(null, failed.get());
             List<String> log = Arrays.asList(Jars.auditLog());
@@ -103,9 +88,6 @@ class TransitionRecordTest {
             assertTrue(end < load, "when it happened, not when bob's operation ended: " + log.subList(end, log.size()));
             assertTrue(log.get(load + 1).contains(" transition fix-next by pid 42 user bob: ok (patching complete)"),
                     log.subList(load, log.size()).toString());
-        } finally {
-            open.countDown();
-            waiting.join();
         }
     }
 
@@ -120,26 +102,15 @@ class TransitionRecordTest {
 
     @Test
     void aTransitionTheWorkerEndsIsRecordedWhenItEndsForWhoStartedIt() throws Exception {
-        CountDownLatch inside = new CountDownLatch(1);
-        CountDownLatch open = new CountDownLatch(1);
-        Thread waiting = new Thread(() -> {
-            try {
-                jarapp.Gate.pass(inside, open);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }, "in-the-gate");
-        waiting.start();
-        try {
-            inside.await();
-            Path jar = jar("fix-held-record", Map.of("Livepatch-Hold", HOLD));
+        try (jarapp.Gate.Held gate = jarapp.Gate.hold()) {
+            Path jar = jar("fix-held-record", Map.of("Livepatch-Hold", jarapp.Gate.HOLD));
             PatchHandle h = Jars.lp().load(jar);
             h.enable();
             assertTrue(h.inTransition(), "held by the thread in the gate");
             String[] before = Jars.auditLog();
             assertTrue(before[before.length - 1].contains(" enable fix-held-record by api: ok"),
                     before[before.length - 1]);
-            open.countDown();
+            gate.open();
             assertTrue(h.awaitTransition(Duration.ofSeconds(30)));
             assertEquals(-1, new Counter().next());
             String[] after = Jars.auditLog(); // bounded: older lines may have gone, so compared by the last two
@@ -147,9 +118,6 @@ class TransitionRecordTest {
                     "nothing in between: " + after[after.length - 2]);
             assertTrue(after[after.length - 1].contains(" transition fix-held-record by jlivepatch (for api): ok"
                     + " (patching complete) [file " + jar + " sha256 "), after[after.length - 1]);
-        } finally {
-            open.countDown();
-            waiting.join();
         }
     }
 }
