@@ -80,6 +80,39 @@ class WatchCommandIT {
     }
 
     @Test
+    void aChangeByHandToAWatchedJvmIsMadeWithAWarningThatTheNextReconcileUndoesIt() throws Exception {
+        Path patches = Files.createDirectory(dir.resolve("watched"));
+        Path jar = TestJars.greeterFixJar(staging);
+        Files.copy(jar, patches.resolve("10-fix-greet.jar"));
+        try (ServiceProcess service = new ServiceProcess()) {
+            Cli unwatched = Cli.run("load", service.pid(), jar);
+            assertEquals(0, unwatched.exitCode(), unwatched.toString());
+            assertTrue(!unwatched.err().contains("warning"), "no watch, no warning: " + unwatched);
+            assertEquals(0, Cli.run("unload", service.pid(), "fix-greet").exitCode());
+
+            // An interval no test waits for: only the watch command below reconciles again.
+            Cli watch = Cli.run("watch", service.pid(), patches, "--interval", "86400");
+            assertEquals(0, watch.exitCode(), watch.toString());
+            assertEquals(GREET_FIXED, service.call());
+
+            Cli disable = Cli.run("disable", service.pid(), "fix-greet");
+            assertEquals(0, disable.exitCode(), "made all the same: " + disable);
+            assertTrue(disable.err().startsWith("jlivepatch: warning: pid " + service.pid() + " follows the patch"
+                    + " directory " + patches + " (a watch): its next reconcile (the directory's next change, or the"
+                    + " watch's interval) puts the directory's stack back, undoing a change made here"), disable.toString());
+            assertEquals(ORIGINAL, service.call());
+            Cli force = Cli.run("force", service.pid(), "fix-greet");
+            assertTrue(!force.err().contains("warning"), "force changes no stack: " + force);
+            Cli status = Cli.run("status", service.pid());
+            assertTrue(status.out().contains("  watching " + patches + ": drifted: "), status.toString());
+
+            Cli again = Cli.run("watch", service.pid(), patches, "--interval", "86400");
+            assertEquals(0, again.exitCode(), "the reconcile the warning spoke of: " + again);
+            assertEquals(GREET_FIXED, service.call());
+        }
+    }
+
+    @Test
     void aReconcileWhoseTransitionIsHeldIsReportedAsStillApplyingNeverAsConverged() throws Exception {
         Path patches = Files.createDirectory(dir.resolve("held"));
         TestJars.holdFixJar(patches);

@@ -11,6 +11,11 @@ import picocli.CommandLine.Command;
                 Main.UNKNOWN_EXIT})
 final class ForceCommand extends PatchCommand {
     @Override
+    boolean changesTheStack() {
+        return false; // it ends a transition: which patches are on stays as it was
+    }
+
+    @Override
     int apply(TargetJvm jvm) throws Refused, InterruptedException {
         try {
             jvm.patch(name).force();

@@ -78,6 +78,7 @@ final class LoadCommand implements Callable<Integer> {
         String name = Text.clean(rawName);
         try (TargetJvm jvm = TargetJvm.connect(target.pid, agentOptions == null ? "" : agentOptions,
                 timeout.seconds())) {
+            PatchCommand.warnIfWatched(spec, jvm);
             long start = System.nanoTime();
             try {
                 jvm.livepatch().loadContent(content.bytes(), content.sha256(), path.toString(), !noEnable,

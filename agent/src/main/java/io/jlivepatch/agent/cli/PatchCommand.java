@@ -26,7 +26,31 @@ abstract class PatchCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Refused, InterruptedException {
         try (TargetJvm jvm = TargetJvm.attach(target.pid, false, timeout.seconds())) {
+            if (changesTheStack()) {
+                warnIfWatched(spec, jvm);
+            }
             return apply(jvm);
+        }
+    }
+
+    /** Whether the command changes what the stack is (a watch would put it back); force does not. */
+    boolean changesTheStack() {
+        return true;
+    }
+
+    /**
+     * Warns, on standard error and before anything changes, when a directory watch keeps the target's
+     * patches: its next reconcile puts the directory's stack back, undoing a change made by hand (and
+     * may land between an unload's disable and its unregister). The change is still made: an operator
+     * may want it for the time being.
+     */
+    static void warnIfWatched(CommandSpec spec, TargetJvm jvm) throws Refused {
+        String directory = jvm.watchedDirectory();
+        if (!directory.isEmpty()) {
+            spec.commandLine().getErr().printf("jlivepatch: warning: pid %d follows the patch directory %s (a watch):"
+                    + " its next reconcile (the directory's next change, or the watch's interval) puts the directory's"
+                    + " stack back, undoing a change made here; to keep a change, make it in the directory ('jlivepatch"
+                    + " install', 'jlivepatch uninstall')%n", jvm.pid(), Text.clean(directory));
         }
     }
 

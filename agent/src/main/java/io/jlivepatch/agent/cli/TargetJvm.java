@@ -174,6 +174,26 @@ final class TargetJvm implements AutoCloseable {
         return channel.livepatch();
     }
 
+    /**
+     * The directory a watch keeps this JVM's patches as, or {@code ""} when none does. A target that
+     * refuses the read (an agent without watches) counts as none: the answer only decides a warning.
+     * A target that does not answer, or a channel that fails, is thrown as for any call.
+     */
+    String watchedDirectory() throws Refused {
+        try {
+            String directory = livepatch().getWatchedDirectory();
+            return directory == null ? "" : directory;
+        } catch (RuntimeException e) {
+            Refused r = refusal(e);
+            for (Throwable c = e; c != null; c = c.getCause()) {
+                if (c instanceof Deadline.NoAnswer || c instanceof IOException) {
+                    throw r;
+                }
+            }
+            return "";
+        }
+    }
+
     /** The MBean of a registered patch. */
     PatchMBean patch(String name) throws Refused {
         try {
