@@ -56,6 +56,8 @@ public final class AuditFile implements Runnable {
     private Instant lastLost;
     private long unnoted;
     private Instant unnotedSince;
+    /** The earliest time of the records lost since the last gap line was made: the next one's "since". */
+    private Instant lostSinceGapLine;
     /** The problem logged last, so that each distinct problem is logged once and not per record. */
     private String logged;
 
@@ -140,13 +142,47 @@ public final class AuditFile implements Runnable {
                 + " 'audit-gap'; 'status --log' has the last records)";
     }
 
-    /** Counts a record that was not written (caller holds this). */
-    private void countLost() {
+    /**
+     * Counts a record that was not written (caller holds this), at the record's own time (the time
+     * its line and the in-memory log show), so that a gap line's "since" covers the first record lost
+     * rather than the failed write a few milliseconds later; now when the record's time is unknown.
+     */
+    private void countLost(Instant recordTime) {
+        Instant t = recordTime != null ? recordTime : Instant.now();
         lost++;
         lostTotal++;
-        lastLost = Instant.now();
-        if (unnoted++ == 0) {
-            unnotedSince = lastLost;
+        lastLost = lastLost == null || t.isAfter(lastLost) ? t : lastLost;
+        unnoted++;
+        unnotedSince = earlier(unnotedSince, t);
+        lostSinceGapLine = earlier(lostSinceGapLine, t);
+    }
+
+    private static Instant earlier(Instant a, Instant b) {
+        return a == null || b.isBefore(a) ? b : a;
+    }
+
+    /**
+     * The time of a line made by {@link #line} (its first field), or {@code null} for any other line:
+     * what a lost line is counted at.
+     */
+    static Instant timeOf(byte[] line) {
+        byte[] prefix = "{\"time\":\"".getBytes(StandardCharsets.US_ASCII);
+        if (line == null || line.length <= prefix.length) {
+            return null;
+        }
+        for (int i = 0; i < prefix.length; i++) {
+            if (line[i] != prefix[i]) {
+                return null;
+            }
+        }
+        int end = prefix.length;
+        while (end < line.length && end - prefix.length < 64 && line[end] != '"') {
+            end++;
+        }
+        try {
+            return Instant.parse(new String(line, prefix.length, end - prefix.length, StandardCharsets.US_ASCII));
+        } catch (RuntimeException notATime) {
+            return null;
         }
     }
 
@@ -159,15 +195,16 @@ public final class AuditFile implements Runnable {
             return null;
         }
         Instant now = Instant.now();
+        lostSinceGapLine = null; // the records lost from here on are the next gap line's
         return new Object[] {line(now, "audit-gap", "", unnoted + (unnoted == 1 ? " record was" : " records"
                 + " were") + " not written to this file since " + unnotedSince + " (the JVM's log says why;"
-                + " 'jlivepatch status --log' has the last records)", "jlivepatch", "", "", ""), unnoted, now};
+                + " 'jlivepatch status --log' has the last records)", "jlivepatch", "", "", ""), unnoted};
     }
 
-    /** The gap line made at {@code at} is in the file: records lost since are the next line's. */
-    private synchronized void gapNoted(long count, Instant at) {
+    /** The gap line is in the file: the records lost since it was made are the next line's. */
+    private synchronized void gapNoted(long count) {
         unnoted -= count;
-        unnotedSince = unnoted == 0 ? null : at;
+        unnotedSince = unnoted == 0 ? null : lostSinceGapLine;
     }
 
     /** Why records are not being written to this file, or {@code null} when they are. */
@@ -183,7 +220,7 @@ public final class AuditFile implements Runnable {
             append(line(time, operation, patch, outcome, requester, source, sha256, signer));
         } catch (RuntimeException | LinkageError | VirtualMachineError e) {
             try {
-                failed("a record could not be prepared: " + e);
+                failed("a record could not be prepared: " + e, time);
             } catch (RuntimeException | LinkageError | VirtualMachineError ignored) {
                 // no memory even for that: the in-memory log has the record
             }
@@ -211,7 +248,7 @@ public final class AuditFile implements Runnable {
         String report = null;
         synchronized (this) {
             if (queue.size() >= MAX_QUEUED) {
-                countLost();
+                countLost(timeOf(line));
                 return; // the writer is stuck, which is reported already
             }
             queue.addLast(line);
@@ -245,10 +282,10 @@ public final class AuditFile implements Runnable {
     }
 
     /** Counts a record that never reached the queue. */
-    private void failed(String why) {
+    private void failed(String why, Instant recordTime) {
         String report;
         synchronized (this) {
-            countLost();
+            countLost(recordTime);
             problem = why;
             report = noteProblem(why);
         }
@@ -283,13 +320,13 @@ public final class AuditFile implements Runnable {
                 Object[] gap = gapLine();
                 String failure = gap == null ? null : write((byte[]) gap[0]);
                 if (gap != null && failure == null) {
-                    gapNoted((Long) gap[1], (Instant) gap[2]);
+                    gapNoted((Long) gap[1]);
                 }
                 if (failure == null) {
                     failure = write(line);
                 }
                 try {
-                    finished(failure);
+                    finished(failure, line);
                 } catch (RuntimeException | LinkageError | VirtualMachineError ignored) {
                     // as above
                 }
@@ -359,7 +396,7 @@ public final class AuditFile implements Runnable {
      * Records the outcome of a line's write and logs a new problem or the recovery; only then
      * releases the record waiting for the line, so that the operation returns with its log line out.
      */
-    private void finished(String failure) {
+    private void finished(String failure, byte[] line) {
         String report;
         String recovered = null;
         synchronized (this) {
@@ -374,7 +411,7 @@ public final class AuditFile implements Runnable {
                 logged = null; // the same problem, if it comes back, is logged again
                 report = null;
             } else {
-                countLost();
+                countLost(timeOf(line));
                 problem = failure;
                 report = noteProblem(failure);
             }

@@ -200,6 +200,25 @@ class AuditFileTest {
         }
     }
 
+    @Test
+    void aGapLineSaysSinceTheFirstLostRecordsOwnTimeNotTheFailedWritesAfterIt() throws Exception {
+        Path later = dir.resolve("gap-since");
+        Path file = later.resolve("audit.jsonl");
+        AuditFile f = AuditFile.start(file, file.toString()); // the directory does not exist yet
+        Instant first = Instant.parse("2026-01-02T03:04:05.123456Z");
+        f.append(AuditFile.line(first.plusSeconds(2), "enable", "p", "ok", "api", "", "", ""));
+        f.append(AuditFile.line(first, "load", "p", "ok", "api", "", "", "")); // a record made earlier, queued later
+        Files.createDirectories(later);
+        f.append(AuditFile.line(Instant.now(), "disable", "p", "ok", "api", "", "", ""));
+        List<String> lines = Files.readAllLines(file);
+        assertEquals(2, lines.size(), lines.toString());
+        assertTrue(lines.get(0).contains("\"outcome\":\"2 records were not written to this file since " + first + " ("),
+                lines.get(0));
+        assertTrue(f.notWrittenSoFar().contains(", the last at " + first.plusSeconds(2) + " ("), f.notWrittenSoFar());
+        assertEquals(first, AuditFile.timeOf(AuditFile.line(first, "x", "", "", "", "", "", "")));
+        assertEquals(null, AuditFile.timeOf("{\"n\":1}\n".getBytes(StandardCharsets.UTF_8)));
+    }
+
     private static List<String> messages(List<LogRecord> records, Level level) {
         List<String> out = new ArrayList<>();
         for (LogRecord r : records) {
