@@ -88,6 +88,18 @@ public final class AgentMain {
 
     /** @param beforeMain premain: the application's main waits for this */
     private static void install(String args, Instrumentation inst, boolean beforeMain) {
+        String scarce = scarceFileDescriptors();
+        if (scarce != null) {
+            // Nothing of jlivepatch's, not even its log: a JDK class whose initializer first runs now
+            // (java.security.Security, under System.getLogger on JDK 17) fails for want of a
+            // descriptor and stays failed for the JVM's life, taking the application's security
+            // and logging with it. Standard error takes the line without opening anything.
+            String why = "the JVM has " + scarce + "; jlivepatch needs about " + FREE_DESCRIPTORS_NEEDED + " to"
+                    + " install: free file descriptors or raise the JVM's limit (ulimit -n), then retry";
+            System.err.println("jlivepatch: not installed: " + why);
+            failed(why);
+            return;
+        }
         try {
             AgentArguments arguments = AgentArguments.parse(args);
             // Who asked, for provenance and audit: an attach may come hours after the start.
@@ -113,6 +125,11 @@ public final class AgentMain {
                 AuditFile.configure(arguments.auditFile());
             }
             Livepatch lp = Livepatch.install(inst);
+            if (!beforeMain) {
+                // An attach to a JVM where jlivepatch runs: what the command does when it finds the
+                // control socket deleted (a clean-up of the temporary directory) or never opened.
+                io.jlivepatch.internal.control.ControlServer.reopenIfLost();
+            }
             System.clearProperty(FAILURE_PROPERTY);
             auditPending();
             String version = AgentMain.class.getPackage().getImplementationVersion();
@@ -184,19 +201,67 @@ public final class AgentMain {
             Log.get().log(System.Logger.Level.ERROR, "jlivepatch agent arguments: " + e.getMessage()
                     + "; the application runs without them");
         } catch (RuntimeException | LinkageError e) {
+            failed(String.valueOf(e.getMessage()));
+            logFailure(e);
+        } catch (VirtualMachineError e) {
+            // jlivepatch fails, the application does not: an error out of premain would abort the
+            // start-up, and out of agentmain it reaches the attach thread (out of memory, an
+            // InternalError of a JDK file that could not be read). Logging may fail too.
+            failed(String.valueOf(e));
+            logFailure(e);
+        }
+    }
+
+    /** The failure in the log, or on standard error when even logging fails: nothing escapes. */
+    private static void logFailure(Throwable e) {
+        try {
             Log.get().log(System.Logger.Level.ERROR, "jlivepatch could not be installed; the application runs"
                     + " without live patching", e);
-            failed(String.valueOf(e.getMessage()));
-        } catch (OutOfMemoryError | StackOverflowError e) {
-            // jlivepatch fails, the application does not: an error out of premain would abort the
-            // start-up, and out of agentmain it reaches the attach thread. Logging may fail too.
+        } catch (Throwable logging) {
             try {
-                Log.get().log(System.Logger.Level.ERROR, "jlivepatch could not be installed (" + e
-                        + "); the application runs without live patching");
+                System.err.println("jlivepatch: could not be installed (" + e + "); the application runs without"
+                        + " live patching");
             } catch (Throwable ignored) {
-                // nothing more can be done without memory
+                // nothing more can be done
             }
         }
+    }
+
+    /** How many free file descriptors installing takes at most, with room to spare (the JDK's own included). */
+    static final int FREE_DESCRIPTORS_NEEDED = 32;
+
+    /**
+     * What is short when fewer than {@link #FREE_DESCRIPTORS_NEEDED} file descriptors are free
+     * ({@code "12 of 1024 file descriptors free"}), or {@code null}: enough, or no {@code /proc} to
+     * tell. Read with java.io only, which every JVM has initialized before an agent runs.
+     */
+    static String scarceFileDescriptors() {
+        java.io.File self = new java.io.File("/proc/self");
+        if (!self.isDirectory()) {
+            return null;
+        }
+        String[] open = new java.io.File(self, "fd").list(); // takes one descriptor while it lists
+        if (open == null) {
+            return "no file descriptor free (/proc/self/fd cannot be listed)";
+        }
+        long limit = -1;
+        try (java.io.BufferedReader in = new java.io.BufferedReader(new java.io.InputStreamReader(
+                new java.io.FileInputStream(new java.io.File(self, "limits")), java.nio.charset.StandardCharsets.US_ASCII))) {
+            for (String line = in.readLine(); line != null; line = in.readLine()) {
+                if (line.startsWith("Max open files")) {
+                    String rest = line.substring("Max open files".length()).trim();
+                    int space = rest.indexOf(' ');
+                    String soft = space < 0 ? rest : rest.substring(0, space); // then the hard limit, the unit
+                    limit = soft.equals("unlimited") ? -1 : Long.parseLong(soft);
+                }
+            }
+        } catch (java.io.IOException e) {
+            return "no file descriptor free (/proc/self/limits cannot be read: " + e.getMessage() + ")";
+        } catch (RuntimeException e) {
+            return null; // a format this does not know: no reading, no refusal
+        }
+        long free = limit - (open.length - 1); // the listing's own descriptor is closed again
+        return limit >= 0 && free < FREE_DESCRIPTORS_NEEDED ? free + " of " + limit + " file descriptors free" : null;
     }
 
     private static void failed(String why) {

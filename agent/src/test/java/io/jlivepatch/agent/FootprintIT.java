@@ -53,11 +53,13 @@ class FootprintIT {
      * otherwise stop the whole JVM there (StandardErrorProbe; 2026-12-03): 164. The linking of one
      * site as a class of its own (ReplacementLinker.Site, which took over the @Next chain's), so that
      * a version whose class is not initialized yet falls back to the version below it, never to
-     * the method's own code (2026-12-03): 165. A change that
+     * the method's own code (2026-12-03): 165. The control socket's identity (ControlServer.Listening: its
+     * path and file key), so that an attach opens it again once a clean-up of the temporary directory
+     * deleted it, where the command could otherwise never reach the JVM again (2026-12-03): 166. A change that
      * pulls in a new subsystem (another ASM API, the builder, a stream-heavy path) goes over and has
      * to say why.
      */
-    private static final int MAX_JLIVEPATCH_CLASSES = 165;
+    private static final int MAX_JLIVEPATCH_CLASSES = 166;
 
     @TempDir
     Path dir;

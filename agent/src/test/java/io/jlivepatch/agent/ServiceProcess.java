@@ -27,10 +27,22 @@ final class ServiceProcess implements AutoCloseable {
 
     /** With standard error sent to {@code stderr}: {@code PIPE} gives it to {@link #stderr()}, which nobody reads until asked. */
     ServiceProcess(ProcessBuilder.Redirect stderr, String... jvmOptions) throws IOException {
+        this(0, stderr, jvmOptions);
+    }
+
+    /** @param openFiles the process's limit of open files ({@code ulimit -n}), or 0 for the inherited one */
+    ServiceProcess(int openFiles, ProcessBuilder.Redirect stderr, String... jvmOptions) throws IOException {
         List<String> cmd = new ArrayList<>(List.of(TestJars.java(), "-XX:+IgnoreUnrecognizedVMOptions",
                 "-XX:+EnableDynamicAgentLoading"));
         cmd.addAll(List.of(jvmOptions));
         cmd.addAll(List.of("-cp", TestJars.appClasses().toString(), "agentapp.ServiceApp"));
+        if (openFiles > 0) {
+            List<String> quoted = new ArrayList<>();
+            for (String arg : cmd) {
+                quoted.add("'" + arg.replace("'", "'\\''") + "'");
+            }
+            cmd = List.of("bash", "-c", "ulimit -n " + openFiles + " && exec " + String.join(" ", quoted));
+        }
         process = new ProcessBuilder(cmd).redirectError(stderr).start();
         out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
         in = new PrintWriter(process.getOutputStream(), true, StandardCharsets.UTF_8);

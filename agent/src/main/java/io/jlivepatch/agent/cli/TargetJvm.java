@@ -15,6 +15,8 @@ import io.jlivepatch.control.LocalChannel;
 import java.io.IOException;
 import java.lang.reflect.UndeclaredThrowableException;
 import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.ArrayList;
@@ -97,7 +99,15 @@ final class TargetJvm implements AutoCloseable {
                 // agentmain has returned: its outcome (a failure of an earlier start is cleared by a success)
                 props = connecting.run("reading its system properties", vm::getSystemProperties);
                 socket = props.getProperty(LocalChannel.PROPERTY);
+            } else if (socket != null && !Files.exists(ControlChannel.reachable(pid, socket), LinkOption.NOFOLLOW_LINKS)) {
+                // Deleted (a clean-up of the temporary directory): jlivepatch opens it again when the
+                // agent is attached once more, as the JDK re-creates its own attach socket.
+                askToReopen(vm, connecting);
+                props = connecting.run("reading its system properties", vm::getSystemProperties);
+                socket = props.getProperty(LocalChannel.PROPERTY);
             }
+            long askAfter = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(1);
+            boolean asked = false;
             while (socket == null) {
                 // jlivepatch opens its socket from a thread of its own, off the application's start-up
                 String failure = props.getProperty(AgentMain.FAILURE_PROPERTY);
@@ -106,10 +116,18 @@ final class TargetJvm implements AutoCloseable {
                             + "; the target's log has the details, and the application runs without it");
                 }
                 if (connecting.passed()) {
-                    throw new Refused("jlivepatch is loaded in pid " + pid + " but its control socket did not open"
-                            + " within " + connecting.seconds() + " s; the target's log says why");
+                    throw socketDidNotOpen(pid, connecting);
+                }
+                if (!asked && props.getProperty(AgentMain.VERSION_PROPERTY) != null && System.nanoTime() - askAfter > 0) {
+                    // Loaded, but its socket did not open (the directory could not be written, descriptors
+                    // ran out): an attach of the agent tries again.
+                    asked = true;
+                    askToReopen(vm, connecting);
                 }
                 Thread.sleep(10);
+                if (connecting.passed()) {
+                    throw socketDidNotOpen(pid, connecting); // not "did not answer": it answered, without a socket
+                }
                 props = connecting.run("reading its system properties", vm::getSystemProperties);
                 socket = props.getProperty(LocalChannel.PROPERTY);
             }
@@ -135,13 +153,40 @@ final class TargetJvm implements AutoCloseable {
         try {
             return new TargetJvm(pid, ControlChannel.connect(pid, socket, connecting, timeoutSeconds));
         } catch (IOException e) {
+            boolean gone = !Files.exists(ControlChannel.reachable(pid, socket), LinkOption.NOFOLLOW_LINKS);
+            boolean denied = e instanceof java.nio.file.AccessDeniedException
+                    || String.valueOf(e.getMessage()).contains("ermission denied");
             throw new Refused("cannot reach jlivepatch in pid " + pid + " through " + Text.clean(socket) + " ("
-                    + e.getMessage() + "): run jlivepatch as the JVM's user", e);
+                    + e.getMessage() + ")" + (gone ? ": the socket is gone and jlivepatch did not open it again; the"
+                    + " target's log says why" : denied ? ": run jlivepatch as the JVM's user" : ""), e);
         } catch (RuntimeException | Refused e) {
             throw e;
         } catch (Exception e) {
             throw failed(pid, e);
         }
+    }
+
+    /**
+     * Attaches the agent once more, with no options: jlivepatch, which runs there already, then opens
+     * its control socket again if it is gone (ControlServer.reopenIfLost). Whatever goes wrong here,
+     * the connect that follows says what it finds.
+     */
+    private static void askToReopen(VirtualMachine vm, Deadline connecting) throws Exception {
+        String agent = agentJar().toString();
+        try {
+            connecting.run("asking jlivepatch to open its control socket again", () -> {
+                vm.loadAgent(agent, null);
+                return null;
+            });
+        } catch (AgentLoadException | AgentInitializationException | IOException e) {
+            // the socket stays as it was; the connect that follows reports it
+        }
+    }
+
+    private static Refused socketDidNotOpen(long pid, Deadline connecting) {
+        return new Refused("jlivepatch is loaded in pid " + pid + " but its control socket did not open within "
+                + connecting.seconds() + " s, nor when asked again; the target's log says why (its temporary"
+                + " directory not writable, or out of file descriptors, say)");
     }
 
     private static Refused failed(long pid, Exception e) {

@@ -51,46 +51,158 @@ public final class ControlServer implements Runnable {
     /** The sessions whose threads run: added here before their start, removed by themselves as they end. */
     private final Set<ControlSession> live = ConcurrentHashMap.newKeySet();
 
+    /**
+     * The socket this server accepts on, its path and its file's identity ({@code fileKey}: device
+     * and inode), or {@code null} until one is open and while none is. Written under REOPEN (and by
+     * the first accepting thread before it publishes the path); read by {@link #reopenIfLost}.
+     */
+    private volatile Listening listening;
+    /** The first thread's open is still running: a reopen would race it (read under REOPEN). */
+    private volatile boolean opening = true;
+
+    /** The server of this JVM, once started; null before. */
+    private static volatile ControlServer running;
+    /**
+     * Serializes {@link #reopenIfLost} (attach threads, one at a time already, and a test) with
+     * itself and with the first thread's end of its open. Pairs with itself only.
+     */
+    private static final Object REOPEN = new Object();
+
+    /** An open socket: what it accepts on and the file that names it. */
+    private static final class Listening {
+        final ServerSocketChannel channel;
+        final Path path;
+        final Object fileKey;
+
+        Listening(ServerSocketChannel channel, Path path, Object fileKey) {
+            this.channel = channel;
+            this.path = path;
+            this.fileKey = fileKey;
+        }
+    }
+
     private ControlServer(PatchRegistry registry) {
         this.registry = registry;
     }
 
     /** Opens the socket from a daemon thread, off the application's start-up; trouble is logged, never fatal. */
     public static void startInBackground(PatchRegistry registry) {
+        ControlServer server = new ControlServer(registry);
+        running = server;
         // Lives as long as the JVM; the caller may be an application's thread (Livepatch.install).
-        new OwnThread(new ControlServer(registry), "jlivepatch-control").start();
+        new OwnThread(server, "jlivepatch-control").start();
+    }
+
+    /**
+     * Opens the socket again when it is gone: its file deleted (a clean-up of the temporary
+     * directory, such as systemd-tmpfiles or a cron job, deletes a socket that a service keeps for
+     * weeks, since a socket file's times never change), replaced, or never opened (the directory
+     * could not be written, descriptors ran out). Without this the command could never reach the JVM
+     * again before a restart. Called by every attach of the agent to a JVM where jlivepatch runs,
+     * which is what the command does when it finds the socket gone (as the JDK re-creates its own
+     * attach socket on the next attach). Never throws; trouble is logged.
+     *
+     * @return what was done, for the log of the caller, or {@code null} when the socket is in place
+     */
+    public static String reopenIfLost() {
+        ControlServer server = running;
+        if (server == null) {
+            return null; // not installed: Livepatch.install starts it
+        }
+        synchronized (REOPEN) {
+            if (server.opening) {
+                return null; // the first open is under way
+            }
+            Listening was = server.listening;
+            if (was != null && stillThere(was)) {
+                return null;
+            }
+            int mark = RecursionGuard.enterIfActive();
+            try {
+                Listening now = open();
+                if (now == null) {
+                    return null; // the JVM exits
+                }
+                server.listening = now;
+                new OwnThread(() -> server.serve(now), "jlivepatch-control").start();
+                if (was != null) {
+                    was.channel.close(); // its thread sees it replaced and ends
+                }
+                String done = (was == null ? "the jlivepatch control socket had not opened; listening on "
+                        : "the jlivepatch control socket " + was.path + " was deleted or replaced (a clean-up of the"
+                        + " temporary directory?); listening on ") + now.path + " now";
+                Log.get().log(System.Logger.Level.WARNING, done);
+                return done;
+            } catch (IOException | RuntimeException | LinkageError e) {
+                Log.get().log(System.Logger.Level.ERROR, "the jlivepatch command cannot reach this JVM: its control"
+                        + " socket could not be opened again (" + e + "); patches already loaded are not affected");
+                return null;
+            } finally {
+                RecursionGuard.exit(mark);
+            }
+        }
+    }
+
+    /** Whether the file at {@code l}'s path is still the socket {@code l} was bound to, and it accepts. */
+    private static boolean stillThere(Listening l) {
+        if (!l.channel.isOpen()) {
+            return false;
+        }
+        try {
+            Object key = Files.readAttributes(l.path, java.nio.file.attribute.BasicFileAttributes.class,
+                    java.nio.file.LinkOption.NOFOLLOW_LINKS).fileKey();
+            return key == null || key.equals(l.fileKey); // no key to compare (not POSIX): there is a file
+        } catch (IOException | RuntimeException gone) {
+            return false;
+        }
     }
 
     @Override
     public void run() {
-        ServerSocketChannel server;
-        // Marked (never runs a replacement) only while it runs jlivepatch's code: a thread that
-        // stayed marked while it waits in accept would send every hooked call of the JVM down the
-        // guard's slow path for the life of the JVM (Recursion.outside: the fast path is "no thread
-        // is marked"). The sessions mark themselves for their short lives.
-        int mark = RecursionGuard.enterIfActive();
-        try {
-            server = open();
-        } catch (IOException | RuntimeException | LinkageError e) {
-            Log.get().log(System.Logger.Level.ERROR, "the jlivepatch command cannot reach this JVM: its control"
-                    + " socket failed (" + e + "); patches already loaded are not affected");
-            return;
-        } catch (OutOfMemoryError e) {
-            return; // nothing can be logged without memory; the application goes on without the channel
-        } finally {
-            RecursionGuard.exit(mark);
+        Listening mine = listening;
+        if (mine == null) {
+            // The first thread: it opens the socket.
+            // Marked (never runs a replacement) only while it runs jlivepatch's code: a thread that
+            // stayed marked while it waits in accept would send every hooked call of the JVM down the
+            // guard's slow path for the life of the JVM (Recursion.outside: the fast path is "no thread
+            // is marked"). The sessions mark themselves for their short lives.
+            int mark = RecursionGuard.enterIfActive();
+            try {
+                mine = open();
+            } catch (IOException | RuntimeException | LinkageError e) {
+                Log.get().log(System.Logger.Level.ERROR, "the jlivepatch command cannot reach this JVM: its control"
+                        + " socket failed (" + e + "); the next attach of the agent (any jlivepatch command) tries"
+                        + " again; patches already loaded are not affected");
+                return;
+            } catch (OutOfMemoryError e) {
+                return; // nothing can be logged without memory; the application goes on without the channel
+            } finally {
+                synchronized (REOPEN) {
+                    if (mine != null) {
+                        listening = mine;
+                    }
+                    opening = false; // from here on, a lost socket is reopenIfLost's
+                }
+                RecursionGuard.exit(mark);
+            }
+            if (mine == null) {
+                return; // the JVM exits already
+            }
         }
-        if (server == null) {
-            return; // the JVM exits already
-        }
+        serve(mine);
+    }
+
+    /** Accepts on {@code mine} until it is closed: by the JVM's end, or by a reopen that replaced it. */
+    private void serve(Listening mine) {
+        ServerSocketChannel server = mine.channel;
         try {
             while (true) {
                 SocketChannel client;
                 try {
                     client = server.accept();
                 } catch (java.nio.channels.ClosedChannelException closed) {
-                    if (ClosedAtExit.exiting()) {
-                        return; // the JVM shuts down: ClosedAtExit closed it
+                    if (ClosedAtExit.exiting() || listening != mine) {
+                        return; // the JVM shuts down (ClosedAtExit closed it), or a reopen replaced it
                     }
                     throw closed;
                 } catch (IOException e) {
@@ -124,9 +236,20 @@ public final class ControlServer implements Runnable {
             }
         } catch (IOException | RuntimeException | LinkageError e) {
             Log.get().log(System.Logger.Level.ERROR, "the jlivepatch command cannot reach this JVM: its control"
-                    + " socket failed (" + e + "); patches already loaded are not affected");
+                    + " socket failed (" + e + "); the next attach of the agent (any jlivepatch command) opens it"
+                    + " again; patches already loaded are not affected");
+            closeQuietly(server); // so that reopenIfLost sees it gone
         } catch (OutOfMemoryError e) {
             // nothing can be logged without memory; the application goes on without the command's channel
+            closeQuietly(server);
+        }
+    }
+
+    private static void closeQuietly(ServerSocketChannel server) {
+        try {
+            server.close();
+        } catch (IOException | RuntimeException ignored) {
+            // closed enough: nothing accepts on it
         }
     }
 
@@ -176,7 +299,7 @@ public final class ControlServer implements Runnable {
     }
 
     /** The listening socket, its path published; {@code null} when the JVM exits already. */
-    private static ServerSocketChannel open() throws IOException {
+    private static Listening open() throws IOException {
         Path dir = PrivateTempDir.open();
         PrivateTempDir.removeStale(dir, PREFIX);
         Path socket = dir.resolve(PREFIX + PrivateTempDir.currentPid() + "-" + Long.toHexString(System.nanoTime())
@@ -199,10 +322,18 @@ public final class ControlServer implements Runnable {
         // Closed when the JVM shuts down: this thread waits in accept, in native code, which would
         // hold the JVM's exit for 0.3 s (ClosedAtExit). Before the path is published, so that no
         // command (nor a test) can see the socket open and the exit begin with it not yet registered.
+        Object fileKey;
+        try {
+            fileKey = Files.readAttributes(socket, java.nio.file.attribute.BasicFileAttributes.class,
+                    java.nio.file.LinkOption.NOFOLLOW_LINKS).fileKey();
+        } catch (IOException e) {
+            server.close();
+            throw e;
+        }
         if (!ClosedAtExit.add(server)) {
             return null; // the JVM exits already: closed
         }
         System.setProperty(PROPERTY, socket.toString());
-        return server;
+        return new Listening(server, socket, fileKey);
     }
 }

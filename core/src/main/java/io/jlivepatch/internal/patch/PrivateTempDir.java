@@ -132,7 +132,9 @@ public final class PrivateTempDir {
 
     /**
      * Deletes the files {@code <prefix><pid>-...} of {@code dir} whose process is gone. A reused pid
-     * keeps its file until that process ends too.
+     * keeps its file until that process ends too. A socket whose pid is not seen here is kept while
+     * something accepts on it: a JVM in another pid namespace (a container sharing this temporary
+     * directory) has pids this one cannot see, and deleting its socket would cut its command off.
      */
     public static void removeStale(Path dir, String prefix) throws IOException {
         long self = currentPid();
@@ -143,7 +145,7 @@ public final class PrivateTempDir {
         }
         for (String name : names) {
             long pid = pidOf(name, prefix);
-            if (pid > 0 && pid != self && !isAlive(pid)) {
+            if (pid > 0 && pid != self && !isAlive(pid) && !(name.endsWith(".sock") && accepts(dir.resolve(name)))) {
                 Files.deleteIfExists(dir.resolve(name));
             }
         }
@@ -159,6 +161,16 @@ public final class PrivateTempDir {
             return Long.parseLong(fileName.substring(prefix.length(), dash));
         } catch (NumberFormatException notOurs) {
             return -1;
+        }
+    }
+
+    /** Whether a process accepts connections on the socket {@code path}; it sees one that closes at once. */
+    private static boolean accepts(Path path) {
+        try (java.nio.channels.SocketChannel c = java.nio.channels.SocketChannel.open(
+                java.net.UnixDomainSocketAddress.of(path))) {
+            return true;
+        } catch (IOException | RuntimeException refusedOrNotASocket) {
+            return false;
         }
     }
 

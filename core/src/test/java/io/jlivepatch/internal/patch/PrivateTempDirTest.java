@@ -96,6 +96,27 @@ class PrivateTempDirTest {
     }
 
     @Test
+    void aSocketOfAPidNotSeenHereIsKeptWhileSomethingAcceptsOnIt() throws Exception {
+        // A JVM in another pid namespace sharing the directory: its pid is not seen here, its socket lives.
+        Path dir = PrivateTempDir.open(base, USER);
+        Process ended = new ProcessBuilder("true").start();
+        ended.waitFor();
+        Path live = dir.resolve("control-" + ended.pid() + "-1a.sock");
+        Path dead = dir.resolve("control-" + ended.pid() + "-2b.sock");
+        try (java.nio.channels.ServerSocketChannel listening = java.nio.channels.ServerSocketChannel.open(
+                java.net.StandardProtocolFamily.UNIX)) {
+            listening.bind(java.net.UnixDomainSocketAddress.of(live));
+            java.nio.channels.ServerSocketChannel gone = java.nio.channels.ServerSocketChannel.open(
+                    java.net.StandardProtocolFamily.UNIX);
+            gone.bind(java.net.UnixDomainSocketAddress.of(dead));
+            gone.close(); // its file stays, with nothing behind it: what a killed JVM leaves
+            PrivateTempDir.removeStale(dir, "control-");
+            assertTrue(Files.exists(live), "accepted a connection: kept");
+            assertFalse(Files.exists(dead), "nothing accepts: removed");
+        }
+    }
+
+    @Test
     void thePidIsReadFromAFileName() {
         assertEquals(4242, PrivateTempDir.pidOf("jlivepatch-boot-4242-1f.jar", "jlivepatch-boot-"));
         assertEquals(-1, PrivateTempDir.pidOf("jlivepatch-boot-1f.jar", "jlivepatch-boot-"));

@@ -1,0 +1,72 @@
+package io.jlivepatch.agent;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+
+import static io.jlivepatch.agent.ServiceProcess.GREET_FIXED;
+import static io.jlivepatch.agent.ServiceProcess.ORIGINAL;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A service runs for weeks; a clean-up of its temporary directory (systemd-tmpfiles, a cron job's
+ * {@code find -mtime +10 -delete}) deletes the control socket, whose file times never change. The
+ * next command attaches the agent once more, jlivepatch opens its socket again, and the command
+ * goes on: the operator never loses the JVM until a restart (hostile trial).
+ */
+class ControlSocketLostIT {
+
+    @TempDir
+    Path dir;
+    @TempDir
+    Path tmp;
+
+    private List<Path> sockets() throws IOException {
+        try (Stream<Path> files = Files.walk(tmp)) {
+            return files.filter(p -> p.getFileName().toString().startsWith("control-")
+                    && p.getFileName().toString().endsWith(".sock")).toList();
+        }
+    }
+
+    @Test
+    void aSocketDeletedByACleanUpOrWithItsDirectoryIsOpenedAgainByTheNextCommand() throws Exception {
+        try (ServiceProcess service = new ServiceProcess("-Djava.io.tmpdir=" + tmp, "-javaagent:" + TestJars.AGENT)) {
+            Cli load = Cli.run("load", service.pid(), TestJars.greeterFixJar(dir));
+            assertEquals(0, load.exitCode(), load.toString());
+            List<Path> before = sockets();
+            assertEquals(1, before.size(), before.toString());
+
+            Files.delete(before.get(0));
+            Cli status = Cli.run("status", service.pid());
+            assertEquals(0, status.exitCode(), status.toString());
+            assertTrue(status.out().contains("1. fix-greet [enabled]"), status.toString());
+            List<Path> after = sockets();
+            assertEquals(1, after.size(), "the new one only: " + after);
+            assertNotEquals(before.get(0), after.get(0));
+            assertEquals(GREET_FIXED, service.call());
+
+            // The whole private directory, boot JAR and all.
+            Path privateDir = after.get(0).getParent();
+            try (Stream<Path> files = Files.list(privateDir)) {
+                for (Path f : files.toList()) {
+                    Files.delete(f);
+                }
+            }
+            Files.delete(privateDir);
+            Cli unload = Cli.run("unload", service.pid(), "fix-greet");
+            assertEquals(0, unload.exitCode(), unload.toString());
+            assertEquals(ORIGINAL, service.call());
+            assertEquals(1, sockets().size());
+            Cli again = Cli.run("load", service.pid(), TestJars.greeterFixJar(dir));
+            assertEquals(0, again.exitCode(), "patches load after it: " + again);
+            assertEquals(GREET_FIXED, service.call());
+        }
+    }
+}
