@@ -345,6 +345,19 @@ class TrustPolicyTest {
     void aMissingStoreRefusesEveryPatch() throws Exception {
         Path missing = dir.resolve("no-such-store.p12");
         unusable(TrustPolicy.fromStore(missing, PASSWORD), "'" + missing + "' does not exist", "truststore=");
+        String m = refused(TrustPolicy.fromStore(missing, PASSWORD), Keys.bytes(bySelf));
+        assertTrue(m.endsWith("check the path given as truststore=; then restart the JVM"), m);
+    }
+
+    /** Refused agent arguments' policy says the restart once: its problem ends with it already. */
+    @Test
+    void refusedAgentArgumentsSayTheRestartOnce() throws Exception {
+        TrustPolicy policy = TrustPolicy.refusingAll("the agent's arguments, which name a trust store, were refused"
+                + " at start-up (bad): correct them and restart the JVM");
+        assertTrue(policy.enforced());
+        String m = refused(policy, Keys.bytes(bySelf), "every patch is refused because the agent's arguments");
+        assertTrue(m.endsWith("correct them and restart the JVM"), m);
+        assertEquals(m.indexOf("restart the JVM"), m.lastIndexOf("restart the JVM"), m);
     }
 
     @Test

@@ -154,9 +154,11 @@ public final class TrustPolicy {
             return Signature.UNSIGNED;
         }
         String what = "patch JAR " + Refusal.quote(jar.source());
-        if (store.problem() != null) {
-            throw Refusal.of(what + " refused: every patch is refused because " + store.problem()
-                    + "; then restart the JVM");
+        String problem = store.problem();
+        if (problem != null) {
+            // a store's problem says what to correct; refusingAll's says the restart already
+            throw Refusal.of(what + " refused: every patch is refused because " + problem
+                    + (problem.endsWith("restart the JVM") ? "" : "; then restart the JVM"));
         }
         Date now = new Date(); // load time: a certificate valid then, and only then, is accepted
         return SignerTrust.check(what, JarSigners.of(jar), store, now);
