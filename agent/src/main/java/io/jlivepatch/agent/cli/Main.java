@@ -78,8 +78,22 @@ public final class Main implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "name a command: list, load, status, enable,"
-                + " disable, unregister, unload, force, build, inspect, install or uninstall (jlivepatch --help)");
+        throw new CommandLine.ParameterException(spec.commandLine(), "name a command: " + commands(spec)
+                + " (jlivepatch --help)");
+    }
+
+    /** The subcommands' names but help's, in their order: "list, load, ... or watch". */
+    static String commands(CommandLine.Model.CommandSpec spec) {
+        java.util.List<String> names = new java.util.ArrayList<>();
+        for (CommandLine sub : spec.subcommands().values()) {
+            String name = sub.getCommandName();
+            if (!name.equals("help") && !names.contains(name)) {
+                names.add(name);
+            }
+        }
+        int last = names.size() - 1;
+        return last <= 0 ? String.join("", names)
+                : String.join(", ", names.subList(0, last)) + " or " + names.get(last);
     }
 
     /** The version in the agent JAR's manifest. */
