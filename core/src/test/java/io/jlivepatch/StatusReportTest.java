@@ -195,6 +195,16 @@ class StatusReportTest {
                 "/extra: a key the schema does not describe"), problems);
     }
 
+    /** What status --json prints for a JVM without jlivepatch is in the schema too, and only that shape. */
+    @Test
+    void theSchemaTakesTheCommandsNotLoadedAnswer() throws Exception {
+        Object notLoaded = JsonReader.parse("{\"pid\":705,\"jlivepatch\":\"not loaded\",\"patches\":[]}");
+        assertEquals(List.of(), SchemaCheck.problems(schema(), notLoaded));
+        Object wrong = JsonReader.parse("{\"pid\":705,\"jlivepatch\":\"loaded\",\"patches\":[{}],\"trust\":{}}");
+        assertEquals(List.of("/jlivepatch: loaded is not one of [not loaded]", "/patches: 1 items where the schema allows"
+                + " none", "/trust: a key the schema does not describe"), SchemaCheck.problems(schema(), wrong));
+    }
+
     /** status-jar (from {@code jar}) enabled, then status-held in transition, held by one thread in encode. */
     private Thread stackWithAHeldTransition(Path jar) throws Exception {
         assertEquals("status-jar", Mbeans.load(jar.toString(), true));

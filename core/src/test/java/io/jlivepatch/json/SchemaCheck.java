@@ -8,15 +8,17 @@ import java.util.Set;
 /**
  * Checks a parsed JSON value against a JSON Schema (draft 2020-12) that uses only the keywords
  * jlivepatch's schemas use: {@code type} (one or a list), {@code properties}, {@code required},
- * {@code additionalProperties} ({@code false} or a schema), {@code items}, {@code enum},
- * {@code minimum}, {@code $ref} to {@code #/$defs/...}; annotations ({@code title},
+ * {@code additionalProperties} ({@code false} or a schema), {@code items} (a schema or {@code false}),
+ * {@code enum}, {@code minimum}, {@code $ref} to {@code #/$defs/...}, {@code if}/{@code then}/{@code else};
+ * annotations ({@code title},
  * {@code description}, {@code format}, {@code $schema}, {@code $id}, {@code $defs}) are read past.
  * Any other keyword fails the check, so that a schema cannot rely on something not checked here.
  */
 public final class SchemaCheck {
 
     private static final Set<String> KEYWORDS = Set.of("type", "properties", "required", "additionalProperties",
-            "items", "enum", "minimum", "$ref", "title", "description", "format", "$schema", "$id", "$defs");
+            "items", "enum", "minimum", "$ref", "if", "then", "else", "title", "description", "format", "$schema",
+            "$id", "$defs");
 
     private final Map<String, Object> root;
     private final List<String> problems = new ArrayList<>();
@@ -53,6 +55,14 @@ public final class SchemaCheck {
             }
             check(target, value, at);
         }
+        if (schema.containsKey("if")) {
+            SchemaCheck condition = new SchemaCheck(root); // its problems only choose the branch
+            condition.check((Map<String, Object>) schema.get("if"), value, at);
+            Object branch = schema.get(condition.problems.isEmpty() ? "then" : "else");
+            if (branch instanceof Map) {
+                check((Map<String, Object>) branch, value, at);
+            }
+        }
         Object type = schema.get("type");
         if (type != null) {
             List<Object> types = type instanceof List ? (List<Object>) type : List.of(type);
@@ -88,6 +98,9 @@ public final class SchemaCheck {
                     check((Map<String, Object>) additional, e.getValue(), path);
                 }
             }
+        }
+        if (value instanceof List && Boolean.FALSE.equals(schema.get("items")) && !((List<Object>) value).isEmpty()) {
+            problems.add(at + ": " + ((List<Object>) value).size() + " items where the schema allows none");
         }
         if (value instanceof List && schema.get("items") instanceof Map) {
             List<Object> list = (List<Object>) value;
