@@ -188,6 +188,65 @@ class ControlSocketTest {
         assertEquals(Wire.OK, next.call("", "getVersion", new Class<?>[0]));
     }
 
+    /**
+     * A client that closes before its hello asked nothing (a probe, a command that gave up): no
+     * warning, a DEBUG line; one that ends in the middle of a call is still a warning.
+     */
+    @Test
+    void aCloseBeforeTheHelloIsNoWarningAndACloseInACallIs() throws Exception {
+        java.util.logging.Logger log = java.util.logging.Logger.getLogger("io.jlivepatch");
+        java.util.logging.Level level = log.getLevel();
+        List<java.util.logging.LogRecord> records = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.util.logging.Handler handler = new java.util.logging.Handler() {
+            @Override
+            public void publish(java.util.logging.LogRecord r) {
+                records.add(r);
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        log.addHandler(handler);
+        log.setLevel(java.util.logging.Level.ALL);
+        try {
+            Client probe = connect();
+            probe.socket.close();
+            java.util.logging.LogRecord quiet = awaitRecord(records, "closed before a command's hello: java.io.EOFException");
+            assertEquals(java.util.logging.Level.FINE, quiet.getLevel(), quiet.getMessage());
+
+            Client cut = client(5);
+            cut.out.writeByte(Wire.CALL);
+            Wire.writeString(cut.out, "");
+            cut.out.flush();
+            cut.socket.close();
+            java.util.logging.LogRecord warning = awaitRecord(records, "a jlivepatch command's connection ended: ");
+            assertEquals(java.util.logging.Level.WARNING, warning.getLevel(), warning.getMessage());
+            assertTrue(warning.getMessage().contains("EOFException"), warning.getMessage());
+        } finally {
+            log.removeHandler(handler);
+            log.setLevel(level);
+        }
+    }
+
+    private static java.util.logging.LogRecord awaitRecord(List<java.util.logging.LogRecord> records, String part)
+            throws InterruptedException {
+        for (int i = 0; i < 1000; i++) {
+            for (java.util.logging.LogRecord r : records) {
+                if (String.valueOf(r.getMessage()).contains(part)) {
+                    return r;
+                }
+            }
+            Thread.sleep(10);
+        }
+        throw new AssertionError("no log record with '" + part + "' in 10 s: " + records.stream()
+                .map(java.util.logging.LogRecord::getMessage).toList());
+    }
+
     @Test
     void connectionsOverTheLimitAreToldToRetryWhileTheOthersGoOn() throws Exception {
         List<Client> held = takeAllPlaces();

@@ -156,10 +156,16 @@ final class ControlSession implements Runnable {
                 out.flush();
             }
         } catch (IOException | RuntimeException | LinkageError e) {
-            // An eviction is logged where it is decided; a close at the JVM's exit is no failure.
+            // An eviction is logged where it is decided; a close at the JVM's exit is no failure. A
+            // client that closes between calls ends above, unlogged; one that closed before its hello
+            // had asked nothing (a probe, a command that gave up): said at DEBUG only. One that ended
+            // in the middle of a call, or failed otherwise, is a warning.
             if (waiting.get() != EVICTED && !ClosedAtExit.exiting()) {
-                Log.get().log(System.Logger.Level.WARNING, "a jlivepatch command's connection ended: " + Text.clean(
-                        String.valueOf(e)));
+                boolean beforeHello = !entered && e instanceof EOFException;
+                Log.get().log(beforeHello ? System.Logger.Level.DEBUG : System.Logger.Level.WARNING,
+                        (beforeHello ? "a connection to the jlivepatch control socket closed before a command's hello: "
+                                : "a jlivepatch command's connection ended: ")
+                                + Text.clean(String.valueOf(e)));
             }
         } catch (OutOfMemoryError e) {
             // the connection is gone with the memory; the application goes on
