@@ -25,7 +25,8 @@ import java.util.concurrent.Callable;
                         + " printed; the JVM retries on the next change)",
                 "2:usage error",
                 "3:watching, the first reconcile had not ended within --wait, or is waiting (the directory does"
-                        + " not exist yet, a file is still being written)", Main.UNKNOWN_EXIT})
+                        + " not exist yet, a file is still being written, a patch waits for its class loader)",
+                Main.UNKNOWN_EXIT})
 final class WatchCommand implements Callable<Integer> {
 
     @Spec
@@ -56,8 +57,22 @@ final class WatchCommand implements Callable<Integer> {
     @Mixin
     TimeoutOption timeout;
 
-    @Mixin
-    WaitOption wait;
+    /** Absent: the --timeout. WaitOption's --wait, said of what watch waits for: its first reconcile. */
+    private Long waitSeconds;
+
+    @Option(names = "--wait", paramLabel = "<seconds>",
+            description = "how long to wait for the first reconcile to end (default: the --timeout)")
+    void setWait(long seconds) {
+        if (seconds < 0 || seconds > TimeoutOption.MAX_SECONDS) {
+            throw new ParameterException(spec.commandLine(), "--wait must be between 0 and " + TimeoutOption.MAX_SECONDS
+                    + " seconds, not " + seconds);
+        }
+        waitSeconds = seconds;
+    }
+
+    private long waitSeconds() {
+        return waitSeconds != null ? waitSeconds : timeout.seconds();
+    }
 
     private long checked(String option, long seconds, long max) {
         if (seconds < 1 || seconds > max) {
@@ -82,7 +97,7 @@ final class WatchCommand implements Callable<Integer> {
                 throw TargetJvm.refusal(e);
             }
             // The first reconcile runs on the target's watch thread: follow it until it has an outcome.
-            Deadline first = Deadline.in(target.pid, wait.seconds(timeout));
+            Deadline first = Deadline.in(target.pid, waitSeconds());
             String state;
             boolean answered;
             try {
@@ -99,8 +114,8 @@ final class WatchCommand implements Callable<Integer> {
                 if (!answered) {
                     // What the state says is an earlier reconcile's: this one has not ended (a slow
                     // transition, or a read that does not return), and must not pass for converged.
-                    state = state.equals("applying") ? "still applying after " + wait.seconds(timeout) + " s"
-                            : "the reconcile asked for had not ended within " + wait.seconds(timeout) + " s (the"
+                    state = state.equals("applying") ? "still applying after " + waitSeconds() + " s"
+                            : "the reconcile asked for had not ended within " + waitSeconds() + " s (the"
                             + " one before it ended " + state + ")";
                 }
                 String desired = lp.getDesiredPatches();
