@@ -64,6 +64,10 @@ final class TargetJvm implements AutoCloseable {
      */
     static TargetJvm connect(long pid, String agentOptions, long timeoutSeconds) throws Refused {
         JvmProcess.check(pid);
+        String noRoom = AttachHeadroom.refusal(pid);
+        if (noRoom != null) {
+            throw new Refused(noRoom); // attaching would start a thread it has no room for: the JVM would exit
+        }
         JdkTimeouts.apply(timeoutSeconds);
         Deadline connecting = Deadline.in(pid, timeoutSeconds);
         VirtualMachine vm;
