@@ -100,8 +100,18 @@ public final class AgentMain {
             failed(why);
             return;
         }
+        AgentArguments arguments;
         try {
-            AgentArguments arguments = AgentArguments.parse(args);
+            arguments = AgentArguments.parse(args);
+        } catch (IllegalArgumentException e) {
+            try {
+                refused(args, e, beforeMain);
+            } catch (RuntimeException | LinkageError | VirtualMachineError f) {
+                logFailure(f); // nothing escapes into the JVM's start-up or the attach thread
+            }
+            return;
+        }
+        try {
             // Who asked, for provenance and audit: an attach may come hours after the start.
             String requester = beforeMain ? Requester.STARTUP : Requester.ATTACH;
             io.jlivepatch.internal.jar.JarLimits limitsBefore = io.jlivepatch.internal.jar.JarLimits.current();
@@ -176,32 +186,8 @@ public final class AgentMain {
             } finally {
                 RecursionGuard.exit(mark);
             }
-        } catch (IllegalArgumentException e) {
-            failed("its arguments were refused: " + e.getMessage());
-            // The audit file asked for is kept whatever else is wrong: what follows (the fail-closed
-            // policy, every refusal) must be on record there too.
-            java.nio.file.Path audit = AgentArguments.auditFileOf(args);
-            if (audit != null) {
-                AuditFile.configure(audit);
-            }
-            if (AgentArguments.nameATrustStore(args)) {
-                // Fail closed: signed patches were required, and a later attach (which passes no
-                // arguments, or others) must not install jlivepatch without the trust store.
-                boolean installed = TrustPolicy.install(TrustPolicy.refusingAll("the agent's arguments, which name a"
-                        + " trust store, were refused at start-up (" + e.getMessage() + "): correct them and restart"
-                        + " the JVM"));
-                onRecord(beforeMain ? Requester.STARTUP : Requester.ATTACH, "trust", "(the agent's arguments)",
-                        (installed ? "ok (" : "refused (the policy stays: ") + TrustPolicy.current().describe() + ")");
-                auditPending(); // at once when jlivepatch runs already (a later attach)
-                Log.get().log(System.Logger.Level.ERROR, "jlivepatch agent arguments: " + e.getMessage()
-                        + "; they name a trust store, so every patch is refused until the JVM restarts with"
-                        + " arguments that parse");
-                return;
-            }
-            Log.get().log(System.Logger.Level.ERROR, "jlivepatch agent arguments: " + e.getMessage()
-                    + "; the application runs without them");
         } catch (RuntimeException | LinkageError e) {
-            failed(String.valueOf(e.getMessage()));
+            failed(e.getMessage() != null ? e.getMessage() : e.toString()); // not "null"
             logFailure(e);
         } catch (VirtualMachineError e) {
             // jlivepatch fails, the application does not: an error out of premain would abort the
@@ -210,6 +196,36 @@ public final class AgentMain {
             failed(String.valueOf(e));
             logFailure(e);
         }
+    }
+
+    /**
+     * Arguments that do not parse (and only those: an IllegalArgumentException of the installation
+     * itself, from the JVM's bootstrap append when descriptors ran out, say, is no bad argument).
+     */
+    private static void refused(String args, IllegalArgumentException e, boolean beforeMain) {
+        failed("its arguments were refused: " + e.getMessage());
+        // The audit file asked for is kept whatever else is wrong: what follows (the fail-closed
+        // policy, every refusal) must be on record there too.
+        java.nio.file.Path audit = AgentArguments.auditFileOf(args);
+        if (audit != null) {
+            AuditFile.configure(audit);
+        }
+        if (AgentArguments.nameATrustStore(args)) {
+            // Fail closed: signed patches were required, and a later attach (which passes no
+            // arguments, or others) must not install jlivepatch without the trust store.
+            boolean installed = TrustPolicy.install(TrustPolicy.refusingAll("the agent's arguments, which name a"
+                    + " trust store, were refused at start-up (" + e.getMessage() + "): correct them and restart"
+                    + " the JVM"));
+            onRecord(beforeMain ? Requester.STARTUP : Requester.ATTACH, "trust", "(the agent's arguments)",
+                    (installed ? "ok (" : "refused (the policy stays: ") + TrustPolicy.current().describe() + ")");
+            auditPending(); // at once when jlivepatch runs already (a later attach)
+            Log.get().log(System.Logger.Level.ERROR, "jlivepatch agent arguments: " + e.getMessage()
+                    + "; they name a trust store, so every patch is refused until the JVM restarts with"
+                    + " arguments that parse");
+            return;
+        }
+        Log.get().log(System.Logger.Level.ERROR, "jlivepatch agent arguments: " + e.getMessage()
+                + "; the application runs without them");
     }
 
     /** The failure in the log, or on standard error when even logging fails: nothing escapes. */
