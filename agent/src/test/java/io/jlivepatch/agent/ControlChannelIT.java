@@ -241,6 +241,14 @@ class ControlChannelIT {
                 + ": its arguments were refused: max-entry-bytes=3221225472 is too large"), bad.toString());
         assertFalse(bad.err().contains("did not answer"), "the reason, not a timeout: " + bad);
         assertEquals(ORIGINAL, service.call());
+        Cli status = Cli.run("status", service.pid()); // not loaded, and why: not a bare "not loaded"
+        assertEquals(0, status.exitCode(), status.toString());
+        assertTrue(status.out().startsWith("pid " + service.pid() + ": jlivepatch not loaded (its installation failed:"
+                + " its arguments were refused: max-entry-bytes=3221225472 is too large"), status.toString());
+        assertTrue(Cli.run("status", service.pid(), "--json").out().contains(",\"failure\":\"its arguments were"
+                + " refused: max-entry-bytes=3221225472 is too large"));
+        assertTrue(Cli.run("list").out().lines().anyMatch(l -> l.startsWith(service.pid() + " ")
+                && l.contains("not loaded (installation failed)")));
         Cli good = Cli.run("load", service.pid(), jar); // a later attach without them installs it
         assertEquals(0, good.exitCode(), good.toString());
         assertEquals(GREET_FIXED, service.call());

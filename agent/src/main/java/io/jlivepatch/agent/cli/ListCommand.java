@@ -117,8 +117,13 @@ final class ListCommand implements Callable<Integer> {
         }
         VirtualMachine vm = VirtualMachine.attach(d);
         try {
-            String v = vm.getSystemProperties().getProperty(AgentMain.VERSION_PROPERTY);
-            return v == null ? "not loaded" : "loaded " + Text.clean(v);
+            java.util.Properties props = vm.getSystemProperties();
+            String v = props.getProperty(AgentMain.VERSION_PROPERTY);
+            if (v == null) {
+                // 'status <pid>' says why
+                return props.getProperty(AgentMain.FAILURE_PROPERTY) != null ? "not loaded (installation failed)" : "not loaded";
+            }
+            return "loaded " + Text.clean(v);
         } finally {
             vm.detach();
         }

@@ -1,5 +1,6 @@
 package io.jlivepatch.agent.cli;
 
+import io.jlivepatch.internal.Text;
 import io.jlivepatch.internal.control.Json;
 import io.jlivepatch.control.LivepatchMBean;
 import picocli.CommandLine.Command;
@@ -44,9 +45,12 @@ final class StatusCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         try (TargetJvm jvm = TargetJvm.connect(target.pid, null, timeout.seconds())) {
             if (jvm == null) {
-                // a question answered, not a refusal: exit 0
-                out.println(json ? "{\"pid\":" + target.pid + ",\"jlivepatch\":\"not loaded\",\"patches\":[]}"
-                        : "pid " + target.pid + ": jlivepatch not loaded");
+                // a question answered, not a refusal: exit 0; with why, when an installation failed there
+                String failure = TargetJvm.installFailure(target.pid, timeout.seconds());
+                out.println(json ? "{\"pid\":" + target.pid + ",\"jlivepatch\":\"not loaded\",\"patches\":[]"
+                        + (failure == null ? "" : ",\"failure\":" + Json.string(failure)) + "}"
+                        : "pid " + target.pid + ": jlivepatch not loaded" + (failure == null ? "" : " (its installation"
+                        + " failed: " + Text.clean(failure) + "; the target's log has the details)"));
                 return Main.DONE;
             }
             LivepatchMBean lp = jvm.livepatch();

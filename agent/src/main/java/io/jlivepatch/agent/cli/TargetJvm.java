@@ -171,6 +171,26 @@ final class TargetJvm implements AutoCloseable {
     }
 
     /**
+     * Why jlivepatch could not be installed in {@code pid} (its {@code jlivepatch.agent.failure}), or
+     * {@code null}: none recorded, or the JVM cannot be asked. For a JVM where it is not loaded.
+     */
+    static String installFailure(long pid, long timeoutSeconds) {
+        try {
+            Deadline asking = Deadline.in(pid, timeoutSeconds);
+            VirtualMachine vm = asking.run("attaching", () -> VirtualMachine.attach(Long.toString(pid)));
+            try {
+                Properties props = asking.run("reading its system properties", vm::getSystemProperties);
+                return props.getProperty(AgentMain.VERSION_PROPERTY) != null ? null
+                        : props.getProperty(AgentMain.FAILURE_PROPERTY);
+            } finally {
+                vm.detach();
+            }
+        } catch (Exception e) {
+            return null; // "not loaded" stands; only its reason is unknown
+        }
+    }
+
+    /**
      * Attaches the agent once more, with no options: jlivepatch, which runs there already, then opens
      * its control socket again if it is gone (ControlServer.reopenIfLost). Whatever goes wrong here,
      * the connect that follows says what it finds.
