@@ -225,12 +225,21 @@ public final class ControlServer implements Runnable {
                     t.setDaemon(true);
                     t.start();
                 } catch (RuntimeException | OutOfMemoryError e) {
-                    // no session or thread for it (out of memory or threads): this client goes, the channel stays
+                    // no session or thread for it (out of memory or threads): this client goes, told why;
+                    // the channel stays
                     if (session != null) {
                         live.remove(session);
                     }
                     sessions.release(); // pairs with tryAcquire above: the session never ran
-                    client.close();
+                    ControlSession.refuse(client, "BUSY: this JVM could not start a thread for the command (" + e
+                            + "): it is at a limit on threads (its user's 'ulimit -u', its cgroup's pids.max) or on"
+                            + " memory; retry once threads are free");
+                    try {
+                        Log.get().log(System.Logger.Level.WARNING, "a jlivepatch command was turned away: no thread"
+                                + " could be started for it (" + e + ")");
+                    } catch (RuntimeException | OutOfMemoryError ignored) {
+                        // the refusal stands; only its log line is missing
+                    }
                     sleepQuietly();
                 }
             }

@@ -108,12 +108,17 @@ final class ControlSession implements Runnable {
 
     /** Tells a client over the session limit to come back later, without a thread of its own. */
     static void refuseBusy(SocketChannel client, int max) {
+        refuse(client, "BUSY: " + max + " jlivepatch commands are talking to this JVM already: retry");
+    }
+
+    /** Turns {@code client} away before a session starts, with {@code message} (its reason first), and closes it. */
+    static void refuse(SocketChannel client, String message) {
         try (client) {
             DataOutputStream out = new DataOutputStream(Channels.newOutputStream(client));
             out.writeInt(Wire.MAGIC);
             writeString(out, "");
             out.writeByte(Wire.FAILED);
-            writeString(out, "BUSY: " + max + " jlivepatch commands are talking to this JVM already: retry");
+            writeString(out, message);
             out.flush();
         } catch (IOException ignored) {
             // the client went away

@@ -22,6 +22,14 @@ public final class Refusals {
      */
     public static PatchException unexpected(String operation, String patchName, String subject, Throwable t) {
         try {
+            if (t instanceof OutOfMemoryError && String.valueOf(t.getMessage()).contains("native thread")) {
+                // The JVM's word for a thread it could not start: a limit on threads, not on memory.
+                return new PatchException(Reason.OUT_OF_MEMORY, patchName, "jlivepatch could not start a thread to "
+                        + operation + " " + subject + " (" + t.getMessage() + "): the operation was refused and nothing"
+                        + " was changed; the application keeps running. The JVM is at a limit on threads (its user's"
+                        + " 'ulimit -u', its cgroup's pids.max) or on native memory: retry once threads are free, or"
+                        + " raise the limit", t);
+            }
             if (t instanceof OutOfMemoryError) {
                 return new PatchException(Reason.OUT_OF_MEMORY, patchName, "jlivepatch lacked memory to " + operation
                         + " " + subject + " (" + t.getMessage() + "): the operation was refused and nothing was changed;"
