@@ -318,8 +318,11 @@ public final class ControlServer implements Runnable {
             server.bind(UnixDomainSocketAddress.of(socket));
         } catch (IOException e) {
             server.close();
-            throw new IOException("cannot listen on " + socket + " (" + e.getMessage() + "); a path longer than about"
-                    + " 100 bytes does not fit a UNIX socket: give the JVM a shorter -Djava.io.tmpdir", e);
+            // sun_path holds 108 bytes: only a path near that is the likely cause
+            boolean tooLong = socket.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8).length > 100;
+            throw new IOException("cannot listen on " + socket + " (" + e.getMessage() + ")" + (tooLong ? "; a path longer"
+                    + " than about 100 bytes does not fit a UNIX socket: give the JVM a shorter -Djava.io.tmpdir"
+                    : "; the next attach of the agent (any jlivepatch command) tries again"), e);
         }
         try {
             // the directory is private already; the socket too, should the directory's mode ever change
