@@ -52,6 +52,10 @@ final class AttachHeadroom {
      */
     static String refusal(long pid, Path proc, Path cgroupRoot) {
         try {
+            String descriptors = descriptorRefusal(pid, proc.resolve(Long.toString(pid)));
+            if (descriptors != null) {
+                return descriptors;
+            }
             Optional<String> tight = tightLimit(pid, proc, cgroupRoot);
             // the listener is looked for only near a limit: a JVM has many threads to read
             if (tight.isEmpty() || hasListener(proc.resolve(Long.toString(pid)))) {
@@ -78,6 +82,42 @@ final class AttachHeadroom {
     /** Whether {@code used} leaves too little below {@code limit} for the listener and {@link #MARGIN}. */
     private static boolean full(long used, long limit) {
         return limit - used <= MARGIN;
+    }
+
+    /**
+     * Descriptors below which a JVM cannot answer an attach: its listener's socket and the connection
+     * take one each, and with none free HotSpot's listener waits for good (as jcmd does, the command
+     * would wait out its timeout and blame a stopped JVM).
+     */
+    static final long MIN_FREE_DESCRIPTORS = 3;
+
+    /** A refusal when {@code self} has fewer than {@link #MIN_FREE_DESCRIPTORS} descriptors free, else null. */
+    private static String descriptorRefusal(long pid, Path self) {
+        long limit = -1;
+        for (String line : lines(self.resolve("limits"))) {
+            if (line.startsWith("Max open files")) {
+                String soft = line.substring("Max open files".length()).trim().split("\\s+")[0];
+                limit = soft.equals("unlimited") ? -1 : number(soft);
+            }
+        }
+        if (limit < 0) {
+            return null;
+        }
+        long open = 0;
+        try (DirectoryStream<Path> fds = Files.newDirectoryStream(self.resolve("fd"))) {
+            for (Path ignored : fds) {
+                open++;
+            }
+        } catch (IOException | RuntimeException unreadable) {
+            return null;
+        }
+        long free = limit - open;
+        if (free >= MIN_FREE_DESCRIPTORS) {
+            return null;
+        }
+        return "pid " + pid + " has " + Math.max(free, 0) + " of " + limit + " file descriptors free: it cannot answer"
+                + " an attach (the JVM's attach listener would wait for one for good); free descriptors or raise its"
+                + " limit (ulimit -n), then retry";
     }
 
     // ---- RLIMIT_NPROC: the threads of the target's real uid, over all processes

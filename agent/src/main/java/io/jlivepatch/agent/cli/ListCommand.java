@@ -112,8 +112,10 @@ final class ListCommand implements Callable<Integer> {
 
     private static String jlivepatchIn(VirtualMachineDescriptor d) throws Exception {
         // A JVM that cannot start its attach listener exits: one that is at its thread limit is not asked.
-        if (d.id().matches("[0-9]{1,18}") && AttachHeadroom.refusal(Long.parseLong(d.id())) != null) {
-            return "unknown (at its thread limit: not attached)";
+        String noRoom = d.id().matches("[0-9]{1,18}") ? AttachHeadroom.refusal(Long.parseLong(d.id())) : null;
+        if (noRoom != null) {
+            return noRoom.contains("file descriptors") ? "unknown (out of file descriptors: not attached)"
+                    : "unknown (at its thread limit: not attached)";
         }
         VirtualMachine vm = VirtualMachine.attach(d);
         try {

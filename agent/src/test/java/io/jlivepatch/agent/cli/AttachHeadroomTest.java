@@ -293,4 +293,38 @@ class AttachHeadroomTest {
     void thisJvmIsFarFromEveryLimit() {
         assertNull(AttachHeadroom.refusal(ProcessHandle.current().pid()));
     }
+    // ---- file descriptors: a JVM that cannot answer an attach at all
+
+    private void openFiles(long soft, int open) throws IOException {
+        write(proc.resolve(PID + "/limits"), "Limit                     Soft Limit           Hard Limit           Units     \n"
+                + "Max open files            " + soft + "                  " + soft + "                  files     \n");
+        Path fd = Files.createDirectories(proc.resolve(PID + "/fd"));
+        for (int i = 0; i < open; i++) {
+            Files.createFile(fd.resolve(Integer.toString(i)));
+        }
+    }
+
+    @Test
+    void aJvmWithoutDescriptorsToAnswerAnAttachIsRefusedEvenWithAListener() throws IOException {
+        process(PID, 1000, 20);
+        listener();
+        openFiles(64, 63);
+        assertEquals("pid 4242 has 1 of 64 file descriptors free: it cannot answer an attach (the JVM's attach"
+                + " listener would wait for one for good); free descriptors or raise its limit (ulimit -n), then retry",
+                refusal());
+    }
+
+    @Test
+    void aFewDescriptorsFreeAreEnoughForAnAttach() throws IOException {
+        process(PID, 1000, 20);
+        openFiles(64, 61);
+        assertNull(refusal());
+    }
+
+    @Test
+    void descriptorsThatCannotBeCountedAreNoInformation() throws IOException {
+        process(PID, 1000, 20);
+        write(proc.resolve(PID + "/limits"), "Max open files            64                   64                   files\n");
+        assertNull(refusal(), "no fd directory to count");
+    }
 }
