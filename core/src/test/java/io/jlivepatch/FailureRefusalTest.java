@@ -136,7 +136,7 @@ class FailureRefusalTest {
                 .allMatch(l -> l.state() == FunctionStatus.State.NOT_PATCHED), h.functions().toString());
 
         IllegalStateException jmx = assertThrows(IllegalStateException.class, () -> Mbeans.setEnabled("oom-enable", true));
-        assertTrue(jmx.getMessage().startsWith("OUT_OF_MEMORY: jlivepatch lacked memory to enable patch 'oom-enable'"),
+        assertTrue(jmx.getMessage().startsWith("OUT_OF_MEMORY: jlivepatch could not start a thread to enable patch 'oom-enable'"),
                 jmx.getMessage());
         List<String> audit = Arrays.stream(Mbeans.log()).filter(l -> l.contains(" enable oom-enable by ")).toList();
         assertEquals(2, audit.size(), audit.toString());
