@@ -88,6 +88,17 @@ public final class AgentMain {
 
     /** @param beforeMain premain: the application's main waits for this */
     private static void install(String args, Instrumentation inst, boolean beforeMain) {
+        try {
+            installChecked(args, inst, beforeMain);
+        } catch (RuntimeException | LinkageError | VirtualMachineError e) {
+            // Nothing escapes: out of premain it aborts the application's start-up, out of agentmain it
+            // reaches the attach thread. (The checks and the parse run before the broad handler below.)
+            failed(e.getMessage() != null ? e.getMessage() : e.toString());
+            logFailure(e);
+        }
+    }
+
+    private static void installChecked(String args, Instrumentation inst, boolean beforeMain) {
         String scarce = scarceFileDescriptors();
         if (scarce != null) {
             // Nothing of jlivepatch's, not even its log: a JDK class whose initializer first runs now
@@ -272,7 +283,9 @@ public final class AgentMain {
                 }
             }
         } catch (java.io.IOException e) {
-            return "no file descriptor free (/proc/self/limits cannot be read: " + e.getMessage() + ")";
+            // Only the want of a descriptor refuses; a /proc without the file says nothing.
+            return String.valueOf(e.getMessage()).contains("Too many open files")
+                    ? "no file descriptor free (/proc/self/limits cannot be read: " + e.getMessage() + ")" : null;
         } catch (RuntimeException e) {
             return null; // a format this does not know: no reading, no refusal
         }

@@ -123,19 +123,33 @@ public final class ControlServer implements Runnable {
                 if (now == null) {
                     return null; // the JVM exits
                 }
+                try {
+                    new OwnThread(() -> server.serve(now), "jlivepatch-control").start();
+                } catch (RuntimeException | VirtualMachineError noThread) {
+                    // At a limit on threads: nothing was published, the next attach tries again.
+                    closeQuietly(now.channel);
+                    Log.get().log(System.Logger.Level.ERROR, "the jlivepatch control socket could not be opened again:"
+                            + " no thread could be started for it (" + noThread + "); the next attach tries again");
+                    return null;
+                }
+                // Before the old channel closes: its thread, seeing it closed, ends because it was replaced.
                 server.listening = now;
-                new OwnThread(() -> server.serve(now), "jlivepatch-control").start();
+                System.setProperty(PROPERTY, now.path.toString());
                 if (was != null) {
-                    was.channel.close(); // its thread sees it replaced and ends
+                    closeQuietly(was.channel); // its thread sees it replaced and ends
                 }
                 String done = (was == null ? "the jlivepatch control socket had not opened; listening on "
                         : "the jlivepatch control socket " + was.path + " was deleted or replaced (a clean-up of the"
                         + " temporary directory?); listening on ") + now.path + " now";
                 Log.get().log(System.Logger.Level.WARNING, done);
                 return done;
-            } catch (IOException | RuntimeException | LinkageError e) {
-                Log.get().log(System.Logger.Level.ERROR, "the jlivepatch command cannot reach this JVM: its control"
-                        + " socket could not be opened again (" + e + "); patches already loaded are not affected");
+            } catch (IOException | RuntimeException | LinkageError | VirtualMachineError e) {
+                try {
+                    Log.get().log(System.Logger.Level.ERROR, "the jlivepatch command cannot reach this JVM: its control"
+                            + " socket could not be opened again (" + e + "); patches already loaded are not affected");
+                } catch (RuntimeException | LinkageError | VirtualMachineError ignored) {
+                    // never throws: the attach that asked goes on
+                }
                 return null;
             } finally {
                 RecursionGuard.exit(mark);
@@ -188,6 +202,7 @@ public final class ControlServer implements Runnable {
             if (mine == null) {
                 return; // the JVM exits already
             }
+            System.setProperty(PROPERTY, mine.path.toString()); // this thread accepts on it from here on
         }
         serve(mine);
     }
@@ -251,6 +266,10 @@ public final class ControlServer implements Runnable {
         } catch (OutOfMemoryError e) {
             // nothing can be logged without memory; the application goes on without the command's channel
             closeQuietly(server);
+        } finally {
+            if (listening == mine && server.isOpen() && !ClosedAtExit.exiting()) {
+                closeQuietly(server); // an error not caught above: nothing accepts, so the next attach reopens
+            }
         }
     }
 
@@ -307,7 +326,7 @@ public final class ControlServer implements Runnable {
         }
     }
 
-    /** The listening socket, its path published; {@code null} when the JVM exits already. */
+    /** The listening socket, not published yet; {@code null} when the JVM exits already. */
     private static Listening open() throws IOException {
         Path dir = PrivateTempDir.open();
         PrivateTempDir.removeStale(dir, PREFIX);
@@ -324,28 +343,27 @@ public final class ControlServer implements Runnable {
                     + " than about 100 bytes does not fit a UNIX socket: give the JVM a shorter -Djava.io.tmpdir"
                     : "; the next attach of the agent (any jlivepatch command) tries again"), e);
         }
-        try {
-            // the directory is private already; the socket too, should the directory's mode ever change
-            Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-------"));
-        } catch (UnsupportedOperationException notPosix) {
-            // the directory is the user's own
-        }
-        new File(socket.toString()).deleteOnExit();
-        // Closed when the JVM shuts down: this thread waits in accept, in native code, which would
-        // hold the JVM's exit for 0.3 s (ClosedAtExit). Before the path is published, so that no
-        // command (nor a test) can see the socket open and the exit begin with it not yet registered.
         Object fileKey;
         try {
+            try {
+                // the directory is private already; the socket too, should the directory's mode ever change
+                Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-------"));
+            } catch (UnsupportedOperationException notPosix) {
+                // the directory is the user's own
+            }
+            new File(socket.toString()).deleteOnExit();
             fileKey = Files.readAttributes(socket, java.nio.file.attribute.BasicFileAttributes.class,
                     java.nio.file.LinkOption.NOFOLLOW_LINKS).fileKey();
-        } catch (IOException e) {
-            server.close();
+        } catch (IOException | RuntimeException e) {
+            closeQuietly(server); // opened again at each lost socket: no bound channel may be left behind
             throw e;
         }
+        // Closed when the JVM shuts down: this thread waits in accept, in native code, which would
+        // hold the JVM's exit for 0.3 s (ClosedAtExit). Before the path is published (by the caller), so
+        // that no command (nor a test) can see the socket open and the exit begin with it not yet registered.
         if (!ClosedAtExit.add(server)) {
             return null; // the JVM exits already: closed
         }
-        System.setProperty(PROPERTY, socket.toString());
         return new Listening(server, socket, fileKey);
     }
 }

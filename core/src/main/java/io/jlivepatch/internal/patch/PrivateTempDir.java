@@ -164,13 +164,21 @@ public final class PrivateTempDir {
         }
     }
 
-    /** Whether a process accepts connections on the socket {@code path}; it sees one that closes at once. */
+    /**
+     * Whether a process may accept connections on the socket {@code path} (it sees one that closes at
+     * once). Only a refused connection says no: the connect does not block (a stopped JVM's full
+     * backlog would hold it for good), and anything else keeps the file.
+     */
     private static boolean accepts(Path path) {
         try (java.nio.channels.SocketChannel c = java.nio.channels.SocketChannel.open(
-                java.net.UnixDomainSocketAddress.of(path))) {
+                java.net.StandardProtocolFamily.UNIX)) {
+            c.configureBlocking(false);
+            c.connect(java.net.UnixDomainSocketAddress.of(path)); // connected, or pending: something listens
             return true;
-        } catch (IOException | RuntimeException refusedOrNotASocket) {
-            return false;
+        } catch (java.net.ConnectException refused) {
+            return false; // nothing listens there: the file of a process that is gone
+        } catch (IOException | RuntimeException cannotTell) {
+            return true;
         }
     }
 
