@@ -82,6 +82,7 @@ final class TargetJvm implements AutoCloseable {
             throw failed(pid, e);
         }
         String socket;
+        String askedFailure = null; // why the last attach asked to reopen the socket failed (jlivepatch.agent.failure)
         try {
             Properties props = connecting.run("reading its system properties", vm::getSystemProperties);
             socket = props.getProperty(LocalChannel.PROPERTY);
@@ -109,6 +110,7 @@ final class TargetJvm implements AutoCloseable {
                 askToReopen(vm, connecting);
                 props = connecting.run("reading its system properties", vm::getSystemProperties);
                 socket = props.getProperty(LocalChannel.PROPERTY);
+                askedFailure = props.getProperty(AgentMain.FAILURE_PROPERTY); // cleared by an attach that worked
             }
             long askAfter = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(1);
             boolean asked = false;
@@ -120,7 +122,7 @@ final class TargetJvm implements AutoCloseable {
                             + "; the target's log has the details, and the application runs without it");
                 }
                 if (connecting.passed()) {
-                    throw socketDidNotOpen(pid, connecting);
+                    throw socketDidNotOpen(pid, connecting, askedFailure);
                 }
                 if (!asked && props.getProperty(AgentMain.VERSION_PROPERTY) != null && System.nanoTime() - askAfter > 0) {
                     // Loaded, but its socket did not open (the directory could not be written, descriptors
@@ -130,9 +132,12 @@ final class TargetJvm implements AutoCloseable {
                 }
                 Thread.sleep(10);
                 if (connecting.passed()) {
-                    throw socketDidNotOpen(pid, connecting); // not "did not answer": it answered, without a socket
+                    throw socketDidNotOpen(pid, connecting, askedFailure); // it answered, without a socket
                 }
                 props = connecting.run("reading its system properties", vm::getSystemProperties);
+                if (asked) {
+                    askedFailure = props.getProperty(AgentMain.FAILURE_PROPERTY);
+                }
                 socket = props.getProperty(LocalChannel.PROPERTY);
             }
         } catch (AgentLoadException | AgentInitializationException e) {
@@ -161,8 +166,9 @@ final class TargetJvm implements AutoCloseable {
             boolean denied = e instanceof java.nio.file.AccessDeniedException
                     || String.valueOf(e.getMessage()).contains("ermission denied");
             throw new Refused("cannot reach jlivepatch in pid " + pid + " through " + Text.clean(socket) + " ("
-                    + e.getMessage() + ")" + (gone ? ": the socket is gone and jlivepatch did not open it again; the"
-                    + " target's log says why" : denied ? ": run jlivepatch as the JVM's user" : ""), e);
+                    + e.getMessage() + ")" + (gone ? ": the socket is gone and jlivepatch did not open it again" + (askedFailure
+                    != null ? " (" + Text.clean(askedFailure) + ")" : "; the target's log says why") : denied
+                    ? ": run jlivepatch as the JVM's user" : ""), e);
         } catch (RuntimeException | Refused e) {
             throw e;
         } catch (Exception e) {
@@ -207,10 +213,12 @@ final class TargetJvm implements AutoCloseable {
         }
     }
 
-    private static Refused socketDidNotOpen(long pid, Deadline connecting) {
+    /** @param why the asking attach's failure (jlivepatch.agent.failure), or null: then the target's log has it */
+    private static Refused socketDidNotOpen(long pid, Deadline connecting, String why) {
         return new Refused("jlivepatch is loaded in pid " + pid + " but its control socket did not open within "
-                + connecting.seconds() + " s, nor when asked again; the target's log says why (its temporary"
-                + " directory not writable, or out of file descriptors, say)");
+                + connecting.seconds() + " s, nor when asked again" + (why != null ? ": " + Text.clean(why)
+                : "; the target's log says why (its temporary directory not writable, or out of file descriptors,"
+                + " say)"));
     }
 
     private static Refused failed(long pid, Exception e) {
