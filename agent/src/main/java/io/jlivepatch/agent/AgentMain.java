@@ -267,13 +267,38 @@ public final class AgentMain {
         if (!self.isDirectory()) {
             return null;
         }
-        String[] open = new java.io.File(self, "fd").list(); // takes one descriptor while it lists
-        if (open == null) {
+        long[] use;
+        try {
+            use = fileDescriptors(self);
+        } catch (java.io.IOException e) {
+            // Only the want of a descriptor refuses; a /proc without the file says nothing.
+            return String.valueOf(e.getMessage()).contains("Too many open files")
+                    ? "no file descriptor free (/proc/self/limits cannot be read: " + e.getMessage() + ")" : null;
+        }
+        if (use == null) {
+            return null;
+        }
+        if (use[1] < 0) {
             return "no file descriptor free (/proc/self/fd cannot be listed)";
         }
+        long free = use[0] - (use[1] - 1); // the listing's own descriptor is closed again
+        return free < FREE_DESCRIPTORS_NEEDED ? free + " of " + use[0] + " file descriptors free" : null;
+    }
+
+    /**
+     * The soft limit of open files of the process whose /proc directory is {@code proc}, and how many
+     * it has open ({@code -1} when its fd directory cannot be listed); null when it has no limit or
+     * its limits are in a format this does not know. java.io only, as it runs before anything else
+     * of jlivepatch's at install; the command asks it of a JVM before attaching (AttachHeadroom).
+     *
+     * @throws java.io.IOException when the limits file cannot be read
+     */
+    public static long[] fileDescriptors(java.io.File proc) throws java.io.IOException {
+        // Listed first: with no descriptor free the listing fails, and the limits then cannot be read.
+        String[] open = new java.io.File(proc, "fd").list(); // takes one descriptor while it lists
         long limit = -1;
         try (java.io.BufferedReader in = new java.io.BufferedReader(new java.io.InputStreamReader(
-                new java.io.FileInputStream(new java.io.File(self, "limits")), java.nio.charset.StandardCharsets.US_ASCII))) {
+                new java.io.FileInputStream(new java.io.File(proc, "limits")), java.nio.charset.StandardCharsets.US_ASCII))) {
             for (String line = in.readLine(); line != null; line = in.readLine()) {
                 if (line.startsWith("Max open files")) {
                     String rest = line.substring("Max open files".length()).trim();
@@ -282,15 +307,10 @@ public final class AgentMain {
                     limit = soft.equals("unlimited") ? -1 : Long.parseLong(soft);
                 }
             }
-        } catch (java.io.IOException e) {
-            // Only the want of a descriptor refuses; a /proc without the file says nothing.
-            return String.valueOf(e.getMessage()).contains("Too many open files")
-                    ? "no file descriptor free (/proc/self/limits cannot be read: " + e.getMessage() + ")" : null;
         } catch (RuntimeException e) {
             return null; // a format this does not know: no reading, no refusal
         }
-        long free = limit - (open.length - 1); // the listing's own descriptor is closed again
-        return limit >= 0 && free < FREE_DESCRIPTORS_NEEDED ? free + " of " + limit + " file descriptors free" : null;
+        return limit < 0 ? null : new long[] {limit, open == null ? -1 : open.length};
     }
 
     private static void failed(String why) {

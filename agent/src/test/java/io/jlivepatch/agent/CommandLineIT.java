@@ -299,12 +299,7 @@ class CommandLineIT {
 
     @Test
     void anUnloadWhoseDisableAnotherOperationReversesSaysSoExits1AndLeavesItRegistered() throws Exception {
-        // A patch that holds the method the service's thread waits in: its disable cannot end meanwhile.
-        Path jar = greeterFixHeldByHold();
-        assertEquals(0, Cli.run("load", service.pid(), jar).exitCode());
-        service.hold();
-        java.util.concurrent.CompletableFuture<CliProcess> unloading = inBackgroundUntilStatusShows(
-                "1. fix-greet-held [disabled, in transition]", "unload", "--wait", "60", service.pid(), "fix-greet-held");
+        java.util.concurrent.CompletableFuture<CliProcess> unloading = unloadHeldInItsDisable();
 
         Cli enable = Cli.run("enable", service.pid(), "fix-greet-held"); // another operator
         assertEquals(0, enable.exitCode(), enable.toString());
@@ -320,11 +315,7 @@ class CommandLineIT {
 
     @Test
     void anUnloadWhoseDisableAnotherOperatorForcesSaysItWasForced() throws Exception {
-        Path jar = greeterFixHeldByHold();
-        assertEquals(0, Cli.run("load", service.pid(), jar).exitCode());
-        service.hold();
-        java.util.concurrent.CompletableFuture<CliProcess> unloading = inBackgroundUntilStatusShows(
-                "1. fix-greet-held [disabled, in transition]", "unload", "--wait", "60", service.pid(), "fix-greet-held");
+        java.util.concurrent.CompletableFuture<CliProcess> unloading = unloadHeldInItsDisable();
         assertEquals(0, Cli.run("force", service.pid(), "fix-greet-held").exitCode()); // another operator
         CliProcess unload = unloading.get(CliProcess.HANG_SECONDS, java.util.concurrent.TimeUnit.SECONDS);
         assertEquals(0, unload.exitCode(), unload.toString());
@@ -356,6 +347,17 @@ class CommandLineIT {
         }
         assertTrue(status.out().contains(shows), status.toString());
         return command;
+    }
+
+    /**
+     * Loads {@link #greeterFixHeldByHold()}, holds the service's thread in the method it holds, and
+     * unloads it in the background: returns once its disable's transition is running, held.
+     */
+    private java.util.concurrent.CompletableFuture<CliProcess> unloadHeldInItsDisable() throws Exception {
+        assertEquals(0, Cli.run("load", service.pid(), greeterFixHeldByHold()).exitCode());
+        service.hold();
+        return inBackgroundUntilStatusShows("1. fix-greet-held [disabled, in transition]", "unload", "--wait", "60",
+                service.pid(), "fix-greet-held");
     }
 
     /** The greeter's fix, holding the method the service's held thread waits in: its transitions cannot end meanwhile. */

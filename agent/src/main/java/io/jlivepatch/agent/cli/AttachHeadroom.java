@@ -1,5 +1,7 @@
 package io.jlivepatch.agent.cli;
 
+import io.jlivepatch.agent.AgentMain;
+
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
@@ -93,29 +95,20 @@ final class AttachHeadroom {
 
     /** A refusal when {@code self} has fewer than {@link #MIN_FREE_DESCRIPTORS} descriptors free, else null. */
     private static String descriptorRefusal(long pid, Path self) {
-        long limit = -1;
-        for (String line : lines(self.resolve("limits"))) {
-            if (line.startsWith("Max open files")) {
-                String soft = line.substring("Max open files".length()).trim().split("\\s+")[0];
-                limit = soft.equals("unlimited") ? -1 : number(soft);
-            }
-        }
-        if (limit < 0) {
+        long[] use;
+        try {
+            use = AgentMain.fileDescriptors(self.toFile());
+        } catch (IOException unreadable) {
             return null;
         }
-        long open = 0;
-        try (DirectoryStream<Path> fds = Files.newDirectoryStream(self.resolve("fd"))) {
-            for (Path ignored : fds) {
-                open++;
-            }
-        } catch (IOException | RuntimeException unreadable) {
-            return null;
+        if (use == null || use[1] < 0) {
+            return null; // no limit, or the fd directory cannot be listed (another user's process)
         }
-        long free = limit - open;
+        long free = use[0] - use[1];
         if (free >= MIN_FREE_DESCRIPTORS) {
             return null;
         }
-        return "pid " + pid + " has " + Math.max(free, 0) + " of " + limit + " file descriptors free: it cannot answer"
+        return "pid " + pid + " has " + Math.max(free, 0) + " of " + use[0] + " file descriptors free: it cannot answer"
                 + " an attach (the JVM's attach listener would wait for one for good); free descriptors or raise its"
                 + " limit (ulimit -n), then retry";
     }

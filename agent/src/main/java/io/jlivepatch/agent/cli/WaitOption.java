@@ -21,11 +21,16 @@ final class WaitOption {
     @Option(names = "--wait", paramLabel = "<seconds>",
             description = "how long to wait for the transition to end (default: the --timeout)")
     void setSeconds(long seconds) {
+        this.seconds = checked(spec, seconds);
+    }
+
+    /** {@code seconds}, when a {@code --wait} may be that long; for a command that words its own option. */
+    static long checked(CommandSpec spec, long seconds) {
         if (seconds < 0 || seconds > TimeoutOption.MAX_SECONDS) {
             throw new ParameterException(spec.commandLine(), "--wait must be between 0 and " + TimeoutOption.MAX_SECONDS
                     + " seconds, not " + seconds);
         }
-        this.seconds = seconds;
+        return seconds;
     }
 
     long seconds(TimeoutOption timeout) {

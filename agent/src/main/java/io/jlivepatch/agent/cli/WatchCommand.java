@@ -63,11 +63,7 @@ final class WatchCommand implements Callable<Integer> {
     @Option(names = "--wait", paramLabel = "<seconds>",
             description = "how long to wait for the first reconcile to end (default: the --timeout)")
     void setWait(long seconds) {
-        if (seconds < 0 || seconds > TimeoutOption.MAX_SECONDS) {
-            throw new ParameterException(spec.commandLine(), "--wait must be between 0 and " + TimeoutOption.MAX_SECONDS
-                    + " seconds, not " + seconds);
-        }
-        waitSeconds = seconds;
+        waitSeconds = WaitOption.checked(spec, seconds);
     }
 
     private long waitSeconds() {
