@@ -249,6 +249,10 @@ class ControlChannelIT {
                 + " refused: max-entry-bytes=3221225472 is too large"));
         assertTrue(Cli.run("list").out().lines().anyMatch(l -> l.startsWith(service.pid() + " ")
                 && l.contains("not loaded (installation failed)")));
+        Cli disable = Cli.run("disable", service.pid(), "fix-greet"); // refused, with why it is not there
+        assertEquals(1, disable.exitCode(), disable.toString());
+        assertTrue(disable.err().contains("jlivepatch is not loaded in pid " + service.pid() + " (its installation"
+                + " failed: its arguments were refused: max-entry-bytes=3221225472 is too large"), disable.toString());
         Cli good = Cli.run("load", service.pid(), jar); // a later attach without them installs it
         assertEquals(0, good.exitCode(), good.toString());
         assertEquals(GREET_FIXED, service.call());

@@ -14,6 +14,7 @@ import static io.jlivepatch.agent.ServiceProcess.ORIGINAL;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * A service runs for weeks; a clean-up of its temporary directory (systemd-tmpfiles, a cron job's
@@ -67,6 +68,27 @@ class ControlSocketLostIT {
             Cli again = Cli.run("load", service.pid(), TestJars.greeterFixJar(dir));
             assertEquals(0, again.exitCode(), "patches load after it: " + again);
             assertEquals(GREET_FIXED, service.call());
+        }
+    }
+
+    @Test
+    void aJvmThatRefusesAgentsAfterStartUpIsNamedAsWhyTheSocketStaysLost() throws Exception {
+        // JDK 21+ with -XX:-EnableDynamicAgentLoading refuses the attach that asks for a new socket;
+        // nothing reaches jlivepatch, so its log has nothing: the refusal must be in the command's words.
+        assumeTrue(Runtime.version().feature() >= 21, "the flag exists from JDK 21");
+        try (ServiceProcess service = new ServiceProcess("-Djava.io.tmpdir=" + tmp, "-XX:-EnableDynamicAgentLoading",
+                "-javaagent:" + TestJars.AGENT)) {
+            Cli first = Cli.run("status", service.pid());
+            assertEquals(0, first.exitCode(), first.toString());
+            Files.delete(sockets().get(0));
+
+            Cli status = Cli.run("status", service.pid());
+            assertEquals(1, status.exitCode(), status.toString());
+            assertTrue(status.err().contains("the socket is gone and jlivepatch did not open it again (the JVM refused"
+                    + " the attach that asks for it: ") && status.err().contains("Dynamic agent loading is not enabled")
+                    && status.err().contains("keep its directory out of temporary-file clean-ups"), status.toString());
+            assertTrue(!status.err().contains("log says why"), "its log has nothing: " + status);
+            assertEquals(ORIGINAL, service.call());
         }
     }
 }

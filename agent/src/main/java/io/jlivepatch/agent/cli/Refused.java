@@ -1,7 +1,7 @@
 package io.jlivepatch.agent.cli;
 
 /** An operation the target JVM, or the command itself, refused: exit code 1, the reason printed. */
-final class Refused extends Exception {
+class Refused extends Exception {
 
     private static final long serialVersionUID = 1L;
 

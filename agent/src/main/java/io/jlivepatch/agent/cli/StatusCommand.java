@@ -43,16 +43,19 @@ final class StatusCommand implements Callable<Integer> {
 
     private Integer show() throws Refused {
         PrintWriter out = spec.commandLine().getOut();
-        try (TargetJvm jvm = TargetJvm.connect(target.pid, null, timeout.seconds())) {
-            if (jvm == null) {
-                // a question answered, not a refusal: exit 0; with why, when an installation failed there
-                String failure = TargetJvm.installFailure(target.pid, timeout.seconds());
-                out.println(json ? "{\"pid\":" + target.pid + ",\"jlivepatch\":\"not loaded\",\"patches\":[]"
-                        + (failure == null ? "" : ",\"failure\":" + Json.string(failure)) + "}"
-                        : "pid " + target.pid + ": jlivepatch not loaded" + (failure == null ? "" : " (its installation"
-                        + " failed: " + Text.clean(failure) + "; the target's log has the details)"));
-                return Main.DONE;
-            }
+        TargetJvm connected;
+        try {
+            connected = TargetJvm.attach(target.pid, false, timeout.seconds());
+        } catch (TargetJvm.NotLoaded absent) {
+            // a question answered, not a refusal: exit 0; with why, when an installation failed there
+            String failure = absent.failure();
+            out.println(json ? "{\"pid\":" + target.pid + ",\"jlivepatch\":\"not loaded\",\"patches\":[]"
+                    + (failure == null ? "" : ",\"failure\":" + Json.string(failure)) + "}"
+                    : "pid " + target.pid + ": jlivepatch not loaded" + (failure == null ? "" : " (its installation"
+                    + " failed: " + Text.clean(failure) + "; the target's log has the details)"));
+            return Main.DONE;
+        }
+        try (TargetJvm jvm = connected) {
             LivepatchMBean lp = jvm.livepatch();
             if (json) {
                 String status = lp.statusJson();

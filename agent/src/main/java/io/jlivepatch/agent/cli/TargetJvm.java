@@ -44,23 +44,39 @@ final class TargetJvm implements AutoCloseable {
     /**
      * Attaches to {@code pid}; with {@code loadAgent}, loads jlivepatch first when it is not there.
      *
-     * @throws Refused           when there is no such JVM, it cannot be attached, or jlivepatch is absent
+     * @throws NotLoaded         when jlivepatch is absent and {@code loadAgent} is false
+     * @throws Refused           when there is no such JVM, or it cannot be attached
      * @throws Deadline.NoAnswer when the JVM did not answer within {@code timeoutSeconds}
      */
     static TargetJvm attach(long pid, boolean loadAgent, long timeoutSeconds) throws Refused {
-        TargetJvm jvm = connect(pid, loadAgent ? "" : null, timeoutSeconds);
-        if (jvm == null) {
-            throw new Refused("jlivepatch is not loaded in pid " + pid + ": 'jlivepatch load " + pid
+        return connect(pid, loadAgent ? "" : null, timeoutSeconds);
+    }
+
+    /** jlivepatch is not loaded in the JVM asked, and the command was not to load it. */
+    static final class NotLoaded extends Refused {
+
+        private static final long serialVersionUID = 1L;
+
+        private final transient String failure;
+
+        NotLoaded(long pid, String failure) {
+            super("jlivepatch is not loaded in pid " + pid + (failure == null ? "" : " (its installation failed: "
+                    + Text.clean(failure) + "; the target's log has the details)") + ": 'jlivepatch load " + pid
                     + " <patch.jar>' loads it");
+            this.failure = failure;
         }
-        return jvm;
+
+        /** Why an installation there failed (its jlivepatch.agent.failure), or null: none was tried, or none failed. */
+        String failure() {
+            return failure;
+        }
     }
 
     /**
      * Connects to jlivepatch in {@code pid}.
      *
      * @param agentOptions the options to load the agent with when it is absent, or {@code null} not to load it
-     * @return {@code null} when jlivepatch is not loaded there and {@code agentOptions} is {@code null}
+     * @throws NotLoaded when jlivepatch is not loaded there and {@code agentOptions} is {@code null}
      */
     static TargetJvm connect(long pid, String agentOptions, long timeoutSeconds) throws Refused {
         JvmProcess.check(pid);
@@ -82,13 +98,16 @@ final class TargetJvm implements AutoCloseable {
             throw failed(pid, e);
         }
         String socket;
-        String askedFailure = null; // why the last attach asked to reopen the socket failed (jlivepatch.agent.failure)
+        // why the last attach that asked to reopen the socket failed: the JVM's refusal of it, or
+        // jlivepatch's own (jlivepatch.agent.failure)
+        String askedFailure = null;
+        String askRefused = null;
         try {
             Properties props = connecting.run("reading its system properties", vm::getSystemProperties);
             socket = props.getProperty(LocalChannel.PROPERTY);
             if (socket == null && props.getProperty(AgentMain.VERSION_PROPERTY) == null) {
                 if (agentOptions == null) {
-                    return null;
+                    throw new NotLoaded(pid, props.getProperty(AgentMain.FAILURE_PROPERTY));
                 }
                 String agent = agentJar().toString();
                 try {
@@ -107,10 +126,11 @@ final class TargetJvm implements AutoCloseable {
             } else if (socket != null && !Files.exists(ControlChannel.reachable(pid, socket), LinkOption.NOFOLLOW_LINKS)) {
                 // Deleted (a clean-up of the temporary directory): jlivepatch opens it again when the
                 // agent is attached once more, as the JDK re-creates its own attach socket.
-                askToReopen(vm, connecting);
+                askRefused = askToReopen(vm, connecting);
                 props = connecting.run("reading its system properties", vm::getSystemProperties);
                 socket = props.getProperty(LocalChannel.PROPERTY);
-                askedFailure = props.getProperty(AgentMain.FAILURE_PROPERTY); // cleared by an attach that worked
+                // cleared by an attach that worked
+                askedFailure = askRefused != null ? askRefused : props.getProperty(AgentMain.FAILURE_PROPERTY);
             }
             long askAfter = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(1);
             boolean asked = false;
@@ -128,7 +148,7 @@ final class TargetJvm implements AutoCloseable {
                     // Loaded, but its socket did not open (the directory could not be written, descriptors
                     // ran out): an attach of the agent tries again.
                     asked = true;
-                    askToReopen(vm, connecting);
+                    askRefused = askToReopen(vm, connecting);
                 }
                 Thread.sleep(10);
                 if (connecting.passed()) {
@@ -136,7 +156,7 @@ final class TargetJvm implements AutoCloseable {
                 }
                 props = connecting.run("reading its system properties", vm::getSystemProperties);
                 if (asked) {
-                    askedFailure = props.getProperty(AgentMain.FAILURE_PROPERTY);
+                    askedFailure = askRefused != null ? askRefused : props.getProperty(AgentMain.FAILURE_PROPERTY);
                 }
                 socket = props.getProperty(LocalChannel.PROPERTY);
             }
@@ -177,39 +197,27 @@ final class TargetJvm implements AutoCloseable {
     }
 
     /**
-     * Why jlivepatch could not be installed in {@code pid} (its {@code jlivepatch.agent.failure}), or
-     * {@code null}: none recorded, or the JVM cannot be asked. For a JVM where it is not loaded.
-     */
-    static String installFailure(long pid, long timeoutSeconds) {
-        try {
-            Deadline asking = Deadline.in(pid, timeoutSeconds);
-            VirtualMachine vm = asking.run("attaching", () -> VirtualMachine.attach(Long.toString(pid)));
-            try {
-                Properties props = asking.run("reading its system properties", vm::getSystemProperties);
-                return props.getProperty(AgentMain.VERSION_PROPERTY) != null ? null
-                        : props.getProperty(AgentMain.FAILURE_PROPERTY);
-            } finally {
-                vm.detach();
-            }
-        } catch (Exception e) {
-            return null; // "not loaded" stands; only its reason is unknown
-        }
-    }
-
-    /**
      * Attaches the agent once more, with no options: jlivepatch, which runs there already, then opens
-     * its control socket again if it is gone (ControlServer.reopenIfLost). Whatever goes wrong here,
-     * the connect that follows says what it finds.
+     * its control socket again if it is gone (ControlServer.reopenIfLost). Whatever else goes wrong
+     * here, the connect that follows says what it finds.
+     *
+     * @return why the JVM refused that attach (JDK 21+ with -XX:-EnableDynamicAgentLoading refuses
+     *         every agent after start-up, jlivepatch's own too), or null
      */
-    private static void askToReopen(VirtualMachine vm, Deadline connecting) throws Exception {
+    private static String askToReopen(VirtualMachine vm, Deadline connecting) throws Exception {
         String agent = agentJar().toString();
         try {
             connecting.run("asking jlivepatch to open its control socket again", () -> {
                 vm.loadAgent(agent, null);
                 return null;
             });
-        } catch (AgentLoadException | AgentInitializationException | IOException e) {
-            // the socket stays as it was; the connect that follows reports it
+            return null;
+        } catch (AgentLoadException e) {
+            // Nothing reached jlivepatch, so nothing is in the target's log: the refusal is all there is.
+            return "the JVM refused the attach that asks for it: " + e.getMessage() + " The socket comes back"
+                    + " at the JVM's next start; keep its directory out of temporary-file clean-ups";
+        } catch (AgentInitializationException | IOException e) {
+            return null; // the socket stays as it was; the connect that follows reports it
         }
     }
 
