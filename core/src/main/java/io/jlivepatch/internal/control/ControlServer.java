@@ -274,6 +274,7 @@ public final class ControlServer implements Runnable {
     }
 
     private static void closeQuietly(ServerSocketChannel server) {
+        ClosedAtExit.remove(server); // else each channel a reopen replaced stays listed for the JVM's life
         try {
             server.close();
         } catch (IOException | RuntimeException ignored) {
