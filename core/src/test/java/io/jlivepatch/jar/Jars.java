@@ -100,6 +100,31 @@ public final class Jars {
         return entries;
     }
 
+    /**
+     * A class file with every occurrence of the internal name {@code from} made {@code to}, of the
+     * same length, so that no length in the constant pool changes: a test class under a name the
+     * test class path does not have.
+     */
+    public static byte[] renamed(byte[] classFile, String from, String to) {
+        byte[] f = from.getBytes(StandardCharsets.UTF_8);
+        byte[] t = to.getBytes(StandardCharsets.UTF_8);
+        if (f.length != t.length) {
+            throw new IllegalArgumentException(from + " and " + to + " differ in length");
+        }
+        byte[] out = classFile.clone();
+        int replaced = 0;
+        for (int i = 0; i + f.length <= out.length; i++) {
+            if (java.util.Arrays.equals(out, i, i + f.length, f, 0, f.length)) {
+                System.arraycopy(t, 0, out, i, t.length);
+                replaced++;
+            }
+        }
+        if (replaced == 0) {
+            throw new IllegalArgumentException(from + " is not in the class file");
+        }
+        return out;
+    }
+
     /** Writes a JAR with {@code JarOutputStream}: a well-formed zip. */
     public static Path write(Path file, Map<String, String> manifest, Map<String, byte[]> entries) throws IOException {
         Manifest m = new Manifest();

@@ -67,6 +67,49 @@ class ShadowOfPatchClassesTest {
     }
 
     @Test
+    void aNestmatePatchLoadedAgainStartsAfreshWhereItsOwnValuesWere() throws Exception {
+        // Its class is hidden in Counter's own loader: no loader of the patch's tells its values.
+        Counter c = new Counter();
+        // Renamed: a patch JAR never carries a class of the application's name, and the fixture is one
+        byte[] bytes = Jars.renamed(Jars.classes("jarapp.HitsNestmate").get("jarapp/HitsNestmate.class"),
+                "jarapp/HitsNestmate", "jarapp/HitsNestmatX");
+        Map<String, String> manifest = new java.util.LinkedHashMap<>(Jars.manifest("fix-hits-nest", "jarapp.HitsNestmatX"));
+        manifest.put("Livepatch-Nestmates", "jarapp.HitsNestmatX=jarapp.Counter");
+        Path jar = Jars.write(dir.resolve("nest.jar"), manifest, Map.of("jarapp/HitsNestmatX.class", bytes));
+        PatchHandle first = Jars.lp().load(jar);
+        first.enable();
+        assertEquals(2001, c.next());
+        assertEquals(2002, c.next());
+        first.disable();
+        first.unregister();
+        assertNull(Shadow.get(c, jarapp.HitsNestmate.HITS), "detached with its patch");
+        String unregistered = last(" unregister fix-hits-nest ");
+        assertTrue(unregistered.contains("ok (detached 1 shadow variable holding objects of its classes)"),
+                unregistered);
+
+        // Before, the old hidden class's object stayed attached: ClassCastException at every call.
+        PatchHandle again = Jars.lp().load(jar);
+        again.enable();
+        assertEquals(2001, c.next());
+    }
+
+    @Test
+    void aNestmateNamingItselfInATypeIsRefusedAtLoadSayingWhatToChange() throws Exception {
+        byte[] bytes = Jars.renamed(Jars.classes("jarapp.SelfNamingNestmate").get("jarapp/SelfNamingNestmate.class"),
+                "jarapp/SelfNamingNestmate", "jarapp/SelfNamingNestmatX");
+        Map<String, String> manifest = new java.util.LinkedHashMap<>(Jars.manifest("fix-self", "jarapp.SelfNamingNestmatX"));
+        manifest.put("Livepatch-Nestmates", "jarapp.SelfNamingNestmatX=jarapp.Counter");
+        Path jar = Jars.write(dir.resolve("self.jar"), manifest, Map.of("jarapp/SelfNamingNestmatX.class", bytes));
+        io.jlivepatch.PatchException refused = org.junit.jupiter.api.Assertions.assertThrows(
+                io.jlivepatch.PatchException.class, () -> Jars.lp().load(jar));
+        assertTrue(refused.getMessage().contains("jarapp.SelfNamingNestmatX cannot be loaded: jarapp.SelfNamingNestmatX"
+                + " is defined as a hidden nestmate (Livepatch-Nestmates), and a hidden class cannot be found by its"
+                + " name: keep that name out of its methods' parameter and return types"), refused.getMessage());
+        assertEquals(List.of(), Jars.lp().patches());
+        assertEquals(1, new Counter().next(), "nothing changed");
+    }
+
+    @Test
     void aCumulativePatchFindsNoValueOfTheReplacedPatchsClasses() throws Exception {
         Counter c = new Counter();
         PatchHandle replaced = Jars.lp().load(hitsJar("a.jar", "fix-hits-a", false));

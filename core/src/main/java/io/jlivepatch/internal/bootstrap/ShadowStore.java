@@ -197,7 +197,7 @@ public final class ShadowStore {
      * throwable is then thrown, with the later ones suppressed on it.
      */
     public static void detachAll(long id, Consumer<Object> dtor) {
-        Entry[] removed = removeAll(id, null);
+        Entry[] removed = removeAll(id, null, null);
         Throwable first = null;
         for (Entry e : removed) {
             Object value = e.value;
@@ -222,7 +222,8 @@ public final class ShadowStore {
 
     /**
      * Detaches every value whose class (an array's: its element type's) was defined by one of
-     * {@code loaders}, compared by identity, whatever its id; no dtor runs. For an unregistered
+     * {@code loaders}, or is one of {@code classes} (a patch's hidden nestmates, defined in an
+     * application's loader), compared by identity, whatever its id; no dtor runs. For an unregistered
      * patch's own class loaders: no class of another loader can cast such a value, so a later load of
      * the same patch (other loaders, other classes of the same names) would fail with a
      * {@code ClassCastException} at every read, and the value would keep the unregistered patch's
@@ -230,8 +231,8 @@ public final class ShadowStore {
      *
      * @return how many values were detached
      */
-    public static int detachValuesOf(ClassLoader[] loaders) {
-        Entry[] removed = removeAll(0L, loaders);
+    public static int detachValuesOf(ClassLoader[] loaders, Class<?>[] classes) {
+        Entry[] removed = removeAll(0L, loaders, classes);
         for (Entry e : removed) {
             e.drop();
         }
@@ -240,10 +241,10 @@ public final class ShadowStore {
 
     /**
      * Takes out of their tables the attached entries (their object not collected) of variable
-     * {@code id}, or, with {@code loaders}, those whose value's class one of them defined, whatever
-     * their id; the caller drops them (and gives their values to a dtor) outside the stripes' locks.
+     * {@code id}, or, with {@code loaders}, those whose value's class one of them defined or is one of
+     * {@code classes}, whatever their id; the caller drops them (and gives their values to a dtor) outside the stripes' locks.
      */
-    private static Entry[] removeAll(long id, ClassLoader[] loaders) {
+    private static Entry[] removeAll(long id, ClassLoader[] loaders, Class<?>[] classes) {
         purge();
         Entry[] removed = new Entry[8];
         int n = 0;
@@ -255,7 +256,7 @@ public final class ShadowStore {
                     Object value;
                     // A cleared entry went with its object: purged, not given to a dtor.
                     if (e != null && (value = e.value) != null && !e.refersTo(null)
-                            && (loaders == null ? e.id == id : definedByOneOf(value.getClass(), loaders))) {
+                            && (loaders == null ? e.id == id : ofOneOf(value.getClass(), loaders, classes))) {
                         SLOTS.setRelease(tab, i, TOMBSTONE); // as in Stripe.remove
                         s.live--;
                         if (n == removed.length) {
@@ -276,10 +277,22 @@ public final class ShadowStore {
         return taken;
     }
 
-    private static boolean definedByOneOf(Class<?> c, ClassLoader[] loaders) {
+    private static boolean ofOneOf(Class<?> c, ClassLoader[] loaders, Class<?>[] classes) {
         ClassLoader l = c.getClassLoader(); // an array class's is its element type's
         for (ClassLoader candidate : loaders) {
             if (candidate == l && l != null) {
+                return true;
+            }
+        }
+        if (classes.length == 0) {
+            return false;
+        }
+        Class<?> element = c;
+        while (element.isArray()) {
+            element = element.getComponentType();
+        }
+        for (Class<?> candidate : classes) {
+            if (candidate == element) {
                 return true;
             }
         }

@@ -2,14 +2,13 @@ package io.jlivepatch.internal.core;
 
 import io.jlivepatch.internal.bootstrap.ShadowStore;
 
-import java.util.ArrayList;
 import java.util.IdentityHashMap;
-import java.util.List;
 import java.util.Map;
 
 /**
  * The shadow variables an unregistered patch leaves without a reader: those whose value is an
- * object of one of the patch JAR's own classes (defined by its patch class loaders). No other class
+ * object of one of the patch JAR's own classes (defined by its patch class loaders, or hidden
+ * nestmates it defined in the application's loaders). No other class
  * can cast such a value: a later load of the same JAR defines its classes again, under the same
  * names, in new loaders, and its first read of the variable would throw a
  * {@code ClassCastException} in the patched method, at every call that reaches it; the value would
@@ -37,16 +36,20 @@ final class OrphanedShadows {
         }
         try {
             Map<ClassLoader, Boolean> own = new IdentityHashMap<>();
+            Map<Class<?>, Boolean> hidden = new IdentityHashMap<>();
             for (ResolvedFunction f : p.resolved()) {
                 for (ClassLoader l : f.source().ownLoaders()) {
                     own.put(l, Boolean.TRUE);
                 }
+                for (Class<?> c : f.source().ownHiddenClasses()) {
+                    hidden.put(c, Boolean.TRUE);
+                }
             }
-            if (own.isEmpty()) {
+            if (own.isEmpty() && hidden.isEmpty()) {
                 return ""; // a patch built in code: its classes are the application's
             }
-            List<ClassLoader> loaders = new ArrayList<>(own.keySet());
-            int n = ShadowStore.detachValuesOf(loaders.toArray(new ClassLoader[0]));
+            int n = ShadowStore.detachValuesOf(own.keySet().toArray(new ClassLoader[0]),
+                    hidden.keySet().toArray(new Class<?>[0]));
             if (n == 0) {
                 return "";
             }

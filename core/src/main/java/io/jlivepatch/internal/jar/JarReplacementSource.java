@@ -36,6 +36,11 @@ final class JarReplacementSource implements ReplacementSource {
         return classes.ownLoaders();
     }
 
+    @Override
+    public java.util.List<Class<?>> ownHiddenClasses() {
+        return classes.nestmates();
+    }
+
     Method method(ClassLoader targetLoader) throws ReflectiveOperationException {
         Class<?> patchClass = classes.classFor(patchClassName, targetLoader);
         Method m = Reflection.findDeclared(patchClass, method, descriptor);

@@ -91,6 +91,11 @@ final class PatchClasses {
         return own;
     }
 
+    /** The hidden nestmates this has defined so far, in the targets' loaders. */
+    synchronized List<Class<?>> nestmates() {
+        return new ArrayList<>(carriers.keySet());
+    }
+
     /** The new classes this has defined in applications' class loaders so far, each for good. */
     synchronized List<String> carried() {
         return List.copyOf(carried);

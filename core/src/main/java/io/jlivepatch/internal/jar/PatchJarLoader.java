@@ -193,9 +193,8 @@ public final class PatchJarLoader {
             try {
                 m = source.method(primary);
             } catch (ReflectiveOperationException | LinkageError | RuntimeException ex) {
-                throw new PatchException(Reason.INVALID_PATCH, jar.name(), "patch JAR " + jar.source() + ": "
-                        + e.patchClass() + " cannot be loaded (" + Failures.describe(ex) + "); every type it uses"
-                        + " must be in the JAR, in the JDK or visible to the target's class loader", ex);
+                throw new PatchException(Reason.INVALID_PATCH, jar.name(), cannotLoad(jar, e.patchClass(),
+                        e.patchClass(), ex), ex);
             }
             try {
                 // Left of its checks after loading: the loaded method's own public static, which
@@ -358,9 +357,8 @@ public final class PatchJarLoader {
             try {
                 source.method(primary); // linked now, as a replacement is, so that enable finds no surprise
             } catch (ReflectiveOperationException | LinkageError | RuntimeException ex) {
-                throw new PatchException(Reason.INVALID_PATCH, jar.name(), "patch JAR " + jar.source() + ": "
-                        + e.describe() + " cannot be loaded (" + Failures.describe(ex) + "); every type it uses"
-                        + " must be in the JAR, in the JDK or visible to the target's class loader", ex);
+                throw new PatchException(Reason.INVALID_PATCH, jar.name(), cannotLoad(jar, e.patchClass(),
+                        e.describe(), ex), ex);
             }
             kinds.put(e.kind(), source);
         }
@@ -567,5 +565,21 @@ public final class PatchJarLoader {
                 + descriptorWhenUnloaded(e) + "; if the target is an instance method, add descriptor = its descriptor"
                 + " to @Replaces (or type the receiver as " + e.target() + "), else the function fails when the class"
                 + " is defined";
+    }
+
+    /** Why {@code what}, a method of {@code patchClass}, could not be loaded: {@code ex}, in a patch author's words. */
+    private static String cannotLoad(PatchJar jar, String patchClass, String what, Throwable ex) {
+        if (ex instanceof NoClassDefFoundError && jar.nestmates().containsKey(patchClass)
+                && patchClass.equals(String.valueOf(ex.getMessage()).replace('/', '.'))) {
+            // Only the class constant this_class means a hidden class; a descriptor naming it asks the
+            // target's loader for a class of that name, which it does not have.
+            return "patch JAR " + jar.source() + ": " + what + " cannot be loaded: " + patchClass + " is defined as a"
+                    + " hidden nestmate (Livepatch-Nestmates), and a hidden class cannot be found by its name: keep"
+                    + " that name out of its methods' parameter and return types and its fields' types (use Object"
+                    + " there and cast), and out of its lambdas and method references; new, casts and "
+                    + patchClass.substring(patchClass.lastIndexOf('.') + 1) + ".class inside it work";
+        }
+        return "patch JAR " + jar.source() + ": " + what + " cannot be loaded (" + Failures.describe(ex) + "); every"
+                + " type it uses must be in the JAR, in the JDK or visible to the target's class loader";
     }
 }

@@ -42,6 +42,15 @@ public interface ReplacementSource {
         return java.util.List.of();
     }
 
+    /**
+     * The hidden classes jlivepatch defined for the replacement in an application's class loader (a
+     * {@code Livepatch-Nestmates} class, one per target loader so far): its own too, though no
+     * loader of its own defines them.
+     */
+    default java.util.List<Class<?>> ownHiddenClasses() {
+        return java.util.List.of();
+    }
+
     /** The same replacement for every loader. */
     static ReplacementSource fixed(MethodHandle handle) {
         return loader -> handle;
