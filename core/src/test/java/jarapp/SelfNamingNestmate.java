@@ -4,7 +4,7 @@ import io.jlivepatch.Replaces;
 
 /**
  * A {@code Livepatch-Nestmates} patch class whose own name is in a method's return type: refused at
- * load with why (ShadowOfPatchClassesTest), since the JVM checks that type against a class of that
+ * load with why (HiddenNestmateTest), since the JVM checks that type against a class of that
  * name, and the hidden class has none.
  */
 public final class SelfNamingNestmate {

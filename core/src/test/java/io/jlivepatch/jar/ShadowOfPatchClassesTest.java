@@ -94,22 +94,6 @@ class ShadowOfPatchClassesTest {
     }
 
     @Test
-    void aNestmateNamingItselfInATypeIsRefusedAtLoadSayingWhatToChange() throws Exception {
-        byte[] bytes = Jars.renamed(Jars.classes("jarapp.SelfNamingNestmate").get("jarapp/SelfNamingNestmate.class"),
-                "jarapp/SelfNamingNestmate", "jarapp/SelfNamingNestmatX");
-        Map<String, String> manifest = new java.util.LinkedHashMap<>(Jars.manifest("fix-self", "jarapp.SelfNamingNestmatX"));
-        manifest.put("Livepatch-Nestmates", "jarapp.SelfNamingNestmatX=jarapp.Counter");
-        Path jar = Jars.write(dir.resolve("self.jar"), manifest, Map.of("jarapp/SelfNamingNestmatX.class", bytes));
-        io.jlivepatch.PatchException refused = org.junit.jupiter.api.Assertions.assertThrows(
-                io.jlivepatch.PatchException.class, () -> Jars.lp().load(jar));
-        assertTrue(refused.getMessage().contains("jarapp.SelfNamingNestmatX cannot be loaded: jarapp.SelfNamingNestmatX"
-                + " is defined as a hidden nestmate (Livepatch-Nestmates), and a hidden class cannot be found by its"
-                + " name: keep that name out of its methods' parameter and return types"), refused.getMessage());
-        assertEquals(List.of(), Jars.lp().patches());
-        assertEquals(1, new Counter().next(), "nothing changed");
-    }
-
-    @Test
     void aCumulativePatchFindsNoValueOfTheReplacedPatchsClasses() throws Exception {
         Counter c = new Counter();
         PatchHandle replaced = Jars.lp().load(hitsJar("a.jar", "fix-hits-a", false));

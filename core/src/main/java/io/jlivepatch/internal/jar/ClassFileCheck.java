@@ -63,6 +63,9 @@ final class ClassFileCheck {
      */
     static void linkAll(PatchJar jar, ClassLoader targetLoader) throws PatchException {
         checkOwnNames(jar, targetLoader);
+        if (!NestmateLambdas.TAKES_HIDDEN) {
+            checkNestmateLambdas(jar);
+        }
         // A JAR that carries classes defines them for good before its patch classes are looked up
         // (PatchClasses), whose methods' types resolve then: resolved here first, where a type the
         // target's loader lacks is refused before anything stays behind. A JAR that carries none
@@ -143,6 +146,26 @@ final class ClassFileCheck {
                     + " running application or the JDK (loader " + io.jlivepatch.internal.patch.LoaderNames.of(
                     existing.getClassLoader()) + "), and a patch JAR never shadows a class: the patch was built"
                     + " against another version, or the class needs a name of its own"));
+        }
+    }
+
+    /**
+     * Refuses, on a JDK before 23, a nestmate class with a lambda of its own method: linked as a plain
+     * class here it passes, and defined hidden it would throw at every call (NestmateLambdas).
+     */
+    private static void checkNestmateLambdas(PatchJar jar) throws PatchException {
+        for (String carrier : jar.nestmates().keySet()) {
+            String internal = carrier.replace('.', '/');
+            byte[] bytes = jar.classes().get(internal);
+            String method = bytes == null ? null : NestmateLambdas.firstWithOwnBody(bytes, internal);
+            if (method != null) {
+                throw refuse(jar, "class " + PatchJar.quote(carrier) + ", which " + PatchJar.NESTMATES + " defines as a"
+                        + " hidden nestmate, makes a lambda or method reference of its own method in " + method + "(),"
+                        + " which this JVM (Java " + Runtime.version().feature() + ") cannot make for a hidden class"
+                        + " before Java 23 (JDK-8330467): every call would throw NoClassDefFoundError. Build the patch"
+                        + " with 'jlivepatch build', whose lambdas work on every JDK, or give the lambda's body to a"
+                        + " method of another class of the JAR");
+            }
         }
     }
 

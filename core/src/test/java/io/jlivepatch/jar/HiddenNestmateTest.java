@@ -1,0 +1,71 @@
+package io.jlivepatch.jar;
+
+import io.jlivepatch.PatchException;
+import io.jlivepatch.PatchHandle;
+import jarapp.Counter;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A {@code Livepatch-Nestmates} class written by hand, not by {@code jlivepatch build}: what a hidden
+ * class cannot do is refused at load, with what to change, instead of failing at every call. The
+ * fixtures are renamed, since a patch JAR never carries a class of a name the application has.
+ */
+class HiddenNestmateTest {
+
+    @TempDir
+    Path dir;
+
+    @AfterEach
+    void removeAll() throws Exception {
+        Jars.removeAll();
+    }
+
+    @Test
+    void aNestmateNamingItselfInATypeIsRefusedAtLoadSayingWhatToChange() throws Exception {
+        byte[] bytes = Jars.renamed(Jars.classes("jarapp.SelfNamingNestmate").get("jarapp/SelfNamingNestmate.class"),
+                "jarapp/SelfNamingNestmate", "jarapp/SelfNamingNestmatX");
+        Map<String, String> manifest = new LinkedHashMap<>(Jars.manifest("fix-self", "jarapp.SelfNamingNestmatX"));
+        manifest.put("Livepatch-Nestmates", "jarapp.SelfNamingNestmatX=jarapp.Counter");
+        Path jar = Jars.write(dir.resolve("self.jar"), manifest, Map.of("jarapp/SelfNamingNestmatX.class", bytes));
+        PatchException refused = assertThrows(PatchException.class, () -> Jars.lp().load(jar));
+        assertTrue(refused.getMessage().contains("jarapp.SelfNamingNestmatX cannot be loaded: jarapp.SelfNamingNestmatX"
+                + " is defined as a hidden nestmate (Livepatch-Nestmates), and a hidden class cannot be found by its"
+                + " name: keep that name out of its methods' parameter and return types"), refused.getMessage());
+        assertEquals(List.of(), Jars.lp().patches());
+        assertEquals(1, new Counter().next(), "nothing changed");
+    }
+
+    @Test
+    void aNestmateWithALambdaOfItsOwnIsRefusedBeforeJdk23AndRunsFrom23() throws Exception {
+        byte[] bytes = Jars.renamed(Jars.classes("jarapp.LambdaNestmate").get("jarapp/LambdaNestmate.class"),
+                "jarapp/LambdaNestmate", "jarapp/LambdaNestmatX");
+        Map<String, String> manifest = new LinkedHashMap<>(Jars.manifest("fix-lambda", "jarapp.LambdaNestmatX"));
+        manifest.put("Livepatch-Nestmates", "jarapp.LambdaNestmatX=jarapp.Counter");
+        Path jar = Jars.write(dir.resolve("lambda.jar"), manifest, Map.of("jarapp/LambdaNestmatX.class", bytes));
+        Counter c = new Counter();
+        if (Runtime.version().feature() < 23) {
+            PatchException refused = assertThrows(PatchException.class, () -> Jars.lp().load(jar));
+            assertTrue(refused.getMessage().contains("class 'jarapp.LambdaNestmatX', which Livepatch-Nestmates defines"
+                    + " as a hidden nestmate, makes a lambda or method reference of its own method in next(), which this"
+                    + " JVM (Java " + Runtime.version().feature() + ") cannot make for a hidden class before Java 23"
+                    + " (JDK-8330467)"), refused.getMessage());
+            assertEquals(List.of(), Jars.lp().patches());
+            assertEquals(1, c.next(), "nothing changed; before, every call threw NoClassDefFoundError");
+            return;
+        }
+        PatchHandle h = Jars.lp().load(jar);
+        h.enable();
+        assertEquals(41, c.next());
+    }
+}
