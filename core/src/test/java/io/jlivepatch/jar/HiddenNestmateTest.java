@@ -8,9 +8,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -18,8 +16,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * A {@code Livepatch-Nestmates} class written by hand, not by {@code jlivepatch build}: what a hidden
- * class cannot do is refused at load, with what to change, instead of failing at every call. The
- * fixtures are renamed, since a patch JAR never carries a class of a name the application has.
+ * class cannot do is refused at load, with what to change, instead of failing at every call.
  */
 class HiddenNestmateTest {
 
@@ -33,11 +30,7 @@ class HiddenNestmateTest {
 
     @Test
     void aNestmateNamingItselfInATypeIsRefusedAtLoadSayingWhatToChange() throws Exception {
-        byte[] bytes = Jars.renamed(Jars.classes("jarapp.SelfNamingNestmate").get("jarapp/SelfNamingNestmate.class"),
-                "jarapp/SelfNamingNestmate", "jarapp/SelfNamingNestmatX");
-        Map<String, String> manifest = new LinkedHashMap<>(Jars.manifest("fix-self", "jarapp.SelfNamingNestmatX"));
-        manifest.put("Livepatch-Nestmates", "jarapp.SelfNamingNestmatX=jarapp.Counter");
-        Path jar = Jars.write(dir.resolve("self.jar"), manifest, Map.of("jarapp/SelfNamingNestmatX.class", bytes));
+        Path jar = Jars.nestmateJar(dir.resolve("self.jar"), "fix-self", "SelfNamingNestmate");
         PatchException refused = assertThrows(PatchException.class, () -> Jars.lp().load(jar));
         assertTrue(refused.getMessage().contains("jarapp.SelfNamingNestmatX cannot be loaded: jarapp.SelfNamingNestmatX"
                 + " is defined as a hidden nestmate (Livepatch-Nestmates), and a hidden class cannot be found by its"
@@ -48,11 +41,7 @@ class HiddenNestmateTest {
 
     @Test
     void aNestmateWithALambdaOfItsOwnIsRefusedBeforeJdk23AndRunsFrom23() throws Exception {
-        byte[] bytes = Jars.renamed(Jars.classes("jarapp.LambdaNestmate").get("jarapp/LambdaNestmate.class"),
-                "jarapp/LambdaNestmate", "jarapp/LambdaNestmatX");
-        Map<String, String> manifest = new LinkedHashMap<>(Jars.manifest("fix-lambda", "jarapp.LambdaNestmatX"));
-        manifest.put("Livepatch-Nestmates", "jarapp.LambdaNestmatX=jarapp.Counter");
-        Path jar = Jars.write(dir.resolve("lambda.jar"), manifest, Map.of("jarapp/LambdaNestmatX.class", bytes));
+        Path jar = Jars.nestmateJar(dir.resolve("lambda.jar"), "fix-lambda", "LambdaNestmate");
         Counter c = new Counter();
         if (Runtime.version().feature() < 23) {
             PatchException refused = assertThrows(PatchException.class, () -> Jars.lp().load(jar));

@@ -101,6 +101,22 @@ public final class Jars {
     }
 
     /**
+     * A patch JAR named {@code name} of one {@code Livepatch-Nestmates} class, hosted by
+     * {@code jarapp.Counter}: the test class {@code jarapp.<fixture>} under a name of the same
+     * length ending in X, since a patch JAR never carries a class of a name the application has.
+     *
+     * @return the JAR, at {@code file}; its class is {@code jarapp.<fixture without its last letter>X}
+     */
+    public static Path nestmateJar(Path file, String name, String fixture) throws IOException {
+        String from = "jarapp/" + fixture;
+        String to = from.substring(0, from.length() - 1) + "X";
+        byte[] bytes = renamed(classes("jarapp." + fixture).get(from + ".class"), from, to);
+        Map<String, String> manifest = new LinkedHashMap<>(manifest(name, to.replace('/', '.')));
+        manifest.put("Livepatch-Nestmates", to.replace('/', '.') + "=jarapp.Counter");
+        return write(file, manifest, Map.of(to + ".class", bytes));
+    }
+
+    /**
      * A class file with every occurrence of the internal name {@code from} made {@code to}, of the
      * same length, so that no length in the constant pool changes: a test class under a name the
      * test class path does not have.

@@ -70,12 +70,7 @@ class ShadowOfPatchClassesTest {
     void aNestmatePatchLoadedAgainStartsAfreshWhereItsOwnValuesWere() throws Exception {
         // Its class is hidden in Counter's own loader: no loader of the patch's tells its values.
         Counter c = new Counter();
-        // Renamed: a patch JAR never carries a class of the application's name, and the fixture is one
-        byte[] bytes = Jars.renamed(Jars.classes("jarapp.HitsNestmate").get("jarapp/HitsNestmate.class"),
-                "jarapp/HitsNestmate", "jarapp/HitsNestmatX");
-        Map<String, String> manifest = new java.util.LinkedHashMap<>(Jars.manifest("fix-hits-nest", "jarapp.HitsNestmatX"));
-        manifest.put("Livepatch-Nestmates", "jarapp.HitsNestmatX=jarapp.Counter");
-        Path jar = Jars.write(dir.resolve("nest.jar"), manifest, Map.of("jarapp/HitsNestmatX.class", bytes));
+        Path jar = Jars.nestmateJar(dir.resolve("nest.jar"), "fix-hits-nest", "HitsNestmate");
         PatchHandle first = Jars.lp().load(jar);
         first.enable();
         assertEquals(2001, c.next());
