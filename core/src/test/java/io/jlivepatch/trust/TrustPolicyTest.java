@@ -222,6 +222,41 @@ class TrustPolicyTest {
     }
 
     @Test
+    void aCertificateOfTheStoreThatIsNoCaVouchesForNoOtherCertificate() throws Exception {
+        // A signer's certificate of the store is trusted to sign patches, not to issue certificates:
+        // its key would otherwise mint a certificate of any subject (another signer's) and be recorded
+        // as that signer. jarsigner -verify refuses such an anchor ("is not a CA certificate").
+        Path minting = dir.resolve("minting.p12");
+        Keys.keyPair(dir, minting, "alice", "CN=Alice,O=Acme", "-ext", "bc=ca:false", "-ext",
+                "ku:c=digitalSignature", "-ext", "eku=codeSigning");
+        Keys.keyPair(dir, minting, "plain", "CN=Plain Signer,O=Acme"); // keytool's default: no extension
+        Keys.keyPair(dir, minting, "kuca", "CN=Signing-Only CA,O=Acme", "-ext", "bc:c", "-ext",
+                "ku:c=digitalSignature");
+        String[][] minted = {{"alice", "its basic constraints do not make it a CA"},
+                {"plain", "its basic constraints do not make it a CA"},
+                {"kuca", "its key usage does not include keyCertSign"}};
+        Path store = Keys.trustStore(dir, "minting.jks", "JKS", Keys.export(dir, minting, "alice"),
+                Keys.export(dir, minting, "plain"), Keys.export(dir, minting, "kuca"));
+        TrustPolicy policy = TrustPolicy.fromStore(store, null);
+        // each signs patches with its own key
+        assertEquals("CN=Alice,O=Acme", policy.verify(Keys.bytes(Keys.sign(dir, minting, unsigned, "alice",
+                "by-alice.jar"))).signer());
+        assertEquals("CN=Plain Signer,O=Acme", policy.verify(Keys.bytes(Keys.sign(dir, minting, unsigned, "plain",
+                "by-plain.jar"))).signer());
+        for (String[] issuer : minted) {
+            String alias = "by-" + issuer[0] + "-minted";
+            Keys.keyPair(dir, minting, alias, "CN=Release Team,O=Acme");
+            Keys.issue(dir, minting, issuer[0], alias, "-ext", "eku=codeSigning");
+            X509Certificate anchor = (X509Certificate) java.security.cert.CertificateFactory.getInstance("X.509")
+                    .generateCertificate(Files.newInputStream(dir.resolve(issuer[0] + ".cer")));
+            refused(policy, Keys.bytes(Keys.sign(dir, minting, unsigned, alias, alias + ".jar")),
+                    "signed by 'CN=Release Team,O=Acme', whose certificate was issued by '"
+                            + anchor.getSubjectX500Principal().getName() + "' of trust store '" + store + "', which is"
+                            + " not a CA certificate (" + issuer[1] + ")", "keytool -ext bc:c");
+        }
+    }
+
+    @Test
     void aCertificateThatMayNotSignCodeIsRefused() throws Exception {
         refused(p12(), Keys.bytes(byServer), "signed by 'CN=Server'", "does not include codeSigning");
     }

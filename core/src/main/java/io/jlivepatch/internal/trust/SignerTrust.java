@@ -24,8 +24,10 @@ import java.util.Set;
  * Whether a JAR's signers are trusted: a signer is when its certificate path leads to a
  * certificate of the store (the signer's own certificate is in it, or the path chains to one,
  * checked by the JDK's PKIX validator without revocation checks, which would need the network),
- * every certificate of that path, the store's included, is valid now, and the signer's certificate
- * may sign code. One trusted signer is enough: every entry was signed by all of them.
+ * every certificate of that path, the store's included, is valid now, a certificate of the store
+ * that issued the one below it is a CA (as the JDK's own validator requires of an anchor: a signer's
+ * certificate of the store signs patches, it does not vouch for certificates its key issues), and the
+ * signer's certificate may sign code. One trusted signer is enough: every entry was signed by all of them.
  */
 final class SignerTrust {
 
@@ -116,6 +118,17 @@ final class SignerTrust {
                 return "whose certificate path cannot be checked (" + Refusal.describe(e) + "): sign it with"
                         + " jarsigner or jlivepatch build --sign";
             }
+            // PKIX takes the anchor's extensions on trust: a signer's certificate of the store (no CA
+            // flag, or a key usage without keyCertSign) would vouch for certificates its key issues, of
+            // any subject, recorded as the signer. The JDK's own validator (jarsigner -verify, TLS)
+            // refuses such an anchor: the same rule.
+            String notCa = notACa(anchor);
+            if (notCa != null) {
+                return "whose certificate was issued by " + Refusal.quote(Refusal.subject(anchor)) + " of " + storeName
+                        + ", which is not a CA certificate (" + notCa + "), so it may sign patches but not vouch for"
+                        + " other certificates: sign the patch with that certificate's own key, put the signer's"
+                        + " certificate in the store, or trust a CA made with keytool -ext bc:c and restart the JVM";
+            }
         }
         // PKIX takes the anchor's dates on trust; the policy does not
         List<X509Certificate> all = new ArrayList<>(chain);
@@ -127,6 +140,26 @@ final class SignerTrust {
             return dated(c, now);
         }
         return codeSigning(path.get(0));
+    }
+
+    /**
+     * Why {@code anchor}, a certificate of the store that issued the first certificate below it, may
+     * not issue certificates, {@code null} when it may: the rule of the JDK's validator
+     * ({@code sun.security.validator.PKIXValidator}): a version 1 certificate may; a later one must
+     * say it is a CA (basic constraints), and a key usage, if it has one, must include keyCertSign.
+     */
+    private static String notACa(X509Certificate anchor) {
+        if (anchor.getVersion() < 3) {
+            return null;
+        }
+        if (anchor.getBasicConstraints() < 0) {
+            return "its basic constraints do not make it a CA";
+        }
+        boolean[] keyUsage = anchor.getKeyUsage();
+        if (keyUsage != null && (keyUsage.length <= 5 || !keyUsage[5])) {
+            return "its key usage does not include keyCertSign";
+        }
+        return null;
     }
 
     /** Why {@code signer} may not sign code (its key usage extensions), {@code null} when it may. */
