@@ -262,6 +262,24 @@ class TrustPolicyTest {
     }
 
     @Test
+    void aSignatureTheJdkDoesNotTakeIsSaidSoNotTakenForTampering() throws Exception {
+        // SHA-1 digests (jdk.jar.disabledAlgorithms: SHA1 denyAfter 2019-01-01) and a certificate whose
+        // key usage leaves signatures out: the JDK's verifier reads either JAR as unsigned, silently
+        Path sha1 = dir.resolve("by-self-sha1.jar");
+        Keys.tool(dir, "jarsigner", "-keystore", keys.toString(), "-storepass", PASSWORD, "-digestalg", "SHA-1",
+                "-signedjar", sha1.toString(), unsigned.toString(), "self");
+        String m = refused(p12(), Keys.bytes(sha1), "has signature files (META-INF/SELF.SF), but this JVM's JAR"
+                + " verifier takes no signature of them", "'META-INF/SELF.SF' holds SHA-1 digests",
+                "jdk.jar.disabledAlgorithms", "jarsigner's defaults (SHA-256)");
+        assertFalse(m.contains("added after signing"), m);
+        Path usage = dir.resolve("usage.p12");
+        Keys.keyPair(dir, usage, "agree", "CN=Key Agreement Only", "-ext", "ku:c=keyAgreement");
+        String u = refused(p12(), Keys.bytes(Keys.sign(dir, usage, unsigned, "agree", "by-agree.jar")),
+                "the key usage of 'CN=Key Agreement Only' does not include digitalSignature");
+        assertFalse(u.contains("added after signing"), u);
+    }
+
+    @Test
     void anEntryAddedAfterSigningIsRefusedByName() throws Exception {
         PatchJarBytes jar = Keys.rewrite(byLeaf, Map.of(), Map.of("com/acme/fix/Extra.class", new byte[] {1, 2, 3}));
         refused(p12(), jar, "holds entry 'com/acme/fix/Extra.class', which its signature does not cover (added"

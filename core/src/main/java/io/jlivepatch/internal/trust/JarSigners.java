@@ -6,8 +6,13 @@ import io.jlivepatch.internal.jar.PatchJarBytes;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.security.CodeSigner;
+import java.security.GeneralSecurityException;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
@@ -38,7 +43,9 @@ final class JarSigners {
 
     /**
      * The signers of every entry but the signature files and directories: the same for all, else a
-     * refusal naming the entry that is unsigned, tampered with or signed by others.
+     * refusal naming the entry that is unsigned, tampered with or signed by others; or, when no entry
+     * reads as signed although the JAR has signature files, a refusal saying that the JDK did not take
+     * its signature and what of it the JDK disables (not that entries were added after signing).
      */
     static List<CodeSigner> of(PatchJarBytes jar) throws PatchException {
         String what = "patch JAR " + Refusal.quote(jar.source());
@@ -48,6 +55,8 @@ final class JarSigners {
         byte[] sink = new byte[8192];
         Set<String> listed = new HashSet<>();
         Set<String> seen = new HashSet<>();
+        String unsigned = null; // the first entry no signature covers
+        boolean unsignedListed = false; // whether the manifest has the digests of one such entry
         try (JarInputStream in = new JarInputStream(new ByteArrayInputStream(jar.bytes()), true)) {
             if (in.getManifest() == null || !hasSignatureFile(jar, listed)) {
                 throw Refusal.of(what + " is not signed, and this JVM loads only patches signed by a certificate of"
@@ -64,8 +73,12 @@ final class JarSigners {
                 }
                 CodeSigner[] cs = e.getCodeSigners();
                 if (cs == null || cs.length == 0) {
-                    throw Refusal.of(what + " holds entry " + Refusal.quote(entry) + ", which its signature does"
-                            + " not cover (added after signing): sign the whole JAR again");
+                    // said once every entry is read: with no entry signed at all, though the manifest
+                    // has its digests, it is the signature the JDK did not take (a disabled algorithm),
+                    // not an entry added after signing
+                    unsigned = unsigned == null ? entry : unsigned;
+                    unsignedListed = unsignedListed || in.getManifest().getAttributes(entry) != null;
+                    continue;
                 }
                 Set<CodeSigner> these = new HashSet<>(Arrays.asList(cs));
                 if (signers == null) {
@@ -92,6 +105,13 @@ final class JarSigners {
             // RuntimeException: what the zip and signature parsers throw for bytes they cannot take
             throw Refusal.of(what + ": its signature cannot be checked (" + Refusal.describe(e) + "): sign it again"
                     + " with jarsigner or jlivepatch build --sign", e);
+        }
+        if (unsigned != null && signers == null && unsignedListed) {
+            throw Refusal.of(what + " " + notTaken(jar));
+        }
+        if (unsigned != null) {
+            throw Refusal.of(what + " holds entry " + Refusal.quote(unsigned) + ", which its signature does"
+                    + " not cover (added after signing): sign the whole JAR again");
         }
         if (signers == null) {
             throw Refusal.of(what + " holds no signed entry: sign it (jlivepatch build --sign, or jarsigner)");
@@ -121,6 +141,130 @@ final class JarSigners {
             }
         }
         return false;
+    }
+
+    /** The security property that lists what the JDK's JAR verifier takes for no signature at all. */
+    private static final String DISABLED = "jdk.jar.disabledAlgorithms";
+
+    /**
+     * DER encodings (tag, length, value) of the digest and signature algorithm identifiers that
+     * {@value #DISABLED} disables or denies now: MD2, MD5, SHA-1 and the signatures over them.
+     */
+    private static final byte[][] WEAK_OIDS = {
+        {6, 8, 0x2A, (byte) 0x86, 0x48, (byte) 0x86, (byte) 0xF7, 0x0D, 2, 2},
+        {6, 8, 0x2A, (byte) 0x86, 0x48, (byte) 0x86, (byte) 0xF7, 0x0D, 2, 5},
+        {6, 5, 0x2B, 0x0E, 3, 2, 0x1A},
+        {6, 9, 0x2A, (byte) 0x86, 0x48, (byte) 0x86, (byte) 0xF7, 0x0D, 1, 1, 2},
+        {6, 9, 0x2A, (byte) 0x86, 0x48, (byte) 0x86, (byte) 0xF7, 0x0D, 1, 1, 4},
+        {6, 9, 0x2A, (byte) 0x86, 0x48, (byte) 0x86, (byte) 0xF7, 0x0D, 1, 1, 5},
+        {6, 7, 0x2A, (byte) 0x86, 0x48, (byte) 0xCE, 0x38, 4, 3},
+        {6, 7, 0x2A, (byte) 0x86, 0x48, (byte) 0xCE, 0x3D, 4, 1},
+    };
+    private static final String[] WEAK_NAMES = {"MD2", "MD5", "SHA-1", "MD2withRSA", "MD5withRSA", "SHA1withRSA",
+        "SHA1withDSA", "SHA1withECDSA"};
+
+    /**
+     * Why a JAR that has signature files reads as wholly unsigned: the JDK's verifier did not take its
+     * signature, which it does without a word for a disabled algorithm ({@value #DISABLED}), a signer's
+     * certificate whose key usage leaves out signatures, or a block that does not verify. What the
+     * signature files tell of it (their digests, their block's algorithms outside its certificates, the
+     * signer's key and key usage) is named; the rest is what jarsigner says.
+     */
+    private static String notTaken(PatchJarBytes jar) {
+        List<String> files = new ArrayList<>();
+        Set<String> found = new LinkedHashSet<>();
+        try (ZipInputStream zip = new ZipInputStream(new ByteArrayInputStream(jar.bytes()))) {
+            for (ZipEntry e = zip.getNextEntry(); e != null; e = zip.getNextEntry()) {
+                String name = e.getName();
+                String n = name.toUpperCase(Locale.ROOT);
+                if (!n.startsWith("META-INF/") || n.indexOf('/', 9) >= 0) {
+                    continue;
+                }
+                if (n.endsWith(".SF")) {
+                    files.add(name);
+                    Manifest sf = new Manifest(new ByteArrayInputStream(zip.readAllBytes()));
+                    for (Object key : sf.getMainAttributes().keySet()) {
+                        String k = key.toString().toUpperCase(Locale.ROOT);
+                        int at = k.indexOf("-DIGEST-MANIFEST");
+                        String algorithm = at > 0 ? k.substring(0, at) : "";
+                        if (algorithm.equals("SHA1") || algorithm.equals("SHA-1") || algorithm.startsWith("MD")) {
+                            found.add(Refusal.quote(name) + " holds " + algorithm + " digests");
+                        }
+                    }
+                } else if (n.endsWith(".RSA") || n.endsWith(".DSA") || n.endsWith(".EC")) {
+                    block(name, zip.readAllBytes(), found);
+                }
+            }
+        } catch (IOException | GeneralSecurityException | RuntimeException e) {
+            // what was found so far is said; the rest is jarsigner's to say
+        }
+        String disabled = java.security.Security.getProperty(DISABLED);
+        return "has signature files (" + String.join(", ", files) + "), but this JVM's JAR verifier takes no"
+                + " signature of them, so no entry reads as signed" + (found.isEmpty() ? "" : ": "
+                + String.join("; ", found)) + ". The JDK treats a signature as absent when it uses an algorithm"
+                + " that " + DISABLED + " disables (" + (disabled == null ? "not set" : Refusal.quote(disabled))
+                + "), when the signer's certificate may not make signatures, or when its signature block does not"
+                + " verify (jarsigner -verify -verbose says which): sign it again with jarsigner's defaults (SHA-256)"
+                + " and a code-signing certificate whose key has 2048 bits or more";
+    }
+
+    /** What a signature block ({@code *.RSA}, {@code *.DSA}, {@code *.EC}: PKCS#7) tells of why it was not taken. */
+    private static void block(String name, byte[] block, Set<String> found) throws GeneralSecurityException {
+        List<X509Certificate> certificates = new ArrayList<>();
+        for (java.security.cert.Certificate c : CertificateFactory.getInstance("X.509")
+                .generateCertificates(new ByteArrayInputStream(block))) {
+            if (c instanceof X509Certificate x) {
+                certificates.add(x);
+            }
+        }
+        // an algorithm of the block's own (its signer information), not of a certificate it carries
+        List<String> weak = new ArrayList<>();
+        for (int i = 0; i < WEAK_OIDS.length; i++) {
+            int n = occurrences(block, WEAK_OIDS[i]);
+            for (X509Certificate c : certificates) {
+                n -= occurrences(c.getEncoded(), WEAK_OIDS[i]);
+            }
+            if (n > 0) {
+                weak.add(WEAK_NAMES[i]);
+            }
+        }
+        if (!weak.isEmpty()) {
+            found.add(Refusal.quote(name) + " is signed with " + String.join(", ", weak));
+        }
+        // the signer's: the certificate that issued none of the others (a SET OF is stored sorted)
+        X509Certificate signer = null;
+        for (X509Certificate c : certificates) {
+            boolean issuer = false;
+            for (X509Certificate d : certificates) {
+                issuer |= d != c && d.getIssuerX500Principal().equals(c.getSubjectX500Principal());
+            }
+            signer = issuer ? signer : c;
+        }
+        if (signer == null) {
+            return;
+        }
+        String subject = Refusal.quote(Refusal.subject(signer));
+        java.security.PublicKey key = signer.getPublicKey();
+        int bits = key instanceof java.security.interfaces.RSAKey rsa ? rsa.getModulus().bitLength()
+                : key instanceof java.security.interfaces.DSAKey dsa && dsa.getParams() != null
+                ? dsa.getParams().getP().bitLength() : 0;
+        if (bits > 0 && bits < 1024) {
+            found.add("the key of " + subject + " is a " + bits + "-bit " + key.getAlgorithm() + " key");
+        }
+        boolean[] keyUsage = signer.getKeyUsage();
+        if (keyUsage != null && (keyUsage.length == 0 || !keyUsage[0])) {
+            found.add("the key usage of " + subject + " does not include digitalSignature");
+        }
+    }
+
+    private static int occurrences(byte[] in, byte[] what) {
+        int n = 0;
+        for (int i = 0; i + what.length <= in.length; i++) {
+            if (Arrays.equals(in, i, i + what.length, what, 0, what.length)) {
+                n++;
+            }
+        }
+        return n;
     }
 
     /**
