@@ -113,6 +113,23 @@ class CommandLineIT {
     }
 
     @Test
+    void aFileThatIsNotAJarIsRefusedOnRecordWhereJlivepatchRunsAndChangesNothing() throws Exception {
+        // Every attempt leaves a trace in the target's audit log, also one the command could refuse itself.
+        assertEquals(0, Cli.run("load", service.pid(), TestJars.greeterFixJar(dir)).exitCode());
+        Path notJar = Files.writeString(dir.resolve("garbage.jar"), "this is not a jar");
+        Cli load = Cli.run("load", service.pid(), notJar);
+        assertEquals(1, load.exitCode(), load.toString());
+        assertTrue(load.err().contains("INVALID_PATCH") && load.err().contains("not a"), load.toString());
+        String log = Cli.run("status", service.pid(), "--log").out();
+        assertTrue(log.lines().anyMatch(l -> l.contains(" load " + notJar + " by ")
+                && l.contains(": refused INVALID_PATCH: patch JAR " + notJar + ": not a JAR file")),
+                log);
+        Cli status = Cli.run("status", service.pid());
+        assertTrue(status.out().contains("1 patch") && status.out().contains("1. fix-greet [enabled]"), status.toString());
+        assertEquals(GREET_FIXED, service.call());
+    }
+
+    @Test
     void aJarWithoutTheManifestAttributesIsRefused() throws Exception {
         Path jar = TestJars.patchJar(dir, "bare.jar", Map.of(), "agentapp.fix.GreeterFix");
         Cli load = Cli.run("load", service.pid(), jar);

@@ -63,29 +63,45 @@ final class LoadCommand implements Callable<Integer> {
     public Integer call() throws Refused, InterruptedException {
         PrintWriter out = spec.commandLine().getOut();
         Path path = jar.toAbsolutePath().normalize();
-        PatchJarBytes content;
-        String rawName;
-        PatchJar patchJar;
+        PatchJarBytes content = null;
+        PatchJar patchJar = null;
+        Refused checkedHere = null;
         try {
             // Read once and checked here first: a bad file must not even load the agent into the target,
             // and what was checked is what is sent.
             content = PatchJarBytes.read(path, JarLimits.current());
             patchJar = PatchJar.read(content, JarLimits.current());
-            rawName = patchJar.name();
         } catch (PatchException e) {
-            throw new Refused(e.reason() + ": " + Text.clean(e.getMessage()), e);
+            checkedHere = new Refused(e.reason() + ": " + Text.clean(e.getMessage()), e);
+            if (content == null) {
+                throw checkedHere; // nothing that could be sent: not read, or over the size limit
+            }
         }
-        String name = Text.clean(rawName);
-        try (TargetJvm jvm = TargetJvm.connect(target.pid, agentOptions == null ? "" : agentOptions,
-                timeout.seconds())) {
-            PatchCommand.warnIfWatched(spec, jvm);
-            long start = System.nanoTime();
+        TargetJvm connected;
+        if (checkedHere == null) {
+            connected = TargetJvm.connect(target.pid, agentOptions == null ? "" : agentOptions, timeout.seconds());
+        } else {
+            // Refused here; where jlivepatch runs already its own checks decide (under its limits) and its
+            // audit log keeps the refusal, as for every load it refuses: an attempt leaves a trace there.
             try {
-                jvm.livepatch().loadContent(content.bytes(), content.sha256(), path.toString(), !noEnable,
+                connected = TargetJvm.attach(target.pid, false, timeout.seconds());
+            } catch (Refused | RuntimeException notThere) {
+                throw checkedHere; // not loaded for a file that fails (nor waited for, nor reported instead)
+            }
+        }
+        try (TargetJvm jvm = connected) {
+            if (checkedHere == null) {
+                PatchCommand.warnIfWatched(spec, jvm);
+            }
+            long start = System.nanoTime();
+            String rawName;
+            try {
+                rawName = jvm.livepatch().loadContent(content.bytes(), content.sha256(), path.toString(), !noEnable,
                         requireLoaded);
             } catch (RuntimeException e) {
                 throw TargetJvm.refusal(e);
             }
+            String name = Text.clean(rawName);
             PatchMBean patch = jvm.patch(rawName);
             int code = Main.DONE;
             if (noEnable) {
@@ -114,7 +130,7 @@ final class LoadCommand implements Callable<Integer> {
                     out.printf("  warning: %s is loaded in no class loader: patched when defined: check the name"
                             + " (--require-loaded refuses this)%n", Text.clean(pending));
                 }
-                for (String reading : readingsWhenUnloaded(patchJar, pendingClasses)) {
+                for (String reading : patchJar == null ? List.<String>of() : readingsWhenUnloaded(patchJar, pendingClasses)) {
                     out.printf("  warning: %s%n", Text.clean(reading));
                 }
                 for (String line : patch.getFunctions()) {
