@@ -79,6 +79,14 @@ class TrustEnforcementIT {
             Cli load = Cli.run("load", service.pid(), byAlice);
             assertEquals(0, load.exitCode(), load.toString());
             assertEquals(GREET_FIXED, service.call());
+            // which certificate, not only whose name: two certificates of one subject are told apart
+            String signer = "signer: CN=alice,O=jlivepatch tests \\(certificate SHA-256 [0-9a-f]{64}\\)\n";
+            Cli shown = Cli.run("status", service.pid());
+            assertTrue(java.util.regex.Pattern.compile(signer).matcher(shown.out()).find(), shown.toString());
+            assertTrue(java.util.regex.Pattern.compile(" load fix-greet by .*: ok \\(registered, enabled\\) \\[file "
+                    + java.util.regex.Pattern.quote(byAlice.toString()) + " sha256 [0-9a-f]{64} signer CN=alice,O=jlivepatch"
+                    + " tests \\(certificate SHA-256 [0-9a-f]{64}\\)\\]").matcher(Cli.run("status", service.pid(), "--log")
+                    .out()).find(), Cli.run("status", service.pid(), "--log").out());
             try (Mbean mbean = Mbean.of(service.pid())) {
                 assertTrue(mbean.livepatch().isVerifyingPatches());
                 String policy = mbean.livepatch().getTrustPolicy();

@@ -48,7 +48,10 @@ public interface PatchMBean {
     /** The SHA-256 of the JAR content that was checked and loaded; empty for a patch built in code. */
     String getSha256();
 
-    /** The subject of the certificate that signed the JAR; empty when unsigned. */
+    /**
+     * The subject of the certificate that signed the JAR and the certificate's SHA-256,
+     * {@code "CN=... (certificate SHA-256 <hex>)"}; empty when unsigned.
+     */
     String getSigner();
 
     /** The build hashes of the JAR's manifest, {@code attribute=sha256}. */

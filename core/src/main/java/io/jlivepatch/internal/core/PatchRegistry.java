@@ -600,7 +600,7 @@ public final class PatchRegistry {
                 }
             }
             PatchJarLoader.Prepared prepared = PatchJarLoader.prepare(jar, hooks.instrumentation());
-            Provenance provenance = new Provenance(bytes.source(), bytes.sha256(), signature.signer(), jar.builds(),
+            Provenance provenance = new Provenance(bytes.source(), bytes.sha256(), signature.recorded(), jar.builds(),
                     Instant.now(), Requester.current());
             return new Prepared(prepared.patch(), prepared.sources(), provenance, policy,
                     PatchJarLoader.carriedClasses(jar));
@@ -1433,7 +1433,7 @@ public final class PatchRegistry {
 
     /** What is known of a JAR refused before it was prepared, its signature checked. */
     private static Provenance signed(PatchJarBytes bytes, Signature signature) {
-        return new Provenance(bytes.source(), bytes.sha256(), signature.signer(), Map.of(), Instant.now(),
+        return new Provenance(bytes.source(), bytes.sha256(), signature.recorded(), Map.of(), Instant.now(),
                 Requester.current());
     }
 
