@@ -287,6 +287,16 @@ class TrustPolicyTest {
     }
 
     @Test
+    void aSigPrefixedFileThatTheJdkWantsSignedIsNoSignatureFile() throws Exception {
+        // The JDK counts META-INF/SIG-* as the signature's only without an extension or with one of 1 to 3
+        // letters or digits: any other is an entry like the rest, and added after signing it is one too much.
+        PatchJarBytes jar = Keys.rewrite(byLeaf, Map.of(), Map.of("META-INF/SIG-NOTES.properties", new byte[] {1}));
+        refused(p12(), jar, "holds entry 'META-INF/SIG-NOTES.properties', which its signature does not cover (added"
+                + " after signing)");
+        assertTrue(TrustPolicy.isSignatureFile("META-INF/SIG-ACME.P7S") && TrustPolicy.isSignatureFile("META-INF/SIG-ACME"));
+    }
+
+    @Test
     void anEntryRemovedAfterSigningIsRefusedByName() throws Exception {
         // the build digests gone, the patch would land on any build: the signature still lists them
         String digests = "META-INF/jlivepatch/old-classes.properties";

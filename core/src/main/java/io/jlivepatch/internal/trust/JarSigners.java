@@ -295,7 +295,8 @@ final class JarSigners {
     /**
      * Whether the JDK's verifier takes {@code name} as part of a signature (and so leaves it
      * unsigned): the manifest, and in META-INF itself (not below) {@code *.SF}, {@code *.RSA},
-     * {@code *.DSA}, {@code *.EC} and {@code SIG-*}.
+     * {@code *.DSA}, {@code *.EC} and {@code SIG-*} without an extension or with one of 1 to 3
+     * letters or digits (the JDK's rule: a {@code SIG-NOTES.properties} must be signed like any entry).
      */
     static boolean isSignatureFile(String name) {
         String n = name.toUpperCase(Locale.ROOT);
@@ -303,7 +304,27 @@ final class JarSigners {
             return false;
         }
         String file = n.substring(9);
-        return file.equals("MANIFEST.MF") || file.endsWith(".SF") || file.endsWith(".RSA") || file.endsWith(".DSA")
-                || file.endsWith(".EC") || file.startsWith("SIG-");
+        if (file.equals("MANIFEST.MF") || file.endsWith(".SF") || file.endsWith(".RSA") || file.endsWith(".DSA")
+                || file.endsWith(".EC")) {
+            return true;
+        }
+        if (!file.startsWith("SIG-")) {
+            return false;
+        }
+        int dot = file.lastIndexOf('.');
+        if (dot < 0) {
+            return true;
+        }
+        String extension = file.substring(dot + 1);
+        if (extension.isEmpty() || extension.length() > 3) {
+            return false;
+        }
+        for (int i = 0; i < extension.length(); i++) {
+            char c = extension.charAt(i);
+            if ((c < 'A' || c > 'Z') && (c < '0' || c > '9')) {
+                return false;
+            }
+        }
+        return true;
     }
 }
