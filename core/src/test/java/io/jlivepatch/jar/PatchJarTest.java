@@ -114,6 +114,9 @@ class PatchJarTest {
         assertTrue(lp().patches().isEmpty(), "nothing registered");
     }
 
+    /** A resource of jlivepatch's on the test class path, which the target's loader (the application's) finds too. */
+    private static final String SHARED = "io/jlivepatch/control/status-schema.json";
+
     @Test
     void aPatchReadsItsJarsResourcesButNeverSignatureFiles() throws Exception {
         Path jar = dir.resolve("with-resources.jar");
@@ -123,7 +126,7 @@ class PatchJarTest {
             jos.putNextEntry(new JarEntry(cls));
             jos.write(Files.readAllBytes(CLASSES.resolve(cls)));
             jos.closeEntry();
-            for (String r : new String[] {"jarapp/fix/limits.txt", "META-INF/SIG-EVIL", "META-INF/EVIL.EC"}) {
+            for (String r : new String[] {"jarapp/fix/limits.txt", "META-INF/SIG-EVIL", "META-INF/EVIL.EC", SHARED}) {
                 jos.putNextEntry(new JarEntry(r));
                 jos.write(r.getBytes(java.nio.charset.StandardCharsets.UTF_8));
                 jos.closeEntry();
@@ -132,6 +135,13 @@ class PatchJarTest {
         PatchHandle h = lp().load(jar);
         ClassLoader patchLoader = h.patch().replacements().get(0).replacement().getDeclaringClass().getClassLoader();
         assertTrue(patchLoader.getResource("jarapp/fix/limits.txt") != null, "the JAR's own resource");
+        // a name the application has too: the patch's own signed bytes, as for its classes
+        try (java.io.InputStream in = patchLoader.getResourceAsStream(SHARED)) {
+            assertEquals(SHARED, new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8));
+        }
+        assertEquals(SHARED, new String(patchLoader.getResources(SHARED).nextElement().openStream().readAllBytes(),
+                java.nio.charset.StandardCharsets.UTF_8));
+        assertTrue(java.util.Collections.list(patchLoader.getResources(SHARED)).size() >= 2, "the application's after it");
         // never covered by a signature, so a signed JAR can gain them unnoticed: not served
         assertNull(patchLoader.getResource("META-INF/SIG-EVIL"));
         assertNull(patchLoader.getResource("META-INF/EVIL.EC"));

@@ -11,8 +11,8 @@ import java.security.ProtectionDomain;
 import java.security.cert.Certificate;
 
 /**
- * Defines a patch JAR's classes for one target class loader. Its own classes come first, so that
- * an application class of the same name never shadows the patch; jlivepatch's API comes from
+ * Defines a patch JAR's classes for one target class loader. Its own classes and resources come
+ * first, so that an application class or file of the same name never shadows the patch's; jlivepatch's API comes from
  * jlivepatch's own loader; everything else from the target's loader, so that the patch sees the
  * application's types exactly as the target does.
  */
@@ -51,6 +51,29 @@ final class PatchClassLoader extends ClassLoader {
             }
             return c;
         }
+    }
+
+    /**
+     * The JAR's own resource first, as its classes: a patch reads the signed bytes it shipped, never
+     * an application's file of the same name (the default asks the parent first).
+     */
+    @Override
+    public URL getResource(String name) {
+        URL own = findResource(name);
+        return own != null ? own : super.getResource(name);
+    }
+
+    @Override
+    public java.util.Enumeration<URL> getResources(String name) throws IOException {
+        URL own = findResource(name);
+        java.util.Enumeration<URL> others = super.getResources(name); // the parent's (findResources has none)
+        if (own == null) {
+            return others;
+        }
+        java.util.List<URL> all = new java.util.ArrayList<>();
+        all.add(own);
+        all.addAll(java.util.Collections.list(others));
+        return java.util.Collections.enumeration(all);
     }
 
     @Override
