@@ -221,6 +221,18 @@ class PatchJarTest {
     }
 
     @Test
+    void aMultiReleaseJarWithVersionedClassesIsRefused() throws Exception {
+        // java -cp would run META-INF/versions/17's copy, a patch's loader the root one: not what a reviewer sees
+        byte[] fix = Files.readAllBytes(CLASSES.resolve("jarapp/fix/CounterFix.class"));
+        Map<String, String> manifest = new java.util.LinkedHashMap<>(Jars.manifest("fix-mr", "jarapp.fix.CounterFix"));
+        manifest.put("Multi-Release", "true");
+        Path jar = Jars.write(dir.resolve("mr.jar"), manifest, Map.of("jarapp/fix/CounterFix.class", fix,
+                "META-INF/versions/17/jarapp/fix/CounterFix.class", fix));
+        assertRefused(PatchException.Reason.INVALID_PATCH, "is a multi-release JAR (Multi-Release: true) with class"
+                + " 'META-INF/versions/17/jarapp/fix/CounterFix.class': a patch runs its root classes on every JDK", jar);
+    }
+
+    @Test
     void aMissingOrWronglyShapedLivepatchClassIsRefused() throws Exception {
         assertRefused(PatchException.Reason.INVALID_PATCH, "does not contain",
                 write("missing.jar", Map.of("Livepatch-Name", "m", "Livepatch-Class", "jarapp.fix.Absent"),
