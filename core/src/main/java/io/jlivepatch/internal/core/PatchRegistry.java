@@ -505,6 +505,49 @@ public final class PatchRegistry {
      */
     public PatchHandle load(PatchJarBytes jar, boolean enable, boolean requireLoaded) throws PatchException {
         Prepared prepared = prepare(jar, enable, requireLoaded);
+        try {
+            return load(jar, prepared, enable, requireLoaded);
+        } catch (PatchException | RuntimeException | Error e) {
+            if (!registered(prepared.sources())) {
+                release(prepared.sources()); // refused: its classes go with it, wherever they were defined
+            }
+            throw e;
+        }
+    }
+
+    /** Whether a registered patch has a function from {@code sources}. */
+    private boolean registered(List<ReplacementSource> sources) {
+        for (RegisteredPatch q : stack) {
+            for (ResolvedFunction f : q.resolved()) {
+                if (sources.contains(f.source())) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    /** {@link ReplacementSource#release} of every function of {@code p}, once it is unregistered. */
+    private static void release(RegisteredPatch p) {
+        List<ReplacementSource> sources = new ArrayList<>();
+        for (ResolvedFunction f : p.resolved()) {
+            sources.add(f.source());
+        }
+        release(sources);
+    }
+
+    private static void release(List<ReplacementSource> sources) {
+        for (ReplacementSource s : sources) {
+            try {
+                s.release();
+            } catch (RuntimeException | LinkageError e) {
+                Refusals.logQuietly(System.Logger.Level.DEBUG, "releasing a patch''s classes failed: {0}", e.toString());
+            }
+        }
+    }
+
+    private PatchHandle load(PatchJarBytes jar, Prepared prepared, boolean enable, boolean requireLoaded)
+            throws PatchException {
         Step<RegisteredPatch> resolve = () -> {
             RegisteredPatch p = resolve(prepared.patch(), prepared.sources(), prepared.provenance(), jar);
             p.trustedUnder(prepared.policy());
@@ -535,6 +578,7 @@ public final class PatchRegistry {
             } catch (PatchException | RuntimeException | Error e) {
                 if (!stack.contains(p)) {
                     OrphanedShadows.detach(p); // what its prePatch attached, no class but its own can read
+                    release(p);
                 }
                 throw e;
             }
@@ -1219,6 +1263,7 @@ public final class PatchRegistry {
             Refusals.logQuietly(System.Logger.Level.INFO, "''{0}'': replaced by ''{1}'', unregistered", q.name(),
                     p.name());
             String detached = OrphanedShadows.detach(q);
+            release(q);
             report("unregister", q.name(), "ok (replaced by '" + p.name() + "'" + (wasEnabled ? ", was enabled"
                     : ", was disabled") + detached + ")", q.provenance());
             RegistryObserver o = observer;
@@ -1362,6 +1407,7 @@ public final class PatchRegistry {
             keepIfForced(p, "unregistered");
             Refusals.logQuietly(System.Logger.Level.INFO, "''{0}'': unregistered", p.name());
             String detached = OrphanedShadows.detach(p);
+            release(p);
             report("unregister", p.name(), detached.isEmpty() ? "ok" : "ok (" + detached.substring(2) + ")");
             RegistryObserver o = observer;
             if (o != null) {

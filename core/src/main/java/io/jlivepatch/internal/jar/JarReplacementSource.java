@@ -41,6 +41,11 @@ final class JarReplacementSource implements ReplacementSource {
         return classes.nestmates();
     }
 
+    @Override
+    public void release() {
+        classes.release();
+    }
+
     Method method(ClassLoader targetLoader) throws ReflectiveOperationException {
         Class<?> patchClass = classes.classFor(patchClassName, targetLoader);
         Method m = Reflection.findDeclared(patchClass, method, descriptor);
@@ -53,7 +58,7 @@ final class JarReplacementSource implements ReplacementSource {
     @Override
     public io.jlivepatch.internal.patch.ClassInit initialization(ClassLoader targetLoader)
             throws ReflectiveOperationException {
-        return classes.initializationOf(method(targetLoader).getDeclaringClass());
+        return classes.initializationOf(method(targetLoader).getDeclaringClass(), targetLoader);
     }
 
     @Override
@@ -61,7 +66,7 @@ final class JarReplacementSource implements ReplacementSource {
         Method m = method(targetLoader);
         if (m.getDeclaringClass().isHidden()) {
             // a nestmate of the target: the lookup its definition returned reaches it
-            return classes.carrierLookup(m.getDeclaringClass()).unreflect(m);
+            return classes.carrierLookup(m.getDeclaringClass(), targetLoader).unreflect(m);
         }
         if (!java.lang.reflect.Modifier.isPublic(m.getDeclaringClass().getModifiers())) {
             m.setAccessible(true);

@@ -4,6 +4,7 @@ import io.jlivepatch.internal.patch.ClassInit;
 
 import java.lang.instrument.Instrumentation;
 import java.lang.invoke.MethodHandles;
+import java.lang.ref.WeakReference;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -26,12 +27,44 @@ final class PatchClasses {
     private final PatchJar jar;
     private final Instrumentation inst;
 
-    // Guarded by this. Per target loader (null: the boot loader, which WeakHashMap cannot key).
-    private final Map<ClassLoader, Map<String, Class<?>>> byTarget = new WeakHashMap<>();
-    private final Map<String, Class<?>> forBoot = new HashMap<>();
-    private final Map<ClassLoader, PatchClassLoader> loaders = new WeakHashMap<>();
-    private PatchClassLoader bootLoader;
-    private final Map<Class<?>, MethodHandles.Lookup> carriers = new WeakHashMap<>();
+    /**
+     * What this defined for one target class loader: its copies of the patch classes, its patch class
+     * loader, the lookups of its hidden nestmates and their initializations. Every one of them keeps
+     * that target loader reachable (a patch class loader's parent, a nestmate's defining loader), so
+     * it must never be reachable from a root of this object's own: a map keyed weakly by the loader
+     * would never let go of it (its value holds its key), and a webapp or plugin redeployed 1,000
+     * times would stay loaded 1,000 times, until metaspace runs out. It is attached instead to a
+     * class of that loader ({@link #anchorOf}, through {@link #perTarget}), so that it goes with the
+     * loader, and {@link #release} takes it off when the patch goes.
+     */
+    private static final class PerTarget {
+        final Map<String, Class<?>> defined = new HashMap<>();
+        PatchClassLoader loader;
+        final Map<Class<?>, MethodHandles.Lookup> carriers = new HashMap<>();
+        final Map<Class<?>, ClassInit> initializations = new HashMap<>();
+    }
+
+    /** Per-target state, held by a class the target loader defined (a ClassValue lives in its class). */
+    private final ClassValue<PerTarget> perTarget = new ClassValue<>() {
+        @Override
+        protected PerTarget computeValue(Class<?> type) {
+            return new PerTarget();
+        }
+    };
+
+    // Guarded by this. The anchor of each target loader: a class it defined, held weakly (a loader's
+    // classes go only with it). Weak values: nothing here reaches a target loader strongly.
+    private final Map<ClassLoader, WeakReference<Class<?>>> anchors = new WeakHashMap<>();
+    /** Guarded by this. The anchors used so far, for {@link #release}. */
+    private final List<WeakReference<Class<?>>> anchored = new ArrayList<>();
+    /** Guarded by this. The patch class loaders made so far, weakly (each holds its target loader). */
+    private final List<WeakReference<PatchClassLoader>> made = new ArrayList<>();
+    /**
+     * Guarded by this. The boot loader's state (null key), and that of a target loader no anchor was
+     * found for (no Instrumentation, a loader that defined no class): held strongly, as before.
+     */
+    private final PerTarget forBoot = new PerTarget();
+    private final Map<ClassLoader, PerTarget> unanchored = new HashMap<>();
     /** The new classes this defined for good, in order: what a refusal after them leaves behind. */
     private final List<String> carried = new ArrayList<>();
 
@@ -41,31 +74,83 @@ final class PatchClasses {
     }
 
     synchronized Class<?> classFor(String patchClass, ClassLoader targetLoader) throws ReflectiveOperationException {
-        Map<String, Class<?>> defined = targetLoader == null ? forBoot
-                : byTarget.computeIfAbsent(targetLoader, k -> new HashMap<>());
-        Class<?> c = defined.get(patchClass);
+        PerTarget t = stateOf(targetLoader);
+        Class<?> c = t.defined.get(patchClass);
         if (c == null) {
             String host = jar.nestmates().get(patchClass);
             // loaded, not initialized: the class initializes when a replacement first runs (its
             // direct method handle does that), so nothing of a patch runs before it is enabled
-            c = host == null ? Class.forName(patchClass, false, loaderFor(targetLoader))
-                    : defineNestmate(patchClass, Class.forName(host, false, targetLoader));
-            defined.put(patchClass, c);
+            c = host == null ? Class.forName(patchClass, false, loaderFor(t, targetLoader))
+                    : defineNestmate(t, patchClass, Class.forName(host, false, targetLoader));
+            t.defined.put(patchClass, c);
         }
         return c;
     }
 
-    private PatchClassLoader loaderFor(ClassLoader targetLoader) {
+    /** What this defined for {@code targetLoader} ({@code null}: the boot loader). Caller holds this. */
+    private PerTarget stateOf(ClassLoader targetLoader) {
         if (targetLoader == null) {
-            if (bootLoader == null) {
-                bootLoader = new PatchClassLoader(jar, null);
-            }
-            return bootLoader;
+            return forBoot;
         }
-        return loaders.computeIfAbsent(targetLoader, t -> new PatchClassLoader(jar, t));
+        Class<?> anchor = anchorOf(targetLoader);
+        if (anchor == null) {
+            return unanchored.computeIfAbsent(targetLoader, k -> new PerTarget());
+        }
+        return perTarget.get(anchor);
     }
 
-    private Class<?> defineNestmate(String patchClass, Class<?> host) throws ReflectiveOperationException {
+    /**
+     * A class {@code loader} defined, not hidden (a hidden class may go before its loader), found once
+     * per loader; null when there is none or no Instrumentation to ask. Caller holds this.
+     */
+    private Class<?> anchorOf(ClassLoader loader) {
+        WeakReference<Class<?>> r = anchors.get(loader);
+        Class<?> anchor = r == null ? null : r.get();
+        if (anchor != null || inst == null) {
+            return anchor;
+        }
+        for (Class<?> c : inst.getInitiatedClasses(loader)) {
+            if (c.getClassLoader() == loader && !c.isHidden() && !c.isArray()) {
+                anchor = c;
+                break;
+            }
+        }
+        if (anchor != null) {
+            WeakReference<Class<?>> ref = new WeakReference<>(anchor);
+            anchors.put(loader, ref);
+            anchored.add(ref);
+        }
+        return anchor;
+    }
+
+    private PatchClassLoader loaderFor(PerTarget t, ClassLoader targetLoader) {
+        if (t.loader == null) {
+            t.loader = new PatchClassLoader(jar, targetLoader);
+            made.removeIf(r -> r.get() == null);
+            made.add(new WeakReference<>(t.loader));
+        }
+        return t.loader;
+    }
+
+    /**
+     * Lets go of everything this defined for the target loaders, now that the patch is gone (or was
+     * never registered): what was attached to their classes would otherwise stay there, and with it
+     * the patch's classes, as long as such a loader lives. Code that runs still (threads of a forced
+     * patch) keeps what it runs. Never throws.
+     */
+    synchronized void release() {
+        for (WeakReference<Class<?>> r : anchored) {
+            Class<?> anchor = r.get();
+            if (anchor != null) {
+                perTarget.remove(anchor);
+            }
+        }
+        anchored.clear();
+        anchors.clear();
+        unanchored.clear();
+    }
+
+    private Class<?> defineNestmate(PerTarget t, String patchClass, Class<?> host) throws ReflectiveOperationException {
         MethodHandles.Lookup lookup = hostLookup(host);
         String pkg = host.getPackageName();
         for (String nc : jar.newClasses()) {
@@ -78,22 +163,35 @@ final class PatchClasses {
         byte[] bytes = jar.classes().get(patchClass.replace('.', '/'));
         // linked (so verified, where the JVM verifies that loader) but not initialized, as above
         MethodHandles.Lookup carrier = lookup.defineHiddenClass(bytes, false, MethodHandles.Lookup.ClassOption.NESTMATE);
-        carriers.put(carrier.lookupClass(), carrier);
+        t.carriers.put(carrier.lookupClass(), carrier);
         return carrier.lookupClass();
     }
 
     /** The patch class loaders this has made so far (its hidden nestmates are the targets' loaders'). */
     synchronized List<ClassLoader> ownLoaders() {
-        List<ClassLoader> own = new ArrayList<>(loaders.values());
-        if (bootLoader != null) {
-            own.add(bootLoader);
+        List<ClassLoader> own = new ArrayList<>();
+        for (WeakReference<PatchClassLoader> r : made) {
+            PatchClassLoader l = r.get();
+            if (l != null) {
+                own.add(l);
+            }
         }
         return own;
     }
 
     /** The hidden nestmates this has defined so far, in the targets' loaders. */
     synchronized List<Class<?>> nestmates() {
-        return new ArrayList<>(carriers.keySet());
+        List<Class<?>> all = new ArrayList<>(forBoot.carriers.keySet());
+        for (PerTarget t : unanchored.values()) {
+            all.addAll(t.carriers.keySet());
+        }
+        for (WeakReference<Class<?>> r : anchored) {
+            Class<?> anchor = r.get();
+            if (anchor != null) {
+                all.addAll(perTarget.get(anchor).carriers.keySet()); // present: only anchors in use are listed
+            }
+        }
+        return all;
     }
 
     /** The new classes this has defined in applications' class loaders so far, each for good. */
@@ -101,25 +199,26 @@ final class PatchClasses {
         return List.copyOf(carried);
     }
 
-    private final Map<Class<?>, ClassInit> initializations = new WeakHashMap<>();
-
     /**
-     * The initialization of a patch class this defined, left to its first replacement call: a
-     * hidden nestmate through the lookup its definition returned, any other by its name and loader.
+     * The initialization of {@code c}, a patch class this defined for {@code targetLoader}, left to its
+     * first replacement call: a hidden nestmate through the lookup its definition returned, any other
+     * by its name and loader. The initializer holds nothing of this object's (it lives with the loader).
      */
-    synchronized ClassInit initializationOf(Class<?> c) {
-        return initializations.computeIfAbsent(c, k -> new ClassInit(k, cls -> {
-            if (cls.isHidden()) {
-                carrierLookup(cls).ensureInitialized(cls);
-            } else {
-                Class.forName(cls.getName(), true, cls.getClassLoader());
-            }
-        }));
+    synchronized ClassInit initializationOf(Class<?> c, ClassLoader targetLoader) {
+        PerTarget t = stateOf(targetLoader);
+        ClassInit init = t.initializations.get(c);
+        if (init == null) {
+            MethodHandles.Lookup carrier = c.isHidden() ? t.carriers.get(c) : null;
+            init = carrier != null ? new ClassInit(c, carrier::ensureInitialized)
+                    : new ClassInit(c, cls -> Class.forName(cls.getName(), true, cls.getClassLoader()));
+            t.initializations.put(c, init);
+        }
+        return init;
     }
 
-    /** The full-privilege lookup of a hidden nestmate this defined, for its methods' handles. */
-    synchronized MethodHandles.Lookup carrierLookup(Class<?> carrier) {
-        return carriers.get(carrier);
+    /** The full-privilege lookup of a hidden nestmate this defined for {@code targetLoader}, for its methods' handles. */
+    synchronized MethodHandles.Lookup carrierLookup(Class<?> carrier, ClassLoader targetLoader) {
+        return stateOf(targetLoader).carriers.get(carrier);
     }
 
     /**

@@ -77,8 +77,11 @@ public final class PatchJarLoader {
     public static Prepared prepare(PatchJar jar, Instrumentation inst) throws PatchException {
         PatchClasses classes = new PatchClasses(jar, inst);
         String name = Patch.isValidName(jar.name()) ? jar.name() : null;
+        boolean prepared = false;
         try {
-            return checkAndPrepare(jar, inst, classes);
+            Prepared p = checkAndPrepare(jar, inst, classes);
+            prepared = true;
+            return p;
         } catch (PatchException e) {
             List<String> carried = classes.carried();
             if (carried.isEmpty()) {
@@ -94,6 +97,10 @@ public final class PatchJarLoader {
                     + " of memory preparing it; " + (carried.isEmpty() ? "nothing was loaded and " : "")
                     + "the application runs on: give the JVM more heap or metaspace, or make the patch smaller"
                     + carriedNote(carried));
+        } finally {
+            if (!prepared) {
+                classes.release(); // nothing registers it: what it attached to the target loaders goes now
+            }
         }
     }
 

@@ -51,6 +51,14 @@ public interface ReplacementSource {
         return java.util.List.of();
     }
 
+    /**
+     * Lets go of what this holds per target class loader, once its patch is unregistered or was
+     * refused before it registered: the copies of a patch JAR's classes are attached to the target
+     * loaders' classes (so that they never keep a loader alive), and stay there until this. Never throws.
+     */
+    default void release() {
+    }
+
     /** The same replacement for every loader. */
     static ReplacementSource fixed(MethodHandle handle) {
         return loader -> handle;
