@@ -48,7 +48,7 @@ public final class ClassInit implements Function<Stream<StackWalker.StackFrame>,
             return s == DONE;
         }
         try {
-            initializer.initialize(patchClass);
+            initialize();
         } catch (ReflectiveOperationException | LinkageError | RuntimeException e) {
             failed(e);
             state = FAILED;
@@ -73,10 +73,52 @@ public final class ClassInit implements Function<Stream<StackWalker.StackFrame>,
     private boolean initializingHere() {
         int mark = RecursionGuard.enter();
         try {
-            return StackWalker.getInstance(StackWalker.Option.RETAIN_CLASS_REFERENCE).walk(this);
+            return walker().walk(this);
         } finally {
             RecursionGuard.exit(mark);
         }
+    }
+
+    /**
+     * Runs the initializer, on the application's thread (the first call): under a SecurityManager
+     * with jlivepatch's own permissions for what it asks (the patch class's loader), so that an
+     * application without them still gets the patch; the initializer's own code keeps its class's.
+     */
+    @SuppressWarnings("removal") // AccessController: only while a SecurityManager is set
+    private void initialize() throws ReflectiveOperationException {
+        if (System.getSecurityManager() == null) {
+            initializer.initialize(patchClass);
+            return;
+        }
+        try {
+            java.security.AccessController.doPrivileged(new java.security.PrivilegedExceptionAction<Void>() {
+                @Override
+                public Void run() throws ReflectiveOperationException {
+                    initializer.initialize(patchClass);
+                    return null;
+                }
+            });
+        } catch (java.security.PrivilegedActionException e) {
+            throw (ReflectiveOperationException) e.getException(); // the only checked exception run throws
+        }
+    }
+
+    /**
+     * A walker that sees classes. Asking for one is checked against the application's permissions
+     * under a SecurityManager (this runs on its thread, in the patched method's first calls), and a
+     * refusal reached the patched method's caller: asked with jlivepatch's own permissions there.
+     */
+    @SuppressWarnings("removal") // AccessController: only while a SecurityManager is set
+    private static StackWalker walker() {
+        if (System.getSecurityManager() == null) {
+            return StackWalker.getInstance(StackWalker.Option.RETAIN_CLASS_REFERENCE);
+        }
+        return java.security.AccessController.doPrivileged(new java.security.PrivilegedAction<StackWalker>() {
+            @Override
+            public StackWalker run() {
+                return StackWalker.getInstance(StackWalker.Option.RETAIN_CLASS_REFERENCE);
+            }
+        });
     }
 
     /**

@@ -70,8 +70,29 @@ final class ReplacementLinker implements BiFunction<Class<?>, String, MethodHand
         this.callbacks = callbacks;
     }
 
+    /**
+     * Links on the application's thread (a hook's first call), whose frames are the application's:
+     * under a SecurityManager (JDK 17 to 23) the checks of what linking does (a private lookup, a
+     * patch class's declared members) would ask the application's permissions, so a replacement
+     * failed to link, or a check's exception reached the patched method's caller at every call
+     * (hostile trial: every request of the demo answered 403 once patched). jlivepatch's own
+     * permissions (the agent JAR's, which the policy must grant) decide instead.
+     */
     @Override
+    @SuppressWarnings("removal") // AccessController: only while a SecurityManager is set
     public MethodHandle[] apply(Class<?> owner, String methodKey) {
+        if (System.getSecurityManager() == null) {
+            return linkHere(owner, methodKey);
+        }
+        return java.security.AccessController.doPrivileged(new java.security.PrivilegedAction<MethodHandle[]>() {
+            @Override
+            public MethodHandle[] run() {
+                return linkHere(owner, methodKey);
+            }
+        });
+    }
+
+    private MethodHandle[] linkHere(Class<?> owner, String methodKey) {
         // Reads the table published by HookManager.apply (a volatile read); Dispatch calls this
         // under its link lock, so a relink that follows the publication sees the same table.
         Route route = table.get().route(owner.getName(), methodKey);
