@@ -42,6 +42,14 @@ public final class JmxWatch implements ClassFileTransformer, Runnable {
      * catches, a cost of every JVM's start-up with the agent, JMX or not (BENCHMARKS.md, section 4).
      */
     public static void installWhenJmxIsUp(PatchRegistry registry) {
+        if (ModuleLayer.boot().findModule("java.management").isEmpty()) {
+            // A jlink'ed runtime without JMX, or --limit-modules: no MBean server can ever exist, and
+            // looking for one died in its thread with a NoClassDefFoundError on standard error
+            // (hostile trial). The control socket serves the command; there are no MBeans to register.
+            io.jlivepatch.internal.Log.get().log(System.Logger.Level.DEBUG, "no java.management module in this"
+                    + " runtime: jlivepatch's MBeans are not registered (the jlivepatch command does not need them)");
+            return;
+        }
         whenJmxIsUp(registry.instrumentation(), new Installer(registry));
     }
 
