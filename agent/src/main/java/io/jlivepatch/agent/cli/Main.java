@@ -53,7 +53,20 @@ public final class Main implements Runnable {
     public static int run(PrintWriter out, PrintWriter err, String... args) {
         PrintWriter cleanOut = new PrintWriter(new CleanWriter(out), true);
         PrintWriter cleanErr = new PrintWriter(new CleanWriter(err), true);
-        CommandLine cli = new CommandLine(new Main());
+        CommandLine cli;
+        try {
+            cli = new CommandLine(new Main());
+        } catch (NoClassDefFoundError e) {
+            if (ModuleLayer.boot().findModule("jdk.attach").isPresent()) {
+                throw e;
+            }
+            // The commands' classes name the attach API's types: without its module, picocli's look at
+            // them died with a NoClassDefFoundError and its stack trace (hostile trial: a jlink'ed image).
+            cleanErr.println("jlivepatch: refused: this Java runtime (" + System.getProperty("java.home") + ") has no"
+                    + " jdk.attach module (a jlink'ed image, or --limit-modules): run jlivepatch with a full JDK; the"
+                    + " JVMs it patches need only java.instrument");
+            return REFUSED;
+        }
         cli.setColorScheme(CommandLine.Help.defaultColorScheme(CommandLine.Help.Ansi.OFF));
         cli.setOut(cleanOut);
         cli.setErr(cleanErr);
