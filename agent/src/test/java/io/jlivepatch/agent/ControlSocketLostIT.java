@@ -91,4 +91,20 @@ class ControlSocketLostIT {
             assertEquals(ORIGINAL, service.call());
         }
     }
+
+    @Test
+    void aSocketThatCannotOpenIsReportedAtOnceWithTheTargetsReason() throws Exception {
+        // A path too long for a UNIX socket (108 bytes): the target knows why; the command waited out its
+        // timeout and guessed (its temporary directory not writable, or out of file descriptors).
+        Path longTmp = Files.createDirectories(tmp.resolve("x".repeat(90)));
+        try (ServiceProcess service = new ServiceProcess("-Djava.io.tmpdir=" + longTmp, "-javaagent:" + TestJars.AGENT)) {
+            Cli status = Cli.run("status", "--timeout", "60", service.pid());
+            assertEquals(1, status.exitCode(), status.toString());
+            assertTrue(status.err().contains("jlivepatch is loaded in pid " + service.pid() + " but its control socket"
+                    + " could not be opened: cannot listen on " + longTmp) && status.err().contains("give the JVM a"
+                    + " shorter -Djava.io.tmpdir"), status.toString());
+            assertTrue(!status.err().contains("within 60 s"), "not after the timeout: " + status);
+            assertEquals(ORIGINAL, service.call());
+        }
+    }
 }

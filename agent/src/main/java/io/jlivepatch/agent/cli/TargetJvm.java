@@ -131,6 +131,9 @@ final class TargetJvm implements AutoCloseable {
                 socket = props.getProperty(LocalChannel.PROPERTY);
                 // cleared by an attach that worked
                 askedFailure = askRefused != null ? askRefused : props.getProperty(AgentMain.FAILURE_PROPERTY);
+                if (askedFailure == null) {
+                    askedFailure = props.getProperty(io.jlivepatch.internal.control.ControlServer.FAILURE_PROPERTY);
+                }
             }
             long askAfter = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(1);
             boolean asked = false;
@@ -143,6 +146,19 @@ final class TargetJvm implements AutoCloseable {
                 }
                 if (connecting.passed()) {
                     throw socketDidNotOpen(pid, connecting, askedFailure);
+                }
+                String notOpened = props.getProperty(io.jlivepatch.internal.control.ControlServer.FAILURE_PROPERTY);
+                if (notOpened != null && props.getProperty(AgentMain.VERSION_PROPERTY) != null) {
+                    if (asked) {
+                        // tried again at the attach that asked, and failed again: its reason, now
+                        throw new Refused("jlivepatch is loaded in pid " + pid + " but its control socket could not"
+                                + " be opened: " + Text.clean(askRefused != null ? askRefused : notOpened));
+                    }
+                    asked = true; // at once: the reason may have passed (descriptors freed)
+                    askRefused = askToReopen(vm, connecting);
+                    props = connecting.run("reading its system properties", vm::getSystemProperties);
+                    socket = props.getProperty(LocalChannel.PROPERTY);
+                    continue;
                 }
                 if (!asked && props.getProperty(AgentMain.VERSION_PROPERTY) != null && System.nanoTime() - askAfter > 0) {
                     // Loaded, but its socket did not open (the directory could not be written, descriptors

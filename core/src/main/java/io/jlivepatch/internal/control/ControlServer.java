@@ -40,6 +40,12 @@ public final class ControlServer implements Runnable {
 
     /** The socket's path, set once it listens. */
     public static final String PROPERTY = io.jlivepatch.control.LocalChannel.PROPERTY;
+    /**
+     * Why the socket could not be opened, the last time it was tried; cleared when one opens. The
+     * command reads it over the attach API and says it at once, where it waited out its timeout
+     * blaming what it could only guess (a path too long for a UNIX socket, say).
+     */
+    public static final String FAILURE_PROPERTY = "jlivepatch.control.failure";
     static final String PREFIX = "control-";
     static final int MAX_SESSIONS = 8;
     public static final long IDLE_SECONDS = 10;
@@ -128,12 +134,14 @@ public final class ControlServer implements Runnable {
                 } catch (RuntimeException | VirtualMachineError noThread) {
                     // At a limit on threads: nothing was published, the next attach tries again.
                     closeQuietly(now.channel);
+                    failed(noThread);
                     Log.get().log(System.Logger.Level.ERROR, "the jlivepatch control socket could not be opened again:"
                             + " no thread could be started for it (" + noThread + "); the next attach tries again");
                     return null;
                 }
                 // Before the old channel closes: its thread, seeing it closed, ends because it was replaced.
                 server.listening = now;
+                System.clearProperty(FAILURE_PROPERTY);
                 System.setProperty(PROPERTY, now.path.toString());
                 if (was != null) {
                     closeQuietly(was.channel); // its thread sees it replaced and ends
@@ -145,6 +153,7 @@ public final class ControlServer implements Runnable {
                 return done;
             } catch (IOException | RuntimeException | LinkageError | VirtualMachineError e) {
                 try {
+                    failed(e);
                     Log.get().log(System.Logger.Level.ERROR, "the jlivepatch command cannot reach this JVM: its control"
                             + " socket could not be opened again (" + e + "); patches already loaded are not affected");
                 } catch (RuntimeException | LinkageError | VirtualMachineError ignored) {
@@ -184,6 +193,7 @@ public final class ControlServer implements Runnable {
             try {
                 mine = open();
             } catch (IOException | RuntimeException | LinkageError e) {
+                failed(e);
                 Log.get().log(System.Logger.Level.ERROR, "the jlivepatch command cannot reach this JVM: its control"
                         + " socket failed (" + e + "); the next attach of the agent (any jlivepatch command) tries"
                         + " again; patches already loaded are not affected");
@@ -202,6 +212,7 @@ public final class ControlServer implements Runnable {
             if (mine == null) {
                 return; // the JVM exits already
             }
+            System.clearProperty(FAILURE_PROPERTY);
             System.setProperty(PROPERTY, mine.path.toString()); // this thread accepts on it from here on
         }
         serve(mine);
@@ -270,6 +281,15 @@ public final class ControlServer implements Runnable {
             if (listening == mine && server.isOpen() && !ClosedAtExit.exiting()) {
                 closeQuietly(server); // an error not caught above: nothing accepts, so the next attach reopens
             }
+        }
+    }
+
+    /** Publishes why the socket did not open ({@link #FAILURE_PROPERTY}); never throws. */
+    private static void failed(Throwable e) {
+        try {
+            System.setProperty(FAILURE_PROPERTY, e.getMessage() != null ? e.getMessage() : e.toString());
+        } catch (RuntimeException | LinkageError | VirtualMachineError ignored) {
+            // a security manager, say: the log has it
         }
     }
 
