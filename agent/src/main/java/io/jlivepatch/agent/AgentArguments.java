@@ -110,13 +110,13 @@ record AgentArguments(Path patchDirectory, JarLimits jarLimits, Path truststore,
             String key = options[i][0];
             String value = options[i][1];
             if (key.equals("patches") && !value.isEmpty()) {
-                patches = Paths.get(value);
+                patches = path(key, value);
             } else if (key.equals("truststore") && !value.isEmpty()) {
-                truststore = Paths.get(value);
+                truststore = path(key, value);
             } else if (key.equals("truststore-password")) {
                 truststorePassword = value;
             } else if (key.equals("audit") && !value.isEmpty()) {
-                audit = Paths.get(value);
+                audit = path(key, value);
             } else if (key.equals("watch")) {
                 if (!value.equals("true") && !value.equals("false")) {
                     throw new IllegalArgumentException("watch=" + value + ": give watch=true or watch=false");
@@ -153,6 +153,21 @@ record AgentArguments(Path patchDirectory, JarLimits jarLimits, Path truststore,
                     + " patch directory: add watch=true (and patches=<dir>)");
         }
         return new AgentArguments(patches, limits, truststore, truststorePassword, audit, watching);
+    }
+
+    /**
+     * {@code value} as a path; one this JVM's file name encoding cannot represent (a UTF-8 name under
+     * {@code LANG=C}) is refused saying so, not as a bare "Malformed input or input contains
+     * unmappable characters".
+     */
+    private static Path path(String key, String value) {
+        try {
+            return Paths.get(value);
+        } catch (java.nio.file.InvalidPathException e) {
+            throw new IllegalArgumentException(key + "=<path>: this JVM cannot use the path (" + e.getReason() + "):"
+                    + " its file name encoding is " + System.getProperty("sun.jnu.encoding") + "; start it under a"
+                    + " UTF-8 locale (LANG=C.UTF-8) or give a path of ASCII characters");
+        }
     }
 
     private static long seconds(String pair, String value) {

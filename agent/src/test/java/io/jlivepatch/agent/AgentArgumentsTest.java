@@ -71,6 +71,16 @@ class AgentArgumentsTest {
     }
 
     @Test
+    void aPathThisJvmCannotUseIsRefusedSayingWhyAndWhatToDo() {
+        // Under LANG=C a UTF-8 name is such a path; a NUL is one under every encoding.
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> AgentArguments.parse("patches=/etc/patches,audit=/var/log/a\u0000b.jsonl", JarLimits.DEFAULTS));
+        assertTrue(e.getMessage().startsWith("audit=<path>: this JVM cannot use the path (") && e.getMessage()
+                .contains("its file name encoding is " + System.getProperty("sun.jnu.encoding") + "; start it under a"
+                + " UTF-8 locale (LANG=C.UTF-8) or give a path of ASCII characters"), e.getMessage());
+    }
+
+    @Test
     void watchTakesTheDirectoryAnIntervalAndATimeout() {
         AgentArguments plain = AgentArguments.parse("patches=/etc/patches", JarLimits.DEFAULTS);
         assertNull(plain.watch(), "read once at start-up, as before");
