@@ -118,6 +118,12 @@ final class PatchClasses {
         if (anchor != null) {
             WeakReference<Class<?>> ref = new WeakReference<>(anchor);
             anchors.put(loader, ref);
+            // the references of loaders gone go too: a plugin redeployed 100,000 times leaves no list behind
+            for (java.util.Iterator<WeakReference<Class<?>>> i = anchored.iterator(); i.hasNext(); ) {
+                if (i.next().get() == null) {
+                    i.remove();
+                }
+            }
             anchored.add(ref);
         }
         return anchor;
