@@ -271,6 +271,24 @@ class ControlChannelIT {
     }
 
     @Test
+    void aSecurityManagerThatGrantsTheAgentNothingIsNamedAtOnceNotAfterTheTimeout() throws Exception {
+        // The agent cannot install, nor write why into a system property: nothing said so, and the command
+        // waited its whole timeout for a socket, then blamed the temporary directory (hostile trial).
+        org.junit.jupiter.api.Assumptions.assumeTrue(Runtime.version().feature() < 24, "no SecurityManager from 24");
+        Path policy = java.nio.file.Files.writeString(dir.resolve("app.policy"), "grant codeBase \"file:"
+                + TestJars.appClasses() + "/-\" { permission java.security.AllPermission; };\n");
+        try (ServiceProcess guarded = new ServiceProcess("-Djava.security.manager", "-Djava.security.policy==" + policy)) {
+            Cli load = Cli.run("load", "--timeout", "60", guarded.pid(), TestJars.greeterFixJar(dir));
+            assertEquals(1, load.exitCode(), load.toString());
+            assertTrue(load.err().contains("jlivepatch could not be installed in pid " + guarded.pid() + ", nor record why:"
+                    + " the JVM runs under a SecurityManager (-Djava.security.manager), whose policy must grant the"
+                    + " agent JAR every permission (grant codeBase \"file:"), load.toString());
+            assertFalse(load.err().contains("within 60 s"), "at once: " + load);
+            assertEquals(ORIGINAL, guarded.call());
+        }
+    }
+
+    @Test
     void statusOfAJvmWithoutJlivepatchSaysSoAndLoadsNothing() throws Exception {
         Cli status = Cli.run("status", service.pid());
         assertEquals(0, status.exitCode(), status.toString());

@@ -123,6 +123,14 @@ final class TargetJvm implements AutoCloseable {
                 // agentmain has returned: its outcome (a failure of an earlier start is cleared by a success)
                 props = connecting.run("reading its system properties", vm::getSystemProperties);
                 socket = props.getProperty(LocalChannel.PROPERTY);
+                if (socket == null && props.getProperty(AgentMain.VERSION_PROPERTY) == null
+                        && props.getProperty(AgentMain.FAILURE_PROPERTY) == null) {
+                    // Not installed, and not even its failure recorded: a JVM that may not let it write a
+                    // system property, a SecurityManager's. Said now: no socket is coming to wait for.
+                    throw new Refused("jlivepatch could not be installed in pid " + pid + ", nor record why"
+                            + securityManager(props, agent) + "; the target's log has the details, and the"
+                            + " application runs without it");
+                }
             } else if (socket != null && !Files.exists(ControlChannel.reachable(pid, socket), LinkOption.NOFOLLOW_LINKS)) {
                 // Deleted (a clean-up of the temporary directory): jlivepatch opens it again when the
                 // agent is attached once more, as the JDK re-creates its own attach socket.
@@ -243,6 +251,17 @@ final class TargetJvm implements AutoCloseable {
                 + connecting.seconds() + " s, nor when asked again" + (why != null ? ": " + Text.clean(why)
                 : "; the target's log says why (its temporary directory not writable, or out of file descriptors,"
                 + " say)"));
+    }
+
+    /** What a JVM's SecurityManager, if it runs one, must grant the agent, for a refusal; "" without one. */
+    private static String securityManager(Properties props, String agent) {
+        String sm = props.getProperty("java.security.manager");
+        if (sm == null || sm.equals("disallow")) {
+            return "";
+        }
+        return ": the JVM runs under a SecurityManager (-Djava.security.manager" + (sm.isEmpty() ? "" : "=" + sm)
+                + "), whose policy must grant the agent JAR every permission (grant codeBase \"file:" + agent
+                + "\" { permission java.security.AllPermission; };), then load again";
     }
 
     private static Refused failed(long pid, Exception e) {
