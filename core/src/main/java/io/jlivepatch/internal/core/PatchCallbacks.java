@@ -168,9 +168,14 @@ final class PatchCallbacks {
         }
         Throwable t = run(Kind.PRE_PATCH, cb, c);
         if (t != null) {
-            String what = describe(Kind.PRE_PATCH, c, t);
             synchronized (this) {
-                refused.put(c, "prePatch threw " + t);
+                refused.put(c, "prePatch threw " + t); // first: the class is refused whatever describing it does
+            }
+            String what;
+            try {
+                what = describe(Kind.PRE_PATCH, c, t);
+            } catch (RuntimeException | LinkageError e) {
+                what = Kind.PRE_PATCH.label + " of " + c.getName() + " threw " + t;
             }
             failed(what);
             return;

@@ -275,7 +275,7 @@ final class ReplacementLinker implements BiFunction<Class<?>, String, MethodHand
         // the callbacks meet) run the original methods (pairs with the guard's RecursionGuard.outside).
         int mark = RecursionGuard.enter();
         try {
-            callbacks.settle(gate.owner);
+            settle(gate.owner);
             if (gate.relinked.compareAndSet(false, true)) {
                 relinkLater.run();
             }
@@ -283,6 +283,27 @@ final class ReplacementLinker implements BiFunction<Class<?>, String, MethodHand
         } finally {
             RecursionGuard.exit(mark);
         }
+    }
+
+    /**
+     * Runs {@code owner}'s pending callbacks, on the application's thread: under a SecurityManager
+     * with jlivepatch's own permissions for what it asks (the class's loader, the callbacks' methods),
+     * as {@link #apply} links; else a prePatch failed for want of them, unrecorded, and the patch ran
+     * without it (review).
+     */
+    @SuppressWarnings("removal") // AccessController: only while a SecurityManager is set
+    private void settle(Class<?> owner) {
+        if (System.getSecurityManager() == null) {
+            callbacks.settle(owner);
+            return;
+        }
+        java.security.AccessController.doPrivileged(new java.security.PrivilegedAction<Void>() {
+            @Override
+            public Void run() {
+                callbacks.settle(owner);
+                return null;
+            }
+        });
     }
 
     /** Whether {@code patch}'s versions may run in {@code owner}: its prePatch did not refuse the class. */
