@@ -153,10 +153,7 @@ public final class AgentMain {
             }
             System.clearProperty(FAILURE_PROPERTY);
             auditPending();
-            String version = AgentMain.class.getPackage().getImplementationVersion();
-            // With the build: which build runs where (jlivepatch list), whatever the version says.
-            System.setProperty(VERSION_PROPERTY, (version == null ? "development" : version)
-                    .concat(" (build ").concat(io.jlivepatch.internal.OwnBuild.stamp()).concat(")"));
+            System.setProperty(VERSION_PROPERTY, version());
             if (arguments.watch() == null && arguments.patchDirectory() == null) {
                 return; // nothing to patch yet: the hooks are installed by the first operation
             }
@@ -262,6 +259,16 @@ public final class AgentMain {
      * ({@code "12 of 1024 file descriptors free"}), or {@code null}: enough, or no {@code /proc} to
      * tell. Read with java.io only, which every JVM has initialized before an agent runs.
      */
+    /**
+     * This build's version, as {@link #VERSION_PROPERTY} publishes it: with the build, so that which
+     * build runs where shows (jlivepatch list), whatever the version says.
+     */
+    static String version() {
+        String version = AgentMain.class.getPackage().getImplementationVersion();
+        return (version == null ? "development" : version).concat(" (build ").concat(
+                io.jlivepatch.internal.OwnBuild.stamp()).concat(")");
+    }
+
     static String scarceFileDescriptors() {
         java.io.File self = new java.io.File("/proc/self");
         if (!self.isDirectory()) {

@@ -281,8 +281,9 @@ class ControlChannelIT {
             Cli load = Cli.run("load", "--timeout", "60", guarded.pid(), TestJars.greeterFixJar(dir));
             assertEquals(1, load.exitCode(), load.toString());
             assertTrue(load.err().contains("jlivepatch could not be installed in pid " + guarded.pid() + ", nor record why:"
-                    + " the JVM runs under a SecurityManager (-Djava.security.manager), whose policy must grant the"
-                    + " agent JAR every permission (grant codeBase \"file:"), load.toString());
+                    + " the JVM runs with -Djava.security.manager, and a SecurityManager's policy must grant the agent"
+                    + " JAR every permission (grant codeBase \"" + TestJars.AGENT.toUri() + "\" { permission"
+                    + " java.security.AllPermission; };), then load again"), load.toString());
             assertFalse(load.err().contains("within 60 s"), "at once: " + load);
             assertEquals(ORIGINAL, guarded.call());
         }

@@ -228,8 +228,13 @@ class PatchJarTest {
         manifest.put("Multi-Release", "true");
         Path jar = Jars.write(dir.resolve("mr.jar"), manifest, Map.of("jarapp/fix/CounterFix.class", fix,
                 "META-INF/versions/17/jarapp/fix/CounterFix.class", fix));
-        assertRefused(PatchException.Reason.INVALID_PATCH, "is a multi-release JAR (Multi-Release: true) with class"
-                + " 'META-INF/versions/17/jarapp/fix/CounterFix.class': a patch runs its root classes on every JDK", jar);
+        assertRefused(PatchException.Reason.INVALID_PATCH, "is a multi-release JAR (Multi-Release: true) with entry"
+                + " 'META-INF/versions/17/jarapp/fix/CounterFix.class': a patch uses its root classes and resources on"
+                + " every JDK", jar);
+        Path resource = Jars.write(dir.resolve("mr-resource.jar"), manifest, Map.of("jarapp/fix/CounterFix.class", fix,
+                "META-INF/versions/17/jarapp/fix/limits.txt", new byte[] {1}));
+        assertRefused(PatchException.Reason.INVALID_PATCH, "with entry 'META-INF/versions/17/jarapp/fix/limits.txt'",
+                resource);
     }
 
     @Test

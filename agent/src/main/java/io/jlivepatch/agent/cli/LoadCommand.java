@@ -81,12 +81,19 @@ final class LoadCommand implements Callable<Integer> {
         if (checkedHere == null) {
             connected = TargetJvm.connect(target.pid, agentOptions == null ? "" : agentOptions, timeout.seconds());
         } else {
-            // Refused here; where jlivepatch runs already its own checks decide (under its limits) and its
-            // audit log keeps the refusal, as for every load it refuses: an attempt leaves a trace there.
+            // Refused here; where this very build of jlivepatch runs already, its own checks (the same
+            // code, under the limits it was given) decide and its audit log keeps the refusal, as for
+            // every load it refuses: an attempt leaves a trace there. Another build may judge otherwise
+            // (an older one may take what this one refuses): it is not sent the bytes.
             try {
                 connected = TargetJvm.attach(target.pid, false, timeout.seconds());
             } catch (Refused | RuntimeException notThere) {
                 throw checkedHere; // not loaded for a file that fails (nor waited for, nor reported instead)
+            }
+            String running = connected.agentVersion(); // "<version> (build <stamp>)": the build decides
+            if (running == null || !running.endsWith(" (build " + io.jlivepatch.internal.OwnBuild.stamp() + ")")) {
+                connected.close();
+                throw checkedHere;
             }
         }
         try (TargetJvm jvm = connected) {

@@ -35,10 +35,12 @@ final class TargetJvm implements AutoCloseable {
 
     private final long pid;
     private final ControlChannel channel;
+    private final String agentVersion;
 
-    private TargetJvm(long pid, ControlChannel channel) {
+    private TargetJvm(long pid, ControlChannel channel, String agentVersion) {
         this.pid = pid;
         this.channel = channel;
+        this.agentVersion = agentVersion;
     }
 
     /**
@@ -98,6 +100,7 @@ final class TargetJvm implements AutoCloseable {
             throw failed(pid, e);
         }
         String socket;
+        String version;
         // why the last attach that asked to reopen the socket failed: the JVM's refusal of it, or
         // jlivepatch's own (jlivepatch.agent.failure)
         String askedFailure = null;
@@ -160,7 +163,8 @@ final class TargetJvm implements AutoCloseable {
                     if (asked) {
                         // tried again at the attach that asked, and failed again: its reason, now
                         throw new Refused("jlivepatch is loaded in pid " + pid + " but its control socket could not"
-                                + " be opened: " + Text.clean(askRefused != null ? askRefused : notOpened));
+                                + " be opened: " + Text.clean(notOpened) + (askRefused == null ? ""
+                                : " (asked to try again: " + Text.clean(askRefused) + ")"));
                     }
                     asked = true; // at once: the reason may have passed (descriptors freed)
                     askRefused = askToReopen(vm, connecting);
@@ -184,6 +188,7 @@ final class TargetJvm implements AutoCloseable {
                 }
                 socket = props.getProperty(LocalChannel.PROPERTY);
             }
+            version = props.getProperty(AgentMain.VERSION_PROPERTY);
         } catch (AgentLoadException | AgentInitializationException e) {
             throw new Refused("pid " + pid + " refused the jlivepatch agent (" + e.getMessage() + "); on JDK 21+"
                     + " start it with -XX:+EnableDynamicAgentLoading or with -javaagent", e);
@@ -204,7 +209,7 @@ final class TargetJvm implements AutoCloseable {
             }
         }
         try {
-            return new TargetJvm(pid, ControlChannel.connect(pid, socket, connecting, timeoutSeconds));
+            return new TargetJvm(pid, ControlChannel.connect(pid, socket, connecting, timeoutSeconds), version);
         } catch (IOException e) {
             boolean gone = !Files.exists(ControlChannel.reachable(pid, socket), LinkOption.NOFOLLOW_LINKS);
             boolean denied = e instanceof java.nio.file.AccessDeniedException
@@ -238,8 +243,10 @@ final class TargetJvm implements AutoCloseable {
             return null;
         } catch (AgentLoadException e) {
             // Nothing reached jlivepatch, so nothing is in the target's log: the refusal is all there is.
-            return "the JVM refused the attach that asks for it: " + e.getMessage() + " The socket comes back"
-                    + " at the JVM's next start; keep its directory out of temporary-file clean-ups";
+            String why = "the JVM refused the attach that asks for it: " + e.getMessage();
+            // JDK 21+ with -XX:-EnableDynamicAgentLoading: no attach of an agent will ever be taken
+            return why.contains("EnableDynamicAgentLoading") ? why + " The socket comes back at the JVM's next start;"
+                    + " keep its directory out of temporary-file clean-ups" : why;
         } catch (AgentInitializationException | IOException e) {
             return null; // the socket stays as it was; the connect that follows reports it
         }
@@ -253,15 +260,20 @@ final class TargetJvm implements AutoCloseable {
                 + " say)"));
     }
 
-    /** What a JVM's SecurityManager, if it runs one, must grant the agent, for a refusal; "" without one. */
+    /**
+     * What a SecurityManager must grant the agent, for the refusal of a JVM where jlivepatch could
+     * not even record its failure: the one cause known (its policy refusing a system property).
+     */
     private static String securityManager(Properties props, String agent) {
+        String grant = "grant codeBase \"" + Paths.get(agent).toUri() + "\" { permission java.security.AllPermission; };";
         String sm = props.getProperty("java.security.manager");
         if (sm == null || sm.equals("disallow")) {
-            return "";
+            // an application may set one in code, with the property unset
+            return " (a SecurityManager the application set, say, whose policy must grant the agent JAR every"
+                    + " permission: " + grant + ")";
         }
-        return ": the JVM runs under a SecurityManager (-Djava.security.manager" + (sm.isEmpty() ? "" : "=" + sm)
-                + "), whose policy must grant the agent JAR every permission (grant codeBase \"file:" + agent
-                + "\" { permission java.security.AllPermission; };), then load again";
+        return ": the JVM runs with -Djava.security.manager" + (sm.isEmpty() ? "" : "=" + sm) + ", and a"
+                + " SecurityManager's policy must grant the agent JAR every permission (" + grant + "), then load again";
     }
 
     private static Refused failed(long pid, Exception e) {
@@ -288,6 +300,11 @@ final class TargetJvm implements AutoCloseable {
 
     long pid() {
         return pid;
+    }
+
+    /** The version and build of jlivepatch in the target, as it publishes them ({@code "<version> (build <stamp>)"}); null if unknown. */
+    String agentVersion() {
+        return agentVersion;
     }
 
     LivepatchMBean livepatch() {

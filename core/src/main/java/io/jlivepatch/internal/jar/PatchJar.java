@@ -126,12 +126,12 @@ public record PatchJar(String source, String name, String description, List<Stri
                 "Multi-Release")).trim());
         for (Map.Entry<String, byte[]> e : jar.entries().entrySet()) { // no lambda on the first load (issue 10)
             String entry = e.getKey();
-            if (multiRelease && entry.startsWith("META-INF/versions/") && entry.endsWith(".class")) {
-                // A JVM running the JAR from its class path uses these copies; a patch's loader never does:
-                // a reviewer testing the JAR would see other code than the one that loads.
-                throw invalid(source, "is a multi-release JAR (Multi-Release: true) with class " + quote(entry) + ": a"
-                        + " patch runs its root classes on every JDK, while java -cp of the JAR would run that copy;"
-                        + " build the patch without Multi-Release and without META-INF/versions/");
+            if (multiRelease && entry.startsWith("META-INF/versions/") && !entry.endsWith("/")) {
+                // A JVM running the JAR from its class path uses these copies (classes and resources); a
+                // patch's loader never does: a reviewer testing the JAR would see other bytes than load.
+                throw invalid(source, "is a multi-release JAR (Multi-Release: true) with entry " + quote(entry) + ": a"
+                        + " patch uses its root classes and resources on every JDK, while java -cp of the JAR would use"
+                        + " that copy; build the patch without Multi-Release and without META-INF/versions/");
             }
             // META-INF/versions/... holds class files too, but no loader of a patch reads them as classes
             if (entry.endsWith(".class") && !entry.endsWith("module-info.class") && !entry.startsWith("META-INF/")) {

@@ -15,6 +15,11 @@ public record Signature(String signer, String certificateSha256) {
      * The subject alone cannot tell two certificates of one subject apart (a rotated key, say).
      */
     public String recorded() {
-        return signer.isEmpty() ? "" : signer + " (certificate SHA-256 " + certificateSha256 + ")";
+        // a subject cut short, never the digest: the audit log keeps 512 characters of a signer
+        String subject = signer.length() > MAX_SUBJECT ? signer.substring(0, MAX_SUBJECT) + "..." : signer;
+        return signer.isEmpty() ? "" : subject + " (certificate SHA-256 " + certificateSha256 + ")";
     }
+
+    /** Leaves room in the audit log's 512 characters for the certificate's digest after the subject. */
+    private static final int MAX_SUBJECT = 400;
 }
