@@ -181,6 +181,13 @@ final class PatchCallbacks {
             return;
         }
         synchronized (this) {
+            // the classes of loaders gone go from the list: a webapp redeployed while the patch is
+            // enabled left one cleared reference each for the patch's life
+            for (java.util.Iterator<WeakReference<Class<?>>> i = prepared.iterator(); i.hasNext(); ) {
+                if (i.next().get() == null) {
+                    i.remove();
+                }
+            }
             prepared.add(new WeakReference<>(c));
         }
         if (!inTransition) {

@@ -65,6 +65,8 @@ final class PatchClasses {
      */
     private final PerTarget forBoot = new PerTarget();
     private final Map<ClassLoader, PerTarget> unanchored = new HashMap<>();
+    /** Guarded by this. Set by {@link #release}: from then on nothing is defined or looked up again. */
+    private boolean released;
     /** The new classes this defined for good, in order: what a refusal after them leaves behind. */
     private final List<String> carried = new ArrayList<>();
 
@@ -89,12 +91,23 @@ final class PatchClasses {
 
     /** What this defined for {@code targetLoader} ({@code null}: the boot loader). Caller holds this. */
     private PerTarget stateOf(ClassLoader targetLoader) {
+        if (released) {
+            // a status read racing the unregistration: nothing may be defined again, nor attached to a
+            // loader's class where no release would ever take it off
+            throw new IllegalStateException("the patch is unregistered: its classes were released");
+        }
         if (targetLoader == null) {
             return forBoot;
         }
+        PerTarget held = unanchored.get(targetLoader);
+        if (held != null) {
+            return held; // found without an anchor first: kept there, so that its copies stay one
+        }
         Class<?> anchor = anchorOf(targetLoader);
         if (anchor == null) {
-            return unanchored.computeIfAbsent(targetLoader, k -> new PerTarget());
+            held = new PerTarget();
+            unanchored.put(targetLoader, held);
+            return held;
         }
         return perTarget.get(anchor);
     }
@@ -139,12 +152,14 @@ final class PatchClasses {
     }
 
     /**
-     * Lets go of everything this defined for the target loaders, now that the patch is gone (or was
-     * never registered): what was attached to their classes would otherwise stay there, and with it
-     * the patch's classes, as long as such a loader lives. Code that runs still (threads of a forced
-     * patch) keeps what it runs. Never throws.
+     * Lets go of what this defined for the target loaders, now that the patch is gone (or was never
+     * registered): what was attached to their classes would otherwise stay there, and with it the
+     * patch's classes, as long as such a loader lives (the boot loader's copies stay with this object,
+     * which goes with the patch). Code that runs still (threads of a forced patch) keeps what it
+     * runs. Never throws.
      */
     synchronized void release() {
+        released = true;
         for (WeakReference<Class<?>> r : anchored) {
             Class<?> anchor = r.get();
             if (anchor != null) {

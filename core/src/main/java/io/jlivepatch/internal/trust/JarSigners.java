@@ -204,8 +204,9 @@ final class JarSigners {
                 + String.join("; ", found)) + ". The JDK treats a signature as absent when it uses an algorithm"
                 + " that " + DISABLED + " disables (" + (disabled == null ? "not set" : Refusal.quote(disabled))
                 + "), when the signer's certificate may not make signatures, or when its signature block does not"
-                + " verify (jarsigner -verify -verbose says which): sign it again with jarsigner's defaults (SHA-256)"
-                + " and a code-signing certificate whose key has 2048 bits or more";
+                + " verify (jarsigner -verify -verbose -certs says which, and who signed it; what is named above is"
+                + " read from the files, a timestamp's algorithms included): if the signer is yours, sign it again"
+                + " with jarsigner's defaults (SHA-256) and a code-signing certificate whose key has 2048 bits or more";
     }
 
     /** What a signature block ({@code *.RSA}, {@code *.DSA}, {@code *.EC}: PKCS#7) tells of why it was not taken. */
