@@ -189,11 +189,9 @@ final class PrivateAppendFile implements AutoCloseable {
      * when it is: by uid where the JDK tells this JVM's (jdk.security.auth), else by name.
      */
     private static String ownerMismatch(Object uid, String name) {
-        long mine;
-        try {
-            mine = new com.sun.security.auth.module.UnixSystem().getUid();
-        } catch (LinkageError | RuntimeException e) {
-            // A runtime without jdk.security.auth, or without its library: the user's name.
+        long mine = ownUid();
+        if (mine < 0) {
+            // Neither way to the uid: the user's name, which -Duser.name can change.
             String me = System.getProperty("user.name");
             return name.equals(me) ? null : "it is owned by " + name + ", not by this JVM's user " + me;
         }
@@ -201,5 +199,24 @@ final class PrivateAppendFile implements AutoCloseable {
             return null;
         }
         return "it is owned by " + name + " (uid " + uid + "), not by this JVM's user (uid " + mine + ")";
+    }
+
+    /**
+     * This process's uid: from the JDK's {@code UnixSystem}, else (a runtime without jdk.security.auth, a
+     * jlink'ed image) from the owner of /proc/self, which is the process's; -1 when neither tells. Not
+     * {@code user.name}: {@code -Duser.name=bob} made the real user's own file "owned by another".
+     */
+    static long ownUid() {
+        try {
+            return new com.sun.security.auth.module.UnixSystem().getUid();
+        } catch (LinkageError | RuntimeException e) {
+            // below
+        }
+        try {
+            Object uid = Files.getAttribute(Path.of("/proc/self"), "unix:uid");
+            return uid instanceof Number ? ((Number) uid).longValue() : -1;
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
     }
 }
