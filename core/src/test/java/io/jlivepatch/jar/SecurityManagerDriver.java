@@ -26,14 +26,7 @@ public final class SecurityManagerDriver {
     @SuppressWarnings("removal") // the SecurityManager under test
     public static void main(String[] args) throws Exception {
         Path app = Path.of(args[0]);
-        StringBuilder policy = new StringBuilder();
-        for (String entry : System.getProperty("java.class.path").split(File.pathSeparator)) {
-            String url = Path.of(entry).toUri().toURL().toString();
-            policy.append("grant codeBase \"").append(url.endsWith("/") ? url + "-" : url)
-                    .append("\" { permission java.security.AllPermission; };\n");
-        }
-        Files.writeString(Path.of(args[2]), policy);
-        System.setProperty("java.security.policy", "=" + args[2]); // '=': this file alone
+        grantTheClassPathAlone(Path.of(args[2]));
 
         Livepatch lp = Livepatch.install(ByteBuddyAgent.install());
         URLClassLoader loader = new URLClassLoader("smapp", new URL[] {app.toUri().toURL()},
@@ -57,5 +50,20 @@ public final class SecurityManagerDriver {
             throw new AssertionError("expected the patch's 70, PATCHED; got " + r + ", " + where);
         }
         System.out.println("RESULT ok");
+    }
+
+    /**
+     * Writes {@code policyFile}, granting every entry of the class path (jlivepatch, the test's code)
+     * every permission and nothing else anything, and makes it the policy of the SecurityManager set later.
+     */
+    static void grantTheClassPathAlone(Path policyFile) throws java.io.IOException {
+        StringBuilder policy = new StringBuilder();
+        for (String entry : System.getProperty("java.class.path").split(File.pathSeparator)) {
+            String url = Path.of(entry).toUri().toURL().toString();
+            policy.append("grant codeBase \"").append(url.endsWith("/") ? url + "-" : url)
+                    .append("\" { permission java.security.AllPermission; };\n");
+        }
+        Files.writeString(policyFile, policy);
+        System.setProperty("java.security.policy", "=" + policyFile); // '=': this file alone
     }
 }
