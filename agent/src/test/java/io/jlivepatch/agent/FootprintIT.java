@@ -55,11 +55,14 @@ class FootprintIT {
      * a version whose class is not initialized yet falls back to the version below it, never to
      * the method's own code (2026-12-03): 165. The control socket's identity (ControlServer.Listening: its
      * path and file key), so that an attach opens it again once a clean-up of the temporary directory
-     * deleted it, where the command could otherwise never reach the JVM again (2026-12-03): 166. A change that
+     * deleted it, where the command could otherwise never reach the JVM again (2026-12-03): 166. The resolution of
+     * every method and field a patch's classes use against the running classes (MemberReferences, the kernel's
+     * symbol resolution at module load: a patch built against another library version failed at every call;
+     * 2026-12-04): 167. A change that
      * pulls in a new subsystem (another ASM API, the builder, a stream-heavy path) goes over and has
      * to say why.
      */
-    private static final int MAX_JLIVEPATCH_CLASSES = 166;
+    private static final int MAX_JLIVEPATCH_CLASSES = 167;
 
     @TempDir
     Path dir;

@@ -95,6 +95,37 @@ class RedeployedLoadersTest {
         assertEquals(0, alive(List.of(prepared)), "the deployment the patch was prepared with, once it is unregistered");
     }
 
+    @Test
+    void aLoadRefusedAfterItsClassesWereDefinedKeepsNoLoader() throws Exception {
+        // Refused at registration, after preparing defined the patch's classes for the deployment's
+        // loader: what preparing attached to that loader must go with the refusal.
+        Path app = Files.createDirectories(dir.resolve("app/redeploy"));
+        Files.write(app.resolve("Pricing.class"), GeneratedClasses.target(TARGET, true, 0));
+        for (String fix : List.of(FIX, NESTMATE_FIX)) {
+            Map<String, String> manifest = Jars.manifest("refused-redeploy", fix);
+            if (fix.equals(NESTMATE_FIX)) {
+                manifest.put("Livepatch-Nestmates", fix + "=" + TARGET);
+            }
+            manifest.put("Livepatch-Hold", TARGET + ".absent()V");
+            Path jar = Jars.write(dir.resolve(fix + ".jar"), manifest,
+                    Map.of(fix.replace('.', '/') + ".class", GeneratedClasses.fix(fix, TARGET)));
+            WeakReference<ClassLoader> deployment = refusedWhileDeployed(dir.resolve("app").toUri().toURL(), jar);
+            assertEquals(0, alive(List.of(deployment)), fix + ": the deployment a refused load prepared under is kept");
+        }
+    }
+
+    private static WeakReference<ClassLoader> refusedWhileDeployed(URL classes, Path jar) throws Exception {
+        try (URLClassLoader l = new URLClassLoader("webapp-refused", new URL[] {classes},
+                ClassLoader.getPlatformClassLoader())) {
+            assertEquals(7, quote(l, 7));
+            io.jlivepatch.PatchException e = org.junit.jupiter.api.Assertions.assertThrows(
+                    io.jlivepatch.PatchException.class, () -> Jars.lp().load(jar));
+            assertEquals(io.jlivepatch.PatchException.Reason.TARGET_NOT_FOUND, e.reason(), e.getMessage());
+            assertEquals(7, quote(l, 7), "unpatched after the refusal");
+            return new WeakReference<>(l);
+        }
+    }
+
     /** A deployment: a new loader defines the target, its patched method runs, and the loader is dropped. */
     private static WeakReference<ClassLoader> deployAndDrop(URL classes, int i) throws Exception {
         try (URLClassLoader l = new URLClassLoader("webapp-" + i, new URL[] {classes},

@@ -10,6 +10,7 @@ import org.objectweb.asm.MethodVisitor;
 import org.objectweb.asm.Opcodes;
 
 import java.io.IOException;
+import java.lang.instrument.Instrumentation;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -61,7 +62,7 @@ final class ClassFileCheck {
      * any: {@code Class.forName(name, false, ...)} loads only, and {@code getDeclaredFields} has
      * HotSpot link the class (verifying it) before it reflects, while no static initializer runs.
      */
-    static void linkAll(PatchJar jar, ClassLoader targetLoader) throws PatchException {
+    static void linkAll(PatchJar jar, ClassLoader targetLoader, Instrumentation inst) throws PatchException {
         checkOwnNames(jar, targetLoader);
         // the nestmates first: a JAR without any loads no class of the check (FootprintIT)
         if (!jar.nestmates().isEmpty() && !NestmateLambdas.TAKES_HIDDEN) {
@@ -74,6 +75,7 @@ final class ClassFileCheck {
         boolean carries = !jar.newClasses().isEmpty() && !CarriedClasses.carriedBy(jar).isEmpty();
         PatchClassLoader scratch = new PatchClassLoader(jar, targetLoader);
         Map<String, byte[]> boot = new TreeMap<>();
+        List<Class<?>> linked = new ArrayList<>();
         for (String entry : sorted(jar)) {
             String name = entry.replace('/', '.');
             if (name.startsWith("java.") && (jar.nestmates().containsKey(name) || jar.newClasses().contains(name))) {
@@ -82,7 +84,12 @@ final class ClassFileCheck {
                 boot.put(entry, jar.classes().get(entry));
                 continue;
             }
-            link(jar, name, carries, () -> Class.forName(name, false, scratch));
+            linked.add(link(jar, name, carries, () -> Class.forName(name, false, scratch)));
+        }
+        // Every class linked first: a refusal for a class that cannot link says so, not what it names.
+        MemberReferences references = new MemberReferences(jar, targetLoader, inst);
+        for (Class<?> c : linked) {
+            references.check(c, jar.classes().get(c.getName().replace('.', '/')));
         }
         if (!boot.isEmpty()) {
             RenamedClasses copies;
@@ -195,13 +202,14 @@ final class ClassFileCheck {
     }
 
     /** @param methods resolve the types of the class's methods too, as looking up a replacement does */
-    private static void link(PatchJar jar, String name, boolean methods, Load load) throws PatchException {
+    private static Class<?> link(PatchJar jar, String name, boolean methods, Load load) throws PatchException {
         try {
             Class<?> c = load.load();
             c.getDeclaredFields();
             if (methods) {
                 c.getDeclaredMethods();
             }
+            return c;
         } catch (ClassNotFoundException | LinkageError | RuntimeException e) {
             String why = Failures.describe(e).replace(RenamedClasses.PREFIX, "")
                     .replace(RenamedClasses.PREFIX.replace('/', '.'), "");

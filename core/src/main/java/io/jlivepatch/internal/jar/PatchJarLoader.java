@@ -137,7 +137,7 @@ public final class PatchJarLoader {
         ClassLoader primary = primaryLoader(all, entries, loaded);
         checkBuiltAgainst(jar, loaded, primary);
         // before anything is defined for good: carried classes and hidden nestmates below
-        ClassFileCheck.linkAll(jar, primary);
+        ClassFileCheck.linkAll(jar, primary, inst);
         checkLambdas(jar, primary);
         Patch.Builder builder;
         try {
@@ -413,7 +413,8 @@ public final class PatchJarLoader {
                     throw new PatchException(Reason.SIGNATURE_MISMATCH, jar.name(), "patch JAR " + jar.source()
                             + ": it was built against a version of " + cls + " and the running application's class"
                             + " file cannot be read to check it (loader " + (l == null ? "bootstrap" : l.getName())
-                            + ")", classes == null ? new NoClassDefFoundError(cls.replace('.', '/')) : null);
+                            + ")" + (classes == null ? ": no class loader of the application can load it yet"
+                            + WAIT_NOTE : ""), classes == null ? new NoClassDefFoundError(cls.replace('.', '/')) : null);
                 }
                 if (!ClassDigest.ofFile(running).equals(jar.oldFileDigests().get(cls))
                         && !ClassDigest.of(running).equals(e.getValue())) {
@@ -587,6 +588,15 @@ public final class PatchJarLoader {
                     + patchClass.substring(patchClass.lastIndexOf('.') + 1) + ".class inside it work";
         }
         return "patch JAR " + jar.source() + ": " + what + " cannot be loaded (" + Failures.describe(ex) + "); every"
-                + " type it uses must be in the JAR, in the JDK or visible to the target's class loader";
+                + " type it uses must be in the JAR, in the JDK or visible to the target's class loader"
+                + (ex instanceof NoClassDefFoundError || ex instanceof ClassNotFoundException ? WAIT_NOTE : "");
     }
+
+    /**
+     * What a refusal for a class no loader can load yet adds: the start-up directory and a watch take
+     * such a refusal as a wait ({@link #waitsForItsLoader}), and their next line says so.
+     */
+    private static final String WAIT_NOTE = ". If the application's class loader that has it is made after"
+            + " start-up (a Spring Boot fat JAR's, an application server's), a start-up directory or a watched one"
+            + " loads the patch as soon as one can; load it again then";
 }

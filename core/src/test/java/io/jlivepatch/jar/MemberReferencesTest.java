@@ -1,0 +1,163 @@
+package io.jlivepatch.jar;
+
+import io.jlivepatch.PatchException;
+import io.jlivepatch.PatchException.Reason;
+import io.jlivepatch.PatchHandle;
+import jarapp.Counter;
+import net.bytebuddy.agent.ByteBuddyAgent;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.objectweb.asm.MethodVisitor;
+import org.objectweb.asm.Opcodes;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Map;
+import java.util.function.Consumer;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A patch that names a method or field the running classes lack (built against another version of
+ * the application or a library, or compiled for a newer Java) is refused at load, naming it, as the
+ * kernel refuses a livepatch module whose symbol it cannot resolve: it used to load and enable, and
+ * then every call of the replacement threw NoSuchMethodError. The classes are written with ASM, as
+ * javac would not compile a call of a method that does not exist.
+ */
+class MemberReferencesTest {
+
+    private static final String FIX = "jarapp.fix.RefFix";
+
+    @TempDir
+    Path dir;
+
+    @AfterEach
+    void removeAll() throws PatchException {
+        Jars.removeAll();
+    }
+
+    @Test
+    void aCallOfAMethodTheRunningClassLacksIsRefused() throws Exception {
+        String m = Jars.refused(jar("no-method", mv -> {
+            mv.visitVarInsn(Opcodes.ALOAD, 0);
+            mv.visitMethodInsn(Opcodes.INVOKEVIRTUAL, "jarapp/Counter", "previous", "()I", false);
+            mv.visitInsn(Opcodes.IRETURN);
+        }), Reason.SIGNATURE_MISMATCH, "class " + FIX + " uses method jarapp.Counter.previous() returning int",
+                "which the running jarapp.Counter (loader ", "does not have (symbol not found)", "NoSuchMethodError", "jlivepatch build");
+        assertFalse(m.contains("cannot be used"), m);
+    }
+
+    @Test
+    void aMethodOfAnotherDescriptorIsRefused() throws Exception {
+        Jars.refused(jar("other-descriptor", mv -> {
+            mv.visitInsn(Opcodes.LCONST_1);
+            mv.visitMethodInsn(Opcodes.INVOKESTATIC, "jarapp/Counter", "label", "(J)Ljava/lang/String;", false);
+            mv.visitInsn(Opcodes.POP);
+            Jars.returnsMinusOne(mv);
+        }), Reason.SIGNATURE_MISMATCH, "uses method jarapp.Counter.label(long) returning java.lang.String");
+    }
+
+    @Test
+    void aFieldTheRunningClassLacksIsRefused() throws Exception {
+        Jars.refused(jar("no-field", mv -> {
+            mv.visitVarInsn(Opcodes.ALOAD, 0);
+            mv.visitFieldInsn(Opcodes.GETFIELD, "jarapp/Counter", "total", "I");
+            mv.visitInsn(Opcodes.IRETURN);
+        }), Reason.SIGNATURE_MISMATCH, "uses field jarapp.Counter.total (int)", "NoSuchFieldError");
+    }
+
+    @Test
+    void aJdkMethodThisJdkLacksIsRefused() throws Exception {
+        Jars.refused(jar("no-jdk-method", mv -> {
+            mv.visitLdcInsn("ff");
+            mv.visitMethodInsn(Opcodes.INVOKESTATIC, "java/lang/Integer", "parseHexadecimal", "(Ljava/lang/String;)I",
+                    false);
+            mv.visitInsn(Opcodes.IRETURN);
+        }), Reason.SIGNATURE_MISMATCH, "uses method java.lang.Integer.parseHexadecimal(java.lang.String) returning int",
+                "which the running java.lang.Integer (loader bootstrap) does not have");
+    }
+
+    @Test
+    void aJdkClassThisJdkLacksIsRefused() throws Exception {
+        Jars.refused(jar("no-jdk-class", mv -> {
+            mv.visitMethodInsn(Opcodes.INVOKESTATIC, "java/util/Hexadecimal", "of", "()I", false);
+            mv.visitInsn(Opcodes.IRETURN);
+        }), Reason.SIGNATURE_MISMATCH, "uses java.util.Hexadecimal, which this JDK (Java "
+                + Runtime.version().feature() + ") does not have", "NoClassDefFoundError", "--release");
+    }
+
+    @Test
+    void aMissingMethodOfTheJarsOwnHelperIsRefused() throws Exception {
+        // the helper has value() only: the patch calls value(int)
+        Map<String, byte[]> entries = new java.util.LinkedHashMap<>();
+        entries.put("jarapp/fix/RefFix.class", Jars.patchClass(FIX, mv -> {
+            mv.visitInsn(Opcodes.ICONST_1);
+            mv.visitMethodInsn(Opcodes.INVOKESTATIC, "jarapp/fix/RefHelper", "value", "(I)Ljava/lang/Object;", false);
+            mv.visitInsn(Opcodes.POP);
+            Jars.returnsMinusOne(mv);
+        }));
+        entries.put("jarapp/fix/RefHelper.class", Jars.helperClass("jarapp.fix.RefHelper", mv -> {
+            mv.visitInsn(Opcodes.ACONST_NULL);
+            mv.visitInsn(Opcodes.ARETURN);
+        }));
+        Path jar = Jars.write(dir.resolve("helper.jar"), Jars.manifest("no-helper-method", FIX), entries);
+        Jars.refused(jar, Reason.SIGNATURE_MISMATCH, "uses method jarapp.fix.RefHelper.value(int)",
+                "which the patch JAR's own jarapp.fix.RefHelper does not have", "build the patch again");
+    }
+
+    @Test
+    void membersThatExistLoadAndRun() throws Exception {
+        PatchHandle h = Jars.lp().load(jar("all-there", mv -> {
+            mv.visitInsn(Opcodes.ICONST_2);
+            mv.visitMethodInsn(Opcodes.INVOKESTATIC, "jarapp/Counter", "label", "(I)Ljava/lang/String;", false);
+            mv.visitInsn(Opcodes.POP);
+            mv.visitTypeInsn(Opcodes.NEW, "java/lang/StringBuilder");
+            mv.visitInsn(Opcodes.DUP);
+            mv.visitMethodInsn(Opcodes.INVOKESPECIAL, "java/lang/StringBuilder", "<init>", "()V", false);
+            mv.visitMethodInsn(Opcodes.INVOKEVIRTUAL, "java/lang/Object", "hashCode", "()I", false);
+            mv.visitInsn(Opcodes.POP);
+            mv.visitFieldInsn(Opcodes.GETSTATIC, "java/lang/Integer", "MAX_VALUE", "I");
+            mv.visitMethodInsn(Opcodes.INVOKESTATIC, "java/lang/Integer", "valueOf", "(I)Ljava/lang/Integer;", false);
+            mv.visitInsn(Opcodes.DUP);
+            mv.visitMethodInsn(Opcodes.INVOKEINTERFACE, "java/lang/Comparable", "compareTo", "(Ljava/lang/Object;)I",
+                    true);
+            mv.visitInsn(Opcodes.POP);
+            Jars.returnsMinusOne(mv);
+        }));
+        h.enable();
+        assertTrue(h.awaitTransition(Duration.ofSeconds(60)));
+        assertEquals(-1, new Counter().next());
+    }
+
+    @Test
+    void aClassTheApplicationHasNotLoadedIsNeitherLoadedNorChecked() throws Exception {
+        // A call of jarapp.NeverLoaded.missing() is left to the JVM's first call: checking it would load
+        // the class into the application, which the patch did not ask for.
+        // (in a helper the replacement never calls: the class stays unloaded through enable and the call)
+        Map<String, byte[]> entries = new java.util.LinkedHashMap<>();
+        entries.put("jarapp/fix/RefFix.class", Jars.patchClass(FIX, Jars::returnsMinusOne));
+        entries.put("jarapp/fix/RefHelper.class", Jars.helperClass("jarapp.fix.RefHelper", mv -> {
+            mv.visitMethodInsn(Opcodes.INVOKESTATIC, "jarapp/NeverLoaded", "missing", "()I", false);
+            mv.visitMethodInsn(Opcodes.INVOKESTATIC, "java/lang/Integer", "valueOf", "(I)Ljava/lang/Integer;", false);
+            mv.visitInsn(Opcodes.ARETURN);
+        }));
+        PatchHandle h = Jars.lp().load(Jars.write(dir.resolve("not-loaded.jar"), Jars.manifest("not-loaded", FIX),
+                entries));
+        assertFalse(Arrays.stream(ByteBuddyAgent.install().getAllLoadedClasses())
+                .anyMatch(c -> c.getName().equals("jarapp.NeverLoaded")), "the check loaded jarapp.NeverLoaded");
+        h.enable();
+        assertTrue(h.awaitTransition(Duration.ofSeconds(60)));
+        assertEquals(-1, new Counter().next());
+        assertFalse(Arrays.stream(ByteBuddyAgent.install().getAllLoadedClasses())
+                .anyMatch(c -> c.getName().equals("jarapp.NeverLoaded")), "jarapp.NeverLoaded loaded by the patch");
+    }
+
+    private Path jar(String name, Consumer<MethodVisitor> body) throws Exception {
+        return Jars.write(dir.resolve(name + ".jar"), Jars.manifest(name, FIX),
+                Map.of("jarapp/fix/RefFix.class", Jars.patchClass(FIX, body)));
+    }
+}
