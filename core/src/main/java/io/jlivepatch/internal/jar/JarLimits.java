@@ -67,6 +67,30 @@ public record JarLimits(long maxJarBytes, int maxEntries, long maxEntryBytes, lo
         positive(MAX_VALUE_CHARS, maxValueChars);
     }
 
+    /*
+     * equals and hashCode written out: a record's own are invokedynamic (ObjectMethods), whose first
+     * call brings up java.lang.invoke. The agent compares its limits with the ones in force at every
+     * start-up, where that cost 34-38 ms of a plain -javaagent's premain on JDK 17 (BENCHMARKS.md,
+     * issue 14), for a JVM that may never need a method handle.
+     */
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof JarLimits l && maxJarBytes == l.maxJarBytes && maxEntries == l.maxEntries
+                && maxEntryBytes == l.maxEntryBytes && maxTotalBytes == l.maxTotalBytes
+                && maxDescriptionChars == l.maxDescriptionChars && maxValueChars == l.maxValueChars;
+    }
+
+    @Override
+    public int hashCode() {
+        long h = maxJarBytes;
+        h = 31 * h + maxEntries;
+        h = 31 * h + maxEntryBytes;
+        h = 31 * h + maxTotalBytes;
+        h = 31 * h + maxDescriptionChars;
+        h = 31 * h + maxValueChars;
+        return Long.hashCode(h);
+    }
+
     public static JarLimits current() {
         return current;
     }
