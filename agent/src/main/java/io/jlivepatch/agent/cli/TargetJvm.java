@@ -140,11 +140,7 @@ final class TargetJvm implements AutoCloseable {
                 askRefused = askToReopen(vm, connecting);
                 props = connecting.run("reading its system properties", vm::getSystemProperties);
                 socket = props.getProperty(LocalChannel.PROPERTY);
-                // cleared by an attach that worked
-                askedFailure = askRefused != null ? askRefused : props.getProperty(AgentMain.FAILURE_PROPERTY);
-                if (askedFailure == null) {
-                    askedFailure = props.getProperty(io.jlivepatch.internal.control.ControlServer.FAILURE_PROPERTY);
-                }
+                askedFailure = askedFailure(askRefused, props);
             }
             long askAfter = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(1);
             boolean asked = false;
@@ -184,7 +180,7 @@ final class TargetJvm implements AutoCloseable {
                 }
                 props = connecting.run("reading its system properties", vm::getSystemProperties);
                 if (asked) {
-                    askedFailure = askRefused != null ? askRefused : props.getProperty(AgentMain.FAILURE_PROPERTY);
+                    askedFailure = askedFailure(askRefused, props);
                 }
                 socket = props.getProperty(LocalChannel.PROPERTY);
             }
@@ -250,6 +246,19 @@ final class TargetJvm implements AutoCloseable {
         } catch (AgentInitializationException | IOException e) {
             return null; // the socket stays as it was; the connect that follows reports it
         }
+    }
+
+    /**
+     * Why the attach that asked to reopen the socket did not get one: the JVM's refusal of it
+     * ({@code askRefused}), else jlivepatch's failure to install, else the socket's own failure to
+     * open (both properties are cleared by an attach that worked), or null.
+     */
+    private static String askedFailure(String askRefused, Properties props) {
+        if (askRefused != null) {
+            return askRefused;
+        }
+        String failure = props.getProperty(AgentMain.FAILURE_PROPERTY);
+        return failure != null ? failure : props.getProperty(io.jlivepatch.internal.control.ControlServer.FAILURE_PROPERTY);
     }
 
     /** @param why the asking attach's failure (jlivepatch.agent.failure), or null: then the target's log has it */
