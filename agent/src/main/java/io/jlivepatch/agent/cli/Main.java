@@ -67,6 +67,9 @@ public final class Main implements Runnable {
                     + " JVMs it patches need only java.instrument");
             return REFUSED;
         }
+        cli.registerConverter(java.nio.file.Path.class, new PathArgument());
+        CommandLine.IParameterExceptionHandler others = cli.getParameterExceptionHandler();
+        cli.setParameterExceptionHandler((e, arguments) -> PathArgument.handle(e, arguments, others));
         cli.setColorScheme(CommandLine.Help.defaultColorScheme(CommandLine.Help.Ansi.OFF));
         cli.setOut(cleanOut);
         cli.setErr(cleanErr);

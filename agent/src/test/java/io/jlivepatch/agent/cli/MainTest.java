@@ -4,8 +4,13 @@ import org.junit.jupiter.api.Test;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class MainTest {
@@ -19,5 +24,43 @@ class MainTest {
         assertEquals(Main.USAGE, code, err.toString());
         assertTrue(err.toString().contains("name a command: list, load, status, enable, disable, unregister, unload,"
                 + " force, build, inspect, install, uninstall or watch (jlivepatch --help)"), err.toString());
+    }
+
+    /** A path no file system takes (a NUL character): its reason, and no usage text. */
+    @Test
+    void aPathThatCannotBeAFileNameIsRefusedWithItsReason() {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = Main.run(new PrintWriter(out), new PrintWriter(err), "load", "1", "fix\u0000.jar");
+        assertEquals(Main.USAGE, code, err.toString());
+        assertTrue(err.toString().contains("cannot be used as a file name here: Nul character not allowed"), err.toString());
+        assertTrue(err.toString().contains("'jlivepatch load --help' shows the command's usage"), err.toString());
+        assertFalse(err.toString().contains("Usage:") || err.toString().contains("UTF-8 locale"), err.toString());
+    }
+
+    /**
+     * Under LANG=C a non-ASCII path cannot be a file name of this JVM (its file-name encoding is
+     * ASCII): the command says so and what to do, not "Malformed input" and the whole usage.
+     */
+    @Test
+    void aPathTheLocaleCannotNameIsRefusedSayingWhatToDo() throws Exception {
+        Path err = Files.createTempFile("jlivepatch-main", ".err");
+        try {
+            ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "-cp", System.getProperty("java.class.path"), Main.class.getName(), "load", "1",
+                    "/tmp/caf\u00e9/fix.jar").redirectError(err.toFile());
+            pb.environment().keySet().removeIf(k -> k.startsWith("LC_"));
+            pb.environment().put("LANG", "C");
+            pb.environment().put("LC_ALL", "C");
+            Process p = pb.start();
+            assertTrue(p.waitFor(120, TimeUnit.SECONDS), "the command hangs");
+            String text = Files.readString(err, StandardCharsets.UTF_8);
+            assertEquals(Main.USAGE, p.exitValue(), text);
+            assertTrue(text.contains("cannot be used as a file name here") && text.contains("run the command in a UTF-8"
+                    + " locale (LANG=C.UTF-8)"), text);
+            assertFalse(text.contains("Usage:"), text);
+        } finally {
+            Files.deleteIfExists(err);
+        }
     }
 }
