@@ -47,7 +47,8 @@ class MemberReferencesTest {
             mv.visitMethodInsn(Opcodes.INVOKEVIRTUAL, "jarapp/Counter", "previous", "()I", false);
             mv.visitInsn(Opcodes.IRETURN);
         }), Reason.SIGNATURE_MISMATCH, "class " + FIX + " uses method jarapp.Counter.previous() returning int",
-                "which the running jarapp.Counter (loader ", "does not have (symbol not found)", "NoSuchMethodError", "jlivepatch build");
+                "which the running jarapp.Counter (loader ", "does not have (symbol not found)", "NoSuchMethodError", "jlivepatch build --old");
+        assertFalse(m.contains("--release"), m);
         assertFalse(m.contains("cannot be used"), m);
     }
 
@@ -78,7 +79,8 @@ class MemberReferencesTest {
                     false);
             mv.visitInsn(Opcodes.IRETURN);
         }), Reason.SIGNATURE_MISMATCH, "uses method java.lang.Integer.parseHexadecimal(java.lang.String) returning int",
-                "which the running java.lang.Integer (loader bootstrap) does not have");
+                "which this JDK's java.lang.Integer (Java " + Runtime.version().feature() + ") does not have",
+                "compiled against a newer Java", "javac --release " + Runtime.version().feature());
     }
 
     @Test
@@ -86,7 +88,7 @@ class MemberReferencesTest {
         Jars.refused(jar("no-jdk-class", mv -> {
             mv.visitMethodInsn(Opcodes.INVOKESTATIC, "java/util/Hexadecimal", "of", "()I", false);
             mv.visitInsn(Opcodes.IRETURN);
-        }), Reason.SIGNATURE_MISMATCH, "uses java.util.Hexadecimal, which this JDK (Java "
+        }), Reason.SIGNATURE_MISMATCH, "uses java.util.Hexadecimal, which this Java runtime (Java "
                 + Runtime.version().feature() + ") does not have", "NoClassDefFoundError", "--release");
     }
 

@@ -62,7 +62,8 @@ final class ClassFileCheck {
      * any: {@code Class.forName(name, false, ...)} loads only, and {@code getDeclaredFields} has
      * HotSpot link the class (verifying it) before it reflects, while no static initializer runs.
      */
-    static void linkAll(PatchJar jar, ClassLoader targetLoader, Instrumentation inst) throws PatchException {
+    static void linkAll(PatchJar jar, ClassLoader targetLoader, Instrumentation inst, java.util.Set<String> running)
+            throws PatchException {
         checkOwnNames(jar, targetLoader);
         // the nestmates first: a JAR without any loads no class of the check (FootprintIT)
         if (!jar.nestmates().isEmpty() && !NestmateLambdas.TAKES_HIDDEN) {
@@ -87,7 +88,7 @@ final class ClassFileCheck {
             linked.add(link(jar, name, carries, () -> Class.forName(name, false, scratch)));
         }
         // Every class linked first: a refusal for a class that cannot link says so, not what it names.
-        MemberReferences references = new MemberReferences(jar, targetLoader, inst);
+        MemberReferences references = new MemberReferences(jar, targetLoader, inst, running);
         for (Class<?> c : linked) {
             references.check(c, jar.classes().get(c.getName().replace('.', '/')));
         }

@@ -9,6 +9,8 @@ import java.lang.instrument.Instrumentation;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
 import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -25,9 +27,18 @@ import java.util.Set;
  * change to the application the patch did not ask for, and its loader may not exist yet): a
  * reference to it is left to the JVM's own resolution at the first call. Nothing is initialized:
  * {@code Class.forName(.., false, ..)} loads, and a lookup resolves without running anything.
+ *
+ * <p>Only a reference the running code does not make already is new: a method compatible with two
+ * versions of a library ({@code v2 ? Lib.newApi() : Lib.oldApi()}), or using an optional JDK module on
+ * a branch it never takes, names what is missing and runs, since the JVM resolves a reference at its
+ * first use; a patch of it that keeps the reference runs as well (review of the first version: it
+ * refused such patches, even the one {@code jlivepatch build} makes from the running build). So what
+ * the running classes the patch replaces (and hosts its nestmates in) name is never refused, and
+ * when one of their class files cannot be read to tell, nothing is checked.
  */
 final class MemberReferences {
 
+    private static final int CLASS = 7;
     private static final int FIELD = 9;
     private static final int METHOD = 10;
     private static final int INTERFACE_METHOD = 11;
@@ -35,13 +46,69 @@ final class MemberReferences {
     private final PatchJar jar;
     private final ClassLoader targetLoader;
     private final Instrumentation inst;
+    /**
+     * What the running classes the patch replaces name: {@code owner.name descriptor} of each member
+     * and the internal name of each class; null when one of their class files could not be read.
+     */
+    private final Set<String> running;
     /** The classes the target's loader has loaded or asked for, by name; read once, when first needed. */
     private Set<String> loaded;
 
-    MemberReferences(PatchJar jar, ClassLoader targetLoader, Instrumentation inst) {
+    MemberReferences(PatchJar jar, ClassLoader targetLoader, Instrumentation inst, Set<String> running) {
         this.jar = jar;
         this.targetLoader = targetLoader;
         this.inst = inst;
+        this.running = running;
+    }
+
+    /**
+     * What the running class files of {@code classNames} name ({@link #running}): read from the
+     * loader of their first loaded copy ({@code loaded}), else from {@code primary}, as the check of
+     * the classes a patch was built against reads them; null when one cannot be read.
+     */
+    static Set<String> running(Set<String> classNames, Map<String, List<Class<?>>> loaded, ClassLoader primary) {
+        Set<String> names = new HashSet<>();
+        for (String cls : classNames) {
+            List<Class<?>> copies = loaded.get(cls);
+            ClassLoader l = copies != null && !copies.isEmpty() ? copies.get(0).getClassLoader() : primary;
+            String resource = cls.replace('.', '/') + ".class";
+            byte[] bytes;
+            try (java.io.InputStream in = l == null ? ClassLoader.getSystemResourceAsStream(resource)
+                    : l.getResourceAsStream(resource)) {
+                bytes = in == null ? null : in.readAllBytes();
+            } catch (java.io.IOException | RuntimeException e) {
+                bytes = null;
+            }
+            if (bytes == null) {
+                return null;
+            }
+            try {
+                ClassReader reader = new ClassReader(bytes);
+                char[] buf = new char[reader.getMaxStringLength()];
+                for (int i = 1; i < reader.getItemCount(); i++) {
+                    int at = reader.getItem(i);
+                    if (at == 0) {
+                        continue;
+                    }
+                    int tag = reader.readByte(at - 1);
+                    if (tag == CLASS) {
+                        names.add(reader.readUTF8(at, buf));
+                    } else if (tag == FIELD || tag == METHOD || tag == INTERFACE_METHOD) {
+                        names.add(key(reader, at, buf));
+                    }
+                }
+            } catch (RuntimeException e) {
+                return null; // not a class file ASM reads: nothing to tell new references by
+            }
+        }
+        return names;
+    }
+
+    /** {@code owner.name descriptor} of the member reference at {@code at}. */
+    private static String key(ClassReader reader, int at, char[] buf) {
+        String owner = reader.readClass(at, buf);
+        int nameAndType = reader.getItem(reader.readUnsignedShort(at + 2));
+        return owner + "." + reader.readUTF8(nameAndType, buf) + " " + reader.readUTF8(nameAndType + 2, buf);
     }
 
     /**
@@ -50,6 +117,9 @@ final class MemberReferences {
      * it names it in.
      */
     void check(Class<?> checked, byte[] bytes) throws PatchException {
+        if (running == null) {
+            return; // what is new cannot be told (see the class comment)
+        }
         ClassReader reader = new ClassReader(bytes);
         char[] buf = new char[reader.getMaxStringLength()];
         ClassLoader loader = checked.getClassLoader();
@@ -69,6 +139,9 @@ final class MemberReferences {
             if (owner.startsWith("[") || name.equals("<clinit>") || owner.equals("java/lang/invoke/MethodHandle")
                     || owner.equals("java/lang/invoke/VarHandle")) {
                 continue; // an array's clone(), or a signature-polymorphic method: any descriptor resolves
+            }
+            if (running.contains(owner + "." + name + " " + descriptor)) {
+                continue; // the running code names it too: not the patch's to answer for
             }
             Class<?> ownerClass = loadIfHarmless(owner, loader, checked, descriptor, tag == FIELD);
             if (ownerClass == null) {
@@ -107,12 +180,16 @@ final class MemberReferences {
         try {
             return Class.forName(name, false, loader);
         } catch (ClassNotFoundException | NoClassDefFoundError e) {
-            if (name.startsWith("java.")) {
-                // Only the JDK defines java.* classes: this one is not in this JDK.
+            if (name.startsWith("java.") && !running.contains(internalName)) {
+                // Only the JDK defines java.* classes: this one is not in this runtime, or not where
+                // the target's loader can see it (a module left out of the image or the boot layer).
+                int feature = Runtime.version().feature();
                 throw new PatchException(Reason.SIGNATURE_MISMATCH, jar.name(), "patch JAR " + jar.source() + ": class "
-                        + checked.getName() + " uses " + name + ", which this JDK (Java " + Runtime.version().feature()
-                        + ") does not have: every call reaching it would throw NoClassDefFoundError. Compile the patch"
-                        + " for the Java the application runs on (javac --release " + Runtime.version().feature() + ")");
+                        + checked.getName() + " uses " + name + ", which this Java runtime (Java " + feature + ") does"
+                        + " not have or does not let the application's class loader see (a JDK module left out:"
+                        + " jlink, --limit-modules): every call reaching it would throw NoClassDefFoundError. Compile"
+                        + " the patch for the Java the application runs on (javac --release " + feature + ") and use"
+                        + " only the modules it runs with");
             }
             return null; // not loaded after all (a loader that lies about its classes): left to the JVM
         } catch (LinkageError | RuntimeException e) {
@@ -224,12 +301,17 @@ final class MemberReferences {
     private PatchException refuse(Class<?> checked, Class<?> owner, String member, String error) {
         ClassLoader l = owner.getClassLoader();
         boolean own = l instanceof PatchClassLoader;
-        String where = own ? "the patch JAR's own " + owner.getName()
-                : "the running " + owner.getName() + " (loader " + io.jlivepatch.internal.patch.LoaderNames.of(l) + ")";
+        boolean jdk = l == null || l == ClassLoader.getPlatformClassLoader();
+        int feature = Runtime.version().feature();
+        String where = own ? "the patch JAR's own " + owner.getName() : jdk ? "this JDK's " + owner.getName()
+                + " (Java " + feature + ")" : "the running " + owner.getName() + " (loader "
+                + io.jlivepatch.internal.patch.LoaderNames.of(l) + ")";
         String what = own ? "The JAR's classes do not fit each other: build the patch again, all of its classes from"
-                + " one compilation" : "The patch was built against another version of that code than the one running:"
-                + " build it against the classes the application runs ('jlivepatch build --old' with the running JAR,"
-                + " and --classpath with the libraries it runs with)";
+                + " one compilation" : jdk ? "The patch was compiled against a newer Java: compile it for the Java the"
+                + " application runs on (javac --release " + feature + ")" : "The patch was built against another"
+                + " version of that code than the one running: build it against the classes the application runs"
+                + " ('jlivepatch build --old' with the running JAR; with --source, --classpath with the libraries it"
+                + " runs with)";
         return new PatchException(Reason.SIGNATURE_MISMATCH, jar.name(), "patch JAR " + jar.source() + ": class "
                 + checked.getName() + " uses " + member + ", which " + where + " does not have (symbol not found):"
                 + " every call reaching it would throw " + error + ". " + what);

@@ -137,7 +137,10 @@ public final class PatchJarLoader {
         ClassLoader primary = primaryLoader(all, entries, loaded);
         checkBuiltAgainst(jar, loaded, primary);
         // before anything is defined for good: carried classes and hidden nestmates below
-        ClassFileCheck.linkAll(jar, primary, inst);
+        // What the running classes the patch replaces, and its nestmates' hosts, name already
+        Set<String> replaced = new HashSet<>(names);
+        replaced.addAll(jar.nestmates().values());
+        ClassFileCheck.linkAll(jar, primary, inst, MemberReferences.running(replaced, loaded, primary));
         checkLambdas(jar, primary);
         Patch.Builder builder;
         try {

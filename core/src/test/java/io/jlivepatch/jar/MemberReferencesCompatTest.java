@@ -1,0 +1,176 @@
+package io.jlivepatch.jar;
+
+import io.jlivepatch.PatchException;
+import io.jlivepatch.PatchHandle;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.objectweb.asm.AnnotationVisitor;
+import org.objectweb.asm.ClassWriter;
+import org.objectweb.asm.Label;
+import org.objectweb.asm.MethodVisitor;
+import org.objectweb.asm.Opcodes;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The running method itself names a member its library lacks, on a branch it never takes
+ * (compatibility code for two versions of a library, or an optional JDK module): the JVM resolves
+ * lazily, so it runs. A patch of that method that keeps the very same reference (what 'jlivepatch
+ * build' makes from the running build) must load: the first version of MemberReferences refused it
+ * (found by a review; this test is the reviewer's, with the class-path case added).
+ */
+class MemberReferencesCompatTest {
+
+    @TempDir
+    Path dir;
+
+    @AfterEach
+    void removeAll() throws PatchException {
+        Jars.removeAll();
+    }
+
+    @Test
+    void aReferenceTheRunningClassFileAlreadyHasIsNotRefused() throws Exception {
+        // The application's classes as files, as a class path or a JAR has them: the check reads the
+        // running class file and finds the reference there.
+        Path classes = dir.resolve("app");
+        java.nio.file.Files.createDirectories(classes.resolve("compat"));
+        java.nio.file.Files.write(classes.resolve("compat/Lib.class"), lib());
+        java.nio.file.Files.write(classes.resolve("compat/App.class"), app());
+        try (java.net.URLClassLoader loader = new java.net.URLClassLoader("compat-files",
+                new java.net.URL[] {classes.toUri().toURL()}, getClass().getClassLoader())) {
+            Object running = loader.loadClass("compat.App").getConstructor().newInstance();
+            java.lang.reflect.Method compute = running.getClass().getMethod("compute", boolean.class);
+            assertEquals("old", compute.invoke(running, false));
+            Path jar = Jars.write(dir.resolve("compat-files.jar"), Jars.manifest("compat-files", "compat.fix.AppFix"),
+                    Map.of("compat/fix/AppFix.class", fix()));
+            PatchHandle h = Jars.lp().load(jar);
+            h.enable();
+            assertTrue(h.awaitTransition(Duration.ofSeconds(60)));
+            assertEquals("fixed old", compute.invoke(running, false));
+            h.disable();
+            h.unregister();
+
+            // A reference the running class does not make is still refused, in the same application.
+            Map<String, byte[]> entries = new java.util.LinkedHashMap<>();
+            entries.put("compat/fix/AppFix.class", fix());
+            entries.put("compat/fix/NewerHelper.class", Jars.helperClass("compat.fix.NewerHelper", mv -> {
+                mv.visitMethodInsn(Opcodes.INVOKESTATIC, "compat/Lib", "newestApi", "()Ljava/lang/String;", false);
+                mv.visitInsn(Opcodes.ARETURN);
+            }));
+            Path newer = Jars.write(dir.resolve("compat-newer.jar"), Jars.manifest("compat-newer", "compat.fix.AppFix"),
+                    entries);
+            PatchException e = org.junit.jupiter.api.Assertions.assertThrows(PatchException.class,
+                    () -> Jars.lp().load(newer));
+            assertEquals(PatchException.Reason.SIGNATURE_MISMATCH, e.reason(), e.getMessage());
+            assertTrue(e.getMessage().contains("uses method compat.Lib.newestApi() returning java.lang.String, which the"
+                    + " running compat.Lib (loader compat-files"), e.getMessage());
+            assertEquals("old", compute.invoke(running, false));
+        }
+    }
+
+    /** A class defined from memory (no class file to read): what is new cannot be told, so nothing is refused. */
+    @Test
+    void aReferenceOfAClassWithoutAClassFileIsNotRefused() throws Exception {
+        Map<String, byte[]> app = Map.of("compat.Lib", lib(), "compat.App", app());
+        ClassLoader loader = new ClassLoader("compat-app", getClass().getClassLoader()) {
+            @Override
+            protected Class<?> findClass(String name) throws ClassNotFoundException {
+                byte[] b = app.get(name);
+                if (b == null) {
+                    throw new ClassNotFoundException(name);
+                }
+                return defineClass(name, b, 0, b.length);
+            }
+        };
+        Object running = loader.loadClass("compat.App").getConstructor().newInstance();
+        java.lang.reflect.Method compute = running.getClass().getMethod("compute", boolean.class);
+        assertEquals("old", compute.invoke(running, false));
+
+        Path jar = Jars.write(dir.resolve("compat.jar"), Jars.manifest("compat-fix", "compat.fix.AppFix"),
+                Map.of("compat/fix/AppFix.class", fix()));
+        PatchHandle h = Jars.lp().load(jar);
+        h.enable();
+        assertTrue(h.awaitTransition(Duration.ofSeconds(60)));
+        assertEquals("fixed old", compute.invoke(running, false));
+    }
+
+    /** compat.Lib 1.0: oldApi() only (2.0 adds newApi()). */
+    private static byte[] lib() {
+        ClassWriter cw = new ClassWriter(ClassWriter.COMPUTE_FRAMES | ClassWriter.COMPUTE_MAXS);
+        cw.visit(Opcodes.V17, Opcodes.ACC_PUBLIC | Opcodes.ACC_SUPER, "compat/Lib", null, "java/lang/Object", null);
+        MethodVisitor mv = cw.visitMethod(Opcodes.ACC_PUBLIC | Opcodes.ACC_STATIC, "oldApi", "()Ljava/lang/String;",
+                null, null);
+        mv.visitCode();
+        mv.visitLdcInsn("old");
+        mv.visitInsn(Opcodes.ARETURN);
+        mv.visitMaxs(0, 0);
+        mv.visitEnd();
+        cw.visitEnd();
+        return cw.toByteArray();
+    }
+
+    /** compat.App: compute(useNew) { return useNew ? Lib.newApi() : Lib.oldApi(); } (built against Lib 2.0). */
+    private static byte[] app() {
+        ClassWriter cw = new ClassWriter(ClassWriter.COMPUTE_FRAMES | ClassWriter.COMPUTE_MAXS);
+        cw.visit(Opcodes.V17, Opcodes.ACC_PUBLIC | Opcodes.ACC_SUPER, "compat/App", null, "java/lang/Object", null);
+        MethodVisitor init = cw.visitMethod(Opcodes.ACC_PUBLIC, "<init>", "()V", null, null);
+        init.visitCode();
+        init.visitVarInsn(Opcodes.ALOAD, 0);
+        init.visitMethodInsn(Opcodes.INVOKESPECIAL, "java/lang/Object", "<init>", "()V", false);
+        init.visitInsn(Opcodes.RETURN);
+        init.visitMaxs(0, 0);
+        init.visitEnd();
+        MethodVisitor mv = cw.visitMethod(Opcodes.ACC_PUBLIC, "compute", "(Z)Ljava/lang/String;", null, null);
+        mv.visitCode();
+        body(mv, 1, null);
+        mv.visitMaxs(0, 0);
+        mv.visitEnd();
+        cw.visitEnd();
+        return cw.toByteArray();
+    }
+
+    /** The fix: the same compatibility code, "fixed " before the old API's answer. */
+    private static byte[] fix() {
+        ClassWriter cw = new ClassWriter(ClassWriter.COMPUTE_MAXS);
+        cw.visit(Opcodes.V17, Opcodes.ACC_PUBLIC | Opcodes.ACC_SUPER, "compat/fix/AppFix", null, "java/lang/Object",
+                null);
+        MethodVisitor mv = cw.visitMethod(Opcodes.ACC_PUBLIC | Opcodes.ACC_STATIC, "compute",
+                "(Lcompat/App;Z)Ljava/lang/String;", null, null);
+        AnnotationVisitor av = mv.visitAnnotation("Lio/jlivepatch/Replaces;", true);
+        av.visit("target", "compat.App");
+        av.visit("method", "compute");
+        av.visitEnd();
+        mv.visitCode();
+        body(mv, 1, "fixed ");
+        mv.visitMaxs(0, 0);
+        mv.visitEnd();
+        cw.visitEnd();
+        return cw.toByteArray();
+    }
+
+    private static void body(MethodVisitor mv, int flag, String prefix) {
+        Label old = new Label();
+        mv.visitVarInsn(Opcodes.ILOAD, flag);
+        mv.visitJumpInsn(Opcodes.IFEQ, old);
+        mv.visitMethodInsn(Opcodes.INVOKESTATIC, "compat/Lib", "newApi", "()Ljava/lang/String;", false);
+        mv.visitInsn(Opcodes.ARETURN);
+        mv.visitLabel(old);
+        if (prefix != null) {
+            mv.visitFrame(Opcodes.F_SAME, 0, null, 0, null);
+            mv.visitLdcInsn(prefix);
+            mv.visitMethodInsn(Opcodes.INVOKESTATIC, "compat/Lib", "oldApi", "()Ljava/lang/String;", false);
+            mv.visitMethodInsn(Opcodes.INVOKEVIRTUAL, "java/lang/String", "concat",
+                    "(Ljava/lang/String;)Ljava/lang/String;", false);
+        } else {
+            mv.visitMethodInsn(Opcodes.INVOKESTATIC, "compat/Lib", "oldApi", "()Ljava/lang/String;", false);
+        }
+        mv.visitInsn(Opcodes.ARETURN);
+    }
+}
