@@ -112,6 +112,24 @@ class MemberReferencesTest {
     }
 
     @Test
+    void aConstantNoInstructionUsesIsNoReference() throws Exception {
+        // As a class rewritten with ASM keeps (jlivepatch build's access to an added field, which it
+        // turns into the shadow variable's): a pool entry of a missing field and method, used by nothing.
+        byte[] patch = Jars.patchClass(FIX, Jars::returnsMinusOne);
+        org.objectweb.asm.ClassReader reader = new org.objectweb.asm.ClassReader(patch);
+        org.objectweb.asm.ClassWriter writer = new org.objectweb.asm.ClassWriter(reader, 0);
+        reader.accept(writer, 0);
+        writer.newField("jarapp/Counter", "gone", "Ljava/util/List;");
+        writer.newMethod("jarapp/Counter", "goneToo", "()V", false);
+        writer.newMethod("java/util/Gone", "of", "()V", false);
+        PatchHandle h = Jars.lp().load(Jars.write(dir.resolve("unused.jar"), Jars.manifest("unused-constants", FIX),
+                Map.of("jarapp/fix/RefFix.class", writer.toByteArray())));
+        h.enable();
+        assertTrue(h.awaitTransition(Duration.ofSeconds(60)));
+        assertEquals(-1, new Counter().next());
+    }
+
+    @Test
     void membersThatExistLoadAndRun() throws Exception {
         PatchHandle h = Jars.lp().load(jar("all-there", mv -> {
             mv.visitInsn(Opcodes.ICONST_2);

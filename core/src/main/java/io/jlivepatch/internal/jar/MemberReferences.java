@@ -3,6 +3,10 @@ package io.jlivepatch.internal.jar;
 import io.jlivepatch.PatchException;
 import io.jlivepatch.PatchException.Reason;
 import org.objectweb.asm.ClassReader;
+import org.objectweb.asm.ClassVisitor;
+import org.objectweb.asm.Handle;
+import org.objectweb.asm.MethodVisitor;
+import org.objectweb.asm.Opcodes;
 import org.objectweb.asm.Type;
 
 import java.lang.instrument.Instrumentation;
@@ -143,13 +147,15 @@ final class MemberReferences {
             if (running.contains(owner + "." + name + " " + descriptor)) {
                 continue; // the running code names it too: not the patch's to answer for
             }
-            Class<?> ownerClass = loadIfHarmless(owner, loader, checked, descriptor, tag == FIELD);
+            Class<?> ownerClass = loadIfHarmless(owner, name, descriptor, tag == FIELD, checked, bytes);
             if (ownerClass == null) {
                 continue;
             }
             boolean found = tag == FIELD ? hasField(ownerClass, name, descriptor, loader)
                     : hasMethod(ownerClass, name, descriptor, loader);
-            if (!found) {
+            // A constant no instruction uses is no reference: a class rewritten by ASM keeps its
+            // reader's pool (jlivepatch build's access to an added field, turned into its shadow's).
+            if (!found && Uses.any(bytes, owner, name, descriptor)) {
                 throw refuse(checked, ownerClass, (tag == FIELD ? "field " : "method ") + Type.getObjectType(owner)
                         .getClassName() + "." + name + (tag == FIELD ? " (" + Type.getType(descriptor).getClassName()
                         + ")" : describe(descriptor)), tag == FIELD ? "NoSuchFieldError" : "NoSuchMethodError");
@@ -158,12 +164,75 @@ final class MemberReferences {
     }
 
     /**
-     * The class {@code internalName} names, loaded through {@code loader} when loading it changes
+     * Whether an instruction of a class file uses a member: asked only of a member found missing, so
+     * that a good patch's first load defines none of these visitors (FootprintIT).
+     */
+    private static final class Uses extends ClassVisitor {
+        private final String owner;
+        private final String name;
+        private final String descriptor;
+        boolean used;
+
+        private Uses(String owner, String name, String descriptor) {
+            super(Opcodes.ASM9);
+            this.owner = owner;
+            this.name = name;
+            this.descriptor = descriptor;
+        }
+
+        static boolean any(byte[] classFile, String owner, String name, String descriptor) {
+            Uses uses = new Uses(owner, name, descriptor);
+            new ClassReader(classFile).accept(uses, ClassReader.SKIP_DEBUG | ClassReader.SKIP_FRAMES);
+            return uses.used;
+        }
+
+        private boolean is(String o, String n, String d) {
+            return owner.equals(o) && name.equals(n) && descriptor.equals(d);
+        }
+
+        private void handle(Object constant) {
+            if (constant instanceof Handle h && is(h.getOwner(), h.getName(), h.getDesc())) {
+                used = true;
+            }
+        }
+
+        @Override
+        public MethodVisitor visitMethod(int access, String n, String d, String signature, String[] exceptions) {
+            return used ? null : new MethodVisitor(Opcodes.ASM9) {
+                @Override
+                public void visitMethodInsn(int opcode, String o, String mn, String md, boolean isInterface) {
+                    used |= is(o, mn, md);
+                }
+
+                @Override
+                public void visitFieldInsn(int opcode, String o, String fn, String fd) {
+                    used |= is(o, fn, fd);
+                }
+
+                @Override
+                public void visitLdcInsn(Object value) {
+                    handle(value);
+                }
+
+                @Override
+                public void visitInvokeDynamicInsn(String in, String id, Handle bootstrap, Object... arguments) {
+                    handle(bootstrap);
+                    for (Object a : arguments) {
+                        handle(a);
+                    }
+                }
+            };
+        }
+    }
+
+    /**
+     * The class {@code internalName} names, loaded through {@code checked}'s loader when loading it changes
      * nothing (a class of the JAR, the JDK or jlivepatch, or one the target's loader has already),
      * and the same holds for every type of {@code descriptor}; else null: not checked.
      */
-    private Class<?> loadIfHarmless(String internalName, ClassLoader loader, Class<?> checked, String descriptor,
-                                    boolean field) throws PatchException {
+    private Class<?> loadIfHarmless(String internalName, String member, String descriptor, boolean field,
+                                    Class<?> checked, byte[] bytes) throws PatchException {
+        ClassLoader loader = checked.getClassLoader();
         if (!harmless(internalName)) {
             return null;
         }
@@ -180,7 +249,8 @@ final class MemberReferences {
         try {
             return Class.forName(name, false, loader);
         } catch (ClassNotFoundException | NoClassDefFoundError e) {
-            if (name.startsWith("java.") && !running.contains(internalName)) {
+            if (name.startsWith("java.") && !running.contains(internalName)
+                    && Uses.any(bytes, internalName, member, descriptor)) {
                 // Only the JDK defines java.* classes: this one is not in this runtime, or not where
                 // the target's loader can see it (a module left out of the image or the boot layer).
                 int feature = Runtime.version().feature();
