@@ -45,15 +45,7 @@ class MemberReferencesCompatTest {
         java.nio.file.Files.write(classes.resolve("compat/App.class"), app());
         try (java.net.URLClassLoader loader = new java.net.URLClassLoader("compat-files",
                 new java.net.URL[] {classes.toUri().toURL()}, getClass().getClassLoader())) {
-            Object running = loader.loadClass("compat.App").getConstructor().newInstance();
-            java.lang.reflect.Method compute = running.getClass().getMethod("compute", boolean.class);
-            assertEquals("old", compute.invoke(running, false));
-            Path jar = Jars.write(dir.resolve("compat-files.jar"), Jars.manifest("compat-files", "compat.fix.AppFix"),
-                    Map.of("compat/fix/AppFix.class", fix()));
-            PatchHandle h = Jars.lp().load(jar);
-            h.enable();
-            assertTrue(h.awaitTransition(Duration.ofSeconds(60)));
-            assertEquals("fixed old", compute.invoke(running, false));
+            PatchHandle h = patched(loader, "compat-files");
             h.disable();
             h.unregister();
 
@@ -71,7 +63,7 @@ class MemberReferencesCompatTest {
             assertEquals(PatchException.Reason.SIGNATURE_MISMATCH, e.reason(), e.getMessage());
             assertTrue(e.getMessage().contains("uses method compat.Lib.newestApi() returning java.lang.String, which the"
                     + " running compat.Lib (loader compat-files"), e.getMessage());
-            assertEquals("old", compute.invoke(running, false));
+            assertEquals("old", compute(loader));
         }
     }
 
@@ -89,16 +81,25 @@ class MemberReferencesCompatTest {
                 return defineClass(name, b, 0, b.length);
             }
         };
-        Object running = loader.loadClass("compat.App").getConstructor().newInstance();
-        java.lang.reflect.Method compute = running.getClass().getMethod("compute", boolean.class);
-        assertEquals("old", compute.invoke(running, false));
+        patched(loader, "compat-memory");
+    }
 
-        Path jar = Jars.write(dir.resolve("compat.jar"), Jars.manifest("compat-fix", "compat.fix.AppFix"),
+    /** Loads and enables the fix of compat.App, defined by {@code loader}, as patch {@code name}. */
+    private PatchHandle patched(ClassLoader loader, String name) throws Exception {
+        assertEquals("old", compute(loader));
+        Path jar = Jars.write(dir.resolve(name + ".jar"), Jars.manifest(name, "compat.fix.AppFix"),
                 Map.of("compat/fix/AppFix.class", fix()));
         PatchHandle h = Jars.lp().load(jar);
         h.enable();
         assertTrue(h.awaitTransition(Duration.ofSeconds(60)));
-        assertEquals("fixed old", compute.invoke(running, false));
+        assertEquals("fixed old", compute(loader));
+        return h;
+    }
+
+    /** compat.App.compute(false) of a new instance from {@code loader}. */
+    private static Object compute(ClassLoader loader) throws Exception {
+        Object app = loader.loadClass("compat.App").getConstructor().newInstance();
+        return app.getClass().getMethod("compute", boolean.class).invoke(app, false);
     }
 
     /** compat.Lib 1.0: oldApi() only (2.0 adds newApi()). */
