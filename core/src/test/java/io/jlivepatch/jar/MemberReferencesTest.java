@@ -93,6 +93,24 @@ class MemberReferencesTest {
     }
 
     @Test
+    void aJdkMethodThisJdkLacksIsRefusedInAPatchsJavaClassToo() throws Exception {
+        // a hidden nestmate of a JDK class runs in the boot loader: checked through its renamed copy
+        String carrier = "java.util.HexCarrier";
+        Map<String, String> manifest = Jars.manifest("hex-jdk-carrier", carrier);
+        manifest.put("Livepatch-Nestmates", carrier + "=java.util.HashMap");
+        Path jar = Jars.write(dir.resolve("hexcarrier.jar"), manifest, Map.of("java/util/HexCarrier.class",
+                Jars.patchClass(carrier, mv -> {
+                    mv.visitLdcInsn("ff");
+                    mv.visitMethodInsn(Opcodes.INVOKESTATIC, "java/lang/Integer", "parseHexadecimal",
+                            "(Ljava/lang/String;)I", false);
+                    mv.visitInsn(Opcodes.IRETURN);
+                })));
+        String m = Jars.refused(jar, Reason.SIGNATURE_MISMATCH, "class java.util.HexCarrier uses method"
+                + " java.lang.Integer.parseHexadecimal(java.lang.String) returning int", "javac --release");
+        assertFalse(m.contains("jlivepatch_check"), "the copy's name is not shown: " + m);
+    }
+
+    @Test
     void aMissingMethodOfTheJarsOwnHelperIsRefused() throws Exception {
         // the helper has value() only: the patch calls value(int)
         Map<String, byte[]> entries = new java.util.LinkedHashMap<>();

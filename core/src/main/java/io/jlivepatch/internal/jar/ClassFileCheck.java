@@ -87,22 +87,33 @@ final class ClassFileCheck {
             }
             linked.add(link(jar, name, carries, () -> Class.forName(name, false, scratch)));
         }
-        // Every class linked first: a refusal for a class that cannot link says so, not what it names.
-        MemberReferences references = new MemberReferences(jar, targetLoader, inst, running);
-        for (Class<?> c : linked) {
-            references.check(c, jar.classes().get(c.getName().replace('.', '/')));
-        }
+        RenamedClasses copies = null;
+        List<Class<?>> copied = new ArrayList<>();
         if (!boot.isEmpty()) {
-            RenamedClasses copies;
             try {
                 copies = new RenamedClasses(boot, targetLoader);
             } catch (IOException e) {
                 throw refuse(jar, "the classes of java.* packages cannot be read for checking: "
                         + Failures.describe(e) + "; build the patch again");
             }
+            RenamedClasses c = copies;
             for (String entry : boot.keySet()) {
-                link(jar, entry.replace('/', '.'), carries,
-                        () -> Class.forName(RenamedClasses.binaryName(entry), false, copies));
+                copied.add(link(jar, entry.replace('/', '.'), carries,
+                        () -> Class.forName(RenamedClasses.binaryName(entry), false, c)));
+            }
+        }
+        // Every class linked first: a refusal for a class that cannot link says so, not what it names.
+        MemberReferences references = new MemberReferences(jar, targetLoader, inst, running);
+        for (Class<?> c : linked) {
+            references.check(c, jar.classes().get(c.getName().replace('.', '/')));
+        }
+        for (Class<?> c : copied) {
+            try {
+                references.check(c, copies.bytesOf(c.getName()));
+            } catch (PatchException e) {
+                // said of the class the JAR has, not of its checked copy
+                throw new PatchException(e.reason(), e.patchName(), e.getMessage().replace(RenamedClasses.PREFIX, "")
+                        .replace(RenamedClasses.PREFIX.replace('/', '.'), ""), e.getCause());
             }
         }
     }

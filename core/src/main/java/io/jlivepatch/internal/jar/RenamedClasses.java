@@ -42,6 +42,11 @@ final class RenamedClasses extends ClassLoader {
         }
     }
 
+    /** The class file of the copy of binary name {@code name}, or null. */
+    byte[] bytesOf(String name) {
+        return copies.get(name);
+    }
+
     /** The binary name of the copy of {@code internalName}. */
     static String binaryName(String internalName) {
         return (PREFIX + internalName).replace('/', '.');
