@@ -45,6 +45,30 @@ class ClassVerificationTest {
     }
 
     @Test
+    void aJdkClassThisJavaLacksIsRefusedWithTheReleaseAdvice() throws Exception {
+        // Returning a java.util.SequencedList as an AbstractList: the verifier loads the class it
+        // checks, which a JDK older than the compiler's does not have (second review: compiled with
+        // javac 25 -target 17 but without --release, the advice was "build against the application").
+        org.objectweb.asm.ClassWriter cw = new org.objectweb.asm.ClassWriter(org.objectweb.asm.ClassWriter.COMPUTE_MAXS);
+        cw.visit(org.objectweb.asm.Opcodes.V17, org.objectweb.asm.Opcodes.ACC_PUBLIC, "jarapp/fix/NewerJava", null,
+                "java/lang/Object", null);
+        org.objectweb.asm.MethodVisitor mv = cw.visitMethod(org.objectweb.asm.Opcodes.ACC_STATIC, "list",
+                "(Ljava/util/SequencedNoSuchList;)Ljava/util/AbstractList;", null, null);
+        mv.visitCode();
+        mv.visitVarInsn(org.objectweb.asm.Opcodes.ALOAD, 0);
+        mv.visitInsn(org.objectweb.asm.Opcodes.ARETURN);
+        mv.visitMaxs(0, 0);
+        mv.visitEnd();
+        cw.visitEnd();
+        Map<String, byte[]> entries = new LinkedHashMap<>(Jars.classes(FIX));
+        entries.put("jarapp/fix/NewerJava.class", cw.toByteArray());
+        Path jar = Jars.write(dir.resolve("newerjava.jar"), Jars.manifest("newer-java", FIX), entries);
+        Jars.refused(jar, Reason.INVALID_PATCH, "class jarapp.fix.NewerJava cannot be used",
+                "java/util/SequencedNoSuchList, which this Java runtime (Java " + Runtime.version().feature()
+                + ") does not have", "javac --release " + Runtime.version().feature());
+    }
+
+    @Test
     void aPatchClassThatPopsAnEmptyStackIsRefusedNamingIt() throws Exception {
         String fix = "jarapp.fix.PoppingFix";
         Path jar = Jars.write(dir.resolve("popping.jar"), Jars.manifest("popping", fix),

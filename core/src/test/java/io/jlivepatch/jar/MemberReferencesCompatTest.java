@@ -67,6 +67,71 @@ class MemberReferencesCompatTest {
         }
     }
 
+    /**
+     * The check asks an application class's class files, not a lookup: a lookup links the class,
+     * and linking verifies it, which loads the classes its verification needs (second review: an
+     * application that had loaded com.acme.X without linking it saw X verified, and Y and Z loaded,
+     * by the load of a patch calling X.foo()).
+     */
+    @Test
+    void checkingAMemberOfAnApplicationClassLinksNothing() throws Exception {
+        Path classes = dir.resolve("linkapp");
+        java.nio.file.Files.createDirectories(classes.resolve("compat"));
+        java.nio.file.Files.write(classes.resolve("compat/Lib.class"), lib());
+        java.nio.file.Files.write(classes.resolve("compat/App.class"), app());
+        java.nio.file.Files.write(classes.resolve("compat/Z.class"), plain("compat/Z", "java/lang/Object"));
+        java.nio.file.Files.write(classes.resolve("compat/Y.class"), plain("compat/Y", "compat/Z"));
+        java.nio.file.Files.write(classes.resolve("compat/X.class"), unlinked());
+        try (java.net.URLClassLoader loader = new java.net.URLClassLoader("compat-link",
+                new java.net.URL[] {classes.toUri().toURL()}, getClass().getClassLoader())) {
+            assertEquals("old", compute(loader));
+            Class.forName("compat.X", false, loader); // loaded, as the application did, not linked
+            Map<String, byte[]> entries = new java.util.LinkedHashMap<>();
+            entries.put("compat/fix/AppFix.class", fix());
+            entries.put("compat/fix/XUser.class", Jars.helperClass("compat.fix.XUser", mv -> {
+                mv.visitMethodInsn(Opcodes.INVOKESTATIC, "compat/X", "foo", "()Ljava/lang/Object;", false);
+                mv.visitInsn(Opcodes.ARETURN);
+            }));
+            Jars.lp().load(Jars.write(dir.resolve("compat-link.jar"), Jars.manifest("compat-link",
+                    "compat.fix.AppFix"), entries));
+            java.util.List<String> loaded = java.util.Arrays.stream(net.bytebuddy.agent.ByteBuddyAgent.install()
+                    .getInitiatedClasses(loader)).map(Class::getName).toList();
+            assertTrue(loaded.contains("compat.X"), loaded.toString());
+            assertTrue(!loaded.contains("compat.Y") && !loaded.contains("compat.Z"), "the check linked compat.X,"
+                    + " whose verification loaded: " + loaded);
+        }
+    }
+
+    /** An empty class of that name and superclass. */
+    private static byte[] plain(String name, String superName) {
+        ClassWriter cw = new ClassWriter(0);
+        cw.visit(Opcodes.V17, Opcodes.ACC_PUBLIC | Opcodes.ACC_SUPER, name, null, superName, null);
+        cw.visitEnd();
+        return cw.toByteArray();
+    }
+
+    /** compat.X: foo() returns a string; conv(Y) returns its Y as a Z, which its verification checks by loading both. */
+    private static byte[] unlinked() {
+        ClassWriter cw = new ClassWriter(ClassWriter.COMPUTE_MAXS);
+        cw.visit(Opcodes.V17, Opcodes.ACC_PUBLIC | Opcodes.ACC_SUPER, "compat/X", null, "java/lang/Object", null);
+        MethodVisitor foo = cw.visitMethod(Opcodes.ACC_PUBLIC | Opcodes.ACC_STATIC, "foo", "()Ljava/lang/Object;", null,
+                null);
+        foo.visitCode();
+        foo.visitLdcInsn("x");
+        foo.visitInsn(Opcodes.ARETURN);
+        foo.visitMaxs(0, 0);
+        foo.visitEnd();
+        MethodVisitor conv = cw.visitMethod(Opcodes.ACC_PUBLIC | Opcodes.ACC_STATIC, "conv", "(Lcompat/Y;)Lcompat/Z;",
+                null, null);
+        conv.visitCode();
+        conv.visitVarInsn(Opcodes.ALOAD, 0);
+        conv.visitInsn(Opcodes.ARETURN);
+        conv.visitMaxs(0, 0);
+        conv.visitEnd();
+        cw.visitEnd();
+        return cw.toByteArray();
+    }
+
     /** A class defined from memory (no class file to read): what is new cannot be told, so nothing is refused. */
     @Test
     void aReferenceOfAClassWithoutAClassFileIsNotRefused() throws Exception {

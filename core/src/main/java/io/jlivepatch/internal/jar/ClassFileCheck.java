@@ -225,6 +225,15 @@ final class ClassFileCheck {
         } catch (ClassNotFoundException | LinkageError | RuntimeException e) {
             String why = Failures.describe(e).replace(RenamedClasses.PREFIX, "")
                     .replace(RenamedClasses.PREFIX.replace('/', '.'), "");
+            String missing = e instanceof NoClassDefFoundError || e instanceof ClassNotFoundException
+                    ? String.valueOf(e.getMessage()).replace('.', '/') : "";
+            if (missing.startsWith("java/")) {
+                // Only the JDK defines java.* classes: compiled for a newer Java (second review)
+                int feature = Runtime.version().feature();
+                throw refuse(jar, "class " + name + " cannot be used: " + why + ", which this Java runtime (Java "
+                        + feature + ") does not have or does not let the application's class loader see: compile the"
+                        + " patch for the Java the application runs on (javac --release " + feature + ")");
+            }
             throw refuse(jar, "class " + name + " cannot be used: " + why + "; every class in the JAR must pass the"
                     + " JVM's verifier and use only classes of the JAR, the JDK or the target's class loader: build"
                     + " the patch again against the running application");

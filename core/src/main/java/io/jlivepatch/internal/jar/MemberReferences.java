@@ -29,8 +29,11 @@ import java.util.Set;
  * classes, of the JDK, of jlivepatch's API, and of classes the target's loader has loaded already.
  * A class the application has not loaded yet is not loaded here to check it (loading it would be a
  * change to the application the patch did not ask for, and its loader may not exist yet): a
- * reference to it is left to the JVM's own resolution at the first call. Nothing is initialized:
- * {@code Class.forName(.., false, ..)} loads, and a lookup resolves without running anything.
+ * reference to it is left to the JVM's own resolution at the first call. Nothing is initialized, and
+ * no application class is linked: an application class's members are read from its class files and
+ * its supertypes' (a lookup would link the class, whose verification loads more of the
+ * application's classes); the JDK's and the JAR's are resolved with a lookup, the JVM's own
+ * resolution, which runs nothing.
  *
  * <p>Only a reference the running code does not make already is new: a method compatible with two
  * versions of a library ({@code v2 ? Lib.newApi() : Lib.oldApi()}), or using an optional JDK module on
@@ -147,15 +150,33 @@ final class MemberReferences {
             if (running.contains(owner + "." + name + " " + descriptor)) {
                 continue; // the running code names it too: not the patch's to answer for
             }
+            if (usedOf == bytes && !usedKeys.contains(owner + "." + name + " " + descriptor)) {
+                continue; // read for an earlier missing member: no instruction uses this one
+            }
             Class<?> ownerClass = loadIfHarmless(owner, name, descriptor, tag == FIELD, checked, bytes);
             if (ownerClass == null) {
                 continue;
             }
-            boolean found = tag == FIELD ? hasField(ownerClass, name, descriptor, loader)
-                    : hasMethod(ownerClass, name, descriptor, loader);
+            boolean field = tag == FIELD;
+            ClassLoader ownerLoader = ownerClass.getClassLoader();
+            boolean found;
+            if (ownerLoader == null || ownerLoader == ClassLoader.getPlatformClassLoader()
+                    || ownerLoader instanceof PatchClassLoader || ownerLoader instanceof RenamedClasses) {
+                found = field ? hasField(ownerClass, name, descriptor, loader) : hasMethod(ownerClass, name, descriptor,
+                        loader);
+            } else {
+                // The application's class: asked of its class files, not of a lookup, which would link
+                // it, and linking verifies it and loads the classes its verification needs: a change to
+                // the application the patch did not ask for (second review). The lookup is asked only
+                // to confirm a member its files lack (a member another agent added at load).
+                Boolean declared = declared(ownerLoader, owner, name, descriptor, field, loader);
+                found = declared == null || declared || !used(bytes).contains(owner + "." + name + " " + descriptor)
+                        || (field ? hasField(ownerClass, name, descriptor, loader)
+                        : hasMethod(ownerClass, name, descriptor, loader));
+            }
             // A constant no instruction uses is no reference: a class rewritten by ASM keeps its
             // reader's pool (jlivepatch build's access to an added field, turned into its shadow's).
-            if (!found && Uses.any(bytes, owner, name, descriptor)) {
+            if (!found && used(bytes).contains(owner + "." + name + " " + descriptor)) {
                 throw refuse(checked, ownerClass, (tag == FIELD ? "field " : "method ") + Type.getObjectType(owner)
                         .getClassName() + "." + name + (tag == FIELD ? " (" + Type.getType(descriptor).getClassName()
                         + ")" : describe(descriptor)), tag == FIELD ? "NoSuchFieldError" : "NoSuchMethodError");
@@ -163,50 +184,57 @@ final class MemberReferences {
         }
     }
 
+    /** The class file {@link #used} was read from, and what its instructions use. */
+    private byte[] usedOf;
+    private Set<String> usedKeys;
+
     /**
-     * Whether an instruction of a class file uses a member: asked only of a member found missing, so
-     * that a good patch's first load defines none of these visitors (FootprintIT).
+     * {@code owner.name descriptor} of every member an instruction, a constant handle or a bootstrap
+     * argument of {@code classFile} uses: read once a member is found missing, and once per class (a
+     * pool of many missing constants no instruction uses cost a parse each, second review).
+     */
+    private Set<String> used(byte[] classFile) {
+        if (usedOf != classFile) {
+            usedKeys = Uses.in(classFile);
+            usedOf = classFile;
+        }
+        return usedKeys;
+    }
+
+    /**
+     * Collects {@link #used}: loaded only when a member is found missing (FootprintIT), so nothing
+     * outside it may hold or pass one as a ClassVisitor (the verifier of that code would load it).
      */
     private static final class Uses extends ClassVisitor {
-        private final String owner;
-        private final String name;
-        private final String descriptor;
-        boolean used;
+        private final Set<String> keys = new HashSet<>();
 
-        private Uses(String owner, String name, String descriptor) {
+        private Uses() {
             super(Opcodes.ASM9);
-            this.owner = owner;
-            this.name = name;
-            this.descriptor = descriptor;
         }
 
-        static boolean any(byte[] classFile, String owner, String name, String descriptor) {
-            Uses uses = new Uses(owner, name, descriptor);
+        static Set<String> in(byte[] classFile) {
+            Uses uses = new Uses();
             new ClassReader(classFile).accept(uses, ClassReader.SKIP_DEBUG | ClassReader.SKIP_FRAMES);
-            return uses.used;
-        }
-
-        private boolean is(String o, String n, String d) {
-            return owner.equals(o) && name.equals(n) && descriptor.equals(d);
+            return uses.keys;
         }
 
         private void handle(Object constant) {
-            if (constant instanceof Handle h && is(h.getOwner(), h.getName(), h.getDesc())) {
-                used = true;
+            if (constant instanceof Handle h) {
+                keys.add(h.getOwner() + "." + h.getName() + " " + h.getDesc());
             }
         }
 
         @Override
         public MethodVisitor visitMethod(int access, String n, String d, String signature, String[] exceptions) {
-            return used ? null : new MethodVisitor(Opcodes.ASM9) {
+            return new MethodVisitor(Opcodes.ASM9) {
                 @Override
                 public void visitMethodInsn(int opcode, String o, String mn, String md, boolean isInterface) {
-                    used |= is(o, mn, md);
+                    keys.add(o + "." + mn + " " + md);
                 }
 
                 @Override
                 public void visitFieldInsn(int opcode, String o, String fn, String fd) {
-                    used |= is(o, fn, fd);
+                    keys.add(o + "." + fn + " " + fd);
                 }
 
                 @Override
@@ -223,6 +251,84 @@ final class MemberReferences {
                 }
             };
         }
+    }
+
+    /**
+     * Whether the application's class {@code owner} (defined by {@code ownerLoader}) or one of its
+     * supertypes declares the member, read from their class files through that loader, as the JVM's
+     * resolution looks (a constructor in the class itself only); a JDK supertype is asked by lookup.
+     * Null when a class file cannot be read: then it cannot be told.
+     */
+    private static Boolean declared(ClassLoader ownerLoader, String owner, String name, String descriptor,
+                                    boolean field, ClassLoader typesLoader) {
+        java.util.ArrayDeque<String> todo = new java.util.ArrayDeque<>();
+        Set<String> seen = new HashSet<>();
+        todo.add(owner);
+        while (!todo.isEmpty()) {
+            String c = todo.poll();
+            if (!seen.add(c)) {
+                continue;
+            }
+            if (c.startsWith("java/")) {
+                try {
+                    Class<?> jdk = Class.forName(c.replace('/', '.'), false, ownerLoader);
+                    if (field ? hasField(jdk, name, descriptor, typesLoader) : hasMethod(jdk, name, descriptor,
+                            typesLoader)) {
+                        return true;
+                    }
+                } catch (ClassNotFoundException | LinkageError | RuntimeException e) {
+                    return null;
+                }
+                continue;
+            }
+            byte[] b;
+            try (java.io.InputStream in = ownerLoader.getResourceAsStream(c + ".class")) {
+                b = in == null ? null : in.readAllBytes();
+            } catch (java.io.IOException | RuntimeException e) {
+                b = null;
+            }
+            if (b == null) {
+                return null;
+            }
+            try {
+                ClassReader r = new ClassReader(b);
+                if (declares(r, name, descriptor, field)) {
+                    return true;
+                }
+                if (!name.equals("<init>")) {
+                    if (r.getSuperName() != null) {
+                        todo.add(r.getSuperName());
+                    }
+                    todo.addAll(java.util.Arrays.asList(r.getInterfaces()));
+                }
+            } catch (RuntimeException e) {
+                return null; // not a class file ASM reads
+            }
+        }
+        return false;
+    }
+
+    /** Whether the class file declares a field or method of that name and descriptor (read without a visitor). */
+    private static boolean declares(ClassReader r, String name, String descriptor, boolean field) {
+        char[] buf = new char[r.getMaxStringLength()];
+        int at = r.header + 6; // access_flags, this_class, super_class
+        at += 2 + 2 * r.readUnsignedShort(at); // interfaces
+        for (int kind = 0; kind < 2; kind++) { // the fields, then the methods
+            int count = r.readUnsignedShort(at);
+            at += 2;
+            for (int i = 0; i < count; i++) {
+                if ((kind == 0) == field && name.equals(r.readUTF8(at + 2, buf))
+                        && descriptor.equals(r.readUTF8(at + 4, buf))) {
+                    return true;
+                }
+                int attributes = r.readUnsignedShort(at + 6);
+                at += 8;
+                for (int a = 0; a < attributes; a++) {
+                    at += 6 + r.readInt(at + 2);
+                }
+            }
+        }
+        return false;
     }
 
     /**
@@ -250,7 +356,7 @@ final class MemberReferences {
             return Class.forName(name, false, loader);
         } catch (ClassNotFoundException | NoClassDefFoundError e) {
             if (name.startsWith("java.") && !running.contains(internalName)
-                    && Uses.any(bytes, internalName, member, descriptor)) {
+                    && used(bytes).contains(internalName + "." + member + " " + descriptor)) {
                 // Only the JDK defines java.* classes: this one is not in this runtime, or not where
                 // the target's loader can see it (a module left out of the image or the boot layer).
                 int feature = Runtime.version().feature();
