@@ -98,7 +98,9 @@ class RedeployedLoadersTest {
     @Test
     void aLoadRefusedAfterItsClassesWereDefinedKeepsNoLoader() throws Exception {
         // Refused at registration, after preparing defined the patch's classes for the deployment's
-        // loader: what preparing attached to that loader must go with the refusal.
+        // loader: nothing the refusal leaves (the prepared sources, the audit record, the log) may keep
+        // that loader. (The registry also releases the sources; this passes without that too, since the
+        // per-loader copies hang off the loader's own class, so it guards the outcome, not the release.)
         Path app = Files.createDirectories(dir.resolve("app/redeploy"));
         Files.write(app.resolve("Pricing.class"), GeneratedClasses.target(TARGET, true, 0));
         for (String fix : List.of(FIX, NESTMATE_FIX)) {
