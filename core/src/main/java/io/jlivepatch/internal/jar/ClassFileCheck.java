@@ -112,8 +112,8 @@ final class ClassFileCheck {
                 references.check(c, copies.bytesOf(c.getName()));
             } catch (PatchException e) {
                 // said of the class the JAR has, not of its checked copy
-                throw new PatchException(e.reason(), e.patchName(), e.getMessage().replace(RenamedClasses.PREFIX, "")
-                        .replace(RenamedClasses.PREFIX.replace('/', '.'), ""), e.getCause());
+                throw new PatchException(e.reason(), e.patchName(), RenamedClasses.unrenamed(e.getMessage()),
+                        e.getCause());
             }
         }
     }
@@ -223,16 +223,13 @@ final class ClassFileCheck {
             }
             return c;
         } catch (ClassNotFoundException | LinkageError | RuntimeException e) {
-            String why = Failures.describe(e).replace(RenamedClasses.PREFIX, "")
-                    .replace(RenamedClasses.PREFIX.replace('/', '.'), "");
+            String why = RenamedClasses.unrenamed(Failures.describe(e));
             String missing = e instanceof NoClassDefFoundError || e instanceof ClassNotFoundException
                     ? String.valueOf(e.getMessage()).replace('.', '/') : "";
             if (missing.startsWith("java/")) {
                 // Only the JDK defines java.* classes: compiled for a newer Java (second review)
-                int feature = Runtime.version().feature();
-                throw refuse(jar, "class " + name + " cannot be used: " + why + ", which this Java runtime (Java "
-                        + feature + ") does not have or does not let the application's class loader see: compile the"
-                        + " patch for the Java the application runs on (javac --release " + feature + ")");
+                throw refuse(jar, "class " + name + " cannot be used: " + why + MemberReferences.NOT_IN_THIS_JAVA
+                        + ". " + MemberReferences.COMPILE_FOR_THIS_JAVA);
             }
             throw refuse(jar, "class " + name + " cannot be used: " + why + "; every class in the JAR must pass the"
                     + " JVM's verifier and use only classes of the JAR, the JDK or the target's class loader: build"

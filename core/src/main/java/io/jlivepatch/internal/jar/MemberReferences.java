@@ -45,6 +45,13 @@ import java.util.Set;
  */
 final class MemberReferences {
 
+    /** What a refusal says of a java.* class this JVM cannot give the patch, and what to do. */
+    static final String NOT_IN_THIS_JAVA = ", which this Java runtime (Java " + Runtime.version().feature() + ") does"
+            + " not have or does not let the application's class loader see (a JDK module left out: jlink,"
+            + " --limit-modules)";
+    static final String COMPILE_FOR_THIS_JAVA = "Compile the patch for the Java the application runs on (javac"
+            + " --release " + Runtime.version().feature() + ") and use only the modules it runs with";
+
     private static final int CLASS = 7;
     private static final int FIELD = 9;
     private static final int METHOD = 10;
@@ -78,14 +85,7 @@ final class MemberReferences {
         for (String cls : classNames) {
             List<Class<?>> copies = loaded.get(cls);
             ClassLoader l = copies != null && !copies.isEmpty() ? copies.get(0).getClassLoader() : primary;
-            String resource = cls.replace('.', '/') + ".class";
-            byte[] bytes;
-            try (java.io.InputStream in = l == null ? ClassLoader.getSystemResourceAsStream(resource)
-                    : l.getResourceAsStream(resource)) {
-                bytes = in == null ? null : in.readAllBytes();
-            } catch (java.io.IOException | RuntimeException e) {
-                bytes = null;
-            }
+            byte[] bytes = classFile(l, cls.replace('.', '/'));
             if (bytes == null) {
                 return null;
             }
@@ -109,6 +109,17 @@ final class MemberReferences {
             }
         }
         return names;
+    }
+
+    /** The class file of {@code internalName} as {@code l} (null: the boot loader) serves it, or null. */
+    private static byte[] classFile(ClassLoader l, String internalName) {
+        String resource = internalName + ".class";
+        try (java.io.InputStream in = l == null ? ClassLoader.getSystemResourceAsStream(resource)
+                : l.getResourceAsStream(resource)) {
+            return in == null ? null : in.readAllBytes();
+        } catch (java.io.IOException | RuntimeException e) {
+            return null;
+        }
     }
 
     /** {@code owner.name descriptor} of the member reference at {@code at}. */
@@ -143,43 +154,42 @@ final class MemberReferences {
             int nameAndType = reader.getItem(reader.readUnsignedShort(at + 2));
             String name = reader.readUTF8(nameAndType, buf);
             String descriptor = reader.readUTF8(nameAndType + 2, buf);
+            String key = owner + "." + name + " " + descriptor;
+            boolean field = tag == FIELD;
             if (owner.startsWith("[") || name.equals("<clinit>") || owner.equals("java/lang/invoke/MethodHandle")
                     || owner.equals("java/lang/invoke/VarHandle")) {
                 continue; // an array's clone(), or a signature-polymorphic method: any descriptor resolves
             }
-            if (running.contains(owner + "." + name + " " + descriptor)) {
+            if (running.contains(key)) {
                 continue; // the running code names it too: not the patch's to answer for
             }
-            if (usedOf == bytes && !usedKeys.contains(owner + "." + name + " " + descriptor)) {
+            if (usedOf == bytes && !usedKeys.contains(key)) {
                 continue; // read for an earlier missing member: no instruction uses this one
             }
-            Class<?> ownerClass = loadIfHarmless(owner, name, descriptor, tag == FIELD, checked, bytes);
+            Class<?> ownerClass = loadIfHarmless(owner, key, descriptor, field, checked, bytes);
             if (ownerClass == null) {
                 continue;
             }
-            boolean field = tag == FIELD;
             ClassLoader ownerLoader = ownerClass.getClassLoader();
             boolean found;
             if (ownerLoader == null || ownerLoader == ClassLoader.getPlatformClassLoader()
                     || ownerLoader instanceof PatchClassLoader || ownerLoader instanceof RenamedClasses) {
-                found = field ? hasField(ownerClass, name, descriptor, loader) : hasMethod(ownerClass, name, descriptor,
-                        loader);
+                found = has(ownerClass, name, descriptor, field, loader);
             } else {
                 // The application's class: asked of its class files, not of a lookup, which would link
                 // it, and linking verifies it and loads the classes its verification needs: a change to
                 // the application the patch did not ask for (second review). The lookup is asked only
                 // to confirm a member its files lack (a member another agent added at load).
                 Boolean declared = declared(ownerLoader, owner, name, descriptor, field, loader);
-                found = declared == null || declared || !used(bytes).contains(owner + "." + name + " " + descriptor)
-                        || (field ? hasField(ownerClass, name, descriptor, loader)
-                        : hasMethod(ownerClass, name, descriptor, loader));
+                found = declared == null || declared || !used(bytes).contains(key)
+                        || has(ownerClass, name, descriptor, field, loader);
             }
             // A constant no instruction uses is no reference: a class rewritten by ASM keeps its
             // reader's pool (jlivepatch build's access to an added field, turned into its shadow's).
-            if (!found && used(bytes).contains(owner + "." + name + " " + descriptor)) {
-                throw refuse(checked, ownerClass, (tag == FIELD ? "field " : "method ") + Type.getObjectType(owner)
-                        .getClassName() + "." + name + (tag == FIELD ? " (" + Type.getType(descriptor).getClassName()
-                        + ")" : describe(descriptor)), tag == FIELD ? "NoSuchFieldError" : "NoSuchMethodError");
+            if (!found && used(bytes).contains(key)) {
+                throw refuse(checked, ownerClass, (field ? "field " : "method ") + Type.getObjectType(owner)
+                        .getClassName() + "." + name + (field ? " (" + Type.getType(descriptor).getClassName()
+                        + ")" : describe(descriptor)), field ? "NoSuchFieldError" : "NoSuchMethodError");
             }
         }
     }
@@ -272,8 +282,7 @@ final class MemberReferences {
             if (c.startsWith("java/")) {
                 try {
                     Class<?> jdk = Class.forName(c.replace('/', '.'), false, ownerLoader);
-                    if (field ? hasField(jdk, name, descriptor, typesLoader) : hasMethod(jdk, name, descriptor,
-                            typesLoader)) {
+                    if (has(jdk, name, descriptor, field, typesLoader)) {
                         return true;
                     }
                 } catch (ClassNotFoundException | LinkageError | RuntimeException e) {
@@ -281,12 +290,7 @@ final class MemberReferences {
                 }
                 continue;
             }
-            byte[] b;
-            try (java.io.InputStream in = ownerLoader.getResourceAsStream(c + ".class")) {
-                b = in == null ? null : in.readAllBytes();
-            } catch (java.io.IOException | RuntimeException e) {
-                b = null;
-            }
+            byte[] b = classFile(ownerLoader, c);
             if (b == null) {
                 return null;
             }
@@ -336,7 +340,7 @@ final class MemberReferences {
      * nothing (a class of the JAR, the JDK or jlivepatch, or one the target's loader has already),
      * and the same holds for every type of {@code descriptor}; else null: not checked.
      */
-    private Class<?> loadIfHarmless(String internalName, String member, String descriptor, boolean field,
+    private Class<?> loadIfHarmless(String internalName, String key, String descriptor, boolean field,
                                     Class<?> checked, byte[] bytes) throws PatchException {
         ClassLoader loader = checked.getClassLoader();
         if (!harmless(internalName)) {
@@ -355,17 +359,12 @@ final class MemberReferences {
         try {
             return Class.forName(name, false, loader);
         } catch (ClassNotFoundException | NoClassDefFoundError e) {
-            if (name.startsWith("java.") && !running.contains(internalName)
-                    && used(bytes).contains(internalName + "." + member + " " + descriptor)) {
+            if (name.startsWith("java.") && !running.contains(internalName) && used(bytes).contains(key)) {
                 // Only the JDK defines java.* classes: this one is not in this runtime, or not where
                 // the target's loader can see it (a module left out of the image or the boot layer).
-                int feature = Runtime.version().feature();
                 throw new PatchException(Reason.SIGNATURE_MISMATCH, jar.name(), "patch JAR " + jar.source() + ": class "
-                        + checked.getName() + " uses " + name + ", which this Java runtime (Java " + feature + ") does"
-                        + " not have or does not let the application's class loader see (a JDK module left out:"
-                        + " jlink, --limit-modules): every call reaching it would throw NoClassDefFoundError. Compile"
-                        + " the patch for the Java the application runs on (javac --release " + feature + ") and use"
-                        + " only the modules it runs with");
+                        + checked.getName() + " uses " + name + NOT_IN_THIS_JAVA + ": every call reaching it would throw"
+                        + " NoClassDefFoundError. " + COMPILE_FOR_THIS_JAVA);
             }
             return null; // not loaded after all (a loader that lies about its classes): left to the JVM
         } catch (LinkageError | RuntimeException e) {
@@ -400,6 +399,11 @@ final class MemberReferences {
             loaded = l;
         }
         return l.contains(internalName.replace('/', '.'));
+    }
+
+    /** Whether a lookup resolves the field or method on {@code owner}, its types through {@code loader}. */
+    private static boolean has(Class<?> owner, String name, String descriptor, boolean field, ClassLoader loader) {
+        return field ? hasField(owner, name, descriptor, loader) : hasMethod(owner, name, descriptor, loader);
     }
 
     private static boolean hasMethod(Class<?> owner, String name, String descriptor, ClassLoader loader) {
@@ -483,8 +487,8 @@ final class MemberReferences {
                 + " (Java " + feature + ")" : "the running " + owner.getName() + " (loader "
                 + io.jlivepatch.internal.patch.LoaderNames.of(l) + ")";
         String what = own ? "The JAR's classes do not fit each other: build the patch again, all of its classes from"
-                + " one compilation" : jdk ? "The patch was compiled against a newer Java: compile it for the Java the"
-                + " application runs on (javac --release " + feature + ")" : "The patch was built against another"
+                + " one compilation" : jdk ? "The patch was compiled against a newer Java. " + COMPILE_FOR_THIS_JAVA
+                : "The patch was built against another"
                 + " version of that code than the one running: build it against the classes the application runs"
                 + " ('jlivepatch build --old' with the running JAR; with --source, --classpath with the libraries it"
                 + " runs with)";

@@ -47,6 +47,11 @@ final class RenamedClasses extends ClassLoader {
         return copies.get(name);
     }
 
+    /** {@code text} with every copy's name back to its class's: what a message about a copy says. */
+    static String unrenamed(String text) {
+        return text.replace(PREFIX, "").replace(PREFIX.replace('/', '.'), "");
+    }
+
     /** The binary name of the copy of {@code internalName}. */
     static String binaryName(String internalName) {
         return (PREFIX + internalName).replace('/', '.');
