@@ -25,7 +25,7 @@
 #          default, or some of them):
 #          change: enable()/disable() (ChangeProfile: stack samples of 1000-method and 1-method cycles),
 #            saved to benchmarks/results/<jdk>-change-profile.txt;
-#          startup: premain (StartupProfile: StartupCost's agent and agentTenPatches JVMs, 5 runs each,
+#          startup: premain (StartupProfile: StartupCost's agent, agentOnePatch and agentTenPatches JVMs, 5 runs each,
 #            with a wall-clock sampler of the main thread every 1 ms as a first agent, plus one
 #            -Xlog:class+load run each): time per phase, methods, classes loaded, saved to
 #            benchmarks/results/<jdk>-startup-profile.txt (collapsed stacks in benchmarks/target/);

@@ -29,7 +29,10 @@ import java.util.Random;
  *   <li>{@code agent}: the same with {@code -javaagent:jlivepatch-agent.jar};</li>
  *   <li>{@code agentTenPatches}: with {@code -javaagent:jlivepatch-agent.jar=patches=<dir>}, the directory
  *       holding 10 patch JARs generated here ({@link PatchJars}), each replacing one of the app's ten
- *       methods; the app then reports {@code patched=10} (checked: 0 for the other two).</li>
+ *       methods; the app then reports {@code patched=10} (checked: 0 for the other two);</li>
+ *   <li>{@code agentOnePatch}: the same with a directory holding the first of those JARs alone
+ *       ({@code patched=1}): what the first patch costs (jlivepatch's code loaded and run cold), set
+ *       apart from what each further one adds.</li>
  * </ul>
  * On JDK 25 and later, four more: the same four with an AOT cache ({@code -XX:AOTCache}, JEP 483/514),
  * each recorded once by a training run of its own command ({@code -XX:AOTCacheOutput}, not timed), the
@@ -76,8 +79,8 @@ public final class StartupCost {
     }
 
     /**
-     * The four variants' commands, over files written to {@code work}: the app's directory, 10 patch
-     * JARs and the empty agent. {@link StartupProfile} starts the same JVMs.
+     * The variants' commands, over files written to {@code work}: the app's directory, 10 patch JARs
+     * (and a directory with the first alone) and the empty agent. {@link StartupProfile} starts the same JVMs.
      */
     static Map<String, List<String>> commands(Path agent, Path work) throws IOException {
         Path app = work.resolve("app");
@@ -99,6 +102,10 @@ public final class StartupCost {
                 StartupApp.class.getName()));
         commands.put("agent", List.of(java, "-javaagent:" + agent, "-cp", app.toString(), StartupApp.class.getName()));
         commands.put("agentTenPatches", List.of(java, "-javaagent:" + agent + "=patches=" + patches, "-cp", app.toString(),
+                StartupApp.class.getName()));
+        Path onePatch = Files.createDirectories(work.resolve("one-patch"));
+        Files.copy(patches.resolve("fix-00.jar"), onePatch.resolve("fix-00.jar"));
+        commands.put("agentOnePatch", List.of(java, "-javaagent:" + agent + "=patches=" + onePatch, "-cp", app.toString(),
                 StartupApp.class.getName()));
         if (HAS_AOT_CACHE) {
             String appJar = appJar(app, work.resolve("app.jar")).toString();
@@ -157,7 +164,7 @@ public final class StartupCost {
 
     /** How many of the app's methods each variant must report patched (an AOT variant as its plain one). */
     static final Map<String, Integer> EXPECT_PATCHED = Map.of("noAgent", 0, "emptyAgent", 0, "agent", 0,
-            "agentTenPatches", PATCHES);
+            "agentTenPatches", PATCHES, "agentOnePatch", 1);
 
     static int expectPatched(String variant) {
         return EXPECT_PATCHED.get(variant.replace(AOT, ""));

@@ -20,7 +20,7 @@ import java.util.jar.Manifest;
 
 /**
  * Where the agent's start-up goes: not a benchmark, a profile ({@code benchmarks/run.sh profile}).
- * Starts the JVMs of {@link StartupCost}'s {@code agent} and {@code agentTenPatches} variants with
+ * Starts the JVMs of {@link StartupCost}'s {@code agent}, {@code agentOnePatch} and {@code agentTenPatches} variants with
  * {@link StartupSampler} as a first agent (a wall-clock sample of the {@code main} thread every
  * millisecond until the application's {@code main}) and reports, averaged over the runs:
  * <ol>
@@ -40,7 +40,7 @@ import java.util.jar.Manifest;
  */
 public final class StartupProfile {
 
-    static final String[] PROFILED = {"agent", "agentTenPatches"};
+    static final String[] PROFILED = {"agent", "agentOnePatch", "agentTenPatches"};
 
     /**
      * Phases, matched from the leaf of a stack to its root: the first frame that starts with one of
@@ -134,7 +134,7 @@ public final class StartupProfile {
         }
         report.append(String.format("%n== classes loaded (one run each, -Xlog:class+load; a background thread's"
                 + " loads count in the window they fall in)%n"));
-        for (String v : new String[] {"emptyAgent", "agent", "agentTenPatches"}) {
+        for (String v : new String[] {"emptyAgent", "agent", "agentOnePatch", "agentTenPatches"}) {
             Path log = work.resolve("classload-" + v + ".log");
             StartupCost.runOnce(withFirst(commands.get(v), "-Xlog:class+load=info:file=" + log + ":uptime"),
                     StartupCost.expectPatched(v), stderr);
