@@ -46,6 +46,9 @@ final class StartupPatches {
                     + "); no patch loaded " + when);
             return;
         }
+        if (!jars.isEmpty()) {
+            Log.linesComing(); // each JAR logs at least one line
+        }
         List<Path> waiting = new ArrayList<>();
         for (Path jar : jars) {
             if (!waiting.isEmpty()) {

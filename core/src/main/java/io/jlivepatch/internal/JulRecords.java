@@ -3,9 +3,12 @@ package io.jlivepatch.internal;
 import java.lang.StackWalker.StackFrame;
 import java.util.Iterator;
 import java.util.function.Function;
+import java.util.logging.Formatter;
+import java.util.logging.Handler;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
 import java.util.logging.Logger;
+import java.util.logging.SimpleFormatter;
 import java.util.stream.Stream;
 
 /**
@@ -49,6 +52,33 @@ final class JulRecords implements Function<Stream<StackFrame>, StackFrame> {
     /** Publishes a record of {@link #record}. */
     void publish(Object r) {
         logger.log((LogRecord) r);
+    }
+
+    /**
+     * Formats a record, and prints nothing, when a handler the logger's lines reach formats with the
+     * JDK's {@link SimpleFormatter}: the first line a cold JVM formats loads and runs the date, time
+     * zone, locale and resource-bundle code behind that format (about 40 ms on JDK 17, BENCHMARKS.md
+     * section 4), which done here overlaps the start-up patches' loading instead of holding the end
+     * of {@code premain}. Any other formatter is never called: it may count or keep what it formats.
+     * A {@code SimpleFormatter} keeps nothing (its format is fixed when it is made).
+     */
+    void warmFormatting() {
+        for (Logger l = logger; l != null; l = l.getParent()) {
+            for (Handler h : l.getHandlers()) {
+                Formatter f = h.getFormatter();
+                if (f != null && f.getClass() == SimpleFormatter.class) {
+                    LogRecord r = new LogRecord(Level.INFO, "");
+                    r.setLoggerName(logger.getName());
+                    r.setSourceClassName(JulRecords.class.getName());
+                    r.setSourceMethodName("warmFormatting");
+                    f.format(r);
+                    return;
+                }
+            }
+            if (!l.getUseParentHandlers()) {
+                return;
+            }
+        }
     }
 
     /** As {@code LoggingProviderImpl.JULWrapper.toJUL}. Not a switch: its map would be one more class. */

@@ -40,6 +40,18 @@ public final class Log {
     }
 
     /**
+     * Says that lines are coming in the window {@link #beginAside()} opened: its publisher formats a
+     * record meanwhile, printing nothing, so that the cold JVM's first formatting (tens of
+     * milliseconds) overlaps the caller's work rather than the window's end. Nothing without a window.
+     */
+    public static void linesComing() {
+        System.Logger l = get();
+        if (l instanceof CleanLogger) {
+            LogPublisher.warm((CleanLogger) l);
+        }
+    }
+
+    /**
      * Ends what {@link #beginAside()} began: returns once every line logged so far is published,
      * or the log's output is stuck (see {@link LogPublisher}).
      */

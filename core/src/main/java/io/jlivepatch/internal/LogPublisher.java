@@ -70,6 +70,8 @@ final class LogPublisher implements Runnable {
     private int windows;
     /** The thread ended (it never should: see run): lines are published directly from then on. */
     private boolean dead;
+    /** Asked to format a record before its next line ({@link #warm}); cleared when it starts to. */
+    private boolean warmAsked;
     private Thread thread;
 
     private LogPublisher(CleanLogger owner, JulRecords jul) {
@@ -114,6 +116,24 @@ final class LogPublisher implements Runnable {
         synchronized (LOCK) {
             p.windows++;
             return true;
+        }
+    }
+
+    /**
+     * Asks the owner's publisher, if it has an open window, to format a record meanwhile, printing
+     * nothing ({@link JulRecords#warmFormatting}): lines are coming, and the first one's formatting
+     * in a cold JVM is better done while the caller works than after it, at the window's end.
+     */
+    static void warm(CleanLogger owner) {
+        LogPublisher p = owner.publisher;
+        if (p == null) {
+            return;
+        }
+        synchronized (LOCK) {
+            if (p.windows > 0) { // once warm, another costs microseconds
+                p.warmAsked = true;
+                LOCK.notifyAll(); // pairs with the publisher's wait for lines in run
+            }
         }
     }
 
@@ -210,8 +230,9 @@ final class LogPublisher implements Runnable {
             while (true) {
                 Object r;
                 boolean report = false;
+                boolean warming = false;
                 synchronized (LOCK) {
-                    while (queue.isEmpty() && dropped == 0) {
+                    while (queue.isEmpty() && dropped == 0 && !warmAsked) {
                         try {
                             LOCK.wait(); // pairs with notifyAll in offer
                         } catch (InterruptedException e) {
@@ -219,7 +240,11 @@ final class LogPublisher implements Runnable {
                             // thread must not end jlivepatch's log
                         }
                     }
-                    if (queue.isEmpty()) {
+                    if (warmAsked && queue.isEmpty()) {
+                        warmAsked = false;
+                        warming = true; // no line is queued; one queued meanwhile comes out next
+                        r = null;
+                    } else if (queue.isEmpty()) {
                         // Every line that could be held is out: now say what could not be.
                         r = jul.record(System.Logger.Level.WARNING, dropped + " jlivepatch log lines dropped:"
                                 + " the log's output stopped taking lines while " + MAX_QUEUED + " were waiting"
@@ -229,6 +254,7 @@ final class LogPublisher implements Runnable {
                     } else {
                         r = queue.poll();
                     }
+                    warmAsked = false;
                     busy = true;
                     lastProgress = System.nanoTime();
                 }
@@ -239,7 +265,11 @@ final class LogPublisher implements Runnable {
                 int mark = -1; // Recursion.NESTED: releases nothing, should entering fail
                 try {
                     mark = RecursionGuard.enterIfActive();
-                    jul.publish(r);
+                    if (warming) {
+                        jul.warmFormatting();
+                    } else {
+                        jul.publish(r);
+                    }
                 } catch (RuntimeException | LinkageError | VirtualMachineError e) {
                     // as a direct call that fails: the line is lost, the next one is published
                 } finally {
@@ -247,7 +277,7 @@ final class LogPublisher implements Runnable {
                 }
                 synchronized (LOCK) {
                     busy = false;
-                    if (!report) {
+                    if (!report && !warming) {
                         published++;
                     }
                     lastProgress = System.nanoTime();

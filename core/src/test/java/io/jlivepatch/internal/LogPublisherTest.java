@@ -278,4 +278,62 @@ class LogPublisherTest {
         assertEquals(List.of("at once", "still at once"), seen);
         Log.endAside();
     }
+
+    /** A handler that publishes nothing and counts the looks at its formatter. */
+    private static final class Looked extends Handler {
+        final java.util.concurrent.atomic.AtomicInteger looks = new java.util.concurrent.atomic.AtomicInteger();
+
+        @Override
+        public java.util.logging.Formatter getFormatter() {
+            looks.incrementAndGet();
+            return super.getFormatter();
+        }
+
+        @Override
+        public void publish(LogRecord r) {
+        }
+
+        @Override
+        public void flush() {
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+
+    @Test
+    void linesComingFormatsOneRecordAsideWithTheJdksSimpleFormatterOnlyAndPublishesNothing() {
+        java.util.concurrent.atomic.AtomicInteger custom = new java.util.concurrent.atomic.AtomicInteger();
+        handler.setFormatter(new java.util.logging.Formatter() {
+            @Override
+            public String format(LogRecord r) {
+                custom.incrementAndGet(); // an application's formatter may count or keep what it formats
+                return "";
+            }
+        });
+        Looked simple = new Looked();
+        simple.setFormatter(new java.util.logging.SimpleFormatter());
+        jul.addHandler(simple); // after the collecting handler, whose formatter is not the JDK's
+        try {
+            Log.linesComing(); // no window: nothing
+            logDirectly("before");
+            assertEquals(0, simple.looks.get(), "no warm-up outside a window");
+
+            Log.beginAside();
+            Log.linesComing();
+            logDirectly("after the warm-up"); // published by the same thread, after the warm-up
+            Log.endAside();
+
+            assertTrue(simple.looks.get() >= 1, "the warm-up looked for the JDK's formatter");
+            assertEquals(0, custom.get(), "another formatter is never called");
+            List<String> messages = new ArrayList<>();
+            for (LogRecord r : handler.records()) {
+                messages.add(r.getMessage());
+            }
+            assertEquals(List.of("before", "after the warm-up"), messages, "the warm-up published nothing");
+        } finally {
+            jul.removeHandler(simple); // the collecting handler is this test's own
+        }
+    }
 }
