@@ -10,7 +10,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import java.util.regex.Pattern;
 
 /**
  * An immutable patch description (the kernel's {@code klp_patch}): a name, a description, the
@@ -31,9 +30,12 @@ import java.util.regex.Pattern;
 public record Patch(String name, String description, List<Replacement> replacements, List<Hold> holds,
                     Map<String, Callbacks> callbacks, boolean replace, List<State> states) {
 
-    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_.-]{1,64}");
-    /** A hidden class's name, {@code com.acme.Foo/0x0000000800c01234}: accepted here, refused at register. */
-    private static final Pattern HIDDEN_CLASS_NAME = Pattern.compile("[^/]+/0x[0-9a-fA-F]+");
+    /*
+     * The two name checks below are written out, not regular expressions: compiling and running a
+     * Pattern in a JVM that has run none loads and spins dozens of classes, which every start-up
+     * patch paid (BENCHMARKS.md, section 4).
+     */
+    private static final int MAX_NAME_CHARS = 64;
 
     public Patch {
         Objects.requireNonNull(name, "name");
@@ -115,7 +117,32 @@ public record Patch(String name, String description, List<Replacement> replaceme
 
     /** Whether {@code name} is a valid patch name, {@code [A-Za-z0-9_.-]{1,64}}. */
     public static boolean isValidName(String name) {
-        return name != null && NAME.matcher(name).matches();
+        if (name == null || name.isEmpty() || name.length() > MAX_NAME_CHARS) {
+            return false;
+        }
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            if (!(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_' || c == '.'
+                    || c == '-')) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Whether {@code className} is a hidden class's name, {@code [^/]+/0x[0-9a-fA-F]+}: {@code com.acme.Foo/0x0800c01234}. */
+    private static boolean isHiddenClassName(String className) {
+        int slash = className.indexOf('/');
+        if (slash <= 0 || !className.startsWith("0x", slash + 1) || className.length() <= slash + 3) {
+            return false;
+        }
+        for (int i = slash + 3; i < className.length(); i++) {
+            char c = className.charAt(i);
+            if (!(c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F')) {
+                return false;
+            }
+        }
+        return true;
     }
 
     public static Builder builder(String name) {
@@ -139,7 +166,7 @@ public record Patch(String name, String description, List<Replacement> replaceme
             Objects.requireNonNull(methodName, "methodName");
             Objects.requireNonNull(descriptor, "descriptor");
             Objects.requireNonNull(replacement, "replacement");
-            if (className.isBlank() || (className.contains("/") && !HIDDEN_CLASS_NAME.matcher(className).matches())) {
+            if (className.isBlank() || (className.contains("/") && !isHiddenClassName(className))) {
                 throw new IllegalArgumentException("target class '" + className
                         + "' is not a binary class name: write it as com.acme.Greeter");
             }

@@ -288,10 +288,7 @@ public record PatchJar(String source, String name, String description, List<Stri
                     + " the file with a newline (the 'jar' tool and Maven do)");
         }
         java.util.Set<String> names = new java.util.HashSet<>();
-        for (String line : text.split("\r\n|\r|\n")) {
-            if (line.isEmpty()) {
-                break; // the end of the main section
-            }
+        for (String line : mainSectionLines(text)) {
             int colon = line.indexOf(':');
             if (line.startsWith(" ") || colon <= 0) {
                 continue; // a continuation, or what the parser refuses below
@@ -344,16 +341,52 @@ public record PatchJar(String source, String name, String description, List<Stri
         return "'" + value.substring(0, max) + "...' (" + value.length() + " characters)";
     }
 
-    private static List<String> words(String value) {
+    /**
+     * The lines of a manifest's text up to its first empty line (the end of the main section), split
+     * at {@code \r\n}, {@code \r} or {@code \n}. By hand, not by a regular expression: see {@link #words}.
+     */
+    static List<String> mainSectionLines(String text) {
+        List<String> out = new ArrayList<>();
+        int start = 0;
+        while (start < text.length()) {
+            int end = start;
+            while (end < text.length() && text.charAt(end) != '\n' && text.charAt(end) != '\r') {
+                end++;
+            }
+            if (end == start) {
+                break;
+            }
+            out.add(text.substring(start, end));
+            start = end + (text.startsWith("\r\n", end) ? 2 : 1);
+        }
+        return out;
+    }
+
+    /**
+     * The words of {@code value}, trimmed, split at runs of white space ({@code \s}: space, tab, line
+     * feed, vertical tab, form feed, carriage return) and commas. Split by hand: a regular expression,
+     * compiled and run in a JVM that has run none, loads and spins dozens of classes that every
+     * start-up patch paid (BENCHMARKS.md, section 4).
+     */
+    static List<String> words(String value) {
         List<String> out = new ArrayList<>();
         if (value != null) {
-            for (String w : value.trim().split("[\\s,]+")) {
-                if (!w.isEmpty()) {
-                    out.add(w);
+            String v = value.trim();
+            int start = 0;
+            for (int i = 0; i <= v.length(); i++) {
+                if (i == v.length() || isSeparator(v.charAt(i))) {
+                    if (i > start) {
+                        out.add(v.substring(start, i));
+                    }
+                    start = i + 1;
                 }
             }
         }
         return out;
+    }
+
+    private static boolean isSeparator(char c) {
+        return c == ' ' || c == '\t' || c == '\n' || c == '\u000B' || c == '\f' || c == '\r' || c == ',';
     }
 
     private static String required(Attributes main, String attribute, String source) throws PatchException {
