@@ -1033,6 +1033,11 @@ public final class PatchRegistry {
             }
         }
         Transition t = new Transition(p.name(), methods, patching);
+        if (loaded != null && loaded.classes().isEmpty()) {
+            // The operation's scan found none of p's classes (a start-up patch's, say): while none
+            // is loaded no stack can hold one of its methods, and the worker needs no snapshot.
+            t.skipSnapshotWhileUnloaded(loaded, hooks.instrumentation(), hooks.ledger());
+        }
         LinkTable during = LinkTable.transition(enabledFunctions(order, p, false),
                 replacing ? List.of(p.activeFunctions()) : enabledFunctions(order, p, true), t, heldHooks(p, loaded));
         // Before anything changes: starting the worker's thread (the first time) is what can fail.

@@ -33,6 +33,11 @@ final class PatchedMethods {
         exact.add(className + "." + name + descriptor);
     }
 
+    /** The classes whose methods these are. */
+    Set<String> classNames() {
+        return namesByClass.keySet();
+    }
+
     boolean matches(String className, String name) {
         Set<String> names = namesByClass.get(className);
         return names != null && names.contains(name);

@@ -1,7 +1,11 @@
 package io.jlivepatch.internal.transition;
 
+import io.jlivepatch.internal.patch.HookLedger;
+import io.jlivepatch.internal.patch.LoadedClasses;
 import io.jlivepatch.internal.patch.RecursionGuard;
 import io.jlivepatch.internal.patch.ThreadRouting;
+
+import java.lang.instrument.Instrumentation;
 
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
@@ -74,6 +78,18 @@ public final class Transition implements ThreadRouting {
 
     private final Map<Thread, AtomicLong> states = new ConcurrentHashMap<>();
 
+    /*
+     * The check that can spare the worker its stack snapshot ({@link #noMethodLoaded}): set before
+     * the transition starts (published by the write of started), null when the snapshot is always
+     * taken. The scan is replaced by newer ones; two attempts at once (a reversal's beside the
+     * worker's) at worst both scan.
+     */
+    private Instrumentation unloadedCheck;
+    private HookLedger unloadedLedger;
+    private volatile LoadedClasses unloadedScan;
+    /** A class of the methods was found loaded: from then on every attempt takes the snapshot. */
+    private volatile boolean methodLoaded;
+
     /** Where the worker last saw each waiting thread held, for status. */
     private final Map<Thread, String> heldAt = new ConcurrentHashMap<>();
     /** The virtual threads the transition has not met that its last look found inside a method; for status. */
@@ -132,6 +148,44 @@ public final class Transition implements ThreadRouting {
     /** The thread to wake when a thread moves itself. */
     public void setWorker(Thread worker) {
         this.worker = worker;
+    }
+
+    /**
+     * Lets the worker move threads without a stack snapshot while no class of the transition's
+     * methods is loaded: a method is on a stack only once its class is loaded, so then no stack
+     * holds one (the case of a start-up patch, whose classes load after it). {@code scan}, the
+     * operation's scan of the patch's classes, found none of them; it answers while it
+     * {@link LoadedClasses#stillComplete still finds every class}, a new scan after that. Once one
+     * is found loaded, every attempt takes the snapshot. Call before {@link #start()}.
+     */
+    public void skipSnapshotWhileUnloaded(LoadedClasses scan, Instrumentation inst, HookLedger ledger) {
+        this.unloadedScan = scan;
+        this.unloadedLedger = ledger;
+        this.unloadedCheck = inst;
+    }
+
+    /**
+     * Whether no class of the transition's methods is loaded now (see {@link #skipSnapshotWhileUnloaded}):
+     * asked after the waiting threads' words were read, so that a thread that enters one of the
+     * methods after this look passes its hook and its compare-and-set fails, as after a snapshot.
+     */
+    private boolean noMethodLoaded() {
+        Instrumentation inst = unloadedCheck;
+        if (inst == null || methodLoaded) {
+            return false;
+        }
+        java.util.Set<String> names = methods.classNames();
+        LoadedClasses kept = unloadedScan;
+        // The last scan while it still finds every class of its names (and covers these), else a new one.
+        LoadedClasses scan = LoadedClasses.covering(kept != null && kept.stillComplete(unloadedLedger) ? kept : null,
+                inst, names);
+        unloadedScan = scan;
+        if (!scan.classes().isEmpty()) {
+            methodLoaded = true;
+            unloadedScan = null;
+            return false;
+        }
+        return true;
     }
 
     /** Lets threads move; call once every call site routes by this transition. */
@@ -321,8 +375,11 @@ public final class Transition implements ThreadRouting {
         if (before.isEmpty()) {
             return virtualThreadsClean();
         }
+        // No stack can hold a method whose class is not loaded: no snapshot (a safepoint and every
+        // thread's stack, milliseconds for each of a start-up's patches) is needed to move them all.
+        boolean noneLoaded = noMethodLoaded();
         // One safepoint for all platform threads; virtual threads are not in it and are asked one by one.
-        Map<Thread, StackTraceElement[]> stacks = Thread.getAllStackTraces();
+        Map<Thread, StackTraceElement[]> stacks = noneLoaded ? Map.of() : Thread.getAllStackTraces();
         boolean all = true;
         for (Map.Entry<Thread, Long> e : before.entrySet()) {
             Thread t = e.getKey();
@@ -331,11 +388,14 @@ public final class Transition implements ThreadRouting {
                 heldAt.remove(t);
                 continue;
             }
-            StackTraceElement[] stack = stacks.get(t);
-            if (stack == null) {
-                stack = t.getStackTrace();
+            Optional<String> held = Optional.empty();
+            if (!noneLoaded) {
+                StackTraceElement[] stack = stacks.get(t);
+                if (stack == null) {
+                    stack = t.getStackTrace();
+                }
+                held = heldBy(stack);
             }
-            Optional<String> held = heldBy(stack);
             long w = e.getValue();
             if (held.isEmpty() && states.get(t).compareAndSet(w, target ? w | PATCHED : w & ~PATCHED)) {
                 heldAt.remove(t);
