@@ -241,7 +241,6 @@ final class LogPublisher implements Runnable {
                         }
                     }
                     if (warmAsked && queue.isEmpty()) {
-                        warmAsked = false;
                         warming = true; // no line is queued; one queued meanwhile comes out next
                         r = null;
                     } else if (queue.isEmpty()) {
@@ -254,7 +253,7 @@ final class LogPublisher implements Runnable {
                     } else {
                         r = queue.poll();
                     }
-                    warmAsked = false;
+                    warmAsked = false; // a line polled instead warms as much as the warm-up would
                     busy = true;
                     lastProgress = System.nanoTime();
                 }

@@ -6,7 +6,6 @@ import io.jlivepatch.internal.patch.RecursionGuard;
 import io.jlivepatch.internal.patch.ThreadRouting;
 
 import java.lang.instrument.Instrumentation;
-
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
@@ -179,12 +178,12 @@ public final class Transition implements ThreadRouting {
         // The last scan while it still finds every class of its names (and covers these), else a new one.
         LoadedClasses scan = LoadedClasses.covering(kept != null && kept.stillComplete(unloadedLedger) ? kept : null,
                 inst, names);
-        unloadedScan = scan;
         if (!scan.classes().isEmpty()) {
             methodLoaded = true;
             unloadedScan = null;
             return false;
         }
+        unloadedScan = scan;
         return true;
     }
 
