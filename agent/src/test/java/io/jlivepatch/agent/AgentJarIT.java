@@ -15,6 +15,8 @@ import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.jar.JarFile;
+import java.util.jar.JarInputStream;
+import java.util.zip.ZipEntry;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
@@ -40,6 +42,21 @@ class AgentJarIT {
             assertEquals("true", jar.getManifest().getMainAttributes().getValue("Can-Retransform-Classes"));
         }
         assertEquals(List.of(), outside, "entries outside io/jlivepatch/ and META-INF/");
+    }
+
+    @Test
+    void agentJarStoresItsEntriesWithTheManifestFirst() throws IOException {
+        // Stored, not deflated: a JVM with -javaagent reads its classes cold at every start (issue 14).
+        List<String> deflated = new ArrayList<>();
+        try (JarFile jar = new JarFile(AGENT.toFile())) {
+            jar.stream().filter(e -> e.getMethod() != ZipEntry.STORED).map(ZipEntry::getName).forEach(deflated::add);
+        }
+        assertEquals(List.of(), deflated, "entries the build deflated");
+        // The repacking keeps what reads the JAR as a stream working: the manifest comes first.
+        try (JarInputStream in = new JarInputStream(Files.newInputStream(AGENT))) {
+            assertTrue(in.getManifest() != null, "JarInputStream finds the manifest");
+            assertEquals("io.jlivepatch.agent.AgentMain", in.getManifest().getMainAttributes().getValue("Premain-Class"));
+        }
     }
 
     @Test
