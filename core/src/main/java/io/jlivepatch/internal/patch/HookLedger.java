@@ -4,8 +4,10 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.WeakHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -55,15 +57,19 @@ public final class HookLedger {
     private final PerLoader boot = new PerLoader();
 
     /**
-     * {@link System#nanoTime()} at the end of the transformer's last class definition (not a
-     * retransformation), and whether there was one: lets a change of hooks tell whether a class may
-     * have been defined, from the previous table, too late for its scan of the loaded classes,
-     * without scanning them all a second time to find out. Written by any thread defining a class
-     * (last, then any), read by the thread changing hooks (any, then last): volatile, so a reader
-     * that sees {@code anyDefinition} sees the time written before it.
+     * Per bucket of class names (a hash of the internal name), {@link System#nanoTime()} at the end
+     * of the transformer's last definition (not a retransformation) of a class of a name in it, made
+     * odd so that 0 stays "none yet": lets a change of hooks tell whether a class of the names it
+     * works on may have been defined, from the previous table, too late for its scan of the loaded
+     * classes, without scanning them all a second time to find out. Per name, not one time for every
+     * class: a JVM defines classes all the time (at start-up, the log thread's and the application's),
+     * and one time for all of them made nearly every later look at a start-up patch's classes scan
+     * again. Two names of one bucket only make a look scan when it need not (never the other way).
+     * Written by any thread defining a class, read by the thread changing hooks: each slot is
+     * volatile, so a reader sees every time written before the definition it looks for was visible.
      */
-    private volatile long lastDefinition;
-    private volatile boolean anyDefinition;
+    private static final int NAME_BUCKETS = 1024; // a power of two; 8 KB
+    private final AtomicLongArray lastDefinitionOf = new AtomicLongArray(NAME_BUCKETS);
 
     /**
      * Told of the loader of every class defined while it is set: what start-up patches waiting for
@@ -90,10 +96,13 @@ public final class HookLedger {
         loaderWatchers = List.copyOf(fewer);
     }
 
-    /** A class definition by {@code loader} has passed the transformer (after it read the table). */
-    void defined(ClassLoader loader) {
-        lastDefinition = System.nanoTime();
-        anyDefinition = true;
+    /**
+     * A class definition by {@code loader} has passed the transformer (after it read the table).
+     * {@code internalName} as the transformer has it ({@code a/b/C}); it runs for every class the JVM
+     * defines, so it only hashes the name and writes one slot.
+     */
+    void defined(ClassLoader loader, String internalName) {
+        lastDefinitionOf.set(bucketOf(internalName), System.nanoTime() | 1);
         List<java.util.function.Consumer<ClassLoader>> w = loaderWatchers;
         if (!w.isEmpty() && loader != null) {
             for (java.util.function.Consumer<ClassLoader> watcher : w) {
@@ -102,17 +111,26 @@ public final class HookLedger {
         }
     }
 
+    static int bucketOf(String internalName) { // package-private for HookLedgerQuietTest
+        int h = internalName.hashCode();
+        return (h ^ (h >>> 16)) & (NAME_BUCKETS - 1);
+    }
+
     /**
-     * Whether every class definition that passed the transformer before {@code scan} had at least
-     * as long to become visible before the scan as the time from the scan to {@code now}: the time
-     * HookManager otherwise waits (a whole retransformation) before it looks for late classes again.
+     * Whether every definition of a class of {@code names} (binary names, {@code a.b.C}) that passed
+     * the transformer before {@code scan} had at least as long to become visible before the scan as
+     * the time from the scan to {@code now}, and none passed since: the time HookManager otherwise
+     * waits (a whole retransformation) before it looks for late classes again.
      */
-    boolean quietBetween(long scan, long now) {
-        if (!anyDefinition) {
-            return true;
+    boolean quietBetween(long scan, long now, Set<String> names) {
+        for (String name : names) {
+            long l = lastDefinitionOf.get(bucketOf(name.replace('.', '/')));
+            // odd: one nanosecond later at most, which only makes the rule stricter
+            if (l != 0 && !(l - scan < 0 && scan - l > now - scan)) {
+                return false;
+            }
         }
-        long l = lastDefinition;
-        return l - scan < 0 && scan - l > now - scan;
+        return true;
     }
 
     /**

@@ -391,11 +391,11 @@ public final class HookManager {
      * would keep the previous hooks: look again once, now that the definition has had the time of
      * a whole retransformation to finish, and retransform what does not match {@code next}.
      * Classes defined after the publication of {@code next} were hooked by it already. When no
-     * class definition passed the transformer from that long before the scan until now, there is
-     * nothing to look for, and the second scan is skipped.
+     * definition of a class of {@code names} passed the transformer from that long before the scan
+     * until now, there is nothing to look for, and the second scan is skipped.
      */
     private void retransformLateComers(Set<String> names, List<Class<?>> classes, LinkTable next, long scannedAt) {
-        if (names.isEmpty() || ledger.quietBetween(scannedAt, System.nanoTime())) {
+        if (names.isEmpty() || ledger.quietBetween(scannedAt, System.nanoTime(), names)) {
             return;
         }
         Set<Class<?>> seen = Collections.newSetFromMap(new IdentityHashMap<>());

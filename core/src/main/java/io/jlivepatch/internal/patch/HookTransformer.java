@@ -53,7 +53,7 @@ final class HookTransformer implements ClassFileTransformer {
             // Nearly every class the JVM defines: nothing to do. Decided without a method a patch can
             // hook (see LinkTable.hooksClass), so the thread is not marked: marking it would take the
             // hooks' guard off its constant (RecursionGuard) at every class load of the application.
-            ledger.defined(loader); // after the table was read: see HookManager.retransformLateComers
+            ledger.defined(loader, internalName); // after the table was read: see HookManager.retransformLateComers
             return null;
         }
         // The transformer runs jlivepatch's code on any thread that defines a class: hooks it meets
@@ -65,7 +65,7 @@ final class HookTransformer implements ClassFileTransformer {
             return transform(module, loader, internalName, redefined, classFile, current);
         } finally {
             if (redefined == null) {
-                ledger.defined(loader); // after the table was read: see HookManager.retransformLateComers
+                ledger.defined(loader, internalName); // after the table was read: see HookManager.retransformLateComers
             }
             RecursionGuard.exit(mark);
         }

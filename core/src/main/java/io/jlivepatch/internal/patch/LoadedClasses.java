@@ -71,14 +71,14 @@ public final class LoadedClasses {
 
     /**
      * Whether this scan still finds every loaded class of its names, so that a later operation may
-     * use it instead of scanning again: no class definition has passed {@code ledger}'s transformer
-     * since the scan, and every one before it had at least as long to become visible before the
-     * scan as has gone by since (the rule {@link HookManager} uses before it skips its second scan
+     * use it instead of scanning again: no definition of a class of its names has passed
+     * {@code ledger}'s transformer since the scan, and every one before it had at least as long to
+     * become visible before the scan as has gone by since (the rule {@link HookManager} uses before it skips its second scan
      * for late classes, {@link HookLedger#quietBetween}). A class collected since is not an issue:
      * the scan holds its classes, so none of them can be collected while it is used.
      */
     public boolean stillComplete(HookLedger ledger) {
-        return ledger.quietBetween(takenAt, System.nanoTime());
+        return ledger.quietBetween(takenAt, System.nanoTime(), names);
     }
 
     /** {@link System#nanoTime()} just before the scan. */
