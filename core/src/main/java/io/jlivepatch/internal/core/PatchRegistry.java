@@ -549,7 +549,8 @@ public final class PatchRegistry {
     private PatchHandle load(PatchJarBytes jar, Prepared prepared, boolean enable, boolean requireLoaded)
             throws PatchException {
         Step<RegisteredPatch> resolve = () -> {
-            RegisteredPatch p = resolve(prepared.patch(), prepared.sources(), prepared.provenance(), jar);
+            RegisteredPatch p = resolve(prepared.patch(), prepared.sources(), prepared.provenance(), jar,
+                    prepared.scan());
             p.trustedUnder(prepared.policy());
             if (requireLoaded) {
                 refuseUnloaded(p.name(), p.pendingClasses());
@@ -605,7 +606,7 @@ public final class PatchRegistry {
      * defined in the application's class loader for good ({@link PatchJarLoader#carriedClasses}).
      */
     private record Prepared(Patch patch, List<ReplacementSource> sources, Provenance provenance, TrustPolicy policy,
-                            List<String> carried) {
+                            List<String> carried, LoadedClasses scan) {
     }
 
     /**
@@ -647,7 +648,7 @@ public final class PatchRegistry {
             Provenance provenance = new Provenance(bytes.source(), bytes.sha256(), signature.recorded(), jar.builds(),
                     Instant.now(), Requester.current());
             return new Prepared(prepared.patch(), prepared.sources(), provenance, policy,
-                    PatchJarLoader.carriedClasses(jar));
+                    PatchJarLoader.carriedClasses(jar), prepared.scan());
         } catch (PatchException e) {
             if (e == refusedBefore) {
                 throw e;
@@ -693,7 +694,7 @@ public final class PatchRegistry {
     /** Registers a patch whose i-th replacement comes from the i-th source, per target class loader. */
     public PatchHandle register(Patch patch, List<ReplacementSource> sources) throws PatchException {
         return locked("register", patch.name(), () -> {
-            RegisteredPatch p = resolve(patch, sources, Provenance.inCode(Requester.current()), null);
+            RegisteredPatch p = resolve(patch, sources, Provenance.inCode(Requester.current()), null, null);
             List<RegisteredPatch> next = with(stack, p);
             stack = next; // the commit
             announceRegistered(p, next.size());
@@ -706,7 +707,7 @@ public final class PatchRegistry {
     public PatchHandle registerAndEnable(Patch patch, List<ReplacementSource> sources) throws PatchException {
         return locked("load", patch.name(), () -> {
             awaitNoTransition(LOAD_WAITS_FOR_TRANSITION);
-            RegisteredPatch p = resolve(patch, sources, Provenance.inCode(Requester.current()), null);
+            RegisteredPatch p = resolve(patch, sources, Provenance.inCode(Requester.current()), null, null);
             List<RegisteredPatch> next = with(stack, p);
             // The stack with p is published by the transition's commit, together with p's state.
             enableIn(next, p, () -> announceRegistered(p, next.size()));
@@ -736,17 +737,20 @@ public final class PatchRegistry {
     /**
      * The patch, checked against the running JVM; nothing is changed. Caller holds klpMutex.
      *
-     * @param jar the JAR it was loaded from, {@code null} for a patch built in code
+     * @param jar   the JAR it was loaded from, {@code null} for a patch built in code
+     * @param known the JAR check's scan of the loaded classes ({@code null} for none): used again while
+     *              it {@link LoadedClasses#stillComplete still finds} every class of the patch's names
      */
     private RegisteredPatch resolve(Patch patch, List<ReplacementSource> sources, Provenance provenance,
-                                    PatchJarBytes jar) throws PatchException {
+                                    PatchJarBytes jar, LoadedClasses known) throws PatchException {
         duplicateName(patch.name());
         if (sources.size() != patch.replacements().size()) {
             throw new IllegalArgumentException(sources.size() + " sources for " + patch.replacements().size()
                     + " replacements");
         }
         PatchCallbacks.checkTargets(patch);
-        LoadedClasses scan = LoadedClasses.snapshot(hooks.instrumentation(), targetClassNames(patch));
+        LoadedClasses scan = LoadedClasses.covering(known != null && known.stillComplete(hooks.ledger()) ? known : null,
+                hooks.instrumentation(), targetClassNames(patch));
         Map<String, List<Class<?>>> loaded = scan.classes();
         List<ResolvedFunction> functions = new ArrayList<>();
         for (int i = 0; i < patch.replacements().size(); i++) {

@@ -27,7 +27,8 @@ public final class PatchJarLoader {
      * @param patch   the description, its methods taken from the copy for the first target loader
      * @param sources one per replacement, defining the patch class per target loader
      */
-    public record Prepared(Patch patch, List<ReplacementSource> sources) {
+    /** {@code scan}: the check's scan of the loaded classes of the JAR's targets, for its registration to use again. */
+    public record Prepared(Patch patch, List<ReplacementSource> sources, LoadedClasses scan) {
     }
 
     private PatchJarLoader() {
@@ -132,8 +133,10 @@ public final class PatchJarLoader {
         List<CallbackScanner.Entry> callbacks = CallbackScanner.scan(jar, names);
         names.addAll(jar.oldDigests().keySet());
         // One scan for both: the targets' classes, and the class loaders when no target is loaded yet.
+        long takenAt = System.nanoTime(); // before the scan: see LoadedClasses.stillComplete
         Class<?>[] all = inst.getAllLoadedClasses();
-        Map<String, List<Class<?>>> loaded = LoadedClasses.named(all, names);
+        LoadedClasses scan = LoadedClasses.of(all, names, takenAt);
+        Map<String, List<Class<?>>> loaded = scan.classes();
         ClassLoader primary = primaryLoader(all, entries, loaded);
         checkBuiltAgainst(jar, loaded, primary);
         // before anything is defined for good: carried classes and hidden nestmates below
@@ -223,7 +226,7 @@ public final class PatchJarLoader {
             builder.replaceAll();
         }
         try {
-            return new Prepared(builder.build(), sources);
+            return new Prepared(builder.build(), sources, scan);
         } catch (IllegalArgumentException ex) {
             throw new PatchException(Reason.INVALID_PATCH, jar.name(), "patch JAR " + jar.source() + ": "
                     + ex.getMessage() + " (fix " + PatchJar.NAME + " in the manifest)");

@@ -30,6 +30,15 @@ public final class LoadedClasses {
         return snapshot(inst, names).classes();
     }
 
+    /**
+     * The classes of {@code names} among {@code all}, as a scan taken at {@code takenAt} (a
+     * {@link System#nanoTime()} read before the {@code getAllLoadedClasses} that gave {@code all}),
+     * for a caller that looked at {@code all} for something else too.
+     */
+    public static LoadedClasses of(Class<?>[] all, Set<String> names, long takenAt) {
+        return new LoadedClasses(Set.copyOf(names), named(all, names), takenAt);
+    }
+
     /** One scan of the loaded classes for {@code names}. */
     public static LoadedClasses snapshot(Instrumentation inst, Set<String> names) {
         long takenAt = System.nanoTime(); // before the scan: a class defined after this may be missing
