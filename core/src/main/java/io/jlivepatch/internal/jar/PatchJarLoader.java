@@ -26,8 +26,9 @@ public final class PatchJarLoader {
     /**
      * @param patch   the description, its methods taken from the copy for the first target loader
      * @param sources one per replacement, defining the patch class per target loader
+     * @param scan    the check's look at the loaded classes of the JAR's targets, for its registration
+     *                to use again while it still finds them all
      */
-    /** {@code scan}: the check's scan of the loaded classes of the JAR's targets, for its registration to use again. */
     public record Prepared(Patch patch, List<ReplacementSource> sources, LoadedClasses scan) {
     }
 
