@@ -407,11 +407,15 @@ public final class PatchJarLoader {
             for (ClassLoader l : loaders) {
                 String resource = cls.replace('.', '/') + ".class";
                 byte[] running;
+                String failure = "";
                 try (java.io.InputStream in = l == null ? ClassLoader.getSystemResourceAsStream(resource)
                         : l.getResourceAsStream(resource)) {
                     running = in == null ? null : in.readAllBytes();
-                } catch (java.io.IOException ex) {
+                } catch (java.io.IOException | RuntimeException ex) {
+                    // The application's class loader failed, not the JAR (a closed or broken loader's
+                    // getResourceAsStream may throw): say so, rather than call the JAR unreadable.
                     running = null;
+                    failure = ", which failed: " + ex;
                 }
                 if (running == null) {
                     // A class loaded nowhere whose file no loader can read: the loader that will load
@@ -420,8 +424,9 @@ public final class PatchJarLoader {
                     throw new PatchException(Reason.SIGNATURE_MISMATCH, jar.name(), "patch JAR " + jar.source()
                             + ": it was built against a version of " + cls + " and the running application's class"
                             + " file cannot be read to check it (loader " + (l == null ? "bootstrap" : l.getName())
-                            + ")" + (classes == null ? ": no class loader of the application can load it yet"
-                            + WAIT_NOTE : ""), classes == null ? new NoClassDefFoundError(cls.replace('.', '/')) : null);
+                            + failure + ")" + (classes == null ? ": no class loader of the application can load it"
+                            + " yet" + WAIT_NOTE : ""), classes == null ? new NoClassDefFoundError(cls.replace('.', '/'))
+                            : null);
                 }
                 if (!ClassDigest.ofFile(running).equals(jar.oldFileDigests().get(cls))
                         && !ClassDigest.of(running).equals(e.getValue())) {
