@@ -164,11 +164,16 @@ class LogPublisherTest {
 
     /** Waits until the collecting handler holds {@code n} records (the publisher catching up). */
     private List<LogRecord> awaitRecords(int n) throws InterruptedException {
+        awaitUntil(() -> handler.records().size() >= n);
+        return handler.records();
+    }
+
+    /** Waits until {@code done}; the 30 s bound only ends a failing run (how long it takes decides nothing). */
+    private static void awaitUntil(java.util.function.BooleanSupplier done) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (handler.records().size() < n && System.nanoTime() < deadline) {
+        while (!done.getAsBoolean() && System.nanoTime() < deadline) {
             Thread.sleep(5);
         }
-        return handler.records();
     }
 
     @Test
@@ -303,7 +308,7 @@ class LogPublisherTest {
     }
 
     @Test
-    void linesComingFormatsOneRecordAsideWithTheJdksSimpleFormatterOnlyAndPublishesNothing() {
+    void linesComingFormatsOneRecordAsideWithTheJdksSimpleFormatterOnlyAndPublishesNothing() throws InterruptedException {
         java.util.concurrent.atomic.AtomicInteger custom = new java.util.concurrent.atomic.AtomicInteger();
         handler.setFormatter(new java.util.logging.Formatter() {
             @Override
@@ -323,13 +328,8 @@ class LogPublisherTest {
             Log.beginAside();
             Log.linesComing();
             // A line queued before the log thread takes the request is published instead of the
-            // warm-up (it warms as much), so the line waits until the warm-up has run. The wait
-            // only ends a failing run; how long the warm-up takes decides nothing.
-            long giveUpAt = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-            while (simple.looks.get() == 0 && System.nanoTime() < giveUpAt) {
-                Thread.onSpinWait();
-                Thread.yield();
-            }
+            // warm-up (it warms as much), so the line waits until the warm-up has run.
+            awaitUntil(() -> simple.looks.get() > 0);
             assertTrue(simple.looks.get() >= 1, "the warm-up looked for the JDK's formatter");
             logDirectly("after the warm-up");
             Log.endAside();

@@ -108,11 +108,16 @@ public final class Jars {
      * @return the JAR, at {@code file}; its class is {@code jarapp.<fixture without its last letter>X}
      */
     public static Path nestmateJar(Path file, String name, String fixture) throws IOException {
+        return nestmateJar(file, name, fixture, "jarapp.Counter");
+    }
+
+    /** {@link #nestmateJar(Path, String, String)} hosted by {@code host}. */
+    public static Path nestmateJar(Path file, String name, String fixture, String host) throws IOException {
         String from = "jarapp/" + fixture;
         String to = from.substring(0, from.length() - 1) + "X";
         byte[] bytes = renamed(classes("jarapp." + fixture).get(from + ".class"), from, to);
         Map<String, String> manifest = new LinkedHashMap<>(manifest(name, to.replace('/', '.')));
-        manifest.put("Livepatch-Nestmates", to.replace('/', '.') + "=jarapp.Counter");
+        manifest.put("Livepatch-Nestmates", to.replace('/', '.') + "=" + host);
         return write(file, manifest, Map.of(to + ".class", bytes));
     }
 

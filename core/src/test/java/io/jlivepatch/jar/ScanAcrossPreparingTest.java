@@ -10,9 +10,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -41,12 +39,7 @@ class ScanAcrossPreparingTest {
 
     @Test
     void aTargetThatPreparingTheJarLoadsIsSeenLoadedByTheRegistration() throws Exception {
-        String from = "jarapp/LateHostNestmate";
-        String to = "jarapp/LateHostNestmatX";
-        byte[] bytes = Jars.renamed(Jars.classes("jarapp.LateHostNestmate").get(from + ".class"), from, to);
-        Map<String, String> manifest = new LinkedHashMap<>(Jars.manifest("fix-late-host", to.replace('/', '.')));
-        manifest.put("Livepatch-Nestmates", to.replace('/', '.') + "=" + HOST);
-        Path jar = Jars.write(dir.resolve("late-host.jar"), manifest, Map.of(to + ".class", bytes));
+        Path jar = Jars.nestmateJar(dir.resolve("late-host.jar"), "fix-late-host", "LateHostNestmate", HOST);
         assertEquals(0, loaded(HOST), HOST + " must be loaded by nothing before this test's load");
 
         PatchHandle h = Jars.lp().load(jar);

@@ -749,7 +749,7 @@ public final class PatchRegistry {
                     + " replacements");
         }
         PatchCallbacks.checkTargets(patch);
-        LoadedClasses scan = LoadedClasses.covering(known != null && known.stillComplete(hooks.ledger()) ? known : null,
+        LoadedClasses scan = LoadedClasses.covering(LoadedClasses.ifStillComplete(known, hooks.ledger()),
                 hooks.instrumentation(), targetClassNames(patch));
         Map<String, List<Class<?>>> loaded = scan.classes();
         List<ResolvedFunction> functions = new ArrayList<>();
@@ -858,8 +858,7 @@ public final class PatchRegistry {
 
     /** {@code p}'s kept scan if it still finds all its classes, else {@code null} (no new scan). */
     private LoadedClasses keptScanOf(RegisteredPatch p) {
-        LoadedClasses kept = p.keptScan();
-        return kept != null && kept.stillComplete(hooks.ledger()) ? kept : null;
+        return LoadedClasses.ifStillComplete(p.keptScan(), hooks.ledger());
     }
 
     void enable(RegisteredPatch p) throws PatchException {

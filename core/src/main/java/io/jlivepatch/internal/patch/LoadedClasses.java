@@ -43,7 +43,7 @@ public final class LoadedClasses {
     public static LoadedClasses snapshot(Instrumentation inst, Set<String> names) {
         long takenAt = System.nanoTime(); // before the scan: a class defined after this may be missing
         Class<?>[] all = names.isEmpty() ? new Class<?>[0] : inst.getAllLoadedClasses();
-        return new LoadedClasses(Set.copyOf(names), named(all, names), takenAt);
+        return of(all, names, takenAt);
     }
 
     /**
@@ -88,6 +88,11 @@ public final class LoadedClasses {
      */
     public boolean stillComplete(HookLedger ledger) {
         return ledger.quietBetween(takenAt, System.nanoTime(), names);
+    }
+
+    /** {@code scan} while it {@link #stillComplete still finds} every class of its names, else {@code null}. */
+    public static LoadedClasses ifStillComplete(LoadedClasses scan, HookLedger ledger) {
+        return scan != null && scan.stillComplete(ledger) ? scan : null;
     }
 
     /** {@link System#nanoTime()} just before the scan. */

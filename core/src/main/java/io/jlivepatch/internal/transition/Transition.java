@@ -176,7 +176,7 @@ public final class Transition implements ThreadRouting {
         java.util.Set<String> names = methods.classNames();
         LoadedClasses kept = unloadedScan;
         // The last scan while it still finds every class of its names (and covers these), else a new one.
-        LoadedClasses scan = LoadedClasses.covering(kept != null && kept.stillComplete(unloadedLedger) ? kept : null,
+        LoadedClasses scan = LoadedClasses.covering(LoadedClasses.ifStillComplete(kept, unloadedLedger),
                 inst, names);
         if (!scan.classes().isEmpty()) {
             methodLoaded = true;
