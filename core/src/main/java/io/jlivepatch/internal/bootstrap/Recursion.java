@@ -7,6 +7,10 @@ import java.lang.invoke.MutableCallSite;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.IntConsumer;
+import java.util.function.IntSupplier;
+import java.util.function.IntToLongFunction;
+import java.util.function.ToIntFunction;
 
 /**
  * The kernel's {@code ftrace_test_recursion_trylock}: marks the threads that run jlivepatch's own
@@ -35,7 +39,8 @@ import java.util.concurrent.locks.LockSupport;
  * doubles each time one ends early: a program that keeps jlivepatch busy settles on the check for good.
  *
  * <p>Loaded from the bootstrap class path (like {@link Dispatch}, which marks its own bootstrap);
- * the rest of jlivepatch reaches it through method handles.
+ * the rest of jlivepatch, which must not name it, reaches it through {@link #calls()} and, for the
+ * guard and what only tests ask, method handles.
  */
 public final class Recursion {
 
@@ -113,6 +118,48 @@ public final class Recursion {
      */
     public static MethodHandle guard() {
         return GUARD_INVOKER;
+    }
+
+    /**
+     * {@link #enter()}, {@link #exit(int)}, {@link #enterFor(Thread)} and {@link #relax(boolean)} as the
+     * JDK's functional interfaces: {@code IntSupplier}, {@code IntConsumer}, {@code ToIntFunction<Thread>}
+     * and {@code IntToLongFunction} (any argument but 0 forces). jlivepatch's own class loader must not
+     * name this class (it would define a copy of its own), and calls these through a method handle
+     * would go through method-handle code that the JDK compiles and, after 127 calls of one handle,
+     * compiles again for that handle: about 10 to 40 ms of a JVM's first patch, and code generated
+     * wherever the 127th call falls (inside a class load that jlivepatch's transformer sees, a class
+     * circularity). An interface call generates nothing.
+     */
+    public static Object calls() {
+        return Calls.CALLS;
+    }
+
+    /**
+     * The one object of {@link #calls()}. A class, not lambdas or method references: those are made
+     * by the very method-handle code that {@link #calls()} keeps out of the way.
+     */
+    private static final class Calls implements IntSupplier, IntConsumer, ToIntFunction<Thread>, IntToLongFunction {
+        static final Calls CALLS = new Calls();
+
+        @Override
+        public int getAsInt() {
+            return enter();
+        }
+
+        @Override
+        public void accept(int slot) {
+            exit(slot);
+        }
+
+        @Override
+        public int applyAsInt(Thread thread) {
+            return enterFor(thread);
+        }
+
+        @Override
+        public long applyAsLong(int force) {
+            return relax(force != 0);
+        }
     }
 
     /** Whether the calling thread runs no jlivepatch code: the check behind {@link #guard()}. */

@@ -38,6 +38,7 @@ final class BootstrapClassPath {
      */
     static final List<String> CLASSES = List.of(PrologueInjector.DISPATCH, PrologueInjector.DISPATCH + "$1",
             PrologueInjector.DISPATCH + "$Sites", "io/jlivepatch/internal/bootstrap/Recursion",
+            "io/jlivepatch/internal/bootstrap/Recursion$Calls",
             "io/jlivepatch/internal/bootstrap/StackRoom",
             "io/jlivepatch/internal/bootstrap/ShadowStore", "io/jlivepatch/internal/bootstrap/ShadowStore$Entry",
             "io/jlivepatch/internal/bootstrap/ShadowStore$Stripe", "io/jlivepatch/Shadow");

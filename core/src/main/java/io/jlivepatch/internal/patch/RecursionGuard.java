@@ -10,10 +10,15 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.IntConsumer;
+import java.util.function.IntSupplier;
+import java.util.function.IntToLongFunction;
+import java.util.function.ToIntFunction;
 
 /**
  * jlivepatch's side of the boot loader's {@code Recursion} (the kernel's ftrace recursion lock),
- * reached through method handles like {@code Dispatch}. Every entry into jlivepatch's own code on a
+ * reached through the JDK's functional interfaces ({@code Recursion.calls}) and, for the guard and
+ * what only tests ask, method handles. Every entry into jlivepatch's own code on a
  * thread that may meet a hook (the hook path's routing and stack checks, the transformer, life-cycle
  * operations, JMX, the transition worker) runs between {@link #enter()} and {@link #exit(int)}, in a
  * {@code try}/{@code finally}:
@@ -38,15 +43,18 @@ public final class RecursionGuard {
     static final String CLASS = "io.jlivepatch.internal.bootstrap.Recursion";
 
     // Written once by install (the first Livepatch.install, under Livepatch.class) before any hook
-    // exists; volatile so that threads entering later see the handles.
-    private static volatile MethodHandle enter;
-    /** {@code (Thread)int}: {@code Recursion.enterFor}, for {@link #adoptUnmarkedStretches()}. */
-    private static volatile MethodHandle enterFor;
-    private static volatile MethodHandle exit;
+    // exists; volatile so that threads entering later see them. The four calls are one object of
+    // the boot loader's (Recursion.calls says why it is not method handles).
+    private static volatile IntSupplier enter;
+    /** {@code Recursion.enterFor}, for {@link #adoptUnmarkedStretches()}. */
+    private static volatile ToIntFunction<Thread> enterFor;
+    private static volatile IntConsumer exit;
+    /** {@code Recursion.relax}: 0 waits for a quiet spell, 1 forces. */
+    private static volatile IntToLongFunction relax;
+    /** For tests only: {@code Recursion.outside} and {@code Recursion.constant}. */
     private static volatile MethodHandle outside;
-    private static volatile MethodHandle guard;
-    private static volatile MethodHandle relax;
     private static volatile MethodHandle constant;
+    private static volatile MethodHandle guard;
 
     /**
      * The installed hooks, whose activation installs this guard ({@link HookManager#activate}).
@@ -150,41 +158,34 @@ public final class RecursionGuard {
             return; // a retried activation (HookManager.activate): bound, warmed and relaxing already
         }
         MethodHandles.Lookup lookup = MethodHandles.publicLookup();
-        MethodHandle o = lookup.findStatic(recursion, "outside", MethodType.methodType(boolean.class));
-        exit = lookup.findStatic(recursion, "exit", MethodType.methodType(void.class, int.class));
-        enterFor = lookup.findStatic(recursion, "enterFor", MethodType.methodType(int.class, Thread.class));
-        outside = o;
+        outside = lookup.findStatic(recursion, "outside", MethodType.methodType(boolean.class));
+        constant = lookup.findStatic(recursion, "constant", MethodType.methodType(boolean.class));
+        Object calls;
         MethodHandle g;
         try {
+            calls = (Object) lookup.findStatic(recursion, "calls", MethodType.methodType(Object.class)).invokeExact();
             g = (MethodHandle) lookup.findStatic(recursion, "guard", MethodType.methodType(MethodHandle.class))
                     .invokeExact();
         } catch (ReflectiveOperationException e) {
             throw e;
         } catch (Throwable t) {
-            throw new IllegalStateException(t); // cannot happen: Recursion.guard returns a field
+            throw new IllegalStateException(t); // cannot happen: both return a field
         }
+        // The casts load the four interfaces here, not at a first call inside a class load that the
+        // transformer sees (where loading them would be a class circularity).
+        exit = (IntConsumer) calls;
+        enterFor = (ToIntFunction<Thread>) calls;
+        relax = (IntToLongFunction) calls;
         guard = g;
-        relax = lookup.findStatic(recursion, "relax", MethodType.methodType(long.class, boolean.class));
-        constant = lookup.findStatic(recursion, "constant", MethodType.methodType(boolean.class));
-        enter = lookup.findStatic(recursion, "enter", MethodType.methodType(int.class));
-        // Links and customizes the invocations now, the guard in both of its states. The JDK
-        // customizes a method handle after 127 generic invocations, loading java.lang.invoke classes
-        // then (MethodHandle$1); were that inside a class load that the transformer sees, the
-        // transformer's own enter() would need the class being loaded: a ClassCircularityError in
-        // the application's class load. No hook exists yet, so the switches deoptimize nothing.
-        for (int round = 0; round < 2; round++) {
-            for (int i = 0; i < 256; i++) {
-                exit(enter());
-                exitNested(); // exit's handle even when enter took no mark (no room: NO_STACK)
-                inside();
-                guardNow();
-            }
-            relaxNow();
-            for (int i = 0; i < 256; i++) {
-                guardNow();
-            }
-            exit(enter()); // back to the check, as a hook's guard would after the quiet spell
-        }
+        enter = (IntSupplier) calls;
+        // Runs the guard once in each of its states: the JDK compiles the method-handle code behind
+        // each at its first call, with ArrayList and HashMap, which must not be a hook's first call
+        // (LinkWarmer says why). No hook exists yet, so the switches deoptimize nothing.
+        exit(enter());
+        guardNow();
+        relaxNow();
+        guardNow();
+        exit(enter()); // back to the check, as a hook's guard would after the quiet spell
         Relaxer r = preparedRelaxer;
         preparedRelaxer = null;
         (r != null ? r : new Relaxer()).start();
@@ -211,7 +212,7 @@ public final class RecursionGuard {
      * jlivepatch's code that began unmarked could otherwise go on unmarked once hooks exist.
      */
     public static int enter() {
-        MethodHandle h = enter;
+        IntSupplier h = enter;
         if (h == null) {
             HookManager a = activator;
             if (a == null || !a.activateQuietly()) {
@@ -220,9 +221,9 @@ public final class RecursionGuard {
             h = enter;
         }
         try {
-            return (int) h.invokeExact();
-        } catch (Throwable t) {
-            return -1; // cannot happen: Recursion.enter throws nothing
+            return h.getAsInt();
+        } catch (RuntimeException | Error e) {
+            return -1; // Recursion.enter throws nothing; at the stack's very edge the call itself may
         }
     }
 
@@ -237,19 +238,10 @@ public final class RecursionGuard {
             return;
         }
         try {
-            exit.invokeExact(mark);
-        } catch (Throwable t) {
+            exit.accept(mark);
+        } catch (RuntimeException | Error e) {
             // Cannot happen: Recursion.exit throws nothing, and Recursion.enter took this mark only with
             // room on the stack for this call (StackRoom), made at the depth of that enter.
-        }
-    }
-
-    /** Invokes {@code Recursion.exit} with a mark that releases nothing: the warm-up of its handle. */
-    private static void exitNested() {
-        try {
-            exit.invokeExact(-1); // Recursion.NESTED
-        } catch (Throwable t) {
-            // Recursion.exit throws nothing; at the stack's edge this is only a warm-up left undone
         }
     }
 
@@ -279,9 +271,9 @@ public final class RecursionGuard {
      */
     public static boolean relaxNow() {
         try {
-            return (long) relax.invokeExact(true) == 0;
-        } catch (Throwable t) {
-            return false; // cannot happen: Recursion.relax throws nothing
+            return relax.applyAsLong(1) == 0;
+        } catch (RuntimeException | Error e) {
+            return false; // Recursion.relax throws nothing; at the stack's very edge the call itself may
         }
     }
 
@@ -312,8 +304,8 @@ public final class RecursionGuard {
             for (;;) {
                 long wait;
                 try {
-                    wait = (long) relax.invokeExact(false);
-                } catch (Throwable t) {
+                    wait = relax.applyAsLong(0);
+                } catch (RuntimeException | Error t) {
                     Log.get().log(System.Logger.Level.WARNING, "the recursion guard's relaxer stops: {0}", t);
                     return;
                 }

@@ -2,8 +2,8 @@ package io.jlivepatch.internal.patch;
 
 import io.jlivepatch.internal.Log;
 
-import java.lang.invoke.MethodHandle;
 import java.util.concurrent.TimeUnit;
+import java.util.function.ToIntFunction;
 
 /**
  * The stretches of jlivepatch's own code that began unmarked because the recursion guard was not
@@ -101,14 +101,14 @@ final class UnmarkedStretches {
 
     /**
      * Gives every stretch in progress that carries no mark yet the real mark of its thread, taken by
-     * {@code markFor} ({@code (Thread)int}: the guard's {@code Recursion.enterFor}) once per thread and
+     * {@code markFor} (the guard's {@code Recursion.enterFor}) once per thread and
      * carried by all of that thread's stretches: the last of them to end hands it back for release
      * ({@link #end}). A thread that {@code markFor} cannot mark (a negative answer) stays unmarked and
      * is waited for ({@link #awaitUnadopted}). Under the monitor, so no stretch ends meanwhile: a
      * stretch's thread reads its mark only in {@link #end}. {@code markFor} takes {@code Recursion}'s
      * switch lock at times: this monitor first, then that lock, never the reverse.
      */
-    synchronized void adoptAll(MethodHandle markFor) {
+    synchronized void adoptAll(ToIntFunction<Thread> markFor) {
         for (int i = 0; i < owners.length; i++) {
             Thread t = owners[i];
             if (t == null || marks[i] != NONE) {
@@ -123,10 +123,10 @@ final class UnmarkedStretches {
             }
             if (m == NONE) {
                 try {
-                    m = (int) markFor.invokeExact(t);
+                    m = markFor.applyAsInt(t);
                 } catch (VirtualMachineError e) {
                     throw e; // out of memory or stack: the activation fails, and is tried again later
-                } catch (Throwable e) {
+                } catch (RuntimeException | Error e) {
                     m = NONE; // Recursion.enterFor throws nothing else
                 }
                 if (m < 0) {

@@ -5,9 +5,6 @@ import org.junit.jupiter.api.BeforeEach;
 import io.jlivepatch.internal.bootstrap.Recursion;
 import org.junit.jupiter.api.Test;
 
-import java.lang.invoke.MethodHandle;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.MethodType;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -91,7 +88,7 @@ class UnmarkedStretchesTest {
         int outer = s.begin();
         int inner = s.begin(); // nested: a JMX read whose code logs, say
         Marker marker = new Marker(7);
-        s.adoptAll(marker.handle());
+        s.adoptAll(marker);
         assertEquals(2, marker.marked.size(), "one mark per thread: " + marker.marked);
         assertEquals(java.util.Set.of(Thread.currentThread(), other.thread), java.util.Set.copyOf(marker.marked),
                 "every thread in a stretch is marked");
@@ -100,7 +97,7 @@ class UnmarkedStretchesTest {
         assertTrue(s.carriesMark(Thread.currentThread()) && s.carriesMark(other.thread));
         // Adopted stretches are marked, so nothing is left to wait for (a wait would last a minute).
         assertTrue(s.awaitUnadopted(Thread.currentThread(), LONG));
-        s.adoptAll(marker.handle()); // a retried activation: no second mark for an adopted thread
+        s.adoptAll(marker); // a retried activation: no second mark for an adopted thread
         assertEquals(2, marker.marked.size(), marker.marked.toString());
         assertEquals(UnmarkedStretches.NONE, s.end(inner), "the enclosing stretch carries the mark on");
         assertEquals(mine, s.end(outer), "the outermost end releases the mark");
@@ -118,7 +115,7 @@ class UnmarkedStretchesTest {
         Holder other = new Holder(s, "jlivepatch-test-stretch");
         AtomicBoolean returned = new AtomicBoolean();
         AtomicBoolean result = new AtomicBoolean();
-        MethodHandle noMark = new Marker(Recursion.FULL).handle(); // every mark taken: nobody is marked
+        Marker noMark = new Marker(Recursion.FULL); // every mark taken: nobody is marked
         Thread activating = new Thread(() -> {
             int mine = s.begin(); // the activating thread's own: not waited for, marked or not
             s.adoptAll(noMark);
@@ -144,7 +141,7 @@ class UnmarkedStretchesTest {
         Holder slotted = new Holder(s, "jlivepatch-test-slow-stretch");
         Holder unslotted = new Holder(s, "jlivepatch-test-unslotted");
         try {
-            s.adoptAll(new Marker(Recursion.FULL).handle());
+            s.adoptAll(new Marker(Recursion.FULL));
             assertFalse(s.awaitUnadopted(Thread.currentThread(), TimeUnit.MILLISECONDS.toNanos(1)),
                     "stretches still in progress when the bound ran out");
             assertEquals(1, warnings.size(), warnings.toString());
@@ -230,7 +227,7 @@ class UnmarkedStretchesTest {
      * it marks and gives them {@code first}, {@code first + 1}, ..., or {@code first} itself when it is
      * negative (no mark).
      */
-    private static final class Marker {
+    private static final class Marker implements java.util.function.ToIntFunction<Thread> {
         final List<Thread> marked = new java.util.concurrent.CopyOnWriteArrayList<>();
         private final int first;
 
@@ -238,18 +235,14 @@ class UnmarkedStretchesTest {
             this.first = first;
         }
 
-        int mark(Thread t) {
+        @Override
+        public int applyAsInt(Thread t) {
             marked.add(t);
             return first < 0 ? first : first + marked.size() - 1;
         }
 
         int markOf(Thread t) {
             return first + marked.indexOf(t);
-        }
-
-        MethodHandle handle() throws ReflectiveOperationException {
-            return MethodHandles.lookup().findVirtual(Marker.class, "mark", MethodType.methodType(int.class, Thread.class))
-                    .bindTo(this);
         }
     }
 }
