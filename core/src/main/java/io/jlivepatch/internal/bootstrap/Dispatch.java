@@ -12,8 +12,12 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.BiConsumer;
 import java.util.function.BiFunction;
 import java.util.function.BiPredicate;
+import java.util.function.Consumer;
+import java.util.function.Predicate;
+import java.util.function.ToIntFunction;
 
 /**
  * The dispatch points of hooked methods: the bootstrap method of the prologue's two
@@ -21,8 +25,8 @@ import java.util.function.BiPredicate;
  *
  * <p>This class is loaded from the bootstrap class path only, so that a hooked class of any class
  * loader, the JDK's own included, resolves the same copy. Core never names it: it reaches it
- * through method handles and passes only JDK types, because the application class loader would
- * otherwise define a second copy.
+ * through {@link #calls()}, as the JDK's functional interfaces, and passes only JDK types, because
+ * the application class loader would otherwise define a second copy.
  *
  * <p>Per hooked method there are two {@link MutableCallSite}s: {@code guard()Z}, constant true while
  * a patch replaces the method, and {@code call(receiver, args...)R}, the replacement. Both are kept
@@ -319,6 +323,49 @@ public final class Dispatch {
             }
         } finally {
             Recursion.exit(mark);
+        }
+    }
+
+    /**
+     * {@link #install}, {@link #relinkAll()}, {@link #relink}, {@link #forget} and {@link #linkedMethods}
+     * as the JDK's functional interfaces: {@code Predicate<BiFunction<Class<?>, String, MethodHandle[]>>},
+     * {@code Runnable}, {@code Consumer<BiPredicate<Class<?>, String>>}, {@code BiConsumer<Class<?>, String>}
+     * and {@code ToIntFunction<Class<?>>}; for jlivepatch's own class loader, which must not name this
+     * class. Plain interface calls, as {@code Recursion.calls} says why: a method handle of each would
+     * cost the first patch the JDK's compiling of its invocation, and each again after 127 calls.
+     */
+    public static Object calls() {
+        return Calls.CALLS;
+    }
+
+    /** The one object of {@link #calls()}; a class, as {@code Recursion.Calls} says why. */
+    private static final class Calls implements Predicate<BiFunction<Class<?>, String, MethodHandle[]>>, Runnable,
+            Consumer<BiPredicate<Class<?>, String>>, BiConsumer<Class<?>, String>, ToIntFunction<Class<?>> {
+        static final Calls CALLS = new Calls();
+
+        @Override
+        public boolean test(BiFunction<Class<?>, String, MethodHandle[]> r) {
+            return install(r);
+        }
+
+        @Override
+        public void run() {
+            relinkAll();
+        }
+
+        @Override
+        public void accept(BiPredicate<Class<?>, String> which) {
+            relink(which);
+        }
+
+        @Override
+        public void accept(Class<?> owner, String methodKey) {
+            forget(owner, methodKey);
+        }
+
+        @Override
+        public int applyAsInt(Class<?> owner) {
+            return linkedMethods(owner);
         }
     }
 

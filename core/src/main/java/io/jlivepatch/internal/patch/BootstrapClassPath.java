@@ -37,7 +37,8 @@ final class BootstrapClassPath {
      * checks the list against the package.
      */
     static final List<String> CLASSES = List.of(PrologueInjector.DISPATCH, PrologueInjector.DISPATCH + "$1",
-            PrologueInjector.DISPATCH + "$Sites", "io/jlivepatch/internal/bootstrap/Recursion",
+            PrologueInjector.DISPATCH + "$Sites", PrologueInjector.DISPATCH + "$Calls",
+            "io/jlivepatch/internal/bootstrap/Recursion",
             "io/jlivepatch/internal/bootstrap/Recursion$Calls",
             "io/jlivepatch/internal/bootstrap/StackRoom",
             "io/jlivepatch/internal/bootstrap/ShadowStore", "io/jlivepatch/internal/bootstrap/ShadowStore$Entry",

@@ -3,87 +3,74 @@ package io.jlivepatch.internal.patch;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
+import java.util.function.BiConsumer;
 import java.util.function.BiFunction;
 import java.util.function.BiPredicate;
+import java.util.function.Consumer;
+import java.util.function.Predicate;
+import java.util.function.ToIntFunction;
 
 /**
- * Calls into the boot loader's {@code Dispatch} through method handles: naming the class would
- * make jlivepatch's own class loader define a second, useless copy.
+ * Calls into the boot loader's {@code Dispatch} through the JDK's functional interfaces that its
+ * {@code calls()} object implements: naming the class would make jlivepatch's own class loader
+ * define a second, useless copy, and method handles would cost the JDK's compiling of each
+ * invocation ({@code Recursion.calls} says more).
  */
 final class DispatchBridge {
 
-    private final MethodHandle install;
-    private final MethodHandle relinkAll;
-    private final MethodHandle relink;
-    private final MethodHandle forget;
-    private final MethodHandle linkedMethods;
+    private final Predicate<BiFunction<Class<?>, String, MethodHandle[]>> install;
+    private final Runnable relinkAll;
+    private final Consumer<BiPredicate<Class<?>, String>> relink;
+    private final BiConsumer<Class<?>, String> forget;
+    private final ToIntFunction<Class<?>> linkedMethods;
 
+    @SuppressWarnings("unchecked") // Dispatch.Calls implements each with exactly these type arguments
     DispatchBridge(Class<?> dispatch) {
-        MethodHandles.Lookup lookup = MethodHandles.publicLookup();
+        Object calls;
         try {
-            install = lookup.findStatic(dispatch, "install", MethodType.methodType(boolean.class, BiFunction.class));
-            relinkAll = lookup.findStatic(dispatch, "relinkAll", MethodType.methodType(void.class));
-            relink = lookup.findStatic(dispatch, "relink", MethodType.methodType(void.class, BiPredicate.class));
-            forget = lookup.findStatic(dispatch, "forget", MethodType.methodType(void.class, Class.class, String.class));
-            linkedMethods = lookup.findStatic(dispatch, "linkedMethods", MethodType.methodType(int.class, Class.class));
+            calls = (Object) MethodHandles.publicLookup().findStatic(dispatch, "calls", MethodType.methodType(Object.class))
+                    .invokeExact();
+            install = (Predicate<BiFunction<Class<?>, String, MethodHandle[]>>) calls;
+            relinkAll = (Runnable) calls;
+            relink = (Consumer<BiPredicate<Class<?>, String>>) calls;
+            forget = (BiConsumer<Class<?>, String>) calls;
+            linkedMethods = (ToIntFunction<Class<?>>) calls;
             RecursionGuard.install(Class.forName(RecursionGuard.CLASS, true, null));
-            // Loads what Dispatch's registry uses (ClassValue's map) before any class is hooked: a hook
-            // linked in the middle of that class's own loading would be a class circularity.
-            linkedMethods(dispatch);
-        } catch (ReflectiveOperationException e) {
-            throw new IllegalStateException("the Dispatch class on the bootstrap class path does not match this"
-                    + " jlivepatch: another version of jlivepatch was loaded into this JVM before", e);
+        } catch (ReflectiveOperationException | ClassCastException e) {
+            throw anotherVersion(e);
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw anotherVersion(t); // cannot happen: Dispatch.calls returns a field
         }
+        // Loads what Dispatch's registry uses (ClassValue's map) before any class is hooked: a hook
+        // linked in the middle of that class's own loading would be a class circularity.
+        linkedMethods(dispatch);
+    }
+
+    private static IllegalStateException anotherVersion(Throwable e) {
+        return new IllegalStateException("the Dispatch class on the bootstrap class path does not match this"
+                + " jlivepatch: another version of jlivepatch was loaded into this JVM before", e);
     }
 
     boolean install(BiFunction<Class<?>, String, MethodHandle[]> resolver) {
-        try {
-            return (boolean) install.invokeExact(resolver);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        return install.test(resolver);
     }
 
     void relinkAll() {
-        try {
-            relinkAll.invokeExact();
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        relinkAll.run();
     }
 
     /** Relinks the linked sites of the methods {@code which} selects (class, method key). */
     void relink(BiPredicate<Class<?>, String> which) {
-        try {
-            relink.invokeExact(which);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        relink.accept(which);
     }
 
     void forget(Class<?> owner, String methodKey) {
-        try {
-            forget.invokeExact(owner, methodKey);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        forget.accept(owner, methodKey);
     }
 
     int linkedMethods(Class<?> owner) {
-        try {
-            return (int) linkedMethods.invokeExact(owner);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
-    }
-
-    private static RuntimeException rethrow(Throwable t) {
-        if (t instanceof RuntimeException) {
-            return (RuntimeException) t;
-        }
-        if (t instanceof Error) {
-            throw (Error) t;
-        }
-        return new IllegalStateException(t);
+        return linkedMethods.applyAsInt(owner);
     }
 }
