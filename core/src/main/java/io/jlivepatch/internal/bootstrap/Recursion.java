@@ -124,9 +124,9 @@ public final class Recursion {
      * {@link #enter()}, {@link #exit(int)}, {@link #enterFor(Thread)} and {@link #relax(boolean)} as the
      * JDK's functional interfaces: {@code IntSupplier}, {@code IntConsumer}, {@code ToIntFunction<Thread>}
      * and {@code IntToLongFunction} (any argument but 0 forces). jlivepatch's own class loader must not
-     * name this class (it would define a copy of its own), and calls these through a method handle
-     * would go through method-handle code that the JDK compiles and, after 127 calls of one handle,
-     * compiles again for that handle: about 10 to 40 ms of a JVM's first patch, and code generated
+     * name this class (it would define a copy of its own), and a method handle's call of each runs
+     * method-handle code that the JDK compiles at the first call and, after 127 calls of one handle,
+     * again for that handle: about 10 to 40 ms of a JVM's first patch, and code generated
      * wherever the 127th call falls (inside a class load that jlivepatch's transformer sees, a class
      * circularity). An interface call generates nothing.
      */

@@ -5,8 +5,8 @@ package io.jlivepatch.internal.bootstrap;
  * mark taken now ({@link Recursion}'s claims, and RecursionGuard's stretches counted before the
  * installation, when Recursion itself is not loaded yet).
  *
- * <p>A mark is released by a call (the caller's {@code finally}, a method handle, the atomic
- * updates), made later at the same depth as the marking, and the frames of that call chain may be
+ * <p>A mark is released by a call (the caller's {@code finally}, an interface call into
+ * {@link Recursion}, the atomic updates), made later at the same depth as the marking, and the frames of that call chain may be
  * larger than those of the marking's (another state of the JIT: it was seen, at the edge of a
  * thread's stack). Were it to overflow there, the {@code StackOverflowError} would leave the thread
  * marked for good: every hook on it would run the original method, a patch silently off on that
@@ -24,8 +24,8 @@ public final class StackRoom {
     /**
      * How many levels of {@link #room} {@link #left()} goes down: about 7.7 KB of stack compiled
      * (C2), 20 KB interpreted or by C1 (measured on JDK 17 and 25, x86-64), where the matching release
-     * (a method handle's invocation and {@code Recursion.exit}, or a counted stretch's end) needs about
-     * 1 KB interpreted, and a caller deoptimized meanwhile (its inlined frames laid out as interpreted
+     * (an interface call and {@code Recursion.exit}, or a counted stretch's end; until 2026-12-04 a method
+     * handle's invocation, deeper still) needs about 1 KB interpreted, and a caller deoptimized meanwhile (its inlined frames laid out as interpreted
      * ones) a few KB more at worst.
      */
     private static final int FRAMES = 56;
