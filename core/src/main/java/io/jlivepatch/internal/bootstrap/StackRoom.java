@@ -6,15 +6,16 @@ package io.jlivepatch.internal.bootstrap;
  * installation, when Recursion itself is not loaded yet).
  *
  * <p>A mark is released by a call (the caller's {@code finally}, an interface call into
- * {@link Recursion}, the atomic updates), made later at the same depth as the marking, and the frames of that call chain may be
- * larger than those of the marking's (another state of the JIT: it was seen, at the edge of a
- * thread's stack). Were it to overflow there, the {@code StackOverflowError} would leave the thread
- * marked for good: every hook on it would run the original method, a patch silently off on that
- * thread, and the hooks' guard would never fold to its constant again. So a mark is taken only once
- * {@link #left()} went {@link #FRAMES} frames deeper than any release needs: the JVM checks, at every
- * method's entry, that the stack beyond it can take its frame and a fixed shadow zone, so the release
- * chain, shallower than this probe, passes those checks wherever the probe did. Otherwise the code
- * runs unmarked, as when every slot is taken; at the stack's edge it would overflow in a moment anyway.
+ * {@link Recursion}, the atomic updates), made later at the same depth as the marking, and the
+ * frames of that call chain may be larger than those of the marking's (another state of the JIT: it
+ * was seen, at the edge of a thread's stack). Were it to overflow there, the
+ * {@code StackOverflowError} would leave the thread marked for good: every hook on it would run the
+ * original method, a patch silently off on that thread, and the hooks' guard would never fold to
+ * its constant again. So a mark is taken only once {@link #left()} went {@link #FRAMES} frames
+ * deeper than any release needs: the JVM checks, at every method's entry, that the stack beyond it
+ * can take its frame and a fixed shadow zone, so the release chain, shallower than this probe,
+ * passes those checks wherever the probe did. Otherwise the code runs unmarked, as when every slot
+ * is taken; at the stack's edge it would overflow in a moment anyway.
  *
  * <p>Stateless: on the bootstrap class path for Recursion, and found there (or, before jlivepatch
  * appended it, in jlivepatch's own JAR: the same code) by RecursionGuard.
@@ -24,9 +25,9 @@ public final class StackRoom {
     /**
      * How many levels of {@link #room} {@link #left()} goes down: about 7.7 KB of stack compiled
      * (C2), 20 KB interpreted or by C1 (measured on JDK 17 and 25, x86-64), where the matching release
-     * (an interface call and {@code Recursion.exit}, or a counted stretch's end; until 2026-12-04 a method
-     * handle's invocation, deeper still) needs about 1 KB interpreted, and a caller deoptimized meanwhile (its inlined frames laid out as interpreted
-     * ones) a few KB more at worst.
+     * (an interface call and {@code Recursion.exit}, or a counted stretch's end; until 2026-12-04 a
+     * method handle's invocation, deeper still) needs about 1 KB interpreted, and a caller deoptimized
+     * meanwhile (its inlined frames laid out as interpreted ones) a few KB more at worst.
      */
     private static final int FRAMES = 56;
 

@@ -5,6 +5,9 @@ import io.jlivepatch.internal.Log;
 import java.io.IOException;
 import java.io.InputStream;
 import java.lang.instrument.Instrumentation;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -51,6 +54,24 @@ final class BootstrapClassPath {
             return Class.forName(DISPATCH, true, null);
         } catch (ClassNotFoundException e) {
             throw cannotAppend(e);
+        }
+    }
+
+    /**
+     * What a boot class's {@code calls()} returns ({@code Dispatch.calls}, {@code Recursion.calls}): its
+     * operations as the JDK's functional interfaces, for jlivepatch's code, which must not name the class.
+     *
+     * @throws ReflectiveOperationException when the class has no such method (another jlivepatch's copy)
+     */
+    static Object callsOf(Class<?> bootClass) throws ReflectiveOperationException {
+        MethodHandle calls = MethodHandles.publicLookup().findStatic(bootClass, "calls",
+                MethodType.methodType(Object.class));
+        try {
+            return (Object) calls.invokeExact();
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException(t); // cannot happen: calls() declares nothing
         }
     }
 

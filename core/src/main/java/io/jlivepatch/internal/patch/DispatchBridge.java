@@ -1,8 +1,6 @@
 package io.jlivepatch.internal.patch;
 
 import java.lang.invoke.MethodHandle;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.MethodType;
 import java.util.function.BiConsumer;
 import java.util.function.BiFunction;
 import java.util.function.BiPredicate;
@@ -26,10 +24,8 @@ final class DispatchBridge {
 
     @SuppressWarnings("unchecked") // Dispatch.Calls implements each with exactly these type arguments
     DispatchBridge(Class<?> dispatch) {
-        Object calls;
         try {
-            calls = (Object) MethodHandles.publicLookup().findStatic(dispatch, "calls", MethodType.methodType(Object.class))
-                    .invokeExact();
+            Object calls = BootstrapClassPath.callsOf(dispatch);
             install = (Predicate<BiFunction<Class<?>, String, MethodHandle[]>>) calls;
             relinkAll = (Runnable) calls;
             relink = (Consumer<BiPredicate<Class<?>, String>>) calls;
@@ -37,20 +33,12 @@ final class DispatchBridge {
             linkedMethods = (ToIntFunction<Class<?>>) calls;
             RecursionGuard.install(Class.forName(RecursionGuard.CLASS, true, null));
         } catch (ReflectiveOperationException | ClassCastException e) {
-            throw anotherVersion(e);
-        } catch (RuntimeException | Error e) {
-            throw e;
-        } catch (Throwable t) {
-            throw anotherVersion(t); // cannot happen: Dispatch.calls returns a field
+            throw new IllegalStateException("the Dispatch class on the bootstrap class path does not match this"
+                    + " jlivepatch: another version of jlivepatch was loaded into this JVM before", e);
         }
         // Loads what Dispatch's registry uses (ClassValue's map) before any class is hooked: a hook
         // linked in the middle of that class's own loading would be a class circularity.
         linkedMethods(dispatch);
-    }
-
-    private static IllegalStateException anotherVersion(Throwable e) {
-        return new IllegalStateException("the Dispatch class on the bootstrap class path does not match this"
-                + " jlivepatch: another version of jlivepatch was loaded into this JVM before", e);
     }
 
     boolean install(BiFunction<Class<?>, String, MethodHandle[]> resolver) {

@@ -153,6 +153,7 @@ public final class RecursionGuard {
     }
 
     /** Binds to the boot loader's copy of {@code Recursion}. */
+    @SuppressWarnings("unchecked") // Recursion.Calls implements ToIntFunction<Thread>
     static void install(Class<?> recursion) throws ReflectiveOperationException {
         if (enter != null) {
             return; // a retried activation (HookManager.activate): bound, warmed and relaxing already
@@ -160,16 +161,15 @@ public final class RecursionGuard {
         MethodHandles.Lookup lookup = MethodHandles.publicLookup();
         outside = lookup.findStatic(recursion, "outside", MethodType.methodType(boolean.class));
         constant = lookup.findStatic(recursion, "constant", MethodType.methodType(boolean.class));
-        Object calls;
+        Object calls = BootstrapClassPath.callsOf(recursion);
         MethodHandle g;
         try {
-            calls = (Object) lookup.findStatic(recursion, "calls", MethodType.methodType(Object.class)).invokeExact();
             g = (MethodHandle) lookup.findStatic(recursion, "guard", MethodType.methodType(MethodHandle.class))
                     .invokeExact();
         } catch (ReflectiveOperationException e) {
             throw e;
         } catch (Throwable t) {
-            throw new IllegalStateException(t); // cannot happen: both return a field
+            throw new IllegalStateException(t); // cannot happen: Recursion.guard returns a field
         }
         // The casts load the four interfaces here, not at a first call inside a class load that the
         // transformer sees (where loading them would be a class circularity).
