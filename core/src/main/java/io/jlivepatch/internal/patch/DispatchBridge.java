@@ -34,7 +34,9 @@ final class DispatchBridge {
             RecursionGuard.install(Class.forName(RecursionGuard.CLASS, true, null));
         } catch (ReflectiveOperationException | ClassCastException e) {
             throw new IllegalStateException("the Dispatch class on the bootstrap class path does not match this"
-                    + " jlivepatch: another version of jlivepatch was loaded into this JVM before", e);
+                    + " jlivepatch: another version of jlivepatch was loaded into this JVM before (its agent, or its"
+                    + " classes on -Xbootclasspath/a); use that version's command, or restart the JVM with one version"
+                    + " of jlivepatch only", e);
         }
         // Loads what Dispatch's registry uses (ClassValue's map) before any class is hooked: a hook
         // linked in the middle of that class's own loading would be a class circularity.
