@@ -130,6 +130,27 @@ class CommandLineIT {
     }
 
     @Test
+    void aFileRefusedHereIsNotSentToAnotherBuildOfJlivepatch() throws Exception {
+        // Another build may judge the file otherwise (an older one may take what this one refuses): the
+        // command's own refusal stands and the bytes stay here. A file it accepts is sent as to any build.
+        try (ServiceProcess other = ServiceProcess.running("agentapp.OtherBuildApp", "-javaagent:" + TestJars.AGENT)) {
+            Path notJar = Files.writeString(dir.resolve("garbage.jar"), "this is not a jar");
+            Cli load = Cli.run("load", other.pid(), notJar);
+            assertEquals(1, load.exitCode(), load.toString());
+            assertTrue(load.err().contains("INVALID_PATCH") && load.err().contains("not a JAR file"), load.toString());
+
+            Cli good = Cli.run("load", other.pid(), TestJars.greeterFixJar(dir));
+            assertEquals(0, good.exitCode(), good.toString());
+            assertEquals(GREET_FIXED, other.call());
+            String log = Cli.run("status", other.pid(), "--log").out();
+            assertTrue(log.lines().anyMatch(l -> l.contains(" load fix-greet by ") && l.contains(": ok (registered, enabled)")), log);
+            assertFalse(log.contains(notJar.toString()), "the refused file never reached the target: " + log);
+            assertTrue(lineOf(Cli.run("list").out(), other.pid()).contains(agentapp.OtherBuildApp.VERSION),
+                    "the target shows the other build");
+        }
+    }
+
+    @Test
     void aJarWithoutTheManifestAttributesIsRefused() throws Exception {
         Path jar = TestJars.patchJar(dir, "bare.jar", Map.of(), "agentapp.fix.GreeterFix");
         Cli load = Cli.run("load", service.pid(), jar);

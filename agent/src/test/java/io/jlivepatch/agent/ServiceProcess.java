@@ -32,10 +32,20 @@ final class ServiceProcess implements AutoCloseable {
 
     /** @param openFiles the process's limit of open files ({@code ulimit -n}), or 0 for the inherited one */
     ServiceProcess(int openFiles, ProcessBuilder.Redirect stderr, String... jvmOptions) throws IOException {
+        this("agentapp.ServiceApp", openFiles, stderr, jvmOptions);
+    }
+
+    /** A main class that runs ServiceApp's loop after a set-up of its own (agentapp.OtherBuildApp). */
+    static ServiceProcess running(String mainClass, String... jvmOptions) throws IOException {
+        return new ServiceProcess(mainClass, 0, ProcessBuilder.Redirect.INHERIT, jvmOptions);
+    }
+
+    private ServiceProcess(String mainClass, int openFiles, ProcessBuilder.Redirect stderr, String... jvmOptions)
+            throws IOException {
         List<String> cmd = new ArrayList<>(List.of(TestJars.java(), "-XX:+IgnoreUnrecognizedVMOptions",
                 "-XX:+EnableDynamicAgentLoading"));
         cmd.addAll(List.of(jvmOptions));
-        cmd.addAll(List.of("-cp", TestJars.appClasses().toString(), "agentapp.ServiceApp"));
+        cmd.addAll(List.of("-cp", TestJars.appClasses().toString(), mainClass));
         if (openFiles > 0) {
             List<String> quoted = new ArrayList<>();
             for (String arg : cmd) {
