@@ -308,6 +308,22 @@ def startup(by_jdk):
                 added = d["variants"][v]["toMain"]["median"] - base
                 parts.append("%s, `%s`: %+.1f ms (%s)" % (jdk, v, added, verdict(added, 50)))
     print("- added to start-up by jlivepatch, medians against `noAgent` (target ≤ 50 ms): " + "; ".join(parts))
+    floors = []
+    for jdk, d in cols:
+        m = {v: d["variants"][v]["toMain"]["median"] for v in
+             ("emptyAgent", "agent", "agentOnePatch", "agentTenPatches", "floorAgentOnePatch", "floorAgentTenPatches")
+             if v in d["variants"]}
+        if len(m) == 6:
+            floors.append("%s: jlivepatch %+.1f ms (first patch %+.1f, each further %+.1f); the floor %+.1f ms (first"
+                          " %+.1f, each further %+.1f)" % (
+                              jdk, m["agentTenPatches"] - m["agent"], m["agentOnePatch"] - m["agent"],
+                              (m["agentTenPatches"] - m["agentOnePatch"]) / 9, m["floorAgentTenPatches"] - m["emptyAgent"],
+                              m["floorAgentOnePatch"] - m["emptyAgent"],
+                              (m["floorAgentTenPatches"] - m["floorAgentOnePatch"]) / 9))
+    if floors:
+        print("- ten patch JARs over none (issue 14: ≤ 50 ms), jlivepatch's against its plain agent and the floor's"
+              " (`floorAgent*`, a bare ASM redirect without checks, dispatch or transitions) against `emptyAgent`: "
+              + "; ".join(floors))
     print("- rounds: " + ", ".join("%s %d (+%d warm-up)" % (j, d["rounds"], d.get("warmupRounds", 0)) for j, d in cols))
     for j, d in cols:
         a = d.get("agentJar")
