@@ -47,6 +47,8 @@ class OlderDispatchIT {
             String log = Files.readString(stderr);
             assertTrue(log.contains("jlivepatch could not be installed; the application runs without live patching")
                     && log.contains(WHY) && log.contains(WHAT_TO_DO), log);
+            assertTrue(log.contains("on -Xbootclasspath/a: jar:file:" + stub.toUri().getPath() + "!/"),
+                    "names the JAR: " + log);
 
             Cli list = Cli.run("list");
             assertTrue(list.out().lines().anyMatch(l -> l.startsWith(service.pid() + " ")

@@ -35,12 +35,25 @@ final class DispatchBridge {
         } catch (ReflectiveOperationException | ClassCastException e) {
             throw new IllegalStateException("the Dispatch class on the bootstrap class path does not match this"
                     + " jlivepatch: another version of jlivepatch was loaded into this JVM before (its agent, or its"
-                    + " classes on -Xbootclasspath/a); use that version's command, or restart the JVM with one version"
-                    + " of jlivepatch only", e);
+                    + " classes on -Xbootclasspath/a" + foundAt() + "); use that version's command, or restart the JVM"
+                    + " with one version of jlivepatch only", e);
         }
         // Loads what Dispatch's registry uses (ClassValue's map) before any class is hooked: a hook
         // linked in the middle of that class's own loading would be a class circularity.
         linkedMethods(dispatch);
+    }
+
+    /**
+     * Where the boot loader found the other version's Dispatch ({@code ": jar:file:/...!/..."}), for the
+     * operator to know which JAR to take away; empty when it cannot tell. Asked only on this refusal.
+     */
+    private static String foundAt() {
+        try {
+            java.net.URL url = ClassLoader.getSystemResource(PrologueInjector.DISPATCH.concat(".class"));
+            return url == null ? "" : ": ".concat(url.toString());
+        } catch (RuntimeException e) {
+            return "";
+        }
     }
 
     boolean install(BiFunction<Class<?>, String, MethodHandle[]> resolver) {
