@@ -311,19 +311,20 @@ def startup(by_jdk):
     floors = []
     for jdk, d in cols:
         m = {v: d["variants"][v]["toMain"]["median"] for v in
-             ("emptyAgent", "agent", "agentOnePatch", "agentTenPatches", "floorAgentOnePatch", "floorAgentTenPatches")
-             if v in d["variants"]}
+             ("agent", "agentOnePatch", "agentTenPatches", "floorAgentNoPatches", "floorAgentOnePatch",
+              "floorAgentTenPatches") if v in d["variants"]}
         if len(m) == 6:
             floors.append("%s: jlivepatch %+.1f ms (first patch %+.1f, each further %+.1f); the floor %+.1f ms (first"
                           " %+.1f, each further %+.1f)" % (
                               jdk, m["agentTenPatches"] - m["agent"], m["agentOnePatch"] - m["agent"],
-                              (m["agentTenPatches"] - m["agentOnePatch"]) / 9, m["floorAgentTenPatches"] - m["emptyAgent"],
-                              m["floorAgentOnePatch"] - m["emptyAgent"],
+                              (m["agentTenPatches"] - m["agentOnePatch"]) / 9,
+                              m["floorAgentTenPatches"] - m["floorAgentNoPatches"],
+                              m["floorAgentOnePatch"] - m["floorAgentNoPatches"],
                               (m["floorAgentTenPatches"] - m["floorAgentOnePatch"]) / 9))
     if floors:
         print("- ten patch JARs over none (issue 14: ≤ 50 ms), jlivepatch's against its plain agent and the floor's"
-              " (`floorAgent*`, a bare ASM redirect without checks, dispatch or transitions) against `emptyAgent`: "
-              + "; ".join(floors))
+              " (`floorAgent*`, a bare ASM redirect without checks, dispatch or transitions) against its empty"
+              " directory: " + "; ".join(floors))
     print("- rounds: " + ", ".join("%s %d (+%d warm-up)" % (j, d["rounds"], d.get("warmupRounds", 0)) for j, d in cols))
     for j, d in cols:
         a = d.get("agentJar")

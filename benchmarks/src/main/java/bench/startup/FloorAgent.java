@@ -27,6 +27,8 @@ import java.util.jar.JarFile;
  * the system class path; one transformer then rewrites each target class as it loads, so that every
  * replaced method starts with a direct call of its replacement and returns its result.
  *
+ * Each JAR's patch class is loaded and linked before {@code main}, as jlivepatch's are.
+ *
  * <p>What it leaves out is what jlivepatch does beyond the redirect: no check of the JAR (limits,
  * signatures, class-file checks, references), no class loader of the patch's own, no dispatch (a
  * patch can never be disabled or removed), no transition, no log line, audit record or status, no
@@ -39,7 +41,7 @@ public final class FloorAgent {
     private FloorAgent() {
     }
 
-    public static void premain(String args, Instrumentation inst) throws IOException {
+    public static void premain(String args, Instrumentation inst) throws IOException, ClassNotFoundException {
         // target class (internal name) -> method name + descriptor -> replacement's class (internal name)
         Map<String, Map<String, String>> redirects = new HashMap<>();
         File[] jars = new File(args).listFiles();
@@ -48,14 +50,21 @@ public final class FloorAgent {
             if (!file.getName().endsWith(".jar")) {
                 continue;
             }
-            JarFile jar = new JarFile(file);
-            String fix = jar.getManifest().getMainAttributes().getValue("Livepatch-Class").replace('.', '/');
-            byte[] bytes;
-            try (InputStream in = jar.getInputStream(jar.getJarEntry(fix.concat(".class")))) {
-                bytes = in.readAllBytes();
+            String fix;
+            try (JarFile jar = new JarFile(file)) {
+                fix = jar.getManifest().getMainAttributes().getValue("Livepatch-Class");
+                byte[] bytes;
+                try (InputStream in = jar.getInputStream(jar.getJarEntry(fix.replace('.', '/').concat(".class")))) {
+                    bytes = in.readAllBytes();
+                }
+                new ClassReader(bytes).accept(new ReplacesReader(fix.replace('.', '/'), redirects),
+                        ClassReader.SKIP_CODE);
+                inst.appendToSystemClassLoaderSearch(jar); // the JVM keeps the path, not this JarFile
             }
-            new ClassReader(bytes).accept(new ReplacesReader(fix, redirects), ClassReader.SKIP_CODE);
-            inst.appendToSystemClassLoaderSearch(jar);
+            // Loaded and linked (initialized: it has no static initializer) before main, as jlivepatch
+            // defines and links a patch's classes: left to the first call, that work would fall after
+            // the clock stops at main.
+            Class.forName(fix, true, ClassLoader.getSystemClassLoader());
         }
         inst.addTransformer(new Redirect(redirects));
     }
@@ -136,8 +145,8 @@ public final class FloorAgent {
                                                  String[] exceptions) {
                     MethodVisitor mv = super.visitMethod(access, name, descriptor, signature, exceptions);
                     String fix = methods.get(name.concat(descriptor));
-                    if (fix == null) {
-                        return mv;
+                    if (fix == null || (access & Opcodes.ACC_STATIC) == 0) {
+                        return mv; // a static target only: the replacement takes the same arguments
                     }
                     return new MethodVisitor(Opcodes.ASM9, mv) {
                         @Override
@@ -156,7 +165,7 @@ public final class FloorAgent {
 
                         @Override
                         public void visitMaxs(int maxStack, int maxLocals) {
-                            super.visitMaxs(Math.max(maxStack, slot(descriptor) + 1), maxLocals);
+                            super.visitMaxs(Math.max(maxStack, redirectStack(descriptor)), maxLocals);
                         }
                     };
                 }
@@ -164,8 +173,10 @@ public final class FloorAgent {
             return writer.toByteArray();
         }
 
-        private static int slot(String descriptor) {
-            return Type.getArgumentsAndReturnSizes(descriptor) >> 2;
+        /** The operand stack the redirect needs: the arguments going in, the result coming back. */
+        private static int redirectStack(String descriptor) {
+            int sizes = Type.getArgumentsAndReturnSizes(descriptor);
+            return Math.max((sizes >> 2) - 1, sizes & 3); // the argument sizes count an implicit this
         }
     }
 }

@@ -33,13 +33,15 @@ import java.util.Random;
  *   <li>{@code agentOnePatch}: the same with a directory holding the first of those JARs alone
  *       ({@code patched=1}): what the first patch costs (jlivepatch's code loaded and run cold), set
  *       apart from what each further one adds.</li>
- *   <li>{@code floorAgentOnePatch}, {@code floorAgentTenPatches}: the same one and ten JARs applied by
- *       {@link bench.startup.FloorAgent}, the least an agent can do to apply them with ASM (read each JAR,
- *       find its {@code @Replaces} methods, append it to the class path, redirect each method as its class
- *       loads), with no check, dispatch, transition or record: against {@code emptyAgent}, the floor of
- *       what patches at start-up can cost in this JVM, as {@code emptyAgent} is the floor of an agent.</li>
+ *   <li>{@code floorAgentNoPatches}, {@code floorAgentOnePatch}, {@code floorAgentTenPatches}: an empty
+ *       directory and the same one and ten JARs applied by {@link bench.startup.FloorAgent}, the least an
+ *       agent can do to apply them with ASM (read each JAR, find its {@code @Replaces} methods, append it
+ *       to the class path and load its class, redirect each method as its class loads), with no check,
+ *       dispatch, transition or record: against its own empty directory, the floor of what patches at
+ *       start-up can cost in this JVM, as {@code emptyAgent} is the floor of an agent.</li>
  * </ul>
- * On JDK 25 and later, four more: the same four with an AOT cache ({@code -XX:AOTCache}, JEP 483/514),
+ * On JDK 25 and later, four more: {@code noAgent}, {@code emptyAgent}, {@code agent} and
+ * {@code agentTenPatches} with an AOT cache ({@code -XX:AOTCache}, JEP 483/514),
  * each recorded once by a training run of its own command ({@code -XX:AOTCacheOutput}, not timed), the
  * application as a JAR (a cache takes no class directory) and, for the agent's two, jlivepatch's JAR
  * on the class path too (its classes are cached only from there): {@code noAgentAot},
@@ -112,7 +114,10 @@ public final class StartupCost {
         Files.copy(patches.resolve("fix-00.jar"), onePatch.resolve("fix-00.jar"));
         commands.put("agentOnePatch", List.of(java, "-javaagent:" + agent + "=patches=" + onePatch, "-cp", app.toString(),
                 StartupApp.class.getName()));
-        Path floorAgent = floorAgent(work.resolve("floor-agent.jar"));
+        Path floorAgent = FloorAgentJar.write(work.resolve("floor-agent.jar"));
+        Path noPatches = Files.createDirectories(work.resolve("no-patches"));
+        commands.put("floorAgentNoPatches", List.of(java, "-javaagent:" + floorAgent + "=" + noPatches, "-cp",
+                app.toString(), StartupApp.class.getName()));
         commands.put("floorAgentOnePatch", List.of(java, "-javaagent:" + floorAgent + "=" + onePatch, "-cp",
                 app.toString(), StartupApp.class.getName()));
         commands.put("floorAgentTenPatches", List.of(java, "-javaagent:" + floorAgent + "=" + patches, "-cp",
@@ -174,7 +179,8 @@ public final class StartupCost {
 
     /** How many of the app's methods each variant must report patched (an AOT variant as its plain one). */
     static final Map<String, Integer> EXPECT_PATCHED = Map.of("noAgent", 0, "emptyAgent", 0, "agent", 0,
-            "agentTenPatches", PATCHES, "agentOnePatch", 1, "floorAgentOnePatch", 1, "floorAgentTenPatches", PATCHES);
+            "agentTenPatches", PATCHES, "agentOnePatch", 1, "floorAgentNoPatches", 0, "floorAgentOnePatch", 1,
+            "floorAgentTenPatches", PATCHES);
 
     static int expectPatched(String variant) {
         return EXPECT_PATCHED.get(variant.replace(AOT, ""));
@@ -296,63 +302,6 @@ public final class StartupCost {
             jos.putNextEntry(new java.util.jar.JarEntry("bench/startup/EmptyAgent.class"));
             jos.write(cw.toByteArray());
             jos.closeEntry();
-        }
-        return jar;
-    }
-
-    /**
-     * The floor agent's JAR ({@link bench.startup.FloorAgent}): its classes and ASM's core package, stored
-     * uncompressed as jlivepatch's own JAR is, with the capabilities of jlivepatch's manifest.
-     */
-    private static Path floorAgent(Path jar) throws IOException {
-        java.util.jar.Manifest manifest = new java.util.jar.Manifest();
-        java.util.jar.Attributes a = manifest.getMainAttributes();
-        a.put(java.util.jar.Attributes.Name.MANIFEST_VERSION, "1.0");
-        a.putValue("Premain-Class", bench.startup.FloorAgent.class.getName());
-        a.putValue("Can-Redefine-Classes", "true");
-        a.putValue("Can-Retransform-Classes", "true");
-        Map<String, byte[]> classes = new java.util.TreeMap<>();
-        String agentPrefix = bench.startup.FloorAgent.class.getName().replace('.', '/');
-        String asm = "org/objectweb/asm/";
-        for (Class<?> anchor : List.<Class<?>>of(bench.startup.FloorAgent.class, org.objectweb.asm.ClassReader.class)) {
-            Path source;
-            try {
-                source = Paths.get(anchor.getProtectionDomain().getCodeSource().getLocation().toURI());
-            } catch (java.net.URISyntaxException e) {
-                throw new IOException(e);
-            }
-            try (java.nio.file.FileSystem fs = Files.isDirectory(source) ? null
-                    : java.nio.file.FileSystems.newFileSystem(source, (ClassLoader) null);
-                 var files = Files.walk(fs == null ? source : fs.getPath("/"))) {
-                Path root = fs == null ? source : fs.getPath("/");
-                for (Path f : (Iterable<Path>) files::iterator) {
-                    String name = root.relativize(f).toString().replace(File.separatorChar, '/');
-                    boolean agentClass = name.startsWith(agentPrefix) && name.endsWith(".class");
-                    boolean asmClass = name.startsWith(asm) && name.endsWith(".class")
-                            && name.indexOf('/', asm.length()) < 0;
-                    if (agentClass || asmClass) {
-                        classes.put(name, Files.readAllBytes(f));
-                    }
-                }
-            }
-        }
-        if (!classes.containsKey("org/objectweb/asm/ClassReader.class") || !classes.containsKey(agentPrefix + ".class")) {
-            throw new IOException("the floor agent's classes or ASM's were not found: " + classes.keySet());
-        }
-        try (java.io.OutputStream out = Files.newOutputStream(jar);
-             java.util.jar.JarOutputStream jos = new java.util.jar.JarOutputStream(out, manifest)) {
-            for (Map.Entry<String, byte[]> e : classes.entrySet()) {
-                java.util.jar.JarEntry entry = new java.util.jar.JarEntry(e.getKey());
-                java.util.zip.CRC32 crc = new java.util.zip.CRC32();
-                crc.update(e.getValue());
-                entry.setMethod(java.util.zip.ZipEntry.STORED);
-                entry.setSize(e.getValue().length);
-                entry.setCompressedSize(e.getValue().length);
-                entry.setCrc(crc.getValue());
-                jos.putNextEntry(entry);
-                jos.write(e.getValue());
-                jos.closeEntry();
-            }
         }
         return jar;
     }
