@@ -201,14 +201,36 @@ public final class HookManager {
      * replacement); the linker asks for it when a patch class's first call settled its initialization.
      */
     private final class Relinker implements Runnable {
+
+        /**
+         * Whether a relink was asked for and has not started yet: the requests that come meanwhile are
+         * served by it. A service's first requests meet every patch class at once, and each asked for a
+         * thread that relinked every site (ten start-up patches: ten threads, a hundred relinks, queued
+         * on the link lock that the first calls' own links wait for). getAndSet on both sides: the
+         * asker's write is a release that the relinking thread's getAndSet(false) acquires before it
+         * relinks, so the relink sees what every asker it serves settled before asking (a class's
+         * initialization, its callbacks); an asker that finds none pending starts a thread of its own.
+         */
+        private final java.util.concurrent.atomic.AtomicBoolean pending =
+                new java.util.concurrent.atomic.AtomicBoolean();
+
         @Override
         public void run() {
+            if (pending.getAndSet(true)) {
+                return; // a relink that has not started yet serves this request too
+            }
             Thread t = new Thread(this::relink, "jlivepatch-relink");
             t.setDaemon(true);
-            t.start();
+            try {
+                t.start();
+            } catch (RuntimeException | Error e) {
+                pending.set(false); // no thread: the next request tries again
+                throw e;
+            }
         }
 
         private void relink() {
+            pending.getAndSet(false); // pairs with run's getAndSet(true): see the field
             int mark = RecursionGuard.enter();
             try {
                 dispatch.relinkAll();
