@@ -10,6 +10,7 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Supplier;
 
 /**
@@ -196,6 +197,9 @@ public final class HookManager {
         }
     }
 
+    /** How long a relink waits for the requests of a burst of first calls before it starts ({@link Relinker}). */
+    private static final long RELINK_GATHER_NANOS = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(5);
+
     /**
      * Relinks every call site from a short-lived thread of jlivepatch's own (marked: it never runs a
      * replacement); the linker asks for it when a patch class's first call settled its initialization.
@@ -230,6 +234,11 @@ public final class HookManager {
         }
 
         private void relink() {
+            // A service's first calls of its patched methods come in a burst: a relink at the first would
+            // hold the link lock that the next ones link under, and the next gate would ask again. The
+            // gates are correct meanwhile (each version's own gate decides), only slower, so the relink
+            // waits a moment and serves the whole burst.
+            LockSupport.parkNanos(RELINK_GATHER_NANOS);
             pending.getAndSet(false); // pairs with run's getAndSet(true): see the field
             int mark = RecursionGuard.enter();
             try {
