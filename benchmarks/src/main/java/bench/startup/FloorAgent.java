@@ -21,13 +21,12 @@ import java.util.jar.JarFile;
 
 /**
  * The least an agent can do to apply start-up patch JARs with ASM, as the floor that
- * {@code io.jlivepatch.bench.StartupCost} sets beside jlivepatch ({@code floorAgentTenPatches},
- * {@code floorAgentOnePatch}): for each JAR of the directory it is given, it reads the manifest's
- * {@code Livepatch-Class}, finds that class's {@code @Replaces} methods with ASM, and appends the JAR to
- * the system class path; one transformer then rewrites each target class as it loads, so that every
- * replaced method starts with a direct call of its replacement and returns its result.
- *
- * Each JAR's patch class is loaded and linked before {@code main}, as jlivepatch's are.
+ * {@code io.jlivepatch.bench.StartupCost} sets beside jlivepatch ({@code floorAgentNoPatches},
+ * {@code floorAgentOnePatch}, {@code floorAgentTenPatches}): for each JAR of the directory it is given, it
+ * reads the manifest's {@code Livepatch-Class}, finds that class's {@code @Replaces} methods with ASM,
+ * appends the JAR to the system class path and loads and links the patch class before {@code main}, as
+ * jlivepatch does; one transformer then rewrites each target class as it loads, so that every replaced
+ * method starts with a direct call of its replacement and returns its result.
  *
  * <p>What it leaves out is what jlivepatch does beyond the redirect: no check of the JAR (limits,
  * signatures, class-file checks, references), no class loader of the patch's own, no dispatch (a

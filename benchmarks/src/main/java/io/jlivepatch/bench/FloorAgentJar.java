@@ -19,12 +19,7 @@ final class FloorAgentJar {
      * uncompressed as jlivepatch's own JAR is, with the capabilities of jlivepatch's manifest.
      */
     static Path write(Path jar) throws IOException {
-        java.util.jar.Manifest manifest = new java.util.jar.Manifest();
-        java.util.jar.Attributes a = manifest.getMainAttributes();
-        a.put(java.util.jar.Attributes.Name.MANIFEST_VERSION, "1.0");
-        a.putValue("Premain-Class", bench.startup.FloorAgent.class.getName());
-        a.putValue("Can-Redefine-Classes", "true");
-        a.putValue("Can-Retransform-Classes", "true");
+        java.util.jar.Manifest manifest = StartupCost.agentManifest(bench.startup.FloorAgent.class.getName());
         Map<String, byte[]> classes = new java.util.TreeMap<>();
         String agentPrefix = bench.startup.FloorAgent.class.getName().replace('.', '/');
         String asm = "org/objectweb/asm/";

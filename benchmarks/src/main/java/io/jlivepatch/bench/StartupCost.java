@@ -280,12 +280,7 @@ public final class StartupCost {
 
     /** An agent JAR whose premain does nothing, with the capabilities jlivepatch's manifest asks for. */
     private static Path emptyAgent(Path jar) throws IOException {
-        java.util.jar.Manifest manifest = new java.util.jar.Manifest();
-        java.util.jar.Attributes a = manifest.getMainAttributes();
-        a.put(java.util.jar.Attributes.Name.MANIFEST_VERSION, "1.0");
-        a.putValue("Premain-Class", "bench.startup.EmptyAgent");
-        a.putValue("Can-Redefine-Classes", "true");
-        a.putValue("Can-Retransform-Classes", "true");
+        java.util.jar.Manifest manifest = agentManifest("bench.startup.EmptyAgent");
         org.objectweb.asm.ClassWriter cw = new org.objectweb.asm.ClassWriter(org.objectweb.asm.ClassWriter.COMPUTE_MAXS);
         cw.visit(org.objectweb.asm.Opcodes.V11, org.objectweb.asm.Opcodes.ACC_PUBLIC | org.objectweb.asm.Opcodes.ACC_SUPER,
                 "bench/startup/EmptyAgent", null, "java/lang/Object", null);
@@ -304,6 +299,20 @@ public final class StartupCost {
             jos.closeEntry();
         }
         return jar;
+    }
+
+    /**
+     * The manifest of an agent the benchmark compares jlivepatch with: {@code premainClass} and the
+     * capabilities jlivepatch's manifest asks for, which change what the JVM prepares for an agent.
+     */
+    static java.util.jar.Manifest agentManifest(String premainClass) {
+        java.util.jar.Manifest manifest = new java.util.jar.Manifest();
+        java.util.jar.Attributes a = manifest.getMainAttributes();
+        a.put(java.util.jar.Attributes.Name.MANIFEST_VERSION, "1.0");
+        a.putValue("Premain-Class", premainClass);
+        a.putValue("Can-Redefine-Classes", "true");
+        a.putValue("Can-Retransform-Classes", "true");
+        return manifest;
     }
 
     private static String sha256(Path file) throws Exception {
