@@ -82,7 +82,8 @@ public final class LinkTable {
     public static LinkTable transition(List<List<ActiveFunction>> unpatched, List<List<ActiveFunction>> patched,
                                        ThreadRouting routing, Map<String, List<MethodSpec>> held) {
         Map<String, Map<String, ActiveFunction>> from = tops(unpatched);
-        Map<String, Map<String, ActiveFunction>> to = tops(patched);
+        // The steady table (of) asks with one list for both sides: its tops once, not twice.
+        Map<String, Map<String, ActiveFunction>> to = patched == unpatched ? from : tops(patched);
         Set<String> classes = new HashSet<>(from.keySet());
         classes.addAll(to.keySet());
         classes.addAll(held.keySet());

@@ -30,6 +30,13 @@ final class LinkWarmer {
 
     /** Call descriptors (references erased to Object) linked so far. */
     private static final Set<String> WARM = Collections.newSetFromMap(new ConcurrentHashMap<>());
+    /**
+     * The method descriptors, of static and of instance methods, whose shapes are in {@link #WARM}:
+     * a change of 1000 methods asks about each of them twice, and working out a shape parses the
+     * descriptor (BENCHMARKS.md section 2, session 23). As many as the distinct descriptors ever hooked.
+     */
+    private static final Set<String> WARM_STATIC = Collections.newSetFromMap(new ConcurrentHashMap<>());
+    private static final Set<String> WARM_INSTANCE = Collections.newSetFromMap(new ConcurrentHashMap<>());
 
     private static final String BSM_DESC = "(Ljava/lang/invoke/MethodHandles$Lookup;Ljava/lang/String;"
             + "Ljava/lang/invoke/MethodType;Ljava/lang/Object;)Ljava/lang/Object;";
@@ -41,13 +48,21 @@ final class LinkWarmer {
     static void warm(LinkTable table) {
         Set<String> shapes = new LinkedHashSet<>();
         shapes.add("()Z");
+        Set<String> staticDescriptors = new LinkedHashSet<>();
+        Set<String> instanceDescriptors = new LinkedHashSet<>();
         for (String className : table.classNames()) {
             for (MethodSpec m : table.hooksFor(className)) {
-                shapes.add(callShape(m));
+                Set<String> warm = m.isStatic() ? WARM_STATIC : WARM_INSTANCE;
+                Set<String> seen = m.isStatic() ? staticDescriptors : instanceDescriptors;
+                if (!warm.contains(m.descriptor()) && seen.add(m.descriptor())) {
+                    shapes.add(callShape(m));
+                }
             }
         }
         shapes.removeAll(WARM);
         if (shapes.isEmpty()) {
+            WARM_STATIC.addAll(staticDescriptors); // their shapes were linked for other descriptors
+            WARM_INSTANCE.addAll(instanceDescriptors);
             return;
         }
         int mark = RecursionGuard.enter();
@@ -55,6 +70,9 @@ final class LinkWarmer {
             Class<?> sites = MethodHandles.lookup().defineHiddenClass(sitesClass(shapes), true).lookupClass();
             sites.getMethod("run").invoke(null);
             WARM.addAll(shapes);
+            // After the shapes: a descriptor counts as warm only once its shape is linked.
+            WARM_STATIC.addAll(staticDescriptors);
+            WARM_INSTANCE.addAll(instanceDescriptors);
         } catch (ReflectiveOperationException | LinkageError | RuntimeException e) {
             // Only a precaution failed: hooks still work; a hook of a method the JDK's linking itself
             // uses may then fail to link (and runs its original code).

@@ -7,15 +7,27 @@ package io.jlivepatch.internal.patch;
  * @param name       method name
  * @param descriptor JVM descriptor
  * @param isStatic   what the patch expects; a class whose method differs is not hooked
+ * @param key        the key of the method in the dispatch registry and in patch tables: name and
+ *                   descriptor. Kept, not made per call: every table of a change and every link
+ *                   asks for it, a 1000-method change tens of thousands of times (each a new string
+ *                   hashed anew; BENCHMARKS.md section 2, session 23)
  */
-public record MethodSpec(String name, String descriptor, boolean isStatic) {
+public record MethodSpec(String name, String descriptor, boolean isStatic, String key) {
 
-    /** The key of the method in the dispatch registry and in patch tables. */
-    public String key() {
-        return name + descriptor;
+    public MethodSpec(String name, String descriptor, boolean isStatic) {
+        this(name, descriptor, isStatic, key(name, descriptor));
     }
 
-    // Written out, as ActiveFunction's: no ObjectMethods bootstrap in a cold JVM.
+    public MethodSpec {
+        // Checked without a copy: the key must be what key(name, descriptor) gives.
+        if (key.length() != name.length() + descriptor.length() || !key.startsWith(name)
+                || !key.endsWith(descriptor)) {
+            throw new IllegalArgumentException("the key of " + name + descriptor + " cannot be " + key);
+        }
+    }
+
+    // Written out, as ActiveFunction's: no ObjectMethods bootstrap in a cold JVM. The key follows
+    // from the name and descriptor, so it takes no part.
     @Override
     public boolean equals(Object o) {
         if (this == o) {
