@@ -4,6 +4,7 @@ import io.jlivepatch.internal.Log;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
+import java.lang.ref.WeakReference;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
 import java.util.ArrayList;
@@ -59,6 +60,16 @@ final class ReplacementLinker implements BiFunction<Class<?>, String, MethodHand
      * installation, before any patch can be enabled (volatile: read by whichever thread links).
      */
     private volatile ClassCallbacks callbacks = ClassCallbacks.NONE;
+
+    /**
+     * The declared methods of the class linked last: a relink resolves every site of a class in a
+     * row ({@code Dispatch.relink}), and {@code getDeclaredMethods} copies every method of the class
+     * at each call, which made the look-up of the target most of a link in a change of 1000 methods
+     * (BENCHMARKS.md section 2, session 23). Held weakly, so that it never keeps a class, or its
+     * loader, alive; only read for types and modifiers. Read and written under Dispatch's link lock,
+     * which every call of {@link #apply} holds.
+     */
+    private WeakReference<Method[]> lastDeclared = new WeakReference<>(null);
 
     ReplacementLinker(Supplier<LinkTable> table, HookLedger ledger, Runnable relinkLater) {
         this.table = table;
@@ -160,7 +171,8 @@ final class ReplacementLinker implements BiFunction<Class<?>, String, MethodHand
     /** Both sides of {@code route}, linked; a replacement that does not fit throws. */
     private MethodHandle[] link(Class<?> owner, String methodKey, Route route, MethodHandle outside,
                                 List<String> failed) throws Misfit {
-        Method target = Reflection.findDeclared(owner, route.any().spec().name(), route.any().spec().descriptor());
+        Method target = Reflection.findDeclared(declared(owner), route.any().spec().name(),
+                route.any().spec().descriptor());
         if (target == null) {
             throw new Misfit(route.any(), "the class does not declare the method");
         }
@@ -181,6 +193,16 @@ final class ReplacementLinker implements BiFunction<Class<?>, String, MethodHand
             linked[0] = OriginalPass.guard(linked[0], site.token);
         }
         return linked;
+    }
+
+    /** {@code owner}'s declared methods; the last class's again while they are kept (see {@link #lastDeclared}). */
+    private Method[] declared(Class<?> owner) {
+        Method[] methods = lastDeclared.get();
+        if (methods == null || methods.length == 0 || methods[0].getDeclaringClass() != owner) {
+            methods = owner.getDeclaredMethods();
+            lastDeclared = new WeakReference<>(methods);
+        }
+        return methods;
     }
 
     /**
