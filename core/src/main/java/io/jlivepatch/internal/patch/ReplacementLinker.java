@@ -66,8 +66,9 @@ final class ReplacementLinker implements BiFunction<Class<?>, String, MethodHand
      * row ({@code Dispatch.relink}), and {@code getDeclaredMethods} copies every method of the class
      * at each call, which made the look-up of the target most of a link in a change of 1000 methods
      * (BENCHMARKS.md section 2, session 23). Held weakly, so that it never keeps a class, or its
-     * loader, alive; only read for types and modifiers. Read and written under Dispatch's link lock,
-     * which every call of {@link #apply} holds.
+     * loader, alive. The links share these {@code Method}s: each only reads them (types, modifiers,
+     * unreflected through a private lookup), none makes one accessible. Read and written under
+     * Dispatch's link lock, which every call of {@link #apply} holds.
      */
     private WeakReference<Method[]> lastDeclared = new WeakReference<>(null);
 
