@@ -201,8 +201,16 @@ public final class HookManager {
     private static final long RELINK_GATHER_NANOS = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(5);
 
     /**
+     * What starting a relink's thread throws instead, when set: a JVM out of native threads, say, which
+     * no test can make happen for real. Tests only.
+     */
+    static volatile Error relinkStartFailureForTests;
+
+    /**
      * Relinks every call site from a short-lived thread of jlivepatch's own (marked: it never runs a
      * replacement); the linker asks for it when a patch class's first call settled its initialization.
+     * It is asked on that call, inside the patched method's hook: nothing of it may reach the
+     * application's call.
      */
     private final class Relinker implements Runnable {
 
@@ -217,19 +225,67 @@ public final class HookManager {
          */
         private final java.util.concurrent.atomic.AtomicBoolean pending =
                 new java.util.concurrent.atomic.AtomicBoolean();
+        /** A relink's thread failed to start: said once, not at every first call of a busy JVM. */
+        private final java.util.concurrent.atomic.AtomicBoolean refusalLogged =
+                new java.util.concurrent.atomic.AtomicBoolean();
 
         @Override
         public void run() {
             if (pending.getAndSet(true)) {
                 return; // a relink that has not started yet serves this request too
             }
-            Thread t = new Thread(this::relink, "jlivepatch-relink");
-            t.setDaemon(true);
             try {
-                t.start();
+                Error refused = relinkStartFailureForTests;
+                if (refused != null) {
+                    throw refused;
+                }
+                if (System.getSecurityManager() == null) {
+                    // Inherits nothing of the application's thread that asks (OwnThread): no context
+                    // loader, no inheritable thread-local values kept alive while it waits.
+                    new RelinkThread(this).start();
+                } else {
+                    startPrivileged();
+                }
             } catch (RuntimeException | Error e) {
-                pending.set(false); // no thread: the next request tries again
-                throw e;
+                // No thread (out of native threads or memory): the gates stay, which is correct, each
+                // call of the methods behind them one check slower; the next change's relink, or the next
+                // first call of a patch class, removes them. The application's call goes on.
+                pending.set(false);
+                refused(e);
+            }
+        }
+
+        /**
+         * Under a SecurityManager (JDK 17 to 23), with jlivepatch's own permissions: the application's
+         * thread that asks may not be allowed to start a thread or set its context loader, as
+         * ReplacementLinker.apply links with them.
+         */
+        @SuppressWarnings("removal") // AccessController: only while a SecurityManager is set
+        private void startPrivileged() {
+            java.security.AccessController.doPrivileged(new java.security.PrivilegedAction<Void>() {
+                @Override
+                public Void run() {
+                    new RelinkThread(Relinker.this).start();
+                    return null;
+                }
+            });
+        }
+
+        private void refused(Throwable e) {
+            if (refusalLogged.getAndSet(true)) {
+                return;
+            }
+            // On the application's thread, inside a hook: marked, so that the JDK code logging runs
+            // meets no replacement (pairs with the guard's RecursionGuard.outside).
+            int mark = RecursionGuard.enter();
+            try {
+                Log.get().log(System.Logger.Level.WARNING, "a thread to relink the hooks after a patch class''s first"
+                        + " call could not start ({0}): its methods'' calls pass one check more until the next"
+                        + " change relinks them (logged once)", String.valueOf(e));
+            } catch (RuntimeException | Error again) {
+                // the log cannot take it either: the application's call still goes on
+            } finally {
+                RecursionGuard.exit(mark);
             }
         }
 
@@ -248,6 +304,21 @@ public final class HookManager {
             } finally {
                 RecursionGuard.exit(mark);
             }
+        }
+    }
+
+    /** The thread of one relink ({@link Relinker}). A class, not a lambda: the same count of classes at a first load. */
+    private static final class RelinkThread extends io.jlivepatch.internal.OwnThread {
+        private final Relinker relinker;
+
+        RelinkThread(Relinker relinker) {
+            super(null, "jlivepatch-relink");
+            this.relinker = relinker;
+        }
+
+        @Override
+        public void run() {
+            relinker.relink();
         }
     }
 

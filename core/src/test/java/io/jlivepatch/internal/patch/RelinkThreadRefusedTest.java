@@ -1,0 +1,89 @@
+package io.jlivepatch.internal.patch;
+
+import io.jlivepatch.PatchHandle;
+import io.jlivepatch.jar.Jars;
+import jarapp.Counter;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.logging.Handler;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A patch class's first call asks, inside the patched method's hook, for a thread that relinks the
+ * hooks. When no thread can be started (a JVM out of native threads), the application's call must
+ * not fail for it: it runs the patch, the gate stays (one check more a call), and a warning says so once.
+ */
+class RelinkThreadRefusedTest {
+
+    private static final String FIX = "jarapp.fix.CounterFix";
+
+    @TempDir
+    Path dir;
+
+    private final List<String> warnings = new CopyOnWriteArrayList<>();
+    private final Handler capture = new Handler() {
+        @Override
+        public void publish(LogRecord r) {
+            if (r.getLevel().intValue() >= java.util.logging.Level.WARNING.intValue()) {
+                warnings.add(new java.util.logging.SimpleFormatter().formatMessage(r));
+            }
+        }
+
+        @Override
+        public void flush() {
+        }
+
+        @Override
+        public void close() {
+        }
+    };
+
+    @AfterEach
+    void restore() throws Exception {
+        HookManager.relinkStartFailureForTests = null;
+        Logger.getLogger("io.jlivepatch").removeHandler(capture);
+        Jars.removeAll();
+    }
+
+    @Test
+    void aFirstCallWhoseRelinkThreadCannotStartStillRunsThePatchAndSaysSoOnce() throws Exception {
+        Logger.getLogger("io.jlivepatch").addHandler(capture);
+        HookManager.relinkStartFailureForTests = new OutOfMemoryError("unable to create native thread: possibly out"
+                + " of memory or process/resource limits reached");
+        Path jar = Jars.write(dir.resolve("relink-refused.jar"), Jars.manifest("relink-refused", FIX), Jars.classes(FIX));
+        PatchHandle h = Jars.lp().load(jar);
+        h.enable();
+        assertTrue(h.awaitTransition(Duration.ofSeconds(30)));
+
+        // The first calls settle the patch class's initialization and ask for the relink, which fails.
+        assertEquals(-1, new Counter().next(), "the application's call goes on, and runs the patch");
+        assertEquals("label 7", Counter.label(7), "so does the first call of the patch's other method");
+        for (int i = 0; i < 1000; i++) {
+            assertEquals(-1, new Counter().next(), "through the gate that stays");
+        }
+        List<String> refused = warnings.stream().filter(w -> w.contains("could not start")).toList();
+        assertEquals(1, refused.size(), "said once: " + warnings);
+        assertTrue(refused.get(0).contains("unable to create native thread")
+                && refused.get(0).contains("one check more until the next change relinks them"), refused.get(0));
+
+        // Threads again: the next change relinks, and the patch comes off and on as ever.
+        HookManager.relinkStartFailureForTests = null;
+        h.disable();
+        assertTrue(h.awaitTransition(Duration.ofSeconds(30)));
+        assertEquals(1, new Counter().next());
+        h.enable();
+        assertTrue(h.awaitTransition(Duration.ofSeconds(30)));
+        assertEquals(-1, new Counter().next());
+        assertEquals("label 8", Counter.label(8));
+    }
+}
