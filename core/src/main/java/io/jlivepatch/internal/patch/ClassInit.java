@@ -73,7 +73,7 @@ public final class ClassInit implements Function<Stream<StackWalker.StackFrame>,
     private boolean initializingHere() {
         int mark = RecursionGuard.enter();
         try {
-            return walker().walk(this);
+            return io.jlivepatch.internal.ClassWalker.get().walk(this);
         } finally {
             RecursionGuard.exit(mark);
         }
@@ -101,24 +101,6 @@ public final class ClassInit implements Function<Stream<StackWalker.StackFrame>,
         } catch (java.security.PrivilegedActionException e) {
             throw (ReflectiveOperationException) e.getException(); // the only checked exception run throws
         }
-    }
-
-    /**
-     * A walker that sees classes. Asking for one is checked against the application's permissions
-     * under a SecurityManager (this runs on its thread, in the patched method's first calls), and a
-     * refusal reached the patched method's caller: asked with jlivepatch's own permissions there.
-     */
-    @SuppressWarnings("removal") // AccessController: only while a SecurityManager is set
-    private static StackWalker walker() {
-        if (System.getSecurityManager() == null) {
-            return StackWalker.getInstance(StackWalker.Option.RETAIN_CLASS_REFERENCE);
-        }
-        return java.security.AccessController.doPrivileged(new java.security.PrivilegedAction<StackWalker>() {
-            @Override
-            public StackWalker run() {
-                return StackWalker.getInstance(StackWalker.Option.RETAIN_CLASS_REFERENCE);
-            }
-        });
     }
 
     /**

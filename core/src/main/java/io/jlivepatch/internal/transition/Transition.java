@@ -334,7 +334,9 @@ public final class Transition implements ThreadRouting {
 
     /** Whether the calling thread's stack, below the frame running the hook, holds none of the methods. */
     private boolean ownStackIsClean() {
-        return StackWalker.getInstance(StackWalker.Option.RETAIN_CLASS_REFERENCE).walk(frames -> {
+        // jlivepatch's walker: asking for one here, on the application's thread, was checked against its
+        // permissions under a SecurityManager, and the refusal failed the application's call (ClassWalker).
+        return io.jlivepatch.internal.ClassWalker.get().walk(frames -> {
             boolean hookFrameSkipped = false;
             for (StackWalker.StackFrame f : (Iterable<StackWalker.StackFrame>) frames::iterator) {
                 String cls = f.getClassName();
