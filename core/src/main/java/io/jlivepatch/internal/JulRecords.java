@@ -26,7 +26,8 @@ final class JulRecords implements Function<Stream<StackFrame>, StackFrame> {
     /** The class of the {@code System.Logger} the JDK gives when {@code java.util.logging} is the back-end. */
     static final String JUL_WRAPPER = "sun.util.logging.internal.LoggingProviderImpl$JULWrapper";
 
-    private static final StackWalker WALKER = StackWalker.getInstance(StackWalker.Option.RETAIN_CLASS_REFERENCE);
+    /** jlivepatch's own ({@link ClassWalker}): the first line may be logged on an application's thread. */
+    private static final StackWalker WALKER = ClassWalker.get();
     /** As {@code jdk.internal.logger.SimpleConsoleLogger.Formatting}: more packages whose frames are not callers. */
     private static final String[] SKIPS = skips();
 

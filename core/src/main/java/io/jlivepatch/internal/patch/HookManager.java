@@ -280,8 +280,10 @@ public final class HookManager {
             int mark = RecursionGuard.enter();
             try {
                 Log.get().log(System.Logger.Level.WARNING, "a thread to relink the hooks after a patch class''s first"
-                        + " call could not start ({0}): its methods'' calls pass one check more until the next"
-                        + " change relinks them (logged once)", String.valueOf(e));
+                        + " call could not start ({0}): the application''s call went on, and its methods'' calls pass"
+                        + " one check more until the next change relinks them. A JVM out of native threads is at a"
+                        + " limit on threads (its user''s ''ulimit -u'', its cgroup''s pids.max) or on native memory"
+                        + " (logged once)", String.valueOf(e));
             } catch (RuntimeException | Error again) {
                 // the log cannot take it either: the application's call still goes on
             } finally {

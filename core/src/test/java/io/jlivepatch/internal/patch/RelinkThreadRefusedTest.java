@@ -74,7 +74,9 @@ class RelinkThreadRefusedTest {
         List<String> refused = warnings.stream().filter(w -> w.contains("could not start")).toList();
         assertEquals(1, refused.size(), "said once: " + warnings);
         assertTrue(refused.get(0).contains("unable to create native thread")
-                && refused.get(0).contains("one check more until the next change relinks them"), refused.get(0));
+                && refused.get(0).contains("the application's call went on")
+                && refused.get(0).contains("one check more until the next change relinks them")
+                && refused.get(0).contains("'ulimit -u'"), refused.get(0));
 
         // Threads again: the next change relinks, and the patch comes off and on as ever.
         HookManager.relinkStartFailureForTests = null;
