@@ -208,9 +208,10 @@ public final class HookManager {
 
     /**
      * Relinks every call site from a short-lived thread of jlivepatch's own (marked: it never runs a
-     * replacement); the linker asks for it when a patch class's first call settled its initialization.
-     * It is asked on that call, inside the patched method's hook: nothing of it may reach the
-     * application's call.
+     * replacement). Asked when a patch class's first call settled its initialization or a class's
+     * callbacks ran (on that call, inside the patched method's hook), and when another agent's change
+     * of a class makes the copies of its original code that {@code @Next} runs stale (in the
+     * transformer): nothing of it may reach the application's call, or the class's definition.
      */
     private final class Relinker implements Runnable {
 
@@ -247,9 +248,11 @@ public final class HookManager {
                     startPrivileged();
                 }
             } catch (RuntimeException | Error e) {
-                // No thread (out of native threads or memory): the gates stay, which is correct, each
-                // call of the methods behind them one check slower; the next change's relink, or the next
-                // first call of a patch class, removes them. The application's call goes on.
+                // No thread (out of native threads or memory): the application's call goes on, and the
+                // sites keep their links until the next relink (the next change's, or the next request's):
+                // a gate stays (correct, one check more a call), a patch class that failed to initialize
+                // shows in status only then, and a copy of the original code that @Next runs follows
+                // another agent's change of its class only then.
                 pending.set(false);
                 refused(e);
             }
@@ -279,11 +282,13 @@ public final class HookManager {
             // meets no replacement (pairs with the guard's RecursionGuard.outside).
             int mark = RecursionGuard.enter();
             try {
-                Log.get().log(System.Logger.Level.WARNING, "a thread to relink the hooks after a patch class''s first"
-                        + " call could not start ({0}): the application''s call went on, and its methods'' calls pass"
-                        + " one check more until the next change relinks them. A JVM out of native threads is at a"
-                        + " limit on threads (its user''s ''ulimit -u'', its cgroup''s pids.max) or on native memory"
-                        + " (logged once)", String.valueOf(e));
+                Log.get().log(System.Logger.Level.WARNING, "a thread to relink the hooks could not start ({0}): the"
+                        + " application''s call went on; until the next change relinks them, the hooks keep their"
+                        + " links: a patch class''s first calls pass one check more, a patch class that failed to"
+                        + " initialize shows in status only then, and a copy of the original code that @Next runs"
+                        + " does not follow another agent''s change of its class. A JVM out of native threads is at"
+                        + " a limit on threads (its user''s ''ulimit -u'', its cgroup''s pids.max) or on native"
+                        + " memory (logged once)", String.valueOf(e));
             } catch (RuntimeException | Error again) {
                 // the log cannot take it either: the application's call still goes on
             } finally {

@@ -60,10 +60,7 @@ class RelinkThreadRefusedTest {
         Logger.getLogger("io.jlivepatch").addHandler(capture);
         HookManager.relinkStartFailureForTests = new OutOfMemoryError("unable to create native thread: possibly out"
                 + " of memory or process/resource limits reached");
-        Path jar = Jars.write(dir.resolve("relink-refused.jar"), Jars.manifest("relink-refused", FIX), Jars.classes(FIX));
-        PatchHandle h = Jars.lp().load(jar);
-        h.enable();
-        assertTrue(h.awaitTransition(Duration.ofSeconds(30)));
+        PatchHandle h = enabled("relink-refused");
 
         // The first calls settle the patch class's initialization and ask for the relink, which fails.
         assertEquals(-1, new Counter().next(), "the application's call goes on, and runs the patch");
@@ -71,15 +68,20 @@ class RelinkThreadRefusedTest {
         for (int i = 0; i < 1000; i++) {
             assertEquals(-1, new Counter().next(), "through the gate that stays");
         }
+        // A second patch class (the same fix, stacked on top in a JAR of its own) asks again, and fails again.
+        PatchHandle top = enabled("relink-refused-top");
+        assertEquals(-1, new Counter().next(), "the top patch runs");
         List<String> refused = warnings.stream().filter(w -> w.contains("could not start")).toList();
-        assertEquals(1, refused.size(), "said once: " + warnings);
+        assertEquals(1, refused.size(), "two refusals, said once: " + warnings);
         assertTrue(refused.get(0).contains("unable to create native thread")
                 && refused.get(0).contains("the application's call went on")
-                && refused.get(0).contains("one check more until the next change relinks them")
+                && refused.get(0).contains("until the next change relinks them")
                 && refused.get(0).contains("'ulimit -u'"), refused.get(0));
 
-        // Threads again: the next change relinks, and the patch comes off and on as ever.
+        // Threads again: the next change relinks, and the patches come off and on as ever.
         HookManager.relinkStartFailureForTests = null;
+        top.disable();
+        assertTrue(top.awaitTransition(Duration.ofSeconds(30)));
         h.disable();
         assertTrue(h.awaitTransition(Duration.ofSeconds(30)));
         assertEquals(1, new Counter().next());
@@ -87,5 +89,13 @@ class RelinkThreadRefusedTest {
         assertTrue(h.awaitTransition(Duration.ofSeconds(30)));
         assertEquals(-1, new Counter().next());
         assertEquals("label 8", Counter.label(8));
+    }
+
+    private PatchHandle enabled(String name) throws Exception {
+        Path jar = Jars.write(dir.resolve(name + ".jar"), Jars.manifest(name, FIX), Jars.classes(FIX));
+        PatchHandle h = Jars.lp().load(jar);
+        h.enable();
+        assertTrue(h.awaitTransition(Duration.ofSeconds(30)));
+        return h;
     }
 }
