@@ -61,7 +61,8 @@ public final class Reflection {
             return -1;
         }
         if (c.isPrimitive()) {
-            return d.charAt(at) == primitive(c) ? at + 1 : -1;
+            // A primitive's descriptor is the JDK's constant one-letter string: nothing is made here.
+            return d.charAt(at) == c.descriptorString().charAt(0) ? at + 1 : -1;
         }
         // L<binary name with / for .>; as Type.getDescriptor: a hidden class's own / stays a /
         String n = c.getName();
@@ -76,26 +77,5 @@ public final class Reflection {
             }
         }
         return end + 1;
-    }
-
-    private static char primitive(Class<?> c) {
-        if (c == int.class) {
-            return 'I';
-        } else if (c == void.class) {
-            return 'V';
-        } else if (c == boolean.class) {
-            return 'Z';
-        } else if (c == long.class) {
-            return 'J';
-        } else if (c == byte.class) {
-            return 'B';
-        } else if (c == char.class) {
-            return 'C';
-        } else if (c == short.class) {
-            return 'S';
-        } else if (c == double.class) {
-            return 'D';
-        }
-        return 'F';
     }
 }
