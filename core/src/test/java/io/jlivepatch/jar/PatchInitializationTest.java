@@ -97,6 +97,45 @@ class PatchInitializationTest {
     }
 
     /**
+     * An initializer that throws an Error other than a LinkageError: the JVM passes it to the caller
+     * as it is, not wrapped in an ExceptionInInitializerError. The first call runs the method's own
+     * code all the same, and status names the initializer's own error (a review found the
+     * AssertionError and InternalError reaching the application's first call).
+     */
+    @Test
+    void anInitializerThatThrowsAnErrorLeavesTheMethodOnItsOwnCode() throws Exception {
+        String[][] errors = {
+                {"java/lang/AssertionError", "(Ljava/lang/Object;)V"},
+                {"java/lang/InternalError", "(Ljava/lang/String;)V"},
+                {"java/lang/StackOverflowError", "(Ljava/lang/String;)V"},
+        };
+        for (String[] error : errors) {
+            String simple = error[0].substring(error[0].lastIndexOf('/') + 1);
+            String fix = "jarapp.fix.InitThrows" + simple;
+            byte[] bytes = Jars.patchClass(fix, Jars::returnsMinusOne, mv -> {
+                mv.visitTypeInsn(Opcodes.NEW, error[0]);
+                mv.visitInsn(Opcodes.DUP);
+                mv.visitLdcInsn("the patch's initializer gave up");
+                mv.visitMethodInsn(Opcodes.INVOKESPECIAL, error[0], "<init>", error[1], false);
+                mv.visitInsn(Opcodes.ATHROW);
+            });
+            Path jar = Jars.write(dir.resolve(simple + ".jar"), Jars.manifest("init-" + simple, fix),
+                    Map.of(fix.replace('.', '/') + ".class", bytes));
+            PatchHandle h = loadWithin(jar);
+            h.enable();
+            assertTrue(h.awaitTransition(Duration.ofSeconds(HANG_SECONDS)));
+            assertEquals(1, new Counter().next(), simple + ": the first call must run the original, not fail");
+            assertEquals(1, new Counter().next(), simple);
+            String status = awaitStatus(h, "FAILED");
+            assertTrue(status.contains("failed to initialize (java.lang." + simple + ": the patch's initializer gave up)"),
+                    status);
+            h.disable();
+            assertTrue(h.awaitTransition(Duration.ofSeconds(HANG_SECONDS)));
+            h.unregister();
+        }
+    }
+
+    /**
      * A patch whose class fails to initialize, on top of an enabled patch of the same method: the
      * method runs the version below it, from the call that ran the initializer on: the lower patch
      * stays on, and only the failing patch shows FAILED, in status and in the audit log.

@@ -49,7 +49,11 @@ public final class ClassInit implements Function<Stream<StackWalker.StackFrame>,
         }
         try {
             initialize();
-        } catch (ReflectiveOperationException | LinkageError | RuntimeException e) {
+        } catch (Throwable e) {
+            // Every Throwable: an Error an initializer throws (AssertionError, InternalError, a
+            // StackOverflowError or OutOfMemoryError in its code) reaches the caller unwrapped, not as
+            // an ExceptionInInitializerError, and the class is as failed as after any other; the
+            // application's call must run the version below all the same.
             failed(e);
             state = FAILED;
             return false;
@@ -126,7 +130,9 @@ public final class ClassInit implements Function<Stream<StackWalker.StackFrame>,
      * cause, as text).
      */
     private synchronized void failed(Throwable e) {
-        boolean own = e instanceof ExceptionInInitializerError;
+        // The initializer's own: wrapped, or an Error it threw, which the JVM passes on unwrapped
+        // (a LinkageError may also be a waiter's NoClassDefFoundError, below).
+        boolean own = e instanceof ExceptionInInitializerError || e instanceof Error && !(e instanceof LinkageError);
         Throwable cause = own && e.getCause() != null ? e.getCause() : e;
         if (!own && e instanceof NoClassDefFoundError && e.getCause() instanceof ExceptionInInitializerError) {
             cause = e.getCause(); // "Exception java.lang.IllegalStateException: boom [in thread "t"]"
