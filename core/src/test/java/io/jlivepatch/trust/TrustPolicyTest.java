@@ -279,6 +279,45 @@ class TrustPolicyTest {
         assertFalse(u.contains("added after signing"), u);
     }
 
+    /**
+     * A signature block the JDK does not take, made of many certificates or many bytes: the refusal's
+     * explanation names it without reading it through. A review's block of 47,000 certificates (16 MB,
+     * within the entry limit) held the loading thread for more than 16 minutes: the explanation
+     * compared each certificate with each.
+     */
+    @Test
+    void aSignatureBlockOfManyCertificatesOrBytesIsNamedNotReadThrough() throws Exception {
+        String block = null;
+        for (String name : Keys.entries(Files.readAllBytes(byLeaf)).keySet()) {
+            if (name.startsWith("META-INF/") && name.endsWith(".EC")) {
+                block = name;
+            }
+        }
+        assertTrue(block != null, "keytool made an EC key: the block is *.EC");
+        KeyStore ks = KeyStore.getInstance("PKCS12");
+        try (InputStream in = Files.newInputStream(keys)) {
+            ks.load(in, PASSWORD.toCharArray());
+        }
+        byte[] leaf = ks.getCertificate("leaf").getEncoded();
+        java.io.ByteArrayOutputStream many = new java.io.ByteArrayOutputStream();
+        for (int i = 0; i < 65; i++) { // JarSigners reads at most 64
+            many.write(leaf);
+        }
+        byte[] manyCertificates = many.toByteArray();
+        refused(p12(), Keys.rewrite(byLeaf, Map.of(block, b -> manyCertificates), Map.of()),
+                "this JVM's JAR verifier takes no signature of them", "'" + block + "' holds 65 certificates, more"
+                        + " than a signer's chain (not read further)");
+        byte[] large = new byte[256 * 1024 + 1]; // JarSigners reads at most 256 KiB
+        refused(p12(), Keys.rewrite(byLeaf, Map.of(block, b -> large), Map.of()),
+                "this JVM's JAR verifier takes no signature of them", "'" + block + "' is larger than 256 KiB, more"
+                        + " than a signature block of jarsigner's holds (not read)");
+        // the chain of an ordinary block is still read: a key that may not sign is said so
+        byte[] few = java.util.Arrays.copyOf(manyCertificates, leaf.length * 2);
+        String m = refused(p12(), Keys.rewrite(byLeaf, Map.of(block, b -> few), Map.of()),
+                "this JVM's JAR verifier takes no signature of them");
+        assertFalse(m.contains("not read"), m);
+    }
+
     @Test
     void anEntryAddedAfterSigningIsRefusedByName() throws Exception {
         PatchJarBytes jar = Keys.rewrite(byLeaf, Map.of(), Map.of("com/acme/fix/Extra.class", new byte[] {1, 2, 3}));

@@ -192,7 +192,7 @@ final class JarSigners {
                         }
                     }
                 } else if (n.endsWith(".RSA") || n.endsWith(".DSA") || n.endsWith(".EC")) {
-                    block(name, zip.readAllBytes(), found);
+                    block(name, zip.readNBytes(MAX_BLOCK_READ + 1), found); // a larger one is only named
                 }
             }
         } catch (IOException | GeneralSecurityException | RuntimeException e) {
@@ -209,14 +209,37 @@ final class JarSigners {
                 + " with jarsigner's defaults (SHA-256) and a code-signing certificate whose key has 2048 bits or more";
     }
 
+    /**
+     * The largest signature block read for the explanation: jarsigner's, with a chain and a timestamp
+     * token, takes a few kilobytes. The explanation is read only for a JAR the JDK found unsigned, so
+     * whoever made it chose the block: a larger one is named, not parsed.
+     */
+    static final int MAX_BLOCK_READ = 256 * 1024;
+    /**
+     * The most certificates a block's explanation looks at: a signer's chain and a timestamp's. The
+     * signer is found by comparing each with each, which a block of thousands of certificates (a
+     * review made one of 47,000 within the entry limit) would hold the loading thread on for hours.
+     */
+    static final int MAX_CERTIFICATES_READ = 64;
+
     /** What a signature block ({@code *.RSA}, {@code *.DSA}, {@code *.EC}: PKCS#7) tells of why it was not taken. */
     private static void block(String name, byte[] block, Set<String> found) throws GeneralSecurityException {
+        if (block.length > MAX_BLOCK_READ) {
+            found.add(Refusal.quote(name) + " is larger than " + MAX_BLOCK_READ / 1024 + " KiB, more than a"
+                    + " signature block of jarsigner's holds (not read)");
+            return;
+        }
         List<X509Certificate> certificates = new ArrayList<>();
         for (java.security.cert.Certificate c : CertificateFactory.getInstance("X.509")
                 .generateCertificates(new ByteArrayInputStream(block))) {
             if (c instanceof X509Certificate x) {
                 certificates.add(x);
             }
+        }
+        if (certificates.size() > MAX_CERTIFICATES_READ) {
+            found.add(Refusal.quote(name) + " holds " + certificates.size() + " certificates, more than a"
+                    + " signer's chain (not read further)");
+            return;
         }
         // an algorithm of the block's own (its signer information), not of a certificate it carries
         List<String> weak = new ArrayList<>();
