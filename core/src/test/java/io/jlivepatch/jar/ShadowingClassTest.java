@@ -64,6 +64,49 @@ class ShadowingClassTest {
         assertEquals(1, new Counter().next());
     }
 
+    /**
+     * A nestmate of a JDK class outside java.* (javax.crypto.spec: the boot loader's, unverified there)
+     * beside the JAR's own class of a JDK name that is not listed as new: checked against the JAR's fake
+     * (a GCMParameterSpec that is an Enum), it ran against the JDK's, took a byte[] for a String and
+     * crashed the JVM (a review's finding). Checked as it runs, in the boot loader, it is refused, and
+     * nothing of it is defined.
+     */
+    @Test
+    void aBootNestmateOutsideJavaPackagesIsCheckedAgainstTheJdksClassesNotTheJars() throws Exception {
+        String carrier = "javax.crypto.spec.LpConfuse";
+        Map<String, String> manifest = Jars.manifest("fake-gcm-spec", carrier);
+        manifest.put("Livepatch-Nestmates", carrier + "=javax.crypto.spec.SecretKeySpec");
+        Map<String, byte[]> entries = new LinkedHashMap<>();
+        entries.put("javax/crypto/spec/LpConfuse.class", enumNameOfGcmSpec(carrier));
+        entries.put("javax/crypto/spec/GCMParameterSpec.class", fakeGcmSpec());
+        Path jar = Jars.write(dir.resolve("gcm.jar"), manifest, entries);
+        new Counter().next(); // the target loaded, as in a running application
+        Jars.refused(jar, Reason.INVALID_PATCH, "class javax.crypto.spec.LpConfuse cannot be used",
+                "must pass the JVM's verifier");
+        assertEquals(1, new Counter().next());
+        assertEquals(16, new javax.crypto.spec.GCMParameterSpec(128, new byte[12]).getTLen() / 8);
+    }
+
+    /**
+     * The same carrier without the JAR's fake, using the JDK's classes as they are: a boot-hosted
+     * nestmate outside java.* still loads, enables and runs.
+     */
+    @Test
+    void aBootNestmateOutsideJavaPackagesThatUsesTheJdksClassesRuns() throws Exception {
+        String carrier = "javax.crypto.spec.LpTagLength";
+        Map<String, String> manifest = Jars.manifest("gcm-tag-length", carrier);
+        manifest.put("Livepatch-Nestmates", carrier + "=javax.crypto.spec.SecretKeySpec");
+        Path jar = Jars.write(dir.resolve("gcm-ok.jar"), manifest,
+                Map.of("javax/crypto/spec/LpTagLength.class", tagLengthOfGcmSpec(carrier)));
+        io.jlivepatch.PatchHandle h = Jars.lp().load(jar);
+        h.enable();
+        assertTrue(h.awaitTransition(java.time.Duration.ofSeconds(30)));
+        assertEquals(128, new Counter().next());
+        h.disable();
+        assertTrue(h.awaitTransition(java.time.Duration.ofSeconds(30)));
+        h.unregister();
+    }
+
     @Test
     void aNewClassNamedLikeAJdkClassIsRefusedBeforeItsPackageIsOpened() throws Exception {
         String carrier = "java.util.zip.LpCarrier";
@@ -167,6 +210,74 @@ class ShadowingClassTest {
         mv.visitMethodInsn(Opcodes.INVOKEVIRTUAL, "java/io/File", "getPath", "()Ljava/lang/String;", false);
         mv.visitMethodInsn(Opcodes.INVOKEVIRTUAL, "java/lang/String", "length", "()I", false);
         mv.visitInsn(Opcodes.IRETURN);
+        mv.visitMaxs(0, 0);
+        mv.visitEnd();
+        cw.visitEnd();
+        return cw.toByteArray();
+    }
+
+    /**
+     * {@code @Replaces(target = "jarapp.Counter", method = "next") static int next(Object self)} that
+     * calls {@code Enum.name()} on a new {@code javax.crypto.spec.GCMParameterSpec} and returns its
+     * length: valid only against a GCMParameterSpec that is an Enum.
+     */
+    private static byte[] enumNameOfGcmSpec(String binaryName) {
+        return replacementOfNext(binaryName, mv -> {
+            newGcmSpec(mv);
+            mv.visitMethodInsn(Opcodes.INVOKEVIRTUAL, "java/lang/Enum", "name", "()Ljava/lang/String;", false);
+            mv.visitMethodInsn(Opcodes.INVOKEVIRTUAL, "java/lang/String", "length", "()I", false);
+        });
+    }
+
+    /** As above, returning the JDK's {@code GCMParameterSpec.getTLen()}: 128. */
+    private static byte[] tagLengthOfGcmSpec(String binaryName) {
+        return replacementOfNext(binaryName, mv -> {
+            newGcmSpec(mv);
+            mv.visitMethodInsn(Opcodes.INVOKEVIRTUAL, "javax/crypto/spec/GCMParameterSpec", "getTLen", "()I", false);
+        });
+    }
+
+    private static void newGcmSpec(MethodVisitor mv) {
+        mv.visitTypeInsn(Opcodes.NEW, "javax/crypto/spec/GCMParameterSpec");
+        mv.visitInsn(Opcodes.DUP);
+        mv.visitIntInsn(Opcodes.SIPUSH, 128);
+        mv.visitIntInsn(Opcodes.BIPUSH, 12);
+        mv.visitIntInsn(Opcodes.NEWARRAY, Opcodes.T_BYTE);
+        mv.visitMethodInsn(Opcodes.INVOKESPECIAL, "javax/crypto/spec/GCMParameterSpec", "<init>", "(I[B)V", false);
+    }
+
+    /** A class whose {@code @Replaces} {@code static int next(Object self)} runs {@code body}, which leaves an int. */
+    private static byte[] replacementOfNext(String binaryName, java.util.function.Consumer<MethodVisitor> body) {
+        ClassWriter cw = new ClassWriter(ClassWriter.COMPUTE_MAXS);
+        cw.visit(Opcodes.V11, Opcodes.ACC_PUBLIC | Opcodes.ACC_FINAL | Opcodes.ACC_SUPER,
+                binaryName.replace('.', '/'), null, "java/lang/Object", null);
+        MethodVisitor mv = cw.visitMethod(Opcodes.ACC_PUBLIC | Opcodes.ACC_STATIC, "next", "(Ljava/lang/Object;)I",
+                null, null);
+        AnnotationVisitor av = mv.visitAnnotation("Lio/jlivepatch/Replaces;", true);
+        av.visit("target", "jarapp.Counter");
+        av.visit("method", "next");
+        av.visitEnd();
+        mv.visitCode();
+        body.accept(mv);
+        mv.visitInsn(Opcodes.IRETURN);
+        mv.visitMaxs(0, 0);
+        mv.visitEnd();
+        cw.visitEnd();
+        return cw.toByteArray();
+    }
+
+    /** {@code public class javax.crypto.spec.GCMParameterSpec extends Enum { public GCMParameterSpec(int, byte[]) } }: a fake. */
+    private static byte[] fakeGcmSpec() {
+        ClassWriter cw = new ClassWriter(ClassWriter.COMPUTE_MAXS);
+        cw.visit(Opcodes.V11, Opcodes.ACC_PUBLIC | Opcodes.ACC_SUPER, "javax/crypto/spec/GCMParameterSpec", null,
+                "java/lang/Enum", null);
+        MethodVisitor mv = cw.visitMethod(Opcodes.ACC_PUBLIC, "<init>", "(I[B)V", null, null);
+        mv.visitCode();
+        mv.visitVarInsn(Opcodes.ALOAD, 0);
+        mv.visitLdcInsn("fake");
+        mv.visitInsn(Opcodes.ICONST_0);
+        mv.visitMethodInsn(Opcodes.INVOKESPECIAL, "java/lang/Enum", "<init>", "(Ljava/lang/String;I)V", false);
+        mv.visitInsn(Opcodes.RETURN);
         mv.visitMaxs(0, 0);
         mv.visitEnd();
         cw.visitEnd();

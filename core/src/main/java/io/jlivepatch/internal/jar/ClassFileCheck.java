@@ -75,46 +75,64 @@ final class ClassFileCheck {
         // leaves nothing behind, and finds the same when its classes are looked up.
         boolean carries = !jar.newClasses().isEmpty() && !CarriedClasses.carriedBy(jar).isEmpty();
         PatchClassLoader scratch = new PatchClassLoader(jar, targetLoader);
+        java.util.Set<String> bootHosted = jar.nestmates().isEmpty() ? java.util.Set.of() : bootHosted(jar, targetLoader);
+        // Defined outside the JAR's own loader, where no verifier sees the JAR's classes: a renamed copy of
+        // each is verified instead (RenamedClasses), resolving every other name as it will where it runs.
+        // In the boot loader (a boot host's nestmates and the classes carried with them; the JVM does not
+        // verify that loader's classes) every name but the copies' is the JDK's, and a JAR's own class of a
+        // JDK name is never seen, as it never is at run time. java.* classes of a host the boot loader does
+        // not define (java.sql's, the platform loader's) resolve from the target's loader, whose parents have
+        // them; any other java.* class is refused below, as the JVM forbids it outside those loaders.
         Map<String, byte[]> boot = new TreeMap<>();
+        Map<String, byte[]> platformJava = new TreeMap<>();
         List<Class<?>> linked = new ArrayList<>();
         for (String entry : sorted(jar)) {
             String name = entry.replace('/', '.');
-            if (name.startsWith("java.") && (jar.nestmates().containsKey(name) || jar.newClasses().contains(name))) {
-                // defined in the boot loader: only a renamed copy can be verified (see RenamedClasses);
-                // any other java.* class is refused below, as the JVM forbids it outside the boot loader
+            boolean outside = jar.nestmates().containsKey(name) || jar.newClasses().contains(name);
+            if (outside && bootHosted.contains(name)) {
                 boot.put(entry, jar.classes().get(entry));
-                continue;
-            }
-            linked.add(link(jar, name, carries, () -> Class.forName(name, false, scratch)));
-        }
-        RenamedClasses copies = null;
-        List<Class<?>> copied = new ArrayList<>();
-        if (!boot.isEmpty()) {
-            try {
-                copies = new RenamedClasses(boot, targetLoader);
-            } catch (IOException e) {
-                throw refuse(jar, "the classes of java.* packages cannot be read for checking: "
-                        + Failures.describe(e) + "; build the patch again");
-            }
-            RenamedClasses c = copies;
-            for (String entry : boot.keySet()) {
-                copied.add(link(jar, entry.replace('/', '.'), carries,
-                        () -> Class.forName(RenamedClasses.binaryName(entry), false, c)));
+            } else if (outside && name.startsWith("java.")) {
+                platformJava.put(entry, jar.classes().get(entry));
+            } else {
+                linked.add(link(jar, name, carries, () -> Class.forName(name, false, scratch)));
             }
         }
+        Map<Class<?>, RenamedClasses> copied = new java.util.LinkedHashMap<>();
+        linkCopies(jar, boot, null, carries, copied);
+        linkCopies(jar, platformJava, targetLoader, carries, copied);
         // Every class linked first: a refusal for a class that cannot link says so, not what it names.
         MemberReferences references = new MemberReferences(jar, targetLoader, inst, running);
         for (Class<?> c : linked) {
             references.check(c, jar.classes().get(c.getName().replace('.', '/')));
         }
-        for (Class<?> c : copied) {
+        for (Map.Entry<Class<?>, RenamedClasses> c : copied.entrySet()) {
             try {
-                references.check(c, copies.bytesOf(c.getName()));
+                references.check(c.getKey(), c.getValue().bytesOf(c.getKey().getName()));
             } catch (PatchException e) {
                 // said of the class the JAR has, not of its checked copy
                 throw new PatchException(e.reason(), e.patchName(), RenamedClasses.unrenamed(e.getMessage()),
                         e.getCause());
             }
+        }
+    }
+
+    /** Links a renamed copy of each of {@code classes} whose other names resolve from {@code parent}; adds each to {@code copied}. */
+    private static void linkCopies(PatchJar jar, Map<String, byte[]> classes, ClassLoader parent, boolean carries,
+                                   Map<Class<?>, RenamedClasses> copied) throws PatchException {
+        if (classes.isEmpty()) {
+            return;
+        }
+        RenamedClasses copies;
+        try {
+            copies = new RenamedClasses(classes, parent);
+        } catch (IOException e) {
+            throw refuse(jar, "the classes defined outside the patch's own class loader ("
+                    + String.join(", ", classes.keySet()) + ") cannot be read for checking: " + Failures.describe(e)
+                    + "; build the patch again");
+        }
+        for (String entry : classes.keySet()) {
+            copied.put(link(jar, entry.replace('/', '.'), carries,
+                    () -> Class.forName(RenamedClasses.binaryName(entry), false, copies)), copies);
         }
     }
 
@@ -167,6 +185,37 @@ final class ClassFileCheck {
                     existing.getClassLoader()) + "), and a patch JAR never shadows a class: the patch was built"
                     + " against another version, or the class needs a name of its own"));
         }
+    }
+
+    /**
+     * The nestmates, and the new classes carried with them, whose host class the boot loader defines:
+     * they are defined there too, and the JVM does not verify the boot loader's classes (nor, there,
+     * resolves a name to the JAR's class of that name). The check of {@code java.*} classes by their
+     * name alone let a carrier in {@code javax.crypto.spec}, checked against the JAR's own
+     * {@code GCMParameterSpec}, run unverified against the JDK's and crash the JVM (a review's finding).
+     * A host that cannot be loaded is left to the look-up of the patch's classes, which refuses it.
+     */
+    private static java.util.Set<String> bootHosted(PatchJar jar, ClassLoader targetLoader) {
+        java.util.Set<String> bootPackages = new java.util.HashSet<>();
+        java.util.Set<String> hosted = new java.util.HashSet<>();
+        for (Map.Entry<String, String> e : jar.nestmates().entrySet()) {
+            Class<?> host;
+            try {
+                host = Class.forName(e.getValue(), false, targetLoader); // loaded only: nothing of it runs
+            } catch (ClassNotFoundException | LinkageError | RuntimeException notThere) {
+                continue;
+            }
+            if (host.getClassLoader() == null) {
+                hosted.add(e.getKey());
+                bootPackages.add(host.getPackageName());
+            }
+        }
+        for (String nc : jar.newClasses()) {
+            if (bootPackages.contains(CarriedClasses.packageOf(nc))) {
+                hosted.add(nc); // carried into a boot host's package: defined with its lookup, in the boot loader
+            }
+        }
+        return hosted;
     }
 
     /**
