@@ -27,7 +27,9 @@ import java.util.jar.JarEntry;
 import java.util.jar.JarOutputStream;
 import java.util.jar.Manifest;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
@@ -145,6 +147,19 @@ class PatchJarTest {
         // never covered by a signature, so a signed JAR can gain them unnoticed: not served
         assertNull(patchLoader.getResource("META-INF/SIG-EVIL"));
         assertNull(patchLoader.getResource("META-INF/EVIL.EC"));
+        // Nor the application's of those names: the manifest, which every JAR of the class path has, came
+        // from the parent (a review found); none is served, as the JAR's own is not.
+        assertNull(patchLoader.getResource("META-INF/MANIFEST.MF"));
+        assertFalse(patchLoader.getResources("META-INF/MANIFEST.MF").hasMoreElements());
+        assertNull(patchLoader.getResource("META-INF/EVIL.SF"));
+        // its class files are the JAR's, the bytes that were checked, never the application's class of that name
+        String own = "jarapp/fix/CounterFix.class";
+        assertTrue(Counter.class.getClassLoader().getResource(own) != null, "the application has a class file of that name");
+        assertEquals("jlivepatch", patchLoader.getResource(own).getProtocol());
+        assertEquals(1, java.util.Collections.list(patchLoader.getResources(own)).size());
+        try (java.io.InputStream in = patchLoader.getResourceAsStream(own)) {
+            assertArrayEquals(Files.readAllBytes(CLASSES.resolve(own)), in.readAllBytes());
+        }
     }
 
     @Test

@@ -55,17 +55,23 @@ final class PatchClassLoader extends ClassLoader {
 
     /**
      * The JAR's own resource first, as its classes: a patch reads the signed bytes it shipped, never
-     * an application's file of the same name (the default asks the parent first).
+     * an application's file of the same name (the default asks the parent first). A name the JAR
+     * answers for is never asked of the parent: its manifest and signature files (which it does not
+     * serve: see findResource) and its class files, which it serves from the bytes that were checked.
      */
     @Override
     public URL getResource(String name) {
         URL own = findResource(name);
-        return own != null ? own : super.getResource(name);
+        return own != null || answersFor(name) ? own : super.getResource(name);
     }
 
     @Override
     public java.util.Enumeration<URL> getResources(String name) throws IOException {
         URL own = findResource(name);
+        if (answersFor(name)) {
+            return own == null ? java.util.Collections.emptyEnumeration()
+                    : java.util.Collections.enumeration(java.util.List.of(own));
+        }
         java.util.Enumeration<URL> others = super.getResources(name); // the parent's (findResources has none)
         if (own == null) {
             return others;
@@ -76,13 +82,27 @@ final class PatchClassLoader extends ClassLoader {
         return java.util.Collections.enumeration(all);
     }
 
+    /**
+     * Whether {@code name} is the JAR's to answer, present or not: its manifest and signature files
+     * (the parent's would be the application's own, a review found), and its class files.
+     */
+    private boolean answersFor(String name) {
+        return io.jlivepatch.internal.trust.TrustPolicy.isSignatureFile(name) || classFile(name) != null;
+    }
+
+    /** The JAR's class file of resource name {@code name} ({@code a/b/C.class}), or null. */
+    private byte[] classFile(String name) {
+        return name.endsWith(".class") ? jar.classes().get(name.substring(0, name.length() - ".class".length())) : null;
+    }
+
     @Override
     protected URL findResource(String name) {
         if (io.jlivepatch.internal.trust.TrustPolicy.isSignatureFile(name)) {
             // never covered by a signature (one can be added to a signed JAR unnoticed): not the patch's
             return null;
         }
-        byte[] bytes = jar.resources().get(name);
+        byte[] found = jar.resources().get(name);
+        byte[] bytes = found != null ? found : classFile(name);
         if (bytes == null) {
             return null;
         }
