@@ -40,7 +40,11 @@ public final class Dispatch {
     /**
      * Serializes site creation (bootstrap), relinking and forgetting, so that a site created
      * concurrently with a relink is either seen by the relink or resolved after it. Pairs with
-     * itself only; the resolver it calls takes no lock.
+     * itself only; the resolver it calls takes no lock of jlivepatch's. It must not wait for a class
+     * loader's lock either, as an application thread that holds one may need this lock (a first call
+     * of a hooked method while it loads a class): the types of a hooked class's signatures are loaded
+     * before it is taken (SignatureTypes). What a resolution may still load under it is a patch class
+     * for a class loader met for the first time and a copy of original code for {@code @Next}.
      */
     private static final Object LINK_LOCK = new Object();
 
@@ -50,6 +54,31 @@ public final class Dispatch {
             return new ConcurrentHashMap<>();
         }
     };
+
+    private static final SignatureTypes SIGNATURE_TYPES = new SignatureTypes();
+
+    /**
+     * Has the types named in a hooked class's method signatures loaded, once per class, by a
+     * bootstrap before it takes LINK_LOCK. The resolver reflects on the class's methods under that
+     * lock, and reflecting loads those types through the class's loader, which takes the loader's
+     * lock for each name: a thread that held such a lock (it was loading one of those types) and
+     * met a hooked method not linked yet waited for LINK_LOCK while the resolving thread waited for
+     * its loader lock, for ever (a review's deadlock, with a parallel-capable loader). Loaded here,
+     * without LINK_LOCK, the resolving thread waits for the loader as any thread does, and the
+     * reflection under the lock finds every type loaded. A class's signatures do not change when it
+     * is retransformed, so once per class is enough; the value is all a class keeps of it.
+     */
+    private static final class SignatureTypes extends ClassValue<Boolean> {
+        @Override
+        protected Boolean computeValue(Class<?> type) {
+            try {
+                type.getDeclaredMethods();
+            } catch (Throwable t) {
+                // a type that cannot be loaded: the resolver meets it again under the lock and says so
+            }
+            return Boolean.TRUE;
+        }
+    }
 
     // Written under LINK_LOCK. Weak: a hooked class must stay collectable. Copy-on-write because a
     // relink's resolution can link a site of another hooked method (a nested bootstrap, same thread,
@@ -129,6 +158,9 @@ public final class Dispatch {
         int mark = Recursion.enter();
         try {
             boolean nested = Thread.holdsLock(LINK_LOCK);
+            if (!nested) {
+                SIGNATURE_TYPES.get(owner); // before the lock: see SignatureTypes
+            }
             synchronized (LINK_LOCK) {
                 Map<String, Sites> perClass = SITES.get(owner);
                 Sites sites = perClass.get(methodKey);

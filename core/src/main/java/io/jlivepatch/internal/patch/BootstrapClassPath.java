@@ -41,6 +41,7 @@ final class BootstrapClassPath {
      */
     static final List<String> CLASSES = List.of(PrologueInjector.DISPATCH, PrologueInjector.DISPATCH + "$1",
             PrologueInjector.DISPATCH + "$Sites", PrologueInjector.DISPATCH + "$Calls",
+            PrologueInjector.DISPATCH + "$SignatureTypes",
             "io/jlivepatch/internal/bootstrap/Recursion",
             "io/jlivepatch/internal/bootstrap/Recursion$Calls",
             "io/jlivepatch/internal/bootstrap/StackRoom",

@@ -1,0 +1,5 @@
+package linklock.app;
+
+/** A parameter type of Target.run. */
+public class Param {
+}
