@@ -99,9 +99,14 @@ public final class PatchDirectoryWatch {
     private volatile AwaitedClasses awaited;
 
     PatchDirectoryWatch(PatchRegistry registry, WatchOptions options) {
+        this(registry, options, new WatchedDirectory(options.directory()));
+    }
+
+    /** Reading {@code directory} as a test makes it (its own clock, no change times). */
+    PatchDirectoryWatch(PatchRegistry registry, WatchOptions options, WatchedDirectory directory) {
         this.registry = Objects.requireNonNull(registry, "registry");
         this.options = options;
-        this.directory = new WatchedDirectory(options.directory());
+        this.directory = directory;
         this.label = "watch " + options.directory();
         this.reconciler = new Reconciler(registry, options.timeout(), label);
         this.status = new ReconcileStatus(options.directory().toString(), "", "applying", 0);
@@ -221,10 +226,13 @@ public final class PatchDirectoryWatch {
         try {
             while (!stopped) {
                 try {
-                    events.await(nextDelayMillis(), () -> wakeUp || stopped || newLoaderToRetry());
+                    boolean periodic = !retryingWaiting();
+                    boolean elapsed = events.await(nextDelayMillis(), () -> wakeUp || stopped || newLoaderToRetry());
                     wakeUp = false;
                     if (!stopped) {
-                        reconcile();
+                        // The interval's reading is there for what the events and the remembered
+                        // digests miss: it reads every file again.
+                        reconcile(periodic && elapsed);
                     }
                 } catch (InterruptedException e) {
                     return; // nobody interrupts this thread but the JVM going down
@@ -262,15 +270,16 @@ public final class PatchDirectoryWatch {
         return arriving.newLoaderCanRead(a, label);
     }
 
+    /** Whether the next wait is a waiting directory's short one (a file still being written), not the interval. */
+    private boolean retryingWaiting() {
+        return !waitingForLoader && status.state().startsWith("waiting");
+    }
+
     private long nextDelayMillis() {
-        String state = status.state();
-        if (waitingForLoader) {
-            return options.interval().toMillis();
-        }
-        if (state.startsWith("waiting")) {
+        if (retryingWaiting()) {
             return WAITING_RETRY.toMillis();
         }
-        if (state.startsWith("failed")) {
+        if (status.state().startsWith("failed")) {
             synchronized (reconciling) {
                 return backoffMillis();
             }
@@ -286,6 +295,14 @@ public final class PatchDirectoryWatch {
 
     /** Reads the directory and brings the stack to it; the outcome is in {@link #status()}. */
     void reconcile() {
+        reconcile(false);
+    }
+
+    /**
+     * {@link #reconcile()}; with {@code everyFile}, every JAR is read again, none is taken as
+     * unchanged from its state (the interval's reconcile: {@link WatchedDirectory#read(boolean)}).
+     */
+    void reconcile(boolean everyFile) {
         // jlivepatch's own work: hooks met while reading run the original code (RecursionGuard), and
         // every operation is audited as the watch's, whoever started it.
         int mark = RecursionGuard.enter();
@@ -293,7 +310,7 @@ public final class PatchDirectoryWatch {
         try {
             synchronized (reconciling) {
                 try {
-                    reconcile0();
+                    reconcile0(everyFile);
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                     finish(status.desired(), "failed: interrupted while reconciling; retried on the next change");
@@ -309,12 +326,12 @@ public final class PatchDirectoryWatch {
         }
     }
 
-    private void reconcile0() throws InterruptedException {
+    private void reconcile0(boolean everyFile) throws InterruptedException {
         if (drifted()) {
             Log.get().log(Level.WARNING, label + ": " + drift());
         }
         convergedOn = null; // not converged while this reconcile runs, whatever it finds
-        DirectorySnapshot s = directory.read();
+        DirectorySnapshot s = directory.read(everyFile);
         switch (s.kind()) {
             case WAITING:
                 if (!status.state().equals("waiting: " + s.why())) {
@@ -466,21 +483,25 @@ public final class PatchDirectoryWatch {
         /**
          * Returns after {@code millis}, once {@code now} is true, once a change was seen and the
          * directory has been quiet since, or once the directory was (re)registered: what changed
-         * before its events were watched is read at once.
+         * before its events were watched is read at once. Whether it was the time that ran out.
          */
-        void await(long millis, BooleanSupplier now) throws InterruptedException {
+        boolean await(long millis, BooleanSupplier now) throws InterruptedException {
             long until = System.currentTimeMillis() + millis;
-            for (long left = millis; left > 0 && !now.getAsBoolean(); left = until - System.currentTimeMillis()) {
+            for (long left = millis; left > 0; left = until - System.currentTimeMillis()) {
+                if (now.getAsBoolean()) {
+                    return false;
+                }
                 long slice = Math.min(left, WAKE_SLICE_MILLIS);
                 if (register()) {
-                    return;
+                    return false;
                 }
                 if (service == null || key == null) {
                     Thread.sleep(slice);
                 } else if (changed(slice)) {
-                    return;
+                    return false;
                 }
             }
+            return true;
         }
 
         /** Whether a change was seen within {@code millis}; if so, returns once the directory is quiet. */

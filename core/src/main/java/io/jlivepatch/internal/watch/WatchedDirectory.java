@@ -41,7 +41,8 @@ import java.util.function.LongSupplier;
  * </ul>
  *
  * <p>Memory: one JAR's bytes at a time, and none for a file unchanged since the last reading (same
- * path, size, modification time and file key): its digest and check are remembered.
+ * path, size, modification time, change time and file key): its digest and check are remembered,
+ * unless the reading is asked to read every file again ({@link #read(boolean)}).
  */
 final class WatchedDirectory {
 
@@ -61,6 +62,8 @@ final class WatchedDirectory {
     private final LongSupplier clock;
     /** Run between resolving {@code ..data} and listing: where a test lets the kubelet act mid-reading. */
     private final Runnable afterResolve;
+    /** Whether files' change times are read; false stands, in a test, for a file system without them. */
+    private final boolean changeTimes;
     /** What each file seen in the last reading held, by where and what it was. Only the reading thread uses it. */
     private Map<FileState, Checked> checked = new HashMap<>();
 
@@ -69,16 +72,41 @@ final class WatchedDirectory {
     }
 
     WatchedDirectory(Path directory, LongSupplier clock, Runnable afterResolve) {
+        this(directory, clock, afterResolve, true);
+    }
+
+    WatchedDirectory(Path directory, LongSupplier clock, Runnable afterResolve, boolean changeTimes) {
         this.directory = Objects.requireNonNull(directory, "directory");
         this.clock = clock;
         this.afterResolve = afterResolve;
+        this.changeTimes = changeTimes;
     }
 
-    /** A file as the file system describes it: the same state, the same content. */
-    private record FileState(Path path, long size, FileTime modified, Object fileKey) {
+    /**
+     * A file as the file system describes it: the same state, the same content. The change time is
+     * in it because the rest can stay the same over a rewrite in place: a new version of the same
+     * size whose modification time was set back ({@code cp -p}, {@code install -p},
+     * {@code rsync --inplace -t}), or two writes within one tick of a coarse clock. Nothing but the
+     * kernel sets a change time ({@code utimes} cannot). {@code changed} is {@code null} where the
+     * file system has none to give; the periodic reading, which reads every file, is what notices
+     * such a rewrite there.
+     */
+    private record FileState(Path path, long size, FileTime modified, Object fileKey, FileTime changed) {
+    }
 
-        static FileState of(Path path, BasicFileAttributes a) {
-            return new FileState(path, a.size(), a.lastModifiedTime(), a.fileKey());
+    private FileState stateOf(Path p, BasicFileAttributes a) {
+        return new FileState(p, a.size(), a.lastModifiedTime(), a.fileKey(), changeTime(p));
+    }
+
+    /** The file's change time ({@code unix:ctime}), or {@code null} when the file system has no "unix" view. */
+    private FileTime changeTime(Path p) {
+        if (!changeTimes || !p.getFileSystem().supportedFileAttributeViews().contains("unix")) {
+            return null;
+        }
+        try {
+            return (FileTime) Files.getAttribute(p, "unix:ctime");
+        } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
+            return null; // gone or unreadable meanwhile: the reading of its content says which
         }
     }
 
@@ -87,6 +115,17 @@ final class WatchedDirectory {
     }
 
     DirectorySnapshot read() {
+        return read(false);
+    }
+
+    /**
+     * Reads the directory. With {@code everyFile}, no digest is taken from the last reading: every
+     * JAR is read and checked again (the watch's periodic reading, for a rewrite that left a file's
+     * state as it was on a file system without change times, or within one tick of its clock).
+     * Otherwise a file whose state is unchanged is not read again, so that the readings file events
+     * start, and a waiting directory's every second, do not read and check every JAR each time.
+     */
+    DirectorySnapshot read(boolean everyFile) {
         if (!Files.exists(directory)) {
             return DirectorySnapshot.waiting("patch directory " + directory + " does not exist (yet); the patches stay"
                     + " as they are until it does");
@@ -140,7 +179,7 @@ final class WatchedDirectory {
                     + " more than the " + MAX_PATCH_JARS + " a patch stack may have; nothing was changed: remove what"
                     + " is not meant to be loaded, or give a cumulative patch");
         }
-        DirectorySnapshot s = readJars(root, jars, skipped);
+        DirectorySnapshot s = readJars(root, jars, skipped, everyFile);
         if (s.kind() != DirectorySnapshot.Kind.FAILED && !root.equals(currentRoot())) {
             // The kubelet swapped ..data while the old version was read: it deletes that one next.
             return DirectorySnapshot.waiting("patch directory " + directory + " changed while it was read (its ..data"
@@ -185,7 +224,7 @@ final class WatchedDirectory {
         }
     }
 
-    private DirectorySnapshot readJars(Path root, List<String> jars, List<String> skipped) {
+    private DirectorySnapshot readJars(Path root, List<String> jars, List<String> skipped, boolean everyFile) {
         JarLimits limits = JarLimits.current();
         Map<FileState, Checked> seen = new HashMap<>();
         List<DesiredJar> all = new ArrayList<>();
@@ -207,8 +246,8 @@ final class WatchedDirectory {
                 return DirectorySnapshot.failed(file + " is not a regular file (a pipe, a device or a socket):"
                         + " nothing was changed: put patch JARs only in " + directory);
             }
-            FileState state = FileState.of(p, before);
-            Checked content = checked.get(state);
+            FileState state = stateOf(p, before);
+            Checked content = everyFile ? null : checked.get(state);
             if (content == null) {
                 PatchJarBytes bytes = null;
                 try {
@@ -227,7 +266,7 @@ final class WatchedDirectory {
                     }
                     return DirectorySnapshot.refused(e);
                 }
-                if (!unchanged(p, before)) {
+                if (!unchanged(p, state)) {
                     return DirectorySnapshot.waiting(file + " changed while it was read: still being written");
                 }
             }
@@ -279,11 +318,9 @@ final class WatchedDirectory {
         return clock.getAsLong() - a.lastModifiedTime().toMillis() < SETTLE_MILLIS;
     }
 
-    private static boolean unchanged(Path p, BasicFileAttributes before) {
+    private boolean unchanged(Path p, FileState before) {
         try {
-            BasicFileAttributes after = Files.readAttributes(p, BasicFileAttributes.class);
-            return after.size() == before.size() && after.lastModifiedTime().equals(before.lastModifiedTime())
-                    && Objects.equals(after.fileKey(), before.fileKey());
+            return stateOf(p, Files.readAttributes(p, BasicFileAttributes.class)).equals(before);
         } catch (IOException e) {
             return false;
         }
