@@ -34,7 +34,9 @@ import java.util.function.LongSupplier;
  *   <li>Other tools write files in place: dot-files and {@code *.tmp} are ignored (where rsync, curl
  *       and editors keep a partial copy), a file must not change while it is read, and a file that
  *       is not a whole zip (a copy cut short has no end record) but was written in the last
- *       {@link #SETTLE_MILLIS} counts as still being written, not as broken.</li>
+ *       {@link #SETTLE_MILLIS} counts as still being written, not as broken; one whose modification
+ *       time is ahead of this host's clock, for {@link #SETTLE_MILLIS} after the reading that first
+ *       saw it as it is.</li>
  *   <li>Every JAR is checked (limits, manifest, trust) before the snapshot is {@code READY}: a
  *       broken file fails the reading, so nothing is taken down for a directory that cannot be
  *       applied whole.</li>
@@ -66,6 +68,12 @@ final class WatchedDirectory {
     private final boolean changeTimes;
     /** What each file seen in the last reading held, by where and what it was. Only the reading thread uses it. */
     private Map<FileState, Checked> checked = new HashMap<>();
+    /**
+     * The last file that did not read whole, and when a reading first saw it as it is: readings stop
+     * at such a file, so one is all that is waited for at a time. Only the reading thread uses them.
+     */
+    private FileState unwhole;
+    private long unwholeSince;
 
     WatchedDirectory(Path directory) {
         this(directory, System::currentTimeMillis, () -> { });
@@ -259,10 +267,22 @@ final class WatchedDirectory {
                     // Only a file that is not a whole zip yet may still be being written: a whole one
                     // that is refused (no patch in it, untrusted) is refused however new it is.
                     boolean whole = bytes != null && endsAsAZip(bytes.bytes());
-                    if (!whole && recentlyWritten(before)) {
-                        return DirectorySnapshot.waiting(file + " does not read as a whole patch JAR yet and was"
-                                + " written less than " + SETTLE_MILLIS / 1000 + " s ago: taken for a copy still"
-                                + " being written");
+                    if (!whole) {
+                        long now = clock.getAsLong();
+                        if (!state.equals(unwhole)) {
+                            unwhole = state;
+                            unwholeSince = now;
+                        }
+                        long written = before.lastModifiedTime().toMillis();
+                        // A modification time ahead of this host's clock (the writer's clock skewed, an
+                        // NFS server's) never grows old: the time since this version was first seen
+                        // ends the wait for it instead, so a broken file is reported, not re-read forever.
+                        if (now - written < SETTLE_MILLIS && now - unwholeSince < SETTLE_MILLIS) {
+                            String when = written > now ? "its modification time is ahead of this host's clock"
+                                    : "was written less than " + SETTLE_MILLIS / 1000 + " s ago";
+                            return DirectorySnapshot.waiting(file + " does not read as a whole patch JAR yet and "
+                                    + when + ": taken for a copy still being written");
+                        }
                     }
                     return DirectorySnapshot.refused(e);
                 }
@@ -312,10 +332,6 @@ final class WatchedDirectory {
             }
         }
         return false;
-    }
-
-    private boolean recentlyWritten(BasicFileAttributes a) {
-        return clock.getAsLong() - a.lastModifiedTime().toMillis() < SETTLE_MILLIS;
     }
 
     private boolean unchanged(Path p, FileState before) {

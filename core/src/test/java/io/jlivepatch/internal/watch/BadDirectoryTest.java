@@ -7,9 +7,12 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
 
 import static io.jlivepatch.internal.watch.WatchFixture.auditSince;
 import static io.jlivepatch.internal.watch.WatchFixture.greet;
@@ -99,6 +102,41 @@ class BadDirectoryTest {
         unchanged();
         assertTrue(w.status().state().startsWith("waiting: 20-b.jar does not read as a whole patch JAR yet"),
                 w.status().state());
+    }
+
+    @Test
+    void aBrokenJarWhoseTimeIsAheadOfThisHostsClockFailsOnceSeenUnchangedForTheSettleTime() throws Exception {
+        AtomicLong clock = new AtomicLong(System.currentTimeMillis());
+        w = new PatchDirectoryWatch(WatchFixture.registry(), new WatchOptions(dir, Duration.ofHours(1),
+                Duration.ofSeconds(30)), new WatchedDirectory(dir, clock::get, () -> { }));
+        byte[] whole = Files.readAllBytes(jar(dir, "20-b.jar", "watch-b", "B"));
+        Path b = Files.write(dir.resolve("20-b.jar"), Arrays.copyOf(whole, whole.length / 2)); // never completed
+        FileTime ahead = FileTime.fromMillis(clock.get() + 3_600_000); // the writer's clock, or an NFS server's
+        Files.setLastModifiedTime(b, ahead);
+        Instant start = Instant.now();
+        w.reconcile();
+        String waiting = "waiting: 20-b.jar does not read as a whole patch JAR yet and its modification time is"
+                + " ahead of this host's clock: taken for a copy still being written";
+        assertEquals(waiting, w.status().state());
+
+        clock.addAndGet(WatchedDirectory.SETTLE_MILLIS - 1);
+        w.reconcile();
+        assertEquals(waiting, w.status().state(), "not yet settled since it was first seen");
+        assertEquals(List.of(), auditSince(start));
+
+        clock.addAndGet(1);
+        w.reconcile();
+        unchanged();
+        failed("INVALID_PATCH", "20-b.jar");
+        assertTrue(auditSince(start).get(0).startsWith("reconcile " + dir + " by watch: failed: INVALID_PATCH"),
+                auditSince(start).toString());
+
+        // A copy that is still growing is a new version each time: waited for again.
+        Files.write(b, Arrays.copyOf(whole, whole.length * 3 / 4));
+        Files.setLastModifiedTime(b, ahead);
+        w.reconcile();
+        assertEquals(waiting, w.status().state());
+        unchanged();
     }
 
     @Test
