@@ -100,7 +100,9 @@ class PatchInitializationTest {
      * An initializer that throws an Error other than a LinkageError: the JVM passes it to the caller
      * as it is, not wrapped in an ExceptionInInitializerError. The first call runs the method's own
      * code all the same, and status names the initializer's own error (a review found the
-     * AssertionError and InternalError reaching the application's first call).
+     * AssertionError and InternalError reaching the application's first call). A StackOverflowError
+     * (as any VirtualMachineError) is not taken as the class's failure at once, as it may have come
+     * before the initializer ran: the next call finds the class failed (NoClassDefFoundError).
      */
     @Test
     void anInitializerThatThrowsAnErrorLeavesTheMethodOnItsOwnCode() throws Exception {
@@ -127,8 +129,8 @@ class PatchInitializationTest {
             assertEquals(1, new Counter().next(), simple + ": the first call must run the original, not fail");
             assertEquals(1, new Counter().next(), simple);
             String status = awaitStatus(h, "FAILED");
-            assertTrue(status.contains("failed to initialize (java.lang." + simple + ": the patch's initializer gave up)"),
-                    status);
+            assertTrue(status.contains("failed to initialize (") && status.contains("java.lang." + simple + ": the"
+                    + " patch's initializer gave up"), status);
             h.disable();
             assertTrue(h.awaitTransition(Duration.ofSeconds(HANG_SECONDS)));
             h.unregister();

@@ -49,11 +49,15 @@ public final class ClassInit implements Function<Stream<StackWalker.StackFrame>,
         }
         try {
             initialize();
+        } catch (VirtualMachineError e) {
+            // Out of stack or memory, in the initializer or before it ran (a deep caller): the call runs
+            // the version below, and the next call tries again. A class whose initializer did fail
+            // answers that with NoClassDefFoundError (carrying this error), which settles it below.
+            return false;
         } catch (Throwable e) {
-            // Every Throwable: an Error an initializer throws (AssertionError, InternalError, a
-            // StackOverflowError or OutOfMemoryError in its code) reaches the caller unwrapped, not as
-            // an ExceptionInInitializerError, and the class is as failed as after any other; the
-            // application's call must run the version below all the same.
+            // Every other Throwable: an Error an initializer throws (AssertionError, InternalError)
+            // reaches the caller unwrapped, not as an ExceptionInInitializerError, and the class is as
+            // failed as after any other; the application's call must run the version below all the same.
             failed(e);
             state = FAILED;
             return false;
@@ -132,8 +136,9 @@ public final class ClassInit implements Function<Stream<StackWalker.StackFrame>,
     private synchronized void failed(Throwable e) {
         // The initializer's own: wrapped, or an Error it threw, which the JVM passes on unwrapped
         // (a LinkageError may also be a waiter's NoClassDefFoundError, below).
-        boolean own = e instanceof ExceptionInInitializerError || e instanceof Error && !(e instanceof LinkageError);
-        Throwable cause = own && e.getCause() != null ? e.getCause() : e;
+        boolean wrapped = e instanceof ExceptionInInitializerError;
+        boolean own = wrapped || e instanceof Error && !(e instanceof LinkageError);
+        Throwable cause = wrapped && e.getCause() != null ? e.getCause() : e;
         if (!own && e instanceof NoClassDefFoundError && e.getCause() instanceof ExceptionInInitializerError) {
             cause = e.getCause(); // "Exception java.lang.IllegalStateException: boom [in thread "t"]"
         }
