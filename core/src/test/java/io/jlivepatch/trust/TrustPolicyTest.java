@@ -307,10 +307,18 @@ class TrustPolicyTest {
         refused(p12(), Keys.rewrite(byLeaf, Map.of(block, b -> manyCertificates), Map.of()),
                 "this JVM's JAR verifier takes no signature of them", "'" + block + "' holds 65 certificates, more"
                         + " than a signer's chain (not read further)");
-        byte[] large = new byte[256 * 1024 + 1]; // JarSigners reads at most 256 KiB
+        byte[] large = new byte[64 * 1024 + 1]; // JarSigners reads at most 64 KiB
         refused(p12(), Keys.rewrite(byLeaf, Map.of(block, b -> large), Map.of()),
-                "this JVM's JAR verifier takes no signature of them", "'" + block + "' is larger than 256 KiB, more"
+                "this JVM's JAR verifier takes no signature of them", "'" + block + "' is larger than 64 KiB, more"
                         + " than a signature block of jarsigner's holds (not read)");
+        // hundreds of blocks: at most eight signature files are read, the rest counted
+        Map<String, byte[]> blocks = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < 20; i++) {
+            blocks.put("META-INF/EXTRA" + i + ".EC", manyCertificates);
+        }
+        String extra = refused(p12(), Keys.rewrite(byLeaf, Map.of(block, b -> manyCertificates), blocks), "this JVM's JAR verifier takes no"
+                + " signature of them", "more signature file(s) not read (a JAR has two per signer)");
+        assertTrue(extra.split("holds 65 certificates").length - 1 <= 8, extra);
         // the chain of an ordinary block is still read: a key that may not sign is said so
         byte[] few = java.util.Arrays.copyOf(manyCertificates, leaf.length * 2);
         String m = refused(p12(), Keys.rewrite(byLeaf, Map.of(block, b -> few), Map.of()),

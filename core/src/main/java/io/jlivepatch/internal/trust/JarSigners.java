@@ -173,11 +173,18 @@ final class JarSigners {
     private static String notTaken(PatchJarBytes jar) {
         List<String> files = new ArrayList<>();
         Set<String> found = new LinkedHashSet<>();
+        int read = 0;
+        int unread = 0;
         try (ZipInputStream zip = new ZipInputStream(new ByteArrayInputStream(jar.bytes()))) {
             for (ZipEntry e = zip.getNextEntry(); e != null; e = zip.getNextEntry()) {
                 String name = e.getName();
                 String n = name.toUpperCase(Locale.ROOT);
                 if (!n.startsWith("META-INF/") || n.indexOf('/', 9) >= 0) {
+                    continue;
+                }
+                boolean signatureFile = n.endsWith(".SF") || n.endsWith(".RSA") || n.endsWith(".DSA") || n.endsWith(".EC");
+                if (signatureFile && ++read > MAX_SIGNATURE_FILES_READ) {
+                    unread++; // a JAR has one pair per signer: hundreds are someone's way to hold the load
                     continue;
                 }
                 if (n.endsWith(".SF")) {
@@ -198,6 +205,9 @@ final class JarSigners {
         } catch (IOException | GeneralSecurityException | RuntimeException e) {
             // what was found so far is said; the rest is jarsigner's to say
         }
+        if (unread > 0) {
+            found.add(unread + " more signature file(s) not read (a JAR has two per signer)");
+        }
         String disabled = java.security.Security.getProperty(DISABLED);
         return "has signature files (" + String.join(", ", files) + "), but this JVM's JAR verifier takes no"
                 + " signature of them, so no entry reads as signed" + (found.isEmpty() ? "" : ": "
@@ -214,7 +224,13 @@ final class JarSigners {
      * token, takes a few kilobytes. The explanation is read only for a JAR the JDK found unsigned, so
      * whoever made it chose the block: a larger one is named, not parsed.
      */
-    static final int MAX_BLOCK_READ = 256 * 1024;
+    static final int MAX_BLOCK_READ = 64 * 1024;
+    /**
+     * The most signature files ({@code *.SF} and blocks) read for the explanation, in all: a JAR has two
+     * per signer. With the limits of each, the explanation of any JAR costs milliseconds (a review's
+     * estimate for 256 blocks at the limit each: minutes).
+     */
+    static final int MAX_SIGNATURE_FILES_READ = 8;
     /**
      * The most certificates a block's explanation looks at: a signer's chain and a timestamp's. The
      * signer is found by comparing each with each, which a block of thousands of certificates (a
