@@ -329,6 +329,30 @@ class RefusedCarrierTest {
     }
 
     @Test
+    void aPlatformNestmateNeedingAClassThePlatformLoaderCannotSeeIsRefusedBeforeAnythingIsCarried() throws Exception {
+        // The same with a host the platform loader defines (java.sql): checked as that loader resolves,
+        // refused before its carried class is defined (a review found it stranded there after the boot case).
+        String carrier = "java.sql.StrandedCarrier";
+        String carried = "java.sql.StrandedCarried";
+        Map<String, String> manifest = Jars.manifest("carry-stranded-sql", carrier);
+        manifest.put("Livepatch-Nestmates", carrier + "=java.sql.Timestamp");
+        manifest.put("Livepatch-New-Classes", carried);
+        Map<String, byte[]> entries = new LinkedHashMap<>();
+        entries.put("java/sql/StrandedCarrier.class", Jars.patchClass(carrier, Jars::returnsMinusOne));
+        entries.put("java/sql/StrandedCarried.class", Jars.helperClass(carried, mv -> {
+            mv.visitInsn(Opcodes.ACONST_NULL);
+            mv.visitInsn(Opcodes.ARETURN);
+        }));
+        Path jar = Jars.write(dir.resolve("stranded-sql.jar"), manifest, entries);
+
+        String message = Jars.refused(jar, Reason.INVALID_PATCH, "class java.sql.StrandedCarrier cannot be used",
+                "jarapp/Counter");
+        assertFalse(message.contains("they stay there"), message);
+        assertThrows(ClassNotFoundException.class,
+                () -> Class.forName(carried, false, ClassLoader.getPlatformClassLoader()), "nothing was carried");
+    }
+
+    @Test
     void aPatchClassUsingATypeTheTargetsLoaderLacksIsRefusedBeforeTheCarriedClassesAreDefined() throws Exception {
         // The nestmate verifies and links (nothing calls the method), but looking up its methods
         // resolves jarapp.NotThere, which no class loader has: refused before anything is carried.

@@ -88,6 +88,29 @@ class ShadowingClassTest {
     }
 
     /**
+     * A boot-hosted nestmate whose code (not its signatures) uses an application class: the boot loader
+     * cannot see it, so every call would throw NoClassDefFoundError while status said PATCHED (a
+     * review's probe). Refused at load, naming the class.
+     */
+    @Test
+    void aBootNestmateUsingAnApplicationClassItCannotSeeIsRefused() throws Exception {
+        String carrier = "javax.crypto.spec.LpUsesCounter";
+        Map<String, String> manifest = Jars.manifest("boot-uses-app", carrier);
+        manifest.put("Livepatch-Nestmates", carrier + "=javax.crypto.spec.SecretKeySpec");
+        Path jar = Jars.write(dir.resolve("boot-uses-app.jar"), manifest,
+                Map.of("javax/crypto/spec/LpUsesCounter.class", replacementOfNext(carrier, mv -> {
+                    mv.visitTypeInsn(Opcodes.NEW, "jarapp/Counter");
+                    mv.visitInsn(Opcodes.DUP);
+                    mv.visitMethodInsn(Opcodes.INVOKESPECIAL, "jarapp/Counter", "<init>", "()V", false);
+                    mv.visitMethodInsn(Opcodes.INVOKEVIRTUAL, "jarapp/Counter", "next", "()I", false);
+                })));
+        new Counter().next();
+        Jars.refused(jar, Reason.INVALID_PATCH, "class javax.crypto.spec.LpUsesCounter, which the JDK's class loader of"
+                + " its host defines, uses jarapp.Counter, which that loader cannot see");
+        assertEquals(1, new Counter().next());
+    }
+
+    /**
      * The same carrier without the JAR's fake, using the JDK's classes as they are: a boot-hosted
      * nestmate outside java.* still loads, enables and runs.
      */

@@ -75,31 +75,33 @@ final class ClassFileCheck {
         // leaves nothing behind, and finds the same when its classes are looked up.
         boolean carries = !jar.newClasses().isEmpty() && !CarriedClasses.carriedBy(jar).isEmpty();
         PatchClassLoader scratch = new PatchClassLoader(jar, targetLoader);
-        java.util.Set<String> bootHosted = jar.nestmates().isEmpty() ? java.util.Set.of() : bootHosted(jar, targetLoader);
-        // Defined outside the JAR's own loader, where no verifier sees the JAR's classes: a renamed copy of
-        // each is verified instead (RenamedClasses), resolving every other name as it will where it runs.
-        // In the boot loader (a boot host's nestmates and the classes carried with them; the JVM does not
-        // verify that loader's classes) every name but the copies' is the JDK's, and a JAR's own class of a
-        // JDK name is never seen, as it never is at run time. java.* classes of a host the boot loader does
-        // not define (java.sql's, the platform loader's) resolve from the target's loader, whose parents have
-        // them; any other java.* class is refused below, as the JVM forbids it outside those loaders.
+        Map<String, ClassLoader> jdkHosted = jar.nestmates().isEmpty() ? Map.of() : jdkHosted(jar, targetLoader);
+        // Defined by a JDK loader, where no check sees the JAR's classes: a renamed copy of each is verified
+        // instead (RenamedClasses), resolving every other name as that loader will where it runs. In the
+        // boot loader (a boot host's nestmates and the classes carried with them; the JVM does not verify
+        // that loader's classes) every name but the copies' is the JDK's, and a JAR's own class of a JDK
+        // name is never seen, as it never is at run time; in the platform loader (java.sql's, javax.sql's
+        // hosts) likewise. java.* classes whose host is not found resolve from the target's loader, as
+        // before; any other java.* class is refused below, as the JVM forbids it outside the JDK's loaders.
         Map<String, byte[]> boot = new TreeMap<>();
-        Map<String, byte[]> platformJava = new TreeMap<>();
+        Map<String, byte[]> platform = new TreeMap<>();
+        Map<String, byte[]> otherJava = new TreeMap<>();
         List<Class<?>> linked = new ArrayList<>();
         for (String entry : sorted(jar)) {
             String name = entry.replace('/', '.');
             boolean outside = jar.nestmates().containsKey(name) || jar.newClasses().contains(name);
-            if (outside && bootHosted.contains(name)) {
-                boot.put(entry, jar.classes().get(entry));
+            if (outside && jdkHosted.containsKey(name)) {
+                (jdkHosted.get(name) == null ? boot : platform).put(entry, jar.classes().get(entry));
             } else if (outside && name.startsWith("java.")) {
-                platformJava.put(entry, jar.classes().get(entry));
+                otherJava.put(entry, jar.classes().get(entry));
             } else {
                 linked.add(link(jar, name, carries, () -> Class.forName(name, false, scratch)));
             }
         }
         Map<Class<?>, RenamedClasses> copied = new java.util.LinkedHashMap<>();
         linkCopies(jar, boot, null, carries, copied);
-        linkCopies(jar, platformJava, targetLoader, carries, copied);
+        linkCopies(jar, platform, ClassLoader.getPlatformClassLoader(), carries, copied);
+        linkCopies(jar, otherJava, targetLoader, carries, copied);
         // Every class linked first: a refusal for a class that cannot link says so, not what it names.
         MemberReferences references = new MemberReferences(jar, targetLoader, inst, running);
         for (Class<?> c : linked) {
@@ -188,16 +190,18 @@ final class ClassFileCheck {
     }
 
     /**
-     * The nestmates, and the new classes carried with them, whose host class the boot loader defines:
-     * they are defined there too, and the JVM does not verify the boot loader's classes (nor, there,
-     * resolves a name to the JAR's class of that name). The check of {@code java.*} classes by their
-     * name alone let a carrier in {@code javax.crypto.spec}, checked against the JAR's own
-     * {@code GCMParameterSpec}, run unverified against the JDK's and crash the JVM (a review's finding).
-     * A host that cannot be loaded is left to the look-up of the patch's classes, which refuses it.
+     * The nestmates, and the new classes carried with them, whose host class a JDK loader defines, with
+     * that loader ({@code null}: the boot loader): they are defined there too. The JVM does not verify
+     * the boot loader's classes, and neither loader resolves a name to the JAR's class of that name.
+     * The check of {@code java.*} classes by their name alone let a carrier in {@code javax.crypto.spec},
+     * checked against the JAR's own {@code GCMParameterSpec}, run unverified against the JDK's and crash
+     * the JVM (a review's finding). A host that cannot be loaded is left to the look-up of the patch's
+     * classes, which refuses it.
      */
-    private static java.util.Set<String> bootHosted(PatchJar jar, ClassLoader targetLoader) {
-        java.util.Set<String> bootPackages = new java.util.HashSet<>();
-        java.util.Set<String> hosted = new java.util.HashSet<>();
+    private static Map<String, ClassLoader> jdkHosted(PatchJar jar, ClassLoader targetLoader) {
+        ClassLoader platform = ClassLoader.getPlatformClassLoader();
+        Map<String, ClassLoader> packages = new java.util.HashMap<>();
+        Map<String, ClassLoader> hosted = new java.util.HashMap<>();
         for (Map.Entry<String, String> e : jar.nestmates().entrySet()) {
             Class<?> host;
             try {
@@ -205,14 +209,16 @@ final class ClassFileCheck {
             } catch (ClassNotFoundException | LinkageError | RuntimeException notThere) {
                 continue;
             }
-            if (host.getClassLoader() == null) {
-                hosted.add(e.getKey());
-                bootPackages.add(host.getPackageName());
+            ClassLoader l = host.getClassLoader();
+            if (l == null || l == platform) {
+                hosted.put(e.getKey(), l);
+                packages.put(host.getPackageName(), l);
             }
         }
         for (String nc : jar.newClasses()) {
-            if (bootPackages.contains(CarriedClasses.packageOf(nc))) {
-                hosted.add(nc); // carried into a boot host's package: defined with its lookup, in the boot loader
+            String pkg = CarriedClasses.packageOf(nc);
+            if (pkg != null && packages.containsKey(pkg)) {
+                hosted.put(nc, packages.get(pkg)); // carried into that host's package, with its lookup
             }
         }
         return hosted;

@@ -366,6 +366,15 @@ final class MemberReferences {
                         + checked.getName() + " uses " + name + NOT_IN_THIS_JAVA + ": every call reaching it would throw"
                         + " NoClassDefFoundError. " + COMPILE_FOR_THIS_JAVA);
             }
+            if (loader instanceof RenamedClasses && used(bytes).contains(key)) {
+                // A class the JDK's loader defines (a JDK host's nestmate, or carried with one) sees only
+                // what that loader sees: not the application's classes, nor the JAR's other classes.
+                throw new PatchException(Reason.INVALID_PATCH, jar.name(), "patch JAR " + jar.source() + ": class "
+                        + checked.getName() + ", which the JDK's class loader of its host defines, uses " + name
+                        + ", which that loader cannot see: every call reaching it would throw NoClassDefFoundError;"
+                        + " a nestmate of a JDK class may use only the JDK's classes, jlivepatch's and the classes it"
+                        + " carries with it");
+            }
             return null; // not loaded after all (a loader that lies about its classes): left to the JVM
         } catch (LinkageError | RuntimeException e) {
             return null; // the JVM's verdict at the first call, not this check's
