@@ -142,7 +142,7 @@ class ControlSocketTest {
         Client c = client(1);
         assertEquals(Wire.REFUSED, c.call("no-such-patch", "isEnabled", new Class<?>[0]));
         assertTrue(Wire.readString(c.in).startsWith("ILLEGAL_STATE: no patch 'no-such-patch' is registered"));
-        assertEquals(Wire.REFUSED, c.call("", "setPatches", new Class<?>[] {String[].class}, (Object) new String[0]));
+        assertEquals(Wire.REFUSED, c.call("", "setPatches", new Class<?>[] {String.class}, "a"));
         assertTrue(Wire.readString(c.in).startsWith("UNSUPPORTED: LivepatchMBean has no operation setPatches of 1"
                 + " arguments"));
         byte[] notAJar = {1, 2, 3};
@@ -182,7 +182,7 @@ class ControlSocketTest {
         huge.out.writeByte(Wire.CALL);
         huge.out.writeInt(Integer.MAX_VALUE); // a string length no buffer is made for
         huge.out.flush();
-        assertClosedWithoutAnswer(huge);
+        assertRefusedAndClosed(huge, "a call's object name of 2147483647 bytes, over the limit of 256 bytes");
 
         Client next = client(3);
         assertEquals(Wire.OK, next.call("", "getVersion", new Class<?>[0]));
@@ -231,6 +231,154 @@ class ControlSocketTest {
             log.removeHandler(handler);
             log.setLevel(level);
         }
+    }
+
+    /** Runs {@code body} with the records jlivepatch logs meanwhile collected in {@code records}. */
+    private static void logged(List<java.util.logging.LogRecord> records, Body body) throws Exception {
+        java.util.logging.Logger log = java.util.logging.Logger.getLogger("io.jlivepatch");
+        java.util.logging.Level level = log.getLevel();
+        java.util.logging.Handler handler = new java.util.logging.Handler() {
+            @Override
+            public void publish(java.util.logging.LogRecord r) {
+                records.add(r);
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        log.addHandler(handler);
+        log.setLevel(java.util.logging.Level.ALL);
+        try {
+            body.run();
+        } finally {
+            log.removeHandler(handler);
+            log.setLevel(level);
+        }
+    }
+
+    private interface Body {
+        void run() throws Exception;
+    }
+
+    /** The refusal of a call that is none of the interfaces', then the connection's end; the next one is served. */
+    private void assertRefusedAndClosed(Client c, String expected) throws Exception {
+        assertEquals(Wire.REFUSED, c.in.readByte());
+        String refused = Wire.readString(c.in);
+        assertTrue(refused.startsWith("UNSUPPORTED: " + expected) && refused.contains("nothing was run, and the"
+                + " connection is closed"), refused);
+        assertClosedWithoutAnswer(c);
+        Client next = client(3);
+        assertEquals(Wire.OK, next.call("", "getVersion", new Class<?>[0]));
+        Wire.readValue(next.in, 0);
+    }
+
+    /** A call's beginning: its object and method, and how many arguments follow. */
+    private static void callHead(Client c, String object, String method, int arguments) throws IOException {
+        c.out.writeByte(Wire.CALL);
+        Wire.writeString(c.out, object);
+        Wire.writeString(c.out, method);
+        c.out.writeInt(arguments);
+    }
+
+    /**
+     * Requests carry only what the operations' parameters are (strings, booleans, longs, a JAR's
+     * bytes): a string array, a waiting-thread array or an int is refused before its length makes the
+     * agent hold anything; the reply side still carries them.
+     */
+    @Test
+    void aValueTagNoOperationTakesIsRefusedAndTheConnectionClosed() throws Exception {
+        Client strings = client(6);
+        callHead(strings, "", "getVersion", 1);
+        strings.out.writeByte('A');
+        strings.out.writeInt(1 << 20); // a million elements announced, none sent
+        strings.out.flush();
+        assertRefusedAndClosed(strings, "an argument with value tag 65 ('A'), which no operation's parameter has");
+
+        Client waiting = client(6);
+        callHead(waiting, "", "setEnabled", 1);
+        waiting.out.writeByte('W');
+        waiting.out.writeInt(1 << 20);
+        waiting.out.flush();
+        assertRefusedAndClosed(waiting, "an argument with value tag 87 ('W')");
+        String[] log = Jars.auditLog();
+        String last = log[log.length - 1];
+        assertTrue(last.contains(" call (jlivepatch) by pid 6 user ") && last.contains(": refused UNSUPPORTED: an"
+                + " argument with value tag 87 ('W')"), "a refused change is on record: " + last);
+
+        Client ints = client(6);
+        callHead(ints, "", "getVersion", 1);
+        Wire.writeValue(ints.out, int.class, 7);
+        ints.out.flush();
+        assertRefusedAndClosed(ints, "an argument with value tag 73 ('I')");
+    }
+
+    /**
+     * One budget per call: its names at most a few hundred bytes, at most one byte array, all other
+     * values 64 KiB together, at most 16 arguments; each refused before what is over it is read.
+     */
+    @Test
+    void aCallOverItsBudgetIsRefusedAndTheConnectionClosed() throws Exception {
+        Client longName = client(7);
+        callHead(longName, "x".repeat(300), "getName", 0);
+        longName.out.flush();
+        assertRefusedAndClosed(longName, "a call's object name of 300 bytes, over the limit of 256 bytes");
+
+        Client manyStrings = client(7);
+        callHead(manyStrings, "", "watch", 3);
+        for (int i = 0; i < 3; i++) {
+            Wire.writeValue(manyStrings.out, String.class, "d".repeat(30_000)); // 90 KB in all
+        }
+        manyStrings.out.flush();
+        assertRefusedAndClosed(manyStrings, "a call whose names and values other than a patch JAR's bytes take more"
+                + " than 65536 bytes");
+
+        Client twoJars = client(7);
+        callHead(twoJars, "", "loadContent", 2);
+        Wire.writeValue(twoJars.out, byte[].class, new byte[100]);
+        Wire.writeValue(twoJars.out, byte[].class, new byte[100]);
+        twoJars.out.flush();
+        assertRefusedAndClosed(twoJars, "a call with a second byte array");
+
+        Client manyArguments = client(7);
+        callHead(manyArguments, "", "getVersion", 17);
+        manyArguments.out.flush();
+        assertRefusedAndClosed(manyArguments, "a call with 17 arguments");
+    }
+
+    /**
+     * A connection that sends part of a call and then nothing is closed once it has been quiet for
+     * the stall limit, with every other place free: what it sent is not held for as long as it likes.
+     */
+    @Test
+    @org.junit.jupiter.api.Timeout(60)
+    void aCallThatStopsHalfWayIsClosedWithoutContention() throws Exception {
+        List<java.util.logging.LogRecord> records = new java.util.concurrent.CopyOnWriteArrayList<>();
+        ControlServer.stallAfterForTests(Duration.ofMillis(200));
+        try {
+            logged(records, () -> {
+                Client half = client(8);
+                callHead(half, "", "loadContent", 5);
+                half.out.writeByte('B');
+                half.out.writeInt(1 << 20); // a JAR of 1 MB announced
+                half.out.write(new byte[1000]); // and a thousand bytes of it sent
+                half.out.flush();
+                assertClosedWithoutAnswer(half); // waits for the close, however long it takes
+                java.util.logging.LogRecord closed = awaitRecord(records, "sent part of a call and then nothing for");
+                assertEquals(java.util.logging.Level.WARNING, closed.getLevel());
+                assertTrue(closed.getMessage().contains("the call was not run"), closed.getMessage());
+                assertTrue(records.stream().noneMatch(r -> String.valueOf(r.getMessage()).contains("to make room")),
+                        "closed as stalled, not evicted");
+            });
+        } finally {
+            ControlServer.stallAfterForTests(Duration.ofSeconds(ControlServer.STALL_SECONDS));
+        }
+        Client next = client(3);
+        assertEquals(Wire.OK, next.call("", "getVersion", new Class<?>[0]));
     }
 
     private static java.util.logging.LogRecord awaitRecord(List<java.util.logging.LogRecord> records, String part)

@@ -34,7 +34,9 @@ import java.util.concurrent.TimeUnit;
  * When all places are taken, the connection that has waited longest for its client (to send a call,
  * or to read a reply), if that is {@link #IDLE_SECONDS} or more, is closed to make room: commands
  * that stopped or hang never lock the command out (a command sends its calls back to back and reads
- * each reply, and a call that runs is never idle).
+ * each reply, and a call that runs is never idle). A connection that has sent part of a call and
+ * then nothing for {@link #STALL_SECONDS} is closed whether or not places are taken: what it sent
+ * is held until the call is whole, and a call is bounded (Wire.CallBudget), not its wait.
  */
 public final class ControlServer implements Runnable {
 
@@ -51,6 +53,14 @@ public final class ControlServer implements Runnable {
     public static final long IDLE_SECONDS = 10;
     /** {@link #IDLE_SECONDS} in nanoseconds; shorter in tests ({@link #idleAfterForTests}). */
     private static volatile long idleNanos = TimeUnit.SECONDS.toNanos(IDLE_SECONDS);
+    /**
+     * How long a connection may send nothing in the middle of a call. Counted from its last byte,
+     * not from the call's start: a 64 MB JAR over a slow link takes as long as it takes, a peer that
+     * stops is closed. Generous: a command writes a call at once, from memory.
+     */
+    public static final long STALL_SECONDS = 30;
+    /** {@link #STALL_SECONDS} in nanoseconds; shorter in tests ({@link #stallAfterForTests}). */
+    private static volatile long stallNanos = TimeUnit.SECONDS.toNanos(STALL_SECONDS);
 
     private final PatchRegistry registry;
     private final Semaphore sessions = new Semaphore(MAX_SESSIONS);
@@ -65,6 +75,11 @@ public final class ControlServer implements Runnable {
     private volatile Listening listening;
     /** The first thread's open is still running: a reopen would race it (read under REOPEN). */
     private volatile boolean opening = true;
+    /**
+     * Whether a stall watch thread runs. Set by the session that starts one, cleared by the watch as
+     * it finds no call being received; see {@link #watchStalls} for how the two pair.
+     */
+    private final java.util.concurrent.atomic.AtomicBoolean watching = new java.util.concurrent.atomic.AtomicBoolean();
 
     /** The server of this JVM, once started; null before. */
     private static volatile ControlServer running;
@@ -245,7 +260,7 @@ public final class ControlServer implements Runnable {
                 }
                 ControlSession session = null;
                 try {
-                    session = new ControlSession(registry, client, sessions, live);
+                    session = new ControlSession(registry, client, sessions, live, this::watchStalls);
                     live.add(session);
                     Thread t = new Thread(session, "jlivepatch-control-session");
                     t.setDaemon(true);
@@ -282,6 +297,91 @@ public final class ControlServer implements Runnable {
                 closeQuietly(server); // an error not caught above: nothing accepts, so the next attach reopens
             }
         }
+    }
+
+    /**
+     * Makes sure a stall watch runs: called by a session's thread as it starts to receive a call
+     * (after it set its receiving flag). The flag {@link #watching} and each session's receiving flag
+     * are a Dekker pair: a session sets its own then reads {@code watching}; the watch clears
+     * {@code watching} then reads every session's. Both volatile: at least one sees the other's
+     * write, so no call is received unwatched. Never throws: the call goes on unwatched if no thread
+     * can be started.
+     */
+    private void watchStalls() {
+        if (watching.get() || !watching.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            new OwnThread(this::watch, "jlivepatch-control-stalls").start();
+        } catch (Throwable e) {
+            watching.set(false); // the next call tries again
+            try {
+                Log.get().log(System.Logger.Level.WARNING, "no thread could be started to close jlivepatch"
+                        + " commands' connections that stop in the middle of a call (" + e + "); the next call"
+                        + " tries again");
+            } catch (Throwable ignored) {
+                // the call goes on unwatched all the same
+            }
+        }
+    }
+
+    /**
+     * The stall watch: while any session is receiving a call, closes those that have received
+     * nothing for {@link #stallNanos}. Marked (RecursionGuard) only while it looks, never while it
+     * waits; ends once no call is being received.
+     */
+    private void watch() {
+        while (true) {
+            long limit = stallNanos;
+            try {
+                Thread.sleep(Math.max(1, Math.min(TimeUnit.NANOSECONDS.toMillis(limit) / 4, 1000)));
+            } catch (InterruptedException e) {
+                // a daemon of jlivepatch's own: nobody interrupts it; look again at once
+            }
+            int mark = RecursionGuard.enterIfActive();
+            try {
+                if (!closeStalled(limit)) {
+                    watching.set(false);
+                    // a session that started a call after the look above saw watching still set
+                    if (!anyReceiving() || !watching.compareAndSet(false, true)) {
+                        return;
+                    }
+                }
+            } catch (Throwable e) {
+                // out of memory, say: look again after the pause
+            } finally {
+                RecursionGuard.exit(mark);
+            }
+        }
+    }
+
+    /** Closes the sessions stalled in a call for {@code limit}; whether any session is receiving a call. */
+    private boolean closeStalled(long limit) {
+        boolean any = false;
+        long now = System.nanoTime();
+        for (ControlSession s : live) {
+            if (!s.receiving()) {
+                continue;
+            }
+            any = true;
+            long quiet = s.closeIfStalled(now, limit);
+            if (quiet >= 0) {
+                Log.get().log(System.Logger.Level.WARNING, "closed a jlivepatch command's connection that had sent"
+                        + " part of a call and then nothing for " + TimeUnit.NANOSECONDS.toMillis(quiet) + " ms (the"
+                        + " limit is " + (limit % 1_000_000_000L == 0 ? limit / 1_000_000_000L + " s"
+                        : TimeUnit.NANOSECONDS.toMillis(limit) + " ms") + "); the call was not run");
+            }
+        }
+        return any;
+    }
+
+    private boolean anyReceiving() {
+        for (ControlSession s : live) {
+            if (s.receiving()) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Publishes why the socket did not open ({@link #FAILURE_PROPERTY}); never throws. */
@@ -332,6 +432,11 @@ public final class ControlServer implements Runnable {
             Thread.currentThread().interrupt();
             return false;
         }
+    }
+
+    /** Sets how long a session may receive nothing in the middle of a call; for tests. */
+    public static void stallAfterForTests(java.time.Duration stall) {
+        stallNanos = stall.toNanos();
     }
 
     /** Sets how long a session must have waited for its client to be evicted; for tests. */

@@ -53,14 +53,97 @@ final class ControlSession implements Runnable {
      * time): the two never both win, so a call either runs whole or not at all.
      */
     private final AtomicLong waiting = new AtomicLong(System.nanoTime());
+    /**
+     * Whether the session is reading a call: from its first byte until its last value is in. Written
+     * by the session's thread, read by the server's stall watch ({@link #closeIfStalled}); volatile,
+     * and written before the watch is asked for (pairs with the watch's read after it clears its own
+     * flag, ControlServer.watchStalls).
+     */
+    private volatile boolean receiving;
+    /**
+     * When ({@link System#nanoTime}) the last bytes from the client arrived. Written by the session's
+     * thread as they arrive ({@link Arrivals}), read by the stall watch: a slow link that keeps
+     * sending is never cut, however long a JAR takes.
+     */
+    private volatile long lastByte = System.nanoTime();
+    /** Asked as each call starts: makes sure a stall watch runs while a call is being received. */
+    private final Runnable callStarts;
 
-    /** @param live the server's sessions: this one is in it until its thread ends */
-    ControlSession(PatchRegistry registry, SocketChannel client, Semaphore sessions, Set<ControlSession> live) {
+    /**
+     * @param live       the server's sessions: this one is in it until its thread ends
+     * @param callStarts run on the session's thread as each call starts to arrive
+     */
+    ControlSession(PatchRegistry registry, SocketChannel client, Semaphore sessions, Set<ControlSession> live,
+                   Runnable callStarts) {
         this.registry = registry;
         this.client = client;
         this.sessions = sessions;
         this.live = live;
+        this.callStarts = callStarts;
         this.livepatch = new LivepatchControl(registry);
+    }
+
+    /** Whether a call is being received: the stall watch has something to watch. */
+    boolean receiving() {
+        return receiving;
+    }
+
+    /**
+     * Ends the session if it has received part of a call and then nothing for at least {@code nanos}
+     * at {@code now}: a call runs only once it has arrived whole, and a peer that stops in the middle
+     * of one would otherwise hold what it sent (up to a patch JAR's size) for as long as it likes.
+     * The same compare-and-set as {@link #evictIfIdle}, so a call either runs whole or not at all.
+     *
+     * @return how many nanoseconds nothing had come, if it was ended here; else -1
+     */
+    long closeIfStalled(long now, long nanos) {
+        long since = waiting.get();
+        long quiet = now - lastByte;
+        if (!receiving || since == RUNNING || since == EVICTED || quiet < nanos
+                || !waiting.compareAndSet(since, EVICTED)) {
+            return -1;
+        }
+        try {
+            client.close();
+        } catch (IOException ignored) {
+            // closed either way
+        }
+        return quiet;
+    }
+
+    /** The client's bytes, noting when each arrives (for {@link #closeIfStalled}). */
+    private final class Arrivals extends java.io.FilterInputStream {
+
+        Arrivals(java.io.InputStream in) {
+            super(in);
+        }
+
+        @Override
+        public int read() throws IOException {
+            int b = super.read();
+            if (b >= 0) {
+                lastByte = System.nanoTime();
+            }
+            return b;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            int n = super.read(b, off, len);
+            if (n > 0) {
+                lastByte = System.nanoTime();
+            }
+            return n;
+        }
+
+        @Override
+        public long skip(long n) throws IOException {
+            long skipped = super.skip(n); // an oversized JAR's bytes, dropped as they come
+            if (skipped > 0) {
+                lastByte = System.nanoTime();
+            }
+            return skipped;
+        }
     }
 
     /**
@@ -136,7 +219,8 @@ final class ControlSession implements Runnable {
             if (!ClosedAtExit.add(client)) {
                 return; // accepted as the JVM exits: closed at once
             }
-            DataInputStream in = new DataInputStream(new BufferedInputStream(Channels.newInputStream(client)));
+            DataInputStream in = new DataInputStream(new BufferedInputStream(new Arrivals(
+                    Channels.newInputStream(client))));
             DataOutputStream out = new DataOutputStream(new BufferedOutputStream(Channels.newOutputStream(client)));
             if (in.readInt() != Wire.MAGIC) {
                 return; // not the command: nothing to say to it
@@ -157,6 +241,9 @@ final class ControlSession implements Runnable {
                 if (kind != Wire.CALL) {
                     return;
                 }
+                lastByte = System.nanoTime(); // its first byte may have come with the last call's
+                receiving = true;
+                callStarts.run();
                 call(in, out);
                 out.flush();
             }
@@ -187,20 +274,32 @@ final class ControlSession implements Runnable {
 
     /** Reads one call, runs it, writes its reply. */
     private void call(DataInputStream in, DataOutputStream out) throws IOException {
-        String object = Wire.readString(in);
-        String method = Wire.readString(in);
-        int n = in.readInt();
-        if (n < 0 || n > 16) {
-            throw new IOException("a call with " + n + " arguments");
+        Wire.CallBudget budget = new Wire.CallBudget(JarLimits.current().maxJarBytes());
+        String object = "";
+        String method = null;
+        Object[] args;
+        try {
+            object = Wire.readName(in, budget, "object");
+            method = Wire.readName(in, budget, "method");
+            int n = in.readInt();
+            if (n < 0 || n > Wire.MAX_ARGUMENTS) {
+                throw new Wire.BadCall("a call with " + n + " arguments: no operation takes more than "
+                        + Wire.MAX_ARGUMENTS);
+            }
+            args = new Object[n];
+            for (int i = 0; i < n; i++) {
+                args[i] = Wire.readArgument(in, budget);
+            }
+        } catch (Wire.BadCall bad) {
+            badCall(out, object, method, bad);
+            throw bad; // the rest of this call cannot be told from a next one: the connection ends
         }
-        Object[] args = new Object[n];
-        long maxBytes = JarLimits.current().maxJarBytes();
-        for (int i = 0; i < n; i++) {
-            args[i] = Wire.readValue(in, maxBytes);
-        }
+        receiving = false;
+        int n = args.length;
         long since = waiting.get();
         if (since == EVICTED || !waiting.compareAndSet(since, RUNNING)) {
-            throw new IOException("closed to make room for another command"); // evicted meanwhile: not run
+            // evicted or stalled meanwhile: not run
+            throw new IOException("closed by the server before the call ran");
         }
         Object target;
         Class<?> type;
@@ -262,6 +361,24 @@ final class ControlSession implements Runnable {
         delivering();
         out.writeByte(Wire.OK);
         Wire.writeValue(out, m.getReturnType(), result);
+    }
+
+    /**
+     * Answers a call that is none of the interfaces' with a refusal (nothing ran), and audits it as
+     * {@link #onRecord} does when its method would change something. The connection ends after it.
+     */
+    private void badCall(DataOutputStream out, String object, String method, Wire.BadCall bad) {
+        String why = bad.getMessage() + "; refused, nothing was run, and the connection is closed: the command"
+                + " and the agent are of different jlivepatch versions, or the peer is not the jlivepatch command";
+        if (method != null) {
+            onRecord(method, new Object[0], object, "UNSUPPORTED", why);
+        }
+        try {
+            refuse(out, "UNSUPPORTED: " + why);
+            out.flush();
+        } catch (IOException gone) {
+            // the client went away or is still sending: the log has why
+        }
     }
 
     /**

@@ -12,6 +12,9 @@ import java.nio.charset.StandardCharsets;
  * command's: calls of the published MBean interfaces, each a request and a reply on a local socket.
  * Only the few value types those interfaces use are encoded, each with a tag; nothing is ever
  * deserialized as an object, and every length is checked against a bound before a buffer is made.
+ * A call (what the agent's end reads, {@link #readName}, {@link #readArgument}) takes only the tags
+ * of the operations' parameter types and has one budget for all its values ({@link CallBudget}): a
+ * peer makes the agent hold about what it sent, never a multiple of it, and a call's total is bounded.
  *
  * <pre>
  * hello    client: int MAGIC, long client pid        server: int MAGIC, string version
@@ -44,6 +47,22 @@ public final class Wire {
     /** The longest string: a status report of many patches fits, a runaway length does not. */
     static final int MAX_STRING_BYTES = 16 << 20;
     static final int MAX_ARRAY = 1 << 20;
+
+    /**
+     * The longest object or method name of a call: a patch's name is at most 64 characters and the
+     * interfaces' method names are short, so a few hundred bytes leave room and bound a runaway.
+     */
+    static final int MAX_NAME_BYTES = 256;
+    /**
+     * What one call's values other than its byte array (a patch JAR's content) may take together,
+     * tags and lengths included: a load's digest and source, a watch's directory (paths of at most
+     * 4096 bytes) fit many times over.
+     */
+    static final int MAX_CALL_BYTES = 64 << 10;
+    /** The most arguments a call has: the interfaces' longest operation, loadContent, takes five. */
+    static final int MAX_ARGUMENTS = 16;
+    /** How much of a value's announced length is made room for before its bytes arrive. */
+    private static final int CHUNK = 64 * 1024;
 
     private Wire() {
     }
@@ -107,7 +126,7 @@ public final class Wire {
     }
 
     /**
-     * Reads one value.
+     * Reads one value of a reply (the command's end): any tag {@link #writeValue} writes.
      *
      * @param maxBytes the longest byte array accepted (a patch JAR's size limit, on the agent's end);
      *                 a longer one is read as an {@link Oversized}
@@ -139,24 +158,133 @@ public final class Wire {
                 return readBytes(in, n);
             }
             case STRINGS: {
-                String[] a = new String[length(in)];
-                for (int i = 0; i < a.length; i++) {
-                    a[i] = readString(in);
+                int n = length(in);
+                // grown as elements arrive: an announced length alone holds no memory
+                java.util.List<String> a = new java.util.ArrayList<>(Math.min(n, 1024));
+                for (int i = 0; i < n; i++) {
+                    a.add(readString(in));
                 }
-                return a;
+                return a.toArray(new String[0]);
             }
             case WAITING: {
-                WaitingThread[] a = new WaitingThread[length(in)];
-                for (int i = 0; i < a.length; i++) {
+                int n = length(in);
+                java.util.List<WaitingThread> a = new java.util.ArrayList<>(Math.min(n, 1024));
+                for (int i = 0; i < n; i++) {
                     String thread = readString(in);
                     long id = in.readLong();
-                    a[i] = new WaitingThread(thread, id, readString(in));
+                    a.add(new WaitingThread(thread, id, readString(in)));
                 }
-                return a;
+                return a.toArray(new WaitingThread[0]);
             }
             default:
                 throw new IOException("unknown value tag " + tag + ": the command and the agent are of different"
                         + " jlivepatch versions");
+        }
+    }
+
+    /**
+     * Reads a call's object or method name, at most {@link #MAX_NAME_BYTES}, charged to {@code budget}.
+     *
+     * @param what {@code "object"} or {@code "method"}, for the refusal
+     */
+    static String readName(DataInputStream in, CallBudget budget, String what) throws IOException {
+        int n = in.readInt();
+        if (n < 0 || n > MAX_NAME_BYTES) {
+            throw new BadCall("a call's " + what + " name of " + n + " bytes, over the limit of " + MAX_NAME_BYTES
+                    + " bytes: no jlivepatch " + what + " has such a name");
+        }
+        budget.charge(4L + n);
+        return new String(readBytes(in, n), StandardCharsets.UTF_8);
+    }
+
+    /**
+     * Reads one argument of a call (the agent's end): only the tags of the interfaces' parameter types
+     * (String, boolean, long, byte[]) and null; every value is charged to {@code budget} before it is
+     * read, and a call has at most one byte array.
+     *
+     * @return the value; a byte array longer than the budget's patch JAR limit as an {@link Oversized}
+     * @throws BadCall for a tag no operation takes, or a call over its budget: the call is not run
+     */
+    static Object readArgument(DataInputStream in, CallBudget budget) throws IOException {
+        byte tag = in.readByte();
+        budget.charge(1);
+        switch (tag) {
+            case NULL:
+                return null;
+            case BOOLEAN:
+                budget.charge(1);
+                return in.readBoolean();
+            case LONG:
+                budget.charge(8);
+                return in.readLong();
+            case STRING: {
+                int n = in.readInt();
+                if (n < 0) {
+                    throw new BadCall("a string of " + n + " bytes");
+                }
+                budget.charge(4L + n);
+                return new String(readBytes(in, n), StandardCharsets.UTF_8);
+            }
+            case BYTES: {
+                int n = in.readInt();
+                if (n < 0) {
+                    throw new BadCall("a byte array of " + n + " bytes");
+                }
+                budget.charge(4);
+                if (budget.bytesTaken) {
+                    throw new BadCall("a call with a second byte array: no operation takes more than one (a patch"
+                            + " JAR's content)");
+                }
+                budget.bytesTaken = true;
+                if (n > budget.maxBytes) {
+                    // read and dropped as it arrives, so that the call can still be answered with a refusal
+                    in.skipNBytes(n);
+                    return new Oversized(n);
+                }
+                return readBytes(in, n);
+            }
+            default:
+                throw new BadCall("an argument with value tag " + tag + (tag >= 0x20 && tag < 0x7f ? " ('" + (char) tag
+                        + "')" : "") + ", which no operation's parameter has (they take strings, booleans, longs"
+                        + " and a patch JAR's bytes)");
+        }
+    }
+
+    /**
+     * What one call may still send: {@link #MAX_CALL_BYTES} for its names and values but the byte
+     * array, which has a limit of its own (the patch JAR limit), and at most one byte array. One per
+     * call, on the session's thread only.
+     */
+    static final class CallBudget {
+        private final long maxBytes;
+        private long left = MAX_CALL_BYTES;
+        private boolean bytesTaken;
+
+        /** @param maxBytes the longest byte array kept (a patch JAR's size limit); a longer one is skipped */
+        CallBudget(long maxBytes) {
+            this.maxBytes = maxBytes;
+        }
+
+        /** Takes {@code n} bytes from what is left, before they are read. */
+        void charge(long n) throws BadCall {
+            if (n > left) {
+                throw new BadCall("a call whose names and values other than a patch JAR's bytes take more than "
+                        + MAX_CALL_BYTES + " bytes: no operation takes that much");
+            }
+            left -= n;
+        }
+    }
+
+    /**
+     * A call the agent's end refuses before running it: what it sends is no call of the interfaces.
+     * Its message says what was wrong; the connection is closed after the refusal, since the rest of
+     * the call cannot be told from the next one.
+     */
+    static final class BadCall extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        BadCall(String message) {
+            super(message);
         }
     }
 
@@ -169,23 +297,31 @@ public final class Wire {
     }
 
     /**
-     * {@code n} bytes, in a buffer that grows as they arrive: a peer that announces a large value and
-     * sends nothing holds no more memory than it sent.
+     * {@code n} bytes, gathered in chunks of at most {@link #CHUNK} as they arrive and put together
+     * once all have: a peer that announces a large value and sends part of it makes this hold what
+     * it sent and one chunk more, never the announced length (a buffer grown by doubling would hold
+     * up to twice what was sent).
      */
     private static byte[] readBytes(DataInputStream in, int n) throws IOException {
-        byte[] buf = new byte[Math.min(n, 64 * 1024)];
-        int len = 0;
-        while (len < n) {
-            if (len == buf.length) {
-                buf = java.util.Arrays.copyOf(buf, (int) Math.min((long) buf.length * 2, n));
-            }
-            int r = in.read(buf, len, buf.length - len);
-            if (r < 0) {
-                throw new java.io.EOFException("the peer closed the connection in the middle of a value");
-            }
-            len += r;
+        if (n <= CHUNK) {
+            byte[] b = new byte[n];
+            in.readFully(b);
+            return b;
         }
-        return buf;
+        java.util.List<byte[]> chunks = new java.util.ArrayList<>();
+        for (int left = n; left > 0; ) {
+            byte[] chunk = new byte[Math.min(left, CHUNK)];
+            in.readFully(chunk);
+            chunks.add(chunk);
+            left -= chunk.length;
+        }
+        byte[] all = new byte[n];
+        int at = 0;
+        for (byte[] chunk : chunks) {
+            System.arraycopy(chunk, 0, all, at, chunk.length);
+            at += chunk.length;
+        }
+        return all;
     }
 
     private static int length(DataInputStream in) throws IOException {
