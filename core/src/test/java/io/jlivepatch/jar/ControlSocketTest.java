@@ -381,6 +381,53 @@ class ControlSocketTest {
         assertEquals(Wire.OK, next.call("", "getVersion", new Class<?>[0]));
     }
 
+    /**
+     * A failure of the accept loop on one connection (out of memory, here injected) turns that
+     * client away with why, is logged once for its kind, and the loop goes on serving.
+     */
+    @Test
+    void aFailureInTheAcceptLoopTurnsThatConnectionAwayAndTheNextAreServed() throws Exception {
+        List<java.util.logging.LogRecord> records = new java.util.concurrent.CopyOnWriteArrayList<>();
+        logged(records, () -> {
+            for (int i = 0; i < 2; i++) {
+                ControlServer.failNextAcceptForTests(new OutOfMemoryError("injected"));
+                Client failed = connect();
+                assertEquals(Wire.MAGIC, failed.in.readInt());
+                assertEquals("", Wire.readString(failed.in));
+                assertEquals(Wire.FAILED, failed.in.readByte());
+                String busy = Wire.readString(failed.in);
+                assertTrue(busy.startsWith("BUSY: this JVM could not serve the command (java.lang.OutOfMemoryError:"
+                        + " injected)"), busy);
+            }
+            Client next = client(9); // served: the loop took both failures, in order, before it
+            assertEquals(Wire.OK, next.call("", "getVersion", new Class<?>[0]));
+            long said = records.stream().filter(r -> String.valueOf(r.getMessage()).contains("could not serve a"
+                    + " connection (java.lang.OutOfMemoryError: injected)")).count();
+            assertEquals(1, said, "once per kind, not per connection");
+        });
+    }
+
+    /**
+     * A socket closed under its accept loop (not at the JVM's exit, not by a reopen) has its file
+     * deleted: the command then finds it gone and attaches the agent, which opens a new one.
+     */
+    @Test
+    @org.junit.jupiter.api.Timeout(60)
+    void aSocketClosedUnderItsLoopLosesItsFileAndTheNextAttachOpensANewOne() throws Exception {
+        client(10); // open and published
+        Path before = Path.of(System.getProperty(LocalChannel.PROPERTY));
+        assertTrue(Files.exists(before));
+        ControlServer.closeSocketForTests();
+        while (Files.exists(before, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            Thread.sleep(10); // deleted by the accept loop's thread as it sees the close
+        }
+        String reopened = ControlServer.reopenIfLost(); // what the agent's next attach does
+        assertTrue(reopened != null && reopened.contains(before + " had closed after a failure"), reopened);
+        assertTrue(!before.toString().equals(System.getProperty(LocalChannel.PROPERTY)), "a new socket");
+        Client c = client(10);
+        assertEquals(Wire.OK, c.call("", "getVersion", new Class<?>[0]));
+    }
+
     private static java.util.logging.LogRecord awaitRecord(List<java.util.logging.LogRecord> records, String part)
             throws InterruptedException {
         for (int i = 0; i < 1000; i++) {

@@ -37,6 +37,11 @@ import java.util.concurrent.TimeUnit;
  * each reply, and a call that runs is never idle). A connection that has sent part of a call and
  * then nothing for {@link #STALL_SECONDS} is closed whether or not places are taken: what it sent
  * is held until the call is whole, and a call is bounded (Wire.CallBudget), not its wait.
+ *
+ * <p>The accept loop outlives the failure of any one connection (out of memory, out of threads):
+ * that client is closed and the loop goes on. Should the socket close all the same, its file is
+ * deleted, so that the command finds it gone and attaches the agent again, which opens a new one
+ * ({@link #reopenIfLost}).
  */
 public final class ControlServer implements Runnable {
 
@@ -61,6 +66,13 @@ public final class ControlServer implements Runnable {
     public static final long STALL_SECONDS = 30;
     /** {@link #STALL_SECONDS} in nanoseconds; shorter in tests ({@link #stallAfterForTests}). */
     private static volatile long stallNanos = TimeUnit.SECONDS.toNanos(STALL_SECONDS);
+    /** How long the accept loop pauses after a connection failed it: the memory or threads may come back. */
+    private static final long FAILURE_PAUSE_MILLIS = 100;
+    /**
+     * What the accept loop's next iteration throws (once) instead of handling its connection, when
+     * set: an OutOfMemoryError there, say, which no test can make happen for real. Tests only.
+     */
+    static volatile Error acceptFailureForTests;
 
     private final PatchRegistry registry;
     private final Semaphore sessions = new Semaphore(MAX_SESSIONS);
@@ -80,6 +92,12 @@ public final class ControlServer implements Runnable {
      * it finds no call being received; see {@link #watchStalls} for how the two pair.
      */
     private final java.util.concurrent.atomic.AtomicBoolean watching = new java.util.concurrent.atomic.AtomicBoolean();
+    /**
+     * The kinds of failure the accept loop has logged (the Throwable's class): each is said once, not
+     * at every connection of a JVM that stays out of memory. The accept threads only (a reopen's and
+     * the one it replaced may overlap).
+     */
+    private final Set<Class<?>> failuresSaid = ConcurrentHashMap.newKeySet();
 
     /** The server of this JVM, once started; null before. */
     private static volatile ControlServer running;
@@ -94,6 +112,11 @@ public final class ControlServer implements Runnable {
         final ServerSocketChannel channel;
         final Path path;
         final Object fileKey;
+        /**
+         * Taken as lost by its accept loop (closed under it, neither by a reopen nor at exit). Read by
+         * {@link #reopenIfLost} for its log line only: a reopen that comes first says "deleted or replaced".
+         */
+        volatile boolean closed;
 
         Listening(ServerSocketChannel channel, Path path, Object fileKey) {
             this.channel = channel;
@@ -162,6 +185,8 @@ public final class ControlServer implements Runnable {
                     closeQuietly(was.channel); // its thread sees it replaced and ends
                 }
                 String done = (was == null ? "the jlivepatch control socket had not opened; listening on "
+                        : was.closed ? "the jlivepatch control socket " + was.path + " had closed after a failure (logged"
+                        + " then); listening on "
                         : "the jlivepatch control socket " + was.path + " was deleted or replaced (a clean-up of the"
                         + " temporary directory?); listening on ") + now.path + " now";
                 Log.get().log(System.Logger.Level.WARNING, done);
@@ -233,12 +258,19 @@ public final class ControlServer implements Runnable {
         serve(mine);
     }
 
-    /** Accepts on {@code mine} until it is closed: by the JVM's end, or by a reopen that replaced it. */
+    /**
+     * Accepts on {@code mine} until it is closed: by the JVM's end, or by a reopen that replaced it.
+     * Nothing one connection does or meets ends it: each iteration catches everything (an
+     * OutOfMemoryError in accept or in turning a client away included), closes that client, says
+     * what happened (once per kind) and goes on after a pause.
+     */
     private void serve(Listening mine) {
         ServerSocketChannel server = mine.channel;
-        try {
-            while (true) {
-                SocketChannel client;
+        while (true) {
+            SocketChannel client = null;
+            boolean placeTaken = false;
+            ControlSession session = null;
+            try {
                 try {
                     client = server.accept();
                 } catch (java.nio.channels.ClosedChannelException closed) {
@@ -246,56 +278,136 @@ public final class ControlServer implements Runnable {
                         return; // the JVM shuts down (ClosedAtExit closed it), or a reopen replaced it
                     }
                     throw closed;
-                } catch (IOException e) {
-                    // out of file descriptors, say: the channel must outlive it; retry after a pause
-                    Log.get().log(System.Logger.Level.WARNING, "the jlivepatch control socket could not accept a"
-                            + " connection (" + e + "); retrying in 1 s");
-                    sleepQuietly();
-                    continue;
+                }
+                Error injected = acceptFailureForTests;
+                if (injected != null) {
+                    acceptFailureForTests = null;
+                    throw injected;
                 }
                 if (!sessions.tryAcquire() && !(evictIdlest() && acquireFreedPlace())) {
                     // a runaway client cannot make threads without end; the command says to retry
                     ControlSession.refuseBusy(client, MAX_SESSIONS);
                     continue;
                 }
-                ControlSession session = null;
-                try {
-                    session = new ControlSession(registry, client, sessions, live, this::watchStalls);
-                    live.add(session);
-                    Thread t = new Thread(session, "jlivepatch-control-session");
-                    t.setDaemon(true);
-                    t.start();
-                } catch (RuntimeException | OutOfMemoryError e) {
-                    // no session or thread for it (out of memory or threads): this client goes, told why;
-                    // the channel stays
-                    if (session != null) {
-                        live.remove(session);
-                    }
-                    sessions.release(); // pairs with tryAcquire above: the session never ran
-                    ControlSession.refuse(client, "BUSY: this JVM could not start a thread for the command (" + e
-                            + "): it is at a limit on threads (its user's 'ulimit -u', its cgroup's pids.max) or on"
-                            + " memory; retry once threads are free");
-                    try {
-                        Log.get().log(System.Logger.Level.WARNING, "a jlivepatch command was turned away: no thread"
-                                + " could be started for it (" + e + ")");
-                    } catch (RuntimeException | OutOfMemoryError ignored) {
-                        // the refusal stands; only its log line is missing
-                    }
-                    sleepQuietly();
+                placeTaken = true;
+                session = new ControlSession(registry, client, sessions, live, this::watchStalls);
+                live.add(session);
+                Thread t = new Thread(session, "jlivepatch-control-session");
+                t.setDaemon(true);
+                t.start();
+                placeTaken = false; // the session's thread gives it back as it ends
+            } catch (Throwable e) {
+                if (afterFailure(mine, client, placeTaken ? session : null, placeTaken, e)) {
+                    return;
                 }
             }
-        } catch (IOException | RuntimeException | LinkageError e) {
-            Log.get().log(System.Logger.Level.ERROR, "the jlivepatch command cannot reach this JVM: its control"
-                    + " socket failed (" + e + "); the next attach of the agent (any jlivepatch command) opens it"
-                    + " again; patches already loaded are not affected");
-            closeQuietly(server); // so that reopenIfLost sees it gone
-        } catch (OutOfMemoryError e) {
-            // nothing can be logged without memory; the application goes on without the command's channel
-            closeQuietly(server);
-        } finally {
-            if (listening == mine && server.isOpen() && !ClosedAtExit.exiting()) {
-                closeQuietly(server); // an error not caught above: nothing accepts, so the next attach reopens
+        }
+    }
+
+    /**
+     * What the accept loop does after {@code e}: gives back the place a session that never ran had
+     * taken, turns {@code client} away, and pauses; or, when the socket itself closed, deletes its
+     * file. Never throws: nothing may end the loop but the socket's close.
+     *
+     * @return whether the loop ends: the socket is closed
+     */
+    private boolean afterFailure(Listening mine, SocketChannel client, ControlSession session, boolean placeTaken,
+                                 Throwable e) {
+        try {
+            if (placeTaken) {
+                if (session != null) {
+                    live.remove(session);
+                }
+                sessions.release(); // pairs with tryAcquire in serve: the session never ran
             }
+            if (!mine.channel.isOpen()) {
+                if (!ClosedAtExit.exiting() && listening == mine) {
+                    lost(mine, e);
+                }
+                return true;
+            }
+            turnAway(client, e);
+            // accept itself failed (out of descriptors, say): it fails again at once until they are back
+            pause(client == null ? 1000 : FAILURE_PAUSE_MILLIS);
+        } catch (Throwable again) {
+            // out of memory, say: the next iteration tries again
+        }
+        return false;
+    }
+
+    /**
+     * After a failure of the accept loop on {@code client} (null when accept itself failed): the
+     * client is told why where there is memory to say it, and closed; the failure is logged once per
+     * kind. Never throws.
+     */
+    private void turnAway(SocketChannel client, Throwable e) {
+        if (client != null) {
+            try {
+                ControlSession.refuse(client, "BUSY: this JVM could not serve the command (" + e + "): it is at a"
+                        + " limit on memory, threads (its user's 'ulimit -u', its cgroup's pids.max) or file"
+                        + " descriptors; retry later");
+            } catch (Throwable again) {
+                try {
+                    client.close();
+                } catch (Throwable ignored) {
+                    // nothing more can be done for this client
+                }
+            }
+        }
+        try {
+            if (failuresSaid.add(e.getClass())) {
+                Log.get().log(System.Logger.Level.WARNING, "the jlivepatch control socket could not serve a"
+                        + " connection (" + e + "); it goes on accepting, and this kind of failure is not said"
+                        + " again");
+            }
+        } catch (Throwable ignored) {
+            // without memory for a log line: the loop goes on all the same
+        }
+    }
+
+    /**
+     * {@code mine} closed under its accept loop (neither at the JVM's exit nor by a reopen): its file
+     * is deleted, if it is still this socket's, so that the next command finds it gone and attaches
+     * the agent, which opens a new one. Never throws.
+     */
+    private void lost(Listening mine, Throwable e) {
+        mine.closed = true;
+        closeQuietly(mine.channel);
+        boolean deleted = false;
+        try {
+            deleted = isOurs(mine) && Files.deleteIfExists(mine.path);
+        } catch (Throwable ignored) {
+            // left in place: the command then finds its connection refused, and asks for a reopen all the same
+        }
+        try {
+            Log.get().log(System.Logger.Level.ERROR, "the jlivepatch control socket " + mine.path + " closed (" + e
+                    + ")" + (deleted ? " and its file was deleted" : "") + "; the next jlivepatch command attaches the"
+                    + " agent again, which opens a new one; patches already loaded are not affected");
+        } catch (Throwable ignored) {
+            // the file is gone all the same: the next command reopens
+        }
+    }
+
+    /** Whether the file at {@code l}'s path is the one {@code l} was bound to (never another's socket). */
+    private static boolean isOurs(Listening l) {
+        try {
+            Object key = Files.readAttributes(l.path, java.nio.file.attribute.BasicFileAttributes.class,
+                    java.nio.file.LinkOption.NOFOLLOW_LINKS).fileKey();
+            return key != null && key.equals(l.fileKey);
+        } catch (IOException | RuntimeException gone) {
+            return false;
+        }
+    }
+
+    /**
+     * Closes the listening channel under its accept loop, as nothing but the JVM's exit or a reopen
+     * does otherwise: the loop then takes it as lost. Tests only.
+     */
+    public static void closeSocketForTests() throws IOException {
+        ControlServer server = running;
+        Listening l = server == null ? null : server.listening;
+        if (l != null) {
+            l.channel.close();
         }
     }
 
@@ -315,13 +427,7 @@ public final class ControlServer implements Runnable {
             new OwnThread(this::watch, "jlivepatch-control-stalls").start();
         } catch (Throwable e) {
             watching.set(false); // the next call tries again
-            try {
-                Log.get().log(System.Logger.Level.WARNING, "no thread could be started to close jlivepatch"
-                        + " commands' connections that stop in the middle of a call (" + e + "); the next call"
-                        + " tries again");
-            } catch (Throwable ignored) {
-                // the call goes on unwatched all the same
-            }
+            turnAway(null, e);
         }
     }
 
@@ -439,14 +545,19 @@ public final class ControlServer implements Runnable {
         stallNanos = stall.toNanos();
     }
 
+    /** Makes the accept loop's next connection fail with {@code e} instead of being served; for tests. */
+    public static void failNextAcceptForTests(Error e) {
+        acceptFailureForTests = e;
+    }
+
     /** Sets how long a session must have waited for its client to be evicted; for tests. */
     public static void idleAfterForTests(java.time.Duration idle) {
         idleNanos = idle.toNanos();
     }
 
-    private static void sleepQuietly() {
+    private static void pause(long millis) {
         try {
-            Thread.sleep(1000);
+            Thread.sleep(millis);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
