@@ -71,6 +71,36 @@ class ControlSocketLostIT {
         }
     }
 
+    /**
+     * A socket file that is there but refuses connections (nothing accepts on it: the socket closed
+     * after a failure and its file stayed, or another file took its place) is lost as a deleted one
+     * is: the command asks jlivepatch to open it again, once, and connects to the new one.
+     */
+    @Test
+    void aSocketFileThatRefusesConnectionsIsOpenedAgainByTheNextCommand() throws Exception {
+        try (ServiceProcess service = new ServiceProcess("-Djava.io.tmpdir=" + tmp, "-javaagent:" + TestJars.AGENT)) {
+            Cli load = Cli.run("load", service.pid(), TestJars.greeterFixJar(dir));
+            assertEquals(0, load.exitCode(), load.toString());
+            Path socket = sockets().get(0);
+
+            // a socket file nothing accepts on, in its place: a connect to it is refused (ECONNREFUSED)
+            Files.delete(socket);
+            try (java.nio.channels.ServerSocketChannel dead = java.nio.channels.ServerSocketChannel.open(
+                    java.net.StandardProtocolFamily.UNIX)) {
+                dead.bind(java.net.UnixDomainSocketAddress.of(socket));
+            }
+            assertTrue(Files.exists(socket, java.nio.file.LinkOption.NOFOLLOW_LINKS), "the file stays after its close");
+
+            Cli status = Cli.run("status", service.pid());
+            assertEquals(0, status.exitCode(), status.toString());
+            assertTrue(status.out().contains("1. fix-greet [enabled]"), status.toString());
+            assertTrue(sockets().stream().anyMatch(p -> !p.equals(socket)), "a new socket: " + sockets());
+            Cli unload = Cli.run("unload", service.pid(), "fix-greet");
+            assertEquals(0, unload.exitCode(), "the next command uses it: " + unload);
+            assertEquals(ORIGINAL, service.call());
+        }
+    }
+
     @Test
     void aJvmThatRefusesAgentsAfterStartUpIsNamedAsWhyTheSocketStaysLost() throws Exception {
         // JDK 21+ with -XX:-EnableDynamicAgentLoading refuses the attach that asks for a new socket;

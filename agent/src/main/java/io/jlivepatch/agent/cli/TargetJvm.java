@@ -204,20 +204,63 @@ final class TargetJvm implements AutoCloseable {
                 // the control socket does not depend on the attach channel
             }
         }
+        for (boolean askedAgain = false; ; askedAgain = true) {
+            try {
+                return new TargetJvm(pid, ControlChannel.connect(pid, socket, connecting, timeoutSeconds), version);
+            } catch (IOException e) {
+                boolean gone = !Files.exists(ControlChannel.reachable(pid, socket), LinkOption.NOFOLLOW_LINKS);
+                if (!gone && !askedAgain && e instanceof java.net.ConnectException) {
+                    // Refused on a file that is there: nothing accepts on it (its socket closed after a
+                    // failure and the file stayed, or a file replaced it). Lost as a deleted one is: the
+                    // agent, attached once more, opens a new socket; then one more connect.
+                    String[] again = askAgain(pid, connecting, socket, e);
+                    socket = again[0];
+                    askedFailure = again[1];
+                    continue;
+                }
+                boolean denied = e instanceof java.nio.file.AccessDeniedException
+                        || String.valueOf(e.getMessage()).contains("ermission denied");
+                throw new Refused("cannot reach jlivepatch in pid " + pid + " through " + Text.clean(socket) + " ("
+                        + e.getMessage() + ")" + (gone || askedAgain ? ": the socket is " + (gone ? "gone" : "there but"
+                        + " refuses connections") + " and jlivepatch did not open it again" + (askedFailure != null
+                        ? " (" + Text.clean(askedFailure) + ")" : "; the target's log says why") : denied
+                        ? ": run jlivepatch as the JVM's user" : ""), e);
+            } catch (RuntimeException | Refused e) {
+                throw e;
+            } catch (Exception e) {
+                throw failed(pid, e);
+            }
+        }
+    }
+
+    /**
+     * Attaches once more to ask jlivepatch to open its control socket again, after {@code refused}
+     * (a connection refused on {@code socket}'s file), within the same deadline.
+     *
+     * @return the socket's path after it (the one before when none is published), and why the asking
+     *         attach failed or null
+     */
+    private static String[] askAgain(long pid, Deadline connecting, String socket, IOException refused)
+            throws Refused {
         try {
-            return new TargetJvm(pid, ControlChannel.connect(pid, socket, connecting, timeoutSeconds), version);
-        } catch (IOException e) {
-            boolean gone = !Files.exists(ControlChannel.reachable(pid, socket), LinkOption.NOFOLLOW_LINKS);
-            boolean denied = e instanceof java.nio.file.AccessDeniedException
-                    || String.valueOf(e.getMessage()).contains("ermission denied");
-            throw new Refused("cannot reach jlivepatch in pid " + pid + " through " + Text.clean(socket) + " ("
-                    + e.getMessage() + ")" + (gone ? ": the socket is gone and jlivepatch did not open it again" + (askedFailure
-                    != null ? " (" + Text.clean(askedFailure) + ")" : "; the target's log says why") : denied
-                    ? ": run jlivepatch as the JVM's user" : ""), e);
+            VirtualMachine vm = connecting.run("attaching", () -> VirtualMachine.attach(Long.toString(pid)));
+            try {
+                String askRefused = askToReopen(vm, connecting);
+                Properties props = connecting.run("reading its system properties", vm::getSystemProperties);
+                String now = props.getProperty(LocalChannel.PROPERTY);
+                return new String[] {now != null ? now : socket, askedFailure(askRefused, props)};
+            } finally {
+                try {
+                    vm.detach();
+                } catch (IOException ignored) {
+                    // the control socket does not depend on the attach channel
+                }
+            }
         } catch (RuntimeException | Refused e) {
             throw e;
         } catch (Exception e) {
-            throw failed(pid, e);
+            throw new Refused("cannot reach jlivepatch in pid " + pid + " through " + Text.clean(socket) + " ("
+                    + refused.getMessage() + "), and the attach that asks it to open its socket again failed: " + e, e);
         }
     }
 
