@@ -169,6 +169,17 @@ public final class AgentMain {
                     }
                     try {
                         PatchDirectoryWatch.start(PatchRegistry.installed(), arguments.watch());
+                    } catch (IllegalArgumentException e) {
+                        // another directory watched already: refused, and on record as the socket's
+                        // watch refuses it (LivepatchControl.watch); jlivepatch runs on as it was
+                        String before = Requester.enter(requester);
+                        try {
+                            PatchRegistry.installed().refusedOutside("watch", arguments.watch().directory().toString(),
+                                    new io.jlivepatch.PatchException(io.jlivepatch.PatchException.Reason.ILLEGAL_STATE,
+                                            null, e.getMessage()));
+                        } finally {
+                            Requester.restore(before);
+                        }
                     } finally {
                         if (beforeMain) {
                             Log.endAside();
@@ -232,6 +243,11 @@ public final class AgentMain {
                     + " arguments that parse");
             return;
         }
+        // On record as any refused change is, once jlivepatch's registry exists (at once when it runs
+        // already; else at the installation that follows, as the trust store's refusal above).
+        onRecord(beforeMain ? Requester.STARTUP : Requester.ATTACH, "arguments", "(the agent's arguments)",
+                "refused INVALID_ARGUMENT: " + e.getMessage() + "; nothing of them was applied");
+        auditPending();
         Log.get().log(System.Logger.Level.ERROR, "jlivepatch agent arguments: " + e.getMessage()
                 + "; the application runs without them");
     }

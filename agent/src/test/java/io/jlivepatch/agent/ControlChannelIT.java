@@ -256,6 +256,9 @@ class ControlChannelIT {
         Cli good = Cli.run("load", service.pid(), jar); // a later attach without them installs it
         assertEquals(0, good.exitCode(), good.toString());
         assertEquals(GREET_FIXED, service.call());
+        Cli log = Cli.run("status", service.pid(), "--log"); // the refused attach is on record, from the install on
+        assertTrue(log.out().lines().anyMatch(l -> l.contains(" arguments (the agent's arguments) by attach: refused"
+                + " INVALID_ARGUMENT: max-entry-bytes=3221225472 is too large")), log.toString());
     }
 
     @Test

@@ -79,6 +79,32 @@ class WatchCommandIT {
         }
     }
 
+    /**
+     * An attach whose arguments ask for a watch of another directory than the one watched is refused
+     * as the command's watch is, and on record as it is: the audit log has who asked and why.
+     */
+    @Test
+    void aWatchRefusedThroughAnAttachIsOnRecordAsOneRefusedOverTheSocketIs() throws Exception {
+        Path patches = Files.createDirectory(dir.resolve("watched"));
+        Path other = Files.createDirectory(dir.resolve("other"));
+        try (ServiceProcess service = new ServiceProcess()) {
+            Cli watch = Cli.run("watch", service.pid(), patches, "--interval", "86400");
+            assertEquals(0, watch.exitCode(), watch.toString());
+            com.sun.tools.attach.VirtualMachine vm = com.sun.tools.attach.VirtualMachine.attach(
+                    Long.toString(service.pid()));
+            try {
+                vm.loadAgent(TestJars.AGENT.toString(), "patches=" + other + ",watch=true");
+            } finally {
+                vm.detach();
+            }
+            Cli status = Cli.run("status", service.pid(), "--log");
+            assertTrue(status.out().lines().anyMatch(l -> l.contains(" watch " + other + " by attach: refused"
+                    + " ILLEGAL_STATE: this JVM already watches patches=" + patches)), status.toString());
+            assertTrue(status.out().contains("  watching " + patches + ": "), "the watch stays: " + status);
+            assertEquals(ORIGINAL, service.call());
+        }
+    }
+
     @Test
     void aChangeByHandToAWatchedJvmIsMadeWithAWarningThatTheNextReconcileUndoesIt() throws Exception {
         Path patches = Files.createDirectory(dir.resolve("watched"));
