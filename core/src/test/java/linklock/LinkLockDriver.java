@@ -59,8 +59,8 @@ public final class LinkLockDriver {
                     return c;
                 }
                 if (name.endsWith(".Other") && Thread.currentThread().getName().equals("loading")) {
-                    while (caller[0] == null || caller[0].getState() != Thread.State.BLOCKED) {
-                        Thread.onSpinWait(); // the caller is inside its link, waiting for this name's lock
+                    while (!waitsFor(caller[0], getClassLoadingLock(name))) {
+                        Thread.onSpinWait(); // until the caller, inside its link, waits for this name's lock
                     }
                     String helped = Helper.help(name); // application code the loader runs: hooked, not linked yet
                     if (!helped.equals("helped " + name)) {
@@ -75,6 +75,16 @@ public final class LinkLockDriver {
                 }
             }
         }
+    }
+
+    /** Whether {@code t} is blocked on {@code lock}'s monitor. */
+    static boolean waitsFor(Thread t, Object lock) {
+        if (t == null || t.getState() != Thread.State.BLOCKED) {
+            return false;
+        }
+        ThreadInfo info = ManagementFactory.getThreadMXBean().getThreadInfo(t.getId());
+        return info != null && info.getLockInfo() != null
+                && info.getLockInfo().getIdentityHashCode() == System.identityHashCode(lock);
     }
 
     public static void main(String[] args) throws Exception {

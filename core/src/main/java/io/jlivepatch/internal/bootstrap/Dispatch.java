@@ -40,11 +40,13 @@ public final class Dispatch {
     /**
      * Serializes site creation (bootstrap), relinking and forgetting, so that a site created
      * concurrently with a relink is either seen by the relink or resolved after it. Pairs with
-     * itself only; the resolver it calls takes no lock of jlivepatch's. It must not wait for a class
-     * loader's lock either, as an application thread that holds one may need this lock (a first call
-     * of a hooked method while it loads a class): the types of a hooked class's signatures are loaded
-     * before it is taken (SignatureTypes). What a resolution may still load under it is a patch class
-     * for a class loader met for the first time and a copy of original code for {@code @Next}.
+     * itself only. Whoever holds it must not wait for a class loader's lock, as an application thread
+     * that holds one may need this lock (a first call of a hooked method while it loads a class): the
+     * types of a hooked class's signatures are loaded before it is taken (SignatureTypes). What a
+     * resolution may still load under it, taking the patch's PatchClasses monitor and class loader
+     * locks, is a patch class for a class loader met for the first time (JarReplacementSource ->
+     * PatchClasses.classFor) and a copy of original code for {@code @Next} (OriginalCopies); and a
+     * nested bootstrap's class is reflected on under it. Those remain (README Known limits).
      */
     private static final Object LINK_LOCK = new Object();
 
