@@ -223,6 +223,8 @@ public final class PatchDirectoryWatch {
     /** The watch thread: wait for a change or the next retry, reconcile, again, until stopped. */
     private void watch() {
         Events events = new Events(options.directory(), Events.Registrar.FILE_SYSTEM, EVENTS_RETRY_MILLIS);
+        // When every file was last read again; only this thread uses it.
+        long lastFullReading = System.nanoTime();
         try {
             while (!stopped) {
                 try {
@@ -231,8 +233,15 @@ public final class PatchDirectoryWatch {
                     wakeUp = false;
                     if (!stopped) {
                         // The interval's reading is there for what the events and the remembered
-                        // digests miss: it reads every file again.
-                        reconcile(periodic && elapsed);
+                        // digests miss: it reads every file again, at least once an interval, also
+                        // when events (of files the watch ignores, say) end every wait early.
+                        long now = System.nanoTime();
+                        boolean everyFile = periodic
+                                && (elapsed || now - lastFullReading >= options.interval().toNanos());
+                        if (everyFile) {
+                            lastFullReading = now;
+                        }
+                        reconcile(everyFile);
                     }
                 } catch (InterruptedException e) {
                     return; // nobody interrupts this thread but the JVM going down
