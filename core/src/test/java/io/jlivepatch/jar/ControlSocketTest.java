@@ -105,6 +105,15 @@ class ControlSocketTest {
             this.out = new DataOutputStream(Channels.newOutputStream(socket));
         }
 
+        /**
+         * A stream whose flush sends the whole request in one write: the agent refuses a bad call as
+         * soon as it reads what is wrong and closes, and a request written piece by piece would meet
+         * the closed connection (Broken pipe) before its last piece went.
+         */
+        DataOutputStream request() {
+            return new DataOutputStream(new java.io.BufferedOutputStream(Channels.newOutputStream(socket), 1 << 20));
+        }
+
         /** Sends a call; returns the reply's status byte, the rest left to read. */
         byte call(String object, String method, Class<?>[] types, Object... args) throws IOException {
             out.writeByte(Wire.CALL);
@@ -278,11 +287,11 @@ class ControlSocketTest {
     }
 
     /** A call's beginning: its object and method, and how many arguments follow. */
-    private static void callHead(Client c, String object, String method, int arguments) throws IOException {
-        c.out.writeByte(Wire.CALL);
-        Wire.writeString(c.out, object);
-        Wire.writeString(c.out, method);
-        c.out.writeInt(arguments);
+    private static void callHead(DataOutputStream out, String object, String method, int arguments) throws IOException {
+        out.writeByte(Wire.CALL);
+        Wire.writeString(out, object);
+        Wire.writeString(out, method);
+        out.writeInt(arguments);
     }
 
     /**
@@ -293,17 +302,19 @@ class ControlSocketTest {
     @Test
     void aValueTagNoOperationTakesIsRefusedAndTheConnectionClosed() throws Exception {
         Client strings = client(6);
-        callHead(strings, "", "getVersion", 1);
-        strings.out.writeByte('A');
-        strings.out.writeInt(1 << 20); // a million elements announced, none sent
-        strings.out.flush();
+        DataOutputStream stringsOut = strings.request();
+        callHead(stringsOut, "", "getVersion", 1);
+        stringsOut.writeByte('A');
+        stringsOut.writeInt(1 << 20); // a million elements announced, none sent
+        stringsOut.flush();
         assertRefusedAndClosed(strings, "an argument with value tag 65 ('A'), which no operation's parameter has");
 
         Client waiting = client(6);
-        callHead(waiting, "", "setEnabled", 1);
-        waiting.out.writeByte('W');
-        waiting.out.writeInt(1 << 20);
-        waiting.out.flush();
+        DataOutputStream waitingOut = waiting.request();
+        callHead(waitingOut, "", "setEnabled", 1);
+        waitingOut.writeByte('W');
+        waitingOut.writeInt(1 << 20);
+        waitingOut.flush();
         assertRefusedAndClosed(waiting, "an argument with value tag 87 ('W')");
         String[] log = Jars.auditLog();
         String last = log[log.length - 1];
@@ -311,9 +322,10 @@ class ControlSocketTest {
                 + " argument with value tag 87 ('W')"), "a refused change is on record: " + last);
 
         Client ints = client(6);
-        callHead(ints, "", "getVersion", 1);
-        Wire.writeValue(ints.out, int.class, 7);
-        ints.out.flush();
+        DataOutputStream intsOut = ints.request();
+        callHead(intsOut, "", "getVersion", 1);
+        Wire.writeValue(intsOut, int.class, 7);
+        intsOut.flush();
         assertRefusedAndClosed(ints, "an argument with value tag 73 ('I')");
     }
 
@@ -324,29 +336,33 @@ class ControlSocketTest {
     @Test
     void aCallOverItsBudgetIsRefusedAndTheConnectionClosed() throws Exception {
         Client longName = client(7);
-        callHead(longName, "x".repeat(300), "getName", 0);
-        longName.out.flush();
+        DataOutputStream longNameOut = longName.request();
+        callHead(longNameOut, "x".repeat(300), "getName", 0);
+        longNameOut.flush();
         assertRefusedAndClosed(longName, "a call's object name of 300 bytes, over the limit of 256 bytes");
 
         Client manyStrings = client(7);
-        callHead(manyStrings, "", "watch", 3);
+        DataOutputStream manyStringsOut = manyStrings.request();
+        callHead(manyStringsOut, "", "watch", 3);
         for (int i = 0; i < 3; i++) {
-            Wire.writeValue(manyStrings.out, String.class, "d".repeat(30_000)); // 90 KB in all
+            Wire.writeValue(manyStringsOut, String.class, "d".repeat(30_000)); // 90 KB in all
         }
-        manyStrings.out.flush();
+        manyStringsOut.flush();
         assertRefusedAndClosed(manyStrings, "a call whose names and values other than a patch JAR's bytes take more"
                 + " than 65536 bytes");
 
         Client twoJars = client(7);
-        callHead(twoJars, "", "loadContent", 2);
-        Wire.writeValue(twoJars.out, byte[].class, new byte[100]);
-        Wire.writeValue(twoJars.out, byte[].class, new byte[100]);
-        twoJars.out.flush();
+        DataOutputStream twoJarsOut = twoJars.request();
+        callHead(twoJarsOut, "", "loadContent", 2);
+        Wire.writeValue(twoJarsOut, byte[].class, new byte[100]);
+        Wire.writeValue(twoJarsOut, byte[].class, new byte[100]);
+        twoJarsOut.flush();
         assertRefusedAndClosed(twoJars, "a call with a second byte array");
 
         Client manyArguments = client(7);
-        callHead(manyArguments, "", "getVersion", 17);
-        manyArguments.out.flush();
+        DataOutputStream manyArgumentsOut = manyArguments.request();
+        callHead(manyArgumentsOut, "", "getVersion", 17);
+        manyArgumentsOut.flush();
         assertRefusedAndClosed(manyArguments, "a call with 17 arguments");
     }
 
@@ -362,7 +378,7 @@ class ControlSocketTest {
         try {
             logged(records, () -> {
                 Client half = client(8);
-                callHead(half, "", "loadContent", 5);
+                callHead(half.out, "", "loadContent", 5);
                 half.out.writeByte('B');
                 half.out.writeInt(1 << 20); // a JAR of 1 MB announced
                 half.out.write(new byte[1000]); // and a thousand bytes of it sent
