@@ -203,26 +203,8 @@ class ControlSocketTest {
      */
     @Test
     void aCloseBeforeTheHelloIsNoWarningAndACloseInACallIs() throws Exception {
-        java.util.logging.Logger log = java.util.logging.Logger.getLogger("io.jlivepatch");
-        java.util.logging.Level level = log.getLevel();
         List<java.util.logging.LogRecord> records = new java.util.concurrent.CopyOnWriteArrayList<>();
-        java.util.logging.Handler handler = new java.util.logging.Handler() {
-            @Override
-            public void publish(java.util.logging.LogRecord r) {
-                records.add(r);
-            }
-
-            @Override
-            public void flush() {
-            }
-
-            @Override
-            public void close() {
-            }
-        };
-        log.addHandler(handler);
-        log.setLevel(java.util.logging.Level.ALL);
-        try {
+        logged(records, () -> {
             Client probe = connect();
             probe.socket.close();
             java.util.logging.LogRecord quiet = awaitRecord(records, "closed before a command's hello: java.io.EOFException");
@@ -236,10 +218,7 @@ class ControlSocketTest {
             java.util.logging.LogRecord warning = awaitRecord(records, "a jlivepatch command's connection ended: ");
             assertEquals(java.util.logging.Level.WARNING, warning.getLevel(), warning.getMessage());
             assertTrue(warning.getMessage().contains("EOFException"), warning.getMessage());
-        } finally {
-            log.removeHandler(handler);
-            log.setLevel(level);
-        }
+        });
     }
 
     /** Runs {@code body} with the records jlivepatch logs meanwhile collected in {@code records}. */

@@ -309,47 +309,38 @@ class RefusedCarrierTest {
         // The checks once linked their copies where jarapp.Counter is visible, so the nestmate failed
         // to load only after the carried class was defined, for good; they now resolve as the boot
         // loader will, and refuse it first.
-        String carrier = "java.util.StrandedCarrier";
-        String carried = "java.util.StrandedCarried";
-        Map<String, String> manifest = Jars.manifest("carry-stranded", carrier);
-        manifest.put("Livepatch-Nestmates", carrier + "=java.util.HashMap");
-        manifest.put("Livepatch-New-Classes", carried);
-        Map<String, byte[]> entries = new LinkedHashMap<>();
-        entries.put("java/util/StrandedCarrier.class", Jars.patchClass(carrier, Jars::returnsMinusOne));
-        entries.put("java/util/StrandedCarried.class", Jars.helperClass(carried, mv -> {
-            mv.visitInsn(Opcodes.ACONST_NULL);
-            mv.visitInsn(Opcodes.ARETURN);
-        }));
-        Path jar = Jars.write(dir.resolve("stranded.jar"), manifest, entries);
-
-        String message = Jars.refused(jar, Reason.INVALID_PATCH, "class java.util.StrandedCarrier cannot be used",
-                "jarapp/Counter");
-        assertFalse(message.contains("they stay there"), message);
-        assertThrows(ClassNotFoundException.class, () -> Class.forName(carried, false, null), "nothing was carried");
+        refusedBeforeCarrying("java.util", "java.util.HashMap", null);
     }
 
     @Test
     void aPlatformNestmateNeedingAClassThePlatformLoaderCannotSeeIsRefusedBeforeAnythingIsCarried() throws Exception {
         // The same with a host the platform loader defines (java.sql): checked as that loader resolves,
         // refused before its carried class is defined (a review found it stranded there after the boot case).
-        String carrier = "java.sql.StrandedCarrier";
-        String carried = "java.sql.StrandedCarried";
-        Map<String, String> manifest = Jars.manifest("carry-stranded-sql", carrier);
-        manifest.put("Livepatch-Nestmates", carrier + "=java.sql.Timestamp");
+        refusedBeforeCarrying("java.sql", "java.sql.Timestamp", ClassLoader.getPlatformClassLoader());
+    }
+
+    /**
+     * A nestmate of {@code host} whose method takes jarapp.Counter, carrying a class into {@code pkg}:
+     * refused at load, and nothing carried into {@code hostLoader}.
+     */
+    private void refusedBeforeCarrying(String pkg, String host, ClassLoader hostLoader) throws Exception {
+        String carrier = pkg + ".StrandedCarrier";
+        String carried = pkg + ".StrandedCarried";
+        Map<String, String> manifest = Jars.manifest("carry-stranded-" + pkg.replace('.', '-'), carrier);
+        manifest.put("Livepatch-Nestmates", carrier + "=" + host);
         manifest.put("Livepatch-New-Classes", carried);
         Map<String, byte[]> entries = new LinkedHashMap<>();
-        entries.put("java/sql/StrandedCarrier.class", Jars.patchClass(carrier, Jars::returnsMinusOne));
-        entries.put("java/sql/StrandedCarried.class", Jars.helperClass(carried, mv -> {
+        entries.put(carrier.replace('.', '/') + ".class", Jars.patchClass(carrier, Jars::returnsMinusOne));
+        entries.put(carried.replace('.', '/') + ".class", Jars.helperClass(carried, mv -> {
             mv.visitInsn(Opcodes.ACONST_NULL);
             mv.visitInsn(Opcodes.ARETURN);
         }));
-        Path jar = Jars.write(dir.resolve("stranded-sql.jar"), manifest, entries);
+        Path jar = Jars.write(dir.resolve("stranded-" + pkg + ".jar"), manifest, entries);
 
-        String message = Jars.refused(jar, Reason.INVALID_PATCH, "class java.sql.StrandedCarrier cannot be used",
+        String message = Jars.refused(jar, Reason.INVALID_PATCH, "class " + carrier + " cannot be used",
                 "jarapp/Counter");
         assertFalse(message.contains("they stay there"), message);
-        assertThrows(ClassNotFoundException.class,
-                () -> Class.forName(carried, false, ClassLoader.getPlatformClassLoader()), "nothing was carried");
+        assertThrows(ClassNotFoundException.class, () -> Class.forName(carried, false, hostLoader), "nothing was carried");
     }
 
     @Test
