@@ -281,7 +281,15 @@ final class ReplacementLinker implements BiFunction<Class<?>, String, MethodHand
     private boolean passGate(ClassInit init) {
         boolean ready = init.ready();
         if (init.claimReport()) {
-            relinkLater.run();
+            // jlivepatch's code on an application thread (starting the relink thread): marked, as in
+            // passCallbacks, so that a hooked method it meets runs the original (pairs with the guard's
+            // RecursionGuard.outside).
+            int mark = RecursionGuard.enter();
+            try {
+                relinkLater.run();
+            } finally {
+                RecursionGuard.exit(mark);
+            }
         }
         return ready;
     }
