@@ -346,6 +346,49 @@ class ControlSocketTest {
     }
 
     /**
+     * Bytes over the patch JAR limit to an operation other than loadContent are no load: refused as
+     * unsupported, and not put on record as a refused load (a read is not put on record at all; a
+     * review found every such call recorded as a refused load).
+     */
+    @Test
+    void anOversizedByteArrayToAnotherOperationIsNoRefusedLoad() throws Exception {
+        io.jlivepatch.internal.jar.JarLimits before = io.jlivepatch.internal.jar.JarLimits.current();
+        io.jlivepatch.internal.jar.JarLimits.setCurrent(before.with(io.jlivepatch.internal.jar.JarLimits.MAX_JAR_BYTES,
+                "1000"));
+        try {
+            int records = Jars.auditLog().length;
+            Client c = client(9);
+            DataOutputStream o = c.request();
+            callHead(o, "", "getPatches", 1);
+            Wire.writeValue(o, byte[].class, new byte[2000]);
+            o.flush();
+            assertEquals(Wire.REFUSED, c.in.readByte());
+            assertEquals("UNSUPPORTED: an argument of 2000 bytes to getPatches, which takes no patch JAR",
+                    Wire.readString(c.in));
+            assertEquals(records, Jars.auditLog().length, "a read is not put on record");
+            assertEquals(Wire.OK, c.call("", "getVersion", new Class<?>[0]), "the connection goes on");
+            Wire.readValue(c.in, 0);
+
+            DataOutputStream load = c.request();
+            callHead(load, "", "loadContent", 5);
+            Wire.writeValue(load, byte[].class, new byte[2000]);
+            Wire.writeValue(load, String.class, "");
+            Wire.writeValue(load, String.class, "big.jar");
+            Wire.writeValue(load, boolean.class, true);
+            Wire.writeValue(load, boolean.class, false);
+            load.flush();
+            assertEquals(Wire.REFUSED, c.in.readByte());
+            String refused = Wire.readString(c.in);
+            assertTrue(refused.contains("the file has 2000 bytes"), refused);
+            String[] log = Jars.auditLog();
+            assertTrue(log[log.length - 1].contains("big.jar") && log[log.length - 1].contains("refused INVALID_PATCH"),
+                    "a load over the limit is on record as a refused load: " + log[log.length - 1]);
+        } finally {
+            io.jlivepatch.internal.jar.JarLimits.setCurrent(before);
+        }
+    }
+
+    /**
      * A connection that sends part of a call and then nothing is closed once it has been quiet for
      * the stall limit, with every other place free: what it sent is not held for as long as it likes.
      */

@@ -320,11 +320,19 @@ final class ControlSession implements Runnable {
         }
         for (Object arg : args) {
             if (arg instanceof Wire.Oversized) {
-                // only loadContent takes bytes: a JAR over the size limit, refused as a load would refuse it
-                Object source = n > 2 ? args[2] : null;
                 delivering();
-                refuse(out, livepatch.oversized(source instanceof String ? (String) source : "",
-                        ((Wire.Oversized) arg).bytes()).getMessage());
+                long bytes = ((Wire.Oversized) arg).bytes();
+                if (!object.isEmpty() || !method.equals("loadContent")) {
+                    // Only loadContent takes bytes: any other call was no load, and is not put on record as
+                    // one (a read is not put on record at all).
+                    String why = "an argument of " + bytes + " bytes to " + method + ", which takes no patch JAR";
+                    onRecord(method, args, object, "UNSUPPORTED", why);
+                    refuse(out, "UNSUPPORTED: " + why);
+                    return;
+                }
+                // a JAR over the size limit, refused as a load would refuse it
+                Object source = n > 2 ? args[2] : null;
+                refuse(out, livepatch.oversized(source instanceof String ? (String) source : "", bytes).getMessage());
                 return;
             }
         }
