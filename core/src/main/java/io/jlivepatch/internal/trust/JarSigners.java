@@ -182,12 +182,15 @@ final class JarSigners {
                 if (!n.startsWith("META-INF/") || n.indexOf('/', 9) >= 0) {
                     continue;
                 }
-                boolean signatureFile = n.endsWith(".SF") || n.endsWith(".RSA") || n.endsWith(".DSA") || n.endsWith(".EC");
-                if (signatureFile && ++read > MAX_SIGNATURE_FILES_READ) {
+                boolean isBlock = n.endsWith(".RSA") || n.endsWith(".DSA") || n.endsWith(".EC");
+                if (!isBlock && !n.endsWith(".SF")) {
+                    continue;
+                }
+                if (++read > MAX_SIGNATURE_FILES_READ) {
                     unread++; // a JAR has one pair per signer: hundreds are someone's way to hold the load
                     continue;
                 }
-                if (n.endsWith(".SF")) {
+                if (!isBlock) {
                     files.add(name);
                     Manifest sf = new Manifest(new ByteArrayInputStream(zip.readAllBytes()));
                     for (Object key : sf.getMainAttributes().keySet()) {
@@ -198,7 +201,7 @@ final class JarSigners {
                             found.add(Refusal.quote(name) + " holds " + algorithm + " digests");
                         }
                     }
-                } else if (n.endsWith(".RSA") || n.endsWith(".DSA") || n.endsWith(".EC")) {
+                } else {
                     block(name, zip.readNBytes(MAX_BLOCK_READ + 1), found); // a larger one is only named
                 }
             }
