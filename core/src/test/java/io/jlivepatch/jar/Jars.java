@@ -226,6 +226,15 @@ public final class Jars {
     /** As above, with a static initializer {@code clinit} writes (whole, return included), unless null. */
     static byte[] patchClass(String binaryName, java.util.function.Consumer<MethodVisitor> code,
                              java.util.function.Consumer<MethodVisitor> clinit) {
+        return patchClass(binaryName, "Ljarapp/Counter;", code, clinit);
+    }
+
+    /**
+     * As above, the method's parameter of type {@code receiver} (a descriptor): {@code Ljava/lang/Object;}
+     * for a nestmate of a JDK class, whose loader cannot see jarapp.Counter.
+     */
+    static byte[] patchClass(String binaryName, String receiver, java.util.function.Consumer<MethodVisitor> code,
+                             java.util.function.Consumer<MethodVisitor> clinit) {
         ClassWriter cw = new ClassWriter(ClassWriter.COMPUTE_MAXS);
         cw.visit(Opcodes.V1_8, Opcodes.ACC_PUBLIC | Opcodes.ACC_SUPER, binaryName.replace('.', '/'), null,
                 "java/lang/Object", null);
@@ -236,7 +245,7 @@ public final class Jars {
             init.visitMaxs(0, 0);
             init.visitEnd();
         }
-        MethodVisitor mv = cw.visitMethod(Opcodes.ACC_PUBLIC | Opcodes.ACC_STATIC, "next", "(Ljarapp/Counter;)I",
+        MethodVisitor mv = cw.visitMethod(Opcodes.ACC_PUBLIC | Opcodes.ACC_STATIC, "next", "(" + receiver + ")I",
                 null, null);
         AnnotationVisitor av = mv.visitAnnotation("Lio/jlivepatch/Replaces;", true);
         av.visit("target", "jarapp.Counter");

@@ -6,7 +6,6 @@ import jarapp.Counter;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.objectweb.asm.AnnotationVisitor;
 import org.objectweb.asm.ClassWriter;
 import org.objectweb.asm.MethodVisitor;
 import org.objectweb.asm.Opcodes;
@@ -218,25 +217,12 @@ class ShadowingClassTest {
      * that casts an empty List to java.util.RandomAccess and uses it as a java.io.File.
      */
     private static byte[] crashingCarrier(String binaryName) {
-        ClassWriter cw = new ClassWriter(ClassWriter.COMPUTE_MAXS);
-        cw.visit(Opcodes.V11, Opcodes.ACC_PUBLIC | Opcodes.ACC_FINAL | Opcodes.ACC_SUPER,
-                binaryName.replace('.', '/'), null, "java/lang/Object", null);
-        MethodVisitor mv = cw.visitMethod(Opcodes.ACC_PUBLIC | Opcodes.ACC_STATIC, "next", "(Ljava/lang/Object;)I",
-                null, null);
-        AnnotationVisitor av = mv.visitAnnotation("Lio/jlivepatch/Replaces;", true);
-        av.visit("target", "jarapp.Counter");
-        av.visit("method", "next");
-        av.visitEnd();
-        mv.visitCode();
-        mv.visitMethodInsn(Opcodes.INVOKESTATIC, "java/util/Collections", "emptyList", "()Ljava/util/List;", false);
-        mv.visitTypeInsn(Opcodes.CHECKCAST, "java/util/RandomAccess");
-        mv.visitMethodInsn(Opcodes.INVOKEVIRTUAL, "java/io/File", "getPath", "()Ljava/lang/String;", false);
-        mv.visitMethodInsn(Opcodes.INVOKEVIRTUAL, "java/lang/String", "length", "()I", false);
-        mv.visitInsn(Opcodes.IRETURN);
-        mv.visitMaxs(0, 0);
-        mv.visitEnd();
-        cw.visitEnd();
-        return cw.toByteArray();
+        return replacementOfNext(binaryName, mv -> {
+            mv.visitMethodInsn(Opcodes.INVOKESTATIC, "java/util/Collections", "emptyList", "()Ljava/util/List;", false);
+            mv.visitTypeInsn(Opcodes.CHECKCAST, "java/util/RandomAccess");
+            mv.visitMethodInsn(Opcodes.INVOKEVIRTUAL, "java/io/File", "getPath", "()Ljava/lang/String;", false);
+            mv.visitMethodInsn(Opcodes.INVOKEVIRTUAL, "java/lang/String", "length", "()I", false);
+        });
     }
 
     /**
@@ -271,22 +257,10 @@ class ShadowingClassTest {
 
     /** A class whose {@code @Replaces} {@code static int next(Object self)} runs {@code body}, which leaves an int. */
     private static byte[] replacementOfNext(String binaryName, java.util.function.Consumer<MethodVisitor> body) {
-        ClassWriter cw = new ClassWriter(ClassWriter.COMPUTE_MAXS);
-        cw.visit(Opcodes.V11, Opcodes.ACC_PUBLIC | Opcodes.ACC_FINAL | Opcodes.ACC_SUPER,
-                binaryName.replace('.', '/'), null, "java/lang/Object", null);
-        MethodVisitor mv = cw.visitMethod(Opcodes.ACC_PUBLIC | Opcodes.ACC_STATIC, "next", "(Ljava/lang/Object;)I",
-                null, null);
-        AnnotationVisitor av = mv.visitAnnotation("Lio/jlivepatch/Replaces;", true);
-        av.visit("target", "jarapp.Counter");
-        av.visit("method", "next");
-        av.visitEnd();
-        mv.visitCode();
-        body.accept(mv);
-        mv.visitInsn(Opcodes.IRETURN);
-        mv.visitMaxs(0, 0);
-        mv.visitEnd();
-        cw.visitEnd();
-        return cw.toByteArray();
+        return Jars.patchClass(binaryName, "Ljava/lang/Object;", mv -> {
+            body.accept(mv);
+            mv.visitInsn(Opcodes.IRETURN);
+        }, null);
     }
 
     /** {@code public class javax.crypto.spec.GCMParameterSpec extends Enum { public GCMParameterSpec(int, byte[]) } }: a fake. */
