@@ -8,7 +8,9 @@ import java.io.InputStreamReader;
  * with the current result of {@link Greeter#greet}, and ends at "quit" or end of input. "flood"
  * starts a thread that writes 4 MB to standard error in one call (more than any pipe holds: with a
  * reader that reads nothing, the write never ends and holds standard error), "flooded?" says
- * whether that write has ended.
+ * whether that write has ended. "agent" answers once the agent's installation, which without
+ * start-up patches runs on a thread of its own after main started, has ended: "agent: installed"
+ * (its control socket is open), "agent: failed" or "agent: no outcome in 60 s".
  */
 public final class ServiceApp {
 
@@ -54,6 +56,9 @@ public final class ServiceApp {
             } else if (line.equals("flooded?")) {
                 System.out.println(flooded.getCount() == 0 ? "flooded" : "still writing");
                 System.out.flush();
+            } else if (line.equals("agent")) {
+                System.out.println("agent: " + agentOutcome());
+                System.out.flush();
             } else if (line.equals("release")) {
                 release.countDown();
             } else if (line.equals("call")) {
@@ -61,5 +66,19 @@ public final class ServiceApp {
                 System.out.flush();
             }
         }
+    }
+
+    private static String agentOutcome() throws InterruptedException {
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
+        while (System.nanoTime() - deadline < 0) {
+            if (System.getProperty("jlivepatch.agent.failure") != null) {
+                return "failed";
+            }
+            if (System.getProperty("jlivepatch.control") != null) {
+                return "installed";
+            }
+            Thread.sleep(5); // a poll, not a measurement: the outcome decides, never the time
+        }
+        return "no outcome in 60 s";
     }
 }

@@ -1,5 +1,6 @@
 package io.jlivepatch;
 
+import io.jlivepatch.internal.BackgroundInstall;
 import io.jlivepatch.internal.OwnBuild;
 import io.jlivepatch.internal.control.ControlServer;
 import io.jlivepatch.internal.control.JmxWatch;
@@ -57,7 +58,16 @@ public final class Livepatch {
     /** The installed instance. */
     public static Livepatch get() {
         Livepatch lp = installed;
+        if (lp == null && BackgroundInstall.running()) {
+            // -javaagent without start-up patches completes the installation after premain returned
+            BackgroundInstall.await();
+            lp = installed;
+        }
         if (lp == null) {
+            String why = BackgroundInstall.whyNotInstalled();
+            if (why != null) {
+                throw new IllegalStateException("jlivepatch is not installed in this JVM: " + why);
+            }
             throw new IllegalStateException("jlivepatch is not installed in this JVM: start it with "
                     + "-javaagent:jlivepatch-agent.jar, attach the agent, or call Livepatch.install(instrumentation)");
         }

@@ -1,5 +1,6 @@
 package io.jlivepatch.agent;
 
+import io.jlivepatch.internal.BackgroundInstall;
 import io.jlivepatch.internal.Log;
 import io.jlivepatch.Livepatch;
 import io.jlivepatch.internal.core.AuditFile;
@@ -35,14 +36,41 @@ public final class AgentMain {
     private AgentMain() {
     }
 
-    /** {@code -javaagent:jlivepatch-agent.jar[=patches=<dir>]}: installs jlivepatch before {@code main}. */
+    /**
+     * {@code -javaagent:jlivepatch-agent.jar[=patches=<dir>]}: installs jlivepatch, before {@code main}
+     * when it loads start-up patches, else on a thread of its own while {@code main} starts.
+     */
     public static void premain(String args, Instrumentation inst) {
-        install(args, inst, true);
+        if (!installAside(args, inst)) {
+            install(args, inst, true);
+        }
     }
 
     /** Runtime attach: installs jlivepatch into a running JVM (idempotent). */
     public static void agentmain(String args, Instrumentation inst) {
+        // After premain's own installation, when it still runs on its thread: the start-up's
+        // arguments (limits, trust store, audit file) come first, as they did when premain installed.
+        BackgroundInstall.await();
         install(args, inst, false);
+    }
+
+    /**
+     * Without patches to load before {@code main}, the application need not wait for jlivepatch: the
+     * installation runs on a thread of its own (BackgroundInstall). Decided by the option names
+     * alone, before anything else loads.
+     *
+     * @return whether the installation runs aside; {@code false}: premain installs, as with patches
+     */
+    private static boolean installAside(String args, Instrumentation inst) {
+        try {
+            if (loadBeforeMain(args)) {
+                return false;
+            }
+            BackgroundInstall.start(new Installation(args, inst));
+            return true;
+        } catch (RuntimeException | LinkageError | VirtualMachineError e) {
+            return false; // no thread could start, say: premain installs, as it did before
+        }
     }
 
     /**
@@ -93,8 +121,10 @@ public final class AgentMain {
         } catch (RuntimeException | LinkageError | VirtualMachineError e) {
             // Nothing escapes: out of premain it aborts the application's start-up, out of agentmain it
             // reaches the attach thread. (The checks and the parse run before the broad handler below.)
-            failed(e.getMessage() != null ? e.getMessage() : e.toString());
+            // The log first: whoever then sees the property (the command, an application waiting for
+            // the outcome of an installation that ran aside of main) finds the reason in the log.
             logFailure(e);
+            failed(e.getMessage() != null ? e.getMessage() : e.toString());
         }
     }
 
@@ -206,14 +236,68 @@ public final class AgentMain {
                 RecursionGuard.exit(mark);
             }
         } catch (RuntimeException | LinkageError e) {
+            logFailure(e); // the log first, as in install
             failed(e.getMessage() != null ? e.getMessage() : e.toString()); // not "null"
-            logFailure(e);
         } catch (VirtualMachineError e) {
             // jlivepatch fails, the application does not: an error out of premain would abort the
             // start-up, and out of agentmain it reaches the attach thread (out of memory, an
             // InternalError of a JDK file that could not be read). Logging may fail too.
+            logFailure(e); // never throws: it falls back to standard error
             failed(String.valueOf(e));
-            logFailure(e);
+        }
+    }
+
+    /**
+     * Whether {@code args} name {@code patches} or {@code watch}, with any value: then premain loads
+     * patches before {@code main} and installs jlivepatch itself. Only the option names, split as
+     * {@link AgentArguments} splits them (AgentArgumentsTest compares the two): premain asks before
+     * anything else of jlivepatch's loads, that class included. The full parse follows either way.
+     */
+    static boolean loadBeforeMain(String args) {
+        if (args == null) {
+            return false;
+        }
+        for (String pair : args.split(",")) {
+            int eq = pair.indexOf('=');
+            String name = (eq < 0 ? pair : pair.substring(0, eq)).trim();
+            if (name.equals("patches") || name.equals("watch")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** premain's installation, on BackgroundInstall's thread (a class, not a lambda: see BackgroundInstall). */
+    private static final class Installation implements Runnable {
+        private final String args;
+        private final Instrumentation inst;
+
+        Installation(String args, Instrumentation inst) {
+            this.args = args;
+            this.inst = inst;
+        }
+
+        @Override
+        public void run() {
+            // Loaded from now on, for the command: it then waits for the control socket, or for the
+            // failure, which takes the version back below.
+            setVersion();
+            install(args, inst, true);
+            if (PatchRegistry.installed() == null) {
+                try {
+                    System.clearProperty(VERSION_PROPERTY);
+                } catch (RuntimeException ignored) {
+                    // a security manager, say: jlivepatch.agent.failure still says it
+                }
+            }
+        }
+
+        private static void setVersion() {
+            try {
+                System.setProperty(VERSION_PROPERTY, version());
+            } catch (RuntimeException | LinkageError e) {
+                // the installation sets it again when it succeeds
+            }
         }
     }
 

@@ -109,4 +109,28 @@ class AgentArgumentsTest {
         assertEquals("timeout=7200: give 1 to 3600 seconds", assertThrows(IllegalArgumentException.class,
                 () -> AgentArguments.parse("patches=/p,watch=true,timeout=7200", JarLimits.DEFAULTS)).getMessage());
     }
+    /**
+     * premain decides with the option names alone whether it installs before main (patches to load)
+     * or on a thread of its own: the same answer as the full parse for every options string that
+     * parses, and the installation before main for any that names either option and does not.
+     */
+    @Test
+    void premainsLookAtTheOptionNamesAgreesWithTheParse() {
+        String[] parsing = {null, "", "  ", "audit=/tmp/a.jsonl", "max-entries=50, audit=/tmp/a.jsonl",
+                "truststore=/etc/t.p12,truststore-password=x=y", "patches=/srv/p", " patches = /srv/p ,max-entries=5",
+                "patches=/srv/p,watch=true", "watch=false,patches=/srv/p", "patches=/srv/p,watch=true,interval=2,timeout=9",
+                "audit=/srv/patches=x"};
+        for (String args : parsing) {
+            AgentArguments a = AgentArguments.parse(args, JarLimits.DEFAULTS);
+            assertEquals(a.patchDirectory() != null || a.watch() != null, AgentMain.loadBeforeMain(args),
+                    "options '" + args + "'");
+        }
+        // Refused by the parse: premain installs itself when they name either option, so that the
+        // refusal comes before main, as it always did; the others are refused on the installing thread.
+        assertTrue(AgentMain.loadBeforeMain("patches="));
+        assertTrue(AgentMain.loadBeforeMain("watch=true"));
+        assertTrue(AgentMain.loadBeforeMain("watch=maybe,patches=/srv/p"));
+        assertEquals(false, AgentMain.loadBeforeMain("patch=/srv/p"));
+        assertEquals(false, AgentMain.loadBeforeMain("truststore-password=patches"));
+    }
 }

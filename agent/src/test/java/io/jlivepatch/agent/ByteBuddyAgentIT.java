@@ -148,6 +148,32 @@ class ByteBuddyAgentIT {
     }
 
     /**
+     * jlivepatch's {@code -javaagent} first, with no start-up patches, then an agent whose premain
+     * adds its transformer at once, while jlivepatch still installs on its own thread and adds its
+     * transformer later: the other agent's transformer still runs after jlivepatch's hook, as the JVM
+     * runs agents' transformers in the order the agents started (each its own JVMTI environment),
+     * not in the order they were added. (Byte Buddy's premain above takes longer than jlivepatch's
+     * installation, so it does not show this.)
+     */
+    @Test
+    void anAgentStartedAfterJlivepatchSeesItsHookThoughTheInstallationRunsAsideOfMain() throws Exception {
+        String watcher = "-javaagent:" + AppProcess.agentJar(TestJars.TEST_CLASSES, "coexist.order",
+                "coexist.order.WatchingAgent", dir.resolve("watching.jar"));
+        AppProcess app = new AppProcess(dir.resolve("stderr.txt"), List.of(appClasses()),
+                "-javaagent:" + TestJars.AGENT, watcher);
+        try {
+            assertEquals("30|item a", app.call(3, "a"));
+            load(app, priceFixJar(), "coexist.app.Pricing.price(I)I");
+            assertEquals("301|item a", app.call(3, "a"));
+        } finally {
+            app.close();
+        }
+        assertEquals(1, count(app.stderr(), "[watching-agent] retransforming coexist/app/Pricing after jlivepatch's hook: true"),
+                app.stderr());
+        assertEquals(0, count(app.stderr(), "after jlivepatch's hook: false"), app.stderr());
+    }
+
+    /**
      * An agent whose retransformation-capable transformer throws on Pricing: the JDK's
      * java.lang.instrument catches the exception and takes it as "no change", so it hooks nothing
      * away: the patch applies and comes off as without it, whichever transformer runs first.

@@ -58,6 +58,7 @@ class LeftoversIT {
         long pid;
         try (ServiceProcess started = new ServiceProcess(agentWithTmp())) {
             pid = started.pid();
+            assertEquals("installed", started.awaitAgent());
             assertFalse(Files.exists(stale), "the boot JAR of the ended process is removed at start-up");
             assertEquals(1, bootJarsOf(pid).size(), "the new JVM's own boot JAR, named by its pid");
             assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(privateDir())));
@@ -73,6 +74,7 @@ class LeftoversIT {
     void theJarOfAJvmKilledWithSignal9IsRemovedByTheNextJvmToStart() throws Exception {
         ServiceProcess killed = new ServiceProcess(agentWithTmp());
         long killedPid = killed.pid();
+        assertEquals("installed", killed.awaitAgent());
         List<Path> left = bootJarsOf(killedPid);
         assertEquals(1, left.size());
         ProcessHandle handle = ProcessHandle.of(killedPid).orElseThrow();
@@ -82,6 +84,7 @@ class LeftoversIT {
         assertTrue(Files.exists(left.get(0)), "kill -9 runs no exit hook: the file stays, until...");
 
         try (ServiceProcess next = new ServiceProcess(agentWithTmp())) {
+            assertEquals("installed", next.awaitAgent());
             assertFalse(Files.exists(left.get(0)), "...the next JVM with the agent starts");
             assertEquals(1, bootJarsOf(next.pid()).size());
             assertEquals(ORIGINAL, next.call());
@@ -102,11 +105,11 @@ class LeftoversIT {
         Process app = new ProcessBuilder(TestJars.java(), "-javaagent:" + TestJars.AGENT, "-Djava.io.tmpdir=" + tmp,
                 "-cp", TestJars.appClasses().toString(), "agentapp.ServiceApp")
                 .redirectError(err.toFile()).start();
-        app.getOutputStream().write("call\nquit\n".getBytes(StandardCharsets.UTF_8));
+        app.getOutputStream().write("agent\ncall\nquit\n".getBytes(StandardCharsets.UTF_8));
         app.getOutputStream().close();
         String out = new String(app.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(app.waitFor(120, TimeUnit.SECONDS), "the application ends");
-        assertEquals("ready\nresult=" + ORIGINAL + "\n", out.replace("\r", ""));
+        assertEquals("ready\nagent: failed\nresult=" + ORIGINAL + "\n", out.replace("\r", ""));
         String log = Files.readString(err);
         assertTrue(log.contains("jlivepatch could not be installed; the application runs without live patching"), log);
         assertTrue(log.contains(privateDir() + " is writable by other users (rwxrwxrwx): make it private with 'chmod 700"),

@@ -44,6 +44,7 @@ class OlderDispatchIT {
         try (ServiceProcess service = new ServiceProcess(Redirect.to(stderr.toFile()),
                 "-Xbootclasspath/a:" + stub, "-javaagent:" + TestJars.AGENT)) {
             assertEquals(ORIGINAL, service.call(), "the application starts and runs its own code");
+            assertEquals("failed", service.awaitAgent()); // the installation runs aside of main
             String log = Files.readString(stderr);
             assertTrue(log.contains("jlivepatch could not be installed; the application runs without live patching")
                     && log.contains(WHY) && log.contains(WHAT_TO_DO), log);

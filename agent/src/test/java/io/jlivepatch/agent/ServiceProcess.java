@@ -75,6 +75,18 @@ final class ServiceProcess implements AutoCloseable {
         return line.substring("result=".length());
     }
 
+    /**
+     * Waits until the agent's installation has ended, which without start-up patches runs on a thread
+     * of its own after main started; returns {@code installed} (its control socket is open) or {@code failed}.
+     */
+    String awaitAgent() throws IOException {
+        String line = ask("agent");
+        if (line == null || !line.startsWith("agent: ")) {
+            throw new IOException("unexpected answer: " + line);
+        }
+        return line.substring("agent: ".length());
+    }
+
     /** Starts a thread that sits inside Greeter.hold until {@link #release()}. */
     void hold() throws IOException {
         String line = ask("hold");

@@ -109,6 +109,10 @@ final class BootstrapClassPath {
             Path jar = null;
             for (int attempt = 0; jar == null; attempt++) {
                 Path candidate = dir.resolve(owner.concat(Long.toHexString(System.nanoTime())).concat(".jar"));
+                // Removed at a normal exit; after kill -9 or a crash, by the next JVM to get here. Asked
+                // before the write: a JVM that ends while its installation runs aside of main
+                // (BackgroundInstall) leaves no JAR either. The name is this JVM's own (its pid).
+                candidate.toFile().deleteOnExit();
                 try {
                     Files.write(candidate, jarBytes, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
                     jar = candidate;
@@ -118,8 +122,6 @@ final class BootstrapClassPath {
                     }
                 }
             }
-            // Removed at a normal exit; after kill -9 or a crash, by the next JVM to get here.
-            jar.toFile().deleteOnExit();
             try {
                 PrivateTempDir.removeStale(dir, PREFIX);
             } catch (IOException e) {
