@@ -42,6 +42,16 @@ public final class Livepatch {
         if (lp != null) {
             return lp;
         }
+        if (BackgroundInstall.running()) {
+            // The agent's installation, with its options (a trust store, limits, an audit file), runs
+            // aside of main: it comes first, as it did when premain installed before any other agent
+            // or application code could call this (returns at once on the installing thread).
+            BackgroundInstall.await();
+            lp = installed;
+            if (lp != null) {
+                return lp;
+            }
+        }
         synchronized (Livepatch.class) {
             if (installed == null) {
                 // Before anything changes: another build's classes must not meet this JAR's bootstrap classes.

@@ -42,6 +42,13 @@ public final class AgentMain {
      */
     public static void premain(String args, Instrumentation inst) {
         if (!installAside(args, inst)) {
+            // jlivepatch named before with -javaagent, without start-up patches: its installation runs
+            // aside and comes first (its trust store before these patches), as when premains ran in turn.
+            try {
+                BackgroundInstall.awaitAll();
+            } catch (RuntimeException | LinkageError | VirtualMachineError e) {
+                // nothing escapes premain; the installation below reports what it finds
+            }
             install(args, inst, true);
         }
     }

@@ -113,6 +113,27 @@ class TrustEnforcementIT {
         }
     }
 
+    /**
+     * jlivepatch named twice with -javaagent (a trust store given to every JVM, say in
+     * JAVA_TOOL_OPTIONS, and start-up patches on the command line): the first, with no start-up
+     * patches, installs on a thread of its own; the second's patches must still load under its trust
+     * store, as when each premain installed in turn. Without the wait, the unsigned JAR was enabled.
+     */
+    @Test
+    void aTrustStoreOfAnEarlierJavaagentHoldsForALaterOnesStartUpPatches() throws Exception {
+        Path patches = Files.createDirectory(dir.resolve("patches"));
+        Files.copy(TestJars.greeterFixJar(dir), patches.resolve("10-greet.jar"));
+        try (ServiceProcess service = new ServiceProcess(agent(trustAlice),
+                "-javaagent:" + TestJars.AGENT + "=patches=" + patches)) {
+            assertEquals(ORIGINAL, service.call(), "the unsigned start-up patch is not enabled");
+            Cli status = Cli.run("status", service.pid(), "--log");
+            assertEquals(0, status.exitCode(), status.toString());
+            assertFalse(status.out().contains("fix-greet ["), status.toString());
+            assertTrue(status.out().contains("10-greet.jar") && status.out().contains("UNTRUSTED"),
+                    "refused at load, on record: " + status);
+        }
+    }
+
     @Test
     void aTrustStoreThatCannotBeUsedRefusesEveryPatchAndSaysWhy() throws Exception {
         Path emptyFile = Files.createFile(dir.resolve("empty.p12"));

@@ -26,10 +26,17 @@ public final class BackgroundInstall extends OwnThread {
     private static boolean started;
 
     private final Runnable installation;
+    /**
+     * The installation started aside before this one and still running then (jlivepatch named twice
+     * with {@code -javaagent}, neither with start-up patches), or {@code null}: this one waits for it,
+     * so that the options apply in the order given, as when each premain installed in turn.
+     */
+    private final BackgroundInstall previous;
 
-    private BackgroundInstall(Runnable installation) {
+    private BackgroundInstall(Runnable installation, BackgroundInstall previous) {
         super(null, "jlivepatch-install");
         this.installation = installation;
+        this.previous = previous;
     }
 
     /**
@@ -37,8 +44,9 @@ public final class BackgroundInstall extends OwnThread {
      * failures; an Error it lets through goes to standard error.
      */
     public static void start(Runnable installation) {
-        BackgroundInstall t = new BackgroundInstall(installation);
+        BackgroundInstall t;
         synchronized (BackgroundInstall.class) {
+            t = new BackgroundInstall(installation, running);
             running = t;
             started = true;
         }
@@ -52,15 +60,33 @@ public final class BackgroundInstall extends OwnThread {
 
     /**
      * Waits until a background installation has ended, {@link #AWAIT_MILLIS} at most; returns at
-     * once when none runs, or when called by the installing thread itself.
+     * once when none runs, or when called by an installing thread itself.
      */
     public static void await() {
+        await(true);
+    }
+
+    /**
+     * Waits, without a bound, until every background installation has ended: for premain when it
+     * installs itself (start-up patches) after an earlier {@code -javaagent} of jlivepatch's went
+     * aside. Those options came first and applied first when each premain installed in turn: a
+     * trust store among them must be in force before this premain's patches load. Returns at once
+     * when none runs.
+     */
+    public static void awaitAll() {
+        await(false);
+    }
+
+    private static void await(boolean bounded) {
+        if (Thread.currentThread() instanceof BackgroundInstall) {
+            return; // an installation (or one chained after it) would wait for itself
+        }
         synchronized (BackgroundInstall.class) {
             long deadline = System.nanoTime() + AWAIT_MILLIS * 1_000_000L;
             boolean interrupted = false;
             try {
-                while (running != null && running != Thread.currentThread()) {
-                    long left = deadline - System.nanoTime();
+                while (running != null) {
+                    long left = bounded ? deadline - System.nanoTime() : AWAIT_MILLIS * 1_000_000L;
                     if (left <= 0) {
                         return;
                     }
@@ -106,6 +132,9 @@ public final class BackgroundInstall extends OwnThread {
     @Override
     public void run() {
         try {
+            if (previous != null) {
+                joinUninterruptibly(previous);
+            }
             installation.run();
         } catch (Throwable t) {
             // The installation reports its own failures (log, system property); this is what it
@@ -121,10 +150,26 @@ public final class BackgroundInstall extends OwnThread {
         }
     }
 
+    private static void joinUninterruptibly(Thread t) {
+        boolean interrupted = false;
+        while (true) {
+            try {
+                t.join();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     private void ended() {
         synchronized (BackgroundInstall.class) {
             if (running == this) {
-                running = null;
+                // After a run, the one before has ended (joined); after a start that failed, it may run on.
+                running = previous != null && previous.isAlive() ? previous : null;
             }
             BackgroundInstall.class.notifyAll();
         }
