@@ -34,7 +34,8 @@ public final class Livepatch {
      * @throws IllegalStateException when the JVM cannot retransform classes with this instrumentation,
      *                               another copy of jlivepatch (another class loader) owns the JVM, or
      *                               jlivepatch's classes are another build's than its JAR's (a stale
-     *                               class-data archive: {@code OwnBuild})
+     *                               class-data archive: {@code OwnBuild}), or the agent's own
+     *                               installation, started before main, still runs after 10 s
      */
     public static Livepatch install(Instrumentation instrumentation) {
         Objects.requireNonNull(instrumentation, "instrumentation");
@@ -46,10 +47,13 @@ public final class Livepatch {
             // The agent's installation, with its options (a trust store, limits, an audit file), runs
             // aside of main: it comes first, as it did when premain installed before any other agent
             // or application code could call this (returns at once on the installing thread).
-            BackgroundInstall.await();
+            boolean ended = BackgroundInstall.awaitEnded();
             lp = installed;
             if (lp != null) {
                 return lp;
+            }
+            if (!ended) {
+                throw new IllegalStateException("jlivepatch is not installed yet: " + BackgroundInstall.whyNotInstalled());
             }
         }
         synchronized (Livepatch.class) {

@@ -57,7 +57,18 @@ public final class AgentMain {
     public static void agentmain(String args, Instrumentation inst) {
         // After premain's own installation, when it still runs on its thread: the start-up's
         // arguments (limits, trust store, audit file) come first, as they did when premain installed.
-        BackgroundInstall.await();
+        if (!BackgroundInstall.awaitEnded()) {
+            // Still running after the bound (a trust store on a file system that does not answer?):
+            // installing now would run without the start-up's trust store. Nothing is installed; the
+            // command waits for the control socket, which opens if that installation completes.
+            try {
+                Log.get().log(System.Logger.Level.WARNING, "an attach of jlivepatch's agent installs nothing: "
+                        + BackgroundInstall.whyNotInstalled());
+            } catch (RuntimeException | LinkageError | VirtualMachineError e) {
+                logFailure(e);
+            }
+            return;
+        }
         install(args, inst, false);
     }
 
@@ -286,25 +297,10 @@ public final class AgentMain {
 
         @Override
         public void run() {
-            // Loaded from now on, for the command: it then waits for the control socket, or for the
-            // failure, which takes the version back below.
-            setVersion();
+            // jlivepatch.version is set at the end, once installed, as premain set it: until then the
+            // command attaches the agent, whose agentmain waits for this installation. (Set any sooner,
+            // a failure here, arguments refused say, made the command give up where an attach succeeds.)
             install(args, inst, true);
-            if (PatchRegistry.installed() == null) {
-                try {
-                    System.clearProperty(VERSION_PROPERTY);
-                } catch (RuntimeException ignored) {
-                    // a security manager, say: jlivepatch.agent.failure still says it
-                }
-            }
-        }
-
-        private static void setVersion() {
-            try {
-                System.setProperty(VERSION_PROPERTY, version());
-            } catch (RuntimeException | LinkageError e) {
-                // the installation sets it again when it succeeds
-            }
         }
     }
 
@@ -313,7 +309,15 @@ public final class AgentMain {
      * itself, from the JVM's bootstrap append when descriptors ran out, say, is no bad argument).
      */
     private static void refused(String args, IllegalArgumentException e, boolean beforeMain) {
-        failed("its arguments were refused: " + e.getMessage());
+        try {
+            refusedChecked(args, e, beforeMain);
+        } finally {
+            // After the log line, as in install: whoever sees the property finds the reason in the log.
+            failed("its arguments were refused: " + e.getMessage());
+        }
+    }
+
+    private static void refusedChecked(String args, IllegalArgumentException e, boolean beforeMain) {
         // The audit file asked for is kept whatever else is wrong: what follows (the fail-closed
         // policy, every refusal) must be on record there too.
         java.nio.file.Path audit = AgentArguments.auditFileOf(args);

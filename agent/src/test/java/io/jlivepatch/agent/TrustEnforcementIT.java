@@ -119,6 +119,37 @@ class TrustEnforcementIT {
      * patches, installs on a thread of its own; the second's patches must still load under its trust
      * store, as when each premain installed in turn. Without the wait, the unsigned JAR was enabled.
      */
+    /**
+     * The installation aside of main cannot read its trust store (a file system that does not answer;
+     * here a FIFO nobody writes): an attach meanwhile waits for it, then installs nothing rather than
+     * install jlivepatch without the trust store, and an unsigned patch never runs. Once the store
+     * can be read (it is garbage), the installation fails closed.
+     */
+    @Test
+    void anAttachWhileTheStartUpsTrustStoreCannotBeReadInstallsNothingWithoutIt() throws Exception {
+        Path fifo = dir.resolve("hung-store.p12");
+        Process mkfifo = new ProcessBuilder("mkfifo", fifo.toString()).inheritIO().start();
+        assertEquals(0, mkfifo.waitFor(), "mkfifo");
+        Path stderr = dir.resolve("stderr.txt");
+        try (ServiceProcess service = new ServiceProcess(java.lang.ProcessBuilder.Redirect.to(stderr.toFile()),
+                "-javaagent:" + TestJars.AGENT + "=truststore=" + fifo + ",truststore-password=changeit")) {
+            // Beyond the attach's 10 s wait and the 10 s that Livepatch.install would wait after it.
+            Cli load = Cli.run("load", service.pid(), TestJars.greeterFixJar(dir), "--timeout", "25");
+            assertEquals(ORIGINAL, service.call(), "the unsigned patch does not run: " + load);
+            assertTrue(load.exitCode() != 0, load.toString());
+            assertTrue(Files.readString(stderr).contains("an attach of jlivepatch's agent installs nothing: the agent's"
+                    + " installation, started before main, still runs after 10 s"), Files.readString(stderr));
+            try (OutputStream out = Files.newOutputStream(fifo)) {
+                out.write("not a key store".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            }
+            assertEquals("installed", service.awaitAgent(), "installed, with a policy that refuses every patch");
+            Cli again = Cli.run("load", service.pid(), TestJars.greeterFixJar(dir));
+            assertEquals(1, again.exitCode(), again.toString());
+            assertTrue(again.err().contains("UNTRUSTED"), again.toString());
+            assertEquals(ORIGINAL, service.call());
+        }
+    }
+
     @Test
     void aTrustStoreOfAnEarlierJavaagentHoldsForALaterOnesStartUpPatches() throws Exception {
         Path patches = Files.createDirectory(dir.resolve("patches"));

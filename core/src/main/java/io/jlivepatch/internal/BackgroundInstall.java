@@ -67,6 +67,21 @@ public final class BackgroundInstall extends OwnThread {
     }
 
     /**
+     * {@link #await()}, then whether no installation aside runs any more (or the caller is one): false
+     * when one still runs after the bound, and whatever would install jlivepatch now must not, as it
+     * would install without that installation's options (its trust store).
+     */
+    public static boolean awaitEnded() {
+        await(true);
+        if (Thread.currentThread() instanceof BackgroundInstall) {
+            return true;
+        }
+        synchronized (BackgroundInstall.class) {
+            return running == null;
+        }
+    }
+
+    /**
      * Waits, without a bound, until every background installation has ended: for premain when it
      * installs itself (start-up patches) after an earlier {@code -javaagent} of jlivepatch's went
      * aside. Those options came first and applied first when each premain installed in turn: a
@@ -122,7 +137,9 @@ public final class BackgroundInstall extends OwnThread {
         synchronized (BackgroundInstall.class) {
             if (running != null) {
                 return "the agent's installation, started before main, still runs after " + AWAIT_MILLIS / 1000
-                        + " s; retry later";
+                        + " s (a trust store or audit file on a file system that does not answer?), and nothing"
+                        + " installs jlivepatch before it, so that its options (a trust store) apply first: the"
+                        + " log says what it waits for; retry later";
             }
             return started ? "the agent's installation, started before main, failed (the log and the system"
                     + " property jlivepatch.agent.failure say why)" : null;
