@@ -31,6 +31,12 @@ public final class AgentMain {
      * installation that succeeds.
      */
     public static final String FAILURE_PROPERTY = "jlivepatch.agent.failure";
+    /**
+     * Set in the target JVM, to why, by an attach that installed nothing because the start-up's own
+     * installation (BackgroundInstall) still ran after its bound; cleared when that installation
+     * ends. The command then waits for the control socket instead of refusing at once.
+     */
+    public static final String PENDING_PROPERTY = "jlivepatch.agent.pending";
 
 
     private AgentMain() {
@@ -62,8 +68,15 @@ public final class AgentMain {
             // installing now would run without the start-up's trust store. Nothing is installed; the
             // command waits for the control socket, which opens if that installation completes.
             try {
-                Log.get().log(System.Logger.Level.WARNING, "an attach of jlivepatch's agent installs nothing: "
-                        + BackgroundInstall.whyNotInstalled());
+                String why = BackgroundInstall.whyNotInstalled();
+                Log.get().log(System.Logger.Level.WARNING, "an attach of jlivepatch's agent installs nothing: " + why);
+                if (BackgroundInstall.running()) {
+                    // for the command: no failure, an installation still to come (cleared when it ends)
+                    System.setProperty(PENDING_PROPERTY, why);
+                    if (!BackgroundInstall.running()) {
+                        System.clearProperty(PENDING_PROPERTY); // it ended meanwhile, and may have cleared it first
+                    }
+                }
             } catch (RuntimeException | LinkageError | VirtualMachineError e) {
                 logFailure(e);
             }
@@ -200,6 +213,7 @@ public final class AgentMain {
                 io.jlivepatch.internal.control.ControlServer.reopenIfLost();
             }
             System.clearProperty(FAILURE_PROPERTY);
+            System.clearProperty(PENDING_PROPERTY);
             auditPending();
             System.setProperty(VERSION_PROPERTY, version());
             if (arguments.watch() == null && arguments.patchDirectory() == null) {
@@ -300,7 +314,15 @@ public final class AgentMain {
             // jlivepatch.version is set at the end, once installed, as premain set it: until then the
             // command attaches the agent, whose agentmain waits for this installation. (Set any sooner,
             // a failure here, arguments refused say, made the command give up where an attach succeeds.)
-            install(args, inst, true);
+            try {
+                install(args, inst, true);
+            } finally {
+                try {
+                    System.clearProperty(PENDING_PROPERTY); // an attach meanwhile found this still running
+                } catch (RuntimeException ignored) {
+                    // a security manager, say
+                }
+            }
         }
     }
 

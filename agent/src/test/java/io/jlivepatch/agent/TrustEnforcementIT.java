@@ -137,6 +137,11 @@ class TrustEnforcementIT {
             Cli load = Cli.run("load", service.pid(), TestJars.greeterFixJar(dir), "--timeout", "25");
             assertEquals(ORIGINAL, service.call(), "the unsigned patch does not run: " + load);
             assertTrue(load.exitCode() != 0, load.toString());
+            // The command waited for the installation, then said why nothing was loaded: not a
+            // failure to record one (a SecurityManager's), which it said when it stopped at once.
+            assertFalse(load.err().contains("nor record why"), load.toString());
+            assertTrue(load.err().contains("jlivepatch is not installed in pid " + service.pid() + " yet, nor did it"
+                    + " install within 25 s: the agent's installation, started before main, still runs"), load.toString());
             assertTrue(Files.readString(stderr).contains("an attach of jlivepatch's agent installs nothing: the agent's"
                     + " installation, started before main, still runs after 10 s"), Files.readString(stderr));
             try (OutputStream out = Files.newOutputStream(fifo)) {

@@ -127,7 +127,8 @@ final class TargetJvm implements AutoCloseable {
                 props = connecting.run("reading its system properties", vm::getSystemProperties);
                 socket = props.getProperty(LocalChannel.PROPERTY);
                 if (socket == null && props.getProperty(AgentMain.VERSION_PROPERTY) == null
-                        && props.getProperty(AgentMain.FAILURE_PROPERTY) == null) {
+                        && props.getProperty(AgentMain.FAILURE_PROPERTY) == null
+                        && props.getProperty(AgentMain.PENDING_PROPERTY) == null) {
                     // Not installed, and not even its failure recorded: a JVM that may not let it write a
                     // system property, a SecurityManager's. Said now: no socket is coming to wait for.
                     throw new Refused("jlivepatch could not be installed in pid " + pid + ", nor record why"
@@ -152,7 +153,7 @@ final class TargetJvm implements AutoCloseable {
                             + "; the target's log has the details, and the application runs without it");
                 }
                 if (connecting.passed()) {
-                    throw socketDidNotOpen(pid, connecting, askedFailure);
+                    throw socketDidNotOpen(pid, props, connecting, askedFailure);
                 }
                 String notOpened = props.getProperty(io.jlivepatch.internal.control.ControlServer.FAILURE_PROPERTY);
                 if (notOpened != null && props.getProperty(AgentMain.VERSION_PROPERTY) != null) {
@@ -176,7 +177,7 @@ final class TargetJvm implements AutoCloseable {
                 }
                 Thread.sleep(10);
                 if (connecting.passed()) {
-                    throw socketDidNotOpen(pid, connecting, askedFailure); // it answered, without a socket
+                    throw socketDidNotOpen(pid, props, connecting, askedFailure); // it answered, without a socket
                 }
                 props = connecting.run("reading its system properties", vm::getSystemProperties);
                 if (asked) {
@@ -302,6 +303,19 @@ final class TargetJvm implements AutoCloseable {
         }
         String failure = props.getProperty(AgentMain.FAILURE_PROPERTY);
         return failure != null ? failure : props.getProperty(io.jlivepatch.internal.control.ControlServer.FAILURE_PROPERTY);
+    }
+
+    /**
+     * {@link #socketDidNotOpen(long, Deadline, String)}, unless jlivepatch is not installed there at all
+     * yet: an attach found the start-up's own installation still running ({@link AgentMain#PENDING_PROPERTY}).
+     */
+    private static Refused socketDidNotOpen(long pid, Properties props, Deadline connecting, String why) {
+        String pending = props.getProperty(AgentMain.PENDING_PROPERTY);
+        if (pending != null && props.getProperty(AgentMain.VERSION_PROPERTY) == null) {
+            return new Refused("jlivepatch is not installed in pid " + pid + " yet, nor did it install within "
+                    + connecting.seconds() + " s: " + Text.clean(pending) + "; nothing was loaded");
+        }
+        return socketDidNotOpen(pid, connecting, why);
     }
 
     /** @param why the asking attach's failure (jlivepatch.agent.failure), or null: then the target's log has it */
