@@ -138,8 +138,8 @@ public final class BackgroundInstall extends OwnThread {
             if (running != null) {
                 return "the agent's installation, started before main, still runs after " + AWAIT_MILLIS / 1000
                         + " s (a trust store or audit file on a file system that does not answer?), and nothing"
-                        + " installs jlivepatch before it, so that its options (a trust store) apply first: the"
-                        + " log says what it waits for; retry later";
+                        + " installs jlivepatch before it, so that its options (a trust store) apply first: a thread"
+                        + " dump shows where jlivepatch-install waits; retry once it has completed";
             }
             return started ? "the agent's installation, started before main, failed (the log and the system"
                     + " property jlivepatch.agent.failure say why)" : null;
