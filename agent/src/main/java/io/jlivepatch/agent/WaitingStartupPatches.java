@@ -84,9 +84,12 @@ final class WaitingStartupPatches implements Runnable {
         t.start();
     }
 
+    /** When waiting ends ({@link #WAIT} after the start); a transition is waited for until then at most. */
+    private long deadline;
+
     @Override
     public void run() {
-        long deadline = System.nanoTime() + WAIT;
+        deadline = System.nanoTime() + WAIT;
         try {
             while (!waiting.isEmpty() && System.nanoTime() - deadline < 0) {
                 if (!newLoader) {
@@ -142,12 +145,17 @@ final class WaitingStartupPatches implements Runnable {
         int mark = RecursionGuard.enter();
         String before = Requester.enter(requester);
         try {
+            PatchHandle enabledBefore = null;
             while (!waiting.isEmpty()) {
                 Path jar = waiting.get(0);
+                if (enabledBefore != null && !transitionEnded(enabledBefore)) {
+                    return; // the JARs behind it stay waiting, and are named at the end if they never load
+                }
                 PatchHandle h = null;
                 try {
                     h = lp.load(jar);
                     h.enable();
+                    enabledBefore = h;
                     Log.get().log(Level.INFO, "'" + h.name() + "': loaded from " + jar + " once a class loader could"
                             + " load its classes");
                 } catch (PatchException e) {
@@ -165,6 +173,20 @@ final class WaitingStartupPatches implements Runnable {
         } finally {
             Requester.restore(before);
             RecursionGuard.exit(mark);
+        }
+    }
+
+    /**
+     * Waits for the transition of the patch enabled just before (the application runs, so it may take
+     * a while, and on a loaded machine its worker may not have ended it yet): the next one's enable
+     * would be refused while it runs, and the JAR skipped. Until the deadline at most.
+     */
+    private boolean transitionEnded(PatchHandle h) {
+        try {
+            return h.awaitTransition(java.time.Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
         }
     }
 
