@@ -5,8 +5,9 @@ package io.jlivepatch.internal;
  * {@code -javaagent} and no start-up patches does not wait for it before {@code main}: the
  * bootstrap JAR, the registry, the hooks' manager and the control channels take tens of
  * milliseconds of a cold JVM (BENCHMARKS.md, section 4), which nothing needs before the first
- * operation. Whoever needs the installation meanwhile waits for it: {@code Livepatch.get()} and an
- * attach here ({@link #await}), anything else in {@code Livepatch.install}'s monitor.
+ * operation. Whoever needs the installation meanwhile waits for it here: {@code Livepatch.get()}
+ * ({@link #await}), {@code Livepatch.install} and an attach ({@link #awaitEnded}, which then install
+ * nothing while it still runs), and a later premain with start-up patches ({@link #awaitAll}).
  *
  * <p>Its transformer still comes before those of the agents named after jlivepatch on the command
  * line, though they add theirs first: the JVM runs the agents' transformers in the order the agents
@@ -22,7 +23,7 @@ public final class BackgroundInstall extends OwnThread {
 
     /** The installing thread while it runs, else {@code null}. Guarded by the class's monitor; waiters are notified when it ends. */
     private static BackgroundInstall running;
-    /** Whether {@link #start(Instrumentation, Runnable)} ever started one. Guarded by the class's monitor. */
+    /** Whether {@link #start(Runnable)} ever started one. Guarded by the class's monitor. */
     private static boolean started;
 
     private final Runnable installation;
