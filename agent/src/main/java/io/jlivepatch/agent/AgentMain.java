@@ -37,6 +37,13 @@ public final class AgentMain {
      * ends. The command then waits for the control socket instead of refusing at once.
      */
     public static final String PENDING_PROPERTY = "jlivepatch.agent.pending";
+    /**
+     * Set in the target JVM, to the time it started (milliseconds since the epoch), while premain's
+     * installation runs on its own thread (BackgroundInstall); cleared when it ends, installed or
+     * failed. The command then waits for it, as {@code load} does through {@code agentmain}, and
+     * {@code list} and {@code status} say "installing" instead of "not loaded".
+     */
+    public static final String INSTALLING_PROPERTY = "jlivepatch.agent.installing";
 
 
     private AgentMain() {
@@ -97,9 +104,16 @@ public final class AgentMain {
             if (loadBeforeMain(args)) {
                 return false;
             }
+            // Before the thread starts: its end clears the property (Installation.run), never before this sets it.
+            System.setProperty(INSTALLING_PROPERTY, Long.toString(System.currentTimeMillis()));
             BackgroundInstall.start(new Installation(args, inst));
             return true;
         } catch (RuntimeException | LinkageError | VirtualMachineError e) {
+            try {
+                System.clearProperty(INSTALLING_PROPERTY);
+            } catch (RuntimeException ignored) {
+                // a security manager, say: then it was not set either
+            }
             return false; // no thread could start, say: premain installs, as it did before
         }
     }
@@ -319,6 +333,7 @@ public final class AgentMain {
             } finally {
                 try {
                     System.clearProperty(PENDING_PROPERTY); // an attach meanwhile found this still running
+                    System.clearProperty(INSTALLING_PROPERTY);
                 } catch (RuntimeException ignored) {
                     // a security manager, say
                 }

@@ -155,6 +155,49 @@ class TrustEnforcementIT {
         }
     }
 
+    /**
+     * While the start-up's installation runs aside (held here on a trust store that is a FIFO), the
+     * command says "installing", not "not loaded" with the advice to load it, and waits for it.
+     */
+    @Test
+    void whileTheStartUpsInstallationRunsTheCommandSaysInstallingAndWaitsForIt() throws Exception {
+        Path fifo = dir.resolve("slow-store.p12");
+        Process mkfifo = new ProcessBuilder("mkfifo", fifo.toString()).inheritIO().start();
+        assertEquals(0, mkfifo.waitFor(), "mkfifo");
+        try (ServiceProcess service = new ServiceProcess(
+                "-javaagent:" + TestJars.AGENT + "=truststore=" + fifo + ",truststore-password=changeit")) {
+            Cli list = Cli.run("list");
+            assertTrue(list.out().lines().anyMatch(l -> l.startsWith(service.pid() + " ") && l.contains("installing")),
+                    list.toString());
+            Cli status = Cli.run("status", service.pid(), "--timeout", "2");
+            assertEquals(0, status.exitCode(), "a question answered: " + status);
+            assertTrue(status.out().startsWith("pid " + service.pid() + ": jlivepatch installing (jlivepatch is still"
+                    + " being installed in pid " + service.pid() + " (its installation, started with the JVM "), status.toString());
+            assertTrue(status.out().contains("did not end within 2 s"), status.toString());
+            assertFalse(status.out().contains("not loaded") || status.out().contains("'jlivepatch load"), status.toString());
+            Cli json = Cli.run("status", service.pid(), "--json", "--timeout", "1");
+            assertEquals(0, json.exitCode(), json.toString());
+            assertTrue(json.out().startsWith("{\"pid\":" + service.pid() + ",\"jlivepatch\":\"installing\",\"patches\":[],"
+                    + "\"installingSeconds\":"), json.toString());
+            Cli enable = Cli.run("enable", service.pid(), "anything", "--timeout", "1");
+            assertEquals(1, enable.exitCode(), enable.toString());
+            assertTrue(enable.err().contains("jlivepatch is still being installed in pid " + service.pid()), enable.toString());
+            // One that waits long enough gets the status once the installation ends.
+            java.util.concurrent.CompletableFuture<Cli> waiting =
+                    java.util.concurrent.CompletableFuture.supplyAsync(() -> Cli.run("status", service.pid(), "--timeout", "60"));
+            Thread.sleep(500); // the command attaches meanwhile (a pass without it proves less, never fails)
+            try (OutputStream out = Files.newOutputStream(fifo)) {
+                out.write("not a key store".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            }
+            Cli after = waiting.get(90, java.util.concurrent.TimeUnit.SECONDS);
+            assertEquals(0, after.exitCode(), after.toString());
+            assertTrue(after.out().contains(fifo.toString()) && !after.out().contains("installing"),
+                    "the status, with the policy of the store that could not be read: " + after);
+            assertEquals("installed", service.awaitAgent());
+            assertTrue(Cli.run("list").out().lines().anyMatch(l -> l.startsWith(service.pid() + " ") && l.contains("loaded ")));
+        }
+    }
+
     @Test
     void aTrustStoreOfAnEarlierJavaagentHoldsForALaterOnesStartUpPatches() throws Exception {
         Path patches = Files.createDirectory(dir.resolve("patches"));

@@ -83,7 +83,7 @@ final class ListCommand implements Callable<Integer> {
     /**
      * {@code [{"pid":4242,"mainClass":"com.acme.Main","jlivepatch":"loaded 1.0"}, ...]}: {@code mainClass}
      * is the main class or JAR the JVM was started with ({@code ""} when it does not say), without
-     * its arguments; {@code jlivepatch} is {@code "loaded <version>"}, {@code "not loaded"} or
+     * its arguments; {@code jlivepatch} is {@code "loaded <version>"}, {@code "installing"}, {@code "not loaded"} or
      * {@code "unknown (<why>)"}, as in the table.
      */
     private String json(Deadline deadline, List<Probe> probes) {
@@ -122,6 +122,9 @@ final class ListCommand implements Callable<Integer> {
             java.util.Properties props = vm.getSystemProperties();
             String v = props.getProperty(AgentMain.VERSION_PROPERTY);
             if (v == null) {
+                if (props.getProperty(AgentMain.INSTALLING_PROPERTY) != null) {
+                    return "installing"; // started with the JVM, on a thread of its own: 'status <pid>' waits for it
+                }
                 // 'status <pid>' says why
                 return props.getProperty(AgentMain.FAILURE_PROPERTY) != null ? "not loaded (installation failed)" : "not loaded";
             }

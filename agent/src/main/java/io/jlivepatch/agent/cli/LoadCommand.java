@@ -88,7 +88,9 @@ final class LoadCommand implements Callable<Integer> {
             try {
                 connected = TargetJvm.attach(target.pid, false, timeout.seconds());
             } catch (Refused | RuntimeException notThere) {
-                throw checkedHere; // not loaded for a file that fails (nor waited for, nor reported instead)
+                // not loaded for a file that fails, nor reported instead (an installation under way was
+                // waited for, within the timeout: its audit log keeps the attempt then)
+                throw checkedHere;
             }
             String running = connected.agentVersion(); // "<version> (build <stamp>)": the build decides
             if (running == null || !running.endsWith(" (build " + io.jlivepatch.internal.OwnBuild.stamp() + ")")) {

@@ -54,6 +54,13 @@ final class StatusCommand implements Callable<Integer> {
                     : "pid " + target.pid + ": jlivepatch not loaded" + (failure == null ? "" : " (its installation"
                     + " failed: " + Text.clean(failure) + "; the target's log has the details)"));
             return Main.DONE;
+        } catch (TargetJvm.StillInstalling installing) {
+            // answered too: installing, and for how long (one that never ends waits on something, its log says what)
+            long running = installing.runningSeconds();
+            out.println(json ? "{\"pid\":" + target.pid + ",\"jlivepatch\":\"installing\",\"patches\":[]"
+                    + (running < 0 ? "" : ",\"installingSeconds\":" + running) + "}"
+                    : "pid " + target.pid + ": jlivepatch installing (" + installing.getMessage() + ")");
+            return Main.DONE;
         }
         try (TargetJvm jvm = connected) {
             LivepatchMBean lp = jvm.livepatch();

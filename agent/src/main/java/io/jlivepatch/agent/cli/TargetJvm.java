@@ -75,6 +75,44 @@ final class TargetJvm implements AutoCloseable {
     }
 
     /**
+     * jlivepatch's installation, started with the JVM on a thread of its own, had not ended when the
+     * command's time ran out; nothing was asked of it.
+     */
+    static final class StillInstalling extends Refused {
+
+        private static final long serialVersionUID = 1L;
+
+        private final long runningSeconds;
+
+        StillInstalling(long pid, long waitedSeconds, String startedMillis) {
+            this(pid, waitedSeconds, runningSeconds(startedMillis));
+        }
+
+        private StillInstalling(long pid, long waitedSeconds, long runningSeconds) {
+            super("jlivepatch is still being installed in pid " + pid + " (its installation, started with the JVM"
+                    + (runningSeconds < 0 ? "" : " " + runningSeconds + " s ago") + ", did not end within "
+                    + waitedSeconds + " s; the application runs meanwhile): nothing was asked of it; try again, or"
+                    + " give a longer --timeout, and 'jlivepatch list' shows it loaded once it is");
+            this.runningSeconds = runningSeconds;
+        }
+
+        /** How long the installation had run when the command gave up, in seconds, or -1 when the JVM did not say. */
+        long runningSeconds() {
+            return runningSeconds;
+        }
+
+        /** From {@link AgentMain#INSTALLING_PROPERTY}'s value; -1 for one that is not a time (or one ahead of this clock). */
+        static long runningSeconds(String startedMillis) {
+            try {
+                long ms = System.currentTimeMillis() - Long.parseLong(startedMillis.trim());
+                return ms < 0 ? -1 : ms / 1000;
+            } catch (NumberFormatException e) {
+                return -1;
+            }
+        }
+    }
+
+    /**
      * Connects to jlivepatch in {@code pid}.
      *
      * @param agentOptions the options to load the agent with when it is absent, or {@code null} not to load it
@@ -108,7 +146,10 @@ final class TargetJvm implements AutoCloseable {
         try {
             Properties props = connecting.run("reading its system properties", vm::getSystemProperties);
             socket = props.getProperty(LocalChannel.PROPERTY);
-            if (socket == null && props.getProperty(AgentMain.VERSION_PROPERTY) == null) {
+            if (socket == null && props.getProperty(AgentMain.VERSION_PROPERTY) == null
+                    && (agentOptions != null || props.getProperty(AgentMain.INSTALLING_PROPERTY) == null)) {
+                // (While the start-up's installation runs aside, a command that does not load the
+                // agent waits for it below, as for the socket: it is coming.)
                 if (agentOptions == null) {
                     throw new NotLoaded(pid, props.getProperty(AgentMain.FAILURE_PROPERTY));
                 }
@@ -149,6 +190,9 @@ final class TargetJvm implements AutoCloseable {
                 // jlivepatch opens its socket from a thread of its own, off the application's start-up
                 String failure = props.getProperty(AgentMain.FAILURE_PROPERTY);
                 if (failure != null && props.getProperty(AgentMain.VERSION_PROPERTY) == null) {
+                    if (agentOptions == null) {
+                        throw new NotLoaded(pid, failure); // the start-up's installation, waited for, failed
+                    }
                     throw new Refused("jlivepatch could not be installed in pid " + pid + ": " + Text.clean(failure)
                             + "; the target's log has the details, and the application runs without it");
                 }
@@ -310,6 +354,10 @@ final class TargetJvm implements AutoCloseable {
      * yet: an attach found the start-up's own installation still running ({@link AgentMain#PENDING_PROPERTY}).
      */
     private static Refused socketDidNotOpen(long pid, Properties props, Deadline connecting, String why) {
+        String since = props.getProperty(AgentMain.INSTALLING_PROPERTY);
+        if (since != null && props.getProperty(AgentMain.VERSION_PROPERTY) == null) {
+            return new StillInstalling(pid, connecting.seconds(), since);
+        }
         String pending = props.getProperty(AgentMain.PENDING_PROPERTY);
         if (pending != null && props.getProperty(AgentMain.VERSION_PROPERTY) == null) {
             return new Refused("jlivepatch is not installed in pid " + pid + " yet, nor did it install within "
