@@ -91,7 +91,7 @@ class AgentJarIT {
 
     /** A directory with the application classes only: no jlivepatch, no JUnit. */
     private static Path appClasses() throws IOException {
-        Path dir = Files.createTempDirectory("jlivepatch-app");
+        Path dir = Files.createTempDirectory(TEST_CLASSES.getParent(), "it-app-classes"); // under target/, not /tmp
         Files.createDirectories(dir.resolve("agentapp"));
         try (Stream<Path> s = Files.list(TEST_CLASSES.resolve("agentapp"))) {
             for (Path c : (Iterable<Path>) s::iterator) {

@@ -59,9 +59,21 @@ final class TestJars {
         return m;
     }
 
-    /** A directory with the application classes only (package agentapp, not its fix subpackage). */
-    static Path appClasses() throws IOException {
-        Path dir = Files.createTempDirectory("jlivepatch-app");
+    /** {@link #appClasses()}'s directory, made once per test JVM; guarded by TestJars.class. */
+    private static Path appClasses;
+
+    /**
+     * A directory with the application classes only (package agentapp, not its fix subpackage): one
+     * per test JVM, under target/ (a temporary directory per service left thousands behind in /tmp).
+     */
+    static synchronized Path appClasses() throws IOException {
+        if (appClasses == null) {
+            appClasses = copyAppClasses(Files.createTempDirectory(TEST_CLASSES.getParent(), "it-app-classes"));
+        }
+        return appClasses;
+    }
+
+    private static Path copyAppClasses(Path dir) throws IOException {
         Files.createDirectories(dir.resolve("agentapp"));
         try (Stream<Path> s = Files.list(TEST_CLASSES.resolve("agentapp"))) {
             for (Path c : (Iterable<Path>) s::iterator) {

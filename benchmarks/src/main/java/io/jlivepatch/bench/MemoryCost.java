@@ -84,6 +84,8 @@ public final class MemoryCost {
             settleMillis = 0;
         }
         Path work = Files.createTempDirectory("jlivepatch-memory");
+        // Every run left its JARs behind in /tmp: removed when it ends (a load has read them by then).
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> deleteTree(work), "delete " + work));
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("benchmark", "MemoryCost");
         json.put("jvm", Report.jvm());
@@ -157,6 +159,14 @@ public final class MemoryCost {
     }
 
     /** One small patch through its whole life, so that first-use costs are not counted below. */
+    private static void deleteTree(Path dir) {
+        try (java.util.stream.Stream<Path> all = Files.walk(dir)) {
+            all.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (java.io.IOException | RuntimeException e) {
+            System.err.println("MemoryCost: could not remove " + dir + ": " + e);
+        }
+    }
+
     private static void warmUp(Path work) throws Exception {
         GeneratedTargets t = define("bench.gen.memwarm", 2, 2);
         PatchHandle h = LP.register(t.patch("mem-warm"));

@@ -28,6 +28,9 @@ public final class ReversalDriver {
         Path dir = Files.createTempDirectory("reversal");
         Path jar = Jars.write(dir.resolve("gate.jar"), Jars.manifest("fix-gate", "jarapp.fix.GateFix"),
                 Jars.classes("jarapp.fix.GateFix"));
+        // gone when this JVM ends (deleteOnExit removes in the reverse order of the calls: the JAR first)
+        dir.toFile().deleteOnExit();
+        jar.toFile().deleteOnExit();
         PatchHandle h = lp.load(jar);
         h.enable();
         check(h.awaitTransition(Duration.ofSeconds(30)), "enabled");
