@@ -593,14 +593,26 @@ public final class ControlServer implements Runnable {
                     java.nio.file.LinkOption.NOFOLLOW_LINKS).fileKey();
         } catch (IOException | RuntimeException e) {
             closeQuietly(server); // opened again at each lost socket: no bound channel may be left behind
+            deleteQuietly(socket); // nor its file (deleteOnExit refuses once the JVM's exit has begun)
             throw e;
         }
         // Closed when the JVM shuts down: this thread waits in accept, in native code, which would
         // hold the JVM's exit for 0.3 s (ClosedAtExit). Before the path is published (by the caller), so
         // that no command (nor a test) can see the socket open and the exit begin with it not yet registered.
         if (!ClosedAtExit.add(server)) {
-            return null; // the JVM exits already: closed
+            // The JVM exits already: closed, and its file removed now, as the JDK's own removal at exit
+            // may have run before this bind (else a stale file stays until the next start's removeStale).
+            deleteQuietly(socket);
+            return null;
         }
         return new Listening(server, socket, fileKey);
+    }
+
+    private static void deleteQuietly(Path socket) {
+        try {
+            Files.deleteIfExists(socket);
+        } catch (IOException | RuntimeException ignored) {
+            // left to the next start's removeStale, which removes the files of ended JVMs
+        }
     }
 }
