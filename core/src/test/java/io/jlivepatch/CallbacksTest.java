@@ -520,6 +520,25 @@ class CallbacksTest {
     }
 
     @Test
+    void aClosingCallbacksFailureIsRecordedAfterTheOperationAndTheTransitionItEnds() throws Exception {
+        Recorder r = new Recorder("p");
+        PatchHandle h = livepatch().register(cachePatch("cb-fail-order").callbacks("cbapp.Cache", r).build());
+        r.failIn = "postPatch";
+        int from = audit().size();
+        h.enable(); // nothing holds it: its transition ends, and postPatch fails, inside the enable
+        assertTrue(h.awaitTransition(WAIT));
+        List<String> mine = new ArrayList<>();
+        for (AuditLog.Entry e : audit().subList(from, audit().size())) {
+            if (e.patch().equals("cb-fail-order")) {
+                mine.add(e.operation() + ": " + e.outcome().split(" of ")[0]);
+            }
+        }
+        // The failure is one of the change's effects: after the line that says the change began,
+        // and after the one that says it took effect, as the transition's end runs postPatch.
+        assertEquals(List.of("enable: ok", "transition: ok (patching complete)", "callback: failed postPatch"), mine);
+    }
+
+    @Test
     void aCallbackThatDoesNotReturnKeepsOtherOperationsOutWithBusyNotForEver() throws Exception {
         java.util.concurrent.CountDownLatch inside = new java.util.concurrent.CountDownLatch(1);
         java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);

@@ -55,7 +55,7 @@ final class PatchCallbacks {
 
     private final String patchName;
     private final Map<String, Callbacks> byClass;
-    private final AuditLog audit;
+    private final PatchRegistry registry;
 
     // Guarded by this. Prepared classes in the order their prePatch ran, weakly: a class whose loader
     // is collected needs no more callbacks. Refused classes, with why, as FAILED in functions().
@@ -69,10 +69,10 @@ final class PatchCallbacks {
     private volatile boolean armed;
     private volatile String lastFailure;
 
-    PatchCallbacks(String patchName, Map<String, Callbacks> byClass, AuditLog audit) {
+    PatchCallbacks(String patchName, Map<String, Callbacks> byClass, PatchRegistry registry) {
         this.patchName = patchName;
         this.byClass = byClass;
-        this.audit = audit;
+        this.registry = registry;
     }
 
     boolean isEmpty() {
@@ -312,7 +312,10 @@ final class PatchCallbacks {
         lastFailure = what;
         Refusals.logQuietly(System.Logger.Level.WARNING, "''{0}'': {1}", patchName, what);
         try {
-            audit.record("callback", patchName, "failed " + what, Requester.current(), null);
+            // Through the registry, not straight to the audit log: a closing callback that fails at a
+            // transition's end inside an operation is recorded after that operation's line and the
+            // transition's, as the rest of that end is (PatchRegistry.finish).
+            registry.callbackFailed(patchName, "failed " + what);
         } catch (RuntimeException | LinkageError | VirtualMachineError ignored) {
             // the failure stands, and is logged, even when its audit entry finds no memory
         }

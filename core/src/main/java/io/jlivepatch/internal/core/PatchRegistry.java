@@ -1556,6 +1556,33 @@ public final class PatchRegistry {
     }
 
     /**
+     * Audits a callback's failure that stopped nothing ({@link PatchCallbacks}), deferred as {@link #finish}
+     * defers. The module openings of the operation it runs in stay for that operation's own line.
+     */
+    void callbackFailed(String patch, String outcome) {
+        if (deferred("callback", patch, outcome, null)) {
+            return;
+        }
+        try {
+            audit.record("callback", patch, outcome, Requester.current(), null);
+        } catch (RuntimeException | LinkageError | VirtualMachineError ignored) {
+            // the failure stands, and is logged, even when its audit entry finds no memory
+        }
+    }
+
+    /** Keeps a record for the end of this thread's operation when {@link #finish} defers; whether it did. */
+    private boolean deferred(String operation, String subject, String outcome, Provenance provenance) {
+        if (deferring == Thread.currentThread()) {
+            List<Object[]> here = deferredHere.get();
+            if (here != null) {
+                here.add(new Object[] {operation, subject, outcome, provenance, Requester.current()});
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
      * Audits a step of a channel's own that is not one of the life cycle's operations (a reconcile of
      * the watched directory), with the current requester, as the operations are.
      */
@@ -1569,12 +1596,8 @@ public final class PatchRegistry {
      * @param provenance the patch's, or what is known of a refused JAR; {@code null} for neither
      */
     private void report(String operation, String subject, String outcome, Provenance provenance) {
-        if (deferring == Thread.currentThread()) {
-            List<Object[]> here = deferredHere.get();
-            if (here != null) {
-                here.add(new Object[] {operation, subject, outcome, provenance, Requester.current()});
-                return;
-            }
+        if (deferred(operation, subject, outcome, provenance)) {
+            return;
         }
         try {
             // An operation that opened a module (ModuleOpenings) has it on record before its own line.

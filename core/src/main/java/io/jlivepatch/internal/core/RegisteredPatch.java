@@ -68,7 +68,7 @@ final class RegisteredPatch implements PatchHandle {
         this.provenance = provenance;
         this.loadedFrom = loadedFrom;
         this.pendingClasses = List.copyOf(pendingClasses);
-        this.callbacks = new PatchCallbacks(patch.name(), patch.callbacks(), registry.audit());
+        this.callbacks = new PatchCallbacks(patch.name(), patch.callbacks(), registry);
         this.functions = List.copyOf(functions);
         ActiveFunction[] active = new ActiveFunction[this.functions.size()];
         for (int i = 0; i < active.length; i++) {
