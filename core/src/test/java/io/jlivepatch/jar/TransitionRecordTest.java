@@ -54,6 +54,19 @@ class TransitionRecordTest {
     }
 
     @Test
+    void anUnregisterOfAPatchJarNamesItsFileAndContentAsAReplacedPatchsDoes() throws Exception {
+        Path jar = jar("fix-unregister-record", Map.of());
+        PatchHandle h = Jars.lp().load(jar);
+        h.unregister();
+        List<String> log = Arrays.asList(Jars.auditLog());
+        String last = log.get(log.size() - 1);
+        // An unregister has no transition line to carry them: a name loaded again with other content
+        // must not leave the record unable to say which content went.
+        assertTrue(last.contains(" unregister fix-unregister-record by api: ok [file " + jar + " sha256 "
+                + io.jlivepatch.internal.Sha256.hex(java.nio.file.Files.readAllBytes(jar)) + "]"), last);
+    }
+
+    @Test
     void aTransitionTheWorkerEndsWhileAnotherOperationWaitsIsNeitherCreditedToNorHeldBackByIt() throws Exception {
         try (jarapp.Gate.Held gate = jarapp.Gate.hold()) {
             PatchHandle held = Jars.lp().load(jar("fix-held-first", Map.of("Livepatch-Hold", jarapp.Gate.HOLD)));

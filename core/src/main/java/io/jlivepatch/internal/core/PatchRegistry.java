@@ -1416,7 +1416,10 @@ public final class PatchRegistry {
             Refusals.logQuietly(System.Logger.Level.INFO, "''{0}'': unregistered", p.name());
             String detached = OrphanedShadows.detach(p);
             release(p);
-            report("unregister", p.name(), detached.isEmpty() ? "ok" : "ok (" + detached.substring(2) + ")");
+            // With its file and content, as a replaced patch's (removeReplaced): no transition line follows
+            // to name them, and the name may be loaded again with other content.
+            report("unregister", p.name(), detached.isEmpty() ? "ok" : "ok (" + detached.substring(2) + ")",
+                    p.provenance());
             RegistryObserver o = observer;
             if (o != null) {
                 Refusals.unregistered(o, p);
