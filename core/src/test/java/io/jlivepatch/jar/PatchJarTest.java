@@ -223,6 +223,18 @@ class PatchJarTest {
     }
 
     @Test
+    void aDirectoryOrAPipeIsRefusedAsWhatItIsNotAsAMissingFile() throws Exception {
+        Path directory = Files.createDirectory(dir.resolve("patches.jar"));
+        assertRefused(PatchException.Reason.INVALID_PATCH, "patch JAR " + directory + ": is a directory, not a file:"
+                + " give the path of a patch JAR", directory);
+        Path fifo = dir.resolve("fifo.jar");
+        org.junit.jupiter.api.Assumptions.assumeTrue(new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor() == 0);
+        // Never opened: a pipe's reader waits for a writer that may never come.
+        assertRefused(PatchException.Reason.INVALID_PATCH, "patch JAR " + fifo + ": is not a regular file (a pipe, a"
+                + " device or a socket): it is not read; give the path of a patch JAR", fifo);
+    }
+
+    @Test
     void aJarWithoutTheManifestAttributesIsRefused() throws Exception {
         assertRefused(PatchException.Reason.INVALID_PATCH, "MANIFEST.MF",
                 write("nomanifest.jar", null, "jarapp.fix.CounterFix"));

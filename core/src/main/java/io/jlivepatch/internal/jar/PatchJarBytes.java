@@ -31,6 +31,15 @@ public record PatchJarBytes(String source, byte[] bytes, String sha256) {
      */
     public static PatchJarBytes read(Path path, String source, JarLimits limits) throws PatchException {
         if (!Files.isRegularFile(path)) {
+            // What is there, when something is: "no such file" sent the operator looking for a file
+            // they could see (a directory, a pipe), which is never opened (a pipe's read may never return).
+            if (Files.isDirectory(path)) {
+                throw PatchJar.invalid(source, "is a directory, not a file: give the path of a patch JAR");
+            }
+            if (Files.exists(path)) {
+                throw PatchJar.invalid(source, "is not a regular file (a pipe, a device or a socket): it is not read;"
+                        + " give the path of a patch JAR");
+            }
             throw PatchJar.invalid(source, "no such file: give the path of a patch JAR");
         }
         long max = limits.maxJarBytes();
