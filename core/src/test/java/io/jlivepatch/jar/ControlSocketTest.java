@@ -178,6 +178,24 @@ class ControlSocketTest {
     }
 
     @Test
+    void contentThatDiffersFromItsDigestIsRefusedOnRecordWithTheFileAndTheContentReceived() throws Exception {
+        Client c = client(7);
+        byte[] jar = Files.readAllBytes(Jars.write(dir.resolve("fix.jar"), Jars.manifest("fix-digest", Jars.FIX),
+                Jars.classes(Jars.FIX)));
+        byte[] sent = jar.clone();
+        sent[sent.length / 2] ^= 1; // changed on its way
+        Class<?>[] load = {byte[].class, String.class, String.class, boolean.class, boolean.class};
+        assertEquals(Wire.REFUSED, c.call("", "loadContent", load, sent, Sha256.hex(jar), "/far/fix.jar", true, false));
+        assertTrue(Wire.readString(c.in).startsWith("INVALID_PATCH: patch JAR /far/fix.jar: the content received has"
+                + " SHA-256 " + Sha256.hex(sent)));
+        String[] log = Jars.auditLog();
+        String last = log[log.length - 1];
+        // As every refused load's record: which file, and which content (README, "Audit and provenance").
+        assertTrue(last.contains(" load /far/fix.jar by pid 7 user ") && last.endsWith(" [file /far/fix.jar sha256 "
+                + Sha256.hex(sent) + "]"), last);
+    }
+
+    @Test
     void whatIsNotTheProtocolEndsThatConnectionOnlyAndTheServerServesTheNext() throws Exception {
         Client stranger = connect();
         // One write: DataOutputStream.writeBytes writes byte by byte, unbuffered here, and the server

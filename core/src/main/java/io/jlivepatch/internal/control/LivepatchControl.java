@@ -67,7 +67,7 @@ final class LivepatchControl implements LivepatchMBean {
                 throw registry.refusedOutside("load", subject, e);
             }
             if (sha256 == null || !sha256.equalsIgnoreCase(jar.sha256())) {
-                throw registry.refusedOutside("load", subject, new PatchException(Reason.INVALID_PATCH, null,
+                throw registry.refusedOutside("load", jar, new PatchException(Reason.INVALID_PATCH, null,
                         "patch JAR " + subject + ": the content received has SHA-256 " + jar.sha256() + ", not the "
                         + sha256 + " the sender computed; nothing was loaded: send it again"));
             }

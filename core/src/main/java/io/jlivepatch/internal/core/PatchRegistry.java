@@ -1554,6 +1554,11 @@ public final class PatchRegistry {
         return refused(operation, subject, e);
     }
 
+    /** {@link #refusedOutside(String, String, PatchException)} of content received: on record with its file and SHA-256. */
+    public PatchException refusedOutside(String operation, PatchJarBytes jar, PatchException e) {
+        return refused(operation, jar.source(), e, of(jar));
+    }
+
     private void report(String operation, String subject, String outcome) {
         report(operation, subject, outcome, null);
     }
