@@ -157,6 +157,24 @@ class FailureRefusalTest {
         assertTrue(log[log.length - 2].matches(".* load    by [^:]*: refused INVALID_PATCH.*"), log[log.length - 2]);
     }
 
+    @Test
+    void aWriteOfEnabledThatIsNotABooleanIsRefusedOnRecordAndChangesNothing() throws Exception {
+        Mbeans.livepatch(); // the MBeans are up
+        PatchHandle h = livepatch().register(stackedPatch("jmx-enabled-text"));
+        javax.management.ObjectName name = io.jlivepatch.control.ObjectNames.patch("jmx-enabled-text");
+        javax.management.InvalidAttributeValueException bad = assertThrows(javax.management.InvalidAttributeValueException.class,
+                () -> java.lang.management.ManagementFactory.getPlatformMBeanServer().setAttribute(name,
+                        new javax.management.Attribute("Enabled", "true")));
+        assertTrue(bad.getMessage().startsWith("Enabled takes true or false (a boolean), not 'true'"), bad.getMessage());
+        assertFalse(h.isEnabled());
+        assertEquals(1, new Target().value());
+        // A refused change, as the control socket's refusal of the same call is (ControlSession.onRecord).
+        String[] log = Mbeans.log();
+        String last = log[log.length - 1];
+        assertTrue(last.contains(" call jmx-enabled-text by jmx: refused INVALID_ARGUMENT: Enabled takes true or false"),
+                last);
+    }
+
     /** Nothing registered, one audit entry and one log line for the refusal, and everything still works. */
     private void assertUnchangedAndStillWorking(String operation, String patch, String reason) throws Exception {
         assertFalse(livepatch().find(patch).isPresent());

@@ -1,12 +1,14 @@
 package io.jlivepatch.internal.control;
 
 import io.jlivepatch.internal.Log;
+import io.jlivepatch.PatchException;
 import io.jlivepatch.PatchHandle;
 import io.jlivepatch.control.LivepatchMBean;
 import io.jlivepatch.control.ObjectNames;
 import io.jlivepatch.control.PatchMBean;
 import io.jlivepatch.internal.core.PatchRegistry;
 import io.jlivepatch.internal.core.RegistryObserver;
+import io.jlivepatch.internal.core.Requester;
 import io.jlivepatch.internal.patch.RecursionGuard;
 
 import javax.management.Attribute;
@@ -54,7 +56,8 @@ public final class JmxControl implements RegistryObserver {
     @Override
     public void registered(PatchHandle patch) {
         try {
-            register(new PatchBean(new PatchControl(registry, patch)), ObjectNames.patch(patch.name()));
+            register(new PatchBean(new PatchControl(registry, patch), registry, patch.name()),
+                    ObjectNames.patch(patch.name()));
         } catch (JMException | RuntimeException e) {
             Log.get().log(System.Logger.Level.ERROR, "no MBean for patch '" + patch.name() + "'", e);
         }
@@ -81,10 +84,15 @@ public final class JmxControl implements RegistryObserver {
         }
     }
 
-    /** Refuses a non-boolean {@code Enabled} with a message that says what to write instead. */
+    /** Refuses a non-boolean {@code Enabled} with a message that says what to write instead, on record. */
     private static final class PatchBean extends GuardedMBean {
-        PatchBean(PatchMBean impl) throws NotCompliantMBeanException {
+        private final PatchRegistry registry;
+        private final String name;
+
+        PatchBean(PatchMBean impl, PatchRegistry registry, String name) throws NotCompliantMBeanException {
             super(impl, PatchMBean.class);
+            this.registry = registry;
+            this.name = name;
         }
 
         @Override
@@ -92,9 +100,24 @@ public final class JmxControl implements RegistryObserver {
                 InvalidAttributeValueException, MBeanException, ReflectionException {
             if ("Enabled".equals(attribute.getName()) && !(attribute.getValue() instanceof Boolean)) {
                 Object v = attribute.getValue();
-                throw new InvalidAttributeValueException("Enabled takes true or false (a boolean), not '" + v + "'"
+                String why = "Enabled takes true or false (a boolean), not '" + v + "'"
                         + (v == null ? "" : " (a " + v.getClass().getName() + ")")
-                        + ": write true to enable the patch, false to disable it");
+                        + ": write true to enable the patch, false to disable it";
+                // A refused change is on record, as the control socket's refusal of the same call is
+                // (ControlSession.onRecord: operation 'call', the client's text only in the outcome);
+                // as the jmx requester and marked, as GuardedMBean runs what it lets through.
+                int mark = RecursionGuard.enter();
+                String before = Requester.enter(Requester.JMX);
+                try {
+                    registry.refusedOutside("call", name, new PatchException(PatchException.Reason.INVALID_ARGUMENT,
+                            name, why));
+                } catch (RuntimeException | LinkageError | VirtualMachineError ignored) {
+                    // the refusal stands and is answered; only its record is missing
+                } finally {
+                    Requester.restore(before);
+                    RecursionGuard.exit(mark);
+                }
+                throw new InvalidAttributeValueException(why);
             }
             super.setAttribute(attribute);
         }
