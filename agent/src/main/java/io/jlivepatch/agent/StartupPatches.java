@@ -42,8 +42,16 @@ final class StartupPatches {
             }
             jars.sort(null);
         } catch (IOException e) {
-            Log.get().log(System.Logger.Level.ERROR, "patch directory " + dir + " cannot be read (" + e
-                    + "); no patch loaded " + when);
+            String why = "patch directory " + dir + " cannot be read (" + e + "); no patch loaded " + when;
+            Log.get().log(System.Logger.Level.ERROR, why);
+            // On record too: none of the patches asked for runs (a path mistyped, a volume not mounted
+            // yet), which the trail must say as it says a refused JAR.
+            try {
+                io.jlivepatch.internal.core.PatchRegistry.installed().audit("load", dir.toString(),
+                        "refused " + PatchException.Reason.INVALID_ARGUMENT + ": " + why + ": check patches=<dir>");
+            } catch (RuntimeException | LinkageError ignored) {
+                // logged above; only its record is missing
+            }
             return;
         }
         if (!jars.isEmpty()) {

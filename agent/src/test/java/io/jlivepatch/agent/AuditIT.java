@@ -137,6 +137,25 @@ class AuditIT {
     }
 
     @Test
+    void aStartUpPatchDirectoryThatCannotBeReadIsOnRecord() throws Exception {
+        Path audit = dir.resolve("audit.jsonl");
+        Path patches = dir.resolve("patches-not-mounted");
+        try (ServiceProcess service = new ServiceProcess(agent("audit=" + audit + ",patches=" + patches))) {
+            assertEquals(ORIGINAL, service.call());
+            // None of the patches the operator asked for runs: the trail says so, not only the log.
+            List<String> lines = Files.readAllLines(audit);
+            assertEquals(1, lines.size(), lines.toString());
+            assertEquals(List.of("load", patches.toString(), "startup"), List.of(field(lines.get(0), "operation"),
+                    field(lines.get(0), "patch"), field(lines.get(0), "requester")), lines.get(0));
+            assertTrue(field(lines.get(0), "outcome").startsWith("refused INVALID_ARGUMENT: patch directory " + patches
+                    + " cannot be read ("), lines.get(0));
+            assertTrue(field(lines.get(0), "outcome").endsWith("); no patch loaded at start-up: check patches=<dir>"),
+                    lines.get(0));
+            assertMatchesTheLog(lines, logOf(service));
+        }
+    }
+
+    @Test
     void aSymbolicLinkIsNotFollowedAndStatusSaysWhy() throws Exception {
         Path target = Files.writeString(dir.resolve("elsewhere.txt"), "not an audit file\n");
         Path link = Files.createSymbolicLink(dir.resolve("audit.jsonl"), target);
