@@ -175,6 +175,21 @@ class FailureRefusalTest {
                 last);
     }
 
+    @Test
+    void contentSentWithoutItsDigestIsRefusedSayingWhatToSend() throws Exception {
+        byte[] content = {1, 2, 3};
+        String[] signature = {byte[].class.getName(), String.class.getName(), String.class.getName(),
+                boolean.class.getName(), boolean.class.getName()};
+        for (String digest : new String[] {null, " "}) {
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> Mbeans.invoke(Mbeans.livepatch(),
+                    "loadContent", new Object[] {content, digest, "sent.jar", true, false}, signature));
+            assertTrue(e.getMessage().startsWith("INVALID_PATCH: patch JAR sent.jar: no SHA-256 was sent with the"
+                    + " content (it has SHA-256 " + io.jlivepatch.internal.Sha256.hex(content) + "); nothing was loaded:"
+                    + " send it with the SHA-256 of the patch JAR (64 hex digits)"), e.getMessage());
+        }
+        assertTrue(livepatch().patches().isEmpty());
+    }
+
     /** Nothing registered, one audit entry and one log line for the refusal, and everything still works. */
     private void assertUnchangedAndStillWorking(String operation, String patch, String reason) throws Exception {
         assertFalse(livepatch().find(patch).isPresent());

@@ -66,7 +66,13 @@ final class LivepatchControl implements LivepatchMBean {
             } catch (PatchException e) {
                 throw registry.refusedOutside("load", subject, e);
             }
-            if (sha256 == null || !sha256.equalsIgnoreCase(jar.sha256())) {
+            if (sha256 == null || sha256.isBlank()) {
+                // A JMX client's call without the digest: "not the null the sender computed" said nothing useful.
+                throw registry.refusedOutside("load", jar, new PatchException(Reason.INVALID_PATCH, null,
+                        "patch JAR " + subject + ": no SHA-256 was sent with the content (it has SHA-256 " + jar.sha256()
+                        + "); nothing was loaded: send it with the SHA-256 of the patch JAR (64 hex digits)"));
+            }
+            if (!sha256.equalsIgnoreCase(jar.sha256())) {
                 throw registry.refusedOutside("load", jar, new PatchException(Reason.INVALID_PATCH, null,
                         "patch JAR " + subject + ": the content received has SHA-256 " + jar.sha256() + ", not the "
                         + sha256 + " the sender computed; nothing was loaded: send it again"));
