@@ -213,17 +213,22 @@ public final class AuditFile implements Runnable {
                 + (lost == 1 ? " record" : " records") + " not written to it, see 'status --log')");
     }
 
-    /** Appends one record. Never throws: the operation stands. */
-    void record(Instant time, String operation, String patch, String outcome, String requester,
-                String source, String sha256, String signer) {
+    /**
+     * Queues one record's line; what {@link #awaitWritten} waits for. Called under the AuditLog's lock
+     * (pairs with its synchronized block in record), so that the file's order is the log's. Never
+     * throws: the operation stands.
+     */
+    long enqueue(Instant time, String operation, String patch, String outcome, String requester,
+                 String source, String sha256, String signer) {
         try {
-            append(line(time, operation, patch, outcome, requester, source, sha256, signer));
+            return enqueue(line(time, operation, patch, outcome, requester, source, sha256, signer));
         } catch (RuntimeException | LinkageError | VirtualMachineError e) {
             try {
                 failed("a record could not be prepared: " + e, time);
             } catch (RuntimeException | LinkageError | VirtualMachineError ignored) {
                 // no memory even for that: the in-memory log has the record
             }
+            return -1;
         }
     }
 
@@ -245,15 +250,31 @@ public final class AuditFile implements Runnable {
 
     /** Queues {@code line} and waits, within bounds, until the writer is done with it. */
     void append(byte[] line) {
+        awaitWritten(enqueue(line));
+    }
+
+    /** Queues {@code line}; its number for {@link #awaitWritten}, or -1 when there is nothing to wait for. */
+    private synchronized long enqueue(byte[] line) {
+        if (queue.size() >= MAX_QUEUED) {
+            countLost(timeOf(line));
+            return -1; // the writer is stuck, which is reported already
+        }
+        queue.addLast(line);
+        long mine = ++queued;
+        notifyAll(); // wakes the writer (its wait in next)
+        return stuck ? -1 : mine;
+    }
+
+    /**
+     * Waits, within bounds, until the writer is done with line number {@code mine} (from
+     * {@link #enqueue}); not at all for -1, nor while the writer is stuck.
+     */
+    void awaitWritten(long mine) {
+        if (mine < 0) {
+            return;
+        }
         String report = null;
         synchronized (this) {
-            if (queue.size() >= MAX_QUEUED) {
-                countLost(timeOf(line));
-                return; // the writer is stuck, which is reported already
-            }
-            queue.addLast(line);
-            long mine = ++queued;
-            notifyAll(); // wakes the writer (its wait in next)
             if (stuck) {
                 return;
             }

@@ -118,7 +118,6 @@ public final class AuditLog {
      * @param provenance the patch's, or what is known of a refused JAR; {@code null} for neither
      */
     void record(String operation, String patch, String outcome, String requester, Provenance provenance) {
-        Instant now = Instant.now();
         // Cut outside the lock: the raw fields may be large. Cut before cleaning, so that no escape is cut in half.
         String op = cut(operation, MAX_OPERATION);
         String name = cut(patch, MAX_PATCH);
@@ -127,21 +126,36 @@ public final class AuditLog {
         String source = provenance == null ? "" : cut(provenance.source(), MAX_SOURCE);
         String sha256 = provenance == null ? "" : cut(provenance.sha256(), MAX_SHA256);
         String signer = provenance == null ? "" : cut(provenance.signer(), MAX_SIGNER);
-        Entry e = new Entry(now, Text.clean(op), Text.clean(name), Text.clean(result), Text.clean(who),
-                Text.clean(source), Text.clean(sha256), Text.clean(signer));
-        long size = bytes(e);
+        String cleanOp = Text.clean(op);
+        String cleanName = Text.clean(name);
+        String cleanResult = Text.clean(result);
+        String cleanWho = Text.clean(who);
+        String cleanSource = Text.clean(source);
+        String cleanSha256 = Text.clean(sha256);
+        String cleanSigner = Text.clean(signer);
+        AuditFile f = file;
+        Entry e;
+        long line = -1;
         synchronized (this) {
+            // The time, the place in this log and the place in the file's queue are taken together: two
+            // records made at once by two threads (a refusal before klpMutex, the worker's) read in the
+            // same order, each stamped no earlier than the one ahead of it, in status and in the file.
+            // Lock order: this, then the AuditFile's monitor (its enqueue); nothing takes them the other way.
+            e = new Entry(Instant.now(), cleanOp, cleanName, cleanResult, cleanWho, cleanSource, cleanSha256,
+                    cleanSigner);
             entries.addLast(e);
-            bytes += size;
+            bytes += bytes(e);
             while (entries.size() > CAPACITY || bytes > MAX_BYTES) {
                 bytes -= bytes(entries.removeFirst());
             }
+            if (f != null) {
+                // The file gets the fields as they are (cut, not cleaned): Json escapes every character
+                // that could end or forge a line, and a reader gets the names back exactly.
+                line = f.enqueue(e.time(), op, name, result, who, source, sha256, signer);
+            }
         }
-        // The file gets the fields as they are (cut, not cleaned): Json escapes every character
-        // that could end or forge a line, and a reader gets the names back exactly.
-        AuditFile f = file;
         if (f != null) {
-            f.record(now, op, name, result, who, source, sha256, signer);
+            f.awaitWritten(line); // outside the lock: a slow write holds this record only, not the next
         }
         if (jfrStarted()) {
             JfrEvents.operation(e);

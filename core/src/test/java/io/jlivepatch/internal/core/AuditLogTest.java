@@ -31,6 +31,26 @@ class AuditLogTest {
     }
 
     @Test
+    void aRecordMadeWhileAnotherIsBeingAddedTakesItsTimeInTheLogsOrder() throws Exception {
+        AuditLog log = new AuditLog();
+        Thread first = new Thread(() -> log.record("enable", "first", "ok", "api", null), "first");
+        synchronized (log) { // where a concurrent record holds it: the first one waits for it
+            first.start();
+            while (first.getState() != Thread.State.BLOCKED) {
+                Thread.onSpinWait(); // until it waits for the log (a state, not a time)
+            }
+            Thread.sleep(2); // only so that the clock moves between the two, whatever its resolution
+            log.record("disable", "second", "ok", "api", null); // this thread holds the log: it goes in first
+        }
+        first.join();
+        List<AuditLog.Entry> entries = log.entries();
+        assertEquals(List.of("second", "first"), entries.stream().map(AuditLog.Entry::patch).toList());
+        // Each record's time is taken where its place in the log (and the audit file's queue) is: a
+        // reader of either never finds a record stamped before the one ahead of it.
+        assertFalse(entries.get(1).time().isBefore(entries.get(0).time()), entries.toString());
+    }
+
+    @Test
     void theOldestEntriesGoFirstWhenTheBytesRunOut() {
         AuditLog log = new AuditLog();
         String wide = "\u001b".repeat(AuditLog.MAX_OUTCOME); // six characters each once escaped
