@@ -683,6 +683,38 @@ class CallbacksTest {
     }
 
     @Test
+    void aLateCallbackThatAwaitsItsOwnTransitionNeitherLetsGoOfTheLockNorLosesItsPostPatch() throws Exception {
+        Recorder r = new Recorder("l");
+        PatchHandle h = livepatch().register(latePatch("cb-late-await")
+                .replace(method(Held.class, "work"), method(CallbacksTest.class, "work"))
+                .callbacks(LATE, r).build());
+        Thread old = heldInWork(); // holds the enable's transition open
+        h.enable();
+        assertTrue(h.inTransition());
+        AtomicReference<Boolean> awaited = new AtomicReference<>();
+        r.duringPrePatch = () -> {
+            Hold.release(old); // the transition could end now, but only under the lock this callback runs under
+            try {
+                awaited.set(h.awaitTransition(WAIT));
+            } catch (InterruptedException e) {
+                throw new AssertionError(e);
+            }
+        };
+        IsolatingLoader loader = IsolatingLoader.of("cb-late-await", LATE);
+        Supplier<String> late = lateInstance(loader);
+        assertEquals("patched", late.get()); // its first call runs its prePatch, which awaits
+        assertEquals(Boolean.FALSE, awaited.get(), "the transition cannot end while its lock is held by the callback");
+        assertTrue(h.awaitTransition(WAIT));
+        // The call and the transition's end (on the worker) run in either order once the callback returned.
+        List<String> events = eventsOf("cb-late-await");
+        assertEquals("l prePatch Late@cb-late-await", events.get(0), events.toString());
+        assertEquals(3, events.size(), events.toString());
+        assertTrue(events.contains("call cb-late-await"), events.toString());
+        assertTrue(events.contains("l postPatch Late@cb-late-await"),
+                "the class prepared during the transition gets its postPatch at its end: " + events);
+    }
+
+    @Test
     void callbacksForAClassThePatchReplacesNoMethodOfAreRefusedAtRegister() {
         List<PatchHandle> before = livepatch().patches();
         PatchException e = TestSupport.refusedRegistration(cachePatch("cb-not-target")

@@ -1385,6 +1385,17 @@ public final class PatchRegistry {
             return false;
         }
         nanos -= System.nanoTime() - start;
+        if (klpMutex.getHoldCount() > 1 && transitionPatch == p) {
+            // A patch callback under the lock (the late callbacks of a class defined during p's
+            // transition): the wait on transitionDone would let go of every hold of klpMutex, and the
+            // transition would end, its closing callbacks run, while the callback's caller counts on
+            // the lock (the class it prepares then never got its postPatch). The end needs the lock.
+            klpMutex.unlock();
+            Refusals.logQuietly(System.Logger.Level.WARNING, "''{0}'': awaitTransition called under jlivepatch''s"
+                    + " lock (from a patch callback): the transition cannot complete before the callback returns;"
+                    + " not waiting", p.name());
+            return false;
+        }
         try {
             while (transitionPatch == p) {
                 if (nanos <= 0) {
