@@ -714,6 +714,48 @@ class CallbacksTest {
                 "the class prepared during the transition gets its postPatch at its end: " + events);
     }
 
+    /** What a buggy callback may throw: an exception whose message fails to render, as its toString() then does. */
+    static final class Unprintable extends RuntimeException {
+        @Override
+        public String getMessage() {
+            throw new NullPointerException("the message of an Unprintable");
+        }
+    }
+
+    @Test
+    void aCallbackExceptionWhoseTextFailsIsStillItsFailureAndStopsNoOtherClassesCallbacks() throws Exception {
+        Recorder store = new Recorder("p");
+        Callbacks cache = new Callbacks() {
+            @Override
+            public void postPatch(Class<?> target) {
+                throw new Unprintable();
+            }
+
+            @Override
+            public void postUnpatch(Class<?> target) {
+                throw new Unprintable();
+            }
+        };
+        PatchHandle h = livepatch().register(cachePatch("cb-unprintable")
+                .replace(method(Store.class, "get"), method(CallbacksTest.class, "storeGet", Object.class))
+                .callbacks("cbapp.Cache", cache).callbacks("cbapp.Store", store).build());
+        h.enable();
+        assertTrue(h.awaitTransition(WAIT));
+        assertEquals(List.of("p prePatch Store", "p postPatch Store"), EVENTS, "Store's postPatch runs after Cache's failed");
+        String failure = RegistryAccess.get().lastCallbackFailure(h);
+        assertNotNull(failure);
+        assertTrue(failure.startsWith("postPatch of cbapp.Cache in class loader "), failure);
+        assertTrue(failure.contains(Unprintable.class.getName()), failure);
+        assertTrue(audit().stream().anyMatch(e -> e.operation().equals("callback")
+                && e.outcome().startsWith("failed postPatch of cbapp.Cache")), audit().toString());
+
+        h.disable();
+        assertTrue(h.awaitTransition(WAIT));
+        assertEquals(List.of("p prePatch Store", "p postPatch Store", "p preUnpatch Store", "p postUnpatch Store"), EVENTS);
+        assertTrue(RegistryAccess.get().lastCallbackFailure(h).startsWith("postUnpatch of cbapp.Cache"),
+                RegistryAccess.get().lastCallbackFailure(h));
+    }
+
     @Test
     void callbacksForAClassThePatchReplacesNoMethodOfAreRefusedAtRegister() {
         List<PatchHandle> before = livepatch().patches();
