@@ -3,6 +3,7 @@ package io.jlivepatch.jar;
 import io.jlivepatch.PatchException;
 import io.jlivepatch.PatchHandle;
 import io.jlivepatch.jar.fixtures.InitGate;
+import io.jlivepatch.jar.fixtures.UnprintableFailure;
 import jarapp.Counter;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -135,6 +136,36 @@ class PatchInitializationTest {
             assertTrue(h.awaitTransition(Duration.ofSeconds(HANG_SECONDS)));
             h.unregister();
         }
+    }
+
+    /**
+     * An initializer whose exception cannot be turned into text (its message throws): the first call
+     * runs the method's own code all the same, and status names the exception's class. Before, the
+     * failure to describe it reached the application's first call.
+     */
+    @Test
+    void anInitializerWhoseExceptionHasNoTextLeavesTheMethodOnItsOwnCode() throws Exception {
+        String fix = "jarapp.fix.InitThrowsUnprintable";
+        byte[] bytes = Jars.patchClass(fix, Jars::returnsMinusOne, mv -> {
+            mv.visitTypeInsn(Opcodes.NEW, "io/jlivepatch/jar/fixtures/UnprintableFailure");
+            mv.visitInsn(Opcodes.DUP);
+            mv.visitMethodInsn(Opcodes.INVOKESPECIAL, "io/jlivepatch/jar/fixtures/UnprintableFailure", "<init>", "()V",
+                    false);
+            mv.visitInsn(Opcodes.ATHROW);
+        });
+        Path jar = Jars.write(dir.resolve("unprintable.jar"), Jars.manifest("init-unprintable", fix),
+                Map.of(fix.replace('.', '/') + ".class", bytes));
+        PatchHandle h = loadWithin(jar);
+        h.enable();
+        assertTrue(h.awaitTransition(Duration.ofSeconds(HANG_SECONDS)));
+        assertEquals(1, new Counter().next(), "the first call must run the original, not fail");
+        assertEquals(1, new Counter().next());
+        String status = awaitStatus(h, "FAILED");
+        assertTrue(status.contains("failed to initialize (") && status.contains(UnprintableFailure.class.getName()),
+                status);
+        h.disable();
+        assertTrue(h.awaitTransition(Duration.ofSeconds(HANG_SECONDS)));
+        h.unregister();
     }
 
     /**

@@ -143,7 +143,19 @@ public final class ClassInit implements Function<Stream<StackWalker.StackFrame>,
             cause = e.getCause(); // "Exception java.lang.IllegalStateException: boom [in thread "t"]"
         }
         if (failure == null || own) {
-            failure = "the patch class " + patchClass.getName() + " failed to initialize (" + cause + ")";
+            failure = "the patch class " + patchClass.getName() + " failed to initialize (" + text(cause) + ")";
+        }
+    }
+
+    /**
+     * {@code t}'s text, or its class's name when its {@code toString} (its message) fails: that is the
+     * patch's code, run here on the application's call, which must go on to the version below.
+     */
+    private static String text(Throwable t) {
+        try {
+            return String.valueOf(t);
+        } catch (RuntimeException | LinkageError | StackOverflowError e) {
+            return t.getClass().getName() + " (whose message could not be read: " + e.getClass().getName() + ")";
         }
     }
 
