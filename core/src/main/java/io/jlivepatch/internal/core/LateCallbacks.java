@@ -1,5 +1,6 @@
 package io.jlivepatch.internal.core;
 
+import io.jlivepatch.internal.bootstrap.StackRoom;
 import io.jlivepatch.internal.patch.ClassCallbacks;
 
 import java.util.List;
@@ -50,13 +51,23 @@ final class LateCallbacks implements ClassCallbacks {
 
     @Override
     public void settle(Class<?> owner) {
+        // The first call of a class comes at whatever depth the application's stack is: a stack
+        // overflow between taking klpMutex and the finally that releases it, or in that finally,
+        // would leave it held for good by a thread that may end, and every later operation would
+        // wait for it. So the lock is taken only with room for its release (StackRoom); without, the
+        // call overflows here, as it would in a moment anyway, and the gate stays for the next call.
+        if (!StackRoom.left()) {
+            throw new StackOverflowError("no stack left to run the callbacks of class " + owner.getName()
+                    + " at its first call: they run at its next call");
+        }
         // Waits for an enable that armed the patch but has not committed yet: its commit decides
         // whether the patch is active, and so whether this class gets its callbacks.
         klpMutex.lock();
-        // A callback that never returns keeps klpMutex, as one of an enable does: a command's BUSY
-        // then names this thread and these callbacks (the holder pairs with PatchRegistry.lockHeld).
-        Object[] outer = registry.holdFor("running the callbacks of class " + owner.getName() + " at its first call");
+        Object[] outer = null;
         try {
+            // A callback that never returns keeps klpMutex, as one of an enable does: a command's BUSY
+            // then names this thread and these callbacks (the holder pairs with PatchRegistry.lockHeld).
+            outer = registry.holdFor("running the callbacks of class " + owner.getName() + " at its first call");
             List<RegisteredPatch> stack = registry.stackForCallbacks();
             for (RegisteredPatch p : stack) {
                 boolean inTransition = p.inTransition();

@@ -1,0 +1,147 @@
+package io.jlivepatch;
+
+import io.jlivepatch.internal.patch.RecursionGuard;
+
+import java.lang.reflect.Field;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
+
+/**
+ * Run in a fresh JVM by {@link LateCallbackStackEdgeTest}: the first call of a class defined while a
+ * patch with callbacks for it is enabled runs those callbacks under jlivepatch's lock, on the calling
+ * thread, at whatever depth its stack is. Threads with a small stack make that first call close to
+ * their stack's edge, depth after depth (each with a copy of the class of its own, so that each
+ * attempt is a first call), round after round (the JIT compiles meanwhile, each state its own frame
+ * sizes); after every attempt, whether it returned or overflowed, jlivepatch's lock must be free.
+ * Before, an overflow between the lock's acquisition and its release's {@code try} left it held by
+ * a thread that had ended: every later operation waited for ever (a command: BUSY). Prints
+ * {@code RESULT ok}.
+ */
+public final class LateCallbackStackEdgeDriver {
+
+    private static final String LATE = "cbapp.Late";
+    private static final int STACK_BYTES = 256 * 1024;
+    private static final int ROUNDS = 10;
+    private static final int STRIDE = 8;
+    private static final int AROUND = 24;
+    private static final int START = 1_000_000;
+
+    private static final AtomicInteger PRE_PATCHES = new AtomicInteger();
+
+    private static volatile int reached;
+    private static volatile String answer;
+    private static int loaders;
+    private static int returned;
+    private static int overflowed;
+
+    private LateCallbackStackEdgeDriver() {
+    }
+
+    public static String lateGet(Object self) {
+        return "patched";
+    }
+
+    public static void main(String[] args) throws Exception {
+        Livepatch lp = TestSupport.livepatch();
+        PatchHandle h = lp.register(Patch.builder("late-edge")
+                .replace(LATE, "get", "()Ljava/lang/String;",
+                        LateCallbackStackEdgeDriver.class.getMethod("lateGet", Object.class))
+                .callbacks(LATE, new Callbacks() {
+                    @Override
+                    public void prePatch(Class<?> target) {
+                        PRE_PATCHES.incrementAndGet();
+                    }
+                }).build());
+        h.enable();
+        check(h.awaitTransition(java.time.Duration.ofSeconds(30)), "the enable completes");
+        ReentrantLock klpMutex = klpMutex();
+        for (int round = 0; round < ROUNDS; round++) {
+            int edge = edge();
+            int first = edge;
+            while (first > 0 && !attempt(first, klpMutex)) {
+                first -= STRIDE;
+            }
+            for (int depth = first + AROUND; depth > first - AROUND; depth--) {
+                attempt(depth, klpMutex);
+            }
+        }
+        System.out.println("classes " + loaders + ", returned " + returned + ", overflowed " + overflowed
+                + ", prePatch " + PRE_PATCHES.get());
+        check(returned > 0 && overflowed > 0, "the attempts met both sides of the edge");
+        System.out.println("RESULT ok");
+    }
+
+    /**
+     * The first call of a new copy of the class, {@code depth} frames deep on a fresh thread; whether
+     * it returned. Its call sites are linked before, on this thread (marked: the original runs and no
+     * callback), so that the attempt's depth decides where the callbacks' run overflows, not the link.
+     */
+    private static boolean attempt(int depth, ReentrantLock klpMutex) throws Exception {
+        IsolatingLoader loader = IsolatingLoader.of("late-edge-" + loaders++, LATE);
+        @SuppressWarnings("unchecked")
+        Supplier<String> late = (Supplier<String>) loader.define(LATE).getDeclaredConstructor().newInstance();
+        int mark = RecursionGuard.enter();
+        try {
+            late.get();
+        } finally {
+            RecursionGuard.exit(mark);
+        }
+        answer = null;
+        Thread t = new Thread(null, () -> {
+            try {
+                down(depth, late);
+            } catch (StackOverflowError e) {
+                overflowed++;
+            }
+        }, "late-edge-attempt-" + loaders, STACK_BYTES);
+        t.start();
+        t.join();
+        // By the ended thread: another of jlivepatch's threads may take it a moment (the link-failure audit).
+        check(!klpMutex.toString().endsWith("[Locked by thread " + t.getName() + "]"),
+                "jlivepatch's lock is held by a thread that ended, after a first call " + depth + " frames deep");
+        if (answer != null) {
+            returned++;
+            return true;
+        }
+        return false;
+    }
+
+    private static int edge() throws InterruptedException {
+        reached = START;
+        Thread t = new Thread(null, () -> {
+            try {
+                down(START, null);
+            } catch (StackOverflowError e) {
+                // expected
+            }
+        }, "late-edge", STACK_BYTES);
+        t.start();
+        t.join();
+        return START - reached;
+    }
+
+    private static void down(int left, Supplier<String> late) {
+        if (left > 0) {
+            reached = left;
+            down(left - 1, late);
+            return;
+        }
+        if (late != null) {
+            answer = late.get();
+        }
+    }
+
+    private static ReentrantLock klpMutex() throws ReflectiveOperationException {
+        Field f = io.jlivepatch.internal.core.PatchRegistry.class.getDeclaredField("klpMutex");
+        f.setAccessible(true);
+        return (ReentrantLock) f.get(RegistryAccess.get());
+    }
+
+    private static void check(boolean ok, String what) {
+        if (!ok) {
+            System.out.println("FAILED: " + what);
+            System.exit(1);
+        }
+    }
+}
