@@ -1,6 +1,7 @@
 package io.jlivepatch.internal.core;
 
 import io.jlivepatch.internal.Log;
+import io.jlivepatch.internal.bootstrap.StackRoom;
 import io.jlivepatch.FunctionStatus;
 import io.jlivepatch.Patch;
 import io.jlivepatch.PatchException;
@@ -313,29 +314,47 @@ public final class PatchRegistry {
         // The operations that can come first (register's fixedSources, load's prepare) activate
         // outside the lock already; this keeps every operation so (RegistryStretchDriver).
         activate(operation, patchName, patchName);
+        requireStackFor(operation, patchName);
         if (!lock()) {
             throw refused(operation, patchName, noted(lockHeld(operation, patchName), note), jar);
         }
         Object[] outer = holder; // klpMutex is reentrant: a nested operation puts it back
-        hold("'" + operation + "'" + (patchName == null ? "" : " of patch '" + patchName + "'"));
-        boolean outermost = deferredHere.get() == null;
-        if (outermost) {
-            deferredHere.set(new ArrayList<>());
-        }
+        boolean outermost = false;
         try {
+            hold("'" + operation + "'" + (patchName == null ? "" : " of patch '" + patchName + "'"));
+            outermost = deferredHere.get() == null;
+            if (outermost) {
+                deferredHere.set(new ArrayList<>());
+            }
             return refusing(operation, patchName, patchName, note, jar, step);
         } finally {
             try {
                 if (outermost) {
                     List<Object[]> records = deferredHere.get();
                     deferredHere.remove();
-                    auditDeferred(records);
+                    if (records != null) { // null when setting it failed
+                        auditDeferred(records);
+                    }
                 }
             } finally {
                 // What another thread held before a wait on transitionDone let it in is not ours to restore.
                 holder = outer != null && outer[1] == Thread.currentThread() ? outer : null;
                 klpMutex.unlock();
             }
+        }
+    }
+
+    /**
+     * Refuses, with the {@link StackOverflowError} it would meet in a moment anyway, an operation asked
+     * for at the edge of its thread's stack (a patch's replacement deep in a recursion, say), before
+     * it takes klpMutex: an overflow between taking the lock and the finally that releases it, or in
+     * that finally, would leave it held for good by a thread that may end, and every later operation
+     * would wait for it. With {@link StackRoom}'s room, the release is sure to fit.
+     */
+    private static void requireStackFor(String operation, String patchName) {
+        if (!StackRoom.left()) {
+            throw new StackOverflowError("no stack left to " + operation + " patch '" + patchName + "' on this"
+                    + " thread; nothing was changed");
         }
     }
 
@@ -1381,22 +1400,22 @@ public final class PatchRegistry {
         // Bounded: an operation that holds the lock for good (a callback that never returns) must not
         // take the waiter (the watch, a command) with it. Untimed first: a free lock is taken whatever
         // the thread's interrupt status, as lock() did.
+        requireStackFor("await the transition of", p.name());
         if (!klpMutex.tryLock() && !klpMutex.tryLock(nanos, TimeUnit.NANOSECONDS)) {
             return false;
         }
-        nanos -= System.nanoTime() - start;
-        if (klpMutex.getHoldCount() > 1 && transitionPatch == p) {
-            // A patch callback under the lock (the late callbacks of a class defined during p's
-            // transition): the wait on transitionDone would let go of every hold of klpMutex, and the
-            // transition would end, its closing callbacks run, while the callback's caller counts on
-            // the lock (the class it prepares then never got its postPatch). The end needs the lock.
-            klpMutex.unlock();
-            Refusals.logQuietly(System.Logger.Level.WARNING, "''{0}'': awaitTransition called under jlivepatch''s"
-                    + " lock (from a patch callback): the transition cannot complete before the callback returns;"
-                    + " not waiting", p.name());
-            return false;
-        }
         try {
+            nanos -= System.nanoTime() - start;
+            if (klpMutex.getHoldCount() > 1 && transitionPatch == p) {
+                // A patch callback under the lock (the late callbacks of a class defined during p's
+                // transition): the wait on transitionDone would let go of every hold of klpMutex, and the
+                // transition would end, its closing callbacks run, while the callback's caller counts on
+                // the lock (the class it prepares then never got its postPatch). The end needs the lock.
+                Refusals.logQuietly(System.Logger.Level.WARNING, "''{0}'': awaitTransition called under"
+                        + " jlivepatch''s lock (from a patch callback): the transition cannot complete before the"
+                        + " callback returns; not waiting", p.name());
+                return false;
+            }
             while (transitionPatch == p) {
                 if (nanos <= 0) {
                     return false;

@@ -8,17 +8,19 @@ import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
 
 /**
- * Run in a fresh JVM by {@link LateCallbackStackEdgeTest}: the first call of a class defined while a
- * patch with callbacks for it is enabled runs those callbacks under jlivepatch's lock, on the calling
- * thread, at whatever depth its stack is. Threads with a small stack make that first call close to
- * their stack's edge, depth after depth (each with a copy of the class of its own, so that each
- * attempt is a first call), round after round (the JIT compiles meanwhile, each state its own frame
- * sizes); after every attempt, whether it returned or overflowed, jlivepatch's lock must be free.
- * Before, an overflow between the lock's acquisition and its release's {@code try} left it held by
- * a thread that had ended: every later operation waited for ever (a command: BUSY). Prints
- * {@code RESULT ok}.
+ * Run in a fresh JVM by {@link LockStackEdgeTest}: code that takes jlivepatch's lock on an application
+ * thread, at whatever depth its stack is, never leaves it held when the stack overflows. Threads with
+ * a small stack make the call close to their stack's edge, depth after depth, round after round (the
+ * JIT compiles meanwhile, each state its own frame sizes); after every attempt, whether it returned or
+ * overflowed, the lock must not be held by the thread, which has ended. {@code late}: the first call of
+ * a class defined while a patch with callbacks for it is enabled (each attempt a copy of the class of
+ * its own, so that each is a first call), which runs those callbacks under the lock. {@code enable}:
+ * an operation of the API (an enable of the enabled patch, refused), as a patch's replacement deep in
+ * a recursion may ask. Before, an overflow between the lock's acquisition and its release's
+ * {@code try} left it held for good, and every later operation waited for ever (a command: BUSY): in
+ * the first attempts at the edge for {@code late}, on JDK 25 for {@code enable}. Prints {@code RESULT ok}.
  */
-public final class LateCallbackStackEdgeDriver {
+public final class LockStackEdgeDriver {
 
     private static final String LATE = "cbapp.Late";
     private static final int STACK_BYTES = 256 * 1024;
@@ -29,13 +31,17 @@ public final class LateCallbackStackEdgeDriver {
 
     private static final AtomicInteger PRE_PATCHES = new AtomicInteger();
 
+    /** {@code late} or {@code enable}; and the patch (both written before the attempts' threads start). */
+    private static String mode;
+    private static PatchHandle handle;
+
     private static volatile int reached;
     private static volatile String answer;
     private static int loaders;
     private static int returned;
     private static int overflowed;
 
-    private LateCallbackStackEdgeDriver() {
+    private LockStackEdgeDriver() {
     }
 
     public static String lateGet(Object self) {
@@ -43,10 +49,11 @@ public final class LateCallbackStackEdgeDriver {
     }
 
     public static void main(String[] args) throws Exception {
+        mode = args[0];
         Livepatch lp = TestSupport.livepatch();
-        PatchHandle h = lp.register(Patch.builder("late-edge")
+        PatchHandle h = lp.register(Patch.builder("lock-edge")
                 .replace(LATE, "get", "()Ljava/lang/String;",
-                        LateCallbackStackEdgeDriver.class.getMethod("lateGet", Object.class))
+                        LockStackEdgeDriver.class.getMethod("lateGet", Object.class))
                 .callbacks(LATE, new Callbacks() {
                     @Override
                     public void prePatch(Class<?> target) {
@@ -55,6 +62,7 @@ public final class LateCallbackStackEdgeDriver {
                 }).build());
         h.enable();
         check(h.awaitTransition(java.time.Duration.ofSeconds(30)), "the enable completes");
+        handle = h;
         ReentrantLock klpMutex = klpMutex();
         for (int round = 0; round < ROUNDS; round++) {
             int edge = edge();
@@ -78,7 +86,7 @@ public final class LateCallbackStackEdgeDriver {
      * callback), so that the attempt's depth decides where the callbacks' run overflows, not the link.
      */
     private static boolean attempt(int depth, ReentrantLock klpMutex) throws Exception {
-        IsolatingLoader loader = IsolatingLoader.of("late-edge-" + loaders++, LATE);
+        IsolatingLoader loader = IsolatingLoader.of("lock-edge-" + loaders++, LATE);
         @SuppressWarnings("unchecked")
         Supplier<String> late = (Supplier<String>) loader.define(LATE).getDeclaredConstructor().newInstance();
         int mark = RecursionGuard.enter();
@@ -94,7 +102,7 @@ public final class LateCallbackStackEdgeDriver {
             } catch (StackOverflowError e) {
                 overflowed++;
             }
-        }, "late-edge-attempt-" + loaders, STACK_BYTES);
+        }, "lock-edge-attempt-" + loaders, STACK_BYTES);
         t.start();
         t.join();
         // By the ended thread: another of jlivepatch's threads may take it a moment (the link-failure audit).
@@ -115,7 +123,7 @@ public final class LateCallbackStackEdgeDriver {
             } catch (StackOverflowError e) {
                 // expected
             }
-        }, "late-edge", STACK_BYTES);
+        }, "lock-edge", STACK_BYTES);
         t.start();
         t.join();
         return START - reached;
@@ -128,7 +136,15 @@ public final class LateCallbackStackEdgeDriver {
             return;
         }
         if (late != null) {
-            answer = late.get();
+            if (mode.equals("enable")) {
+                try {
+                    handle.enable();
+                } catch (PatchException e) {
+                    answer = e.reason().name(); // ILLEGAL_STATE: enabled already
+                }
+            } else {
+                answer = late.get();
+            }
         }
     }
 
