@@ -18,20 +18,24 @@ import java.util.function.Supplier;
  * an operation of the API (an enable of the enabled patch, refused), as a patch's replacement deep in
  * a recursion may ask. Before, an overflow between the lock's acquisition and its release's
  * {@code try} left it held for good, and every later operation waited for ever (a command: BUSY): in
- * the first attempts at the edge for {@code late}, on JDK 25 for {@code enable}. Prints {@code RESULT ok}.
+ * the first attempts at the edge for {@code late}, on JDK 25 for {@code enable}. {@code link}: as
+ * {@code late}, the class's hook not linked before, so that its first call links it at that depth.
+ * Every mode: after each attempt, a call with room on the stack runs the patch. Before, a hook whose
+ * link overflowed ran the original code for good, while status said PATCHED (a third of the link
+ * attempts that returned). Prints {@code RESULT ok}.
  */
 public final class LockStackEdgeDriver {
 
     private static final String LATE = "cbapp.Late";
     private static final int STACK_BYTES = 256 * 1024;
-    private static final int ROUNDS = 10;
+    private static final int ROUNDS = 5;
     private static final int STRIDE = 8;
     private static final int AROUND = 24;
     private static final int START = 1_000_000;
 
     private static final AtomicInteger PRE_PATCHES = new AtomicInteger();
 
-    /** {@code late} or {@code enable}; and the patch (both written before the attempts' threads start). */
+    /** {@code late}, {@code enable} or {@code link}; and the patch (both written before the attempts' threads start). */
     private static String mode;
     private static PatchHandle handle;
 
@@ -89,11 +93,13 @@ public final class LockStackEdgeDriver {
         IsolatingLoader loader = IsolatingLoader.of("lock-edge-" + loaders++, LATE);
         @SuppressWarnings("unchecked")
         Supplier<String> late = (Supplier<String>) loader.define(LATE).getDeclaredConstructor().newInstance();
-        int mark = RecursionGuard.enter();
-        try {
-            late.get();
-        } finally {
-            RecursionGuard.exit(mark);
+        if (!mode.equals("link")) {
+            int mark = RecursionGuard.enter();
+            try {
+                late.get();
+            } finally {
+                RecursionGuard.exit(mark);
+            }
         }
         answer = null;
         Thread t = new Thread(null, () -> {
@@ -108,6 +114,8 @@ public final class LockStackEdgeDriver {
         // By the ended thread: another of jlivepatch's threads may take it a moment (the link-failure audit).
         check(!klpMutex.toString().endsWith("[Locked by thread " + t.getName() + "]"),
                 "jlivepatch's lock is held by a thread that ended, after a first call " + depth + " frames deep");
+        // Whatever happened at the edge, the patch runs for the class from a call with room on.
+        check("patched".equals(late.get()), "a call after one " + depth + " frames deep runs the original code");
         if (answer != null) {
             returned++;
             return true;

@@ -174,8 +174,16 @@ public final class Dispatch {
                     perClass.put(methodKey, sites);
                     if (nested) {
                         PENDING.add(sites);
-                    } else {
-                        sites.resolve(null);
+                    }
+                }
+                if (!nested && !sites.resolved) {
+                    StackOverflowError e = sites.resolve(null);
+                    if (e != null) {
+                        // The first call came at the edge of its thread's stack: linked now, the site
+                        // would run the original code for good (no later call bootstraps it again),
+                        // while status says patched. Thrown as it is, the JVM does not record it
+                        // (only a LinkageError), and the site's next execution comes here again.
+                        throw e;
                     }
                 }
                 if (!nested) {
@@ -497,14 +505,25 @@ public final class Dispatch {
             }
         }
 
-        void resolve(List<MutableCallSite> changed) {
+        /**
+         * Whether a resolution of these sites has run to its end: a site whose bootstrap's resolution
+         * overflowed the stack is resolved again by its next bootstrap (see {@link #bootstrap}).
+         */
+        boolean resolved;
+
+        /** @return the {@link StackOverflowError} the resolution failed with, else {@code null} */
+        StackOverflowError resolve(List<MutableCallSite> changed) {
             MethodHandle[] resolved;
+            StackOverflowError overflow = null;
             try {
                 resolved = resolver.apply(owner, methodKey);
             } catch (Throwable t) {
                 // The resolver logs and records its own failures; a failing resolution means
                 // "run the original", never "fail the call".
                 resolved = null;
+                if (t instanceof StackOverflowError) {
+                    overflow = (StackOverflowError) t;
+                }
             }
             MethodHandle guardTarget = resolved == null ? FALSE : resolved[0];
             MethodHandle target = resolved == null ? null : resolved[1];
@@ -527,6 +546,8 @@ public final class Dispatch {
                     changed.add(guard);
                 }
             }
+            this.resolved |= overflow == null;
+            return overflow;
         }
     }
 }
