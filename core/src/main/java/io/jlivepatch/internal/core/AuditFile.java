@@ -337,14 +337,22 @@ public final class AuditFile implements Runnable {
             }
             mark = RecursionGuard.enterIfActive();
             try {
-                // A loss is noted in the file before the next line that gets there.
-                Object[] gap = gapLine();
-                String failure = gap == null ? null : write((byte[]) gap[0]);
-                if (gap != null && failure == null) {
-                    gapNoted((Long) gap[1]);
-                }
-                if (failure == null) {
-                    failure = write(line);
+                String failure;
+                try {
+                    // A loss is noted in the file before the next line that gets there.
+                    Object[] gap = gapLine();
+                    failure = gap == null ? null : write((byte[]) gap[0]);
+                    if (gap != null && failure == null) {
+                        gapNoted((Long) gap[1]);
+                    }
+                    if (failure == null) {
+                        failure = write(line);
+                    }
+                } catch (RuntimeException | LinkageError | VirtualMachineError e) {
+                    // No memory for the gap's line, say: this line is lost and counted as lost, and the
+                    // writer lives on (ended, it would leave every later record waiting and status saying
+                    // the file "is written when it ends" for good).
+                    failure = "a record could not be written: " + e.getClass().getName();
                 }
                 try {
                     finished(failure, line);
