@@ -79,6 +79,16 @@ class BuildLimitsTest {
     }
 
     /**
+     * An added method that overrides an inherited one cannot be carried: the running class's method
+     * table lacks it, so every virtual call (the superclass's own describe() here) runs the inherited one.
+     */
+    @Test
+    void anAddedOverrideOfAnInheritedMethodWorksOrIsRefusedByBuild() throws Exception {
+        Differential.failUnless(check("addedoverride", "com.acme.addedoverride.Square.label()Ljava/lang/String;"),
+                Outcome.IDENTICAL, Outcome.REFUSED_BY_BUILD);
+    }
+
+    /**
      * A carried class stays in the application's loader after its patch is gone (a loader cannot
      * forget a class): a later patch that carries another version of it must not run the first one.
      */

@@ -134,6 +134,7 @@ final class BuildDiff {
             MethodNode old = before.get(key);
             String where = cls + "." + key;
             if (old == null) {
+                String overridden = Overrides.inherited(newBuild, n, m);
                 if (m.name.equals("<init>")) {
                     problems.add(where + ": constructor added: a method patch cannot change constructors;"
                             + " create objects through the existing ones");
@@ -149,6 +150,11 @@ final class BuildDiff {
                 } else if ((m.access & Opcodes.ACC_ABSTRACT) != 0) {
                     problems.add(where + ": abstract method added: a method patch cannot change what implementers"
                             + " must provide");
+                } else if (overridden != null) {
+                    problems.add(where + ": method added that overrides " + overridden + ": the running class has"
+                            + " no such method, so calls through the inherited one would go on running it; a method"
+                            + " patch cannot change which method a call dispatches to: change the inherited method"
+                            + " instead, or deploy the change with a restart");
                 } else {
                     added.add(m);
                 }

@@ -1,0 +1,93 @@
+package io.jlivepatch.internal.build;
+
+import io.jlivepatch.internal.format.Normalized;
+import org.objectweb.asm.Opcodes;
+import org.objectweb.asm.Type;
+import org.objectweb.asm.tree.ClassNode;
+import org.objectweb.asm.tree.MethodNode;
+
+import java.lang.reflect.Method;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.HashSet;
+import java.util.Set;
+
+/**
+ * Whether a method the new build adds overrides one its class inherits. Such a method cannot be
+ * carried: the running class's method table does not have it, so every virtual call (the
+ * superclass's own code, {@code "" + obj} for an added {@code toString}) goes on running the
+ * inherited method, and only the patch's own direct calls would reach the copy.
+ */
+final class Overrides {
+
+    private static final int NOT_INHERITED = Opcodes.ACC_PRIVATE | Opcodes.ACC_STATIC;
+
+    private Overrides() {
+    }
+
+    /**
+     * The inherited method {@code m}, added to {@code cls}, overrides ({@code a.B.name(desc)}), or
+     * null. Supertypes are read from the build, and from the JDK where the build does not hold them;
+     * one from a library outside the build cannot be seen.
+     */
+    static String inherited(ClassSet build, ClassNode cls, MethodNode m) {
+        if ((m.access & NOT_INHERITED) != 0 || m.name.startsWith("<")) {
+            return null;
+        }
+        String pkg = BuildDiff.packageOf(cls.name);
+        Deque<String> todo = new ArrayDeque<>();
+        Set<String> seen = new HashSet<>();
+        push(todo, cls.superName);
+        cls.interfaces.forEach(i -> push(todo, i));
+        while (!todo.isEmpty()) {
+            String name = todo.pop();
+            if (!seen.add(name)) {
+                continue;
+            }
+            byte[] inBuild = build.classes().get(name);
+            if (inBuild != null) {
+                ClassNode s = Normalized.parse(inBuild);
+                for (MethodNode sm : s.methods) {
+                    if (sm.name.equals(m.name) && sm.desc.equals(m.desc) && overridable(sm.access, name, pkg)) {
+                        return BuildDiff.dotted(name) + "." + sm.name + sm.desc;
+                    }
+                }
+                push(todo, s.superName);
+                s.interfaces.forEach(i -> push(todo, i));
+                continue;
+            }
+            try {
+                Class<?> c = Class.forName(name.replace('/', '.'), false, ClassLoader.getPlatformClassLoader());
+                for (Method sm : c.getDeclaredMethods()) {
+                    if (sm.getName().equals(m.name) && Type.getMethodDescriptor(sm).equals(m.desc)
+                            && overridable(sm.getModifiers(), name, pkg)) {
+                        return BuildDiff.dotted(name) + "." + m.name + m.desc;
+                    }
+                }
+                if (c.getSuperclass() != null) {
+                    push(todo, c.getSuperclass().getName().replace('.', '/'));
+                }
+                for (Class<?> i : c.getInterfaces()) {
+                    push(todo, i.getName().replace('.', '/'));
+                }
+            } catch (ClassNotFoundException | LinkageError unknown) {
+                // a library outside the build: nothing to read
+            }
+        }
+        return null;
+    }
+
+    private static void push(Deque<String> todo, String name) {
+        if (name != null) {
+            todo.push(name);
+        }
+    }
+
+    /** Access flags and reflection's modifiers agree on these bits. */
+    private static boolean overridable(int access, String owner, String pkg) {
+        if ((access & NOT_INHERITED) != 0) {
+            return false;
+        }
+        return (access & (Opcodes.ACC_PUBLIC | Opcodes.ACC_PROTECTED)) != 0 || BuildDiff.packageOf(owner).equals(pkg);
+    }
+}
