@@ -89,6 +89,16 @@ class BuildLimitsTest {
     }
 
     /**
+     * A method the new build adds is called in the copy directly, not virtually: a subclass that
+     * declares it already (Circle.label) would be passed over.
+     */
+    @Test
+    void anAddedMethodThatASubclassOverridesWorksOrIsRefusedByBuild() throws Exception {
+        Differential.failUnless(check("overriddenadded", "com.acme.overriddenadded.Shape.label()Ljava/lang/String;"),
+                Outcome.IDENTICAL, Outcome.REFUSED_BY_BUILD);
+    }
+
+    /**
      * A carried class stays in the application's loader after its patch is gone (a loader cannot
      * forget a class): a later patch that carries another version of it must not run the first one.
      */

@@ -89,6 +89,7 @@ final class BuildDiff {
             }
         }
         crossChecks(changes, newClasses, problems);
+        problems.addAll(Overrides.overridden(newBuild, changes));
         fieldChecks(changes, fields, problems);
         nestChecks(newBuild, oldBuild, changes, newClasses, fields, problems);
         if (!fields.isEmpty()) {

@@ -1,6 +1,7 @@
 package io.jlivepatch.internal.build;
 
 import io.jlivepatch.internal.format.Normalized;
+import org.objectweb.asm.ClassReader;
 import org.objectweb.asm.Opcodes;
 import org.objectweb.asm.Type;
 import org.objectweb.asm.tree.ClassNode;
@@ -8,15 +9,21 @@ import org.objectweb.asm.tree.MethodNode;
 
 import java.lang.reflect.Method;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Deque;
+import java.util.HashMap;
 import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
- * Whether a method the new build adds overrides one its class inherits. Such a method cannot be
- * carried: the running class's method table does not have it, so every virtual call (the
- * superclass's own code, {@code "" + obj} for an added {@code toString}) goes on running the
- * inherited method, and only the patch's own direct calls would reach the copy.
+ * Whether a method the new build adds takes part in overriding, which a carried copy cannot. One
+ * that overrides an inherited method: the running class's method table does not have it, so every
+ * virtual call (the superclass's own code, {@code "" + obj} for an added {@code toString}) goes on
+ * running the inherited method, and only the patch's own direct calls would reach the copy. One
+ * that a subtype overrides: the patch's code calls the copy directly, so the subtype's method is
+ * passed over.
  */
 final class Overrides {
 
@@ -75,6 +82,64 @@ final class Overrides {
             }
         }
         return null;
+    }
+
+    /** One line per method the new build adds that a subtype in the build overrides. */
+    static List<String> overridden(ClassSet build, List<BuildDiff.ClassChange> changes) {
+        List<String> problems = new ArrayList<>();
+        Map<String, ClassNode> headers = null;
+        for (BuildDiff.ClassChange c : changes) {
+            for (MethodNode m : c.added()) {
+                if ((m.access & NOT_INHERITED) != 0 || m.name.startsWith("<")) {
+                    continue;
+                }
+                if (headers == null) {
+                    headers = headers(build);
+                }
+                for (ClassNode sub : headers.values()) {
+                    boolean overrides = sub.methods.stream().anyMatch(sm -> sm.name.equals(m.name)
+                            && sm.desc.equals(m.desc) && (sm.access & NOT_INHERITED) == 0);
+                    if (overrides && !sub.name.equals(c.name()) && isSubtype(headers, sub.name, c.name())
+                            && overridable(m.access, c.name(), BuildDiff.packageOf(sub.name))) {
+                        problems.add(BuildDiff.dotted(c.name()) + "." + m.name + m.desc + ": method added that "
+                                + BuildDiff.dotted(sub.name) + " overrides: the patch's code would call the added"
+                                + " method itself, never the override; a method patch cannot change which method a"
+                                + " call dispatches to: give the added method a name no subtype declares");
+                        break;
+                    }
+                }
+            }
+        }
+        return problems;
+    }
+
+    private static Map<String, ClassNode> headers(ClassSet build) {
+        Map<String, ClassNode> headers = new HashMap<>();
+        build.classes().forEach((name, bytes) -> {
+            ClassNode n = new ClassNode();
+            new ClassReader(bytes).accept(n, ClassReader.SKIP_CODE | ClassReader.SKIP_DEBUG | ClassReader.SKIP_FRAMES);
+            headers.put(name, n);
+        });
+        return headers;
+    }
+
+    /** Whether {@code name} extends or implements {@code type}, as far as the build shows. */
+    private static boolean isSubtype(Map<String, ClassNode> headers, String name, String type) {
+        Deque<String> todo = new ArrayDeque<>();
+        Set<String> seen = new HashSet<>();
+        todo.push(name);
+        while (!todo.isEmpty()) {
+            ClassNode n = headers.get(todo.pop());
+            if (n == null || !seen.add(n.name)) {
+                continue;
+            }
+            if (type.equals(n.superName) || n.interfaces.contains(type)) {
+                return true;
+            }
+            push(todo, n.superName);
+            n.interfaces.forEach(i -> push(todo, i));
+        }
+        return false;
     }
 
     private static void push(Deque<String> todo, String name) {

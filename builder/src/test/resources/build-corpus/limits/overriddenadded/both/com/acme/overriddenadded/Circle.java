@@ -1,0 +1,7 @@
+package com.acme.overriddenadded;
+
+public class Circle extends Shape {
+    public String label() {
+        return "circle";
+    }
+}
