@@ -145,6 +145,17 @@ class BuildSignIT {
                 + " certificate)");
     }
 
+    /** Signed or not, -o naming a directory (a watched patch directory) leaves it as it was, even empty. */
+    @Test
+    void anOutputThatIsADirectoryIsRefusedAndLeftAsItWas() throws Exception {
+        Path out = Files.createDirectories(dir.resolve("patches"));
+        refused(build(Map.of(ENV, PASSWORD), out, "--sign", keys.toString(), "--alias", "signer", "--storepass-env",
+                ENV), 1, out + " is a directory: give the patch JAR's file name");
+        assertTrue(Files.isDirectory(out));
+        refused(build(Map.of(), out), 1, out + " is a directory: give the patch JAR's file name");
+        assertTrue(Files.isDirectory(out));
+    }
+
     @Test
     void aPasswordIsNeverTakenFromTheCommandLine() throws Exception {
         refused(build(Map.of(), dir.resolve("out.jar"), "--sign", keys.toString(), "--alias", "signer"), 2,

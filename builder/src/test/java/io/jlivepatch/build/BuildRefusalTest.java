@@ -150,6 +150,20 @@ class BuildRefusalTest {
         assertEquals("an earlier patch", Files.readString(out));
     }
 
+    /** -o naming a directory (a watched patch directory, say) must not replace it, even when it is empty. */
+    @Test
+    void anOutputThatIsADirectoryIsRefusedAndLeftAsItWas() throws Exception {
+        Path out = Files.createDirectories(dir.resolve("patches"));
+        PatchBuild b = PatchBuild.compare(Corpus.build("supported", "body", "old"), Corpus.build("supported", "body", "new"))
+                .name("fix");
+        java.io.IOException e = assertThrows(java.io.IOException.class, () -> b.writeTo(out));
+        assertTrue(e.getMessage().contains(out + " is a directory"), e.getMessage());
+        assertTrue(Files.isDirectory(out));
+        try (Stream<Path> left = Files.list(dir)) {
+            assertEquals(List.of(out), left.toList(), "and nothing is left beside it");
+        }
+    }
+
     @Test
     void anInvalidPatchNameIsRefusedBeforeAnythingIsWritten() {
         Path out = dir.resolve("fix.jar");

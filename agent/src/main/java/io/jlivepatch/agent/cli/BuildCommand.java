@@ -256,6 +256,11 @@ final class BuildCommand implements Callable<Integer> {
 
     /** Builds into a file beside the output, signs that into the output, and removes it: a failure leaves no output. */
     private BuildReport writeSigned(PatchBuild build, PatchSigner signer) throws IOException {
+        if (Files.isDirectory(output)) {
+            // as PatchBuild.writeTo refuses it: the signed JAR's move into place would replace an empty directory
+            throw new IOException(output + " is a directory: give the patch JAR's file name ("
+                    + output.resolve(name + ".jar") + ")");
+        }
         Path unsigned = output.toAbsolutePath().getParent()
                 .resolve("." + output.getFileName() + "." + Long.toHexString(System.nanoTime()) + ".unsigned");
         try {

@@ -6,6 +6,7 @@ import org.objectweb.asm.Opcodes;
 import org.objectweb.asm.tree.MethodNode;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -77,6 +78,9 @@ public final class Builder {
      * @throws IllegalArgumentException when an include pattern matches no class, or no method changed
      */
     public static BuildReport write(Request request, String name, String description, Path out) throws IOException {
+        if (out != null) {
+            checkOutput(out, name);
+        }
         Analysis a = analyse(request);
         if (a.report().refused()) {
             return a.report();
@@ -97,6 +101,17 @@ public final class Builder {
                     + " (check that its directory exists and is writable)", e);
         }
         return a.report();
+    }
+
+    /**
+     * The JAR is moved into place over what is there, and a move replaces an empty directory: -o
+     * naming a directory (a watched patch directory) would have lost it.
+     */
+    private static void checkOutput(Path out, String name) throws IOException {
+        if (Files.isDirectory(out)) {
+            throw new IOException(out + " is a directory: give the patch JAR's file name (" + out.resolve(
+                    (name == null ? "fix" : name) + ".jar") + ")");
+        }
     }
 
     private static Analysis analyse(Request request) throws IOException {
