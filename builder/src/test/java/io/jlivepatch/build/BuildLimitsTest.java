@@ -99,6 +99,16 @@ class BuildLimitsTest {
     }
 
     /**
+     * An added field that the constructor sets on one branch only starts as the type's default on
+     * the others: one initial value for every object cannot carry it.
+     */
+    @Test
+    void anAddedFieldSetInABranchOfTheConstructorWorksOrIsRefusedByBuild() throws Exception {
+        Differential.failUnless(check("fieldinitbranch", "com.acme.fieldinitbranch.Account"),
+                Outcome.IDENTICAL, Outcome.REFUSED_BY_BUILD);
+    }
+
+    /**
      * A carried class stays in the application's loader after its patch is gone (a loader cannot
      * forget a class): a later patch that carries another version of it must not run the first one.
      */

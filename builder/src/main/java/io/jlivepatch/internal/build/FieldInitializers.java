@@ -7,10 +7,16 @@ import org.objectweb.asm.tree.AbstractInsnNode;
 import org.objectweb.asm.tree.ClassNode;
 import org.objectweb.asm.tree.FieldInsnNode;
 import org.objectweb.asm.tree.FieldNode;
+import org.objectweb.asm.tree.InsnList;
 import org.objectweb.asm.tree.IntInsnNode;
+import org.objectweb.asm.tree.JumpInsnNode;
+import org.objectweb.asm.tree.LabelNode;
 import org.objectweb.asm.tree.LdcInsnNode;
+import org.objectweb.asm.tree.LookupSwitchInsnNode;
 import org.objectweb.asm.tree.MethodInsnNode;
 import org.objectweb.asm.tree.MethodNode;
+import org.objectweb.asm.tree.TableSwitchInsnNode;
+import org.objectweb.asm.tree.TryCatchBlockNode;
 import org.objectweb.asm.tree.TypeInsnNode;
 import org.objectweb.asm.tree.VarInsnNode;
 
@@ -133,11 +139,47 @@ final class FieldInitializers {
                 return null; // assigned twice: not a plain initial value
             }
             result = shape(i, isStatic);
-            if (result == null) {
+            if (result == null || !unconditional(m, result)) {
                 return null;
             }
         }
         return result;
+    }
+
+    /**
+     * Whether every run of {@code m} that completes runs {@code seq}: nothing before it (a jump, a
+     * switch, a return or throw, an exception handler) leads past it. An assignment on one branch
+     * only leaves the field's default on the others, which one initial value for every object
+     * cannot carry; its code then stays, and the constructor is a change.
+     */
+    private static boolean unconditional(MethodNode m, List<AbstractInsnNode> seq) {
+        InsnList code = m.instructions;
+        AbstractInsnNode start = seq.get(seq.size() - 1);
+        int first = code.indexOf(start);
+        int last = code.indexOf(seq.get(0));
+        for (AbstractInsnNode i = code.getFirst(); i != start; i = i.getNext()) {
+            List<LabelNode> targets = new ArrayList<>();
+            if (i instanceof JumpInsnNode) {
+                targets.add(((JumpInsnNode) i).label);
+            } else if (i instanceof TableSwitchInsnNode) {
+                targets.addAll(((TableSwitchInsnNode) i).labels);
+                targets.add(((TableSwitchInsnNode) i).dflt);
+            } else if (i instanceof LookupSwitchInsnNode) {
+                targets.addAll(((LookupSwitchInsnNode) i).labels);
+                targets.add(((LookupSwitchInsnNode) i).dflt);
+            }
+            int op = i.getOpcode();
+            if (op >= Opcodes.IRETURN && op <= Opcodes.RETURN || op == Opcodes.ATHROW
+                    || targets.stream().anyMatch(l -> code.indexOf(l) > last)) {
+                return false;
+            }
+        }
+        for (TryCatchBlockNode t : m.tryCatchBlocks) {
+            if (code.indexOf(t.start) < first && code.indexOf(t.handler) > last) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static List<AbstractInsnNode> shape(AbstractInsnNode put, boolean isStatic) {
