@@ -215,6 +215,16 @@ class BuildProvenanceTest {
                 Corpus.build("supported", "lambda", "old", Corpus.NO_DEBUG));
     }
 
+    /** A framework reads the running class's annotations, which no patch changes: the report says so. */
+    @Test
+    void changedAnnotationsAreNotedAsNotCarried() throws Exception {
+        BuildReport r = PatchBuild.compare(other("annotations", "old"), other("annotations", "new")).report();
+        assertEquals(List.of("com.acme.annotations.Account.owner()Ljava/lang/String;"), r.changedFunctions());
+        assertEquals(List.of("com.acme.annotations.Account.statement()Ljava/lang/String;: annotations changed: the"
+                + " running class keeps its own, so what reads them (a framework, reflection) sees the old ones; the"
+                + " patch carries code only"), r.notes());
+    }
+
     private void assertNothingToPatch(Path oldBuild, Path newBuild) throws Exception {
         BuildReport dry = PatchBuild.compare(oldBuild, newBuild).report();
         assertEquals(List.of("0 changed, 0 new function(s), 0 new class(es)"), dry.lines());

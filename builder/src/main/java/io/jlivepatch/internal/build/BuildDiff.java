@@ -77,8 +77,10 @@ final class BuildDiff {
             if (java.util.Arrays.equals(before, e.getValue())) {
                 continue;
             }
-            ClassChange c = compareClass(Normalized.parse(before), Normalized.parse(e.getValue()), newBuild, fields,
-                    problems);
+            ClassNode o = Normalized.parse(before);
+            ClassNode n = Normalized.parse(e.getValue());
+            Annotations.compare(name.replace('/', '.'), o, n, notes);
+            ClassChange c = compareClass(o, n, newBuild, fields, problems);
             if (c != null) {
                 changes.add(c);
             }
