@@ -101,6 +101,9 @@ class BuildRefusalTest {
         PROBLEMS.put("addedelsewhere", List.of("com.acme.addedelsewhere.Caller.call()Ljava/lang/String; calls"
                 + " com.acme.addedelsewhere.Helper.helpMore()Ljava/lang/String;, which the new build adds to another"
                 + " class: move it into com.acme.addedelsewhere.Caller or a new class"));
+        PROBLEMS.put("addedelsewhereref", List.of("com.acme.addedelsewhereref.Caller.call()Ljava/lang/String; calls"
+                + " com.acme.addedelsewhereref.Helper.helpMore()Ljava/lang/String;, which the new build adds to another"
+                + " class: move it into com.acme.addedelsewhereref.Caller or a new class"));
     }
 
     @TempDir

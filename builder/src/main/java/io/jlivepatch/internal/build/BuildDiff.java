@@ -1,10 +1,13 @@
 package io.jlivepatch.internal.build;
 
 import io.jlivepatch.internal.format.Normalized;
+import org.objectweb.asm.Handle;
 import org.objectweb.asm.Opcodes;
 import org.objectweb.asm.tree.AbstractInsnNode;
 import org.objectweb.asm.tree.ClassNode;
 import org.objectweb.asm.tree.FieldNode;
+import org.objectweb.asm.tree.InvokeDynamicInsnNode;
+import org.objectweb.asm.tree.LdcInsnNode;
 import org.objectweb.asm.tree.MethodInsnNode;
 import org.objectweb.asm.tree.MethodNode;
 import org.objectweb.asm.tree.RecordComponentNode;
@@ -311,13 +314,13 @@ final class BuildDiff {
             all.addAll(c.added());
             for (MethodNode m : all) {
                 for (AbstractInsnNode i = m.instructions.getFirst(); i != null; i = i.getNext()) {
-                    if (i instanceof MethodInsnNode) {
-                        MethodInsnNode call = (MethodInsnNode) i;
-                        Set<String> added = addedByClass.get(call.owner);
-                        if (added != null && !call.owner.equals(c.name()) && added.contains(call.name + call.desc)) {
-                            problems.add(dotted(c.name()) + "." + m.name + m.desc + " calls " + dotted(call.owner) + "."
-                                    + call.name + call.desc + ", which the new build adds to another class: move it"
-                                    + " into " + dotted(c.name()) + " or a new class");
+                    for (Handle call : calls(i)) {
+                        Set<String> added = addedByClass.get(call.getOwner());
+                        if (added != null && !call.getOwner().equals(c.name())
+                                && added.contains(call.getName() + call.getDesc())) {
+                            problems.add(dotted(c.name()) + "." + m.name + m.desc + " calls " + dotted(call.getOwner())
+                                    + "." + call.getName() + call.getDesc() + ", which the new build adds to another"
+                                    + " class: move it into " + dotted(c.name()) + " or a new class");
                         }
                     }
                 }
@@ -329,6 +332,26 @@ final class BuildDiff {
                         + " class changes: the patch carries new classes only into packages whose classes it patches");
             }
         }
+    }
+
+    /** The methods an instruction calls or makes a handle of (a method reference, a lambda's body). */
+    private static List<Handle> calls(AbstractInsnNode i) {
+        List<Handle> out = new ArrayList<>();
+        if (i instanceof MethodInsnNode) {
+            MethodInsnNode call = (MethodInsnNode) i;
+            out.add(new Handle(Opcodes.H_INVOKEVIRTUAL, call.owner, call.name, call.desc, call.itf));
+        } else if (i instanceof InvokeDynamicInsnNode) {
+            InvokeDynamicInsnNode d = (InvokeDynamicInsnNode) i;
+            out.add(d.bsm);
+            for (Object arg : d.bsmArgs) {
+                if (arg instanceof Handle) {
+                    out.add((Handle) arg);
+                }
+            }
+        } else if (i instanceof LdcInsnNode && ((LdcInsnNode) i).cst instanceof Handle) {
+            out.add((Handle) ((LdcInsnNode) i).cst);
+        }
+        return out;
     }
 
     /**

@@ -1,0 +1,10 @@
+package com.acme.addedelsewhereref;
+
+import java.util.function.Supplier;
+
+public class Caller {
+    public String call() {
+        Supplier<String> s = new Helper()::helpMore;
+        return s.get();
+    }
+}

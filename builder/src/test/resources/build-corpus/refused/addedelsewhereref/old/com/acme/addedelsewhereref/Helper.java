@@ -1,0 +1,7 @@
+package com.acme.addedelsewhereref;
+
+public class Helper {
+    public String help() {
+        return "help";
+    }
+}
