@@ -68,6 +68,13 @@ class BuildLimitsTest {
                 Outcome.IDENTICAL, Outcome.REFUSED_BY_BUILD);
     }
 
+    /** The same with a method reference: a handle of Box's private shout, which the new class may not take. */
+    @Test
+    void aNewNestedClassTakingAReferenceToAPrivateMethodOfItsHostWorksOrIsRefusedByBuild() throws Exception {
+        Differential.failUnless(check("nestedprivateref", "com.acme.nestedprivateref.Box$Formatter"),
+                Outcome.IDENTICAL, Outcome.REFUSED_BY_BUILD);
+    }
+
     @Test
     void aPackagePrivateNestedClassOnlyTheNewBuildHas() throws Exception {
         assertEquals(Outcome.IDENTICAL, check("nestedpackage", null));

@@ -314,7 +314,7 @@ final class BuildDiff {
             all.addAll(c.added());
             for (MethodNode m : all) {
                 for (AbstractInsnNode i = m.instructions.getFirst(); i != null; i = i.getNext()) {
-                    for (Handle call : calls(i)) {
+                    for (Handle call : members(i)) {
                         Set<String> added = addedByClass.get(call.getOwner());
                         if (added != null && !call.getOwner().equals(c.name())
                                 && added.contains(call.getName() + call.getDesc())) {
@@ -334,12 +334,18 @@ final class BuildDiff {
         }
     }
 
-    /** The methods an instruction calls or makes a handle of (a method reference, a lambda's body). */
-    private static List<Handle> calls(AbstractInsnNode i) {
+    /**
+     * The members an instruction uses, as handles (a field's tag is a field handle's): those it calls
+     * or reaches, and those it makes a handle of (a method reference, a lambda's body).
+     */
+    private static List<Handle> members(AbstractInsnNode i) {
         List<Handle> out = new ArrayList<>();
         if (i instanceof MethodInsnNode) {
             MethodInsnNode call = (MethodInsnNode) i;
             out.add(new Handle(Opcodes.H_INVOKEVIRTUAL, call.owner, call.name, call.desc, call.itf));
+        } else if (i instanceof org.objectweb.asm.tree.FieldInsnNode) {
+            org.objectweb.asm.tree.FieldInsnNode f = (org.objectweb.asm.tree.FieldInsnNode) i;
+            out.add(new Handle(Opcodes.H_GETFIELD, f.owner, f.name, f.desc, false));
         } else if (i instanceof InvokeDynamicInsnNode) {
             InvokeDynamicInsnNode d = (InvokeDynamicInsnNode) i;
             out.add(d.bsm);
@@ -413,39 +419,27 @@ final class BuildDiff {
     private static String privateUse(MethodNode m, Set<String> owners,
                                      java.util.function.Function<String, ClassNode> node, Set<String> shadowed) {
         for (AbstractInsnNode i = m.instructions.getFirst(); i != null; i = i.getNext()) {
-            String owner;
-            String name;
-            String desc;
-            boolean field;
-            if (i instanceof MethodInsnNode) {
-                MethodInsnNode mi = (MethodInsnNode) i;
-                owner = mi.owner;
-                name = mi.name;
-                desc = mi.desc;
-                field = false;
-            } else if (i instanceof org.objectweb.asm.tree.FieldInsnNode) {
-                org.objectweb.asm.tree.FieldInsnNode fi = (org.objectweb.asm.tree.FieldInsnNode) i;
-                owner = fi.owner;
-                name = fi.name;
-                desc = fi.desc;
-                field = true;
-            } else {
-                continue;
-            }
-            if (!owners.contains(owner) || field && shadowed.contains(owner + "." + name + ":" + desc)) {
-                continue;
-            }
-            ClassNode o = node.apply(owner);
-            if (o == null) {
-                continue;
-            }
-            boolean isPrivate = field
-                    ? o.fields.stream().anyMatch(f -> f.name.equals(name) && f.desc.equals(desc)
-                            && (f.access & Opcodes.ACC_PRIVATE) != 0)
-                    : o.methods.stream().anyMatch(x -> x.name.equals(name) && x.desc.equals(desc)
-                            && (x.access & Opcodes.ACC_PRIVATE) != 0);
-            if (isPrivate) {
-                return dotted(owner) + "." + name + (field ? "" : desc);
+            // a method reference's handle is an access as much as a call (IllegalAccessError when the lambda is made)
+            for (Handle h : members(i)) {
+                String owner = h.getOwner();
+                String name = h.getName();
+                String desc = h.getDesc();
+                boolean field = h.getTag() <= Opcodes.H_PUTSTATIC;
+                if (!owners.contains(owner) || field && shadowed.contains(owner + "." + name + ":" + desc)) {
+                    continue;
+                }
+                ClassNode o = node.apply(owner);
+                if (o == null) {
+                    continue;
+                }
+                boolean isPrivate = field
+                        ? o.fields.stream().anyMatch(f -> f.name.equals(name) && f.desc.equals(desc)
+                                && (f.access & Opcodes.ACC_PRIVATE) != 0)
+                        : o.methods.stream().anyMatch(x -> x.name.equals(name) && x.desc.equals(desc)
+                                && (x.access & Opcodes.ACC_PRIVATE) != 0);
+                if (isPrivate) {
+                    return dotted(owner) + "." + name + (field ? "" : desc);
+                }
             }
         }
         return null;
