@@ -254,6 +254,23 @@ class BuildArchivesTest {
         assertRefused(badInflate, good, "entry BOOT-INF/lib/util.jar of " + badInflate + " is a damaged JAR (java.util.zip.");
     }
 
+    /** A few kilobytes of deflated zeros declaring a class must not fill the heap: refused by name, read no further. */
+    @Test
+    void aClassEntryLargerThanAnyClassFileIsRefusedNamingIt() throws Exception {
+        Path good = boot("good", Corpus.build("supported", "body", "new"), Map.of());
+        byte[] bomb = new byte[(64 << 20) + 1]; // one byte past the most a class file may take
+        Path plain = dir.resolve("bomb.jar");
+        Files.write(plain, Archives.jar(Map.of("com/acme/body/Pricing.class", bomb)));
+        assertTrue(Files.size(plain) < 1 << 20, "a small file");
+        assertRefused(plain, good, "entry com/acme/body/Pricing.class of " + plain + " is larger than 64 MiB"
+                + " uncompressed, more than any class file (a zip bomb?)");
+
+        Path nested = damaged("bomb-lib.jar", "BOOT-INF/lib/util.jar", Archives.jar(Map.of("com/acme/lib/Util.class",
+                bomb)));
+        assertRefused(good, nested, "entry BOOT-INF/lib/util.jar!/com/acme/lib/Util.class of " + nested + " is larger"
+                + " than 64 MiB uncompressed, more than any class file (a zip bomb?)");
+    }
+
     private static int lastLocalHeader(byte[] jar) {
         for (int i = jar.length - 4; i >= 0; i--) {
             if (jar[i] == 'P' && jar[i + 1] == 'K' && jar[i + 2] == 3 && jar[i + 3] == 4) {

@@ -76,11 +76,7 @@ final class ArchiveReader {
             ArchiveReader r = new ArchiveReader(path, Layout.of(names));
             for (String name : names) {
                 ZipEntry e = zip.getEntry(name);
-                r.add(name, () -> {
-                    try (InputStream in = zip.getInputStream(e)) {
-                        return in.readAllBytes();
-                    }
-                });
+                r.add(name, () -> zip.getInputStream(e));
             }
             return r.result(fileDigest(path));
         }
@@ -95,33 +91,58 @@ final class ArchiveReader {
         }
         ArchiveReader r = new ArchiveReader(dir, Layout.of(files.keySet()));
         for (Map.Entry<String, Path> f : files.entrySet()) {
-            r.add(f.getKey(), () -> Files.readAllBytes(f.getValue()));
+            r.add(f.getKey(), () -> Files.newInputStream(f.getValue()));
         }
         return r.result(null);
     }
 
     private interface Bytes {
-        byte[] get() throws IOException;
+        InputStream open() throws IOException;
     }
+
+    /**
+     * The most a class file may take, uncompressed: no class javac or a generator writes comes near
+     * it, and a few kilobytes of deflated zeros (a zip bomb) declaring a class would otherwise fill
+     * the heap before anything could be said about the entry.
+     */
+    static final int MAX_CLASS_BYTES = 64 << 20;
+    /** The most a nested JAR may take, uncompressed: it is read into one array. */
+    static final int MAX_NESTED_JAR_BYTES = 1 << 30;
 
     private void add(String entry, Bytes bytes) throws IOException {
         switch (layout.role(entry)) {
             case APPLICATION -> application.add(copy(layout.classes.isEmpty() ? "" : layout.classes
                     .substring(0, layout.classes.length() - 1), entry.substring(layout.classes.length()), read(entry,
-                    bytes)));
-            case LIBRARY -> libraries.put(entry, library(entry, read(entry, bytes)));
+                    bytes, MAX_CLASS_BYTES)));
+            case LIBRARY -> libraries.put(entry, library(entry, read(entry, bytes, MAX_NESTED_JAR_BYTES)));
             case LAUNCHER -> launcherClasses++;
             case OTHER -> {
             }
         }
     }
 
-    private byte[] read(String entry, Bytes bytes) throws IOException {
-        try {
-            return bytes.get();
+    private byte[] read(String entry, Bytes bytes, int max) throws IOException {
+        byte[] read;
+        try (InputStream in = bytes.open()) {
+            read = atMost(in, max);
         } catch (IOException e) {
             throw unreadable(entry, "cannot be read (" + e + ")", e);
         }
+        if (read == null) {
+            throw tooLarge(entry, max);
+        }
+        return read;
+    }
+
+    /** All of {@code in}, or null when it holds more than {@code max} bytes (never more is read). */
+    private static byte[] atMost(InputStream in, int max) throws IOException {
+        byte[] read = in.readNBytes(max);
+        return in.read() < 0 ? read : null;
+    }
+
+    private IOException tooLarge(String entry, int max) {
+        return unreadable(entry, "is larger than " + (max >> 20) + " MiB uncompressed, more than any "
+                + (max == MAX_CLASS_BYTES ? "class file" : "JAR of classes") + " (a zip bomb?)", null);
     }
 
     /** The classes of a nested JAR, which Spring Boot stores uncompressed and WARs as they come. */
@@ -138,12 +159,18 @@ final class ArchiveReader {
         }
         List<ClassSet.Copy> out = new ArrayList<>();
         int seen = 0;
+        String oversized = null;
         try (ZipInputStream in = new ZipInputStream(new ByteArrayInputStream(jar))) {
             ZipEntry e;
             while ((e = in.getNextEntry()) != null) {
                 seen++;
                 if (!e.isDirectory() && Layout.isClass(e.getName())) {
-                    ClassSet.Copy c = copy(entry, e.getName(), in.readAllBytes());
+                    byte[] bytes = atMost(in, MAX_CLASS_BYTES);
+                    if (bytes == null) {
+                        oversized = e.getName();
+                        break;
+                    }
+                    ClassSet.Copy c = copy(entry, e.getName(), bytes);
                     if (c != null) {
                         out.add(c);
                     }
@@ -151,6 +178,9 @@ final class ArchiveReader {
             }
         } catch (IOException e) {
             throw unreadable(entry, "is a damaged JAR (" + e + ")", e);
+        }
+        if (oversized != null) {
+            throw tooLarge(entry + "!/" + oversized, MAX_CLASS_BYTES);
         }
         // ZipInputStream stops quietly at a damaged header: what it read must be all the JAR lists
         if (listed != ZIP64_COUNT && seen != listed) {
