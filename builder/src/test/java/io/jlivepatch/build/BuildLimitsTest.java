@@ -116,6 +116,17 @@ class BuildLimitsTest {
     }
 
     /**
+     * A new subclass of a sealed class that the running class does not permit cannot be defined: the
+     * build does not compare permitted subclasses, and load refuses it (INVALID_PATCH, naming Circle)
+     * with nothing registered and the old code running.
+     */
+    @Test
+    void aNewSubclassOfASealedClassWorksOrIsRefused() throws Exception {
+        Differential.failUnless(check("sealednew", "com.acme.sealednew.Circle"),
+                Outcome.IDENTICAL, Outcome.REFUSED_BY_BUILD, Outcome.REFUSED_BY_LOAD);
+    }
+
+    /**
      * A carried class stays in the application's loader after its patch is gone (a loader cannot
      * forget a class): a later patch that carries another version of it must not run the first one.
      */

@@ -1,0 +1,7 @@
+package com.acme.sealednew;
+
+public sealed class Shape permits Square {
+    public String name() {
+        return "shape";
+    }
+}
