@@ -127,6 +127,18 @@ class BuildLimitsTest {
     }
 
     /**
+     * A new class is carried as it is: its call of Host.decorate, which the new build adds to Host,
+     * names a method the running Host does not have (only the carried copy does). Load refuses it
+     * when Host is loaded; when it is not yet (a start-up patch), the patch loaded and every call
+     * threw NoSuchMethodError.
+     */
+    @Test
+    void aNewClassCallingAMethodAddedToARunningClassWorksOrIsRefusedByBuild() throws Exception {
+        Differential.failUnless(check("newclasscallsadded", "com.acme.newclasscallsadded.Host.decorate"),
+                Outcome.IDENTICAL, Outcome.REFUSED_BY_BUILD);
+    }
+
+    /**
      * A carried class stays in the application's loader after its patch is gone (a loader cannot
      * forget a class): a later patch that carries another version of it must not run the first one.
      */

@@ -93,7 +93,7 @@ final class BuildDiff {
                 notes.add("removed class: " + name.replace('/', '.') + " (left alone: the running code keeps it)");
             }
         }
-        crossChecks(changes, newClasses, problems);
+        crossChecks(changes, newClasses, newBuild, problems);
         problems.addAll(Overrides.overridden(newBuild, changes));
         fieldChecks(changes, fields, problems);
         nestChecks(newBuild, oldBuild, changes, newClasses, fields, problems);
@@ -300,7 +300,8 @@ final class BuildDiff {
      * Changed code may call methods added to its own class (carried in the patch) but not methods
      * added to another class, which the patch cannot name: the carried copies are hidden classes.
      */
-    private static void crossChecks(List<ClassChange> changes, List<String> newClasses, List<String> problems) {
+    private static void crossChecks(List<ClassChange> changes, List<String> newClasses, ClassSet newBuild,
+                                    List<String> problems) {
         Map<String, Set<String>> addedByClass = new LinkedHashMap<>();
         for (ClassChange c : changes) {
             Set<String> keys = new HashSet<>();
@@ -321,6 +322,22 @@ final class BuildDiff {
                             problems.add(dotted(c.name()) + "." + m.name + m.desc + " calls " + dotted(call.getOwner())
                                     + "." + call.getName() + call.getDesc() + ", which the new build adds to another"
                                     + " class: move it into " + dotted(c.name()) + " or a new class");
+                        }
+                    }
+                }
+            }
+        }
+        // a new class is carried as it is: its calls name the running class, which lacks what the build adds
+        for (String nc : newClasses) {
+            for (MethodNode m : Normalized.parse(newBuild.classes().get(nc)).methods) {
+                for (AbstractInsnNode i = m.instructions.getFirst(); i != null; i = i.getNext()) {
+                    for (Handle call : members(i)) {
+                        Set<String> added = addedByClass.get(call.getOwner());
+                        if (added != null && added.contains(call.getName() + call.getDesc())) {
+                            problems.add(dotted(nc) + "." + m.name + m.desc + " calls " + dotted(call.getOwner())
+                                    + "." + call.getName() + call.getDesc() + ", which the new build adds to that"
+                                    + " class: a new class reaches the running class, which does not have it; move"
+                                    + " it into " + dotted(nc) + " or another new class");
                         }
                     }
                 }

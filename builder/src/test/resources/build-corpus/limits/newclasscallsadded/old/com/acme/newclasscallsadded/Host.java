@@ -1,0 +1,7 @@
+package com.acme.newclasscallsadded;
+
+public class Host {
+    public String greet(String name) {
+        return "hi " + name;
+    }
+}
