@@ -271,6 +271,73 @@ class BuildArchivesTest {
                 + " than 64 MiB uncompressed, more than any class file (a zip bomb?)");
     }
 
+    /**
+     * Java 11 and later run a multi-release JAR's META-INF/versions/11 copy of a class, which the
+     * build does not compare: a change there is refused, not left out of the patch and the report.
+     */
+    @Test
+    void aChangedClassOfAMultiReleaseJarsLaterVersionIsRefused() throws Exception {
+        Map<String, byte[]> oldFiles = Archives.files(Corpus.build("supported", "body", "old"));
+        Map<String, byte[]> newFiles = Archives.files(Corpus.build("supported", "body", "new"));
+        String pricing = "com/acme/body/Pricing.class";
+        Map<String, byte[]> oldJar = new TreeMap<>(oldFiles);
+        oldJar.put("META-INF/versions/11/" + pricing, oldFiles.get(pricing));
+        Map<String, byte[]> newJar = new TreeMap<>(newFiles);
+        newJar.put("META-INF/versions/11/" + pricing, oldFiles.get(pricing)); // the base changed, not what runs
+        Path oldBuild = dir.resolve("mr-old.jar");
+        Path newBuild = dir.resolve("mr-new.jar");
+        Files.write(oldBuild, multiRelease(oldJar, true));
+        Files.write(newBuild, multiRelease(newJar, true));
+        // only the base changed: compared and patched as ever
+        assertFalse(PatchBuild.compare(oldBuild, newBuild).report().refused());
+
+        newJar.put("META-INF/versions/11/" + pricing, newFiles.get(pricing));
+        newJar.put("META-INF/versions/11/com/acme/body/Driver.class", newFiles.get("com/acme/body/Driver.class"));
+        Files.write(newBuild, multiRelease(newJar, true));
+        String refusal = ": its multi-release class META-INF/versions/11/com/acme/body/%s.class %s, and Java 11 and"
+                + " later run it instead of the base class this build compares: a method patch cannot carry that change;"
+                + " leave the class out (--include) and ship the change with a restart";
+        List<String> expected = List.of("com.acme.body.Driver" + String.format(refusal, "Driver", "is new"),
+                "com.acme.body.Pricing" + String.format(refusal, "Pricing", "changed"));
+        assertEquals(expected, PatchBuild.compare(oldBuild, newBuild).dryRun().problems());
+        Path out = dir.resolve("never.jar");
+        assertTrue(PatchBuild.compare(oldBuild, newBuild).name("fix").writeTo(out).refused());
+        assertFalse(Files.exists(out));
+        assertEquals(List.of(expected.get(1)), PatchBuild.compare(oldBuild, newBuild).include("*Pricing").report()
+                .problems().stream().filter(p -> p.contains("multi-release")).toList());
+
+        // the same entries without Multi-Release: true are never read by the JVM
+        Files.write(oldBuild, multiRelease(oldJar, false));
+        Files.write(newBuild, multiRelease(newJar, false));
+        assertFalse(PatchBuild.compare(oldBuild, newBuild).report().refused());
+
+        // a library of a fat JAR: its entry named inside the nested JAR
+        Path good = boot("mr-good", Corpus.build("supported", "body", "old"), Map.of());
+        Path lib = damaged("mr-lib.jar", "BOOT-INF/lib/util.jar", multiRelease(Map.of(
+                "META-INF/versions/17/com/acme/lib/Util.class", oldFiles.get(pricing)), true));
+        assertEquals(List.of("com.acme.lib.Util: its multi-release class BOOT-INF/lib/util.jar!/META-INF/versions/17/"
+                + "com/acme/lib/Util.class is new, and Java 17 and later run it instead of the base class this build"
+                + " compares: a method patch cannot carry that change; leave the class out (--include) and ship the"
+                + " change with a restart"), PatchBuild.compare(good, lib).report().problems());
+    }
+
+    private static byte[] multiRelease(Map<String, byte[]> entries, boolean multiRelease) throws IOException {
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        Manifest m = new Manifest();
+        m.getMainAttributes().put(Attributes.Name.MANIFEST_VERSION, "1.0");
+        if (multiRelease) {
+            m.getMainAttributes().putValue("Multi-Release", "true");
+        }
+        try (JarOutputStream jar = new JarOutputStream(bytes, m)) {
+            for (Map.Entry<String, byte[]> e : new TreeMap<>(entries).entrySet()) {
+                jar.putNextEntry(new java.util.jar.JarEntry(e.getKey()));
+                jar.write(e.getValue());
+                jar.closeEntry();
+            }
+        }
+        return bytes.toByteArray();
+    }
+
     private static int lastLocalHeader(byte[] jar) {
         for (int i = jar.length - 4; i >= 0; i--) {
             if (jar[i] == 'P' && jar[i + 1] == 'K' && jar[i + 2] == 3 && jar[i + 3] == 4) {

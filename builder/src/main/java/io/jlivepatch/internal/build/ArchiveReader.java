@@ -35,8 +35,11 @@ final class ArchiveReader {
 
     /** The classes read, in class path order of their containers; what {@link ClassSet#of} resolves. */
     record Read(Path source, Layout layout, List<ClassSet.Copy> copies, int libraries, int launcherClasses,
-                String sha256) {
+                String sha256, Map<String, byte[]> versioned) {
     }
+
+    /** A multi-release JAR's class for a later Java: {@code META-INF/versions/<n>/<class path>}. */
+    static final java.util.regex.Pattern VERSIONED = java.util.regex.Pattern.compile("META-INF/versions/(\\d+)/(.+\\.class)");
 
     private final Path source;
     private final Layout layout;
@@ -44,6 +47,8 @@ final class ArchiveReader {
     /** Library copies by nested JAR, read in sorted order: every build is read the same way. */
     private final Map<String, List<ClassSet.Copy>> libraries = new TreeMap<>();
     private int launcherClasses;
+    /** The versioned classes of multi-release JARs, by entry ({@code x.jar!/META-INF/versions/11/a/B.class}). */
+    private final Map<String, byte[]> versioned = new TreeMap<>();
 
     private ArchiveReader(Path source, Layout layout) {
         this.source = source;
@@ -74,9 +79,13 @@ final class ArchiveReader {
                 }
             }
             ArchiveReader r = new ArchiveReader(path, Layout.of(names));
+            boolean multiRelease = r.layout == Layout.PLAIN && multiRelease(zip);
             for (String name : names) {
                 ZipEntry e = zip.getEntry(name);
                 r.add(name, () -> zip.getInputStream(e));
+                if (multiRelease && VERSIONED.matcher(name).matches()) {
+                    r.versioned.put(name, r.read(name, () -> zip.getInputStream(e), MAX_CLASS_BYTES));
+                }
             }
             return r.result(fileDigest(path));
         }
@@ -121,6 +130,26 @@ final class ArchiveReader {
         }
     }
 
+    /** Whether the JVM reads the JAR's {@code META-INF/versions}: only when its manifest says so. */
+    private static boolean multiRelease(ZipFile zip) throws IOException {
+        ZipEntry mf = zip.getEntry(java.util.jar.JarFile.MANIFEST_NAME);
+        if (mf == null) {
+            return false;
+        }
+        try (InputStream in = zip.getInputStream(mf)) {
+            return multiRelease(in);
+        }
+    }
+
+    private static boolean multiRelease(InputStream manifest) {
+        try {
+            return "true".equalsIgnoreCase(new java.util.jar.Manifest(manifest).getMainAttributes()
+                    .getValue("Multi-Release"));
+        } catch (IOException unreadable) {
+            return false; // the JVM would not read it either
+        }
+    }
+
     private byte[] read(String entry, Bytes bytes, int max) throws IOException {
         byte[] read;
         try (InputStream in = bytes.open()) {
@@ -160,11 +189,27 @@ final class ArchiveReader {
         List<ClassSet.Copy> out = new ArrayList<>();
         int seen = 0;
         String oversized = null;
+        boolean multiRelease = false;
+        Map<String, byte[]> versions = new TreeMap<>();
         try (ZipInputStream in = new ZipInputStream(new ByteArrayInputStream(jar))) {
             ZipEntry e;
             while ((e = in.getNextEntry()) != null) {
                 seen++;
-                if (!e.isDirectory() && Layout.isClass(e.getName())) {
+                if (e.getName().equals(java.util.jar.JarFile.MANIFEST_NAME)) {
+                    byte[] manifest = atMost(in, MAX_CLASS_BYTES);
+                    if (manifest == null) {
+                        oversized = e.getName();
+                        break;
+                    }
+                    multiRelease = multiRelease(new ByteArrayInputStream(manifest));
+                } else if (!e.isDirectory() && VERSIONED.matcher(e.getName()).matches()) {
+                    byte[] bytes = atMost(in, MAX_CLASS_BYTES);
+                    if (bytes == null) {
+                        oversized = e.getName();
+                        break;
+                    }
+                    versions.put(entry + "!/" + e.getName(), bytes);
+                } else if (!e.isDirectory() && Layout.isClass(e.getName())) {
                     byte[] bytes = atMost(in, MAX_CLASS_BYTES);
                     if (bytes == null) {
                         oversized = e.getName();
@@ -181,6 +226,9 @@ final class ArchiveReader {
         }
         if (oversized != null) {
             throw tooLarge(entry + "!/" + oversized, MAX_CLASS_BYTES);
+        }
+        if (multiRelease) {
+            versioned.putAll(versions);
         }
         // ZipInputStream stops quietly at a damaged header: what it read must be all the JAR lists
         if (listed != ZIP64_COUNT && seen != listed) {
@@ -249,7 +297,7 @@ final class ArchiveReader {
         List<ClassSet.Copy> copies = new ArrayList<>(application);
         libraries.values().forEach(copies::addAll);
         String sha = fileSha256 != null ? fileSha256 : directoryDigest(copies);
-        return new Read(source, layout, copies, libraries.size(), launcherClasses, sha);
+        return new Read(source, layout, copies, libraries.size(), launcherClasses, sha, versioned);
     }
 
     /**

@@ -125,6 +125,7 @@ public final class Builder {
         notes.addAll(duplicates.notes());
         BuildReport report = toReport(diff, notes);
         List<String> problems = new ArrayList<>(duplicates.problems());
+        problems.addAll(VersionedClasses.problems(in.oldBuild(), in.newBuild(), include));
         problems.addAll(report.problems());
         problems.addAll(HeldMethods.problems(request.holds(), in.newBuild(), report.changedFunctions()));
         return new Analysis(in, diff, new BuildReport(report.changedFunctions(), report.newFunctions(),

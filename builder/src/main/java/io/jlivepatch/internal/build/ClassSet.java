@@ -31,9 +31,12 @@ import java.util.TreeMap;
  *                   copies in class path order (the application's first, then the libraries by name)
  * @param layout     where the classes were: a nested layout's source is no class path entry for javac
  * @param notes      how the build was read, for the report: its layout (nested layouts only)
+ * @param versioned  the classes multi-release JARs hold for later Javas, by entry
+ *                   ({@code BOOT-INF/lib/x.jar!/META-INF/versions/11/a/B.class}): not compared, but where
+ *                   they differ between the builds the JVM runs a change the patch cannot carry
  */
 record ClassSet(Path source, Map<String, byte[]> classes, String sha256, Map<String, List<Copy>> duplicates,
-                Layout layout, List<String> notes) {
+                Layout layout, List<String> notes, Map<String, byte[]> versioned) {
 
     /**
      * One class file as found.
@@ -47,11 +50,12 @@ record ClassSet(Path source, Map<String, byte[]> classes, String sha256, Map<Str
     ClassSet {
         duplicates = Map.copyOf(duplicates);
         notes = List.copyOf(notes);
+        versioned = Map.copyOf(versioned);
     }
 
     /** A build made here (compiled sources), which holds each class once. */
     ClassSet(Path source, Map<String, byte[]> classes, String sha256) {
-        this(source, classes, sha256, Map.of(), Layout.PLAIN, List.of());
+        this(source, classes, sha256, Map.of(), Layout.PLAIN, List.of(), Map.of());
     }
 
     static ClassSet read(Path given) throws IOException {
@@ -94,7 +98,7 @@ record ClassSet(Path source, Map<String, byte[]> classes, String sha256, Map<Str
                     + " of its " + read.libraries() + " nested JARs" + (read.launcherClasses() == 0 ? ""
                     : "; the launcher's " + read.launcherClasses() + " classes at its root are left alone"));
         }
-        return new ClassSet(read.source(), classes, read.sha256(), duplicates, read.layout(), notes);
+        return new ClassSet(read.source(), classes, read.sha256(), duplicates, read.layout(), notes, read.versioned());
     }
 
     /** One copy per place: a class twice in one nested JAR is that JAR's business, not a conflict. */

@@ -93,7 +93,7 @@ final class SourceBuild {
         Map<String, List<ClassSet.Copy>> duplicates = new TreeMap<>(oldBuild.duplicates());
         duplicates.keySet().removeIf(name -> declared.stream().anyMatch(t -> name.equals(t) || name.startsWith(t + "$")));
         return new Result(new ClassSet(sources.get(0), overlaid, ClassSet.digest(overlaid), duplicates, Layout.PLAIN,
-                List.of()), notes);
+                List.of(), oldBuild.versioned()), notes);
     }
 
     private static Path extract(Map<String, byte[]> classes) throws IOException {
