@@ -338,6 +338,24 @@ class BuildArchivesTest {
         return bytes.toByteArray();
     }
 
+    /**
+     * A class file naming itself "../x" is no class Java can load, and its name must never reach a
+     * path: --source extracts a fat JAR's classes into a directory by their names.
+     */
+    @Test
+    void aClassWhoseNameIsNoJavaNameIsRefused() throws Exception {
+        Path good = boot("good", Corpus.build("supported", "body", "new"), Map.of());
+        for (String name : List.of("../escaped/Pricing", "com/acme/../Pricing", "com//acme/Pricing", "com/acme/./Pricing")) {
+            org.objectweb.asm.ClassWriter cw = new org.objectweb.asm.ClassWriter(0);
+            cw.visit(org.objectweb.asm.Opcodes.V17, org.objectweb.asm.Opcodes.ACC_PUBLIC, name, null,
+                    "java/lang/Object", null);
+            cw.visitEnd();
+            Path bad = damaged("bad-name.jar", "BOOT-INF/classes/" + name + ".class", cw.toByteArray());
+            assertRefused(bad, good, "entry BOOT-INF/classes/" + name + ".class of " + bad + " is not a class file"
+                    + " Java can load (its name " + name + " is no class name)");
+        }
+    }
+
     private static int lastLocalHeader(byte[] jar) {
         for (int i = jar.length - 4; i >= 0; i--) {
             if (jar[i] == 'P' && jar[i + 1] == 'K' && jar[i + 2] == 3 && jar[i + 3] == 4) {

@@ -277,6 +277,11 @@ final class ArchiveReader {
         } catch (RuntimeException malformed) {
             throw unreadable(entry, "is not a class file Java can load (" + malformed + ")", malformed);
         }
+        if (!isClassName(declared)) {
+            // "../x" would also be a path: --source extracts a fat JAR's classes by name, and it wrote outside
+            throw unreadable(entry, "is not a class file Java can load (its name " + declared + " is no class name)",
+                    null);
+        }
         String name = path.substring(0, path.length() - ".class".length());
         if (declared.equals(name)) {
             return new ClassSet.Copy(name, container, entry, bytes);
@@ -286,6 +291,16 @@ final class ArchiveReader {
         }
         throw new IOException(source + " holds class " + declared.replace('/', '.') + " as " + entry + ": give the JAR"
                 + " or the directory its packages start in (for a Maven project, target/classes)");
+    }
+
+    /** JVMS 4.2.1: each segment of an internal name is non-empty and holds none of {@code . ; [}. */
+    private static boolean isClassName(String internalName) {
+        for (String segment : internalName.split("/", -1)) {
+            if (segment.isEmpty() || segment.chars().anyMatch(c -> c == '.' || c == ';' || c == '[')) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private IOException unreadable(String entry, String what, Throwable cause) {
