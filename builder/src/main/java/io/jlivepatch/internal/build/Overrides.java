@@ -11,11 +11,11 @@ import java.lang.reflect.Method;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 
 /**
  * Whether a method the new build adds takes part in overriding, which a carried copy cannot. One
@@ -114,7 +114,7 @@ final class Overrides {
     }
 
     private static Map<String, ClassNode> headers(ClassSet build) {
-        Map<String, ClassNode> headers = new HashMap<>();
+        Map<String, ClassNode> headers = new TreeMap<>(); // the subtype named is the first by name, every run
         build.classes().forEach((name, bytes) -> {
             ClassNode n = new ClassNode();
             new ClassReader(bytes).accept(n, ClassReader.SKIP_CODE | ClassReader.SKIP_DEBUG | ClassReader.SKIP_FRAMES);
