@@ -22,6 +22,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.jar.JarFile;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -156,6 +157,27 @@ class BuildSignIT {
         assertTrue(Files.isDirectory(out));
     }
 
+    /** Signed or not, -o naming the --old build would replace the running build's copy with the patch. */
+    @Test
+    void anOutputThatIsAnInputIsRefusedAndLeftAsItWas() throws Exception {
+        Path oldJar = work.resolve("old-greeter.jar");
+        if (!Files.exists(oldJar)) {
+            try (var os = Files.newOutputStream(oldJar); var jar = new java.util.jar.JarOutputStream(os)) {
+                jar.putNextEntry(new java.util.jar.JarEntry("com/acme/signed/Greeter.class"));
+                jar.write(Files.readAllBytes(oldBuild.resolve("com/acme/signed/Greeter.class")));
+                jar.closeEntry();
+            }
+        }
+        byte[] before = Files.readAllBytes(oldJar);
+        for (List<String> signing : List.of(List.of("--sign", keys.toString(), "--alias", "signer", "--storepass-env",
+                ENV), List.<String>of())) {
+            Run run = build(Map.of(ENV, PASSWORD), oldJar, oldJar, signing.toArray(String[]::new));
+            assertEquals(1, run.exitCode, run.toString());
+            assertTrue(run.err.contains(oldJar + " is the build " + oldJar + " that the patch is made from"), run.toString());
+            assertArrayEquals(before, Files.readAllBytes(oldJar));
+        }
+    }
+
     @Test
     void aPasswordIsNeverTakenFromTheCommandLine() throws Exception {
         refused(build(Map.of(), dir.resolve("out.jar"), "--sign", keys.toString(), "--alias", "signer"), 2,
@@ -221,8 +243,12 @@ class BuildSignIT {
     }
 
     private static Run build(Map<String, String> env, Path out, String... signing) throws Exception {
+        return build(env, oldBuild, out, signing);
+    }
+
+    private static Run build(Map<String, String> env, Path old, Path out, String... signing) throws Exception {
         List<String> cmd = new ArrayList<>(List.of(TestJars.java(), "-jar", TestJars.AGENT.toString(), "build",
-                "--old", oldBuild.toString(), "--new", newBuild.toString(), "--name", "fix-greet", "-o",
+                "--old", old.toString(), "--new", newBuild.toString(), "--name", "fix-greet", "-o",
                 out.toString()));
         cmd.addAll(List.of(signing));
         ProcessBuilder pb = new ProcessBuilder(cmd);

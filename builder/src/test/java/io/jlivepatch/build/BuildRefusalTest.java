@@ -167,6 +167,23 @@ class BuildRefusalTest {
         }
     }
 
+    /** -o naming an input (the running build's JAR, say) would replace it with the patch: refused, the input intact. */
+    @Test
+    void anOutputThatIsOneOfTheInputsIsRefusedAndLeftAsItWas() throws Exception {
+        Path oldJar = Corpus.jar(Corpus.build("supported", "body", "old"), dir.resolve("app-1.0.jar"));
+        Path newJar = Corpus.jar(Corpus.build("supported", "body", "new"), dir.resolve("app-1.0-fixed.jar"));
+        byte[] oldBytes = Files.readAllBytes(oldJar);
+        byte[] newBytes = Files.readAllBytes(newJar);
+        for (Path out : List.of(oldJar, newJar, dir.resolve(".").resolve("app-1.0.jar"))) {
+            java.io.IOException e = assertThrows(java.io.IOException.class,
+                    () -> PatchBuild.compare(oldJar, newJar).name("fix").writeTo(out));
+            assertTrue(e.getMessage().contains(" that the patch is made from: writing the patch there would replace it"),
+                    e.getMessage());
+        }
+        org.junit.jupiter.api.Assertions.assertArrayEquals(oldBytes, Files.readAllBytes(oldJar));
+        org.junit.jupiter.api.Assertions.assertArrayEquals(newBytes, Files.readAllBytes(newJar));
+    }
+
     @Test
     void anInvalidPatchNameIsRefusedBeforeAnythingIsWritten() {
         Path out = dir.resolve("fix.jar");

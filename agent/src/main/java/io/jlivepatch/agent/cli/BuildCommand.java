@@ -261,6 +261,13 @@ final class BuildCommand implements Callable<Integer> {
             throw new IOException(output + " is a directory: give the patch JAR's file name ("
                     + output.resolve(name + ".jar") + ")");
         }
+        for (Path in : newBuild == null ? List.of(oldBuild) : List.of(oldBuild, newBuild)) {
+            // as PatchBuild.writeTo refuses it: the inputs are read whole, and the move would replace one
+            if (Files.exists(output) && Files.isSameFile(output, in)) {
+                throw new IOException(output + " is the build " + in + " that the patch is made from: writing the"
+                        + " patch there would replace it; give the patch JAR another file name");
+            }
+        }
         Path unsigned = output.toAbsolutePath().getParent()
                 .resolve("." + output.getFileName() + "." + Long.toHexString(System.nanoTime()) + ".unsigned");
         try {

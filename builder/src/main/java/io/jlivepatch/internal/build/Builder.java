@@ -80,6 +80,7 @@ public final class Builder {
     public static BuildReport write(Request request, String name, String description, Path out) throws IOException {
         if (out != null) {
             checkOutput(out, name);
+            checkNotAnInput(out, request);
         }
         Analysis a = analyse(request);
         if (a.report().refused()) {
@@ -111,6 +112,20 @@ public final class Builder {
         if (Files.isDirectory(out)) {
             throw new IOException(out + " is a directory: give the patch JAR's file name (" + out.resolve(
                     (name == null ? "fix" : name) + ".jar") + ")");
+        }
+    }
+
+    /** The inputs are read whole before the JAR is written, so -o naming one would replace it unasked. */
+    private static void checkNotAnInput(Path out, Request request) throws IOException {
+        List<Path> inputs = new ArrayList<>(List.of(request.oldBuild()));
+        if (request.newBuild() instanceof NewBuild.Classes c) {
+            inputs.add(c.path());
+        }
+        for (Path in : inputs) {
+            if (Files.exists(out) && Files.exists(in) && Files.isSameFile(out, in)) {
+                throw new IOException(out + " is the build " + in + " that the patch is made from: writing the patch"
+                        + " there would replace it; give the patch JAR another file name");
+            }
         }
     }
 
