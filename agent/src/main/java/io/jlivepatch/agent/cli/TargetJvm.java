@@ -197,7 +197,7 @@ final class TargetJvm implements AutoCloseable {
                             + "; the target's log has the details, and the application runs without it");
                 }
                 if (connecting.passed()) {
-                    throw socketDidNotOpen(pid, props, connecting, askedFailure);
+                    throw socketDidNotOpen(pid, props, agentOptions != null, connecting, askedFailure);
                 }
                 String notOpened = props.getProperty(io.jlivepatch.internal.control.ControlServer.FAILURE_PROPERTY);
                 if (notOpened != null && props.getProperty(AgentMain.VERSION_PROPERTY) != null) {
@@ -221,7 +221,7 @@ final class TargetJvm implements AutoCloseable {
                 }
                 Thread.sleep(10);
                 if (connecting.passed()) {
-                    throw socketDidNotOpen(pid, props, connecting, askedFailure); // it answered, without a socket
+                    throw socketDidNotOpen(pid, props, agentOptions != null, connecting, askedFailure); // it answered, without a socket
                 }
                 props = connecting.run("reading its system properties", vm::getSystemProperties);
                 if (asked) {
@@ -351,17 +351,21 @@ final class TargetJvm implements AutoCloseable {
 
     /**
      * {@link #socketDidNotOpen(long, Deadline, String)}, unless jlivepatch is not installed there at all
-     * yet: an attach found the start-up's own installation still running ({@link AgentMain#PENDING_PROPERTY}).
+     * yet: the agent this command attached ({@code attachedAgent}) found the start-up's own installation
+     * still running ({@link AgentMain#PENDING_PROPERTY}), or that installation still runs
+     * ({@link AgentMain#INSTALLING_PROPERTY}: {@link StillInstalling}).
      */
-    private static Refused socketDidNotOpen(long pid, Properties props, Deadline connecting, String why) {
+    private static Refused socketDidNotOpen(long pid, Properties props, boolean attachedAgent, Deadline connecting,
+                                            String why) {
+        String pending = props.getProperty(AgentMain.PENDING_PROPERTY);
+        if (attachedAgent && pending != null && props.getProperty(AgentMain.VERSION_PROPERTY) == null) {
+            // the agent this command attached found that installation still running: its words say why
+            return new Refused("jlivepatch is not installed in pid " + pid + " yet, nor did it install within "
+                    + connecting.seconds() + " s: " + Text.clean(pending) + "; nothing was loaded");
+        }
         String since = props.getProperty(AgentMain.INSTALLING_PROPERTY);
         if (since != null && props.getProperty(AgentMain.VERSION_PROPERTY) == null) {
             return new StillInstalling(pid, connecting.seconds(), since);
-        }
-        String pending = props.getProperty(AgentMain.PENDING_PROPERTY);
-        if (pending != null && props.getProperty(AgentMain.VERSION_PROPERTY) == null) {
-            return new Refused("jlivepatch is not installed in pid " + pid + " yet, nor did it install within "
-                    + connecting.seconds() + " s: " + Text.clean(pending) + "; nothing was loaded");
         }
         return socketDidNotOpen(pid, connecting, why);
     }
