@@ -267,4 +267,19 @@ class BuildProvenanceTest {
         assertTrue(none.getMessage().startsWith("--include 'com.acme.include.app' matched no class of the old build"
                 + " (its classes are in packages: com.acme.include.app, com.acme.include.legacy)"), none.getMessage());
     }
+
+    /**
+     * A class named by --include comes with its nested classes (its source file's): a change there
+     * was left out without a word, and with only the nested class changed the build found nothing to patch.
+     */
+    @Test
+    void includeOfAClassTakesItsNestedClasses() throws Exception {
+        Path oldJar = Corpus.jar(other("includenested", "old"), dir.resolve("old.jar"));
+        Path newJar = Corpus.jar(other("includenested", "new"), dir.resolve("new.jar"));
+        BuildReport r = PatchBuild.compare(oldJar, newJar).include("com.acme.includenested.Outer").report();
+        assertEquals(List.of("com.acme.includenested.Outer$Inner.label()Ljava/lang/String;"), r.changedFunctions());
+        // a pattern that names the nested class alone still takes it alone
+        assertEquals(1, PatchBuild.compare(oldJar, newJar).include("com.acme.includenested.Outer$Inner").report()
+                .changedFunctions().size());
+    }
 }

@@ -58,7 +58,15 @@ final class BuildDiff {
         for (String p : patterns) {
             compiled.add(Pattern.compile(Pattern.quote(p).replace("*", "\\E.*\\Q")));
         }
-        return name -> compiled.stream().anyMatch(p -> p.matcher(name).matches());
+        // A class named comes with its nested classes, its source file's (Outer$Inner, Outer$1): a change
+        // there belongs to the same fix, and was left out without a word.
+        return name -> compiled.stream().anyMatch(p -> p.matcher(name).matches() || p.matcher(topLevel(name)).matches());
+    }
+
+    /** {@code a.b.Outer} for {@code a.b.Outer$Inner$1}: the binary name up to its first {@code $} after the package. */
+    private static String topLevel(String name) {
+        int dollar = name.indexOf('$', name.lastIndexOf('.') + 1);
+        return dollar <= name.lastIndexOf('.') + 1 ? name : name.substring(0, dollar);
     }
 
     static Result compare(ClassSet oldBuild, ClassSet newBuild, Predicate<String> include) {
