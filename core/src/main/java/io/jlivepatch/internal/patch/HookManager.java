@@ -275,6 +275,12 @@ public final class HookManager {
         }
 
         private void refused(Throwable e) {
+            if (e instanceof StackOverflowError) {
+                // A first call at the edge of its thread's stack: no shortage of threads, and logging here
+                // would overflow too. Not said, and the one warning stays for a real shortage; the next
+                // first call, or the next change, relinks.
+                return;
+            }
             if (refusalLogged.getAndSet(true)) {
                 return;
             }

@@ -58,6 +58,17 @@ class RelinkThreadRefusedTest {
     @Test
     void aFirstCallWhoseRelinkThreadCannotStartStillRunsThePatchAndSaysSoOnce() throws Exception {
         Logger.getLogger("io.jlivepatch").addHandler(capture);
+        // First, a first call at the edge of its thread's stack, which overflows starting the thread: no
+        // shortage of threads, neither said as one nor taking the one warning a real shortage gets (the
+        // warning is once per JVM, so both are in this one test).
+        HookManager.relinkStartFailureForTests = new StackOverflowError();
+        PatchHandle overflowed = enabled("relink-overflow");
+        assertEquals(-1, new Counter().next(), "the application's call goes on, and runs the patch");
+        assertTrue(warnings.stream().noneMatch(w -> w.contains("could not start")), warnings.toString());
+        overflowed.disable();
+        assertTrue(overflowed.awaitTransition(Duration.ofSeconds(30)));
+        overflowed.unregister();
+
         HookManager.relinkStartFailureForTests = new OutOfMemoryError("unable to create native thread: possibly out"
                 + " of memory or process/resource limits reached");
         PatchHandle h = enabled("relink-refused");
