@@ -126,6 +126,16 @@ final class BuildDiff {
         if ((o.access & CLASS_FLAGS) != (n.access & CLASS_FLAGS)) {
             problems.add(cls + ": class modifiers changed: a method patch cannot change them");
         }
+        if (o.permittedSubclasses != null && (n.permittedSubclasses == null
+                || !new HashSet<>(o.permittedSubclasses).containsAll(n.permittedSubclasses))) {
+            // The running sealed class permits its own list: a subclass the new build adds to it can
+            // never be defined beside it (the JVM refuses it at load, whose advice to build again against
+            // the running application would not help).
+            problems.add(cls + ": permitted subclasses of a sealed class changed from " + dotted(o.permittedSubclasses)
+                    + " to " + (n.permittedSubclasses == null ? "any (no longer sealed)" : dotted(n.permittedSubclasses))
+                    + ": the running class permits only its own, and a method patch cannot change the class hierarchy;"
+                    + " deploy the change with a restart");
+        }
         compareFields(cls, o, n, newBuild, fields, problems);
         compareRecord(cls, o, n, problems);
         Map<String, MethodNode> before = new LinkedHashMap<>();
