@@ -63,6 +63,14 @@ final class StartupPatches {
                 // Behind a JAR that waits for its class loader: the stack keeps the file-name order.
                 Log.get().log(System.Logger.Level.WARNING, jar + " waits behind " + waiting.get(0) + ", which waits"
                         + " for its class loader");
+                // On record too: a JAR asked for and not loaded (yet), which the trail must say as the log does.
+                try {
+                    io.jlivepatch.internal.core.PatchRegistry.installed().audit("load", jar.toString(), "waiting: behind "
+                            + waiting.get(0) + ", which waits for its class loader; loaded in order once one can load"
+                            + " its classes");
+                } catch (RuntimeException | LinkageError ignored) {
+                    // logged above; only its record is missing
+                }
                 waiting.add(jar);
                 continue;
             }

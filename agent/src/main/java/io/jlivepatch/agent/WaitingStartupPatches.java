@@ -113,10 +113,20 @@ final class WaitingStartupPatches implements Runnable {
                 }
             }
             for (Path jar : waiting) {
-                Log.get().log(Level.WARNING, jar + " was never loaded: no class loader that can load its classes"
-                        + " appeared within " + TimeUnit.NANOSECONDS.toMinutes(WAIT) + " minutes of "
+                String why = "never loaded: no class loader that can load its classes appeared within "
+                        + TimeUnit.NANOSECONDS.toMinutes(WAIT) + " minutes of "
                         + (Requester.ATTACH.equals(requester) ? "the attach" : "start-up") + "; load it"
-                        + " with 'jlivepatch load <pid> " + jar + "' once the application is up");
+                        + " with 'jlivepatch load <pid> " + jar + "' once the application is up";
+                Log.get().log(Level.WARNING, jar + " was " + why);
+                // On record too, on the account of the channel that asked for it, as its attempts were.
+                String before = Requester.enter(requester);
+                try {
+                    registry.audit("load", jar.toString(), "refused: " + why);
+                } catch (RuntimeException | LinkageError ignored) {
+                    // logged above; only its record is missing
+                } finally {
+                    Requester.restore(before);
+                }
             }
         } finally {
             registry.unwatchLoaders(arriving.watcher());

@@ -92,6 +92,12 @@ class LaunchedLoaderIT {
                     + " [launched@") && status.out().contains("]: patched"), status.toString());
             assertTrue(status.out().contains("2. fix-later [enabled]"), "the next JAR waited behind it, in order: "
                     + status);
+            // On record, as in the log: the JAR behind waited, then loaded.
+            List<String> trail = Cli.run("status", p.pid(), "--log").out().lines().toList();
+            int waited = indexOf(trail, " load " + patches.resolve("20-fix-later.jar") + " by startup: waiting: behind "
+                    + patches.resolve("10-fix-fat.jar") + ", which waits for its class loader");
+            int loaded = indexOf(trail, " load fix-later by startup: ok");
+            assertTrue(waited >= 0 && loaded > waited, String.join("\n", trail));
         } finally {
             p.destroy();
             p.waitFor(30, TimeUnit.SECONDS);
@@ -108,6 +114,15 @@ class LaunchedLoaderIT {
                 .toList();
         assertEquals(2, loaded.size(), stderr);
         assertTrue(loaded.get(0).contains("'fix-fat'") && loaded.get(1).contains("'fix-later'"), stderr);
+    }
+
+    private static int indexOf(List<String> lines, String part) {
+        for (int i = 0; i < lines.size(); i++) {
+            if (lines.get(i).contains(part)) {
+                return i;
+            }
+        }
+        return -1;
     }
 
     @Test
