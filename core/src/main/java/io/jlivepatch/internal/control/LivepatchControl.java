@@ -165,13 +165,14 @@ final class LivepatchControl implements LivepatchMBean {
                         "cannot watch '" + subject + "': " + e.getMessage() + "; nothing was changed"));
             }
             try {
-                PatchDirectoryWatch.start(registry, options, false);
+                // on record before the watch thread's first reconcile can record its loads
+                PatchDirectoryWatch.start(registry, options, false, () -> registry.audit("watch",
+                        options.directory().toString(), "ok (interval " + intervalSeconds + " s, timeout "
+                        + timeoutSeconds + " s)"));
             } catch (IllegalArgumentException e) {
                 throw registry.refusedOutside("watch", subject, new PatchException(Reason.ILLEGAL_STATE, null,
                         e.getMessage()));
             }
-            registry.audit("watch", options.directory().toString(), "ok (interval " + intervalSeconds + " s, timeout "
-                    + timeoutSeconds + " s)");
             return options.directory().toString();
         });
     }

@@ -130,6 +130,16 @@ public final class PatchDirectoryWatch {
      * reconciles now, on its own thread.
      */
     public static PatchDirectoryWatch start(PatchRegistry registry, WatchOptions options, boolean firstHere) {
+        return start(registry, options, firstHere, () -> { });
+    }
+
+    /**
+     * {@link #start(PatchRegistry, WatchOptions, boolean)}, running {@code accepted} once the watch is
+     * taken (started, or already running with the same options) and before its first reconcile can
+     * record anything: the caller's record of the watch comes before the loads it makes.
+     */
+    public static PatchDirectoryWatch start(PatchRegistry registry, WatchOptions options, boolean firstHere,
+                                            Runnable accepted) {
         PatchDirectoryWatch w;
         synchronized (PatchDirectoryWatch.class) {
             w = running;
@@ -140,6 +150,7 @@ public final class PatchDirectoryWatch {
                             + " watch " + options.describe());
                 }
                 Log.get().log(Level.INFO, w.label + ": already watched; reconciling now");
+                runQuietly(accepted);
                 w.wakeUp = true; // read by the watch thread's waits, within WAKE_SLICE_MILLIS
                 return w;
             }
@@ -147,6 +158,7 @@ public final class PatchDirectoryWatch {
             running = w; // the MBean shows it 'applying' from now on
         }
         Log.get().log(Level.INFO, w.label + ": watching (" + options.describe() + ")");
+        runQuietly(accepted);
         if (firstHere) {
             w.reconcile();
         } else {
@@ -154,6 +166,15 @@ public final class PatchDirectoryWatch {
         }
         w.startThread();
         return w;
+    }
+
+    /** The watch is taken whatever {@code r} throws: its thread must start (only a record would be missing). */
+    private static void runQuietly(Runnable r) {
+        try {
+            r.run();
+        } catch (RuntimeException | LinkageError | VirtualMachineError ignored) {
+            // the caller's record of the watch is missing; the watch runs and logs what it does
+        }
     }
 
     /** This JVM's watch, or {@code null}. */
