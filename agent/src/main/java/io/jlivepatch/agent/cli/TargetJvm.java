@@ -223,7 +223,17 @@ final class TargetJvm implements AutoCloseable {
                 if (connecting.passed()) {
                     throw socketDidNotOpen(pid, props, agentOptions != null, connecting, askedFailure); // it answered, without a socket
                 }
-                props = connecting.run("reading its system properties", vm::getSystemProperties);
+                long polled = System.nanoTime();
+                try {
+                    props = connecting.run("reading its system properties", vm::getSystemProperties);
+                } catch (Deadline.NoAnswer late) {
+                    if (System.nanoTime() - polled < java.util.concurrent.TimeUnit.SECONDS.toNanos(1)) {
+                        // The time ran out during this poll, 10 ms after the last answer: the JVM answers,
+                        // without a socket, as above (not "did not answer", which a race with the end said).
+                        throw socketDidNotOpen(pid, props, agentOptions != null, connecting, askedFailure);
+                    }
+                    throw late;
+                }
                 if (asked) {
                     askedFailure = askedFailure(askRefused, props);
                 }
