@@ -99,7 +99,9 @@ public final class HookManager {
         // registered them in, and another agent's code must see jlivepatch's prologue the same
         // whenever the first patch comes (README: 'Other agents'). Until then the table is empty and
         // it returns at once.
-        inst.addTransformer(new HookTransformer(hm.new CurrentTable(), hm.ledger, inst), true);
+        HookTransformer transformer = new HookTransformer(hm.new CurrentTable(), hm.ledger, inst);
+        transformer.warmUp();
+        inst.addTransformer(transformer, true);
         return hm;
     }
 

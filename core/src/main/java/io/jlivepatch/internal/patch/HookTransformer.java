@@ -41,6 +41,22 @@ final class HookTransformer implements ClassFileTransformer {
         this.instrumentation = instrumentation;
     }
 
+    /**
+     * Runs the path nearly every class definition takes (a class no patch hooks) once, on the
+     * installing thread, before the JVM can call it. Run cold by the JVM, that path could need the
+     * very class being defined: the first {@code VarHandle} call in the JVM (an {@code AtomicBoolean}'s
+     * {@code compareAndSet}, say) defines {@code VarHandle$AccessDescriptor}; the transformer, called
+     * for it, links its own first {@code VarHandle} call (HookLedger's {@code AtomicLongArray}), which
+     * needs that class again: a ClassCircularityError on that thread, which the JVM keeps for the JDK's
+     * call site, so that every later call of it in the application fails the same way. Found with a
+     * second class-loading thread at start-up, which changed what premain's thread loads first
+     * (ColdTransformerTest). The name is no class's: the ledger notes a definition in that name's
+     * bucket, which only makes one later look at the loaded classes scan again.
+     */
+    void warmUp() {
+        transform(null, null, "io/jlivepatch/internal/patch/HookTransformer$WarmUp", null, (ProtectionDomain) null, null);
+    }
+
     @Override
     public byte[] transform(Module module, ClassLoader loader, String internalName, Class<?> redefined,
                             ProtectionDomain domain, byte[] classFile) {
