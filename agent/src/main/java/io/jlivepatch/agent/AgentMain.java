@@ -186,6 +186,19 @@ public final class AgentMain {
             failed(why);
             return;
         }
+        // Before main with patches to load: their classes load on a second thread meanwhile.
+        StartupPreload preload = beforeMain && loadBeforeMain(args) ? StartupPreload.begin() : null;
+        try {
+            installWith(args, inst, beforeMain);
+        } finally {
+            if (preload != null) { // not StartupPreload's static: an attach never loads the class (FootprintIT)
+                preload.end();
+            }
+        }
+    }
+
+    /** installChecked, once the JVM has the file descriptors to install. */
+    private static void installWith(String args, Instrumentation inst, boolean beforeMain) {
         AgentArguments arguments;
         try {
             arguments = AgentArguments.parse(args);
