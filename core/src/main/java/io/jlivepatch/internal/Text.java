@@ -35,6 +35,20 @@ public final class Text {
     private Text() {
     }
 
+    /**
+     * {@code t}'s text ({@code toString}), or its class's name when that fails: a patch's exception
+     * whose message throws is the patch's code too, and a failure to describe a failure must neither
+     * skip what comes next (the other classes' callbacks, the application's call going on to the
+     * version below) nor lose the record of this one.
+     */
+    public static String of(Throwable t) {
+        try {
+            return String.valueOf(t);
+        } catch (RuntimeException | LinkageError | StackOverflowError e) {
+            return t.getClass().getName() + " (whose message could not be read: " + e.getClass().getName() + ")";
+        }
+    }
+
     /** {@code s} with the escapes of the class comment; {@code s} itself when there is nothing to escape. */
     public static String clean(String s) {
         if (s == null) {

@@ -3,6 +3,7 @@ package io.jlivepatch.internal.core;
 import io.jlivepatch.Callbacks;
 import io.jlivepatch.PatchException;
 import io.jlivepatch.PatchException.Reason;
+import io.jlivepatch.internal.Text;
 import io.jlivepatch.internal.patch.LoadedClasses;
 import io.jlivepatch.internal.patch.LoaderNames;
 import io.jlivepatch.internal.patch.RecursionGuard;
@@ -175,7 +176,7 @@ final class PatchCallbacks {
             try {
                 what = describe(Kind.PRE_PATCH, c, t);
             } catch (RuntimeException | LinkageError e) {
-                what = Kind.PRE_PATCH.label + " of " + c.getName() + " threw " + text(t);
+                what = Kind.PRE_PATCH.label + " of " + c.getName() + " threw " + Text.of(t);
             }
             failed(what);
             return;
@@ -323,19 +324,7 @@ final class PatchCallbacks {
 
     private static String describe(Kind kind, Class<?> c, Throwable t) {
         return kind.label + " of " + c.getName() + " in class loader " + LoaderNames.of(c.getClassLoader())
-                + " threw " + text(t);
+                + " threw " + Text.of(t);
     }
 
-    /**
-     * {@code t}'s text, or its class's name when its {@code toString} (its message) fails: that is the
-     * patch's code too, and a failure to describe a failure must neither skip the callbacks of the
-     * other classes nor lose the record of this one.
-     */
-    private static String text(Throwable t) {
-        try {
-            return String.valueOf(t);
-        } catch (RuntimeException | LinkageError | StackOverflowError e) {
-            return t.getClass().getName() + " (whose message could not be read: " + e.getClass().getName() + ")";
-        }
-    }
 }

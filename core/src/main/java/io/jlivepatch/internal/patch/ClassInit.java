@@ -1,5 +1,7 @@
 package io.jlivepatch.internal.patch;
 
+import io.jlivepatch.internal.Text;
+
 import java.util.Iterator;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
@@ -143,21 +145,10 @@ public final class ClassInit implements Function<Stream<StackWalker.StackFrame>,
             cause = e.getCause(); // "Exception java.lang.IllegalStateException: boom [in thread "t"]"
         }
         if (failure == null || own) {
-            failure = "the patch class " + patchClass.getName() + " failed to initialize (" + text(cause) + ")";
+            failure = "the patch class " + patchClass.getName() + " failed to initialize (" + Text.of(cause) + ")";
         }
     }
 
-    /**
-     * {@code t}'s text, or its class's name when its {@code toString} (its message) fails: that is the
-     * patch's code, run here on the application's call, which must go on to the version below.
-     */
-    private static String text(Throwable t) {
-        try {
-            return String.valueOf(t);
-        } catch (RuntimeException | LinkageError | StackOverflowError e) {
-            return t.getClass().getName() + " (whose message could not be read: " + e.getClass().getName() + ")";
-        }
-    }
 
     boolean isDone() {
         return state == DONE;
