@@ -2,6 +2,7 @@ package io.jlivepatch.agent.cli;
 
 import io.jlivepatch.BuildReport;
 import io.jlivepatch.PatchBuild;
+import io.jlivepatch.internal.build.Builder;
 import io.jlivepatch.internal.jar.PatchJar;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -256,18 +257,9 @@ final class BuildCommand implements Callable<Integer> {
 
     /** Builds into a file beside the output, signs that into the output, and removes it: a failure leaves no output. */
     private BuildReport writeSigned(PatchBuild build, PatchSigner signer) throws IOException {
-        if (Files.isDirectory(output)) {
-            // as PatchBuild.writeTo refuses it: the signed JAR's move into place would replace an empty directory
-            throw new IOException(output + " is a directory: give the patch JAR's file name ("
-                    + output.resolve(name + ".jar") + ")");
-        }
-        for (Path in : newBuild == null ? List.of(oldBuild) : List.of(oldBuild, newBuild)) {
-            // as PatchBuild.writeTo refuses it: the inputs are read whole, and the move would replace one
-            if (Files.exists(output) && Files.isSameFile(output, in)) {
-                throw new IOException(output + " is the build " + in + " that the patch is made from: writing the"
-                        + " patch there would replace it; give the patch JAR another file name");
-            }
-        }
+        // as PatchBuild.writeTo refuses it: the signed JAR's move into place would replace a directory or a build
+        Builder.checkOutput(output, name,
+                newBuild == null ? List.of(oldBuild) : List.of(oldBuild, newBuild));
         Path unsigned = output.toAbsolutePath().getParent()
                 .resolve("." + output.getFileName() + "." + Long.toHexString(System.nanoTime()) + ".unsigned");
         try {

@@ -79,8 +79,7 @@ public final class Builder {
      */
     public static BuildReport write(Request request, String name, String description, Path out) throws IOException {
         if (out != null) {
-            checkOutput(out, name);
-            checkNotAnInput(out, request);
+            checkOutput(out, name, inputs(request));
         }
         Analysis a = analyse(request);
         if (a.report().refused()) {
@@ -105,21 +104,18 @@ public final class Builder {
     }
 
     /**
-     * The JAR is moved into place over what is there, and a move replaces an empty directory: -o
-     * naming a directory (a watched patch directory) would have lost it.
+     * Refuses {@code out} as the patch JAR's file when writing there would lose something: a
+     * directory (the JAR is moved into place over what is there, and a move replaces an empty
+     * directory: -o naming a watched patch directory would have lost it), or one of {@code inputs}
+     * (read whole before the JAR is written, so it would be replaced unasked). The command's signed
+     * build, which writes elsewhere first, asks the same.
+     *
+     * @param name the patch's name, for the file name the refusal proposes; {@code null}: "fix"
      */
-    private static void checkOutput(Path out, String name) throws IOException {
+    public static void checkOutput(Path out, String name, List<Path> inputs) throws IOException {
         if (Files.isDirectory(out)) {
             throw new IOException(out + " is a directory: give the patch JAR's file name (" + out.resolve(
                     (name == null ? "fix" : name) + ".jar") + ")");
-        }
-    }
-
-    /** The inputs are read whole before the JAR is written, so -o naming one would replace it unasked. */
-    private static void checkNotAnInput(Path out, Request request) throws IOException {
-        List<Path> inputs = new ArrayList<>(List.of(request.oldBuild()));
-        if (request.newBuild() instanceof NewBuild.Classes c) {
-            inputs.add(c.path());
         }
         for (Path in : inputs) {
             if (Files.exists(out) && Files.exists(in) && Files.isSameFile(out, in)) {
@@ -127,6 +123,15 @@ public final class Builder {
                         + " there would replace it; give the patch JAR another file name");
             }
         }
+    }
+
+    /** The builds {@code request} reads from files: the old one, and the new one unless it is compiled from sources. */
+    private static List<Path> inputs(Request request) {
+        List<Path> inputs = new ArrayList<>(List.of(request.oldBuild()));
+        if (request.newBuild() instanceof NewBuild.Classes c) {
+            inputs.add(c.path());
+        }
+        return inputs;
     }
 
     private static Analysis analyse(Request request) throws IOException {
