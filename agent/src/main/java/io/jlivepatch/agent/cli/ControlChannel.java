@@ -284,17 +284,32 @@ final class ControlChannel implements AutoCloseable {
             Wire.writeValue(call, types[i], args[i]);
         }
         byte[] whole = bytes.toByteArray();
-        out.write(whole, 0, whole.length - 1);
-        out.flush();
-        sent.set(true);
-        out.write(whole[whole.length - 1]);
-        out.flush();
+        IOException unsent = null;
+        try {
+            out.write(whole, 0, whole.length - 1);
+            out.flush();
+            sent.set(true);
+            out.write(whole[whole.length - 1]);
+            out.flush();
+        } catch (IOException e) {
+            // A target that refuses a call before reading all of it (an argument a command of another
+            // version sends in a form it cannot read) answers and closes, and the rest of the write
+            // fails: its answer is still there to read, as the greeting's is (connect).
+            unsent = e;
+        }
         byte status;
         try {
             status = in.readByte();
-        } catch (EOFException e) {
-            throw new IOException("pid " + pid + " closed the connection without answering " + method.getName()
-                    + " (the JVM may have exited, or failed to answer: out of memory, say)", e);
+        } catch (IOException e) {
+            if (unsent != null) {
+                unsent.addSuppressed(e);
+                throw unsent;
+            }
+            if (e instanceof EOFException) {
+                throw new IOException("pid " + pid + " closed the connection without answering " + method.getName()
+                        + " (the JVM may have exited, or failed to answer: out of memory, say)", e);
+            }
+            throw e;
         }
         if (status == Wire.OK) {
             return Wire.readValue(in, MAX_REPLY_BYTES);

@@ -143,6 +143,47 @@ class ControlChannelTest {
         }
     }
 
+    /**
+     * A target that refuses a call before it has read all of it (an argument a command of another
+     * version sends in a form it cannot read) answers and closes: the rest of the call's write then
+     * fails, and the answer, already sent, is what the command reports, not the broken pipe.
+     */
+    @Test
+    void aRefusalSentBeforeTheWholeCallWasReadIsReportedNotTheFailedWrite() throws Exception {
+        Path path = dir.resolve("r.sock");
+        server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+        server.bind(UnixDomainSocketAddress.of(path));
+        String why = "UNSUPPORTED: an argument of a type this agent does not know; refused, nothing was run";
+        Thread t = new Thread(() -> {
+            try (SocketChannel c = server.accept()) {
+                DataInputStream in = new DataInputStream(Channels.newInputStream(c));
+                DataOutputStream out = new DataOutputStream(Channels.newOutputStream(c));
+                in.readInt();
+                in.readLong();
+                out.writeInt(Wire.MAGIC);
+                Wire.writeString(out, "test-version");
+                out.flush();
+                in.readByte(); // CALL
+                Wire.readString(in);
+                Wire.readString(in);
+                in.readInt(); // and not the arguments: refused here, and closed with them unread
+                out.writeByte(Wire.REFUSED);
+                Wire.writeString(out, why);
+                out.flush();
+            } catch (IOException ended) {
+                // the test is over
+            }
+        }, "stand-in agent");
+        t.setDaemon(true);
+        t.start();
+        byte[] content = new byte[32 << 20]; // far more than the socket's buffers: the write is still going on
+        try (ControlChannel channel = connect(path.toString(), 30)) {
+            ControlChannel.TargetRefusal refused = assertThrows(ControlChannel.TargetRefusal.class,
+                    () -> channel.livepatch().loadContent(content, "00", "/x.jar", true, false));
+            assertEquals(why, refused.getMessage());
+        }
+    }
+
     @Test
     void aCallThatIsNeverAnsweredEndsAtTheTimeoutAndTheConnectionIsNotUsedAgain() throws Exception {
         String socket = serve((method, out) -> never.await());
