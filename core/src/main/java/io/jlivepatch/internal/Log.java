@@ -13,8 +13,36 @@ public final class Log {
     private Log() {
     }
 
+    /**
+     * Whether the agent's installation before {@code main} runs (premain, or its installation aside
+     * of {@code main}): set by the agent at its start and cleared when that installation ends. The
+     * logger made meanwhile must not take {@code java.util.logging} from the application
+     * ({@link JulBeforeMain}). Written by those threads; read when the logger is made.
+     */
+    private static volatile boolean beforeMain;
+
     private static final class Holder {
-        static final System.Logger LOGGER = new CleanLogger(System.getLogger("io.jlivepatch"));
+        static final System.Logger LOGGER = new CleanLogger(backEnd());
+    }
+
+    /**
+     * {@code System.getLogger}'s, unless that would initialize {@code java.util.logging} before the
+     * application could give it its own manager: then standard error, for the life of the JVM (the
+     * logger is made once), said in its first line.
+     */
+    private static System.Logger backEnd() {
+        String why = beforeMain ? JulBeforeMain.unsafe() : null;
+        if (why == null) {
+            return System.getLogger("io.jlivepatch");
+        }
+        System.Logger err = new StandardErrorLogger("io.jlivepatch");
+        err.log(System.Logger.Level.INFO, "jlivepatch logs to standard error: " + Text.clean(why));
+        return err;
+    }
+
+    /** The agent's installation before {@code main} begins ({@code true}) or has ended. */
+    public static void beforeMain(boolean running) {
+        beforeMain = running;
     }
 
     public static System.Logger get() {

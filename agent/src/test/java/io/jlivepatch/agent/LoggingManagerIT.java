@@ -1,0 +1,72 @@
+package io.jlivepatch.agent;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Start-up patches leave {@code java.util.logging} to the application: one whose manager
+ * ({@code -Djava.util.logging.manager}) only its own class loader can load still gets it, with
+ * jlivepatch's lines on standard error; one whose manager the system class loader can load has
+ * jlivepatch's lines go through it, as before.
+ */
+class LoggingManagerIT {
+
+    @TempDir
+    Path tmp;
+
+    private record Run(String out, String err) {
+    }
+
+    private Run run(Path appClassPath) throws Exception {
+        Path patches = Files.createDirectory(tmp.resolve("patches"));
+        TestJars.greeterFixJar(patches);
+        Path managerDir = tmp.resolve("manager");
+        Path manager = managerDir.resolve("latelog/LateLogManager.class");
+        Files.createDirectories(manager.getParent());
+        Files.copy(TestJars.TEST_CLASSES.resolve("latelog/LateLogManager.class"), manager);
+        List<String> cmd = new ArrayList<>(List.of(TestJars.java(), "-Djava.util.logging.manager=latelog.LateLogManager",
+                "-javaagent:" + TestJars.AGENT + "=patches=" + patches, "-Djava.io.tmpdir=" + tmp,
+                "-cp", appClassPath == null ? TestJars.appClasses().toString()
+                        : TestJars.appClasses() + java.io.File.pathSeparator + managerDir,
+                "agentapp.LateLoggingApp", managerDir.toString()));
+        Path err = tmp.resolve("stderr.txt");
+        Process p = new ProcessBuilder(cmd).redirectError(err.toFile()).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(120, TimeUnit.SECONDS), "the JVM exits");
+        String stderr = Files.readString(err);
+        assertEquals(0, p.exitValue(), out + stderr);
+        assertTrue(out.contains("greet=fixed a\n"), "the patch is in effect at main: " + out + stderr);
+        return new Run(out, stderr);
+    }
+
+    @Test
+    void aManagerOnlyTheApplicationsLoaderCanLoadIsTheOneItGetsAndJlivepatchLogsToStandardError() throws Exception {
+        Run r = run(null);
+        assertTrue(r.out().contains("manager=latelog.LateLogManager\n"), r.out() + r.err());
+        assertFalse(r.err().contains("Could not load Logmanager"), r.err());
+        assertTrue(r.err().contains("INFO: jlivepatch logs to standard error: java.util.logging.manager names"
+                + " latelog.LateLogManager, which the system class loader cannot load before main"), r.err());
+        assertTrue(r.err().contains("INFO: 'fix-greet': patching complete\n"), r.err());
+        assertTrue(r.err().contains("INFO: the application logs"), "the application's own line, through its manager: "
+                + r.err());
+    }
+
+    @Test
+    void aManagerTheSystemClassLoaderCanLoadTakesJlivepatchsLinesAsBefore() throws Exception {
+        Run r = run(tmp.resolve("manager"));
+        assertTrue(r.out().contains("manager=latelog.LateLogManager\n"), r.out() + r.err());
+        assertFalse(r.err().contains("jlivepatch logs to standard error"), r.err());
+        assertTrue(r.err().contains("INFO: 'fix-greet': patching complete\n"), r.err());
+    }
+}
