@@ -54,9 +54,6 @@ public final class AgentMain {
      * when it loads start-up patches, else on a thread of its own while {@code main} starts.
      */
     public static void premain(String args, Instrumentation inst) {
-        // Until the installation before main ends, jlivepatch's first log line must not take
-        // java.util.logging from the application (JulBeforeMain); cleared below, or by the installation aside.
-        logBeforeMain(true);
         if (!installAside(args, inst)) {
             // jlivepatch named before with -javaagent, without start-up patches: its installation runs
             // aside and comes first (its trust store before these patches), as when premains ran in turn.
@@ -65,20 +62,7 @@ public final class AgentMain {
             } catch (RuntimeException | LinkageError | VirtualMachineError e) {
                 // nothing escapes premain; the installation below reports what it finds
             }
-            try {
-                install(args, inst, true);
-            } finally {
-                logBeforeMain(false);
-            }
-        }
-    }
-
-    /** {@link Log#beforeMain}, which nothing may escape from premain. */
-    private static void logBeforeMain(boolean running) {
-        try {
-            Log.beforeMain(running);
-        } catch (RuntimeException | LinkageError | VirtualMachineError e) {
-            // Log not loadable: the installation then reports that it failed
+            install(args, inst, true);
         }
     }
 
@@ -360,7 +344,6 @@ public final class AgentMain {
             try {
                 install(args, inst, true);
             } finally {
-                logBeforeMain(false);
                 try {
                     System.clearProperty(PENDING_PROPERTY); // an attach meanwhile found this still running
                     System.clearProperty(INSTALLING_PROPERTY);

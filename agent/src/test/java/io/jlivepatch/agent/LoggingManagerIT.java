@@ -15,9 +15,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Start-up patches leave {@code java.util.logging} to the application: one whose manager
+ * jlivepatch leaves {@code java.util.logging} to the application: one whose manager
  * ({@code -Djava.util.logging.manager}) only its own class loader can load still gets it, with
- * jlivepatch's lines on standard error; one whose manager the system class loader can load has
+ * jlivepatch's lines on standard error, whether start-up patches or an attach before the
+ * application's first log line came first; one whose manager the system class loader can load has
  * jlivepatch's lines go through it, as before.
  */
 class LoggingManagerIT {
@@ -56,10 +57,41 @@ class LoggingManagerIT {
         assertTrue(r.out().contains("manager=latelog.LateLogManager\n"), r.out() + r.err());
         assertFalse(r.err().contains("Could not load Logmanager"), r.err());
         assertTrue(r.err().contains("INFO: jlivepatch logs to standard error: java.util.logging.manager names"
-                + " latelog.LateLogManager, which the system class loader cannot load before main"), r.err());
+                + " latelog.LateLogManager, which the system class loader cannot load"), r.err());
         assertTrue(r.err().contains("INFO: 'fix-greet': patching complete\n"), r.err());
         assertTrue(r.err().contains("INFO: the application logs"), "the application's own line, through its manager: "
                 + r.err());
+    }
+
+    @Test
+    void anAttachBeforeTheApplicationsFirstLogLineLeavesItItsManagerToo() throws Exception {
+        Path managerDir = tmp.resolve("manager");
+        Path manager = managerDir.resolve("latelog/LateLogManager.class");
+        Files.createDirectories(manager.getParent());
+        Files.copy(TestJars.TEST_CLASSES.resolve("latelog/LateLogManager.class"), manager);
+        Path err = tmp.resolve("stderr.txt");
+        Process p = new ProcessBuilder(TestJars.java(), "-XX:+IgnoreUnrecognizedVMOptions",
+                "-XX:+EnableDynamicAgentLoading", "-Djava.util.logging.manager=latelog.LateLogManager",
+                "-Djava.io.tmpdir=" + tmp, "-cp", TestJars.appClasses().toString(), "agentapp.LateLoggingApp",
+                managerDir.toString(), "wait").redirectError(err.toFile()).start();
+        try {
+            java.io.BufferedReader out = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream(),
+                    StandardCharsets.UTF_8));
+            assertEquals("ready", out.readLine());
+            Cli load = Cli.run("load", p.pid(), TestJars.greeterFixJar(tmp));
+            assertEquals(0, load.exitCode(), load.toString());
+            p.getOutputStream().write("go\n".getBytes(StandardCharsets.UTF_8));
+            p.getOutputStream().flush();
+            String rest = out.readLine() + "\n" + out.readLine() + "\n";
+            assertTrue(p.waitFor(120, TimeUnit.SECONDS), "the JVM exits");
+            String stderr = Files.readString(err);
+            assertEquals("manager=latelog.LateLogManager\ngreet=fixed a\n", rest, stderr);
+            assertTrue(stderr.contains("INFO: jlivepatch logs to standard error: java.util.logging.manager names"
+                    + " latelog.LateLogManager"), stderr);
+            assertFalse(stderr.contains("Could not load Logmanager"), stderr);
+        } finally {
+            p.destroyForcibly();
+        }
     }
 
     @Test

@@ -14,12 +14,11 @@ public final class Log {
     }
 
     /**
-     * Whether the agent's installation before {@code main} runs (premain, or its installation aside
-     * of {@code main}): set by the agent at its start and cleared when that installation ends. The
-     * logger made meanwhile must not take {@code java.util.logging} from the application
-     * ({@link JulBeforeMain}). Written by those threads; read when the logger is made.
+     * The JVM's Instrumentation once jlivepatch is installed (HookManager.install), through which the
+     * logger made at the first line can see whether {@code java.util.logging} is initialized already
+     * ({@link JulFirstUse}); {@code null} before, as in premain's first lines. Read once, then.
      */
-    private static volatile boolean beforeMain;
+    private static volatile java.lang.instrument.Instrumentation instrumentation;
 
     private static final class Holder {
         static final System.Logger LOGGER = new CleanLogger(backEnd());
@@ -31,7 +30,8 @@ public final class Log {
      * logger is made once), said in its first line.
      */
     private static System.Logger backEnd() {
-        String why = beforeMain ? JulBeforeMain.unsafe() : null;
+        // JulFirstUse only when a property names a class: most JVMs load no class for it (FootprintIT)
+        String why = julPropertySet() ? JulFirstUse.unsafe(instrumentation) : null;
         if (why == null) {
             return System.getLogger("io.jlivepatch");
         }
@@ -40,9 +40,19 @@ public final class Log {
         return err;
     }
 
-    /** The agent's installation before {@code main} begins ({@code true}) or has ended. */
-    public static void beforeMain(boolean running) {
-        beforeMain = running;
+    /** Whether java.util.logging.manager or java.util.logging.config.class is set (see {@link JulFirstUse}). */
+    private static boolean julPropertySet() {
+        try {
+            return System.getProperty("java.util.logging.manager") != null
+                    || System.getProperty("java.util.logging.config.class") != null;
+        } catch (SecurityException e) {
+            return true; // JulFirstUse skips what it cannot read
+        }
+    }
+
+    /** Hands the logger to be made the JVM's Instrumentation (see {@link #instrumentation}). */
+    public static void instrumentation(java.lang.instrument.Instrumentation inst) {
+        instrumentation = inst;
     }
 
     public static System.Logger get() {

@@ -99,6 +99,8 @@ public final class HookManager {
         // registered them in, and another agent's code must see jlivepatch's prologue the same
         // whenever the first patch comes (README: 'Other agents'). Until then the table is empty and
         // it returns at once.
+        // jlivepatch's first log line, from now on, can see whether java.util.logging is up (JulFirstUse)
+        io.jlivepatch.internal.Log.instrumentation(inst);
         HookTransformer transformer = new HookTransformer(hm.new CurrentTable(), hm.ledger, inst);
         transformer.warmUp();
         inst.addTransformer(transformer, true);

@@ -8,11 +8,12 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * When jlivepatch must not initialize java.util.logging before main: a manager or configuration class
- * named that the system class loader cannot load (LoggingManagerIT runs the whole start-up). This
- * JVM's java.util.logging read the properties long ago; they are set here only for the check.
+ * When jlivepatch must not be the first to use java.util.logging: a manager or configuration class
+ * named that the system class loader cannot load, and java.util.logging not initialized yet
+ * (LoggingManagerIT runs the whole start-up and an attach). This JVM's java.util.logging read the
+ * properties long ago; they are set here only for the check.
  */
-class JulBeforeMainTest {
+class JulFirstUseTest {
 
     private static final String MANAGER = "java.util.logging.manager";
     private static final String CONFIG_CLASS = "java.util.logging.config.class";
@@ -37,25 +38,33 @@ class JulBeforeMainTest {
     void neitherPropertyOrClassesTheSystemLoaderHasAreSafe() {
         System.clearProperty(MANAGER);
         System.clearProperty(CONFIG_CLASS);
-        assertNull(JulBeforeMain.unsafe());
+        assertNull(JulFirstUse.unsafe(null));
         System.setProperty(MANAGER, " java.util.logging.LogManager ");
-        System.setProperty(CONFIG_CLASS, JulBeforeMainTest.class.getName());
-        assertNull(JulBeforeMain.unsafe());
+        System.setProperty(CONFIG_CLASS, JulFirstUseTest.class.getName());
+        assertNull(JulFirstUse.unsafe(null));
         System.setProperty(MANAGER, "");
-        assertNull(JulBeforeMain.unsafe());
+        assertNull(JulFirstUse.unsafe(null));
     }
 
     @Test
     void aClassOnlyTheApplicationCanLoadIsNamedWithItsProperty() {
         System.setProperty(MANAGER, "org.jboss.logmanager.LogManager");
-        String why = JulBeforeMain.unsafe();
+        String why = JulFirstUse.unsafe(null);
         assertEquals("java.util.logging.manager names org.jboss.logmanager.LogManager, which the system class loader"
-                + " cannot load before main (the application's own loader does, later): initializing"
-                + " java.util.logging now would replace it with the JDK's for the life of the JVM, so jlivepatch"
-                + " leaves java.util.logging to the application", why);
+                + " cannot load (the application's own loader does, when it logs first): initializing"
+                + " java.util.logging before it would replace it with the JDK's for the life of the JVM, so"
+                + " jlivepatch leaves java.util.logging to the application", why);
         System.clearProperty(MANAGER);
         System.setProperty(CONFIG_CLASS, "com.acme.LoggingConfig");
-        assertTrue(JulBeforeMain.unsafe().startsWith("java.util.logging.config.class names com.acme.LoggingConfig,"));
+        assertTrue(JulFirstUse.unsafe(null).startsWith("java.util.logging.config.class names com.acme.LoggingConfig,"));
+    }
+
+    @Test
+    void javaUtilLoggingInitializedAlreadyIsSafe() {
+        java.util.logging.LogManager.getLogManager(); // this JVM's: initialized
+        System.setProperty(MANAGER, "org.jboss.logmanager.LogManager");
+        assertTrue(JulFirstUse.unsafe(null) != null, "without Instrumentation nothing says it is initialized");
+        assertNull(JulFirstUse.unsafe(net.bytebuddy.agent.ByteBuddyAgent.install()));
     }
 
     @Test
