@@ -177,12 +177,14 @@ public final class Dispatch {
                     }
                 }
                 if (!nested && !sites.resolved) {
-                    StackOverflowError e = sites.resolve(null);
+                    VirtualMachineError e = sites.resolve(null);
                     if (e != null) {
-                        // The first call came at the edge of its thread's stack: linked now, the site
-                        // would run the original code for good (no later call bootstraps it again),
-                        // while status says patched. Thrown as it is, the JVM does not record it
-                        // (only a LinkageError), and the site's next execution comes here again.
+                        // The first call came at the edge of its thread's stack, or when the heap or
+                        // metaspace had no room for the link: linked now, the site would run the
+                        // original code for good (no later call bootstraps it again), while status
+                        // says patched. Thrown as it is, the JVM does not record it (only a
+                        // LinkageError), and the site's next execution comes here again. The call
+                        // gets what the JVM's own linking of it would have thrown a moment later.
                         throw e;
                     }
                 }
@@ -507,22 +509,25 @@ public final class Dispatch {
 
         /**
          * Whether a resolution of these sites has run to its end: a site whose bootstrap's resolution
-         * overflowed the stack is resolved again by its next bootstrap (see {@link #bootstrap}).
+         * ran out of stack or memory is resolved again by its next bootstrap (see {@link #bootstrap}).
          */
         boolean resolved;
 
-        /** @return the {@link StackOverflowError} the resolution failed with, else {@code null} */
-        StackOverflowError resolve(List<MutableCallSite> changed) {
+        /**
+         * @return the {@link StackOverflowError} or {@link OutOfMemoryError} the resolution failed
+         *         with, else {@code null}: a shortage of the moment, which a later resolution may not
+         *         meet. Every other failure the resolver records itself as the method's (status
+         *         shows it FAILED), and means "run the original", never "fail the call".
+         */
+        VirtualMachineError resolve(List<MutableCallSite> changed) {
             MethodHandle[] resolved;
-            StackOverflowError overflow = null;
+            VirtualMachineError shortage = null;
             try {
                 resolved = resolver.apply(owner, methodKey);
             } catch (Throwable t) {
-                // The resolver logs and records its own failures; a failing resolution means
-                // "run the original", never "fail the call".
                 resolved = null;
-                if (t instanceof StackOverflowError) {
-                    overflow = (StackOverflowError) t;
+                if (t instanceof StackOverflowError || t instanceof OutOfMemoryError) {
+                    shortage = (VirtualMachineError) t;
                 }
             }
             MethodHandle guardTarget = resolved == null ? FALSE : resolved[0];
@@ -546,8 +551,8 @@ public final class Dispatch {
                     changed.add(guard);
                 }
             }
-            this.resolved |= overflow == null;
-            return overflow;
+            this.resolved |= shortage == null;
+            return shortage;
         }
     }
 }

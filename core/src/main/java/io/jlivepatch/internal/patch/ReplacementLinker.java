@@ -91,8 +91,21 @@ final class ReplacementLinker implements BiFunction<Class<?>, String, MethodHand
      * permissions (the agent JAR's, which the policy must grant) decide instead.
      */
     @Override
-    @SuppressWarnings("removal") // AccessController: only while a SecurityManager is set
     public MethodHandle[] apply(Class<?> owner, String methodKey) {
+        try {
+            return linkWithOwnPermissions(owner, methodKey);
+        } catch (RuntimeException | LinkageError | InternalError | UnknownError e) {
+            // Not a misfit of one version, which link() finds and reports: the link itself failed (a
+            // JDK internal error, say), and would again at each relink. Dispatch runs the original
+            // then; status must say so, as for a misfit, not PATCHED. A shortage of stack or memory
+            // goes on to Dispatch, which has the call throw it and links at the next call instead.
+            failedWhole(owner, methodKey, e);
+            return null;
+        }
+    }
+
+    @SuppressWarnings("removal") // AccessController: only while a SecurityManager is set
+    private MethodHandle[] linkWithOwnPermissions(Class<?> owner, String methodKey) {
         if (System.getSecurityManager() == null) {
             return linkHere(owner, methodKey);
         }
@@ -645,6 +658,32 @@ final class ReplacementLinker implements BiFunction<Class<?>, String, MethodHand
      * any patch, and the same misfit once is enough (status and the audit log keep it).
      */
     private final ReportedOnce misfitsLogged = new ReportedOnce();
+
+    /**
+     * Reports a link of {@code owner}'s method that failed whole ({@link #apply}): for every patch of
+     * its route, as a misfit is, so that status shows FAILED with why and the audit log has it; the
+     * method keeps its own code until the next change relinks it. Never throws.
+     */
+    private void failedWhole(Class<?> owner, String methodKey, Throwable e) {
+        try {
+            Route route = table.get().route(owner.getName(), methodKey);
+            if (route == null) {
+                return;
+            }
+            String why = "linking the hook failed (" + e + "); it links again at the next change of the patches";
+            List<String> named = new ArrayList<>(2);
+            for (ActiveFunction side : new ActiveFunction[] {route.unpatched(), route.patched()}) {
+                for (ActiveFunction f = side; f != null; f = f.below()) {
+                    if (!named.contains(f.patchName())) {
+                        named.add(f.patchName());
+                        misfit(owner, methodKey, f, why, null);
+                    }
+                }
+            }
+        } catch (RuntimeException | LinkageError | VirtualMachineError again) {
+            // the method runs its own code all the same; the report is what could not be made
+        }
+    }
 
     /** Reports {@code f} not fitting here; {@code runs}: the patch whose version runs instead, or null (the original). */
     private void misfit(Class<?> owner, String methodKey, ActiveFunction f, String why, String runs) {
