@@ -99,6 +99,48 @@ final class PatchCallbacks {
     }
 
     /**
+     * Refuses a life-cycle operation asked for from a class's static initializer (a patch class's, run
+     * by the first call of one of its replacements, or any other class's), before it waits for
+     * klpMutex: the thread holds that class's initialization lock, and a callback running under
+     * klpMutex on another thread (a transition's postPatch, the callbacks of a class defined later)
+     * that touches the class waits for it, while the operation would wait for klpMutex: both for
+     * ever, the patch stuck and every command BUSY. Refused whether or not a callback runs now, so
+     * that whether the operation works never depends on timing.
+     */
+    static void refuseInsideInitializer(String operation, String patchName) throws PatchException {
+        String initializing = initializerHere();
+        if (initializing != null) {
+            throw new PatchException(Reason.ILLEGAL_STATE, patchName, "cannot " + operation
+                    + (patchName == null ? "" : " patch '" + patchName + "'") + " from the static initializer of "
+                    + initializing + ": the thread holds that class's initialization lock, and a patch callback"
+                    + " running under jlivepatch's lock that uses the class would wait for it while this waited for"
+                    + " that lock, both for ever; ask for it after the class is initialized (from another thread,"
+                    + " or from code that runs once the initializer has returned)");
+        }
+    }
+
+    /**
+     * The class whose static initializer the calling thread is running (the innermost), or
+     * {@code null}. A walk of the thread's stack, once per operation; marked, as every walk of
+     * jlivepatch's on an application thread (RecursionGuard), so that the hooks it meets run the
+     * original methods. Through the stack trace, which names the frames' methods, rather than a
+     * StackWalker with a function: no class more for a first load (FootprintIT).
+     */
+    static String initializerHere() {
+        int mark = RecursionGuard.enter();
+        try {
+            for (StackTraceElement e : new Throwable().getStackTrace()) {
+                if ("<clinit>".equals(e.getMethodName())) {
+                    return e.getClassName();
+                }
+            }
+            return null;
+        } finally {
+            RecursionGuard.exit(mark);
+        }
+    }
+
+    /**
      * The enable's {@code prePatch}, for every loaded class of each named class in description order.
      * If one throws, the classes already prepared get {@code postUnpatch} and the enable is refused
      * with {@code CALLBACK_FAILED}; nothing else is changed. Caller holds klpMutex.

@@ -315,6 +315,11 @@ public final class PatchRegistry {
         // outside the lock already; this keeps every operation so (RegistryStretchDriver).
         activate(operation, patchName, patchName);
         requireStackFor(operation, patchName);
+        try {
+            PatchCallbacks.refuseInsideInitializer(operation, patchName); // before the wait: see there
+        } catch (PatchException e) {
+            throw refused(operation, patchName, noted(e, note), jar);
+        }
         if (!lock()) {
             throw refused(operation, patchName, noted(lockHeld(operation, patchName), note), jar);
         }
@@ -1401,6 +1406,10 @@ public final class PatchRegistry {
         // take the waiter (the watch, a command) with it. Untimed first: a free lock is taken whatever
         // the thread's interrupt status, as lock() did.
         requireStackFor("await the transition of", p.name());
+        String initializing = PatchCallbacks.initializerHere();
+        if (initializing != null) {
+            return awaitFromInitializer(p, initializing);
+        }
         if (!klpMutex.tryLock() && !klpMutex.tryLock(nanos, TimeUnit.NANOSECONDS)) {
             return false;
         }
@@ -1426,6 +1435,30 @@ public final class PatchRegistry {
         } finally {
             klpMutex.unlock();
         }
+    }
+
+    /**
+     * {@link #awaitTransition} from a class's static initializer: answers without waiting. A
+     * transition's end holds klpMutex while its closing callbacks run, and one that uses the class
+     * this thread initializes waits for it; waiting for klpMutex here, or on transitionDone (which
+     * takes klpMutex again before it returns, however long it waited), would then never end (see
+     * PatchCallbacks.refuseInsideInitializer). True only when the lock is free at once (a closing
+     * callback runs under it) and {@code p} is not in transition.
+     */
+    private boolean awaitFromInitializer(RegisteredPatch p, String initializing) {
+        if (transitionPatch != p && klpMutex.tryLock()) {
+            try {
+                if (transitionPatch != p) {
+                    return true;
+                }
+            } finally {
+                klpMutex.unlock();
+            }
+        }
+        Refusals.logQuietly(System.Logger.Level.WARNING, "''{0}'': awaitTransition called from the static"
+                + " initializer of {1}: the end of a transition runs callbacks that may need that class, which"
+                + " waits for this initializer; not waiting", p.name(), initializing);
+        return false;
     }
 
     void unregister(RegisteredPatch p) throws PatchException {
