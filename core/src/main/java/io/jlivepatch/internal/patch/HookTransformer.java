@@ -57,9 +57,28 @@ final class HookTransformer implements ClassFileTransformer {
         transform(null, null, "io/jlivepatch/internal/patch/HookTransformer$WarmUp", null, (ProtectionDomain) null, null);
     }
 
+    /**
+     * Catches whatever its work throws, here at its entry, where the JDK's frames called it with room
+     * for this frame: the JDK would drop it silently (TransformerManager catches every Throwable of a
+     * transformer), and a failure that nobody logs or records is a class whose hooks status cannot
+     * tell. Within about 8 KB of the stack's edge ({@link io.jlivepatch.internal.bootstrap.StackRoom})
+     * it does not start the hooking, whose ASM work goes deep, and records why instead; the record
+     * comes before the log line, which is the deeper of the two.
+     */
     @Override
     public byte[] transform(Module module, ClassLoader loader, String internalName, Class<?> redefined,
                             ProtectionDomain domain, byte[] classFile) {
+        try {
+            return transformAtEntry(module, loader, internalName, redefined, classFile);
+        } catch (Throwable t) {
+            // Out of stack in the record itself, most likely: nothing more can be done here without
+            // risking the class's definition.
+            return null;
+        }
+    }
+
+    private byte[] transformAtEntry(Module module, ClassLoader loader, String internalName, Class<?> redefined,
+                                    byte[] classFile) {
         if (internalName == null) {
             return null; // hidden classes and lambda proxies: never targets
         }
@@ -72,6 +91,17 @@ final class HookTransformer implements ClassFileTransformer {
             ledger.defined(loader, internalName); // after the table was read: see HookManager.retransformLateComers
             return null;
         }
+        if (!io.jlivepatch.internal.bootstrap.StackRoom.left()) {
+            try {
+                failed(loader, internalName.replace('/', '.'), current, "no stack left to hook the class: it was"
+                        + " defined or retransformed at the edge of its thread's stack, and keeps its own bytecode");
+            } finally {
+                if (redefined == null) {
+                    ledger.defined(loader, internalName);
+                }
+            }
+            return null;
+        }
         // The transformer runs jlivepatch's code on any thread that defines a class: hooks it meets
         // run the original methods (pairs with the guard ReplacementLinker puts first in every hook).
         // enterIfActive: never the hooks' installation inside a class definition. Until it is done the
@@ -80,10 +110,13 @@ final class HookTransformer implements ClassFileTransformer {
         try {
             return transform(module, loader, internalName, redefined, classFile, current);
         } finally {
-            if (redefined == null) {
-                ledger.defined(loader, internalName); // after the table was read: see HookManager.retransformLateComers
+            try {
+                if (redefined == null) {
+                    ledger.defined(loader, internalName); // after the table was read: see HookManager.retransformLateComers
+                }
+            } finally {
+                RecursionGuard.exit(mark); // whatever the line above met: a mark left is every patch off on this thread
             }
-            RecursionGuard.exit(mark);
         }
     }
 
@@ -117,19 +150,25 @@ final class HookTransformer implements ClassFileTransformer {
                     result.code()));
             return result.bytes();
         } catch (Throwable t) {
-            Log.get().log(System.Logger.Level.ERROR, "transforming " + className + " in " + LoaderNames.of(loader)
-                    + " failed; the class keeps its own bytecode", t);
+            // Recorded first: the log line goes deeper, and at the edge of the stack may not fit.
+            failed(loader, className, table.get(), "instrumentation failed: " + t);
             try {
-                Map<String, String> failures = new HashMap<>();
-                for (MethodSpec m : table.get().hooksFor(className)) {
-                    failures.put(m.key(), "instrumentation failed: " + t);
-                }
-                ledger.put(loader, className, new ClassHooks(Set.of(), failures, Map.of()));
-            } catch (Throwable ignored) {
-                // nothing more can be done without risking the class load
+                Log.get().log(System.Logger.Level.ERROR, "transforming " + className + " in "
+                        + LoaderNames.of(loader) + " failed; the class keeps its own bytecode", t);
+            } catch (RuntimeException | LinkageError | VirtualMachineError e) {
+                // recorded above: status shows it FAILED, and the audit log has it
             }
             return null;
         }
+    }
+
+    /** Records every hook {@code current} wants in the class as failed, for {@code why}: status shows them FAILED. */
+    private void failed(ClassLoader loader, String className, LinkTable current, String why) {
+        Map<String, String> failures = new HashMap<>();
+        for (MethodSpec m : current.hooksFor(className)) {
+            failures.put(m.key(), why);
+        }
+        ledger.put(loader, className, new ClassHooks(Set.of(), failures, Map.of()));
     }
 
     /** The patch whose hook of {@code className.key} the table asks for, for the log line. */
