@@ -82,11 +82,20 @@ public final class JmxWatch implements ClassFileTransformer, Runnable {
         watch.request();
     }
 
+    /**
+     * Never throws: the JDK would drop it without a word (TransformerManager catches every Throwable
+     * of a transformer). A request that could not start its thread is made again by the next
+     * {@code com.sun.jmx} class; an MBean server's creation defines hundreds of them.
+     */
     @Override
     public byte[] transform(Module module, ClassLoader loader, String className, Class<?> classBeingRedefined,
                             ProtectionDomain protectionDomain, byte[] classfileBuffer) {
-        if (className != null && className.startsWith("com/sun/jmx/") && !done.get()) {
-            request();
+        try {
+            if (className != null && className.startsWith("com/sun/jmx/") && !done.get()) {
+                request();
+            }
+        } catch (Throwable t) {
+            // the edge of the defining thread's stack, or no native thread: see request
         }
         return null;
     }
@@ -94,9 +103,18 @@ public final class JmxWatch implements ClassFileTransformer, Runnable {
     private void request() {
         requested.set(true);
         if (running.compareAndSet(false, true)) {
-            Thread t = new Thread(this, "jlivepatch-jmx");
-            t.setDaemon(true);
-            t.start();
+            try {
+                Thread t = new Thread(this, "jlivepatch-jmx");
+                t.setDaemon(true);
+                t.start();
+            } catch (RuntimeException | Error e) {
+                // No looking thread after all (a com.sun.jmx class defined at the edge of its thread's
+                // stack, no native thread): left set, running kept every later request from starting
+                // one, and jlivepatch's MBeans were never registered. A field write: it fits where the
+                // thread's construction, deeper, did not.
+                running.set(false);
+                throw e;
+            }
         }
     }
 
