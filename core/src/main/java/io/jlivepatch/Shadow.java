@@ -39,7 +39,9 @@ import java.util.function.Supplier;
  *   <li><b>Exceptions.</b> A ctor that throws attaches nothing, and its exception reaches the
  *       caller unchanged; so does a dtor's, the variable being detached anyway. A ctor that returns
  *       null attaches nothing ({@code NullPointerException}): null is what {@code get} says for
- *       "no variable".</li>
+ *       "no variable". At the edge of the thread's stack, {@code attach} and {@code getOrAttach}
+ *       throw {@code StackOverflowError} before they take hold of the variable: nothing is attached,
+ *       and a later call, on any thread, can make it.</li>
  * </ul>
  *
  * <h2>Ids</h2>

@@ -100,6 +100,15 @@ public final class ShadowStore {
                 return hit;
             }
         }
+        // From the claim of an entry on, only its settling (or abandon, when the ctor throws) lets it go:
+        // a StackOverflowError on that path, at the edge of the caller's stack (a patch deep in a
+        // recursion), would leave it claimed by this thread for good, every later getOrAttach of the
+        // variable waiting for ever on other threads and refused on this one. The path is far shallower
+        // than StackRoom's probe, so it fits wherever the probe did; without room, nothing is claimed.
+        if (!StackRoom.left()) {
+            throw new StackOverflowError("no stack left to attach shadow variable " + id + " on this thread;"
+                    + " nothing was attached");
+        }
         purge();
         int h = hash(obj, id);
         Stripe s = STRIPES[h >>> STRIPE_SHIFT];
