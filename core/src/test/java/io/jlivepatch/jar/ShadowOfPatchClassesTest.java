@@ -138,6 +138,11 @@ class ShadowOfPatchClassesTest {
         assertEquals(List.of(), Jars.lp().patches());
         assertNull(Shadow.get(Counter.class, jarapp.fix.AttachingPrePatchFix.PREPARED),
                 "nothing of the refused patch's can read it");
+        // On record, as an unregistration's detaching is: before, only the log said so.
+        String detached = "detached 1 shadow variable holding objects of its classes";
+        assertTrue(message.contains(detached), message);
+        String refused = last(" load fix-attaching ");
+        assertTrue(refused.contains("refused CALLBACK_FAILED") && refused.contains(detached), refused);
     }
 
     @Test

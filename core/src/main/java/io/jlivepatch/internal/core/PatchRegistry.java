@@ -601,11 +601,26 @@ public final class PatchRegistry {
             try {
                 enableIn(next, p, () -> announceRegistered(p, next.size()));
             } catch (PatchException | RuntimeException | Error e) {
-                if (!stack.contains(p)) {
-                    OrphanedShadows.detach(p); // what its prePatch attached, no class but its own can read
-                    release(p);
+                if (stack.contains(p)) {
+                    throw e;
                 }
-                throw e;
+                // What its prePatch attached, which no class but its own can read, goes with it, and the
+                // refusal's record says so, as an unregistration's does: it changed the application's state.
+                String detached = OrphanedShadows.detach(p);
+                release(p);
+                if (detached.isEmpty()) {
+                    throw e;
+                }
+                PatchException refusal;
+                if (e instanceof PatchException pe) {
+                    refusal = pe;
+                } else if (e instanceof RuntimeException || e instanceof LinkageError
+                        || e instanceof VirtualMachineError) {
+                    refusal = Refusals.unexpected("load", p.name(), "patch '" + p.name() + "'", e); // as refusing does
+                } else {
+                    throw e;
+                }
+                throw noted(refusal, ";" + detached.substring(1));
             }
             report("load", p.name(), "ok (registered, enabled)", p.provenance());
             return p;
