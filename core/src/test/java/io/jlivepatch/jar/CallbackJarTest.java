@@ -106,9 +106,15 @@ class CallbackJarTest {
 
     @Test
     void aMalformedStatesAttributeIsRefusedWithWhatToWrite() throws Exception {
-        for (String bad : new String[] {"1-2", "1:", ":2", "x:1", "1:2:3", "99999999999999999999:1"}) {
+        for (String bad : new String[] {"1-2", "1:", ":2", "x:1", "1:2:3", "1:2.5", "+:1"}) {
             Jars.refused(withAttribute("jar-bad-states", "Livepatch-States", bad), Reason.INVALID_PATCH,
                     "Livepatch-States entry '" + bad + "' is not id:version", "e.g. 'Livepatch-States: 1:2 7:1'");
+        }
+        // Well formed, too large: said so (before, "is not id:version", which it is).
+        for (String large : new String[] {"99999999999999999999:1", "1:2147483648", "9223372036854775808:2"}) {
+            Jars.refused(withAttribute("jar-large-states", "Livepatch-States", large), Reason.INVALID_PATCH,
+                    "Livepatch-States entry '" + large + "' has a number out of range (ids go up to"
+                            + " 9223372036854775807, versions up to 2147483647)", "e.g. 'Livepatch-States: 1:2 7:1'");
         }
         Jars.refused(withAttribute("jar-zero", "Livepatch-States", "1:0"), Reason.INVALID_PATCH,
                 "Livepatch-States entry '1:0' has version 0: versions start at 1");

@@ -182,8 +182,9 @@ final class BuildCommand implements Callable<Integer> {
         for (String s : states) {
             PatchJar.StatePair p = PatchJar.StatePair.parse(s);
             if (p == null) {
-                throw usage("--state '" + s + "' is not id:version: give the state's id and version as numbers,"
-                        + " e.g. --state 1:2");
+                throw usage("--state '" + s + "' " + (PatchJar.StatePair.outOfRange(s) ? "has a number out of range ("
+                        + PatchJar.StatePair.RANGE + ")" : "is not id:version") + ": give the state's id and version as"
+                        + " numbers, e.g. --state 1:2");
             }
             try {
                 build.state(p.id(), p.version());

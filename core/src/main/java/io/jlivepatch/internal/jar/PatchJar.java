@@ -191,6 +191,34 @@ public record PatchJar(String source, String name, String description, List<Stri
                 return null;
             }
         }
+
+        /** What a refusal adds when {@link #outOfRange} says so. */
+        public static final String RANGE = "ids go up to " + Long.MAX_VALUE + ", versions up to " + Integer.MAX_VALUE;
+
+        /**
+         * Whether {@code text}, which {@link #parse} does not read, is of the form {@code id:version}
+         * with a number too large for its type: a refusal then says so, where "is not id:version"
+         * would send its author looking for a typo that is not there.
+         */
+        public static boolean outOfRange(String text) {
+            int colon = text.indexOf(':');
+            return colon > 0 && colon == text.lastIndexOf(':') && integer(text.substring(0, colon))
+                    && integer(text.substring(colon + 1));
+        }
+
+        /** Whether {@code s} is what {@code Long.parseLong} reads but for its range: a sign, then digits. */
+        private static boolean integer(String s) {
+            int i = s.startsWith("-") || s.startsWith("+") ? 1 : 0;
+            if (i == s.length()) {
+                return false;
+            }
+            for (; i < s.length(); i++) {
+                if (Character.digit(s.charAt(i), 10) < 0) {
+                    return false;
+                }
+            }
+            return true;
+        }
     }
 
     /** {@code Livepatch-States}: {@code id:version} pairs, each id once, ids from 0, versions from 1. */
@@ -200,8 +228,10 @@ public record PatchJar(String source, String name, String description, List<Stri
         for (String pair : words(value)) {
             StatePair p = StatePair.parse(pair);
             if (p == null) {
-                throw invalid(source, STATES + " entry " + quote(pair) + " is not id:version: write the states the"
-                        + " patch sets up as space-separated pairs of numbers, e.g. '" + STATES + ": 1:2 7:1'");
+                throw invalid(source, STATES + " entry " + quote(pair) + (StatePair.outOfRange(pair)
+                        ? " has a number out of range (" + StatePair.RANGE + ")" : " is not id:version")
+                        + ": write the states the patch sets up as space-separated pairs of numbers, e.g. '"
+                        + STATES + ": 1:2 7:1'");
             }
             long id = p.id();
             int version = p.version();
