@@ -75,7 +75,8 @@ public final class Shadow {
     }
 
     /**
-     * {@link #get(Object, long)}, typed.
+     * {@link #get(Object, long)}, typed. A primitive {@code type} ({@code int.class}) stands for its
+     * wrapper ({@code Integer}).
      *
      * @throws ClassCastException   if the value attached is not a {@code type}
      * @throws NullPointerException if {@code obj} or {@code type} is null
@@ -100,7 +101,7 @@ public final class Shadow {
      */
     public static Object attach(Object obj, long id, Supplier<?> ctor) {
         check("attach", obj, id, ctor);
-        return ShadowStore.attach(obj, id, ctor, true);
+        return ShadowStore.attach(obj, id, ctor, true, null);
     }
 
     /**
@@ -113,13 +114,15 @@ public final class Shadow {
      */
     public static Object getOrAttach(Object obj, long id, Supplier<?> ctor) {
         check("getOrAttach", obj, id, ctor);
-        return ShadowStore.attach(obj, id, ctor, false);
+        return ShadowStore.attach(obj, id, ctor, false, null);
     }
 
     /**
-     * {@link #getOrAttach(Object, long, Supplier)}, typed.
+     * {@link #getOrAttach(Object, long, Supplier)}, typed. A primitive {@code type} ({@code int.class})
+     * stands for its wrapper ({@code Integer}).
      *
-     * @throws ClassCastException if the value attached already is not a {@code type}
+     * @throws ClassCastException if the value attached already is not a {@code type}, or {@code ctor}
+     *                            makes one that is not (then nothing is attached)
      */
     public static <T> T getOrAttach(Object obj, long id, Class<T> type, Supplier<? extends T> ctor) {
         check("getOrAttach", obj, id, ctor);
@@ -127,7 +130,9 @@ public final class Shadow {
             throw new NullPointerException("Shadow.getOrAttach: type is null: give the class of the values of"
                     + " shadow variable " + id);
         }
-        return cast(ShadowStore.attach(obj, id, ctor, false), id, type);
+        // The store checks a new value's type before attaching it: a cast after would throw with the
+        // value attached, and every later call would throw the same.
+        return cast(ShadowStore.attach(obj, id, ctor, false, boxed(type)), id, type);
     }
 
     /**
@@ -202,7 +207,20 @@ public final class Shadow {
                 + " detach shadow variable " + id + " without one");
     }
 
+    /** The class whose instances a {@code type} stands for: the wrapper of a primitive type, else itself. */
+    private static Class<?> boxed(Class<?> type) {
+        if (!type.isPrimitive()) {
+            return type;
+        }
+        return type == int.class ? Integer.class : type == long.class ? Long.class : type == boolean.class
+                ? Boolean.class : type == double.class ? Double.class : type == float.class ? Float.class
+                : type == char.class ? Character.class : type == byte.class ? Byte.class : type == short.class
+                ? Short.class : Void.class;
+    }
+
+    @SuppressWarnings("unchecked") // T of a primitive type's Class is its wrapper (Class<Integer> for int.class)
     private static <T> T cast(Object value, long id, Class<T> type) {
+        type = (Class<T>) boxed(type);
         if (value == null || type.isInstance(value)) {
             return type.cast(value);
         }

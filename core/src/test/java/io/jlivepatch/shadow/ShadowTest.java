@@ -477,6 +477,30 @@ class ShadowTest {
     }
 
     @Test
+    void aTypedGetOrAttachChecksANewValueBeforeAttachingIt() {
+        Object obj = new Object();
+        long id = freshId();
+        // int.class is a Class<Integer>: this compiles without a warning. Before, the Integer was
+        // attached, then the cast to int.class threw, at this call and at every later one.
+        int n = Shadow.getOrAttach(obj, id, int.class, () -> 7);
+        assertEquals(7, n);
+        assertEquals(7, Shadow.getOrAttach(obj, id, int.class, () -> 8));
+        assertEquals(7, Shadow.get(obj, id, int.class));
+        Shadow.detach(obj, id);
+
+        // A ctor that makes another type (raw or unchecked code): refused, and nothing is attached.
+        @SuppressWarnings({"unchecked", "rawtypes"})
+        Supplier<Integer> wrong = (Supplier) () -> "not a number";
+        ClassCastException e = assertThrows(ClassCastException.class,
+                () -> Shadow.getOrAttach(obj, id, Integer.class, wrong));
+        assertEquals("the ctor of shadow variable " + id + " made a java.lang.String, not a java.lang.Integer"
+                + " (nothing was attached)", e.getMessage());
+        assertNull(Shadow.get(obj, id), "a refused value is not attached");
+        assertEquals(9, Shadow.getOrAttach(obj, id, Integer.class, () -> 9), "the variable can be made after");
+        Shadow.detach(obj, id);
+    }
+
+    @Test
     void nullArgumentsAreRefusedWithMessagesAndChangeNothing() {
         Object obj = new Object();
         long id = freshId();

@@ -90,10 +90,13 @@ public final class ShadowStore {
      * (or, with {@code mustBeNew}, only that). The ctor runs without any lock of the store, at most
      * once per (object, id) at a time: a thread that finds another one's ctor running waits for it.
      *
+     * @param expected the class a new value must be an instance of, or {@code null} for any
      * @throws IllegalStateException with {@code mustBeNew}, when a value is attached already; or
      *                               when the ctor asks for the variable it is making
+     * @throws ClassCastException    when the ctor makes a value that is not an {@code expected} (nothing
+     *                               is attached)
      */
-    public static Object attach(Object obj, long id, Supplier<?> ctor, boolean mustBeNew) {
+    public static Object attach(Object obj, long id, Supplier<?> ctor, boolean mustBeNew, Class<?> expected) {
         if (!mustBeNew) {
             Object hit = get(obj, id);
             if (hit != null) {
@@ -128,7 +131,7 @@ public final class ShadowStore {
                     }
                 }
                 if (mine != null) {
-                    return construct(s, mine, id, ctor);
+                    return construct(s, mine, id, ctor, expected);
                 }
                 if (existing != null) {
                     if (mustBeNew) {
@@ -151,7 +154,7 @@ public final class ShadowStore {
         }
     }
 
-    private static Object construct(Stripe s, Entry mine, long id, Supplier<?> ctor) {
+    private static Object construct(Stripe s, Entry mine, long id, Supplier<?> ctor, Class<?> expected) {
         Object value;
         try {
             value = ctor.get();
@@ -163,6 +166,14 @@ public final class ShadowStore {
             abandon(s, mine);
             throw new NullPointerException("the ctor of shadow variable " + id + " returned null: a shadow variable"
                     + " needs a value (nothing was attached)");
+        }
+        if (expected != null && !expected.isInstance(value)) {
+            abandon(s, mine);
+            Class<?> made = value.getClass();
+            throw new ClassCastException("the ctor of shadow variable " + id + " made a " + made.getName()
+                    + (made.getName().equals(expected.getName()) ? " of another class loader (" + made.getClassLoader()
+                    + ", not " + expected.getClassLoader() + ")" : "") + ", not a " + expected.getName()
+                    + " (nothing was attached)");
         }
         mine.settle(value);
         return value;
