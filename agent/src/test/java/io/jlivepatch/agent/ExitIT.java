@@ -3,12 +3,10 @@ package io.jlivepatch.agent;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -32,12 +30,9 @@ class ExitIT {
         List<String> cmd = new ArrayList<>(List.of(TestJars.java(), "-javaagent:" + TestJars.AGENT + agentOptions,
                 "-Djava.io.tmpdir=" + tmp, "-cp", TestJars.appClasses().toString(), "agentapp.ExitApp"));
         cmd.addAll(List.of(appArgs));
-        Path err = tmp.resolve("stderr.txt");
-        Process p = new ProcessBuilder(cmd).redirectError(err.toFile()).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(120, TimeUnit.SECONDS), "the JVM exits");
-        String stderr = Files.readString(err);
-        assertEquals(0, p.exitValue(), out + stderr);
+        TestJars.Ran ran = TestJars.runToEnd(cmd, tmp);
+        String out = ran.out();
+        String stderr = ran.err();
         assertFalse(stderr.contains("SEVERE") || stderr.contains("WARNING") || stderr.contains("control socket"),
                 () -> "nothing logged about the threads' end: " + stderr);
         return List.of(out.strip().split("\n"));

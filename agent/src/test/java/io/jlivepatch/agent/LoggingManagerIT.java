@@ -26,34 +26,33 @@ class LoggingManagerIT {
     @TempDir
     Path tmp;
 
-    private record Run(String out, String err) {
-    }
-
-    private Run run(Path appClassPath) throws Exception {
-        Path patches = Files.createDirectory(tmp.resolve("patches"));
-        TestJars.greeterFixJar(patches);
-        Path managerDir = tmp.resolve("manager");
-        Path manager = managerDir.resolve("latelog/LateLogManager.class");
+    /** A directory with the application's own manager, which only the application's loader reads. */
+    private Path managerDir() throws Exception {
+        Path dir = tmp.resolve("manager");
+        Path manager = dir.resolve("latelog/LateLogManager.class");
         Files.createDirectories(manager.getParent());
         Files.copy(TestJars.TEST_CLASSES.resolve("latelog/LateLogManager.class"), manager);
+        return dir;
+    }
+
+    /** @param managerOnClassPath the manager on the class path too, where the system class loader finds it */
+    private TestJars.Ran run(boolean managerOnClassPath) throws Exception {
+        Path patches = Files.createDirectory(tmp.resolve("patches"));
+        TestJars.greeterFixJar(patches);
+        Path managerDir = managerDir();
         List<String> cmd = new ArrayList<>(List.of(TestJars.java(), "-Djava.util.logging.manager=latelog.LateLogManager",
                 "-javaagent:" + TestJars.AGENT + "=patches=" + patches, "-Djava.io.tmpdir=" + tmp,
-                "-cp", appClassPath == null ? TestJars.appClasses().toString()
+                "-cp", !managerOnClassPath ? TestJars.appClasses().toString()
                         : TestJars.appClasses() + java.io.File.pathSeparator + managerDir,
                 "agentapp.LateLoggingApp", managerDir.toString()));
-        Path err = tmp.resolve("stderr.txt");
-        Process p = new ProcessBuilder(cmd).redirectError(err.toFile()).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(120, TimeUnit.SECONDS), "the JVM exits");
-        String stderr = Files.readString(err);
-        assertEquals(0, p.exitValue(), out + stderr);
-        assertTrue(out.contains("greet=fixed a\n"), "the patch is in effect at main: " + out + stderr);
-        return new Run(out, stderr);
+        TestJars.Ran ran = TestJars.runToEnd(cmd, tmp);
+        assertTrue(ran.out().contains("greet=fixed a\n"), "the patch is in effect at main: " + ran.out() + ran.err());
+        return ran;
     }
 
     @Test
     void aManagerOnlyTheApplicationsLoaderCanLoadIsTheOneItGetsAndJlivepatchLogsToStandardError() throws Exception {
-        Run r = run(null);
+        TestJars.Ran r = run(false);
         assertTrue(r.out().contains("manager=latelog.LateLogManager\n"), r.out() + r.err());
         assertFalse(r.err().contains("Could not load Logmanager"), r.err());
         assertTrue(r.err().contains("INFO: jlivepatch logs to standard error: java.util.logging.manager names"
@@ -65,10 +64,7 @@ class LoggingManagerIT {
 
     @Test
     void anAttachBeforeTheApplicationsFirstLogLineLeavesItItsManagerToo() throws Exception {
-        Path managerDir = tmp.resolve("manager");
-        Path manager = managerDir.resolve("latelog/LateLogManager.class");
-        Files.createDirectories(manager.getParent());
-        Files.copy(TestJars.TEST_CLASSES.resolve("latelog/LateLogManager.class"), manager);
+        Path managerDir = managerDir();
         Path err = tmp.resolve("stderr.txt");
         Process p = new ProcessBuilder(TestJars.java(), "-XX:+IgnoreUnrecognizedVMOptions",
                 "-XX:+EnableDynamicAgentLoading", "-Djava.util.logging.manager=latelog.LateLogManager",
@@ -96,7 +92,7 @@ class LoggingManagerIT {
 
     @Test
     void aManagerTheSystemClassLoaderCanLoadTakesJlivepatchsLinesAsBefore() throws Exception {
-        Run r = run(tmp.resolve("manager"));
+        TestJars.Ran r = run(true);
         assertTrue(r.out().contains("manager=latelog.LateLogManager\n"), r.out() + r.err());
         assertFalse(r.err().contains("jlivepatch logs to standard error"), r.err());
         assertTrue(r.err().contains("INFO: 'fix-greet': patching complete\n"), r.err());

@@ -11,7 +11,6 @@ import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import java.util.jar.JarFile;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -67,13 +66,9 @@ class StartupPreloadIT {
         List<String> cmd = List.of(TestJars.java(), "-Xlog:class+load:file=" + log,
                 "-javaagent:" + TestJars.AGENT + "=patches=" + patches, "-Djava.io.tmpdir=" + tmp,
                 "-cp", TestJars.appClasses().toString(), "agentapp.GreetOnce", "threads");
-        Path err = tmp.resolve("stderr.txt");
-        Process p = new ProcessBuilder(cmd).redirectError(err.toFile()).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(120, TimeUnit.SECONDS), "the JVM exits");
-        String stderr = Files.readString(err);
-        assertEquals(0, p.exitValue(), out + stderr);
-        assertTrue(out.contains("\ngreet=fixed a\n"), "the patch is in effect at main: " + out + stderr);
+        TestJars.Ran ran = TestJars.runToEnd(cmd, tmp);
+        String out = ran.out();
+        assertTrue(out.contains("\ngreet=fixed a\n"), "the patch is in effect at main: " + out + ran.err());
         String threads = out.lines().filter(l -> l.startsWith("threads=")).findFirst().orElseThrow();
         assertTrue(!threads.contains(StartupPreload.THREAD_NAME), threads);
 

@@ -85,6 +85,28 @@ final class TestJars {
         return dir;
     }
 
+    /** What a JVM run to its end printed. */
+    record Ran(String out, String err) {
+    }
+
+    /**
+     * Runs {@code cmd} to its end, standard error to a file in {@code dir}; asserts that it ended
+     * within 120 s (a hang detector, not a measurement) with exit code 0.
+     */
+    static Ran runToEnd(java.util.List<String> cmd, Path dir) throws Exception {
+        Path err = Files.createTempFile(dir, "stderr", ".txt");
+        Process p = new ProcessBuilder(cmd).redirectError(err.toFile()).start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        boolean ended = p.waitFor(120, java.util.concurrent.TimeUnit.SECONDS);
+        if (!ended) {
+            p.destroyForcibly().waitFor();
+        }
+        String stderr = Files.readString(err);
+        org.junit.jupiter.api.Assertions.assertTrue(ended, () -> "the JVM did not exit: " + out + stderr);
+        org.junit.jupiter.api.Assertions.assertEquals(0, p.exitValue(), () -> out + stderr);
+        return new Ran(out, stderr);
+    }
+
     static String java() {
         return Paths.get(System.getProperty("java.home"), "bin", "java").toString();
     }
