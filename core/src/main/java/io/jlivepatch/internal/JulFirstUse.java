@@ -16,7 +16,6 @@ import java.lang.instrument.Instrumentation;
  */
 final class JulFirstUse {
 
-    private static final String[] PROPERTIES = {"java.util.logging.manager", "java.util.logging.config.class"};
     /** Made by every LogManager's constructor: loaded once java.util.logging is initialized, or being. */
     private static final String ROOT_LOGGER = "java.util.logging.LogManager$RootLogger";
 
@@ -32,7 +31,7 @@ final class JulFirstUse {
      */
     static String unsafe(Instrumentation inst) {
         String why = null;
-        for (String property : PROPERTIES) {
+        for (String property : Log.JUL_PROPERTIES) {
             String name;
             try {
                 name = System.getProperty(property);

@@ -40,11 +40,21 @@ public final class Log {
         return err;
     }
 
-    /** Whether java.util.logging.manager or java.util.logging.config.class is set (see {@link JulFirstUse}). */
+    /**
+     * The properties whose classes java.util.logging loads once, at its initialization
+     * ({@link JulFirstUse}); here, so that checking whether one is set loads no class.
+     */
+    static final String[] JUL_PROPERTIES = {"java.util.logging.manager", "java.util.logging.config.class"};
+
+    /** Whether one of {@link #JUL_PROPERTIES} is set. */
     private static boolean julPropertySet() {
         try {
-            return System.getProperty("java.util.logging.manager") != null
-                    || System.getProperty("java.util.logging.config.class") != null;
+            for (String property : JUL_PROPERTIES) {
+                if (System.getProperty(property) != null) {
+                    return true;
+                }
+            }
+            return false;
         } catch (SecurityException e) {
             return true; // JulFirstUse skips what it cannot read
         }

@@ -2,12 +2,11 @@ package io.jlivepatch.internal;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.text.MessageFormat;
 import java.time.ZonedDateTime;
 import java.util.ResourceBundle;
 
 /**
- * jlivepatch's log back-end when it must not initialize {@code java.util.logging} ({@link JulBeforeMain}):
+ * jlivepatch's log back-end when it must not initialize {@code java.util.logging} ({@link JulFirstUse}):
  * each line to standard error in the format of {@code java.util.logging}'s {@code SimpleFormatter}
  * with its default pattern, so that the lines read as they do with the JDK's default configuration;
  * INFO and above, as that configuration logs. Messages come finished from {@link CleanLogger}.
@@ -54,7 +53,8 @@ final class StandardErrorLogger implements System.Logger {
 
     @Override
     public void log(Level level, ResourceBundle bundle, String format, Object... params) {
-        log(level, bundle, params == null || params.length == 0 ? format : MessageFormat.format(format, params),
+        // formatted as CleanLogger formats for every other back-end
+        log(level, bundle, params == null || params.length == 0 ? format : CleanLogger.format(format, params),
                 (Throwable) null);
     }
 
