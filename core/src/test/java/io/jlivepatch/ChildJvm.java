@@ -45,17 +45,37 @@ public final class ChildJvm {
             cmd.addAll(args);
             Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
             boolean ended = p.waitFor(hangSeconds, TimeUnit.SECONDS);
+            String threads = "";
             if (!ended) {
+                threads = threadDump(p.pid());
                 p.destroyForcibly().waitFor();
             }
             String out = Files.readString(log, StandardCharsets.UTF_8);
             String tail = out.length() <= 20_000 ? out : "..." + out.substring(out.length() - 20_000);
+            if (!ended) {
+                tail = tail + "\n--- its threads when it was stopped (jcmd Thread.print) ---\n" + threads;
+            }
             assertTrue(ended, main.getSimpleName() + " hung:\n" + tail);
             assertEquals(0, p.exitValue(), main.getSimpleName() + " failed:\n" + tail);
             assertTrue(out.contains("RESULT ok"), tail);
             return out;
         } finally {
             Files.deleteIfExists(log);
+        }
+    }
+
+    /** What a hung child's threads are doing, for the failure's message: a hang must say where it hangs. */
+    private static String threadDump(long pid) {
+        try {
+            Path jcmd = Paths.get(System.getProperty("java.home"), "bin", "jcmd");
+            Process d = new ProcessBuilder(jcmd.toString(), Long.toString(pid), "Thread.print")
+                    .redirectErrorStream(true).start();
+            byte[] out = d.getInputStream().readAllBytes(); // ends when jcmd does
+            d.waitFor(30, TimeUnit.SECONDS);
+            String dump = new String(out, StandardCharsets.UTF_8);
+            return dump.length() <= 60_000 ? dump : dump.substring(0, 60_000) + "...";
+        } catch (Exception e) {
+            return "(no thread dump: " + e + ")";
         }
     }
 

@@ -1,5 +1,7 @@
 package io.jlivepatch.internal.patch;
 
+import io.jlivepatch.internal.bootstrap.StackRoom;
+
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -30,14 +32,24 @@ public final class HookLedger {
 
     /**
      * Guards the maps. Never waited for under Dispatch's link lock: the linker reports links and
-     * link failures from inside it, so they go through {@link #linkEvents} and are applied by
+     * link failures from inside it, so they go through {@link #pending} and are applied by
      * whoever holds this lock next. A thread holding it may in turn wait for the link lock (a map
      * here calls HashMap, whose hooks, when a patch replaces one of its methods, link on first use);
      * both orders waiting on each other was a deadlock.
+     *
+     * <p>Taken only with room on the stack for its release ({@link #roomToLock}): the transformer and
+     * the linker run at whatever depth the application's thread is, and a stack overflow between
+     * {@code lock()} and the release (in {@code lock()} itself, whose JDK frames may use the stack's
+     * reserved zone and throw once they return with the lock held) left it held for good by a thread
+     * that ended: every later class definition the transformer hooks, and every status, waited for
+     * ever (TransformerStackEdgeTest hung, 2026-12-05).
      */
     private final ReentrantLock lock = new ReentrantLock();
-    /** Links and link failures not applied yet, in the order the linker saw them (lock-free). */
-    private final ConcurrentLinkedQueue<LinkEvent> linkEvents = new ConcurrentLinkedQueue<>();
+    /**
+     * Links, link failures ({@link LinkEvent}) and transform results made without room for the lock
+     * ({@link Put}) not applied yet, in the order they were made (lock-free).
+     */
+    private final ConcurrentLinkedQueue<Object> pending = new ConcurrentLinkedQueue<>();
 
     /**
      * Failures to audit ({@link #nextFailure}), handed over lock-free: they are found on the thread
@@ -156,6 +168,30 @@ public final class HookLedger {
      */
     private static final LinkEvent LOADED_EARLY = new LinkEvent(null, "", "", null, null, null, List.of());
 
+    /** A {@link #put} made without room on the stack for the lock: applied by the lock's next holder. */
+    private record Put(ClassLoader loader, String className, ClassHooks hooks) {
+    }
+
+    /** Loads Put with this class, as LOADED_EARLY: it is made at the stack's edge, where a class load may not fit. */
+    private static final Put PUT_LOADED_EARLY = new Put(null, "", ClassHooks.NONE);
+
+    /**
+     * Whether this thread has room on its stack to take {@link #lock}, do a short piece of work and
+     * release it even if the work overflows: the probe goes deeper than lock, unlock and the
+     * release's callees together (StackRoom), so the finally that releases it, back at this depth,
+     * finds the room the probe found.
+     */
+    private static boolean roomToLock() {
+        return StackRoom.left();
+    }
+
+    /** For the readers: a stack overflow here, before the lock, rather than one that may keep it. */
+    private static void requireRoomToLock() {
+        if (!roomToLock()) {
+            throw new StackOverflowError("no stack left to read jlivepatch's record of hooked classes");
+        }
+    }
+
     private PerLoader perLoader(ClassLoader loader, boolean create) {
         if (loader == null) {
             return boot;
@@ -170,6 +206,7 @@ public final class HookLedger {
 
     /** The hooks of a class, its transform failures and the link failures of its hooked methods. */
     public ClassHooks get(ClassLoader loader, String className) {
+        requireRoomToLock();
         lock.lock();
         try {
             applyLinkEvents();
@@ -193,6 +230,7 @@ public final class HookLedger {
      * class, or {@code null}: another patch's failure there is not this one's.
      */
     public String linkFailure(ClassLoader loader, String className, String key, String patch) {
+        requireRoomToLock();
         lock.lock();
         try {
             applyLinkEvents();
@@ -206,7 +244,16 @@ public final class HookLedger {
         }
     }
 
+    /**
+     * Records the hooks of a class as the transformer made them. Without room on the stack for the
+     * lock (a class defined at the edge of its thread's stack) the record is queued for the lock's
+     * next holder, which applies it before it reads anything, in the order it was made with links.
+     */
     void put(ClassLoader loader, String className, ClassHooks hooks) {
+        if (!roomToLock()) {
+            pending.add(new Put(loader, className, hooks));
+            return;
+        }
         lock.lock();
         try {
             applyLinkEvents();
@@ -284,8 +331,9 @@ public final class HookLedger {
     }
 
     private void report(LinkEvent e) {
-        linkEvents.add(e);
-        if (lock.tryLock()) { // else the holder applies it, before it reads or writes anything
+        pending.add(e);
+        // else the holder, or the next one, applies it before it reads or writes anything
+        if (roomToLock() && lock.tryLock()) {
             try {
                 applyLinkEvents();
             } finally {
@@ -294,10 +342,15 @@ public final class HookLedger {
         }
     }
 
-    /** Caller holds lock. */
+    /** Caller holds lock. Applies {@link #pending}: links, link failures and queued transform results. */
     private void applyLinkEvents() {
-        LinkEvent e;
-        while ((e = linkEvents.poll()) != null) {
+        Object next;
+        while ((next = pending.poll()) != null) {
+            if (next instanceof Put p) {
+                put0(p.loader(), p.className(), p.hooks());
+                continue;
+            }
+            LinkEvent e = (LinkEvent) next;
             if (e.reason() != null) {
                 Map<String, Map<String, String>> links = perLoader(e.loader(), true).linkFailures
                         .computeIfAbsent(e.className(), k -> new HashMap<>());

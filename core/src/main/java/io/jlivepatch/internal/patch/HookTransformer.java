@@ -152,6 +152,12 @@ final class HookTransformer implements ClassFileTransformer {
         } catch (Throwable t) {
             // Recorded first: the log line goes deeper, and at the edge of the stack may not fit.
             failed(loader, className, table.get(), "instrumentation failed: " + t);
+            if (!io.jlivepatch.internal.bootstrap.StackRoom.left()) {
+                // An overflow, most likely. The logger's handler takes a lock (java.util.logging's a
+                // ReentrantLock on recent JDKs), which an overflow there could leave held, and the
+                // application's logging with it: the record above is audited by jlivepatch's own thread.
+                return null;
+            }
             try {
                 Log.get().log(System.Logger.Level.ERROR, "transforming " + className + " in "
                         + LoaderNames.of(loader) + " failed; the class keeps its own bytecode", t);
