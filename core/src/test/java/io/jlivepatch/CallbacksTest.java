@@ -450,6 +450,37 @@ class CallbacksTest {
     }
 
     /**
+     * The callbacks of a class defined later run on whatever application thread first calls it:
+     * nobody asked for them, and their failures are on record as jlivepatch's, as a link failure is,
+     * never as an application's call of the API ({@code by api}), which it made none of.
+     */
+    @Test
+    void theFailuresOfAClassDefinedLaterAreOnRecordAsJlivepatchsNotTheApplications() throws Exception {
+        Recorder r = new Recorder("l");
+        r.failIn = "prePatch";
+        r.failLoader = "cb-bad-who";
+        PatchHandle h = livepatch().register(latePatch("cb-late-who").callbacks(LATE, r).build());
+        h.enable();
+        assertTrue(h.awaitTransition(WAIT));
+        Supplier<String> fromBad = lateInstance(IsolatingLoader.of("cb-bad-who", LATE));
+        assertEquals("original", fromBad.get(), "its prePatch threw: the class runs its own code");
+
+        r.failIn = "postPatch";
+        r.failLoader = "cb-post-who";
+        Supplier<String> fromPost = lateInstance(IsolatingLoader.of("cb-post-who", LATE));
+        assertEquals("patched", fromPost.get(), "a postPatch that throws stops nothing");
+
+        List<AuditLog.Entry> failures = audit().stream().filter(e -> e.operation().equals("callback")
+                && e.patch().equals("cb-late-who")).toList();
+        assertEquals(2, failures.size(), failures.toString());
+        assertTrue(failures.get(0).outcome().startsWith("failed prePatch of cbapp.Late"), failures.toString());
+        assertTrue(failures.get(1).outcome().startsWith("failed postPatch of cbapp.Late"), failures.toString());
+        for (AuditLog.Entry e : failures) {
+            assertEquals("jlivepatch", e.requester(), e.toString());
+        }
+    }
+
+    /**
      * A class defined while two patches of its method are enabled, whose prePatch of the top one
      * throws: from its first call on, the class runs the version of the patch below (never its own
      * code), and in another loader whose prePatch passes, the top one.

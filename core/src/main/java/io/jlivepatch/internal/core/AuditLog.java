@@ -30,7 +30,8 @@ public final class AuditLog {
      * @param patch     the patch's name, or the JAR's path when the name is unknown
      * @param outcome   {@code ok}, or {@code refused REASON: message}
      * @param requester who asked ({@link Requester}): {@code pid N user U}, {@code api}, {@code jmx}, {@code startup},
-     *                  {@code watch}; {@code jlivepatch} for what nobody asked ({@code link})
+     *                  {@code watch}; {@code jlivepatch} for what nobody asked ({@code link}, the
+     *                  {@code callback} of a class defined later)
      * @param source    the patch JAR's path, or {@code ""} for a patch built in code or no patch at all
      * @param sha256    the SHA-256 of the JAR's bytes, or {@code ""}
      * @param signer    who signed the JAR, or {@code ""} when unsigned or not known

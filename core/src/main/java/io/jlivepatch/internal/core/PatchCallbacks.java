@@ -220,7 +220,7 @@ final class PatchCallbacks {
             } catch (RuntimeException | LinkageError e) {
                 what = Kind.PRE_PATCH.label + " of " + c.getName() + " threw " + Text.of(t);
             }
-            failed(what);
+            failed(what, true);
             return;
         }
         synchronized (this) {
@@ -234,7 +234,10 @@ final class PatchCallbacks {
             prepared.add(new WeakReference<>(c));
         }
         if (!inTransition) {
-            report(Kind.POST_PATCH, c, run(Kind.POST_PATCH, cb, c));
+            Throwable post = run(Kind.POST_PATCH, cb, c);
+            if (post != null) {
+                failed(describe(Kind.POST_PATCH, c, post), true);
+            }
         }
     }
 
@@ -347,18 +350,22 @@ final class PatchCallbacks {
     /** Logs and audits a failure of a callback that stops nothing; nothing when {@code t} is {@code null}. */
     private void report(Kind kind, Class<?> c, Throwable t) {
         if (t != null) {
-            failed(describe(kind, c, t));
+            failed(describe(kind, c, t), false);
         }
     }
 
-    private void failed(String what) {
+    /**
+     * @param late a class defined later, whose first call ran the callback ({@link #prepareLate}): nobody
+     *             asked for that, and the thread is whatever application thread made the call
+     */
+    private void failed(String what, boolean late) {
         lastFailure = what;
         Refusals.logQuietly(System.Logger.Level.WARNING, "''{0}'': {1}", patchName, what);
         try {
             // Through the registry, not straight to the audit log: a closing callback that fails at a
             // transition's end inside an operation is recorded after that operation's line and the
             // transition's, as the rest of that end is (PatchRegistry.finish).
-            registry.callbackFailed(patchName, "failed " + what);
+            registry.callbackFailed(patchName, "failed " + what, late);
         } catch (RuntimeException | LinkageError | VirtualMachineError ignored) {
             // the failure stands, and is logged, even when its audit entry finds no memory
         }

@@ -1644,13 +1644,18 @@ public final class PatchRegistry {
     /**
      * Audits a callback's failure that stopped nothing ({@link PatchCallbacks}), deferred as {@link #finish}
      * defers. The module openings of the operation it runs in stay for that operation's own line.
+     *
+     * @param late the callback of a class defined later, run by its first call ({@link LateCallbacks}): on
+     *             record as jlivepatch's, as a link failure of such a class is ({@link LinkFailureAudit}),
+     *             not as the requester of the thread that happened to make the call (an application's
+     *             thread would read {@code by api}, an API call it never made)
      */
-    void callbackFailed(String patch, String outcome) {
-        if (deferred("callback", patch, outcome, null)) {
+    void callbackFailed(String patch, String outcome, boolean late) {
+        if (!late && deferred("callback", patch, outcome, null)) {
             return;
         }
         try {
-            audit.record("callback", patch, outcome, Requester.current(), null);
+            audit.record("callback", patch, outcome, late ? LinkFailureAudit.REQUESTER : Requester.current(), null);
         } catch (RuntimeException | LinkageError | VirtualMachineError ignored) {
             // the failure stands, and is logged, even when its audit entry finds no memory
         }
