@@ -145,6 +145,71 @@ class FailureRefusalTest {
         assertTrue(livepatch().patches().isEmpty());
     }
 
+    /** A source whose release, once its patch is unregistered, finds no memory. */
+    private static ReplacementSource releaseFindsNoMemory() throws ReflectiveOperationException {
+        MethodHandle two = MethodHandles.lookup().unreflect(method(FailureRefusalTest.class, "two", Target.class));
+        return new ReplacementSource() {
+            @Override
+            public MethodHandle handleFor(ClassLoader targetLoader) {
+                return two;
+            }
+
+            @Override
+            public void release() {
+                throw new OutOfMemoryError("injected: Java heap space");
+            }
+        };
+    }
+
+    /**
+     * Out of memory after an unregistration's commit (letting go of the patch's classes) undoes
+     * nothing and fails nothing: the patch is gone, its MBean too, and the record says so, never
+     * "refused ... nothing was changed" for a patch that was unregistered.
+     */
+    @Test
+    void anOutOfMemoryErrorAfterAnUnregistrationsCommitLeavesItDoneAndOnRecordAsDone() throws Exception {
+        Mbeans.livepatch(); // the MBeans are up
+        PatchHandle h = RegistryAccess.get().register(stackedPatch("oom-unregister"), List.of(releaseFindsNoMemory()));
+        assertTrue(Mbeans.isRegistered("oom-unregister"));
+
+        h.unregister();
+
+        assertFalse(h.isRegistered());
+        assertFalse(livepatch().find("oom-unregister").isPresent());
+        assertFalse(Mbeans.isRegistered("oom-unregister"), "the MBean of a patch that is gone goes with it");
+        List<String> audit = Arrays.stream(Mbeans.log()).filter(l -> l.contains(" unregister oom-unregister by ")).toList();
+        assertEquals(1, audit.size(), audit.toString());
+        assertTrue(audit.get(0).contains(" unregister oom-unregister by api: ok"), audit.get(0));
+    }
+
+    /**
+     * The same after a cumulative patch's transition: the patch it replaces is unregistered (its
+     * release finds no memory), the cumulative patch stays enabled, and the enable is on record as
+     * done, with the replaced patch's unregistration, not as refused with "nothing was changed".
+     */
+    @Test
+    void anOutOfMemoryErrorWhileACumulativePatchDropsTheOthersLeavesTheReplaceDoneAndOnRecord() throws Exception {
+        PatchHandle old = RegistryAccess.get().register(stackedPatch("oom-replaced"), List.of(releaseFindsNoMemory()));
+        old.enable();
+        assertTrue(old.awaitTransition(java.time.Duration.ofSeconds(10)));
+        PatchHandle cumulative = livepatch().register(Patch.builder("oom-cumulative").replace(method(Target.class,
+                "value"), method(FailureRefusalTest.class, "two", Target.class)).replaceAll().build());
+
+        cumulative.enable();
+        assertTrue(cumulative.awaitTransition(java.time.Duration.ofSeconds(10)));
+
+        assertTrue(cumulative.isEnabled());
+        assertFalse(old.isRegistered());
+        assertEquals(List.of("oom-cumulative"), livepatch().patches().stream().map(PatchHandle::name).toList());
+        assertEquals(2, new Target().value());
+        List<String> audit = Arrays.stream(Mbeans.log()).filter(l -> l.contains(" oom-cumulative by ")
+                || l.contains(" oom-replaced by ")).toList();
+        assertTrue(audit.stream().noneMatch(l -> l.contains("refused")), audit.toString());
+        assertTrue(audit.stream().anyMatch(l -> l.contains(" enable oom-cumulative by api: ok")), audit.toString());
+        assertTrue(audit.stream().anyMatch(l -> l.contains(" unregister oom-replaced by api: ok (replaced by"
+                + " 'oom-cumulative', was enabled")), audit.toString());
+    }
+
     @Test
     void aBadPathThroughJmxIsRefusedWithItsReasonAndAudited() throws Exception {
         IllegalStateException blank = assertThrows(IllegalStateException.class, () -> Mbeans.load("  ", true));

@@ -551,22 +551,39 @@ public final class PatchRegistry {
         return false;
     }
 
-    /** {@link ReplacementSource#release} of every function of {@code p}, once it is unregistered. */
+    /**
+     * {@link ReplacementSource#release} of every function of {@code p}, once it is unregistered. Never
+     * throws: it comes after the unregistration's commit (or a cumulative patch's), which a failure here
+     * must neither undo nor turn into a refusal that says nothing was changed.
+     */
     private static void release(RegisteredPatch p) {
-        List<ReplacementSource> sources = new ArrayList<>();
-        for (ResolvedFunction f : p.resolved()) {
-            sources.add(f.source());
+        try {
+            List<ReplacementSource> sources = new ArrayList<>();
+            for (ResolvedFunction f : p.resolved()) {
+                sources.add(f.source());
+            }
+            release(sources);
+        } catch (RuntimeException | LinkageError | VirtualMachineError e) {
+            releaseFailed(e);
         }
-        release(sources);
     }
 
+    /** Never throws, as {@link #release(RegisteredPatch)}: each source is released whatever the others do. */
     private static void release(List<ReplacementSource> sources) {
         for (ReplacementSource s : sources) {
             try {
                 s.release();
-            } catch (RuntimeException | LinkageError e) {
-                Refusals.logQuietly(System.Logger.Level.DEBUG, "releasing a patch''s classes failed: {0}", e.toString());
+            } catch (RuntimeException | LinkageError | VirtualMachineError e) { // out of memory too (review)
+                releaseFailed(e);
             }
+        }
+    }
+
+    private static void releaseFailed(Throwable e) {
+        try {
+            Refusals.logQuietly(System.Logger.Level.DEBUG, "releasing a patch''s classes failed: {0}", e.toString());
+        } catch (RuntimeException | LinkageError | VirtualMachineError ignored) {
+            // not even the message: what stays attached goes with its class loader
         }
     }
 
@@ -1359,11 +1376,24 @@ public final class PatchRegistry {
      */
     private volatile List<ForcedPatch> forcedGone = List.of();
 
-    /** Keeps a record of {@code p} if a transition of it was ever forced. Caller holds klpMutex. */
+    /**
+     * Keeps a record of {@code p} if a transition of it was ever forced. Never throws: it comes after an
+     * unregistration's commit, which a failure here (no memory for the record) must not turn into a
+     * refusal; the audit log has the unregistration all the same. Caller holds klpMutex.
+     */
     private void keepIfForced(RegisteredPatch p, String how) {
         if (!p.isForced()) {
             return;
         }
+        try {
+            keepForced(p, how);
+        } catch (RuntimeException | LinkageError | VirtualMachineError e) {
+            Refusals.logQuietly(System.Logger.Level.WARNING, "''{0}'' was forced and is unregistered; status cannot"
+                    + " list it among the forced patches ({1}); the audit log has its unregistration", p.name(), e);
+        }
+    }
+
+    private void keepForced(RegisteredPatch p, String how) {
         Provenance from = p.provenance();
         List<ForcedPatch> next = new ArrayList<>(forcedGone);
         next.add(new ForcedPatch(p.name(), from == null ? "" : from.sha256(), from == null ? "" : from.source(),
