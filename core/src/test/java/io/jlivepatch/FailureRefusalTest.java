@@ -240,6 +240,36 @@ class FailureRefusalTest {
                 last);
     }
 
+    /**
+     * The same write through {@code setAttributes} (JConsole's and many clients' way of writing
+     * several attributes), which JMX answers by leaving the attribute out of the returned list: the
+     * refusal is on record all the same, once.
+     */
+    @Test
+    void aWriteOfEnabledThatIsNotABooleanThroughSetAttributesIsRefusedOnRecordToo() throws Exception {
+        Mbeans.livepatch(); // the MBeans are up
+        PatchHandle h = livepatch().register(stackedPatch("jmx-enabled-list"));
+        javax.management.ObjectName name = io.jlivepatch.control.ObjectNames.patch("jmx-enabled-list");
+        javax.management.AttributeList set = java.lang.management.ManagementFactory.getPlatformMBeanServer()
+                .setAttributes(name, new javax.management.AttributeList(List.of(
+                        new javax.management.Attribute("Enabled", "true"))));
+        assertTrue(set.isEmpty(), set.toString());
+        assertFalse(h.isEnabled());
+        assertEquals(1, new Target().value());
+        List<String> audit = Arrays.stream(Mbeans.log()).filter(l -> l.contains(" jmx-enabled-list by ")).toList();
+        assertEquals(2, audit.size(), audit.toString()); // its registration, and the refusal
+        assertTrue(audit.get(1).contains(" call jmx-enabled-list by jmx: refused INVALID_ARGUMENT: Enabled takes true"
+                + " or false"), audit.get(1));
+
+        // a boolean goes through as before
+        set = java.lang.management.ManagementFactory.getPlatformMBeanServer().setAttributes(name,
+                new javax.management.AttributeList(List.of(new javax.management.Attribute("Enabled", true))));
+        assertEquals(1, set.size(), set.toString());
+        assertTrue(h.isEnabled());
+        assertTrue(h.awaitTransition(java.time.Duration.ofSeconds(10)));
+        assertEquals(2, new Target().value());
+    }
+
     @Test
     void contentSentWithoutItsDigestIsRefusedSayingWhatToSend() throws Exception {
         byte[] content = {1, 2, 3};

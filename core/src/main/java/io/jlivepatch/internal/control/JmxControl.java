@@ -12,6 +12,7 @@ import io.jlivepatch.internal.core.Requester;
 import io.jlivepatch.internal.patch.RecursionGuard;
 
 import javax.management.Attribute;
+import javax.management.AttributeList;
 import javax.management.AttributeNotFoundException;
 import javax.management.InstanceAlreadyExistsException;
 import javax.management.InstanceNotFoundException;
@@ -98,28 +99,61 @@ public final class JmxControl implements RegistryObserver {
         @Override
         public void setAttribute(Attribute attribute) throws AttributeNotFoundException,
                 InvalidAttributeValueException, MBeanException, ReflectionException {
-            if ("Enabled".equals(attribute.getName()) && !(attribute.getValue() instanceof Boolean)) {
-                Object v = attribute.getValue();
-                String why = "Enabled takes true or false (a boolean), not '" + v + "'"
-                        + (v == null ? "" : " (a " + v.getClass().getName() + ")")
-                        + ": write true to enable the patch, false to disable it";
-                // A refused change is on record, as the control socket's refusal of the same call is
-                // (ControlSession.onRecord: operation 'call', the client's text only in the outcome);
-                // as the jmx requester and marked, as GuardedMBean runs what it lets through.
-                int mark = RecursionGuard.enter();
-                String before = Requester.enter(Requester.JMX);
-                try {
-                    registry.refusedOutside("call", name, new PatchException(PatchException.Reason.INVALID_ARGUMENT,
-                            name, why));
-                } catch (RuntimeException | LinkageError | VirtualMachineError ignored) {
-                    // the refusal stands and is answered; only its record is missing
-                } finally {
-                    Requester.restore(before);
-                    RecursionGuard.exit(mark);
-                }
-                throw new InvalidAttributeValueException(why);
+            if (notABoolean(attribute)) {
+                throw new InvalidAttributeValueException(refuse(attribute));
             }
             super.setAttribute(attribute);
+        }
+
+        /**
+         * The same refusal on record for a write through {@code setAttributes}, which the JMX support
+         * answers without calling {@link #setAttribute}: the refused attribute is left out of the list
+         * returned, as JMX leaves out every attribute it could not set.
+         */
+        @Override
+        public AttributeList setAttributes(AttributeList attributes) {
+            AttributeList rest;
+            int mark = RecursionGuard.enter(); // jlivepatch's code on a JMX thread, as GuardedMBean runs it
+            try {
+                rest = new AttributeList();
+                for (Attribute a : attributes.asList()) {
+                    if (notABoolean(a)) {
+                        refuse(a);
+                    } else {
+                        rest.add(a);
+                    }
+                }
+            } finally {
+                RecursionGuard.exit(mark);
+            }
+            return super.setAttributes(rest);
+        }
+
+        private static boolean notABoolean(Attribute attribute) {
+            return "Enabled".equals(attribute.getName()) && !(attribute.getValue() instanceof Boolean);
+        }
+
+        /** Records the refusal of a non-boolean {@code Enabled}; returns why, for the client. */
+        private String refuse(Attribute attribute) {
+            Object v = attribute.getValue();
+            String why = "Enabled takes true or false (a boolean), not '" + v + "'"
+                    + (v == null ? "" : " (a " + v.getClass().getName() + ")")
+                    + ": write true to enable the patch, false to disable it";
+            // A refused change is on record, as the control socket's refusal of the same call is
+            // (ControlSession.onRecord: operation 'call', the client's text only in the outcome);
+            // as the jmx requester and marked, as GuardedMBean runs what it lets through.
+            int mark = RecursionGuard.enter();
+            String before = Requester.enter(Requester.JMX);
+            try {
+                registry.refusedOutside("call", name, new PatchException(PatchException.Reason.INVALID_ARGUMENT,
+                        name, why));
+            } catch (RuntimeException | LinkageError | VirtualMachineError ignored) {
+                // the refusal stands and is answered; only its record is missing
+            } finally {
+                Requester.restore(before);
+                RecursionGuard.exit(mark);
+            }
+            return why;
         }
     }
 }
