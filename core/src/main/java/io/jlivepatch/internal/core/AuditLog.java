@@ -68,12 +68,14 @@ public final class AuditLog {
 
     /**
      * {@code text} as it is, or in double quotes (its quotes and backslashes escaped) when it holds a
-     * separator, or starts with a quote (as a quoted text would).
+     * separator, ends with the start of one (so that the separator after it would read early:
+     * {@code "x.jar by"} then {@code " by "}), or starts with a quote (as a quoted text would).
      */
     static String unambiguous(String text, String... separators) {
         boolean quote = text.startsWith("\"");
         for (String s : separators) {
-            quote |= text.contains(s);
+            // The first separator after the text must be the one that follows it, not one it helps make.
+            quote |= (text + s).indexOf(s) < text.length();
         }
         return quote ? '"' + text.replace("\\", "\\\\").replace("\"", "\\\"") + '"' : text;
     }

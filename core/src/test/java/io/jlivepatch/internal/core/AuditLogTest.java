@@ -141,6 +141,25 @@ class AuditLogTest {
         assertEquals("\"\\\"a\\\\ by b\"", AuditLog.unambiguous("\"a\\ by b", " by "));
     }
 
+    /**
+     * A text that ends with the start of the separator after it ({@code "x.jar by"} before
+     * {@code " by "}) makes the separator appear early: read up to its first {@code " by "}, the
+     * line named the subject {@code x.jar} and the requester {@code by api}. Quoted as a text that
+     * holds a separator is.
+     */
+    @Test
+    void aSubjectOrFileThatEndsWithTheStartOfTheSeparatorAfterItIsQuotedToo() {
+        AuditLog log = new AuditLog();
+        log.record("load", "/tmp/x.jar by", "refused INVALID_PATCH: ...", "api",
+                new Provenance("/tmp/y.jar sha256", "ab12", "", Map.of(), Instant.EPOCH, "x"));
+        String line = log.entries().get(log.entries().size() - 1).toString();
+        assertTrue(line.endsWith(" load \"/tmp/x.jar by\" by api: refused INVALID_PATCH: ... [file \"/tmp/y.jar sha256\""
+                + " sha256 ab12]"), line);
+        assertEquals("\"/x signer\"", AuditLog.unambiguous("/x signer", " sha256 ", " signer ", "]"));
+        assertEquals("x ", AuditLog.unambiguous("x ", " by "), "a trailing space makes no separator");
+        assertEquals("x b", AuditLog.unambiguous("x b", " by "));
+    }
+
     private static AuditLog.Entry record(AuditLog log, Provenance p) {
         log.record("load", "fix", "ok", "api", p);
         List<AuditLog.Entry> entries = log.entries();
