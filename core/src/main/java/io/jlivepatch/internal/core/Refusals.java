@@ -64,11 +64,17 @@ public final class Refusals {
      * a class that cannot be loaded), and would then fail the operation the report is about.
      */
 
-    /** Logs a line of an operation already done or refused; a failure to log changes nothing. */
+    /**
+     * Logs a line of an operation already done or refused; a failure to log changes nothing. Whatever
+     * the log throws is caught, any {@code Error} included: a handler or a System.Logger back-end is the
+     * application's code (an {@code AssertionError} under -ea, an {@code IOError}), as a callback is
+     * (PatchCallbacks), and most of these lines come after an operation's commit, which an escaping
+     * Error would leave without its audit record (or, for an enable, undo the callbacks of as refused).
+     */
     public static void logQuietly(System.Logger.Level level, String pattern, Object... args) {
         try {
             Log.get().log(level, pattern, args);
-        } catch (RuntimeException | LinkageError | VirtualMachineError ignored) {
+        } catch (Throwable ignored) {
             // nothing left to report it with; the registry's state is whole either way
         }
     }
@@ -77,7 +83,7 @@ public final class Refusals {
     public static void logQuietly(System.Logger.Level level, String message, Throwable thrown) {
         try {
             Log.get().log(level, message, thrown);
-        } catch (RuntimeException | LinkageError | VirtualMachineError ignored) {
+        } catch (Throwable ignored) {
             // as above
         }
     }
