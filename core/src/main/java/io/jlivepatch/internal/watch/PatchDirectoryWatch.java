@@ -404,6 +404,9 @@ public final class PatchDirectoryWatch {
                 waitingForLoader = true;
                 registry.watchLoaders(arriving.watcher());
                 Log.get().log(Level.WARNING, label + ": " + failed.message());
+                // On record once, as a failed reconcile is: the JARs before the waiting one may have been
+                // loaded by it, and every reconcile that changed something has its line (README).
+                registry.audit("reconcile", options.directory().toString(), "waiting: " + failed.message());
             }
             finish(desired, "waiting: " + failed.message());
             return;

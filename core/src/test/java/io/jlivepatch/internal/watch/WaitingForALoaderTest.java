@@ -67,6 +67,11 @@ class WaitingForALoaderTest {
         return WatchFixture.auditSince(from).stream().filter(e -> e.startsWith("load fix-wait by watch: refused")).toList();
     }
 
+    private static long waits(Instant from, Path patches) {
+        return WatchFixture.auditSince(from).stream().filter(e -> e.startsWith("reconcile " + patches
+                + " by watch: waiting: ") && e.contains("waits for a class loader that can load its classes")).count();
+    }
+
     @Test
     void onlyALoaderThatCanReadTheTargetMakesItRetryAndARepeatedRefusalIsQuiet() throws Exception {
         Path app = Files.createDirectories(dir.resolve("app"));
@@ -85,6 +90,7 @@ class WaitingForALoaderTest {
         assertTrue(watch.status().state().startsWith("waiting: ") && watch.status().state().contains(
                 "waits for a class loader that can load its classes"), watch.status().toString());
         assertEquals(1, refusals(from).size(), "the first refusal is audited: " + WatchFixture.auditSince(from));
+        assertEquals(1, waits(from, patches), "the reconcile's wait is on record: " + WatchFixture.auditSince(from));
 
         // Five class loaders that cannot read watchwait/Pricing.class define a class each.
         for (int i = 0; i < 5; i++) {
@@ -95,6 +101,7 @@ class WaitingForALoaderTest {
         watch.reconcile();
         assertTrue(watch.status().state().startsWith("waiting: "), watch.status().toString());
         assertEquals(1, refusals(from).size(), WatchFixture.auditSince(from).toString());
+        assertEquals(1, waits(from, patches), "a wait goes on record once: " + WatchFixture.auditSince(from));
 
         // The loader of the application: heard of before it has finished defining its first class (the
         // transformer reports it then), asked again once it has.
