@@ -28,7 +28,8 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  *
  * <p>A pass is armed for the few instructions between the {@code next} handle and the guard; the
  * handle's {@code finally} drops it if the guard did not take it (the method lost its hook in
- * between), so a stale pass never outlives the {@code next} call.
+ * between, or the call overflowed the stack before it), so a stale pass never outlives the
+ * {@code next} call: it is armed only with room on the stack for that drop ({@link #arm}).
  */
 final class OriginalPass {
 
@@ -138,6 +139,18 @@ final class OriginalPass {
 
     @SuppressWarnings("unused") // through ARM
     private static void arm(Object method) {
+        // Armed only with room on the stack for the drop in the handle's finally: a @Next call comes at
+        // whatever depth the replacement runs (deep in a recursion), and when the call of the original
+        // overflowed at the edge, the drop at the same depth overflowed too (seen on JDK 25): the pass
+        // stayed armed for good, the slot held by a thread that may end and ARMED above zero (every
+        // hook's guard scanning the table), and a thread that lives on took the stale pass at its next
+        // call of the method, which ran the original instead of the patch. The drop's chain is far
+        // shallower than StackRoom's probe; without room nothing is armed, and the call overflows here
+        // as it would in a moment anyway (OriginalPassStackEdgeTest).
+        if (!io.jlivepatch.internal.bootstrap.StackRoom.left()) {
+            throw new StackOverflowError("no stack left to run the original code of a hooked method through @Next;"
+                    + " nothing was armed");
+        }
         Thread self = Thread.currentThread();
         int h = System.identityHashCode(self);
         for (;;) {
