@@ -1,5 +1,6 @@
 package io.jlivepatch.internal.control;
 
+import io.jlivepatch.internal.bootstrap.StackRoom;
 import io.jlivepatch.internal.core.Requester;
 import io.jlivepatch.internal.patch.RecursionGuard;
 
@@ -17,6 +18,13 @@ import javax.management.StandardMBean;
  * (RecursionGuard): the JMX threads that serve {@code jlivepatch} and JConsole never run a patch's
  * replacement, and a patched JDK method the MBean's code uses cannot loop back into jlivepatch. Every
  * operation through it is the {@code jmx} requester's.
+ *
+ * <p>Each access first requires room on the stack ({@link #requireRoom}): an application's own code
+ * may call the MBean server (an in-process metrics exporter) at whatever depth its thread is, and the
+ * requester (a thread-local value) set at the edge of the stack was left set for good when the
+ * access overflowed and the {@code finally} that clears it overflowed too: the thread's later API
+ * calls were then the {@code jmx} requester's, a command's bounded wait for jlivepatch's lock (BUSY
+ * after it, where the API waits) and audited as {@code jmx} (GuardedMBeanStackEdgeTest, JDK 25).
  */
 class GuardedMBean extends StandardMBean {
 
@@ -24,10 +32,23 @@ class GuardedMBean extends StandardMBean {
         super(implementation, mbeanInterface, true); // MXBeans: clients need no class of ours
     }
 
+    /**
+     * A {@link StackOverflowError} here, before the mark and the requester, rather than one that may
+     * leave them set: with {@link StackRoom}'s room, the {@code finally} that ends both, made at this
+     * depth, fits. As PatchRegistry.requireStackFor; the access would overflow in a moment anyway.
+     */
+    static void requireRoom() {
+        if (!StackRoom.left()) {
+            throw new StackOverflowError("no stack left for a JMX access of jlivepatch's MBeans on this thread;"
+                    + " nothing was done");
+        }
+    }
+
     @Override
     public Object getAttribute(String attribute) throws AttributeNotFoundException, MBeanException, ReflectionException {
         // A read changes nothing: before the first patch it needs no mark, and must not make a JVM that
         // is only watched (a metrics exporter scraping) install the hooks (RecursionGuard.enterIfActive).
+        requireRoom();
         int mark = RecursionGuard.enterIfActive();
         String before = Requester.enter(Requester.JMX);
         try {
@@ -41,6 +62,7 @@ class GuardedMBean extends StandardMBean {
     @Override
     public void setAttribute(Attribute attribute) throws AttributeNotFoundException, InvalidAttributeValueException,
             MBeanException, ReflectionException {
+        requireRoom();
         int mark = RecursionGuard.enter();
         String before = Requester.enter(Requester.JMX);
         try {
@@ -53,6 +75,7 @@ class GuardedMBean extends StandardMBean {
 
     @Override
     public AttributeList getAttributes(String[] attributes) {
+        requireRoom();
         int mark = RecursionGuard.enterIfActive(); // a read: as getAttribute
         String before = Requester.enter(Requester.JMX);
         try {
@@ -65,6 +88,7 @@ class GuardedMBean extends StandardMBean {
 
     @Override
     public AttributeList setAttributes(AttributeList attributes) {
+        requireRoom();
         int mark = RecursionGuard.enter();
         String before = Requester.enter(Requester.JMX);
         try {
@@ -77,6 +101,7 @@ class GuardedMBean extends StandardMBean {
 
     @Override
     public Object invoke(String actionName, Object[] params, String[] signature) throws MBeanException, ReflectionException {
+        requireRoom();
         int mark = RecursionGuard.enter();
         String before = Requester.enter(Requester.JMX);
         try {

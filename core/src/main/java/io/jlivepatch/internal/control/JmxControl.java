@@ -113,6 +113,7 @@ public final class JmxControl implements RegistryObserver {
         @Override
         public AttributeList setAttributes(AttributeList attributes) {
             AttributeList rest;
+            requireRoom(); // as GuardedMBean's accesses: before the mark
             int mark = RecursionGuard.enter(); // jlivepatch's code on a JMX thread, as GuardedMBean runs it
             try {
                 rest = new AttributeList();
@@ -142,6 +143,7 @@ public final class JmxControl implements RegistryObserver {
             // A refused change is on record, as the control socket's refusal of the same call is
             // (ControlSession.onRecord: operation 'call', the client's text only in the outcome);
             // as the jmx requester and marked, as GuardedMBean runs what it lets through.
+            requireRoom(); // as GuardedMBean's accesses: before the mark and the requester
             int mark = RecursionGuard.enter();
             String before = Requester.enter(Requester.JMX);
             try {

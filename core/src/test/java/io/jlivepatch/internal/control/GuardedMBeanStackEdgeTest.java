@@ -1,0 +1,128 @@
+package io.jlivepatch.internal.control;
+
+import io.jlivepatch.internal.core.Requester;
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A JMX read at the edge of its thread's stack never leaves the thread's requester set to
+ * {@code jmx}: an application's own code may read jlivepatch's MBean (an in-process metrics exporter)
+ * at whatever depth it is, and a requester left behind makes that thread's later API calls a
+ * command's (a bounded wait for jlivepatch's lock, refused BUSY after it, where the API waits; and
+ * audited as {@code jmx}). Each attempt runs on a fresh thread with a small stack, one frame deeper
+ * than the last, across the depths where the read stops fitting; the thread, like an application that
+ * catches the overflow, then asks who its requester is.
+ */
+class GuardedMBeanStackEdgeTest {
+
+    private static final int STACK_BYTES = 256 * 1024;
+    private static final int BELOW_EDGE = 400;
+    private static final int ROUNDS = 6;
+    private static final int START = 1_000_000;
+    private static final int WARM_CALLS = 20_000;
+
+    private static volatile int reached;
+
+    /** A minimal MXBean for the guarded reads. */
+    public interface ProbeMXBean {
+        int getValue();
+    }
+
+    static final class Probe implements ProbeMXBean {
+        @Override
+        public int getValue() {
+            return 7;
+        }
+    }
+
+    /** Another thread-local value the thread holds already, as an application's threads do. */
+    private static final ThreadLocal<Object> APPLICATIONS = new ThreadLocal<>();
+
+    @Test
+    void noRequesterOutlivesAReadAtTheStacksEdge() throws Exception {
+        GuardedMBean bean = new GuardedMBean(new Probe(), ProbeMXBean.class);
+        for (int i = 0; i < WARM_CALLS; i++) {
+            assertEquals(7, bean.getAttribute("Value"));
+        }
+        assertEquals(Requester.API, Requester.current());
+        int attempts = 0;
+        int reachedBottom = 0;
+        for (int round = 0; round < ROUNDS; round++) {
+            int edge = edge();
+            // As HookLedgerStackEdgeTest: from the first depth below the probe's edge whose recursion
+            // reaches its bottom, well above it, one frame at a time down to where none does.
+            int first = edge;
+            while (first > 1 && attempt(first, () -> { }) == null) {
+                first -= 16;
+            }
+            for (int depth = Math.max(1, first - BELOW_EDGE); ; depth++) {
+                attempts++;
+                String after = attempt(depth, () -> {
+                    try {
+                        bean.getAttribute("Value");
+                    } catch (javax.management.JMException e) {
+                        throw new AssertionError(e);
+                    }
+                });
+                if (after == null) {
+                    break; // not even the recursion fits: deeper attempts never reach the read
+                }
+                assertEquals(Requester.API, after, "the thread's requester after a read " + depth
+                        + " frames deep (attempt " + attempts + ")");
+                reachedBottom++;
+            }
+        }
+        assertTrue(reachedBottom >= BELOW_EDGE, "the attempts reached the read " + reachedBottom + " times");
+    }
+
+    /**
+     * Runs {@code work} at the bottom of {@code depth} frames on a fresh thread; the thread's requester
+     * once the work (or the overflow) is over, or null when the recursion did not reach its bottom.
+     */
+    private static String attempt(int depth, Runnable work) throws InterruptedException {
+        boolean[] bottom = new boolean[1];
+        String[] after = new String[1];
+        Thread t = new Thread(null, () -> {
+            APPLICATIONS.set(Boolean.TRUE);
+            try {
+                down(depth, () -> {
+                    bottom[0] = true;
+                    work.run();
+                });
+            } catch (StackOverflowError e) {
+                // the recursion's or the read's: the application goes on, on this thread
+            }
+            after[0] = Requester.current();
+        }, "jmx-edge", STACK_BYTES);
+        t.start();
+        t.join(); // orders the thread's writes before the reads below
+        return bottom[0] ? after[0] : null;
+    }
+
+    private static int edge() throws InterruptedException {
+        reached = START;
+        Thread t = new Thread(null, () -> {
+            try {
+                down(START, null);
+            } catch (StackOverflowError e) {
+                // expected
+            }
+        }, "jmx-edge-probe", STACK_BYTES);
+        t.start();
+        t.join();
+        return START - reached;
+    }
+
+    private static void down(int left, Runnable atBottom) {
+        if (left > 0) {
+            reached = left;
+            down(left - 1, atBottom);
+            return;
+        }
+        if (atBottom != null) {
+            atBottom.run();
+        }
+    }
+}
