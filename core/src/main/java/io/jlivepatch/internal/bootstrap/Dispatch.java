@@ -90,7 +90,9 @@ public final class Dispatch {
     /**
      * Sites created by a nested bootstrap (see {@link #bootstrap}), resolved by the outermost link
      * or relink of the same thread before it releases LINK_LOCK: no other thread ever sees them
-     * unresolved. Written and drained under LINK_LOCK.
+     * unresolved, but for one whose resolution met a shortage of stack or memory, which stays queued
+     * (guard false: the original code) until the next link or relink resolves it. Written and
+     * drained under LINK_LOCK.
      */
     private static final ConcurrentLinkedQueue<Sites> PENDING = new ConcurrentLinkedQueue<>();
 
@@ -189,7 +191,15 @@ public final class Dispatch {
                     }
                 }
                 if (!nested) {
-                    resolvePending(null);
+                    VirtualMachineError e = resolvePending(null);
+                    if (e != null) {
+                        // A nested site's resolution ran out of stack or memory. The JVM linked that
+                        // site to what its bootstrap returned and never bootstraps it again: dropped
+                        // from the queue, it ran the original code until the next change relinked every
+                        // site. It stays queued; thrown, as above, this site's next execution comes
+                        // here again and resolves it.
+                        throw e;
+                    }
                 }
                 if ("guard".equals(name)) {
                     return sites.guard;
@@ -201,12 +211,23 @@ public final class Dispatch {
         }
     }
 
-    /** Resolves the sites nested links created. Caller holds LINK_LOCK. */
-    private static void resolvePending(List<MutableCallSite> changed) {
+    /**
+     * Resolves the sites nested links created. A site whose resolution meets a shortage of stack or
+     * memory stays queued, for the next link or relink, and the shortage is returned; taken off the
+     * queue only once resolved (an overflow between the two resolves it once more, harmlessly), by
+     * identity rather than as the head, should a resolution ever drain the queue itself (a relink of
+     * the same thread). Caller holds LINK_LOCK, which every taker from the queue holds.
+     */
+    private static VirtualMachineError resolvePending(List<MutableCallSite> changed) {
         Sites s;
-        while ((s = PENDING.poll()) != null) {
-            s.resolve(changed); // may queue more: each site is created once, so this ends
+        while ((s = PENDING.peek()) != null) {
+            VirtualMachineError e = s.resolve(changed); // may queue more: each site is created once, so this ends
+            if (e != null) {
+                return e;
+            }
+            PENDING.remove(s);
         }
+        return null;
     }
 
     /**
@@ -334,7 +355,7 @@ public final class Dispatch {
                         }
                     }
                 }
-                resolvePending(changed);
+                resolvePending(changed); // a shortage leaves its site queued for the next link or relink
                 LINKED.removeAll(dead);
                 if (!changed.isEmpty()) {
                     // Publishes the new targets to every thread, interpreted or compiled; pairs with
@@ -358,6 +379,7 @@ public final class Dispatch {
                 Map<String, Sites> perClass = SITES.get(owner);
                 Sites gone = perClass.remove(methodKey);
                 if (gone != null) {
+                    PENDING.remove(gone); // left queued by a shortage: a forgotten site is resolved no more
                     gone.release();
                 }
                 if (perClass.isEmpty()) {

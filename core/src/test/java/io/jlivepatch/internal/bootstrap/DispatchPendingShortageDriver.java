@@ -1,0 +1,74 @@
+package io.jlivepatch.internal.bootstrap;
+
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
+import java.lang.invoke.MutableCallSite;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * In a JVM of its own (Dispatch takes one resolver per JVM): a site linked by a nested bootstrap
+ * (a hooked method met while the resolver links another) whose resolution by the outer link runs
+ * out of stack is resolved again later, not left running the original code for good. The JVM links
+ * a nested site to what its bootstrap returned and never bootstraps it again, so only the outer
+ * link's next try (the JVM bootstraps a site again whose bootstrap threw a StackOverflowError) or a
+ * relink can resolve it. The shortage is thrown by the resolver itself, as the linker's own code
+ * would meet it at the edge of the stack: the same every run.
+ */
+public final class DispatchPendingShortageDriver {
+
+    private static final MethodType GUARD = MethodType.methodType(boolean.class);
+    private static final MethodHandle TRUE = MethodHandles.constant(boolean.class, true);
+    private static final AtomicInteger INNER_RESOLUTIONS = new AtomicInteger();
+    private static volatile Object innerGuard;
+
+    @SuppressWarnings("unused") // the outer hooked method
+    private static boolean outer() {
+        return false;
+    }
+
+    @SuppressWarnings("unused") // the hooked method the outer link meets
+    private static boolean inner() {
+        return false;
+    }
+
+    public static void main(String[] args) throws Throwable {
+        MethodHandles.Lookup lookup = MethodHandles.lookup();
+        boolean installed = Dispatch.install((owner, key) -> {
+            if (owner != DispatchPendingShortageDriver.class) {
+                return null; // the warm-up's site
+            }
+            if (key.equals("outer()Z")) {
+                // What the JVM does when the resolver's code executes a hooked method not linked yet.
+                innerGuard = Dispatch.bootstrap(lookup, "guard", GUARD, "inner()Z");
+                return new MethodHandle[] {TRUE, TRUE};
+            }
+            if (key.equals("inner()Z") && INNER_RESOLUTIONS.getAndIncrement() == 0) {
+                throw new StackOverflowError("the first resolution of inner()Z runs out of stack");
+            }
+            return new MethodHandle[] {TRUE, TRUE};
+        });
+        check(installed, "the resolver was installed");
+
+        // The outer site's first execution, and its next one if that link threw (the JVM does not
+        // record a StackOverflowError of a bootstrap: the site bootstraps again).
+        try {
+            Dispatch.bootstrap(lookup, "guard", GUARD, "outer()Z");
+        } catch (StackOverflowError e) {
+            System.out.println("the outer link threw " + e + "; its site bootstraps again");
+            Dispatch.bootstrap(lookup, "guard", GUARD, "outer()Z");
+        }
+        check(innerGuard instanceof MutableCallSite, "the nested bootstrap returned its site");
+        boolean routes = (boolean) ((MutableCallSite) innerGuard).getTarget().invokeExact();
+        check(routes, "the nested site's guard is still false (the original code, until the next change relinks every site) after its first"
+                + " resolution ran out of stack: resolved " + INNER_RESOLUTIONS.get() + " time(s)");
+        System.out.println("RESULT ok");
+    }
+
+    private static void check(boolean ok, String what) {
+        if (!ok) {
+            System.out.println("FAILED: " + what);
+            System.exit(1);
+        }
+    }
+}
