@@ -1,6 +1,5 @@
-package io.jlivepatch.internal.bootstrap;
+package io.jlivepatch;
 
-import io.jlivepatch.ChildJvm;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;

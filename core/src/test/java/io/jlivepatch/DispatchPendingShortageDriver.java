@@ -1,4 +1,6 @@
-package io.jlivepatch.internal.bootstrap;
+package io.jlivepatch;
+
+import io.jlivepatch.internal.bootstrap.Dispatch;
 
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
