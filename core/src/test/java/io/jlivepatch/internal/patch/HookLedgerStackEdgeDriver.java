@@ -66,7 +66,7 @@ public final class HookLedgerStackEdgeDriver {
             }
         }
         check(recorded > 0, "no record was kept");
-        System.out.println("attempts " + attempts + ", reached the ledger " + reachedBottom + ", recorded " + recorded);
+        System.out.println("attempts " + attempts[0] + ", reached the ledger " + reachedBottom + ", recorded " + recorded);
         System.out.println("RESULT ok");
     }
 
