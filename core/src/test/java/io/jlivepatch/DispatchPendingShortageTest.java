@@ -5,13 +5,21 @@ import org.junit.jupiter.api.Test;
 import java.util.List;
 
 /**
- * A nested site whose resolution at the end of the outer link runs out of stack or memory is not
- * left unresolved (the original code) until the next change of the patches: {@link DispatchPendingShortageDriver}.
+ * A nested site (linked while the linker links another) is never bound unresolved, running the
+ * original code until the next change of the patches: not when its resolution at the end of the
+ * outer link runs out of stack or memory ({@link DispatchPendingShortageDriver}), nor when its own
+ * first link had ({@link DispatchUnresolvedNestedDriver}).
  */
 class DispatchPendingShortageTest {
 
     @Test
     void aNestedSiteWhoseResolutionRanOutOfStackIsResolvedAgain() throws Exception {
         ChildJvm.runOk(DispatchPendingShortageDriver.class, List.of(), List.of(), 120);
+    }
+
+    /** A site whose own first link ran out of stack, then linked nested: {@link DispatchUnresolvedNestedDriver}. */
+    @Test
+    void aSiteWhoseFirstLinkRanOutOfStackIsResolvedWhenItsNextLinkIsNested() throws Exception {
+        ChildJvm.runOk(DispatchUnresolvedNestedDriver.class, List.of(), List.of(), 120);
     }
 }

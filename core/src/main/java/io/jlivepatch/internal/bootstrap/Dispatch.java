@@ -174,9 +174,14 @@ public final class Dispatch {
                     }
                     sites = new Sites(owner, methodKey);
                     perClass.put(methodKey, sites);
-                    if (nested) {
-                        PENDING.add(sites);
-                    }
+                }
+                if (nested && !sites.resolved && !PENDING.contains(sites)) {
+                    // Queued whenever a nested link finds it unresolved, not only when it made it: the
+                    // JVM binds this site to what it returns for good, so a site whose own first link
+                    // ran out of stack (below), or whose queuing did after the put, would otherwise
+                    // run the original code until the next change relinks every site. Rare: the
+                    // queue is empty but inside a link, so contains() costs nothing.
+                    PENDING.add(sites);
                 }
                 if (!nested && !sites.resolved) {
                     VirtualMachineError e = sites.resolve(null);
