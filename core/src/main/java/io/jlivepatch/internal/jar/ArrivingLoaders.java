@@ -79,10 +79,16 @@ public final class ArrivingLoaders {
      * there as it is, replaced if a patch replaces it, a known limit (README: waiting patches).
      */
     private void defined(ClassLoader loader) {
-        if (seen.add(loader)) {
-            fresh.add(new WeakReference<>(loader));
-            onArrival.run(); // after the add: whoever it wakes polls the queue
+        if (seen.contains(loader)) {
+            return; // nearly every definition
         }
+        // Seen only once queued and woken for: a definition deep in a recursion may overflow at any
+        // step, and a loader marked seen first would never be queued or woken for again, its patch
+        // waiting for good. In this order an overflow leaves it unseen, noted again at its next
+        // definition (two threads may both note it: asked twice at most, see canRead).
+        fresh.add(new WeakReference<>(loader));
+        onArrival.run(); // after the add: whoever it wakes polls the queue
+        seen.add(loader);
     }
 
     /**

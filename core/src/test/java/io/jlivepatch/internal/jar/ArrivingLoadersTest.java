@@ -108,6 +108,32 @@ class ArrivingLoadersTest {
     }
 
     @Test
+    void aLoaderWhoseFirstDefinitionOverflowedWhileNotedIsNotedAtItsNext() throws Exception {
+        Jars.lp();
+        AtomicInteger wakes = new AtomicInteger();
+        // What the first definition at the edge of its thread's stack meets: the overflow in the note.
+        arriving = new ArrivingLoaders(PatchRegistry.installed().instrumentation(), () -> {
+            if (wakes.incrementAndGet() == 1) {
+                throw new StackOverflowError("the wake-up ran out of stack");
+            }
+        });
+        AwaitedClasses pricing = awaiting(PRICING);
+        URLClassLoader app = loader("arriving-edge", classes("edge", PRICING, ANCHOR));
+        app.loadClass(ANCHOR);
+        try {
+            arriving.watcher().accept(app);
+        } catch (StackOverflowError expected) {
+            // the transformer swallows it; the class is defined all the same
+        }
+        arriving.watcher().accept(app); // its next definition
+        assertEquals(2, wakes.get(), "its next definition woke the waiting thread again");
+        assertTrue(arriving.newLoaderCanRead(pricing, "test"), "it can read the target and has defined a class");
+        assertFalse(arriving.newLoaderCanRead(pricing, "test"), "asked once: nothing new since");
+        arriving.watcher().accept(app);
+        assertEquals(2, wakes.get(), "a loader noted is not new again");
+    }
+
+    @Test
     void newLoadersAreAskedAloneAndEverySeenLoaderWhenTheAwaitedClassesChange() throws Exception {
         arriving = arriving();
         AwaitedClasses pricing = awaiting(PRICING);
