@@ -175,13 +175,20 @@ public final class Dispatch {
                     sites = new Sites(owner, methodKey);
                     perClass.put(methodKey, sites);
                 }
-                if (nested && !sites.resolved && !PENDING.contains(sites)) {
+                if (nested && !sites.resolved && !sites.queued) {
                     // Queued whenever a nested link finds it unresolved, not only when it made it: the
                     // JVM binds this site to what it returns for good, so a site whose own first link
                     // ran out of stack (below), or whose queuing did after the put, would otherwise
-                    // run the original code until the next change relinks every site. Rare: the
-                    // queue is empty but inside a link, so contains() costs nothing.
-                    PENDING.add(sites);
+                    // run the original code until the next change relinks every site. Marked before
+                    // the add: the queue's first add links JDK code (a VarHandle's access mode) that
+                    // may meet this very method again, nested, which must then return at once.
+                    sites.queued = true;
+                    try {
+                        PENDING.add(sites);
+                    } catch (Throwable t) {
+                        sites.queued = false; // not queued: the next nested link queues it
+                        throw t;
+                    }
                 }
                 if (!nested && !sites.resolved) {
                     VirtualMachineError e = sites.resolve(null);
@@ -231,6 +238,7 @@ public final class Dispatch {
                 return e;
             }
             PENDING.remove(s);
+            s.queued = false;
         }
         return null;
     }
@@ -539,6 +547,11 @@ public final class Dispatch {
          * ran out of stack or memory is resolved again by its next bootstrap (see {@link #bootstrap}).
          */
         boolean resolved;
+        /**
+         * Whether these sites are in {@link #PENDING}: a field, not the queue's {@code contains}, which
+         * would run JDK code inside a link (see {@link #bootstrap}). Under LINK_LOCK.
+         */
+        boolean queued;
 
         /**
          * @return the {@link StackOverflowError} or {@link OutOfMemoryError} the resolution failed
