@@ -134,6 +134,15 @@ public final class HookManager {
             if (failed != null) {
                 throw failed;
             }
+            // Before anything of it: activation runs static initializers for the first time (the boot
+            // loader's Recursion and Dispatch, whose method handles the JDK builds then), and an
+            // overflow inside one marks its class erroneous for the JVM's life: every later operation
+            // would be refused until a restart. The first operation may come from a patch's code deep
+            // in a recursion; refused here, it changed nothing, and the next one with room activates.
+            if (!roomToActivate()) {
+                throw new StackOverflowError("no stack left on this thread to install jlivepatch's hooks (the JVM's"
+                        + " first patch operation does); nothing was changed");
+            }
             activating = Thread.currentThread();
             try {
                 DispatchBridge bridge = new DispatchBridge(BootstrapClassPath.dispatchClass(instrumentation));
@@ -174,6 +183,38 @@ public final class HookManager {
         }
     }
 
+    /**
+     * How many levels of {@link #room} {@link #roomToActivate()} goes down: about 70 KB of stack on
+     * JDK 17 and 25, x86-64 (StackRoom's frames, nine times its depth). Activation, loading, verifying
+     * and initializing its classes, went about 14 KB deeper than its caller there
+     * (FirstOperationStackEdgeDriver); the margin is for what another JVM loads on the way that the
+     * driver's had loaded already, and for other JDKs and platforms.
+     */
+    private static final int ACTIVATION_FRAMES = 512;
+
+    /**
+     * Whether the calling thread has room for the whole activation. Asked only before it, once per
+     * JVM on the thread that activates: threads of a JVM commonly have 1 MB or more, and one this
+     * close to its end overflows in a moment anyway.
+     */
+    private static boolean roomToActivate() {
+        try {
+            return room(ACTIVATION_FRAMES, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16) > 0;
+        } catch (StackOverflowError e) {
+            return false;
+        }
+    }
+
+    /** One frame of {@link #roomToActivate()}'s probe per level, as StackRoom's (a result no level can be left out of). */
+    private static long room(int left, long a, long b, long c, long d, long e, long f, long g, long h,
+                             long i, long j, long k, long l, long m, long n, long o, long p) {
+        if (left == 0) {
+            return a | 1;
+        }
+        long below = room(left - 1, b, c, d, e, f, g, h, i, j, k, l, m, n, o, p, a + left);
+        return below + (a ^ b ^ c ^ d ^ e ^ f ^ g ^ h ^ i ^ j ^ k ^ l ^ m ^ n ^ o ^ p);
+    }
+
     /** {@link #activate} for {@link RecursionGuard#enter()}: never throws; whether jlivepatch is active now. */
     boolean activateQuietly() {
         if (active) {
@@ -186,6 +227,10 @@ public final class HookManager {
             activate();
         } catch (IllegalStateException e) {
             Log.get().log(System.Logger.Level.ERROR, "jlivepatch cannot patch this JVM: " + e.getMessage());
+        } catch (StackOverflowError e) {
+            // No room to activate here (roomToActivate): the caller runs unmarked, as before the
+            // installation, which is safe while no hook exists; the next caller with room activates.
+            return false;
         }
         return active;
     }
