@@ -21,10 +21,7 @@ class GuardedMBeanStackEdgeTest {
     private static final int STACK_BYTES = 256 * 1024;
     private static final int BELOW_EDGE = 400;
     private static final int ROUNDS = 6;
-    private static final int START = 1_000_000;
     private static final int WARM_CALLS = 20_000;
-
-    private static volatile int reached;
 
     /** A minimal MXBean for the guarded reads. */
     public interface ProbeMXBean {
@@ -58,7 +55,7 @@ class GuardedMBeanStackEdgeTest {
             }
         };
         for (int round = 0; round < ROUNDS; round++) {
-            reachedBottom += StackEdgeSweep.sweep(edge(), BELOW_EDGE, depth -> {
+            reachedBottom += StackEdgeSweep.sweep(StackEdgeSweep.edge(STACK_BYTES), BELOW_EDGE, depth -> {
                 attempts[0]++;
                 String after = attempt(depth, read);
                 if (after == null) {
@@ -77,47 +74,10 @@ class GuardedMBeanStackEdgeTest {
      * once the work (or the overflow) is over, or null when the recursion did not reach its bottom.
      */
     private static String attempt(int depth, Runnable work) throws InterruptedException {
-        boolean[] bottom = new boolean[1];
         String[] after = new String[1];
-        Thread t = new Thread(null, () -> {
-            APPLICATIONS.set(Boolean.TRUE);
-            try {
-                down(depth, () -> {
-                    bottom[0] = true;
-                    work.run();
-                });
-            } catch (StackOverflowError e) {
-                // the recursion's or the read's: the application goes on, on this thread
-            }
-            after[0] = Requester.current();
-        }, "jmx-edge", STACK_BYTES);
-        t.start();
-        t.join(); // orders the thread's writes before the reads below
-        return bottom[0] ? after[0] : null;
-    }
-
-    private static int edge() throws InterruptedException {
-        reached = START;
-        Thread t = new Thread(null, () -> {
-            try {
-                down(START, null);
-            } catch (StackOverflowError e) {
-                // expected
-            }
-        }, "jmx-edge-probe", STACK_BYTES);
-        t.start();
-        t.join();
-        return START - reached;
-    }
-
-    private static void down(int left, Runnable atBottom) {
-        if (left > 0) {
-            reached = left;
-            down(left - 1, atBottom);
-            return;
-        }
-        if (atBottom != null) {
-            atBottom.run();
-        }
+        // An overflow, the recursion's or the read's, is caught: the application goes on, on this thread
+        StackEdgeSweep.Run run = StackEdgeSweep.run(depth, STACK_BYTES, "jmx-edge", () -> APPLICATIONS.set(Boolean.TRUE),
+                work, () -> after[0] = Requester.current());
+        return run.bottom() ? after[0] : null;
     }
 }

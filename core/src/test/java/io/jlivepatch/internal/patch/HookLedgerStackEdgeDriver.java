@@ -26,10 +26,7 @@ public final class HookLedgerStackEdgeDriver {
     private static final int STACK_BYTES = 256 * 1024;
     private static final int BELOW_EDGE = 400;
     private static final int ROUNDS = 2;
-    private static final int START = 1_000_000;
     private static final String KEY = "next()I";
-
-    private static volatile int reached;
 
     private HookLedgerStackEdgeDriver() {
     }
@@ -44,8 +41,10 @@ public final class HookLedgerStackEdgeDriver {
         for (int round = 0; round < ROUNDS; round++) {
             // A long sweep, most of it with room to spare: the lock was left held only once the
             // ledger's code had run often (compiled), at the very edge.
-            reachedBottom += StackEdgeSweep.sweep(edge(loader), BELOW_EDGE, depth -> {
-                boolean bottom = attempt(depth, new Record(ledger, loader, "edge.C" + attempts[0]++));
+            reachedBottom += StackEdgeSweep.sweep(StackEdgeSweep.edge(STACK_BYTES), BELOW_EDGE, depth -> {
+                // the recursion's overflow or the work's: either way the lock must be free afterwards
+                boolean bottom = StackEdgeSweep.atDepth(depth, STACK_BYTES, "ledger-edge",
+                        new Record(ledger, loader, "edge.C" + attempts[0]++));
                 check(!lock.isLocked(), "the ledger's lock is held by an ended thread, after a record "
                         + depth + " frames deep");
                 return bottom;
@@ -79,15 +78,13 @@ public final class HookLedgerStackEdgeDriver {
 
     /**
      * What an attempt does at the bottom of its recursion: records a class's hooks, a link failure and
-     * a link. One class for every attempt and probe, so that the recursion's call to it never meets a
-     * type it has not seen (which would deoptimize it, and change its frames' size, mid-sweep).
+     * a link. One class for every attempt, so that the call to it never meets a type it has not seen
+     * (which would deoptimize it, and change the frames' size, mid-sweep).
      */
-    private static final class Record {
+    private static final class Record implements Runnable {
         private final HookLedger ledger;
         private final ClassLoader loader;
         private final String className;
-        /** Written by the attempt's thread, read after its join. */
-        private volatile boolean bottom;
 
         Record(HookLedger ledger, ClassLoader loader, String className) {
             this.ledger = ledger;
@@ -95,50 +92,12 @@ public final class HookLedgerStackEdgeDriver {
             this.className = className;
         }
 
-        void run() {
-            bottom = true;
+        @Override
+        public void run() {
             ledger.put(loader, className, new ClassHooks(Set.of(), Map.of(KEY, "at the edge"), Map.of()));
             ledger.linkFailed(loader, className, KEY, "p", "does not fit", null);
             ledger.linked(loader, className, KEY, List.of());
         }
-    }
-
-    /** Runs {@code r} at the bottom of {@code depth} frames on a fresh thread; whether it got there. */
-    private static boolean attempt(int depth, Record r) throws InterruptedException {
-        Thread t = new Thread(null, () -> {
-            try {
-                down(depth, r);
-            } catch (StackOverflowError e) {
-                // the recursion's or the work's: either way the lock must be free afterwards
-            }
-        }, "ledger-edge", STACK_BYTES);
-        t.start();
-        t.join(); // orders the thread's writes before the reads below
-        return r.bottom;
-    }
-
-    private static int edge(ClassLoader loader) throws InterruptedException {
-        reached = START;
-        Record never = new Record(new HookLedger(), loader, "edge.Probe");
-        Thread t = new Thread(null, () -> {
-            try {
-                down(START, never);
-            } catch (StackOverflowError e) {
-                // expected
-            }
-        }, "ledger-edge-probe", STACK_BYTES);
-        t.start();
-        t.join();
-        return START - reached;
-    }
-
-    private static void down(int left, Record atBottom) {
-        if (left > 0) {
-            reached = left;
-            down(left - 1, atBottom);
-            return;
-        }
-        atBottom.run();
     }
 
     private static ReentrantLock lockOf(HookLedger ledger) throws ReflectiveOperationException {

@@ -31,10 +31,7 @@ class OriginalPassStackEdgeTest {
     private static final int STACK_BYTES = 256 * 1024;
     private static final int BELOW_EDGE = 400;
     private static final int ROUNDS = 3;
-    private static final int START = 1_000_000;
     private static final int WARM_CALLS = 100_000;
-
-    private static volatile int reached;
 
     @SuppressWarnings("unused") // through ORIGINAL
     private static int original() {
@@ -71,9 +68,10 @@ class OriginalPassStackEdgeTest {
             }
         };
         for (int round = 0; round < ROUNDS; round++) {
-            reachedBottom += StackEdgeSweep.sweep(edge(), BELOW_EDGE, depth -> {
+            reachedBottom += StackEdgeSweep.sweep(StackEdgeSweep.edge(STACK_BYTES), BELOW_EDGE, depth -> {
                 attempts[0]++;
-                boolean bottom = attempt(depth, call);
+                // the recursion's overflow or the call's: either way nothing may stay armed afterwards
+                boolean bottom = StackEdgeSweep.atDepth(depth, STACK_BYTES, "pass-edge", call);
                 assertEquals(0, armed.get(), "a pass is left armed after a call " + depth + " frames deep"
                         + " (attempt " + attempts[0] + ")");
                 for (int i = 0; i < owners.length(); i++) {
@@ -86,49 +84,6 @@ class OriginalPassStackEdgeTest {
         assertTrue(reachedBottom >= BELOW_EDGE / 4, "the attempts reached the call " + reachedBottom + " times");
         assertEquals(42, (int) next.invokeExact(), "a call with room runs the original");
         assertEquals(0, armed.get());
-    }
-
-    /** Runs {@code work} at the bottom of {@code depth} frames on a fresh thread; whether it got there. */
-    private static boolean attempt(int depth, Runnable work) throws InterruptedException {
-        boolean[] bottom = new boolean[1];
-        Thread t = new Thread(null, () -> {
-            try {
-                down(depth, () -> {
-                    bottom[0] = true;
-                    work.run();
-                });
-            } catch (StackOverflowError e) {
-                // the recursion's or the call's: either way nothing may stay armed afterwards
-            }
-        }, "pass-edge", STACK_BYTES);
-        t.start();
-        t.join(); // orders the thread's writes before the reads below
-        return bottom[0];
-    }
-
-    private static int edge() throws InterruptedException {
-        reached = START;
-        Thread t = new Thread(null, () -> {
-            try {
-                down(START, null);
-            } catch (StackOverflowError e) {
-                // expected
-            }
-        }, "pass-edge-probe", STACK_BYTES);
-        t.start();
-        t.join();
-        return START - reached;
-    }
-
-    private static void down(int left, Runnable atBottom) {
-        if (left > 0) {
-            reached = left;
-            down(left - 1, atBottom);
-            return;
-        }
-        if (atBottom != null) {
-            atBottom.run();
-        }
     }
 
     private static AtomicInteger armed() throws ReflectiveOperationException {
