@@ -23,6 +23,12 @@ public final class StackEdgeSweep {
     /** Depths in a row whose recursion reaches nothing before the sweep ends. */
     public static final int MISSES = 100;
 
+    /**
+     * Frames above the deepest depth that reaches its bottom where the first round of
+     * {@link #sweepRounds} starts: few enough that it meets the edge before the JIT compiles the work.
+     */
+    public static final int COLD_BELOW = 16;
+
     /** The probe's recursion: deeper than any stack it is run on. */
     private static final int START = 1_000_000;
 
@@ -60,6 +66,26 @@ public final class StackEdgeSweep {
     }
 
     private StackEdgeSweep() {
+    }
+
+    /**
+     * {@code rounds} sweeps, each from a probe of the edge of a stack of {@code stackBytes} and the
+     * search of {@link #deepest} from it: the first from {@link #COLD_BELOW} frames above the deepest
+     * depth that reaches its bottom, so that it meets
+     * the edge while the work still runs interpreted (a frame for every call: an overflow can come
+     * between any two of its steps; compiled, the work's inlined steps share one frame, whose room is
+     * checked at its entry); the others from {@code below} frames above it, so that they meet the edge
+     * once the work has run often (compiled).
+     *
+     * @return how many attempts of the sweeps reached their bottom
+     */
+    public static int sweepRounds(int stackBytes, int rounds, int below, Attempt attempt) throws Exception {
+        int reached = 0;
+        for (int round = 0; round < rounds; round++) {
+            int first = deepest(edge(stackBytes), attempt);
+            reached += sweepFrom(first, round == 0 ? Math.min(COLD_BELOW, below) : below, attempt);
+        }
+        return reached;
     }
 
     /**
@@ -150,6 +176,41 @@ public final class StackEdgeSweep {
         while (first > 1 && !attempt.reachedBottom(first)) {
             first -= 16;
         }
+        return sweepFrom(first, below, attempt);
+    }
+
+    /**
+     * The deepest depth (within 16 frames) whose attempt reaches its bottom, searched from the probe's
+     * {@code edge} down or up: a probe run while the recursion was still interpreted finds an edge far
+     * shallower than the attempts' once it is compiled, and a sweep from there would run thousands of
+     * attempts with room (the work compiled meanwhile) before it met the edge. Up, the steps double
+     * until one reaches nothing, then halve.
+     */
+    public static int deepest(int edge, Attempt attempt) throws Exception {
+        int first = Math.max(1, edge);
+        if (!attempt.reachedBottom(first)) {
+            while (first > 1 && !attempt.reachedBottom(first)) {
+                first -= 16;
+            }
+            return Math.max(1, first);
+        }
+        int step = 16;
+        boolean missed = false;
+        while (step >= 16) {
+            if (attempt.reachedBottom(first + step)) {
+                first += step;
+                if (!missed) {
+                    step *= 2;
+                }
+            } else {
+                missed = true;
+                step /= 2;
+            }
+        }
+        return first;
+    }
+
+    private static int sweepFrom(int first, int below, Attempt attempt) throws Exception {
         int reached = 0;
         int misses = 0;
         for (int depth = Math.max(1, first - below); misses < MISSES; depth++) {

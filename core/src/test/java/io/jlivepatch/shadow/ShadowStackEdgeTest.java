@@ -1,6 +1,7 @@
 package io.jlivepatch.shadow;
 
 import io.jlivepatch.Shadow;
+import io.jlivepatch.StackEdgeSweep;
 import org.junit.jupiter.api.Test;
 
 import java.util.concurrent.atomic.AtomicLong;
@@ -14,8 +15,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * A {@code StackOverflowError} at the edge of a thread's stack (a patch's replacement deep in a
  * recursion asking for its shadow variable) never leaves the variable claimed by that thread: the
  * same thread, and any other, can make it afterwards. Threads with a small stack make the call close
- * to their stack's edge, depth after depth, round after round (the JIT compiles meanwhile, each state
- * its own frame sizes), as {@code LockStackEdgeDriver} does for jlivepatch's lock. Before, an overflow
+ * to their stack's edge, one frame deeper each time, round after round (the JIT compiles meanwhile,
+ * each state its own frame sizes), in {@link StackEdgeSweep}'s sweep. Before, an overflow
  * between the store's claim of the entry and its settling left the entry claimed for good: that
  * thread's next {@code getOrAttach} was refused as a ctor asking for its own variable, and every other
  * thread's waited for ever, not interruptibly.
@@ -23,15 +24,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class ShadowStackEdgeTest {
 
     private static final int STACK_BYTES = 256 * 1024;
+    private static final int BELOW_EDGE = 400;
     private static final int ROUNDS = 6;
-    private static final int STRIDE = 8;
-    private static final int AROUND = 40;
-    private static final int START = 1_000_000;
 
     private static final AtomicLong NEXT_ID = new AtomicLong(0x5345_4447_0000_0000L);
     private static final IllegalStateException CTOR_FAILS = new IllegalStateException("the ctor fails");
-
-    private static volatile int reached;
 
     private int returned;
     private int overflowed;
@@ -42,23 +39,16 @@ class ShadowStackEdgeTest {
         Object warm = new Object();
         Shadow.attach(warm, NEXT_ID.get(), () -> "warm");
         Shadow.detach(warm, NEXT_ID.get());
-        for (int round = 0; round < ROUNDS; round++) {
-            int first = edge();
-            while (first > 0 && !attempt(first)) {
-                first -= STRIDE;
-            }
-            for (int depth = first + AROUND; depth > first - AROUND; depth--) {
-                attempt(depth);
-            }
-        }
+        int reachedBottom = StackEdgeSweep.sweepRounds(STACK_BYTES, ROUNDS, BELOW_EDGE, this::attempt);
         assertTrue(returned > 0 && overflowed > 0, "the attempts met both sides of the edge: returned " + returned
                 + ", overflowed " + overflowed);
+        assertTrue(reachedBottom >= BELOW_EDGE / 4, "the attempts reached the store " + reachedBottom + " times");
     }
 
     /**
      * One call of the store {@code depth} frames deep on a fresh thread, then, on the same thread with
      * room on its stack, a {@code getOrAttach} of the same variable, which must find or make it; whether
-     * the first call returned.
+     * the first call returned. Whether the recursion reached its bottom (the call of the store).
      */
     private boolean attempt(int depth) throws Exception {
         Object obj = new Object();
@@ -83,13 +73,11 @@ class ShadowStackEdgeTest {
                 };
         boolean[] back = new boolean[1];
         AtomicReference<Throwable> failure = new AtomicReference<>();
-        Thread t = new Thread(null, () -> {
-            try {
-                down(depth, op);
-                back[0] = true;
-            } catch (StackOverflowError e) {
-                // at the edge: whatever it claimed must be let go of
-            }
+        // An overflow at the edge is caught: whatever the call claimed must be let go of
+        boolean bottom = StackEdgeSweep.atDepth(depth, STACK_BYTES, "shadow-edge-" + depth, () -> {
+            op.run();
+            back[0] = true;
+        }, () -> {
             try {
                 Object found = Shadow.getOrAttach(obj, id, makes);
                 if (found != value) {
@@ -98,9 +86,7 @@ class ShadowStackEdgeTest {
             } catch (Throwable e) {
                 failure.set(e);
             }
-        }, "shadow-edge-" + depth, STACK_BYTES);
-        t.start();
-        t.join();
+        });
         if (failure.get() != null) {
             throw new AssertionError("after a call " + depth + " frames deep (kind " + kind + "), the thread's"
                     + " next getOrAttach of the variable failed", failure.get());
@@ -113,31 +99,6 @@ class ShadowStackEdgeTest {
         } else {
             overflowed++;
         }
-        return back[0];
-    }
-
-    private static int edge() throws InterruptedException {
-        reached = START;
-        Thread t = new Thread(null, () -> {
-            try {
-                down(START, null);
-            } catch (StackOverflowError e) {
-                // expected
-            }
-        }, "shadow-edge", STACK_BYTES);
-        t.start();
-        t.join();
-        return START - reached;
-    }
-
-    private static void down(int left, Runnable op) {
-        if (left > 0) {
-            reached = left;
-            down(left - 1, op);
-            return;
-        }
-        if (op != null) {
-            op.run();
-        }
+        return bottom;
     }
 }
