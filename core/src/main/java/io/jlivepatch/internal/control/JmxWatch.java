@@ -28,8 +28,13 @@ public final class JmxWatch implements ClassFileTransformer, Runnable {
     private final AtomicBoolean done = new AtomicBoolean();
     /** A look was asked for since the running look began (pairs with the getAndSet in run). */
     private final AtomicBoolean requested = new AtomicBoolean();
-    /** A looking thread exists; at most one at a time. */
-    private final AtomicBoolean running = new AtomicBoolean();
+    /**
+     * A looking thread exists; at most one at a time. Under this object's monitor, not an
+     * AtomicBoolean: the reset after a failed start runs at the edge of the defining thread's stack,
+     * where a call (AtomicBoolean.set) may overflow and leave it set, but a monitor and a field
+     * write need no frame.
+     */
+    private boolean running;
 
     private JmxWatch(Instrumentation instrumentation, Runnable action) {
         this.instrumentation = instrumentation;
@@ -102,7 +107,14 @@ public final class JmxWatch implements ClassFileTransformer, Runnable {
 
     private void request() {
         requested.set(true);
-        if (running.compareAndSet(false, true)) {
+        // Before the claim: at the edge of the defining thread's stack, the catch below may not run at
+        // all (a compiled caller deoptimized there needs more stack than it had), leaving running set
+        // and jlivepatch's MBeans never registered. With StackRoom's room the start and its catch fit.
+        if (!io.jlivepatch.internal.bootstrap.StackRoom.left()) {
+            throw new StackOverflowError("no stack left to start jlivepatch's look for an MBean server; the next"
+                    + " com.sun.jmx class defined starts it");
+        }
+        if (claim()) {
             try {
                 Thread t = new Thread(this, "jlivepatch-jmx");
                 t.setDaemon(true);
@@ -110,12 +122,27 @@ public final class JmxWatch implements ClassFileTransformer, Runnable {
             } catch (RuntimeException | Error e) {
                 // No looking thread after all (a com.sun.jmx class defined at the edge of its thread's
                 // stack, no native thread): left set, running kept every later request from starting
-                // one, and jlivepatch's MBeans were never registered. A field write: it fits where the
-                // thread's construction, deeper, did not.
-                running.set(false);
+                // one, and jlivepatch's MBeans were never registered. No call here: a monitor and a
+                // field write fit where the thread's construction, deeper, did not (the
+                // AtomicBoolean.set that was here overflowed at times: JmxWatchStackEdgeTest).
+                synchronized (this) {
+                    running = false;
+                }
                 throw e;
             }
         }
+    }
+
+    /**
+     * Marks a looking thread as about to exist; false when one does. Its only call is its own entry:
+     * an overflow there changes nothing.
+     */
+    private synchronized boolean claim() {
+        if (running) {
+            return false;
+        }
+        running = true;
+        return true;
     }
 
     @Override
@@ -139,8 +166,10 @@ public final class JmxWatch implements ClassFileTransformer, Runnable {
                     return;
                 }
             }
-            running.set(false);
+            synchronized (this) {
+                running = false;
+            }
             // A request between the last look and running=false started no thread: this one looks again.
-        } while (requested.get() && running.compareAndSet(false, true));
+        } while (requested.get() && claim());
     }
 }
