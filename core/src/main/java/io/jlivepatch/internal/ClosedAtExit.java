@@ -12,6 +12,9 @@ import java.util.List;
  * ({@code VM_Exit::wait_for_threads_in_native_to_block}), so each such thread made every exit of a
  * JVM with jlivepatch 0.3 s slower (issue 14; BENCHMARKS.md, section 4). Shutdown hooks run before
  * that wait, and closing wakes the waiting thread. One hook for all, registered with the first.
+ * The audit file's queue is drained here too ({@code AuditFile.drain}): its writer is a daemon
+ * thread, and the lines it had not written when the JVM ended were lost. A drain waits only for
+ * lines queued, at most a second, so an exit with none queued is as quick as before.
  */
 public final class ClosedAtExit implements Runnable {
 

@@ -1,5 +1,6 @@
 package io.jlivepatch.internal.core;
 
+import io.jlivepatch.internal.ClosedAtExit;
 import io.jlivepatch.internal.Log;
 import io.jlivepatch.internal.OwnThread;
 import io.jlivepatch.internal.control.Json;
@@ -22,6 +23,9 @@ import java.util.concurrent.TimeUnit;
  * own, so that a write that hangs (a stale network mount) cannot hold the registry's lock: the
  * operation waits for its line up to {@link #WAIT_FOR_WRITE_MS} ms, so that in the usual case the
  * line is on disk when the operation returns, and not at all while the writer is known to be stuck.
+ * The writer is a daemon thread, so the lines still queued when the JVM exits (an interrupted
+ * caller's, which does not wait) are written then, within {@link #DRAIN_AT_EXIT_MS} ms
+ * ({@link #drain}, run by {@link ClosedAtExit}); those that are not are counted and logged.
  *
  * <p>Line format, one object per line, every value a string escaped by {@link Json}: {@code time}
  * (ISO-8601), {@code operation}, {@code patch}, {@code outcome}, {@code requester}, {@code source},
@@ -30,6 +34,8 @@ import java.util.concurrent.TimeUnit;
 public final class AuditFile implements Runnable {
 
     static final long WAIT_FOR_WRITE_MS = 1000;
+    /** How long the JVM's exit waits, at most, for the lines still queued; not at all for none. */
+    static final long DRAIN_AT_EXIT_MS = 1000;
     /** Lines queued while the writer is stuck, at most; beyond, records are counted as not written. */
     static final int MAX_QUEUED = 1000;
 
@@ -93,15 +99,99 @@ public final class AuditFile implements Runnable {
                 }
                 return;
             }
-            AuditLog.file = start(file, shown); // pairs with the volatile reads in AuditLog.record, file and problem
+            use(start(file, shown));
         }
+    }
+
+    /**
+     * Makes {@code f} this JVM's audit file, drained at its exit (caller holds AuditFile.class). The
+     * writer is a daemon: without the drain, a line queued as the JVM exits was lost with no gap line.
+     */
+    static void use(AuditFile f) {
+        AuditLog.file = f; // pairs with the volatile reads in AuditLog.record, file and problem
+        // False when the JVM exits already: then nothing is queued yet, and no drain is due.
+        ClosedAtExit.add(new DrainedAtExit(f));
     }
 
     /** An audit file and its writer thread, not this JVM's one until {@link #configure} makes it. */
     static AuditFile start(Path file, String shown) {
-        AuditFile f = new AuditFile(file, shown);
-        new OwnThread(f, "jlivepatch-audit-file").start(); // lives as long as the JVM
+        AuditFile f = unstarted(file, shown);
+        f.startWriter();
         return f;
+    }
+
+    /** An audit file whose writer is not running until {@link #startWriter}: tests hold it back so. */
+    static AuditFile unstarted(Path file, String shown) {
+        return new AuditFile(file, shown);
+    }
+
+    void startWriter() {
+        new OwnThread(this, "jlivepatch-audit-file").start(); // lives as long as the JVM
+    }
+
+    /** {@link #drain} for {@link ClosedAtExit}, whose hook closes what it is given. */
+    private static final class DrainedAtExit implements AutoCloseable {
+        private final AuditFile file;
+
+        DrainedAtExit(AuditFile file) {
+            this.file = file;
+        }
+
+        @Override
+        public void close() {
+            file.drain(DRAIN_AT_EXIT_MS);
+        }
+    }
+
+    /**
+     * Waits at most {@code boundMs} until the writer is done with every line queued so far, and not
+     * at all when none is queued (an exit with nothing queued takes no longer than without an audit
+     * file: issue 14, BENCHMARKS.md) nor while the writer is known to be stuck. The lines it is not
+     * done with by then are counted as not written and logged, the file's last chance to be noted
+     * (no later line carries a gap line for them). The number of those lines.
+     */
+    long drain(long boundMs) {
+        long left;
+        String report;
+        synchronized (this) {
+            long target = queued;
+            if (done >= target) {
+                return 0;
+            }
+            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(boundMs);
+            boolean interrupted = false;
+            while (done < target && !stuck && !interrupted) {
+                long wait = deadline - System.nanoTime();
+                if (wait <= 0) {
+                    break;
+                }
+                try {
+                    TimeUnit.NANOSECONDS.timedWait(this, wait); // pairs with notifyAll in finished
+                } catch (InterruptedException e) {
+                    interrupted = true; // the exit goes on; what is left is reported below
+                }
+            }
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+            left = target - done;
+            if (left <= 0) {
+                return 0;
+            }
+            // Those still queued (oldest first; the lines queued after target are not this drain's) at
+            // their own time; the one the writer holds, if any, has none here: now.
+            long stillQueued = queue.size() - (queued - target);
+            java.util.Iterator<byte[]> queuedLines = queue.iterator();
+            for (long i = 0; i < left; i++) {
+                countLost(i < stillQueued && queuedLines.hasNext() ? timeOf(queuedLines.next()) : null);
+            }
+            report = "audit file: " + left + (left == 1 ? " record was" : " records were") + " not written to "
+                    + shown + " before the JVM exited (" + (problem != null ? problem
+                    : "writing them had not ended within " + boundMs + " ms") + "); the file lacks " + unnoted
+                    + (unnoted == 1 ? " record" : " records") + " since " + unnotedSince + ", with no gap line";
+        }
+        Refusals.logQuietly(System.Logger.Level.WARNING, report, (Throwable) null);
+        return left;
     }
 
     /** The audit file's absolute path, or {@code null} when none is configured. */

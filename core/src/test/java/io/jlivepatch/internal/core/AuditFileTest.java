@@ -219,6 +219,76 @@ class AuditFileTest {
         assertEquals(null, AuditFile.timeOf("{\"n\":1}\n".getBytes(StandardCharsets.UTF_8)));
     }
 
+    @Test
+    void anExitWithNothingQueuedDoesNotWaitForTheWriter() {
+        Path file = dir.resolve("idle.jsonl");
+        AuditFile f = AuditFile.unstarted(file, file.toString()); // no writer: a wait would last the whole bound
+        assertEquals(0, f.drain(java.util.concurrent.TimeUnit.DAYS.toMillis(1)));
+        assertEquals("", f.notWrittenSoFar());
+    }
+
+    @Test
+    void anExitWaitsForTheLinesStillQueuedUntilTheWriterIsDoneWithThem() throws Exception {
+        Path file = dir.resolve("drained.jsonl");
+        AuditFile f = AuditFile.unstarted(file, file.toString());
+        Instant time = Instant.parse("2026-12-01T13:00:00Z");
+        f.enqueue(time, "enable", "p", "ok", "api", "", "", ""); // an interrupted caller's: nobody waits for it
+        f.enqueue(time, "disable", "p", "ok", "api", "", "", "");
+        long[] notWritten = {-1};
+        Thread exit = new Thread(() -> notWritten[0] = f.drain(java.util.concurrent.TimeUnit.DAYS.toMillis(1)));
+        exit.start();
+        while (exit.getState() != Thread.State.TIMED_WAITING && exit.isAlive()) {
+            Thread.onSpinWait(); // until the drain waits: the writer starts after, not before
+        }
+        assertTrue(exit.isAlive(), "the drain returned before the writer ran: " + notWritten[0]);
+        f.startWriter();
+        exit.join();
+        assertEquals(0, notWritten[0]);
+        List<String> lines = Files.readAllLines(file);
+        assertEquals(2, lines.size(), lines.toString());
+        assertTrue(lines.get(1).contains("\"operation\":\"disable\""), lines.get(1));
+    }
+
+    @Test
+    void linesTheWriterIsNotDoneWithByTheBoundAreCountedAndLogged() {
+        List<LogRecord> logged = new CopyOnWriteArrayList<>();
+        Handler handler = collecting(logged);
+        Logger logger = Logger.getLogger("io.jlivepatch");
+        logger.addHandler(handler);
+        try {
+            Path file = dir.resolve("stuck.jsonl");
+            AuditFile f = AuditFile.unstarted(file, file.toString()); // a writer that never gets to them
+            Instant first = Instant.parse("2026-12-01T13:00:00Z");
+            f.enqueue(first, "enable", "p", "ok", "api", "", "", "");
+            f.enqueue(first.plusSeconds(1), "disable", "p", "ok", "api", "", "", "");
+            assertEquals(2, f.drain(0)); // the bound is over at once: no timing decides this
+            assertTrue(f.notWrittenSoFar().startsWith("2 records not written to it since it was opened, the last at "
+                    + first.plusSeconds(1)), f.notWrittenSoFar());
+            assertEquals(List.of("audit file: 2 records were not written to " + file + " before the JVM exited"
+                    + " (writing them had not ended within 0 ms); the file lacks 2 records since " + first
+                    + ", with no gap line"), messages(logged, Level.WARNING));
+        } finally {
+            logger.removeHandler(handler);
+        }
+    }
+
+    private static Handler collecting(List<LogRecord> into) {
+        return new Handler() {
+            @Override
+            public void publish(LogRecord r) {
+                into.add(r);
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+    }
+
     private static List<String> messages(List<LogRecord> records, Level level) {
         List<String> out = new ArrayList<>();
         for (LogRecord r : records) {

@@ -1,0 +1,35 @@
+package io.jlivepatch.internal.core;
+
+import io.jlivepatch.ChildJvm;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Lines still queued for the audit file when the JVM exits (an interrupted caller does not wait for
+ * its line) are written before it ends: the writer is a daemon thread, and they were lost, with no
+ * gap line to say so.
+ */
+class AuditAtExitTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void theLinesOfAnInterruptedCallerAreInTheFileAfterAnImmediateExit() throws Exception {
+        Path file = dir.resolve("audit.jsonl");
+        int records = 3;
+        ChildJvm.runOk(AuditAtExitDriver.class, List.of(), List.of(file.toString(), Integer.toString(records)), 60);
+        List<String> lines = Files.exists(file) ? Files.readAllLines(file) : List.of();
+        assertEquals(records, lines.size(), "the lines in the file:\n" + String.join("\n", lines));
+        for (int i = 0; i < records; i++) {
+            assertTrue(lines.get(i).contains("\"patch\":\"at-exit-" + i + "\""), lines.get(i));
+        }
+    }
+}
