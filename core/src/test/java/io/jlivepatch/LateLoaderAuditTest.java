@@ -7,6 +7,7 @@ import testapp.lateaudit.AuditedMisfit;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.IntSupplier;
 import java.util.function.Supplier;
 
@@ -14,6 +15,7 @@ import static io.jlivepatch.TestSupport.livepatch;
 import static io.jlivepatch.TestSupport.method;
 import static io.jlivepatch.TestSupport.statusIn;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -25,6 +27,7 @@ class LateLoaderAuditTest {
 
     private static final String MISFIT = "testapp.lateaudit.AuditedMisfit";
     private static final String STATIC = "testapp.lateaudit.AuditedStatic";
+    private static final String STATIC_DISABLED = "testapp.lateaudit.AuditedStaticDisabled";
 
     @AfterEach
     void cleanUp() throws PatchException {
@@ -113,6 +116,77 @@ class LateLoaderAuditTest {
         entries = awaitLinkEntries("audit-late-misfit", 2);
         assertEquals(2, entries.size(), entries.toString());
         assertTrue(entries.get(1).outcome().startsWith("failed in class loader audit-misfit-again@"), entries.toString());
+    }
+
+    /**
+     * A hook that could not be put in while the patch was enabled is that patch's failure, even when
+     * the patch is disabled before jlivepatch's thread gets to the failure: decided when it happened.
+     * Deterministic: the test holds the audit log's monitor, on which the audit thread waits with an
+     * earlier failure in hand, while the failure and the disable happen.
+     */
+    @Test
+    void aHookThatFailedWhileThePatchWasEnabledIsAuditedAfterAQuickDisable() throws Exception {
+        PatchHandle h = livepatch().register(Patch.builder("audit-late-disabled")
+                .replace(STATIC_DISABLED, "value", "()I", method(LateLoaderAuditTest.class, "value", Object.class)).build());
+        h.enable();
+        assertTrue(h.awaitTransition(Duration.ofSeconds(10)));
+        IsolatingLoader first = IsolatingLoader.of("audit-disabled-first", STATIC_DISABLED);
+        IsolatingLoader second = IsolatingLoader.of("audit-disabled-second", STATIC_DISABLED);
+        Thread auditThread = threadNamed("jlivepatch-link-audit");
+        AuditLog audit = RegistryAccess.get().audit();
+        synchronized (audit) {
+            first.define(STATIC_DISABLED); // its failure reaches the audit thread, which then waits for this monitor
+            while (!blockedIn(auditThread, AuditLog.class.getName(), "record")) {
+                Thread.onSpinWait();
+            }
+            second.define(STATIC_DISABLED); // found while the patch is enabled; queued behind the first
+            h.disable(); // its own record takes this monitor again: this thread holds it
+            assertFalse(h.isEnabled());
+            assertTrue(h.awaitTransition(Duration.ZERO), "the disable's transition ended with the operation:"
+                    + " no thread runs the method");
+        }
+        // The audit thread is done with both failures once it parks again (it polls before it parks).
+        while (!parkedIdle(auditThread)) {
+            Thread.onSpinWait();
+        }
+        List<AuditLog.Entry> entries = linkEntries("audit-late-disabled");
+        assertEquals(2, entries.size(), entries.toString());
+        assertTrue(entries.get(0).outcome().startsWith("failed in class loader audit-disabled-first@"), entries.toString());
+        assertTrue(entries.get(1).outcome().startsWith("failed in class loader audit-disabled-second@"), entries.toString());
+    }
+
+    private static Thread threadNamed(String name) {
+        for (Thread t : Thread.getAllStackTraces().keySet()) {
+            if (t.getName().equals(name)) {
+                return t;
+            }
+        }
+        throw new AssertionError("no thread " + name + ": it starts with the first enable");
+    }
+
+    private static boolean blockedIn(Thread t, String className, String method) {
+        return t.getState() == Thread.State.BLOCKED && in(t, className, method);
+    }
+
+    /** Whether the link-failure audit's thread waits in its park for the next failure. */
+    private static boolean parkedIdle(Thread t) {
+        StackTraceElement[] stack = t.getStackTrace();
+        if (t.getState() != Thread.State.WAITING) {
+            return false;
+        }
+        for (int i = 0; i + 1 < stack.length; i++) {
+            if (stack[i].getClassName().equals(LockSupport.class.getName()) && stack[i].getMethodName().equals("park")) {
+                return stack[i + 1].getClassName().equals("io.jlivepatch.internal.core.LinkFailureAudit")
+                        && stack[i + 1].getMethodName().equals("run") && t.getState() == Thread.State.WAITING;
+            }
+        }
+        return false;
+    }
+
+    /** Whether {@code t}'s innermost frame is {@code className.method}. */
+    private static boolean in(Thread t, String className, String method) {
+        StackTraceElement[] stack = t.getStackTrace();
+        return stack.length > 0 && stack[0].getClassName().equals(className) && stack[0].getMethodName().equals(method);
     }
 
     @Test

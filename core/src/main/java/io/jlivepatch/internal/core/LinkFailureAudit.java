@@ -111,9 +111,10 @@ final class LinkFailureAudit implements Runnable {
 
     private void audit(HookLedger.LinkEvent e) {
         for (RegisteredPatch p : registry.patchesLinking()) {
-            // A hook that could not be put in fails every patch of the function that is on; a link
-            // failure names its patch, which may have been disabled since.
-            boolean concerned = e.patch() == null ? p.isEnabled() || registry.inTransition(p) : e.patch().equals(p.name());
+            // A hook that could not be put in fails every patch of the function that was on when it
+            // failed (the event says which: decided then, as a disable may have come in between); a
+            // link failure names its patch, which may have been disabled since too.
+            boolean concerned = e.patch() == null ? e.on().contains(p.name()) : e.patch().equals(p.name());
             if (concerned && hasFunction(p, e.className(), e.key())
                     && firstTime(e.loader(), p.name() + ' ' + e.className() + '.' + e.key())) {
                 audit.record("link", p.name(), "failed in class loader " + LoaderNames.of(e.loader()) + ": "

@@ -155,9 +155,13 @@ public final class HookLedger {
      *               it in the stack), or {@code null} for the method's own code
      * @param keep   for a link: the patches whose failures in this method stand (they failed in the
      *               same link, which then ran the version below them)
+     * @param on     for a method that could not be hooked ({@code patch} null): the patches whose
+     *               function was on when it failed, as the table the transformer worked from routed
+     *               it. Taken then, not when the failure is audited: a disable in between does not
+     *               make it any less that patch's failure.
      */
     public record LinkEvent(ClassLoader loader, String className, String key, String patch, String reason,
-                            String runs, List<String> keep) {
+                            String runs, List<String> keep, List<String> on) {
     }
 
     /**
@@ -166,14 +170,14 @@ public final class HookLedger {
      * loading a class may hold while a hooked JDK method it runs (ArrayList.get in URLClassPath, say)
      * waits for the link lock: a deadlock RecursionTest met on JDK 25.
      */
-    private static final LinkEvent LOADED_EARLY = new LinkEvent(null, "", "", null, null, null, List.of());
+    private static final LinkEvent LOADED_EARLY = new LinkEvent(null, "", "", null, null, null, List.of(), List.of());
 
     /** A {@link #put} made without room on the stack for the lock: applied by the lock's next holder. */
-    private record Put(ClassLoader loader, String className, ClassHooks hooks) {
+    private record Put(ClassLoader loader, String className, ClassHooks hooks, LinkTable madeFrom) {
     }
 
     /** Loads Put with this class, as LOADED_EARLY: it is made at the stack's edge, where a class load may not fit. */
-    private static final Put PUT_LOADED_EARLY = new Put(null, "", ClassHooks.NONE);
+    private static final Put PUT_LOADED_EARLY = new Put(null, "", ClassHooks.NONE, LinkTable.EMPTY);
 
     /**
      * Whether this thread has room on its stack to take {@link #lock}, do a short piece of work and
@@ -245,25 +249,26 @@ public final class HookLedger {
     }
 
     /**
-     * Records the hooks of a class as the transformer made them. Without room on the stack for the
-     * lock (a class defined at the edge of its thread's stack) the record is queued for the lock's
-     * next holder, which applies it before it reads anything, in the order it was made with links.
+     * Records the hooks of a class as the transformer made them from table {@code madeFrom}, which
+     * says whose failures those that failed are. Without room on the stack for the lock (a class
+     * defined at the edge of its thread's stack) the record is queued for the lock's next holder,
+     * which applies it before it reads anything, in the order it was made with links.
      */
-    void put(ClassLoader loader, String className, ClassHooks hooks) {
+    void put(ClassLoader loader, String className, ClassHooks hooks, LinkTable madeFrom) {
         if (!roomToLock()) {
-            pending.add(new Put(loader, className, hooks));
+            pending.add(new Put(loader, className, hooks, madeFrom));
             return;
         }
         lock.lock();
         try {
             applyLinkEvents();
-            put0(loader, className, hooks);
+            put0(loader, className, hooks, madeFrom);
         } finally {
             lock.unlock();
         }
     }
 
-    private void put0(ClassLoader loader, String className, ClassHooks hooks) {
+    private void put0(ClassLoader loader, String className, ClassHooks hooks, LinkTable madeFrom) {
         PerLoader m = perLoader(loader, !hooks.hooked().isEmpty() || !hooks.failures().isEmpty());
         if (m == null) {
             return;
@@ -271,7 +276,8 @@ public final class HookLedger {
         ClassHooks before = m.transformed.getOrDefault(className, ClassHooks.NONE);
         for (Map.Entry<String, String> f : hooks.failures().entrySet()) { // a loop: a lambda is a class more
             if (!f.getValue().equals(before.failures().get(f.getKey()))) { // a class just defined, or a new reason
-                failed(new LinkEvent(loader, className, f.getKey(), null, f.getValue(), null, List.of()));
+                failed(new LinkEvent(loader, className, f.getKey(), null, f.getValue(), null, List.of(),
+                        madeFrom.patchesOn(className, f.getKey())));
             }
         }
         if (hooks.hooked().isEmpty() && hooks.failures().isEmpty()) {
@@ -293,7 +299,7 @@ public final class HookLedger {
      * Called by the linker under Dispatch's link lock: never waits for this ledger's lock.
      */
     void linkFailed(ClassLoader loader, String className, String key, String patch, String reason, String runs) {
-        LinkEvent e = new LinkEvent(loader, className, key, patch, reason, runs, List.of());
+        LinkEvent e = new LinkEvent(loader, className, key, patch, reason, runs, List.of(), List.of());
         report(e);
         failed(e);
     }
@@ -303,7 +309,7 @@ public final class HookLedger {
      * {@code keep}, which failed in this same link. Never waits, as {@link #linkFailed}.
      */
     void linked(ClassLoader loader, String className, String key, List<String> keep) {
-        report(new LinkEvent(loader, className, key, null, null, null, keep));
+        report(new LinkEvent(loader, className, key, null, null, null, keep, List.of()));
     }
 
     /**
@@ -347,7 +353,7 @@ public final class HookLedger {
         Object next;
         while ((next = pending.poll()) != null) {
             if (next instanceof Put p) {
-                put0(p.loader(), p.className(), p.hooks());
+                put0(p.loader(), p.className(), p.hooks(), p.madeFrom());
                 continue;
             }
             LinkEvent e = (LinkEvent) next;

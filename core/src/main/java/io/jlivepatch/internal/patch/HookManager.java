@@ -495,7 +495,7 @@ public final class HookManager {
             } else {
                 // The JVM retransforms a batch whole or not at all: nothing changed but what the
                 // transformer recorded of classes the JVM then refused.
-                recorded.forEach((c, h) -> ledger.put(c.getClassLoader(), c.getName(), h));
+                recorded.forEach((c, h) -> ledger.put(c.getClassLoader(), c.getName(), h, prev)); // made from prev
                 table = prev;
                 dispatch.relinkAll();
             }

@@ -133,7 +133,7 @@ final class HookTransformer implements ClassFileTransformer {
             }
             if (wanted.isEmpty()) {
                 if (redefined != null) {
-                    ledger.put(loader, className, ClassHooks.NONE);
+                    ledger.put(loader, className, ClassHooks.NONE, current);
                 }
                 return null;
             }
@@ -147,7 +147,7 @@ final class HookTransformer implements ClassFileTransformer {
                 makeReadable(module);
             }
             ledger.put(loader, className, new ClassHooks(Set.copyOf(result.hooked()), result.failures(),
-                    result.code()));
+                    result.code()), current);
             return result.bytes();
         } catch (Throwable t) {
             // Recorded first: the log line goes deeper, and at the edge of the stack may not fit.
@@ -174,7 +174,7 @@ final class HookTransformer implements ClassFileTransformer {
         for (MethodSpec m : current.hooksFor(className)) {
             failures.put(m.key(), why);
         }
-        ledger.put(loader, className, new ClassHooks(Set.of(), failures, Map.of()));
+        ledger.put(loader, className, new ClassHooks(Set.of(), failures, Map.of()), current);
     }
 
     /** The patch whose hook of {@code className.key} the table asks for, for the log line. */

@@ -129,6 +129,28 @@ public final class LinkTable {
         return perClass == null ? null : perClass.get(methodKey);
     }
 
+    /**
+     * The patches whose replacement of {@code className.methodKey} this table routes to, on either
+     * side of a transition and down each chain of {@code @Next}: those a hook that cannot be put in
+     * fails. Empty when the method needs no hook, or only a held one.
+     */
+    public List<String> patchesOn(String className, String methodKey) {
+        Route r = route(className, methodKey);
+        if (r == null) {
+            return List.of();
+        }
+        List<String> names = new ArrayList<>(2);
+        for (ActiveFunction f = r.unpatched(); f != null; f = f.below()) {
+            names.add(f.patchName());
+        }
+        for (ActiveFunction f = r.patched(); f != null; f = f.below()) {
+            if (!names.contains(f.patchName())) {
+                names.add(f.patchName());
+            }
+        }
+        return names;
+    }
+
     /** The names of the classes with hooked methods. */
     public Set<String> classNames() {
         return byClass.keySet();

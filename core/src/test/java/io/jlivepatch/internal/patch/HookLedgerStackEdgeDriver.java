@@ -54,7 +54,7 @@ public final class HookLedgerStackEdgeDriver {
 
         // Whatever was queued for want of room is applied before a read: a record made with room
         // afterwards is read as made, and queued ones as theirs.
-        ledger.put(loader, "edge.Last", new ClassHooks(Set.of(KEY), Map.of(), Map.of()));
+        ledger.put(loader, "edge.Last", new ClassHooks(Set.of(KEY), Map.of(), Map.of()), LinkTable.EMPTY);
         check(Set.of(KEY).equals(ledger.get(loader, "edge.Last").hooked()), "a record made with room reads as made");
         int recorded = 0;
         for (int i = 0; i < attempts[0]; i++) {
@@ -94,7 +94,7 @@ public final class HookLedgerStackEdgeDriver {
 
         @Override
         public void run() {
-            ledger.put(loader, className, new ClassHooks(Set.of(), Map.of(KEY, "at the edge"), Map.of()));
+            ledger.put(loader, className, new ClassHooks(Set.of(), Map.of(KEY, "at the edge"), Map.of()), LinkTable.EMPTY);
             ledger.linkFailed(loader, className, KEY, "p", "does not fit", null);
             ledger.linked(loader, className, KEY, List.of());
         }
