@@ -20,8 +20,9 @@ import java.util.Set;
  * A file opened for appending only, as an audit trail needs it: created {@code 0600} when absent,
  * never truncated, each {@link #write} going straight to the operating system (no buffer to lose
  * when the JVM ends). On POSIX it refuses a symbolic link (someone else could point it at another
- * file) and a file owned by another user (someone else could read or rewrite the trail). Used by
- * one thread at a time ({@link AuditFile}'s writer).
+ * file), a file with more than one hard link (the same, by another means), anything but a regular
+ * file (a FIFO's open would block), and a file owned by another user (someone else could read or
+ * rewrite the trail). Used by one thread at a time ({@link AuditFile}'s writer).
  */
 final class PrivateAppendFile implements AutoCloseable {
 
@@ -72,9 +73,12 @@ final class PrivateAppendFile implements AutoCloseable {
     private static void checkExisting(Path file) throws Problem {
         PosixFileAttributes attributes;
         Object uid;
+        Object links;
         try {
             attributes = Files.readAttributes(file, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-            uid = Files.getAttribute(file, "unix:uid", LinkOption.NOFOLLOW_LINKS);
+            java.util.Map<String, Object> unix = Files.readAttributes(file, "unix:uid,nlink", LinkOption.NOFOLLOW_LINKS);
+            uid = unix.get("uid");
+            links = unix.get("nlink");
         } catch (NoSuchFileException absent) {
             return; // created by the open, as this JVM's user
         } catch (IOException | UnsupportedOperationException | IllegalArgumentException | SecurityException e) {
@@ -91,6 +95,14 @@ final class PrivateAppendFile implements AutoCloseable {
         if (mismatch != null) {
             throw new Problem(mismatch + ": jlivepatch appends only to an audit file of its own user"
                     + " (remove it, or name another file)");
+        }
+        // A hard link is the symbolic link's twin that O_NOFOLLOW does not see: whoever can write the
+        // directory can put there a name of another file of this user's (~/.ssh/authorized_keys),
+        // which passes the owner check. The trail is a file of one name.
+        if (links instanceof Number && ((Number) links).longValue() > 1) {
+            throw new Problem("it has " + links + " hard links (names), so another name may be a file that is not"
+                    + " the audit trail; jlivepatch appends only to a file of one name (remove the link, or name"
+                    + " another file)");
         }
     }
 

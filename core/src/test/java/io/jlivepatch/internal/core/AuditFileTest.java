@@ -114,6 +114,39 @@ class AuditFileTest {
     }
 
     @Test
+    void aFifoIsRefusedWithoutOpeningIt() throws Exception {
+        assumeTrue(posix());
+        Path fifo = dir.resolve("audit.jsonl");
+        Process mkfifo = new ProcessBuilder("mkfifo", fifo.toString()).redirectErrorStream(true).start();
+        assumeTrue(mkfifo.waitFor() == 0 && Files.exists(fifo, java.nio.file.LinkOption.NOFOLLOW_LINKS),
+                "no mkfifo here");
+        // Opened for writing, a FIFO nobody reads blocks the open for good: a hang detector, not a timing.
+        PrivateAppendFile.Problem p = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(
+                java.time.Duration.ofSeconds(30), () -> assertThrows(PrivateAppendFile.Problem.class,
+                        () -> PrivateAppendFile.open(fifo)));
+        assertEquals("it is not a regular file", p.getMessage());
+    }
+
+    @Test
+    void aHardLinkToAnotherFileIsRefused() throws Exception {
+        assumeTrue(posix());
+        // The user's own file elsewhere (~/.ssh/authorized_keys, say), linked at the audit path by
+        // whoever can write the audit file's directory: owned by the right user, and no symbolic link.
+        Path target = Files.writeString(dir.resolve("elsewhere"), "keep\n");
+        Path link;
+        try {
+            link = Files.createLink(dir.resolve("audit.jsonl"), target);
+        } catch (UnsupportedOperationException | java.io.IOException e) {
+            assumeTrue(false, "no hard links on this file system: " + e);
+            return;
+        }
+        PrivateAppendFile.Problem p = assertThrows(PrivateAppendFile.Problem.class, () -> PrivateAppendFile.open(link));
+        assertEquals("it has 2 hard links (names), so another name may be a file that is not the audit trail;"
+                + " jlivepatch appends only to a file of one name (remove the link, or name another file)", p.getMessage());
+        assertEquals("keep\n", Files.readString(target));
+    }
+
+    @Test
     void aMissingDirectoryADirectoryAndAnotherUsersFileAreRefusedSayingWhy() throws Exception {
         assumeTrue(posix());
         PrivateAppendFile.Problem missing = assertThrows(PrivateAppendFile.Problem.class,
