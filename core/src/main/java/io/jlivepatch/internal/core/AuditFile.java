@@ -109,7 +109,9 @@ public final class AuditFile implements Runnable {
      */
     static void use(AuditFile f) {
         AuditLog.file = f; // pairs with the volatile reads in AuditLog.record, file and problem
-        // False when the JVM exits already: then nothing is queued yet, and no drain is due.
+        // Lock order: AuditFile.class, then ClosedAtExit's; its hook drains outside its lock, and the
+        // drain takes only f's monitor. When the JVM exits already, add drains at once: nothing is
+        // queued yet, so that returns at once too.
         ClosedAtExit.add(new DrainedAtExit(f));
     }
 
