@@ -70,6 +70,17 @@ public final class Log {
     }
 
     /**
+     * A logger for a line logged while the JVM shuts down, after a wait: standard error, in the
+     * format {@link #get()}'s lines have with the JDK's default configuration. Not java.util.logging,
+     * whose own shutdown hook (LogManager's Cleaner) resets its handlers concurrently with
+     * jlivepatch's: a line logged through it then is dropped, which the audit file's drain met
+     * (its warning about lines it could not write never showed).
+     */
+    public static System.Logger atExit() {
+        return new CleanLogger(new StandardErrorLogger("io.jlivepatch"));
+    }
+
+    /**
      * From here until {@link #endAside()}, logging does not wait for jlivepatch's lines to be
      * published ({@link LogPublisher}, which publishes every line from a thread of its own, in
      * order); with a back-end other than {@code java.util.logging}, nothing changes. For the

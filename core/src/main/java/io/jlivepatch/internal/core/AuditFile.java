@@ -141,7 +141,7 @@ public final class AuditFile implements Runnable {
 
         @Override
         public void close() {
-            file.drain(DRAIN_AT_EXIT_MS);
+            file.drain(DRAIN_AT_EXIT_MS, Log.atExit());
         }
     }
 
@@ -153,6 +153,11 @@ public final class AuditFile implements Runnable {
      * (no later line carries a gap line for them). The number of those lines.
      */
     long drain(long boundMs) {
+        return drain(boundMs, Log.get());
+    }
+
+    /** {@link #drain(long)}, its warning to {@code log}: at the JVM's exit, {@link Log#atExit()}'s. */
+    long drain(long boundMs, System.Logger log) {
         long left;
         String report;
         synchronized (this) {
@@ -192,7 +197,11 @@ public final class AuditFile implements Runnable {
                     : "writing them had not ended within " + boundMs + " ms") + "); the file lacks " + unnoted
                     + (unnoted == 1 ? " record" : " records") + " since " + unnotedSince + ", with no gap line";
         }
-        Refusals.logQuietly(System.Logger.Level.WARNING, report, (Throwable) null);
+        try {
+            log.log(System.Logger.Level.WARNING, (java.util.ResourceBundle) null, report, (Throwable) null);
+        } catch (Throwable ignored) {
+            // as Refusals.logQuietly: a log back-end's failure changes nothing, and the JVM exits
+        }
         return left;
     }
 

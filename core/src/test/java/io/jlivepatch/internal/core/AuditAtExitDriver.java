@@ -7,10 +7,11 @@ import java.util.concurrent.locks.LockSupport;
 
 /**
  * Makes {@code args[0]} this JVM's audit file as {@link AuditFile#configure} does, but with its
- * writer held back until the JVM's exit has begun ({@link ClosedAtExit#exiting}), records
- * {@code args[1]} operations from an interrupted thread (which does not wait for its lines) and
- * exits at once: AuditAtExitTest reads the file. Holding the writer makes the loss certain where the
- * exit does not wait for the queue, instead of a race between the writer and the JVM's end.
+ * writer held back until the JVM's exit has begun ({@link ClosedAtExit#exiting}), or for good with
+ * {@code args[2]} {@code never}; records {@code args[1]} operations from an interrupted thread (which
+ * does not wait for its lines) and exits at once: AuditAtExitTest reads the file and the output.
+ * Holding the writer makes the loss certain where the exit does not wait for the queue, instead of
+ * a race between the writer and the JVM's end.
  */
 public final class AuditAtExitDriver {
 
@@ -18,6 +19,9 @@ public final class AuditAtExitDriver {
     }
 
     public static void main(String[] args) {
+        boolean never = args.length > 2 && args[2].equals("never");
+        // As in a JVM with jlivepatch, java.util.logging is up before the exit (and its reset hook with it).
+        io.jlivepatch.internal.Log.get().log(System.Logger.Level.INFO, "audit at exit: driver started");
         Path file = Path.of(args[0]);
         AuditFile f = AuditFile.unstarted(file, file.toString());
         synchronized (AuditFile.class) {
@@ -30,7 +34,9 @@ public final class AuditAtExitDriver {
             f.startWriter();
         }, "release-writer-at-exit");
         release.setDaemon(true);
-        release.start();
+        if (!never) {
+            release.start();
+        }
         int records = Integer.parseInt(args[1]);
         AuditLog log = new AuditLog();
         System.out.println("RESULT ok");

@@ -21,6 +21,16 @@ class AuditAtExitTest {
     @TempDir
     Path dir;
 
+    /** A writer that never gets to the lines (a hung mount) holds the exit one second, and the loss is told. */
+    @Test
+    void linesTheWriterCannotWriteBeforeTheExitAreToldOnStandardError() throws Exception {
+        Path file = dir.resolve("audit.jsonl");
+        String out = ChildJvm.runOk(AuditAtExitDriver.class, List.of(), List.of(file.toString(), "2", "never"), 60);
+        assertTrue(!Files.exists(file), "the writer never ran");
+        assertTrue(out.contains("WARNING: audit file: 2 records were not written to " + file + " before the JVM exited"
+                + " (writing them had not ended within 1000 ms); the file lacks 2 records since "), out);
+    }
+
     @Test
     void theLinesOfAnInterruptedCallerAreInTheFileAfterAnImmediateExit() throws Exception {
         Path file = dir.resolve("audit.jsonl");
