@@ -70,9 +70,25 @@ public final class LockStackEdgeDriver {
         ReentrantLock klpMutex = klpMutex();
         for (int round = 0; round < ROUNDS; round++) {
             int edge = edge();
+            // The attempts' frames may be larger than the probe's (a new class at the bottom each time
+            // deoptimizes the recursion), their edge far below its: steps that double, then halving
+            // back to the last depth that did not return, find it in a few dozen attempts where a
+            // fixed stride took thousands (each a class and a relink: a CI run past its 300 s).
             int first = edge;
+            int failed = edge;
+            int step = STRIDE;
             while (first > 0 && !attempt(first, klpMutex)) {
-                first -= STRIDE;
+                failed = first;
+                first = Math.max(0, first - step);
+                step *= 2;
+            }
+            while (failed - first > STRIDE) {
+                int mid = (first + failed) >>> 1;
+                if (attempt(mid, klpMutex)) {
+                    first = mid;
+                } else {
+                    failed = mid;
+                }
             }
             for (int depth = first + AROUND; depth > first - AROUND; depth--) {
                 attempt(depth, klpMutex);
