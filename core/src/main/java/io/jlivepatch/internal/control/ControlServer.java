@@ -73,6 +73,11 @@ public final class ControlServer implements Runnable {
      * set: an OutOfMemoryError there, say, which no test can make happen for real. Tests only.
      */
     static volatile Error acceptFailureForTests;
+    /**
+     * What {@link #startInBackground}'s thread start throws (once) instead, when set: a JVM out of
+     * native threads at install, the last step of Livepatch.install that can fail. Tests only.
+     */
+    private static volatile Error startFailureForTests;
 
     private final PatchRegistry registry;
     private final Semaphore sessions = new Semaphore(MAX_SESSIONS);
@@ -134,7 +139,13 @@ public final class ControlServer implements Runnable {
         ControlServer server = new ControlServer(registry);
         running = server;
         // Lives as long as the JVM; the caller may be an application's thread (Livepatch.install).
-        new OwnThread(server, "jlivepatch-control").start();
+        Thread t = new OwnThread(server, "jlivepatch-control");
+        Error injected = startFailureForTests;
+        if (injected != null) {
+            startFailureForTests = null;
+            throw injected;
+        }
+        t.start();
     }
 
     /**
@@ -538,6 +549,11 @@ public final class ControlServer implements Runnable {
             Thread.currentThread().interrupt();
             return false;
         }
+    }
+
+    /** Makes the next {@link #startInBackground} fail with {@code e} before its thread starts; for tests. */
+    public static void failNextStartForTests(Error e) {
+        startFailureForTests = e;
     }
 
     /** Sets how long a session may receive nothing in the middle of a call; for tests. */
