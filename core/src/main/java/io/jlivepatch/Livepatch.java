@@ -60,10 +60,31 @@ public final class Livepatch {
             if (installed == null) {
                 // Before anything changes: another build's classes must not meet this JAR's bootstrap classes.
                 OwnBuild.check();
-                PatchRegistry registry = PatchRegistry.install(instrumentation);
-                JmxWatch.installWhenJmxIsUp(registry);
-                ControlServer.startInBackground(registry);
-                installed = new Livepatch(registry);
+                PatchRegistry registry = PatchRegistry.install(instrumentation); // undoes itself when it fails
+                JmxWatch jmx = null;
+                Livepatch made;
+                try {
+                    // Made before the channels: once the control socket's thread runs, nothing of the
+                    // installation can fail any more, since a started thread cannot be taken back.
+                    made = new Livepatch(registry);
+                    jmx = JmxWatch.installWhenJmxIsUp(registry);
+                    ControlServer.startInBackground(registry);
+                } catch (Throwable e) {
+                    // Out of native threads, or of stack: the JVM is left as before the call (the
+                    // bootstrap class path's append aside, which a retry tolerates), so that a retry
+                    // installs once; the caller reports the failure as it would have.
+                    if (jmx != null) {
+                        try {
+                            jmx.cancel();
+                        } catch (Throwable again) {
+                            e.addSuppressed(again);
+                        }
+                    }
+                    registry.uninstall(e);
+                    throw e;
+                }
+                registry.installDone(); // the JMX watch's thread waits for it (PatchRegistry.awaitInstalled)
+                installed = made;
             }
             return installed;
         }

@@ -134,18 +134,30 @@ public final class ControlServer implements Runnable {
         this.registry = registry;
     }
 
-    /** Opens the socket from a daemon thread, off the application's start-up; trouble is logged, never fatal. */
+    /**
+     * Opens the socket from a daemon thread, off the application's start-up; trouble is logged, never
+     * fatal. When the thread cannot start (out of native threads) it throws, and leaves no server
+     * behind: Livepatch.install fails, and its retry starts one of its own.
+     */
     public static void startInBackground(PatchRegistry registry) {
         ControlServer server = new ControlServer(registry);
+        ControlServer was = running;
         running = server;
-        // Lives as long as the JVM; the caller may be an application's thread (Livepatch.install).
-        Thread t = new OwnThread(server, "jlivepatch-control");
-        Error injected = startFailureForTests;
-        if (injected != null) {
-            startFailureForTests = null;
-            throw injected;
+        try {
+            // Lives as long as the JVM; the caller may be an application's thread (Livepatch.install).
+            Thread t = new OwnThread(server, "jlivepatch-control");
+            Error injected = startFailureForTests;
+            if (injected != null) {
+                startFailureForTests = null;
+                throw injected;
+            }
+            t.start();
+        } catch (Throwable e) {
+            // A server whose first open never runs stays `opening` for good: reopenIfLost, which an
+            // attach calls, would take it as under way and never open the socket.
+            running = was;
+            throw e;
         }
-        t.start();
     }
 
     /**

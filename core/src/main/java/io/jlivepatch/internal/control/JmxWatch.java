@@ -45,17 +45,32 @@ public final class JmxWatch implements ClassFileTransformer, Runnable {
      * Registers jlivepatch's MBeans ({@link JmxControl#install}) as soon as an MBean server exists, now
      * or later. Here rather than in JmxControl: loading JmxControl loads the JMX exceptions it
      * catches, a cost of every JVM's start-up with the agent, JMX or not (BENCHMARKS.md, section 4).
+     * The MBeans wait for Livepatch.install to end, and are not registered if it failed
+     * ({@link PatchRegistry#awaitInstalled}).
+     *
+     * @return the watch, for {@link #cancel} when the installation fails after it; {@code null} when
+     *         this runtime has no JMX
      */
-    public static void installWhenJmxIsUp(PatchRegistry registry) {
+    public static JmxWatch installWhenJmxIsUp(PatchRegistry registry) {
         if (ModuleLayer.boot().findModule("java.management").isEmpty()) {
             // A jlink'ed runtime without JMX, or --limit-modules: no MBean server can ever exist, and
             // looking for one died in its thread with a NoClassDefFoundError on standard error
             // (hostile trial). The control socket serves the command; there are no MBeans to register.
             io.jlivepatch.internal.Log.get().log(System.Logger.Level.DEBUG, "no java.management module in this"
                     + " runtime: jlivepatch's MBeans are not registered (the jlivepatch command does not need them)");
-            return;
+            return null;
         }
-        whenJmxIsUp(registry.instrumentation(), new Installer(registry));
+        return whenJmxIsUp(registry.instrumentation(), new Installer(registry));
+    }
+
+    /**
+     * Stops watching, for an installation that failed after it started: its transformer is removed;
+     * a look under way may still run its action, which the installation's outcome stops
+     * ({@link PatchRegistry#awaitInstalled}).
+     */
+    public void cancel() {
+        done.set(true);
+        instrumentation.removeTransformer(this);
     }
 
     /** {@link JmxControl#install} as a task; a class, not a lambda, so that no class is spun for it. */
@@ -69,6 +84,10 @@ public final class JmxWatch implements ClassFileTransformer, Runnable {
         @Override
         public void run() {
             // Runs on a thread of jlivepatch's own: it never runs a replacement (RecursionGuard).
+            // Before the mark: waiting marked would slow every hooked call of the JVM meanwhile.
+            if (!registry.awaitInstalled()) {
+                return; // the installation failed after it started this watch: its retry has a watch of its own
+            }
             int mark = RecursionGuard.enterIfActive();
             try {
                 JmxControl.install(registry);
@@ -79,12 +98,24 @@ public final class JmxWatch implements ClassFileTransformer, Runnable {
     }
 
     /** Runs {@code action} from a daemon thread as soon as an MBean server exists, now or later. */
-    static void whenJmxIsUp(Instrumentation instrumentation, Runnable action) {
+    static JmxWatch whenJmxIsUp(Instrumentation instrumentation, Runnable action) {
         JmxWatch watch = new JmxWatch(instrumentation, action);
         // The transformer first, the look second: a server created in between is found by the look,
         // one created after is signalled by its classes.
         instrumentation.addTransformer(watch, false);
-        watch.request();
+        try {
+            watch.request();
+        } catch (Throwable e) {
+            // No looking thread (request says so): the transformer alone would outlive the failed
+            // installation, and its retry adds one of its own.
+            try {
+                watch.cancel();
+            } catch (Throwable again) {
+                e.addSuppressed(again);
+            }
+            throw e;
+        }
+        return watch;
     }
 
     /**
@@ -160,7 +191,9 @@ public final class JmxWatch implements ClassFileTransformer, Runnable {
         do {
             while (requested.getAndSet(false)) {
                 if (!MBeanServerFactory.findMBeanServer(null).isEmpty()) {
-                    done.set(true);
+                    if (!done.compareAndSet(false, true)) {
+                        return; // cancelled (pairs with cancel's set): the failed installation's
+                    }
                     instrumentation.removeTransformer(this);
                     action.run();
                     return;

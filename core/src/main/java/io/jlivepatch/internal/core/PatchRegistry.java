@@ -155,14 +155,65 @@ public final class PatchRegistry {
         return p instanceof RegisteredPatch ? ((RegisteredPatch) p).callbacks().lastFailure() : null;
     }
 
-    // Written once, by install (under Livepatch.class, one per JVM); read by the channels that start
-    // after it and are handed no registry (the watched directory started by the agent).
+    // Written by install (under Livepatch.class, one per JVM), cleared by uninstall when that
+    // installation failed after it; read by the channels that start after it and are handed no
+    // registry (the watched directory started by the agent).
     private static volatile PatchRegistry installed;
 
     public static PatchRegistry install(Instrumentation inst) {
-        PatchRegistry r = new PatchRegistry(HookManager.install(inst));
+        HookManager hooks = HookManager.install(inst); // undoes itself when it fails
+        PatchRegistry r;
+        try {
+            r = new PatchRegistry(hooks);
+        } catch (Throwable e) {
+            hooks.uninstall(e);
+            throw e;
+        }
         installed = r;
         return r;
+    }
+
+    /**
+     * How Livepatch.install, after {@link #install}, ended: 0 while it runs, 1 installed, -1 failed
+     * ({@link #uninstall}). Written once, by the installing thread under Livepatch.class; read by the
+     * channels that installation starts ({@link #awaitInstalled}).
+     */
+    private volatile int outcome;
+
+    /** Livepatch.install completed with this registry: the channels it started may serve it. */
+    public void installDone() {
+        outcome = 1; // pairs with awaitInstalled's read
+    }
+
+    /**
+     * Undoes {@link #install}, for Livepatch.install whose later step failed: the hooks'
+     * installation is undone ({@link HookManager#uninstall}) and this registry is no JVM's, so that a
+     * retry installs once. Never throws: what fails here is added to {@code why}.
+     */
+    public void uninstall(Throwable why) {
+        // First: a channel that waits for the outcome (awaitInstalled) must hear of it whatever fails below.
+        outcome = -1;
+        if (installed == this) {
+            installed = null;
+        }
+        hooks.uninstall(why);
+    }
+
+    /**
+     * Waits until Livepatch.install with this registry ended; whether it succeeded. For a channel
+     * started by that installation, on a thread of its own, that may publish this registry (JMX's
+     * MBeans, which replace any of the same name): a step after it may still fail, and a retry's
+     * registry must not lose its MBeans to this one's. The wait is the rest of an installation that
+     * had started this thread already: a few steps, none of them waiting.
+     */
+    public boolean awaitInstalled() {
+        long pause = 1;
+        int o;
+        while ((o = outcome) == 0) { // pairs with installDone's and uninstall's writes
+            java.util.concurrent.locks.LockSupport.parkNanos(java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(pause));
+            pause = Math.min(pause * 2, 100);
+        }
+        return o > 0;
     }
 
     /** The registry of this JVM's installed jlivepatch, or {@code null} before {@code Livepatch.install}. */

@@ -43,6 +43,13 @@ public final class HookManager {
     private volatile Thread activating;
     /** Why activation failed, for good (another copy of jlivepatch owns the JVM, ...); then every operation is refused with it. */
     private volatile IllegalStateException failed;
+    /**
+     * What {@link #install} added and {@link #uninstall} takes back: its transformer, and its value of
+     * {@link #OWNER_PROPERTY} when this install claimed it (null when it found it claimed by this copy
+     * already). Written by install and read by uninstall, both under Livepatch.class.
+     */
+    private HookTransformer transformer;
+    private String claim;
 
     private HookManager(Instrumentation instrumentation) {
         this.instrumentation = instrumentation;
@@ -86,25 +93,72 @@ public final class HookManager {
                     + " patches this JVM; use that one (Livepatch.get() from its class loader), or restart the JVM with"
                     + " a single copy of jlivepatch");
         }
-        if (BootstrapClassPath.appended()) {
-            // A jlivepatch that does not claim the property (an older version) was here first:
-            // activation's Dispatch.install refuses it now, as it always did.
-            hm.activate();
-        } else {
-            BootstrapClassPath.append(inst);
+        hm.claim = owner == null ? me : null;
+        try {
+            if (BootstrapClassPath.appended()) {
+                // A jlivepatch that does not claim the property (an older version) was here first:
+                // activation's Dispatch.install refuses it now, as it always did. Also the retry of an
+                // install that failed after its append, which cannot be undone (uninstall).
+                hm.activate();
+            } else {
+                BootstrapClassPath.append(inst);
+            }
+            RecursionGuard.prepareRelaxer(); // made here, on the installing thread; started by the activation
+            RecursionGuard.activateWith(hm);
+            // The transformer now, not at activation: the order of transformers is the order agents
+            // registered them in, and another agent's code must see jlivepatch's prologue the same
+            // whenever the first patch comes (README: 'Other agents'). Until then the table is empty and
+            // it returns at once.
+            // jlivepatch's first log line, from now on, can see whether java.util.logging is up (JulFirstUse)
+            io.jlivepatch.internal.Log.instrumentation(inst);
+            HookTransformer transformer = new HookTransformer(hm.new CurrentTable(), hm.ledger, inst);
+            transformer.warmUp();
+            hm.transformer = transformer; // before the add: an add that threw may have added it all the same
+            inst.addTransformer(transformer, true);
+        } catch (Throwable e) {
+            hm.uninstall(e);
+            throw e;
         }
-        RecursionGuard.prepareRelaxer(); // made here, on the installing thread; started by the activation
-        RecursionGuard.activateWith(hm);
-        // The transformer now, not at activation: the order of transformers is the order agents
-        // registered them in, and another agent's code must see jlivepatch's prologue the same
-        // whenever the first patch comes (README: 'Other agents'). Until then the table is empty and
-        // it returns at once.
-        // jlivepatch's first log line, from now on, can see whether java.util.logging is up (JulFirstUse)
-        io.jlivepatch.internal.Log.instrumentation(inst);
-        HookTransformer transformer = new HookTransformer(hm.new CurrentTable(), hm.ledger, inst);
-        transformer.warmUp();
-        inst.addTransformer(transformer, true);
         return hm;
+    }
+
+    /**
+     * Undoes {@link #install}, for an installation that failed after it (in it, or in a later step of
+     * Livepatch.install, under the same Livepatch.class): its transformer is removed, the recursion
+     * guard no longer activates it, and its claim of the JVM is given back, so that a retry installs
+     * once, as if this one had never run. Left as they are, since nothing can take them back: the
+     * bootstrap class path's append (a retry finds it there and activates at once: {@link #install}),
+     * and an activation (the retry's activation is then refused as another copy's: Dispatch keeps
+     * this manager's linker). Never throws: what fails here is added to {@code why}, the failure the
+     * caller reports.
+     */
+    public void uninstall(Throwable why) {
+        // The reverse of install's order: the claim last, so that no other copy can claim the JVM
+        // while this copy's transformer still runs.
+        try {
+            HookTransformer t = transformer;
+            if (t != null) {
+                instrumentation.removeTransformer(t);
+                transformer = null;
+            }
+        } catch (Throwable e) {
+            why.addSuppressed(e);
+        }
+        try {
+            // An enter() on any thread from now on must not activate this manager (install's activateWith).
+            RecursionGuard.deactivate(this);
+        } catch (Throwable e) {
+            why.addSuppressed(e);
+        }
+        try {
+            String c = claim;
+            if (c != null) {
+                System.getProperties().remove(OWNER_PROPERTY, c); // pairs with install's putIfAbsent
+                claim = null;
+            }
+        } catch (Throwable e) {
+            why.addSuppressed(e);
+        }
     }
 
     /**

@@ -58,7 +58,8 @@ public final class RecursionGuard {
 
     /**
      * The installed hooks, whose activation installs this guard ({@link HookManager#activate}).
-     * Written once by {@link HookManager#install}, before any thread can enter.
+     * Written by {@link HookManager#install}, before any thread can enter; cleared again by
+     * {@link #deactivate} when that installation failed.
      */
     private static volatile HookManager activator;
 
@@ -76,6 +77,14 @@ public final class RecursionGuard {
 
     static void activateWith(HookManager hooks) {
         activator = hooks;
+    }
+
+    /** Takes back {@link #activateWith}{@code (hooks)}: an installation that failed (HookManager.uninstall). */
+    static void deactivate(HookManager hooks) {
+        // Both under Livepatch.class (install and its undo): no other activateWith comes in between.
+        if (activator == hooks) {
+            activator = null;
+        }
     }
 
     /**
