@@ -127,6 +127,7 @@ public final class InstallFailureUndoneDriver {
         return names;
     }
 
+    /** With -Dobserve=true (run by hand) a failed check is printed and the rest still runs: what a retry then meets. */
     private static void check(boolean ok, String what) {
         if (!ok && Boolean.getBoolean("observe")) {
             System.out.println("FAILED (going on to observe the rest): " + what);
