@@ -1,7 +1,5 @@
 package io.jlivepatch.internal.control;
 
-import io.jlivepatch.StackEdgeSweep;
-
 import java.lang.instrument.Instrumentation;
 import java.lang.management.ManagementFactory;
 import java.lang.reflect.Constructor;
@@ -11,8 +9,7 @@ import java.util.concurrent.CountDownLatch;
 /**
  * Run in a fresh JVM by {@link JmxWatchStackEdgeTest}: jlivepatch's second transformer, the one that
  * watches for an MBean server's classes ({@link JmxWatch}), sees a {@code com.sun.jmx} class defined
- * at every depth around the edge of a small stack, one frame deeper each time, round after round
- * ({@link StackEdgeSweep}). After each attempt, once its
+ * at every depth around the edge of a small stack, round after round. After each attempt, once its
  * looking thread (if one started) has ended, no look may be left marked as running: before, a
  * request that had claimed the look and then overflowed constructing the looking thread left it so
  * for good, every later request started no thread, and jlivepatch's MBeans were never registered.
@@ -22,12 +19,15 @@ public final class JmxWatchStackEdgeDriver {
 
     private static final int STACK_BYTES = 256 * 1024;
     private static final int ROUNDS = 5;
-    private static final int BELOW_EDGE = 400;
+    private static final int STRIDE = 8;
+    private static final int AROUND = 48;
+    private static final int START = 1_000_000;
 
     private static final CountDownLatch ACTION = new CountDownLatch(1);
 
     private static JmxWatch watch;
     private static Field running;
+    private static volatile int reached;
     private static volatile boolean returned;
     private static int attempts;
     private static int returnedCount;
@@ -44,12 +44,18 @@ public final class JmxWatchStackEdgeDriver {
         running = JmxWatch.class.getDeclaredField("running");
         running.setAccessible(true);
 
-        int reachedBottom = StackEdgeSweep.sweepRounds(STACK_BYTES, ROUNDS, BELOW_EDGE,
-                JmxWatchStackEdgeDriver::attempt);
-        System.out.println("attempts " + attempts + ", returned " + returnedCount + ", overflowed " + overflowed
-                + ", reached the watch " + reachedBottom);
+        for (int round = 0; round < ROUNDS; round++) {
+            int edge = edge();
+            int first = edge;
+            while (first > 0 && !attempt(first)) {
+                first -= STRIDE;
+            }
+            for (int depth = first + AROUND; depth > first - AROUND; depth--) {
+                attempt(depth);
+            }
+        }
+        System.out.println("attempts " + attempts + ", returned " + returnedCount + ", overflowed " + overflowed);
         check(returnedCount > 0 && overflowed > 0, "the attempts met both sides of the edge");
-        check(reachedBottom >= BELOW_EDGE / 4, "the attempts reached the watch " + reachedBottom + " times");
 
         ManagementFactory.getPlatformMBeanServer();
         watch.transform(null, null, "com/sun/jmx/Probe", null, null, new byte[0]);
@@ -57,18 +63,19 @@ public final class JmxWatchStackEdgeDriver {
         System.out.println("RESULT ok");
     }
 
-    /**
-     * One transform of a com.sun.jmx class, {@code depth} frames deep on a fresh thread; whether the
-     * recursion reached the transform.
-     */
+    /** One transform of a com.sun.jmx class, {@code depth} frames deep on a fresh thread; whether it returned. */
     private static boolean attempt(int depth) throws Exception {
         attempts++;
         returned = false;
-        // An overflow of the recursion itself, or what came out of the transformer, is caught
-        boolean bottom = StackEdgeSweep.atDepth(depth, STACK_BYTES, "jmx-edge-" + attempts, () -> {
-            watch.transform(null, null, "com/sun/jmx/Probe", null, null, null);
-            returned = true;
-        });
+        Thread t = new Thread(null, () -> {
+            try {
+                down(depth);
+            } catch (StackOverflowError e) {
+                // the recursion itself, or what came out of the transformer
+            }
+        }, "jmx-edge-" + attempts, STACK_BYTES);
+        t.start();
+        t.join();
         for (Thread looking : Thread.getAllStackTraces().keySet()) {
             if (looking.getName().equals("jlivepatch-jmx")) {
                 looking.join();
@@ -81,10 +88,36 @@ public final class JmxWatchStackEdgeDriver {
         check(!left, "a look is left marked running with no thread, after a class " + depth + " frames deep");
         if (returned) {
             returnedCount++;
-        } else {
-            overflowed++;
+            return true;
         }
-        return bottom;
+        overflowed++;
+        return false;
+    }
+
+    private static int edge() throws InterruptedException {
+        reached = START;
+        Thread t = new Thread(null, () -> {
+            try {
+                down(START);
+            } catch (StackOverflowError e) {
+                // expected
+            }
+        }, "jmx-edge", STACK_BYTES);
+        t.start();
+        t.join();
+        return START - reached;
+    }
+
+    private static void down(int left) {
+        if (left > 0) {
+            reached = left;
+            down(left - 1);
+            return;
+        }
+        if (left == 0 && reached != START) {
+            watch.transform(null, null, "com/sun/jmx/Probe", null, null, null);
+            returned = true;
+        }
     }
 
     private static void check(boolean ok, String what) {
