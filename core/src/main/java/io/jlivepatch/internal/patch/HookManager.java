@@ -238,7 +238,7 @@ public final class HookManager {
     }
 
     /**
-     * How many levels of {@link #room} {@link #roomToActivate()} goes down: about 70 KB of stack on
+     * How many levels of StackRoom's probe {@link #roomToActivate()} goes down: about 70 KB of stack on
      * JDK 17 and 25, x86-64 (StackRoom's frames, nine times its depth). Activation, loading, verifying
      * and initializing its classes, went about 14 KB deeper than its caller there
      * (FirstOperationStackEdgeDriver); the margin is for what another JVM loads on the way that the
@@ -252,21 +252,7 @@ public final class HookManager {
      * close to its end overflows in a moment anyway.
      */
     private static boolean roomToActivate() {
-        try {
-            return room(ACTIVATION_FRAMES, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16) > 0;
-        } catch (StackOverflowError e) {
-            return false;
-        }
-    }
-
-    /** One frame of {@link #roomToActivate()}'s probe per level, as StackRoom's (a result no level can be left out of). */
-    private static long room(int left, long a, long b, long c, long d, long e, long f, long g, long h,
-                             long i, long j, long k, long l, long m, long n, long o, long p) {
-        if (left == 0) {
-            return a | 1;
-        }
-        long below = room(left - 1, b, c, d, e, f, g, h, i, j, k, l, m, n, o, p, a + left);
-        return below + (a ^ b ^ c ^ d ^ e ^ f ^ g ^ h ^ i ^ j ^ k ^ l ^ m ^ n ^ o ^ p);
+        return io.jlivepatch.internal.bootstrap.StackRoom.left(ACTIVATION_FRAMES);
     }
 
     /** {@link #activate} for {@link RecursionGuard#enter()}: never throws; whether jlivepatch is active now. */
