@@ -9,13 +9,15 @@ import java.lang.invoke.MutableCallSite;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * In a JVM of its own (Dispatch takes one resolver per JVM): a site linked by a nested bootstrap
- * (a hooked method met while the resolver links another) whose resolution by the outer link runs
- * out of stack is resolved again later, not left running the original code for good. The JVM links
- * a nested site to what its bootstrap returned and never bootstraps it again, so only the outer
- * link's next try (the JVM bootstraps a site again whose bootstrap threw a StackOverflowError) or a
- * relink can resolve it. The shortage is thrown by the resolver itself, as the linker's own code
- * would meet it at the edge of the stack: the same every run.
+ * In a JVM of its own (Dispatch takes one resolver per JVM): a site linked by a nested bootstrap (a
+ * hooked method met while the resolver links another) is never bound unresolved for good. The JVM
+ * links a nested site to what its bootstrap returned and never bootstraps it again, so only the outer
+ * link (its next try: the JVM bootstraps a site again whose bootstrap threw a StackOverflowError) or
+ * the next change's relink of every site can resolve it. Mode {@code resolution}: the nested site's
+ * resolution by the outer link runs out of stack. Mode {@code first-link}: the method's own first link
+ * ran out of stack (its first call came at the edge of a thread's stack) and its next link is the
+ * nested one. The shortage is thrown by the resolver itself, as the linker's own code meets it at the
+ * edge of the stack: the same every run.
  */
 public final class DispatchPendingShortageDriver {
 
@@ -29,7 +31,7 @@ public final class DispatchPendingShortageDriver {
         return false;
     }
 
-    @SuppressWarnings("unused") // the hooked method the outer link meets
+    @SuppressWarnings("unused") // the hooked method the outer link meets (first-link: whose first link ran out of stack)
     private static boolean inner() {
         return false;
     }
@@ -52,18 +54,32 @@ public final class DispatchPendingShortageDriver {
         });
         check(installed, "the resolver was installed");
 
-        // The outer site's first execution, and its next one if that link threw (the JVM does not
-        // record a StackOverflowError of a bootstrap: the site bootstraps again).
-        try {
+        if (args[0].equals("first-link")) {
+            // inner's first call, at the edge of its thread's stack: its link throws, the JVM records
+            // nothing and the site bootstraps again at its next execution.
+            try {
+                Dispatch.bootstrap(lookup, "guard", GUARD, "inner()Z");
+                check(false, "inner's first link did not throw its resolution's StackOverflowError");
+            } catch (StackOverflowError expected) {
+                System.out.println("inner's first link threw " + expected);
+            }
+            // Its next execution comes inside the link of another hooked method.
             Dispatch.bootstrap(lookup, "guard", GUARD, "outer()Z");
-        } catch (StackOverflowError e) {
-            System.out.println("the outer link threw " + e + "; its site bootstraps again");
-            Dispatch.bootstrap(lookup, "guard", GUARD, "outer()Z");
+        } else {
+            // The outer site's first execution, and its next one if that link threw (the JVM does not
+            // record a StackOverflowError of a bootstrap: the site bootstraps again).
+            try {
+                Dispatch.bootstrap(lookup, "guard", GUARD, "outer()Z");
+            } catch (StackOverflowError e) {
+                System.out.println("the outer link threw " + e + "; its site bootstraps again");
+                Dispatch.bootstrap(lookup, "guard", GUARD, "outer()Z");
+            }
         }
         check(innerGuard instanceof MutableCallSite, "the nested bootstrap returned its site");
         boolean routes = (boolean) ((MutableCallSite) innerGuard).getTarget().invokeExact();
-        check(routes, "the nested site's guard is still false (the original code, until the next change relinks every site) after its first"
-                + " resolution ran out of stack: resolved " + INNER_RESOLUTIONS.get() + " time(s)");
+        check(routes, "the nested site's guard is still false (the original code, until the next change relinks every site) after "
+                + (args[0].equals("first-link") ? "its own first link" : "its first resolution") + " ran out of stack: resolved "
+                + INNER_RESOLUTIONS.get() + " time(s)");
         System.out.println("RESULT ok");
     }
 
