@@ -22,8 +22,9 @@ import java.util.List;
  * In a JVM of its own (install is once per JVM): Livepatch.install fails at its last step (the
  * control socket's thread cannot start: injected, as a JVM out of native threads would), after the
  * hooks' transformer and the JMX watch were added. The failure must leave the JVM as it was (no
- * transformer, no owner claim, no registry), and the retry must install once: one transformer of
- * each kind, and the MBeans of the retry's registry, not of the failed one's.
+ * transformer, no owner claim, no registry), and so must a retry that fails again after its
+ * activation; the next retry must install once: one transformer of each kind, and the MBeans of its
+ * registry, not of a failed one's.
  * Needs --add-opens java.instrument/sun.instrument to count the transformers.
  */
 public final class InstallFailureUndoneDriver {
@@ -57,6 +58,21 @@ public final class InstallFailureUndoneDriver {
         check(System.getProperty("jlivepatch.owner") == null, "the failed install left its claim jlivepatch.owner="
                 + System.getProperty("jlivepatch.owner"));
         check(PatchRegistry.installed() == null, "the failed install left its registry");
+
+        // The retry fails the same way, after the activation that its install runs at once (the
+        // bootstrap class path is appended already), which nothing can take back: the third attempt
+        // must still install, not be refused as another copy of jlivepatch.
+        ControlServer.failNextStartForTests(new OutOfMemoryError("unable to create native thread: injected again"));
+        try {
+            Livepatch.install(inst);
+            fail("the second install did not fail");
+        } catch (OutOfMemoryError expected) {
+            System.out.println("the second install failed: " + expected);
+        }
+        check(transformers(inst).equals(before), "the second failed install left transformers: " + transformers(inst)
+                + " (before it: " + before + ")");
+        check(System.getProperty("jlivepatch.owner") == null, "the second failed install left its claim");
+        check(PatchRegistry.installed() == null, "the second failed install left its registry");
 
         Livepatch lp = Livepatch.install(inst);
         List<String> after = transformers(inst);

@@ -50,6 +50,13 @@ public final class HookManager {
      */
     private HookTransformer transformer;
     private String claim;
+    /**
+     * The manager of an installation that failed after its activation, which nothing can take back
+     * (Dispatch keeps its linker): the next {@link #install} of this copy uses it, or every retry would
+     * be refused as another copy's until the JVM restarts. Written by {@link #uninstall} and
+     * {@link #install}, both under Livepatch.class.
+     */
+    private static HookManager abandonedActive;
 
     private HookManager(Instrumentation instrumentation) {
         this.instrumentation = instrumentation;
@@ -82,7 +89,10 @@ public final class HookManager {
             // makes the JVM write a warning to standard error, which must take it (StandardErrorProbe).
             StandardErrorProbe.check();
         }
-        HookManager hm = new HookManager(inst);
+        // A manager this copy activated in an installation that then failed: Dispatch keeps its linker
+        // for good (uninstall), and would refuse a new manager's as another copy's. The retry takes it
+        // up again, with the Instrumentation it was made with, which works for the JVM's life.
+        HookManager hm = abandonedActive != null ? abandonedActive : new HookManager(inst);
         // Which copy of jlivepatch owns the JVM is decided here, at install, as it always was: a copy
         // installed but idle (no patch yet, so Dispatch has no resolver) must not lose the JVM to a
         // copy of another class loader that happens to make the first change.
@@ -110,15 +120,16 @@ public final class HookManager {
             // whenever the first patch comes (README: 'Other agents'). Until then the table is empty and
             // it returns at once.
             // jlivepatch's first log line, from now on, can see whether java.util.logging is up (JulFirstUse)
-            io.jlivepatch.internal.Log.instrumentation(inst);
-            HookTransformer transformer = new HookTransformer(hm.new CurrentTable(), hm.ledger, inst);
+            io.jlivepatch.internal.Log.instrumentation(hm.instrumentation);
+            HookTransformer transformer = new HookTransformer(hm.new CurrentTable(), hm.ledger, hm.instrumentation);
             transformer.warmUp();
             hm.transformer = transformer; // before the add: an add that threw may have added it all the same
-            inst.addTransformer(transformer, true);
+            hm.instrumentation.addTransformer(transformer, true);
         } catch (Throwable e) {
             hm.uninstall(e);
             throw e;
         }
+        abandonedActive = null; // taken up: the caller's own later failure sets it again (uninstall)
         return hm;
     }
 
@@ -128,11 +139,14 @@ public final class HookManager {
      * guard no longer activates it, and its claim of the JVM is given back, so that a retry installs
      * once, as if this one had never run. Left as they are, since nothing can take them back: the
      * bootstrap class path's append (a retry finds it there and activates at once: {@link #install}),
-     * and an activation (the retry's activation is then refused as another copy's: Dispatch keeps
-     * this manager's linker). Never throws: what fails here is added to {@code why}, the failure the
-     * caller reports.
+     * and an activation: Dispatch keeps this manager's linker, so a retry of this copy takes this
+     * manager up again ({@link #abandonedActive}) rather than make one that Dispatch refuses. Never
+     * throws: what fails here is added to {@code why}, the failure the caller reports.
      */
     public void uninstall(Throwable why) {
+        if (active) {
+            abandonedActive = this; // first: no later step's failure may lose it
+        }
         // The reverse of install's order: the claim last, so that no other copy can claim the JVM
         // while this copy's transformer still runs.
         try {
