@@ -69,6 +69,22 @@ final class StretchTestSupport {
     }
 
     /**
+     * Whether no thread is marked, asked again for up to 30 s while one is: jlivepatch's own threads
+     * (the log's publisher, the relaxer's start) may hold a mark for a moment after the driver's
+     * threads ended, as GuardSwitchTest's relax() allows; a mark that was left stays for good.
+     */
+    static boolean noMarkLeft() throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (!RecursionGuard.relaxNow()) {
+            if (System.nanoTime() - deadline > 0) {
+                return false;
+            }
+            Thread.sleep(10);
+        }
+        return true;
+    }
+
+    /**
      * A thread in a stretch begun (RecursionGuard.enterIfActive) before activation, until
      * {@code release}; then one more stretch, which activation has made a normal, marked one. Its
      * checks end the driver's JVM when they fail ({@link #checkInChild}).
