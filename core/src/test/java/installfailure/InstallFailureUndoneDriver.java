@@ -112,7 +112,7 @@ public final class InstallFailureUndoneDriver {
     }
 
     /** The class names of the transformers {@code inst} holds, both kinds (retransformation capable or not). */
-    private static List<String> transformers(Instrumentation inst) throws ReflectiveOperationException {
+    static List<String> transformers(Instrumentation inst) throws ReflectiveOperationException {
         List<String> names = new ArrayList<>();
         for (Field m : inst.getClass().getDeclaredFields()) {
             if (!m.getType().getName().endsWith("TransformerManager")) {

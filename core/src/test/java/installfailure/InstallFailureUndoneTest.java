@@ -5,12 +5,21 @@ import org.junit.jupiter.api.Test;
 
 import java.util.List;
 
-/** A Livepatch.install that fails after its transformer was added leaves nothing behind: {@link InstallFailureUndoneDriver}. */
+/**
+ * A Livepatch.install that fails leaves nothing behind, and a retry installs once: after its transformer was
+ * added ({@link InstallFailureUndoneDriver}), and at that add ({@link TransformerAddFailureDriver}).
+ */
 class InstallFailureUndoneTest {
 
     @Test
     void aFailureAfterTheTransformerIsUndoneAndTheRetryInstallsOnce() throws Exception {
         ChildJvm.runOk(InstallFailureUndoneDriver.class,
+                List.of("--add-opens", "java.instrument/sun.instrument=ALL-UNNAMED"), List.of(), 120);
+    }
+
+    @Test
+    void aFailureInsideTheHooksInstallationIsUndoneBeforeAndAfterActivation() throws Exception {
+        ChildJvm.runOk(TransformerAddFailureDriver.class,
                 List.of("--add-opens", "java.instrument/sun.instrument=ALL-UNNAMED"), List.of(), 120);
     }
 }

@@ -21,8 +21,12 @@ import java.util.function.Supplier;
  */
 public final class HookManager {
 
-
-    private final Instrumentation instrumentation;
+    /**
+     * The caller's of {@link #install}. Replaced only when a retry takes this manager up again
+     * ({@link #abandonedActive}), under Livepatch.class and before any patch exists; volatile for the
+     * threads that read it after that install returned (the relinker, the transformer's look-ups).
+     */
+    private volatile Instrumentation instrumentation;
     private final HookLedger ledger = new HookLedger();
 
     /**
@@ -91,7 +95,7 @@ public final class HookManager {
         }
         // A manager this copy activated in an installation that then failed: Dispatch keeps its linker
         // for good (uninstall), and would refuse a new manager's as another copy's. The retry takes it
-        // up again, with the Instrumentation it was made with, which works for the JVM's life.
+        // up again, with the caller's Instrumentation (set in the try below: a refusal changes nothing).
         HookManager hm = abandonedActive != null ? abandonedActive : new HookManager(inst);
         // Which copy of jlivepatch owns the JVM is decided here, at install, as it always was: a copy
         // installed but idle (no patch yet, so Dispatch has no resolver) must not lose the JVM to a
@@ -105,6 +109,7 @@ public final class HookManager {
         }
         hm.claim = owner == null ? me : null;
         try {
+            hm.instrumentation = inst; // the same, unless hm is the abandoned manager; its transformer was removed
             if (BootstrapClassPath.appended()) {
                 // A jlivepatch that does not claim the property (an older version) was here first:
                 // activation's Dispatch.install refuses it now, as it always did. Also the retry of an
