@@ -1,10 +1,14 @@
 package io.jlivepatch;
 
 import io.jlivepatch.internal.core.AuditLog;
+import io.jlivepatch.internal.core.Provenance;
+import io.jlivepatch.jar.Jars;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import testapp.lateaudit.AuditedMisfit;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.locks.LockSupport;
@@ -28,6 +32,7 @@ class LateLoaderAuditTest {
     private static final String MISFIT = "testapp.lateaudit.AuditedMisfit";
     private static final String STATIC = "testapp.lateaudit.AuditedStatic";
     private static final String STATIC_DISABLED = "testapp.lateaudit.AuditedStaticDisabled";
+    private static final String STATIC_UNREGISTERED = "testapp.lateaudit.AuditedStaticUnregistered";
 
     @AfterEach
     void cleanUp() throws PatchException {
@@ -153,6 +158,57 @@ class LateLoaderAuditTest {
         assertEquals(2, entries.size(), entries.toString());
         assertTrue(entries.get(0).outcome().startsWith("failed in class loader audit-disabled-first@"), entries.toString());
         assertTrue(entries.get(1).outcome().startsWith("failed in class loader audit-disabled-second@"), entries.toString());
+    }
+
+    /**
+     * As above, and the patch unregistered too before jlivepatch's thread gets to the failure: the
+     * entry still names the patch and carries its provenance (the JAR's file and SHA-256), which the
+     * failure took when it happened; the registry no longer has them. Deterministic as above.
+     */
+    @Test
+    void aHookThatFailedWhileThePatchWasEnabledIsAuditedAfterAQuickUnregister(@TempDir Path dir) throws Exception {
+        Path jar = Jars.write(dir.resolve("unregistered.jar"),
+                Jars.manifest("audit-late-unregistered", "testapp.lateaudit.fix.UnregisteredFix"),
+                Jars.classes("testapp.lateaudit.fix.UnregisteredFix"));
+        PatchHandle h = livepatch().load(jar);
+        Provenance provenance = RegistryAccess.get().provenance(h);
+        assertFalse(provenance.sha256().isEmpty(), provenance.toString());
+        h.enable();
+        assertTrue(h.awaitTransition(Duration.ofSeconds(10)));
+        IsolatingLoader first = IsolatingLoader.of("audit-unregistered-first", STATIC_UNREGISTERED);
+        IsolatingLoader second = IsolatingLoader.of("audit-unregistered-second", STATIC_UNREGISTERED);
+        Thread auditThread = threadNamed("jlivepatch-link-audit");
+        AuditLog audit = RegistryAccess.get().audit();
+        synchronized (audit) {
+            first.define(STATIC_UNREGISTERED); // its failure reaches the audit thread, which then waits for this monitor
+            while (!blockedIn(auditThread, AuditLog.class.getName(), "record")) {
+                Thread.onSpinWait();
+            }
+            second.define(STATIC_UNREGISTERED); // found while the patch is enabled; queued behind the first
+            h.disable(); // its record and the unregister's take this monitor again: this thread holds it
+            assertTrue(h.awaitTransition(Duration.ZERO), "the disable's transition ended with the operation:"
+                    + " no thread runs the method");
+            h.unregister();
+            assertFalse(h.isRegistered());
+            assertTrue(livepatch().find("audit-late-unregistered").isEmpty());
+        }
+        // The audit thread is done with both failures once it parks again (it polls before it parks).
+        while (!parkedIdle(auditThread)) {
+            Thread.onSpinWait();
+        }
+        List<AuditLog.Entry> entries = linkEntries("audit-late-unregistered");
+        assertEquals(2, entries.size(), entries.toString());
+        assertTrue(entries.get(0).outcome().startsWith("failed in class loader audit-unregistered-first@"),
+                entries.toString());
+        assertTrue(entries.get(1).outcome().startsWith("failed in class loader audit-unregistered-second@"),
+                entries.toString());
+        assertTrue(entries.get(1).outcome().contains(STATIC_UNREGISTERED + ".value()I keeps its own code: "),
+                entries.toString());
+        for (AuditLog.Entry e : entries) {
+            assertEquals("jlivepatch", e.requester(), e.toString());
+            assertEquals(provenance.source(), e.source(), e.toString());
+            assertEquals(provenance.sha256(), e.sha256(), e.toString());
+        }
     }
 
     private static Thread threadNamed(String name) {

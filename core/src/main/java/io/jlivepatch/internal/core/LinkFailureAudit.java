@@ -1,6 +1,7 @@
 package io.jlivepatch.internal.core;
 
 import io.jlivepatch.internal.OwnThread;
+import io.jlivepatch.internal.patch.ActiveFunction;
 import io.jlivepatch.internal.patch.HookLedger;
 import io.jlivepatch.internal.patch.LoaderNames;
 import io.jlivepatch.internal.patch.RecursionGuard;
@@ -109,29 +110,30 @@ final class LinkFailureAudit implements Runnable {
         }
     }
 
-    private void audit(HookLedger.LinkEvent e) {
-        for (RegisteredPatch p : registry.patchesLinking()) {
-            // A hook that could not be put in fails every patch of the function that was on when it
-            // failed (the event says which: decided then, as a disable may have come in between); a
-            // link failure names its patch, which may have been disabled since too.
-            boolean concerned = e.patch() == null ? e.on().contains(p.name()) : e.patch().equals(p.name());
-            if (concerned && hasFunction(p, e.className(), e.key())
-                    && firstTime(e.loader(), p.name() + ' ' + e.className() + '.' + e.key())) {
-                audit.record("link", p.name(), "failed in class loader " + LoaderNames.of(e.loader()) + ": "
-                        + e.className() + '.' + e.key() + (e.runs() == null ? " keeps its own code: "
-                        : " runs the version of patch '" + e.runs() + "' below it: ") + e.reason(), REQUESTER,
-                        p.provenance());
-            }
-        }
+    /**
+     * What the failures of {@code patch} are audited under, its {@link ActiveFunction#label}: its name
+     * and provenance, nothing that holds its JAR's class loader. A Map.Entry, not a record of its own:
+     * each class jlivepatch defines counts in a JVM's first load, which registers a patch (issue 10,
+     * FootprintIT).
+     */
+    static Map.Entry<String, Provenance> label(String patch, Provenance provenance) {
+        return Map.entry(patch, provenance); // both never null: a registered patch has a provenance
     }
 
-    private static boolean hasFunction(RegisteredPatch p, String className, String key) {
-        for (ResolvedFunction f : p.resolved()) {
-            if (f.replacement().className().equals(className) && f.spec().key().equals(key)) {
-                return true;
+    private void audit(HookLedger.LinkEvent e) {
+        // The patches the failure concerns, and their provenance, as they were when it happened (the
+        // event carries them): not looked up in the registry now, where a patch disabled since is no
+        // longer on and one unregistered since is gone (LateLoaderAuditTest).
+        for (Object label : e.auditedFor()) {
+            Map.Entry<?, ?> p = (Map.Entry<?, ?>) label; // made by label(): a name and a Provenance
+            String name = (String) p.getKey();
+            if (firstTime(e.loader(), name + ' ' + e.className() + '.' + e.key())) {
+                audit.record("link", name, "failed in class loader " + LoaderNames.of(e.loader()) + ": "
+                        + e.className() + '.' + e.key() + (e.runs() == null ? " keeps its own code: "
+                        : " runs the version of patch '" + e.runs() + "' below it: ") + e.reason(), REQUESTER,
+                        (Provenance) p.getValue());
             }
         }
-        return false;
     }
 
     private boolean firstTime(ClassLoader loader, String what) {

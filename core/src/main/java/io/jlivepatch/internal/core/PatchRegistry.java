@@ -127,16 +127,6 @@ public final class PatchRegistry {
         this.linkAudit = new LinkFailureAudit(this, hooks.ledger(), audit);
     }
 
-    /**
-     * The registered patches and the one a load is enabling (not in the stack before its commit),
-     * lock-free: for {@link LinkFailureAudit}'s thread.
-     */
-    List<RegisteredPatch> patchesLinking() {
-        List<RegisteredPatch> s = stack;
-        RegisteredPatch t = transitionPatch;
-        return t == null || s.contains(t) ? s : with(s, t);
-    }
-
     /** The stack as the late callbacks read it: without the lock on the link path. */
     List<RegisteredPatch> stackForCallbacks() {
         return stack;

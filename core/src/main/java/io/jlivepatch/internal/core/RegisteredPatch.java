@@ -71,8 +71,9 @@ final class RegisteredPatch implements PatchHandle {
         this.callbacks = new PatchCallbacks(patch.name(), patch.callbacks(), registry);
         this.functions = List.copyOf(functions);
         ActiveFunction[] active = new ActiveFunction[this.functions.size()];
+        Object label = LinkFailureAudit.label(patch.name(), provenance);
         for (int i = 0; i < active.length; i++) {
-            active[i] = this.functions.get(i).active(patch.name());
+            active[i] = this.functions.get(i).active(patch.name(), label);
         }
         this.active = List.of(active); // not a stream: ~30 classes on an application's first load (issue 10)
     }

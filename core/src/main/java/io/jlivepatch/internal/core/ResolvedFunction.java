@@ -15,8 +15,9 @@ import io.jlivepatch.internal.patch.ReplacementSource;
  */
 record ResolvedFunction(Patch.Replacement replacement, MethodSpec spec, ReplacementSource source) {
 
-    ActiveFunction active(String patchName) {
+    /** {@code label}: what its failures are audited under ({@link LinkFailureAudit#label}). */
+    ActiveFunction active(String patchName, Object label) {
         return new ActiveFunction(patchName, replacement.className(), spec, source,
-                SignatureCheck.declared(replacement.replacement(), source.nextParameters()), null);
+                SignatureCheck.declared(replacement.replacement(), source.nextParameters()), null, label);
     }
 }

@@ -11,13 +11,16 @@ package io.jlivepatch.internal.patch;
  * @param below       the replacement of the previous enabled patch that replaces the same method in
  *                    the same stack, or {@code null} for the original code; what {@code @Next} runs.
  *                    Part of equality, so that a route whose chain below changes is relinked.
+ * @param label       what a failure of this replacement is audited under: its patch's name and
+ *                    provenance, as the registry made them (LinkFailureAudit.label), opaque here. Taken
+ *                    into a {@link HookLedger.LinkEvent} when the failure happens, so that the audit
+ *                    looks nothing up in the registry, from which the patch may be gone by then. Holds
+ *                    no class loader: a failure waiting for the audit keeps no patch JAR's loader
+ *                    alive. Not part of equality: it says nothing of what runs (a patch registered
+ *                    again has other sources anyway).
  */
 public record ActiveFunction(String patchName, String className, MethodSpec spec, ReplacementSource source,
-                             boolean next, ActiveFunction below) {
-
-    public ActiveFunction(String patchName, String className, MethodSpec spec, ReplacementSource source) {
-        this(patchName, className, spec, source, false, null);
-    }
+                             boolean next, ActiveFunction below, Object label) {
 
     public String target() {
         return className + "." + spec.name() + spec.descriptor();
@@ -25,7 +28,8 @@ public record ActiveFunction(String patchName, String className, MethodSpec spec
 
     // equals and hashCode written out: a record's generated ones bootstrap java.lang.runtime.ObjectMethods
     // the first time they run, which in a cold JVM (a patch enabled before main) costs tens of
-    // milliseconds of method-handle spinning (BENCHMARKS.md, section 4); these compare the same components.
+    // milliseconds of method-handle spinning (BENCHMARKS.md, section 4); these compare the same components
+    // but label (see above).
     @Override
     public boolean equals(Object o) {
         if (this == o) {
@@ -51,7 +55,7 @@ public record ActiveFunction(String patchName, String className, MethodSpec spec
 
     /** This replacement on top of {@code below} (see {@link #below}). */
     ActiveFunction over(ActiveFunction below) {
-        return new ActiveFunction(patchName, className, spec, source, next, below);
+        return new ActiveFunction(patchName, className, spec, source, next, below, label);
     }
 
     /** Whether some replacement of the chain from this one down calls the original code through {@code @Next}. */

@@ -155,13 +155,16 @@ public final class HookLedger {
      *               it in the stack), or {@code null} for the method's own code
      * @param keep   for a link: the patches whose failures in this method stand (they failed in the
      *               same link, which then ran the version below them)
-     * @param on     for a method that could not be hooked ({@code patch} null): the patches whose
-     *               function was on when it failed, as the table the transformer worked from routed
-     *               it. Taken then, not when the failure is audited: a disable in between does not
-     *               make it any less that patch's failure.
+     * @param auditedFor for a failure: the patches it is audited for, each as its
+     *               {@link ActiveFunction#label}: the one whose replacement did not fit, or, for a
+     *               method that could not be hooked ({@code patch} null), every patch whose function
+     *               was on when it failed, as the table the transformer worked from routed it. Taken
+     *               then, not when the failure is audited: a disable in between does not make it any
+     *               less that patch's failure, and an unregister in between does not take away the
+     *               name and provenance its audit entry needs.
      */
     public record LinkEvent(ClassLoader loader, String className, String key, String patch, String reason,
-                            String runs, List<String> keep, List<String> on) {
+                            String runs, List<String> keep, List<Object> auditedFor) {
     }
 
     /**
@@ -295,11 +298,14 @@ public final class HookLedger {
     }
 
     /**
-     * A hooked method whose replacement turned out not to fit this loader's class at link time.
-     * Called by the linker under Dispatch's link lock: never waits for this ledger's lock.
+     * A hooked method whose replacement turned out not to fit this loader's class at link time;
+     * {@code patch} and {@code label}: the replacement's {@link ActiveFunction}'s. Called by the
+     * linker under Dispatch's link lock: never waits for this ledger's lock.
      */
-    void linkFailed(ClassLoader loader, String className, String key, String patch, String reason, String runs) {
-        LinkEvent e = new LinkEvent(loader, className, key, patch, reason, runs, List.of(), List.of());
+    void linkFailed(ClassLoader loader, String className, String key, String patch, Object label, String reason,
+                    String runs) {
+        LinkEvent e = new LinkEvent(loader, className, key, patch, reason, runs, List.of(),
+                label == null ? List.of() : List.of(label));
         report(e);
         failed(e);
     }

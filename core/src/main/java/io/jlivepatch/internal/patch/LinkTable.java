@@ -132,23 +132,27 @@ public final class LinkTable {
     /**
      * The patches whose replacement of {@code className.methodKey} this table routes to, on either
      * side of a transition and down each chain of {@code @Next}: those a hook that cannot be put in
-     * fails. Empty when the method needs no hook, or only a held one.
+     * fails. Each as its {@link ActiveFunction#label}, once. Empty when the method needs no hook, or
+     * only a held one.
      */
-    public List<String> patchesOn(String className, String methodKey) {
+    public List<Object> patchesOn(String className, String methodKey) {
         Route r = route(className, methodKey);
         if (r == null) {
             return List.of();
         }
         List<String> names = new ArrayList<>(2);
+        List<Object> labels = new ArrayList<>(2);
         for (ActiveFunction f = r.unpatched(); f != null; f = f.below()) {
             names.add(f.patchName());
+            labels.add(f.label());
         }
         for (ActiveFunction f = r.patched(); f != null; f = f.below()) {
             if (!names.contains(f.patchName())) {
                 names.add(f.patchName());
+                labels.add(f.label());
             }
         }
-        return names;
+        return labels;
     }
 
     /** The names of the classes with hooked methods. */

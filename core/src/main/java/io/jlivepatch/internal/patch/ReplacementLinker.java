@@ -693,7 +693,7 @@ final class ReplacementLinker implements BiFunction<Class<?>, String, MethodHand
                     LoaderNames.of(owner.getClassLoader()), runs == null ? "keeps its own code"
                             : "runs the version of patch '" + runs + "' below it", why);
         }
-        ledger.linkFailed(owner.getClassLoader(), owner.getName(), methodKey, f.patchName(), why, runs);
+        ledger.linkFailed(owner.getClassLoader(), owner.getName(), methodKey, f.patchName(), f.label(), why, runs);
     }
 
     /** A replacement that does not fit the class of one loader. */

@@ -95,7 +95,7 @@ public final class HookLedgerStackEdgeDriver {
         @Override
         public void run() {
             ledger.put(loader, className, new ClassHooks(Set.of(), Map.of(KEY, "at the edge"), Map.of()), LinkTable.EMPTY);
-            ledger.linkFailed(loader, className, KEY, "p", "does not fit", null);
+            ledger.linkFailed(loader, className, KEY, "p", null, "does not fit", null);
             ledger.linked(loader, className, KEY, List.of());
         }
     }
