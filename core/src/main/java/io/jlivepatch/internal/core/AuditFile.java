@@ -25,7 +25,9 @@ import java.util.concurrent.TimeUnit;
  * line is on disk when the operation returns, and not at all while the writer is known to be stuck.
  * The writer is a daemon thread, so the lines still queued when the JVM exits (an interrupted
  * caller's, which does not wait) are written then, within {@link #DRAIN_AT_EXIT_MS} ms
- * ({@link #drain}, run by {@link ClosedAtExit}); those that are not are counted and logged.
+ * ({@link #drain}, run by {@link ClosedAtExit}); those that are not are counted and logged. A line
+ * queued after that drain (a record made by another shutdown hook, or by a thread still running)
+ * is waited for the same way by its own record, and counted and logged when it is not written.
  *
  * <p>Line format, one object per line, every value a string escaped by {@link Json}: {@code time}
  * (ISO-8601), {@code operation}, {@code patch}, {@code outcome}, {@code requester}, {@code source},
@@ -66,6 +68,12 @@ public final class AuditFile implements Runnable {
     private Instant lostSinceGapLine;
     /** The problem logged last, so that each distinct problem is logged once and not per record. */
     private String logged;
+    /**
+     * The last line the drain at the JVM's exit waited for, or -1 before it. A line queued after it
+     * has no drain left to wait for it, nor a gap line to come: its own record waits for it as the
+     * drain does ({@link #afterExitDrain}) and says on standard error when it is not written.
+     */
+    private long drainedAtExit = -1;
 
     // The writer thread's own: the open file, or null until opened (again).
     private PrivateAppendFile out;
@@ -141,7 +149,7 @@ public final class AuditFile implements Runnable {
 
         @Override
         public void close() {
-            file.drain(DRAIN_AT_EXIT_MS, Log.atExit());
+            file.drain(DRAIN_AT_EXIT_MS, Log.atExit(), true);
         }
     }
 
@@ -153,15 +161,21 @@ public final class AuditFile implements Runnable {
      * (no later line carries a gap line for them). The number of those lines.
      */
     long drain(long boundMs) {
-        return drain(boundMs, Log.get());
+        return drain(boundMs, Log.get(), false);
     }
 
-    /** {@link #drain(long)}, its warning to {@code log}: at the JVM's exit, {@link Log#atExit()}'s. */
-    long drain(long boundMs, System.Logger log) {
+    /**
+     * {@link #drain(long)}, its warning to {@code log}: at the JVM's exit ({@code atExit}),
+     * {@link Log#atExit()}'s, and the lines queued after it are their own records' to wait for.
+     */
+    long drain(long boundMs, System.Logger log, boolean atExit) {
         long left;
         String report;
         synchronized (this) {
             long target = queued;
+            if (atExit) {
+                drainedAtExit = target; // with the target, under this: each line is the drain's or afterExitDrain's
+            }
             if (done >= target) {
                 return 0;
             }
@@ -308,6 +322,11 @@ public final class AuditFile implements Runnable {
         unnotedSince = unnoted == 0 ? null : lostSinceGapLine;
     }
 
+    /** Whether the drain at the JVM's exit has run: for AuditAtExitDriver, which records after it. */
+    synchronized boolean drainedAtExit() {
+        return drainedAtExit >= 0;
+    }
+
     /** Why records are not being written to this file, or {@code null} when they are. */
     synchronized String currentProblem() {
         return problem == null ? null : problem + (lost == 0 ? "" : " (" + lost
@@ -358,20 +377,33 @@ public final class AuditFile implements Runnable {
     private synchronized long enqueue(byte[] line) {
         if (queue.size() >= MAX_QUEUED) {
             countLost(timeOf(line));
-            return -1; // the writer is stuck, which is reported already
+            // the writer is stuck, which is reported already; after the exit's drain, not any more
+            return drainedAtExit >= 0 ? LOST_AFTER_EXIT_DRAIN : -1;
         }
         queue.addLast(line);
         long mine = ++queued;
         notifyAll(); // wakes the writer (its wait in next)
-        return stuck ? -1 : mine;
+        return stuck && drainedAtExit < 0 ? -1 : mine;
     }
+
+    /** What {@link #enqueue} returns for a line it counted as lost after the exit's drain: said by awaitWritten. */
+    private static final long LOST_AFTER_EXIT_DRAIN = -2;
 
     /**
      * Waits, within bounds, until the writer is done with line number {@code mine} (from
-     * {@link #enqueue}); not at all for -1, nor while the writer is stuck.
+     * {@link #enqueue}); not at all for -1, nor while the writer is stuck. A line queued after the
+     * drain at the JVM's exit: {@link #afterExitDrain}.
      */
     void awaitWritten(long mine) {
         if (mine < 0) {
+            if (mine == LOST_AFTER_EXIT_DRAIN) {
+                sayAtExit(lostAfterExitDrain());
+            }
+            return;
+        }
+        String late = afterExitDrain(mine);
+        if (late != null) {
+            sayAtExit(late);
             return;
         }
         String report = null;
@@ -401,6 +433,61 @@ public final class AuditFile implements Runnable {
             }
         }
         warn(report);
+    }
+
+    /**
+     * For line {@code mine} queued after the drain at the JVM's exit (else {@code null}, and the
+     * caller waits as usual): waits for it as the drain would have, at most {@link #DRAIN_AT_EXIT_MS}
+     * ms, not at all while the writer is stuck, and an interrupted caller too (no drain is left to
+     * wait for it). {@code ""} when the writer is done with it by then; else it is counted as not
+     * written, and what to say on standard error (the drain's words; Log.atExit: java.util.logging
+     * may be reset already).
+     */
+    private synchronized String afterExitDrain(long mine) {
+        if (drainedAtExit < 0 || mine <= drainedAtExit) {
+            return null; // no exit yet, or the drain's line: it waits, counts and says
+        }
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(DRAIN_AT_EXIT_MS);
+        boolean interrupted = Thread.interrupted(); // restored below; timedWait would throw at once
+        while (done < mine && !stuck) {
+            long wait = deadline - System.nanoTime();
+            if (wait <= 0) {
+                break;
+            }
+            try {
+                TimeUnit.NANOSECONDS.timedWait(this, wait); // pairs with notifyAll in finished
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+        if (done >= mine) {
+            return "";
+        }
+        countLost(null); // queued or in the writer's hands: its time is a moment ago, now
+        return lostAfterExitDrain();
+    }
+
+    /** The words for one record counted as lost after the exit's drain, as the drain's for its lines. */
+    private synchronized String lostAfterExitDrain() {
+        return "audit file: a record made after the drain at the JVM's exit was not written to " + shown + " ("
+                + (problem != null ? problem : "writing it had not ended within " + DRAIN_AT_EXIT_MS + " ms")
+                + "); the file lacks " + unnoted + (unnoted == 1 ? " record" : " records") + " since "
+                + unnotedSince + ", with no gap line";
+    }
+
+    /** Says {@code report} on standard error as the exit's drain does; nothing for null or "". */
+    private static void sayAtExit(String report) {
+        if (report == null || report.isEmpty()) {
+            return;
+        }
+        try {
+            Log.atExit().log(System.Logger.Level.WARNING, (java.util.ResourceBundle) null, report, (Throwable) null);
+        } catch (Throwable ignored) {
+            // as the drain's: a log back-end's failure changes nothing, and the JVM exits
+        }
     }
 
     /** Counts a record that never reached the queue. */

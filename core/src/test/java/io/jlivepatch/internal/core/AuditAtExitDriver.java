@@ -11,7 +11,9 @@ import java.util.concurrent.locks.LockSupport;
  * {@code args[2]} {@code never}; records {@code args[1]} operations from an interrupted thread (which
  * does not wait for its lines) and exits at once: AuditAtExitTest reads the file and the output.
  * Holding the writer makes the loss certain where the exit does not wait for the queue, instead of
- * a race between the writer and the JVM's end.
+ * a race between the writer and the JVM's end. With {@code args[2]} {@code late}, the writer never
+ * runs either, and one more record is made by a shutdown hook of the driver's own once the audit
+ * file's drain at the exit has run (hooks run together): a line no drain waits for.
  */
 public final class AuditAtExitDriver {
 
@@ -19,7 +21,8 @@ public final class AuditAtExitDriver {
     }
 
     public static void main(String[] args) {
-        boolean never = args.length > 2 && args[2].equals("never");
+        boolean late = args.length > 2 && args[2].equals("late");
+        boolean never = late || args.length > 2 && args[2].equals("never");
         // As in a JVM with jlivepatch, java.util.logging is up before the exit (and its reset hook with it).
         io.jlivepatch.internal.Log.get().log(System.Logger.Level.INFO, "audit at exit: driver started");
         Path file = Path.of(args[0]);
@@ -39,6 +42,14 @@ public final class AuditAtExitDriver {
         }
         int records = Integer.parseInt(args[1]);
         AuditLog log = new AuditLog();
+        if (late) {
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                while (!f.drainedAtExit()) {
+                    LockSupport.parkNanos(1_000_000); // polls, as above
+                }
+                log.record("disable", "after-drain", "ok", "api", null);
+            }, "record-after-drain"));
+        }
         System.out.println("RESULT ok");
         Thread.currentThread().interrupt();
         for (int i = 0; i < records; i++) {

@@ -31,6 +31,19 @@ class AuditAtExitTest {
                 + " (writing them had not ended within 1000 ms); the file lacks 2 records since "), out);
     }
 
+    /**
+     * A record made after the exit's drain (another shutdown hook's) has no drain to wait for its line:
+     * its own record waits for it as the drain would, and tells the loss in the drain's words.
+     */
+    @Test
+    void aLineQueuedAfterTheExitsDrainThatIsNotWrittenIsToldOnStandardError() throws Exception {
+        Path file = dir.resolve("audit.jsonl");
+        String out = ChildJvm.runOk(AuditAtExitDriver.class, List.of(), List.of(file.toString(), "0", "late"), 60);
+        assertTrue(!Files.exists(file), "the writer never ran");
+        assertTrue(out.contains("WARNING: audit file: a record made after the drain at the JVM's exit was not written"
+                + " to " + file + " (writing it had not ended within 1000 ms); the file lacks 1 record since "), out);
+    }
+
     @Test
     void theLinesOfAnInterruptedCallerAreInTheFileAfterAnImmediateExit() throws Exception {
         Path file = dir.resolve("audit.jsonl");
