@@ -45,6 +45,7 @@ class TransitionTest {
 
     @AfterEach
     void cleanUp() throws Exception {
+        io.jlivepatch.internal.core.PatchRegistry.failAfterNextCommitForTests(null);
         for (Thread t : started) {
             Gate.release(t);
             t.join(5_000);
@@ -220,6 +221,87 @@ class TransitionTest {
                 "statusJson", null, null);
         assertTrue(json.contains("\"forcedAndUnregistered\":[") && json.contains("{\"name\":\"tr-force\",\"sha256\":\"\","
                 + "\"source\":\"\",\"unregisteredAt\":\"20") && json.contains("\"how\":\"unregistered\"}"), json);
+    }
+
+    /**
+     * Out of memory right after an enable's commit (injected where the operation's own first attempt
+     * would come): the enable stands, says so, and its undo (postUnpatch) never runs; the transition,
+     * committed, is handed to the worker all the same (the hand-over was made before the commit and
+     * allocates nothing), which completes it once the held thread leaves. Before: the enable was
+     * refused (OUT_OF_MEMORY, "nothing was changed") with the patch enabled and in transition.
+     */
+    @Test
+    void outOfMemoryRightAfterAnEnablesCommitLeavesItEnabledAndTheWorkerCompletesIt() throws Exception {
+        List<String> callbacks = new java.util.concurrent.CopyOnWriteArrayList<>();
+        AtomicReference<String> held = new AtomicReference<>();
+        Thread a = heldInEncode(held);
+        PatchHandle h = TestSupport.livepatch().register(Patch.builder("tr-oom-commit")
+                .replace(Codec.class.getMethod("encode", String.class), TransitionTest.class.getMethod("encode", String.class))
+                .replace(Codec.class.getMethod("decode", String.class), TransitionTest.class.getMethod("decode", String.class))
+                .callbacks(Codec.class.getName(), recording(callbacks))
+                .build());
+        io.jlivepatch.internal.core.PatchRegistry.failAfterNextCommitForTests(
+                new OutOfMemoryError("injected: right after the commit"));
+        h.enable(); // no refusal: the commit took effect
+        assertTrue(h.isEnabled());
+        assertTrue(h.inTransition(), "a thread sits in the old encode");
+        assertEquals(NEW, Codec.encode("x"));
+        assertEquals(List.of("prePatch"), callbacks, "no undo after the commit");
+
+        Gate.release(a);
+        a.join(5_000);
+        assertEquals(OLD, held.get());
+        assertTrue(h.awaitTransition(Duration.ofSeconds(5)), "the worker completes the committed transition");
+        assertEquals(List.of("prePatch", "postPatch"), callbacks);
+    }
+
+    /**
+     * The same right after a reversal's commit: the disable stands (the patch is disabled), and the
+     * reversed transition, which no thread holds, is completed by the worker from the new hand-over
+     * (the operation's own attempt never came). Before: the disable was refused with the patch
+     * disabled and its transition reversed.
+     */
+    @Test
+    void outOfMemoryRightAfterAReversalsCommitLeavesItReversedAndTheWorkerCompletesIt() throws Exception {
+        AtomicReference<String> held = new AtomicReference<>();
+        Thread a = heldInEncode(held);
+        PatchHandle h = TestSupport.livepatch().register(codecPatch("tr-oom-reverse"));
+        h.enable();
+        assertTrue(h.inTransition());
+        io.jlivepatch.internal.core.PatchRegistry.failAfterNextCommitForTests(
+                new OutOfMemoryError("injected: right after the reversal's commit"));
+        h.disable(); // reverses; no refusal
+        assertFalse(h.isEnabled());
+        assertTrue(h.awaitTransition(Duration.ofSeconds(5)), "the worker completes the reversed transition");
+        assertEquals(OLD, Codec.encode("x"));
+        Gate.release(a);
+        a.join(5_000);
+        assertEquals(OLD, held.get());
+    }
+
+    /** Callbacks that record their names, in order. */
+    private static Callbacks recording(List<String> into) {
+        return new Callbacks() {
+            @Override
+            public void prePatch(Class<?> target) {
+                into.add("prePatch");
+            }
+
+            @Override
+            public void postPatch(Class<?> target) {
+                into.add("postPatch");
+            }
+
+            @Override
+            public void preUnpatch(Class<?> target) {
+                into.add("preUnpatch");
+            }
+
+            @Override
+            public void postUnpatch(Class<?> target) {
+                into.add("postUnpatch");
+            }
+        };
     }
 
     @Test

@@ -1140,7 +1140,10 @@ public final class PatchRegistry {
         }
         LinkTable during = LinkTable.transition(enabledFunctions(order, p, false),
                 replacing ? List.of(p.activeFunctions()) : enabledFunctions(order, p, true), t, heldHooks(p, loaded));
-        // Before anything changes: starting the worker's thread (the first time) is what can fail.
+        // Before anything changes, what can fail: the worker's hand-over (its lambdas, linked the first
+        // time) and the worker's thread (started the first time). After the commit they only publish.
+        TransitionWorker.Work retry = retryWork(t);
+        String requester = Requester.current();
         Thread w = worker.ensureRunning();
         switchTo(p, during, loaded);
         // The commit: plain writes, nothing that allocates or can fail.
@@ -1148,11 +1151,12 @@ public final class PatchRegistry {
         stack = order;
         transitionPatch = p;
         transition = t;
-        transitionRequester = Requester.current();
+        transitionRequester = requester;
         p.setEnabled(patching);
         t.start(); // every site routes by thread state now (switchTo ends with relinkAll + syncAll)
         boolean completed = false;
         try {
+            afterCommitForTests();
             onCommit.run();
             Refusals.logQuietly(System.Logger.Level.INFO, "''{0}'': starting {1} transition", p.name(),
                     patching ? "patching" : "unpatching");
@@ -1160,12 +1164,42 @@ public final class PatchRegistry {
                 JfrEvents.transitionBegins(t);
             }
             completed = tryComplete(t);
+        } catch (RuntimeException | LinkageError | VirtualMachineError e) {
+            afterCommitFailed(e);
         } finally {
             if (!completed && transition == t) {
                 // Whatever happened since the commit, a committed transition is always retried: the
                 // worker's first look comes a few milliseconds from now.
-                retryLater(t);
+                worker.publish(retry);
             }
+        }
+    }
+
+    /**
+     * What failed after a transition's commit (out of memory for a log line's arguments, in the
+     * first attempt's record of the end): the operation stands, and says "ok". Thrown on, it would
+     * reach the operation's undo (enableIn's postUnpatch callbacks, disable's closing(true)) and its
+     * refusal, which says nothing was changed, while the patch is committed in its new state; the
+     * worker retries what is left of the transition. A constant message: nothing to allocate here.
+     */
+    private static void afterCommitFailed(Throwable e) {
+        Refusals.logQuietly(System.Logger.Level.ERROR, "a step after a transition's commit failed; the operation"
+                + " took effect and the transition worker retries what is left of the transition", e);
+    }
+
+    /** Thrown once right after the next transition's commit (a reversal's too), then cleared; for tests. */
+    static volatile Error afterCommitFailureForTests;
+
+    /** Makes the step right after the next transition's commit fail with {@code e}; for tests. */
+    public static void failAfterNextCommitForTests(Error e) {
+        afterCommitFailureForTests = e;
+    }
+
+    private static void afterCommitForTests() {
+        Error injected = afterCommitFailureForTests;
+        if (injected != null) {
+            afterCommitFailureForTests = null;
+            throw injected;
         }
     }
 
@@ -1199,11 +1233,12 @@ public final class PatchRegistry {
     }
 
     /**
-     * Hands {@code t}, committed and not complete, to the worker, which retries it until it ends.
-     * Cannot fail. Caller holds klpMutex.
+     * The worker's hand-over of {@code t}, which retries it until it ends: made before {@code t}'s
+     * commit (the lambdas allocate, and are linked at their first use), published after it if the
+     * first attempt left it incomplete. One per hand-over (TransitionWorker.Work). Caller holds klpMutex.
      */
-    private void retryLater(Transition t) {
-        worker.retry(() -> tryCompleteOnWorker(t), () -> transition != t);
+    private TransitionWorker.Work retryWork(Transition t) {
+        return worker.prepare(() -> tryCompleteOnWorker(t), () -> transition != t);
     }
 
     /**
@@ -1228,18 +1263,30 @@ public final class PatchRegistry {
     private void reverse() {
         Transition t = transition;
         RegisteredPatch p = transitionPatch;
-        Thread w = worker.ensureRunning(); // before the commit: this is what can fail
-        t.reverse();
+        // Before the commit, what can fail: a new hand-over (the worker restarts its back-off from the
+        // first step when it sees new work: the target changed) and the worker's thread.
+        TransitionWorker.Work retry = retryWork(t);
+        String requester = Requester.current();
+        Thread w = worker.ensureRunning();
+        t.reverse(); // the commit
         p.setEnabled(t.targetPatched());
-        transitionRequester = Requester.current();
+        transitionRequester = requester;
         t.setWorker(w);
-        Refusals.logQuietly(System.Logger.Level.INFO, "''{0}'': reversing transition from {1} to {2}",
-                p.name(), t.targetPatched() ? "unpatching" : "patching", t.targetPatched() ? "patching" : "unpatching");
-        if (AuditLog.jfrStarted()) { // a JVM that never records loads no event class
-            JfrEvents.transitionReversed(t);
-        }
-        if (!tryComplete(t)) {
-            retryLater(t); // from the first back-off step: the target changed
+        boolean completed = false;
+        try {
+            afterCommitForTests();
+            Refusals.logQuietly(System.Logger.Level.INFO, "''{0}'': reversing transition from {1} to {2}", p.name(),
+                    t.targetPatched() ? "unpatching" : "patching", t.targetPatched() ? "patching" : "unpatching");
+            if (AuditLog.jfrStarted()) { // a JVM that never records loads no event class
+                JfrEvents.transitionReversed(t);
+            }
+            completed = tryComplete(t);
+        } catch (RuntimeException | LinkageError | VirtualMachineError e) {
+            afterCommitFailed(e); // the reversal stands, as startTransition's commit does
+        } finally {
+            if (!completed && transition == t) {
+                worker.publish(retry);
+            }
         }
     }
 

@@ -23,8 +23,9 @@ import java.util.function.BooleanSupplier;
  *       webapp's loader for good on JDK 17 ({@link OwnThread}).</li>
  *   <li>It is <em>started</em> before a transition's commit ({@link #ensureRunning}), because
  *       starting a thread is what fails without native memory, and a committed transition with
- *       nobody to retry it would never end; the work is handed over only after the commit and the
- *       registry's own first attempt ({@link #retry}), so it never sees a transition not in place.</li>
+ *       nobody to retry it would never end; the work is made before the commit too ({@link #prepare}),
+ *       and handed over only after the commit and the registry's own first attempt ({@link #publish},
+ *       which allocates nothing), so it never sees a transition not in place.</li>
  *   <li>It <em>retires</em> once it has completed a transition itself ({@link #retireIfCurrent}),
  *       whose closing callbacks (a patch's code) ran on it: whatever they left on the thread
  *       (thread-locals, a context class loader, an interrupt) ends with it, as it did when each
@@ -32,7 +33,7 @@ import java.util.function.BooleanSupplier;
  *       the common case, never involves the worker.</li>
  * </ul>
  *
- * <p>Callers hold the registry's lock ({@code klpMutex}) for {@link #ensureRunning}, {@link #retry},
+ * <p>Callers hold the registry's lock ({@code klpMutex}) for {@link #ensureRunning}, {@link #publish},
  * {@link #wake} and {@link #retireIfCurrent}; the worker thread reads the work without it.
  */
 public final class TransitionWorker {
@@ -40,12 +41,36 @@ public final class TransitionWorker {
     private static final long FIRST_DELAY_MS = 2;
     private static final long MAX_DELAY_MS = 1024;
 
-    /** One transition's retries: {@code attempt} until it returns true or {@code ended} does. */
-    private record Work(BooleanSupplier attempt, BooleanSupplier ended, long firstLookAt) {
+    private static final long FIRST_DELAY_NS = TimeUnit.MILLISECONDS.toNanos(FIRST_DELAY_MS);
+
+    /**
+     * One transition's retries, one hand-over: {@code attempt} until it returns true or {@code ended}
+     * does. Made by {@link #prepare} before the transition's commit, with whatever it needs (the
+     * caller's lambdas, linked then too), so that {@link #publish} after the commit has nothing left
+     * to make; a new one per hand-over, so that the worker sees new work ({@code work.get() != w})
+     * and starts its back-off from the first step (a reversal).
+     */
+    public static final class Work {
+        private final BooleanSupplier attempt;
+        private final BooleanSupplier ended;
+        /**
+         * When the first look is due: set by {@link #publish}, from the hand-over, not from
+         * {@link #prepare} (the registry's own first attempt comes between). A plain field: written
+         * before the volatile write of {@code work} that publishes it, read by the worker after its
+         * volatile read of {@code work}.
+         */
+        private long firstLookAt;
+        /** Set by the one publish this object may have; a second would move firstLookAt under the worker. */
+        private boolean published;
+
+        private Work(BooleanSupplier attempt, BooleanSupplier ended) {
+            this.attempt = attempt;
+            this.ended = ended;
+        }
     }
 
     /**
-     * The work in progress, or {@code null}. Written by {@link #retry} (then the thread is unparked)
+     * The work in progress, or {@code null}. Written by {@link #publish} (then the thread is unparked)
      * and by the thread when the work is done (a compare-and-set, so that work handed over meanwhile
      * stays); read by the thread before each park.
      */
@@ -58,6 +83,11 @@ public final class TransitionWorker {
     /** Makes the first thread (not started): see the class comment for why here. */
     public TransitionWorker() {
         next = new Loop(this);
+        // A first publish resolves what a method's first run resolves, which allocates (280 bytes on
+        // JDK 17): done here, before any commit and with no thread to see the work, so that the first
+        // publish after a commit allocates nothing either.
+        publish(prepare(() -> true, () -> true));
+        work.set(null);
     }
 
     /**
@@ -83,16 +113,37 @@ public final class TransitionWorker {
     }
 
     /**
-     * Hands the worker a transition to retry, replacing any earlier work (a transition is retried
-     * only while it is the registry's); its first look comes {@link #FIRST_DELAY_MS} from now. Plain
-     * writes and an unpark: it cannot fail, so it may follow a commit. {@link #ensureRunning} must have
-     * been called before the commit.
+     * The hand-over of a transition to retry, made now, before the transition's commit: everything
+     * that allocates happens here, where a failure (out of memory) still refuses the operation with
+     * nothing changed. Publish it with {@link #publish} once the transition is committed.
      */
-    public void retry(BooleanSupplier attempt, BooleanSupplier ended) {
-        work.set(new Work(attempt, ended, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(FIRST_DELAY_MS)));
+    public Work prepare(BooleanSupplier attempt, BooleanSupplier ended) {
+        return new Work(attempt, ended);
+    }
+
+    /**
+     * Hands the worker {@code w} (made by {@link #prepare}, published at most once), replacing any
+     * earlier work (a transition is retried only while it is the registry's); its first look comes
+     * {@link #FIRST_DELAY_MS} from now. It follows a commit, so it must not fail: a committed
+     * transition that nobody retries stays until an operator forces it. Hence plain writes, a clock
+     * read and an unpark, and no allocation (TransitionWorkerTest measures it). {@link #ensureRunning}
+     * must have been called before the commit.
+     */
+    public void publish(Work w) {
+        if (w.published) {
+            return; // a caller's bug; throwing here would be the failure this method must not have
+        }
+        w.published = true;
+        w.firstLookAt = System.nanoTime() + FIRST_DELAY_NS;
+        work.set(w);
         // Pairs with the thread's read of work before it parks: a permit given before the park makes
         // the park return at once.
         LockSupport.unpark(current);
+    }
+
+    /** {@link #prepare} and {@link #publish} at once, where no commit comes between (tests). */
+    void retry(BooleanSupplier attempt, BooleanSupplier ended) {
+        publish(prepare(attempt, ended));
     }
 
     /** Makes the worker look at its work now (a forced transition ended: it can stop retrying). */
@@ -161,15 +212,15 @@ public final class TransitionWorker {
             // just looked, and a caller that follows an operation at once with another (a force after
             // a disable) meets the transition as it left it. Only the end of the transition (a force:
             // wake) or new work cuts it short.
-            for (long left = w.firstLookAt() - System.nanoTime(); left > 0; left = w.firstLookAt() - System.nanoTime()) {
-                if (owner.work.get() != w || w.ended().getAsBoolean()) {
+            for (long left = w.firstLookAt - System.nanoTime(); left > 0; left = w.firstLookAt - System.nanoTime()) {
+                if (owner.work.get() != w || w.ended.getAsBoolean()) {
                     return;
                 }
                 Thread.interrupted();
                 LockSupport.parkNanos(owner, left);
             }
             long delay = FIRST_DELAY_MS;
-            while (owner.work.get() == w && !w.ended().getAsBoolean()) {
+            while (owner.work.get() == w && !w.ended.getAsBoolean()) {
                 if (attempt(w)) {
                     return;
                 }
@@ -193,7 +244,7 @@ public final class TransitionWorker {
             try {
                 boolean done;
                 try {
-                    done = w.attempt().getAsBoolean();
+                    done = w.attempt.getAsBoolean();
                 } catch (RuntimeException | Error e) {
                     // The registry's attempt catches what it expects; this thread must outlive the
                     // rest too, or the transition would never end.

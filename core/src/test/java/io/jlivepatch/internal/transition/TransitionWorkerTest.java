@@ -206,6 +206,40 @@ class TransitionWorkerTest {
     }
 
     /**
+     * The hand-over after a transition's commit allocates nothing: its object is made before the commit
+     * ({@link TransitionWorker#prepare}), and out of memory right after the commit cannot keep a
+     * committed transition from its retries (it would stay until forced). Measured with the thread's
+     * own allocation counter, which counts the used part of its TLAB too, after a first publish has
+     * resolved whatever the interpreter resolves on a first call; repeated so that a run compiled in
+     * between is measured too.
+     */
+    @Test
+    void publishingAPreparedHandOverAllocatesNothing() throws Exception {
+        com.sun.management.ThreadMXBean threads =
+                (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        assertTrue(threads.isThreadAllocatedMemorySupported() && threads.isThreadAllocatedMemoryEnabled());
+        TransitionWorker worker = new TransitionWorker();
+        worker.ensureRunning();
+        CountDownLatch done = new CountDownLatch(1);
+        // Enough rounds for the JIT to compile publish (C2 too) while the rounds are measured.
+        for (int round = 0; round < 20_000; round++) {
+            TransitionWorker.Work w = worker.prepare(() -> {
+                done.countDown();
+                return true;
+            }, () -> false);
+            long empty0 = threads.getCurrentThreadAllocatedBytes();
+            long empty1 = threads.getCurrentThreadAllocatedBytes();
+            long before = threads.getCurrentThreadAllocatedBytes();
+            worker.publish(w);
+            long after = threads.getCurrentThreadAllocatedBytes();
+            long overhead = empty1 - empty0; // the counter's own reading
+            assertEquals(0, after - before - overhead, "round " + round + ": publishing allocated "
+                    + (after - before - overhead) + " bytes (the counter's own reading: " + overhead + ")");
+        }
+        assertTrue(done.await(WAIT_S, TimeUnit.SECONDS), "the last published work is served");
+    }
+
+    /**
      * JDK 17 keeps, in each thread, the access-control context of the thread that constructed it (the
      * protection domains on its stack, each with its class loader). The worker lives long, so it is
      * made ahead on jlivepatch's side, never by the first code to change a patch (a webapp's).
