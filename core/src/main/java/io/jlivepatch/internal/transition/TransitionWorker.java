@@ -213,14 +213,24 @@ public final class TransitionWorker {
             // a disable) meets the transition as it left it. Only the end of the transition (a force:
             // wake) or new work cuts it short.
             for (long left = w.firstLookAt - System.nanoTime(); left > 0; left = w.firstLookAt - System.nanoTime()) {
-                if (owner.work.get() != w || w.ended.getAsBoolean()) {
+                if (owner.work.get() != w) {
+                    return;
+                }
+                if (w.ended.getAsBoolean()) {
+                    clear(w);
                     return;
                 }
                 Thread.interrupted();
                 LockSupport.parkNanos(owner, left);
             }
             long delay = FIRST_DELAY_MS;
-            while (owner.work.get() == w && !w.ended.getAsBoolean()) {
+            while (owner.work.get() == w) {
+                if (w.ended.getAsBoolean()) {
+                    // Ended elsewhere (forced, or completed by an operation's own attempt): cleared, or
+                    // run() would find it again at once and serve it again, spinning until new work came.
+                    clear(w);
+                    return;
+                }
                 if (attempt(w)) {
                     return;
                 }
@@ -257,6 +267,16 @@ public final class TransitionWorker {
                     owner.work.compareAndSet(w, null); // work handed over meanwhile stays
                 }
                 return done;
+            } finally {
+                RecursionGuard.exit(mark);
+            }
+        }
+
+        /** Clears {@code w}, ended, unless work was handed over meanwhile; marked as in {@link #attempt}. */
+        private void clear(Work w) {
+            int mark = RecursionGuard.enter();
+            try {
+                owner.work.compareAndSet(w, null);
             } finally {
                 RecursionGuard.exit(mark);
             }

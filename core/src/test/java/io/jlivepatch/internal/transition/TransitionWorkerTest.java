@@ -206,6 +206,32 @@ class TransitionWorkerTest {
     }
 
     /**
+     * A transition ended elsewhere (forced, or completed by the operation's own attempt after the
+     * worker got it) leaves the worker idle, parked without a timeout (WAITING): its work is cleared.
+     * Before, the ended work stayed, and the worker found it again at once, round after round: about
+     * two thirds of a core until the next transition (a force left it so for good).
+     */
+    @Test
+    void aTransitionEndedElsewhereLeavesTheWorkerIdle() throws Exception {
+        TransitionWorker worker = new TransitionWorker();
+        Thread thread = worker.ensureRunning();
+        AtomicBoolean ended = new AtomicBoolean();
+        CountDownLatch tried = new CountDownLatch(1);
+        worker.retry(() -> {
+            tried.countDown();
+            return false; // threads still in the patch's methods
+        }, ended::get);
+        assertTrue(tried.await(WAIT_S, TimeUnit.SECONDS));
+        ended.set(true); // a force
+        worker.wake();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT_S);
+        while (thread.getState() != Thread.State.WAITING && System.nanoTime() - deadline < 0) {
+            Thread.sleep(5);
+        }
+        assertEquals(Thread.State.WAITING, thread.getState(), "the worker never went idle: it spins on ended work");
+    }
+
+    /**
      * The hand-over after a transition's commit allocates nothing: its object is made before the commit
      * ({@link TransitionWorker#prepare}), and out of memory right after the commit cannot keep a
      * committed transition from its retries (it would stay until forced). Measured with the thread's
