@@ -279,6 +279,28 @@ class TransitionTest {
         assertEquals(OLD, held.get());
     }
 
+    /**
+     * The same right after a force's commit (every thread moved): the force stands and says so, and
+     * the transition's end, which the injected error skipped, is made by the worker. Before: the force
+     * was refused ("nothing was changed") with every thread moved and the patch marked forced.
+     */
+    @Test
+    void outOfMemoryRightAfterAForcesCommitLeavesItForcedAndTheWorkerEndsIt() throws Exception {
+        AtomicReference<String> held = new AtomicReference<>();
+        Thread a = heldInEncode(held);
+        PatchHandle h = TestSupport.livepatch().register(codecPatch("tr-oom-force"));
+        h.enable();
+        assertTrue(h.inTransition());
+        io.jlivepatch.internal.core.PatchRegistry.failAfterNextCommitForTests(
+                new OutOfMemoryError("injected: right after the force's commit"));
+        h.forceTransition(); // no refusal
+        assertTrue(h.awaitTransition(Duration.ofSeconds(5)), "the worker ends the forced transition");
+        assertTrue(status().contains("tr-oom-force [enabled, forced]"), status());
+        Gate.release(a);
+        a.join(5_000);
+        assertEquals("old-enc(new-dec(x))", held.get(), "the held thread was moved by the force");
+    }
+
     /** Callbacks that record their names, in order. */
     private static Callbacks recording(List<String> into) {
         return new Callbacks() {

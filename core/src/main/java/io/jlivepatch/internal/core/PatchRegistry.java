@@ -421,14 +421,22 @@ public final class PatchRegistry {
      */
     private volatile Thread deferring;
 
-    /** Writes deferred records, each with its requester; caller holds klpMutex. */
+    /**
+     * Writes deferred records, each with its requester; caller holds klpMutex. Never throws: it runs
+     * after the operation, committed (a failure here, out of memory for a thread-local's entry, would
+     * reach the caller of an operation that took effect).
+     */
     private void auditDeferred(List<Object[]> records) {
         for (Object[] r : records) {
-            String before = Requester.switchTo((String) r[4]);
             try {
-                report((String) r[0], (String) r[1], (String) r[2], (Provenance) r[3]);
-            } finally {
-                Requester.switchBack(before);
+                String before = Requester.switchTo((String) r[4]);
+                try {
+                    report((String) r[0], (String) r[1], (String) r[2], (Provenance) r[3]);
+                } finally {
+                    Requester.switchBack(before);
+                }
+            } catch (RuntimeException | LinkageError | VirtualMachineError e) {
+                afterCommitFailed(e);
             }
         }
     }
@@ -902,10 +910,18 @@ public final class PatchRegistry {
         return List.copyOf(out);
     }
 
-    /** After the commit: the log line and the MBean of a patch that entered the stack. */
+    /**
+     * After the commit: the log line and the MBean of a patch that entered the stack. Never throws: a
+     * failure here (out of memory for the line's arguments) would turn the registration into a refusal
+     * that says nothing was changed, with the patch in the stack.
+     */
     private void announceRegistered(RegisteredPatch p, int order) {
-        Refusals.logQuietly(System.Logger.Level.INFO,
-                "''{0}'': registered, {1} function(s), stack order {2}", p.name(), p.resolved().size(), order);
+        try {
+            Refusals.logQuietly(System.Logger.Level.INFO,
+                    "''{0}'': registered, {1} function(s), stack order {2}", p.name(), p.resolved().size(), order);
+        } catch (RuntimeException | LinkageError | VirtualMachineError e) {
+            afterCommitFailed(e);
+        }
         RegistryObserver o = observer;
         if (o != null) {
             Refusals.registered(o, p);
@@ -1176,18 +1192,19 @@ public final class PatchRegistry {
     }
 
     /**
-     * What failed after a transition's commit (out of memory for a log line's arguments, in the
-     * first attempt's record of the end): the operation stands, and says "ok". Thrown on, it would
-     * reach the operation's undo (enableIn's postUnpatch callbacks, disable's closing(true)) and its
-     * refusal, which says nothing was changed, while the patch is committed in its new state; the
-     * worker retries what is left of the transition. A constant message: nothing to allocate here.
+     * What failed after a commit (out of memory for a log line's arguments, in the first attempt's
+     * record of a transition's end): the operation stands, and says "ok" where it still can. Thrown
+     * on, it would reach the operation's undo (enableIn's postUnpatch callbacks, disable's
+     * closing(true)) and its refusal, which says nothing was changed, while the patch is committed in
+     * its new state; the worker retries what is left of a transition. A constant message: nothing to
+     * allocate here.
      */
     private static void afterCommitFailed(Throwable e) {
-        Refusals.logQuietly(System.Logger.Level.ERROR, "a step after a transition's commit failed; the operation"
-                + " took effect and the transition worker retries what is left of the transition", e);
+        Refusals.logQuietly(System.Logger.Level.ERROR, "a step after a commit failed; the operation took effect,"
+                + " and the transition worker retries what is left of a transition in progress", e);
     }
 
-    /** Thrown once right after the next transition's commit (a reversal's too), then cleared; for tests. */
+    /** Thrown once right after the next transition's commit (a reversal's, a force's), then cleared; tests. */
     static volatile Error afterCommitFailureForTests;
 
     /** Makes the step right after the next transition's commit fail with {@code e}; for tests. */
@@ -1364,60 +1381,99 @@ public final class PatchRegistry {
         // that finds the line.
         report("transition", p.name(), "ok (" + (t.targetPatched() ? "patching" : "unpatching") + " complete"
                 + (t.forced() ? ", forced" : "") + ")", p.provenance());
-        transition = null;
+        // Made before the commit, as a transition's hand-over is: the stack without the patches a
+        // cumulative patch replaces. A failure up to here leaves the transition as it was, retried.
+        Replaced gone = replaced ? Replaced.of(stack, p) : null;
+        transition = null; // the commit: from here on nothing may skip the closing steps below
         transitionPatch = null;
         // A patch's states count from before its postPatch, and before the replaced patches go, so
         // that a lock-free stateVersion never sees neither (StateCheck reads the stack).
         p.countStates(t.targetPatched());
-        if (replaced) {
-            removeReplaced(p, t.forced()); // without their callbacks; their states stop counting with them
+        if (gone != null) {
+            removeReplaced(p, t.forced(), gone); // without their callbacks; their states stop counting with them
         }
         // The closing callbacks run before awaitTransition can return (it waits for transitionDone
         // under klpMutex, which is held here).
-        p.callbacks().closing(t.targetPatched());
+        try {
+            p.callbacks().closing(t.targetPatched());
+        } catch (RuntimeException | LinkageError | VirtualMachineError e) {
+            afterCommitFailed(e); // out of memory in the callbacks' own failure line, say
+        }
         // The worker, if it is what completed the transition, ends with what the closing callbacks
-        // (a patch's code) left on it; its successor serves the next transition.
+        // (a patch's code) left on it; its successor serves the next transition. Neither throws, and
+        // both must come: a waiter (awaitTransition, a load's wait) would otherwise wait out its time.
         worker.retireIfCurrent();
-        transitionDone.signalAll();
-        Refusals.logQuietly(System.Logger.Level.INFO, "''{0}'': {1} complete", p.name(),
-                t.targetPatched() ? "patching" : "unpatching");
-
-        if (AuditLog.jfrStarted()) { // a JVM that never records loads no event class
-            JfrEvents.transitionEnds(t);
+        transitionDone.signalAll(); // pairs with the awaitNanos of awaitTransition and awaitNoTransition
+        try {
+            Refusals.logQuietly(System.Logger.Level.INFO, "''{0}'': {1} complete", p.name(),
+                    t.targetPatched() ? "patching" : "unpatching");
+            if (AuditLog.jfrStarted()) { // a JVM that never records loads no event class
+                JfrEvents.transitionEnds(t);
+            }
+        } catch (RuntimeException | LinkageError | VirtualMachineError e) {
+            afterCommitFailed(e);
         }
         return true;
     }
 
     /**
+     * What {@link #removeReplaced} changes, made before the commit of a cumulative patch's transition
+     * end: the patches below it, whether each was enabled, and the stack without them.
+     */
+    private record Replaced(List<RegisteredPatch> below, boolean[] wasEnabled, List<RegisteredPatch> kept) {
+        static Replaced of(List<RegisteredPatch> stack, RegisteredPatch p) {
+            int at = Math.max(stack.indexOf(p), 0);
+            // The patches below it go; any registered above it meanwhile (disabled: none can be enabled
+            // while it is in transition) stay, as in the kernel, which never frees a newer patch.
+            List<RegisteredPatch> below = List.copyOf(stack.subList(0, at));
+            boolean[] wasEnabled = new boolean[below.size()];
+            for (int i = 0; i < wasEnabled.length; i++) {
+                wasEnabled[i] = below.get(i).isEnabled();
+            }
+            return new Replaced(below, wasEnabled, List.copyOf(stack.subList(at, stack.size())));
+        }
+    }
+
+    /**
      * The kernel's {@code klp_free_replaced_patches}: once a cumulative patch's transition has
      * completed, every patch below it is disabled and unregistered, without its callbacks (the
-     * cumulative patch took over what they set up). Plain writes and reports only: the hooks are
-     * already the cumulative patch's alone. Caller holds klpMutex.
+     * cumulative patch took over what they set up). It follows the commit of the transition's end,
+     * so it never throws: first the plain writes, for every patch (the stack and the flags, made before
+     * the commit in {@code gone}), then the records, each of which may fail alone (out of memory for
+     * its text) and is logged. Caller holds klpMutex.
      */
-    private void removeReplaced(RegisteredPatch p, boolean forced) {
-        List<RegisteredPatch> before = stack;
-        int at = before.indexOf(p);
-        // The patches below it go; any registered above it meanwhile (disabled: none can be enabled
-        // while it is in transition) stay, as in the kernel, which never frees a newer patch.
-        List<RegisteredPatch> below = before.subList(0, Math.max(at, 0));
-        stack = List.copyOf(before.subList(Math.max(at, 0), before.size())); // the commit
-        for (RegisteredPatch q : below) {
-            boolean wasEnabled = q.isEnabled();
+    private void removeReplaced(RegisteredPatch p, boolean forced, Replaced gone) {
+        List<RegisteredPatch> below = gone.below();
+        stack = gone.kept(); // the commit
+        for (int i = 0; i < below.size(); i++) { // indexed: an iterator would be an allocation
+            RegisteredPatch q = below.get(i);
             q.setEnabled(false);
             q.setUnregistered();
-            if (forced && wasEnabled) {
+            if (forced && gone.wasEnabled()[i]) {
                 // The forced transition moved threads that were still running its code: they may run
                 // it on, as those of a forced patch do (status keeps it, its shadow values stay).
                 q.setForced(true);
                 q.setLeftByForce();
             }
-            keepIfForced(q, "replaced by '" + p.name() + "'");
-            Refusals.logQuietly(System.Logger.Level.INFO, "''{0}'': replaced by ''{1}'', unregistered", q.name(),
-                    p.name());
-            String detached = OrphanedShadows.detach(q);
+        }
+        for (int i = 0; i < below.size(); i++) {
+            RegisteredPatch q = below.get(i);
+            String detached = "";
+            try {
+                keepIfForced(q, "replaced by '" + p.name() + "'");
+                Refusals.logQuietly(System.Logger.Level.INFO, "''{0}'': replaced by ''{1}'', unregistered",
+                        q.name(), p.name());
+                detached = OrphanedShadows.detach(q);
+            } catch (RuntimeException | LinkageError | VirtualMachineError e) {
+                afterCommitFailed(e);
+            }
             release(q);
-            report("unregister", q.name(), "ok (replaced by '" + p.name() + "'" + (wasEnabled ? ", was enabled"
-                    : ", was disabled") + detached + ")", q.provenance());
+            try {
+                report("unregister", q.name(), "ok (replaced by '" + p.name() + "'" + (gone.wasEnabled()[i]
+                        ? ", was enabled" : ", was disabled") + detached + ")", q.provenance());
+            } catch (RuntimeException | LinkageError | VirtualMachineError e) {
+                afterCommitFailed(e);
+            }
             RegistryObserver o = observer;
             if (o != null) {
                 Refusals.unregistered(o, q);
@@ -1435,15 +1491,26 @@ public final class PatchRegistry {
             Refusals.logQuietly(System.Logger.Level.WARNING,
                     "''{0}'': forcing the transition; threads still in old code keep running it", p.name());
             // From here on there is no way back, as in the kernel: every thread is in the target state.
-            t.force();
+            t.force(); // the commit
             p.setForced(true);
             if (!t.targetPatched()) {
                 p.setLeftByForce(); // threads inside its code were moved off it
             }
-            if (!finish(t)) {
-                // Not a refusal: the force took effect and cannot be undone; only the relink at the
-                // transition's end is left, and the worker retries it (its end is logged as usual).
-                report("force", p.name(), "ok (forced; relinking at the transition's end failed and is retried by"
+            boolean finished;
+            try {
+                afterCommitForTests();
+                finished = finish(t);
+            } catch (RuntimeException | LinkageError | VirtualMachineError e) {
+                // Out of memory for the end's record, say: thrown on, the force would be refused with
+                // "nothing was changed" while every thread was moved. Before finish's own commit the
+                // transition stays, and the worker, which has it, ends it; after it, it ended.
+                afterCommitFailed(e);
+                finished = transition != t;
+            }
+            if (!finished) {
+                // Not a refusal: the force took effect and cannot be undone; only the transition's end
+                // (its relink, its record) is left, and the worker retries it (its end is logged as usual).
+                report("force", p.name(), "ok (forced; ending the transition (relinking) failed and is retried by"
                         + " the transition worker: see the log)");
                 worker.wake(); // its retry now rather than after its back-off
                 return null;
@@ -1609,13 +1676,17 @@ public final class PatchRegistry {
             stack = next; // the commit
             p.setUnregistered();
             keepIfForced(p, "unregistered");
-            Refusals.logQuietly(System.Logger.Level.INFO, "''{0}'': unregistered", p.name());
-            String detached = OrphanedShadows.detach(p);
-            release(p);
-            // With its file and content, as a replaced patch's (removeReplaced): no transition line follows
-            // to name them, and the name may be loaded again with other content.
-            report("unregister", p.name(), detached.isEmpty() ? "ok" : "ok (" + detached.substring(2) + ")",
-                    p.provenance());
+            try {
+                Refusals.logQuietly(System.Logger.Level.INFO, "''{0}'': unregistered", p.name());
+                String detached = OrphanedShadows.detach(p);
+                release(p);
+                // With its file and content, as a replaced patch's (removeReplaced): no transition line
+                // follows to name them, and the name may be loaded again with other content.
+                report("unregister", p.name(), detached.isEmpty() ? "ok" : "ok (" + detached.substring(2) + ")",
+                        p.provenance());
+            } catch (RuntimeException | LinkageError | VirtualMachineError e) {
+                afterCommitFailed(e); // out of memory for a line's arguments: unregistered all the same
+            }
             RegistryObserver o = observer;
             if (o != null) {
                 Refusals.unregistered(o, p);
@@ -1805,10 +1876,11 @@ public final class PatchRegistry {
      * @param provenance the patch's, or what is known of a refused JAR; {@code null} for neither
      */
     private void report(String operation, String subject, String outcome, Provenance provenance) {
-        if (deferred(operation, subject, outcome, provenance)) {
-            return;
-        }
         try {
+            // Inside the try: the deferral allocates too, and a report follows many commits.
+            if (deferred(operation, subject, outcome, provenance)) {
+                return;
+            }
             // An operation that opened a module (ModuleOpenings) has it on record before its own line.
             for (String opening : io.jlivepatch.internal.ModuleOpenings.takeUnaudited()) {
                 audit.record("open", opening, "ok (noted with " + operation + " of " + subject + ")",

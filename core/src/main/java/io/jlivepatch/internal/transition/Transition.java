@@ -533,12 +533,18 @@ public final class Transition implements ThreadRouting {
         heldAt.clear();
     }
 
-    /** The kernel's {@code force}: every thread is in the target state at once. */
+    /**
+     * The kernel's {@code force}: every thread is in the target state at once. A commit (there is no
+     * way back), so what allocates comes first, the update (a lambda per word before) and the
+     * iterator: out of memory then forces nothing, where it left the transition marked forced with
+     * some threads moved and the force refused.
+     */
     public void force() {
+        java.util.function.LongUnaryOperator move = targetPatched ? v -> v | PATCHED : v -> v & ~PATCHED;
+        java.util.Iterator<AtomicLong> words = states.values().iterator();
         forced = true;
-        boolean target = targetPatched;
-        for (AtomicLong w : states.values()) {
-            w.updateAndGet(v -> target ? v | PATCHED : v & ~PATCHED);
+        while (words.hasNext()) {
+            words.next().updateAndGet(move);
         }
     }
 
