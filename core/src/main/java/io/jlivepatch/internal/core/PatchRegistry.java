@@ -427,7 +427,8 @@ public final class PatchRegistry {
      * reach the caller of an operation that took effect).
      */
     private void auditDeferred(List<Object[]> records) {
-        for (Object[] r : records) {
+        for (int i = 0; i < records.size(); i++) { // indexed: an iterator would be an allocation
+            Object[] r = records.get(i);
             try {
                 String before = Requester.switchTo((String) r[4]);
                 try {
