@@ -527,10 +527,19 @@ public final class Transition implements ThreadRouting {
         return states.size();
     }
 
-    /** The kernel's reversal: the target flips; threads not moved yet are now done, moved ones wait. */
+    /**
+     * The kernel's reversal: the target flips; threads not moved yet are now done, moved ones wait.
+     * The registry's commit of a reversal, so nothing here may throw after the flip: clearing the
+     * status's record can allocate (a counter cell of the map, under contention).
+     */
     public void reverse() {
         targetPatched = !targetPatched;
-        heldAt.clear();
+        try {
+            heldAt.clear();
+        } catch (VirtualMachineError e) {
+            // Entries left are read only for threads still waiting, and each is rewritten or removed
+            // at the worker's next look at that thread; the reversal stands.
+        }
     }
 
     /**
