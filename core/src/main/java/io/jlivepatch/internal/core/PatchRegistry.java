@@ -1252,11 +1252,31 @@ public final class PatchRegistry {
 
     /**
      * The worker's hand-over of {@code t}, which retries it until it ends: made before {@code t}'s
-     * commit (the lambdas allocate, and are linked at their first use), published after it if the
+     * commit (its RetryStep objects allocate), published after it if the
      * first attempt left it incomplete. One per hand-over (TransitionWorker.Work). Caller holds klpMutex.
      */
     private TransitionWorker.Work retryWork(Transition t) {
-        return worker.prepare(() -> tryCompleteOnWorker(t), () -> transition != t);
+        return worker.prepare(new RetryStep(t, true), new RetryStep(t, false));
+    }
+
+    /**
+     * What the worker asks of {@code t}: an attempt to complete it, or whether it ended. A class of
+     * its own, not two lambdas: a lambda's first use spins a class through java.lang.invoke, and every
+     * enable makes these (start-up patches included: BENCHMARKS.md, section 4), most never used.
+     */
+    private final class RetryStep implements java.util.function.BooleanSupplier {
+        private final Transition t;
+        private final boolean attempt;
+
+        RetryStep(Transition t, boolean attempt) {
+            this.t = t;
+            this.attempt = attempt;
+        }
+
+        @Override
+        public boolean getAsBoolean() {
+            return attempt ? tryCompleteOnWorker(t) : transition != t;
+        }
     }
 
     /**
