@@ -124,6 +124,23 @@ class TransitionTest {
     }
 
     @Test
+    void aFunctionNotYetRunForThreadsAPatchingTransitionHasNotMovedSaysSo() throws Exception {
+        AtomicReference<String> held = new AtomicReference<>();
+        Thread a = heldInEncode(held);
+        PatchHandle h = TestSupport.livepatch().register(codecPatch("tr-patching"));
+        h.enable();
+        assertTrue(h.inTransition(), "a thread sits in the old encode");
+        String functions = h.functions().toString();
+        // 'patched' alone read as if every thread ran the replacement, while the held one runs the old code
+        assertTrue(functions.contains("state=PATCHED") && functions.contains("patching: the threads the transition"
+                + " has not moved yet still run the version below"), functions);
+        Gate.release(a);
+        a.join(5_000);
+        assertTrue(h.awaitTransition(Duration.ofSeconds(5)));
+        assertFalse(h.functions().toString().contains("patching:"), h.functions().toString());
+    }
+
+    @Test
     void aThreadInsideAnOldMethodKeepsTheOldVersionsUntilItLeaves() throws Exception {
         AtomicReference<String> held = new AtomicReference<>();
         Thread a = heldInEncode(held);

@@ -1941,6 +1941,7 @@ public final class PatchRegistry {
         Map<String, List<Class<?>>> loaded = LoadedClasses.named(hooks.instrumentation(), names);
         boolean enabled = p.isEnabled();
         boolean unpatching = !enabled && inTransition(p);
+        boolean patching = enabled && inTransition(p);
         List<FunctionStatus> out = new ArrayList<>();
         for (ResolvedFunction f : p.resolved()) {
             Patch.Replacement r = f.replacement();
@@ -1968,6 +1969,13 @@ public final class PatchRegistry {
                     state = FunctionStatus.State.PATCHED;
                     String foreign = hooks.foreignCode(c, f.spec());
                     detail = foreign == null ? "" : foreign;
+                    if (patching) {
+                        // as the unpatching detail below: a thread the transition has not moved yet
+                        // (inside one of the patch's methods) does not run the replacement yet
+                        String moving = "patching: the threads the transition has not moved yet still run the"
+                                + " version below";
+                        detail = detail.isEmpty() ? moving : detail + "; " + moving;
+                    }
                 } else if (unpatching && h.hooked().contains(f.spec().key())) {
                     // disabled, but threads the transition has not moved yet still run the replacement
                     state = FunctionStatus.State.PATCHED;
