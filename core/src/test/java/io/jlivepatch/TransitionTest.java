@@ -141,6 +141,39 @@ class TransitionTest {
     }
 
     @Test
+    void unregisteringADisabledPatchWhoseTransitionRunsSaysToWaitNotToDisable() throws Exception {
+        PatchHandle h = TestSupport.livepatch().register(Patch.builder("tr-unregister-unpatching")
+                .replace(Codec.class.getMethod("encode", String.class),
+                        TransitionTest.class.getMethod("encodeHolding", String.class))
+                .replace(Codec.class.getMethod("decode", String.class), TransitionTest.class.getMethod("decode", String.class))
+                .build());
+        h.enable();
+        assertTrue(h.awaitTransition(Duration.ofSeconds(5)));
+        Thread t = new Thread(() -> Codec.encode("x"), "held-in-new-encode");
+        CountDownLatch release = new CountDownLatch(1);
+        NEW_ENCODE_HOLDS.put(t, release);
+        NEW_ENCODE_ENTERED.put(t, new CountDownLatch(1));
+        t.start();
+        try {
+            assertTrue(NEW_ENCODE_ENTERED.get(t).await(10, java.util.concurrent.TimeUnit.SECONDS));
+            h.disable();
+            assertTrue(h.inTransition(), "a thread is inside the new encode");
+            PatchException e = assertThrows(PatchException.class, h::unregister);
+            assertEquals(PatchException.Reason.ILLEGAL_STATE, e.reason());
+            // it is disabled already: "disable it" sent the operator to a command refused as "not enabled"
+            assertFalse(e.getMessage().contains("disable it"), e.getMessage());
+            assertTrue(e.getMessage().contains("unpatching transition is still running"), e.getMessage());
+        } finally {
+            release.countDown();
+            t.join(5_000);
+            NEW_ENCODE_HOLDS.remove(t);
+            NEW_ENCODE_ENTERED.remove(t);
+        }
+        assertTrue(h.awaitTransition(Duration.ofSeconds(5)));
+        h.unregister();
+    }
+
+    @Test
     void aThreadInsideAnOldMethodKeepsTheOldVersionsUntilItLeaves() throws Exception {
         AtomicReference<String> held = new AtomicReference<>();
         Thread a = heldInEncode(held);

@@ -1686,8 +1686,17 @@ public final class PatchRegistry {
         locked("unregister", p.name(), () -> {
             requireRegistered(p, "unregister");
             if (transitionPatch == p) {
+                Transition t = transition;
+                if (t != null && !t.targetPatched()) {
+                    // disabled already: only the end of its unpatching transition is missing
+                    throw new PatchException(Reason.ILLEGAL_STATE, p.name(), "patch '" + p.name()
+                            + "' is disabled but its unpatching transition is still running: unregister it once"
+                            + " the transition has ended ('jlivepatch status' names the threads that hold it;"
+                            + " 'jlivepatch force' ends it at once)");
+                }
                 throw new PatchException(Reason.ILLEGAL_STATE, p.name(), "patch '" + p.name()
-                        + "' is in transition: wait for it to end, disable it, then unregister it");
+                        + "' is in its patching transition: wait for it to end (or force it), disable it, then"
+                        + " unregister it");
             }
             if (p.isEnabled()) {
                 throw new PatchException(Reason.ILLEGAL_STATE, p.name(), "patch '" + p.name()
