@@ -98,6 +98,33 @@ class PatchInitializationTest {
     }
 
     /**
+     * A patch enabled again after its class failed to initialize runs the version below from its
+     * first call (the JVM never runs a failed initializer again): status says FAILED from the enable
+     * on, not "patched" until that call (an operator's 'enable' read "patching complete", its
+     * function "patched", for a patch that could not run).
+     */
+    @Test
+    void aPatchEnabledAgainAfterItsClassFailedShowsFailedBeforeAnyCall() throws Exception {
+        // a class of its own: ThrowingInitFix's runs are counted from zero by another test
+        PatchHandle h = loadWithin(throwingTop("jarapp.FailedAgain", "init-failed-again"));
+        h.enable();
+        assertTrue(h.awaitTransition(Duration.ofSeconds(HANG_SECONDS)));
+        int own = new Counter().next();
+        assertTrue(own != -2, "the first call runs the method's own code");
+        assertTrue(awaitStatus(h, "FAILED").contains("failed to initialize"));
+        h.disable();
+        assertTrue(h.awaitTransition(Duration.ofSeconds(HANG_SECONDS)));
+        h.enable();
+        assertTrue(h.awaitTransition(Duration.ofSeconds(HANG_SECONDS)));
+        String status = h.functions().toString(); // no call since the enable
+        assertTrue(status.contains("FAILED") && status.contains("failed to initialize"), status);
+        assertTrue(new Counter().next() != -2, "the call runs the method's own code");
+        h.disable();
+        assertTrue(h.awaitTransition(Duration.ofSeconds(HANG_SECONDS)));
+        h.unregister();
+    }
+
+    /**
      * An initializer that throws an Error other than a LinkageError: the JVM passes it to the caller
      * as it is, not wrapped in an ExceptionInInitializerError. The first call runs the method's own
      * code all the same, and status names the initializer's own error (a review found the

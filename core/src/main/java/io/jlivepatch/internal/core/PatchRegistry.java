@@ -1922,6 +1922,16 @@ public final class PatchRegistry {
         }
     }
 
+    /** Why {@code f}'s patch class for {@code c}'s loader failed to initialize, once it has; else {@code null}. */
+    private static String initFailure(ResolvedFunction f, Class<?> c) {
+        try {
+            io.jlivepatch.internal.patch.ClassInit init = f.source().initialization(c.getClassLoader());
+            return init == null ? null : init.failedWith();
+        } catch (ReflectiveOperationException | LinkageError | RuntimeException e) {
+            return null; // misfit, asked first, names what does not link
+        }
+    }
+
     /** Why {@code f}'s replacement does not fit class {@code c} of some loader, or {@code null}. */
     private static String misfit(ResolvedFunction f, Class<?> c) {
         Method target = Reflection.findDeclared(c, f.spec().name(), f.spec().descriptor());
@@ -1970,6 +1980,11 @@ public final class PatchRegistry {
                     // The linker checks a class defined after registration only when its method
                     // first runs; status must not wait for that.
                     failure = misfit(f, c);
+                }
+                if (failure == null && enabled && h.hooked().contains(f.spec().key())) {
+                    // A patch class whose initializer failed before (a patch enabled again) sends every
+                    // call to the version below from its first one: status says so before that call.
+                    failure = initFailure(f, c);
                 }
                 if (failure != null) {
                     state = FunctionStatus.State.FAILED;

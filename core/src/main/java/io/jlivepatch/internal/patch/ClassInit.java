@@ -154,6 +154,15 @@ public final class ClassInit implements Function<Stream<StackWalker.StackFrame>,
         return state == DONE;
     }
 
+    /**
+     * Why the initializer failed, once it has (for good: the JVM never runs a failed class's initializer
+     * again), else {@code null}: for status, which must say so from then on, also before the next call
+     * (a patch enabled again after its class failed).
+     */
+    public String failedWith() {
+        return state == FAILED ? failure : null;
+    }
+
     /** Why the initialization failed, or {@code null}. */
     String failure() {
         return failure;
