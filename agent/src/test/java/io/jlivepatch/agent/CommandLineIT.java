@@ -44,6 +44,26 @@ class CommandLineIT {
     }
 
     @Test
+    void enableOfAPatchWhoseFunctionFailedSaysSoInsteadOfOnlyComplete() throws Exception {
+        Path jar = TestJars.patchJar(dir, "fix-broken-init.jar", Map.of("Livepatch-Name", "fix-broken-init",
+                "Livepatch-Class", "agentapp.fix.BrokenInitFix"), "agentapp.fix.BrokenInitFix");
+        Cli load = Cli.run("load", service.pid(), jar);
+        assertEquals(0, load.exitCode(), load.toString());
+        assertEquals(ORIGINAL, service.call(), "the initializer threw: the method runs its own code");
+        assertEquals(0, Cli.run("disable", service.pid(), "fix-broken-init").exitCode());
+        Cli enable = Cli.run("enable", service.pid(), "fix-broken-init");
+        assertEquals(0, enable.exitCode(), enable.toString());
+        // "enabled, patching complete" alone read as if the fix ran
+        assertTrue(enable.out().contains("agentapp.Greeter.greet(Ljava/lang/String;)Ljava/lang/String; [")
+                && enable.out().contains("]: failed (the patch class agentapp.fix.BrokenInitFix failed to initialize"),
+                enable.toString());
+        assertTrue(enable.out().contains("warning: 1 of 1 function(s) (per class loader) FAILED: there the method"
+                + " runs the version below this patch, or its own code"), enable.toString());
+        assertEquals(ORIGINAL, service.call());
+        assertEquals(0, Cli.run("unload", service.pid(), "fix-broken-init").exitCode());
+    }
+
+    @Test
     void loadStatusDisableEnableUnloadAJarIntoARunningJvm() throws Exception {
         assertEquals(ORIGINAL, service.call());
         Cli load = Cli.run("load", service.pid(), TestJars.greeterFixJar(dir));

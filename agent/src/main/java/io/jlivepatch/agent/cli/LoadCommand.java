@@ -142,8 +142,16 @@ final class LoadCommand implements Callable<Integer> {
                 for (String reading : patchJar == null ? List.<String>of() : readingsWhenUnloaded(patchJar, pendingClasses)) {
                     out.printf("  warning: %s%n", Text.clean(reading));
                 }
-                for (String line : patch.getFunctions()) {
+                String[] functions = patch.getFunctions();
+                for (String line : functions) {
                     out.println("  " + line);
+                }
+                if (!noEnable) {
+                    String warning = PatchCommand.failedWarning(jvm.pid(), rawName,
+                            PatchCommand.failedFunctions(functions).size(), functions.length);
+                    if (warning != null) {
+                        out.println("  " + warning);
+                    }
                 }
             } catch (RuntimeException e) {
                 throw TargetJvm.refusal(e);

@@ -84,10 +84,61 @@ abstract class PatchCommand implements Callable<Integer> {
                 return Main.REFUSED;
             }
             done(jvm, state + ", " + complete, forcedMeanwhile(jvm, name, forcedBefore));
+            if (enabled) {
+                printFailed(spec.commandLine().getOut(), jvm, name);
+            }
             return Main.DONE;
         }
         Transitions.printStillRunning(spec.commandLine().getOut(), jvm, name, state, seconds);
         return Main.TRANSITION_RUNNING;
+    }
+
+    /** A function line ({@code StatusReport.functionLines}) whose state is FAILED: {@code target [loader]: failed (why)}. */
+    private static final java.util.regex.Pattern FAILED_LINE =
+            java.util.regex.Pattern.compile("[^ ]* \\[.*?\\]: failed(?: \\(.*)?");
+
+    /** Of the function lines {@code lines} (cleaned, as the target gives them), those whose state is FAILED. */
+    static java.util.List<String> failedFunctions(String[] lines) {
+        java.util.List<String> failed = new java.util.ArrayList<>();
+        for (String line : lines) {
+            if (line != null && FAILED_LINE.matcher(line).matches()) {
+                failed.add(line);
+            }
+        }
+        return failed;
+    }
+
+    /**
+     * The warning after "enabled ..., patching complete" when some of the patch's functions failed (a
+     * patch class whose static initializer threw, a replacement that does not fit a class loader's copy):
+     * there the method runs the version below the patch or its own code, which "complete" alone hid;
+     * {@code null} when none failed.
+     */
+    static String failedWarning(long pid, String name, int failed, int total) {
+        if (failed == 0) {
+            return null;
+        }
+        return "warning: " + failed + " of " + total + " function(s) (per class loader) FAILED: there the method"
+                + " runs the version below this patch, or its own code, not this patch's ('jlivepatch status " + pid
+                + "' shows why; 'jlivepatch unload " + pid + " " + Text.clean(name) + "' takes the patch off)";
+    }
+
+    /** Prints the failed function lines of {@code name} and {@link #failedWarning}, if any failed. */
+    static void printFailed(java.io.PrintWriter out, TargetJvm jvm, String name) throws Refused {
+        String[] lines;
+        try {
+            lines = jvm.patch(name).getFunctions();
+        } catch (RuntimeException e) {
+            throw TargetJvm.refusal(e);
+        }
+        java.util.List<String> failed = failedFunctions(lines);
+        for (String line : failed) {
+            out.println("  " + line);
+        }
+        String warning = failedWarning(jvm.pid(), name, failed.size(), lines.length);
+        if (warning != null) {
+            out.println("  " + warning);
+        }
     }
 
     /**

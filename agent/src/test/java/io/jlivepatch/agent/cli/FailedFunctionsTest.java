@@ -1,0 +1,38 @@
+package io.jlivepatch.agent.cli;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** What load and enable add to "patching complete" when a function of the patch failed. */
+class FailedFunctionsTest {
+
+    private static final String FAILED = "com.acme.Greeter.greet(Ljava/lang/String;)Ljava/lang/String; [app@30946e09]:"
+            + " failed (the patch class com.acme.fix.ClinitFix failed to initialize (java.lang.RuntimeException: boom))";
+
+    @Test
+    void onlyTheLinesWhoseStateIsFailedCount() {
+        String[] lines = {
+            FAILED,
+            "com.acme.Greeter.other(I)I [app@30946e09]: patched",
+            "com.acme.Greeter.slow()V [webapp]: failed]: x@1]: patched (a loader whose name holds ']: failed')",
+            "com.acme.Later.run()V: pending (class not loaded)",
+            "com.acme.Greeter.bare()V [app@1]: failed",
+            "com.acme.Greeter.gone()V [app@1]: not patched",
+        };
+        assertEquals(List.of(FAILED, "com.acme.Greeter.bare()V [app@1]: failed"), PatchCommand.failedFunctions(lines));
+    }
+
+    @Test
+    void theWarningSaysWhatRunsInsteadAndHowToTakeThePatchOff() {
+        assertNull(PatchCommand.failedWarning(42, "fix", 0, 3));
+        String w = PatchCommand.failedWarning(42, "fix-clinit", 1, 1);
+        assertTrue(w.startsWith("warning: 1 of 1 function(s) (per class loader) FAILED: there the method runs the version"
+                + " below this patch, or its own code, not this patch's"), w);
+        assertTrue(w.contains("'jlivepatch status 42'") && w.contains("'jlivepatch unload 42 fix-clinit'"), w);
+    }
+}
