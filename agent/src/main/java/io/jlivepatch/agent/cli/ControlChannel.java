@@ -302,14 +302,19 @@ final class ControlChannel implements AutoCloseable {
             status = in.readByte();
         } catch (IOException e) {
             if (unsent != null) {
+                // Neither sent nor answered: the target closed the connection (exited, say). The write's
+                // own words alone ("Broken pipe") told the operator nothing about the JVM.
                 unsent.addSuppressed(e);
-                throw unsent;
+                throw new IOException("pid " + pid + " closed the connection while this command was sending "
+                        + method.getName() + " (the JVM may have exited, or failed to answer: out of memory, say): "
+                        + unsent.getMessage(), unsent);
             }
             if (e instanceof EOFException) {
                 throw new IOException("pid " + pid + " closed the connection without answering " + method.getName()
                         + " (the JVM may have exited, or failed to answer: out of memory, say)", e);
             }
-            throw e;
+            throw new IOException("pid " + pid + " closed the connection without answering " + method.getName()
+                    + " (the JVM may have exited, or failed to answer: out of memory, say): " + e.getMessage(), e);
         }
         if (status == Wire.OK) {
             return Wire.readValue(in, MAX_REPLY_BYTES);

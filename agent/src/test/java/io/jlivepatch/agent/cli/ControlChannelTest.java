@@ -236,6 +236,56 @@ class ControlChannelTest {
         }
     }
 
+    /**
+     * A change answered, then the target exits (closes its end) before the command's next call: the
+     * write fails ("Broken pipe"), and the command says that the JVM closed the connection, not only
+     * the write's own words (a kill -9 during 'load --wait' printed "unknown outcome: Broken pipe; ...").
+     */
+    @Test
+    void aCallWhoseWriteFailsBecauseTheTargetClosedSaysSo() throws Exception {
+        Path path = dir.resolve("gone.sock");
+        server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+        server.bind(UnixDomainSocketAddress.of(path));
+        CountDownLatch closed = new CountDownLatch(1);
+        Thread t = new Thread(() -> {
+            try (SocketChannel c = server.accept()) {
+                DataInputStream in = new DataInputStream(Channels.newInputStream(c));
+                DataOutputStream out = new DataOutputStream(Channels.newOutputStream(c));
+                in.readInt();
+                in.readLong();
+                out.writeInt(Wire.MAGIC);
+                Wire.writeString(out, "test-version");
+                out.flush();
+                in.readByte(); // CALL
+                Wire.readString(in);
+                Wire.readString(in);
+                int n = in.readInt();
+                for (int i = 0; i < n; i++) {
+                    Wire.readValue(in, Long.MAX_VALUE);
+                }
+                out.writeByte(Wire.OK);
+                Wire.writeValue(out, void.class, null);
+                out.flush();
+            } catch (IOException ended) {
+                // the test is over
+            } finally {
+                closed.countDown(); // the stand-in "exits": its end of the connection is closed
+            }
+        }, "stand-in agent");
+        t.setDaemon(true);
+        t.start();
+        byte[] content = new byte[8 << 20]; // more than the socket's buffers: the write cannot end in them
+        try (ControlChannel channel = connect(path.toString(), 30)) {
+            channel.patch("fix-a").setEnabled(true);
+            assertTrue(closed.await(10, java.util.concurrent.TimeUnit.SECONDS));
+            ControlChannel.OutcomeUnknown gone = assertThrows(ControlChannel.OutcomeUnknown.class,
+                    () -> channel.livepatch().loadContent(content, "00", "/x.jar", true, false));
+            assertTrue(gone.getMessage().startsWith("pid " + ProcessHandle.current().pid() + " closed the connection"
+                    + " while this command was sending loadContent (the JVM may have exited")
+                    && gone.getMessage().contains("this command's enable had taken effect before"), gone.getMessage());
+        }
+    }
+
     /** A change answered, then a read that gets no answer: the command changed the target already. */
     @Test
     void aReadThatGetsNoAnswerAfterAnAnsweredChangeHasAnUnknownOutcome() throws Exception {
