@@ -49,6 +49,28 @@ class RefusalAuditTest {
                 "the record names the JAR: " + line);
     }
 
+    /**
+     * The enable and disable (and force) of a JAR's patch are on record with its file and content too, as
+     * its load, transition and unregister are: a trail read by SHA-256 (the audit file's JSON lines)
+     * missed them, and a disable whose transition never ended (the JVM killed) named no content.
+     */
+    @Test
+    void theEnableAndDisableOfAJarsPatchAreOnRecordWithItsJar() throws Exception {
+        Path jar = Jars.write(dir.resolve("audited.jar"), Jars.manifest("audit-ops", FIX), Jars.classes(FIX));
+        io.jlivepatch.PatchHandle h = Jars.lp().load(jar);
+        h.enable();
+        assertEquals(true, h.awaitTransition(java.time.Duration.ofSeconds(10)));
+        h.disable();
+        assertEquals(true, h.awaitTransition(java.time.Duration.ofSeconds(10)));
+        String file = " [file " + jar + " sha256 " + Sha256.hex(Files.readAllBytes(jar)) + "]";
+        for (String operation : List.of("enable", "disable")) {
+            List<String> lines = Arrays.stream(Jars.auditLog())
+                    .filter(l -> l.contains(" " + operation + " audit-ops by ")).toList();
+            assertEquals(1, lines.size(), lines.toString());
+            assertEquals(true, lines.get(0).endsWith(file), "the record names the JAR: " + lines.get(0));
+        }
+    }
+
     @Test
     void aLoadRefusedUnderTheLockAfterPreparingIsOnRecordWithItsJar() throws Exception {
         Jars.lp().load(Jars.write(dir.resolve("below.jar"), Jars.manifest("audit-below", FIX), Jars.classes(FIX)));

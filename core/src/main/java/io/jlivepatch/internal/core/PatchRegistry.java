@@ -983,11 +983,11 @@ public final class PatchRegistry {
                 // enable (refused, the disable goes on).
                 checkTrust(p);
                 reverse();
-                report("enable", p.name(), "ok (transition reversed)");
+                report("enable", p.name(), "ok (transition reversed)", p.provenance());
                 return null;
             }
             enableIn(stack, p, () -> { });
-            report("enable", p.name(), "ok");
+            report("enable", p.name(), "ok", p.provenance());
             return null;
         });
     }
@@ -1048,7 +1048,7 @@ public final class PatchRegistry {
             requireRegistered(p, "disable");
             if (transition != null && transitionPatch == p && transition.targetPatched()) {
                 reverse();
-                report("disable", p.name(), "ok (transition reversed)");
+                report("disable", p.name(), "ok (transition reversed)", p.provenance());
                 return null;
             }
             requireNoOtherTransition(p.name(), "disable");
@@ -1074,7 +1074,7 @@ public final class PatchRegistry {
                 p.callbacks().closing(true);
                 throw e;
             }
-            report("disable", p.name(), "ok");
+            report("disable", p.name(), "ok", p.provenance());
             return null;
         });
     }
@@ -1532,12 +1532,12 @@ public final class PatchRegistry {
                 // Not a refusal: the force took effect and cannot be undone; only the transition's end
                 // (its relink, its record) is left, and the worker retries it (its end is logged as usual).
                 report("force", p.name(), "ok (forced; ending the transition (relinking) failed and is retried by"
-                        + " the transition worker: see the log)");
+                        + " the transition worker: see the log)", p.provenance());
                 worker.wake(); // its retry now rather than after its back-off
                 return null;
             }
             worker.wake(); // it stops retrying the forced transition now rather than after its back-off
-            report("force", p.name(), "ok");
+            report("force", p.name(), "ok", p.provenance());
             return null;
         });
     }
