@@ -38,7 +38,7 @@ final class JvmProcess {
             return;
         }
         Object owner = attribute(proc, "unix:uid");
-        Object self = attribute(PROC.resolve("self"), "unix:uid");
+        Object self = attribute(selfDir(), "unix:uid");
         if (owner != null && self != null && !owner.equals(self) && !self.equals(0)) {
             throw new Refused("pid " + pid + " (" + commandOf(proc) + ") runs as another user (uid " + owner + "):"
                     + " run jlivepatch as that user");
@@ -63,6 +63,16 @@ final class JvmProcess {
     }
 
     private static final String DISABLED = "-XX:+DisableAttachMechanism";
+
+    /**
+     * This command's own {@code /proc} directory, by its pid: {@code /proc/self} is a symbolic link owned
+     * by root, and its owner read without following it (as every {@code /proc} attribute here is) made
+     * every user read as root, so that the other-user check above never refused and a JVM of another user
+     * got "cannot be inspected" instead of "runs as another user".
+     */
+    static Path selfDir() {
+        return PROC.resolve(Long.toString(ProcessHandle.current().pid()));
+    }
 
     /** Whether {@code file} (a command line or environment, NUL-separated) names {@code option}. */
     private static boolean declares(Path file, String option) {
