@@ -13,18 +13,20 @@ import java.util.List;
  * fail (NoClassDefFoundError, then a refusal "until the JVM restarts").
  *
  * <p>A first operation can be tried only once per JVM with effect, so the sweep runs the other way
- * round from {@link StackEdgeSweep}'s: from past the edge towards room, one frame at a time, each
- * attempt on a fresh thread; each overflowing attempt gets a little further into the work than the
- * one before, until one completes (or is refused). The recursion runs interpreted (the test excludes
- * it from the JIT), so that one frame less is a fixed step of stack; and the threads' stacks are
- * larger than any other thread's of the JVM (2 MB), so that none is handed the cached stack of an
- * ended thread, larger than asked for (the C library's stack cache: a 512 KB thread then had twice the
- * room now and then, and the sweep's start was not past its edge). The test turns the verification
- * of application classes off, as {@code -noverify} start scripts and pre-verified classes do: else the
- * verifier's own depth, at the first class of activation that it checks, happens to overflow before
- * any initializer on JDK 17 and 25, which hid the defect. Then an operation with room must work: the
- * patch registers, enables and runs. Prints {@code RESULT ok}. Before, the boot loader's Recursion
- * overflowed in its initializer, and every later operation was refused (NoClassDefFoundError).
+ * round from {@link StackEdgeSweep}'s: from past the edge of its probe
+ * ({@link StackEdgeSweep#edge}) towards room, one frame at a time, each attempt StackEdgeSweep's
+ * recursion on a fresh thread ({@link StackEdgeSweep#run}); each overflowing attempt gets a little
+ * further into the work than the one before, until one completes (or is refused). The recursion
+ * runs interpreted (the test excludes StackEdgeSweep's {@code down} from the JIT), so that one
+ * frame less is a fixed step of stack; and the threads' stacks are larger than any other thread's
+ * of the JVM (2 MB), so that none is handed the cached stack of an ended thread, larger than asked
+ * for (the C library's stack cache: a 512 KB thread then had twice the room now and then, and the
+ * sweep's start was not past its edge). The test turns the verification of application classes off,
+ * as {@code -noverify} start scripts and pre-verified classes do: else the verifier's own depth, at
+ * the first class of activation that it checks, happens to overflow before any initializer on JDK
+ * 17 and 25, which hid the defect. Then an operation with room must work: the patch registers,
+ * enables and runs. Prints {@code RESULT ok}. Before, the boot loader's Recursion overflowed in its
+ * initializer, and every later operation was refused (NoClassDefFoundError).
  *
  * <p>{@code args[0]}: {@code register} (the API's register: the JVM's first operation, which
  * installs the hooks) or {@code enable} (registered with room, so installed: the first enable, whose
@@ -33,7 +35,6 @@ import java.util.List;
 public final class FirstOperationStackEdgeDriver {
 
     private static final int STACK_BYTES = 2 * 1024 * 1024;
-    private static final int START = 1_000_000;
     /** Frames past the probe's edge the sweep starts at, so that the first attempts reach nothing. */
     private static final int PAST_EDGE = 40;
 
@@ -41,10 +42,12 @@ public final class FirstOperationStackEdgeDriver {
         return "patched";
     }
 
-    private static volatile int reached;
-    /** What the attempt at the bottom ended with; written by its thread, read after the join. */
+    /**
+     * What the attempt at the bottom ended with, and what it threw instead (an overflow, or an error the
+     * operation let out); written by its thread, read after the join.
+     */
     private static volatile String outcome;
-    private static volatile boolean bottom;
+    private static volatile Throwable thrown;
     private static String mode;
     private static Livepatch lp;
     private static PatchHandle registered;
@@ -59,22 +62,22 @@ public final class FirstOperationStackEdgeDriver {
         if (mode.equals("enable")) {
             registered = lp.register(patch("edge-first"));
         }
-        int edge = edge();
+        int edge = StackEdgeSweep.edge(STACK_BYTES);
         List<String> overflows = new ArrayList<>();
         int bottoms = 0;
         String ended = null;
         String last = null;
         for (int depth = edge + PAST_EDGE; depth > 0 && ended == null; depth--) {
-            attempt(depth);
-            if (bottom) {
+            String result = attempt(depth);
+            if (result != null) {
                 bottoms++;
-                if (outcome.startsWith("overflow")) {
-                    if (!outcome.equals(last)) {
-                        overflows.add(depth + ": " + outcome);
-                        last = outcome;
+                if (result.startsWith("overflow")) {
+                    if (!result.equals(last)) {
+                        overflows.add(depth + ": " + result);
+                        last = result;
                     }
                 } else {
-                    ended = depth + ": " + outcome;
+                    ended = depth + ": " + result;
                 }
             }
         }
@@ -114,25 +117,44 @@ public final class FirstOperationStackEdgeDriver {
                 .build();
     }
 
-    private static void attempt(int depth) throws InterruptedException {
+    /**
+     * The operation at the bottom of {@code depth} frames: what it ended with ({@code overflow ...}
+     * where it overflowed), or null when the recursion did not reach it. Anything else it throws fails
+     * the driver.
+     */
+    private static String attempt(int depth) throws InterruptedException {
         attempts++;
-        bottom = false;
         outcome = null;
-        Thread t = new Thread(null, () -> {
-            try {
-                down(depth, true);
-            } catch (StackOverflowError e) {
-                if (bottom && outcome == null) {
-                    outcome = "overflow" + where(e);
-                }
-            }
-        }, "first-op-edge-" + depth, STACK_BYTES);
-        t.start();
-        t.join();
+        thrown = null;
+        StackEdgeSweep.Run run = StackEdgeSweep.run(depth, STACK_BYTES, "first-op-edge-" + depth, null,
+                FirstOperationStackEdgeDriver::operation, null);
+        if (!run.bottom() || outcome != null) {
+            return outcome;
+        }
+        if (thrown instanceof StackOverflowError || thrown == null && run.overflowed()) {
+            return "overflow" + where(thrown); // null: before the operation's own frame
+        }
+        System.out.println("the operation at the edge (depth " + depth + "):");
+        if (thrown != null) {
+            thrown.printStackTrace(System.out);
+        }
+        check(false, "the operation at the stack's edge neither ended nor overflowed: " + thrown);
+        return null;
     }
 
-    /** At the bottom: the operation under test; its outcome, unless it overflowed. */
+    /**
+     * At the bottom: the operation under test; its outcome, or what it threw (kept for after the
+     * join: formatting it here, at the edge, would overflow again).
+     */
     private static void operation() {
+        try {
+            operate();
+        } catch (RuntimeException | Error e) {
+            thrown = e;
+        }
+    }
+
+    private static void operate() {
         try {
             if (mode.equals("register")) {
                 registered = lp.register(patch("edge-first"));
@@ -149,7 +171,10 @@ public final class FirstOperationStackEdgeDriver {
     }
 
     /** Where in jlivepatch an overflow happened: its innermost frame of jlivepatch's, for the output. */
-    private static String where(StackOverflowError e) {
+    private static String where(Throwable e) {
+        if (e == null) {
+            return "";
+        }
         StackTraceElement[] trace = e.getStackTrace();
         String top = trace.length == 0 ? "" : " at " + trace[0].getClassName() + "." + trace[0].getMethodName();
         for (StackTraceElement f : trace) {
@@ -159,32 +184,6 @@ public final class FirstOperationStackEdgeDriver {
             }
         }
         return top;
-    }
-
-    private static int edge() throws InterruptedException {
-        reached = START;
-        Thread t = new Thread(null, () -> {
-            try {
-                down(START, false);
-            } catch (StackOverflowError e) {
-                // expected
-            }
-        }, "first-op-edge-probe", STACK_BYTES);
-        t.start();
-        t.join();
-        return START - reached;
-    }
-
-    private static void down(int left, boolean operate) {
-        if (left > 0) {
-            reached = left;
-            down(left - 1, operate);
-            return;
-        }
-        if (operate) {
-            bottom = true;
-            operation();
-        }
     }
 
     private static void check(boolean ok, String what) {

@@ -19,7 +19,7 @@ class FirstOperationStackEdgeTest {
     void aFirstOperationAtTheStacksEdgeLeavesJlivepatchUsable(String mode) throws Exception {
         ChildJvm.runOk(FirstOperationStackEdgeDriver.class,
                 List.of("-XX:+UnlockDiagnosticVMOptions", "-XX:-BytecodeVerificationRemote", "-XX:CompileCommand=quiet",
-                        "-XX:CompileCommand=exclude," + FirstOperationStackEdgeDriver.class.getName() + "::down"),
+                        "-XX:CompileCommand=exclude," + StackEdgeSweep.class.getName() + "::down"),
                 List.of(mode), 300);
     }
 }
