@@ -7,7 +7,8 @@ import java.util.List;
 
 /**
  * A Livepatch.install that fails leaves nothing behind, and a retry installs once: after its transformer was
- * added ({@link InstallFailureUndoneDriver}), and at that add ({@link TransformerAddFailureDriver}).
+ * added ({@link InstallFailureUndoneDriver}), at that add ({@link TransformerAddFailureDriver}), and when
+ * the undo cannot remove it ({@link TransformerRemoveFailureDriver}).
  */
 class InstallFailureUndoneTest {
 
@@ -20,6 +21,12 @@ class InstallFailureUndoneTest {
     @Test
     void aFailureInsideTheHooksInstallationIsUndoneBeforeAndAfterActivation() throws Exception {
         ChildJvm.runOk(TransformerAddFailureDriver.class,
+                List.of("--add-opens", "java.instrument/sun.instrument=ALL-UNNAMED"), List.of(), 120);
+    }
+
+    @Test
+    void aHookTransformerTheUndoCouldNotRemoveIsRemovedByTheRetry() throws Exception {
+        ChildJvm.runOk(TransformerRemoveFailureDriver.class,
                 List.of("--add-opens", "java.instrument/sun.instrument=ALL-UNNAMED"), List.of(), 120);
     }
 }

@@ -313,6 +313,9 @@ final class ControlChannel implements AutoCloseable {
                 throw new IOException("pid " + pid + " closed the connection without answering " + method.getName()
                         + " (the JVM may have exited, or failed to answer: out of memory, say)", e);
             }
+            if (e instanceof java.nio.channels.ClosedChannelException) {
+                throw e; // closed on this side (an interrupt, the command's own close): not the target's doing
+            }
             throw new IOException("pid " + pid + " closed the connection without answering " + method.getName()
                     + " (the JVM may have exited, or failed to answer: out of memory, say): " + e.getMessage(), e);
         }

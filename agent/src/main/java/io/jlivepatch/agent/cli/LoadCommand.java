@@ -146,7 +146,7 @@ final class LoadCommand implements Callable<Integer> {
                 for (String line : functions) {
                     out.println("  " + line);
                 }
-                if (!noEnable) {
+                if (!noEnable && code == Main.DONE) { // after "patching complete" only: see failedWarning
                     String warning = PatchCommand.failedWarning(jvm.pid(), rawName,
                             PatchCommand.failedFunctions(functions).size(), functions.length);
                     if (warning != null) {

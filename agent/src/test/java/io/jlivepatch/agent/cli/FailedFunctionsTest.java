@@ -23,6 +23,7 @@ class FailedFunctionsTest {
             "com.acme.Later.run()V: pending (class not loaded)",
             "com.acme.Greeter.bare()V [app@1]: failed",
             "com.acme.Greeter.gone()V [app@1]: not patched",
+            "com.acme.Greeter.said()V [app@1]: patched (a detail that quotes another line: [x]: failed (y))",
         };
         assertEquals(List.of(FAILED, "com.acme.Greeter.bare()V [app@1]: failed"), PatchCommand.failedFunctions(lines));
     }

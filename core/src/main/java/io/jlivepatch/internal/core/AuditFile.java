@@ -51,6 +51,12 @@ public final class AuditFile implements Runnable {
     private long done;
     /** A record's wait for its line timed out; no record waits until the writer is done with a line again. */
     private boolean stuck;
+    /**
+     * A wait at the JVM's exit (the drain, or a line after it: {@link #afterExitDrain}) ran out of
+     * its time: later lines of the exit wait no more, so that an exit that makes N more records (a
+     * shutdown hook's unload) takes the one bound, not N more. Under this.
+     */
+    private boolean exitGaveUp;
     /** Why the last write failed (or the writer is stuck), or null after a write that succeeded. */
     private String problem;
     /** Records not written since the last write that succeeded. */
@@ -198,6 +204,9 @@ public final class AuditFile implements Runnable {
             left = target - done;
             if (left <= 0) {
                 return 0;
+            }
+            if (atExit) {
+                exitGaveUp = true;
             }
             // Those still queued (oldest first; the lines queued after target are not this drain's) at
             // their own time; the one the writer holds, if any, has none here: now.
@@ -438,7 +447,7 @@ public final class AuditFile implements Runnable {
     /**
      * For line {@code mine} queued after the drain at the JVM's exit (else {@code null}, and the
      * caller waits as usual): waits for it as the drain would have, at most {@link #DRAIN_AT_EXIT_MS}
-     * ms, not at all while the writer is stuck, and an interrupted caller too (no drain is left to
+     * ms, not at all while the writer is stuck or once a wait at the exit gave up, and an interrupted caller too (no drain is left to
      * wait for it). {@code ""} when the writer is done with it by then; else it is counted as not
      * written, and what to say on standard error (the drain's words; Log.atExit: java.util.logging
      * may be reset already).
@@ -449,9 +458,10 @@ public final class AuditFile implements Runnable {
         }
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(DRAIN_AT_EXIT_MS);
         boolean interrupted = Thread.interrupted(); // restored below; timedWait would throw at once
-        while (done < mine && !stuck) {
+        while (done < mine && !stuck && !exitGaveUp) {
             long wait = deadline - System.nanoTime();
             if (wait <= 0) {
+                exitGaveUp = true;
                 break;
             }
             try {

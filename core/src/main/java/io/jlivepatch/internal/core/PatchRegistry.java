@@ -1397,14 +1397,15 @@ public final class PatchRegistry {
                     "''{0}'': ending the transition failed, retrying: {1}", p.name(), e.getMessage());
             return false;
         }
+        // Made before the commit, as a transition's hand-over is: the stack without the patches a
+        // cumulative patch replaces. A failure up to here leaves the transition as it was, retried,
+        // and before the record below, which must not say "complete" of a transition then retried.
+        Replaced gone = replaced ? Replaced.of(stack, p) : null;
         // When the change took effect on every thread, on record (the operation's own line says
         // only that it began); before the transition is seen ended, so that whoever waited for
-        // that finds the line.
+        // that finds the line. Never throws (report).
         report("transition", p.name(), "ok (" + (t.targetPatched() ? "patching" : "unpatching") + " complete"
                 + (t.forced() ? ", forced" : "") + ")", p.provenance());
-        // Made before the commit, as a transition's hand-over is: the stack without the patches a
-        // cumulative patch replaces. A failure up to here leaves the transition as it was, retried.
-        Replaced gone = replaced ? Replaced.of(stack, p) : null;
         transition = null; // the commit: from here on nothing may skip the closing steps below
         transitionPatch = null;
         // A patch's states count from before its postPatch, and before the replaced patches go, so

@@ -23,7 +23,7 @@ public final class HookManager {
 
     /**
      * The caller's of {@link #install}. Replaced only when a retry takes this manager up again
-     * ({@link #abandonedActive}), under Livepatch.class and before any patch exists; volatile for the
+     * ({@link #abandoned}), under Livepatch.class and before any patch exists; volatile for the
      * threads that read it after that install returned (the relinker, the transformer's look-ups).
      */
     private volatile Instrumentation instrumentation;
@@ -55,12 +55,12 @@ public final class HookManager {
     private HookTransformer transformer;
     private String claim;
     /**
-     * The manager of an installation that failed after its activation, which nothing can take back
-     * (Dispatch keeps its linker): the next {@link #install} of this copy uses it, or every retry would
-     * be refused as another copy's until the JVM restarts. Written by {@link #uninstall} and
-     * {@link #install}, both under Livepatch.class.
+     * The manager of an installation that failed and left what only it can take back: its activation
+     * (Dispatch keeps its linker; a new manager would be refused as another copy's until the JVM
+     * restarts), or its transformer, whose removal failed. The next {@link #install} of this copy
+     * uses it. Written by {@link #uninstall} and {@link #install}, both under Livepatch.class.
      */
-    private static HookManager abandonedActive;
+    private static HookManager abandoned;
 
     private HookManager(Instrumentation instrumentation) {
         this.instrumentation = instrumentation;
@@ -93,10 +93,11 @@ public final class HookManager {
             // makes the JVM write a warning to standard error, which must take it (StandardErrorProbe).
             StandardErrorProbe.check();
         }
-        // A manager this copy activated in an installation that then failed: Dispatch keeps its linker
-        // for good (uninstall), and would refuse a new manager's as another copy's. The retry takes it
-        // up again, with the caller's Instrumentation (set in the try below: a refusal changes nothing).
-        HookManager hm = abandonedActive != null ? abandonedActive : new HookManager(inst);
+        // A manager of this copy that a failed installation left active (Dispatch keeps its linker for
+        // good and would refuse a new manager's as another copy's) or with its transformer registered
+        // (uninstall): the retry takes it up again, with the caller's Instrumentation (set in the try
+        // below: a refusal changes nothing).
+        HookManager hm = abandoned != null ? abandoned : new HookManager(inst);
         // Which copy of jlivepatch owns the JVM is decided here, at install, as it always was: a copy
         // installed but idle (no patch yet, so Dispatch has no resolver) must not lose the JVM to a
         // copy of another class loader that happens to make the first change.
@@ -109,7 +110,14 @@ public final class HookManager {
         }
         hm.claim = owner == null ? me : null;
         try {
-            hm.instrumentation = inst; // the same, unless hm is the abandoned manager; its transformer was removed
+            HookTransformer left = hm.transformer;
+            if (left != null) {
+                // The abandoned manager's, whose removal failed (uninstall): removed now, through the
+                // Instrumentation that added it, or this retry would leave two (a failure refuses it).
+                hm.instrumentation.removeTransformer(left);
+                hm.transformer = null;
+            }
+            hm.instrumentation = inst; // the same, unless hm is the abandoned manager
             if (BootstrapClassPath.appended()) {
                 // A jlivepatch that does not claim the property (an older version) was here first:
                 // activation's Dispatch.install refuses it now, as it always did. Also the retry of an
@@ -134,7 +142,7 @@ public final class HookManager {
             hm.uninstall(e);
             throw e;
         }
-        abandonedActive = null; // taken up: the caller's own later failure sets it again (uninstall)
+        abandoned = null; // taken up: the caller's own later failure sets it again (uninstall)
         return hm;
     }
 
@@ -145,12 +153,12 @@ public final class HookManager {
      * once, as if this one had never run. Left as they are, since nothing can take them back: the
      * bootstrap class path's append (a retry finds it there and activates at once: {@link #install}),
      * and an activation: Dispatch keeps this manager's linker, so a retry of this copy takes this
-     * manager up again ({@link #abandonedActive}) rather than make one that Dispatch refuses. Never
+     * manager up again ({@link #abandoned}) rather than make one that Dispatch refuses. Never
      * throws: what fails here is added to {@code why}, the failure the caller reports.
      */
     public void uninstall(Throwable why) {
         if (active) {
-            abandonedActive = this; // first: no later step's failure may lose it
+            abandoned = this; // first: no later step's failure may lose it
         }
         // The reverse of install's order: the claim last, so that no other copy can claim the JVM
         // while this copy's transformer still runs.
@@ -161,6 +169,7 @@ public final class HookManager {
                 transformer = null;
             }
         } catch (Throwable e) {
+            abandoned = this; // its transformer stays registered: the retry removes it first (install)
             why.addSuppressed(e);
         }
         try {
