@@ -1,22 +1,23 @@
 package installfailure;
 
 import io.jlivepatch.Livepatch;
-import io.jlivepatch.Patch;
-import io.jlivepatch.PatchHandle;
 import io.jlivepatch.control.ObjectNames;
 import io.jlivepatch.internal.control.ControlServer;
 import io.jlivepatch.internal.core.PatchRegistry;
 import net.bytebuddy.agent.ByteBuddyAgent;
 
 import javax.management.MBeanServer;
-import java.lang.instrument.ClassFileTransformer;
 import java.lang.instrument.Instrumentation;
 import java.lang.management.ManagementFactory;
-import java.lang.reflect.Array;
-import java.lang.reflect.Field;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+
+import static installfailure.InstallFailures.check;
+import static installfailure.InstallFailures.count;
+import static installfailure.InstallFailures.fail;
+import static installfailure.InstallFailures.leftNothing;
+import static installfailure.InstallFailures.patchesAndUnpatches;
+import static installfailure.InstallFailures.transformers;
 
 /**
  * In a JVM of its own (install is once per JVM): Livepatch.install fails at its last step (the
@@ -28,18 +29,6 @@ import java.util.List;
  * Needs --add-opens java.instrument/sun.instrument to count the transformers.
  */
 public final class InstallFailureUndoneDriver {
-
-    public static final class Target {
-        public static int value() {
-            return 1;
-        }
-    }
-
-    public static final class Fix {
-        public static int value() {
-            return 2;
-        }
-    }
 
     public static void main(String[] args) throws Exception {
         Instrumentation inst = ByteBuddyAgent.install();
@@ -55,9 +44,7 @@ public final class InstallFailureUndoneDriver {
                 + System.getProperty("jlivepatch.owner") + ", registry " + PatchRegistry.installed());
         check(transformers(inst).equals(before), "the failed install left transformers: " + transformers(inst)
                 + " (before it: " + before + ")");
-        check(System.getProperty("jlivepatch.owner") == null, "the failed install left its claim jlivepatch.owner="
-                + System.getProperty("jlivepatch.owner"));
-        check(PatchRegistry.installed() == null, "the failed install left its registry");
+        leftNothing("first");
 
         // The retry fails the same way, after the activation that its install runs at once (the
         // bootstrap class path is appended already), which nothing can take back: the third attempt
@@ -71,8 +58,7 @@ public final class InstallFailureUndoneDriver {
         }
         check(transformers(inst).equals(before), "the second failed install left transformers: " + transformers(inst)
                 + " (before it: " + before + ")");
-        check(System.getProperty("jlivepatch.owner") == null, "the second failed install left its claim");
-        check(PatchRegistry.installed() == null, "the second failed install left its registry");
+        leftNothing("second");
 
         Livepatch lp = Livepatch.install(inst);
         List<String> after = transformers(inst);
@@ -81,10 +67,7 @@ public final class InstallFailureUndoneDriver {
                 + " hook transformers: " + after);
         check(count(after, "JmxWatch") == 1, "the retry left " + count(after, "JmxWatch") + " JMX watches: " + after);
 
-        PatchHandle h = lp.register(Patch.builder("after-retry")
-                .replace(Target.class.getMethod("value"), Fix.class.getMethod("value")).build());
-        h.enable();
-        check(h.awaitTransition(java.time.Duration.ofSeconds(10)) && Target.value() == 2, "not patched after the retry");
+        patchesAndUnpatches(lp, "after-retry");
 
         // The MBeans: the failed install's JMX watch, left waiting, must not register its registry's.
         MBeanServer server = ManagementFactory.getPlatformMBeanServer();
@@ -99,61 +82,5 @@ public final class InstallFailureUndoneDriver {
         check(patches.length == 1 && patches[0].contains("after-retry"), "the MBean is not the retry's registry's: "
                 + Arrays.toString(patches));
         System.out.println("RESULT ok");
-    }
-
-    private static int count(List<String> names, String simpleName) {
-        int n = 0;
-        for (String s : names) {
-            if (s.endsWith("." + simpleName)) {
-                n++;
-            }
-        }
-        return n;
-    }
-
-    /** The class names of the transformers {@code inst} holds, both kinds (retransformation capable or not). */
-    static List<String> transformers(Instrumentation inst) throws ReflectiveOperationException {
-        List<String> names = new ArrayList<>();
-        for (Field m : inst.getClass().getDeclaredFields()) {
-            if (!m.getType().getName().endsWith("TransformerManager")) {
-                continue;
-            }
-            m.setAccessible(true);
-            Object manager = m.get(inst);
-            if (manager == null) {
-                continue;
-            }
-            for (Field l : manager.getClass().getDeclaredFields()) {
-                if (!l.getType().isArray()) {
-                    continue;
-                }
-                l.setAccessible(true);
-                Object list = l.get(manager);
-                for (int i = 0; list != null && i < Array.getLength(list); i++) {
-                    Object info = Array.get(list, i);
-                    for (Field t : info.getClass().getDeclaredFields()) {
-                        if (ClassFileTransformer.class.isAssignableFrom(t.getType())) {
-                            t.setAccessible(true);
-                            names.add(t.get(info).getClass().getName());
-                        }
-                    }
-                }
-            }
-        }
-        return names;
-    }
-
-    /** With -Dobserve=true (run by hand) a failed check is printed and the rest still runs: what a retry then meets. */
-    private static void check(boolean ok, String what) {
-        if (!ok && Boolean.getBoolean("observe")) {
-            System.out.println("FAILED (going on to observe the rest): " + what);
-        } else if (!ok) {
-            fail(what);
-        }
-    }
-
-    private static void fail(String what) {
-        System.out.println("FAILED: " + what);
-        System.exit(1);
     }
 }
