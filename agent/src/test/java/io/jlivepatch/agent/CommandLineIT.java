@@ -52,7 +52,7 @@ class CommandLineIT {
         assertEquals(ORIGINAL, service.call(), "the initializer threw: the method runs its own code");
         assertEquals(0, Cli.run("disable", service.pid(), "fix-broken-init").exitCode());
         Cli enable = Cli.run("enable", service.pid(), "fix-broken-init");
-        assertEquals(0, enable.exitCode(), enable.toString());
+        assertEquals(5, enable.exitCode(), "enabled, but a function FAILED: " + enable);
         // "enabled, patching complete" alone read as if the fix ran
         assertTrue(enable.out().contains("agentapp.Greeter.greet(Ljava/lang/String;)Ljava/lang/String; [")
                 && enable.out().contains("]: failed (the patch class agentapp.fix.BrokenInitFix failed to initialize"),

@@ -8,7 +8,8 @@ import picocli.CommandLine.Mixin;
         exitCodeListHeading = "Exit codes:%n",
         exitCodeList = {"0:enabled, patching complete", "1:refused: nothing changed (the reason is printed); or another operation disabled it again before the"
                 + " transition ended (printed)",
-                "2:usage error", "3:enabled, but the transition had not ended within --wait", Main.UNKNOWN_EXIT})
+                "2:usage error", "3:enabled, but the transition had not ended within --wait", Main.UNKNOWN_EXIT,
+                Main.FAILED_EXIT})
 final class EnableCommand extends PatchCommand {
 
     @Mixin

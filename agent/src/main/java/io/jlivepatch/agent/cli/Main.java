@@ -10,7 +10,8 @@ import java.io.PrintWriter;
  * {@code java -jar jlivepatch-agent.jar <command>}: kpatch's load/unload/list over the attach API.
  * Exit codes: 0 done, 1 refused (the reason printed, the target unchanged), 2 usage error, 3 the
  * state changed but its transition had not ended in time (the threads holding it printed), 4 the
- * target stopped answering after a change had reached it (it may have changed).
+ * target stopped answering after a change had reached it (it may have changed), 5 enabled but some of
+ * the patch's functions FAILED.
  */
 @Command(name = "jlivepatch", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Live patching for running JVMs: load, inspect and remove patches.",
@@ -19,7 +20,7 @@ import java.io.PrintWriter;
                 "2:usage error",
                 "3:the patch's state changed, but its transition had not ended within --wait (load, enable, disable,"
                 + " unload): the threads holding it are printed, with the force command",
-                Main.UNKNOWN_EXIT},
+                Main.UNKNOWN_EXIT, Main.FAILED_EXIT},
         subcommands = {ListCommand.class, LoadCommand.class, StatusCommand.class, EnableCommand.class,
                 DisableCommand.class, UnregisterCommand.class, UnloadCommand.class, ForceCommand.class,
                 BuildCommand.class, InspectCommand.class, InstallCommand.class, UninstallCommand.class, WatchCommand.class,
@@ -31,6 +32,15 @@ public final class Main implements Runnable {
     static final int USAGE = 2;
     static final int TRANSITION_RUNNING = 3;
     static final int OUTCOME_UNKNOWN = 4;
+    /**
+     * {@code load} or {@code enable} done, but a function of the patch is FAILED once the transition
+     * ended: the patch is enabled and its fix runs nowhere there, which a script that checks only for
+     * failure (0 against the rest) must not read as live.
+     */
+    static final int FUNCTIONS_FAILED = 5;
+    /** Exit code 5 in the help of the commands that enable. */
+    static final String FAILED_EXIT = "5:enabled, patching complete, but some of the patch's functions FAILED (their"
+            + " lines printed): there the method runs the version below the patch, or its own code";
     /** Exit code 4 in every changing command's help. */
     static final String UNKNOWN_EXIT = "4:unknown outcome: the target stopped answering (timed out, closed the"
             + " connection) after a change of this command had reached it, so it may have changed: run status"

@@ -71,7 +71,8 @@ abstract class PatchCommand implements Callable<Integer> {
      *
      * @param state    what the operation did: {@code enabled}
      * @param complete how the transition ends: {@code patching complete}
-     * @return {@link Main#DONE}, or {@link Main#TRANSITION_RUNNING} when it still runs
+     * @return {@link Main#DONE}, {@link Main#FUNCTIONS_FAILED} when enabled with a function FAILED, or
+     *         {@link Main#TRANSITION_RUNNING} when it still runs
      */
     int settle(TargetJvm jvm, boolean enabled, String complete, WaitOption wait, boolean forcedBefore)
             throws Refused, InterruptedException {
@@ -84,8 +85,8 @@ abstract class PatchCommand implements Callable<Integer> {
                 return Main.REFUSED;
             }
             done(jvm, state + ", " + complete, forcedMeanwhile(jvm, name, forcedBefore));
-            if (enabled) {
-                printFailed(spec.commandLine().getOut(), jvm, name);
+            if (enabled && printFailed(spec.commandLine().getOut(), jvm, name)) {
+                return Main.FUNCTIONS_FAILED;
             }
             return Main.DONE;
         }
@@ -123,15 +124,15 @@ abstract class PatchCommand implements Callable<Integer> {
                 + "' shows why; 'jlivepatch unload " + pid + " " + Text.clean(name) + "' takes the patch off)";
     }
 
-    /** Prints the failed function lines of {@code name} and {@link #failedWarning}, if any failed. */
-    static void printFailed(java.io.PrintWriter out, TargetJvm jvm, String name) {
+    /** Prints the failed function lines of {@code name} and {@link #failedWarning}, if any failed; whether any did. */
+    static boolean printFailed(java.io.PrintWriter out, TargetJvm jvm, String name) {
         String[] lines;
         try {
             lines = jvm.patch(name).getFunctions();
         } catch (RuntimeException | Refused e) {
             // Told after the enable is done and said so: a patch unloaded meanwhile (a watch's reconcile,
             // another operator) has no lines, and a read that fails must not make a done enable a failure.
-            return;
+            return false;
         }
         java.util.List<String> failed = failedFunctions(lines);
         for (String line : failed) {
@@ -141,6 +142,7 @@ abstract class PatchCommand implements Callable<Integer> {
         if (warning != null) {
             out.println("  " + warning);
         }
+        return warning != null;
     }
 
     /**
