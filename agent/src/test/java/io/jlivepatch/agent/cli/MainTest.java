@@ -26,6 +26,19 @@ class MainTest {
                 + " force, build, inspect, install, uninstall or watch (jlivepatch --help)"), err.toString());
     }
 
+    /** 0 or a negative pid is a usage error that says so, not a process looked for ("no process with pid -5", exit 1). */
+    @Test
+    void aPidThatIsNotPositiveIsAUsageError() {
+        for (String pid : new String[] {"0", "-5", "12x"}) {
+            StringWriter out = new StringWriter();
+            StringWriter err = new StringWriter();
+            int code = Main.run(new PrintWriter(out), new PrintWriter(err), "status", pid);
+            assertEquals(Main.USAGE, code, pid + ": " + err);
+            assertTrue(err.toString().contains("'" + pid + "' is not a pid ("), pid + ": " + err);
+            assertFalse(err.toString().contains("no process with pid"), pid + ": " + err);
+        }
+    }
+
     /** A path no file system takes (a NUL character): its reason, and no usage text. */
     @Test
     void aPathThatCannotBeAFileNameIsRefusedWithItsReason() {
