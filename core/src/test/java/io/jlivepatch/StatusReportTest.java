@@ -1,5 +1,7 @@
 package io.jlivepatch;
 
+import io.jlivepatch.internal.core.Requester;
+import io.jlivepatch.internal.core.StartupJars;
 import io.jlivepatch.internal.trust.TrustPolicy;
 import io.jlivepatch.json.JsonReader;
 import io.jlivepatch.json.SchemaCheck;
@@ -121,6 +123,40 @@ class StatusReportTest {
         assertTrue(loaded > 0 && text.substring(loaded).matches("(?s)     loaded: \\S+Z by \\S.*"), text);
         for (String line : lines) {
             assertNoRawControlCharacter(line);
+        }
+    }
+
+    /** A JAR of patches=<dir> that was skipped, or waits, is named in status with why: the stack alone lacks it. */
+    @Test
+    void theJarsOfThePatchDirectoryThatAreNotLoadedAreShownWithWhy() throws Exception {
+        String skipped = dir.resolve("20-trunc\n.jar").toString();
+        String waiting = dir.resolve("30-fat.jar").toString();
+        StartupJars.skipped(skipped, Requester.STARTUP, "INVALID_PATCH: patch JAR " + skipped + " is not a JAR\nforged");
+        StartupJars.waiting(waiting, Requester.ATTACH, "for a class loader that can load its classes");
+        try {
+            String text = Mbeans.statusText();
+            String shown = skipped.replace("\n", "\\n");
+            assertTrue(text.contains("\n  start-up: skipped " + shown + ": INVALID_PATCH: patch JAR " + shown
+                    + " is not a JAR\\nforged\n"), text);
+            assertTrue(text.contains("\n  attach: waiting " + waiting + ": for a class loader that can load its classes\n"),
+                    text);
+            for (String line : text.split("\n")) {
+                assertNoRawControlCharacter(line);
+            }
+
+            Map<String, Object> status = object(JsonReader.parse(statusJson()));
+            assertEquals(List.of(), SchemaCheck.problems(schema(), status));
+            List<?> notLoaded = (List<?>) object(status.get("patchDirectory")).get("notLoaded");
+            assertTrue(notLoaded.contains(Map.of("jar", skipped, "by", "start-up", "state", "skipped",
+                    "reason", "INVALID_PATCH: patch JAR " + skipped + " is not a JAR\nforged")), notLoaded.toString());
+            assertTrue(notLoaded.contains(Map.of("jar", waiting, "by", "attach", "state", "waiting",
+                    "reason", "for a class loader that can load its classes")), notLoaded.toString());
+
+            StartupJars.loaded(waiting); // it loaded after all: no longer listed
+            assertFalse(Mbeans.statusText().contains(waiting), "a JAR that loads leaves the list");
+        } finally {
+            StartupJars.loaded(skipped);
+            StartupJars.loaded(waiting);
         }
     }
 

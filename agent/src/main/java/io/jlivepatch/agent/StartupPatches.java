@@ -5,6 +5,7 @@ import io.jlivepatch.Livepatch;
 import io.jlivepatch.PatchException;
 import io.jlivepatch.PatchHandle;
 import io.jlivepatch.internal.core.Requester;
+import io.jlivepatch.internal.core.StartupJars;
 
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
@@ -21,6 +22,15 @@ import java.util.List;
  */
 final class StartupPatches {
 
+    /** What status says of a JAR that waits for its class loader. */
+    static final String WAITS_FOR_LOADER = "for a class loader that can load its classes";
+
+    /**
+     * Whether a JAR was recorded in {@link StartupJars} as not loaded: only then is a load told to it,
+     * so that a start-up where every JAR loads never loads that class (FootprintIT). Set before the
+     * record, read after a load; a load that misses it finds nothing to remove.
+     */
+    private static volatile boolean recorded;
 
     private StartupPatches() {
     }
@@ -71,6 +81,7 @@ final class StartupPatches {
                 } catch (RuntimeException | LinkageError ignored) {
                     // logged above; only its record is missing
                 }
+                waiting(jar, Requester.current(), "behind " + waiting.get(0) + ", which waits for its class loader");
                 waiting.add(jar);
                 continue;
             }
@@ -79,16 +90,19 @@ final class StartupPatches {
                 h = lp.load(jar);
                 h.enable();
                 Log.get().log(System.Logger.Level.INFO, "'" + h.name() + "': loaded from " + jar + " " + when);
+                loaded(jar); // skipped by an earlier patches= (an attach's) and loaded now
             } catch (PatchException e) {
                 if (h == null && io.jlivepatch.internal.jar.PatchJarLoader.waitsForItsLoader(e)) {
                     Log.get().log(System.Logger.Level.WARNING, "'" + e.patchName() + "' from " + jar + " waits for a"
                             + " class loader that can load its classes (" + e.getCause() + "): a Spring Boot fat JAR's"
                             + " or an application server's loader is made after start-up; it is loaded as soon as"
                             + " one can load them");
+                    waiting(jar, Requester.current(), WAITS_FOR_LOADER);
                     waiting.add(jar);
                     continue;
                 }
                 Log.get().log(System.Logger.Level.ERROR, "skipping " + jar + ": " + e.getMessage());
+                skipped(jar, Requester.current(), e.reason() + ": " + e.getMessage());
                 if (h != null) {
                     try {
                         h.unregister();
@@ -98,11 +112,44 @@ final class StartupPatches {
                 }
             } catch (RuntimeException | LinkageError e) {
                 Log.get().log(System.Logger.Level.ERROR, "skipping " + jar + ": " + e, e);
+                skipped(jar, Requester.current(), e.toString());
             }
         }
         if (!waiting.isEmpty()) { // its class is loaded only then (FootprintIT)
             // Retried on the account of the channel this runs for: the start-up, or an attach's patches=.
             WaitingStartupPatches.start(lp, waiting, Requester.current());
+        }
+    }
+
+    /** Status lists {@code jar} as skipped for {@code reason} ({@link StartupJars}); never throws. */
+    static void skipped(Path jar, String requester, String reason) {
+        recorded = true;
+        try {
+            StartupJars.skipped(jar.toString(), requester, reason);
+        } catch (RuntimeException | LinkageError ignored) {
+            // logged and audited already; only status misses it
+        }
+    }
+
+    /** Status lists {@code jar} as waiting ({@link StartupJars}); never throws. */
+    static void waiting(Path jar, String requester, String reason) {
+        recorded = true;
+        try {
+            StartupJars.waiting(jar.toString(), requester, reason);
+        } catch (RuntimeException | LinkageError ignored) {
+            // logged and audited already; only status misses it
+        }
+    }
+
+    /** Status no longer lists {@code jar}, if it did. */
+    static void loaded(Path jar) {
+        if (!recorded) {
+            return;
+        }
+        try {
+            StartupJars.loaded(jar.toString());
+        } catch (RuntimeException | LinkageError ignored) {
+            // status keeps an entry that the patch list contradicts
         }
     }
 }

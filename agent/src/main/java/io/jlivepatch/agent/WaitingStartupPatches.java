@@ -118,6 +118,7 @@ final class WaitingStartupPatches implements Runnable {
                         + (Requester.ATTACH.equals(requester) ? "the attach" : "start-up") + "; load it"
                         + " with 'jlivepatch load <pid> " + jar + "' once the application is up";
                 Log.get().log(Level.WARNING, jar + " was " + why);
+                StartupPatches.skipped(jar, requester, why);
                 // On record too, on the account of the channel that asked for it, as its attempts were.
                 String before = Requester.enter(requester);
                 try {
@@ -168,21 +169,34 @@ final class WaitingStartupPatches implements Runnable {
                     enabledBefore = h;
                     Log.get().log(Level.INFO, "'" + h.name() + "': loaded from " + jar + " once a class loader could"
                             + " load its classes");
+                    StartupPatches.loaded(jar);
                 } catch (PatchException e) {
                     if (h != null) {
                         unregister(h);
                     } else if (PatchJarLoader.waitsForItsLoader(e)) {
+                        statusOfWaiting(); // the first may have been behind one that has loaded since
                         return; // not this loader: the next one may be
                     }
                     Log.get().log(Level.ERROR, "skipping " + jar + ": " + e.getMessage());
+                    StartupPatches.skipped(jar, requester, e.reason() + ": " + e.getMessage());
                 } catch (RuntimeException | LinkageError e) {
                     Log.get().log(Level.ERROR, "skipping " + jar + ": " + e, e);
+                    StartupPatches.skipped(jar, requester, e.toString());
                 }
                 waiting.remove(0);
             }
         } finally {
             Requester.restore(before);
             RecursionGuard.exit(mark);
+        }
+    }
+
+    /** Says again in status what each waiting JAR waits for: the first for its loader, the others behind it. */
+    private void statusOfWaiting() {
+        Path first = waiting.get(0);
+        StartupPatches.waiting(first, requester, StartupPatches.WAITS_FOR_LOADER);
+        for (int i = 1; i < waiting.size(); i++) {
+            StartupPatches.waiting(waiting.get(i), requester, "behind " + first + ", which waits for its class loader");
         }
     }
 

@@ -15,6 +15,7 @@ import javax.management.remote.JMXConnectorFactory;
 import javax.management.remote.JMXServiceURL;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 
 import static io.jlivepatch.agent.ServiceProcess.GREET_FIXED;
@@ -278,12 +279,24 @@ class CommandLineIT {
     void patchesDirectoryIsLoadedAtStartUpAndABadJarIsSkipped() throws Exception {
         Path patches = Files.createDirectory(dir.resolve("patches"));
         TestJars.greeterFixJar(patches);
-        Files.writeString(patches.resolve("0-broken.jar"), "not a jar");
+        Path broken = Files.writeString(patches.resolve("0-broken.jar"), "not a jar");
+        // A copy cut short (a full disk, an interrupted scp): the ZIP's central directory is missing.
+        byte[] whole = Files.readAllBytes(TestJars.shoutFixJar(dir));
+        Path truncated = Files.write(patches.resolve("20-trunc.jar"), java.util.Arrays.copyOf(whole, whole.length / 2));
         try (ServiceProcess started = new ServiceProcess("-javaagent:" + TestJars.AGENT + "=patches=" + patches)) {
             assertEquals(GREET_FIXED, started.call());
-            Cli status = Cli.run("status", started.pid(), "--log");
-            assertTrue(status.out().contains("1. fix-greet [enabled]"), status.toString());
-            assertTrue(status.out().contains("0-broken.jar"), status.toString());
+            Cli log = Cli.run("status", started.pid(), "--log");
+            assertTrue(log.out().contains("1. fix-greet [enabled]"), log.toString());
+            assertTrue(log.out().contains("0-broken.jar"), log.toString());
+            // Without --log, status says which JARs of the directory are not loaded, and why.
+            Cli status = Cli.run("status", started.pid());
+            assertTrue(status.out().contains("1 patch\n"), status.toString());
+            for (Path bad : List.of(broken, truncated)) {
+                assertTrue(status.out().contains("\n  start-up: skipped " + bad + ": INVALID_PATCH: "), status.toString());
+            }
+            Cli json = Cli.run("status", started.pid(), "--json");
+            assertTrue(json.out().contains("{\"jar\":\"" + truncated + "\",\"by\":\"start-up\",\"state\":\"skipped\","
+                    + "\"reason\":\"INVALID_PATCH: "), json.toString());
         }
     }
 

@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -145,9 +146,15 @@ class LaunchedLoaderIT {
             } finally {
                 vm.detach();
             }
+            // Status says why the directory's JAR is not in the stack, and who gave it.
+            String waits = "\n  attach: waiting " + patches.resolve("10-fix-fat.jar")
+                    + ": for a class loader that can load its classes\n";
+            Cli waiting = Cli.run("status", p.pid());
+            assertTrue(waiting.out().contains(waits), waiting.toString());
             in.println(); // the launcher makes the application's loader now
             awaitPatched(out, in, log);
             Cli audit = Cli.run("status", p.pid(), "--log");
+            assertFalse(audit.out().contains("attach: waiting"), "loaded: no longer listed as waiting: " + audit);
             List<String> fixFat = audit.out().lines().filter(l -> l.contains(" load fix-fat by ")).toList();
             assertEquals(2, fixFat.size(), audit.toString());
             assertTrue(fixFat.get(0).contains(" load fix-fat by attach: refused ")

@@ -8,6 +8,7 @@ import io.jlivepatch.internal.core.AuditFile;
 import io.jlivepatch.internal.core.ForcedPatch;
 import io.jlivepatch.internal.core.PatchRegistry;
 import io.jlivepatch.internal.core.Provenance;
+import io.jlivepatch.internal.core.StartupJars;
 import io.jlivepatch.internal.transition.Transition;
 import io.jlivepatch.internal.ModuleOpenings;
 import io.jlivepatch.internal.trust.TrustPolicy;
@@ -131,7 +132,16 @@ final class StatusReport {
                     .append(",\"unregisteredAt\":").append(Json.string(String.valueOf(gone.unregisteredAt())))
                     .append(",\"how\":").append(Json.string(gone.how())).append('}');
         }
-        return sb.append("]}").toString();
+        StartupJars.Snapshot notLoaded = StartupJars.snapshot();
+        sb.append("],\"patchDirectory\":{\"notLoaded\":[");
+        int n = 0;
+        for (StartupJars.Entry e : notLoaded.entries()) {
+            sb.append(n++ > 0 ? "," : "").append("{\"jar\":").append(Json.string(e.jar()))
+                    .append(",\"by\":").append(Json.string(e.by()))
+                    .append(",\"state\":").append(Json.string(e.state()))
+                    .append(",\"reason\":").append(Json.string(e.reason())).append('}');
+        }
+        return sb.append("],\"notShown\":").append(notLoaded.notShown()).append("}}").toString();
     }
 
     /** {@code {"source":..,"sha256":..,"signer":..,"builds":{..},"loadedAt":..,"loadedBy":..}}, or {@code null}. */
@@ -180,6 +190,9 @@ final class StatusReport {
                     .append(watch.lastReconcile() == 0 ? "" : "; last reconcile "
                             + Instant.ofEpochMilli(watch.lastReconcile())).append('\n');
         }
+        for (String line : notLoadedLines(StartupJars.snapshot())) {
+            sb.append("  ").append(line).append('\n');
+        }
         int order = 0;
         for (PatchHandle p : patches) {
             order++;
@@ -215,6 +228,22 @@ final class StatusReport {
             }
         }
         return sb.toString();
+    }
+
+    /**
+     * The JARs of a patches=<dir> that are not loaded, one line each, labelled by who gave the
+     * directory: without them the operator counts fewer patches than JARs and must search the log.
+     */
+    static List<String> notLoadedLines(StartupJars.Snapshot notLoaded) {
+        List<String> lines = new ArrayList<>();
+        if (notLoaded.notShown() > 0) {
+            lines.add("not loaded: " + notLoaded.notShown() + " more JARs of patches=<dir> not shown (the last "
+                    + notLoaded.entries().size() + " are; the log has every one)");
+        }
+        for (StartupJars.Entry e : notLoaded.entries()) {
+            lines.add(e.by() + ": " + e.state() + " " + Text.clean(e.jar()) + ": " + Text.clean(e.reason()));
+        }
+        return lines;
     }
 
     /** The patch's states, its callbacks' classes and their last failure, cleaned; nothing for a patch with none. */
