@@ -119,7 +119,7 @@ final class ListCommand implements Callable<Integer> {
         }
         VirtualMachine vm = VirtualMachine.attach(d);
         try {
-            java.util.Properties props = vm.getSystemProperties();
+            java.util.Properties props = TargetJvm.systemProperties(vm::getSystemProperties);
             String v = props.getProperty(AgentMain.VERSION_PROPERTY);
             if (v == null) {
                 if (props.getProperty(AgentMain.INSTALLING_PROPERTY) != null) {

@@ -144,7 +144,7 @@ final class TargetJvm implements AutoCloseable {
         String askedFailure = null;
         String askRefused = null;
         try {
-            Properties props = connecting.run("reading its system properties", vm::getSystemProperties);
+            Properties props = systemProperties(() -> connecting.run("reading its system properties", vm::getSystemProperties));
             socket = props.getProperty(LocalChannel.PROPERTY);
             if (socket == null && props.getProperty(AgentMain.VERSION_PROPERTY) == null
                     && (agentOptions != null || props.getProperty(AgentMain.INSTALLING_PROPERTY) == null)) {
@@ -165,7 +165,7 @@ final class TargetJvm implements AutoCloseable {
                             + " jlivepatch and may still do so: 'jlivepatch list' shows whether it did", late);
                 }
                 // agentmain has returned: its outcome (a failure of an earlier start is cleared by a success)
-                props = connecting.run("reading its system properties", vm::getSystemProperties);
+                props = systemProperties(() -> connecting.run("reading its system properties", vm::getSystemProperties));
                 socket = props.getProperty(LocalChannel.PROPERTY);
                 if (socket == null && props.getProperty(AgentMain.VERSION_PROPERTY) == null
                         && props.getProperty(AgentMain.FAILURE_PROPERTY) == null
@@ -180,7 +180,7 @@ final class TargetJvm implements AutoCloseable {
                 // Deleted (a clean-up of the temporary directory): jlivepatch opens it again when the
                 // agent is attached once more, as the JDK re-creates its own attach socket.
                 askRefused = askToReopen(vm, connecting);
-                props = connecting.run("reading its system properties", vm::getSystemProperties);
+                props = systemProperties(() -> connecting.run("reading its system properties", vm::getSystemProperties));
                 socket = props.getProperty(LocalChannel.PROPERTY);
                 askedFailure = askedFailure(askRefused, props);
             }
@@ -209,7 +209,7 @@ final class TargetJvm implements AutoCloseable {
                     }
                     asked = true; // at once: the reason may have passed (descriptors freed)
                     askRefused = askToReopen(vm, connecting);
-                    props = connecting.run("reading its system properties", vm::getSystemProperties);
+                    props = systemProperties(() -> connecting.run("reading its system properties", vm::getSystemProperties));
                     socket = props.getProperty(LocalChannel.PROPERTY);
                     continue;
                 }
@@ -225,7 +225,7 @@ final class TargetJvm implements AutoCloseable {
                 }
                 long polled = System.nanoTime();
                 try {
-                    props = connecting.run("reading its system properties", vm::getSystemProperties);
+                    props = systemProperties(() -> connecting.run("reading its system properties", vm::getSystemProperties));
                 } catch (Deadline.NoAnswer late) {
                     if (System.nanoTime() - polled < java.util.concurrent.TimeUnit.SECONDS.toNanos(1)) {
                         // The time ran out during this poll, 10 ms after the last answer: the JVM answers,
@@ -301,7 +301,7 @@ final class TargetJvm implements AutoCloseable {
             VirtualMachine vm = connecting.run("attaching", () -> VirtualMachine.attach(Long.toString(pid)));
             try {
                 String askRefused = askToReopen(vm, connecting);
-                Properties props = connecting.run("reading its system properties", vm::getSystemProperties);
+                Properties props = systemProperties(() -> connecting.run("reading its system properties", vm::getSystemProperties));
                 String now = props.getProperty(LocalChannel.PROPERTY);
                 return new String[] {now != null ? now : socket, askedFailure(askRefused, props)};
             } finally {
@@ -402,6 +402,29 @@ final class TargetJvm implements AutoCloseable {
         }
         return ": the JVM runs with -Djava.security.manager" + (sm.isEmpty() ? "" : "=" + sm) + ", and a"
                 + " SecurityManager's policy must grant the agent JAR every permission (" + grant + "), then load again";
+    }
+
+    /** How many times {@link #systemProperties} reads when a property was removed meanwhile. */
+    private static final int PROPERTY_READS = 5;
+
+    /**
+     * The target's system properties, as {@code read} reads them. The JDK copies them key by key
+     * (jdk.internal.vm.VMSupport.onlyStrings: the keys, then each value), and a property removed in
+     * between (jlivepatch's installation clears its pending and failure properties while a command
+     * polls; an application may remove its own) fails the copy with a NullPointerException in the
+     * target, which the attach API hands back as an IOException "java.lang.NullPointerException":
+     * read again, a few times, as nothing is wrong with the JVM (TrustEnforcementIT saw it on JDK 25).
+     */
+    static Properties systemProperties(Deadline.Step<Properties> read) throws Exception {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return read.run();
+            } catch (IOException e) {
+                if (attempt >= PROPERTY_READS || !String.valueOf(e.getMessage()).startsWith("java.lang.NullPointerException")) {
+                    throw e;
+                }
+            }
+        }
     }
 
     private static Refused failed(long pid, Exception e) {
