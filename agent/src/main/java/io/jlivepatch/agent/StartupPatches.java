@@ -81,7 +81,7 @@ final class StartupPatches {
                 } catch (RuntimeException | LinkageError ignored) {
                     // logged above; only its record is missing
                 }
-                waiting(jar, Requester.current(), "behind " + waiting.get(0) + ", which waits for its class loader");
+                waiting(jar, Requester.current(), behind(waiting.get(0)));
                 waiting.add(jar);
                 continue;
             }
@@ -119,6 +119,11 @@ final class StartupPatches {
             // Retried on the account of the channel this runs for: the start-up, or an attach's patches=.
             WaitingStartupPatches.start(lp, waiting, Requester.current());
         }
+    }
+
+    /** What status says of a JAR that waits behind {@code first}, which waits for its class loader. */
+    static String behind(Path first) {
+        return "behind " + first + ", which waits for its class loader";
     }
 
     /** Status lists {@code jar} as skipped for {@code reason} ({@link StartupJars}); never throws. */

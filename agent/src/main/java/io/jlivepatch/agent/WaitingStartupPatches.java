@@ -196,7 +196,7 @@ final class WaitingStartupPatches implements Runnable {
         Path first = waiting.get(0);
         StartupPatches.waiting(first, requester, StartupPatches.WAITS_FOR_LOADER);
         for (int i = 1; i < waiting.size(); i++) {
-            StartupPatches.waiting(waiting.get(i), requester, "behind " + first + ", which waits for its class loader");
+            StartupPatches.waiting(waiting.get(i), requester, StartupPatches.behind(first));
         }
     }
 

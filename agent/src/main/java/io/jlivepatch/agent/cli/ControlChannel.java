@@ -309,15 +309,12 @@ final class ControlChannel implements AutoCloseable {
                         + method.getName() + " (the JVM may have exited, or failed to answer: out of memory, say): "
                         + unsent.getMessage(), unsent);
             }
-            if (e instanceof EOFException) {
-                throw new IOException("pid " + pid + " closed the connection without answering " + method.getName()
-                        + " (the JVM may have exited, or failed to answer: out of memory, say)", e);
-            }
             if (e instanceof java.nio.channels.ClosedChannelException) {
                 throw e; // closed on this side (an interrupt, the command's own close): not the target's doing
             }
             throw new IOException("pid " + pid + " closed the connection without answering " + method.getName()
-                    + " (the JVM may have exited, or failed to answer: out of memory, say): " + e.getMessage(), e);
+                    + " (the JVM may have exited, or failed to answer: out of memory, say)"
+                    + (e instanceof EOFException ? "" : ": " + e.getMessage()), e);
         }
         if (status == Wire.OK) {
             return Wire.readValue(in, MAX_REPLY_BYTES);

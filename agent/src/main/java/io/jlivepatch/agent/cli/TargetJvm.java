@@ -144,7 +144,7 @@ final class TargetJvm implements AutoCloseable {
         String askedFailure = null;
         String askRefused = null;
         try {
-            Properties props = systemProperties(() -> connecting.run("reading its system properties", vm::getSystemProperties));
+            Properties props = systemProperties(vm, connecting);
             socket = props.getProperty(LocalChannel.PROPERTY);
             if (socket == null && props.getProperty(AgentMain.VERSION_PROPERTY) == null
                     && (agentOptions != null || props.getProperty(AgentMain.INSTALLING_PROPERTY) == null)) {
@@ -165,7 +165,7 @@ final class TargetJvm implements AutoCloseable {
                             + " jlivepatch and may still do so: 'jlivepatch list' shows whether it did", late);
                 }
                 // agentmain has returned: its outcome (a failure of an earlier start is cleared by a success)
-                props = systemProperties(() -> connecting.run("reading its system properties", vm::getSystemProperties));
+                props = systemProperties(vm, connecting);
                 socket = props.getProperty(LocalChannel.PROPERTY);
                 if (socket == null && props.getProperty(AgentMain.VERSION_PROPERTY) == null
                         && props.getProperty(AgentMain.FAILURE_PROPERTY) == null
@@ -180,7 +180,7 @@ final class TargetJvm implements AutoCloseable {
                 // Deleted (a clean-up of the temporary directory): jlivepatch opens it again when the
                 // agent is attached once more, as the JDK re-creates its own attach socket.
                 askRefused = askToReopen(vm, connecting);
-                props = systemProperties(() -> connecting.run("reading its system properties", vm::getSystemProperties));
+                props = systemProperties(vm, connecting);
                 socket = props.getProperty(LocalChannel.PROPERTY);
                 askedFailure = askedFailure(askRefused, props);
             }
@@ -209,7 +209,7 @@ final class TargetJvm implements AutoCloseable {
                     }
                     asked = true; // at once: the reason may have passed (descriptors freed)
                     askRefused = askToReopen(vm, connecting);
-                    props = systemProperties(() -> connecting.run("reading its system properties", vm::getSystemProperties));
+                    props = systemProperties(vm, connecting);
                     socket = props.getProperty(LocalChannel.PROPERTY);
                     continue;
                 }
@@ -225,7 +225,7 @@ final class TargetJvm implements AutoCloseable {
                 }
                 long polled = System.nanoTime();
                 try {
-                    props = systemProperties(() -> connecting.run("reading its system properties", vm::getSystemProperties));
+                    props = systemProperties(vm, connecting);
                 } catch (Deadline.NoAnswer late) {
                     if (System.nanoTime() - polled < java.util.concurrent.TimeUnit.SECONDS.toNanos(1)) {
                         // The time ran out during this poll, 10 ms after the last answer: the JVM answers,
@@ -301,7 +301,7 @@ final class TargetJvm implements AutoCloseable {
             VirtualMachine vm = connecting.run("attaching", () -> VirtualMachine.attach(Long.toString(pid)));
             try {
                 String askRefused = askToReopen(vm, connecting);
-                Properties props = systemProperties(() -> connecting.run("reading its system properties", vm::getSystemProperties));
+                Properties props = systemProperties(vm, connecting);
                 String now = props.getProperty(LocalChannel.PROPERTY);
                 return new String[] {now != null ? now : socket, askedFailure(askRefused, props)};
             } finally {
@@ -402,6 +402,11 @@ final class TargetJvm implements AutoCloseable {
         }
         return ": the JVM runs with -Djava.security.manager" + (sm.isEmpty() ? "" : "=" + sm) + ", and a"
                 + " SecurityManager's policy must grant the agent JAR every permission (" + grant + "), then load again";
+    }
+
+    /** {@link #systemProperties(Deadline.Step)} of {@code vm}, each read within {@code connecting}. */
+    private static Properties systemProperties(VirtualMachine vm, Deadline connecting) throws Exception {
+        return systemProperties(() -> connecting.run("reading its system properties", vm::getSystemProperties));
     }
 
     /** How many times {@link #systemProperties} reads when a property was removed meanwhile. */

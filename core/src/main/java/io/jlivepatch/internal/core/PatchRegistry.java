@@ -1157,8 +1157,8 @@ public final class PatchRegistry {
         }
         LinkTable during = LinkTable.transition(enabledFunctions(order, p, false),
                 replacing ? List.of(p.activeFunctions()) : enabledFunctions(order, p, true), t, heldHooks(p, loaded));
-        // Before anything changes, what can fail: the worker's hand-over (its lambdas, linked the first
-        // time) and the worker's thread (started the first time). After the commit they only publish.
+        // Before anything changes, what can fail: the worker's hand-over (its RetryStep objects) and the
+        // worker's thread (started the first time). After the commit they are only published.
         TransitionWorker.Work retry = retryWork(t);
         String requester = Requester.current();
         Thread w = worker.ensureRunning();

@@ -133,11 +133,11 @@ public final class HookManager {
             // whenever the first patch comes (README: 'Other agents'). Until then the table is empty and
             // it returns at once.
             // jlivepatch's first log line, from now on, can see whether java.util.logging is up (JulFirstUse)
-            io.jlivepatch.internal.Log.instrumentation(hm.instrumentation);
-            HookTransformer transformer = new HookTransformer(hm.new CurrentTable(), hm.ledger, hm.instrumentation);
+            io.jlivepatch.internal.Log.instrumentation(inst);
+            HookTransformer transformer = new HookTransformer(hm.new CurrentTable(), hm.ledger, inst);
             transformer.warmUp();
             hm.transformer = transformer; // before the add: an add that threw may have added it all the same
-            hm.instrumentation.addTransformer(transformer, true);
+            inst.addTransformer(transformer, true);
         } catch (Throwable e) {
             hm.uninstall(e);
             throw e;

@@ -46,7 +46,7 @@ public final class TransitionWorker {
     /**
      * One transition's retries, one hand-over: {@code attempt} until it returns true or {@code ended}
      * does. Made by {@link #prepare} before the transition's commit, with whatever it needs (the
-     * caller's lambdas, linked then too), so that {@link #publish} after the commit has nothing left
+     * caller's suppliers, made then too), so that {@link #publish} after the commit has nothing left
      * to make; a new one per hand-over, so that the worker sees new work ({@code work.get() != w})
      * and starts its back-off from the first step (a reversal).
      */
