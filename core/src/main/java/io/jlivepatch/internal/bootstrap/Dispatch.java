@@ -396,7 +396,14 @@ public final class Dispatch {
                     gone.release();
                 }
                 if (perClass.isEmpty()) {
-                    LINKED.removeIf(ref -> ref.get() == null || ref.get() == owner);
+                    // Over the list's snapshot, not removeIf with a lambda, which spins a class at the first
+                    // patch (ClassInit.byName); LINKED is written only under LINK_LOCK, held here.
+                    for (WeakReference<Class<?>> ref : LINKED) {
+                        Class<?> linked = ref.get();
+                        if (linked == null || linked == owner) {
+                            LINKED.remove(ref);
+                        }
+                    }
                     dropIfEmpty(owner, perClass);
                 }
             }

@@ -986,7 +986,7 @@ public final class PatchRegistry {
                 report("enable", p.name(), "ok (transition reversed)", p.provenance());
                 return null;
             }
-            enableIn(stack, p, () -> { });
+            enableIn(stack, p, null);
             report("enable", p.name(), "ok", p.provenance());
             return null;
         });
@@ -1016,7 +1016,7 @@ public final class PatchRegistry {
     /**
      * Enables {@code p} as the patch of stack {@code order} (the current stack, or the current one
      * with {@code p} appended, for a load); the transition's commit publishes {@code order}, then
-     * runs {@code onCommit}. Caller holds klpMutex.
+     * runs {@code onCommit} unless it is {@code null}. Caller holds klpMutex.
      */
     private void enableIn(List<RegisteredPatch> order, RegisteredPatch p, Runnable onCommit) throws PatchException {
         requireNoOtherTransition(p.name(), "enable");
@@ -1068,7 +1068,7 @@ public final class PatchRegistry {
             p.callbacks().preUnpatchAll();
             p.countStates(false); // stateVersion stops counting it when its disable starts
             try {
-                startTransition(order, p, false, () -> { }, keptScanOf(p));
+                startTransition(order, p, false, null, keptScanOf(p));
             } catch (PatchException | RuntimeException | Error e) {
                 p.countStates(true); // still enabled: it ends like a reversed disable
                 p.callbacks().closing(true);
@@ -1120,7 +1120,9 @@ public final class PatchRegistry {
      * the commit. Caller holds klpMutex.
      *
      * @param order    the stack with {@code p} in it, published by the commit
-     * @param onCommit reports what the commit published; it must not throw
+     * @param onCommit reports what the commit published; it must not throw. {@code null} when there is
+     *                 nothing to report: not an empty lambda, whose first use spins a class through
+     *                 java.lang.invoke at the first enable of a JVM (ClassInit.byName)
      * @param loaded   this operation's scan of {@code p}'s classes, or {@code null}
      */
     private void startTransition(List<RegisteredPatch> order, RegisteredPatch p, boolean patching, Runnable onCommit,
@@ -1174,7 +1176,9 @@ public final class PatchRegistry {
         boolean completed = false;
         try {
             afterCommitForTests();
-            onCommit.run();
+            if (onCommit != null) {
+                onCommit.run();
+            }
             Refusals.logQuietly(System.Logger.Level.INFO, "''{0}'': starting {1} transition", p.name(),
                     patching ? "patching" : "unpatching");
             if (AuditLog.jfrStarted()) { // a JVM that never records loads no event class

@@ -95,7 +95,7 @@ final class ClassFileCheck {
             } else if (outside && name.startsWith("java.")) {
                 otherJava.put(entry, jar.classes().get(entry));
             } else {
-                linked.add(link(jar, name, carries, () -> Class.forName(name, false, scratch)));
+                linked.add(link(jar, name, carries, name, scratch));
             }
         }
         Map<Class<?>, RenamedClasses> copied = new java.util.LinkedHashMap<>();
@@ -133,8 +133,7 @@ final class ClassFileCheck {
                     + "; build the patch again");
         }
         for (String entry : classes.keySet()) {
-            copied.put(link(jar, entry.replace('/', '.'), carries,
-                    () -> Class.forName(RenamedClasses.binaryName(entry), false, copies)), copies);
+            copied.put(link(jar, entry.replace('/', '.'), carries, RenamedClasses.binaryName(entry), copies), copies);
         }
     }
 
@@ -263,15 +262,15 @@ final class ClassFileCheck {
         return null;
     }
 
-    /** A class loaded for checking, by name. */
-    private interface Load {
-        Class<?> load() throws ClassNotFoundException;
-    }
-
-    /** @param methods resolve the types of the class's methods too, as looking up a replacement does */
-    private static Class<?> link(PatchJar jar, String name, boolean methods, Load load) throws PatchException {
+    /**
+     * Loads {@code binaryName} from {@code loader} for checking (the class the JAR calls {@code name}).
+     *
+     * @param methods resolve the types of the class's methods too, as looking up a replacement does
+     */
+    private static Class<?> link(PatchJar jar, String name, boolean methods, String binaryName, ClassLoader loader)
+            throws PatchException {
         try {
-            Class<?> c = load.load();
+            Class<?> c = Class.forName(binaryName, false, loader);
             c.getDeclaredFields();
             if (methods) {
                 c.getDeclaredMethods();

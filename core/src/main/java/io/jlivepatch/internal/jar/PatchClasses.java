@@ -145,7 +145,12 @@ final class PatchClasses {
     private PatchClassLoader loaderFor(PerTarget t, ClassLoader targetLoader) {
         if (t.loader == null) {
             t.loader = new PatchClassLoader(jar, targetLoader);
-            made.removeIf(r -> r.get() == null);
+            // A loop, not removeIf with a lambda, which would spin a class at the first patch (ClassInit.byName)
+            for (java.util.Iterator<WeakReference<PatchClassLoader>> i = made.iterator(); i.hasNext(); ) {
+                if (i.next().get() == null) {
+                    i.remove();
+                }
+            }
             made.add(new WeakReference<>(t.loader));
         }
         return t.loader;
@@ -231,7 +236,7 @@ final class PatchClasses {
         if (init == null) {
             MethodHandles.Lookup carrier = c.isHidden() ? t.carriers.get(c) : null;
             init = carrier != null ? new ClassInit(c, carrier::ensureInitialized)
-                    : new ClassInit(c, cls -> Class.forName(cls.getName(), true, cls.getClassLoader()));
+                    : ClassInit.byName(c);
             t.initializations.put(c, init);
         }
         return init;

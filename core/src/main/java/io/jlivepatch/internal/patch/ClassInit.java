@@ -28,6 +28,7 @@ public final class ClassInit implements Function<Stream<StackWalker.StackFrame>,
     private static final int FAILED = 2;
 
     private final Class<?> patchClass;
+    /** {@code null}: by its name and loader (see {@link #byName}). */
     private final Initializer initializer;
     /** Written once by the first caller to finish the initialization; read by every guard. */
     private volatile int state = PENDING;
@@ -37,7 +38,21 @@ public final class ClassInit implements Function<Stream<StackWalker.StackFrame>,
 
     public ClassInit(Class<?> patchClass, Initializer initializer) {
         this.patchClass = patchClass;
-        this.initializer = initializer;
+        this.initializer = java.util.Objects.requireNonNull(initializer);
+    }
+
+    private ClassInit(Class<?> patchClass) {
+        this.patchClass = patchClass;
+        this.initializer = null;
+    }
+
+    /**
+     * The initialization of a class by {@code Class.forName(name, true, loader)}. Not an {@link Initializer}
+     * lambda: a lambda's first use spins a class through java.lang.invoke, milliseconds in the cold JVM of
+     * a start-up's first patched call (BENCHMARKS.md, section 4, session 31).
+     */
+    public static ClassInit byName(Class<?> patchClass) {
+        return new ClassInit(patchClass);
     }
 
     /**
@@ -97,19 +112,27 @@ public final class ClassInit implements Function<Stream<StackWalker.StackFrame>,
     @SuppressWarnings("removal") // AccessController: only while a SecurityManager is set
     private void initialize() throws ReflectiveOperationException {
         if (System.getSecurityManager() == null) {
-            initializer.initialize(patchClass);
+            runInitializer();
             return;
         }
         try {
             java.security.AccessController.doPrivileged(new java.security.PrivilegedExceptionAction<Void>() {
                 @Override
                 public Void run() throws ReflectiveOperationException {
-                    initializer.initialize(patchClass);
+                    runInitializer();
                     return null;
                 }
             });
         } catch (java.security.PrivilegedActionException e) {
             throw (ReflectiveOperationException) e.getException(); // the only checked exception run throws
+        }
+    }
+
+    private void runInitializer() throws ReflectiveOperationException {
+        if (initializer == null) {
+            Class.forName(patchClass.getName(), true, patchClass.getClassLoader());
+        } else {
+            initializer.initialize(patchClass);
         }
     }
 

@@ -182,7 +182,13 @@ public final class LinkTable {
     public static Set<String> classesWithChangedHooks(LinkTable a, LinkTable b) {
         Set<String> names = new HashSet<>(a.byClass.keySet());
         names.addAll(b.byClass.keySet());
-        names.removeIf(n -> a.hookKeys(n).equals(b.hookKeys(n)));
+        // A loop, not removeIf with a lambda, which would spin a class at the first patch (ClassInit.byName)
+        for (java.util.Iterator<String> i = names.iterator(); i.hasNext(); ) {
+            String n = i.next();
+            if (a.hookKeys(n).equals(b.hookKeys(n))) {
+                i.remove();
+            }
+        }
         return names;
     }
 }
