@@ -75,8 +75,8 @@ class FootprintIT {
      * transition's commit (TransitionWorker.Work, loaded at install, and the registry's RetryStep, a
      * class rather than two lambdas spun at the first enable), as it was made after the commit, where
      * out of memory left a committed transition nobody retried (2026-12-05, session 30): 175. Six of
-     * jlivepatch's lambdas on this path replaced by loops and plain calls, and the interface one of them
-     * implemented gone (2026-12-05, session 31; {@link #MAX_JLIVEPATCH_LAMBDAS}): 167. A change that
+     * jlivepatch's lambdas on this path replaced by loops and plain calls, and the two interfaces two of
+     * them implemented no longer loaded (2026-12-05, session 31; {@link #MAX_JLIVEPATCH_LAMBDAS}): 167. A change that
      * pulls in a new subsystem (another ASM API, the builder, a stream-heavy path) goes over and has
      * to say why.
      */
