@@ -40,8 +40,7 @@ final class JvmProcess {
         Object owner = attribute(proc, "unix:uid");
         Object self = attribute(selfDir(), "unix:uid");
         if (owner != null && self != null && !owner.equals(self) && !self.equals(0)) {
-            throw new Refused("pid " + pid + " (" + commandOf(proc) + ") runs as another user (uid " + owner + "):"
-                    + " run jlivepatch as that user");
+            throw new Refused(otherUser(pid, commandOf(proc), owner, ownerName(proc, owner)));
         }
         String maps;
         try {
@@ -63,6 +62,36 @@ final class JvmProcess {
     }
 
     private static final String DISABLED = "-XX:+DisableAttachMechanism";
+
+    /**
+     * The refusal for a JVM of another user: its name where one is known, so that the operator can
+     * run the command as that user at once ({@code sudo -u} takes {@code #uid} when no name is known).
+     *
+     * @param name the user's name, or null when none is known ({@link #knownName})
+     */
+    static String otherUser(long pid, String command, Object uid, String name) {
+        String user = name == null ? "" : ", '" + Text.clean(name) + "'";
+        String sudo = name == null ? "'#" + uid + "'" : Text.clean(name);
+        return "pid " + pid + " (" + command + ") runs as another user" + user + " (uid " + uid + "): run jlivepatch"
+                + " as that user (sudo -u " + sudo + " ...)";
+    }
+
+    /** The name of the user owning {@code proc} (uid {@code uid}), or null when none is known. */
+    static String ownerName(Path proc, Object uid) {
+        try {
+            return knownName(Files.getOwner(proc, LinkOption.NOFOLLOW_LINKS).getName(), uid);
+        } catch (IOException | UnsupportedOperationException | SecurityException e) {
+            return null;
+        }
+    }
+
+    /**
+     * {@code principal}, a user principal's name, unless it says no more than the uid: the JDK names a
+     * uid without an entry in the user database by its number.
+     */
+    static String knownName(String principal, Object uid) {
+        return principal == null || principal.isBlank() || principal.equals(String.valueOf(uid)) ? null : principal;
+    }
 
     /**
      * This command's own {@code /proc} directory, by its pid: {@code /proc/self} is a symbolic link owned

@@ -29,4 +29,36 @@ class JvmProcessTest {
         assertEquals(Files.getAttribute(Path.of("/proc/self"), "unix:uid"),
                 Files.getAttribute(self, "unix:uid", LinkOption.NOFOLLOW_LINKS));
     }
+
+    /**
+     * A JVM of another user is refused with that user's name, not only the uid, and what to do: run the
+     * command as that user (an operator's trial: "uid 1001" sent them to /etc/passwd first).
+     */
+    @Test
+    void anotherUsersJvmIsRefusedWithTheUsersNameAndTheSudoToRunAsThem() {
+        assertEquals("pid 4242 (java -jar app.jar) runs as another user, 'alice' (uid 1001): run jlivepatch as that"
+                + " user (sudo -u alice ...)", JvmProcess.otherUser(4242, "java -jar app.jar", 1001, "alice"));
+    }
+
+    /** A uid without a name (no entry in the user database, a container's user): the uid alone, and sudo's #uid. */
+    @Test
+    void aUidWithoutANameIsRefusedWithTheUidAlone() {
+        assertEquals("pid 4242 (java -jar app.jar) runs as another user (uid 1001): run jlivepatch as that user"
+                + " (sudo -u '#1001' ...)", JvmProcess.otherUser(4242, "java -jar app.jar", 1001, null));
+        // the JDK's principal of such a uid is named by its number: no name is known then
+        assertEquals(null, JvmProcess.knownName("1001", 1001));
+        assertEquals(null, JvmProcess.knownName(null, 1001));
+        assertEquals("alice", JvmProcess.knownName("alice", 1001));
+    }
+
+    /** The name is read from the owner of the process's /proc directory, as the uid is. */
+    @Test
+    void theOwnersNameIsReadFromTheProcDirectory() throws Exception {
+        assumeTrue(Files.isDirectory(Path.of("/proc/self")), "a /proc file system");
+        Path self = JvmProcess.selfDir();
+        Object uid = Files.getAttribute(self, "unix:uid", LinkOption.NOFOLLOW_LINKS);
+        String expected = JvmProcess.knownName(Files.getOwner(self).getName(), uid);
+        assumeTrue(expected != null, "this user has a name");
+        assertEquals(System.getProperty("user.name"), JvmProcess.ownerName(self, uid));
+    }
 }
