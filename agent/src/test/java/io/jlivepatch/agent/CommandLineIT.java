@@ -83,13 +83,23 @@ class CommandLineIT {
         assertTrue(json.out().contains("\"name\":\"fix-greet\"") && json.out().contains("\"enabled\":true")
                 && json.out().contains("\"state\":\"PATCHED\""), json.toString());
 
-        assertEquals(0, Cli.run("disable", service.pid(), "fix-greet").exitCode());
+        // Each change says how long it took, as load does, in the kernel's words for the transition's end.
+        Cli disable = Cli.run("disable", service.pid(), "fix-greet");
+        assertEquals(0, disable.exitCode(), disable.toString());
+        assertTrue(disable.out().matches("'fix-greet': disabled in pid " + service.pid() + ", unpatching complete in"
+                + " \\d+ ms\n"), disable.toString());
         assertEquals(ORIGINAL, service.call());
-        assertEquals(0, Cli.run("enable", service.pid(), "fix-greet").exitCode());
+        Cli enable = Cli.run("enable", service.pid(), "fix-greet");
+        assertEquals(0, enable.exitCode(), enable.toString());
+        assertTrue(enable.out().matches("'fix-greet': enabled in pid " + service.pid() + ", patching complete in"
+                + " \\d+ ms\n"), enable.toString());
         assertEquals(GREET_FIXED, service.call());
 
         Cli unload = Cli.run("unload", service.pid(), "fix-greet");
         assertEquals(0, unload.exitCode(), unload.toString());
+        // the time of the disable's transition and the unregister
+        assertTrue(unload.out().matches("'fix-greet': disabled and unregistered in pid " + service.pid() + ","
+                + " unpatching complete in \\d+ ms\n"), unload.toString());
         assertEquals(ORIGINAL, service.call());
         assertTrue(Cli.run("status", service.pid()).out().contains("no patches registered"));
 
@@ -390,9 +400,9 @@ class CommandLineIT {
         assertEquals(0, Cli.run("force", service.pid(), "fix-greet-held").exitCode()); // another operator
         CliProcess unload = unloading.get(CliProcess.HANG_SECONDS, java.util.concurrent.TimeUnit.SECONDS);
         assertEquals(0, unload.exitCode(), unload.toString());
-        assertTrue(unload.out().startsWith("'fix-greet-held': disabled and unregistered in pid " + service.pid()
-                + " (forced by another operation: threads that were in the old code then may still run it)"),
-                unload.toString());
+        assertTrue(unload.out().matches("'fix-greet-held': disabled and unregistered in pid " + service.pid()
+                + ", unpatching complete in \\d+ ms \\(forced by another operation: threads that were in the old code"
+                + " then may still run it\\)\n"), unload.toString());
         assertTrue(Cli.run("status", service.pid()).out().contains("forced, then unregistered"));
         service.release();
     }

@@ -17,7 +17,8 @@ final class DisableCommand extends PatchCommand {
     @Override
     int apply(TargetJvm jvm) throws Refused, InterruptedException {
         boolean forcedBefore = jvm.forced(name);
+        long start = System.nanoTime();
         jvm.setEnabled(name, false);
-        return settle(jvm, false, "unpatching complete", wait, forcedBefore);
+        return settle(jvm, false, "unpatching complete", wait, forcedBefore, start);
     }
 }

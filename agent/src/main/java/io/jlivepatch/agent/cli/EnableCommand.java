@@ -18,7 +18,8 @@ final class EnableCommand extends PatchCommand {
     @Override
     int apply(TargetJvm jvm) throws Refused, InterruptedException {
         boolean forcedBefore = jvm.forced(name);
+        long start = System.nanoTime();
         jvm.setEnabled(name, true);
-        return settle(jvm, true, "patching complete", wait, forcedBefore);
+        return settle(jvm, true, "patching complete", wait, forcedBefore, start);
     }
 }

@@ -118,7 +118,7 @@ final class LoadCommand implements Callable<Integer> {
                 out.printf("'%s': registered in pid %d (not enabled)%n", name, jvm.pid());
             } else {
                 boolean done = jvm.awaitTransition(rawName, wait.seconds(timeout));
-                long ms = (System.nanoTime() - start) / 1_000_000;
+                long ms = PatchCommand.msSince(start);
                 if (!done) {
                     Transitions.printStillRunning(out, jvm, rawName, "enabled", wait.seconds(timeout));
                     code = Main.TRANSITION_RUNNING;
@@ -128,8 +128,8 @@ final class LoadCommand implements Callable<Integer> {
                         out.printf("'%s': registered and %s%n", name, undone);
                         code = Main.REFUSED;
                     } else {
-                        out.printf("'%s': enabled in pid %d, patching complete in %d ms%s%n", name, jvm.pid(), ms,
-                                PatchCommand.forcedMeanwhile(jvm, rawName, false));
+                        out.println(PatchCommand.completed(rawName, "enabled", jvm.pid(), "patching complete", ms,
+                                PatchCommand.forcedMeanwhile(jvm, rawName, false)));
                     }
                 }
             }

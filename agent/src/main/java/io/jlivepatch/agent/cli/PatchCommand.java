@@ -58,33 +58,49 @@ abstract class PatchCommand implements Callable<Integer> {
     abstract int apply(TargetJvm jvm) throws Refused, InterruptedException;
 
     void done(TargetJvm jvm, String outcome) {
-        done(jvm, outcome, "");
-    }
-
-    /** {@code after}: what follows the pid ({@code " (forced by another operation: ...)"}), or "". */
-    void done(TargetJvm jvm, String outcome, String after) {
-        spec.commandLine().getOut().printf("'%s': %s in pid %d%s%n", Text.clean(name), outcome, jvm.pid(), after);
+        spec.commandLine().getOut().printf("'%s': %s in pid %d%n", Text.clean(name), outcome, jvm.pid());
     }
 
     /**
-     * Waits for the transition that the operation started and prints how it ended.
+     * The line of a change whose transition has ended, the same for load, enable, disable and unload:
+     * {@code 'fix': disabled in pid 4242, unpatching complete in 31 ms}, with the kernel's words for the
+     * transition's end.
      *
-     * @param state    what the operation did: {@code enabled}
+     * @param state    what the command did: {@code enabled}, {@code disabled and unregistered}
+     * @param complete the kernel's line, or what ended: {@code patching complete}
+     * @param ms       {@link #msSince} the change was sent, taken as the transition (or unregister) ended
+     * @param after    what follows: {@code " (forced by another operation: ...)"}, or ""
+     */
+    static String completed(String name, String state, long pid, String complete, long ms, String after) {
+        return "'" + Text.clean(name) + "': " + state + " in pid " + pid + ", " + complete + " in " + ms + " ms" + after;
+    }
+
+    /** Milliseconds since {@code startNanos} ({@link System#nanoTime()}). */
+    static long msSince(long startNanos) {
+        return Math.max(0, (System.nanoTime() - startNanos) / 1_000_000);
+    }
+
+    /**
+     * Waits for the transition that the operation started and prints how it ended, with how long it
+     * took from {@code startNanos} (before the change was sent), as load does.
+     *
      * @param complete how the transition ends: {@code patching complete}
      * @return {@link Main#DONE}, {@link Main#FUNCTIONS_FAILED} when enabled with a function FAILED, or
      *         {@link Main#TRANSITION_RUNNING} when it still runs
      */
-    int settle(TargetJvm jvm, boolean enabled, String complete, WaitOption wait, boolean forcedBefore)
+    int settle(TargetJvm jvm, boolean enabled, String complete, WaitOption wait, boolean forcedBefore, long startNanos)
             throws Refused, InterruptedException {
         long seconds = wait.seconds(timeout);
         String state = enabled ? "enabled" : "disabled";
         if (jvm.awaitTransition(name, seconds)) {
+            long ms = msSince(startNanos); // the change's own time: not the reads below
             String undone = undone(jvm, name, enabled);
             if (undone != null) {
                 spec.commandLine().getOut().printf("'%s': %s%n", Text.clean(name), undone);
                 return Main.REFUSED;
             }
-            done(jvm, state + ", " + complete, forcedMeanwhile(jvm, name, forcedBefore));
+            spec.commandLine().getOut().println(completed(name, state, jvm.pid(), complete, ms,
+                    forcedMeanwhile(jvm, name, forcedBefore)));
             if (enabled && printFailed(spec.commandLine().getOut(), jvm, name)) {
                 return Main.FUNCTIONS_FAILED;
             }

@@ -25,6 +25,7 @@ final class UnloadCommand extends PatchCommand {
             throw TargetJvm.refusal(e);
         }
         boolean forcedBefore = wasEnabled && jvm.forced(name);
+        long start = System.nanoTime(); // to the unregister: the whole unload, as load's time is the whole load
         if (wasEnabled) {
             jvm.setEnabled(name, false);
         }
@@ -49,7 +50,11 @@ final class UnloadCommand extends PatchCommand {
         // Read before the unregister, after which status lists it no more.
         String forced = wasEnabled ? forcedMeanwhile(jvm, name, forcedBefore) : "";
         unregister(jvm, name);
-        done(jvm, wasEnabled ? "disabled and unregistered" : "unregistered", forced);
+        long ms = msSince(start);
+        // The kernel's line where a transition ran; a patch that was disabled already is only unregistered.
+        spec.commandLine().getOut().println(wasEnabled
+                ? completed(name, "disabled and unregistered", jvm.pid(), "unpatching complete", ms, forced)
+                : completed(name, "unregistered", jvm.pid(), "done", ms, forced));
         return Main.DONE;
     }
 }
