@@ -14,9 +14,11 @@ import java.util.List;
  * @param newFields        fields the new build adds to existing classes, carried as shadow variables:
  *                         {@code com.acme.Account.audits (I) -> shadow variable 0x1f2e3d4c5b6a7988},
  *                         with {@code ", starting as 5"} when the new build gives it an initial value
+ * @param warnings         what the patch does that its author may not mean, and is made all the same: a
+ *                         changed function that calls itself
  */
 public record BuildReport(List<String> changedFunctions, List<String> newFunctions, List<String> newClasses,
-                          List<String> problems, List<String> notes, List<String> newFields) {
+                          List<String> problems, List<String> notes, List<String> newFields, List<String> warnings) {
 
     public BuildReport {
         changedFunctions = List.copyOf(changedFunctions);
@@ -25,6 +27,13 @@ public record BuildReport(List<String> changedFunctions, List<String> newFunctio
         problems = List.copyOf(problems);
         notes = List.copyOf(notes);
         newFields = List.copyOf(newFields);
+        warnings = List.copyOf(warnings);
+    }
+
+    /** A report without warnings. */
+    public BuildReport(List<String> changedFunctions, List<String> newFunctions, List<String> newClasses,
+                       List<String> problems, List<String> notes, List<String> newFields) {
+        this(changedFunctions, newFunctions, newClasses, problems, notes, newFields, List.of());
     }
 
     /** A report without new fields. */
@@ -46,6 +55,7 @@ public record BuildReport(List<String> changedFunctions, List<String> newFunctio
         newClasses.forEach(c -> out.add("new class: " + c));
         newFields.forEach(f -> out.add("new field: " + f));
         notes.forEach(n -> out.add("note: " + n));
+        warnings.forEach(w -> out.add("warning: " + w));
         problems.forEach(p -> out.add("ERROR: " + p));
         out.add(refused()
                 ? problems.size() + (problems.size() == 1 ? " change" : " changes") + " cannot be live patched; no patch written"

@@ -111,6 +111,28 @@ class CommandLineIT {
                 log.toString());
     }
 
+    /**
+     * A replacement that calls the method it replaces runs itself again (a StackOverflowError at every
+     * call) where its author meant the original: load warns, names both and points to @Next, and
+     * loads it all the same (a recursive method's replacement may mean it).
+     */
+    @Test
+    void loadWarnsOfAReplacementThatCallsTheMethodItReplaces() throws Exception {
+        Path jar = TestJars.patchJar(dir, "fix-self.jar", Map.of("Livepatch-Name", "fix-self",
+                "Livepatch-Class", "agentapp.fix.SelfCallingFix"), "agentapp.fix.SelfCallingFix");
+        Cli load = Cli.run("load", "--no-enable", service.pid(), jar);
+        assertEquals(0, load.exitCode(), "a warning, not a refusal: " + load);
+        assertTrue(load.out().contains("\n  warning: agentapp.fix.SelfCallingFix.greet calls agentapp.Greeter.greet,"
+                + " the method it replaces: that call runs the replacement again, not the original (a"
+                + " StackOverflowError, unless it recurses on purpose); to call the original, give it a last parameter"
+                + " '@Next MethodHandle next' and invoke that\n"), load.toString());
+        assertTrue(Cli.run("status", service.pid()).out().contains("1. fix-self [disabled]"));
+
+        Cli other = Cli.run("load", "--no-enable", service.pid(), TestJars.greeterFixJar(dir));
+        assertEquals(0, other.exitCode(), other.toString());
+        assertFalse(other.out().contains("the method it replaces"), "calls other methods only: " + other);
+    }
+
     @Test
     void loadWithNoEnableOnlyRegisters() throws Exception {
         Cli load = Cli.run("load", "--no-enable", service.pid(), TestJars.greeterFixJar(dir));

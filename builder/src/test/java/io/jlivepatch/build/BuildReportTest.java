@@ -95,6 +95,22 @@ class BuildReportTest {
         fieldTypes.add("note: " + FIELD_NOTE);
         fieldTypes.add("2 changed, 3 new function(s), 0 new class(es), 20 new field(s)");
         REPORTS.put("fieldtypes", fieldTypes);
+        // Recursive functions: a warning each (a hand-written replacement that calls its target means the
+        // original by mistake), none for label, which calls another function; BuildDifferentialTest runs them.
+        String countdown = "com.acme.selfcall.Countdown";
+        REPORTS.put("selfcall", List.of(
+                "changed function: " + countdown + ".count(I)Ljava/lang/String;",
+                "changed function: " + countdown + ".sum(I)I",
+                "changed function: " + countdown + ".label(I)Ljava/lang/String;",
+                "warning: " + countdown + ".count(I)Ljava/lang/String; calls itself: its replacement (" + countdown
+                        + "$$Livepatch.count) runs again at each such call, as the new build's recursion does, never the"
+                        + " old code; to call the old code there instead, write the replacement by hand with a last"
+                        + " parameter '@Next MethodHandle next'",
+                "warning: " + countdown + ".sum(I)I calls itself: its replacement (" + countdown + "$$Livepatch.sum)"
+                        + " runs again at each such call, as the new build's recursion does, never the old code; to call"
+                        + " the old code there instead, write the replacement by hand with a last parameter '@Next"
+                        + " MethodHandle next'",
+                "3 changed, 0 new function(s), 0 new class(es)"));
         REPORTS.put("body", List.of(
                 "changed function: com.acme.body.Pricing.price(I)I",
                 "1 changed, 0 new function(s), 0 new class(es)"));

@@ -8,6 +8,7 @@ import io.jlivepatch.internal.jar.PatchJar;
 import io.jlivepatch.internal.jar.PatchJarBytes;
 import io.jlivepatch.internal.jar.PatchJarLoader;
 import io.jlivepatch.internal.jar.ReplacesScanner;
+import io.jlivepatch.internal.jar.SelfCalls;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -143,6 +144,9 @@ final class LoadCommand implements Callable<Integer> {
                 for (String reading : patchJar == null ? List.<String>of() : readingsWhenUnloaded(patchJar, pendingClasses)) {
                     out.printf("  warning: %s%n", Text.clean(reading));
                 }
+                for (String selfCall : patchJar == null ? List.<String>of() : selfCalls(patchJar)) {
+                    out.printf("  warning: %s%n", Text.clean(selfCall));
+                }
                 String[] functions = patch.getFunctions();
                 for (String line : functions) {
                     out.println("  " + line);
@@ -159,6 +163,15 @@ final class LoadCommand implements Callable<Integer> {
                 throw TargetJvm.refusal(e);
             }
             return code;
+        }
+    }
+
+    /** The JAR's replacements that call the method they replace (SelfCalls): the target logs the same. */
+    private static List<String> selfCalls(PatchJar jar) {
+        try {
+            return SelfCalls.warnings(jar, ReplacesScanner.scan(jar));
+        } catch (PatchException e) {
+            return List.of(); // the target accepted the JAR: its own reading stands, and this is only a hint
         }
     }
 

@@ -149,7 +149,7 @@ public final class Builder {
         problems.addAll(report.problems());
         problems.addAll(HeldMethods.problems(request.holds(), in.newBuild(), report.changedFunctions()));
         return new Analysis(in, diff, new BuildReport(report.changedFunctions(), report.newFunctions(),
-                report.newClasses(), problems, report.notes(), report.newFields()));
+                report.newClasses(), problems, report.notes(), report.newFields(), SelfCallingFunctions.warnings(diff)));
     }
 
     private static Inputs read(Request request) throws IOException {

@@ -227,7 +227,13 @@ public final class PatchJarLoader {
             builder.replaceAll();
         }
         try {
-            return new Prepared(builder.build(), sources, scan);
+            Prepared prepared = new Prepared(builder.build(), sources, scan);
+            // Only once nothing refuses the JAR: a warning, never a refusal (SelfCalls says why).
+            for (String selfCall : SelfCalls.warnings(jar, entries)) {
+                io.jlivepatch.internal.Log.get().log(System.Logger.Level.WARNING, "patch JAR {0}: {1}", jar.source(),
+                        selfCall);
+            }
+            return prepared;
         } catch (IllegalArgumentException ex) {
             throw new PatchException(Reason.INVALID_PATCH, jar.name(), "patch JAR " + jar.source() + ": "
                     + ex.getMessage() + " (fix " + PatchJar.NAME + " in the manifest)");

@@ -1,0 +1,100 @@
+package io.jlivepatch.jar;
+
+import io.jlivepatch.PatchException;
+import io.jlivepatch.internal.jar.PatchJar;
+import io.jlivepatch.internal.jar.ReplacesScanner;
+import io.jlivepatch.internal.jar.SelfCalls;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.logging.Handler;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A replacement that calls the method it replaces runs itself again at every call (a
+ * StackOverflowError), where its author meant the original, which @Next gives: a warning, never a
+ * refusal (a recursive method's replacement may mean it).
+ */
+class SelfCallsTest {
+
+    private static final String SELF_CALLING = "nextapp.fix.SelfCallFix";
+
+    @TempDir
+    Path dir;
+
+    @AfterEach
+    void cleanUp() throws PatchException {
+        Jars.removeAll();
+    }
+
+    private Path jar(String name, String patchClass) throws Exception {
+        return Jars.write(dir.resolve(name + ".jar"), Jars.manifest(name, patchClass), Jars.classes(patchClass));
+    }
+
+    private static List<String> warnings(Path jar) throws PatchException {
+        PatchJar read = PatchJar.read(jar);
+        return SelfCalls.warnings(read, ReplacesScanner.scan(read));
+    }
+
+    @Test
+    void aReplacementThatCallsItsTargetIsWarnedOfWithNext() throws Exception {
+        List<String> warnings = warnings(jar("self-call", SELF_CALLING));
+        assertEquals(List.of("nextapp.fix.SelfCallFix.plain calls nextapp.Shop.plain, the method it replaces: that"
+                        + " call runs the replacement again, not the original (a StackOverflowError, unless it"
+                        + " recurses on purpose); to call the original, give it a last parameter '@Next MethodHandle"
+                        + " next' and invoke that",
+                "nextapp.fix.SelfCallFix.twice calls nextapp.Shop.twice(I)I, the method it replaces: that call runs"
+                        + " the replacement again, not the original (a StackOverflowError, unless it recurses on"
+                        + " purpose); to call the original, give it a last parameter '@Next MethodHandle next' and"
+                        + " invoke that"), warnings, "label calls plain, another method: not warned of");
+    }
+
+    @Test
+    void aReplacementThatCallsTheOriginalThroughNextIsNotWarnedOf() throws Exception {
+        assertEquals(List.of(), warnings(jar("next", "nextapp.fix.ShopFix")));
+    }
+
+    @Test
+    void loadingTheJarLogsTheWarningAndRegistersThePatch() throws Exception {
+        List<String> logged = new ArrayList<>();
+        Logger logger = Logger.getLogger("io.jlivepatch");
+        Handler handler = new Handler() {
+            @Override
+            public void publish(LogRecord r) {
+                logged.add(r.getLevel() + " " + java.text.MessageFormat.format(r.getMessage(),
+                        r.getParameters() == null ? new Object[0] : r.getParameters()));
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        logger.addHandler(handler);
+        try {
+            Path jar = jar("self-call", SELF_CALLING);
+            assertFalse(Jars.lp().load(jar).isEnabled(), "registered, not refused");
+            assertTrue(logged.stream().anyMatch(l -> l.startsWith("WARNING patch JAR " + jar + ": nextapp.fix"
+                    + ".SelfCallFix.plain calls nextapp.Shop.plain, the method it replaces") && l.contains("@Next")),
+                    logged.toString());
+            Jars.removeAll();
+            logged.clear();
+            Jars.lp().load(jar("next", "nextapp.fix.ShopFix"));
+            assertTrue(logged.stream().noneMatch(l -> l.contains("the method it replaces")), logged.toString());
+        } finally {
+            logger.removeHandler(handler);
+        }
+    }
+}
