@@ -76,11 +76,14 @@ class FootprintIT {
      * class rather than two lambdas spun at the first enable), as it was made after the commit, where
      * out of memory left a committed transition nobody retried (2026-12-05, session 30): 175. Six of
      * jlivepatch's lambdas on this path replaced by loops and plain calls, and the two interfaces two of
-     * them implemented no longer loaded (2026-12-05, session 31; {@link #MAX_JLIVEPATCH_LAMBDAS}): 167. A change that
+     * them implemented no longer loaded (2026-12-05, session 31; {@link #MAX_JLIVEPATCH_LAMBDAS}): 167. The
+     * warning of a replacement that calls the method it replaces (SelfCalls and its two ASM visitors: such
+     * a call runs the replacement again, a StackOverflowError where the author meant the original; same
+     * session): 170. A change that
      * pulls in a new subsystem (another ASM API, the builder, a stream-heavy path) goes over and has
      * to say why.
      */
-    private static final int MAX_JLIVEPATCH_CLASSES = 167;
+    private static final int MAX_JLIVEPATCH_CLASSES = 170;
 
     /**
      * Of those, lambdas and method references of jlivepatch's (hidden classes {@code X$$Lambda}). Each

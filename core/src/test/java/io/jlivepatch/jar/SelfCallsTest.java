@@ -58,6 +58,18 @@ class SelfCallsTest {
                         + " invoke that"), warnings, "label calls plain, another method: not warned of");
     }
 
+    /**
+     * A JAR of jlivepatch build: its replacement's call of its target is the new build's own recursion
+     * (each level runs the new version, as after a restart), which the build warned of in its words.
+     */
+    @Test
+    void aJarOfJlivepatchBuildIsNotWarnedOfItsRecursion() throws Exception {
+        java.util.Map<String, String> manifest = Jars.manifest("built", SELF_CALLING);
+        manifest.put(PatchJar.NEW_BUILD, "6d2a4e2f02ce97683cbb8cc578bdbf730ef38d17b037a1062f374ce204f7e231");
+        Path built = Jars.write(dir.resolve("built.jar"), manifest, Jars.classes(SELF_CALLING));
+        assertEquals(List.of(), warnings(built));
+    }
+
     @Test
     void aReplacementThatCallsTheOriginalThroughNextIsNotWarnedOf() throws Exception {
         assertEquals(List.of(), warnings(jar("next", "nextapp.fix.ShopFix")));

@@ -28,8 +28,16 @@ public final class SelfCalls {
     private SelfCalls() {
     }
 
-    /** One warning line per replacement of {@code entries} that calls its target; empty when none does. */
+    /**
+     * One warning line per replacement of {@code entries} that calls its target; empty when none does,
+     * and for a JAR {@code jlivepatch build} made ({@link PatchJar#NEW_BUILD} in its manifest): there such a
+     * call is the new build's own recursion, which the patch keeps as a restart would (each level runs
+     * the new version), and the build has said so in its own words.
+     */
     public static List<String> warnings(PatchJar jar, List<ReplacesScanner.Entry> entries) {
+        if (jar.builds().containsKey(PatchJar.NEW_BUILD)) {
+            return List.of();
+        }
         List<String> out = new ArrayList<>();
         for (ReplacesScanner.Entry e : entries) {
             byte[] bytes = jar.classes().get(e.patchClass().replace('.', '/'));
