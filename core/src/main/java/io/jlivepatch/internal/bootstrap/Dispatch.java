@@ -349,8 +349,13 @@ public final class Dispatch {
      * linked site when it is {@code null}: after a change of the active replacements, only the
      * methods whose route changed need new targets, and relinking the others would cost a resolution
      * each and throw away the compiled code of their callers for nothing.
+     *
+     * @throws VirtualMachineError the {@link StackOverflowError} or {@link OutOfMemoryError} a site's
+     *         resolution met, once every other site is relinked: that site keeps its targets and stays
+     *         queued for the next link or relink
      */
     public static void relink(BiPredicate<Class<?>, String> which) {
+        VirtualMachineError shortage;
         int mark = Recursion.enter();
         try {
             synchronized (LINK_LOCK) {
@@ -363,12 +368,17 @@ public final class Dispatch {
                         continue;
                     }
                     for (Sites s : SITES.get(c).values()) {
-                        if (which == null || which.test(c, s.methodKey)) {
-                            s.resolve(changed);
+                        if ((which == null || which.test(c, s.methodKey)) && s.resolve(changed) != null) {
+                            // Out of stack or memory: the site keeps its targets (resolve) and is queued,
+                            // so that the next link or relink resolves it; the retry below may already.
+                            queue(s);
                         }
                     }
                 }
-                resolvePending(changed); // a shortage leaves its site queued for the next link or relink
+                // A shortage leaves its site queued for the next link or relink, and goes to the caller:
+                // the JVM never bootstraps a linked site again, so a relink that returned as if done
+                // would leave the site on its old route while the change it serves says complete.
+                shortage = resolvePending(changed);
                 LINKED.removeAll(dead);
                 if (!changed.isEmpty()) {
                     // Publishes the new targets to every thread, interpreted or compiled; pairs with
@@ -378,6 +388,28 @@ public final class Dispatch {
             }
         } finally {
             Recursion.exit(mark);
+        }
+        if (shortage != null) {
+            // The change's caller undoes it (an operation is refused with nothing changed) or tries
+            // again (a transition's end), as for any failure of the change.
+            throw shortage;
+        }
+    }
+
+    /**
+     * Queues {@code s} for the next link or relink ({@link #resolvePending}), unless it is queued.
+     * Caller holds LINK_LOCK. Not queued when the queue finds no memory either: the shortage that led
+     * here goes to the relink's caller all the same.
+     */
+    private static void queue(Sites s) {
+        if (s.queued) {
+            return;
+        }
+        s.queued = true;
+        try {
+            PENDING.add(s);
+        } catch (Throwable t) {
+            s.queued = false;
         }
     }
 
@@ -563,18 +595,22 @@ public final class Dispatch {
         /**
          * @return the {@link StackOverflowError} or {@link OutOfMemoryError} the resolution failed
          *         with, else {@code null}: a shortage of the moment, which a later resolution may not
-         *         meet. Every other failure the resolver records itself as the method's (status
-         *         shows it FAILED), and means "run the original", never "fail the call".
+         *         meet; the targets then stay as they were. Every other failure the resolver records
+         *         itself as the method's (status shows it FAILED), and means "run the original", never
+         *         "fail the call".
          */
         VirtualMachineError resolve(List<MutableCallSite> changed) {
             MethodHandle[] resolved;
-            VirtualMachineError shortage = null;
             try {
                 resolved = resolver.apply(owner, methodKey);
             } catch (Throwable t) {
                 resolved = null;
                 if (t instanceof StackOverflowError || t instanceof OutOfMemoryError) {
-                    shortage = (VirtualMachineError) t;
+                    // Nothing resolved, so nothing known: the targets stay as they were (a first link's
+                    // guard says false), which the change that asked for this resolution still holds
+                    // to until its caller undoes it or tries again (relink). Set to false, a linked
+                    // site ran its own code while every patch of it said PATCHED (RelinkShortageTest).
+                    return (VirtualMachineError) t;
                 }
             }
             MethodHandle guardTarget = resolved == null ? FALSE : resolved[0];
@@ -598,8 +634,8 @@ public final class Dispatch {
                     changed.add(guard);
                 }
             }
-            this.resolved |= shortage == null;
-            return shortage;
+            this.resolved = true;
+            return null;
         }
     }
 }

@@ -431,6 +431,16 @@ public final class HookManager {
                 dispatch.relinkAll();
             } catch (RuntimeException | LinkageError e) {
                 Log.get().log(System.Logger.Level.ERROR, "relinking after a patch class's initialization failed", e);
+            } catch (VirtualMachineError e) {
+                // A site's resolution found no memory or stack: it keeps its gate (correct, one check more a
+                // call) and stays queued for the next link or relink (Dispatch.relink). Said, not
+                // thrown into this thread's end, where the JVM would print it outside jlivepatch's log.
+                try {
+                    Log.get().log(System.Logger.Level.ERROR, "relinking the hooks ran out of memory or stack; the hooks"
+                            + " keep their links until the next link or change relinks them", e);
+                } catch (RuntimeException | LinkageError | VirtualMachineError again) {
+                    // the log cannot take it either
+                }
             } finally {
                 RecursionGuard.exit(mark);
             }
@@ -572,8 +582,15 @@ public final class HookManager {
             }
             throw new HookFailure(refusedRetransformation(classes, e), e);
         }
-        dispatch.relink(new RouteChanged(prev, next));
-        forgetRemoved(classes, prev, next);
+        try {
+            // A site that found no stack or memory keeps its targets and is queued, and the shortage is
+            // thrown: the registry puts the previous table back (switchTo) or retries (a transition's end).
+            dispatch.relink(new RouteChanged(prev, next));
+        } finally {
+            // The hooks next removed are gone from their classes either way, and a retry of the same
+            // table removes none: their sites go now, or they keep their replacements for the class's life.
+            forgetRemoved(classes, prev, next);
+        }
     }
 
     /**
