@@ -5,6 +5,7 @@ import io.jlivepatch.control.LocalChannel;
 import io.jlivepatch.internal.Sha256;
 import io.jlivepatch.internal.control.ControlServer;
 import io.jlivepatch.internal.control.Wire;
+import io.jlivepatch.internal.jar.PatchJarBytes;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -144,6 +145,55 @@ class ControlSocketTest {
         assertEquals("pid 4242 user " + System.getProperty("user.name"), Wire.readValue(c.in, 0));
         assertEquals(Wire.OK, c.call("fix-socket", "getSource", new Class<?>[0]));
         assertEquals("/far/away/fix.jar", Wire.readValue(c.in, 0));
+    }
+
+    /**
+     * A load by path (a JMX client's, or any client of the socket) whose JAR is replaced by a named pipe
+     * between its checks and its open: the open of a pipe waits for a writer, maybe for ever, and held
+     * this session (one of its few places) for good. It is refused within the open's wait, and the
+     * connection goes on. The 30 s bound is a hang detector: the call either answers at once or never.
+     */
+    @Test
+    void aLoadOfAPathReplacedByAPipeIsRefusedAndTheConnectionGoesOn() throws Exception {
+        Path fifo = dir.resolve(".fifo");
+        Process mkfifo;
+        try {
+            mkfifo = new ProcessBuilder("mkfifo", fifo.toString()).redirectErrorStream(true).start();
+        } catch (IOException absent) {
+            mkfifo = null;
+        }
+        org.junit.jupiter.api.Assumptions.assumeTrue(mkfifo != null && mkfifo.waitFor() == 0
+                && Files.exists(fifo, java.nio.file.LinkOption.NOFOLLOW_LINKS), "mkfifo makes a named pipe");
+        Path jar = Jars.write(dir.resolve("fix.jar"), Jars.manifest("fix-pipe", Jars.FIX), Jars.classes(Jars.FIX));
+        PatchJarBytes.openWaitForTests(Duration.ofMillis(200)); // the pipe's open never returns by itself
+        PatchJarBytes.beforeOpenForTests(path -> {
+            try {
+                if (Files.exists(fifo, java.nio.file.LinkOption.NOFOLLOW_LINKS)) { // once
+                    Files.move(fifo, path, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                }
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        try {
+            Client c = client(7);
+            Class<?>[] load = {String.class, boolean.class};
+            assertEquals(Wire.REFUSED, org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(
+                    Duration.ofSeconds(30), () -> c.call("", "load", load, jar.toString(), true)));
+            String refused = Wire.readString(c.in);
+            assertTrue(refused.startsWith("INVALID_PATCH: ") && refused.contains("patch JAR " + jar + ": could not be"
+                    + " opened within 200 ms, though it was a regular file when checked"), refused);
+            assertEquals(Wire.OK, c.call("", "getPatches", new Class<?>[0]));
+            assertArrayEquals(new String[0], (String[]) Wire.readValue(c.in, 0), "nothing was registered");
+
+            Files.delete(jar);
+            Jars.write(jar, Jars.manifest("fix-pipe", Jars.FIX), Jars.classes(Jars.FIX));
+            assertEquals(Wire.OK, c.call("", "load", load, jar.toString(), false));
+            assertEquals("fix-pipe", Wire.readValue(c.in, 0));
+        } finally {
+            PatchJarBytes.beforeOpenForTests(null);
+            PatchJarBytes.openWaitForTests(null);
+        }
     }
 
     @Test

@@ -5,9 +5,13 @@ import io.jlivepatch.internal.Sha256;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Arrays;
+import java.util.function.Consumer;
 
 /**
  * A patch JAR's content, read once: every check (its SHA-256, its signature, its classes) and the
@@ -19,6 +23,19 @@ import java.util.Arrays;
  * @param sha256 their SHA-256, lowercase hex
  */
 public record PatchJarBytes(String source, byte[] bytes, String sha256) {
+
+    /** Run between the checks of a path and its open, when set: tests put a pipe in the file's place there. */
+    private static volatile Consumer<Path> beforeOpen;
+
+    /** Tests: {@code hook} runs with the path between its checks and its open; {@code null} for none. */
+    public static void beforeOpenForTests(Consumer<Path> hook) {
+        beforeOpen = hook;
+    }
+
+    /** Tests: how long the open of a path may take ({@link BoundedOpen}); {@code null} for the default. */
+    public static void openWaitForTests(Duration wait) {
+        BoundedOpen.waitForTests(wait);
+    }
 
     /** Reads {@code path} whole under {@code limits}' file size: the file may grow while it is read. */
     public static PatchJarBytes read(Path path, JarLimits limits) throws PatchException {
@@ -60,7 +77,35 @@ public record PatchJarBytes(String source, byte[] bytes, String sha256) {
             throw PatchJar.invalid(source, "cannot be read (" + Failures.describe(e) + "): check the path and"
                     + " its permissions", e);
         }
-        try (InputStream in = Files.newInputStream(path)) {
+        Consumer<Path> hook = beforeOpen;
+        if (hook != null) {
+            hook.accept(path);
+        }
+        // The checks above were of the path, and what it names may be replaced before the open: by a
+        // pipe, whose open waits for a writer and whose read waits for data, for ever maybe. The open
+        // waits a bounded time (BoundedOpen), and what was opened is checked itself (fstat) before a
+        // byte is read.
+        FileChannel channel;
+        try {
+            channel = BoundedOpen.open(path);
+        } catch (IOException e) {
+            throw PatchJar.invalid(source, "cannot be read (" + Failures.describe(e) + "): check the path and"
+                    + " its permissions", e);
+        }
+        if (channel == null) {
+            throw PatchJar.invalid(source, "could not be opened within " + BoundedOpen.describe(BoundedOpen.waitTime())
+                    + ", though it was a regular file when checked: something else is there now (a pipe, whose open"
+                    + " waits for a writer; a device), or its file system does not answer; nothing was read: put a"
+                    + " patch JAR (a regular file) there and load it again");
+        }
+        try (channel; InputStream in = Channels.newInputStream(channel)) {
+            // The size of what was opened, not of what the path names: a pipe and a device say 0, as
+            // the kernel's /proc files do, and are never read (a read of them may never return).
+            if (channel.size() == 0) {
+                throw PatchJar.invalid(source, "was replaced after it was checked: what was opened is empty or not"
+                        + " a regular file (a pipe or a device put in its place, or the file emptied); it is not"
+                        + " read; put a patch JAR (a regular file) there and load it again");
+            }
             byte[] buf = new byte[(int) Math.min(64 * 1024, max + 1)];
             int len = 0;
             while (true) {

@@ -1,0 +1,227 @@
+package io.jlivepatch.internal.jar;
+
+import io.jlivepatch.internal.Log;
+import io.jlivepatch.internal.OwnThread;
+import io.jlivepatch.internal.patch.RecursionGuard;
+
+import java.io.IOException;
+import java.nio.channels.ClosedByInterruptException;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Opens a file for reading on a thread of its own, and waits for that open a bounded time. A path
+ * checked as a regular file may name a named pipe by the time it is opened (renamed over it by whoever
+ * can write its directory), and {@code open(2)} of a pipe waits for a writer, maybe for ever; so may a
+ * device's, or a file's on a file system whose server is gone. The JDK has no way to open without that
+ * wait (no {@code O_NONBLOCK} among its open options), so the wait is moved off the caller: premain,
+ * the watch thread, a command's thread, none of which may stop for good.
+ *
+ * <p>When the open has not returned within the wait (or the caller was interrupted), the caller gives
+ * up and releases it where it can: what is at the path now, if a pipe, is opened read-write, which on
+ * Linux never waits and is the writer the open waits for, and kept open until the opening thread is
+ * out of its open (it closes both), so that an open that had not even begun returns too. Where that
+ * cannot be done (the pipe moved away, or not writable by this user), the thread stays blocked, a
+ * daemon named after the file, and closes what it opens if it ever does; the caller is free either way.
+ *
+ * <p>A thread per open, not one kept for them: a read of a patch JAR is rare (a load, a watched
+ * directory's change), a thread's start and end cost tens of microseconds beside the milliseconds of a
+ * load, and a kept thread would need replacing all the same once an open holds it for good. Made on the
+ * caller's thread: on JDK 17 it keeps that thread's access-control context (see OwnThread), which
+ * matters only for one that stays blocked.
+ */
+final class BoundedOpen extends OwnThread {
+
+    /** How the opening threads are named: {@code jlivepatch-open <path>}. */
+    static final String THREAD_NAME = "jlivepatch-open";
+    /** How long an open may take: a local file's takes microseconds, a network file system's a round trip. */
+    static final Duration WAIT = Duration.ofSeconds(10);
+    /** {@link #WAIT}, shorter in tests ({@link #waitForTests}). */
+    private static volatile Duration wait = WAIT;
+
+    private final Path path;
+    /**
+     * Guards the fields below. The opening thread sets {@link #done} with its outcome, unless the
+     * caller has set {@link #abandoned} first: so exactly one of them owns the channel (the caller's
+     * result, or the opening thread's to close). notifyAll on setting done pairs with the caller's
+     * wait. After abandoned, the caller hands over the pipe's {@link #releaser} unless the thread has
+     * {@link #finished} (then the caller closes it): so exactly one of them closes that too.
+     */
+    private final Object lock = new Object();
+    private FileChannel channel;
+    private Throwable failure;
+    private boolean done;
+    private boolean abandoned;
+    private FileChannel releaser;
+    private boolean finished;
+
+    private BoundedOpen(Path path) {
+        super(null, THREAD_NAME + " " + path);
+        this.path = path;
+    }
+
+    /** The wait, for messages. */
+    static Duration waitTime() {
+        return wait;
+    }
+
+    /** {@code d} in words: {@code 10 s}, or {@code 200 ms} under a second (tests). */
+    static String describe(Duration d) {
+        return d.compareTo(Duration.ofSeconds(1)) < 0 ? d.toMillis() + " ms" : d.toSeconds() + " s";
+    }
+
+    /** Tests: the wait for an open; {@code null} for the default. */
+    static void waitForTests(Duration d) {
+        wait = d == null ? WAIT : d;
+    }
+
+    /**
+     * Opens {@code path} for reading.
+     *
+     * @return the channel, or {@code null} when the open did not return within {@link #waitTime()}
+     * @throws IOException the open's own failure; {@link ClosedByInterruptException} when the caller
+     *                     was interrupted while it waited (its interrupt status is set again)
+     */
+    static FileChannel open(Path path) throws IOException {
+        BoundedOpen opener = new BoundedOpen(path);
+        try {
+            opener.start();
+        } catch (OutOfMemoryError | RuntimeException e) { // no native thread left, say
+            throw new IOException("no thread could be started to open it (" + e + ")", e);
+        }
+        long deadline = System.nanoTime() + wait.toNanos();
+        boolean interrupted = false;
+        boolean opened;
+        synchronized (opener.lock) {
+            while (!opener.done) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    break;
+                }
+                try {
+                    TimeUnit.NANOSECONDS.timedWait(opener.lock, left); // pairs with notifyAll in run
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                    break;
+                }
+            }
+            opened = opener.done;
+            if (!opened) {
+                opener.abandoned = true; // from here on, what the thread opens is its own to close
+            }
+        }
+        if (!opened) {
+            opener.release(interrupted);
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+                throw new ClosedByInterruptException();
+            }
+            return null;
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt(); // it opened all the same: the caller's read says the rest
+        }
+        if (opener.failure instanceof IOException) {
+            throw (IOException) opener.failure;
+        }
+        if (opener.failure instanceof RuntimeException) {
+            throw (RuntimeException) opener.failure;
+        }
+        if (opener.failure instanceof Error) {
+            throw (Error) opener.failure;
+        }
+        if (opener.failure != null) {
+            throw new IOException(opener.failure);
+        }
+        return opener.channel;
+    }
+
+    @Override
+    public void run() {
+        FileChannel ch = null;
+        Throwable t = null;
+        // jlivepatch's own work, as its caller's: a hooked JDK method the open meets runs its original code
+        int mark = RecursionGuard.enterIfActive();
+        try {
+            ch = FileChannel.open(path, StandardOpenOption.READ);
+        } catch (Throwable e) { // handed to the caller, whatever it is
+            t = e;
+        } finally {
+            RecursionGuard.exit(mark);
+        }
+        boolean mine;
+        FileChannel w = null;
+        synchronized (lock) {
+            mine = abandoned;
+            if (!mine) {
+                channel = ch;
+                failure = t;
+                done = true;
+                lock.notifyAll(); // pairs with the caller's timedWait
+            } else {
+                finished = true; // a releaser handed over from here on is the caller's to close
+                w = releaser;
+            }
+        }
+        if (mine) {
+            closeQuietly(ch);
+            closeQuietly(w);
+        }
+    }
+
+    private static void closeQuietly(FileChannel c) {
+        if (c != null) {
+            try {
+                c.close();
+            } catch (IOException ignored) {
+                // nothing was read from it, nor written to it
+            }
+        }
+    }
+
+    /**
+     * Makes the abandoned open return, if what the path names now is a pipe: opened read-write (never
+     * waits on Linux) and kept open for the opening thread to close once its open returned. Anything
+     * else is left alone, and a link is not followed: opening a device, even to close it, may do
+     * something (a tty, a watchdog). {@code interrupted}: the caller stopped waiting because it was
+     * interrupted, not because the wait ran out (an open of a file returns by itself: nothing to say).
+     */
+    private void release(boolean interrupted) {
+        String outcome;
+        try {
+            Object mode = Files.getAttribute(path, "unix:mode", LinkOption.NOFOLLOW_LINKS);
+            if (mode instanceof Integer && ((Integer) mode & 0170000) == 0010000) { // S_IFMT, S_IFIFO
+                FileChannel w = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE,
+                        LinkOption.NOFOLLOW_LINKS);
+                boolean closeNow;
+                synchronized (lock) {
+                    closeNow = finished;
+                    if (!closeNow) {
+                        releaser = w; // closed by the thread once its open returned (run)
+                    }
+                }
+                if (closeNow) {
+                    closeQuietly(w);
+                }
+                outcome = "a pipe is there: its open was released";
+            } else if (interrupted) {
+                return;
+            } else {
+                outcome = "no pipe is there now: the thread opening it (" + THREAD_NAME + ") stays blocked";
+            }
+        } catch (IOException | RuntimeException e) {
+            if (interrupted) {
+                return; // most likely no pipe, as above
+            }
+            outcome = "its open could not be released (" + e + "): the thread opening it (" + THREAD_NAME
+                    + ") stays blocked";
+        }
+        Log.get().log(System.Logger.Level.WARNING, path + (interrupted ? " was being opened when its caller was"
+                + " interrupted; " : " did not open within " + describe(wait) + "; ") + outcome);
+    }
+}

@@ -1,0 +1,162 @@
+package io.jlivepatch.internal.jar;
+
+import io.jlivepatch.PatchException;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * A patch JAR replaced by a named pipe between its checks and its open (a rename over it by whoever
+ * can write its directory): the open of a pipe waits for a writer, its read for data, either possibly
+ * for ever, in premain, on the watch thread or on a command's thread. The read is refused instead,
+ * and the next one works. The 30 s bounds are hang detectors, not timings: each read here either
+ * returns at once or never.
+ */
+class PipeSwappedInTest {
+
+    /** A hang detector: far above what any read here takes when it returns at all. */
+    private static final Duration HANG = Duration.ofSeconds(30);
+
+    @TempDir
+    Path dir;
+
+    private Path jar;
+    private Path fifo;
+    /** A writer held on the pipe by a test, closed after it. */
+    private FileChannel writer;
+
+    @BeforeEach
+    void aJarAndAPipeBesideIt() throws Exception {
+        jar = Files.write(dir.resolve("fix.jar"), "not looked into by the read".getBytes());
+        fifo = dir.resolve(".fifo");
+        Process mkfifo;
+        try {
+            mkfifo = new ProcessBuilder("mkfifo", fifo.toString()).redirectErrorStream(true).start();
+        } catch (IOException absent) {
+            mkfifo = null;
+        }
+        assumeTrue(mkfifo != null && mkfifo.waitFor() == 0 && Files.exists(fifo, LinkOption.NOFOLLOW_LINKS),
+                "mkfifo makes a named pipe");
+        // Short, so that the test does not wait the default: an open of this pipe never returns by
+        // itself, so whatever the wait, the outcome is the same.
+        PatchJarBytes.openWaitForTests(Duration.ofMillis(200));
+    }
+
+    @AfterEach
+    void cleanUp() throws IOException {
+        PatchJarBytes.beforeOpenForTests(null);
+        PatchJarBytes.openWaitForTests(null);
+        if (writer != null) {
+            writer.close();
+        }
+    }
+
+    /** Puts the pipe in the JAR's place, as {@code mv} does: after the checks, before the open. */
+    private void swapInThePipe(Path path) {
+        try {
+            Files.move(fifo, path, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @Test
+    void aPipeWithNoWriterIsRefusedAndItsOpenReleased() throws Exception {
+        PatchJarBytes.beforeOpenForTests(this::swapInThePipe);
+        PatchException e = assertTimeoutPreemptively(HANG,
+                () -> assertThrows(PatchException.class, () -> PatchJarBytes.read(jar, JarLimits.current())));
+        assertEquals(PatchException.Reason.INVALID_PATCH, e.reason());
+        assertTrue(e.getMessage().startsWith("patch JAR " + jar + ": could not be opened within 200 ms, though it"
+                + " was a regular file when checked: something else is there now"), e.getMessage());
+        assertTrue(e.getMessage().endsWith("nothing was read: put a patch JAR (a regular file) there and load it"
+                + " again"), e.getMessage());
+        // The open that waited was released (the pipe opened read-write stands in for its writer): its
+        // thread ends, and holds nothing for the JVM's life.
+        assertTimeoutPreemptively(HANG, () -> {
+            while (openerAlive()) {
+                Thread.sleep(10);
+            }
+        });
+        stillReadsAJar();
+    }
+
+    @Test
+    void aPipeWithAWriterIsRefusedUnread() throws Exception {
+        PatchJarBytes.beforeOpenForTests(path -> {
+            swapInThePipe(path);
+            try {
+                // Read-write: never waits on Linux, and stands for a writer that never writes, so that
+                // the open below returns at once and a read of it would wait for ever.
+                writer = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        });
+        PatchException e = assertTimeoutPreemptively(HANG,
+                () -> assertThrows(PatchException.class, () -> PatchJarBytes.read(jar, JarLimits.current())));
+        assertEquals(PatchException.Reason.INVALID_PATCH, e.reason());
+        assertEquals("patch JAR " + jar + ": was replaced after it was checked: what was opened is empty or not a"
+                + " regular file (a pipe or a device put in its place, or the file emptied); it is not read; put a"
+                + " patch JAR (a regular file) there and load it again", e.getMessage());
+        stillReadsAJar();
+    }
+
+    @Test
+    void anInterruptedCallerStopsWaitingAndKeepsItsInterrupt() throws Exception {
+        PatchJarBytes.openWaitForTests(Duration.ofSeconds(600)); // longer than the hang detector: only the interrupt ends it
+        PatchJarBytes.beforeOpenForTests(this::swapInThePipe);
+        PatchException e = assertTimeoutPreemptively(HANG, () -> {
+            Thread.currentThread().interrupt();
+            try {
+                return assertThrows(PatchException.class, () -> PatchJarBytes.read(jar, JarLimits.current()));
+            } finally {
+                assertTrue(Thread.interrupted(), "the caller's interrupt stands"); // and is cleared for the pool
+            }
+        });
+        assertEquals(PatchException.Reason.INVALID_PATCH, e.reason());
+        assertTrue(e.getMessage().startsWith("patch JAR " + jar + ": cannot be read ("), e.getMessage());
+        assertTimeoutPreemptively(HANG, () -> {
+            while (openerAlive()) {
+                Thread.sleep(10);
+            }
+        });
+        stillReadsAJar();
+    }
+
+    /** The read after a refused one works: nothing was left behind. */
+    private void stillReadsAJar() throws Exception {
+        PatchJarBytes.beforeOpenForTests(null);
+        Files.deleteIfExists(jar);
+        byte[] content = "a patch JAR's bytes".getBytes();
+        Files.write(jar, content);
+        assertArrayEquals(content, assertTimeoutPreemptively(HANG,
+                () -> PatchJarBytes.read(jar, JarLimits.current())).bytes());
+    }
+
+    private static boolean openerAlive() {
+        for (Thread t : Thread.getAllStackTraces().keySet()) {
+            if (t.getName().startsWith(BoundedOpen.THREAD_NAME) && t.isAlive()) {
+                return true;
+            }
+        }
+        return false;
+    }
+}
