@@ -49,10 +49,17 @@ final class PrivateAppendFile implements AutoCloseable {
         this.lineCut = lineCut;
     }
 
+    /** Run between the checks and the open, when set: tests put a pipe in the file's place there. */
+    static volatile Runnable beforeOpenForTests;
+
     static PrivateAppendFile open(Path file) throws Problem {
         boolean posix = file.getFileSystem().supportedFileAttributeViews().contains("unix");
         if (posix) {
             checkExisting(file);
+        }
+        Runnable hook = beforeOpenForTests;
+        if (hook != null) {
+            hook.run();
         }
         Set<OpenOption> options = Set.of(StandardOpenOption.WRITE, StandardOpenOption.APPEND,
                 StandardOpenOption.CREATE, LinkOption.NOFOLLOW_LINKS);
@@ -63,14 +70,46 @@ final class PrivateAppendFile implements AutoCloseable {
             // NOFOLLOW_LINKS (O_NOFOLLOW) closes the gap between the check above and the open: a
             // link put there meanwhile fails the open instead of being followed.
             FileChannel channel = FileChannel.open(file, options, attributes);
-            return new PrivateAppendFile(channel, keyOf(file), endsInsideALine(file));
+            try {
+                if (posix) {
+                    // Checked again, now that it is open: what was checked above may have been replaced
+                    // before the open (renamed over it), and O_NOFOLLOW sees only links: a pipe someone
+                    // reads would get the trail (and, read no more, hold the writer for good), another
+                    // user's file would get it appended. Left: one put back in between (the open has no
+                    // fstat in the JDK to tell what it opened).
+                    checkOpened(file);
+                }
+                return new PrivateAppendFile(channel, keyOf(file), endsInsideALine(file));
+            } catch (IOException | RuntimeException e) {
+                try {
+                    channel.close(); // nothing was written to it
+                } catch (IOException ignored) {
+                    // refused all the same
+                }
+                throw e;
+            }
+        } catch (Problem e) {
+            throw e;
         } catch (IOException | UnsupportedOperationException | SecurityException e) {
             throw new Problem(describe(e));
         }
     }
 
+    /** {@link #checkExisting} of the file just opened: it must still be there, and pass the same checks. */
+    private static void checkOpened(Path file) throws Problem {
+        checkExisting(file, true);
+    }
+
     /** Refuses what is there already unless it is a regular file of this JVM's user. */
     private static void checkExisting(Path file) throws Problem {
+        checkExisting(file, false);
+    }
+
+    /**
+     * {@link #checkExisting(Path)}; with {@code opened} (the file was just opened), a file that is not
+     * there is refused too, and each refusal says it was found so once the file was opened.
+     */
+    private static void checkExisting(Path file, boolean opened) throws Problem {
         PosixFileAttributes attributes;
         Object uid;
         Object links;
@@ -80,30 +119,39 @@ final class PrivateAppendFile implements AutoCloseable {
             uid = unix.get("uid");
             links = unix.get("nlink");
         } catch (NoSuchFileException absent) {
+            if (opened) {
+                throw new Problem("it was moved or removed as it was opened; the next record opens the file at the"
+                        + " path again");
+            }
             return; // created by the open, as this JVM's user
         } catch (IOException | UnsupportedOperationException | IllegalArgumentException | SecurityException e) {
-            throw new Problem(describe(e));
+            throw problem(describe(e), opened);
         }
         if (attributes.isSymbolicLink()) {
-            throw new Problem("it is a symbolic link, which jlivepatch does not follow for its audit file:"
-                    + " name the file itself");
+            throw problem("it is a symbolic link, which jlivepatch does not follow for its audit file:"
+                    + " name the file itself", opened);
         }
         if (!attributes.isRegularFile()) {
-            throw new Problem("it is not a regular file");
+            throw problem("it is not a regular file", opened);
         }
         String mismatch = ownerMismatch(uid, attributes.owner().getName());
         if (mismatch != null) {
-            throw new Problem(mismatch + ": jlivepatch appends only to an audit file of its own user"
-                    + " (remove it, or name another file)");
+            throw problem(mismatch + ": jlivepatch appends only to an audit file of its own user"
+                    + " (remove it, or name another file)", opened);
         }
         // A hard link is the symbolic link's twin that O_NOFOLLOW does not see: whoever can write the
         // directory can put there a name of another file of this user's (~/.ssh/authorized_keys),
         // which passes the owner check. The trail is a file of one name.
         if (links instanceof Number && ((Number) links).longValue() > 1) {
-            throw new Problem("it has " + links + " hard links (names), so another name may be a file that is not"
+            throw problem("it has " + links + " hard links (names), so another name may be a file that is not"
                     + " the audit trail; jlivepatch appends only to a file of one name (remove the link, or name"
-                    + " another file)");
+                    + " another file)", opened);
         }
+    }
+
+    /** A refusal of {@link #checkExisting(Path, boolean)}: {@code why}, saying when it was found. */
+    private static Problem problem(String why, boolean opened) {
+        return new Problem(opened ? why + " (so found once it was opened: it was replaced after it was checked)" : why);
     }
 
     /**

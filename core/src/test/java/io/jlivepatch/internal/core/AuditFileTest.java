@@ -128,6 +128,40 @@ class AuditFileTest {
     }
 
     @Test
+    void aFifoPutInItsPlaceAfterTheChecksIsRefusedOnceOpened() throws Exception {
+        assumeTrue(posix());
+        Path file = Files.writeString(dir.resolve("audit.jsonl"), "");
+        Path fifo = dir.resolve("fifo");
+        Process mkfifo = new ProcessBuilder("mkfifo", fifo.toString()).redirectErrorStream(true).start();
+        assumeTrue(mkfifo.waitFor() == 0 && Files.exists(fifo, java.nio.file.LinkOption.NOFOLLOW_LINKS),
+                "no mkfifo here");
+        java.nio.channels.FileChannel[] reader = new java.nio.channels.FileChannel[1];
+        PrivateAppendFile.beforeOpenForTests = () -> {
+            try {
+                // Renamed over the checked file, and someone reads it (read-write: never waits on Linux),
+                // so that the open for appending returns at once: the trail would go to that reader.
+                Files.move(fifo, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                reader[0] = java.nio.channels.FileChannel.open(file, java.nio.file.StandardOpenOption.READ,
+                        java.nio.file.StandardOpenOption.WRITE);
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        };
+        try {
+            PrivateAppendFile.Problem p = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(
+                    java.time.Duration.ofSeconds(30), () -> assertThrows(PrivateAppendFile.Problem.class,
+                            () -> PrivateAppendFile.open(file)));
+            assertEquals("it is not a regular file (so found once it was opened: it was replaced after it was"
+                    + " checked)", p.getMessage());
+        } finally {
+            PrivateAppendFile.beforeOpenForTests = null;
+            if (reader[0] != null) {
+                reader[0].close();
+            }
+        }
+    }
+
+    @Test
     void aHardLinkToAnotherFileIsRefused() throws Exception {
         assumeTrue(posix());
         // The user's own file elsewhere (~/.ssh/authorized_keys, say), linked at the audit path by
