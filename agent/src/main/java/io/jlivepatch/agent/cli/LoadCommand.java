@@ -158,6 +158,12 @@ final class LoadCommand implements Callable<Integer> {
                         out.println("  " + warning);
                         code = Main.FUNCTIONS_FAILED;
                     }
+                    String unhooked = PatchCommand.notPatchedWarning(jvm.pid(), rawName,
+                            PatchCommand.notPatchedFunctions(functions).size(), functions.length);
+                    if (unhooked != null) {
+                        out.println("  " + unhooked);
+                        code = Main.FUNCTIONS_FAILED;
+                    }
                 }
             } catch (RuntimeException e) {
                 throw TargetJvm.refusal(e);

@@ -39,8 +39,8 @@ public final class Main implements Runnable {
      */
     static final int FUNCTIONS_FAILED = 5;
     /** Exit code 5 in the help of the commands that enable. */
-    static final String FAILED_EXIT = "5:enabled, patching complete, but some of the patch's functions FAILED (their"
-            + " lines printed): there the method runs the version below the patch, or its own code";
+    static final String FAILED_EXIT = "5:enabled, patching complete, but some of the patch's functions FAILED or are"
+            + " not patched (their lines printed): there the method runs the version below the patch, or its own code";
     /** Exit code 4 in every changing command's help. */
     static final String UNKNOWN_EXIT = "4:unknown outcome: the target stopped answering (timed out, closed the"
             + " connection) after a change of this command had reached it, so it may have changed: run status"

@@ -114,15 +114,50 @@ abstract class PatchCommand implements Callable<Integer> {
     private static final java.util.regex.Pattern FAILED_LINE =
             java.util.regex.Pattern.compile("[^ ]* \\[(?:(?!\\]: ).)*\\]: failed(?: \\(.*)?"); // the state after the first "]: "
 
+    /**
+     * A function line whose state is NOT_PATCHED: said of a patch that is enabled and whose transition
+     * has ended, its class is loaded in that loader but not hooked, and runs its own code. It happens
+     * when the class's definition passed jlivepatch's hook before the enable and finished only after the
+     * enable's look at the loaded classes (another agent's transformer that held it, say), or at its
+     * thread's stack edge (README, "Failures").
+     */
+    private static final java.util.regex.Pattern NOT_PATCHED_LINE =
+            java.util.regex.Pattern.compile("[^ ]* \\[(?:(?!\\]: ).)*\\]: not patched(?: \\(.*)?");
+
     /** Of the function lines {@code lines} (cleaned, as the target gives them), those whose state is FAILED. */
     static java.util.List<String> failedFunctions(String[] lines) {
-        java.util.List<String> failed = new java.util.ArrayList<>();
+        return matching(lines, FAILED_LINE);
+    }
+
+    /** Of the function lines {@code lines} of an enabled patch, those whose class is loaded but not hooked. */
+    static java.util.List<String> notPatchedFunctions(String[] lines) {
+        return matching(lines, NOT_PATCHED_LINE);
+    }
+
+    private static java.util.List<String> matching(String[] lines, java.util.regex.Pattern state) {
+        java.util.List<String> out = new java.util.ArrayList<>();
         for (String line : lines) {
-            if (line != null && FAILED_LINE.matcher(line).matches()) {
-                failed.add(line);
+            if (line != null && state.matcher(line).matches()) {
+                out.add(line);
             }
         }
-        return failed;
+        return out;
+    }
+
+    /**
+     * The warning after "enabled ..., patching complete" when some of the patch's functions are not
+     * patched though it is enabled ({@link #notPatchedFunctions}); {@code null} when none is. A fresh load
+     * looks at the loaded classes again, so it hooks them.
+     */
+    static String notPatchedWarning(long pid, String name, int notPatched, int total) {
+        if (notPatched == 0) {
+            return null;
+        }
+        return "warning: " + notPatched + " of " + total + " function(s) (per class loader) are not patched though"
+                + " the patch is enabled: their class is loaded but not hooked (its definition finished only after"
+                + " the enable looked at the loaded classes, another agent holding it, say, or it was defined at its"
+                + " thread's stack edge), and there the method runs its own code, not this patch's; 'jlivepatch"
+                + " unload " + pid + " " + Text.clean(name) + "' and a new load hook it";
     }
 
     /**
@@ -140,7 +175,10 @@ abstract class PatchCommand implements Callable<Integer> {
                 + "' shows why; 'jlivepatch unload " + pid + " " + Text.clean(name) + "' takes the patch off)";
     }
 
-    /** Prints the failed function lines of {@code name} and {@link #failedWarning}, if any failed; whether any did. */
+    /**
+     * Prints the failed and the not patched function lines of {@code name} and their warnings
+     * ({@link #failedWarning}, {@link #notPatchedWarning}), if any; whether there was any.
+     */
     static boolean printFailed(java.io.PrintWriter out, TargetJvm jvm, String name) {
         String[] lines;
         try {
@@ -151,14 +189,22 @@ abstract class PatchCommand implements Callable<Integer> {
             return false;
         }
         java.util.List<String> failed = failedFunctions(lines);
+        java.util.List<String> notPatched = notPatchedFunctions(lines);
         for (String line : failed) {
+            out.println("  " + line);
+        }
+        for (String line : notPatched) {
             out.println("  " + line);
         }
         String warning = failedWarning(jvm.pid(), name, failed.size(), lines.length);
         if (warning != null) {
             out.println("  " + warning);
         }
-        return warning != null;
+        String unhooked = notPatchedWarning(jvm.pid(), name, notPatched.size(), lines.length);
+        if (unhooked != null) {
+            out.println("  " + unhooked);
+        }
+        return warning != null || unhooked != null;
     }
 
     /**

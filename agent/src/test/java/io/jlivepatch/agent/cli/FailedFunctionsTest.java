@@ -28,6 +28,29 @@ class FailedFunctionsTest {
         assertEquals(List.of(FAILED, "com.acme.Greeter.bare()V [app@1]: failed"), PatchCommand.failedFunctions(lines));
     }
 
+    /**
+     * An enabled patch whose transition has ended shows "not patched" only for a class loaded but not
+     * hooked (its definition finished after the enable's look at the loaded classes: helper-96's review,
+     * 2026-12-05): the method runs its own code, which "patching complete" and exit 0 hid.
+     */
+    @Test
+    void aNotPatchedLineOfAnEnabledPatchIsWarnedOfWithHowToHookIt() {
+        String[] lines = {
+            FAILED,
+            "com.acme.Greeter.other(I)I [app@30946e09]: patched",
+            "com.acme.Greeter.gone()V [app@1]: not patched",
+            "com.acme.Greeter.said()V [app@1]: patched (a detail that quotes another line: [x]: not patched)",
+            "com.acme.Later.run()V: pending (class not loaded)",
+        };
+        assertEquals(List.of("com.acme.Greeter.gone()V [app@1]: not patched"), PatchCommand.notPatchedFunctions(lines));
+        assertNull(PatchCommand.notPatchedWarning(42, "fix", 0, 3));
+        String w = PatchCommand.notPatchedWarning(42, "fix-late", 1, 2);
+        assertTrue(w.startsWith("warning: 1 of 2 function(s) (per class loader) are not patched though the patch is"
+                + " enabled: their class is loaded but not hooked"), w);
+        assertTrue(w.contains("runs its own code, not this patch's") && w.endsWith("'jlivepatch unload 42 fix-late' and"
+                + " a new load hook it"), w);
+    }
+
     @Test
     void theWarningSaysWhatRunsInsteadAndHowToTakeThePatchOff() {
         assertNull(PatchCommand.failedWarning(42, "fix", 0, 3));
