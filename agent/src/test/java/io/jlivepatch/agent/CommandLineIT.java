@@ -127,6 +127,15 @@ class CommandLineIT {
                 + " StackOverflowError, unless it recurses on purpose); to call the original, give it a last parameter"
                 + " '@Next MethodHandle next' and invoke that\n"), load.toString());
         assertTrue(Cli.run("status", service.pid()).out().contains("1. fix-self [disabled]"));
+        // inspect says it before anyone loads the JAR, in its text and its JSON
+        Cli inspect = Cli.run("inspect", jar);
+        assertEquals(0, inspect.exitCode(), inspect.toString());
+        assertTrue(inspect.out().contains("\n  warning: agentapp.fix.SelfCallingFix.greet calls agentapp.Greeter.greet,"
+                + " the method it replaces: "), inspect.toString());
+        Cli inspectJson = Cli.run("inspect", "--json", jar);
+        assertTrue(inspectJson.out().contains("\"warnings\":[\"agentapp.fix.SelfCallingFix.greet calls"
+                + " agentapp.Greeter.greet, the method it replaces: "), inspectJson.toString());
+        assertTrue(Cli.run("inspect", "--json", TestJars.greeterFixJar(dir)).out().contains("\"warnings\":[]"));
 
         Cli other = Cli.run("load", "--no-enable", service.pid(), TestJars.greeterFixJar(dir));
         assertEquals(0, other.exitCode(), other.toString());

@@ -6,6 +6,7 @@ import io.jlivepatch.internal.control.Json;
 import io.jlivepatch.internal.jar.CallbackScanner;
 import io.jlivepatch.internal.jar.PatchJar;
 import io.jlivepatch.internal.jar.ReplacesScanner;
+import io.jlivepatch.internal.jar.SelfCalls;
 import io.jlivepatch.internal.trust.Signature;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -87,6 +88,10 @@ final class InspectCommand implements Callable<Integer> {
         sb.append("  functions:\n");
         for (ReplacesScanner.Entry e : checked.functions()) {
             sb.append("    ").append(function(e)).append('\n');
+        }
+        // what load would warn of, before anyone loads it (a reviewer reads inspect's output)
+        for (String w : SelfCalls.warnings(jar, checked.functions())) {
+            sb.append("  warning: ").append(Text.clean(w)).append('\n');
         }
         line(sb, "held", jar.holds().isEmpty() ? NONE : Text.clean(String.join(", ", jar.holds())));
         // what a load changes for good, and what gets at the application's private members: shown
@@ -187,6 +192,11 @@ final class InspectCommand implements Callable<Integer> {
                     .append(",\"descriptor\":").append(Json.string(e.descriptor()))
                     .append(",\"replacement\":").append(Json.string(e.patchClass() + "." + e.replacement()))
                     .append(",\"replacementDescriptor\":").append(Json.string(e.replacementDesc())).append('}');
+        }
+        sb.append("],\"warnings\":[");
+        List<String> warnings = SelfCalls.warnings(jar, functions);
+        for (int i = 0; i < warnings.size(); i++) {
+            sb.append(i > 0 ? "," : "").append(Json.string(warnings.get(i)));
         }
         sb.append("],\"held\":[");
         for (int i = 0; i < jar.holds().size(); i++) {
