@@ -338,6 +338,17 @@ class CommandLineIT {
             Cli json = Cli.run("status", started.pid(), "--json");
             assertTrue(json.out().contains("{\"jar\":\"" + truncated + "\",\"by\":\"start-up\",\"state\":\"skipped\","
                     + "\"reason\":\"INVALID_PATCH: "), json.toString());
+
+            // The operator mends the cut copy and loads it by hand: status no longer says it was skipped.
+            Files.write(truncated, whole);
+            Cli load = Cli.run("load", started.pid(), truncated);
+            assertEquals(0, load.exitCode(), load.toString());
+            Cli after = Cli.run("status", started.pid());
+            assertTrue(after.out().contains("2. fix-shout [enabled]"), after.toString());
+            assertFalse(after.out().contains("skipped " + truncated), after.toString());
+            assertTrue(after.out().contains("\n  start-up: skipped " + broken + ": INVALID_PATCH: "), after.toString());
+            Cli afterJson = Cli.run("status", started.pid(), "--json");
+            assertFalse(afterJson.out().contains("{\"jar\":\"" + truncated + "\""), afterJson.toString());
         }
     }
 

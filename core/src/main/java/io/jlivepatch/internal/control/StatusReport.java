@@ -132,7 +132,7 @@ final class StatusReport {
                     .append(",\"unregisteredAt\":").append(Json.string(String.valueOf(gone.unregisteredAt())))
                     .append(",\"how\":").append(Json.string(gone.how())).append('}');
         }
-        StartupJars.Snapshot notLoaded = StartupJars.snapshot();
+        StartupJars.Snapshot notLoaded = notLoaded(registry);
         sb.append("],\"patchDirectory\":{\"notLoaded\":[");
         int n = 0;
         for (StartupJars.Entry e : notLoaded.entries()) {
@@ -190,7 +190,7 @@ final class StatusReport {
                     .append(watch.lastReconcile() == 0 ? "" : "; last reconcile "
                             + Instant.ofEpochMilli(watch.lastReconcile())).append('\n');
         }
-        for (String line : notLoadedLines(StartupJars.snapshot())) {
+        for (String line : notLoadedLines(notLoaded(registry))) {
             sb.append("  ").append(line).append('\n');
         }
         int order = 0;
@@ -228,6 +228,18 @@ final class StatusReport {
             }
         }
         return sb.toString();
+    }
+
+    /** The JARs of a patches=<dir> not loaded, without those a registered patch was loaded from since. */
+    static StartupJars.Snapshot notLoaded(PatchRegistry registry) {
+        List<Provenance> registered = new ArrayList<>();
+        for (PatchHandle p : registry.patches()) {
+            Provenance provenance = registry.provenance(p);
+            if (provenance != null) {
+                registered.add(provenance);
+            }
+        }
+        return StartupJars.snapshot(registered);
     }
 
     /**

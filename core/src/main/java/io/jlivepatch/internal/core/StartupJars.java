@@ -1,5 +1,9 @@
 package io.jlivepatch.internal.core;
 
+import java.io.IOError;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -13,7 +17,9 @@ import java.util.Map;
  * One per JVM, as the directory is (the static methods; an instance of its own for a test). The
  * agent's start-up loaders record here only when a JAR is skipped or waits, so that this class is not
  * loaded on a start-up where every JAR loads (FootprintIT). Keyed by path: what is said of a JAR
- * last replaces what was said before (waiting, then skipped), and a JAR that loads leaves.
+ * last replaces what was said before (waiting, then skipped), and a JAR that loads leaves. One loaded
+ * from the same path by any other way since (by hand, a watch) is not shown ({@link #snapshot(List)}):
+ * the loads that would have to tell this class are every load, which must not load it.
  */
 public final class StartupJars {
 
@@ -29,8 +35,14 @@ public final class StartupJars {
      * @param by     who gave the directory: {@code "start-up"}, or {@code "attach"} for an attach's patches=
      * @param state  {@code "skipped"} or {@code "waiting"}
      * @param reason why: the refusal's reason and message, or what it waits for
+     * @param at     when it was said
      */
-    public record Entry(String jar, String by, String state, String reason) {
+    public record Entry(String jar, String by, String state, String reason, Instant at) {
+
+        /** Said before any load (tests, and what status shows of one it cannot tell the time of). */
+        public Entry(String jar, String by, String state, String reason) {
+            this(jar, by, state, reason, Instant.EPOCH);
+        }
     }
 
     /**
@@ -56,12 +68,12 @@ public final class StartupJars {
 
     /** {@code jar} was refused; it replaces what was said of it before (it waited, say). */
     public static void skipped(String jar, String requester, String reason) {
-        JVM.put(new Entry(jar, by(requester), "skipped", cut(reason)));
+        JVM.put(new Entry(jar, by(requester), "skipped", cut(reason), Instant.now()));
     }
 
     /** {@code jar} waits for a class loader that can load its classes, or behind one that does. */
     public static void waiting(String jar, String requester, String reason) {
-        JVM.put(new Entry(jar, by(requester), "waiting", cut(reason)));
+        JVM.put(new Entry(jar, by(requester), "waiting", cut(reason), Instant.now()));
     }
 
     /** {@code jar} loaded after all: status no longer lists it. */
@@ -69,9 +81,12 @@ public final class StartupJars {
         JVM.remove(jar);
     }
 
-    /** This JVM's JARs not loaded, for status. */
-    public static Snapshot snapshot() {
-        return JVM.entries();
+    /**
+     * This JVM's JARs not loaded, for status, without those a patch of {@code registered} was loaded
+     * from since they were said to be: a JAR skipped at start-up, mended and loaded by hand, is loaded.
+     */
+    public static Snapshot snapshot(List<Provenance> registered) {
+        return JVM.entries(registered);
     }
 
     synchronized void remove(String jar) {
@@ -79,7 +94,42 @@ public final class StartupJars {
     }
 
     synchronized Snapshot entries() {
-        return new Snapshot(List.copyOf(new ArrayList<>(entries.values())), dropped);
+        return entries(List.of());
+    }
+
+    synchronized Snapshot entries(List<Provenance> registered) {
+        List<Entry> shown = new ArrayList<>();
+        for (Entry e : entries.values()) {
+            if (!loadedSince(e, registered)) {
+                shown.add(e);
+            }
+        }
+        return new Snapshot(List.copyOf(shown), dropped);
+    }
+
+    /** Whether a patch of {@code registered} came from {@code e}'s JAR, registered when or after {@code e} was said. */
+    static boolean loadedSince(Entry e, List<Provenance> registered) {
+        for (Provenance p : registered) {
+            if (!p.source().isEmpty() && !p.loadedAt().isBefore(e.at()) && samePath(e.jar(), p.source())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Both name one file: the directory's listing may be relative to the JVM's working directory,
+     * the command sends an absolute path, a watch its own.
+     */
+    static boolean samePath(String a, String b) {
+        if (a.equals(b)) {
+            return true;
+        }
+        try {
+            return Path.of(a).toAbsolutePath().normalize().equals(Path.of(b).toAbsolutePath().normalize());
+        } catch (InvalidPathException | IOError | SecurityException e) {
+            return false; // not a path of this file system: only the same string names the same JAR
+        }
     }
 
     synchronized void put(Entry e) {
