@@ -155,15 +155,7 @@ class ControlSocketTest {
      */
     @Test
     void aLoadOfAPathReplacedByAPipeIsRefusedAndTheConnectionGoesOn() throws Exception {
-        Path fifo = dir.resolve(".fifo");
-        Process mkfifo;
-        try {
-            mkfifo = new ProcessBuilder("mkfifo", fifo.toString()).redirectErrorStream(true).start();
-        } catch (IOException absent) {
-            mkfifo = null;
-        }
-        org.junit.jupiter.api.Assumptions.assumeTrue(mkfifo != null && mkfifo.waitFor() == 0
-                && Files.exists(fifo, java.nio.file.LinkOption.NOFOLLOW_LINKS), "mkfifo makes a named pipe");
+        Path fifo = io.jlivepatch.internal.Fifos.make(dir.resolve(".fifo"));
         Path jar = Jars.write(dir.resolve("fix.jar"), Jars.manifest("fix-pipe", Jars.FIX), Jars.classes(Jars.FIX));
         PatchJarBytes.openWaitForTests(Duration.ofMillis(200)); // the pipe's open never returns by itself
         PatchJarBytes.beforeOpenForTests(path -> {

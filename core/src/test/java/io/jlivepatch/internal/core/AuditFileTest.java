@@ -1,5 +1,6 @@
 package io.jlivepatch.internal.core;
 
+import io.jlivepatch.internal.Fifos;
 import io.jlivepatch.json.JsonReader;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -116,10 +117,7 @@ class AuditFileTest {
     @Test
     void aFifoIsRefusedWithoutOpeningIt() throws Exception {
         assumeTrue(posix());
-        Path fifo = dir.resolve("audit.jsonl");
-        Process mkfifo = new ProcessBuilder("mkfifo", fifo.toString()).redirectErrorStream(true).start();
-        assumeTrue(mkfifo.waitFor() == 0 && Files.exists(fifo, java.nio.file.LinkOption.NOFOLLOW_LINKS),
-                "no mkfifo here");
+        Path fifo = Fifos.make(dir.resolve("audit.jsonl"));
         // Opened for writing, a FIFO nobody reads blocks the open for good: a hang detector, not a timing.
         PrivateAppendFile.Problem p = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(
                 java.time.Duration.ofSeconds(30), () -> assertThrows(PrivateAppendFile.Problem.class,
@@ -131,10 +129,7 @@ class AuditFileTest {
     void aFifoPutInItsPlaceAfterTheChecksIsRefusedOnceOpened() throws Exception {
         assumeTrue(posix());
         Path file = Files.writeString(dir.resolve("audit.jsonl"), "");
-        Path fifo = dir.resolve("fifo");
-        Process mkfifo = new ProcessBuilder("mkfifo", fifo.toString()).redirectErrorStream(true).start();
-        assumeTrue(mkfifo.waitFor() == 0 && Files.exists(fifo, java.nio.file.LinkOption.NOFOLLOW_LINKS),
-                "no mkfifo here");
+        Path fifo = Fifos.make(dir.resolve("fifo"));
         java.nio.channels.FileChannel[] reader = new java.nio.channels.FileChannel[1];
         PrivateAppendFile.beforeOpenForTests = () -> {
             try {

@@ -1,6 +1,7 @@
 package io.jlivepatch.internal.jar;
 
 import io.jlivepatch.PatchException;
+import io.jlivepatch.internal.Fifos;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -10,7 +11,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
@@ -21,7 +21,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * A patch JAR replaced by a named pipe between its checks and its open (a rename over it by whoever
@@ -32,8 +31,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  */
 class PipeSwappedInTest {
 
-    /** A hang detector: far above what any read here takes when it returns at all. */
-    private static final Duration HANG = Duration.ofSeconds(30);
+    private static final Duration HANG = Fifos.HANG;
 
     @TempDir
     Path dir;
@@ -46,15 +44,7 @@ class PipeSwappedInTest {
     @BeforeEach
     void aJarAndAPipeBesideIt() throws Exception {
         jar = Files.write(dir.resolve("fix.jar"), "not looked into by the read".getBytes());
-        fifo = dir.resolve(".fifo");
-        Process mkfifo;
-        try {
-            mkfifo = new ProcessBuilder("mkfifo", fifo.toString()).redirectErrorStream(true).start();
-        } catch (IOException absent) {
-            mkfifo = null;
-        }
-        assumeTrue(mkfifo != null && mkfifo.waitFor() == 0 && Files.exists(fifo, LinkOption.NOFOLLOW_LINKS),
-                "mkfifo makes a named pipe");
+        fifo = Fifos.make(dir.resolve(".fifo"));
         // Short, so that the test does not wait the default: an open of this pipe never returns by
         // itself, so whatever the wait, the outcome is the same.
         PatchJarBytes.openWaitForTests(Duration.ofMillis(200));

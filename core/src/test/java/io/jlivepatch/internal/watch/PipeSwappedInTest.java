@@ -1,5 +1,6 @@
 package io.jlivepatch.internal.watch;
 
+import io.jlivepatch.internal.Fifos;
 import io.jlivepatch.internal.jar.PatchJarBytes;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -9,7 +10,6 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
@@ -22,7 +22,6 @@ import static io.jlivepatch.internal.watch.WatchFixture.stack;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * A new version of a watched patch JAR replaced by a named pipe just before the reconcile reads it
@@ -32,7 +31,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  */
 class PipeSwappedInTest {
 
-    private static final Duration HANG = Duration.ofSeconds(30);
+    private static final Duration HANG = Fifos.HANG;
 
     @TempDir
     Path dir;
@@ -42,15 +41,7 @@ class PipeSwappedInTest {
 
     @BeforeEach
     void aPipe() throws Exception {
-        fifo = dir.resolve(".fifo"); // a dot-file: never read by the watch
-        Process mkfifo;
-        try {
-            mkfifo = new ProcessBuilder("mkfifo", fifo.toString()).redirectErrorStream(true).start();
-        } catch (IOException absent) {
-            mkfifo = null;
-        }
-        assumeTrue(mkfifo != null && mkfifo.waitFor() == 0 && Files.exists(fifo, LinkOption.NOFOLLOW_LINKS),
-                "mkfifo makes a named pipe");
+        fifo = Fifos.make(dir.resolve(".fifo")); // a dot-file: never read by the watch
         PatchJarBytes.openWaitForTests(Duration.ofMillis(200)); // the pipe's open never returns by itself
     }
 
