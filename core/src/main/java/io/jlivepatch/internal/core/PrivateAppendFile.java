@@ -1,5 +1,7 @@
 package io.jlivepatch.internal.core;
 
+import io.jlivepatch.internal.BoundedOpen;
+
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -68,8 +70,17 @@ final class PrivateAppendFile implements AutoCloseable {
                 : new FileAttribute<?>[0];
         try {
             // NOFOLLOW_LINKS (O_NOFOLLOW) closes the gap between the check above and the open: a
-            // link put there meanwhile fails the open instead of being followed.
-            FileChannel channel = FileChannel.open(file, options, attributes);
+            // link put there meanwhile fails the open instead of being followed. A pipe put there
+            // meanwhile is opened, and its open waits for a reader, maybe for ever: it waits a
+            // bounded time (BoundedOpen), released by then where it can be, and is refused.
+            FileChannel channel = BoundedOpen.open(file, options, attributes);
+            if (channel == null) {
+                throw new Problem("it could not be opened within " + BoundedOpen.describe(BoundedOpen.waitTime())
+                        + ", though it was " + (posix ? "a regular file of this JVM's user, or absent, when checked"
+                        : "checked") + ": something else is there now (a pipe nobody reads, whose open waits for a"
+                        + " reader; a device), or its file system does not answer; nothing was written to it, and the"
+                        + " next record opens the file at the path again");
+            }
             try {
                 if (posix) {
                     // Checked again, now that it is open: what was checked above may have been replaced

@@ -1,6 +1,7 @@
 package io.jlivepatch.internal.jar;
 
 import io.jlivepatch.PatchException;
+import io.jlivepatch.internal.BoundedOpen;
 import io.jlivepatch.internal.Sha256;
 
 import java.io.IOException;
@@ -9,8 +10,10 @@ import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.Set;
 import java.util.function.Consumer;
 
 /**
@@ -87,7 +90,7 @@ public record PatchJarBytes(String source, byte[] bytes, String sha256) {
         // byte is read.
         FileChannel channel;
         try {
-            channel = BoundedOpen.open(path);
+            channel = BoundedOpen.open(path, Set.of(StandardOpenOption.READ));
         } catch (IOException e) {
             throw PatchJar.invalid(source, "cannot be read (" + Failures.describe(e) + "): check the path and"
                     + " its permissions", e);

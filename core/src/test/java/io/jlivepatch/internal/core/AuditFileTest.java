@@ -1,5 +1,6 @@
 package io.jlivepatch.internal.core;
 
+import io.jlivepatch.internal.BoundedOpen;
 import io.jlivepatch.internal.Fifos;
 import io.jlivepatch.json.JsonReader;
 import org.junit.jupiter.api.Test;
@@ -153,6 +154,104 @@ class AuditFileTest {
             if (reader[0] != null) {
                 reader[0].close();
             }
+        }
+    }
+
+    /** What a refused open whose wait ran out says, where the path named a regular file of this user's or nothing. */
+    private static final String NOT_OPENED = "it could not be opened within 200 ms, though it was a regular file of"
+            + " this JVM's user, or absent, when checked: something else is there now (a pipe nobody reads, whose open"
+            + " waits for a reader; a device), or its file system does not answer; nothing was written to it, and the"
+            + " next record opens the file at the path again";
+
+    /** Renames {@code from} over {@code to}, as mv does. */
+    private static void move(Path from, Path to) {
+        try {
+            Files.move(from, to, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    @Test
+    void aFifoNobodyReadsPutInItsPlaceAfterTheChecksIsRefusedWithinTheWaitAndLeftAsItIs() throws Exception {
+        assumeTrue(posix());
+        Path file = Files.writeString(dir.resolve("audit.jsonl"), "");
+        Path fifo = Fifos.make(dir.resolve("fifo"));
+        // Renamed over the checked file, and nobody reads it: the open for appending waits for a reader.
+        PrivateAppendFile.beforeOpenForTests = () -> move(fifo, file);
+        BoundedOpen.waitForTests(java.time.Duration.ofMillis(200)); // it never returns by itself
+        try {
+            PrivateAppendFile.Problem p = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(Fifos.HANG,
+                    () -> assertThrows(PrivateAppendFile.Problem.class, () -> PrivateAppendFile.open(file)));
+            assertEquals(NOT_OPENED, p.getMessage());
+            // Released (the pipe there opened read-write stands for its reader): the thread ends.
+            Fifos.awaitNoOpener();
+        } finally {
+            PrivateAppendFile.beforeOpenForTests = null;
+            BoundedOpen.waitForTests(null);
+        }
+        // The pipe is left there, refused by the checks, never opened again; a file put back is appended to.
+        PrivateAppendFile.Problem again = assertThrows(PrivateAppendFile.Problem.class, () -> PrivateAppendFile.open(file));
+        assertEquals("it is not a regular file", again.getMessage());
+        Files.delete(file);
+        try (PrivateAppendFile f = PrivateAppendFile.open(file)) {
+            f.write("one\n".getBytes(StandardCharsets.UTF_8));
+        }
+        assertEquals(List.of("one"), Files.readAllLines(file));
+    }
+
+    @Test
+    void anOpenThatDidNotReturnIsShownInStatusAndLoggedAndTheTrailGoesOnOnceAFileIsThere() throws Exception {
+        assumeTrue(posix());
+        List<LogRecord> logged = new CopyOnWriteArrayList<>();
+        Handler handler = new Handler() {
+            @Override
+            public void publish(LogRecord r) {
+                logged.add(r);
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        Logger logger = Logger.getLogger("io.jlivepatch");
+        logger.addHandler(handler);
+        Path file = dir.resolve("audit.jsonl"); // absent: created by the open
+        Path fifo = Fifos.make(dir.resolve("fifo"));
+        PrivateAppendFile.beforeOpenForTests = () -> {
+            if (Files.exists(fifo, java.nio.file.LinkOption.NOFOLLOW_LINKS)) { // once: the writer's first open
+                move(fifo, file);
+            }
+        };
+        BoundedOpen.waitForTests(java.time.Duration.ofMillis(200));
+        try {
+            // Not this JVM's audit file: an instance of its own, whose writer opens the file at once.
+            AuditFile f = AuditFile.start(file, file.toString());
+            String problem = "cannot write " + file + ": " + NOT_OPENED;
+            List<String> expected = List.of("audit file: " + problem + "; operations go on, recorded in memory only"
+                    + " ('jlivepatch status --log')");
+            org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(Fifos.HANG, () -> {
+                while (messages(logged, Level.WARNING).isEmpty()) {
+                    Thread.sleep(10);
+                }
+            });
+            assertEquals(expected, messages(logged, Level.WARNING));
+            assertEquals(problem, f.currentProblem());
+            Fifos.awaitNoOpener();
+
+            Files.delete(file); // the pipe, left there until someone removes it
+            f.append("{\"n\":0}\n".getBytes(StandardCharsets.UTF_8));
+            assertEquals(null, f.currentProblem());
+            assertEquals(List.of("{\"n\":0}"), Files.readAllLines(file));
+        } finally {
+            PrivateAppendFile.beforeOpenForTests = null;
+            BoundedOpen.waitForTests(null);
+            logger.removeHandler(handler);
         }
     }
 

@@ -80,11 +80,7 @@ class PipeSwappedInTest {
                 + " again"), e.getMessage());
         // The open that waited was released (the pipe opened read-write stands in for its writer): its
         // thread ends, and holds nothing for the JVM's life.
-        assertTimeoutPreemptively(HANG, () -> {
-            while (openerAlive()) {
-                Thread.sleep(10);
-            }
-        });
+        Fifos.awaitNoOpener();
         stillReadsAJar();
     }
 
@@ -123,11 +119,7 @@ class PipeSwappedInTest {
         });
         assertEquals(PatchException.Reason.INVALID_PATCH, e.reason());
         assertTrue(e.getMessage().startsWith("patch JAR " + jar + ": cannot be read ("), e.getMessage());
-        assertTimeoutPreemptively(HANG, () -> {
-            while (openerAlive()) {
-                Thread.sleep(10);
-            }
-        });
+        Fifos.awaitNoOpener();
         stillReadsAJar();
     }
 
@@ -139,14 +131,5 @@ class PipeSwappedInTest {
         Files.write(jar, content);
         assertArrayEquals(content, assertTimeoutPreemptively(HANG,
                 () -> PatchJarBytes.read(jar, JarLimits.current())).bytes());
-    }
-
-    private static boolean openerAlive() {
-        for (Thread t : Thread.getAllStackTraces().keySet()) {
-            if (t.getName().startsWith(BoundedOpen.THREAD_NAME) && t.isAlive()) {
-                return true;
-            }
-        }
-        return false;
     }
 }

@@ -1,7 +1,5 @@
-package io.jlivepatch.internal.jar;
+package io.jlivepatch.internal;
 
-import io.jlivepatch.internal.Log;
-import io.jlivepatch.internal.OwnThread;
 import io.jlivepatch.internal.patch.RecursionGuard;
 
 import java.io.IOException;
@@ -9,42 +7,52 @@ import java.nio.channels.ClosedByInterruptException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
+import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileAttribute;
 import java.time.Duration;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Opens a file for reading on a thread of its own, and waits for that open a bounded time. A path
- * checked as a regular file may name a named pipe by the time it is opened (renamed over it by whoever
- * can write its directory), and {@code open(2)} of a pipe waits for a writer, maybe for ever; so may a
+ * Opens a file on a thread of its own, and waits for that open a bounded time: a patch JAR for
+ * reading, the audit file for appending. A path checked as a regular file may name a named pipe by the
+ * time it is opened (renamed over it by whoever can write its directory), and {@code open(2)} of a pipe
+ * waits for its other end (a writer for a read, a reader for a write), maybe for ever; so may a
  * device's, or a file's on a file system whose server is gone. The JDK has no way to open without that
  * wait (no {@code O_NONBLOCK} among its open options), so the wait is moved off the caller: premain,
- * the watch thread, a command's thread, none of which may stop for good.
+ * the watch thread, a command's thread, the audit file's writer, none of which may stop for good.
  *
  * <p>When the open has not returned within the wait (or the caller was interrupted), the caller gives
  * up and releases it where it can: what is at the path now, if a pipe, is opened read-write, which on
- * Linux never waits and is the writer the open waits for, and kept open until the opening thread is
- * out of its open (it closes both), so that an open that had not even begun returns too. Where that
- * cannot be done (the pipe moved away, or not writable by this user), the thread stays blocked, a
- * daemon named after the file, and closes what it opens if it ever does; the caller is free either way.
+ * Linux never waits and is the other end the open waits for, and kept open until the opening thread is
+ * out of its open (it closes both, having read and written nothing), so that an open that had not even
+ * begun returns too.
+ *
+ * <p>Where that cannot be done (the pipe moved away, or not readable and writable by this user), the
+ * thread stays blocked, a daemon named after the file that holds no lock, and closes what it opens if
+ * it ever does; the caller is free either way.
  *
  * <p>A thread per open, not one kept for them: a read of a patch JAR is rare (a load, a watched
- * directory's change), a thread's start and end cost tens of microseconds beside the milliseconds of a
- * load, and a kept thread would need replacing all the same once an open holds it for good. Made on the
- * caller's thread: on JDK 17 it keeps that thread's access-control context (see OwnThread), which
- * matters only for one that stays blocked.
+ * directory's change), an open of the audit file once per file (a line is written to the open file), a
+ * thread's start and end cost tens of microseconds beside the milliseconds of a load, and a kept thread
+ * would need replacing all the same once an open holds it for good. Made on the caller's thread: on
+ * JDK 17 it keeps that thread's access-control context (see OwnThread), which matters only for one that
+ * stays blocked.
  */
-final class BoundedOpen extends OwnThread {
+public final class BoundedOpen extends OwnThread {
 
     /** How the opening threads are named: {@code jlivepatch-open <path>}. */
-    static final String THREAD_NAME = "jlivepatch-open";
+    public static final String THREAD_NAME = "jlivepatch-open";
     /** How long an open may take: a local file's takes microseconds, a network file system's a round trip. */
     static final Duration WAIT = Duration.ofSeconds(10);
     /** {@link #WAIT}, shorter in tests ({@link #waitForTests}). */
     private static volatile Duration wait = WAIT;
 
     private final Path path;
+    private final Set<? extends OpenOption> options;
+    private final FileAttribute<?>[] attributes;
     /**
      * Guards the fields below. The opening thread sets {@link #done} with its outcome, unless the
      * caller has set {@link #abandoned} first: so exactly one of them owns the channel (the caller's
@@ -60,35 +68,40 @@ final class BoundedOpen extends OwnThread {
     private FileChannel releaser;
     private boolean finished;
 
-    private BoundedOpen(Path path) {
+    private BoundedOpen(Path path, Set<? extends OpenOption> options, FileAttribute<?>[] attributes) {
         super(null, THREAD_NAME + " " + path);
         this.path = path;
+        this.options = options;
+        this.attributes = attributes;
     }
 
     /** The wait, for messages. */
-    static Duration waitTime() {
+    public static Duration waitTime() {
         return wait;
     }
 
     /** {@code d} in words: {@code 10 s}, or {@code 200 ms} under a second (tests). */
-    static String describe(Duration d) {
+    public static String describe(Duration d) {
         return d.compareTo(Duration.ofSeconds(1)) < 0 ? d.toMillis() + " ms" : d.toSeconds() + " s";
     }
 
     /** Tests: the wait for an open; {@code null} for the default. */
-    static void waitForTests(Duration d) {
+    public static void waitForTests(Duration d) {
         wait = d == null ? WAIT : d;
     }
 
     /**
-     * Opens {@code path} for reading.
+     * Opens {@code path} as {@link FileChannel#open(Path, Set, FileAttribute[])} does, waiting for it
+     * at most {@link #waitTime()}.
      *
      * @return the channel, or {@code null} when the open did not return within {@link #waitTime()}
-     * @throws IOException the open's own failure; {@link ClosedByInterruptException} when the caller
-     *                     was interrupted while it waited (its interrupt status is set again)
+     * @throws ClosedByInterruptException the caller was interrupted while it waited (its interrupt
+     *                                     status is set again)
+     * @throws IOException                 the open's own failure
      */
-    static FileChannel open(Path path) throws IOException {
-        BoundedOpen opener = new BoundedOpen(path);
+    public static FileChannel open(Path path, Set<? extends OpenOption> options, FileAttribute<?>... attributes)
+            throws IOException {
+        BoundedOpen opener = new BoundedOpen(path, options, attributes);
         try {
             opener.start();
         } catch (OutOfMemoryError | RuntimeException e) { // no native thread left, say
@@ -148,7 +161,7 @@ final class BoundedOpen extends OwnThread {
         // jlivepatch's own work, as its caller's: a hooked JDK method the open meets runs its original code
         int mark = RecursionGuard.enterIfActive();
         try {
-            ch = FileChannel.open(path, StandardOpenOption.READ);
+            ch = FileChannel.open(path, options, attributes);
         } catch (Throwable e) { // handed to the caller, whatever it is
             t = e;
         } finally {
