@@ -12,6 +12,8 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileAttribute;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
@@ -30,9 +32,16 @@ import java.util.concurrent.TimeUnit;
  * out of its open (it closes both, having read and written nothing), so that an open that had not even
  * begun returns too.
  *
- * <p>Where that cannot be done (the pipe moved away, or not readable and writable by this user), the
- * thread stays blocked, a daemon named after the file that holds no lock, and closes what it opens if
- * it ever does; the caller is free either way.
+ * <p>Where that cannot be done (the pipe moved away or removed, reached through a symbolic link, or not
+ * readable and writable by this user), the thread stays blocked, a daemon named after the file that
+ * holds no lock, and closes what it opens if it ever does. Linux offers no way to wake it: the open
+ * waits in the kernel for the pipe's other end, which only an open of the same pipe gives, by a name
+ * (one moved away is out of reach, one removed has none; {@code open_by_handle_at} needs
+ * {@code CAP_DAC_READ_SEARCH}), and a signal, which Java cannot aim at a thread anyway, only makes
+ * the JDK's open start again (it retries on {@code EINTR}). So such opens are kept ({@link #PENDING})
+ * until they return: the same path is not opened again meanwhile, nor any path once
+ * {@link #MAX_BLOCKED} are, each refused with {@link StillBlocked}; whoever made an open block once can
+ * do it again, and each attempt would leave one more thread.
  *
  * <p>A thread per open, not one kept for them: a read of a patch JAR is rare (a load, a watched
  * directory's change), an open of the audit file once per file (a line is written to the open file), a
@@ -47,12 +56,23 @@ public final class BoundedOpen extends OwnThread {
     public static final String THREAD_NAME = "jlivepatch-open";
     /** How long an open may take: a local file's takes microseconds, a network file system's a round trip. */
     static final Duration WAIT = Duration.ofSeconds(10);
+    /** How many opens may stay blocked at once: beyond, no file is opened until one returns. */
+    static final int MAX_BLOCKED = 8;
     /** {@link #WAIT}, shorter in tests ({@link #waitForTests}). */
     private static volatile Duration wait = WAIT;
+    /**
+     * The opens whose caller gave up while their thread was still in its open, until that thread is out
+     * of it; guarded by itself. Added by the caller only while its thread has not {@link #finished} and
+     * removed by that thread once it has (both under this, and {@link #finished} under the opener's
+     * lock, taken inside this and never the other way round): so none is left here for good.
+     */
+    private static final List<BoundedOpen> PENDING = new ArrayList<>();
 
     private final Path path;
     private final Set<? extends OpenOption> options;
     private final FileAttribute<?>[] attributes;
+    /** When the open was asked for (System.nanoTime), for {@link StillBlocked}'s message. */
+    private final long begun = System.nanoTime();
     /**
      * Guards the fields below. The opening thread sets {@link #done} with its outcome, unless the
      * caller has set {@link #abandoned} first: so exactly one of them owns the channel (the caller's
@@ -66,6 +86,8 @@ public final class BoundedOpen extends OwnThread {
     private boolean done;
     private boolean abandoned;
     private FileChannel releaser;
+    /** A pipe at the path was opened to release the open: it returns at once, if it was that pipe. */
+    private boolean released;
     private boolean finished;
 
     private BoundedOpen(Path path, Set<? extends OpenOption> options, FileAttribute<?>[] attributes) {
@@ -73,6 +95,16 @@ public final class BoundedOpen extends OwnThread {
         this.path = path;
         this.options = options;
         this.attributes = attributes;
+    }
+
+    /**
+     * An open refused because earlier ones still block (the same path's, or {@link #MAX_BLOCKED} of
+     * them): its message says so in words, without the path, which the caller names.
+     */
+    public static final class StillBlocked extends IOException {
+        StillBlocked(String message) {
+            super(message);
+        }
     }
 
     /** The wait, for messages. */
@@ -95,12 +127,14 @@ public final class BoundedOpen extends OwnThread {
      * at most {@link #waitTime()}.
      *
      * @return the channel, or {@code null} when the open did not return within {@link #waitTime()}
+     * @throws StillBlocked                earlier opens still block: this one was not begun
      * @throws ClosedByInterruptException the caller was interrupted while it waited (its interrupt
      *                                     status is set again)
      * @throws IOException                 the open's own failure
      */
     public static FileChannel open(Path path, Set<? extends OpenOption> options, FileAttribute<?>... attributes)
             throws IOException {
+        refuseWhileBlocked(path);
         BoundedOpen opener = new BoundedOpen(path, options, attributes);
         try {
             opener.start();
@@ -130,6 +164,13 @@ public final class BoundedOpen extends OwnThread {
         }
         if (!opened) {
             opener.release(interrupted);
+            synchronized (PENDING) {
+                synchronized (opener.lock) {
+                    if (!opener.finished) {
+                        PENDING.add(opener); // removed by run once its open returned
+                    }
+                }
+            }
             if (interrupted) {
                 Thread.currentThread().interrupt();
                 throw new ClosedByInterruptException();
@@ -152,6 +193,67 @@ public final class BoundedOpen extends OwnThread {
             throw new IOException(opener.failure);
         }
         return opener.channel;
+    }
+
+    /**
+     * Refuses an open of {@code path} while an earlier one of it blocks, and of any path while
+     * {@link #MAX_BLOCKED} do. A released one is waited for first, at most {@link #WAIT} (not the wait
+     * tests shorten: this one is for a thread to be scheduled): its thread is out of its open at once,
+     * but may not have run yet to say so; it stays blocked only where the pipe opened to release it was
+     * not the one it waits on (that one moved away, another put there). Paths are compared as given
+     * ({@code a/../b} is not {@code b}): the bound on them all covers other spellings.
+     */
+    private static void refuseWhileBlocked(Path path) throws IOException {
+        BoundedOpen earlier = blockedAt(path);
+        if (earlier != null && earlier.wasReleased()) {
+            try {
+                earlier.join(WAIT.toMillis()); // ends with run, which takes it out of PENDING
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new ClosedByInterruptException();
+            }
+        }
+        String why = null;
+        synchronized (PENDING) {
+            earlier = blockedAt(path);
+            if (earlier != null) {
+                why = "an open of it begun " + describe(Duration.ofNanos(System.nanoTime() - earlier.begun))
+                        + " ago has not returned: what it opened blocks (a pipe moved away or removed since, or one"
+                        + " reached through a symbolic link: nothing can release it), and its thread ("
+                        + THREAD_NAME + ") with it; it is not opened again until that open returns, so that each"
+                        + " attempt does not leave one more thread blocked: open that pipe from its other end, or"
+                        + " restart the JVM";
+            } else if (PENDING.size() >= MAX_BLOCKED) {
+                StringBuilder paths = new StringBuilder();
+                for (BoundedOpen b : PENDING) {
+                    paths.append(paths.length() == 0 ? "" : ", ").append(b.path);
+                }
+                why = PENDING.size() + " earlier opens (of " + paths + ") have not returned, each leaving a thread ("
+                        + THREAD_NAME + ") blocked; no file is opened until one of them returns, so that attempts"
+                        + " cannot pile up blocked threads: open those pipes from their other end, or restart the JVM";
+            }
+        }
+        if (why != null) {
+            throw new StillBlocked(why);
+        }
+    }
+
+    /** The open of {@code path} still blocked, or {@code null}. */
+    private static BoundedOpen blockedAt(Path path) {
+        synchronized (PENDING) {
+            for (BoundedOpen b : PENDING) {
+                if (b.path.equals(path)) {
+                    return b;
+                }
+            }
+            return null;
+        }
+    }
+
+    private boolean wasReleased() {
+        synchronized (lock) {
+            return released;
+        }
     }
 
     @Override
@@ -184,6 +286,9 @@ public final class BoundedOpen extends OwnThread {
         if (mine) {
             closeQuietly(ch);
             closeQuietly(w);
+            synchronized (PENDING) {
+                PENDING.remove(this); // pairs with the caller's add, made only while not finished
+            }
         }
     }
 
@@ -213,6 +318,7 @@ public final class BoundedOpen extends OwnThread {
                         LinkOption.NOFOLLOW_LINKS);
                 boolean closeNow;
                 synchronized (lock) {
+                    released = true;
                     closeNow = finished;
                     if (!closeNow) {
                         releaser = w; // closed by the thread once its open returned (run)
@@ -225,14 +331,15 @@ public final class BoundedOpen extends OwnThread {
             } else if (interrupted) {
                 return;
             } else {
-                outcome = "no pipe is there now: the thread opening it (" + THREAD_NAME + ") stays blocked";
+                outcome = "no pipe is there now: the thread opening it (" + THREAD_NAME + ") stays blocked, and"
+                        + " the path is not opened again until that open returns";
             }
         } catch (IOException | RuntimeException e) {
             if (interrupted) {
                 return; // most likely no pipe, as above
             }
             outcome = "its open could not be released (" + e + "): the thread opening it (" + THREAD_NAME
-                    + ") stays blocked";
+                    + ") stays blocked, and the path is not opened again until that open returns";
         }
         Log.get().log(System.Logger.Level.WARNING, path + (interrupted ? " was being opened when its caller was"
                 + " interrupted; " : " did not open within " + describe(wait) + "; ") + outcome);

@@ -91,6 +91,8 @@ public record PatchJarBytes(String source, byte[] bytes, String sha256) {
         FileChannel channel;
         try {
             channel = BoundedOpen.open(path, Set.of(StandardOpenOption.READ));
+        } catch (BoundedOpen.StillBlocked e) {
+            throw PatchJar.invalid(source, "is not opened: " + e.getMessage(), e);
         } catch (IOException e) {
             throw PatchJar.invalid(source, "cannot be read (" + Failures.describe(e) + "): check the path and"
                     + " its permissions", e);

@@ -256,6 +256,35 @@ class AuditFileTest {
     }
 
     @Test
+    void anEarlierOpenOfItsPathThatStillBlocksRefusesTheOpen() throws Exception {
+        assumeTrue(posix());
+        Path fifo = Fifos.make(dir.resolve("fifo"));
+        Path file = Files.createSymbolicLink(dir.resolve("audit.jsonl"), fifo);
+        BoundedOpen.waitForTests(java.time.Duration.ofMillis(200));
+        try {
+            // An open of the path that nothing can release: a read through a link to a pipe. The audit
+            // file's own open follows no link; a pipe moved away as it was opened blocks it the same way,
+            // but cannot be made to happen at will.
+            assertEquals(null, org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(Fifos.HANG,
+                    () -> BoundedOpen.open(file, java.util.Set.of(java.nio.file.StandardOpenOption.READ))));
+            Files.delete(file);
+            Files.writeString(file, "");
+            PrivateAppendFile.Problem p = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(Fifos.HANG,
+                    () -> assertThrows(PrivateAppendFile.Problem.class, () -> PrivateAppendFile.open(file)));
+            assertTrue(p.getMessage().startsWith("an open of it begun ") && p.getMessage().endsWith(": open that pipe"
+                    + " from its other end, or restart the JVM"), p.getMessage());
+            assertEquals("", Files.readString(file));
+        } finally {
+            BoundedOpen.waitForTests(null);
+            Fifos.release(fifo);
+        }
+        try (PrivateAppendFile f = PrivateAppendFile.open(file)) {
+            f.write("one\n".getBytes(StandardCharsets.UTF_8));
+        }
+        assertEquals(List.of("one"), Files.readAllLines(file));
+    }
+
+    @Test
     void aHardLinkToAnotherFileIsRefused() throws Exception {
         assumeTrue(posix());
         // The user's own file elsewhere (~/.ssh/authorized_keys, say), linked at the audit path by

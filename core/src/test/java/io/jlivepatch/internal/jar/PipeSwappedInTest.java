@@ -123,6 +123,48 @@ class PipeSwappedInTest {
         stillReadsAJar();
     }
 
+    @Test
+    void anOpenNothingCanReleaseKeepsItsPathFromBeingOpenedAgainUntilItReturns() throws Exception {
+        // A link to the pipe renamed over the JAR: the read's open follows it and waits for a writer; the
+        // release opens only a pipe at the path itself, never what a link leads to (it may be a device).
+        Path link = dir.resolve(".link");
+        Files.createSymbolicLink(link, fifo);
+        PatchJarBytes.beforeOpenForTests(path -> {
+            try {
+                Files.move(link, path, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        });
+        try {
+            PatchException first = assertTimeoutPreemptively(HANG,
+                    () -> assertThrows(PatchException.class, () -> PatchJarBytes.read(jar, JarLimits.current())));
+            assertTrue(first.getMessage().startsWith("patch JAR " + jar + ": could not be opened within 200 ms"),
+                    first.getMessage());
+            assertEquals(1, Fifos.openers(jar), "its open stays blocked");
+
+            // A JAR there again, which passes the checks: not opened while the earlier open blocks, so that
+            // each attempt does not leave one more thread blocked.
+            PatchJarBytes.beforeOpenForTests(null);
+            Files.delete(jar);
+            Files.write(jar, "a patch JAR's bytes".getBytes());
+            PatchException again = assertTimeoutPreemptively(HANG,
+                    () -> assertThrows(PatchException.class, () -> PatchJarBytes.read(jar, JarLimits.current())));
+            assertEquals(PatchException.Reason.INVALID_PATCH, again.reason());
+            assertTrue(again.getMessage().startsWith("patch JAR " + jar + ": is not opened: an open of it begun "),
+                    again.getMessage());
+            assertTrue(again.getMessage().endsWith(" ago has not returned: what it opened blocks (a pipe moved away or"
+                    + " removed since, or one reached through a symbolic link: nothing can release it), and its thread"
+                    + " (jlivepatch-open) with it; it is not opened again until that open returns, so that each attempt"
+                    + " does not leave one more thread blocked: open that pipe from its other end, or restart the JVM"),
+                    again.getMessage());
+            assertEquals(1, Fifos.openers(jar), "no thread more");
+        } finally {
+            Fifos.release(fifo); // its other end: the blocked open returns, and its thread ends
+        }
+        stillReadsAJar();
+    }
+
     /** The read after a refused one works: nothing was left behind. */
     private void stillReadsAJar() throws Exception {
         PatchJarBytes.beforeOpenForTests(null);
