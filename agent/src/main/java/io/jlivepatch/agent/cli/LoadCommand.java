@@ -152,16 +152,8 @@ final class LoadCommand implements Callable<Integer> {
                     out.println("  " + line);
                 }
                 if (!noEnable && code == Main.DONE) { // after "patching complete" only: see failedWarning
-                    String warning = PatchCommand.failedWarning(jvm.pid(), rawName,
-                            PatchCommand.failedFunctions(functions).size(), functions.length);
-                    if (warning != null) {
+                    for (String warning : PatchCommand.warnings(jvm.pid(), rawName, functions)) {
                         out.println("  " + warning);
-                        code = Main.FUNCTIONS_FAILED;
-                    }
-                    String unhooked = PatchCommand.notPatchedWarning(jvm.pid(), rawName,
-                            PatchCommand.notPatchedFunctions(functions).size(), functions.length);
-                    if (unhooked != null) {
-                        out.println("  " + unhooked);
                         code = Main.FUNCTIONS_FAILED;
                     }
                 }

@@ -176,8 +176,27 @@ abstract class PatchCommand implements Callable<Integer> {
     }
 
     /**
-     * Prints the failed and the not patched function lines of {@code name} and their warnings
-     * ({@link #failedWarning}, {@link #notPatchedWarning}), if any; whether there was any.
+     * The warnings to print after "enabled ..., patching complete" for the function lines {@code lines}
+     * of the enabled patch {@code name}: {@link #failedWarning}, then {@link #notPatchedWarning}, those
+     * that apply. One place for both so that load (under every function line) and enable (under the
+     * flagged ones) say the same and exit 5 on the same lines.
+     */
+    static java.util.List<String> warnings(long pid, String name, String[] lines) {
+        java.util.List<String> out = new java.util.ArrayList<>(2);
+        String failed = failedWarning(pid, name, failedFunctions(lines).size(), lines.length);
+        if (failed != null) {
+            out.add(failed);
+        }
+        String unhooked = notPatchedWarning(pid, name, notPatchedFunctions(lines).size(), lines.length);
+        if (unhooked != null) {
+            out.add(unhooked);
+        }
+        return out;
+    }
+
+    /**
+     * Prints the failed and the not patched function lines of {@code name} and their {@link #warnings},
+     * if any; whether there was any.
      */
     static boolean printFailed(java.io.PrintWriter out, TargetJvm jvm, String name) {
         String[] lines;
@@ -188,23 +207,17 @@ abstract class PatchCommand implements Callable<Integer> {
             // another operator) has no lines, and a read that fails must not make a done enable a failure.
             return false;
         }
-        java.util.List<String> failed = failedFunctions(lines);
-        java.util.List<String> notPatched = notPatchedFunctions(lines);
-        for (String line : failed) {
+        for (String line : failedFunctions(lines)) {
             out.println("  " + line);
         }
-        for (String line : notPatched) {
+        for (String line : notPatchedFunctions(lines)) {
             out.println("  " + line);
         }
-        String warning = failedWarning(jvm.pid(), name, failed.size(), lines.length);
-        if (warning != null) {
+        java.util.List<String> warnings = warnings(jvm.pid(), name, lines);
+        for (String warning : warnings) {
             out.println("  " + warning);
         }
-        String unhooked = notPatchedWarning(jvm.pid(), name, notPatched.size(), lines.length);
-        if (unhooked != null) {
-            out.println("  " + unhooked);
-        }
-        return warning != null || unhooked != null;
+        return !warnings.isEmpty();
     }
 
     /**

@@ -59,4 +59,20 @@ class FailedFunctionsTest {
                 + " below this patch, or its own code, not this patch's"), w);
         assertTrue(w.contains("'jlivepatch status 42'") && w.contains("'jlivepatch unload 42 fix-clinit'"), w);
     }
+
+    /** load and enable print the same warnings from one place: FAILED first, then not patched; none for a sound patch. */
+    @Test
+    void bothWarningsComeFromOnePlaceFailedFirst() {
+        String[] both = {
+            "com.acme.Greeter.gone()V [app@1]: not patched",
+            FAILED,
+            "com.acme.Greeter.other(I)I [app@30946e09]: patched",
+        };
+        assertEquals(List.of(PatchCommand.failedWarning(42, "fix", 1, 3), PatchCommand.notPatchedWarning(42, "fix", 1, 3)),
+                PatchCommand.warnings(42, "fix", both));
+        assertEquals(List.of(PatchCommand.notPatchedWarning(42, "fix", 1, 2)),
+                PatchCommand.warnings(42, "fix", new String[] {both[0], both[2]}));
+        assertEquals(List.of(), PatchCommand.warnings(42, "fix", new String[] {both[2],
+            "com.acme.Later.run()V: pending (class not loaded)"}));
+    }
 }
