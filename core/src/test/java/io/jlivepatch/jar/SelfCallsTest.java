@@ -3,26 +3,30 @@ package io.jlivepatch.jar;
 import io.jlivepatch.PatchException;
 import io.jlivepatch.internal.jar.PatchJar;
 import io.jlivepatch.internal.jar.ReplacesScanner;
-import io.jlivepatch.internal.jar.SelfCalls;
 import org.junit.jupiter.api.AfterEach;
+import org.objectweb.asm.Opcodes;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.logging.Handler;
 import java.util.logging.LogRecord;
 import java.util.logging.Logger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * A replacement that calls the method it replaces runs itself again at every call (a
  * StackOverflowError), where its author meant the original, which @Next gives: a warning, never a
- * refusal (a recursive method's replacement may mean it).
+ * refusal (a recursive method's replacement may mean it). Read in ReplacesScanner's pass over the
+ * patch class ({@code ReplacesScanner.Entry.callsItsTarget}).
  */
 class SelfCallsTest {
 
@@ -42,7 +46,7 @@ class SelfCallsTest {
 
     private static List<String> warnings(Path jar) throws PatchException {
         PatchJar read = PatchJar.read(jar);
-        return SelfCalls.warnings(read, ReplacesScanner.scan(read));
+        return ReplacesScanner.selfCallWarnings(read, ReplacesScanner.scan(read));
     }
 
     @Test
@@ -108,5 +112,53 @@ class SelfCallsTest {
         } finally {
             logger.removeHandler(handler);
         }
+    }
+    /**
+     * Code ASM cannot read, in a class whose annotations it can: the functions are read as before the
+     * code was (the load's checks refuse the class, ClassFileCheck.parseAll), and no call is said to be
+     * made.
+     */
+    @Test
+    void unreadableCodeLeavesTheFunctionsAsReadWithoutItAndWarnsOfNothing() throws Exception {
+        byte[] sound = selfCallingNext();
+        Path readable = Jars.write(dir.resolve("readable.jar"), Jars.manifest("readable", "jarapp.fix.Loops"),
+                Map.of("jarapp/fix/Loops.class", sound));
+        assertEquals(1, warnings(readable).size(), "the call of Counter.next from its replacement is seen");
+
+        byte[] broken = sound.clone();
+        int at = indexOf(broken, new byte[] {Opcodes.SIPUSH, 0x7A, 0x7A, Opcodes.POP});
+        broken[at] = (byte) 0xFF; // impdep2: no opcode of a class file, ASM cannot read past it
+        Path jar = Jars.write(dir.resolve("broken.jar"), Jars.manifest("broken", "jarapp.fix.Loops"),
+                Map.of("jarapp/fix/Loops.class", broken));
+        PatchJar read = PatchJar.read(jar);
+        List<ReplacesScanner.Entry> entries = ReplacesScanner.scan(read);
+        assertEquals(1, entries.size());
+        assertEquals("jarapp.Counter.next", entries.get(0).target() + "." + entries.get(0).method());
+        assertFalse(entries.get(0).callsItsTarget());
+        assertEquals(List.of(), ReplacesScanner.selfCallWarnings(read, entries));
+        PatchException refused = assertThrows(PatchException.class, () -> ReplacesScanner.scanChecked(read));
+        assertTrue(refused.getMessage().contains("class file 'jarapp/fix/Loops.class' cannot be parsed"),
+                refused.getMessage());
+    }
+
+    /** next(Counter) that calls counter.next() and then pushes 0x7A7A, a mark to find in the class file. */
+    private static byte[] selfCallingNext() {
+        return Jars.patchClass("jarapp.fix.Loops", mv -> {
+            mv.visitVarInsn(Opcodes.ALOAD, 0);
+            mv.visitMethodInsn(Opcodes.INVOKEVIRTUAL, "jarapp/Counter", "next", "()I", false);
+            mv.visitInsn(Opcodes.POP);
+            mv.visitIntInsn(Opcodes.SIPUSH, 0x7A7A);
+            mv.visitInsn(Opcodes.POP);
+            Jars.returnsMinusOne(mv);
+        });
+    }
+
+    private static int indexOf(byte[] bytes, byte[] part) {
+        for (int i = 0; i + part.length <= bytes.length; i++) {
+            if (Arrays.equals(bytes, i, i + part.length, part, 0, part.length)) {
+                return i;
+            }
+        }
+        throw new AssertionError("not in the class file: " + Arrays.toString(part));
     }
 }

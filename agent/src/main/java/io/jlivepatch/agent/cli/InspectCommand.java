@@ -6,7 +6,6 @@ import io.jlivepatch.internal.control.Json;
 import io.jlivepatch.internal.jar.CallbackScanner;
 import io.jlivepatch.internal.jar.PatchJar;
 import io.jlivepatch.internal.jar.ReplacesScanner;
-import io.jlivepatch.internal.jar.SelfCalls;
 import io.jlivepatch.internal.trust.Signature;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -90,7 +89,7 @@ final class InspectCommand implements Callable<Integer> {
             sb.append("    ").append(function(e)).append('\n');
         }
         // what load would warn of, before anyone loads it (a reviewer reads inspect's output)
-        for (String w : SelfCalls.warnings(jar, checked.functions())) {
+        for (String w : ReplacesScanner.selfCallWarnings(jar, checked.functions())) {
             sb.append("  warning: ").append(Text.clean(w)).append('\n');
         }
         line(sb, "held", jar.holds().isEmpty() ? NONE : Text.clean(String.join(", ", jar.holds())));
@@ -194,7 +193,7 @@ final class InspectCommand implements Callable<Integer> {
                     .append(",\"replacementDescriptor\":").append(Json.string(e.replacementDesc())).append('}');
         }
         sb.append("],\"warnings\":[");
-        List<String> warnings = SelfCalls.warnings(jar, functions);
+        List<String> warnings = ReplacesScanner.selfCallWarnings(jar, functions);
         for (int i = 0; i < warnings.size(); i++) {
             sb.append(i > 0 ? "," : "").append(Json.string(warnings.get(i)));
         }

@@ -8,7 +8,6 @@ import io.jlivepatch.internal.jar.PatchJar;
 import io.jlivepatch.internal.jar.PatchJarBytes;
 import io.jlivepatch.internal.jar.PatchJarLoader;
 import io.jlivepatch.internal.jar.ReplacesScanner;
-import io.jlivepatch.internal.jar.SelfCalls;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -141,10 +140,13 @@ final class LoadCommand implements Callable<Integer> {
                     out.printf("  warning: %s is loaded in no class loader: patched when defined: check the name"
                             + " (--require-loaded refuses this)%n", Text.clean(pending));
                 }
-                for (String reading : patchJar == null ? List.<String>of() : readingsWhenUnloaded(patchJar, pendingClasses)) {
+                List<ReplacesScanner.Entry> entries = patchJar == null ? List.of() : replacements(patchJar);
+                for (String reading : readingsWhenUnloaded(entries, pendingClasses)) {
                     out.printf("  warning: %s%n", Text.clean(reading));
                 }
-                for (String selfCall : patchJar == null ? List.<String>of() : selfCalls(patchJar)) {
+                // the target logs the same (PatchJarLoader)
+                for (String selfCall : patchJar == null ? List.<String>of()
+                        : ReplacesScanner.selfCallWarnings(patchJar, entries)) {
                     out.printf("  warning: %s%n", Text.clean(selfCall));
                 }
                 String[] functions = patch.getFunctions();
@@ -164,27 +166,23 @@ final class LoadCommand implements Callable<Integer> {
         }
     }
 
-    /** The JAR's replacements that call the method they replace (SelfCalls): the target logs the same. */
-    private static List<String> selfCalls(PatchJar jar) {
+    /** The JAR's replacements, read as the target read them; none when they cannot be. */
+    private static List<ReplacesScanner.Entry> replacements(PatchJar jar) {
         try {
-            return SelfCalls.warnings(jar, ReplacesScanner.scan(jar));
+            return ReplacesScanner.scan(jar);
         } catch (PatchException e) {
-            return List.of(); // the target accepted the JAR: its own reading stands, and this is only a hint
+            return List.of(); // the target accepted the JAR: its own reading stands, and what follows is only a hint
         }
     }
 
     /** What the JAR's replacements without a descriptor for a class loaded nowhere may be read wrong as. */
-    private static List<String> readingsWhenUnloaded(PatchJar jar, List<String> pending) {
+    private static List<String> readingsWhenUnloaded(List<ReplacesScanner.Entry> entries, List<String> pending) {
         List<String> out = new java.util.ArrayList<>();
-        try {
-            for (ReplacesScanner.Entry e : ReplacesScanner.scan(jar)) {
-                String reading = pending.contains(e.target()) ? PatchJarLoader.readingWhenUnloaded(e) : null;
-                if (reading != null) {
-                    out.add(reading);
-                }
+        for (ReplacesScanner.Entry e : entries) {
+            String reading = pending.contains(e.target()) ? PatchJarLoader.readingWhenUnloaded(e) : null;
+            if (reading != null) {
+                out.add(reading);
             }
-        } catch (PatchException e) {
-            // the target accepted the JAR: its own reading stands, and this is only a hint
         }
         return out;
     }

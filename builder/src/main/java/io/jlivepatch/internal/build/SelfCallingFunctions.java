@@ -12,7 +12,7 @@ import java.util.List;
  * The changed functions whose new version calls itself. Its replacement keeps the call, which enters
  * the method's hook and runs the replacement again: the new build's own recursion, as after a restart,
  * and what the differential test checks. Said all the same (a warning, never a refusal), since the
- * same call in a hand-written replacement is the mistake that {@code @Next} avoids (core's SelfCalls),
+ * same call in a hand-written replacement is the mistake that {@code @Next} avoids (core's ReplacesScanner),
  * and an author who meant the old code there must write the replacement by hand.
  */
 final class SelfCallingFunctions {

@@ -228,8 +228,8 @@ public final class PatchJarLoader {
         }
         try {
             Prepared prepared = new Prepared(builder.build(), sources, scan);
-            // Only once nothing refuses the JAR: a warning, never a refusal (SelfCalls says why).
-            for (String selfCall : SelfCalls.warnings(jar, entries)) {
+            // Only once nothing refuses the JAR: a warning, never a refusal (ReplacesScanner says why).
+            for (String selfCall : ReplacesScanner.selfCallWarnings(jar, entries)) {
                 io.jlivepatch.internal.Log.get().log(System.Logger.Level.WARNING, "patch JAR {0}: {1}", jar.source(),
                         selfCall);
             }

@@ -11,6 +11,7 @@ import org.objectweb.asm.Opcodes;
 import org.objectweb.asm.Type;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -19,6 +20,18 @@ import java.util.Map;
  * Reads the {@code @Replaces} annotations of a patch class from its class file, so that the
  * annotation type need not be visible to the loader that will define the class. Public for
  * {@code jlivepatch inspect}, which lists a JAR's functions without defining its classes.
+ *
+ * <p>The same pass reads each replacement's code for a call of the very method it replaces
+ * ({@link Entry#callsItsTarget}, {@link #selfCallWarnings}), as ASM visits a method's annotations before
+ * its code: such a call enters the method's hook again and runs the replacement again, not the
+ * original, at every call a recursion that ends in a {@code StackOverflowError}, where the author meant
+ * the original code, which {@code @Next} gives. Only a warning: the replacement of a recursive method
+ * may mean exactly that (each level runs the new version). Read from the class files, so that the
+ * command (before anything is sent) and the target's load say the same. What it sees: a direct call in
+ * the replacement's own code, of the target's name and descriptor (as given, or read from the
+ * replacement's own: its parameters less the receiver and {@code @Next}), on the target class, or for
+ * an instance method on the receiver parameter's type. Not a call made in a lambda or another method
+ * the replacement calls, nor through reflection or a method handle.
  */
 public final class ReplacesScanner {
 
@@ -37,9 +50,11 @@ public final class ReplacesScanner {
      *                         is not one of the target's
      * @param nextParameters   the indices of every parameter annotated {@code @Next}, as the class file
      *                         declares them (a misplaced one is refused at registration)
+     * @param callsItsTarget   whether the replacement's own code calls the method it replaces directly
+     *                         ({@link #selfCallWarnings})
      */
     public record Entry(String patchClass, String target, String method, String descriptor, String replacement,
-                 String replacementDesc, boolean next, int[] nextParameters) {
+                 String replacementDesc, boolean next, int[] nextParameters, boolean callsItsTarget) {
     }
 
     private ReplacesScanner() {
@@ -83,19 +98,62 @@ public final class ReplacesScanner {
         return entries;
     }
 
-    private static void scan(PatchJar jar, String patchClass, List<Entry> entries, List<String> problems)
-            throws PatchException {
-        try {
-            read(jar.classes().get(patchClass.replace('.', '/')), patchClass, entries, problems);
-        } catch (RuntimeException | StackOverflowError e) {
-            // ASM on a corrupt class file: index out of bounds, illegal arguments, ...
-            throw new PatchException(Reason.INVALID_PATCH, jar.name(), "patch JAR " + jar.source() + ": the"
-                    + " annotations of " + patchClass + " cannot be read: " + Failures.describe(e)
-                    + "; build the patch again", e);
+    /**
+     * One warning line per replacement of {@code entries} that calls its target; empty when none does,
+     * and for a JAR {@code jlivepatch build} made ({@link PatchJar#NEW_BUILD} in its manifest): there such a
+     * call is the new build's own recursion, which the patch keeps as a restart would (each level runs
+     * the new version), and the build has said so in its own words.
+     */
+    public static List<String> selfCallWarnings(PatchJar jar, List<Entry> entries) {
+        if (jar.builds().containsKey(PatchJar.NEW_BUILD)) {
+            return List.of();
         }
+        List<String> out = new ArrayList<>();
+        for (Entry e : entries) {
+            if (e.callsItsTarget()) {
+                out.add(selfCallWarning(e.patchClass() + "." + e.replacement(), e.target() + "." + e.method()
+                        + e.descriptor()));
+            }
+        }
+        return out;
     }
 
-    private static void read(byte[] bytes, String patchClass, List<Entry> entries, List<String> problems) {
+    /** The warning for {@code replacement} (class.method) calling {@code target}, the method it replaces. */
+    static String selfCallWarning(String replacement, String target) {
+        return replacement + " calls " + target + ", the method it replaces: that call runs the replacement again,"
+                + " not the original (a StackOverflowError, unless it recurses on purpose); to call the original,"
+                + " give it a last parameter '@Next MethodHandle next' and invoke that";
+    }
+
+    private static void scan(PatchJar jar, String patchClass, List<Entry> entries, List<String> problems)
+            throws PatchException {
+        byte[] bytes = jar.classes().get(patchClass.replace('.', '/'));
+        List<Entry> found = new ArrayList<>();
+        List<String> wrong = new ArrayList<>();
+        try {
+            read(bytes, patchClass, found, wrong, true);
+        } catch (RuntimeException | StackOverflowError unreadableCode) {
+            // Code ASM cannot read is refused by the checks (ClassFileCheck.parseAll) where they come
+            // first; without them the annotations are read as before the code was, and no replacement
+            // is said to call its target (only a hint).
+            found.clear();
+            wrong.clear();
+            try {
+                read(bytes, patchClass, found, wrong, false);
+            } catch (RuntimeException | StackOverflowError e) {
+                // ASM on a corrupt class file: index out of bounds, illegal arguments, ...
+                throw new PatchException(Reason.INVALID_PATCH, jar.name(), "patch JAR " + jar.source() + ": the"
+                        + " annotations of " + patchClass + " cannot be read: " + Failures.describe(e)
+                        + "; build the patch again", e);
+            }
+        }
+        entries.addAll(found);
+        problems.addAll(wrong);
+    }
+
+    /** Reads {@code bytes}' annotated methods into {@code entries}; their code too when {@code code}. */
+    private static void read(byte[] bytes, String patchClass, List<Entry> entries, List<String> problems,
+                             boolean code) {
         new ClassReader(bytes).accept(new ClassVisitor(Opcodes.ASM9) {
             @Override
             public MethodVisitor visitMethod(int access, String name, String descriptor, String signature,
@@ -105,6 +163,15 @@ public final class ReplacesScanner {
                     private Map<String, String> values;
                     /** The parameters annotated @Next (visible, as reflection would see them), in order. */
                     private final List<Integer> next = new ArrayList<>();
+                    /** The replaced method's name while its replacement's code is read; null for another method. */
+                    private String replaced;
+                    /** The target class (internal name) and the receiver parameter's type, null for none. */
+                    private String owner;
+                    private String receiver;
+                    /** The target's descriptor if it is static, and if it is an instance method (null for none). */
+                    private String asStatic;
+                    private String asInstance;
+                    private boolean callsItsTarget;
 
                     @Override
                     public AnnotationVisitor visitAnnotation(String annotation, boolean visible) {
@@ -129,7 +196,58 @@ public final class ReplacesScanner {
                         return null;
                     }
 
-                    // After the parameters' annotations, which ASM visits after the method's.
+                    // After every annotation of the method and its parameters: ASM visits them before the code.
+                    @Override
+                    public void visitCode() {
+                        if (values == null || values.getOrDefault("target", "").isBlank()
+                                || values.getOrDefault("method", "").isBlank()) {
+                            return; // no @Replaces, or one without target or method (refused in visitEnd)
+                        }
+                        Type[] args = Type.getArgumentTypes(descriptor);
+                        if (lastIsNext(nextParameters())) {
+                            args = Arrays.copyOf(args, args.length - 1); // @Next: not one of the target's
+                        }
+                        Type ret = Type.getReturnType(descriptor);
+                        String given = values.getOrDefault("descriptor", "").trim();
+                        replaced = values.get("method").trim();
+                        owner = values.get("target").trim().replace('.', '/');
+                        // Without a descriptor the target may be static (every parameter its own) or an instance
+                        // method (the first parameter its receiver): both readings count.
+                        asStatic = given.isEmpty() ? Type.getMethodDescriptor(ret, args) : given;
+                        asInstance = args.length == 0 ? null : given.isEmpty()
+                                ? Type.getMethodDescriptor(ret, Arrays.copyOfRange(args, 1, args.length)) : given;
+                        receiver = args.length > 0 && args[0].getSort() == Type.OBJECT ? args[0].getInternalName()
+                                : null;
+                    }
+
+                    @Override
+                    public void visitMethodInsn(int opcode, String calledOwner, String called, String desc,
+                                                boolean itf) {
+                        if (replaced == null || !called.equals(replaced)) {
+                            return;
+                        }
+                        if (opcode == Opcodes.INVOKESTATIC) {
+                            callsItsTarget |= calledOwner.equals(owner) && desc.equals(asStatic);
+                        } else if (opcode == Opcodes.INVOKEVIRTUAL || opcode == Opcodes.INVOKEINTERFACE) {
+                            callsItsTarget |= (calledOwner.equals(owner) || calledOwner.equals(receiver))
+                                    && desc.equals(asInstance);
+                        }
+                    }
+
+                    private int[] nextParameters() {
+                        int[] nexts = new int[next.size()];
+                        for (int i = 0; i < nexts.length; i++) {
+                            nexts[i] = next.get(i);
+                        }
+                        return nexts;
+                    }
+
+                    private boolean lastIsNext(int[] nexts) {
+                        return nexts.length > 0
+                                && nexts[nexts.length - 1] == Type.getArgumentTypes(descriptor).length - 1;
+                    }
+
+                    // After the parameters' annotations, which ASM visits after the method's, and the code.
                     @Override
                     public void visitEnd() {
                         if (values == null) {
@@ -145,18 +263,14 @@ public final class ReplacesScanner {
                         } else {
                             // A misplaced @Next is refused at registration (SignatureCheck.problem, from these
                             // indices); here it only must not be taken for a target's parameter.
-                            int[] nexts = new int[next.size()];
-                            for (int i = 0; i < nexts.length; i++) {
-                                nexts[i] = next.get(i);
-                            }
-                            boolean last = nexts.length > 0
-                                    && nexts[nexts.length - 1] == Type.getArgumentTypes(descriptor).length - 1;
+                            int[] nexts = nextParameters();
                             entries.add(new Entry(patchClass, values.get("target").trim(), values.get("method").trim(),
-                                    values.getOrDefault("descriptor", "").trim(), name, descriptor, last, nexts));
+                                    values.getOrDefault("descriptor", "").trim(), name, descriptor, lastIsNext(nexts),
+                                    nexts, callsItsTarget));
                         }
                     }
                 };
             }
-        }, ClassReader.SKIP_CODE | ClassReader.SKIP_DEBUG | ClassReader.SKIP_FRAMES);
+        }, (code ? 0 : ClassReader.SKIP_CODE) | ClassReader.SKIP_DEBUG | ClassReader.SKIP_FRAMES);
     }
 }

@@ -14,7 +14,7 @@ class ReadingWhenUnloadedTest {
 
     private static ReplacesScanner.Entry entry(String descriptor, String replacementDesc, boolean next) {
         return new ReplacesScanner.Entry("com.acme.fix.GreeterFix", "com.acme.Greeter", "greet", descriptor, "greet",
-                replacementDesc, next, new int[0]);
+                replacementDesc, next, new int[0], false);
     }
 
     @Test
