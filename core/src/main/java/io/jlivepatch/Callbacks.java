@@ -11,7 +11,10 @@ package io.jlivepatch;
  * {@link #preUnpatch} before the transition, {@link #postUnpatch} after it. A reversed enable ends
  * with {@code postUnpatch} only, a reversed disable with {@code postPatch} only. A class defined
  * while the patch is enabled gets {@code prePatch} and {@code postPatch} before its first redirected
- * call. Exceptions from the other three are logged and reported; they stop nothing.
+ * call. Exceptions from the other three are logged and reported; they stop nothing. An interrupt a
+ * callback sets, or is told of, stays on its thread only when the application's own call runs it (an
+ * operation of the API, a class's first call); a thread of jlivepatch's (a command's, the watch's,
+ * start-up's, the transition worker) keeps the interrupt status the callback found.
  */
 public interface Callbacks {
 

@@ -569,6 +569,46 @@ class CallbacksTest {
         assertEquals(List.of("enable: ok", "transition: ok (patching complete)", "callback: failed postPatch"), mine);
     }
 
+    /**
+     * A callback that interrupts the thread it runs on: on the application's own call the interrupt is
+     * the application's and stays; on a command's thread (the socket's, JMX's, the watch's) it is the
+     * callback's alone, and goes: that thread's next wait or socket write would act on it (the watch
+     * ended, the command's answer was lost: WatchThreadTest, ControlSocketTest).
+     */
+    @Test
+    void anInterruptACallbackLeavesStaysOnTheApplicationsCallOnlyNotOnACommands() throws Exception {
+        Recorder r = new Recorder("i");
+        r.duringPrePatch = () -> Thread.currentThread().interrupt();
+        PatchHandle h = livepatch().register(cachePatch("cb-interrupting").callbacks("cbapp.Cache", r).build());
+        String before = io.jlivepatch.internal.core.Requester.enter("pid 1 user test");
+        try {
+            h.enable();
+        } finally {
+            io.jlivepatch.internal.core.Requester.restore(before);
+        }
+        assertFalse(Thread.interrupted(), "a command's thread is left as the callback found it");
+        assertTrue(h.awaitTransition(WAIT));
+        h.disable();
+        assertTrue(h.awaitTransition(WAIT));
+
+        h.enable();
+        assertTrue(Thread.interrupted(), "the application's own call keeps what its callback did");
+        assertTrue(h.awaitTransition(WAIT));
+        h.disable();
+        assertTrue(h.awaitTransition(WAIT));
+
+        Thread.currentThread().interrupt(); // an interrupt the command's thread had before stays
+        before = io.jlivepatch.internal.core.Requester.enter("pid 1 user test");
+        try {
+            r.duringPrePatch = Thread::interrupted;
+            h.enable();
+        } finally {
+            io.jlivepatch.internal.core.Requester.restore(before);
+        }
+        assertTrue(Thread.interrupted(), "one set before the callback ran is put back");
+        assertTrue(h.awaitTransition(WAIT));
+    }
+
     @Test
     void aCallbackThatDoesNotReturnKeepsOtherOperationsOutWithBusyNotForEver() throws Exception {
         java.util.concurrent.CountDownLatch inside = new java.util.concurrent.CountDownLatch(1);

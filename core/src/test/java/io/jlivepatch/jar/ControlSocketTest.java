@@ -148,6 +148,28 @@ class ControlSocketTest {
     }
 
     /**
+     * A load whose prePatch throws InterruptedException: jlivepatch kept the interrupt on the thread that
+     * ran the callback, this session's own, whose next write to the socket then closed the channel
+     * (ClosedByInterruptException): the refusal, on record, never reached the command. The callback's
+     * interrupt is the patch's, not the session's: the refusal is answered and the connection goes on.
+     */
+    @Test
+    void aLoadWhosePrePatchWasInterruptedIsAnsweredAndTheConnectionGoesOn() throws Exception {
+        Client c = client(4243);
+        String fix = "jarapp.fix.InterruptedPrePatchFix";
+        byte[] jar = Files.readAllBytes(Jars.write(dir.resolve("interrupted.jar"),
+                Jars.manifest("fix-interrupted", fix), Jars.classes(fix)));
+        Class<?>[] load = {byte[].class, String.class, String.class, boolean.class, boolean.class};
+        assertEquals(Wire.REFUSED, c.call("", "loadContent", load, jar, Sha256.hex(jar), "/far/away/interrupted.jar",
+                true, false));
+        String refusal = Wire.readString(c.in);
+        assertTrue(refusal.startsWith("CALLBACK_FAILED: patch 'fix-interrupted': prePatch of jarapp.Counter"),
+                refusal);
+        assertEquals(Wire.OK, c.call("", "getPatches", new Class<?>[0]));
+        assertArrayEquals(new String[0], (String[]) Wire.readValue(c.in, 0));
+    }
+
+    /**
      * A load by path (a JMX client's, or any client of the socket) whose JAR is replaced by a named pipe
      * between its checks and its open: the open of a pipe waits for a writer, maybe for ever, and held
      * this session (one of its few places) for good. It is refused within the open's wait, and the

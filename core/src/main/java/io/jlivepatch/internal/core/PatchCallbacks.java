@@ -319,10 +319,22 @@ final class PatchCallbacks {
         refused.clear();
     }
 
-    /** Runs one callback; returns what it threw, or {@code null}. */
+    /**
+     * Runs one callback; returns what it threw, or {@code null}.
+     *
+     * <p>On the application's own call (the API, a class's first call) the thread's interrupt is the
+     * application's: one the callback was told of stays set. On a thread that serves a command, the watch,
+     * start-up or the transition worker, nobody but the callback could have set or taken one, and the
+     * thread's next wait or socket write would act on it: the watch thread ended for good at its next
+     * wait, a command's session closed its channel before the answer (ClosedByInterruptException), and
+     * start-up's would reach the application's main thread. There its interrupt status is left as the
+     * callback found it.
+     */
     private Throwable run(Kind kind, Callbacks cb, Class<?> c) {
         int mark = RecursionGuard.enter();
         String before = RUNNING.get();
+        boolean applications = Requester.current().equals(Requester.API);
+        boolean interrupted = Thread.currentThread().isInterrupted();
         RUNNING.set(kind.label + " of " + c.getName());
         try {
             switch (kind) {
@@ -333,11 +345,17 @@ final class PatchCallbacks {
             }
             return null;
         } catch (Throwable t) { // the application's code: whatever it throws is its failure (see the class comment)
-            if (t instanceof InterruptedException) {
+            if (t instanceof InterruptedException && applications) {
                 Thread.currentThread().interrupt(); // keep what the callback was told
             }
             return t;
         } finally {
+            if (!applications) {
+                Thread.interrupted(); // what the callback left; put back as it found it
+                if (interrupted) {
+                    Thread.currentThread().interrupt();
+                }
+            }
             if (before == null) {
                 RUNNING.remove();
             } else {

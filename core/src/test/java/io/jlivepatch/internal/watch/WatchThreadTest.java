@@ -126,6 +126,29 @@ class WatchThreadTest {
                 && watch.status().state().startsWith("converged"));
     }
 
+    /**
+     * A JAR whose prePatch throws InterruptedException, loaded by the watch thread: jlivepatch kept the
+     * interrupt on the thread that ran the callback, and the watch thread, which takes an interrupt for
+     * the JVM going down, ended at its next wait: no later change of the directory was ever reconciled,
+     * while status still named the directory watched. The callback's interrupt is the patch's; the
+     * watch goes on.
+     */
+    @Test
+    void aPrePatchThatWasInterruptedLeavesTheWatchWatching() throws Exception {
+        assertEquals("hello x", WatchFixture.greet()); // loaded: its prePatch runs at the enable
+        watch = PatchDirectoryWatch.start(WatchFixture.registry(), new WatchOptions(dir, HOUR, Duration.ofSeconds(30)));
+        long first = watch.status().lastReconcile();
+        await("the watch thread's first reconcile", () -> watch.status().lastReconcile() > first);
+        drop(jar(staging, "i.jar", "watch-interrupted", "Interrupted"), "10-i.jar");
+        await("the interrupted prePatch refused the load", () -> watch.status().state().startsWith("failed"));
+        assertEquals(List.of(), stack());
+
+        Files.delete(dir.resolve("10-i.jar"));
+        drop(jar(staging, "a.jar", "watch-a", "A"), "20-a.jar");
+        await("the watch thread reconciles the directory's next change", () -> stack().equals(List.of("watch-a"))
+                && watch.status().state().equals("converged"));
+    }
+
     @Test
     void aWatchAskedForOverJmxWithBadArgumentsIsRefusedAndNothingIsWatched() throws Exception {
         ObjectName lp = new ObjectName(ObjectNames.LIVEPATCH);
