@@ -233,6 +233,13 @@ public final class PatchDirectoryWatch {
         }
     }
 
+    /** The watch thread, or {@code null} before {@link #startThread} (tests). */
+    Thread thread() {
+        synchronized (PatchDirectoryWatch.class) {
+            return thread;
+        }
+    }
+
     void startThread() {
         Thread t = new OwnThread(this::watch, "jlivepatch-watch"); // lives until stopped, often the JVM's life
         synchronized (PatchDirectoryWatch.class) {
@@ -265,14 +272,17 @@ public final class PatchDirectoryWatch {
                         reconcile(everyFile);
                     }
                 } catch (InterruptedException e) {
-                    return; // nobody interrupts this thread but the JVM going down
+                    // stop() does not interrupt (it sets stopped, read by the waits): an interrupt is
+                    // someone else's, an application's that interrupts every thread, say, and ending
+                    // here left the directory unwatched for good while status still named it watched.
+                    foreignInterrupt();
                 } catch (RuntimeException | LinkageError | VirtualMachineError e) {
                     // The watch outlives whatever went wrong in one round: say so and carry on.
                     try {
                         Log.get().log(Level.ERROR, label + ": watching failed (" + e + "); retrying", e);
                         events.await(options.interval().toMillis(), () -> stopped);
-                    } catch (InterruptedException stop) {
-                        return;
+                    } catch (InterruptedException foreign) {
+                        foreignInterrupt(); // as above
                     } catch (Throwable ignored) {
                         // no memory even to log: the next round tries again
                     }
@@ -280,6 +290,24 @@ public final class PatchDirectoryWatch {
             }
         } finally {
             events.close();
+        }
+    }
+
+    /** Interrupts of the watch thread not by {@link #stop} (only the watch thread counts them). */
+    private long foreignInterrupts;
+
+    /** The watch thread was interrupted by someone else: it carries on; said once, then counted. */
+    private void foreignInterrupt() {
+        if (stopped) {
+            return;
+        }
+        foreignInterrupts++;
+        try {
+            Log.get().log(foreignInterrupts == 1 ? Level.WARNING : Level.DEBUG, label + ": the watch thread was"
+                    + " interrupted (" + foreignInterrupts + (foreignInterrupts == 1 ? " time" : " times")
+                    + "), not by jlivepatch: it keeps watching (a watch lasts as long as the JVM)");
+        } catch (RuntimeException | LinkageError | VirtualMachineError ignored) {
+            // no memory even to log: watching goes on all the same
         }
     }
 
@@ -343,7 +371,8 @@ public final class PatchDirectoryWatch {
                     reconcile0(everyFile);
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
-                    finish(status.desired(), "failed: interrupted while reconciling; retried on the next change");
+                    // On record, as every failed reconcile: the stack may be partly brought to the directory.
+                    fail(status.desired(), new Failure("interrupted", "interrupted while reconciling"));
                 } catch (RuntimeException | LinkageError | VirtualMachineError e) {
                     Log.get().log(Level.ERROR, label + ": reconcile failed unexpectedly", e);
                     fail(status.desired(), new Failure("unexpected " + e, "jlivepatch failed unexpectedly (" + e

@@ -62,6 +62,27 @@ class BadDirectoryTest {
         }
     }
 
+    /**
+     * A reconcile interrupted on its way (an application that interrupts every thread, the watch's
+     * too) changes nothing, keeps the interrupt for its caller, and the next one applies the directory.
+     */
+    @Test
+    void anInterruptedReconcileChangesNothingAndTheNextOneApplies() throws Exception {
+        jar(dir, "20-b.jar", "watch-b", "B");
+        Thread.currentThread().interrupt();
+        boolean kept;
+        try {
+            w.reconcile();
+        } finally {
+            kept = Thread.interrupted();
+        }
+        assertTrue(kept, "the interrupt is its caller's");
+        unchanged();
+        w.reconcile();
+        assertEquals(List.of("watch-a", "watch-b"), stack());
+        assertEquals("converged", w.status().state());
+    }
+
     @Test
     void aFileThatIsNotAJarByNameIsIgnoredAndSaidSo() throws Exception {
         Files.writeString(dir.resolve("README.txt"), "patches for the shop");

@@ -149,6 +149,23 @@ class WatchThreadTest {
                 && watch.status().state().equals("converged"));
     }
 
+    /** An application that interrupts every thread (jlivepatch's too) must not end the watch. */
+    @Test
+    void anInterruptFromOutsideLeavesTheWatchWatching() throws Exception {
+        watch = PatchDirectoryWatch.start(WatchFixture.registry(), new WatchOptions(dir, HOUR, Duration.ofSeconds(30)));
+        long first = watch.status().lastReconcile();
+        await("the watch thread's first reconcile", () -> watch.status().lastReconcile() > first);
+        Thread watcher = watch.thread();
+        assertEquals("jlivepatch-watch", watcher.getName());
+        for (int i = 0; i < 3; i++) {
+            watcher.interrupt(); // in its wait: before, the thread ended at the first
+        }
+        drop(jar(staging, "a.jar", "watch-a", "A"), "20-a.jar");
+        await("the watch thread reconciles the directory's next change", () -> stack().equals(List.of("watch-a"))
+                && watch.status().state().equals("converged"));
+        assertTrue(watcher.isAlive(), "the watch thread lives on");
+    }
+
     @Test
     void aWatchAskedForOverJmxWithBadArgumentsIsRefusedAndNothingIsWatched() throws Exception {
         ObjectName lp = new ObjectName(ObjectNames.LIVEPATCH);
