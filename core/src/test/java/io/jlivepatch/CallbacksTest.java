@@ -24,6 +24,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -607,6 +608,39 @@ class CallbacksTest {
         }
         assertTrue(Thread.interrupted(), "one set before the callback ran is put back");
         assertTrue(h.awaitTransition(WAIT));
+    }
+
+    /**
+     * A context class loader a callback sets stays on the application's own call, and is put back on a
+     * command's thread: the watch's or a session's next operations would look services up through it,
+     * and it would keep an unloaded patch's classes alive.
+     */
+    @Test
+    void aContextClassLoaderACallbackSetsStaysOnTheApplicationsCallOnly() throws Exception {
+        ClassLoader callbacks = new java.net.URLClassLoader(new java.net.URL[0], null);
+        Recorder r = new Recorder("l");
+        r.duringPrePatch = () -> Thread.currentThread().setContextClassLoader(callbacks);
+        PatchHandle h = livepatch().register(cachePatch("cb-context").callbacks("cbapp.Cache", r).build());
+        ClassLoader mine = Thread.currentThread().getContextClassLoader();
+        try {
+            String before = io.jlivepatch.internal.core.Requester.enter("pid 1 user test");
+            try {
+                h.enable();
+            } finally {
+                io.jlivepatch.internal.core.Requester.restore(before);
+            }
+            assertSame(mine, Thread.currentThread().getContextClassLoader(), "a command's thread is left as it was");
+            assertTrue(h.awaitTransition(WAIT));
+            h.disable();
+            assertTrue(h.awaitTransition(WAIT));
+
+            h.enable();
+            assertSame(callbacks, Thread.currentThread().getContextClassLoader(),
+                    "the application's own call keeps what its callback did");
+            assertTrue(h.awaitTransition(WAIT));
+        } finally {
+            Thread.currentThread().setContextClassLoader(mine);
+        }
     }
 
     @Test

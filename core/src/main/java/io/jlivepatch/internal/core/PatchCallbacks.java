@@ -328,13 +328,26 @@ final class PatchCallbacks {
      * thread's next wait or socket write would act on it: the watch thread ended for good at its next
      * wait, a command's session closed its channel before the answer (ClosedByInterruptException), and
      * start-up's would reach the application's main thread. There its interrupt status is left as the
-     * callback found it.
+     * callback found it, and so is its context class loader: a callback that set it (to its patch's
+     * loader, say) left the next operations of a long-lived thread of jlivepatch's (the watch, the
+     * control socket's session) looking up services and resources through that loader, and kept the
+     * patch's classes from being collected after it was unloaded.
      */
     private Throwable run(Kind kind, Callbacks cb, Class<?> c) {
         int mark = RecursionGuard.enter();
         String before = RUNNING.get();
         boolean applications = Requester.current().equals(Requester.API);
-        boolean interrupted = Thread.currentThread().isInterrupted();
+        Thread self = Thread.currentThread();
+        boolean interrupted = self.isInterrupted();
+        ClassLoader context = null;
+        boolean putContextBack = !applications;
+        if (putContextBack) {
+            try {
+                context = self.getContextClassLoader();
+            } catch (SecurityException e) {
+                putContextBack = false; // a security manager's: what it does not let us read we leave alone
+            }
+        }
         RUNNING.set(kind.label + " of " + c.getName());
         try {
             switch (kind) {
@@ -353,7 +366,16 @@ final class PatchCallbacks {
             if (!applications) {
                 Thread.interrupted(); // what the callback left; put back as it found it
                 if (interrupted) {
-                    Thread.currentThread().interrupt();
+                    self.interrupt();
+                }
+            }
+            if (putContextBack) {
+                try {
+                    if (self.getContextClassLoader() != context) {
+                        self.setContextClassLoader(context);
+                    }
+                } catch (SecurityException e) {
+                    // not ours to set under this security manager: left as the callback made it
                 }
             }
             if (before == null) {
