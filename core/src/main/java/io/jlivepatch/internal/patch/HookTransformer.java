@@ -35,6 +35,12 @@ final class HookTransformer implements ClassFileTransformer {
      */
     private volatile boolean originalsKept;
 
+    /**
+     * Run by a hooking pass right after it read the table, when set: lets a test hold a class's
+     * definition there while an operation publishes another table (TableDuringTransformTest). Tests only.
+     */
+    static volatile Runnable afterTableReadForTests;
+
     HookTransformer(Supplier<LinkTable> table, HookLedger ledger, Instrumentation instrumentation) {
         this.table = table;
         this.ledger = ledger;
@@ -108,7 +114,25 @@ final class HookTransformer implements ClassFileTransformer {
         // table is empty: nothing below hooks anything, and no hook exists to be met.
         int mark = RecursionGuard.enterIfActive();
         try {
-            return transform(module, loader, internalName, redefined, classFile, current);
+            Runnable hold = afterTableReadForTests;
+            if (hold != null) {
+                hold.run();
+            }
+            byte[] out = transform(module, loader, internalName, redefined, classFile, current, false);
+            // A table published while this pass worked (an enable, a disable) came after the operation's
+            // scan, which cannot have found this class: it is not defined yet (or, retransformed, is
+            // retransformed again by that operation only if its scan found it). Hooked from the older
+            // table, it would keep hooks the current one does not want, or miss some it does, for as
+            // long as it lives. So the pass is redone from the newer table, from the same class file,
+            // until none came meanwhile. No bound is needed: each pass more needs a new table, and
+            // tables are published only by operations (serialized by the registry's lock), a few per
+            // operation. A table published after the last read is the in-flight case HookManager
+            // handles (retransformLateComers): this closes only the window of the transformer itself.
+            for (LinkTable now = table.get(); now != current; now = table.get()) { // pairs with HookManager.apply's write
+                current = now;
+                out = transform(module, loader, internalName, redefined, classFile, current, true);
+            }
+            return out;
         } finally {
             try {
                 if (redefined == null) {
@@ -120,8 +144,12 @@ final class HookTransformer implements ClassFileTransformer {
         }
     }
 
+    /**
+     * One pass from table {@code current}. {@code again}: a pass that follows one made from an older
+     * table, whose record of this class it replaces even when {@code current} hooks nothing in it.
+     */
     private byte[] transform(Module module, ClassLoader loader, String internalName, Class<?> redefined,
-                             byte[] classFile, LinkTable current) {
+                             byte[] classFile, LinkTable current, boolean again) {
         String className = internalName.replace('/', '.');
         List<MethodSpec> wanted;
         try {
@@ -132,7 +160,7 @@ final class HookTransformer implements ClassFileTransformer {
                 OriginalCopies.received(loader, className, classFile, keep, instrumentation);
             }
             if (wanted.isEmpty()) {
-                if (redefined != null) {
+                if (redefined != null || again) {
                     ledger.put(loader, className, ClassHooks.NONE, current);
                 }
                 return null;
@@ -151,7 +179,7 @@ final class HookTransformer implements ClassFileTransformer {
             return result.bytes();
         } catch (Throwable t) {
             // Recorded first: the log line goes deeper, and at the edge of the stack may not fit.
-            failed(loader, className, table.get(), "instrumentation failed: " + t);
+            failed(loader, className, current, "instrumentation failed: " + t);
             if (!io.jlivepatch.internal.bootstrap.StackRoom.left()) {
                 // An overflow, most likely. The logger's handler takes a lock (java.util.logging's a
                 // ReentrantLock on recent JDKs), which an overflow there could leave held, and the
