@@ -123,6 +123,7 @@ public final class PatchRegistry {
         this.hooks = hooks;
         this.resolver = new FunctionResolver(hooks.instrumentation());
         this.late = new LateCallbacks(this, klpMutex);
+        hooks.lifecycleLock(klpMutex); // the follow-up of definitions in flight changes hooks under it too
         hooks.callbacks(late);
         this.linkAudit = new LinkFailureAudit(this, hooks.ledger(), audit);
     }
@@ -855,6 +856,7 @@ public final class PatchRegistry {
                     + " replacements");
         }
         PatchCallbacks.checkTargets(patch);
+        watchTargets(patch);
         LoadedClasses scan = LoadedClasses.covering(LoadedClasses.ifStillComplete(known, hooks.ledger()),
                 hooks.instrumentation(), targetClassNames(patch));
         Map<String, List<Class<?>>> loaded = scan.classes();
@@ -885,6 +887,20 @@ public final class PatchRegistry {
             }
         }
         return pending;
+    }
+
+    /**
+     * Has the hooks record every definition of a class of a registered patch's, or of {@code coming}'s,
+     * from now on, until a scan sees it loaded (HookLedger.watch): before the scan for {@code coming},
+     * so that a definition this scan misses is recorded, and an enable that cannot see it yet follows
+     * it. Names of patches unregistered since are dropped here. Caller holds klpMutex.
+     */
+    private void watchTargets(Patch coming) {
+        Set<String> names = targetClassNames(coming);
+        for (RegisteredPatch p : stack) {
+            names.addAll(targetClassNames(p.patch()));
+        }
+        hooks.watch(names);
     }
 
     private static Set<String> targetClassNames(Patch patch) {

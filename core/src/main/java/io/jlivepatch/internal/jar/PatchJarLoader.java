@@ -134,9 +134,10 @@ public final class PatchJarLoader {
         List<CallbackScanner.Entry> callbacks = CallbackScanner.scan(jar, names);
         names.addAll(jar.oldDigests().keySet());
         // One scan for both: the targets' classes, and the class loaders when no target is loaded yet.
+        long inFlightEpoch = LoadedClasses.inFlightEpoch(); // before the scan too: see LoadedClasses.stillComplete
         long takenAt = System.nanoTime(); // before the scan: see LoadedClasses.stillComplete
         Class<?>[] all = inst.getAllLoadedClasses();
-        LoadedClasses scan = LoadedClasses.of(all, names, takenAt);
+        LoadedClasses scan = LoadedClasses.of(all, names, takenAt, inFlightEpoch);
         Map<String, List<Class<?>>> loaded = scan.classes();
         ClassLoader primary = primaryLoader(all, entries, loaded);
         checkBuiltAgainst(jar, loaded, primary);

@@ -84,6 +84,64 @@ public final class HookLedger {
     private final AtomicLongArray lastDefinitionOf = new AtomicLongArray(NAME_BUCKETS);
 
     /**
+     * The binary names of the targets of registered patches, in the JVM's internal form ({@code a/b/C})
+     * and sorted, for {@link #watches}: their definitions are recorded in {@link #inFlight}. Replaced
+     * whole by {@link #watch} (the registry, under its lock); read by every class definition.
+     */
+    private volatile String[] watched = new String[0];
+    /**
+     * Made by the first {@link #watch}, before {@link #watched} names anything (the volatile write of
+     * {@code watched} publishes it): not loaded in a JVM that never registers a patch (FootprintIT).
+     */
+    private volatile InFlight inFlight;
+
+    /**
+     * From now on the definitions of classes of {@code binaryNames} are recorded until a scan finds
+     * them ({@link InFlight}); the names before are forgotten. Called by the registry, under its lock,
+     * before its scan for a patch it registers, and after each change of its stack.
+     */
+    public synchronized void watch(Set<String> binaryNames) {
+        if (inFlight == null) {
+            inFlight = new InFlight();
+        }
+        String[] names = new String[binaryNames.size()];
+        int i = 0;
+        for (String n : binaryNames) {
+            names[i++] = n.replace('.', '/');
+        }
+        java.util.Arrays.sort(names); // String's natural order, as watches' binary search
+        watched = names; // after inFlight: pairs with the transformer's read in watches, then inFlight()
+    }
+
+    /**
+     * Whether definitions of a class of this internal name are recorded: asked by the transformer for
+     * every class the JVM defines, before it marks its thread, so only String's methods (as
+     * LinkTable.hooksClass).
+     */
+    boolean watches(String internalName) {
+        String[] names = watched;
+        int lo = 0;
+        int hi = names.length - 1;
+        while (lo <= hi) {
+            int mid = (lo + hi) >>> 1;
+            int c = names[mid].compareTo(internalName);
+            if (c < 0) {
+                lo = mid + 1;
+            } else if (c > 0) {
+                hi = mid - 1;
+            } else {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The records of definitions in flight, or {@code null} before the first {@link #watch}. */
+    InFlight inFlight() {
+        return inFlight;
+    }
+
+    /**
      * Told of the loader of every class defined while it is set: what start-up patches waiting for
      * a class loader that can load their classes (a Spring Boot fat JAR's, an application server's,
      * created after premain) wait on. Null nearly always, so the class-load path reads one volatile

@@ -28,6 +28,14 @@ public final class HookManager {
      */
     private volatile Instrumentation instrumentation;
     private final HookLedger ledger = new HookLedger();
+    /**
+     * Retransforms the classes whose definition was in flight during a change, once they are loaded
+     * (InFlight). Made by the first change, under the registry's lock: a JVM that never gets a patch
+     * does not load it (FootprintIT).
+     */
+    private InFlightFollowUp inFlight;
+    /** The registry's lock, for {@link #inFlight}; set once, at the registry's creation, before any change. */
+    private volatile java.util.concurrent.locks.Lock lifecycle;
 
     /**
      * Written only in {@link #apply} (under the registry's lock); read without locks by the
@@ -477,6 +485,22 @@ public final class HookManager {
         return table;
     }
 
+    /**
+     * The registry's lock, which every caller of {@link #apply} holds: the follow-up of definitions in
+     * flight takes it too ({@link InFlightFollowUp}). Set once, before any patch is registered.
+     */
+    public void lifecycleLock(java.util.concurrent.locks.Lock lock) {
+        lifecycle = lock;
+    }
+
+    /**
+     * Records the definitions of classes of {@code binaryNames} (every registered patch's targets)
+     * from now on (see {@link HookLedger#watch}). Caller holds the registry's lock.
+     */
+    public void watch(Set<String> binaryNames) {
+        ledger.watch(binaryNames);
+    }
+
     /** The methods whose foreign code was logged once ({@link #foreignCode}), by loader, class and key. */
     private final ReportedOnce foreignCodeReported = new ReportedOnce();
 
@@ -591,6 +615,29 @@ public final class HookManager {
             // table removes none: their sites go now, or they keep their replacements for the class's life.
             forgetRemoved(classes, prev, next);
         }
+        followInFlight(next);
+    }
+
+    /**
+     * Sees the definitions still in flight through (InFlight): those loaded now are retransformed to
+     * {@code next} if they need it, and a thread of jlivepatch's looks again for the others. The change
+     * is done whatever happens here: a failure is logged, and the thread or the next change looks again.
+     */
+    private void followInFlight(LinkTable next) {
+        try {
+            InFlight f = ledger.inFlight();
+            if (f == null || f.isEmpty()) {
+                return; // nothing recorded: InFlightFollowUp stays unloaded (FootprintIT)
+            }
+            if (inFlight == null) {
+                inFlight = new InFlightFollowUp(this, lifecycle);
+            }
+            if (inFlight.settle(next)) {
+                inFlight.ensureRunning();
+            }
+        } catch (RuntimeException | LinkageError e) {
+            Log.get().log(System.Logger.Level.ERROR, "following the class definitions in flight failed", e);
+        }
     }
 
     /**
@@ -637,14 +684,19 @@ public final class HookManager {
 
     /**
      * A class whose definition read the previous table but finished only after the scan above
-     * would keep the previous hooks: look again once, now that the definition has had the time of
-     * a whole retransformation to finish, and retransform what does not match {@code next}.
-     * Classes defined after the publication of {@code next} were hooked by it already. When no
-     * definition of a class of {@code names} passed the transformer from that long before the scan
-     * until now, there is nothing to look for, and the second scan is skipped.
+     * would keep the previous hooks: look again once, and retransform what does not match
+     * {@code next}. Classes defined after the publication of {@code next} were hooked by it already.
+     * A definition of a watched class (a registered patch's target) is recorded ({@link InFlight}):
+     * while one that read an older table is recorded, the look is never skipped, and one not loaded
+     * even now is followed after this change ({@link #followInFlight}). Only a definition that passed
+     * the transformer before its class was watched (before the first patch naming it was
+     * registered) is not recorded: for it alone the older rule still decides, which skips the look
+     * when no such definition passed from as long before the scan as has gone by since.
      */
     private void retransformLateComers(Set<String> names, List<Class<?>> classes, LinkTable next, long scannedAt) {
-        if (names.isEmpty() || ledger.quietBetween(scannedAt, System.nanoTime(), names)) {
+        InFlight f = ledger.inFlight();
+        if (names.isEmpty() || ledger.quietBetween(scannedAt, System.nanoTime(), names)
+                && (f == null || !f.awaits(names, next))) {
             return;
         }
         Set<Class<?>> seen = Collections.newSetFromMap(new IdentityHashMap<>());

@@ -90,10 +90,12 @@ final class HookTransformer implements ClassFileTransformer {
         }
         // Reads the table published by HookManager.apply (a volatile read).
         LinkTable current = table.get();
-        if (redefined == null && !current.hooksClass(internalName)) {
+        if (redefined == null && !current.hooksClass(internalName) && !ledger.watches(internalName)) {
             // Nearly every class the JVM defines: nothing to do. Decided without a method a patch can
             // hook (see LinkTable.hooksClass), so the thread is not marked: marking it would take the
             // hooks' guard off its constant (RecursionGuard) at every class load of the application.
+            // A target of a registered patch goes on, to be recorded in flight (InFlight) even when no
+            // table hooks it yet: the enable may come before its definition is visible.
             ledger.defined(loader, internalName); // after the table was read: see HookManager.retransformLateComers
             return null;
         }
@@ -119,6 +121,9 @@ final class HookTransformer implements ClassFileTransformer {
                 hold.run();
             }
             byte[] out = transform(module, loader, internalName, redefined, classFile, current, false);
+            // Recorded before the table is read again below: an operation that publishes a table
+            // after that read finds this record with the table of the last pass (InFlight.Definition).
+            InFlight.Definition inFlight = redefined == null ? inFlight(loader, internalName, current) : null;
             // A table published while this pass worked (an enable, a disable) came after the operation's
             // scan, which cannot have found this class: it is not defined yet (or, retransformed, is
             // retransformed again by that operation only if its scan found it). Hooked from the older
@@ -127,9 +132,12 @@ final class HookTransformer implements ClassFileTransformer {
             // until none came meanwhile. No bound is needed: each pass more needs a new table, and
             // tables are published only by operations (serialized by the registry's lock), a few per
             // operation. A table published after the last read is the in-flight case HookManager
-            // handles (retransformLateComers): this closes only the window of the transformer itself.
+            // follows (InFlight): this closes only the window of the transformer itself.
             for (LinkTable now = table.get(); now != current; now = table.get()) { // pairs with HookManager.apply's write
                 current = now;
+                if (inFlight != null) {
+                    inFlight.madeFrom = current; // before the next read: see InFlight.Definition.madeFrom
+                }
                 out = transform(module, loader, internalName, redefined, classFile, current, true);
             }
             return out;
@@ -194,6 +202,12 @@ final class HookTransformer implements ClassFileTransformer {
             }
             return null;
         }
+    }
+
+    /** Records a definition in flight (see {@link InFlight}); {@code null} when none is kept. */
+    private InFlight.Definition inFlight(ClassLoader loader, String internalName, LinkTable current) {
+        InFlight f = ledger.inFlight();
+        return f == null ? null : f.add(loader, internalName, current);
     }
 
     /** Records every hook {@code current} wants in the class as failed, for {@code why}: status shows them FAILED. */

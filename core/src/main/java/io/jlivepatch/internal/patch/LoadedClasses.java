@@ -19,11 +19,19 @@ public final class LoadedClasses {
     private final Set<String> names;
     private final Map<String, List<Class<?>>> classes;
     private final long takenAt;
+    /** {@link InFlight#epoch()} before the scan: see {@link #stillComplete}. */
+    private final long inFlightEpoch;
 
-    private LoadedClasses(Set<String> names, Map<String, List<Class<?>>> classes, long takenAt) {
+    private LoadedClasses(Set<String> names, Map<String, List<Class<?>>> classes, long takenAt, long inFlightEpoch) {
         this.names = names;
         this.classes = classes;
         this.takenAt = takenAt;
+        this.inFlightEpoch = inFlightEpoch;
+    }
+
+    /** What a scan reads before it looks at the loaded classes: pass it to {@link #of}. */
+    public static long inFlightEpoch() {
+        return InFlight.epoch();
     }
 
     public static Map<String, List<Class<?>>> named(Instrumentation inst, Set<String> names) {
@@ -33,17 +41,19 @@ public final class LoadedClasses {
     /**
      * The classes of {@code names} among {@code all}, as a scan taken at {@code takenAt} (a
      * {@link System#nanoTime()} read before the {@code getAllLoadedClasses} that gave {@code all}),
-     * for a caller that looked at {@code all} for something else too.
+     * and {@code inFlightEpoch} ({@link #inFlightEpoch()}, read before it too), for a caller that
+     * looked at {@code all} for something else too.
      */
-    public static LoadedClasses of(Class<?>[] all, Set<String> names, long takenAt) {
-        return new LoadedClasses(Set.copyOf(names), named(all, names), takenAt);
+    public static LoadedClasses of(Class<?>[] all, Set<String> names, long takenAt, long inFlightEpoch) {
+        return new LoadedClasses(Set.copyOf(names), named(all, names), takenAt, inFlightEpoch);
     }
 
     /** One scan of the loaded classes for {@code names}. */
     public static LoadedClasses snapshot(Instrumentation inst, Set<String> names) {
+        long inFlightEpoch = InFlight.epoch(); // before the scan: a record made after this may be missing
         long takenAt = System.nanoTime(); // before the scan: a class defined after this may be missing
         Class<?>[] all = names.isEmpty() ? new Class<?>[0] : inst.getAllLoadedClasses();
-        return of(all, names, takenAt);
+        return of(all, names, takenAt, inFlightEpoch);
     }
 
     /**
@@ -80,13 +90,20 @@ public final class LoadedClasses {
 
     /**
      * Whether this scan still finds every loaded class of its names, so that a later operation may
-     * use it instead of scanning again: no definition of a class of its names has passed
+     * use it instead of scanning again. For a watched class (a registered patch's target), by the
+     * records of definitions in flight ({@link InFlight}): none of its names is recorded now (one
+     * recorded then may not have been visible to the scan), and none was recorded or seen loaded
+     * since the scan (the epoch has not moved). For a definition made before its class was watched,
+     * which is not recorded, by the older rule ({@link HookLedger#quietBetween}): none passed
      * {@code ledger}'s transformer since the scan, and every one before it had at least as long to
-     * become visible before the scan as has gone by since (the rule {@link HookManager} uses before it skips its second scan
-     * for late classes, {@link HookLedger#quietBetween}). A class collected since is not an issue:
+     * become visible before the scan as has gone by since. A class collected since is not an issue:
      * the scan holds its classes, so none of them can be collected while it is used.
      */
     public boolean stillComplete(HookLedger ledger) {
+        InFlight f = ledger.inFlight();
+        if (f != null && (InFlight.epoch() != inFlightEpoch || f.anyOf(names))) {
+            return false;
+        }
         return ledger.quietBetween(takenAt, System.nanoTime(), names);
     }
 

@@ -1,0 +1,196 @@
+package io.jlivepatch.internal.patch;
+
+import io.jlivepatch.internal.Log;
+
+import java.lang.instrument.UnmodifiableClassException;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.Lock;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * Sees the definitions in flight ({@link InFlight}) through: once such a class is loaded, it is
+ * retransformed if its hooks are not those of the current table, and its record goes. Run by
+ * {@link HookManager#apply} at the end of each change, and, while records remain, by a thread of
+ * its own that looks again (1 ms, then twice as long each time, up to a second), under the
+ * registry's lock like every change of hooks, so that no operation publishes a table between its
+ * look and its retransformation. Nothing here waits for a definition: the defining thread never
+ * takes that lock, and an operation never waits for this thread.
+ */
+final class InFlightFollowUp {
+
+    /**
+     * How long a record is kept. A definition that failed after jlivepatch's transformer (another
+     * transformer's bytes the JVM refused, a duplicate definition) is never seen loaded, and must not
+     * keep this thread, or every operation's late-comer scan, going for ever. A definition held
+     * longer than this (a thread stopped in a debugger) keeps the hooks of the table it read: the
+     * warning says so and what to do. Tests may lower it.
+     */
+    static volatile long giveUpAfterNanos = TimeUnit.MINUTES.toNanos(10);
+
+    private static final long FIRST_PAUSE = TimeUnit.MILLISECONDS.toNanos(1);
+    private static final long LONGEST_PAUSE = TimeUnit.SECONDS.toNanos(1);
+
+    private final HookManager hooks;
+    private final HookLedger ledger;
+    /**
+     * The registry's lock (klpMutex), which every change of hooks holds (HookManager.apply's callers).
+     * Null only for a HookManager without a registry (tests of its parts): then the thread's passes
+     * are serialized with nothing but each other.
+     */
+    private final Lock lifecycle;
+    /** Serializes the thread's passes when there is no {@link #lifecycle} lock. */
+    private final Lock own = new java.util.concurrent.locks.ReentrantLock();
+    /**
+     * Whether the thread runs (or is starting). compareAndSet on both sides: the thread sets it false
+     * only after a pass that left no record, then looks again, so that a record made meanwhile by a
+     * change that found it running is never left without a thread.
+     */
+    private final AtomicBoolean running = new AtomicBoolean();
+
+    InFlightFollowUp(HookManager hooks, Lock lifecycle) {
+        this.hooks = hooks;
+        this.ledger = hooks.ledger();
+        this.lifecycle = lifecycle;
+    }
+
+    /**
+     * One look. Caller holds the registry's lock (or is the thread, which takes it). Every record whose
+     * class is loaded now goes, after a retransformation if the ledger does not show the hooks
+     * {@code current} wants; a record of a collected loader, or older than its bound, goes too.
+     *
+     * @return whether records remain
+     */
+    boolean settle(LinkTable current) {
+        InFlight f = ledger.inFlight();
+        if (f == null || f.isEmpty()) {
+            return false;
+        }
+        if (f.overflowedSinceAsked()) {
+            Log.get().log(System.Logger.Level.WARNING, "more than " + InFlight.MAX + " definitions of patched"
+                    + " classes were in flight at once: those beyond were not followed, and one that a later change"
+                    + " of hooks could not see yet keeps the hooks its definition read");
+        }
+        List<InFlight.Definition> records = f.all();
+        Set<String> names = new HashSet<>();
+        for (InFlight.Definition d : records) {
+            names.add(d.name);
+        }
+        Map<String, List<Class<?>>> loaded = LoadedClasses.named(hooks.instrumentation(), names);
+        Set<Class<?>> stale = Collections.newSetFromMap(new IdentityHashMap<>());
+        List<InFlight.Definition> seen = new ArrayList<>();
+        long now = System.nanoTime();
+        for (InFlight.Definition d : records) {
+            Class<?> c = find(d, loaded.getOrDefault(d.name, List.of()));
+            if (c != null) {
+                if (!ledger.get(c.getClassLoader(), c.getName()).hooked().equals(current.hookKeys(c.getName()))) {
+                    stale.add(c);
+                }
+                seen.add(d); // removed once retransformed: no record means hooked as current wants
+            } else if (d.gone()) {
+                f.remove(d);
+            } else if (now - d.since > giveUpAfterNanos) {
+                f.remove(d);
+                Log.get().log(System.Logger.Level.WARNING, "the definition of " + d.name + " in "
+                        + LoaderNames.of(d.loader()) + " passed jlivepatch's transformer "
+                        + TimeUnit.NANOSECONDS.toSeconds(now - d.since) + " s ago and was never seen loaded: it"
+                        + " failed after it (another agent's transformer, the JVM's checks), or it is held still;"
+                        + " no longer followed: if it is defined later, status shows what it runs (disable and"
+                        + " enable the patch again to hook it)");
+            }
+        }
+        if (!stale.isEmpty()) {
+            List<Class<?>> classes = new ArrayList<>(stale);
+            try {
+                hooks.instrumentation().retransformClasses(classes.toArray(new Class<?>[0]));
+                Log.get().log(System.Logger.Level.INFO, "hooked " + classes.size() + " class(es) whose definition"
+                        + " was in flight during a change of hooks: " + classes);
+            } catch (UnmodifiableClassException | RuntimeException | LinkageError e) {
+                Log.get().log(System.Logger.Level.ERROR, "retransforming " + classes + ", whose definition was in"
+                        + " flight during a change of hooks, failed: status shows what they run", e);
+            }
+        }
+        for (InFlight.Definition d : seen) {
+            f.remove(d);
+        }
+        return !f.isEmpty();
+    }
+
+    private static Class<?> find(InFlight.Definition d, List<Class<?>> sameName) {
+        for (Class<?> c : sameName) {
+            if (d.of(c)) {
+                return c;
+            }
+        }
+        return null;
+    }
+
+    /** Has the thread look again while records remain; caller holds the registry's lock. */
+    void ensureRunning() {
+        if (!running.compareAndSet(false, true)) {
+            return; // the running thread looks again before it ends (see running)
+        }
+        try {
+            new FollowUpThread(this).start();
+        } catch (RuntimeException | Error e) {
+            running.set(false);
+            Log.get().log(System.Logger.Level.WARNING, "a thread to follow the definitions in flight could not"
+                    + " start (" + e + "): the next change of hooks looks at them again");
+        }
+    }
+
+    /** The thread's loop: looks, pausing longer each time, until no record remains. */
+    private void follow() {
+        long pause = FIRST_PAUSE;
+        while (true) {
+            LockSupport.parkNanos(pause);
+            pause = Math.min(pause * 2, LONGEST_PAUSE);
+            boolean more;
+            Lock lock = lifecycle != null ? lifecycle : own;
+            lock.lock(); // as every change of hooks: no table is published between the look and the retransformation
+            int mark = RecursionGuard.enter(); // jlivepatch's own thread: never runs a replacement
+            try {
+                more = settle(hooks.table()); // the table is only published under this lock
+            } catch (RuntimeException | LinkageError e) {
+                Log.get().log(System.Logger.Level.ERROR, "following the definitions in flight failed", e);
+                more = true;
+            } catch (VirtualMachineError e) {
+                // Out of memory or stack: looked at again after the next pause, not thrown into this
+                // thread's end, which would leave `running` set and no thread to follow the records.
+                more = true;
+            } finally {
+                RecursionGuard.exit(mark);
+                lock.unlock();
+            }
+            if (!more) {
+                running.set(false);
+                InFlight f = ledger.inFlight();
+                if (f == null || f.isEmpty() || !running.compareAndSet(false, true)) {
+                    return; // none left, or another thread took over
+                }
+            }
+        }
+    }
+
+    /** A class, not a lambda: the same count of classes at a first load as the other threads. */
+    private static final class FollowUpThread extends io.jlivepatch.internal.OwnThread {
+        private final InFlightFollowUp followUp;
+
+        FollowUpThread(InFlightFollowUp followUp) {
+            super(null, "jlivepatch-in-flight");
+            this.followUp = followUp;
+        }
+
+        @Override
+        public void run() {
+            followUp.follow();
+        }
+    }
+}

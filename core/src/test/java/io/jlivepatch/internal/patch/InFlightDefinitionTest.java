@@ -1,0 +1,206 @@
+package io.jlivepatch.internal.patch;
+
+import io.jlivepatch.FunctionStatus;
+import io.jlivepatch.PatchHandle;
+import io.jlivepatch.internal.core.PatchRegistry;
+import io.jlivepatch.jar.Jars;
+import net.bytebuddy.agent.ByteBuddyAgent;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.lang.instrument.ClassFileTransformer;
+import java.lang.instrument.Instrumentation;
+import java.lang.reflect.Field;
+import java.security.ProtectionDomain;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.logging.Handler;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+
+import static io.jlivepatch.internal.patch.TableDuringTransformTest.SPLIT;
+import static io.jlivepatch.internal.patch.TableDuringTransformTest.call;
+import static io.jlivepatch.internal.patch.TableDuringTransformTest.one;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A target class whose definition has passed jlivepatch's transformer but is held after it (by
+ * another agent's transformer, here one that waits on the test's latch) while an operation changes
+ * its hooks: the operation's scans cannot see it, yet once it is defined it must be hooked as the
+ * current table wants. And a definition that fails after jlivepatch's transformer must not keep
+ * anything waiting.
+ */
+class InFlightDefinitionTest {
+
+    private final List<String> warnings = new CopyOnWriteArrayList<>();
+    private final Handler capture = new Handler() {
+        @Override
+        public void publish(LogRecord r) {
+            if (r.getLevel().intValue() >= java.util.logging.Level.WARNING.intValue()) {
+                warnings.add(new java.util.logging.SimpleFormatter().formatMessage(r));
+            }
+        }
+
+        @Override
+        public void flush() {
+        }
+
+        @Override
+        public void close() {
+        }
+    };
+
+    private final Instrumentation inst = ByteBuddyAgent.install();
+    private final CountDownLatch entered = new CountDownLatch(1);
+    private final CountDownLatch release = new CountDownLatch(1);
+    private ClassFileTransformer holder;
+
+    @AfterEach
+    void cleanUp() throws Exception {
+        release.countDown();
+        if (holder != null) {
+            inst.removeTransformer(holder);
+        }
+        InFlightFollowUp.giveUpAfterNanos = TimeUnit.MINUTES.toNanos(10);
+        Logger.getLogger("io.jlivepatch").removeHandler(capture);
+        Jars.removeAll();
+    }
+
+    /**
+     * Another agent's transformer, registered after jlivepatch's: holds the definition of SPLIT in
+     * {@code loader} until {@link #release}, then returns {@code bytes} (null: the class file unchanged).
+     */
+    private void holdDefinitionIn(ClassLoader loader, byte[] bytes) {
+        holder = new ClassFileTransformer() {
+            @Override
+            public byte[] transform(ClassLoader l, String name, Class<?> redefined, ProtectionDomain pd, byte[] b) {
+                if (l == loader && redefined == null && SPLIT.replace('.', '/').equals(name)) {
+                    entered.countDown();
+                    try {
+                        release.await();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                    return bytes;
+                }
+                return null;
+            }
+        };
+        inst.addTransformer(holder, true);
+    }
+
+    /** Starts defining SPLIT in {@code loader}; returns once the definition is held after jlivepatch's transformer. */
+    private AtomicReference<Object> defineHeld(ClassLoader loader, Thread[] definer) throws InterruptedException {
+        AtomicReference<Object> defined = new AtomicReference<>();
+        definer[0] = new Thread(() -> {
+            try {
+                defined.set(loader.loadClass(SPLIT));
+            } catch (Throwable e) {
+                defined.set(e);
+            }
+        }, "defines-split-held");
+        definer[0].start();
+        assertTrue(entered.await(30, TimeUnit.SECONDS), "the definition never reached the holding transformer");
+        return defined;
+    }
+
+    private static HookManager hooks() throws ReflectiveOperationException {
+        Field f = PatchRegistry.class.getDeclaredField("hooks");
+        f.setAccessible(true);
+        return (HookManager) f.get(PatchRegistry.installed());
+    }
+
+    /** Waits until no definition is followed any more: the follow-up's own state, not a time. */
+    private static void awaitNoneInFlight() throws Exception {
+        InFlight f = hooks().ledger().inFlight();
+        for (int i = 0; i < 30_000 && !f.isEmpty(); i++) {
+            Thread.sleep(1);
+        }
+        assertTrue(f.isEmpty(), () -> "still followed: " + f.all().size() + " definition(s)");
+    }
+
+    private static Class<?> definedClass(AtomicReference<Object> defined, Thread definer) throws InterruptedException {
+        definer.join(TimeUnit.SECONDS.toMillis(30));
+        assertTrue(defined.get() instanceof Class<?>, () -> "not defined: " + defined.get());
+        return (Class<?>) defined.get();
+    }
+
+    @Test
+    void aClassDefinedAfterAnEnableThatCouldNotSeeItRunsThePatch() throws Exception {
+        PatchHandle h = Jars.lp().register(one("in-flight-enable"));
+        TableDuringTransformTest.OwnCopy loader = new TableDuringTransformTest.OwnCopy("in-flight-enable");
+        holdDefinitionIn(loader, null);
+        Thread[] definer = new Thread[1];
+        AtomicReference<Object> defined = defineHeld(loader, definer);
+
+        // jlivepatch's transformer read a table that hooks nothing in the class; the enable's scans
+        // cannot see the class, whose definition goes on only after the enable is done.
+        h.enable();
+        assertTrue(h.awaitTransition(Duration.ofSeconds(30)));
+        release.countDown();
+        Class<?> split = definedClass(defined, definer[0]);
+        awaitNoneInFlight();
+
+        assertEquals("fixed one", call(split, "one"), "the class keeps its own code with its patch enabled");
+        assertEquals(Set.of("one()Ljava/lang/String;"),
+                hooks().ledger().get(loader, SPLIT).hooked());
+        FunctionStatus.LoaderStatus in = h.functions().get(0).loaders().stream()
+                .filter(l -> l.classLoader().contains("in-flight-enable")).findFirst().orElseThrow();
+        assertEquals(FunctionStatus.State.PATCHED, in.state(), in.toString());
+    }
+
+    @Test
+    void aClassDefinedAfterADisableThatCouldNotSeeItRunsItsOwnCode() throws Exception {
+        PatchHandle h = Jars.lp().register(one("in-flight-disable"));
+        h.enable();
+        assertTrue(h.awaitTransition(Duration.ofSeconds(30)));
+        TableDuringTransformTest.OwnCopy loader = new TableDuringTransformTest.OwnCopy("in-flight-disable");
+        holdDefinitionIn(loader, null);
+        Thread[] definer = new Thread[1];
+        AtomicReference<Object> defined = defineHeld(loader, definer);
+
+        // Hooked from the enabled patch's table; the disable removes that hook where it can see it.
+        h.disable();
+        assertTrue(h.awaitTransition(Duration.ofSeconds(30)));
+        release.countDown();
+        Class<?> split = definedClass(defined, definer[0]);
+        awaitNoneInFlight();
+
+        assertEquals("own one", call(split, "one"));
+        assertEquals(Set.of(), hooks().ledger().get(loader, SPLIT).hooked(), "the disabled patch's hook stayed");
+    }
+
+    @Test
+    void aDefinitionThatFailsAfterTheTransformerHoldsNothingUpAndIsGivenUpWithAWarning() throws Exception {
+        Logger.getLogger("io.jlivepatch").addHandler(capture);
+        PatchHandle h = Jars.lp().register(one("in-flight-failed"));
+        TableDuringTransformTest.OwnCopy loader = new TableDuringTransformTest.OwnCopy("in-flight-failed");
+        holdDefinitionIn(loader, new byte[] {0, 1, 2, 3}); // the JVM refuses these bytes: ClassFormatError
+        Thread[] definer = new Thread[1];
+        AtomicReference<Object> defined = defineHeld(loader, definer);
+        release.countDown();
+        definer[0].join(TimeUnit.SECONDS.toMillis(30));
+        assertTrue(defined.get() instanceof ClassFormatError, () -> "expected a failed definition: " + defined.get());
+
+        // Never seen loaded: the operations go on all the same, and the record is followed meanwhile.
+        h.enable();
+        assertTrue(h.awaitTransition(Duration.ofSeconds(30)));
+        h.disable();
+        assertTrue(h.awaitTransition(Duration.ofSeconds(30)));
+        assertFalse(hooks().ledger().inFlight().isEmpty(), "followed until its bound");
+
+        InFlightFollowUp.giveUpAfterNanos = 0;
+        h.enable(); // a change looks at once; the thread would at its next look
+        assertTrue(h.awaitTransition(Duration.ofSeconds(30)));
+        awaitNoneInFlight();
+        assertTrue(warnings.stream().anyMatch(w -> w.startsWith("the definition of " + SPLIT + " in")
+                && w.contains("in-flight-failed") && w.contains("was never seen loaded")), warnings.toString());
+    }
+}
