@@ -72,10 +72,14 @@ final class InFlight {
     static final int MAX = 4096;
 
     /**
-     * Bumped at every record made or removed, by every ledger of the JVM: a scan that saw the value
-     * before it ran ({@link LoadedClasses}) is still complete only while it has not moved.
+     * A clock of record events, shared by every ledger of the JVM: each record made or removed takes
+     * the next value as its ledger's {@link #lastChange}. A scan reads it before it runs
+     * ({@link LoadedClasses}), and is still complete for a ledger only while that ledger's last change
+     * is not later. Per ledger, so that another ledger's records (a test's own) never count.
      */
     private static final AtomicLong EPOCH = new AtomicLong();
+    /** The {@link #EPOCH} value of this ledger's latest record made or removed (the largest taken). */
+    private final AtomicLong lastChange = new AtomicLong();
 
     /**
      * Loads Definition with this class (made by the registry's first watch, on an operator's thread),
@@ -98,15 +102,28 @@ final class InFlight {
         }
         Definition d = new Definition(loader, internalName.replace('/', '.'), madeFrom, System.nanoTime());
         definitions.add(d);
-        EPOCH.incrementAndGet(); // after the add: a scan that read the epoch before it finds the record
+        changed(); // after the add: a scan that read the epoch after this finds the record in the queue
         return d;
+    }
+
+    /**
+     * Takes the clock's next value as {@link #lastChange}: larger than what any scan read before this
+     * call, so such a scan sees a change since it. A loop, not accumulateAndGet with a method
+     * reference: each lambda is a class spun at its first use (FootprintIT).
+     */
+    private void changed() {
+        long now = EPOCH.incrementAndGet();
+        long last;
+        while ((last = lastChange.get()) < now && !lastChange.compareAndSet(last, now)) {
+            // another change took a value meanwhile: keep the larger
+        }
     }
 
     /** Removes {@code d}: its class was seen loaded (and hooked from the current table), or it was given up. */
     void remove(Definition d) {
+        changed(); // before the removal: a scan's check that no longer finds the record sees the change
         if (definitions.remove(d)) {
             count.decrementAndGet();
-            EPOCH.incrementAndGet();
         }
     }
 
@@ -149,7 +166,13 @@ final class InFlight {
         return false;
     }
 
+    /** The clock now: read by a scan before it looks at the loaded classes. */
     static long epoch() {
         return EPOCH.get();
+    }
+
+    /** Whether a record of this ledger was made or removed after a scan that read {@code epoch}. */
+    boolean changedSince(long epoch) {
+        return lastChange.get() > epoch;
     }
 }

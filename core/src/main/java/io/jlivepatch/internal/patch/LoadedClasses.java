@@ -93,7 +93,7 @@ public final class LoadedClasses {
      * use it instead of scanning again. For a watched class (a registered patch's target), by the
      * records of definitions in flight ({@link InFlight}): none of its names is recorded now (one
      * recorded then may not have been visible to the scan), and none was recorded or seen loaded
-     * since the scan (the epoch has not moved). For a definition made before its class was watched,
+     * since the scan ({@link InFlight#changedSince}). For a definition made before its class was watched,
      * which is not recorded, by the older rule ({@link HookLedger#quietBetween}): none passed
      * {@code ledger}'s transformer since the scan, and every one before it had at least as long to
      * become visible before the scan as has gone by since. A class collected since is not an issue:
@@ -101,7 +101,7 @@ public final class LoadedClasses {
      */
     public boolean stillComplete(HookLedger ledger) {
         InFlight f = ledger.inFlight();
-        if (f != null && (InFlight.epoch() != inFlightEpoch || f.anyOf(names))) {
+        if (f != null && (f.changedSince(inFlightEpoch) || f.anyOf(names))) {
             return false;
         }
         return ledger.quietBetween(takenAt, System.nanoTime(), names);
