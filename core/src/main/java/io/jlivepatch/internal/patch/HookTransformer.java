@@ -204,10 +204,18 @@ final class HookTransformer implements ClassFileTransformer {
         }
     }
 
-    /** Records a definition in flight (see {@link InFlight}); {@code null} when none is kept. */
+    /**
+     * Records a definition in flight (see {@link InFlight}); {@code null} when none is kept. Never
+     * throws: the hooks the pass made are returned whatever happens to their record (out of memory
+     * here leaves the class to the late-comer look's older rule, as before records).
+     */
     private InFlight.Definition inFlight(ClassLoader loader, String internalName, LinkTable current) {
-        InFlight f = ledger.inFlight();
-        return f == null ? null : f.add(loader, internalName, current);
+        try {
+            InFlight f = ledger.inFlight();
+            return f == null ? null : f.add(loader, internalName, current);
+        } catch (RuntimeException | Error e) {
+            return null;
+        }
     }
 
     /** Records every hook {@code current} wants in the class as failed, for {@code why}: status shows them FAILED. */
