@@ -53,6 +53,8 @@ final class PrivateAppendFile implements AutoCloseable {
 
     /** Run between the checks and the open, when set: tests put a pipe in the file's place there. */
     static volatile Runnable beforeOpenForTests;
+    /** Run after the open and its checks, before the file's last byte is read, when set (tests). */
+    static volatile Runnable beforeReadForTests;
 
     static PrivateAppendFile open(Path file) throws Problem {
         boolean posix = file.getFileSystem().supportedFileAttributeViews().contains("unix");
@@ -90,7 +92,12 @@ final class PrivateAppendFile implements AutoCloseable {
                     // fstat in the JDK to tell what it opened).
                     checkOpened(file);
                 }
-                return new PrivateAppendFile(channel, keyOf(file), endsInsideALine(file));
+                Object key = keyOf(file);
+                Runnable read = beforeReadForTests;
+                if (read != null) {
+                    read.run();
+                }
+                return new PrivateAppendFile(channel, key, endsInsideALine(file));
             } catch (IOException | RuntimeException e) {
                 try {
                     channel.close(); // nothing was written to it
@@ -168,9 +175,24 @@ final class PrivateAppendFile implements AutoCloseable {
     /**
      * Whether {@code file}'s last byte is not a line break. Read through a channel of its own: the
      * JDK refuses READ with APPEND. False when it cannot be told (the worst then is one glued line).
+     * That open is of the path again, after the checks: a pipe renamed over the file meanwhile would
+     * make it wait for a writer, maybe for ever, so it waits a bounded time too (BoundedOpen), and one
+     * that did not return is refused, as what the path names is not the file just opened.
      */
-    private static boolean endsInsideALine(Path file) {
-        try (FileChannel in = FileChannel.open(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
+    private static boolean endsInsideALine(Path file) throws Problem {
+        FileChannel opened;
+        try {
+            opened = BoundedOpen.open(file, Set.of(StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS));
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
+        if (opened == null) {
+            throw problem("it did not open again for reading its last byte within "
+                    + BoundedOpen.describe(BoundedOpen.waitTime()) + ": something else is there now (a pipe nobody"
+                    + " writes; a device); nothing was written to it, and the next record opens the file at the path"
+                    + " again", true);
+        }
+        try (FileChannel in = opened) {
             long size = in.size();
             ByteBuffer last = ByteBuffer.allocate(1);
             return size > 0 && in.read(last, size - 1) == 1 && last.get(0) != '\n';

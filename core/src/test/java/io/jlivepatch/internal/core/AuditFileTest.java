@@ -202,6 +202,34 @@ class AuditFileTest {
     }
 
     @Test
+    void aFifoNobodyWritesPutInItsPlaceAfterTheOpenIsRefusedWithinTheWaitNotReadForGood() throws Exception {
+        assumeTrue(posix());
+        Path file = Files.writeString(dir.resolve("audit.jsonl"), "");
+        Path fifo = Fifos.make(dir.resolve("fifo"));
+        // Renamed over the file once it is open and checked, before its last byte is read: that read
+        // opens the path again, and a pipe's open for reading waits for a writer.
+        PrivateAppendFile.beforeReadForTests = () -> move(fifo, file);
+        BoundedOpen.waitForTests(java.time.Duration.ofMillis(200)); // it never returns by itself
+        try {
+            PrivateAppendFile.Problem p = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(Fifos.HANG,
+                    () -> assertThrows(PrivateAppendFile.Problem.class, () -> PrivateAppendFile.open(file)));
+            assertEquals("it did not open again for reading its last byte within 200 ms: something else is there"
+                    + " now (a pipe nobody writes; a device); nothing was written to it, and the next record opens"
+                    + " the file at the path again (so found once it was opened: it was replaced after it was"
+                    + " checked)", p.getMessage());
+            Fifos.awaitNoOpener(); // released: the pipe there, opened read-write, stands for its writer
+        } finally {
+            PrivateAppendFile.beforeReadForTests = null;
+            BoundedOpen.waitForTests(null);
+            if (Files.exists(file, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                Fifos.release(file); // before the fix: the read blocked for good on this pipe
+            }
+        }
+        PrivateAppendFile.Problem again = assertThrows(PrivateAppendFile.Problem.class, () -> PrivateAppendFile.open(file));
+        assertEquals("it is not a regular file", again.getMessage());
+    }
+
+    @Test
     void anOpenThatDidNotReturnIsShownInStatusAndLoggedAndTheTrailGoesOnOnceAFileIsThere() throws Exception {
         assumeTrue(posix());
         List<LogRecord> logged = new CopyOnWriteArrayList<>();
