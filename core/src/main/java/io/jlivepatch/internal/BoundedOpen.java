@@ -30,7 +30,8 @@ import java.util.concurrent.TimeUnit;
  * up and releases it where it can: what is at the path now, if a pipe, is opened read-write, which on
  * Linux never waits and is the other end the open waits for, and kept open until the opening thread is
  * out of its open (it closes both, having read and written nothing), so that an open that had not even
- * begun returns too.
+ * begun returns too. That release is made on a thread of its own, waited for as long as the open was:
+ * its lstat and open are of the file system the open did not return on, which may not answer either.
  *
  * <p>Where that cannot be done (the pipe moved away or removed, reached through a symbolic link, or not
  * readable and writable by this user), the thread stays blocked, a daemon named after the file that
@@ -54,12 +55,16 @@ public final class BoundedOpen extends OwnThread {
 
     /** How the opening threads are named: {@code jlivepatch-open <path>}. */
     public static final String THREAD_NAME = "jlivepatch-open";
+    /** How the threads releasing an open that did not return are named: {@code jlivepatch-release <path>}. */
+    static final String RELEASE_THREAD_NAME = "jlivepatch-release";
     /** How long an open may take: a local file's takes microseconds, a network file system's a round trip. */
     static final Duration WAIT = Duration.ofSeconds(10);
     /** How many opens may stay blocked at once: beyond, no file is opened until one returns. */
     static final int MAX_BLOCKED = 8;
     /** {@link #WAIT}, shorter in tests ({@link #waitForTests}). */
     private static volatile Duration wait = WAIT;
+    /** Tests: run as a release begins, where a test makes it hang as a file system that does not answer would. */
+    static volatile Runnable beforeReleaseForTests;
     /**
      * The opens whose caller gave up while their thread was still in its open, until that thread is out
      * of it; guarded by itself. Added by the caller only while its thread has not {@link #finished} and
@@ -89,6 +94,12 @@ public final class BoundedOpen extends OwnThread {
     /** A pipe at the path was opened to release the open: it returns at once, if it was that pipe. */
     private boolean released;
     private boolean finished;
+    /**
+     * The thread releasing this open ({@link #releaseWithin}), once started: set by the caller before
+     * it puts this open in {@link #PENDING}, where a later caller of the same path finds it and waits
+     * for it (its caller may have stopped waiting first).
+     */
+    private volatile Thread releasing;
 
     private BoundedOpen(Path path, Set<? extends OpenOption> options, FileAttribute<?>[] attributes) {
         super(null, THREAD_NAME + " " + path);
@@ -124,7 +135,7 @@ public final class BoundedOpen extends OwnThread {
 
     /**
      * Opens {@code path} as {@link FileChannel#open(Path, Set, FileAttribute[])} does, waiting for it
-     * at most {@link #waitTime()}.
+     * at most {@link #waitTime()}, and as long again for the release of one that did not return.
      *
      * @return the channel, or {@code null} when the open did not return within {@link #waitTime()}
      * @throws StillBlocked                earlier opens still block: this one was not begun
@@ -163,7 +174,7 @@ public final class BoundedOpen extends OwnThread {
             }
         }
         if (!opened) {
-            opener.release(interrupted);
+            opener.releaseWithin(interrupted);
             synchronized (PENDING) {
                 synchronized (opener.lock) {
                     if (!opener.finished) {
@@ -197,17 +208,25 @@ public final class BoundedOpen extends OwnThread {
 
     /**
      * Refuses an open of {@code path} while an earlier one of it blocks, and of any path while
-     * {@link #MAX_BLOCKED} do. A released one is waited for first, at most {@link #WAIT} (not the wait
-     * tests shorten: this one is for a thread to be scheduled): its thread is out of its open at once,
-     * but may not have run yet to say so; it stays blocked only where the pipe opened to release it was
-     * not the one it waits on (that one moved away, another put there). Paths are compared as given
+     * {@link #MAX_BLOCKED} do. The earlier one's release (its caller may have stopped waiting for it)
+     * is waited for first, then, if it was released, its thread, each at most {@link #WAIT} (not the
+     * wait tests shorten: these are for a thread to be scheduled, unless a file system does not
+     * answer): a released open's thread is out of its open at once, but may not have run yet to say
+     * so; it stays blocked only where the pipe opened to release it was not the one it waits on (that
+     * one moved away, another put there). Paths are compared as given
      * ({@code a/../b} is not {@code b}): the bound on them all covers other spellings.
      */
     private static void refuseWhileBlocked(Path path) throws IOException {
         BoundedOpen earlier = blockedAt(path);
-        if (earlier != null && earlier.wasReleased()) {
+        if (earlier != null) {
             try {
-                earlier.join(WAIT.toMillis()); // ends with run, which takes it out of PENDING
+                Thread release = earlier.releasing;
+                if (release != null) {
+                    release.join(WAIT.toMillis()); // its caller may have stopped waiting for it
+                }
+                if (earlier.wasReleased()) {
+                    earlier.join(WAIT.toMillis()); // ends with run, which takes it out of PENDING
+                }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new ClosedByInterruptException();
@@ -303,6 +322,47 @@ public final class BoundedOpen extends OwnThread {
     }
 
     /**
+     * {@link #release} on a thread of its own, waited for at most {@link #waitTime()}: its lstat and
+     * open are of the file system the open did not return on, and where that one's server is gone they
+     * do not return either, which must not hold the caller. One that does not end in time leaves the
+     * open unreleased for now: refused while it blocks, as any ({@link #PENDING}); it ends by itself
+     * if the file system answers again. The caller's interrupt, if it stopped waiting for that, was
+     * consumed by its wait and is set again after this, so it does not cut this wait short.
+     */
+    private void releaseWithin(boolean interrupted) {
+        Thread releasing = new OwnThread(() -> {
+            // jlivepatch's own work, as the opening thread's (run)
+            int mark = RecursionGuard.enterIfActive();
+            try {
+                release(interrupted);
+            } finally {
+                RecursionGuard.exit(mark);
+            }
+        }, RELEASE_THREAD_NAME + " " + path);
+        try {
+            releasing.start();
+            this.releasing = releasing;
+        } catch (OutOfMemoryError | RuntimeException e) { // no native thread left, say
+            Log.get().log(System.Logger.Level.WARNING, path + " did not open, and no thread could be started to"
+                    + " release its open (" + e + "): the thread opening it (" + THREAD_NAME + ") may stay blocked,"
+                    + " and the path is not opened again until that open returns");
+            return;
+        }
+        try {
+            releasing.join(Math.max(1, wait.toMillis())); // pairs with the release thread's end
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt(); // an interrupt of this wait: the caller's to see
+            return;
+        }
+        if (releasing.isAlive()) {
+            Log.get().log(System.Logger.Level.WARNING, path + " did not open within " + describe(wait) + ", and its"
+                    + " release (" + RELEASE_THREAD_NAME + ") has not ended within as long (its file system does not"
+                    + " answer?): the thread opening it (" + THREAD_NAME + ") stays blocked until either returns, and"
+                    + " the path is not opened again until its open returns");
+        }
+    }
+
+    /**
      * Makes the abandoned open return, if what the path names now is a pipe: opened read-write (never
      * waits on Linux) and kept open for the opening thread to close once its open returned. Anything
      * else is left alone, and a link is not followed: opening a device, even to close it, may do
@@ -310,6 +370,10 @@ public final class BoundedOpen extends OwnThread {
      * interrupted, not because the wait ran out (an open of a file returns by itself: nothing to say).
      */
     private void release(boolean interrupted) {
+        Runnable hook = beforeReleaseForTests;
+        if (hook != null) {
+            hook.run();
+        }
         String outcome;
         try {
             Object mode = Files.getAttribute(path, "unix:mode", LinkOption.NOFOLLOW_LINKS);
