@@ -65,6 +65,8 @@ public final class BoundedOpen extends OwnThread {
     private static volatile Duration wait = WAIT;
     /** Tests: run as a release begins, where a test makes it hang as a file system that does not answer would. */
     static volatile Runnable beforeReleaseForTests;
+    /** Tests: run as an open begins, where a test holds it as a scheduler that has not run the thread yet would. */
+    static volatile Runnable beforeOpenForTests;
     /**
      * The opens whose caller gave up while their thread was still in its open, until that thread is out
      * of it; guarded by itself. Added by the caller only while its thread has not {@link #finished} and
@@ -226,6 +228,12 @@ public final class BoundedOpen extends OwnThread {
                 }
                 if (earlier.wasReleased()) {
                     earlier.join(WAIT.toMillis()); // ends with run, which takes it out of PENDING
+                } else {
+                    // Not released: its caller stopped waiting early (interrupted, on a regular file whose
+                    // open returns by itself), or nothing could release it. Waited for as an open is,
+                    // so that the first is not refused as "has not returned" (a reconcile interrupted
+                    // once then found its next read of the same JAR refused); the second still is, later.
+                    earlier.join(Math.max(1, wait.toMillis()));
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -282,6 +290,10 @@ public final class BoundedOpen extends OwnThread {
         // jlivepatch's own work, as its caller's: a hooked JDK method the open meets runs its original code
         int mark = RecursionGuard.enterIfActive();
         try {
+            Runnable hook = beforeOpenForTests;
+            if (hook != null) {
+                hook.run();
+            }
             ch = FileChannel.open(path, options, attributes);
         } catch (Throwable e) { // handed to the caller, whatever it is
             t = e;
