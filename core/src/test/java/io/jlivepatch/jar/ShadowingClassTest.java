@@ -80,8 +80,10 @@ class ShadowingClassTest {
         entries.put("javax/crypto/spec/GCMParameterSpec.class", fakeGcmSpec());
         Path jar = Jars.write(dir.resolve("gcm.jar"), manifest, entries);
         new Counter().next(); // the target loaded, as in a running application
-        Jars.refused(jar, Reason.INVALID_PATCH, "class javax.crypto.spec.LpConfuse cannot be used",
-                "must pass the JVM's verifier");
+        // Refused before it is checked: the host's loader finds the JDK's class of that name, never the JAR's
+        Jars.refused(jar, Reason.INVALID_PATCH, "class 'javax.crypto.spec.LpConfuse'", "uses"
+                + " 'javax.crypto.spec.GCMParameterSpec', a class of the JAR that is not carried there",
+                "that loader gives the JDK's own class of that name (loader bootstrap)");
         assertEquals(1, new Counter().next());
         assertEquals(16, new javax.crypto.spec.GCMParameterSpec(128, new byte[12]).getTLen() / 8);
     }

@@ -186,6 +186,146 @@ final class ClassFileCheck {
                     existing.getClassLoader()) + "), and a patch JAR never shadows a class: the patch was built"
                     + " against another version, or the class needs a name of its own"));
         }
+        checkOutsideReferences(jar, targetLoader, carried);
+    }
+
+    /**
+     * Refuses a class the JAR defines outside its own class loader (a hidden nestmate, a carried class)
+     * that names another class of the JAR it is not carried with. Defined in its host's loader, it finds
+     * every name there, never in the JAR: such a name is then the application's or the JDK's class of
+     * that name, not the JAR's one that a reviewer reads and the checks below link it against, or no
+     * class at all (every call reaching it throws {@code NoClassDefFoundError}); another nestmate, hidden,
+     * is found by no name. Before, both loaded and enabled (a review's finding: the JAR's
+     * {@code jarapp.Untouched} was checked, the application's ran). Names are those the JVM resolves
+     * through the class's loader: class constants, and the types of descriptors (members, constants,
+     * the class's own fields and methods); not annotations or generic signatures.
+     */
+    private static void checkOutsideReferences(PatchJar jar, ClassLoader targetLoader, List<String> carried)
+            throws PatchException {
+        if (jar.nestmates().isEmpty()) {
+            return; // nothing is defined outside the patch's loader: a new class is carried only with a nestmate
+        }
+        java.util.Set<String> seen = new java.util.HashSet<>(); // internal names the outside classes may name
+        for (String c : carried) {
+            seen.add(c.replace('.', '/'));
+        }
+        List<String> outside = new ArrayList<>(jar.nestmates().keySet());
+        outside.sort(null); // one answer whatever the manifest's order
+        outside.addAll(carried);
+        for (String cls : outside) {
+            String self = cls.replace('.', '/');
+            List<String> named = new ArrayList<>(namedClasses(jar.classes().get(self)));
+            named.sort(null);
+            for (String n : named) {
+                if (!n.equals(self) && jar.classes().containsKey(n) && !seen.contains(n)) {
+                    throw refuse(jar, outsideUse(jar, cls, n.replace('/', '.'), targetLoader));
+                }
+            }
+        }
+    }
+
+    /** What {@link #checkOutsideReferences} says of outside class {@code cls} naming the JAR's class {@code used}. */
+    private static String outsideUse(PatchJar jar, String cls, String used, ClassLoader targetLoader) {
+        String host = jar.nestmates().get(cls);
+        String what = host != null ? "which " + PatchJar.NESTMATES + " defines as a hidden nestmate of " + host
+                : "which the patch carries into the application (" + PatchJar.NEW_CLASSES + ")";
+        if (host == null) {
+            for (String h : jar.nestmates().values()) {
+                host = host == null && String.valueOf(CarriedClasses.packageOf(h)).equals(CarriedClasses.packageOf(cls))
+                        ? h : host;
+            }
+        }
+        String head = "class " + PatchJar.quote(cls) + ", " + what + ", uses " + PatchJar.quote(used) + ", a class of the"
+                + " JAR that is not carried there (" + PatchJar.NEW_CLASSES + "): ";
+        if (jar.nestmates().containsKey(used)) {
+            return head + "it is a hidden nestmate itself, which no class finds by its name, so every call reaching it"
+                    + " would throw NoClassDefFoundError; move the code it uses into " + cls + " itself";
+        }
+        ClassLoader loader = targetLoader;
+        try {
+            loader = Class.forName(host, false, targetLoader).getClassLoader(); // loaded only: nothing of it runs
+        } catch (ClassNotFoundException | LinkageError | RuntimeException e) {
+            // the host's look-up refuses it later; the name is told as the target's loader finds it
+        }
+        String where = "defined in the class loader of " + host + " (" + io.jlivepatch.internal.patch.LoaderNames.of(
+                loader) + "), it finds names there, not in the JAR: ";
+        String carry = "carry it (" + PatchJar.NEW_CLASSES + ", in the package of " + host + "), or move its code into "
+                + cls;
+        Class<?> found;
+        try {
+            found = Class.forName(used, false, loader); // loaded only, as the JVM's resolution would load it
+        } catch (ClassNotFoundException | LinkageError | RuntimeException e) {
+            return head + where + "that loader has no class of that name, so every call reaching it would throw"
+                    + " NoClassDefFoundError; " + carry;
+        }
+        ClassLoader l = found.getClassLoader();
+        return head + where + "that loader gives " + (l == null || l == ClassLoader.getPlatformClassLoader()
+                ? "the JDK's" : "the application's") + " own class of that name (loader "
+                + io.jlivepatch.internal.patch.LoaderNames.of(l) + "), which would run instead of the JAR's one that a"
+                + " review reads and the check would link against; give the JAR's class a name of its own and " + carry;
+    }
+
+    private static final int CLASS = 7;
+    private static final int NAME_AND_TYPE = 12;
+    private static final int METHOD_TYPE = 16;
+
+    /**
+     * The internal names of the classes a class file makes its loader find: its class constants (arrays'
+     * elements), and the types of its name-and-type and method-type constants and of its own fields'
+     * and methods' descriptors. Read without a visitor: a first load defines as few classes as it can.
+     */
+    private static java.util.Set<String> namedClasses(byte[] classFile) {
+        ClassReader r = new ClassReader(classFile);
+        char[] buf = new char[r.getMaxStringLength()];
+        java.util.Set<String> names = new java.util.HashSet<>();
+        for (int i = 1; i < r.getItemCount(); i++) {
+            int at = r.getItem(i);
+            if (at == 0) {
+                continue; // the second slot of a long or double constant
+            }
+            int tag = r.readByte(at - 1);
+            if (tag == CLASS) {
+                String name = r.readUTF8(at, buf);
+                if (name.startsWith("[")) {
+                    typesOf(name, names);
+                } else {
+                    names.add(name);
+                }
+            } else if (tag == NAME_AND_TYPE) {
+                typesOf(r.readUTF8(at + 2, buf), names);
+            } else if (tag == METHOD_TYPE) {
+                typesOf(r.readUTF8(at, buf), names);
+            }
+        }
+        int at = r.header + 6; // access_flags, this_class, super_class
+        at += 2 + 2 * r.readUnsignedShort(at); // interfaces
+        for (int kind = 0; kind < 2; kind++) { // the fields, then the methods
+            int count = r.readUnsignedShort(at);
+            at += 2;
+            for (int i = 0; i < count; i++) {
+                typesOf(r.readUTF8(at + 4, buf), names);
+                int attributes = r.readUnsignedShort(at + 6);
+                at += 8;
+                for (int a = 0; a < attributes; a++) {
+                    at += 6 + r.readInt(at + 2);
+                }
+            }
+        }
+        return names;
+    }
+
+    /** Adds the class types of a field or method descriptor ({@code (Ljava/lang/String;[La/B;)V}) to {@code names}. */
+    private static void typesOf(String descriptor, java.util.Set<String> names) {
+        int i = 0;
+        while (i < descriptor.length()) {
+            int end = descriptor.charAt(i) == 'L' ? descriptor.indexOf(';', i) : -1;
+            if (end < 0) {
+                i++;
+                continue;
+            }
+            names.add(descriptor.substring(i + 1, end));
+            i = end + 1;
+        }
     }
 
     /**

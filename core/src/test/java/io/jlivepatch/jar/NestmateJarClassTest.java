@@ -1,0 +1,178 @@
+package io.jlivepatch.jar;
+
+import io.jlivepatch.PatchException;
+import io.jlivepatch.PatchException.Reason;
+import io.jlivepatch.PatchHandle;
+import jarapp.Counter;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.objectweb.asm.ClassWriter;
+import org.objectweb.asm.MethodVisitor;
+import org.objectweb.asm.Opcodes;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A class the JAR defines outside its own class loader (a hidden nestmate, a carried class) finds
+ * other classes by name through the loader it is defined in, never through the patch's loader: a
+ * class of the JAR it names that is not carried there either is the application's class of that name
+ * when it runs, or none. The check of the JAR linked it against the JAR's class of that name, so a
+ * reviewer read, and the check passed, one class while the application ran another (a review's
+ * finding: the JAR's {@code jarapp.Untouched} answered 41, the application's ran and answered 1); or it
+ * loaded, enabled and threw {@code NoClassDefFoundError} at every call while status said patched.
+ */
+class NestmateJarClassTest {
+
+    @TempDir
+    Path dir;
+
+    @AfterEach
+    void removeAll() throws PatchException {
+        Jars.removeAll();
+    }
+
+    @Test
+    void aNestmateUsingTheJarsClassOfAnApplicationClassNameIsRefused() throws Exception {
+        String carrier = "jarapp.LpUsesUntouched";
+        Map<String, String> manifest = Jars.manifest("nestmate-uses-jar-untouched", carrier);
+        manifest.put("Livepatch-Nestmates", carrier + "=jarapp.Counter");
+        Map<String, byte[]> entries = new LinkedHashMap<>();
+        entries.put("jarapp/LpUsesUntouched.class", Jars.patchClass(carrier, NestmateJarClassTest::newUntouchedValue));
+        entries.put("jarapp/Untouched.class", untouchedAnswering(41));
+        Path jar = Jars.write(dir.resolve("uses-untouched.jar"), manifest, entries);
+        Jars.refused(jar, Reason.INVALID_PATCH, "class 'jarapp.LpUsesUntouched', which Livepatch-Nestmates defines as a"
+                + " hidden nestmate of jarapp.Counter, uses 'jarapp.Untouched', a class of the JAR that is not carried"
+                + " there (Livepatch-New-Classes)", "the application's own class of that name");
+    }
+
+    @Test
+    void aNestmateUsingAJarClassItsLoaderCannotSeeIsRefused() throws Exception {
+        String carrier = "jarapp.LpUsesHelper";
+        Map<String, String> manifest = Jars.manifest("nestmate-uses-helper", carrier);
+        manifest.put("Livepatch-Nestmates", carrier + "=jarapp.Counter");
+        Map<String, byte[]> entries = new LinkedHashMap<>();
+        entries.put("jarapp/LpUsesHelper.class", Jars.patchClass(carrier, mv -> {
+            mv.visitMethodInsn(Opcodes.INVOKESTATIC, "jarapp/LpHelper", "value", "()Ljava/lang/Object;", false);
+            mv.visitInsn(Opcodes.POP);
+            mv.visitIntInsn(Opcodes.BIPUSH, 7);
+            mv.visitInsn(Opcodes.IRETURN);
+        }));
+        entries.put("jarapp/LpHelper.class", Jars.helperClass("jarapp.LpHelper", mv -> {
+            mv.visitLdcInsn("helper");
+            mv.visitInsn(Opcodes.ARETURN);
+        }));
+        Path jar = Jars.write(dir.resolve("uses-helper.jar"), manifest, entries);
+        Jars.refused(jar, Reason.INVALID_PATCH, "uses 'jarapp.LpHelper', a class of the JAR that is not carried there",
+                "NoClassDefFoundError");
+    }
+
+    @Test
+    void aNestmateNamingAnotherNestmateIsRefused() throws Exception {
+        String first = "jarapp.LpFirst";
+        String second = "jarapp.LpSecond";
+        Map<String, String> manifest = Jars.manifest("nestmate-names-nestmate", first);
+        manifest.put("Livepatch-Nestmates", first + "=jarapp.Counter " + second + "=jarapp.Counter");
+        Map<String, byte[]> entries = new LinkedHashMap<>();
+        entries.put("jarapp/LpFirst.class", Jars.patchClass(first, mv -> {
+            mv.visitMethodInsn(Opcodes.INVOKESTATIC, "jarapp/LpSecond", "value", "()Ljava/lang/Object;", false);
+            mv.visitInsn(Opcodes.POP);
+            mv.visitInsn(Opcodes.ICONST_5);
+            mv.visitInsn(Opcodes.IRETURN);
+        }));
+        entries.put("jarapp/LpSecond.class", Jars.helperClass(second, mv -> {
+            mv.visitInsn(Opcodes.ACONST_NULL);
+            mv.visitInsn(Opcodes.ARETURN);
+        }));
+        Path jar = Jars.write(dir.resolve("names-nestmate.jar"), manifest, entries);
+        Jars.refused(jar, Reason.INVALID_PATCH, "class 'jarapp.LpFirst'", "uses 'jarapp.LpSecond'",
+                "it is a hidden nestmate itself, which no class finds by its name");
+    }
+
+    /** A carried class finds names in the application's loader too: only a type of its field names the JAR's class here. */
+    @Test
+    void aCarriedClassNamingAJarClassItIsNotCarriedWithIsRefused() throws Exception {
+        String carrier = "jarapp.LpCarrierOfBox";
+        Map<String, String> manifest = Jars.manifest("carried-names-helper", carrier);
+        manifest.put("Livepatch-Nestmates", carrier + "=jarapp.Counter");
+        manifest.put("Livepatch-New-Classes", "jarapp.LpBox");
+        Map<String, byte[]> entries = new LinkedHashMap<>();
+        entries.put("jarapp/LpCarrierOfBox.class", Jars.patchClass(carrier, Jars::returnsMinusOne));
+        ClassWriter box = new ClassWriter(ClassWriter.COMPUTE_MAXS);
+        box.visit(Opcodes.V11, Opcodes.ACC_PUBLIC | Opcodes.ACC_SUPER, "jarapp/LpBox", null, "java/lang/Object", null);
+        box.visitField(Opcodes.ACC_PUBLIC | Opcodes.ACC_STATIC, "held", "[Lcom/acme/patchonly/Helper;", null, null)
+                .visitEnd();
+        box.visitEnd();
+        entries.put("jarapp/LpBox.class", box.toByteArray());
+        entries.put("com/acme/patchonly/Helper.class", Jars.helperClass("com.acme.patchonly.Helper", mv -> {
+            mv.visitInsn(Opcodes.ACONST_NULL);
+            mv.visitInsn(Opcodes.ARETURN);
+        }));
+        Path jar = Jars.write(dir.resolve("carried-names-helper.jar"), manifest, entries);
+        Jars.refused(jar, Reason.INVALID_PATCH, "class 'jarapp.LpBox', which the patch carries into the application"
+                + " (Livepatch-New-Classes), uses 'com.acme.patchonly.Helper'", "that loader has no class of that name");
+    }
+
+    /** The JAR's class that the nestmate's loader does see (carried with it) is used, as before. */
+    @Test
+    void aNestmateUsingAClassItCarriesRuns() throws Exception {
+        String carrier = "jarapp.LpUsesCarried";
+        Map<String, String> manifest = Jars.manifest("nestmate-uses-carried", carrier);
+        manifest.put("Livepatch-Nestmates", carrier + "=jarapp.Counter");
+        manifest.put("Livepatch-New-Classes", "jarapp.LpCarriedAnswer");
+        Map<String, byte[]> entries = new LinkedHashMap<>();
+        entries.put("jarapp/LpUsesCarried.class", Jars.patchClass(carrier, mv -> {
+            mv.visitMethodInsn(Opcodes.INVOKESTATIC, "jarapp/LpCarriedAnswer", "value", "()Ljava/lang/Object;", false);
+            mv.visitTypeInsn(Opcodes.CHECKCAST, "java/lang/Integer");
+            mv.visitMethodInsn(Opcodes.INVOKEVIRTUAL, "java/lang/Integer", "intValue", "()I", false);
+            mv.visitInsn(Opcodes.IRETURN);
+        }));
+        entries.put("jarapp/LpCarriedAnswer.class", Jars.helperClass("jarapp.LpCarriedAnswer", mv -> {
+            mv.visitIntInsn(Opcodes.BIPUSH, 43);
+            mv.visitMethodInsn(Opcodes.INVOKESTATIC, "java/lang/Integer", "valueOf", "(I)Ljava/lang/Integer;", false);
+            mv.visitInsn(Opcodes.ARETURN);
+        }));
+        Path jar = Jars.write(dir.resolve("uses-carried.jar"), manifest, entries);
+        PatchHandle h = Jars.lp().load(jar);
+        h.enable();
+        assertTrue(h.awaitTransition(Duration.ofSeconds(30)));
+        assertEquals(43, new Counter().next());
+    }
+
+
+    /** {@code return new jarapp.Untouched().value();} */
+    private static void newUntouchedValue(MethodVisitor mv) {
+        mv.visitTypeInsn(Opcodes.NEW, "jarapp/Untouched");
+        mv.visitInsn(Opcodes.DUP);
+        mv.visitMethodInsn(Opcodes.INVOKESPECIAL, "jarapp/Untouched", "<init>", "()V", false);
+        mv.visitMethodInsn(Opcodes.INVOKEVIRTUAL, "jarapp/Untouched", "value", "()I", false);
+        mv.visitInsn(Opcodes.IRETURN);
+    }
+
+    /** The JAR's {@code public class jarapp.Untouched { public int value() { return answer; } }}. */
+    private static byte[] untouchedAnswering(int answer) {
+        ClassWriter cw = new ClassWriter(ClassWriter.COMPUTE_MAXS);
+        cw.visit(Opcodes.V11, Opcodes.ACC_PUBLIC | Opcodes.ACC_SUPER, "jarapp/Untouched", null, "java/lang/Object", null);
+        MethodVisitor init = cw.visitMethod(Opcodes.ACC_PUBLIC, "<init>", "()V", null, null);
+        init.visitCode();
+        init.visitVarInsn(Opcodes.ALOAD, 0);
+        init.visitMethodInsn(Opcodes.INVOKESPECIAL, "java/lang/Object", "<init>", "()V", false);
+        init.visitInsn(Opcodes.RETURN);
+        init.visitMaxs(0, 0);
+        init.visitEnd();
+        MethodVisitor mv = cw.visitMethod(Opcodes.ACC_PUBLIC, "value", "()I", null, null);
+        mv.visitCode();
+        mv.visitIntInsn(Opcodes.BIPUSH, answer);
+        mv.visitInsn(Opcodes.IRETURN);
+        mv.visitMaxs(0, 0);
+        mv.visitEnd();
+        cw.visitEnd();
+        return cw.toByteArray();
+    }
+}
