@@ -191,6 +191,13 @@ class OperatorCommandsIT {
         assertTrue(partial.out().contains("CN=alice,O=jlivepatch tests, but 1 entry is not signed (agentapp/extra.txt)"),
                 partial.toString());
 
+        // A SIG-* file whose extension is not 1 to 3 letters or digits is content to the JDK's verifier, which a
+        // signature must cover (the agent refuses it unsigned): the signer line said the JAR was wholly signed.
+        Path sigNotes = Signing.withExtraEntry(signed, dir, "sig-notes.jar", "META-INF/SIG-NOTES.properties");
+        Cli notes = Cli.run("inspect", sigNotes);
+        assertTrue(notes.out().contains("CN=alice,O=jlivepatch tests, but 1 entry is not signed"
+                + " (META-INF/SIG-NOTES.properties)"), notes.toString());
+
         Path withResource = Signing.withExtraEntry(TestJars.greeterFixJar(dir), dir, "res.jar", "agentapp/notes.txt");
         Path signedResource = Signing.sign(withResource, key, dir, "signed-res.jar");
         Path tampered = Signing.withChangedEntry(signedResource, dir, "tampered.jar", "agentapp/notes.txt",

@@ -1,6 +1,7 @@
 package io.jlivepatch.agent.cli;
 
 import io.jlivepatch.internal.jar.PatchJarBytes;
+import io.jlivepatch.internal.trust.TrustPolicy;
 
 import javax.security.auth.x500.X500Principal;
 import java.io.ByteArrayInputStream;
@@ -9,7 +10,6 @@ import java.security.CodeSigner;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
 import java.util.LinkedHashSet;
-import java.util.Locale;
 import java.util.Set;
 import java.util.jar.Attributes;
 import java.util.jar.JarEntry;
@@ -43,12 +43,14 @@ record SignerReport(String signer, Attributes mainAttributes) {
             byte[] buf = new byte[8192];
             JarEntry e;
             while ((e = in.getNextJarEntry()) != null) {
-                if (e.isDirectory() || isSignatureFile(e.getName())) {
-                    continue;
-                }
                 if (e.getName().equalsIgnoreCase("META-INF/MANIFEST.MF")) {
                     // not the JAR's first entries, where JarInputStream looks (and signatures need it)
                     main = new Manifest(in).getMainAttributes();
+                    continue;
+                }
+                // The agent's rule, the JDK verifier's: a SIG-* file of a longer extension is content that a
+                // signature must cover, and this line said a JAR holding one unsigned was signed whole.
+                if (e.isDirectory() || TrustPolicy.isSignatureFile(e.getName())) {
                     continue;
                 }
                 while (in.read(buf) >= 0) {
@@ -85,15 +87,5 @@ record SignerReport(String signer, Attributes mainAttributes) {
             return x.getSubjectX500Principal().getName(X500Principal.RFC2253);
         }
         return first.getType() + " certificate";
-    }
-
-    /** The files a signature consists of, which the signature does not cover (as {@code jarsigner} writes them). */
-    private static boolean isSignatureFile(String name) {
-        String upper = name.toUpperCase(Locale.ROOT);
-        if (!upper.startsWith("META-INF/") || upper.indexOf('/', "META-INF/".length()) >= 0) {
-            return false;
-        }
-        return upper.endsWith(".SF") || upper.endsWith(".RSA") || upper.endsWith(".DSA") || upper.endsWith(".EC")
-                || upper.startsWith("META-INF/SIG-");
     }
 }
