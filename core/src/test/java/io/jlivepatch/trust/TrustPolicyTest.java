@@ -487,6 +487,15 @@ class TrustPolicyTest {
         unusable(TrustPolicy.fromStore(dir, PASSWORD), "is a directory");
     }
 
+    /** A pipe named as the store: its open waited for a writer, and held the agent's start there for good. */
+    @Test
+    void aPipeIsNotAStoreAndIsNotOpened() throws Exception {
+        Path pipe = io.jlivepatch.internal.Fifos.make(dir.resolve("store.p12"));
+        TrustPolicy policy = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(io.jlivepatch.internal.Fifos.HANG,
+                () -> TrustPolicy.fromStore(pipe, PASSWORD));
+        unusable(policy, "is not a regular file (a pipe, a device or a socket): it is not read");
+    }
+
     @Test
     void anEmptyStoreRefusesEveryPatch() throws Exception {
         Path empty = dir.resolve("empty.p12");

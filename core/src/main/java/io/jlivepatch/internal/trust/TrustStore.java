@@ -57,6 +57,12 @@ record TrustStore(Path path, List<X509Certificate> certificates, String problem)
             if (Files.isDirectory(path)) {
                 return broken(path, where + " is a directory: give the path of a PKCS12 or JKS file");
             }
+            // Never opened: the open of a pipe waits for a writer, for ever maybe, and held premain there
+            // (the application never started) or the attach that named it (a review's finding)
+            if (Files.exists(path) && !Files.isRegularFile(path)) {
+                return broken(path, where + " is not a regular file (a pipe, a device or a socket): it is not read;"
+                        + " give the path of a PKCS12 or JKS file");
+            }
             bytes = read(path);
             if (bytes == null) {
                 return broken(path, where + " is larger than " + MAX_BYTES + " bytes, too large for a trust store:"
