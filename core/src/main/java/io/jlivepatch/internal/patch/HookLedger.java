@@ -82,6 +82,25 @@ public final class HookLedger {
      */
     private static final int NAME_BUCKETS = 1024; // a power of two; 8 KB
     private final AtomicLongArray lastDefinitionOf = new AtomicLongArray(NAME_BUCKETS);
+    /**
+     * Per bucket as {@link #lastDefinitionOf}, which definition came last into the transformer: its
+     * internal name's hashCode (high half) and its loader's identity hash (low half, 0 for the boot
+     * loader), {@link #identity}. Lets {@link #watch} find a definition of a name it starts watching
+     * that passed the transformer unrecorded (not watched then), without the cheap path recording
+     * anything per definition: only the last definition of a bucket is known (a later one of another
+     * name of the bucket, or a second of the same name, hides the earlier from the watch, which then
+     * leaves it to the timing rule). Written at the transformer's entry, before it
+     * reads {@link #watched}: pairs with watch's write of watched before its read of this slot (see
+     * {@link #entering}).
+     */
+    private final AtomicLongArray lastIdentityOf = new AtomicLongArray(IDENTITY_BUCKETS);
+    /**
+     * More than {@link #NAME_BUCKETS} (32 KB): a definition's identity is lost when a definition of another
+     * name of its bucket comes between it and the watch, and a first registration alone defines a few
+     * hundred classes (jlivepatch's own, the patch's).
+     */
+    private static final int IDENTITY_BITS = 12;
+    private static final int IDENTITY_BUCKETS = 1 << IDENTITY_BITS;
 
     /**
      * The binary names of the targets of registered patches, in the JVM's internal form ({@code a/b/C})
@@ -100,7 +119,22 @@ public final class HookLedger {
      * them ({@link InFlight}); the names before are forgotten. Called by the registry, under its lock,
      * before its scan for a patch it registers, and after each change of its stack.
      */
-    public synchronized void watch(Set<String> binaryNames) {
+    synchronized void watch(Set<String> binaryNames) { // tests: a ledger without a table
+        watch(binaryNames, LinkTable.EMPTY);
+    }
+
+    /**
+     * {@link #watch(Set)}, and for each name not watched before whose bucket shows a definition of that
+     * name as the last to enter the transformer (it passed unrecorded, and may be in flight still: held
+     * by a later transformer, say, across this registration), a record of it ({@link InFlight#addUnseen})
+     * made from {@code current}, the table now. Such a definition read this table or an older one; the
+     * names were watched by no registered patch until now, so no table since hooked them differently:
+     * a record made from {@code current} asks for what the operations after this one change. Its
+     * loader is known only by identity hash, so a class of that name found later in a loader of that
+     * hash resolves it, as any record (InFlightFollowUp); one loaded long ago resolves at the next
+     * change's look.
+     */
+    public synchronized void watch(Set<String> binaryNames, LinkTable current) {
         if (inFlight == null) {
             inFlight = new InFlight();
         }
@@ -110,7 +144,25 @@ public final class HookLedger {
             names[i++] = n.replace('.', '/');
         }
         java.util.Arrays.sort(names); // String's natural order, as watches' binary search
+        String[] before = watched;
         watched = names; // after inFlight: pairs with the transformer's read in watches, then inFlight()
+        // After the write of watched, each read below pairs with entering's write before the transformer
+        // reads watched (both volatile): either that definition sees the name watched and records itself,
+        // or this read sees its identity. Both at once only makes two records of one definition.
+        for (String name : names) {
+            if (java.util.Arrays.binarySearch(before, name) >= 0) {
+                continue; // watched already: its definitions since were recorded by the transformer
+            }
+            long last = lastIdentityOf.get(identityBucketOf(name));
+            if ((int) (last >>> 32) == name.hashCode()) {
+                inFlight.addUnseen((int) last, name, current);
+            }
+        }
+    }
+
+    /** A definition's {@link #lastIdentityOf} value: internal name's hash and the loader's identity hash. */
+    private static long identity(ClassLoader loader, String internalName) {
+        return (long) internalName.hashCode() << 32 | (System.identityHashCode(loader) & 0xFFFF_FFFFL);
     }
 
     /**
@@ -167,6 +219,16 @@ public final class HookLedger {
     }
 
     /**
+     * A class definition by {@code loader} enters the transformer, before it reads {@link #watched}:
+     * notes which one in its name's bucket, for {@link #watch}. One volatile write and no allocation
+     * (it runs for every class the JVM defines); before the read of watched so that, with watch's write
+     * of it before its read of this slot, one of the two sees the other.
+     */
+    void entering(ClassLoader loader, String internalName) {
+        lastIdentityOf.set(identityBucketOf(internalName), identity(loader, internalName));
+    }
+
+    /**
      * A class definition by {@code loader} has passed the transformer (after it read the table).
      * {@code internalName} as the transformer has it ({@code a/b/C}); it runs for every class the JVM
      * defines, so it only hashes the name and writes one slot.
@@ -179,6 +241,15 @@ public final class HookLedger {
                 watcher.accept(loader);
             }
         }
+    }
+
+    /**
+     * The high bits of a multiplicative hash, which depend on every bit of the name's hashCode; with
+     * bucketOf's fold, jlivepatch's Dispatch$Calls (defined at the first activation) took the bucket of
+     * InFlightDefinitionTest's target among 4096, and hid its definition from the first registration.
+     */
+    private static int identityBucketOf(String internalName) {
+        return (internalName.hashCode() * 0x9E3779B9) >>> (32 - IDENTITY_BITS);
     }
 
     static int bucketOf(String internalName) { // package-private for HookLedgerQuietTest

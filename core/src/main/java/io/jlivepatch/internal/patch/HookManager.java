@@ -498,7 +498,7 @@ public final class HookManager {
      * from now on (see {@link HookLedger#watch}). Caller holds the registry's lock.
      */
     public void watch(Set<String> binaryNames) {
-        ledger.watch(binaryNames);
+        ledger.watch(binaryNames, table); // the table only changes under that lock too
     }
 
     /** The methods whose foreign code was logged once ({@link #foreignCode}), by loader, class and key. */
@@ -688,10 +688,11 @@ public final class HookManager {
      * {@code next}. Classes defined after the publication of {@code next} were hooked by it already.
      * A definition of a watched class (a registered patch's target) is recorded ({@link InFlight}):
      * while one that read an older table is recorded, the look is never skipped, and one not loaded
-     * even now is followed after this change ({@link #followInFlight}). Only a definition that passed
-     * the transformer before its class was watched (before the first patch naming it was
-     * registered) is not recorded: for it alone the older rule still decides, which skips the look
-     * when no such definition passed from as long before the scan as has gone by since.
+     * even now is followed after this change ({@link #followInFlight}). A definition that passed the
+     * transformer before its class was watched (before the first patch naming it was registered) is
+     * recorded by that watch when it was the last of its bucket of names ({@link HookLedger#watch});
+     * only for one hidden by another definition of its bucket does the older rule still decide, which
+     * skips the look when no such definition passed from as long before the scan as has gone by since.
      */
     private void retransformLateComers(Set<String> names, List<Class<?>> classes, LinkTable next, long scannedAt) {
         InFlight f = ledger.inFlight();

@@ -88,6 +88,9 @@ final class HookTransformer implements ClassFileTransformer {
         if (internalName == null) {
             return null; // hidden classes and lambda proxies: never targets
         }
+        if (redefined == null) {
+            ledger.entering(loader, internalName); // before watches below: see HookLedger.watch
+        }
         // Reads the table published by HookManager.apply (a volatile read).
         LinkTable current = table.get();
         if (redefined == null && !current.hooksClass(internalName) && !ledger.watches(internalName)) {

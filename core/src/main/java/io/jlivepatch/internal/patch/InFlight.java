@@ -29,7 +29,16 @@ final class InFlight {
 
     /** One definition: its loader (weakly held), its class's binary name and the table it was hooked from. */
     static final class Definition {
-        private final WeakReference<ClassLoader> loader; // null: the boot loader
+        private final WeakReference<ClassLoader> loader; // null: the boot loader, or known by loaderHash only
+        /**
+         * For a definition found by {@link HookLedger#watch} (made before its class was watched), its
+         * loader's identity hash (0: the boot loader), and {@link #byHash} set: the ledger keeps no
+         * reference to the loader of every definition, only this, so a loader of the same hash and a
+         * class of the same name is taken for it (at worst one more class is retransformed to the
+         * hooks it should have anyway).
+         */
+        private final int loaderHash;
+        private final boolean byHash;
         final String name;
         /**
          * The table of the transformer's last pass. Written by the defining thread before each of its
@@ -43,6 +52,17 @@ final class InFlight {
 
         Definition(ClassLoader loader, String name, LinkTable madeFrom, long since) {
             this.loader = loader == null ? null : new WeakReference<>(loader);
+            this.loaderHash = 0;
+            this.byHash = false;
+            this.name = name;
+            this.madeFrom = madeFrom;
+            this.since = since;
+        }
+
+        private Definition(int loaderHash, String name, LinkTable madeFrom, long since) {
+            this.loader = null;
+            this.loaderHash = loaderHash;
+            this.byHash = true;
             this.name = name;
             this.madeFrom = madeFrom;
             this.since = since;
@@ -51,12 +71,24 @@ final class InFlight {
         /** Whether {@code c} is this definition's class (same name, same defining loader). */
         boolean of(Class<?> c) {
             ClassLoader l = c.getClassLoader();
-            return c.getName().equals(name) && (loader == null ? l == null : l != null && loader.get() == l);
+            if (!c.getName().equals(name)) {
+                return false;
+            }
+            if (byHash) {
+                return System.identityHashCode(l) == loaderHash;
+            }
+            return loader == null ? l == null : l != null && loader.get() == l;
         }
 
-        /** Whether its loader was collected: its class can never be seen, nor run. */
+        /** Whether its loader was collected: its class can never be seen, nor run (unknown when byHash). */
         boolean gone() {
             return loader != null && loader.get() == null;
+        }
+
+        /** Its loader for the log: by name, or, known only by identity hash, as that. */
+        String loaderName() {
+            return byHash ? (loaderHash == 0 ? "bootstrap"
+                    : "a class loader of identity hash " + Integer.toHexString(loaderHash)) : LoaderNames.of(loader());
         }
 
         ClassLoader loader() {
@@ -103,6 +135,24 @@ final class InFlight {
         Definition d = new Definition(loader, internalName.replace('/', '.'), madeFrom, System.nanoTime());
         definitions.add(d);
         changed(); // after the add: a scan that read the epoch after this finds the record in the queue
+        return d;
+    }
+
+    /**
+     * Records a definition found by {@link HookLedger#watch}: one that passed the transformer before
+     * its class was watched, known by its binary name and its loader's identity hash only. Made on the
+     * registry's thread, never inside a class definition; its bound runs from now, when it was found.
+     * {@code null} beyond {@link #MAX}.
+     */
+    Definition addUnseen(int loaderHash, String internalName, LinkTable madeFrom) {
+        if (count.incrementAndGet() > MAX) {
+            count.decrementAndGet();
+            overflowed = true;
+            return null;
+        }
+        Definition d = new Definition(loaderHash, internalName.replace('/', '.'), madeFrom, System.nanoTime());
+        definitions.add(d);
+        changed(); // after the add, as add's
         return d;
     }
 

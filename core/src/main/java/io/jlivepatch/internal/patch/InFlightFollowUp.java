@@ -99,7 +99,7 @@ final class InFlightFollowUp {
             } else if (now - d.since > giveUpAfterNanos) {
                 f.remove(d);
                 Log.get().log(System.Logger.Level.WARNING, "the definition of " + d.name + " in "
-                        + LoaderNames.of(d.loader()) + " passed jlivepatch's transformer "
+                        + d.loaderName() + " passed jlivepatch's transformer "
                         + TimeUnit.NANOSECONDS.toSeconds(now - d.since) + " s ago and was never seen loaded: it"
                         + " failed after it (another agent's transformer, the JVM's checks), or it is held still;"
                         + " no longer followed: if it is defined later, status shows what it runs (disable and"

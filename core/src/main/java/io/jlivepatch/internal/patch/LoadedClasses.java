@@ -94,7 +94,7 @@ public final class LoadedClasses {
      * records of definitions in flight ({@link InFlight}): none of its names is recorded now (one
      * recorded then may not have been visible to the scan), and none was recorded or seen loaded
      * since the scan ({@link InFlight#changedSince}). For a definition made before its class was watched,
-     * which is not recorded, by the older rule ({@link HookLedger#quietBetween}): none passed
+     * which is recorded only when the watch found it ({@link HookLedger#watch}), by the older rule ({@link HookLedger#quietBetween}): none passed
      * {@code ledger}'s transformer since the scan, and every one before it had at least as long to
      * become visible before the scan as has gone by since. A class collected since is not an issue:
      * the scan holds its classes, so none of them can be collected while it is used.

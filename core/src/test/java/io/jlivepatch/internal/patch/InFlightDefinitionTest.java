@@ -1,6 +1,7 @@
 package io.jlivepatch.internal.patch;
 
 import io.jlivepatch.FunctionStatus;
+import io.jlivepatch.Livepatch;
 import io.jlivepatch.PatchHandle;
 import io.jlivepatch.internal.core.PatchRegistry;
 import io.jlivepatch.jar.Jars;
@@ -153,6 +154,33 @@ class InFlightDefinitionTest {
                 hooks().ledger().get(loader, SPLIT).hooked());
         FunctionStatus.LoaderStatus in = h.functions().get(0).loaders().stream()
                 .filter(l -> l.classLoader().contains("in-flight-enable")).findFirst().orElseThrow();
+        assertEquals(FunctionStatus.State.PATCHED, in.state(), in.toString());
+    }
+
+    /**
+     * The `jlivepatch load` case: the definition passed jlivepatch's transformer before the patch
+     * naming its class was registered, so it was not recorded then; the registration finds it from
+     * the ledger's last definition of that name (HookLedger.watch) and the enable's change follows it.
+     */
+    @Test
+    void aClassHeldFromBeforeItsPatchWasRegisteredRunsThePatchOnceDefined() throws Exception {
+        Livepatch lp = Jars.lp(); // jlivepatch's transformer first, then the holder: held after it
+        hooks().watch(Set.of()); // as in a JVM where no patch named the class yet (the tests above did)
+        TableDuringTransformTest.OwnCopy loader = new TableDuringTransformTest.OwnCopy("in-flight-before-watch");
+        holdDefinitionIn(loader, null);
+        Thread[] definer = new Thread[1];
+        AtomicReference<Object> defined = defineHeld(loader, definer);
+
+        PatchHandle h = lp.register(one("in-flight-before-watch"));
+        h.enable();
+        assertTrue(h.awaitTransition(Duration.ofSeconds(30)));
+        release.countDown();
+        Class<?> split = definedClass(defined, definer[0]);
+        awaitNoneInFlight();
+
+        assertEquals("fixed one", call(split, "one"), "the class keeps its own code with its patch enabled");
+        FunctionStatus.LoaderStatus in = h.functions().get(0).loaders().stream()
+                .filter(l -> l.classLoader().contains("in-flight-before-watch")).findFirst().orElseThrow();
         assertEquals(FunctionStatus.State.PATCHED, in.state(), in.toString());
     }
 
