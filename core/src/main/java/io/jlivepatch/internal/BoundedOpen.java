@@ -130,6 +130,11 @@ public final class BoundedOpen extends OwnThread {
         return d.compareTo(Duration.ofSeconds(1)) < 0 ? d.toMillis() + " ms" : d.toSeconds() + " s";
     }
 
+    /** Tests of other packages: {@code hook} runs on each opening thread just before its open ({@code null}: none). */
+    public static void holdOpensForTests(Runnable hook) {
+        beforeOpenForTests = hook;
+    }
+
     /** Tests: the wait for an open; {@code null} for the default. */
     public static void waitForTests(Duration d) {
         wait = d == null ? WAIT : d;

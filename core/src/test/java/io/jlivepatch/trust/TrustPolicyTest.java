@@ -496,6 +496,31 @@ class TrustPolicyTest {
         unusable(policy, "is not a regular file (a pipe, a device or a socket): it is not read");
     }
 
+    /** A pipe renamed over the store after its check: the open is bounded and the store refused, not read for good. */
+    @Test
+    void aPipeSwappedInAfterTheCheckIsRefusedWithinTheWait() throws Exception {
+        Path store = Files.copy(trustP12, dir.resolve("swapped.p12"));
+        io.jlivepatch.internal.BoundedOpen.waitForTests(java.time.Duration.ofMillis(200));
+        io.jlivepatch.internal.BoundedOpen.holdOpensForTests(() -> { // between the check and the open
+            try {
+                Files.delete(store);
+                io.jlivepatch.internal.Fifos.make(store);
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        try {
+            TrustPolicy policy = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(
+                    io.jlivepatch.internal.Fifos.HANG, () -> TrustPolicy.fromStore(store, PASSWORD));
+            unusable(policy, "cannot be read (", "could not be opened within 200 ms, though it was a regular file when"
+                    + " checked");
+        } finally {
+            io.jlivepatch.internal.BoundedOpen.holdOpensForTests(null);
+            io.jlivepatch.internal.BoundedOpen.waitForTests(null);
+            io.jlivepatch.internal.Fifos.release(store);
+        }
+    }
+
     @Test
     void anEmptyStoreRefusesEveryPatch() throws Exception {
         Path empty = dir.resolve("empty.p12");

@@ -1,5 +1,7 @@
 package io.jlivepatch.internal.trust;
 
+import io.jlivepatch.internal.BoundedOpen;
+
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -7,6 +9,7 @@ import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.security.UnrecoverableKeyException;
@@ -124,7 +127,15 @@ record TrustStore(Path path, List<X509Certificate> certificates, String problem)
 
     /** The file's bytes, or {@code null} when it has more than {@link #MAX_BYTES}. */
     private static byte[] read(Path path) throws IOException {
-        try (InputStream in = Files.newInputStream(path)) {
+        // Opened a bounded time (BoundedOpen): a pipe renamed over the store after the check above
+        // would hold premain, or the attach, in its open for good, as an unchecked one did.
+        java.nio.channels.FileChannel channel = BoundedOpen.open(path, java.util.Set.of(StandardOpenOption.READ));
+        if (channel == null) {
+            throw new IOException("it could not be opened within " + BoundedOpen.describe(BoundedOpen.waitTime())
+                    + ", though it was a regular file when checked: something else is there now (a pipe nobody"
+                    + " writes, a device), or its file system does not answer");
+        }
+        try (InputStream in = java.nio.channels.Channels.newInputStream(channel)) {
             byte[] bytes = in.readNBytes(MAX_BYTES + 1);
             return bytes.length > MAX_BYTES ? null : bytes;
         }
