@@ -121,18 +121,22 @@ class TrustEnforcementIT {
      */
     /**
      * The installation aside of main cannot read its trust store (a file system that does not answer;
-     * here a FIFO nobody writes): an attach meanwhile waits for it, then installs nothing rather than
+     * here its read held at a FIFO nobody writes): an attach meanwhile waits for it, then installs nothing rather than
      * install jlivepatch without the trust store, and an unsigned patch never runs. Once the store
      * can be read (it is garbage), the installation fails closed.
      */
     @Test
     void anAttachWhileTheStartUpsTrustStoreCannotBeReadInstallsNothingWithoutIt() throws Exception {
-        Path fifo = dir.resolve("hung-store.p12");
+        // The store's read held at a pipe nobody writes (the agent's test gate): a pipe as the store
+        // itself is refused unread, and no local file can be made not to answer.
+        Path store = Files.writeString(dir.resolve("hung-store.p12"), "not a key store");
+        Path fifo = dir.resolve("gate");
         Process mkfifo = new ProcessBuilder("mkfifo", fifo.toString()).inheritIO().start();
         assertEquals(0, mkfifo.waitFor(), "mkfifo");
         Path stderr = dir.resolve("stderr.txt");
         try (ServiceProcess service = new ServiceProcess(java.lang.ProcessBuilder.Redirect.to(stderr.toFile()),
-                "-javaagent:" + TestJars.AGENT + "=truststore=" + fifo + ",truststore-password=changeit")) {
+                "-Djlivepatch.test.trustStoreGate=" + fifo,
+                "-javaagent:" + TestJars.AGENT + "=truststore=" + store + ",truststore-password=changeit")) {
             // Beyond the attach's 10 s wait and the 10 s that Livepatch.install would wait after it.
             Cli load = Cli.run("load", service.pid(), TestJars.greeterFixJar(dir), "--timeout", "25");
             assertEquals(ORIGINAL, service.call(), "the unsigned patch does not run: " + load);
@@ -156,16 +160,17 @@ class TrustEnforcementIT {
     }
 
     /**
-     * While the start-up's installation runs aside (held here on a trust store that is a FIFO), the
+     * While the start-up's installation runs aside (held here at the trust store's test gate), the
      * command says "installing", not "not loaded" with the advice to load it, and waits for it.
      */
     @Test
     void whileTheStartUpsInstallationRunsTheCommandSaysInstallingAndWaitsForIt() throws Exception {
-        Path fifo = dir.resolve("slow-store.p12");
+        Path store = Files.writeString(dir.resolve("slow-store.p12"), "not a key store");
+        Path fifo = dir.resolve("gate"); // the store's read waits here (the agent's test gate)
         Process mkfifo = new ProcessBuilder("mkfifo", fifo.toString()).inheritIO().start();
         assertEquals(0, mkfifo.waitFor(), "mkfifo");
-        try (ServiceProcess service = new ServiceProcess(
-                "-javaagent:" + TestJars.AGENT + "=truststore=" + fifo + ",truststore-password=changeit")) {
+        try (ServiceProcess service = new ServiceProcess("-Djlivepatch.test.trustStoreGate=" + fifo,
+                "-javaagent:" + TestJars.AGENT + "=truststore=" + store + ",truststore-password=changeit")) {
             Cli list = Cli.run("list");
             assertTrue(list.out().lines().anyMatch(l -> l.startsWith(service.pid() + " ") && l.contains("installing")),
                     list.toString());
@@ -191,7 +196,7 @@ class TrustEnforcementIT {
             }
             Cli after = waiting.get(90, java.util.concurrent.TimeUnit.SECONDS);
             assertEquals(0, after.exitCode(), after.toString());
-            assertTrue(after.out().contains(fifo.toString()) && !after.out().contains("installing"),
+            assertTrue(after.out().contains(store.toString()) && !after.out().contains("installing"),
                     "the status, with the policy of the store that could not be read: " + after);
             assertEquals("installed", service.awaitAgent());
             assertTrue(Cli.run("list").out().lines().anyMatch(l -> l.startsWith(service.pid() + " ") && l.contains("loaded ")));

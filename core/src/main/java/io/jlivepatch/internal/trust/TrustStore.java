@@ -52,8 +52,16 @@ record TrustStore(Path path, List<X509Certificate> certificates, String problem)
         certificates = List.copyOf(certificates);
     }
 
+    /**
+     * Tests only (TrustEnforcementIT): a pipe the store's read waits at until a writer comes, standing
+     * for a file system that does not answer, which no local file can be made to do; since a pipe given
+     * as the store itself is refused unread, the tests hold the installation here instead.
+     */
+    static final String TEST_GATE_PROPERTY = "jlivepatch.test.trustStoreGate";
+
     /** Reads {@code path}; never throws: a store that cannot be used comes back with its problem. */
     static TrustStore load(Path path, String password) {
+        holdAtTestGate();
         String where = "trust store " + Refusal.quote(path.toString());
         byte[] bytes;
         try {
@@ -119,6 +127,24 @@ record TrustStore(Path path, List<X509Certificate> certificates, String problem)
                     + " with keytool -importcert");
         }
         return new TrustStore(path, certificates, null);
+    }
+
+    /** Waits at {@link #TEST_GATE_PROPERTY}'s pipe, if set, until its writer is done. */
+    private static void holdAtTestGate() {
+        String gate;
+        try {
+            gate = System.getProperty(TEST_GATE_PROPERTY);
+        } catch (SecurityException e) {
+            return;
+        }
+        if (gate == null) {
+            return;
+        }
+        try (InputStream in = Files.newInputStream(Path.of(gate))) {
+            in.readAllBytes();
+        } catch (IOException | RuntimeException e) {
+            // a gate that cannot be read holds nothing
+        }
     }
 
     private static TrustStore broken(Path path, String problem) {
