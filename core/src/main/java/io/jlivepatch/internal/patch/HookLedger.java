@@ -171,21 +171,7 @@ public final class HookLedger {
      * LinkTable.hooksClass).
      */
     boolean watches(String internalName) {
-        String[] names = watched;
-        int lo = 0;
-        int hi = names.length - 1;
-        while (lo <= hi) {
-            int mid = (lo + hi) >>> 1;
-            int c = names[mid].compareTo(internalName);
-            if (c < 0) {
-                lo = mid + 1;
-            } else if (c > 0) {
-                hi = mid - 1;
-            } else {
-                return true;
-            }
-        }
-        return false;
+        return LinkTable.containsSorted(watched, internalName);
     }
 
     /** The records of definitions in flight, or {@code null} before the first {@link #watch}. */

@@ -43,12 +43,20 @@ public final class LinkTable {
      * hooked {@code HashMap.get} here would run a replacement inside every class load).
      */
     public boolean hooksClass(String internalName) {
-        String[] names = internalNames;
+        return containsSorted(internalNames, internalName);
+    }
+
+    /**
+     * Whether {@code sorted} (in String's natural order) holds {@code name}: a binary search that calls
+     * only {@code String.compareTo}, for the transformer's checks of every class the JVM defines
+     * ({@link #hooksClass}, HookLedger.watches), which may call nothing a patch can hook.
+     */
+    static boolean containsSorted(String[] sorted, String name) {
         int lo = 0;
-        int hi = names.length - 1;
+        int hi = sorted.length - 1;
         while (lo <= hi) {
             int mid = (lo + hi) >>> 1;
-            int c = names[mid].compareTo(internalName);
+            int c = sorted[mid].compareTo(name);
             if (c < 0) {
                 lo = mid + 1;
             } else if (c > 0) {
