@@ -154,10 +154,12 @@ abstract class PatchCommand implements Callable<Integer> {
             return null;
         }
         return "warning: " + notPatched + " of " + total + " function(s) (per class loader) are not patched though"
-                + " the patch is enabled: their class is loaded but not hooked (its definition finished only after"
-                + " the enable looked at the loaded classes, another agent holding it, say, or it was defined at its"
-                + " thread's stack edge), and there the method runs its own code, not this patch's; 'jlivepatch"
-                + " unload " + pid + " " + Text.clean(name) + "' and a new load hook it";
+                + " the patch is enabled: their class is loaded but not hooked, and there the method runs its own"
+                + " code, not this patch's. A class whose definition finished only after the enable looked (another"
+                + " agent holding it, say) is hooked by jlivepatch once it sees it loaded, within about a second"
+                + " (the target logs 'hooked N class(es) whose definition was in flight'): see 'jlivepatch status "
+                + pid + "'. One defined at its thread's stack edge stays so: 'jlivepatch unload " + pid + " "
+                + Text.clean(name) + "' and a new load hook it";
     }
 
     /**

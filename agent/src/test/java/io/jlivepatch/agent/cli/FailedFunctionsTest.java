@@ -49,6 +49,8 @@ class FailedFunctionsTest {
                 + " enabled: their class is loaded but not hooked"), w);
         assertTrue(w.contains("runs its own code, not this patch's") && w.endsWith("'jlivepatch unload 42 fix-late' and"
                 + " a new load hook it"), w);
+        assertTrue(w.contains("is hooked by jlivepatch once it sees it loaded, within about a second") && w.contains(
+                "see 'jlivepatch status 42'"), w);
     }
 
     @Test
