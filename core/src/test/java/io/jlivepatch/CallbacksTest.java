@@ -414,6 +414,42 @@ class CallbacksTest {
         assertEquals("original", late.get());
     }
 
+    /**
+     * A late callback holds klpMutex and reports no operation: a module opening made meanwhile (by
+     * another class's definition, here by the callback itself) found the lock held, and was left
+     * unaudited for good when nothing woke the audit thread after the callback let go (CI, with the
+     * in-flight follow-up as the holder: ModuleOpeningsTest).
+     */
+    @Test
+    void anOpeningMadeWhileALateCallbackHoldsTheLockIsAuditedByJlivepatchOnceItLetsGo() throws Exception {
+        Recorder r = new Recorder("l");
+        PatchHandle h = livepatch().register(latePatch("cb-late-opening").callbacks(LATE, r).build());
+        h.enable(); // also starts the thread that audits openings outside operations
+        assertTrue(h.awaitTransition(WAIT));
+        String pkg = "jlivepatch.test.duringlatecallback";
+        r.duringPrePatch = () -> {
+            r.duringPrePatch = null;
+            io.jlivepatch.internal.ModuleOpenings.opened(String.class.getModule(), pkg,
+                    CallbacksTest.class.getModule(), "a test's opening during a late callback");
+            try {
+                Thread.sleep(200); // lets the audit thread, woken by the opening, find the lock held
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        };
+        assertEquals("patched", lateInstance(IsolatingLoader.of("cb-late-opening", LATE)).get());
+
+        java.util.function.Predicate<AuditLog.Entry> opening = e -> e.operation().equals("open")
+                && e.patch().startsWith("java.base/" + pkg + " to ");
+        for (int i = 0; i < 3000 && audit().stream().noneMatch(opening); i++) {
+            Thread.sleep(10); // a hang detector: the audit thread looks again until the lock is free
+        }
+        AuditLog.Entry e = audit().stream().filter(opening).findFirst()
+                .orElseThrow(() -> new AssertionError("not audited: " + audit()));
+        assertEquals("ok (outside any operation: a class defined later)", e.outcome());
+        assertEquals("jlivepatch", e.requester());
+    }
+
     @Test
     void aClassDefinedWhileEnabledWhosePrePatchThrowsLoadsAndRunsItsOwnCodeAndShowsFailed() throws Exception {
         Recorder r = new Recorder("l");

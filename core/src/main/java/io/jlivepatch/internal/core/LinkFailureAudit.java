@@ -69,8 +69,13 @@ final class LinkFailureAudit implements Runnable {
         started = true;
     }
 
+    /** How soon it looks again for an opening it found klpMutex held for, doubling up to {@link #LONGEST_RETRY}. */
+    private static final long FIRST_RETRY = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(10);
+    private static final long LONGEST_RETRY = java.util.concurrent.TimeUnit.SECONDS.toNanos(1);
+
     @Override
     public void run() {
+        long retry = 0;
         while (true) {
             // Looks at the queue first (ConcurrentLinkedQueue.poll: java.util.concurrent, which no patch
             // can hook, Patchability) and marks itself only when there is work: a wake-up with nothing queued
@@ -106,7 +111,16 @@ final class LinkFailureAudit implements Runnable {
                     RecursionGuard.exit(mark);
                 }
             }
-            LockSupport.park(this); // returns at once when the ledger unparked it since the last poll
+            if (io.jlivepatch.internal.ModuleOpenings.pending()) {
+                // klpMutex was held. Its holder audits the opening only if it reports an operation after it;
+                // the in-flight follow-up, a late callback, an operation past its last line never do, and
+                // nothing unparks this thread when they let go: so it looks again, not only when woken.
+                retry = retry == 0 ? FIRST_RETRY : Math.min(2 * retry, LONGEST_RETRY);
+                LockSupport.parkNanos(this, retry);
+            } else {
+                retry = 0;
+                LockSupport.park(this); // returns at once when the ledger unparked it since the last poll
+            }
         }
     }
 
