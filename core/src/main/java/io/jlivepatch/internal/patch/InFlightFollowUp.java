@@ -35,6 +35,9 @@ final class InFlightFollowUp {
      */
     static volatile long giveUpAfterNanos = TimeUnit.MINUTES.toNanos(10);
 
+    /** Tests: run by the thread before each of its looks (a look that throws). */
+    static volatile Runnable beforeLookForTests;
+
     private static final long FIRST_PAUSE = TimeUnit.MILLISECONDS.toNanos(1);
     private static final long LONGEST_PAUSE = TimeUnit.SECONDS.toNanos(1);
 
@@ -97,13 +100,8 @@ final class InFlightFollowUp {
             } else if (d.gone()) {
                 f.remove(d);
             } else if (now - d.since > giveUpAfterNanos) {
-                f.remove(d);
-                Log.get().log(System.Logger.Level.WARNING, "the definition of " + d.name + " in "
-                        + d.loaderName() + " passed jlivepatch's transformer "
-                        + TimeUnit.NANOSECONDS.toSeconds(now - d.since) + " s ago and was never seen loaded: it"
-                        + " failed after it (another agent's transformer, the JVM's checks), or it is held still;"
-                        + " no longer followed: if it is defined later, status shows what it runs (disable and"
-                        + " enable the patch again to hook it)");
+                giveUp(f, d, now, "was never seen loaded: it failed after it (another agent's transformer, the"
+                        + " JVM's checks), or it is held still");
             }
         }
         if (!stale.isEmpty()) {
@@ -121,6 +119,39 @@ final class InFlightFollowUp {
             f.remove(d);
         }
         return !f.isEmpty();
+    }
+
+    private static void giveUp(InFlight f, InFlight.Definition d, long now, String why) {
+        f.remove(d);
+        Log.get().log(System.Logger.Level.WARNING, "the definition of " + d.name + " in " + d.loaderName()
+                + " passed jlivepatch's transformer " + TimeUnit.NANOSECONDS.toSeconds(now - d.since) + " s ago and "
+                + why + "; no longer followed: if it is defined later, status shows what it runs (disable and"
+                + " enable the patch again to hook it)");
+    }
+
+    /**
+     * After a look that failed: gives the records past their bound up all the same, touching nothing
+     * but the records (the failure may be anywhere else: the loaded classes' list, the ledger, the
+     * log), so that a look that fails every time ends with the bound as one that never sees the class.
+     *
+     * @return whether records remain
+     */
+    private boolean giveUpExpired() {
+        try {
+            InFlight f = ledger.inFlight();
+            if (f == null) {
+                return false;
+            }
+            long now = System.nanoTime();
+            for (InFlight.Definition d : f.all()) {
+                if (now - d.since > giveUpAfterNanos) {
+                    giveUp(f, d, now, "could not be looked for (the follow-up's looks failed, see the error logged)");
+                }
+            }
+            return !f.isEmpty();
+        } catch (RuntimeException | LinkageError | VirtualMachineError e) {
+            return true; // looked at again after the next pause
+        }
     }
 
     private static Class<?> find(InFlight.Definition d, List<Class<?>> sameName) {
@@ -149,6 +180,7 @@ final class InFlightFollowUp {
     /** The thread's loop: looks, pausing longer each time, until no record remains. */
     private void follow() {
         long pause = FIRST_PAUSE;
+        int failedInARow = 0;
         while (true) {
             LockSupport.parkNanos(pause);
             pause = Math.min(pause * 2, LONGEST_PAUSE);
@@ -157,14 +189,26 @@ final class InFlightFollowUp {
             lock.lock(); // as every change of hooks: no table is published between the look and the retransformation
             int mark = RecursionGuard.enter(); // jlivepatch's own thread: never runs a replacement
             try {
+                Runnable fail = beforeLookForTests;
+                if (fail != null) {
+                    fail.run();
+                }
                 more = settle(hooks.table()); // the table is only published under this lock
-            } catch (RuntimeException | LinkageError e) {
-                Log.get().log(System.Logger.Level.ERROR, "following the definitions in flight failed", e);
-                more = true;
-            } catch (VirtualMachineError e) {
-                // Out of memory or stack: looked at again after the next pause, not thrown into this
-                // thread's end, which would leave `running` set and no thread to follow the records.
-                more = true;
+                if (failedInARow > 0) {
+                    Log.get().log(System.Logger.Level.INFO, "following the definitions in flight works again, after "
+                            + failedInARow + " failed look(s)");
+                    failedInARow = 0;
+                }
+            } catch (RuntimeException | LinkageError | VirtualMachineError e) {
+                // Out of memory or stack included: looked at again after the next pause, not thrown into
+                // this thread's end, which would leave `running` set and no thread to follow the records.
+                // Logged once per run of failures (a look a second would log one a second), and the
+                // records' bound still applies, or a look that always fails would keep them for good.
+                if (failedInARow++ == 0 && !(e instanceof VirtualMachineError)) {
+                    Log.get().log(System.Logger.Level.ERROR, "following the definitions in flight failed (looked"
+                            + " at again each second; logged once until a look succeeds)", e);
+                }
+                more = giveUpExpired();
             } finally {
                 RecursionGuard.exit(mark);
                 lock.unlock();

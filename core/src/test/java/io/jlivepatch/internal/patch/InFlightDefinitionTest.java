@@ -70,6 +70,7 @@ class InFlightDefinitionTest {
             inst.removeTransformer(holder);
         }
         InFlightFollowUp.giveUpAfterNanos = TimeUnit.MINUTES.toNanos(10);
+        InFlightFollowUp.beforeLookForTests = null;
         Logger.getLogger("io.jlivepatch").removeHandler(capture);
         Jars.removeAll();
     }
@@ -230,5 +231,37 @@ class InFlightDefinitionTest {
         awaitNoneInFlight();
         assertTrue(warnings.stream().anyMatch(w -> w.startsWith("the definition of " + SPLIT + " in")
                 && w.contains("in-flight-failed") && w.contains("was never seen loaded")), warnings.toString());
+    }
+
+    @Test
+    void aFollowUpWhoseLooksFailEveryTimeLogsOnceAndStillGivesTheRecordsUpAtTheirBound() throws Exception {
+        Logger.getLogger("io.jlivepatch").addHandler(capture);
+        java.util.concurrent.atomic.AtomicInteger looks = new java.util.concurrent.atomic.AtomicInteger();
+        InFlightFollowUp.beforeLookForTests = () -> {
+            looks.incrementAndGet();
+            throw new IllegalStateException("a look that fails on purpose");
+        };
+        PatchHandle h = Jars.lp().register(one("in-flight-looks-fail"));
+        TableDuringTransformTest.OwnCopy loader = new TableDuringTransformTest.OwnCopy("in-flight-looks-fail");
+        holdDefinitionIn(loader, new byte[] {0, 1, 2, 3}); // never seen loaded: ClassFormatError
+        Thread[] definer = new Thread[1];
+        AtomicReference<Object> defined = defineHeld(loader, definer);
+        release.countDown();
+        definer[0].join(TimeUnit.SECONDS.toMillis(30));
+        assertTrue(defined.get() instanceof ClassFormatError, () -> "expected a failed definition: " + defined.get());
+        h.enable(); // its own look keeps the record (within its bound) and starts the thread, whose looks fail
+        assertTrue(h.awaitTransition(Duration.ofSeconds(30)));
+        for (int i = 0; i < 30_000 && looks.get() < 3; i++) {
+            Thread.sleep(1); // a hang detector: the thread looks 1 ms, 2 ms, 4 ms ... after the enable
+        }
+        assertTrue(looks.get() >= 3, "the thread looked " + looks.get() + " time(s)");
+        assertFalse(hooks().ledger().inFlight().isEmpty(), "followed until its bound");
+
+        InFlightFollowUp.giveUpAfterNanos = 0; // no change from here: only the failing thread can give it up
+        awaitNoneInFlight();
+        assertEquals(1, warnings.stream().filter(w -> w.startsWith("following the definitions in flight failed"))
+                .count(), warnings.toString());
+        assertTrue(warnings.stream().anyMatch(w -> w.startsWith("the definition of " + SPLIT + " in")
+                && w.contains("in-flight-looks-fail") && w.contains("could not be looked for")), warnings.toString());
     }
 }
