@@ -15,10 +15,31 @@ package io.jlivepatch.internal;
  */
 public class OwnThread extends Thread {
 
+    /**
+     * Whether a patch's code (a callback, the static initializer it brings up) ran on this thread,
+     * which may have left on it what jlivepatch cannot take off: thread-locals (a patch class's
+     * value keeps its class loader reachable after the patch is unloaded), an uncaught-exception
+     * handler, a name. A thread that lives long retires after that (the watch's); set by the thread
+     * itself, read by it.
+     */
+    private boolean ranPatchCode;
+
     /** A thread that runs {@code task}; subclasses pass {@code null} and override {@link #run}. */
     public OwnThread(Runnable task, String name) {
         super(null, task, name, 0, false);
         setDaemon(true);
         setContextClassLoader(ClassLoader.getSystemClassLoader());
+    }
+
+    /** Notes that patch code runs on the calling thread now, if it is one of jlivepatch's own. */
+    public static void patchCodeRunsHere() {
+        if (Thread.currentThread() instanceof OwnThread t) {
+            t.ranPatchCode = true;
+        }
+    }
+
+    /** Whether patch code ran on this thread (ask on the thread itself). */
+    public boolean ranPatchCode() {
+        return ranPatchCode;
     }
 }

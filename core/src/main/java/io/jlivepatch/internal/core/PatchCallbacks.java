@@ -349,6 +349,7 @@ final class PatchCallbacks {
             }
         }
         RUNNING.set(kind.label + " of " + c.getName());
+        io.jlivepatch.internal.OwnThread.patchCodeRunsHere(); // the watch's thread retires after it
         try {
             switch (kind) {
                 case PRE_PATCH -> cb.prePatch(c);

@@ -228,8 +228,13 @@ public final class PatchDirectoryWatch {
                 running = null;
             }
         }
-        if (t != null) {
+        while (t != null) {
             t.join();
+            synchronized (PatchDirectoryWatch.class) {
+                // A thread that retired hands over before it ends (handOver, under this lock), or
+                // sees stopped and hands over nothing: so the last one read here is the last one.
+                t = thread == t ? null : thread;
+            }
         }
     }
 
@@ -241,18 +246,25 @@ public final class PatchDirectoryWatch {
     }
 
     void startThread() {
-        Thread t = new OwnThread(this::watch, "jlivepatch-watch"); // lives until stopped, often the JVM's life
+        // lives until stopped (often the JVM's life), or until patch code ran on it (handOver)
+        Thread t = new OwnThread(() -> watch(null, System.nanoTime()), "jlivepatch-watch");
         synchronized (PatchDirectoryWatch.class) {
             thread = t;
         }
         t.start();
     }
 
-    /** The watch thread: wait for a change or the next retry, reconcile, again, until stopped. */
-    private void watch() {
-        Events events = new Events(options.directory(), Events.Registrar.FILE_SYSTEM, EVENTS_RETRY_MILLIS);
-        // When every file was last read again; only this thread uses it.
-        long lastFullReading = System.nanoTime();
+    /**
+     * The watch thread: wait for a change or the next retry, reconcile, again, until stopped, or
+     * until a reconcile ran a patch's code on it: then a new thread takes over its events.
+     *
+     * @param events          the directory's events, handed over by the thread before ({@code null}: the first)
+     * @param lastFullReading when every file was last read again (System.nanoTime); only the watch thread uses it
+     */
+    private void watch(Events handedOver, long lastFullReading) {
+        Events events = handedOver != null ? handedOver
+                : new Events(options.directory(), Events.Registrar.FILE_SYSTEM, EVENTS_RETRY_MILLIS);
+        boolean handed = false;
         try {
             while (!stopped) {
                 try {
@@ -270,6 +282,11 @@ public final class PatchDirectoryWatch {
                             lastFullReading = now;
                         }
                         reconcile(everyFile);
+                        if (Thread.currentThread() instanceof OwnThread t && t.ranPatchCode()
+                                && handOver(events, lastFullReading)) {
+                            handed = true;
+                            return;
+                        }
                     }
                 } catch (InterruptedException e) {
                     // stop() does not interrupt (it sets stopped, read by the waits): an interrupt is
@@ -289,7 +306,47 @@ public final class PatchDirectoryWatch {
                 }
             }
         } finally {
-            events.close();
+            if (!handed) {
+                events.close();
+            }
+        }
+    }
+
+    /**
+     * A callback of a patch the watch loaded or unloaded ran on this thread, and may have left on it
+     * what jlivepatch cannot take off (its context class loader and interrupt are put back by
+     * PatchCallbacks): a thread-local whose value holds the patch's class keeps the patch's class
+     * loader, and with it its classes, reachable after the patch is unloaded, for as long as the
+     * thread lives, here the JVM's life. So the thread retires, as the transition worker does: a new
+     * one, which inherits nothing (OwnThread), takes over the events and the watch goes on there.
+     * Nothing is lost between them: the events queue in the watch service meanwhile.
+     *
+     * @return whether the new thread took over; {@code false} (stopped, or no thread could start):
+     * this one goes on
+     */
+    private boolean handOver(Events events, long lastFullReading) {
+        Thread next = new OwnThread(() -> watch(events, lastFullReading), "jlivepatch-watch");
+        Thread self = Thread.currentThread();
+        synchronized (PatchDirectoryWatch.class) {
+            if (stopped) {
+                return false; // stop() joins this thread: it closes the events as it ends
+            }
+            thread = next; // pairs with stop(), which joins the threads it reads here until the last
+        }
+        try {
+            next.start();
+            return true;
+        } catch (RuntimeException | VirtualMachineError e) { // no native thread left, say
+            synchronized (PatchDirectoryWatch.class) {
+                thread = self;
+            }
+            try {
+                Log.get().log(Level.WARNING, label + ": the watch thread, on which a patch's callback ran, could"
+                        + " not be replaced (" + e + "): it goes on, and whatever the callback left on it stays");
+            } catch (RuntimeException | LinkageError | VirtualMachineError ignored) {
+                // watching goes on all the same
+            }
+            return false;
         }
     }
 

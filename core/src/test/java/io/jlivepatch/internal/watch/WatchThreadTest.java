@@ -174,6 +174,44 @@ class WatchThreadTest {
         assertTrue(watcher.isAlive(), "the watch thread lives on");
     }
 
+    /**
+     * A callback of a patch the watch loads leaves a thread-local (its value the patch's class) on the
+     * thread it ran on: on the watch thread, which lives as long as the JVM, that kept the patch's class
+     * loader, and its classes, after the watch unloaded it. The thread retires after running patch code.
+     */
+    @Test
+    void aThreadLocalAPatchsCallbackLeftOnTheWatchThreadDoesNotKeepThePatchAfterItsUnload() throws Exception {
+        WatchOptions options = new WatchOptions(dir, HOUR, Duration.ofSeconds(30));
+        watch = PatchDirectoryWatch.start(WatchFixture.registry(), options, false);
+        await("the watch thread's first reconcile", () -> watch.status().lastReconcile() > 0);
+        Thread first = watch.thread();
+        drop(jar(staging, "t.jar", "watch-thread-local", "ThreadLocal"), "10-t.jar");
+        // Reconciles asked as a second 'watch' asks, not left to file events (see above).
+        assertEquals(watch, PatchDirectoryWatch.start(WatchFixture.registry(), options, false));
+        await("the JAR is loaded", () -> stack().equals(List.of("watch-thread-local"))
+                && watch.status().state().equals("converged"));
+        assertEquals("T x", WatchFixture.greet());
+        java.lang.ref.WeakReference<ClassLoader> loader = watchapp.PatchLoaders.last();
+        assertTrue(loader != null && loader.get() != null, "the prePatch ran");
+
+        Files.delete(dir.resolve("10-t.jar"));
+        assertEquals(watch, PatchDirectoryWatch.start(WatchFixture.registry(), options, false));
+        await("the JAR is unloaded", () -> stack().isEmpty() && watch.status().state().equals("converged"));
+        assertEquals("hello x", WatchFixture.greet());
+        for (int i = 0; i < 100 && loader.get() != null; i++) {
+            System.gc();
+            Thread.sleep(20);
+        }
+        assertNull(loader.get(), "the unloaded patch's class loader stays reachable");
+        assertTrue(watch.thread().isAlive(), "a watch thread goes on");
+        assertTrue(watch.thread() != first, "the thread the callback ran on retired");
+
+        drop(jar(staging, "a.jar", "watch-a", "A"), "20-a.jar");
+        assertEquals(watch, PatchDirectoryWatch.start(WatchFixture.registry(), options, false));
+        await("the new watch thread reconciles the directory's next change", () -> stack().equals(List.of("watch-a"))
+                && watch.status().state().equals("converged"));
+    }
+
     @Test
     void aWatchAskedForOverJmxWithBadArgumentsIsRefusedAndNothingIsWatched() throws Exception {
         ObjectName lp = new ObjectName(ObjectNames.LIVEPATCH);
