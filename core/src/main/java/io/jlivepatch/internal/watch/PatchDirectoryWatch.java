@@ -258,7 +258,7 @@ public final class PatchDirectoryWatch {
      * The watch thread: wait for a change or the next retry, reconcile, again, until stopped, or
      * until a reconcile ran a patch's code on it: then a new thread takes over its events.
      *
-     * @param events          the directory's events, handed over by the thread before ({@code null}: the first)
+     * @param handedOver      the directory's events, handed over by the thread before ({@code null}: the first)
      * @param lastFullReading when every file was last read again (System.nanoTime); only the watch thread uses it
      */
     private void watch(Events handedOver, long lastFullReading) {
