@@ -264,6 +264,12 @@ final class WatchedDirectory {
                     TrustPolicy.current().verify(bytes);
                     content = new Checked(bytes.sha256(), jar.name(), jar.replace());
                 } catch (PatchException e) {
+                    if (Thread.currentThread().isInterrupted()) {
+                        // The read stopped because this thread was interrupted (BoundedOpen's wait sets the
+                        // interrupt again), not because the file is partial or bad: said so, and read again.
+                        return DirectorySnapshot.failed(file + " was not read: the reconcile was interrupted ("
+                                + e.getMessage() + "); nothing was changed, and the next reconcile reads it again");
+                    }
                     // Only a file that is not a whole zip yet may still be being written: a whole one
                     // that is refused (no patch in it, untrusted) is refused however new it is.
                     boolean whole = bytes != null && endsAsAZip(bytes.bytes());

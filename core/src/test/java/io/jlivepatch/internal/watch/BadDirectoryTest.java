@@ -78,6 +78,9 @@ class BadDirectoryTest {
         }
         assertTrue(kept, "the interrupt is its caller's");
         unchanged();
+        // Said as an interrupt, not as a copy still being written (the JAR's read stopped at its open).
+        assertTrue(w.status().state().startsWith("failed: ") && w.status().state().contains("interrupted"),
+                w.status().state());
         w.reconcile();
         assertEquals(List.of("watch-a", "watch-b"), stack());
         assertEquals("converged", w.status().state());
