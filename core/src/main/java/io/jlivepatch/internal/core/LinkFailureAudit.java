@@ -84,7 +84,9 @@ final class LinkFailureAudit implements Runnable {
             // an audited JDK method, run the original code) while it audits, never while it parks: a mark
             // held for the JVM's life would keep every hook's guard off its constant (Recursion.outside).
             HookLedger.LinkEvent e = ledger.nextFailure();
-            if (io.jlivepatch.internal.ModuleOpenings.pending()) {
+            // Marked only when the lock looks free: its retries below while an operation holds the lock
+            // (for as long as a callback runs, maybe for good) must not take the guard off its constant.
+            if (io.jlivepatch.internal.ModuleOpenings.pending() && !registry.lockTaken()) {
                 int mark = RecursionGuard.enter();
                 try {
                     for (String opening : registry.openingsIfIdle()) {
