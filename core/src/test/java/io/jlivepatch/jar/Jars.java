@@ -197,7 +197,7 @@ public final class Jars {
     }
 
     /** The status report, through the MBean the command uses. */
-    static String statusText() throws Exception {
+    public static String statusText() throws Exception {
         return (String) ManagementFactory.getPlatformMBeanServer().invoke(control(), "statusText", null, null);
     }
 

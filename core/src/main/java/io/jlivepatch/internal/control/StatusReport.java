@@ -30,6 +30,10 @@ import java.util.TreeMap;
  */
 final class StatusReport {
 
+    /** How many definitions in flight status names; the count says how many there are. */
+    static final int IN_FLIGHT_SHOWN = 10;
+
+
     /** How the text status starts the trust line when patches are not verified. */
     static final String NOT_VERIFIED = "patches are not verified";
 
@@ -141,7 +145,12 @@ final class StatusReport {
                     .append(",\"state\":").append(Json.string(e.state()))
                     .append(",\"reason\":").append(Json.string(e.reason())).append('}');
         }
-        return sb.append("],\"notShown\":").append(notLoaded.notShown()).append("}}").toString();
+        sb.append("],\"notShown\":").append(notLoaded.notShown()).append("},\"inFlight\":{\"definitions\":[");
+        int d = 0;
+        for (String def : registry.definitionsInFlight(IN_FLIGHT_SHOWN)) {
+            sb.append(d++ > 0 ? "," : "").append(Json.string(def));
+        }
+        return sb.append("],\"count\":").append(registry.definitionsInFlightCount()).append("}}").toString();
     }
 
     /** {@code {"source":..,"sha256":..,"signer":..,"builds":{..},"loadedAt":..,"loadedBy":..}}, or {@code null}. */
@@ -192,6 +201,14 @@ final class StatusReport {
         }
         for (String line : notLoadedLines(notLoaded(registry))) {
             sb.append("  ").append(line).append('\n');
+        }
+        int inFlight = registry.definitionsInFlightCount();
+        if (inFlight > 0) {
+            List<String> shown = registry.definitionsInFlight(IN_FLIGHT_SHOWN);
+            sb.append("  in flight: ").append(Text.clean(String.join(", ", shown)))
+                    .append(inFlight > shown.size() ? " and " + (inFlight - shown.size()) + " more" : "")
+                    .append(": defined while the patches changed, not loaded yet; hooked as the patches want once"
+                            + " loaded (looked for each second, for at most 10 minutes)\n");
         }
         int order = 0;
         for (PatchHandle p : patches) {

@@ -1601,6 +1601,19 @@ public final class PatchRegistry {
         forcedGone = List.copyOf(next);
     }
 
+    /**
+     * For status: definitions of patched classes that passed jlivepatch's transformer and are not
+     * loaded yet, followed until they are (HookLedger.definitionsInFlight), at most {@code max}.
+     */
+    public List<String> definitionsInFlight(int max) {
+        return hooks.ledger().definitionsInFlight(max);
+    }
+
+    /** How many such definitions there are now. */
+    public int definitionsInFlightCount() {
+        return hooks.ledger().definitionsInFlightCount();
+    }
+
     /** The forced patches unregistered since, oldest first (at most {@link ForcedPatch#KEPT}). */
     public List<ForcedPatch> forcedAndUnregistered() {
         return forcedGone;

@@ -180,6 +180,34 @@ public final class HookLedger {
     }
 
     /**
+     * For status: each definition followed now ({@link InFlight}), oldest first, as {@code
+     * <class> in <loader> (<seconds> s)}, at most {@code max} of them. Lock-free (a snapshot of the
+     * records' concurrent queue): status answers while an operation holds the registry's lock.
+     */
+    public List<String> definitionsInFlight(int max) {
+        InFlight f = inFlight;
+        if (f == null) {
+            return List.of();
+        }
+        long now = System.nanoTime();
+        List<String> out = new ArrayList<>();
+        for (InFlight.Definition d : f.all()) {
+            if (out.size() == max) {
+                break;
+            }
+            out.add(d.name + " in " + d.loaderName() + " ("
+                    + java.util.concurrent.TimeUnit.NANOSECONDS.toSeconds(now - d.since) + " s)");
+        }
+        return out;
+    }
+
+    /** How many definitions are followed now (see {@link #definitionsInFlight}). */
+    public int definitionsInFlightCount() {
+        InFlight f = inFlight;
+        return f == null ? 0 : f.size();
+    }
+
+    /**
      * Told of the loader of every class defined while it is set: what start-up patches waiting for
      * a class loader that can load their classes (a Spring Boot fat JAR's, an application server's,
      * created after premain) wait on. Null nearly always, so the class-load path reads one volatile

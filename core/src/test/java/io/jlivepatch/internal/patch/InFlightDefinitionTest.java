@@ -224,11 +224,19 @@ class InFlightDefinitionTest {
         h.disable();
         assertTrue(h.awaitTransition(Duration.ofSeconds(30)));
         assertFalse(hooks().ledger().inFlight().isEmpty(), "followed until its bound");
+        // Status says so (an operation that saw it exited 5: the operator looks there).
+        String status = Jars.statusText();
+        assertTrue(status.contains("  in flight: " + SPLIT + " in ") && status.contains("in-flight-failed")
+                && status.contains("hooked as the patches want once loaded"), status);
+        String json = (String) java.lang.management.ManagementFactory.getPlatformMBeanServer().invoke(
+                new javax.management.ObjectName(io.jlivepatch.control.ObjectNames.LIVEPATCH), "statusJson", null, null);
+        assertTrue(json.contains("\"inFlight\":{\"definitions\":[\"" + SPLIT + " in "), json);
 
         InFlightFollowUp.giveUpAfterNanos = 0;
         h.enable(); // a change looks at once; the thread would at its next look
         assertTrue(h.awaitTransition(Duration.ofSeconds(30)));
         awaitNoneInFlight();
+        assertFalse(Jars.statusText().contains("in flight:"), Jars.statusText());
         assertTrue(warnings.stream().anyMatch(w -> w.startsWith("the definition of " + SPLIT + " in")
                 && w.contains("in-flight-failed") && w.contains("was never seen loaded")), warnings.toString());
     }
