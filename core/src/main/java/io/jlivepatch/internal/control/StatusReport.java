@@ -146,11 +146,11 @@ final class StatusReport {
                     .append(",\"reason\":").append(Json.string(e.reason())).append('}');
         }
         sb.append("],\"notShown\":").append(notLoaded.notShown()).append("},\"inFlight\":{\"definitions\":[");
-        int d = 0;
-        for (String def : registry.definitionsInFlight(IN_FLIGHT_SHOWN)) {
-            sb.append(d++ > 0 ? "," : "").append(Json.string(def));
+        List<String> inFlight = registry.definitionsInFlight();
+        for (int d = 0; d < Math.min(IN_FLIGHT_SHOWN, inFlight.size()); d++) {
+            sb.append(d > 0 ? "," : "").append(Json.string(inFlight.get(d)));
         }
-        return sb.append("],\"count\":").append(registry.definitionsInFlightCount()).append("}}").toString();
+        return sb.append("],\"count\":").append(inFlight.size()).append("}}").toString();
     }
 
     /** {@code {"source":..,"sha256":..,"signer":..,"builds":{..},"loadedAt":..,"loadedBy":..}}, or {@code null}. */
@@ -202,11 +202,11 @@ final class StatusReport {
         for (String line : notLoadedLines(notLoaded(registry))) {
             sb.append("  ").append(line).append('\n');
         }
-        int inFlight = registry.definitionsInFlightCount();
-        if (inFlight > 0) {
-            List<String> shown = registry.definitionsInFlight(IN_FLIGHT_SHOWN);
+        List<String> inFlight = registry.definitionsInFlight();
+        if (!inFlight.isEmpty()) {
+            List<String> shown = inFlight.subList(0, Math.min(IN_FLIGHT_SHOWN, inFlight.size()));
             sb.append("  in flight: ").append(Text.clean(String.join(", ", shown)))
-                    .append(inFlight > shown.size() ? " and " + (inFlight - shown.size()) + " more" : "")
+                    .append(inFlight.size() > shown.size() ? " and " + (inFlight.size() - shown.size()) + " more" : "")
                     .append(": defined while the patches changed, not loaded yet; hooked as the patches want once"
                             + " loaded (looked for each second, for at most 10 minutes)\n");
         }

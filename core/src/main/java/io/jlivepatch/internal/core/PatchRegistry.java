@@ -1602,16 +1602,12 @@ public final class PatchRegistry {
     }
 
     /**
-     * For status: definitions of patched classes that passed jlivepatch's transformer and are not
-     * loaded yet, followed until they are (HookLedger.definitionsInFlight), at most {@code max}.
+     * For status: definitions of patched classes that passed jlivepatch's transformer with older
+     * hooks than the current ones and are not seen loaded yet, followed until they are
+     * (HookLedger.definitionsInFlight).
      */
-    public List<String> definitionsInFlight(int max) {
-        return hooks.ledger().definitionsInFlight(max);
-    }
-
-    /** How many such definitions there are now. */
-    public int definitionsInFlightCount() {
-        return hooks.ledger().definitionsInFlightCount();
+    public List<String> definitionsInFlight() {
+        return hooks.ledger().definitionsInFlight(hooks.table());
     }
 
     /** The forced patches unregistered since, oldest first (at most {@link ForcedPatch#KEPT}). */

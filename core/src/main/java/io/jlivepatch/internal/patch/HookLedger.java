@@ -180,11 +180,14 @@ public final class HookLedger {
     }
 
     /**
-     * For status: each definition followed now ({@link InFlight}), oldest first, as {@code
-     * <class> in <loader> (<seconds> s)}, at most {@code max} of them. Lock-free (a snapshot of the
-     * records' concurrent queue): status answers while an operation holds the registry's lock.
+     * For status: each definition that read older hooks than {@code current} and is followed until
+     * its class is seen loaded ({@link InFlight}), oldest first, as {@code <class> in <loader>
+     * (<seconds> s)}. A record made from the current hooks is left out: whether its class is loaded
+     * or not, it runs what the patches want once it is (its record only waits for the next change's
+     * look). Lock-free (a snapshot of the records' concurrent queue): status answers while an
+     * operation holds the registry's lock.
      */
-    public List<String> definitionsInFlight(int max) {
+    public List<String> definitionsInFlight(LinkTable current) {
         InFlight f = inFlight;
         if (f == null) {
             return List.of();
@@ -192,19 +195,12 @@ public final class HookLedger {
         long now = System.nanoTime();
         List<String> out = new ArrayList<>();
         for (InFlight.Definition d : f.all()) {
-            if (out.size() == max) {
-                break;
+            if (d.madeFrom != current) {
+                out.add(d.name + " in " + d.loaderName() + " ("
+                        + java.util.concurrent.TimeUnit.NANOSECONDS.toSeconds(now - d.since) + " s)");
             }
-            out.add(d.name + " in " + d.loaderName() + " ("
-                    + java.util.concurrent.TimeUnit.NANOSECONDS.toSeconds(now - d.since) + " s)");
         }
         return out;
-    }
-
-    /** How many definitions are followed now (see {@link #definitionsInFlight}). */
-    public int definitionsInFlightCount() {
-        InFlight f = inFlight;
-        return f == null ? 0 : f.size();
     }
 
     /**

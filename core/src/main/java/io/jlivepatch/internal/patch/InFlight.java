@@ -186,11 +186,6 @@ final class InFlight {
         return definitions.isEmpty();
     }
 
-    /** How many records there are now. */
-    int size() {
-        return count.get();
-    }
-
     /** Whether a record was refused for {@link #MAX} since the last call. */
     boolean overflowedSinceAsked() {
         boolean o = overflowed;

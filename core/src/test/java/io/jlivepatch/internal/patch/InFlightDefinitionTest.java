@@ -159,6 +159,22 @@ class InFlightDefinitionTest {
     }
 
     /**
+     * A patched class defined while no change runs reads the current hooks: it runs the patch, and
+     * status must not list it as in flight, though its record waits for the next change's look.
+     */
+    @Test
+    void aClassDefinedOutsideAnyChangeIsHookedAndNotListedAsInFlight() throws Exception {
+        PatchHandle h = Jars.lp().register(one("in-flight-none"));
+        h.enable();
+        assertTrue(h.awaitTransition(Duration.ofSeconds(30)));
+        TableDuringTransformTest.OwnCopy loader = new TableDuringTransformTest.OwnCopy("in-flight-none");
+        Class<?> split = loader.loadClass(SPLIT);
+        assertEquals("fixed one", call(split, "one"));
+        assertEquals(Set.of("one()Ljava/lang/String;"), hooks().ledger().get(loader, SPLIT).hooked());
+        assertFalse(Jars.statusText().contains("in flight:"), Jars.statusText());
+    }
+
+    /**
      * The `jlivepatch load` case: the definition passed jlivepatch's transformer before the patch
      * naming its class was registered, so it was not recorded then; the registration finds it from
      * the ledger's last definition of that name (HookLedger.watch) and the enable's change follows it.
