@@ -504,6 +504,43 @@ class ControlSocketTest {
     }
 
     /**
+     * A client that sends an oversized JAR steadily over a slow link is answered with the size
+     * refusal, not closed as stalled: the bytes dropped as they arrive count as arriving (the stream
+     * below skipped them all before it returned, and the stall watch saw nothing come meanwhile).
+     */
+    @Test
+    @org.junit.jupiter.api.Timeout(60)
+    void anOversizedJarSentSteadilyIsRefusedNotClosedAsStalled() throws Exception {
+        io.jlivepatch.internal.jar.JarLimits before = io.jlivepatch.internal.jar.JarLimits.current();
+        io.jlivepatch.internal.jar.JarLimits.setCurrent(before.with(io.jlivepatch.internal.jar.JarLimits.MAX_JAR_BYTES,
+                "1000"));
+        ControlServer.stallAfterForTests(Duration.ofSeconds(1));
+        try {
+            Client c = client(13);
+            callHead(c.out, "", "loadContent", 5);
+            c.out.writeByte('B');
+            c.out.writeInt(6000);
+            c.out.flush();
+            for (int i = 0; i < 60; i++) { // 3 s of sending, 100 bytes every 50 ms
+                c.out.write(new byte[100]);
+                c.out.flush();
+                Thread.sleep(50);
+            }
+            Wire.writeValue(c.out, String.class, "");
+            Wire.writeValue(c.out, String.class, "slow.jar");
+            Wire.writeValue(c.out, boolean.class, true);
+            Wire.writeValue(c.out, boolean.class, false);
+            c.out.flush();
+            assertEquals(Wire.REFUSED, c.in.readByte());
+            String refused = Wire.readString(c.in);
+            assertTrue(refused.contains("the file has 6000 bytes"), refused);
+        } finally {
+            ControlServer.stallAfterForTests(Duration.ofSeconds(ControlServer.STALL_SECONDS));
+            io.jlivepatch.internal.jar.JarLimits.setCurrent(before);
+        }
+    }
+
+    /**
      * A failure of the accept loop on one connection (out of memory, here injected) turns that
      * client away with why, is logged once for its kind, and the loop goes on serving.
      */

@@ -136,13 +136,25 @@ final class ControlSession implements Runnable {
             return n;
         }
 
+        /** Where dropped bytes are read to; the session's thread only. */
+        private byte[] dropped;
+
+        /**
+         * Drops up to a buffer of a byte array the call does not keep (a JAR over the limit), through
+         * {@link #read}: the stream below skips by reading all {@code n} before it returns, which left
+         * {@link #lastByte} unchanged however steadily they came, and the stall watch closed a client
+         * sending an oversized JAR over a slow link as one that had sent nothing.
+         */
         @Override
         public long skip(long n) throws IOException {
-            long skipped = super.skip(n); // an oversized JAR's bytes, dropped as they come
-            if (skipped > 0) {
-                lastByte = System.nanoTime();
+            if (n <= 0) {
+                return 0;
             }
-            return skipped;
+            if (dropped == null) {
+                dropped = new byte[8192];
+            }
+            int read = read(dropped, 0, (int) Math.min(n, dropped.length));
+            return Math.max(read, 0); // 0 at the end: skipNBytes then reads a byte, and finds the end
         }
     }
 
