@@ -88,10 +88,13 @@ class FootprintIT {
      * gone: 169. The records of class definitions in flight (InFlight and its Definition, loaded with it
      * because the first record is made inside a class definition), made from the first registration on, as
      * a definition held after jlivepatch's transformer by another agent's across an enable kept the previous
-     * hooks for good (same session): 171. A change that pulls in a new subsystem (another ASM API, the
-     * builder, a stream-heavy path) goes over and has to say why.
+     * hooks for good (same session): 171. The control socket's room for patch JAR bytes shared by its
+     * connections (ReceivedJarBytes), as eight connections that each sent most of a JAR and then a byte
+     * now and then held eight JARs' limit in the application's heap (2026-12-06): 172. A change that
+     * pulls in a new subsystem (another ASM API, the builder, a stream-heavy path) goes over and has to
+     * say why.
      */
-    private static final int MAX_JLIVEPATCH_CLASSES = 171;
+    private static final int MAX_JLIVEPATCH_CLASSES = 172;
 
     /**
      * Of those, lambdas and method references of jlivepatch's (hidden classes {@code X$$Lambda}). Each

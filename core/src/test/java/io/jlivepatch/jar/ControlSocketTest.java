@@ -504,6 +504,65 @@ class ControlSocketTest {
     }
 
     /**
+     * The calls of all connections together hold at most one patch JAR's size limit: eight clients
+     * that each sent most of a JAR and then a byte now and then (never quiet long enough to be
+     * closed as stalled) held eight times that in the application's heap. A second JAR while the
+     * first arrives is refused BUSY, on record, its connection going on; once the first has waited
+     * for its client for the idle limit, it is closed to make room, as an idle place is.
+     */
+    @Test
+    @org.junit.jupiter.api.Timeout(60)
+    void patchJarsArrivingAtOnceHoldOneJarsLimitAndAStalledOneMakesRoom() throws Exception {
+        byte[] jar = Files.readAllBytes(Jars.write(dir.resolve("fix.jar"), Jars.manifest("fix-room", Jars.FIX),
+                Jars.classes(Jars.FIX)));
+        io.jlivepatch.internal.jar.JarLimits before = io.jlivepatch.internal.jar.JarLimits.current();
+        io.jlivepatch.internal.jar.JarLimits.setCurrent(before.with(io.jlivepatch.internal.jar.JarLimits.MAX_JAR_BYTES,
+                Integer.toString(jar.length)));
+        List<java.util.logging.LogRecord> records = new java.util.concurrent.CopyOnWriteArrayList<>();
+        try {
+            logged(records, () -> {
+                Client slow = client(11);
+                callHead(slow.out, "", "loadContent", 5);
+                slow.out.writeByte('B');
+                slow.out.writeInt(jar.length);
+                slow.out.write(jar, 0, jar.length / 2); // and the rest a byte now and then, or never
+                slow.out.flush();
+                while (ControlServer.jarBytesHeldForTests() != jar.length) {
+                    Thread.sleep(10); // its session has read the announced length and taken the room
+                }
+                Class<?>[] load = {byte[].class, String.class, String.class, boolean.class, boolean.class};
+                Client next = client(12);
+                assertEquals(Wire.REFUSED, next.call("", "loadContent", load, jar, Sha256.hex(jar), "/b/fix.jar", false,
+                        false));
+                String busy = Wire.readString(next.in);
+                assertTrue(busy.startsWith("BUSY: cannot load patch JAR /b/fix.jar (" + jar.length + " bytes): another"
+                        + " jlivepatch command's patch JAR is being received or loaded") && busy.endsWith("nothing was"
+                        + " loaded: retry once that load has ended"), busy);
+                String[] log = Jars.auditLog();
+                assertTrue(log[log.length - 1].contains(" load /b/fix.jar by pid 12 user ")
+                        && log[log.length - 1].contains(": refused BUSY: "), log[log.length - 1]);
+                assertEquals(Wire.OK, next.call("", "getVersion", new Class<?>[0]), "the connection goes on");
+                Wire.readValue(next.in, 0);
+
+                ControlServer.idleAfterForTests(Duration.ofMillis(200));
+                Thread.sleep(300); // the slow call has now waited for its client for longer than that
+                assertEquals(Wire.OK, next.call("", "loadContent", load, jar, Sha256.hex(jar), "/b/fix.jar", false,
+                        false));
+                assertEquals("fix-room", Wire.readValue(next.in, 0));
+                assertClosedWithoutAnswer(slow);
+                awaitRecord(records, "closed a jlivepatch command's connection that had sent part of a patch JAR ("
+                        + jar.length + " bytes announced)"); // published from a thread of its own
+                while (ControlServer.jarBytesHeldForTests() != 0) {
+                    Thread.sleep(10); // given back as each call ended
+                }
+            });
+        } finally {
+            ControlServer.idleAfterForTests(Duration.ofSeconds(ControlServer.IDLE_SECONDS));
+            io.jlivepatch.internal.jar.JarLimits.setCurrent(before);
+        }
+    }
+
+    /**
      * A client that sends an oversized JAR steadily over a slow link is answered with the size
      * refusal, not closed as stalled: the bytes dropped as they arrive count as arriving (the stream
      * below skipped them all before it returned, and the stall watch saw nothing come meanwhile).

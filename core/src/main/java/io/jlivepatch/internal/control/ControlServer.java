@@ -36,7 +36,8 @@ import java.util.concurrent.TimeUnit;
  * that stopped or hang never lock the command out (a command sends its calls back to back and reads
  * each reply, and a call that runs is never idle). A connection that has sent part of a call and
  * then nothing for {@link #STALL_SECONDS} is closed whether or not places are taken: what it sent
- * is held until the call is whole, and a call is bounded (Wire.CallBudget), not its wait.
+ * is held until the call is whole, and a call is bounded (Wire.CallBudget), not its wait; the patch
+ * JARs the calls of all connections hold together are bounded too ({@link ReceivedJarBytes}).
  *
  * <p>The accept loop outlives the failure of any one connection (out of memory, out of threads):
  * that client is closed and the loop goes on. Should the socket close all the same, its file is
@@ -83,6 +84,8 @@ public final class ControlServer implements Runnable {
     private final Semaphore sessions = new Semaphore(MAX_SESSIONS);
     /** The sessions whose threads run: added here before their start, removed by themselves as they end. */
     private final Set<ControlSession> live = ConcurrentHashMap.newKeySet();
+    /** The room for patch JAR bytes that the sessions' calls share. */
+    private final ReceivedJarBytes jarBytes = new ReceivedJarBytes(live);
 
     /**
      * The socket this server accepts on, its path and its file's identity ({@code fileKey}: device
@@ -313,7 +316,7 @@ public final class ControlServer implements Runnable {
                     continue;
                 }
                 placeTaken = true;
-                session = new ControlSession(registry, client, sessions, live, this::watchStalls);
+                session = new ControlSession(registry, client, sessions, live, this::watchStalls, jarBytes);
                 live.add(session);
                 Thread t = new Thread(session, "jlivepatch-control-session");
                 t.setDaemon(true);
@@ -576,6 +579,17 @@ public final class ControlServer implements Runnable {
     /** Makes the accept loop's next connection fail with {@code e} instead of being served; for tests. */
     public static void failNextAcceptForTests(Error e) {
         acceptFailureForTests = e;
+    }
+
+    /** How long a session must have waited for its client to be closed to make room ({@link #IDLE_SECONDS}). */
+    static long idleNanos() {
+        return idleNanos;
+    }
+
+    /** The room for patch JAR bytes the sessions' calls hold now, in bytes (0 before a start); for tests. */
+    public static long jarBytesHeldForTests() {
+        ControlServer server = running;
+        return server == null ? 0 : server.jarBytes.held();
     }
 
     /** Sets how long a session must have waited for its client to be evicted; for tests. */

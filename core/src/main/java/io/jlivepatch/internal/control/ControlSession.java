@@ -68,24 +68,39 @@ final class ControlSession implements Runnable {
     private volatile long lastByte = System.nanoTime();
     /** Asked as each call starts: makes sure a stall watch runs while a call is being received. */
     private final Runnable callStarts;
+    /** The room for patch JAR bytes, shared with the server's other sessions. */
+    private final ReceivedJarBytes jarBytes;
+    /**
+     * The room this session's call holds in {@link #jarBytes}, in bytes, or 0. Written by the
+     * session's thread only; volatile for the other sessions' threads, which close a holder that has
+     * waited for its client too long (ReceivedJarBytes.closeIdleHolders).
+     */
+    private volatile long jarBytesHeld;
 
     /**
      * @param live       the server's sessions: this one is in it until its thread ends
      * @param callStarts run on the session's thread as each call starts to arrive
+     * @param jarBytes   the room for patch JAR bytes that the server's sessions share
      */
     ControlSession(PatchRegistry registry, SocketChannel client, Semaphore sessions, Set<ControlSession> live,
-                   Runnable callStarts) {
+                   Runnable callStarts, ReceivedJarBytes jarBytes) {
         this.registry = registry;
         this.client = client;
         this.sessions = sessions;
         this.live = live;
         this.callStarts = callStarts;
+        this.jarBytes = jarBytes;
         this.livepatch = new LivepatchControl(registry);
     }
 
     /** Whether a call is being received: the stall watch has something to watch. */
     boolean receiving() {
         return receiving;
+    }
+
+    /** The room for patch JAR bytes this session's call holds, or 0. */
+    long jarBytesHeld() {
+        return jarBytesHeld;
     }
 
     /**
@@ -140,10 +155,10 @@ final class ControlSession implements Runnable {
         private byte[] dropped;
 
         /**
-         * Drops up to a buffer of a byte array the call does not keep (a JAR over the limit), through
-         * {@link #read}: the stream below skips by reading all {@code n} before it returns, which left
-         * {@link #lastByte} unchanged however steadily they came, and the stall watch closed a client
-         * sending an oversized JAR over a slow link as one that had sent nothing.
+         * Drops up to a buffer of a byte array the call does not keep (a JAR over the limit, or one
+         * with no room), through {@link #read}: the stream below skips by reading all {@code n} before
+         * it returns, which left {@link #lastByte} unchanged however steadily they came, and the stall
+         * watch closed a client sending an oversized JAR over a slow link as one that had sent nothing.
          */
         @Override
         public long skip(long n) throws IOException {
@@ -284,9 +299,35 @@ final class ControlSession implements Runnable {
         }
     }
 
-    /** Reads one call, runs it, writes its reply. */
+    /**
+     * Reads one call, runs it, writes its reply (flushed by the caller); whatever room for a patch
+     * JAR it took is given back before the reply is flushed, which a client that stopped reading
+     * would otherwise hold.
+     */
     private void call(DataInputStream in, DataOutputStream out) throws IOException {
-        Wire.CallBudget budget = new Wire.CallBudget(JarLimits.current().maxJarBytes());
+        try {
+            receiveAndRun(in, out);
+        } finally {
+            long held = jarBytesHeld;
+            if (held > 0) {
+                jarBytesHeld = 0;
+                jarBytes.give(held);
+            }
+        }
+    }
+
+    /** Takes room for a patch JAR of {@code bytes} for this call (Wire.readArgument); whether there was. */
+    boolean takeJarRoom(long bytes) {
+        long limit = JarLimits.current().maxJarBytes();
+        if (!jarBytes.take(this, bytes, limit)) {
+            return false;
+        }
+        jarBytesHeld = bytes;
+        return true;
+    }
+
+    private void receiveAndRun(DataInputStream in, DataOutputStream out) throws IOException {
+        Wire.CallBudget budget = new Wire.CallBudget(JarLimits.current().maxJarBytes(), this);
         String object = "";
         String method = null;
         Object[] args;
@@ -331,9 +372,10 @@ final class ControlSession implements Runnable {
             type = PatchMBean.class;
         }
         for (Object arg : args) {
-            if (arg instanceof Wire.Oversized) {
+            if (arg instanceof Wire.Dropped) {
                 delivering();
-                long bytes = ((Wire.Oversized) arg).bytes();
+                boolean crowded = !((Wire.Dropped) arg).oversized();
+                long bytes = ((Wire.Dropped) arg).bytes();
                 if (!object.isEmpty() || !method.equals("loadContent")) {
                     // Only loadContent takes bytes: any other call was no load, and is not put on record as
                     // one (a read is not put on record at all).
@@ -342,9 +384,11 @@ final class ControlSession implements Runnable {
                     refuse(out, "UNSUPPORTED: " + why);
                     return;
                 }
-                // a JAR over the size limit, refused as a load would refuse it
+                // a JAR over the size limit, refused as a load would refuse it; or one with no room now
                 Object source = n > 2 ? args[2] : null;
-                refuse(out, livepatch.oversized(source instanceof String ? (String) source : "", bytes).getMessage());
+                String subject = source instanceof String ? (String) source : "";
+                refuse(out, (crowded ? livepatch.crowded(subject, bytes) : livepatch.oversized(subject, bytes))
+                        .getMessage());
                 return;
             }
         }

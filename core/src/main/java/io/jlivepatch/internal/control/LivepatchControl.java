@@ -89,6 +89,19 @@ final class LivepatchControl implements LivepatchMBean {
                 JarLimits.MAX_JAR_BYTES, "the file has " + bytes + " bytes")));
     }
 
+    /**
+     * The refusal of content that found no room (ReceivedJarBytes: other commands' patch JARs held
+     * it), which the channel dropped as it arrived; audited.
+     */
+    IllegalStateException crowded(String source, long bytes) {
+        String subject = source == null || source.isBlank() ? "(sent content)" : source;
+        return JmxCalls.refusal(registry.refusedOutside("load", subject, new PatchException(Reason.BUSY, null,
+                "cannot load patch JAR " + subject + " (" + bytes + " bytes): another jlivepatch command's patch JAR"
+                + " is being received or loaded, and this JVM holds at most one patch JAR's size limit ("
+                + JarLimits.MAX_JAR_BYTES + "=" + JarLimits.current().maxJarBytes() + " bytes) of them at once;"
+                + " nothing was loaded: retry once that load has ended")));
+    }
+
     @Override
     public boolean isVerifyingPatches() {
         return TrustPolicy.current().enforced();

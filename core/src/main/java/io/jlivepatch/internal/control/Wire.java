@@ -129,7 +129,7 @@ public final class Wire {
      * Reads one value of a reply (the command's end): any tag {@link #writeValue} writes.
      *
      * @param maxBytes the longest byte array accepted (a patch JAR's size limit, on the agent's end);
-     *                 a longer one is read as an {@link Oversized}
+     *                 a longer one is read as a {@link Dropped}
      */
     public static Object readValue(DataInputStream in, long maxBytes) throws IOException {
         byte tag = in.readByte();
@@ -153,7 +153,7 @@ public final class Wire {
                 if (n > maxBytes) {
                     // read and dropped, so that the call can still be answered with a refusal
                     in.skipNBytes(n);
-                    return new Oversized(n);
+                    return new Dropped(n, true);
                 }
                 return readBytes(in, n);
             }
@@ -202,7 +202,8 @@ public final class Wire {
      * (String, boolean, long, byte[]) and null; every value is charged to {@code budget} before it is
      * read, and a call has at most one byte array.
      *
-     * @return the value; a byte array longer than the budget's patch JAR limit as an {@link Oversized}
+     * @return the value; a byte array longer than the budget's patch JAR limit, or one the session found
+     *         no room for (ControlSession.takeJarRoom), as a {@link Dropped}
      * @throws BadCall for a tag no operation takes, or a call over its budget: the call is not run
      */
     static Object readArgument(DataInputStream in, CallBudget budget) throws IOException {
@@ -239,7 +240,11 @@ public final class Wire {
                 if (n > budget.maxBytes) {
                     // read and dropped as it arrives, so that the call can still be answered with a refusal
                     in.skipNBytes(n);
-                    return new Oversized(n);
+                    return new Dropped(n, true);
+                }
+                if (!budget.session.takeJarRoom(n)) {
+                    in.skipNBytes(n); // as above: other calls hold the room for patch JARs
+                    return new Dropped(n, false);
                 }
                 return readBytes(in, n);
             }
@@ -257,12 +262,18 @@ public final class Wire {
      */
     static final class CallBudget {
         private final long maxBytes;
+        private final ControlSession session;
         private long left = MAX_CALL_BYTES;
         private boolean bytesTaken;
 
-        /** @param maxBytes the longest byte array kept (a patch JAR's size limit); a longer one is skipped */
-        CallBudget(long maxBytes) {
+        /**
+         * @param maxBytes the longest byte array kept (a patch JAR's size limit); a longer one is skipped
+         * @param session  the session reading the call, which takes room for a byte array before it is
+         *                 read (ReceivedJarBytes); one it finds no room for is skipped
+         */
+        CallBudget(long maxBytes, ControlSession session) {
             this.maxBytes = maxBytes;
+            this.session = session;
         }
 
         /** Takes {@code n} bytes from what is left, before they are read. */
@@ -289,11 +300,15 @@ public final class Wire {
     }
 
     /**
-     * A byte array longer than the receiver accepts, in place of its content (dropped as it arrived).
+     * A byte array the receiver did not keep, in place of its content (dropped as it arrived): longer
+     * than it accepts, or (a call's, on the agent's end) within that but with no room while other
+     * calls' patch JARs held it. One type for both, so that a call's arguments are told from it with
+     * one class loaded (FootprintIT).
      *
-     * @param bytes its length
+     * @param bytes     its length
+     * @param oversized longer than the receiver accepts; else there was no room for it
      */
-    public record Oversized(long bytes) {
+    public record Dropped(long bytes, boolean oversized) {
     }
 
     /**
