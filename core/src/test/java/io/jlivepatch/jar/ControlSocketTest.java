@@ -507,8 +507,9 @@ class ControlSocketTest {
      * The calls of all connections together hold at most one patch JAR's size limit: eight clients
      * that each sent most of a JAR and then a byte now and then (never quiet long enough to be
      * closed as stalled) held eight times that in the application's heap. A second JAR while the
-     * first arrives is refused BUSY, on record, its connection going on; once the first has waited
-     * for its client for the idle limit, it is closed to make room, as an idle place is.
+     * first arrives waits as long as for jlivepatch's lock, then is refused BUSY, on record, its
+     * connection going on; once the first has waited for its client for the idle limit, it is closed
+     * to make room, as an idle place is.
      */
     @Test
     @org.junit.jupiter.api.Timeout(60)
@@ -532,12 +533,17 @@ class ControlSocketTest {
                 }
                 Class<?>[] load = {byte[].class, String.class, String.class, boolean.class, boolean.class};
                 Client next = client(12);
-                assertEquals(Wire.REFUSED, next.call("", "loadContent", load, jar, Sha256.hex(jar), "/b/fix.jar", false,
-                        false));
+                io.jlivepatch.internal.core.PatchRegistry.lockWaitForTests(Duration.ofMillis(300));
+                try {
+                    assertEquals(Wire.REFUSED, next.call("", "loadContent", load, jar, Sha256.hex(jar), "/b/fix.jar",
+                            false, false));
+                } finally {
+                    io.jlivepatch.internal.core.PatchRegistry.lockWaitForTests(Duration.ofSeconds(10));
+                }
                 String busy = Wire.readString(next.in);
                 assertTrue(busy.startsWith("BUSY: cannot load patch JAR /b/fix.jar (" + jar.length + " bytes): another"
-                        + " jlivepatch command's patch JAR is being received or loaded") && busy.endsWith("nothing was"
-                        + " loaded: retry once that load has ended"), busy);
+                        + " jlivepatch command's patch JAR was being received or loaded for all of the 300 ms this one"
+                        + " waited") && busy.contains("nothing was loaded: retry once that load has ended"), busy);
                 String[] log = Jars.auditLog();
                 assertTrue(log[log.length - 1].contains(" load /b/fix.jar by pid 12 user ")
                         && log[log.length - 1].contains(": refused BUSY: "), log[log.length - 1]);

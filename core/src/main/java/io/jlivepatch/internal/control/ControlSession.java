@@ -319,7 +319,7 @@ final class ControlSession implements Runnable {
     /** Takes room for a patch JAR of {@code bytes} for this call (Wire.readArgument); whether there was. */
     boolean takeJarRoom(long bytes) {
         long limit = JarLimits.current().maxJarBytes();
-        if (!jarBytes.take(this, bytes, limit)) {
+        if (!jarBytes.take(this, bytes, limit, PatchRegistry.lockWait())) {
             return false;
         }
         jarBytesHeld = bytes;

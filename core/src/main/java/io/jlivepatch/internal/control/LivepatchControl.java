@@ -95,11 +95,15 @@ final class LivepatchControl implements LivepatchMBean {
      */
     IllegalStateException crowded(String source, long bytes) {
         String subject = source == null || source.isBlank() ? "(sent content)" : source;
+        Duration wait = PatchRegistry.lockWait();
+        String waited = wait.toMillis() % 1000 == 0 ? wait.toSeconds() + " s" : wait.toMillis() + " ms";
         return JmxCalls.refusal(registry.refusedOutside("load", subject, new PatchException(Reason.BUSY, null,
                 "cannot load patch JAR " + subject + " (" + bytes + " bytes): another jlivepatch command's patch JAR"
-                + " is being received or loaded, and this JVM holds at most one patch JAR's size limit ("
+                + " was being received or loaded for all of the " + waited + " this one waited, and this JVM holds at most one patch JAR's size limit ("
                 + JarLimits.MAX_JAR_BYTES + "=" + JarLimits.current().maxJarBytes() + " bytes) of them at once;"
-                + " nothing was loaded: retry once that load has ended")));
+                + " nothing was loaded: retry once that load has ended (a load whose patch callback never returns"
+                + " holds it for good, as it holds jlivepatch's lock: the BUSY refusals of enable and disable name"
+                + " it)")));
     }
 
     @Override

@@ -16,14 +16,12 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>A call that finds no room closes the connections holding it that have waited for their client
  * for the idle limit (ControlServer's: a call still arriving after that is a peer that stalls, not
- * a command writing from memory) and waits for them to give it back; without such a holder it is
- * refused with {@code BUSY} at once (its bytes are read and dropped as they arrive, so that the
- * connection goes on). One object per server, shared by its sessions' threads.
+ * a command writing from memory), and waits for room as long as an operation waits for jlivepatch's
+ * lock (a load that runs holds its room, as it holds the lock): the second of two loads waits as it
+ * did for the lock. Then it is refused with {@code BUSY} (its bytes are read and dropped as they
+ * arrive, so that the connection goes on). One object per server, shared by its sessions' threads.
  */
 final class ReceivedJarBytes {
-
-    /** How long a call waits for a closed holder's thread to give its room back (its read fails at once). */
-    private static final long WAIT_NANOS = TimeUnit.SECONDS.toNanos(2);
 
     private final Set<ControlSession> live;
     /** The bytes the sessions hold room for. Guarded by this; waits on this pair with {@link #give}'s notifyAll. */
@@ -38,16 +36,15 @@ final class ReceivedJarBytes {
      * Takes room for {@code bytes} (at most {@code limit}, the JAR size limit) for {@code asking}'s
      * call; the call gives it back with {@link #give} once it has run, or failed.
      *
-     * @return whether room was taken: false when others' calls hold it and none of them could be closed
+     * @param wait how long to wait for room others' calls hold (PatchRegistry's lock wait)
+     * @return whether room was taken: false when others' calls held it for all of {@code wait}
      */
-    boolean take(ControlSession asking, long bytes, long limit) {
+    boolean take(ControlSession asking, long bytes, long limit, java.time.Duration wait) {
         if (tryTake(bytes, limit)) {
             return true;
         }
-        if (!closeIdleHolders(asking)) {
-            return false;
-        }
-        long deadline = System.nanoTime() + WAIT_NANOS;
+        closeIdleHolders(asking);
+        long deadline = System.nanoTime() + wait.toNanos();
         synchronized (this) {
             while (!fits(bytes, limit)) {
                 long left = deadline - System.nanoTime();
@@ -90,24 +87,26 @@ final class ReceivedJarBytes {
         return bytes == 0 || held == 0 || held + bytes <= limit;
     }
 
-    /** Closes the other sessions holding room that have waited for their client for the idle limit; whether any was. */
-    private boolean closeIdleHolders(ControlSession asking) {
+    /**
+     * Closes the other sessions holding room that have waited for their client for the idle limit:
+     * a call still arriving, never one that runs (ControlSession.evictIfIdle). Their threads give the
+     * room back as their reads fail.
+     */
+    private void closeIdleHolders(ControlSession asking) {
         long now = System.nanoTime();
         long limit = ControlServer.idleNanos(); // a place's idle limit: a call arriving for that long stalls
-        boolean closed = false;
         for (ControlSession s : live) {
-            if (s == asking || s.jarBytesHeld() == 0) {
+            long bytes = s.jarBytesHeld(); // read before the close: its thread clears it as it ends
+            if (s == asking || bytes == 0) {
                 continue;
             }
             long idle = s.idleNanos(now);
             if (s.evictIfIdle(now, limit)) {
-                closed = true;
                 Log.get().log(System.Logger.Level.WARNING, "closed a jlivepatch command's connection that had sent"
-                        + " part of a patch JAR (" + s.jarBytesHeld() + " bytes announced) and had not completed its"
-                        + " call in " + TimeUnit.NANOSECONDS.toSeconds(idle) + " s, to make room for another's"
-                        + " (calls hold at most one patch JAR's size limit at once)");
+                        + " part of a patch JAR (" + bytes + " bytes announced) and had not completed its call in "
+                        + TimeUnit.NANOSECONDS.toMillis(idle) + " ms, to make room for another's (calls hold at most"
+                        + " one patch JAR's size limit at once)");
             }
         }
-        return closed;
     }
 }

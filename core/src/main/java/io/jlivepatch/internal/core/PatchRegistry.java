@@ -506,6 +506,14 @@ public final class PatchRegistry {
                 + " the JVM ends it");
     }
 
+    /**
+     * How long a command's operation waits for klpMutex; the control socket's calls wait as long for
+     * room for a patch JAR that another call's load holds (ReceivedJarBytes).
+     */
+    public static Duration lockWait() {
+        return lockWait;
+    }
+
     /** Tests: how long an operation waits for the lock (the default's 10 s would make a slow test). */
     public static void lockWaitForTests(Duration wait) {
         lockWait = wait;
