@@ -241,6 +241,31 @@ class ControlSocketTest {
                 && unsupported.contains(": refused UNSUPPORTED: LivepatchMBean has no operation setPatches"), unsupported);
     }
 
+    /**
+     * Arguments of the wrong types (a null where a number goes, a string where a boolean does) are
+     * refused saying what the operation takes and what was sent: the refusal said "bad call of
+     * watch: null", the reflection's own message, which is null for a null where a primitive goes.
+     */
+    @Test
+    void argumentsOfTheWrongTypesAreRefusedSayingWhatTheOperationTakes() throws Exception {
+        Client c = client(14);
+        DataOutputStream o = c.request();
+        callHead(o, "", "watch", 3);
+        Wire.writeValue(o, String.class, "/etc/patches");
+        Wire.writeValue(o, long.class, null);
+        Wire.writeValue(o, String.class, "30");
+        o.flush();
+        assertEquals(Wire.REFUSED, c.in.readByte());
+        String refused = Wire.readString(c.in);
+        assertTrue(refused.startsWith("UNSUPPORTED: LivepatchMBean.watch takes (String, long, long), not (String,"
+                + " null, String): nothing was run; the command and the agent are of different jlivepatch versions"),
+                refused);
+        String[] log = Jars.auditLog();
+        assertTrue(log[log.length - 1].contains(" watch (jlivepatch) by pid 14 user ") && log[log.length - 1]
+                .contains(": refused UNSUPPORTED: LivepatchMBean.watch takes (String, long, long)"), log[log.length - 1]);
+        assertEquals(Wire.OK, c.call("", "getVersion", new Class<?>[0]), "the connection goes on");
+    }
+
     @Test
     void contentThatDiffersFromItsDigestIsRefusedOnRecordWithTheFileAndTheContentReceived() throws Exception {
         Client c = client(7);

@@ -416,8 +416,12 @@ final class ControlSession implements Runnable {
             }
             return;
         } catch (IllegalAccessException | IllegalArgumentException e) {
+            // Arguments of the wrong types: the reflection's own message says nothing useful (null
+            // for a null where a primitive goes), so say what the operation takes and what came.
             delivering();
-            String why = "bad call of " + method + ": " + e.getMessage();
+            String why = type.getSimpleName() + "." + method + " takes " + types(m.getParameterTypes()) + ", not "
+                    + kinds(args) + ": nothing was run; the command and the agent are of different jlivepatch"
+                    + " versions, or the peer is not the jlivepatch command";
             onRecord(method, args, object, "UNSUPPORTED", why);
             refuse(out, "UNSUPPORTED: " + why); // not run, as above
             return;
@@ -475,6 +479,24 @@ final class ControlSession implements Runnable {
             names.add(h.name());
         }
         return names.isEmpty() ? "none" : String.join(", ", names);
+    }
+
+    /** {@code (String, long, long)}. */
+    private static String types(Class<?>[] types) {
+        StringBuilder sb = new StringBuilder("(");
+        for (int i = 0; i < types.length; i++) {
+            sb.append(i == 0 ? "" : ", ").append(types[i].getSimpleName());
+        }
+        return sb.append(')').toString();
+    }
+
+    /** What a call's arguments are, as {@link #types} says a parameter: {@code (String, null, Boolean)}. */
+    private static String kinds(Object[] args) {
+        StringBuilder sb = new StringBuilder("(");
+        for (int i = 0; i < args.length; i++) {
+            sb.append(i == 0 ? "" : ", ").append(args[i] == null ? "null" : args[i].getClass().getSimpleName());
+        }
+        return sb.append(')').toString();
     }
 
     private static Method find(Class<?> type, String name, int arguments) {
