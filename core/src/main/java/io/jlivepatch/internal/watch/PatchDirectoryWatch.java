@@ -73,6 +73,8 @@ public final class PatchDirectoryWatch {
     private volatile boolean wakeUp;
     // Written under PatchDirectoryWatch.class.
     private Thread thread;
+    /** Tests: run by a retiring watch thread just before it starts the one that takes over. */
+    static volatile Runnable beforeHandOverStartForTests;
 
     /**
      * Held for a whole reconcile: the first one (the starter's) and the watch thread's take turns,
@@ -326,20 +328,23 @@ public final class PatchDirectoryWatch {
      */
     private boolean handOver(Events events, long lastFullReading) {
         Thread next = new OwnThread(() -> watch(events, lastFullReading), "jlivepatch-watch");
-        Thread self = Thread.currentThread();
-        synchronized (PatchDirectoryWatch.class) {
-            if (stopped) {
-                return false; // stop() joins this thread: it closes the events as it ends
-            }
-            thread = next; // pairs with stop(), which joins the threads it reads here until the last
-        }
         try {
-            next.start();
-            return true;
-        } catch (RuntimeException | VirtualMachineError e) { // no native thread left, say
             synchronized (PatchDirectoryWatch.class) {
-                thread = self;
+                if (stopped) {
+                    return false; // stop() joins this thread: it closes the events as it ends
+                }
+                Runnable hook = beforeHandOverStartForTests;
+                if (hook != null) {
+                    hook.run();
+                }
+                // Started before it is named, under the lock: stop() joins the threads it reads here until
+                // the last, and a join of a thread not started yet returns at once (it would return while
+                // this thread still ran and the next was about to start and close the events after it).
+                next.start();
+                thread = next; // pairs with stop()
             }
+            return true;
+        } catch (RuntimeException | VirtualMachineError e) { // no native thread left, say: thread is still this one
             try {
                 Log.get().log(Level.WARNING, label + ": the watch thread, on which a patch's callback ran, could"
                         + " not be replaced (" + e + "): it goes on, and whatever the callback left on it stays");

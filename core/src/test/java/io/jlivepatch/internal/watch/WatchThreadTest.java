@@ -212,6 +212,55 @@ class WatchThreadTest {
                 && watch.status().state().equals("converged"));
     }
 
+    /**
+     * stop() joined the thread it read as the watch's, and a retiring thread named its successor there
+     * before starting it: a stop() in between joined a thread not started yet, which returns at once,
+     * and returned while the retiring thread still ran and its successor was about to start and close
+     * the directory's events after it. stop() returns only once the last watch thread has ended.
+     */
+    @Test
+    void stopWhileTheWatchThreadHandsOverReturnsOnlyOnceItsSuccessorHasEnded() throws Exception {
+        WatchOptions options = new WatchOptions(dir, HOUR, Duration.ofSeconds(30));
+        watch = PatchDirectoryWatch.start(WatchFixture.registry(), options, false);
+        await("the watch thread's first reconcile", () -> watch.status().lastReconcile() > 0);
+        PatchDirectoryWatch w = watch;
+        AtomicReference<Thread> stopper = new AtomicReference<>();
+        AtomicReference<Thread.State> stopperState = new AtomicReference<>();
+        AtomicReference<Throwable> failed = new AtomicReference<>();
+        PatchDirectoryWatch.beforeHandOverStartForTests = () -> {
+            PatchDirectoryWatch.beforeHandOverStartForTests = null; // the first hand-over only
+            Thread s = new Thread(() -> {
+                try {
+                    w.stop();
+                } catch (Throwable e) {
+                    failed.set(e);
+                }
+            }, "stopper");
+            stopper.set(s);
+            s.start();
+            // Until stop() has returned, or waits (for this thread, the lock, a join): a state, not a time.
+            Thread.State st;
+            while ((st = s.getState()) != Thread.State.TERMINATED && st != Thread.State.BLOCKED
+                    && st != Thread.State.WAITING) {
+                Thread.onSpinWait();
+            }
+            stopperState.set(st);
+        };
+        try {
+            drop(jar(staging, "t.jar", "watch-thread-local", "ThreadLocal"), "10-t.jar");
+            assertEquals(watch, PatchDirectoryWatch.start(WatchFixture.registry(), options, false));
+            await("the retiring watch thread hands over", () -> stopperState.get() != null);
+            stopper.get().join();
+        } finally {
+            PatchDirectoryWatch.beforeHandOverStartForTests = null;
+        }
+        assertNull(failed.get());
+        assertTrue(stopperState.get() != Thread.State.TERMINATED,
+                "stop() returned while the watch thread was handing over to a new one");
+        Thread last = watch.thread();
+        assertTrue(last != null && !last.isAlive(), "stop() returned while " + last + " still ran");
+    }
+
     @Test
     void aWatchAskedForOverJmxWithBadArgumentsIsRefusedAndNothingIsWatched() throws Exception {
         ObjectName lp = new ObjectName(ObjectNames.LIVEPATCH);
