@@ -1870,10 +1870,6 @@ public final class PatchRegistry {
     }
 
     /**
-     * The module openings not audited yet, when no operation runs (one that does audits those it
-     * made with its own line); none otherwise. For the link-failure audit's thread.
-     */
-    /**
      * Whether klpMutex is held now, by any thread: a volatile read, no mark needed (java.util.concurrent,
      * which no patch can hook), for the audit thread's look before it marks itself.
      */
@@ -1881,6 +1877,10 @@ public final class PatchRegistry {
         return klpMutex.isLocked();
     }
 
+    /**
+     * The module openings not audited yet, when no operation runs (one that does audits those it
+     * made with its own line); none otherwise. For the link-failure audit's thread.
+     */
     java.util.List<String> openingsIfIdle() {
         if (!klpMutex.tryLock()) {
             return List.of();
