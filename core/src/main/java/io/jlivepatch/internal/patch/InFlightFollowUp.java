@@ -181,6 +181,7 @@ final class InFlightFollowUp {
     private void follow() {
         long pause = FIRST_PAUSE;
         int failedInARow = 0;
+        boolean failureLogged = false; // in this run of failures
         while (true) {
             LockSupport.parkNanos(pause);
             pause = Math.min(pause * 2, LONGEST_PAUSE);
@@ -198,13 +199,18 @@ final class InFlightFollowUp {
                     Log.get().log(System.Logger.Level.INFO, "following the definitions in flight works again, after "
                             + failedInARow + " failed look(s)");
                     failedInARow = 0;
+                    failureLogged = false;
                 }
             } catch (RuntimeException | LinkageError | VirtualMachineError e) {
                 // Out of memory or stack included: looked at again after the next pause, not thrown into
                 // this thread's end, which would leave `running` set and no thread to follow the records.
                 // Logged once per run of failures (a look a second would log one a second), and the
                 // records' bound still applies, or a look that always fails would keep them for good.
-                if (failedInARow++ == 0 && !(e instanceof VirtualMachineError)) {
+                // Its first failure that is no VirtualMachineError (logging one would need what ran out),
+                // else a run that began out of stack or memory would never be logged at all.
+                failedInARow++;
+                if (!failureLogged && !(e instanceof VirtualMachineError)) {
+                    failureLogged = true;
                     Log.get().log(System.Logger.Level.ERROR, "following the definitions in flight failed (looked"
                             + " at again each second; logged once until a look succeeds)", e);
                 }
