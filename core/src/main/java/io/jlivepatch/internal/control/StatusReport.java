@@ -207,7 +207,7 @@ final class StatusReport {
             List<String> shown = inFlight.subList(0, Math.min(IN_FLIGHT_SHOWN, inFlight.size()));
             sb.append("  in flight: ").append(Text.clean(String.join(", ", shown)))
                     .append(inFlight.size() > shown.size() ? " and " + (inFlight.size() - shown.size()) + " more" : "")
-                    .append(": defined while the patches changed, not loaded yet; hooked as the patches want once"
+                    .append(": defined while the patches changed, not seen loaded yet; hooked as the patches want once"
                             + " loaded (looked for each second, for at most 10 minutes)\n");
         }
         int order = 0;
