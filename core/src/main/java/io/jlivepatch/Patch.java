@@ -156,7 +156,7 @@ public record Patch(String name, String description, List<Replacement> replaceme
      * @param className   binary name of the target class, e.g. {@code com.acme.Greeter}
      * @param methodName  the method's name
      * @param descriptor  the method's JVM descriptor, e.g. {@code (Ljava/lang/String;)Ljava/lang/String;}
-     * @param replacement a {@code public static} method: for an instance target its parameters are
+     * @param replacement a {@code public static} method, not {@code native}: for an instance target its parameters are
      *                    the receiver followed by the target's parameters
      */
     public record Replacement(String className, String methodName, String descriptor, Method replacement) {
@@ -183,6 +183,12 @@ public record Patch(String name, String description, List<Replacement> replaceme
                         + "." + replacement.getName() + " for " + className + "." + methodName + descriptor
                         + " is not public static: declare it 'public static', with the receiver as first"
                         + " parameter for an instance method");
+            }
+            if (Modifier.isNative(mod)) {
+                // Linked lazily by the JVM: registered, it would throw UnsatisfiedLinkError at every call.
+                throw new IllegalArgumentException("replacement " + replacement.getDeclaringClass().getName()
+                        + "." + replacement.getName() + " for " + className + "." + methodName + descriptor
+                        + " is declared native: every call would throw UnsatisfiedLinkError; give it a body in Java");
             }
         }
 

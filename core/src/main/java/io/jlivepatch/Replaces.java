@@ -7,7 +7,7 @@ import java.lang.annotation.RetentionPolicy;
 import java.lang.annotation.Target;
 
 /**
- * Marks a {@code public static} method of a patch JAR's {@code Livepatch-Class} as the replacement
+ * Marks a {@code public static} method, not {@code native}, of a patch JAR's {@code Livepatch-Class} as the replacement
  * of a target method. jlivepatch reads it from the class file, so the annotation need not be
  * visible to the class loader that defines the patch class.
  */

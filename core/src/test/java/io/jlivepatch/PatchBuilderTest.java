@@ -10,6 +10,7 @@ import java.lang.reflect.Method;
 import static io.jlivepatch.TestSupport.method;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Patch.builder / build: a malformed description is an IllegalArgumentException, before any registration. */
 class PatchBuilderTest {
@@ -31,6 +32,9 @@ class PatchBuilderTest {
     static int notPublic(Calc c, int a, int b) {
         return 0;
     }
+
+    /** public static but native: no body a patch can bring */
+    public static native int nativeAdd(Calc c, int a, int b);
 
     private static Method good() {
         return method(PatchBuilderTest.class, "add", Calc.class, int.class, int.class);
@@ -74,6 +78,15 @@ class PatchBuilderTest {
     void aReplacementThatIsNotPublicIsRefused() {
         Method m = method(PatchBuilderTest.class, "notPublic", Calc.class, int.class, int.class);
         assertThrows(IllegalArgumentException.class, () -> Patch.builder("not-public").replace(target(), m));
+    }
+
+    @Test
+    void aReplacementThatIsNativeIsRefused() {
+        Method m = method(PatchBuilderTest.class, "nativeAdd", Calc.class, int.class, int.class);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Patch.builder("native").replace(target(), m));
+        assertTrue(e.getMessage().contains("nativeAdd") && e.getMessage().contains("is declared native"),
+                e.getMessage());
     }
 
     @ParameterizedTest

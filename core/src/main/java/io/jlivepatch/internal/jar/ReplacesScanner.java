@@ -257,6 +257,12 @@ public final class ReplacesScanner {
                         if ((access & Opcodes.ACC_PUBLIC) == 0 || (access & Opcodes.ACC_STATIC) == 0) {
                             problems.add(where + " is annotated @Replaces but is not public static:"
                                     + " declare it 'public static'");
+                        } else if ((access & Opcodes.ACC_NATIVE) != 0) {
+                            // The JVM links a native method lazily: the JAR would load and every call of the
+                            // patched method throw UnsatisfiedLinkError while status says PATCHED.
+                            problems.add(where + " is annotated @Replaces but is declared native: a patch brings no"
+                                    + " native library, so every call would throw UnsatisfiedLinkError; give it a"
+                                    + " body in Java");
                         } else if (values.getOrDefault("target", "").isBlank()
                                 || values.getOrDefault("method", "").isBlank()) {
                             problems.add(where + ": @Replaces needs target and method");
