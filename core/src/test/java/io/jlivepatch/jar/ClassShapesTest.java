@@ -6,6 +6,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.objectweb.asm.AnnotationVisitor;
+import org.objectweb.asm.ClassReader;
+import org.objectweb.asm.ClassVisitor;
 import org.objectweb.asm.ClassWriter;
 import org.objectweb.asm.MethodVisitor;
 import org.objectweb.asm.Opcodes;
@@ -38,6 +40,36 @@ class ClassShapesTest {
                 Map.of("jarapp/fix/NativeFix.class", nativeReplacement(fix)));
         Jars.refused(jar, Reason.SIGNATURE_MISMATCH, "jarapp.fix.NativeFix.next(Ljarapp/Counter;)I",
                 "is declared native", "give it a body in Java");
+    }
+
+    /**
+     * A callback declared native: before, a native @PrePatch refused every enable, and a native
+     * @PostPatch, @PreUnpatch or @PostUnpatch loaded and only logged its UnsatisfiedLinkError each time.
+     */
+    @Test
+    void aNativeCallbackIsRefusedNamingIt() throws Exception {
+        for (String kind : new String[] {"PrePatch", "PostPatch", "PreUnpatch", "PostUnpatch"}) {
+            String fix = "jarapp.fix.Native" + kind;
+            byte[] bytes = Jars.patchClass(fix, Jars::returnsMinusOne);
+            ClassReader reader = new ClassReader(bytes);
+            ClassWriter cw = new ClassWriter(reader, 0);
+            reader.accept(new ClassVisitor(Opcodes.ASM9, cw) {
+                @Override
+                public void visitEnd() {
+                    MethodVisitor mv = super.visitMethod(Opcodes.ACC_PUBLIC | Opcodes.ACC_STATIC | Opcodes.ACC_NATIVE,
+                            "callback", "(Ljava/lang/Class;)V", null, null);
+                    AnnotationVisitor av = mv.visitAnnotation("Lio/jlivepatch/" + kind + ";", true);
+                    av.visit("value", "jarapp.Counter");
+                    av.visitEnd();
+                    mv.visitEnd();
+                    super.visitEnd();
+                }
+            }, 0);
+            Path jar = Jars.write(dir.resolve(kind + ".jar"), Jars.manifest("native-" + kind, fix),
+                    Map.of(fix.replace('.', '/') + ".class", cw.toByteArray()));
+            Jars.refused(jar, Reason.INVALID_PATCH, fix + ".callback(Ljava/lang/Class;)V is annotated @" + kind
+                    + " but is declared native", "give it a body in Java");
+        }
     }
 
     /** {@code public static native int next(jarapp.Counter)}, annotated to replace jarapp.Counter.next. */

@@ -115,6 +115,11 @@ public final class CallbackScanner {
                                         || !DESCRIPTOR.equals(descriptor)) {
                                     problems.add(where + " is annotated @" + kind + " but is not a callback: declare"
                                             + " it 'public static void " + name + "(Class<?> target)'");
+                                } else if ((access & Opcodes.ACC_NATIVE) != 0) {
+                                    // Linked lazily by the JVM: it would throw UnsatisfiedLinkError each time it ran.
+                                    problems.add(where + " is annotated @" + kind + " but is declared native: a patch"
+                                            + " brings no native library, so it would throw UnsatisfiedLinkError each"
+                                            + " time it ran; give it a body in Java");
                                 } else if (value.isEmpty()) {
                                     problems.add(where + ": @" + kind + " needs the target class, e.g. @" + kind
                                             + "(\"com.acme.Cache\")");
