@@ -15,6 +15,8 @@ import org.objectweb.asm.Opcodes;
 import java.nio.file.Path;
 import java.util.Map;
 
+import static org.junit.jupiter.api.Assertions.assertFalse;
+
 /**
  * Patch classes of unusual but valid shapes, written with ASM: each is either applied or refused at
  * load naming what to change, never loaded to fail at every call of the patched method.
@@ -70,6 +72,56 @@ class ClassShapesTest {
             Jars.refused(jar, Reason.INVALID_PATCH, fix + ".callback(Ljava/lang/Class;)V is annotated @" + kind
                     + " but is declared native", "give it a body in Java");
         }
+    }
+
+    /**
+     * A class compiled for a newer Java than the JVM's: the advice is the compiler's target, which
+     * decides the class file version. Before, it was "build the patch again against the running
+     * application", which gives the same class file.
+     */
+    @Test
+    void aClassForANewerJavaIsRefusedWithTheReleaseAdvice() throws Exception {
+        int feature = Runtime.version().feature();
+        String fix = "jarapp.fix.NewerFix";
+        Path jar = Jars.write(dir.resolve("newer.jar"), Jars.manifest("newer-java", fix),
+                Map.of("jarapp/fix/NewerFix.class", versioned(fix, feature + 1 + 44)));
+        String message = Jars.refused(jar, Reason.INVALID_PATCH, "class " + fix + " cannot be used",
+                "compiled for a newer Java than this JVM", "class file version " + (feature + 45) + ".0",
+                "javac --release " + feature);
+        assertFalse(message.contains("build the patch again against the running application"), message);
+        // Java 46's: newer than the class files jlivepatch's own reader (ASM) knows, refused before the JVM sees it
+        Path far = Jars.write(dir.resolve("far.jar"), Jars.manifest("far-java", fix),
+                Map.of("jarapp/fix/NewerFix.class", versioned(fix, 90)));
+        String farMessage = Jars.refused(far, Reason.INVALID_PATCH, "jarapp/fix/NewerFix.class",
+                "compiled for a newer Java (class file version 90, Java 46) than jlivepatch can read", "javac --release");
+        assertFalse(farMessage.contains("build the patch again;"), farMessage);
+    }
+
+    /**
+     * A class compiled with preview features (minor version 65535), here of Java 17's: the JVM runs
+     * none without --enable-preview, nor another release's with it. Before, the refusal said it was
+     * compiled for a newer Java, on JDK 25 too, where 61 is older.
+     */
+    @Test
+    void aClassWithPreviewFeaturesIsRefusedSayingSo() throws Exception {
+        String fix = "jarapp.fix.PreviewFix";
+        Path jar = Jars.write(dir.resolve("preview.jar"), Jars.manifest("preview-java", fix),
+                Map.of("jarapp/fix/PreviewFix.class", versioned(fix, Opcodes.V17 | Opcodes.V_PREVIEW)));
+        String message = Jars.refused(jar, Reason.INVALID_PATCH, "class " + fix + " cannot be used",
+                "compiled with preview features", "61.65535", "javac --release " + Runtime.version().feature()
+                + ") and use only the modules it runs with, without --enable-preview");
+        assertFalse(message.contains("newer Java") || message.contains("Try running with")
+                || message.contains(".."), message);
+    }
+
+    /** {@link Jars#patchClass} of a correct body, with class file version {@code version}. */
+    private static byte[] versioned(String binaryName, int version) {
+        byte[] bytes = Jars.patchClass(binaryName, Jars::returnsMinusOne);
+        bytes[4] = (byte) (version >>> 24);
+        bytes[5] = (byte) (version >>> 16);
+        bytes[6] = (byte) (version >>> 8);
+        bytes[7] = (byte) version;
+        return bytes;
     }
 
     /** {@code public static native int next(jarapp.Counter)}, annotated to replace jarapp.Counter.next. */

@@ -51,6 +51,16 @@ final class ClassFileCheck {
                 }
                 reader.accept(new ReadEverything(), 0);
             } catch (RuntimeException | StackOverflowError e) {
+                int major = majorVersion(jar.classes().get(entry));
+                if (e instanceof IllegalArgumentException && major > Opcodes.V17 && String.valueOf(e.getMessage())
+                        .startsWith("Unsupported class file major version")) {
+                    // A well-formed file of a Java newer than ASM knows, not a malformed one: this check may
+                    // run in the command's JVM, whose Java need not be the application's, so no number here.
+                    throw refuse(jar, "class file " + PatchJar.quote(file) + " was compiled for a newer Java (class"
+                            + " file version " + major + ", Java " + (major - 44) + ") than jlivepatch can read:"
+                            + " compile the patch for the Java the application runs on (javac --release <its"
+                            + " version>)");
+                }
                 throw refuse(jar, "class file " + PatchJar.quote(file) + " cannot be parsed: " + Failures.describe(e)
                         + "; build the patch again");
             }
@@ -425,10 +435,29 @@ final class ClassFileCheck {
                 throw refuse(jar, "class " + name + " cannot be used: " + why + MemberReferences.NOT_IN_THIS_JAVA
                         + ". " + MemberReferences.COMPILE_FOR_THIS_JAVA);
             }
+            if (e instanceof UnsupportedClassVersionError) {
+                // The compiler's target decides the class file version: building again against the
+                // application, the advice below, would give the same file.
+                throw refuse(jar, "class " + name + " cannot be used: " + why + (why.endsWith(".") ? " " : ". ")
+                        + MemberReferences.COMPILE_FOR_THIS_JAVA
+                        + (Failures.isPreview(e) ? ", without --enable-preview" : ""));
+            }
             throw refuse(jar, "class " + name + " cannot be used: " + why + "; every class in the JAR must pass the"
                     + " JVM's verifier and use only classes of the JAR, the JDK or the target's class loader: build"
                     + " the patch again against the running application");
         }
+    }
+
+    /**
+     * The class file's major version, or -1 when it does not start as a class file does (ASM reads no
+     * magic number: garbage has a "version" too); one past any Java for centuries is not taken for one.
+     */
+    private static int majorVersion(byte[] classFile) {
+        if (classFile.length < 8 || (classFile[0] & 0xff) != 0xca || (classFile[1] & 0xff) != 0xfe
+                || (classFile[2] & 0xff) != 0xba || (classFile[3] & 0xff) != 0xbe || classFile[6] != 0) {
+            return -1;
+        }
+        return classFile[7] & 0xff;
     }
 
     /** Visits nothing, but returns a visitor wherever ASM reads further only for one: code, annotations. */

@@ -2,6 +2,7 @@ package io.jlivepatch.internal.jar;
 
 import java.io.EOFException;
 import java.io.IOException;
+import java.util.Locale;
 import java.util.zip.ZipException;
 
 /**
@@ -33,15 +34,32 @@ final class Failures {
             detail = detail.substring(0, frames);
         }
         detail = detail.strip().replaceAll("\\s+", " ");
+        if (isPreview(e)) {
+            // JDK 17's advice is for a whole program, not a patch: the application would have to restart.
+            detail = detail.replace(" Try running with '--enable-preview'", "");
+        }
         if (detail.length() > MAX_DETAIL) {
             detail = detail.substring(0, MAX_DETAIL) + "...";
         }
         return what == null ? detail : what + ": " + detail;
     }
 
+    /**
+     * Whether {@code e} refuses a class file that uses preview features: its minor version 65535,
+     * for this Java with preview off or for another Java's, older or newer (the JVM's words, which
+     * name the feature, on JDK 17 to 25).
+     */
+    static boolean isPreview(Throwable e) {
+        return e instanceof UnsupportedClassVersionError && String.valueOf(e.getMessage()).toLowerCase(Locale.ROOT)
+                .contains("preview feature");
+    }
+
     private static String kind(Throwable e) {
         if (e instanceof VerifyError) {
             return "it fails the JVM's bytecode verifier";
+        }
+        if (isPreview(e)) {
+            return "it was compiled with preview features (javac --enable-preview), which this JVM does not run";
         }
         if (e instanceof UnsupportedClassVersionError) {
             return "it was compiled for a newer Java than this JVM";
