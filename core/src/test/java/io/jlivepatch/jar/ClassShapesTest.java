@@ -124,6 +124,60 @@ class ClassShapesTest {
         return bytes;
     }
 
+    /**
+     * A patch class in its own class loader reading a private field of the class it patches, also one
+     * whose NestHost attribute claims that class: the JVM refuses the access at every call. Before, the
+     * JAR loaded, status said PATCHED and every call threw IllegalAccessError (the running class names
+     * the field itself, so the check of missing members passed it).
+     */
+    @Test
+    void aPrivateMemberOfTheApplicationUsedFromThePatchsOwnLoaderIsRefused() throws Exception {
+        for (boolean claimsNest : new boolean[] {false, true}) {
+            String fix = claimsNest ? "jarapp.fix.NestClaimFix" : "jarapp.fix.PrivateReadFix";
+            byte[] bytes = Jars.patchClass(fix, mv -> {
+                mv.visitVarInsn(Opcodes.ALOAD, 0);
+                mv.visitFieldInsn(Opcodes.GETFIELD, "jarapp/Counter", "count", "I");
+                mv.visitInsn(Opcodes.IRETURN);
+            });
+            if (claimsNest) {
+                ClassReader reader = new ClassReader(bytes);
+                ClassWriter cw = new ClassWriter(reader, 0);
+                reader.accept(new ClassVisitor(Opcodes.ASM9, cw) {
+                    @Override
+                    public void visitSource(String source, String debug) {
+                        super.visitSource(source, debug);
+                        super.visitNestHost("jarapp/Counter");
+                    }
+                }, 0);
+                bytes = cw.toByteArray();
+            }
+            Path jar = Jars.write(dir.resolve(claimsNest + ".jar"), Jars.manifest("private-" + claimsNest, fix),
+                    Map.of(fix.replace('.', '/') + ".class", bytes));
+            Jars.refused(jar, Reason.INVALID_PATCH, "class " + fix + " uses field jarapp.Counter.count (int), which is"
+                    + " private", "IllegalAccessError", "in package jarapp", "Livepatch-Nestmates");
+        }
+    }
+
+    /** The same read from a Livepatch-Nestmates class of jarapp.Counter is its own: it loads and runs. */
+    @Test
+    void aPrivateMemberUsedFromANestmateOfItsClassLoadsAndRuns() throws Exception {
+        String fix = "jarapp.NestedReadFix";
+        byte[] bytes = Jars.patchClass(fix, mv -> {
+            mv.visitVarInsn(Opcodes.ALOAD, 0);
+            mv.visitFieldInsn(Opcodes.GETFIELD, "jarapp/Counter", "count", "I");
+            mv.visitIntInsn(Opcodes.BIPUSH, 100);
+            mv.visitInsn(Opcodes.IADD);
+            mv.visitInsn(Opcodes.IRETURN);
+        });
+        Map<String, String> manifest = new java.util.LinkedHashMap<>(Jars.manifest("private-nested", fix));
+        manifest.put("Livepatch-Nestmates", fix + "=jarapp.Counter");
+        io.jlivepatch.PatchHandle h = Jars.lp().load(Jars.write(dir.resolve("nested.jar"), manifest,
+                Map.of(fix.replace('.', '/') + ".class", bytes)));
+        h.enable();
+        org.junit.jupiter.api.Assertions.assertTrue(h.awaitTransition(java.time.Duration.ofSeconds(60)));
+        org.junit.jupiter.api.Assertions.assertEquals(100, new jarapp.Counter().next());
+    }
+
     /** {@code public static native int next(jarapp.Counter)}, annotated to replace jarapp.Counter.next. */
     private static byte[] nativeReplacement(String binaryName) {
         ClassWriter cw = new ClassWriter(0);

@@ -160,7 +160,9 @@ final class MemberReferences {
                     || owner.equals("java/lang/invoke/VarHandle")) {
                 continue; // an array's clone(), or a signature-polymorphic method: any descriptor resolves
             }
-            if (running.contains(key)) {
+            // The running code naming a member says it exists, not that a class in another loader may use it.
+            boolean named = running.contains(key);
+            if (named && !inOwnLoader(checked)) {
                 continue; // the running code names it too: not the patch's to answer for
             }
             if (usedOf == bytes && !usedKeys.contains(key)) {
@@ -171,6 +173,17 @@ final class MemberReferences {
                 continue;
             }
             ClassLoader ownerLoader = ownerClass.getClassLoader();
+            if (inOwnLoader(checked) && ownerLoader != null && ownerLoader != ClassLoader.getPlatformClassLoader()
+                    && !(ownerLoader instanceof PatchClassLoader) && !(ownerLoader instanceof RenamedClasses)) {
+                Integer access = declared(ownerLoader, owner, name, descriptor, field, loader);
+                if (access != null && access >= 0 && (access & (Opcodes.ACC_PUBLIC | Opcodes.ACC_PROTECTED)) == 0
+                        && used(bytes).contains(key)) {
+                    throw refuseAccess(checked, ownerClass, field, name, descriptor, access);
+                }
+            }
+            if (named) {
+                continue;
+            }
             boolean found;
             if (ownerLoader == null || ownerLoader == ClassLoader.getPlatformClassLoader()
                     || ownerLoader instanceof PatchClassLoader || ownerLoader instanceof RenamedClasses) {
@@ -180,8 +193,8 @@ final class MemberReferences {
                 // it, and linking verifies it and loads the classes its verification needs: a change to
                 // the application the patch did not ask for (second review). The lookup is asked only
                 // to confirm a member its files lack (a member another agent added at load).
-                Boolean declared = declared(ownerLoader, owner, name, descriptor, field, loader);
-                found = declared == null || declared || !used(bytes).contains(key)
+                Integer declared = declared(ownerLoader, owner, name, descriptor, field, loader);
+                found = declared == null || declared >= 0 || !used(bytes).contains(key)
                         || has(ownerClass, name, descriptor, field, loader);
             }
             // A constant no instruction uses is no reference: a class rewritten by ASM keeps its
@@ -267,9 +280,10 @@ final class MemberReferences {
      * Whether the application's class {@code owner} (defined by {@code ownerLoader}) or one of its
      * supertypes declares the member, read from their class files through that loader, as the JVM's
      * resolution looks (a constructor in the class itself only); a JDK supertype is asked by lookup.
-     * Null when a class file cannot be read: then it cannot be told.
+     * Returns the member's access flags where it is declared (0 for one a JDK supertype has), -1 when
+     * none declares it; null when a class file cannot be read: then it cannot be told.
      */
-    private static Boolean declared(ClassLoader ownerLoader, String owner, String name, String descriptor,
+    private static Integer declared(ClassLoader ownerLoader, String owner, String name, String descriptor,
                                     boolean field, ClassLoader typesLoader) {
         java.util.ArrayDeque<String> todo = new java.util.ArrayDeque<>();
         Set<String> seen = new HashSet<>();
@@ -283,7 +297,7 @@ final class MemberReferences {
                 try {
                     Class<?> jdk = Class.forName(c.replace('/', '.'), false, ownerLoader);
                     if (has(jdk, name, descriptor, field, typesLoader)) {
-                        return true;
+                        return Opcodes.ACC_PUBLIC; // not the patch's to answer for: the JVM's verdict
                     }
                 } catch (ClassNotFoundException | LinkageError | RuntimeException e) {
                     return null;
@@ -296,8 +310,9 @@ final class MemberReferences {
             }
             try {
                 ClassReader r = new ClassReader(b);
-                if (declares(r, name, descriptor, field)) {
-                    return true;
+                int access = declares(r, name, descriptor, field);
+                if (access >= 0) {
+                    return access;
                 }
                 if (!name.equals("<init>")) {
                     if (r.getSuperName() != null) {
@@ -309,11 +324,14 @@ final class MemberReferences {
                 return null; // not a class file ASM reads
             }
         }
-        return false;
+        return -1;
     }
 
-    /** Whether the class file declares a field or method of that name and descriptor (read without a visitor). */
-    private static boolean declares(ClassReader r, String name, String descriptor, boolean field) {
+    /**
+     * The access flags of the class file's field or method of that name and descriptor, -1 when it
+     * declares none (read without a visitor).
+     */
+    private static int declares(ClassReader r, String name, String descriptor, boolean field) {
         char[] buf = new char[r.getMaxStringLength()];
         int at = r.header + 6; // access_flags, this_class, super_class
         at += 2 + 2 * r.readUnsignedShort(at); // interfaces
@@ -323,7 +341,7 @@ final class MemberReferences {
             for (int i = 0; i < count; i++) {
                 if ((kind == 0) == field && name.equals(r.readUTF8(at + 2, buf))
                         && descriptor.equals(r.readUTF8(at + 4, buf))) {
-                    return true;
+                    return r.readUnsignedShort(at);
                 }
                 int attributes = r.readUnsignedShort(at + 6);
                 at += 8;
@@ -332,7 +350,7 @@ final class MemberReferences {
                 }
             }
         }
-        return false;
+        return -1;
     }
 
     /**
@@ -485,6 +503,33 @@ final class MemberReferences {
             s.append(i == 0 ? "" : ", ").append(args[i].getClassName());
         }
         return s.append(") returning ").append(Type.getReturnType(descriptor).getClassName()).toString();
+    }
+
+    /**
+     * Whether {@code checked} is defined in the patch's own class loader for good: not a
+     * {@code Livepatch-Nestmates} class nor a carried one, which run in their host's loader and package.
+     */
+    private boolean inOwnLoader(Class<?> checked) {
+        return checked.getClassLoader() instanceof PatchClassLoader && !jar.nestmates().containsKey(checked.getName())
+                && !jar.newClasses().contains(checked.getName());
+    }
+
+    /**
+     * The refusal of {@code checked}'s use of a private or package-private member of the application's
+     * {@code owner}: the patch's own class loader is another runtime package and never a nestmate, so
+     * the JVM refuses that access at every call, whatever the class's package name or NestHost says.
+     */
+    private PatchException refuseAccess(Class<?> checked, Class<?> owner, boolean field, String name,
+                                        String descriptor, int access) {
+        String member = (field ? "field " : "method ") + owner.getName() + "." + name + (field ? " ("
+                + Type.getType(descriptor).getClassName() + ")" : describe(descriptor));
+        String kind = (access & Opcodes.ACC_PRIVATE) != 0 ? "private" : "package-private";
+        return new PatchException(Reason.INVALID_PATCH, jar.name(), "patch JAR " + jar.source() + ": class "
+                + checked.getName() + " uses " + member + ", which is " + kind + ": a class in the patch's own class"
+                + " loader cannot access it (every call reaching it would throw IllegalAccessError). Move the code"
+                + " that uses it to a class in package " + owner.getPackageName() + " made a nestmate of "
+                + owner.getName() + " (" + PatchJar.NESTMATES + ": <that class>=" + owner.getName() + "), as"
+                + " jlivepatch build does, or use only public and protected members");
     }
 
     private PatchException refuse(Class<?> checked, Class<?> owner, String member, String error) {
