@@ -8,7 +8,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -26,6 +28,23 @@ class HiddenNestmateTest {
     @AfterEach
     void removeAll() throws Exception {
         Jars.removeAll();
+    }
+
+    /**
+     * A nestmate is defined in its host's package, so it must be named in it: before, the refusal said
+     * "a malformed value: ... not in same package as lookup class" and to keep every type it uses
+     * visible to the target's loader, which was not what was wrong.
+     */
+    @Test
+    void aNestmateInAnotherPackageThanItsHostIsRefusedNamingThePackage() throws Exception {
+        String fix = "jarapp.fix.OtherPackageNestmate";
+        Map<String, String> manifest = new LinkedHashMap<>(Jars.manifest("fix-other-package", fix));
+        manifest.put("Livepatch-Nestmates", fix + "=jarapp.Counter");
+        Path jar = Jars.write(dir.resolve("other-package.jar"), manifest,
+                Map.of("jarapp/fix/OtherPackageNestmate.class", Jars.patchClass(fix, Jars::returnsMinusOne)));
+        Jars.refused(jar, PatchException.Reason.INVALID_PATCH, "Livepatch-Nestmates entry"
+                + " 'jarapp.fix.OtherPackageNestmate=jarapp.Counter'", "defined in the package of its host",
+                "package jarapp", "not jarapp.fix");
     }
 
     @Test

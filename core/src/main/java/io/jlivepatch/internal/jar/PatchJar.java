@@ -157,7 +157,17 @@ public record PatchJar(String source, String name, String description, List<Stri
                 throw invalid(source, NESTMATES + " entry " + quote(pair) + " is not patchClass=targetClass for a"
                         + " class of the JAR");
             }
-            nestmates.put(pair.substring(0, eq), pair.substring(eq + 1));
+            String nestmate = pair.substring(0, eq);
+            String host = pair.substring(eq + 1);
+            String hostPackage = packageOf(host);
+            if (!packageOf(nestmate).equals(hostPackage)) {
+                // The JVM defines a hidden class in its lookup class's package only.
+                throw invalid(source, NESTMATES + " entry " + quote(pair) + ": a nestmate is defined in the package of"
+                        + " its host, so " + quote(nestmate) + " must be in " + (hostPackage.isEmpty()
+                        ? "the unnamed package" : "package " + hostPackage) + ", not " + (packageOf(nestmate).isEmpty()
+                        ? "the unnamed package" : packageOf(nestmate)) + ": rename the class");
+            }
+            nestmates.put(nestmate, host);
         }
         List<String> newClasses = words(main.getValue(NEW_CLASSES));
         for (String c : newClasses) {
@@ -170,6 +180,12 @@ public record PatchJar(String source, String name, String description, List<Stri
         return new PatchJar(source, name, description, patchClasses, nestmates, newClasses, digests, fileDigests,
                 classes, resources, words(main.getValue(HOLD)), builds(main), states(source, main.getValue(STATES)),
                 replace(source, main.getValue(REPLACE)));
+    }
+
+    /** The package of a binary class name, empty for the unnamed package. */
+    private static String packageOf(String binaryName) {
+        int dot = binaryName.lastIndexOf('.');
+        return dot < 0 ? "" : binaryName.substring(0, dot);
     }
 
     /**
