@@ -158,6 +158,36 @@ class ClassShapesTest {
         }
     }
 
+    /**
+     * The JDK's: a method of a class that is not public (java.util.ImmutableCollections), and a
+     * private field of a public class (String.hash). Before, each loaded, status said PATCHED and
+     * every call threw IllegalAccessError.
+     */
+    @Test
+    void aJdkMemberThePatchCannotAccessIsRefused() throws Exception {
+        String closed = "jarapp.fix.ClosedClassFix";
+        Path notPublic = Jars.write(dir.resolve("not-public.jar"), Jars.manifest("jdk-not-public", closed),
+                Map.of("jarapp/fix/ClosedClassFix.class", Jars.patchClass(closed, mv -> {
+                    mv.visitInsn(Opcodes.ACONST_NULL);
+                    mv.visitMethodInsn(Opcodes.INVOKESTATIC, "java/util/ImmutableCollections", "listCopy",
+                            "(Ljava/util/Collection;)Ljava/util/List;", false);
+                    mv.visitInsn(Opcodes.POP);
+                    Jars.returnsMinusOne(mv);
+                })));
+        Jars.refused(notPublic, Reason.INVALID_PATCH, "class " + closed + " uses method"
+                + " java.util.ImmutableCollections.listCopy", "its class is not public", "IllegalAccessError",
+                "Use only the JDK's public API");
+        String hidden = "jarapp.fix.StringHashFix";
+        Path field = Jars.write(dir.resolve("private-jdk.jar"), Jars.manifest("jdk-private", hidden),
+                Map.of("jarapp/fix/StringHashFix.class", Jars.patchClass(hidden, mv -> {
+                    mv.visitLdcInsn("x");
+                    mv.visitFieldInsn(Opcodes.GETFIELD, "java/lang/String", "hash", "I");
+                    mv.visitInsn(Opcodes.IRETURN);
+                })));
+        Jars.refused(field, Reason.INVALID_PATCH, "class " + hidden + " uses field java.lang.String.hash (int), which"
+                + " it cannot access: it is private", "IllegalAccessError");
+    }
+
     /** The same read from a Livepatch-Nestmates class of jarapp.Counter is its own: it loads and runs. */
     @Test
     void aPrivateMemberUsedFromANestmateOfItsClassLoadsAndRuns() throws Exception {

@@ -12,6 +12,7 @@ import org.objectweb.asm.Type;
 import java.lang.instrument.Instrumentation;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
+import java.lang.reflect.Modifier;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -179,6 +180,12 @@ final class MemberReferences {
                 if (access != null && access >= 0 && (access & (Opcodes.ACC_PUBLIC | Opcodes.ACC_PROTECTED)) == 0
                         && used(bytes).contains(key)) {
                     throw refuseAccess(checked, ownerClass, field, name, descriptor, access);
+                }
+            }
+            if (inOwnLoader(checked) && (ownerLoader == null || ownerLoader == ClassLoader.getPlatformClassLoader())) {
+                String closed = jdkClosed(ownerClass, checked, name, descriptor, field);
+                if (closed != null && used(bytes).contains(key)) {
+                    throw refuseJdkAccess(checked, ownerClass, field, name, descriptor, closed);
                 }
             }
             if (named) {
@@ -530,6 +537,66 @@ final class MemberReferences {
                 + " that uses it to a class in package " + owner.getPackageName() + " made a nestmate of "
                 + owner.getName() + " (" + PatchJar.NESTMATES + ": <that class>=" + owner.getName() + "), as"
                 + " jlivepatch build does, or use only public and protected members");
+    }
+
+    /**
+     * Why the JVM refuses {@code checked} (an unnamed module's class) the JDK's member at every call:
+     * its class is not public or its package not exported to it, or the member is private or
+     * package-private where reflection finds it declared; null when it may be used (a protected member
+     * is left to the JVM: a subclass may use it).
+     */
+    private static String jdkClosed(Class<?> owner, Class<?> checked, String name, String descriptor, boolean field) {
+        if (!Modifier.isPublic(owner.getModifiers())) {
+            return "its class is not public";
+        }
+        if (!owner.getModule().isExported(owner.getPackageName(), checked.getModule())) {
+            return owner.getModule().getName() + " does not export " + owner.getPackageName() + " to it";
+        }
+        java.util.ArrayDeque<Class<?>> todo = new java.util.ArrayDeque<>(List.of(owner));
+        Set<Class<?>> seen = new HashSet<>();
+        try {
+            while (!todo.isEmpty()) {
+                Class<?> c = todo.poll();
+                if (!seen.add(c)) {
+                    continue;
+                }
+                int modifiers = -1;
+                if (field) {
+                    for (java.lang.reflect.Field f : c.getDeclaredFields()) {
+                        if (f.getName().equals(name) && Type.getDescriptor(f.getType()).equals(descriptor)) {
+                            modifiers = f.getModifiers();
+                        }
+                    }
+                } else {
+                    for (java.lang.reflect.Method m : c.getDeclaredMethods()) {
+                        if (m.getName().equals(name) && Type.getMethodDescriptor(m).equals(descriptor)) {
+                            modifiers = m.getModifiers();
+                        }
+                    }
+                }
+                if (modifiers >= 0) {
+                    return Modifier.isPrivate(modifiers) ? "it is private"
+                            : Modifier.isPublic(modifiers) || Modifier.isProtected(modifiers) ? null
+                            : "it is package-private";
+                }
+                if (c.getSuperclass() != null) {
+                    todo.add(c.getSuperclass());
+                }
+                todo.addAll(List.of(c.getInterfaces()));
+            }
+        } catch (LinkageError | RuntimeException e) {
+            return null; // cannot be told: the JVM's verdict at the call
+        }
+        return null; // a constructor, or not found: the other checks' to say
+    }
+
+    private PatchException refuseJdkAccess(Class<?> checked, Class<?> owner, boolean field, String name,
+                                           String descriptor, String why) {
+        String member = (field ? "field " : "method ") + owner.getName() + "." + name + (field ? " ("
+                + Type.getType(descriptor).getClassName() + ")" : describe(descriptor));
+        return new PatchException(Reason.INVALID_PATCH, jar.name(), "patch JAR " + jar.source() + ": class "
+                + checked.getName() + " uses " + member + ", which it cannot access: " + why + " (every call reaching"
+                + " it would throw IllegalAccessError). Use only the JDK's public API of exported packages");
     }
 
     private PatchException refuse(Class<?> checked, Class<?> owner, String member, String error) {
