@@ -166,12 +166,13 @@ class ShadowingClassTest {
     @Test
     void aNestmateNamedLikeAnApplicationClassIsRefused() throws Exception {
         // a hidden class may share a name, but the check of the JAR would take it for the existing class
-        String carrier = Jars.FIX;
+        // (in its host's package, which a nestmate must be in)
+        String carrier = "jarapp.Untouched";
         Map<String, String> manifest = Jars.manifest("fake-fix", carrier);
         manifest.put("Livepatch-Nestmates", carrier + "=jarapp.Counter");
         Path jar = Jars.write(dir.resolve("fakefix.jar"), manifest,
-                Map.of("jarapp/fix/CounterFix.class", Jars.patchClass(carrier, Jars::returnsMinusOne)));
-        Jars.refused(jar, Reason.INVALID_PATCH, "class 'jarapp.fix.CounterFix', which Livepatch-Nestmates defines"
+                Map.of("jarapp/Untouched.class", Jars.patchClass(carrier, Jars::returnsMinusOne)));
+        Jars.refused(jar, Reason.INVALID_PATCH, "class 'jarapp.Untouched', which Livepatch-Nestmates defines"
                 + " as a hidden nestmate, has the name of a class the running application or the JDK has (loader"
                 + " app@", "give the patch class a name of its own");
     }
