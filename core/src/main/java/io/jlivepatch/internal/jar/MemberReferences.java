@@ -546,7 +546,8 @@ final class MemberReferences {
      * is left to the JVM: a subclass may use it).
      */
     private static String jdkClosed(Class<?> owner, Class<?> checked, String name, String descriptor, boolean field) {
-        if (!Modifier.isPublic(owner.getModifiers())) {
+        // A nested class's modifiers are its InnerClasses flags: a protected one is public in its own file.
+        if (!Modifier.isPublic(owner.getModifiers()) && !Modifier.isProtected(owner.getModifiers())) {
             return "its class is not public";
         }
         if (!owner.getModule().isExported(owner.getPackageName(), checked.getModule())) {
