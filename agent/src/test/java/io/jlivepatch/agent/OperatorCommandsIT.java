@@ -56,8 +56,8 @@ class OperatorCommandsIT {
                 "Livepatch-Class", "agentapp.fix.ShoutFix", "Livepatch-Hold", "agentapp.Greeter.hold(Ljava/util/concurrent/CountDownLatch;)Ljava/lang/String;",
                 "Livepatch-Old-Build-SHA256", "aa11", "Livepatch-New-Build-SHA256", "bb22",
                 "Livepatch-Replace", "true", "Livepatch-States", "1:2 7:1",
-                "Livepatch-Nestmates", "agentapp.fix.ShoutFix=agentapp.Greeter", "Livepatch-New-Classes",
-                "agentapp.GreetOnce"), "agentapp.fix.ShoutFix", "agentapp.GreetOnce");
+                "Livepatch-Nestmates", "agentapp.ShoutNestmate=agentapp.Greeter", "Livepatch-New-Classes",
+                "agentapp.GreetOnce"), "agentapp.fix.ShoutFix", "agentapp.ShoutNestmate", "agentapp.GreetOnce");
         Cli inspect = Cli.run("inspect", jar);
         assertEquals(0, inspect.exitCode(), inspect.toString());
         String out = inspect.out();
@@ -68,7 +68,7 @@ class OperatorCommandsIT {
         assertTrue(out.contains("description: none"), out);
         assertTrue(out.contains("new classes: agentapp.GreetOnce (defined for good in the application's class"
                 + " loader)"), out);
-        assertTrue(out.contains("nestmates:   agentapp.fix.ShoutFix=agentapp.Greeter (private access to"
+        assertTrue(out.contains("nestmates:   agentapp.ShoutNestmate=agentapp.Greeter (private access to"
                 + " agentapp.Greeter)"), out);
 
         Cli json = Cli.run("inspect", jar, "--json");
@@ -83,7 +83,7 @@ class OperatorCommandsIT {
                 && j.contains("\"states\":\"1:2 7:1\"") && j.contains("\"callbacks\":[]")
                 && j.contains("\"signer\":\"unsigned\"")
                 && j.contains("\"newClasses\":[\"agentapp.GreetOnce\"]")
-                && j.contains("\"nestmates\":{\"agentapp.fix.ShoutFix\":\"agentapp.Greeter\"}"), j);
+                && j.contains("\"nestmates\":{\"agentapp.ShoutNestmate\":\"agentapp.Greeter\"}"), j);
         assertFalse(j.contains("\"verified\""), j);
         Cli plain = Cli.run("inspect", TestJars.greeterFixJar(dir), "--json");
         assertTrue(plain.out().contains("\"cumulative\":null,\"states\":null"), plain.toString());
