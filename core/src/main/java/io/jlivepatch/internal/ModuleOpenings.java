@@ -47,6 +47,19 @@ public final class ModuleOpenings {
         }
     }
 
+    /**
+     * Called by the holders of the registry's lock that report no operation (the in-flight follow-up,
+     * a late class's callbacks) right after they let it go: an opening made meanwhile found the lock
+     * held and was left for its holder, which will not audit it. Unpark after the unlock pairs with
+     * the auditor's tryLock after its park.
+     */
+    public static void wakeAuditorIfPending() {
+        Thread a = auditor;
+        if (pending && a != null) {
+            java.util.concurrent.locks.LockSupport.unpark(a);
+        }
+    }
+
     /** Has {@code thread} audit the openings made outside operations. */
     public static void auditedBy(Thread thread) {
         auditor = thread;

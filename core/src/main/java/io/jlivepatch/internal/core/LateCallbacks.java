@@ -82,6 +82,7 @@ final class LateCallbacks implements ClassCallbacks {
         } finally {
             registry.releaseHold(outer);
             klpMutex.unlock();
+            io.jlivepatch.internal.ModuleOpenings.wakeAuditorIfPending(); // this holder audits no opening
         }
     }
 

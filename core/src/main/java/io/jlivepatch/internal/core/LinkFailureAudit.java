@@ -69,13 +69,8 @@ final class LinkFailureAudit implements Runnable {
         started = true;
     }
 
-    /** How soon it looks again for an opening it found klpMutex held for, doubling up to {@link #LONGEST_RETRY}. */
-    private static final long FIRST_RETRY = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(10);
-    private static final long LONGEST_RETRY = java.util.concurrent.TimeUnit.SECONDS.toNanos(1);
-
     @Override
     public void run() {
-        long retry = 0;
         while (true) {
             // Looks at the queue first (ConcurrentLinkedQueue.poll: java.util.concurrent, which no patch
             // can hook, Patchability) and marks itself only when there is work: a wake-up with nothing queued
@@ -84,8 +79,8 @@ final class LinkFailureAudit implements Runnable {
             // an audited JDK method, run the original code) while it audits, never while it parks: a mark
             // held for the JVM's life would keep every hook's guard off its constant (Recursion.outside).
             HookLedger.LinkEvent e = ledger.nextFailure();
-            // Marked only when the lock looks free: its retries below while an operation holds the lock
-            // (for as long as a callback runs, maybe for good) must not take the guard off its constant.
+            // Marked only when the lock looks free: a wake-up while an operation holds it (for as long as a
+            // callback runs) takes no hook's guard off its constant.
             if (io.jlivepatch.internal.ModuleOpenings.pending() && !registry.lockTaken()) {
                 int mark = RecursionGuard.enter();
                 try {
@@ -113,16 +108,12 @@ final class LinkFailureAudit implements Runnable {
                     RecursionGuard.exit(mark);
                 }
             }
-            if (io.jlivepatch.internal.ModuleOpenings.pending()) {
-                // klpMutex was held. Its holder audits the opening only if it reports an operation after it;
-                // the in-flight follow-up, a late callback, an operation past its last line never do, and
-                // nothing unparks this thread when they let go: so it looks again, not only when woken.
-                retry = retry == 0 ? FIRST_RETRY : Math.min(2 * retry, LONGEST_RETRY);
-                LockSupport.parkNanos(this, retry);
-            } else {
-                retry = 0;
-                LockSupport.park(this); // returns at once when the ledger unparked it since the last poll
-            }
+            // An opening found with klpMutex held is its holder's to audit when that holder is an operation
+            // (its report takes it, as the one that caused it); the holders that report nothing (the
+            // in-flight follow-up, a late class's callbacks) unpark this thread as they let go
+            // (ModuleOpenings.wakeAuditorIfPending). Not a timed retry: it would take an operation's
+            // opening between its unlock and its report, and audit it as nobody's.
+            LockSupport.park(this); // returns at once when the ledger or an opening unparked it since the last poll
         }
     }
 

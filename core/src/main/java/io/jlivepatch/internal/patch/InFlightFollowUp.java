@@ -218,6 +218,7 @@ final class InFlightFollowUp {
             } finally {
                 RecursionGuard.exit(mark);
                 lock.unlock();
+                io.jlivepatch.internal.ModuleOpenings.wakeAuditorIfPending(); // this holder audits no opening
             }
             if (!more) {
                 running.set(false);
