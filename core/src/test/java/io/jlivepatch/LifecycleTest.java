@@ -89,7 +89,9 @@ class LifecycleTest {
     @Test
     void aSecondPatchOfARegisteredNameIsRefusedAsDuplicate() throws Exception {
         PatchHandle first = livepatch().register(valuePatch("lc-dup", "two"));
-        refused(DUPLICATE_NAME, "lc-dup", () -> livepatch().register(valuePatch("lc-dup", "three")));
+        PatchException e = refused(DUPLICATE_NAME, "lc-dup", () -> livepatch().register(valuePatch("lc-dup", "three")));
+        assertTrue(e.getMessage().startsWith("patch 'lc-dup' is already registered, built in code, registered, not"
+                + " enabled: unregister it first"), e.getMessage());
         assertEquals(List.of(first), livepatch().patches());
         assertSame(first, livepatch().find("lc-dup").orElseThrow());
     }

@@ -253,10 +253,32 @@ public final class PatchRegistry {
 
     /** Refuses {@code name} when a registered patch has it; reads the volatile stack, no lock needed. */
     private void duplicateName(String name) throws PatchException {
-        if (named(stack, name) != null) {
-            throw new PatchException(Reason.DUPLICATE_NAME, name, "patch '" + name + "' is already registered:"
-                    + " unregister it first or give the new patch another name");
+        duplicateName(name, "", null);
+    }
+
+    /**
+     * {@link #duplicateName(String)} of patch JAR {@code source} whose content has SHA-256 {@code sha256}:
+     * a second load of the very JAR that runs (a retried deployment, two operators) is told so, not
+     * advised to rename it, and a JAR of another content under a registered name is told which one holds it.
+     */
+    private void duplicateName(String name, String source, String sha256) throws PatchException {
+        RegisteredPatch p = named(stack, name);
+        if (p == null) {
+            return;
         }
+        Provenance was = p.provenance();
+        String state = p.isEnabled() ? "enabled" : "registered, not enabled";
+        String jar = source.isEmpty() ? "" : "patch JAR " + source + ": ";
+        if (sha256 != null && !sha256.isEmpty() && sha256.equals(was.sha256())) {
+            throw new PatchException(Reason.DUPLICATE_NAME, name, jar + "patch '" + name + "' is already registered from"
+                    + " this very JAR (sha256 " + sha256 + "), " + state + ": nothing was changed; it needs no second"
+                    + " load ('jlivepatch status' shows it)");
+        }
+        String from = was.sha256().isEmpty() ? "built in code"
+                : "from " + (was.source().isEmpty() ? "a JAR" : was.source()) + " (sha256 " + was.sha256() + ")";
+        throw new PatchException(Reason.DUPLICATE_NAME, name, jar + "patch '" + name + "' is already registered, " + from
+                + ", " + state + ": unregister it first, or give the new patch another name (a new version of a fix"
+                + " is shipped as a cumulative patch, Livepatch-Replace: true, which replaces it in one transition)");
     }
 
     private static RegisteredPatch named(List<RegisteredPatch> in, String name) {
@@ -744,14 +766,14 @@ public final class PatchRegistry {
             // Before the JAR is prepared: preparing defines the classes it carries into the
             // application's class loader for good, which a refusal must not leave behind. The check
             // under the lock (resolve) still decides; this one only spares the common case.
-            duplicateName(jar.name());
+            duplicateName(jar.name(), bytes.source(), bytes.sha256());
             if (!jar.nestmates().isEmpty() && Patch.isValidName(jar.name())) {
                 Set<String> replaced = requireLoaded ? PatchJarLoader.replacedClasses(jar) : Set.of();
                 try {
                     // Under the lock, as the load's own checks: the wait for a transition needs it,
                     // and a command that cannot get it is refused (BUSY) before anything is defined.
                     locked("load", jar.name(), "", signed(bytes, signature), () -> {
-                        refuseBeforePreparing(jar, replaced, enable, requireLoaded);
+                        refuseBeforePreparing(jar, bytes, replaced, enable, requireLoaded);
                         return null;
                     });
                 } catch (PatchException e) {
@@ -788,14 +810,15 @@ public final class PatchRegistry {
      * load makes them: a transition that does not end (BUSY), the name, targets loaded nowhere when
      * required loaded, a disabled patch below (ORDER_VIOLATION), states. Caller holds klpMutex.
      *
+     * @param bytes    the JAR's content, to tell a second load of the same JAR from another
      * @param replaced the classes the JAR's replacements target
      */
-    private void refuseBeforePreparing(PatchJar jar, Set<String> replaced, boolean enable, boolean requireLoaded)
-            throws PatchException {
+    private void refuseBeforePreparing(PatchJar jar, PatchJarBytes bytes, Set<String> replaced, boolean enable,
+                                       boolean requireLoaded) throws PatchException {
         if (enable) {
             awaitNoTransition(LOAD_WAITS_FOR_TRANSITION);
         }
-        duplicateName(jar.name());
+        duplicateName(jar.name(), bytes.source(), bytes.sha256());
         if (requireLoaded) {
             refuseUnloaded(jar.name(), loadedNowhere(replaced, LoadedClasses.named(hooks.instrumentation(), replaced)));
         }
@@ -858,7 +881,8 @@ public final class PatchRegistry {
      */
     private RegisteredPatch resolve(Patch patch, List<ReplacementSource> sources, Provenance provenance,
                                     PatchJarBytes jar, LoadedClasses known) throws PatchException {
-        duplicateName(patch.name());
+        duplicateName(patch.name(), provenance == null ? "" : provenance.source(),
+                provenance == null ? null : provenance.sha256());
         if (sources.size() != patch.replacements().size()) {
             throw new IllegalArgumentException(sources.size() + " sources for " + patch.replacements().size()
                     + " replacements");
