@@ -601,6 +601,9 @@ public final class HookManager {
                 table = prev;
                 dispatch.relinkAll();
             }
+            // A class defined since the publication of next read it, and no scan of this change saw it:
+            // it is retransformed to prev once loaded, as after a change that succeeds.
+            followInFlight(prev);
             if (e instanceof HookFailure) {
                 throw (HookFailure) e;
             }
@@ -620,8 +623,9 @@ public final class HookManager {
 
     /**
      * Sees the definitions still in flight through (InFlight): those loaded now are retransformed to
-     * {@code next} if they need it, and a thread of jlivepatch's looks again for the others. The change
-     * is done whatever happens here: a failure is logged, and the thread or the next change looks again.
+     * {@code next} (the table now: the change's, or the one its failure restored) if they need it, and
+     * a thread of jlivepatch's looks again for the others. The change is done (or refused) whatever
+     * happens here: a failure is logged, and the thread or the next change looks again.
      */
     private void followInFlight(LinkTable next) {
         try {

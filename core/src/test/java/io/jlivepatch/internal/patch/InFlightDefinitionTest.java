@@ -2,6 +2,7 @@ package io.jlivepatch.internal.patch;
 
 import io.jlivepatch.FunctionStatus;
 import io.jlivepatch.Livepatch;
+import io.jlivepatch.PatchException;
 import io.jlivepatch.PatchHandle;
 import io.jlivepatch.internal.core.PatchRegistry;
 import io.jlivepatch.jar.Jars;
@@ -29,6 +30,7 @@ import static io.jlivepatch.internal.patch.TableDuringTransformTest.call;
 import static io.jlivepatch.internal.patch.TableDuringTransformTest.one;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -62,10 +64,14 @@ class InFlightDefinitionTest {
     private final CountDownLatch entered = new CountDownLatch(1);
     private final CountDownLatch release = new CountDownLatch(1);
     private ClassFileTransformer holder;
+    private ClassFileTransformer refuser;
 
     @AfterEach
     void cleanUp() throws Exception {
         release.countDown();
+        if (refuser != null) {
+            inst.removeTransformer(refuser);
+        }
         if (holder != null) {
             inst.removeTransformer(holder);
         }
@@ -230,6 +236,53 @@ class InFlightDefinitionTest {
 
         assertEquals("own one", call(split, "one"));
         assertEquals(Set.of(), hooks().ledger().get(loader, SPLIT).hooked(), "the disabled patch's hook stayed");
+    }
+
+    /**
+     * A class defined while an enable's table was published, whose change then failed (the JVM
+     * refused the retransformation another agent's transformer made): the definition read the
+     * refused table, so its class, once defined, must be given back the hooks of the table restored.
+     */
+    @Test
+    void aClassDefinedDuringAChangeThatFailsEndsWithTheRestoredHooks() throws Exception {
+        PatchHandle h = Jars.lp().register(one("in-flight-refused"));
+        TableDuringTransformTest.OwnCopy loaded = new TableDuringTransformTest.OwnCopy("in-flight-refused-loaded");
+        Class<?> refusedClass = loaded.loadClass(SPLIT); // the enable retransforms it, and the JVM refuses that
+        TableDuringTransformTest.OwnCopy loader = new TableDuringTransformTest.OwnCopy("in-flight-refused");
+        holdDefinitionIn(loader, null);
+        Thread[] definer = new Thread[1];
+        AtomicReference<AtomicReference<Object>> held = new AtomicReference<>();
+        // Another agent's transformer, after jlivepatch's: at the enable's retransformation of the loaded
+        // copy (the enable's table is published by then) it has the other copy's definition pass
+        // jlivepatch's transformer and wait in the holder's, then gives the JVM bytes it refuses.
+        refuser = new ClassFileTransformer() {
+            @Override
+            public byte[] transform(ClassLoader l, String name, Class<?> redefined, ProtectionDomain pd, byte[] b) {
+                if (redefined != refusedClass || held.get() != null) {
+                    return null;
+                }
+                try {
+                    held.set(defineHeld(loader, definer));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                return new byte[] {0, 1, 2, 3};
+            }
+        };
+        inst.addTransformer(refuser, true);
+
+        PatchException e = assertThrows(PatchException.class, h::enable);
+        assertEquals(PatchException.Reason.TRANSFORM_FAILED, e.reason(), e.getMessage());
+        assertFalse(h.isEnabled());
+        inst.removeTransformer(refuser);
+        assertTrue(held.get() != null, "the enable never retransformed the loaded copy");
+        release.countDown();
+        Class<?> split = definedClass(held.get(), definer[0]);
+        awaitNoneInFlight();
+
+        assertEquals(Set.of(), hooks().ledger().get(loader, SPLIT).hooked(), "the refused enable's hook stayed");
+        assertEquals("own one", call(split, "one"));
+        assertEquals("own one", call(refusedClass, "one"));
     }
 
     @Test
