@@ -17,13 +17,9 @@ import java.security.ProtectionDomain;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.logging.Handler;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 
 import static io.jlivepatch.internal.patch.TableDuringTransformTest.SPLIT;
 import static io.jlivepatch.internal.patch.TableDuringTransformTest.call;
@@ -42,23 +38,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class InFlightDefinitionTest {
 
-    private final List<String> warnings = new CopyOnWriteArrayList<>();
-    private final Handler capture = new Handler() {
-        @Override
-        public void publish(LogRecord r) {
-            if (r.getLevel().intValue() >= java.util.logging.Level.WARNING.intValue()) {
-                warnings.add(new java.util.logging.SimpleFormatter().formatMessage(r));
-            }
-        }
-
-        @Override
-        public void flush() {
-        }
-
-        @Override
-        public void close() {
-        }
-    };
+    private final WarningsLogged capture = new WarningsLogged();
+    private final List<String> warnings = capture.lines;
 
     private final Instrumentation inst = ByteBuddyAgent.install();
     private final CountDownLatch entered = new CountDownLatch(1);
@@ -77,7 +58,7 @@ class InFlightDefinitionTest {
         }
         InFlightFollowUp.giveUpAfterNanos = TimeUnit.MINUTES.toNanos(10);
         InFlightFollowUp.beforeLookForTests = null;
-        Logger.getLogger("io.jlivepatch").removeHandler(capture);
+        capture.stop();
         Jars.removeAll();
     }
 
@@ -117,6 +98,23 @@ class InFlightDefinitionTest {
         definer[0].start();
         assertTrue(entered.await(30, TimeUnit.SECONDS), "the definition never reached the holding transformer");
         return defined;
+    }
+
+    /**
+     * Registers {@code name}, a patch of SPLIT, then has a definition of SPLIT in a loader of that name
+     * fail after jlivepatch's transformer (another agent's bytes, which the JVM refuses): its record is
+     * never seen loaded.
+     */
+    private PatchHandle registeredWithAFailedDefinition(String name) throws Exception {
+        PatchHandle h = Jars.lp().register(one(name));
+        TableDuringTransformTest.OwnCopy loader = new TableDuringTransformTest.OwnCopy(name);
+        holdDefinitionIn(loader, new byte[] {0, 1, 2, 3}); // the JVM refuses these bytes: ClassFormatError
+        Thread[] definer = new Thread[1];
+        AtomicReference<Object> defined = defineHeld(loader, definer);
+        release.countDown();
+        definer[0].join(TimeUnit.SECONDS.toMillis(30));
+        assertTrue(defined.get() instanceof ClassFormatError, () -> "expected a failed definition: " + defined.get());
+        return h;
     }
 
     private static HookManager hooks() throws ReflectiveOperationException {
@@ -287,15 +285,8 @@ class InFlightDefinitionTest {
 
     @Test
     void aDefinitionThatFailsAfterTheTransformerHoldsNothingUpAndIsGivenUpWithAWarning() throws Exception {
-        Logger.getLogger("io.jlivepatch").addHandler(capture);
-        PatchHandle h = Jars.lp().register(one("in-flight-failed"));
-        TableDuringTransformTest.OwnCopy loader = new TableDuringTransformTest.OwnCopy("in-flight-failed");
-        holdDefinitionIn(loader, new byte[] {0, 1, 2, 3}); // the JVM refuses these bytes: ClassFormatError
-        Thread[] definer = new Thread[1];
-        AtomicReference<Object> defined = defineHeld(loader, definer);
-        release.countDown();
-        definer[0].join(TimeUnit.SECONDS.toMillis(30));
-        assertTrue(defined.get() instanceof ClassFormatError, () -> "expected a failed definition: " + defined.get());
+        capture.start();
+        PatchHandle h = registeredWithAFailedDefinition("in-flight-failed");
 
         // Never seen loaded: the operations go on all the same, and the record is followed meanwhile.
         h.enable();
@@ -337,7 +328,7 @@ class InFlightDefinitionTest {
     }
 
     private void looksFailEveryTime(boolean firstOutOfStack) throws Exception {
-        Logger.getLogger("io.jlivepatch").addHandler(capture);
+        capture.start();
         java.util.concurrent.atomic.AtomicInteger looks = new java.util.concurrent.atomic.AtomicInteger();
         InFlightFollowUp.beforeLookForTests = () -> {
             if (looks.incrementAndGet() == 1 && firstOutOfStack) {
@@ -345,14 +336,7 @@ class InFlightDefinitionTest {
             }
             throw new IllegalStateException("a look that fails on purpose");
         };
-        PatchHandle h = Jars.lp().register(one("in-flight-looks-fail"));
-        TableDuringTransformTest.OwnCopy loader = new TableDuringTransformTest.OwnCopy("in-flight-looks-fail");
-        holdDefinitionIn(loader, new byte[] {0, 1, 2, 3}); // never seen loaded: ClassFormatError
-        Thread[] definer = new Thread[1];
-        AtomicReference<Object> defined = defineHeld(loader, definer);
-        release.countDown();
-        definer[0].join(TimeUnit.SECONDS.toMillis(30));
-        assertTrue(defined.get() instanceof ClassFormatError, () -> "expected a failed definition: " + defined.get());
+        PatchHandle h = registeredWithAFailedDefinition("in-flight-looks-fail");
         h.enable(); // its own look keeps the record (within its bound) and starts the thread, whose looks fail
         assertTrue(h.awaitTransition(Duration.ofSeconds(30)));
         for (int i = 0; i < 30_000 && looks.get() < 3; i++) {

@@ -10,10 +10,6 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.logging.Handler;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -30,34 +26,19 @@ class RelinkThreadRefusedTest {
     @TempDir
     Path dir;
 
-    private final List<String> warnings = new CopyOnWriteArrayList<>();
-    private final Handler capture = new Handler() {
-        @Override
-        public void publish(LogRecord r) {
-            if (r.getLevel().intValue() >= java.util.logging.Level.WARNING.intValue()) {
-                warnings.add(new java.util.logging.SimpleFormatter().formatMessage(r));
-            }
-        }
-
-        @Override
-        public void flush() {
-        }
-
-        @Override
-        public void close() {
-        }
-    };
+    private final WarningsLogged capture = new WarningsLogged();
+    private final List<String> warnings = capture.lines;
 
     @AfterEach
     void restore() throws Exception {
         HookManager.relinkStartFailureForTests = null;
-        Logger.getLogger("io.jlivepatch").removeHandler(capture);
+        capture.stop();
         Jars.removeAll();
     }
 
     @Test
     void aFirstCallWhoseRelinkThreadCannotStartStillRunsThePatchAndSaysSoOnce() throws Exception {
-        Logger.getLogger("io.jlivepatch").addHandler(capture);
+        capture.start();
         // First, a first call at the edge of its thread's stack, which overflows starting the thread: no
         // shortage of threads, neither said as one nor taking the one warning a real shortage gets (the
         // warning is once per JVM, so both are in this one test).
