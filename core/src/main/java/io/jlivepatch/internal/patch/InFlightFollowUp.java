@@ -211,8 +211,14 @@ final class InFlightFollowUp {
                 failedInARow++;
                 if (!failureLogged && !(e instanceof VirtualMachineError)) {
                     failureLogged = true;
-                    Log.get().log(System.Logger.Level.ERROR, "following the definitions in flight failed (looked"
-                            + " at again each second; logged once until a look succeeds)", e);
+                    try {
+                        Log.get().log(System.Logger.Level.ERROR, "following the definitions in flight failed"
+                                + " (looked at again each second; logged once until a look succeeds)", e);
+                    } catch (RuntimeException | LinkageError | VirtualMachineError again) {
+                        // The log cannot take it (out of memory, a failure whose text cannot be read):
+                        // thrown on, it would end this thread with `running` set, as above. Not tried
+                        // again in this run of failures.
+                    }
                 }
                 more = giveUpExpired();
             } finally {

@@ -327,6 +327,36 @@ class InFlightDefinitionTest {
         looksFailEveryTime(true);
     }
 
+    /**
+     * A failed look whose logging fails too (it runs out of memory: here reading the failure's text,
+     * as the log does) ended the thread with its state still saying it ran: no thread looked again,
+     * nor would one ever start. It looks on, and gives the record up at its bound.
+     */
+    @Test
+    void aFailedLookThatCannotBeLoggedLeavesTheFollowUpLooking() throws Exception {
+        java.util.concurrent.atomic.AtomicInteger looks = new java.util.concurrent.atomic.AtomicInteger();
+        InFlightFollowUp.beforeLookForTests = () -> {
+            if (looks.incrementAndGet() == 1) {
+                throw new IllegalStateException("a look that fails on purpose") {
+                    @Override
+                    public String toString() {
+                        throw new OutOfMemoryError("logging the failed look, on purpose");
+                    }
+                };
+            }
+        };
+        PatchHandle h = registeredWithAFailedDefinition("in-flight-log-fails");
+        h.enable(); // its own look keeps the record (within its bound) and starts the thread
+        assertTrue(h.awaitTransition(Duration.ofSeconds(30)));
+        for (int i = 0; i < 30_000 && looks.get() < 2; i++) {
+            Thread.sleep(1); // a hang detector: the thread looks 1 ms, 2 ms, 4 ms ... after the enable
+        }
+        assertTrue(looks.get() >= 2, "the thread looked " + looks.get() + " time(s)");
+
+        InFlightFollowUp.giveUpAfterNanos = 0; // no change from here: only the thread can give it up
+        awaitNoneInFlight();
+    }
+
     private void looksFailEveryTime(boolean firstOutOfStack) throws Exception {
         capture.start();
         java.util.concurrent.atomic.AtomicInteger looks = new java.util.concurrent.atomic.AtomicInteger();
