@@ -99,7 +99,7 @@ final class InFlightFollowUp {
                 seen.add(d); // removed once retransformed: no record means hooked as current wants
             } else if (d.gone()) {
                 f.remove(d);
-            } else if (now - d.since > giveUpAfterNanos) {
+            } else if (expired(d, now)) {
                 giveUp(f, d, now, "was never seen loaded: it failed after it (another agent's transformer, the"
                         + " JVM's checks), or it is held still");
             }
@@ -119,6 +119,11 @@ final class InFlightFollowUp {
             f.remove(d);
         }
         return !f.isEmpty();
+    }
+
+    /** Past its bound ({@link #giveUpAfterNanos}): one test for a look and for a failed one ({@link #giveUpExpired}). */
+    private static boolean expired(InFlight.Definition d, long now) {
+        return now - d.since > giveUpAfterNanos;
     }
 
     private static void giveUp(InFlight f, InFlight.Definition d, long now, String why) {
@@ -144,7 +149,7 @@ final class InFlightFollowUp {
             }
             long now = System.nanoTime();
             for (InFlight.Definition d : f.all()) {
-                if (now - d.since > giveUpAfterNanos) {
+                if (expired(d, now)) {
                     giveUp(f, d, now, "could not be looked for (the follow-up's looks failed, see the error logged)");
                 }
             }
