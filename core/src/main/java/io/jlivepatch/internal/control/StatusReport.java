@@ -33,7 +33,6 @@ final class StatusReport {
     /** How many definitions in flight status names; the count says how many there are. */
     static final int IN_FLIGHT_SHOWN = 10;
 
-
     /** How the text status starts the trust line when patches are not verified. */
     static final String NOT_VERIFIED = "patches are not verified";
 
@@ -146,11 +145,21 @@ final class StatusReport {
                     .append(",\"reason\":").append(Json.string(e.reason())).append('}');
         }
         sb.append("],\"notShown\":").append(notLoaded.notShown()).append("},\"inFlight\":{\"definitions\":[");
-        List<String> inFlight = registry.definitionsInFlight();
-        for (int d = 0; d < Math.min(IN_FLIGHT_SHOWN, inFlight.size()); d++) {
-            sb.append(d > 0 ? "," : "").append(Json.string(inFlight.get(d)));
+        InFlightShown inFlight = inFlight(registry);
+        for (int d = 0; d < inFlight.shown().size(); d++) {
+            sb.append(d > 0 ? "," : "").append(Json.string(inFlight.shown().get(d)));
         }
-        return sb.append("],\"count\":").append(inFlight.size()).append("}}").toString();
+        return sb.append("],\"count\":").append(inFlight.count()).append("}}").toString();
+    }
+
+    /** The definitions in flight status names, at most {@link #IN_FLIGHT_SHOWN}, and how many there are. */
+    private record InFlightShown(List<String> shown, int count) {
+    }
+
+    /** One cut for both forms of status, so that the text and the JSON name the same definitions. */
+    private static InFlightShown inFlight(PatchRegistry registry) {
+        List<String> all = registry.definitionsInFlight();
+        return new InFlightShown(all.subList(0, Math.min(IN_FLIGHT_SHOWN, all.size())), all.size());
     }
 
     /** {@code {"source":..,"sha256":..,"signer":..,"builds":{..},"loadedAt":..,"loadedBy":..}}, or {@code null}. */
@@ -202,11 +211,11 @@ final class StatusReport {
         for (String line : notLoadedLines(notLoaded(registry))) {
             sb.append("  ").append(line).append('\n');
         }
-        List<String> inFlight = registry.definitionsInFlight();
-        if (!inFlight.isEmpty()) {
-            List<String> shown = inFlight.subList(0, Math.min(IN_FLIGHT_SHOWN, inFlight.size()));
-            sb.append("  in flight: ").append(Text.clean(String.join(", ", shown)))
-                    .append(inFlight.size() > shown.size() ? " and " + (inFlight.size() - shown.size()) + " more" : "")
+        InFlightShown inFlight = inFlight(registry);
+        if (inFlight.count() > 0) {
+            int more = inFlight.count() - inFlight.shown().size();
+            sb.append("  in flight: ").append(Text.clean(String.join(", ", inFlight.shown())))
+                    .append(more > 0 ? " and " + more + " more" : "")
                     .append(": defined while the patches changed, not seen loaded yet; hooked as the patches want once"
                             + " loaded (looked for each second, for at most 10 minutes)\n");
         }
