@@ -44,20 +44,34 @@ final class CleanLogger implements System.Logger {
         return delegate.isLoggable(level);
     }
 
+    // Neither log method throws: jlivepatch logs from catch blocks and finally blocks of threads that
+    // must go on (the in-flight follow-up, the audit thread, an operation undoing itself), where a
+    // line that cannot be made (no memory for its text, a delegate that throws) would end the thread
+    // or replace the failure being reported. Such a line is dropped; what it said stands elsewhere
+    // (the refusal thrown, the audit log, status).
+
     @Override
     public void log(Level level, ResourceBundle bundle, String msg, Throwable thrown) {
-        if (!delegate.isLoggable(level)) {
-            return;
+        try {
+            if (!delegate.isLoggable(level)) {
+                return;
+            }
+            emit(level, finish(localized(bundle, msg)), CleanThrowable.of(thrown));
+        } catch (RuntimeException | LinkageError | VirtualMachineError dropped) {
+            // see above
         }
-        emit(level, finish(localized(bundle, msg)), CleanThrowable.of(thrown));
     }
 
     @Override
     public void log(Level level, ResourceBundle bundle, String format, Object... params) {
-        if (!delegate.isLoggable(level)) {
-            return;
+        try {
+            if (!delegate.isLoggable(level)) {
+                return;
+            }
+            emit(level, finish(format(localized(bundle, format), params)), null);
+        } catch (RuntimeException | LinkageError | VirtualMachineError dropped) {
+            // see above
         }
-        emit(level, finish(format(localized(bundle, format), params)), null);
     }
 
     /** A finished message (no parameters) to the publisher, else to the delegate. */

@@ -38,8 +38,10 @@ final class CleanThrowable extends Throwable {
                 return t;
             }
             return copy(t, new IdentityHashMap<>(), 0);
-        } catch (RuntimeException brokenToString) {
-            return t; // logging must not fail; the handler meets the same exception and copes
+        } catch (RuntimeException | LinkageError | VirtualMachineError brokenToString) {
+            // Logging must not fail (an Error too: a toString out of memory, a cause chain deep enough
+            // to overflow); the handler meets the same failure and copes.
+            return t;
         }
     }
 

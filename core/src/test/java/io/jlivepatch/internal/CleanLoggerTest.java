@@ -20,7 +20,7 @@ class CleanLoggerTest {
     private record Record(System.Logger.Level level, String message, Object[] params, Throwable thrown) {
     }
 
-    private static final class Capturing implements System.Logger {
+    private static class Capturing implements System.Logger {
         final List<Record> records = new ArrayList<>();
         System.Logger.Level threshold = System.Logger.Level.INFO;
 
@@ -136,6 +136,31 @@ class CleanLoggerTest {
         String m = jdk.records.get(0).message();
         assertTrue(m.length() < CleanLogger.MAX_MESSAGE + 100, "length " + m.length());
         assertTrue(m.endsWith("\u2026(truncated, 1000014 chars)"), m.substring(m.length() - 40));
+    }
+
+    @Test
+    void aThrowableWhoseTextRunsOutOfMemoryIsPassedOnAndTheCallerGoesOn() {
+        RuntimeException e = new RuntimeException() {
+            @Override
+            public String toString() {
+                throw new OutOfMemoryError("a test's toString");
+            }
+        };
+        log.log(System.Logger.Level.ERROR, "a look failed", e); // threw the OutOfMemoryError before
+        assertSame(e, jdk.records.get(0).thrown(), "the handler meets it, as with any broken toString");
+    }
+
+    @Test
+    void aDelegateThatThrowsAnErrorDropsTheLineAndTheCallerGoesOn() {
+        System.Logger failing = new CleanLogger(new Capturing() {
+            @Override
+            public void log(Level level, ResourceBundle bundle, String msg, Throwable thrown) {
+                throw new StackOverflowError("a test's handler");
+            }
+        });
+        failing.log(System.Logger.Level.WARNING, "one {0}", "line"); // threw before
+        failing.log(System.Logger.Level.WARNING, "another line");
+        failing.log(System.Logger.Level.WARNING, "with a throwable", new IllegalStateException());
     }
 
     @Test
