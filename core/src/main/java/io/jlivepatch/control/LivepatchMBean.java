@@ -52,7 +52,10 @@ public interface LivepatchMBean {
     /** The same for people. */
     String statusText();
 
-    /** The audit log, oldest first, one line per operation. */
+    /**
+     * The audit log, oldest first, one line per operation; a run of the same refusal is one line that
+     * counts it. Refusals and the other records are bounded apart (README "A bounded audit log").
+     */
     String[] getLog();
 
     /**

@@ -7,16 +7,27 @@ import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
+import java.util.Iterator;
 import java.util.List;
 
 /**
- * Every life-cycle operation and its outcome, refusals included, newest last: who asked, and for a
+ * Every life-cycle operation and its outcome, refusals included, oldest first: who asked, and for a
  * patch JAR which file and which content (the kernel's {@code dmesg} line with the module's
- * signature). Bounded, so that no patching loop and no input can grow the heap: at most
- * {@value #CAPACITY} entries and {@value #MAX_BYTES} bytes (oldest first out), each field cut to its
- * own limit with a visible {@code …(truncated, N chars)} and {@link Text#clean cleaned}, so that one
- * entry is one line. Each record also goes to the {@link AuditFile} when one is configured, and is a
- * JFR event ({@link JfrEvents}).
+ * signature). Bounded, so that no patching loop and no input can grow the heap, and each field cut
+ * to its own limit with a visible {@code …(truncated, N chars)} and {@link Text#clean cleaned}, so
+ * that one entry is one line. Each record also goes to the {@link AuditFile} when one is
+ * configured, and is a JFR event ({@link JfrEvents}): those get every record, one by one.
+ *
+ * <p>Refusals are kept apart from the other records, each kind at most {@value #CAPACITY} entries
+ * and {@value #MAX_BYTES} bytes (its oldest first out), and read together in the order of their
+ * times. A refusal changed nothing (a refused operation leaves the application as it was), and a
+ * loop of them (a local client's bad requests, a JMX client retrying a refused enable, a watched
+ * directory's bad JAR retried) is cheap to make: in one shared bound they pushed the records of
+ * what did change out, and {@code status --log} no longer said what runs. A refusal identical to
+ * one made since the last other record (every field but the time) is counted into it, which moves
+ * to the end with the latest time ({@link Entry#times}): a loop then keeps one line, not the bound's
+ * worth, and the refusals before it stay. A run never spans another record, so each line stays
+ * where it was made among the changes.
  */
 public final class AuditLog {
 
@@ -35,9 +46,40 @@ public final class AuditLog {
      * @param source    the patch JAR's path, or {@code ""} for a patch built in code or no patch at all
      * @param sha256    the SHA-256 of the JAR's bytes, or {@code ""}
      * @param signer    who signed the JAR, or {@code ""} when unsigned or not known
+     * @param times     how many identical refusals, with no other record between them, this entry stands for
+     *                  ({@link AuditLog}); 1 for every other record
+     * @param first     when the first of them ended; {@code time} is the last's
      */
     public record Entry(Instant time, String operation, String patch, String outcome, String requester,
-                        String source, String sha256, String signer) {
+                        String source, String sha256, String signer, long times, Instant first) {
+
+        /** One operation's record. */
+        public Entry(Instant time, String operation, String patch, String outcome, String requester, String source,
+                     String sha256, String signer) {
+            this(time, operation, patch, outcome, requester, source, sha256, signer, 1, time);
+        }
+
+        /**
+         * {@code 2026-12-01T13:05:00Z enable fix-x by jmx: refused ILLEGAL_STATE: ... (the same 40 times, first at
+         * 2026-12-01T13:00:00Z, last at 2026-12-01T13:05:00Z)}, after the outcome, so that the count reads as part
+         * of what happened.
+         */
+        private String repeated() {
+            return times == 1 ? "" : " (the same " + times + " times, first at " + first + ", last at " + time + ")";
+        }
+
+        /** Whether the operation was refused: nothing changed. */
+        boolean refusal() {
+            return outcome.startsWith("refused");
+        }
+
+        /** Whether {@code e} says what this says, its time aside. Hashes first: a String caches its own. */
+        boolean sameAs(Entry e) {
+            return outcome.hashCode() == e.outcome.hashCode() && patch.hashCode() == e.patch.hashCode()
+                    && outcome.equals(e.outcome) && patch.equals(e.patch) && operation.equals(e.operation)
+                    && requester.equals(e.requester) && source.equals(e.source) && sha256.equals(e.sha256)
+                    && signer.equals(e.signer);
+        }
 
         /** {@code 2026-12-01T13:00:00Z load fix-x by pid 123 user alice: ok (registered, enabled) [file /tmp/fix.jar sha256 ab12…]}. */
         @Override
@@ -46,7 +88,7 @@ public final class AuditLog {
             // names): quoted where they hold what separates the fields after them, so that no text
             // reads as another requester or outcome.
             StringBuilder sb = new StringBuilder(128).append(time).append(' ').append(operation).append(' ')
-                    .append(unambiguous(patch, " by ")).append(" by ").append(requester).append(": ").append(outcome);
+                    .append(unambiguous(patch, " by ")).append(" by ").append(requester).append(": ").append(outcome).append(repeated());
             if (!source.isEmpty() || !sha256.isEmpty() || !signer.isEmpty()) {
                 String sep = " [";
                 if (!source.isEmpty()) {
@@ -92,7 +134,7 @@ public final class AuditLog {
     static final int MAX_SIGNER = 512;
     /**
      * The entry, its Instant, three Strings and their arrays' headers, the deque's slot: a generous
-     * estimate. The requester and provenance fields are mostly the very Strings of a constant or of
+     * estimate (a count of repeats and the first's Instant included). The requester and provenance fields are mostly the very Strings of a constant or of
      * the patch's {@link Provenance} (cutting and cleaning return a String unchanged when they can),
      * and their characters are counted by {@link #bytes(Entry)} all the same.
      */
@@ -108,10 +150,13 @@ public final class AuditLog {
     // Set once jdk.jfr is found missing (a jlinked runtime); racy reads only repeat a failed attempt.
     private static volatile boolean noJfr;
 
-    // Guarded by this.
+    // Guarded by this: both kinds, in the order of their times (a repeated refusal moved to the end).
     private final Deque<Entry> entries = new ArrayDeque<>();
-    // Guarded by this: the sum of bytes(e) over entries.
-    private long bytes;
+    // Guarded by this: how many of entries are refusals, and the other records; their sums of bytes(e).
+    private int refusals;
+    private int others;
+    private long refusalBytes;
+    private long otherBytes;
 
     /**
      * Records an operation's outcome here, in the audit file and as a JFR event. Never throws for a
@@ -146,11 +191,7 @@ public final class AuditLog {
             // Lock order: this, then the AuditFile's monitor (its enqueue); nothing takes them the other way.
             e = new Entry(Instant.now(), cleanOp, cleanName, cleanResult, cleanWho, cleanSource, cleanSha256,
                     cleanSigner);
-            entries.addLast(e);
-            bytes += bytes(e);
-            while (entries.size() > CAPACITY || bytes > MAX_BYTES) {
-                bytes -= bytes(entries.removeFirst());
-            }
+            keep(e);
             if (f != null) {
                 // The file gets the fields as they are (cut, not cleaned): Json escapes every character
                 // that could end or forge a line, and a reader gets the names back exactly.
@@ -187,6 +228,59 @@ public final class AuditLog {
         noJfr = true;
     }
 
+    /** Adds {@code e} to the entries, or counts it into the same refusal since the last other record. Caller holds this. */
+    private void keep(Entry e) {
+        if (!e.refusal()) {
+            entries.addLast(e);
+            others++;
+            otherBytes += bytes(e);
+            while (others > CAPACITY || otherBytes > MAX_BYTES) {
+                Entry gone = removeOldest(false);
+                others--;
+                otherBytes -= bytes(gone);
+            }
+            return;
+        }
+        // Everything after the last other record is a refusal: the run is the tail. Bounded by CAPACITY.
+        Entry same = null;
+        for (Iterator<Entry> it = entries.descendingIterator(); it.hasNext(); ) {
+            Entry r = it.next();
+            if (!r.refusal()) {
+                break;
+            }
+            if (r.sameAs(e)) {
+                same = r;
+                it.remove();
+                break;
+            }
+        }
+        if (same != null) {
+            // The same fields, so the same bytes: only its place, time and count change.
+            entries.addLast(new Entry(e.time(), same.operation(), same.patch(), same.outcome(), same.requester(),
+                    same.source(), same.sha256(), same.signer(), same.times() + 1, same.first()));
+            return;
+        }
+        entries.addLast(e);
+        refusals++;
+        refusalBytes += bytes(e);
+        while (refusals > CAPACITY || refusalBytes > MAX_BYTES) {
+            Entry gone = removeOldest(true);
+            refusals--;
+            refusalBytes -= bytes(gone);
+        }
+    }
+
+    /** Removes the oldest refusal, or the oldest other record; one is there (its count is over a bound). */
+    private Entry removeOldest(boolean refusal) {
+        for (Iterator<Entry> it = entries.iterator(); ; ) {
+            Entry e = it.next();
+            if (e.refusal() == refusal) {
+                it.remove();
+                return e;
+            }
+        }
+    }
+
     /** {@code raw} cut to {@code max} characters, {@code ""} for null. */
     private static String cut(String raw, int max) {
         return raw == null ? "" : Text.truncate(raw, max);
@@ -198,7 +292,7 @@ public final class AuditLog {
 
     /** What the entries keep on the heap, estimated: two bytes a character (at most) and the objects around them. */
     synchronized long bytes() {
-        return bytes;
+        return refusalBytes + otherBytes;
     }
 
     static long bytes(Entry e) {

@@ -16,8 +16,9 @@ class AuditLogTest {
     void aHundredRefusalsWithAMillionCharacterNameStayUnderTheByteBound() {
         AuditLog log = new AuditLog();
         String name = "n".repeat(1_000_000);
-        for (int i = 0; i < 100; i++) {
-            log.record("load", name, "refused INVALID_PATCH: patch JAR " + name + ": name is not valid", "api", null);
+        for (int i = 0; i < 100; i++) { // a requester each: the same refusal again would be counted into one line
+            log.record("load", name, "refused INVALID_PATCH: patch JAR " + name + ": name is not valid", "pid " + i
+                    + " user u", null);
         }
         assertTrue(log.bytes() <= AuditLog.MAX_BYTES, log.bytes() + " bytes");
         long chars = log.entries().stream().mapToLong(e -> e.toString().length()).sum();
@@ -72,6 +73,92 @@ class AuditLogTest {
         }
         assertEquals(AuditLog.CAPACITY, log.entries().size());
         assertEquals("p5", log.entries().get(0).patch());
+    }
+
+    /**
+     * A loop of refused calls (a local client's bad requests, a JMX client retrying a refused enable,
+     * a watched directory's bad JAR) must not push the record of what changed out of the log: the
+     * operator reads {@code status --log} to learn what runs.
+     */
+    @Test
+    void aThousandRefusalsLeaveTheChangeBeforeThemOnRecord() {
+        AuditLog log = new AuditLog();
+        log.record("load", "fix-x", "ok (registered, enabled)", "pid 1 user alice", null);
+        for (int i = 0; i < AuditLog.CAPACITY + 500; i++) {
+            log.record("enable", "fix-" + i, "refused ILLEGAL_STATE: no patch 'fix-" + i + "' is registered", "jmx",
+                    null);
+        }
+        List<AuditLog.Entry> kept = log.entries();
+        assertEquals("load fix-x by pid 1 user alice: ok (registered, enabled)",
+                kept.get(0).toString().substring(kept.get(0).time().toString().length() + 1), "the change stays");
+        assertEquals("fix-" + (AuditLog.CAPACITY + 499), kept.get(kept.size() - 1).patch(), "the newest refusal too");
+    }
+
+    @Test
+    void theOldestRefusalsGoFirstPastTheirOwnCapacity() {
+        AuditLog log = new AuditLog();
+        for (int i = 0; i < AuditLog.CAPACITY + 5; i++) {
+            log.record("enable", "p" + i, "refused BUSY: x", "api", null);
+        }
+        List<AuditLog.Entry> kept = log.entries();
+        assertEquals(AuditLog.CAPACITY, kept.size());
+        assertEquals("p5", kept.get(0).patch());
+    }
+
+    /**
+     * A loop of the same refusal keeps one line that counts it, at the time of the last, so that the
+     * refusals before the loop stay too.
+     */
+    @Test
+    void theSameRefusalAgainIsCountedIntoOneLineAtItsLatestTime() {
+        AuditLog log = new AuditLog();
+        log.record("load", "fix-x", "ok (registered, enabled)", "api", null);
+        log.record("disable", "fix-x", "refused ILLEGAL_STATE: out of order", "pid 7 user bob", null);
+        for (int i = 0; i < 3 * AuditLog.CAPACITY; i++) {
+            log.record("enable", "fix-y", "refused ILLEGAL_STATE: no patch 'fix-y' is registered", "jmx", null);
+        }
+        List<AuditLog.Entry> kept = log.entries();
+        assertEquals(3, kept.size(), kept.toString());
+        AuditLog.Entry loop = kept.get(2);
+        assertEquals(3L * AuditLog.CAPACITY, loop.times());
+        assertTrue(loop.toString().endsWith(" enable fix-y by jmx: refused ILLEGAL_STATE: no patch 'fix-y' is"
+                + " registered (the same 3000 times, first at " + loop.first() + ", last at " + loop.time() + ")"),
+                loop.toString());
+        assertFalse(loop.first().isAfter(loop.time()));
+        assertEquals("out of order", kept.get(1).outcome().substring("refused ILLEGAL_STATE: ".length()));
+        assertEquals(1, kept.get(1).times());
+        assertFalse(kept.get(1).toString().contains("the same"), kept.get(1).toString());
+    }
+
+    /**
+     * Refusals interleaved are each counted into their own line, which moves to the end as it
+     * repeats (the log reads in the order of its times); a record between two of them ends the run,
+     * so that no line stands for refusals on both sides of a change.
+     */
+    @Test
+    void aRunOfRefusalsEndsAtAnotherRecordAndKeepsTheOrderOfTimes() {
+        AuditLog log = new AuditLog();
+        log.record("enable", "a", "refused BUSY: x", "jmx", null);
+        log.record("enable", "b", "refused BUSY: x", "jmx", null);
+        log.record("enable", "a", "refused BUSY: x", "jmx", null);
+        log.record("enable", "c", "ok", "api", null);
+        log.record("enable", "a", "refused BUSY: x", "jmx", null);
+        log.record("enable", "a", "refused BUSY: x", "pid 3 user u", null); // another requester: another line
+        List<AuditLog.Entry> kept = log.entries();
+        assertEquals(List.of("b", "a", "c", "a", "a"), kept.stream().map(AuditLog.Entry::patch).toList());
+        assertEquals(List.of(1L, 2L, 1L, 1L, 1L), kept.stream().map(AuditLog.Entry::times).toList());
+        for (int i = 1; i < kept.size(); i++) {
+            assertFalse(kept.get(i).time().isBefore(kept.get(i - 1).time()), kept.toString());
+        }
+    }
+
+    /** The other records are never counted into one: each is an operation that ran. */
+    @Test
+    void theSameChangeAgainIsALineOfItsOwn() {
+        AuditLog log = new AuditLog();
+        log.record("enable", "a", "ok", "jmx", null);
+        log.record("enable", "a", "ok", "jmx", null);
+        assertEquals(List.of(1L, 1L), log.entries().stream().map(AuditLog.Entry::times).toList());
     }
 
     @Test
