@@ -736,6 +736,54 @@ class ControlSocketTest {
         }
     }
 
+    /**
+     * A connection closed to make room while its call still arrives is logged as what it did: how
+     * long it had been sending, how many bytes of the call had come and how long a patch JAR it
+     * announced. It said "neither sent nor read anything", which a slow sender that did send never
+     * was.
+     */
+    @Test
+    @org.junit.jupiter.api.Timeout(60)
+    void aSlowSenderClosedToMakeRoomIsLoggedAsSendingItsCall() throws Exception {
+        List<java.util.logging.LogRecord> records = new java.util.concurrent.CopyOnWriteArrayList<>();
+        ControlServer.idleAfterForTests(Duration.ofMillis(200));
+        try {
+            logged(records, () -> {
+                List<Client> held = takeAllPlaces();
+                Client slow = held.get(0);
+                callHead(slow.out, "", "loadContent", 5); // 24 bytes
+                slow.out.writeByte('B');
+                slow.out.writeInt(1 << 20); // a JAR of 1 MiB announced
+                slow.out.write(new byte[1000]); // and a thousand bytes of it sent: 1029 bytes of the call
+                slow.out.flush();
+                while (ControlServer.jarBytesHeldForTests() != 1 << 20) {
+                    Thread.sleep(10); // its session has read the announced length
+                }
+                Thread.sleep(300); // the slow call has now waited for its client for longer than the idle limit
+                for (Client c : held.subList(1, 8)) { // the others are busy meanwhile: each call ends their wait
+                    assertEquals(Wire.OK, c.call("", "getVersion", new Class<?>[0]));
+                    Wire.readValue(c.in, 1 << 20);
+                }
+                Client newcomer = tryClient();
+                assertTrue(newcomer != null, "the slow sender, which waited longest, made room");
+                assertClosedWithoutAnswer(slow);
+                String said = awaitRecord(records, "to make room for another").getMessage();
+                java.util.regex.Matcher m = java.util.regex.Pattern.compile("closed a jlivepatch command's connection"
+                        + " to make room for another \\(at most 8 at once\\): it had been sending a call for (\\d+) ms,"
+                        + " (\\d+) bytes of it so far \\(with a patch JAR of 1048576 bytes announced\\); the call was"
+                        + " not run").matcher(said);
+                assertTrue(m.matches(), said);
+                assertTrue(Long.parseLong(m.group(1)) >= 200, said);
+                // Everything up to the JAR's length had come (its room was taken); the rest, as it arrives.
+                long bytes = Long.parseLong(m.group(2));
+                assertTrue(bytes >= 29 && bytes <= 1029, said);
+                assertTrue(!said.contains("neither sent nor read"), said);
+            });
+        } finally {
+            ControlServer.idleAfterForTests(Duration.ofSeconds(ControlServer.IDLE_SECONDS));
+        }
+    }
+
     @Test
     void connectionsThatStopReadingTheirRepliesMakeRoomToo() throws Exception {
         // a reply larger than the socket's buffers: its write blocks while its client does not read

@@ -547,12 +547,15 @@ public final class ControlServer implements Runnable {
                 longest = idle;
             }
         }
-        if (idlest == null || !idlest.evictIfIdle(now, limit)) {
+        if (idlest == null) {
             return false;
         }
-        Log.get().log(System.Logger.Level.WARNING, "closed a jlivepatch command's connection that had neither sent"
-                + " nor read anything for " + TimeUnit.NANOSECONDS.toSeconds(longest) + " s, to make room for another"
-                + " (at most " + MAX_SESSIONS + " at once)");
+        String did = idlest.whatItDid(now); // before the close, after which its thread moves on
+        if (!idlest.evictIfIdle(now, limit)) {
+            return false;
+        }
+        Log.get().log(System.Logger.Level.WARNING, "closed a jlivepatch command's connection to make room for another"
+                + " (at most " + MAX_SESSIONS + " at once): " + did);
         return true;
     }
 

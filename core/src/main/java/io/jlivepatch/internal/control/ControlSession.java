@@ -26,6 +26,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -66,6 +67,21 @@ final class ControlSession implements Runnable {
      * sending is never cut, however long a JAR takes.
      */
     private volatile long lastByte = System.nanoTime();
+    /**
+     * How many bytes have arrived from the client. Written by the session's thread as they arrive
+     * ({@link Arrivals}), read by the accept thread for what an eviction says ({@link #whatItDid}).
+     */
+    private volatile long arrived;
+    /**
+     * Of the call being received, for {@link #whatItDid}: {@link #arrived} as the session began to
+     * wait for it (a command sends a call once the last is answered, so none of it had been read
+     * ahead), when its first byte came, and the length of the patch JAR it announced, or -1. Written
+     * by the session's thread before it sets {@link #receiving} (the JAR's length after), read by the
+     * accept thread after it reads receiving.
+     */
+    private volatile long arrivedBefore;
+    private volatile long callSince;
+    private volatile long jarAnnounced = -1;
     /** Asked as each call starts: makes sure a stall watch runs while a call is being received. */
     private final Runnable callStarts;
     /** The room for patch JAR bytes, shared with the server's other sessions. */
@@ -138,6 +154,7 @@ final class ControlSession implements Runnable {
             int b = super.read();
             if (b >= 0) {
                 lastByte = System.nanoTime();
+                arrived++; // the session's thread only
             }
             return b;
         }
@@ -147,6 +164,7 @@ final class ControlSession implements Runnable {
             int n = super.read(b, off, len);
             if (n > 0) {
                 lastByte = System.nanoTime();
+                arrived += n; // the session's thread only
             }
             return n;
         }
@@ -180,6 +198,26 @@ final class ControlSession implements Runnable {
     long idleNanos(long now) {
         long since = waiting.get();
         return since == RUNNING || since == EVICTED ? -1 : now - since;
+    }
+
+    /**
+     * What the client had done, at {@code now}, for the log of the session's eviction (its place
+     * taken for another): a call still arriving is a sender that sends slowly or stopped, not a
+     * client that sent nothing. Read before the eviction, whose close makes the thread move on.
+     */
+    String whatItDid(long now) {
+        if (!receiving) {
+            return "it had neither sent nor read anything for " + TimeUnit.NANOSECONDS.toMillis(idleNanos(now)) + " ms";
+        }
+        long jar = jarAnnounced;
+        return "it had been sending a call for " + TimeUnit.NANOSECONDS.toMillis(now - callSince) + " ms, "
+                + (arrived - arrivedBefore) + " bytes of it so far" + (jar < 0 ? ""
+                : " (with a patch JAR of " + jar + " bytes announced)") + "; the call was not run";
+    }
+
+    /** The length of the patch JAR the call being received announced (Wire.readArgument). */
+    void announced(long bytes) {
+        jarAnnounced = bytes;
     }
 
     /**
@@ -259,6 +297,7 @@ final class ControlSession implements Runnable {
             writeString(out, livepatch.getVersion());
             out.flush();
             while (awaitClient()) {
+                arrivedBefore = arrived;
                 byte kind;
                 try {
                     kind = in.readByte();
@@ -269,6 +308,8 @@ final class ControlSession implements Runnable {
                     return;
                 }
                 lastByte = System.nanoTime(); // its first byte may have come with the last call's
+                callSince = lastByte;
+                jarAnnounced = -1;
                 receiving = true;
                 callStarts.run();
                 call(in, out);

@@ -232,6 +232,7 @@ public final class Wire {
                     throw new BadCall("a byte array of " + n + " bytes");
                 }
                 budget.charge(4);
+                budget.session.announced(n);
                 if (budget.bytesTaken) {
                     throw new BadCall("a call with a second byte array: no operation takes more than one (a patch"
                             + " JAR's content)");
