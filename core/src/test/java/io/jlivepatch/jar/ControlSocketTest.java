@@ -242,6 +242,33 @@ class ControlSocketTest {
     }
 
     /**
+     * A refusal that echoes what the client sent (a patch's name with a line feed, an escape
+     * sequence, a bidi override): the answer carries it as it came, for the command to escape once
+     * where it prints it (TargetJvm.refusal, ControlChannel), and the audit line and the log line
+     * made of it here are escaped, so that it forges neither.
+     */
+    @Test
+    void aRefusalThatEchoesTheClientsBytesIsEscapedInTheAuditLogAndTheLog() throws Exception {
+        String hostile = "x\n2030-01-01T00:00:00Z enable forged: ok\u001b[2J\u202e";
+        String escaped = "x\\n2030-01-01T00:00:00Z enable forged: ok\\e[2J\\u202e";
+        List<java.util.logging.LogRecord> records = new java.util.concurrent.CopyOnWriteArrayList<>();
+        logged(records, () -> {
+            Client c = client(14);
+            assertEquals(Wire.REFUSED, c.call(hostile, "setEnabled", new Class<?>[] {boolean.class}, true));
+            String answer = Wire.readString(c.in);
+            assertTrue(answer.startsWith("ILLEGAL_STATE: no patch '" + hostile + "' is registered"), answer);
+            String[] log = Jars.auditLog();
+            String last = log[log.length - 1];
+            assertTrue(last.contains(" enable " + escaped + " by pid 14 user " + System.getProperty("user.name")
+                    + ": refused ILLEGAL_STATE: no patch '" + escaped + "' is registered"), last);
+            assertTrue(last.chars().noneMatch(ch -> Character.isISOControl(ch) || ch == '\u202e'), last);
+            String said = awaitRecord(records, "enable refused (ILLEGAL_STATE)").getMessage();
+            assertTrue(said.contains("no patch '" + escaped + "' is registered"), said);
+            assertTrue(said.chars().noneMatch(ch -> Character.isISOControl(ch) || ch == '\u202e'), said);
+        });
+    }
+
+    /**
      * Arguments of the wrong types (a null where a number goes, a string where a boolean does) are
      * refused saying what the operation takes and what was sent: the refusal said "bad call of
      * watch: null", the reflection's own message, which is null for a null where a primitive goes.

@@ -213,9 +213,11 @@ final class ControlChannel implements AutoCloseable {
             close();
             throw unanswered(changing && sent.get(), operation, late.fact(), ", or may still", late);
         } catch (IOException e) {
-            throw unanswered(changing && sent.get(), operation, e.getMessage(), "", e);
+            // The target's own words (a refusal, a failure's message) may echo what a client sent: cleaned
+            // here, as TargetJvm.refusal cleans them when no change came before.
+            throw unanswered(changing && sent.get(), operation, Text.clean(e.getMessage()), "", e);
         } catch (TargetRefusal refused) {
-            throw afterChange(refused.getMessage(), refused); // a refusal of this call: it changed nothing
+            throw afterChange(Text.clean(refused.getMessage()), refused); // a refusal of this call: it changed nothing
         }
         if (changing && changed == null) {
             changed = operation;
@@ -241,6 +243,9 @@ final class ControlChannel implements AutoCloseable {
      * {@code cause} as it is, when no earlier call of this command changed the target; else an
      * {@link OutcomeUnknown}: the command changed something, and must not exit as a refusal (which
      * says that nothing changed). Thrown as is by a checked {@code cause} too.
+     *
+     * @param why what was refused or failed, cleaned ({@link Text#clean}): a target's text may echo
+     *            what a client sent, and the command's last guard, CleanWriter, keeps line feeds
      */
     <E extends Exception> RuntimeException afterChange(String why, E cause) throws E {
         if (changed == null) {

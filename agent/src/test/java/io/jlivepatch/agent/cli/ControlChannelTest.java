@@ -328,6 +328,46 @@ class ControlChannelTest {
         assertTrue(!ControlChannel.changes(io.jlivepatch.control.PatchMBean.class.getMethod("getWaiting")));
     }
 
+    /**
+     * A target's refusal or failure echoes what a client sent (a patch name, a path): once an earlier
+     * change of the command makes it an unknown outcome, its text is escaped as every refusal the
+     * command prints is (TargetJvm.refusal), line feeds included, which the last guard (CleanWriter)
+     * keeps as line ends: a forged line, an escape sequence or a bidi override would reach the
+     * operator's terminal as it came.
+     */
+    @Test
+    void aTargetsTextInAnUnknownOutcomeIsEscaped() throws Exception {
+        String hostile = "x\n2030-01-01T00:00:00Z jlivepatch: done\u001b[2J\u202etxt";
+        String socket = serve((method, out) -> {
+            if (method.equals("setEnabled")) {
+                out.writeByte(Wire.OK);
+                Wire.writeValue(out, void.class, null);
+            } else if (method.equals("unregister")) {
+                out.writeByte(Wire.REFUSED);
+                Wire.writeString(out, "ILLEGAL_STATE: no patch '" + hostile + "' is registered");
+            } else {
+                out.writeByte(Wire.FAILED);
+                Wire.writeString(out, "java.lang.IllegalStateException: " + hostile);
+            }
+        });
+        try (ControlChannel channel = connect(socket, 30)) {
+            channel.patch("fix-a").setEnabled(false);
+            ControlChannel.OutcomeUnknown refused = assertThrows(ControlChannel.OutcomeUnknown.class,
+                    () -> channel.patch(hostile).unregister());
+            assertTrue(refused.getMessage().startsWith("ILLEGAL_STATE: no patch 'x\\n2030-01-01T00:00:00Z jlivepatch:"
+                    + " done\\e[2J\\u202etxt' is registered; this command's disable had taken effect before"),
+                    refused.getMessage());
+            ControlChannel.OutcomeUnknown failed = assertThrows(ControlChannel.OutcomeUnknown.class,
+                    () -> channel.livepatch().statusText());
+            assertTrue(failed.getMessage().contains("failed the call statusText: java.lang.IllegalStateException:"
+                    + " x\\n2030-01-01T00:00:00Z jlivepatch: done\\e[2J\\u202etxt; this command's disable had"
+                    + " taken effect before"), failed.getMessage());
+            for (String said : new String[] {refused.getMessage(), failed.getMessage()}) {
+                assertTrue(said.chars().noneMatch(c -> Character.isISOControl(c) || c == '\u202e'), said);
+            }
+        }
+    }
+
     @Test
     void aSocketThatIsNotJlivepatchsIsRefused() throws Exception {
         Path socket = dir.resolve("other.sock");
