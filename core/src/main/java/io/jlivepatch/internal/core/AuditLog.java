@@ -88,7 +88,8 @@ public final class AuditLog {
             // names): quoted where they hold what separates the fields after them, so that no text
             // reads as another requester or outcome.
             StringBuilder sb = new StringBuilder(128).append(time).append(' ').append(operation).append(' ')
-                    .append(unambiguous(patch, " by ")).append(" by ").append(requester).append(": ").append(outcome).append(repeated());
+                    .append(unambiguous(patch, " by ")).append(" by ").append(requester).append(": ").append(outcome)
+                    .append(repeated());
             if (!source.isEmpty() || !sha256.isEmpty() || !signer.isEmpty()) {
                 String sep = " [";
                 if (!source.isEmpty()) {
@@ -134,9 +135,10 @@ public final class AuditLog {
     static final int MAX_SIGNER = 512;
     /**
      * The entry, its Instant, three Strings and their arrays' headers, the deque's slot: a generous
-     * estimate (a count of repeats and the first's Instant included). The requester and provenance fields are mostly the very Strings of a constant or of
-     * the patch's {@link Provenance} (cutting and cleaning return a String unchanged when they can),
-     * and their characters are counted by {@link #bytes(Entry)} all the same.
+     * estimate (a count of repeats and the first's Instant included). The requester and provenance
+     * fields are mostly the very Strings of a constant or of the patch's {@link Provenance} (cutting
+     * and cleaning return a String unchanged when they can), and their characters are counted by
+     * {@link #bytes(Entry)} all the same.
      */
     static final int ENTRY_OVERHEAD = 200;
 
@@ -228,7 +230,7 @@ public final class AuditLog {
         noJfr = true;
     }
 
-    /** Adds {@code e} to the entries, or counts it into the same refusal since the last other record. Caller holds this. */
+    /** Adds {@code e}, or counts it into the same refusal made since the last other record. Caller holds this. */
     private void keep(Entry e) {
         if (!e.refusal()) {
             entries.addLast(e);
