@@ -325,7 +325,7 @@ final class ClassFileCheck {
     }
 
     /** Adds the class types of a field or method descriptor ({@code (Ljava/lang/String;[La/B;)V}) to {@code names}. */
-    private static void typesOf(String descriptor, java.util.Set<String> names) {
+    static void typesOf(String descriptor, java.util.Set<String> names) {
         int i = 0;
         while (i < descriptor.length()) {
             int end = descriptor.charAt(i) == 'L' ? descriptor.indexOf(';', i) : -1;

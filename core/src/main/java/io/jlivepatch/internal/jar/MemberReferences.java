@@ -43,6 +43,12 @@ import java.util.Set;
  * refused such patches, even the one {@code jlivepatch build} makes from the running build). So what
  * the running classes the patch replaces (and hosts its nestmates in) name is never refused, and
  * when one of their class files cannot be read to tell, nothing is checked.
+ *
+ * <p>The same walk refuses what the JVM's access check (JVMS 5.4.4) refuses a class in the patch's
+ * own class loader at every use, named by the running code or not: that loader is another runtime
+ * package than any application class and an unnamed module, so a private or package-private member,
+ * a class that is not public, a protected member outside a subclass, and a JDK package its module
+ * does not export can never be used from there.
  */
 final class MemberReferences {
 
@@ -57,6 +63,9 @@ final class MemberReferences {
     private static final int FIELD = 9;
     private static final int METHOD = 10;
     private static final int INTERFACE_METHOD = 11;
+    private static final int METHOD_HANDLE = 15;
+    private static final int METHOD_TYPE = 16;
+    private static final int INVOKE_DYNAMIC = 18;
 
     private final PatchJar jar;
     private final ClassLoader targetLoader;
@@ -142,12 +151,28 @@ final class MemberReferences {
         ClassReader reader = new ClassReader(bytes);
         char[] buf = new char[reader.getMaxStringLength()];
         ClassLoader loader = checked.getClassLoader();
+        // The classes whose access the JVM checks (JVMS 5.4.3.1: a class constant, a member's class; 5.4.3.5:
+        // the types of a method type, of a method handle's member and of a dynamic call site), checked
+        // after the members, whose refusals name the member used; in the patch's own loader only.
+        Set<String> classes = inOwnLoader(checked) ? new java.util.LinkedHashSet<>() : null;
         for (int i = 1; i < reader.getItemCount(); i++) {
             int at = reader.getItem(i);
             if (at == 0) {
                 continue; // the second slot of a long or double constant
             }
             int tag = reader.readByte(at - 1);
+            if (classes != null) {
+                if (tag == CLASS) {
+                    addClass(reader.readUTF8(at, buf), classes);
+                } else if (tag == METHOD_TYPE) {
+                    addTypes(reader.readUTF8(at, buf), classes);
+                } else if (tag == INVOKE_DYNAMIC) {
+                    addTypes(reader.readUTF8(reader.getItem(reader.readUnsignedShort(at + 2)) + 2, buf), classes);
+                } else if (tag == METHOD_HANDLE) {
+                    int member = reader.getItem(reader.readUnsignedShort(at + 1));
+                    addTypes(reader.readUTF8(reader.getItem(reader.readUnsignedShort(member + 2)) + 2, buf), classes);
+                }
+            }
             if (tag != FIELD && tag != METHOD && tag != INTERFACE_METHOD) {
                 continue;
             }
@@ -176,10 +201,16 @@ final class MemberReferences {
             ClassLoader ownerLoader = ownerClass.getClassLoader();
             if (inOwnLoader(checked) && ownerLoader != null && ownerLoader != ClassLoader.getPlatformClassLoader()
                     && !(ownerLoader instanceof PatchClassLoader) && !(ownerLoader instanceof RenamedClasses)) {
-                Integer access = declared(ownerLoader, owner, name, descriptor, field, loader);
+                String[] in = new String[1];
+                Integer access = declared(ownerLoader, owner, name, descriptor, field, loader, in);
                 if (access != null && access >= 0 && (access & (Opcodes.ACC_PUBLIC | Opcodes.ACC_PROTECTED)) == 0
                         && used(bytes).contains(key)) {
                     throw refuseAccess(checked, ownerClass, field, name, descriptor, access);
+                }
+                if (access != null && access >= 0 && (access & Opcodes.ACC_PROTECTED) != 0 && in[0] != null
+                        && !protectedOpen(checked, in[0].replace('/', '.'), ownerClass.getName(),
+                        (access & Opcodes.ACC_STATIC) != 0) && used(bytes).contains(key)) {
+                    throw refuseProtected(checked, ownerClass, field, name, descriptor, in[0].replace('/', '.'));
                 }
             }
             if (inOwnLoader(checked) && (ownerLoader == null || ownerLoader == ClassLoader.getPlatformClassLoader())) {
@@ -200,7 +231,7 @@ final class MemberReferences {
                 // it, and linking verifies it and loads the classes its verification needs: a change to
                 // the application the patch did not ask for (second review). The lookup is asked only
                 // to confirm a member its files lack (a member another agent added at load).
-                Integer declared = declared(ownerLoader, owner, name, descriptor, field, loader);
+                Integer declared = declared(ownerLoader, owner, name, descriptor, field, loader, new String[1]);
                 found = declared == null || declared >= 0 || !used(bytes).contains(key)
                         || has(ownerClass, name, descriptor, field, loader);
             }
@@ -212,6 +243,142 @@ final class MemberReferences {
                         + ")" : describe(descriptor)), field ? "NoSuchFieldError" : "NoSuchMethodError");
             }
         }
+        if (classes != null) {
+            for (String c : classes) {
+                PatchException closed = closedClass(c, checked);
+                if (closed != null && used(bytes).contains(c)) {
+                    throw closed;
+                }
+            }
+        }
+    }
+
+    /** Adds the class a class constant names ({@code a/B}, or an array's element: {@code [[La/B;}) to {@code names}. */
+    private static void addClass(String name, Set<String> names) {
+        if (name.startsWith("[")) {
+            addTypes(name, names);
+        } else {
+            names.add(name);
+        }
+    }
+
+    /** Adds the class types of a descriptor ({@code (Ljava/lang/String;[La/B;)V}, {@code [La/B;}) to {@code names}. */
+    private static void addTypes(String descriptor, Set<String> names) {
+        ClassFileCheck.typesOf(descriptor, names);
+    }
+
+    /**
+     * The refusal of {@code checked}'s use of class {@code internalName} where the JVM refuses it at every
+     * use (JVMS 5.4.4: a class is accessible from another runtime package only when it is public and its
+     * module exports its package to the user's), else null. A JDK package is told from the module layer
+     * alone, the class neither loaded nor initialized: loading a JDK class the JVM has not loaded yet
+     * defines it in the boot or platform loader for good (linking it may load more, initializing it runs
+     * its static initializer), a change to the application the refused patch would leave behind, and the
+     * module's exports answer for all of its package's classes, loaded or not. Whether a class is public
+     * is asked of the class, so only of one that loading changes nothing for ({@link #harmless}).
+     */
+    private PatchException closedClass(String internalName, Class<?> checked) {
+        if (jar.classes().containsKey(internalName) || internalName.startsWith("io/jlivepatch/")) {
+            return null;
+        }
+        String name = internalName.replace('/', '.');
+        int dot = name.lastIndexOf('.');
+        String pkg = dot < 0 ? "" : name.substring(0, dot);
+        Module jdk = jdkModule(pkg);
+        if (jdk != null && !jdk.isExported(pkg, checked.getModule())) {
+            return refuseJdkClass(checked, name, "module " + jdk.getName() + " does not export " + pkg + " to the"
+                    + " unnamed module of the patch's own class loader", "Use only the JDK's public API of exported"
+                    + " packages, or start the application with --add-exports " + jdk.getName() + "/" + pkg
+                    + "=ALL-UNNAMED");
+        }
+        if (!harmless(internalName)) {
+            return null; // not loaded yet: not loaded here to tell (see the class comment)
+        }
+        Class<?> c;
+        try {
+            c = Class.forName(name, false, checked.getClassLoader());
+        } catch (ClassNotFoundException | LinkageError | RuntimeException e) {
+            return null; // the other checks' to say, or the JVM's verdict at the first use
+        }
+        // A nested class's modifiers are its InnerClasses flags: a protected one is public in its own file.
+        if (Modifier.isPublic(c.getModifiers()) || Modifier.isProtected(c.getModifiers())) {
+            return null;
+        }
+        ClassLoader l = c.getClassLoader();
+        if (l == null || l == ClassLoader.getPlatformClassLoader()) {
+            return refuseJdkClass(checked, name, "it is not public", "Use only the JDK's public API of exported"
+                    + " packages");
+        }
+        if (l instanceof PatchClassLoader || l instanceof RenamedClasses) {
+            return null;
+        }
+        return new PatchException(Reason.INVALID_PATCH, jar.name(), "patch JAR " + jar.source() + ": class "
+                + checked.getName() + " uses class " + name + ", which is not public: a class in the patch's own class"
+                + " loader is in another runtime package and cannot access it (every use reaching it would throw"
+                + " IllegalAccessError). Move the code that uses it to a class in package " + c.getPackageName()
+                + " made a nestmate of a class of that package (" + PatchJar.NESTMATES + ": <that class>=" + name
+                + "), as jlivepatch build does");
+    }
+
+    private PatchException refuseJdkClass(Class<?> checked, String name, String why, String what) {
+        return new PatchException(Reason.INVALID_PATCH, jar.name(), "patch JAR " + jar.source() + ": class "
+                + checked.getName() + " uses class " + name + ", which it cannot access: " + why + " (every use"
+                + " reaching it would throw IllegalAccessError). " + what);
+    }
+
+    /**
+     * The boot layer's module of the JDK (its boot or platform loader's) that holds package {@code pkg},
+     * or null: a package of the application's, or of a module that cannot be told.
+     */
+    private static Module jdkModule(String pkg) {
+        for (Module m : ModuleLayer.boot().modules()) {
+            if (m.getPackages().contains(pkg)) {
+                try {
+                    ClassLoader l = m.getClassLoader();
+                    return l == null || l == ClassLoader.getPlatformClassLoader() ? m : null;
+                } catch (SecurityException e) {
+                    return null; // not to be told here: the JVM's verdict at the first use
+                }
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Whether {@code checked} may use a protected member that {@code declaring} declares, named in a
+     * reference to class {@code resolved} (JVMS 5.4.4, as HotSpot checks it): only from a subclass of
+     * the declaring class, and for an instance member only through a class T that is a subclass of
+     * {@code checked}, a superclass of it or itself; the application's and the JDK's classes are never
+     * its subclasses. The patch's own loader is never the declaring class's runtime package, which
+     * opens protected members too. The rule on the receiver's type (JVMS 4.10.1.8: an instance of
+     * {@code checked}'s class) is the verifier's, which linking ran already.
+     */
+    private static boolean protectedOpen(Class<?> checked, String declaring, String resolved, boolean isStatic) {
+        if (checked.isInterface() || !subclassOf(checked, declaring)) {
+            return false;
+        }
+        return isStatic || resolved.equals(declaring) || subclassOf(checked, resolved);
+    }
+
+    /** Why {@code checked} may not use a protected member of {@code declaring} named in {@code resolved}, or null. */
+    private static String protectedClosed(Class<?> checked, String declaring, String resolved, boolean isStatic) {
+        if (protectedOpen(checked, declaring, resolved, isStatic)) {
+            return null;
+        }
+        return subclassOf(checked, declaring) && !checked.isInterface() ? "it is protected, and " + checked.getName()
+                + " uses it through " + resolved + ", which is neither " + declaring + " nor a superclass of "
+                + checked.getSimpleName() : "it is protected, and " + checked.getName() + " is not a subclass of "
+                + declaring;
+    }
+
+    /** Whether {@code c} is the class named {@code binaryName} or extends it. */
+    private static boolean subclassOf(Class<?> c, String binaryName) {
+        for (Class<?> k = c; k != null; k = k.getSuperclass()) {
+            if (k.getName().equals(binaryName)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** The class file {@link #used} was read from, and what its instructions use. */
@@ -220,8 +387,10 @@ final class MemberReferences {
 
     /**
      * {@code owner.name descriptor} of every member an instruction, a constant handle or a bootstrap
-     * argument of {@code classFile} uses: read once a member is found missing, and once per class (a
-     * pool of many missing constants no instruction uses cost a parse each, second review).
+     * argument of {@code classFile} uses, and the internal name of every class whose access the JVM
+     * checks there ({@link #check}'s classes): read once a member is found missing or a class closed, and
+     * once per class (a pool of many missing constants no instruction uses cost a parse each, second
+     * review).
      */
     private Set<String> used(byte[] classFile) {
         if (usedOf != classFile) {
@@ -232,8 +401,9 @@ final class MemberReferences {
     }
 
     /**
-     * Collects {@link #used}: loaded only when a member is found missing (FootprintIT), so nothing
-     * outside it may hold or pass one as a ClassVisitor (the verifier of that code would load it).
+     * Collects {@link #used}: loaded only when a member is found missing or a class closed (FootprintIT),
+     * so nothing outside it may hold or pass one as a ClassVisitor (the verifier of that code would load
+     * it).
      */
     private static final class Uses extends ClassVisitor {
         private final Set<String> keys = new HashSet<>();
@@ -248,9 +418,18 @@ final class MemberReferences {
             return uses.keys;
         }
 
+        /** A handle's member, its class and types; a class constant; a method type's types. */
         private void handle(Object constant) {
             if (constant instanceof Handle h) {
                 keys.add(h.getOwner() + "." + h.getName() + " " + h.getDesc());
+                addClass(h.getOwner(), keys);
+                addTypes(h.getDesc(), keys);
+            } else if (constant instanceof Type t) {
+                if (t.getSort() == Type.METHOD) {
+                    addTypes(t.getDescriptor(), keys);
+                } else if (t.getSort() == Type.OBJECT || t.getSort() == Type.ARRAY) {
+                    addClass(t.getInternalName(), keys);
+                }
             }
         }
 
@@ -260,11 +439,31 @@ final class MemberReferences {
                 @Override
                 public void visitMethodInsn(int opcode, String o, String mn, String md, boolean isInterface) {
                     keys.add(o + "." + mn + " " + md);
+                    addClass(o, keys);
                 }
 
                 @Override
                 public void visitFieldInsn(int opcode, String o, String fn, String fd) {
                     keys.add(o + "." + fn + " " + fd);
+                    addClass(o, keys);
+                }
+
+                @Override
+                public void visitTypeInsn(int opcode, String type) {
+                    addClass(type, keys);
+                }
+
+                @Override
+                public void visitMultiANewArrayInsn(String descriptor, int dimensions) {
+                    addClass(descriptor, keys);
+                }
+
+                @Override
+                public void visitTryCatchBlock(org.objectweb.asm.Label s, org.objectweb.asm.Label e,
+                                               org.objectweb.asm.Label h, String type) {
+                    if (type != null) {
+                        addClass(type, keys);
+                    }
                 }
 
                 @Override
@@ -274,6 +473,7 @@ final class MemberReferences {
 
                 @Override
                 public void visitInvokeDynamicInsn(String in, String id, Handle bootstrap, Object... arguments) {
+                    addTypes(id, keys);
                     handle(bootstrap);
                     for (Object a : arguments) {
                         handle(a);
@@ -287,11 +487,12 @@ final class MemberReferences {
      * Whether the application's class {@code owner} (defined by {@code ownerLoader}) or one of its
      * supertypes declares the member, read from their class files through that loader, as the JVM's
      * resolution looks (a constructor in the class itself only); a JDK supertype is asked by lookup.
-     * Returns the member's access flags where it is declared (0 for one a JDK supertype has), -1 when
-     * none declares it; null when a class file cannot be read: then it cannot be told.
+     * Returns the member's access flags where it is declared (public for one a JDK supertype has), -1
+     * when none declares it; null when a class file cannot be read: then it cannot be told. Sets
+     * {@code in[0]} to the internal name of the application's class that declares it.
      */
     private static Integer declared(ClassLoader ownerLoader, String owner, String name, String descriptor,
-                                    boolean field, ClassLoader typesLoader) {
+                                    boolean field, ClassLoader typesLoader, String[] in) {
         java.util.ArrayDeque<String> todo = new java.util.ArrayDeque<>();
         Set<String> seen = new HashSet<>();
         todo.add(owner);
@@ -319,6 +520,7 @@ final class MemberReferences {
                 ClassReader r = new ClassReader(b);
                 int access = declares(r, name, descriptor, field);
                 if (access >= 0) {
+                    in[0] = c;
                     return access;
                 }
                 if (!name.equals("<init>")) {
@@ -542,8 +744,8 @@ final class MemberReferences {
     /**
      * Why the JVM refuses {@code checked} (an unnamed module's class) the JDK's member at every call:
      * its class is not public or its package not exported to it, or the member is private or
-     * package-private where reflection finds it declared; null when it may be used (a protected member
-     * is left to the JVM: a subclass may use it).
+     * package-private where reflection finds it declared, or protected and {@code checked} no subclass
+     * that may use it ({@link #protectedOpen}); null when it may be used.
      */
     private static String jdkClosed(Class<?> owner, Class<?> checked, String name, String descriptor, boolean field) {
         // A nested class's modifiers are its InnerClasses flags: a protected one is public in its own file.
@@ -577,7 +779,9 @@ final class MemberReferences {
                 }
                 if (modifiers >= 0) {
                     return Modifier.isPrivate(modifiers) ? "it is private"
-                            : Modifier.isPublic(modifiers) || Modifier.isProtected(modifiers) ? null
+                            : Modifier.isProtected(modifiers) ? protectedClosed(checked, c.getName(), owner.getName(),
+                            Modifier.isStatic(modifiers))
+                            : Modifier.isPublic(modifiers) ? null
                             : "it is package-private";
                 }
                 if (c.getSuperclass() != null) {
@@ -597,7 +801,27 @@ final class MemberReferences {
                 + Type.getType(descriptor).getClassName() + ")" : describe(descriptor));
         return new PatchException(Reason.INVALID_PATCH, jar.name(), "patch JAR " + jar.source() + ": class "
                 + checked.getName() + " uses " + member + ", which it cannot access: " + why + " (every call reaching"
-                + " it would throw IllegalAccessError). Use only the JDK's public API of exported packages");
+                + " it would throw IllegalAccessError). " + (why.startsWith("it is protected") ? "Use it only from a"
+                + " subclass of " + owner.getName() + ", through that subclass (super." + name + ", this." + name
+                + "), or use the JDK's public API" : "Use only the JDK's public API of exported packages"));
+    }
+
+    /**
+     * The refusal of {@code checked}'s use of a protected member of the application's {@code owner},
+     * declared in {@code declaring}, which {@link #protectedOpen} refuses.
+     */
+    private PatchException refuseProtected(Class<?> checked, Class<?> owner, boolean field, String name,
+                                           String descriptor, String declaring) {
+        String member = (field ? "field " : "method ") + owner.getName() + "." + name + (field ? " ("
+                + Type.getType(descriptor).getClassName() + ")" : describe(descriptor));
+        String why = protectedClosed(checked, declaring, owner.getName(), false);
+        String pkg = declaring.substring(0, Math.max(0, declaring.lastIndexOf('.')));
+        return new PatchException(Reason.INVALID_PATCH, jar.name(), "patch JAR " + jar.source() + ": class "
+                + checked.getName() + " uses " + member + ", which it cannot access: " + why + ", and a class in the"
+                + " patch's own class loader is never in its runtime package (every call reaching it would throw"
+                + " IllegalAccessError). Move the code that uses it to a class in package " + pkg + " made a nestmate"
+                + " of " + declaring + " (" + PatchJar.NESTMATES + ": <that class>=" + declaring + "), as jlivepatch"
+                + " build does, or use it only from a subclass of " + declaring + ", through that subclass");
     }
 
     private PatchException refuse(Class<?> checked, Class<?> owner, String member, String error) {

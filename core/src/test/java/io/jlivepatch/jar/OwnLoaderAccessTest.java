@@ -1,0 +1,279 @@
+package io.jlivepatch.jar;
+
+import io.jlivepatch.PatchException;
+import io.jlivepatch.PatchException.Reason;
+import io.jlivepatch.PatchHandle;
+import jarapp.Counter;
+import net.bytebuddy.agent.ByteBuddyAgent;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.objectweb.asm.AnnotationVisitor;
+import org.objectweb.asm.ClassWriter;
+import org.objectweb.asm.MethodVisitor;
+import org.objectweb.asm.Opcodes;
+import org.objectweb.asm.Type;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Map;
+import java.util.function.Consumer;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * What a class in the patch's own class loader (another runtime package than any application class,
+ * an unnamed module) may use: a JDK class of a package its module does not export, a package-private
+ * application class, a protected member from a class that is no subclass of its class. Each is
+ * refused at load; before, each loaded, status said PATCHED and every call threw IllegalAccessError.
+ */
+class OwnLoaderAccessTest {
+
+    @TempDir
+    Path dir;
+
+    @BeforeAll
+    static void loadTargets() throws Exception {
+        // Only the application's classes loaded already are checked: these are, as a patch's target is
+        // (with jarapp.Counter not loaded yet, the loader the patch is checked under is another).
+        Class.forName("jarapp.Counter");
+        Class.forName("jarapp.Ledger");
+        Class.forName("jarapp.Shelf");
+    }
+
+    @AfterEach
+    void removeAll() throws PatchException {
+        Jars.removeAll();
+    }
+
+    /**
+     * A public class of one {@code public static int next(jarapp.Counter)} replacing
+     * jarapp.Counter.next, extending {@code superName}, whose body {@code code} writes.
+     */
+    static byte[] patchClass(String binaryName, String superName, Consumer<MethodVisitor> code) {
+        ClassWriter cw = new ClassWriter(ClassWriter.COMPUTE_MAXS | ClassWriter.COMPUTE_FRAMES);
+        cw.visit(Opcodes.V11, Opcodes.ACC_PUBLIC | Opcodes.ACC_SUPER, binaryName.replace('.', '/'), null,
+                superName, null);
+        MethodVisitor init = cw.visitMethod(Opcodes.ACC_PUBLIC, "<init>", "()V", null, null);
+        init.visitCode();
+        init.visitVarInsn(Opcodes.ALOAD, 0);
+        init.visitMethodInsn(Opcodes.INVOKESPECIAL, superName, "<init>", "()V", false);
+        init.visitInsn(Opcodes.RETURN);
+        init.visitMaxs(0, 0);
+        init.visitEnd();
+        MethodVisitor mv = cw.visitMethod(Opcodes.ACC_PUBLIC | Opcodes.ACC_STATIC, "next", "(Ljarapp/Counter;)I",
+                null, null);
+        AnnotationVisitor av = mv.visitAnnotation("Lio/jlivepatch/Replaces;", true);
+        av.visit("target", "jarapp.Counter");
+        av.visit("method", "next");
+        av.visitEnd();
+        mv.visitCode();
+        code.accept(mv);
+        mv.visitMaxs(0, 0);
+        mv.visitEnd();
+        if (!superName.equals("java/lang/Object")) {
+            // super.size() on this: the use of a protected method a subclass is for
+            MethodVisitor sized = cw.visitMethod(Opcodes.ACC_PUBLIC, "sized", "()I", null, null);
+            sized.visitCode();
+            sized.visitVarInsn(Opcodes.ALOAD, 0);
+            sized.visitMethodInsn(Opcodes.INVOKESPECIAL, superName, "size", "()I", false);
+            sized.visitInsn(Opcodes.IRETURN);
+            sized.visitMaxs(0, 0);
+            sized.visitEnd();
+        }
+        cw.visitEnd();
+        return cw.toByteArray();
+    }
+
+    private Path jar(String name, String fix, byte[] bytes) throws Exception {
+        return Jars.write(dir.resolve(name + ".jar"), Jars.manifest(name, fix),
+                Map.of(fix.replace('.', '/') + ".class", bytes));
+    }
+
+    private static boolean loadedAnywhere(String name) {
+        return Arrays.stream(ByteBuddyAgent.install().getAllLoadedClasses()).anyMatch(c -> c.getName().equals(name));
+    }
+
+    /** Loads and enables {@code jar}, then calls the patched method. */
+    private static int loadedAndRun(Path jar) throws Exception {
+        PatchHandle h = Jars.lp().load(jar);
+        h.enable();
+        assertTrue(h.awaitTransition(Duration.ofSeconds(60)));
+        return new Counter().next();
+    }
+
+    /** {@code ldc} of the class {@code internalName} (resolved at every run), then returns -1. */
+    private static Consumer<MethodVisitor> classConstant(String... internalNames) {
+        return mv -> {
+            for (String n : internalNames) {
+                mv.visitLdcInsn(Type.getObjectType(n));
+                mv.visitInsn(Opcodes.POP);
+            }
+            Jars.returnsMinusOne(mv);
+        };
+    }
+
+    /**
+     * jdk.internal.misc.Unsafe (loaded, but not by the application's loader) and a class of sun.nio.ch
+     * that no class loader has loaded: java.base exports neither package. The second is refused
+     * without being loaded. Before, both loaded, status said PATCHED and every call threw
+     * IllegalAccessError (the check looked only at JDK classes the application had loaded).
+     */
+    @Test
+    void aJdkClassOfAPackageItsModuleDoesNotExportIsRefusedLoadedOrNot() throws Exception {
+        String fix = "jarapp.fix.UnsafeFix";
+        Jars.refused(jar("unsafe", fix, patchClass(fix, "java/lang/Object", mv -> {
+            mv.visitMethodInsn(Opcodes.INVOKESTATIC, "jdk/internal/misc/Unsafe", "getUnsafe",
+                    "()Ljdk/internal/misc/Unsafe;", false);
+            mv.visitInsn(Opcodes.POP);
+            Jars.returnsMinusOne(mv);
+        })), Reason.INVALID_PATCH, "class " + fix + " uses", "jdk.internal.misc.Unsafe", "which it cannot access:"
+                + " module java.base does not export jdk.internal.misc to the unnamed module of the patch's own class"
+                + " loader", "IllegalAccessError",
+                "--add-exports java.base/jdk.internal.misc=ALL-UNNAMED");
+        String adaptor = "sun.nio.ch.DatagramSocketAdaptor";
+        assertFalse(loadedAnywhere(adaptor), adaptor + " is loaded already: the case needs a class no loader has");
+        String fix2 = "jarapp.fix.AdaptorFix";
+        Jars.refused(jar("adaptor", fix2, patchClass(fix2, "java/lang/Object",
+                classConstant("sun/nio/ch/DatagramSocketAdaptor"))), Reason.INVALID_PATCH, "class " + fix2
+                + " uses class " + adaptor + ", which it cannot access: module java.base does not export sun.nio.ch to"
+                + " the unnamed module", "IllegalAccessError", "Use only the JDK's public API of exported packages");
+        assertFalse(loadedAnywhere(adaptor), "the check loaded " + adaptor);
+    }
+
+    /** Classes outside java.* of packages their modules export: the patch loads and runs. */
+    @Test
+    void exportedJdkClassesOutsideJavaAreAllowed() throws Exception {
+        String fix = "jarapp.fix.ExportedFix";
+        assertEquals(-1, loadedAndRun(jar("exported", fix, patchClass(fix, "java/lang/Object",
+                classConstant("javax/naming/Context", "jdk/jfr/Event", "com/sun/management/OperatingSystemMXBean")))));
+    }
+
+    /**
+     * jarapp.Ledger is package-private: a public method of it, the class as a constant, an array of it,
+     * a method type naming it. Before, each loaded, status said PATCHED and every call threw
+     * IllegalAccessError (the method type: at its ldc).
+     */
+    @Test
+    void aPackagePrivateApplicationClassIsRefusedSayingToUseANestmate() throws Exception {
+        Map<String, Consumer<MethodVisitor>> uses = new java.util.LinkedHashMap<>();
+        uses.put("owner", mv -> {
+            mv.visitMethodInsn(Opcodes.INVOKESTATIC, "jarapp/Ledger", "total", "()I", false);
+            mv.visitInsn(Opcodes.IRETURN);
+        });
+        uses.put("constant", classConstant("jarapp/Ledger"));
+        uses.put("array", mv -> {
+            mv.visitInsn(Opcodes.ICONST_0);
+            mv.visitTypeInsn(Opcodes.ANEWARRAY, "jarapp/Ledger");
+            mv.visitInsn(Opcodes.POP);
+            Jars.returnsMinusOne(mv);
+        });
+        uses.put("method-type", mv -> {
+            mv.visitLdcInsn(Type.getMethodType("(Ljarapp/Ledger;)V"));
+            mv.visitInsn(Opcodes.POP);
+            Jars.returnsMinusOne(mv);
+        });
+        for (Map.Entry<String, Consumer<MethodVisitor>> u : uses.entrySet()) {
+            String fix = "jarapp.fix.LedgerFix";
+            Jars.refused(jar("ledger-" + u.getKey(), fix, patchClass(fix, "java/lang/Object", u.getValue())),
+                    Reason.INVALID_PATCH, "class " + fix + " uses class jarapp.Ledger, which is not public",
+                    "IllegalAccessError", "in package jarapp", "Livepatch-Nestmates: <that class>=jarapp.Ledger");
+        }
+    }
+
+    /**
+     * A package-private class only in the descriptor of a public method of a public class: the JVM
+     * checks no access of a member reference's types (the call runs), so the patch loads and runs.
+     */
+    @Test
+    void aPackagePrivateClassOnlyInAMembersDescriptorIsAllowed() throws Exception {
+        String fix = "jarapp.fix.WeighFix";
+        assertEquals(5, loadedAndRun(jar("weigh", fix, patchClass(fix, "java/lang/Object", mv -> {
+            mv.visitInsn(Opcodes.ACONST_NULL);
+            mv.visitMethodInsn(Opcodes.INVOKESTATIC, "jarapp/Shelf", "weigh", "(Ljarapp/Ledger;)I", false);
+            mv.visitInsn(Opcodes.IRETURN);
+        }))));
+    }
+
+    /**
+     * Protected members of jarapp.Shelf (an instance method, a field, a static method) and of the JDK
+     * (ClassLoader.findLoadedClass) from a class that is no subclass of theirs. Before, each loaded,
+     * status said PATCHED and every call threw IllegalAccessError. A subclass using Shelf.size on a
+     * Shelf that is not its own kind fails the verifier's rule for protected access (JVMS 4.10.1.8),
+     * and was refused before.
+     */
+    @Test
+    void aProtectedMemberUsedFromAClassThatIsNoSubclassIsRefused() throws Exception {
+        String fix = "jarapp.fix.ShelfUser";
+        Consumer<MethodVisitor> newShelf = mv -> {
+            mv.visitTypeInsn(Opcodes.NEW, "jarapp/Shelf");
+            mv.visitInsn(Opcodes.DUP);
+            mv.visitMethodInsn(Opcodes.INVOKESPECIAL, "jarapp/Shelf", "<init>", "()V", false);
+        };
+        Jars.refused(jar("protected-method", fix, patchClass(fix, "java/lang/Object", mv -> {
+            newShelf.accept(mv);
+            mv.visitMethodInsn(Opcodes.INVOKEVIRTUAL, "jarapp/Shelf", "size", "()I", false);
+            mv.visitInsn(Opcodes.IRETURN);
+        })), Reason.INVALID_PATCH, "class " + fix + " uses method jarapp.Shelf.size() returning int, which it cannot"
+                + " access: it is protected, and " + fix + " is not a subclass of jarapp.Shelf", "IllegalAccessError",
+                "in package jarapp", "Livepatch-Nestmates: <that class>=jarapp.Shelf");
+        Jars.refused(jar("protected-field", fix, patchClass(fix, "java/lang/Object", mv -> {
+            newShelf.accept(mv);
+            mv.visitFieldInsn(Opcodes.GETFIELD, "jarapp/Shelf", "stock", "I");
+            mv.visitInsn(Opcodes.IRETURN);
+        })), Reason.INVALID_PATCH, "uses field jarapp.Shelf.stock (int), which it cannot access: it is protected",
+                "IllegalAccessError");
+        Jars.refused(jar("protected-static", fix, patchClass(fix, "java/lang/Object", mv -> {
+            mv.visitInsn(Opcodes.ICONST_2);
+            mv.visitMethodInsn(Opcodes.INVOKESTATIC, "jarapp/Shelf", "twice", "(I)I", false);
+            mv.visitInsn(Opcodes.IRETURN);
+        })), Reason.INVALID_PATCH, "uses method jarapp.Shelf.twice(int) returning int, which it cannot access: it is"
+                + " protected", "IllegalAccessError");
+        Jars.refused(jar("protected-jdk", fix, patchClass(fix, "java/lang/Object", mv -> {
+            mv.visitInsn(Opcodes.ACONST_NULL);
+            mv.visitTypeInsn(Opcodes.CHECKCAST, "java/lang/ClassLoader");
+            mv.visitLdcInsn("x");
+            mv.visitMethodInsn(Opcodes.INVOKEVIRTUAL, "java/lang/ClassLoader", "findLoadedClass",
+                    "(Ljava/lang/String;)Ljava/lang/Class;", false);
+            mv.visitInsn(Opcodes.POP);
+            Jars.returnsMinusOne(mv);
+        })), Reason.INVALID_PATCH, "uses method java.lang.ClassLoader.findLoadedClass(java.lang.String) returning"
+                + " java.lang.Class, which it cannot access: it is protected, and " + fix + " is not a subclass of"
+                + " java.lang.ClassLoader", "IllegalAccessError", "Use it only from a subclass of java.lang.ClassLoader");
+        String sub = "jarapp.fix.OtherShelf";
+        Jars.refused(jar("protected-receiver", sub, patchClass(sub, "jarapp/Shelf", mv -> {
+            newShelf.accept(mv);
+            mv.visitMethodInsn(Opcodes.INVOKEVIRTUAL, "jarapp/Shelf", "size", "()I", false);
+            mv.visitInsn(Opcodes.IRETURN);
+        })), Reason.INVALID_PATCH, "class " + sub + " cannot be used", "Bad access to protected data");
+    }
+
+    /**
+     * A subclass of jarapp.Shelf using its protected members on itself: super.size(), this.stock,
+     * size() through Shelf on an instance of its own, the static twice: loads and runs.
+     */
+    @Test
+    void aProtectedMemberUsedFromASubclassOnItselfIsAllowed() throws Exception {
+        String fix = "jarapp.fix.ShelfFix";
+        assertEquals(18, loadedAndRun(jar("subclass", fix, patchClass(fix, "jarapp/Shelf", mv -> {
+            mv.visitTypeInsn(Opcodes.NEW, "jarapp/fix/ShelfFix");
+            mv.visitInsn(Opcodes.DUP);
+            mv.visitMethodInsn(Opcodes.INVOKESPECIAL, "jarapp/fix/ShelfFix", "<init>", "()V", false);
+            mv.visitVarInsn(Opcodes.ASTORE, 1);
+            mv.visitVarInsn(Opcodes.ALOAD, 1);
+            mv.visitMethodInsn(Opcodes.INVOKEVIRTUAL, "jarapp/fix/ShelfFix", "sized", "()I", false);
+            mv.visitVarInsn(Opcodes.ALOAD, 1);
+            mv.visitFieldInsn(Opcodes.GETFIELD, "jarapp/fix/ShelfFix", "stock", "I");
+            mv.visitInsn(Opcodes.IADD);
+            mv.visitVarInsn(Opcodes.ALOAD, 1);
+            mv.visitMethodInsn(Opcodes.INVOKEVIRTUAL, "jarapp/Shelf", "size", "()I", false);
+            mv.visitInsn(Opcodes.IADD);
+            mv.visitMethodInsn(Opcodes.INVOKESTATIC, "jarapp/Shelf", "twice", "(I)I", false);
+            mv.visitInsn(Opcodes.IRETURN);
+        }))));
+    }
+}
