@@ -43,6 +43,7 @@ class OwnLoaderAccessTest {
         Class.forName("jarapp.Counter");
         Class.forName("jarapp.Ledger");
         Class.forName("jarapp.Shelf");
+        Class.forName("jarapp.Tally");
     }
 
     @AfterEach
@@ -249,7 +250,35 @@ class OwnLoaderAccessTest {
             newShelf.accept(mv);
             mv.visitMethodInsn(Opcodes.INVOKEVIRTUAL, "jarapp/Shelf", "size", "()I", false);
             mv.visitInsn(Opcodes.IRETURN);
-        })), Reason.INVALID_PATCH, "class " + sub + " cannot be used", "Bad access to protected data");
+        })), Reason.INVALID_PATCH, "class " + sub + " cannot be used", "Bad access to protected data",
+                "only on an instance of its own class", "Livepatch-Nestmates");
+    }
+
+    /**
+     * jarapp.Tally inherits java.util.AbstractList's protected modCount: read through Tally from a
+     * class that is no subclass of AbstractList, it is refused (before, it loaded and every call threw
+     * IllegalAccessError); read by a subclass of Tally on an instance of its own, it loads and runs.
+     */
+    @Test
+    void aProtectedJdkMemberOfAnApplicationClassIsRefusedOutsideASubclass() throws Exception {
+        String fix = "jarapp.fix.TallyUser";
+        Jars.refused(jar("inherited", fix, patchClass(fix, "java/lang/Object", mv -> {
+            mv.visitTypeInsn(Opcodes.NEW, "jarapp/Tally");
+            mv.visitInsn(Opcodes.DUP);
+            mv.visitMethodInsn(Opcodes.INVOKESPECIAL, "jarapp/Tally", "<init>", "()V", false);
+            mv.visitFieldInsn(Opcodes.GETFIELD, "jarapp/Tally", "modCount", "I");
+            mv.visitInsn(Opcodes.IRETURN);
+        })), Reason.INVALID_PATCH, "class " + fix + " uses field jarapp.Tally.modCount (int), which it cannot access:"
+                + " it is protected, and " + fix + " is not a subclass of java.util.AbstractList", "IllegalAccessError",
+                "Use it only from a subclass of java.util.AbstractList");
+        String sub = "jarapp.fix.TallyFix";
+        assertEquals(0, loadedAndRun(jar("inherited-subclass", sub, patchClass(sub, "jarapp/Tally", mv -> {
+            mv.visitTypeInsn(Opcodes.NEW, "jarapp/fix/TallyFix");
+            mv.visitInsn(Opcodes.DUP);
+            mv.visitMethodInsn(Opcodes.INVOKESPECIAL, "jarapp/fix/TallyFix", "<init>", "()V", false);
+            mv.visitFieldInsn(Opcodes.GETFIELD, "jarapp/Tally", "modCount", "I");
+            mv.visitInsn(Opcodes.IRETURN);
+        }))));
     }
 
     /**

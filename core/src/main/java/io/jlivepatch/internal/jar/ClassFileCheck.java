@@ -442,6 +442,14 @@ final class ClassFileCheck {
                         + MemberReferences.COMPILE_FOR_THIS_JAVA
                         + (Failures.isPreview(e) ? ", without --enable-preview" : ""));
             }
+            if (e instanceof VerifyError && why.contains("Bad access to protected data")) {
+                // JVMS 4.10.1.8: building again against the application gives the same class
+                throw refuse(jar, "class " + name + " cannot be used: " + why + "; a class may use a protected member"
+                        + " of a superclass of another runtime package (a class in the patch's own class loader is"
+                        + " always in another) only on an instance of its own class: use it on this, or move the"
+                        + " code to a " + PatchJar.NESTMATES + " class of the member's package, as jlivepatch build"
+                        + " does");
+            }
             throw refuse(jar, "class " + name + " cannot be used: " + why + "; every class in the JAR must pass the"
                     + " JVM's verifier and use only classes of the JAR, the JDK or the target's class loader: build"
                     + " the patch again against the running application");

@@ -231,7 +231,7 @@ final class MemberReferences {
                 // it, and linking verifies it and loads the classes its verification needs: a change to
                 // the application the patch did not ask for (second review). The lookup is asked only
                 // to confirm a member its files lack (a member another agent added at load).
-                Integer declared = declared(ownerLoader, owner, name, descriptor, field, loader, new String[1]);
+                Integer declared = declared(ownerLoader, owner, name, descriptor, field, loader, null);
                 found = declared == null || declared >= 0 || !used(bytes).contains(key)
                         || has(ownerClass, name, descriptor, field, loader);
             }
@@ -487,9 +487,10 @@ final class MemberReferences {
      * Whether the application's class {@code owner} (defined by {@code ownerLoader}) or one of its
      * supertypes declares the member, read from their class files through that loader, as the JVM's
      * resolution looks (a constructor in the class itself only); a JDK supertype is asked by lookup.
-     * Returns the member's access flags where it is declared (public for one a JDK supertype has), -1
-     * when none declares it; null when a class file cannot be read: then it cannot be told. Sets
-     * {@code in[0]} to the internal name of the application's class that declares it.
+     * Returns the member's access flags where it is declared (for one a JDK supertype has: protected
+     * and static as declared, else public), -1 when none declares it; null when a class file cannot be
+     * read: then it cannot be told. Sets {@code in[0]} to the internal name of the class that declares
+     * it, when it tells its flags; with {@code in} null, a JDK supertype's member is public.
      */
     private static Integer declared(ClassLoader ownerLoader, String owner, String name, String descriptor,
                                     boolean field, ClassLoader typesLoader, String[] in) {
@@ -505,7 +506,15 @@ final class MemberReferences {
                 try {
                     Class<?> jdk = Class.forName(c.replace('/', '.'), false, ownerLoader);
                     if (has(jdk, name, descriptor, field, typesLoader)) {
-                        return Opcodes.ACC_PUBLIC; // not the patch's to answer for: the JVM's verdict
+                        // A protected one is told (a subclass's own use only), when asked; the rest is the JVM's
+                        // verdict. Asked for the patch's own loader only: reflection resolves all the class's types.
+                        Class<?>[] at = new Class<?>[1];
+                        int modifiers = in == null ? -1 : jdkDeclared(jdk, name, descriptor, field, at);
+                        if (modifiers >= 0 && Modifier.isProtected(modifiers)) {
+                            in[0] = at[0].getName().replace('.', '/');
+                            return modifiers & (Opcodes.ACC_PROTECTED | Opcodes.ACC_STATIC);
+                        }
+                        return Opcodes.ACC_PUBLIC;
                     }
                 } catch (ClassNotFoundException | LinkageError | RuntimeException e) {
                     return null;
@@ -520,7 +529,9 @@ final class MemberReferences {
                 ClassReader r = new ClassReader(b);
                 int access = declares(r, name, descriptor, field);
                 if (access >= 0) {
-                    in[0] = c;
+                    if (in != null) {
+                        in[0] = c;
+                    }
                     return access;
                 }
                 if (!name.equals("<init>")) {
@@ -755,44 +766,60 @@ final class MemberReferences {
         if (!owner.getModule().isExported(owner.getPackageName(), checked.getModule())) {
             return owner.getModule().getName() + " does not export " + owner.getPackageName() + " to it";
         }
-        java.util.ArrayDeque<Class<?>> todo = new java.util.ArrayDeque<>(List.of(owner));
-        Set<Class<?>> seen = new HashSet<>();
+        Class<?>[] in = new Class<?>[1];
+        int modifiers;
         try {
-            while (!todo.isEmpty()) {
-                Class<?> c = todo.poll();
-                if (!seen.add(c)) {
-                    continue;
-                }
-                int modifiers = -1;
-                if (field) {
-                    for (java.lang.reflect.Field f : c.getDeclaredFields()) {
-                        if (f.getName().equals(name) && Type.getDescriptor(f.getType()).equals(descriptor)) {
-                            modifiers = f.getModifiers();
-                        }
-                    }
-                } else {
-                    for (java.lang.reflect.Method m : c.getDeclaredMethods()) {
-                        if (m.getName().equals(name) && Type.getMethodDescriptor(m).equals(descriptor)) {
-                            modifiers = m.getModifiers();
-                        }
-                    }
-                }
-                if (modifiers >= 0) {
-                    return Modifier.isPrivate(modifiers) ? "it is private"
-                            : Modifier.isProtected(modifiers) ? protectedClosed(checked, c.getName(), owner.getName(),
-                            Modifier.isStatic(modifiers))
-                            : Modifier.isPublic(modifiers) ? null
-                            : "it is package-private";
-                }
-                if (c.getSuperclass() != null) {
-                    todo.add(c.getSuperclass());
-                }
-                todo.addAll(List.of(c.getInterfaces()));
-            }
+            modifiers = jdkDeclared(owner, name, descriptor, field, in);
         } catch (LinkageError | RuntimeException e) {
             return null; // cannot be told: the JVM's verdict at the call
         }
-        return null; // a constructor, or not found: the other checks' to say
+        if (modifiers < 0) {
+            return null; // a constructor, or not found: the other checks' to say
+        }
+        return Modifier.isPrivate(modifiers) ? "it is private"
+                : Modifier.isProtected(modifiers) ? protectedClosed(checked, in[0].getName(), owner.getName(),
+                Modifier.isStatic(modifiers))
+                : Modifier.isPublic(modifiers) ? null
+                : "it is package-private";
+    }
+
+    /**
+     * The modifiers of the field or method that the JDK's {@code owner} or its nearest supertype declaring
+     * it has, found by reflection, and that class in {@code in[0]}; -1 when none declares it (a
+     * constructor is not looked for).
+     */
+    private static int jdkDeclared(Class<?> owner, String name, String descriptor, boolean field, Class<?>[] in) {
+        java.util.ArrayDeque<Class<?>> todo = new java.util.ArrayDeque<>(List.of(owner));
+        Set<Class<?>> seen = new HashSet<>();
+        while (!todo.isEmpty()) {
+            Class<?> c = todo.poll();
+            if (!seen.add(c)) {
+                continue;
+            }
+            int modifiers = -1;
+            if (field) {
+                for (java.lang.reflect.Field f : c.getDeclaredFields()) {
+                    if (f.getName().equals(name) && Type.getDescriptor(f.getType()).equals(descriptor)) {
+                        modifiers = f.getModifiers();
+                    }
+                }
+            } else {
+                for (java.lang.reflect.Method m : c.getDeclaredMethods()) {
+                    if (m.getName().equals(name) && Type.getMethodDescriptor(m).equals(descriptor)) {
+                        modifiers = m.getModifiers();
+                    }
+                }
+            }
+            if (modifiers >= 0) {
+                in[0] = c;
+                return modifiers;
+            }
+            if (c.getSuperclass() != null) {
+                todo.add(c.getSuperclass());
+            }
+            todo.addAll(List.of(c.getInterfaces()));
+        }
+        return -1;
     }
 
     private PatchException refuseJdkAccess(Class<?> checked, Class<?> owner, boolean field, String name,
@@ -816,12 +843,19 @@ final class MemberReferences {
                 + Type.getType(descriptor).getClassName() + ")" : describe(descriptor));
         String why = protectedClosed(checked, declaring, owner.getName(), false);
         String pkg = declaring.substring(0, Math.max(0, declaring.lastIndexOf('.')));
-        return new PatchException(Reason.INVALID_PATCH, jar.name(), "patch JAR " + jar.source() + ": class "
-                + checked.getName() + " uses " + member + ", which it cannot access: " + why + ", and a class in the"
-                + " patch's own class loader is never in its runtime package (every call reaching it would throw"
-                + " IllegalAccessError). Move the code that uses it to a class in package " + pkg + " made a nestmate"
-                + " of " + declaring + " (" + PatchJar.NESTMATES + ": <that class>=" + declaring + "), as jlivepatch"
-                + " build does, or use it only from a subclass of " + declaring + ", through that subclass");
+        String head = "patch JAR " + jar.source() + ": class " + checked.getName() + " uses " + member + ", which it"
+                + " cannot access: " + why;
+        if (declaring.startsWith("java.")) {
+            // a nestmate of the application's class is not in the JDK's package either
+            return new PatchException(Reason.INVALID_PATCH, jar.name(), head + " (every call reaching it would throw"
+                    + " IllegalAccessError). Use it only from a subclass of " + declaring + ", through that subclass"
+                    + " (super." + name + ", this." + name + "), or use the JDK's public API");
+        }
+        return new PatchException(Reason.INVALID_PATCH, jar.name(), head + ", and a class in the patch's own class"
+                + " loader is never in its runtime package (every call reaching it would throw IllegalAccessError)."
+                + " Move the code that uses it to a class in package " + pkg + " made a nestmate of " + declaring
+                + " (" + PatchJar.NESTMATES + ": <that class>=" + declaring + "), as jlivepatch build does, or use it"
+                + " only from a subclass of " + declaring + ", through that subclass");
     }
 
     private PatchException refuse(Class<?> checked, Class<?> owner, String member, String error) {
