@@ -259,8 +259,12 @@ public final class PatchJarLoader {
      * that can load one (Spring Boot's LaunchedClassLoader, a webapp's loader: the system class loader
      * of a fat JAR sees only the launcher), the child-most when several in one chain can; else the
      * system class loader. A class such a loader defines later is patched then, in that loader.
+     * Only a loader that finds the class file itself counts: one that finds it as its parent does
+     * (JDK 17's reflection DelegatingClassLoader, a child of the application's loader in any JVM that
+     * called a method reflectively often; any parent-first child) would leave it to that parent to
+     * define, and checked under it the patch saw none of the application's loaded classes.
      */
-    private static ClassLoader primaryLoader(Class<?>[] all, List<ReplacesScanner.Entry> entries,
+    static ClassLoader primaryLoader(Class<?>[] all, List<ReplacesScanner.Entry> entries,
                                              Map<String, List<Class<?>>> loaded) {
         for (ReplacesScanner.Entry e : entries) {
             List<Class<?>> l = loaded.get(e.target());
@@ -283,7 +287,7 @@ public final class PatchJarLoader {
             String resource = e.target().replace('.', '/') + ".class";
             List<ClassLoader> able = new ArrayList<>();
             for (ClassLoader l : loaders) {
-                if (canLoad(l, resource)) {
+                if (findsItself(l, resource)) {
                     able.add(l);
                 }
             }
@@ -311,9 +315,20 @@ public final class PatchJarLoader {
         return ClassLoader.getSystemClassLoader();
     }
 
-    private static boolean canLoad(ClassLoader l, String resource) {
+    /**
+     * Whether {@code l} finds the class file {@code resource}, and not as the URL its parent finds: under
+     * the default delegation the parent then defines the class. URLs compared as text: {@link java.net.URL#equals}
+     * may resolve a host name.
+     */
+    private static boolean findsItself(ClassLoader l, String resource) {
         try {
-            return l.getResource(resource) != null;
+            java.net.URL own = l.getResource(resource);
+            if (own == null) {
+                return false;
+            }
+            ClassLoader parent = l.getParent();
+            java.net.URL inherited = parent == null ? null : parent.getResource(resource);
+            return inherited == null || !own.toExternalForm().equals(inherited.toExternalForm());
         } catch (RuntimeException | LinkageError e) {
             return false; // a loader of the application's that fails to answer is not the one
         }
