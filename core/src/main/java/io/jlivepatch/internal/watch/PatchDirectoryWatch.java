@@ -83,6 +83,12 @@ public final class PatchDirectoryWatch {
     private final Object reconciling = new Object();
     private String lastFailure;
     private int failuresInARow;
+    /**
+     * The last reconcile failed because its thread was interrupted (an application's interrupt of every
+     * thread: stop() never interrupts): nothing in the directory was wrong, so the next try is a
+     * second away, not the failure's back-off (an interval and more, with no file event to come).
+     */
+    private boolean interruptedRetry;
     private final Set<String> skippedLogged = new HashSet<>();
     /**
      * Set while a patch waits for the class loader of its classes: the next try is when a loader not
@@ -401,7 +407,7 @@ public final class PatchDirectoryWatch {
         }
         if (status.state().startsWith("failed")) {
             synchronized (reconciling) {
-                return backoffMillis();
+                return interruptedRetry ? WAITING_RETRY.toMillis() : backoffMillis();
             }
         }
         return options.interval().toMillis();
@@ -540,6 +546,7 @@ public final class PatchDirectoryWatch {
         stopWaitingForLoader();
         lastFailure = null;
         failuresInARow = 0;
+        interruptedRetry = false;
         finish(desired, "converged" + ignoring);
         convergedOn = List.copyOf(on); // after the status it belongs to
     }
@@ -549,7 +556,10 @@ public final class PatchDirectoryWatch {
         boolean again = failure.key().equals(lastFailure);
         failuresInARow = again ? failuresInARow + 1 : 1;
         lastFailure = failure.key();
-        String retry = "; retried on the next change or in " + Duration.ofMillis(backoffMillis()).toSeconds() + " s";
+        // The interrupt is still set: the reconcile keeps it for its caller (the watch thread counts it).
+        interruptedRetry = Thread.currentThread().isInterrupted();
+        String retry = interruptedRetry ? "; retried in " + WAITING_RETRY.toSeconds() + " s"
+                : "; retried on the next change or in " + Duration.ofMillis(backoffMillis()).toSeconds() + " s";
         Log.get().log(again ? Level.DEBUG : Level.WARNING, label + ": failed: " + failure.message() + retry);
         if (!again) {
             registry.audit("reconcile", options.directory().toString(), "failed: " + failure.message());

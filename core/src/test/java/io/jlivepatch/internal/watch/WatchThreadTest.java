@@ -175,6 +175,44 @@ class WatchThreadTest {
     }
 
     /**
+     * An interrupt that stops the watch thread's read of a JAR fails that reconcile (nothing in the
+     * directory is wrong), and the next one comes a second later: before, it waited the failure's
+     * back-off, here an hour, with no file event to come (the JAR was already there).
+     */
+    @Test
+    void aReconcileAnInterruptStoppedIsRetriedASecondLaterNotAfterTheInterval() throws Exception {
+        WatchOptions options = new WatchOptions(dir, HOUR, Duration.ofSeconds(30));
+        watch = PatchDirectoryWatch.start(WatchFixture.registry(), options, false);
+        await("the watch thread's first reconcile", () -> watch.status().lastReconcile() > 0);
+        Thread watcher = watch.thread();
+        AtomicBoolean once = new AtomicBoolean();
+        io.jlivepatch.internal.BoundedOpen.holdOpensForTests(() -> { // on the opening thread, the watch waiting
+            if (Thread.currentThread() != watcher && once.compareAndSet(false, true)) {
+                watcher.interrupt();
+                // The open ends only once the watch gave it up for the interrupt: no race with its end.
+                for (int i = 0; i < 3000 && !watch.status().state().contains("interrupted"); i++) {
+                    try {
+                        Thread.sleep(10);
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+            }
+        });
+        try {
+            drop(jar(staging, "a.jar", "watch-a", "A"), "20-a.jar");
+            // Asked as a second 'watch' of the directory asks, not left to file events (see above).
+            assertEquals(watch, PatchDirectoryWatch.start(WatchFixture.registry(), options, false));
+            await("the interrupted reconcile", () -> once.get() && !watch.status().state().equals("converged"));
+            await("the retry a second later", () -> stack().equals(List.of("watch-a"))
+                    && watch.status().state().equals("converged"));
+        } finally {
+            io.jlivepatch.internal.BoundedOpen.holdOpensForTests(null);
+        }
+        assertTrue(watcher.isAlive(), "the watch thread lives on");
+    }
+
+    /**
      * A callback of a patch the watch loads leaves a thread-local (its value the patch's class) on the
      * thread it ran on: on the watch thread, which lives as long as the JVM, that kept the patch's class
      * loader, and its classes, after the watch unloaded it. The thread retires after running patch code.
