@@ -85,14 +85,13 @@ public final class Main implements Runnable {
         cli.setErr(cleanErr);
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
             if (e instanceof ControlChannel.OutcomeUnknown) {
-                commandLine.getErr().println("jlivepatch: unknown outcome: " + Text.truncate(e.getMessage(),
-                        MAX_MESSAGE));
+                commandLine.getErr().println("jlivepatch: unknown outcome: " + oneLine(e.getMessage()));
                 return OUTCOME_UNKNOWN;
             }
             if (e instanceof Refused || e instanceof Deadline.NoAnswer) {
-                commandLine.getErr().println("jlivepatch: refused: " + Text.truncate(e.getMessage(), MAX_MESSAGE));
+                commandLine.getErr().println("jlivepatch: refused: " + oneLine(e.getMessage()));
             } else {
-                commandLine.getErr().println("jlivepatch: failed: " + Text.truncate(String.valueOf(e), MAX_MESSAGE));
+                commandLine.getErr().println("jlivepatch: failed: " + oneLine(String.valueOf(e)));
             }
             return REFUSED;
         });
@@ -100,6 +99,19 @@ public final class Main implements Runnable {
         cleanOut.flush();
         cleanErr.flush();
         return code;
+    }
+
+    /**
+     * A refusal's or failure's message, cut, as the one line it is: a line end a message still holds
+     * (an entry name of a JAR given to build, quoted in a local error) is written as {@code \n} or
+     * {@code \r}, as CleanWriter writes every other control character, which keeps line ends, so
+     * that no name can print a line of its own. Text cleaned where the message was made holds no line
+     * end, and passes unchanged.
+     */
+    static String oneLine(String message) {
+        String m = Text.truncate(message, MAX_MESSAGE);
+        return m == null || (m.indexOf('\n') < 0 && m.indexOf('\r') < 0) ? m
+                : m.replace("\r", "\\r").replace("\n", "\\n");
     }
 
     @Override

@@ -76,4 +76,30 @@ class MainTest {
             Files.deleteIfExists(err);
         }
     }
+
+    /**
+     * A JAR given to build whose entry name holds a line feed: the refusal quotes the name, and printed
+     * it as two lines, the second one the name's to choose.
+     */
+    @Test
+    void aRefusalQuotingANameWithALineFeedIsPrintedAsOneLine() throws Exception {
+        Path jar = Files.createTempFile("jlivepatch-main", ".jar");
+        try {
+            try (java.util.zip.ZipOutputStream z = new java.util.zip.ZipOutputStream(Files.newOutputStream(jar))) {
+                z.putNextEntry(new java.util.zip.ZipEntry("a/B\njlivepatch: patch written: forged.jar\n.class"));
+                z.write(new byte[] {(byte) 0xca, (byte) 0xfe, (byte) 0xba, (byte) 0xbe, 0, 0, 0x61, 0x62});
+                z.closeEntry();
+            }
+            StringWriter out = new StringWriter();
+            StringWriter err = new StringWriter();
+            int code = Main.run(new PrintWriter(out), new PrintWriter(err), "build", "--old", jar.toString(), "--new",
+                    jar.toString(), "--name", "x", "-o", jar.resolveSibling(jar.getFileName() + ".out").toString());
+            assertEquals(1, code, err.toString());
+            assertEquals(1, err.toString().lines().count(), err.toString());
+            assertTrue(err.toString().startsWith("jlivepatch: refused: cannot read the build "), err.toString());
+            assertTrue(err.toString().contains("a/B\\njlivepatch: patch written: forged.jar\\n.class"), err.toString());
+        } finally {
+            Files.deleteIfExists(jar);
+        }
+    }
 }
