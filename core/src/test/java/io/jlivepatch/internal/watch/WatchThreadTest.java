@@ -186,8 +186,10 @@ class WatchThreadTest {
         await("the watch thread's first reconcile", () -> watch.status().lastReconcile() > 0);
         Thread watcher = watch.thread();
         AtomicBoolean once = new AtomicBoolean();
+        String opening = io.jlivepatch.internal.BoundedOpen.THREAD_NAME + " " + dir.resolve("20-a.jar");
         io.jlivepatch.internal.BoundedOpen.holdOpensForTests(() -> { // on the opening thread, the watch waiting
-            if (Thread.currentThread() != watcher && once.compareAndSet(false, true)) {
+            // The opening thread is named for its path: only the watch's read of this JAR is interrupted.
+            if (Thread.currentThread().getName().equals(opening) && once.compareAndSet(false, true)) {
                 watcher.interrupt();
                 // The open ends only once the watch gave it up for the interrupt: no race with its end.
                 for (int i = 0; i < 3000 && !watch.status().state().contains("interrupted"); i++) {
