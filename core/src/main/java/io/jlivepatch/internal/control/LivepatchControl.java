@@ -95,8 +95,7 @@ final class LivepatchControl implements LivepatchMBean {
      */
     IllegalStateException crowded(String source, long bytes) {
         String subject = source == null || source.isBlank() ? "(sent content)" : source;
-        Duration wait = PatchRegistry.lockWait();
-        String waited = wait.toMillis() % 1000 == 0 ? wait.toSeconds() + " s" : wait.toMillis() + " ms";
+        String waited = io.jlivepatch.internal.BoundedOpen.describe(PatchRegistry.lockWait());
         return JmxCalls.refusal(registry.refusedOutside("load", subject, new PatchException(Reason.BUSY, null,
                 "cannot load patch JAR " + subject + " (" + bytes + " bytes): another jlivepatch command's patch JAR"
                 + " was being received or loaded for all of the " + waited + " this one waited, and this JVM holds at most one patch JAR's size limit ("

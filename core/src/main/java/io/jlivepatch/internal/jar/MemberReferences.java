@@ -282,8 +282,7 @@ final class MemberReferences {
             return null;
         }
         String name = internalName.replace('/', '.');
-        int dot = name.lastIndexOf('.');
-        String pkg = dot < 0 ? "" : name.substring(0, dot);
+        String pkg = PatchJar.packageOf(name);
         Module jdk = jdkModule(pkg);
         if (jdk != null && !jdk.isExported(pkg, checked.getModule())) {
             return refuseJdkClass(checked, name, "module " + jdk.getName() + " does not export " + pkg + " to the"
@@ -842,7 +841,7 @@ final class MemberReferences {
         String member = (field ? "field " : "method ") + owner.getName() + "." + name + (field ? " ("
                 + Type.getType(descriptor).getClassName() + ")" : describe(descriptor));
         String why = protectedClosed(checked, declaring, owner.getName(), false);
-        String pkg = declaring.substring(0, Math.max(0, declaring.lastIndexOf('.')));
+        String pkg = PatchJar.packageOf(declaring);
         String head = "patch JAR " + jar.source() + ": class " + checked.getName() + " uses " + member + ", which it"
                 + " cannot access: " + why;
         if (declaring.startsWith("java.")) {

@@ -160,12 +160,13 @@ public record PatchJar(String source, String name, String description, List<Stri
             String nestmate = pair.substring(0, eq);
             String host = pair.substring(eq + 1);
             String hostPackage = packageOf(host);
-            if (!packageOf(nestmate).equals(hostPackage)) {
+            String nestmatePackage = packageOf(nestmate);
+            if (!nestmatePackage.equals(hostPackage)) {
                 // The JVM defines a hidden class in its lookup class's package only.
                 throw invalid(source, NESTMATES + " entry " + quote(pair) + ": a nestmate is defined in the package of"
                         + " its host, so " + quote(nestmate) + " must be in " + (hostPackage.isEmpty()
-                        ? "the unnamed package" : "package " + hostPackage) + ", not " + (packageOf(nestmate).isEmpty()
-                        ? "the unnamed package" : packageOf(nestmate)) + ": rename the class");
+                        ? "the unnamed package" : "package " + hostPackage) + ", not " + (nestmatePackage.isEmpty()
+                        ? "the unnamed package" : nestmatePackage) + ": rename the class");
             }
             nestmates.put(nestmate, host);
         }
@@ -182,8 +183,11 @@ public record PatchJar(String source, String name, String description, List<Stri
                 replace(source, main.getValue(REPLACE)));
     }
 
-    /** The package of a binary class name, empty for the unnamed package. */
-    private static String packageOf(String binaryName) {
+    /**
+     * The package of a binary class name, empty for the unnamed package (CarriedClasses.packageOf says
+     * null there, which its callers rely on).
+     */
+    static String packageOf(String binaryName) {
         int dot = binaryName.lastIndexOf('.');
         return dot < 0 ? "" : binaryName.substring(0, dot);
     }
