@@ -220,9 +220,9 @@ final class InFlightFollowUp {
                         Log.get().log(System.Logger.Level.ERROR, "following the definitions in flight failed"
                                 + " (looked at again each second; logged once until a look succeeds)", e);
                     } catch (RuntimeException | LinkageError | VirtualMachineError again) {
-                        // The log cannot take it (out of memory, a failure whose text cannot be read):
-                        // thrown on, it would end this thread with `running` set, as above. Not tried
-                        // again in this run of failures.
+                        // The logger's own calls never throw (CleanLogger); Log.get()'s first use, which sets
+                        // up the JDK's logging, may: thrown on, it would end this thread with `running` set,
+                        // as above. Not tried again in this run of failures.
                     }
                 }
                 more = giveUpExpired();
