@@ -25,12 +25,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class LoggingTest {
 
     private final List<String> messages = new CopyOnWriteArrayList<>();
+    /** Each line's message and the source a formatter prints with it: {@code message <- class.method}. */
+    private final List<String> sources = new CopyOnWriteArrayList<>();
     private final Handler handler = new Handler() {
         private final SimpleFormatter formatter = new SimpleFormatter();
 
         @Override
         public void publish(LogRecord record) {
             messages.add(record.getLevel() + " " + formatter.formatMessage(record));
+            sources.add(formatter.formatMessage(record) + " <- " + record.getSourceClassName() + "."
+                    + record.getSourceMethodName());
         }
 
         @Override
@@ -76,6 +80,29 @@ class LoggingTest {
         assertLogged("INFO 'log-lp1': patching complete");
         assertLogged("INFO disabling patch 'log-lp1'");
         assertLogged("INFO 'log-lp1': unpatching complete");
+    }
+
+    /**
+     * SimpleFormatter, the JDK's default, prints each line's source above it. The life cycle's lines
+     * were logged through a wrapper of Refusals that caught what the log threw, and named it:
+     * "io.jlivepatch.internal.core.Refusals logQuietly" above "'P': patching complete", which reads
+     * as a refusal. The logger itself never throws now, and the lines name the registry.
+     */
+    @Test
+    void theLifeCyclesLinesNameTheRegistryAsTheirSource() throws Exception {
+        PatchHandle h = livepatch().register(Patch.builder("log-source").replace(method(Stacked.class, "value"),
+                method(LoggingTest.class, "two", Stacked.class)).build());
+        h.enable();
+        h.disable();
+        h.unregister();
+        String registry = "io.jlivepatch.internal.core.PatchRegistry.";
+        for (String line : List.of("enabling patch 'log-source'", "'log-source': starting patching transition",
+                "'log-source': patching complete", "disabling patch 'log-source'", "'log-source': unpatching complete",
+                "'log-source': unregistered")) {
+            assertTrue(sources.stream().anyMatch(m -> m.startsWith(line + " <- " + registry)),
+                    "\"" + line + "\" with the registry as its source, in " + sources);
+        }
+        assertTrue(sources.stream().noneMatch(m -> m.contains("Refusals")), sources.toString());
     }
 
     @Test

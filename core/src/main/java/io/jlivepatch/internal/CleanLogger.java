@@ -41,14 +41,21 @@ final class CleanLogger implements System.Logger {
 
     @Override
     public boolean isLoggable(Level level) {
-        return delegate.isLoggable(level);
+        try {
+            return delegate.isLoggable(level);
+        } catch (Throwable e) {
+            return false; // as a line the delegate fails to take (below)
+        }
     }
 
     // Neither log method throws: jlivepatch logs from catch blocks and finally blocks of threads that
-    // must go on (the in-flight follow-up, the audit thread, an operation undoing itself), where a
-    // line that cannot be made (no memory for its text, a delegate that throws) would end the thread
-    // or replace the failure being reported. Such a line is dropped; what it said stands elsewhere
-    // (the refusal thrown, the audit log, status).
+    // must go on (the in-flight follow-up, the audit thread, an operation undoing itself), and after an
+    // operation's commit, where a line that cannot be made (no memory for its text, a delegate that
+    // throws) would end the thread, replace the failure being reported, or leave the committed
+    // operation without its audit record. Any Throwable: the delegate's handlers are the application's
+    // code (an AssertionError under -ea, an IOError). Such a line is dropped; what it said stands
+    // elsewhere (the refusal thrown, the audit log, status). So callers log directly, with no wrapper
+    // of their own, and the record names them as its source.
 
     @Override
     public void log(Level level, ResourceBundle bundle, String msg, Throwable thrown) {
@@ -57,7 +64,7 @@ final class CleanLogger implements System.Logger {
                 return;
             }
             emit(level, finish(localized(bundle, msg)), CleanThrowable.of(thrown));
-        } catch (RuntimeException | LinkageError | VirtualMachineError dropped) {
+        } catch (Throwable dropped) {
             // see above
         }
     }
@@ -69,7 +76,7 @@ final class CleanLogger implements System.Logger {
                 return;
             }
             emit(level, finish(format(localized(bundle, format), params)), null);
-        } catch (RuntimeException | LinkageError | VirtualMachineError dropped) {
+        } catch (Throwable dropped) {
             // see above
         }
     }

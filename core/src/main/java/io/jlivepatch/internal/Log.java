@@ -21,7 +21,36 @@ public final class Log {
     private static volatile java.lang.instrument.Instrumentation instrumentation;
 
     private static final class Holder {
-        static final System.Logger LOGGER = new CleanLogger(backEnd());
+        static final System.Logger LOGGER = cleaned();
+    }
+
+    /**
+     * The logger of {@link #get()}, which must not fail: a class initializer that threw would make
+     * every later {@code get()} throw NoClassDefFoundError, from the catch and finally blocks that log.
+     * {@code System.getLogger} runs the application's {@code System.LoggerFinder} if it has one (a
+     * broken service file: ServiceConfigurationError), so its failure leaves jlivepatch on standard
+     * error, said in the first line.
+     */
+    private static System.Logger cleaned() {
+        System.Logger backEnd;
+        try {
+            backEnd = backEnd();
+        } catch (RuntimeException | Error e) {
+            backEnd = standardErrorBecause(e);
+        }
+        return new CleanLogger(backEnd);
+    }
+
+    /** Standard error, for the life of the JVM, after a first line saying that {@code e} left no other. */
+    static System.Logger standardErrorBecause(Throwable e) {
+        System.Logger err = new StandardErrorLogger("io.jlivepatch");
+        try {
+            err.log(System.Logger.Level.WARNING, "jlivepatch logs to standard error: the JVM's System.Logger for"
+                    + " io.jlivepatch could not be made (" + Text.clean(String.valueOf(e)) + ")");
+        } catch (RuntimeException | Error again) {
+            // the lines that follow say the rest, if standard error takes any
+        }
+        return err;
     }
 
     /**

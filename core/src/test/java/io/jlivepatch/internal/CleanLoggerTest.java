@@ -163,6 +163,57 @@ class CleanLoggerTest {
         failing.log(System.Logger.Level.WARNING, "with a throwable", new IllegalStateException());
     }
 
+    /**
+     * A handler is the application's code: an AssertionError under -ea, an IOError. Only
+     * RuntimeException, LinkageError and VirtualMachineError were caught, so such an Error reached the
+     * caller, from the catch and finally blocks that log and after an operation's commit.
+     */
+    @Test
+    void aDelegateThatThrowsAnyErrorDropsTheLineAndTheCallerGoesOn() {
+        System.Logger failing = new CleanLogger(new Capturing() {
+            @Override
+            public boolean isLoggable(Level level) {
+                if (level == Level.DEBUG) {
+                    throw new java.io.IOError(new java.io.IOException("a test's level check"));
+                }
+                return true;
+            }
+
+            @Override
+            public void log(Level level, ResourceBundle bundle, String msg, Throwable thrown) {
+                throw new AssertionError("a test's handler, under -ea");
+            }
+        });
+        failing.log(System.Logger.Level.WARNING, "one {0}", "line"); // threw the AssertionError before
+        failing.log(System.Logger.Level.WARNING, "with a throwable", new IllegalStateException());
+        failing.log(System.Logger.Level.DEBUG, "below the level, asked of a delegate that throws");
+        assertFalse(failing.isLoggable(System.Logger.Level.DEBUG), "a level check that throws: not loggable");
+    }
+
+    /**
+     * Log.get()'s logger is made once, in a class initializer: had System.getLogger thrown there (an
+     * application's System.LoggerFinder with a broken service file), every later Log.get() would throw
+     * NoClassDefFoundError. Such a failure leaves standard error, said in its first line.
+     */
+    @Test
+    void aSystemLoggerThatCannotBeMadeLeavesStandardErrorSaidInTheFirstLine() {
+        java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+        java.io.PrintStream err = System.err;
+        System.setErr(new java.io.PrintStream(captured, true, java.nio.charset.StandardCharsets.UTF_8));
+        try {
+            System.Logger l = Log.standardErrorBecause(new java.util.ServiceConfigurationError(
+                    "java.lang.System$LoggerFinder: Provider com.acme.Missing not found\nforged"));
+            l.log(System.Logger.Level.WARNING, "then the lines themselves");
+        } finally {
+            System.setErr(err);
+        }
+        String out = captured.toString(java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(out.contains("WARNING: jlivepatch logs to standard error: the JVM's System.Logger for io.jlivepatch"
+                + " could not be made (java.util.ServiceConfigurationError: java.lang.System$LoggerFinder: Provider"
+                + " com.acme.Missing not found\\nforged)"), out);
+        assertTrue(out.contains("WARNING: then the lines themselves"), out);
+    }
+
     @Test
     void logGetReturnsACleaningLoggerNamedIoJlivepatch() {
         assertEquals("io.jlivepatch", Log.get().getName());

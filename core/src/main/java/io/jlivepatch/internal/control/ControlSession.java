@@ -506,7 +506,7 @@ final class ControlSession implements Runnable {
             operation = "call";
         }
         try {
-            io.jlivepatch.internal.core.Refusals.logQuietly(System.Logger.Level.WARNING, operation + " refused ("
+            io.jlivepatch.internal.Log.get().log(System.Logger.Level.WARNING, operation + " refused ("
                     + reason + "): " + why, (Throwable) null);
             registry.audit(operation, object.isEmpty() ? "(jlivepatch)" : object, "refused " + reason + ": " + why);
         } catch (RuntimeException | LinkageError | VirtualMachineError ignored) {

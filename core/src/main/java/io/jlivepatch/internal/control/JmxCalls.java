@@ -50,7 +50,7 @@ final class JmxCalls {
             return read.get();
         } catch (RuntimeException | LinkageError | VirtualMachineError e) {
             PatchException refusal = Refusals.unexpected("read", null, what, e);
-            Refusals.logQuietly(System.Logger.Level.ERROR, "reading " + what + " failed: " + refusal.getMessage(), e);
+            Log.get().log(System.Logger.Level.ERROR, "reading " + what + " failed: " + refusal.getMessage(), e);
             throw refusal(refusal);
         }
     }

@@ -223,7 +223,7 @@ public final class AuditFile implements Runnable {
         try {
             log.log(System.Logger.Level.WARNING, (java.util.ResourceBundle) null, report, (Throwable) null);
         } catch (Throwable ignored) {
-            // as Refusals.logQuietly: a log back-end's failure changes nothing, and the JVM exits
+            // a log back-end's failure changes nothing, and the JVM exits (an at-exit logger, not Log.get()'s)
         }
         return left;
     }
@@ -580,7 +580,7 @@ public final class AuditFile implements Runnable {
                 // Moved, removed or replaced since it was opened: the trail goes on at the path, in a
                 // new file (checked like the first), not in one nobody reads any more.
                 closeQuietly();
-                Refusals.logQuietly(System.Logger.Level.INFO, "audit file: " + shown + " was moved, removed or"
+                Log.get().log(System.Logger.Level.INFO, "audit file: " + shown + " was moved, removed or"
                         + " replaced; appending to the file at that path from now on", (Throwable) null);
             }
             if (out == null) {
@@ -646,7 +646,7 @@ public final class AuditFile implements Runnable {
         try {
             warn(report);
             if (recovered != null) {
-                Refusals.logQuietly(System.Logger.Level.INFO, recovered, (Throwable) null);
+                Log.get().log(System.Logger.Level.INFO, recovered, (Throwable) null);
             }
         } finally {
             synchronized (this) {
@@ -667,7 +667,7 @@ public final class AuditFile implements Runnable {
 
     private static void warn(String problem) {
         if (problem != null) {
-            Refusals.logQuietly(System.Logger.Level.WARNING, "audit file: " + problem
+            Log.get().log(System.Logger.Level.WARNING, "audit file: " + problem
                     + "; operations go on, recorded in memory only ('jlivepatch status --log')", (Throwable) null);
         }
     }

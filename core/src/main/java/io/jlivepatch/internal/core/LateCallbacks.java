@@ -1,5 +1,6 @@
 package io.jlivepatch.internal.core;
 
+import io.jlivepatch.internal.Log;
 import io.jlivepatch.internal.bootstrap.StackRoom;
 import io.jlivepatch.internal.patch.ClassCallbacks;
 
@@ -77,7 +78,7 @@ final class LateCallbacks implements ClassCallbacks {
             }
         } catch (RuntimeException | LinkageError | VirtualMachineError e) {
             // the call goes on, to the original code if a patch refused; never into the application
-            Refusals.logQuietly(System.Logger.Level.ERROR, "running the callbacks of " + owner.getName() + " failed",
+            Log.get().log(System.Logger.Level.ERROR, "running the callbacks of " + owner.getName() + " failed",
                     e);
         } finally {
             registry.releaseHold(outer);

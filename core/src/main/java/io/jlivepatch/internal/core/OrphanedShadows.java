@@ -1,5 +1,6 @@
 package io.jlivepatch.internal.core;
 
+import io.jlivepatch.internal.Log;
 import io.jlivepatch.internal.bootstrap.ShadowStore;
 
 import java.util.IdentityHashMap;
@@ -54,10 +55,10 @@ final class OrphanedShadows {
                 return "";
             }
             String what = n + (n == 1 ? " shadow variable" : " shadow variables") + " holding objects of its classes";
-            Refusals.logQuietly(System.Logger.Level.INFO, "''{0}'': detached {1}", p.name(), what);
+            Log.get().log(System.Logger.Level.INFO, "''{0}'': detached {1}", p.name(), what);
             return ", detached " + what;
         } catch (RuntimeException | LinkageError | VirtualMachineError e) {
-            Refusals.logQuietly(System.Logger.Level.WARNING, "''{0}'': the shadow variables holding objects of its"
+            Log.get().log(System.Logger.Level.WARNING, "''{0}'': the shadow variables holding objects of its"
                     + " classes were not detached ({1}): a later load of it may fail to read them", p.name(), e);
             return ", shadow variables holding objects of its classes not detached (" + e + ")";
         }

@@ -3,6 +3,7 @@ package io.jlivepatch.internal.core;
 import io.jlivepatch.Callbacks;
 import io.jlivepatch.PatchException;
 import io.jlivepatch.PatchException.Reason;
+import io.jlivepatch.internal.Log;
 import io.jlivepatch.internal.Text;
 import io.jlivepatch.internal.patch.LoadedClasses;
 import io.jlivepatch.internal.patch.LoaderNames;
@@ -257,7 +258,7 @@ final class PatchCallbacks {
                 postUnpatchAll();
             }
         } catch (RuntimeException | LinkageError | VirtualMachineError e) {
-            Refusals.logQuietly(System.Logger.Level.ERROR, "'" + patchName + "': running the "
+            Log.get().log(System.Logger.Level.ERROR, "'" + patchName + "': running the "
                     + (patched ? "postPatch" : "postUnpatch") + " callbacks failed", e);
         }
     }
@@ -401,7 +402,7 @@ final class PatchCallbacks {
      */
     private void failed(String what, boolean late) {
         lastFailure = what;
-        Refusals.logQuietly(System.Logger.Level.WARNING, "''{0}'': {1}", patchName, what);
+        Log.get().log(System.Logger.Level.WARNING, "''{0}'': {1}", patchName, what);
         try {
             // Through the registry, not straight to the audit log: a closing callback that fails at a
             // transition's end inside an operation is recorded after that operation's line and the

@@ -662,7 +662,7 @@ public final class PatchRegistry {
 
     private static void releaseFailed(Throwable e) {
         try {
-            Refusals.logQuietly(System.Logger.Level.DEBUG, "releasing a patch''s classes failed: {0}", e.toString());
+            Log.get().log(System.Logger.Level.DEBUG, "releasing a patch''s classes failed: {0}", e.toString());
         } catch (RuntimeException | LinkageError | VirtualMachineError ignored) {
             // not even the message: what stays attached goes with its class loader
         }
@@ -966,7 +966,7 @@ public final class PatchRegistry {
      */
     private void announceRegistered(RegisteredPatch p, int order) {
         try {
-            Refusals.logQuietly(System.Logger.Level.INFO,
+            Log.get().log(System.Logger.Level.INFO,
                     "''{0}'': registered, {1} function(s), stack order {2}", p.name(), p.resolved().size(), order);
         } catch (RuntimeException | LinkageError | VirtualMachineError e) {
             afterCommitFailed(e);
@@ -1075,7 +1075,7 @@ public final class PatchRegistry {
         StateCheck.check(order, p);
         checkTrust(p);
         linkAudit.start(); // before any of p's hooks exist, so none of their failures goes unaudited
-        Refusals.logQuietly(System.Logger.Level.INFO, "enabling patch ''{0}''", p.name());
+        Log.get().log(System.Logger.Level.INFO, "enabling patch ''{0}''", p.name());
         // Classes loaded since registration are checked like those loaded before it; the same scan
         // finds the classes to hook.
         LoadedClasses loaded = checkClassesLoadedSince(p);
@@ -1112,7 +1112,7 @@ public final class PatchRegistry {
                             + " in reverse order, disable '" + after.name() + "' first");
                 }
             }
-            Refusals.logQuietly(System.Logger.Level.INFO, "disabling patch ''{0}''", p.name());
+            Log.get().log(System.Logger.Level.INFO, "disabling patch ''{0}''", p.name());
             p.callbacks().preUnpatchAll();
             p.countStates(false); // stateVersion stops counting it when its disable starts
             try {
@@ -1227,7 +1227,7 @@ public final class PatchRegistry {
             if (onCommit != null) {
                 onCommit.run();
             }
-            Refusals.logQuietly(System.Logger.Level.INFO, "''{0}'': starting {1} transition", p.name(),
+            Log.get().log(System.Logger.Level.INFO, "''{0}'': starting {1} transition", p.name(),
                     patching ? "patching" : "unpatching");
             if (AuditLog.jfrStarted()) { // a JVM that never records loads no event class
                 JfrEvents.transitionBegins(t);
@@ -1253,7 +1253,7 @@ public final class PatchRegistry {
      * allocate here.
      */
     private static void afterCommitFailed(Throwable e) {
-        Refusals.logQuietly(System.Logger.Level.ERROR, "a step after a commit failed; the operation took effect,"
+        Log.get().log(System.Logger.Level.ERROR, "a step after a commit failed; the operation took effect,"
                 + " and the transition worker retries what is left of a transition in progress", e);
     }
 
@@ -1365,7 +1365,7 @@ public final class PatchRegistry {
         boolean completed = false;
         try {
             afterCommitForTests();
-            Refusals.logQuietly(System.Logger.Level.INFO, "''{0}'': reversing transition from {1} to {2}", p.name(),
+            Log.get().log(System.Logger.Level.INFO, "''{0}'': reversing transition from {1} to {2}", p.name(),
                     t.targetPatched() ? "unpatching" : "patching", t.targetPatched() ? "patching" : "unpatching");
             if (AuditLog.jfrStarted()) { // a JVM that never records loads no event class
                 JfrEvents.transitionReversed(t);
@@ -1395,7 +1395,7 @@ public final class PatchRegistry {
                 return false;
             }
         } catch (RuntimeException | LinkageError | VirtualMachineError e) {
-            Refusals.logQuietly(System.Logger.Level.ERROR, "'" + t.patchName()
+            Log.get().log(System.Logger.Level.ERROR, "'" + t.patchName()
                     + "': checking the threads' stacks failed; retrying", e);
             return false;
         }
@@ -1445,7 +1445,7 @@ public final class PatchRegistry {
             hooks.apply(LinkTable.of(replaced ? List.of(p.activeFunctions())
                     : enabledFunctions(stack, p, t.targetPatched())), keptScanOf(p));
         } catch (HookFailure | RuntimeException | LinkageError | VirtualMachineError e) {
-            Refusals.logQuietly(System.Logger.Level.ERROR,
+            Log.get().log(System.Logger.Level.ERROR,
                     "''{0}'': ending the transition failed, retrying: {1}", p.name(), e.getMessage());
             return false;
         }
@@ -1479,7 +1479,7 @@ public final class PatchRegistry {
         worker.retireIfCurrent();
         transitionDone.signalAll(); // pairs with the awaitNanos of awaitTransition and awaitNoTransition
         try {
-            Refusals.logQuietly(System.Logger.Level.INFO, "''{0}'': {1} complete", p.name(),
+            Log.get().log(System.Logger.Level.INFO, "''{0}'': {1} complete", p.name(),
                     t.targetPatched() ? "patching" : "unpatching");
             if (AuditLog.jfrStarted()) { // a JVM that never records loads no event class
                 JfrEvents.transitionEnds(t);
@@ -1535,7 +1535,7 @@ public final class PatchRegistry {
             String detached = "";
             try {
                 keepIfForced(q, "replaced by '" + p.name() + "'");
-                Refusals.logQuietly(System.Logger.Level.INFO, "''{0}'': replaced by ''{1}'', unregistered",
+                Log.get().log(System.Logger.Level.INFO, "''{0}'': replaced by ''{1}'', unregistered",
                         q.name(), p.name());
                 detached = OrphanedShadows.detach(q);
             } catch (RuntimeException | LinkageError | VirtualMachineError e) {
@@ -1562,7 +1562,7 @@ public final class PatchRegistry {
                         + "' is not in transition: there is nothing to force");
             }
             Transition t = transition;
-            Refusals.logQuietly(System.Logger.Level.WARNING,
+            Log.get().log(System.Logger.Level.WARNING,
                     "''{0}'': forcing the transition; threads still in old code keep running it", p.name());
             // From here on there is no way back, as in the kernel: every thread is in the target state.
             t.force(); // the commit
@@ -1617,7 +1617,7 @@ public final class PatchRegistry {
         try {
             keepForced(p, how);
         } catch (RuntimeException | LinkageError | VirtualMachineError e) {
-            Refusals.logQuietly(System.Logger.Level.WARNING, "''{0}'' was forced and is unregistered; status cannot"
+            Log.get().log(System.Logger.Level.WARNING, "''{0}'' was forced and is unregistered; status cannot"
                     + " list it among the forced patches ({1}); the audit log has its unregistration", p.name(), e);
         }
     }
@@ -1703,7 +1703,7 @@ public final class PatchRegistry {
                 // transition): the wait on transitionDone would let go of every hold of klpMutex, and the
                 // transition would end, its closing callbacks run, while the callback's caller counts on
                 // the lock (the class it prepares then never got its postPatch). The end needs the lock.
-                Refusals.logQuietly(System.Logger.Level.WARNING, "''{0}'': awaitTransition called under"
+                Log.get().log(System.Logger.Level.WARNING, "''{0}'': awaitTransition called under"
                         + " jlivepatch''s lock (from a patch callback): the transition cannot complete before the"
                         + " callback returns; not waiting", p.name());
                 return false;
@@ -1738,7 +1738,7 @@ public final class PatchRegistry {
                 klpMutex.unlock();
             }
         }
-        Refusals.logQuietly(System.Logger.Level.WARNING, "''{0}'': awaitTransition called from the static"
+        Log.get().log(System.Logger.Level.WARNING, "''{0}'': awaitTransition called from the static"
                 + " initializer of {1}: the end of a transition runs callbacks that may need that class, which"
                 + " waits for this initializer; not waiting", p.name(), initializing);
         return false;
@@ -1769,7 +1769,7 @@ public final class PatchRegistry {
             p.setUnregistered();
             keepIfForced(p, "unregistered");
             try {
-                Refusals.logQuietly(System.Logger.Level.INFO, "''{0}'': unregistered", p.name());
+                Log.get().log(System.Logger.Level.INFO, "''{0}'': unregistered", p.name());
                 String detached = OrphanedShadows.detach(p);
                 release(p);
                 // With its file and content, as a replaced patch's (removeReplaced): no transition line
@@ -1838,7 +1838,7 @@ public final class PatchRegistry {
     /** {@link #refused(String, String, PatchException)} of a JAR whose content is known. */
     private PatchException refused(String operation, String subject, PatchException e, Provenance jar) {
         if (repeatsAWait(subject, e, jar)) {
-            Refusals.logQuietly(System.Logger.Level.DEBUG, "{0} refused again, still waiting for a class loader that"
+            Log.get().log(System.Logger.Level.DEBUG, "{0} refused again, still waiting for a class loader that"
                     + " can load its classes ({1}): {2}", operation, e.reason(), e.getMessage());
             return e;
         }

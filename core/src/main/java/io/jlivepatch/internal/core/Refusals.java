@@ -48,14 +48,14 @@ public final class Refusals {
     private static final String OUT_OF_MEMORY = "jlivepatch lacked memory for an operation: it was refused and nothing"
             + " was changed; the application keeps running";
 
-    /** Logs a refusal; a failure to log (memory again) never replaces the refusal itself. */
+    /** Logs a refusal; a failure to log (memory again) never replaces the refusal itself (the log never throws). */
     public static void log(String operation, PatchException e) {
         boolean unforeseen = e.reason() == Reason.INTERNAL_ERROR || e.reason() == Reason.OUT_OF_MEMORY;
         if (unforeseen && e.getCause() != null) {
-            logQuietly(System.Logger.Level.ERROR, operation + " refused (" + e.reason() + "): " + e.getMessage(),
+            Log.get().log(System.Logger.Level.ERROR, operation + " refused (" + e.reason() + "): " + e.getMessage(),
                     e.getCause());
         } else {
-            logQuietly(System.Logger.Level.WARNING, "{0} refused ({1}): {2}", operation, e.reason(), e.getMessage());
+            Log.get().log(System.Logger.Level.WARNING, "{0} refused ({1}): {2}", operation, e.reason(), e.getMessage());
         }
     }
 
@@ -63,30 +63,6 @@ public final class Refusals {
      * The reports below take no lambda: linking one is itself something that can fail (no memory,
      * a class that cannot be loaded), and would then fail the operation the report is about.
      */
-
-    /**
-     * Logs a line of an operation already done or refused; a failure to log changes nothing. Whatever
-     * the log throws is caught, any {@code Error} included: a handler or a System.Logger back-end is the
-     * application's code (an {@code AssertionError} under -ea, an {@code IOError}), as a callback is
-     * (PatchCallbacks), and most of these lines come after an operation's commit, which an escaping
-     * Error would leave without its audit record (or, for an enable, undo the callbacks of as refused).
-     */
-    public static void logQuietly(System.Logger.Level level, String pattern, Object... args) {
-        try {
-            Log.get().log(level, pattern, args);
-        } catch (Throwable ignored) {
-            // nothing left to report it with; the registry's state is whole either way
-        }
-    }
-
-    /** The same with a throwable. */
-    public static void logQuietly(System.Logger.Level level, String message, Throwable thrown) {
-        try {
-            Log.get().log(level, message, thrown);
-        } catch (Throwable ignored) {
-            // as above
-        }
-    }
 
     static void registered(RegistryObserver o, io.jlivepatch.PatchHandle p) {
         try {
