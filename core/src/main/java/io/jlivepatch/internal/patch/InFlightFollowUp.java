@@ -38,6 +38,9 @@ final class InFlightFollowUp {
     /** Tests: run by the thread before each of its looks (a look that throws). */
     static volatile Runnable beforeLookForTests;
 
+    /** Tests: run by the thread after each look, its lock let go (a step outside the look that throws). */
+    static volatile Runnable afterLookForTests;
+
     private static final long FIRST_PAUSE = TimeUnit.MILLISECONDS.toNanos(1);
     private static final long LONGEST_PAUSE = TimeUnit.SECONDS.toNanos(1);
 
@@ -182,8 +185,36 @@ final class InFlightFollowUp {
         }
     }
 
-    /** The thread's loop: looks, pausing longer each time, until no record remains. */
+    /**
+     * The thread's loop: looks, pausing longer each time, until no record remains. Whatever ends it
+     * by a throw outside a look (the lock, the recursion guard, the wake-up after the look: out of
+     * memory or stack) ends it with {@link #running} cleared, or no thread would ever look again (a
+     * change's {@link #ensureRunning} would find it set) and a class defined during a change would
+     * keep the hooks its definition read for the JVM's life: the next change starts a thread again.
+     */
     private void follow() {
+        boolean holdsRunning = true; // set for this thread by ensureRunning (or its own compareAndSet below)
+        try {
+            holdsRunning = lookWhileRecordsRemain();
+        } catch (Throwable e) {
+            if (holdsRunning) {
+                running.set(false); // first: nothing below may keep it set
+            }
+            try {
+                Log.get().log(System.Logger.Level.ERROR, "following the definitions in flight stopped (" + e
+                        + "); the next change of hooks looks at them again", e);
+            } catch (Throwable again) {
+                // as in the loop's failed look: the flag is what matters, and it is cleared
+            }
+        }
+    }
+
+    /**
+     * {@link #follow}'s loop.
+     *
+     * @return whether this thread still holds {@link #running}: never, once it returns
+     */
+    private boolean lookWhileRecordsRemain() {
         long pause = FIRST_PAUSE;
         int failedInARow = 0;
         boolean failureLogged = false; // in this run of failures
@@ -230,12 +261,16 @@ final class InFlightFollowUp {
                 RecursionGuard.exit(mark);
                 lock.unlock();
                 io.jlivepatch.internal.ModuleOpenings.wakeAuditorIfPending(); // this holder audits no opening
+                Runnable after = afterLookForTests;
+                if (after != null) {
+                    after.run();
+                }
             }
             if (!more) {
                 running.set(false);
                 InFlight f = ledger.inFlight();
                 if (f == null || f.isEmpty() || !running.compareAndSet(false, true)) {
-                    return; // none left, or another thread took over
+                    return false; // none left, or another thread took over
                 }
             }
         }

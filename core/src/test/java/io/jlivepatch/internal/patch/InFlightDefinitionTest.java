@@ -58,6 +58,7 @@ class InFlightDefinitionTest {
         }
         InFlightFollowUp.giveUpAfterNanos = TimeUnit.MINUTES.toNanos(10);
         InFlightFollowUp.beforeLookForTests = null;
+        InFlightFollowUp.afterLookForTests = null;
         capture.stop();
         Jars.removeAll();
     }
@@ -354,6 +355,36 @@ class InFlightDefinitionTest {
         assertTrue(looks.get() >= 2, "the thread looked " + looks.get() + " time(s)");
 
         InFlightFollowUp.giveUpAfterNanos = 0; // no change from here: only the thread can give it up
+        awaitNoneInFlight();
+    }
+
+    /**
+     * A throw outside the look (here just after it, where the lock is let go and the audit thread woken)
+     * ended the thread with its state still saying it ran: no change started one again, and the record
+     * was followed by nobody for the JVM's life. The next change starts a thread, which gives it up.
+     */
+    @Test
+    void aFollowUpThreadEndedByAThrowOutsideItsLookIsStartedAgainByTheNextChange() throws Exception {
+        AtomicReference<Thread> ended = new AtomicReference<>();
+        InFlightFollowUp.afterLookForTests = () -> {
+            if (ended.compareAndSet(null, Thread.currentThread())) {
+                throw new OutOfMemoryError("after a look, on purpose");
+            }
+        };
+        PatchHandle h = registeredWithAFailedDefinition("in-flight-after-look");
+        h.enable(); // its own look keeps the record (within its bound) and starts the thread
+        assertTrue(h.awaitTransition(Duration.ofSeconds(30)));
+        for (int i = 0; i < 30_000 && ended.get() == null; i++) {
+            Thread.sleep(1); // a hang detector: the thread looks 1 ms, 2 ms, 4 ms ... after the enable
+        }
+        assertTrue(ended.get() != null, "the thread never looked");
+        ended.get().join(TimeUnit.SECONDS.toMillis(30));
+        assertFalse(ended.get().isAlive(), "the thread did not end at the throw");
+        assertFalse(hooks().ledger().inFlight().isEmpty(), "followed until its bound");
+
+        h.disable(); // its own look keeps the record too, and has a thread look again
+        assertTrue(h.awaitTransition(Duration.ofSeconds(30)));
+        InFlightFollowUp.giveUpAfterNanos = 0; // no change from here: only a thread can give it up
         awaitNoneInFlight();
     }
 
