@@ -603,11 +603,13 @@ public final class HookManager {
             }
             // A class defined since the publication of next read it, and no scan of this change saw it:
             // it is retransformed to prev once loaded, as after a change that succeeds.
-            followInFlight(prev);
-            if (e instanceof HookFailure) {
-                throw (HookFailure) e;
+            Throwable followUp = followInFlight(prev);
+            HookFailure failure = e instanceof HookFailure ? (HookFailure) e
+                    : new HookFailure(refusedRetransformation(classes, e), e);
+            if (followUp != null) {
+                failure.addSuppressed(followUp); // logged already; the refusal is what the caller reports
             }
-            throw new HookFailure(refusedRetransformation(classes, e), e);
+            throw failure;
         }
         try {
             // A site that found no stack or memory keeps its targets and is queued, and the shortage is
@@ -618,20 +620,32 @@ public final class HookManager {
             // table removes none: their sites go now, or they keep their replacements for the class's life.
             forgetRemoved(classes, prev, next);
         }
-        followInFlight(next);
+        followInFlight(next); // what fails there is logged: the change is done
     }
+
+    /** Tests: run by a change's look at the definitions in flight, when there are some (a look that throws). */
+    static volatile Runnable beforeFollowInFlightForTests;
 
     /**
      * Sees the definitions still in flight through (InFlight): those loaded now are retransformed to
      * {@code next} (the table now: the change's, or the one its failure restored) if they need it, and
      * a thread of jlivepatch's looks again for the others. The change is done (or refused) whatever
-     * happens here: a failure is logged, and the thread or the next change looks again.
+     * happens here, out of memory or stack included: thrown on, a failure here would replace a refusal
+     * with itself, and have the caller undo a change that succeeded (PatchRegistry.switchTo puts the
+     * previous table back on anything but a HookFailure). It is logged, and the thread or the next
+     * change looks again.
+     *
+     * @return what failed, logged already, or {@code null}
      */
-    private void followInFlight(LinkTable next) {
+    private Throwable followInFlight(LinkTable next) {
         try {
             InFlight f = ledger.inFlight();
             if (f == null || f.isEmpty()) {
-                return; // nothing recorded: InFlightFollowUp stays unloaded (FootprintIT)
+                return null; // nothing recorded: InFlightFollowUp stays unloaded (FootprintIT)
+            }
+            Runnable test = beforeFollowInFlightForTests;
+            if (test != null) {
+                test.run();
             }
             if (inFlight == null) {
                 inFlight = new InFlightFollowUp(this, lifecycle);
@@ -639,8 +653,15 @@ public final class HookManager {
             if (inFlight.settle(next)) {
                 inFlight.ensureRunning();
             }
-        } catch (RuntimeException | LinkageError e) {
-            Log.get().log(System.Logger.Level.ERROR, "following the class definitions in flight failed", e);
+            return null;
+        } catch (RuntimeException | LinkageError | VirtualMachineError e) {
+            try {
+                Log.get().log(System.Logger.Level.ERROR, "following the class definitions in flight failed (the"
+                        + " change itself is done or refused as said; they are looked at again by the next change)", e);
+            } catch (RuntimeException | LinkageError | VirtualMachineError again) {
+                // the log cannot take it either (Log.get()'s first use): the caller has it all the same
+            }
+            return e;
         }
     }
 

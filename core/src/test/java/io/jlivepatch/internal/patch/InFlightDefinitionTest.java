@@ -59,6 +59,7 @@ class InFlightDefinitionTest {
         InFlightFollowUp.giveUpAfterNanos = TimeUnit.MINUTES.toNanos(10);
         InFlightFollowUp.beforeLookForTests = null;
         InFlightFollowUp.afterLookForTests = null;
+        HookManager.beforeFollowInFlightForTests = null;
         capture.stop();
         Jars.removeAll();
     }
@@ -385,6 +386,78 @@ class InFlightDefinitionTest {
         h.disable(); // its own look keeps the record too, and has a thread look again
         assertTrue(h.awaitTransition(Duration.ofSeconds(30)));
         InFlightFollowUp.giveUpAfterNanos = 0; // no change from here: only a thread can give it up
+        awaitNoneInFlight();
+    }
+
+    /** Has the next change's look at the definitions in flight run out of memory, once. */
+    private static void nextChangesLookRunsOutOfMemory() {
+        java.util.concurrent.atomic.AtomicBoolean thrown = new java.util.concurrent.atomic.AtomicBoolean();
+        HookManager.beforeFollowInFlightForTests = () -> {
+            if (thrown.compareAndSet(false, true)) {
+                throw new OutOfMemoryError("following the definitions in flight, on purpose");
+            }
+        };
+    }
+
+    /**
+     * A change the JVM refuses, whose look at the definitions in flight then runs out of memory: the
+     * caller got the OutOfMemoryError instead of the refusal (TRANSFORM_FAILED, what to do). It gets the
+     * refusal, the shortage added to it and logged.
+     */
+    @Test
+    void aRefusedChangeWhoseLookAtTheDefinitionsInFlightFailsIsStillRefusedAsSuch() throws Exception {
+        capture.start();
+        PatchHandle h = registeredWithAFailedDefinition("in-flight-look-oom-refused"); // a record to look at
+        TableDuringTransformTest.OwnCopy loaded = new TableDuringTransformTest.OwnCopy("in-flight-look-oom-loaded");
+        Class<?> refusedClass = loaded.loadClass(SPLIT);
+        refuser = new ClassFileTransformer() { // another agent's bytes, which the JVM refuses
+            @Override
+            public byte[] transform(ClassLoader l, String name, Class<?> redefined, ProtectionDomain pd, byte[] b) {
+                return redefined == refusedClass ? new byte[] {0, 1, 2, 3} : null;
+            }
+        };
+        inst.addTransformer(refuser, true);
+        nextChangesLookRunsOutOfMemory();
+
+        PatchException e = assertThrows(PatchException.class, h::enable);
+        assertEquals(PatchException.Reason.TRANSFORM_FAILED, e.reason(), e.getMessage());
+        assertTrue(e.getMessage().contains("the JVM refused"), e.getMessage());
+        assertTrue(java.util.Arrays.stream(e.getCause().getSuppressed()).anyMatch(s -> s instanceof OutOfMemoryError
+                && String.valueOf(s.getMessage()).contains("on purpose")), () -> "not added to the refusal: " + e);
+        assertFalse(h.isEnabled());
+        assertEquals("own one", call(refusedClass, "one"));
+        assertTrue(warnings.stream().anyMatch(w -> w.startsWith("following the class definitions in flight failed")),
+                warnings.toString());
+
+        inst.removeTransformer(refuser);
+        InFlightFollowUp.giveUpAfterNanos = 0;
+        h.enable(); // gives the record up
+        assertTrue(h.awaitTransition(Duration.ofSeconds(30)));
+        awaitNoneInFlight();
+    }
+
+    /**
+     * A change that succeeded, whose look at the definitions in flight then runs out of memory: the
+     * registry took the shortage for the change's and undid it, and the enable failed with it. The
+     * change stands, and the shortage is logged.
+     */
+    @Test
+    void aChangeWhoseLookAtTheDefinitionsInFlightFailsAfterwardsStands() throws Exception {
+        capture.start();
+        PatchHandle h = registeredWithAFailedDefinition("in-flight-look-oom"); // a record to look at
+        Class<?> split = new TableDuringTransformTest.OwnCopy("in-flight-look-oom-loaded").loadClass(SPLIT);
+        nextChangesLookRunsOutOfMemory();
+
+        h.enable();
+        assertTrue(h.awaitTransition(Duration.ofSeconds(30)));
+        assertTrue(h.isEnabled());
+        assertEquals("fixed one", call(split, "one"));
+        assertTrue(warnings.stream().anyMatch(w -> w.startsWith("following the class definitions in flight failed")),
+                warnings.toString());
+
+        InFlightFollowUp.giveUpAfterNanos = 0;
+        h.disable(); // gives the record up
+        assertTrue(h.awaitTransition(Duration.ofSeconds(30)));
         awaitNoneInFlight();
     }
 
