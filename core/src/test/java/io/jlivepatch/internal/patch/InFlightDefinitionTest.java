@@ -389,6 +389,60 @@ class InFlightDefinitionTest {
         awaitNoneInFlight();
     }
 
+    /**
+     * Status names the first 10 definitions in flight (StatusReport.IN_FLIGHT_SHOWN, README: "the first
+     * 10"), the text saying how many more there are and the JSON counting them all, both naming the same.
+     */
+    @Test
+    void statusNamesTheFirstTenDefinitionsInFlightAndCountsTheRest() throws Exception {
+        PatchHandle h = Jars.lp().register(one("in-flight-many"));
+        refuser = new ClassFileTransformer() { // another agent's bytes, which the JVM refuses: never seen loaded
+            @Override
+            public byte[] transform(ClassLoader l, String name, Class<?> redefined, ProtectionDomain pd, byte[] b) {
+                return redefined == null && l instanceof TableDuringTransformTest.OwnCopy
+                        && String.valueOf(l.getName()).startsWith("in-flight-many-")
+                        && SPLIT.replace('.', '/').equals(name) ? new byte[] {0, 1, 2, 3} : null;
+            }
+        };
+        inst.addTransformer(refuser, true);
+        int made = 12;
+        for (int i = 0; i < made; i++) {
+            TableDuringTransformTest.OwnCopy loader = new TableDuringTransformTest.OwnCopy("in-flight-many-" + i);
+            assertThrows(ClassFormatError.class, () -> loader.loadClass(SPLIT));
+        }
+        h.enable(); // the records were made from the table before: listed from now on
+        assertTrue(h.awaitTransition(Duration.ofSeconds(30)));
+
+        String line = inFlightLine();
+        String tail = ": defined while the patches changed";
+        assertTrue(line.contains(tail), Jars.statusText());
+        String listed = line.substring("  in flight: ".length(), line.indexOf(tail));
+        int and = listed.lastIndexOf(" and ");
+        assertTrue(and > 0 && listed.endsWith(" more"), line);
+        List<String> shown = List.of(listed.substring(0, and).split(", "));
+        int more = Integer.parseInt(listed.substring(and + " and ".length(), listed.length() - " more".length()));
+        assertEquals(10, shown.size(), line);
+        assertTrue(10 + more >= made, line); // this test's, and any another test left within its bound
+
+        String json = (String) java.lang.management.ManagementFactory.getPlatformMBeanServer().invoke(
+                new javax.management.ObjectName(io.jlivepatch.control.ObjectNames.LIVEPATCH), "statusJson", null, null);
+        @SuppressWarnings("unchecked")
+        java.util.Map<String, Object> inFlight = (java.util.Map<String, Object>)
+                ((java.util.Map<String, Object>) io.jlivepatch.json.JsonReader.parse(json)).get("inFlight");
+        assertEquals(withoutAge(shown), withoutAge((List<?>) inFlight.get("definitions")), json);
+        assertEquals(10 + more, ((Number) inFlight.get("count")).intValue(), json);
+
+        InFlightFollowUp.giveUpAfterNanos = 0;
+        h.disable(); // gives them up
+        assertTrue(h.awaitTransition(Duration.ofSeconds(30)));
+        awaitNoneInFlight();
+    }
+
+    /** {@code <class> in <loader>} of each {@code <class> in <loader> (<seconds> s)}: the seconds may tick between two reports. */
+    private static List<String> withoutAge(List<?> definitions) {
+        return definitions.stream().map(d -> String.valueOf(d).replaceAll(" \\(\\d+ s\\)$", "")).toList();
+    }
+
     /** Has the next change's look at the definitions in flight run out of memory, once. */
     private static void nextChangesLookRunsOutOfMemory() {
         java.util.concurrent.atomic.AtomicBoolean thrown = new java.util.concurrent.atomic.AtomicBoolean();
