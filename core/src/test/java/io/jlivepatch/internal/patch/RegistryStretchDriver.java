@@ -9,7 +9,6 @@ import net.bytebuddy.agent.ByteBuddyAgent;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.logging.Logger;
 
 /**
  * Run in a fresh JVM by {@link StretchActivationTest}: the first registry operation activates
@@ -23,7 +22,7 @@ import java.util.logging.Logger;
  */
 public final class RegistryStretchDriver {
 
-    private static final StretchTestSupport.Warnings WARNINGS = new StretchTestSupport.Warnings();
+    private static final WarningsLogged WARNINGS = new WarningsLogged();
 
     private RegistryStretchDriver() {
     }
@@ -34,7 +33,7 @@ public final class RegistryStretchDriver {
 
     public static void main(String[] args) throws Exception {
         boolean unslotted = args[0].equals("unslotted");
-        Logger.getLogger("io.jlivepatch").addHandler(WARNINGS);
+        WARNINGS.start();
         RecursionGuard.stretchWait(TimeUnit.MINUTES.toNanos(10));
         PatchRegistry registry = PatchRegistry.install(ByteBuddyAgent.install());
 
@@ -99,8 +98,8 @@ public final class RegistryStretchDriver {
         check(failed.get() == null, "the background stretch: " + failed.get());
         check(markedAfter.get() != unslotted, "the background stretch was " + (markedAfter.get() ? "" : "not ")
                 + "marked once jlivepatch was active");
-        check(WARNINGS.seen.stream().noneMatch(w -> w.contains("began before jlivepatch installed its hooks")),
-                "no warning about a stretch: " + WARNINGS.seen);
+        check(WARNINGS.lines.stream().noneMatch(w -> w.contains("began before jlivepatch installed its hooks")),
+                "no warning about a stretch: " + WARNINGS.lines);
         for (StretchTestSupport.HeldStretch f : fillers) {
             f.thread.join(TimeUnit.SECONDS.toMillis(60)); // each releases the mark activation gave it
             check(!f.thread.isAlive(), f.thread.getName() + " ended");

@@ -7,7 +7,6 @@ import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.logging.Logger;
 
 /**
  * Run in a fresh JVM by {@link StretchActivationTest}: jlivepatch installed (not active), background
@@ -24,7 +23,7 @@ import java.util.logging.Logger;
  */
 public final class StretchActivationDriver {
 
-    private static final StretchTestSupport.Warnings WARNINGS = new StretchTestSupport.Warnings();
+    private static final WarningsLogged WARNINGS = new WarningsLogged();
     /** UnmarkedStretches' slots in RecursionGuard. */
     private static final int SLOTS = 16;
 
@@ -33,7 +32,7 @@ public final class StretchActivationDriver {
 
     public static void main(String[] args) throws Exception {
         boolean bounded = args[0].equals("bounded");
-        Logger.getLogger("io.jlivepatch").addHandler(WARNINGS);
+        WARNINGS.start();
         RecursionGuard.stretchWait(bounded ? TimeUnit.MILLISECONDS.toNanos(1) : TimeUnit.MINUTES.toNanos(10));
         HookManager.install(ByteBuddyAgent.install());
         if (args[0].equals("race")) {
@@ -69,10 +68,10 @@ public final class StretchActivationDriver {
         activating.join(TimeUnit.SECONDS.toMillis(60));
         check(activated.get() == 1, "activation completed while the stretches still ran");
         if (bounded) {
-            check(WARNINGS.seen.size() == 1 && WARNINGS.seen.get(0).contains("(1 stretch(es) on threads not recorded (more at once than 16));")
-                    && WARNINGS.seen.get(0).contains("began before jlivepatch installed its hooks"), "the warning: " + WARNINGS.seen);
+            check(WARNINGS.lines.size() == 1 && WARNINGS.lines.get(0).contains("(1 stretch(es) on threads not recorded (more at once than 16));")
+                    && WARNINGS.lines.get(0).contains("began before jlivepatch installed its hooks"), "the warning: " + WARNINGS.lines);
         } else {
-            check(WARNINGS.seen.isEmpty(), "no warning: " + WARNINGS.seen);
+            check(WARNINGS.lines.isEmpty(), "no warning: " + WARNINGS.lines);
         }
         release.countDown();
         for (int i = 0; i < background.size(); i++) {

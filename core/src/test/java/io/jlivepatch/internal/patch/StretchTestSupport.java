@@ -2,39 +2,15 @@ package io.jlivepatch.internal.patch;
 
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import java.util.logging.Handler;
-import java.util.logging.Level;
-import java.util.logging.LogRecord;
 
 /**
- * What the tests of counted stretches share: the warnings logged, waiting for activation to wait, a
- * thread holding a stretch.
+ * What the tests of counted stretches share: waiting for activation to wait, a thread holding a
+ * stretch (the warnings logged: {@link WarningsLogged}).
  */
 final class StretchTestSupport {
 
     private StretchTestSupport() {
-    }
-
-    /** Collects the WARNING messages of the loggers it is added to. */
-    static final class Warnings extends Handler {
-        final List<String> seen = new CopyOnWriteArrayList<>();
-
-        @Override
-        public void publish(LogRecord r) {
-            if (r.getLevel() == Level.WARNING) {
-                seen.add(r.getMessage());
-            }
-        }
-
-        @Override
-        public void flush() {
-        }
-
-        @Override
-        public void close() {
-        }
     }
 
     /**

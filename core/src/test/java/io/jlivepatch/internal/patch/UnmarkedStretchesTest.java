@@ -10,7 +10,6 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.logging.Logger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -30,18 +29,17 @@ class UnmarkedStretchesTest {
     /** A hang detector, never reached by a passing test. */
     private static final long LONG = TimeUnit.SECONDS.toNanos(60);
 
-    private final Logger log = Logger.getLogger("io.jlivepatch");
-    private final StretchTestSupport.Warnings handler = new StretchTestSupport.Warnings();
-    private final List<String> warnings = handler.seen;
+    private final WarningsLogged capture = new WarningsLogged();
+    private final List<String> warnings = capture.lines;
 
     @BeforeEach
     void listen() {
-        log.addHandler(handler);
+        capture.start();
     }
 
     @AfterEach
     void stopListening() {
-        log.removeHandler(handler);
+        capture.stop();
     }
 
     @Test
