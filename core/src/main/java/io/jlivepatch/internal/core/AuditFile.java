@@ -54,7 +54,8 @@ public final class AuditFile implements Runnable {
     /**
      * A wait at the JVM's exit (the drain, or a line after it: {@link #afterExitDrain}) ran out of
      * its time: later lines of the exit wait no more, so that an exit that makes N more records (a
-     * shutdown hook's unload) takes the one bound, not N more. Under this.
+     * shutdown hook's unload) takes the one bound, not N more; nor do those waiting already, woken
+     * when it is set. Under this.
      */
     private boolean exitGaveUp;
     /** Why the last write failed (or the writer is stuck), or null after a write that succeeded. */
@@ -80,6 +81,12 @@ public final class AuditFile implements Runnable {
      * drain does ({@link #afterExitDrain}) and says on standard error when it is not written.
      */
     private long drainedAtExit = -1;
+    /**
+     * How long a line queued after the drain at the JVM's exit is waited for ({@link #afterExitDrain}):
+     * the drain's bound. Tests of a file of their own raise it, set before any thread uses the file,
+     * so that a wait that must not happen shows as a hang rather than as a time.
+     */
+    long afterDrainBoundMs = DRAIN_AT_EXIT_MS;
 
     // The writer thread's own: the open file, or null until opened (again).
     private PrivateAppendFile out;
@@ -207,6 +214,7 @@ public final class AuditFile implements Runnable {
             }
             if (atExit) {
                 exitGaveUp = true;
+                notifyAll(); // the lines queued after the target wait no more (the wait in afterExitDrain)
             }
             // Those still queued (oldest first; the lines queued after target are not this drain's) at
             // their own time; the one the writer holds, if any, has none here: now.
@@ -446,7 +454,7 @@ public final class AuditFile implements Runnable {
 
     /**
      * For line {@code mine} queued after the drain at the JVM's exit (else {@code null}, and the
-     * caller waits as usual): waits for it as the drain would have, at most {@link #DRAIN_AT_EXIT_MS}
+     * caller waits as usual): waits for it as the drain would have, at most {@link #afterDrainBoundMs}
      * ms, not at all while the writer is stuck or once a wait at the exit gave up, and an interrupted caller too (no drain is left to
      * wait for it). {@code ""} when the writer is done with it by then; else it is counted as not
      * written, and what to say on standard error (the drain's words; Log.atExit: java.util.logging
@@ -456,12 +464,13 @@ public final class AuditFile implements Runnable {
         if (drainedAtExit < 0 || mine <= drainedAtExit) {
             return null; // no exit yet, or the drain's line: it waits, counts and says
         }
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(DRAIN_AT_EXIT_MS);
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(afterDrainBoundMs);
         boolean interrupted = Thread.interrupted(); // restored below; timedWait would throw at once
         while (done < mine && !stuck && !exitGaveUp) {
             long wait = deadline - System.nanoTime();
             if (wait <= 0) {
                 exitGaveUp = true;
+                notifyAll(); // nor do the other lines queued after the drain (their wait here)
                 break;
             }
             try {
@@ -483,7 +492,7 @@ public final class AuditFile implements Runnable {
     /** The words for one record counted as lost after the exit's drain, as the drain's for its lines. */
     private synchronized String lostAfterExitDrain() {
         return "audit file: a record made after the drain at the JVM's exit was not written to " + shown + " ("
-                + (problem != null ? problem : "writing it had not ended within " + DRAIN_AT_EXIT_MS + " ms")
+                + (problem != null ? problem : "writing it had not ended within " + afterDrainBoundMs + " ms")
                 + "); the file lacks " + unnoted + (unnoted == 1 ? " record" : " records") + " since "
                 + unnotedSince + ", with no gap line";
     }

@@ -490,6 +490,70 @@ class AuditFileTest {
         }
     }
 
+    /**
+     * Once a wait at the JVM's exit gave up (the drain's, here with its bound over at once), a record
+     * made later in the exit (another shutdown hook's) waits no more: it is counted as not written at
+     * once, so that N such records take the one bound, not N more. Its own wait is raised to a day: a
+     * wait shows as a hang, not as a time.
+     */
+    @Test
+    void afterTheExitsDrainGaveUpALaterRecordIsCountedWithoutWaiting() throws Exception {
+        Path file = dir.resolve("gave-up.jsonl");
+        AuditFile f = AuditFile.unstarted(file, file.toString()); // a writer that never gets to them
+        f.afterDrainBoundMs = java.util.concurrent.TimeUnit.DAYS.toMillis(1);
+        Instant time = Instant.parse("2026-12-01T13:00:00Z");
+        f.enqueue(time, "enable", "p", "ok", "api", "", "", "");
+        assertEquals(1, f.drain(0, io.jlivepatch.internal.Log.get(), true)); // the bound is over at once
+
+        Thread late = new Thread(() -> f.awaitWritten(f.enqueue(time, "disable", "p", "ok", "api", "", "", "")),
+                "record-after-drain");
+        late.setDaemon(true); // a wait that must not happen lasts a day
+        late.start();
+        late.join(java.util.concurrent.TimeUnit.SECONDS.toMillis(30)); // a hang detector
+        assertFalse(late.isAlive(), "the record made after the drain gave up waits for its line");
+        assertTrue(f.notWrittenSoFar().startsWith("2 records not written to it"), f.notWrittenSoFar());
+    }
+
+    /**
+     * A record made during the drain at the exit, after its target (another shutdown hook's, as the
+     * hooks run together), waits for its line as the drain does; when the drain gives up (here: its
+     * thread is interrupted) that record's wait ends too, rather than run its own bound after it.
+     */
+    @Test
+    void aRecordWaitingAfterTheExitsDrainStopsWaitingWhenTheDrainGivesUp() throws Exception {
+        Path file = dir.resolve("gives-up-meanwhile.jsonl");
+        AuditFile f = AuditFile.unstarted(file, file.toString()); // a writer that never gets to them
+        f.afterDrainBoundMs = java.util.concurrent.TimeUnit.DAYS.toMillis(1);
+        Instant time = Instant.parse("2026-12-01T13:00:00Z");
+        f.enqueue(time, "enable", "p", "ok", "api", "", "", "");
+        long[] notWritten = {-1};
+        Thread exit = new Thread(() -> notWritten[0] = f.drain(java.util.concurrent.TimeUnit.DAYS.toMillis(1),
+                io.jlivepatch.internal.Log.get(), true), "drain-at-exit");
+        exit.setDaemon(true);
+        exit.start();
+        awaitTimedWaiting(exit); // the drain's target is set: the next line is after it
+        Thread late = new Thread(() -> f.awaitWritten(f.enqueue(time, "disable", "p", "ok", "api", "", "", "")),
+                "record-after-drain");
+        late.setDaemon(true); // a wait that must not happen lasts a day
+        late.start();
+        awaitTimedWaiting(late);
+
+        exit.interrupt(); // the drain gives up: the exit goes on
+        exit.join(java.util.concurrent.TimeUnit.SECONDS.toMillis(30)); // hang detectors, both
+        assertEquals(1, notWritten[0]);
+        late.join(java.util.concurrent.TimeUnit.SECONDS.toMillis(30));
+        assertFalse(late.isAlive(), "the record made during the drain waits on after the drain gave up");
+        assertTrue(f.notWrittenSoFar().startsWith("2 records not written to it"), f.notWrittenSoFar());
+    }
+
+    /** Until {@code t} waits with a bound (the only such wait on its path), or has ended: then fails. */
+    private static void awaitTimedWaiting(Thread t) {
+        while (t.getState() != Thread.State.TIMED_WAITING && t.isAlive()) {
+            Thread.onSpinWait();
+        }
+        assertTrue(t.isAlive(), "'" + t.getName() + "' ended without waiting");
+    }
+
     private static Handler collecting(List<LogRecord> into) {
         return new Handler() {
             @Override
