@@ -7,8 +7,9 @@ import java.util.List;
 
 /**
  * A Livepatch.install that fails leaves nothing behind, and a retry installs once: after its transformer was
- * added ({@link InstallFailureUndoneDriver}), at that add ({@link TransformerAddFailureDriver}), and when
- * the undo cannot remove it ({@link TransformerRemoveFailureDriver}).
+ * added ({@link InstallFailureUndoneDriver}), at that add ({@link TransformerAddFailureDriver}), at the
+ * registry's construction ({@link RegistryConstructionFailureDriver}), and when the undo cannot remove it
+ * ({@link TransformerRemoveFailureDriver}).
  */
 class InstallFailureUndoneTest {
 
@@ -21,6 +22,12 @@ class InstallFailureUndoneTest {
     @Test
     void aFailureInsideTheHooksInstallationIsUndoneBeforeAndAfterActivation() throws Exception {
         ChildJvm.runOk(TransformerAddFailureDriver.class,
+                List.of("--add-opens", "java.instrument/sun.instrument=ALL-UNNAMED"), List.of(), 120);
+    }
+
+    @Test
+    void aFailureAtTheRegistrysLastStepIsUndoneBeforeAndAfterActivation() throws Exception {
+        ChildJvm.runOk(RegistryConstructionFailureDriver.class,
                 List.of("--add-opens", "java.instrument/sun.instrument=ALL-UNNAMED"), List.of(), 120);
     }
 

@@ -125,7 +125,20 @@ public final class PatchRegistry {
         this.late = new LateCallbacks(this, klpMutex);
         hooks.lifecycleLock(klpMutex); // the follow-up of definitions in flight changes hooks under it too
         hooks.callbacks(late);
+        Error injected = constructionFailureForTests;
+        if (injected != null) {
+            constructionFailureForTests = null;
+            throw injected; // as the link audit's thread below would, out of memory
+        }
         this.linkAudit = new LinkFailureAudit(this, hooks.ledger(), audit);
+    }
+
+    /** Tests: thrown once by the next registry's construction, at its last step. */
+    private static volatile Error constructionFailureForTests;
+
+    /** Tests: the next registry's construction fails with {@code e} at its last step, after it set up the hooks. */
+    public static void failNextConstructionForTests(Error e) {
+        constructionFailureForTests = e;
     }
 
     /** The stack as the late callbacks read it: without the lock on the link path. */
