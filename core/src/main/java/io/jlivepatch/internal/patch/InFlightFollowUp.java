@@ -193,9 +193,10 @@ final class InFlightFollowUp {
      * keep the hooks its definition read for the JVM's life: the next change starts a thread again.
      */
     private void follow() {
-        boolean holdsRunning = true; // set for this thread by ensureRunning (or its own compareAndSet below)
+        boolean holdsRunning = true; // set for this thread by ensureRunning (or its own compareAndSet in the loop)
         try {
-            holdsRunning = lookWhileRecordsRemain();
+            lookWhileRecordsRemain();
+            holdsRunning = false; // it returns only once it let go of it
         } catch (Throwable e) {
             if (holdsRunning) {
                 running.set(false); // first: nothing below may keep it set
@@ -209,12 +210,8 @@ final class InFlightFollowUp {
         }
     }
 
-    /**
-     * {@link #follow}'s loop.
-     *
-     * @return whether this thread still holds {@link #running}: never, once it returns
-     */
-    private boolean lookWhileRecordsRemain() {
+    /** {@link #follow}'s loop; it returns having let go of {@link #running}. */
+    private void lookWhileRecordsRemain() {
         long pause = FIRST_PAUSE;
         int failedInARow = 0;
         boolean failureLogged = false; // in this run of failures
@@ -239,7 +236,7 @@ final class InFlightFollowUp {
                 }
             } catch (RuntimeException | LinkageError | VirtualMachineError e) {
                 // Out of memory or stack included: looked at again after the next pause, not thrown into
-                // this thread's end, which would leave `running` set and no thread to follow the records.
+                // this thread's end, which would leave the records to the next change (follow).
                 // Logged once per run of failures (a look a second would log one a second), and the
                 // records' bound still applies, or a look that always fails would keep them for good.
                 // Its first failure that is no VirtualMachineError (logging one would need what ran out),
@@ -252,8 +249,8 @@ final class InFlightFollowUp {
                                 + " (looked at again each second; logged once until a look succeeds)", e);
                     } catch (RuntimeException | LinkageError | VirtualMachineError again) {
                         // The logger's own calls never throw (CleanLogger); Log.get()'s first use, which sets
-                        // up the JDK's logging, may: thrown on, it would end this thread with `running` set,
-                        // as above. Not tried again in this run of failures.
+                        // up the JDK's logging, may: thrown on, it would end this thread, as above. Not tried
+                        // again in this run of failures.
                     }
                 }
                 more = giveUpExpired();
@@ -270,7 +267,7 @@ final class InFlightFollowUp {
                 running.set(false);
                 InFlight f = ledger.inFlight();
                 if (f == null || f.isEmpty() || !running.compareAndSet(false, true)) {
-                    return false; // none left, or another thread took over
+                    return; // none left, or another thread took over
                 }
             }
         }
