@@ -102,6 +102,51 @@ class MemberReferencesCompatTest {
         }
     }
 
+    /**
+     * The same, where the class lacking newApi() is one the application has not loaded yet (compat.Opt,
+     * whose class file its loader serves): the reference the running class makes is not refused, a new
+     * one is (before, neither was checked: the new one loaded as PATCHED and threw NoSuchMethodError at
+     * every call once compat.Opt was loaded), and compat.Opt stays unloaded.
+     */
+    @Test
+    void aReferenceTheRunningClassMakesToAClassNotLoadedYetIsNotRefused() throws Exception {
+        Path classes = dir.resolve("optapp");
+        java.nio.file.Files.createDirectories(classes.resolve("compat"));
+        java.nio.file.Files.write(classes.resolve("compat/Lib.class"), lib());
+        java.nio.file.Files.write(classes.resolve("compat/Opt.class"), plain("compat/Opt", "java/lang/Object"));
+        java.nio.file.Files.write(classes.resolve("compat/App.class"), app("compat/Opt"));
+        try (java.net.URLClassLoader loader = new java.net.URLClassLoader("compat-opt",
+                new java.net.URL[] {classes.toUri().toURL()}, getClass().getClassLoader())) {
+            assertEquals("old", compute(loader));
+            PatchHandle h = Jars.lp().load(Jars.write(dir.resolve("compat-opt.jar"), Jars.manifest("compat-opt",
+                    "compat.fix.AppFix"), Map.of("compat/fix/AppFix.class", fix("compat/Opt"))));
+            h.enable();
+            assertTrue(h.awaitTransition(Duration.ofSeconds(60)));
+            assertEquals("fixed old", compute(loader));
+            h.disable();
+            h.unregister();
+
+            Map<String, byte[]> entries = new java.util.LinkedHashMap<>();
+            entries.put("compat/fix/AppFix.class", fix("compat/Opt"));
+            entries.put("compat/fix/NewerHelper.class", Jars.helperClass("compat.fix.NewerHelper", mv -> {
+                mv.visitMethodInsn(Opcodes.INVOKESTATIC, "compat/Opt", "newestApi", "()Ljava/lang/String;", false);
+                mv.visitInsn(Opcodes.ARETURN);
+            }));
+            Path newer = Jars.write(dir.resolve("compat-opt-newer.jar"), Jars.manifest("compat-opt-newer",
+                    "compat.fix.AppFix"), entries);
+            PatchException e = org.junit.jupiter.api.Assertions.assertThrows(PatchException.class,
+                    () -> Jars.lp().load(newer));
+            assertEquals(PatchException.Reason.SIGNATURE_MISMATCH, e.reason(), e.getMessage());
+            assertTrue(e.getMessage().contains("uses method compat.Opt.newestApi() returning java.lang.String, which the"
+                    + " application's compat.Opt (loader compat-opt"), e.getMessage());
+            assertTrue(e.getMessage().contains("not loaded yet: read from its class file"), e.getMessage());
+            assertTrue(Jars.lp().patches().stream().noneMatch(p -> p.name().equals("compat-opt-newer")));
+            assertEquals("old", compute(loader));
+            assertTrue(java.util.Arrays.stream(net.bytebuddy.agent.ByteBuddyAgent.install().getInitiatedClasses(loader))
+                    .noneMatch(c -> c.getName().equals("compat.Opt")), "compat.Opt loaded");
+        }
+    }
+
     /** An empty class of that name and superclass. */
     private static byte[] plain(String name, String superName) {
         ClassWriter cw = new ClassWriter(0);
@@ -184,6 +229,11 @@ class MemberReferencesCompatTest {
 
     /** compat.App: compute(useNew) { return useNew ? Lib.newApi() : Lib.oldApi(); } (built against Lib 2.0). */
     private static byte[] app() {
+        return app("compat/Lib");
+    }
+
+    /** compat.App: compute(useNew) { return useNew ? newOwner.newApi() : Lib.oldApi(); }. */
+    private static byte[] app(String newOwner) {
         ClassWriter cw = new ClassWriter(ClassWriter.COMPUTE_FRAMES | ClassWriter.COMPUTE_MAXS);
         cw.visit(Opcodes.V17, Opcodes.ACC_PUBLIC | Opcodes.ACC_SUPER, "compat/App", null, "java/lang/Object", null);
         MethodVisitor init = cw.visitMethod(Opcodes.ACC_PUBLIC, "<init>", "()V", null, null);
@@ -195,7 +245,7 @@ class MemberReferencesCompatTest {
         init.visitEnd();
         MethodVisitor mv = cw.visitMethod(Opcodes.ACC_PUBLIC, "compute", "(Z)Ljava/lang/String;", null, null);
         mv.visitCode();
-        body(mv, 1, null);
+        body(mv, 1, null, newOwner);
         mv.visitMaxs(0, 0);
         mv.visitEnd();
         cw.visitEnd();
@@ -204,6 +254,11 @@ class MemberReferencesCompatTest {
 
     /** The fix: the same compatibility code, "fixed " before the old API's answer. */
     private static byte[] fix() {
+        return fix("compat/Lib");
+    }
+
+    /** The fix of {@link #app(String)}. */
+    private static byte[] fix(String newOwner) {
         ClassWriter cw = new ClassWriter(ClassWriter.COMPUTE_MAXS);
         cw.visit(Opcodes.V17, Opcodes.ACC_PUBLIC | Opcodes.ACC_SUPER, "compat/fix/AppFix", null, "java/lang/Object",
                 null);
@@ -214,18 +269,18 @@ class MemberReferencesCompatTest {
         av.visit("method", "compute");
         av.visitEnd();
         mv.visitCode();
-        body(mv, 1, "fixed ");
+        body(mv, 1, "fixed ", newOwner);
         mv.visitMaxs(0, 0);
         mv.visitEnd();
         cw.visitEnd();
         return cw.toByteArray();
     }
 
-    private static void body(MethodVisitor mv, int flag, String prefix) {
+    private static void body(MethodVisitor mv, int flag, String prefix, String newOwner) {
         Label old = new Label();
         mv.visitVarInsn(Opcodes.ILOAD, flag);
         mv.visitJumpInsn(Opcodes.IFEQ, old);
-        mv.visitMethodInsn(Opcodes.INVOKESTATIC, "compat/Lib", "newApi", "()Ljava/lang/String;", false);
+        mv.visitMethodInsn(Opcodes.INVOKESTATIC, newOwner, "newApi", "()Ljava/lang/String;", false);
         mv.visitInsn(Opcodes.ARETURN);
         mv.visitLabel(old);
         if (prefix != null) {

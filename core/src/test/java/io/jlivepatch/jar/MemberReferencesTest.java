@@ -171,27 +171,63 @@ class MemberReferencesTest {
         assertEquals(-1, new Counter().next());
     }
 
+    /**
+     * A call of a method jarapp.NeverLoaded lacks, a class of the application it has not loaded yet, is
+     * refused, read from its class file, without loading the class (in a helper the replacement never
+     * calls). Before, the patch loaded as PATCHED (the class was not checked) and every call threw
+     * NoSuchMethodError once the application loaded the class; so did a field it lacks.
+     */
     @Test
-    void aClassTheApplicationHasNotLoadedIsNeitherLoadedNorChecked() throws Exception {
-        // A call of jarapp.NeverLoaded.missing() is left to the JVM's first call: checking it would load
-        // the class into the application, which the patch did not ask for.
-        // (in a helper the replacement never calls: the class stays unloaded through enable and the call)
-        Map<String, byte[]> entries = new java.util.LinkedHashMap<>();
-        entries.put("jarapp/fix/RefFix.class", Jars.patchClass(FIX, Jars::returnsMinusOne));
-        entries.put("jarapp/fix/RefHelper.class", Jars.helperClass("jarapp.fix.RefHelper", mv -> {
+    void aMemberAClassNotLoadedYetLacksIsRefusedWithoutLoadingIt() throws Exception {
+        Jars.refused(notLoaded("not-loaded-missing", mv -> {
             mv.visitMethodInsn(Opcodes.INVOKESTATIC, "jarapp/NeverLoaded", "missing", "()I", false);
             mv.visitMethodInsn(Opcodes.INVOKESTATIC, "java/lang/Integer", "valueOf", "(I)Ljava/lang/Integer;", false);
             mv.visitInsn(Opcodes.ARETURN);
+        }), Reason.SIGNATURE_MISMATCH, "class jarapp.fix.RefHelper uses method jarapp.NeverLoaded.missing() returning"
+                + " int, which the application's jarapp.NeverLoaded (loader ", "not loaded yet: read from its class"
+                + " file) does not have (symbol not found)", "NoSuchMethodError", "jlivepatch build --old");
+        Jars.refused(notLoaded("not-loaded-field", mv -> {
+            mv.visitFieldInsn(Opcodes.GETSTATIC, "jarapp/NeverLoaded", "COUNT", "Ljava/lang/Integer;");
+            mv.visitInsn(Opcodes.ARETURN);
+        }), Reason.SIGNATURE_MISMATCH, "uses field jarapp.NeverLoaded.COUNT (java.lang.Integer), which the"
+                + " application's jarapp.NeverLoaded", "NoSuchFieldError");
+        assertFalse(neverLoadedLoaded(), "the check loaded jarapp.NeverLoaded");
+    }
+
+    /**
+     * A call of a method jarapp.NeverLoaded has, and of one it inherits from the JDK, is checked without
+     * loading the class, and the patch loads and runs; the class stays unloaded.
+     */
+    @Test
+    void aMemberAClassNotLoadedYetHasIsAllowedWithoutLoadingIt() throws Exception {
+        PatchHandle h = Jars.lp().load(notLoaded("not-loaded", mv -> {
+            mv.visitMethodInsn(Opcodes.INVOKESTATIC, "jarapp/NeverLoaded", "value", "()I", false);
+            mv.visitTypeInsn(Opcodes.NEW, "jarapp/NeverLoaded");
+            mv.visitInsn(Opcodes.DUP);
+            mv.visitMethodInsn(Opcodes.INVOKESPECIAL, "jarapp/NeverLoaded", "<init>", "()V", false);
+            mv.visitMethodInsn(Opcodes.INVOKEVIRTUAL, "jarapp/NeverLoaded", "hashCode", "()I", false);
+            mv.visitInsn(Opcodes.IADD);
+            mv.visitMethodInsn(Opcodes.INVOKESTATIC, "java/lang/Integer", "valueOf", "(I)Ljava/lang/Integer;", false);
+            mv.visitInsn(Opcodes.ARETURN);
         }));
-        PatchHandle h = Jars.lp().load(Jars.write(dir.resolve("not-loaded.jar"), Jars.manifest("not-loaded", FIX),
-                entries));
-        assertFalse(Arrays.stream(ByteBuddyAgent.install().getAllLoadedClasses())
-                .anyMatch(c -> c.getName().equals("jarapp.NeverLoaded")), "the check loaded jarapp.NeverLoaded");
+        assertFalse(neverLoadedLoaded(), "the check loaded jarapp.NeverLoaded");
         h.enable();
         assertTrue(h.awaitTransition(Duration.ofSeconds(60)));
         assertEquals(-1, new Counter().next());
-        assertFalse(Arrays.stream(ByteBuddyAgent.install().getAllLoadedClasses())
-                .anyMatch(c -> c.getName().equals("jarapp.NeverLoaded")), "jarapp.NeverLoaded loaded by the patch");
+        assertFalse(neverLoadedLoaded(), "jarapp.NeverLoaded loaded by the patch");
+    }
+
+    /** A patch of Counter.next returning -1, with a helper class it never calls whose body {@code helper} writes. */
+    private Path notLoaded(String name, Consumer<MethodVisitor> helper) throws Exception {
+        Map<String, byte[]> entries = new java.util.LinkedHashMap<>();
+        entries.put("jarapp/fix/RefFix.class", Jars.patchClass(FIX, Jars::returnsMinusOne));
+        entries.put("jarapp/fix/RefHelper.class", Jars.helperClass("jarapp.fix.RefHelper", helper));
+        return Jars.write(dir.resolve(name + ".jar"), Jars.manifest(name, FIX), entries);
+    }
+
+    private static boolean neverLoadedLoaded() {
+        return Arrays.stream(ByteBuddyAgent.install().getAllLoadedClasses())
+                .anyMatch(c -> c.getName().equals("jarapp.NeverLoaded"));
     }
 
     private Path jar(String name, Consumer<MethodVisitor> body) throws Exception {

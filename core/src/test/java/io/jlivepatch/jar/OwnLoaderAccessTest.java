@@ -305,4 +305,72 @@ class OwnLoaderAccessTest {
             mv.visitInsn(Opcodes.IRETURN);
         }))));
     }
+
+    /** A static call of {@code owner.method()I} (an int on the stack). */
+    private static Consumer<MethodVisitor> callsStatic(String owner, String method) {
+        return mv -> {
+            mv.visitMethodInsn(Opcodes.INVOKESTATIC, owner, method, "()I", false);
+            mv.visitInsn(Opcodes.IRETURN);
+        };
+    }
+
+    /**
+     * jarapp.UnloadedShelf and jarapp.UnloadedLedger are classes of the application it has not loaded yet:
+     * a private, a package-private, an inherited package-private (of UnloadedBase) and a protected member,
+     * a package-private field, and a package-private class, each used from the patch's own loader, are
+     * refused, read from their class files, and neither class is loaded. Before, each loaded, status said
+     * PATCHED, and every call threw IllegalAccessError once the application had loaded the class.
+     */
+    @Test
+    void aMemberOrClassOfAnApplicationClassNotLoadedYetThatTheOwnLoaderCannotAccessIsRefused() throws Exception {
+        String fix = "jarapp.fix.UnloadedUser";
+        Jars.refused(jar("unloaded-private", fix, patchClass(fix, "java/lang/Object",
+                callsStatic("jarapp/UnloadedShelf", "hidden"))), Reason.INVALID_PATCH, "class " + fix + " uses method"
+                + " jarapp.UnloadedShelf.hidden() returning int, which is private: a class in the patch's own class"
+                + " loader cannot access it", "IllegalAccessError", "in package jarapp",
+                "Livepatch-Nestmates: <that class>=jarapp.UnloadedShelf");
+        Jars.refused(jar("unloaded-package", fix, patchClass(fix, "java/lang/Object",
+                callsStatic("jarapp/UnloadedShelf", "packaged"))), Reason.INVALID_PATCH, "uses method"
+                + " jarapp.UnloadedShelf.packaged() returning int, which is package-private", "IllegalAccessError");
+        Jars.refused(jar("unloaded-inherited", fix, patchClass(fix, "java/lang/Object",
+                callsStatic("jarapp/UnloadedShelf", "inherited"))), Reason.INVALID_PATCH, "uses method"
+                + " jarapp.UnloadedShelf.inherited() returning int, which is package-private", "IllegalAccessError");
+        Jars.refused(jar("unloaded-field", fix, patchClass(fix, "java/lang/Object", mv -> {
+            mv.visitFieldInsn(Opcodes.GETSTATIC, "jarapp/UnloadedShelf", "count", "I");
+            mv.visitInsn(Opcodes.IRETURN);
+        })), Reason.INVALID_PATCH, "uses field jarapp.UnloadedShelf.count (int), which is package-private",
+                "IllegalAccessError");
+        Jars.refused(jar("unloaded-protected", fix, patchClass(fix, "java/lang/Object",
+                callsStatic("jarapp/UnloadedShelf", "guarded"))), Reason.INVALID_PATCH, "uses method"
+                + " jarapp.UnloadedShelf.guarded() returning int, which it cannot access: it is protected, and " + fix
+                + " is not a subclass of jarapp.UnloadedShelf", "IllegalAccessError", "in package jarapp");
+        Jars.refused(jar("unloaded-class", fix, patchClass(fix, "java/lang/Object",
+                callsStatic("jarapp/UnloadedLedger", "total"))), Reason.INVALID_PATCH, "class " + fix + " uses class"
+                + " jarapp.UnloadedLedger, which is not public", "IllegalAccessError", "in package jarapp",
+                "Livepatch-Nestmates: <that class>=jarapp.UnloadedLedger");
+        for (String c : new String[] {"jarapp.UnloadedShelf", "jarapp.UnloadedBase", "jarapp.UnloadedLedger"}) {
+            assertFalse(loadedAnywhere(c), "the check loaded " + c);
+        }
+    }
+
+    /**
+     * Public members of a public application class not loaded yet, its own and inherited, in a class the
+     * replacement does not call: the patch loads and runs, and the class stays unloaded.
+     */
+    @Test
+    void aPublicMemberOfAnApplicationClassNotLoadedYetIsAllowed() throws Exception {
+        String fix = "jarapp.fix.UnloadedFix";
+        Map<String, byte[]> entries = new java.util.LinkedHashMap<>();
+        entries.put("jarapp/fix/UnloadedFix.class", patchClass(fix, "java/lang/Object", Jars::returnsMinusOne));
+        entries.put("jarapp/fix/UnloadedHelper.class", Jars.helperClass("jarapp.fix.UnloadedHelper", mv -> {
+            mv.visitMethodInsn(Opcodes.INVOKESTATIC, "jarapp/UnloadedShelf", "open", "()I", false);
+            mv.visitMethodInsn(Opcodes.INVOKESTATIC, "jarapp/UnloadedShelf", "shared", "()I", false);
+            mv.visitInsn(Opcodes.IADD);
+            mv.visitMethodInsn(Opcodes.INVOKESTATIC, "java/lang/Integer", "valueOf", "(I)Ljava/lang/Integer;", false);
+            mv.visitInsn(Opcodes.ARETURN);
+        }));
+        assertEquals(-1, loadedAndRun(Jars.write(dir.resolve("unloaded-public.jar"), Jars.manifest("unloaded-public",
+                fix), entries)));
+        assertFalse(loadedAnywhere("jarapp.UnloadedShelf"), "the check or the patch loaded jarapp.UnloadedShelf");
+    }
 }

@@ -27,14 +27,16 @@ import java.util.Set;
  * enabled, and then threw {@code NoSuchMethodError} at every call of the replacement.
  *
  * <p>Only what resolving costs nothing in the application is checked: members of the JAR's own
- * classes, of the JDK, of jlivepatch's API, and of classes the target's loader has loaded already.
- * A class the application has not loaded yet is not loaded here to check it (loading it would be a
- * change to the application the patch did not ask for, and its loader may not exist yet): a
- * reference to it is left to the JVM's own resolution at the first call. Nothing is initialized, and
- * no application class is linked: an application class's members are read from its class files and
- * its supertypes' (a lookup would link the class, whose verification loads more of the
- * application's classes); the JDK's and the JAR's are resolved with a lookup, the JVM's own
- * resolution, which runs nothing.
+ * classes, of the JDK, of jlivepatch's API, and of the application's classes. A class the application
+ * has not loaded yet is not loaded here to check it (loading it would be a change to the application
+ * the patch did not ask for): it is read from the class file the target's loader serves for it, as the
+ * loader would load it, and its supertypes' (a patch compiled into its package, where javac allows a
+ * package-private member, loaded as PATCHED and threw at every call once the application loaded the
+ * class); where that file cannot be read the reference is left to the JVM's own resolution at the
+ * first call. Nothing is initialized, and no application class is linked: an application class's
+ * members are read from its class files and its supertypes' (a lookup would link the class, whose
+ * verification loads more of the application's classes), each file read once per patch; the JDK's
+ * and the JAR's are resolved with a lookup, the JVM's own resolution, which runs nothing.
  *
  * <p>Only a reference the running code does not make already is new: a method compatible with two
  * versions of a library ({@code v2 ? Lib.newApi() : Lib.oldApi()}), or using an optional JDK module on
@@ -196,22 +198,15 @@ final class MemberReferences {
             }
             Class<?> ownerClass = loadIfHarmless(owner, key, descriptor, field, checked, bytes);
             if (ownerClass == null) {
+                checkNotLoaded(checked, bytes, owner, name, descriptor, field, key, named);
                 continue;
             }
             ClassLoader ownerLoader = ownerClass.getClassLoader();
             if (inOwnLoader(checked) && ownerLoader != null && ownerLoader != ClassLoader.getPlatformClassLoader()
                     && !(ownerLoader instanceof PatchClassLoader) && !(ownerLoader instanceof RenamedClasses)) {
                 String[] in = new String[1];
-                Integer access = declared(ownerLoader, owner, name, descriptor, field, loader, in);
-                if (access != null && access >= 0 && (access & (Opcodes.ACC_PUBLIC | Opcodes.ACC_PROTECTED)) == 0
-                        && used(bytes).contains(key)) {
-                    throw refuseAccess(checked, ownerClass, field, name, descriptor, access);
-                }
-                if (access != null && access >= 0 && (access & Opcodes.ACC_PROTECTED) != 0 && in[0] != null
-                        && !protectedOpen(checked, in[0].replace('/', '.'), ownerClass.getName(),
-                        (access & Opcodes.ACC_STATIC) != 0) && used(bytes).contains(key)) {
-                    throw refuseProtected(checked, ownerClass, field, name, descriptor, in[0].replace('/', '.'));
-                }
+                Integer access = declared(ownerLoader, owner, name, descriptor, field, loader, in, true);
+                checkAccess(checked, bytes, ownerClass.getName(), name, descriptor, field, key, access, in[0]);
             }
             if (inOwnLoader(checked) && (ownerLoader == null || ownerLoader == ClassLoader.getPlatformClassLoader())) {
                 String closed = jdkClosed(ownerClass, checked, name, descriptor, field);
@@ -231,16 +226,15 @@ final class MemberReferences {
                 // it, and linking verifies it and loads the classes its verification needs: a change to
                 // the application the patch did not ask for (second review). The lookup is asked only
                 // to confirm a member its files lack (a member another agent added at load).
-                Integer declared = declared(ownerLoader, owner, name, descriptor, field, loader, null);
+                Integer declared = declared(ownerLoader, owner, name, descriptor, field, loader, null, true);
                 found = declared == null || declared >= 0 || !used(bytes).contains(key)
                         || has(ownerClass, name, descriptor, field, loader);
             }
             // A constant no instruction uses is no reference: a class rewritten by ASM keeps its
             // reader's pool (jlivepatch build's access to an added field, turned into its shadow's).
             if (!found && used(bytes).contains(key)) {
-                throw refuse(checked, ownerClass, (field ? "field " : "method ") + Type.getObjectType(owner)
-                        .getClassName() + "." + name + (field ? " (" + Type.getType(descriptor).getClassName()
-                        + ")" : describe(descriptor)), field ? "NoSuchFieldError" : "NoSuchMethodError");
+                throw refuse(checked, ownerClass.getName(), ownerLoader, false, member(owner, name, descriptor, field),
+                        field ? "NoSuchFieldError" : "NoSuchMethodError");
             }
         }
         if (classes != null) {
@@ -251,6 +245,61 @@ final class MemberReferences {
                 }
             }
         }
+    }
+
+    /**
+     * Refuses {@code checked}'s use of a private, package-private or protected member of the application's
+     * class {@code owner} (binary name) that the JVM's access check refuses a class in the patch's own class
+     * loader at every call; {@code access} and {@code declaring} (internal name) as {@link #declared} tells them.
+     */
+    private void checkAccess(Class<?> checked, byte[] bytes, String owner, String name, String descriptor,
+                             boolean field, String key, Integer access, String declaring) throws PatchException {
+        if (access == null || access < 0) {
+            return;
+        }
+        if ((access & (Opcodes.ACC_PUBLIC | Opcodes.ACC_PROTECTED)) == 0 && used(bytes).contains(key)) {
+            throw refuseAccess(checked, owner, field, name, descriptor, access);
+        }
+        if ((access & Opcodes.ACC_PROTECTED) != 0 && declaring != null && !protectedOpen(checked,
+                declaring.replace('/', '.'), owner, (access & Opcodes.ACC_STATIC) != 0) && used(bytes).contains(key)) {
+            throw refuseProtected(checked, owner, field, name, descriptor, declaring.replace('/', '.'));
+        }
+    }
+
+    /**
+     * The check of a member of an application class the target's loader has not loaded yet (nor asked
+     * for), read from the class files that loader serves, the class's and its supertypes', as it would
+     * load them: nothing is loaded, linked or initialized (see the class comment), and the rules are
+     * a loaded class's. Without it, a patch using a member that class's running version lacks, or one
+     * the JVM never lets the patch's own loader use, loaded as PATCHED and threw at every call once the
+     * application loaded the class. A class file that cannot be found or read leaves the member to the
+     * JVM's first call, as before; so does a class of the JDK's (its packages are the boot layer's).
+     */
+    private void checkNotLoaded(Class<?> checked, byte[] bytes, String owner, String name, String descriptor,
+                                boolean field, String key, boolean named) throws PatchException {
+        ClassLoader loader = checked.getClassLoader();
+        if (harmless(owner) || loader instanceof RenamedClasses || jdkModule(PatchJar.packageOf(owner)) != null) {
+            return; // loaded (a type of its member's is not: not checked), or seen by a JDK loader, or the JDK's
+        }
+        String[] in = new String[1];
+        Integer access = declared(targetLoader, owner, name, descriptor, field, loader, in, false);
+        if (access == null) {
+            return; // a class file that cannot be read: the JVM's verdict at the first call
+        }
+        String binaryName = Type.getObjectType(owner).getClassName();
+        if (inOwnLoader(checked)) {
+            checkAccess(checked, bytes, binaryName, name, descriptor, field, key, access, in[0]);
+        }
+        if (!named && access < 0 && used(bytes).contains(key)) {
+            throw refuse(checked, binaryName, targetLoader, true, member(owner, name, descriptor, field),
+                    field ? "NoSuchFieldError" : "NoSuchMethodError");
+        }
+    }
+
+    /** {@code field a.B.f (int)} or {@code method a.B.m(int) returning void}. */
+    private static String member(String owner, String name, String descriptor, boolean field) {
+        return (field ? "field " : "method ") + Type.getObjectType(owner).getClassName() + "." + name + (field ? " ("
+                + Type.getType(descriptor).getClassName() + ")" : describe(descriptor));
     }
 
     /** Adds the class a class constant names ({@code a/B}, or an array's element: {@code [[La/B;}) to {@code names}. */
@@ -291,7 +340,21 @@ final class MemberReferences {
                     + "=ALL-UNNAMED");
         }
         if (!harmless(internalName)) {
-            return null; // not loaded yet: not loaded here to tell (see the class comment)
+            // Not loaded yet: not loaded here to tell (see the class comment), but read as the target's
+            // loader would load it. Its class file's own access flags are what the JVM checks (a protected
+            // nested class is public there, a private one package-private).
+            byte[] file = classFileOnce(targetLoader, internalName);
+            if (file == null) {
+                return null; // the JVM's verdict at the first use
+            }
+            try {
+                if ((new ClassReader(file).getAccess() & Opcodes.ACC_PUBLIC) != 0) {
+                    return null;
+                }
+            } catch (RuntimeException e) {
+                return null; // not a class file ASM reads: the JVM's verdict at the first use
+            }
+            return refuseClass(checked, name, pkg);
         }
         Class<?> c;
         try {
@@ -311,10 +374,15 @@ final class MemberReferences {
         if (l instanceof PatchClassLoader || l instanceof RenamedClasses) {
             return null;
         }
+        return refuseClass(checked, name, c.getPackageName());
+    }
+
+    /** The refusal of {@code checked}'s use of the application's class {@code name} of package {@code pkg}, not public. */
+    private PatchException refuseClass(Class<?> checked, String name, String pkg) {
         return new PatchException(Reason.INVALID_PATCH, jar.name(), "patch JAR " + jar.source() + ": class "
                 + checked.getName() + " uses class " + name + ", which is not public: a class in the patch's own class"
                 + " loader is in another runtime package and cannot access it (every use reaching it would throw"
-                + " IllegalAccessError). Move the code that uses it to a class in package " + c.getPackageName()
+                + " IllegalAccessError). Move the code that uses it to a class in package " + pkg
                 + " made a nestmate of a class of that package (" + PatchJar.NESTMATES + ": <that class>=" + name
                 + "), as jlivepatch build does");
     }
@@ -489,10 +557,12 @@ final class MemberReferences {
      * Returns the member's access flags where it is declared (for one a JDK supertype has: protected
      * and static as declared, else public), -1 when none declares it; null when a class file cannot be
      * read: then it cannot be told. Sets {@code in[0]} to the internal name of the class that declares
-     * it, when it tells its flags; with {@code in} null, a JDK supertype's member is public.
+     * it, when it tells its flags; with {@code in} null, a JDK supertype's member is public. With
+     * {@code resolveTypes} false (a class not loaded yet, whose member's types may not be either) a JDK
+     * supertype is asked by reflection, which compares the descriptor's names and loads none of them.
      */
-    private static Integer declared(ClassLoader ownerLoader, String owner, String name, String descriptor,
-                                    boolean field, ClassLoader typesLoader, String[] in) {
+    private Integer declared(ClassLoader ownerLoader, String owner, String name, String descriptor,
+                             boolean field, ClassLoader typesLoader, String[] in, boolean resolveTypes) {
         java.util.ArrayDeque<String> todo = new java.util.ArrayDeque<>();
         Set<String> seen = new HashSet<>();
         todo.add(owner);
@@ -504,6 +574,18 @@ final class MemberReferences {
             if (c.startsWith("java/")) {
                 try {
                     Class<?> jdk = Class.forName(c.replace('/', '.'), false, ownerLoader);
+                    if (!resolveTypes) {
+                        Class<?>[] at = new Class<?>[1];
+                        int modifiers = jdkDeclared(jdk, name, descriptor, field, at);
+                        if (modifiers < 0) {
+                            continue; // nor any of its supertypes: each is the JDK's
+                        }
+                        if (in != null && Modifier.isProtected(modifiers)) {
+                            in[0] = at[0].getName().replace('.', '/');
+                            return modifiers & (Opcodes.ACC_PROTECTED | Opcodes.ACC_STATIC);
+                        }
+                        return Opcodes.ACC_PUBLIC; // as below: the rest is the JVM's verdict
+                    }
                     if (has(jdk, name, descriptor, field, typesLoader)) {
                         // A protected one is told (a subclass's own use only), when asked; the rest is the JVM's
                         // verdict. Asked for the patch's own loader only: reflection resolves all the class's types.
@@ -520,7 +602,7 @@ final class MemberReferences {
                 }
                 continue;
             }
-            byte[] b = classFile(ownerLoader, c);
+            byte[] b = classFileOnce(ownerLoader, c);
             if (b == null) {
                 return null;
             }
@@ -544,6 +626,26 @@ final class MemberReferences {
             }
         }
         return -1;
+    }
+
+    /**
+     * The application's class files read, by loader and internal name (null: none to read), each read
+     * once per patch: a patch that names many members of a class not loaded yet reads its file and its
+     * supertypes' once. No lambda: the check of a JAR that needs none loads no class for one (FootprintIT).
+     */
+    private final Map<ClassLoader, Map<String, byte[]>> files = new java.util.IdentityHashMap<>();
+
+    /** {@link #classFile}, read once per loader and name. */
+    private byte[] classFileOnce(ClassLoader l, String internalName) {
+        Map<String, byte[]> of = files.get(l);
+        if (of == null) {
+            of = new java.util.HashMap<>();
+            files.put(l, of);
+        }
+        if (!of.containsKey(internalName)) {
+            of.put(internalName, classFile(l, internalName));
+        }
+        return of.get(internalName);
     }
 
     /**
@@ -738,16 +840,15 @@ final class MemberReferences {
      * {@code owner}: the patch's own class loader is another runtime package and never a nestmate, so
      * the JVM refuses that access at every call, whatever the class's package name or NestHost says.
      */
-    private PatchException refuseAccess(Class<?> checked, Class<?> owner, boolean field, String name,
+    private PatchException refuseAccess(Class<?> checked, String owner, boolean field, String name,
                                         String descriptor, int access) {
-        String member = (field ? "field " : "method ") + owner.getName() + "." + name + (field ? " ("
-                + Type.getType(descriptor).getClassName() + ")" : describe(descriptor));
+        String member = member(owner.replace('.', '/'), name, descriptor, field);
         String kind = (access & Opcodes.ACC_PRIVATE) != 0 ? "private" : "package-private";
         return new PatchException(Reason.INVALID_PATCH, jar.name(), "patch JAR " + jar.source() + ": class "
                 + checked.getName() + " uses " + member + ", which is " + kind + ": a class in the patch's own class"
                 + " loader cannot access it (every call reaching it would throw IllegalAccessError). Move the code"
-                + " that uses it to a class in package " + owner.getPackageName() + " made a nestmate of "
-                + owner.getName() + " (" + PatchJar.NESTMATES + ": <that class>=" + owner.getName() + "), as"
+                + " that uses it to a class in package " + PatchJar.packageOf(owner) + " made a nestmate of "
+                + owner + " (" + PatchJar.NESTMATES + ": <that class>=" + owner + "), as"
                 + " jlivepatch build does, or use only public and protected members");
     }
 
@@ -836,11 +937,10 @@ final class MemberReferences {
      * The refusal of {@code checked}'s use of a protected member of the application's {@code owner},
      * declared in {@code declaring}, which {@link #protectedOpen} refuses.
      */
-    private PatchException refuseProtected(Class<?> checked, Class<?> owner, boolean field, String name,
+    private PatchException refuseProtected(Class<?> checked, String owner, boolean field, String name,
                                            String descriptor, String declaring) {
-        String member = (field ? "field " : "method ") + owner.getName() + "." + name + (field ? " ("
-                + Type.getType(descriptor).getClassName() + ")" : describe(descriptor));
-        String why = protectedClosed(checked, declaring, owner.getName(), false);
+        String member = member(owner.replace('.', '/'), name, descriptor, field);
+        String why = protectedClosed(checked, declaring, owner, false);
         String pkg = PatchJar.packageOf(declaring);
         String head = "patch JAR " + jar.source() + ": class " + checked.getName() + " uses " + member + ", which it"
                 + " cannot access: " + why;
@@ -857,13 +957,18 @@ final class MemberReferences {
                 + " only from a subclass of " + declaring + ", through that subclass");
     }
 
-    private PatchException refuse(Class<?> checked, Class<?> owner, String member, String error) {
-        ClassLoader l = owner.getClassLoader();
+    /**
+     * The refusal of {@code checked}'s use of {@code member}, which {@code owner} (binary name), defined by
+     * {@code l}, or not loaded yet by the target's loader {@code l} ({@code notLoaded}), lacks.
+     */
+    private PatchException refuse(Class<?> checked, String owner, ClassLoader l, boolean notLoaded, String member,
+                                  String error) {
         boolean own = l instanceof PatchClassLoader;
         boolean jdk = l == null || l == ClassLoader.getPlatformClassLoader();
         int feature = Runtime.version().feature();
-        String where = own ? "the patch JAR's own " + owner.getName() : jdk ? "this JDK's " + owner.getName()
-                + " (Java " + feature + ")" : "the running " + owner.getName() + " (loader "
+        String where = notLoaded ? "the application's " + owner + " (loader " + io.jlivepatch.internal.patch.LoaderNames
+                .of(l) + ", not loaded yet: read from its class file)" : own ? "the patch JAR's own " + owner
+                : jdk ? "this JDK's " + owner + " (Java " + feature + ")" : "the running " + owner + " (loader "
                 + io.jlivepatch.internal.patch.LoaderNames.of(l) + ")";
         String what = own ? "The JAR's classes do not fit each other: build the patch again, all of its classes from"
                 + " one compilation" : jdk ? "The patch was compiled against a newer Java. " + COMPILE_FOR_THIS_JAVA
