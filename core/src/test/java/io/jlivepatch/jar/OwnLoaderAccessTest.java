@@ -373,4 +373,140 @@ class OwnLoaderAccessTest {
                 fix), entries)));
         assertFalse(loadedAnywhere("jarapp.UnloadedShelf"), "the check or the patch loaded jarapp.UnloadedShelf");
     }
+
+    /**
+     * A class of the JAR: {@code int m()} static methods of each access ({@code open} public, {@code packaged}
+     * package-private, {@code guarded} protected, {@code hidden} private) returning 9, and a package-private
+     * static int field {@code count}; the class public when {@code isPublic}.
+     */
+    static byte[] jarClass(String binaryName, boolean isPublic) {
+        ClassWriter cw = new ClassWriter(ClassWriter.COMPUTE_MAXS);
+        cw.visit(Opcodes.V11, (isPublic ? Opcodes.ACC_PUBLIC : 0) | Opcodes.ACC_SUPER, binaryName.replace('.', '/'),
+                null, "java/lang/Object", null);
+        cw.visitField(Opcodes.ACC_STATIC, "count", "I", null, null).visitEnd();
+        String[] names = {"open", "packaged", "guarded", "hidden"};
+        int[] access = {Opcodes.ACC_PUBLIC, 0, Opcodes.ACC_PROTECTED, Opcodes.ACC_PRIVATE};
+        for (int i = 0; i < names.length; i++) {
+            MethodVisitor mv = cw.visitMethod(access[i] | Opcodes.ACC_STATIC, names[i], "()I", null, null);
+            mv.visitCode();
+            mv.visitIntInsn(Opcodes.BIPUSH, 9);
+            mv.visitInsn(Opcodes.IRETURN);
+            mv.visitMaxs(0, 0);
+            mv.visitEnd();
+        }
+        cw.visitEnd();
+        return cw.toByteArray();
+    }
+
+    /** A JAR of patch class {@code fix} (Livepatch-Class) and the JAR's class {@code other}, with extra attributes. */
+    private Path twoClasses(String name, String fix, byte[] fixBytes, String other, byte[] otherBytes,
+                            String... attributes) throws Exception {
+        Map<String, String> manifest = Jars.manifest(name, fix);
+        for (int i = 0; i < attributes.length; i += 2) {
+            manifest.put(attributes[i], attributes[i + 1]);
+        }
+        Map<String, byte[]> entries = new java.util.LinkedHashMap<>();
+        entries.put(fix.replace('.', '/') + ".class", fixBytes);
+        entries.put(other.replace('.', '/') + ".class", otherBytes);
+        return Jars.write(dir.resolve(name + ".jar"), manifest, entries);
+    }
+
+    /**
+     * jarapp.fix.CrossFix uses a package-private, private and protected method, a package-private field
+     * and a package-private class of jarapp.fixhelp.Helper, another package of the same JAR: both in the
+     * patch's own class loader, of different runtime packages. Each is refused saying to make it public or
+     * put both in one package; before, each loaded, status said PATCHED and every call threw
+     * IllegalAccessError.
+     */
+    @Test
+    void aPackagePrivateMemberOrClassOfTheJarUsedFromAnotherOfItsPackagesIsRefused() throws Exception {
+        String fix = "jarapp.fix.CrossFix";
+        String helper = "jarapp.fixhelp.Helper";
+        String[] members = {"packaged", "hidden", "guarded"};
+        String[] why = {"it is package-private", "it is private", "it is protected, and " + fix + " is not a subclass"
+                + " of " + helper};
+        for (int i = 0; i < members.length; i++) {
+            Jars.refused(twoClasses("cross-" + members[i], fix, patchClass(fix, "java/lang/Object",
+                    callsStatic("jarapp/fixhelp/Helper", members[i])), helper, jarClass(helper, true)),
+                    Reason.INVALID_PATCH, "class " + fix + " uses method " + helper + "." + members[i] + "() returning"
+                    + " int, which it cannot access: " + why[i], "a class of the patch JAR too, is in another package"
+                    + " (jarapp.fixhelp, not jarapp.fix)", "IllegalAccessError", "Make it public, or put both classes"
+                    + " in one package");
+        }
+        Jars.refused(twoClasses("cross-field", fix, patchClass(fix, "java/lang/Object", mv -> {
+            mv.visitFieldInsn(Opcodes.GETSTATIC, "jarapp/fixhelp/Helper", "count", "I");
+            mv.visitInsn(Opcodes.IRETURN);
+        }), helper, jarClass(helper, true)), Reason.INVALID_PATCH, "uses field " + helper + ".count (int), which it"
+                + " cannot access: it is package-private", "IllegalAccessError", "Make it public");
+        Jars.refused(twoClasses("cross-class", fix, patchClass(fix, "java/lang/Object",
+                callsStatic("jarapp/fixhelp/Helper", "open")), helper, jarClass(helper, false)), Reason.INVALID_PATCH,
+                "class " + fix + " uses class " + helper + ", which it cannot access: not public, and " + helper,
+                "IllegalAccessError", "Make " + helper + " public, or put both classes in one package");
+    }
+
+    /**
+     * The same package-private members and class in the same package of the JAR (one runtime package), and
+     * a public member of a public class of another: the patch loads and runs.
+     */
+    @Test
+    void aPackagePrivateMemberOfTheJarInTheSamePackageOrAPublicOneOfAnotherIsAllowed() throws Exception {
+        String fix = "jarapp.fix.SameFix";
+        assertEquals(18, loadedAndRun(twoClasses("same-package", fix, patchClass(fix, "java/lang/Object", mv -> {
+            mv.visitMethodInsn(Opcodes.INVOKESTATIC, "jarapp/fix/SameHelper", "packaged", "()I", false);
+            mv.visitMethodInsn(Opcodes.INVOKESTATIC, "jarapp/fix/SameHelper", "guarded", "()I", false);
+            mv.visitInsn(Opcodes.IADD);
+            mv.visitFieldInsn(Opcodes.GETSTATIC, "jarapp/fix/SameHelper", "count", "I");
+            mv.visitInsn(Opcodes.IADD);
+            mv.visitInsn(Opcodes.IRETURN);
+        }), "jarapp.fix.SameHelper", jarClass("jarapp.fix.SameHelper", false))));
+        Jars.removeAll();
+        String other = "jarapp.fix.OpenFix";
+        assertEquals(9, loadedAndRun(twoClasses("other-package", other, patchClass(other, "java/lang/Object",
+                callsStatic("jarapp/fixhelp/OpenHelper", "open")), "jarapp.fixhelp.OpenHelper",
+                jarClass("jarapp.fixhelp.OpenHelper", true))));
+    }
+
+    /**
+     * A Livepatch-Nestmates class of jarapp.Counter (package jarapp) using a package-private member of a
+     * class it carries into jarapp: both run in jarapp.Counter's loader and package, so the patch loads
+     * and runs, as it did before.
+     */
+    @Test
+    void aNestmateUsingAPackagePrivateMemberOfAClassCarriedIntoItsPackageIsAllowed() throws Exception {
+        String nestmate = "jarapp.CrossNestFix";
+        String carried = "jarapp.CrossCarried";
+        assertEquals(9, loadedAndRun(twoClasses("nestmate-carried", nestmate, Jars.patchClass(nestmate,
+                callsStatic("jarapp/CrossCarried", "packaged")), carried, jarClass(carried, false),
+                "Livepatch-Nestmates", nestmate + "=jarapp.Counter", "Livepatch-New-Classes", carried)));
+    }
+
+    /**
+     * A Livepatch-Nestmates class of jarapp.Counter (package jarapp) using a package-private member of a
+     * class carried into jarapp.fix (with a nestmate of jarapp.fix.CounterFix): both in the application's
+     * loader, of different packages, so every call would throw IllegalAccessError. Refused; before, it
+     * loaded as PATCHED.
+     */
+    @Test
+    void aNestmateUsingAPackagePrivateMemberOfAClassCarriedIntoAnotherPackageIsRefused() throws Exception {
+        String nestmate = "jarapp.CrossNestFix2";
+        String other = "jarapp.fix.CrossNestOther";
+        String carried = "jarapp.fix.CrossCarried2";
+        Map<String, String> manifest = Jars.manifest("nestmate-elsewhere", nestmate);
+        manifest.put("Livepatch-Nestmates", nestmate + "=jarapp.Counter," + other + "=jarapp.fix.CounterFix");
+        manifest.put("Livepatch-New-Classes", carried);
+        Map<String, byte[]> entries = new java.util.LinkedHashMap<>();
+        entries.put(nestmate.replace('.', '/') + ".class", Jars.patchClass(nestmate,
+                callsStatic("jarapp/fix/CrossCarried2", "packaged")));
+        entries.put(other.replace('.', '/') + ".class", Jars.helperClass(other, mv -> {
+            mv.visitInsn(Opcodes.ACONST_NULL);
+            mv.visitInsn(Opcodes.ARETURN);
+        }));
+        entries.put(carried.replace('.', '/') + ".class", jarClass(carried, true));
+        Jars.refused(Jars.write(dir.resolve("nestmate-elsewhere.jar"), manifest, entries), Reason.INVALID_PATCH,
+                "class " + nestmate + " uses method " + carried + ".packaged() returning int, which it cannot access: it"
+                + " is package-private, and " + carried + ", a class of the patch JAR too, is in another package"
+                + " (jarapp.fix, not jarapp)", "IllegalAccessError", "Make it public, or put both classes in one package");
+        assertFalse(Arrays.stream(ByteBuddyAgent.install().getInitiatedClasses(ClassLoader.getSystemClassLoader()))
+                .anyMatch(c -> c.getName().equals(carried)), "carried before the refusal: " + carried);
+    }
 }

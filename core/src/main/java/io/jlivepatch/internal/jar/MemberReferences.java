@@ -50,7 +50,8 @@ import java.util.Set;
  * own class loader at every use, named by the running code or not: that loader is another runtime
  * package than any application class and an unnamed module, so a private or package-private member,
  * a class that is not public, a protected member outside a subclass, and a JDK package its module
- * does not export can never be used from there.
+ * does not export can never be used from there. Among the JAR's own classes the same holds across
+ * their packages ({@link #acrossPackages}), in the patch's own loader or in a host's.
  */
 final class MemberReferences {
 
@@ -155,8 +156,9 @@ final class MemberReferences {
         ClassLoader loader = checked.getClassLoader();
         // The classes whose access the JVM checks (JVMS 5.4.3.1: a class constant, a member's class; 5.4.3.5:
         // the types of a method type, of a method handle's member and of a dynamic call site), checked
-        // after the members, whose refusals name the member used; in the patch's own loader only.
-        Set<String> classes = inOwnLoader(checked) ? new java.util.LinkedHashSet<>() : null;
+        // after the members, whose refusals name the member used; in the patch's own loader only (and
+        // for the JAR's classes of another package, in a nestmate or carried class too: see acrossPackages).
+        Set<String> classes = loader instanceof PatchClassLoader ? new java.util.LinkedHashSet<>() : null;
         for (int i = 1; i < reader.getItemCount(); i++) {
             int at = reader.getItem(i);
             if (at == 0) {
@@ -202,6 +204,13 @@ final class MemberReferences {
                 continue;
             }
             ClassLoader ownerLoader = ownerClass.getClassLoader();
+            if (ownerLoader == loader && loader instanceof PatchClassLoader
+                    && !ownerClass.getPackageName().equals(checked.getPackageName())) {
+                PatchException closed = acrossPackages(checked, ownerClass.getName(), name, descriptor, field);
+                if (closed != null && used(bytes).contains(key)) {
+                    throw closed;
+                }
+            }
             if (inOwnLoader(checked) && ownerLoader != null && ownerLoader != ClassLoader.getPlatformClassLoader()
                     && !(ownerLoader instanceof PatchClassLoader) && !(ownerLoader instanceof RenamedClasses)) {
                 String[] in = new String[1];
@@ -296,6 +305,55 @@ final class MemberReferences {
         }
     }
 
+    /**
+     * Why the JVM refuses {@code checked} a member of {@code owner} (binary name), both classes of the JAR
+     * of different packages, at every use, as a refusal; null when it may be used or is not the JAR's. At
+     * run time both are in one class loader: the patch's own (a nestmate or carried class named there
+     * is defined there too, from the JAR), or a host's (a nestmate and the classes carried with it, each
+     * in its own package, as the check defines them; a JDK host's are checked as renamed copies, not
+     * here). So their runtime packages differ as their package names do, as in the check's loader, and
+     * a private or package-private member, or a protected one outside a subclass, is refused there.
+     */
+    private PatchException acrossPackages(Class<?> checked, String owner, String name, String descriptor,
+                                          boolean field) {
+        String[] in = new String[1];
+        Integer access = declared(checked.getClassLoader(), owner.replace('.', '/'), name, descriptor, field,
+                checked.getClassLoader(), in, true);
+        if (access == null || access < 0 || in[0] == null || !jar.classes().containsKey(in[0])) {
+            return null; // not found, or declared by the application or the JDK: the other checks' to say
+        }
+        String declaring = in[0].replace('/', '.');
+        if ((access & Opcodes.ACC_PUBLIC) != 0 || PatchJar.packageOf(declaring).equals(checked.getPackageName())) {
+            return null;
+        }
+        boolean isStatic = (access & Opcodes.ACC_STATIC) != 0;
+        String why;
+        if ((access & Opcodes.ACC_PROTECTED) != 0) {
+            if (protectedOpen(checked, declaring, owner, isStatic)) {
+                return null;
+            }
+            why = protectedClosed(checked, declaring, owner, isStatic);
+        } else {
+            why = (access & Opcodes.ACC_PRIVATE) != 0 ? "it is private" : "it is package-private";
+        }
+        return refuseAcrossPackages(checked, member(owner.replace('.', '/'), name, descriptor, field), declaring,
+                why, "Make it public" + (declaring.equals(owner) ? "" : " (in " + declaring + ")"));
+    }
+
+    /**
+     * The refusal of {@code checked}'s use of {@code what} ({@code method p2.B.m() returning int},
+     * {@code class p2.B}) of the JAR's class {@code declaring}, of another package, which {@code why}.
+     */
+    private PatchException refuseAcrossPackages(Class<?> checked, String what, String declaring, String why,
+                                                String makePublic) {
+        return new PatchException(Reason.INVALID_PATCH, jar.name(), "patch JAR " + jar.source() + ": class "
+                + checked.getName() + " uses " + what + ", which it cannot access: " + why + ", and " + declaring
+                + ", a class of the patch JAR too, is in another package (" + PatchJar.packageOf(declaring) + ", not "
+                + (checked.getPackageName().isEmpty() ? "the unnamed package" : checked.getPackageName()) + "), so"
+                + " another runtime package (every use reaching it would throw IllegalAccessError). " + makePublic
+                + ", or put both classes in one package");
+    }
+
     /** {@code field a.B.f (int)} or {@code method a.B.m(int) returning void}. */
     private static String member(String owner, String name, String descriptor, boolean field) {
         return (field ? "field " : "method ") + Type.getObjectType(owner).getClassName() + "." + name + (field ? " ("
@@ -327,7 +385,21 @@ final class MemberReferences {
      * is asked of the class, so only of one that loading changes nothing for ({@link #harmless}).
      */
     private PatchException closedClass(String internalName, Class<?> checked) {
-        if (jar.classes().containsKey(internalName) || internalName.startsWith("io/jlivepatch/")) {
+        if (jar.classes().containsKey(internalName)) {
+            String name = internalName.replace('/', '.');
+            if (PatchJar.packageOf(name).equals(checked.getPackageName())) {
+                return null;
+            }
+            try {
+                if ((new ClassReader(jar.classes().get(internalName)).getAccess() & Opcodes.ACC_PUBLIC) != 0) {
+                    return null;
+                }
+            } catch (RuntimeException e) {
+                return null; // read and linked already: the JVM's verdict, should it fail here
+            }
+            return refuseAcrossPackages(checked, "class " + name, name, "not public", "Make " + name + " public");
+        }
+        if (internalName.startsWith("io/jlivepatch/") || !inOwnLoader(checked)) {
             return null;
         }
         String name = internalName.replace('/', '.');
@@ -637,6 +709,14 @@ final class MemberReferences {
 
     /** {@link #classFile}, read once per loader and name. */
     private byte[] classFileOnce(ClassLoader l, String internalName) {
+        if (l instanceof PatchClassLoader) {
+            // the check's loader of the JAR's classes: its own class files are the JAR's, the rest the target's
+            byte[] own = jar.classes().get(internalName);
+            if (own != null) {
+                return own;
+            }
+            l = targetLoader;
+        }
         Map<String, byte[]> of = files.get(l);
         if (of == null) {
             of = new java.util.HashMap<>();
