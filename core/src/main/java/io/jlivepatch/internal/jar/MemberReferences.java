@@ -287,7 +287,8 @@ final class MemberReferences {
     private void checkNotLoaded(Class<?> checked, byte[] bytes, String owner, String name, String descriptor,
                                 boolean field, String key, boolean named) throws PatchException {
         ClassLoader loader = checked.getClassLoader();
-        if (harmless(owner) || loader instanceof RenamedClasses || jdkModule(PatchJar.packageOf(owner)) != null) {
+        if (harmless(owner) || loader instanceof RenamedClasses
+                || jdkModule(PatchJar.packageOf(owner.replace('/', '.'))) != null) {
             return; // loaded (a type of its member's is not: not checked), or seen by a JDK loader, or the JDK's
         }
         String[] in = new String[1];
@@ -412,9 +413,13 @@ final class MemberReferences {
                     + "=ALL-UNNAMED");
         }
         if (!harmless(internalName)) {
-            // Not loaded yet: not loaded here to tell (see the class comment), but read as the target's
-            // loader would load it. Its class file's own access flags are what the JVM checks (a protected
-            // nested class is public there, a private one package-private).
+            // Not loaded yet: not loaded here to tell (see the class comment), but an application's class is
+            // read as the target's loader would load it (the JDK's only as its module tells, above). Its class
+            // file's own access flags are what the JVM checks (a protected nested class is public there, a
+            // private one package-private).
+            if (jdk != null) {
+                return null;
+            }
             byte[] file = classFileOnce(targetLoader, internalName);
             if (file == null) {
                 return null; // the JVM's verdict at the first use
