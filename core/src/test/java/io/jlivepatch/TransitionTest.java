@@ -552,6 +552,97 @@ class TransitionTest {
         assertEquals("old-enc(new-dec(x))", virtualHeld.get(), "what README's known limit says");
     }
 
+    /**
+     * Asking a patch in transition for the state it is going to is refused BUSY, saying to wait or
+     * force, and changes nothing: its transition goes on, the held thread keeps its version.
+     */
+    @Test
+    void enablingAPatchBeingEnabledIsBusyAndItsTransitionGoesOn() throws Exception {
+        AtomicReference<String> held = new AtomicReference<>();
+        Thread a = heldInEncode(held);
+        PatchHandle h = TestSupport.livepatch().register(codecPatch("tr-enable-again"));
+        h.enable();
+        assertTrue(h.inTransition(), "a thread sits in the old encode");
+        int logged = auditLog().length;
+
+        PatchException again = assertThrows(PatchException.class, h::enable);
+        assertEquals(PatchException.Reason.BUSY, again.reason());
+        assertEquals("tr-enable-again", again.patchName());
+        assertEquals("cannot enable patch 'tr-enable-again': it is being enabled already, its transition still"
+                + " running: wait for it to complete (awaitTransition, 'jlivepatch status'), or force it",
+                again.getMessage());
+        assertRefusalOnRecord(logged, "enable", "tr-enable-again", "BUSY");
+        PatchException unregister = assertThrows(PatchException.class, h::unregister);
+        assertEquals(PatchException.Reason.ILLEGAL_STATE, unregister.reason());
+        assertEquals("patch 'tr-enable-again' is in its patching transition: wait for it to end (or force it),"
+                + " disable it, then unregister it", unregister.getMessage());
+
+        assertTrue(h.isRegistered() && h.isEnabled() && h.inTransition(), "its transition goes on");
+        assertEquals(List.of("tr-enable-again"), TestSupport.livepatch().patches().stream().map(PatchHandle::name)
+                .toList());
+        Gate.release(a);
+        a.join(5_000);
+        assertEquals(OLD, held.get(), "the held thread finished in the version it started in");
+        assertTrue(h.awaitTransition(Duration.ofSeconds(5)));
+        assertEquals(NEW, Codec.encode("x"));
+    }
+
+    @Test
+    void disablingAPatchBeingDisabledIsBusyAndItsTransitionGoesOn() throws Exception {
+        PatchHandle h = TestSupport.livepatch().register(Patch.builder("tr-disable-again")
+                .replace(Codec.class.getMethod("encode", String.class),
+                        TransitionTest.class.getMethod("encodeHolding", String.class))
+                .replace(Codec.class.getMethod("decode", String.class), TransitionTest.class.getMethod("decode", String.class))
+                .build());
+        h.enable();
+        assertTrue(h.awaitTransition(Duration.ofSeconds(5)));
+        AtomicReference<String> held = new AtomicReference<>();
+        Thread t = new Thread(() -> held.set(Codec.encode("x")), "held-in-new-encode");
+        CountDownLatch release = new CountDownLatch(1);
+        NEW_ENCODE_HOLDS.put(t, release);
+        NEW_ENCODE_ENTERED.put(t, new CountDownLatch(1));
+        t.start();
+        try {
+            assertTrue(NEW_ENCODE_ENTERED.get(t).await(10, java.util.concurrent.TimeUnit.SECONDS));
+            h.disable();
+            assertTrue(h.inTransition(), "a thread is inside the new encode");
+            int logged = auditLog().length;
+
+            PatchException again = assertThrows(PatchException.class, h::disable);
+            assertEquals(PatchException.Reason.BUSY, again.reason());
+            assertEquals("cannot disable patch 'tr-disable-again': it is being disabled already, its transition"
+                    + " still running: wait for it to complete (awaitTransition, 'jlivepatch status'), or force it",
+                    again.getMessage());
+            assertRefusalOnRecord(logged, "disable", "tr-disable-again", "BUSY");
+            assertTrue(h.isRegistered() && !h.isEnabled() && h.inTransition(), "its transition goes on");
+        } finally {
+            release.countDown();
+            t.join(5_000);
+            NEW_ENCODE_HOLDS.remove(t);
+            NEW_ENCODE_ENTERED.remove(t);
+        }
+        assertEquals(NEW, held.get(), "the held thread finished in the version it started in");
+        assertTrue(h.awaitTransition(Duration.ofSeconds(5)));
+        assertEquals(OLD, Codec.encode("x"));
+        h.unregister();
+    }
+
+    private static String[] auditLog() throws Exception {
+        status();
+        return (String[]) ManagementFactory.getPlatformMBeanServer().getAttribute(
+                new ObjectName(ObjectNames.LIVEPATCH), "Log");
+    }
+
+    /** One line more in the audit log since {@code before} lines: the refusal, with its reason. */
+    private static void assertRefusalOnRecord(int before, String operation, String patch, String reason)
+            throws Exception {
+        String[] log = auditLog();
+        assertEquals(before + 1, log.length, String.join("\n", log));
+        String last = log[log.length - 1];
+        assertTrue(last.contains(" " + operation + " " + patch + " by ") && last.contains(": refused " + reason + ": "),
+                last);
+    }
+
     private static String status() throws Exception {
         ObjectName name = new ObjectName(ObjectNames.LIVEPATCH);
         // The MBeans are registered from a background thread at install: wait for them.
