@@ -188,10 +188,32 @@ class LifecycleTest {
     void enablingAnEnabledPatchIsRefused() throws Exception {
         PatchHandle h = livepatch().register(valuePatch("lc-enable-twice", "two"));
         h.enable();
-        PatchException e = assertThrows(PatchException.class, h::enable);
-        assertEquals(ILLEGAL_STATE, e.reason());
+        PatchException e = refused(ILLEGAL_STATE, "lc-enable-twice", h::enable);
+        // "is already enabled" alone left open whether the call did anything, and what to do
+        assertEquals("patch 'lc-enable-twice' is already enabled: nothing was changed; it needs no second enable"
+                + " ('jlivepatch status' shows its state)", e.getMessage());
         assertTrue(h.isEnabled());
         assertEquals(2, new Stacked().value());
+        assertLastAudit("enable lc-enable-twice", "refused ILLEGAL_STATE");
+    }
+
+    @Test
+    void disablingADisabledPatchSaysNothingChangedAndWhatIsLeftToDo() throws Exception {
+        PatchHandle h = livepatch().register(valuePatch("lc-disable-disabled", "two"));
+        PatchException e = refused(ILLEGAL_STATE, "lc-disable-disabled", h::disable);
+        assertEquals("patch 'lc-disable-disabled' is not enabled: nothing was changed; it needs no disable (its"
+                + " methods run without it), and unregister removes it ('jlivepatch status' shows its state)",
+                e.getMessage());
+        assertTrue(h.isRegistered());
+        assertFalse(h.isEnabled());
+        assertEquals(1, new Stacked().value(), "no hook: the original code runs");
+        assertLastAudit("disable lc-disable-disabled", "refused ILLEGAL_STATE");
+    }
+
+    private static void assertLastAudit(String what, String outcome) throws Exception {
+        String[] log = Mbeans.log();
+        String last = log[log.length - 1];
+        assertTrue(last.contains(" " + what + " by ") && last.contains(": " + outcome + ": "), last);
     }
 
     @Test

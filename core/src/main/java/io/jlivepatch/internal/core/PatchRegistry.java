@@ -1082,7 +1082,8 @@ public final class PatchRegistry {
     private void enableIn(List<RegisteredPatch> order, RegisteredPatch p, Runnable onCommit) throws PatchException {
         requireNoOtherTransition(p.name(), "enable");
         if (p.isEnabled()) {
-            throw new PatchException(Reason.ILLEGAL_STATE, p.name(), "patch '" + p.name() + "' is already enabled");
+            throw new PatchException(Reason.ILLEGAL_STATE, p.name(), "patch '" + p.name() + "' is already enabled:"
+                    + " nothing was changed; it needs no second enable ('jlivepatch status' shows its state)");
         }
         requireEnabledBelow(order, p, p.name(), p.patch().replace());
         StateCheck.check(order, p);
@@ -1114,7 +1115,9 @@ public final class PatchRegistry {
             }
             requireNoOtherTransition(p.name(), "disable");
             if (!p.isEnabled()) {
-                throw new PatchException(Reason.ILLEGAL_STATE, p.name(), "patch '" + p.name() + "' is not enabled");
+                throw new PatchException(Reason.ILLEGAL_STATE, p.name(), "patch '" + p.name() + "' is not enabled:"
+                        + " nothing was changed; it needs no disable (its methods run without it), and unregister"
+                        + " removes it ('jlivepatch status' shows its state)");
             }
             List<RegisteredPatch> order = stack;
             for (int i = order.indexOf(p) + 1; i < order.size(); i++) {
