@@ -47,7 +47,8 @@ final class UninstallCommand implements Callable<Integer> {
         Path file = dir.file(which);
         if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS) && !Files.isSymbolicLink(file)) {
             throw new Refused("no " + Text.clean(which) + " in " + Text.clean(dir.path().toString()) + " (installed: "
-                    + PatchDirectory.describe(installed) + ")");
+                    + PatchDirectory.describe(installed) + "); nothing was removed: name an installed .jar file or its"
+                    + " patch name");
         }
         return file;
     }

@@ -1,0 +1,151 @@
+package io.jlivepatch.agent.cli;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.jar.Attributes;
+import java.util.jar.JarEntry;
+import java.util.jar.JarOutputStream;
+import java.util.jar.Manifest;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The command line's refusals that need no target JVM (install, uninstall, build's signing and
+ * inputs, a pid that is the command itself): exit 1, one line saying what is wrong and what to do,
+ * and nothing written or removed.
+ */
+class OfflineRefusalsTest {
+
+    @TempDir
+    Path tmp;
+
+    private record Run(int code, String out, String err) {
+    }
+
+    private static Run run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = Main.run(new PrintWriter(out), new PrintWriter(err), args);
+        return new Run(code, out.toString(), err.toString());
+    }
+
+    private static void refused(Run r, String... fragments) {
+        assertEquals(Main.REFUSED, r.code(), r.err());
+        assertTrue(r.err().startsWith("jlivepatch: refused: "), r.err());
+        for (String f : fragments) {
+            assertTrue(r.err().contains(f), "'" + f + "' not in: " + r.err());
+        }
+        assertEquals(1, r.err().lines().count(), "one line: " + r.err());
+        assertEquals("", r.out());
+    }
+
+    private static List<String> list(Path dir) throws IOException {
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.map(p -> String.valueOf(p.getFileName())).sorted().toList();
+        }
+    }
+
+    /** A patch JAR as install reads it: its manifest and its Livepatch-Class entry (not loaded here). */
+    private Path patchJar(String file, String name) throws IOException {
+        Manifest m = new Manifest();
+        m.getMainAttributes().put(Attributes.Name.MANIFEST_VERSION, "1.0");
+        m.getMainAttributes().putValue("Livepatch-Name", name);
+        m.getMainAttributes().putValue("Livepatch-Description", "a test patch");
+        m.getMainAttributes().putValue("Livepatch-Class", "com.acme.Fix");
+        Path jar = tmp.resolve(file);
+        try (OutputStream o = Files.newOutputStream(jar); JarOutputStream j = new JarOutputStream(o, m)) {
+            j.putNextEntry(new JarEntry("com/acme/Fix.class"));
+            j.write(new byte[] {(byte) 0xCA, (byte) 0xFE, (byte) 0xBA, (byte) 0xBE});
+            j.closeEntry();
+        }
+        return jar;
+    }
+
+    @Test
+    void thePidOfTheCommandItselfIsRefusedSayingWhichPidToGive() {
+        refused(run("status", Long.toString(ProcessHandle.current().pid())), "pid " + ProcessHandle.current().pid()
+                + " is this jlivepatch command itself: give the pid of the application JVM");
+    }
+
+    @Test
+    void installRefusesWhatTheStartUpLoaderWouldNotReadAndWritesNothing() throws Exception {
+        Path dir = Files.createDirectory(tmp.resolve("patches"));
+        Path notes = Files.writeString(tmp.resolve("fix.txt"), "not a jar");
+        refused(run("install", notes.toString(), dir.toString()), "the start-up loader reads only files named *.jar:"
+                + " install fix.txt with --as <name.jar>");
+
+        Path jar = patchJar("fix.jar", "fix-offline");
+        refused(run("install", jar.toString(), dir.toString(), "--as", "../escaped.jar"), "'../escaped.jar' is not a"
+                + " file name the start-up loader reads: use a name ending in .jar, without a directory, not starting"
+                + " with '.'");
+        assertFalse(Files.exists(tmp.resolve("escaped.jar")));
+
+        Path missing = tmp.resolve("no-such-dir");
+        refused(run("install", jar.toString(), missing.toString()), "no directory " + missing + ": give the directory"
+                + " the JVM loads its patches from at start-up (-javaagent:jlivepatch-agent.jar=patches=<dir>); create"
+                + " it first");
+        assertFalse(Files.exists(missing));
+
+        Path badName = patchJar("bad-name.jar", "bad name!");
+        refused(run("install", badName.toString(), dir.toString()), "INVALID_PATCH: patch JAR " + badName
+                + ": Livepatch-Name 'bad name!' is not valid: use 1 to 64 characters from [A-Za-z0-9_.-]");
+        assertEquals(List.of(), list(dir), "nothing installed");
+    }
+
+    @Test
+    void uninstallOfAFileNotInstalledSaysWhatIsAndRemovesNothing() throws Exception {
+        Path dir = Files.createDirectory(tmp.resolve("patches"));
+        Files.copy(patchJar("fix.jar", "fix-kept"), dir.resolve("fix.jar")); // as install leaves it
+        refused(run("uninstall", "other.jar", dir.toString()), "no other.jar in " + dir + " (installed: ",
+                "fix.jar", "fix-kept", "nothing was removed: name an installed .jar file or its patch name");
+        assertEquals(List.of("fix.jar"), list(dir), "nothing removed");
+    }
+
+    @Test
+    void buildRefusesAMissingInputOrSigningKeyAndWritesNoOutput() throws Exception {
+        Path out = tmp.resolve("fix.jar");
+        Path old = Files.createDirectory(tmp.resolve("old"));
+        Path missing = tmp.resolve("new-missing");
+        refused(run("build", "--old", old.toString(), "--new", missing.toString(), "--name", "fix", "-o",
+                out.toString()), missing + " does not exist: give a JAR (a plain JAR, a Spring Boot fat JAR or a WAR),"
+                + " a directory of classes or a Maven project");
+
+        String unset = "JLIVEPATCH_TEST_NEVER_SET_" + ProcessHandle.current().pid();
+        assertEquals(null, System.getenv(unset));
+        Path store = Files.write(tmp.resolve("keys.p12"), new byte[] {1, 2, 3});
+        refused(run("build", "--old", old.toString(), "--new", old.toString(), "--name", "fix", "-o", out.toString(),
+                "--sign", store.toString(), "--alias", "fix", "--storepass-env", unset), "environment variable " + unset
+                + " (--storepass-env) is not set: export it with the keystore password");
+
+        Path noFile = tmp.resolve("no-password-file");
+        refused(run("build", "--old", old.toString(), "--new", old.toString(), "--name", "fix", "-o", out.toString(),
+                "--sign", store.toString(), "--alias", "fix", "--storepass-file", noFile.toString()), "keystore password"
+                + " file " + noFile + " (--storepass-file) cannot be read (", "): check the path and its permissions");
+
+        Path password = Files.writeString(tmp.resolve("password"), "secret\n");
+        Path noStore = tmp.resolve("no-keys.p12");
+        refused(run("build", "--old", old.toString(), "--new", old.toString(), "--name", "fix", "-o", out.toString(),
+                "--sign", noStore.toString(), "--alias", "fix", "--storepass-file", password.toString()), "keystore "
+                + noStore + " does not exist: give --sign the PKCS12 or JKS file that holds the signing key");
+
+        Run garbage = run("build", "--old", old.toString(), "--new", old.toString(), "--name", "fix", "-o",
+                out.toString(), "--sign", store.toString(), "--alias", "fix", "--storepass-file", password.toString());
+        refused(garbage, "keystore " + store + " ");
+        assertTrue(garbage.err().contains(": give a PKCS12 or JKS file") || garbage.err().contains("is not a PKCS12 or"
+                + " JKS keystore: give the file keytool -genkeypair made"), garbage.err());
+
+        assertFalse(Files.exists(out), "no output");
+        assertEquals(List.of("keys.p12", "old", "password"), list(tmp), "nothing else written");
+    }
+}
