@@ -57,6 +57,13 @@ public final class ReplacesScanner {
                  String replacementDesc, boolean next, int[] nextParameters, boolean callsItsTarget) {
     }
 
+    /**
+     * What is wrong with one annotated method: a malformed annotation is an INVALID_PATCH, a method
+     * that cannot be a replacement (not public static, native) a SIGNATURE_MISMATCH.
+     */
+    private record Problem(Reason reason, String text) {
+    }
+
     private ReplacesScanner() {
     }
 
@@ -82,13 +89,16 @@ public final class ReplacesScanner {
 
     public static List<Entry> scan(PatchJar jar) throws PatchException {
         List<Entry> entries = new ArrayList<>();
-        List<String> problems = new ArrayList<>();
+        List<Problem> problems = new ArrayList<>();
         for (String patchClass : jar.patchClasses()) {
             scan(jar, patchClass, entries, problems);
         }
         if (!problems.isEmpty()) {
-            throw new PatchException(Reason.SIGNATURE_MISMATCH, jar.name(), "patch JAR " + jar.source() + ": "
-                    + String.join("; ", problems));
+            // One refusal names every problem; a malformed annotation among them makes the JAR invalid.
+            Reason reason = problems.stream().anyMatch(p -> p.reason() == Reason.INVALID_PATCH)
+                    ? Reason.INVALID_PATCH : Reason.SIGNATURE_MISMATCH;
+            throw new PatchException(reason, jar.name(), "patch JAR " + jar.source() + ": "
+                    + String.join("; ", problems.stream().map(Problem::text).toList()));
         }
         if (entries.isEmpty()) {
             throw new PatchException(Reason.INVALID_PATCH, jar.name(), "patch JAR " + jar.source() + ": "
@@ -125,11 +135,11 @@ public final class ReplacesScanner {
                 + " give it a last parameter '@Next MethodHandle next' and invoke that";
     }
 
-    private static void scan(PatchJar jar, String patchClass, List<Entry> entries, List<String> problems)
+    private static void scan(PatchJar jar, String patchClass, List<Entry> entries, List<Problem> problems)
             throws PatchException {
         byte[] bytes = jar.classes().get(patchClass.replace('.', '/'));
         List<Entry> found = new ArrayList<>();
-        List<String> wrong = new ArrayList<>();
+        List<Problem> wrong = new ArrayList<>();
         try {
             read(bytes, patchClass, found, wrong, true);
         } catch (RuntimeException | StackOverflowError unreadableCode) {
@@ -152,7 +162,7 @@ public final class ReplacesScanner {
     }
 
     /** Reads {@code bytes}' annotated methods into {@code entries}; their code too when {@code code}. */
-    private static void read(byte[] bytes, String patchClass, List<Entry> entries, List<String> problems,
+    private static void read(byte[] bytes, String patchClass, List<Entry> entries, List<Problem> problems,
                              boolean code) {
         new ClassReader(bytes).accept(new ClassVisitor(Opcodes.ASM9) {
             @Override
@@ -255,17 +265,19 @@ public final class ReplacesScanner {
                         }
                         String where = patchClass + "." + name + descriptor;
                         if ((access & Opcodes.ACC_PUBLIC) == 0 || (access & Opcodes.ACC_STATIC) == 0) {
-                            problems.add(where + " is annotated @Replaces but is not public static:"
-                                    + " declare it 'public static'");
+                            problems.add(new Problem(Reason.SIGNATURE_MISMATCH, where + " is annotated @Replaces but"
+                                    + " is not public static: declare it 'public static'"));
                         } else if ((access & Opcodes.ACC_NATIVE) != 0) {
                             // The JVM links a native method lazily: the JAR would load and every call of the
                             // patched method throw UnsatisfiedLinkError while status says PATCHED.
-                            problems.add(where + " is annotated @Replaces but is declared native: a patch brings no"
-                                    + " native library, so every call would throw UnsatisfiedLinkError; give it a"
-                                    + " body in Java");
+                            problems.add(new Problem(Reason.SIGNATURE_MISMATCH, where + " is annotated @Replaces but"
+                                    + " is declared native: a patch brings no native library, so every call would"
+                                    + " throw UnsatisfiedLinkError; give it a body in Java"));
                         } else if (values.getOrDefault("target", "").isBlank()
                                 || values.getOrDefault("method", "").isBlank()) {
-                            problems.add(where + ": @Replaces needs target and method");
+                            problems.add(new Problem(Reason.INVALID_PATCH, where + ": @Replaces needs target and"
+                                    + " method: name the class and the method it replaces, e.g. @Replaces(target ="
+                                    + " \"com.acme.Greeter\", method = \"greet\")"));
                         } else {
                             // A misplaced @Next is refused at registration (SignatureCheck.problem, from these
                             // indices); here it only must not be taken for a target's parameter.
