@@ -285,6 +285,23 @@ class FailureRefusalTest {
         assertTrue(livepatch().patches().isEmpty());
     }
 
+    @Test
+    void emptyContentIsRefusedOnRecordSayingToSendAPatchJar() throws Exception {
+        String[] signature = {byte[].class.getName(), String.class.getName(), String.class.getName(),
+                boolean.class.getName(), boolean.class.getName()};
+        int logged = Mbeans.log().length;
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> Mbeans.invoke(Mbeans.livepatch(),
+                "loadContent", new Object[] {new byte[0], io.jlivepatch.internal.Sha256.hex(new byte[0]), "empty.jar",
+                        true, false}, signature));
+        assertEquals("INVALID_PATCH: patch JAR empty.jar: is empty: give a patch JAR", e.getMessage());
+        assertTrue(livepatch().patches().isEmpty());
+        String[] log = Mbeans.log();
+        assertEquals(logged + 1, log.length, String.join("\n", log));
+        assertTrue(log[log.length - 1].contains(" load empty.jar by ")
+                && log[log.length - 1].contains(": refused INVALID_PATCH: patch JAR empty.jar: is empty"),
+                log[log.length - 1]);
+    }
+
     /** Nothing registered, one audit entry and one log line for the refusal, and everything still works. */
     private void assertUnchangedAndStillWorking(String operation, String patch, String reason) throws Exception {
         assertFalse(livepatch().find(patch).isPresent());

@@ -224,6 +224,27 @@ class MalformedJarTest {
         Jars.refused(jar, Reason.INVALID_PATCH, "entry '" + FIX_FILE + "' appears twice");
     }
 
+    /** Which of two manifests a tool reads differs: neither is taken. */
+    @Test
+    void aJarOfTwoManifestsIsRefused() throws Exception {
+        Jars.RawZip zip = new Jars.RawZip().add("META-INF/MANIFEST.MF", Jars.manifestBytes(Jars.manifest("two", FIX)))
+                .add("meta-inf/manifest.mf", Jars.manifestBytes(Jars.manifest("other", FIX)));
+        Jars.classes(FIX).forEach(zip::add);
+        Path jar = zip.write(dir.resolve("two-manifests.jar"));
+        Jars.refused(jar, Reason.INVALID_PATCH, "it holds two manifests (META-INF/MANIFEST.MF): build it again with"
+                + " 'jar' or Maven");
+    }
+
+    /** A copy cut short (an interrupted transfer): its entries stream whole, its central directory is gone. */
+    @Test
+    void aJarWithoutItsCentralDirectoryIsRefused() throws Exception {
+        Path whole = Jars.write(dir.resolve("whole.jar"), Jars.manifest("cut", FIX), Jars.classes(FIX));
+        byte[] bytes = Files.readAllBytes(whole);
+        Path jar = Files.write(dir.resolve("cut.jar"), Arrays.copyOf(bytes, bytes.length - 10));
+        Jars.refused(jar, Reason.INVALID_PATCH, "its central directory cannot be read (missing, truncated or ZIP64):"
+                + " build the JAR again with 'jar' or Maven");
+    }
+
     @Test
     void aLongClassNameInTheManifestIsQuotedShort() throws Exception {
         Path jar = Jars.write(dir.resolve("longclass.jar"), Jars.manifest("longclass", "x".repeat(5000)),
