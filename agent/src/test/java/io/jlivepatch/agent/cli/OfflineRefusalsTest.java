@@ -103,6 +103,54 @@ class OfflineRefusalsTest {
         assertEquals(List.of(), list(dir), "nothing installed");
     }
 
+    /** A patch JAR that passes every check install makes: agentapp.fix.GreeterFix, from the test class path. */
+    private Path validJar(String file) throws IOException {
+        Manifest m = new Manifest();
+        m.getMainAttributes().put(Attributes.Name.MANIFEST_VERSION, "1.0");
+        m.getMainAttributes().putValue("Livepatch-Name", "fix-greet");
+        m.getMainAttributes().putValue("Livepatch-Class", "agentapp.fix.GreeterFix");
+        Path jar = tmp.resolve(file);
+        try (OutputStream o = Files.newOutputStream(jar); JarOutputStream j = new JarOutputStream(o, m);
+             java.io.InputStream in = getClass().getClassLoader().getResourceAsStream("agentapp/fix/GreeterFix.class")) {
+            j.putNextEntry(new JarEntry("agentapp/fix/GreeterFix.class"));
+            j.write(in.readAllBytes());
+            j.closeEntry();
+        }
+        return jar;
+    }
+
+    @Test
+    void installRefusesATrustStorePasswordItCannotReadAndWritesNothing() throws Exception {
+        Path dir = Files.createDirectory(tmp.resolve("patches"));
+        Path jar = validJar("fix-greet.jar");
+        String unset = "JLIVEPATCH_TEST_NEVER_SET_" + ProcessHandle.current().pid();
+        assertEquals(null, System.getenv(unset));
+        Path store = tmp.resolve("trust.p12");
+        refused(run("install", jar.toString(), dir.toString(), "--truststore", store.toString(), "--storepass-env",
+                unset), "--storepass-env: the environment variable " + unset + " is not set: export it with the trust"
+                + " store's password, or use --storepass-file");
+        Path noFile = tmp.resolve("no-password-file");
+        refused(run("install", jar.toString(), dir.toString(), "--truststore", store.toString(), "--storepass-file",
+                noFile.toString()), "--storepass-file " + noFile + " cannot be read (", "): give a file whose first line"
+                + " is the trust store's password");
+        assertEquals(List.of(), list(dir), "nothing installed");
+    }
+
+    @Test
+    void installRefusesWhileAnotherInstallsTemporaryFileIsThereAndLeavesIt() throws Exception {
+        Path dir = Files.createDirectory(tmp.resolve("patches"));
+        Path jar = validJar("fix-greet.jar");
+        Path other = Files.writeString(dir.resolve(".fix-greet.jar.tmp"), "another install's");
+        refused(run("install", jar.toString(), dir.toString()), other + " exists: another install is writing it, or"
+                + " one was interrupted; remove it once no install runs, then install again");
+        assertEquals(List.of(".fix-greet.jar.tmp"), list(dir), "nothing installed");
+        assertEquals("another install's", Files.readString(other), "left as it was");
+
+        Files.delete(other); // what the refusal says to do
+        assertEquals(Main.DONE, run("install", jar.toString(), dir.toString()).code());
+        assertEquals(List.of("fix-greet.jar"), list(dir));
+    }
+
     @Test
     void uninstallOfAFileNotInstalledSaysWhatIsAndRemovesNothing() throws Exception {
         Path dir = Files.createDirectory(tmp.resolve("patches"));
