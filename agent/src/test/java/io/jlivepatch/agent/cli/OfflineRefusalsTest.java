@@ -161,6 +161,38 @@ class OfflineRefusalsTest {
     }
 
     @Test
+    void buildsOptionsThatDoNotGoTogetherAreUsageErrorsSayingWhatToGive() throws Exception {
+        Path out = tmp.resolve("fix.jar");
+        Path old = Files.createDirectory(tmp.resolve("old"));
+        Path password = Files.writeString(tmp.resolve("password"), "secret\n");
+        String[] base = {"build", "--old", old.toString(), "--name", "fix", "-o", out.toString()};
+        usage(run(base), "give the fixed build: --new <jar|dir>, or --source <file|dir> to compile it");
+        usage(run(with(base, "--new", old.toString(), "--source", old.toString())), "give --new or --source, not both:"
+                + " --source compiles the new build from sources");
+        usage(run(with(base, "--new", old.toString(), "--classpath", old.toString())), "--classpath goes with --source:"
+                + " it is what the sources are compiled against");
+        usage(run("build", "--old", old.toString(), "--new", old.toString(), "--dry-run", "--sign", "keys.p12",
+                "--alias", "fix", "--storepass-file", password.toString()), "--sign signs the JAR written: it does not"
+                + " go with --dry-run, which writes none");
+        usage(run(with(base, "--new", old.toString(), "--sign", "keys.p12", "--alias", "fix", "--storepass-env", "X",
+                "--storepass-file", password.toString())), "give the keystore password once: --storepass-env or"
+                + " --storepass-file");
+        assertFalse(Files.exists(out), "no output");
+    }
+
+    private static String[] with(String[] base, String... more) {
+        String[] all = java.util.Arrays.copyOf(base, base.length + more.length);
+        System.arraycopy(more, 0, all, base.length, more.length);
+        return all;
+    }
+
+    private static void usage(Run r, String message) {
+        assertEquals(Main.USAGE, r.code(), r.err());
+        assertTrue(r.err().contains(message), "'" + message + "' not in: " + r.err());
+        assertEquals("", r.out());
+    }
+
+    @Test
     void buildRefusesAMissingInputOrSigningKeyAndWritesNoOutput() throws Exception {
         Path out = tmp.resolve("fix.jar");
         Path old = Files.createDirectory(tmp.resolve("old"));
