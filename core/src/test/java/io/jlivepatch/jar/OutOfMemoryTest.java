@@ -47,6 +47,45 @@ class OutOfMemoryTest {
         assertTrue(out.contains("still running"), out);
     }
 
+    /**
+     * The file itself larger than the heap, under a size limit raised above the heap: reading its
+     * bytes runs out of memory, a refusal that says which limit to lower; the JVM runs on.
+     */
+    @Test
+    void runningOutOfHeapWhileReadingTheFileIsARefusalAndTheJvmRunsOn() throws Exception {
+        Path jar = dir.resolve("large.jar");
+        try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(jar.toFile(), "rw")) {
+            f.setLength(96L << 20); // sparse: no disk written
+        }
+        String classPath = String.join(File.pathSeparator, location(OutOfMemoryTest.class),
+                location(PatchJar.class), location(ClassReader.class));
+        Process p = new ProcessBuilder(Paths.get(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx32m", "-XX:TieredStopAtLevel=1", "-cp", classPath, ReadFileWithGenerousLimit.class.getName(),
+                jar.toString()).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(120, TimeUnit.SECONDS), "a hang detector");
+        assertEquals(0, p.exitValue(), out);
+        assertTrue(out.contains("refused INVALID_PATCH: patch JAR " + jar + ": jlivepatch ran out of memory reading"
+                + " it; nothing was loaded and the application runs on: lower max-jar-bytes or give the JVM more heap"),
+                out);
+        assertTrue(out.contains("still running"), out);
+    }
+
+    /** Reads the file named by its argument under a size limit larger than its heap; says what happened. */
+    static final class ReadFileWithGenerousLimit {
+        public static void main(String[] args) throws Exception {
+            try {
+                io.jlivepatch.internal.jar.PatchJarBytes.read(Paths.get(args[0]),
+                        JarLimits.DEFAULTS.with(JarLimits.MAX_JAR_BYTES, "1g"));
+                System.out.println("read whole");
+            } catch (PatchException e) {
+                System.out.println("refused " + e.reason() + ": " + e.getMessage());
+            }
+            List<byte[]> fresh = List.of(new byte[1 << 20], new byte[1 << 20]);
+            System.out.println("still running, and allocating: " + fresh.size() + " MiB");
+        }
+    }
+
     private static String location(Class<?> c) throws Exception {
         return Paths.get(c.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
     }
