@@ -558,7 +558,9 @@ public final class PatchJarLoader {
             if (candidates.isEmpty()) {
                 throw new PatchException(Reason.TARGET_NOT_FOUND, jar.name(), where + ": " + e.target()
                         + " declares no method named " + e.method() + (classes.size() == 1 ? ""
-                        : " in any of its class loaders (" + String.join(", ", loaders) + ")"));
+                        : " in any of its class loaders (" + String.join(", ", loaders) + ")") + "; check method = in"
+                        + " @Replaces against the class the application runs, or name as target = the class that"
+                        + " declares the method (an inherited one is patched where it is declared)");
             }
             throw new PatchException(Reason.INVALID_PATCH, jar.name(), where + " is ambiguous: " + e.target()
                     + " declares " + candidates + "; add descriptor = one of them");
