@@ -96,6 +96,42 @@ class TrustEnforcementIT {
         }
     }
 
+    /**
+     * A signed JAR whose signature file is garbage (a damaged copy, a hand-made JAR): its signature
+     * cannot be checked, and the load is refused saying so and how to sign it again; nothing is
+     * registered, no hook is placed, and the refusal is on record.
+     */
+    @Test
+    void aJarWhoseSignatureFileIsGarbageIsRefusedAsUncheckableAndChangesNothing() throws Exception {
+        Path byAlice = Signing.sign(TestJars.greeterFixJar(dir), alice, dir, "greet-alice.jar");
+        String sf = null;
+        try (java.util.jar.JarFile jar = new java.util.jar.JarFile(byAlice.toFile(), false)) {
+            for (var e = jar.entries(); e.hasMoreElements(); ) {
+                String name = e.nextElement().getName();
+                sf = name.startsWith("META-INF/") && name.endsWith(".SF") ? name : sf;
+            }
+        }
+        assertTrue(sf != null, "jarsigner wrote a signature file");
+        byte[] garbage = new byte[512];
+        new java.util.Random(115).nextBytes(garbage); // fixed: the same bytes every run
+        garbage[0] = 0; // no header name starts with a NUL byte: never a manifest line
+        Path damaged = Signing.withChangedEntry(byAlice, dir, "greet-alice-garbage-sf.jar", sf, garbage);
+        try (ServiceProcess service = new ServiceProcess(agent(trustAlice))) {
+            Cli load = Cli.run("load", service.pid(), damaged);
+            assertEquals(1, load.exitCode(), load.toString());
+            assertTrue(load.err().contains("UNTRUSTED") && load.err().contains("patch JAR '" + damaged + "': its"
+                    + " signature cannot be checked (IOException: ") && load.err().contains("): sign it again with"
+                    + " jarsigner or jlivepatch build --sign"), load.toString());
+            assertEquals(1, load.err().lines().count(), "one line: " + load);
+            assertEquals(ORIGINAL, service.call(), "no hook: the application's own code runs");
+            Cli status = Cli.run("status", service.pid(), "--log");
+            assertEquals(0, status.exitCode(), status.toString());
+            assertTrue(status.out().contains("no patches registered"), status.toString());
+            assertTrue(status.out().lines().anyMatch(l -> l.contains(" load ") && l.contains(damaged.toString())
+                    && l.contains("refused UNTRUSTED")), "the refusal is on record: " + status);
+        }
+    }
+
     @Test
     void atStartUpOnlyTheTrustedJarOfThePatchDirectoryIsEnabled() throws Exception {
         Path patches = Files.createDirectory(dir.resolve("patches"));

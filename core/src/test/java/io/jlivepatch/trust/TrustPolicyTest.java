@@ -391,6 +391,21 @@ class TrustPolicyTest {
         refused(p12(), jar, "signature file 'META-INF/LEAF.SF' does not cover the manifest's main attributes");
     }
 
+    /**
+     * A signature file that is not one (its bytes replaced, as a damaged copy or a hand-made JAR has
+     * them): the manifest parser the signature is read with cannot take it, and the JAR is refused
+     * saying so and how to sign it again, never read as unsigned or as a trusted one.
+     */
+    @Test
+    void aSignatureFileOfGarbageIsRefusedAsOneThatCannotBeChecked() throws Exception {
+        byte[] garbage = new byte[512];
+        new java.util.Random(115).nextBytes(garbage); // fixed: the same bytes every run
+        garbage[0] = 0; // no header name starts with a NUL byte: never a manifest line
+        PatchJarBytes jar = Keys.rewrite(byLeaf, Map.of("META-INF/LEAF.SF", b -> garbage), Map.of());
+        refused(p12(), jar, "its signature cannot be checked (IOException: ", "): sign it again with jarsigner or"
+                + " jlivepatch build --sign");
+    }
+
     @Test
     void entriesSignedByDifferentSignersAreRefused() throws Exception {
         // signed by Self, an entry added, then all of it signed by Leaf: the new entry lacks Self
