@@ -228,4 +228,67 @@ class OfflineRefusalsTest {
         assertFalse(Files.exists(out), "no output");
         assertEquals(List.of("keys.p12", "old", "password"), list(tmp), "nothing else written");
     }
+
+    /**
+     * build --sign with a key it cannot use, made here by keytool as an operator makes one: an alias
+     * that is a certificate, not a key pair; a JKS key whose password is not the store's and is not
+     * given; a JKS store holding a certificate of a type this JDK has no factory for. Each is refused
+     * before anything is built, saying what is wrong and what to do; nothing is written.
+     */
+    @Test
+    void buildRefusesASigningKeyItCannotUseAndWritesNoOutput() throws Exception {
+        Path out = tmp.resolve("fix.jar");
+        Path old = Files.createDirectory(tmp.resolve("old"));
+        Path password = Files.writeString(tmp.resolve("password"), "store-secret\n");
+        Path keys = Files.createDirectory(tmp.resolve("keys"));
+
+        Path p12 = keys.resolve("keys.p12");
+        keytool("-genkeypair", "-alias", "fix", "-dname", "CN=Fix", "-keyalg", "EC", "-groupname", "secp256r1",
+                "-keystore", p12.toString(), "-storepass", "store-secret");
+        Path cer = keys.resolve("fix.cer");
+        keytool("-exportcert", "-alias", "fix", "-file", cer.toString(), "-keystore", p12.toString(), "-storepass",
+                "store-secret");
+        keytool("-importcert", "-alias", "trusted", "-file", cer.toString(), "-keystore", p12.toString(),
+                "-storepass", "store-secret");
+        refused(sign(out, old, p12, "trusted", password), "entry 'trusted' of keystore " + p12 + " is not a private"
+                + " key (it is a certificate): give --alias a key pair, a PrivateKeyEntry in keytool -list");
+
+        // JKS keeps a key password of its own (PKCS12 as keytool makes it does not)
+        Path jks = keys.resolve("keys.jks");
+        keytool("-genkeypair", "-alias", "fix", "-dname", "CN=Fix", "-keyalg", "EC", "-groupname", "secp256r1",
+                "-keystore", jks.toString(), "-storetype", "JKS", "-storepass", "store-secret", "-keypass",
+                "key-secret");
+        refused(sign(out, old, jks, "fix", password), "the key 'fix' of keystore " + jks + " cannot be opened: its"
+                + " password is wrong (it is the store's unless --keypass-env or --keypass-file gives another)");
+
+        // the type of each certificate is written in a JKS store: one no CertificateFactory makes
+        byte[] store = Files.readAllBytes(jks);
+        int at = new String(store, java.nio.charset.StandardCharsets.ISO_8859_1).indexOf("X.509");
+        assertTrue(at > 0, "a JKS store names its certificates' type");
+        store[at + 4] = 'Y';
+        Path unknownType = Files.write(keys.resolve("unknown-type.jks"), store);
+        refused(sign(out, old, unknownType, "fix", password), "keystore " + unknownType + " cannot be read (",
+                "X.50Y", "): give a PKCS12 or JKS file");
+
+        assertFalse(Files.exists(out), "no output");
+        assertEquals(List.of("keys", "old", "password"), list(tmp), "nothing else written");
+        assertEquals(List.of(), list(old), "nothing built");
+    }
+
+    private static Run sign(Path out, Path old, Path keystore, String alias, Path password) {
+        return run("build", "--old", old.toString(), "--new", old.toString(), "--name", "fix", "-o", out.toString(),
+                "--sign", keystore.toString(), "--alias", alias, "--storepass-file", password.toString());
+    }
+
+    /** This JDK's keytool, as an operator runs it; it must exit 0. */
+    private static void keytool(String... args) throws IOException, InterruptedException {
+        List<String> cmd = new java.util.ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin",
+                "keytool").toString(), "-J-XX:TieredStopAtLevel=1", "-J-XX:+UseSerialGC", "-noprompt"));
+        cmd.addAll(List.of(args));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        p.getOutputStream().close(); // a prompt ends at once instead of waiting for an answer
+        String output = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(120, java.util.concurrent.TimeUnit.SECONDS), "keytool hung"); // a hang detector only
+        assertEquals(0, p.exitValue(), String.join(" ", cmd) + ":\n" + output);
+    }
 }
