@@ -380,6 +380,35 @@ class TrustPolicyTest {
         refused(p12(), jar, "its manifest does not match its signature", "changed after signing");
     }
 
+    /**
+     * A signature block whose signature no longer verifies its signature file (the block's last byte,
+     * the signature's, changed; or a digest of the signature file changed): the signature files were
+     * changed, not the manifest, and the refusal says which. It said the manifest (the patch's name and
+     * classes) was changed after signing.
+     */
+    @Test
+    void aChangedSignatureBlockOrSignatureFileIsNotSaidToBeAChangedManifest() throws Exception {
+        PatchJarBytes block = Keys.rewrite(byLeaf, Map.of("META-INF/LEAF.EC", b -> {
+            byte[] changed = Arrays.copyOf(b, b.length);
+            changed[changed.length - 1] ^= 1; // jarsigner's block without a timestamp ends with the signature
+            return changed;
+        }), Map.of());
+        PatchJarBytes sf = Keys.rewrite(byLeaf, Map.of("META-INF/LEAF.SF", b -> {
+            String text = new String(b, StandardCharsets.UTF_8);
+            int at = text.indexOf("Name: " + FIX);
+            int digest = text.indexOf("-Digest: ", at) + "-Digest: ".length();
+            char c = text.charAt(digest);
+            return (text.substring(0, digest) + (c == 'A' ? 'B' : 'A') + text.substring(digest + 1))
+                    .getBytes(StandardCharsets.UTF_8);
+        }), Map.of());
+        for (PatchJarBytes jar : List.of(block, sf)) {
+            String m = refused(p12(), jar, "its signature files do not verify (", "): its signature file or"
+                    + " signature block was changed after signing; build and sign it again, and find out who changed"
+                    + " it");
+            assertFalse(m.contains("manifest"), m);
+        }
+    }
+
     @Test
     void aSignatureFileThatLeavesTheManifestsMainAttributesOutIsRefused() throws Exception {
         PatchJarBytes jar = Keys.rewrite(byLeaf, Map.of("META-INF/LEAF.SF", b -> new String(b,

@@ -93,6 +93,13 @@ final class JarSigners {
             entry = null;
         } catch (SecurityException e) {
             if (entry == null || isSignatureFile(entry)) {
+                if (String.valueOf(e.getMessage()).startsWith(BLOCK_DOES_NOT_VERIFY)) {
+                    // the block's signature is over the signature file: one of the two was changed, the
+                    // manifest perhaps not at all (that is a digest mismatch, said below)
+                    throw Refusal.of(what + ": its signature files do not verify (" + Refusal.describe(e) + "): its"
+                            + " signature file or signature block was changed after signing; build and sign it again,"
+                            + " and find out who changed it", e);
+                }
                 // the signature files are checked against the manifest as the first entries are read
                 throw Refusal.of(what + ": its manifest does not match its signature (" + Refusal.describe(e) + "):"
                         + " the manifest (the patch's name and classes) was changed after signing; build and sign"
@@ -142,6 +149,13 @@ final class JarSigners {
         }
         return false;
     }
+
+    /**
+     * How the JDK's verifier ({@code sun.security.util.SignatureFileVerifier}, JDK 17 to 25) begins the
+     * message of a block whose signature does not verify its signature file. Another wording falls
+     * back to the manifest's refusal, which is still a refusal.
+     */
+    private static final String BLOCK_DOES_NOT_VERIFY = "cannot verify signature block file";
 
     /** The security property that lists what the JDK's JAR verifier takes for no signature at all. */
     private static final String DISABLED = "jdk.jar.disabledAlgorithms";
