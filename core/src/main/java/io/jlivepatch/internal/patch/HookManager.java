@@ -659,7 +659,7 @@ public final class HookManager {
                 Log.get().log(System.Logger.Level.ERROR, "following the class definitions in flight failed (the"
                         + " change itself is done or refused as said; they are looked at again by the next change)", e);
             } catch (RuntimeException | LinkageError | VirtualMachineError again) {
-                // the log cannot take it either (Log.get()'s first use): the caller has it all the same
+                // the logger never throws; its message may (built here, out of memory): the caller has it all the same
             }
             return e;
         }

@@ -248,9 +248,9 @@ final class InFlightFollowUp {
                         Log.get().log(System.Logger.Level.ERROR, "following the definitions in flight failed"
                                 + " (looked at again each second; logged once until a look succeeds)", e);
                     } catch (RuntimeException | LinkageError | VirtualMachineError again) {
-                        // The logger's own calls never throw (CleanLogger); Log.get()'s first use, which sets
-                        // up the JDK's logging, may: thrown on, it would end this thread, as above. Not tried
-                        // again in this run of failures.
+                        // The logger's calls never throw (CleanLogger), nor does Log.get() (Log.cleaned); the
+                        // call's arguments are made here first, and out of memory they may: thrown on, that
+                        // would end this thread, as above. Not tried again in this run of failures.
                     }
                 }
                 more = giveUpExpired();
