@@ -55,7 +55,8 @@ public final class AuditFile implements Runnable {
      * A wait at the JVM's exit (the drain, or a line after it: {@link #afterExitDrain}) ran out of
      * its time: later lines of the exit wait no more, so that an exit that makes N more records (a
      * shutdown hook's unload) takes the one bound, not N more; nor do those waiting already, woken
-     * when it is set. Under this.
+     * when it is set, whether their lines are the drain's ({@link #awaitWritten}) or came after it.
+     * Under this.
      */
     private boolean exitGaveUp;
     /** Why the last write failed (or the writer is stuck), or null after a write that succeeded. */
@@ -87,6 +88,8 @@ public final class AuditFile implements Runnable {
      * so that a wait that must not happen shows as a hang rather than as a time.
      */
     long afterDrainBoundMs = DRAIN_AT_EXIT_MS;
+    /** How long a record waits for its line ({@link #awaitWritten}): raised by tests as {@link #afterDrainBoundMs}. */
+    long waitForWriteMs = WAIT_FOR_WRITE_MS;
 
     // The writer thread's own: the open file, or null until opened (again).
     private PrivateAppendFile out;
@@ -408,8 +411,9 @@ public final class AuditFile implements Runnable {
 
     /**
      * Waits, within bounds, until the writer is done with line number {@code mine} (from
-     * {@link #enqueue}); not at all for -1, nor while the writer is stuck. A line queued after the
-     * drain at the JVM's exit: {@link #afterExitDrain}.
+     * {@link #enqueue}); not at all for -1, nor while the writer is stuck, nor once a wait at the
+     * JVM's exit gave up ({@link #exitGaveUp}). A line queued after the drain at the JVM's exit:
+     * {@link #afterExitDrain}.
      */
     void awaitWritten(long mine) {
         if (mine < 0) {
@@ -425,22 +429,24 @@ public final class AuditFile implements Runnable {
         }
         String report = null;
         synchronized (this) {
-            if (stuck) {
+            // A line the exit's drain gave up on (only its lines reach here after it: afterExitDrain) is
+            // counted and said by the drain already; waited for on, it would hold the exit past its bound.
+            if (stuck || exitGaveUp) {
                 return;
             }
-            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(WAIT_FOR_WRITE_MS);
+            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(waitForWriteMs);
             boolean interrupted = false;
-            while (done < mine && !interrupted) {
+            while (done < mine && !interrupted && !exitGaveUp) {
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
                     stuck = true;
-                    problem = "writing " + shown + " has not ended within " + WAIT_FOR_WRITE_MS
+                    problem = "writing " + shown + " has not ended within " + waitForWriteMs
                             + " ms; records are queued and written when it ends";
                     report = noteProblem(problem);
                     break;
                 }
                 try {
-                    TimeUnit.NANOSECONDS.timedWait(this, left); // pairs with notifyAll in finished
+                    TimeUnit.NANOSECONDS.timedWait(this, left); // pairs with notifyAll in finished, and drain's
                 } catch (InterruptedException e) {
                     interrupted = true; // the caller's interrupt stands; its line is queued
                 }

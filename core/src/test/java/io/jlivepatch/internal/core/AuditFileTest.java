@@ -546,6 +546,54 @@ class AuditFileTest {
         assertTrue(f.notWrittenSoFar().startsWith("2 records not written to it"), f.notWrittenSoFar());
     }
 
+    /**
+     * A record whose line was queued before the drain at the JVM's exit, waiting for it when the drain
+     * gives up (here: its bound is over at once; at an exit, interrupted or finding the writer stuck):
+     * the drain counted that line as not written and said so, yet the record waited on for its own
+     * bound, past the exit's. Its wait is raised to a day: a wait shows as a hang, not as a time.
+     */
+    @Test
+    void aRecordWaitingForItsLineStopsWaitingWhenTheExitsDrainGivesUp() throws Exception {
+        Path file = dir.resolve("waiting-at-drain.jsonl");
+        AuditFile f = AuditFile.unstarted(file, file.toString()); // a writer that never gets to it
+        f.waitForWriteMs = java.util.concurrent.TimeUnit.DAYS.toMillis(1);
+        Instant time = Instant.parse("2026-12-01T13:00:00Z");
+        Thread waiting = new Thread(() -> f.awaitWritten(f.enqueue(time, "enable", "p", "ok", "api", "", "", "")),
+                "record-before-drain");
+        waiting.setDaemon(true); // a wait that must not happen lasts a day
+        waiting.start();
+        awaitTimedWaiting(waiting); // its line is queued: the drain's target includes it
+
+        assertEquals(1, f.drain(0, io.jlivepatch.internal.Log.get(), true)); // the bound is over at once
+        waiting.join(java.util.concurrent.TimeUnit.SECONDS.toMillis(30)); // a hang detector
+        assertFalse(waiting.isAlive(), "the record waits on for its line after the exit's drain gave up on it");
+        assertTrue(f.notWrittenSoFar().startsWith("1 record not written to it"), f.notWrittenSoFar());
+        assertEquals(null, f.currentProblem(), "the record's own bound ran out: " + f.currentProblem());
+    }
+
+    /**
+     * A record whose line was queued before the drain at the JVM's exit but whose caller comes to wait
+     * for it only after the drain gave up (its thread was held between the two): it waited its whole
+     * bound, up to a second past the exit's. It waits no more, its line counted once, by the drain.
+     */
+    @Test
+    void aRecordThatComesToWaitAfterTheExitsDrainGaveUpOnItsLineDoesNotWait() throws Exception {
+        Path file = dir.resolve("late-waiter.jsonl");
+        AuditFile f = AuditFile.unstarted(file, file.toString()); // a writer that never gets to it
+        f.waitForWriteMs = java.util.concurrent.TimeUnit.DAYS.toMillis(1);
+        Instant time = Instant.parse("2026-12-01T13:00:00Z");
+        long line = f.enqueue(time, "enable", "p", "ok", "api", "", "", ""); // its caller not waiting yet
+        assertEquals(1, f.drain(0, io.jlivepatch.internal.Log.get(), true)); // the bound is over at once
+
+        Thread late = new Thread(() -> f.awaitWritten(line), "record-queued-before-drain");
+        late.setDaemon(true); // a wait that must not happen lasts a day
+        late.start();
+        late.join(java.util.concurrent.TimeUnit.SECONDS.toMillis(30)); // a hang detector
+        assertFalse(late.isAlive(), "the record waits for a line the exit's drain gave up on");
+        assertTrue(f.notWrittenSoFar().startsWith("1 record not written to it"), f.notWrittenSoFar());
+        assertEquals(null, f.currentProblem(), "the record's own bound ran out: " + f.currentProblem());
+    }
+
     /** Until {@code t} waits with a bound (the only such wait on its path), or has ended: then fails. */
     private static void awaitTimedWaiting(Thread t) {
         while (t.getState() != Thread.State.TIMED_WAITING && t.isAlive()) {
