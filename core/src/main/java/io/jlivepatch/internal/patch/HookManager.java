@@ -443,12 +443,10 @@ public final class HookManager {
                 // A site's resolution found no memory or stack: it keeps its gate (correct, one check more a
                 // call) and stays queued for the next link or relink (Dispatch.relink). Said, not
                 // thrown into this thread's end, where the JVM would print it outside jlivepatch's log.
-                try {
-                    Log.get().log(System.Logger.Level.ERROR, "relinking the hooks ran out of memory or stack; the hooks"
-                            + " keep their links until the next link or change relinks them", e);
-                } catch (RuntimeException | LinkageError | VirtualMachineError again) {
-                    // the log cannot take it either
-                }
+                // Nothing to guard: the logger never throws (CleanLogger), the message is a constant (no
+                // allocation here), and the stack is this thread's own, all but unused at this depth.
+                Log.get().log(System.Logger.Level.ERROR, "relinking the hooks ran out of memory or stack; the hooks"
+                        + " keep their links until the next link or change relinks them", e);
             } finally {
                 RecursionGuard.exit(mark);
             }
@@ -659,7 +657,8 @@ public final class HookManager {
                 Log.get().log(System.Logger.Level.ERROR, "following the class definitions in flight failed (the"
                         + " change itself is done or refused as said; they are looked at again by the next change)", e);
             } catch (RuntimeException | LinkageError | VirtualMachineError again) {
-                // the logger never throws; its message may (built here, out of memory): the caller has it all the same
+                // The logger never throws and the message is a constant, but this is the caller's stack, at any
+                // depth: out of stack in the look, the call to log may be too. The caller has it all the same.
             }
             return e;
         }

@@ -205,7 +205,8 @@ final class InFlightFollowUp {
                 Log.get().log(System.Logger.Level.ERROR, "following the definitions in flight stopped (" + e
                         + "); the next change of hooks looks at them again", e);
             } catch (Throwable again) {
-                // as in the loop's failed look: the flag is what matters, and it is cleared
+                // The message is built here, from e's text (out of memory, or a toString of its own that
+                // throws): the flag is what matters, and it is cleared.
             }
         }
     }
@@ -244,14 +245,10 @@ final class InFlightFollowUp {
                 failedInARow++;
                 if (!failureLogged && !(e instanceof VirtualMachineError)) {
                     failureLogged = true;
-                    try {
-                        Log.get().log(System.Logger.Level.ERROR, "following the definitions in flight failed"
-                                + " (looked at again each second; logged once until a look succeeds)", e);
-                    } catch (RuntimeException | LinkageError | VirtualMachineError again) {
-                        // The logger's calls never throw (CleanLogger), nor does Log.get() (Log.cleaned); the
-                        // call's arguments are made here first, and out of memory they may: thrown on, that
-                        // would end this thread, as above. Not tried again in this run of failures.
-                    }
+                    // Unguarded: the logger never throws (CleanLogger), nor does Log.get() (Log.cleaned), the
+                    // message is a constant (nothing allocated here), and this thread's stack is all but unused.
+                    Log.get().log(System.Logger.Level.ERROR, "following the definitions in flight failed"
+                            + " (looked at again each second; logged once until a look succeeds)", e);
                 }
                 more = giveUpExpired();
             } finally {
