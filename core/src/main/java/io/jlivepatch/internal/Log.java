@@ -20,21 +20,49 @@ public final class Log {
      */
     private static volatile java.lang.instrument.Instrumentation instrumentation;
 
-    private static final class Holder {
-        static final System.Logger LOGGER = cleaned();
+    /**
+     * {@link #get()}'s logger once made: written once, under {@code Log.class} ({@link #made()}), read
+     * without a lock (the volatile pairs that write with {@code get()}'s read, so a logger seen is
+     * seen whole). Not a holder class's constant: a class initializer that failed, out of memory or
+     * stack at the first line, would make every later {@code get()} throw NoClassDefFoundError for the
+     * JVM's life, from the catch and finally blocks that log.
+     */
+    private static volatile System.Logger logger;
+
+    /** Makes {@link #made()}'s next attempt fail with it, once (LoggerMadeAgainDriver). */
+    static volatile Error failNextMakeForTests;
+
+    /**
+     * Makes the logger, once: under {@code Log.class} so that two first lines make one. A failure out
+     * of memory or stack is the calling line's alone (the logger is not kept), and the next line tries
+     * again.
+     */
+    private static synchronized System.Logger made() {
+        System.Logger l = logger;
+        if (l == null) {
+            Error fail = failNextMakeForTests;
+            if (fail != null) {
+                failNextMakeForTests = null;
+                throw fail;
+            }
+            l = cleaned();
+            logger = l;
+        }
+        return l;
     }
 
     /**
-     * The logger of {@link #get()}, which must not fail: a class initializer that threw would make
-     * every later {@code get()} throw NoClassDefFoundError, from the catch and finally blocks that log.
-     * {@code System.getLogger} runs the application's {@code System.LoggerFinder} if it has one (a
-     * broken service file: ServiceConfigurationError), so its failure leaves jlivepatch on standard
-     * error, said in the first line.
+     * The logger of {@link #get()}. {@code System.getLogger} runs the application's
+     * {@code System.LoggerFinder} if it has one (a broken service file: ServiceConfigurationError), so
+     * its failure leaves jlivepatch on standard error for the JVM's life, said in the first line; but
+     * not a failure out of memory or stack, which passes, so that the next line tries again.
      */
     private static System.Logger cleaned() {
         System.Logger backEnd;
         try {
             backEnd = backEnd();
+        } catch (VirtualMachineError e) {
+            throw e;
         } catch (RuntimeException | Error e) {
             backEnd = standardErrorBecause(e);
         }
@@ -95,7 +123,8 @@ public final class Log {
     }
 
     public static System.Logger get() {
-        return Holder.LOGGER;
+        System.Logger l = logger;
+        return l != null ? l : made();
     }
 
     /**
