@@ -12,7 +12,9 @@ import java.nio.file.StandardOpenOption;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.security.KeyStoreException;
+import java.security.NoSuchAlgorithmException;
 import java.security.UnrecoverableKeyException;
+import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -50,9 +52,22 @@ final class PatchSigner {
                 throw new Refused(where + " cannot be opened: the password is wrong (--storepass-env or"
                         + " --storepass-file)", e);
             }
+            NoSuchAlgorithmException lacked = lacked(e);
+            if (lacked != null) { // a PKCS12 store's integrity or encryption algorithm
+                throw new Refused(where + " cannot be read by this JDK, which lacks an algorithm the store uses ("
+                        + lacked.getMessage() + "): " + LACKING, e);
+            }
             throw new Refused(where + " cannot be read (" + e.getMessage() + "): give a PKCS12 or JKS file", e);
         } catch (KeyStoreException e) {
             throw new Refused(where + " is not a PKCS12 or JKS keystore: give the file keytool -genkeypair made", e);
+        } catch (CertificateException e) {
+            // The store's type was recognized (else a KeyStoreException above): it is one, of a certificate
+            // this JDK has no factory for, as a JKS store names each certificate's type.
+            throw new Refused(where + " holds a certificate this JDK cannot read (" + e.getMessage() + "): "
+                    + LACKING, e);
+        } catch (NoSuchAlgorithmException e) {
+            throw new Refused(where + " cannot be read by this JDK, which lacks an algorithm the store uses ("
+                    + e.getMessage() + "): " + LACKING, e);
         } catch (GeneralSecurityException | IllegalArgumentException | SecurityException e) {
             throw new Refused(where + " cannot be read (" + e + "): give a PKCS12 or JKS file", e);
         }
@@ -74,11 +89,41 @@ final class PatchSigner {
             }
             return new PatchSigner(entry, alias);
         } catch (UnrecoverableKeyException e) {
+            // A PKCS12 store wraps every failure to decode the key in this exception, the key's
+            // algorithm missing from this JDK included: that one is no matter of the password.
+            NoSuchAlgorithmException lacked = lacked(e);
+            if (lacked != null) {
+                throw new Refused("the key " + quote(alias) + " of " + where + " cannot be opened by this JDK, which"
+                        + " lacks an algorithm the key uses (" + lacked.getMessage() + "): " + LACKING, e);
+            }
             throw new Refused("the key " + quote(alias) + " of " + where + " cannot be opened: its password is wrong"
                     + " (it is the store's unless --keypass-env or --keypass-file gives another)", e);
         } catch (GeneralSecurityException e) {
             throw new Refused("the key " + quote(alias) + " of " + where + " cannot be read (" + e + ")", e);
+        } catch (IllegalArgumentException e) {
+            // KeyStore.PrivateKeyEntry's own check: a key whose algorithm is not its certificate's (a JKS
+            // store hands back a key of an algorithm this JDK lacks under that algorithm's number)
+            throw new Refused("the key " + quote(alias) + " of " + where + " cannot be used (" + e.getMessage()
+                    + "): " + LACKING, e);
         }
+    }
+
+    /**
+     * What to do about a store or key this JDK cannot read (made by a JDK or provider with an algorithm
+     * this one lacks, say a later JDK's ML-DSA): a key pair this JDK makes, or a JDK that reads it.
+     */
+    private static final String LACKING = "give --sign a key pair made with this JDK's keytool -genkeypair (e.g."
+            + " -keyalg EC), or run jlivepatch build on a JDK that reads it";
+
+    /** The {@code NoSuchAlgorithmException} among {@code e}'s causes, {@code e} included; {@code null} if none. */
+    private static NoSuchAlgorithmException lacked(Throwable e) {
+        int depth = 0;
+        for (Throwable c = e; c != null && depth++ < 16; c = c.getCause()) { // bounded: a cause may loop
+            if (c instanceof NoSuchAlgorithmException n) {
+                return n;
+            }
+        }
+        return null;
     }
 
     /** The signing certificate's subject, as the trust policy names the signer. */

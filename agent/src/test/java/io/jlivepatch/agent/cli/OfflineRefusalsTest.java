@@ -267,12 +267,102 @@ class OfflineRefusalsTest {
         assertTrue(at > 0, "a JKS store names its certificates' type");
         store[at + 4] = 'Y';
         Path unknownType = Files.write(keys.resolve("unknown-type.jks"), store);
-        refused(sign(out, old, unknownType, "fix", password), "keystore " + unknownType + " cannot be read (",
-                "X.50Y", "): give a PKCS12 or JKS file");
+        // it is a JKS store: what is wrong is a certificate this JDK cannot read
+        refused(sign(out, old, unknownType, "fix", password), "keystore " + unknownType + " holds a certificate this"
+                + " JDK cannot read (X.50Y not found): " + LACKING);
 
         assertFalse(Files.exists(out), "no output");
         assertEquals(List.of("keys", "old", "password"), list(tmp), "nothing else written");
         assertEquals(List.of(), list(old), "nothing built");
+    }
+
+    /** What a refusal of a store or key this JDK cannot read says to do. */
+    private static final String LACKING = "give --sign a key pair made with this JDK's keytool -genkeypair (e.g."
+            + " -keyalg EC), or run jlivepatch build on a JDK that reads it";
+
+    /**
+     * {@code build --sign} with a key of an algorithm this JDK has no key factory for (a key made by a
+     * later JDK, say ML-DSA of JDK 24 read by JDK 17): a PKCS12 store is said to lack the algorithm, not
+     * to have been given the wrong password (the password is right); a JKS store, which hands such a key
+     * back undecoded, is refused as a key that does not go with its certificate, not as a failure; a
+     * PKCS12 store whose integrity algorithm this JDK lacks is said to be one, not to be no PKCS12 file.
+     * Nothing is written.
+     */
+    @Test
+    void buildRefusesAKeyOfAnAlgorithmThisJdkLacksSayingSoAndWritesNoOutput() throws Exception {
+        Path out = tmp.resolve("fix.jar");
+        Path old = Files.createDirectory(tmp.resolve("old"));
+        Path password = Files.writeString(tmp.resolve("password"), "store-secret\n");
+        Path keys = Files.createDirectory(tmp.resolve("keys"));
+        Path p12 = keys.resolve("keys.p12");
+        keytool("-genkeypair", "-alias", "fix", "-dname", "CN=Fix", "-keyalg", "EC", "-groupname", "secp256r1",
+                "-keystore", p12.toString(), "-storepass", "store-secret");
+
+        Path unknownP12 = storeWithAKeyOfUnknownAlgorithm(p12, keys.resolve("unknown-key.p12"), "PKCS12");
+        refused(sign(out, old, unknownP12, "fix", password), "the key 'fix' of keystore " + unknownP12 + " cannot be"
+                + " opened by this JDK, which lacks an algorithm the key uses (" + UNKNOWN_OID + " KeyFactory not"
+                + " available): " + LACKING);
+        Path unknownJks = storeWithAKeyOfUnknownAlgorithm(p12, keys.resolve("unknown-key.jks"), "JKS");
+        refused(sign(out, old, unknownJks, "fix", password), "the key 'fix' of keystore " + unknownJks + " cannot be"
+                + " used (private key algorithm does not match algorithm of public key", "): " + LACKING);
+
+        // a PKCS12 store whose integrity (MAC) algorithm this JDK lacks is one still: its digest's
+        // object identifier (SHA-256, 2.16.840.1.101.3.4.2.1, keytool's default) made one no JDK has
+        byte[] store = Files.readAllBytes(p12);
+        byte[] sha256 = {0x06, 0x09, 0x60, (byte) 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01};
+        int at = -1;
+        for (int i = 0; i + sha256.length <= store.length; i++) {
+            at = java.util.Arrays.equals(store, i, i + sha256.length, sha256, 0, sha256.length) ? i : at;
+        }
+        assertTrue(at > 0, "a PKCS12 store names its MAC's digest");
+        store[at + sha256.length - 1] = 0x7F;
+        Path unknownMac = Files.write(keys.resolve("unknown-mac.p12"), store);
+        refused(sign(out, old, unknownMac, "fix", password), "keystore " + unknownMac + " cannot be read by this JDK,"
+                + " which lacks an algorithm the store uses (", "2.16.840.1.101.3.4.2.127", "): " + LACKING);
+
+        assertFalse(Files.exists(out), "no output");
+        assertEquals(List.of("keys", "old", "password"), list(tmp), "nothing else written");
+        assertEquals(List.of(), list(old), "nothing built");
+    }
+
+    /** An object identifier no JDK has a key factory for (the example arc of X.660). */
+    private static final String UNKNOWN_OID = "1.2.3.4.5";
+
+    /**
+     * A {@code type} store at {@code file}, password store-secret, whose key pair 'fix' has
+     * {@code certificates}' certificate and a PKCS#8 key of algorithm {@link #UNKNOWN_OID}, as
+     * KeyStore.setKeyEntry stores a key it does not decode.
+     */
+    private static Path storeWithAKeyOfUnknownAlgorithm(Path certificates, Path file, String type) throws Exception {
+        char[] secret = "store-secret".toCharArray();
+        java.security.cert.Certificate[] chain = java.security.KeyStore.getInstance(certificates.toFile(), secret)
+                .getCertificateChain("fix");
+        // PrivateKeyInfo: SEQUENCE { INTEGER 0, SEQUENCE { OID 1.2.3.4.5 }, OCTET STRING 01 02 03 04 }
+        byte[] pkcs8 = {0x30, 0x11, 0x02, 0x01, 0x00, 0x30, 0x06, 0x06, 0x04, 0x2A, 0x03, 0x04, 0x05,
+            0x04, 0x04, 0x01, 0x02, 0x03, 0x04};
+        java.security.PrivateKey key = new java.security.PrivateKey() {
+            @Override
+            public String getAlgorithm() {
+                return UNKNOWN_OID;
+            }
+
+            @Override
+            public String getFormat() {
+                return "PKCS#8";
+            }
+
+            @Override
+            public byte[] getEncoded() {
+                return pkcs8.clone();
+            }
+        };
+        java.security.KeyStore store = java.security.KeyStore.getInstance(type);
+        store.load(null, null);
+        store.setKeyEntry("fix", key, secret, chain);
+        try (OutputStream o = Files.newOutputStream(file)) {
+            store.store(o, secret);
+        }
+        return file;
     }
 
     private static Run sign(Path out, Path old, Path keystore, String alias, Path password) {
