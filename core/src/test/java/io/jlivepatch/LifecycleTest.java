@@ -190,8 +190,9 @@ class LifecycleTest {
         h.enable();
         PatchException e = refused(ILLEGAL_STATE, "lc-enable-twice", h::enable);
         // "is already enabled" alone left open whether the call did anything, and what to do
+        // said to the command line and to code alike: each is told where it sees the state
         assertEquals("patch 'lc-enable-twice' is already enabled: nothing was changed; it needs no second enable"
-                + " ('jlivepatch status' shows its state)", e.getMessage());
+                + " ('jlivepatch status', or PatchHandle.isEnabled() in code, shows its state)", e.getMessage());
         assertTrue(h.isEnabled());
         assertEquals(2, new Stacked().value());
         assertLastAudit("enable lc-enable-twice", "refused ILLEGAL_STATE");
@@ -202,7 +203,8 @@ class LifecycleTest {
         PatchHandle h = livepatch().register(valuePatch("lc-disable-disabled", "two"));
         PatchException e = refused(ILLEGAL_STATE, "lc-disable-disabled", h::disable);
         assertEquals("patch 'lc-disable-disabled' is not enabled: nothing was changed; it needs no disable (its"
-                + " methods run without it), and unregister removes it ('jlivepatch status' shows its state)",
+                + " methods run without it), and unregister removes it ('jlivepatch status', or"
+                + " PatchHandle.isEnabled() in code, shows its state)",
                 e.getMessage());
         assertTrue(h.isRegistered());
         assertFalse(h.isEnabled());

@@ -46,7 +46,8 @@ class DuplicateLoadTest {
         PatchException e = assertThrows(PatchException.class, () -> Jars.lp().load(jar));
         assertEquals(Reason.DUPLICATE_NAME, e.reason(), e.getMessage());
         assertTrue(e.getMessage().contains("patch 'dup-same' is already registered from this very JAR (sha256 "
-                + sha256(jar) + "), enabled: nothing was changed; it needs no second load"), e.getMessage());
+                + sha256(jar) + "), enabled: nothing was changed; it needs no second load ('jlivepatch status', or"
+                + " Livepatch.find in code, shows it)"), e.getMessage());
         assertFalse(e.getMessage().contains("another name"), "no advice to rename the JAR that runs: " + e.getMessage());
         assertUnchanged(first, patched);
     }

@@ -285,7 +285,7 @@ public final class PatchRegistry {
         if (sha256 != null && !sha256.isEmpty() && sha256.equals(was.sha256())) {
             throw new PatchException(Reason.DUPLICATE_NAME, name, jar + "patch '" + name + "' is already registered from"
                     + " this very JAR (sha256 " + sha256 + "), " + state + ": nothing was changed; it needs no second"
-                    + " load ('jlivepatch status' shows it)");
+                    + " load ('jlivepatch status', or Livepatch.find in code, shows it)");
         }
         String from = was.sha256().isEmpty() ? "built in code"
                 : "from " + (was.source().isEmpty() ? "a JAR" : was.source()) + " (sha256 " + was.sha256() + ")";
@@ -1083,7 +1083,8 @@ public final class PatchRegistry {
         requireNoOtherTransition(p.name(), "enable");
         if (p.isEnabled()) {
             throw new PatchException(Reason.ILLEGAL_STATE, p.name(), "patch '" + p.name() + "' is already enabled:"
-                    + " nothing was changed; it needs no second enable ('jlivepatch status' shows its state)");
+                    + " nothing was changed; it needs no second enable ('jlivepatch status', or"
+                    + " PatchHandle.isEnabled() in code, shows its state)");
         }
         requireEnabledBelow(order, p, p.name(), p.patch().replace());
         StateCheck.check(order, p);
@@ -1117,7 +1118,7 @@ public final class PatchRegistry {
             if (!p.isEnabled()) {
                 throw new PatchException(Reason.ILLEGAL_STATE, p.name(), "patch '" + p.name() + "' is not enabled:"
                         + " nothing was changed; it needs no disable (its methods run without it), and unregister"
-                        + " removes it ('jlivepatch status' shows its state)");
+                        + " removes it ('jlivepatch status', or PatchHandle.isEnabled() in code, shows its state)");
             }
             List<RegisteredPatch> order = stack;
             for (int i = order.indexOf(p) + 1; i < order.size(); i++) {
