@@ -227,18 +227,27 @@ public final class PatchJarLoader {
         if (jar.replace()) {
             builder.replaceAll();
         }
+        Patch patch;
         try {
-            Prepared prepared = new Prepared(builder.build(), sources, scan);
-            // Only once nothing refuses the JAR: a warning, never a refusal (ReplacesScanner says why).
-            for (String selfCall : ReplacesScanner.selfCallWarnings(jar, entries)) {
-                io.jlivepatch.internal.Log.get().log(System.Logger.Level.WARNING, "patch JAR {0}: {1}", jar.source(),
-                        selfCall);
-            }
-            return prepared;
+            patch = builder.build();
         } catch (IllegalArgumentException ex) {
-            throw new PatchException(Reason.INVALID_PATCH, jar.name(), "patch JAR " + jar.source() + ": "
-                    + ex.getMessage() + " (fix " + PatchJar.NAME + " in the manifest)");
+            // Defensive: no JAR reaches it today. Each check of Patch's own is made above or by the
+            // scanners first, refused naming the attribute or annotation to fix: the name (first of
+            // all), at least one @Replaces (ReplacesScanner), no method replaced or held twice nor both
+            // (the loops above), a callback's class (CallbackScanner: given, and one the JAR replaces
+            // methods of), a state id once (PatchJar.states). So it cannot say which to fix; Patch's
+            // message names what is wrong.
+            throw new PatchException(Reason.INVALID_PATCH, jar.name(), "patch JAR " + jar.source() + ": the patch it"
+                    + " describes is not valid: " + ex.getMessage() + "; fix that in the JAR's manifest or"
+                    + " annotations, or build the patch again");
         }
+        Prepared prepared = new Prepared(patch, sources, scan);
+        // Only once nothing refuses the JAR: a warning, never a refusal (ReplacesScanner says why).
+        for (String selfCall : ReplacesScanner.selfCallWarnings(jar, entries)) {
+            io.jlivepatch.internal.Log.get().log(System.Logger.Level.WARNING, "patch JAR {0}: {1}", jar.source(),
+                    selfCall);
+        }
+        return prepared;
     }
 
     /**
