@@ -193,9 +193,42 @@ final class FunctionResolver {
             return MethodHandles.lookup().unreflect(m);
         } catch (RuntimeException | IllegalAccessException e) {
             throw refuse(Reason.INVALID_PATCH, patchName, r.target(), "the replacement "
-                    + m.getDeclaringClass().getName() + "." + m.getName() + " is not accessible (" + e.getMessage()
-                    + "); make its class public, or open its package to jlivepatch");
+                    + m.getDeclaringClass().getName() + "." + m.getName() + " is not accessible to jlivepatch ("
+                    + e.getMessage() + "): " + toAccess(m.getDeclaringClass()));
         }
+    }
+
+    /**
+     * What keeps jlivepatch from calling a public static method of {@code c}, and what gives it access:
+     * {@code publicLookup} needs the class public and its package exported to all; {@code setAccessible}
+     * needs the package open to jlivepatch's module, which every unnamed module's is (so there, only a
+     * class that is not public can be at fault, under a security manager).
+     */
+    private static String toAccess(Class<?> c) {
+        Module module = c.getModule();
+        if (!module.isNamed()) {
+            return "make its class public";
+        }
+        Module self = FunctionResolver.class.getModule();
+        String us = self.isNamed() ? "module " + self.getName() : "the unnamed module";
+        String pkg = c.getPackageName();
+        String opens = "'opens " + pkg + (self.isNamed() ? " to " + self.getName() : "") + ";'";
+        String addOpens = "--add-opens " + module.getName() + "/" + pkg + "=" + (self.isNamed() ? self.getName()
+                : "ALL-UNNAMED") + " when the JVM starts";
+        boolean publicClass = Modifier.isPublic(c.getModifiers());
+        if (!module.isExported(pkg)) {
+            return "module " + module.getName() + " does not export package " + pkg + ", nor open it to jlivepatch ("
+                    + us + ")" + (publicClass ? "" : ", and class " + c.getName() + " is not public") + ": export it"
+                    + (publicClass ? "" : " and make the class public") + " ('exports " + pkg + ";' in the module's"
+                    + " module-info), or open it (" + opens + ", or " + addOpens + ")";
+        }
+        if (!publicClass) {
+            return "class " + c.getName() + " is not public, and module " + module.getName() + " does not open package "
+                    + pkg + " to jlivepatch (" + us + "): make the class public, or open the package (" + opens
+                    + " in the module's module-info, or " + addOpens + ")";
+        }
+        return "open package " + pkg + " of module " + module.getName() + " to jlivepatch (" + us + "): " + opens
+                + " in the module's module-info, or " + addOpens;
     }
 
     static PatchException refuse(Reason reason, String patchName, String target, String why) {
