@@ -92,6 +92,10 @@ final class JarSigners {
             }
             entry = null;
         } catch (SecurityException e) {
+            // entry == null is defensive: the verifier throws only as an entry is read to its end (a
+            // signature file checked against its block and the manifest, or an entry against its
+            // digest), never as one begins (JarVerifier.beginEntry, JDK 17 to 25), and every entry is
+            // read to its end before the next is asked for; so entry names the file being read.
             if (entry == null || isSignatureFile(entry)) {
                 if (String.valueOf(e.getMessage()).startsWith(BLOCK_DOES_NOT_VERIFY)) {
                     // the block's signature is over the signature file: one of the two was changed, the

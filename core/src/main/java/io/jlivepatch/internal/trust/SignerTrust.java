@@ -56,7 +56,7 @@ final class SignerTrust {
                 }
             }
             if (path.isEmpty()) {
-                continue;
+                continue; // defensive, as the refusal below
             }
             String subject = Refusal.subject(path.get(0));
             String problem = problem(path, store, now);
@@ -71,6 +71,11 @@ final class SignerTrust {
         }
         Collections.sort(problems);
         if (problems.isEmpty()) {
+            // Defensive: no JAR reaches it. The JDK's verifier makes a signer only of a signature that
+            // verified with a certificate the block holds (SignerInfo.verify gives none without it), as
+            // an X.509 certificate path with that certificate first (SignatureFileVerifier.getSigners,
+            // JDK 17 to 25), and JarSigners.of gives at least one signer. Kept so that a verifier that
+            // did otherwise would have its JAR refused, not trusted.
             throw Refusal.of(what + " is signed without an X.509 certificate: sign it with jarsigner or jlivepatch"
                     + " build --sign");
         }
