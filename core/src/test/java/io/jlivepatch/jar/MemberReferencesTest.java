@@ -217,6 +217,39 @@ class MemberReferencesTest {
         assertFalse(neverLoadedLoaded(), "jarapp.NeverLoaded loaded by the patch");
     }
 
+    /**
+     * A call of a method jarapp.Packer (loaded) lacks, whose descriptor names jarapp.Parcel (not loaded
+     * yet), is refused, read from Packer's class file, and Parcel stays unloaded. Before, the patch
+     * loaded as PATCHED (a member with a type not loaded yet was not checked) and every call threw
+     * NoSuchMethodError; a method Packer has, with the same descriptor, loads and runs.
+     */
+    @Test
+    void aMethodALoadedClassLacksWithATypeNotLoadedYetIsRefusedWithoutLoadingIt() throws Exception {
+        Jars.loadWhereCounterIs("jarapp.Packer");
+        assertFalse(loaded("jarapp.Parcel"), "jarapp.Parcel is loaded already: the case needs a class no loader has");
+        Jars.refused(jar("type-not-loaded-missing", mv -> {
+            mv.visitInsn(Opcodes.ACONST_NULL);
+            mv.visitMethodInsn(Opcodes.INVOKESTATIC, "jarapp/Packer", "unpack", "(Ljarapp/Parcel;)I", false);
+            mv.visitInsn(Opcodes.IRETURN);
+        }), Reason.SIGNATURE_MISMATCH, "class " + FIX + " uses method jarapp.Packer.unpack(jarapp.Parcel) returning"
+                + " int, which the running jarapp.Packer (loader ", "does not have (symbol not found)",
+                "NoSuchMethodError", "jlivepatch build --old");
+        assertFalse(loaded("jarapp.Parcel"), "the check loaded jarapp.Parcel");
+        PatchHandle h = Jars.lp().load(jar("type-not-loaded", mv -> {
+            mv.visitInsn(Opcodes.ACONST_NULL);
+            mv.visitMethodInsn(Opcodes.INVOKESTATIC, "jarapp/Packer", "pack", "(Ljarapp/Parcel;)I", false);
+            mv.visitInsn(Opcodes.IRETURN);
+        }));
+        assertFalse(loaded("jarapp.Parcel"), "the check loaded jarapp.Parcel");
+        h.enable();
+        assertTrue(h.awaitTransition(Duration.ofSeconds(60)));
+        assertEquals(5, new Counter().next());
+    }
+
+    private static boolean loaded(String name) {
+        return Arrays.stream(ByteBuddyAgent.install().getAllLoadedClasses()).anyMatch(c -> c.getName().equals(name));
+    }
+
     /** A patch of Counter.next returning -1, with a helper class it never calls whose body {@code helper} writes. */
     private Path notLoaded(String name, Consumer<MethodVisitor> helper) throws Exception {
         Map<String, byte[]> entries = new java.util.LinkedHashMap<>();

@@ -44,6 +44,7 @@ class OwnLoaderAccessTest {
         Class.forName("jarapp.Ledger");
         Class.forName("jarapp.Shelf");
         Class.forName("jarapp.Tally");
+        Class.forName("jarapp.Packer");
     }
 
     @AfterEach
@@ -372,6 +373,34 @@ class OwnLoaderAccessTest {
         assertEquals(-1, loadedAndRun(Jars.write(dir.resolve("unloaded-public.jar"), Jars.manifest("unloaded-public",
                 fix), entries)));
         assertFalse(loadedAnywhere("jarapp.UnloadedShelf"), "the check or the patch loaded jarapp.UnloadedShelf");
+    }
+
+    /**
+     * A package-private and a private method of jarapp.Packer, loaded, whose descriptor names jarapp.Parcel,
+     * which is not: refused, read from Packer's class file, and Parcel stays unloaded. Before, each loaded,
+     * status said PATCHED and every call threw IllegalAccessError (a member with a type not loaded yet was
+     * not checked).
+     */
+    @Test
+    void aMemberOfALoadedClassWithATypeNotLoadedYetThatTheOwnLoaderCannotAccessIsRefused() throws Exception {
+        Jars.loadWhereCounterIs("jarapp.Packer");
+        assertFalse(loadedAnywhere("jarapp.Parcel"), "jarapp.Parcel is loaded already: the case needs a class no"
+                + " loader has");
+        String fix = "jarapp.fix.PackFix";
+        String[] members = {"packaged", "hidden"};
+        String[] kinds = {"package-private", "private"};
+        for (int i = 0; i < members.length; i++) {
+            String member = members[i];
+            Jars.refused(jar("parcel-" + member, fix, patchClass(fix, "java/lang/Object", mv -> {
+                mv.visitInsn(Opcodes.ACONST_NULL);
+                mv.visitMethodInsn(Opcodes.INVOKESTATIC, "jarapp/Packer", member, "(Ljarapp/Parcel;)I", false);
+                mv.visitInsn(Opcodes.IRETURN);
+            })), Reason.INVALID_PATCH, "class " + fix + " uses method jarapp.Packer." + member + "(jarapp.Parcel)"
+                    + " returning int, which is " + kinds[i] + ": a class in the patch's own class loader cannot access"
+                    + " it", "IllegalAccessError", "in package jarapp",
+                    "Livepatch-Nestmates: <that class>=jarapp.Packer");
+        }
+        assertFalse(loadedAnywhere("jarapp.Parcel"), "the check loaded jarapp.Parcel");
     }
 
     /**

@@ -33,10 +33,12 @@ import java.util.Set;
  * loader would load it, and its supertypes' (a patch compiled into its package, where javac allows a
  * package-private member, loaded as PATCHED and threw at every call once the application loaded the
  * class); where that file cannot be read the reference is left to the JVM's own resolution at the
- * first call. Nothing is initialized, and no application class is linked: an application class's
- * members are read from its class files and its supertypes' (a lookup would link the class, whose
- * verification loads more of the application's classes), each file read once per patch; the JDK's
- * and the JAR's are resolved with a lookup, the JVM's own resolution, which runs nothing.
+ * first call. A member of a loaded class whose descriptor names a class not loaded yet is read from
+ * the class files the same way ({@link #checkTypeNotLoaded}: a lookup of it would load that class).
+ * Nothing is initialized, and no application class is linked: an application class's members are
+ * read from its class files and its supertypes' (a lookup would link the class, whose verification
+ * loads more of the application's classes), each file read once per patch; the JDK's and the JAR's
+ * are resolved with a lookup, the JVM's own resolution, which runs nothing.
  *
  * <p>Only a reference the running code does not make already is new: a method compatible with two
  * versions of a library ({@code v2 ? Lib.newApi() : Lib.oldApi()}), or using an optional JDK module on
@@ -287,9 +289,15 @@ final class MemberReferences {
     private void checkNotLoaded(Class<?> checked, byte[] bytes, String owner, String name, String descriptor,
                                 boolean field, String key, boolean named) throws PatchException {
         ClassLoader loader = checked.getClassLoader();
-        if (harmless(owner) || loader instanceof RenamedClasses
-                || jdkModule(PatchJar.packageOf(owner.replace('/', '.'))) != null) {
-            return; // loaded (a type of its member's is not: not checked), or seen by a JDK loader, or the JDK's
+        if (loader instanceof RenamedClasses) {
+            return; // seen by a JDK loader (see loadIfHarmless)
+        }
+        if (harmless(owner)) {
+            checkTypeNotLoaded(checked, bytes, owner, name, descriptor, field, key, named);
+            return;
+        }
+        if (jdkModule(PatchJar.packageOf(owner.replace('/', '.'))) != null) {
+            return; // the JDK's
         }
         String[] in = new String[1];
         Integer access = declared(targetLoader, owner, name, descriptor, field, loader, in, false);
@@ -302,6 +310,45 @@ final class MemberReferences {
         }
         if (!named && access < 0 && used(bytes).contains(key)) {
             throw refuse(checked, binaryName, targetLoader, true, member(owner, name, descriptor, field),
+                    field ? "NoSuchFieldError" : "NoSuchMethodError");
+        }
+    }
+
+    /**
+     * The check of a member of a loaded application class {@code owner} whose descriptor names a class
+     * not loaded yet ({@code Loaded.m(NotLoaded)}), read from the class files of the class and its
+     * supertypes, as its loader serves them, with the rules of a loaded class. Without it, a patch calling
+     * a method the running class lacks, or one the patch's own loader may never use, loaded as PATCHED and
+     * threw at every call. A lookup would resolve the descriptor's classes, loading the one not loaded yet
+     * (a change to the application the patch did not ask for), so a member the files lack is not confirmed
+     * by one, as it is where its types are loaded: refused as a member of a class not loaded yet is.
+     */
+    private void checkTypeNotLoaded(Class<?> checked, byte[] bytes, String owner, String name, String descriptor,
+                                    boolean field, String key, boolean named) throws PatchException {
+        if (jar.classes().containsKey(owner) || owner.startsWith("java/") || owner.startsWith("io/jlivepatch/")) {
+            return; // the JAR's, the JDK's or jlivepatch's: the JVM's verdict at the first call
+        }
+        Class<?> ownerClass;
+        try {
+            ownerClass = Class.forName(owner.replace('/', '.'), false, checked.getClassLoader()); // loaded already
+        } catch (ClassNotFoundException | LinkageError | RuntimeException e) {
+            return; // not loaded after all (a loader that lies about its classes): left to the JVM
+        }
+        ClassLoader ownerLoader = ownerClass.getClassLoader();
+        if (ownerLoader == null || ownerLoader == ClassLoader.getPlatformClassLoader()
+                || ownerLoader instanceof PatchClassLoader || ownerLoader instanceof RenamedClasses) {
+            return; // the JDK's (its members name none of the application's classes), or the JAR's
+        }
+        String[] in = new String[1];
+        Integer access = declared(ownerLoader, owner, name, descriptor, field, checked.getClassLoader(), in, false);
+        if (access == null) {
+            return; // a class file that cannot be read: the JVM's verdict at the first call
+        }
+        if (inOwnLoader(checked)) {
+            checkAccess(checked, bytes, ownerClass.getName(), name, descriptor, field, key, access, in[0]);
+        }
+        if (!named && access < 0 && used(bytes).contains(key)) {
+            throw refuse(checked, ownerClass.getName(), ownerLoader, false, member(owner, name, descriptor, field),
                     field ? "NoSuchFieldError" : "NoSuchMethodError");
         }
     }
