@@ -45,6 +45,7 @@ class OwnLoaderAccessTest {
         Class.forName("jarapp.Shelf");
         Class.forName("jarapp.Tally");
         Class.forName("jarapp.Packer");
+        Class.forName("jarapp.Crate");
     }
 
     @AfterEach
@@ -335,7 +336,8 @@ class OwnLoaderAccessTest {
                 + " jarapp.UnloadedShelf.packaged() returning int, which is package-private", "IllegalAccessError");
         Jars.refused(jar("unloaded-inherited", fix, patchClass(fix, "java/lang/Object",
                 callsStatic("jarapp/UnloadedShelf", "inherited"))), Reason.INVALID_PATCH, "uses method"
-                + " jarapp.UnloadedShelf.inherited() returning int, which is package-private", "IllegalAccessError");
+                + " jarapp.UnloadedShelf.inherited() returning int, which is package-private (declared in"
+                + " jarapp.UnloadedBase)", "IllegalAccessError", "made a nestmate of jarapp.UnloadedBase");
         Jars.refused(jar("unloaded-field", fix, patchClass(fix, "java/lang/Object", mv -> {
             mv.visitFieldInsn(Opcodes.GETSTATIC, "jarapp/UnloadedShelf", "count", "I");
             mv.visitInsn(Opcodes.IRETURN);
@@ -401,6 +403,47 @@ class OwnLoaderAccessTest {
                     "Livepatch-Nestmates: <that class>=jarapp.Packer");
         }
         assertFalse(loadedAnywhere("jarapp.Parcel"), "the check loaded jarapp.Parcel");
+    }
+
+    /** {@code new jarapp.CrateFix()}, then {@code use} on it (an int on the stack), returned. */
+    private static Consumer<MethodVisitor> onNewCrateFix(Consumer<MethodVisitor> use) {
+        return mv -> {
+            mv.visitTypeInsn(Opcodes.NEW, "jarapp/CrateFix");
+            mv.visitInsn(Opcodes.DUP);
+            mv.visitMethodInsn(Opcodes.INVOKESPECIAL, "jarapp/CrateFix", "<init>", "()V", false);
+            use.accept(mv);
+            mv.visitInsn(Opcodes.IRETURN);
+        };
+    }
+
+    /**
+     * jarapp.CrateFix, a class of the JAR in the patch's own loader named in package jarapp, extends the
+     * application's jarapp.Crate and uses the package-private members it inherits from it, named through
+     * itself (this.packed(), CrateFix.count(), this.weight): the same package name, another runtime package,
+     * so every call would throw IllegalAccessError. Refused; before, each loaded as PATCHED (the members of
+     * a class of the JAR were checked only against the JAR's classes). Its protected size(), on itself, runs.
+     */
+    @Test
+    void aPackagePrivateMemberAJarClassInheritsFromAnApplicationClassIsRefused() throws Exception {
+        String fix = "jarapp.CrateFix";
+        Jars.refused(jar("inherited-method", fix, patchClass(fix, "jarapp/Crate", onNewCrateFix(mv ->
+                mv.visitMethodInsn(Opcodes.INVOKEVIRTUAL, "jarapp/CrateFix", "packed", "()I", false)))),
+                Reason.INVALID_PATCH, "class " + fix + " uses method jarapp.CrateFix.packed() returning int, which is"
+                + " package-private (declared in jarapp.Crate): a class in the patch's own class loader cannot access"
+                + " it", "IllegalAccessError",
+                "in package jarapp", "Livepatch-Nestmates: <that class>=jarapp.Crate");
+        Jars.refused(jar("inherited-static", fix, patchClass(fix, "jarapp/Crate", onNewCrateFix(mv -> {
+            mv.visitInsn(Opcodes.POP);
+            mv.visitMethodInsn(Opcodes.INVOKESTATIC, "jarapp/CrateFix", "count", "()I", false);
+        }))), Reason.INVALID_PATCH, "uses method jarapp.CrateFix.count() returning int, which is package-private"
+                + " (declared in jarapp.Crate)",
+                "IllegalAccessError");
+        Jars.refused(jar("inherited-field", fix, patchClass(fix, "jarapp/Crate", onNewCrateFix(mv ->
+                mv.visitFieldInsn(Opcodes.GETFIELD, "jarapp/CrateFix", "weight", "I")))), Reason.INVALID_PATCH,
+                "uses field jarapp.CrateFix.weight (int), which is package-private (declared in jarapp.Crate)",
+                "IllegalAccessError");
+        assertEquals(1, loadedAndRun(jar("inherited-protected", fix, patchClass(fix, "jarapp/Crate", onNewCrateFix(mv ->
+                mv.visitMethodInsn(Opcodes.INVOKEVIRTUAL, "jarapp/CrateFix", "size", "()I", false))))));
     }
 
     /**

@@ -206,11 +206,20 @@ final class MemberReferences {
                 continue;
             }
             ClassLoader ownerLoader = ownerClass.getClassLoader();
-            if (ownerLoader == loader && loader instanceof PatchClassLoader
-                    && !ownerClass.getPackageName().equals(checked.getPackageName())) {
-                PatchException closed = acrossPackages(checked, ownerClass.getName(), name, descriptor, field);
+            boolean across = !ownerClass.getPackageName().equals(checked.getPackageName());
+            if (ownerLoader == loader && loader instanceof PatchClassLoader && (across || inOwnLoader(checked))) {
+                String[] in = new String[1];
+                Integer access = declared(loader, owner, name, descriptor, field, loader, in, true);
+                PatchException closed = across ? acrossPackages(checked, ownerClass.getName(), name, descriptor,
+                        field, access, in[0]) : null;
                 if (closed != null && used(bytes).contains(key)) {
                     throw closed;
+                }
+                if (inOwnLoader(checked) && in[0] != null && !jar.classes().containsKey(in[0])
+                        && !in[0].startsWith("java/")) {
+                    // A member the JAR's class inherits from an application class it extends is that class's
+                    // runtime package's, never the patch's own loader's, whatever the package names say.
+                    checkAccess(checked, bytes, ownerClass.getName(), name, descriptor, field, key, access, in[0]);
                 }
             }
             if (inOwnLoader(checked) && ownerLoader != null && ownerLoader != ClassLoader.getPlatformClassLoader()
@@ -269,7 +278,8 @@ final class MemberReferences {
             return;
         }
         if ((access & (Opcodes.ACC_PUBLIC | Opcodes.ACC_PROTECTED)) == 0 && used(bytes).contains(key)) {
-            throw refuseAccess(checked, owner, field, name, descriptor, access);
+            throw refuseAccess(checked, owner, field, name, descriptor, access,
+                    declaring == null ? owner : declaring.replace('/', '.'));
         }
         if ((access & Opcodes.ACC_PROTECTED) != 0 && declaring != null && !protectedOpen(checked,
                 declaring.replace('/', '.'), owner, (access & Opcodes.ACC_STATIC) != 0) && used(bytes).contains(key)) {
@@ -361,16 +371,14 @@ final class MemberReferences {
      * in its own package, as the check defines them; a JDK host's are checked as renamed copies, not
      * here). So their runtime packages differ as their package names do, as in the check's loader, and
      * a private or package-private member, or a protected one outside a subclass, is refused there.
+     * {@code access} and {@code declaredIn} (internal name) are what {@link #declared} tells of the member.
      */
     private PatchException acrossPackages(Class<?> checked, String owner, String name, String descriptor,
-                                          boolean field) {
-        String[] in = new String[1];
-        Integer access = declared(checked.getClassLoader(), owner.replace('.', '/'), name, descriptor, field,
-                checked.getClassLoader(), in, true);
-        if (access == null || access < 0 || in[0] == null || !jar.classes().containsKey(in[0])) {
+                                          boolean field, Integer access, String declaredIn) {
+        if (access == null || access < 0 || declaredIn == null || !jar.classes().containsKey(declaredIn)) {
             return null; // not found, or declared by the application or the JDK: the other checks' to say
         }
-        String declaring = in[0].replace('/', '.');
+        String declaring = declaredIn.replace('/', '.');
         if ((access & Opcodes.ACC_PUBLIC) != 0 || PatchJar.packageOf(declaring).equals(checked.getPackageName())) {
             return null;
         }
@@ -969,18 +977,21 @@ final class MemberReferences {
 
     /**
      * The refusal of {@code checked}'s use of a private or package-private member of the application's
-     * {@code owner}: the patch's own class loader is another runtime package and never a nestmate, so
-     * the JVM refuses that access at every call, whatever the class's package name or NestHost says.
+     * class {@code declaring}, named in a reference to {@code owner} (that class, a subclass of it, or the
+     * JAR's class extending it): the patch's own class loader is another runtime package and never a
+     * nestmate, so the JVM refuses that access at every call, whatever the class's package name or
+     * NestHost says. Only a class in {@code declaring}'s package and loader may use it: a nestmate of it.
      */
     private PatchException refuseAccess(Class<?> checked, String owner, boolean field, String name,
-                                        String descriptor, int access) {
+                                        String descriptor, int access, String declaring) {
         String member = member(owner.replace('.', '/'), name, descriptor, field);
-        String kind = (access & Opcodes.ACC_PRIVATE) != 0 ? "private" : "package-private";
+        String kind = ((access & Opcodes.ACC_PRIVATE) != 0 ? "private" : "package-private")
+                + (declaring.equals(owner) ? "" : " (declared in " + declaring + ")");
         return new PatchException(Reason.INVALID_PATCH, jar.name(), "patch JAR " + jar.source() + ": class "
                 + checked.getName() + " uses " + member + ", which is " + kind + ": a class in the patch's own class"
                 + " loader cannot access it (every call reaching it would throw IllegalAccessError). Move the code"
-                + " that uses it to a class in package " + PatchJar.packageOf(owner) + " made a nestmate of "
-                + owner + " (" + PatchJar.NESTMATES + ": <that class>=" + owner + "), as"
+                + " that uses it to a class in package " + PatchJar.packageOf(declaring) + " made a nestmate of "
+                + declaring + " (" + PatchJar.NESTMATES + ": <that class>=" + declaring + "), as"
                 + " jlivepatch build does, or use only public and protected members");
     }
 
