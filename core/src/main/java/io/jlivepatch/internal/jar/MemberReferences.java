@@ -446,12 +446,8 @@ final class MemberReferences {
             if (PatchJar.packageOf(name).equals(checked.getPackageName())) {
                 return null;
             }
-            try {
-                if ((new ClassReader(jar.classes().get(internalName)).getAccess() & Opcodes.ACC_PUBLIC) != 0) {
-                    return null;
-                }
-            } catch (RuntimeException e) {
-                return null; // read and linked already: the JVM's verdict, should it fail here
+            if (publicOrUnread(jar.classes().get(internalName))) {
+                return null; // or not read by ASM, but linked already: the JVM's verdict, should it fail here
             }
             return refuseAcrossPackages(checked, "class " + name, name, "not public", "Make " + name + " public");
         }
@@ -476,15 +472,8 @@ final class MemberReferences {
                 return null;
             }
             byte[] file = classFileOnce(targetLoader, internalName);
-            if (file == null) {
-                return null; // the JVM's verdict at the first use
-            }
-            try {
-                if ((new ClassReader(file).getAccess() & Opcodes.ACC_PUBLIC) != 0) {
-                    return null;
-                }
-            } catch (RuntimeException e) {
-                return null; // not a class file ASM reads: the JVM's verdict at the first use
+            if (file == null || publicOrUnread(file)) {
+                return null; // or no file found or read by ASM: the JVM's verdict at the first use
             }
             return refuseClass(checked, name, pkg);
         }
@@ -507,6 +496,18 @@ final class MemberReferences {
             return null;
         }
         return refuseClass(checked, name, c.getPackageName());
+    }
+
+    /**
+     * Whether {@code classFile}'s class is public, as its own access flags say (a protected nested class
+     * is public there, a private one package-private), or ASM cannot read it: either way not refused here.
+     */
+    private static boolean publicOrUnread(byte[] classFile) {
+        try {
+            return (new ClassReader(classFile).getAccess() & Opcodes.ACC_PUBLIC) != 0;
+        } catch (RuntimeException e) {
+            return true;
+        }
     }
 
     /** The refusal of {@code checked}'s use of the application's class {@code name} of package {@code pkg}, not public. */
