@@ -71,9 +71,10 @@ final class ClassFileCheck {
      * Defines and links every class of the JAR against {@code targetLoader} without initializing
      * any: {@code Class.forName(name, false, ...)} loads only, and {@code getDeclaredFields} has
      * HotSpot link the class (verifying it) before it reflects, while no static initializer runs.
+     * {@code replaced} and {@code loaded} tell what the running code names already ({@link MemberReferences}).
      */
-    static void linkAll(PatchJar jar, ClassLoader targetLoader, Instrumentation inst, java.util.Set<String> running)
-            throws PatchException {
+    static void linkAll(PatchJar jar, ClassLoader targetLoader, Instrumentation inst, java.util.Set<String> replaced,
+                        Map<String, List<Class<?>>> loaded) throws PatchException {
         checkOwnNames(jar, targetLoader);
         // the nestmates first: a JAR without any loads no class of the check (FootprintIT)
         if (!jar.nestmates().isEmpty() && !NestmateLambdas.TAKES_HIDDEN) {
@@ -113,7 +114,7 @@ final class ClassFileCheck {
         linkCopies(jar, platform, ClassLoader.getPlatformClassLoader(), carries, copied);
         linkCopies(jar, otherJava, targetLoader, carries, copied);
         // Every class linked first: a refusal for a class that cannot link says so, not what it names.
-        MemberReferences references = new MemberReferences(jar, targetLoader, inst, running);
+        MemberReferences references = new MemberReferences(jar, targetLoader, inst, replaced, loaded);
         for (Class<?> c : linked) {
             references.check(c, jar.classes().get(c.getName().replace('.', '/')));
         }

@@ -83,24 +83,33 @@ final class MemberReferences {
     /** The classes the target's loader has loaded or asked for, by name; read once, when first needed. */
     private Set<String> loaded;
 
-    MemberReferences(PatchJar jar, ClassLoader targetLoader, Instrumentation inst, Set<String> running) {
+    /**
+     * The check of a JAR's classes against the classes {@code targetLoader} (the primary loader) sees;
+     * {@code replaced} are the classes the patch replaces and its nestmates' hosts, {@code loadedCopies}
+     * their loaded copies, by name ({@link #running}).
+     */
+    MemberReferences(PatchJar jar, ClassLoader targetLoader, Instrumentation inst, Set<String> replaced,
+                     Map<String, List<Class<?>>> loadedCopies) {
         this.jar = jar;
         this.targetLoader = targetLoader;
         this.inst = inst;
-        this.running = running;
+        this.running = running(replaced, loadedCopies);
     }
 
     /**
      * What the running class files of {@code classNames} name ({@link #running}): read from the
-     * loader of their first loaded copy ({@code loaded}), else from {@code primary}, as the check of
-     * the classes a patch was built against reads them; null when one cannot be read.
+     * loader of their first loaded copy ({@code loadedCopies}), else from the target's loader, as the check of
+     * the classes a patch was built against reads them; null when one cannot be read. Each file is
+     * read into the check's cache, where the check of a member of that class finds it again.
      */
-    static Set<String> running(Set<String> classNames, Map<String, List<Class<?>>> loaded, ClassLoader primary) {
+    private Set<String> running(Set<String> classNames, Map<String, List<Class<?>>> loadedCopies) {
         Set<String> names = new HashSet<>();
         for (String cls : classNames) {
-            List<Class<?>> copies = loaded.get(cls);
-            ClassLoader l = copies != null && !copies.isEmpty() ? copies.get(0).getClassLoader() : primary;
-            byte[] bytes = classFile(l, cls.replace('.', '/'));
+            List<Class<?>> copies = loadedCopies.get(cls);
+            ClassLoader l = copies != null && !copies.isEmpty() ? copies.get(0).getClassLoader() : targetLoader;
+            // Another patch's loader (were it one) is not to be read as this check's loader of the JAR's classes.
+            byte[] bytes = l instanceof PatchClassLoader ? classFile(l, cls.replace('.', '/'))
+                    : classFileOnce(l, cls.replace('.', '/'));
             if (bytes == null) {
                 return null;
             }

@@ -145,7 +145,7 @@ public final class PatchJarLoader {
         // What the running classes the patch replaces, and its nestmates' hosts, name already
         Set<String> replaced = new HashSet<>(names);
         replaced.addAll(jar.nestmates().values());
-        ClassFileCheck.linkAll(jar, primary, inst, MemberReferences.running(replaced, loaded, primary));
+        ClassFileCheck.linkAll(jar, primary, inst, replaced, loaded);
         checkLambdas(jar, primary);
         Patch.Builder builder;
         try {
