@@ -447,6 +447,32 @@ class OwnLoaderAccessTest {
     }
 
     /**
+     * jarapp.Resolved's weight() and heft, each of which a superclass declares public and another
+     * supertype private or package-private: the JVM resolves weight() to ResolvedBase's public method
+     * (a class's superclasses before its interfaces, whose private methods are not found through it)
+     * and heft to Resolving's public field (a class's interfaces before its superclass), so the patch
+     * loads and runs. Before, each was refused as private or package-private: the check looked in the
+     * supertypes breadth first and found the other.
+     */
+    @Test
+    void aMemberIsLookedForInTheOrderTheJvmResolvesIt() throws Exception {
+        Class.forName("jarapp.Resolved");
+        String fix = "jarapp.fix.ResolvedFix";
+        assertEquals(3, loadedAndRun(jar("resolved-method", fix, patchClass(fix, "java/lang/Object", mv -> {
+            mv.visitTypeInsn(Opcodes.NEW, "jarapp/Resolved");
+            mv.visitInsn(Opcodes.DUP);
+            mv.visitMethodInsn(Opcodes.INVOKESPECIAL, "jarapp/Resolved", "<init>", "()V", false);
+            mv.visitMethodInsn(Opcodes.INVOKEVIRTUAL, "jarapp/Resolved", "weight", "()I", false);
+            mv.visitInsn(Opcodes.IRETURN);
+        }))));
+        Jars.removeAll();
+        assertEquals(6, loadedAndRun(jar("resolved-field", fix, patchClass(fix, "java/lang/Object", mv -> {
+            mv.visitFieldInsn(Opcodes.GETSTATIC, "jarapp/Resolved", "heft", "I");
+            mv.visitInsn(Opcodes.IRETURN);
+        }))));
+    }
+
+    /**
      * A class of the JAR: {@code int m()} static methods of each access ({@code open} public, {@code packaged}
      * package-private, {@code guarded} protected, {@code hidden} private) returning 9, and a package-private
      * static int field {@code count}; the class public when {@code isPublic}.

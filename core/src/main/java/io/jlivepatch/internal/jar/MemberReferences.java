@@ -694,8 +694,11 @@ final class MemberReferences {
 
     /**
      * Whether the application's class {@code owner} (defined by {@code ownerLoader}) or one of its
-     * supertypes declares the member, read from their class files through that loader, as the JVM's
-     * resolution looks (a constructor in the class itself only); a JDK supertype is asked by lookup.
+     * supertypes declares the member, read from their class files through that loader, in the order the
+     * JVM's resolution looks (JVMS 5.4.3.2-4: a field in the class, then in its superinterfaces, then in
+     * its superclass; a method in the class and its superclasses, then in their superinterfaces, where a
+     * private or static one is not found; a constructor in the class itself only): where two supertypes
+     * declare it, the JVM's is the one checked. A JDK supertype is asked by lookup.
      * Returns the member's access flags where it is declared (for one a JDK supertype has: protected
      * and static as declared, else public), -1 when none declares it; null when a class file cannot be
      * read: then it cannot be told. Sets {@code in[0]} to the internal name of the class that declares
@@ -705,11 +708,13 @@ final class MemberReferences {
      */
     private Integer declared(ClassLoader ownerLoader, String owner, String name, String descriptor,
                              boolean field, ClassLoader typesLoader, String[] in, boolean resolveTypes) {
-        java.util.ArrayDeque<String> todo = new java.util.ArrayDeque<>();
+        java.util.ArrayDeque<String> todo = new java.util.ArrayDeque<>(); // the next looked in first
+        java.util.ArrayDeque<String> interfaces = new java.util.ArrayDeque<>(); // a method's, once no class has it
         Set<String> seen = new HashSet<>();
-        todo.add(owner);
-        while (!todo.isEmpty()) {
-            String c = todo.poll();
+        todo.push(owner);
+        while (!todo.isEmpty() || !interfaces.isEmpty()) {
+            boolean superinterface = todo.isEmpty();
+            String c = superinterface ? interfaces.poll() : todo.pop();
             if (!seen.add(c)) {
                 continue;
             }
@@ -751,7 +756,7 @@ final class MemberReferences {
             try {
                 ClassReader r = new ClassReader(b);
                 int access = declares(r, name, descriptor, field);
-                if (access >= 0) {
+                if (access >= 0 && !(superinterface && (access & (Opcodes.ACC_PRIVATE | Opcodes.ACC_STATIC)) != 0)) {
                     if (in != null) {
                         in[0] = c;
                     }
@@ -759,9 +764,15 @@ final class MemberReferences {
                 }
                 if (!name.equals("<init>")) {
                     if (r.getSuperName() != null) {
-                        todo.add(r.getSuperName());
+                        todo.push(r.getSuperName());
                     }
-                    todo.addAll(java.util.Arrays.asList(r.getInterfaces()));
+                    String[] its = r.getInterfaces();
+                    for (int i = its.length - 1; i >= 0 && field; i--) {
+                        todo.push(its[i]); // on top of the superclass, the first first: each with its own
+                    }
+                    if (!field) {
+                        interfaces.addAll(java.util.Arrays.asList(its));
+                    }
                 }
             } catch (RuntimeException e) {
                 return null; // not a class file ASM reads
