@@ -246,6 +246,32 @@ class MemberReferencesTest {
         assertEquals(5, new Counter().next());
     }
 
+    /**
+     * A call of a method the JAR's own helper lacks, whose descriptor names jarapp.Parcel (not loaded yet),
+     * is refused, read from the helper's class file, and Parcel stays unloaded. Before, it loaded as
+     * PATCHED and every call threw NoSuchMethodError (a member with a type not loaded yet was not checked).
+     */
+    @Test
+    void aMissingMethodOfTheJarsOwnHelperWithATypeNotLoadedYetIsRefused() throws Exception {
+        assertFalse(loaded("jarapp.Parcel"), "jarapp.Parcel is loaded already: the case needs a class no loader has");
+        Map<String, byte[]> entries = new java.util.LinkedHashMap<>();
+        entries.put("jarapp/fix/RefFix.class", Jars.patchClass(FIX, mv -> {
+            mv.visitInsn(Opcodes.ACONST_NULL);
+            mv.visitMethodInsn(Opcodes.INVOKESTATIC, "jarapp/fix/RefHelper", "value",
+                    "(Ljarapp/Parcel;)Ljava/lang/Object;", false);
+            mv.visitInsn(Opcodes.POP);
+            Jars.returnsMinusOne(mv);
+        }));
+        entries.put("jarapp/fix/RefHelper.class", Jars.helperClass("jarapp.fix.RefHelper", mv -> {
+            mv.visitInsn(Opcodes.ACONST_NULL);
+            mv.visitInsn(Opcodes.ARETURN);
+        }));
+        Path jar = Jars.write(dir.resolve("helper-parcel.jar"), Jars.manifest("no-helper-parcel", FIX), entries);
+        Jars.refused(jar, Reason.SIGNATURE_MISMATCH, "uses method jarapp.fix.RefHelper.value(jarapp.Parcel)",
+                "which the patch JAR's own jarapp.fix.RefHelper does not have", "build the patch again");
+        assertFalse(loaded("jarapp.Parcel"), "the check loaded jarapp.Parcel");
+    }
+
     private static boolean loaded(String name) {
         return Arrays.stream(ByteBuddyAgent.install().getAllLoadedClasses()).anyMatch(c -> c.getName().equals(name));
     }

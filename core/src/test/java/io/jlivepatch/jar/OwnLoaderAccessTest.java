@@ -543,6 +543,38 @@ class OwnLoaderAccessTest {
     }
 
     /**
+     * The same, a package-private method of jarapp.fixhelp.ParcelHelper whose descriptor names jarapp.Parcel,
+     * not loaded yet: refused, read from the JAR's class file, and Parcel stays unloaded. Before, it loaded as
+     * PATCHED and every call threw IllegalAccessError (a member with a type not loaded yet was not checked).
+     */
+    @Test
+    void aPackagePrivateMemberOfTheJarWithATypeNotLoadedYetUsedFromAnotherOfItsPackagesIsRefused() throws Exception {
+        assertFalse(loadedAnywhere("jarapp.Parcel"), "jarapp.Parcel is loaded already: the case needs a class no"
+                + " loader has");
+        String fix = "jarapp.fix.ParcelFix";
+        String helper = "jarapp.fixhelp.ParcelHelper";
+        ClassWriter cw = new ClassWriter(ClassWriter.COMPUTE_MAXS);
+        cw.visit(Opcodes.V11, Opcodes.ACC_PUBLIC | Opcodes.ACC_SUPER, "jarapp/fixhelp/ParcelHelper", null,
+                "java/lang/Object", null);
+        MethodVisitor m = cw.visitMethod(Opcodes.ACC_STATIC, "packaged", "(Ljarapp/Parcel;)I", null, null);
+        m.visitCode();
+        m.visitIntInsn(Opcodes.BIPUSH, 9);
+        m.visitInsn(Opcodes.IRETURN);
+        m.visitMaxs(0, 0);
+        m.visitEnd();
+        cw.visitEnd();
+        Jars.refused(twoClasses("cross-parcel", fix, patchClass(fix, "java/lang/Object", mv -> {
+            mv.visitInsn(Opcodes.ACONST_NULL);
+            mv.visitMethodInsn(Opcodes.INVOKESTATIC, "jarapp/fixhelp/ParcelHelper", "packaged", "(Ljarapp/Parcel;)I",
+                    false);
+            mv.visitInsn(Opcodes.IRETURN);
+        }), helper, cw.toByteArray()), Reason.INVALID_PATCH, "class " + fix + " uses method " + helper
+                + ".packaged(jarapp.Parcel) returning int, which it cannot access: it is package-private", "a class of"
+                + " the patch JAR too, is in another package (jarapp.fixhelp, not jarapp.fix)", "IllegalAccessError");
+        assertFalse(loadedAnywhere("jarapp.Parcel"), "the check loaded jarapp.Parcel");
+    }
+
+    /**
      * The same package-private members and class in the same package of the JAR (one runtime package), and
      * a public member of a public class of another: the patch loads and runs.
      */

@@ -33,8 +33,9 @@ import java.util.Set;
  * loader would load it, and its supertypes' (a patch compiled into its package, where javac allows a
  * package-private member, loaded as PATCHED and threw at every call once the application loaded the
  * class); where that file cannot be read the reference is left to the JVM's own resolution at the
- * first call. A member of a loaded class whose descriptor names a class not loaded yet is read from
- * the class files the same way ({@link #checkTypeNotLoaded}: a lookup of it would load that class).
+ * first call. A member of a loaded class, or of the JAR's, whose descriptor names a class not loaded
+ * yet is read from the class files the same way ({@link #checkTypeNotLoaded}: a lookup of it would
+ * load that class).
  * Nothing is initialized, and no application class is linked: an application class's members are
  * read from its class files and its supertypes' (a lookup would link the class, whose verification
  * loads more of the application's classes), each file read once per patch; the JDK's and the JAR's
@@ -215,21 +216,11 @@ final class MemberReferences {
                 continue;
             }
             ClassLoader ownerLoader = ownerClass.getClassLoader();
-            boolean across = !ownerClass.getPackageName().equals(checked.getPackageName());
-            if (ownerLoader == loader && loader instanceof PatchClassLoader && (across || inOwnLoader(checked))) {
+            if (ownerLoader == loader && loader instanceof PatchClassLoader
+                    && (!ownerClass.getPackageName().equals(checked.getPackageName()) || inOwnLoader(checked))) {
                 String[] in = new String[1];
                 Integer access = declared(loader, owner, name, descriptor, field, loader, in, true);
-                PatchException closed = across ? acrossPackages(checked, ownerClass.getName(), name, descriptor,
-                        field, access, in[0]) : null;
-                if (closed != null && used(bytes).contains(key)) {
-                    throw closed;
-                }
-                if (inOwnLoader(checked) && in[0] != null && !jar.classes().containsKey(in[0])
-                        && !in[0].startsWith("java/")) {
-                    // A member the JAR's class inherits from an application class it extends is that class's
-                    // runtime package's, never the patch's own loader's, whatever the package names say.
-                    checkAccess(checked, bytes, ownerClass.getName(), name, descriptor, field, key, access, in[0]);
-                }
+                checkJarAccess(checked, bytes, ownerClass, name, descriptor, field, key, access, in[0]);
             }
             if (inOwnLoader(checked) && ownerLoader != null && ownerLoader != ClassLoader.getPlatformClassLoader()
                     && !(ownerLoader instanceof PatchClassLoader) && !(ownerLoader instanceof RenamedClasses)) {
@@ -340,35 +331,63 @@ final class MemberReferences {
      * a method the running class lacks, or one the patch's own loader may never use, loaded as PATCHED and
      * threw at every call. A lookup would resolve the descriptor's classes, loading the one not loaded yet
      * (a change to the application the patch did not ask for), so a member the files lack is not confirmed
-     * by one, as it is where its types are loaded: refused as a member of a class not loaded yet is.
+     * by one, as it is where its types are loaded: refused as a member of a class not loaded yet is. The
+     * same of a member of the JAR's own class ({@code Helper.m(NotLoaded)}), with the JAR's rules.
      */
     private void checkTypeNotLoaded(Class<?> checked, byte[] bytes, String owner, String name, String descriptor,
                                     boolean field, String key, boolean named) throws PatchException {
-        if (jar.classes().containsKey(owner) || owner.startsWith("java/") || owner.startsWith("io/jlivepatch/")) {
-            return; // the JAR's, the JDK's or jlivepatch's: the JVM's verdict at the first call
+        if (owner.startsWith("java/") || owner.startsWith("io/jlivepatch/")) {
+            return; // the JDK's or jlivepatch's: the JVM's verdict at the first call
         }
+        ClassLoader loader = checked.getClassLoader();
         Class<?> ownerClass;
         try {
-            ownerClass = Class.forName(owner.replace('/', '.'), false, checked.getClassLoader()); // loaded already
+            ownerClass = Class.forName(owner.replace('/', '.'), false, loader); // loaded (or the JAR's) already
         } catch (ClassNotFoundException | LinkageError | RuntimeException e) {
             return; // not loaded after all (a loader that lies about its classes): left to the JVM
         }
         ClassLoader ownerLoader = ownerClass.getClassLoader();
         if (ownerLoader == null || ownerLoader == ClassLoader.getPlatformClassLoader()
-                || ownerLoader instanceof PatchClassLoader || ownerLoader instanceof RenamedClasses) {
-            return; // the JDK's (its members name none of the application's classes), or the JAR's
+                || ownerLoader instanceof RenamedClasses
+                || ownerLoader instanceof PatchClassLoader && ownerLoader != loader) {
+            return; // the JDK's (its members name none of the application's classes), or a copy's
         }
         String[] in = new String[1];
-        Integer access = declared(ownerLoader, owner, name, descriptor, field, checked.getClassLoader(), in, false);
+        Integer access = declared(ownerLoader, owner, name, descriptor, field, loader, in, false);
         if (access == null) {
             return; // a class file that cannot be read: the JVM's verdict at the first call
         }
-        if (inOwnLoader(checked)) {
+        if (ownerLoader instanceof PatchClassLoader) {
+            checkJarAccess(checked, bytes, ownerClass, name, descriptor, field, key, access, in[0]);
+        } else if (inOwnLoader(checked)) {
             checkAccess(checked, bytes, ownerClass.getName(), name, descriptor, field, key, access, in[0]);
         }
         if (!named && access < 0 && used(bytes).contains(key)) {
             throw refuse(checked, ownerClass.getName(), ownerLoader, false, member(owner, name, descriptor, field),
                     field ? "NoSuchFieldError" : "NoSuchMethodError");
+        }
+    }
+
+    /**
+     * The access checks of {@code checked}'s use of a member of the JAR's class {@code ownerClass}, both in the
+     * same class loader: {@link #acrossPackages}, and, in the patch's own loader, {@link #checkAccess} of a
+     * member it inherits from an application class; {@code access} and {@code declaredIn} as {@link #declared}
+     * tells them.
+     */
+    private void checkJarAccess(Class<?> checked, byte[] bytes, Class<?> ownerClass, String name, String descriptor,
+                                boolean field, String key, Integer access, String declaredIn) throws PatchException {
+        if (!ownerClass.getPackageName().equals(checked.getPackageName())) {
+            PatchException closed = acrossPackages(checked, ownerClass.getName(), name, descriptor, field, access,
+                    declaredIn);
+            if (closed != null && used(bytes).contains(key)) {
+                throw closed;
+            }
+        }
+        if (inOwnLoader(checked) && declaredIn != null && !jar.classes().containsKey(declaredIn)
+                && !declaredIn.startsWith("java/")) {
+            // A member the JAR's class inherits from an application class it extends is that class's
+            // runtime package's, never the patch's own loader's, whatever the package names say.
+            checkAccess(checked, bytes, ownerClass.getName(), name, descriptor, field, key, access, declaredIn);
         }
     }
 
