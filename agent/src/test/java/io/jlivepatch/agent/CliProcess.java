@@ -15,7 +15,17 @@ record CliProcess(int exitCode, String out, String err) {
     static final long HANG_SECONDS = 120;
 
     static CliProcess run(Object... args) throws IOException, InterruptedException {
-        List<String> cmd = new ArrayList<>(List.of(TestJars.java(), "-jar", TestJars.AGENT.toString()));
+        return launched(List.of("-jar", TestJars.AGENT.toString()), args);
+    }
+
+    /**
+     * As {@link #run}, started as {@code java <launch> <args>}: JVM options before {@code -jar}, or the
+     * command run from another class path ({@code -cp <dir> io.jlivepatch.agent.cli.Main}).
+     */
+    static CliProcess launched(List<String> launch, Object... args) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>(List.of(TestJars.java()));
+        cmd.addAll(launch);
+        int first = cmd.size();
         for (Object a : args) {
             cmd.add(String.valueOf(a));
         }
@@ -25,7 +35,7 @@ record CliProcess(int exitCode, String out, String err) {
             Process p = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
             if (!p.waitFor(HANG_SECONDS, TimeUnit.SECONDS)) {
                 p.destroyForcibly();
-                throw new AssertionError("jlivepatch " + String.join(" ", cmd.subList(3, cmd.size())) + " still runs after "
+                throw new AssertionError("jlivepatch " + String.join(" ", cmd.subList(first, cmd.size())) + " still runs after "
                         + HANG_SECONDS + " s: it hangs");
             }
             return new CliProcess(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8),

@@ -110,7 +110,8 @@ class ControlSocketLostIT {
                 "-javaagent:" + TestJars.AGENT)) {
             Cli first = Cli.run("status", service.pid());
             assertEquals(0, first.exitCode(), first.toString());
-            Files.delete(sockets().get(0));
+            Path socket = sockets().get(0);
+            Files.delete(socket);
 
             Cli status = Cli.run("status", service.pid());
             assertEquals(1, status.exitCode(), status.toString());
@@ -118,6 +119,19 @@ class ControlSocketLostIT {
                     + " the attach that asks for it: ") && status.err().contains("Dynamic agent loading is not enabled")
                     && status.err().contains("keep its directory out of temporary-file clean-ups"), status.toString());
             assertTrue(!status.err().contains("log says why"), "its log has nothing: " + status);
+            assertEquals(ORIGINAL, service.call());
+
+            // In its place, a socket file that refuses connections: refused the same way, saying so.
+            try (java.nio.channels.ServerSocketChannel dead = java.nio.channels.ServerSocketChannel.open(
+                    java.net.StandardProtocolFamily.UNIX)) {
+                dead.bind(java.net.UnixDomainSocketAddress.of(socket));
+            }
+            Cli refusing = Cli.run("status", service.pid());
+            assertEquals(1, refusing.exitCode(), refusing.toString());
+            assertTrue(refusing.err().contains("cannot reach jlivepatch in pid " + service.pid() + " through " + socket
+                    + " (") && refusing.err().contains("the socket is there but refuses connections and jlivepatch did"
+                    + " not open it again (the JVM refused the attach that asks for it: ")
+                    && refusing.err().contains("keep its directory out of temporary-file clean-ups"), refusing.toString());
             assertEquals(ORIGINAL, service.call());
         }
     }

@@ -1,0 +1,197 @@
+package io.jlivepatch.agent;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.jar.JarEntry;
+import java.util.jar.JarInputStream;
+
+import static io.jlivepatch.agent.ServiceProcess.ORIGINAL;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * The command against a target JVM that fails a particular way, each way provoked for real (none
+ * by a timing of its own): the command ends with a refusal that says what was wrong and what to do,
+ * and the application answers as it did, without jlivepatch (nothing half-installed). One service
+ * serves the refusals that need no JVM of their own.
+ */
+class FailingTargetIT {
+
+    @TempDir
+    static Path shared;
+
+    @TempDir
+    Path dir;
+
+    private static ServiceProcess service;
+    private static Path serviceErr;
+
+    @BeforeAll
+    static void startService() throws Exception {
+        serviceErr = shared.resolve("service-stderr.txt");
+        service = new ServiceProcess(ProcessBuilder.Redirect.to(serviceErr.toFile()));
+        // its classes loaded before a test takes its file descriptors away (a class loads from a file)
+        assertEquals(ORIGINAL, service.call());
+    }
+
+    @AfterAll
+    static void stopService() throws Exception {
+        if (service != null) {
+            service.close();
+        }
+    }
+
+    /** {@code target} after a refusal: its own answer, and jlivepatch not loaded there. */
+    private static void unchanged(ServiceProcess target) throws IOException {
+        assertEquals(ORIGINAL, target.call());
+        Cli status = Cli.run("status", target.pid());
+        assertEquals(0, status.exitCode(), status.toString());
+        assertEquals("pid " + target.pid() + ": jlivepatch not loaded", status.out().trim(), status.toString());
+    }
+
+    @Test
+    void aJvmThatDisablesAttachingInAnOptionsFileIsRefusedAtOnce() throws Exception {
+        // Not on its command line nor in its environment, where the command looks first: the attach
+        // API finds it out from the JVM's performance data, at once.
+        Path options = Files.writeString(dir.resolve("jvm.options"), "-XX:+DisableAttachMechanism\n");
+        Path jar = TestJars.greeterFixJar(dir);
+        try (ServiceProcess closed = new ServiceProcess("-XX:VMOptionsFile=" + options)) {
+            for (List<Object> command : List.of(List.<Object>of("status", closed.pid()),
+                    List.<Object>of("load", closed.pid(), jar))) {
+                Cli c = Cli.run(command.toArray());
+                assertEquals(1, c.exitCode(), command + ": " + c);
+                assertTrue(c.err().contains("cannot attach to pid " + closed.pid() + " (") && c.err().contains("): it must"
+                        + " be a JVM run by the same user, without -XX:+DisableAttachMechanism;"), command + ": " + c);
+            }
+            assertEquals(ORIGINAL, closed.call());
+        }
+    }
+
+    @Test
+    void aJvmWithoutAFreeFileDescriptorIsNotAttachedTo() throws Exception {
+        // Its attach listener would wait for a descriptor for good, and the command wait out its timeout.
+        assumeTrue(run("prlimit", "--version") == 0, "prlimit (util-linux) sets a running process's limit");
+        long[] limit = openFiles(service.pid());
+        assertEquals(0, run("prlimit", "--pid", Long.toString(service.pid()), "--nofile=3:" + limit[1]));
+        Cli load;
+        try {
+            load = Cli.run("load", service.pid(), TestJars.greeterFixJar(dir));
+        } finally {
+            assertEquals(0, run("prlimit", "--pid", Long.toString(service.pid()), "--nofile=" + limit[0] + ":" + limit[1]));
+        }
+        assertEquals(1, load.exitCode(), load.toString());
+        assertTrue(load.err().contains("pid " + service.pid() + " has 0 of 3 file descriptors free: it cannot answer an"
+                + " attach (the JVM's attach listener would wait for one for good); free descriptors or raise its limit"
+                + " (ulimit -n), then retry"), load.toString());
+        unchanged(service);
+    }
+
+    @Test
+    void aJvmThatRefusesAgentsAfterStartUpIsNamedWithWhatToDo() throws Exception {
+        assumeTrue(Runtime.version().feature() >= 21, "the flag exists from JDK 21");
+        try (ServiceProcess strict = new ServiceProcess("-XX:-EnableDynamicAgentLoading")) {
+            Cli load = Cli.run("load", strict.pid(), TestJars.greeterFixJar(dir));
+            assertEquals(1, load.exitCode(), load.toString());
+            assertTrue(load.err().contains("pid " + strict.pid() + " refused the jlivepatch agent (")
+                    && load.err().contains("Dynamic agent loading is not enabled") && load.err().contains("); on JDK 21+"
+                    + " start it with -XX:+EnableDynamicAgentLoading or with -javaagent"), load.toString());
+            unchanged(strict);
+        }
+    }
+
+    /**
+     * An agent asked to load while the start-up's own installation still runs (its trust store's read
+     * held at the agent's test gate, a FIFO nobody writes yet) waits for it, up to 10 s: the command's
+     * time runs out first, and it cannot know whether the agent will still install. Not a refusal.
+     */
+    @Test
+    void anAgentWhoseLoadIsNotAnsweredInTimeIsAnUnknownOutcomeNotARefusal() throws Exception {
+        Path store = Files.writeString(dir.resolve("held-store.p12"), "not a key store");
+        Path fifo = dir.resolve("gate");
+        assertEquals(0, run("mkfifo", fifo.toString()), "mkfifo");
+        try (ServiceProcess held = new ServiceProcess(ProcessBuilder.Redirect.DISCARD,
+                "-Djlivepatch.test.trustStoreGate=" + fifo,
+                "-javaagent:" + TestJars.AGENT + "=truststore=" + store + ",truststore-password=changeit")) {
+            Cli load = Cli.run("load", "--timeout", "4", held.pid(), TestJars.greeterFixJar(dir));
+            assertEquals(4, load.exitCode(), load.toString());
+            assertTrue(load.err().contains("jlivepatch: unknown outcome: pid " + held.pid() + " did not answer within 4 s"
+                    + " (while loading the agent)") && load.err().contains("it had been asked to load jlivepatch and may"
+                    + " still do so: 'jlivepatch list' shows whether it did"), load.toString());
+            assertEquals(ORIGINAL, held.call());
+            try (OutputStream out = Files.newOutputStream(fifo)) {
+                out.write("not a key store".getBytes(StandardCharsets.US_ASCII));
+            }
+            assertEquals("installed", held.awaitAgent());
+            Cli status = Cli.run("status", held.pid());
+            assertTrue(status.out().contains("no patches registered"), "the patch was never sent: " + status);
+            assertEquals(ORIGINAL, held.call());
+        }
+    }
+
+    @Test
+    void theCommandRunFromADirectoryIsRefusedBeforeItLoadsAnything() throws Exception {
+        Path classes = unpack(TestJars.AGENT, dir.resolve("unpacked"));
+        String before = Files.readString(serviceErr);
+        CliProcess load = CliProcess.launched(List.of("-cp", classes.toString(), "io.jlivepatch.agent.cli.Main"),
+                "load", service.pid(), TestJars.greeterFixJar(dir));
+        assertEquals(1, load.exitCode(), load.toString());
+        assertTrue(load.err().contains("jlivepatch runs from " + classes + ", not from its agent JAR: run java -jar"
+                + " agent/target/jlivepatch-agent.jar"), load.toString());
+        assertEquals(before, Files.readString(serviceErr), "nothing said in the application's standard error");
+        unchanged(service);
+    }
+
+    /** {@code jar}'s entries as files under {@code to}. */
+    static Path unpack(Path jar, Path to) throws IOException {
+        try (JarInputStream in = new JarInputStream(Files.newInputStream(jar))) {
+            for (JarEntry e = in.getNextJarEntry(); e != null; e = in.getNextJarEntry()) {
+                Path file = to.resolve(e.getName()).normalize();
+                assertTrue(file.startsWith(to), e.getName());
+                if (e.isDirectory()) {
+                    Files.createDirectories(file);
+                } else {
+                    Files.createDirectories(file.getParent());
+                    Files.copy(in, file);
+                }
+            }
+        }
+        return to;
+    }
+
+    /** The soft and hard limits of open files of {@code pid}, as its /proc/pid/limits says. */
+    private static long[] openFiles(long pid) throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "limits"))) {
+            if (line.startsWith("Max open files")) {
+                String[] f = line.substring("Max open files".length()).trim().split("\\s+");
+                return new long[] {Long.parseLong(f[0]), Long.parseLong(f[1])};
+            }
+        }
+        throw new AssertionError("no 'Max open files' in /proc/" + pid + "/limits");
+    }
+
+    private static int run(String... command) throws IOException, InterruptedException {
+        Process p;
+        try {
+            p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                    .start();
+        } catch (IOException notInstalled) {
+            return -1;
+        }
+        if (!p.waitFor(60, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new AssertionError(String.join(" ", command) + " hangs");
+        }
+        return p.exitValue();
+    }
+}
