@@ -14,9 +14,11 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.jar.JarEntry;
 import java.util.jar.JarInputStream;
+import java.util.jar.JarOutputStream;
 
 import static io.jlivepatch.agent.ServiceProcess.ORIGINAL;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -148,6 +150,34 @@ class FailingTargetIT {
         assertEquals(1, load.exitCode(), load.toString());
         assertTrue(load.err().contains("jlivepatch runs from " + classes + ", not from its agent JAR: run java -jar"
                 + " agent/target/jlivepatch-agent.jar"), load.toString());
+        assertEquals(before, Files.readString(serviceErr), "nothing said in the application's standard error");
+        unchanged(service);
+    }
+
+    /**
+     * The command's classes in a JAR whose manifest is not the agent's (shaded into another JAR, or
+     * repacked): the JVM asked to load it as the agent refused it, which the command reported as the
+     * JVM refusing jlivepatch (to be started with -XX:+EnableDynamicAgentLoading), and the JVM wrote
+     * its refusal into the application's standard error.
+     */
+    @Test
+    void theCommandRunFromAJarThatIsNotTheAgentIsRefusedBeforeItLoadsAnything() throws Exception {
+        Path repacked = dir.resolve("repacked.jar");
+        try (JarInputStream in = new JarInputStream(Files.newInputStream(TestJars.AGENT)); // reads past the manifest
+             JarOutputStream out = new JarOutputStream(Files.newOutputStream(repacked))) {
+            for (JarEntry e = in.getNextJarEntry(); e != null; e = in.getNextJarEntry()) {
+                out.putNextEntry(new JarEntry(e.getName()));
+                in.transferTo(out);
+                out.closeEntry();
+            }
+        }
+        String before = Files.readString(serviceErr);
+        CliProcess load = CliProcess.launched(List.of("-cp", repacked.toString(), "io.jlivepatch.agent.cli.Main"),
+                "load", service.pid(), TestJars.greeterFixJar(dir));
+        assertEquals(1, load.exitCode(), load.toString());
+        assertTrue(load.err().contains("jlivepatch runs from " + repacked + ", not from its agent JAR (its manifest names"
+                + " no Agent-Class): run java -jar agent/target/jlivepatch-agent.jar"), load.toString());
+        assertFalse(load.err().contains("refused the jlivepatch agent"), "the JVM refused nothing of its own: " + load);
         assertEquals(before, Files.readString(serviceErr), "nothing said in the application's standard error");
         unchanged(service);
     }

@@ -436,21 +436,49 @@ final class TargetJvm implements AutoCloseable {
         return new Refused("talking to pid " + pid + " failed: " + e, e);
     }
 
-    /** The JAR this command runs from, which is also the agent; {@code -Djlivepatch.agent.jar} overrides it. */
+    /**
+     * The JAR this command runs from, which is also the agent; {@code -Djlivepatch.agent.jar} overrides it.
+     * Checked to be the agent before a JVM is asked to load it: a JVM refuses a JAR whose manifest names
+     * no agent with a message of its own in the application's standard error, and the command would
+     * report a JVM refusing agents.
+     */
     static Path agentJar() throws Refused {
         String override = System.getProperty("jlivepatch.agent.jar");
+        Path p;
         if (override != null) {
-            return Paths.get(override);
-        }
-        try {
-            Path p = Paths.get(AgentMain.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+            p = Paths.get(override);
+        } else {
+            try {
+                p = Paths.get(AgentMain.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+            } catch (URISyntaxException e) {
+                throw new Refused("cannot locate the jlivepatch agent JAR: " + e.getMessage(), e);
+            }
             if (!p.toString().endsWith(".jar")) {
                 throw new Refused("jlivepatch runs from " + p + ", not from its agent JAR: run java -jar"
                         + " agent/target/jlivepatch-agent.jar");
             }
-            return p;
-        } catch (URISyntaxException e) {
-            throw new Refused("cannot locate the jlivepatch agent JAR: " + e.getMessage(), e);
+        }
+        String notAgent = notTheAgent(p);
+        if (notAgent != null) {
+            throw new Refused((override != null ? "-Djlivepatch.agent.jar names " + Text.clean(override) + ", not"
+                    + " jlivepatch's agent JAR" : "jlivepatch runs from " + p + ", not from its agent JAR") + " (" + notAgent
+                    + "): run java -jar agent/target/jlivepatch-agent.jar");
+        }
+        return p;
+    }
+
+    /** Why {@code jar} is not jlivepatch's agent, as the JVM that loads it would see it, or null when it is. */
+    static String notTheAgent(Path jar) {
+        try (java.util.jar.JarFile file = new java.util.jar.JarFile(jar.toFile())) {
+            java.util.jar.Manifest manifest = file.getManifest();
+            String agentClass = manifest == null ? null : manifest.getMainAttributes().getValue("Agent-Class");
+            if (AgentMain.class.getName().equals(agentClass)) {
+                return null;
+            }
+            return agentClass == null ? "its manifest names no Agent-Class" : "its manifest's Agent-Class is "
+                    + Text.clean(agentClass) + ", not " + AgentMain.class.getName();
+        } catch (IOException | SecurityException e) {
+            return "it cannot be read: " + Text.clean(String.valueOf(e.getMessage()));
         }
     }
 

@@ -1,0 +1,69 @@
+package io.jlivepatch.agent.cli;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.jar.Attributes;
+import java.util.jar.JarOutputStream;
+import java.util.jar.Manifest;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The JAR the command asks a JVM to load as the agent is checked to be jlivepatch's first: a JVM
+ * refuses any other in words of its own, written into the application's standard error.
+ */
+class AgentJarTest {
+
+    @TempDir
+    Path dir;
+
+    private Path jar(String name, String agentClass) throws IOException {
+        Path jar = dir.resolve(name);
+        Manifest m = new Manifest();
+        m.getMainAttributes().put(Attributes.Name.MANIFEST_VERSION, "1.0");
+        if (agentClass != null) {
+            m.getMainAttributes().putValue("Agent-Class", agentClass);
+        }
+        try (OutputStream out = Files.newOutputStream(jar); JarOutputStream jos = new JarOutputStream(out, m)) {
+            jos.flush();
+        }
+        return jar;
+    }
+
+    @Test
+    void onlyAJarWhoseManifestNamesJlivepatchsAgentIsTheAgent() throws Exception {
+        assertNull(TargetJvm.notTheAgent(jar("agent.jar", "io.jlivepatch.agent.AgentMain")));
+        assertEquals("its manifest names no Agent-Class", TargetJvm.notTheAgent(jar("none.jar", null)));
+        assertEquals("its manifest's Agent-Class is com.acme.Other, not io.jlivepatch.agent.AgentMain",
+                TargetJvm.notTheAgent(jar("other.jar", "com.acme.Other")));
+        String missing = TargetJvm.notTheAgent(dir.resolve("missing.jar"));
+        assertTrue(missing.startsWith("it cannot be read: ") && missing.contains("missing.jar"), missing);
+    }
+
+    @Test
+    void anOverrideThatIsNotTheAgentIsRefusedNamingTheOverride() throws Exception {
+        Path other = jar("other.jar", "com.acme.Other");
+        String before = System.getProperty("jlivepatch.agent.jar");
+        System.setProperty("jlivepatch.agent.jar", other.toString());
+        try {
+            Refused r = assertThrows(Refused.class, TargetJvm::agentJar);
+            assertEquals("-Djlivepatch.agent.jar names " + other + ", not jlivepatch's agent JAR (its manifest's"
+                    + " Agent-Class is com.acme.Other, not io.jlivepatch.agent.AgentMain): run java -jar"
+                    + " agent/target/jlivepatch-agent.jar", r.getMessage());
+        } finally {
+            if (before == null) {
+                System.clearProperty("jlivepatch.agent.jar");
+            } else {
+                System.setProperty("jlivepatch.agent.jar", before);
+            }
+        }
+    }
+}
