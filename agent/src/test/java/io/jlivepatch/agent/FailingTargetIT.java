@@ -182,6 +182,26 @@ class FailingTargetIT {
         unchanged(service);
     }
 
+    /**
+     * Agent options that, with the agent JAR's path, fill more than the 1024 bytes an attach takes in
+     * one argument: the JVM closes the attach, which the command reported as "talking to pid N failed:
+     * Premature EOF", with neither the cause nor what to do. (The attach protocol's first version, which
+     * every JVM and command speaks; a JDK 25 command speaks it to a JDK 25 JVM with jdk.attach.compat.)
+     */
+    @Test
+    void agentOptionsLongerThanAnAttachTakesAreRefusedSayingSo() throws Exception {
+        String options = "max-entries=" + "0".repeat(1100) + "5"; // a value the agent takes, once it gets it
+        int bytes = (TestJars.AGENT + "=" + options).getBytes(StandardCharsets.UTF_8).length;
+        CliProcess load = CliProcess.launched(List.of("-Djdk.attach.compat=true", "-jar", TestJars.AGENT.toString()),
+                "load", "--agent-options", options, service.pid(), TestJars.greeterFixJar(dir));
+        assertEquals(1, load.exitCode(), load.toString());
+        assertTrue(load.err().contains("jlivepatch could not be loaded into pid " + service.pid() + ": the agent JAR's"
+                + " path and its --agent-options are " + bytes + " bytes together, more than the 1024 a JVM's attach takes"
+                + " (it closed the attach: ") && load.err().contains("); shorten the options (or the JAR's path), or start"
+                + " the JVM with -javaagent:jlivepatch-agent.jar=<options>; nothing was loaded"), load.toString());
+        unchanged(service);
+    }
+
     /** {@code jar}'s entries as files under {@code to}. */
     static Path unpack(Path jar, Path to) throws IOException {
         try (JarInputStream in = new JarInputStream(Files.newInputStream(jar))) {

@@ -15,6 +15,7 @@ import io.jlivepatch.control.LocalChannel;
 import java.io.IOException;
 import java.lang.reflect.UndeclaredThrowableException;
 import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -163,6 +164,8 @@ final class TargetJvm implements AutoCloseable {
                     // The JVM has the request and may load the agent once it answers again.
                     throw new ControlChannel.OutcomeUnknown(late.fact() + "; it had been asked to load"
                             + " jlivepatch and may still do so: 'jlivepatch list' shows whether it did", late);
+                } catch (IOException e) {
+                    throw tooLongForAnAttach(pid, agent, agentOptions, e);
                 }
                 // agentmain has returned: its outcome (a failure of an earlier start is cleared by a success)
                 props = systemProperties(vm, connecting);
@@ -286,6 +289,33 @@ final class TargetJvm implements AutoCloseable {
                 throw failed(pid, e);
             }
         }
+    }
+
+    /**
+     * The bytes an attach takes in one argument, HotSpot's {@code arg_length_max}, in the protocol's first
+     * version: the only one a JDK 17 JVM or command speaks (a JVM of the second closes the attach as well
+     * when the command speaks the first).
+     */
+    static final int ATTACH_ARGUMENT_BYTES = 1024;
+
+    /**
+     * The refusal for {@code e}, the JVM's answer to the attach that loads {@code agent} with
+     * {@code options}: that the argument was too long when it was (the JVM then closes the attach, and
+     * the attach API says no more than "Premature EOF").
+     *
+     * @throws IOException {@code e}, when the argument was not too long
+     */
+    private static Refused tooLongForAnAttach(long pid, String agent, String options, IOException e) throws IOException {
+        // as VirtualMachine.loadAgent sends them: the path alone without options
+        int bytes = (options.isEmpty() ? agent : agent + "=" + options).getBytes(StandardCharsets.UTF_8).length;
+        if (bytes <= ATTACH_ARGUMENT_BYTES) {
+            throw e;
+        }
+        return new Refused("jlivepatch could not be loaded into pid " + pid + ": the agent JAR's path and its"
+                + " --agent-options are " + bytes + " bytes together, more than the " + ATTACH_ARGUMENT_BYTES + " a"
+                + " JVM's attach takes (it closed the attach: " + Text.clean(String.valueOf(e.getMessage())) + ");"
+                + " shorten the options (or the JAR's path), or start the JVM with"
+                + " -javaagent:jlivepatch-agent.jar=<options>; nothing was loaded", e);
     }
 
     /**
