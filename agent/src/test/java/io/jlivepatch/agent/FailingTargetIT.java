@@ -184,22 +184,32 @@ class FailingTargetIT {
 
     /**
      * Agent options that, with the agent JAR's path, fill more than the 1024 bytes an attach takes in
-     * one argument: the JVM closes the attach, which the command reported as "talking to pid N failed:
-     * Premature EOF", with neither the cause nor what to do. (The attach protocol's first version, which
-     * every JVM and command speaks; a JDK 25 command speaks it to a JDK 25 JVM with jdk.attach.compat.)
+     * one argument (the attach protocol's first version, which a JDK 17 command or JVM speaks, and a
+     * JDK 25 command with jdk.attach.compat): the JVM closed the attach, which the command reported as
+     * "talking to pid N failed: Premature EOF", with neither the cause nor what to do, and a JDK 25 JVM
+     * wrote its error into the application's standard output. Refused before the attach is sent.
      */
     @Test
     void agentOptionsLongerThanAnAttachTakesAreRefusedSayingSo() throws Exception {
         String options = "max-entries=" + "0".repeat(1100) + "5"; // a value the agent takes, once it gets it
         int bytes = (TestJars.AGENT + "=" + options).getBytes(StandardCharsets.UTF_8).length;
+        Path jar = TestJars.greeterFixJar(dir);
         CliProcess load = CliProcess.launched(List.of("-Djdk.attach.compat=true", "-jar", TestJars.AGENT.toString()),
-                "load", "--agent-options", options, service.pid(), TestJars.greeterFixJar(dir));
+                "load", "--agent-options", options, service.pid(), jar);
         assertEquals(1, load.exitCode(), load.toString());
         assertTrue(load.err().contains("jlivepatch could not be loaded into pid " + service.pid() + ": the agent JAR's"
-                + " path and its --agent-options are " + bytes + " bytes together, more than the 1024 a JVM's attach takes"
-                + " (it closed the attach: ") && load.err().contains("); shorten the options (or the JAR's path), or start"
-                + " the JVM with -javaagent:jlivepatch-agent.jar=<options>; nothing was loaded"), load.toString());
+                + " path and its --agent-options are " + bytes + " bytes together, more than the 1024 an attach to that"
+                + " JVM takes; shorten the options (or the JAR's path), or start the JVM with"
+                + " -javaagent:jlivepatch-agent.jar=<options>; nothing was loaded"), load.toString());
         unchanged(service);
+        if (Runtime.version().feature() >= 25) {
+            // both sides of JDK 25 speak the protocol's second version, which takes them
+            try (ServiceProcess recent = new ServiceProcess()) {
+                Cli loaded = Cli.run("load", "--agent-options", options, recent.pid(), jar);
+                assertEquals(0, loaded.exitCode(), loaded.toString());
+                assertEquals(ServiceProcess.GREET_FIXED, recent.call());
+            }
+        }
     }
 
     /** {@code jar}'s entries as files under {@code to}. */

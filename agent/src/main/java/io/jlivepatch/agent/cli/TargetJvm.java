@@ -155,6 +155,10 @@ final class TargetJvm implements AutoCloseable {
                     throw new NotLoaded(pid, props.getProperty(AgentMain.FAILURE_PROPERTY));
                 }
                 String agent = agentJar().toString();
+                String tooLong = tooLongForTheAttach(agent, agentOptions, props.getProperty("java.specification.version"));
+                if (tooLong != null) {
+                    throw new Refused("jlivepatch could not be loaded into pid " + pid + ": " + tooLong);
+                }
                 try {
                     connecting.run("loading the agent", () -> {
                         vm.loadAgent(agent, agentOptions.isEmpty() ? null : agentOptions);
@@ -164,8 +168,6 @@ final class TargetJvm implements AutoCloseable {
                     // The JVM has the request and may load the agent once it answers again.
                     throw new ControlChannel.OutcomeUnknown(late.fact() + "; it had been asked to load"
                             + " jlivepatch and may still do so: 'jlivepatch list' shows whether it did", late);
-                } catch (IOException e) {
-                    throw tooLongForAnAttach(pid, agent, agentOptions, e);
                 }
                 // agentmain has returned: its outcome (a failure of an earlier start is cleared by a success)
                 props = systemProperties(vm, connecting);
@@ -292,30 +294,40 @@ final class TargetJvm implements AutoCloseable {
     }
 
     /**
-     * The bytes an attach takes in one argument, HotSpot's {@code arg_length_max}, in the protocol's first
-     * version: the only one a JDK 17 JVM or command speaks (a JVM of the second closes the attach as well
-     * when the command speaks the first).
+     * The bytes an attach takes in one argument (HotSpot's {@code arg_length_max}) in the attach protocol's
+     * first version, which a JDK 17 JVM or command speaks: a JVM closes an attach whose argument is longer
+     * (the attach API then says only "Premature EOF"), and a JDK 25 JVM also writes an error line into
+     * the application's standard output. Both sides of JDK 25 speak the second version, which has no such bound.
      */
     static final int ATTACH_ARGUMENT_BYTES = 1024;
 
     /**
-     * The refusal for {@code e}, the JVM's answer to the attach that loads {@code agent} with
-     * {@code options}: that the argument was too long when it was (the JVM then closes the attach, and
-     * the attach API says no more than "Premature EOF").
-     *
-     * @throws IOException {@code e}, when the argument was not too long
+     * Why the attach that loads {@code agent} with {@code options} into a JVM of Java
+     * {@code targetVersion} (its java.specification.version) would be closed, or null: its one argument
+     * too long for the first version of the protocol, which is spoken unless both sides are JDK 25 or
+     * later (the version before which is not known to have the second) and this command is not held to
+     * the first ({@code jdk.attach.compat}, the JDK's switch for it).
      */
-    private static Refused tooLongForAnAttach(long pid, String agent, String options, IOException e) throws IOException {
+    static String tooLongForTheAttach(String agent, String options, String targetVersion) {
         // as VirtualMachine.loadAgent sends them: the path alone without options
         int bytes = (options.isEmpty() ? agent : agent + "=" + options).getBytes(StandardCharsets.UTF_8).length;
-        if (bytes <= ATTACH_ARGUMENT_BYTES) {
-            throw e;
+        boolean firstVersion = Runtime.version().feature() < 25 || Boolean.getBoolean("jdk.attach.compat")
+                || featureOf(targetVersion) < 25;
+        if (bytes <= ATTACH_ARGUMENT_BYTES || !firstVersion) {
+            return null;
         }
-        return new Refused("jlivepatch could not be loaded into pid " + pid + ": the agent JAR's path and its"
-                + " --agent-options are " + bytes + " bytes together, more than the " + ATTACH_ARGUMENT_BYTES + " a"
-                + " JVM's attach takes (it closed the attach: " + Text.clean(String.valueOf(e.getMessage())) + ");"
-                + " shorten the options (or the JAR's path), or start the JVM with"
-                + " -javaagent:jlivepatch-agent.jar=<options>; nothing was loaded", e);
+        return "the agent JAR's path and its --agent-options are " + bytes + " bytes together, more than the "
+                + ATTACH_ARGUMENT_BYTES + " an attach to that JVM takes; shorten the options (or the JAR's path), or"
+                + " start the JVM with -javaagent:jlivepatch-agent.jar=<options>; nothing was loaded";
+    }
+
+    /** The feature release of a java.specification.version ("17", "1.8"), or 0 when it is none. */
+    private static int featureOf(String specificationVersion) {
+        try {
+            return Integer.parseInt(String.valueOf(specificationVersion).trim());
+        } catch (NumberFormatException e) {
+            return 0; // "1.8" and older, or absent: the first version
+        }
     }
 
     /**
