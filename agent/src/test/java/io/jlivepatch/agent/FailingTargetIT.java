@@ -212,6 +212,35 @@ class FailingTargetIT {
         }
     }
 
+    /**
+     * A JVM whose file system is not the command's (a container's; here a mount namespace where the
+     * directory of the command's JAR is empty) finds no file at the path the attach names: the JVM
+     * refused it, which the command reported as a JVM refusing agents (to be started with
+     * -XX:+EnableDynamicAgentLoading), and the JVM wrote its own error into the application's standard error.
+     */
+    @Test
+    void aJvmWhoseFileSystemHasNoAgentJarAtItsPathIsRefusedSayingWhereToPutIt() throws Exception {
+        assumeTrue("root".equals(System.getProperty("user.name")) && run("unshare", "--version") == 0,
+                "a mount namespace of its own: unshare --mount, as root");
+        Path cli = Files.createDirectories(dir.resolve("cli"));
+        Path agent = Files.copy(TestJars.AGENT, cli.resolve("jlivepatch-agent.jar"));
+        Path err = dir.resolve("contained-stderr.txt");
+        try (ServiceProcess contained = ServiceProcess.hiding(cli, ProcessBuilder.Redirect.to(err.toFile()))) {
+            assertTrue(Files.exists(agent) && !Files.exists(Path.of("/proc", Long.toString(contained.pid()), "root")
+                    .resolve(agent.toString().substring(1))), "its file system has no " + agent);
+            String before = Files.readString(err);
+            CliProcess load = CliProcess.launched(List.of("-jar", agent.toString()), "load", contained.pid(),
+                    TestJars.greeterFixJar(dir));
+            assertEquals(1, load.exitCode(), load.toString());
+            assertTrue(load.err().contains("jlivepatch could not be loaded into pid " + contained.pid() + ": the JVM has"
+                    + " no file " + agent + ", the path it is to load the agent from (its file system is not this"
+                    + " command's: a container's, say): copy jlivepatch-agent.jar to that path in its file system, or"
+                    + " start the JVM with -javaagent:jlivepatch-agent.jar; nothing was loaded"), load.toString());
+            assertEquals(before, Files.readString(err), "nothing said in the application's standard error");
+            unchanged(contained);
+        }
+    }
+
     /** {@code jar}'s entries as files under {@code to}. */
     static Path unpack(Path jar, Path to) throws IOException {
         try (JarInputStream in = new JarInputStream(Files.newInputStream(jar))) {

@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -32,26 +33,40 @@ final class ServiceProcess implements AutoCloseable {
 
     /** @param openFiles the process's limit of open files ({@code ulimit -n}), or 0 for the inherited one */
     ServiceProcess(int openFiles, ProcessBuilder.Redirect stderr, String... jvmOptions) throws IOException {
-        this("agentapp.ServiceApp", openFiles, stderr, jvmOptions);
+        this("agentapp.ServiceApp", List.of(), openFiles > 0 ? "ulimit -n " + openFiles : null, stderr, jvmOptions);
     }
 
     /** A main class that runs ServiceApp's loop after a set-up of its own (agentapp.OtherBuildApp). */
     static ServiceProcess running(String mainClass, String... jvmOptions) throws IOException {
-        return new ServiceProcess(mainClass, 0, ProcessBuilder.Redirect.INHERIT, jvmOptions);
+        return new ServiceProcess(mainClass, List.of(), null, ProcessBuilder.Redirect.INHERIT, jvmOptions);
     }
 
-    private ServiceProcess(String mainClass, int openFiles, ProcessBuilder.Redirect stderr, String... jvmOptions)
-            throws IOException {
+    /**
+     * In a mount namespace of its own where {@code hidden} is an empty directory (a tmpfs over it): a JVM
+     * whose file system is not the command's, as a container's. Needs root ({@code unshare --mount}).
+     */
+    static ServiceProcess hiding(Path hidden, ProcessBuilder.Redirect stderr, String... jvmOptions) throws IOException {
+        return new ServiceProcess("agentapp.ServiceApp", List.of("unshare", "--mount", "--propagation", "private"),
+                "mount -t tmpfs tmpfs " + quote(hidden.toString()), stderr, jvmOptions);
+    }
+
+    /**
+     * @param wrapper what runs the shell that runs the JVM ({@code unshare ...}), or nothing
+     * @param setup   a shell command run first, in the JVM's process ({@code exec} keeps its pid), or null
+     */
+    private ServiceProcess(String mainClass, List<String> wrapper, String setup, ProcessBuilder.Redirect stderr,
+                           String... jvmOptions) throws IOException {
         List<String> cmd = new ArrayList<>(List.of(TestJars.java(), "-XX:+IgnoreUnrecognizedVMOptions",
                 "-XX:+EnableDynamicAgentLoading"));
         cmd.addAll(List.of(jvmOptions));
         cmd.addAll(List.of("-cp", TestJars.appClasses().toString(), mainClass));
-        if (openFiles > 0) {
+        if (setup != null) {
             List<String> quoted = new ArrayList<>();
             for (String arg : cmd) {
-                quoted.add("'" + arg.replace("'", "'\\''") + "'");
+                quoted.add(quote(arg));
             }
-            cmd = List.of("bash", "-c", "ulimit -n " + openFiles + " && exec " + String.join(" ", quoted));
+            cmd = new ArrayList<>(wrapper);
+            cmd.addAll(List.of("bash", "-c", setup + " && exec " + String.join(" ", quoted)));
         }
         process = new ProcessBuilder(cmd).redirectError(stderr).start();
         out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
@@ -60,6 +75,10 @@ final class ServiceProcess implements AutoCloseable {
         if (!"ready".equals(first)) {
             throw new IOException("the service did not start: " + first);
         }
+    }
+
+    private static String quote(String arg) {
+        return "'" + arg.replace("'", "'\\''") + "'";
     }
 
     long pid() {

@@ -156,8 +156,10 @@ final class TargetJvm implements AutoCloseable {
                 }
                 String agent = agentJar().toString();
                 String tooLong = tooLongForTheAttach(agent, agentOptions, props.getProperty("java.specification.version"));
-                if (tooLong != null) {
-                    throw new Refused("jlivepatch could not be loaded into pid " + pid + ": " + tooLong);
+                String unseen = unseenBy(pid, Paths.get(agent));
+                if (tooLong != null || unseen != null) {
+                    throw new Refused("jlivepatch could not be loaded into pid " + pid + ": "
+                            + (unseen != null ? unseen : tooLong));
                 }
                 try {
                     connecting.run("loading the agent", () -> {
@@ -319,6 +321,26 @@ final class TargetJvm implements AutoCloseable {
         return "the agent JAR's path and its --agent-options are " + bytes + " bytes together, more than the "
                 + ATTACH_ARGUMENT_BYTES + " an attach to that JVM takes; shorten the options (or the JAR's path), or"
                 + " start the JVM with -javaagent:jlivepatch-agent.jar=<options>; nothing was loaded";
+    }
+
+    /**
+     * Why the JVM {@code pid} would find no file at {@code agent}, the path the attach names, or null. A
+     * JVM in a mount namespace of its own (a container's) resolves it in its own file system, seen here
+     * through /proc/pid/root; it would refuse the path in words of its own, written into the
+     * application's standard error. When that directory cannot be read, nothing is known and nothing said.
+     */
+    static String unseenBy(long pid, Path agent) {
+        Path root = Paths.get("/proc", Long.toString(pid), "root");
+        Path absolute = agent.toAbsolutePath();
+        if (!Files.isDirectory(root) || absolute.getRoot() == null) {
+            return null;
+        }
+        if (Files.exists(root.resolve(absolute.getRoot().relativize(absolute).toString()))) {
+            return null;
+        }
+        return "the JVM has no file " + absolute + ", the path it is to load the agent from (its file system is not"
+                + " this command's: a container's, say): copy jlivepatch-agent.jar to that path in its file system, or"
+                + " start the JVM with -javaagent:jlivepatch-agent.jar; nothing was loaded";
     }
 
     /** The feature release of a java.specification.version ("17", "1.8"), or 0 when it is none. */

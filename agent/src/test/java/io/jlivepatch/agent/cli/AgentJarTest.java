@@ -48,6 +48,20 @@ class AgentJarTest {
         assertTrue(missing.startsWith("it cannot be read: ") && missing.contains("missing.jar"), missing);
     }
 
+    /** Read through /proc/pid/root: what a JVM in a file system of its own (a container's) sees at that path. */
+    @Test
+    void aPathTheJvmHasNoFileAtIsNamedWithWhereToPutTheJar() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isDirectory(Path.of("/proc/self/root")), "a /proc");
+        long self = ProcessHandle.current().pid(); // its file system is this one
+        assertNull(TargetJvm.unseenBy(self, jar("agent.jar", "io.jlivepatch.agent.AgentMain")));
+        Path elsewhere = dir.resolve("elsewhere").resolve("jlivepatch-agent.jar");
+        assertEquals("the JVM has no file " + elsewhere + ", the path it is to load the agent from (its file system is"
+                + " not this command's: a container's, say): copy jlivepatch-agent.jar to that path in its file system,"
+                + " or start the JVM with -javaagent:jlivepatch-agent.jar; nothing was loaded",
+                TargetJvm.unseenBy(self, elsewhere));
+        assertNull(TargetJvm.unseenBy(Long.MAX_VALUE, elsewhere), "no such process: nothing known, nothing said");
+    }
+
     @Test
     void anOverrideThatIsNotTheAgentIsRefusedNamingTheOverride() throws Exception {
         Path other = jar("other.jar", "com.acme.Other");
