@@ -63,12 +63,14 @@ class FailingTargetIT {
     }
 
     @Test
-    void aJvmThatDisablesAttachingInAnOptionsFileIsRefusedAtOnce() throws Exception {
-        // Not on its command line nor in its environment, where the command looks first: the attach
-        // API finds it out from the JVM's performance data, at once.
+    void aJvmThatDisablesAttachingWhereTheCommandDoesNotLookIsRefusedByTheAttachApiAtOnce() throws Exception {
+        // Not on its command line, in its environment or in a file its command line names, where the
+        // command looks first (an options file named in an argument file: the command reads one level):
+        // the attach API finds it out from the JVM's performance data, at once.
         Path options = Files.writeString(dir.resolve("jvm.options"), "-XX:+DisableAttachMechanism\n");
+        Path argfile = Files.writeString(dir.resolve("jvm.args"), "-XX:VMOptionsFile=" + options + "\n");
         Path jar = TestJars.greeterFixJar(dir);
-        try (ServiceProcess closed = new ServiceProcess("-XX:VMOptionsFile=" + options)) {
+        try (ServiceProcess closed = new ServiceProcess("@" + argfile)) {
             for (List<Object> command : List.of(List.<Object>of("status", closed.pid()),
                     List.<Object>of("load", closed.pid(), jar))) {
                 Cli c = Cli.run(command.toArray());
@@ -77,6 +79,26 @@ class FailingTargetIT {
                         + " be a JVM run by the same user, without -XX:+DisableAttachMechanism;"), command + ": " + c);
             }
             assertEquals(ORIGINAL, closed.call());
+        }
+    }
+
+    /**
+     * The same in a file its command line names ({@code java @file}, {@code -XX:VMOptionsFile=}), with no
+     * performance data: the attach API cannot tell, and the command waited out its --timeout, then said
+     * the JVM "may be stopped or overloaded; retry with a larger --timeout", which never helps.
+     */
+    @Test
+    void aJvmThatDisablesAttachingInAFileItsCommandLineNamesIsRefusedAtOnce() throws Exception {
+        Path file = Files.writeString(dir.resolve("jvm.args"), "-XX:-UsePerfData\n-XX:+DisableAttachMechanism\n");
+        for (String naming : new String[] {"@", "-XX:VMOptionsFile="}) {
+            try (ServiceProcess closed = new ServiceProcess(naming + file)) {
+                Cli status = Cli.run("status", "--timeout", "5", closed.pid()); // the refusal's words: not after it
+                assertEquals(1, status.exitCode(), naming + ": " + status);
+                assertTrue(status.err().contains(") runs with -XX:+DisableAttachMechanism (in " + file + "): no tool can"
+                        + " attach to it; restart it without that option, or with -javaagent:jlivepatch-agent.jar"),
+                        naming + ": " + status);
+                assertEquals(ORIGINAL, closed.call());
+            }
         }
     }
 

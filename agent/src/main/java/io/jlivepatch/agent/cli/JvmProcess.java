@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.util.List;
 
 /**
  * Checks that a pid names a JVM this user may attach to, before the attach API is used: on Linux the
@@ -55,13 +56,62 @@ final class JvmProcess {
         }
         // Such a JVM never answers the attach API's signal: without its performance data (-XX:-UsePerfData)
         // the API cannot tell, and would wait out the --timeout.
-        if (declares(proc.resolve("cmdline"), DISABLED) || declares(proc.resolve("environ"), DISABLED)) {
-            throw new Refused("pid " + pid + " (" + commandOf(proc) + ") runs with " + DISABLED + ": no tool can attach"
-                    + " to it; restart it without that option, or with -javaagent:jlivepatch-agent.jar");
+        String in = declares(proc.resolve("cmdline"), DISABLED) || declares(proc.resolve("environ"), DISABLED) ? ""
+                : optionFileDeclaring(proc, DISABLED);
+        if (in != null) {
+            throw new Refused("pid " + pid + " (" + commandOf(proc) + ") runs with " + DISABLED + (in.isEmpty() ? ""
+                    : " (in " + Text.clean(in) + ")") + ": no tool can attach to it; restart it without that option, or"
+                    + " with -javaagent:jlivepatch-agent.jar");
         }
     }
 
     private static final String DISABLED = "-XX:+DisableAttachMechanism";
+
+    /** The prefixes of the arguments that name a file of options the JVM read at its start. */
+    private static final List<String> OPTION_FILES = List.of("@", "-XX:VMOptionsFile=", "-XX:Flags=");
+
+    /** More than any file of JVM options holds; what is past it is not read. */
+    private static final int OPTION_FILE_BYTES = 1 << 20;
+
+    /**
+     * The file of options that names {@code option}, as its command line names the file, or null: the
+     * launcher's argument files ({@code java @file}) and HotSpot's options files, which its command line
+     * shows unexpanded. Each is read in the JVM's file system and working directory, a regular file
+     * only (an application's argument naming a pipe must not hold the command) and up to
+     * {@link #OPTION_FILE_BYTES}.
+     */
+    static String optionFileDeclaring(Path proc, String option) {
+        String cmdline;
+        try {
+            cmdline = new String(Files.readAllBytes(proc.resolve("cmdline")), StandardCharsets.ISO_8859_1);
+        } catch (IOException | SecurityException e) {
+            return null;
+        }
+        for (String arg : cmdline.split("\0")) {
+            for (String prefix : OPTION_FILES) {
+                if (arg.length() > prefix.length() && arg.startsWith(prefix)) {
+                    String name = arg.substring(prefix.length());
+                    Path file = name.startsWith("/") ? proc.resolve("root").resolve(name.substring(1))
+                            : proc.resolve("cwd").resolve(name);
+                    if (declaresWithin(file, option)) {
+                        return name;
+                    }
+                }
+            }
+        }
+        return null;
+    }
+
+    private static boolean declaresWithin(Path file, String option) {
+        if (!Files.isRegularFile(file)) {
+            return false;
+        }
+        try (java.io.InputStream in = Files.newInputStream(file)) {
+            return new String(in.readNBytes(OPTION_FILE_BYTES), StandardCharsets.ISO_8859_1).contains(option);
+        } catch (IOException | SecurityException e) {
+            return false;
+        }
+    }
 
     /**
      * The refusal for a JVM of another user: its name where one is known, so that the operator can

@@ -61,4 +61,30 @@ class JvmProcessTest {
         assumeTrue(expected != null, "this user has a name");
         assertEquals(System.getProperty("user.name"), JvmProcess.ownerName(self, uid));
     }
+
+    /**
+     * Files of options the JVM's command line names are read in its working directory (a relative
+     * name) or file system (an absolute one); a name that is not a regular file (an application's
+     * argument naming a pipe) is passed over unread, so that it cannot hold the command.
+     */
+    @Test
+    void optionFilesAreReadFromTheJvmsDirectoryAndAPipeIsNotOpened(@org.junit.jupiter.api.io.TempDir Path dir)
+            throws Exception {
+        Path proc = Files.createDirectories(dir.resolve("proc"));
+        Path cwd = Files.createDirectories(dir.resolve("cwd"));
+        Files.createSymbolicLink(proc.resolve("cwd"), cwd);
+        Files.createSymbolicLink(proc.resolve("root"), Path.of("/"));
+        Files.writeString(cwd.resolve("app.args"), "-Xmx1g\n-XX:+DisableAttachMechanism\n");
+        Path absolute = Files.writeString(dir.resolve("vm.options"), "-XX:+DisableAttachMechanism");
+        Path fifo = dir.resolve("pipe");
+        assumeTrue(new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor() == 0, "mkfifo");
+        String option = "-XX:+DisableAttachMechanism";
+
+        Files.writeString(proc.resolve("cmdline"), "java\0@" + fifo + "\0@app.args\0Main\0");
+        assertEquals("app.args", JvmProcess.optionFileDeclaring(proc, option));
+        Files.writeString(proc.resolve("cmdline"), "java\0-XX:VMOptionsFile=" + absolute + "\0Main\0");
+        assertEquals(absolute.toString(), JvmProcess.optionFileDeclaring(proc, option));
+        Files.writeString(proc.resolve("cmdline"), "java\0-XX:Flags=" + fifo + "\0@\0Main\0@missing\0");
+        assertEquals(null, JvmProcess.optionFileDeclaring(proc, option));
+    }
 }
