@@ -263,6 +263,44 @@ class FailingTargetIT {
         }
     }
 
+    /**
+     * The same JVM, started with the agent, after its control socket was deleted: the command asks
+     * jlivepatch to open it again by attaching the agent from its own path, which the JVM refused in
+     * its application's standard error, and the command said "the JVM refused the attach that asks for
+     * it: Agent JAR not found or no Agent-Class attribute".
+     */
+    @Test
+    void aLostSocketOfAJvmWithoutTheCommandsJarIsNotAskedForWithAPathItHasNoFileAt() throws Exception {
+        assumeTrue("root".equals(System.getProperty("user.name")) && run("unshare", "--version") == 0,
+                "a mount namespace of its own: unshare --mount, as root");
+        Path cli = Files.createDirectories(dir.resolve("cli"));
+        Path agent = Files.copy(TestJars.AGENT, cli.resolve("jlivepatch-agent.jar"));
+        Path tmp = Files.createDirectories(dir.resolve("tmp"));
+        Path err = dir.resolve("contained-stderr.txt");
+        try (ServiceProcess contained = ServiceProcess.hiding(cli, ProcessBuilder.Redirect.to(err.toFile()),
+                "-Djava.io.tmpdir=" + tmp, "-javaagent:" + TestJars.AGENT)) {
+            assertEquals("installed", contained.awaitAgent());
+            List<Path> sockets;
+            try (java.util.stream.Stream<Path> files = Files.walk(tmp)) {
+                sockets = files.filter(f -> f.getFileName().toString().endsWith(".sock")).toList();
+            }
+            assertEquals(1, sockets.size(), sockets.toString());
+            Files.delete(sockets.get(0));
+            String before = Files.readString(err);
+            CliProcess status = CliProcess.launched(List.of("-jar", agent.toString()), "status", contained.pid());
+            assertEquals(1, status.exitCode(), status.toString());
+            assertTrue(status.err().contains("the socket is gone and jlivepatch did not open it again (the JVM has no file "
+                    + agent + ", the path it is to load the agent from (its file system is not this command's: a"
+                    + " container's, say); copy jlivepatch-agent.jar to that path in its file system, and the next"
+                    + " command has it open the socket again)"), status.toString());
+            assertEquals(before, Files.readString(err), "nothing said in the application's standard error");
+            assertEquals(ORIGINAL, contained.call());
+            Cli reopened = Cli.run("status", contained.pid()); // from the JAR the JVM has: opened again
+            assertEquals(0, reopened.exitCode(), reopened.toString());
+            assertTrue(reopened.out().contains("no patches registered"), reopened.toString());
+        }
+    }
+
     /** {@code jar}'s entries as files under {@code to}. */
     static Path unpack(Path jar, Path to) throws IOException {
         try (JarInputStream in = new JarInputStream(Files.newInputStream(jar))) {

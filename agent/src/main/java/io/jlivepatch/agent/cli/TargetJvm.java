@@ -158,8 +158,9 @@ final class TargetJvm implements AutoCloseable {
                 String tooLong = tooLongForTheAttach(agent, agentOptions, props.getProperty("java.specification.version"));
                 String unseen = unseenBy(pid, Paths.get(agent));
                 if (tooLong != null || unseen != null) {
-                    throw new Refused("jlivepatch could not be loaded into pid " + pid + ": "
-                            + (unseen != null ? unseen : tooLong));
+                    throw new Refused("jlivepatch could not be loaded into pid " + pid + ": " + (unseen == null ? tooLong
+                            : unseen + ": copy jlivepatch-agent.jar to that path in its file system, or start the JVM"
+                            + " with -javaagent:jlivepatch-agent.jar; nothing was loaded"));
                 }
                 try {
                     connecting.run("loading the agent", () -> {
@@ -339,8 +340,7 @@ final class TargetJvm implements AutoCloseable {
             return null;
         }
         return "the JVM has no file " + absolute + ", the path it is to load the agent from (its file system is not"
-                + " this command's: a container's, say): copy jlivepatch-agent.jar to that path in its file system, or"
-                + " start the JVM with -javaagent:jlivepatch-agent.jar; nothing was loaded";
+                + " this command's: a container's, say)";
     }
 
     /** The feature release of a java.specification.version ("17", "1.8"), or 0 when it is none. */
@@ -389,10 +389,17 @@ final class TargetJvm implements AutoCloseable {
      * here, the connect that follows says what it finds.
      *
      * @return why the JVM refused that attach (JDK 21+ with -XX:-EnableDynamicAgentLoading refuses
-     *         every agent after start-up, jlivepatch's own too), or null
+     *         every agent after start-up, jlivepatch's own too), or why it was not asked (it has no file
+     *         at the agent's path), or null
      */
     private static String askToReopen(VirtualMachine vm, Deadline connecting) throws Exception {
         String agent = agentJar().toString();
+        String unseen = unseenBy(Long.parseLong(vm.id()), Paths.get(agent));
+        if (unseen != null) {
+            // not asked: the JVM would refuse the path in its application's standard error
+            return unseen + "; copy jlivepatch-agent.jar to that path in its file system, and the next command has it"
+                    + " open the socket again";
+        }
         try {
             connecting.run("asking jlivepatch to open its control socket again", () -> {
                 vm.loadAgent(agent, null);
