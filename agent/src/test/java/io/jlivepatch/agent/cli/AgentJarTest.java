@@ -40,11 +40,11 @@ class AgentJarTest {
 
     @Test
     void onlyAJarWhoseManifestNamesJlivepatchsAgentIsTheAgent() throws Exception {
-        assertNull(TargetJvm.notTheAgent(jar("agent.jar", "io.jlivepatch.agent.AgentMain")));
-        assertEquals("its manifest names no Agent-Class", TargetJvm.notTheAgent(jar("none.jar", null)));
+        assertNull(AgentJar.notTheAgent(jar("agent.jar", "io.jlivepatch.agent.AgentMain")));
+        assertEquals("its manifest names no Agent-Class", AgentJar.notTheAgent(jar("none.jar", null)));
         assertEquals("its manifest's Agent-Class is com.acme.Other, not io.jlivepatch.agent.AgentMain",
-                TargetJvm.notTheAgent(jar("other.jar", "com.acme.Other")));
-        String missing = TargetJvm.notTheAgent(dir.resolve("missing.jar"));
+                AgentJar.notTheAgent(jar("other.jar", "com.acme.Other")));
+        String missing = AgentJar.notTheAgent(dir.resolve("missing.jar"));
         assertTrue(missing.startsWith("it cannot be read: ") && missing.contains("missing.jar"), missing);
     }
 
@@ -53,11 +53,11 @@ class AgentJarTest {
     void aPathTheJvmHasNoFileAtIsNamedWithWhereToPutTheJar() throws Exception {
         org.junit.jupiter.api.Assumptions.assumeTrue(Files.isDirectory(Path.of("/proc/self/root")), "a /proc");
         long self = ProcessHandle.current().pid(); // its file system is this one
-        assertNull(TargetJvm.unseenBy(self, jar("agent.jar", "io.jlivepatch.agent.AgentMain")));
+        assertNull(AgentJar.unseenBy(self, jar("agent.jar", "io.jlivepatch.agent.AgentMain")));
         Path elsewhere = dir.resolve("elsewhere").resolve("jlivepatch-agent.jar");
         assertEquals("the JVM has no file " + elsewhere + ", the path it is to load the agent from (its file system is"
-                + " not this command's: a container's, say)", TargetJvm.unseenBy(self, elsewhere));
-        assertNull(TargetJvm.unseenBy(Long.MAX_VALUE, elsewhere), "no such process: nothing known, nothing said");
+                + " not this command's: a container's, say)", AgentJar.unseenBy(self, elsewhere));
+        assertNull(AgentJar.unseenBy(Long.MAX_VALUE, elsewhere), "no such process: nothing known, nothing said");
     }
 
     @Test
@@ -66,7 +66,7 @@ class AgentJarTest {
         String before = System.getProperty("jlivepatch.agent.jar");
         System.setProperty("jlivepatch.agent.jar", other.toString());
         try {
-            Refused r = assertThrows(Refused.class, TargetJvm::agentJar);
+            Refused r = assertThrows(Refused.class, AgentJar::path);
             assertEquals("-Djlivepatch.agent.jar names " + other + ", not jlivepatch's agent JAR (its manifest's"
                     + " Agent-Class is com.acme.Other, not io.jlivepatch.agent.AgentMain): run java -jar"
                     + " agent/target/jlivepatch-agent.jar", r.getMessage());

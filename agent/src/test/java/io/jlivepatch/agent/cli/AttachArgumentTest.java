@@ -16,8 +16,8 @@ class AttachArgumentTest {
     @Test
     void anArgumentOfAtMost1024BytesGoesToAnyJvm() {
         String options = "a".repeat(1024 - AGENT.length() - 1);
-        assertNull(TargetJvm.tooLongForTheAttach(AGENT, options, "17"));
-        assertNull(TargetJvm.tooLongForTheAttach(AGENT, "", "1.8"));
+        assertNull(AgentJar.tooLongForTheAttach(AGENT, options, "17"));
+        assertNull(AgentJar.tooLongForTheAttach(AGENT, "", "1.8"));
     }
 
     @Test
@@ -26,14 +26,14 @@ class AttachArgumentTest {
         assertEquals("the agent JAR's path and its --agent-options are 1026 bytes together, more than the 1024 an"
                 + " attach to that JVM takes; shorten the options (or the JAR's path), or start the JVM with"
                 + " -javaagent:jlivepatch-agent.jar=<options>; nothing was loaded",
-                TargetJvm.tooLongForTheAttach(AGENT, options, "17"));
-        assertEquals(TargetJvm.tooLongForTheAttach(AGENT, options, "17"),
-                TargetJvm.tooLongForTheAttach(AGENT, options, null), "a JVM that does not say: the bounded version");
+                AgentJar.tooLongForTheAttach(AGENT, options, "17"));
+        assertEquals(AgentJar.tooLongForTheAttach(AGENT, options, "17"),
+                AgentJar.tooLongForTheAttach(AGENT, options, null), "a JVM that does not say: the bounded version");
         if (Runtime.version().feature() >= 25) {
-            assertNull(TargetJvm.tooLongForTheAttach(AGENT, options, "25"), "both sides speak the second version");
+            assertNull(AgentJar.tooLongForTheAttach(AGENT, options, "25"), "both sides speak the second version");
         } else {
-            assertEquals(TargetJvm.tooLongForTheAttach(AGENT, options, "17"),
-                    TargetJvm.tooLongForTheAttach(AGENT, options, "25"), "this command speaks the first only");
+            assertEquals(AgentJar.tooLongForTheAttach(AGENT, options, "17"),
+                    AgentJar.tooLongForTheAttach(AGENT, options, "25"), "this command speaks the first only");
         }
     }
 }
