@@ -117,7 +117,11 @@ final class ControlChannel implements AutoCloseable {
                     throw e;
                 }
                 if (magic != Wire.MAGIC) {
-                    throw new Refused(socketPath + " is not a jlivepatch control socket");
+                    // Another program of the same user (else strangerServing) at the path the JVM names.
+                    throw new Refused(socketPath + " is not a jlivepatch control socket: what answers there does not"
+                            + " speak jlivepatch's protocol; refused, no command was sent. pid " + pid + " names it"
+                            + " as its jlivepatch control socket: check what runs as pid " + pid + " and which"
+                            + " program serves " + socketPath);
                 }
                 String v = Wire.readString(in);
                 if (v.isEmpty()) { // turned away before the session started

@@ -386,6 +386,9 @@ class ControlChannelTest {
         t.setDaemon(true);
         t.start();
         Refused e = assertThrows(Refused.class, () -> connect(socket.toString(), 30));
-        assertTrue(e.getMessage().endsWith("is not a jlivepatch control socket"), e.getMessage());
+        assertTrue(e.getMessage().contains(socket + " is not a jlivepatch control socket: what answers there does not"
+                + " speak jlivepatch's protocol; refused, no command was sent. pid "), e.getMessage());
+        assertTrue(e.getMessage().endsWith(": check what runs as pid " + ProcessHandle.current().pid()
+                + " and which program serves " + socket), e.getMessage());
     }
 }
