@@ -473,6 +473,39 @@ class OwnLoaderAccessTest {
     }
 
     /**
+     * Duplicable.clone(), which Duplicable inherits public from the interface Copyable: the JVM resolves it
+     * there, skipping java.lang.Object's protected clone() (JVMS 5.4.3.4: an interface's method is looked for
+     * in Object among its public instance methods only), so a class of the patch's own loader may call it,
+     * through a loaded interface and through one not loaded yet (UnloadedDuplicable, read from its class
+     * file). Before, each was refused as Object's protected method, used from no subclass of it.
+     */
+    @Test
+    void aPublicMethodAnInterfaceInheritsIsNotTakenForObjectsProtectedOne() throws Exception {
+        String fix = "jarapp.fix.CopyFix";
+        assertFalse(loadedAnywhere("jarapp.UnloadedDuplicable"), "jarapp.UnloadedDuplicable is loaded already: the"
+                + " case needs a class no loader has");
+        assertEquals(6, loadedAndRun(jar("unloaded-interface-clone", fix, patchClass(fix, "java/lang/Object", mv -> {
+            mv.visitTypeInsn(Opcodes.NEW, "jarapp/UnloadedCopier");
+            mv.visitInsn(Opcodes.DUP);
+            mv.visitMethodInsn(Opcodes.INVOKESPECIAL, "jarapp/UnloadedCopier", "<init>", "()V", false);
+            mv.visitMethodInsn(Opcodes.INVOKEINTERFACE, "jarapp/UnloadedDuplicable", "clone", "()Ljava/lang/Object;",
+                    true);
+            mv.visitTypeInsn(Opcodes.CHECKCAST, "java/lang/String");
+            mv.visitMethodInsn(Opcodes.INVOKEVIRTUAL, "java/lang/String", "length", "()I", false);
+            mv.visitInsn(Opcodes.IRETURN);
+        }))));
+        Jars.removeAll();
+        Class.forName("jarapp.Copier");
+        assertEquals(4, loadedAndRun(jar("interface-clone", fix, patchClass(fix, "java/lang/Object", mv -> {
+            mv.visitMethodInsn(Opcodes.INVOKESTATIC, "jarapp/Copier", "make", "()Ljarapp/Duplicable;", false);
+            mv.visitMethodInsn(Opcodes.INVOKEINTERFACE, "jarapp/Duplicable", "clone", "()Ljava/lang/Object;", true);
+            mv.visitTypeInsn(Opcodes.CHECKCAST, "java/lang/String");
+            mv.visitMethodInsn(Opcodes.INVOKEVIRTUAL, "java/lang/String", "length", "()I", false);
+            mv.visitInsn(Opcodes.IRETURN);
+        }))));
+    }
+
+    /**
      * A class of the JAR: {@code int m()} static methods of each access ({@code open} public, {@code packaged}
      * package-private, {@code guarded} protected, {@code hidden} private) returning 9, and a package-private
      * static int field {@code count}; the class public when {@code isPublic}.

@@ -716,7 +716,8 @@ final class MemberReferences {
      * supertypes declares the member, read from their class files through that loader, in the order the
      * JVM's resolution looks (JVMS 5.4.3.2-4: a field in the class, then in its superinterfaces, then in
      * its superclass; a method in the class and its superclasses, then in their superinterfaces, where a
-     * private or static one is not found; a constructor in the class itself only): where two supertypes
+     * private or static one is not found; an interface's method in it, then among Object's public instance
+     * methods, then in its superinterfaces; a constructor in the class itself only): where two supertypes
      * declare it, the JVM's is the one checked. A JDK supertype is asked by lookup.
      * Returns the member's access flags where it is declared (for one a JDK supertype has: protected
      * and static as declared, else public), -1 when none declares it; null when a class file cannot be
@@ -730,12 +731,22 @@ final class MemberReferences {
         java.util.ArrayDeque<String> todo = new java.util.ArrayDeque<>(); // the next looked in first
         java.util.ArrayDeque<String> interfaces = new java.util.ArrayDeque<>(); // a method's, once no class has it
         Set<String> seen = new HashSet<>();
+        // An interface's method is looked for in Object among its public instance methods only (JVMS
+        // 5.4.3.4, HotSpot's lookup too): Duplicable.clone() is a public clone() of a superinterface, never
+        // Object's protected one, which a class of the patch's own loader could not call.
+        boolean objectPublicOnly = false;
         todo.push(owner);
         while (!todo.isEmpty() || !interfaces.isEmpty()) {
             boolean superinterface = todo.isEmpty();
             String c = superinterface ? interfaces.poll() : todo.pop();
             if (!seen.add(c)) {
                 continue;
+            }
+            if (objectPublicOnly && !field && c.equals("java/lang/Object")) {
+                int modifiers = jdkDeclared(Object.class, name, descriptor, false, new Class<?>[1]);
+                if (modifiers < 0 || !Modifier.isPublic(modifiers) || Modifier.isStatic(modifiers)) {
+                    continue; // not found there: the superinterfaces next
+                }
             }
             if (c.startsWith("java/")) {
                 try {
@@ -774,6 +785,9 @@ final class MemberReferences {
             }
             try {
                 ClassReader r = new ClassReader(b);
+                if (c.equals(owner)) {
+                    objectPublicOnly = (r.getAccess() & Opcodes.ACC_INTERFACE) != 0;
+                }
                 int access = declares(r, name, descriptor, field);
                 if (access >= 0 && !(superinterface && (access & (Opcodes.ACC_PRIVATE | Opcodes.ACC_STATIC)) != 0)) {
                     if (in != null) {

@@ -1,0 +1,6 @@
+package jarapp;
+
+/** An interface declaring clone() public, which java.lang.Object has protected (OwnLoaderAccessTest). */
+public interface Copyable {
+    Object clone();
+}
