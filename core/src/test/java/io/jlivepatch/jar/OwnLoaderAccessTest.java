@@ -473,6 +473,57 @@ class OwnLoaderAccessTest {
     }
 
     /**
+     * Members the JVM finds through supertypes, each of which runs from a class of the patch's own loader:
+     * Measure's default method, whose descriptor names jarapp.Wrapping (not loaded), through Measured, its
+     * abstract superclass and the interface; Measure's static method through the interface; Object's
+     * equals through the interface type; isEmpty(), which jarapp.UnloadedListed (not loaded yet, read from
+     * its class files) inherits from the JDK's AbstractCollection, and size() from its application
+     * superclass. None is refused, and Wrapping stays unloaded.
+     */
+    @Test
+    void membersFoundThroughSupertypesAsTheJvmFindsThemAreNotRefused() throws Exception {
+        Class.forName("jarapp.Measured");
+        assertFalse(loadedAnywhere("jarapp.Wrapping"), "jarapp.Wrapping is loaded already: the case needs a class no"
+                + " loader has");
+        assertFalse(loadedAnywhere("jarapp.UnloadedListed"), "jarapp.UnloadedListed is loaded already");
+        String fix = "jarapp.fix.MeasureFix";
+        assertEquals(29, loadedAndRun(jar("through-supertypes", fix, patchClass(fix, "java/lang/Object", mv -> {
+            String measure = "(Ljarapp/Wrapping;)I";
+            for (String owner : new String[] {"jarapp/Measured", "jarapp/AbstractMeasured", "jarapp/Measure"}) {
+                newInstance(mv, "jarapp/Measured");
+                mv.visitInsn(Opcodes.ACONST_NULL);
+                boolean itf = owner.equals("jarapp/Measure");
+                mv.visitMethodInsn(itf ? Opcodes.INVOKEINTERFACE : Opcodes.INVOKEVIRTUAL, owner, "measure", measure, itf);
+            }
+            mv.visitInsn(Opcodes.IADD);
+            mv.visitInsn(Opcodes.IADD); // 21
+            mv.visitInsn(Opcodes.ICONST_3);
+            mv.visitMethodInsn(Opcodes.INVOKESTATIC, "jarapp/Measure", "twice", "(I)I", true);
+            mv.visitInsn(Opcodes.IADD); // 27
+            newInstance(mv, "jarapp/Measured");
+            mv.visitInsn(Opcodes.DUP);
+            mv.visitMethodInsn(Opcodes.INVOKEINTERFACE, "jarapp/Measure", "equals", "(Ljava/lang/Object;)Z", true);
+            mv.visitInsn(Opcodes.IADD); // 28
+            newInstance(mv, "jarapp/UnloadedListed");
+            mv.visitInsn(Opcodes.DUP);
+            mv.visitMethodInsn(Opcodes.INVOKEVIRTUAL, "jarapp/UnloadedListed", "isEmpty", "()Z", false);
+            mv.visitInsn(Opcodes.SWAP);
+            mv.visitMethodInsn(Opcodes.INVOKEVIRTUAL, "jarapp/UnloadedListed", "size", "()I", false);
+            mv.visitInsn(Opcodes.IADD);
+            mv.visitInsn(Opcodes.IADD); // 29
+            mv.visitInsn(Opcodes.IRETURN);
+        }))));
+        assertFalse(loadedAnywhere("jarapp.Wrapping"), "the check or the patch loaded jarapp.Wrapping");
+    }
+
+    /** {@code new internalName()} on the stack. */
+    private static void newInstance(MethodVisitor mv, String internalName) {
+        mv.visitTypeInsn(Opcodes.NEW, internalName);
+        mv.visitInsn(Opcodes.DUP);
+        mv.visitMethodInsn(Opcodes.INVOKESPECIAL, internalName, "<init>", "()V", false);
+    }
+
+    /**
      * Duplicable.clone(), which Duplicable inherits public from the interface Copyable: the JVM resolves it
      * there, skipping java.lang.Object's protected clone() (JVMS 5.4.3.4: an interface's method is looked for
      * in Object among its public instance methods only), so a class of the patch's own loader may call it,
