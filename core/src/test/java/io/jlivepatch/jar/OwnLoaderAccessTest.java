@@ -516,6 +516,40 @@ class OwnLoaderAccessTest {
         assertFalse(loadedAnywhere("jarapp.Wrapping"), "the check or the patch loaded jarapp.Wrapping");
     }
 
+    /**
+     * jarapp.Generated, defined from memory in the application's loader (a generated class: no class file
+     * to read), with public static methods, one of whose descriptor names jarapp.NoSuchType, which no
+     * loader has: the patch calling both is not refused (what a missing file cannot tell is the JVM's to
+     * say at the call), loads and runs.
+     */
+    @Test
+    void membersOfALoadedClassWithoutAClassFileAreNotRefused() throws Exception {
+        ClassWriter cw = new ClassWriter(ClassWriter.COMPUTE_MAXS);
+        cw.visit(Opcodes.V11, Opcodes.ACC_PUBLIC | Opcodes.ACC_SUPER, "jarapp/Generated", null, "java/lang/Object",
+                null);
+        String[][] methods = {{"typed", "(Ljarapp/NoSuchType;)I"}, {"plain", "()I"}};
+        for (String[] m : methods) {
+            MethodVisitor mv = cw.visitMethod(Opcodes.ACC_PUBLIC | Opcodes.ACC_STATIC, m[0], m[1], null, null);
+            mv.visitCode();
+            mv.visitIntInsn(Opcodes.BIPUSH, m[0].length()); // 5 and 5
+            mv.visitInsn(Opcodes.IRETURN);
+            mv.visitMaxs(0, 0);
+            mv.visitEnd();
+        }
+        cw.visitEnd();
+        java.lang.invoke.MethodHandles.privateLookupIn(Counter.class, java.lang.invoke.MethodHandles.lookup())
+                .defineClass(cw.toByteArray());
+        assertTrue(Counter.class.getClassLoader().getResource("jarapp/Generated.class") == null);
+        String fix = "jarapp.fix.GeneratedFix";
+        assertEquals(10, loadedAndRun(jar("generated", fix, patchClass(fix, "java/lang/Object", mv -> {
+            mv.visitInsn(Opcodes.ACONST_NULL);
+            mv.visitMethodInsn(Opcodes.INVOKESTATIC, "jarapp/Generated", "typed", "(Ljarapp/NoSuchType;)I", false);
+            mv.visitMethodInsn(Opcodes.INVOKESTATIC, "jarapp/Generated", "plain", "()I", false);
+            mv.visitInsn(Opcodes.IADD);
+            mv.visitInsn(Opcodes.IRETURN);
+        }))));
+    }
+
     /** {@code new internalName()} on the stack. */
     private static void newInstance(MethodVisitor mv, String internalName) {
         mv.visitTypeInsn(Opcodes.NEW, internalName);
