@@ -550,6 +550,33 @@ class OwnLoaderAccessTest {
         }))));
     }
 
+    /**
+     * Protected members a class of the patch's own loader, in another package than the application class it
+     * extends, inherits and uses on itself (named through itself: today's checkJarAccess path): Crate's
+     * size(), and the JDK's AbstractList.modCount and removeRange that jarapp.Tally inherits. Each is what a
+     * subclass may use (JVMS 5.4.4), so the patch loads and runs.
+     */
+    @Test
+    void protectedMembersAJarSubclassInOtherPackageUsesOnItselfAreNotRefused() throws Exception {
+        String crateFix = "jarapp.fix.SubCrate";
+        assertEquals(1, loadedAndRun(jar("protected-crate", crateFix, patchClass(crateFix, "jarapp/Crate", mv -> {
+            newInstance(mv, "jarapp/fix/SubCrate");
+            mv.visitMethodInsn(Opcodes.INVOKEVIRTUAL, "jarapp/fix/SubCrate", "size", "()I", false);
+            mv.visitInsn(Opcodes.IRETURN);
+        }))));
+        Jars.removeAll();
+        String tallyFix = "jarapp.fix.SubTally";
+        assertEquals(1, loadedAndRun(jar("protected-jdk", tallyFix, patchClass(tallyFix, "jarapp/Tally", mv -> {
+            newInstance(mv, "jarapp/fix/SubTally");
+            mv.visitInsn(Opcodes.DUP);
+            mv.visitInsn(Opcodes.ICONST_0);
+            mv.visitInsn(Opcodes.ICONST_0);
+            mv.visitMethodInsn(Opcodes.INVOKEVIRTUAL, "jarapp/fix/SubTally", "removeRange", "(II)V", false);
+            mv.visitFieldInsn(Opcodes.GETFIELD, "jarapp/fix/SubTally", "modCount", "I"); // 1: removeRange counts one
+            mv.visitInsn(Opcodes.IRETURN);
+        }))));
+    }
+
     /** {@code new internalName()} on the stack. */
     private static void newInstance(MethodVisitor mv, String internalName) {
         mv.visitTypeInsn(Opcodes.NEW, internalName);
