@@ -29,8 +29,21 @@ public final class Log {
      */
     private static volatile System.Logger logger;
 
-    /** Makes {@link #made()}'s next attempt fail with it, once (LoggerMadeAgainDriver). */
+    /**
+     * Makes {@link #made()}'s next attempt fail with it, once, as the back-end's making would
+     * (LoggerMadeAgainDriver).
+     */
     static volatile Error failNextMakeForTests;
+
+    /**
+     * How many makings may fail out of memory or stack, each passing the failure to its line, before
+     * standard error is kept as for any other failure: a back-end whose making overflows the stack every
+     * time (a System.LoggerFinder in a signed JAR, whose verification logs through System.Logger on JDKs
+     * before JDK-8314263's fix) would otherwise fail every line for the JVM's life.
+     */
+    static final int MAKE_ATTEMPTS = 3;
+    /** The makings that failed out of memory or stack so far. Under {@code Log.class} ({@link #made()}). */
+    private static int failedMakes;
 
     /**
      * Makes the logger, once: under {@code Log.class} so that two first lines make one. A failure out
@@ -40,11 +53,6 @@ public final class Log {
     private static synchronized System.Logger made() {
         System.Logger l = logger;
         if (l == null) {
-            Error fail = failNextMakeForTests;
-            if (fail != null) {
-                failNextMakeForTests = null;
-                throw fail;
-            }
             l = cleaned();
             logger = l;
         }
@@ -52,17 +60,26 @@ public final class Log {
     }
 
     /**
-     * The logger of {@link #get()}. {@code System.getLogger} runs the application's
-     * {@code System.LoggerFinder} if it has one (a broken service file: ServiceConfigurationError), so
-     * its failure leaves jlivepatch on standard error for the JVM's life, said in the first line; but
-     * not a failure out of memory or stack, which passes, so that the next line tries again.
+     * The logger of {@link #get()}, under {@code Log.class}. {@code System.getLogger} runs the
+     * application's {@code System.LoggerFinder} if it has one (a broken service file:
+     * ServiceConfigurationError), so its failure leaves jlivepatch on standard error for the JVM's life,
+     * said in the first line; but not a failure out of memory or stack, which passes, so that the next
+     * line tries again, up to {@link #MAKE_ATTEMPTS} times. An InternalError is no shortage: kept as any.
      */
     private static System.Logger cleaned() {
         System.Logger backEnd;
         try {
+            Error fail = failNextMakeForTests;
+            if (fail != null) {
+                failNextMakeForTests = null;
+                throw fail;
+            }
             backEnd = backEnd();
-        } catch (VirtualMachineError e) {
-            throw e;
+        } catch (OutOfMemoryError | StackOverflowError e) {
+            if (++failedMakes < MAKE_ATTEMPTS) {
+                throw e;
+            }
+            backEnd = standardErrorBecause(e);
         } catch (RuntimeException | Error e) {
             backEnd = standardErrorBecause(e);
         }
