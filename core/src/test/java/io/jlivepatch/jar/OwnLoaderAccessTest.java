@@ -284,6 +284,28 @@ class OwnLoaderAccessTest {
     }
 
     /**
+     * The same of a JDK class outside java.* (javax.naming.InitialContext's protected myProps, which
+     * jarapp.Naming inherits): refused saying to use it from a subclass or the JDK's public API, as of
+     * java.*'s. It said to move the code to a class in package javax.naming made a nestmate of
+     * javax.naming.InitialContext, which is in no application package either.
+     */
+    @Test
+    void aProtectedMemberOfAJdkClassOutsideJavaIsRefusedSayingWhatToDo() throws Exception {
+        Class.forName("jarapp.Naming", false, OwnLoaderAccessTest.class.getClassLoader());
+        String fix = "jarapp.fix.NamingUser";
+        String message = Jars.refused(jar("javax-protected", fix, patchClass(fix, "java/lang/Object", mv -> {
+            mv.visitInsn(Opcodes.ACONST_NULL);
+            mv.visitFieldInsn(Opcodes.GETFIELD, "jarapp/Naming", "myProps", "Ljava/util/Hashtable;");
+            mv.visitInsn(Opcodes.POP);
+            Jars.returnsMinusOne(mv);
+        })), Reason.INVALID_PATCH, "class " + fix + " uses field jarapp.Naming.myProps (java.util.Hashtable), which it"
+                + " cannot access: it is protected, and " + fix + " is not a subclass of javax.naming.InitialContext",
+                "IllegalAccessError", "Use it only from a subclass of javax.naming.InitialContext, through that"
+                + " subclass (super.myProps, this.myProps), or use the JDK's public API");
+        assertFalse(message.contains("nestmate"), message);
+    }
+
+    /**
      * A subclass of jarapp.Shelf using its protected members on itself: super.size(), this.stock,
      * size() through Shelf on an instance of its own, the static twice: loads and runs.
      */

@@ -1141,8 +1141,9 @@ final class MemberReferences {
         String pkg = PatchJar.packageOf(declaring);
         String head = "patch JAR " + jar.source() + ": class " + checked.getName() + " uses " + member + ", which it"
                 + " cannot access: " + why;
-        if (declaring.startsWith("java.")) {
-            // a nestmate of the application's class is not in the JDK's package either
+        if (declaring.startsWith("java.") || jdkModule(pkg) != null) {
+            // a nestmate of the application's class is not in the JDK's package either, and a nestmate of the
+            // JDK's class (javax.naming.InitialContext's too) cannot see the application's class it is used through
             return new PatchException(Reason.INVALID_PATCH, jar.name(), head + " (every call reaching it would throw"
                     + " IllegalAccessError). Use it only from a subclass of " + declaring + ", through that subclass"
                     + " (super." + name + ", this." + name + "), or use the JDK's public API");
