@@ -35,6 +35,9 @@ public final class Log {
      */
     static volatile Error failNextMakeForTests;
 
+    /** Runs once inside the next making, before the back-end is asked for: a line logged meanwhile (LoggerMadeAgainDriver). */
+    static volatile Runnable whileMakingForTests;
+
     /**
      * How many makings may fail out of memory or stack, each passing the failure to its line, before
      * standard error is kept as for any other failure: a back-end whose making overflows the stack every
@@ -51,12 +54,13 @@ public final class Log {
      * again.
      */
     private static synchronized System.Logger made() {
-        System.Logger l = logger;
-        if (l == null) {
-            l = cleaned();
-            logger = l;
+        if (logger == null) {
+            System.Logger l = cleaned();
+            if (logger == null) { // else a line logged while the back-end was made (this thread: the lock is
+                logger = l;       // reentrant) made one first, which lines may hold already: it stays
+            }
         }
-        return l;
+        return logger;
     }
 
     /**
@@ -73,6 +77,11 @@ public final class Log {
             if (fail != null) {
                 failNextMakeForTests = null;
                 throw fail;
+            }
+            Runnable meanwhile = whileMakingForTests;
+            if (meanwhile != null) {
+                whileMakingForTests = null;
+                meanwhile.run();
             }
             backEnd = backEnd();
         } catch (OutOfMemoryError | StackOverflowError e) {

@@ -23,9 +23,16 @@ public final class LoggerMadeAgainDriver {
                 throw e;
             }
         }
+        // A line logged while the logger is made, on the same thread (a back-end whose loading logs):
+        // the logger that line made stays; before, the outer making replaced it with a second one.
+        System.Logger[] meanwhile = new System.Logger[1];
+        Log.whileMakingForTests = () -> meanwhile[0] = Log.get();
         System.Logger l = Log.get(); // threw NoClassDefFoundError before
         if (!(l instanceof CleanLogger) || !"io.jlivepatch".equals(l.getName()) || Log.get() != l) {
             throw new AssertionError("not the one cleaning logger: " + l);
+        }
+        if (meanwhile[0] != l) {
+            throw new AssertionError("two loggers made: " + meanwhile[0] + " while making, then " + l);
         }
         l.log(System.Logger.Level.WARNING, "the logger made at the second line");
         System.out.println("RESULT ok");
