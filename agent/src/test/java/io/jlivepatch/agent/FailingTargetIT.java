@@ -64,13 +64,15 @@ class FailingTargetIT {
 
     @Test
     void aJvmThatDisablesAttachingWhereTheCommandDoesNotLookIsRefusedByTheAttachApiAtOnce() throws Exception {
-        // Not on its command line, in its environment or in a file its command line names, where the
-        // command looks first (an options file named in an argument file: the command reads one level):
-        // the attach API finds it out from the JVM's performance data, at once.
+        // In a file its command line names, written since the JVM started (it may not say what the JVM
+        // read: the command does not rest a refusal on it): the attach API finds it out from the JVM's
+        // performance data, at once. An options file named in an argument file, as the JVM reads it.
         Path options = Files.writeString(dir.resolve("jvm.options"), "-XX:+DisableAttachMechanism\n");
         Path argfile = Files.writeString(dir.resolve("jvm.args"), "-XX:VMOptionsFile=" + options + "\n");
         Path jar = TestJars.greeterFixJar(dir);
         try (ServiceProcess closed = new ServiceProcess("@" + argfile)) {
+            Files.setLastModifiedTime(options, java.nio.file.attribute.FileTime.from(
+                    java.time.Instant.now().plus(java.time.Duration.ofHours(1))));
             for (List<Object> command : List.of(List.<Object>of("status", closed.pid()),
                     List.<Object>of("load", closed.pid(), jar))) {
                 Cli c = Cli.run(command.toArray());
@@ -79,6 +81,20 @@ class FailingTargetIT {
                         + " be a JVM run by the same user, without -XX:+DisableAttachMechanism;"), command + ": " + c);
             }
             assertEquals(ORIGINAL, closed.call());
+        }
+    }
+
+    /**
+     * A JVM that allows attaching by the last word of its options is not refused: its argument file
+     * names the option in a comment and sets it, then takes it back on its command line (the command
+     * refused it, "runs with -XX:+DisableAttachMechanism (in jvm.args)", though jcmd attaches to it).
+     */
+    @Test
+    void aJvmWhoseLastWordAllowsAttachingIsAttachedTo() throws Exception {
+        Path file = Files.writeString(dir.resolve("jvm.args"), "# -XX:+DisableAttachMechanism for production\n"
+                + "-XX:-UsePerfData -XX:+DisableAttachMechanism\n");
+        try (ServiceProcess open = new ServiceProcess("@" + file, "-XX:-DisableAttachMechanism")) {
+            unchanged(open);
         }
     }
 

@@ -11,6 +11,7 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Checks that a pid names a JVM this user may attach to, before the attach API is used: on Linux the
@@ -56,8 +57,7 @@ final class JvmProcess {
         }
         // Such a JVM never answers the attach API's signal: without its performance data (-XX:-UsePerfData)
         // the API cannot tell, and would wait out the --timeout.
-        String in = declares(proc.resolve("cmdline"), DISABLED) || declares(proc.resolve("environ"), DISABLED) ? ""
-                : optionFileDeclaring(proc, DISABLED);
+        String in = attachingDisabledBy(proc, ProcessHandle.of(pid).flatMap(h -> h.info().startInstant()).orElse(null));
         if (in != null) {
             throw new Refused("pid " + pid + " (" + commandOf(proc) + ") runs with " + DISABLED + (in.isEmpty() ? ""
                     : " (in " + Text.clean(in) + ")") + ": no tool can attach to it; restart it without that option, or"
@@ -67,50 +67,180 @@ final class JvmProcess {
 
     private static final String DISABLED = "-XX:+DisableAttachMechanism";
 
-    /** The prefixes of the arguments that name a file of options the JVM read at its start. */
-    private static final List<String> OPTION_FILES = List.of("@", "-XX:VMOptionsFile=", "-XX:Flags=");
-
-    /** More than any file of JVM options holds; what is past it is not read. */
+    /** More than any file of JVM options holds; a longer one is not known to say what the JVM read. */
     private static final int OPTION_FILE_BYTES = 1 << 20;
 
     /**
-     * The file of options that names {@code option}, as its command line names the file, or null: the
-     * launcher's argument files ({@code java @file}) and HotSpot's options files, which its command line
-     * shows unexpanded. Each is read in the JVM's file system and working directory, a regular file
-     * only (an application's argument naming a pipe must not hold the command) and up to
-     * {@link #OPTION_FILE_BYTES}.
+     * How long after the JVM's start (known to about a second: the kernel's boot time is in seconds) a
+     * file of options may have been written and still be taken for the one the JVM read.
      */
-    static String optionFileDeclaring(Path proc, String option) {
+    private static final java.time.Duration START_SLACK = java.time.Duration.ofSeconds(2);
+
+    /**
+     * Where the JVM of {@code proc} was left with attaching disabled, or null when it was not, or that is
+     * not known: {@code ""} when by its command line or environment, else the file of options (as its
+     * command line names it) whose setting was the last. The JVM's own order is followed, the last
+     * setting winning ({@code -XX:-DisableAttachMechanism} after a {@code +} allows attaching): the
+     * {@code -XX:Flags=} file, JAVA_TOOL_OPTIONS, the launcher's JDK_JAVA_OPTIONS and command line with
+     * its argument files ({@code java @file}) and {@code -XX:VMOptionsFile=} read in place, then
+     * _JAVA_OPTIONS; each file as that reader splits it (an argument file's comments and quotes, say).
+     * A file is read in the JVM's file system and working directory, a regular file only (an argument
+     * naming a pipe must not hold the command); one that cannot be read, is too long or was written
+     * since the JVM started ({@code started}, null when not known) leaves the setting unknown until a
+     * later one: a refusal must not rest on a guess (the attach API says what it finds).
+     */
+    static String attachingDisabledBy(Path proc, java.time.Instant started) {
+        List<Setting> order = new java.util.ArrayList<>();
+        Map<String, String> env = environment(proc);
+        Setting.addAll(order, OptionTokens.vmOptions(env.getOrDefault("JAVA_TOOL_OPTIONS", "")), null);
+        List<String> launcher = new java.util.ArrayList<>(OptionTokens.vmOptions(env.getOrDefault("JDK_JAVA_OPTIONS", "")));
         String cmdline;
         try {
             cmdline = new String(Files.readAllBytes(proc.resolve("cmdline")), StandardCharsets.ISO_8859_1);
         } catch (IOException | SecurityException e) {
-            return null;
+            cmdline = "";
         }
-        for (String arg : cmdline.split("\0")) {
-            for (String prefix : OPTION_FILES) {
-                if (arg.length() > prefix.length() && arg.startsWith(prefix)) {
-                    String name = arg.substring(prefix.length());
-                    Path file = name.startsWith("/") ? proc.resolve("root").resolve(name.substring(1))
-                            : proc.resolve("cwd").resolve(name);
-                    if (declaresWithin(file, option)) {
-                        return name;
+        List<String> argv = List.of(cmdline.split("\0"));
+        launcher.addAll(argv.subList(Math.min(1, argv.size()), argv.size()));
+        boolean argFiles = true;
+        for (String arg : launcher) {
+            if (arg.equals("--disable-@files")) {
+                argFiles = false;
+            }
+            if (argFiles && arg.startsWith("@") && !arg.startsWith("@@") && arg.length() > 1) {
+                String name = arg.substring(1);
+                OptionFile file = OptionFile.read(proc, name, started);
+                if (file.unknown()) {
+                    order.add(new Setting(Setting.UNKNOWN, name));
+                } else {
+                    for (String inFile : OptionTokens.argumentFile(file.text())) {
+                        addVmArgument(order, proc, inFile, name, started);
                     }
                 }
+            } else {
+                addVmArgument(order, proc, arg.startsWith("@@") ? arg.substring(1) : arg, null, started);
             }
         }
-        return null;
+        Setting.addAll(order, OptionTokens.vmOptions(env.getOrDefault("_JAVA_OPTIONS", "")), null);
+
+        // HotSpot reads the -XX:Flags= file (the last one named) before all else; its lines are +Name / -Name
+        Boolean disabled = null;
+        String by = null;
+        for (int i = order.size() - 1; i >= 0; i--) {
+            String flags = order.get(i).flagsFile();
+            if (flags != null) {
+                OptionFile file = OptionFile.read(proc, flags, started);
+                for (String token : file.unknown() ? List.of(Setting.UNKNOWN) : OptionTokens.flagsFile(file.text())) {
+                    if (token.equals(Setting.UNKNOWN)) {
+                        disabled = null;
+                    } else if (token.equals("+DisableAttachMechanism")) {
+                        disabled = Boolean.TRUE;
+                    } else if (token.equals("-DisableAttachMechanism")) {
+                        disabled = Boolean.FALSE;
+                    } else {
+                        continue;
+                    }
+                    by = flags;
+                }
+                break;
+            }
+        }
+        for (Setting s : order) {
+            if (s.token().equals(Setting.UNKNOWN)) {
+                disabled = null;
+            } else if (s.token().equals(DISABLED)) {
+                disabled = Boolean.TRUE;
+            } else if (s.token().equals("-XX:-DisableAttachMechanism")) {
+                disabled = Boolean.FALSE;
+            } else {
+                continue;
+            }
+            by = s.file();
+        }
+        return Boolean.TRUE.equals(disabled) ? (by == null ? "" : by) : null;
     }
 
-    private static boolean declaresWithin(Path file, String option) {
-        if (!Files.isRegularFile(file)) {
-            return false;
+    /** One argument the JVM read, at its place, and the file it was read from (null for its command line or environment). */
+    private record Setting(String token, String file) {
+
+        /** A setting that cannot be known: a file of options that cannot be read as the JVM read it. */
+        static final String UNKNOWN = "\0unknown";
+
+        static void addAll(List<Setting> to, List<String> tokens, String file) {
+            for (String t : tokens) {
+                to.add(new Setting(t, file));
+            }
         }
-        try (java.io.InputStream in = Files.newInputStream(file)) {
-            return new String(in.readNBytes(OPTION_FILE_BYTES), StandardCharsets.ISO_8859_1).contains(option);
+
+        /** The -XX:Flags= file this argument names, or null. */
+        String flagsFile() {
+            return token.startsWith("-XX:Flags=") && token.length() > "-XX:Flags=".length()
+                    ? token.substring("-XX:Flags=".length()) : null;
+        }
+    }
+
+    /** {@code arg} as HotSpot takes it from the launcher: a -XX:VMOptionsFile= is read in its place. */
+    private static void addVmArgument(List<Setting> order, Path proc, String arg, String from, java.time.Instant started) {
+        String prefix = "-XX:VMOptionsFile=";
+        if (!arg.startsWith(prefix) || arg.length() == prefix.length()) {
+            order.add(new Setting(arg, from));
+            return;
+        }
+        String name = arg.substring(prefix.length());
+        OptionFile file = OptionFile.read(proc, name, started);
+        if (file.unknown()) {
+            order.add(new Setting(Setting.UNKNOWN, name));
+        } else {
+            Setting.addAll(order, OptionTokens.vmOptions(file.text()), name);
+        }
+    }
+
+    /**
+     * A file of options as it is now, or unknown (null text): it cannot be read, is too long, or was
+     * written since the JVM started. A name at no regular file (an application's argument, a pipe)
+     * reads as empty: the JVM started, so a file of its options was there; it says nothing now.
+     */
+    private record OptionFile(String text) {
+
+        boolean unknown() {
+            return text == null;
+        }
+
+        static OptionFile read(Path proc, String name, java.time.Instant started) {
+            Path file = name.startsWith("/") ? proc.resolve("root").resolve(name.substring(1))
+                    : proc.resolve("cwd").resolve(name);
+            try {
+                if (!Files.isRegularFile(file)) {
+                    return new OptionFile("");
+                }
+                if (started != null && Files.getLastModifiedTime(file).toInstant().isAfter(started.plus(START_SLACK))) {
+                    return new OptionFile(null); // not what the JVM read
+                }
+                try (java.io.InputStream in = Files.newInputStream(file)) {
+                    byte[] b = in.readNBytes(OPTION_FILE_BYTES + 1);
+                    return new OptionFile(b.length > OPTION_FILE_BYTES ? null : new String(b, StandardCharsets.ISO_8859_1));
+                }
+            } catch (IOException | SecurityException | java.nio.file.InvalidPathException e) {
+                return new OptionFile(null);
+            }
+        }
+    }
+
+    /** The environment the JVM started with, as /proc shows it; empty when it cannot be read. */
+    private static Map<String, String> environment(Path proc) {
+        Map<String, String> env = new java.util.HashMap<>();
+        try {
+            for (String entry : new String(Files.readAllBytes(proc.resolve("environ")), StandardCharsets.ISO_8859_1)
+                    .split("\0")) {
+                int eq = entry.indexOf('=');
+                if (eq > 0) {
+                    env.put(entry.substring(0, eq), entry.substring(eq + 1));
+                }
+            }
         } catch (IOException | SecurityException e) {
-            return false;
+            // nothing known from it
         }
+        return env;
     }
 
     /**
@@ -151,15 +281,6 @@ final class JvmProcess {
      */
     static Path selfDir() {
         return PROC.resolve(Long.toString(ProcessHandle.current().pid()));
-    }
-
-    /** Whether {@code file} (a command line or environment, NUL-separated) names {@code option}. */
-    private static boolean declares(Path file, String option) {
-        try {
-            return new String(Files.readAllBytes(file), StandardCharsets.ISO_8859_1).contains(option);
-        } catch (IOException | SecurityException e) {
-            return false;
-        }
     }
 
     private static void checkListed(long pid) throws Refused {

@@ -78,13 +78,116 @@ class JvmProcessTest {
         Path absolute = Files.writeString(dir.resolve("vm.options"), "-XX:+DisableAttachMechanism");
         Path fifo = dir.resolve("pipe");
         assumeTrue(new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor() == 0, "mkfifo");
-        String option = "-XX:+DisableAttachMechanism";
 
         Files.writeString(proc.resolve("cmdline"), "java\0@" + fifo + "\0@app.args\0Main\0");
-        assertEquals("app.args", JvmProcess.optionFileDeclaring(proc, option));
+        assertEquals("app.args", JvmProcess.attachingDisabledBy(proc, null));
         Files.writeString(proc.resolve("cmdline"), "java\0-XX:VMOptionsFile=" + absolute + "\0Main\0");
-        assertEquals(absolute.toString(), JvmProcess.optionFileDeclaring(proc, option));
+        assertEquals(absolute.toString(), JvmProcess.attachingDisabledBy(proc, null));
         Files.writeString(proc.resolve("cmdline"), "java\0-XX:Flags=" + fifo + "\0@\0Main\0@missing\0");
-        assertEquals(null, JvmProcess.optionFileDeclaring(proc, option));
+        assertEquals(null, JvmProcess.attachingDisabledBy(proc, null));
+    }
+
+    /** A fake /proc/N of a JVM started in {@code cwd}, with {@code cmdline} and {@code environ} (NUL-separated). */
+    private static Path proc(Path dir, String cmdline, String environ) throws Exception {
+        Path proc = Files.createDirectories(dir.resolve("proc"));
+        Path cwd = Files.createDirectories(dir.resolve("cwd"));
+        if (!Files.exists(proc.resolve("cwd"), LinkOption.NOFOLLOW_LINKS)) {
+            Files.createSymbolicLink(proc.resolve("cwd"), cwd);
+            Files.createSymbolicLink(proc.resolve("root"), Path.of("/"));
+        }
+        Files.writeString(proc.resolve("cmdline"), cmdline);
+        Files.writeString(proc.resolve("environ"), environ);
+        return proc;
+    }
+
+    /**
+     * The last setting wins, as in the JVM: -XX:-DisableAttachMechanism after a + (on the command line,
+     * or after an argument file's) leaves attaching on, and such a JVM was refused ("runs with
+     * -XX:+DisableAttachMechanism") though jcmd attaches to it (tried: java -XX:+DisableAttachMechanism
+     * -XX:-DisableAttachMechanism). A + after a - still disables it.
+     */
+    @Test
+    void aMinusAfterAPlusLeavesAttachingOn(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        Path proc = proc(dir, "java\0-XX:+DisableAttachMechanism\0-XX:-DisableAttachMechanism\0Main\0", "");
+        assertEquals(null, JvmProcess.attachingDisabledBy(proc, null));
+        Files.writeString(dir.resolve("cwd/off.args"), "-XX:+DisableAttachMechanism\n");
+        proc(dir, "java\0@off.args\0-XX:-DisableAttachMechanism\0Main\0", "");
+        assertEquals(null, JvmProcess.attachingDisabledBy(proc, null));
+        proc(dir, "java\0-XX:-DisableAttachMechanism\0@off.args\0Main\0", "");
+        assertEquals("off.args", JvmProcess.attachingDisabledBy(proc, null));
+        proc(dir, "java\0-XX:-DisableAttachMechanism\0-XX:+DisableAttachMechanism\0Main\0", "");
+        assertEquals("", JvmProcess.attachingDisabledBy(proc, null));
+    }
+
+    /**
+     * An argument file is split as the java launcher splits it: a comment that mentions the option sets
+     * nothing (such a JVM was refused; jcmd attaches to it, tried), a quoted one does set it.
+     */
+    @Test
+    void anArgumentFileIsReadByTheLaunchersRules(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        Path proc = proc(dir, "java\0@app.args\0Main\0", "");
+        Files.writeString(dir.resolve("cwd/app.args"), "# -XX:+DisableAttachMechanism was needed before 2.0\n-Xmx1g\n");
+        assertEquals(null, JvmProcess.attachingDisabledBy(proc, null));
+        Files.writeString(dir.resolve("cwd/app.args"), "-Dnote=\"-XX:+DisableAttachMechanism is not set\" -Xmx1g\n");
+        assertEquals(null, JvmProcess.attachingDisabledBy(proc, null), "inside another argument");
+        Files.writeString(dir.resolve("cwd/app.args"), "-Xmx1g -XX:\"+DisableAttachMechanism\" # off\n");
+        assertEquals("app.args", JvmProcess.attachingDisabledBy(proc, null));
+        assertEquals(java.util.List.of("a b", "c\td", "joined"),
+                OptionTokens.argumentFile("'a b' \"c\\td\"\n#x y\n\"join\\\n    ed\""));
+    }
+
+    /**
+     * A -XX:Flags= file holds +Name and -Name lines (a -XX: line there stops the JVM from starting), and
+     * is read before the command line, which overrides it: it disabled attaching without a refusal,
+     * and a comment in it was taken for the option.
+     */
+    @Test
+    void aFlagsFileIsReadAsHotSpotReadsItAndFirst(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        Path proc = proc(dir, "java\0-XX:Flags=vm.flags\0Main\0", "");
+        Files.writeString(dir.resolve("cwd/vm.flags"), "+DisableAttachMechanism\n");
+        assertEquals("vm.flags", JvmProcess.attachingDisabledBy(proc, null));
+        proc(dir, "java\0-XX:-DisableAttachMechanism\0-XX:Flags=vm.flags\0Main\0", "");
+        assertEquals(null, JvmProcess.attachingDisabledBy(proc, null), "the command line overrides it");
+        proc(dir, "java\0-XX:Flags=vm.flags\0Main\0", "");
+        Files.writeString(dir.resolve("cwd/vm.flags"), "# -XX:+DisableAttachMechanism\n+UseSerialGC\n");
+        assertEquals(null, JvmProcess.attachingDisabledBy(proc, null));
+    }
+
+    /**
+     * Only the variables the JVM reads set options (JAVA_TOOL_OPTIONS first, _JAVA_OPTIONS last): another
+     * that mentions the option was taken for a setting, and JAVA_TOOL_OPTIONS' + for the last word.
+     */
+    @Test
+    void onlyTheJvmsOwnVariablesSetOptionsInTheirOrder(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        Path proc = proc(dir, "java\0Main\0", "OLD_OPTS=-XX:+DisableAttachMechanism\0");
+        assertEquals(null, JvmProcess.attachingDisabledBy(proc, null));
+        proc(dir, "java\0Main\0", "JAVA_TOOL_OPTIONS=-Xmx1g -XX:+DisableAttachMechanism\0");
+        assertEquals("", JvmProcess.attachingDisabledBy(proc, null));
+        proc(dir, "java\0-XX:-DisableAttachMechanism\0Main\0", "JAVA_TOOL_OPTIONS=-XX:+DisableAttachMechanism\0");
+        assertEquals(null, JvmProcess.attachingDisabledBy(proc, null));
+        proc(dir, "java\0-XX:-DisableAttachMechanism\0Main\0", "_JAVA_OPTIONS=-XX:+DisableAttachMechanism\0");
+        assertEquals("", JvmProcess.attachingDisabledBy(proc, null));
+    }
+
+    /**
+     * A file written since the JVM started, or one that cannot be read, may not say what the JVM read:
+     * no refusal rests on it (the attach API says what it finds), and the command does not fail.
+     * /proc/self/mem stands for a file that cannot be read: a regular file whose first byte fails with EIO.
+     */
+    @Test
+    void aFileChangedSinceTheStartOrUnreadableRefusesNothing(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        Path proc = proc(dir, "java\0@app.args\0Main\0", "");
+        Path file = Files.writeString(dir.resolve("cwd/app.args"), "-XX:+DisableAttachMechanism\n");
+        java.time.Instant started = Files.getLastModifiedTime(file).toInstant();
+        assertEquals("app.args", JvmProcess.attachingDisabledBy(proc, started));
+        Files.setLastModifiedTime(file, java.nio.file.attribute.FileTime.from(started.plusSeconds(3600)));
+        assertEquals(null, JvmProcess.attachingDisabledBy(proc, started));
+        assertEquals("", JvmProcess.attachingDisabledBy(proc(dir, "java\0@app.args\0-XX:+DisableAttachMechanism\0M\0",
+                ""), started), "a later setting on the command line is known");
+
+        Path mem = Path.of("/proc/self/mem");
+        assumeTrue(Files.isRegularFile(mem), "a /proc file system");
+        proc(dir, "java\0-XX:+DisableAttachMechanism\0@" + mem + "\0Main\0", "");
+        assertEquals(null, JvmProcess.attachingDisabledBy(proc, null));
     }
 }
