@@ -101,13 +101,19 @@ final class AgentJar {
      * application's standard error. When that directory cannot be read, nothing is known and nothing said.
      */
     static String unseenBy(long pid, Path agent) {
-        Path root = Paths.get("/proc", Long.toString(pid), "root");
+        return unseenIn(Paths.get("/proc", Long.toString(pid), "root"), agent);
+    }
+
+    /** {@link #unseenBy}, of a JVM whose root is seen here as {@code root}. */
+    static String unseenIn(Path root, Path agent) {
         Path absolute = agent.toAbsolutePath();
-        if (!Files.isDirectory(root) || absolute.getRoot() == null) {
+        if (!Files.isDirectory(root)) {
             return null;
         }
-        if (Files.exists(root.resolve(absolute.getRoot().relativize(absolute).toString()))) {
-            return null;
+        // its links followed in its file system (an absolute one through root would lead to this command's)
+        Path there = InRoot.resolve(root, root, absolute.toString());
+        if (there == null || Files.exists(there)) {
+            return null; // links that loop or cannot be read: nothing known
         }
         return "the JVM has no file " + absolute + ", the path it is to load the agent from (its file system is not"
                 + " this command's: a container's, say)";

@@ -207,8 +207,11 @@ final class JvmProcess {
         }
 
         static OptionFile read(Path proc, String name, java.time.Instant started) {
-            Path file = name.startsWith("/") ? proc.resolve("root").resolve(name.substring(1))
-                    : proc.resolve("cwd").resolve(name);
+            // its links followed in the JVM's file system, as the JVM followed them
+            Path file = InRoot.resolve(proc.resolve("root"), proc.resolve("cwd"), name);
+            if (file == null) {
+                return new OptionFile(null);
+            }
             try {
                 if (!Files.isRegularFile(file)) {
                     return new OptionFile("");

@@ -60,6 +60,33 @@ class AgentJarTest {
         assertNull(AgentJar.unseenBy(Long.MAX_VALUE, elsewhere), "no such process: nothing known, nothing said");
     }
 
+    /**
+     * A JVM's absolute symbolic links are followed in its own file system, not this command's: a
+     * container whose /opt links to /data (absolute) has the JAR at /opt/jlivepatch/agent.jar, and
+     * /proc/pid/root/opt/... led the kernel to this command's /data, where there is none: refused, "the
+     * JVM has no file", though the JVM loads it. {@code root} stands for /proc/pid/root (the kernel
+     * follows an absolute link past either from this command's root).
+     */
+    @Test
+    void aJvmsAbsoluteLinksAreFollowedInItsOwnFileSystem() throws Exception {
+        Path root = Files.createDirectories(dir.resolve("container"));
+        String data = "/data-" + ProcessHandle.current().pid() + "-h121"; // no such directory on this host
+        org.junit.jupiter.api.Assumptions.assumeFalse(Files.exists(Path.of(data)));
+        Files.createDirectories(root.resolve(data.substring(1)).resolve("jlivepatch"));
+        Files.copy(jar("agent.jar", "io.jlivepatch.agent.AgentMain"),
+                root.resolve(data.substring(1)).resolve("jlivepatch/agent.jar"));
+        Files.createSymbolicLink(root.resolve("opt"), Path.of(data));
+        Files.createSymbolicLink(root.resolve("lib"), Path.of("opt/jlivepatch")); // relative, and through the first
+        assertNull(AgentJar.unseenIn(root, Path.of("/opt/jlivepatch/agent.jar")));
+        assertNull(AgentJar.unseenIn(root, Path.of("/lib/agent.jar")));
+        assertNull(AgentJar.unseenIn(root, Path.of("/lib/../../opt/./jlivepatch/agent.jar")));
+        assertEquals("the JVM has no file /opt/jlivepatch/other.jar, the path it is to load the agent from (its file"
+                + " system is not this command's: a container's, say)",
+                AgentJar.unseenIn(root, Path.of("/opt/jlivepatch/other.jar")));
+        Files.createSymbolicLink(root.resolve("loop"), Path.of("/loop"));
+        assertNull(AgentJar.unseenIn(root, Path.of("/loop/agent.jar")), "links that loop: nothing known, nothing said");
+    }
+
     @Test
     void anOverrideThatIsNotTheAgentIsRefusedNamingTheOverride() throws Exception {
         Path other = jar("other.jar", "com.acme.Other");

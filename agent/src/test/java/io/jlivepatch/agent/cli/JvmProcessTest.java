@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /** Reading who this command runs as, from /proc, for the other-user check. */
@@ -189,5 +190,30 @@ class JvmProcessTest {
         assumeTrue(Files.isRegularFile(mem), "a /proc file system");
         proc(dir, "java\0-XX:+DisableAttachMechanism\0@" + mem + "\0Main\0", "");
         assertEquals(null, JvmProcess.attachingDisabledBy(proc, null));
+    }
+
+    /**
+     * A file of options is read in the JVM's file system, its absolute links followed from its root: a
+     * container's /etc/app/jvm.args linking to /config/jvm.args, which takes back the command line's +,
+     * was looked for in this command's /config, found missing, and the JVM refused.
+     */
+    @Test
+    void anOptionFilesAbsoluteLinksAreFollowedInTheJvmsFileSystem(@org.junit.jupiter.api.io.TempDir Path dir)
+            throws Exception {
+        Path proc = Files.createDirectories(dir.resolve("proc"));
+        Path root = Files.createDirectories(dir.resolve("container"));
+        String config = "/config-" + ProcessHandle.current().pid() + "-h121"; // no such directory on this host
+        assumeFalse(Files.exists(Path.of(config)));
+        Files.createDirectories(root.resolve(config.substring(1)));
+        Files.writeString(root.resolve(config.substring(1)).resolve("jvm.args"), "-XX:-DisableAttachMechanism\n");
+        Files.createDirectories(root.resolve("etc/app"));
+        Files.createSymbolicLink(root.resolve("etc/app/jvm.args"), Path.of(config + "/jvm.args"));
+        Files.createSymbolicLink(proc.resolve("root"), root);
+        Files.createSymbolicLink(proc.resolve("cwd"), root.resolve("etc"));
+        Files.writeString(proc.resolve("environ"), "");
+        Files.writeString(proc.resolve("cmdline"), "java\0-XX:+DisableAttachMechanism\0@/etc/app/jvm.args\0Main\0");
+        assertEquals(null, JvmProcess.attachingDisabledBy(proc, null));
+        Files.writeString(proc.resolve("cmdline"), "java\0-XX:+DisableAttachMechanism\0@app/jvm.args\0Main\0");
+        assertEquals(null, JvmProcess.attachingDisabledBy(proc, null), "relative to its working directory");
     }
 }
