@@ -221,6 +221,22 @@ class FailingTargetIT {
     }
 
     /**
+     * The agent JAR renamed without its .jar (a launcher script's {@code /opt/jlivepatch/jlivepatch}) is
+     * the agent all the same, as the JVM reads it: it was refused "jlivepatch runs from ..., not from its
+     * agent JAR: run java -jar agent/target/jlivepatch-agent.jar", though the JVM loads it.
+     */
+    @Test
+    void theAgentJarRenamedWithoutItsExtensionLoads() throws Exception {
+        Path renamed = Files.copy(TestJars.AGENT, dir.resolve("jlivepatch"));
+        try (ServiceProcess target = new ServiceProcess()) {
+            CliProcess load = CliProcess.launched(List.of("-jar", renamed.toString()), "load", target.pid(),
+                    TestJars.greeterFixJar(dir));
+            assertEquals(0, load.exitCode(), load.toString());
+            assertEquals(ServiceProcess.GREET_FIXED, target.call(), "the patch runs");
+        }
+    }
+
+    /**
      * Agent options that, with the agent JAR's path, fill more than the 1024 bytes an attach takes in
      * one argument (the attach protocol's first version, which a JDK 17 command or JVM speaks, and a
      * JDK 25 command with jdk.attach.compat): the JVM closed the attach, which the command reported as

@@ -30,14 +30,16 @@ final class AgentJar {
         String override = System.getProperty("jlivepatch.agent.jar");
         Path p;
         if (override != null) {
-            p = Paths.get(override);
+            // this command's file: a relative path sent as it is would be the JVM's, in its working directory
+            p = Paths.get(override).toAbsolutePath();
         } else {
             try {
                 p = Paths.get(AgentMain.class.getProtectionDomain().getCodeSource().getLocation().toURI());
             } catch (URISyntaxException e) {
                 throw new Refused("cannot locate the jlivepatch agent JAR: " + e.getMessage(), e);
             }
-            if (!p.toString().endsWith(".jar")) {
+            // a directory of classes (a build's, an IDE's); a JAR of any name is read below, as the JVM reads it
+            if (Files.isDirectory(p)) {
                 throw new Refused("jlivepatch runs from " + p + ", not from its agent JAR: run java -jar"
                         + " agent/target/jlivepatch-agent.jar");
             }

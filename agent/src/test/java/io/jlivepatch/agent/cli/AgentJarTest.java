@@ -105,4 +105,28 @@ class AgentJarTest {
             }
         }
     }
+
+    /**
+     * A relative override names this command's file: sent as it was, the JVM read it in its own working
+     * directory (another file, or none: its refusal in the application's standard error), while the
+     * check of its file system looked at this command's.
+     */
+    @Test
+    void aRelativeOverrideIsThisCommandsFile() throws Exception {
+        Path agent = jar("agent.jar", "io.jlivepatch.agent.AgentMain");
+        Path relative = Path.of("").toAbsolutePath().relativize(agent);
+        String before = System.getProperty("jlivepatch.agent.jar");
+        System.setProperty("jlivepatch.agent.jar", relative.toString());
+        try {
+            Path p = AgentJar.path();
+            assertTrue(p.isAbsolute(), p.toString());
+            assertEquals(agent.toRealPath(), p.toRealPath());
+        } finally {
+            if (before == null) {
+                System.clearProperty("jlivepatch.agent.jar");
+            } else {
+                System.setProperty("jlivepatch.agent.jar", before);
+            }
+        }
+    }
 }
