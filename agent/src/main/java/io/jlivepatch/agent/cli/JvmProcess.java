@@ -102,23 +102,23 @@ final class JvmProcess {
         }
         List<String> argv = List.of(cmdline.split("\0"));
         launcher.addAll(argv.subList(Math.min(1, argv.size()), argv.size()));
-        boolean argFiles = true;
+        LauncherWalk walk = new LauncherWalk(order, proc, started);
         for (String arg : launcher) {
             if (arg.equals("--disable-@files")) {
-                argFiles = false;
+                walk.argFiles = false;
             }
-            if (argFiles && arg.startsWith("@") && !arg.startsWith("@@") && arg.length() > 1) {
+            if (walk.argFiles && !walk.applications() && arg.startsWith("@") && !arg.startsWith("@@") && arg.length() > 1) {
                 String name = arg.substring(1);
                 OptionFile file = OptionFile.read(proc, name, started);
                 if (file.unknown()) {
                     order.add(new Setting(Setting.UNKNOWN, name));
                 } else {
                     for (String inFile : OptionTokens.argumentFile(file.text())) {
-                        addVmArgument(order, proc, inFile, name, started);
+                        walk.next(inFile, name);
                     }
                 }
             } else {
-                addVmArgument(order, proc, arg.startsWith("@@") ? arg.substring(1) : arg, null, started);
+                walk.next(arg.startsWith("@@") && !walk.applications() ? arg.substring(1) : arg, null);
             }
         }
         Setting.addAll(order, OptionTokens.vmOptions(env.getOrDefault("_JAVA_OPTIONS", "")), null);
@@ -176,6 +176,54 @@ final class JvmProcess {
         String flagsFile() {
             return token.startsWith("-XX:Flags=") && token.length() > "-XX:Flags=".length()
                     ? token.substring("-XX:Flags=".length()) : null;
+        }
+    }
+
+    /**
+     * The java launcher's arguments in order, the JVM's options among them given to {@link
+     * #addVmArgument}, until its main class ({@code -jar}'s, {@code -m}'s): what follows is the
+     * application's (an {@code -XX:+DisableAttachMechanism} or an {@code @file} there is its own, and
+     * the launcher neither reads nor expands it).
+     */
+    private static final class LauncherWalk {
+
+        /** The launcher's options that take the next argument as their value. */
+        private static final java.util.Set<String> WITH_VALUE = java.util.Set.of("-cp", "-classpath", "--class-path",
+                "-p", "--module-path", "--upgrade-module-path", "--add-modules", "--enable-native-access",
+                "--limit-modules", "--add-exports", "--add-opens", "--add-reads", "--patch-module", "--source",
+                "--describe-module", "-d");
+
+        private final List<Setting> order;
+        private final Path proc;
+        private final java.time.Instant started;
+        boolean argFiles = true;
+        /** 0: options; 1: an option's value next; 2: the main JAR or module next; 3: the application's arguments. */
+        private int state;
+
+        LauncherWalk(List<Setting> order, Path proc, java.time.Instant started) {
+            this.order = order;
+            this.proc = proc;
+            this.started = started;
+        }
+
+        boolean applications() {
+            return state == 3;
+        }
+
+        void next(String arg, String from) {
+            if (state == 1 || state == 2) {
+                state = state == 1 ? 0 : 3;
+            } else if (state == 0) {
+                if (WITH_VALUE.contains(arg)) {
+                    state = 1;
+                } else if (arg.equals("-jar") || arg.equals("-m") || arg.equals("--module")) {
+                    state = 2;
+                } else if (arg.startsWith("--module=") || !arg.startsWith("-")) {
+                    state = 3; // the main module or class
+                } else {
+                    addVmArgument(order, proc, arg, from, started);
+                }
+            }
         }
     }
 

@@ -216,4 +216,26 @@ class JvmProcessTest {
         Files.writeString(proc.resolve("cmdline"), "java\0-XX:+DisableAttachMechanism\0@app/jvm.args\0Main\0");
         assertEquals(null, JvmProcess.attachingDisabledBy(proc, null), "relative to its working directory");
     }
+
+    /**
+     * What follows the main class (-jar's, -m's) is the application's: the launcher neither takes an
+     * option there nor reads an @file. An application given -XX:+DisableAttachMechanism or @app.config
+     * (holding it) as its own argument was refused, though jcmd attaches to it.
+     */
+    @Test
+    void theApplicationsArgumentsAreNotTheJvmsOptions(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        Path proc = proc(dir, "java\0-cp\0app\0Main\0-XX:+DisableAttachMechanism\0", "");
+        assertEquals(null, JvmProcess.attachingDisabledBy(proc, null));
+        Files.writeString(dir.resolve("cwd/app.config"), "-XX:+DisableAttachMechanism\n");
+        proc(dir, "java\0-jar\0app.jar\0@app.config\0", "");
+        assertEquals(null, JvmProcess.attachingDisabledBy(proc, null));
+        proc(dir, "java\0-m\0app/app.Main\0@app.config\0", "");
+        assertEquals(null, JvmProcess.attachingDisabledBy(proc, null));
+        // before the main class, after options that take a value: the JVM's
+        proc(dir, "java\0--add-opens\0java.base/java.lang=ALL-UNNAMED\0-cp\0app\0@app.config\0Main\0", "");
+        assertEquals("app.config", JvmProcess.attachingDisabledBy(proc, null));
+        Files.writeString(dir.resolve("cwd/main.args"), "-cp app Main -XX:+DisableAttachMechanism\n");
+        proc(dir, "java\0@main.args\0", "");
+        assertEquals(null, JvmProcess.attachingDisabledBy(proc, null), "the main class in an argument file");
+    }
 }
