@@ -23,7 +23,12 @@ record CliProcess(int exitCode, String out, String err) {
      * command run from another class path ({@code -cp <dir> io.jlivepatch.agent.cli.Main}).
      */
     static CliProcess launched(List<String> launch, Object... args) throws IOException, InterruptedException {
-        List<String> cmd = new ArrayList<>(List.of(TestJars.java()));
+        return launchedOn(TestJars.java(), launch, args);
+    }
+
+    /** As {@link #launched}, on another JDK's {@code java}. */
+    static CliProcess launchedOn(String java, List<String> launch, Object... args) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>(List.of(java));
         cmd.addAll(launch);
         int first = cmd.size();
         for (Object a : args) {

@@ -267,6 +267,48 @@ class FailingTargetIT {
     }
 
     /**
+     * Across JDK 25 (a JDK 17 command and a JDK 25 JVM, and the other way round) the attach speaks the
+     * protocol's first version: a JDK 17 command knows no other, and a JDK 25 command asks the JVM,
+     * which a JDK 17 one answers with the first. Refused either way, from the JVM's own
+     * java.specification.version; a JVM whose version cannot be read is taken for one of the first.
+     */
+    @Test
+    void agentOptionsTooLongForAnAttachAcrossJdk25AreRefusedEitherWay() throws Exception {
+        String other = TestJars.otherJava();
+        assumeTrue(other != null, "a JDK on the other side of 25 from this one (-Djlivepatch.it.otherJdk=<home>)");
+        String options = "max-entries=" + "0".repeat(1100) + "5";
+        int bytes = (TestJars.AGENT + "=" + options).getBytes(StandardCharsets.UTF_8).length;
+        Path jar = TestJars.greeterFixJar(dir);
+        String refusal = ": the agent JAR's path and its --agent-options are " + bytes + " bytes together, more than"
+                + " the 1024 an attach to that JVM takes";
+        try (ServiceProcess there = ServiceProcess.on(other)) {
+            CliProcess load = CliProcess.run("load", "--agent-options", options, there.pid(), jar);
+            assertEquals(1, load.exitCode(), "this JDK's command, a JVM on " + other + ": " + load);
+            assertTrue(load.err().contains("jlivepatch could not be loaded into pid " + there.pid() + refusal),
+                    load.toString());
+            unchanged(there);
+        }
+        CliProcess load = CliProcess.launchedOn(other, List.of("-jar", TestJars.AGENT.toString()), "load",
+                "--agent-options", options, service.pid(), jar);
+        assertEquals(1, load.exitCode(), "the command on " + other + ": " + load);
+        assertTrue(load.err().contains("jlivepatch could not be loaded into pid " + service.pid() + refusal),
+                load.toString());
+        unchanged(service);
+    }
+
+    /** The agent JAR in a directory whose name has spaces is loaded from there (the attach sends the path as one argument). */
+    @Test
+    void theAgentJarInADirectoryWithSpacesLoads() throws Exception {
+        Path spaced = Files.copy(TestJars.AGENT, Files.createDirectories(dir.resolve("my tools")).resolve("jlivepatch agent.jar"));
+        try (ServiceProcess target = new ServiceProcess()) {
+            CliProcess load = CliProcess.launched(List.of("-jar", spaced.toString()), "load", target.pid(),
+                    TestJars.greeterFixJar(dir));
+            assertEquals(0, load.exitCode(), load.toString());
+            assertEquals(ServiceProcess.GREET_FIXED, target.call(), "the patch runs");
+        }
+    }
+
+    /**
      * A JVM whose file system is not the command's (a container's; here a mount namespace where the
      * directory of the command's JAR is empty) finds no file at the path the attach names: the JVM
      * refused it, which the command reported as a JVM refusing agents (to be started with

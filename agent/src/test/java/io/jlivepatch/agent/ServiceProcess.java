@@ -33,12 +33,17 @@ final class ServiceProcess implements AutoCloseable {
 
     /** @param openFiles the process's limit of open files ({@code ulimit -n}), or 0 for the inherited one */
     ServiceProcess(int openFiles, ProcessBuilder.Redirect stderr, String... jvmOptions) throws IOException {
-        this("agentapp.ServiceApp", List.of(), openFiles > 0 ? "ulimit -n " + openFiles : null, stderr, jvmOptions);
+        this(TestJars.java(), "agentapp.ServiceApp", List.of(), openFiles > 0 ? "ulimit -n " + openFiles : null, stderr, jvmOptions);
     }
 
     /** A main class that runs ServiceApp's loop after a set-up of its own (agentapp.OtherBuildApp). */
     static ServiceProcess running(String mainClass, String... jvmOptions) throws IOException {
-        return new ServiceProcess(mainClass, List.of(), null, ProcessBuilder.Redirect.INHERIT, jvmOptions);
+        return new ServiceProcess(TestJars.java(), mainClass, List.of(), null, ProcessBuilder.Redirect.INHERIT, jvmOptions);
+    }
+
+    /** On another JDK's {@code java} ({@link TestJars#otherJava}). */
+    static ServiceProcess on(String java, String... jvmOptions) throws IOException {
+        return new ServiceProcess(java, "agentapp.ServiceApp", List.of(), null, ProcessBuilder.Redirect.INHERIT, jvmOptions);
     }
 
     /**
@@ -46,17 +51,18 @@ final class ServiceProcess implements AutoCloseable {
      * whose file system is not the command's, as a container's. Needs root ({@code unshare --mount}).
      */
     static ServiceProcess hiding(Path hidden, ProcessBuilder.Redirect stderr, String... jvmOptions) throws IOException {
-        return new ServiceProcess("agentapp.ServiceApp", List.of("unshare", "--mount", "--propagation", "private"),
+        return new ServiceProcess(TestJars.java(), "agentapp.ServiceApp", List.of("unshare", "--mount", "--propagation", "private"),
                 "mount -t tmpfs tmpfs " + quote(hidden.toString()), stderr, jvmOptions);
     }
 
     /**
+     * @param java    the JVM's {@code java}
      * @param wrapper what runs the shell that runs the JVM ({@code unshare ...}), or nothing
      * @param setup   a shell command run first, in the JVM's process ({@code exec} keeps its pid), or null
      */
-    private ServiceProcess(String mainClass, List<String> wrapper, String setup, ProcessBuilder.Redirect stderr,
+    private ServiceProcess(String java, String mainClass, List<String> wrapper, String setup, ProcessBuilder.Redirect stderr,
                            String... jvmOptions) throws IOException {
-        List<String> cmd = new ArrayList<>(List.of(TestJars.java(), "-XX:+IgnoreUnrecognizedVMOptions",
+        List<String> cmd = new ArrayList<>(List.of(java, "-XX:+IgnoreUnrecognizedVMOptions",
                 "-XX:+EnableDynamicAgentLoading"));
         cmd.addAll(List.of(jvmOptions));
         cmd.addAll(List.of("-cp", TestJars.appClasses().toString(), mainClass));

@@ -110,4 +110,36 @@ final class TestJars {
     static String java() {
         return Paths.get(System.getProperty("java.home"), "bin", "java").toString();
     }
+
+    /**
+     * The {@code java} of an installed JDK on the other side of JDK 25 from this one (where the attach
+     * protocol's second version starts): {@code -Djlivepatch.it.otherJdk=<home>}, else one beside this
+     * JDK's home (/usr/lib/jvm/...), by its release file; null when there is none.
+     */
+    static String otherJava() throws IOException {
+        boolean recent = Runtime.version().feature() >= 25;
+        String given = System.getProperty("jlivepatch.it.otherJdk");
+        Path here = Paths.get(System.getProperty("java.home")).toRealPath();
+        try (Stream<Path> homes = given != null ? Stream.of(Paths.get(given))
+                : Files.list(here.getParent())) {
+            return homes.filter(h -> Files.isExecutable(h.resolve("bin/java")) && feature(h) > 0
+                            && (feature(h) >= 25) != recent)
+                    .sorted().map(h -> h.resolve("bin/java").toString()).findFirst().orElse(null);
+        }
+    }
+
+    /** A JDK's feature release from its release file (JAVA_VERSION="25.0.1"), or 0. */
+    private static int feature(Path home) {
+        try {
+            for (String line : Files.readAllLines(home.resolve("release"))) {
+                java.util.regex.Matcher m = java.util.regex.Pattern.compile("JAVA_VERSION=\"(\\d+)").matcher(line);
+                if (m.lookingAt()) {
+                    return Integer.parseInt(m.group(1));
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // not a JDK
+        }
+        return 0;
+    }
 }

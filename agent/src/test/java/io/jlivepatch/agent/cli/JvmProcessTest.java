@@ -149,6 +149,10 @@ class JvmProcessTest {
         assertEquals("vm.flags", JvmProcess.attachingDisabledBy(proc, null));
         proc(dir, "java\0-XX:-DisableAttachMechanism\0-XX:Flags=vm.flags\0Main\0", "");
         assertEquals(null, JvmProcess.attachingDisabledBy(proc, null), "the command line overrides it");
+        // no -XX:Flags=: a product JVM only warns of a .hotspotrc in its directory (tried, JDK 17 and 25)
+        Files.writeString(dir.resolve("cwd/.hotspotrc"), "+DisableAttachMechanism\n");
+        proc(dir, "java\0Main\0", "");
+        assertEquals(null, JvmProcess.attachingDisabledBy(proc, null), ".hotspotrc is not read");
         proc(dir, "java\0-XX:Flags=vm.flags\0Main\0", "");
         Files.writeString(dir.resolve("cwd/vm.flags"), "# -XX:+DisableAttachMechanism\n+UseSerialGC\n");
         assertEquals(null, JvmProcess.attachingDisabledBy(proc, null));
