@@ -81,11 +81,11 @@ class JvmProcessTest {
         assumeTrue(new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor() == 0, "mkfifo");
 
         Files.writeString(proc.resolve("cmdline"), "java\0@" + fifo + "\0@app.args\0Main\0");
-        assertEquals("app.args", JvmProcess.attachingDisabledBy(proc, null));
+        assertEquals("app.args", JvmOptions.attachingDisabledBy(proc, null));
         Files.writeString(proc.resolve("cmdline"), "java\0-XX:VMOptionsFile=" + absolute + "\0Main\0");
-        assertEquals(absolute.toString(), JvmProcess.attachingDisabledBy(proc, null));
+        assertEquals(absolute.toString(), JvmOptions.attachingDisabledBy(proc, null));
         Files.writeString(proc.resolve("cmdline"), "java\0-XX:Flags=" + fifo + "\0@\0Main\0@missing\0");
-        assertEquals(null, JvmProcess.attachingDisabledBy(proc, null));
+        assertEquals(null, JvmOptions.attachingDisabledBy(proc, null));
     }
 
     /** A fake /proc/N of a JVM started in {@code cwd}, with {@code cmdline} and {@code environ} (NUL-separated). */
@@ -110,14 +110,14 @@ class JvmProcessTest {
     @Test
     void aMinusAfterAPlusLeavesAttachingOn(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
         Path proc = proc(dir, "java\0-XX:+DisableAttachMechanism\0-XX:-DisableAttachMechanism\0Main\0", "");
-        assertEquals(null, JvmProcess.attachingDisabledBy(proc, null));
+        assertEquals(null, JvmOptions.attachingDisabledBy(proc, null));
         Files.writeString(dir.resolve("cwd/off.args"), "-XX:+DisableAttachMechanism\n");
         proc(dir, "java\0@off.args\0-XX:-DisableAttachMechanism\0Main\0", "");
-        assertEquals(null, JvmProcess.attachingDisabledBy(proc, null));
+        assertEquals(null, JvmOptions.attachingDisabledBy(proc, null));
         proc(dir, "java\0-XX:-DisableAttachMechanism\0@off.args\0Main\0", "");
-        assertEquals("off.args", JvmProcess.attachingDisabledBy(proc, null));
+        assertEquals("off.args", JvmOptions.attachingDisabledBy(proc, null));
         proc(dir, "java\0-XX:-DisableAttachMechanism\0-XX:+DisableAttachMechanism\0Main\0", "");
-        assertEquals("", JvmProcess.attachingDisabledBy(proc, null));
+        assertEquals("", JvmOptions.attachingDisabledBy(proc, null));
     }
 
     /**
@@ -128,11 +128,11 @@ class JvmProcessTest {
     void anArgumentFileIsReadByTheLaunchersRules(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
         Path proc = proc(dir, "java\0@app.args\0Main\0", "");
         Files.writeString(dir.resolve("cwd/app.args"), "# -XX:+DisableAttachMechanism was needed before 2.0\n-Xmx1g\n");
-        assertEquals(null, JvmProcess.attachingDisabledBy(proc, null));
+        assertEquals(null, JvmOptions.attachingDisabledBy(proc, null));
         Files.writeString(dir.resolve("cwd/app.args"), "-Dnote=\"-XX:+DisableAttachMechanism is not set\" -Xmx1g\n");
-        assertEquals(null, JvmProcess.attachingDisabledBy(proc, null), "inside another argument");
+        assertEquals(null, JvmOptions.attachingDisabledBy(proc, null), "inside another argument");
         Files.writeString(dir.resolve("cwd/app.args"), "-Xmx1g -XX:\"+DisableAttachMechanism\" # off\n");
-        assertEquals("app.args", JvmProcess.attachingDisabledBy(proc, null));
+        assertEquals("app.args", JvmOptions.attachingDisabledBy(proc, null));
         assertEquals(java.util.List.of("a b", "c\td", "joined"),
                 OptionTokens.argumentFile("'a b' \"c\\td\"\n#x y\n\"join\\\n    ed\""));
     }
@@ -146,16 +146,16 @@ class JvmProcessTest {
     void aFlagsFileIsReadAsHotSpotReadsItAndFirst(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
         Path proc = proc(dir, "java\0-XX:Flags=vm.flags\0Main\0", "");
         Files.writeString(dir.resolve("cwd/vm.flags"), "+DisableAttachMechanism\n");
-        assertEquals("vm.flags", JvmProcess.attachingDisabledBy(proc, null));
+        assertEquals("vm.flags", JvmOptions.attachingDisabledBy(proc, null));
         proc(dir, "java\0-XX:-DisableAttachMechanism\0-XX:Flags=vm.flags\0Main\0", "");
-        assertEquals(null, JvmProcess.attachingDisabledBy(proc, null), "the command line overrides it");
+        assertEquals(null, JvmOptions.attachingDisabledBy(proc, null), "the command line overrides it");
         // no -XX:Flags=: a product JVM only warns of a .hotspotrc in its directory (tried, JDK 17 and 25)
         Files.writeString(dir.resolve("cwd/.hotspotrc"), "+DisableAttachMechanism\n");
         proc(dir, "java\0Main\0", "");
-        assertEquals(null, JvmProcess.attachingDisabledBy(proc, null), ".hotspotrc is not read");
+        assertEquals(null, JvmOptions.attachingDisabledBy(proc, null), ".hotspotrc is not read");
         proc(dir, "java\0-XX:Flags=vm.flags\0Main\0", "");
         Files.writeString(dir.resolve("cwd/vm.flags"), "# -XX:+DisableAttachMechanism\n+UseSerialGC\n");
-        assertEquals(null, JvmProcess.attachingDisabledBy(proc, null));
+        assertEquals(null, JvmOptions.attachingDisabledBy(proc, null));
     }
 
     /**
@@ -165,13 +165,13 @@ class JvmProcessTest {
     @Test
     void onlyTheJvmsOwnVariablesSetOptionsInTheirOrder(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
         Path proc = proc(dir, "java\0Main\0", "OLD_OPTS=-XX:+DisableAttachMechanism\0");
-        assertEquals(null, JvmProcess.attachingDisabledBy(proc, null));
+        assertEquals(null, JvmOptions.attachingDisabledBy(proc, null));
         proc(dir, "java\0Main\0", "JAVA_TOOL_OPTIONS=-Xmx1g -XX:+DisableAttachMechanism\0");
-        assertEquals("", JvmProcess.attachingDisabledBy(proc, null));
+        assertEquals("", JvmOptions.attachingDisabledBy(proc, null));
         proc(dir, "java\0-XX:-DisableAttachMechanism\0Main\0", "JAVA_TOOL_OPTIONS=-XX:+DisableAttachMechanism\0");
-        assertEquals(null, JvmProcess.attachingDisabledBy(proc, null));
+        assertEquals(null, JvmOptions.attachingDisabledBy(proc, null));
         proc(dir, "java\0-XX:-DisableAttachMechanism\0Main\0", "_JAVA_OPTIONS=-XX:+DisableAttachMechanism\0");
-        assertEquals("", JvmProcess.attachingDisabledBy(proc, null));
+        assertEquals("", JvmOptions.attachingDisabledBy(proc, null));
     }
 
     /**
@@ -184,16 +184,16 @@ class JvmProcessTest {
         Path proc = proc(dir, "java\0@app.args\0Main\0", "");
         Path file = Files.writeString(dir.resolve("cwd/app.args"), "-XX:+DisableAttachMechanism\n");
         java.time.Instant started = Files.getLastModifiedTime(file).toInstant();
-        assertEquals("app.args", JvmProcess.attachingDisabledBy(proc, started));
+        assertEquals("app.args", JvmOptions.attachingDisabledBy(proc, started));
         Files.setLastModifiedTime(file, java.nio.file.attribute.FileTime.from(started.plusSeconds(3600)));
-        assertEquals(null, JvmProcess.attachingDisabledBy(proc, started));
-        assertEquals("", JvmProcess.attachingDisabledBy(proc(dir, "java\0@app.args\0-XX:+DisableAttachMechanism\0M\0",
+        assertEquals(null, JvmOptions.attachingDisabledBy(proc, started));
+        assertEquals("", JvmOptions.attachingDisabledBy(proc(dir, "java\0@app.args\0-XX:+DisableAttachMechanism\0M\0",
                 ""), started), "a later setting on the command line is known");
 
         Path mem = Path.of("/proc/self/mem");
         assumeTrue(Files.isRegularFile(mem), "a /proc file system");
         proc(dir, "java\0-XX:+DisableAttachMechanism\0@" + mem + "\0Main\0", "");
-        assertEquals(null, JvmProcess.attachingDisabledBy(proc, null));
+        assertEquals(null, JvmOptions.attachingDisabledBy(proc, null));
     }
 
     /**
@@ -216,9 +216,9 @@ class JvmProcessTest {
         Files.createSymbolicLink(proc.resolve("cwd"), root.resolve("etc"));
         Files.writeString(proc.resolve("environ"), "");
         Files.writeString(proc.resolve("cmdline"), "java\0-XX:+DisableAttachMechanism\0@/etc/app/jvm.args\0Main\0");
-        assertEquals(null, JvmProcess.attachingDisabledBy(proc, null));
+        assertEquals(null, JvmOptions.attachingDisabledBy(proc, null));
         Files.writeString(proc.resolve("cmdline"), "java\0-XX:+DisableAttachMechanism\0@app/jvm.args\0Main\0");
-        assertEquals(null, JvmProcess.attachingDisabledBy(proc, null), "relative to its working directory");
+        assertEquals(null, JvmOptions.attachingDisabledBy(proc, null), "relative to its working directory");
     }
 
     /**
@@ -229,17 +229,17 @@ class JvmProcessTest {
     @Test
     void theApplicationsArgumentsAreNotTheJvmsOptions(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
         Path proc = proc(dir, "java\0-cp\0app\0Main\0-XX:+DisableAttachMechanism\0", "");
-        assertEquals(null, JvmProcess.attachingDisabledBy(proc, null));
+        assertEquals(null, JvmOptions.attachingDisabledBy(proc, null));
         Files.writeString(dir.resolve("cwd/app.config"), "-XX:+DisableAttachMechanism\n");
         proc(dir, "java\0-jar\0app.jar\0@app.config\0", "");
-        assertEquals(null, JvmProcess.attachingDisabledBy(proc, null));
+        assertEquals(null, JvmOptions.attachingDisabledBy(proc, null));
         proc(dir, "java\0-m\0app/app.Main\0@app.config\0", "");
-        assertEquals(null, JvmProcess.attachingDisabledBy(proc, null));
+        assertEquals(null, JvmOptions.attachingDisabledBy(proc, null));
         // before the main class, after options that take a value: the JVM's
         proc(dir, "java\0--add-opens\0java.base/java.lang=ALL-UNNAMED\0-cp\0app\0@app.config\0Main\0", "");
-        assertEquals("app.config", JvmProcess.attachingDisabledBy(proc, null));
+        assertEquals("app.config", JvmOptions.attachingDisabledBy(proc, null));
         Files.writeString(dir.resolve("cwd/main.args"), "-cp app Main -XX:+DisableAttachMechanism\n");
         proc(dir, "java\0@main.args\0", "");
-        assertEquals(null, JvmProcess.attachingDisabledBy(proc, null), "the main class in an argument file");
+        assertEquals(null, JvmOptions.attachingDisabledBy(proc, null), "the main class in an argument file");
     }
 }
