@@ -306,6 +306,29 @@ class OwnLoaderAccessTest {
     }
 
     /**
+     * A private member of a JDK class outside java.* (javax.naming.InitialContext.getURLScheme) reached
+     * through an application class that extends it: the JVM resolves it there and refuses the access at
+     * every call, from any class of the application's. The advice to use it from a nestmate of the JDK's
+     * class cannot be followed.
+     */
+    @Test
+    void aPrivateMemberOfAJdkClassOutsideJavaIsRefusedWithoutTheNestmateAdvice() throws Exception {
+        Class.forName("jarapp.Naming", false, OwnLoaderAccessTest.class.getClassLoader());
+        String fix = "jarapp.fix.NamingSchemeUser";
+        String message = Jars.refused(jar("javax-private", fix, patchClass(fix, "java/lang/Object", mv -> {
+            mv.visitLdcInsn("ldap://host");
+            mv.visitMethodInsn(Opcodes.INVOKESTATIC, "jarapp/Naming", "getURLScheme",
+                    "(Ljava/lang/String;)Ljava/lang/String;", false);
+            mv.visitInsn(Opcodes.POP);
+            Jars.returnsMinusOne(mv);
+        })), Reason.INVALID_PATCH, "class " + fix + " uses method jarapp.Naming.getURLScheme(java.lang.String)"
+                + " returning java.lang.String, which is private (declared in javax.naming.InitialContext), the JDK's:"
+                + " no class of the application's or of the patch's can access it (every call reaching it would throw"
+                + " IllegalAccessError). Use the JDK's public API, or public and protected members only");
+        assertFalse(message.contains("nestmate"), message);
+    }
+
+    /**
      * A subclass of jarapp.Shelf using its protected members on itself: super.size(), this.stock,
      * size() through Shelf on an instance of its own, the static twice: loads and runs.
      */

@@ -1041,6 +1041,16 @@ final class MemberReferences {
         String member = member(owner.replace('.', '/'), name, descriptor, field);
         String kind = ((access & Opcodes.ACC_PRIVATE) != 0 ? "private" : "package-private")
                 + (declaring.equals(owner) ? "" : " (declared in " + declaring + ")");
+        String pkg = PatchJar.packageOf(declaring);
+        if (declaring.startsWith("java.") || jdkModule(pkg) != null) {
+            // Inherited from the JDK's class (javax.naming.InitialContext's, through an application class that
+            // extends it): no class of the application's may use it, and a nestmate of the JDK's class would be
+            // the JDK loader's, which cannot see the application's class it is used through.
+            return new PatchException(Reason.INVALID_PATCH, jar.name(), "patch JAR " + jar.source() + ": class "
+                    + checked.getName() + " uses " + member + ", which is " + kind + ", the JDK's: no class of the"
+                    + " application's or of the patch's can access it (every call reaching it would throw"
+                    + " IllegalAccessError). Use the JDK's public API, or public and protected members only");
+        }
         return new PatchException(Reason.INVALID_PATCH, jar.name(), "patch JAR " + jar.source() + ": class "
                 + checked.getName() + " uses " + member + ", which is " + kind + ": a class in the patch's own class"
                 + " loader cannot access it (every call reaching it would throw IllegalAccessError). Move the code"
