@@ -163,6 +163,8 @@ class TransitionTest {
             // it is disabled already: "disable it" sent the operator to a command refused as "not enabled"
             assertFalse(e.getMessage().contains("disable it"), e.getMessage());
             assertTrue(e.getMessage().contains("unpatching transition is still running"), e.getMessage());
+            assertTrue(e.getMessage().endsWith("; in code, PatchHandle.awaitTransition and forceTransition)"),
+                    e.getMessage()); // what an API user has for 'jlivepatch status' and 'jlivepatch force'
         } finally {
             release.countDown();
             t.join(5_000);

@@ -1771,7 +1771,8 @@ public final class PatchRegistry {
                     throw new PatchException(Reason.ILLEGAL_STATE, p.name(), "patch '" + p.name()
                             + "' is disabled but its unpatching transition is still running: unregister it once"
                             + " the transition has ended ('jlivepatch status' names the threads that hold it;"
-                            + " 'jlivepatch force' ends it at once)");
+                            + " 'jlivepatch force' ends it at once; in code, PatchHandle.awaitTransition and"
+                            + " forceTransition)");
                 }
                 throw new PatchException(Reason.ILLEGAL_STATE, p.name(), "patch '" + p.name()
                         + "' is in its patching transition: wait for it to end (or force it), disable it, then"
