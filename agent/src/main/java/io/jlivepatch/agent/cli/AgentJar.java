@@ -100,7 +100,8 @@ final class AgentJar {
      * Why the JVM {@code pid} would find no file at {@code agent}, the path the attach names, or null. A
      * JVM in a mount namespace of its own (a container's) resolves it in its own file system, seen here
      * through /proc/pid/root; it would refuse the path in words of its own, written into the
-     * application's standard error. When that directory cannot be read, nothing is known and nothing said.
+     * application's standard error. When that directory cannot be read, or the path cannot be looked up
+     * in it (permission denied, a name too long), nothing is known and nothing said.
      */
     static String unseenBy(long pid, Path agent) {
         return unseenIn(Paths.get("/proc", Long.toString(pid), "root"), agent);
@@ -114,8 +115,10 @@ final class AgentJar {
         }
         // its links followed in its file system (an absolute one through root would lead to this command's)
         Path there = InRoot.resolve(root, root, absolute.toString());
-        if (there == null || Files.exists(there)) {
-            return null; // links that loop or cannot be read: nothing known
+        // Files.exists is false also when the lookup fails (a directory of the JVM's user this command
+        // may not search): only a file known to be absent is said to be
+        if (there == null || !Files.notExists(there)) {
+            return null; // there, or links that loop or a lookup that fails: nothing known
         }
         return "the JVM has no file " + absolute + ", the path it is to load the agent from (its file system is not"
                 + " this command's: a container's, say)";

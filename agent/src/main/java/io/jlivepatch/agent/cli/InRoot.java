@@ -3,7 +3,10 @@ package io.jlivepatch.agent.cli;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayDeque;
 import java.util.Deque;
 
@@ -25,8 +28,10 @@ final class InRoot {
     /**
      * {@code name} as the process resolves it: an absolute one from {@code root} (its root seen here),
      * a relative one from {@code start} (its working directory seen here, or its root); null when its
-     * links loop or cannot be read. What is returned has no symbolic link past {@code root} or {@code
-     * start} but, perhaps, its last name's target missing.
+     * links loop or cannot be read, or a name on the way cannot be looked up (a directory this command
+     * may not search, a name too long): not known to be absent, which the process may see otherwise.
+     * What is returned has no symbolic link past {@code root} or {@code start} but, perhaps, its last
+     * name's target missing; a name known to be absent ends in a path that is absent too.
      */
     static Path resolve(Path root, Path start, String name) {
         Deque<String> names = new ArrayDeque<>();
@@ -45,7 +50,7 @@ final class InRoot {
                     continue;
                 }
                 Path next = at.resolve(n);
-                if (!Files.isSymbolicLink(next)) {
+                if (!isSymbolicLink(next)) {
                     at = next;
                     continue;
                 }
@@ -62,6 +67,21 @@ final class InRoot {
             return null;
         }
         return at;
+    }
+
+    /**
+     * Whether {@code p} is a symbolic link; false when it is absent (and so is everything under it).
+     * Files.isSymbolicLink says false also when it cannot tell (EACCES, ENAMETOOLONG), and the walk went
+     * on past a name that was never looked at: a file the process has read as absent here.
+     *
+     * @throws IOException when the name cannot be looked up
+     */
+    private static boolean isSymbolicLink(Path p) throws IOException {
+        try {
+            return Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).isSymbolicLink();
+        } catch (NoSuchFileException e) {
+            return false;
+        }
     }
 
     /** {@code path}'s names, put before those left to follow. */

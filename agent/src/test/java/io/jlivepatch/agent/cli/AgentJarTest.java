@@ -87,6 +87,23 @@ class AgentJarTest {
         assertNull(AgentJar.unseenIn(root, Path.of("/loop/agent.jar")), "links that loop: nothing known, nothing said");
     }
 
+    /**
+     * Only a file known to be absent is said to be: a path the command cannot look up in the JVM's file
+     * system (a directory of the JVM's user it may not search, in a container of another user; as root,
+     * a name longer than NAME_MAX stands for it: ENAMETOOLONG) says nothing, and the JVM is asked.
+     * Files.exists is false for both, and such a path was refused as "the JVM has no file".
+     */
+    @Test
+    void aPathThatCannotBeLookedUpIsNotSaidToBeAbsent() throws Exception {
+        Path root = Files.createDirectories(dir.resolve("container"));
+        Files.createDirectories(root.resolve("opt"));
+        assertNull(AgentJar.unseenIn(root, Path.of("/opt/" + "d".repeat(256) + "/jlivepatch-agent.jar")));
+        assertNull(AgentJar.unseenIn(root, Path.of("/" + "d".repeat(256))));
+        assertEquals("the JVM has no file /opt/absent/jlivepatch-agent.jar, the path it is to load the agent from (its"
+                + " file system is not this command's: a container's, say)",
+                AgentJar.unseenIn(root, Path.of("/opt/absent/jlivepatch-agent.jar")));
+    }
+
     @Test
     void anOverrideThatIsNotTheAgentIsRefusedNamingTheOverride() throws Exception {
         Path other = jar("other.jar", "com.acme.Other");

@@ -197,6 +197,21 @@ class JvmProcessTest {
     }
 
     /**
+     * A file whose name cannot be looked up here (a directory of the JVM's user this command may not
+     * search; as root, a name longer than NAME_MAX stands for it: ENAMETOOLONG, not "absent") is not
+     * known to be absent: no refusal rests on it. Files.isSymbolicLink said false for it, the walk went
+     * on, and the file read as empty: the + before it refused a JVM whose file may say -.
+     */
+    @Test
+    void aFileWhoseNameCannotBeLookedUpRefusesNothing(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        String tooLong = "d".repeat(256) + "/jvm.args";
+        Path proc = proc(dir, "java\0-XX:+DisableAttachMechanism\0@" + tooLong + "\0Main\0", "");
+        assertEquals(null, JvmOptions.attachingDisabledBy(proc, null));
+        proc(dir, "java\0-XX:+DisableAttachMechanism\0@absent/jvm.args\0Main\0", "");
+        assertEquals("", JvmOptions.attachingDisabledBy(proc, null), "a file known to be absent says nothing");
+    }
+
+    /**
      * A file of options is read in the JVM's file system, its absolute links followed from its root: a
      * container's /etc/app/jvm.args linking to /config/jvm.args, which takes back the command line's +,
      * was looked for in this command's /config, found missing, and the JVM refused.
