@@ -309,6 +309,37 @@ class FailingTargetIT {
     }
 
     /**
+     * A JVM ends the path of an agent to load at its first '=' (the rest is the agent's options): from a
+     * directory named with one, the JVM opened the path up to the '=', wrote "Error opening zip file or
+     * JAR manifest missing" into the application's standard error, and the command said the JVM refused
+     * agents (to start it with -XX:+EnableDynamicAgentLoading). Refused before the load is sent, saying
+     * what to do.
+     */
+    @Test
+    void anAgentJarWhosePathHasAnEqualsSignIsRefusedBeforeTheJvmIsAskedToLoadIt() throws Exception {
+        Path agent = Files.copy(TestJars.AGENT, Files.createDirectories(dir.resolve("tools=1")).resolve("jlivepatch-agent.jar"));
+        String before = Files.readString(serviceErr);
+        CliProcess load = CliProcess.launched(List.of("-jar", agent.toString()), "load", service.pid(),
+                TestJars.greeterFixJar(dir));
+        assertEquals(1, load.exitCode(), load.toString());
+        assertTrue(load.err().contains("jlivepatch could not be loaded into pid " + service.pid() + ": the agent JAR's"
+                + " path " + agent + " has '=', where a JVM ends the path of an agent it is to load (what follows would"
+                + " be the agent's options): copy or link jlivepatch-agent.jar to a path without '=' and run that one,"
+                + " or name it with -Djlivepatch.agent.jar=<path>; nothing was loaded"), load.toString());
+        assertEquals(before, Files.readString(serviceErr), "nothing said in the application's standard error");
+        unchanged(service);
+
+        // what to do works: the same JAR named through a link without '='
+        Path link = Files.createSymbolicLink(dir.resolve("jlivepatch-agent.jar"), agent);
+        try (ServiceProcess target = new ServiceProcess()) {
+            CliProcess linked = CliProcess.launched(List.of("-Djlivepatch.agent.jar=" + link, "-jar", agent.toString()),
+                    "load", target.pid(), TestJars.greeterFixJar(dir));
+            assertEquals(0, linked.exitCode(), linked.toString());
+            assertEquals(ServiceProcess.GREET_FIXED, target.call(), "the patch runs");
+        }
+    }
+
+    /**
      * A JVM whose file system is not the command's (a container's; here a mount namespace where the
      * directory of the command's JAR is empty) finds no file at the path the attach names: the JVM
      * refused it, which the command reported as a JVM refusing agents (to be started with

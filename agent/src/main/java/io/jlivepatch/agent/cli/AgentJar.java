@@ -97,6 +97,23 @@ final class AgentJar {
     }
 
     /**
+     * Why a JVM cannot load the agent from {@code agent} dynamically, or null: it ends the path of an agent
+     * to load at its first '=' (what follows is the agent's options, sun.instrument's {@code
+     * jarfile[=options]}), and there is no way to quote one. Such a JVM opened the path up to the '=',
+     * wrote "Error opening zip file or JAR manifest missing" into the application's standard error,
+     * and the command reported a JVM refusing agents. A space, tab, newline, quote, ':' or non-ASCII
+     * letter is carried as it is (tried on JDK 17 and 25, both attach protocol versions).
+     */
+    static String unloadableFrom(String agent) {
+        if (agent.indexOf('=') < 0) {
+            return null;
+        }
+        return "the agent JAR's path " + Text.clean(agent) + " has '=', where a JVM ends the path of an agent it is to"
+                + " load (what follows would be the agent's options): copy or link jlivepatch-agent.jar to a path"
+                + " without '=' and run that one, or name it with -Djlivepatch.agent.jar=<path>";
+    }
+
+    /**
      * Why the JVM {@code pid} would find no file at {@code agent}, the path the attach names, or null. A
      * JVM in a mount namespace of its own (a container's) resolves it in its own file system, seen here
      * through /proc/pid/root; it would refuse the path in words of its own, written into the

@@ -155,6 +155,11 @@ final class TargetJvm implements AutoCloseable {
                 String agent = AgentJar.path().toString();
                 String tooLong = AgentJar.tooLongForTheAttach(agent, agentOptions,
                         props.getProperty("java.specification.version"));
+                String unloadable = AgentJar.unloadableFrom(agent);
+                if (unloadable != null) {
+                    throw new Refused("jlivepatch could not be loaded into pid " + pid + ": " + unloadable
+                            + "; nothing was loaded");
+                }
                 String unseen = AgentJar.unseenBy(pid, Paths.get(agent));
                 if (tooLong != null || unseen != null) {
                     throw new Refused("jlivepatch could not be loaded into pid " + pid + ": " + (unseen == null ? tooLong
@@ -333,10 +338,14 @@ final class TargetJvm implements AutoCloseable {
      *
      * @return why the JVM refused that attach (JDK 21+ with -XX:-EnableDynamicAgentLoading refuses
      *         every agent after start-up, jlivepatch's own too), or why it was not asked (it has no file
-     *         at the agent's path), or null
+     *         at the agent's path, or cannot load an agent from that path), or null
      */
     private static String askToReopen(VirtualMachine vm, Deadline connecting) throws Exception {
         String agent = AgentJar.path().toString();
+        String unloadable = AgentJar.unloadableFrom(agent);
+        if (unloadable != null) {
+            return unloadable + ", and the next command has it open the socket again"; // not asked, as below
+        }
         String unseen = AgentJar.unseenBy(Long.parseLong(vm.id()), Paths.get(agent));
         if (unseen != null) {
             // not asked: the JVM would refuse the path in its application's standard error

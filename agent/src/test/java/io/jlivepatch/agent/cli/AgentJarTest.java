@@ -104,6 +104,16 @@ class AgentJarTest {
                 AgentJar.unseenIn(root, Path.of("/opt/absent/jlivepatch-agent.jar")));
     }
 
+    /** sun.instrument splits jarfile[=options] at the first '=', unquotable; nothing else is cut (tried). */
+    @Test
+    void onlyAPathWithAnEqualsSignCannotBeLoadedFrom() {
+        assertNull(AgentJar.unloadableFrom("/opt/my tools/new\nline/\u00e9:\"t\tab/jlivepatch-agent.jar"));
+        assertEquals("the agent JAR's path /opt/a=b/jlivepatch-agent.jar has '=', where a JVM ends the path of an agent it"
+                + " is to load (what follows would be the agent's options): copy or link jlivepatch-agent.jar to a path"
+                + " without '=' and run that one, or name it with -Djlivepatch.agent.jar=<path>",
+                AgentJar.unloadableFrom("/opt/a=b/jlivepatch-agent.jar"));
+    }
+
     @Test
     void anOverrideThatIsNotTheAgentIsRefusedNamingTheOverride() throws Exception {
         Path other = jar("other.jar", "com.acme.Other");
