@@ -309,6 +309,25 @@ class FailingTargetIT {
     }
 
     /**
+     * A JVM older than Java 17 (its system properties, read over the attach, say so; the attach works on
+     * 8 and 11) cannot load the agent's classes: refused before it is asked to, with the version. It was
+     * asked, and the command said the JVM refused agents (to start it with -XX:+EnableDynamicAgentLoading).
+     * agentapp.OlderJavaApp stands for such a JVM: its properties say Java 11.
+     */
+    @Test
+    void aJvmOlderThanJava17IsRefusedWithItsVersionBeforeTheAgentIsLoaded() throws Exception {
+        try (ServiceProcess older = ServiceProcess.running("agentapp.OlderJavaApp")) {
+            CliProcess load = CliProcess.run("load", older.pid(), TestJars.greeterFixJar(dir));
+            assertEquals(1, load.exitCode(), load.toString());
+            assertTrue(load.err().contains("jlivepatch could not be loaded into pid " + older.pid() + ": it runs Java "
+                    + agentapp.OlderJavaApp.VERSION + ", and jlivepatch needs Java 17 or later (an older JVM cannot load"
+                    + " its classes): run the application on Java 17 or later to patch it with jlivepatch; nothing was"
+                    + " loaded"), load.toString());
+            unchanged(older);
+        }
+    }
+
+    /**
      * A JVM ends the path of an agent to load at its first '=' (the rest is the agent's options): from a
      * directory named with one, the JVM opened the path up to the '=', wrote "Error opening zip file or
      * JAR manifest missing" into the application's standard error, and the command said the JVM refused

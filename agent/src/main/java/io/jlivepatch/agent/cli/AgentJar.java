@@ -96,6 +96,35 @@ final class AgentJar {
                 + " start the JVM with -javaagent:jlivepatch-agent.jar=<options>; nothing was loaded";
     }
 
+    /** The first Java release whose JVM loads the agent's classes (class-file version 61). */
+    static final int JAVA = 17;
+
+    /**
+     * Why a JVM of Java {@code specificationVersion} (its java.specification.version, "11", "1.8"), whose
+     * java.version is {@code version}, cannot run the agent, or null (also when it did not say). The
+     * attach works on Java 8 and 11, and the agent's classes, of Java 17's class-file version, would fail
+     * to load there with an error in the application's standard error, which the command reported as
+     * a JVM refusing agents.
+     */
+    static String tooOldFor(String specificationVersion, String version) {
+        if (specificationVersion == null) {
+            return null;
+        }
+        String spec = specificationVersion.trim();
+        int feature;
+        try {
+            feature = spec.startsWith("1.") ? 1 : Integer.parseInt(spec); // 1.8 and older: Java 8 and older
+        } catch (NumberFormatException e) {
+            return null; // not a version: nothing known
+        }
+        if (feature >= JAVA) {
+            return null;
+        }
+        return "it runs Java " + Text.clean(version != null ? version : spec) + ", and jlivepatch needs Java " + JAVA
+                + " or later (an older JVM cannot load its classes): run the application on Java " + JAVA + " or later"
+                + " to patch it with jlivepatch";
+    }
+
     /**
      * Why a JVM cannot load the agent from {@code agent} dynamically, or null: it ends the path of an agent
      * to load at its first '=' (what follows is the agent's options, sun.instrument's {@code

@@ -152,6 +152,12 @@ final class TargetJvm implements AutoCloseable {
                 if (agentOptions == null) {
                     throw new NotLoaded(pid, props.getProperty(AgentMain.FAILURE_PROPERTY));
                 }
+                String tooOld = AgentJar.tooOldFor(props.getProperty("java.specification.version"),
+                        props.getProperty("java.version"));
+                if (tooOld != null) {
+                    throw new Refused("jlivepatch could not be loaded into pid " + pid + ": " + tooOld + "; nothing was"
+                            + " loaded");
+                }
                 String agent = AgentJar.path().toString();
                 String tooLong = AgentJar.tooLongForTheAttach(agent, agentOptions,
                         props.getProperty("java.specification.version"));

@@ -115,6 +115,19 @@ class AgentJarTest {
     }
 
     @Test
+    void aJvmOlderThanJava17IsNamedWithItsVersion() {
+        assertEquals("it runs Java 1.8.0_402, and jlivepatch needs Java 17 or later (an older JVM cannot load its"
+                + " classes): run the application on Java 17 or later to patch it with jlivepatch",
+                AgentJar.tooOldFor("1.8", "1.8.0_402"));
+        assertTrue(AgentJar.tooOldFor("11", "11.0.22").startsWith("it runs Java 11.0.22, "));
+        assertTrue(AgentJar.tooOldFor("16", null).startsWith("it runs Java 16, "), "no java.version: the specification's");
+        assertNull(AgentJar.tooOldFor("17", "17.0.15"));
+        assertNull(AgentJar.tooOldFor("25", "25.0.3"));
+        assertNull(AgentJar.tooOldFor(null, null), "not said: nothing known");
+        assertNull(AgentJar.tooOldFor("seventeen", null), "not a version: nothing known");
+    }
+
+    @Test
     void anOverrideThatIsNotTheAgentIsRefusedNamingTheOverride() throws Exception {
         Path other = jar("other.jar", "com.acme.Other");
         String before = System.getProperty("jlivepatch.agent.jar");
