@@ -82,6 +82,42 @@ class TimeoutIT {
     }
 
     /**
+     * The first attach to a JVM creates .attach_pid<pid> in its working directory before signalling it,
+     * and the attach API deletes it when its wait ends; a command that gave up at its --timeout exited
+     * first, and the file stayed for good, unsaid. The JVM, stopped, still has the signal to handle, and
+     * finding no file would print a thread dump into the application's output: the file is kept and
+     * named, with when it may go; the JVM, continued, finds it and starts its listener (no thread dump:
+     * the service's answers go on), and the next command that reaches the JVM deletes it.
+     */
+    @Test
+    void aFirstAttachThatTimesOutNamesTheFileItLeavesAndTheNextCommandDeletesIt() throws Exception {
+        Path trigger = Path.of("/proc", Long.toString(service.pid()), "cwd").toRealPath()
+                .resolve(".attach_pid" + service.pid());
+        assumeTrue(!Files.exists(Path.of("/tmp/.java_pid" + service.pid())), "no attach listener yet");
+        Files.deleteIfExists(trigger);
+        try {
+            signal("STOP");
+            CliProcess c = CliProcess.run("status", service.pid(), "--timeout", 1);
+            assertEquals(1, c.exitCode(), c.toString());
+            assertTrue(c.err().startsWith("jlivepatch: refused: pid " + service.pid() + " did not answer within 1 s (while"
+                    + " attaching); the JVM may be stopped or overloaded; retry with a larger --timeout; the attach left "
+                    + trigger + ", which the JVM looks for when it answers the attach's signal: the next command that"
+                    + " reaches the JVM deletes it, or delete it yourself once the JVM answers again (/tmp/.java_pid"
+                    + service.pid() + " exists), not before"), c.toString());
+            assertTrue(Files.exists(trigger), "kept while the JVM has the signal to handle");
+
+            signal("CONT");
+            assertEquals(ORIGINAL, service.call(), "no thread dump in the application's output");
+            Cli status = Cli.run("status", service.pid());
+            assertEquals(0, status.exitCode(), status.toString());
+            assertTrue(!Files.exists(trigger), "the next command deleted it");
+            assertEquals(ORIGINAL, service.call());
+        } finally {
+            Files.deleteIfExists(trigger);
+        }
+    }
+
+    /**
      * A change that reached the JVM but was not answered in time is not a refusal: the command
      * exits 4 and says to look first, and the change does take effect once the JVM answers.
      */

@@ -104,6 +104,9 @@ final class ListCommand implements Callable<Integer> {
         try {
             return deadline.await(p.jlivepatch(), "attaching");
         } catch (Deadline.NoAnswer late) {
+            if (p.jvm().id().matches("[0-9]{1,18}")) {
+                AttachTrigger.afterTimeout(Long.parseLong(p.jvm().id())); // deleted if the JVM reads it no more
+            }
             return "unknown (no answer)";
         } catch (Exception e) {
             return "unknown (no attach)";

@@ -128,6 +128,10 @@ final class TargetJvm implements AutoCloseable {
         VirtualMachine vm;
         try {
             vm = connecting.run("attaching", () -> VirtualMachine.attach(Long.toString(pid)));
+        } catch (Deadline.NoAnswer late) {
+            // the attach API's wait goes on, on a daemon thread this command's exit ends with its clean-up
+            String left = AttachTrigger.afterTimeout(pid);
+            throw left == null ? late : new Deadline.NoAnswer(late.getMessage() + "; " + left, late.fact() + "; " + left);
         } catch (AttachNotSupportedException | IOException e) {
             throw new Refused("cannot attach to pid " + pid + " (" + e.getMessage() + "): it must be a JVM run by"
                     + " the same user, without -XX:+DisableAttachMechanism; 'jlivepatch list' shows the local JVMs", e);
@@ -136,6 +140,7 @@ final class TargetJvm implements AutoCloseable {
         } catch (Exception e) {
             throw failed(pid, e);
         }
+        AttachTrigger.removeStale(pid); // an earlier command's, left at its timeout: the JVM answers now
         String socket;
         String version;
         // why the last attach that asked to reopen the socket failed: the JVM's refusal of it, or
