@@ -423,6 +423,42 @@ class FailingTargetIT {
         }
     }
 
+    /**
+     * A JVM started with the agent, after its control socket was deleted, and a command run from a path
+     * with '=': the command asked jlivepatch to open the socket again by attaching the agent from that
+     * path, which the JVM cut at the '=' and refused in its application's standard error, and the
+     * command said "the JVM refused the attach that asks for it: Agent JAR not found or no Agent-Class
+     * attribute". Not asked: the command says why, and what to do.
+     */
+    @Test
+    void aLostSocketIsNotAskedForWithAnAgentPathThatHasAnEqualsSign() throws Exception {
+        Path agent = Files.copy(TestJars.AGENT, Files.createDirectories(dir.resolve("tools=1")).resolve("jlivepatch-agent.jar"));
+        Path tmp = Files.createDirectories(dir.resolve("tmp"));
+        Path err = dir.resolve("started-stderr.txt");
+        try (ServiceProcess started = new ServiceProcess(ProcessBuilder.Redirect.to(err.toFile()),
+                "-Djava.io.tmpdir=" + tmp, "-javaagent:" + TestJars.AGENT)) {
+            assertEquals("installed", started.awaitAgent());
+            List<Path> sockets;
+            try (java.util.stream.Stream<Path> files = Files.walk(tmp)) {
+                sockets = files.filter(f -> f.getFileName().toString().endsWith(".sock")).toList();
+            }
+            assertEquals(1, sockets.size(), sockets.toString());
+            Files.delete(sockets.get(0));
+            String before = Files.readString(err);
+            CliProcess status = CliProcess.launched(List.of("-jar", agent.toString()), "status", started.pid());
+            assertEquals(1, status.exitCode(), status.toString());
+            assertTrue(status.err().contains("the socket is gone and jlivepatch did not open it again (the agent JAR's path "
+                    + agent + " has '=', where a JVM ends the path of an agent it is to load (what follows would be the"
+                    + " agent's options): copy or link jlivepatch-agent.jar to a path without '=' and run that one, or name"
+                    + " it with -Djlivepatch.agent.jar=<path>, and the next command has it open the socket again)"),
+                    status.toString());
+            assertEquals(before, Files.readString(err), "nothing said in the application's standard error");
+            Cli reopened = Cli.run("status", started.pid()); // from a path without '=': opened again
+            assertEquals(0, reopened.exitCode(), reopened.toString());
+            assertTrue(reopened.out().contains("no patches registered"), reopened.toString());
+        }
+    }
+
     /** {@code jar}'s entries as files under {@code to}. */
     static Path unpack(Path jar, Path to) throws IOException {
         try (JarInputStream in = new JarInputStream(Files.newInputStream(jar))) {
