@@ -323,6 +323,13 @@ class FailingTargetIT {
                     + agentapp.OlderJavaApp.VERSION + ", and jlivepatch needs Java 17 or later (an older JVM cannot load"
                     + " its classes): run the application on Java 17 or later to patch it with jlivepatch; nothing was"
                     + " loaded"), load.toString());
+            // a command that would not load it: not to be loaded either (it said 'jlivepatch load' loads it)
+            Cli enable = Cli.run("enable", older.pid(), "fix-greet");
+            assertEquals(1, enable.exitCode(), enable.toString());
+            assertTrue(enable.err().contains("jlivepatch is not loaded in pid " + older.pid() + ", nor can it be: it runs"
+                    + " Java " + agentapp.OlderJavaApp.VERSION + ", and jlivepatch needs Java 17 or later (an older JVM"
+                    + " cannot load its classes): run the application on Java 17 or later to patch it with jlivepatch"),
+                    enable.toString());
             unchanged(older);
         }
     }

@@ -61,9 +61,14 @@ final class TargetJvm implements AutoCloseable {
         private final transient String failure;
 
         NotLoaded(long pid, String failure) {
-            super("jlivepatch is not loaded in pid " + pid + (failure == null ? "" : " (its installation failed: "
-                    + Text.clean(failure) + "; the target's log has the details)") + ": 'jlivepatch load " + pid
-                    + " <patch.jar>' loads it");
+            this(pid, failure, null);
+        }
+
+        /** @param tooOld why jlivepatch cannot be loaded there ({@link AgentJar#tooOldFor}), or null */
+        NotLoaded(long pid, String failure, String tooOld) {
+            super("jlivepatch is not loaded in pid " + pid + (tooOld != null ? ", nor can it be: " + tooOld
+                    : (failure == null ? "" : " (its installation failed: " + Text.clean(failure) + "; the target's log"
+                    + " has the details)") + ": 'jlivepatch load " + pid + " <patch.jar>' loads it"));
             this.failure = failure;
         }
 
@@ -154,11 +159,11 @@ final class TargetJvm implements AutoCloseable {
                     && (agentOptions != null || props.getProperty(AgentMain.INSTALLING_PROPERTY) == null)) {
                 // (While the start-up's installation runs aside, a command that does not load the
                 // agent waits for it below, as for the socket: it is coming.)
-                if (agentOptions == null) {
-                    throw new NotLoaded(pid, props.getProperty(AgentMain.FAILURE_PROPERTY));
-                }
                 String tooOld = AgentJar.tooOldFor(props.getProperty("java.specification.version"),
                         props.getProperty("java.version"));
+                if (agentOptions == null) {
+                    throw new NotLoaded(pid, props.getProperty(AgentMain.FAILURE_PROPERTY), tooOld);
+                }
                 if (tooOld != null) {
                     throw new Refused("jlivepatch could not be loaded into pid " + pid + ": " + tooOld + "; nothing was"
                             + " loaded");
