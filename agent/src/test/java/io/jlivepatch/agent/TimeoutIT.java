@@ -86,8 +86,9 @@ class TimeoutIT {
      * and the attach API deletes it when its wait ends; a command that gave up at its --timeout exited
      * first, and the file stayed for good, unsaid. The JVM, stopped, still has the signal to handle, and
      * finding no file would print a thread dump into the application's output: the file is kept and
-     * named, with when it may go; the JVM, continued, finds it and starts its listener (no thread dump:
-     * the service's answers go on), and the next command that reaches the JVM deletes it.
+     * named, with when it may go (by 'list' too, on standard error); the JVM, continued, finds it and
+     * starts its listener (no thread dump: the service's answers go on), and the next command that
+     * reaches the JVM deletes it.
      */
     @Test
     void aFirstAttachThatTimesOutNamesTheFileItLeavesAndTheNextCommandDeletesIt() throws Exception {
@@ -97,6 +98,12 @@ class TimeoutIT {
         Files.deleteIfExists(trigger);
         try {
             signal("STOP");
+            CliProcess list = CliProcess.run("list", "--timeout", 1);
+            assertEquals(0, list.exitCode(), list.toString());
+            assertTrue(lineOf(list.out(), service.pid()).contains("unknown (no answer)"), list.toString());
+            assertTrue(list.err().contains("jlivepatch: warning: pid " + service.pid() + " did not answer; the attach left "
+                    + trigger + ", which the JVM looks for when it answers the attach's signal: "), list.toString());
+            assertTrue(Files.exists(trigger), "kept while the JVM has the signal to handle");
             CliProcess c = CliProcess.run("status", service.pid(), "--timeout", 1);
             assertEquals(1, c.exitCode(), c.toString());
             assertTrue(c.err().startsWith("jlivepatch: refused: pid " + service.pid() + " did not answer within 1 s (while"

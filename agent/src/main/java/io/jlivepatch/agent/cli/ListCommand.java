@@ -49,6 +49,7 @@ final class ListCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
             out.println(json(deadline, probes));
+            warnLeft();
             return Main.DONE;
         }
         List<String[]> rows = new ArrayList<>();
@@ -57,7 +58,18 @@ final class ListCommand implements Callable<Integer> {
                     p.jvm().displayName().isEmpty() ? "(unknown)" : Text.clean(p.jvm().displayName())});
         }
         out.print(table(rows));
+        warnLeft();
         return Main.DONE;
+    }
+
+    /** What the attaches that got no answer left for their JVMs (AttachTrigger), by pid; filled by {@link #answer}. */
+    private final List<String> left = new ArrayList<>();
+
+    /** On standard error, after the listing: its output stays the table (or JSON) alone. */
+    private void warnLeft() {
+        for (String l : left) {
+            spec.commandLine().getErr().println("jlivepatch: warning: " + l);
+        }
     }
 
     /**
@@ -105,7 +117,10 @@ final class ListCommand implements Callable<Integer> {
             return deadline.await(p.jlivepatch(), "attaching");
         } catch (Deadline.NoAnswer late) {
             if (p.jvm().id().matches("[0-9]{1,18}")) {
-                AttachTrigger.afterTimeout(Long.parseLong(p.jvm().id())); // deleted if the JVM reads it no more
+                String trigger = AttachTrigger.afterTimeout(Long.parseLong(p.jvm().id())); // deleted if the JVM reads it no more
+                if (trigger != null) {
+                    left.add("pid " + p.jvm().id() + " did not answer; " + trigger);
+                }
             }
             return "unknown (no answer)";
         } catch (Exception e) {
