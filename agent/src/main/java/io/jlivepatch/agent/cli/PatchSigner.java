@@ -14,7 +14,6 @@ import java.security.KeyStore;
 import java.security.KeyStoreException;
 import java.security.NoSuchAlgorithmException;
 import java.security.UnrecoverableKeyException;
-import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -41,36 +40,7 @@ final class PatchSigner {
     /** The private key {@code alias} of {@code keystore} (PKCS12 or JKS), or a refusal saying what is wrong. */
     static PatchSigner open(Path keystore, String alias, char[] storePassword, char[] keyPassword) throws Refused {
         String where = "keystore " + keystore;
-        if (!Files.isRegularFile(keystore)) {
-            throw new Refused(where + " does not exist: give --sign the PKCS12 or JKS file that holds the signing key");
-        }
-        KeyStore store;
-        try {
-            store = KeyStore.getInstance(keystore.toFile(), storePassword);
-        } catch (IOException e) {
-            if (e.getCause() instanceof UnrecoverableKeyException) {
-                throw new Refused(where + " cannot be opened: the password is wrong (--storepass-env or"
-                        + " --storepass-file)", e);
-            }
-            NoSuchAlgorithmException lacked = lacked(e);
-            if (lacked != null) { // a PKCS12 store's integrity or encryption algorithm
-                throw new Refused(where + " cannot be read by this JDK, which lacks an algorithm the store uses ("
-                        + lacked.getMessage() + "): " + LACKING, e);
-            }
-            throw new Refused(where + " cannot be read (" + e.getMessage() + "): give a PKCS12 or JKS file", e);
-        } catch (KeyStoreException e) {
-            throw new Refused(where + " is not a PKCS12 or JKS keystore: give the file keytool -genkeypair made", e);
-        } catch (CertificateException e) {
-            // The store's type was recognized (else a KeyStoreException above): it is one, of a certificate
-            // this JDK has no factory for, as a JKS store names each certificate's type.
-            throw new Refused(where + " holds a certificate this JDK cannot read (" + e.getMessage() + "): "
-                    + LACKING, e);
-        } catch (NoSuchAlgorithmException e) {
-            throw new Refused(where + " cannot be read by this JDK, which lacks an algorithm the store uses ("
-                    + e.getMessage() + "): " + LACKING, e);
-        } catch (GeneralSecurityException | IllegalArgumentException | SecurityException e) {
-            throw new Refused(where + " cannot be read (" + e + "): give a PKCS12 or JKS file", e);
-        }
+        KeyStore store = SigningStore.open(keystore, alias, storePassword, keyPassword);
         try {
             if (!store.containsAlias(alias)) {
                 throw new Refused(where + " has no entry " + quote(alias) + " (its entries: " + aliases(store)
@@ -112,11 +82,11 @@ final class PatchSigner {
      * What to do about a store or key this JDK cannot read (made by a JDK or provider with an algorithm
      * this one lacks, say a later JDK's ML-DSA): a key pair this JDK makes, or a JDK that reads it.
      */
-    private static final String LACKING = "give --sign a key pair made with this JDK's keytool -genkeypair (e.g."
+    static final String LACKING = "give --sign a key pair made with this JDK's keytool -genkeypair (e.g."
             + " -keyalg EC), or run jlivepatch build on a JDK that reads it";
 
     /** The {@code NoSuchAlgorithmException} among {@code e}'s causes, {@code e} included; {@code null} if none. */
-    private static NoSuchAlgorithmException lacked(Throwable e) {
+    static NoSuchAlgorithmException lacked(Throwable e) {
         int depth = 0;
         for (Throwable c = e; c != null && depth++ < 16; c = c.getCause()) { // bounded: a cause may loop
             if (c instanceof NoSuchAlgorithmException n) {

@@ -221,9 +221,8 @@ class OfflineRefusalsTest {
 
         Run garbage = run("build", "--old", old.toString(), "--new", old.toString(), "--name", "fix", "-o",
                 out.toString(), "--sign", store.toString(), "--alias", "fix", "--storepass-file", password.toString());
-        refused(garbage, "keystore " + store + " ");
-        assertTrue(garbage.err().contains(": give a PKCS12 or JKS file") || garbage.err().contains("is not a PKCS12 or"
-                + " JKS keystore: give the file keytool -genkeypair made"), garbage.err());
+        refused(garbage, "keystore " + store + " is not a PKCS12 or JKS key store, or is damaged (no key store type"
+                + " reads it): give --sign the PKCS12 or JKS file that holds the signing key, an intact copy");
 
         assertFalse(Files.exists(out), "no output");
         assertEquals(List.of("keys.p12", "old", "password"), list(tmp), "nothing else written");
@@ -363,6 +362,95 @@ class OfflineRefusalsTest {
             store.store(o, secret);
         }
         return file;
+    }
+
+    /**
+     * build --sign with a keystore file that is no key store or a damaged one, said apart from a wrong
+     * password where the JDK tells them apart, and naming both where it cannot: a directory, an empty
+     * file, a file this user cannot read, a truncated PKCS12 file, a text file, a PKCS12 file whose MAC,
+     * or whose encrypted certificates, were changed (its key still opens with the password: damaged), a
+     * JKS file whose keyed digest was changed (the same), a wrong password, and a PKCS12 file whose
+     * encrypted key was changed (the key does not open either: a wrong password would do the same).
+     * Nothing is built or written.
+     */
+    @Test
+    void buildSaysWhetherAKeystoreIsDamagedNoKeyStoreOrOpenedWithTheWrongPassword() throws Exception {
+        Path out = tmp.resolve("fix.jar");
+        Path old = Files.createDirectory(tmp.resolve("old"));
+        Path password = Files.writeString(tmp.resolve("password"), "store-secret\n");
+        Path keys = Files.createDirectory(tmp.resolve("keys"));
+        Path p12 = keys.resolve("keys.p12");
+        keytool("-genkeypair", "-alias", "fix", "-dname", "CN=Fix", "-keyalg", "EC", "-groupname", "secp256r1",
+                "-keystore", p12.toString(), "-storepass", "store-secret");
+        Path jks = keys.resolve("keys.jks");
+        keytool("-genkeypair", "-alias", "fix", "-dname", "CN=Fix", "-keyalg", "EC", "-groupname", "secp256r1",
+                "-keystore", jks.toString(), "-storetype", "JKS", "-storepass", "store-secret");
+        byte[] store = Files.readAllBytes(p12);
+        String give = ": give --sign the PKCS12 or JKS file that holds the signing key";
+
+        Path directory = Files.createDirectory(keys.resolve("directory.p12"));
+        refused(sign(out, old, directory, "fix", password), "keystore " + directory + " is a directory" + give);
+        Path empty = Files.write(keys.resolve("empty.p12"), new byte[0]);
+        refused(sign(out, old, empty, "fix", password), "keystore " + empty + " is empty" + give
+                + " (keytool -genkeypair makes one)");
+        Path unreadable = Files.write(keys.resolve("unreadable.p12"), store);
+        Files.setPosixFilePermissions(unreadable, java.util.Set.of());
+        if (Files.isReadable(unreadable)) { // root reads it: a file the kernel refuses even root (EIO at 0)
+            unreadable = Path.of("/proc/self/mem");
+        }
+        refused(sign(out, old, unreadable, "fix", password), "keystore " + unreadable + " cannot be read (",
+                "): check that this user may read it");
+
+        Path truncated = Files.write(keys.resolve("truncated.p12"), java.util.Arrays.copyOf(store, store.length / 2));
+        refused(sign(out, old, truncated, "fix", password), "keystore " + truncated + " is damaged, or is not a PKCS12"
+                + " or JKS key store (java.io.EOFException)" + give + ", an intact copy");
+        Path text = Files.writeString(keys.resolve("text.p12"), "not a key store\n");
+        refused(sign(out, old, text, "fix", password), "keystore " + text + " is not a PKCS12 or JKS key store, or is"
+                + " damaged (no key store type reads it)" + give + ", an intact copy");
+
+        byte[] mac = store.clone();
+        mac[mac.length - 20] ^= 1; // in the MAC's digest, the last but its salt (8 bytes) and iterations
+        Path badMac = Files.write(keys.resolve("mac.p12"), mac);
+        refused(sign(out, old, badMac, "fix", password), "keystore " + badMac + " is damaged: the password opens its"
+                + " key 'fix' but the store fails its integrity check with it (", give + ", an intact copy");
+        byte[] certificates = store.clone();
+        certificates[at(store, new byte[] {(byte) 0x80, (byte) 0x82}) + 20] ^= 1; // its encrypted certificates
+        Path badCertificates = Files.write(keys.resolve("certificates.p12"), certificates);
+        refused(sign(out, old, badCertificates, "fix", password), "keystore " + badCertificates + " is damaged: the"
+                + " password opens its key 'fix' but the store fails its integrity check with it (", give);
+        byte[] digest = Files.readAllBytes(jks);
+        digest[digest.length - 3] ^= 1; // JKS ends with its keyed SHA-1 digest
+        Path badDigest = Files.write(keys.resolve("digest.jks"), digest);
+        refused(sign(out, old, badDigest, "fix", password), "keystore " + badDigest + " is damaged: the password"
+                + " opens its key 'fix' but the store fails its integrity check with it (", give);
+
+        String either = " cannot be opened: the password is wrong, or the file is damaged (it fails its integrity"
+                + " check, which either does: ";
+        String check = "): check the password (--storepass-env or --storepass-file); if it is right, give --sign"
+                + " the PKCS12 or JKS file that holds the signing key, an intact copy";
+        Path wrong = Files.writeString(tmp.resolve("wrong-password"), "not-the-password\n");
+        refused(sign(out, old, p12, "fix", wrong), "keystore " + p12 + either, check);
+        refused(sign(out, old, jks, "fix", wrong), "keystore " + jks + either, check);
+        byte[] key = store.clone();
+        // the key bag (pkcs8ShroudedKeyBag, 1.2.840.113549.1.12.10.1.2), 200 bytes on: its encrypted key
+        key[at(store, new byte[] {0x2A, (byte) 0x86, 0x48, (byte) 0x86, (byte) 0xF7, 0x0D, 0x01, 0x0C, 0x0A, 0x01,
+            0x02}) + 200] ^= 1;
+        Path badKey = Files.write(keys.resolve("key.p12"), key);
+        refused(sign(out, old, badKey, "fix", password), "keystore " + badKey + either, check);
+
+        assertFalse(Files.exists(out), "no output");
+        assertEquals(List.of("keys", "old", "password", "wrong-password"), list(tmp), "nothing else written");
+        assertEquals(List.of(), list(old), "nothing built");
+    }
+
+    /** Where {@code part} first is in {@code bytes}. */
+    private static int at(byte[] bytes, byte[] part) {
+        for (int i = 0; i + part.length <= bytes.length; i++) {
+            if (java.util.Arrays.equals(bytes, i, i + part.length, part, 0, part.length)) {
+                return i;
+            }
+        }
+        throw new AssertionError("not found");
     }
 
     private static Run sign(Path out, Path old, Path keystore, String alias, Path password) {

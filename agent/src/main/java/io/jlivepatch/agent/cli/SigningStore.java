@@ -1,0 +1,132 @@
+package io.jlivepatch.agent.cli;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.Key;
+import java.security.KeyStore;
+import java.security.KeyStoreException;
+import java.security.NoSuchAlgorithmException;
+import java.security.UnrecoverableKeyException;
+import java.security.cert.CertificateException;
+import java.util.Arrays;
+
+/**
+ * The key store of {@code build --sign}, opened with its password, or a refusal saying what is
+ * wrong with the file: missing, not a file, unreadable, empty, damaged or no key store, of an
+ * algorithm this JDK lacks, or a password that does not open it.
+ */
+final class SigningStore {
+
+    private SigningStore() {
+    }
+
+    /** What to do about a file that is no key store or a damaged one. */
+    private static final String GIVE = "give --sign the PKCS12 or JKS file that holds the signing key";
+
+    /**
+     * {@code keystore} loaded with {@code storePassword}; {@code alias} and {@code keyPassword} only
+     * tell a damaged file from a wrong password when the store does not open.
+     */
+    static KeyStore open(Path keystore, String alias, char[] storePassword, char[] keyPassword) throws Refused {
+        String where = "keystore " + keystore;
+        if (Files.isDirectory(keystore)) {
+            throw new Refused(where + " is a directory: " + GIVE);
+        }
+        if (!Files.exists(keystore)) {
+            throw new Refused(where + " does not exist: " + GIVE);
+        }
+        if (!Files.isRegularFile(keystore)) { // a pipe or a device: never opened, it could block
+            throw new Refused(where + " is not a regular file: " + GIVE);
+        }
+        byte[] bytes;
+        try {
+            // read here, not by the KeyStore: its IOException is a damaged file as well as an unreadable one
+            bytes = Files.readAllBytes(keystore);
+        } catch (IOException e) {
+            throw new Refused(where + " cannot be read (" + e + "): check that this user may read it", e);
+        }
+        if (bytes.length == 0) {
+            throw new Refused(where + " is empty: " + GIVE + " (keytool -genkeypair makes one)");
+        }
+        try {
+            return KeyStore.getInstance(keystore.toFile(), storePassword);
+        } catch (IOException e) {
+            NoSuchAlgorithmException lacked = PatchSigner.lacked(e);
+            if (lacked != null) { // a PKCS12 store's integrity or encryption algorithm
+                throw new Refused(where + " cannot be read by this JDK, which lacks an algorithm the store uses ("
+                        + lacked.getMessage() + "): " + PatchSigner.LACKING, e);
+            }
+            if (e.getCause() instanceof UnrecoverableKeyException) {
+                throw passwordOrDamage(where, bytes, alias, storePassword, keyPassword, e);
+            }
+            // the type was recognized (else a KeyStoreException): what follows in the file is not
+            throw new Refused(where + " is damaged, or is not a PKCS12 or JKS key store (" + e + "): " + GIVE
+                    + ", an intact copy", e);
+        } catch (KeyStoreException e) {
+            throw new Refused(where + " is not a PKCS12 or JKS key store, or is damaged (no key store type reads"
+                    + " it): " + GIVE + ", an intact copy", e);
+        } catch (CertificateException e) {
+            // The store's type was recognized (else a KeyStoreException above): it is one, of a certificate
+            // this JDK has no factory for, as a JKS store names each certificate's type.
+            throw new Refused(where + " holds a certificate this JDK cannot read (" + e.getMessage() + "): "
+                    + PatchSigner.LACKING, e);
+        } catch (NoSuchAlgorithmException e) {
+            throw new Refused(where + " cannot be read by this JDK, which lacks an algorithm the store uses ("
+                    + e.getMessage() + "): " + PatchSigner.LACKING, e);
+        } catch (GeneralSecurityException | IllegalArgumentException | SecurityException e) {
+            throw new Refused(where + " cannot be read (" + e + "): " + GIVE, e);
+        }
+    }
+
+    /**
+     * A store the password does not open: its integrity check (PKCS12's MAC, JKS's keyed digest) or
+     * its certificates' decryption failed, which a wrong password and damaged bytes both do. The
+     * key's own encryption tells them apart when it can: a store read without its password (no check)
+     * whose key opens with the password given was given the right one, so the file is damaged.
+     */
+    private static Refused passwordOrDamage(String where, byte[] bytes, String alias, char[] storePassword,
+            char[] keyPassword, IOException e) {
+        KeyStore unchecked = withoutPassword(bytes);
+        if (unchecked == null) {
+            // nothing of the password is used to read it so: its structure is broken
+            return new Refused(where + " is damaged: it fails its integrity check and cannot be read without it"
+                    + " either (" + e.getMessage() + "): " + GIVE + ", an intact copy", e);
+        }
+        if (Arrays.equals(storePassword, keyPassword) && opens(unchecked, alias, keyPassword)) {
+            return new Refused(where + " is damaged: the password opens its key " + "'" + alias + "' but the"
+                    + " store fails its integrity check with it (" + e.getMessage() + "): " + GIVE + ", an intact"
+                    + " copy", e);
+        }
+        return new Refused(where + " cannot be opened: the password is wrong, or the file is damaged (it fails its"
+                + " integrity check, which either does: " + e.getMessage() + "): check the password (--storepass-env"
+                + " or --storepass-file); if it is right, " + GIVE + ", an intact copy", e);
+    }
+
+    /** The store in {@code bytes} read without a password, which skips its integrity check; {@code null} if it cannot be. */
+    private static KeyStore withoutPassword(byte[] bytes) {
+        // PKCS12 reads a JKS file too (keystore.type.compat); JKS for a JDK configured otherwise
+        for (String type : new String[] {"PKCS12", "JKS"}) {
+            try {
+                KeyStore store = KeyStore.getInstance(type);
+                store.load(new ByteArrayInputStream(bytes), null);
+                return store;
+            } catch (IOException | GeneralSecurityException | RuntimeException e) {
+                // not of this type, or damaged: the other type, then none
+            }
+        }
+        return null;
+    }
+
+    /** Whether {@code alias} of {@code store} is a key that {@code password} decrypts. */
+    private static boolean opens(KeyStore store, String alias, char[] password) {
+        try {
+            Key key = store.getKey(alias, password);
+            return key != null;
+        } catch (GeneralSecurityException | RuntimeException e) {
+            return false;
+        }
+    }
+}
