@@ -24,17 +24,21 @@ import java.util.zip.ZipFile;
 /**
  * {@code jlivepatch build --sign}: signs a written patch JAR with a key of a keystore, as
  * {@code jarsigner} does, through the JDK's supported {@link JarSigner} API (module
- * {@code jdk.jartool}; no timestamp, which would need the network). The key is opened before the
- * build runs, so that a wrong password or alias costs no build and writes nothing.
+ * {@code jdk.jartool}; no timestamp, which would need the network). The key is opened, and tried,
+ * before the build runs, so that a wrong password or alias, or a key this JDK cannot sign with,
+ * costs no build and writes nothing.
  */
 final class PatchSigner {
 
     private final KeyStore.PrivateKeyEntry key;
     private final String alias;
+    /** Made, and tried on a few bytes, when the key is opened: a key this JDK cannot sign with costs no build. */
+    private final JarSigner signer;
 
-    private PatchSigner(KeyStore.PrivateKeyEntry key, String alias) {
+    private PatchSigner(KeyStore.PrivateKeyEntry key, String alias, JarSigner signer) {
         this.key = key;
         this.alias = alias;
+        this.signer = signer;
     }
 
     /** The private key {@code alias} of {@code keystore} (PKCS12 or JKS), or a refusal saying what is wrong. */
@@ -57,7 +61,8 @@ final class PatchSigner {
                 throw new Refused("entry " + quote(alias) + " of " + where + " has no X.509 certificate: make the key"
                         + " with keytool -genkeypair");
             }
-            return new PatchSigner(entry, alias);
+            return new PatchSigner(entry, alias, TrialSignature.signer(entry, alias, "the key " + quote(alias)
+                    + " of " + where));
         } catch (UnrecoverableKeyException e) {
             // A PKCS12 store wraps every failure to decode the key in this exception, the key's
             // algorithm missing from this JDK included: that one is no matter of the password.
@@ -106,12 +111,6 @@ final class PatchSigner {
      * failure leaves no file.
      */
     void sign(Path jar, Path out) throws IOException {
-        JarSigner signer;
-        try {
-            signer = new JarSigner.Builder(key).digestAlgorithm("SHA-256").signerName(signerName(alias)).build();
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IOException("cannot sign " + out + ": this JDK has no SHA-256 (" + e.getMessage() + ")", e);
-        }
         Path tmp = out.toAbsolutePath().getParent()
                 .resolve("." + out.getFileName() + "." + Long.toHexString(System.nanoTime()) + ".signing");
         try {
@@ -119,7 +118,8 @@ final class PatchSigner {
                  OutputStream os = Files.newOutputStream(tmp, StandardOpenOption.CREATE_NEW)) {
                 signer.sign(in, os);
             } catch (JarSignerException e) {
-                throw new IOException("cannot sign " + out + " with " + quote(alias) + ": " + e.getMessage(), e);
+                throw new IOException("cannot sign " + out + " with " + quote(alias) + ": " + e.getMessage()
+                        + (e.getCause() == null ? "" : " (" + e.getCause().getMessage() + ")"), e);
             }
             Files.move(tmp, out, StandardCopyOption.REPLACE_EXISTING);
         } finally {

@@ -365,6 +365,54 @@ class OfflineRefusalsTest {
     }
 
     /**
+     * build --sign with a key this JDK reads but cannot sign with: a JKS key of an algorithm it lacks
+     * whose certificate is of that algorithm too (so the key and certificate agree, and JKS hands the
+     * key back undecoded), and an EC key on secp256k1, which JDK 16 and later no longer sign with. Each
+     * is refused before the patch is built, though the builds differ and would make one; and so is an
+     * RSA key of 512 bits, whose signature the JDK's verifier (jdk.jar.disabledAlgorithms) takes for
+     * none, so that a JVM with a trust store would refuse the patch as unsigned. Nothing is written. A
+     * key it signs with builds the same patch.
+     */
+    @Test
+    void buildRefusesAKeyItCannotSignWithBeforeBuilding() throws Exception {
+        Path out = tmp.resolve("fix.jar");
+        Path old = greeter("old", "return \"hello \" + name;");
+        Path fixed = greeter("new", "return \"hello \" + name.trim();");
+        Path password = Files.writeString(tmp.resolve("password"), "store-secret\n");
+        Path keys = Files.createDirectory(tmp.resolve("keys"));
+        Path p12 = keys.resolve("keys.p12");
+        keytool("-genkeypair", "-alias", "fix", "-dname", "CN=Fix", "-keyalg", "EC", "-groupname", "secp256r1",
+                "-keystore", p12.toString(), "-storepass", "store-secret");
+
+        Path lacking = storeOfAnAlgorithmThisJdkLacks(p12, keys.resolve("lacking.jks"));
+        Run r = signBuild(out, old, fixed, lacking, password);
+        refused(r, "the key 'fix' of keystore " + lacking + " cannot sign on this JDK, which has no signature"
+                + " algorithm for it (", LACKED_OID, "): " + LACKING);
+
+        Path secp256k1 = Files.write(keys.resolve("secp256k1.p12"), java.util.Base64.getMimeDecoder()
+                .decode(SECP256K1_P12));
+        refused(signBuild(out, old, fixed, secp256k1, password), "the key 'fix' of keystore " + secp256k1 + " cannot"
+                + " sign on this JDK (", "secp256k1", "): " + LACKING);
+
+        // keytool makes it, saying the key is disabled; the JDK's verifier takes what it signs for unsigned
+        Path weak = keys.resolve("weak.p12");
+        keytool("-genkeypair", "-alias", "fix", "-dname", "CN=Fix", "-keyalg", "RSA", "-keysize", "512",
+                "-keystore", weak.toString(), "-storepass", "store-secret");
+        refused(signBuild(out, old, fixed, weak, password), "the key 'fix' of keystore " + weak + " signs what this"
+                + " JDK's verifier takes for unsigned (the jdk.jar.disabledAlgorithms of its java.security leave out ",
+                "withRSA or its RSA key of 512 bits), so a JVM with a trust store would refuse the patch as not signed:"
+                + " give --sign a key pair made with keytool -genkeypair -keyalg EC -groupname secp256r1");
+
+        assertFalse(Files.exists(out), "no output");
+        assertEquals(List.of("keys", "new", "new-src", "old", "old-src", "password"), list(tmp),
+                "nothing else written");
+
+        Run signed = signBuild(out, old, fixed, p12, password);
+        assertEquals(Main.DONE, signed.code(), signed.err());
+        assertTrue(signed.out().contains("patch written: " + out + ", signed by CN=Fix"), signed.out());
+    }
+
+    /**
      * build --sign with a keystore file that is no key store or a damaged one, said apart from a wrong
      * password where the JDK tells them apart, and naming both where it cannot: a directory, an empty
      * file, a file this user cannot read, a truncated PKCS12 file, a text file, a PKCS12 file whose MAC,
@@ -451,6 +499,98 @@ class OfflineRefusalsTest {
             }
         }
         throw new AssertionError("not found");
+    }
+
+    /** id-ecPublicKey's arc with a last number no JDK has: 1.2.840.10045.2.127. */
+    private static final String LACKED_OID = "1.2.840.10045.2.127";
+
+    /**
+     * A JKS store, password store-secret, whose key pair 'fix' is of algorithm {@link #LACKED_OID}:
+     * {@code certificates}' EC certificate with its key's algorithm renamed so (its signature no longer
+     * verifies, which no key store checks), and a PKCS#8 key of the same algorithm.
+     */
+    private static Path storeOfAnAlgorithmThisJdkLacks(Path certificates, Path file) throws Exception {
+        char[] secret = "store-secret".toCharArray();
+        byte[] cert = java.security.KeyStore.getInstance(certificates.toFile(), secret).getCertificate("fix")
+                .getEncoded();
+        byte[] ecPublicKey = {0x06, 0x07, 0x2A, (byte) 0x86, 0x48, (byte) 0xCE, 0x3D, 0x02, 0x01};
+        int at = -1;
+        for (int i = 0; i + ecPublicKey.length <= cert.length; i++) {
+            at = java.util.Arrays.equals(cert, i, i + ecPublicKey.length, ecPublicKey, 0, ecPublicKey.length) ? i : at;
+        }
+        assertTrue(at > 0, "an EC certificate names id-ecPublicKey");
+        cert[at + ecPublicKey.length - 1] = 0x7F;
+        java.security.cert.Certificate lacked = java.security.cert.CertificateFactory.getInstance("X.509")
+                .generateCertificate(new java.io.ByteArrayInputStream(cert));
+        assertEquals(LACKED_OID, lacked.getPublicKey().getAlgorithm());
+        // PrivateKeyInfo: SEQUENCE { INTEGER 0, SEQUENCE { OID 1.2.840.10045.2.127 }, OCTET STRING 01 02 03 04 }
+        byte[] pkcs8 = {0x30, 0x14, 0x02, 0x01, 0x00, 0x30, 0x09, 0x06, 0x07, 0x2A, (byte) 0x86, 0x48, (byte) 0xCE,
+            0x3D, 0x02, 0x7F, 0x04, 0x04, 0x01, 0x02, 0x03, 0x04};
+        java.security.KeyStore store = java.security.KeyStore.getInstance("JKS");
+        store.load(null, null);
+        store.setKeyEntry("fix", new Pkcs8(LACKED_OID, pkcs8), secret, new java.security.cert.Certificate[] {lacked});
+        try (OutputStream o = Files.newOutputStream(file)) {
+            store.store(o, secret);
+        }
+        return file;
+    }
+
+    /** A private key of any algorithm, as its PKCS#8 bytes. */
+    private record Pkcs8(String algorithm, byte[] encoded) implements java.security.PrivateKey {
+        @Override
+        public String getAlgorithm() {
+            return algorithm;
+        }
+
+        @Override
+        public String getFormat() {
+            return "PKCS#8";
+        }
+
+        @Override
+        public byte[] getEncoded() {
+            return encoded.clone();
+        }
+    }
+
+    /**
+     * A PKCS12 store, password store-secret, of key pair 'fix' on EC curve secp256k1 with a self-signed
+     * certificate valid until 2126 (JDK 17 makes no such key), made by OpenSSL 3:
+     * {@code openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:secp256k1 -days 36500 -nodes -subj /CN=K1}
+     * then {@code openssl pkcs12 -export -name fix -passout pass:store-secret}.
+     */
+    private static final String SECP256K1_P12 = """
+            MIIEMwIBAzCCA+kGCSqGSIb3DQEHAaCCA9oEggPWMIID0jCCAnIGCSqGSIb3DQEHBqCCAmMwggJfAgEAMIICWAYJKoZIhvcNAQcB
+            MFcGCSqGSIb3DQEFDTBKMCkGCSqGSIb3DQEFDDAcBAh9q2v+K4lOtQICCAAwDAYIKoZIhvcNAgkFADAdBglghkgBZQMEASoEEH4f
+            jRiPzLCVb30/2Jvit7GAggHw//dYoaJjHZ1tS1mQes1th0GuAsrKI+BnVBmT/n0HBHcps8Noe0agYm+dieKpkhSTYST2lbzi98R/
+            YZJxmVyhF/pPBExPp9ivZ92p8aI95iSv63W+j1mu191kf/uCJb+uWQpCMd4YxqQ8iJIl/gCtuIacrmfUHu5WUfkTI6gZviPlpsjz
+            mlgx7aYMzWxNxBbOTRiYHzJt58cGXKJQshDB8hDaFlVh+WvIq9lkEPo4MHz2baLiXcqy9gqzuMt1iZmwXhYUJYwRuAHZl4OiQsqS
+            O7dYkT4+wDZ8Y0xWoY7jRMA9P3Jgflpp50hyFcKrhMB/hwNqtYQUR25nIlSNJEKSdEiOm8D3un5jDo+lB0h871OJzJgfVeYJzLEV
+            BW78ZJqmhVsrNGmkPocGlgfQPPbKXHXMqwfusfvKs7AN4mh3iWvpo33N/rOXafBK6epdiR+uu2sKzv/ODd5WAHmfjep4UErP85MN
+            4FOcvgwk5kdKMQFo5dnN4AzaZvJU79EE3SP8CzrJcalJsCF/H2Gzc4douCPEXLMGoVIc4VgzyepV2ATQVu8SUffcF8zYJuh7tKW4
+            SZdFiOXC7tw7hu18Pmle0iGFRjIcf/pVHuk/BcINq9ua+1+YNEHZ/X6k1G5fIKG0Y7sbfVwZ4AQywQxtw6TyDzCCAVgGCSqGSIb3
+            DQEHAaCCAUkEggFFMIIBQTCCAT0GCyqGSIb3DQEMCgECoIHvMIHsMFcGCSqGSIb3DQEFDTBKMCkGCSqGSIb3DQEFDDAcBAgM4CjV
+            1dYvNAICCAAwDAYIKoZIhvcNAgkFADAdBglghkgBZQMEASoEECETVcnW2ojWcKDnNt03TqEEgZDWItmuxtv2C9OaIz/PeXoelXdr
+            zuxhoe9F99SpHCDRjNMsTLRGW1Q8T+gnQOO6YqU5blumlLB5HuXMlMQt6aYT2YzhBDnd5NtXJWKFjXZ6Q+jaWjK91yryM04kYS7g
+            EnhMBk1uTUjOLGOjunZJPoL5fbxlTrF2LTm1ev/NTsjxl0s/mhVYXsw6Wxk13Pbmi+QxPDAVBgkqhkiG9w0BCRQxCB4GAGYAaQB4
+            MCMGCSqGSIb3DQEJFTEWBBQOQ1wHUv/J9TD08VvGhkL5nu21tDBBMDEwDQYJYIZIAWUDBAIBBQAEIPzeOQJgnoxTSXOiAqJxbM3b
+            qXztwT2iWZCjwJy+xK/pBAhYdSjmebbU4wICCAA=
+            """;
+
+    /** A class directory of com.acme.Greeter whose greet returns {@code body}, compiled here. */
+    private Path greeter(String release, String body) throws IOException {
+        Path src = Files.createDirectories(tmp.resolve(release + "-src"));
+        Path java = Files.writeString(src.resolve("Greeter.java"), "package com.acme;\npublic class Greeter {\n"
+                + "    public String greet(String name) {\n        " + body + "\n    }\n}\n");
+        Path classes = Files.createDirectories(tmp.resolve(release));
+        assertEquals(0, javax.tools.ToolProvider.getSystemJavaCompiler().run(null, null, null, "--release", "17",
+                "-d", classes.toString(), java.toString()), "javac " + release);
+        return classes;
+    }
+
+    private static Run signBuild(Path out, Path old, Path fixed, Path keystore, Path password) {
+        return run("build", "--old", old.toString(), "--new", fixed.toString(), "--name", "fix", "-o", out.toString(),
+                "--sign", keystore.toString(), "--alias", "fix", "--storepass-file", password.toString());
     }
 
     private static Run sign(Path out, Path old, Path keystore, String alias, Path password) {
