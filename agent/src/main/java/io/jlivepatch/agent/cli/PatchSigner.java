@@ -55,12 +55,21 @@ final class PatchSigner {
                         + (store.isCertificateEntry(alias) ? "certificate" : "secret key") + "): give --alias a key"
                         + " pair, a PrivateKeyEntry in keytool -list");
             }
+            java.security.cert.Certificate[] chain = store.getCertificateChain(alias);
+            if (chain == null || chain.length == 0) {
+                // a PKCS12 file may hold a key without it (openssl pkcs12 -export -nocerts); the
+                // JDK's PrivateKeyEntry would fail on it with a bare NullPointerException
+                throw new Refused("entry " + quote(alias) + " of " + where + " is a private key without its"
+                        + " certificate, which a signed JAR carries: give --alias a key pair (keytool -genkeypair),"
+                        + " or make the store again with the key's certificate (openssl pkcs12 -export -in <cert>)");
+            }
             KeyStore.PrivateKeyEntry entry = (KeyStore.PrivateKeyEntry) store.getEntry(alias,
                     new KeyStore.PasswordProtection(keyPassword));
             if (!(entry.getCertificate() instanceof X509Certificate)) {
                 throw new Refused("entry " + quote(alias) + " of " + where + " has no X.509 certificate: make the key"
                         + " with keytool -genkeypair");
             }
+            CertificateDates.check(entry.getCertificateChain(), "entry " + quote(alias) + " of " + where);
             return new PatchSigner(entry, alias, TrialSignature.signer(entry, alias, "the key " + quote(alias)
                     + " of " + where));
         } catch (UnrecoverableKeyException e) {

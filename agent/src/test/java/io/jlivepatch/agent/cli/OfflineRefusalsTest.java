@@ -501,6 +501,59 @@ class OfflineRefusalsTest {
         throw new AssertionError("not found");
     }
 
+    /**
+     * build --sign with a key pair a JVM's trust policy would refuse what it signs with, or that cannot
+     * sign at all: a certificate expired or not valid yet (the policy checks them at load time, without
+     * timestamps), and a PKCS12 key without its certificate (OpenSSL's pkcs12 -export -nocerts). Each
+     * is refused before anything is built from builds that make a patch, saying so; nothing is written.
+     */
+    @Test
+    void buildRefusesAKeyWhoseCertificateIsMissingOrNotValidNow() throws Exception {
+        Path out = tmp.resolve("fix.jar");
+        Path old = greeter("old", "return \"hello \" + name;");
+        Path fixed = greeter("new", "return \"hello \" + name.trim();");
+        Path password = Files.writeString(tmp.resolve("password"), "store-secret\n");
+        Path keys = Files.createDirectory(tmp.resolve("keys"));
+
+        Path expired = keys.resolve("expired.p12");
+        keytool("-genkeypair", "-alias", "fix", "-dname", "CN=Fix", "-keyalg", "EC", "-groupname", "secp256r1",
+                "-startdate", "-3d", "-validity", "1", "-keystore", expired.toString(), "-storepass", "store-secret");
+        refused(signBuild(out, old, fixed, expired, password), "entry 'fix' of keystore " + expired + ": its certificate"
+                + " (CN=Fix) expired on ", ", and a JVM with a trust store refuses what it signs: give --alias a key"
+                + " pair whose certificates are valid (keytool -genkeypair makes one; renew a CA's)");
+        Path future = keys.resolve("future.p12");
+        keytool("-genkeypair", "-alias", "fix", "-dname", "CN=Fix", "-keyalg", "EC", "-groupname", "secp256r1",
+                "-startdate", "+3d", "-validity", "30", "-keystore", future.toString(), "-storepass", "store-secret");
+        refused(signBuild(out, old, fixed, future, password), "entry 'fix' of keystore " + future + ": its certificate"
+                + " (CN=Fix) is not valid before ", ", and a JVM with a trust store refuses what it signs until then:"
+                + " give --alias a key pair whose certificates are valid now, or build the patch from then on");
+
+        Path noCertificate = Files.write(keys.resolve("no-certificate.p12"), java.util.Base64.getMimeDecoder()
+                .decode(NO_CERTIFICATE_P12));
+        refused(signBuild(out, old, fixed, noCertificate, password), "entry 'fix' of keystore " + noCertificate + " is a"
+                + " private key without its certificate, which a signed JAR carries: give --alias a key pair (keytool"
+                + " -genkeypair), or make the store again with the key's certificate (openssl pkcs12 -export -in"
+                + " <cert>)");
+
+        assertFalse(Files.exists(out), "no output");
+        assertEquals(List.of("keys", "new", "new-src", "old", "old-src", "password"), list(tmp),
+                "nothing else written");
+    }
+
+    /**
+     * A PKCS12 store, password store-secret, of the key 'fix' without its certificate, as
+     * {@code openssl pkcs12 -export -nocerts -name fix -passout pass:store-secret} (OpenSSL 3) makes it
+     * (of {@link #SECP256K1_P12}'s key: it is never decoded).
+     */
+    private static final String NO_CERTIFICATE_P12 = """
+            MIIBmAIBAzCCAU4GCSqGSIb3DQEHAaCCAT8EggE7MIIBNzCCATMGCSqGSIb3DQEHAaCCASQEggEgMIIBHDCCARgGCyqGSIb3DQEM
+            CgECoIHvMIHsMFcGCSqGSIb3DQEFDTBKMCkGCSqGSIb3DQEFDDAcBAhhwxjz1GqRyQICCAAwDAYIKoZIhvcNAgkFADAdBglghkgB
+            ZQMEASoEEOkb73XVrqOuW7sou8NQ3nMEgZCBrlXQyND67nBygLO6okfXsDyj7NcGVZFTz9QIF73SqCkK9pli+329ZCvFPNSKTSx5
+            iYq6bA4tfIkWbipxiL+nIiNd5nsxT7P4zlMrEEXEpz6bh9a+yifQw0vX1CAW8WWbYJSXaO1UxEa+irTWDyTFJzeA/e7eJnkRi77S
+            3gkOfDQ28R64nSUtKgBTTn+UHHYxFzAVBgkqhkiG9w0BCRQxCB4GAGYAaQB4MEEwMTANBglghkgBZQMEAgEFAAQgA+hZVPW38ST3
+            1UpV1pvuMPJR7hGSBuKPYekH6bCr4VMECGSmqeXmINMXAgIIAA==
+            """;
+
     /** id-ecPublicKey's arc with a last number no JDK has: 1.2.840.10045.2.127. */
     private static final String LACKED_OID = "1.2.840.10045.2.127";
 
