@@ -84,24 +84,26 @@ final class SigningStore {
     /**
      * A store the password does not open: its integrity check (PKCS12's MAC, JKS's keyed digest) or
      * its certificates' decryption failed, which a wrong password and damaged bytes both do. The
-     * key's own encryption tells them apart when it can: a store read without its password (no check)
-     * whose key opens with the password given was given the right one, so the file is damaged.
+     * key's own encryption tells them apart as far as it can: a store read without its password (no
+     * check) whose key opens with the password given is damaged, unless that password is the key's
+     * only and the store has another (a JKS store may; keytool makes PKCS12 stores with one).
      */
     private static Refused passwordOrDamage(String where, byte[] bytes, String alias, char[] storePassword,
             char[] keyPassword, IOException e) {
+        // the cause says what failed; the IOException's own words ("keystore password was incorrect")
+        // are the JDK's guess, which a damaged file makes too
+        String failed = e.getCause().getMessage();
         KeyStore unchecked = withoutPassword(bytes);
-        if (unchecked == null) {
-            // nothing of the password is used to read it so: its structure is broken
-            return new Refused(where + " is damaged: it fails its integrity check and cannot be read without it"
-                    + " either (" + e.getMessage() + "): " + GIVE + ", an intact copy", e);
-        }
-        if (Arrays.equals(storePassword, keyPassword) && opens(unchecked, alias, keyPassword)) {
-            return new Refused(where + " is damaged: the password opens its key " + "'" + alias + "' but the"
-                    + " store fails its integrity check with it (" + e.getMessage() + "): " + GIVE + ", an intact"
-                    + " copy", e);
+        // (one that cannot be read without it either is named both ways too: the JDK's readers meet
+        // such damage before the check, without an UnrecoverableKeyException, so none was found)
+        if (unchecked != null && Arrays.equals(storePassword, keyPassword) && opens(unchecked, alias, keyPassword)) {
+            return new Refused(where + " fails its integrity check with the password given, which opens its key '"
+                    + alias + "' (" + failed + "): the file is damaged, or that is the key's password and the store"
+                    + " has another: give the store's with --storepass-env or --storepass-file (and the key's with"
+                    + " --keypass-env or --keypass-file); if the two are one, " + GIVE + ", an intact copy", e);
         }
         return new Refused(where + " cannot be opened: the password is wrong, or the file is damaged (it fails its"
-                + " integrity check, which either does: " + e.getMessage() + "): check the password (--storepass-env"
+                + " integrity check, which either does: " + failed + "): check the password (--storepass-env"
                 + " or --storepass-file); if it is right, " + GIVE + ", an intact copy", e);
     }
 

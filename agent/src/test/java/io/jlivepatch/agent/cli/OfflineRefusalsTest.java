@@ -415,10 +415,11 @@ class OfflineRefusalsTest {
     /**
      * build --sign with a keystore file that is no key store or a damaged one, said apart from a wrong
      * password where the JDK tells them apart, and naming both where it cannot: a directory, an empty
-     * file, a file this user cannot read, a truncated PKCS12 file, a text file, a PKCS12 file whose MAC,
-     * or whose encrypted certificates, were changed (its key still opens with the password: damaged), a
-     * JKS file whose keyed digest was changed (the same), a wrong password, and a PKCS12 file whose
-     * encrypted key was changed (the key does not open either: a wrong password would do the same).
+     * file, a file this user cannot read, a truncated PKCS12 file, a text file; a PKCS12 file whose MAC,
+     * or whose encrypted certificates, were changed, and a JKS file whose keyed digest was, whose key
+     * still opens with the password (damaged, unless that is the key's password only), and a JKS file
+     * given its key's password, not its store's, which reads the same; a wrong password, and a PKCS12
+     * file whose encrypted key was changed (its key does not open either, as with a wrong password).
      * Nothing is built or written.
      */
     @Test
@@ -459,18 +460,26 @@ class OfflineRefusalsTest {
         byte[] mac = store.clone();
         mac[mac.length - 20] ^= 1; // in the MAC's digest, the last but its salt (8 bytes) and iterations
         Path badMac = Files.write(keys.resolve("mac.p12"), mac);
-        refused(sign(out, old, badMac, "fix", password), "keystore " + badMac + " is damaged: the password opens its"
-                + " key 'fix' but the store fails its integrity check with it (", give + ", an intact copy");
+        String opens = " fails its integrity check with the password given, which opens its key 'fix' (";
+        String damaged = "): the file is damaged, or that is the key's password and the store has another: give the"
+                + " store's with --storepass-env or --storepass-file (and the key's with --keypass-env or"
+                + " --keypass-file); if the two are one, give --sign the PKCS12 or JKS file that holds the signing"
+                + " key, an intact copy";
+        refused(sign(out, old, badMac, "fix", password), "keystore " + badMac + opens, damaged);
         byte[] certificates = store.clone();
         certificates[at(store, new byte[] {(byte) 0x80, (byte) 0x82}) + 20] ^= 1; // its encrypted certificates
         Path badCertificates = Files.write(keys.resolve("certificates.p12"), certificates);
-        refused(sign(out, old, badCertificates, "fix", password), "keystore " + badCertificates + " is damaged: the"
-                + " password opens its key 'fix' but the store fails its integrity check with it (", give);
+        refused(sign(out, old, badCertificates, "fix", password), "keystore " + badCertificates + opens, damaged);
         byte[] digest = Files.readAllBytes(jks);
         digest[digest.length - 3] ^= 1; // JKS ends with its keyed SHA-1 digest
         Path badDigest = Files.write(keys.resolve("digest.jks"), digest);
-        refused(sign(out, old, badDigest, "fix", password), "keystore " + badDigest + " is damaged: the password"
-                + " opens its key 'fix' but the store fails its integrity check with it (", give);
+        refused(sign(out, old, badDigest, "fix", password), "keystore " + badDigest + opens, damaged);
+        // not damaged: a JKS store whose key has a password of its own, given as the store's
+        Path twoPasswords = keys.resolve("two-passwords.jks");
+        keytool("-genkeypair", "-alias", "fix", "-dname", "CN=Fix", "-keyalg", "EC", "-groupname", "secp256r1",
+                "-keystore", twoPasswords.toString(), "-storetype", "JKS", "-storepass", "other-secret", "-keypass",
+                "store-secret");
+        refused(sign(out, old, twoPasswords, "fix", password), "keystore " + twoPasswords + opens, damaged);
 
         String either = " cannot be opened: the password is wrong, or the file is damaged (it fails its integrity"
                 + " check, which either does: ";
