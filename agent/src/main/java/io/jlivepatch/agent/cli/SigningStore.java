@@ -1,7 +1,7 @@
 package io.jlivepatch.agent.cli;
 
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
@@ -41,14 +41,15 @@ final class SigningStore {
         if (!Files.isRegularFile(keystore)) { // a pipe or a device: never opened, it could block
             throw new Refused(where + " is not a regular file: " + GIVE);
         }
-        byte[] bytes;
-        try {
-            // read here, not by the KeyStore: its IOException is a damaged file as well as an unreadable one
-            bytes = Files.readAllBytes(keystore);
+        boolean empty;
+        // its first byte read here, not by the KeyStore, whose IOException is a damaged file as well as an
+        // unreadable one; no more, as the KeyStore's probe reads only a few of a file that is no store
+        try (InputStream in = Files.newInputStream(keystore)) {
+            empty = in.read() < 0;
         } catch (IOException e) {
             throw new Refused(where + " cannot be read (" + e + "): check that this user may read it", e);
         }
-        if (bytes.length == 0) {
+        if (empty) {
             throw new Refused(where + " is empty: " + GIVE + " (keytool -genkeypair makes one)");
         }
         try {
@@ -60,7 +61,7 @@ final class SigningStore {
                         + lacked.getMessage() + "): " + PatchSigner.LACKING, e);
             }
             if (e.getCause() instanceof UnrecoverableKeyException) {
-                throw passwordOrDamage(where, bytes, alias, storePassword, keyPassword, e);
+                throw passwordOrDamage(where, keystore, alias, storePassword, keyPassword, e);
             }
             // the type was recognized (else a KeyStoreException): what follows in the file is not
             throw new Refused(where + " is damaged, or is not a PKCS12 or JKS key store (" + e + "): " + GIVE
@@ -88,12 +89,12 @@ final class SigningStore {
      * check) whose key opens with the password given is damaged, unless that password is the key's
      * only and the store has another (a JKS store may; keytool makes PKCS12 stores with one).
      */
-    private static Refused passwordOrDamage(String where, byte[] bytes, String alias, char[] storePassword,
+    private static Refused passwordOrDamage(String where, Path keystore, String alias, char[] storePassword,
             char[] keyPassword, IOException e) {
         // the cause says what failed; the IOException's own words ("keystore password was incorrect")
         // are the JDK's guess, which a damaged file makes too
         String failed = e.getCause().getMessage();
-        KeyStore unchecked = withoutPassword(bytes);
+        KeyStore unchecked = withoutPassword(keystore);
         // (one that cannot be read without it either is named both ways too: the JDK's readers meet
         // such damage before the check, without an UnrecoverableKeyException, so none was found)
         if (unchecked != null && Arrays.equals(storePassword, keyPassword) && opens(unchecked, alias, keyPassword)) {
@@ -107,13 +108,13 @@ final class SigningStore {
                 + " or --storepass-file); if it is right, " + GIVE + ", an intact copy", e);
     }
 
-    /** The store in {@code bytes} read without a password, which skips its integrity check; {@code null} if it cannot be. */
-    private static KeyStore withoutPassword(byte[] bytes) {
+    /** The store {@code keystore} read without a password, which skips its integrity check; {@code null} if it cannot be. */
+    private static KeyStore withoutPassword(Path keystore) {
         // PKCS12 reads a JKS file too (keystore.type.compat); JKS for a JDK configured otherwise
         for (String type : new String[] {"PKCS12", "JKS"}) {
-            try {
+            try (InputStream in = Files.newInputStream(keystore)) {
                 KeyStore store = KeyStore.getInstance(type);
-                store.load(new ByteArrayInputStream(bytes), null);
+                store.load(in, null);
                 return store;
             } catch (IOException | GeneralSecurityException | RuntimeException e) {
                 // not of this type, or damaged: the other type, then none

@@ -415,11 +415,12 @@ class OfflineRefusalsTest {
     /**
      * build --sign with a keystore file that is no key store or a damaged one, said apart from a wrong
      * password where the JDK tells them apart, and naming both where it cannot: a directory, an empty
-     * file, a file this user cannot read, a truncated PKCS12 file, a text file; a PKCS12 file whose MAC,
-     * or whose encrypted certificates, were changed, and a JKS file whose keyed digest was, whose key
-     * still opens with the password (damaged, unless that is the key's password only), and a JKS file
-     * given its key's password, not its store's, which reads the same; a wrong password, and a PKCS12
-     * file whose encrypted key was changed (its key does not open either, as with a wrong password).
+     * file, a file this user cannot read, a truncated PKCS12 file, a text file, a file of 3 GiB; a
+     * PKCS12 file whose MAC, or whose encrypted certificates, were changed, and a JKS file whose keyed
+     * digest was, whose key still opens with the password (damaged, unless that is the key's password
+     * only), and a JKS file given its key's password, not its store's, which reads the same; a wrong
+     * password, and a PKCS12 file whose encrypted key was changed (its key does not open either, as
+     * with a wrong password).
      * Nothing is built or written.
      */
     @Test
@@ -456,6 +457,14 @@ class OfflineRefusalsTest {
         Path text = Files.writeString(keys.resolve("text.p12"), "not a key store\n");
         refused(sign(out, old, text, "fix", password), "keystore " + text + " is not a PKCS12 or JKS key store, or is"
                 + " damaged (no key store type reads it)" + give + ", an intact copy");
+        // a file given by mistake, over 2 GiB (sparse): read no further than the key store types' probes
+        Path huge = keys.resolve("huge.jar");
+        try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(huge.toFile(), "rw")) {
+            f.setLength(3L << 30);
+        }
+        refused(sign(out, old, huge, "fix", password), "keystore " + huge + " is not a PKCS12 or JKS key store, or is"
+                + " damaged (no key store type reads it)" + give + ", an intact copy");
+        Files.delete(huge);
 
         byte[] mac = store.clone();
         mac[mac.length - 20] ^= 1; // in the MAC's digest, the last but its salt (8 bytes) and iterations
