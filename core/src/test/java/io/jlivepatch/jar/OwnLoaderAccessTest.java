@@ -329,6 +329,48 @@ class OwnLoaderAccessTest {
     }
 
     /**
+     * A private field of a JDK class (KeyStore.CallbackHandlerProtection.handler) whose type is a JDK class
+     * no loader has loaded yet (javax.security.auth.callback.CallbackHandler), and a package-private method
+     * of one (java.awt.Container.getAccessibleChild(int), returning javax.accessibility.Accessible): refused
+     * as a private or package-private member of a loaded JDK class is, read from the JDK's class files, and
+     * the types stay unloaded. Before, each loaded as PATCHED (a JDK member with a type not loaded yet was
+     * left to the JVM) and every call threw IllegalAccessError.
+     */
+    @Test
+    void aPrivateJdkMemberWithAJdkTypeNotLoadedYetIsRefusedWithoutLoadingIt() throws Exception {
+        String handler = "javax.security.auth.callback.CallbackHandler";
+        String accessible = "javax.accessibility.Accessible";
+        assertFalse(loadedAnywhere(handler) || loadedAnywhere(accessible), "the case needs classes no loader has");
+        String fix = "jarapp.fix.HandlerUser";
+        String message = Jars.refused(jar("jdk-private-type-not-loaded", fix, patchClass(fix, "java/lang/Object",
+                mv -> {
+                    mv.visitInsn(Opcodes.ACONST_NULL);
+                    mv.visitFieldInsn(Opcodes.GETFIELD, "java/security/KeyStore$CallbackHandlerProtection", "handler",
+                            "L" + handler.replace('.', '/') + ";");
+                    mv.visitInsn(Opcodes.POP);
+                    Jars.returnsMinusOne(mv);
+                })), Reason.INVALID_PATCH, "class " + fix + " uses field"
+                + " java.security.KeyStore$CallbackHandlerProtection.handler (" + handler + "), which it cannot access:"
+                + " it is private", "IllegalAccessError", "Use only the JDK's public API");
+        assertFalse(message.contains("nestmate"), message);
+        message = Jars.refused(jar("jdk-package-private-type-not-loaded", fix, patchClass(fix, "java/lang/Object",
+                mv -> {
+                    mv.visitInsn(Opcodes.ACONST_NULL);
+                    mv.visitTypeInsn(Opcodes.CHECKCAST, "java/awt/Container");
+                    mv.visitInsn(Opcodes.ICONST_0);
+                    mv.visitMethodInsn(Opcodes.INVOKEVIRTUAL, "java/awt/Container", "getAccessibleChild",
+                            "(I)Ljavax/accessibility/Accessible;", false);
+                    mv.visitInsn(Opcodes.POP);
+                    Jars.returnsMinusOne(mv);
+                })), Reason.INVALID_PATCH, "class " + fix + " uses method java.awt.Container.getAccessibleChild(int)"
+                + " returning " + accessible + ", which it cannot access: it is package-private", "IllegalAccessError",
+                "Use only the JDK's public API");
+        assertFalse(message.contains("nestmate"), message);
+        assertFalse(loadedAnywhere(handler), "the check loaded " + handler);
+        assertFalse(loadedAnywhere(accessible), "the check loaded " + accessible);
+    }
+
+    /**
      * A subclass of jarapp.Shelf using its protected members on itself: super.size(), this.stock,
      * size() through Shelf on an instance of its own, the static twice: loads and runs.
      */

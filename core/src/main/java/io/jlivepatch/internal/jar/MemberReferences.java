@@ -35,11 +35,13 @@ import java.util.Set;
  * class); where that file cannot be read the reference is left to the JVM's own resolution at the
  * first call. A member of a loaded class, or of the JAR's, whose descriptor names a class not loaded
  * yet is read from the class files the same way ({@link #checkTypeNotLoaded}: a lookup of it would
- * load that class).
+ * load that class), and one of the JDK's classes from the JDK's class files
+ * ({@link #checkJdkTypeNotLoaded}).
  * Nothing is initialized, and no application class is linked: an application class's members are
  * read from its class files and its supertypes' (a lookup would link the class, whose verification
  * loads more of the application's classes), each file read once per patch; the JDK's and the JAR's
- * are resolved with a lookup, the JVM's own resolution, which runs nothing.
+ * are resolved with a lookup, the JVM's own resolution, which runs nothing, where their types are
+ * loaded.
  *
  * <p>Only a reference the running code does not make already is new: a method compatible with two
  * versions of a library ({@code v2 ? Lib.newApi() : Lib.oldApi()}), or using an optional JDK module on
@@ -231,7 +233,7 @@ final class MemberReferences {
             if (inOwnLoader(checked) && (ownerLoader == null || ownerLoader == ClassLoader.getPlatformClassLoader())) {
                 String closed = jdkClosed(ownerClass, checked, name, descriptor, field);
                 if (closed != null && used(bytes).contains(key)) {
-                    throw refuseJdkAccess(checked, ownerClass, field, name, descriptor, closed);
+                    throw refuseJdkAccess(checked, ownerClass.getName(), field, name, descriptor, closed);
                 }
             }
             if (named) {
@@ -332,12 +334,18 @@ final class MemberReferences {
      * threw at every call. A lookup would resolve the descriptor's classes, loading the one not loaded yet
      * (a change to the application the patch did not ask for), so a member the files lack is not confirmed
      * by one, as it is where its types are loaded: refused as a member of a class not loaded yet is. The
-     * same of a member of the JAR's own class ({@code Helper.m(NotLoaded)}), with the JAR's rules.
+     * same of a member of the JAR's own class ({@code Helper.m(NotLoaded)}), with the JAR's rules, and of
+     * a JDK class ({@link #checkJdkTypeNotLoaded}).
      */
     private void checkTypeNotLoaded(Class<?> checked, byte[] bytes, String owner, String name, String descriptor,
                                     boolean field, String key, boolean named) throws PatchException {
-        if (owner.startsWith("java/") || owner.startsWith("io/jlivepatch/")) {
-            return; // the JDK's or jlivepatch's: the JVM's verdict at the first call
+        if (owner.startsWith("io/jlivepatch/")) {
+            return; // jlivepatch's: the JVM's verdict at the first call
+        }
+        if (owner.startsWith("java/") && !jar.classes().containsKey(owner)) {
+            // Only the JDK defines java.*: not loaded here to tell (nor need it be), its file is read as it is.
+            checkJdkTypeNotLoaded(checked, bytes, owner, name, descriptor, field, key, named);
+            return;
         }
         ClassLoader loader = checked.getClassLoader();
         Class<?> ownerClass;
@@ -347,10 +355,12 @@ final class MemberReferences {
             return; // not loaded after all (a loader that lies about its classes): left to the JVM
         }
         ClassLoader ownerLoader = ownerClass.getClassLoader();
-        if (ownerLoader == null || ownerLoader == ClassLoader.getPlatformClassLoader()
-                || ownerLoader instanceof RenamedClasses
-                || ownerLoader instanceof PatchClassLoader && ownerLoader != loader) {
-            return; // the JDK's (its members name none of the application's classes), or a copy's
+        if (ownerLoader == null || ownerLoader == ClassLoader.getPlatformClassLoader()) {
+            checkJdkTypeNotLoaded(checked, bytes, owner, name, descriptor, field, key, named);
+            return;
+        }
+        if (ownerLoader instanceof RenamedClasses || ownerLoader instanceof PatchClassLoader && ownerLoader != loader) {
+            return; // a copy's
         }
         String[] in = new String[1];
         Integer access = declared(ownerLoader, owner, name, descriptor, field, loader, in, false);
@@ -366,6 +376,65 @@ final class MemberReferences {
             throw refuse(checked, ownerClass.getName(), ownerLoader, false, member(owner, name, descriptor, field),
                     field ? "NoSuchFieldError" : "NoSuchMethodError");
         }
+    }
+
+    /**
+     * The check of a member of the JDK's class {@code owner} whose descriptor names a class no loader has
+     * loaded yet ({@code KeyStore.getInstance(javax.security.auth.callback.CallbackHandler)}, a method of
+     * another Java), read from the class files of the class and its supertypes as the JDK's loaders serve
+     * them, in the JVM's order of resolution ({@link #declared}), with the rules of a loaded JDK class: one
+     * the class lacks is refused as a missing JDK member is ({@code SIGNATURE_MISMATCH}), one the patch's
+     * own loader may never use as an inaccessible JDK member is ({@link #refuseJdkAccess}). Without it, each
+     * loaded as PATCHED and threw at every call: a lookup, or reflection on the class, would load the
+     * descriptor's types (a change to the application the patch did not ask for), so neither is asked, and
+     * nothing is loaded, linked or initialized. The cost, for such a reference only (one whose types are
+     * all loaded is a lookup, as before): the class file of the class and of each supertype looked in,
+     * each read once per patch ({@link #classFileOnce}), and a scan of their member tables. A file that
+     * cannot be read (a module left out of the image) decides nothing: the JVM's verdict at the first call.
+     */
+    private void checkJdkTypeNotLoaded(Class<?> checked, byte[] bytes, String owner, String name, String descriptor,
+                                       boolean field, String key, boolean named) throws PatchException {
+        String[] in = new String[1];
+        // The platform loader serves the boot loader's class files too (its parent), never the class path's.
+        Integer access = declared(ClassLoader.getPlatformClassLoader(), owner, name, descriptor, field,
+                checked.getClassLoader(), in, false);
+        if (access == null) {
+            return; // a class file that cannot be read: the JVM's verdict at the first call
+        }
+        String binaryName = Type.getObjectType(owner).getClassName();
+        if (access >= 0 && inOwnLoader(checked)) {
+            String closed = jdkClosed(owner, checked, access, in[0]);
+            if (closed != null && used(bytes).contains(key)) {
+                throw refuseJdkAccess(checked, binaryName, field, name, descriptor, closed);
+            }
+        }
+        if (!named && access < 0 && used(bytes).contains(key)) {
+            throw refuse(checked, binaryName, null, false, member(owner, name, descriptor, field),
+                    field ? "NoSuchFieldError" : "NoSuchMethodError");
+        }
+    }
+
+    /**
+     * {@link #jdkClosed} of the member of the JDK's class {@code owner} (internal name) that {@code declaring}
+     * declares with the access flags {@code access}, told from the class files: the JVM checks the class's
+     * own flags (a protected nested class is public there, a private one package-private), its module's
+     * exports, then the member's flags.
+     */
+    private String jdkClosed(String owner, Class<?> checked, int access, String declaring) {
+        if (!publicOrUnread(classFileOnce(ClassLoader.getPlatformClassLoader(), owner))) {
+            return "its class is not public";
+        }
+        String binaryName = Type.getObjectType(owner).getClassName();
+        String pkg = PatchJar.packageOf(binaryName);
+        Module module = jdkModule(pkg);
+        if (module != null && !module.isExported(pkg, checked.getModule())) {
+            return module.getName() + " does not export " + pkg + " to it";
+        }
+        return (access & Opcodes.ACC_PRIVATE) != 0 ? "it is private"
+                : (access & Opcodes.ACC_PROTECTED) != 0 ? protectedClosed(checked,
+                Type.getObjectType(declaring).getClassName(), binaryName, (access & Opcodes.ACC_STATIC) != 0)
+                : (access & Opcodes.ACC_PUBLIC) != 0 ? null
+                : "it is package-private";
     }
 
     /**
@@ -718,7 +787,10 @@ final class MemberReferences {
      * its superclass; a method in the class and its superclasses, then in their superinterfaces, where a
      * private or static one is not found; an interface's method in it, then among Object's public instance
      * methods, then in its superinterfaces; a constructor in the class itself only): where two supertypes
-     * declare it, the JVM's is the one checked. A JDK supertype is asked by lookup.
+     * declare it, the JVM's is the one checked. A java.* supertype is asked by lookup, except where
+     * {@code ownerLoader} is the platform loader, which defines none of the application's classes (the
+     * owner is the JDK's, {@link #checkJdkTypeNotLoaded}): there every class is read from its file, as the
+     * JDK's loaders serve it, java.*'s too.
      * Returns the member's access flags where it is declared (for one a JDK supertype has: protected
      * and static as declared, else public), -1 when none declares it; null when a class file cannot be
      * read: then it cannot be told. Sets {@code in[0]} to the internal name of the class that declares
@@ -748,7 +820,7 @@ final class MemberReferences {
                     continue; // not found there: the superinterfaces next
                 }
             }
-            if (c.startsWith("java/")) {
+            if (c.startsWith("java/") && ownerLoader != ClassLoader.getPlatformClassLoader()) {
                 try {
                     Class<?> jdk = Class.forName(c.replace('/', '.'), false, ownerLoader);
                     if (!resolveTypes) {
@@ -1129,14 +1201,15 @@ final class MemberReferences {
         return -1;
     }
 
-    private PatchException refuseJdkAccess(Class<?> checked, Class<?> owner, boolean field, String name,
+    /** The refusal of {@code checked}'s use of a member of the JDK's class {@code owner} (binary name): {@code why}. */
+    private PatchException refuseJdkAccess(Class<?> checked, String owner, boolean field, String name,
                                            String descriptor, String why) {
-        String member = (field ? "field " : "method ") + owner.getName() + "." + name + (field ? " ("
+        String member = (field ? "field " : "method ") + owner + "." + name + (field ? " ("
                 + Type.getType(descriptor).getClassName() + ")" : describe(descriptor));
         return new PatchException(Reason.INVALID_PATCH, jar.name(), "patch JAR " + jar.source() + ": class "
                 + checked.getName() + " uses " + member + ", which it cannot access: " + why + " (every call reaching"
                 + " it would throw IllegalAccessError). " + (why.startsWith("it is protected") ? "Use it only from a"
-                + " subclass of " + owner.getName() + ", through that subclass (super." + name + ", this." + name
+                + " subclass of " + owner + ", through that subclass (super." + name + ", this." + name
                 + "), or use the JDK's public API" : "Use only the JDK's public API of exported packages"));
     }
 
