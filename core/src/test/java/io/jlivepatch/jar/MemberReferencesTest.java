@@ -367,6 +367,57 @@ class MemberReferencesTest {
         assertEquals(-1, new Counter().next());
     }
 
+    /**
+     * The same of a JDK class outside java.* that the application has loaded
+     * (javax.naming.ldap.InitialLdapContext), whose member's descriptor names classes no loader has loaded:
+     * extendedOperation with a StartTlsRequest parameter, which it has only with an ExtendedRequest one, is
+     * refused; the one it has, and getAttributes(Name) it inherits from InitialDirContext, load and run,
+     * and none of their types is loaded. Before, the first loaded as PATCHED (the JDK's members with a type
+     * not loaded yet were left to the JVM) and every call threw NoSuchMethodError.
+     */
+    @Test
+    void aMemberOfALoadedJdkClassOutsideJavaWithATypeNotLoadedYetIsCheckedWithoutLoadingIt() throws Exception {
+        Jars.loadWhereCounterIs("javax.naming.ldap.InitialLdapContext");
+        String[] types = {"javax.naming.ldap.StartTlsRequest", "javax.naming.ldap.ExtendedRequest",
+                "javax.naming.ldap.ExtendedResponse", "javax.naming.Name", "javax.naming.directory.Attributes"};
+        for (String t : types) {
+            assertFalse(loaded(t), t + " is loaded already: the case needs a class no loader has");
+        }
+        String owner = "javax/naming/ldap/InitialLdapContext";
+        Jars.refused(jar("jdk-javax-type-not-loaded-missing", mv -> {
+            mv.visitInsn(Opcodes.ACONST_NULL);
+            mv.visitTypeInsn(Opcodes.CHECKCAST, owner);
+            mv.visitInsn(Opcodes.ACONST_NULL);
+            mv.visitMethodInsn(Opcodes.INVOKEVIRTUAL, owner, "extendedOperation",
+                    "(Ljavax/naming/ldap/StartTlsRequest;)Ljavax/naming/ldap/ExtendedResponse;", false);
+            mv.visitInsn(Opcodes.POP);
+            Jars.returnsMinusOne(mv);
+        }), Reason.SIGNATURE_MISMATCH, "uses method javax.naming.ldap.InitialLdapContext.extendedOperation("
+                + "javax.naming.ldap.StartTlsRequest) returning javax.naming.ldap.ExtendedResponse, which this JDK's"
+                + " javax.naming.ldap.InitialLdapContext (Java " + Runtime.version().feature() + ") does not have",
+                "NoSuchMethodError", "javac --release");
+        PatchHandle h = Jars.lp().load(notLoaded("jdk-javax-type-not-loaded", mv -> {
+            mv.visitInsn(Opcodes.ACONST_NULL);
+            mv.visitTypeInsn(Opcodes.CHECKCAST, owner);
+            mv.visitInsn(Opcodes.ACONST_NULL);
+            mv.visitMethodInsn(Opcodes.INVOKEVIRTUAL, owner, "extendedOperation",
+                    "(Ljavax/naming/ldap/ExtendedRequest;)Ljavax/naming/ldap/ExtendedResponse;", false);
+            mv.visitInsn(Opcodes.POP);
+            mv.visitInsn(Opcodes.ACONST_NULL);
+            mv.visitTypeInsn(Opcodes.CHECKCAST, owner);
+            mv.visitInsn(Opcodes.ACONST_NULL);
+            mv.visitMethodInsn(Opcodes.INVOKEVIRTUAL, owner, "getAttributes",
+                    "(Ljavax/naming/Name;)Ljavax/naming/directory/Attributes;", false);
+            mv.visitInsn(Opcodes.ARETURN);
+        }));
+        for (String t : types) {
+            assertFalse(loaded(t), "the check loaded " + t);
+        }
+        h.enable();
+        assertTrue(h.awaitTransition(Duration.ofSeconds(60)));
+        assertEquals(-1, new Counter().next());
+    }
+
     private static boolean loaded(String name) {
         return Arrays.stream(ByteBuddyAgent.install().getAllLoadedClasses()).anyMatch(c -> c.getName().equals(name));
     }
