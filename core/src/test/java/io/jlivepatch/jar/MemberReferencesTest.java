@@ -418,6 +418,81 @@ class MemberReferencesTest {
         assertEquals(-1, new Counter().next());
     }
 
+    /**
+     * A member of a JDK class outside java.* that no loader has loaded yet (javax.naming.ldap.LdapName):
+     * getRdn(long), which it has only with an int parameter, is refused, read from the JDK's class file; the
+     * constructor, getRdn(int) and size() it has load and run; neither LdapName nor Rdn is loaded. Before,
+     * the first loaded as PATCHED (a JDK class not loaded yet was left to the JVM) and every call threw
+     * NoSuchMethodError.
+     */
+    @Test
+    void aMemberOfAJdkClassOutsideJavaNotLoadedYetIsCheckedWithoutLoadingIt() throws Exception {
+        String[] types = {"javax.naming.ldap.LdapName", "javax.naming.ldap.Rdn"};
+        for (String t : types) {
+            assertFalse(loaded(t), t + " is loaded already: the case needs a class no loader has");
+        }
+        String owner = "javax/naming/ldap/LdapName";
+        Jars.refused(notLoaded("jdk-not-loaded-missing", mv -> {
+            mv.visitInsn(Opcodes.ACONST_NULL);
+            mv.visitTypeInsn(Opcodes.CHECKCAST, owner);
+            mv.visitInsn(Opcodes.LCONST_0);
+            mv.visitMethodInsn(Opcodes.INVOKEVIRTUAL, owner, "getRdn", "(J)Ljavax/naming/ldap/Rdn;", false);
+            mv.visitInsn(Opcodes.ARETURN);
+        }), Reason.SIGNATURE_MISMATCH, "class jarapp.fix.RefHelper uses method javax.naming.ldap.LdapName.getRdn(long)"
+                + " returning javax.naming.ldap.Rdn, which this JDK's javax.naming.ldap.LdapName (Java "
+                + Runtime.version().feature() + ") does not have (symbol not found)", "NoSuchMethodError",
+                "javac --release");
+        PatchHandle h = Jars.lp().load(notLoaded("jdk-not-loaded", mv -> {
+            mv.visitTypeInsn(Opcodes.NEW, owner);
+            mv.visitInsn(Opcodes.DUP);
+            mv.visitLdcInsn("cn=a");
+            mv.visitMethodInsn(Opcodes.INVOKESPECIAL, owner, "<init>", "(Ljava/lang/String;)V", false);
+            mv.visitInsn(Opcodes.DUP);
+            mv.visitMethodInsn(Opcodes.INVOKEVIRTUAL, owner, "size", "()I", false);
+            mv.visitMethodInsn(Opcodes.INVOKEVIRTUAL, owner, "getRdn", "(I)Ljavax/naming/ldap/Rdn;", false);
+            mv.visitInsn(Opcodes.ARETURN);
+        }));
+        for (String t : types) {
+            assertFalse(loaded(t), "the check loaded " + t);
+        }
+        h.enable();
+        assertTrue(h.awaitTransition(Duration.ofSeconds(60)));
+        assertEquals(-1, new Counter().next());
+    }
+
+    /**
+     * A class loader that serves a class file of its own in a JDK package (a child-first bundle with an API
+     * JAR of javax.naming.ldap) would load its own class there, not the JDK's: a patch of a class it
+     * defines, calling a method the JDK's LdapName lacks (getRdn(long)), is not refused on the JDK's file,
+     * but left to the JVM's first call, as before.
+     */
+    @Test
+    void aJdkClassALoaderServesAFileOfItsOwnForIsNotCheckedAgainstTheJdks() throws Exception {
+        String pricing = "bundles.api.Pricing";
+        Path root = java.nio.file.Files.createDirectories(dir.resolve("own-ldap"));
+        Map<String, byte[]> own = Map.of(pricing, GeneratedClasses.target(pricing, 1, "total"),
+                "javax.naming.ldap.LdapName", GeneratedClasses.empty("javax.naming.ldap.LdapName"));
+        for (Map.Entry<String, byte[]> e : own.entrySet()) {
+            Path file = root.resolve(e.getKey().replace('.', '/') + ".class");
+            java.nio.file.Files.createDirectories(file.getParent());
+            java.nio.file.Files.write(file, e.getValue());
+        }
+        BundleLoader bundle = new BundleLoader("own-ldap", root, java.util.Set.of("bundles.api", "javax.naming.ldap"));
+        bundle.loadClass(pricing);
+        Map<String, byte[]> entries = new java.util.LinkedHashMap<>();
+        entries.put("bundles/fix/LdapFix.class", GeneratedClasses.fix("bundles.fix.LdapFix", pricing, "total"));
+        entries.put("bundles/fix/LdapUser.class", Jars.helperClass("bundles.fix.LdapUser", mv -> {
+            mv.visitInsn(Opcodes.ACONST_NULL);
+            mv.visitTypeInsn(Opcodes.CHECKCAST, "javax/naming/ldap/LdapName");
+            mv.visitInsn(Opcodes.LCONST_0);
+            mv.visitMethodInsn(Opcodes.INVOKEVIRTUAL, "javax/naming/ldap/LdapName", "getRdn",
+                    "(J)Ljavax/naming/ldap/Rdn;", false);
+            mv.visitInsn(Opcodes.ARETURN);
+        }));
+        Jars.lp().load(Jars.write(dir.resolve("own-ldap.jar"), Jars.manifest("own-ldap", "bundles.fix.LdapFix"),
+                entries));
+    }
+
     private static boolean loaded(String name) {
         return Arrays.stream(ByteBuddyAgent.install().getAllLoadedClasses()).anyMatch(c -> c.getName().equals(name));
     }

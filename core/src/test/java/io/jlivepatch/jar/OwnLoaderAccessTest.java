@@ -371,6 +371,30 @@ class OwnLoaderAccessTest {
     }
 
     /**
+     * A private field of a JDK class outside java.* that no loader has loaded yet
+     * (javax.naming.ldap.LdapName.unparsed): refused as a private member of a loaded JDK class is, read from
+     * the JDK's class file, and the class stays unloaded. Before, it loaded as PATCHED (a JDK class not
+     * loaded yet was left to the JVM) and every call threw IllegalAccessError.
+     */
+    @Test
+    void aPrivateMemberOfAJdkClassOutsideJavaNotLoadedYetIsRefusedWithoutLoadingIt() throws Exception {
+        String ldapName = "javax.naming.ldap.LdapName";
+        assertFalse(loadedAnywhere(ldapName), ldapName + " is loaded already: the case needs a class no loader has");
+        String fix = "jarapp.fix.LdapNameUser";
+        String message = Jars.refused(jar("jdk-private-not-loaded", fix, patchClass(fix, "java/lang/Object", mv -> {
+            mv.visitInsn(Opcodes.ACONST_NULL);
+            mv.visitTypeInsn(Opcodes.CHECKCAST, "javax/naming/ldap/LdapName");
+            mv.visitFieldInsn(Opcodes.GETFIELD, "javax/naming/ldap/LdapName", "unparsed", "Ljava/lang/String;");
+            mv.visitInsn(Opcodes.POP);
+            Jars.returnsMinusOne(mv);
+        })), Reason.INVALID_PATCH, "class " + fix + " uses field javax.naming.ldap.LdapName.unparsed"
+                + " (java.lang.String), which it cannot access: it is private", "IllegalAccessError",
+                "Use only the JDK's public API");
+        assertFalse(message.contains("nestmate"), message);
+        assertFalse(loadedAnywhere(ldapName), "the check loaded " + ldapName);
+    }
+
+    /**
      * A subclass of jarapp.Shelf using its protected members on itself: super.size(), this.stock,
      * size() through Shelf on an instance of its own, the static twice: loads and runs.
      */

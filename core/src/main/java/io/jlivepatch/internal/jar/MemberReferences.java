@@ -296,7 +296,11 @@ final class MemberReferences {
      * a loaded class's. Without it, a patch using a member that class's running version lacks, or one
      * the JVM never lets the patch's own loader use, loaded as PATCHED and threw at every call once the
      * application loaded the class. A class file that cannot be found or read leaves the member to the
-     * JVM's first call, as before; so does a class of the JDK's (its packages are the boot layer's).
+     * JVM's first call, as before. A class of the JDK's (of a package of the boot layer's, outside java.*)
+     * is read from the JDK's files ({@link #checkJdkTypeNotLoaded}) where the target's loader serves the
+     * JDK's file for it, as a delegating loader does: one that serves a class file of its own there (a
+     * child-first loader with an API JAR of that package) would load that instead, so it is left to the
+     * JVM's first call.
      */
     private void checkNotLoaded(Class<?> checked, byte[] bytes, String owner, String name, String descriptor,
                                 boolean field, String key, boolean named) throws PatchException {
@@ -309,7 +313,11 @@ final class MemberReferences {
             return;
         }
         if (jdkModule(PatchJar.packageOf(owner.replace('/', '.'))) != null) {
-            return; // the JDK's
+            byte[] jdk = classFileOnce(ClassLoader.getPlatformClassLoader(), owner);
+            if (jdk != null && java.util.Arrays.equals(jdk, classFileOnce(targetLoader, owner))) {
+                checkJdkTypeNotLoaded(checked, bytes, owner, name, descriptor, field, key, named);
+            }
+            return;
         }
         String[] in = new String[1];
         Integer access = declared(targetLoader, owner, name, descriptor, field, loader, in, false);
@@ -381,16 +389,18 @@ final class MemberReferences {
     /**
      * The check of a member of the JDK's class {@code owner} whose descriptor names a class no loader has
      * loaded yet ({@code KeyStore.getInstance(javax.security.auth.callback.CallbackHandler)}, a method of
-     * another Java), read from the class files of the class and its supertypes as the JDK's loaders serve
-     * them, in the JVM's order of resolution ({@link #declared}), with the rules of a loaded JDK class: one
-     * the class lacks is refused as a missing JDK member is ({@code SIGNATURE_MISMATCH}), one the patch's
-     * own loader may never use as an inaccessible JDK member is ({@link #refuseJdkAccess}). Without it, each
-     * loaded as PATCHED and threw at every call: a lookup, or reflection on the class, would load the
-     * descriptor's types (a change to the application the patch did not ask for), so neither is asked, and
-     * nothing is loaded, linked or initialized. The cost, for such a reference only (one whose types are
-     * all loaded is a lookup, as before): the class file of the class and of each supertype looked in,
-     * each read once per patch ({@link #classFileOnce}), and a scan of their member tables. A file that
-     * cannot be read (a module left out of the image) decides nothing: the JVM's verdict at the first call.
+     * another Java), or of one outside java.* not loaded yet itself ({@link #checkNotLoaded}), read from the
+     * class files of the class and its supertypes as the JDK's loaders serve them, in the JVM's order of
+     * resolution ({@link #declared}), with the rules of a loaded JDK class: one the class lacks is refused
+     * as a missing JDK member is ({@code SIGNATURE_MISMATCH}), one the patch's own loader may never use as
+     * an inaccessible JDK member is ({@link #refuseJdkAccess}). Without it, each loaded as PATCHED and threw
+     * at every call: a lookup, or reflection on the class, would load the descriptor's types (a change to
+     * the application the patch did not ask for), so neither is asked, and nothing is loaded, linked or
+     * initialized. The cost, for such a reference only (one whose types are all loaded is a lookup, as
+     * before): the class file of the class and of each supertype looked in, each read once per patch
+     * ({@link #classFileOnce}), and a scan of their member tables; for a class not loaded yet, its file as
+     * the target's loader serves it too, compared. A file that cannot be read (a module left out of the
+     * image) decides nothing: the JVM's verdict at the first call.
      */
     private void checkJdkTypeNotLoaded(Class<?> checked, byte[] bytes, String owner, String name, String descriptor,
                                        boolean field, String key, boolean named) throws PatchException {
@@ -417,18 +427,19 @@ final class MemberReferences {
     /**
      * {@link #jdkClosed} of the member of the JDK's class {@code owner} (internal name) that {@code declaring}
      * declares with the access flags {@code access}, told from the class files: the JVM checks the class's
-     * own flags (a protected nested class is public there, a private one package-private), its module's
-     * exports, then the member's flags.
+     * own flags (a protected nested class is public there, a private one package-private), then the
+     * member's. A package its module does not export is {@link #closedClass}'s to refuse (the member's class
+     * is a class constant the same instruction uses), with the --add-exports it may take.
      */
     private String jdkClosed(String owner, Class<?> checked, int access, String declaring) {
-        if (!publicOrUnread(classFileOnce(ClassLoader.getPlatformClassLoader(), owner))) {
-            return "its class is not public";
-        }
         String binaryName = Type.getObjectType(owner).getClassName();
         String pkg = PatchJar.packageOf(binaryName);
         Module module = jdkModule(pkg);
         if (module != null && !module.isExported(pkg, checked.getModule())) {
-            return module.getName() + " does not export " + pkg + " to it";
+            return null;
+        }
+        if (!publicOrUnread(classFileOnce(ClassLoader.getPlatformClassLoader(), owner))) {
+            return "its class is not public";
         }
         return (access & Opcodes.ACC_PRIVATE) != 0 ? "it is private"
                 : (access & Opcodes.ACC_PROTECTED) != 0 ? protectedClosed(checked,
