@@ -31,7 +31,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class MemberReferencesTest {
 
     private static final String FIX = "jarapp.fix.RefFix";
-    private static final String CALLBACK_HANDLER = "javax.security.auth.callback.CallbackHandler";
 
     @TempDir
     Path dir;
@@ -274,94 +273,94 @@ class MemberReferencesTest {
     }
 
     /**
-     * A call of a JDK method this JDK does not have, whose descriptor names a JDK class no loader has loaded
-     * yet, as a patch compiled against another Java makes it: java.security.KeyStore.getInstance has a
-     * String parameter, not a javax.security.auth.callback.CallbackHandler; a read of a field
-     * KeyStore.CallbackHandlerProtection lacks, of that type; a call of an interface method Principal lacks
-     * (it has implies(Subject)). Each is refused, read from the JDK's class files, and CallbackHandler stays
-     * unloaded. Before, each loaded as PATCHED (a JDK member with a type not loaded yet was left to the JVM)
-     * and every call threw NoSuchMethodError / NoSuchFieldError.
+     * A call of a JDK method this JDK does not have, whose descriptor names JDK classes no loader has loaded
+     * yet, as a patch compiled against another Java makes it: java.awt.Component.getAccessibleContext has no
+     * javax.accessibility.AccessibleRole parameter; a read of a field Component lacks, of that type; a call
+     * of an interface method java.sql.SQLXML lacks (it has getSource(Class), not getSource(Result)). Each is
+     * refused, read from the JDK's class files, and none of the types is loaded. Before, each loaded as
+     * PATCHED (a JDK member with a type not loaded yet was left to the JVM) and every call threw
+     * NoSuchMethodError / NoSuchFieldError.
      */
     @Test
     void aJdkMemberThisJdkLacksWithAJdkTypeNotLoadedYetIsRefusedWithoutLoadingIt() throws Exception {
-        assertFalse(loaded(CALLBACK_HANDLER), CALLBACK_HANDLER + " is loaded already: the case needs a class no loader"
-                + " has");
+        String[] types = {"javax.accessibility.AccessibleRole", "javax.accessibility.AccessibleContext",
+                "javax.xml.transform.Result", "javax.xml.transform.Source"};
+        for (String t : types) {
+            assertFalse(loaded(t), t + " is loaded already: the case needs a class no loader has");
+        }
         Jars.refused(jar("jdk-type-not-loaded-method", mv -> {
             mv.visitInsn(Opcodes.ACONST_NULL);
-            mv.visitMethodInsn(Opcodes.INVOKESTATIC, "java/security/KeyStore", "getInstance",
-                    "(Ljavax/security/auth/callback/CallbackHandler;)Ljava/security/KeyStore;", false);
+            mv.visitTypeInsn(Opcodes.CHECKCAST, "java/awt/Component");
+            mv.visitInsn(Opcodes.ACONST_NULL);
+            mv.visitMethodInsn(Opcodes.INVOKEVIRTUAL, "java/awt/Component", "getAccessibleContext",
+                    "(Ljavax/accessibility/AccessibleRole;)Ljavax/accessibility/AccessibleContext;", false);
             mv.visitInsn(Opcodes.POP);
             Jars.returnsMinusOne(mv);
-        }), Reason.SIGNATURE_MISMATCH, "class " + FIX + " uses method java.security.KeyStore.getInstance("
-                + CALLBACK_HANDLER + ") returning java.security.KeyStore, which this JDK's java.security.KeyStore"
-                + " (Java " + Runtime.version().feature() + ") does not have (symbol not found)", "NoSuchMethodError",
-                "compiled against a newer Java", "javac --release " + Runtime.version().feature());
+        }), Reason.SIGNATURE_MISMATCH, "class " + FIX + " uses method java.awt.Component.getAccessibleContext("
+                + "javax.accessibility.AccessibleRole) returning javax.accessibility.AccessibleContext, which this"
+                + " JDK's java.awt.Component (Java " + Runtime.version().feature() + ") does not have (symbol not"
+                + " found)", "NoSuchMethodError", "compiled against a newer Java",
+                "javac --release " + Runtime.version().feature());
         Jars.refused(jar("jdk-type-not-loaded-field", mv -> {
-            mv.visitFieldInsn(Opcodes.GETSTATIC, "java/security/KeyStore$CallbackHandlerProtection", "DEFAULT",
-                    "Ljavax/security/auth/callback/CallbackHandler;");
+            mv.visitFieldInsn(Opcodes.GETSTATIC, "java/awt/Component", "accessibleRole",
+                    "Ljavax/accessibility/AccessibleRole;");
             mv.visitInsn(Opcodes.POP);
             Jars.returnsMinusOne(mv);
-        }), Reason.SIGNATURE_MISMATCH, "uses field java.security.KeyStore$CallbackHandlerProtection.DEFAULT ("
-                + CALLBACK_HANDLER + "), which this JDK's", "NoSuchFieldError");
+        }), Reason.SIGNATURE_MISMATCH, "uses field java.awt.Component.accessibleRole"
+                + " (javax.accessibility.AccessibleRole), which this JDK's java.awt.Component", "NoSuchFieldError");
         Jars.refused(jar("jdk-type-not-loaded-interface", mv -> {
             mv.visitInsn(Opcodes.ACONST_NULL);
-            mv.visitTypeInsn(Opcodes.CHECKCAST, "java/security/Principal");
+            mv.visitTypeInsn(Opcodes.CHECKCAST, "java/sql/SQLXML");
             mv.visitInsn(Opcodes.ACONST_NULL);
-            mv.visitMethodInsn(Opcodes.INVOKEINTERFACE, "java/security/Principal", "implies",
-                    "(Ljavax/security/auth/callback/CallbackHandler;)Z", true);
+            mv.visitMethodInsn(Opcodes.INVOKEINTERFACE, "java/sql/SQLXML", "getSource",
+                    "(Ljavax/xml/transform/Result;)Ljavax/xml/transform/Source;", true);
             mv.visitInsn(Opcodes.POP);
             Jars.returnsMinusOne(mv);
-        }), Reason.SIGNATURE_MISMATCH, "uses method java.security.Principal.implies(" + CALLBACK_HANDLER
-                + ") returning boolean, which this JDK's java.security.Principal", "NoSuchMethodError");
-        assertFalse(loaded(CALLBACK_HANDLER), "the check loaded " + CALLBACK_HANDLER);
+        }), Reason.SIGNATURE_MISMATCH, "uses method java.sql.SQLXML.getSource(javax.xml.transform.Result) returning"
+                + " javax.xml.transform.Source, which this JDK's java.sql.SQLXML", "NoSuchMethodError");
+        for (String t : types) {
+            assertFalse(loaded(t), "the check loaded " + t);
+        }
     }
 
     /**
-     * JDK members that exist and are public, whose descriptors name JDK classes no loader has loaded yet
-     * (KeyStore.CallbackHandlerProtection's constructor and getCallbackHandler(), of
-     * javax.security.auth.callback.CallbackHandler; Principal.implies(javax.security.auth.Subject), a
-     * default method of an interface, named in it and in GroupPrincipal, which inherits it through
-     * UserPrincipal; java.awt.Container.getAccessibleContext(), which it inherits from Component):
-     * checked from the JDK's class files, the patch loads and runs, and none of the types is loaded by
-     * the load.
+     * JDK members that exist and are public, whose descriptors name JDK classes no loader has loaded yet:
+     * java.beans.XMLDecoder's constructor of an org.xml.sax.InputSource, java.awt.Component's
+     * getAccessibleContext() and the same named through java.awt.Container, which inherits it,
+     * java.sql.SQLXML.getSource(Class), of an interface: checked from the JDK's class files, the patch loads
+     * and runs, and none of the types is loaded by the load.
      */
     @Test
     void aJdkMemberThisJdkHasWithAJdkTypeNotLoadedYetLoadsAndRunsWithoutLoadingIt() throws Exception {
-        String subject = "javax.security.auth.Subject";
-        String context = "javax.accessibility.AccessibleContext";
-        assertFalse(loaded(CALLBACK_HANDLER) || loaded(subject) || loaded(context), "the case needs classes no loader"
-                + " has");
+        String[] types = {"org.xml.sax.InputSource", "javax.accessibility.AccessibleContext",
+                "javax.xml.transform.Source"};
+        for (String t : types) {
+            assertFalse(loaded(t), t + " is loaded already: the case needs a class no loader has");
+        }
         PatchHandle h = Jars.lp().load(notLoaded("jdk-type-not-loaded", mv -> {
-            String protection = "java/security/KeyStore$CallbackHandlerProtection";
-            mv.visitTypeInsn(Opcodes.NEW, protection);
+            mv.visitTypeInsn(Opcodes.NEW, "java/beans/XMLDecoder");
             mv.visitInsn(Opcodes.DUP);
             mv.visitInsn(Opcodes.ACONST_NULL);
-            mv.visitMethodInsn(Opcodes.INVOKESPECIAL, protection, "<init>",
-                    "(Ljavax/security/auth/callback/CallbackHandler;)V", false);
-            mv.visitMethodInsn(Opcodes.INVOKEVIRTUAL, protection, "getCallbackHandler",
-                    "()Ljavax/security/auth/callback/CallbackHandler;", false);
+            mv.visitMethodInsn(Opcodes.INVOKESPECIAL, "java/beans/XMLDecoder", "<init>", "(Lorg/xml/sax/InputSource;)V",
+                    false);
             mv.visitInsn(Opcodes.POP);
+            for (String owner : new String[] {"java/awt/Component", "java/awt/Container"}) {
+                mv.visitInsn(Opcodes.ACONST_NULL);
+                mv.visitTypeInsn(Opcodes.CHECKCAST, owner);
+                mv.visitMethodInsn(Opcodes.INVOKEVIRTUAL, owner, "getAccessibleContext",
+                        "()Ljavax/accessibility/AccessibleContext;", false);
+                mv.visitInsn(Opcodes.POP);
+            }
             mv.visitInsn(Opcodes.ACONST_NULL);
-            mv.visitTypeInsn(Opcodes.CHECKCAST, "java/security/Principal");
+            mv.visitTypeInsn(Opcodes.CHECKCAST, "java/sql/SQLXML");
             mv.visitInsn(Opcodes.ACONST_NULL);
-            mv.visitMethodInsn(Opcodes.INVOKEINTERFACE, "java/security/Principal", "implies",
-                    "(Ljavax/security/auth/Subject;)Z", true);
-            mv.visitInsn(Opcodes.POP);
-            mv.visitInsn(Opcodes.ACONST_NULL);
-            mv.visitTypeInsn(Opcodes.CHECKCAST, "java/nio/file/attribute/GroupPrincipal");
-            mv.visitInsn(Opcodes.ACONST_NULL);
-            mv.visitMethodInsn(Opcodes.INVOKEINTERFACE, "java/nio/file/attribute/GroupPrincipal", "implies",
-                    "(Ljavax/security/auth/Subject;)Z", true);
-            mv.visitInsn(Opcodes.POP);
-            mv.visitInsn(Opcodes.ACONST_NULL);
-            mv.visitTypeInsn(Opcodes.CHECKCAST, "java/awt/Container");
-            mv.visitMethodInsn(Opcodes.INVOKEVIRTUAL, "java/awt/Container", "getAccessibleContext",
-                    "()Ljavax/accessibility/AccessibleContext;", false);
+            mv.visitMethodInsn(Opcodes.INVOKEINTERFACE, "java/sql/SQLXML", "getSource",
+                    "(Ljava/lang/Class;)Ljavax/xml/transform/Source;", true);
             mv.visitInsn(Opcodes.ARETURN);
         }));
-        assertFalse(loaded(CALLBACK_HANDLER), "the check loaded " + CALLBACK_HANDLER);
-        assertFalse(loaded(subject), "the check loaded " + subject);
-        assertFalse(loaded(context), "the check loaded " + context);
+        for (String t : types) {
+            assertFalse(loaded(t), "the check loaded " + t);
+        }
         h.enable();
         assertTrue(h.awaitTransition(Duration.ofSeconds(60)));
         assertEquals(-1, new Counter().next());

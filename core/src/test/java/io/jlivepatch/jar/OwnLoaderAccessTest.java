@@ -329,30 +329,45 @@ class OwnLoaderAccessTest {
     }
 
     /**
-     * A private field of a JDK class (KeyStore.CallbackHandlerProtection.handler) whose type is a JDK class
-     * no loader has loaded yet (javax.security.auth.callback.CallbackHandler), and a package-private method
-     * of one (java.awt.Container.getAccessibleChild(int), returning javax.accessibility.Accessible): refused
-     * as a private or package-private member of a loaded JDK class is, read from the JDK's class files, and
-     * the types stay unloaded. Before, each loaded as PATCHED (a JDK member with a type not loaded yet was
-     * left to the JVM) and every call threw IllegalAccessError.
+     * Members of a JDK class the patch's own loader may never use, whose types are JDK classes no loader has
+     * loaded yet: java.awt.Component's private compoundShape (a sun.java2d.pipe.Region), its protected
+     * accessibleContext (a javax.accessibility.AccessibleContext) from a class that is no subclass, and
+     * java.awt.Container's package-private getAccessibleChild(int) (returning a javax.accessibility.Accessible).
+     * Each is refused as the same member of a loaded JDK class is, read from the JDK's class files, and the
+     * types stay unloaded. Before, each loaded as PATCHED (a JDK member with a type not loaded yet was left
+     * to the JVM) and every call threw IllegalAccessError.
      */
     @Test
-    void aPrivateJdkMemberWithAJdkTypeNotLoadedYetIsRefusedWithoutLoadingIt() throws Exception {
-        String handler = "javax.security.auth.callback.CallbackHandler";
-        String accessible = "javax.accessibility.Accessible";
-        assertFalse(loadedAnywhere(handler) || loadedAnywhere(accessible), "the case needs classes no loader has");
-        String fix = "jarapp.fix.HandlerUser";
+    void aJdkMemberTheOwnLoaderCannotAccessWithATypeNotLoadedYetIsRefusedWithoutLoadingIt() throws Exception {
+        String[] types = {"sun.java2d.pipe.Region", "javax.accessibility.AccessibleContext",
+                "javax.accessibility.Accessible"};
+        for (String t : types) {
+            assertFalse(loadedAnywhere(t), t + " is loaded already: the case needs a class no loader has");
+        }
+        String fix = "jarapp.fix.ComponentUser";
         String message = Jars.refused(jar("jdk-private-type-not-loaded", fix, patchClass(fix, "java/lang/Object",
                 mv -> {
                     mv.visitInsn(Opcodes.ACONST_NULL);
-                    mv.visitFieldInsn(Opcodes.GETFIELD, "java/security/KeyStore$CallbackHandlerProtection", "handler",
-                            "L" + handler.replace('.', '/') + ";");
+                    mv.visitTypeInsn(Opcodes.CHECKCAST, "java/awt/Component");
+                    mv.visitFieldInsn(Opcodes.GETFIELD, "java/awt/Component", "compoundShape",
+                            "Lsun/java2d/pipe/Region;");
                     mv.visitInsn(Opcodes.POP);
                     Jars.returnsMinusOne(mv);
-                })), Reason.INVALID_PATCH, "class " + fix + " uses field"
-                + " java.security.KeyStore$CallbackHandlerProtection.handler (" + handler + "), which it cannot access:"
-                + " it is private", "IllegalAccessError", "Use only the JDK's public API");
+                })), Reason.INVALID_PATCH, "class " + fix + " uses field java.awt.Component.compoundShape"
+                + " (sun.java2d.pipe.Region), which it cannot access: it is private", "IllegalAccessError",
+                "Use only the JDK's public API");
         assertFalse(message.contains("nestmate"), message);
+        Jars.refused(jar("jdk-protected-type-not-loaded", fix, patchClass(fix, "java/lang/Object", mv -> {
+            mv.visitInsn(Opcodes.ACONST_NULL);
+            mv.visitTypeInsn(Opcodes.CHECKCAST, "java/awt/Component");
+            mv.visitFieldInsn(Opcodes.GETFIELD, "java/awt/Component", "accessibleContext",
+                    "Ljavax/accessibility/AccessibleContext;");
+            mv.visitInsn(Opcodes.POP);
+            Jars.returnsMinusOne(mv);
+        })), Reason.INVALID_PATCH, "class " + fix + " uses field java.awt.Component.accessibleContext"
+                + " (javax.accessibility.AccessibleContext), which it cannot access: it is protected, and " + fix
+                + " is not a subclass of java.awt.Component", "IllegalAccessError",
+                "Use it only from a subclass of java.awt.Component");
         message = Jars.refused(jar("jdk-package-private-type-not-loaded", fix, patchClass(fix, "java/lang/Object",
                 mv -> {
                     mv.visitInsn(Opcodes.ACONST_NULL);
@@ -363,11 +378,12 @@ class OwnLoaderAccessTest {
                     mv.visitInsn(Opcodes.POP);
                     Jars.returnsMinusOne(mv);
                 })), Reason.INVALID_PATCH, "class " + fix + " uses method java.awt.Container.getAccessibleChild(int)"
-                + " returning " + accessible + ", which it cannot access: it is package-private", "IllegalAccessError",
-                "Use only the JDK's public API");
+                + " returning javax.accessibility.Accessible, which it cannot access: it is package-private",
+                "IllegalAccessError", "Use only the JDK's public API");
         assertFalse(message.contains("nestmate"), message);
-        assertFalse(loadedAnywhere(handler), "the check loaded " + handler);
-        assertFalse(loadedAnywhere(accessible), "the check loaded " + accessible);
+        for (String t : types) {
+            assertFalse(loadedAnywhere(t), "the check loaded " + t);
+        }
     }
 
     /**
