@@ -492,6 +492,43 @@ class MemberReferencesTest {
                 entries));
     }
 
+    /**
+     * A method jarapp.UnloadedPanel (not loaded yet) lacks, looked for up its superclasses java.awt.Container
+     * and Component as the JVM would, is refused, and one Container declares (getComponentCount()) is not;
+     * the JDK supertypes are read from their class files. Before, they were asked by reflection, which
+     * loaded every class their members name (javax.accessibility.Accessible and more, which nothing of the
+     * application had loaded) though the class comment said it loaded none.
+     */
+    @Test
+    void aJdkSupertypeOfAClassNotLoadedYetIsReadWithoutLoadingTheTypesItsMembersName() throws Exception {
+        String[] types = {"jarapp.UnloadedPanel", "javax.accessibility.Accessible",
+                "javax.accessibility.AccessibleContext"};
+        for (String t : types) {
+            assertFalse(loaded(t), t + " is loaded already: the case needs a class no loader has");
+        }
+        Jars.refused(notLoaded("panel-missing", mv -> {
+            mv.visitInsn(Opcodes.ACONST_NULL);
+            mv.visitTypeInsn(Opcodes.CHECKCAST, "jarapp/UnloadedPanel");
+            mv.visitMethodInsn(Opcodes.INVOKEVIRTUAL, "jarapp/UnloadedPanel", "columns", "()I", false);
+            mv.visitMethodInsn(Opcodes.INVOKESTATIC, "java/lang/Integer", "valueOf", "(I)Ljava/lang/Integer;", false);
+            mv.visitInsn(Opcodes.ARETURN);
+        }), Reason.SIGNATURE_MISMATCH, "uses method jarapp.UnloadedPanel.columns() returning int, which the"
+                + " application's jarapp.UnloadedPanel (loader ", "NoSuchMethodError");
+        PatchHandle h = Jars.lp().load(notLoaded("panel", mv -> {
+            mv.visitInsn(Opcodes.ACONST_NULL);
+            mv.visitTypeInsn(Opcodes.CHECKCAST, "jarapp/UnloadedPanel");
+            mv.visitMethodInsn(Opcodes.INVOKEVIRTUAL, "jarapp/UnloadedPanel", "getComponentCount", "()I", false);
+            mv.visitMethodInsn(Opcodes.INVOKESTATIC, "java/lang/Integer", "valueOf", "(I)Ljava/lang/Integer;", false);
+            mv.visitInsn(Opcodes.ARETURN);
+        }));
+        for (String t : types) {
+            assertFalse(loaded(t), "the check loaded " + t);
+        }
+        h.enable();
+        assertTrue(h.awaitTransition(Duration.ofSeconds(60)));
+        assertEquals(-1, new Counter().next());
+    }
+
     private static boolean loaded(String name) {
         return Arrays.stream(ByteBuddyAgent.install().getAllLoadedClasses()).anyMatch(c -> c.getName().equals(name));
     }

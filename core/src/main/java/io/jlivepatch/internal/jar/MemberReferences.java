@@ -798,16 +798,16 @@ final class MemberReferences {
      * its superclass; a method in the class and its superclasses, then in their superinterfaces, where a
      * private or static one is not found; an interface's method in it, then among Object's public instance
      * methods, then in its superinterfaces; a constructor in the class itself only): where two supertypes
-     * declare it, the JVM's is the one checked. A java.* supertype is asked by lookup, except where
-     * {@code ownerLoader} is the platform loader, which defines none of the application's classes (the
-     * owner is the JDK's, {@link #checkJdkTypeNotLoaded}): there every class is read from its file, as the
-     * JDK's loaders serve it, java.*'s too.
-     * Returns the member's access flags where it is declared (for one a JDK supertype has: protected
-     * and static as declared, else public), -1 when none declares it; null when a class file cannot be
-     * read: then it cannot be told. Sets {@code in[0]} to the internal name of the class that declares
-     * it, when it tells its flags; with {@code in} null, a JDK supertype's member is public. With
-     * {@code resolveTypes} false (a class not loaded yet, whose member's types may not be either) a JDK
-     * supertype is asked by reflection, which compares the descriptor's names and loads none of them.
+     * declare it, the JVM's is the one checked. A java.* supertype is asked by lookup where the member's
+     * types are loaded ({@code resolveTypes}); else (a class not loaded yet, or a member whose types may not
+     * be, and every class where {@code ownerLoader} is the platform loader: the owner is the JDK's,
+     * {@link #checkJdkTypeNotLoaded}) it is read from its file, as the JDK's loaders serve it, too:
+     * reflection on it would load every class its members name, loaded or not.
+     * Returns the member's access flags where it is declared (for one a java.* supertype has by lookup:
+     * protected and static as declared, else public), -1 when none declares it; null when a class file
+     * cannot be read: then it cannot be told. Sets {@code in[0]} to the internal name of the class that
+     * declares it, when it tells its flags; with {@code in} null, a java.* supertype's member found by
+     * lookup is public.
      */
     private Integer declared(ClassLoader ownerLoader, String owner, String name, String descriptor,
                              boolean field, ClassLoader typesLoader, String[] in, boolean resolveTypes) {
@@ -831,21 +831,11 @@ final class MemberReferences {
                     continue; // not found there: the superinterfaces next
                 }
             }
-            if (c.startsWith("java/") && ownerLoader != ClassLoader.getPlatformClassLoader()) {
+            boolean jdkFile = c.startsWith("java/")
+                    && (!resolveTypes || ownerLoader == ClassLoader.getPlatformClassLoader());
+            if (c.startsWith("java/") && !jdkFile) {
                 try {
                     Class<?> jdk = Class.forName(c.replace('/', '.'), false, ownerLoader);
-                    if (!resolveTypes) {
-                        Class<?>[] at = new Class<?>[1];
-                        int modifiers = jdkDeclared(jdk, name, descriptor, field, at);
-                        if (modifiers < 0) {
-                            continue; // nor any of its supertypes: each is the JDK's
-                        }
-                        if (in != null && Modifier.isProtected(modifiers)) {
-                            in[0] = at[0].getName().replace('.', '/');
-                            return modifiers & (Opcodes.ACC_PROTECTED | Opcodes.ACC_STATIC);
-                        }
-                        return Opcodes.ACC_PUBLIC; // as below: the rest is the JVM's verdict
-                    }
                     if (has(jdk, name, descriptor, field, typesLoader)) {
                         // A protected one is told (a subclass's own use only), when asked; the rest is the JVM's
                         // verdict. Asked for the patch's own loader only: reflection resolves all the class's types.
@@ -862,7 +852,8 @@ final class MemberReferences {
                 }
                 continue;
             }
-            byte[] b = classFileOnce(ownerLoader, c);
+            // Only the JDK defines java.*: its file as the JDK's loaders serve it, whichever loader asks.
+            byte[] b = classFileOnce(jdkFile ? ClassLoader.getPlatformClassLoader() : ownerLoader, c);
             if (b == null) {
                 return null;
             }
