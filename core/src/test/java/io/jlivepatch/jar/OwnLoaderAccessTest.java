@@ -387,6 +387,39 @@ class OwnLoaderAccessTest {
     }
 
     /**
+     * A package-private method of java.awt.Container (getAccessibleChild(int)) reached through
+     * jarapp.UnloadedPanel, an application class not loaded yet that extends it: refused as the JDK's member
+     * no class of the application's can use, read from the class files, nothing loaded. Before, the JDK
+     * supertype was asked by reflection, which called every member but a protected one public (the call
+     * threw IllegalAccessError) and loaded javax.accessibility.Accessible and the other types Container's
+     * and Component's members name.
+     */
+    @Test
+    void aPackagePrivateJdkMemberOfAnApplicationClassNotLoadedYetIsRefusedWithoutLoadingItsTypes() throws Exception {
+        String[] types = {"jarapp.UnloadedPanel", "javax.accessibility.Accessible"};
+        for (String t : types) {
+            assertFalse(loadedAnywhere(t), t + " is loaded already: the case needs a class no loader has");
+        }
+        String fix = "jarapp.fix.PanelUser";
+        String message = Jars.refused(jar("panel-package-private", fix, patchClass(fix, "java/lang/Object", mv -> {
+            mv.visitInsn(Opcodes.ACONST_NULL);
+            mv.visitTypeInsn(Opcodes.CHECKCAST, "jarapp/UnloadedPanel");
+            mv.visitInsn(Opcodes.ICONST_0);
+            mv.visitMethodInsn(Opcodes.INVOKEVIRTUAL, "jarapp/UnloadedPanel", "getAccessibleChild",
+                    "(I)Ljavax/accessibility/Accessible;", false);
+            mv.visitInsn(Opcodes.POP);
+            Jars.returnsMinusOne(mv);
+        })), Reason.INVALID_PATCH, "class " + fix + " uses method jarapp.UnloadedPanel.getAccessibleChild(int)"
+                + " returning javax.accessibility.Accessible, which is package-private (declared in"
+                + " java.awt.Container), the JDK's: no class of the application's or of the patch's can access it",
+                "IllegalAccessError", "Use the JDK's public API");
+        assertFalse(message.contains("nestmate"), message);
+        for (String t : types) {
+            assertFalse(loadedAnywhere(t), "the check loaded " + t);
+        }
+    }
+
+    /**
      * A private field of a JDK class outside java.* that no loader has loaded yet
      * (javax.naming.ldap.LdapName.unparsed): refused as a private member of a loaded JDK class is, read from
      * the JDK's class file, and the class stays unloaded. Before, it loaded as PATCHED (a JDK class not
