@@ -392,37 +392,47 @@ public final class PatchRegistry {
         // outside the lock already; this keeps every operation so (RegistryStretchDriver).
         activate(operation, patchName, patchName);
         requireStackFor(operation, patchName);
+        // jlivepatch's own code from here on, not only the step's (refusing marks it again, nested):
+        // the lock's wait (Requester's ThreadLocal), the deferred records and their audit lines (their
+        // times' Instant.toString). Unmarked, a patch of a JDK method these use ran on the caller's
+        // thread: one that throws lost the change's line from the audit file, or failed the operation
+        // before it began (OwnPathsTest). requireStackFor left room for the exit in the finally.
+        int mark = RecursionGuard.enter();
         try {
-            PatchCallbacks.refuseInsideInitializer(operation, patchName); // before the wait: see there
-        } catch (PatchException e) {
-            throw refused(operation, patchName, noted(e, note), jar);
-        }
-        if (!lock()) {
-            throw refused(operation, patchName, noted(lockHeld(operation, patchName), note), jar);
-        }
-        Object[] outer = holder; // klpMutex is reentrant: a nested operation puts it back
-        boolean outermost = false;
-        try {
-            hold("'" + operation + "'" + (patchName == null ? "" : " of patch '" + patchName + "'"));
-            outermost = deferredHere.get() == null;
-            if (outermost) {
-                deferredHere.set(new ArrayList<>());
-            }
-            return refusing(operation, patchName, patchName, note, jar, step);
-        } finally {
             try {
-                if (outermost) {
-                    List<Object[]> records = deferredHere.get();
-                    deferredHere.remove();
-                    if (records != null) { // null when setting it failed
-                        auditDeferred(records);
-                    }
-                }
-            } finally {
-                // What another thread held before a wait on transitionDone let it in is not ours to restore.
-                holder = outer != null && outer[1] == Thread.currentThread() ? outer : null;
-                klpMutex.unlock();
+                PatchCallbacks.refuseInsideInitializer(operation, patchName); // before the wait: see there
+            } catch (PatchException e) {
+                throw refused(operation, patchName, noted(e, note), jar);
             }
+            if (!lock()) {
+                throw refused(operation, patchName, noted(lockHeld(operation, patchName), note), jar);
+            }
+            Object[] outer = holder; // klpMutex is reentrant: a nested operation puts it back
+            boolean outermost = false;
+            try {
+                hold("'" + operation + "'" + (patchName == null ? "" : " of patch '" + patchName + "'"));
+                outermost = deferredHere.get() == null;
+                if (outermost) {
+                    deferredHere.set(new ArrayList<>());
+                }
+                return refusing(operation, patchName, patchName, note, jar, step);
+            } finally {
+                try {
+                    if (outermost) {
+                        List<Object[]> records = deferredHere.get();
+                        deferredHere.remove();
+                        if (records != null) { // null when setting it failed
+                            auditDeferred(records);
+                        }
+                    }
+                } finally {
+                    // What another thread held before a wait on transitionDone let it in is not ours to restore.
+                    holder = outer != null && outer[1] == Thread.currentThread() ? outer : null;
+                    klpMutex.unlock();
+                }
+            }
+        } finally {
+            RecursionGuard.exit(mark);
         }
     }
 
