@@ -576,9 +576,24 @@ public final class PatchRegistry {
         return "";
     }
 
-    /** Registers a patch whose replacements are given as methods, the same in every class loader. */
+    /**
+     * Registers a patch whose replacements are given as methods, the same in every class loader.
+     *
+     * <p>The API's entries (this, registerAndEnable, load, loadAndEnable, and RegisteredPatch's enable,
+     * disable, unregister and forceTransition) mark the caller's thread (RecursionGuard) first, though
+     * the operation marks it again: what they run before it is jlivepatch's code too, the JVM's first
+     * linking of an operation's lambda included (LambdaMetafactory's StringBuilder.append). Unmarked,
+     * a patch of such a JDK method ran there on the application's thread, and one that throws failed
+     * the operation before it began (OwnPathsTest). {@code enter}, not {@code enterIfActive}: an
+     * operation installs the hooks anyway, before it marks (enter activates first too).
+     */
     public PatchHandle register(Patch patch) throws PatchException {
-        return register(patch, fixedSources(patch, "register"));
+        int mark = RecursionGuard.enter();
+        try {
+            return register(patch, fixedSources(patch, "register"));
+        } finally {
+            RecursionGuard.exit(mark);
+        }
     }
 
     /**
@@ -586,7 +601,12 @@ public final class PatchRegistry {
      * refused, the patch was never registered (see {@link #loadAndEnable}).
      */
     public PatchHandle registerAndEnable(Patch patch) throws PatchException {
-        return registerAndEnable(patch, fixedSources(patch, "load"));
+        int mark = RecursionGuard.enter(); // as register(Patch): see there
+        try {
+            return registerAndEnable(patch, fixedSources(patch, "load"));
+        } finally {
+            RecursionGuard.exit(mark);
+        }
     }
 
     private List<ReplacementSource> fixedSources(Patch patch, String operation) throws PatchException {
@@ -601,12 +621,22 @@ public final class PatchRegistry {
 
     /** Reads, checks and registers a patch JAR; all or nothing. */
     public PatchHandle load(Path jar) throws PatchException {
-        return load(read(jar), false, false);
+        int mark = RecursionGuard.enter(); // as register(Patch): see there
+        try {
+            return load(read(jar), false, false);
+        } finally {
+            RecursionGuard.exit(mark);
+        }
     }
 
     /** {@link #load(PatchJarBytes, boolean, boolean)} of a file, enabled. */
     public PatchHandle loadAndEnable(Path jar) throws PatchException {
-        return load(read(jar), true, false);
+        int mark = RecursionGuard.enter(); // as register(Patch): see there
+        try {
+            return load(read(jar), true, false);
+        } finally {
+            RecursionGuard.exit(mark);
+        }
     }
 
     /** The file's bytes, read once: everything after checks and loads these (see {@link PatchJarBytes}). */

@@ -7,6 +7,7 @@ import io.jlivepatch.PatchHandle;
 import io.jlivepatch.internal.jar.PatchJarBytes;
 import io.jlivepatch.internal.patch.ActiveFunction;
 import io.jlivepatch.internal.patch.LoadedClasses;
+import io.jlivepatch.internal.patch.RecursionGuard;
 import io.jlivepatch.internal.trust.TrustPolicy;
 
 import java.time.Duration;
@@ -131,17 +132,32 @@ final class RegisteredPatch implements PatchHandle {
 
     @Override
     public void enable() throws PatchException {
-        registry.enable(this);
+        int mark = RecursionGuard.enter(); // PatchRegistry.register(Patch) says why
+        try {
+            registry.enable(this);
+        } finally {
+            RecursionGuard.exit(mark);
+        }
     }
 
     @Override
     public void disable() throws PatchException {
-        registry.disable(this);
+        int mark = RecursionGuard.enter(); // PatchRegistry.register(Patch) says why
+        try {
+            registry.disable(this);
+        } finally {
+            RecursionGuard.exit(mark);
+        }
     }
 
     @Override
     public void unregister() throws PatchException {
-        registry.unregister(this);
+        int mark = RecursionGuard.enter(); // PatchRegistry.register(Patch) says why
+        try {
+            registry.unregister(this);
+        } finally {
+            RecursionGuard.exit(mark);
+        }
     }
 
     @Override
@@ -151,7 +167,12 @@ final class RegisteredPatch implements PatchHandle {
 
     @Override
     public void forceTransition() throws PatchException {
-        registry.force(this);
+        int mark = RecursionGuard.enter(); // PatchRegistry.register(Patch) says why
+        try {
+            registry.force(this);
+        } finally {
+            RecursionGuard.exit(mark);
+        }
     }
 
     @Override

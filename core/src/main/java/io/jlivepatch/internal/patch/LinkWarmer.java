@@ -25,6 +25,14 @@ import java.util.concurrent.ConcurrentHashMap;
  * again, and so on until the stack overflows: a recursion in the JVM's own code, before any of
  * jlivepatch's runs, that no guard of ours can stop. Linked here first, on a thread that runs
  * jlivepatch's code, the shapes are cached and a hook's linking compiles nothing.
+ *
+ * <p>The same holds for a replacement's {@code next.invokeExact(...)} ({@code @Next}), whose type is
+ * the hook's call shape: the JVM links that call site of the patch's class at its first execution,
+ * on the application's thread, and compiles the invoker of its shape then. For a patch of
+ * {@code ArrayList.add} or {@code StringBuilder.append} that compiling called the patched method,
+ * whose replacement reached its own {@code next.invokeExact} again, not linked yet: the thread
+ * overflowed its stack at the first call (OwnPathsTest). So one {@code invokeExact} site of every
+ * shape is linked here too, and called with a handle of that shape that does nothing.
  */
 final class LinkWarmer {
 
@@ -69,6 +77,11 @@ final class LinkWarmer {
         try {
             Class<?> sites = MethodHandles.lookup().defineHiddenClass(sitesClass(shapes), true).lookupClass();
             sites.getMethod("run").invoke(null);
+            int i = 0;
+            for (String shape : shapes) {
+                MethodType type = MethodType.fromMethodDescriptorString(shape, LinkWarmer.class.getClassLoader());
+                sites.getMethod("next" + i++, java.lang.invoke.MethodHandle.class).invoke(null, MethodHandles.empty(type));
+            }
             WARM.addAll(shapes);
             // After the shapes: a descriptor counts as warm only once its shape is linked.
             WARM_STATIC.addAll(staticDescriptors);
@@ -76,8 +89,9 @@ final class LinkWarmer {
         } catch (ReflectiveOperationException | LinkageError | RuntimeException e) {
             // Only a precaution failed: hooks still work; a hook of a method the JDK's linking itself
             // uses may then fail to link (and runs its original code).
+            // Concatenated: as a format, the apostrophe of "JVM's" quoted the rest, and the line said "{0}".
             io.jlivepatch.internal.Log.get().log(System.Logger.Level.WARNING,
-                    "preparing the JVM's call-site linking failed: {0}", String.valueOf(e));
+                    "preparing the JVM's call-site linking failed: " + e);
         } finally {
             RecursionGuard.exit(mark);
         }
@@ -124,6 +138,27 @@ final class LinkWarmer {
         mv.visitInsn(Opcodes.RETURN);
         mv.visitMaxs(0, 0);
         mv.visitEnd();
+        int i = 0;
+        for (String shape : shapes) {
+            // One method each, given a handle of its shape that does nothing (MethodHandles.empty).
+            MethodVisitor next = cw.visitMethod(Opcodes.ACC_PUBLIC | Opcodes.ACC_STATIC, "next" + i++,
+                    "(Ljava/lang/invoke/MethodHandle;)V", null, null);
+            next.visitCode();
+            next.visitVarInsn(Opcodes.ALOAD, 0);
+            for (Type arg : Type.getArgumentTypes(shape)) {
+                pushDefault(next, arg);
+            }
+            next.visitMethodInsn(Opcodes.INVOKEVIRTUAL, "java/lang/invoke/MethodHandle", "invokeExact", shape, false);
+            Type ret = Type.getReturnType(shape);
+            if (ret.getSize() == 2) {
+                next.visitInsn(Opcodes.POP2);
+            } else if (ret.getSize() == 1) {
+                next.visitInsn(Opcodes.POP);
+            }
+            next.visitInsn(Opcodes.RETURN);
+            next.visitMaxs(0, 0);
+            next.visitEnd();
+        }
         cw.visitEnd();
         return cw.toByteArray();
     }
