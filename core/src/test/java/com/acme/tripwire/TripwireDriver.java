@@ -80,9 +80,37 @@ public final class TripwireDriver {
                 classes);
         byte[] content = Files.readAllBytes(jar);
         List<String> failures = new ArrayList<>();
+        // With readInt replaced: a thread of the application waits inside DataInputStream.readInt, so
+        // the enable's transition stays open and the transition worker keeps checking stacks.
+        java.io.PipedOutputStream release = new java.io.PipedOutputStream();
+        Thread reader = null;
+        if (args.length == 0 || List.of(args).contains("readInt")) {
+            DataInputStream in = new DataInputStream(new java.io.PipedInputStream(release));
+            reader = new Thread(() -> {
+                try {
+                    in.readInt();
+                } catch (java.io.IOException e) {
+                    FAILURE.compareAndSet(null, e);
+                }
+            }, "reader");
+            reader.setDaemon(true);
+            reader.start();
+            while (reader.getState() != Thread.State.WAITING && reader.getState() != Thread.State.TIMED_WAITING) {
+                Thread.onSpinWait();
+            }
+        }
         Object loaded = socket(failures, "", "loadContent", new Class<?>[] {byte[].class, String.class, String.class,
                 boolean.class, boolean.class}, content, Sha256.hex(content), jar.toString(), true, false);
         check("tripwire".equals(loaded), "the load through the socket answered " + loaded);
+        if (reader != null) {
+            check(Boolean.TRUE.equals(socket(failures, "tripwire", "isTransition", new Class<?>[0])),
+                    "the thread inside readInt holds the transition");
+            Object held = socket(failures, "", "statusText", new Class<?>[0]);
+            check(String.valueOf(held).contains("reader"), "status names the thread that holds it: " + held);
+            release.write(new byte[4]);
+            release.flush();
+            reader.join(WAIT.toMillis());
+        }
         awaitTransitionEnd(failures);
         awaitProgress();
         Object status = socket(failures, "", "statusText", new Class<?>[0]);

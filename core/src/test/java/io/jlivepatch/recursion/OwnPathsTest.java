@@ -9,8 +9,9 @@ import java.util.List;
 /**
  * A patch JAR whose replacements of JDK methods jlivepatch runs on its own paths throw wherever
  * jlivepatch runs them (com.acme.tripwire.fix.TripwireFix) changes nothing of jlivepatch's: loaded,
- * read, disabled, enabled and unloaded through the control socket and the API, every call
- * answers, the application's thread works on and the audit file keeps every change. In a JVM of
+ * read, disabled, enabled and unloaded through the control socket and the API, with its enable's
+ * transition held open a while by a thread of the application inside one of its methods (the
+ * transition worker checks stacks meanwhile), every call answers, the application's thread works on and the audit file keeps every change. In a JVM of
  * its own: the patch's methods are the whole JVM's.
  */
 class OwnPathsTest {
@@ -18,7 +19,8 @@ class OwnPathsTest {
     @Test
     void replacementsOfJdkMethodsOnJlivepatchsOwnPathsNeverRunThere() throws Exception {
         // Not "accept": the control socket's accept loop waits unmarked (README, "Known limits").
-        run("read", "write", "publish", "format", "writeInt", "readInt", "toString", "get", "set", "put");
+        run("read", "write", "publish", "format", "writeInt", "readInt", "toString", "get", "set", "put", "add",
+                "append");
     }
 
     /**
