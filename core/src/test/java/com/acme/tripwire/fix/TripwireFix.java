@@ -265,4 +265,19 @@ public final class TripwireFix {
             throw rethrown(t);
         }
     }
+
+    @Replaces(target = "sun.nio.fs.AbstractWatchService", method = "poll",
+            descriptor = "(JLjava/util/concurrent/TimeUnit;)Ljava/nio/file/WatchKey;")
+    public static java.nio.file.WatchKey poll(java.nio.file.WatchService self, long timeout,
+                                              java.util.concurrent.TimeUnit unit, @Next MethodHandle next)
+            throws InterruptedException {
+        check("tripwire.hit.AbstractWatchService.poll");
+        try {
+            return (java.nio.file.WatchKey) next.invokeExact(self, timeout, unit);
+        } catch (InterruptedException | RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw rethrown(t);
+        }
+    }
 }
