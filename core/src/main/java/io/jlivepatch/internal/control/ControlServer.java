@@ -292,11 +292,23 @@ public final class ControlServer implements Runnable {
      */
     private void serve(Listening mine) {
         ServerSocketChannel server = mine.channel;
+        // Whether the next accept runs marked (RecursionGuard): after one that failed. The wait for a
+        // command runs unmarked, since a thread marked for good would keep every hook's guard from
+        // folding to its constant; so a patch of a JDK method accept runs (ServerSocketChannelImpl.accept)
+        // runs here, and one that throws failed every accept: no command reached the JVM while it was
+        // enabled (OwnPathsTest). The accept after a failure is jlivepatch's own, the patch's methods
+        // running their own code; the one after it goes unmarked again, so that a failure of the
+        // system's (no descriptors) costs the guard's constant only until the next command.
+        boolean markAccept = false;
         while (true) {
             SocketChannel client = null;
             boolean placeTaken = false;
             ControlSession session = null;
+            int work = -1; // the mark of what follows the accept: jlivepatch's code, short (Recursion.NESTED until taken)
             try {
+                boolean marked = markAccept;
+                markAccept = true; // until this accept returns a client: a failure leaves the next one marked
+                int mark = marked ? RecursionGuard.enterIfActive() : -1; // -1: Recursion.NESTED, releases nothing
                 try {
                     client = server.accept();
                 } catch (java.nio.channels.ClosedChannelException closed) {
@@ -304,7 +316,11 @@ public final class ControlServer implements Runnable {
                         return; // the JVM shuts down (ClosedAtExit closed it), or a reopen replaced it
                     }
                     throw closed;
+                } finally {
+                    RecursionGuard.exit(mark);
                 }
+                markAccept = false;
+                work = RecursionGuard.enterIfActive();
                 Error injected = acceptFailureForTests;
                 if (injected != null) {
                     acceptFailureForTests = null;
@@ -323,9 +339,16 @@ public final class ControlServer implements Runnable {
                 t.start();
                 placeTaken = false; // the session's thread gives it back as it ends
             } catch (Throwable e) {
-                if (afterFailure(mine, client, placeTaken ? session : null, placeTaken, e)) {
-                    return;
+                int failing = RecursionGuard.enterIfActive(); // nested inside work's when that was taken
+                try {
+                    if (afterFailure(mine, client, placeTaken ? session : null, placeTaken, e)) {
+                        return;
+                    }
+                } finally {
+                    RecursionGuard.exit(failing);
                 }
+            } finally {
+                RecursionGuard.exit(work);
             }
         }
     }
