@@ -79,8 +79,12 @@ final class LinkWarmer {
             sites.getMethod("run").invoke(null);
             int i = 0;
             for (String shape : shapes) {
-                MethodType type = MethodType.fromMethodDescriptorString(shape, LinkWarmer.class.getClassLoader());
-                sites.getMethod("next" + i++, java.lang.invoke.MethodHandle.class).invoke(null, MethodHandles.empty(type));
+                if (invokable(shape)) {
+                    MethodType type = MethodType.fromMethodDescriptorString(shape, LinkWarmer.class.getClassLoader());
+                    sites.getMethod("next" + i, java.lang.invoke.MethodHandle.class).invoke(null,
+                            MethodHandles.empty(type));
+                }
+                i++;
             }
             WARM.addAll(shapes);
             // After the shapes: a descriptor counts as warm only once its shape is linked.
@@ -138,10 +142,14 @@ final class LinkWarmer {
         mv.visitInsn(Opcodes.RETURN);
         mv.visitMaxs(0, 0);
         mv.visitEnd();
-        int i = 0;
+        int i = -1;
         for (String shape : shapes) {
+            i++;
+            if (!invokable(shape)) {
+                continue;
+            }
             // One method each, given a handle of its shape that does nothing (MethodHandles.empty).
-            MethodVisitor next = cw.visitMethod(Opcodes.ACC_PUBLIC | Opcodes.ACC_STATIC, "next" + i++,
+            MethodVisitor next = cw.visitMethod(Opcodes.ACC_PUBLIC | Opcodes.ACC_STATIC, "next" + i,
                     "(Ljava/lang/invoke/MethodHandle;)V", null, null);
             next.visitCode();
             next.visitVarInsn(Opcodes.ALOAD, 0);
@@ -161,6 +169,15 @@ final class LinkWarmer {
         }
         cw.visitEnd();
         return cw.toByteArray();
+    }
+
+    /**
+     * Whether {@code shape} fits an {@code invokeExact} call, the handle taking one more of the 255
+     * slots a call may pass: a method of nearly that many is left out (the class would not load, and
+     * with it the hooks' own shapes would go unlinked).
+     */
+    private static boolean invokable(String shape) {
+        return (Type.getArgumentsAndReturnSizes(shape) >> 2) - 1 < 255;
     }
 
     private static void pushDefault(MethodVisitor mv, Type t) {
