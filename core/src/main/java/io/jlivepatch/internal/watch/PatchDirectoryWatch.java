@@ -305,7 +305,9 @@ public final class PatchDirectoryWatch {
                     // The watch outlives whatever went wrong in one round: say so and carry on.
                     try {
                         Log.get().log(Level.ERROR, label + ": watching failed (" + e + "); retrying", e);
-                        events.await(options.interval().toMillis(), () -> stopped);
+                        // A pause, not a wait for the directory's events: what failed may be that wait
+                        // itself, and events that keep coming would end it at once, an ERROR each time.
+                        pause(options.interval().toMillis());
                     } catch (InterruptedException foreign) {
                         foreignInterrupt(); // as above
                     } catch (Throwable ignored) {
@@ -317,6 +319,17 @@ public final class PatchDirectoryWatch {
             if (!handed) {
                 events.close();
             }
+        }
+    }
+
+    /**
+     * Sleeps {@code millis}, or until the watch is stopped (read every {@link #WAKE_SLICE_MILLIS}), with
+     * nothing but {@code Thread.sleep}, a method no patch can replace.
+     */
+    private void pause(long millis) throws InterruptedException {
+        long until = System.currentTimeMillis() + millis;
+        for (long left = millis; left > 0 && !stopped; left = until - System.currentTimeMillis()) {
+            Thread.sleep(Math.min(left, WAKE_SLICE_MILLIS));
         }
     }
 
@@ -588,6 +601,11 @@ public final class PatchDirectoryWatch {
                     StandardWatchEventKinds.ENTRY_DELETE, StandardWatchEventKinds.ENTRY_MODIFY);
 
             WatchKey register(Path dir, WatchService service) throws IOException;
+
+            /** The watch service of {@code dir}'s file system (tests give one that fails). */
+            default WatchService newService(Path dir) throws IOException {
+                return dir.getFileSystem().newWatchService();
+            }
         }
 
         private final Path dir;
@@ -607,6 +625,13 @@ public final class PatchDirectoryWatch {
          */
         private Object refusedFileKey;
         private long retryAt;
+        /**
+         * When the watch service's wait may be tried again after it failed (a patch of
+         * {@code AbstractWatchService.poll} that throws: the watch thread waits unmarked), 0 while it
+         * works: until then the slices sleep and the interval reads the directory, as without events.
+         */
+        private long pollRetryAt;
+        private boolean pollFailed;
 
         Events(Path dir, Registrar registrar, long retryMillis) {
             this.dir = dir;
@@ -629,7 +654,8 @@ public final class PatchDirectoryWatch {
                 if (register()) {
                     return false;
                 }
-                if (service == null || key == null) {
+                if (service == null || key == null
+                        || (pollFailed && System.currentTimeMillis() - pollRetryAt < 0)) {
                     Thread.sleep(slice);
                 } else if (changed(slice)) {
                     return false;
@@ -641,7 +667,22 @@ public final class PatchDirectoryWatch {
         /** Whether a change was seen within {@code millis}; if so, returns once the directory is quiet. */
         private boolean changed(long millis) throws InterruptedException {
             try {
-                WatchKey k = service.poll(millis, TimeUnit.MILLISECONDS);
+                WatchKey k;
+                try {
+                    k = service.poll(millis, TimeUnit.MILLISECONDS);
+                } catch (ClosedWatchServiceException e) {
+                    throw e;
+                } catch (RuntimeException | LinkageError e) {
+                    // Thrown again at once, it made the watch retry without a pause, an ERROR each time,
+                    // and never reconcile: the events are given up for a while instead, as when their
+                    // registration is refused, and the interval reads the directory meanwhile.
+                    pollFailed(e);
+                    return false;
+                }
+                if (pollFailed) {
+                    pollFailed = false;
+                    Log.get().log(Level.INFO, "watch " + dir + ": file events again");
+                }
                 if (k == null || !relevant(k)) {
                     return false;
                 }
@@ -659,6 +700,16 @@ public final class PatchDirectoryWatch {
                 key = null;
                 return false;
             }
+        }
+
+        private void pollFailed(Throwable e) {
+            if (!pollFailed) {
+                pollFailed = true;
+                Log.get().log(Level.WARNING, "watch " + dir + ": waiting for file events failed (" + e + "); the"
+                        + " directory is read every interval, and its events are waited for again every "
+                        + retryMillis / 1000 + " s (a patch of the JDK's watch service that throws there?)");
+            }
+            pollRetryAt = System.currentTimeMillis() + retryMillis;
         }
 
         /** Takes {@code k}'s events; whether one of them is a change the watch reads. Resets the key. */
@@ -697,7 +748,7 @@ public final class PatchDirectoryWatch {
             }
             try {
                 if (service == null) {
-                    WatchService made = dir.getFileSystem().newWatchService();
+                    WatchService made = registrar.newService(dir);
                     // Its poller thread waits in native code, which would hold the JVM's exit for
                     // 0.3 s: closed at exit (ClosedAtExit); none is made once the exit has begun.
                     if (!ClosedAtExit.add(made)) {

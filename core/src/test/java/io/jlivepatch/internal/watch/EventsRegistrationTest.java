@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.WatchKey;
 import java.nio.file.WatchService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -95,5 +96,77 @@ class EventsRegistrationTest {
         assertFalse(events.register());
         assertFalse(events.register());
         assertEquals(1, flaky.calls.get());
+    }
+
+    /**
+     * A watch service whose wait throws while {@code failing} is above zero (counting down), as the
+     * JDK's does with a patch of {@code AbstractWatchService.poll} that throws on jlivepatch's threads
+     * (the watch thread waits unmarked: README Known limits); else the file system's own.
+     */
+    private static final class ThrowingWait implements PatchDirectoryWatch.Events.Registrar {
+        final AtomicInteger failing;
+        final AtomicInteger polls = new AtomicInteger();
+        WatchService inner;
+
+        ThrowingWait(int failing) {
+            this.failing = new AtomicInteger(failing);
+        }
+
+        @Override
+        public WatchKey register(Path d, WatchService service) throws IOException {
+            return FILE_SYSTEM.register(d, inner); // keys of the file system's service, which the wrapper polls
+        }
+
+        @Override
+        public WatchService newService(Path d) throws IOException {
+            inner = d.getFileSystem().newWatchService();
+            return new WatchService() {
+                @Override
+                public void close() throws IOException {
+                    inner.close();
+                }
+
+                @Override
+                public WatchKey poll() {
+                    return inner.poll();
+                }
+
+                @Override
+                public WatchKey poll(long timeout, TimeUnit unit) throws InterruptedException {
+                    polls.incrementAndGet();
+                    if (failing.getAndDecrement() > 0) {
+                        throw new IllegalStateException("tripwire.hit.AbstractWatchService.poll");
+                    }
+                    return inner.poll(timeout, unit);
+                }
+
+                @Override
+                public WatchKey take() throws InterruptedException {
+                    return inner.take();
+                }
+            };
+        }
+    }
+
+    @Test
+    void aWaitForEventsThatThrowsIsGivenUpUntilTheRetryDelayNotTriedAgainAtOnce() throws Exception {
+        ThrowingWait throwing = new ThrowingWait(Integer.MAX_VALUE);
+        events = new PatchDirectoryWatch.Events(dir, throwing, 3_600_000);
+        assertFalse(events.await(10_000, () -> false), "registered: what changed before is read at once");
+        // Before, the wait's exception left await at once, and the watch thread retried at once.
+        assertTrue(events.await(3 * PatchDirectoryWatch.WAKE_SLICE_MILLIS, () -> false),
+                "the time ran out: the interval reads the directory");
+        assertEquals(1, throwing.polls.get(), "not every slice: the wait waits for the retry delay");
+    }
+
+    @Test
+    void aWaitForEventsThatThrewIsTriedAgainAfterTheRetryDelayAndSeesChangesAgain() throws Exception {
+        ThrowingWait throwing = new ThrowingWait(1);
+        events = new PatchDirectoryWatch.Events(dir, throwing, 0);
+        assertFalse(events.await(10_000, () -> false), "registered");
+        assertTrue(events.await(PatchDirectoryWatch.WAKE_SLICE_MILLIS, () -> false), "the failed wait: no change seen");
+        Files.createFile(dir.resolve("fix.jar"));
+        assertFalse(events.await(60_000, () -> false), "the file's event is seen once the wait works again");
+        assertTrue(throwing.polls.get() >= 2);
     }
 }
