@@ -441,9 +441,18 @@ final class MemberReferences {
         if (!publicOrUnread(classFileOnce(ClassLoader.getPlatformClassLoader(), owner))) {
             return "its class is not public";
         }
+        return memberClosed(access, checked, Type.getObjectType(declaring).getClassName(), binaryName);
+    }
+
+    /**
+     * The member's part of {@link #jdkClosed}: why {@code checked} may not use a member of the JDK's class
+     * {@code owner} that {@code declaring} declares (binary names) with the access flags {@code access}, or
+     * null. The class file's flags and reflection's modifiers are the same bits (JVMS 4.5, 4.6).
+     */
+    private static String memberClosed(int access, Class<?> checked, String declaring, String owner) {
         return (access & Opcodes.ACC_PRIVATE) != 0 ? "it is private"
-                : (access & Opcodes.ACC_PROTECTED) != 0 ? protectedClosed(checked,
-                Type.getObjectType(declaring).getClassName(), binaryName, (access & Opcodes.ACC_STATIC) != 0)
+                : (access & Opcodes.ACC_PROTECTED) != 0 ? protectedClosed(checked, declaring, owner,
+                (access & Opcodes.ACC_STATIC) != 0)
                 : (access & Opcodes.ACC_PUBLIC) != 0 ? null
                 : "it is package-private";
     }
@@ -1157,11 +1166,7 @@ final class MemberReferences {
         if (modifiers < 0) {
             return null; // a constructor, or not found: the other checks' to say
         }
-        return Modifier.isPrivate(modifiers) ? "it is private"
-                : Modifier.isProtected(modifiers) ? protectedClosed(checked, in[0].getName(), owner.getName(),
-                Modifier.isStatic(modifiers))
-                : Modifier.isPublic(modifiers) ? null
-                : "it is package-private";
+        return memberClosed(modifiers, checked, in[0].getName(), owner.getName());
     }
 
     /**
