@@ -57,8 +57,7 @@ final class SigningStore {
         } catch (IOException e) {
             NoSuchAlgorithmException lacked = PatchSigner.lacked(e);
             if (lacked != null) { // a PKCS12 store's integrity or encryption algorithm
-                throw new Refused(where + " cannot be read by this JDK, which lacks an algorithm the store uses ("
-                        + lacked.getMessage() + "): " + PatchSigner.LACKING, e);
+                throw lacking(where, lacked, e);
             }
             if (e.getCause() instanceof UnrecoverableKeyException) {
                 throw passwordOrDamage(where, keystore, alias, storePassword, keyPassword, e);
@@ -75,11 +74,16 @@ final class SigningStore {
             throw new Refused(where + " holds a certificate this JDK cannot read (" + e.getMessage() + "): "
                     + PatchSigner.LACKING, e);
         } catch (NoSuchAlgorithmException e) {
-            throw new Refused(where + " cannot be read by this JDK, which lacks an algorithm the store uses ("
-                    + e.getMessage() + "): " + PatchSigner.LACKING, e);
+            throw lacking(where, e, e);
         } catch (GeneralSecurityException | IllegalArgumentException | SecurityException e) {
             throw new Refused(where + " cannot be read (" + e + "): " + GIVE, e);
         }
+    }
+
+    /** The refusal of a store that uses an algorithm this JDK lacks ({@code lacked}, among {@code e}'s causes). */
+    private static Refused lacking(String where, NoSuchAlgorithmException lacked, Exception e) {
+        return new Refused(where + " cannot be read by this JDK, which lacks an algorithm the store uses ("
+                + lacked.getMessage() + "): " + PatchSigner.LACKING, e);
     }
 
     /**

@@ -49,8 +49,7 @@ final class TrialSignature {
             throw new Refused("this JDK has no SHA-256 to sign with (" + e.getMessage() + "): run jlivepatch build on"
                     + " a JDK that has", e);
         } catch (IllegalArgumentException e) { // JDK 17's JarSigner finds no signature algorithm for the key's
-            throw new Refused(what + " cannot sign on this JDK, which has no signature algorithm for it ("
-                    + e.getMessage() + "): " + PatchSigner.LACKING, e);
+            throw noAlgorithm(what, e.getMessage(), e);
         }
         byte[] signed = trial(signer, what);
         if (signed != null && !signedByOne(signed)) {
@@ -61,6 +60,12 @@ final class TrialSignature {
                     + " -groupname secp256r1");
         }
         return signer;
+    }
+
+    /** The refusal of a key, {@code what}, for which this JDK has no signature algorithm ({@code detail}: the JDK's words). */
+    private static Refused noAlgorithm(String what, String detail, Exception e) {
+        return new Refused(what + " cannot sign on this JDK, which has no signature algorithm for it (" + detail + "): "
+                + PatchSigner.LACKING, e);
     }
 
     /**
@@ -88,8 +93,7 @@ final class TrialSignature {
                 Throwable cause = e.getCause() == null ? e : e.getCause();
                 NoSuchAlgorithmException lacked = PatchSigner.lacked(e);
                 if (lacked != null) { // JDK 25's JarSigner takes the key's algorithm for the signature's
-                    throw new Refused(what + " cannot sign on this JDK, which has no signature algorithm for it ("
-                            + lacked.getMessage() + "): " + PatchSigner.LACKING, e);
+                    throw noAlgorithm(what, lacked.getMessage(), e);
                 }
                 throw new Refused(what + " cannot sign on this JDK (" + signer.getSignatureAlgorithm() + ": "
                         + cause.getMessage() + "): " + PatchSigner.LACKING, e);
