@@ -105,7 +105,7 @@ final class ListCommand implements Callable<Integer> {
             String id = p.jvm().id();
             String display = p.jvm().displayName().trim();
             int space = display.indexOf(' ');
-            sb.append(i > 0 ? "," : "").append("{\"pid\":").append(id.matches("[0-9]{1,18}") ? id : Json.string(id))
+            sb.append(i > 0 ? "," : "").append("{\"pid\":").append(isPid(id) ? id : Json.string(id))
                     .append(",\"mainClass\":").append(Json.string(space < 0 ? display : display.substring(0, space)))
                     .append(",\"jlivepatch\":").append(Json.string(answer(deadline, p))).append('}');
         }
@@ -116,7 +116,7 @@ final class ListCommand implements Callable<Integer> {
         try {
             return deadline.await(p.jlivepatch(), "attaching");
         } catch (Deadline.NoAnswer late) {
-            if (p.jvm().id().matches("[0-9]{1,18}")) {
+            if (isPid(p.jvm().id())) {
                 String trigger = AttachTrigger.afterTimeout(Long.parseLong(p.jvm().id())); // deleted if the JVM reads it no more
                 if (trigger != null) {
                     left.add("pid " + p.jvm().id() + " did not answer; " + trigger);
@@ -130,7 +130,7 @@ final class ListCommand implements Callable<Integer> {
 
     private static String jlivepatchIn(VirtualMachineDescriptor d) throws Exception {
         // A JVM that cannot start its attach listener exits: one that is at its thread limit is not asked.
-        String noRoom = d.id().matches("[0-9]{1,18}") ? AttachHeadroom.refusal(Long.parseLong(d.id())) : null;
+        String noRoom = isPid(d.id()) ? AttachHeadroom.refusal(Long.parseLong(d.id())) : null;
         if (noRoom != null) {
             return noRoom.contains("file descriptors") ? "unknown (out of file descriptors: not attached)"
                     : "unknown (at its thread limit: not attached)";
@@ -150,5 +150,10 @@ final class ListCommand implements Callable<Integer> {
         } finally {
             vm.detach();
         }
+    }
+
+    /** Whether a JVM's attach id is a pid (digits that fit a long), as it is on Linux. */
+    private static boolean isPid(String id) {
+        return id.matches("[0-9]{1,18}");
     }
 }
