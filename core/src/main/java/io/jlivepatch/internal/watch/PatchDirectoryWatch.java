@@ -631,7 +631,6 @@ public final class PatchDirectoryWatch {
          * works: until then the slices sleep and the interval reads the directory, as without events.
          */
         private long pollRetryAt;
-        private boolean pollFailed;
 
         Events(Path dir, Registrar registrar, long retryMillis) {
             this.dir = dir;
@@ -655,7 +654,7 @@ public final class PatchDirectoryWatch {
                     return false;
                 }
                 if (service == null || key == null
-                        || (pollFailed && System.currentTimeMillis() - pollRetryAt < 0)) {
+                        || (pollRetryAt != 0 && System.currentTimeMillis() - pollRetryAt < 0)) {
                     Thread.sleep(slice);
                 } else if (changed(slice)) {
                     return false;
@@ -679,8 +678,8 @@ public final class PatchDirectoryWatch {
                     pollFailed(e);
                     return false;
                 }
-                if (pollFailed) {
-                    pollFailed = false;
+                if (pollRetryAt != 0) {
+                    pollRetryAt = 0;
                     Log.get().log(Level.INFO, "watch " + dir + ": file events again");
                 }
                 if (k == null || !relevant(k)) {
@@ -703,8 +702,7 @@ public final class PatchDirectoryWatch {
         }
 
         private void pollFailed(Throwable e) {
-            if (!pollFailed) {
-                pollFailed = true;
+            if (pollRetryAt == 0) {
                 Log.get().log(Level.WARNING, "watch " + dir + ": waiting for file events failed (" + e + "); the"
                         + " directory is read every interval, and its events are waited for again every "
                         + retryMillis / 1000 + " s (a patch of the JDK's watch service that throws there?)");
