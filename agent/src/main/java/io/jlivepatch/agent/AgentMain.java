@@ -44,6 +44,14 @@ public final class AgentMain {
      * {@code list} and {@code status} say "installing" instead of "not loaded".
      */
     public static final String INSTALLING_PROPERTY = "jlivepatch.agent.installing";
+    /**
+     * Set in the target JVM by jlivepatch's first installation to the agent JAR it runs from as it was
+     * then: {@code <size> <modified, ms since the epoch> <file key>} (the JVM's file key, device and
+     * inode). The JVM reads jlivepatch's classes from that file as they are first used, for its life:
+     * the command compares the file the JVM holds open with this, and refuses to ask anything of a
+     * JVM whose JAR was overwritten in place since (cli's OverwrittenAgentJar).
+     */
+    public static final String JAR_PROPERTY = "jlivepatch.agent.jar.opened";
 
 
     private AgentMain() {
@@ -243,6 +251,7 @@ public final class AgentMain {
             System.clearProperty(PENDING_PROPERTY);
             auditPending();
             System.setProperty(VERSION_PROPERTY, version());
+            recordJar();
             if (arguments.watch() == null && arguments.patchDirectory() == null) {
                 return; // nothing to patch yet: the hooks are installed by the first operation
             }
@@ -424,6 +433,35 @@ public final class AgentMain {
      * This build's version, as {@link #VERSION_PROPERTY} publishes it: with the build, so that which
      * build runs where shows (jlivepatch list), whatever the version says.
      */
+    /**
+     * {@link #JAR_PROPERTY}, once: a later attach (a socket's reopen) finds the file as it may be now,
+     * not as it was when jlivepatch's classes began to be read from it. Nothing when this class comes
+     * from no JAR (a class directory: tests) or the file cannot be read; never throws.
+     */
+    private static void recordJar() {
+        try {
+            if (System.getProperty(JAR_PROPERTY) != null) {
+                return;
+            }
+            java.security.CodeSource source = AgentMain.class.getProtectionDomain().getCodeSource();
+            if (source == null || source.getLocation() == null || !"file".equals(source.getLocation().getProtocol())) {
+                return;
+            }
+            java.nio.file.Path jar = java.nio.file.Path.of(source.getLocation().toURI());
+            java.nio.file.attribute.BasicFileAttributes a = java.nio.file.Files.readAttributes(jar,
+                    java.nio.file.attribute.BasicFileAttributes.class);
+            if (!a.isRegularFile() || a.fileKey() == null) {
+                return;
+            }
+            // putIfAbsent: two attaches at once record the same file once (Properties is concurrent)
+            System.getProperties().putIfAbsent(JAR_PROPERTY, a.size() + " " + a.lastModifiedTime().toMillis() + " "
+                    + a.fileKey());
+        } catch (Throwable e) {
+            // out of memory included: no record, and the installation goes on; the command then
+            // cannot tell an overwritten JAR, as before
+        }
+    }
+
     static String version() {
         String version = AgentMain.class.getPackage().getImplementationVersion();
         return (version == null ? "development" : version).concat(" (build ").concat(

@@ -146,7 +146,10 @@ final class ListCommand implements Callable<Integer> {
                 // 'status <pid>' says why
                 return props.getProperty(AgentMain.FAILURE_PROPERTY) != null ? "not loaded (installation failed)" : "not loaded";
             }
-            return "loaded " + Text.clean(v);
+            // whose JAR was overwritten since: every command is refused, and says why and what to do
+            return "loaded " + Text.clean(v) + (!isPid(d.id()) || OverwrittenAgentJar.refusal(Long.parseLong(d.id()), props) == null ? ""
+                    : ", but its agent JAR was overwritten since it started ('jlivepatch status " + d.id() + "' says"
+                    + " what to do)");
         } finally {
             vm.detach();
         }

@@ -268,6 +268,12 @@ final class TargetJvm implements AutoCloseable {
                 socket = props.getProperty(LocalChannel.PROPERTY);
             }
             version = props.getProperty(AgentMain.VERSION_PROPERTY);
+            // Before anything is asked of it: a command that reached jlivepatch's classes in a JAR
+            // overwritten since would stop where it first needs one, for good (OverwrittenAgentJar).
+            String overwritten = OverwrittenAgentJar.refusal(pid, props);
+            if (overwritten != null) {
+                throw new Refused(overwritten);
+            }
         } catch (AgentLoadException | AgentInitializationException e) {
             throw new Refused("pid " + pid + " refused the jlivepatch agent (" + e.getMessage() + "); on JDK 21+"
                     + " start it with -XX:+EnableDynamicAgentLoading or with -javaagent", e);

@@ -1,0 +1,113 @@
+package io.jlivepatch.agent;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.FileTime;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipInputStream;
+import java.util.zip.ZipOutputStream;
+
+import static io.jlivepatch.agent.ServiceProcess.GREET_FIXED;
+import static io.jlivepatch.agent.ServiceProcess.ORIGINAL;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * An operator upgrades jlivepatch by copying the new JAR over the one running JVMs were started with
+ * (cp, curl -o: the same file, written in place). Each JVM keeps that file open and reads jlivepatch's
+ * classes from it as they are first used: before, the next command's first class not used yet failed
+ * to load (ZipException, invalid LOC header) and the JVM kept that failure for good: {@code status}
+ * said only "cannot reach jlivepatch ... (Broken pipe)", {@code load} "unknown outcome ... closed the
+ * connection", a stack trace went to the application's standard error, and putting the JAR back did
+ * not help. Now every command refuses before it asks the JVM anything, saying why and what to do, and
+ * the JAR put back works again (hostile trial).
+ */
+class OverwrittenAgentJarIT {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void aJvmWhoseAgentJarWasOverwrittenInPlaceIsAskedNothingUntilTheJarIsPutBack() throws Exception {
+        Path jar = dir.resolve("jlivepatch-agent.jar");
+        Files.copy(TestJars.AGENT, jar);
+        byte[] started = Files.readAllBytes(jar);
+        try (ServiceProcess service = new ServiceProcess("-javaagent:" + jar)) {
+            Cli first = Cli.run("status", service.pid());
+            assertEquals(0, first.exitCode(), first.toString());
+            FileTime startedModified = Files.getLastModifiedTime(jar);
+
+            Files.write(jar, withStamp(started, "20991231T000000.000Z")); // in place: the same inode
+            Cli status = Cli.run("status", service.pid());
+            assertEquals(1, status.exitCode(), status.toString());
+            assertTrue(status.err().contains("from " + jar + ", and that file was overwritten since the JVM opened it ("
+                    + started.length + " bytes then"), status.toString());
+            assertTrue(status.err().contains("it now holds build 20991231T000000.000Z)"), status.toString());
+            assertTrue(status.err().contains("Nothing was asked of it. Put back the JAR it started with"), status.toString());
+            assertTrue(status.err().contains("never by copying it into the file in use"), status.toString());
+            Cli load = Cli.run("load", service.pid(), TestJars.greeterFixJar(dir));
+            assertEquals(1, load.exitCode(), load.toString());
+            assertTrue(load.err().contains("was overwritten since the JVM opened it"), load.toString());
+            assertEquals(ORIGINAL, service.call());
+            String listed = lineOf(Cli.run("list").out(), service.pid());
+            assertTrue(listed.contains("but its agent JAR was overwritten since it started ('jlivepatch status "
+                    + service.pid() + "' says what to do)"), listed);
+
+            Files.write(jar, "not a JAR".getBytes(StandardCharsets.US_ASCII));
+            Cli notJar = Cli.run("status", service.pid());
+            assertEquals(1, notJar.exitCode(), notJar.toString());
+            assertTrue(notJar.err().contains("it now holds no jlivepatch JAR)"), notJar.toString());
+
+            // Put back byte for byte (a later modification time: the same build copied over itself):
+            // nothing was asked of the JVM meanwhile, so nothing failed there for good.
+            Files.write(jar, started);
+            Files.setLastModifiedTime(jar, FileTime.fromMillis(startedModified.toMillis() + 60_000));
+            Cli back = Cli.run("load", service.pid(), TestJars.greeterFixJar(dir));
+            assertEquals(0, back.exitCode(), back.toString());
+            assertEquals(GREET_FIXED, service.call());
+
+            // Renamed over the path, another build is another file: the JVM reads its own on.
+            Path next = dir.resolve("jlivepatch-agent.jar.new");
+            Files.write(next, withStamp(started, "20991231T000000.000Z"));
+            Files.move(next, jar, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            Cli unload = Cli.run("unload", service.pid(), "fix-greet");
+            assertEquals(0, unload.exitCode(), unload.toString());
+            assertEquals(ORIGINAL, service.call());
+            assertTrue(lineOf(Cli.run("list").out(), service.pid()).contains("loaded "), "listed as loaded");
+        }
+    }
+
+    /** {@code jar} with another build stamp, written again (deflated): every entry at other offsets. */
+    private static byte[] withStamp(byte[] jar, String stamp) throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (ZipInputStream in = new ZipInputStream(new java.io.ByteArrayInputStream(jar));
+             ZipOutputStream out = new ZipOutputStream(bytes)) {
+            for (ZipEntry e; (e = in.getNextEntry()) != null; ) {
+                out.putNextEntry(new ZipEntry(e.getName()));
+                if (e.getName().equals("META-INF/jlivepatch/build-stamp")) {
+                    out.write((stamp + "\n").getBytes(StandardCharsets.US_ASCII));
+                } else {
+                    in.transferTo(out);
+                }
+                out.closeEntry();
+            }
+        }
+        return bytes.toByteArray();
+    }
+
+    private static String lineOf(String listing, long pid) {
+        for (String line : listing.split("\n")) {
+            if (line.startsWith(pid + " ")) {
+                return line;
+            }
+        }
+        return "(no line for pid " + pid + " in:\n" + listing + ")";
+    }
+}
