@@ -84,6 +84,55 @@ class OverwrittenAgentJarIT {
         }
     }
 
+    /**
+     * A watched directory applies patches by itself, with nobody to read a refusal: while the JAR is
+     * overwritten, a reconcile that would change something applies nothing and says why in the log (and
+     * the audit log), and once the JAR is put back the next retry applies it.
+     */
+    @Test
+    void aWatchedDirectoryAppliesNothingWhileTheAgentJarIsOverwrittenAndGoesOnOnceItIsPutBack() throws Exception {
+        Path jar = dir.resolve("jlivepatch-agent.jar");
+        Files.copy(TestJars.AGENT, jar);
+        byte[] started = Files.readAllBytes(jar);
+        Path patches = Files.createDirectory(dir.resolve("patches"));
+        Path made = Files.createDirectory(dir.resolve("made"));
+        Path log = dir.resolve("stderr.txt");
+        try (ServiceProcess service = new ServiceProcess(ProcessBuilder.Redirect.to(log.toFile()),
+                "-javaagent:" + jar + "=patches=" + patches + ",watch=true,interval=1")) {
+            assertEquals("installed", service.awaitAgent());
+            Files.write(jar, withStamp(started, "20991231T000000.000Z"));
+            Files.move(TestJars.greeterFixJar(made), patches.resolve("fix-greet.jar"), StandardCopyOption.ATOMIC_MOVE);
+            String said = awaitLine(log, "nothing applied: jlivepatch's JAR " + jar + " was overwritten since this JVM"
+                    + " opened it");
+            assertTrue(said.contains("it now holds build 20991231T000000.000Z") && said.contains("Put back the JAR it"
+                    + " started with"), said);
+            assertEquals(ORIGINAL, service.call());
+
+            Files.write(jar, started);
+            long deadline = System.nanoTime() + 60_000_000_000L; // a bound against a hang, not a timing
+            while (!GREET_FIXED.equals(service.call()) && System.nanoTime() - deadline < 0) {
+                Thread.sleep(100);
+            }
+            assertEquals(GREET_FIXED, service.call(), "applied once the JAR was put back");
+        }
+    }
+
+    /** The first line of {@code log} that contains {@code text}, waited for (at most a minute: a bound against a hang). */
+    private static String awaitLine(Path log, String text) throws Exception {
+        long deadline = System.nanoTime() + 60_000_000_000L;
+        while (true) {
+            for (String line : Files.readAllLines(log)) {
+                if (line.contains(text)) {
+                    return line;
+                }
+            }
+            if (System.nanoTime() - deadline > 0) {
+                return String.join("\n", Files.readAllLines(log));
+            }
+            Thread.sleep(100);
+        }
+    }
+
     /** {@code jar} with another build stamp, written again (deflated): every entry at other offsets. */
     private static byte[] withStamp(byte[] jar, String stamp) throws IOException {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();

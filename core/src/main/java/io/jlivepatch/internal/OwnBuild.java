@@ -7,6 +7,7 @@ import java.net.URL;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.jar.JarEntry;
 import java.util.jar.JarFile;
 
@@ -32,6 +33,13 @@ public final class OwnBuild {
 
     static final String RESOURCE = "META-INF/jlivepatch/build-stamp";
 
+    // The JAR check() found and its size, time and file key then (overwritten()): written once,
+    // by the installation, the three before `opened`, whose volatile write publishes them.
+    private static long openedSize;
+    private static long openedModified;
+    private static Object openedKey;
+    private static volatile Path opened;
+
     private OwnBuild() {
     }
 
@@ -47,8 +55,13 @@ public final class OwnBuild {
      */
     public static void check() {
         java.security.CodeSource source = OwnBuild.class.getProtectionDomain().getCodeSource();
+        URL location = source == null ? null : source.getLocation();
         // null: the class loader is asked, without a lambda (a class of its own at every first load)
-        check(source == null ? null : source.getLocation(), null, BuildStamp.value());
+        check(location, null, BuildStamp.value());
+        Path own = jarFile(location);
+        if (own != null) {
+            remember(own); // the file as it is now, for overwritten()
+        }
     }
 
     /**
@@ -104,6 +117,70 @@ public final class OwnBuild {
                 + " or moved, which this JDK does not notice, or the JAR was replaced after this JVM loaded them."
                 + " Record the archive again with this JAR, or start without it (after a replacement under a"
                 + " running JVM: restart it); when repackaging jlivepatch, keep " + RESOURCE);
+    }
+
+    private static void remember(Path jar) {
+        try {
+            BasicFileAttributes a = Files.readAttributes(jar, BasicFileAttributes.class);
+            openedSize = a.size();
+            openedModified = a.lastModifiedTime().toMillis();
+            openedKey = a.fileKey();
+            opened = jar; // publishes the three above
+        } catch (IOException | RuntimeException e) {
+            // nothing remembered: overwritten() cannot tell, as before
+        }
+    }
+
+    /**
+     * Why jlivepatch must not start code it has not run yet, or null: the JAR its classes come from was
+     * overwritten in place since the installation (cp or curl -o of another build into the same file).
+     * The JVM reads each of jlivepatch's classes from that file when the class is first used, at the
+     * offsets its central directory gave when it was opened; after such a write that read fails, and
+     * the JVM keeps the failure for good, so an operation could stop halfway. Null too when nothing is
+     * known (no JAR, unreadable), the path now names another file (renamed over it: the JVM reads its
+     * own) or none, or the same build was written over itself (same size and build stamp).
+     */
+    public static String overwritten() {
+        Path jar = opened; // volatile read: pairs with remember()'s write
+        if (jar == null) {
+            return null;
+        }
+        try {
+            return overwritten(jar, openedSize, openedModified, openedKey, BuildStamp.value());
+        } catch (RuntimeException e) {
+            return null;
+        }
+    }
+
+    static String overwritten(Path jar, long size, long modified, Object key, String compiled) {
+        BasicFileAttributes now;
+        try {
+            now = Files.readAttributes(jar, BasicFileAttributes.class);
+        } catch (IOException e) {
+            return null; // removed, or cannot be read: the JVM reads the file it has open
+        }
+        if (key == null || !key.equals(now.fileKey())) {
+            return null;
+        }
+        long nowModified = now.lastModifiedTime().toMillis();
+        if (now.size() == size && nowModified == modified) {
+            return null;
+        }
+        String held;
+        try {
+            held = stampIn(jar);
+        } catch (IOException | RuntimeException e) {
+            held = null;
+        }
+        if (now.size() == size && compiled.equals(held)) {
+            return null; // the same build written over itself: every entry where it was
+        }
+        return "jlivepatch's JAR " + jar + " was overwritten since this JVM opened it (" + size + " bytes then, "
+                + now.size() + " now; it now holds " + (held == null ? "no jlivepatch JAR" : compiled.equals(held)
+                ? "this build at other offsets" : "build " + held) + "): this JVM reads jlivepatch's classes from it"
+                + " as they are first used, and would fail for good where it needs one not used yet. Put back the JAR"
+                + " it started with (build " + compiled + ") at that path, byte for byte, or restart the JVM; upgrade"
+                + " jlivepatch by renaming the new JAR over the old one (mv), never by copying it into the file in use";
     }
 
     /** The JAR file at {@code location}, or {@code null} when it is none (a directory, another scheme). */

@@ -106,4 +106,34 @@ class OwnBuildTest {
         }
         return jar;
     }
+
+    @Test
+    void aJarOverwrittenInPlaceWithAnotherBuildOrNoJarIsSaidWithWhatToDo() throws IOException {
+        Path jar = jar("agent.jar", BUILD + "\n");
+        java.nio.file.attribute.BasicFileAttributes then = Files.readAttributes(jar,
+                java.nio.file.attribute.BasicFileAttributes.class);
+        long modified = then.lastModifiedTime().toMillis();
+        assertNull(OwnBuild.overwritten(jar, then.size(), modified, then.fileKey(), BUILD), "as it was");
+
+        byte[] started = Files.readAllBytes(jar);
+        Files.write(jar, Files.readAllBytes(jar("other.jar", "20991231T000000.000Z\n"))); // in place: the same file
+        String other = OwnBuild.overwritten(jar, then.size(), modified - 1000, then.fileKey(), BUILD);
+        assertTrue(other != null && other.contains("jlivepatch's JAR " + jar + " was overwritten since this JVM opened it")
+                && other.contains("it now holds build 20991231T000000.000Z") && other.contains("Put back the JAR it"
+                + " started with (build " + BUILD + ") at that path, byte for byte, or restart the JVM")
+                && other.contains("never by copying it into the file in use"), other);
+        Files.writeString(jar, "not a JAR");
+        String none = OwnBuild.overwritten(jar, then.size(), modified, then.fileKey(), BUILD);
+        assertTrue(none != null && none.contains("it now holds no jlivepatch JAR"), none);
+
+        // the same build written over itself (a later time, the same size and stamp): nothing moved
+        Files.write(jar, started);
+        assertNull(OwnBuild.overwritten(jar, then.size(), modified - 1000, then.fileKey(), BUILD));
+        // another file renamed over the path: the JVM reads the one it opened; and a file removed
+        Path next = jar("next.jar", "20991231T000000.000Z\n");
+        Files.move(next, jar, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        assertNull(OwnBuild.overwritten(jar, then.size(), modified, then.fileKey(), BUILD));
+        Files.delete(jar);
+        assertNull(OwnBuild.overwritten(jar, then.size(), modified, then.fileKey(), BUILD));
+    }
 }

@@ -2,6 +2,7 @@ package io.jlivepatch.internal.watch;
 
 import io.jlivepatch.internal.ClosedAtExit;
 import io.jlivepatch.internal.Log;
+import io.jlivepatch.internal.OwnBuild;
 import io.jlivepatch.internal.OwnThread;
 import io.jlivepatch.internal.core.PatchRegistry;
 import io.jlivepatch.internal.core.Requester;
@@ -63,6 +64,8 @@ public final class PatchDirectoryWatch {
     private final WatchOptions options;
     private final WatchedDirectory directory;
     private final Reconciler reconciler;
+    /** Whether the log said that jlivepatch's JAR is overwritten, since it last was not; under {@code reconciling}. */
+    private boolean overwrittenSaid;
     private final String label;
 
     /** Replaced whole after each step; read by the MBean's threads. */
@@ -467,6 +470,21 @@ public final class PatchDirectoryWatch {
     }
 
     private void reconcile0(boolean everyFile) throws InterruptedException {
+        // Reading a new JAR and applying it runs code of jlivepatch's that may not have run yet, read
+        // from its JAR at first use: none while that JAR is overwritten (OwnBuild.overwritten), or a
+        // class would fail to load, for good, maybe halfway through a change. Only what every round
+        // has run already (the log, the status) says so; the next round looks again.
+        String overwritten = OwnBuild.overwritten();
+        if (overwritten != null) {
+            if (!overwrittenSaid) {
+                overwrittenSaid = true;
+                Log.get().log(Level.ERROR, label + ": nothing applied: " + overwritten + "; looked at again every"
+                        + " interval");
+            }
+            finish(status.desired(), "failed: nothing applied: " + overwritten);
+            return;
+        }
+        overwrittenSaid = false;
         if (drifted()) {
             Log.get().log(Level.WARNING, label + ": " + drift());
         }
