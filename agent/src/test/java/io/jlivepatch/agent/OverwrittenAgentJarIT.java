@@ -117,6 +117,53 @@ class OverwrittenAgentJarIT {
         }
     }
 
+    /**
+     * jlivepatch's MBeans, registered by a JVM that ran a command before its JAR was overwritten: a
+     * change through JMX is refused before it runs anything (its mark would install the hooks), and
+     * goes through once the JAR is put back; attribute reads (a metrics exporter) go on.
+     */
+    @Test
+    void aChangeThroughJmxIsRefusedWhileTheAgentJarIsOverwritten() throws Exception {
+        Path jar = dir.resolve("jlivepatch-agent.jar");
+        Files.copy(TestJars.AGENT, jar);
+        byte[] started = Files.readAllBytes(jar);
+        try (ServiceProcess service = new ServiceProcess("-javaagent:" + jar)) {
+            Cli load = Cli.run("load", service.pid(), TestJars.greeterFixJar(dir));
+            assertEquals(0, load.exitCode(), load.toString());
+            assertEquals(GREET_FIXED, service.call()); // the hook's first call links it
+            com.sun.tools.attach.VirtualMachine vm = com.sun.tools.attach.VirtualMachine.attach(Long.toString(service.pid()));
+            String address;
+            try {
+                address = vm.startLocalManagementAgent();
+            } finally {
+                vm.detach();
+            }
+            try (javax.management.remote.JMXConnector c = javax.management.remote.JMXConnectorFactory.connect(
+                    new javax.management.remote.JMXServiceURL(address))) {
+                javax.management.MBeanServerConnection mbs = c.getMBeanServerConnection();
+                javax.management.ObjectName patch = new javax.management.ObjectName("io.jlivepatch:type=Patch,name=fix-greet");
+                for (int i = 0; i < 6000 && !mbs.isRegistered(patch); i++) {
+                    Thread.sleep(10); // registered by a thread of jlivepatch's once the server exists: a hang bound
+                }
+                assertEquals(true, mbs.getAttribute(patch, "Enabled"));
+
+                Files.write(jar, withStamp(started, "20991231T000000.000Z"));
+                javax.management.Attribute off = new javax.management.Attribute("Enabled", false);
+                Exception refused = org.junit.jupiter.api.Assertions.assertThrows(Exception.class,
+                        () -> mbs.setAttribute(patch, off));
+                String why = String.valueOf(refused.getCause() != null ? refused.getCause().getMessage() : refused.getMessage());
+                assertTrue(why.startsWith("ILLEGAL_STATE: jlivepatch's JAR " + jar + " was overwritten since this JVM"
+                        + " opened it") && why.endsWith("; nothing was done"), refused.toString());
+                assertEquals(true, mbs.getAttribute(patch, "Enabled"), "a read goes on");
+                assertEquals(GREET_FIXED, service.call());
+
+                Files.write(jar, started);
+                mbs.setAttribute(patch, off);
+                assertEquals(ORIGINAL, service.call());
+            }
+        }
+    }
+
     /** The first line of {@code log} that contains {@code text}, waited for (at most a minute: a bound against a hang). */
     private static String awaitLine(Path log, String text) throws Exception {
         long deadline = System.nanoTime() + 60_000_000_000L;

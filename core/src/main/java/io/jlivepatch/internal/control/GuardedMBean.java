@@ -1,5 +1,6 @@
 package io.jlivepatch.internal.control;
 
+import io.jlivepatch.internal.OwnBuild;
 import io.jlivepatch.internal.bootstrap.StackRoom;
 import io.jlivepatch.internal.core.Requester;
 import io.jlivepatch.internal.patch.RecursionGuard;
@@ -44,6 +45,20 @@ class GuardedMBean extends StandardMBean {
         }
     }
 
+    /**
+     * A change, or an operation, runs code of jlivepatch's that may not have run yet, which the JVM reads
+     * from jlivepatch's JAR at its first use: refused while that JAR is overwritten in place
+     * ({@link OwnBuild#overwritten}), before the mark (whose first use installs the hooks), as the
+     * command refuses; the JAR put back, it runs. Not audited: the audit's code may be such code too.
+     * Attribute reads go on (a metrics exporter scraping).
+     */
+    static void refuseIfOverwritten() {
+        String overwritten = OwnBuild.overwritten();
+        if (overwritten != null) {
+            throw new IllegalStateException("ILLEGAL_STATE: " + overwritten + "; nothing was done");
+        }
+    }
+
     @Override
     public Object getAttribute(String attribute) throws AttributeNotFoundException, MBeanException, ReflectionException {
         // A read changes nothing: before the first patch it needs no mark, and must not make a JVM that
@@ -63,6 +78,7 @@ class GuardedMBean extends StandardMBean {
     public void setAttribute(Attribute attribute) throws AttributeNotFoundException, InvalidAttributeValueException,
             MBeanException, ReflectionException {
         requireRoom();
+        refuseIfOverwritten();
         int mark = RecursionGuard.enter();
         String before = Requester.enter(Requester.JMX);
         try {
@@ -89,6 +105,7 @@ class GuardedMBean extends StandardMBean {
     @Override
     public AttributeList setAttributes(AttributeList attributes) {
         requireRoom();
+        refuseIfOverwritten();
         int mark = RecursionGuard.enter();
         String before = Requester.enter(Requester.JMX);
         try {
@@ -102,6 +119,7 @@ class GuardedMBean extends StandardMBean {
     @Override
     public Object invoke(String actionName, Object[] params, String[] signature) throws MBeanException, ReflectionException {
         requireRoom();
+        refuseIfOverwritten();
         int mark = RecursionGuard.enter();
         String before = Requester.enter(Requester.JMX);
         try {
