@@ -13,8 +13,11 @@ import java.util.List;
  * JVM with jlivepatch 0.3 s slower (issue 14; BENCHMARKS.md, section 4). Shutdown hooks run before
  * that wait, and closing wakes the waiting thread. One hook for all, registered with the first.
  * The audit file's queue is drained here too ({@code AuditFile.drain}): its writer is a daemon
- * thread, and the lines it had not written when the JVM ended were lost. A drain waits only for
- * lines queued, at most a second, so an exit with none queued is as quick as before.
+ * thread, and the lines it had not written when the JVM ended were lost. Just before, what the exit
+ * cuts short (an operation under way, whose thread never gets to its line; a transition in progress)
+ * is queued for it ({@code PatchRegistry.recordUnfinishedAtExit}), without jlivepatch's lock, which
+ * the exiting thread may hold. A drain waits only for lines queued, at most a second, so an exit with
+ * none queued is as quick as before.
  */
 public final class ClosedAtExit implements Runnable {
 

@@ -5,59 +5,179 @@ import io.jlivepatch.Livepatch;
 import io.jlivepatch.Patch;
 import io.jlivepatch.PatchHandle;
 import io.jlivepatch.internal.core.AuditFile;
+import io.jlivepatch.internal.core.PatchRegistry;
+import io.jlivepatch.internal.core.Requester;
 import net.bytebuddy.agent.ByteBuddyAgent;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.locks.LockSupport;
 
 /**
- * Main class of a fresh JVM: writes its audit file to {@code args[0]}, registers a patch whose
- * {@code args[1]} callback ({@code prePatch} or {@code postPatch}) calls {@code System.exit(3)},
- * and enables it. The test reads how the JVM ended and what the file kept.
+ * Main class of a fresh JVM: writes its audit file to {@code args[0]} and ends the JVM with
+ * {@code System.exit(3)} in the middle of what {@code args[1]} names; the test reads how the JVM ended
+ * and what the file kept.
+ *
+ * <ul>
+ * <li>{@code prePatch}, {@code postPatch}: the callback of that name exits, in the patch's enable;
+ * <li>{@code preUnpatch}, {@code postUnpatch}: the same in its disable, after an enable that completed;
+ * <li>{@code load-elsewhere}: a load (register and enable in one step) on a thread of its own, whose
+ *     prePatch waits for good, while the main thread exits;
+ * <li>{@code disable-elsewhere}: the same with a disable's preUnpatch;
+ * <li>{@code force-elsewhere}: an enable whose transition waits for a thread inside the patched method,
+ *     then a force on a thread of its own, whose postPatch waits for good, while the main thread exits;
+ * <li>{@code enable-waits}: the main thread exits after an enable whose transition waits for such a thread;
+ * <li>{@code unload-waits}: the same after a disable (an unload's first step) whose transition waits;
+ * <li>{@code normal}: register, enable, disable, unregister, and a normal end (status 0).
+ * </ul>
  */
 public final class ExitingCallbackDriver {
 
     private ExitingCallbackDriver() {
     }
 
+    /** A thread named {@code holder} that calls the patched method waits inside it for good. */
+    private static final CountDownLatch HOLDING = new CountDownLatch(1);
+    /** A callback that waits for good (the {@code -elsewhere} scenarios) has begun. */
+    private static final CountDownLatch WAITING_CALLBACK = new CountDownLatch(1);
+
     /** The patched method. */
     public static String greet() {
+        holdIfHolder();
         return "hello";
     }
 
     /** Its replacement. */
     public static String fixedGreet() {
+        holdIfHolder();
         return "fixed";
+    }
+
+    private static void holdIfHolder() {
+        if (Thread.currentThread().getName().equals("holder")) {
+            HOLDING.countDown();
+            while (true) {
+                LockSupport.park();
+            }
+        }
     }
 
     public static void main(String[] args) throws Exception {
         AuditFile.configure(Path.of(args[0]));
         Livepatch lp = Livepatch.install(ByteBuddyAgent.install());
         String when = args[1];
-        PatchHandle h = lp.register(Patch.builder("exiting").replace(ExitingCallbackDriver.class.getMethod("greet"),
+        Patch patch = Patch.builder("exiting").replace(ExitingCallbackDriver.class.getMethod("greet"),
                 ExitingCallbackDriver.class.getMethod("fixedGreet")).callbacks(ExitingCallbackDriver.class.getName(),
                 new Callbacks() {
                     @Override
                     public void prePatch(Class<?> target) {
-                        if (when.equals("prePatch")) {
-                            System.exit(3);
-                        }
+                        act(when, "prePatch", "load-elsewhere");
                     }
 
                     @Override
                     public void postPatch(Class<?> target) {
-                        if (when.equals("postPatch")) {
-                            System.exit(3);
-                        }
+                        act(when, "postPatch", "force-elsewhere");
                     }
-                }).build());
+
+                    @Override
+                    public void preUnpatch(Class<?> target) {
+                        act(when, "preUnpatch", "disable-elsewhere");
+                    }
+
+                    @Override
+                    public void postUnpatch(Class<?> target) {
+                        act(when, "postUnpatch", null);
+                    }
+                }).build();
+        if (when.equals("load-elsewhere")) {
+            // The command's load (register and enable as one step), as the control socket runs it.
+            elsewhere(() -> PatchRegistry.installed().registerAndEnable(patch));
+            WAITING_CALLBACK.await();
+            System.exit(3);
+        }
+        PatchHandle h = lp.register(patch);
         System.out.println("registered");
         // The register's line is in the file before the enable starts (the writer is a thread of its own).
         Path audit = Path.of(args[0]);
-        for (int i = 0; i < 2000 && (!java.nio.file.Files.exists(audit) || java.nio.file.Files.size(audit) == 0); i++) {
+        for (int i = 0; i < 2000 && (!Files.exists(audit) || Files.size(audit) == 0); i++) {
             Thread.sleep(10);
         }
+        if (when.equals("enable-waits") || when.equals("force-elsewhere")) {
+            holder();
+            h.enable();
+            if (h.awaitTransition(Duration.ofMillis(1)) || !h.inTransition()) {
+                throw new AssertionError("the transition ended with a thread inside the patched method");
+            }
+            if (when.equals("force-elsewhere")) {
+                elsewhere(h::forceTransition);
+                WAITING_CALLBACK.await();
+            }
+            System.exit(3);
+        }
         h.enable();
-        h.awaitTransition(java.time.Duration.ofSeconds(20));
-        System.out.println("RESULT not exited: " + greet());
+        if (!h.awaitTransition(Duration.ofSeconds(20))) {
+            throw new AssertionError("the enable's transition did not end");
+        }
+        if (when.equals("unload-waits")) {
+            holder(); // inside the replacement now: the disable's transition waits for it
+            h.disable();
+            System.exit(3);
+        }
+        if (when.equals("disable-elsewhere")) {
+            elsewhere(h::disable);
+            WAITING_CALLBACK.await();
+            System.exit(3);
+        }
+        h.disable();
+        if (!h.awaitTransition(Duration.ofSeconds(20))) {
+            throw new AssertionError("the disable's transition did not end");
+        }
+        h.unregister();
+        System.out.println("RESULT " + (when.equals("normal") ? "ok" : "not exited") + ": " + greet());
+    }
+
+    /** Callback {@code callback} in scenario {@code when}: exits in its own scenario, waits for good in {@code waits}. */
+    private static void act(String when, String callback, String waits) {
+        if (when.equals(callback)) {
+            System.exit(3);
+        }
+        if (when.equals(waits)) {
+            WAITING_CALLBACK.countDown();
+            while (true) {
+                LockSupport.park();
+            }
+        }
+    }
+
+    @FunctionalInterface
+    private interface Call {
+        void run() throws Exception;
+    }
+
+    /**
+     * Runs {@code call} on a thread of its own, which the exit ends wherever it is, as a command's
+     * (requester {@code pid 4242 user alice}) would: the exit's line names it, not the exiting thread.
+     */
+    private static void elsewhere(Call call) {
+        Thread t = new Thread(() -> {
+            Requester.enter("pid 4242 user alice");
+            try {
+                call.run();
+            } catch (Exception e) {
+                e.printStackTrace();
+            }
+        }, "operator");
+        t.setDaemon(true);
+        t.start();
+    }
+
+    /** Starts the thread that calls the patched method and stays inside it; returns once it is there. */
+    private static void holder() throws InterruptedException {
+        Thread t = new Thread(ExitingCallbackDriver::greet, "holder");
+        t.setDaemon(true);
+        t.start();
+        HOLDING.await();
     }
 }

@@ -2,39 +2,154 @@ package io.jlivepatch.recursion;
 
 import com.acme.tripwire.ExitingCallbackDriver;
 import io.jlivepatch.ChildJvm;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * A patch callback that calls {@code System.exit} ends the JVM with its status, at once: the
- * operation holds jlivepatch's lock while the exit runs the shutdown hooks, and none of
- * jlivepatch's (the audit file's drain, the control socket's close) waits for it. The audit file
- * keeps what was done before; the operation whose callback exited is not in it (README, "Known
- * limits"). The hang bound is a detector only: the JVM ends within a second or two.
+ * The JVM's exit in the middle of an operation, or of a transition, is on record. A patch callback
+ * that calls {@code System.exit} ends the JVM with its status, at once: the operation holds
+ * jlivepatch's lock while the exit runs the shutdown hooks, and none of jlivepatch's (the audit file's
+ * drain, the control socket's close) waits for it. The audit file keeps what was done before, and a
+ * line for the operation the exit cut short, which says how far it got (README, "Known limits");
+ * before, that line was missing, and so were the records the operation kept for after it (a transition's
+ * end), though an enable whose postPatch exits had taken effect. So for an exit from another thread
+ * while an operation runs, or while a transition waits for a thread. The hang bound is a detector only:
+ * the JVM ends within a second or two.
  */
 class ExitingCallbackTest {
+
+    private static final String TARGET = "com.acme.tripwire.ExitingCallbackDriver";
+    private static final String CUT_SHORT = "cut short: the JVM exited during it (";
 
     @TempDir
     Path dir;
 
     @ParameterizedTest
-    @ValueSource(strings = {"prePatch", "postPatch"})
-    void aCallbackThatExitsEndsTheJvmWithItsStatusAndTheEarlierRecordsAreInTheFile(String callback) throws Exception {
+    @ValueSource(strings = {"prePatch", "postPatch", "preUnpatch", "postUnpatch"})
+    void aCallbackThatExitsEndsTheJvmWithItsStatusAndItsOperationIsOnRecord(String callback) throws Exception {
+        List<String> expected = new ArrayList<>(List.of("register|ok|api"));
+        switch (callback) {
+            case "prePatch" -> expected.add("enable|" + CUT_SHORT + "it had not taken effect; its prePatch callback"
+                    + " for " + TARGET + " was running)|api");
+            case "postPatch" -> {
+                expected.add("enable|" + CUT_SHORT + "it had taken effect, patching complete; its postPatch callback"
+                        + " for " + TARGET + " was running)|api");
+                expected.add("transition|ok (patching complete)|api");
+            }
+            case "preUnpatch" -> {
+                enabled(expected);
+                expected.add("disable|" + CUT_SHORT + "it had not taken effect; its preUnpatch callback for " + TARGET
+                        + " was running)|api");
+            }
+            default -> {
+                enabled(expected);
+                expected.add("disable|" + CUT_SHORT + "it had taken effect, unpatching complete; its postUnpatch"
+                        + " callback for " + TARGET + " was running)|api");
+                expected.add("transition|ok (unpatching complete)|api");
+            }
+        }
+        assertEquals(expected, recordsOfAnExit(callback));
+    }
+
+    /** The enable and its transition's end, as they are before a disable. */
+    private static void enabled(List<String> expected) {
+        expected.add("enable|ok|api");
+        expected.add("transition|ok (patching complete)|api");
+    }
+
+    /** A load (register and enable in one step) whose prePatch another thread's exit came in the middle of. */
+    @Test
+    void aLoadUnderWayWhenAnotherThreadExitsIsOnRecordWithItsRequester() throws Exception {
+        assertEquals(List.of("load|" + CUT_SHORT + "it had not taken effect; its prePatch callback for " + TARGET
+                + " was running)|pid 4242 user alice"), recordsOfAnExit("load-elsewhere"));
+    }
+
+    @Test
+    void aDisableUnderWayWhenAnotherThreadExitsIsOnRecord() throws Exception {
+        assertEquals(List.of("register|ok|api", "enable|ok|api", "transition|ok (patching complete)|api",
+                "disable|" + CUT_SHORT + "it had not taken effect; its preUnpatch callback for " + TARGET
+                        + " was running)|pid 4242 user alice"), recordsOfAnExit("disable-elsewhere"));
+    }
+
+    /** A force whose transition's end (its postPatch) another thread's exit came in the middle of: in effect. */
+    @Test
+    void aForceUnderWayWhenAnotherThreadExitsIsOnRecordWithTheTransitionsEnd() throws Exception {
+        assertEquals(List.of("register|ok|api", "enable|ok|api",
+                "force|" + CUT_SHORT + "it had taken effect, patching complete, forced; its postPatch callback for "
+                        + TARGET + " was running)|pid 4242 user alice",
+                "transition|ok (patching complete, forced)|pid 4242 user alice"), recordsOfAnExit("force-elsewhere"));
+    }
+
+    /** An enable returned, its transition waiting for a thread inside the patched method, when the JVM exits. */
+    @Test
+    void aPatchingTransitionThatWaitsForAThreadWhenTheJvmExitsIsOnRecordAsCutShort() throws Exception {
+        List<String> records = recordsOfAnExit("enable-waits");
+        assertEquals(List.of("register|ok|api", "enable|ok|api"), records.subList(0, Math.min(2, records.size())),
+                records.toString());
+        assertEquals(3, records.size(), records.toString());
+        assertHolderWaits(records.get(2), "patching");
+    }
+
+    /** An unload's disable returned, its transition waiting for a thread inside the replacement, when the JVM exits. */
+    @Test
+    void anUnpatchingTransitionThatWaitsForAThreadWhenTheJvmExitsIsOnRecordAsCutShort() throws Exception {
+        List<String> records = recordsOfAnExit("unload-waits");
+        List<String> before = List.of("register|ok|api", "enable|ok|api", "transition|ok (patching complete)|api",
+                "disable|ok|api");
+        assertEquals(before, records.subList(0, Math.min(4, records.size())), records.toString());
+        assertEquals(5, records.size(), records.toString());
+        assertHolderWaits(records.get(4), "unpatching");
+    }
+
+    /** Without an exit in the middle, the records are those of before: none cut short, none twice. */
+    @Test
+    void theRecordsOfOperationsThatEndBeforeTheExitAreAsBefore() throws Exception {
         Path audit = dir.resolve("audit.jsonl");
-        ChildJvm.Ended e = ChildJvm.run(ExitingCallbackDriver.class, List.of(), List.of(audit.toString(), callback), 60);
+        ChildJvm.runOk(ExitingCallbackDriver.class, List.of(), List.of(audit.toString(), "normal"), 60);
+        assertEquals(List.of("register|ok|api", "enable|ok|api", "transition|ok (patching complete)|api",
+                "disable|ok|api", "transition|ok (unpatching complete)|api", "unregister|ok|api"), records(audit));
+    }
+
+    /** The transition's line: cut short, on the account of whoever started it, naming the thread it waited for. */
+    private static void assertHolderWaits(String record, String target) {
+        String prefix = "transition|" + CUT_SHORT + target + " in progress, not complete: 1 thread had not moved,"
+                + " thread 'holder' (id ";
+        String suffix = ") in " + TARGET + ".greet)|jlivepatch (for api)";
+        assertTrue(record.startsWith(prefix) && record.endsWith(suffix), record);
+    }
+
+    /** Runs the driver's {@code scenario}, which exits with status 3; the audit file's records. */
+    private List<String> recordsOfAnExit(String scenario) throws Exception {
+        Path audit = dir.resolve("audit.jsonl");
+        ChildJvm.Ended e = ChildJvm.run(ExitingCallbackDriver.class, List.of(), List.of(audit.toString(), scenario),
+                60);
         assertEquals(3, e.exitCode(), e.tail());
-        assertTrue(e.output().contains("registered") && !e.output().contains("RESULT not exited"), e.tail());
-        List<String> lines = Files.readAllLines(audit);
-        assertEquals(1, lines.size(), lines.toString());
-        assertTrue(lines.get(0).contains("\"operation\":\"register\",\"patch\":\"exiting\",\"outcome\":\"ok\""),
-                lines.toString());
+        assertTrue(!e.output().contains("RESULT not exited"), e.tail());
+        return records(audit);
+    }
+
+    private static final Pattern RECORD = Pattern.compile(
+            "\"operation\":\"([^\"]*)\",\"patch\":\"exiting\",\"outcome\":\"([^\"]*)\",\"requester\":\"([^\"]*)\"");
+
+    /** Each line's operation, outcome and requester, {@code |}-separated; the patch is always {@code exiting}. */
+    private static List<String> records(Path audit) throws Exception {
+        List<String> out = new ArrayList<>();
+        for (String line : Files.readAllLines(audit)) {
+            Matcher m = RECORD.matcher(line);
+            out.add(m.find() ? m.group(1) + "|" + m.group(2) + "|" + m.group(3) : line);
+        }
+        return out;
     }
 }

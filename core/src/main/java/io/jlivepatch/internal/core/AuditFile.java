@@ -25,7 +25,9 @@ import java.util.concurrent.TimeUnit;
  * line is on disk when the operation returns, and not at all while the writer is known to be stuck.
  * The writer is a daemon thread, so the lines still queued when the JVM exits (an interrupted
  * caller's, which does not wait) are written then, within {@link #DRAIN_AT_EXIT_MS} ms
- * ({@link #drain}, run by {@link ClosedAtExit}); those that are not are counted and logged. A line
+ * ({@link #drain}, run by {@link ClosedAtExit}); those that are not are counted and logged. What the
+ * exit cuts short (an operation under way, a transition in progress) is recorded just before that drain,
+ * and drained with the rest ({@link DrainedAtExit}). A line
  * queued after that drain (a record made by another shutdown hook, or by a thread still running)
  * is waited for the same way by its own record, and counted and logged when it is not written.
  *
@@ -155,7 +157,13 @@ public final class AuditFile implements Runnable {
         new OwnThread(this, "jlivepatch-audit-file").start(); // lives as long as the JVM
     }
 
-    /** {@link #drain} for {@link ClosedAtExit}, whose hook closes what it is given. */
+    /**
+     * {@link #drain} for {@link ClosedAtExit}, whose hook closes what it is given. First, what the exit
+     * cuts short goes on record (PatchRegistry.recordUnfinishedAtExit: an operation whose callback
+     * called {@code System.exit}, one another thread's exit came in the middle of, a transition in
+     * progress), queued without waiting: its thread never gets to record it, and a thread-local's
+     * records died with it. The drain then waits for those lines with the others, within its one bound.
+     */
     private static final class DrainedAtExit implements AutoCloseable {
         private final AuditFile file;
 
@@ -165,6 +173,7 @@ public final class AuditFile implements Runnable {
 
         @Override
         public void close() {
+            PatchRegistry.recordUnfinishedAtExit(); // never throws, never waits for jlivepatch's lock
             file.drain(DRAIN_AT_EXIT_MS, Log.atExit(), true);
         }
     }

@@ -39,7 +39,9 @@ public final class AuditLog {
      *                  {@code callback}, {@code reconcile}; {@code link} (a function that failed in a class loader
      *                  that defined its class later: {@link LinkFailureAudit})
      * @param patch     the patch's name, or the JAR's path when the name is unknown
-     * @param outcome   {@code ok}, or {@code refused REASON: message}
+     * @param outcome   {@code ok}, or {@code refused REASON: message}, or {@code cut short: the JVM exited during
+     *                  it (...)} for an operation or a transition the JVM's exit came in the middle of
+     *                  ({@link Operation}, {@code PatchRegistry.recordUnfinishedAtExit})
      * @param requester who asked ({@link Requester}): {@code pid N user U}, {@code api}, {@code jmx}, {@code startup},
      *                  {@code watch}; {@code jlivepatch} for what nobody asked ({@code link}, the
      *                  {@code callback} of a class defined later)
@@ -168,6 +170,20 @@ public final class AuditLog {
      * @param provenance the patch's, or what is known of a refused JAR; {@code null} for neither
      */
     void record(String operation, String patch, String outcome, String requester, Provenance provenance) {
+        record(operation, patch, outcome, requester, provenance, true);
+    }
+
+    /**
+     * {@link #record(String, String, String, String, Provenance)} at the JVM's exit, by the audit file's
+     * drain before it waits ({@link AuditFile}'s DrainedAtExit): the line is queued, not waited for, so
+     * that the drain's one bound covers it with the others.
+     */
+    void recordAtExit(String operation, String patch, String outcome, String requester, Provenance provenance) {
+        record(operation, patch, outcome, requester, provenance, false);
+    }
+
+    private void record(String operation, String patch, String outcome, String requester, Provenance provenance,
+                        boolean await) {
         // Cut outside the lock: the raw fields may be large. Cut before cleaning, so that no escape is cut in half.
         String op = cut(operation, MAX_OPERATION);
         String name = cut(patch, MAX_PATCH);
@@ -200,7 +216,7 @@ public final class AuditLog {
                 line = f.enqueue(e.time(), op, name, result, who, source, sha256, signer);
             }
         }
-        if (f != null) {
+        if (f != null && await) {
             f.awaitWritten(line); // outside the lock: a slow write holds this record only, not the next
         }
         if (jfrStarted()) {

@@ -351,6 +351,8 @@ final class PatchCallbacks {
         }
         RUNNING.set(kind.label + " of " + c.getName());
         io.jlivepatch.internal.OwnThread.patchCodeRunsHere(); // the watch's thread retires after it
+        // Inside an operation, what a line of the JVM's exit says it was doing (a callback that exits).
+        String waited = registry.callbackRuns(kind.label, c);
         try {
             switch (kind) {
                 case PRE_PATCH -> cb.prePatch(c);
@@ -385,6 +387,7 @@ final class PatchCallbacks {
             } else {
                 RUNNING.set(before);
             }
+            registry.callbackReturned(waited);
             RecursionGuard.exit(mark);
         }
     }

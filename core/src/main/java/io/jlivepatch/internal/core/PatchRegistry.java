@@ -98,6 +98,12 @@ public final class PatchRegistry {
     private volatile Transition transition;
     private volatile RegisteredPatch transitionPatch;
     /**
+     * The transition whose end was last put on record ({@link #finish0}), written just before the
+     * commit that clears {@link #transition}: the JVM's exit between the two finds it ended, not cut
+     * short. Written under klpMutex; volatile for the exit's read without it.
+     */
+    private volatile Transition endOnRecord;
+    /**
      * Retries the transition in progress: one thread, made at install, started before the first
      * commit that needs it, retired once it completes a transition (TransitionWorker). Used under
      * klpMutex.
@@ -384,6 +390,23 @@ public final class PatchRegistry {
     /** {@link #locked(String, String, String, Step)} of a patch JAR's load, its refusals audited with {@code jar}. */
     private <T> T locked(String operation, String patchName, String note, Provenance jar, Step<T> step)
             throws PatchException {
+        return locked(operation, patchName, note, jar, jar, step);
+    }
+
+    /**
+     * {@link #locked(String, String, Step)} of registered patch {@code p}: a line the JVM's exit makes for
+     * it names its file and content, as its own line would (its refusals do not, as before).
+     */
+    private <T> T locked(String operation, RegisteredPatch p, Step<T> step) throws PatchException {
+        return locked(operation, p.name(), "", null, p.provenance(), step);
+    }
+
+    /**
+     * {@link #locked(String, String, String, Provenance, Step)}, the operation under way known as
+     * {@code recorded}'s for the line the JVM's exit makes if it comes in the middle of it ({@link Operation}).
+     */
+    private <T> T locked(String operation, String patchName, String note, Provenance jar, Provenance recorded,
+                         Step<T> step) throws PatchException {
         // Before the lock: activation may wait (bounded) for a stretch of jlivepatch's code that began
         // before it and that it cannot mark (RecursionGuard.adoptUnmarkedStretches: more at once than
         // its slots), and such a stretch may wait for this lock (the JMX set-up's observeFromNowOn):
@@ -408,21 +431,30 @@ public final class PatchRegistry {
                 throw refused(operation, patchName, noted(lockHeld(operation, patchName), note), jar);
             }
             Object[] outer = holder; // klpMutex is reentrant: a nested operation puts it back
-            boolean outermost = false;
+            Operation op = null;
+            Operation enclosing = null;
             try {
                 hold("'" + operation + "'" + (patchName == null ? "" : " of patch '" + patchName + "'"));
-                outermost = deferredHere.get() == null;
-                if (outermost) {
-                    deferredHere.set(new ArrayList<>());
+                enclosing = underWay.get();
+                if (enclosing == null) {
+                    op = new Operation(operation, patchName, Requester.current(), recorded);
+                    underWay(op);
+                } else {
+                    enclosing.enterNested(); // its lines are its own, not the enclosing one's
                 }
                 return refusing(operation, patchName, patchName, note, jar, step);
             } finally {
                 try {
-                    if (outermost) {
-                        List<Object[]> records = deferredHere.get();
-                        deferredHere.remove();
-                        if (records != null) { // null when setting it failed
-                            auditDeferred(records);
+                    if (enclosing != null) {
+                        enclosing.exitNested();
+                    } else if (op != null) { // null when making it failed (no memory): nothing was kept
+                        // Ended, then its records written, then out of the list: an exit meanwhile adds no
+                        // line for it, and takes what its thread has not taken yet (Operation.next).
+                        op.end();
+                        try {
+                            auditDeferred(op);
+                        } finally {
+                            overWith(op);
                         }
                     }
                 } finally {
@@ -452,29 +484,169 @@ public final class PatchRegistry {
 
     /**
      * Per thread, while it runs an operation ({@link #locked}, the outermost of nested ones): the
-     * records a transition ending inside it made ({@link #finish}), written after the operation's own,
-     * as the change follows its start; each {operation, subject, outcome, provenance, requester}.
-     * Per thread, not per registry: a thread waiting inside its operation for a transition to end
-     * (klpMutex released) must not collect the worker's or another operator's records. Set and read
-     * only by jlivepatch's operations, which run marked (RecursionGuard): no patch of ThreadLocal
-     * runs on their behalf.
+     * operation, which keeps the records a transition ending inside it made ({@link #finish}), written
+     * after the operation's own, as the change follows its start. Per thread, not per registry: a
+     * thread waiting inside its operation for a transition to end (klpMutex released) must not collect
+     * the worker's or another operator's records. Set and read only by jlivepatch's operations, which
+     * run marked (RecursionGuard): no patch of ThreadLocal runs on their behalf.
      */
-    private final ThreadLocal<List<Object[]>> deferredHere = new ThreadLocal<>();
+    private final ThreadLocal<Operation> underWay = new ThreadLocal<>();
     /**
-     * The thread whose reports go to its {@link #deferredHere} now: one ending a transition inside
+     * The operations under way, on every thread (several: one holds klpMutex, others wait for a
+     * transition with it released), for the JVM's exit ({@link #recordUnfinishedAtExit}), which
+     * reads them without klpMutex. Guarded by itself, held only to add, remove or copy.
+     */
+    private final List<Operation> operations = new ArrayList<>();
+    /**
+     * The thread whose reports go to its {@link #underWay} operation now: one ending a transition inside
      * its operation. Written under klpMutex; volatile for the reports of other threads (a refusal
      * before the lock), which are never deferred.
      */
     private volatile Thread deferring;
 
+    /** Makes {@code op} this thread's operation under way, seen by the JVM's exit. */
+    private void underWay(Operation op) {
+        synchronized (operations) {
+            operations.add(op); // first: one the thread-local holds is always in the list
+        }
+        try {
+            underWay.set(op);
+        } catch (RuntimeException | Error e) {
+            overWith(op);
+            throw e;
+        }
+    }
+
+    /** Ends {@link #underWay} of {@code op}: its thread runs it no more. */
+    private void overWith(Operation op) {
+        try {
+            underWay.remove();
+        } finally {
+            synchronized (operations) {
+                operations.remove(op);
+            }
+        }
+    }
+
+    /** This thread's operation under way (the outermost, when operations nest), or null outside any. */
+    private Operation here() {
+        return underWay.get();
+    }
+
     /**
-     * Writes deferred records, each with its requester; caller holds klpMutex. Never throws: it runs
+     * Says how far this thread's operation has changed things, right after a commit, for the line the
+     * JVM's exit makes if it comes before the operation's own ({@link Operation}). Never throws nor
+     * allocates: it follows commits ({@code what} is a constant).
+     */
+    private void tookEffect(String what) {
+        Operation op = here();
+        if (op != null) {
+            op.effect(what);
+        }
+    }
+
+    /**
+     * A patch callback ({@code label} of class {@code c}) starts on this thread: inside an operation,
+     * what the exit's line says it was doing. Returns what to pass to {@link #callbackReturned}. Never
+     * throws: the callback runs whatever this does.
+     */
+    String callbackRuns(String label, Class<?> c) {
+        try {
+            Operation op = here();
+            return op == null ? null : op.running("its " + label + " callback for " + c.getName() + " was running");
+        } catch (RuntimeException | LinkageError | VirtualMachineError e) {
+            return null; // no memory for the words: an exit now says less, nothing else changes
+        }
+    }
+
+    /** The callback {@link #callbackRuns} announced returned; {@code before}: what it returned. */
+    void callbackReturned(String before) {
+        Operation op = here();
+        if (op != null) {
+            op.running(before);
+        }
+    }
+
+    /**
+     * At the JVM's exit, what it cut short, on record: each operation under way (a callback of its that
+     * called {@code System.exit}, another thread's exit while it ran), its own line unless made (what
+     * was asked, by whom, how far it got: {@link Operation#outcomeAtExit}) and the records it kept for
+     * after it; then the transition in progress, if any, which the exit ends before every thread
+     * moved. Run by the audit file's drain at the exit before it waits ({@link AuditFile}), so that
+     * these lines are written within its bound, as the others still queued. Without klpMutex, which
+     * the exiting thread may hold: the operations' monitors and the list's are held only for a few
+     * field writes, and the transition's fields are volatile. Of this JVM's registry ({@link #installed}).
+     * Never throws: the exit goes on whatever fails here.
+     */
+    static void recordUnfinishedAtExit() {
+        PatchRegistry r = installed;
+        if (r == null) {
+            return;
+        }
+        try {
+            r.unfinishedAtExit();
+        } catch (RuntimeException | LinkageError | VirtualMachineError ignored) {
+            // the JVM exits either way; what was recorded before this is queued
+        }
+    }
+
+    private void unfinishedAtExit() {
+        Operation[] ops;
+        synchronized (operations) {
+            ops = operations.toArray(new Operation[0]);
+        }
+        for (Operation op : ops) {
+            List<Object[]> kept = new ArrayList<>();
+            if (op.takeAtExit(kept)) {
+                // The module openings it made, as its own line would have had them first (report).
+                for (String opening : io.jlivepatch.internal.ModuleOpenings.takeUnaudited()) {
+                    audit.recordAtExit("open", opening, "ok (noted with " + op.name + " of " + op.subject + ")",
+                            op.requester, null);
+                }
+                audit.recordAtExit(op.name, String.valueOf(op.subject), op.outcomeAtExit(), op.requester,
+                        op.provenance());
+            }
+            for (Object[] r : kept) {
+                audit.recordAtExit((String) r[0], (String) r[1], (String) r[2], (String) r[4], (Provenance) r[3]);
+            }
+        }
+        Transition t = transition;
+        RegisteredPatch p = transitionPatch; // read apart, without the lock: checked to be t's below
+        if (t != null && t != endOnRecord && p != null && p.name().equals(t.patchName())) {
+            audit.recordAtExit("transition", p.name(), transitionCutShort(t),
+                    Requester.forTransition(transitionRequester), p.provenance());
+        }
+    }
+
+    /**
+     * {@code cut short: the JVM exited during it (patching in progress, not complete: 1 thread had not
+     * moved, thread 'worker-1' (id 42) in com.acme.X.f)}, at most three threads named.
+     */
+    private static String transitionCutShort(Transition t) {
+        List<String> waiting = t.waiting();
+        StringBuilder sb = new StringBuilder("cut short: the JVM exited during it (")
+                .append(t.targetPatched() ? "patching" : "unpatching").append(" in progress, not complete");
+        if (!waiting.isEmpty()) {
+            sb.append(": ").append(waiting.size()).append(waiting.size() == 1 ? " thread had" : " threads had")
+                    .append(" not moved");
+            for (int i = 0; i < waiting.size() && i < 3; i++) {
+                sb.append(i == 0 ? ", " : "; ").append(waiting.get(i));
+            }
+            if (waiting.size() > 3) {
+                sb.append("; ...");
+            }
+        }
+        return sb.append(')').toString();
+    }
+
+    /**
+     * Writes the records {@code op} kept, each with its requester; caller holds klpMutex. Never throws: it runs
      * after the operation, committed (a failure here, out of memory for a thread-local's entry, would
      * reach the caller of an operation that took effect).
      */
-    private void auditDeferred(List<Object[]> records) {
-        for (int i = 0; i < records.size(); i++) { // indexed: an iterator would be an allocation
-            Object[] r = records.get(i);
+    private void auditDeferred(Operation op) {
+        Object[] r;
+        while ((r = op.next()) != null) { // one at a time: an exit meanwhile takes the rest
             try {
                 String before = Requester.switchTo((String) r[4]);
                 try {
@@ -739,6 +911,7 @@ public final class PatchRegistry {
                 RegisteredPatch p = resolve.run();
                 List<RegisteredPatch> next = with(stack, p);
                 stack = next; // the commit
+                tookEffect("registered");
                 announceRegistered(p, next.size());
                 report("load", p.name(), "ok (registered)", p.provenance());
                 return p;
@@ -888,6 +1061,7 @@ public final class PatchRegistry {
             RegisteredPatch p = resolve(patch, sources, Provenance.inCode(Requester.current()), null, null);
             List<RegisteredPatch> next = with(stack, p);
             stack = next; // the commit
+            tookEffect("registered");
             announceRegistered(p, next.size());
             report("register", p.name(), "ok");
             return p;
@@ -914,13 +1088,22 @@ public final class PatchRegistry {
     private void awaitNoTransition(Duration timeout) {
         long nanos = timeout.toNanos();
         Object[] mine = holder; // the wait lets go of klpMutex: whoever takes it meanwhile writes it
+        Operation op = here();
+        String before = null;
         try {
+            RegisteredPatch other = transitionPatch;
+            if (op != null && transition != null && other != null) {
+                before = op.running("it was waiting for the transition of patch '" + other.name() + "' to end");
+            }
             while (transition != null && nanos > 0) {
                 nanos = transitionDone.awaitNanos(nanos); // pairs with signalAll in finish
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt(); // stop waiting; BUSY says the rest
         } finally {
+            if (op != null) {
+                op.running(before);
+            }
             holder = mine != null ? mine : new Object[] {null, Thread.currentThread(), System.nanoTime()};
         }
     }
@@ -1077,7 +1260,7 @@ public final class PatchRegistry {
     }
 
     void enable(RegisteredPatch p) throws PatchException {
-        locked("enable", p.name(), () -> {
+        locked("enable", p, () -> {
             requireRegistered(p, "enable");
             if (transition != null && transitionPatch == p && !transition.targetPatched()) {
                 // A reversal puts p's code back on every thread: the trust policy is asked as for any
@@ -1147,7 +1330,7 @@ public final class PatchRegistry {
     }
 
     void disable(RegisteredPatch p) throws PatchException {
-        locked("disable", p.name(), () -> {
+        locked("disable", p, () -> {
             requireRegistered(p, "disable");
             if (transition != null && transitionPatch == p && transition.targetPatched()) {
                 reverse();
@@ -1278,6 +1461,7 @@ public final class PatchRegistry {
         transitionRequester = requester;
         p.setEnabled(patching);
         t.start(); // every site routes by thread state now (switchTo ends with relinkAll + syncAll)
+        tookEffect(patching ? "its patching transition in progress" : "its unpatching transition in progress");
         boolean completed = false;
         try {
             afterCommitForTests();
@@ -1417,6 +1601,8 @@ public final class PatchRegistry {
         Thread w = worker.ensureRunning();
         t.reverse(); // the commit
         p.setEnabled(t.targetPatched());
+        tookEffect(t.targetPatched() ? "its transition reversed, patching in progress"
+                : "its transition reversed, unpatching in progress");
         transitionRequester = requester;
         t.setWorker(w);
         boolean completed = false;
@@ -1479,7 +1665,7 @@ public final class PatchRegistry {
      * failures) follow the operation's own line, as the change follows its start. Caller holds klpMutex.
      */
     private boolean finish(Transition t) {
-        boolean defer = deferredHere.get() != null && deferring == null; // inside this thread's operation
+        boolean defer = here() != null && deferring == null; // inside this thread's operation
         if (defer) {
             deferring = Thread.currentThread();
         }
@@ -1513,10 +1699,15 @@ public final class PatchRegistry {
         // When the change took effect on every thread, on record (the operation's own line says
         // only that it began); before the transition is seen ended, so that whoever waited for
         // that finds the line. Never throws (report).
+        endOnRecord = t; // from here its end is on record: the exit's line must not say it was cut short
         report("transition", p.name(), "ok (" + (t.targetPatched() ? "patching" : "unpatching") + " complete"
                 + (t.forced() ? ", forced" : "") + ")", p.provenance());
         transition = null; // the commit: from here on nothing may skip the closing steps below
         transitionPatch = null;
+        if (deferring == Thread.currentThread()) { // inside this thread's operation, which ended it
+            tookEffect(t.targetPatched() ? (t.forced() ? "patching complete, forced" : "patching complete")
+                    : (t.forced() ? "unpatching complete, forced" : "unpatching complete"));
+        }
         // A patch's states count from before its postPatch, and before the replaced patches go, so
         // that a lock-free stateVersion never sees neither (StateCheck reads the stack).
         p.countStates(t.targetPatched());
@@ -1613,7 +1804,7 @@ public final class PatchRegistry {
     }
 
     void force(RegisteredPatch p) throws PatchException {
-        locked("force", p.name(), () -> {
+        locked("force", p, () -> {
             if (transition == null || transitionPatch != p) {
                 throw new PatchException(Reason.ILLEGAL_STATE, p.name(), "patch '" + p.name()
                         + "' is not in transition: there is nothing to force");
@@ -1624,6 +1815,7 @@ public final class PatchRegistry {
             // From here on there is no way back, as in the kernel: every thread is in the target state.
             t.force(); // the commit
             p.setForced(true);
+            tookEffect("forced, the transition's end in progress");
             if (!t.targetPatched()) {
                 p.setLeftByForce(); // threads inside its code were moved off it
             }
@@ -1802,7 +1994,7 @@ public final class PatchRegistry {
     }
 
     void unregister(RegisteredPatch p) throws PatchException {
-        locked("unregister", p.name(), () -> {
+        locked("unregister", p, () -> {
             requireRegistered(p, "unregister");
             if (transitionPatch == p) {
                 Transition t = transition;
@@ -1825,6 +2017,7 @@ public final class PatchRegistry {
             List<RegisteredPatch> next = without(stack, p);
             stack = next; // the commit
             p.setUnregistered();
+            tookEffect("unregistered");
             keepIfForced(p, "unregistered");
             try {
                 Log.get().log(System.Logger.Level.INFO, "''{0}'': unregistered", p.name());
@@ -2011,11 +2204,8 @@ public final class PatchRegistry {
     /** Keeps a record for the end of this thread's operation when {@link #finish} defers; whether it did. */
     private boolean deferred(String operation, String subject, String outcome, Provenance provenance) {
         if (deferring == Thread.currentThread()) {
-            List<Object[]> here = deferredHere.get();
-            if (here != null) {
-                here.add(new Object[] {operation, subject, outcome, provenance, Requester.current()});
-                return true;
-            }
+            Operation op = here();
+            return op != null && op.keep(new Object[] {operation, subject, outcome, provenance, Requester.current()});
         }
         return false;
     }
@@ -2045,6 +2235,12 @@ public final class PatchRegistry {
                         Requester.current(), null);
             }
             audit.record(operation, subject, outcome, Requester.current(), provenance);
+            // An operation's own line is made under klpMutex (its refusal before the lock comes before it
+            // is under way); the thread-local is asked only then, as before this, by a thread that runs marked.
+            Operation op = klpMutex.isHeldByCurrentThread() ? here() : null;
+            if (op != null && op.isOwnLine(operation, subject)) {
+                op.ownLineMade(); // the JVM's exit from now on needs no line of its own for it
+            }
         } catch (RuntimeException | LinkageError | VirtualMachineError ignored) {
             // a refusal or an outcome stands even when its audit entry finds no memory
         }

@@ -594,6 +594,31 @@ class AuditFileTest {
         assertEquals(null, f.currentProblem(), "the record's own bound ran out: " + f.currentProblem());
     }
 
+    /**
+     * What the JVM's exit cut short is recorded just before the drain (PatchRegistry.recordUnfinishedAtExit):
+     * its line is queued, not waited for, so that the drain's one bound covers it, rather than a record's
+     * own second before it. Its wait is raised to a day: a wait shows as a hang, not as a time.
+     */
+    @Test
+    void aRecordOfWhatTheExitCutShortIsQueuedForTheDrainNotWaitedFor() throws Exception {
+        Path file = dir.resolve("cut-short.jsonl");
+        AuditFile f = AuditFile.unstarted(file, file.toString()); // a writer that never gets to it
+        f.waitForWriteMs = java.util.concurrent.TimeUnit.DAYS.toMillis(1);
+        AuditFile before = AuditLog.file;
+        AuditLog.file = f;
+        try {
+            Thread exit = new Thread(() -> new AuditLog().recordAtExit("enable", "p",
+                    "cut short: the JVM exited during it (it had not taken effect)", "api", null), "exit");
+            exit.setDaemon(true); // a wait that must not happen lasts a day
+            exit.start();
+            exit.join(java.util.concurrent.TimeUnit.SECONDS.toMillis(30)); // a hang detector
+            assertFalse(exit.isAlive(), "the exit's record waits for its line");
+        } finally {
+            AuditLog.file = before;
+        }
+        assertEquals(1, f.drain(0, io.jlivepatch.internal.Log.get(), true)); // queued: the drain's to wait for
+    }
+
     /** Until {@code t} waits with a bound (the only such wait on its path), or has ended: then fails. */
     private static void awaitTimedWaiting(Thread t) {
         while (t.getState() != Thread.State.TIMED_WAITING && t.isAlive()) {

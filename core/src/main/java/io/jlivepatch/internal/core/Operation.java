@@ -1,0 +1,147 @@
+package io.jlivepatch.internal.core;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * One life-cycle operation under way on its thread (the outermost of {@code PatchRegistry.locked}):
+ * what was asked, by whom, how far it got, and the records it keeps for after its own line (those of
+ * a transition it ended, {@code PatchRegistry.finish}). The JVM may exit in the middle of it (one of
+ * its callbacks calls {@code System.exit}, or another thread does): its thread then never gets to
+ * those records, nor to its own line, and the audit file's drain at the exit records them from here
+ * instead ({@link #takeAtExit}, {@code PatchRegistry.recordUnfinishedAtExit}).
+ *
+ * <p>Each kept record is taken once, under this object's monitor, by the operation's thread at its end
+ * ({@link #next}) or by the exit, whichever comes first, so that none is written twice nor left. The
+ * exit writes a line for the operation itself only while its own line (its outcome, or its refusal) is
+ * not recorded yet ({@link #ownLineMade}) and it has not ended. An operation that goes on after the
+ * exit's record (another thread's exit, a slow shutdown hook) still writes what it makes after it, its
+ * own line included: the file then says that the exit began during it, and how it ended before the
+ * JVM did.
+ *
+ * <p>The monitor is held only for a few field writes, never while a callback or a write runs: the
+ * exit's hook may take it whatever the operation's thread is doing (klpMutex is another matter: the
+ * exit never waits for that).
+ */
+final class Operation {
+
+    final String name;
+    final String subject;
+    final String requester;
+
+    /** The patch's provenance for the exit's line; null for none (a patch built in code). */
+    private final Provenance provenance;
+    /**
+     * How far it had changed things, said by the exit's line ({@code patching complete}), or null
+     * while nothing had. Written by the operation's thread; read by the exit's hook.
+     */
+    private volatile String effect;
+    /** What it was waiting for when the exit came ({@code its postPatch callback for ...}), or null. */
+    private volatile String running;
+    /**
+     * Nested operations of its thread inside it (a refused call from a callback), whose lines are
+     * theirs, not its own. Its thread's only.
+     */
+    private int nested;
+
+    // Guarded by this.
+    private final List<Object[]> kept = new ArrayList<>();
+    private boolean ownLine;
+    private boolean ended;
+
+    Operation(String name, String subject, String requester, Provenance provenance) {
+        this.name = name;
+        this.subject = subject;
+        this.requester = requester;
+        this.provenance = provenance;
+    }
+
+    void effect(String what) {
+        effect = what;
+    }
+
+    /** Sets what it waits for now; returns what it waited for before, for {@link #running(String)} after. */
+    String running(String what) {
+        String before = running;
+        running = what;
+        return before;
+    }
+
+    void enterNested() {
+        nested++;
+    }
+
+    void exitNested() {
+        nested--;
+    }
+
+    /** Whether a line of {@code operation} on {@code subject} made on its thread now is its own. */
+    boolean isOwnLine(String operation, String subject) {
+        return nested == 0 && name.equals(operation) && String.valueOf(this.subject).equals(subject);
+    }
+
+    /**
+     * Keeps a record ({operation, subject, outcome, provenance, requester}) for after its own line; false
+     * once it has ended, and the caller records it itself.
+     */
+    synchronized boolean keep(Object[] record) {
+        if (ended) {
+            return false;
+        }
+        kept.add(record);
+        return true;
+    }
+
+    /**
+     * Its own line is recorded: the exit adds none. Marked after the record, so that an exit between
+     * the two writes both lines rather than neither.
+     */
+    synchronized void ownLineMade() {
+        ownLine = true;
+    }
+
+    /**
+     * Its end, on its thread: from now on the exit writes no line for it, only what it kept and its
+     * thread has not taken yet ({@link #next}).
+     */
+    synchronized void end() {
+        ended = true;
+    }
+
+    /**
+     * The next record it kept, taken for its thread to write, or null when none is left (written, or
+     * taken by the exit). One at a time, so that an exit while its thread writes them takes the rest:
+     * its thread may not get to them before the JVM ends.
+     */
+    synchronized Object[] next() {
+        return kept.isEmpty() ? null : kept.remove(0);
+    }
+
+    /**
+     * At the JVM's exit: adds the records it kept and its thread has not taken to {@code out}, and returns
+     * whether the exit writes its own line too (cut short, {@link #outcomeAtExit}): not when it made that
+     * line already, nor once it has ended. What it keeps from now on is its own to write again.
+     */
+    synchronized boolean takeAtExit(List<Object[]> out) {
+        boolean needsLine = !ownLine && !ended;
+        ownLine = true; // the exit's line is its line now
+        out.addAll(kept);
+        kept.clear();
+        return needsLine;
+    }
+
+    Provenance provenance() {
+        return provenance;
+    }
+
+    /**
+     * {@code cut short: the JVM exited during it (it had taken effect, patching complete; its postPatch
+     * callback for com.acme.Cache was running)}.
+     */
+    String outcomeAtExit() {
+        String did = effect;
+        String doing = running;
+        return "cut short: the JVM exited during it (" + (did == null ? "it had not taken effect"
+                : "it had taken effect, " + did) + (doing == null ? "" : "; " + doing) + ")";
+    }
+}

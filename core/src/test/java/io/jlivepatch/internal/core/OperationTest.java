@@ -1,0 +1,111 @@
+package io.jlivepatch.internal.core;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * An operation under way and the JVM's exit share its records: each is taken once, by whichever comes
+ * first, so that none is written twice nor left, and the exit adds a line for the operation only while
+ * its own is missing. The end-to-end cases, in a JVM that exits: ExitingCallbackTest.
+ */
+class OperationTest {
+
+    private static Object[] record(String outcome) {
+        return new Object[] {"transition", "p", outcome, null, "api"};
+    }
+
+    @Test
+    void anOperationThatEndsWritesWhatItKeptAndTheExitAfterItWritesNothing() {
+        Operation op = new Operation("enable", "p", "api", null);
+        Object[] kept = record("ok (patching complete)");
+        assertTrue(op.keep(kept));
+        op.ownLineMade();
+        op.end();
+        assertSame(kept, op.next());
+        assertNull(op.next());
+        List<Object[]> atExit = new ArrayList<>();
+        assertFalse(op.takeAtExit(atExit), "a line for an operation that ended");
+        assertEquals(List.of(), atExit);
+        assertFalse(op.keep(record("late")), "kept by an operation that ended: nobody would write it");
+    }
+
+    /** The exit while the operation's thread writes what it kept, one by one: the exit takes the rest. */
+    @Test
+    void anExitWhileTheOperationWritesWhatItKeptTakesWhatIsLeftAndAddsNoLine() {
+        Operation op = new Operation("load", "p", "api", null);
+        Object[] first = record("ok (patching complete)");
+        Object[] second = new Object[] {"unregister", "q", "ok (replaced by 'p', was enabled)", null, "api"};
+        op.keep(first);
+        op.keep(second);
+        op.end(); // no own line: a step that ended without one (a load's checks before preparing)
+        assertSame(first, op.next());
+        List<Object[]> atExit = new ArrayList<>();
+        assertFalse(op.takeAtExit(atExit), "a cut-short line for an operation that ended");
+        assertEquals(1, atExit.size());
+        assertSame(second, atExit.get(0));
+        assertNull(op.next(), "a record the exit took, written again");
+    }
+
+    @Test
+    void theExitTakesWhatWasKeptAndWritesTheOperationsLineOnceWhatTheOperationKeepsAfterIsItsOwn() {
+        Operation op = new Operation("enable", "p", "pid 1 user alice", null);
+        Object[] first = record("ok (patching complete)");
+        op.keep(first);
+        List<Object[]> atExit = new ArrayList<>();
+        assertTrue(op.takeAtExit(atExit), "no line for an operation whose own line is missing");
+        assertEquals(1, atExit.size());
+        assertSame(first, atExit.get(0));
+        assertFalse(op.takeAtExit(new ArrayList<>()), "a second line for the same operation");
+        // It goes on (another thread's exit): what it keeps after the exit's record is its own to write.
+        Object[] second = record("ok (unpatching complete)");
+        op.keep(second);
+        op.end();
+        assertSame(second, op.next());
+        assertNull(op.next());
+    }
+
+    @Test
+    void theExitAddsNoLineForAnOperationWhoseOwnLineIsOnRecord() {
+        Operation op = new Operation("disable", "p", "api", null);
+        op.ownLineMade();
+        Object[] kept = record("ok (unpatching complete)");
+        op.keep(kept);
+        List<Object[]> atExit = new ArrayList<>();
+        assertFalse(op.takeAtExit(atExit));
+        assertEquals(1, atExit.size());
+        assertSame(kept, atExit.get(0));
+    }
+
+    @Test
+    void aNestedOperationsLineIsNotTheEnclosingOnes() {
+        Operation op = new Operation("enable", "p", "api", null);
+        assertTrue(op.isOwnLine("enable", "p"));
+        assertFalse(op.isOwnLine("enable", "q"));
+        assertFalse(op.isOwnLine("disable", "p"));
+        op.enterNested();
+        assertFalse(op.isOwnLine("enable", "p"), "a refused call from one of its callbacks");
+        op.exitNested();
+        assertTrue(op.isOwnLine("enable", "p"));
+    }
+
+    @Test
+    void theExitsLineSaysHowFarItGotAndWhatItWasDoing() {
+        Operation op = new Operation("enable", "p", "api", null);
+        assertEquals("cut short: the JVM exited during it (it had not taken effect)", op.outcomeAtExit());
+        String before = op.running("its prePatch callback for com.acme.Cache was running");
+        assertNull(before);
+        assertEquals("cut short: the JVM exited during it (it had not taken effect; its prePatch callback for"
+                + " com.acme.Cache was running)", op.outcomeAtExit());
+        op.running(before);
+        op.effect("patching complete");
+        assertEquals("cut short: the JVM exited during it (it had taken effect, patching complete)", op.outcomeAtExit());
+    }
+}
