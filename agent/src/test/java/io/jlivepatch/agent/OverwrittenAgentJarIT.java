@@ -164,6 +164,29 @@ class OverwrittenAgentJarIT {
         }
     }
 
+    /**
+     * A patch loaded, then the JAR overwritten before the patched method's first call: that call links the
+     * hook with classes of jlivepatch's that nothing loaded before (the linker's site, the relink thread).
+     * Before, it found them gone, ran the method's own code for good and its function said FAILED; they
+     * are loaded with the hooks now, so the replacement runs.
+     */
+    @Test
+    void aPatchedMethodFirstCalledOnlyAfterTheJarIsOverwrittenRunsItsReplacement() throws Exception {
+        Path jar = dir.resolve("jlivepatch-agent.jar");
+        Files.copy(TestJars.AGENT, jar);
+        byte[] started = Files.readAllBytes(jar);
+        try (ServiceProcess service = new ServiceProcess("-javaagent:" + jar)) {
+            Cli load = Cli.run("load", service.pid(), TestJars.greeterFixJar(dir));
+            assertEquals(0, load.exitCode(), load.toString());
+            Files.write(jar, withStamp(started, "20991231T000000.000Z"));
+            assertEquals(GREET_FIXED, service.call());
+            Files.write(jar, started);
+            Cli status = Cli.run("status", service.pid());
+            assertTrue(status.exitCode() == 0 && status.out().contains("]: patched") && !status.out().contains("FAILED"),
+                    status.toString());
+        }
+    }
+
     /** The first line of {@code log} that contains {@code text}, waited for (at most a minute: a bound against a hang). */
     private static String awaitLine(Path log, String text) throws Exception {
         long deadline = System.nanoTime() + 60_000_000_000L;

@@ -43,6 +43,14 @@ public final class HookManager {
      */
     private volatile LinkTable table = LinkTable.EMPTY;
 
+    /**
+     * Loaded, not initialized, with this class, as ReplacementLinker's site is with the linker: a hook's
+     * first call past its gate starts one, and the JAR it would be read from then may have been
+     * overwritten in place since (OverwrittenAgentJarIT).
+     */
+    @SuppressWarnings("unused")
+    private static final Class<?> LOADED_WITH_THE_HOOKS = RelinkThread.class;
+
     // Set by activate() under this object's monitor, before `active` (a volatile write) publishes them.
     private DispatchBridge dispatch;
     private ReplacementLinker linker;

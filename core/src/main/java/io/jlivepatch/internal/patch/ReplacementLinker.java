@@ -33,6 +33,16 @@ final class ReplacementLinker implements BiFunction<Class<?>, String, MethodHand
     static final MethodHandle TRUE = MethodHandles.constant(boolean.class, true);
     static final MethodHandle FALSE = MethodHandles.constant(boolean.class, false);
 
+    /**
+     * The class a hook's first call links with that no operation loads before it (its site), loaded,
+     * not initialized, with the linker: the JVM reads jlivepatch's classes from its JAR at their first
+     * use, and one overwritten in place since can no longer serve them, for good; a patched method
+     * first called after that kept its own code, FAILED (README, "Upgrading jlivepatch while JVMs run
+     * with it"; OverwrittenAgentJarIT). HookManager's relink thread likewise.
+     */
+    @SuppressWarnings("unused")
+    private static final Class<?> LOADED_WITH_THE_LINKER = Site.class;
+
     private static final MethodHandle PASS_GATE;
     private static final MethodHandle PASS_CALLBACKS;
     private static final MethodHandle PASS_PATCH_CALLBACKS;
