@@ -146,6 +146,80 @@ class NestmateJarClassTest {
     }
 
 
+    /**
+     * A class of the patch's own loader that calls a nestmate by its name gets no nestmate: that loader
+     * defines an ordinary copy of the nestmate's class file for it, outside jarapp.Counter's nest. Before,
+     * this loaded and enabled (the checks took the copy for the nestmate), and every call of
+     * Counter.next() threw IllegalAccessError: the copy may not read Counter's private field.
+     */
+    @Test
+    void anOwnLoaderClassCallingANestmateByItsNameIsRefused() throws Exception {
+        String fix = "jarapp.fix.LpCallsPeek";
+        String peek = "jarapp.LpPeek";
+        Map<String, String> manifest = Jars.manifest("own-calls-nestmate", fix + " " + peek);
+        manifest.put("Livepatch-Nestmates", peek + "=jarapp.Counter");
+        Map<String, byte[]> entries = new LinkedHashMap<>();
+        entries.put("jarapp/fix/LpCallsPeek.class", Jars.patchClass(fix, mv -> {
+            mv.visitVarInsn(Opcodes.ALOAD, 0);
+            mv.visitMethodInsn(Opcodes.INVOKESTATIC, "jarapp/LpPeek", "peek", "(Ljarapp/Counter;)I", false);
+            mv.visitInsn(Opcodes.IRETURN);
+        }));
+        entries.put("jarapp/LpPeek.class", peekOfCount());
+        Path jar = Jars.write(dir.resolve("own-calls-nestmate.jar"), manifest, entries);
+        Jars.refused(jar, Reason.INVALID_PATCH, "class 'jarapp.fix.LpCallsPeek', which the patch's own class loader"
+                + " defines, uses 'jarapp.LpPeek', which Livepatch-Nestmates defines as a hidden nestmate of"
+                + " jarapp.Counter", "a second, ordinary copy", "IllegalAccessError", "move the code that uses it into"
+                + " the nestmate");
+    }
+
+    /**
+     * Likewise a class carried into the application: the patch's own loader defines a copy of its own
+     * from the JAR, not the class carried, whose statics the nestmates share. Before, it loaded.
+     */
+    @Test
+    void anOwnLoaderClassUsingACarriedClassIsRefused() throws Exception {
+        String fix = "jarapp.fix.LpUsesShared";
+        String carrier = "jarapp.LpCarrierOfShared";
+        Map<String, String> manifest = Jars.manifest("own-uses-carried", fix + " " + carrier);
+        manifest.put("Livepatch-Nestmates", carrier + "=jarapp.Counter");
+        manifest.put("Livepatch-New-Classes", "jarapp.LpShared");
+        Map<String, byte[]> entries = new LinkedHashMap<>();
+        entries.put("jarapp/fix/LpUsesShared.class", Jars.patchClass(fix, mv -> {
+            mv.visitMethodInsn(Opcodes.INVOKESTATIC, "jarapp/LpShared", "value", "()Ljava/lang/Object;", false);
+            mv.visitInsn(Opcodes.POP);
+            mv.visitInsn(Opcodes.ICONST_2);
+            mv.visitInsn(Opcodes.IRETURN);
+        }));
+        entries.put("jarapp/LpCarrierOfShared.class", Jars.helperClass(carrier, mv -> {
+            mv.visitMethodInsn(Opcodes.INVOKESTATIC, "jarapp/LpShared", "value", "()Ljava/lang/Object;", false);
+            mv.visitInsn(Opcodes.ARETURN);
+        }));
+        entries.put("jarapp/LpShared.class", Jars.helperClass("jarapp.LpShared", mv -> {
+            mv.visitInsn(Opcodes.ACONST_NULL);
+            mv.visitInsn(Opcodes.ARETURN);
+        }));
+        Path jar = Jars.write(dir.resolve("own-uses-carried.jar"), manifest, entries);
+        Jars.refused(jar, Reason.INVALID_PATCH, "class 'jarapp.fix.LpUsesShared', which the patch's own class loader"
+                + " defines, uses 'jarapp.LpShared', which the patch carries into the application"
+                + " (Livepatch-New-Classes)", "a second, ordinary copy", "a Livepatch-Nestmates class of its package");
+    }
+
+    /** The JAR's {@code public class jarapp.LpPeek { public static int peek(Counter c) { return c.count; } }}. */
+    private static byte[] peekOfCount() {
+        ClassWriter cw = new ClassWriter(ClassWriter.COMPUTE_MAXS);
+        cw.visit(Opcodes.V11, Opcodes.ACC_PUBLIC | Opcodes.ACC_SUPER, "jarapp/LpPeek", null, "java/lang/Object", null);
+        MethodVisitor mv = cw.visitMethod(Opcodes.ACC_PUBLIC | Opcodes.ACC_STATIC, "peek", "(Ljarapp/Counter;)I", null,
+                null);
+        mv.visitCode();
+        mv.visitVarInsn(Opcodes.ALOAD, 0);
+        mv.visitFieldInsn(Opcodes.GETFIELD, "jarapp/Counter", "count", "I");
+        mv.visitInsn(Opcodes.IRETURN);
+        mv.visitMaxs(0, 0);
+        mv.visitEnd();
+        cw.visitEnd();
+        return cw.toByteArray();
+    }
+
     /** {@code return new jarapp.Untouched().value();} */
     private static void newUntouchedValue(MethodVisitor mv) {
         mv.visitTypeInsn(Opcodes.NEW, "jarapp/Untouched");

@@ -198,6 +198,52 @@ final class ClassFileCheck {
                     + " against another version, or the class needs a name of its own"));
         }
         checkOutsideReferences(jar, targetLoader, carried);
+        checkOwnUsesOfOutside(jar, carried);
+    }
+
+    /**
+     * Refuses a class of the patch's own class loader that names a class the JAR defines outside that
+     * loader (a hidden nestmate, a carried class). The own loader finds the name in the JAR, as it finds
+     * all of the JAR's names, and defines a second, ordinary copy of that class for it: not the nestmate
+     * in its host's nest, nor the class carried into the host's loader, but one in the patch's own
+     * runtime package, with statics of its own. The checks took that class for the one defined outside
+     * (its host's access), so it loaded, status said patched, and a nestmate's use of its host's private
+     * field threw {@code IllegalAccessError} at every call (NestmateJarClassTest).
+     */
+    private static void checkOwnUsesOfOutside(PatchJar jar, List<String> carried) throws PatchException {
+        if (jar.nestmates().isEmpty()) {
+            return; // nothing is defined outside the patch's loader: a new class is carried only with a nestmate
+        }
+        List<String> own = new ArrayList<>();
+        for (String entry : jar.classes().keySet()) {
+            String name = entry.replace('/', '.');
+            if (!jar.nestmates().containsKey(name) && !carried.contains(name)) {
+                own.add(name);
+            }
+        }
+        own.sort(null); // one answer whatever the JAR's order
+        for (String cls : own) {
+            List<String> named = new ArrayList<>(namedClasses(jar.classes().get(cls.replace('.', '/'))));
+            named.sort(null);
+            for (String n : named) {
+                String used = n.replace('/', '.');
+                String host = jar.nestmates().get(used);
+                if (host == null && !carried.contains(used)) {
+                    continue;
+                }
+                String what = host != null ? "which " + PatchJar.NESTMATES + " defines as a hidden nestmate of " + host
+                        + " (a hidden class, which no class finds by its name)"
+                        : "which the patch carries into the application (" + PatchJar.NEW_CLASSES + ")";
+                throw refuse(jar, "class " + PatchJar.quote(cls) + ", which the patch's own class loader defines, uses "
+                        + PatchJar.quote(used) + ", " + what + ": that loader would define a second, ordinary copy of "
+                        + PatchJar.quote(used) + " from the JAR for it, in another runtime package than "
+                        + (host != null ? host : "the application's classes") + " and with statics of its own, where"
+                        + " its use of private or package-private members throws IllegalAccessError at every call;"
+                        + " move the code that uses it into " + (host != null ? "the nestmate (make it a "
+                        + PatchJar.CLASS + " with its own replacements)" : "a " + PatchJar.NESTMATES + " class of its"
+                        + " package"));
+            }
+        }
     }
 
     /**
