@@ -97,33 +97,55 @@ final class PatchClassLoader extends ClassLoader {
 
     @Override
     protected URL findResource(String name) {
-        if (io.jlivepatch.internal.trust.TrustPolicy.isSignatureFile(name)) {
-            // never covered by a signature (one can be added to a signed JAR unnoticed): not the patch's
-            return null;
-        }
-        byte[] found = jar.resources().get(name);
-        byte[] bytes = found != null ? found : classFile(name);
-        if (bytes == null) {
+        if (bytesOf(name) == null) {
             return null;
         }
         try {
-            return new URL(null, "jlivepatch:" + jar.name() + "/" + name, new URLStreamHandler() {
-                @Override
-                protected URLConnection openConnection(URL u) {
-                    return new URLConnection(u) {
-                        @Override
-                        public void connect() {
-                        }
-
-                        @Override
-                        public InputStream getInputStream() throws IOException {
-                            return new ByteArrayInputStream(bytes);
-                        }
-                    };
-                }
-            });
+            return new URL(null, "jlivepatch:" + jar.name() + "/" + name, entries());
         } catch (java.net.MalformedURLException e) {
             return null;
         }
+    }
+
+    /**
+     * The bytes the JAR serves as resource {@code name}, from what was checked, or null: never a signature
+     * file, which no signature covers (one can be added to a signed JAR unnoticed).
+     */
+    private byte[] bytesOf(String name) {
+        if (io.jlivepatch.internal.trust.TrustPolicy.isSignatureFile(name)) {
+            return null;
+        }
+        byte[] found = jar.resources().get(name);
+        return found != null ? found : classFile(name);
+    }
+
+    /**
+     * Opens the JAR's entry a URL names, read from the bytes that were checked, never a file. By the
+     * URL's own name, not the one it was made for: a URL resolved against one (new URL(url, "b.txt"),
+     * an XML file's relative include) read the first entry's bytes whatever it named. Made when a
+     * resource is asked for, not with the loader: a first load defines as few classes as it can.
+     */
+    private URLStreamHandler entries() {
+        return new URLStreamHandler() {
+            @Override
+            protected URLConnection openConnection(URL u) throws IOException {
+                String prefix = jar.name() + "/";
+                String file = u.getFile() + (u.getRef() == null ? "" : "#" + u.getRef()); // as findResource named it
+                byte[] bytes = file.startsWith(prefix) ? bytesOf(file.substring(prefix.length())) : null;
+                if (bytes == null) {
+                    throw new java.io.FileNotFoundException(u + ": patch '" + jar.name() + "' has no such entry");
+                }
+                return new URLConnection(u) {
+                    @Override
+                    public void connect() {
+                    }
+
+                    @Override
+                    public InputStream getInputStream() {
+                        return new ByteArrayInputStream(bytes);
+                    }
+                };
+            }
+        };
     }
 }
