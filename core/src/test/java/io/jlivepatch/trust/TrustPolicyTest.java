@@ -21,6 +21,7 @@ import java.security.cert.X509Certificate;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 
 import static io.jlivepatch.trust.Keys.PASSWORD;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -359,6 +360,37 @@ class TrustPolicyTest {
         PatchException e = assertThrows(PatchException.class, () -> TrustPolicy.fromStore(trustP12, Keys.PASSWORD)
                 .verify(both));
         assertEquals(PatchException.Reason.UNTRUSTED, e.reason());
+    }
+
+    /**
+     * The manifest's digest of a signed entry taken out, the entry kept as signed or changed: the JDK
+     * would verify nothing of an entry without a digest, but the manifest no longer matches its
+     * signature, so the JAR is refused either way, never loaded with that entry unchecked.
+     */
+    @Test
+    void anEntryWhoseManifestDigestWasTakenOutIsRefused() throws Exception {
+        UnaryOperator<byte[]> noDigest = b -> {
+            String m = new String(b, StandardCharsets.UTF_8).replace("\r\n", "\n");
+            int at = m.indexOf("Name: " + FIX);
+            int line = m.indexOf("-Digest: ", at);
+            int start = m.lastIndexOf('\n', line) + 1;
+            int end = m.indexOf('\n', line) + 1;
+            while (m.charAt(end) == ' ') { // a long value goes on in lines that start with a space
+                end = m.indexOf('\n', end) + 1;
+            }
+            String out = m.substring(0, start) + m.substring(end);
+            assertFalse(out.substring(at, out.indexOf("\n\n", at)).contains("-Digest"), out);
+            return out.replace("\n", "\r\n").getBytes(StandardCharsets.UTF_8);
+        };
+        PatchJarBytes kept = Keys.rewrite(byLeaf, Map.of("META-INF/MANIFEST.MF", noDigest), Map.of());
+        PatchJarBytes changed = Keys.rewrite(byLeaf, Map.of("META-INF/MANIFEST.MF", noDigest, FIX, b -> {
+            byte[] c = Arrays.copyOf(b, b.length);
+            c[c.length - 1] ^= 1;
+            return c;
+        }), Map.of());
+        for (PatchJarBytes jar : List.of(kept, changed)) {
+            refused(p12(), jar, "its manifest does not match its signature", "changed after signing");
+        }
     }
 
     @Test
