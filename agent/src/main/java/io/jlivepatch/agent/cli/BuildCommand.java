@@ -256,13 +256,19 @@ final class BuildCommand implements Callable<Integer> {
         return null;
     }
 
-    /** Builds into a file beside the output, signs that into the output, and removes it: a failure leaves no output. */
+    /**
+     * Builds into a file of a directory of its own, signs that into the output, and removes both: a
+     * failure leaves no output. Not beside the output: the signer opens the built JAR again by its path,
+     * and there anyone who may write the output's directory (a shared build directory) could rename
+     * another JAR over it first and have it signed with this key. The temporary directory is owner-only
+     * on POSIX systems (Files.createTempDirectory), so nobody else can put a file in its place.
+     */
     private BuildReport writeSigned(PatchBuild build, PatchSigner signer) throws IOException {
         // as PatchBuild.writeTo refuses it: the signed JAR's move into place would replace a directory or a build
         Builder.checkOutput(output, name,
                 newBuild == null ? List.of(oldBuild) : List.of(oldBuild, newBuild));
-        Path unsigned = output.toAbsolutePath().getParent()
-                .resolve("." + output.getFileName() + "." + Long.toHexString(System.nanoTime()) + ".unsigned");
+        Path scratch = Files.createTempDirectory("jlivepatch-build");
+        Path unsigned = scratch.resolve(output.getFileName() + ".unsigned");
         try {
             BuildReport report = build.writeTo(unsigned);
             if (!report.refused()) {
@@ -271,6 +277,11 @@ final class BuildCommand implements Callable<Integer> {
             return report;
         } finally {
             Files.deleteIfExists(unsigned);
+            try {
+                Files.deleteIfExists(scratch);
+            } catch (IOException e) {
+                // not empty (a writer's leftover): an owner-only directory in the temporary directory, harmless
+            }
         }
     }
 

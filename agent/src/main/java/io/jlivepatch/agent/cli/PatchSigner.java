@@ -115,11 +115,18 @@ final class PatchSigner {
         return ((X509Certificate) key.getCertificate()).getSubjectX500Principal().getName();
     }
 
+    /** Tests: run with the unsigned JAR's path before it is opened for signing; {@code null} for none. */
+    static volatile java.util.function.Consumer<Path> beforeSignForTests;
+
     /**
      * Writes {@code jar} signed to {@code out}: beside it first, then moved into place, so that a
      * failure leaves no file.
      */
     void sign(Path jar, Path out) throws IOException {
+        java.util.function.Consumer<Path> hook = beforeSignForTests;
+        if (hook != null) {
+            hook.accept(jar);
+        }
         Path tmp = out.toAbsolutePath().getParent()
                 .resolve("." + out.getFileName() + "." + Long.toHexString(System.nanoTime()) + ".signing");
         try {

@@ -413,6 +413,80 @@ class OfflineRefusalsTest {
     }
 
     /**
+     * build --sign signs the JAR it built, written in a directory of its own: never a file put in its
+     * place in the output's directory, which another user may write (a shared build directory). Before,
+     * the built JAR was written beside the output and opened again by its path to be signed, so a JAR
+     * renamed over it there was signed with the key, and every JVM trusting it would load that.
+     */
+    @Test
+    void buildSignsTheJarItBuiltNotOneRenamedOverItBesideTheOutput() throws Exception {
+        Path shared = Files.createDirectory(tmp.resolve("shared"));
+        Path out = shared.resolve("fix.jar");
+        Path old = greeter("old", "return \"hello \" + name;");
+        Path fixed = greeter("new", "return \"hello \" + name.trim();");
+        Path password = Files.writeString(tmp.resolve("password"), "store-secret\n");
+        Path p12 = tmp.resolve("keys.p12");
+        keytool("-genkeypair", "-alias", "fix", "-dname", "CN=Fix", "-keyalg", "EC", "-groupname", "secp256r1",
+                "-keystore", p12.toString(), "-storepass", "store-secret");
+        Path evil = tmp.resolve("evil.jar");
+        Manifest m = new Manifest();
+        m.getMainAttributes().put(Attributes.Name.MANIFEST_VERSION, "1.0");
+        m.getMainAttributes().putValue("Livepatch-Name", "fix");
+        try (JarOutputStream jos = new JarOutputStream(Files.newOutputStream(evil), m)) {
+            jos.putNextEntry(new JarEntry("com/acme/Evil.class"));
+            jos.write(new byte[] {1, 2, 3});
+            jos.closeEntry();
+        }
+        List<Path> signed = new java.util.ArrayList<>();
+        PatchSigner.beforeSignForTests = jar -> {
+            signed.add(jar);
+            // the other user: its JAR over every file in the output's directory, as the signer opens it
+            try (Stream<Path> files = Files.list(shared)) {
+                for (Path f : files.toList()) {
+                    Files.copy(evil, f, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                }
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        };
+        Run r;
+        try {
+            r = signBuild(out, old, fixed, p12, password);
+        } finally {
+            PatchSigner.beforeSignForTests = null;
+        }
+        assertEquals(Main.DONE, r.code(), r.err());
+        java.util.Set<String> names = new java.util.HashSet<>();
+        try (java.util.jar.JarFile jar = new java.util.jar.JarFile(out.toFile())) {
+            jar.stream().forEach(e -> names.add(e.getName()));
+        }
+        assertFalse(names.contains("com/acme/Evil.class"), "signed the other user's JAR: " + names);
+        assertTrue(names.contains("META-INF/jlivepatch/old-classes.properties"), "the JAR built: " + names);
+        assertEquals(1, signed.size());
+        Path scratch = signed.get(0).getParent();
+        assertFalse(Files.exists(scratch), "its directory is removed: " + scratch);
+        assertEquals(List.of("fix.jar"), list(shared), "nothing else written beside the output");
+        if (java.nio.file.FileSystems.getDefault().supportedFileAttributeViews().contains("posix")) {
+            // known only while it exists: its permissions are checked by a second build's hook
+            PatchSigner.beforeSignForTests = jar -> {
+                try {
+                    assertEquals("rwx------", java.nio.file.attribute.PosixFilePermissions.toString(
+                            Files.getPosixFilePermissions(jar.getParent())), "owner-only: " + jar.getParent());
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            };
+            try {
+                Files.delete(out);
+                Run again = signBuild(out, old, fixed, p12, password);
+                assertEquals(Main.DONE, again.code(), again.err());
+            } finally {
+                PatchSigner.beforeSignForTests = null;
+            }
+        }
+    }
+
+    /**
      * build --sign with a keystore file that is no key store or a damaged one, said apart from a wrong
      * password where the JDK tells them apart, and naming both where it cannot: a directory, an empty
      * file, a file this user cannot read, a truncated PKCS12 file, a text file, a file of 3 GiB; a
