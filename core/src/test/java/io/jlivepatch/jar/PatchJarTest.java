@@ -187,6 +187,41 @@ class PatchJarTest {
         assertTrue(next0.loaders().stream().allMatch(l -> l.state() == FunctionStatus.State.PATCHED), next0.toString());
     }
 
+    /**
+     * The JAR's file is read once, at load: the file rewritten afterwards changes nothing that runs,
+     * neither at enable nor in a class loader that defines the target later, nor a resource it reads.
+     */
+    @Test
+    void aJarRewrittenAfterItsLoadChangesNothingThatRuns() throws Throwable {
+        Path jar = dir.resolve("read-once.jar");
+        writeAnswering(jar, 41, "first");
+        PatchHandle h = lp().load(jar);
+        writeAnswering(jar, 666, "second"); // the same names, other code: only a new load would read it
+        h.enable();
+        assertTrue(h.awaitTransition(java.time.Duration.ofSeconds(30)));
+        assertEquals(41, new Counter().next());
+        ClassLoader other = new IsolatedLoader(Counter.class.getName());
+        Class<?> otherCounter = Class.forName(Counter.class.getName(), true, other);
+        Object instance = otherCounter.getConstructor().newInstance();
+        assertEquals(41, (int) MethodHandles.publicLookup().findVirtual(otherCounter, "next",
+                MethodType.methodType(int.class)).invoke(instance), "a class loader arriving after the rewrite");
+        ClassLoader patchLoader = h.patch().replacements().get(0).replacement().getDeclaringClass().getClassLoader();
+        try (java.io.InputStream in = patchLoader.getResourceAsStream("jarapp/fix/note.txt")) {
+            assertEquals("first", new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8));
+        }
+    }
+
+    /** A patch JAR whose jarapp.fix.LpOnce.next(Counter) returns {@code answer}, with a resource holding {@code note}. */
+    private static void writeAnswering(Path jar, int answer, String note) throws IOException {
+        Map<String, byte[]> entries = new java.util.LinkedHashMap<>();
+        entries.put("jarapp/fix/LpOnce.class", Jars.patchClass("jarapp.fix.LpOnce", mv -> {
+            mv.visitIntInsn(org.objectweb.asm.Opcodes.SIPUSH, answer);
+            mv.visitInsn(org.objectweb.asm.Opcodes.IRETURN);
+        }));
+        entries.put("jarapp/fix/note.txt", note.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        Jars.write(jar, Jars.manifest("fix-read-once", "jarapp.fix.LpOnce"), entries);
+    }
+
     @Test
     void afterUnregisterThePatchClassLoaderIsCollected() throws Exception {
         WeakReference<ClassLoader> loader = loadUseAndRemove();
@@ -269,6 +304,10 @@ class PatchJarTest {
         assertRefused(PatchException.Reason.INVALID_PATCH, "does not contain",
                 write("missing.jar", Map.of("Livepatch-Name", "m", "Livepatch-Class", "jarapp.fix.Absent"),
                         "jarapp.fix.CounterFix"));
+        // one the application has, whose copy the patch's loader would find in the application, not in the JAR
+        assertRefused(PatchException.Reason.INVALID_PATCH, "names 'jarapp.fix.TaggedFix', which the JAR does not"
+                + " contain", write("elsewhere.jar", Map.of("Livepatch-Name", "m", "Livepatch-Class",
+                "jarapp.fix.CounterFix jarapp.fix.TaggedFix"), "jarapp.fix.CounterFix"));
         assertRefused(PatchException.Reason.SIGNATURE_MISMATCH, "not public static",
                 jar("notstatic.jar", "not-static", "jarapp.fix.NotStaticFix"));
         assertRefused(PatchException.Reason.INVALID_PATCH, "no method annotated",
