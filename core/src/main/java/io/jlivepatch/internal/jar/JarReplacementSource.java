@@ -11,15 +11,18 @@ import java.lang.reflect.Method;
 final class JarReplacementSource implements ReplacementSource {
 
     private final PatchClasses classes;
+    /** The class whose method this replaces (or whose callback this is). */
+    private final String target;
     private final String patchClassName;
     private final String method;
     private final String descriptor;
     private final int[] nextParameters;
 
     /** @param nextParameters the method's {@code @Next} parameters, from its class file (ReplacesScanner) */
-    JarReplacementSource(PatchClasses classes, String patchClassName, String method, String descriptor,
+    JarReplacementSource(PatchClasses classes, String target, String patchClassName, String method, String descriptor,
                          int[] nextParameters) {
         this.classes = classes;
+        this.target = target;
         this.patchClassName = patchClassName;
         this.method = method;
         this.descriptor = descriptor;
@@ -63,6 +66,7 @@ final class JarReplacementSource implements ReplacementSource {
 
     @Override
     public MethodHandle handleFor(ClassLoader targetLoader) throws ReflectiveOperationException {
+        classes.checkVersion(target, targetLoader); // a loader defining the class after the load's check
         Method m = method(targetLoader);
         if (m.getDeclaringClass().isHidden()) {
             // a nestmate of the target: the lookup its definition returned reaches it

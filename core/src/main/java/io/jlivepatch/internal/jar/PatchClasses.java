@@ -42,6 +42,8 @@ final class PatchClasses {
         PatchClassLoader loader;
         final Map<Class<?>, MethodHandles.Lookup> carriers = new HashMap<>();
         final Map<Class<?>, ClassInit> initializations = new HashMap<>();
+        /** Target class to why this loader's copy is not the version the JAR was built against; "" when it is. */
+        final Map<String, String> versions = new HashMap<>();
     }
 
     /** Per-target state, held by a class the target loader defined (a ClassValue lives in its class). */
@@ -87,6 +89,49 @@ final class PatchClasses {
             t.defined.put(patchClass, c);
         }
         return c;
+    }
+
+    /**
+     * Refuses a replacement of {@code target} for {@code targetLoader} when the JAR records the version
+     * of that class it was built against ({@link PatchJar#oldDigests}) and the loader's copy is another,
+     * as the load refuses it for the loaders that have the class then (PatchJarLoader.checkBuiltAgainst,
+     * whose reading of the class file through its loader this repeats). A loader that defines the class
+     * later (a webapp redeployed with another build) was checked by nothing: a patch built for 1.0 replaced
+     * the method of 1.1 there (LaterLoaderVersionTest). Once per loader and class; the loader's code runs
+     * (its getResourceAsStream) under this lock, as in classFor's loading through it.
+     */
+    synchronized void checkVersion(String target, ClassLoader targetLoader) throws ReflectiveOperationException {
+        String built = jar.oldDigests().get(target);
+        if (built == null) {
+            return; // a hand-written JAR records none
+        }
+        PerTarget t = stateOf(targetLoader);
+        String failure = t.versions.get(target);
+        if (failure == null) {
+            String resource = target.replace('.', '/') + ".class";
+            byte[] running;
+            try (java.io.InputStream in = targetLoader == null ? ClassLoader.getSystemResourceAsStream(resource)
+                    : targetLoader.getResourceAsStream(resource)) {
+                running = in == null ? null : in.readAllBytes();
+            } catch (java.io.IOException | RuntimeException e) {
+                running = null;
+            }
+            if (running == null) {
+                failure = "patch JAR " + jar.source() + " was built against a version of " + target + ", and this"
+                        + " class loader's class file of it cannot be read to check it: its copy keeps its own code";
+            } else if (!io.jlivepatch.internal.format.ClassDigest.ofFile(running).equals(jar.oldFileDigests()
+                    .get(target)) && !io.jlivepatch.internal.format.ClassDigest.of(running).equals(built)) {
+                failure = "patch JAR " + jar.source() + " was built against another version of " + target + " than"
+                        + " this class loader's: its copy keeps its own code; for it, build a patch from the sources of"
+                        + " the version it runs (jlivepatch build --old <that build>)";
+            } else {
+                failure = "";
+            }
+            t.versions.put(target, failure);
+        }
+        if (!failure.isEmpty()) {
+            throw new ReflectiveOperationException(failure);
+        }
     }
 
     /** What this defined for {@code targetLoader} ({@code null}: the boot loader). Caller holds this. */

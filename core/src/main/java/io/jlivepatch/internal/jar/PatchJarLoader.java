@@ -202,8 +202,8 @@ public final class PatchJarLoader {
         for (int i = 0; i < entries.size(); i++) {
             ReplacesScanner.Entry e = entries.get(i);
             String descriptor = descriptors.get(i);
-            JarReplacementSource source = new JarReplacementSource(classes, e.patchClass(), e.replacement(),
-                    e.replacementDesc(), e.nextParameters());
+            JarReplacementSource source = new JarReplacementSource(classes, e.target(), e.patchClass(),
+                    e.replacement(), e.replacementDesc(), e.nextParameters());
             Method m;
             try {
                 m = source.method(primary);
@@ -397,8 +397,8 @@ public final class PatchJarLoader {
                 kinds = new java.util.HashMap<>();
                 byClass.put(e.target(), kinds);
             }
-            JarReplacementSource source = new JarReplacementSource(classes, e.patchClass(), e.method(),
-                    CallbackScanner.DESCRIPTOR, new int[0]); // a callback has no @Next
+            JarReplacementSource source = new JarReplacementSource(classes, e.target(), e.patchClass(),
+                    e.method(), CallbackScanner.DESCRIPTOR, new int[0]); // a callback has no @Next
             try {
                 source.method(primary); // linked now, as a replacement is, so that enable finds no surprise
             } catch (ReflectiveOperationException | LinkageError | RuntimeException ex) {
