@@ -56,6 +56,65 @@ class OfflineRefusalsTest {
         }
     }
 
+    /**
+     * A class of the patch's own loader naming a Livepatch-Nestmates class is refused by inspect and
+     * install as by the target (that loader would define a second, ordinary copy of the nestmate for it),
+     * with no JVM to load it into; before, both took the JAR.
+     */
+    @Test
+    void inspectAndInstallRefuseAnOwnLoaderClassNamingANestmate() throws Exception {
+        Manifest m = new Manifest();
+        m.getMainAttributes().put(Attributes.Name.MANIFEST_VERSION, "1.0");
+        m.getMainAttributes().putValue("Livepatch-Name", "own-calls-nestmate");
+        m.getMainAttributes().putValue("Livepatch-Class", "com.acme.fix.Fix");
+        m.getMainAttributes().putValue("Livepatch-Nestmates", "com.acme.GreeterPeek=com.acme.Greeter");
+        Path jar = tmp.resolve("own-calls-nestmate.jar");
+        try (OutputStream o = Files.newOutputStream(jar); JarOutputStream j = new JarOutputStream(o, m)) {
+            j.putNextEntry(new JarEntry("com/acme/fix/Fix.class"));
+            j.write(callingPeek());
+            j.closeEntry();
+            j.putNextEntry(new JarEntry("com/acme/GreeterPeek.class"));
+            org.objectweb.asm.ClassWriter peek = new org.objectweb.asm.ClassWriter(0);
+            peek.visit(org.objectweb.asm.Opcodes.V11, org.objectweb.asm.Opcodes.ACC_PUBLIC, "com/acme/GreeterPeek",
+                    null, "java/lang/Object", null);
+            peek.visitEnd();
+            j.write(peek.toByteArray());
+            j.closeEntry();
+        }
+        Path dir = Files.createDirectory(tmp.resolve("patches"));
+        String why = "class 'com.acme.fix.Fix', which the patch's own class loader defines, uses"
+                + " 'com.acme.GreeterPeek', which Livepatch-Nestmates defines as a hidden nestmate of com.acme.Greeter";
+        refused(run("inspect", jar.toString()), "INVALID_PATCH: patch JAR " + jar, why);
+        refused(run("install", jar.toString(), dir.toString()), "INVALID_PATCH: patch JAR " + jar, why);
+        assertEquals(List.of(), list(dir), "nothing installed");
+    }
+
+    /**
+     * {@code public class com.acme.fix.Fix { @Replaces(target = "com.acme.Greeter", method = "greet") public
+     * static String greet(Greeter self, String name) { com.acme.GreeterPeek.class; return name; } }}.
+     */
+    private static byte[] callingPeek() {
+        org.objectweb.asm.ClassWriter cw = new org.objectweb.asm.ClassWriter(org.objectweb.asm.ClassWriter.COMPUTE_MAXS);
+        cw.visit(org.objectweb.asm.Opcodes.V11, org.objectweb.asm.Opcodes.ACC_PUBLIC, "com/acme/fix/Fix", null,
+                "java/lang/Object", null);
+        org.objectweb.asm.MethodVisitor mv = cw.visitMethod(org.objectweb.asm.Opcodes.ACC_PUBLIC
+                | org.objectweb.asm.Opcodes.ACC_STATIC, "greet", "(Lcom/acme/Greeter;Ljava/lang/String;)Ljava/lang/String;",
+                null, null);
+        org.objectweb.asm.AnnotationVisitor av = mv.visitAnnotation("Lio/jlivepatch/Replaces;", true);
+        av.visit("target", "com.acme.Greeter");
+        av.visit("method", "greet");
+        av.visitEnd();
+        mv.visitCode();
+        mv.visitLdcInsn(org.objectweb.asm.Type.getObjectType("com/acme/GreeterPeek"));
+        mv.visitInsn(org.objectweb.asm.Opcodes.POP);
+        mv.visitVarInsn(org.objectweb.asm.Opcodes.ALOAD, 1);
+        mv.visitInsn(org.objectweb.asm.Opcodes.ARETURN);
+        mv.visitMaxs(0, 0);
+        mv.visitEnd();
+        cw.visitEnd();
+        return cw.toByteArray();
+    }
+
     /** A patch JAR as install reads it: its manifest and its Livepatch-Class entry (not loaded here). */
     private Path patchJar(String file, String name) throws IOException {
         Manifest m = new Manifest();

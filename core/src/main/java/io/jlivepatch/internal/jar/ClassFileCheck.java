@@ -198,7 +198,7 @@ final class ClassFileCheck {
                     + " against another version, or the class needs a name of its own"));
         }
         checkOutsideReferences(jar, targetLoader, carried);
-        checkOwnUsesOfOutside(jar, carried);
+        // checkOwnUsesOfOutside, of the same family, needs no loader: ReplacesScanner.scanChecked runs it
     }
 
     /**
@@ -208,9 +208,10 @@ final class ClassFileCheck {
      * in its host's nest, nor the class carried into the host's loader, but one in the patch's own
      * runtime package, with statics of its own. The checks took that class for the one defined outside
      * (its host's access), so it loaded, status said patched, and a nestmate's use of its host's private
-     * field threw {@code IllegalAccessError} at every call (NestmateJarClassTest).
+     * field threw {@code IllegalAccessError} at every call (NestmateJarClassTest). It needs no loader, so
+     * {@code inspect}, {@code install} and the command's check make it too (ReplacesScanner.scanChecked).
      */
-    private static void checkOwnUsesOfOutside(PatchJar jar, List<String> carried) throws PatchException {
+    static void checkOwnUsesOfOutside(PatchJar jar, List<String> carried) throws PatchException {
         if (jar.nestmates().isEmpty()) {
             return; // nothing is defined outside the patch's loader: a new class is carried only with a nestmate
         }

@@ -74,6 +74,7 @@ public final class ReplacesScanner {
      */
     public static List<Entry> scanChecked(PatchJar jar) throws PatchException {
         ClassFileCheck.parseAll(jar);
+        ClassFileCheck.checkOwnUsesOfOutside(jar, PatchJarLoader.carriedClasses(jar));
         List<Entry> entries = scan(jar);
         for (Entry e : entries) {
             if (jar.classes().containsKey(e.target().replace('.', '/'))) {
