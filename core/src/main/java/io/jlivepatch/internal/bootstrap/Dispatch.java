@@ -15,6 +15,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.BiConsumer;
 import java.util.function.BiFunction;
 import java.util.function.BiPredicate;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
 import java.util.function.ToIntFunction;
@@ -98,6 +99,13 @@ public final class Dispatch {
 
     // Written once by install(); read by bootstrap and relink under LINK_LOCK.
     private static volatile BiFunction<Class<?>, String, MethodHandle[]> resolver;
+
+    /**
+     * The sites whose resolution runs now, on the thread that holds LINK_LOCK, or {@code null}: for the
+     * resolver to ask whether it relinks a site that runs a patch ({@link #relinking}). Written and read
+     * under LINK_LOCK only.
+     */
+    private static Sites resolving;
 
     private Dispatch() {
     }
@@ -191,7 +199,8 @@ public final class Dispatch {
                     }
                 }
                 if (!nested && !sites.resolved) {
-                    VirtualMachineError e = sites.resolve(null);
+                    // A first link: resolve returns a shortage or nothing (relinking() says false).
+                    VirtualMachineError e = (VirtualMachineError) sites.resolve(null);
                     if (e != null) {
                         // The first call came at the edge of its thread's stack, or when the heap or
                         // metaspace had no room for the link: linked now, the site would run the
@@ -233,10 +242,13 @@ public final class Dispatch {
     private static VirtualMachineError resolvePending(List<MutableCallSite> changed) {
         Sites s;
         while ((s = PENDING.peek()) != null) {
-            VirtualMachineError e = s.resolve(changed); // may queue more: each site is created once, so this ends
-            if (e != null) {
-                return e;
+            Throwable t = s.resolve(changed); // may queue more: each site is created once, so this ends
+            if (shortage(t)) {
+                return (VirtualMachineError) t;
             }
+            // Else resolved, or a site that runs a patch whose relink failed otherwise: it keeps the
+            // version it runs (resolve), as the change that queued it, undone since, says; the next
+            // relink of its route links it again. Not thrown: a first call of another method must not fail.
             PENDING.remove(s);
             s.queued = false;
         }
@@ -353,9 +365,14 @@ public final class Dispatch {
      * @throws VirtualMachineError the {@link StackOverflowError} or {@link OutOfMemoryError} a site's
      *         resolution met, once every other site is relinked: that site keeps its targets and stays
      *         queued for the next link or relink
+     * @throws IllegalStateException when the resolution of a site that ran a patch failed otherwise (its
+     *         cause says how), once every other site is relinked: that site keeps its targets, so the
+     *         method runs the version it ran, and the caller undoes the change or tries it again; not
+     *         queued, so that no first call of another method meets that failure
      */
     public static void relink(BiPredicate<Class<?>, String> which) {
         VirtualMachineError shortage;
+        IllegalStateException failed = null;
         int mark = Recursion.enter();
         try {
             synchronized (LINK_LOCK) {
@@ -368,10 +385,18 @@ public final class Dispatch {
                         continue;
                     }
                     for (Sites s : SITES.get(c).values()) {
-                        if ((which == null || which.test(c, s.methodKey)) && s.resolve(changed) != null) {
+                        if (which != null && !which.test(c, s.methodKey)) {
+                            continue;
+                        }
+                        Throwable t = s.resolve(changed);
+                        if (shortage(t)) {
                             // Out of stack or memory: the site keeps its targets (resolve) and is queued,
                             // so that the next link or relink resolves it; the retry below may already.
                             queue(s);
+                        } else if (t != null && failed == null) {
+                            // The site keeps its targets (resolve): the first such failure goes to the caller.
+                            failed = new IllegalStateException("linking the hook of " + c.getName() + "."
+                                    + s.methodKey + " failed (" + t + ")", t);
                         }
                     }
                 }
@@ -394,6 +419,26 @@ public final class Dispatch {
             // again (a transition's end), as for any failure of the change.
             throw shortage;
         }
+        if (failed != null) {
+            throw failed; // the same: the site keeps the version it ran, which the undone change says runs
+        }
+    }
+
+    /**
+     * Whether the resolution that runs now, on this thread, relinks a site that runs a patch (its guard
+     * is not false): its resolver's failure then keeps the site's targets and goes to the relink's
+     * caller ({@link #relink}), rather than sending the method to its own code, which neither the
+     * change nor the state before it says runs. A first link, or a site that runs its own code
+     * already, has nothing better to keep: the resolver reports its failure and the own code runs.
+     */
+    public static boolean relinking() {
+        Sites s = resolving;
+        return s != null && Thread.holdsLock(LINK_LOCK) && s.resolved && s.guard.getTarget() != FALSE;
+    }
+
+    /** Whether {@code t}, from a site's resolution, is a shortage of stack or memory (else a relink's failure). */
+    private static boolean shortage(Throwable t) {
+        return t instanceof StackOverflowError || t instanceof OutOfMemoryError;
     }
 
     /**
@@ -445,10 +490,10 @@ public final class Dispatch {
     }
 
     /**
-     * {@link #install}, {@link #relinkAll()}, {@link #relink}, {@link #forget} and {@link #linkedMethods}
-     * as the JDK's functional interfaces: {@code Predicate<BiFunction<Class<?>, String, MethodHandle[]>>},
-     * {@code Runnable}, {@code Consumer<BiPredicate<Class<?>, String>>}, {@code BiConsumer<Class<?>, String>}
-     * and {@code ToIntFunction<Class<?>>}; for jlivepatch's own class loader, which must not name this
+     * {@link #install}, {@link #relinkAll()}, {@link #relink}, {@link #forget}, {@link #linkedMethods} and
+     * {@link #relinking} as the JDK's functional interfaces: {@code Predicate<BiFunction<Class<?>, String,
+     * MethodHandle[]>>}, {@code Runnable}, {@code Consumer<BiPredicate<Class<?>, String>>}, {@code
+     * BiConsumer<Class<?>, String>}, {@code ToIntFunction<Class<?>>} and {@code BooleanSupplier}; for jlivepatch's own class loader, which must not name this
      * class. Plain interface calls, as {@code Recursion.calls} says why: a method handle of each would
      * cost the first patch the JDK's compiling of its invocation, and each again after 127 calls.
      */
@@ -458,7 +503,8 @@ public final class Dispatch {
 
     /** The one object of {@link #calls()}; a class, as {@code Recursion.Calls} says why. */
     private static final class Calls implements Predicate<BiFunction<Class<?>, String, MethodHandle[]>>, Runnable,
-            Consumer<BiPredicate<Class<?>, String>>, BiConsumer<Class<?>, String>, ToIntFunction<Class<?>> {
+            Consumer<BiPredicate<Class<?>, String>>, BiConsumer<Class<?>, String>, ToIntFunction<Class<?>>,
+            BooleanSupplier {
         static final Calls CALLS = new Calls();
 
         @Override
@@ -484,6 +530,11 @@ public final class Dispatch {
         @Override
         public int applyAsInt(Class<?> owner) {
             return linkedMethods(owner);
+        }
+
+        @Override
+        public boolean getAsBoolean() {
+            return relinking();
         }
     }
 
@@ -594,24 +645,37 @@ public final class Dispatch {
 
         /**
          * @return the {@link StackOverflowError} or {@link OutOfMemoryError} the resolution failed
-         *         with, else {@code null}: a shortage of the moment, which a later resolution may not
-         *         meet; the targets then stay as they were. Every other failure the resolver records
-         *         itself as the method's (status shows it FAILED), and means "run the original", never
-         *         "fail the call".
+         *         with: a shortage of the moment, which a later resolution may not meet; or the failure
+         *         the resolver threw while it relinked a site that runs a patch ({@link #relinking}); the
+         *         targets then stay as they were. Else {@code null}. Every other failure the resolver
+         *         records itself as the method's (status shows it FAILED), and means "run the original",
+         *         never "fail the call".
          */
-        VirtualMachineError resolve(List<MutableCallSite> changed) {
+        Throwable resolve(List<MutableCallSite> changed) {
             MethodHandle[] resolved;
+            Sites outer = resolving; // null: a resolution never runs inside another one (bootstrap)
+            resolving = this;
             try {
                 resolved = resolver.apply(owner, methodKey);
             } catch (Throwable t) {
-                resolved = null;
-                if (t instanceof StackOverflowError || t instanceof OutOfMemoryError) {
+                if (shortage(t)) {
                     // Nothing resolved, so nothing known: the targets stay as they were (a first link's
                     // guard says false), which the change that asked for this resolution still holds
                     // to until its caller undoes it or tries again (relink). Set to false, a linked
                     // site ran its own code while every patch of it said PATCHED (RelinkShortageTest).
-                    return (VirtualMachineError) t;
+                    return t;
                 }
+                if (this.resolved && guard.getTarget() != FALSE) {
+                    // The resolver's failure of a relink of a site that runs a patch (relinking() told it
+                    // so): the targets stay as they were, the version the method runs, and the relink's
+                    // caller undoes the change or tries it again. Sent to its own code instead, the
+                    // method ran neither that version nor the change's while the change went through
+                    // (RelinkFailureTest).
+                    return t;
+                }
+                resolved = null;
+            } finally {
+                resolving = outer;
             }
             MethodHandle guardTarget = resolved == null ? FALSE : resolved[0];
             MethodHandle target = resolved == null ? null : resolved[1];
@@ -637,5 +701,6 @@ public final class Dispatch {
             this.resolved = true;
             return null;
         }
+
     }
 }

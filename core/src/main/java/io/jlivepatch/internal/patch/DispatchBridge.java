@@ -4,6 +4,7 @@ import java.lang.invoke.MethodHandle;
 import java.util.function.BiConsumer;
 import java.util.function.BiFunction;
 import java.util.function.BiPredicate;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
 import java.util.function.ToIntFunction;
@@ -21,6 +22,7 @@ final class DispatchBridge {
     private final Consumer<BiPredicate<Class<?>, String>> relink;
     private final BiConsumer<Class<?>, String> forget;
     private final ToIntFunction<Class<?>> linkedMethods;
+    private final BooleanSupplier relinking;
 
     @SuppressWarnings("unchecked") // Dispatch.Calls implements each with exactly these type arguments
     DispatchBridge(Class<?> dispatch) {
@@ -31,6 +33,7 @@ final class DispatchBridge {
             relink = (Consumer<BiPredicate<Class<?>, String>>) calls;
             forget = (BiConsumer<Class<?>, String>) calls;
             linkedMethods = (ToIntFunction<Class<?>>) calls;
+            relinking = (BooleanSupplier) calls;
             RecursionGuard.install(Class.forName(RecursionGuard.CLASS, true, null));
         } catch (ReflectiveOperationException | ClassCastException e) {
             throw new IllegalStateException("the Dispatch class on the bootstrap class path does not match this"
@@ -75,5 +78,10 @@ final class DispatchBridge {
 
     int linkedMethods(Class<?> owner) {
         return linkedMethods.applyAsInt(owner);
+    }
+
+    /** Dispatch's {@code relinking}: whether the resolution that runs on this thread relinks a site that runs a patch. */
+    BooleanSupplier relinking() {
+        return relinking;
     }
 }

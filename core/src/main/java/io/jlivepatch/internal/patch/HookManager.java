@@ -254,6 +254,7 @@ public final class HookManager {
                 if (callbacks != null) {
                     l.callbacks(callbacks);
                 }
+                l.relinking(bridge.relinking());
                 if (!bridge.install(l)) {
                     throw new IllegalStateException("another copy of jlivepatch (loaded by another class loader)"
                             + " already patches this JVM; use that one (Livepatch.get() from its class loader), or restart"
@@ -605,7 +606,7 @@ public final class HookManager {
                 // transformer recorded of classes the JVM then refused.
                 recorded.forEach((c, h) -> ledger.put(c.getClassLoader(), c.getName(), h, prev)); // made from prev
                 table = prev;
-                dispatch.relinkAll();
+                relinkAllBack();
             }
             // A class defined since the publication of next read it, and no scan of this change saw it:
             // it is retransformed to prev once loaded, as after a change that succeeds.
@@ -621,12 +622,36 @@ public final class HookManager {
             // A site that found no stack or memory keeps its targets and is queued, and the shortage is
             // thrown: the registry puts the previous table back (switchTo) or retries (a transition's end).
             dispatch.relink(new RouteChanged(prev, next));
-        } finally {
+        } catch (IllegalStateException e) {
+            // A site that ran a patch failed to link otherwise (Dispatch.relink): it keeps that version,
+            // so the change is undone whole, as for a refused retransformation, and refused (an
+            // operation) or tried again (a transition's end): the method runs what status says.
+            unlinked(prev, next, classes, e);
+        } catch (RuntimeException | LinkageError | VirtualMachineError e) {
             // The hooks next removed are gone from their classes either way, and a retry of the same
             // table removes none: their sites go now, or they keep their replacements for the class's life.
             forgetRemoved(classes, prev, next);
+            throw e;
         }
+        forgetRemoved(classes, prev, next);
         followInFlight(next); // what fails there is logged: the change is done
+    }
+
+    /**
+     * Undoes a change whose relink failed at a site that runs a patch ({@code failed}, from
+     * Dispatch.relink), and says so. The classes go back to {@code prev}'s hooks and every site is
+     * relinked to it; a site that fails again there keeps its targets, the version it ran.
+     */
+    private void unlinked(LinkTable prev, LinkTable next, List<Class<?>> classes, IllegalStateException failed)
+            throws HookFailure {
+        try {
+            rollback(prev, next, classes);
+        } catch (VirtualMachineError again) {
+            failed.addSuppressed(again); // the shortage's site stays queued (Dispatch.relink): the refusal stands
+        }
+        followInFlight(prev);
+        throw new HookFailure(failed.getMessage() + ": the method keeps running the version it ran; try again (a"
+                + " failure that persists is the JVM's: see its log)", failed.getCause());
     }
 
     /** Tests: run by a change's look at the definitions in flight, when there are some (a look that throws). */
@@ -699,8 +724,25 @@ public final class HookManager {
         } catch (RuntimeException | LinkageError e) {
             Log.get().log(System.Logger.Level.ERROR, "restoring the classes after a failed retransformation failed too", e);
         }
-        dispatch.relinkAll();
-        forgetRemoved(classes, next, prev);
+        try {
+            relinkAllBack();
+        } finally {
+            forgetRemoved(classes, next, prev);
+        }
+    }
+
+    /**
+     * Relinks every site to the table put back after a failed change. A site that runs a patch and
+     * fails to link again keeps the version it ran (Dispatch.relink): logged, not thrown, so that the
+     * change's own refusal is what its caller reports. A shortage is thrown, as before.
+     */
+    private void relinkAllBack() {
+        try {
+            dispatch.relinkAll();
+        } catch (IllegalStateException e) {
+            Log.get().log(System.Logger.Level.ERROR, "relinking the hooks to the previous patches after a failed"
+                    + " change failed too; a hook that could not be relinked keeps the version it ran", e);
+        }
     }
 
     private void forgetRemoved(List<Class<?>> classes, LinkTable from, LinkTable to) {

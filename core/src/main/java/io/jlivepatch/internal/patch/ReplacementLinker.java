@@ -93,6 +93,23 @@ final class ReplacementLinker implements BiFunction<Class<?>, String, MethodHand
     }
 
     /**
+     * Dispatch's {@code relinking}, set once at activation before the linker is installed (Dispatch's
+     * install, under its link lock, publishes it to every link, which runs under that lock).
+     */
+    private java.util.function.BooleanSupplier relinking = NEVER;
+
+    private static final java.util.function.BooleanSupplier NEVER = new java.util.function.BooleanSupplier() {
+        @Override
+        public boolean getAsBoolean() {
+            return false;
+        }
+    };
+
+    void relinking(java.util.function.BooleanSupplier relinking) {
+        this.relinking = relinking;
+    }
+
+    /**
      * Links on the application's thread (a hook's first call), whose frames are the application's:
      * under a SecurityManager (JDK 17 to 23) the checks of what linking does (a private lookup, a
      * patch class's declared members) would ask the application's permissions, so a replacement
@@ -106,9 +123,16 @@ final class ReplacementLinker implements BiFunction<Class<?>, String, MethodHand
             return linkWithOwnPermissions(owner, methodKey);
         } catch (RuntimeException | LinkageError | InternalError | UnknownError e) {
             // Not a misfit of one version, which link() finds and reports: the link itself failed (a
-            // JDK internal error, say), and would again at each relink. Dispatch runs the original
-            // then; status must say so, as for a misfit, not PATCHED. A shortage of stack or memory
+            // JDK internal error, say). A relink of a site that runs a patch keeps that version
+            // instead: Dispatch keeps the site's targets and its caller undoes the change (refused,
+            // nothing changed) or tries it again (a transition's end), so the method runs what status
+            // says and no thread runs the own code in the middle of a patch's versions. A first link
+            // (or a site on its own code already) has nothing to keep: Dispatch runs the original
+            // then, and status must say so, as for a misfit, not PATCHED. A shortage of stack or memory
             // goes on to Dispatch, which has the call throw it and links at the next call instead.
+            if (relinking.getAsBoolean()) {
+                throw e;
+            }
             failedWhole(owner, methodKey, e);
             return null;
         }
