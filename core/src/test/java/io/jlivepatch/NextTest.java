@@ -362,7 +362,7 @@ class NextTest {
         enable("next-version", m(Copied.class, "version"), m(NextTest.class, "version", MethodHandle.class));
         assertEquals("(v1)", Copied.version());
         byte[] v1 = TestSupport.classFile(Copied.class.getName());
-        byte[] v2 = replaceConstant(v1, "v1", "v2");
+        byte[] v2 = NextTestAccess.replace(v1, "v1", "v2");
         java.lang.instrument.Instrumentation inst = TestSupport.instrumentation();
         try {
             // what another agent's retransformation does: the hook transformer gets other code
@@ -376,25 +376,5 @@ class NextTest {
         } finally {
             inst.redefineClasses(new java.lang.instrument.ClassDefinition(Copied.class, v1));
         }
-    }
-
-    /** {@code classFile} with its string constant {@code from} replaced by {@code to}. */
-    private static byte[] replaceConstant(byte[] classFile, String from, String to) {
-        org.objectweb.asm.ClassReader r = new org.objectweb.asm.ClassReader(classFile);
-        org.objectweb.asm.ClassWriter w = new org.objectweb.asm.ClassWriter(r, 0);
-        r.accept(new org.objectweb.asm.ClassVisitor(org.objectweb.asm.Opcodes.ASM9, w) {
-            @Override
-            public org.objectweb.asm.MethodVisitor visitMethod(int access, String name, String descriptor,
-                                                               String signature, String[] exceptions) {
-                return new org.objectweb.asm.MethodVisitor(org.objectweb.asm.Opcodes.ASM9,
-                        super.visitMethod(access, name, descriptor, signature, exceptions)) {
-                    @Override
-                    public void visitLdcInsn(Object value) {
-                        super.visitLdcInsn(from.equals(value) ? to : value);
-                    }
-                };
-            }
-        }, 0);
-        return w.toByteArray();
     }
 }
