@@ -81,6 +81,43 @@ class RelinkFailureTest {
 
     /**
      * The end of the upper patch's disable transition fails to link the lower patch's replacement: the
+     * transition keeps its links (every thread has moved: the lower patch runs), status says why it has
+     * not ended, and it ends once it links.
+     */
+    @Test
+    void aTransitionEndThatKeepsFailingSaysSoInStatus() throws Exception {
+        enabledBelow();
+        PatchHandle above = TestSupport.livepatch().register(Patch.builder("relink-fail-above").replace(
+                method(RelinkFailed.class, "value"), method(RelinkFailureTest.class, "three", RelinkFailed.class)).build());
+        above.enable();
+        assertTrue(above.awaitTransition(Duration.ofSeconds(30)));
+        RelinkFailed target = new RelinkFailed();
+        assertEquals(3, target.value());
+
+        passing.set(1); // the start of the transition links the lower patch once
+        failing.set(Integer.MAX_VALUE); // its end fails until reset
+        above.disable();
+        // a hang detector, not a timing: the worker's first attempt fails at once
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (RegistryAccess.get().transitionEndFailure(above) == null && System.nanoTime() - deadline < 0) {
+            Thread.sleep(5);
+        }
+        String status = Mbeans.statusText();
+        String json = (String) Mbeans.invoke(Mbeans.livepatch(), "statusJson", null, null);
+        int runs = target.value();
+        failing.set(0);
+        assertEquals(2, runs, "every thread has moved: the lower patch runs, never the own code");
+        assertTrue(status.contains("ending the transition failed, retrying: linking the hook of"
+                + " faultapp.RelinkFailed.value()I failed (java.lang.InternalError: injected"), status);
+        assertTrue(json.contains("\"transitionEndFailure\":\"linking the hook of faultapp.RelinkFailed.value()I"),
+                json);
+        assertTrue(above.awaitTransition(Duration.ofSeconds(30)), "it ends once it links");
+        assertEquals(2, target.value());
+        assertEquals(null, RegistryAccess.get().transitionEndFailure(above));
+    }
+
+    /**
+     * The end of the upper patch's disable transition fails to link the lower patch's replacement: the
      * transition keeps its links (every thread has moved: the lower patch runs) and ends once it links.
      */
     @Test
@@ -104,10 +141,15 @@ class RelinkFailureTest {
     /** How many requests for the lower patch's replacement pass before {@link #failing} counts. */
     private final AtomicInteger passing = new AtomicInteger();
 
+    /** Whether the source is asked by a link (status asks it too, whether the patch's class is initialized). */
+    private static boolean linking() {
+        return StackWalker.getInstance().walk(s -> s.anyMatch(f -> f.getClassName().endsWith(".ReplacementLinker")));
+    }
+
     private PatchHandle enabledBelow() throws Exception {
         MethodHandle two = MethodHandles.lookup().unreflect(method(RelinkFailureTest.class, "two", RelinkFailed.class));
         ReplacementSource source = loader -> {
-            if (passing.getAndUpdate(n -> Math.max(0, n - 1)) == 0
+            if (linking() && passing.getAndUpdate(n -> Math.max(0, n - 1)) == 0
                     && failing.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
                 throw new InternalError("injected: a failure of the JDK's method handles");
             }

@@ -102,7 +102,9 @@ final class StatusReport {
                         .append(",\"threadId\":").append(t.threadId())
                         .append(",\"method\":").append(Json.string(t.method())).append('}');
             }
-            sb.append("],\"functions\":[");
+            String endFailure = registry.transitionEndFailure(p);
+            sb.append("],\"transitionEndFailure\":").append(endFailure == null ? "null" : Json.string(endFailure));
+            sb.append(",\"functions\":[");
             int i = 0;
             for (FunctionStatus f : p.functions()) {
                 if (i++ > 0) {
@@ -229,6 +231,10 @@ final class StatusReport {
                     .append(p.patch().replace() ? ", cumulative" : "").append("]\n");
             for (String w : registry.waitingThreads(p)) {
                 sb.append("     waiting: ").append(Text.clean(w)).append('\n');
+            }
+            String endFailure = registry.transitionEndFailure(p);
+            if (endFailure != null) {
+                sb.append("     ending the transition failed, retrying: ").append(Text.clean(endFailure)).append('\n');
             }
             if (!p.patch().description().isEmpty()) {
                 sb.append("     ").append(Text.clean(p.patch().description())).append('\n');

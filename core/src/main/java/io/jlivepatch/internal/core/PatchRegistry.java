@@ -1690,6 +1690,7 @@ public final class PatchRegistry {
         } catch (HookFailure | RuntimeException | LinkageError | VirtualMachineError e) {
             Log.get().log(System.Logger.Level.ERROR,
                     "''{0}'': ending the transition failed, retrying: {1}", p.name(), e.getMessage());
+            t.endFailed(String.valueOf(e.getMessage() != null ? e.getMessage() : e)); // for status (endFailure)
             return false;
         }
         // Made before the commit, as a transition's hand-over is: the stack without the patches a
@@ -1923,6 +1924,15 @@ public final class PatchRegistry {
     public List<String> waitingThreads(PatchHandle p) {
         Transition t = transition;
         return t != null && transitionPatch == p ? t.waiting() : List.of();
+    }
+
+    /**
+     * Why the last attempt to end {@code p}'s transition failed (the worker tries again), or {@code null}:
+     * a transition whose threads have all moved can still be running because of it, and status says so.
+     */
+    public String transitionEndFailure(PatchHandle p) {
+        Transition t = transition;
+        return t != null && transitionPatch == p ? t.endFailure() : null;
     }
 
     /** {@link #waitingThreads} with each thread's name, id and holding method apart. */

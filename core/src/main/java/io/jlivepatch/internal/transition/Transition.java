@@ -93,6 +93,13 @@ public final class Transition implements ThreadRouting {
     private final Map<Thread, String> heldAt = new ConcurrentHashMap<>();
     /** The virtual threads the transition has not met that its last look found inside a method; for status. */
     private volatile List<Waiter> virtualWaiters = List.of();
+
+    /**
+     * Why the last attempt to end this transition failed (a hook's relink, a retransformation), or
+     * {@code null}: the worker tries again, and status says why it has not ended though every thread
+     * moved. Written by the worker's attempt (under the registry's lock), read by status, hence volatile.
+     */
+    private volatile String endFailure;
     /**
      * While a virtual thread holds the transition, the worker's retries read the thread dump at most
      * once per this many times the last dump took (and at most every 100 ms): a dump takes every
@@ -534,6 +541,7 @@ public final class Transition implements ThreadRouting {
      */
     public void reverse() {
         targetPatched = !targetPatched;
+        endFailure = null; // the other end's failure: the reversed transition has not tried to end yet
         try {
             heldAt.clear();
         } catch (VirtualMachineError e) {
@@ -567,6 +575,16 @@ public final class Transition implements ThreadRouting {
         public String toString() {
             return "thread '" + thread + "' (id " + threadId + ")" + (method.isEmpty() ? "" : " in " + method);
         }
+    }
+
+    /** Records why the attempt to end this transition failed; the worker tries again. */
+    public void endFailed(String why) {
+        endFailure = why;
+    }
+
+    /** Why the last attempt to end this transition failed, or {@code null} (none failed, or it was reversed since). */
+    public String endFailure() {
+        return endFailure;
     }
 
     /** The threads still waiting and the patched method holding each. */
