@@ -493,9 +493,10 @@ public final class Dispatch {
      * {@link #install}, {@link #relinkAll()}, {@link #relink}, {@link #forget}, {@link #linkedMethods} and
      * {@link #relinking} as the JDK's functional interfaces: {@code Predicate<BiFunction<Class<?>, String,
      * MethodHandle[]>>}, {@code Runnable}, {@code Consumer<BiPredicate<Class<?>, String>>}, {@code
-     * BiConsumer<Class<?>, String>}, {@code ToIntFunction<Class<?>>} and {@code BooleanSupplier}; for jlivepatch's own class loader, which must not name this
-     * class. Plain interface calls, as {@code Recursion.calls} says why: a method handle of each would
-     * cost the first patch the JDK's compiling of its invocation, and each again after 127 calls.
+     * BiConsumer<Class<?>, String>}, {@code ToIntFunction<Class<?>>} and {@code BooleanSupplier}; for
+     * jlivepatch's own class loader, which must not name this class. Plain interface calls, as {@code
+     * Recursion.calls} says why: a method handle of each would cost the first patch the JDK's compiling of
+     * its invocation, and each again after 127 calls.
      */
     public static Object calls() {
         return Calls.CALLS;
@@ -653,7 +654,9 @@ public final class Dispatch {
          */
         Throwable resolve(List<MutableCallSite> changed) {
             MethodHandle[] resolved;
-            Sites outer = resolving; // null: a resolution never runs inside another one (bootstrap)
+            // Put back after: a resolution never runs inside another (a nested bootstrap only queues its
+            // site), so this is null, but what relinking() reads must never outlive its resolution.
+            Sites outer = resolving;
             resolving = this;
             try {
                 resolved = resolver.apply(owner, methodKey);
@@ -701,6 +704,5 @@ public final class Dispatch {
             this.resolved = true;
             return null;
         }
-
     }
 }
