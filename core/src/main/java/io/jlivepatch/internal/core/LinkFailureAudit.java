@@ -16,8 +16,8 @@ import java.util.concurrent.locks.LockSupport;
  * Audits each function of an enabled patch that failed in a class loader that defined its class
  * later (a webapp deployed after the patch, an older copy of a library): the hook could not be put
  * in (the class lacks the method, or has it static) or the replacement did not fit at link time.
- * Status shows those as {@code FAILED}; this makes them audit entries too, once per patch, class
- * loader and function: {@code link <patch> by jlivepatch: failed in class loader <loader>:
+ * Status shows those as {@code FAILED}; this makes them audit entries too, once per registration of a
+ * patch, class loader and function: {@code link <patch> by jlivepatch: failed in class loader <loader>:
  * <class>.<method> keeps its own code: <reason>}.
  *
  * <p>The failures are found on the thread that defines or links the class, holding a class
@@ -134,11 +134,16 @@ final class LinkFailureAudit implements Runnable {
         for (Object label : e.auditedFor()) {
             Map.Entry<?, ?> p = (Map.Entry<?, ?>) label; // made by label(): a name and a Provenance
             String name = (String) p.getKey();
-            if (firstTime(e.loader(), name + ' ' + e.className() + '.' + e.key())) {
+            Provenance provenance = (Provenance) p.getValue();
+            // Once per registration (its provenance's time and digest): a patch registered again under the
+            // same name is another one, whose failure status shows and the record must have too
+            // (LinkFailureReauditTest); the relinks of one registration's changes do not repeat it.
+            if (firstTime(e.loader(), name + ' ' + provenance.loadedAt() + ' ' + provenance.sha256() + ' '
+                    + e.className() + '.' + e.key())) {
                 audit.record("link", name, "failed in class loader " + LoaderNames.of(e.loader()) + ": "
                         + e.className() + '.' + e.key() + (e.runs() == null ? " keeps its own code: "
                         : " runs the version of patch '" + e.runs() + "' below it: ") + e.reason(), REQUESTER,
-                        (Provenance) p.getValue());
+                        provenance);
             }
         }
     }
