@@ -94,16 +94,11 @@ final class ReplacementLinker implements BiFunction<Class<?>, String, MethodHand
 
     /**
      * Dispatch's {@code relinking}, set once at activation before the linker is installed (Dispatch's
-     * install, under its link lock, publishes it to every link, which runs under that lock).
+     * install, under its link lock, publishes it to every link, which runs under that lock); never null
+     * then. A field, not a class of its own for "never": each class jlivepatch defines counts at a JVM's
+     * first load (issue 10, FootprintIT).
      */
-    private java.util.function.BooleanSupplier relinking = NEVER;
-
-    private static final java.util.function.BooleanSupplier NEVER = new java.util.function.BooleanSupplier() {
-        @Override
-        public boolean getAsBoolean() {
-            return false;
-        }
-    };
+    private java.util.function.BooleanSupplier relinking;
 
     void relinking(java.util.function.BooleanSupplier relinking) {
         this.relinking = relinking;
@@ -130,7 +125,8 @@ final class ReplacementLinker implements BiFunction<Class<?>, String, MethodHand
             // (or a site on its own code already) has nothing to keep: Dispatch runs the original
             // then, and status must say so, as for a misfit, not PATCHED. A shortage of stack or memory
             // goes on to Dispatch, which has the call throw it and links at the next call instead.
-            if (relinking.getAsBoolean()) {
+            java.util.function.BooleanSupplier r = relinking;
+            if (r != null && r.getAsBoolean()) {
                 throw e;
             }
             failedWhole(owner, methodKey, e);
