@@ -2256,6 +2256,40 @@ public final class PatchRegistry {
         }
     }
 
+    /**
+     * The name of the nearest enabled patch above {@code p} whose version of {@code f}'s method runs in
+     * {@code c}'s loader without calling the version below it ({@code @Next}): while it is there,
+     * {@code p}'s version of the method never runs there, though it is hooked and enabled. {@code null}
+     * when none is, or when one above is in transition (some threads then still run the versions below).
+     */
+    private String coveredBy(RegisteredPatch p, ResolvedFunction f, Class<?> c) {
+        List<RegisteredPatch> st = stack;
+        for (int i = st.indexOf(p) + 1; i > 0 && i < st.size(); i++) {
+            RegisteredPatch u = st.get(i);
+            if (!u.isEnabled() && !inTransition(u)) {
+                continue;
+            }
+            for (int k = 0; k < u.resolved().size(); k++) {
+                ResolvedFunction g = u.resolved().get(k);
+                if (!g.replacement().className().equals(f.replacement().className())
+                        || !g.spec().key().equals(f.spec().key())) {
+                    continue;
+                }
+                if (inTransition(u)) {
+                    return null;
+                }
+                if (hooks.ledger().linkFailure(c.getClassLoader(), c.getName(), g.spec().key(), u.name()) != null
+                        || u.callbacks().failure(c) != null || misfit(g, c) != null || initFailure(g, c) != null) {
+                    break; // its version is left out here: the one below it runs
+                }
+                if (!u.activeFunctions().get(k).next()) {
+                    return u.name();
+                }
+            }
+        }
+        return null;
+    }
+
     /** Why {@code f}'s patch class for {@code c}'s loader failed to initialize, once it has; else {@code null}. */
     private static String initFailure(ResolvedFunction f, Class<?> c) {
         try {
@@ -2327,6 +2361,12 @@ public final class PatchRegistry {
                     state = FunctionStatus.State.PATCHED;
                     String foreign = hooks.foreignCode(c, f.spec());
                     detail = foreign == null ? "" : foreign;
+                    String over = patching ? null : coveredBy(p, f, c);
+                    if (over != null) {
+                        String covered = "patch '" + over + "' above it replaces the method without calling the"
+                                + " version below (@Next): its version runs, not this one";
+                        detail = detail.isEmpty() ? covered : covered + "; " + detail;
+                    }
                     if (patching) {
                         // as the unpatching detail below: a thread the transition has not moved yet
                         // (inside one of the patch's methods) does not run the replacement yet
