@@ -85,6 +85,46 @@ class OverwrittenAgentJarIT {
     }
 
     /**
+     * A JVM whose control socket was deleted (a clean-up of the temporary directory) is asked to open
+     * it again by an attach of the agent, which runs jlivepatch's code there: while its JAR is
+     * overwritten that attach is not made either, the refusal comes first, and the socket stays gone
+     * until a command after the JAR is put back asks for it.
+     */
+    @Test
+    void aJvmWhoseSocketWasDeletedIsNotAttachedToWhileItsAgentJarIsOverwritten() throws Exception {
+        Path jar = dir.resolve("jlivepatch-agent.jar");
+        Files.copy(TestJars.AGENT, jar);
+        byte[] started = Files.readAllBytes(jar);
+        Path tmp = Files.createDirectory(dir.resolve("tmp"));
+        try (ServiceProcess service = new ServiceProcess("-Djava.io.tmpdir=" + tmp, "-javaagent:" + jar)) {
+            Cli first = Cli.run("status", service.pid());
+            assertEquals(0, first.exitCode(), first.toString());
+            java.util.List<Path> sockets = sockets(tmp);
+            assertEquals(1, sockets.size(), sockets.toString());
+            Files.delete(sockets.get(0));
+
+            Files.write(jar, withStamp(started, "20991231T000000.000Z"));
+            Cli status = Cli.run("status", service.pid());
+            assertEquals(1, status.exitCode(), status.toString());
+            assertTrue(status.err().contains("was overwritten since the JVM opened it") && status.err().contains(
+                    "Nothing was asked of it."), status.toString());
+            assertEquals(java.util.List.of(), sockets(tmp), "nothing asked: no attach opened the socket again");
+
+            Files.write(jar, started);
+            Cli back = Cli.run("status", service.pid());
+            assertEquals(0, back.exitCode(), back.toString());
+            assertEquals(1, sockets(tmp).size(), "opened again once the JAR is back");
+        }
+    }
+
+    private static java.util.List<Path> sockets(Path tmp) throws IOException {
+        try (java.util.stream.Stream<Path> files = Files.walk(tmp)) {
+            return files.filter(p -> p.getFileName().toString().startsWith("control-")
+                    && p.getFileName().toString().endsWith(".sock")).toList();
+        }
+    }
+
+    /**
      * A watched directory applies patches by itself, with nobody to read a refusal: while the JAR is
      * overwritten, a reconcile that would change something applies nothing and says why in the log (and
      * the audit log), and once the JAR is put back the next retry applies it.

@@ -154,6 +154,8 @@ final class TargetJvm implements AutoCloseable {
         String askRefused = null;
         try {
             Properties props = systemProperties(vm, connecting);
+            // First: an attach that asks for the socket again runs jlivepatch's code in the JVM too.
+            refuseIfOverwritten(pid, props);
             socket = props.getProperty(LocalChannel.PROPERTY);
             if (socket == null && props.getProperty(AgentMain.VERSION_PROPERTY) == null
                     && (agentOptions != null || props.getProperty(AgentMain.INSTALLING_PROPERTY) == null)) {
@@ -268,12 +270,9 @@ final class TargetJvm implements AutoCloseable {
                 socket = props.getProperty(LocalChannel.PROPERTY);
             }
             version = props.getProperty(AgentMain.VERSION_PROPERTY);
-            // Before anything is asked of it: a command that reached jlivepatch's classes in a JAR
-            // overwritten since would stop where it first needs one, for good (OverwrittenAgentJar).
-            String overwritten = OverwrittenAgentJar.refusal(pid, props);
-            if (overwritten != null) {
-                throw new Refused(overwritten);
-            }
+            // Again, as it is now: jlivepatch may have started there meanwhile (its installation
+            // records the JAR), or the JAR may have been overwritten while the socket was awaited.
+            refuseIfOverwritten(pid, props);
         } catch (AgentLoadException | AgentInitializationException e) {
             throw new Refused("pid " + pid + " refused the jlivepatch agent (" + e.getMessage() + "); on JDK 21+"
                     + " start it with -XX:+EnableDynamicAgentLoading or with -javaagent", e);
@@ -362,6 +361,18 @@ final class TargetJvm implements AutoCloseable {
      *         every agent after start-up, jlivepatch's own too), or why it was not asked (it has no file
      *         at the agent's path, or cannot load an agent from that path), or null
      */
+    /**
+     * Before anything is asked of the JVM, an attach included: a command that reached jlivepatch's
+     * classes in a JAR overwritten since would stop where it first needs one, for good
+     * (OverwrittenAgentJar).
+     */
+    private static void refuseIfOverwritten(long pid, Properties props) throws Refused {
+        String overwritten = OverwrittenAgentJar.refusal(pid, props);
+        if (overwritten != null) {
+            throw new Refused(overwritten);
+        }
+    }
+
     private static String askToReopen(VirtualMachine vm, Deadline connecting) throws Exception {
         String agent = AgentJar.path().toString();
         String unloadable = AgentJar.unloadableFrom(agent);
