@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.time.Instant;
 import java.util.jar.JarEntry;
 import java.util.jar.JarFile;
 
@@ -137,8 +138,9 @@ public final class OwnBuild {
      * The JVM reads each of jlivepatch's classes from that file when the class is first used, at the
      * offsets its central directory gave when it was opened; after such a write that read fails, and
      * the JVM keeps the failure for good, so an operation could stop halfway. Null too when nothing is
-     * known (no JAR, unreadable), the path now names another file (renamed over it: the JVM reads its
-     * own) or none, or the same build was written over itself (same size and build stamp).
+     * known (no JAR, unreadable), the JVM holds no such file open and the path now names another file
+     * (renamed over it: the JVM reads its own) or none, or the same build was written over itself
+     * (same size and build stamp).
      */
     public static String overwritten() {
         Path jar = opened; // volatile read: pairs with remember()'s write
@@ -153,34 +155,110 @@ public final class OwnBuild {
     }
 
     static String overwritten(Path jar, long size, long modified, Object key, String compiled) {
-        BasicFileAttributes now;
-        try {
-            now = Files.readAttributes(jar, BasicFileAttributes.class);
-        } catch (IOException e) {
-            return null; // removed, or cannot be read: the JVM reads the file it has open
-        }
-        if (key == null || !key.equals(now.fileKey())) {
+        if (key == null) {
             return null;
         }
-        long nowModified = now.lastModifiedTime().toMillis();
-        if (now.size() == size && nowModified == modified) {
+        String[] o = overwrite(OWN_FILES, jar, size, modified, key.toString(), compiled);
+        return o == null ? null : "jlivepatch's JAR " + o[0] + " was overwritten since this JVM opened it ("
+                + o[1] + "): this JVM reads jlivepatch's classes from it as they are first used, and would fail"
+                + " for good where it needs one not used yet. Put back the JAR it started with (build " + compiled
+                + ") at that path, byte for byte, or restart the JVM; upgrade jlivepatch by writing the new JAR under"
+                + " another name, or to a temporary name renamed over the old one (mv), never by copying it into the"
+                + " file in use";
+    }
+
+    /** This JVM's open files, by descriptor (Linux); where there is no such directory, the path is looked at. */
+    private static final Path OWN_FILES = Path.of("/proc/self/fd");
+    /** The descriptor the JAR was found open at last: looked at first, the directory only when it moved. */
+    private static volatile Path lastFound; // any thread's finding will do: each is checked by its file key
+
+    /**
+     * What overwrote the JAR a JVM opened, as {its name now, what changed}, or null when it is as it was (or the same build written over
+     * itself: same size and build stamp, every entry where it was), or nothing can be known. The file
+     * looked at is the one open in {@code files} (a {@code /proc/<pid>/fd}) with {@code key}, whatever it
+     * is called now (renamed away and then overwritten included); when none is, {@code jar} if it is
+     * still that file (a JVM that closed it, or no /proc). Both the JVM's own check and the command's
+     * (cli's OverwrittenAgentJar, which reads the JVM's record of the JAR) decide here. Its name now is
+     * the path the JVM opened, or the one it was renamed to (" (deleted)" when removed since); what
+     * changed reads {@code <size> then, <size> now; modified ...; it now holds ...}.
+     *
+     * <p>Only classes the installation loaded (this one) and the JDK's: in the JVM it runs first when
+     * the JAR is overwritten, and a class of jlivepatch's not loaded yet would fail to load right there
+     * (hence an array, not a record of jlivepatch's). Nothing here is cleaned of control characters
+     * either ({@link Text} may not be loaded): the command cleans what it prints.
+     *
+     * @param jar      the path the JVM opened it by, or {@code null} when unknown (the command)
+     * @param compiled the running build's stamp, or {@code null} when unknown
+     */
+    public static String[] overwrite(Path files, Path jar, long size, long modified, String key, String compiled) {
+        Path file = openFile(files, key);
+        String name;
+        if (file != null) {
+            name = nameOf(file, jar);
+        } else if (jar != null && key.equals(String.valueOf(fileKey(jar)))) {
+            file = jar;
+            name = jar.toString();
+        } else {
+            return null; // removed, renamed over, or cannot be read: the JVM reads the file it has open
+        }
+        BasicFileAttributes now;
+        try {
+            now = Files.readAttributes(file, BasicFileAttributes.class);
+        } catch (IOException | RuntimeException e) {
+            return null; // closed meanwhile
+        }
+        if (now.size() == size && now.lastModifiedTime().toMillis() == modified) {
             return null;
         }
         String held;
         try {
-            held = stampIn(jar);
+            held = stampIn(file);
         } catch (IOException | RuntimeException e) {
             held = null;
         }
-        if (now.size() == size && compiled.equals(held)) {
+        boolean same = held != null && held.equals(compiled);
+        if (now.size() == size && same) {
             return null; // the same build written over itself: every entry where it was
         }
-        return "jlivepatch's JAR " + jar + " was overwritten since this JVM opened it (" + size + " bytes then, "
-                + now.size() + " now; it now holds " + (held == null ? "no jlivepatch JAR" : compiled.equals(held)
-                ? "this build at other offsets" : "build " + held) + "): this JVM reads jlivepatch's classes from it"
-                + " as they are first used, and would fail for good where it needs one not used yet. Put back the JAR"
-                + " it started with (build " + compiled + ") at that path, byte for byte, or restart the JVM; upgrade"
-                + " jlivepatch by renaming the new JAR over the old one (mv), never by copying it into the file in use";
+        return new String[] {name, size + " bytes then, " + now.size() + " now; modified " + Instant.ofEpochMilli(modified)
+                + " then, " + now.lastModifiedTime().toInstant() + " now; it now holds " + (held == null
+                ? "no jlivepatch JAR" : same ? "the same build at other offsets" : "build " + held)};
+    }
+
+    private static Object fileKey(Path p) {
+        try {
+            return Files.readAttributes(p, BasicFileAttributes.class).fileKey();
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    /** The entry of {@code files} open on the file of {@code key} (the link followed), or null. */
+    private static Path openFile(Path files, String key) {
+        Path last = lastFound;
+        if (last != null && last.startsWith(files) && key.equals(String.valueOf(fileKey(last)))) {
+            return last;
+        }
+        try (java.nio.file.DirectoryStream<Path> fds = Files.newDirectoryStream(files)) {
+            for (Path fd : fds) {
+                if (key.equals(String.valueOf(fileKey(fd)))) {
+                    lastFound = fd;
+                    return fd;
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // no /proc, or another user's process: nothing known here
+        }
+        return null;
+    }
+
+    /** The path the open file {@code fd} names now (its link), else {@code jar}, else what it is. */
+    private static String nameOf(Path fd, Path jar) {
+        try {
+            return Files.readSymbolicLink(fd).toString();
+        } catch (IOException | RuntimeException e) {
+            return jar != null ? jar.toString() : "its agent JAR";
+        }
     }
 
     /** The JAR file at {@code location}, or {@code null} when it is none (a directory, another scheme). */

@@ -136,4 +136,28 @@ class OwnBuildTest {
         Files.delete(jar);
         assertNull(OwnBuild.overwritten(jar, then.size(), modified, then.fileKey(), BUILD));
     }
+
+    /**
+     * The JVM reads the file it opened, whatever its name now: renamed away (kept as the old version)
+     * and then overwritten in place, it is as overwritten as under its first name, and another file
+     * at that name changes nothing. Before, only the path was looked at: gone, or another file, so
+     * nothing was said.
+     */
+    @Test
+    void aJarRenamedAwayAndThenOverwrittenIsSaidUnderItsNewName() throws IOException {
+        Path jar = jar("agent.jar", BUILD + "\n");
+        java.nio.file.attribute.BasicFileAttributes then = Files.readAttributes(jar,
+                java.nio.file.attribute.BasicFileAttributes.class);
+        try (java.nio.channels.FileChannel held = java.nio.channels.FileChannel.open(jar)) { // as the class loader holds it
+            Path kept = Files.move(jar, dir.resolve("agent-old.jar"));
+            Files.write(kept, Files.readAllBytes(jar("other.jar", "20991231T000000.000Z\n"))); // in place
+            long modified = then.lastModifiedTime().toMillis() - 1000;
+            String said = OwnBuild.overwritten(jar, then.size(), modified, then.fileKey(), BUILD);
+            assertTrue(said != null && said.contains("jlivepatch's JAR " + kept + " was overwritten since this JVM opened it")
+                    && said.contains("it now holds build 20991231T000000.000Z"), said);
+            jar("agent.jar", BUILD + "\n"); // a new file under the first name: the JVM does not read it
+            assertEquals(said, OwnBuild.overwritten(jar, then.size(), modified, then.fileKey(), BUILD));
+            assertTrue(held.isOpen());
+        }
+    }
 }

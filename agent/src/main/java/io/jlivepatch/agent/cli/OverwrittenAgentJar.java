@@ -1,19 +1,11 @@
 package io.jlivepatch.agent.cli;
 
 import io.jlivepatch.agent.AgentMain;
+import io.jlivepatch.internal.OwnBuild;
 import io.jlivepatch.internal.Text;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.DirectoryStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.BasicFileAttributes;
-import java.time.Instant;
 import java.util.Properties;
-import java.util.zip.ZipEntry;
-import java.util.zip.ZipFile;
 
 /**
  * Whether the agent JAR a JVM runs jlivepatch from was overwritten in place since jlivepatch's first
@@ -28,14 +20,10 @@ import java.util.zip.ZipFile;
  *
  * <p>The file looked at is the JVM's open one (its {@code /proc/<pid>/fd} entry of the recorded file
  * key), whatever its path says now. The same build copied over it again (same size, same build
- * stamp) reads the same, and passes.
+ * stamp) reads the same, and passes. The decision is core's (OwnBuild.overwrite), the one the JVM
+ * makes before its watch's rounds and its MBeans' changes, so both say the same facts.
  */
 final class OverwrittenAgentJar {
-
-    /** Where a jlivepatch JAR keeps its build stamp (core's OwnBuild.RESOURCE). */
-    static final String STAMP = "META-INF/jlivepatch/build-stamp";
-    /** A build stamp is a time; more is not a stamp. */
-    private static final int STAMP_MAX_BYTES = 256;
 
     private OverwrittenAgentJar() {
     }
@@ -63,83 +51,25 @@ final class OverwrittenAgentJar {
         if (parts.length < 3) {
             return null;
         }
-        Path open = openFile(pid, parts[2]);
-        if (open == null) {
+        // core's decision, the JVM's own (OwnBuild.overwritten), run here on the file the JVM holds
+        // open: nothing of jlivepatch's runs in the JVM for it
+        String[] o = OwnBuild.overwrite(Path.of("/proc", Long.toString(pid), "fd"), null, size, modified,
+                parts[2], stampOf(version));
+        if (o == null) {
             return null;
         }
-        BasicFileAttributes now;
-        try {
-            now = Files.readAttributes(open, BasicFileAttributes.class);
-        } catch (IOException | RuntimeException e) {
-            return null; // closed meanwhile
-        }
-        if (now.size() == size && now.lastModifiedTime().toMillis() == modified) {
-            return null;
-        }
-        String running = stampOf(version);
-        String held = stampIn(open);
-        if (now.size() == size && held != null && held.equals(running)) {
-            return null; // the same build written over itself: every offset is where it was
-        }
-        return "pid " + pid + " runs jlivepatch " + Text.clean(version) + " from " + pathOf(open) + ", and that file was"
-                + " overwritten since the JVM opened it (" + size + " bytes then, " + now.size() + " now; modified "
-                + Instant.ofEpochMilli(modified) + " then, " + now.lastModifiedTime().toInstant() + " now; it now holds "
-                + (held == null ? "no jlivepatch JAR" : held.equals(running) ? "the same build at other offsets"
-                : "build " + Text.clean(held)) + "): the JVM reads jlivepatch's classes from that file as they are first"
-                + " used, so a command could stop halfway where it needs one not used yet, and the JVM would not read"
-                + " that class again even once the file is put back. Nothing was asked of it. Put back the JAR it started"
-                + " with, jlivepatch " + Text.clean(version) + ", at that path, byte for byte, and retry; or restart"
-                + " the JVM. Upgrade jlivepatch by writing the new JAR under another name, or to a temporary name renamed"
-                + " over the old one (mv), never by copying it into the file in use";
-    }
-
-    /** The JVM's open file of {@code fileKey} ({@code /proc/<pid>/fd/<n>}), or null. */
-    private static Path openFile(long pid, String fileKey) {
-        try (DirectoryStream<Path> fds = Files.newDirectoryStream(Path.of("/proc", Long.toString(pid), "fd"))) {
-            for (Path fd : fds) {
-                try {
-                    BasicFileAttributes a = Files.readAttributes(fd, BasicFileAttributes.class); // follows the link
-                    if (a.isRegularFile() && a.fileKey() != null && a.fileKey().toString().equals(fileKey)) {
-                        return fd;
-                    }
-                } catch (IOException | RuntimeException e) {
-                    // closed meanwhile, or not a file: not the JAR
-                }
-            }
-        } catch (IOException | RuntimeException e) {
-            // no /proc, or another user's process: nothing known
-        }
-        return null;
+        return "pid " + pid + " runs jlivepatch " + Text.clean(version) + " from " + Text.clean(o[0]) + ", and that file was"
+                + " overwritten since the JVM opened it (" + Text.clean(o[1]) + "): the JVM reads jlivepatch's classes from"
+                + " that file as they are first used, so a command could stop halfway where it needs one not used yet,"
+                + " and the JVM would not read that class again even once the file is put back. Nothing was asked of"
+                + " it. Put back the JAR it started with, jlivepatch " + Text.clean(version) + ", at that path, byte for"
+                + " byte, and retry; or restart the JVM. Upgrade jlivepatch by writing the new JAR under another name,"
+                + " or to a temporary name renamed over the old one (mv), never by copying it into the file in use";
     }
 
     /** The stamp in {@link AgentMain#VERSION_PROPERTY}'s value ({@code <version> (build <stamp>)}), or null. */
     static String stampOf(String version) {
         int at = version.lastIndexOf("(build ");
         return at < 0 || !version.endsWith(")") ? null : version.substring(at + "(build ".length(), version.length() - 1);
-    }
-
-    /** The build stamp of the JAR open at {@code fd}, or null when it is no jlivepatch JAR (or no zip now). */
-    private static String stampIn(Path fd) {
-        try (ZipFile zip = new ZipFile(fd.toFile())) {
-            ZipEntry e = zip.getEntry(STAMP);
-            if (e == null) {
-                return null;
-            }
-            try (InputStream in = zip.getInputStream(e)) {
-                byte[] bytes = in.readNBytes(STAMP_MAX_BYTES + 1);
-                return bytes.length > STAMP_MAX_BYTES ? null : new String(bytes, StandardCharsets.UTF_8).trim();
-            }
-        } catch (IOException | RuntimeException e) {
-            return null;
-        }
-    }
-
-    /** The path the JVM opened the file by, as its fd link says (with " (deleted)" when it was removed since). */
-    private static String pathOf(Path fd) {
-        try {
-            return Text.clean(Files.readSymbolicLink(fd).toString());
-        } catch (IOException | RuntimeException e) {
-            return "its agent JAR";
-        }
     }
 }
