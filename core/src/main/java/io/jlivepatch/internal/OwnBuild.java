@@ -221,7 +221,7 @@ public final class OwnBuild {
             return null; // the same build written over itself: every entry where it was
         }
         return new String[] {name, size + " bytes then, " + now.size() + " now; modified " + Instant.ofEpochMilli(modified)
-                + " then, " + now.lastModifiedTime().toInstant() + " now; it now holds " + (held == null
+                + " then, " + Instant.ofEpochMilli(now.lastModifiedTime().toMillis()) + " now; it now holds " + (held == null
                 ? "no jlivepatch JAR" : same ? "the same build at other offsets" : "build " + held)};
     }
 

@@ -160,4 +160,19 @@ class OwnBuildTest {
             assertTrue(held.isOpen());
         }
     }
+
+    /** The two times in the same form, to the millisecond, as the JVM records the first: comparable at a glance. */
+    @Test
+    void theTimesThenAndNowAreSaidAlike() throws IOException {
+        Path jar = jar("agent.jar", BUILD + "\n");
+        java.nio.file.attribute.BasicFileAttributes then = Files.readAttributes(jar,
+                java.nio.file.attribute.BasicFileAttributes.class);
+        Files.write(jar, Files.readAllBytes(jar("other.jar", "20991231T000000.000Z\n")));
+        java.time.Instant now = java.time.Instant.parse("2026-12-06T16:07:30.773900022Z");
+        Files.setLastModifiedTime(jar, java.nio.file.attribute.FileTime.from(now));
+        long modified = then.lastModifiedTime().toMillis();
+        String said = OwnBuild.overwritten(jar, then.size(), modified, then.fileKey(), BUILD);
+        assertTrue(said != null && said.contains("modified " + java.time.Instant.ofEpochMilli(modified) + " then, "
+                + "2026-12-06T16:07:30.773Z now;"), said);
+    }
 }
