@@ -46,8 +46,9 @@ public final class AgentMain {
     public static final String INSTALLING_PROPERTY = "jlivepatch.agent.installing";
     /**
      * Set in the target JVM by jlivepatch's first installation to the agent JAR it runs from as it was
-     * then: {@code <size> <modified, ms since the epoch> <file key>} (the JVM's file key, device and
-     * inode). The JVM reads jlivepatch's classes from that file as they are first used, for its life:
+     * then: {@code <size> <modified, ms since the epoch> <file key> [<changed, ns>]} (the JVM's file
+     * key, device and inode; the change time where the file system has one, which a write moves even
+     * when it keeps the size and the modification time). The JVM reads jlivepatch's classes from that file as they are first used, for its life:
      * the command compares the file the JVM holds open with this, and refuses to ask anything of a
      * JVM whose JAR was overwritten in place since (cli's OverwrittenAgentJar).
      */
@@ -454,8 +455,9 @@ public final class AgentMain {
                 return;
             }
             // putIfAbsent: two attaches at once record the same file once (Properties is concurrent)
+            long changed = io.jlivepatch.internal.OwnBuild.changed(jar);
             System.getProperties().putIfAbsent(JAR_PROPERTY, a.size() + " " + a.lastModifiedTime().toMillis() + " "
-                    + a.fileKey());
+                    + a.fileKey() + (changed == io.jlivepatch.internal.OwnBuild.UNKNOWN ? "" : " " + changed));
         } catch (Throwable e) {
             // out of memory included: no record, and the installation goes on; the command then
             // cannot tell an overwritten JAR, as before

@@ -117,6 +117,51 @@ class OverwrittenAgentJarIT {
         }
     }
 
+    /**
+     * A write that keeps the file's size and modification time (cp --preserve=timestamps of a file of
+     * the same size, images whose files all have one time): the change time, which no copy sets back,
+     * still moved, and the command refuses; the JAR put back works.
+     */
+    @Test
+    void anOverwriteThatKeepsTheSizeAndTheTimeIsRefused() throws Exception {
+        Path jar = dir.resolve("jlivepatch-agent.jar");
+        Files.copy(TestJars.AGENT, jar);
+        byte[] started = Files.readAllBytes(jar);
+        try (ServiceProcess service = new ServiceProcess("-javaagent:" + jar)) {
+            Cli first = Cli.run("status", service.pid());
+            assertEquals(0, first.exitCode(), first.toString());
+            FileTime modified = Files.getLastModifiedTime(jar);
+
+            byte[] other = started.clone();
+            other[stampData(other)] ^= 0x5a; // the same size: another file, not this build's
+            Files.write(jar, other);
+            Files.setLastModifiedTime(jar, modified);
+            Cli status = Cli.run("status", service.pid());
+            assertEquals(1, status.exitCode(), status.toString());
+            assertTrue(status.err().contains("(" + started.length + " bytes then, " + started.length + " now; modified ")
+                    && status.err().contains(" then and now: written since, its time kept; it now holds "),
+                    status.toString());
+
+            Files.write(jar, started);
+            Files.setLastModifiedTime(jar, modified);
+            Cli back = Cli.run("status", service.pid());
+            assertEquals(0, back.exitCode(), "the same bytes back: " + back);
+        }
+    }
+
+    /** Where the build stamp's data begins in {@code jar}: after its local header's name and extra field. */
+    private static int stampData(byte[] jar) {
+        byte[] name = "META-INF/jlivepatch/build-stamp".getBytes(StandardCharsets.US_ASCII);
+        for (int i = 30; i + name.length <= jar.length; i++) {
+            if (java.util.Arrays.equals(jar, i, i + name.length, name, 0, name.length)
+                    && jar[i - 30] == 'P' && jar[i - 29] == 'K' && jar[i - 28] == 3 && jar[i - 27] == 4) {
+                int extra = (jar[i - 2] & 0xff) | (jar[i - 1] & 0xff) << 8;
+                return i + name.length + extra;
+            }
+        }
+        throw new AssertionError("no build stamp in the agent JAR");
+    }
+
     private static java.util.List<Path> sockets(Path tmp) throws IOException {
         try (java.util.stream.Stream<Path> files = Files.walk(tmp)) {
             return files.filter(p -> p.getFileName().toString().startsWith("control-")

@@ -34,10 +34,14 @@ public final class OwnBuild {
 
     static final String RESOURCE = "META-INF/jlivepatch/build-stamp";
 
-    // The JAR check() found and its size, time and file key then (overwritten()): written once,
-    // by the installation, the three before `opened`, whose volatile write publishes them.
+    /** No change time known: a file system or an older record without one. */
+    public static final long UNKNOWN = Long.MIN_VALUE;
+
+    // The JAR check() found and its size, times and file key then (overwritten()): written once,
+    // by the installation, the four before `opened`, whose volatile write publishes them.
     private static long openedSize;
     private static long openedModified;
+    private static long openedChanged = UNKNOWN;
     private static Object openedKey;
     private static volatile Path opened;
 
@@ -126,7 +130,8 @@ public final class OwnBuild {
             openedSize = a.size();
             openedModified = a.lastModifiedTime().toMillis();
             openedKey = a.fileKey();
-            opened = jar; // publishes the three above
+            openedChanged = changed(jar);
+            opened = jar; // publishes the four above
         } catch (IOException | RuntimeException e) {
             // nothing remembered: overwritten() cannot tell, as before
         }
@@ -148,17 +153,21 @@ public final class OwnBuild {
             return null;
         }
         try {
-            return overwritten(jar, openedSize, openedModified, openedKey, BuildStamp.value());
+            return overwritten(jar, openedSize, openedModified, openedChanged, openedKey, BuildStamp.value());
         } catch (RuntimeException e) {
             return null;
         }
     }
 
     static String overwritten(Path jar, long size, long modified, Object key, String compiled) {
+        return overwritten(jar, size, modified, UNKNOWN, key, compiled);
+    }
+
+    static String overwritten(Path jar, long size, long modified, long changed, Object key, String compiled) {
         if (key == null) {
             return null;
         }
-        String[] o = overwrite(OWN_FILES, jar, size, modified, key.toString(), compiled);
+        String[] o = overwrite(OWN_FILES, jar, size, modified, changed, key.toString(), compiled);
         return o == null ? null : "jlivepatch's JAR " + o[0] + " was overwritten since this JVM opened it ("
                 + o[1] + "): this JVM reads jlivepatch's classes from it as they are first used, and would fail"
                 + " for good where it needs one not used yet. Put back the JAR it started with (build " + compiled
@@ -188,9 +197,12 @@ public final class OwnBuild {
      * either ({@link Text} may not be loaded): the command cleans what it prints.
      *
      * @param jar      the path the JVM opened it by, or {@code null} when unknown (the command)
+     * @param changed  its change time then ({@link #changed}), or {@link #UNKNOWN}: a write with the
+     *                 size and modification time kept is seen by it alone
      * @param compiled the running build's stamp, or {@code null} when unknown
      */
-    public static String[] overwrite(Path files, Path jar, long size, long modified, String key, String compiled) {
+    public static String[] overwrite(Path files, Path jar, long size, long modified, long changed, String key,
+                                     String compiled) {
         Path file = openFile(files, key);
         String name;
         if (file != null) {
@@ -207,7 +219,8 @@ public final class OwnBuild {
         } catch (IOException | RuntimeException e) {
             return null; // closed meanwhile
         }
-        if (now.size() == size && now.lastModifiedTime().toMillis() == modified) {
+        boolean timeKept = now.lastModifiedTime().toMillis() == modified;
+        if (now.size() == size && timeKept && (changed == UNKNOWN || changed(file) == changed)) {
             return null;
         }
         String held;
@@ -221,8 +234,23 @@ public final class OwnBuild {
             return null; // the same build written over itself: every entry where it was
         }
         return new String[] {name, size + " bytes then, " + now.size() + " now; modified " + Instant.ofEpochMilli(modified)
-                + " then, " + Instant.ofEpochMilli(now.lastModifiedTime().toMillis()) + " now; it now holds " + (held == null
+                + (timeKept ? " then and now: written since, its time kept" : " then, " + Instant.ofEpochMilli(
+                now.lastModifiedTime().toMillis()) + " now") + "; it now holds " + (held == null
                 ? "no jlivepatch JAR" : same ? "the same build at other offsets" : "build " + held)};
+    }
+
+    /**
+     * The file's change time (ctime, in nanoseconds), or {@link #UNKNOWN}: every write moves it and no
+     * copy can set it back (cp -p, touch -d set the modification time only).
+     */
+    public static long changed(Path p) {
+        try {
+            Object t = Files.getAttribute(p, "unix:ctime");
+            return t instanceof java.nio.file.attribute.FileTime ? ((java.nio.file.attribute.FileTime) t).to(
+                    java.util.concurrent.TimeUnit.NANOSECONDS) : UNKNOWN;
+        } catch (IOException | RuntimeException e) {
+            return UNKNOWN; // no "unix" view (not Linux nor another Unix), or unreadable
+        }
     }
 
     private static Object fileKey(Path p) {

@@ -175,4 +175,33 @@ class OwnBuildTest {
         assertTrue(said != null && said.contains("modified " + java.time.Instant.ofEpochMilli(modified) + " then, "
                 + "2026-12-06T16:07:30.773Z now;"), said);
     }
+
+    /**
+     * Another build of the same size written in place with its time kept (cp --preserve=timestamps,
+     * and images whose files all have one time, such as Jib's): size and time say nothing, the file's
+     * change time, which no copy can set, does. Before, only size and time were compared: not seen.
+     */
+    @Test
+    void anotherBuildOfTheSameSizeWrittenWithItsTimeKeptIsSeen() throws IOException {
+        Path jar = jar("agent.jar", BUILD + "\n");
+        java.nio.file.attribute.BasicFileAttributes then = Files.readAttributes(jar,
+                java.nio.file.attribute.BasicFileAttributes.class);
+        long changed = OwnBuild.changed(jar);
+        assertTrue(changed != OwnBuild.UNKNOWN, "a change time on Linux");
+        byte[] other = Files.readAllBytes(jar("other.jar", "20991231T000000.000Z\n"));
+        assertEquals(then.size(), other.length, "another build of the same size");
+        assertNull(OwnBuild.overwritten(jar, then.size(), then.lastModifiedTime().toMillis(), changed, then.fileKey(),
+                BUILD), "as it was");
+        Files.write(jar, other);
+        Files.setLastModifiedTime(jar, then.lastModifiedTime()); // the time kept
+        String said = OwnBuild.overwritten(jar, then.size(), then.lastModifiedTime().toMillis(), changed,
+                then.fileKey(), BUILD);
+        assertTrue(said != null && said.contains("it now holds build 20991231T000000.000Z") && said.contains(
+                "written since, its time kept"), said);
+        // the same build written back with its time kept: the same bytes, not refused
+        Files.write(jar, Files.readAllBytes(jar("again.jar", BUILD + "\n")));
+        Files.setLastModifiedTime(jar, then.lastModifiedTime());
+        assertNull(OwnBuild.overwritten(jar, then.size(), then.lastModifiedTime().toMillis(), changed, then.fileKey(),
+                BUILD));
+    }
 }

@@ -39,12 +39,15 @@ final class OverwrittenAgentJar {
         if (recorded == null || version == null) {
             return null;
         }
-        String[] parts = recorded.split(" ", 3);
+        String[] parts = recorded.split(" ", 4);
         long size;
         long modified;
+        long changed;
         try {
             size = Long.parseLong(parts[0]);
             modified = Long.parseLong(parts[1]);
+            // a record without a change time (a file system without one): size and time alone
+            changed = parts.length > 3 ? Long.parseLong(parts[3]) : OwnBuild.UNKNOWN;
         } catch (NumberFormatException | ArrayIndexOutOfBoundsException e) {
             return null;
         }
@@ -54,7 +57,7 @@ final class OverwrittenAgentJar {
         // core's decision, the JVM's own (OwnBuild.overwritten), run here on the file the JVM holds
         // open: nothing of jlivepatch's runs in the JVM for it
         String[] o = OwnBuild.overwrite(Path.of("/proc", Long.toString(pid), "fd"), null, size, modified,
-                parts[2], stampOf(version));
+                changed, parts[2], stampOf(version));
         if (o == null) {
             return null;
         }
