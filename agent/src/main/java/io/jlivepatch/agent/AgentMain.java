@@ -431,10 +431,6 @@ public final class AgentMain {
      * tell. Read with java.io only, which every JVM has initialized before an agent runs.
      */
     /**
-     * This build's version, as {@link #VERSION_PROPERTY} publishes it: with the build, so that which
-     * build runs where shows (jlivepatch list), whatever the version says.
-     */
-    /**
      * {@link #JAR_PROPERTY}, once: a later attach (a socket's reopen) finds the file as it may be now,
      * not as it was when jlivepatch's classes began to be read from it. Nothing when this class comes
      * from no JAR (a class directory: tests) or the file cannot be read; never throws.
@@ -464,6 +460,10 @@ public final class AgentMain {
         }
     }
 
+    /**
+     * This build's version, as {@link #VERSION_PROPERTY} publishes it: with the build, so that which
+     * build runs where shows (jlivepatch list), whatever the version says.
+     */
     static String version() {
         String version = AgentMain.class.getPackage().getImplementationVersion();
         return (version == null ? "development" : version).concat(" (build ").concat(

@@ -182,8 +182,9 @@ public final class OwnBuild {
     private static volatile Path lastFound; // any thread's finding will do: each is checked by its file key
 
     /**
-     * What overwrote the JAR a JVM opened, as {its name now, what changed}, or null when it is as it was (or the same build written over
-     * itself: same size and build stamp, every entry where it was), or nothing can be known. The file
+     * What overwrote the JAR a JVM opened, as {its name now, what changed}, or null when it is as it
+     * was (or the same build written over itself: same size and build stamp, every entry where it
+     * was), or nothing can be known. The file
      * looked at is the one open in {@code files} (a {@code /proc/<pid>/fd}) with {@code key}, whatever it
      * is called now (renamed away and then overwritten included); when none is, {@code jar} if it is
      * still that file (a JVM that closed it, or no /proc). Both the JVM's own check and the command's
