@@ -353,15 +353,6 @@ final class TargetJvm implements AutoCloseable {
     }
 
     /**
-     * Attaches the agent once more, with no options: jlivepatch, which runs there already, then opens
-     * its control socket again if it is gone (ControlServer.reopenIfLost). Whatever else goes wrong
-     * here, the connect that follows says what it finds.
-     *
-     * @return why the JVM refused that attach (JDK 21+ with -XX:-EnableDynamicAgentLoading refuses
-     *         every agent after start-up, jlivepatch's own too), or why it was not asked (it has no file
-     *         at the agent's path, or cannot load an agent from that path), or null
-     */
-    /**
      * Before anything is asked of the JVM, an attach included: a command that reached jlivepatch's
      * classes in a JAR overwritten since would stop where it first needs one, for good
      * (OverwrittenAgentJar).
@@ -373,6 +364,15 @@ final class TargetJvm implements AutoCloseable {
         }
     }
 
+    /**
+     * Attaches the agent once more, with no options: jlivepatch, which runs there already, then opens
+     * its control socket again if it is gone (ControlServer.reopenIfLost). Whatever else goes wrong
+     * here, the connect that follows says what it finds.
+     *
+     * @return why the JVM refused that attach (JDK 21+ with -XX:-EnableDynamicAgentLoading refuses
+     *         every agent after start-up, jlivepatch's own too), or why it was not asked (it has no file
+     *         at the agent's path, or cannot load an agent from that path), or null
+     */
     private static String askToReopen(VirtualMachine vm, Deadline connecting) throws Exception {
         String agent = AgentJar.path().toString();
         String unloadable = AgentJar.unloadableFrom(agent);
