@@ -426,34 +426,18 @@ public final class AgentMain {
     static final int FREE_DESCRIPTORS_NEEDED = 32;
 
     /**
-     * What is short when fewer than {@link #FREE_DESCRIPTORS_NEEDED} file descriptors are free
-     * ({@code "12 of 1024 file descriptors free"}), or {@code null}: enough, or no {@code /proc} to
-     * tell. Read with java.io only, which every JVM has initialized before an agent runs.
-     */
-    /**
-     * {@link #JAR_PROPERTY}, once: a later attach (a socket's reopen) finds the file as it may be now,
-     * not as it was when jlivepatch's classes began to be read from it. Nothing when this class comes
-     * from no JAR (a class directory: tests) or the file cannot be read; never throws.
+     * {@link #JAR_PROPERTY}: the JAR as the first installation found it (OwnBuild.opened), which a
+     * later attach (a socket's reopen) leaves as it is. Nothing when jlivepatch's classes come from no
+     * JAR (a class directory: tests) or the file could not be read; never throws.
      */
     private static void recordJar() {
         try {
-            if (System.getProperty(JAR_PROPERTY) != null) {
-                return;
+            // the installation's own look at the JAR (OwnBuild.check, in Livepatch.install)
+            String opened = io.jlivepatch.internal.OwnBuild.opened();
+            if (opened != null) {
+                // putIfAbsent: two attaches at once record the same file once (Properties is concurrent)
+                System.getProperties().putIfAbsent(JAR_PROPERTY, opened);
             }
-            java.security.CodeSource source = AgentMain.class.getProtectionDomain().getCodeSource();
-            if (source == null || source.getLocation() == null || !"file".equals(source.getLocation().getProtocol())) {
-                return;
-            }
-            java.nio.file.Path jar = java.nio.file.Path.of(source.getLocation().toURI());
-            java.nio.file.attribute.BasicFileAttributes a = java.nio.file.Files.readAttributes(jar,
-                    java.nio.file.attribute.BasicFileAttributes.class);
-            if (!a.isRegularFile() || a.fileKey() == null) {
-                return;
-            }
-            // putIfAbsent: two attaches at once record the same file once (Properties is concurrent)
-            long changed = io.jlivepatch.internal.OwnBuild.changed(jar);
-            System.getProperties().putIfAbsent(JAR_PROPERTY, a.size() + " " + a.lastModifiedTime().toMillis() + " "
-                    + a.fileKey() + (changed == io.jlivepatch.internal.OwnBuild.UNKNOWN ? "" : " " + changed));
         } catch (Throwable e) {
             // out of memory included: no record, and the installation goes on; the command then
             // cannot tell an overwritten JAR, as before
@@ -470,6 +454,11 @@ public final class AgentMain {
                 io.jlivepatch.internal.OwnBuild.stamp()).concat(")");
     }
 
+    /**
+     * What is short when fewer than {@link #FREE_DESCRIPTORS_NEEDED} file descriptors are free
+     * ({@code "12 of 1024 file descriptors free"}), or {@code null}: enough, or no {@code /proc} to
+     * tell. Read with java.io only, which every JVM has initialized before an agent runs.
+     */
     static String scarceFileDescriptors() {
         java.io.File self = new java.io.File("/proc/self");
         if (!self.isDirectory()) {

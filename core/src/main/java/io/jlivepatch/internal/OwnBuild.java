@@ -138,6 +138,20 @@ public final class OwnBuild {
     }
 
     /**
+     * The JAR the installation found, as it was then: {@code <size> <modified, ms> <file key>[ <changed,
+     * ns>]}, or null when none was (classes from a directory, an unreadable file). The agent publishes
+     * it for the command (AgentMain.JAR_PROPERTY), whose check reads it back: one look at the file for
+     * both, so the JVM's record and the command's cannot differ.
+     */
+    public static String opened() {
+        Path jar = opened; // volatile read: pairs with remember()'s write
+        if (jar == null || openedKey == null) {
+            return null;
+        }
+        return openedSize + " " + openedModified + " " + openedKey + (openedChanged == UNKNOWN ? "" : " " + openedChanged);
+    }
+
+    /**
      * Why jlivepatch must not start code it has not run yet, or null: the JAR its classes come from was
      * overwritten in place since the installation (cp or curl -o of another build into the same file).
      * The JVM reads each of jlivepatch's classes from that file when the class is first used, at the
