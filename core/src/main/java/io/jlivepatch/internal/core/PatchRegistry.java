@@ -421,6 +421,9 @@ public final class PatchRegistry {
         // thread: one that throws lost the change's line from the audit file, or failed the operation
         // before it began (OwnPathsTest). requireStackFor left room for the exit in the finally.
         int mark = RecursionGuard.enter();
+        // Its log lines come out from jlivepatch's log thread while it goes on, all of them before it
+        // returns (the finally below, after klpMutex is released: a slow output holds no other operation).
+        Object lines = Log.beginOperation();
         try {
             try {
                 PatchCallbacks.refuseInsideInitializer(operation, patchName); // before the wait: see there
@@ -464,7 +467,11 @@ public final class PatchRegistry {
                 }
             }
         } finally {
-            RecursionGuard.exit(mark);
+            try {
+                Log.endOperation(lines);
+            } finally {
+                RecursionGuard.exit(mark);
+            }
         }
     }
 
@@ -552,6 +559,7 @@ public final class PatchRegistry {
      */
     String callbackRuns(String label, Class<?> c) {
         try {
+            Log.publishQueued(); // what the callback prints comes after the operation's lines so far
             Operation op = here();
             return op == null ? null : op.running("its " + label + " callback for " + c.getName() + " was running");
         } catch (RuntimeException | LinkageError | VirtualMachineError e) {
