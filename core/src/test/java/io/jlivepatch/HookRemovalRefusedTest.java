@@ -1,6 +1,7 @@
 package io.jlivepatch;
 
 import faultapp.RemovalRefused;
+import io.jlivepatch.internal.core.AuditLog;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.objectweb.asm.ClassReader;
@@ -101,5 +102,14 @@ class HookRemovalRefusedTest {
         assertEquals(java.util.List.of(), BytecodeProbe.hookedMethods(RemovalRefused.class));
         assertEquals(1, target.value());
         assertEquals(FunctionStatus.State.NOT_PATCHED, h.functions().get(0).state(), h.functions().toString());
+        // On record: the failure once (the worker's retries fail the same way), then the end.
+        java.util.List<String> ends = RegistryAccess.get().audit().entries().stream()
+                .filter(e -> e.patch().equals("removal-refused") && e.operation().equals("transition"))
+                .map(AuditLog.Entry::outcome).toList();
+        assertEquals(3, ends.size(), ends.toString());
+        assertEquals("ok (patching complete)", ends.get(0));
+        assertTrue(ends.get(1).startsWith("ending the transition failed, retrying: the JVM refused to retransform"
+                + " faultapp.RemovalRefused"), ends.toString());
+        assertEquals("ok (unpatching complete)", ends.get(2));
     }
 }

@@ -138,6 +138,51 @@ class RelinkFailureTest {
         assertEquals(2, target.value(), "the lower patch runs, never the own code");
     }
 
+    /**
+     * The end of a transition that keeps failing is on record once per distinct failure, not once per
+     * retry, and its end when a retry succeeds follows it. Before, the audit log had the transition's end
+     * only, as if it had never failed.
+     */
+    @Test
+    void aTransitionEndThatFailsIsOnRecordOnceAndSoIsItsEnd() throws Exception {
+        enabledBelow();
+        PatchHandle above = TestSupport.livepatch().register(Patch.builder("relink-fail-audited").replace(
+                method(RelinkFailed.class, "value"), method(RelinkFailureTest.class, "three", RelinkFailed.class)).build());
+        above.enable();
+        assertTrue(above.awaitTransition(Duration.ofSeconds(30)));
+        RelinkFailed target = new RelinkFailed();
+        assertEquals(3, target.value(), "the site is linked, to the upper patch");
+
+        passing.set(1); // the start of the transition links the lower patch once
+        failing.set(Integer.MAX_VALUE); // its end fails until reset
+        thrown.set(0);
+        above.disable();
+        // a hang detector, not a timing: the disable's own attempt and two of the worker's retries fail
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (thrown.get() < 3 && System.nanoTime() - deadline < 0) {
+            Thread.sleep(5);
+        }
+        int failed = thrown.get();
+        failing.set(0);
+        assertTrue(above.awaitTransition(Duration.ofSeconds(30)), "it ends once it links");
+        assertTrue(failed >= 3, "the end failed " + failed + " times");
+        assertEquals(2, target.value());
+
+        List<String> records = RegistryAccess.get().audit().entries().stream()
+                .filter(e -> e.patch().equals("relink-fail-audited"))
+                .map(e -> e.operation() + "|" + e.outcome() + "|" + e.requester()).toList();
+        String failure = "transition|ending the transition failed, retrying: linking the hook of"
+                + " faultapp.RelinkFailed.value()I failed (java.lang.InternalError: injected";
+        assertEquals(6, records.size(), records.toString());
+        assertEquals(List.of("register|ok|api", "enable|ok|api", "transition|ok (patching complete)|api",
+                "disable|ok|api"), records.subList(0, 4));
+        assertTrue(records.get(4).startsWith(failure) && records.get(4).endsWith("|api"), records.toString());
+        assertEquals("transition|ok (unpatching complete)|jlivepatch (for api)", records.get(5));
+    }
+
+    /** How many requests for the lower patch's replacement threw (an injected failure). */
+    private final AtomicInteger thrown = new AtomicInteger();
+
     /** How many requests for the lower patch's replacement pass before {@link #failing} counts. */
     private final AtomicInteger passing = new AtomicInteger();
 
@@ -151,6 +196,7 @@ class RelinkFailureTest {
         ReplacementSource source = loader -> {
             if (linking() && passing.getAndUpdate(n -> Math.max(0, n - 1)) == 0
                     && failing.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+                thrown.incrementAndGet();
                 throw new InternalError("injected: a failure of the JDK's method handles");
             }
             return two;

@@ -1698,7 +1698,14 @@ public final class PatchRegistry {
         } catch (HookFailure | RuntimeException | LinkageError | VirtualMachineError e) {
             Log.get().log(System.Logger.Level.ERROR,
                     "''{0}'': ending the transition failed, retrying: {1}", p.name(), e.getMessage());
-            t.endFailed(String.valueOf(e.getMessage() != null ? e.getMessage() : e)); // for status (endFailure)
+            String why = String.valueOf(e.getMessage() != null ? e.getMessage() : e);
+            // On record once per distinct failure, as status shows it, not once per retry (the worker's
+            // back-off retries it for as long as it fails); its end, when a retry succeeds, follows.
+            boolean news = !why.equals(t.endFailure());
+            t.endFailed(why); // for status (endFailure)
+            if (news) {
+                report("transition", p.name(), "ending the transition failed, retrying: " + why, p.provenance());
+            }
             return false;
         }
         // Made before the commit, as a transition's hand-over is: the stack without the patches a
