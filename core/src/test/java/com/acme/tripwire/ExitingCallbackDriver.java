@@ -30,6 +30,9 @@ import java.util.concurrent.locks.LockSupport;
  *     then a force on a thread of its own, whose postPatch waits for good, while the main thread exits;
  * <li>{@code enable-waits}: the main thread exits after an enable whose transition waits for such a thread;
  * <li>{@code unload-waits}: the same after a disable (an unload's first step) whose transition waits;
+ * <li>{@code postPatch-worker}: an enable whose transition waits for a thread inside the patched method,
+ *     which then leaves it: the transition worker ends the transition, and its postPatch exits;
+ * <li>{@code postUnpatch-worker}: the same with a disable and its postUnpatch;
  * <li>{@code normal}: register, enable, disable, unregister, and a normal end (status 0).
  * </ul>
  */
@@ -38,8 +41,10 @@ public final class ExitingCallbackDriver {
     private ExitingCallbackDriver() {
     }
 
-    /** A thread named {@code holder} that calls the patched method waits inside it for good. */
+    /** A thread named {@code holder} that calls the patched method waits inside it until {@link #release}. */
     private static final CountDownLatch HOLDING = new CountDownLatch(1);
+    private static volatile boolean released;
+    private static volatile Thread holderThread;
     /** A callback that waits for good (the {@code -elsewhere} scenarios) has begun. */
     private static final CountDownLatch WAITING_CALLBACK = new CountDownLatch(1);
 
@@ -58,10 +63,16 @@ public final class ExitingCallbackDriver {
     private static void holdIfHolder() {
         if (Thread.currentThread().getName().equals("holder")) {
             HOLDING.countDown();
-            while (true) {
+            while (!released) {
                 LockSupport.park();
             }
         }
+    }
+
+    /** Lets the holder leave the method it waits in: the transition waiting for it can end. */
+    private static void release() {
+        released = true;
+        LockSupport.unpark(holderThread);
     }
 
     public static void main(String[] args) throws Exception {
@@ -88,12 +99,12 @@ public final class ExitingCallbackDriver {
 
                     @Override
                     public void postUnpatch(Class<?> target) {
-                        act(when, "postUnpatch", null);
+                        act(when, "postUnpatch");
                     }
                 }).build();
         if (when.equals("load-elsewhere")) {
             // The command's load (register and enable as one step), as the control socket runs it.
-            elsewhere(() -> PatchRegistry.installed().registerAndEnable(patch));
+            elsewhere("pid 4242 user alice", () -> PatchRegistry.installed().registerAndEnable(patch));
             WAITING_CALLBACK.await();
             System.exit(3);
         }
@@ -104,6 +115,16 @@ public final class ExitingCallbackDriver {
         for (int i = 0; i < 2000 && (!Files.exists(audit) || Files.size(audit) == 0); i++) {
             Thread.sleep(10);
         }
+        if (when.equals("postPatch-worker")) {
+            holder();
+            h.enable();
+            if (h.awaitTransition(Duration.ofMillis(1)) || !h.inTransition()) {
+                throw new AssertionError("the transition ended with a thread inside the patched method");
+            }
+            release(); // the worker ends the transition now, and its postPatch exits
+            h.awaitTransition(Duration.ofSeconds(20));
+            throw new AssertionError("the transition's postPatch on the worker did not end the JVM");
+        }
         if (when.equals("enable-waits") || when.equals("force-elsewhere")) {
             holder();
             h.enable();
@@ -111,7 +132,7 @@ public final class ExitingCallbackDriver {
                 throw new AssertionError("the transition ended with a thread inside the patched method");
             }
             if (when.equals("force-elsewhere")) {
-                elsewhere(h::forceTransition);
+                elsewhere("pid 4242 user alice", h::forceTransition);
                 WAITING_CALLBACK.await();
             }
             System.exit(3);
@@ -120,13 +141,23 @@ public final class ExitingCallbackDriver {
         if (!h.awaitTransition(Duration.ofSeconds(20))) {
             throw new AssertionError("the enable's transition did not end");
         }
+        if (when.equals("postUnpatch-worker")) {
+            holder(); // inside the replacement now: the disable's transition waits for it
+            h.disable();
+            if (h.awaitTransition(Duration.ofMillis(1)) || !h.inTransition()) {
+                throw new AssertionError("the transition ended with a thread inside the replacement");
+            }
+            release();
+            h.awaitTransition(Duration.ofSeconds(20));
+            throw new AssertionError("the transition's postUnpatch on the worker did not end the JVM");
+        }
         if (when.equals("unload-waits")) {
             holder(); // inside the replacement now: the disable's transition waits for it
             h.disable();
             System.exit(3);
         }
         if (when.equals("disable-elsewhere")) {
-            elsewhere(h::disable);
+            elsewhere("pid 4242 user alice", h::disable);
             WAITING_CALLBACK.await();
             System.exit(3);
         }
@@ -138,12 +169,15 @@ public final class ExitingCallbackDriver {
         System.out.println("RESULT " + (when.equals("normal") ? "ok" : "not exited") + ": " + greet());
     }
 
-    /** Callback {@code callback} in scenario {@code when}: exits in its own scenario, waits for good in {@code waits}. */
-    private static void act(String when, String callback, String waits) {
-        if (when.equals(callback)) {
+    /**
+     * Callback {@code callback} in scenario {@code when}: exits in its own scenario (and its {@code -worker} one),
+     * waits for good in {@code waits}.
+     */
+    private static void act(String when, String callback, String... waits) {
+        if (when.equals(callback) || when.equals(callback + "-worker")) {
             System.exit(3);
         }
-        if (when.equals(waits)) {
+        if (java.util.Arrays.asList(waits).contains(when)) {
             WAITING_CALLBACK.countDown();
             while (true) {
                 LockSupport.park();
@@ -158,11 +192,11 @@ public final class ExitingCallbackDriver {
 
     /**
      * Runs {@code call} on a thread of its own, which the exit ends wherever it is, as a command's
-     * (requester {@code pid 4242 user alice}) would: the exit's line names it, not the exiting thread.
+     * (requester {@code requester}) would: the exit's line names it, not the exiting thread.
      */
-    private static void elsewhere(Call call) {
+    private static Thread elsewhere(String requester, Call call) {
         Thread t = new Thread(() -> {
-            Requester.enter("pid 4242 user alice");
+            Requester.enter(requester);
             try {
                 call.run();
             } catch (Exception e) {
@@ -171,11 +205,13 @@ public final class ExitingCallbackDriver {
         }, "operator");
         t.setDaemon(true);
         t.start();
+        return t;
     }
 
     /** Starts the thread that calls the patched method and stays inside it; returns once it is there. */
     private static void holder() throws InterruptedException {
         Thread t = new Thread(ExitingCallbackDriver::greet, "holder");
+        holderThread = t;
         t.setDaemon(true);
         t.start();
         HOLDING.await();

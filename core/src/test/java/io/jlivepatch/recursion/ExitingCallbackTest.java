@@ -113,6 +113,28 @@ class ExitingCallbackTest {
         assertHolderWaits(records.get(4), "unpatching");
     }
 
+    /**
+     * A transition the worker ends (the enable returned while a thread held it), whose postPatch exits: the
+     * end is on record, and so is the callback the exit cut short. Before, the file ended with the end's
+     * {@code ok}, as if the transition's closing steps had all run.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"postPatch", "postUnpatch"})
+    void aCallbackThatExitsAtTheEndOfATransitionTheWorkerEndsIsOnRecord(String callback) throws Exception {
+        List<String> expected = new ArrayList<>(List.of("register|ok|api"));
+        String target = callback.equals("postPatch") ? "patching" : "unpatching";
+        if (target.equals("unpatching")) {
+            enabled(expected);
+            expected.add("disable|ok|api");
+        } else {
+            expected.add("enable|ok|api");
+        }
+        expected.add("transition|ok (" + target + " complete)|jlivepatch (for api)");
+        expected.add("transition|" + CUT_SHORT + "it had taken effect, " + target + " complete; its " + callback
+                + " callback for " + TARGET + " was running)|jlivepatch (for api)");
+        assertEquals(expected, recordsOfAnExit(callback + "-worker"));
+    }
+
     /** Without an exit in the middle, the records are those of before: none cut short, none twice. */
     @Test
     void theRecordsOfOperationsThatEndBeforeTheExitAreAsBefore() throws Exception {

@@ -1721,8 +1721,7 @@ public final class PatchRegistry {
         transition = null; // the commit: from here on nothing may skip the closing steps below
         transitionPatch = null;
         if (deferring == Thread.currentThread()) { // inside this thread's operation, which ended it
-            tookEffect(t.targetPatched() ? (t.forced() ? "patching complete, forced" : "patching complete")
-                    : (t.forced() ? "unpatching complete, forced" : "unpatching complete"));
+            tookEffect(completeAs(t));
         }
         // A patch's states count from before its postPatch, and before the replaced patches go, so
         // that a lock-free stateVersion never sees neither (StateCheck reads the stack).
@@ -1732,10 +1731,16 @@ public final class PatchRegistry {
         }
         // The closing callbacks run before awaitTransition can return (it waits for transitionDone
         // under klpMutex, which is held here).
+        Operation closing = closingOnWorker(t, p);
         try {
             p.callbacks().closing(t.targetPatched());
         } catch (RuntimeException | LinkageError | VirtualMachineError e) {
             afterCommitFailed(e); // out of memory in the callbacks' own failure line, say
+        } finally {
+            if (closing != null) {
+                closing.end();
+                overWith(closing);
+            }
         }
         // The worker, if it is what completed the transition, ends with what the closing callbacks
         // (a patch's code) left on it; its successor serves the next transition. Neither throws, and
@@ -1752,6 +1757,33 @@ public final class PatchRegistry {
             afterCommitFailed(e);
         }
         return true;
+    }
+
+    /** {@code patching complete}, {@code unpatching complete, forced}: how far {@code t} got, ended. Constants. */
+    private static String completeAs(Transition t) {
+        return t.targetPatched() ? (t.forced() ? "patching complete, forced" : "patching complete")
+                : (t.forced() ? "unpatching complete, forced" : "unpatching complete");
+    }
+
+    /**
+     * The end of {@code t} on a thread outside any operation (the transition worker's), made an operation
+     * under way while its closing callbacks run, so that one that exits has the exit say so after the
+     * end's {@code ok} line ({@code transition ... cut short: ... its postPatch callback for ... was running}),
+     * as an operation's own end says it. Null inside an operation, which says it itself, or when there is
+     * no memory for it: the callbacks run all the same. Caller holds klpMutex, past the end's commit.
+     */
+    private Operation closingOnWorker(Transition t, RegisteredPatch p) {
+        if (here() != null) {
+            return null;
+        }
+        try {
+            Operation op = new Operation("transition", p.name(), Requester.current(), p.provenance());
+            op.effect(completeAs(t));
+            underWay(op);
+            return op;
+        } catch (RuntimeException | LinkageError | VirtualMachineError e) {
+            return null; // underWay took it out again
+        }
     }
 
     /**
