@@ -33,6 +33,11 @@ import java.util.concurrent.locks.LockSupport;
  * <li>{@code postPatch-worker}: an enable whose transition waits for a thread inside the patched method,
  *     which then leaves it: the transition worker ends the transition, and its postPatch exits;
  * <li>{@code postUnpatch-worker}: the same with a disable and its postUnpatch;
+ * <li>{@code waits-for-lock}: an enable on a thread of its own, whose prePatch waits for good (holding
+ *     jlivepatch's lock), and an unregister on another (requester {@code pid 4343 user bob}) that waits for
+ *     that lock, while the main thread exits;
+ * <li>{@code load-preparing}: a load of a file on a thread of its own, held by the registry's hook while it
+ *     prepares the JAR (before it takes the lock), while the main thread exits;
  * <li>{@code normal}: register, enable, disable, unregister, and a normal end (status 0).
  * </ul>
  */
@@ -84,7 +89,7 @@ public final class ExitingCallbackDriver {
                 new Callbacks() {
                     @Override
                     public void prePatch(Class<?> target) {
-                        act(when, "prePatch", "load-elsewhere");
+                        act(when, "prePatch", "load-elsewhere", "waits-for-lock");
                     }
 
                     @Override
@@ -102,6 +107,19 @@ public final class ExitingCallbackDriver {
                         act(when, "postUnpatch");
                     }
                 }).build();
+        if (when.equals("load-preparing")) {
+            Path jar = Path.of(args[0]).resolveSibling("fix-preparing.jar");
+            Files.write(jar, new byte[] {'P', 'K'}); // never read further: the hook holds the load before
+            PatchRegistry.holdPreparationForTests(() -> {
+                WAITING_CALLBACK.countDown();
+                while (true) {
+                    LockSupport.park();
+                }
+            });
+            elsewhere("pid 4242 user alice", () -> PatchRegistry.installed().load(jar));
+            WAITING_CALLBACK.await();
+            System.exit(3);
+        }
         if (when.equals("load-elsewhere")) {
             // The command's load (register and enable as one step), as the control socket runs it.
             elsewhere("pid 4242 user alice", () -> PatchRegistry.installed().registerAndEnable(patch));
@@ -114,6 +132,13 @@ public final class ExitingCallbackDriver {
         Path audit = Path.of(args[0]);
         for (int i = 0; i < 2000 && (!Files.exists(audit) || Files.size(audit) == 0); i++) {
             Thread.sleep(10);
+        }
+        if (when.equals("waits-for-lock")) {
+            elsewhere("pid 4242 user alice", h::enable);
+            WAITING_CALLBACK.await();
+            Thread waiting = elsewhere("pid 4343 user bob", h::unregister);
+            awaitWaitingForTheLock(waiting);
+            System.exit(3);
         }
         if (when.equals("postPatch-worker")) {
             holder();
@@ -206,6 +231,21 @@ public final class ExitingCallbackDriver {
         t.setDaemon(true);
         t.start();
         return t;
+    }
+
+    /**
+     * Returns once {@code t} is parked in the registry's wait for its lock (a command's wait, bounded by
+     * 10 s, is a timed one). A hang detector's bound only: the exit that follows decides nothing by time.
+     */
+    private static void awaitWaitingForTheLock(Thread t) throws InterruptedException {
+        for (int i = 0; i < 20_000; i++) {
+            if (t.getState() == Thread.State.TIMED_WAITING && java.util.Arrays.stream(t.getStackTrace()).anyMatch(
+                    f -> f.getClassName().equals(PatchRegistry.class.getName()) && f.getMethodName().equals("lock"))) {
+                return;
+            }
+            Thread.sleep(1);
+        }
+        throw new AssertionError("the unregister never waited for jlivepatch's lock");
     }
 
     /** Starts the thread that calls the patched method and stays inside it; returns once it is there. */

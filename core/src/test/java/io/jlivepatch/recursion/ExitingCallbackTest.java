@@ -135,6 +135,40 @@ class ExitingCallbackTest {
         assertEquals(expected, recordsOfAnExit(callback + "-worker"));
     }
 
+    /**
+     * A command waiting for jlivepatch's lock (held by an enable whose prePatch waits) when the JVM exits:
+     * on record as cut short before it took effect. Before, it was not on record at all.
+     */
+    @Test
+    void aCommandWaitingForTheLockWhenTheJvmExitsIsOnRecordAsNothingChanged() throws Exception {
+        assertEquals(List.of("register|ok|api",
+                "enable|" + CUT_SHORT + "it had not taken effect; its prePatch callback for " + TARGET
+                        + " was running)|pid 4242 user alice",
+                "unregister|" + CUT_SHORT + "it had not taken effect, nothing changed; it was waiting for"
+                        + " jlivepatch's lock)|pid 4343 user bob"), recordsOfAnExit("waits-for-lock"));
+    }
+
+    /**
+     * A load preparing its JAR (read, before the lock) when the JVM exits: on record with the file and its
+     * SHA-256, cut short before it took effect. Before, it was not on record at all.
+     */
+    @Test
+    void aLoadPreparingItsJarWhenTheJvmExitsIsOnRecordAsNothingChanged() throws Exception {
+        List<String> records = recordsOfAnExit("load-preparing");
+        Path jar = dir.resolve("fix-preparing.jar");
+        assertEquals(1, records.size(), records.toString());
+        String line = records.get(0);
+        assertTrue(line.contains("\"operation\":\"load\",\"patch\":" + io.jlivepatch.internal.control.Json.string(
+                jar.toString()) + ",\"outcome\":\"" + CUT_SHORT + "it had not taken effect, nothing changed; its"
+                + " patch JAR was being read and checked)\",\"requester\":\"pid 4242 user alice\",\"source\":"
+                + io.jlivepatch.internal.control.Json.string(jar.toString()) + ",\"sha256\":\""
+                + sha256(Files.readAllBytes(jar)) + "\""), line);
+    }
+
+    private static String sha256(byte[] bytes) throws Exception {
+        return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(bytes));
+    }
+
     /** Without an exit in the middle, the records are those of before: none cut short, none twice. */
     @Test
     void theRecordsOfOperationsThatEndBeforeTheExitAreAsBefore() throws Exception {

@@ -4,9 +4,11 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * One life-cycle operation under way on its thread (the outermost of {@code PatchRegistry.locked}):
- * what was asked, by whom, how far it got, and the records it keeps for after its own line (those of
- * a transition it ended, {@code PatchRegistry.finish}). The JVM may exit in the middle of it (one of
+ * One life-cycle operation under way on its thread (the outermost of {@code PatchRegistry.locked}, from
+ * before its wait for the lock; a load's {@link #preparation} before that; a transition's end on the
+ * worker while its closing callbacks run): what was asked, by whom, how far it got, and the records it
+ * keeps for after its own line (those of a transition it ended, {@code PatchRegistry.finish}). The JVM
+ * may exit in the middle of it (one of
  * its callbacks calls {@code System.exit}, or another thread does): its thread then never gets to
  * those records, nor to its own line, and the audit file's drain at the exit records them from here
  * instead ({@link #takeAtExit}, {@code PatchRegistry.recordUnfinishedAtExit}).
@@ -29,8 +31,21 @@ final class Operation {
     final String subject;
     final String requester;
 
-    /** The patch's provenance for the exit's line; null for none (a patch built in code). */
-    private final Provenance provenance;
+    /**
+     * A load's stretch before its lock (its JAR read and checked, {@link #preparation}): the operation
+     * under the lock that follows takes its place while it runs ({@code PatchRegistry.locked}).
+     */
+    final boolean preparation;
+    /**
+     * The patch's provenance for the exit's line; null for none (a patch built in code, a JAR not read
+     * yet). Written once more by a preparation's thread when it has read the JAR.
+     */
+    private volatile Provenance provenance;
+    /**
+     * It has not taken jlivepatch's lock (it waits for it, or prepares a load's JAR): nothing it does
+     * can have changed anything yet, and the exit's line says so. Written by the operation's thread.
+     */
+    private volatile boolean beforeLock;
     /**
      * How far it had changed things, said by the exit's line ({@code patching complete}), or null
      * while nothing had. Written by the operation's thread; read by the exit's hook.
@@ -50,12 +65,37 @@ final class Operation {
     private boolean ended;
 
     Operation(String name, String subject, String requester, Provenance provenance) {
+        this(name, subject, requester, provenance, false);
+    }
+
+    private Operation(String name, String subject, String requester, Provenance provenance, boolean preparation) {
         this.name = name;
         this.subject = subject;
         this.requester = requester;
         this.provenance = provenance;
+        this.preparation = preparation;
+        this.beforeLock = preparation;
     }
 
+    /**
+     * A load's {@link #preparation}: {@code jar}, the JAR's path or source, is what the exit's line names,
+     * with what it was doing ({@code its patch JAR was being read and checked}).
+     */
+    static Operation preparation(String jar, String requester, Provenance provenance) {
+        Operation op = new Operation("load", jar, requester, provenance, true);
+        op.running = "its patch JAR was being read and checked";
+        return op;
+    }
+
+    /** What the JAR's read told of it, for the exit's line of a {@link #preparation}. */
+    void knownAs(Provenance read) {
+        provenance = read;
+    }
+
+    /** Whether it waits for jlivepatch's lock now, before which nothing it does changes anything. */
+    void beforeLock(boolean waiting) {
+        beforeLock = waiting;
+    }
     void effect(String what) {
         effect = what;
     }
@@ -100,6 +140,11 @@ final class Operation {
         ownLine = true;
     }
 
+    /** Whether its own line is recorded, by its thread or by the exit. */
+    synchronized boolean lineMade() {
+        return ownLine;
+    }
+
     /**
      * Its end, on its thread: from now on the exit writes no line for it, only what it kept and its
      * thread has not taken yet ({@link #next}).
@@ -142,6 +187,7 @@ final class Operation {
         String did = effect;
         String doing = running;
         return "cut short: the JVM exited during it (" + (did == null ? "it had not taken effect"
-                : "it had taken effect, " + did) + (doing == null ? "" : "; " + doing) + ")";
+                + (beforeLock ? ", nothing changed" : "") : "it had taken effect, " + did)
+                + (doing == null ? "" : "; " + doing) + ")";
     }
 }

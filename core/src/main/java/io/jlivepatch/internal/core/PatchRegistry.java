@@ -430,40 +430,57 @@ public final class PatchRegistry {
             } catch (PatchException e) {
                 throw refused(operation, patchName, noted(e, note), jar);
             }
-            if (!lock()) {
-                throw refused(operation, patchName, noted(lockHeld(operation, patchName), note), jar);
-            }
-            Object[] outer = holder; // klpMutex is reentrant: a nested operation puts it back
+            // Under way from before the wait for the lock, so that an exit while it waits has it on record
+            // (nothing changed); in a load's preparation's place, which has its line (Operation.preparation).
+            Operation enclosing = underWay.get();
+            Operation preparation = enclosing != null && enclosing.preparation ? enclosing : null;
             Operation op = null;
-            Operation enclosing = null;
+            if (enclosing == null || preparation != null) {
+                enclosing = null;
+                op = new Operation(operation, patchName, Requester.current(), recorded);
+                op.beforeLock(true);
+                op.running("it was waiting for jlivepatch's lock");
+                underWay(op, preparation);
+            }
             try {
-                hold("'" + operation + "'" + (patchName == null ? "" : " of patch '" + patchName + "'"));
-                enclosing = underWay.get();
-                if (enclosing == null) {
-                    op = new Operation(operation, patchName, Requester.current(), recorded);
-                    underWay(op);
-                } else {
-                    enclosing.enterNested(); // its lines are its own, not the enclosing one's
-                }
-                return refusing(operation, patchName, patchName, note, jar, step);
-            } finally {
-                try {
-                    if (enclosing != null) {
-                        enclosing.exitNested();
-                    } else if (op != null) { // null when making it failed (no memory): nothing was kept
-                        // Ended, then its records written, then out of the list: an exit meanwhile adds no
-                        // line for it, and takes what its thread has not taken yet (Operation.next).
-                        op.end();
-                        try {
-                            auditDeferred(op);
-                        } finally {
-                            overWith(op);
-                        }
+                if (!lock()) {
+                    PatchException busy = refused(operation, patchName, noted(lockHeld(operation, patchName), note),
+                            jar);
+                    if (op != null) {
+                        op.ownLineMade(); // the refusal is its line (made without the lock: report cannot tell)
                     }
+                    throw busy;
+                }
+                Object[] outer = holder; // klpMutex is reentrant: a nested operation puts it back
+                try {
+                    hold("'" + operation + "'" + (patchName == null ? "" : " of patch '" + patchName + "'"));
+                    if (op != null) {
+                        op.running(null);
+                        op.beforeLock(false);
+                    } else {
+                        enclosing.enterNested(); // its lines are its own, not the enclosing one's
+                    }
+                    return refusing(operation, patchName, patchName, note, jar, step);
                 } finally {
-                    // What another thread held before a wait on transitionDone let it in is not ours to restore.
-                    holder = outer != null && outer[1] == Thread.currentThread() ? outer : null;
-                    klpMutex.unlock();
+                    try {
+                        if (enclosing != null) {
+                            enclosing.exitNested();
+                        } else {
+                            // Ended, then its records written, then out of the list: an exit meanwhile adds
+                            // no line for it, and takes what its thread has not taken yet (Operation.next).
+                            op.end();
+                            auditDeferred(op);
+                        }
+                    } finally {
+                        // What another thread held before a wait on transitionDone let it in is not ours to restore.
+                        holder = outer != null && outer[1] == Thread.currentThread() ? outer : null;
+                        klpMutex.unlock();
+                    }
+                }
+            } finally {
+                if (op != null) {
+                    op.end();
+                    overWith(op, preparation);
                 }
             }
         } finally {
@@ -521,6 +538,50 @@ public final class PatchRegistry {
         } catch (RuntimeException | Error e) {
             overWith(op);
             throw e;
+        }
+    }
+
+    /**
+     * {@link #underWay} of {@code op} in the place of {@code preparation} (null for none): in the list
+     * at once, so that the exit finds one of the two, never both nor neither.
+     */
+    private void underWay(Operation op, Operation preparation) {
+        if (preparation == null) {
+            underWay(op);
+            return;
+        }
+        synchronized (operations) {
+            operations.remove(preparation);
+            operations.add(op);
+        }
+        try {
+            underWay.set(op); // replaces the preparation's value: its thread-local entry is there
+        } catch (RuntimeException | Error e) {
+            overWith(op, preparation);
+            throw e;
+        }
+    }
+
+    /**
+     * Ends {@link #underWay} of {@code op}, and puts {@code preparation} (null for none) back in its
+     * place: a load goes on preparing after its checks under the lock. When {@code op} made its line (a
+     * refusal, or the load's own), that is the preparation's line too: the exit adds none for it.
+     */
+    private void overWith(Operation op, Operation preparation) {
+        if (preparation == null) {
+            overWith(op);
+            return;
+        }
+        if (op.lineMade()) {
+            preparation.ownLineMade();
+        }
+        try {
+            underWay.set(preparation);
+        } finally {
+            synchronized (operations) {
+                operations.remove(op);
+                operations.add(preparation);
+            }
         }
     }
 
@@ -803,7 +864,14 @@ public final class PatchRegistry {
     public PatchHandle load(Path jar) throws PatchException {
         int mark = RecursionGuard.enter(); // as register(Patch): see there
         try {
-            return load(read(jar), false, false);
+            Operation op = preparing(String.valueOf(jar), null);
+            try {
+                return load(read(jar), false, false);
+            } catch (PatchException e) {
+                throw refusedWhilePreparing(op, e);
+            } finally {
+                prepared(op);
+            }
         } finally {
             RecursionGuard.exit(mark);
         }
@@ -813,7 +881,14 @@ public final class PatchRegistry {
     public PatchHandle loadAndEnable(Path jar) throws PatchException {
         int mark = RecursionGuard.enter(); // as register(Patch): see there
         try {
-            return load(read(jar), true, false);
+            Operation op = preparing(String.valueOf(jar), null);
+            try {
+                return load(read(jar), true, false);
+            } catch (PatchException e) {
+                throw refusedWhilePreparing(op, e);
+            } finally {
+                prepared(op);
+            }
         } finally {
             RecursionGuard.exit(mark);
         }
@@ -842,14 +917,59 @@ public final class PatchRegistry {
      *                      class loader, instead of patching it when it is defined
      */
     public PatchHandle load(PatchJarBytes jar, boolean enable, boolean requireLoaded) throws PatchException {
-        Prepared prepared = prepare(jar, enable, requireLoaded);
+        // Not a lambda (a Step): a lambda's first use spins a class, and start-up loads come this way.
+        Operation op = preparing(jar.source(), of(jar));
         try {
-            return load(jar, prepared, enable, requireLoaded);
-        } catch (PatchException | RuntimeException | Error e) {
-            if (!registered(prepared.sources())) {
-                release(prepared.sources()); // refused: its classes go with it, wherever they were defined
+            Prepared prepared = prepare(jar, enable, requireLoaded);
+            try {
+                return load(jar, prepared, enable, requireLoaded);
+            } catch (PatchException | RuntimeException | Error e) {
+                if (!registered(prepared.sources())) {
+                    release(prepared.sources()); // refused: its classes go with it, wherever they were defined
+                }
+                throw e;
             }
-            throw e;
+        } catch (PatchException e) {
+            throw refusedWhilePreparing(op, e);
+        } finally {
+            prepared(op);
+        }
+    }
+
+    /**
+     * Makes a load an operation under way from its start, its JAR's read and checks before the lock
+     * included ({@link Operation#preparation}), so that an exit meanwhile has it on record: the load of
+     * {@code jar}, nothing changed. Its checks and its registration under the lock are operations of their
+     * own ({@link #locked}), in its place while they run. Returns it for {@link #prepared}; null inside an
+     * operation (a callback's load, refused, as before) or a preparation already (a file's load reads the
+     * file, then loads its bytes: {@code read}, when known, is what the read told of the JAR).
+     */
+    private Operation preparing(String jar, Provenance read) {
+        Operation here = underWay.get();
+        if (here != null) {
+            if (here.preparation && read != null) {
+                here.knownAs(read);
+            }
+            return null;
+        }
+        Operation op = Operation.preparation(jar, Requester.current(), read);
+        underWay(op);
+        return op;
+    }
+
+    /** {@code e}, a refusal of {@link #preparing}'s load {@code op}: on record already (or reported before). */
+    private static PatchException refusedWhilePreparing(Operation op, PatchException e) {
+        if (op != null) {
+            op.ownLineMade(); // the exit adds no line for it
+        }
+        return e;
+    }
+
+    /** Ends {@link #preparing}'s load {@code op} (null: nothing to end). */
+    private void prepared(Operation op) {
+        if (op != null) {
+            op.end();
+            overWith(op);
         }
     }
 
@@ -992,6 +1112,7 @@ public final class PatchRegistry {
         PatchException refusedBefore = null; // refused (logged, audited) by locked already
         int mark = RecursionGuard.enter();
         try {
+            preparingForTests();
             JarLimits limits = JarLimits.current();
             PatchJar jar = PatchJar.read(bytes, limits);
             subject = Patch.isValidName(jar.name()) ? jar.name() : subject;
@@ -1036,6 +1157,22 @@ public final class PatchRegistry {
             throw refused("load", subject, refusal, of(bytes));
         } finally {
             RecursionGuard.exit(mark);
+        }
+    }
+
+    /** Run once at the start of the next load's preparation, then cleared; tests. */
+    private static volatile Runnable preparationHoldForTests;
+
+    /** Runs {@code hold} on the thread of the next load, as it starts to prepare its JAR (before the lock); for tests. */
+    public static void holdPreparationForTests(Runnable hold) {
+        preparationHoldForTests = hold;
+    }
+
+    private static void preparingForTests() {
+        Runnable hold = preparationHoldForTests;
+        if (hold != null) {
+            preparationHoldForTests = null;
+            hold.run();
         }
     }
 

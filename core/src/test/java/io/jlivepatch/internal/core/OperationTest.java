@@ -108,4 +108,23 @@ class OperationTest {
         op.effect("patching complete");
         assertEquals("cut short: the JVM exited during it (it had taken effect, patching complete)", op.outcomeAtExit());
     }
+
+    /** Before its lock (a wait for it, a load's preparation) nothing it does changes anything, and the line says so. */
+    @Test
+    void theExitsLineSaysNothingChangedBeforeTheLock() {
+        Operation op = new Operation("unregister", "p", "api", null);
+        op.beforeLock(true);
+        op.running("it was waiting for jlivepatch's lock");
+        assertEquals("cut short: the JVM exited during it (it had not taken effect, nothing changed; it was waiting"
+                + " for jlivepatch's lock)", op.outcomeAtExit());
+        op.running(null);
+        op.beforeLock(false);
+        assertEquals("cut short: the JVM exited during it (it had not taken effect)", op.outcomeAtExit());
+
+        Operation load = Operation.preparation("/tmp/fix.jar", "api", null);
+        assertTrue(load.preparation);
+        assertEquals("cut short: the JVM exited during it (it had not taken effect, nothing changed; its patch JAR was"
+                + " being read and checked)", load.outcomeAtExit());
+        assertNull(load.provenance());
+    }
 }
