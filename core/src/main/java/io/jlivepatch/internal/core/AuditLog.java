@@ -41,7 +41,9 @@ public final class AuditLog {
      * @param patch     the patch's name, or the JAR's path when the name is unknown
      * @param outcome   {@code ok}, or {@code refused REASON: message}, or {@code cut short: the JVM exited during
      *                  it (...)} for an operation or a transition the JVM's exit came in the middle of
-     *                  ({@link Operation}, {@code PatchRegistry.recordUnfinishedAtExit})
+     *                  ({@link Operation}, {@code PatchRegistry.recordUnfinishedAtExit}), or for a
+     *                  {@code transition} whose end failed and is retried {@code ending the transition failed,
+     *                  retrying: why}
      * @param requester who asked ({@link Requester}): {@code pid N user U}, {@code api}, {@code jmx}, {@code startup},
      *                  {@code watch}; {@code jlivepatch} for what nobody asked ({@code link}, the
      *                  {@code callback} of a class defined later)
