@@ -917,22 +917,29 @@ public final class PatchRegistry {
      *                      class loader, instead of patching it when it is defined
      */
     public PatchHandle load(PatchJarBytes jar, boolean enable, boolean requireLoaded) throws PatchException {
-        // Not a lambda (a Step): a lambda's first use spins a class, and start-up loads come this way.
-        Operation op = preparing(jar.source(), of(jar));
+        // Marked from here, as prepare marks: the operation under way is a thread-local's, which only
+        // marked code uses (underWay). Not a lambda (a Step): a lambda's first use spins a class, and
+        // start-up loads come this way.
+        int mark = RecursionGuard.enter();
         try {
-            Prepared prepared = prepare(jar, enable, requireLoaded);
+            Operation op = preparing(jar.source(), of(jar));
             try {
-                return load(jar, prepared, enable, requireLoaded);
-            } catch (PatchException | RuntimeException | Error e) {
-                if (!registered(prepared.sources())) {
-                    release(prepared.sources()); // refused: its classes go with it, wherever they were defined
+                Prepared prepared = prepare(jar, enable, requireLoaded);
+                try {
+                    return load(jar, prepared, enable, requireLoaded);
+                } catch (PatchException | RuntimeException | Error e) {
+                    if (!registered(prepared.sources())) {
+                        release(prepared.sources()); // refused: its classes go with it, wherever they were defined
+                    }
+                    throw e;
                 }
-                throw e;
+            } catch (PatchException e) {
+                throw refusedWhilePreparing(op, e);
+            } finally {
+                prepared(op);
             }
-        } catch (PatchException e) {
-            throw refusedWhilePreparing(op, e);
         } finally {
-            prepared(op);
+            RecursionGuard.exit(mark);
         }
     }
 
