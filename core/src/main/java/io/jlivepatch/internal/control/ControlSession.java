@@ -106,7 +106,7 @@ final class ControlSession implements Runnable {
         this.live = live;
         this.callStarts = callStarts;
         this.jarBytes = jarBytes;
-        this.livepatch = new LivepatchControl(registry);
+        this.livepatch = new LivepatchControl(registry, false); // its arrays are its own (LivepatchControl.copiesContent)
     }
 
     /** Whether a call is being received: the stall watch has something to watch. */

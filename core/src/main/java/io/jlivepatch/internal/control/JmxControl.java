@@ -44,7 +44,7 @@ public final class JmxControl implements RegistryObserver {
     public static void install(PatchRegistry registry) {
         JmxControl control = new JmxControl(registry);
         try {
-            control.register(new GuardedMBean(new LivepatchControl(registry), LivepatchMBean.class),
+            control.register(new GuardedMBean(new LivepatchControl(registry, true), LivepatchMBean.class),
                     ObjectNames.livepatch());
             // Under the registry's lock, so that no patch registers between the catch-up and the
             // observer taking over (pairs with the observer calls in PatchRegistry).

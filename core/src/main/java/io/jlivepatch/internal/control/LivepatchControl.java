@@ -22,9 +22,19 @@ import java.time.Duration;
 final class LivepatchControl implements LivepatchMBean {
 
     private final PatchRegistry registry;
+    /**
+     * Whether loadContent's array may still be its caller's: an MBean server hands an in-process
+     * caller's array over as it is (byte[] is its own open type), and the caller could change it after
+     * the digest check, between the checks (signature, classes) and the definition of the classes.
+     * The control socket's session read the array off the wire and nobody else holds it: a copy there
+     * would double what ReceivedJarBytes bounds.
+     */
+    private final boolean copiesContent;
 
-    LivepatchControl(PatchRegistry registry) {
+    /** @param copiesContent see {@link #copiesContent}: true for the MBean server's instance */
+    LivepatchControl(PatchRegistry registry, boolean copiesContent) {
         this.registry = registry;
+        this.copiesContent = copiesContent;
     }
 
     @Override
@@ -54,7 +64,8 @@ final class LivepatchControl implements LivepatchMBean {
 
     /**
      * The content is checked against the sender's digest before anything else: what the sender
-     * checked is what is loaded, or nothing is.
+     * checked is what is loaded, or nothing is. Checked and loaded from a copy of its own where the
+     * caller keeps the array ({@link #copiesContent}).
      */
     @Override
     public String loadContent(byte[] content, String sha256, String source, boolean enable, boolean requireLoaded) {
@@ -62,7 +73,10 @@ final class LivepatchControl implements LivepatchMBean {
         return JmxCalls.operation(registry, "load", subject, () -> {
             PatchJarBytes jar;
             try {
-                jar = PatchJarBytes.of(subject, content, JarLimits.current());
+                JarLimits limits = JarLimits.current();
+                // Content over the limit is refused uncopied (of reads no byte of it).
+                boolean copy = copiesContent && content != null && content.length <= limits.maxJarBytes();
+                jar = PatchJarBytes.of(subject, copy ? content.clone() : content, limits);
             } catch (PatchException e) {
                 throw registry.refusedOutside("load", subject, e);
             }

@@ -35,6 +35,14 @@ public record PatchJarBytes(String source, byte[] bytes, String sha256) {
         beforeOpen = hook;
     }
 
+    /** Run once the content received whole has its digest, when set: tests change the sender's array there. */
+    private static volatile Runnable afterDigest;
+
+    /** Tests: {@code hook} runs as soon as {@link #of} has the content's SHA-256; {@code null} for none. */
+    public static void afterDigestForTests(Runnable hook) {
+        afterDigest = hook;
+    }
+
     /** Tests: how long the open of a path may take ({@link BoundedOpen}); {@code null} for the default. */
     public static void openWaitForTests(Duration wait) {
         BoundedOpen.waitForTests(wait);
@@ -148,7 +156,12 @@ public record PatchJarBytes(String source, byte[] bytes, String sha256) {
         if (bytes.length > limits.maxJarBytes()) {
             throw limits.exceeded(source, JarLimits.MAX_JAR_BYTES, "the file has " + bytes.length + " bytes");
         }
-        return new PatchJarBytes(source, bytes, Sha256.hex(bytes));
+        String sha256 = Sha256.hex(bytes);
+        Runnable hook = afterDigest;
+        if (hook != null) {
+            hook.run();
+        }
+        return new PatchJarBytes(source, bytes, sha256);
     }
 
     @Override
