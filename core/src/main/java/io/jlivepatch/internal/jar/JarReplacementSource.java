@@ -67,6 +67,7 @@ final class JarReplacementSource implements ReplacementSource {
     @Override
     public MethodHandle handleFor(ClassLoader targetLoader) throws ReflectiveOperationException {
         classes.checkVersion(target, targetLoader); // a loader defining the class after the load's check
+        classes.checkLinks(targetLoader); // likewise: what the replacement uses, as the load checked it
         Method m = method(targetLoader);
         if (m.getDeclaringClass().isHidden()) {
             // a nestmate of the target: the lookup its definition returned reaches it

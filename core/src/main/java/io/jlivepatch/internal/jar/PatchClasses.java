@@ -44,6 +44,8 @@ final class PatchClasses {
         final Map<Class<?>, ClassInit> initializations = new HashMap<>();
         /** Target class to why this loader's copy is not the version the JAR was built against; "" when it is. */
         final Map<String, String> versions = new HashMap<>();
+        /** Why the JAR's classes do not link against this loader's classes ({@link #checkLinks}); "" when they do; null: not checked. */
+        String links;
     }
 
     /** Per-target state, held by a class the target loader defined (a ClassValue lives in its class). */
@@ -71,6 +73,13 @@ final class PatchClasses {
     private boolean released;
     /** The new classes this defined for good, in order: what a refusal after them leaves behind. */
     private final List<String> carried = new ArrayList<>();
+    /**
+     * Guarded by this. The target loaders the load's own check (ClassFileCheck.linkAll) was made against,
+     * weakly held (null: the boot loader, which a WeakHashMap holds as a key of its own).
+     */
+    private final Set<ClassLoader> checkedAtLoad = java.util.Collections.newSetFromMap(new WeakHashMap<>());
+    /** Guarded by this. What the running classes the patch replaces name already, for the check ({@link #checkLinks}). */
+    private Set<String> replaced = Set.of();
 
     PatchClasses(PatchJar jar, Instrumentation inst) {
         this.jar = jar;
@@ -131,6 +140,42 @@ final class PatchClasses {
         }
         if (!failure.isEmpty()) {
             throw new ReflectiveOperationException(failure);
+        }
+    }
+
+    /**
+     * The load checked the JAR's classes against {@code loaders}' classes (ClassFileCheck.linkAll):
+     * {@link #checkLinks} checks any other loader once, with {@code replaced} as that check's.
+     */
+    synchronized void checkedAtLoad(Set<ClassLoader> loaders, Set<String> replaced) {
+        checkedAtLoad.addAll(loaders);
+        this.replaced = Set.copyOf(replaced);
+    }
+
+    /**
+     * Refuses the JAR's classes for {@code targetLoader} when they do not link against its classes: a
+     * member a replacement uses that this loader's copy of a class lacks, a class it cannot see, as the
+     * load refuses them for the loaders it checked (ClassFileCheck.linkAll, whose check this repeats for
+     * a loader that defined a target class after the load: a webapp redeployed with another build, a
+     * second one). A hand-written JAR records no version (checkVersion), so before, such a loader's
+     * copy was PATCHED and the replacement threw NoSuchMethodError at its first call, in the
+     * application's request (LaterLoaderMembersTest). Once per loader, under this lock as checkVersion.
+     */
+    synchronized void checkLinks(ClassLoader targetLoader) throws ReflectiveOperationException {
+        if (checkedAtLoad.contains(targetLoader)) {
+            return;
+        }
+        PerTarget t = stateOf(targetLoader);
+        if (t.links == null) {
+            try {
+                ClassFileCheck.linkAll(jar, targetLoader, inst, replaced, Map.of());
+                t.links = "";
+            } catch (io.jlivepatch.PatchException e) {
+                t.links = e.getMessage();
+            }
+        }
+        if (!t.links.isEmpty()) {
+            throw new ReflectiveOperationException(t.links);
         }
     }
 

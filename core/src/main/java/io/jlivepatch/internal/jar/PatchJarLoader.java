@@ -132,6 +132,7 @@ public final class PatchJarLoader {
             names.add(e.target());
         }
         List<CallbackScanner.Entry> callbacks = CallbackScanner.scan(jar, names);
+        Set<String> defineFor = new HashSet<>(names); // the classes whose loaders get the patch's classes
         names.addAll(jar.oldDigests().keySet());
         // One scan for both: the targets' classes, and the class loaders when no target is loaded yet.
         long inFlightEpoch = LoadedClasses.inFlightEpoch(); // before the scan too: see LoadedClasses.stillComplete
@@ -146,6 +147,20 @@ public final class PatchJarLoader {
         Set<String> replaced = new HashSet<>(names);
         replaced.addAll(jar.nestmates().values());
         ClassFileCheck.linkAll(jar, primary, inst, replaced, loaded);
+        // Every other loader that has a class the patch's classes are defined for, checked alike: before,
+        // only the primary one was, and a second webapp's copy lacking a member the replacement uses
+        // threw NoSuchMethodError at the first call there (LaterLoaderMembersTest). Loaders that define
+        // such a class later are checked when they do (PatchClasses.checkLinks).
+        Set<ClassLoader> checked = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        checked.add(primary);
+        for (String cls : defineFor) {
+            for (Class<?> c : loaded.getOrDefault(cls, List.of())) {
+                if (checked.add(c.getClassLoader())) {
+                    ClassFileCheck.linkAll(jar, c.getClassLoader(), inst, replaced, Map.of());
+                }
+            }
+        }
+        classes.checkedAtLoad(checked, replaced);
         checkLambdas(jar, primary);
         Patch.Builder builder;
         try {

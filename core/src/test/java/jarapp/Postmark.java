@@ -1,0 +1,17 @@
+package jarapp;
+
+/**
+ * A target of LaterLoaderMembersTest only (of its second test; Stamp is the first's), which defines
+ * copies of it in class loaders of its own: left loaded, they would be other tests' copies of their target.
+ */
+public class Postmark {
+    private int count;
+
+    public int next() {
+        return ++count;
+    }
+
+    public static String label(int n) {
+        return "#" + n;
+    }
+}
