@@ -53,6 +53,13 @@ public final class AgentMain {
      * JVM whose JAR was overwritten in place since (cli's OverwrittenAgentJar).
      */
     public static final String JAR_PROPERTY = "jlivepatch.agent.jar.opened";
+    /**
+     * Set with {@link #JAR_PROPERTY}: the CRC-32 of that JAR's central directory then (decimal), which
+     * any other content of the same size changes, for a file system whose change time does not move (or
+     * has none). A property of its own: a command older than it reads {@link #JAR_PROPERTY} as four
+     * fields at most, and one more there would make it check nothing.
+     */
+    public static final String DIRECTORY_PROPERTY = "jlivepatch.agent.jar.directory";
 
 
     private AgentMain() {
@@ -437,6 +444,10 @@ public final class AgentMain {
             if (opened != null) {
                 // putIfAbsent: two attaches at once record the same file once (Properties is concurrent)
                 System.getProperties().putIfAbsent(JAR_PROPERTY, opened);
+                long directory = io.jlivepatch.internal.OwnBuild.openedDirectory();
+                if (directory != io.jlivepatch.internal.OwnBuild.UNKNOWN) {
+                    System.getProperties().putIfAbsent(DIRECTORY_PROPERTY, Long.toString(directory));
+                }
             }
         } catch (Throwable e) {
             // out of memory included: no record, and the installation goes on; the command then

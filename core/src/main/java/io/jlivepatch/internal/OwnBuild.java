@@ -37,12 +37,13 @@ public final class OwnBuild {
     /** No change time known: a file system or an older record without one. */
     public static final long UNKNOWN = Long.MIN_VALUE;
 
-    // The JAR check() found and its size, times and file key then (overwritten()): written once,
-    // by the installation, the four before `opened`, whose volatile write publishes them.
+    // The JAR check() found and its size, times, file key and central directory then (overwritten()):
+    // written once, by the installation, the five before `opened`, whose volatile write publishes them.
     private static long openedSize;
     private static long openedModified;
     private static long openedChanged = UNKNOWN;
     private static Object openedKey;
+    private static long openedDirectory = UNKNOWN;
     private static volatile Path opened;
 
     private OwnBuild() {
@@ -131,7 +132,8 @@ public final class OwnBuild {
             openedModified = a.lastModifiedTime().toMillis();
             openedKey = a.fileKey();
             openedChanged = changed(jar);
-            opened = jar; // publishes the four above
+            openedDirectory = directory(jar);
+            opened = jar; // publishes the five above
         } catch (IOException | RuntimeException e) {
             // nothing remembered: overwritten() cannot tell, as before
         }
@@ -152,6 +154,16 @@ public final class OwnBuild {
     }
 
     /**
+     * The CRC-32 of the central directory of the JAR the installation found ({@link #directory}), or
+     * {@link #UNKNOWN}. The agent publishes it beside {@link #opened()}'s record, in a property of its
+     * own (AgentMain.DIRECTORY_PROPERTY): a command older than it splits that record into four fields
+     * and would take a fifth for part of the change time, and check nothing.
+     */
+    public static long openedDirectory() {
+        return opened == null ? UNKNOWN : openedDirectory; // volatile read: pairs with remember()'s write
+    }
+
+    /**
      * Why jlivepatch must not start code it has not run yet, or null: the JAR its classes come from was
      * overwritten in place since the installation (cp or curl -o of another build into the same file).
      * The JVM reads each of jlivepatch's classes from that file when the class is first used, at the
@@ -167,7 +179,8 @@ public final class OwnBuild {
             return null;
         }
         try {
-            return overwritten(jar, openedSize, openedModified, openedChanged, openedKey, BuildStamp.value());
+            return overwritten(jar, openedSize, openedModified, openedChanged, openedDirectory, openedKey,
+                    BuildStamp.value());
         } catch (RuntimeException e) {
             return null;
         }
@@ -178,10 +191,15 @@ public final class OwnBuild {
     }
 
     static String overwritten(Path jar, long size, long modified, long changed, Object key, String compiled) {
+        return overwritten(jar, size, modified, changed, UNKNOWN, key, compiled);
+    }
+
+    static String overwritten(Path jar, long size, long modified, long changed, long directory, Object key,
+                              String compiled) {
         if (key == null) {
             return null;
         }
-        String[] o = overwrite(OWN_FILES, jar, size, modified, changed, key.toString(), compiled);
+        String[] o = overwrite(OWN_FILES, jar, size, modified, changed, directory, key.toString(), compiled);
         return o == null ? null : "jlivepatch's JAR " + o[0] + " was overwritten since this JVM opened it ("
                 + o[1] + "): this JVM reads jlivepatch's classes from it as they are first used, and would fail"
                 + " for good where it needs one not used yet. Put back the JAR it started with (build " + compiled
@@ -212,12 +230,15 @@ public final class OwnBuild {
      * either ({@link Text} may not be loaded): the command cleans what it prints.
      *
      * @param jar      the path the JVM opened it by, or {@code null} when unknown (the command)
-     * @param changed  its change time then ({@link #changed}), or {@link #UNKNOWN}: a write with the
-     *                 size and modification time kept is seen by it alone
-     * @param compiled the running build's stamp, or {@code null} when unknown
+     * @param changed   its change time then ({@link #changed}), or {@link #UNKNOWN}: a write with the
+     *                  size and modification time kept is seen by it, where the file system keeps one
+     *                  fine enough
+     * @param directory its central directory's CRC-32 then ({@link #directory}), or {@link #UNKNOWN}:
+     *                  such a write of another build is seen by it where there is no change time
+     * @param compiled  the running build's stamp, or {@code null} when unknown
      */
-    public static String[] overwrite(Path files, Path jar, long size, long modified, long changed, String key,
-                                     String compiled) {
+    public static String[] overwrite(Path files, Path jar, long size, long modified, long changed, long directory,
+                                     String key, String compiled) {
         Path file = openFile(files, key);
         String name;
         if (file != null) {
@@ -235,7 +256,8 @@ public final class OwnBuild {
             return null; // closed meanwhile
         }
         boolean timeKept = now.lastModifiedTime().toMillis() == modified;
-        if (now.size() == size && timeKept && (changed == UNKNOWN || changed(file) == changed)) {
+        if (now.size() == size && timeKept && (changed == UNKNOWN || changed(file) == changed)
+                && (directory == UNKNOWN || sameDirectory(file, directory))) {
             return null;
         }
         String held;
@@ -266,6 +288,66 @@ public final class OwnBuild {
         } catch (IOException | RuntimeException e) {
             return UNKNOWN; // no "unix" view (not Linux nor another Unix), or unreadable
         }
+    }
+
+    /** Whether {@code file}'s central directory has CRC-32 {@code directory}, or cannot be read to tell. */
+    private static boolean sameDirectory(Path file, long directory) {
+        long now = directory(file);
+        return now == UNKNOWN || now == directory;
+    }
+
+    /** The size of a zip's end of central directory record without its comment. */
+    private static final int END = 22;
+    /** The largest central directory read: a JAR of jlivepatch's has some 75 KB of it. */
+    private static final int MAX_DIRECTORY = 16 << 20;
+
+    /**
+     * The CRC-32 of {@code jar}'s central directory (its entries' names, CRC-32s, sizes and offsets:
+     * what any other content of the same size changes), -1 when the file has none (not a zip), or
+     * {@link #UNKNOWN} when it cannot be read. Reads the directory alone, found from the end record,
+     * itself read first without a comment (jlivepatch's JAR has none), so the installation reads some
+     * 75 KB of a file the JVM has just read.
+     */
+    static long directory(Path jar) {
+        try (java.nio.channels.FileChannel in = java.nio.channels.FileChannel.open(jar)) {
+            long size = in.size();
+            if (size < END) {
+                return -1;
+            }
+            java.nio.ByteBuffer tail = read(in, size - END, END);
+            int at = tail.getInt(0) == 0x06054b50 ? 0 : -1; // PK\5\6, little-endian
+            if (at < 0) { // a comment after the record: look for it in the last 64 KiB
+                int n = (int) Math.min(size, END + 0xffff);
+                tail = read(in, size - n, n);
+                for (int i = n - END; i >= 0 && at < 0; i--) {
+                    if (tail.getInt(i) == 0x06054b50 && i + END + (tail.getShort(i + 20) & 0xffff) == n) {
+                        at = i;
+                    }
+                }
+                if (at < 0) {
+                    return -1;
+                }
+            }
+            long length = tail.getInt(at + 12) & 0xffffffffL;
+            long offset = tail.getInt(at + 16) & 0xffffffffL;
+            if (length > MAX_DIRECTORY || offset + length > size) {
+                return -1; // ZIP64, or not a zip's numbers: nothing a JVM could run from
+            }
+            java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+            crc.update(read(in, offset, (int) length));
+            return crc.getValue();
+        } catch (IOException | RuntimeException e) {
+            return UNKNOWN;
+        }
+    }
+
+    /** {@code n} bytes of {@code in} from {@code position}, little-endian; fewer at the file's end. */
+    private static java.nio.ByteBuffer read(java.nio.channels.FileChannel in, long position, int n) throws IOException {
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(n).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        while (b.hasRemaining() && in.read(b, position + b.position()) >= 0) {
+            // until full, or the end of the file (written shorter meanwhile)
+        }
+        return b.flip();
     }
 
     private static Object fileKey(Path p) {

@@ -204,4 +204,53 @@ class OwnBuildTest {
         assertNull(OwnBuild.overwritten(jar, then.size(), then.lastModifiedTime().toMillis(), changed, then.fileKey(),
                 BUILD));
     }
+
+    /**
+     * The same write where the file system gives no change time (or one too coarse to move): size,
+     * time and file key are as they were, and only the content differs. The CRC-32 of the central
+     * directory recorded at the installation (every entry's CRC-32, size and offset) tells it. Before,
+     * with no change time, such a copy of another build passed.
+     */
+    @Test
+    void anotherBuildOfTheSameSizeAndTimeIsSeenWithoutAChangeTime() throws IOException {
+        Path jar = jar("agent.jar", BUILD + "\n");
+        java.nio.file.attribute.BasicFileAttributes then = Files.readAttributes(jar,
+                java.nio.file.attribute.BasicFileAttributes.class);
+        long modified = then.lastModifiedTime().toMillis();
+        long directory = OwnBuild.directory(jar);
+        assertTrue(directory >= 0, "a central directory");
+        assertNull(OwnBuild.overwritten(jar, then.size(), modified, OwnBuild.UNKNOWN, directory, then.fileKey(), BUILD),
+                "as it was");
+        byte[] other = Files.readAllBytes(jar("other.jar", "20991231T000000.000Z\n"));
+        assertEquals(then.size(), other.length, "another build of the same size");
+        Files.write(jar, other);
+        Files.setLastModifiedTime(jar, then.lastModifiedTime()); // the time kept
+        String said = OwnBuild.overwritten(jar, then.size(), modified, OwnBuild.UNKNOWN, directory, then.fileKey(),
+                BUILD);
+        assertTrue(said != null && said.contains("it now holds build 20991231T000000.000Z") && said.contains(
+                "written since, its time kept"), said);
+        // the same build written back with its time kept: the same directory, not refused
+        Files.write(jar, Files.readAllBytes(jar("again.jar", BUILD + "\n")));
+        Files.setLastModifiedTime(jar, then.lastModifiedTime());
+        assertNull(OwnBuild.overwritten(jar, then.size(), modified, OwnBuild.UNKNOWN, directory, then.fileKey(), BUILD));
+        // a record without the directory (a JVM of an older jlivepatch): size and time alone, as before
+        Files.write(jar, other);
+        Files.setLastModifiedTime(jar, then.lastModifiedTime());
+        assertNull(OwnBuild.overwritten(jar, then.size(), modified, OwnBuild.UNKNOWN, then.fileKey(), BUILD));
+    }
+
+    /** The directory's CRC-32 is found past a zip comment too; a file that is no zip has none. */
+    @Test
+    void theCentralDirectoryIsFoundWithACommentAndNotInAFileThatIsNoZip() throws IOException {
+        Path jar = jar("agent.jar", BUILD + "\n");
+        long directory = OwnBuild.directory(jar);
+        byte[] bytes = Files.readAllBytes(jar);
+        byte[] commented = java.util.Arrays.copyOf(bytes, bytes.length + 5);
+        commented[bytes.length - 2] = 5; // the record's comment length, little-endian
+        System.arraycopy("hello".getBytes(StandardCharsets.US_ASCII), 0, commented, bytes.length, 5);
+        Path withComment = Files.write(dir.resolve("commented.jar"), commented);
+        assertEquals(directory, OwnBuild.directory(withComment));
+        assertEquals(-1, OwnBuild.directory(Files.writeString(dir.resolve("text.jar"), "not a JAR at all, some text")));
+        assertEquals(OwnBuild.UNKNOWN, OwnBuild.directory(dir.resolve("absent.jar")));
+    }
 }

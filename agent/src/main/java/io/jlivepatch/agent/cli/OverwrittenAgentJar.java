@@ -20,7 +20,9 @@ import java.util.Properties;
  *
  * <p>The file looked at is the JVM's open one (its {@code /proc/<pid>/fd} entry of the recorded file
  * key), whatever its path says now. The same build copied over it again (same size, same build
- * stamp) reads the same, and passes. The decision is core's (OwnBuild.overwrite), the one the JVM
+ * stamp) reads the same, and passes. Another build of the same size with the times kept is told by the
+ * change time, and where that does not move, by the CRC-32 of the central directory
+ * ({@link AgentMain#DIRECTORY_PROPERTY}). The decision is core's (OwnBuild.overwrite), the one the JVM
  * makes before its watch's rounds and its MBeans' changes, so both say the same facts.
  */
 final class OverwrittenAgentJar {
@@ -54,10 +56,17 @@ final class OverwrittenAgentJar {
         if (parts.length < 3) {
             return null;
         }
+        long directory; // a JVM of a jlivepatch before this record has none: size and times alone
+        try {
+            String d = props.getProperty(AgentMain.DIRECTORY_PROPERTY);
+            directory = d == null ? OwnBuild.UNKNOWN : Long.parseLong(d);
+        } catch (NumberFormatException e) {
+            directory = OwnBuild.UNKNOWN;
+        }
         // core's decision, the JVM's own (OwnBuild.overwritten), run here on the file the JVM holds
         // open: nothing of jlivepatch's runs in the JVM for it
         String[] o = OwnBuild.overwrite(Path.of("/proc", Long.toString(pid), "fd"), null, size, modified,
-                changed, parts[2], stampOf(version));
+                changed, directory, parts[2], stampOf(version));
         if (o == null) {
             return null;
         }
