@@ -1,6 +1,7 @@
 package io.jlivepatch.internal.core;
 
 import io.jlivepatch.internal.Log;
+import io.jlivepatch.internal.Text;
 import io.jlivepatch.internal.bootstrap.StackRoom;
 import io.jlivepatch.FunctionStatus;
 import io.jlivepatch.Patch;
@@ -2525,57 +2526,85 @@ public final class PatchRegistry {
             Patch.Replacement r = f.replacement();
             List<FunctionStatus.LoaderStatus> loaders = new ArrayList<>();
             for (Class<?> c : loaded.getOrDefault(r.className(), List.of())) {
-                ClassHooks h = hooks.ledger().get(c.getClassLoader(), c.getName());
-                String failure = h.failures().get(f.spec().key()); // the hook's: every patch's
-                if (failure == null) {
-                    failure = hooks.ledger().linkFailure(c.getClassLoader(), c.getName(), f.spec().key(), p.name());
-                }
-                if (failure == null && enabled) {
-                    failure = p.callbacks().failure(c); // its prePatch refused this class
-                }
-                FunctionStatus.State state;
-                String detail = "";
-                if (failure == null && enabled && h.hooked().contains(f.spec().key())) {
-                    // The linker checks a class defined after registration only when its method
-                    // first runs; status must not wait for that.
-                    failure = misfit(f, c);
-                }
-                if (failure == null && enabled && h.hooked().contains(f.spec().key())) {
-                    // A patch class whose initializer failed before (a patch enabled again) sends every
-                    // call to the version below from its first one: status says so before that call.
-                    failure = initFailure(f, c);
-                }
-                if (failure != null) {
-                    state = FunctionStatus.State.FAILED;
-                    detail = failure;
-                } else if (enabled && h.hooked().contains(f.spec().key())) {
-                    state = FunctionStatus.State.PATCHED;
-                    String foreign = hooks.foreignCode(c, f.spec());
-                    detail = foreign == null ? "" : foreign;
-                    String over = patching ? null : coveredBy(p, f, c);
-                    if (over != null) {
-                        String covered = "patch '" + over + "' above it replaces the method without calling the"
-                                + " version below (@Next): its version runs, not this one";
-                        detail = detail.isEmpty() ? covered : covered + "; " + detail;
-                    }
-                    if (patching) {
-                        // as the unpatching detail below: a thread the transition has not moved yet
-                        // (inside one of the patch's methods) does not run the replacement yet
-                        String moving = "patching: the threads the transition has not moved yet still run the"
-                                + " version below";
-                        detail = detail.isEmpty() ? moving : detail + "; " + moving;
-                    }
-                } else if (unpatching && h.hooked().contains(f.spec().key())) {
-                    // disabled, but threads the transition has not moved yet still run the replacement
-                    state = FunctionStatus.State.PATCHED;
-                    detail = "unpatching: still runs for the threads the transition has not moved yet";
-                } else {
-                    state = FunctionStatus.State.NOT_PATCHED;
-                }
-                loaders.add(new FunctionStatus.LoaderStatus(LoaderNames.of(c.getClassLoader()), state, detail));
+                loaders.add(loaderStatus(p, f, c, enabled, patching, unpatching));
             }
             out.add(new FunctionStatus(r.className(), r.methodName(), r.descriptor(), loaders));
         }
         return out;
+    }
+
+    /**
+     * {@code f}'s state in {@code c}'s loader; when reading it fails (the JDK's method handles or a
+     * patch's own code throwing where status asks them: an {@code InternalError}, a stack overflow),
+     * {@code FAILED} with why, so that one function that cannot be read never hides the others,
+     * nor the other patches, from the operator who needs them to take the patch off.
+     */
+    private FunctionStatus.LoaderStatus loaderStatus(RegisteredPatch p, ResolvedFunction f, Class<?> c,
+            boolean enabled, boolean patching, boolean unpatching) {
+        try {
+            return loaderStatus0(p, f, c, enabled, patching, unpatching);
+        } catch (Throwable e) { // a read: whatever it was, what runs is unchanged and the next read tries again
+            String loader;
+            try {
+                loader = LoaderNames.of(c.getClassLoader());
+            } catch (Throwable again) {
+                loader = "a class loader whose name could not be read";
+            }
+            return new FunctionStatus.LoaderStatus(loader, FunctionStatus.State.FAILED,
+                    "status could not be read: " + Text.of(e) + " (reading it changed nothing; the next read tries"
+                            + " again)");
+        }
+    }
+
+    private FunctionStatus.LoaderStatus loaderStatus0(RegisteredPatch p, ResolvedFunction f, Class<?> c,
+            boolean enabled, boolean patching, boolean unpatching) {
+        ClassHooks h = hooks.ledger().get(c.getClassLoader(), c.getName());
+        String failure = h.failures().get(f.spec().key()); // the hook's: every patch's
+        if (failure == null) {
+            failure = hooks.ledger().linkFailure(c.getClassLoader(), c.getName(), f.spec().key(), p.name());
+        }
+        if (failure == null && enabled) {
+            failure = p.callbacks().failure(c); // its prePatch refused this class
+        }
+        FunctionStatus.State state;
+        String detail = "";
+        if (failure == null && enabled && h.hooked().contains(f.spec().key())) {
+            // The linker checks a class defined after registration only when its method
+            // first runs; status must not wait for that.
+            failure = misfit(f, c);
+        }
+        if (failure == null && enabled && h.hooked().contains(f.spec().key())) {
+            // A patch class whose initializer failed before (a patch enabled again) sends every
+            // call to the version below from its first one: status says so before that call.
+            failure = initFailure(f, c);
+        }
+        if (failure != null) {
+            state = FunctionStatus.State.FAILED;
+            detail = failure;
+        } else if (enabled && h.hooked().contains(f.spec().key())) {
+            state = FunctionStatus.State.PATCHED;
+            String foreign = hooks.foreignCode(c, f.spec());
+            detail = foreign == null ? "" : foreign;
+            String over = patching ? null : coveredBy(p, f, c);
+            if (over != null) {
+                String covered = "patch '" + over + "' above it replaces the method without calling the"
+                        + " version below (@Next): its version runs, not this one";
+                detail = detail.isEmpty() ? covered : covered + "; " + detail;
+            }
+            if (patching) {
+                // as the unpatching detail below: a thread the transition has not moved yet
+                // (inside one of the patch's methods) does not run the replacement yet
+                String moving = "patching: the threads the transition has not moved yet still run the"
+                        + " version below";
+                detail = detail.isEmpty() ? moving : detail + "; " + moving;
+            }
+        } else if (unpatching && h.hooked().contains(f.spec().key())) {
+            // disabled, but threads the transition has not moved yet still run the replacement
+            state = FunctionStatus.State.PATCHED;
+            detail = "unpatching: still runs for the threads the transition has not moved yet";
+        } else {
+            state = FunctionStatus.State.NOT_PATCHED;
+        }
+        return new FunctionStatus.LoaderStatus(LoaderNames.of(c.getClassLoader()), state, detail);
     }
 }
