@@ -650,8 +650,15 @@ public final class HookManager {
             failed.addSuppressed(again); // the shortage's site stays queued (Dispatch.relink): the refusal stands
         }
         followInFlight(prev);
-        throw new HookFailure(failed.getMessage() + ": the method keeps running the version it ran; try again (a"
-                + " failure that persists is the JVM's: see its log)", failed.getCause());
+        // A failure that persists refuses every change that relinks the method (PersistentRelinkFailureTest):
+        // a cumulative patch needs only the version that runs and its own, so it is a way out unless the
+        // version that runs is the one that fails, which every transition of the method needs.
+        throw new HookFailure(failed.getMessage() + ": the method keeps running the version it ran; try again; if"
+                + " it fails the same way again, a version of this method cannot be linked for good and no change of"
+                + " this method's patches can be made: when it is not the version that runs, a cumulative patch"
+                + " (Livepatch-Replace: true) takes every patch off in one transition; when that is refused the same"
+                + " way, only a restart of the JVM takes them off (the JVM's log has the stack trace)",
+                failed.getCause());
     }
 
     /** Tests: run by a change's look at the definitions in flight, when there are some (a look that throws). */
