@@ -39,12 +39,14 @@ public final class Text {
      * {@code t}'s text ({@code toString}), or its class's name when that fails: a patch's exception
      * whose message throws is the patch's code too, and a failure to describe a failure must neither
      * skip what comes next (the other classes' callbacks, the application's call going on to the
-     * version below) nor lose the record of this one.
+     * version below) nor lose the record of this one. Whatever it throws: a patch's message may throw
+     * an {@code Error} of its own, which otherwise went out of the enable or the transition's end
+     * as if it were jlivepatch's (HostilePatchCodeTest).
      */
     public static String of(Throwable t) {
         try {
             return String.valueOf(t);
-        } catch (RuntimeException | LinkageError | StackOverflowError e) {
+        } catch (Throwable e) {
             return t.getClass().getName() + " (whose message could not be read: " + e.getClass().getName() + ")";
         }
     }

@@ -1,0 +1,8 @@
+package faultapp;
+
+/** The target of HostilePatchCodeTest: no other test hooks it. */
+public class Hostile {
+    public int value() {
+        return 1;
+    }
+}
