@@ -155,6 +155,45 @@ class ShadowTest {
         }
     }
 
+    /** A value whose equals, hashCode and toString throw: the store must never call them either. */
+    private static final class HostileValue {
+        @Override
+        public boolean equals(Object o) {
+            throw new AssertionError("equals of a value called");
+        }
+
+        @Override
+        public int hashCode() {
+            throw new AssertionError("hashCode of a value called");
+        }
+
+        @Override
+        public String toString() {
+            throw new AssertionError("toString of a value called");
+        }
+    }
+
+    @Test
+    void theStoreNeverCallsTheValuesEqualsHashCodeOrToString() {
+        long id = freshId();
+        Object a = new Object();
+        Object b = new Object();
+        HostileValue va = new HostileValue();
+        HostileValue vb = new HostileValue();
+        assertSame(va, Shadow.attach(a, id, () -> va));
+        assertSame(va, Shadow.getOrAttach(a, id, () -> vb));
+        assertSame(vb, Shadow.getOrAttach(b, id, HostileValue.class, () -> vb));
+        assertSame(va, Shadow.get(a, id, HostileValue.class));
+        List<Object> destroyed = new ArrayList<>();
+        Shadow.detach(a, id, destroyed::add);
+        assertNull(Shadow.get(a, id));
+        Shadow.detachAll(id, destroyed::add);
+        assertNull(Shadow.get(b, id));
+        assertEquals(2, destroyed.size());
+        assertSame(va, destroyed.get(0));
+        assertSame(vb, destroyed.get(1));
+    }
+
     @Test
     void theStoreNeverCallsTheObjectsEqualsOrHashCode() {
         long id = freshId();
