@@ -10,7 +10,12 @@ public final class LoaderNames {
         if (loader == null) {
             return "bootstrap";
         }
-        String name = loader.getName();
+        String name;
+        try {
+            name = loader.getName();
+        } catch (Throwable e) { // an application's loader may override getName, and it may throw: named by its class
+            name = null;
+        }
         if (name == null) {
             name = loader.getClass().getName();
         }
