@@ -27,7 +27,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * needs that version: the threads not moved yet run the version that runs, the others the cumulative
  * patch's or the original), after which the method's patches are gone and it unloads as usual. When it
  * is the version that runs, every transition of the method needs it for the threads not moved yet, so
- * no change of the method can keep the consistency model, and the refusal says to restart.
+ * no change of the method can keep the consistency model, and the refusal says to restart. A
+ * transition whose end never links keeps every other change BUSY until it is reversed.
  */
 class PersistentRelinkFailureTest {
 
@@ -160,5 +161,66 @@ class PersistentRelinkFailureTest {
         other.unregister();
         assertTrue(Mbeans.statusText().contains("stuck-above [enabled]"));
         assertEquals(3, target.value());
+    }
+
+    /**
+     * A disable's transition whose end never links the lower version (its start did): every thread has
+     * moved and runs the lower version, the worker retries the end for good, and every other patch's
+     * change is BUSY meanwhile. The operator's way out: enable the patch again (the reversed transition
+     * needs only the versions it ran), then a cumulative patch takes the whole stack off.
+     */
+    @Test
+    void aTransitionEndThatNeverLinksIsReversedAndTheStackTakenOffByACumulativePatch() throws Exception {
+        below = RegistryAccess.get().register(Patch.builder("stuck-below").replace(method(StuckRelink.class, "value"),
+                method(PersistentRelinkFailureTest.class, "two", StuckRelink.class)).build(),
+                List.of(failingAfterStart(handle("two", StuckRelink.class))));
+        below.enable();
+        assertTrue(below.awaitTransition(Duration.ofSeconds(30)));
+        above = TestSupport.livepatch().register(Patch.builder("stuck-above").replace(method(StuckRelink.class, "value"),
+                method(PersistentRelinkFailureTest.class, "three", StuckRelink.class)).build());
+        above.enable();
+        assertTrue(above.awaitTransition(Duration.ofSeconds(30)));
+        assertEquals(3, target.value(), "the site is linked");
+        PatchHandle other = TestSupport.livepatch().register(Patch.builder("stuck-other").replace(
+                method(StuckRelinkOther.class, "value"), method(PersistentRelinkFailureTest.class, "five",
+                        StuckRelinkOther.class)).build());
+
+        startPasses.set(1); // the start of the disable's transition links the lower version once
+        failing.set(true); // its end never does
+        above.disable();
+        // a hang detector, not a timing: the worker's first attempt fails at once
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (RegistryAccess.get().transitionEndFailure(above) == null && System.nanoTime() - deadline < 0) {
+            Thread.sleep(5);
+        }
+        assertTrue(above.inTransition());
+        assertEquals(2, target.value(), "every thread has moved: the lower version runs");
+        assertTrue(Mbeans.statusText().contains("ending the transition failed, retrying: linking the hook of"
+                + " faultapp.StuckRelink.value()I failed"), Mbeans.statusText());
+        assertEquals(PatchException.Reason.BUSY, assertThrows(PatchException.class, other::enable).reason());
+
+        above.enable(); // reversed
+        assertTrue(above.awaitTransition(Duration.ofSeconds(30)));
+        assertEquals(3, target.value());
+        PatchHandle cumulative = TestSupport.livepatch().register(Patch.builder("stuck-way-out").replaceAll()
+                .replace(method(StuckRelinkOther.class, "value"), method(PersistentRelinkFailureTest.class, "five",
+                        StuckRelinkOther.class)).build());
+        other.unregister();
+        cumulative.enable();
+        assertTrue(cumulative.awaitTransition(Duration.ofSeconds(30)));
+        assertEquals(List.of(cumulative), TestSupport.livepatch().patches());
+        assertEquals(1, target.value());
+        assertEquals(List.of(), BytecodeProbe.hookedMethods(StuckRelink.class));
+    }
+
+    private final java.util.concurrent.atomic.AtomicInteger startPasses = new java.util.concurrent.atomic.AtomicInteger();
+
+    private ReplacementSource failingAfterStart(MethodHandle h) {
+        return loader -> {
+            if (failing.get() && linking() && startPasses.getAndUpdate(n -> Math.max(0, n - 1)) == 0) {
+                throw new InternalError("injected: a failure of the JDK's method handles, every time");
+            }
+            return h;
+        };
     }
 }
