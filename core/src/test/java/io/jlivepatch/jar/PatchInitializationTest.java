@@ -3,6 +3,7 @@ package io.jlivepatch.jar;
 import io.jlivepatch.PatchException;
 import io.jlivepatch.PatchHandle;
 import io.jlivepatch.jar.fixtures.InitGate;
+import io.jlivepatch.jar.fixtures.UnprintableError;
 import io.jlivepatch.jar.fixtures.UnprintableFailure;
 import jarapp.Counter;
 import org.junit.jupiter.api.AfterEach;
@@ -189,6 +190,37 @@ class PatchInitializationTest {
         assertEquals(1, new Counter().next());
         String status = awaitStatus(h, "FAILED");
         assertTrue(status.contains("failed to initialize (") && status.contains(UnprintableFailure.class.getName()),
+                status);
+        h.disable();
+        assertTrue(h.awaitTransition(Duration.ofSeconds(HANG_SECONDS)));
+        h.unregister();
+    }
+
+    /**
+     * An initializer that throws an Error of the patch's own whose message throws another of its Errors:
+     * the first call runs the method's own code all the same, and status names the error's class.
+     * Before, the failure to describe it (an Error, where only exceptions, linkage errors and stack
+     * overflows were caught) reached the application's first call.
+     */
+    @Test
+    void anInitializerWhoseErrorHasNoTextLeavesTheMethodOnItsOwnCode() throws Exception {
+        String fix = "jarapp.fix.InitThrowsUnprintableError";
+        byte[] bytes = Jars.patchClass(fix, Jars::returnsMinusOne, mv -> {
+            mv.visitTypeInsn(Opcodes.NEW, "io/jlivepatch/jar/fixtures/UnprintableError");
+            mv.visitInsn(Opcodes.DUP);
+            mv.visitMethodInsn(Opcodes.INVOKESPECIAL, "io/jlivepatch/jar/fixtures/UnprintableError", "<init>", "()V",
+                    false);
+            mv.visitInsn(Opcodes.ATHROW);
+        });
+        Path jar = Jars.write(dir.resolve("unprintable-error.jar"), Jars.manifest("init-unprintable-error", fix),
+                Map.of(fix.replace('.', '/') + ".class", bytes));
+        PatchHandle h = loadWithin(jar);
+        h.enable();
+        assertTrue(h.awaitTransition(Duration.ofSeconds(HANG_SECONDS)));
+        assertEquals(1, new Counter().next(), "the first call must run the original, not fail");
+        assertEquals(1, new Counter().next());
+        String status = awaitStatus(h, "FAILED");
+        assertTrue(status.contains("failed to initialize (") && status.contains(UnprintableError.class.getName()),
                 status);
         h.disable();
         assertTrue(h.awaitTransition(Duration.ofSeconds(HANG_SECONDS)));
