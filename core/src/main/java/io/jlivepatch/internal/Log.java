@@ -165,36 +165,6 @@ public final class Log {
     }
 
     /**
-     * An operation begins: until {@link #endOperation}, its lines do not wait for jlivepatch's log
-     * thread one by one ({@link LogPublisher#beginOperation}). Returns what to pass to
-     * {@link #endOperation}: null when nothing was opened (no logger made yet, whose making must
-     * stay with the first line; a back-end other than {@code java.util.logging}). Never throws.
-     */
-    public static Object beginOperation() {
-        try {
-            System.Logger l = logger;
-            return l instanceof CleanLogger && LogPublisher.beginOperation((CleanLogger) l) ? l : null;
-        } catch (RuntimeException | LinkageError | VirtualMachineError e) {
-            return null; // no thread to spare (memory): the lines wait one by one, as without it
-        }
-    }
-
-    /** Ends what {@link #beginOperation} returned: returns once its lines are out (or the output is stuck). */
-    public static void endOperation(Object begun) {
-        if (begun != null) {
-            LogPublisher.endOperation((CleanLogger) begun);
-        }
-    }
-
-    /** Before a patch's code runs inside an operation: the lines logged so far come out first. */
-    public static void publishQueued() {
-        System.Logger l = logger;
-        if (l instanceof CleanLogger) {
-            LogPublisher.publishQueued((CleanLogger) l);
-        }
-    }
-
-    /**
      * From here until {@link #endAside()}, logging does not wait for jlivepatch's lines to be
      * published ({@link LogPublisher}, which publishes every line from a thread of its own, in
      * order); with a back-end other than {@code java.util.logging}, nothing changes. For the

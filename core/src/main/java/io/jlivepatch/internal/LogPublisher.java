@@ -68,11 +68,6 @@ final class LogPublisher implements Runnable {
     private long gaveUpAt;
     /** Open windows ({@link #begin}): while above zero, callers do not wait. */
     private int windows;
-    /**
-     * Of {@link #windows}, those of operations under way ({@link #beginOperation}): unlike the
-     * start-up's, an operation's end waits for its lines, and so does the start of a patch callback.
-     */
-    private int operations;
     /** The thread ended (it never should: see run): lines are published directly from then on. */
     private boolean dead;
     /** Asked to format a record before its next line ({@link #warm}); cleared when it starts to. */
@@ -156,62 +151,6 @@ final class LogPublisher implements Runnable {
                 p.windows--;
             }
             p.awaitPublished(p.queued, false);
-        }
-    }
-
-    /**
-     * Opens an operation's window: its lines are queued without waiting for each, and come out, in
-     * order, while the operation goes on (a wait at each line is two hand-offs between threads plus
-     * the line's formatting and write, three times in each change: BENCHMARKS.md, section 2);
-     * {@link #endOperation} waits for them. False when lines are published directly.
-     */
-    static boolean beginOperation(CleanLogger owner) {
-        LogPublisher p = of(owner);
-        if (p == null) {
-            return false;
-        }
-        synchronized (LOCK) {
-            p.windows++;
-            p.operations++;
-            return true;
-        }
-    }
-
-    /**
-     * Closes an operation's window: once no window is open any more (operations nest: a callback's
-     * own call), returns when every line queued so far is published, or the output is stuck, as a
-     * line outside a window waits for itself; so an operation's lines are out before it returns.
-     */
-    static void endOperation(CleanLogger owner) {
-        LogPublisher p = owner.publisher;
-        if (p == null) {
-            return;
-        }
-        synchronized (LOCK) {
-            if (p.operations > 0) {
-                p.operations--;
-                p.windows--;
-            }
-            if (p.windows == 0 && p.published >= p.gaveUpAt) {
-                p.awaitPublished(p.queued, true);
-            }
-        }
-    }
-
-    /**
-     * Inside an operation's window, and no start-up window: returns when every line queued so far is
-     * published (or the output is stuck). Before code of a patch's runs (a callback), so that what it
-     * prints comes after the lines logged before it, as without the window.
-     */
-    static void publishQueued(CleanLogger owner) {
-        LogPublisher p = owner.publisher;
-        if (p == null) {
-            return;
-        }
-        synchronized (LOCK) {
-            if (p.operations > 0 && p.windows == p.operations && p.published >= p.gaveUpAt) {
-                p.awaitPublished(p.queued, true);
-            }
         }
     }
 

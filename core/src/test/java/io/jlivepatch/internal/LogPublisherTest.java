@@ -18,7 +18,6 @@ import java.util.logging.Logger;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -212,95 +211,6 @@ class LogPublisherTest {
         logDirectly("again");
         assertEquals("again", handler.records().get(LogPublisher.MAX_QUEUED + 2).getMessage(),
                 "published before the call returns again");
-    }
-
-    /** Adds a handler that holds the publisher in its first line, ahead of the collecting one. */
-    private StuckLogHandler holdTheOutput() {
-        StuckLogHandler held = new StuckLogHandler();
-        jul.removeHandler(handler);
-        jul.addHandler(held);
-        jul.addHandler(handler);
-        return held;
-    }
-
-    /** Waits until {@code t} waits (for the publisher) or has ended; true while it waits. */
-    private static boolean waitsForThePublisher(Thread t) throws InterruptedException {
-        awaitUntil(() -> t.getState() == Thread.State.TIMED_WAITING || t.getState() == Thread.State.TERMINATED);
-        return t.getState() == Thread.State.TIMED_WAITING;
-    }
-
-    @Test
-    void anOperationsLinesWaitForNoneOfThemAndAreAllOutWhenItEnds() throws Exception {
-        logDirectly("made"); // an operation's window never makes the logger: its first line does
-        StuckLogHandler held = holdTheOutput();
-        Object op = Log.beginOperation();
-        assertNotNull(op, "a window for java.util.logging's lines");
-        try {
-            assertTimeoutPreemptively(Duration.ofSeconds(60), () -> {
-                logDirectly("one");
-                assertTrue(held.inside.await(30, TimeUnit.SECONDS));
-                logDirectly("two"); // the output holds "one": outside a window these would wait for it
-                logDirectly("three");
-            }, "a line of an operation waited for its publication");
-            assertEquals(List.of("made"), messages(), "nothing more was out meanwhile");
-        } finally {
-            held.release.countDown();
-        }
-        Log.endOperation(op);
-        assertEquals(List.of("made", "one", "two", "three"), messages(), "all out, in order, when the operation ends");
-        jul.removeHandler(held);
-    }
-
-    @Test
-    void beforeAPatchsCodeRunsInsideAnOperationTheLinesSoFarAreOut() throws Exception {
-        logDirectly("made");
-        StuckLogHandler held = holdTheOutput();
-        Object op = Log.beginOperation();
-        Thread callback = new Thread(Log::publishQueued, "callback-about-to-run");
-        try {
-            logDirectly("enabling"); // not waited for: the operation goes on
-            assertTrue(held.inside.await(30, TimeUnit.SECONDS));
-            callback.start();
-            assertTrue(waitsForThePublisher(callback), "the callback's start waits for the lines logged before it");
-            assertEquals(List.of("made"), messages());
-        } finally {
-            held.release.countDown();
-        }
-        callback.join(TimeUnit.SECONDS.toMillis(30));
-        assertFalse(callback.isAlive());
-        assertEquals(List.of("made", "enabling"), messages(), "out before the callback runs");
-        Log.endOperation(op);
-        jul.removeHandler(held);
-    }
-
-    @Test
-    void anOperationInsideTheStartUpsWindowWaitsForNothing() throws Exception {
-        logDirectly("made");
-        StuckLogHandler held = holdTheOutput();
-        Log.beginAside();
-        try {
-            assertTimeoutPreemptively(Duration.ofSeconds(60), () -> {
-                Object op = Log.beginOperation();
-                logDirectly("one");
-                assertTrue(held.inside.await(30, TimeUnit.SECONDS));
-                Log.publishQueued(); // a start-up patch's callback: the start-up does not wait for lines
-                Log.endOperation(op);
-            }, "an operation before main waited for its lines");
-            assertEquals(List.of("made"), messages());
-        } finally {
-            held.release.countDown();
-        }
-        Log.endAside();
-        assertEquals(List.of("made", "one"), messages(), "out when the start-up's window closes");
-        jul.removeHandler(held);
-    }
-
-    private List<String> messages() {
-        List<String> m = new ArrayList<>();
-        for (LogRecord r : handler.records()) {
-            m.add(r.getMessage());
-        }
-        return m;
     }
 
     @Test

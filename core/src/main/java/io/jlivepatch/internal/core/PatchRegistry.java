@@ -422,9 +422,6 @@ public final class PatchRegistry {
         // thread: one that throws lost the change's line from the audit file, or failed the operation
         // before it began (OwnPathsTest). requireStackFor left room for the exit in the finally.
         int mark = RecursionGuard.enter();
-        // Its log lines come out from jlivepatch's log thread while it goes on, all of them before it
-        // returns (the finally below, after klpMutex is released: a slow output holds no other operation).
-        Object lines = Log.beginOperation();
         try {
             try {
                 PatchCallbacks.refuseInsideInitializer(operation, patchName); // before the wait: see there
@@ -485,11 +482,7 @@ public final class PatchRegistry {
                 }
             }
         } finally {
-            try {
-                Log.endOperation(lines);
-            } finally {
-                RecursionGuard.exit(mark);
-            }
+            RecursionGuard.exit(mark);
         }
     }
 
@@ -621,7 +614,6 @@ public final class PatchRegistry {
      */
     String callbackRuns(String label, Class<?> c) {
         try {
-            Log.publishQueued(); // what the callback prints comes after the operation's lines so far
             Operation op = here();
             return op == null ? null : op.running("its " + label + " callback for " + c.getName() + " was running");
         } catch (RuntimeException | LinkageError | VirtualMachineError e) {
