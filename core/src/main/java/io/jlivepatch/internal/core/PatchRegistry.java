@@ -855,28 +855,21 @@ public final class PatchRegistry {
 
     /** Reads, checks and registers a patch JAR; all or nothing. */
     public PatchHandle load(Path jar) throws PatchException {
-        int mark = RecursionGuard.enter(); // as register(Patch): see there
-        try {
-            Operation op = preparing(String.valueOf(jar), null);
-            try {
-                return load(read(jar), false, false);
-            } catch (PatchException e) {
-                throw refusedWhilePreparing(op, e);
-            } finally {
-                prepared(op);
-            }
-        } finally {
-            RecursionGuard.exit(mark);
-        }
+        return loadFile(jar, false);
     }
 
     /** {@link #load(PatchJarBytes, boolean, boolean)} of a file, enabled. */
     public PatchHandle loadAndEnable(Path jar) throws PatchException {
+        return loadFile(jar, true);
+    }
+
+    /** The file's load, an operation under way from its read on ({@link #preparing}). */
+    private PatchHandle loadFile(Path jar, boolean enable) throws PatchException {
         int mark = RecursionGuard.enter(); // as register(Patch): see there
         try {
             Operation op = preparing(String.valueOf(jar), null);
             try {
-                return load(read(jar), true, false);
+                return load(read(jar), enable, false);
             } catch (PatchException e) {
                 throw refusedWhilePreparing(op, e);
             } finally {
