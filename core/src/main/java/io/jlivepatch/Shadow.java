@@ -35,7 +35,10 @@ import java.util.function.Supplier;
  *   <li><b>Races.</b> {@link #getOrAttach} runs {@code ctor} at most once per (object, id): a
  *       thread that finds another one's ctor running waits for it and gets its value. No lock of
  *       the store is held while a ctor or dtor runs, so they may use shadow variables themselves
- *       (but a ctor must not ask for the variable it is making). {@link #get} takes no lock.</li>
+ *       (but a ctor must not ask for the variable it is making). {@link #get} takes no lock. A ctor
+ *       must not enable, disable, load or unregister a patch: a patch callback, under jlivepatch's
+ *       lock, that asks for the variable would wait for the ctor while the operation waited for that
+ *       lock; it is refused ({@code ILLEGAL_STATE}), and {@code awaitTransition} does not wait there.</li>
  *   <li><b>Exceptions.</b> A ctor that throws attaches nothing, and its exception reaches the
  *       caller unchanged; so does a dtor's, the variable being detached anyway. A ctor that returns
  *       null attaches nothing ({@code NullPointerException}): null is what {@code get} says for

@@ -100,39 +100,58 @@ final class PatchCallbacks {
     }
 
     /**
+     * What {@link #heldHere} says of a thread that runs a shadow variable's ctor, which every other
+     * thread that asks for the variable waits for (ShadowStore.attach).
+     */
+    static final String SHADOW_CTOR = "the ctor of a shadow variable (Shadow.getOrAttach or attach)";
+
+    /**
      * Refuses a life-cycle operation asked for from a class's static initializer (a patch class's, run
      * by the first call of one of its replacements, or any other class's), before it waits for
      * klpMutex: the thread holds that class's initialization lock, and a callback running under
      * klpMutex on another thread (a transition's postPatch, the callbacks of a class defined later)
      * that touches the class waits for it, while the operation would wait for klpMutex: both for
-     * ever, the patch stuck and every command BUSY. Refused whether or not a callback runs now, so
-     * that whether the operation works never depends on timing.
+     * ever, the patch stuck and every command BUSY. The same from a shadow variable's ctor, which a
+     * callback that asks for that variable waits for (ShadowCtorLockTest). Refused whether or not a
+     * callback runs now, so that whether the operation works never depends on timing.
      */
     static void refuseInsideInitializer(String operation, String patchName) throws PatchException {
-        String initializing = initializerHere();
-        if (initializing != null) {
+        String held = heldHere();
+        if (held != null) {
             throw new PatchException(Reason.ILLEGAL_STATE, patchName, "cannot " + operation
-                    + (patchName == null ? "" : " patch '" + patchName + "'") + " from the static initializer of "
-                    + initializing + ": the thread holds that class's initialization lock, and a patch callback"
-                    + " running under jlivepatch's lock that uses the class would wait for it while this waited for"
-                    + " that lock, both for ever; ask for it after the class is initialized (from another thread,"
-                    + " or from code that runs once the initializer has returned)");
+                    + (patchName == null ? "" : " patch '" + patchName + "'") + " from " + held + ": "
+                    + (held == SHADOW_CTOR
+                    ? "other threads that ask for that variable wait for this ctor, and a patch callback running"
+                    + " under jlivepatch's lock that asks for it would wait for it while this waited for that lock,"
+                    + " both for ever; ask for it after the ctor has returned (from another thread, or from the code"
+                    + " that called Shadow)"
+                    : "the thread holds that class's initialization lock, and a patch callback running under"
+                    + " jlivepatch's lock that uses the class would wait for it while this waited for that lock, both"
+                    + " for ever; ask for it after the class is initialized (from another thread, or from code that"
+                    + " runs once the initializer has returned)"));
         }
     }
 
     /**
-     * The class whose static initializer the calling thread is running (the innermost), or
-     * {@code null}. A walk of the thread's stack, once per operation; marked, as every walk of
-     * jlivepatch's on an application thread (RecursionGuard), so that the hooks it meets run the
-     * original methods. Through the stack trace, which names the frames' methods, rather than a
-     * StackWalker with a function: no class more for a first load (FootprintIT).
+     * What the calling thread holds that a patch callback under klpMutex may wait for, the innermost:
+     * {@code "the static initializer of C"} (C's initialization lock), {@link #SHADOW_CTOR} (the
+     * variable it makes), or {@code null}. A walk of the thread's stack, once per operation; marked, as
+     * every walk of jlivepatch's on an application thread (RecursionGuard), so that the hooks it meets
+     * run the original methods. Through the stack trace, which names the frames' methods, rather than
+     * a StackWalker with a function: no class more for a first load (FootprintIT).
      */
-    static String initializerHere() {
+    static String heldHere() {
         int mark = RecursionGuard.enter();
         try {
             for (StackTraceElement e : new Throwable().getStackTrace()) {
                 if ("<clinit>".equals(e.getMethodName())) {
-                    return e.getClassName();
+                    return "the static initializer of " + e.getClassName();
+                }
+                // By name: the store's class is the boot loader's copy, or one an application loaded
+                // before jlivepatch was installed; either runs the ctor in construct.
+                if ("construct".equals(e.getMethodName())
+                        && "io.jlivepatch.internal.bootstrap.ShadowStore".equals(e.getClassName())) {
+                    return SHADOW_CTOR;
                 }
             }
             return null;

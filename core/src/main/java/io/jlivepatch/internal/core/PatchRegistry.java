@@ -2125,9 +2125,9 @@ public final class PatchRegistry {
         // take the waiter (the watch, a command) with it. Untimed first: a free lock is taken whatever
         // the thread's interrupt status, as lock() did.
         requireStackFor("await the transition of", p.name());
-        String initializing = PatchCallbacks.initializerHere();
-        if (initializing != null) {
-            return awaitFromInitializer(p, initializing);
+        String held = PatchCallbacks.heldHere();
+        if (held != null) {
+            return awaitFromInitializer(p, held);
         }
         if (!klpMutex.tryLock() && !klpMutex.tryLock(nanos, TimeUnit.NANOSECONDS)) {
             return false;
@@ -2157,14 +2157,14 @@ public final class PatchRegistry {
     }
 
     /**
-     * {@link #awaitTransition} from a class's static initializer: answers without waiting. A
-     * transition's end holds klpMutex while its closing callbacks run, and one that uses the class
-     * this thread initializes waits for it; waiting for klpMutex here, or on transitionDone (which
-     * takes klpMutex again before it returns, however long it waited), would then never end (see
-     * PatchCallbacks.refuseInsideInitializer). True only when the lock is free at once (a closing
+     * {@link #awaitTransition} from a class's static initializer, or a shadow variable's ctor: answers
+     * without waiting. A transition's end holds klpMutex while its closing callbacks run, and one that
+     * uses the class this thread initializes (or asks for the variable it makes) waits for it; waiting
+     * for klpMutex here, or on transitionDone (which takes klpMutex again before it returns, however
+     * long it waited), would then never end (see PatchCallbacks.refuseInsideInitializer). True only when the lock is free at once (a closing
      * callback runs under it) and {@code p} is not in transition.
      */
-    private boolean awaitFromInitializer(RegisteredPatch p, String initializing) {
+    private boolean awaitFromInitializer(RegisteredPatch p, String held) {
         if (transitionPatch != p && klpMutex.tryLock()) {
             try {
                 if (transitionPatch != p) {
@@ -2174,9 +2174,10 @@ public final class PatchRegistry {
                 klpMutex.unlock();
             }
         }
-        Log.get().log(System.Logger.Level.WARNING, "''{0}'': awaitTransition called from the static"
-                + " initializer of {1}: the end of a transition runs callbacks that may need that class, which"
-                + " waits for this initializer; not waiting", p.name(), initializing);
+        Log.get().log(System.Logger.Level.WARNING, "''{0}'': awaitTransition called from {1}: the end of a"
+                + " transition runs callbacks that may need {2}; not waiting", p.name(), held,
+                held == PatchCallbacks.SHADOW_CTOR ? "that variable, which waits for this ctor"
+                        : "that class, which waits for this initializer");
         return false;
     }
 
