@@ -244,6 +244,39 @@ class HostilePatchCodeTest {
     }
 
     @Test
+    void aReplacementThatAwaitsTheTransitionItHoldsIsAnsweredFalseAtOnce() throws Exception {
+        PatchHandle h = TestSupport.livepatch().register(Patch.builder("hostile-self-await")
+                .replace(method(Hostile.class, "value"), method(HostilePatchCodeTest.class, "callsTheApi", Hostile.class))
+                .build());
+        h.enable();
+        assertTrue(h.awaitTransition(WAIT));
+        AtomicReference<Boolean> awaited = new AtomicReference<>();
+        DURING_CALL.set(() -> {
+            h.disable(); // the unpatching transition this thread holds until the call returns
+            awaited.set(h.awaitTransition(Duration.ofDays(1)));
+        });
+        Thread caller = new Thread(() -> new Hostile().value(), "self-await");
+        caller.start();
+        caller.join(WAIT.toMillis()); // a hang detector: before, the wait lasted the day it was given
+        if (caller.isAlive()) {
+            StringBuilder where = new StringBuilder();
+            for (StackTraceElement e : caller.getStackTrace()) {
+                where.append("\n\tat ").append(e);
+            }
+            caller.interrupt(); // the wait is interruptible: the thread returns, and the transition ends
+            caller.join(WAIT.toMillis());
+            throw new AssertionError("awaitTransition from the thread that holds the transition waits:" + where);
+        }
+        assertEquals(null, CALL_FAILED.get());
+        assertEquals(Boolean.FALSE, awaited.get(), "the transition cannot end while the caller is inside the method");
+        assertTrue(h.awaitTransition(WAIT), "once the call returned, the thread moves and the transition ends");
+        assertFalse(h.isEnabled());
+        assertEquals(1, new Hostile().value());
+        h.unregister();
+        assertEquals(List.of(), BytecodeProbe.hookedMethods(Hostile.class));
+    }
+
+    @Test
     void aCallbackThatDisablesItsOwnPatchOrReadsStatusIsRefusedTheDisableAndReadsStatus() throws Exception {
         AtomicReference<Throwable> disableFailed = new AtomicReference<>();
         AtomicReference<String> status = new AtomicReference<>();

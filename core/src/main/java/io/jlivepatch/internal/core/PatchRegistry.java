@@ -2148,6 +2148,19 @@ public final class PatchRegistry {
                 if (nanos <= 0) {
                     return false;
                 }
+                // Asked for on a thread inside one of p's methods in the state before (a replacement
+                // that disabled its own patch, say): the transition waits for this thread to leave
+                // that method, which it cannot while it waits here, for all of its timeout. Checked
+                // at each wake-up: a transition of p that began meanwhile may be held by it too.
+                Transition t = transition; // set and cleared with transitionPatch, under klpMutex
+                String self = t == null ? null : t.heldByCaller();
+                if (self != null) {
+                    Log.get().log(System.Logger.Level.WARNING, "''{0}'': awaitTransition called by thread ''{1}'',"
+                            + " which holds the transition itself (it runs {2} in the state before it): the"
+                            + " transition cannot end before that call returns; not waiting", p.name(),
+                            Thread.currentThread().getName(), self);
+                    return false;
+                }
                 nanos = transitionDone.awaitNanos(nanos);
             }
             return true;

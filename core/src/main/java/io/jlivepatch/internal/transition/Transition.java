@@ -509,6 +509,29 @@ public final class Transition implements ThreadRouting {
         return !holds;
     }
 
+    /**
+     * The method of this transition, {@code class.method}, that holds the calling thread in the state
+     * before it, or {@code null}: such a thread holds the transition itself until that method
+     * returns (it would wait for its own end, PatchRegistry.awaitTransition). By the worker's own
+     * test ({@link #heldBy}), which is what keeps the thread from moving while it waits. Marked
+     * (RecursionGuard): the stack walk runs on an application thread.
+     */
+    public String heldByCaller() {
+        Thread self = Thread.currentThread();
+        AtomicLong word = states.get(self);
+        boolean patched = word != null ? (word.get() & PATCHED) != 0
+                : Threads.isVirtual(self) ? initialPatched : targetPatched; // as firstState would make it
+        if (patched == targetPatched) {
+            return null;
+        }
+        int mark = RecursionGuard.enter();
+        try {
+            return heldBy(new Throwable().getStackTrace()).orElse(null);
+        } finally {
+            RecursionGuard.exit(mark);
+        }
+    }
+
     private Optional<String> heldBy(StackTraceElement[] stack) {
         for (StackTraceElement e : stack) {
             if (methods.matches(e.getClassName(), e.getMethodName())) {
