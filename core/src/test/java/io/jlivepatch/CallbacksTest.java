@@ -8,7 +8,11 @@ import io.jlivepatch.internal.core.AuditLog;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -821,6 +825,66 @@ class CallbacksTest {
                 refused.get().getMessage());
         assertFalse(other.isEnabled());
         assertTrue(h.isEnabled());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"register", "load", "enable", "unregister", "force"})
+    void aLifeCycleCallFromAClosingCallbackOnTheTransitionWorkerIsRefusedAtOnceAndChangesNothing(String call)
+            throws Exception {
+        PatchHandle h = livepatch().register(heldPatch("cb-worker").callbacks(Held.class.getName(), new Callbacks() {
+            @Override
+            public void postPatch(Class<?> target) {
+                onWorker.set(Thread.currentThread().getName());
+                try {
+                    lifeCycleCall(call);
+                } catch (Throwable t) {
+                    refusedOnWorker.set(t);
+                }
+            }
+        }).build());
+        PatchHandle other = livepatch().register(Patch.builder("cb-worker-other")
+                .replace(method(Store.class, "get"), method(CallbacksTest.class, "storeGet", Object.class)).build());
+        callTargets = new PatchHandle[] {h, other};
+        Thread old = heldInWork(); // the transition ends on the worker once it is let go of
+        h.enable();
+        assertTrue(h.inTransition());
+        int audited = audit().size();
+        release(old);
+        assertTrue(h.awaitTransition(WAIT), "the closing callback returned and the transition ended");
+        assertEquals("jlivepatch-transition", onWorker.get());
+        Throwable refused = refusedOnWorker.get();
+        assertTrue(refused instanceof PatchException, String.valueOf(refused));
+        assertEquals(PatchException.Reason.ILLEGAL_STATE, ((PatchException) refused).reason());
+        assertTrue(refused.getMessage().contains("from a callback (postPatch of cbapp.Held)"), refused.getMessage());
+        assertTrue(audit().subList(audited, audit().size()).stream().anyMatch(e -> e.outcome().startsWith(
+                "refused ILLEGAL_STATE") && e.outcome().contains("from a callback")), audit().toString());
+        // Nothing changed, and the same call from the application's thread works.
+        assertEquals(List.of("cb-worker", "cb-worker-other"), livepatch().patches().stream().map(PatchHandle::name).toList());
+        assertTrue(h.isEnabled() && !h.inTransition() && !other.isEnabled());
+        assertEquals("new", Held.work());
+        if (!call.equals("force")) { // nothing to force once the transition has ended
+            lifeCycleCall(call);
+        }
+    }
+
+    private final AtomicReference<String> onWorker = new AtomicReference<>();
+    private final AtomicReference<Throwable> refusedOnWorker = new AtomicReference<>();
+    private volatile PatchHandle[] callTargets;
+    @TempDir
+    Path jars;
+
+    /** One life-cycle call of the API: the patch with the callback is callTargets[0], the other one [1]. */
+    private void lifeCycleCall(String call) throws Exception {
+        switch (call) {
+            case "register" -> livepatch().register(cachePatch("cb-worker-new").build());
+            case "load" -> livepatch().load(io.jlivepatch.jar.Jars.write(jars.resolve("cb-worker-jar.jar"),
+                    io.jlivepatch.jar.Jars.manifest("cb-worker-jar", "jarapp.fix.CounterFix"),
+                    io.jlivepatch.jar.Jars.classes("jarapp.fix.CounterFix")));
+            case "enable" -> callTargets[1].enable();
+            case "unregister" -> callTargets[1].unregister();
+            case "force" -> callTargets[0].forceTransition();
+            default -> throw new IllegalArgumentException(call);
+        }
     }
 
     @Test
