@@ -277,6 +277,38 @@ class HostilePatchCodeTest {
     }
 
     @Test
+    void aReplacementThatEnablesAnotherPatchWhileItHoldsItsOwnTransitionIsToldToAskFromAnotherThread()
+            throws Exception {
+        PatchHandle h = TestSupport.livepatch().register(Patch.builder("hostile-busy-own")
+                .replace(method(Hostile.class, "value"), method(HostilePatchCodeTest.class, "callsTheApi", Hostile.class))
+                .build());
+        PatchHandle above = TestSupport.livepatch().register(Patch.builder("hostile-busy-above")
+                .replace(method(Hostile.class, "value"), method(HostilePatchCodeTest.class, "two", Hostile.class))
+                .build());
+        h.enable();
+        assertTrue(h.awaitTransition(WAIT));
+        DURING_CALL.set(() -> {
+            h.disable(); // the unpatching transition this thread holds until the call returns
+            above.enable();
+        });
+        assertEquals(2, new Hostile().value());
+        Throwable refused = CALL_FAILED.get();
+        assertTrue(refused instanceof PatchException, String.valueOf(refused));
+        assertEquals(PatchException.Reason.BUSY, ((PatchException) refused).reason());
+        // Before, the message said to retry once the transition had completed, which it could not
+        // while this thread retried inside the method.
+        assertTrue(refused.getMessage().contains("while patch 'hostile-busy-own' is in transition: this thread holds"
+                + " that transition itself (it runs faultapp.Hostile.value in the state before it)"), refused.getMessage());
+        assertTrue(refused.getMessage().contains("ask from another thread"), refused.getMessage());
+        assertTrue(h.awaitTransition(WAIT), "once the call returned, the thread moves and the transition ends");
+        assertFalse(h.isEnabled() || above.isEnabled());
+        assertEquals(1, new Hostile().value());
+        above.unregister();
+        h.unregister();
+        assertEquals(List.of(), BytecodeProbe.hookedMethods(Hostile.class));
+    }
+
+    @Test
     void aCallbackThatDisablesItsOwnPatchOrReadsStatusIsRefusedTheDisableAndReadsStatus() throws Exception {
         AtomicReference<Throwable> disableFailed = new AtomicReference<>();
         AtomicReference<String> status = new AtomicReference<>();

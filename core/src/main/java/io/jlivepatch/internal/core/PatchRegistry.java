@@ -1234,6 +1234,9 @@ public final class PatchRegistry {
                 before = op.running("it was waiting for the transition of patch '" + other.name() + "' to end");
             }
             while (transition != null && nanos > 0) {
+                if (transition.heldByCaller() != null) {
+                    break; // this thread holds it: it cannot end meanwhile (requireNoOtherTransition says so)
+                }
                 nanos = transitionDone.awaitNanos(nanos); // pairs with signalAll in finish
             }
         } catch (InterruptedException e) {
@@ -1525,17 +1528,24 @@ public final class PatchRegistry {
 
     private void requireNoOtherTransition(String name, String operation) throws PatchException {
         RegisteredPatch other = transitionPatch;
-        if (transition != null && other != null) {
+        Transition t = transition;
+        if (t != null && other != null) {
+            // Asked for by a thread the transition waits for (a replacement that disabled its own
+            // patch, say): waiting or retrying there never sees it complete (awaitTransition says false).
+            String held = t.heldByCaller();
+            String what = held == null ? " (awaitTransition, 'jlivepatch status'), or force it"
+                    : ": this thread holds that transition itself (it runs " + held + " in the state before it),"
+                    + " so it cannot complete while this thread waits or retries here; ask from another thread,"
+                    + " or once " + held + " has returned";
             if (other.name().equals(name)) {
                 // itself, already on its way to what is asked
                 throw new PatchException(Reason.BUSY, name, "cannot " + operation + " patch '" + name + "': it is"
-                        + " " + (transition.targetPatched() ? "being enabled" : "being disabled") + " already, its"
-                        + " transition still running: wait for it to complete (awaitTransition, 'jlivepatch"
-                        + " status'), or force it");
+                        + " " + (t.targetPatched() ? "being enabled" : "being disabled") + " already, its"
+                        + " transition still running" + (held == null ? ": wait for it to complete" + what : what));
             }
             throw new PatchException(Reason.BUSY, name, "cannot " + operation + " patch '" + name
-                    + "' while patch '" + other.name() + "' is in transition: retry when it has completed"
-                    + " (awaitTransition, 'jlivepatch status'), or force it");
+                    + "' while patch '" + other.name() + "' is in transition"
+                    + (held == null ? ": retry when it has completed" + what : what));
         }
     }
 
