@@ -85,6 +85,41 @@ class FailingTargetIT {
     }
 
     /**
+     * The JVMs the attach API's list leaves out are listed all the same: one that allows no attaching as
+     * such (the command names the option, as load's refusal does), one without performance data as not
+     * probed. Before, neither was in the list, so the operator looking for the service's pid found
+     * nothing, while every refusal of a wrong pid says "'jlivepatch list' shows the local JVMs".
+     */
+    @Test
+    void listShowsTheJvmsTheAttachApiLeavesOut() throws Exception {
+        try (ServiceProcess closed = new ServiceProcess("-XX:+DisableAttachMechanism");
+             ServiceProcess quiet = new ServiceProcess("-XX:-UsePerfData")) {
+            Cli list = Cli.run("list");
+            assertEquals(0, list.exitCode(), list.toString());
+            String line = lineOf(list.out(), closed.pid());
+            assertTrue(line.contains(" not attachable (-XX:+DisableAttachMechanism) ")
+                    && line.trim().endsWith(" agentapp.ServiceApp"), list.toString());
+            assertTrue(lineOf(list.out(), quiet.pid()).contains(" unknown (no performance data: not probed) "),
+                    list.toString());
+            Cli json = Cli.run("list", "--json");
+            assertEquals(0, json.exitCode(), json.toString());
+            assertTrue(json.out().contains("{\"pid\":" + closed.pid() + ",\"mainClass\":\"agentapp.ServiceApp\","
+                    + "\"jlivepatch\":\"not attachable (-XX:+DisableAttachMechanism)\"}"), json.toString());
+            assertEquals(ORIGINAL, closed.call()); // listing attached nothing
+            assertEquals(ORIGINAL, quiet.call());
+        }
+    }
+
+    private static String lineOf(String listing, long pid) {
+        for (String line : listing.split("\n")) {
+            if (line.startsWith(pid + " ")) {
+                return line;
+            }
+        }
+        return "(no line for pid " + pid + ")";
+    }
+
+    /**
      * A JVM that allows attaching by the last word of its options is not refused: its argument file
      * names the option in a comment and sets it, then takes it back on its command line (the command
      * refused it, "runs with -XX:+DisableAttachMechanism (in jvm.args)", though jcmd attaches to it).

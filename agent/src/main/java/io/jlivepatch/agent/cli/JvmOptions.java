@@ -176,6 +176,11 @@ final class JvmOptions {
         }
     }
 
+    /** Whether the java launcher takes the argument after {@code arg} as its value ({@code -cp <path>}). */
+    static boolean takesValue(String arg) {
+        return LauncherWalk.WITH_VALUE.contains(arg);
+    }
+
     /** {@code arg} as HotSpot takes it from the launcher: a -XX:VMOptionsFile= is read in its place. */
     private static void addVmArgument(List<Setting> order, Path proc, String arg, String from, java.time.Instant started) {
         String prefix = "-XX:VMOptionsFile=";

@@ -15,6 +15,7 @@ import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Future;
 
 @Command(name = "list", mixinStandardHelpOptions = true,
@@ -30,9 +31,15 @@ final class ListCommand implements Callable<Integer> {
     @Option(names = "--json", description = "print one JSON array of {pid, mainClass, jlivepatch}, for programs")
     boolean json;
 
-    /** One local JVM and its probe, which runs while the others do. */
-    private record Probe(VirtualMachineDescriptor jvm, Future<String> jlivepatch) {
+    /** One local JVM (its attach id and what it was started with) and its probe, which runs while the others do. */
+    private record Probe(String id, String displayName, Future<String> jlivepatch) {
     }
+
+    /** What {@code list} says of a JVM that allows no attaching: {@code load} refuses it with the same words and what to do. */
+    static final String NOT_ATTACHABLE = "not attachable (" + JvmProcess.DISABLED + ")";
+
+    /** What {@code list} says of a JVM that allows attaching but is not in the JDK's list (no performance data). */
+    static final String NOT_PROBED = "unknown (no performance data: not probed)";
 
     @Override
     public Integer call() {
@@ -41,10 +48,19 @@ final class ListCommand implements Callable<Integer> {
         // All probes share one deadline: a stopped JVM costs the listing --timeout once, not once each.
         Deadline deadline = Deadline.in(self, timeout.seconds());
         List<Probe> probes = new ArrayList<>();
+        java.util.Set<String> listed = new java.util.HashSet<>();
         for (VirtualMachineDescriptor d : VirtualMachine.list()) {
+            listed.add(d.id());
             if (!d.id().equals(Long.toString(self))) {
-                probes.add(new Probe(d, deadline.start(() -> jlivepatchIn(d))));
+                probes.add(new Probe(d.id(), d.displayName(), deadline.start(() -> jlivepatchIn(d))));
             }
+        }
+        // The attach API lists only JVMs with performance data that allow attaching: the others are
+        // shown, not left out. Not probed: a JVM the JDK does not list may not be ready for the attach's
+        // signal (one starting up), which would end it; 'status <pid>' asks one that allows attaching.
+        for (UnlistedJvms.Jvm j : UnlistedJvms.besides(listed)) {
+            probes.add(new Probe(Long.toString(j.pid()), j.displayName(),
+                    CompletableFuture.completedFuture(j.attachable() ? NOT_PROBED : NOT_ATTACHABLE)));
         }
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
@@ -54,8 +70,8 @@ final class ListCommand implements Callable<Integer> {
         }
         List<String[]> rows = new ArrayList<>();
         for (Probe p : probes) {
-            rows.add(new String[] {Text.clean(p.jvm().id()), answer(deadline, p),
-                    p.jvm().displayName().isEmpty() ? "(unknown)" : Text.clean(p.jvm().displayName())});
+            rows.add(new String[] {Text.clean(p.id()), answer(deadline, p),
+                    p.displayName().isEmpty() ? "(unknown)" : Text.clean(p.displayName())});
         }
         out.print(table(rows));
         warnLeft();
@@ -95,15 +111,15 @@ final class ListCommand implements Callable<Integer> {
     /**
      * {@code [{"pid":4242,"mainClass":"com.acme.Main","jlivepatch":"loaded 1.0"}, ...]}: {@code mainClass}
      * is the main class or JAR the JVM was started with ({@code ""} when it does not say), without
-     * its arguments; {@code jlivepatch} is {@code "loaded <version>"}, {@code "installing"}, {@code "not loaded"} or
-     * {@code "unknown (<why>)"}, as in the table.
+     * its arguments; {@code jlivepatch} is {@code "loaded <version>"}, {@code "installing"}, {@code "not loaded"},
+     * {@code "not attachable (-XX:+DisableAttachMechanism)"} or {@code "unknown (<why>)"}, as in the table.
      */
     private String json(Deadline deadline, List<Probe> probes) {
         StringBuilder sb = new StringBuilder("[");
         for (int i = 0; i < probes.size(); i++) {
             Probe p = probes.get(i);
-            String id = p.jvm().id();
-            String display = p.jvm().displayName().trim();
+            String id = p.id();
+            String display = p.displayName().trim();
             int space = display.indexOf(' ');
             sb.append(i > 0 ? "," : "").append("{\"pid\":").append(isPid(id) ? id : Json.string(id))
                     .append(",\"mainClass\":").append(Json.string(space < 0 ? display : display.substring(0, space)))
@@ -116,10 +132,10 @@ final class ListCommand implements Callable<Integer> {
         try {
             return deadline.await(p.jlivepatch(), "attaching");
         } catch (Deadline.NoAnswer late) {
-            if (isPid(p.jvm().id())) {
-                String trigger = AttachTrigger.afterTimeout(Long.parseLong(p.jvm().id())); // deleted if the JVM reads it no more
+            if (isPid(p.id())) {
+                String trigger = AttachTrigger.afterTimeout(Long.parseLong(p.id())); // deleted if the JVM reads it no more
                 if (trigger != null) {
-                    left.add("pid " + p.jvm().id() + " did not answer; " + trigger);
+                    left.add("pid " + p.id() + " did not answer; " + trigger);
                 }
             }
             return "unknown (no answer)";
