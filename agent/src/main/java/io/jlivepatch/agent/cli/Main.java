@@ -79,7 +79,8 @@ public final class Main implements Runnable {
         }
         cli.registerConverter(java.nio.file.Path.class, new PathArgument());
         CommandLine.IParameterExceptionHandler others = cli.getParameterExceptionHandler();
-        cli.setParameterExceptionHandler((e, arguments) -> PathArgument.handle(e, arguments, others));
+        cli.setParameterExceptionHandler((e, arguments) -> PathArgument.handle(e, arguments,
+                (e2, arguments2) -> UnknownOptions.handle(e2, arguments2, others)));
         cli.setColorScheme(CommandLine.Help.defaultColorScheme(CommandLine.Help.Ansi.OFF));
         cli.setOut(cleanOut);
         cli.setErr(cleanErr);

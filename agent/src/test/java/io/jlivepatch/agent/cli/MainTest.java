@@ -39,6 +39,35 @@ class MainTest {
         }
     }
 
+    /**
+     * A misspelt option is named alone, with the command's nearest option and where its options are
+     * listed: picocli took the value of a misspelt option that takes one for the pid, the pid for the
+     * JAR, and called the JAR an unknown option too ("Unknown options: '--wiat', 'fix.jar'"), with no
+     * suggestion for two swapped letters, and printed the whole usage.
+     */
+    @Test
+    void aMisspeltOptionIsNamedWithTheNearestOne() {
+        String[][] cases = {
+            {"load --wiat 5 4242 fix.jar", "unknown option '--wiat' for 'jlivepatch load' (did you mean --wait?)"},
+            {"unload --timout 5 4242 fix", "unknown option '--timout' for 'jlivepatch unload' (did you mean --timeout?)"},
+            {"status 4242 --jsno", "unknown option '--jsno' for 'jlivepatch status' (did you mean --json?)"},
+            {"load --requireloaded 4242 fix.jar", "unknown option '--requireloaded' for 'jlivepatch load' (did you mean"
+                    + " --require-loaded?)"},
+            {"status -json 4242", "unknown option '-json' for 'jlivepatch status' (did you mean --json?)"},
+            {"status --frobnicate 4242", "unknown option '--frobnicate' for 'jlivepatch status':"},
+        };
+        for (String[] c : cases) {
+            StringWriter out = new StringWriter();
+            StringWriter err = new StringWriter();
+            int code = Main.run(new PrintWriter(out), new PrintWriter(err), c[0].split(" "));
+            String command = c[0].substring(0, c[0].indexOf(' '));
+            assertEquals(Main.USAGE, code, c[0] + ": " + err);
+            assertTrue(err.toString().startsWith("jlivepatch: " + c[1]) && err.toString().trim().endsWith(
+                    "'jlivepatch " + command + " --help' lists its options"), c[0] + ": " + err);
+            assertFalse(err.toString().contains("fix.jar") || err.toString().contains("Usage:"), c[0] + ": " + err);
+        }
+    }
+
     /** A path no file system takes (a NUL character): its reason, and no usage text. */
     @Test
     void aPathThatCannotBeAFileNameIsRefusedWithItsReason() {
