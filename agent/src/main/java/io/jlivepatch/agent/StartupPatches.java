@@ -62,6 +62,8 @@ final class StartupPatches {
             } catch (RuntimeException | LinkageError ignored) {
                 // logged above; only its record is missing
             }
+            // And in status, where the operator looks first: "no patches registered" alone gave no reason.
+            skipped(dir, Requester.current(), PatchException.Reason.INVALID_ARGUMENT + ": " + why + ": check patches=<dir>");
             return;
         }
         if (!jars.isEmpty()) {

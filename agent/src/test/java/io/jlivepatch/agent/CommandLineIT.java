@@ -352,6 +352,28 @@ class CommandLineIT {
         }
     }
 
+    /**
+     * A patches=<dir> that cannot be read (a misspelt path, a volume not mounted) is in status, not only in
+     * the log and the audit log: status said "no patches registered" and nothing of the directory, so the
+     * operator saw no reason why none of the fixes asked for ran.
+     */
+    @Test
+    void aPatchesDirectoryThatCannotBeReadIsInStatus() throws Exception {
+        Path misspelt = dir.resolve("pacthes");
+        try (ServiceProcess started = new ServiceProcess("-javaagent:" + TestJars.AGENT + "=patches=" + misspelt)) {
+            assertEquals(ORIGINAL, started.call());
+            Cli status = Cli.run("status", started.pid());
+            assertEquals(0, status.exitCode(), status.toString());
+            assertTrue(status.out().contains("no patches registered\n"), status.toString());
+            assertTrue(status.out().contains("\n  start-up: skipped " + misspelt + ": INVALID_ARGUMENT: patch directory "
+                    + misspelt + " cannot be read (") && status.out().contains("); no patch loaded at start-up: check"
+                    + " patches=<dir>\n"), status.toString());
+            Cli json = Cli.run("status", started.pid(), "--json");
+            assertTrue(json.out().contains("{\"jar\":\"" + misspelt + "\",\"by\":\"start-up\",\"state\":\"skipped\","
+                    + "\"reason\":\"INVALID_ARGUMENT: patch directory "), json.toString());
+        }
+    }
+
     @Test
     void aThreadInsideAPatchedMethodHoldsTheTransitionUntilForced() throws Exception {
         service.hold();
