@@ -374,6 +374,30 @@ class CommandLineIT {
         }
     }
 
+    /**
+     * --agent-options given to a load into a JVM where jlivepatch runs already are not applied, and the
+     * command says so, naming the options without their values (a password): before, it said nothing, so
+     * an operator who gave audit= or truststore= believed the JVM now recorded or verified patches.
+     */
+    @Test
+    void agentOptionsThatAreIgnoredAreSaidToBe() throws Exception {
+        Path audit = dir.resolve("audit-asked-for.jsonl");
+        try (ServiceProcess fresh = new ServiceProcess()) {
+            Cli first = Cli.run("load", fresh.pid(), TestJars.greeterFixJar(dir));
+            assertEquals(0, first.exitCode(), first.toString());
+            assertFalse(first.err().contains("ignored"), first.toString());
+            Cli second = Cli.run("load", "--agent-options", "audit=" + audit + ",truststore-password=s3cret",
+                    fresh.pid(), TestJars.shoutFixJar(dir));
+            assertEquals(0, second.exitCode(), second.toString());
+            assertTrue(second.err().contains("jlivepatch: warning: jlivepatch runs in pid " + fresh.pid() + " already, so"
+                    + " --agent-options (audit, truststore-password) were ignored: the agent's options are set when it is"
+                    + " loaded ('jlivepatch status " + fresh.pid() + "' shows its trust policy and audit file); to change"
+                    + " them, restart the JVM with -javaagent:jlivepatch-agent.jar=<options>"), second.toString());
+            assertFalse(second.err().contains("s3cret"), second.toString());
+            assertFalse(Files.exists(audit), "the options were not applied");
+        }
+    }
+
     @Test
     void aThreadInsideAPatchedMethodHoldsTheTransitionUntilForced() throws Exception {
         service.hold();

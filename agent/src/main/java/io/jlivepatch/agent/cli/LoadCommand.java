@@ -60,6 +60,28 @@ final class LoadCommand implements Callable<Integer> {
     @Mixin
     WaitOption wait;
 
+    /**
+     * Says that {@code --agent-options} were not applied, jlivepatch running there already: an operator who
+     * gave truststore= or audit= believed the JVM now verified or recorded patches, and nothing said
+     * otherwise. The options' names only: a value may be a password.
+     */
+    private void warnIfOptionsIgnored(TargetJvm jvm) {
+        if (agentOptions == null || agentOptions.isBlank() || jvm.loadedTheAgent()) {
+            return;
+        }
+        java.util.List<String> names = new java.util.ArrayList<>();
+        for (String option : agentOptions.split(",")) {
+            String name = option.contains("=") ? option.substring(0, option.indexOf('=')) : option;
+            if (!name.isBlank()) {
+                names.add(Text.clean(name.trim()));
+            }
+        }
+        spec.commandLine().getErr().println("jlivepatch: warning: jlivepatch runs in pid " + jvm.pid() + " already, so"
+                + " --agent-options (" + String.join(", ", names) + ") were ignored: the agent's options are set when it"
+                + " is loaded ('jlivepatch status " + jvm.pid() + "' shows its trust policy and audit file); to change"
+                + " them, restart the JVM with -javaagent:jlivepatch-agent.jar=<options>");
+    }
+
     @Override
     public Integer call() throws Refused, InterruptedException {
         PrintWriter out = spec.commandLine().getOut();
@@ -101,6 +123,7 @@ final class LoadCommand implements Callable<Integer> {
         }
         try (TargetJvm jvm = connected) {
             if (checkedHere == null) {
+                warnIfOptionsIgnored(jvm);
                 PatchCommand.warnIfWatched(spec, jvm);
             }
             long start = System.nanoTime();

@@ -35,11 +35,14 @@ final class TargetJvm implements AutoCloseable {
     private final long pid;
     private final ControlChannel channel;
     private final String agentVersion;
+    /** Whether this connection loaded jlivepatch into the JVM, with the options it was given. */
+    private final boolean loadedTheAgent;
 
-    private TargetJvm(long pid, ControlChannel channel, String agentVersion) {
+    private TargetJvm(long pid, ControlChannel channel, String agentVersion, boolean loadedTheAgent) {
         this.pid = pid;
         this.channel = channel;
         this.agentVersion = agentVersion;
+        this.loadedTheAgent = loadedTheAgent;
     }
 
     /**
@@ -152,6 +155,7 @@ final class TargetJvm implements AutoCloseable {
         // jlivepatch's own (jlivepatch.agent.failure)
         String askedFailure = null;
         String askRefused = null;
+        boolean loaded = false;
         try {
             Properties props = systemProperties(vm, connecting);
             // First: an attach that asks for the socket again runs jlivepatch's code in the JVM too.
@@ -189,6 +193,7 @@ final class TargetJvm implements AutoCloseable {
                         vm.loadAgent(agent, agentOptions.isEmpty() ? null : agentOptions);
                         return null;
                     });
+                    loaded = true;
                 } catch (Deadline.NoAnswer late) {
                     // The JVM has the request and may load the agent once it answers again.
                     throw new ControlChannel.OutcomeUnknown(late.fact() + "; it had been asked to load"
@@ -294,7 +299,7 @@ final class TargetJvm implements AutoCloseable {
         }
         for (boolean askedAgain = false; ; askedAgain = true) {
             try {
-                return new TargetJvm(pid, ControlChannel.connect(pid, socket, connecting, timeoutSeconds), version);
+                return new TargetJvm(pid, ControlChannel.connect(pid, socket, connecting, timeoutSeconds), version, loaded);
             } catch (IOException e) {
                 boolean gone = !Files.exists(ControlChannel.reachable(pid, socket), LinkOption.NOFOLLOW_LINKS);
                 if (!gone && !askedAgain && e instanceof java.net.ConnectException) {
@@ -499,6 +504,11 @@ final class TargetJvm implements AutoCloseable {
     /** The version and build of jlivepatch in the target, as it publishes them ({@code "<version> (build <stamp>)"}); null if unknown. */
     String agentVersion() {
         return agentVersion;
+    }
+
+    /** Whether this connection loaded jlivepatch (with the agent options given to {@link #connect}); false when it ran there already. */
+    boolean loadedTheAgent() {
+        return loadedTheAgent;
     }
 
     LivepatchMBean livepatch() {
