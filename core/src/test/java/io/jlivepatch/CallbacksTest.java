@@ -419,6 +419,38 @@ class CallbacksTest {
     }
 
     /**
+     * The callbacks a class defined later gets at its first call change the application outside any
+     * operation, on its thread: on record as jlivepatch's {@code link} of the patch, naming the class and
+     * its loader, once; a class whose prePatch refuses has its {@code callback} failure as its record (and
+     * the {@code link} failure jlivepatch's own thread writes later), no {@code ok} line. Before, only the
+     * failures were on record.
+     */
+    @Test
+    void theCallbacksOfAClassDefinedLaterAreOnRecordAsJlivepatchsLinkOfThePatch() throws Exception {
+        Recorder r = new Recorder("l");
+        r.failIn = "prePatch";
+        r.failLoader = "cb-record-bad";
+        PatchHandle h = livepatch().register(latePatch("cb-late-record").callbacks(LATE, r).build());
+        h.enable();
+        assertTrue(h.awaitTransition(WAIT));
+        IsolatingLoader loader = IsolatingLoader.of("cb-record-one", LATE);
+        Supplier<String> late = lateInstance(loader);
+        assertEquals("patched", late.get());
+        assertEquals("patched", late.get());
+        assertEquals("original", lateInstance(IsolatingLoader.of("cb-record-bad", LATE)).get());
+
+        // Without the link failure of the class that refused: jlivepatch's own thread writes it, when it gets to it.
+        List<AuditLog.Entry> mine = audit().stream().filter(e -> e.patch().equals("cb-late-record")
+                && !(e.operation().equals("link") && e.outcome().startsWith("failed"))).toList();
+        List<String> ops = mine.stream().map(e -> e.operation() + " " + e.requester()).toList();
+        assertEquals(List.of("register api", "enable api", "transition api", "link jlivepatch", "callback jlivepatch"),
+                ops, mine.toString());
+        assertEquals("ok (cbapp.Late in class loader " + TestSupport.loaderName(loader) + ", defined after the patch"
+                + " was enabled: prePatch and postPatch ran at its first call)", mine.get(3).outcome());
+        assertTrue(mine.get(4).outcome().startsWith("failed prePatch of cbapp.Late"), mine.toString());
+    }
+
+    /**
      * A late callback holds klpMutex and reports no operation: a module opening made meanwhile (by
      * another class's definition, here by the callback itself) found the lock held, and was left
      * unaudited for good when nothing woke the audit thread after the callback let go (CI, with the

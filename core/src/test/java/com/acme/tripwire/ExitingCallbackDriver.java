@@ -38,6 +38,9 @@ import java.util.concurrent.locks.LockSupport;
  *     that lock, while the main thread exits;
  * <li>{@code load-preparing}: a load of a file on a thread of its own, held by the registry's hook while it
  *     prepares the JAR (before it takes the lock), while the main thread exits;
+ * <li>{@code late-prePatch}, {@code late-postPatch}: a patch of {@link Late}, a class not loaded yet, enabled;
+ *     then the class is loaded and called: its first call runs the patch's callbacks for it, and the one of
+ *     that name exits;
  * <li>{@code normal}: register, enable, disable, unregister, and a normal end (status 0).
  * </ul>
  */
@@ -57,6 +60,16 @@ public final class ExitingCallbackDriver {
     public static String greet() {
         holdIfHolder();
         return "hello";
+    }
+
+    /** A target class loaded only when a {@code late-} scenario asks for it by name, after the patch's enable. */
+    public static final class Late {
+        private Late() {
+        }
+
+        public static String greet() {
+            return "late";
+        }
     }
 
     /** Its replacement. */
@@ -107,6 +120,9 @@ public final class ExitingCallbackDriver {
                         act(when, "postUnpatch");
                     }
                 }).build();
+        if (when.startsWith("late-")) {
+            late(when, lp);
+        }
         if (when.equals("load-preparing")) {
             Path jar = Path.of(args[0]).resolveSibling("fix-preparing.jar");
             Files.write(jar, new byte[] {'P', 'K'}); // never read further: the hook holds the load before
@@ -192,6 +208,33 @@ public final class ExitingCallbackDriver {
         }
         h.unregister();
         System.out.println("RESULT " + (when.equals("normal") ? "ok" : "not exited") + ": " + greet());
+    }
+
+    /**
+     * The {@code late-} scenarios: a patch of {@link Late} (loaded in no class loader yet) with callbacks for
+     * it, registered and enabled (its transition ends at once); then the class is loaded and its first
+     * call runs the callbacks, the one the scenario names exiting.
+     */
+    private static void late(String when, Livepatch lp) throws Exception {
+        String late = ExitingCallbackDriver.class.getName() + "$Late";
+        PatchHandle h = lp.register(Patch.builder("exiting").replace(late, "greet", "()Ljava/lang/String;",
+                ExitingCallbackDriver.class.getMethod("fixedGreet")).callbacks(late, new Callbacks() {
+                    @Override
+                    public void prePatch(Class<?> target) {
+                        act(when, "late-prePatch");
+                    }
+
+                    @Override
+                    public void postPatch(Class<?> target) {
+                        act(when, "late-postPatch");
+                    }
+                }).build());
+        h.enable();
+        if (!h.awaitTransition(Duration.ofSeconds(20))) {
+            throw new AssertionError("the enable's transition did not end");
+        }
+        Object result = Class.forName(late).getMethod("greet").invoke(null); // its first call: the callbacks
+        throw new AssertionError("the late class's callback did not end the JVM: " + result);
     }
 
     /**

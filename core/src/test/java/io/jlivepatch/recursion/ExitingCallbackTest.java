@@ -169,6 +169,26 @@ class ExitingCallbackTest {
         return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(bytes));
     }
 
+    /**
+     * A patch of a class not loaded yet, enabled; the class's first call runs the patch's callbacks for it on
+     * the application's thread, outside any operation, and one of them exits: on record as jlivepatch's
+     * {@code link} of the patch, naming the class and its loader. Before, nothing was.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"prePatch", "postPatch"})
+    void aCallbackOfAClassDefinedLaterThatExitsAtItsFirstCallIsOnRecord(String callback) throws Exception {
+        List<String> records = recordsOfAnExit("late-" + callback);
+        assertEquals(List.of("register|ok|api", "enable|ok|api", "transition|ok (patching complete)|api"),
+                records.subList(0, Math.min(3, records.size())), records.toString());
+        assertEquals(4, records.size(), records.toString());
+        String prefix = "link|" + CUT_SHORT + (callback.equals("prePatch") ? "it had not taken effect"
+                : "it had taken effect, patching complete") + "; its " + callback + " callback for " + TARGET
+                + "$Late in class loader app@";
+        String suffix = " was running)|jlivepatch";
+        String line = records.get(3);
+        assertTrue(line.startsWith(prefix) && line.endsWith(suffix), line);
+    }
+
     /** Without an exit in the middle, the records are those of before: none cut short, none twice. */
     @Test
     void theRecordsOfOperationsThatEndBeforeTheExitAreAsBefore() throws Exception {

@@ -73,7 +73,7 @@ final class LateCallbacks implements ClassCallbacks {
             for (RegisteredPatch p : stack) {
                 boolean inTransition = p.inTransition();
                 if (p.isEnabled() || inTransition) {
-                    p.callbacks().prepareLate(owner, inTransition);
+                    registry.prepareLate(p, owner, inTransition); // on record, an exit in its middle too
                 }
             }
         } catch (RuntimeException | LinkageError | VirtualMachineError e) {

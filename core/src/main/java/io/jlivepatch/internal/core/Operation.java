@@ -6,8 +6,9 @@ import java.util.List;
 /**
  * One life-cycle operation under way on its thread (the outermost of {@code PatchRegistry.locked}, from
  * before its wait for the lock; a load's {@link #preparation} before that; a transition's end on the
- * worker while its closing callbacks run): what was asked, by whom, how far it got, and the records it
- * keeps for after its own line (those of a transition it ended, {@code PatchRegistry.finish}). The JVM
+ * worker while its closing callbacks run; the callbacks of a class defined later, at its first call,
+ * {@link #late}): what was asked, by whom, how far it got, and the records it keeps for after its own
+ * line (those of a transition it ended, {@code PatchRegistry.finish}). The JVM
  * may exit in the middle of it (one of
  * its callbacks calls {@code System.exit}, or another thread does): its thread then never gets to
  * those records, nor to its own line, and the audit file's drain at the exit records them from here
@@ -37,6 +38,11 @@ final class Operation {
      */
     final boolean preparation;
     /**
+     * The callbacks of a class defined after its patch was enabled, run by its first call ({@link #late}):
+     * the exit's line names the class loader of the class whose callback was running.
+     */
+    final boolean late;
+    /**
      * The patch's provenance for the exit's line; null for none (a patch built in code, a JAR not read
      * yet). Written once more by a preparation's thread when it has read the JAR.
      */
@@ -65,16 +71,27 @@ final class Operation {
     private boolean ended;
 
     Operation(String name, String subject, String requester, Provenance provenance) {
-        this(name, subject, requester, provenance, false);
+        this(name, subject, requester, provenance, false, false);
     }
 
-    private Operation(String name, String subject, String requester, Provenance provenance, boolean preparation) {
+    private Operation(String name, String subject, String requester, Provenance provenance, boolean preparation,
+                      boolean late) {
         this.name = name;
         this.subject = subject;
         this.requester = requester;
         this.provenance = provenance;
         this.preparation = preparation;
+        this.late = late;
         this.beforeLock = preparation;
+    }
+
+    /**
+     * The callbacks of patch {@code patch} for a class defined after it was enabled, which the class's first
+     * call runs on whatever application thread made it ({@code LateCallbacks}): nobody asked for them, so
+     * on record as jlivepatch's {@code link} of the patch, as a link failure of such a class is.
+     */
+    static Operation late(String patch, Provenance provenance) {
+        return new Operation("link", patch, LinkFailureAudit.REQUESTER, provenance, false, true);
     }
 
     /**
@@ -82,7 +99,7 @@ final class Operation {
      * with what it was doing ({@code its patch JAR was being read and checked}).
      */
     static Operation preparation(String jar, String requester, Provenance provenance) {
-        Operation op = new Operation("load", jar, requester, provenance, true);
+        Operation op = new Operation("load", jar, requester, provenance, true, false);
         op.running = "its patch JAR was being read and checked";
         return op;
     }

@@ -222,12 +222,12 @@ final class PatchCallbacks {
      * A class defined while the patch is enabled or in transition, at its first call: its
      * {@code prePatch}, then, unless a transition is in progress (whose end runs it), its
      * {@code postPatch}. A throwing {@code prePatch} leaves the class without the patch's versions (the linker runs
-     * what is below them). Caller holds klpMutex.
+     * what is below them). Returns whether its prePatch ran and passed: the class is prepared. Caller holds klpMutex.
      */
-    void prepareLate(Class<?> c, boolean inTransition) {
+    boolean prepareLate(Class<?> c, boolean inTransition) {
         Callbacks cb = byClass.get(c.getName());
         if (cb == null || !armed || hasRun(c)) {
-            return;
+            return false;
         }
         Throwable t = run(Kind.PRE_PATCH, cb, c);
         if (t != null) {
@@ -241,7 +241,7 @@ final class PatchCallbacks {
                 what = Kind.PRE_PATCH.label + " of " + c.getName() + " threw " + Text.of(t);
             }
             failed(what, true);
-            return;
+            return false;
         }
         synchronized (this) {
             // the classes of loaders gone go from the list: a webapp redeployed while the patch is
@@ -253,12 +253,14 @@ final class PatchCallbacks {
             }
             prepared.add(new WeakReference<>(c));
         }
+        registry.tookEffect("patching complete"); // the class is prepared: what an exit in its postPatch says
         if (!inTransition) {
             Throwable post = run(Kind.POST_PATCH, cb, c);
             if (post != null) {
                 failed(describe(Kind.POST_PATCH, c, post), true);
             }
         }
+        return true;
     }
 
     /**

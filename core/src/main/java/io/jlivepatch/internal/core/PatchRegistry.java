@@ -600,10 +600,57 @@ public final class PatchRegistry {
      * JVM's exit makes if it comes before the operation's own ({@link Operation}). Never throws nor
      * allocates: it follows commits ({@code what} is a constant).
      */
-    private void tookEffect(String what) {
+    void tookEffect(String what) {
         Operation op = here();
         if (op != null) {
             op.effect(what);
+        }
+    }
+
+    /**
+     * Runs {@code p}'s callbacks for {@code owner}, a class defined after {@code p} was enabled, at its first
+     * call ({@link LateCallbacks}, on the application's thread that made it), as an operation under way: a
+     * {@code link} line of jlivepatch's says what ran ({@code ok (C in class loader L, defined after the patch
+     * was enabled: prePatch and postPatch ran at its first call)}), and an exit in the middle (a callback that
+     * calls {@code System.exit}) is on record as cutting it short. A refusing prePatch's record is the
+     * {@code callback} failure it makes (PatchCallbacks.failed). Caller holds klpMutex.
+     */
+    void prepareLate(RegisteredPatch p, Class<?> owner, boolean inTransition) {
+        PatchCallbacks callbacks = p.callbacks();
+        Operation op = null;
+        if (callbacks.pending(owner) && here() == null) { // never inside an operation: those run marked, past no gate
+            try {
+                op = Operation.late(p.name(), p.provenance());
+                underWay(op);
+            } catch (RuntimeException | LinkageError | VirtualMachineError e) {
+                op = null; // no memory for the record: the callbacks run all the same, as before it
+            }
+        }
+        try {
+            boolean prepared = callbacks.prepareLate(owner, inTransition);
+            if (op != null) {
+                if (prepared) {
+                    lateOnRecord(p, owner, inTransition);
+                }
+                op.ownLineMade();
+            }
+        } finally {
+            if (op != null) {
+                op.end();
+                overWith(op);
+            }
+        }
+    }
+
+    /** The {@code link} line of {@link #prepareLate}'s class whose prePatch passed. Never throws. */
+    private void lateOnRecord(RegisteredPatch p, Class<?> owner, boolean inTransition) {
+        try {
+            audit.record("link", p.name(), "ok (" + owner.getName() + " in class loader "
+                    + LoaderNames.of(owner.getClassLoader()) + ", defined after the patch was enabled: " + (inTransition
+                    ? "prePatch ran at its first call; postPatch runs when the transition completes"
+                    : "prePatch and postPatch ran at its first call") + ")", LinkFailureAudit.REQUESTER, p.provenance());
+        } catch (RuntimeException | LinkageError | VirtualMachineError ignored) {
+            // the class is patched and its callbacks ran, even when the entry finds no memory
         }
     }
 
@@ -615,7 +662,8 @@ public final class PatchRegistry {
     String callbackRuns(String label, Class<?> c) {
         try {
             Operation op = here();
-            return op == null ? null : op.running("its " + label + " callback for " + c.getName() + " was running");
+            return op == null ? null : op.running("its " + label + " callback for " + c.getName()
+                    + (op.late ? " in class loader " + LoaderNames.of(c.getClassLoader()) : "") + " was running");
         } catch (RuntimeException | LinkageError | VirtualMachineError e) {
             return null; // no memory for the words: an exit now says less, nothing else changes
         }
