@@ -4,6 +4,8 @@ import io.jlivepatch.Callbacks;
 import io.jlivepatch.Livepatch;
 import io.jlivepatch.Patch;
 import io.jlivepatch.PatchHandle;
+import io.jlivepatch.internal.control.ControlServer;
+import io.jlivepatch.internal.control.Wire;
 import io.jlivepatch.internal.core.AuditFile;
 import io.jlivepatch.internal.core.PatchRegistry;
 import io.jlivepatch.internal.core.Requester;
@@ -41,6 +43,8 @@ import java.util.concurrent.locks.LockSupport;
  * <li>{@code late-prePatch}, {@code late-postPatch}: a patch of {@link Late}, a class not loaded yet, enabled;
  *     then the class is loaded and called: its first call runs the patch's callbacks for it, and the one of
  *     that name exits;
+ * <li>{@code receiving}: a command's load (requester {@code pid 4242} and the socket's user) sends half of a
+ *     patch JAR of {@link #RECEIVING} bytes over the control socket and nothing more, while the main thread exits;
  * <li>{@code normal}: register, enable, disable, unregister, and a normal end (status 0).
  * </ul>
  */
@@ -120,6 +124,9 @@ public final class ExitingCallbackDriver {
                         act(when, "postUnpatch");
                     }
                 }).build();
+        if (when.equals("receiving")) {
+            receiving();
+        }
         if (when.startsWith("late-")) {
             late(when, lp);
         }
@@ -208,6 +215,46 @@ public final class ExitingCallbackDriver {
         }
         h.unregister();
         System.out.println("RESULT " + (when.equals("normal") ? "ok" : "not exited") + ": " + greet());
+    }
+
+    /** The length of the patch JAR the {@code receiving} scenario announces. */
+    public static final int RECEIVING = 100_000;
+
+    /**
+     * The {@code receiving} scenario: speaks to this JVM's control socket as {@code jlivepatch load} does, and
+     * exits once the session has taken room for the JAR it announced (it is under way from its announcement),
+     * half of it sent.
+     */
+    private static void receiving() throws Exception {
+        String path = null;
+        for (int i = 0; i < 6000 && (path = System.getProperty(io.jlivepatch.control.LocalChannel.PROPERTY)) == null;
+             i++) {
+            Thread.sleep(10); // a hang detector: the socket opens from a thread of jlivepatch's own
+        }
+        java.nio.channels.SocketChannel s = java.nio.channels.SocketChannel.open(
+                java.net.StandardProtocolFamily.UNIX);
+        s.connect(java.net.UnixDomainSocketAddress.of(path));
+        java.io.DataOutputStream out = new java.io.DataOutputStream(java.nio.channels.Channels.newOutputStream(s));
+        java.io.DataInputStream in = new java.io.DataInputStream(java.nio.channels.Channels.newInputStream(s));
+        out.writeInt(Wire.MAGIC);
+        out.writeLong(4242);
+        out.flush();
+        if (in.readInt() != Wire.MAGIC) {
+            throw new AssertionError("no hello from the control socket");
+        }
+        Wire.readString(in); // the agent's version
+        out.writeByte(Wire.CALL);
+        Wire.writeString(out, "");
+        Wire.writeString(out, "loadContent");
+        out.writeInt(5);
+        out.writeByte('B');
+        out.writeInt(RECEIVING);
+        out.write(new byte[RECEIVING / 2]); // and nothing more
+        out.flush();
+        while (ControlServer.jarBytesHeldForTests() != RECEIVING) {
+            Thread.sleep(1); // a hang detector: the session has read the announced length and taken the room
+        }
+        System.exit(3);
     }
 
     /**

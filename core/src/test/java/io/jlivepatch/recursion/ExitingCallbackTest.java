@@ -165,6 +165,22 @@ class ExitingCallbackTest {
                 + sha256(Files.readAllBytes(jar)) + "\""), line);
     }
 
+    /**
+     * A command's load whose patch JAR is still arriving over the control socket (its content comes first,
+     * its path and digest after it) when the JVM exits: on record as cut short before it took effect, with
+     * the length announced. Before, it was not on record at all.
+     */
+    @Test
+    void aLoadWhoseJarIsStillArrivingOverTheControlSocketWhenTheJvmExitsIsOnRecordAsNothingChanged()
+            throws Exception {
+        List<String> records = recordsOfAnExit("receiving");
+        assertEquals(1, records.size(), records.toString());
+        String line = records.get(0);
+        assertTrue(line.contains("\"operation\":\"load\",\"patch\":\"(sent content)\",\"outcome\":\"" + CUT_SHORT
+                + "it had not taken effect, nothing changed; its patch JAR was being received, "
+                + ExitingCallbackDriver.RECEIVING + " bytes announced)\",\"requester\":\"pid 4242 user "), line);
+    }
+
     private static String sha256(byte[] bytes) throws Exception {
         return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(bytes));
     }

@@ -92,6 +92,14 @@ final class ControlSession implements Runnable {
      * waited for its client too long (ReceivedJarBytes.closeIdleHolders).
      */
     private volatile long jarBytesHeld;
+    /**
+     * The call being received is a load ({@code loadContent} of the Livepatch object), whose patch JAR makes
+     * it an operation under way from its announcement ({@link #announced}) to its end
+     * (PatchRegistry.receivingJar). Session's thread only.
+     */
+    private boolean loadCall;
+    /** A load's JAR was announced in this call: it is under way in the registry until {@link #call} ends. */
+    private boolean loadUnderWay;
 
     /**
      * @param live       the server's sessions: this one is in it until its thread ends
@@ -215,9 +223,24 @@ final class ControlSession implements Runnable {
                 : " (with a patch JAR of " + jar + " bytes announced)") + "; the call was not run";
     }
 
-    /** The length of the patch JAR the call being received announced (Wire.readArgument). */
+    /**
+     * The length of the patch JAR the call being received announced (Wire.readArgument): a load's is under
+     * way from here, before it takes room for the bytes and while they arrive, so that an exit meanwhile
+     * has it on record, nothing changed.
+     */
     void announced(long bytes) {
         jarAnnounced = bytes;
+        if (loadCall && !loadUnderWay) {
+            loadUnderWay = true;
+            registry.receivingJar(bytes);
+        }
+    }
+
+    /** The patch JAR {@link #announced} has arrived whole (Wire.readArgument). */
+    void received() {
+        if (loadUnderWay) {
+            registry.receivedJar();
+        }
     }
 
     /**
@@ -346,9 +369,19 @@ final class ControlSession implements Runnable {
      * would otherwise hold.
      */
     private void call(DataInputStream in, DataOutputStream out) throws IOException {
+        boolean answered = false;
         try {
             receiveAndRun(in, out);
+            answered = true;
+        } catch (Wire.BadCall bad) {
+            answered = true; // refused, on record (badCall)
+            throw bad;
         } finally {
+            loadCall = false;
+            if (loadUnderWay) {
+                loadUnderWay = false;
+                registry.receivingEnded(answered);
+            }
             long held = jarBytesHeld;
             if (held > 0) {
                 jarBytesHeld = 0;
@@ -375,6 +408,7 @@ final class ControlSession implements Runnable {
         try {
             object = Wire.readName(in, budget, "object");
             method = Wire.readName(in, budget, "method");
+            loadCall = object.isEmpty() && method.equals("loadContent");
             int n = in.readInt();
             if (n < 0 || n > Wire.MAX_ARGUMENTS) {
                 throw new Wire.BadCall("a call with " + n + " arguments: no operation takes more than "

@@ -247,7 +247,9 @@ public final class Wire {
                     in.skipNBytes(n); // as above: other calls hold the room for patch JARs
                     return new Dropped(n, false);
                 }
-                return readBytes(in, n);
+                byte[] jar = readBytes(in, n);
+                budget.session.received();
+                return jar;
             }
             default:
                 throw new BadCall("an argument with value tag " + tag + (tag >= 0x20 && tag < 0x7f ? " ('" + (char) tag

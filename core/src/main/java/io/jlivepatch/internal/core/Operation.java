@@ -29,7 +29,8 @@ import java.util.List;
 final class Operation {
 
     final String name;
-    final String subject;
+    /** What its line names; a preparation's changes once, to the JAR's path, when it arrives after its content. */
+    volatile String subject;
     final String requester;
 
     /**
@@ -104,9 +105,15 @@ final class Operation {
         return op;
     }
 
-    /** What the JAR's read told of it, for the exit's line of a {@link #preparation}. */
+    /**
+     * What the JAR's read told of it, for the exit's line of a {@link #preparation}: its path too, for one
+     * that began before it was known (a JAR received over the control socket).
+     */
     void knownAs(Provenance read) {
         provenance = read;
+        if (read != null && read.source() != null && !read.source().isEmpty()) {
+            subject = read.source();
+        }
     }
 
     /** Whether it waits for jlivepatch's lock now, before which nothing it does changes anything. */

@@ -998,6 +998,55 @@ public final class PatchRegistry {
         return op;
     }
 
+    /** What the line of a load whose JAR is being received names until the JAR's path arrives after its content. */
+    private static final String RECEIVED = "(sent content)";
+
+    /**
+     * A command's load starts to receive its patch JAR over the control socket ({@code ControlSession}: its
+     * content of {@code bytes} bytes comes first, its path and digest after it): an operation under way from
+     * now on, as a load's {@link Operation#preparation} (its load, {@link #load(PatchJarBytes, boolean, boolean)},
+     * goes on in its place on this thread), so that an exit meanwhile has it on record, nothing changed.
+     * Ended by {@link #receivingEnded}. On a thread that runs marked (RecursionGuard), as the session's does.
+     */
+    public void receivingJar(long bytes) {
+        if (underWay.get() != null) {
+            return; // one call at a time per session: never, but never two under way on one thread either
+        }
+        try {
+            Operation op = Operation.preparation(RECEIVED, Requester.current(), null);
+            op.running("its patch JAR was being received, " + bytes + " bytes announced");
+            underWay(op);
+        } catch (RuntimeException | LinkageError | VirtualMachineError e) {
+            // no memory for it: the load goes on, its preparation on record from the load's start, as before
+        }
+    }
+
+    /** The JAR {@link #receivingJar} announced has arrived whole: read and checked from now on. */
+    public void receivedJar() {
+        Operation op = underWay.get();
+        if (op != null && op.preparation) {
+            op.running("its patch JAR was being read and checked");
+        }
+    }
+
+    /**
+     * Ends {@link #receivingJar}'s load, its call done. {@code answered}: the call got to its answer, so its
+     * line is on record (the load's own, or its refusal's, made by the registry or the session); else its
+     * client went away in the middle (nothing changed, nothing to record, as before). At the JVM's exit,
+     * whose close of the socket ends a receive, it is left under way for the exit's line (which may have
+     * been written already, {@link #recordUnfinishedAtExit}).
+     */
+    public void receivingEnded(boolean answered) {
+        Operation op = underWay.get();
+        if (op == null || !op.preparation || io.jlivepatch.internal.ClosedAtExit.exiting()) {
+            return;
+        }
+        if (answered) {
+            op.ownLineMade();
+        }
+        prepared(op);
+    }
+
     /** {@code e}, a refusal of {@link #preparing}'s load {@code op}: on record already (or reported before). */
     private static PatchException refusedWhilePreparing(Operation op, PatchException e) {
         if (op != null) {
