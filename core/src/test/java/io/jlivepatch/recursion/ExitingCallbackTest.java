@@ -181,6 +181,19 @@ class ExitingCallbackTest {
                 + ExitingCallbackDriver.RECEIVING + " bytes announced)\",\"requester\":\"pid 4242 user "), line);
     }
 
+    /**
+     * An operation still in its stretch before jlivepatch's lock (here the first one's activation of the hooks,
+     * which waits for a stretch of jlivepatch's code begun before it: in the API's entry, or in the operation's
+     * own stretch for a caller that did not mark its thread) when the JVM exits: on record as cut short before
+     * it took effect. Before, it was not on record at all.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"api", "sources"})
+    void anOperationBeforeItsWaitForTheLockWhenTheJvmExitsIsOnRecordAsNothingChanged(String entry) throws Exception {
+        assertEquals(List.of("register|" + CUT_SHORT + "it had not taken effect, nothing changed)|pid 4242 user alice"),
+                recordsOfAnExit(io.jlivepatch.internal.patch.ActivationExitDriver.class, entry));
+    }
+
     private static String sha256(byte[] bytes) throws Exception {
         return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(bytes));
     }
@@ -224,9 +237,13 @@ class ExitingCallbackTest {
 
     /** Runs the driver's {@code scenario}, which exits with status 3; the audit file's records. */
     private List<String> recordsOfAnExit(String scenario) throws Exception {
+        return recordsOfAnExit(ExitingCallbackDriver.class, scenario);
+    }
+
+    /** Runs {@code driver}'s {@code scenario}, which exits with status 3; the audit file's records. */
+    private List<String> recordsOfAnExit(Class<?> driver, String scenario) throws Exception {
         Path audit = dir.resolve("audit.jsonl");
-        ChildJvm.Ended e = ChildJvm.run(ExitingCallbackDriver.class, List.of(), List.of(audit.toString(), scenario),
-                60);
+        ChildJvm.Ended e = ChildJvm.run(driver, List.of(), List.of(audit.toString(), scenario), 60);
         assertEquals(3, e.exitCode(), e.tail());
         assertTrue(!e.output().contains("RESULT not exited"), e.tail());
         return records(audit);

@@ -34,8 +34,9 @@ final class Operation {
     final String requester;
 
     /**
-     * A load's stretch before its lock (its JAR read and checked, {@link #preparation}): the operation
-     * under the lock that follows takes its place while it runs ({@code PatchRegistry.locked}).
+     * An operation's stretch before its lock, from its entry ({@link #before}; a load's, its JAR read and
+     * checked, {@link #preparation}): the operation under the lock that follows takes its place while it runs
+     * ({@code PatchRegistry.locked}).
      */
     final boolean preparation;
     /**
@@ -43,6 +44,11 @@ final class Operation {
      * the exit's line names the class loader of the class whose callback was running.
      */
     final boolean late;
+    /**
+     * The load's {@link #preparation} it takes the place of while it runs (PatchRegistry.locked), or null.
+     * Written once by its thread before it is under way; its thread's only.
+     */
+    Operation inPlaceOf;
     /**
      * The patch's provenance for the exit's line; null for none (a patch built in code, a JAR not read
      * yet). Written once more by a preparation's thread when it has read the JAR.
@@ -103,6 +109,15 @@ final class Operation {
         Operation op = new Operation("load", jar, requester, provenance, true, false);
         op.running = "its patch JAR was being read and checked";
         return op;
+    }
+
+    /**
+     * An operation of an entry of the API's from the entry's first step ({@code PatchRegistry.entered}: the hooks'
+     * first activation, the checks before its lock): nothing it does can have changed anything yet, and the
+     * exit's line says so ({@code it had not taken effect, nothing changed}).
+     */
+    static Operation before(String name, String subject, String requester) {
+        return new Operation(name, subject, requester, null, true, false);
     }
 
     /**

@@ -408,14 +408,26 @@ public final class PatchRegistry {
      */
     private <T> T locked(String operation, String patchName, String note, Provenance jar, Provenance recorded,
                          Step<T> step) throws PatchException {
-        // Before the lock: activation may wait (bounded) for a stretch of jlivepatch's code that began
-        // before it and that it cannot mark (RecursionGuard.adoptUnmarkedStretches: more at once than
-        // its slots), and such a stretch may wait for this lock (the JMX set-up's observeFromNowOn):
-        // under it, the two would stall each other for the whole bound.
-        // The operations that can come first (register's fixedSources, load's prepare) activate
-        // outside the lock already; this keeps every operation so (RegistryStretchDriver).
-        activate(operation, patchName, patchName);
+        // Room for what follows first (requireStackFor says why); then under way from its start, before the
+        // hooks' activation, the initializer check and the wait for the lock, so that an exit in any of them
+        // has it on record (nothing changed); in a load's preparation's place, which has its line
+        // (Operation.preparation). Null ones for an operation nested in one of its thread's (a callback's,
+        // refused), whose lines are its own, not the enclosing one's.
         requireStackFor(operation, patchName);
+        Operation op = asked(operation, patchName, recorded);
+        Operation preparation = op == null ? null : op.inPlaceOf;
+        try {
+            // Before the lock: activation may wait (bounded) for a stretch of jlivepatch's code that began
+            // before it and that it cannot mark (RecursionGuard.adoptUnmarkedStretches: more at once than
+            // its slots), and such a stretch may wait for this lock (the JMX set-up's observeFromNowOn):
+            // under it, the two would stall each other for the whole bound.
+            // The operations that can come first (register's fixedSources, load's prepare) activate
+            // outside the lock already; this keeps every operation so (RegistryStretchDriver).
+            activate(operation, patchName, patchName);
+        } catch (PatchException | RuntimeException | Error e) {
+            overEarly(op, preparation, e instanceof PatchException); // a refusal: on record, its line
+            throw e;
+        }
         // jlivepatch's own code from here on, not only the step's (refusing marks it again, nested):
         // the lock's wait (Requester's ThreadLocal), the deferred records and their audit lines (their
         // times' Instant.toString). Unmarked, a patch of a JDK method these use ran on the caller's
@@ -423,24 +435,20 @@ public final class PatchRegistry {
         // before it began (OwnPathsTest). requireStackFor left room for the exit in the finally.
         int mark = RecursionGuard.enter();
         try {
+            Operation enclosing = op == null ? underWay.get() : null;
             try {
-                PatchCallbacks.refuseInsideInitializer(operation, patchName); // before the wait: see there
-            } catch (PatchException e) {
-                throw refused(operation, patchName, noted(e, note), jar);
-            }
-            // Under way from before the wait for the lock, so that an exit while it waits has it on record
-            // (nothing changed); in a load's preparation's place, which has its line (Operation.preparation).
-            Operation enclosing = underWay.get();
-            Operation preparation = enclosing != null && enclosing.preparation ? enclosing : null;
-            Operation op = null;
-            if (enclosing == null || preparation != null) {
-                enclosing = null;
-                op = new Operation(operation, patchName, Requester.current(), recorded);
-                op.beforeLock(true);
-                op.running("it was waiting for jlivepatch's lock");
-                underWay(op, preparation);
-            }
-            try {
+                try {
+                    PatchCallbacks.refuseInsideInitializer(operation, patchName); // before the wait: see there
+                } catch (PatchException e) {
+                    PatchException refusal = refused(operation, patchName, noted(e, note), jar);
+                    if (op != null) {
+                        op.ownLineMade(); // the refusal is its line (made without the lock: report cannot tell)
+                    }
+                    throw refusal;
+                }
+                if (op != null) {
+                    op.running("it was waiting for jlivepatch's lock");
+                }
                 if (!lock()) {
                     PatchException busy = refused(operation, patchName, noted(lockHeld(operation, patchName), note),
                             jar);
@@ -481,6 +489,50 @@ public final class PatchRegistry {
                     overWith(op, preparation);
                 }
             }
+        } finally {
+            RecursionGuard.exit(mark);
+        }
+    }
+
+    /**
+     * Makes the operation {@link #locked} starts on this thread under way ({@link Operation}), before anything
+     * of it, nothing changed yet, in the place of a load's preparation if one is ({@link Operation#inPlaceOf});
+     * null nested in one of its thread's. Marked while it runs ({@code enterIfActive}: before the hooks'
+     * activation nothing is hooked, and it must not activate them, which is the operation's own first step).
+     */
+    private Operation asked(String operation, String patchName, Provenance recorded) {
+        int mark = RecursionGuard.enterIfActive();
+        try {
+            Operation enclosing = underWay.get();
+            Operation preparation = enclosing != null && enclosing.preparation ? enclosing : null;
+            if (enclosing != null && preparation == null) {
+                return null;
+            }
+            Operation op = new Operation(operation, patchName, Requester.current(), recorded);
+            op.beforeLock(true);
+            op.inPlaceOf = preparation;
+            underWay(op, preparation);
+            return op;
+        } finally {
+            RecursionGuard.exit(mark);
+        }
+    }
+
+    /**
+     * Ends {@link #asked}'s {@code op} (null: nothing to end) when it goes no further than its activation;
+     * {@code lineMade}: it was refused, on record. Marked as {@link #asked} is.
+     */
+    private void overEarly(Operation op, Operation preparation, boolean lineMade) {
+        if (op == null) {
+            return;
+        }
+        int mark = RecursionGuard.enterIfActive();
+        try {
+            if (lineMade) {
+                op.ownLineMade();
+            }
+            op.end();
+            overWith(op, preparation);
         } finally {
             RecursionGuard.exit(mark);
         }
@@ -870,11 +922,18 @@ public final class PatchRegistry {
      * operation installs the hooks anyway, before it marks (enter activates first too).
      */
     public PatchHandle register(Patch patch) throws PatchException {
+        Operation op = entered("register", patch.name(), null, false); // before the mark: see entered
         int mark = RecursionGuard.enter();
         try {
             return register(patch, fixedSources(patch, "register"));
+        } catch (PatchException e) {
+            throw refusedWhilePreparing(op, e);
         } finally {
-            RecursionGuard.exit(mark);
+            try {
+                prepared(op);
+            } finally {
+                RecursionGuard.exit(mark);
+            }
         }
     }
 
@@ -883,11 +942,18 @@ public final class PatchRegistry {
      * refused, the patch was never registered (see {@link #loadAndEnable}).
      */
     public PatchHandle registerAndEnable(Patch patch) throws PatchException {
-        int mark = RecursionGuard.enter(); // as register(Patch): see there
+        Operation op = entered("load", patch.name(), null, false); // as register(Patch): see there
+        int mark = RecursionGuard.enter();
         try {
             return registerAndEnable(patch, fixedSources(patch, "load"));
+        } catch (PatchException e) {
+            throw refusedWhilePreparing(op, e);
         } finally {
-            RecursionGuard.exit(mark);
+            try {
+                prepared(op);
+            } finally {
+                RecursionGuard.exit(mark);
+            }
         }
     }
 
@@ -913,18 +979,18 @@ public final class PatchRegistry {
 
     /** The file's load, an operation under way from its read on ({@link #preparing}). */
     private PatchHandle loadFile(Path jar, boolean enable) throws PatchException {
-        int mark = RecursionGuard.enter(); // as register(Patch): see there
+        Operation op = entered("load", jar, null, true); // as register(Patch): see there
+        int mark = RecursionGuard.enter();
         try {
-            Operation op = preparing(String.valueOf(jar), null);
-            try {
-                return load(read(jar), enable, false);
-            } catch (PatchException e) {
-                throw refusedWhilePreparing(op, e);
-            } finally {
-                prepared(op);
-            }
+            return load(read(jar), enable, false);
+        } catch (PatchException e) {
+            throw refusedWhilePreparing(op, e);
         } finally {
-            RecursionGuard.exit(mark);
+            try {
+                prepared(op);
+            } finally {
+                RecursionGuard.exit(mark);
+            }
         }
     }
 
@@ -951,29 +1017,30 @@ public final class PatchRegistry {
      *                      class loader, instead of patching it when it is defined
      */
     public PatchHandle load(PatchJarBytes jar, boolean enable, boolean requireLoaded) throws PatchException {
-        // Marked from here, as prepare marks: the operation under way is a thread-local's, which only
-        // marked code uses (underWay). Not a lambda (a Step): a lambda's first use spins a class, and
-        // start-up loads come this way.
+        // Under way from its entry (see entered), then marked, as prepare marks: the operation under way is a
+        // thread-local's, which only marked code uses (underWay). Not a lambda (a Step): a lambda's first use
+        // spins a class, and start-up loads come this way.
+        Operation op = entered("load", jar.source(), null, true);
         int mark = RecursionGuard.enter();
         try {
-            Operation op = preparing(jar.source(), of(jar));
+            preparing(jar.source(), of(jar)); // what its content is, for the exit's line: known, and marked, now
+            Prepared prepared = prepare(jar, enable, requireLoaded);
             try {
-                Prepared prepared = prepare(jar, enable, requireLoaded);
-                try {
-                    return load(jar, prepared, enable, requireLoaded);
-                } catch (PatchException | RuntimeException | Error e) {
-                    if (!registered(prepared.sources())) {
-                        release(prepared.sources()); // refused: its classes go with it, wherever they were defined
-                    }
-                    throw e;
+                return load(jar, prepared, enable, requireLoaded);
+            } catch (PatchException | RuntimeException | Error e) {
+                if (!registered(prepared.sources())) {
+                    release(prepared.sources()); // refused: its classes go with it, wherever they were defined
                 }
-            } catch (PatchException e) {
-                throw refusedWhilePreparing(op, e);
-            } finally {
-                prepared(op);
+                throw e;
             }
+        } catch (PatchException e) {
+            throw refusedWhilePreparing(op, e);
         } finally {
-            RecursionGuard.exit(mark);
+            try {
+                prepared(op);
+            } finally {
+                RecursionGuard.exit(mark);
+            }
         }
     }
 
@@ -986,16 +1053,40 @@ public final class PatchRegistry {
      * file, then loads its bytes: {@code read}, when known, is what the read told of the JAR).
      */
     private Operation preparing(String jar, Provenance read) {
-        Operation here = underWay.get();
-        if (here != null) {
-            if (here.preparation && read != null) {
-                here.knownAs(read);
+        return entered("load", jar, read, true);
+    }
+
+    /**
+     * Makes an operation of an entry of the API's (or a channel's) under way from the entry's first step, before
+     * its lock ({@link Operation#before}; a load's {@link Operation#preparation} when {@code jar}, {@code subject}
+     * its JAR's path or source): the hooks' first activation, which the entry's mark makes ({@link
+     * RecursionGuard#enter()}; bounded, it may wait for a stretch of jlivepatch's code begun before it), and what
+     * the entry checks outside the lock (a JAR read, register's replacements looked up) are the operation's, and
+     * an exit meanwhile has it on record, nothing changed. The operation under the lock takes its place while it
+     * runs ({@link #locked}). Returns it for {@link #prepared}; null inside an operation (a callback's, refused,
+     * as before) or an operation's stretch before its lock already (a file's load reads the file, then loads
+     * its bytes: {@code read}, when known, is what the read told of the JAR). Called before the entry marks its
+     * thread, so marked here ({@code enterIfActive}): before the activation nothing is hooked, and this must not
+     * activate, which is the operation's first step.
+     */
+    private Operation entered(String operation, Object subject, Provenance read, boolean jar) {
+        int mark = RecursionGuard.enterIfActive();
+        try {
+            Operation here = underWay.get();
+            if (here != null) {
+                if (here.preparation && read != null) {
+                    here.knownAs(read);
+                }
+                return null;
             }
-            return null;
+            String what = String.valueOf(subject);
+            Operation op = jar ? Operation.preparation(what, Requester.current(), read)
+                    : Operation.before(operation, what, Requester.current());
+            underWay(op);
+            return op;
+        } finally {
+            RecursionGuard.exit(mark);
         }
-        Operation op = Operation.preparation(jar, Requester.current(), read);
-        underWay(op);
-        return op;
     }
 
     /** What the line of a load whose JAR is being received names until the JAR's path arrives after its content. */
