@@ -45,6 +45,8 @@ import java.util.concurrent.locks.LockSupport;
  *     that name exits;
  * <li>{@code receiving}: a command's load (requester {@code pid 4242} and the socket's user) sends half of a
  *     patch JAR of {@link #RECEIVING} bytes over the control socket and nothing more, while the main thread exits;
+ * <li>{@code jmx-checking}: a load through the MBean ({@code loadContent} of a JAR {@code sent.jar}, the
+ *     content sent whole), held by a hook right after its content's digest, while the main thread exits;
  * <li>{@code normal}: register, enable, disable, unregister, and a normal end (status 0).
  * </ul>
  */
@@ -126,6 +128,9 @@ public final class ExitingCallbackDriver {
                 }).build();
         if (when.equals("receiving")) {
             receiving();
+        }
+        if (when.equals("jmx-checking")) {
+            jmxChecking();
         }
         if (when.startsWith("late-")) {
             late(when, lp);
@@ -254,6 +259,38 @@ public final class ExitingCallbackDriver {
         while (ControlServer.jarBytesHeldForTests() != RECEIVING) {
             Thread.sleep(1); // a hang detector: the session has read the announced length and taken the room
         }
+        System.exit(3);
+    }
+
+    /** The {@code jmx-checking} scenario. */
+    private static void jmxChecking() throws Exception {
+        javax.management.MBeanServer server = java.lang.management.ManagementFactory.getPlatformMBeanServer();
+        javax.management.ObjectName livepatch = new javax.management.ObjectName(
+                io.jlivepatch.control.ObjectNames.LIVEPATCH);
+        for (int i = 0; i < 6000 && !server.isRegistered(livepatch); i++) {
+            Thread.sleep(10); // a hang detector: the MBeans are registered once the MBean server is up
+        }
+        io.jlivepatch.internal.jar.PatchJarBytes.afterDigestForTests(() -> {
+            WAITING_CALLBACK.countDown();
+            while (true) {
+                LockSupport.park();
+            }
+        });
+        byte[] jar = {'P', 'K', 3, 4}; // never read further: the hook holds the load before
+        String digest = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                .digest(jar));
+        Thread t = new Thread(() -> {
+            try {
+                server.invoke(livepatch, "loadContent", new Object[] {jar, digest, "sent.jar", true, false},
+                        new String[] {byte[].class.getName(), String.class.getName(), String.class.getName(),
+                                boolean.class.getName(), boolean.class.getName()});
+            } catch (Exception e) {
+                e.printStackTrace();
+            }
+        }, "jmx-client");
+        t.setDaemon(true);
+        t.start();
+        WAITING_CALLBACK.await();
         System.exit(3);
     }
 

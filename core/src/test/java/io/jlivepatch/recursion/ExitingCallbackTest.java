@@ -194,6 +194,21 @@ class ExitingCallbackTest {
                 recordsOfAnExit(io.jlivepatch.internal.patch.ActivationExitDriver.class, entry));
     }
 
+    /**
+     * A load through the MBean whose content, sent whole, is being checked (its digest) when the JVM exits:
+     * on record as cut short before it took effect, naming the JAR the caller named. Before, it was not on
+     * record at all: the load was under way only from the registry's load on.
+     */
+    @Test
+    void aLoadThroughTheMBeanCheckingItsContentWhenTheJvmExitsIsOnRecordAsNothingChanged() throws Exception {
+        List<String> records = recordsOfAnExit("jmx-checking");
+        assertEquals(1, records.size(), records.toString());
+        String line = records.get(0);
+        assertTrue(line.contains("\"operation\":\"load\",\"patch\":\"sent.jar\",\"outcome\":\"" + CUT_SHORT
+                + "it had not taken effect, nothing changed; its patch JAR was being read and checked)\","
+                + "\"requester\":\"jmx\""), line);
+    }
+
     private static String sha256(byte[] bytes) throws Exception {
         return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(bytes));
     }

@@ -70,6 +70,26 @@ final class LivepatchControl implements LivepatchMBean {
     @Override
     public String loadContent(byte[] content, String sha256, String source, boolean enable, boolean requireLoaded) {
         String subject = source == null || source.isBlank() ? "(sent content)" : source;
+        if (!copiesContent) {
+            return loadSent(content, sha256, subject, enable, requireLoaded); // under way since its announcement
+        }
+        // Under way from here (its copy, its digest), so that an exit meanwhile has it on record, nothing changed.
+        registry.checkingSentJar(subject);
+        boolean answered = false;
+        try {
+            String name = loadSent(content, sha256, subject, enable, requireLoaded);
+            answered = true;
+            return name;
+        } catch (IllegalStateException refused) {
+            answered = true; // JmxCalls': on record
+            throw refused;
+        } finally {
+            registry.receivingEnded(answered);
+        }
+    }
+
+    /** {@link #loadContent(byte[], String, String, boolean, boolean)} of {@code subject}, its JAR as named. */
+    private String loadSent(byte[] content, String sha256, String subject, boolean enable, boolean requireLoaded) {
         return JmxCalls.operation(registry, "load", subject, () -> {
             PatchJarBytes jar;
             try {

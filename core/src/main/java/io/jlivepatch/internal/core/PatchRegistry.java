@@ -1112,6 +1112,19 @@ public final class PatchRegistry {
         }
     }
 
+    /**
+     * A load of a patch JAR whose content was sent whole ({@code source}: the path its sender names; JMX's
+     * {@code loadContent}) starts to check it (its copy, its digest) before the registry's load: under way from
+     * here, as {@link #receivingJar}'s, and ended by {@link #receivingEnded} too. On a thread that runs marked.
+     */
+    public void checkingSentJar(String source) {
+        try {
+            entered("load", source, null, true);
+        } catch (RuntimeException | LinkageError | VirtualMachineError e) {
+            // no memory for it: the load goes on, its preparation on record from the registry's load, as before
+        }
+    }
+
     /** The JAR {@link #receivingJar} announced has arrived whole: read and checked from now on. */
     public void receivedJar() {
         Operation op = underWay.get();
@@ -1121,7 +1134,7 @@ public final class PatchRegistry {
     }
 
     /**
-     * Ends {@link #receivingJar}'s load, its call done. {@code answered}: the call got to its answer, so its
+     * Ends {@link #receivingJar}'s load (or {@link #checkingSentJar}'s), its call done. {@code answered}: the call got to its answer, so its
      * line is on record (the load's own, or its refusal's, made by the registry or the session); else its
      * client went away in the middle (nothing changed, nothing to record, as before). At the JVM's exit,
      * whose close of the socket ends a receive, it is left under way for the exit's line (which may have
