@@ -98,8 +98,11 @@ final class ControlSession implements Runnable {
      * (PatchRegistry.receivingJar). Session's thread only.
      */
     private boolean loadCall;
-    /** A load's JAR was announced in this call: it is under way in the registry until {@link #call} ends. */
-    private boolean loadUnderWay;
+    /**
+     * A load's JAR was announced in this call: it is under way in the registry until {@link #call} ends
+     * (PatchRegistry.receivingJar's), or null. Session's thread only.
+     */
+    private Object loadUnderWay;
 
     /**
      * @param live       the server's sessions: this one is in it until its thread ends
@@ -230,17 +233,14 @@ final class ControlSession implements Runnable {
      */
     void announced(long bytes) {
         jarAnnounced = bytes;
-        if (loadCall && !loadUnderWay) {
-            loadUnderWay = true;
-            registry.receivingJar(bytes);
+        if (loadCall && loadUnderWay == null) {
+            loadUnderWay = registry.receivingJar(bytes);
         }
     }
 
     /** The patch JAR {@link #announced} has arrived whole (Wire.readArgument). */
     void received() {
-        if (loadUnderWay) {
-            registry.receivedJar();
-        }
+        registry.receivedJar(loadUnderWay);
     }
 
     /**
@@ -378,9 +378,10 @@ final class ControlSession implements Runnable {
             throw bad;
         } finally {
             loadCall = false;
-            if (loadUnderWay) {
-                loadUnderWay = false;
-                registry.receivingEnded(answered);
+            Object load = loadUnderWay;
+            if (load != null) {
+                loadUnderWay = null;
+                registry.receivingEnded(load, answered);
             }
             long held = jarBytesHeld;
             if (held > 0) {

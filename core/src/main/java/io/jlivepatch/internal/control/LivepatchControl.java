@@ -74,7 +74,7 @@ final class LivepatchControl implements LivepatchMBean {
             return loadSent(content, sha256, subject, enable, requireLoaded); // under way since its announcement
         }
         // Under way from here (its copy, its digest), so that an exit meanwhile has it on record, nothing changed.
-        registry.checkingSentJar(subject);
+        Object checking = registry.checkingSentJar(subject);
         boolean answered = false;
         try {
             String name = loadSent(content, sha256, subject, enable, requireLoaded);
@@ -84,7 +84,7 @@ final class LivepatchControl implements LivepatchMBean {
             answered = true; // JmxCalls': on record
             throw refused;
         } finally {
-            registry.receivingEnded(answered);
+            registry.receivingEnded(checking, answered);
         }
     }
 

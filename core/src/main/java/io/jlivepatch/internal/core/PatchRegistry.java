@@ -1097,19 +1097,16 @@ public final class PatchRegistry {
      * content of {@code bytes} bytes comes first, its path and digest after it): an operation under way from
      * now on, as a load's {@link Operation#preparation} (its load, {@link #load(PatchJarBytes, boolean, boolean)},
      * goes on in its place on this thread), so that an exit meanwhile has it on record, nothing changed.
-     * Ended by {@link #receivingEnded}. On a thread that runs marked (RecursionGuard), as the session's does.
+     * Returns what to hand to {@link #receivedJar} and {@link #receivingEnded}, which ends it; null when nothing
+     * was made under way (the thread runs an operation already; no memory). On a thread that runs marked
+     * (RecursionGuard), as the session's does.
      */
-    public void receivingJar(long bytes) {
-        if (underWay.get() != null) {
-            return; // one call at a time per session: never, but never two under way on one thread either
-        }
-        try {
-            Operation op = Operation.preparation(RECEIVED, Requester.current(), null);
+    public Object receivingJar(long bytes) {
+        Operation op = (Operation) checkingSentJar(RECEIVED);
+        if (op != null) {
             op.running("its patch JAR was being received, " + bytes + " bytes announced");
-            underWay(op);
-        } catch (RuntimeException | LinkageError | VirtualMachineError e) {
-            // no memory for it: the load goes on, its preparation on record from the load's start, as before
         }
+        return op;
     }
 
     /**
@@ -1117,34 +1114,33 @@ public final class PatchRegistry {
      * {@code loadContent}) starts to check it (its copy, its digest) before the registry's load: under way from
      * here, as {@link #receivingJar}'s, and ended by {@link #receivingEnded} too. On a thread that runs marked.
      */
-    public void checkingSentJar(String source) {
+    public Object checkingSentJar(String source) {
         try {
-            entered("load", source, null, true);
+            return entered("load", source, null, true);
         } catch (RuntimeException | LinkageError | VirtualMachineError e) {
-            // no memory for it: the load goes on, its preparation on record from the registry's load, as before
+            return null; // no memory for it: the load goes on, under way from the registry's load, as before
         }
     }
 
-    /** The JAR {@link #receivingJar} announced has arrived whole: read and checked from now on. */
-    public void receivedJar() {
-        Operation op = underWay.get();
-        if (op != null && op.preparation) {
-            op.running("its patch JAR was being read and checked");
+    /** The JAR of {@code received} ({@link #receivingJar}'s) has arrived whole: read and checked from now on. */
+    public void receivedJar(Object received) {
+        if (received != null) {
+            ((Operation) received).running("its patch JAR was being read and checked");
         }
     }
 
     /**
-     * Ends {@link #receivingJar}'s load (or {@link #checkingSentJar}'s), its call done. {@code answered}: the call got to its answer, so its
-     * line is on record (the load's own, or its refusal's, made by the registry or the session); else its
-     * client went away in the middle (nothing changed, nothing to record, as before). At the JVM's exit,
-     * whose close of the socket ends a receive, it is left under way for the exit's line (which may have
-     * been written already, {@link #recordUnfinishedAtExit}).
+     * Ends {@code received}, {@link #receivingJar}'s load (or {@link #checkingSentJar}'s; null: nothing to end), its
+     * call done. {@code answered}: the call got to its answer, so its line is on record (the load's own, or its
+     * refusal's, made by the registry or the session); else its client went away in the middle (nothing
+     * changed, nothing to record, as before). At the JVM's exit, whose close of the socket ends a receive, it is
+     * left under way for the exit's line (which may have been written already, {@link #recordUnfinishedAtExit}).
      */
-    public void receivingEnded(boolean answered) {
-        Operation op = underWay.get();
-        if (op == null || !op.preparation || io.jlivepatch.internal.ClosedAtExit.exiting()) {
+    public void receivingEnded(Object received, boolean answered) {
+        if (received == null || io.jlivepatch.internal.ClosedAtExit.exiting()) {
             return;
         }
+        Operation op = (Operation) received;
         if (answered) {
             op.ownLineMade();
         }
