@@ -5,7 +5,8 @@ import java.util.List;
 
 /**
  * One life-cycle operation under way on its thread (the outermost of {@code PatchRegistry.locked}, from
- * before its wait for the lock; a load's {@link #preparation} before that; a transition's end on the
+ * its start; its entry's stretch before that, {@link #before}, a load's {@link #preparation}; a command's
+ * load from its JAR's announcement, {@code PatchRegistry.receivingJar}; a transition's end on the
  * worker while its closing callbacks run; the callbacks of a class defined later, at its first call,
  * {@link #late}): what was asked, by whom, how far it got, and the records it keeps for after its own
  * line (those of a transition it ended, {@code PatchRegistry.finish}). The JVM

@@ -410,9 +410,9 @@ public final class PatchRegistry {
                          Step<T> step) throws PatchException {
         // Room for what follows first (requireStackFor says why); then under way from its start, before the
         // hooks' activation, the initializer check and the wait for the lock, so that an exit in any of them
-        // has it on record (nothing changed); in a load's preparation's place, which has its line
-        // (Operation.preparation). Null ones for an operation nested in one of its thread's (a callback's,
-        // refused), whose lines are its own, not the enclosing one's.
+        // has it on record (nothing changed); in the place of its entry's stretch before the lock (a load's
+        // preparation, Operation.before), which has its line. Null for an operation nested in one of its
+        // thread's (a callback's, refused), whose lines are its own, not the enclosing one's.
         requireStackFor(operation, patchName);
         Operation op = asked(operation, patchName, recorded);
         Operation preparation = op == null ? null : op.inPlaceOf;
