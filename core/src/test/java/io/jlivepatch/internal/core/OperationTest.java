@@ -127,4 +127,34 @@ class OperationTest {
                 + " being read and checked)", load.outcomeAtExit());
         assertNull(load.provenance());
     }
+
+    /**
+     * An entry's stretch before the lock (Operation.before) says nothing changed, naming no step; a preparation
+     * that began before its JAR's path was known (a JAR received over the control socket) names it once read.
+     */
+    @Test
+    void anEntrysStretchBeforeTheLockSaysNothingChangedAndAReceivedJarIsNamedOnceItsPathIsKnown() {
+        Operation register = Operation.before("register", "p", "api");
+        assertTrue(register.preparation, "the operation under the lock takes its place");
+        assertEquals("cut short: the JVM exited during it (it had not taken effect, nothing changed)",
+                register.outcomeAtExit());
+
+        Operation received = Operation.preparation("(sent content)", "pid 1 user alice", null);
+        received.knownAs(new Provenance("/opt/patches/fix.jar", "ab12", "", java.util.Map.of(),
+                java.time.Instant.EPOCH, "pid 1 user alice"));
+        assertEquals("/opt/patches/fix.jar", received.subject);
+        assertEquals("ab12", received.provenance().sha256());
+    }
+
+    /** The callbacks of a class defined later are jlivepatch's link of the patch, and say which loader's class ran. */
+    @Test
+    void theCallbacksOfAClassDefinedLaterAreJlivepatchsLinkOfThePatch() {
+        Operation late = Operation.late("p", null);
+        assertEquals("link", late.name);
+        assertEquals("p", late.subject);
+        assertEquals("jlivepatch", late.requester);
+        assertTrue(late.late);
+        assertFalse(late.preparation, "no operation under the lock takes its place");
+        assertEquals("cut short: the JVM exited during it (it had not taken effect)", late.outcomeAtExit());
+    }
 }
