@@ -253,7 +253,7 @@ final class PatchCallbacks {
             }
             prepared.add(new WeakReference<>(c));
         }
-        registry.tookEffect("patching complete"); // the class is prepared: what an exit in its postPatch says
+        registry.latePrepared(); // the class is prepared: what an exit in its postPatch says
         if (!inTransition) {
             Throwable post = run(Kind.POST_PATCH, cb, c);
             if (post != null) {

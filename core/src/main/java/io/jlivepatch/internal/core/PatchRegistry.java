@@ -652,7 +652,7 @@ public final class PatchRegistry {
      * JVM's exit makes if it comes before the operation's own ({@link Operation}). Never throws nor
      * allocates: it follows commits ({@code what} is a constant).
      */
-    void tookEffect(String what) {
+    private void tookEffect(String what) {
         Operation op = here();
         if (op != null) {
             op.effect(what);
@@ -691,6 +691,17 @@ public final class PatchRegistry {
                 op.end();
                 overWith(op);
             }
+        }
+    }
+
+    /**
+     * {@link #prepareLate}'s class is prepared (its prePatch passed): an exit in its postPatch says the class
+     * is patched. Only a late class's operation: never one this thread might run otherwise. Never throws.
+     */
+    void latePrepared() {
+        Operation op = here();
+        if (op != null && op.late) {
+            op.effect("patching complete");
         }
     }
 
