@@ -2,6 +2,7 @@ package io.jlivepatch.internal.core;
 
 import io.jlivepatch.internal.Log;
 import io.jlivepatch.internal.bootstrap.StackRoom;
+import io.jlivepatch.internal.patch.LoaderNames;
 import io.jlivepatch.internal.patch.ClassCallbacks;
 
 import java.util.List;
@@ -12,7 +13,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * (the kernel's {@code klp_module_coming}): the linker gates the class's hooks, and the first call
  * that reaches the gate runs them here, under klpMutex like every other callback, before any
  * replacement runs in that class. Each patch runs only its own callbacks, and only a patch of the
- * stack: one removed by a cumulative patch has none.
+ * stack: one removed by a cumulative patch has none. A first call from a place a callback may wait
+ * for (a static initializer, a shadow variable's ctor) while the lock is taken does not wait for it:
+ * it runs the class's own code, and a later call runs the callbacks ({@link #deferred}).
  */
 final class LateCallbacks implements ClassCallbacks {
 
@@ -26,6 +29,13 @@ final class LateCallbacks implements ClassCallbacks {
      * only from its commit: a class defined meanwhile must get its gate all the same.
      */
     private volatile RegisteredPatch enabling;
+
+    /**
+     * The classes whose callbacks did not run at a call that could not wait for them ({@link #deferred}),
+     * weakly; its contents guarded by this. Made at the first deferral, so that a JVM that never has one
+     * makes nothing; volatile for settle's look, without the monitor, whether there is anything to forget.
+     */
+    private volatile java.util.Map<Class<?>, Deferral> deferred;
 
     LateCallbacks(PatchRegistry registry, ReentrantLock klpMutex) {
         this.registry = registry;
@@ -51,7 +61,7 @@ final class LateCallbacks implements ClassCallbacks {
     }
 
     @Override
-    public void settle(Class<?> owner) {
+    public boolean settle(Class<?> owner) {
         // The first call of a class comes at whatever depth the application's stack is: a stack
         // overflow between taking klpMutex and the finally that releases it, or in that finally,
         // would leave it held for good by a thread that may end, and every later operation would
@@ -63,7 +73,14 @@ final class LateCallbacks implements ClassCallbacks {
         }
         // Waits for an enable that armed the patch but has not committed yet: its commit decides
         // whether the patch is active, and so whether this class gets its callbacks.
-        klpMutex.lock();
+        if (!klpMutex.tryLock()) {
+            String held = heldHere(); // only when the lock is taken: a stack walk, off the common path
+            if (held != null) {
+                deferred(owner, held);
+                return false;
+            }
+            klpMutex.lock();
+        }
         Object[] outer = null;
         try {
             // A callback that never returns keeps klpMutex, as one of an enable does: a command's BUSY
@@ -85,6 +102,112 @@ final class LateCallbacks implements ClassCallbacks {
             klpMutex.unlock();
             io.jlivepatch.internal.ModuleOpenings.wakeAuditorIfPending(); // this holder audits no opening
         }
+        java.util.Map<Class<?>, Deferral> d = deferred;
+        if (d != null) {
+            synchronized (this) {
+                d.remove(owner); // its callbacks ran (or failed, on record): status says no more
+            }
+        }
+        return true;
+    }
+
+    /**
+     * What the calling thread holds that a callback under klpMutex may wait for (PatchCallbacks.heldHere),
+     * or {@code null}; also {@code null} when the walk itself fails (out of memory): the call then waits for
+     * the lock, as it always did, rather than failing the application's call.
+     */
+    private static String heldHere() {
+        try {
+            return PatchCallbacks.heldHere();
+        } catch (RuntimeException | LinkageError | VirtualMachineError e) {
+            return null;
+        }
+    }
+
+    /**
+     * The first call of {@code owner} came from a static initializer or a shadow variable's ctor
+     * ({@code held}) while klpMutex was taken. The holder may be a callback that waits for that
+     * initializer (it uses the class) or that ctor (it asks for the variable): a transition's postPatch on
+     * the worker, an enable's prePatch, another class's late callbacks. Waiting for klpMutex here, both
+     * would wait for ever, the patch stuck and every command BUSY (LateCallbackLockTest). So the call
+     * does not wait: it runs the class's own code (no replacement may run before the callbacks), and the
+     * gate stays for the next call, which runs them.
+     *
+     * <p>No wait at all rather than a bounded one: this thread cannot tell a holder that waits for it
+     * from one that will soon be done, and when the holder waits for it, every moment of the wait is a
+     * moment the holder (an enable, a transition's end) stands still; while the gate stays, each call of
+     * the class from the initializer or ctor would wait that bound again, and a loop there would stall the
+     * holder for the bound times its calls. Without a wait the outcome does not depend on a time either:
+     * only on whether the lock is taken at the call.
+     *
+     * <p>Said once per class (a WARNING; until its callbacks have run, status shows it in the patch's
+     * functions there, {@link #deferral}), not at each call it defers. Never throws: the call goes on.
+     */
+    private void deferred(Class<?> owner, String held) {
+        try {
+            synchronized (this) {
+                java.util.Map<Class<?>, Deferral> d = deferred;
+                if (d == null) {
+                    d = new java.util.WeakHashMap<>();
+                    deferred = d;
+                } else if (d.containsKey(owner)) {
+                    return;
+                }
+                d.put(owner, new Deferral(held, System.nanoTime()));
+            }
+            for (RegisteredPatch p : pendingFor(owner)) {
+                Log.get().log(System.Logger.Level.WARNING, "''{0}'': the callbacks of {1} in class loader {2} did"
+                        + " not run at its first call: it came from {3} while jlivepatch''s lock was taken, and a"
+                        + " callback running under that lock may be waiting for {4}; so that neither waits for ever,"
+                        + " not waiting: the class runs its own code, not the patch''s, until a call from"
+                        + " elsewhere runs its callbacks (status shows it until then)", p.name(), owner.getName(),
+                        LoaderNames.of(owner.getClassLoader()), held,
+                        held == PatchCallbacks.SHADOW_CTOR ? "that ctor" : "that initializer");
+            }
+        } catch (RuntimeException | LinkageError | VirtualMachineError e) {
+            // no memory for the record or the line: the call runs the class's own code all the same
+        }
+    }
+
+    /**
+     * Why {@code owner}'s callbacks have not run yet, for status: {@code null} unless a call was sent to
+     * its own code without them ({@link #deferred}) and they are still pending for {@code p}.
+     */
+    String deferral(RegisteredPatch p, Class<?> owner) {
+        java.util.Map<Class<?>, Deferral> all = deferred;
+        if (all == null) {
+            return null;
+        }
+        Deferral d;
+        synchronized (this) {
+            d = all.get(owner);
+        }
+        if (d == null || !p.callbacks().pending(owner)) {
+            return null;
+        }
+        return "its callbacks have not run yet: its first call came from " + d.held() + " while jlivepatch's lock"
+                + " was taken, " + java.time.Duration.ofNanos(System.nanoTime() - d.since()).toSeconds() + " s ago,"
+                + " which could not wait for them; the class runs its own code until a call from elsewhere runs"
+                + " them";
+    }
+
+    /** The patches whose callbacks for {@code owner} are pending, as {@link #pending} finds them. */
+    private List<RegisteredPatch> pendingFor(Class<?> owner) {
+        List<RegisteredPatch> out = new java.util.ArrayList<>(2);
+        RegisteredPatch e = enabling;
+        if (e != null && e.callbacks().pending(owner)) {
+            out.add(e);
+        }
+        for (RegisteredPatch p : registry.stackForCallbacks()) {
+            if (p != e && p.callbacks().pending(owner)) {
+                out.add(p);
+            }
+        }
+        return out;
+    }
+
+    /** A call of a class sent to its own code without its callbacks: from where, since when (System.nanoTime). */
+    private record Deferral(String held, long since) {
     }
 
     @Override

@@ -2815,6 +2815,12 @@ public final class PatchRegistry {
                         + " version below";
                 detail = detail.isEmpty() ? moving : detail + "; " + moving;
             }
+            // A class defined later whose first calls could not wait for its callbacks (LateCallbacks):
+            // the log said so once; until a call runs them, its calls run its own code, not this version.
+            String waiting = late.deferral(p, c);
+            if (waiting != null) {
+                detail = detail.isEmpty() ? waiting : waiting + "; " + detail;
+            }
         } else if (unpatching && h.hooked().contains(f.spec().key())) {
             // disabled, but threads the transition has not moved yet still run the replacement
             state = FunctionStatus.State.PATCHED;

@@ -5,7 +5,8 @@ package io.jlivepatch.internal.patch;
  * {@code klp_module_coming}), as the linker needs them. The registry implements it. The transformer
  * never calls it: no callback, which is the application's code, runs while a class is being defined.
  * Instead the linker puts a gate in the guard of the class's hooks, and the first call that reaches
- * it runs the pending callbacks ({@link #settle}) before any replacement runs in that class.
+ * it runs the pending callbacks ({@link #settle}) before any replacement runs in that class; a call
+ * for which they cannot run runs the class's own code, and the gate stays for the next one.
  */
 public interface ClassCallbacks {
 
@@ -17,7 +18,8 @@ public interface ClassCallbacks {
         }
 
         @Override
-        public void settle(Class<?> owner) {
+        public boolean settle(Class<?> owner) {
+            return true;
         }
 
         @Override
@@ -31,9 +33,11 @@ public interface ClassCallbacks {
 
     /**
      * Runs the pending callbacks of {@code owner}, if any are still pending: once, concurrent callers
-     * wait for the one that runs them. Never throws.
+     * wait for the one that runs them. Returns false when they could not run for this call (the
+     * calling thread holds something they may wait for, see LateCallbacks): the call must then run
+     * the class's own code, and the gate stay. Throws only StackOverflowError, at the stack's edge.
      */
-    void settle(Class<?> owner);
+    boolean settle(Class<?> owner);
 
     /** Why the functions of patch {@code patchName} must not run in {@code owner} (its prePatch threw), or {@code null}. */
     String failure(String patchName, Class<?> owner);

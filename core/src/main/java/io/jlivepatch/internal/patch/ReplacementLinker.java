@@ -341,7 +341,10 @@ final class ReplacementLinker implements BiFunction<Class<?>, String, MethodHand
      * The gate of a class whose callbacks are pending: runs them (the first caller; the others wait
      * for it). The first caller past the gate has every site relinked, so that the gate goes and a
      * refused patch's versions are left out of the class's methods. Until then each version's own
-     * gate asks whether its patch was refused here ({@link #passPatchCallbacks}).
+     * gate asks whether its patch was refused here ({@link #passPatchCallbacks}). A call for which
+     * they could not run (ClassCallbacks.settle's false) is sent to the class's own code, none of the
+     * patches' versions (the call side is reached only through this guard): the callbacks come before
+     * any replacement, and the gate stays, unrelinked, for the next call.
      */
     @SuppressWarnings("unused") // through PASS_CALLBACKS
     private boolean passCallbacks(CallbackGate gate) {
@@ -349,7 +352,9 @@ final class ReplacementLinker implements BiFunction<Class<?>, String, MethodHand
         // the callbacks meet) run the original methods (pairs with the guard's RecursionGuard.outside).
         int mark = RecursionGuard.enter();
         try {
-            settle(gate.owner);
+            if (!settle(gate.owner)) {
+                return false;
+            }
             if (gate.relinked.compareAndSet(false, true)) {
                 relinkLater.run();
             }
@@ -366,16 +371,14 @@ final class ReplacementLinker implements BiFunction<Class<?>, String, MethodHand
      * without it (review).
      */
     @SuppressWarnings("removal") // AccessController: only while a SecurityManager is set
-    private void settle(Class<?> owner) {
+    private boolean settle(Class<?> owner) {
         if (System.getSecurityManager() == null) {
-            callbacks.settle(owner);
-            return;
+            return callbacks.settle(owner);
         }
-        java.security.AccessController.doPrivileged(new java.security.PrivilegedAction<Void>() {
+        return java.security.AccessController.doPrivileged(new java.security.PrivilegedAction<Boolean>() {
             @Override
-            public Void run() {
-                callbacks.settle(owner);
-                return null;
+            public Boolean run() {
+                return callbacks.settle(owner);
             }
         });
     }

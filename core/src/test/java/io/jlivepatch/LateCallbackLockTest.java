@@ -1,0 +1,23 @@
+package io.jlivepatch;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.util.List;
+
+/**
+ * The first call of a class defined after its patch was enabled, made from a shadow variable's ctor or
+ * a class's static initializer, never deadlocks with a callback that waits for that ctor or
+ * initializer under jlivepatch's lock: the call runs the class's own code and its callbacks run at a
+ * later call. In a fresh JVM each ({@link LateCallbackLockDriver}), whose threads would otherwise wait
+ * for ever; the bound is a hang detector, not a measurement.
+ */
+class LateCallbackLockTest {
+
+    @ParameterizedTest
+    @ValueSource(strings = {"ctor", "initializer"})
+    void theFirstCallOfALateClassFromACtorOrInitializerNeverWaitsForACallbackThatWaitsForIt(String mode)
+            throws Exception {
+        ChildJvm.runOk(LateCallbackLockDriver.class, List.of(), List.of(mode), 60);
+    }
+}
