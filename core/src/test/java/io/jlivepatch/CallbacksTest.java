@@ -951,6 +951,49 @@ class CallbacksTest {
                 "the class prepared during the transition gets its postPatch at its end: " + events);
     }
 
+    /**
+     * A closing callback that awaits its own patch's transition: the transition has ended, but the
+     * closing callbacks (this one, and the next class's) have not all run, and awaitTransition's true
+     * says they have. Before, it answered true at once, the next class's postPatch not run yet.
+     */
+    @Test
+    void awaitTransitionFromItsOwnClosingCallbackAnswersFalseUntilTheyHaveAllRun() throws Exception {
+        Recorder store = new Recorder("p");
+        List<String> answers = Collections.synchronizedList(new ArrayList<>());
+        PatchHandle[] self = new PatchHandle[1];
+        Callbacks cache = new Callbacks() {
+            @Override
+            public void postPatch(Class<?> target) {
+                answer("postPatch");
+            }
+
+            @Override
+            public void postUnpatch(Class<?> target) {
+                answer("postUnpatch");
+            }
+
+            private void answer(String kind) {
+                try {
+                    answers.add(kind + " " + self[0].awaitTransition(WAIT) + " after " + List.copyOf(EVENTS));
+                } catch (InterruptedException e) {
+                    throw new AssertionError(e);
+                }
+            }
+        };
+        PatchHandle h = livepatch().register(cachePatch("cb-await-closing")
+                .replace(method(Store.class, "get"), method(CallbacksTest.class, "storeGet", Object.class))
+                .callbacks("cbapp.Cache", cache).callbacks("cbapp.Store", store).build());
+        self[0] = h;
+        h.enable();
+        assertTrue(h.awaitTransition(WAIT));
+        h.disable();
+        assertTrue(h.awaitTransition(WAIT));
+        assertEquals(List.of("postPatch false after [p prePatch Store]",
+                "postUnpatch false after [p prePatch Store, p postPatch Store, p preUnpatch Store]"), answers);
+        assertEquals(List.of("p prePatch Store", "p postPatch Store", "p preUnpatch Store", "p postUnpatch Store"), EVENTS);
+        assertEquals(null, RegistryAccess.get().lastCallbackFailure(h));
+    }
+
     /** What a buggy callback may throw: an exception whose message fails to render, as its toString() then does. */
     static final class Unprintable extends RuntimeException {
         @Override

@@ -70,6 +70,12 @@ final class PatchCallbacks {
      */
     private volatile boolean armed;
     private volatile String lastFailure;
+    /**
+     * While {@link #closing} runs the closing callbacks of a transition that has ended. Guarded by
+     * klpMutex, which closing's caller holds throughout: a reader that holds it too while this is set
+     * is the thread running them (PatchRegistry.closingHere).
+     */
+    private boolean closingRuns;
 
     PatchCallbacks(String patchName, Map<String, Callbacks> byClass, PatchRegistry registry) {
         this.patchName = patchName;
@@ -272,6 +278,7 @@ final class PatchCallbacks {
         if (byClass.isEmpty()) {
             return;
         }
+        closingRuns = true;
         try {
             if (patched) {
                 postPatchAll();
@@ -281,7 +288,14 @@ final class PatchCallbacks {
         } catch (RuntimeException | LinkageError | VirtualMachineError e) {
             Log.get().log(System.Logger.Level.ERROR, "'" + patchName + "': running the "
                     + (patched ? "postPatch" : "postUnpatch") + " callbacks failed", e);
+        } finally {
+            closingRuns = false;
         }
+    }
+
+    /** Whether its closing callbacks are running ({@link #closing}). Caller holds klpMutex. */
+    boolean closingRuns() {
+        return closingRuns;
     }
 
     /**

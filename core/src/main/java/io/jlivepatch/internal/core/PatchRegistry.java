@@ -2352,6 +2352,9 @@ public final class PatchRegistry {
         }
         try {
             nanos -= System.nanoTime() - start;
+            if (closingHere(p)) {
+                return false;
+            }
             if (klpMutex.getHoldCount() > 1 && transitionPatch == p) {
                 // A patch callback under the lock (the late callbacks of a class defined during p's
                 // transition): the wait on transitionDone would let go of every hold of klpMutex, and the
@@ -2398,6 +2401,9 @@ public final class PatchRegistry {
     private boolean awaitFromInitializer(RegisteredPatch p, String held) {
         if (transitionPatch != p && klpMutex.tryLock()) {
             try {
+                if (closingHere(p)) {
+                    return false;
+                }
                 if (transitionPatch != p) {
                     return true;
                 }
@@ -2410,6 +2416,23 @@ public final class PatchRegistry {
                 held == PatchCallbacks.SHADOW_CTOR ? "that variable, which waits for this ctor"
                         : "that class, which waits for this initializer");
         return false;
+    }
+
+    /**
+     * Whether the calling thread runs {@code p}'s closing callbacks ({@link PatchCallbacks#closing}: one of
+     * them, its postPatch say, awaits p's transition). The transition has ended, but awaitTransition's
+     * true says its closing callbacks have run, and this one, and those of the classes after it, have
+     * not: false, with a WARNING, as from a callback during the transition. Caller holds klpMutex, as
+     * the closing's thread does while it runs them: a thread that holds it then is that thread.
+     */
+    private boolean closingHere(RegisteredPatch p) {
+        if (!p.callbacks().closingRuns()) {
+            return false;
+        }
+        Log.get().log(System.Logger.Level.WARNING, "''{0}'': awaitTransition called from one of its closing"
+                + " callbacks: the transition has ended, but its closing callbacks have not all run before this"
+                + " one returns; not waiting", p.name());
+        return true;
     }
 
     void unregister(RegisteredPatch p) throws PatchException {
