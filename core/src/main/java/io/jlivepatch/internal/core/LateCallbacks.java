@@ -2,8 +2,8 @@ package io.jlivepatch.internal.core;
 
 import io.jlivepatch.internal.Log;
 import io.jlivepatch.internal.bootstrap.StackRoom;
-import io.jlivepatch.internal.patch.LoaderNames;
 import io.jlivepatch.internal.patch.ClassCallbacks;
+import io.jlivepatch.internal.patch.LoaderNames;
 
 import java.util.List;
 import java.util.concurrent.locks.ReentrantLock;
@@ -29,13 +29,6 @@ final class LateCallbacks implements ClassCallbacks {
      * only from its commit: a class defined meanwhile must get its gate all the same.
      */
     private volatile RegisteredPatch enabling;
-
-    /**
-     * The classes whose callbacks did not run at a call that could not wait for them ({@link #deferred}),
-     * weakly; its contents guarded by this. Made at the first deferral, so that a JVM that never has one
-     * makes nothing; volatile for settle's look, without the monitor, whether there is anything to forget.
-     */
-    private volatile java.util.Map<Class<?>, Deferral> deferred;
 
     LateCallbacks(PatchRegistry registry, ReentrantLock klpMutex) {
         this.registry = registry;
@@ -102,12 +95,6 @@ final class LateCallbacks implements ClassCallbacks {
             klpMutex.unlock();
             io.jlivepatch.internal.ModuleOpenings.wakeAuditorIfPending(); // this holder audits no opening
         }
-        java.util.Map<Class<?>, Deferral> d = deferred;
-        if (d != null) {
-            synchronized (this) {
-                d.remove(owner); // its callbacks ran (or failed, on record): status says no more
-            }
-        }
         return true;
     }
 
@@ -140,55 +127,26 @@ final class LateCallbacks implements ClassCallbacks {
      * holder for the bound times its calls. Without a wait the outcome does not depend on a time either:
      * only on whether the lock is taken at the call.
      *
-     * <p>Said once per class (a WARNING; until its callbacks have run, status shows it in the patch's
-     * functions there, {@link #deferral}), not at each call it defers. Never throws: the call goes on.
+     * <p>Said once per patch and class (a WARNING; until the callbacks have run, status shows it in the
+     * patch's functions there, PatchCallbacks.deferral), not at each call it defers. Never throws: the
+     * call goes on.
      */
     private void deferred(Class<?> owner, String held) {
         try {
-            synchronized (this) {
-                java.util.Map<Class<?>, Deferral> d = deferred;
-                if (d == null) {
-                    d = new java.util.WeakHashMap<>();
-                    deferred = d;
-                } else if (d.containsKey(owner)) {
-                    return;
-                }
-                d.put(owner, new Deferral(held, System.nanoTime()));
-            }
             for (RegisteredPatch p : pendingFor(owner)) {
-                Log.get().log(System.Logger.Level.WARNING, "''{0}'': the callbacks of {1} in class loader {2} did"
-                        + " not run at its first call: it came from {3} while jlivepatch''s lock was taken, and a"
-                        + " callback running under that lock may be waiting for {4}; so that neither waits for ever,"
-                        + " not waiting: the class runs its own code, not the patch''s, until a call from"
-                        + " elsewhere runs its callbacks (status shows it until then)", p.name(), owner.getName(),
-                        LoaderNames.of(owner.getClassLoader()), held,
-                        held == PatchCallbacks.SHADOW_CTOR ? "that ctor" : "that initializer");
+                if (p.callbacks().deferred(owner, held)) {
+                    Log.get().log(System.Logger.Level.WARNING, "''{0}'': the callbacks of {1} in class loader {2}"
+                            + " did not run at its first call: it came from {3} while jlivepatch''s lock was taken,"
+                            + " and a callback running under that lock may be waiting for {4}; so that neither"
+                            + " waits for ever, not waiting: the class runs its own code, not the patch''s, until a"
+                            + " call from elsewhere runs its callbacks (status shows it until then)", p.name(),
+                            owner.getName(), LoaderNames.of(owner.getClassLoader()), held,
+                            held == PatchCallbacks.SHADOW_CTOR ? "that ctor" : "that initializer");
+                }
             }
         } catch (RuntimeException | LinkageError | VirtualMachineError e) {
             // no memory for the record or the line: the call runs the class's own code all the same
         }
-    }
-
-    /**
-     * Why {@code owner}'s callbacks have not run yet, for status: {@code null} unless a call was sent to
-     * its own code without them ({@link #deferred}) and they are still pending for {@code p}.
-     */
-    String deferral(RegisteredPatch p, Class<?> owner) {
-        java.util.Map<Class<?>, Deferral> all = deferred;
-        if (all == null) {
-            return null;
-        }
-        Deferral d;
-        synchronized (this) {
-            d = all.get(owner);
-        }
-        if (d == null || !p.callbacks().pending(owner)) {
-            return null;
-        }
-        return "its callbacks have not run yet: its first call came from " + d.held() + " while jlivepatch's lock"
-                + " was taken, " + java.time.Duration.ofNanos(System.nanoTime() - d.since()).toSeconds() + " s ago,"
-                + " which could not wait for them; the class runs its own code until a call from elsewhere runs"
-                + " them";
     }
 
     /** The patches whose callbacks for {@code owner} are pending, as {@link #pending} finds them. */
@@ -204,10 +162,6 @@ final class LateCallbacks implements ClassCallbacks {
             }
         }
         return out;
-    }
-
-    /** A call of a class sent to its own code without its callbacks: from where, since when (System.nanoTime). */
-    private record Deferral(String held, long since) {
     }
 
     @Override

@@ -76,6 +76,16 @@ final class PatchCallbacks {
      * is the thread running them (PatchRegistry.closingHere).
      */
     private boolean closingRuns;
+    /**
+     * Guarded by this; made at the first. Classes whose calls ran their own code because their prePatch
+     * could not run then (LateCallbacks.deferred), weakly: from where, since when. Forgotten with the
+     * prepared classes ({@link #reset}), so that status never shows one of an earlier enable.
+     */
+    private Map<Class<?>, Deferral> deferred;
+
+    /** A class's call sent to its own code without its callbacks: from where, since when (System.nanoTime). */
+    private record Deferral(String held, long since) {
+    }
 
     PatchCallbacks(String patchName, Map<String, Callbacks> byClass, PatchRegistry registry) {
         this.patchName = patchName;
@@ -322,6 +332,36 @@ final class PatchCallbacks {
         return armed && byClass.containsKey(c.getName()) && !hasRun(c);
     }
 
+    /**
+     * Notes that a call of {@code c}, from {@code held}, ran its own code because its callbacks could
+     * not run then (LateCallbacks.deferred). Returns whether it is the first since the patch was armed
+     * (the one the log tells of); false when they are not pending.
+     */
+    synchronized boolean deferred(Class<?> c, String held) {
+        if (!pending(c)) {
+            return false;
+        }
+        if (deferred == null) {
+            deferred = new WeakHashMap<>();
+        }
+        return deferred.putIfAbsent(c, new Deferral(held, System.nanoTime())) == null;
+    }
+
+    /** For status: why {@code c}'s calls run its own code while its callbacks are pending, or {@code null}. */
+    String deferral(Class<?> c) {
+        Deferral d;
+        synchronized (this) {
+            d = deferred == null || !pending(c) ? null : deferred.get(c);
+        }
+        if (d == null) {
+            return null;
+        }
+        return "its callbacks have not run yet: its first call came from " + d.held() + " while jlivepatch's lock"
+                + " was taken, " + java.time.Duration.ofNanos(System.nanoTime() - d.since()).toSeconds() + " s ago,"
+                + " which could not wait for them; the class runs its own code until a call from elsewhere runs"
+                + " them";
+    }
+
     /** Why {@code c} runs its own code instead of this patch's functions, or {@code null}. */
     synchronized String failure(Class<?> c) {
         return refused.isEmpty() ? null : refused.get(c);
@@ -353,6 +393,7 @@ final class PatchCallbacks {
     private synchronized void reset() {
         prepared.clear();
         refused.clear();
+        deferred = null;
     }
 
     /**

@@ -2840,7 +2840,7 @@ public final class PatchRegistry {
             }
             // A class defined later whose first calls could not wait for its callbacks (LateCallbacks):
             // the log said so once; until a call runs them, its calls run its own code, not this version.
-            String waiting = late.deferral(p, c);
+            String waiting = p.callbacks().deferral(c);
             if (waiting != null) {
                 detail = detail.isEmpty() ? waiting : waiting + "; " + detail;
             }
