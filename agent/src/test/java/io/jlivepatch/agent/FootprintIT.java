@@ -202,6 +202,47 @@ class FootprintIT {
         }
     }
 
+    /**
+     * What an operator runs to look at a JVM ({@code list}, {@code status}) reaches jlivepatch's
+     * control socket: before any patch, that must install nothing either. Before, each command's
+     * session marked its thread with the recursion guard's {@code enter}, which completes the
+     * installation: the dispatch classes appended to the boot class path, and on JDK 17 two lines
+     * (jlivepatch's, then the JVM's class-data sharing warning) on the application's standard error,
+     * from a look.
+     */
+    @Test
+    void lookingAtAJvmOverTheControlSocketInstallsNoHooks() throws Exception {
+        Path log = dir.resolve("classes.log");
+        try (ServiceProcess service = new ServiceProcess("-Xlog:class+load=info:file=" + log)) {
+            VirtualMachine vm = VirtualMachine.attach(Long.toString(service.pid()));
+            try {
+                vm.loadAgent(TestJars.AGENT.toString(), "");
+            } finally {
+                vm.detach();
+            }
+            assertEquals(ServiceProcess.ORIGINAL, service.call());
+            Cli status = Cli.run("status", service.pid());
+            assertEquals(0, status.exitCode(), status.toString());
+            assertTrue(status.out().contains("no patches registered"), status.toString());
+            Cli json = Cli.run("status", service.pid(), "--json");
+            assertEquals(0, json.exitCode(), json.toString());
+            Cli list = Cli.run("list");
+            assertTrue(list.out().contains(Long.toString(service.pid())), list.toString());
+            assertEquals(ServiceProcess.ORIGINAL, service.call()); // every command's session has ended
+            List<String> classes = classesDefined(log);
+            for (String c : List.of("io.jlivepatch.internal.bootstrap.Dispatch", "io.jlivepatch.internal.bootstrap.Recursion",
+                    "io.jlivepatch.internal.patch.ReplacementLinker")) {
+                assertTrue(!classes.contains(c), c + " was loaded by a look at a JVM with no patch");
+            }
+            // The first patch still completes the installation, over the same socket.
+            Path patches = Files.createDirectories(dir.resolve("patches"));
+            Cli load = Cli.run("load", service.pid(), TestJars.greeterFixJar(patches));
+            assertEquals(0, load.exitCode(), load.toString());
+            assertEquals(ServiceProcess.GREET_FIXED, service.call());
+            assertTrue(classesDefined(log).contains("io.jlivepatch.internal.bootstrap.Dispatch"), "the hooks were never installed");
+        }
+    }
+
     /** Attaches jlivepatch with {@code patches=<dir>} holding fix-greet, and waits until greet is patched. */
     private void loadAgentWithPatch(ServiceProcess service) throws Exception {
         Path patches = Files.createDirectories(dir.resolve("patches"));
