@@ -47,6 +47,8 @@ import java.util.concurrent.locks.LockSupport;
  *     patch JAR of {@link #RECEIVING} bytes over the control socket and nothing more, while the main thread exits;
  * <li>{@code jmx-checking}: a load through the MBean ({@code loadContent} of a JAR {@code sent.jar}, the
  *     content sent whole), held by a hook right after its content's digest, while the main thread exits;
+ * <li>{@code jmx-refused}: the same load with a digest that is not its content's, let go by the exit's hook
+ *     (after it says the JVM exits, before the audit file's drain), so that it is refused while the JVM exits;
  * <li>{@code normal}: register, enable, disable, unregister, and a normal end (status 0).
  * </ul>
  */
@@ -100,6 +102,10 @@ public final class ExitingCallbackDriver {
     }
 
     public static void main(String[] args) throws Exception {
+        if (args[1].equals("jmx-refused")) {
+            // Before the audit file's: the exit's hook closes in this order, so this runs before the drain.
+            io.jlivepatch.internal.ClosedAtExit.add(ExitingCallbackDriver::refusedAtExit);
+        }
         AuditFile.configure(Path.of(args[0]));
         Livepatch lp = Livepatch.install(ByteBuddyAgent.install());
         String when = args[1];
@@ -129,8 +135,8 @@ public final class ExitingCallbackDriver {
         if (when.equals("receiving")) {
             receiving();
         }
-        if (when.equals("jmx-checking")) {
-            jmxChecking();
+        if (when.equals("jmx-checking") || when.equals("jmx-refused")) {
+            jmxChecking(when.equals("jmx-refused"));
         }
         if (when.startsWith("late-")) {
             late(when, lp);
@@ -262,8 +268,30 @@ public final class ExitingCallbackDriver {
         System.exit(3);
     }
 
-    /** The {@code jmx-checking} scenario. */
-    private static void jmxChecking() throws Exception {
+    /** Lets the {@code jmx-refused} load go once the JVM exits; set by the exit's hook. */
+    private static volatile boolean letGo;
+    /** The {@code jmx-refused} load's call has returned (refused). */
+    private static final CountDownLatch ANSWERED = new CountDownLatch(1);
+
+    /**
+     * The {@code jmx-refused} scenario's close at the exit (ClosedAtExit's hook, which says the JVM exits
+     * first): lets the held load go on, to its refusal, and waits for its answer before the drain.
+     */
+    private static void refusedAtExit() throws InterruptedException {
+        letGo = true;
+        Thread held = jmxClient;
+        if (held != null) {
+            LockSupport.unpark(held);
+        }
+        if (!ANSWERED.await(30, java.util.concurrent.TimeUnit.SECONDS)) { // a hang detector
+            System.out.println("RESULT the load was not answered");
+        }
+    }
+
+    private static volatile Thread jmxClient;
+
+    /** The {@code jmx-checking} and {@code jmx-refused} scenarios. */
+    private static void jmxChecking(boolean refused) throws Exception {
         javax.management.MBeanServer server = java.lang.management.ManagementFactory.getPlatformMBeanServer();
         javax.management.ObjectName livepatch = new javax.management.ObjectName(
                 io.jlivepatch.control.ObjectNames.LIVEPATCH);
@@ -272,23 +300,28 @@ public final class ExitingCallbackDriver {
         }
         io.jlivepatch.internal.jar.PatchJarBytes.afterDigestForTests(() -> {
             WAITING_CALLBACK.countDown();
-            while (true) {
+            while (!letGo) {
                 LockSupport.park();
             }
         });
         byte[] jar = {'P', 'K', 3, 4}; // never read further: the hook holds the load before
-        String digest = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
-                .digest(jar));
+        String digest = refused ? "0".repeat(64) : java.util.HexFormat.of().formatHex(
+                java.security.MessageDigest.getInstance("SHA-256").digest(jar));
         Thread t = new Thread(() -> {
             try {
                 server.invoke(livepatch, "loadContent", new Object[] {jar, digest, "sent.jar", true, false},
                         new String[] {byte[].class.getName(), String.class.getName(), String.class.getName(),
                                 boolean.class.getName(), boolean.class.getName()});
             } catch (Exception e) {
-                e.printStackTrace();
+                if (!refused) {
+                    e.printStackTrace();
+                }
+            } finally {
+                ANSWERED.countDown();
             }
         }, "jmx-client");
         t.setDaemon(true);
+        jmxClient = t;
         t.start();
         WAITING_CALLBACK.await();
         System.exit(3);

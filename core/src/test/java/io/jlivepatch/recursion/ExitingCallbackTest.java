@@ -209,6 +209,22 @@ class ExitingCallbackTest {
                 + "\"requester\":\"jmx\""), line);
     }
 
+    /**
+     * A load through the MBean refused outside the registry (its digest is not its content's) while the JVM
+     * exits: its refusal is its line, and the exit adds none saying it was cut short. Before, the call's end
+     * left it under way once the JVM exited (as a receive the exit's close ends), and the drain wrote
+     * 'cut short ... nothing changed' after its refusal.
+     */
+    @Test
+    void aLoadThroughTheMBeanRefusedWhileTheJvmExitsHasOnlyItsRefusalOnRecord() throws Exception {
+        List<String> records = recordsOfAnExit("jmx-refused");
+        assertEquals(1, records.size(), records.toString());
+        String line = records.get(0);
+        assertTrue(line.contains("\"operation\":\"load\",\"patch\":\"sent.jar\",\"outcome\":\"refused INVALID_PATCH")
+                && line.contains("not the " + "0".repeat(64) + " the sender computed") && line.contains("\"requester\":\"jmx\""),
+                line);
+    }
+
     private static String sha256(byte[] bytes) throws Exception {
         return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(bytes));
     }

@@ -1144,11 +1144,14 @@ public final class PatchRegistry {
      * Ends {@code received}, {@link #receivingJar}'s load (or {@link #checkingSentJar}'s; null: nothing to end), its
      * call done. {@code answered}: the call got to its answer, so its line is on record (the load's own, or its
      * refusal's, made by the registry or the session); else its client went away in the middle (nothing
-     * changed, nothing to record, as before). At the JVM's exit, whose close of the socket ends a receive, it is
-     * left under way for the exit's line (which may have been written already, {@link #recordUnfinishedAtExit}).
+     * changed, nothing to record, as before). At the JVM's exit, whose close of the socket ends a receive, one
+     * not answered is left under way for the exit's line (which may have been written already, {@link
+     * #recordUnfinishedAtExit}); one answered is ended all the same: its line is on record, and the drain, which
+     * may come after this, must not add a 'cut short' one to its refusal (a digest that is not its content's,
+     * refused outside the lock, where its line cannot mark it).
      */
     public void receivingEnded(Object received, boolean answered) {
-        if (received == null || io.jlivepatch.internal.ClosedAtExit.exiting()) {
+        if (received == null || !answered && io.jlivepatch.internal.ClosedAtExit.exiting()) {
             return;
         }
         Operation op = (Operation) received;
