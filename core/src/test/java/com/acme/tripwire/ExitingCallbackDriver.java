@@ -49,6 +49,8 @@ import java.util.concurrent.locks.LockSupport;
  *     content sent whole), held by a hook right after its content's digest, while the main thread exits;
  * <li>{@code jmx-refused}: the same load with a digest that is not its content's, let go by the exit's hook
  *     (after it says the JVM exits, before the audit file's drain), so that it is refused while the JVM exits;
+ * <li>{@code load-nested}: a load preparing its JAR, from whose preparation (a hook where a class's initializer
+ *     would run) an in-process load of another JAR is asked for and refused; then the hook exits;
  * <li>{@code normal}: register, enable, disable, unregister, and a normal end (status 0).
  * </ul>
  */
@@ -153,6 +155,22 @@ public final class ExitingCallbackDriver {
             elsewhere("pid 4242 user alice", () -> PatchRegistry.installed().load(jar));
             WAITING_CALLBACK.await();
             System.exit(3);
+        }
+        if (when.equals("load-nested")) {
+            Path jar = Path.of(args[0]).resolveSibling("fix-outer.jar");
+            Files.write(jar, new byte[] {'P', 'K'}); // never read further: the hook exits before
+            PatchRegistry.holdPreparationForTests(() -> {
+                try {
+                    PatchRegistry.installed().load(io.jlivepatch.internal.jar.PatchJarBytes.of("inner.jar",
+                            new byte[] {'P', 'K', 5, 6}, io.jlivepatch.internal.jar.JarLimits.current()), false, false);
+                    System.out.println("RESULT the inner load was not refused");
+                } catch (io.jlivepatch.PatchException refused) {
+                    // its own line: a JAR that is not one
+                }
+                System.exit(3);
+            });
+            PatchRegistry.installed().load(jar);
+            System.out.println("RESULT not exited");
         }
         if (when.equals("load-elsewhere")) {
             // The command's load (register and enable as one step), as the control socket runs it.

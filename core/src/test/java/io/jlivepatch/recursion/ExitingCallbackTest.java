@@ -166,6 +166,26 @@ class ExitingCallbackTest {
     }
 
     /**
+     * A load preparing its JAR, from whose preparation another load is asked for in-process (and refused), when
+     * the JVM exits: the exit's line names the load that was cut short, its JAR and SHA-256, not the inner one's,
+     * which has its own line. Before, the inner load's read made the outer one's record name the inner JAR.
+     */
+    @Test
+    void aLoadWhosePreparationAsksForAnotherWhenTheJvmExitsIsOnRecordAsItself() throws Exception {
+        List<String> records = recordsOfAnExit("load-nested");
+        Path jar = dir.resolve("fix-outer.jar");
+        assertEquals(2, records.size(), records.toString());
+        assertTrue(records.get(0).contains("\"operation\":\"load\",\"patch\":\"inner.jar\",\"outcome\":\"refused "),
+                records.get(0));
+        String line = records.get(1);
+        assertTrue(line.contains("\"operation\":\"load\",\"patch\":" + io.jlivepatch.internal.control.Json.string(
+                jar.toString()) + ",\"outcome\":\"" + CUT_SHORT + "it had not taken effect, nothing changed; its"
+                + " patch JAR was being read and checked)\",\"requester\":\"api\",\"source\":"
+                + io.jlivepatch.internal.control.Json.string(jar.toString()) + ",\"sha256\":\""
+                + sha256(Files.readAllBytes(jar)) + "\""), line);
+    }
+
+    /**
      * A command's load whose patch JAR is still arriving over the control socket (its content comes first,
      * its path and digest after it) when the JVM exits: on record as cut short before it took effect, with
      * the length announced. Before, it was not on record at all.

@@ -56,6 +56,13 @@ final class Operation {
      */
     private volatile Provenance provenance;
     /**
+     * A load's {@link #preparation} begun before its JAR was read (a file's, a JAR received): the first read
+     * on its thread is its own, and {@link #knownAs} takes it; any later one is a load nested in it (asked
+     * for by code its preparation runs, a class's initializer), refused, whose JAR it must not take for its
+     * own. Its thread's only.
+     */
+    private boolean awaitsRead;
+    /**
      * It has not taken jlivepatch's lock (it waits for it, or prepares a load's JAR): nothing it does
      * can have changed anything yet, and the exit's line says so. Written by the operation's thread.
      */
@@ -109,6 +116,7 @@ final class Operation {
     static Operation preparation(String jar, String requester, Provenance provenance) {
         Operation op = new Operation("load", jar, requester, provenance, true, false);
         op.running = "its patch JAR was being read and checked";
+        op.awaitsRead = provenance == null;
         return op;
     }
 
@@ -123,9 +131,14 @@ final class Operation {
 
     /**
      * What the JAR's read told of it, for the exit's line of a {@link #preparation}: its path too, for one
-     * that began before it was known (a JAR received over the control socket).
+     * that began before it was known (a JAR received over the control socket). Only the first read of one
+     * begun without it ({@link #awaitsRead}); a no-op for any other operation.
      */
     void knownAs(Provenance read) {
+        if (!awaitsRead || read == null) {
+            return; // its own JAR's read came already (or it names none): a nested load's is not its
+        }
+        awaitsRead = false;
         provenance = read;
         if (read != null && read.source() != null && !read.source().isEmpty()) {
             subject = read.source();

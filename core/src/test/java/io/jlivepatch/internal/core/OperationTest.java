@@ -146,6 +146,25 @@ class OperationTest {
         assertEquals("ab12", received.provenance().sha256());
     }
 
+    /**
+     * A preparation takes its own JAR's read, the first on its thread, and no later one (a load nested in it,
+     * asked for by code its preparation runs); an entry's stretch before the lock takes none.
+     */
+    @Test
+    void aPreparationTakesOnlyItsOwnJarsRead() {
+        Operation outer = Operation.preparation("/opt/patches/outer.jar", "api", null);
+        outer.knownAs(new Provenance("/opt/patches/outer.jar", "aa", "", java.util.Map.of(), java.time.Instant.EPOCH,
+                "api"));
+        outer.knownAs(new Provenance("inner.jar", "bb", "", java.util.Map.of(), java.time.Instant.EPOCH, "api"));
+        assertEquals("/opt/patches/outer.jar", outer.subject);
+        assertEquals("aa", outer.provenance().sha256());
+
+        Operation register = Operation.before("register", "p", "api");
+        register.knownAs(new Provenance("inner.jar", "bb", "", java.util.Map.of(), java.time.Instant.EPOCH, "api"));
+        assertEquals("p", register.subject);
+        assertEquals(null, register.provenance());
+    }
+
     /** The callbacks of a class defined later are jlivepatch's link of the patch, and say which loader's class ran. */
     @Test
     void theCallbacksOfAClassDefinedLaterAreJlivepatchsLinkOfThePatch() {
