@@ -215,6 +215,19 @@ class ExitingCallbackTest {
     }
 
     /**
+     * The JVM's first operation running out of memory in the hooks' activation, its first step (the
+     * failure comes out of the API's entry, nothing changed): it is over, so an exit later writes no
+     * 'cut short' line for it; the same register again (another thread) works and is on record.
+     * Before, the mark that activates was taken outside the entry's try: the operation stayed under way
+     * for good, and the exit wrote it as cut short.
+     */
+    @Test
+    void anOperationWhoseActivationRanOutOfMemoryIsNotCutShortAtALaterExit() throws Exception {
+        assertEquals(List.of("register|ok|pid 4242 user alice"),
+                recordsOfAnExit(io.jlivepatch.internal.patch.ActivationExitDriver.class, "oom"));
+    }
+
+    /**
      * A load through the MBean whose content, sent whole, is being checked (its digest) when the JVM exits:
      * on record as cut short before it took effect, naming the JAR the caller named. Before, it was not on
      * record at all: the load was under way only from the registry's load on.

@@ -934,8 +934,11 @@ public final class PatchRegistry {
      */
     public PatchHandle register(Patch patch) throws PatchException {
         Operation op = entered("register", patch.name(), null, false); // before the mark: see entered
-        int mark = RecursionGuard.enter();
+        int mark = -1; // Recursion.NESTED: releases nothing, should the mark fail
         try {
+            // In the try: the JVM's first mark activates the hooks, which may run out of memory; the
+            // finally then ends op, which would stay under way for good (a false line at the exit's drain).
+            mark = RecursionGuard.enter();
             return register(patch, fixedSources(patch, "register"));
         } catch (PatchException e) {
             throw refusedWhilePreparing(op, e);
@@ -954,8 +957,9 @@ public final class PatchRegistry {
      */
     public PatchHandle registerAndEnable(Patch patch) throws PatchException {
         Operation op = entered("load", patch.name(), null, false); // as register(Patch): see there
-        int mark = RecursionGuard.enter();
+        int mark = -1; // as register(Patch): the mark in the try
         try {
+            mark = RecursionGuard.enter();
             return registerAndEnable(patch, fixedSources(patch, "load"));
         } catch (PatchException e) {
             throw refusedWhilePreparing(op, e);
@@ -991,8 +995,9 @@ public final class PatchRegistry {
     /** The file's load, an operation under way from its read on ({@link #preparing}). */
     private PatchHandle loadFile(Path jar, boolean enable) throws PatchException {
         Operation op = entered("load", jar, null, true); // as register(Patch): see there
-        int mark = RecursionGuard.enter();
+        int mark = -1; // as register(Patch): the mark in the try
         try {
+            mark = RecursionGuard.enter();
             return load(read(jar), enable, false);
         } catch (PatchException e) {
             throw refusedWhilePreparing(op, e);
@@ -1032,8 +1037,9 @@ public final class PatchRegistry {
         // thread-local's, which only marked code uses (underWay). Not a lambda (a Step): a lambda's first use
         // spins a class, and start-up loads come this way.
         Operation op = entered("load", jar.source(), null, true);
-        int mark = RecursionGuard.enter();
+        int mark = -1; // as register(Patch): the mark in the try
         try {
+            mark = RecursionGuard.enter();
             preparing(jar.source(), of(jar)); // what its content is, for the exit's line: known, and marked, now
             Prepared prepared = prepare(jar, enable, requireLoaded);
             try {

@@ -241,6 +241,11 @@ public final class HookManager {
                 throw new StackOverflowError("no stack left on this thread to install jlivepatch's hooks (the JVM's"
                         + " first patch operation does); nothing was changed");
             }
+            Error failure = activationFailureForTests;
+            if (failure != null) {
+                activationFailureForTests = null;
+                throw failure; // as memory running out at the activation's first step: nothing changed yet
+            }
             activating = Thread.currentThread();
             try {
                 DispatchBridge bridge = new DispatchBridge(BootstrapClassPath.dispatchClass(instrumentation));
@@ -339,6 +344,9 @@ public final class HookManager {
      * no test can make happen for real. Tests only.
      */
     static volatile Error relinkStartFailureForTests;
+
+    /** Thrown once by the next {@link #activate()} before it changes anything (ActivationExitDriver's {@code oom}). */
+    static volatile Error activationFailureForTests;
 
     /**
      * Relinks every call site from a short-lived thread of jlivepatch's own (marked: it never runs a

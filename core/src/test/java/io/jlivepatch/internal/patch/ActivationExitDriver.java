@@ -20,7 +20,8 @@ import java.util.concurrent.TimeUnit;
  * (every slot taken, as in {@link RegistryStretchDriver}'s {@code unslotted}; the wait's bound is ten minutes),
  * while the main thread ends the JVM with {@code System.exit(3)}. {@code args[1]}: {@code api}, the API's
  * entry ({@code register(Patch)}, whose mark activates); {@code sources}, the registry's with replacement
- * sources, which marks nothing before its operation's own stretch before the lock, where it activates.
+ * sources, which marks nothing before its operation's own stretch before the lock, where it activates;
+ * {@code oom}: see {@link #outOfMemoryAtActivation}.
  */
 public final class ActivationExitDriver {
 
@@ -35,6 +36,10 @@ public final class ActivationExitDriver {
         AuditFile.configure(Path.of(args[0]));
         RecursionGuard.stretchWait(TimeUnit.MINUTES.toNanos(10));
         PatchRegistry registry = PatchRegistry.install(ByteBuddyAgent.install());
+        if (args[1].equals("oom")) {
+            outOfMemoryAtActivation(registry);
+            return;
+        }
         CountDownLatch never = new CountDownLatch(1);
         for (int i = 0; i < 17; i++) { // the slots, and one past them: activation waits for that one
             new StretchTestSupport.HeldStretch("jlivepatch-test-filler-" + i, never);
@@ -59,6 +64,37 @@ public final class ActivationExitDriver {
         operation.start();
         String notWaiting = StretchTestSupport.awaitWaiting(operation);
         StretchTestSupport.checkInChild(notWaiting == null, notWaiting);
+        System.exit(3);
+    }
+
+    /**
+     * {@code oom}: the JVM's first register runs out of memory in the hooks' activation (its first
+     * step, nothing changed), which comes out of {@code register}; the same register again, on another
+     * thread, activates and succeeds; then the JVM exits.
+     */
+    private static void outOfMemoryAtActivation(PatchRegistry registry) throws Exception {
+        Patch patch = Patch.builder("exiting").replace(testapp.Overloads.class.getMethod("f"),
+                ActivationExitDriver.class.getMethod("none")).build();
+        Requester.enter("pid 4242 user alice");
+        HookManager.activationFailureForTests = new OutOfMemoryError("test: the activation's first step");
+        try {
+            registry.register(patch);
+            StretchTestSupport.checkInChild(false, "the register did not meet the activation's failure");
+        } catch (OutOfMemoryError expected) {
+            // as memory running out there
+        }
+        // Again, on a thread of its own: this thread's own next operation would run inside one left under
+        // way, whose line the next one's would then be.
+        Thread again = new Thread(() -> {
+            Requester.enter("pid 4242 user alice");
+            try {
+                registry.register(patch);
+            } catch (Exception e) {
+                e.printStackTrace();
+            }
+        }, "operator");
+        again.start();
+        again.join();
         System.exit(3);
     }
 }
