@@ -249,6 +249,11 @@ class OperatorCommandsIT {
             assertEquals(1, j.exitCode(), j.toString());
             assertTrue(j.out().contains("\"verified\":false,\"verification\":\"UNTRUSTED: "), j.toString());
         }
+        // no JVM is involved: the refusal names the command (before: "this JVM loads only patches signed ...")
+        Cli inspectUnsigned = Cli.run("inspect", unsigned, "--truststore", trust, "--storepass-file", pw);
+        assertTrue(inspectUnsigned.out().contains("is not signed, and inspect --truststore accepts only patches signed"
+                + " by a certificate of '" + trust + "'") && !inspectUnsigned.out().contains("this JVM"),
+                inspectUnsigned.toString());
         Cli missingStore = Cli.run("inspect", byAlice, "--truststore", dir.resolve("nowhere.p12"));
         assertEquals(1, missingStore.exitCode(), missingStore.toString());
         assertTrue(missingStore.out().contains("NOT verified: UNTRUSTED: ")
@@ -283,8 +288,12 @@ class OperatorCommandsIT {
             Cli c = Cli.run("install", refused, patches, "--truststore", trust, "--storepass-file", pw);
             assertEquals(1, c.exitCode(), c.toString());
             assertTrue(c.err().contains("UNTRUSTED") && c.err().contains("nothing was installed"), c.toString());
+            assertFalse(c.err().contains("this JVM"), c.toString());
             assertEquals(0, count(patches), "nothing written");
         }
+        Cli installUnsigned = Cli.run("install", unsigned, patches, "--truststore", trust, "--storepass-file", pw);
+        assertTrue(installUnsigned.err().contains("is not signed, and install --truststore accepts only patches"
+                + " signed by a certificate of '" + trust + "'"), installUnsigned.toString());
         Cli install = Cli.run("install", byAlice, patches, "--truststore", trust, "--storepass-file", pw);
         assertEquals(0, install.exitCode(), install.toString());
         assertTrue(install.out().contains("signed by CN=alice,O=jlivepatch tests"), install.toString());

@@ -195,6 +195,27 @@ class TrustPolicyTest {
         refused(p12(), Keys.bytes(unsigned), "is not signed", "jlivepatch build --sign");
     }
 
+    /**
+     * install and inspect --truststore check a JAR with no JVM involved: their refusal names the
+     * command, not "this JVM", and asks for no JVM's restart (before, both said "this JVM loads only
+     * patches signed ...").
+     */
+    @Test
+    void aCommandsRefusalNamesTheCommandNotAJvm() throws Exception {
+        String m = refused(TrustPolicy.forCommand(trustP12, PASSWORD, "install --truststore"), Keys.bytes(unsigned),
+                "is not signed, and install --truststore accepts only patches signed by a certificate of '" + trustP12
+                        + "' (as a JVM started with it as truststore= loads only those): sign it");
+        assertFalse(m.contains("this JVM"), m);
+        Path missing = dir.resolve("no-such-store.p12");
+        String gone = refused(TrustPolicy.forCommand(missing, PASSWORD, "inspect --truststore"), Keys.bytes(bySelf),
+                "'" + missing + "' does not exist");
+        assertFalse(gone.contains("restart the JVM"), gone);
+        assertThrows(IllegalArgumentException.class,
+                () -> TrustPolicy.install(TrustPolicy.forCommand(trustP12, PASSWORD, "install --truststore")));
+        assertTrue(refused(p12(), Keys.bytes(unsigned)).contains("is not signed, and this JVM loads only patches"
+                + " signed by a certificate of its trust store: sign it"));
+    }
+
     @Test
     void anUnknownSignerIsRefusedByName() throws Exception {
         refused(p12(), Keys.bytes(byStranger), "signed by 'CN=Stranger'", "which is not in trust store '" + trustP12

@@ -60,7 +60,9 @@ final class TrustStoreOption {
      * @throws Refused        when the password cannot be read
      */
     Signature verify(PatchJarBytes jar) throws PatchException, Refused {
-        return TrustPolicy.fromStore(store, password()).verify(jar);
+        // the command's own policy: its refusals name the command, as no JVM is involved
+        return TrustPolicy.forCommand(store, password(), spec.commandLine().getCommandName() + " --truststore")
+                .verify(jar);
     }
 
     private String password() throws Refused {

@@ -46,8 +46,11 @@ final class JarSigners {
      * refusal naming the entry that is unsigned, tampered with or signed by others; or, when no entry
      * reads as signed although the JAR has signature files, a refusal saying that the JDK did not take
      * its signature and what of it the JDK disables (not that entries were added after signing).
+     *
+     * @param only who accepts only signed patches, for the refusal of an unsigned JAR ("this JVM loads
+     *             only patches signed by a certificate of its trust store")
      */
-    static List<CodeSigner> of(PatchJarBytes jar) throws PatchException {
+    static List<CodeSigner> of(PatchJarBytes jar, String only) throws PatchException {
         String what = "patch JAR " + Refusal.quote(jar.source());
         Set<CodeSigner> signers = null;
         String first = null;
@@ -59,8 +62,8 @@ final class JarSigners {
         boolean unsignedListed = false; // whether the manifest has the digests of one such entry
         try (JarInputStream in = new JarInputStream(new ByteArrayInputStream(jar.bytes()), true)) {
             if (in.getManifest() == null || !hasSignatureFile(jar, listed)) {
-                throw Refusal.of(what + " is not signed, and this JVM loads only patches signed by a certificate of"
-                        + " its trust store: sign it (jlivepatch build --sign, or jarsigner; README 'Signed patches')");
+                throw Refusal.of(what + " is not signed, and " + only + ": sign it (jlivepatch build --sign, or"
+                        + " jarsigner; README 'Signed patches')");
             }
             for (JarEntry e = in.getNextJarEntry(); e != null; e = in.getNextJarEntry()) {
                 entry = e.getName();

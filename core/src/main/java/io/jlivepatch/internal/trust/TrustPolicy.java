@@ -27,7 +27,7 @@ import java.util.Objects;
  */
 public final class TrustPolicy {
 
-    private static final TrustPolicy NONE = new TrustPolicy(null);
+    private static final TrustPolicy NONE = new TrustPolicy(null, null);
 
     // Written once under TrustPolicy.class (install), read without a lock by every load (current());
     // the volatile write publishes the policy's final fields with it.
@@ -36,8 +36,16 @@ public final class TrustPolicy {
     /** The store read at start-up, {@code null} for {@link #none()}. */
     private final TrustStore store;
 
-    private TrustPolicy(TrustStore store) {
+    /**
+     * The command that checks JARs offline with this policy ({@code "install --truststore"}), or
+     * {@code null} for a JVM's: a refusal says who accepts only signed patches, and a JVM's alone
+     * needs its restart after the store is corrected.
+     */
+    private final String command;
+
+    private TrustPolicy(TrustStore store, String command) {
         this.store = store;
+        this.command = command;
     }
 
     public static TrustPolicy none() {
@@ -58,7 +66,20 @@ public final class TrustPolicy {
      *                 stores encrypt their certificates and need it, see {@link TrustStore})
      */
     public static TrustPolicy fromStore(Path store, String password) {
-        return new TrustPolicy(TrustStore.load(Objects.requireNonNull(store, "store"), password));
+        return new TrustPolicy(TrustStore.load(Objects.requireNonNull(store, "store"), password), null);
+    }
+
+    /**
+     * The policy of a trust store file for a command that checks JARs against it with no JVM involved
+     * ({@code jlivepatch install} and {@code inspect} with {@code --truststore}): it verifies as {@link
+     * #fromStore} does, and its refusals name {@code command} where a JVM's name the JVM. Never
+     * installed.
+     *
+     * @param command the command and option as the operator typed them, {@code "install --truststore"}
+     */
+    public static TrustPolicy forCommand(Path store, String password, String command) {
+        return new TrustPolicy(TrustStore.load(Objects.requireNonNull(store, "store"), password),
+                Objects.requireNonNull(command, "command"));
     }
 
     /**
@@ -68,7 +89,7 @@ public final class TrustPolicy {
      */
     public static TrustPolicy refusingAll(String problem) {
         return new TrustPolicy(new TrustStore(Path.of("(the agent's arguments)"), java.util.List.of(),
-                Objects.requireNonNull(problem, "problem")));
+                Objects.requireNonNull(problem, "problem")), null);
     }
 
     /**
@@ -81,6 +102,9 @@ public final class TrustPolicy {
      */
     public static boolean install(TrustPolicy policy) {
         Objects.requireNonNull(policy, "policy");
+        if (policy.command != null) {
+            throw new IllegalArgumentException("a command's policy is not a JVM's: " + policy.command);
+        }
         TrustPolicy was;
         synchronized (TrustPolicy.class) {
             was = current;
@@ -158,10 +182,13 @@ public final class TrustPolicy {
         if (problem != null) {
             // a store's problem says what to correct; refusingAll's says the restart already
             throw Refusal.of(what + " refused: every patch is refused because " + problem
-                    + (problem.endsWith("restart the JVM") ? "" : "; then restart the JVM"));
+                    + (command != null || problem.endsWith("restart the JVM") ? "" : "; then restart the JVM"));
         }
         Date now = new Date(); // load time: a certificate valid then, and only then, is accepted
-        return SignerTrust.check(what, JarSigners.of(jar), store, now);
+        String only = command == null ? "this JVM loads only patches signed by a certificate of its trust store"
+                : command + " accepts only patches signed by a certificate of " + Refusal.quote(store.path().toString())
+                + " (as a JVM started with it as truststore= loads only those)";
+        return SignerTrust.check(what, JarSigners.of(jar, only), store, now);
     }
 
     @Override
