@@ -231,6 +231,16 @@ final class JvmOptions {
         }
     }
 
+    /**
+     * The launcher's argument file {@code name} of the JVM of {@code proc} ({@code java @name}), read as
+     * for its options: in the JVM's file system and working directory, a regular file of at most a
+     * megabyte that this user may read, not written since the JVM started; null when it cannot be
+     * known so (the launcher read what it held then).
+     */
+    static String argumentFile(Path proc, String name, java.time.Instant started) {
+        return OptionFile.read(proc, name, started).text();
+    }
+
     /** The environment the JVM started with, as /proc shows it; empty when it cannot be read. */
     private static Map<String, String> environment(Path proc) {
         Map<String, String> env = new java.util.HashMap<>();

@@ -119,7 +119,8 @@ final class ListCommand implements Callable<Integer> {
         for (int i = 0; i < probes.size(); i++) {
             Probe p = probes.get(i);
             String id = p.id();
-            String display = p.displayName().trim();
+            // a main class in an argument file that cannot be read: the JSON's mainClass does not say
+            String display = p.displayName().startsWith(UnlistedJvms.IN_FILE) ? "" : p.displayName().trim();
             int space = display.indexOf(' ');
             sb.append(i > 0 ? "," : "").append("{\"pid\":").append(isPid(id) ? id : Json.string(id))
                     .append(",\"mainClass\":").append(Json.string(space < 0 ? display : display.substring(0, space)))

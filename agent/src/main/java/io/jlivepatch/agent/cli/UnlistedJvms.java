@@ -10,6 +10,7 @@ import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Function;
 
 /**
  * The JVMs of this user that the attach API's list leaves out, found in {@code /proc}: that list
@@ -20,6 +21,9 @@ import java.util.Set;
 final class UnlistedJvms {
 
     private static final Path PROC = Paths.get("/proc");
+
+    /** How a display name begins that says only where the main class is: {@code "(in @app.args)"}. */
+    static final String IN_FILE = "(in @";
 
     /** One such JVM: its pid, its main class and arguments as the JDK's list shows them, and what disables its attaching. */
     record Jvm(long pid, String displayName, String attachingDisabledBy) {
@@ -61,9 +65,10 @@ final class UnlistedJvms {
             if (self == null || !self.equals(uid(proc)) || !isJvm(proc)) {
                 continue;
             }
-            String disabled = JvmOptions.attachingDisabledBy(proc,
-                    ProcessHandle.of(pid).flatMap(h -> h.info().startInstant()).orElse(null));
-            found.add(new Jvm(pid, displayName(arguments(proc)), disabled));
+            java.time.Instant started = ProcessHandle.of(pid).flatMap(h -> h.info().startInstant()).orElse(null);
+            String disabled = JvmOptions.attachingDisabledBy(proc, started);
+            found.add(new Jvm(pid, displayName(arguments(proc), name -> JvmOptions.argumentFile(proc, name, started)),
+                    disabled));
         }
         return found;
     }
@@ -87,25 +92,42 @@ final class UnlistedJvms {
 
     /**
      * What the JDK's list shows for a JVM (its {@code sun.rt.javaCommand}): the main class, or {@code -jar}'s
-     * JAR, and what follows it, from the launcher's command line {@code argv}; {@code ""} when it does not
-     * say (an argument file holds the rest, or no main class is named).
+     * JAR, and what follows it, from the launcher's command line {@code argv}, its argument files ({@code
+     * java @file}) read as the launcher read them by {@code argumentFile} (a file's name to its text, null
+     * when it cannot be known now); {@code "(in @<file>)"} when the main class is in a file that cannot be
+     * read, {@code ""} when no main class is named.
      */
-    static String displayName(List<String> argv) {
+    static String displayName(List<String> argv, Function<String, String> argumentFile) {
+        List<String> args = new ArrayList<>(argv.subList(Math.min(1, argv.size()), argv.size()));
         boolean value = false;
-        for (int i = 1; i < argv.size(); i++) {
-            String arg = argv.get(i);
-            if (value) {
+        boolean argFiles = true;
+        int inFileUntil = 0; // args before this index came from a file: the launcher expands no @ there
+        for (int i = 0; i < args.size(); i++) {
+            String arg = args.get(i);
+            if (argFiles && i >= inFileUntil && arg.startsWith("@") && !arg.startsWith("@@") && arg.length() > 1) {
+                // the launcher reads it in place, before the main class (an option's value too); a file
+                // names no further file
+                String text = argumentFile.apply(arg.substring(1));
+                if (text == null) {
+                    return IN_FILE + arg.substring(1) + ")";
+                }
+                List<String> inFile = OptionTokens.argumentFile(text);
+                args.remove(i);
+                args.addAll(i, inFile);
+                inFileUntil = i + inFile.size();
+                i--;
+            } else if (value) {
                 value = false;
-            } else if (arg.startsWith("@")) {
-                return ""; // the launcher reads the rest from that file
             } else if (arg.equals("-jar") || arg.equals("-m") || arg.equals("--module")) {
-                return i + 1 < argv.size() ? String.join(" ", argv.subList(i + 1, argv.size())) : "";
+                return i + 1 < args.size() ? String.join(" ", args.subList(i + 1, args.size())) : "";
             } else if (JvmOptions.takesValue(arg)) {
                 value = true;
+            } else if (arg.equals("--disable-@files")) {
+                argFiles = false;
             } else if (arg.startsWith("--module=")) {
-                return String.join(" ", argv.subList(i, argv.size())).substring("--module=".length());
+                return String.join(" ", args.subList(i, args.size())).substring("--module=".length());
             } else if (!arg.startsWith("-")) {
-                return String.join(" ", argv.subList(i, argv.size()));
+                return String.join(" ", args.subList(i, args.size()));
             }
         }
         return "";
