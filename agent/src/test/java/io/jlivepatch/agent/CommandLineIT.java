@@ -292,6 +292,14 @@ class CommandLineIT {
                 disable.toString());
         Cli unload = Cli.run("unload", service.pid(), "fix-greet");
         assertEquals(1, unload.exitCode(), unload.toString());
+        // an operator unloading is told to unload (or disable) the patch above first, and how; before,
+        // "disable 'fix-shout' first", a disable's advice
+        assertTrue(unload.err().contains("ORDER_VIOLATION: cannot unload patch 'fix-greet' while 'fix-shout', enabled"
+                + " after it, is still enabled: patches come off in reverse order, the top first: unload it first"
+                + " ('jlivepatch unload " + service.pid() + " fix-shout'), or disable it to keep it registered"
+                + " ('jlivepatch disable " + service.pid() + " fix-shout'), then unload 'fix-greet' again; nothing was"
+                + " changed"), unload.toString());
+        assertEquals(both, service.call());
 
         try (JMXConnector c = jmx(service.pid())) {
             MBeanServerConnection mbs = c.getMBeanServerConnection();

@@ -27,7 +27,11 @@ final class UnloadCommand extends PatchCommand {
         boolean forcedBefore = wasEnabled && jvm.forced(name);
         long start = System.nanoTime(); // to the unregister: the whole unload, as load's time is the whole load
         if (wasEnabled) {
-            jvm.setEnabled(name, false);
+            try {
+                jvm.setEnabled(name, false);
+            } catch (Refused r) {
+                throw outOfOrder(jvm, r);
+            }
         }
         long seconds = wait.seconds(timeout);
         if (!jvm.awaitTransition(name, seconds)) {
@@ -56,5 +60,48 @@ final class UnloadCommand extends PatchCommand {
                 ? completed(name, "disabled and unregistered", jvm.pid(), "unpatching complete", ms, forced)
                 : completed(name, "unregistered", jvm.pid(), "done", ms, forced));
         return Main.DONE;
+    }
+
+    /**
+     * The disable's refusal as an unload's: the target's ORDER_VIOLATION advises a disable of the next
+     * patch enabled above, as a disable would; an operator unloading takes the patches above off
+     * first, from the top (the kernel's order), and is told what to run. Any other refusal, or one
+     * whose patches above are no longer enabled when read again, is the target's as it said it.
+     */
+    private Refused outOfOrder(TargetJvm jvm, Refused r) throws Refused {
+        if (!String.valueOf(r.getMessage()).startsWith("ORDER_VIOLATION")) {
+            return r;
+        }
+        java.util.List<String> above = new java.util.ArrayList<>(); // the top first
+        try {
+            String[] stack = jvm.livepatch().getPatches(); // bottom first
+            for (int i = stack.length - 1; i >= 0 && !stack[i].equals(name); i--) {
+                if (jvm.patch(stack[i]).isEnabled()) {
+                    above.add(stack[i]);
+                }
+            }
+        } catch (Refused | RuntimeException e) {
+            return r; // the target's own words, then
+        }
+        if (above.isEmpty()) {
+            return r;
+        }
+        long pid = jvm.pid();
+        String quoted = "'" + String.join("', '", above) + "'";
+        StringBuilder unload = new StringBuilder();
+        StringBuilder disable = new StringBuilder();
+        for (String n : above) {
+            unload.append(unload.length() == 0 ? "" : ", then ").append("'jlivepatch unload ").append(pid).append(' ')
+                    .append(n).append('\'');
+            disable.append(disable.length() == 0 ? "" : ", then ").append("'jlivepatch disable ").append(pid).append(' ')
+                    .append(n).append('\'');
+        }
+        boolean one = above.size() == 1;
+        return new Refused("ORDER_VIOLATION: cannot unload patch '" + Text.clean(name) + "' while " + Text.clean(quoted)
+                + (one ? ", enabled after it, is" : ", enabled after it, are") + " still enabled: patches come off in"
+                + " reverse order, the top first: unload " + (one ? "it" : "them") + " first (" + Text.clean(unload
+                .toString()) + "), or disable " + (one ? "it" : "them") + " to keep " + (one ? "it" : "them")
+                + " registered (" + Text.clean(disable.toString()) + "), then unload '" + Text.clean(name) + "' again;"
+                + " nothing was changed", r);
     }
 }
