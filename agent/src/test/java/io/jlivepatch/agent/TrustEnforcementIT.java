@@ -438,6 +438,11 @@ class TrustEnforcementIT {
             Cli status = Cli.run("status", service.pid());
             assertTrue(status.out().contains("  watching " + watched + ": failed: UNTRUSTED: patch JAR '" + watched
                     + "/10-greet.jar' is not signed"), status.toString());
+            // what the directory asks for, refused (before: "desired: no patch", what it had asked for)
+            assertTrue(status.out().contains("; desired: 10-greet.jar(refused);"), status.toString());
+            Cli json = Cli.run("status", service.pid(), "--json");
+            assertTrue(json.out().contains("\"desired\":\"10-greet.jar(refused)\",\"state\":\"failed: UNTRUSTED: "),
+                    json.toString());
             assertEquals(ORIGINAL, service.call(), "nothing was applied");
 
             Path tmp = watched.resolve("10-greet.jar.tmp");

@@ -61,7 +61,9 @@ public interface LivepatchMBean {
     /**
      * With a watched patch directory ({@code patches=<dir>,watch=true}): the names of the patches it
      * asks for, in stack order, space-separated ({@code fix-a fix-b}); {@code ""} when it asks for
-     * none or no directory is watched. One string rather than an array, so that a metrics exporter
+     * none or no directory is watched. A reading that stopped at a file names it with what it is
+     * ({@code fix-a 20-b.jar(refused) 30-c.jar(not read)}, or {@code (waiting)}); one of a directory
+     * that cannot be read at all leaves what it last asked for. One string rather than an array, so that a metrics exporter
      * can carry it as a label and a fleet's JVMs can be grouped by it.
      */
     String getDesiredPatches();

@@ -16,9 +16,13 @@ import java.util.List;
  *                 later cumulative patch replaces), for the log and status
  * @param why      WAITING or FAILED: what is wrong and what to do; {@code ""} when READY
  * @param refusal  FAILED because of a file's content: the refusal, audited; else {@code null}
+ * @param asked    WAITING or FAILED on a file of the directory: what the directory asks for as far as
+ *                 it was read, for status ({@code watch-a 20-b.jar(refused) 30-c.jar(not read)}): the
+ *                 directory asks for something new, which the last stack it asked for is not; {@code
+ *                 null} when the directory itself could not be read (it says nothing new)
  */
 record DirectorySnapshot(Kind kind, List<DesiredJar> desired, List<String> skipped, String why,
-                         PatchException refusal) {
+                         PatchException refusal, String asked) {
 
     enum Kind {
         /** Every file is whole and checked: act on it. */
@@ -35,20 +39,25 @@ record DirectorySnapshot(Kind kind, List<DesiredJar> desired, List<String> skipp
     }
 
     static DirectorySnapshot ready(List<DesiredJar> desired, List<String> skipped) {
-        return new DirectorySnapshot(Kind.READY, desired, skipped, "", null);
+        return new DirectorySnapshot(Kind.READY, desired, skipped, "", null, null);
     }
 
     static DirectorySnapshot waiting(String why) {
-        return new DirectorySnapshot(Kind.WAITING, List.of(), List.of(), why, null);
+        return new DirectorySnapshot(Kind.WAITING, List.of(), List.of(), why, null, null);
     }
 
     static DirectorySnapshot failed(String why) {
-        return new DirectorySnapshot(Kind.FAILED, List.of(), List.of(), why, null);
+        return new DirectorySnapshot(Kind.FAILED, List.of(), List.of(), why, null, null);
     }
 
     static DirectorySnapshot refused(PatchException refusal) {
         return new DirectorySnapshot(Kind.FAILED, List.of(), List.of(), refusal.reason() + ": " + refusal.getMessage(),
-                refusal);
+                refusal, null);
+    }
+
+    /** This WAITING or FAILED snapshot, saying what the directory asks for as far as it was read. */
+    DirectorySnapshot asking(String asked) {
+        return new DirectorySnapshot(kind, desired, skipped, why, refusal, asked);
     }
 
     /** The desired patch names, space-separated (the {@code DesiredPatches} attribute). */

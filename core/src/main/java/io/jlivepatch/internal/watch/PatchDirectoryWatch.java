@@ -490,15 +490,18 @@ public final class PatchDirectoryWatch {
         }
         convergedOn = null; // not converged while this reconcile runs, whatever it finds
         DirectorySnapshot s = directory.read(everyFile);
+        // what the directory asks for now, though it cannot be applied; what it last asked for when it
+        // says nothing (gone, unreadable)
+        String asked = s.asked() != null ? s.asked() : status.desired();
         switch (s.kind()) {
             case WAITING:
                 if (!status.state().equals("waiting: " + s.why())) {
                     Log.get().log(Level.INFO, label + ": waiting: " + s.why());
                 }
-                finish(status.desired(), "waiting: " + s.why());
+                finish(asked, "waiting: " + s.why());
                 return;
             case FAILED:
-                fail(status.desired(), new Failure(s.why(), s.why()));
+                fail(asked, new Failure(s.why(), s.why()));
                 return;
             default:
                 break;

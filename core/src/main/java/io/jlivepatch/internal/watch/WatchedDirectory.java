@@ -187,7 +187,13 @@ final class WatchedDirectory {
                     + " more than the " + MAX_PATCH_JARS + " a patch stack may have; nothing was changed: remove what"
                     + " is not meant to be loaded, or give a cumulative patch");
         }
-        DirectorySnapshot s = readJars(root, jars, skipped, everyFile);
+        List<DesiredJar> read = new ArrayList<>();
+        DirectorySnapshot s = readJars(root, jars, skipped, everyFile, read);
+        if (s.kind() != DirectorySnapshot.Kind.READY) {
+            // an interrupted reading did not refuse the file it stopped at: it did not read it
+            s = s.asking(asked(jars, read, s.kind() == DirectorySnapshot.Kind.WAITING ? "(waiting)"
+                    : Thread.currentThread().isInterrupted() ? "(not read)" : "(refused)"));
+        }
         if (s.kind() != DirectorySnapshot.Kind.FAILED && !root.equals(currentRoot())) {
             // The kubelet swapped ..data while the old version was read: it deletes that one next.
             return DirectorySnapshot.waiting("patch directory " + directory + " changed while it was read (its ..data"
@@ -232,10 +238,35 @@ final class WatchedDirectory {
         }
     }
 
-    private DirectorySnapshot readJars(Path root, List<String> jars, List<String> skipped, boolean everyFile) {
+    /**
+     * What a directory whose reading stopped at a file asks for, as far as it was read: the patches of
+     * the JARs {@code read} (from the last cumulative one on, as a whole reading takes them), the file
+     * it stopped at by its name with {@code stoppedAt} ({@code (refused)}, {@code (waiting)}, as the
+     * state says), and the files after it {@code (not read)}. A file's name, not a patch's: what a JAR refused names cannot
+     * be taken on trust, and an unreadable one names nothing.
+     */
+    static String asked(List<String> jars, List<DesiredJar> read, String stoppedAt) {
+        int from = 0;
+        for (int i = 0; i < read.size(); i++) {
+            if (read.get(i).replace()) {
+                from = i;
+            }
+        }
+        StringBuilder sb = new StringBuilder();
+        for (DesiredJar j : read.subList(from, read.size())) {
+            sb.append(sb.length() == 0 ? "" : " ").append(j.name());
+        }
+        for (int i = read.size(); i < jars.size(); i++) {
+            sb.append(sb.length() == 0 ? "" : " ").append(jars.get(i)).append(i > read.size() ? "(not read)" : stoppedAt);
+        }
+        return sb.toString();
+    }
+
+    /** Reads {@code jars} in order, adding each one checked to {@code all}: a reading that stops leaves those before. */
+    private DirectorySnapshot readJars(Path root, List<String> jars, List<String> skipped, boolean everyFile,
+                                       List<DesiredJar> all) {
         JarLimits limits = JarLimits.current();
         Map<FileState, Checked> seen = new HashMap<>();
-        List<DesiredJar> all = new ArrayList<>();
         Map<String, String> fileOfPatch = new HashMap<>();
         for (String file : jars) {
             Path p = root.resolve(file);

@@ -118,6 +118,28 @@ class BadDirectoryTest {
         assertEquals("converged", w.status().state());
     }
 
+    /**
+     * A JAR the watch refuses leaves the stack as it was, and status says what the directory asks for
+     * now, not what it asked for before: the JARs read by their patches, the refused one by its file,
+     * those after it unread. Before, {@code desired} stayed {@code watch-a}, the last good reading.
+     */
+    @Test
+    void aRefusedJarIsInWhatTheDirectoryAsksFor() throws Exception {
+        byte[] whole = Files.readAllBytes(jar(dir, "20-b.jar", "watch-b", "B"));
+        Path b = Files.write(dir.resolve("20-b.jar"), Arrays.copyOf(whole, whole.length / 2));
+        settle(b);
+        jar(dir, "30-c.jar", "watch-c", "C");
+        w.reconcile();
+        unchanged();
+        failed("INVALID_PATCH", "20-b.jar");
+        assertEquals("watch-a 20-b.jar(refused) 30-c.jar(not read)", w.status().desired());
+
+        Files.write(b, whole);
+        w.reconcile();
+        assertEquals(List.of("watch-a", "watch-b", "watch-c"), stack());
+        assertEquals("watch-a watch-b watch-c", w.status().desired());
+    }
+
     @Test
     void aFileStillBeingWrittenIsWaitedFor() throws Exception {
         byte[] whole = Files.readAllBytes(jar(dir, "20-b.jar", "watch-b", "B"));
@@ -126,6 +148,7 @@ class BadDirectoryTest {
         unchanged();
         assertTrue(w.status().state().startsWith("waiting: 20-b.jar does not read as a whole patch JAR yet"),
                 w.status().state());
+        assertEquals("watch-a 20-b.jar(waiting)", w.status().desired());
     }
 
     @Test
