@@ -179,12 +179,7 @@ class FootprintIT {
     void anAgentWithNoPatchYetInstallsNoHooksUntilTheFirstOne() throws Exception {
         Path log = dir.resolve("classes.log");
         try (ServiceProcess service = new ServiceProcess("-Xlog:class+load=info:file=" + log)) {
-            VirtualMachine vm = VirtualMachine.attach(Long.toString(service.pid()));
-            try {
-                vm.loadAgent(TestJars.AGENT.toString(), "");
-            } finally {
-                vm.detach();
-            }
+            loadAgent(service, "");
             assertEquals(ServiceProcess.ORIGINAL, service.call());
             List<String> installed = classesDefined(log);
             assertTrue(installed.contains("io.jlivepatch.Livepatch"), "jlivepatch was not loaded");
@@ -214,12 +209,7 @@ class FootprintIT {
     void lookingAtAJvmOverTheControlSocketInstallsNoHooks() throws Exception {
         Path log = dir.resolve("classes.log");
         try (ServiceProcess service = new ServiceProcess("-Xlog:class+load=info:file=" + log)) {
-            VirtualMachine vm = VirtualMachine.attach(Long.toString(service.pid()));
-            try {
-                vm.loadAgent(TestJars.AGENT.toString(), "");
-            } finally {
-                vm.detach();
-            }
+            loadAgent(service, "");
             assertEquals(ServiceProcess.ORIGINAL, service.call());
             Cli status = Cli.run("status", service.pid());
             assertEquals(0, status.exitCode(), status.toString());
@@ -243,17 +233,22 @@ class FootprintIT {
         }
     }
 
+    /** Attaches jlivepatch to {@code service} with the agent's {@code options}. */
+    private static void loadAgent(ServiceProcess service, String options) throws Exception {
+        VirtualMachine vm = VirtualMachine.attach(Long.toString(service.pid()));
+        try {
+            vm.loadAgent(TestJars.AGENT.toString(), options);
+        } finally {
+            vm.detach();
+        }
+    }
+
     /** Attaches jlivepatch with {@code patches=<dir>} holding fix-greet, and waits until greet is patched. */
     private void loadAgentWithPatch(ServiceProcess service) throws Exception {
         Path patches = Files.createDirectories(dir.resolve("patches"));
         TestJars.greeterFixJar(patches);
         assertEquals(ServiceProcess.ORIGINAL, service.call());
-        VirtualMachine vm = VirtualMachine.attach(Long.toString(service.pid()));
-        try {
-            vm.loadAgent(TestJars.AGENT.toString(), "patches=" + patches);
-        } finally {
-            vm.detach();
-        }
+        loadAgent(service, "patches=" + patches);
         // The transition ends once the service's thread is out of greet: a hang detector, not a timing.
         String result = service.call();
         for (int i = 0; i < 3000 && !result.equals(ServiceProcess.GREET_FIXED); i++) {
