@@ -299,9 +299,9 @@ final class ControlSession implements Runnable {
     @Override
     public void run() {
         // jlivepatch's own thread: never runs a replacement. Only if jlivepatch is active already: a
-        // command that only looks (list, status) must not install the hooks in a JVM that has no patch
-        // (the boot class path's append, JDK 17's sharing warning on the application's standard error);
-        // before, its stretch is counted, and the activation a load over this session (or any other
+        // command that only looks (list, status) must not set up the hooks' machinery in a JVM that has
+        // no patch (the dispatch classes and the recursion guard loaded and initialized, their method
+        // handles made: a cold JVM's milliseconds, for a look); before, its stretch is counted, and the activation a load over this session (or any other
         // thread) makes marks this thread until the session ends (RecursionGuard.enterIfActive, as
         // JMX's reads and the server's own threads do). FootprintIT.lookingAtAJvmOverTheControlSocketInstallsNoHooks.
         int mark = RecursionGuard.enterIfActive();
