@@ -6,6 +6,7 @@ import io.jlivepatch.internal.Sha256;
 import io.jlivepatch.internal.jar.JarLimits;
 import io.jlivepatch.internal.jar.PatchJarBytes;
 import io.jlivepatch.internal.trust.Signature;
+import io.jlivepatch.internal.trust.StoreOptions;
 import io.jlivepatch.internal.trust.TrustPolicy;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -202,18 +203,67 @@ class TrustPolicyTest {
      */
     @Test
     void aCommandsRefusalNamesTheCommandNotAJvm() throws Exception {
-        String m = refused(TrustPolicy.forCommand(trustP12, PASSWORD, "install --truststore"), Keys.bytes(unsigned),
+        String m = refused(TrustPolicy.forCommand(trustP12, PASSWORD, "install --truststore", COMMAND), Keys.bytes(unsigned),
                 "is not signed, and install --truststore accepts only patches signed by a certificate of '" + trustP12
                         + "' (as a JVM started with it as truststore= loads only those): sign it");
         assertFalse(m.contains("this JVM"), m);
         Path missing = dir.resolve("no-such-store.p12");
-        String gone = refused(TrustPolicy.forCommand(missing, PASSWORD, "inspect --truststore"), Keys.bytes(bySelf),
+        String gone = refused(TrustPolicy.forCommand(missing, PASSWORD, "inspect --truststore", COMMAND), Keys.bytes(bySelf),
                 "'" + missing + "' does not exist");
         assertFalse(gone.contains("restart the JVM"), gone);
         assertThrows(IllegalArgumentException.class,
-                () -> TrustPolicy.install(TrustPolicy.forCommand(trustP12, PASSWORD, "install --truststore")));
+                () -> TrustPolicy.install(TrustPolicy.forCommand(trustP12, PASSWORD, "install --truststore", COMMAND)));
         assertTrue(refused(p12(), Keys.bytes(unsigned)).contains("is not signed, and this JVM loads only patches"
                 + " signed by a certificate of its trust store: sign it"));
+    }
+
+    /** TrustStoreOption's options, as install and inspect --truststore give them. */
+    private static final StoreOptions COMMAND = StoreOptions.command("--truststore",
+            "--storepass-env <VAR> or --storepass-file <file>");
+
+    /**
+     * A store's problems name the options the store was given with (before, install and inspect
+     * --truststore said "check the path given as truststore=", "give its password as truststore-password=").
+     */
+    @Test
+    void aCommandsStoreProblemsNameTheCommandsOptions() throws Exception {
+        Path missing = dir.resolve("no-such-store.p12");
+        String gone = refused(TrustPolicy.forCommand(missing, PASSWORD, "inspect --truststore", COMMAND),
+                Keys.bytes(bySelf), "'" + missing + "' does not exist: check the path given as --truststore");
+        assertFalse(gone.contains("truststore="), gone);
+        for (String password : new String[] {null, "not-the-password"}) {
+            String m = refused(TrustPolicy.forCommand(trustP12, password, "install --truststore", COMMAND),
+                    Keys.bytes(bySelf), "give its password as --storepass-env <VAR> or --storepass-file <file>");
+            assertFalse(m.contains("truststore-password="), m);
+        }
+        assertTrue(refused(TrustPolicy.fromStore(missing, PASSWORD), Keys.bytes(bySelf))
+                .contains("check the path given as truststore="));
+    }
+
+    /**
+     * A signer's refusals ask for a restart of a JVM only, whose store is read at its start (before,
+     * install and inspect --truststore said "... add that certificate to the store and restart the JVM").
+     */
+    @Test
+    void aCommandsSignerRefusalsAskForNoRestart() throws Exception {
+        String stranger = refused(TrustPolicy.forCommand(trustP12, PASSWORD, "install --truststore", COMMAND),
+                Keys.bytes(byStranger), "signed by 'CN=Stranger'", "add that certificate to the store");
+        assertFalse(stranger.contains("restart the JVM"), stranger);
+        assertTrue(refused(p12(), Keys.bytes(byStranger)).endsWith("add that certificate to the store and restart"
+                + " the JVM"));
+
+        // a certificate of the store that is not a CA, which issued the signer's
+        Path minting = dir.resolve("command-minting.p12");
+        Keys.keyPair(dir, minting, "notca", "CN=Not A CA,O=Acme", "-ext", "bc=ca:false");
+        Keys.keyPair(dir, minting, "minted", "CN=Minted,O=Acme");
+        Keys.issue(dir, minting, "notca", "minted", "-ext", "eku=codeSigning");
+        Path store = Keys.trustStore(dir, "command-minting.jks", "JKS", Keys.export(dir, minting, "notca"));
+        PatchJarBytes jar = Keys.bytes(Keys.sign(dir, minting, unsigned, "minted", "command-minted.jar"));
+        String notCa = refused(TrustPolicy.forCommand(store, null, "inspect --truststore", COMMAND), jar,
+                "which is not a CA certificate", "trust a CA made with keytool -ext bc:c");
+        assertFalse(notCa.contains("restart the JVM"), notCa);
+        assertTrue(refused(TrustPolicy.fromStore(store, null), jar).endsWith("trust a CA made with keytool -ext"
+                + " bc:c and restart the JVM"));
     }
 
     @Test

@@ -4,6 +4,7 @@ import io.jlivepatch.PatchException;
 import io.jlivepatch.internal.Text;
 import io.jlivepatch.internal.jar.PatchJarBytes;
 import io.jlivepatch.internal.trust.Signature;
+import io.jlivepatch.internal.trust.StoreOptions;
 import io.jlivepatch.internal.trust.TrustPolicy;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Model.CommandSpec;
@@ -22,6 +23,10 @@ import java.nio.file.Path;
  * an argument of its own: a command line is visible to every user of the machine ({@code ps}).
  */
 final class TrustStoreOption {
+
+    /** This option's names, as a trust store's problems name them ("check the path given as --truststore"). */
+    private static final StoreOptions OPTIONS = StoreOptions.command("--truststore",
+            "--storepass-env <VAR> or --storepass-file <file>");
 
     @Spec(Spec.Target.MIXEE)
     CommandSpec spec;
@@ -61,7 +66,8 @@ final class TrustStoreOption {
      */
     Signature verify(PatchJarBytes jar) throws PatchException, Refused {
         // the command's own policy: its refusals name the command, as no JVM is involved
-        return TrustPolicy.forCommand(store, password(), spec.commandLine().getCommandName() + " --truststore")
+        return TrustPolicy.forCommand(store, password(), spec.commandLine().getCommandName() + " --truststore",
+                OPTIONS)
                 .verify(jar);
     }
 

@@ -195,6 +195,19 @@ class OfflineRefusalsTest {
         assertEquals(List.of(), list(dir), "nothing installed");
     }
 
+    /** The command's options, not the agent's (before: "check the path given as truststore="). */
+    @Test
+    void installNamesItsOwnOptionForATrustStoreThatIsNotThere() throws Exception {
+        Path dir = Files.createDirectory(tmp.resolve("patches"));
+        Path jar = validJar("fix-greet.jar");
+        Path store = tmp.resolve("no-such-trust.p12");
+        Run r = run("install", jar.toString(), dir.toString(), "--truststore", store.toString());
+        refused(r, "trust store '" + store + "' does not exist: check the path given as --truststore");
+        assertFalse(r.err().contains("truststore="), r.err());
+        assertFalse(r.err().contains("restart the JVM"), r.err());
+        assertEquals(List.of(), list(dir), "nothing installed");
+    }
+
     @Test
     void installRefusesWhileAnotherInstallsTemporaryFileIsThereAndLeavesIt() throws Exception {
         Path dir = Files.createDirectory(tmp.resolve("patches"));

@@ -40,10 +40,12 @@ final class SignerTrust {
     /**
      * The trusted signer of a JAR signed by {@code signers}.
      *
-     * @param what "patch JAR '...'", how messages name the JAR
+     * @param what    "patch JAR '...'", how messages name the JAR
+     * @param options what advice to change the store takes besides: a JVM's restart, nothing for a command
      * @throws PatchException {@code UNTRUSTED} saying, for each signer, why it is not trusted
      */
-    static Signature check(String what, List<CodeSigner> signers, TrustStore store, Date now) throws PatchException {
+    static Signature check(String what, List<CodeSigner> signers, TrustStore store, Date now, StoreOptions options)
+            throws PatchException {
         // The same answer whatever order the JAR lists its signers in: the trusted signer of the
         // smallest subject, the problems sorted. (No lambda or stream: a first load runs this.)
         Signature trusted = null;
@@ -59,7 +61,7 @@ final class SignerTrust {
                 continue; // defensive, as the refusal below
             }
             String subject = Refusal.subject(path.get(0));
-            String problem = problem(path, store, now);
+            String problem = problem(path, store, now, options);
             if (problem != null) {
                 problems.add("signed by " + Refusal.quote(subject) + ", " + problem);
             } else if (trusted == null || subject.compareTo(trusted.signer()) < 0) {
@@ -83,7 +85,7 @@ final class SignerTrust {
     }
 
     /** Why the signer whose certificate path is {@code path} (signer first) is not trusted, {@code null} if it is. */
-    private static String problem(List<X509Certificate> path, TrustStore store, Date now) {
+    private static String problem(List<X509Certificate> path, TrustStore store, Date now, StoreOptions options) {
         String storeName = "trust store " + Refusal.quote(store.path().toString());
         int inStore = -1;
         for (int i = 0; i < path.size() && inStore < 0; i++) {
@@ -118,7 +120,7 @@ final class SignerTrust {
                 return "which is not in " + storeName + " and whose certificate path does not lead to one of its "
                         + count(store.certificates().size()) + " (" + Refusal.describe(e) + "): sign it with a key"
                         + " whose certificate, or whose CA's, is in the store, or add that certificate to the store"
-                        + " and restart the JVM";
+                        + options.restart();
             } catch (GeneralSecurityException | RuntimeException e) {
                 return "whose certificate path cannot be checked (" + Refusal.describe(e) + "): sign it with"
                         + " jarsigner or jlivepatch build --sign";
@@ -132,7 +134,7 @@ final class SignerTrust {
                 return "whose certificate was issued by " + Refusal.quote(Refusal.subject(anchor)) + " of " + storeName
                         + ", which is not a CA certificate (" + notCa + "), so it may sign patches but not vouch for"
                         + " other certificates: sign the patch with that certificate's own key, put the signer's"
-                        + " certificate in the store, or trust a CA made with keytool -ext bc:c and restart the JVM";
+                        + " certificate in the store, or trust a CA made with keytool -ext bc:c" + options.restart();
             }
         }
         // PKIX takes the anchor's dates on trust; the policy does not

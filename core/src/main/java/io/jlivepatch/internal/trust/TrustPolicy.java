@@ -27,7 +27,7 @@ import java.util.Objects;
  */
 public final class TrustPolicy {
 
-    private static final TrustPolicy NONE = new TrustPolicy(null, null);
+    private static final TrustPolicy NONE = new TrustPolicy(null, null, StoreOptions.AGENT);
 
     // Written once under TrustPolicy.class (install), read without a lock by every load (current());
     // the volatile write publishes the policy's final fields with it.
@@ -43,9 +43,13 @@ public final class TrustPolicy {
      */
     private final String command;
 
-    private TrustPolicy(TrustStore store, String command) {
+    /** How refusals name the options the store was given with, and whether they ask for a restart. */
+    private final StoreOptions options;
+
+    private TrustPolicy(TrustStore store, String command, StoreOptions options) {
         this.store = store;
         this.command = command;
+        this.options = options;
     }
 
     public static TrustPolicy none() {
@@ -66,7 +70,8 @@ public final class TrustPolicy {
      *                 stores encrypt their certificates and need it, see {@link TrustStore})
      */
     public static TrustPolicy fromStore(Path store, String password) {
-        return new TrustPolicy(TrustStore.load(Objects.requireNonNull(store, "store"), password), null);
+        return new TrustPolicy(TrustStore.load(Objects.requireNonNull(store, "store"), password, StoreOptions.AGENT),
+                null, StoreOptions.AGENT);
     }
 
     /**
@@ -76,10 +81,12 @@ public final class TrustPolicy {
      * installed.
      *
      * @param command the command and option as the operator typed them, {@code "install --truststore"}
+     * @param options the command's options, which a store's problems name ("check the path given as
+     *                --truststore"), as the agent's name {@code truststore=}
      */
-    public static TrustPolicy forCommand(Path store, String password, String command) {
-        return new TrustPolicy(TrustStore.load(Objects.requireNonNull(store, "store"), password),
-                Objects.requireNonNull(command, "command"));
+    public static TrustPolicy forCommand(Path store, String password, String command, StoreOptions options) {
+        return new TrustPolicy(TrustStore.load(Objects.requireNonNull(store, "store"), password,
+                Objects.requireNonNull(options, "options")), Objects.requireNonNull(command, "command"), options);
     }
 
     /**
@@ -89,7 +96,7 @@ public final class TrustPolicy {
      */
     public static TrustPolicy refusingAll(String problem) {
         return new TrustPolicy(new TrustStore(Path.of("(the agent's arguments)"), java.util.List.of(),
-                Objects.requireNonNull(problem, "problem")), null);
+                Objects.requireNonNull(problem, "problem")), null, StoreOptions.AGENT);
     }
 
     /**
@@ -188,7 +195,7 @@ public final class TrustPolicy {
         String only = command == null ? "this JVM loads only patches signed by a certificate of its trust store"
                 : command + " accepts only patches signed by a certificate of " + Refusal.quote(store.path().toString())
                 + " (as a JVM started with it as truststore= loads only those)";
-        return SignerTrust.check(what, JarSigners.of(jar, only), store, now);
+        return SignerTrust.check(what, JarSigners.of(jar, only), store, now, options);
     }
 
     @Override

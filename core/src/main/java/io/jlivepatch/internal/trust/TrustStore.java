@@ -59,8 +59,12 @@ record TrustStore(Path path, List<X509Certificate> certificates, String problem)
      */
     static final String TEST_GATE_PROPERTY = "jlivepatch.test.trustStoreGate";
 
-    /** Reads {@code path}; never throws: a store that cannot be used comes back with its problem. */
-    static TrustStore load(Path path, String password) {
+    /**
+     * Reads {@code path}; never throws: a store that cannot be used comes back with its problem.
+     *
+     * @param options how the problem names the options the store and its password were given with
+     */
+    static TrustStore load(Path path, String password, StoreOptions options) {
         holdAtTestGate();
         String where = "trust store " + Refusal.quote(path.toString());
         byte[] bytes;
@@ -80,10 +84,10 @@ record TrustStore(Path path, List<X509Certificate> certificates, String problem)
                         + " give the path of a PKCS12 or JKS file of the certificates that sign patches");
             }
         } catch (NoSuchFileException e) {
-            return broken(path, where + " does not exist: check the path given as truststore=");
+            return broken(path, where + " does not exist: check the path given as " + options.store());
         } catch (AccessDeniedException e) {
-            return broken(path, where + " cannot be read (permission denied): make it readable by the user the JVM"
-                    + " runs as");
+            return broken(path, where + " cannot be read (permission denied): make it readable by "
+                    + options.reader());
         } catch (IOException | SecurityException e) {
             return broken(path, where + " cannot be read (" + describe(e) + "): check the file");
         }
@@ -98,7 +102,7 @@ record TrustStore(Path path, List<X509Certificate> certificates, String problem)
         } catch (IOException e) {
             if (e.getCause() instanceof UnrecoverableKeyException) {
                 return broken(path, where + " cannot be read: the password is wrong (or the file was changed):"
-                        + " give its password as truststore-password=");
+                        + " give its password as " + options.password());
             }
             return broken(path, where + " cannot be read as " + type + " (" + describe(e) + "): it is damaged or"
                     + " not a key store; make it again with keytool -importcert");
@@ -121,7 +125,7 @@ record TrustStore(Path path, List<X509Certificate> certificates, String problem)
         }
         if (certificates.isEmpty()) {
             String hint = type.equals("PKCS12") && password == null
-                    ? " (a PKCS12 store's certificates are encrypted: give its password as truststore-password=)"
+                    ? " (a PKCS12 store's certificates are encrypted: give its password as " + options.password() + ")"
                     : "";
             return broken(path, where + " holds no certificate" + hint + ": add the certificate that signs patches"
                     + " with keytool -importcert");
