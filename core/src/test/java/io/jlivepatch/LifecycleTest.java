@@ -132,6 +132,32 @@ class LifecycleTest {
         assertEquals(1, new Stacked().value());
     }
 
+    /**
+     * With two patches enabled above, the refusal names both, the top first (before, it named the next
+     * one alone, "disable 'lc-all-b' first", a disable refused as well while 'lc-all-c' is enabled).
+     */
+    @Test
+    void disablingOutOfOrderNamesEveryPatchEnabledAboveTheTopFirst() throws Exception {
+        PatchHandle a = livepatch().register(valuePatch("lc-all-a", "two"));
+        PatchHandle b = livepatch().register(otherPatch("lc-all-b"));
+        PatchHandle c = livepatch().register(valuePatch("lc-all-c", "three"));
+        a.enable();
+        b.enable();
+        c.enable();
+        assertEquals("cannot disable patch 'lc-all-a' while 'lc-all-c', 'lc-all-b', enabled after it, are still"
+                + " enabled: patches come off in reverse order, the top first: disable 'lc-all-c', then 'lc-all-b',"
+                + " then 'lc-all-a'", refused(ORDER_VIOLATION, "lc-all-a", a::disable).getMessage());
+        assertTrue(a.isEnabled() && b.isEnabled() && c.isEnabled());
+        assertEquals("cannot disable patch 'lc-all-b' while 'lc-all-c', enabled after it, is still enabled: patches"
+                + " come off in reverse order, disable 'lc-all-c' first", refused(ORDER_VIOLATION, "lc-all-b",
+                b::disable).getMessage());
+        c.disable();
+        b.disable();
+        a.disable();
+        assertEquals(1, new Stacked().value());
+        assertEquals(10, new Stacked().other());
+    }
+
     @Test
     void disablingIsRefusedWhileAnyLaterPatchIsEnabledEvenWithADisabledOneBetween() throws Exception {
         PatchHandle a = livepatch().register(valuePatch("lc-gap-a", "two"));

@@ -1702,13 +1702,21 @@ public final class PatchRegistry {
                         + " removes it ('jlivepatch status', or PatchHandle.isEnabled() in code, shows its state)");
             }
             List<RegisteredPatch> order = stack;
-            for (int i = order.indexOf(p) + 1; i < order.size(); i++) {
-                RegisteredPatch after = order.get(i);
-                if (after.isEnabled()) {
-                    throw new PatchException(Reason.ORDER_VIOLATION, p.name(), "cannot disable patch '" + p.name()
-                            + "' while '" + after.name() + "', enabled after it, is still enabled: patches come off"
-                            + " in reverse order, disable '" + after.name() + "' first");
+            // every patch enabled above, the top first: advising the next one alone, with another enabled
+            // above it, advised a disable that is refused too (as unload's advice says them all)
+            List<String> above = new ArrayList<>();
+            for (int i = order.size() - 1; i > order.indexOf(p); i--) {
+                if (order.get(i).isEnabled()) {
+                    above.add("'" + order.get(i).name() + "'");
                 }
+            }
+            if (!above.isEmpty()) {
+                boolean one = above.size() == 1;
+                throw new PatchException(Reason.ORDER_VIOLATION, p.name(), "cannot disable patch '" + p.name()
+                        + "' while " + String.join(", ", above) + (one ? ", enabled after it, is" : ", enabled after it,"
+                        + " are") + " still enabled: patches come off in reverse order" + (one ? ", disable "
+                        + above.get(0) + " first" : ", the top first: disable " + String.join(", then ", above)
+                        + ", then '" + p.name() + "'"));
             }
             Log.get().log(System.Logger.Level.INFO, "disabling patch ''{0}''", p.name());
             p.callbacks().preUnpatchAll();
