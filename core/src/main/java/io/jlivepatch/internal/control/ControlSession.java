@@ -301,9 +301,10 @@ final class ControlSession implements Runnable {
         // jlivepatch's own thread: never runs a replacement. Only if jlivepatch is active already: a
         // command that only looks (list, status) must not set up the hooks' machinery in a JVM that has
         // no patch (the dispatch classes and the recursion guard loaded and initialized, their method
-        // handles made: a cold JVM's milliseconds, for a look); before, its stretch is counted, and the activation a load over this session (or any other
-        // thread) makes marks this thread until the session ends (RecursionGuard.enterIfActive, as
-        // JMX's reads and the server's own threads do). FootprintIT.lookingAtAJvmOverTheControlSocketInstallsNoHooks.
+        // handles made: a cold JVM's milliseconds, for a look). Before that, its stretch is counted, and
+        // the activation a load over this session (or any other thread) makes marks this thread until
+        // the session ends (RecursionGuard.enterIfActive, as JMX's reads and the server's own threads
+        // do). FootprintIT.lookingAtAJvmOverTheControlSocketInstallsNoHooks.
         int mark = RecursionGuard.enterIfActive();
         String before = null;
         boolean entered = false;

@@ -140,7 +140,7 @@ final class Operation {
         }
         awaitsRead = false;
         provenance = read;
-        if (read != null && read.source() != null && !read.source().isEmpty()) {
+        if (read.source() != null && !read.source().isEmpty()) {
             subject = read.source();
         }
     }

@@ -992,7 +992,7 @@ public final class PatchRegistry {
         return loadFile(jar, true);
     }
 
-    /** The file's load, an operation under way from its read on ({@link #preparing}). */
+    /** The file's load, an operation under way from its read on ({@link #entered}). */
     private PatchHandle loadFile(Path jar, boolean enable) throws PatchException {
         Operation op = entered("load", jar, null, true); // as register(Patch): see there
         int mark = -1; // as register(Patch): the mark in the try
@@ -1040,7 +1040,7 @@ public final class PatchRegistry {
         int mark = -1; // as register(Patch): the mark in the try
         try {
             mark = RecursionGuard.enter();
-            preparing(jar.source(), of(jar)); // what its content is, for the exit's line: known, and marked, now
+            readIs(of(jar)); // what its content is, for the exit's line: known, and marked, now
             Prepared prepared = prepare(jar, enable, requireLoaded);
             try {
                 return load(jar, prepared, enable, requireLoaded);
@@ -1062,15 +1062,14 @@ public final class PatchRegistry {
     }
 
     /**
-     * Makes a load an operation under way from its start, its JAR's read and checks before the lock
-     * included ({@link Operation#preparation}), so that an exit meanwhile has it on record: the load of
-     * {@code jar}, nothing changed. Its checks and its registration under the lock are operations of their
-     * own ({@link #locked}), in its place while they run. Returns it for {@link #prepared}; null inside an
-     * operation (a callback's load, refused, as before) or a preparation already (a file's load reads the
-     * file, then loads its bytes: {@code read}, when known, is what the read told of the JAR).
+     * Tells the load's preparation under way on this thread ({@link #entered}: a file's, whose read came before
+     * these bytes, or the bytes' own) what its JAR's read told of it, for the exit's line. Caller marked.
      */
-    private Operation preparing(String jar, Provenance read) {
-        return entered("load", jar, read, true);
+    private void readIs(Provenance read) {
+        Operation here = underWay.get();
+        if (here != null && here.preparation) {
+            here.knownAs(read);
+        }
     }
 
     /**
@@ -1167,7 +1166,7 @@ public final class PatchRegistry {
         prepared(op);
     }
 
-    /** {@code e}, a refusal of {@link #preparing}'s load {@code op}: on record already (or reported before). */
+    /** {@code e}, a refusal of {@link #entered}'s operation {@code op}: on record already (or reported before). */
     private static PatchException refusedWhilePreparing(Operation op, PatchException e) {
         if (op != null) {
             op.ownLineMade(); // the exit adds no line for it
@@ -1175,7 +1174,7 @@ public final class PatchRegistry {
         return e;
     }
 
-    /** Ends {@link #preparing}'s load {@code op} (null: nothing to end). */
+    /** Ends {@link #entered}'s operation {@code op} (null: nothing to end). */
     private void prepared(Operation op) {
         if (op != null) {
             op.end();
@@ -1705,7 +1704,7 @@ public final class PatchRegistry {
             // every patch enabled above, the top first: advising the next one alone, with another enabled
             // above it, advised a disable that is refused too (as unload's advice says them all)
             List<String> above = new ArrayList<>();
-            for (int i = order.size() - 1; i > order.indexOf(p); i--) {
+            for (int i = order.size() - 1, at = order.indexOf(p); i > at; i--) {
                 if (order.get(i).isEnabled()) {
                     above.add("'" + order.get(i).name() + "'");
                 }

@@ -226,8 +226,12 @@ public final class Transition implements ThreadRouting {
     }
 
     private AtomicLong firstState(Thread t) {
-        boolean patched = Threads.isVirtual(t) ? initialPatched : targetPatched;
-        return new AtomicLong(patched ? PATCHED : 0);
+        return new AtomicLong(firstPatched(t) ? PATCHED : 0);
+    }
+
+    /** The state a thread not seen yet starts in: a virtual thread's is the one before the transition. */
+    private boolean firstPatched(Thread t) {
+        return Threads.isVirtual(t) ? initialPatched : targetPatched;
     }
 
     @Override
@@ -519,8 +523,7 @@ public final class Transition implements ThreadRouting {
     public String heldByCaller() {
         Thread self = Thread.currentThread();
         AtomicLong word = states.get(self);
-        boolean patched = word != null ? (word.get() & PATCHED) != 0
-                : Threads.isVirtual(self) ? initialPatched : targetPatched; // as firstState would make it
+        boolean patched = word != null ? (word.get() & PATCHED) != 0 : firstPatched(self);
         if (patched == targetPatched) {
             return null;
         }
