@@ -994,6 +994,46 @@ class CallbacksTest {
         assertEquals(null, RegistryAccess.get().lastCallbackFailure(h));
     }
 
+    /**
+     * The postUnpatch calls that undo a refused enable (a later class's prePatch threw) close that enable
+     * as a transition's closing callbacks close it: an awaitTransition of the patch from one of them
+     * answers false, as from a closing callback, since the enable has not returned and the other prepared
+     * classes' postUnpatch may still be to come. Before, it answered true at once (no transition of the
+     * patch was running), while the enable was still being undone.
+     */
+    @Test
+    void awaitTransitionFromThePostUnpatchOfARefusedEnableAnswersFalseUntilTheEnableIsUndone() throws Exception {
+        Recorder store = new Recorder("p");
+        store.failIn = "prePatch";
+        List<String> answers = Collections.synchronizedList(new ArrayList<>());
+        PatchHandle[] self = new PatchHandle[1];
+        Callbacks cache = new Callbacks() {
+            @Override
+            public void prePatch(Class<?> target) {
+                EVENTS.add("p prePatch Cache");
+            }
+
+            @Override
+            public void postUnpatch(Class<?> target) {
+                try {
+                    answers.add("postUnpatch " + self[0].awaitTransition(WAIT) + " after " + List.copyOf(EVENTS));
+                } catch (InterruptedException e) {
+                    throw new AssertionError(e);
+                }
+            }
+        };
+        PatchHandle h = livepatch().register(cachePatch("cb-await-refused")
+                .replace(method(Store.class, "get"), method(CallbacksTest.class, "storeGet", Object.class))
+                .callbacks("cbapp.Cache", cache).callbacks("cbapp.Store", store).build());
+        self[0] = h;
+        PatchException e = assertThrows(PatchException.class, h::enable);
+        assertEquals(PatchException.Reason.CALLBACK_FAILED, e.reason());
+        assertEquals(List.of("postUnpatch false after [p prePatch Cache, p prePatch Store]"), answers);
+        assertTrue(h.awaitTransition(WAIT), "once the enable is undone, nothing is in transition");
+        assertFalse(h.isEnabled());
+        assertEquals("original", new Cache().get());
+    }
+
     /** What a buggy callback may throw: an exception whose message fails to render, as its toString() then does. */
     static final class Unprintable extends RuntimeException {
         @Override

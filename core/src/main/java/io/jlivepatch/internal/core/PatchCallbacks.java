@@ -71,11 +71,13 @@ final class PatchCallbacks {
     private volatile boolean armed;
     private volatile String lastFailure;
     /**
-     * While {@link #closing} runs the closing callbacks of a transition that has ended. Guarded by
-     * klpMutex, which closing's caller holds throughout: a reader that holds it too while this is set
-     * is the thread running them (PatchRegistry.closingHere).
+     * While closing callbacks run: those of a transition that has ended ({@link #closing}), or the
+     * postUnpatch calls that undo a refused enable ({@link #postUnpatchAll} from prePatchAll or the
+     * enable's failure): what they close, for the WARNING of an awaitTransition from one of them, else
+     * {@code null}. Guarded by klpMutex, which their caller holds throughout: a reader that holds it too
+     * while this is set is the thread running them (PatchRegistry.closingHere).
      */
-    private boolean closingRuns;
+    private String closingRuns;
     /**
      * Guarded by this; made at the first. Classes whose calls ran their own code because their prePatch
      * could not run then (LateCallbacks.deferred), weakly: from where, since when. Forgotten with the
@@ -192,7 +194,7 @@ final class PatchCallbacks {
             for (Class<?> c : loaded.getOrDefault(e.getKey(), List.of())) {
                 Throwable t = run(Kind.PRE_PATCH, e.getValue(), c);
                 if (t != null) {
-                    int undone = postUnpatchAll();
+                    int undone = undoEnable();
                     String what = describe(Kind.PRE_PATCH, c, t);
                     lastFailure = what;
                     throw new PatchException(Reason.CALLBACK_FAILED, patchName, "patch '" + patchName + "': " + what
@@ -221,10 +223,28 @@ final class PatchCallbacks {
     }
 
     /**
-     * The {@code postUnpatch} of every prepared class, then forgets them: a transition to unpatched
-     * has completed, or an enable was refused. Returns how many ran. Caller holds klpMutex.
+     * The {@code postUnpatch} of every prepared class, then forgets them: an enable was refused, or
+     * failed after its prePatch (PatchRegistry.enableIn). Closing callbacks like a transition's: an
+     * awaitTransition from one answers false until they have all run (PatchRegistry.closingHere), where
+     * before it answered true at once (no transition was running), the enable not undone yet. Returns
+     * how many ran. Caller holds klpMutex.
      */
-    int postUnpatchAll() {
+    int undoEnable() {
+        String before = closingRuns;
+        closingRuns = "its enable was refused";
+        try {
+            return postUnpatchAll();
+        } finally {
+            closingRuns = before;
+        }
+    }
+
+    /**
+     * The {@code postUnpatch} of every prepared class, then forgets them: a transition to unpatched
+     * has completed ({@link #closing}), or an enable was refused ({@link #undoEnable}). Returns how
+     * many ran. Caller holds klpMutex.
+     */
+    private int postUnpatchAll() {
         List<Class<?>> classes = preparedClasses();
         for (Class<?> c : classes) {
             report(Kind.POST_UNPATCH, c, run(Kind.POST_UNPATCH, byClass.get(c.getName()), c));
@@ -288,7 +308,7 @@ final class PatchCallbacks {
         if (byClass.isEmpty()) {
             return;
         }
-        closingRuns = true;
+        closingRuns = "the transition has ended";
         try {
             if (patched) {
                 postPatchAll();
@@ -299,12 +319,15 @@ final class PatchCallbacks {
             Log.get().log(System.Logger.Level.ERROR, "'" + patchName + "': running the "
                     + (patched ? "postPatch" : "postUnpatch") + " callbacks failed", e);
         } finally {
-            closingRuns = false;
+            closingRuns = null;
         }
     }
 
-    /** Whether its closing callbacks are running ({@link #closing}). Caller holds klpMutex. */
-    boolean closingRuns() {
+    /**
+     * What its closing callbacks that are running close ({@code "the transition has ended"}, {@code "its
+     * enable was refused"}), or {@code null} when none runs. Caller holds klpMutex.
+     */
+    String closingRuns() {
         return closingRuns;
     }
 

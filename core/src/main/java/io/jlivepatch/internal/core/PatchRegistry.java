@@ -1679,7 +1679,7 @@ public final class PatchRegistry {
             p.callbacks().prePatchAll(hooks.instrumentation()); // before any call is redirected
             startTransition(order, p, true, onCommit, loaded);
         } catch (PatchException | RuntimeException | Error e) {
-            p.callbacks().postUnpatchAll(); // those prepared before the failure; none after CALLBACK_FAILED
+            p.callbacks().undoEnable(); // those prepared before the failure; none after CALLBACK_FAILED
             throw e;
         } finally {
             late.enabling(null);
@@ -2435,19 +2435,21 @@ public final class PatchRegistry {
     }
 
     /**
-     * Whether the calling thread runs {@code p}'s closing callbacks ({@link PatchCallbacks#closing}: one of
-     * them, its postPatch say, awaits p's transition). The transition has ended, but awaitTransition's
-     * true says its closing callbacks have run, and this one, and those of the classes after it, have
-     * not: false, with a WARNING, as from a callback during the transition. Caller holds klpMutex, as
-     * the closing's thread does while it runs them: a thread that holds it then is that thread.
+     * Whether the calling thread runs {@code p}'s closing callbacks ({@link PatchCallbacks#closing}, or the
+     * postUnpatch calls that undo a refused enable, {@link PatchCallbacks#undoEnable}: one of them, its
+     * postPatch say, awaits p's transition). The transition has ended (or the enable is being undone), but
+     * awaitTransition's true says its closing callbacks have run, and this one, and those of the classes
+     * after it, have not: false, with a WARNING, as from a callback during the transition. Caller holds
+     * klpMutex, as the closing's thread does while it runs them: a thread that holds it then is that thread.
      */
     private boolean closingHere(RegisteredPatch p) {
-        if (!p.callbacks().closingRuns()) {
+        String closes = p.callbacks().closingRuns();
+        if (closes == null) {
             return false;
         }
         Log.get().log(System.Logger.Level.WARNING, "''{0}'': awaitTransition called from one of its closing"
-                + " callbacks: the transition has ended, but its closing callbacks have not all run before this"
-                + " one returns; not waiting", p.name());
+                + " callbacks: {1}, but its closing callbacks have not all run before this one returns; not"
+                + " waiting", p.name(), closes);
         return true;
     }
 
