@@ -4,6 +4,7 @@ import latelockapp.Init;
 import latelockapp.InitHook;
 import latelockapp.Other;
 
+import java.lang.invoke.MethodHandle;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -23,9 +24,14 @@ import java.util.logging.SimpleFormatter;
  * (waits for the ctor) or touches the class (waits for its initializer).
  *
  * <p>Before, the first call waited for the lock, which the prePatch held while it waited for the
- * first caller: both for ever, the enable never returned and every command BUSY. Now the call runs the
- * class's own code (its callbacks have not run: no version of the patch may), once warned of, status
- * says so, and the next call from elsewhere runs the callbacks and the patch. Prints {@code RESULT ok}.
+ * first caller: both for ever, the enable never returned and every command BUSY. Now the call runs no
+ * version of the patch (its callbacks have not run: none may), once warned of, status says so, and the
+ * next call from elsewhere runs the callbacks and the patch.
+ *
+ * <p>Late.get has two more patches, without callbacks: {@code late-plain} below the patch, and
+ * {@code late-top} above it, whose version calls the one below ({@code @Next}). The deferred calls run
+ * theirs, {@code late-top}'s calling {@code late-plain}'s past the patch's: nothing of theirs is left to
+ * run in Late. Before, those calls ran Late's own code, their fixes bypassed. Prints {@code RESULT ok}.
  */
 public final class LateCallbackLockDriver {
 
@@ -56,10 +62,23 @@ public final class LateCallbackLockDriver {
         return "patched";
     }
 
+    public static String plainGet(Object self) {
+        return "plain";
+    }
+
+    public static String topGet(Object self, @Next MethodHandle next) throws Throwable {
+        return "top(" + (String) next.invoke(self) + ")";
+    }
+
     public static void main(String[] args) throws Exception {
         String mode = args[0];
         Livepatch lp = TestSupport.livepatch(); // first: Shadow is then the boot loader's copy
         listen();
+        PatchHandle plain = lp.register(Patch.builder("late-plain")
+                .replace(LATE, "get", "()Ljava/lang/String;",
+                        LateCallbackLockDriver.class.getMethod("plainGet", Object.class)).build());
+        plain.enable();
+        check(plain.awaitTransition(Duration.ofSeconds(30)), "late-plain is enabled");
         PatchHandle h = lp.register(Patch.builder("late-lock")
                 .replace(LATE, "get", "()Ljava/lang/String;",
                         LateCallbackLockDriver.class.getMethod("lateGet", Object.class))
@@ -77,6 +96,11 @@ public final class LateCallbackLockDriver {
         late = h;
         h.enable(); // Late is not loaded yet: its callbacks run at its first call
         check(h.awaitTransition(Duration.ofSeconds(30)) && EVENTS.isEmpty(), "the patch is enabled, no callback ran");
+        PatchHandle top = lp.register(Patch.builder("late-top")
+                .replace(LATE, "get", "()Ljava/lang/String;", LateCallbackLockDriver.class.getMethod("topGet",
+                        Object.class, MethodHandle.class)).build());
+        top.enable();
+        check(top.awaitTransition(Duration.ofSeconds(30)), "late-top is enabled");
         PatchHandle holder = lp.register(Patch.builder("late-lock-holder")
                 .replace(Other.class.getMethod("get"), LateCallbackLockDriver.class.getMethod("otherGet", Other.class))
                 .callbacks("latelockapp.Other", new Callbacks() {
@@ -108,8 +132,9 @@ public final class LateCallbackLockDriver {
 
         System.out.println("first calls: " + first + ", " + second + "; events " + EVENTS + "; warnings " + WARNINGS
                 + "; status " + detailWhileHeld);
-        check("original".equals(first) && "original".equals(second),
-                "the calls from the " + mode + " run Late's own code: " + first + ", " + second);
+        check("top(plain)".equals(first) && "top(plain)".equals(second), "the calls from the " + mode + " run the"
+                + " versions of the patches with no callbacks left to run in Late, not the patch's: " + first + ", "
+                + second);
         check(mode.equals("initializer") || "the maker's".equals(made) && "the maker's".equals(seenByCallback),
                 "one value, the ctor's: " + made + ", " + seenByCallback);
         check(holder.awaitTransition(Duration.ofSeconds(30)) && holder.isEnabled(), "the other enable completes");
@@ -121,15 +146,20 @@ public final class LateCallbackLockDriver {
                 && w.contains(why)).count();
         check(warned == 1, "one warning says why, for both calls: " + WARNINGS);
 
-        check("patched".equals(instance.get()), "the next call, from elsewhere, runs the callbacks and the patch");
+        check("top(patched)".equals(instance.get()), "the next call, from elsewhere, runs the callbacks and the patch");
         check(EVENTS.equals(List.of("prePatch", "postPatch")), "Late's callbacks ran once: " + EVENTS);
         check(!detail(h).contains("callbacks have not run yet"), "status no longer says so: " + detail(h));
-        check("patched".equals(instance.get()) && EVENTS.size() == 2, "later calls run the patch");
+        check("top(patched)".equals(instance.get()) && EVENTS.size() == 2, "later calls run the patch");
 
         holder.disable();
         check(holder.awaitTransition(Duration.ofSeconds(30)), "the other disable completes");
+        top.disable();
+        check(top.awaitTransition(Duration.ofSeconds(30)), "late-top's disable completes");
         h.disable();
         check(h.awaitTransition(Duration.ofSeconds(30)), "the disable completes");
+        check("plain".equals(instance.get()), "late-plain's version runs again: " + instance.get());
+        plain.disable();
+        check(plain.awaitTransition(Duration.ofSeconds(30)), "late-plain's disable completes");
         check("original".equals(instance.get()) && "original".equals(new Other().get()), "the originals run again");
         System.out.println("RESULT ok");
     }

@@ -15,7 +15,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * replacement runs in that class. Each patch runs only its own callbacks, and only a patch of the
  * stack: one removed by a cumulative patch has none. A first call from a place a callback may wait
  * for (a static initializer, a shadow variable's ctor) while the lock is taken does not wait for it:
- * it runs the class's own code, and a later call runs the callbacks ({@link #deferred}).
+ * it runs the versions of the patches with no callbacks left to run there, or the class's own code,
+ * and a later call runs the callbacks ({@link #deferred}).
  */
 final class LateCallbacks implements ClassCallbacks {
 
@@ -117,8 +118,10 @@ final class LateCallbacks implements ClassCallbacks {
      * initializer (it uses the class) or that ctor (it asks for the variable): a transition's postPatch on
      * the worker, an enable's prePatch, another class's late callbacks. Waiting for klpMutex here, both
      * would wait for ever, the patch stuck and every command BUSY (LateCallbackLockTest). So the call
-     * does not wait: it runs the class's own code (no replacement may run before the callbacks), and the
-     * gate stays for the next call, which runs them.
+     * does not wait: it runs no version of a patch whose callbacks for the class are still to run (none
+     * may run before its callbacks), the topmost version of a patch with none left to run there instead
+     * (one without callbacks for the class, a security fix say, is not skipped: {@link #mayRun}), or the
+     * class's own code; and the gate stays for the next call, which runs them.
      *
      * <p>No wait at all rather than a bounded one: this thread cannot tell a holder that waits for it
      * from one that will soon be done, and when the holder waits for it, every moment of the wait is a
@@ -138,8 +141,9 @@ final class LateCallbacks implements ClassCallbacks {
                     Log.get().log(System.Logger.Level.WARNING, "''{0}'': the callbacks of {1} in class loader {2}"
                             + " did not run at its first call: it came from {3} while jlivepatch''s lock was taken,"
                             + " and a callback running under that lock may be waiting for {4}; so that neither"
-                            + " waits for ever, not waiting: the class runs its own code, not the patch''s, until a"
-                            + " call from elsewhere runs its callbacks (status shows it until then)", p.name(),
+                            + " waits for ever, not waiting: the class runs the version below the patch''s (of a"
+                            + " patch with no callbacks left to run for it) or its own code, not the patch''s, until"
+                            + " a call from elsewhere runs its callbacks (status shows it until then)", p.name(),
                             owner.getName(), LoaderNames.of(owner.getClassLoader()), held,
                             held == PatchCallbacks.SHADOW_CTOR ? "that ctor" : "that initializer");
                 }
@@ -172,5 +176,25 @@ final class LateCallbacks implements ClassCallbacks {
             }
         }
         return null;
+    }
+
+    /**
+     * Also the patch an enable is preparing (not in the stack before its commit): a class defined during
+     * its prePatch is pending for it. A patch found in neither (unregistered, its versions still linked
+     * until the relink) has nothing left to run: as {@link #failure} says of it.
+     */
+    @Override
+    public boolean mayRun(String patchName, Class<?> owner) {
+        RegisteredPatch p = enabling;
+        if (p == null || !p.name().equals(patchName)) {
+            p = null;
+            for (RegisteredPatch q : registry.stackForCallbacks()) {
+                if (q.name().equals(patchName)) {
+                    p = q;
+                    break;
+                }
+            }
+        }
+        return p == null || p.callbacks().failure(owner) == null && !p.callbacks().pending(owner);
     }
 }

@@ -341,10 +341,13 @@ final class ReplacementLinker implements BiFunction<Class<?>, String, MethodHand
      * The gate of a class whose callbacks are pending: runs them (the first caller; the others wait
      * for it). The first caller past the gate has every site relinked, so that the gate goes and a
      * refused patch's versions are left out of the class's methods. Until then each version's own
-     * gate asks whether its patch was refused here ({@link #passPatchCallbacks}). A call for which
-     * they could not run (ClassCallbacks.settle's false) is sent to the class's own code, none of the
-     * patches' versions (the call side is reached only through this guard): the callbacks come before
-     * any replacement, and the gate stays, unrelinked, for the next call.
+     * gate asks whether its patch may run here ({@link #passPatchCallbacks}): not refused, nothing
+     * left to run. A call for which they could not run (ClassCallbacks.settle's false) goes on to
+     * those gates all the same, unrelinked: they leave out the versions of the patches whose callbacks
+     * are still to run (a callback comes before any of its patch's replacements), and the call runs the
+     * topmost version left, or the class's own code. Before, it ran the class's own code whatever the
+     * other patches were: a fix by a patch without callbacks for the class, on the same method, was
+     * bypassed for that call (LateCallbackLockTest). The gate stays for the next call.
      */
     @SuppressWarnings("unused") // through PASS_CALLBACKS
     private boolean passCallbacks(CallbackGate gate) {
@@ -353,7 +356,7 @@ final class ReplacementLinker implements BiFunction<Class<?>, String, MethodHand
         int mark = RecursionGuard.enter();
         try {
             if (!settle(gate.owner)) {
-                return false;
+                return true; // not relinked: the gate stays, and the versions' gates decide (see above)
             }
             if (gate.relinked.compareAndSet(false, true)) {
                 relinkLater.run();
@@ -383,12 +386,18 @@ final class ReplacementLinker implements BiFunction<Class<?>, String, MethodHand
         });
     }
 
-    /** Whether {@code patch}'s versions may run in {@code owner}: its prePatch did not refuse the class. */
+    /**
+     * Whether {@code patch}'s versions may run in {@code owner}: its prePatch did not refuse the class,
+     * and it has no callback for it still to run (ClassCallbacks.mayRun). Asked by the guard and again by
+     * the call: between the two, only another thread's run of the class's callbacks can change the
+     * answer (false to true, or to a refusal), and the call then runs the version the callbacks have
+     * just let run, or the one below.
+     */
     @SuppressWarnings("unused") // through PASS_PATCH_CALLBACKS
     private boolean passPatchCallbacks(Class<?> owner, String patch) {
         int mark = RecursionGuard.enter(); // as in passCallbacks
         try {
-            return callbacks.failure(patch, owner) == null;
+            return callbacks.mayRun(patch, owner);
         } finally {
             RecursionGuard.exit(mark);
         }
