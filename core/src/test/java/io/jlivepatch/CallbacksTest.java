@@ -1034,6 +1034,46 @@ class CallbacksTest {
         assertEquals("original", new Cache().get());
     }
 
+    /**
+     * An enable's prePatch and a disable's preUnpatch come before their transition: an awaitTransition of
+     * the patch from one of them answers false, as from a closing callback. Before, it answered true at
+     * once (no transition of the patch was running): from a prePatch, "every thread runs the patched
+     * code" of a patch whose enable had not even started its transition.
+     */
+    @Test
+    void awaitTransitionFromItsOwnOpeningCallbacksAnswersFalse() throws Exception {
+        List<String> answers = Collections.synchronizedList(new ArrayList<>());
+        PatchHandle[] self = new PatchHandle[1];
+        Callbacks store = new Callbacks() {
+            @Override
+            public void prePatch(Class<?> target) {
+                answers.add("prePatch " + await(self[0]) + " enabled " + self[0].isEnabled());
+            }
+
+            @Override
+            public void preUnpatch(Class<?> target) {
+                answers.add("preUnpatch " + await(self[0]));
+            }
+        };
+        PatchHandle h = livepatch().register(cachePatch("cb-await-opening")
+                .replace(method(Store.class, "get"), method(CallbacksTest.class, "storeGet", Object.class))
+                .callbacks("cbapp.Store", store).build());
+        self[0] = h;
+        h.enable();
+        assertTrue(h.awaitTransition(WAIT), "asked from the test's thread, it waits as before");
+        h.disable();
+        assertTrue(h.awaitTransition(WAIT));
+        assertEquals(List.of("prePatch false enabled false", "preUnpatch false"), answers);
+    }
+
+    private static boolean await(PatchHandle h) {
+        try {
+            return h.awaitTransition(WAIT);
+        } catch (InterruptedException e) {
+            throw new AssertionError(e);
+        }
+    }
+
     /** What a buggy callback may throw: an exception whose message fails to render, as its toString() then does. */
     static final class Unprintable extends RuntimeException {
         @Override

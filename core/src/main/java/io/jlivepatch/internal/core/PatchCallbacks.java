@@ -79,6 +79,14 @@ final class PatchCallbacks {
      */
     private String closingRuns;
     /**
+     * While an enable's prePatch or a disable's preUnpatch calls run: what they open, for the WARNING of
+     * an awaitTransition from one of them, else {@code null}. The transition they come before has not
+     * started, so the patch is in none, and awaitTransition answered true at once: from a prePatch,
+     * "every thread runs the patched code" of a patch not even enabled. Guarded by klpMutex, as
+     * {@link #closingRuns} (PatchRegistry.closingHere reads both).
+     */
+    private String openingRuns;
+    /**
      * Guarded by this; made at the first. Classes whose calls ran their own code because their prePatch
      * could not run then (LateCallbacks.deferred), weakly: from where, since when. Forgotten with the
      * prepared classes ({@link #reset}), so that status never shows one of an earlier enable.
@@ -190,21 +198,27 @@ final class PatchCallbacks {
         reset();
         armed = true; // classes defined from here on get a gate (see LateCallbacks)
         Map<String, List<Class<?>>> loaded = LoadedClasses.named(inst, byClass.keySet());
-        for (Map.Entry<String, Callbacks> e : byClass.entrySet()) {
-            for (Class<?> c : loaded.getOrDefault(e.getKey(), List.of())) {
-                Throwable t = run(Kind.PRE_PATCH, e.getValue(), c);
-                if (t != null) {
-                    int undone = undoEnable();
-                    String what = describe(Kind.PRE_PATCH, c, t);
-                    lastFailure = what;
-                    throw new PatchException(Reason.CALLBACK_FAILED, patchName, "patch '" + patchName + "': " + what
-                            + "; the enable was refused and nothing was changed (postUnpatch ran for the " + undone
-                            + " class(es) prepared before it): fix what the callback needs, then enable again", t);
-                }
-                synchronized (this) {
-                    prepared.add(new WeakReference<>(c));
+        openingRuns = "its enable has not started its transition yet (the call came from its prePatch)";
+        try {
+            for (Map.Entry<String, Callbacks> e : byClass.entrySet()) {
+                for (Class<?> c : loaded.getOrDefault(e.getKey(), List.of())) {
+                    Throwable t = run(Kind.PRE_PATCH, e.getValue(), c);
+                    if (t != null) {
+                        int undone = undoEnable();
+                        String what = describe(Kind.PRE_PATCH, c, t);
+                        lastFailure = what;
+                        throw new PatchException(Reason.CALLBACK_FAILED, patchName, "patch '" + patchName + "': "
+                                + what + "; the enable was refused and nothing was changed (postUnpatch ran for the "
+                                + undone + " class(es) prepared before it): fix what the callback needs, then enable"
+                                + " again", t);
+                    }
+                    synchronized (this) {
+                        prepared.add(new WeakReference<>(c));
+                    }
                 }
             }
+        } finally {
+            openingRuns = null;
         }
     }
 
@@ -217,8 +231,13 @@ final class PatchCallbacks {
 
     /** The disable's {@code preUnpatch}, for every prepared class. Caller holds klpMutex. */
     void preUnpatchAll() {
-        for (Class<?> c : preparedClasses()) {
-            report(Kind.PRE_UNPATCH, c, run(Kind.PRE_UNPATCH, byClass.get(c.getName()), c));
+        openingRuns = "its disable has not started its transition yet (the call came from its preUnpatch)";
+        try {
+            for (Class<?> c : preparedClasses()) {
+                report(Kind.PRE_UNPATCH, c, run(Kind.PRE_UNPATCH, byClass.get(c.getName()), c));
+            }
+        } finally {
+            openingRuns = null;
         }
     }
 
@@ -329,6 +348,14 @@ final class PatchCallbacks {
      */
     String closingRuns() {
         return closingRuns;
+    }
+
+    /**
+     * What its opening callbacks that are running open (an enable's prePatch, a disable's preUnpatch), or
+     * {@code null} when none runs. Caller holds klpMutex.
+     */
+    String openingRuns() {
+        return openingRuns;
     }
 
     /**

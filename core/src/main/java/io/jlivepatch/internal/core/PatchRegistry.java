@@ -2439,13 +2439,23 @@ public final class PatchRegistry {
      * postUnpatch calls that undo a refused enable, {@link PatchCallbacks#undoEnable}: one of them, its
      * postPatch say, awaits p's transition). The transition has ended (or the enable is being undone), but
      * awaitTransition's true says its closing callbacks have run, and this one, and those of the classes
-     * after it, have not: false, with a WARNING, as from a callback during the transition. Caller holds
-     * klpMutex, as the closing's thread does while it runs them: a thread that holds it then is that thread.
+     * after it, have not: false, with a WARNING, as from a callback during the transition. Likewise from its
+     * opening callbacks (an enable's prePatch, a disable's preUnpatch, {@link PatchCallbacks#openingRuns}):
+     * the transition they come before has not started. Caller holds klpMutex, as the callbacks' thread does
+     * while it runs them: a thread that holds it then is that thread.
      */
     private boolean closingHere(RegisteredPatch p) {
         String closes = p.callbacks().closingRuns();
         if (closes == null) {
-            return false;
+            String opens = p.callbacks().openingRuns();
+            if (opens == null) {
+                return false;
+            }
+            // Its enable's prePatch (or its disable's preUnpatch): no transition has started, and true
+            // said "every thread runs the target state" of an enable that has not even begun one.
+            Log.get().log(System.Logger.Level.WARNING, "''{0}'': awaitTransition called from one of its opening"
+                    + " callbacks: {1}; not waiting", p.name(), opens);
+            return true;
         }
         Log.get().log(System.Logger.Level.WARNING, "''{0}'': awaitTransition called from one of its closing"
                 + " callbacks: {1}, but its closing callbacks have not all run before this one returns; not"
