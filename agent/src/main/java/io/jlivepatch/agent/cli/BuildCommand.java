@@ -222,7 +222,9 @@ final class BuildCommand implements Callable<Integer> {
         char[] keyPassword = password("key", keyPasswordEnv, keyPasswordFile, "--keypass-env", "--keypass-file");
         try {
             return PatchSigner.open(signingStore, alias, storePassword, keyPassword == null ? storePassword
-                    : keyPassword);
+                    : keyPassword, GivenPassword.of("--storepass-env", storePasswordEnv, "--storepass-file",
+                    storePasswordFile), GivenPassword.of("--keypass-env", keyPasswordEnv, "--keypass-file",
+                    keyPasswordFile));
         } finally {
             Arrays.fill(storePassword, '\0');
             if (keyPassword != null) {

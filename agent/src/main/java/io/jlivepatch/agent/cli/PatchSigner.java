@@ -41,10 +41,16 @@ final class PatchSigner {
         this.signer = signer;
     }
 
-    /** The private key {@code alias} of {@code keystore} (PKCS12 or JKS), or a refusal saying what is wrong. */
-    static PatchSigner open(Path keystore, String alias, char[] storePassword, char[] keyPassword) throws Refused {
+    /**
+     * The private key {@code alias} of {@code keystore} (PKCS12 or JKS), or a refusal saying what is wrong.
+     *
+     * @param storeGiven where the store's password was given, which a refusal of it names
+     * @param keyGiven   where the key's was given; {@code null} when the key's is the store's
+     */
+    static PatchSigner open(Path keystore, String alias, char[] storePassword, char[] keyPassword,
+            GivenPassword storeGiven, GivenPassword keyGiven) throws Refused {
         String where = "keystore " + keystore;
-        KeyStore store = SigningStore.open(keystore, alias, storePassword, keyPassword);
+        KeyStore store = SigningStore.open(keystore, alias, storePassword, keyPassword, storeGiven, keyGiven);
         try {
             if (!store.containsAlias(alias)) {
                 throw new Refused(where + " has no entry " + quote(alias) + " (its entries: " + aliases(store)
@@ -80,8 +86,12 @@ final class PatchSigner {
                 throw new Refused("the key " + quote(alias) + " of " + where + " cannot be opened by this JDK, which"
                         + " lacks an algorithm the key uses (" + lacked.getMessage() + "): " + LACKING, e);
             }
-            throw new Refused("the key " + quote(alias) + " of " + where + " cannot be opened: its password is wrong"
-                    + " (it is the store's unless --keypass-env or --keypass-file gives another)", e);
+            // the option it came from, not every option it could have (a key without one of its own is
+            // opened with the store's password, which opened the store: the key has another)
+            throw new Refused("the key " + quote(alias) + " of " + where + " cannot be opened: its password is wrong: "
+                    + (keyGiven != null ? "check the key's password " + keyGiven.where()
+                    : "it was taken to be the keystore's, " + storeGiven.where() + ": give the key's own with"
+                    + " --keypass-env or --keypass-file"), e);
         } catch (GeneralSecurityException e) {
             throw new Refused("the key " + quote(alias) + " of " + where + " cannot be read (" + e + ")", e);
         } catch (IllegalArgumentException e) {

@@ -28,9 +28,12 @@ final class SigningStore {
 
     /**
      * {@code keystore} loaded with {@code storePassword}; {@code alias} and {@code keyPassword} only
-     * tell a damaged file from a wrong password when the store does not open.
+     * tell a damaged file from a wrong password when the store does not open, and {@code storeGiven}
+     * and {@code keyGiven} ({@code null} when the key's password is the store's) say where those
+     * passwords were given.
      */
-    static KeyStore open(Path keystore, String alias, char[] storePassword, char[] keyPassword) throws Refused {
+    static KeyStore open(Path keystore, String alias, char[] storePassword, char[] keyPassword,
+            GivenPassword storeGiven, GivenPassword keyGiven) throws Refused {
         String where = "keystore " + keystore;
         if (Files.isDirectory(keystore)) {
             throw new Refused(where + " is a directory: " + GIVE);
@@ -60,7 +63,7 @@ final class SigningStore {
                 throw lacking(where, lacked, e);
             }
             if (e.getCause() instanceof UnrecoverableKeyException) {
-                throw passwordOrDamage(where, keystore, alias, storePassword, keyPassword, e);
+                throw passwordOrDamage(where, keystore, alias, storePassword, keyPassword, storeGiven, keyGiven, e);
             }
             // the type was recognized (else a KeyStoreException): what follows in the file is not
             throw new Refused(where + " is damaged, or is not a PKCS12 or JKS key store (" + e + "): " + GIVE
@@ -94,7 +97,7 @@ final class SigningStore {
      * only and the store has another (a JKS store may; keytool makes PKCS12 stores with one).
      */
     private static Refused passwordOrDamage(String where, Path keystore, String alias, char[] storePassword,
-            char[] keyPassword, IOException e) {
+            char[] keyPassword, GivenPassword storeGiven, GivenPassword keyGiven, IOException e) {
         // the cause says what failed; the IOException's own words ("keystore password was incorrect")
         // are the JDK's guess, which a damaged file makes too
         String failed = e.getCause().getMessage();
@@ -102,14 +105,17 @@ final class SigningStore {
         // (one that cannot be read without it either is named both ways too: the JDK's readers meet
         // such damage before the check, without an UnrecoverableKeyException, so none was found)
         if (unchecked != null && Arrays.equals(storePassword, keyPassword) && opens(unchecked, alias, keyPassword)) {
+            // the options the operator gave, by name: the store's and the key's (or those to give it with)
             return new Refused(where + " fails its integrity check with the password given, which opens its key '"
                     + alias + "' (" + failed + "): the file is damaged, or that is the key's password and the store"
-                    + " has another: give the store's with --storepass-env or --storepass-file (and the key's with"
-                    + " --keypass-env or --keypass-file); if the two are one, " + GIVE + ", an intact copy", e);
+                    + " has another: put the store's password " + storeGiven.where() + " and "
+                    + (keyGiven != null ? "keep the key's " + keyGiven.where()
+                    : "give the key's with --keypass-env or --keypass-file") + "; if the two are one, " + GIVE
+                    + ", an intact copy", e);
         }
         return new Refused(where + " cannot be opened: the password is wrong, or the file is damaged (it fails its"
-                + " integrity check, which either does: " + failed + "): check the password (--storepass-env"
-                + " or --storepass-file); if it is right, " + GIVE + ", an intact copy", e);
+                + " integrity check, which either does: " + failed + "): check the keystore's password "
+                + storeGiven.where() + "; if it is right, " + GIVE + ", an intact copy", e);
     }
 
     /** The store {@code keystore} read without a password, which skips its integrity check; {@code null} if it cannot be. */

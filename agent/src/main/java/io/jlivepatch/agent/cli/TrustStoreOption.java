@@ -24,9 +24,8 @@ import java.nio.file.Path;
  */
 final class TrustStoreOption {
 
-    /** This option's names, as a trust store's problems name them ("check the path given as --truststore"). */
-    private static final StoreOptions OPTIONS = StoreOptions.command("--truststore",
-            "--storepass-env <VAR> or --storepass-file <file>");
+    /** The password's options, as a trust store's problems name them when none was given. */
+    private static final String PASSWORD_OPTIONS = "--storepass-env <VAR> or --storepass-file <file>";
 
     @Spec(Spec.Target.MIXEE)
     CommandSpec spec;
@@ -67,8 +66,18 @@ final class TrustStoreOption {
     Signature verify(PatchJarBytes jar) throws PatchException, Refused {
         // the command's own policy: its refusals name the command, as no JVM is involved
         return TrustPolicy.forCommand(store, password(), spec.commandLine().getCommandName() + " --truststore",
-                OPTIONS)
+                options())
                 .verify(jar);
+    }
+
+    /**
+     * This option's names, as a trust store's problems name them ("check the path given as --truststore"):
+     * a wrong password by the option and the variable or file it was given with.
+     */
+    private StoreOptions options() {
+        GivenPassword given = password == null ? null
+                : GivenPassword.of("--storepass-env", password.env, "--storepass-file", password.file);
+        return StoreOptions.command("--truststore", PASSWORD_OPTIONS, given == null ? null : given.where());
     }
 
     private String password() throws Refused {

@@ -330,7 +330,8 @@ class OfflineRefusalsTest {
                 "-keystore", jks.toString(), "-storetype", "JKS", "-storepass", "store-secret", "-keypass",
                 "key-secret");
         refused(sign(out, old, jks, "fix", password), "the key 'fix' of keystore " + jks + " cannot be opened: its"
-                + " password is wrong (it is the store's unless --keypass-env or --keypass-file gives another)");
+                + " password is wrong: it was taken to be the keystore's, on the first line of " + password
+                + " (--storepass-file): give the key's own with --keypass-env or --keypass-file");
 
         // the type of each certificate is written in a JKS store: one no CertificateFactory makes
         byte[] store = Files.readAllBytes(jks);
@@ -616,10 +617,10 @@ class OfflineRefusalsTest {
         mac[mac.length - 20] ^= 1; // in the MAC's digest, the last but its salt (8 bytes) and iterations
         Path badMac = Files.write(keys.resolve("mac.p12"), mac);
         String opens = " fails its integrity check with the password given, which opens its key 'fix' (";
-        String damaged = "): the file is damaged, or that is the key's password and the store has another: give the"
-                + " store's with --storepass-env or --storepass-file (and the key's with --keypass-env or"
-                + " --keypass-file); if the two are one, give --sign the PKCS12 or JKS file that holds the signing"
-                + " key, an intact copy";
+        String damaged = "): the file is damaged, or that is the key's password and the store has another: put the"
+                + " store's password on the first line of " + password + " (--storepass-file) and give the key's with"
+                + " --keypass-env or --keypass-file; if the two are one, give --sign the PKCS12 or JKS file that holds"
+                + " the signing key, an intact copy";
         refused(sign(out, old, badMac, "fix", password), "keystore " + badMac + opens, damaged);
         byte[] certificates = store.clone();
         certificates[at(store, new byte[] {(byte) 0x80, (byte) 0x82}) + 20] ^= 1; // its encrypted certificates
@@ -638,9 +639,9 @@ class OfflineRefusalsTest {
 
         String either = " cannot be opened: the password is wrong, or the file is damaged (it fails its integrity"
                 + " check, which either does: ";
-        String check = "): check the password (--storepass-env or --storepass-file); if it is right, give --sign"
-                + " the PKCS12 or JKS file that holds the signing key, an intact copy";
         Path wrong = Files.writeString(tmp.resolve("wrong-password"), "not-the-password\n");
+        String check = "): check the keystore's password on the first line of " + wrong + " (--storepass-file); if it"
+                + " is right, give --sign the PKCS12 or JKS file that holds the signing key, an intact copy";
         refused(sign(out, old, p12, "fix", wrong), "keystore " + p12 + either, check);
         refused(sign(out, old, jks, "fix", wrong), "keystore " + jks + either, check);
         byte[] key = store.clone();
@@ -648,10 +649,80 @@ class OfflineRefusalsTest {
         key[at(store, new byte[] {0x2A, (byte) 0x86, 0x48, (byte) 0x86, (byte) 0xF7, 0x0D, 0x01, 0x0C, 0x0A, 0x01,
             0x02}) + 200] ^= 1;
         Path badKey = Files.write(keys.resolve("key.p12"), key);
-        refused(sign(out, old, badKey, "fix", password), "keystore " + badKey + either, check);
+        refused(sign(out, old, badKey, "fix", password), "keystore " + badKey + either, "): check the keystore's"
+                + " password on the first line of " + password + " (--storepass-file); if it is right, give --sign");
 
         assertFalse(Files.exists(out), "no output");
         assertEquals(List.of("keys", "old", "password", "wrong-password"), list(tmp), "nothing else written");
+        assertEquals(List.of(), list(old), "nothing built");
+    }
+
+    /**
+     * A password that does not open a store or key is refused naming the option it was given with, and
+     * that option's variable or file, never the password: build --sign's store ({@code --storepass-file},
+     * {@code --storepass-env}) and key (taken to be the store's; {@code --keypass-file}), install
+     * --truststore's store. Before, each named both options ("check the password (--storepass-env or
+     * --storepass-file)"), whichever was given, and the key's refusal named neither it was given with.
+     */
+    @Test
+    void aWrongPasswordIsRefusedNamingTheOptionAndVariableOrFileItCameFrom() throws Exception {
+        Path out = tmp.resolve("fix.jar");
+        Path old = Files.createDirectory(tmp.resolve("old"));
+        Path keys = Files.createDirectory(tmp.resolve("keys"));
+        Path p12 = keys.resolve("keys.p12");
+        keytool("-genkeypair", "-alias", "fix", "-dname", "CN=Fix", "-keyalg", "EC", "-groupname", "secp256r1",
+                "-keystore", p12.toString(), "-storepass", "store-secret");
+        Path wrong = Files.writeString(tmp.resolve("wrong-password"), "not-the-password\n");
+        String check = "): check the keystore's password on the first line of " + wrong + " (--storepass-file); if it"
+                + " is right, give --sign the PKCS12 or JKS file that holds the signing key, an intact copy";
+        Run byFile = sign(out, old, p12, "fix", wrong);
+        refused(byFile, "keystore " + p12 + " cannot be opened: the password is wrong, or the file is damaged", check);
+        assertFalse(byFile.err().contains("--storepass-env"), byFile.err());
+        assertFalse(byFile.err().contains("not-the-password"), byFile.err());
+
+        // a variable every test JVM has, whose value is no keystore's password
+        String path = System.getenv("PATH");
+        org.junit.jupiter.api.Assumptions.assumeTrue(path != null && !path.isEmpty(), "PATH is set");
+        Run byEnv = run("build", "--old", old.toString(), "--new", old.toString(), "--name", "fix", "-o",
+                out.toString(), "--sign", p12.toString(), "--alias", "fix", "--storepass-env", "PATH");
+        refused(byEnv, "): check the keystore's password in environment variable PATH (--storepass-env); if it is"
+                + " right, give --sign");
+        assertFalse(byEnv.err().contains("--storepass-file"), byEnv.err());
+        assertFalse(byEnv.err().contains(path), "the variable's value is not printed: " + byEnv.err());
+
+        // a JKS key whose password is its own: taken to be the store's, then given wrong
+        Path password = Files.writeString(tmp.resolve("password"), "store-secret\n");
+        Path jks = keys.resolve("keys.jks");
+        keytool("-genkeypair", "-alias", "fix", "-dname", "CN=Fix", "-keyalg", "EC", "-groupname", "secp256r1",
+                "-keystore", jks.toString(), "-storetype", "JKS", "-storepass", "store-secret", "-keypass",
+                "key-secret");
+        refused(sign(out, old, jks, "fix", password), "the key 'fix' of keystore " + jks + " cannot be opened: its"
+                + " password is wrong: it was taken to be the keystore's, on the first line of " + password
+                + " (--storepass-file): give the key's own with --keypass-env or --keypass-file");
+        Run key = run("build", "--old", old.toString(), "--new", old.toString(), "--name", "fix", "-o", out.toString(),
+                "--sign", jks.toString(), "--alias", "fix", "--storepass-file", password.toString(), "--keypass-file",
+                wrong.toString());
+        refused(key, "the key 'fix' of keystore " + jks + " cannot be opened: its password is wrong: check the key's"
+                + " password on the first line of " + wrong + " (--keypass-file)");
+        assertFalse(key.err().contains("--keypass-env"), key.err());
+
+        // install --truststore: a store the password given does not open
+        Path dir = Files.createDirectory(tmp.resolve("patches"));
+        Path jar = validJar("fix-greet.jar");
+        Run trust = run("install", jar.toString(), dir.toString(), "--truststore", p12.toString(), "--storepass-file",
+                wrong.toString());
+        refused(trust, "trust store '" + p12 + "' cannot be read: the password is wrong (or the file was changed):"
+                + " put the trust store's password on the first line of " + wrong + " (--storepass-file)");
+        assertFalse(trust.err().contains("--storepass-env"), trust.err());
+        Run trustEnv = run("install", jar.toString(), dir.toString(), "--truststore", p12.toString(), "--storepass-env",
+                "PATH");
+        refused(trustEnv, "the password is wrong (or the file was changed): put the trust store's password in"
+                + " environment variable PATH (--storepass-env)");
+        assertFalse(trustEnv.err().contains("--storepass-file"), trustEnv.err());
+        assertFalse(trustEnv.err().contains(path), trustEnv.err());
+
+        assertFalse(Files.exists(out), "no output");
+        assertEquals(List.of(), list(dir), "nothing installed");
         assertEquals(List.of(), list(old), "nothing built");
     }
 

@@ -101,8 +101,8 @@ record TrustStore(Path path, List<X509Certificate> certificates, String problem)
             store.load(new ByteArrayInputStream(bytes), password == null ? null : password.toCharArray());
         } catch (IOException e) {
             if (e.getCause() instanceof UnrecoverableKeyException) {
-                return broken(path, where + " cannot be read: the password is wrong (or the file was changed):"
-                        + " give its password as " + options.password());
+                return broken(path, where + " cannot be read: the password is wrong (or the file was changed): "
+                        + options.wrong());
             }
             return broken(path, where + " cannot be read as " + type + " (" + describe(e) + "): it is damaged or"
                     + " not a key store; make it again with keytool -importcert");
