@@ -62,8 +62,10 @@ public interface LivepatchMBean {
      * With a watched patch directory ({@code patches=<dir>,watch=true}): the names of the patches it
      * asks for, in stack order, space-separated ({@code fix-a fix-b}); {@code ""} when it asks for
      * none or no directory is watched. A reading that stopped at a file names it with what it is
-     * ({@code fix-a 20-b.jar(refused) 30-c.jar(not read)}, or {@code (waiting)}); one of a directory
-     * that cannot be read at all leaves what it last asked for. One string rather than an array, so that a metrics exporter
+     * ({@code fix-a 20-b.jar(refused) 30-c.jar(unread)}, or {@code (waiting)}), each byte of its UTF-8
+     * outside a patch name's characters {@code [A-Za-z0-9_.-]} written {@code %XX} ({@code 20%20b.jar} for
+     * {@code 20 b.jar}), so that every entry is one word; one of a directory that cannot be read at all
+     * leaves what it last asked for. One string rather than an array, so that a metrics exporter
      * can carry it as a label and a fleet's JVMs can be grouped by it.
      */
     String getDesiredPatches();

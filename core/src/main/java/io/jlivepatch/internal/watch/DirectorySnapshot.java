@@ -17,7 +17,7 @@ import java.util.List;
  * @param why      WAITING or FAILED: what is wrong and what to do; {@code ""} when READY
  * @param refusal  FAILED because of a file's content: the refusal, audited; else {@code null}
  * @param asked    WAITING or FAILED on a file of the directory: what the directory asks for as far as
- *                 it was read, for status ({@code watch-a 20-b.jar(refused) 30-c.jar(not read)}): the
+ *                 it was read, for status ({@code watch-a 20-b.jar(refused) 30-c.jar(unread)}): the
  *                 directory asks for something new, which the last stack it asked for is not; {@code
  *                 null} when the directory itself could not be read (it says nothing new)
  */

@@ -192,7 +192,7 @@ final class WatchedDirectory {
         if (s.kind() != DirectorySnapshot.Kind.READY) {
             // an interrupted reading did not refuse the file it stopped at: it did not read it
             s = s.asking(asked(jars, read, s.kind() == DirectorySnapshot.Kind.WAITING ? "(waiting)"
-                    : Thread.currentThread().isInterrupted() ? "(not read)" : "(refused)"));
+                    : Thread.currentThread().isInterrupted() ? "(unread)" : "(refused)"));
         }
         if (s.kind() != DirectorySnapshot.Kind.FAILED && !root.equals(currentRoot())) {
             // The kubelet swapped ..data while the old version was read: it deletes that one next.
@@ -242,7 +242,7 @@ final class WatchedDirectory {
      * What a directory whose reading stopped at a file asks for, as far as it was read: the patches of
      * the JARs {@code read} (from the last cumulative one on, as a whole reading takes them), the file
      * it stopped at by its name with {@code stoppedAt} ({@code (refused)}, {@code (waiting)}, as the
-     * state says), and the files after it {@code (not read)}. A file's name, not a patch's: what a JAR refused names cannot
+     * state says), and the files after it {@code (unread)}. A file's name, not a patch's: what a JAR refused names cannot
      * be taken on trust, and an unreadable one names nothing.
      */
     static String asked(List<String> jars, List<DesiredJar> read, String stoppedAt) {
@@ -257,10 +257,34 @@ final class WatchedDirectory {
             sb.append(sb.length() == 0 ? "" : " ").append(j.name());
         }
         for (int i = read.size(); i < jars.size(); i++) {
-            sb.append(sb.length() == 0 ? "" : " ").append(jars.get(i)).append(i > read.size() ? "(not read)" : stoppedAt);
+            sb.append(sb.length() == 0 ? "" : " ").append(word(jars.get(i)))
+                    .append(i > read.size() ? "(unread)" : stoppedAt);
         }
         return sb.toString();
     }
+
+    /**
+     * A file name as one word of what the directory asks for: a patch name's characters ({@code
+     * [A-Za-z0-9_.-]}) as they are, every other byte of its UTF-8 as {@code %XX}, as in a URL. The
+     * value is split at spaces by its readers (a shell, a monitoring label grouped by), so a name with a
+     * space, a line feed or a parenthesis (which the {@code (refused)} marks use) would read as other
+     * entries; escaped, not refused: such a JAR loads as any other, and only this value names the file.
+     */
+    static String word(String file) {
+        StringBuilder sb = new StringBuilder(file.length());
+        for (byte b : file.getBytes(java.nio.charset.StandardCharsets.UTF_8)) {
+            char c = (char) (b & 0xff);
+            if (c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_' || c == '.'
+                    || c == '-') {
+                sb.append(c);
+            } else {
+                sb.append('%').append(HEX.charAt(c >> 4)).append(HEX.charAt(c & 0xf));
+            }
+        }
+        return sb.toString();
+    }
+
+    private static final String HEX = "0123456789ABCDEF";
 
     /** Reads {@code jars} in order, adding each one checked to {@code all}: a reading that stops leaves those before. */
     private DirectorySnapshot readJars(Path root, List<String> jars, List<String> skipped, boolean everyFile,

@@ -119,6 +119,32 @@ class BadDirectoryTest {
     }
 
     /**
+     * File names in what the directory asks for keep it one word per entry, whatever they hold: a
+     * space, parentheses, a line feed, a non-ASCII letter, a percent sign are written %XX (each byte of
+     * their UTF-8), as in a URL, and every other character is a patch name's. Before, {@code 20 b.jar}
+     * read as two entries, {@code 20} and {@code b.jar(refused)}, for a shell's word splitting and for
+     * the monitoring label alike, and a line feed ended the Prometheus exporter's match; and the mark of
+     * the files after it, {@code (not read)}, split each of them in two (now {@code (unread)}).
+     */
+    @Test
+    void fileNamesInWhatTheDirectoryAsksForAreOneWordEach() throws Exception {
+        byte[] whole = Files.readAllBytes(jar(dir, "20 b (new).jar", "watch-b", "B"));
+        Path b = Files.write(dir.resolve("20 b (new).jar"), Arrays.copyOf(whole, whole.length / 2));
+        settle(b);
+        jar(dir, "30-c 100%.jar", "watch-c", "C");
+        jar(dir, "40\nd.jar", "watch-d", "C"); // never read: the reading stops at 20
+        w.reconcile();
+        unchanged();
+        failed("INVALID_PATCH", "20 b (new).jar");
+        assertEquals("watch-a 20%20b%20%28new%29.jar(refused) 30-c%20100%25.jar(unread) 40%0Ad.jar(unread)",
+                w.status().desired());
+        assertEquals(4, w.status().desired().split(" ").length, "one word per entry");
+        // a name the file system may not take under every locale: the writing alone
+        assertEquals("10-%C3%A9t%C3%A9.jar(refused)", WatchedDirectory.asked(List.of("10-\u00e9t\u00e9.jar"),
+                List.of(), "(refused)"));
+    }
+
+    /**
      * A JAR the watch refuses leaves the stack as it was, and status says what the directory asks for
      * now, not what it asked for before: the JARs read by their patches, the refused one by its file,
      * those after it unread. Before, {@code desired} stayed {@code watch-a}, the last good reading.
@@ -132,7 +158,7 @@ class BadDirectoryTest {
         w.reconcile();
         unchanged();
         failed("INVALID_PATCH", "20-b.jar");
-        assertEquals("watch-a 20-b.jar(refused) 30-c.jar(not read)", w.status().desired());
+        assertEquals("watch-a 20-b.jar(refused) 30-c.jar(unread)", w.status().desired());
 
         Files.write(b, whole);
         w.reconcile();
