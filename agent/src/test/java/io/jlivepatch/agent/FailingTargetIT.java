@@ -87,8 +87,9 @@ class FailingTargetIT {
     /**
      * The JVMs the attach API's list leaves out are listed all the same: one that allows no attaching as
      * such (the command names the option, as load's refusal does), one without performance data as not
-     * probed. Before, neither was in the list, so the operator looking for the service's pid found
-     * nothing, while every refusal of a wrong pid says "'jlivepatch list' shows the local JVMs".
+     * asked, naming the option that leaves it out of the JDK's list and the command that asks it. Before,
+     * neither was in the list, so the operator looking for the service's pid found nothing, while every
+     * refusal of a wrong pid says "'jlivepatch list' shows the local JVMs".
      */
     @Test
     void listShowsTheJvmsTheAttachApiLeavesOut() throws Exception {
@@ -99,8 +100,8 @@ class FailingTargetIT {
             String line = lineOf(list.out(), closed.pid());
             assertTrue(line.contains(" not attachable (-XX:+DisableAttachMechanism) ")
                     && line.trim().endsWith(" agentapp.ServiceApp"), list.toString());
-            assertTrue(lineOf(list.out(), quiet.pid()).contains(" unknown (no performance data: not probed) "),
-                    list.toString());
+            assertTrue(lineOf(list.out(), quiet.pid()).contains(" unknown (not in the JDK's list of JVMs: it runs with"
+                    + " -XX:-UsePerfData; not asked: 'jlivepatch status " + quiet.pid() + "' asks it) "), list.toString());
             Cli json = Cli.run("list", "--json");
             assertEquals(0, json.exitCode(), json.toString());
             assertTrue(json.out().contains("{\"pid\":" + closed.pid() + ",\"mainClass\":\"agentapp.ServiceApp\","

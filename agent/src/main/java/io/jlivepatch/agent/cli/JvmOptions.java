@@ -8,8 +8,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The options a JVM read at its start, read again from {@code /proc} as it read them, for the one
- * setting the command must know before it attaches: whether attaching was disabled.
+ * The options a JVM read at its start, read again from {@code /proc} as it read them, for the
+ * setting the command must know before it attaches (whether attaching was disabled) and the one that
+ * says why the JDK's list of JVMs leaves a JVM out (no performance data file).
  */
 final class JvmOptions {
 
@@ -39,6 +40,28 @@ final class JvmOptions {
      * later one: a refusal must not rest on a guess (the attach API says what it finds).
      */
     static String attachingDisabledBy(Path proc, java.time.Instant started) {
+        return setBy(settings(proc, started), proc, started, "DisableAttachMechanism", true);
+    }
+
+    /**
+     * Where the JVM of {@code proc} was left without a performance data file, which the JDK's list of
+     * JVMs is read from: {@code -XX:-UsePerfData} (no data) or {@code -XX:+PerfDisableSharedMem} (none in
+     * a file), with {@code " (in <file>)"} when a file of options set it; null when neither, or not known.
+     * Read as {@link #attachingDisabledBy} reads its option.
+     */
+    static String noPerfDataFileBy(Path proc, java.time.Instant started) {
+        List<Setting> order = settings(proc, started);
+        String by = setBy(order, proc, started, "UsePerfData", false);
+        String option = "-XX:-UsePerfData";
+        if (by == null) {
+            by = setBy(order, proc, started, "PerfDisableSharedMem", true);
+            option = "-XX:+PerfDisableSharedMem";
+        }
+        return by == null ? null : option + (by.isEmpty() ? "" : " (in " + by + ")");
+    }
+
+    /** The options the JVM of {@code proc} read, in its order (the -XX:Flags= file aside, which {@link #setBy} reads). */
+    private static List<Setting> settings(Path proc, java.time.Instant started) {
         List<Setting> order = new java.util.ArrayList<>();
         Map<String, String> env = environment(proc);
         Setting.addAll(order, OptionTokens.vmOptions(env.getOrDefault("JAVA_TOOL_OPTIONS", "")), null);
@@ -71,9 +94,19 @@ final class JvmOptions {
             }
         }
         Setting.addAll(order, OptionTokens.vmOptions(env.getOrDefault("_JAVA_OPTIONS", "")), null);
+        return order;
+    }
 
+    /**
+     * Where the boolean option {@code -XX:±flag} was left {@code on} by {@code order} and the -XX:Flags=
+     * file it names: {@code ""} by the command line or environment, else the file of options; null when
+     * it was left otherwise, or that is not known.
+     */
+    private static String setBy(List<Setting> order, Path proc, java.time.Instant started, String flag, boolean on) {
+        String set = (on ? "+" : "-") + flag;
+        String unset = (on ? "-" : "+") + flag;
         // HotSpot reads the -XX:Flags= file (the last one named) before all else; its lines are +Name / -Name
-        Boolean disabled = null;
+        Boolean left = null;
         String by = null;
         for (int i = order.size() - 1; i >= 0; i--) {
             String flags = order.get(i).flagsFile();
@@ -81,11 +114,11 @@ final class JvmOptions {
                 OptionFile file = OptionFile.read(proc, flags, started);
                 for (String token : file.unknown() ? List.of(Setting.UNKNOWN) : OptionTokens.flagsFile(file.text())) {
                     if (token.equals(Setting.UNKNOWN)) {
-                        disabled = null;
-                    } else if (token.equals("+DisableAttachMechanism")) {
-                        disabled = Boolean.TRUE;
-                    } else if (token.equals("-DisableAttachMechanism")) {
-                        disabled = Boolean.FALSE;
+                        left = null;
+                    } else if (token.equals(set)) {
+                        left = Boolean.TRUE;
+                    } else if (token.equals(unset)) {
+                        left = Boolean.FALSE;
                     } else {
                         continue;
                     }
@@ -96,17 +129,17 @@ final class JvmOptions {
         }
         for (Setting s : order) {
             if (s.token().equals(Setting.UNKNOWN)) {
-                disabled = null;
-            } else if (s.token().equals(JvmProcess.DISABLED)) {
-                disabled = Boolean.TRUE;
-            } else if (s.token().equals("-XX:-DisableAttachMechanism")) {
-                disabled = Boolean.FALSE;
+                left = null;
+            } else if (s.token().equals("-XX:" + set)) {
+                left = Boolean.TRUE;
+            } else if (s.token().equals("-XX:" + unset)) {
+                left = Boolean.FALSE;
             } else {
                 continue;
             }
             by = s.file();
         }
-        return Boolean.TRUE.equals(disabled) ? (by == null ? "" : by) : null;
+        return Boolean.TRUE.equals(left) ? (by == null ? "" : by) : null;
     }
 
     /** One argument the JVM read, at its place, and the file it was read from (null for its command line or environment). */

@@ -38,8 +38,17 @@ final class ListCommand implements Callable<Integer> {
     /** What {@code list} says of a JVM that allows no attaching: {@code load} refuses it with the same words and what to do. */
     static final String NOT_ATTACHABLE = "not attachable (" + JvmProcess.DISABLED + ")";
 
-    /** What {@code list} says of a JVM that allows attaching but is not in the JDK's list (no performance data). */
-    static final String NOT_PROBED = "unknown (no performance data: not probed)";
+    /**
+     * What {@code list} says of a JVM that allows attaching but is not in the JDK's list: that, why where
+     * its options say (no performance data file: {@code noPerfDataFileBy}, null when they do not), and
+     * how to ask it. No cause is guessed: such a JVM may also be starting (its data not written yet), or
+     * keep its data where this command does not look.
+     */
+    static String notListed(long pid, String noPerfDataFileBy) {
+        return "unknown (not in the JDK's list of JVMs" + (noPerfDataFileBy == null ? ""
+                : ": it runs with " + Text.clean(noPerfDataFileBy)) + "; not asked: 'jlivepatch status " + pid
+                + "' asks it)";
+    }
 
     @Override
     public Integer call() {
@@ -60,7 +69,8 @@ final class ListCommand implements Callable<Integer> {
         // signal (one starting up), which would end it; 'status <pid>' asks one that allows attaching.
         for (UnlistedJvms.Jvm j : UnlistedJvms.besides(listed)) {
             probes.add(new Probe(Long.toString(j.pid()), j.displayName(),
-                    CompletableFuture.completedFuture(j.attachable() ? NOT_PROBED : NOT_ATTACHABLE)));
+                    CompletableFuture.completedFuture(j.attachable() ? notListed(j.pid(), j.noPerfDataFileBy())
+                            : NOT_ATTACHABLE)));
         }
         PrintWriter out = spec.commandLine().getOut();
         if (json) {

@@ -25,8 +25,12 @@ final class UnlistedJvms {
     /** How a display name begins that says only where the main class is: {@code "(in @app.args)"}. */
     static final String IN_FILE = "(in @";
 
-    /** One such JVM: its pid, its main class and arguments as the JDK's list shows them, and what disables its attaching. */
-    record Jvm(long pid, String displayName, String attachingDisabledBy) {
+    /**
+     * One such JVM: its pid, its main class and arguments as the JDK's list shows them, what disables its
+     * attaching, and for one that allows it, the option that leaves it without a performance data file
+     * (why the JDK's list leaves it out; {@link JvmOptions#noPerfDataFileBy}), null when none is known.
+     */
+    record Jvm(long pid, String displayName, String attachingDisabledBy, String noPerfDataFileBy) {
 
         boolean attachable() {
             return attachingDisabledBy == null;
@@ -68,7 +72,7 @@ final class UnlistedJvms {
             java.time.Instant started = ProcessHandle.of(pid).flatMap(h -> h.info().startInstant()).orElse(null);
             String disabled = JvmOptions.attachingDisabledBy(proc, started);
             found.add(new Jvm(pid, displayName(arguments(proc), name -> JvmOptions.argumentFile(proc, name, started)),
-                    disabled));
+                    disabled, disabled == null ? JvmOptions.noPerfDataFileBy(proc, started) : null));
         }
         return found;
     }

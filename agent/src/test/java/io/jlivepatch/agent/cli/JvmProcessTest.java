@@ -88,6 +88,36 @@ class JvmProcessTest {
         assertEquals(null, JvmOptions.attachingDisabledBy(proc, null));
     }
 
+    /**
+     * Why the JDK's list leaves out a JVM that allows attaching, where its options say so: no
+     * performance data ({@code -XX:-UsePerfData}) or none in a file ({@code -XX:+PerfDisableSharedMem}),
+     * read as the JVM read them (the last word wins; an argument file named). Nothing is said otherwise:
+     * it may be starting, or keep its data where this command does not look. Before, {@code list} said
+     * "no performance data" of every such JVM, a guess.
+     */
+    @Test
+    void noPerformanceDataFileIsSaidOnlyWhereTheOptionsSayIt(@org.junit.jupiter.api.io.TempDir Path dir)
+            throws Exception {
+        Path proc = proc(dir, "java\0-XX:-UsePerfData\0Main\0", "");
+        assertEquals("-XX:-UsePerfData", JvmOptions.noPerfDataFileBy(proc, null));
+        proc = proc(dir, "java\0-XX:-UsePerfData\0-XX:+UsePerfData\0Main\0", "");
+        assertEquals(null, JvmOptions.noPerfDataFileBy(proc, null), "the last word wins");
+        proc = proc(dir, "java\0Main\0", "JAVA_TOOL_OPTIONS=-XX:+PerfDisableSharedMem\0");
+        assertEquals("-XX:+PerfDisableSharedMem", JvmOptions.noPerfDataFileBy(proc, null));
+        Files.writeString(dir.resolve("cwd/app.args"), "-XX:-UsePerfData\n");
+        proc = proc(dir, "java\0@app.args\0Main\0", "");
+        assertEquals("-XX:-UsePerfData (in app.args)", JvmOptions.noPerfDataFileBy(proc, null));
+        proc = proc(dir, "java\0Main\0-XX:-UsePerfData\0", "");
+        assertEquals(null, JvmOptions.noPerfDataFileBy(proc, null), "the application's argument");
+
+        assertEquals("unknown (not in the JDK's list of JVMs: it runs with -XX:-UsePerfData (in app.args); not"
+                + " asked: 'jlivepatch status 4242' asks it)", ListCommand.notListed(4242,
+                "-XX:-UsePerfData (in app.args)"));
+        String unknown = ListCommand.notListed(4242, null);
+        assertEquals("unknown (not in the JDK's list of JVMs; not asked: 'jlivepatch status 4242' asks it)", unknown);
+        assertFalse(unknown.contains("performance data"), "no cause that was not checked: " + unknown);
+    }
+
     /** A fake /proc/N of a JVM started in {@code cwd}, with {@code cmdline} and {@code environ} (NUL-separated). */
     private static Path proc(Path dir, String cmdline, String environ) throws Exception {
         Path proc = Files.createDirectories(dir.resolve("proc"));
