@@ -439,9 +439,11 @@ class CallbacksTest {
         assertEquals("patched", late.get());
         assertEquals("original", lateInstance(IsolatingLoader.of("cb-record-bad", LATE)).get());
 
-        // Without the link failure of the class that refused: jlivepatch's own thread writes it, when it gets to it.
+        // Without the link failure of the class that refused, nor the lines of the hooks put into each class as
+        // it was defined (LateLoaderAuditTest): jlivepatch's own thread writes them, when it gets to them.
         List<AuditLog.Entry> mine = audit().stream().filter(e -> e.patch().equals("cb-late-record")
-                && !(e.operation().equals("link") && e.outcome().startsWith("failed"))).toList();
+                && !(e.operation().equals("link") && (e.outcome().startsWith("failed")
+                || e.outcome().endsWith("hooked as it was defined)")))).toList();
         List<String> ops = mine.stream().map(e -> e.operation() + " " + e.requester()).toList();
         assertEquals(List.of("register api", "enable api", "transition api", "link jlivepatch", "callback jlivepatch"),
                 ops, mine.toString());

@@ -6,14 +6,21 @@ import io.jlivepatch.jar.Jars;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import testapp.lateaudit.AuditedLater;
 import testapp.lateaudit.AuditedMisfit;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.IntSupplier;
 import java.util.function.Supplier;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.SimpleFormatter;
 
 import static io.jlivepatch.TestSupport.livepatch;
 import static io.jlivepatch.TestSupport.method;
@@ -60,6 +67,20 @@ class LateLoaderAuditTest {
                 .filter(e -> e.operation().equals("link") && e.patch().equals(patch)).toList();
     }
 
+    /** The link entries of {@code patch} that say a function failed (not those of hooks put in). */
+    static List<AuditLog.Entry> linkFailures(String patch) {
+        return linkEntries(patch).stream().filter(e -> e.outcome().startsWith("failed")).toList();
+    }
+
+    /** Waits for {@code count} link failures of {@code patch}, as {@link #awaitLinkEntries}. */
+    static List<AuditLog.Entry> awaitLinkFailures(String patch, int count) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (linkFailures(patch).size() < count && System.nanoTime() - deadline < 0) {
+            Thread.sleep(5);
+        }
+        return linkFailures(patch);
+    }
+
     /**
      * Waits for {@code count} link entries of {@code patch}: they are written by jlivepatch's own
      * thread, after the defining thread handed them over. A hang detector, not a timing: the
@@ -85,7 +106,7 @@ class LateLoaderAuditTest {
                 .build());
         h.enable();
         assertEquals("patched", new AuditedMisfit().get());
-        assertEquals(List.of(), linkEntries("audit-late-misfit"), "nothing failed yet");
+        assertEquals(List.of(), linkFailures("audit-late-misfit"), "nothing failed yet");
 
         IsolatingLoader loader = IsolatingLoader.of("audit-misfit-loader", MISFIT);
         Supplier<String> other = newSupplier(loader.define(MISFIT));
@@ -95,7 +116,7 @@ class LateLoaderAuditTest {
         FunctionStatus.LoaderStatus st = statusIn(h.functions().get(0), loader);
         assertEquals(FunctionStatus.State.FAILED, st.state());
 
-        List<AuditLog.Entry> entries = awaitLinkEntries("audit-late-misfit", 1);
+        List<AuditLog.Entry> entries = awaitLinkFailures("audit-late-misfit", 1);
         assertEquals(1, entries.size(), entries.toString());
         AuditLog.Entry e = entries.get(0);
         assertEquals("jlivepatch", e.requester(), e.toString());
@@ -118,7 +139,7 @@ class LateLoaderAuditTest {
         // A second copy fails too: its own entry (once per patch, loader and function).
         IsolatingLoader again = IsolatingLoader.of("audit-misfit-again", MISFIT);
         assertEquals("own code", newSupplier(again.define(MISFIT)).get());
-        entries = awaitLinkEntries("audit-late-misfit", 2);
+        entries = awaitLinkFailures("audit-late-misfit", 2);
         assertEquals(2, entries.size(), entries.toString());
         assertTrue(entries.get(1).outcome().startsWith("failed in class loader audit-misfit-again@"), entries.toString());
     }
@@ -154,7 +175,7 @@ class LateLoaderAuditTest {
         while (!parkedIdle(auditThread)) {
             Thread.onSpinWait();
         }
-        List<AuditLog.Entry> entries = linkEntries("audit-late-disabled");
+        List<AuditLog.Entry> entries = linkFailures("audit-late-disabled");
         assertEquals(2, entries.size(), entries.toString());
         assertTrue(entries.get(0).outcome().startsWith("failed in class loader audit-disabled-first@"), entries.toString());
         assertTrue(entries.get(1).outcome().startsWith("failed in class loader audit-disabled-second@"), entries.toString());
@@ -196,7 +217,7 @@ class LateLoaderAuditTest {
         while (!parkedIdle(auditThread)) {
             Thread.onSpinWait();
         }
-        List<AuditLog.Entry> entries = linkEntries("audit-late-unregistered");
+        List<AuditLog.Entry> entries = linkFailures("audit-late-unregistered");
         assertEquals(2, entries.size(), entries.toString());
         assertTrue(entries.get(0).outcome().startsWith("failed in class loader audit-unregistered-first@"),
                 entries.toString());
@@ -257,10 +278,137 @@ class LateLoaderAuditTest {
         FunctionStatus.LoaderStatus st = statusIn(h.functions().get(0), loader);
         assertEquals(FunctionStatus.State.FAILED, st.state());
 
-        List<AuditLog.Entry> entries = awaitLinkEntries("audit-late-static", 1);
+        List<AuditLog.Entry> entries = awaitLinkFailures("audit-late-static", 1);
         assertEquals(1, entries.size(), entries.toString());
         String outcome = entries.get(0).outcome();
         assertTrue(outcome.startsWith("failed in class loader audit-static-loader@"), outcome);
         assertTrue(outcome.contains(STATIC + ".value()I keeps its own code: " + st.detail()), outcome + " / " + st.detail());
+    }
+    /** The jlivepatch log's INFO lines while {@link #logged} runs: what the operator's log shows. */
+    private static List<String> logged(ThrowingRunnable body) throws Exception {
+        List<String> lines = new CopyOnWriteArrayList<>();
+        Handler handler = new Handler() {
+            private final SimpleFormatter formatter = new SimpleFormatter();
+
+            @Override
+            public void publish(LogRecord record) {
+                lines.add(record.getLevel() + " " + formatter.formatMessage(record));
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        TestSupport.JLIVEPATCH_LOG.setLevel(Level.INFO);
+        TestSupport.JLIVEPATCH_LOG.setUseParentHandlers(false);
+        TestSupport.JLIVEPATCH_LOG.addHandler(handler);
+        try {
+            body.run();
+        } finally {
+            TestSupport.JLIVEPATCH_LOG.removeHandler(handler);
+            TestSupport.JLIVEPATCH_LOG.setUseParentHandlers(true);
+            TestSupport.JLIVEPATCH_LOG.setLevel(Level.WARNING);
+        }
+        return lines;
+    }
+
+    interface ThrowingRunnable {
+        void run() throws Exception;
+    }
+
+    /** The link entries of {@code patch} that say its hooks were put in (not its failures). */
+    private static List<AuditLog.Entry> applied(String patch) {
+        return linkEntries(patch).stream().filter(e -> e.outcome().startsWith("ok (")).toList();
+    }
+
+    private static List<String> applying(List<String> lines) {
+        return lines.stream().filter(l -> l.contains("applying patch")).toList();
+    }
+
+    /**
+     * A class defined by a class loader after its patch was enabled, without callbacks, is hooked as it
+     * is defined: the code of a running class changed, so a log line in the kernel's words ({@code
+     * klp_module_coming}: applying patch 'P' to loading module 'M') and an audit record say so, once per
+     * patch, class and loader, written by jlivepatch's thread, not the defining one.
+     */
+    @Test
+    void aClassDefinedAfterItsPatchWasEnabledIsLoggedAndOnRecordAsThePatchApplied() throws Exception {
+        PatchHandle h = livepatch().register(Patch.builder("audit-late-applied")
+                .replace(method(AuditedLater.class, "get"), method(LateLoaderAuditTest.class, "fits", Object.class))
+                .build());
+        h.enable();
+        assertTrue(h.awaitTransition(Duration.ofSeconds(10)));
+        assertEquals("fits", new AuditedLater().get());
+        assertEquals(List.of(), linkEntries("audit-late-applied"), "the application loader's copy was loaded before:"
+                + " the enable's own line says so");
+        List<String> lines = logged(() -> {
+            IsolatingLoader loader = IsolatingLoader.of("audit-applied-loader", AuditedLater.class.getName());
+            assertEquals("fits", newSupplier(loader.define(AuditedLater.class.getName())).get());
+            assertEquals(1, awaitLinkEntries("audit-late-applied", 1).size());
+        });
+        List<AuditLog.Entry> entries = linkEntries("audit-late-applied");
+        assertEquals(1, entries.size(), entries.toString());
+        AuditLog.Entry e = entries.get(0);
+        assertEquals("jlivepatch", e.requester(), e.toString());
+        assertTrue(e.outcome().matches("ok \\(testapp\\.lateaudit\\.AuditedLater in class loader audit-applied-loader@"
+                + "\\p{XDigit}+, defined after the patch was enabled: hooked as it was defined\\)"), e.toString());
+        List<String> applying = applying(lines);
+        assertEquals(1, applying.size(), lines.toString());
+        assertTrue(applying.get(0).matches("INFO applying patch 'audit-late-applied' to loading class"
+                + " testapp\\.lateaudit\\.AuditedLater in class loader audit-applied-loader@\\p{XDigit}+"), applying.get(0));
+    }
+
+    /**
+     * A service that makes a class loader per request, each defining the patched class: the first 10
+     * loaders have their lines, then one comes each time their number doubles (the 20th, the 40th),
+     * counting those not named since: the log and the audit log are not flooded, whatever the number of
+     * requests. Counts, not times: deterministic.
+     */
+    @Test
+    void aClassLoaderPerRequestDoesNotFloodTheLogNorTheAuditLog() throws Exception {
+        PatchHandle h = livepatch().register(Patch.builder("audit-late-many")
+                .replace(method(AuditedLater.class, "get"), method(LateLoaderAuditTest.class, "fits", Object.class))
+                .build());
+        h.enable();
+        assertTrue(h.awaitTransition(Duration.ofSeconds(10)));
+        Thread auditThread = threadNamed("jlivepatch-link-audit");
+        List<String> lines = logged(() -> {
+            for (int i = 1; i <= 45; i++) {
+                IsolatingLoader loader = IsolatingLoader.of("request-" + i, AuditedLater.class.getName());
+                assertEquals("fits", newSupplier(loader.define(AuditedLater.class.getName())).get(), "request " + i);
+            }
+            // All 45 were handed over before: once the 12th line is there and the thread parks, it has read them all
+            assertEquals(12, awaitLinkEntries("audit-late-many", 12).size());
+            while (!parkedIdle(auditThread)) {
+                Thread.onSpinWait();
+            }
+        });
+        List<AuditLog.Entry> entries = applied("audit-late-many");
+        assertEquals(12, entries.size(), entries.toString());
+        List<String> named = new ArrayList<>();
+        for (AuditLog.Entry e : entries) {
+            named.add(e.outcome().replaceAll("^ok \\(testapp\\.lateaudit\\.AuditedLater in class loader (request-\\d+)@.*",
+                    "$1"));
+        }
+        assertEquals(List.of("request-1", "request-2", "request-3", "request-4", "request-5", "request-6", "request-7",
+                "request-8", "request-9", "request-10", "request-20", "request-40"), named);
+        assertTrue(entries.get(9).outcome().endsWith("defined after the patch was enabled: hooked as it was defined;"
+                + " the 10th class loader to define it for this patch: from here on, a line each time their number"
+                + " doubles)"), entries.get(9).outcome());
+        assertTrue(entries.get(10).outcome().endsWith("; the 20th class loader to define it for this patch, the 9"
+                + " before it since the previous line not named one by one (a line each time their number doubles))"),
+                entries.get(10).outcome());
+        assertTrue(entries.get(11).outcome().contains("; the 40th class loader to define it for this patch, the 19"
+                + " before it"), entries.get(11).outcome());
+        List<String> applying = applying(lines);
+        assertEquals(12, applying.size(), lines.toString());
+        assertTrue(applying.get(10).startsWith("INFO applying patch 'audit-late-many' to loading class"
+                + " testapp.lateaudit.AuditedLater in class loader request-20@"), applying.get(10));
+        assertTrue(applying.get(10).endsWith(" (the 20th class loader to define it for this patch, the 9 before it since"
+                + " the previous line not named one by one (a line each time their number doubles))"), applying.get(10));
     }
 }

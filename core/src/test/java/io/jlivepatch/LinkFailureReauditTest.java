@@ -41,13 +41,13 @@ class LinkFailureReauditTest {
     @Test
     void aPatchRegisteredAgainHasItsOwnLinkFailureAudited() throws Exception {
         PatchHandle first = failedAtItsFirstLink();
-        assertEquals(1, LateLoaderAuditTest.awaitLinkEntries("reaudited", 1).size());
+        assertEquals(1, LateLoaderAuditTest.awaitLinkFailures("reaudited", 1).size());
         first.disable();
         assertTrue(first.awaitTransition(Duration.ofSeconds(30)));
         first.unregister();
 
         PatchHandle again = failedAtItsFirstLink();
-        List<AuditLog.Entry> entries = LateLoaderAuditTest.awaitLinkEntries("reaudited", 2);
+        List<AuditLog.Entry> entries = LateLoaderAuditTest.awaitLinkFailures("reaudited", 2);
         assertEquals(2, entries.size(), "the second registration's failure is on record too: " + entries);
         assertTrue(entries.get(1).outcome().contains("faultapp.Reaudited.value()I keeps its own code: linking the hook"
                 + " failed (java.lang.InternalError: injected"), entries.get(1).outcome());

@@ -347,8 +347,8 @@ public final class ExitingCallbackDriver {
 
     /**
      * The {@code late-} scenarios: a patch of {@link Late} (loaded in no class loader yet) with callbacks for
-     * it, registered and enabled (its transition ends at once); then the class is loaded and its first
-     * call runs the callbacks, the one the scenario names exiting.
+     * it, registered and enabled (its transition ends at once); then the class is loaded (its definition on
+     * record) and its first call runs the callbacks, the one the scenario names exiting.
      */
     private static void late(String when, Livepatch lp) throws Exception {
         String late = ExitingCallbackDriver.class.getName() + "$Late";
@@ -368,7 +368,18 @@ public final class ExitingCallbackDriver {
         if (!h.awaitTransition(Duration.ofSeconds(20))) {
             throw new AssertionError("the enable's transition did not end");
         }
-        Object result = Class.forName(late).getMethod("greet").invoke(null); // its first call: the callbacks
+        Class<?> defined = Class.forName(late);
+        // Its definition's line (hooked as it was defined) is written by jlivepatch's thread: waited for, so that
+        // the records are the same whichever thread runs first. A hang detector, not a timing.
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (io.jlivepatch.internal.core.PatchRegistry.installed().audit().entries().stream()
+                .noneMatch(e -> e.operation().equals("link") && e.outcome().endsWith("hooked as it was defined)"))) {
+            if (System.nanoTime() - deadline > 0) {
+                throw new AssertionError("the late class's definition was never on record");
+            }
+            Thread.sleep(5);
+        }
+        Object result = defined.getMethod("greet").invoke(null); // its first call: the callbacks
         throw new AssertionError("the late class's callback did not end the JVM: " + result);
     }
 

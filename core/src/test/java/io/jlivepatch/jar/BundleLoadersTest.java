@@ -98,14 +98,16 @@ class BundleLoadersTest {
         return of.get(0);
     }
 
-    private static List<AuditLog.Entry> linkEntries(String patch) throws InterruptedException {
+    /** The link failures of {@code patch}. */
+    private static List<AuditLog.Entry> linkFailures(String patch) throws InterruptedException {
         // Written by jlivepatch's own thread after the defining thread handed them over: a hang
         // detector, not a timing (they are there long before).
         long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
         List<AuditLog.Entry> found = List.of();
         while (found.isEmpty() && System.nanoTime() - deadline < 0) {
             found = PatchRegistry.installed().audit().entries().stream()
-                    .filter(e -> e.operation().equals("link") && e.patch().equals(patch)).toList();
+                    .filter(e -> e.operation().equals("link") && e.patch().equals(patch)
+                            && e.outcome().startsWith("failed")).toList(); // not the lines of hooks put in
             if (found.isEmpty()) {
                 Thread.sleep(5);
             }
@@ -140,7 +142,7 @@ class BundleLoadersTest {
         FunctionStatus.LoaderStatus failed = in(quoteStatus, api2);
         assertEquals(FunctionStatus.State.FAILED, failed.state(), quoteStatus.toString());
         assertTrue(failed.detail().contains("does not declare"), failed.toString());
-        List<AuditLog.Entry> audited = linkEntries("fix-bundle-quote");
+        List<AuditLog.Entry> audited = linkFailures("fix-bundle-quote");
         assertEquals(1, audited.size(), audited.toString());
         assertTrue(audited.get(0).outcome().startsWith("failed in class loader api-2.0@")
                 && audited.get(0).outcome().contains(PRICING + ".quote(I)I keeps its own code: " + failed.detail()),

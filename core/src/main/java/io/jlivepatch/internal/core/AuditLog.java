@@ -37,7 +37,8 @@ public final class AuditLog {
      * @param time      when the operation ended
      * @param operation {@code load}, {@code register}, {@code enable}, {@code disable}, {@code unregister}, {@code force};
      *                  {@code callback}, {@code reconcile}; {@code link} (a function that failed in a class loader
-     *                  that defined its class later: {@link LinkFailureAudit})
+     *                  that defined its class later: {@link LinkFailureAudit}; the hooks put into such a class, or
+     *                  into one defined during a change: {@link AppliedLater})
      * @param patch     the patch's name, or the JAR's path when the name is unknown
      * @param outcome   {@code ok}, or {@code refused REASON: message}, or {@code cut short: the JVM exited during
      *                  it (...)} for an operation or a transition the JVM's exit came in the middle of

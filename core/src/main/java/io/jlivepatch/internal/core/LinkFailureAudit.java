@@ -18,7 +18,8 @@ import java.util.concurrent.locks.LockSupport;
  * in (the class lacks the method, or has it static) or the replacement did not fit at link time.
  * Status shows those as {@code FAILED}; this makes them audit entries too, once per registration of a
  * patch, class loader and function: {@code link <patch> by jlivepatch: failed in class loader <loader>:
- * <class>.<method> keeps its own code: <reason>}.
+ * <class>.<method> keeps its own code: <reason>}. The hooks put into such a class, which change a
+ * running class's code with no operation's line, are logged and audited here too ({@link AppliedLater}).
  *
  * <p>The failures are found on the thread that defines or links the class, holding a class
  * loader's locks or Dispatch's link lock, where an audit entry (a lock, a file, a JFR event, classes
@@ -47,6 +48,8 @@ final class LinkFailureAudit implements Runnable {
     // Only this class's thread uses these: what was audited, by loader (weakly) and the boot loader.
     private final Map<ClassLoader, Set<String>> audited = new WeakHashMap<>();
     private final Set<String> auditedBoot = new HashSet<>();
+    /** Only this class's thread uses it: the hooks put into classes defined later ({@link HookLedger#applied}). */
+    private AppliedLater applied;
 
     LinkFailureAudit(PatchRegistry registry, HookLedger ledger, AuditLog audit) {
         this.registry = registry;
@@ -128,6 +131,13 @@ final class LinkFailureAudit implements Runnable {
     }
 
     private void audit(HookLedger.LinkEvent e) {
+        if (e.applied() != null) {
+            if (applied == null) {
+                applied = new AppliedLater(audit); // at the first: a JVM whose classes are all loaded before never loads it
+            }
+            applied.record(e);
+            return;
+        }
         // The patches the failure concerns, and their provenance, as they were when it happened (the
         // event carries them): not looked up in the registry now, where a patch disabled since is no
         // longer on and one unregistered since is gone (LateLoaderAuditTest).

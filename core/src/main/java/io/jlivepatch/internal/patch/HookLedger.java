@@ -52,9 +52,10 @@ public final class HookLedger {
     private final ConcurrentLinkedQueue<Object> pending = new ConcurrentLinkedQueue<>();
 
     /**
-     * Failures to audit ({@link #nextFailure}), handed over lock-free: they are found on the thread
-     * that defines or links a class, under Dispatch's link lock or a class loader's, where nothing
-     * may wait or write a file. Filled only once a {@link #failureReader} is set.
+     * Failures to audit ({@link #nextFailure}), and hooks put into classes defined later ({@link #applied}),
+     * handed over lock-free: they are found on the thread that defines or links a class, under Dispatch's
+     * link lock or a class loader's, where nothing may wait or write a file. Filled only once a
+     * {@link #failureReader} is set.
      */
     private final ConcurrentLinkedQueue<LinkEvent> failures = new ConcurrentLinkedQueue<>();
     /**
@@ -301,10 +302,23 @@ public final class HookLedger {
      *               then, not when the failure is audited: a disable in between does not make it any
      *               less that patch's failure, and an unregister in between does not take away the
      *               name and provenance its audit entry needs.
+     * @param applied for hooks put into a class with no failure ({@link #applied}): how ({@link #DEFINED},
+     *               {@link #HOOKED_AGAIN}, {@link #UNHOOKED}), {@code auditedFor} the patches it concerns;
+     *               {@code null} for a link or a failure
      */
     public record LinkEvent(ClassLoader loader, String className, String key, String patch, String reason,
-                            String runs, List<String> keep, List<Object> auditedFor) {
+                            String runs, List<String> keep, List<Object> auditedFor, String applied) {
     }
+
+    /** {@link LinkEvent#applied}: hooks of these patches put into a class as it was defined (klp_module_coming). */
+    public static final String DEFINED = "defined";
+    /**
+     * {@link LinkEvent#applied}: hooks of these patches put into a loaded class whose definition was in
+     * flight during a change of hooks, retransformed after it (InFlightFollowUp).
+     */
+    public static final String HOOKED_AGAIN = "hooked again";
+    /** {@link LinkEvent#applied}: as {@link #HOOKED_AGAIN}, these patches' hooks taken off (the change removed them). */
+    public static final String UNHOOKED = "unhooked";
 
     /**
      * Loads LinkEvent with this class, long before the first link: the linker creates them under
@@ -312,7 +326,8 @@ public final class HookLedger {
      * loading a class may hold while a hooked JDK method it runs (ArrayList.get in URLClassPath, say)
      * waits for the link lock: a deadlock RecursionTest met on JDK 25.
      */
-    private static final LinkEvent LOADED_EARLY = new LinkEvent(null, "", "", null, null, null, List.of(), List.of());
+    private static final LinkEvent LOADED_EARLY = new LinkEvent(null, "", "", null, null, null, List.of(), List.of(),
+            null);
 
     /** A {@link #put} made without room on the stack for the lock: applied by the lock's next holder. */
     private record Put(ClassLoader loader, String className, ClassHooks hooks, LinkTable madeFrom) {
@@ -419,7 +434,7 @@ public final class HookLedger {
         for (Map.Entry<String, String> f : hooks.failures().entrySet()) { // a loop: a lambda is a class more
             if (!f.getValue().equals(before.failures().get(f.getKey()))) { // a class just defined, or a new reason
                 failed(new LinkEvent(loader, className, f.getKey(), null, f.getValue(), null, List.of(),
-                        madeFrom.patchesOn(className, f.getKey())));
+                        madeFrom.patchesOn(className, f.getKey()), null));
             }
         }
         if (hooks.hooked().isEmpty() && hooks.failures().isEmpty()) {
@@ -444,7 +459,7 @@ public final class HookLedger {
     void linkFailed(ClassLoader loader, String className, String key, String patch, Object label, String reason,
                     String runs) {
         LinkEvent e = new LinkEvent(loader, className, key, patch, reason, runs, List.of(),
-                label == null ? List.of() : List.of(label));
+                label == null ? List.of() : List.of(label), null);
         report(e);
         failed(e);
     }
@@ -454,7 +469,19 @@ public final class HookLedger {
      * {@code keep}, which failed in this same link. Never waits, as {@link #linkFailed}.
      */
     void linked(ClassLoader loader, String className, String key, List<String> keep) {
-        report(new LinkEvent(loader, className, key, null, null, null, keep, List.of()));
+        report(new LinkEvent(loader, className, key, null, null, null, keep, List.of(), null));
+    }
+
+    /**
+     * Hooks of {@code patches} (each an {@link ActiveFunction#label}) were put into (or, {@link #UNHOOKED},
+     * taken off) {@code className} of {@code loader}, {@code how}: handed to the {@link #failureReader},
+     * which logs it and puts it on record, as a failure is. Called by the transformer inside a class's
+     * definition, where nothing may wait or write a file, and by the in-flight follow-up. Never waits.
+     */
+    void applied(ClassLoader loader, String className, String how, List<Object> patches) {
+        if (!patches.isEmpty()) {
+            failed(new LinkEvent(loader, className, null, null, null, null, List.of(), patches, how));
+        }
     }
 
     /**

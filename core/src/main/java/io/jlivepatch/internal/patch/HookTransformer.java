@@ -123,7 +123,7 @@ final class HookTransformer implements ClassFileTransformer {
             if (hold != null) {
                 hold.run();
             }
-            byte[] out = transform(module, loader, internalName, redefined, classFile, current, false);
+            PrologueInjector.Result out = transform(module, loader, internalName, redefined, classFile, current, false);
             // Recorded before the table is read again below: an operation that publishes a table
             // after that read finds this record with the table of the last pass (InFlight.Definition).
             InFlight.Definition inFlight = redefined == null ? inFlight(loader, internalName, current) : null;
@@ -143,7 +143,10 @@ final class HookTransformer implements ClassFileTransformer {
                 }
                 out = transform(module, loader, internalName, redefined, classFile, current, true);
             }
-            return out;
+            if (redefined == null && out != null) {
+                applied(loader, internalName, current, out.hooked());
+            }
+            return out == null ? null : out.bytes();
         } finally {
             try {
                 if (redefined == null) {
@@ -156,11 +159,54 @@ final class HookTransformer implements ClassFileTransformer {
     }
 
     /**
-     * One pass from table {@code current}. {@code again}: a pass that follows one made from an older
-     * table, whose record of this class it replaces even when {@code current} hooks nothing in it.
+     * A class defined after its patches were enabled got their hooks (the kernel's {@code klp_module_coming},
+     * which says {@code applying patch '%s' to loading module '%s'}): handed to the ledger's reader, which
+     * logs it and puts it on record off this thread, which holds the class loader's lock. Once per
+     * definition, from the table its last pass read; a patch whose every hook failed here is not named
+     * (its failures are on record). Never throws: the hooks stand whatever happens to their record (a
+     * throw would reach {@link #transform}'s catch, which drops them).
      */
-    private byte[] transform(Module module, ClassLoader loader, String internalName, Class<?> redefined,
-                             byte[] classFile, LinkTable current, boolean again) {
+    private void applied(ClassLoader loader, String internalName, LinkTable current, List<String> hooked) {
+        try {
+            if (hooked.isEmpty()) {
+                return;
+            }
+            String className = internalName.replace('/', '.');
+            java.util.ArrayList<Object> patches = new java.util.ArrayList<>(2);
+            for (String key : hooked) {
+                for (Object label : current.patchesOn(className, key)) {
+                    if (!containsSame(patches, label)) {
+                        patches.add(label);
+                    }
+                }
+            }
+            ledger.applied(loader, className, HookLedger.DEFINED, patches);
+        } catch (Throwable t) {
+            // out of memory or stack for the record: the class is hooked all the same, and status shows it
+        }
+    }
+
+    /**
+     * By identity: a patch's label is one object per registration (the reader names each patch once per
+     * class and loader all the same), and a label's equals, a record's, would bootstrap ObjectMethods here.
+     */
+    private static boolean containsSame(List<Object> labels, Object label) {
+        for (Object l : labels) {
+            if (l == label) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * One pass from table {@code current}: what the injector made ({@code null} when the class keeps
+     * its own bytes: nothing wanted, or the pass failed). {@code again}: a pass that follows one made
+     * from an older table, whose record of this class it replaces even when {@code current} hooks
+     * nothing in it.
+     */
+    private PrologueInjector.Result transform(Module module, ClassLoader loader, String internalName,
+                                              Class<?> redefined, byte[] classFile, LinkTable current, boolean again) {
         String className = internalName.replace('/', '.');
         List<MethodSpec> wanted;
         try {
@@ -187,7 +233,7 @@ final class HookTransformer implements ClassFileTransformer {
             }
             ledger.put(loader, className, new ClassHooks(Set.copyOf(result.hooked()), result.failures(),
                     result.code()), current);
-            return result.bytes();
+            return result;
         } catch (Throwable t) {
             // Recorded first: the log line goes deeper, and at the edge of the stack may not fit.
             failed(loader, className, current, "instrumentation failed: " + t);

@@ -1,0 +1,116 @@
+package io.jlivepatch.internal.core;
+
+import io.jlivepatch.internal.Log;
+import io.jlivepatch.internal.patch.HookLedger;
+import io.jlivepatch.internal.patch.LoaderNames;
+
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.WeakHashMap;
+
+/**
+ * Logs and puts on record the hooks of a patch put into a class defined after the patch was enabled
+ * (the kernel's {@code klp_module_coming}: {@code applying patch 'P' to loading class C in class loader L}),
+ * and those the in-flight follow-up put in or took off a class whose definition came during a change
+ * ({@code reverting patch 'P' on loading class ...} for the second): the code of a running class
+ * changed, with no operation's line to say so. Once per registration of a patch, class, class loader
+ * and kind.
+ *
+ * <p>Bounded per registration, class and kind: a service that makes a class loader per request (each
+ * defining the patched class) would otherwise log a line per request and fill the audit log's bound
+ * with them, pushing out the records of what operations changed. The first {@value #NAMED} class
+ * loaders each have their line; after that a line comes when their number reaches twice the last
+ * line's (20, 40, 80, ...), naming that loader and counting those not named since, so that a million
+ * loaders make about twenty lines. Counts, not times: the lines do not depend on how fast the loaders
+ * come. What the functions run in each loader stays in status.
+ *
+ * <p>Used by {@link LinkFailureAudit}'s thread only: nothing here is shared.
+ */
+final class AppliedLater {
+
+    /** The class loaders named one by one, per registration, class and kind. */
+    static final int NAMED = 10;
+    /** Counters kept at most: a JVM that redeploys for months registers new patches for ever. */
+    static final int REMEMBERED = 1024;
+
+    private final AuditLog audit;
+    /** Per registration, class and kind: how many loaders so far, and the count at the last line. */
+    private final Map<String, long[]> counts = new HashMap<>();
+    /** What was counted, by loader (weakly: a per-request loader goes with its request) and the boot loader. */
+    private final Map<ClassLoader, Set<String>> seen = new WeakHashMap<>();
+    private final Set<String> seenBoot = new HashSet<>();
+
+    AppliedLater(AuditLog audit) {
+        this.audit = audit;
+    }
+
+    /** {@code e}: a {@link HookLedger#applied} event; one line per patch it names, within the bound. */
+    void record(HookLedger.LinkEvent e) {
+        String loader = LoaderNames.of(e.loader());
+        for (Object label : e.auditedFor()) {
+            Map.Entry<?, ?> p = (Map.Entry<?, ?>) label; // made by LinkFailureAudit.label: a name and a Provenance
+            String name = (String) p.getKey();
+            Provenance provenance = (Provenance) p.getValue();
+            // Once per registration (its time and digest: a patch registered again is another one), as a failure
+            String key = name + ' ' + provenance.loadedAt() + ' ' + provenance.sha256() + ' ' + e.className() + ' '
+                    + e.applied();
+            if (!firstTime(e.loader(), key)) {
+                continue;
+            }
+            long[] c = counts.get(key);
+            if (c == null) {
+                if (counts.size() >= REMEMBERED) {
+                    counts.clear(); // a pair still defined in new loaders starts counting again: a few lines more
+                }
+                c = new long[2];
+                counts.put(key, c);
+            }
+            long n = ++c[0];
+            if (n > NAMED && n < 2 * c[1]) {
+                continue; // counted, not named: see the class's comment
+            }
+            String bound = n < NAMED ? "" : n == NAMED
+                    ? "; the " + NAMED + "th class loader to define it for this patch: from here on, a line each time"
+                    + " their number doubles"
+                    : "; the " + n + "th class loader to define it for this patch, the " + (n - c[1] - 1)
+                    + " before it since the previous line not named one by one (a line each time their number"
+                    + " doubles)";
+            c[1] = n;
+            line(name, e.className(), loader, e.applied(), bound, provenance);
+        }
+    }
+
+    private void line(String patch, String className, String loader, String how, String bound,
+                      Provenance provenance) {
+        String log;
+        String outcome;
+        if (HookLedger.DEFINED.equals(how)) {
+            log = "applying patch '" + patch + "' to loading class " + className + " in class loader " + loader;
+            outcome = "ok (" + className + " in class loader " + loader + ", defined after the patch was enabled:"
+                    + " hooked as it was defined" + bound + ")";
+        } else if (HookLedger.HOOKED_AGAIN.equals(how)) {
+            log = "applying patch '" + patch + "' to loading class " + className + " in class loader " + loader
+                    + " (its definition was in flight during a change of patches: hooked again once loaded)";
+            outcome = "ok (" + className + " in class loader " + loader + ", defined during a change of patches:"
+                    + " hooked again once loaded, as the patches are now" + bound + ")";
+        } else {
+            log = "reverting patch '" + patch + "' on loading class " + className + " in class loader " + loader
+                    + " (its definition was in flight during a change of patches: its hooks taken off once loaded)";
+            outcome = "ok (" + className + " in class loader " + loader + ", defined during a change of patches:"
+                    + " the patch's hooks taken off once loaded, as the patches are now" + bound + ")";
+        }
+        Log.get().log(System.Logger.Level.INFO, bound.isEmpty() ? log : log + " (" + bound.substring(2) + ")");
+        audit.record("link", patch, outcome, LinkFailureAudit.REQUESTER, provenance);
+    }
+
+    private boolean firstTime(ClassLoader loader, String what) {
+        Set<String> done = loader == null ? seenBoot : seen.get(loader);
+        if (done == null) {
+            done = new HashSet<>();
+            seen.put(loader, done);
+        }
+        return done.add(what);
+    }
+}
