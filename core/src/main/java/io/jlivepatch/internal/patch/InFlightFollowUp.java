@@ -4,7 +4,6 @@ import io.jlivepatch.internal.Log;
 
 import java.lang.instrument.UnmodifiableClassException;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.HashSet;
 import java.util.IdentityHashMap;
 import java.util.List;
@@ -22,7 +21,9 @@ import java.util.concurrent.locks.LockSupport;
  * its own that looks again (1 ms, then twice as long each time, up to a second), under the
  * registry's lock like every change of hooks, so that no operation publishes a table between its
  * look and its retransformation. Nothing here waits for a definition: the defining thread never
- * takes that lock, and an operation never waits for this thread.
+ * takes that lock, and an operation never waits for this thread. Each retransformation changes a running
+ * class's code: the ledger's reader logs and audits it per patch, as a class defined later
+ * ({@link HookLedger#applied}).
  */
 final class InFlightFollowUp {
 
@@ -90,14 +91,16 @@ final class InFlightFollowUp {
             names.add(d.name);
         }
         Map<String, List<Class<?>>> loaded = LoadedClasses.named(hooks.instrumentation(), names);
-        Set<Class<?>> stale = Collections.newSetFromMap(new IdentityHashMap<>());
+        // Each stale class with the patches its hooks were made for (its definition's table, the hooks it has)
+        Map<Class<?>, List<Object>> stale = new IdentityHashMap<>();
         List<InFlight.Definition> seen = new ArrayList<>();
         long now = System.nanoTime();
         for (InFlight.Definition d : records) {
             Class<?> c = find(d, loaded.getOrDefault(d.name, List.of()));
             if (c != null) {
-                if (!ledger.get(c.getClassLoader(), c.getName()).hooked().equals(current.hookKeys(c.getName()))) {
-                    stale.add(c);
+                Set<String> had = ledger.get(c.getClassLoader(), c.getName()).hooked();
+                if (!had.equals(current.hookKeys(c.getName()))) {
+                    stale.put(c, patchesOf(d.madeFrom, c.getName(), had));
                 }
                 seen.add(d); // removed once retransformed: no record means hooked as current wants
             } else if (d.gone()) {
@@ -108,11 +111,12 @@ final class InFlightFollowUp {
             }
         }
         if (!stale.isEmpty()) {
-            List<Class<?>> classes = new ArrayList<>(stale);
+            List<Class<?>> classes = new ArrayList<>(stale.keySet());
             try {
                 hooks.instrumentation().retransformClasses(classes.toArray(new Class<?>[0]));
-                Log.get().log(System.Logger.Level.INFO, "hooked " + classes.size() + " class(es) whose definition"
-                        + " was in flight during a change of hooks: " + classes);
+                for (Class<?> c : classes) {
+                    rehooked(c, stale.get(c), current);
+                }
             } catch (UnmodifiableClassException | RuntimeException | LinkageError e) {
                 Log.get().log(System.Logger.Level.ERROR, "retransforming " + classes + ", whose definition was in"
                         + " flight during a change of hooks, failed: status shows what they run", e);
@@ -122,6 +126,49 @@ final class InFlightFollowUp {
             f.remove(d);
         }
         return !f.isEmpty();
+    }
+
+    /**
+     * Class {@code c}, whose definition read an older table, is hooked as {@code current} wants: the
+     * patches whose hooks it got are applied to it, those whose hooks it lost reverted on it (the
+     * kernel's {@code klp_module_coming} and {@code klp_module_going} lines), each logged and on record
+     * by the ledger's reader, as a class defined later is ({@link HookLedger#applied}); when neither
+     * changed, every patch it is hooked for, so that no re-hook goes without a line.
+     */
+    private void rehooked(Class<?> c, List<Object> before, LinkTable current) {
+        try {
+            rehooked0(c, before, current);
+        } catch (RuntimeException | LinkageError | VirtualMachineError e) {
+            // no memory for the record: the class is hooked all the same, and status shows what it runs
+        }
+    }
+
+    private void rehooked0(Class<?> c, List<Object> before, LinkTable current) {
+        List<Object> after = patchesOf(current, c.getName(), ledger.get(c.getClassLoader(), c.getName()).hooked());
+        List<Object> applied = without(after, before);
+        List<Object> reverted = without(before, after);
+        ledger.applied(c.getClassLoader(), c.getName(), HookLedger.HOOKED_AGAIN,
+                applied.isEmpty() && reverted.isEmpty() ? after : applied);
+        ledger.applied(c.getClassLoader(), c.getName(), HookLedger.UNHOOKED, reverted);
+    }
+
+    /** The patches (their labels, one each) whose functions {@code table} routes through {@code keys} of the class. */
+    private static List<Object> patchesOf(LinkTable table, String className, Set<String> keys) {
+        List<Object> out = new ArrayList<>(2);
+        for (String key : keys) {
+            for (Object label : table.patchesOn(className, key)) {
+                if (!out.contains(label)) {
+                    out.add(label);
+                }
+            }
+        }
+        return out;
+    }
+
+    private static List<Object> without(List<Object> labels, List<Object> less) {
+        List<Object> out = new ArrayList<>(labels);
+        out.removeAll(less);
+        return out;
     }
 
     /** Past its bound ({@link #giveUpAfterNanos}): one test for a look and for a failed one ({@link #giveUpExpired}). */

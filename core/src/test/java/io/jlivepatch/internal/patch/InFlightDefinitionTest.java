@@ -4,6 +4,7 @@ import io.jlivepatch.FunctionStatus;
 import io.jlivepatch.Livepatch;
 import io.jlivepatch.PatchException;
 import io.jlivepatch.PatchHandle;
+import io.jlivepatch.internal.core.AuditLog;
 import io.jlivepatch.internal.core.PatchRegistry;
 import io.jlivepatch.jar.Jars;
 import net.bytebuddy.agent.ByteBuddyAgent;
@@ -236,6 +237,125 @@ class InFlightDefinitionTest {
 
         assertEquals("own one", call(split, "one"));
         assertEquals(Set.of(), hooks().ledger().get(loader, SPLIT).hooked(), "the disabled patch's hook stayed");
+    }
+
+    /** The link entries of {@code patch} that say what the in-flight follow-up did, once there are {@code count}. */
+    private static List<AuditLog.Entry> awaitFollowUpEntries(String patch, int count) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20); // a hang detector: written by jlivepatch's thread
+        List<AuditLog.Entry> found = List.of();
+        while (System.nanoTime() - deadline < 0) {
+            found = PatchRegistry.installed().audit().entries().stream().filter(e -> e.operation().equals("link")
+                    && e.patch().equals(patch) && e.outcome().contains("defined during a change of patches")).toList();
+            if (found.size() >= count) {
+                break;
+            }
+            Thread.sleep(5);
+        }
+        return found;
+    }
+
+    /** jlivepatch's log lines at INFO and above from here to {@link #stopInfo}: the kernel's words the operator sees. */
+    private final List<String> info = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final java.util.logging.Handler infoHandler = new java.util.logging.Handler() {
+        @Override
+        public void publish(java.util.logging.LogRecord r) {
+            info.add(r.getLevel() + " " + new java.util.logging.SimpleFormatter().formatMessage(r));
+        }
+
+        @Override
+        public void flush() {
+        }
+
+        @Override
+        public void close() {
+        }
+    };
+
+    private void startInfo() {
+        java.util.logging.Logger log = java.util.logging.Logger.getLogger("io.jlivepatch");
+        log.setLevel(java.util.logging.Level.INFO);
+        log.setUseParentHandlers(false);
+        log.addHandler(infoHandler);
+    }
+
+    private void stopInfo() {
+        java.util.logging.Logger log = java.util.logging.Logger.getLogger("io.jlivepatch");
+        log.removeHandler(infoHandler);
+        log.setUseParentHandlers(true);
+        log.setLevel(java.util.logging.Level.WARNING);
+    }
+
+    /**
+     * The follow-up's retransformation changes a running class's code: it is a log line in the kernel's
+     * words and an audit record of its own, written by jlivepatch's thread (as a class defined later is).
+     * Before, only an aggregate INFO line without the patch ("hooked 1 class(es) whose definition was in
+     * flight ...") and nothing on record.
+     */
+    @Test
+    void theFollowUpsHooksOfAClassDefinedDuringAnEnableAreLoggedAndOnRecord() throws Exception {
+        PatchHandle h = Jars.lp().register(one("in-flight-enable-record"));
+        TableDuringTransformTest.OwnCopy loader = new TableDuringTransformTest.OwnCopy("in-flight-enable-record");
+        holdDefinitionIn(loader, null);
+        Thread[] definer = new Thread[1];
+        AtomicReference<Object> defined = defineHeld(loader, definer);
+        startInfo();
+        try {
+            h.enable();
+            assertTrue(h.awaitTransition(Duration.ofSeconds(30)));
+            release.countDown();
+            Class<?> split = definedClass(defined, definer[0]);
+            // Its line is queued once its retransformation is done: no wait for every record to go, which an
+            // earlier test class's definition never seen loaded would hold up until its bound
+            List<AuditLog.Entry> entries = awaitFollowUpEntries("in-flight-enable-record", 1);
+            assertEquals("fixed one", call(split, "one"));
+            assertEquals(1, entries.size(), entries.toString());
+            assertEquals("jlivepatch", entries.get(0).requester());
+            assertTrue(entries.get(0).outcome().matches("ok \\(" + SPLIT.replace(".", "\\.") + " in class loader"
+                    + " in-flight-enable-record@\\p{XDigit}+, defined during a change of patches: hooked again once"
+                    + " loaded, as the patches are now\\)"), entries.get(0).toString());
+        } finally {
+            stopInfo();
+        }
+        List<String> lines = info.stream().filter(l -> l.contains(SPLIT)).toList();
+        assertEquals(1, lines.size(), info.toString());
+        assertTrue(lines.get(0).matches("INFO applying patch 'in-flight-enable-record' to loading class "
+                + SPLIT.replace(".", "\\.") + " in class loader in-flight-enable-record@\\p{XDigit}+ \\(its definition"
+                + " was in flight during a change of patches: hooked again once loaded\\)"), lines.get(0));
+    }
+
+    /** As above, a disable's: the hooks its definition got from the enabled patch are taken off, on record. */
+    @Test
+    void theFollowUpsUnhookingOfAClassDefinedDuringADisableIsLoggedAndOnRecord() throws Exception {
+        PatchHandle h = Jars.lp().register(one("in-flight-disable-record"));
+        h.enable();
+        assertTrue(h.awaitTransition(Duration.ofSeconds(30)));
+        TableDuringTransformTest.OwnCopy loader = new TableDuringTransformTest.OwnCopy("in-flight-disable-record");
+        holdDefinitionIn(loader, null);
+        Thread[] definer = new Thread[1];
+        startInfo();
+        try {
+            AtomicReference<Object> defined = defineHeld(loader, definer);
+            h.disable();
+            assertTrue(h.awaitTransition(Duration.ofSeconds(30)));
+            release.countDown();
+            Class<?> split = definedClass(defined, definer[0]);
+            List<AuditLog.Entry> entries = awaitFollowUpEntries("in-flight-disable-record", 1); // as above
+            assertEquals("own one", call(split, "one"));
+            assertEquals(1, entries.size(), entries.toString());
+            assertTrue(entries.get(0).outcome().endsWith(", defined during a change of patches: the patch's hooks taken"
+                    + " off once loaded, as the patches are now)"), entries.get(0).toString());
+        } finally {
+            stopInfo();
+        }
+        List<String> lines = info.stream().filter(l -> l.contains(SPLIT) && l.contains("patch 'in-flight-disable")).toList();
+        // Its definition passed jlivepatch's transformer with the patch enabled: applied then, reverted once loaded
+        assertEquals(2, lines.size(), info.toString());
+        assertTrue(lines.get(0).startsWith("INFO applying patch 'in-flight-disable-record' to loading class " + SPLIT
+                + " in class loader in-flight-disable-record@"), lines.get(0));
+        assertTrue(lines.get(1).startsWith("INFO reverting patch 'in-flight-disable-record' on loading class " + SPLIT
+                + " in class loader in-flight-disable-record@"), lines.get(1));
+        assertTrue(lines.get(1).endsWith(" (its definition was in flight during a change of patches: its hooks taken off"
+                + " once loaded)"), lines.get(1));
     }
 
     /**
