@@ -1,7 +1,9 @@
 package io.jlivepatch.internal.control;
 
+import io.jlivepatch.PatchException;
 import io.jlivepatch.internal.OwnBuild;
 import io.jlivepatch.internal.bootstrap.StackRoom;
+import io.jlivepatch.internal.core.PatchRegistry;
 import io.jlivepatch.internal.core.Requester;
 import io.jlivepatch.internal.patch.RecursionGuard;
 
@@ -29,8 +31,27 @@ import javax.management.StandardMBean;
  */
 class GuardedMBean extends StandardMBean {
 
+    /** Where a refusal of an operation's arguments is put on record; null: not recorded (a test's probe). */
+    private final PatchRegistry registry;
+    /** What such a record names: {@code (jlivepatch)}, or the patch's name, as the control socket's do. */
+    private final String subject;
+    /** The interface's simple name, for what a refusal says ({@code LivepatchMBean.watch takes ...}). */
+    private final String type;
+
     <T> GuardedMBean(T implementation, Class<T> mbeanInterface) throws NotCompliantMBeanException {
+        this(implementation, mbeanInterface, null, null);
+    }
+
+    /**
+     * @param registry where a refusal of an operation's arguments ({@link #wrongArguments}) is put on record
+     * @param subject  what its record names: {@code (jlivepatch)}, or the patch's name
+     */
+    <T> GuardedMBean(T implementation, Class<T> mbeanInterface, PatchRegistry registry, String subject)
+            throws NotCompliantMBeanException {
         super(implementation, mbeanInterface, true); // MXBeans: clients need no class of ours
+        this.registry = registry;
+        this.subject = subject;
+        this.type = mbeanInterface.getSimpleName();
     }
 
     /**
@@ -116,6 +137,70 @@ class GuardedMBean extends StandardMBean {
         }
     }
 
+    /**
+     * Why {@code params} do not fit the types {@code signature} names, or null when they do (or when
+     * the signature is not one this checks: the MBean server then answers as it does). A null or a
+     * string where an operation takes a boolean or a long reached the client as a bare
+     * IllegalArgumentException without a message (the reflection's), and was not on record
+     * (HostileWireTest): refused here saying what the operation takes, as the control socket refuses
+     * the same call (ControlSession).
+     */
+    static String wrongArguments(String type, String actionName, Object[] params, String[] signature) {
+        if (params == null || signature == null || params.length != signature.length) {
+            return null;
+        }
+        boolean wrong = false;
+        for (int i = 0; i < params.length && !wrong; i++) {
+            if (signature[i] == null) {
+                return null; // no operation's signature: the MBean server says so
+            }
+            Class<?> takes = BOXES.get(signature[i]);
+            Object v = params[i];
+            if (takes != null) {
+                wrong = !takes.isInstance(v); // a primitive: never null
+            } else if ("java.lang.String".equals(signature[i])) {
+                wrong = v != null && !(v instanceof String);
+            } else if ("[B".equals(signature[i])) {
+                wrong = v != null && !(v instanceof byte[]);
+            }
+        }
+        if (!wrong) {
+            return null;
+        }
+        StringBuilder takes = new StringBuilder("(");
+        StringBuilder sent = new StringBuilder("(");
+        for (int i = 0; i < params.length; i++) {
+            String sep = i == 0 ? "" : ", ";
+            String s = signature[i];
+            takes.append(sep).append("[B".equals(s) ? "byte[]" : s.substring(s.lastIndexOf('.') + 1));
+            sent.append(sep).append(params[i] == null ? "null" : params[i].getClass().getSimpleName());
+        }
+        return type + "." + actionName + " takes " + takes + "), not " + sent + "): nothing was done; give a"
+                + " value of each parameter's type (true or false for a boolean, a number for a long)";
+    }
+
+    private static final java.util.Map<String, Class<?>> BOXES = java.util.Map.of("boolean", Boolean.class, "long",
+            Long.class, "int", Integer.class, "short", Short.class, "byte", Byte.class, "char", Character.class,
+            "float", Float.class, "double", Double.class);
+
+    /**
+     * The refusal of {@link #wrongArguments}, on record as the refused change it would have been (a
+     * read is no operation), as the control socket's and PatchBean's refusals of arguments are; the
+     * caller has marked the thread and entered the jmx requester.
+     */
+    private RuntimeException refuseArguments(String actionName, Object[] params, String why) {
+        PatchException refusal = new PatchException(PatchException.Reason.INVALID_ARGUMENT, null, why);
+        if (registry != null && !Operations.reads(actionName)) {
+            String operation = Operations.of(actionName, params);
+            try {
+                registry.refusedOutside(operation != null ? operation : "call", subject, refusal);
+            } catch (RuntimeException | LinkageError | VirtualMachineError ignored) {
+                // the refusal stands and is answered; only its record is missing
+            }
+        }
+        return JmxCalls.refusal(refusal);
+    }
+
     @Override
     public Object invoke(String actionName, Object[] params, String[] signature) throws MBeanException, ReflectionException {
         requireRoom();
@@ -123,6 +208,10 @@ class GuardedMBean extends StandardMBean {
         int mark = RecursionGuard.enter();
         String before = Requester.enter(Requester.JMX);
         try {
+            String wrong = wrongArguments(type, actionName, params, signature);
+            if (wrong != null) {
+                throw refuseArguments(actionName, params, wrong);
+            }
             return super.invoke(actionName, params, signature);
         } finally {
             Requester.restore(before);

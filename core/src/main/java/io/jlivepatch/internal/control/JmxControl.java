@@ -44,7 +44,8 @@ public final class JmxControl implements RegistryObserver {
     public static void install(PatchRegistry registry) {
         JmxControl control = new JmxControl(registry);
         try {
-            control.register(new GuardedMBean(new LivepatchControl(registry, true), LivepatchMBean.class),
+            control.register(new GuardedMBean(new LivepatchControl(registry, true), LivepatchMBean.class, registry,
+                    "(jlivepatch)"),
                     ObjectNames.livepatch());
             // Under the registry's lock, so that no patch registers between the catch-up and the
             // observer taking over (pairs with the observer calls in PatchRegistry).
@@ -91,7 +92,7 @@ public final class JmxControl implements RegistryObserver {
         private final String name;
 
         PatchBean(PatchMBean impl, PatchRegistry registry, String name) throws NotCompliantMBeanException {
-            super(impl, PatchMBean.class);
+            super(impl, PatchMBean.class, registry, name);
             this.registry = registry;
             this.name = name;
         }
