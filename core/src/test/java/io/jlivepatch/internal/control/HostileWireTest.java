@@ -95,6 +95,7 @@ class HostileWireTest {
     }
 
     @BeforeAll
+    @Timeout(120) // a class's @Timeout does not cover its lifecycle methods
     static void anchor() throws Exception {
         Jars.lp().register(Patch.builder(ANCHOR).description("registered, never enabled: what no hostile call"
                         + " may change").replace("jarapp.Counter", "label", "(I)Ljava/lang/String;",
@@ -104,8 +105,13 @@ class HostileWireTest {
         // read for a class first used here) is open before the files are counted.
         settle("warm-up");
         for (Kind k : Kind.values()) {
-            runCase(k, 0, SEED ^ 0x5A5A);
-            settle("warm-up");
+            String id = "warm-up case " + k + "/0 (seed 0x" + Long.toHexString(SEED ^ 0x5A5A) + ")";
+            try {
+                runCase(k, 0, SEED ^ 0x5A5A);
+            } catch (AssertionError | Exception e) {
+                throw new AssertionError(id + ": " + e, e);
+            }
+            settle(id);
         }
         sessionThreads = sessionThreads();
         openFiles = openFiles();
@@ -409,26 +415,25 @@ class HostileWireTest {
     }
 
     private static void assertStatusAnswered(String id) throws Exception {
-        try (SocketChannel s = connect()) {
-            DataOutputStream out = new DataOutputStream(Channels.newOutputStream(s));
-            DataInputStream in = new DataInputStream(Channels.newInputStream(s));
-            for (int attempt = 0; ; attempt++) {
+        for (int attempt = 0; ; attempt++) {
+            try (SocketChannel s = connect()) {
+                DataOutputStream out = new DataOutputStream(Channels.newOutputStream(s));
+                DataInputStream in = new DataInputStream(Channels.newInputStream(s));
                 out.write(concat(hello(1), Frame.call(new Random(0), "", "statusText").bytes()));
                 out.flush();
                 assertEquals(Wire.MAGIC, in.readInt());
                 if (!Wire.readString(in).isEmpty()) {
-                    break;
+                    assertEquals(Wire.OK, in.readByte(), "status answers");
+                    String status = (String) Wire.readValue(in, Long.MAX_VALUE);
+                    assertTrue(status.contains(ANCHOR), status);
+                    return;
                 }
-                // BUSY: the places of the case's connections are given back as their threads end
-                assertTrue(attempt < 1000, id + ": every place stayed taken");
-                s.close();
-                Thread.sleep(10);
-                assertStatusAnswered(id);
-                return;
+            } catch (IOException turnedAway) {
+                // BUSY, and closed before the call went: as below
             }
-            assertEquals(Wire.OK, in.readByte(), "status answers");
-            String status = (String) Wire.readValue(in, Long.MAX_VALUE);
-            assertTrue(status.contains(ANCHOR), status);
+            // BUSY: the places of the case's connections are given back as their threads end
+            assertTrue(attempt < 1000, id + ": every place of the control socket stayed taken for 10 s");
+            Thread.sleep(10);
         }
     }
 
@@ -536,20 +541,43 @@ class HostileWireTest {
         }
     }
 
-    /** Everything the server sends until it closes; a reset (it closed with bytes unread) ends it too. */
+    /**
+     * Everything the server sends until it closes; a reset (it closed with bytes unread) ends it too.
+     * A hang detector closes the client's end after 10 s: a server that never closes fails the case
+     * that made it, by name, where a blocked read would hang the run.
+     */
     private static byte[] readToEnd(SocketChannel s) {
         ByteArrayOutputStream all = new ByteArrayOutputStream();
         InputStream in = Channels.newInputStream(s);
         byte[] b = new byte[8192];
+        java.util.concurrent.ScheduledFuture<?> detector = HANG.schedule(() -> {
+            try {
+                s.close();
+            } catch (IOException ignored) {
+                // closed either way
+            }
+        }, 10, java.util.concurrent.TimeUnit.SECONDS);
         try {
             for (int n; (n = in.read(b)) >= 0; ) {
                 all.write(b, 0, n);
             }
+        } catch (java.nio.channels.AsynchronousCloseException hung) {
+            fail("the server neither answered nor closed the connection in 10 s (" + all.size() + " bytes came)");
         } catch (IOException reset) {
             assertTrue(String.valueOf(reset.getMessage()).contains("reset"), () -> "closed, not " + reset);
+        } finally {
+            detector.cancel(false);
         }
         return all.toByteArray();
     }
+
+    /** Closes a connection whose read hangs ({@link #readToEnd}); a daemon thread of the test's. */
+    private static final java.util.concurrent.ScheduledExecutorService HANG =
+            java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "hostile-wire-hang-detector");
+                t.setDaemon(true);
+                return t;
+            });
 
     private static byte[] hello(long pid) {
         return ByteBuffer.allocate(12).putInt(Wire.MAGIC).putLong(pid).array();
