@@ -86,6 +86,8 @@ class HostileWireTest {
             "getBuilds", "getLoadedAt", "getLoadedBy", "getStackOrder", "getFunctions"};
 
     private static int sessionThreads;
+    /** jlivepatch's other threads, by name, but the stall watch's (which ends on its own once no call arrives). */
+    private static List<String> ownThreads;
     private static long openFiles;
     private static String watchedBefore;
 
@@ -114,6 +116,7 @@ class HostileWireTest {
             settle(id);
         }
         sessionThreads = sessionThreads();
+        ownThreads = ownThreads();
         openFiles = openFiles();
         watchedBefore = ReconcileStatus.current().directory();
     }
@@ -143,6 +146,11 @@ class HostileWireTest {
             }
         }
         assertTrue(cases >= 300, "a few hundred cases: " + cases);
+        // The stall watch ends once no call is being received: it looks every second at most.
+        for (int i = 0; i < 1000 && threads("jlivepatch-control-stalls") > 0; i++) {
+            Thread.sleep(10);
+        }
+        assertEquals(0, threads("jlivepatch-control-stalls"), "the stall watch ended");
     }
 
     /** One socket case, then the checks; the failure names the case and its seed. */
@@ -389,6 +397,7 @@ class HostileWireTest {
             settle(id);
             assertEquals(before, patchStates(), "the patch list and its states");
             assertTrue(sessionThreads() <= sessionThreads, "the sessions' threads are back to their count");
+            assertEquals(ownThreads, ownThreads(), "jlivepatch's other threads");
             long files = awaitAtMost(HostileWireTest::openFiles, openFiles);
             assertTrue(files <= openFiles, () -> "open files back to " + openFiles + ": " + files + " "
                     + describeFiles());
@@ -446,13 +455,29 @@ class HostileWireTest {
     }
 
     static int sessionThreads() {
+        return threads(SESSION_THREAD);
+    }
+
+    private static int threads(String name) {
         int n = 0;
         for (Thread t : Thread.getAllStackTraces().keySet()) {
-            if (SESSION_THREAD.equals(t.getName())) {
+            if (name.equals(t.getName())) {
                 n++;
             }
         }
         return n;
+    }
+
+    private static List<String> ownThreads() {
+        List<String> names = new ArrayList<>();
+        for (Thread t : Thread.getAllStackTraces().keySet()) {
+            String n = t.getName();
+            if (n.startsWith("jlivepatch") && !n.equals(SESSION_THREAD) && !n.equals("jlivepatch-control-stalls")) {
+                names.add(n);
+            }
+        }
+        java.util.Collections.sort(names);
+        return names;
     }
 
     static long openFiles() {
