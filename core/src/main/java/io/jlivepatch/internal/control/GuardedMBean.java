@@ -12,6 +12,8 @@ import javax.management.AttributeList;
 import javax.management.AttributeNotFoundException;
 import javax.management.InvalidAttributeValueException;
 import javax.management.MBeanException;
+import javax.management.MBeanOperationInfo;
+import javax.management.MBeanParameterInfo;
 import javax.management.NotCompliantMBeanException;
 import javax.management.ReflectionException;
 import javax.management.StandardMBean;
@@ -179,6 +181,30 @@ class GuardedMBean extends StandardMBean {
                 + " value of each parameter's type (true or false for a boolean, a number for a long)";
     }
 
+    /**
+     * Whether the interface has an operation {@code actionName} of {@code signature}: only an operation's
+     * arguments are checked ({@link #wrongArguments}); the MBean server answers a call of none
+     * ({@code ReflectionException}: no such operation), as it did.
+     */
+    private boolean isOperation(String actionName, String[] signature) {
+        if (actionName == null || signature == null) {
+            return false;
+        }
+        for (MBeanOperationInfo op : getMBeanInfo().getOperations()) {
+            MBeanParameterInfo[] takes = op.getSignature();
+            if (op.getName().equals(actionName) && takes.length == signature.length) {
+                boolean same = true;
+                for (int i = 0; i < takes.length && same; i++) {
+                    same = takes[i].getType().equals(signature[i]);
+                }
+                if (same) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
     private static final java.util.Map<String, Class<?>> BOXES = java.util.Map.of("boolean", Boolean.class, "long",
             Long.class, "int", Integer.class, "short", Short.class, "byte", Byte.class, "char", Character.class,
             "float", Float.class, "double", Double.class);
@@ -208,7 +234,7 @@ class GuardedMBean extends StandardMBean {
         int mark = RecursionGuard.enter();
         String before = Requester.enter(Requester.JMX);
         try {
-            String wrong = wrongArguments(type, actionName, params, signature);
+            String wrong = isOperation(actionName, signature) ? wrongArguments(type, actionName, params, signature) : null;
             if (wrong != null) {
                 throw refuseArguments(actionName, params, wrong);
             }

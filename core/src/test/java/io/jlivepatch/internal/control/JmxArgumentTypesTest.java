@@ -63,6 +63,24 @@ class JmxArgumentTypesTest {
                 log[log.length - 1]);
     }
 
+    /**
+     * Only an operation's arguments are checked: a call of no operation is answered by the MBean
+     * server as before (no such operation), not refused as arguments of the wrong type of an
+     * operation that does not exist.
+     */
+    @Test
+    void aCallOfNoOperationIsStillNoSuchOperation() throws Exception {
+        Jars.lp();
+        Jars.statusText();
+        javax.management.ReflectionException e = assertThrows(javax.management.ReflectionException.class,
+                () -> SERVER.invoke(livepatch(), "noSuchOperation", new Object[] {null},
+                        new String[] {boolean.class.getName()}));
+        assertTrue(e.getCause() instanceof NoSuchMethodException, String.valueOf(e.getCause()));
+        // of the wrong signature: no such operation either
+        assertThrows(javax.management.ReflectionException.class, () -> SERVER.invoke(livepatch(), "load",
+                new Object[] {null, null}, new String[] {String.class.getName(), long.class.getName()}));
+    }
+
     private static ObjectName livepatch() throws Exception {
         return new ObjectName(ObjectNames.LIVEPATCH);
     }
