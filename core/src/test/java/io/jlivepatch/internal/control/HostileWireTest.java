@@ -93,7 +93,7 @@ class HostileWireTest {
 
     enum Kind {
         BYTES_BEFORE_HELLO, BYTES_AFTER_HELLO, MUTATED_LENGTH, FLIPPED_BYTES, TRUNCATED, UNKNOWN_CALL,
-        WRONG_ARGUMENTS, NOT_UTF8, JAR_SHORT, JAR_LONG, MANY_SESSIONS
+        WRONG_ARGUMENTS, NOT_UTF8, JAR_SHORT, JAR_LONG, MANY_SESSIONS, PIPELINED
     }
 
     @BeforeAll
@@ -329,6 +329,17 @@ class HostileWireTest {
                 }
                 break;
             }
+            case PIPELINED: {
+                // many calls in one write, their replies read only at the end: each is answered, in order
+                int calls = 20 + r.nextInt(280);
+                ByteArrayOutputStream b = new ByteArrayOutputStream();
+                for (int c = 0; c < calls; c++) {
+                    b.writeBytes(Frame.safe(r).bytes());
+                }
+                byte[] all = readAll(r.nextLong(), b.toByteArray());
+                assertEquals(calls, parse(all, true, true), "every call answered");
+                break;
+            }
             default:
                 throw new AssertionError(kind);
         }
@@ -339,23 +350,42 @@ class HostileWireTest {
      * reads whatever the server answers until it closes, and checks every answer is whole and clear.
      */
     private static void exchange(Long pid, byte[] bytes, boolean helloAnswered) throws Exception {
+        parse(pid == null ? readAll(null, bytes) : readAll(pid, bytes), pid != null && helloAnswered, pid != null);
+    }
+
+    /**
+     * Connects, says hello (unless {@code pid} is null), sends {@code bytes}, half-closes; all the
+     * server sent. Sent from a thread of its own while this one reads: many calls in one write
+     * could otherwise fill both directions' buffers, each end waiting for the other to read.
+     */
+    private static byte[] readAll(Long pid, byte[] bytes) throws Exception {
         try (SocketChannel s = connect()) {
-            send(s, pid == null ? bytes : concat(hello(pid), bytes));
-            try {
-                s.shutdownOutput();
-            } catch (IOException closedAlready) {
-                // the server refused and closed before the last byte went
-            }
-            parse(readToEnd(s), pid != null && helloAnswered, pid != null);
+            Thread sender = new Thread(() -> {
+                send(s, pid == null ? bytes : concat(hello(pid), bytes));
+                try {
+                    s.shutdownOutput();
+                } catch (IOException closedAlready) {
+                    // the server refused and closed before the last byte went
+                }
+            }, "hostile-wire-sender");
+            sender.start();
+            byte[] all = readToEnd(s);
+            sender.join();
+            return all;
         }
     }
 
-    /** The answers in {@code b}: a hello (or a BUSY turning away), then whole replies, each clear. */
-    private static void parse(byte[] b, boolean expectHello, boolean greeted) throws IOException {
+    /**
+     * The answers in {@code b}: a hello (or a BUSY turning away), then whole replies, each clear.
+     *
+     * @return how many replies there were
+     */
+    private static int parse(byte[] b, boolean expectHello, boolean greeted) throws IOException {
         DataInputStream in = new DataInputStream(new ByteArrayInputStream(b));
+        int replies = 0;
         if (b.length == 0) {
             assertTrue(!expectHello || !greeted, "a greeted client got no hello");
-            return; // not the protocol: closed without a word
+            return replies; // not the protocol: closed without a word
         }
         assertEquals(Wire.MAGIC, in.readInt(), "the server's hello");
         String version = Wire.readString(in);
@@ -364,13 +394,14 @@ class HostileWireTest {
             String busy = Wire.readString(in);
             assertTrue(busy.startsWith("BUSY: "), busy);
             assertEquals(-1, in.read(), "nothing after a turning away");
-            return;
+            return replies;
         }
         while (true) {
             int status = in.read();
             if (status < 0) {
-                return;
+                return replies;
             }
+            replies++;
             try {
                 if (status == Wire.OK) {
                     Wire.readValue(in, Long.MAX_VALUE);
