@@ -72,10 +72,13 @@ class HostileWireTest {
     private static final String SESSION_THREAD = "jlivepatch-control-session";
     /**
      * Cases that escaped and are not fixed yet, by their id ({@code KIND/index}, {@code JMX/what}):
-     * skipped, listed in the report. Empty: nothing escapes. (An operation's argument of the wrong
-     * type through JMX escaped until GuardedMBean.wrongArguments: JmxArgumentTypesTest.)
+     * skipped, listed in the report. (An operation's argument of the wrong type through JMX escaped
+     * until GuardedMBean.wrongArguments: JmxArgumentTypesTest.) A message that is no call after the
+     * hello (a kind other than CALL) ends the connection without a word: the peer, which spoke the
+     * protocol, is not told what was wrong.
      */
-    private static final Set<String> KNOWN_ESCAPES = Set.of();
+    private static final Set<String> KNOWN_ESCAPES = Set.of("UNKNOWN_CALL/3", "UNKNOWN_CALL/7", "UNKNOWN_CALL/11",
+            "UNKNOWN_CALL/15", "UNKNOWN_CALL/19", "UNKNOWN_CALL/23", "UNKNOWN_CALL/27");
 
     private static final String[] LIVEPATCH_METHODS = {"getVersion", "getPatches", "isVerifyingPatches",
             "getTrustPolicy", "load", "loadContent", "statusJson", "statusText", "getLog", "getDesiredPatches",
@@ -134,11 +137,13 @@ class HostileWireTest {
     @Test
     void hostileBytesOnTheControlSocketLeaveItsControlWhole() throws Exception {
         int cases = 0;
+        int skipped = 0;
         for (Kind kind : Kind.values()) {
             for (int i = 0; i < PER_KIND; i++) {
                 long seed = SEED + kind.ordinal() * 1_000_003L + i;
                 String id = kind + "/" + i;
                 if (KNOWN_ESCAPES.contains(id)) {
+                    skipped++;
                     continue;
                 }
                 replay(kind, i, seed);
@@ -146,6 +151,8 @@ class HostileWireTest {
             }
         }
         assertTrue(cases >= 300, "a few hundred cases: " + cases);
+        assertEquals(KNOWN_ESCAPES.stream().filter(e -> !e.startsWith("JMX/")).count(), skipped,
+                "the known escapes are cases of this run");
         // The stall watch ends once no call is being received: it looks every second at most.
         for (int i = 0; i < 1000 && threads("jlivepatch-control-stalls") > 0; i++) {
             Thread.sleep(10);
@@ -262,8 +269,18 @@ class HostileWireTest {
                     case 1: f = Frame.call(r, "", junkName(r)); break;
                     case 2: f = Frame.call(r, ANCHOR, junkName(r)); break;
                     default: {
+                        // a message that is no call after the hello: refused saying so, then closed
                         f = Frame.call(r, "", "getVersion");
-                        f.kind = (byte) (2 + r.nextInt(250)); // not CALL
+                        f.kind = (byte) (2 + r.nextInt(250));
+                        List<String> refusals = new ArrayList<>();
+                        parse(readAll(r.nextLong(), concat(f.bytes(), Frame.call(r, "", "getVersion").bytes())), true,
+                                true, refusals);
+                        assertEquals(1, refusals.size(), "one refusal, then the close: " + refusals);
+                        String refused = refusals.get(0);
+                        assertTrue(refused.startsWith("UNSUPPORTED: a message of kind " + (f.kind & 0xff) + " after the"
+                                + " hello, where a call (kind 1) goes: nothing was run, and the connection is closed"),
+                                refused);
+                        return;
                     }
                 }
                 exchange(r.nextLong(), concat(f.bytes(), Frame.call(r, "", "getVersion").bytes()), true);
@@ -381,6 +398,12 @@ class HostileWireTest {
      * @return how many replies there were
      */
     private static int parse(byte[] b, boolean expectHello, boolean greeted) throws IOException {
+        return parse(b, expectHello, greeted, new ArrayList<>());
+    }
+
+    /** {@link #parse(byte[], boolean, boolean)}, adding each refusal's message to {@code refusals}. */
+    private static int parse(byte[] b, boolean expectHello, boolean greeted, List<String> refusals)
+            throws IOException {
         DataInputStream in = new DataInputStream(new ByteArrayInputStream(b));
         int replies = 0;
         if (b.length == 0) {
@@ -407,6 +430,7 @@ class HostileWireTest {
                     Wire.readValue(in, Long.MAX_VALUE);
                 } else if (status == Wire.REFUSED || status == Wire.FAILED) {
                     String why = Wire.readString(in);
+                    refusals.add(why);
                     assertTrue(why.matches("(?s)[A-Z_]+: .+"),
                             "a refusal says what was wrong, reason first: " + why);
                     assertEquals(Wire.REFUSED, status, "a hostile call is refused, never failed: " + why);
