@@ -445,6 +445,23 @@ class ControlSocketTest {
     }
 
     /**
+     * A message after the hello that is no call (its kind byte is not CALL: a newer command's, or a
+     * peer that is not the command) is refused saying so, and the connection closed: it was closed
+     * without a word, the peer never told what was wrong (HostileWireTest).
+     */
+    @Test
+    void aMessageThatIsNoCallIsRefusedSayingSo() throws Exception {
+        Client c = client(15);
+        assertEquals(Wire.OK, c.call("", "getVersion", new Class<?>[0]), "a call first: the next message is read as one");
+        Wire.readValue(c.in, 0);
+        DataOutputStream o = c.request();
+        o.writeByte(7);
+        callHead(o, "", "getVersion", 0); // what follows cannot be read: not run
+        o.flush();
+        assertRefusedAndClosed(c, "a message of kind 7 after the hello, where a call (kind 1) goes");
+    }
+
+    /**
      * One budget per call: its names at most a few hundred bytes, at most one byte array, all other
      * values 64 KiB together, at most 16 arguments; each refused before what is over it is read.
      */

@@ -335,7 +335,7 @@ final class ControlSession implements Runnable {
                     return;
                 }
                 if (kind != Wire.CALL) {
-                    return;
+                    throw notACall(out, kind);
                 }
                 lastByte = System.nanoTime(); // its first byte may have come with the last call's
                 callSince = lastByte;
@@ -530,6 +530,25 @@ final class ControlSession implements Runnable {
         } catch (IOException gone) {
             // the client went away or is still sending: the log has why
         }
+    }
+
+    /**
+     * Answers a message after the hello whose kind is not a call's with a refusal, and returns what
+     * ends the connection (logged as a call refused before it ran is): what follows it cannot be
+     * read. It was closed without a word, and a peer that spoke the protocol (a newer command) was
+     * never told what was wrong (HostileWireTest). Nothing is on record: no operation was named.
+     */
+    private static Wire.BadCall notACall(DataOutputStream out, byte kind) {
+        String why = "a message of kind " + (kind & 0xff) + " after the hello, where a call (kind " + Wire.CALL
+                + ") goes";
+        try {
+            refuse(out, "UNSUPPORTED: " + why + ": nothing was run, and the connection is closed: the command and"
+                    + " the agent are of different jlivepatch versions, or the peer is not the jlivepatch command");
+            out.flush();
+        } catch (IOException gone) {
+            // the client went away or is still sending: the log has why
+        }
+        return new Wire.BadCall(why);
     }
 
     /**
