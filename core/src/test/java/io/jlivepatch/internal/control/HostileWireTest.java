@@ -87,7 +87,14 @@ class HostileWireTest {
             "getWaiting", "isReplace", "getStates", "getPendingClasses", "getSource", "getSha256", "getSigner",
             "getBuilds", "getLoadedAt", "getLoadedBy", "getStackOrder", "getFunctions"};
 
+    /**
+     * What the JVM had before the cases, which they must leave as it was: the suite runs its classes
+     * in one JVM, and an earlier class may have left a session ending, or an operation under way for
+     * good (a load whose callback never returns).
+     */
     private static int sessionThreads;
+    private static int operationsUnderWay;
+    private static long jarBytesHeld;
     /** jlivepatch's other threads, by name, but the stall watch's (which ends on its own once no call arrives). */
     private static List<String> ownThreads;
     private static long openFiles;
@@ -105,9 +112,15 @@ class HostileWireTest {
                         + " may change").replace("jarapp.Counter", "label", "(I)Ljava/lang/String;",
                 HostileWireTest.class.getMethod("label", int.class)).build());
         Jars.statusText(); // the MBeans are up
+        // The sessions of earlier classes' closed connections end on their own time: given 10 s.
+        for (int i = 0; i < 1000 && sessionThreads() > 0; i++) {
+            Thread.sleep(10);
+        }
+        sessionThreads = sessionThreads();
+        operationsUnderWay = operationsUnderWay();
+        jarBytesHeld = ControlServer.jarBytesHeldForTests();
         // Warm-up: one case of each kind, so that what the JVM opens once for good (a class path JAR
         // read for a class first used here) is open before the files are counted.
-        settle("warm-up");
         for (Kind k : Kind.values()) {
             String id = "warm-up case " + k + "/0 (seed 0x" + Long.toHexString(SEED ^ 0x5A5A) + ")";
             try {
@@ -117,7 +130,6 @@ class HostileWireTest {
             }
             settle(id);
         }
-        sessionThreads = sessionThreads();
         ownThreads = ownThreads();
         openFiles = openFiles();
         watchedBefore = ReconcileStatus.current().directory();
@@ -451,7 +463,9 @@ class HostileWireTest {
             settle(id);
             assertEquals(before, patchStates(), "the patch list and its states");
             assertTrue(sessionThreads() <= sessionThreads, "the sessions' threads are back to their count");
-            assertEquals(ownThreads, ownThreads(), "jlivepatch's other threads");
+            List<String> extra = new ArrayList<>(ownThreads());
+            ownThreads.forEach(extra::remove); // those of earlier classes may end meanwhile: only new ones count
+            assertEquals(List.of(), extra, "jlivepatch's threads started and left behind");
             long files = awaitAtMost(HostileWireTest::openFiles, openFiles);
             assertTrue(files <= openFiles, () -> "open files back to " + openFiles + ": " + files + " "
                     + describeFiles());
@@ -467,14 +481,15 @@ class HostileWireTest {
      */
     private static void settle(String id) throws Exception {
         for (int i = 0; i < 1000; i++) {
-            if (sessionThreads() <= sessionThreads && ControlServer.jarBytesHeldForTests() == 0 && operationsUnderWay() == 0) {
+            if (sessionThreads() <= sessionThreads && ControlServer.jarBytesHeldForTests() <= jarBytesHeld
+                    && operationsUnderWay() <= operationsUnderWay) {
                 return;
             }
             Thread.sleep(10);
         }
-        fail(id + ": not settled in 10 s: " + sessionThreads() + " session threads (baseline " + sessionThreads
-                + "), " + ControlServer.jarBytesHeldForTests() + " JAR bytes held, " + operationsUnderWay()
-                + " operations under way");
+        fail(id + ": not settled in 10 s: " + sessionThreads() + " session threads (" + sessionThreads + " before), "
+                + ControlServer.jarBytesHeldForTests() + " JAR bytes held (" + jarBytesHeld + " before), "
+                + operationsUnderWay() + " operations under way (" + operationsUnderWay + " before)");
     }
 
     private static void assertStatusAnswered(String id) throws Exception {
@@ -999,7 +1014,7 @@ class HostileWireTest {
             assertEquals(requester, Requester.current(), id + ": the caller's requester");
             assertEquals(before, patchStates(), id + ": the patch list and its states");
             assertEquals(watchedBefore, ReconcileStatus.current().directory(), id + ": the watched directory");
-            assertEquals(0, operationsUnderWay(), id + ": no operation under way");
+            assertTrue(operationsUnderWay() <= operationsUnderWay, id + ": no operation left under way");
             assertTrue(Jars.statusText().contains(ANCHOR), id + ": status answers");
         }
         assertTrue(escaped.isEmpty(), String.join("\n", escaped));
