@@ -63,6 +63,20 @@ class MalformedJarTest {
                 + FIX.replace('.', '/') + "'");
     }
 
+    /**
+     * A class file's name is whatever Utf8 its this_class points at, line breaks and NULs included
+     * (MutatedJarTest, seed 117012089213232: an index moved to another Utf8 of the pool). The refusal
+     * quoted it raw, a message of two lines; now escaped.
+     */
+    @Test
+    void aClassFileWhoseNameHoldsALineBreakIsRefusedInOneLine() throws Exception {
+        Map<String, byte[]> entries = Jars.classes(FIX);
+        entries.put(FIX_FILE, Jars.patchClass("jarapp.fix.Counter\nFix\u0000", Jars::returnsMinusOne));
+        Path jar = Jars.write(dir.resolve("linebreak.jar"), Jars.manifest("linebreak", FIX), entries);
+        Jars.refused(jar, Reason.INVALID_PATCH, "entry '" + FIX_FILE + "' holds class 'jarapp/fix/Counter\\nFix\\u0000'",
+                "a class file must sit at the path of its name");
+    }
+
     @Test
     void aMalformedUnicodeEscapeInTheRecordedDigestsIsRefused() throws Exception {
         Map<String, byte[]> entries = new LinkedHashMap<>(Jars.classes(FIX));

@@ -3,6 +3,7 @@ package io.jlivepatch.internal.jar;
 import io.jlivepatch.Patch;
 import io.jlivepatch.PatchException;
 import io.jlivepatch.PatchException.Reason;
+import io.jlivepatch.internal.Text;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -382,13 +383,18 @@ public record PatchJar(String source, String name, String description, List<Stri
         }
     }
 
-    /** A value from the JAR as messages quote it: in quotes, and cut short when long. */
+    /**
+     * A value from the JAR as messages quote it: in quotes, cut short when long, its line breaks and
+     * other controls escaped ({@link Text#clean}). A class file's own name is any bytes (a this_class
+     * that points at another Utf8 of the pool): quoted raw, it made a refusal of several lines.
+     */
     static String quote(String value) {
         int max = 120;
         if (value.length() <= max) {
-            return "'" + value + "'";
+            return "'" + Text.clean(value) + "'";
         }
-        return "'" + value.substring(0, max) + "...' (" + value.length() + " characters)";
+        // cut before cleaning: no escape is cut in half
+        return "'" + Text.clean(value.substring(0, max)) + "...' (" + value.length() + " characters)";
     }
 
     /**
