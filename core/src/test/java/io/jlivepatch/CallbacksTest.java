@@ -377,6 +377,28 @@ class CallbacksTest {
         assertEquals("original", new Cache().get());
     }
 
+    /**
+     * A prePatch whose exception's message holds a line break (or a class name that does: MutatedJarTest,
+     * seed 117012090413310, a NoClassDefFoundError) is refused in one line, the patch's text escaped.
+     * Before, the refusal quoted it raw, a message of two lines.
+     */
+    @Test
+    void aPrePatchWhoseMessageHoldsALineBreakIsRefusedInOneLine() throws Exception {
+        PatchHandle h = livepatch().register(cachePatch("cb-line-break").callbacks("cbapp.Cache", new Callbacks() {
+            @Override
+            public void prePatch(Class<?> target) {
+                throw new IllegalStateException("no\nwarm-up\u001b[2J");
+            }
+        }).build());
+        PatchException e = assertThrows(PatchException.class, h::enable);
+        assertEquals(PatchException.Reason.CALLBACK_FAILED, e.reason());
+        assertFalse(e.getMessage().contains("\n") || e.getMessage().contains("\u001b"), e.getMessage());
+        assertTrue(e.getMessage().contains("threw java.lang.IllegalStateException: no\\nwarm-up\\e[2J; the enable was"
+                + " refused and nothing was changed"), e.getMessage());
+        assertFalse(h.isEnabled());
+        assertEquals("original", new Cache().get());
+    }
+
     @Test
     void severalPatchesEachRunOnlyTheirOwnCallbacks() throws Exception {
         PatchHandle a = livepatch().register(cachePatch("cb-a").callbacks("cbapp.Cache", new Recorder("a")).build());

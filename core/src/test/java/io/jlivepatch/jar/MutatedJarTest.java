@@ -93,9 +93,6 @@ class MutatedJarTest {
      * seed found later goes here, with the defect, until the fix that makes it pass again.
      */
     private static final Set<Long> EXCLUDED = Set.of(
-            // CLASS_STRING of callbacks: the callback's NoClassDefFoundError names a class 'a<line break>b', and
-            // the CALLBACK_FAILED refusal quotes it raw, a message of two lines
-            117012090413310L,
             // CLASS_STRING of nestmate: @Replaces target 'a<line break>b', which the TARGET_NOT_FOUND refusal of a
             // load required loaded names raw, a message of two lines
             117012090415303L);

@@ -206,11 +206,13 @@ final class PatchCallbacks {
                     if (t != null) {
                         int undone = undoEnable();
                         String what = describe(Kind.PRE_PATCH, c, t);
-                        lastFailure = what;
+                        lastFailure = what; // raw: status escapes it with the rest
+                        // The callback's own words (its exception's message, a class name it failed to find) may
+                        // hold line breaks: escaped, the refusal stays one line for the API's caller and its log.
                         throw new PatchException(Reason.CALLBACK_FAILED, patchName, "patch '" + patchName + "': "
-                                + what + "; the enable was refused and nothing was changed (postUnpatch ran for the "
-                                + undone + " class(es) prepared before it): fix what the callback needs, then enable"
-                                + " again", t);
+                                + Text.clean(what) + "; the enable was refused and nothing was changed (postUnpatch ran"
+                                + " for the " + undone + " class(es) prepared before it): fix what the callback needs,"
+                                + " then enable again", t);
                     }
                     synchronized (this) {
                         prepared.add(new WeakReference<>(c));
