@@ -63,6 +63,29 @@ class JarDeclarationRefusalsTest {
                 + " name: write it as com.acme.Greeter");
     }
 
+    /**
+     * A @Replaces value with a line break (MutatedJarTest, seed 117012090415303: a pool string made
+     * 'a&lt;line break&gt;b') names no class or method javac writes. Before, such a target loaded as a class not
+     * loaded yet, and a load required loaded refused it in a message of two lines, the name raw.
+     */
+    @Test
+    void aReplacesValueWithALineBreakOrAControlCharacterIsRefusedNamingItEscaped() throws Exception {
+        Jars.refused(jar("line-break-target", replaces(av -> {
+            av.visit("target", "jarapp.Count\ner");
+            av.visit("method", "next");
+        }), Map.of()), PatchException.Reason.INVALID_PATCH, FIX + ".next(Ljarapp/Counter;)I: @Replaces target"
+                + " 'jarapp.Count\\ner' holds whitespace or a control or invisible character");
+        Jars.refused(jar("escape-method", replaces(av -> {
+            av.visit("target", "jarapp.Counter");
+            av.visit("method", "ne\u001bxt");
+        }), Map.of()), PatchException.Reason.INVALID_PATCH, "@Replaces method 'ne\\ext' holds");
+        Jars.refused(jar("bidi-descriptor", replaces(av -> {
+            av.visit("target", "jarapp.Counter");
+            av.visit("method", "next");
+            av.visit("descriptor", "()I\u202e");
+        }), Map.of()), PatchException.Reason.INVALID_PATCH, "@Replaces descriptor '()I\\u202e' holds");
+    }
+
     @Test
     void aCallbackWithoutItsTargetClassSaysToNameIt() throws Exception {
         Consumer<ClassWriter> code = replaces(av -> {

@@ -92,10 +92,7 @@ class MutatedJarTest {
      * Seeds of cases that escape today: left out until their fix (each names its defect). A failing
      * seed found later goes here, with the defect, until the fix that makes it pass again.
      */
-    private static final Set<Long> EXCLUDED = Set.of(
-            // CLASS_STRING of nestmate: @Replaces target 'a<line break>b', which the TARGET_NOT_FOUND refusal of a
-            // load required loaded names raw, a message of two lines
-            117012090415303L);
+    private static final Set<Long> EXCLUDED = Set.of();
 
     /**
      * Seeds beyond {@link #CASES} that once escaped, found by longer runs (up to 150 seeds a mutation and

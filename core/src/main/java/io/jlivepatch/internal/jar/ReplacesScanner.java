@@ -2,6 +2,7 @@ package io.jlivepatch.internal.jar;
 
 import io.jlivepatch.PatchException;
 import io.jlivepatch.PatchException.Reason;
+import io.jlivepatch.internal.Text;
 import io.jlivepatch.internal.patch.SignatureCheck;
 import org.objectweb.asm.AnnotationVisitor;
 import org.objectweb.asm.ClassReader;
@@ -264,7 +265,8 @@ public final class ReplacesScanner {
                         if (values == null) {
                             return;
                         }
-                        String where = patchClass + "." + name + descriptor;
+                        // The patch class's own names are any the class file holds: escaped, as every value quoted
+                        String where = Text.clean(patchClass + "." + name + descriptor);
                         if ((access & Opcodes.ACC_PUBLIC) == 0 || (access & Opcodes.ACC_STATIC) == 0) {
                             problems.add(new Problem(Reason.SIGNATURE_MISMATCH, where + " is annotated @Replaces but"
                                     + " is not public static: declare it 'public static'"));
@@ -279,6 +281,14 @@ public final class ReplacesScanner {
                             problems.add(new Problem(Reason.INVALID_PATCH, where + ": @Replaces needs target and"
                                     + " method: name the class and the method it replaces, e.g. @Replaces(target ="
                                     + " \"com.acme.Greeter\", method = \"greet\")"));
+                        } else if (unwritten(values) != null) {
+                            // Such a name is no class's or method's javac writes, and every message after this one
+                            // (not loaded, no such method, replaced twice) would carry it raw.
+                            String key = unwritten(values);
+                            problems.add(new Problem(Reason.INVALID_PATCH, where + ": @Replaces " + key + " "
+                                    + PatchJar.quote(values.get(key).trim()) + " holds whitespace or a control or"
+                                    + " invisible character, which no name javac writes has: write it as the"
+                                    + " application's source names it"));
                         } else {
                             // A misplaced @Next is refused at registration (SignatureCheck.problem, from these
                             // indices); here it only must not be taken for a target's parameter.
@@ -291,5 +301,22 @@ public final class ReplacesScanner {
                 };
             }
         }, (code ? 0 : ClassReader.SKIP_CODE) | ClassReader.SKIP_DEBUG | ClassReader.SKIP_FRAMES);
+    }
+
+    /**
+     * The first of @Replaces' target, method and descriptor (trimmed) that holds whitespace, a control
+     * or a format character (a line break, an escape, a bidi override, a zero-width space) or an unpaired
+     * surrogate, or null.
+     */
+    private static String unwritten(Map<String, String> values) {
+        for (String key : new String[] {"target", "method", "descriptor"}) {
+            boolean unwritten = values.getOrDefault(key, "").trim().codePoints().anyMatch(c -> Character.isWhitespace(c)
+                    || Character.isSpaceChar(c) || Character.isISOControl(c) || Character.getType(c) == Character.FORMAT
+                    || Character.getType(c) == Character.SURROGATE); // a pair is one code point, not this
+            if (unwritten) {
+                return key;
+            }
+        }
+        return null;
     }
 }
