@@ -310,11 +310,16 @@ public final class ReplacesScanner {
      */
     private static String unwritten(Map<String, String> values) {
         for (String key : new String[] {"target", "method", "descriptor"}) {
-            boolean unwritten = values.getOrDefault(key, "").trim().codePoints().anyMatch(c -> Character.isWhitespace(c)
-                    || Character.isSpaceChar(c) || Character.isISOControl(c) || Character.getType(c) == Character.FORMAT
-                    || Character.getType(c) == Character.SURROGATE); // a pair is one code point, not this
-            if (unwritten) {
-                return key;
+            String v = values.getOrDefault(key, "").trim();
+            // No stream or lambda: start-up loads come this way (their first use spins classes)
+            for (int i = 0; i < v.length(); ) {
+                int c = v.codePointAt(i);
+                if (Character.isWhitespace(c) || Character.isSpaceChar(c) || Character.isISOControl(c)
+                        || Character.getType(c) == Character.FORMAT
+                        || Character.getType(c) == Character.SURROGATE) { // a pair is one code point, not this
+                    return key;
+                }
+                i += Character.charCount(c);
             }
         }
         return null;
