@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -20,6 +21,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
 
+import static io.jlivepatch.internal.watch.WatchFixture.auditSince;
 import static io.jlivepatch.internal.watch.WatchFixture.jar;
 import static io.jlivepatch.internal.watch.WatchFixture.stack;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -203,13 +205,19 @@ class WatchThreadTest {
         await("the watch thread's first reconcile", () -> watch.status().lastReconcile() > 0);
         Thread watcher = watch.thread();
         AtomicBoolean once = new AtomicBoolean();
+        // The failed reconcile as its audit record says it, which stays: the state says it only until the
+        // retry a second later, and a test thread descheduled for that second never saw it (the wait below
+        // then ran out).
+        Instant start = Instant.now();
+        BooleanSupplier interruptedOnRecord = () -> auditSince(start).stream().anyMatch(
+                e -> e.startsWith("reconcile " + dir + " by watch: failed: ") && e.contains("interrupted"));
         String opening = io.jlivepatch.internal.BoundedOpen.THREAD_NAME + " " + dir.resolve("20-a.jar");
         io.jlivepatch.internal.BoundedOpen.holdOpensForTests(() -> { // on the opening thread, the watch waiting
             // The opening thread is named for its path: only the watch's read of this JAR is interrupted.
             if (Thread.currentThread().getName().equals(opening) && once.compareAndSet(false, true)) {
                 watcher.interrupt();
                 // The open ends only once the watch gave it up for the interrupt: no race with its end.
-                for (int i = 0; i < 3000 && !watch.status().state().contains("interrupted"); i++) {
+                for (int i = 0; i < 3000 && !interruptedOnRecord.getAsBoolean(); i++) {
                     try {
                         Thread.sleep(10);
                     } catch (InterruptedException e) {
@@ -222,7 +230,7 @@ class WatchThreadTest {
             drop(jar(staging, "a.jar", "watch-a", "A"), "20-a.jar");
             // Asked as a second 'watch' of the directory asks, not left to file events (see above).
             assertEquals(watch, PatchDirectoryWatch.start(WatchFixture.registry(), options, false));
-            await("the interrupted reconcile", () -> once.get() && !watch.status().state().equals("converged"));
+            await("the interrupted reconcile", () -> once.get() && interruptedOnRecord.getAsBoolean());
             await("the retry a second later", () -> stack().equals(List.of("watch-a"))
                     && watch.status().state().equals("converged"));
         } finally {
