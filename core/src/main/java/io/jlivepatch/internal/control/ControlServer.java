@@ -618,6 +618,22 @@ public final class ControlServer implements Runnable {
         return server == null ? 0 : server.jarBytes.held();
     }
 
+    /**
+     * Whether bytes arrived at or after {@code since} ({@link System#nanoTime}) on a session receiving a
+     * call, as the stall watch sees them; for tests.
+     */
+    public static boolean bytesArrivedSinceForTests(long since) {
+        ControlServer server = running;
+        if (server != null) {
+            for (ControlSession s : server.live) {
+                if (s.receiving() && s.lastByte() - since >= 0) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
     /** Sets how long a session must have waited for its client to be evicted; for tests. */
     public static void idleAfterForTests(java.time.Duration idle) {
         idleNanos = idle.toNanos();

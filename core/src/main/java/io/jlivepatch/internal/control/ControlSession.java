@@ -125,6 +125,11 @@ final class ControlSession implements Runnable {
         return receiving;
     }
 
+    /** When ({@link System#nanoTime}) the client's last bytes arrived: what the stall watch reads. */
+    long lastByte() {
+        return lastByte;
+    }
+
     /** The room for patch JAR bytes this session's call holds, or 0. */
     long jarBytesHeld() {
         return jarBytesHeld;
