@@ -145,6 +145,12 @@ public final class LateCallbackLockDriver {
         long warned = WARNINGS.stream().filter(w -> w.contains("'late-lock': the callbacks of latelockapp.Late")
                 && w.contains(why)).count();
         check(warned == 1, "one warning says why, for both calls: " + WARNINGS);
+        // late-top, which runs, is above the patch: what runs is told as the topmost runnable version, not "below"
+        String runs = "the topmost version of a patch with no callbacks left to run for it";
+        check(detailWhileHeld.contains(runs) && !detailWhileHeld.contains("version below"),
+                "status says what runs meanwhile: " + detailWhileHeld);
+        check(WARNINGS.stream().allMatch(w -> !w.contains("'late-lock': the callbacks of") || w.contains(runs)
+                && !w.contains("version below")), "the warning says what runs meanwhile: " + WARNINGS);
 
         check("top(patched)".equals(instance.get()), "the next call, from elsewhere, runs the callbacks and the patch");
         check(EVENTS.equals(List.of("prePatch", "postPatch")), "Late's callbacks ran once: " + EVENTS);

@@ -141,9 +141,9 @@ final class LateCallbacks implements ClassCallbacks {
                     Log.get().log(System.Logger.Level.WARNING, "''{0}'': the callbacks of {1} in class loader {2}"
                             + " did not run at its first call: it came from {3} while jlivepatch''s lock was taken,"
                             + " and a callback running under that lock may be waiting for {4}; so that neither"
-                            + " waits for ever, not waiting: the class runs the version below the patch''s (of a"
-                            + " patch with no callbacks left to run for it) or its own code, not the patch''s, until"
-                            + " a call from elsewhere runs its callbacks (status shows it until then)", p.name(),
+                            + " waits for ever, not waiting: the class runs the topmost version of a patch with no"
+                            + " callbacks left to run for it, passing over the patch''s, or its own code, until a"
+                            + " call from elsewhere runs its callbacks (status shows it until then)", p.name(),
                             owner.getName(), LoaderNames.of(owner.getClassLoader()), held,
                             held == PatchCallbacks.SHADOW_CTOR ? "that ctor" : "that initializer");
                 }

@@ -410,9 +410,9 @@ final class PatchCallbacks {
         }
         return "its callbacks have not run yet: its first call came from " + d.held() + " while jlivepatch's lock"
                 + " was taken, " + java.time.Duration.ofNanos(System.nanoTime() - d.since()).toSeconds() + " s ago,"
-                + " which could not wait for them; the class runs the version below this patch's (of a patch with"
-                + " no callbacks left to run for it) or its own code, not this patch's, until a call from elsewhere"
-                + " runs them";
+                + " which could not wait for them; the class runs the topmost version of a patch with no callbacks"
+                + " left to run for it (one above this patch's too), passing over this patch's, or its own code, until"
+                + " a call from elsewhere runs them";
     }
 
     /** Why {@code c} runs its own code instead of this patch's functions, or {@code null}. */
