@@ -5,10 +5,7 @@ import io.jlivepatch.internal.patch.HookLedger;
 import io.jlivepatch.internal.patch.LoaderNames;
 
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.Map;
-import java.util.Set;
-import java.util.WeakHashMap;
 
 /**
  * Logs and puts on record the hooks of a patch put into a class defined after the patch was enabled
@@ -38,12 +35,15 @@ final class AppliedLater {
     private final AuditLog audit;
     /** Per registration, class and kind: how many loaders so far, and the count at the last line. */
     private final Map<String, long[]> counts = new HashMap<>();
-    /** What was counted, by loader (weakly: a per-request loader goes with its request) and the boot loader. */
-    private final Map<ClassLoader, Set<String>> seen = new WeakHashMap<>();
-    private final Set<String> seenBoot = new HashSet<>();
+    /**
+     * Whose record of what was audited (by loader, weakly: a per-request loader goes with its request)
+     * this shares: its failure keys end {@code Class.method}, these {@code Class kind}, so no two meet.
+     */
+    private final LinkFailureAudit seen;
 
-    AppliedLater(AuditLog audit) {
+    AppliedLater(AuditLog audit, LinkFailureAudit seen) {
         this.audit = audit;
+        this.seen = seen;
     }
 
     /** {@code e}: a {@link HookLedger#applied} event; one line per patch it names, within the bound. */
@@ -56,7 +56,7 @@ final class AppliedLater {
             // Once per registration (its time and digest: a patch registered again is another one), as a failure
             String key = name + ' ' + provenance.loadedAt() + ' ' + provenance.sha256() + ' ' + e.className() + ' '
                     + e.applied();
-            if (!firstTime(e.loader(), key)) {
+            if (!seen.firstTime(e.loader(), key)) {
                 continue;
             }
             long[] c = counts.get(key);
@@ -103,14 +103,5 @@ final class AppliedLater {
         }
         Log.get().log(System.Logger.Level.INFO, bound.isEmpty() ? log : log + " (" + bound.substring(2) + ")");
         audit.record("link", patch, outcome, LinkFailureAudit.REQUESTER, provenance);
-    }
-
-    private boolean firstTime(ClassLoader loader, String what) {
-        Set<String> done = loader == null ? seenBoot : seen.get(loader);
-        if (done == null) {
-            done = new HashSet<>();
-            seen.put(loader, done);
-        }
-        return done.add(what);
     }
 }

@@ -133,7 +133,7 @@ final class LinkFailureAudit implements Runnable {
     private void audit(HookLedger.LinkEvent e) {
         if (e.applied() != null) {
             if (applied == null) {
-                applied = new AppliedLater(audit); // at the first: a JVM whose classes are all loaded before never loads it
+                applied = new AppliedLater(audit, this); // at the first: a JVM whose classes are all loaded before never loads it
             }
             applied.record(e);
             return;
@@ -158,7 +158,8 @@ final class LinkFailureAudit implements Runnable {
         }
     }
 
-    private boolean firstTime(ClassLoader loader, String what) {
+    /** Whether {@code what} is new for {@code loader}; this thread's only (AppliedLater's too). */
+    boolean firstTime(ClassLoader loader, String what) {
         Set<String> done = loader == null ? auditedBoot : audited.get(loader);
         if (done == null) {
             done = new HashSet<>();
