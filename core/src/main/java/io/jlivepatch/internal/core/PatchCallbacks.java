@@ -288,8 +288,17 @@ final class PatchCallbacks {
         }
         Throwable t = run(Kind.PRE_PATCH, cb, c);
         if (t != null) {
+            // Its text made before this monitor is taken: the exception's toString is the patch's code, and
+            // may wait for a class whose initializer's first call of another class of this patch asks the
+            // monitor (pending, at the link): both waited for ever, klpMutex held (RefusalTextLockTest).
+            String threw;
+            try {
+                threw = "prePatch threw " + t;
+            } catch (RuntimeException | LinkageError | VirtualMachineError e) {
+                threw = "prePatch threw " + t.getClass().getName();
+            }
             synchronized (this) {
-                refused.put(c, "prePatch threw " + t); // first: the class is refused whatever describing it does
+                refused.put(c, threw); // first: the class is refused whatever describing it does
             }
             String what;
             try {
