@@ -1,7 +1,7 @@
 package io.jlivepatch;
 
-import refusetextapp.Init;
-import refusetextapp.InitHook;
+import latelockapp.Init;
+import latelockapp.InitHook;
 
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
