@@ -560,6 +560,33 @@ class TrustPolicyTest {
                 "holds no signed entry");
     }
 
+    /**
+     * A signature that covers the manifest's main attributes and no entry (a manifest-only JAR signed,
+     * then a class and its digest put in, the main attributes untouched): the class is one the
+     * signature does not cover, said so. It was said to be a signature the JDK did not take (a
+     * disabled algorithm, a certificate that may not sign), which sent the operator to the signer's
+     * algorithms and certificate rather than to whoever added the class.
+     */
+    @Test
+    void aSignatureThatListsNoEntryIsNotSaidToBeOneTheJdkDidNotTake() throws Exception {
+        Path only = dir.resolve("main-section-only.jar");
+        Map<String, byte[]> content = Keys.entries(Files.readAllBytes(unsigned));
+        try (java.util.jar.JarOutputStream out = new java.util.jar.JarOutputStream(Files.newOutputStream(only),
+                new java.util.jar.Manifest(new java.io.ByteArrayInputStream(content.get("META-INF/MANIFEST.MF"))))) {
+            // the manifest alone: the signature file gets its main attributes' digest and no entry
+        }
+        Path signed = Keys.sign(dir, keys, only, "self", "main-section-only-signed.jar");
+        String digest = java.util.Base64.getEncoder().encodeToString(java.security.MessageDigest.getInstance("SHA-256")
+                .digest(content.get(FIX)));
+        PatchJarBytes jar = Keys.rewrite(signed, Map.of("META-INF/MANIFEST.MF", b -> (new String(b,
+                StandardCharsets.UTF_8) + "Name: " + FIX + "\r\nSHA-256-Digest: " + digest + "\r\n\r\n")
+                .getBytes(StandardCharsets.UTF_8)), Map.of(FIX, content.get(FIX)));
+        String m = refused(p12(), jar, "holds entry '" + FIX + "', which its signature does not cover (added after"
+                + " signing; its signature files list no entry, only the manifest's main attributes): sign the whole"
+                + " JAR again");
+        assertFalse(m.contains("takes no signature"), m);
+    }
+
     @Test
     void bytesThatAreNotAJarAreRefused() throws Exception {
         PatchJarBytes garbage = PatchJarBytes.of("garbage.jar", "not a zip".getBytes(StandardCharsets.UTF_8),

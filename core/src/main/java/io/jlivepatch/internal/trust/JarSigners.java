@@ -59,7 +59,9 @@ final class JarSigners {
         Set<String> listed = new HashSet<>();
         Set<String> seen = new HashSet<>();
         String unsigned = null; // the first entry no signature covers
-        boolean unsignedListed = false; // whether the manifest has the digests of one such entry
+        // whether a signature file and the manifest both have the digests of one such entry: only then
+        // is it the JDK that did not take the signature, rather than an entry the signature never covered
+        boolean unsignedListed = false;
         try (JarInputStream in = new JarInputStream(new ByteArrayInputStream(jar.bytes()), true)) {
             if (in.getManifest() == null || !hasSignatureFile(jar, listed)) {
                 throw Refusal.of(what + " is not signed, and " + only + ": sign it (jlivepatch build --sign, or"
@@ -80,7 +82,8 @@ final class JarSigners {
                     // has its digests, it is the signature the JDK did not take (a disabled algorithm),
                     // not an entry added after signing
                     unsigned = unsigned == null ? entry : unsigned;
-                    unsignedListed = unsignedListed || in.getManifest().getAttributes(entry) != null;
+                    unsignedListed = unsignedListed || in.getManifest().getAttributes(entry) != null
+                            && listed.contains(asVerified(entry));
                     continue;
                 }
                 Set<CodeSigner> these = new HashSet<>(Arrays.asList(cs));
@@ -125,7 +128,8 @@ final class JarSigners {
         }
         if (unsigned != null) {
             throw Refusal.of(what + " holds entry " + Refusal.quote(unsigned) + ", which its signature does"
-                    + " not cover (added after signing): sign the whole JAR again");
+                    + " not cover (added after signing" + (listed.isEmpty() ? "; its signature files list no entry,"
+                    + " only the manifest's main attributes" : "") + "): sign the whole JAR again");
         }
         if (signers == null) {
             throw Refusal.of(what + " holds no signed entry: sign it (jlivepatch build --sign, or jarsigner)");
@@ -140,6 +144,15 @@ final class JarSigners {
             }
         }
         return List.copyOf(signers);
+    }
+
+    /**
+     * The name a signature file lists entry {@code name} under: the JDK's verifier drops a leading
+     * {@code ./}, then a leading {@code /}, before it looks the entry up (JarVerifier.beginEntry).
+     */
+    private static String asVerified(String name) {
+        String n = name.startsWith("./") ? name.substring(2) : name;
+        return n.startsWith("/") ? n.substring(1) : n;
     }
 
     /**
