@@ -85,10 +85,27 @@ final class BoundedJarReader {
                 files.put(e.getName(), bytes);
             }
         }
-        if (count > 0) { // no entry at all: PatchJar says it is not a JAR
+        int before = count > 0 ? 0 : firstLocalHeader(jar);
+        if (count > 0) {
             matchCentralDirectory(jar, files);
-        }
+        } else if (before > 0) {
+            // ZIP tools and java -jar find the entries from the end and skip what is before them;
+            // read from the first byte, they are not there, and "not a JAR" would be wrong
+            throw PatchJar.invalid(source, "its first " + before + " bytes are not a zip entry (data"
+                    + " put before its entries: a launcher script, a self-extracting stub), which ZIP tools skip and"
+                    + " jlivepatch does not: build the JAR again with 'jar' or Maven, with nothing before it");
+        } // else no entry at all: PatchJar says it is not a JAR
         return new Contents(manifest, entries, count);
+    }
+
+    /** Where the first local file header's signature is in {@code jar}, or -1. */
+    private static int firstLocalHeader(byte[] jar) {
+        for (int i = 0; i + 4 <= jar.length; i++) {
+            if (jar[i] == 'P' && jar[i + 1] == 'K' && jar[i + 2] == 3 && jar[i + 3] == 4) {
+                return i;
+            }
+        }
+        return -1;
     }
 
     /**
