@@ -162,6 +162,97 @@ class MalformedJarTest {
                 + " lists, so ZIP tools show other contents than jlivepatch would load");
     }
 
+    /**
+     * A second central directory, with its own end record, in the comment of the JAR's end record:
+     * jlivepatch takes the last end record whose comment ends the file (the real one), the JDK's
+     * ZipFile, as javap, IDEs and class loaders use it, the last one it finds from the end, which need
+     * not end the file: the inner one, whose directory points at another copy of the class, hidden in
+     * the comment too. A reviewer would see one class and another would load.
+     */
+    @Test
+    void aSecondCentralDirectoryInTheCommentIsRefused() throws Exception {
+        byte[] loaded = Jars.classes(FIX).get(FIX_FILE);
+        byte[] shown = Arrays.copyOf(loaded, loaded.length + 1); // any other bytes
+        byte[] manifest = Jars.manifestBytes(Jars.manifest("second-directory", FIX));
+        java.io.ByteArrayOutputStream zip = new java.io.ByteArrayOutputStream();
+        zip.writeBytes(storedLocal("META-INF/MANIFEST.MF", manifest, new byte[0]));
+        int classAt = zip.size();
+        zip.writeBytes(storedLocal(FIX_FILE, loaded, new byte[0]));
+        int directoryAt = zip.size();
+        zip.writeBytes(storedCentral("META-INF/MANIFEST.MF", crc(manifest), manifest.length, 0));
+        zip.writeBytes(storedCentral(FIX_FILE, crc(loaded), loaded.length, classAt));
+        int directorySize = zip.size() - directoryAt;
+        // the comment: the hidden copy, a directory pointing at it, its end record, one more byte (so
+        // that this end record's empty comment does not end the file, as the real one's does)
+        java.io.ByteArrayOutputStream comment = new java.io.ByteArrayOutputStream();
+        int commentAt = zip.size() + 22;
+        int hiddenAt = commentAt;
+        comment.writeBytes(storedLocal(FIX_FILE, shown, new byte[0]));
+        int innerAt = commentAt + comment.size();
+        comment.writeBytes(storedCentral("META-INF/MANIFEST.MF", crc(manifest), manifest.length, 0));
+        comment.writeBytes(storedCentral(FIX_FILE, crc(shown), shown.length, hiddenAt));
+        int innerSize = commentAt + comment.size() - innerAt;
+        comment.writeBytes(end(2, innerSize, innerAt, 0));
+        comment.write(0);
+        zip.writeBytes(end(2, directorySize, directoryAt, comment.size()));
+        zip.writeBytes(comment.toByteArray());
+        Path jar = Files.write(dir.resolve("second-directory.jar"), zip.toByteArray());
+        try (java.util.jar.JarFile tools = new java.util.jar.JarFile(jar.toFile(), false)) {
+            assertTrue(Arrays.equals(shown, tools.getInputStream(tools.getEntry(FIX_FILE)).readAllBytes()),
+                    "what the JDK's ZipFile shows is the hidden copy");
+        }
+        // It loaded, the copy that was not shown.
+        Jars.refused(jar, Reason.INVALID_PATCH, "the comment at its end holds a second end of central directory"
+                + " record, which the JDK's ZipFile (jar, javap, jarsigner -verify, IDEs, class loaders) takes for the"
+                + " JAR's own when it comes last, so ZIP tools may show other contents than jlivepatch would load:"
+                + " build the JAR again with 'jar' or Maven");
+    }
+
+    /**
+     * Bytes between the central directory and the end record: the JDK's ZipFile finds the directory
+     * where the end record's size puts it, right before it, and the files from where that makes
+     * the directory's offset start; jlivepatch at the offset the record gives. There, a second
+     * directory of the same size, pointing at other copies of the files, is what ZIP tools list.
+     */
+    @Test
+    void bytesBetweenTheCentralDirectoryAndItsEndRecordAreRefused() throws Exception {
+        byte[] loaded = Jars.classes(FIX).get(FIX_FILE);
+        byte[] shown = Arrays.copyOf(loaded, loaded.length); // other bytes of the same length
+        shown[shown.length - 1] ^= 1;
+        byte[] manifest = Jars.manifestBytes(Jars.manifest("gap", FIX));
+        java.io.ByteArrayOutputStream zip = new java.io.ByteArrayOutputStream();
+        zip.writeBytes(storedLocal("META-INF/MANIFEST.MF", manifest, new byte[0]));
+        int classAt = zip.size();
+        zip.writeBytes(storedLocal(FIX_FILE, loaded, new byte[0]));
+        int directoryAt = zip.size();
+        zip.writeBytes(storedCentral("META-INF/MANIFEST.MF", crc(manifest), manifest.length, 0));
+        zip.writeBytes(storedCentral(FIX_FILE, crc(loaded), loaded.length, classAt));
+        int directorySize = zip.size() - directoryAt;
+        // the hidden copies, laid out as the real files are, then a directory of the same size for them
+        zip.writeBytes(storedLocal("META-INF/MANIFEST.MF", manifest, new byte[0]));
+        zip.writeBytes(storedLocal(FIX_FILE, shown, new byte[0]));
+        zip.writeBytes(storedCentral("META-INF/MANIFEST.MF", crc(manifest), manifest.length, 0));
+        zip.writeBytes(storedCentral(FIX_FILE, crc(shown), shown.length, classAt));
+        zip.writeBytes(end(2, directorySize, directoryAt, 0));
+        Path jar = Files.write(dir.resolve("gap.jar"), zip.toByteArray());
+        try (java.util.jar.JarFile tools = new java.util.jar.JarFile(jar.toFile(), false)) {
+            assertTrue(Arrays.equals(shown, tools.getInputStream(tools.getEntry(FIX_FILE)).readAllBytes()),
+                    "what the JDK's ZipFile shows is the hidden copy");
+        }
+        // It loaded, the copy that was not shown.
+        Jars.refused(jar, Reason.INVALID_PATCH, (zip.size() - 22 - directoryAt - directorySize) + " bytes lie between"
+                + " its central directory and its end record, where the JDK's ZipFile (jar, javap, jarsigner -verify,"
+                + " IDEs, class loaders) takes the directory to end, so ZIP tools may show other contents than"
+                + " jlivepatch would load: build the JAR again with 'jar' or Maven");
+    }
+
+    /** An end of central directory record: {@code count} files, the directory's size and offset. */
+    private static byte[] end(int count, int size, int offset, int commentLength) {
+        return java.nio.ByteBuffer.allocate(22).order(java.nio.ByteOrder.LITTLE_ENDIAN).putInt(0x06054b50)
+                .putShort((short) 0).putShort((short) 0).putShort((short) count).putShort((short) count).putInt(size)
+                .putInt(offset).putShort((short) commentLength).array();
+    }
+
     private static long crc(byte[] content) {
         java.util.zip.CRC32 crc = new java.util.zip.CRC32();
         crc.update(content);

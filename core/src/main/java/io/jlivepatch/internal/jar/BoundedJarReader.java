@@ -122,6 +122,19 @@ final class BoundedJarReader {
             throw PatchJar.invalid(source, "its central directory cannot be read (missing, truncated or ZIP64):"
                     + " build the JAR again with 'jar' or Maven");
         }
+        long gap = gapBeforeEndRecord(jar);
+        if (gap != 0) {
+            throw PatchJar.invalid(source, gap + " bytes lie between its central directory and its end record,"
+                    + " where the JDK's ZipFile (jar, javap, jarsigner -verify, IDEs, class loaders) takes the"
+                    + " directory to end, so ZIP tools may show other contents than jlivepatch would load: build the"
+                    + " JAR again with 'jar' or Maven");
+        }
+        if (secondEndRecord(jar)) {
+            throw PatchJar.invalid(source, "the comment at its end holds a second end of central directory record,"
+                    + " which the JDK's ZipFile (jar, javap, jarsigner -verify, IDEs, class loaders) takes for the"
+                    + " JAR's own when it comes last, so ZIP tools may show other contents than jlivepatch would load:"
+                    + " build the JAR again with 'jar' or Maven");
+        }
         for (Map.Entry<String, byte[]> e : files.entrySet()) {
             long[] where = listed.remove(e.getKey());
             if (where == null || !sameData(jar, e.getKey(), where, e.getValue())) {
@@ -308,16 +321,54 @@ final class BoundedJarReader {
      * class of its own, and no record per entry: every load runs it, and a first load into an
      * application defines as few of jlivepatch's classes as it can; FootprintIT.)
      */
-    static Map<String, long[]> centralDirectory(byte[] zip) {
+    /**
+     * Where the end record is: the last one whose comment ends the file (it may be followed by a
+     * comment of up to 65,535 bytes), found from the end; -1 when there is none.
+     */
+    private static int endRecord(byte[] zip) {
         ByteBuffer b = ByteBuffer.wrap(zip).order(ByteOrder.LITTLE_ENDIAN);
-        int end = -1;
-        // the end record, found from the end: it may be followed by a comment of up to 65,535 bytes
         for (int i = zip.length - CEN_END_SIZE; i >= Math.max(0, zip.length - CEN_END_SIZE - 0xFFFF); i--) {
             if (b.getInt(i) == CEN_END && i + CEN_END_SIZE + (b.getShort(i + 20) & 0xFFFF) == zip.length) {
-                end = i;
-                break;
+                return i;
             }
         }
+        return -1;
+    }
+
+    /**
+     * How many bytes lie between the end of the central directory (its offset and size, as the end
+     * record gives them) and the end record: none in a JAR as ZIP tools write it. The JDK's ZipFile
+     * reads the directory right before the end record, and the files from where that directory's
+     * offset then starts, so such bytes can hold a second directory of the same size, and the files
+     * it points at, that ZIP tools list where this reader checks the first (MalformedJarTest).
+     * Called once {@link #centralDirectory} has read the directory.
+     */
+    private static long gapBeforeEndRecord(byte[] zip) {
+        ByteBuffer b = ByteBuffer.wrap(zip).order(ByteOrder.LITTLE_ENDIAN);
+        int end = endRecord(zip);
+        return end - ((b.getInt(end + 16) & 0xFFFFFFFFL) + (b.getInt(end + 12) & 0xFFFFFFFFL));
+    }
+
+    /**
+     * Whether the end record's comment holds another end record: the JDK's ZipFile takes the last
+     * one it finds from the end whose directory is where it says (its comment need not end the
+     * file), so such a comment can carry a second directory, pointing at other copies of the files
+     * hidden in it too, that ZIP tools list where this reader checks the first (MalformedJarTest).
+     */
+    private static boolean secondEndRecord(byte[] zip) {
+        ByteBuffer b = ByteBuffer.wrap(zip).order(ByteOrder.LITTLE_ENDIAN);
+        int end = endRecord(zip);
+        for (int i = end + CEN_END_SIZE; end >= 0 && i + 4 <= zip.length; i++) {
+            if (b.getInt(i) == CEN_END) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    static Map<String, long[]> centralDirectory(byte[] zip) {
+        ByteBuffer b = ByteBuffer.wrap(zip).order(ByteOrder.LITTLE_ENDIAN);
+        int end = endRecord(zip);
         if (end < 0) {
             return null;
         }
