@@ -113,21 +113,34 @@ class MalformedJarTest {
     @Test
     void aJarWhoseCentralDirectoryDisagreesWithItsEntriesIsRefused() throws Exception {
         Path good = Jars.write(dir.resolve("good.jar"), Jars.manifest("cen", FIX), Jars.classes(FIX));
-        byte[] bytes = Files.readAllBytes(good);
         // the central directory's CRC-32 of the class: what ZIP tools list is then not what is read
-        byte[] name = FIX_FILE.getBytes(StandardCharsets.UTF_8);
+        Jars.refused(centralHeaderChanged(good, "cen.jar", 16), Reason.INVALID_PATCH, "entry '" + FIX_FILE + "'"
+                + " differs from what its central directory lists, so ZIP tools show other contents than jlivepatch"
+                + " would load");
+        // its method (deflated: ZIP tools would show the deflated bytes as they are) and its compressed size
+        for (int field : new int[] {10, 20}) {
+            Jars.refused(centralHeaderChanged(good, "cen-" + field + ".jar", field), Reason.INVALID_PATCH, "entry '"
+                    + FIX_FILE + "' differs from what its central directory lists");
+        }
+        // its name's last byte: the class read is not listed, and what is listed is not read
+        Jars.refused(centralHeaderChanged(good, "cen-name.jar", 46 + FIX_FILE.length() - 1), Reason.INVALID_PATCH,
+                "entry '" + FIX_FILE + "' is not listed in its central directory");
+    }
+
+    /** {@code jar} with a byte of the class's central header, {@code at} bytes into it, changed. */
+    private Path centralHeaderChanged(Path jar, String name, int at) throws Exception {
+        byte[] bytes = Files.readAllBytes(jar);
+        byte[] file = FIX_FILE.getBytes(StandardCharsets.UTF_8);
         int header = -1;
         for (int i = bytes.length - 46; i >= 0 && header < 0; i--) {
             if (bytes[i] == 0x50 && bytes[i + 1] == 0x4b && bytes[i + 2] == 1 && bytes[i + 3] == 2
-                    && java.util.Arrays.equals(bytes, i + 46, i + 46 + name.length, name, 0, name.length)) {
+                    && java.util.Arrays.equals(bytes, i + 46, i + 46 + file.length, file, 0, file.length)) {
                 header = i;
             }
         }
         assertTrue(header > 0, "the class's central header");
-        bytes[header + 16] ^= 0x5A;
-        Path other = Files.write(dir.resolve("cen.jar"), bytes);
-        Jars.refused(other, Reason.INVALID_PATCH, "entry '" + FIX_FILE + "' differs from what its central directory"
-                + " lists, so ZIP tools show other contents than jlivepatch would load");
+        bytes[header + at] ^= 0x08; // method 8 (deflated) to 0 (stored); a name's letter to another
+        return Files.write(dir.resolve(name), bytes);
     }
 
     @Test
