@@ -354,11 +354,12 @@ final class BoundedJarReader {
      * one it finds from the end whose directory is where it says (its comment need not end the
      * file), so such a comment can carry a second directory, pointing at other copies of the files
      * hidden in it too, that ZIP tools list where this reader checks the first (MalformedJarTest).
+     * Looked for from the byte after the record's own signature: one may begin in its fields.
      */
     private static boolean secondEndRecord(byte[] zip) {
         ByteBuffer b = ByteBuffer.wrap(zip).order(ByteOrder.LITTLE_ENDIAN);
         int end = endRecord(zip);
-        for (int i = end + CEN_END_SIZE; end >= 0 && i + 4 <= zip.length; i++) {
+        for (int i = end + 1; end >= 0 && i + 4 <= zip.length; i++) {
             if (b.getInt(i) == CEN_END) {
                 return true;
             }
