@@ -259,6 +259,71 @@ class MalformedJarTest {
                 + " jlivepatch would load: build the JAR again with 'jar' or Maven");
     }
 
+    /**
+     * A ZIP64 end locator right before the end record, in the last directory entry's comment: the
+     * JDK's ZipFile then reads the ZIP64 end record it points at, and takes the directory to end
+     * there, where a second directory of the same size (in the end record's comment) points at other
+     * copies of the files (in the local headers' extra fields). jlivepatch reads no ZIP64 record.
+     */
+    @Test
+    void aZip64EndLocatorBeforeTheEndRecordIsRefused() throws Exception {
+        byte[] loaded = Jars.classes(FIX).get(FIX_FILE);
+        byte[] shown = Arrays.copyOf(loaded, loaded.length + 1); // any other bytes
+        byte[] manifest = Jars.manifestBytes(Jars.manifest("zip64-locator", FIX));
+        String mf = "META-INF/MANIFEST.MF";
+        byte[] locatorComment = new byte[20]; // written below, once the offsets are known
+        int directorySize = 46 + mf.length() + 46 + FIX_FILE.length() + locatorComment.length;
+        int hiddenBase = directorySize + 22; // where ZipFile will take the files to begin
+        byte[] hiddenManifest = storedLocal(mf, manifest, new byte[0]);
+        byte[] manifestExtra = extra(hiddenBase - (30 + mf.length()), hiddenManifest);
+        byte[] realManifest = storedLocal(mf, manifest, manifestExtra);
+        int classAt = realManifest.length;
+        byte[] classExtra = extra(hiddenBase - (30 + FIX_FILE.length()), storedLocal(FIX_FILE, shown, new byte[0]));
+        java.io.ByteArrayOutputStream zip = new java.io.ByteArrayOutputStream();
+        zip.writeBytes(realManifest);
+        zip.writeBytes(storedLocal(FIX_FILE, loaded, classExtra));
+        int directoryAt = zip.size();
+        int endAt = directoryAt + directorySize;
+        int secondAt = endAt + 22;
+        java.nio.ByteBuffer.wrap(locatorComment).order(java.nio.ByteOrder.LITTLE_ENDIAN).putInt(0x07064b50).putInt(0)
+                .putLong(secondAt + directorySize).putInt(1);
+        zip.writeBytes(storedCentral(mf, crc(manifest), manifest.length, 0));
+        zip.writeBytes(withComment(storedCentral(FIX_FILE, crc(loaded), loaded.length, classAt), locatorComment));
+        java.io.ByteArrayOutputStream comment = new java.io.ByteArrayOutputStream();
+        comment.writeBytes(storedCentral(mf, crc(manifest), manifest.length, 0));
+        comment.writeBytes(withComment(storedCentral(FIX_FILE, crc(shown), shown.length, classAt), locatorComment));
+        comment.writeBytes(java.nio.ByteBuffer.allocate(56).order(java.nio.ByteOrder.LITTLE_ENDIAN).putInt(0x06064b50)
+                .putLong(44).putShort((short) 45).putShort((short) 45).putInt(0).putInt(0).putLong(2).putLong(2)
+                .putLong(directorySize).putLong(directoryAt).array());
+        zip.writeBytes(end(2, directorySize, directoryAt, comment.size()));
+        zip.writeBytes(comment.toByteArray());
+        Path jar = Files.write(dir.resolve("zip64-locator.jar"), zip.toByteArray());
+        try (java.util.jar.JarFile tools = new java.util.jar.JarFile(jar.toFile(), false)) {
+            assertTrue(Arrays.equals(shown, tools.getInputStream(tools.getEntry(FIX_FILE)).readAllBytes()),
+                    "what the JDK's ZipFile shows is the hidden copy");
+        }
+        // It loaded, the copy that was not shown.
+        Jars.refused(jar, Reason.INVALID_PATCH, "a ZIP64 end locator lies right before its end record, so the JDK's"
+                + " ZipFile (jar, javap, jarsigner -verify, IDEs, class loaders) reads the directory the ZIP64 record"
+                + " it points at gives, which jlivepatch does not read: ZIP tools may show other contents than"
+                + " jlivepatch would load; a patch JAR needs no ZIP64: build it again with 'jar' or Maven");
+    }
+
+    /** An extra field whose data holds {@code content} {@code at} bytes from the field's start. */
+    private static byte[] extra(int at, byte[] content) {
+        return java.nio.ByteBuffer.allocate(at + content.length).order(java.nio.ByteOrder.LITTLE_ENDIAN)
+                .putShort((short) 0x7777).putShort((short) (at + content.length - 4)).position(at).put(content).array();
+    }
+
+    /** A central header of {@link #storedCentral} with a file comment. */
+    private static byte[] withComment(byte[] central, byte[] comment) {
+        byte[] out = Arrays.copyOf(central, central.length + comment.length);
+        System.arraycopy(comment, 0, out, central.length, comment.length);
+        out[32] = (byte) comment.length;
+        out[33] = (byte) (comment.length >> 8);
+        return out;
+    }
+
     /** An end of central directory record: {@code count} files, the directory's size and offset. */
     private static byte[] end(int count, int size, int offset, int commentLength) {
         return java.nio.ByteBuffer.allocate(22).order(java.nio.ByteOrder.LITTLE_ENDIAN).putInt(0x06054b50)

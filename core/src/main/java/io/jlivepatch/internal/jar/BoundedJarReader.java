@@ -129,6 +129,12 @@ final class BoundedJarReader {
                     + " directory to end, so ZIP tools may show other contents than jlivepatch would load: build the"
                     + " JAR again with 'jar' or Maven");
         }
+        if (zip64Locator(jar)) {
+            throw PatchJar.invalid(source, "a ZIP64 end locator lies right before its end record, so the JDK's ZipFile"
+                    + " (jar, javap, jarsigner -verify, IDEs, class loaders) reads the directory the ZIP64 record it"
+                    + " points at gives, which jlivepatch does not read: ZIP tools may show other contents than"
+                    + " jlivepatch would load; a patch JAR needs no ZIP64: build it again with 'jar' or Maven");
+        }
         if (secondEndRecord(jar)) {
             throw PatchJar.invalid(source, "the comment at its end holds a second end of central directory record,"
                     + " which the JDK's ZipFile (jar, javap, jarsigner -verify, IDEs, class loaders) takes for the"
@@ -347,6 +353,20 @@ final class BoundedJarReader {
         ByteBuffer b = ByteBuffer.wrap(zip).order(ByteOrder.LITTLE_ENDIAN);
         int end = endRecord(zip);
         return end - ((b.getInt(end + 16) & 0xFFFFFFFFL) + (b.getInt(end + 12) & 0xFFFFFFFFL));
+    }
+
+    private static final int ZIP64_LOCATOR = 0x07064b50;
+
+    /**
+     * Whether a ZIP64 end locator's signature is where the JDK's ZipFile looks for one, the 20 bytes
+     * before the end record: it then takes the directory to end where the ZIP64 record says (its
+     * sizes need only agree with the end record's), which may be a second directory (in the end
+     * record's comment) pointing at other copies of the files (in extra fields); this reader, which
+     * reads no ZIP64, would check the first (MalformedJarTest). A directory entry's comment can hold it.
+     */
+    private static boolean zip64Locator(byte[] zip) {
+        int end = endRecord(zip);
+        return end >= 20 && ByteBuffer.wrap(zip).order(ByteOrder.LITTLE_ENDIAN).getInt(end - 20) == ZIP64_LOCATOR;
     }
 
     /**
