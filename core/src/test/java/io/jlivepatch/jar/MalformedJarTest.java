@@ -324,6 +324,40 @@ class MalformedJarTest {
         return out;
     }
 
+    /**
+     * A directory larger than the entries its end record counts: the JDK's ZipFile reads every
+     * header the directory's size holds, and of two of one name finds the last; jlivepatch read as
+     * many as the count said. A header after them points at another copy of the class, hidden in
+     * the class's local header's extra field.
+     */
+    @Test
+    void aCentralDirectoryHoldingMoreHeadersThanItsEndRecordCountsIsRefused() throws Exception {
+        byte[] loaded = Jars.classes(FIX).get(FIX_FILE);
+        byte[] shown = Arrays.copyOf(loaded, loaded.length + 1); // any other bytes
+        byte[] manifest = Jars.manifestBytes(Jars.manifest("uncounted", FIX));
+        java.io.ByteArrayOutputStream zip = new java.io.ByteArrayOutputStream();
+        zip.writeBytes(storedLocal("META-INF/MANIFEST.MF", manifest, new byte[0]));
+        int classAt = zip.size();
+        byte[] hidden = storedLocal(FIX_FILE, shown, new byte[0]);
+        zip.writeBytes(storedLocal(FIX_FILE, loaded, extra(4, hidden)));
+        int hiddenAt = classAt + 30 + FIX_FILE.length() + 4;
+        int directoryAt = zip.size();
+        zip.writeBytes(storedCentral("META-INF/MANIFEST.MF", crc(manifest), manifest.length, 0));
+        zip.writeBytes(storedCentral(FIX_FILE, crc(loaded), loaded.length, classAt));
+        zip.writeBytes(storedCentral(FIX_FILE, crc(shown), shown.length, hiddenAt)); // not counted
+        zip.writeBytes(end(2, zip.size() - directoryAt, directoryAt, 0));
+        Path jar = Files.write(dir.resolve("uncounted.jar"), zip.toByteArray());
+        try (java.util.jar.JarFile tools = new java.util.jar.JarFile(jar.toFile(), false)) {
+            assertTrue(Arrays.equals(shown, tools.getInputStream(tools.getEntry(FIX_FILE)).readAllBytes()),
+                    "what the JDK's ZipFile shows is the hidden copy");
+        }
+        // It loaded, the copy that was not shown.
+        Jars.refused(jar, Reason.INVALID_PATCH, "its central directory holds other headers than the entries its end"
+                + " record counts, and the JDK's ZipFile (jar, javap, jarsigner -verify, IDEs, class loaders) reads them"
+                + " all, so ZIP tools may show other contents than jlivepatch would load: build the JAR again with"
+                + " 'jar' or Maven");
+    }
+
     /** An end of central directory record: {@code count} files, the directory's size and offset. */
     private static byte[] end(int count, int size, int offset, int commentLength) {
         return java.nio.ByteBuffer.allocate(22).order(java.nio.ByteOrder.LITTLE_ENDIAN).putInt(0x06054b50)

@@ -122,6 +122,12 @@ final class BoundedJarReader {
             throw PatchJar.invalid(source, "its central directory cannot be read (missing, truncated or ZIP64):"
                     + " build the JAR again with 'jar' or Maven");
         }
+        if (listed == UNCOUNTED) {
+            throw PatchJar.invalid(source, "its central directory holds other headers than the entries its end record"
+                    + " counts, and the JDK's ZipFile (jar, javap, jarsigner -verify, IDEs, class loaders) reads them"
+                    + " all, so ZIP tools may show other contents than jlivepatch would load: build the JAR again with"
+                    + " 'jar' or Maven");
+        }
         long gap = gapBeforeEndRecord(jar);
         if (gap != 0) {
             throw PatchJar.invalid(source, gap + " bytes lie between its central directory and its end record,"
@@ -387,6 +393,14 @@ final class BoundedJarReader {
         return false;
     }
 
+    /**
+     * What {@link #centralDirectory} answers for a directory whose size holds more (or less) than
+     * the headers its end record counts: the JDK's ZipFile reads every header the size holds, and of
+     * two of one name finds the last, so one after the counted ones can point ZIP tools at another
+     * copy of a file (MalformedJarTest). Compared by identity.
+     */
+    private static final Map<String, long[]> UNCOUNTED = new LinkedHashMap<>();
+
     static Map<String, long[]> centralDirectory(byte[] zip) {
         ByteBuffer b = ByteBuffer.wrap(zip).order(ByteOrder.LITTLE_ENDIAN);
         int end = endRecord(zip);
@@ -420,6 +434,6 @@ final class BoundedJarReader {
             }
             at = next;
         }
-        return files;
+        return at == offset + size ? files : UNCOUNTED;
     }
 }
