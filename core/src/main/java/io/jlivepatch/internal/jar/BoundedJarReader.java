@@ -326,14 +326,6 @@ final class BoundedJarReader {
     private static final int CEN_END_SIZE = 22;
 
     /**
-     * The files a ZIP's central directory lists (directories left out), in its order, each with
-     * {crc-32, method, compressed size, local header offset}: what {@code jar}, {@code unzip} and class
-     * loaders go by, read without trusting the bytes (every offset is checked against the array);
-     * {@code null} when it cannot be read. ZIP64 is not read: no patch JAR needs it. (Here, not in a
-     * class of its own, and no record per entry: every load runs it, and a first load into an
-     * application defines as few of jlivepatch's classes as it can; FootprintIT.)
-     */
-    /**
      * Where the end record is: the last one whose comment ends the file (it may be followed by a
      * comment of up to 65,535 bytes), found from the end; -1 when there is none.
      */
@@ -401,6 +393,15 @@ final class BoundedJarReader {
      */
     private static final Map<String, long[]> UNCOUNTED = new LinkedHashMap<>();
 
+    /**
+     * The files a ZIP's central directory lists (directories left out), in its order, each with
+     * {crc-32, method, compressed size, local header offset}: what {@code jar}, {@code unzip} and class
+     * loaders go by, read without trusting the bytes (every offset is checked against the array);
+     * {@code null} when it cannot be read, {@link #UNCOUNTED} when its size holds other headers than it
+     * counts. ZIP64 is not read: no patch JAR needs it. (Here, not in a
+     * class of its own, and no record per entry: every load runs it, and a first load into an
+     * application defines as few of jlivepatch's classes as it can; FootprintIT.)
+     */
     static Map<String, long[]> centralDirectory(byte[] zip) {
         ByteBuffer b = ByteBuffer.wrap(zip).order(ByteOrder.LITTLE_ENDIAN);
         int end = endRecord(zip);
