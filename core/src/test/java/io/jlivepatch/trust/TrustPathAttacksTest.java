@@ -136,6 +136,30 @@ class TrustPathAttacksTest {
     }
 
     /**
+     * The signature files moved after the entries (a tool that rewrote the signed JAR): the JDK's
+     * verifier, which reads them only right after the manifest, finds no signature, and the JAR is
+     * refused saying so. It was said to be a signature the JDK does not take (a disabled algorithm, a
+     * certificate that may not sign), which jarsigner -verify, reading the JAR in any order, denies.
+     */
+    @Test
+    void signatureFilesMovedAfterTheEntriesAreSaidToBe() throws Exception {
+        Map<String, byte[]> all = Keys.entries(Files.readAllBytes(signed));
+        Map<String, byte[]> signature = new java.util.LinkedHashMap<>();
+        for (String n : all.keySet()) {
+            if (n.startsWith("META-INF/") && (n.endsWith(".SF") || n.endsWith(".EC"))) {
+                signature.put(n, all.get(n));
+            }
+        }
+        assertEquals(2, signature.size(), signature.keySet().toString());
+        String m = refused(Keys.rewrite(signed, Map.of(), signature, signature.keySet()), ": its signature file"
+                + " 'META-INF/LEAF.SF' comes after entry '", "', where the JDK's verifier no longer looks for signatures"
+                + " (only among the entries right after the manifest), so no entry reads as signed: the JAR was"
+                + " rewritten after signing, its entries reordered; sign it again (jlivepatch build --sign or"
+                + " jarsigner) and copy the signed JAR as it is");
+        assertTrue(!m.contains("takes no signature"), m);
+    }
+
+    /**
      * Bytes before the signed JAR's first entry or after its end record: the signature and the
      * loader read the entries one after the other from the first byte, ZIP tools from the end; the
      * read refuses both, so that neither a stub in front nor a tail can hold what only one of them sees.

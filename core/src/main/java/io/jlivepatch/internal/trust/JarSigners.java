@@ -124,6 +124,13 @@ final class JarSigners {
                     + " with jarsigner or jlivepatch build --sign", e);
         }
         if (unsigned != null && signers == null && unsignedListed) {
+            String late = lateSignatureFile(jar);
+            if (late != null) {
+                throw Refusal.of(what + ": its signature file " + late + ", where the JDK's verifier no longer looks"
+                        + " for signatures (only among the entries right after the manifest), so no entry reads as"
+                        + " signed: the JAR was rewritten after signing, its entries reordered; sign it again"
+                        + " (jlivepatch build --sign or jarsigner) and copy the signed JAR as it is");
+            }
             throw Refusal.of(what + " " + notTaken(jar));
         }
         if (unsigned != null) {
@@ -144,6 +151,41 @@ final class JarSigners {
             }
         }
         return List.copyOf(signers);
+    }
+
+    /**
+     * Where the signature files ({@code *.SF}) all come after the entries the JDK's verifier reads
+     * signatures among: the META-INF signature files and directories right after the manifest
+     * (JarVerifier.beginEntry ends that at the first other entry, and takes a later {@code .SF} for
+     * no signature at all, silently, as it does a disabled algorithm): {@code 'META-INF/A.SF' comes
+     * after entry 'a/B.class'}; null when one is in its place (then it is that one the JDK did not
+     * take) or there is none. Read only for a JAR found unsigned.
+     */
+    private static String lateSignatureFile(PatchJarBytes jar) {
+        String first = null; // the entry that ends the verifier's reading of signatures
+        String late = null;
+        try (ZipInputStream zip = new ZipInputStream(new ByteArrayInputStream(jar.bytes()))) {
+            for (ZipEntry e = zip.getNextEntry(); e != null; e = zip.getNextEntry()) {
+                String n = e.getName().toUpperCase(Locale.ENGLISH);
+                boolean meta = n.startsWith("META-INF/") || n.startsWith("/META-INF/");
+                boolean blockOrSf = meta && (n.endsWith(".SF") || n.endsWith(".DSA") || n.endsWith(".RSA")
+                        || n.endsWith(".EC"));
+                if (blockOrSf && n.endsWith(".SF")) {
+                    if (first == null) {
+                        return null;
+                    }
+                    late = late != null ? late : Refusal.quote(e.getName()) + " comes after entry "
+                            + Refusal.quote(first);
+                }
+                if (first == null && !(meta && (e.isDirectory() || blockOrSf || n.endsWith("META-INF/MANIFEST.MF")
+                        || n.endsWith("META-INF/INDEX.LIST")))) {
+                    first = e.getName();
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            return null; // read before, under the limits: not expected; the other explanation is given then
+        }
+        return late;
     }
 
     /**
