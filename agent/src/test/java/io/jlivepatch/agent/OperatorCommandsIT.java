@@ -165,13 +165,15 @@ class OperatorCommandsIT {
         for (Cli c : List.of(text, json)) {
             assertFalse(c.out().contains("\u001b") || c.out().contains("\u202e"), c.out());
         }
-        // A malformed Livepatch-States is refused (as load refuses it), and the refusal quotes it cleaned.
+        // A malformed Livepatch-States is refused (as load refuses it), and the refusal quotes it cleaned: the
+        // refusal's message escapes it (one line for an API caller too), and the command escapes that message
+        // as it prints it, so the escape's backslash shows doubled (README, "Everything is parsed").
         Path states = TestJars.patchJar(dir, "evil-states.jar", Map.of("Livepatch-Name", "evil-states",
                 "Livepatch-States", "1:1\u001b[2J", "Livepatch-Class", "agentapp.fix.GreeterFix"),
                 "agentapp.fix.GreeterFix");
         Cli refused = Cli.run("inspect", states);
         assertEquals(1, refused.exitCode(), refused.toString());
-        assertTrue(refused.err().contains("'1:1\\e[2J' is not id:version") && !refused.err().contains("\u001b"),
+        assertTrue(refused.err().contains("'1:1\\\\e[2J' is not id:version") && !refused.err().contains("\u001b"),
                 refused.toString());
     }
 
