@@ -41,6 +41,14 @@ class TransitionTest {
         return "v2-dec(" + s + ")";
     }
 
+    /**
+     * How long a test waits for what must happen (a held thread's end, a transition's): a bound, not a
+     * timing, so far above the slowest run seen (1-1.5 s on a loaded CI machine) that only a real hang
+     * reaches it.
+     */
+    private static final Duration WAIT = Duration.ofSeconds(30);
+    private static final long WAIT_MS = WAIT.toMillis();
+
     private final List<Thread> started = new ArrayList<>();
 
     @AfterEach
@@ -48,7 +56,7 @@ class TransitionTest {
         io.jlivepatch.internal.core.PatchRegistry.failAfterNextCommitForTests(null);
         for (Thread t : started) {
             Gate.release(t);
-            t.join(5_000);
+            t.join(WAIT_MS);
         }
         for (PatchHandle h : TestSupport.livepatch().patches()) {
             h.awaitTransition(Duration.ofSeconds(5));
@@ -98,7 +106,7 @@ class TransitionTest {
                 .replace(Codec.class.getMethod("decode", String.class), TransitionTest.class.getMethod("decode", String.class))
                 .build());
         h.enable();
-        assertTrue(h.awaitTransition(Duration.ofSeconds(5)));
+        assertTrue(h.awaitTransition(WAIT));
         AtomicReference<String> held = new AtomicReference<>();
         Thread t = new Thread(() -> held.set(Codec.encode("x")), "held-in-new-encode");
         CountDownLatch release = new CountDownLatch(1);
@@ -114,12 +122,12 @@ class TransitionTest {
                     "status must not say 'not patched' while the replacement still runs: " + functions);
         } finally {
             release.countDown();
-            t.join(5_000);
+            t.join(WAIT_MS);
             NEW_ENCODE_HOLDS.remove(t);
             NEW_ENCODE_ENTERED.remove(t);
         }
         assertEquals(NEW, held.get());
-        assertTrue(h.awaitTransition(Duration.ofSeconds(5)));
+        assertTrue(h.awaitTransition(WAIT));
         assertFalse(h.functions().toString().contains("state=PATCHED"), h.functions().toString());
     }
 
@@ -135,8 +143,8 @@ class TransitionTest {
         assertTrue(functions.contains("state=PATCHED") && functions.contains("patching: the threads the transition"
                 + " has not moved yet still run the version below"), functions);
         Gate.release(a);
-        a.join(5_000);
-        assertTrue(h.awaitTransition(Duration.ofSeconds(5)));
+        a.join(WAIT_MS);
+        assertTrue(h.awaitTransition(WAIT));
         assertFalse(h.functions().toString().contains("patching:"), h.functions().toString());
     }
 
@@ -148,7 +156,7 @@ class TransitionTest {
                 .replace(Codec.class.getMethod("decode", String.class), TransitionTest.class.getMethod("decode", String.class))
                 .build());
         h.enable();
-        assertTrue(h.awaitTransition(Duration.ofSeconds(5)));
+        assertTrue(h.awaitTransition(WAIT));
         Thread t = new Thread(() -> Codec.encode("x"), "held-in-new-encode");
         CountDownLatch release = new CountDownLatch(1);
         NEW_ENCODE_HOLDS.put(t, release);
@@ -167,11 +175,11 @@ class TransitionTest {
                     e.getMessage()); // what an API user has for 'jlivepatch status' and 'jlivepatch force'
         } finally {
             release.countDown();
-            t.join(5_000);
+            t.join(WAIT_MS);
             NEW_ENCODE_HOLDS.remove(t);
             NEW_ENCODE_ENTERED.remove(t);
         }
-        assertTrue(h.awaitTransition(Duration.ofSeconds(5)));
+        assertTrue(h.awaitTransition(WAIT));
         h.unregister();
     }
 
@@ -191,9 +199,9 @@ class TransitionTest {
                 && status.contains("transapp.Codec.encode"), status);
 
         Gate.release(a);
-        a.join(5_000);
+        a.join(WAIT_MS);
         assertEquals(OLD, held.get(), "the held thread ran the old decode from inside the old encode");
-        assertTrue(h.awaitTransition(Duration.ofSeconds(5)), "the transition ends once the thread has left");
+        assertTrue(h.awaitTransition(WAIT), "the transition ends once the thread has left");
         assertFalse(h.inTransition());
         assertEquals(NEW, Codec.encode("x"));
     }
@@ -211,15 +219,15 @@ class TransitionTest {
         AtomicReference<String> late = new AtomicReference<>();
         Thread c = new Thread(() -> late.set(Codec.encode("x")));
         c.start();
-        c.join(5_000);
+        c.join(WAIT_MS);
         assertEquals(NEW, late.get());
 
         Gate.release(d);
-        d.join(5_000);
+        d.join(WAIT_MS);
         assertEquals(OLD, endsEarly.get());
         assertTrue(h.inTransition(), "a is still inside the old encode");
         Gate.release(a);
-        assertTrue(h.awaitTransition(Duration.ofSeconds(5)));
+        assertTrue(h.awaitTransition(WAIT));
         assertEquals(OLD, held.get());
     }
 
@@ -234,10 +242,10 @@ class TransitionTest {
 
         h.disable(); // reverses: the held thread never switched, so it is already done
         assertFalse(h.isEnabled());
-        assertTrue(h.awaitTransition(Duration.ofSeconds(5)), "only threads that had switched had to come back");
+        assertTrue(h.awaitTransition(WAIT), "only threads that had switched had to come back");
         assertEquals(OLD, Codec.encode("x"));
         Gate.release(a);
-        a.join(5_000);
+        a.join(WAIT_MS);
         assertEquals(OLD, held.get());
         assertTrue(logContains("tr-reverse", "enable") && TestSupport.livepatch().find("tr-reverse").isPresent());
     }
@@ -258,13 +266,13 @@ class TransitionTest {
         PatchException again = assertThrows(PatchException.class, h::forceTransition);
         assertEquals(PatchException.Reason.ILLEGAL_STATE, again.reason());
         Gate.release(a);
-        a.join(5_000);
+        a.join(WAIT_MS);
         // Forcing gives up consistency for threads still inside old code, as in the kernel.
         assertEquals("old-enc(new-dec(x))", held.get());
 
         // Unregistered, it stays in status: a thread inside its code when it was forced may run it still.
         h.disable();
-        assertTrue(h.awaitTransition(Duration.ofSeconds(5)));
+        assertTrue(h.awaitTransition(WAIT));
         h.unregister();
         String after = status();
         assertTrue(after.contains("\n  forced, then unregistered (threads inside them when forced may still run their"
@@ -301,9 +309,9 @@ class TransitionTest {
         assertEquals(List.of("prePatch"), callbacks, "no undo after the commit");
 
         Gate.release(a);
-        a.join(5_000);
+        a.join(WAIT_MS);
         assertEquals(OLD, held.get());
-        assertTrue(h.awaitTransition(Duration.ofSeconds(5)), "the worker completes the committed transition");
+        assertTrue(h.awaitTransition(WAIT), "the worker completes the committed transition");
         assertEquals(List.of("prePatch", "postPatch"), callbacks);
     }
 
@@ -324,10 +332,10 @@ class TransitionTest {
                 new OutOfMemoryError("injected: right after the reversal's commit"));
         h.disable(); // reverses; no refusal
         assertFalse(h.isEnabled());
-        assertTrue(h.awaitTransition(Duration.ofSeconds(5)), "the worker completes the reversed transition");
+        assertTrue(h.awaitTransition(WAIT), "the worker completes the reversed transition");
         assertEquals(OLD, Codec.encode("x"));
         Gate.release(a);
-        a.join(5_000);
+        a.join(WAIT_MS);
         assertEquals(OLD, held.get());
     }
 
@@ -346,10 +354,10 @@ class TransitionTest {
         io.jlivepatch.internal.core.PatchRegistry.failAfterNextCommitForTests(
                 new OutOfMemoryError("injected: right after the force's commit"));
         h.forceTransition(); // no refusal
-        assertTrue(h.awaitTransition(Duration.ofSeconds(5)), "the worker ends the forced transition");
+        assertTrue(h.awaitTransition(WAIT), "the worker ends the forced transition");
         assertTrue(status().contains("tr-oom-force [enabled, forced]"), status());
         Gate.release(a);
-        a.join(5_000);
+        a.join(WAIT_MS);
         assertEquals("old-enc(new-dec(x))", held.get(), "the held thread was moved by the force");
     }
 
@@ -384,7 +392,7 @@ class TransitionTest {
                 .replace(Codec.class.getMethod("decode", String.class), TransitionTest.class.getMethod("decode2", String.class))
                 .build());
         first.enable();
-        assertTrue(first.awaitTransition(Duration.ofSeconds(5)));
+        assertTrue(first.awaitTransition(WAIT));
         AtomicReference<String> held = new AtomicReference<>();
         Thread a = heldInEncode(held);
         PatchHandle second = TestSupport.livepatch().register(codecPatch("tr-second"));
@@ -402,11 +410,11 @@ class TransitionTest {
         assertEquals(PatchException.Reason.ILLEGAL_STATE, unregister.reason());
 
         Gate.release(a);
-        a.join(5_000);
+        a.join(WAIT_MS);
         assertEquals("old-enc(v2-dec(x))", held.get(), "the held thread ran the previous patch's decode");
-        assertTrue(second.awaitTransition(Duration.ofSeconds(5)));
+        assertTrue(second.awaitTransition(WAIT));
         third.enable();
-        assertTrue(third.awaitTransition(Duration.ofSeconds(5)));
+        assertTrue(third.awaitTransition(WAIT));
     }
 
     @Test
@@ -448,7 +456,7 @@ class TransitionTest {
         } finally {
             stop.countDown();
             for (Thread t : callers) {
-                t.join(5_000);
+                t.join(WAIT_MS);
             }
         }
         assertEquals(0, failed.get(), "calls that threw");
@@ -475,10 +483,10 @@ class TransitionTest {
         assertTrue(h.inTransition());
         assertEquals(NEW, Codec.encode("x"));
         Gate.release(v);
-        v.join(5_000);
+        v.join(WAIT_MS);
         assertEquals(OLD, virtualHeld.get(), "a virtual thread inside the old encode ran the old decode");
         Gate.release(a);
-        assertTrue(h.awaitTransition(Duration.ofSeconds(5)));
+        assertTrue(h.awaitTransition(WAIT));
         assertEquals(OLD, platformHeld.get());
     }
 
@@ -510,9 +518,9 @@ class TransitionTest {
         assertTrue(status.contains("held-virtual") && status.contains("transapp.Codec.encode"), status);
 
         Gate.release(v);
-        v.join(5_000);
+        v.join(WAIT_MS);
         assertEquals(OLD, virtualHeld.get(), "the virtual thread ran the old decode from inside the old encode");
-        assertTrue(h.awaitTransition(Duration.ofSeconds(5)), "the transition ends once it has left");
+        assertTrue(h.awaitTransition(WAIT), "the transition ends once it has left");
         assertEquals(NEW, Codec.encode("x"));
     }
 
@@ -526,9 +534,9 @@ class TransitionTest {
         assertTrue(h.inTransition());
 
         h.disable(); // back to where the virtual thread is: it never had to move
-        assertTrue(h.awaitTransition(Duration.ofSeconds(5)));
+        assertTrue(h.awaitTransition(WAIT));
         Gate.release(v);
-        v.join(5_000);
+        v.join(WAIT_MS);
         assertEquals(OLD, virtualHeld.get());
     }
 
@@ -544,13 +552,13 @@ class TransitionTest {
         try {
             PatchHandle h = TestSupport.livepatch().register(codecPatch("tr-virtual-unchecked"));
             h.enable();
-            assertTrue(h.awaitTransition(Duration.ofSeconds(5)), "the documented limit: the transition ends");
+            assertTrue(h.awaitTransition(WAIT), "the documented limit: the transition ends");
         } finally {
             System.setProperty("java.io.tmpdir", tmp);
             java.nio.file.Files.deleteIfExists(notADirectory);
         }
         Gate.release(v);
-        v.join(5_000);
+        v.join(WAIT_MS);
         assertEquals("old-enc(new-dec(x))", virtualHeld.get(), "what README's known limit says");
     }
 
@@ -583,9 +591,9 @@ class TransitionTest {
         assertEquals(List.of("tr-enable-again"), TestSupport.livepatch().patches().stream().map(PatchHandle::name)
                 .toList());
         Gate.release(a);
-        a.join(5_000);
+        a.join(WAIT_MS);
         assertEquals(OLD, held.get(), "the held thread finished in the version it started in");
-        assertTrue(h.awaitTransition(Duration.ofSeconds(5)));
+        assertTrue(h.awaitTransition(WAIT));
         assertEquals(NEW, Codec.encode("x"));
     }
 
@@ -597,7 +605,7 @@ class TransitionTest {
                 .replace(Codec.class.getMethod("decode", String.class), TransitionTest.class.getMethod("decode", String.class))
                 .build());
         h.enable();
-        assertTrue(h.awaitTransition(Duration.ofSeconds(5)));
+        assertTrue(h.awaitTransition(WAIT));
         AtomicReference<String> held = new AtomicReference<>();
         Thread t = new Thread(() -> held.set(Codec.encode("x")), "held-in-new-encode");
         CountDownLatch release = new CountDownLatch(1);
@@ -619,12 +627,12 @@ class TransitionTest {
             assertTrue(h.isRegistered() && !h.isEnabled() && h.inTransition(), "its transition goes on");
         } finally {
             release.countDown();
-            t.join(5_000);
+            t.join(WAIT_MS);
             NEW_ENCODE_HOLDS.remove(t);
             NEW_ENCODE_ENTERED.remove(t);
         }
         assertEquals(NEW, held.get(), "the held thread finished in the version it started in");
-        assertTrue(h.awaitTransition(Duration.ofSeconds(5)));
+        assertTrue(h.awaitTransition(WAIT));
         assertEquals(OLD, Codec.encode("x"));
         h.unregister();
     }
