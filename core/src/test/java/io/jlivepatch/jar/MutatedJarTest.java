@@ -494,121 +494,117 @@ class MutatedJarTest {
         CLASS_BITS {
             @Override
             byte[] apply(List<Entry> base, Random rnd) {
-                List<Entry> e = copy(base);
-                int i = pick(e, Entry::isClass, rnd);
-                byte[] c = e.get(i).content().clone();
-                for (int n = 1 + rnd.nextInt(4); n > 0; n--) {
-                    c[rnd.nextInt(c.length)] ^= (byte) (1 << rnd.nextInt(8));
-                }
-                return zip(replace(e, i, c));
+                return changeOne(base, Entry::isClass, rnd, content -> {
+                    byte[] c = content.clone();
+                    for (int n = 1 + rnd.nextInt(4); n > 0; n--) {
+                        c[rnd.nextInt(c.length)] ^= (byte) (1 << rnd.nextInt(8));
+                    }
+                    return c;
+                });
             }
         },
         /** One to three bytes of a class file set to values parsers trip on. */
         CLASS_BYTES {
             @Override
             byte[] apply(List<Entry> base, Random rnd) {
-                List<Entry> e = copy(base);
-                int i = pick(e, Entry::isClass, rnd);
-                byte[] c = e.get(i).content().clone();
-                for (int n = 1 + rnd.nextInt(3); n > 0; n--) {
-                    c[rnd.nextInt(c.length)] = interestingByte(rnd);
-                }
-                return zip(replace(e, i, c));
+                return changeOne(base, Entry::isClass, rnd, content -> {
+                    byte[] c = content.clone();
+                    for (int n = 1 + rnd.nextInt(3); n > 0; n--) {
+                        c[rnd.nextInt(c.length)] = interestingByte(rnd);
+                    }
+                    return c;
+                });
             }
         },
         /** A constant-pool index (in the pool, the class's structure, an annotation, an instruction) changed. */
         CLASS_CONSTANT_INDEX {
             @Override
             byte[] apply(List<Entry> base, Random rnd) {
-                List<Entry> e = copy(base);
-                int i = pick(e, Entry::isClass, rnd);
-                byte[] c = e.get(i).content().clone();
-                ClassFields f = ClassFields.of(c);
-                int at = f.indexes.get(rnd.nextInt(f.indexes.size()));
-                int old = u2(c, at);
-                int[] choices = {0, f.poolCount - 1, f.poolCount, f.poolCount + 1, 0xFFFF, 1 + rnd.nextInt(f.poolCount - 1),
-                        old + 1, old - 1};
-                putU2(c, at, choices[rnd.nextInt(choices.length)]);
-                return zip(replace(e, i, c));
+                return changeOne(base, Entry::isClass, rnd, content -> {
+                    byte[] c = content.clone();
+                    ClassFields f = ClassFields.of(c);
+                    int at = f.indexes.get(rnd.nextInt(f.indexes.size()));
+                    int old = u2(c, at);
+                    int[] choices = {0, f.poolCount - 1, f.poolCount, f.poolCount + 1, 0xFFFF, 1 + rnd.nextInt(f.poolCount - 1),
+                            old + 1, old - 1};
+                    putU2(c, at, choices[rnd.nextInt(choices.length)]);
+                    return c;
+                });
             }
         },
         /** A count or length of a class file (pool, members, attributes, code, annotations) made huge or wrong. */
         CLASS_COUNT {
             @Override
             byte[] apply(List<Entry> base, Random rnd) {
-                List<Entry> e = copy(base);
-                int i = pick(e, Entry::isClass, rnd);
-                byte[] c = e.get(i).content().clone();
-                ClassFields f = ClassFields.of(c);
-                if (rnd.nextInt(3) > 0) {
-                    int at = f.counts2.get(rnd.nextInt(f.counts2.size()));
-                    int old = u2(c, at);
-                    int[] choices = {0xFFFF, 0x7FFF, 0x8000, 0, old + 1, old - 1, old * 2};
-                    putU2(c, at, choices[rnd.nextInt(choices.length)]);
-                } else {
-                    int at = f.counts4.get(rnd.nextInt(f.counts4.size()));
-                    long old = u4(c, at);
-                    long[] choices = {0xFFFFFFFFL, 0x7FFFFFFFL, 0x80000000L, 0, old + 1, old - 1, 0x00FFFFFFL, old * 2};
-                    putU4(c, at, choices[rnd.nextInt(choices.length)]);
-                }
-                return zip(replace(e, i, c));
+                return changeOne(base, Entry::isClass, rnd, content -> {
+                    byte[] c = content.clone();
+                    ClassFields f = ClassFields.of(c);
+                    if (rnd.nextInt(3) > 0) {
+                        int at = f.counts2.get(rnd.nextInt(f.counts2.size()));
+                        int old = u2(c, at);
+                        int[] choices = {0xFFFF, 0x7FFF, 0x8000, 0, old + 1, old - 1, old * 2};
+                        putU2(c, at, choices[rnd.nextInt(choices.length)]);
+                    } else {
+                        int at = f.counts4.get(rnd.nextInt(f.counts4.size()));
+                        long old = u4(c, at);
+                        long[] choices = {0xFFFFFFFFL, 0x7FFFFFFFL, 0x80000000L, 0, old + 1, old - 1, 0x00FFFFFFL, old * 2};
+                        putU4(c, at, choices[rnd.nextInt(choices.length)]);
+                    }
+                    return c;
+                });
             }
         },
         /** A class file cut short. */
         CLASS_TRUNCATED {
             @Override
             byte[] apply(List<Entry> base, Random rnd) {
-                List<Entry> e = copy(base);
-                int i = pick(e, Entry::isClass, rnd);
-                byte[] c = e.get(i).content();
-                return zip(replace(e, i, Arrays.copyOf(c, rnd.nextInt(c.length))));
+                return changeOne(base, Entry::isClass, rnd, content -> {
+                    byte[] c = content;
+                    return Arrays.copyOf(c, rnd.nextInt(c.length));
+                });
             }
         },
         /** A class file with bytes after its end: random ones, or a second copy of itself. */
         CLASS_EXTENDED {
             @Override
             byte[] apply(List<Entry> base, Random rnd) {
-                List<Entry> e = copy(base);
-                int i = pick(e, Entry::isClass, rnd);
-                byte[] c = e.get(i).content();
-                byte[] tail = rnd.nextBoolean() ? c : randomBytes(rnd, 1 + rnd.nextInt(64));
-                byte[] out = Arrays.copyOf(c, c.length + tail.length);
-                System.arraycopy(tail, 0, out, c.length, tail.length);
-                return zip(replace(e, i, out));
+                return changeOne(base, Entry::isClass, rnd, content -> {
+                    byte[] c = content;
+                    byte[] tail = rnd.nextBoolean() ? c : randomBytes(rnd, 1 + rnd.nextInt(64));
+                    return concat(c, tail);
+                });
             }
         },
         /** Bits of the manifest flipped, or bytes of it set to line breaks, colons, NULs, broken UTF-8. */
         MANIFEST_BYTES {
             @Override
             byte[] apply(List<Entry> base, Random rnd) {
-                List<Entry> e = copy(base);
-                int i = pick(e, Entry::isManifest, rnd);
-                byte[] c = e.get(i).content().clone();
-                byte[] special = {'\n', '\r', ':', ' ', 0, (byte) 0xC3, (byte) 0xFF, 'x', '.', '='};
-                for (int n = 1 + rnd.nextInt(3); n > 0; n--) {
-                    int at = rnd.nextInt(c.length);
-                    c[at] = rnd.nextBoolean() ? (byte) (c[at] ^ (1 << rnd.nextInt(8))) : special[rnd.nextInt(special.length)];
-                }
-                return zip(replace(e, i, c));
+                return changeOne(base, Entry::isManifest, rnd, content -> {
+                    byte[] c = content.clone();
+                    byte[] special = {'\n', '\r', ':', ' ', 0, (byte) 0xC3, (byte) 0xFF, 'x', '.', '='};
+                    for (int n = 1 + rnd.nextInt(3); n > 0; n--) {
+                        int at = rnd.nextInt(c.length);
+                        c[at] = rnd.nextBoolean() ? (byte) (c[at] ^ (1 << rnd.nextInt(8))) : special[rnd.nextInt(special.length)];
+                    }
+                    return c;
+                });
             }
         },
         /** The manifest cut short, or with text after it (a line, a section, garbage). */
         MANIFEST_LENGTH {
             @Override
             byte[] apply(List<Entry> base, Random rnd) {
-                List<Entry> e = copy(base);
-                int i = pick(e, Entry::isManifest, rnd);
-                byte[] c = e.get(i).content();
-                if (rnd.nextBoolean()) {
-                    return zip(replace(e, i, Arrays.copyOf(c, rnd.nextInt(c.length))));
-                }
-                String[] tails = {"Livepatch-Name: other\r\n", "\r\nName: x\r\nLivepatch-Class: y\r\n", "garbage",
-                        "Livepatch-Class: jarapp.fix.CounterFix jarapp.fix.CounterFix\r\n", "X: " + "v".repeat(70000) + "\n",
-                        "Livepatch-States: 1:2 1:3\r\n", "Livepatch-Hold: jarapp.Counter.next()\r\n"};
-                byte[] tail = tails[rnd.nextInt(tails.length)].getBytes(StandardCharsets.UTF_8);
-                byte[] out = Arrays.copyOf(c, c.length + tail.length);
-                System.arraycopy(tail, 0, out, c.length, tail.length);
-                return zip(replace(e, i, out));
+                return changeOne(base, Entry::isManifest, rnd, content -> {
+                    byte[] c = content;
+                    if (rnd.nextBoolean()) {
+                        return Arrays.copyOf(c, rnd.nextInt(c.length));
+                    }
+                    String[] tails = {"Livepatch-Name: other\r\n", "\r\nName: x\r\nLivepatch-Class: y\r\n", "garbage",
+                            "Livepatch-Class: jarapp.fix.CounterFix jarapp.fix.CounterFix\r\n", "X: " + "v".repeat(70000) + "\n",
+                            "Livepatch-States: 1:2 1:3\r\n", "Livepatch-Hold: jarapp.Counter.next()\r\n"};
+                    byte[] tail = tails[rnd.nextInt(tails.length)].getBytes(StandardCharsets.UTF_8);
+                    return concat(c, tail);
+                });
             }
         },
         /** An entry twice (the same bytes, or a mutated copy), or a class under another entry's name. */
@@ -694,15 +690,11 @@ class MutatedJarTest {
                     }
                     case 1 -> {
                         byte[] tail = randomBytes(rnd, 1 + rnd.nextInt(100));
-                        byte[] out = Arrays.copyOf(z, z.length + tail.length);
-                        System.arraycopy(tail, 0, out, z.length, tail.length);
-                        return out;
+                        return concat(z, tail);
                     }
                     default -> {
                         byte[] head = randomBytes(rnd, 1 + rnd.nextInt(100));
-                        byte[] out = Arrays.copyOf(head, head.length + z.length);
-                        System.arraycopy(z, 0, out, head.length, z.length);
-                        return out;
+                        return concat(head, z);
                     }
                 }
             }
@@ -714,65 +706,65 @@ class MutatedJarTest {
         CLASS_STRING {
             @Override
             byte[] apply(List<Entry> base, Random rnd) {
-                List<Entry> e = copy(base);
-                int i = pick(e, Entry::isClass, rnd);
-                byte[] c = e.get(i).content();
-                ClassFields f = ClassFields.of(c);
-                int at = f.utf8s.get(rnd.nextInt(f.utf8s.size())); // its length's offset
-                String[] strings = {"", "<init>", "<clinit>", "java/lang/Object", "java.lang.Object", "()V", "(I)V",
-                        "(Ljarapp/Counter;)I", "(Ljarapp/Counter;)V", "(I)Ljava/lang/String;", "[I", "L;", "(L;)V", "((",
-                        "jarapp/Counter", "jarapp.Counter", "next", "label", "a\nb", "\u0000", "x".repeat(65535),
-                        "[".repeat(256) + "I", "Ljava/lang/invoke/MethodHandle;", "Lio/jlivepatch/Replaces;",
-                        "Lio/jlivepatch/PrePatch;", "Lio/jlivepatch/Next;", "Ljava/lang/Class;", "java/lang/String",
-                        "jarapp/Untouched", "value", "()I", "jarapp/NeverLoaded", "java.lang.Thread", "run",
-                        "Ljava/lang/Object;", "jarapp/fix/CounterFix", "descriptor", "target", "method", "Code",
-                        "RuntimeVisibleAnnotations", "java/lang/invoke/MethodHandle", "invokeExact"};
-                String text = strings[rnd.nextInt(strings.length)].replace("\\n", "\n").replace("\\u0000", "\u0000");
-                ByteArrayOutputStream out = new ByteArrayOutputStream();
-                out.write(c, 0, at);
-                try {
-                    new java.io.DataOutputStream(out).writeUTF(text); // modified UTF-8, as a class file holds it
-                } catch (IOException x) {
-                    throw new AssertionError(x);
-                }
-                int end = at + 2 + u2(c, at);
-                out.write(c, end, c.length - end);
-                return zip(replace(e, i, out.toByteArray()));
+                return changeOne(base, Entry::isClass, rnd, content -> {
+                    byte[] c = content;
+                    ClassFields f = ClassFields.of(c);
+                    int at = f.utf8s.get(rnd.nextInt(f.utf8s.size())); // its length's offset
+                    String[] strings = {"", "<init>", "<clinit>", "java/lang/Object", "java.lang.Object", "()V", "(I)V",
+                            "(Ljarapp/Counter;)I", "(Ljarapp/Counter;)V", "(I)Ljava/lang/String;", "[I", "L;", "(L;)V", "((",
+                            "jarapp/Counter", "jarapp.Counter", "next", "label", "a\nb", "\u0000", "x".repeat(65535),
+                            "[".repeat(256) + "I", "Ljava/lang/invoke/MethodHandle;", "Lio/jlivepatch/Replaces;",
+                            "Lio/jlivepatch/PrePatch;", "Lio/jlivepatch/Next;", "Ljava/lang/Class;", "java/lang/String",
+                            "jarapp/Untouched", "value", "()I", "jarapp/NeverLoaded", "java.lang.Thread", "run",
+                            "Ljava/lang/Object;", "jarapp/fix/CounterFix", "descriptor", "target", "method", "Code",
+                            "RuntimeVisibleAnnotations", "java/lang/invoke/MethodHandle", "invokeExact"};
+                    String text = strings[rnd.nextInt(strings.length)].replace("\\n", "\n").replace("\\u0000", "\u0000");
+                    ByteArrayOutputStream out = new ByteArrayOutputStream();
+                    out.write(c, 0, at);
+                    try {
+                        new java.io.DataOutputStream(out).writeUTF(text); // modified UTF-8, as a class file holds it
+                    } catch (IOException x) {
+                        throw new AssertionError(x);
+                    }
+                    int end = at + 2 + u2(c, at);
+                    out.write(c, end, c.length - end);
+                    return out.toByteArray();
+                });
             }
         },
         /** A main attribute of the manifest (not Livepatch-Replace) given a value the checks must refuse or accept. */
         MANIFEST_VALUE {
             @Override
             byte[] apply(List<Entry> base, Random rnd) {
-                List<Entry> e = copy(base);
-                int i = pick(e, Entry::isManifest, rnd);
-                java.util.jar.Manifest m;
-                try {
-                    m = new java.util.jar.Manifest(new ByteArrayInputStream(e.get(i).content()));
-                } catch (IOException x) {
-                    throw new AssertionError(x);
-                }
-                String[] names = {"Livepatch-Name", "Livepatch-Description", "Livepatch-Class", "Livepatch-Nestmates",
-                        "Livepatch-New-Classes", "Livepatch-Hold", "Livepatch-States", "Livepatch-Old-Build-SHA256",
-                        "Multi-Release", "Manifest-Version"};
-                String[] values = {"", " ", "fuzz-baseline", "x".repeat(65), "a b", "jarapp.Counter", "java.lang.String",
-                        "jarapp.fix.CounterFix jarapp.fix.CounterFix", "jarapp/fix/CounterFix", "..", "jarapp.fix.",
-                        "jarapp.fix.CounterFix=jarapp.Counter", "jarapp.fix.CallbackFix=java.lang.Object", "=",
-                        "jarapp.Counter.next()I", "jarapp.Counter.next()I jarapp.Counter.next()I",
-                        "jarapp.Counter.<init>()V", "java.lang.Object.hashCode()I", "jarapp.Counter.next(", "a.b(",
-                        "1:0", "-1:1", "99999999999999999999:1", "1:2 1:2", "1:", ":", "true", "jarapp.NeverLoaded",
-                        "jarapp.fix.HitsFix$Hits", "jarapp.HitsNestmatX=jarapp.Untouched", "\u00e9\u202e",
-                        "z".repeat(2000)};
-                String name = names[rnd.nextInt(names.length)];
-                String value = values[rnd.nextInt(values.length)];
-                m.getMainAttributes().putValue(name, value);
-                ByteArrayOutputStream out = new ByteArrayOutputStream();
-                try {
-                    m.write(out);
-                } catch (IOException x) {
-                    throw new AssertionError(x);
-                }
-                return zip(replace(e, i, out.toByteArray()));
+                return changeOne(base, Entry::isManifest, rnd, content -> {
+                    java.util.jar.Manifest m;
+                    try {
+                        m = new java.util.jar.Manifest(new ByteArrayInputStream(content));
+                    } catch (IOException x) {
+                        throw new AssertionError(x);
+                    }
+                    String[] names = {"Livepatch-Name", "Livepatch-Description", "Livepatch-Class", "Livepatch-Nestmates",
+                            "Livepatch-New-Classes", "Livepatch-Hold", "Livepatch-States", "Livepatch-Old-Build-SHA256",
+                            "Multi-Release", "Manifest-Version"};
+                    String[] values = {"", " ", "fuzz-baseline", "x".repeat(65), "a b", "jarapp.Counter", "java.lang.String",
+                            "jarapp.fix.CounterFix jarapp.fix.CounterFix", "jarapp/fix/CounterFix", "..", "jarapp.fix.",
+                            "jarapp.fix.CounterFix=jarapp.Counter", "jarapp.fix.CallbackFix=java.lang.Object", "=",
+                            "jarapp.Counter.next()I", "jarapp.Counter.next()I jarapp.Counter.next()I",
+                            "jarapp.Counter.<init>()V", "java.lang.Object.hashCode()I", "jarapp.Counter.next(", "a.b(",
+                            "1:0", "-1:1", "99999999999999999999:1", "1:2 1:2", "1:", ":", "true", "jarapp.NeverLoaded",
+                            "jarapp.fix.HitsFix$Hits", "jarapp.HitsNestmatX=jarapp.Untouched", "\u00e9\u202e",
+                            "z".repeat(2000)};
+                    String name = names[rnd.nextInt(names.length)];
+                    String value = values[rnd.nextInt(values.length)];
+                    m.getMainAttributes().putValue(name, value);
+                    ByteArrayOutputStream out = new ByteArrayOutputStream();
+                    try {
+                        m.write(out);
+                    } catch (IOException x) {
+                        throw new AssertionError(x);
+                    }
+                    return out.toByteArray();
+                });
             }
         };
 
@@ -781,6 +773,17 @@ class MutatedJarTest {
 
     private static List<Entry> copy(List<Entry> base) {
         return new ArrayList<>(base);
+    }
+
+    /**
+     * The zip of {@code base} with one entry {@code which} selects (picked with {@code rnd}) changed: {@code change}
+     * gets its content (clone it before changing it in place) and returns the new one.
+     */
+    private static byte[] changeOne(List<Entry> base, java.util.function.Predicate<Entry> which, Random rnd,
+                                    java.util.function.UnaryOperator<byte[]> change) {
+        List<Entry> e = copy(base);
+        int i = pick(e, which, rnd);
+        return zip(replace(e, i, change.apply(e.get(i).content())));
     }
 
     private static List<Entry> replace(List<Entry> e, int i, byte[] content) {
@@ -801,6 +804,12 @@ class MutatedJarTest {
     private static byte interestingByte(Random rnd) {
         byte[] values = {0, (byte) 0xFF, 0x7F, (byte) 0x80, 1, (byte) 0xFE, (byte) rnd.nextInt(256)};
         return values[rnd.nextInt(values.length)];
+    }
+
+    private static byte[] concat(byte[] a, byte[] b) {
+        byte[] out = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
     }
 
     private static byte[] randomBytes(Random rnd, int n) {
