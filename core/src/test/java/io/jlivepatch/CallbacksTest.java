@@ -546,6 +546,44 @@ class CallbacksTest {
                 "the class that refused was never prepared: no unpatch callbacks");
     }
 
+    /** An Error of the patch's own whose message, and so its toString, throws another (HostilePatchCodeTest's). */
+    static final class UnprintablePatchBug extends Error {
+        @Override
+        public String getMessage() {
+            throw new AssertionError("the message of an UnprintablePatchBug");
+        }
+    }
+
+    /**
+     * A later class's prePatch throws an Error whose message throws an Error of its own (an
+     * AssertionError): the class is refused and runs its own code, its calls never failing. Before, the
+     * refusal's text ('prePatch threw ' + the throwable) caught only RuntimeException, LinkageError and
+     * VirtualMachineError: the AssertionError went out of the callbacks' run and into the application's
+     * call of the class, the class not refused, and so at every call.
+     */
+    @Test
+    void aLaterClassWhosePrePatchThrowsAnUnprintableErrorRunsItsOwnCodeAndItsCallsNeverFail() throws Exception {
+        AtomicReference<ClassLoader> bad = new AtomicReference<>();
+        PatchHandle h = livepatch().register(latePatch("cb-late-unprintable").callbacks(LATE, new Callbacks() {
+            @Override
+            public void prePatch(Class<?> target) {
+                if (target.getClassLoader() == bad.get()) {
+                    throw new UnprintablePatchBug();
+                }
+            }
+        }).build());
+        h.enable();
+        assertTrue(h.awaitTransition(WAIT));
+        IsolatingLoader loader = IsolatingLoader.of("cb-unprintable", LATE);
+        bad.set(loader);
+        Supplier<String> late = lateInstance(loader);
+        assertEquals("original", late.get(), "its prePatch threw: the class runs its own code");
+        assertEquals("original", late.get());
+        FunctionStatus.LoaderStatus failed = statusIn(h.functions().get(0), loader);
+        assertEquals(FunctionStatus.State.FAILED, failed.state());
+        assertTrue(failed.detail().contains("prePatch threw " + UnprintablePatchBug.class.getName()), failed.detail());
+    }
+
     /**
      * The callbacks of a class defined later run on whatever application thread first calls it:
      * nobody asked for them, and their failures are on record as jlivepatch's, as a link failure is,

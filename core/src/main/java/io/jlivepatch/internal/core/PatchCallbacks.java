@@ -291,9 +291,11 @@ final class PatchCallbacks {
             // Its text made before this monitor is taken: the exception's toString is the patch's code, and
             // may wait for a class whose initializer's first call of another class of this patch asks the
             // monitor (pending, at the link): both waited for ever, klpMutex held (RefusalTextLockTest).
+            // Text.of: whatever the toString throws, an Error of the patch's own included, which went into
+            // the application's call of the class, the class not refused (CallbacksTest's unprintable case).
             String threw;
             try {
-                threw = "prePatch threw " + t;
+                threw = "prePatch threw " + Text.of(t);
             } catch (RuntimeException | LinkageError | VirtualMachineError e) {
                 threw = "prePatch threw " + t.getClass().getName();
             }
