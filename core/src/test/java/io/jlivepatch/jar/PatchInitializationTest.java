@@ -14,6 +14,7 @@ import org.objectweb.asm.Opcodes;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -324,6 +325,76 @@ class PatchInitializationTest {
         below.disable();
         assertTrue(below.awaitTransition(Duration.ofSeconds(HANG_SECONDS)));
         assertEquals(1, new Counter().next());
+    }
+
+    /**
+     * Three patches whose classes fail to initialize, enabled over a working one with no call between:
+     * the first call, whose guard meets the three failures in a row, runs the working patch at the
+     * bottom, and so do the calls after it (the relinks leave the failed ones out). Before, a call
+     * passed over two failed versions at most until the relink, and ran the method's own code (1)
+     * past them.
+     */
+    @Test
+    void aCallPassesOverEveryPatchWhoseClassFailsToInitializeToTheWorkingOneBelow() throws Exception {
+        List<PatchHandle> stack = workingUnderThreeFailing("over-three");
+        assertEquals(-1, new Counter().next(), "the first call runs the working patch below the three");
+        for (PatchHandle h : stack.subList(1, 4)) {
+            String failed = awaitStatus(h, "FAILED");
+            assertTrue(failed.contains("the top patch cannot start"), failed);
+        }
+        assertEquals(-1, new Counter().next());
+        disableTopDown(stack);
+        assertEquals(1, new Counter().next());
+    }
+
+    /**
+     * The same under a patch with {@code @Next} whose class initializes: its first call runs it over the
+     * working patch, its {@code @Next} passing over the three that fail (-1 × 10). Before, the call ran
+     * the method's own code (1), the top's fix bypassed with the working one's.
+     */
+    @Test
+    void aNextOverPatchesWhoseClassesFailToInitializeCallsTheWorkingOneBelowThem() throws Exception {
+        List<PatchHandle> stack = new ArrayList<>(workingUnderThreeFailing("next-over-three"));
+        String top = "jarapp.TimesTenOverFailing";
+        PatchHandle h = loadWithin(Jars.write(dir.resolve("times-ten-over-failing.jar"),
+                Jars.manifest("times-ten-over-failing", top),
+                Map.of("jarapp/TimesTenOverFailing.class", timesTenOverNext(top))));
+        h.enable();
+        assertTrue(h.awaitTransition(Duration.ofSeconds(HANG_SECONDS)));
+        stack.add(h);
+        assertEquals(-10, new Counter().next(), "the top over the working patch below the three");
+        for (PatchHandle f : stack.subList(1, 4)) {
+            assertTrue(awaitStatus(f, "FAILED").contains("the top patch cannot start"));
+        }
+        assertEquals(-10, new Counter().next());
+        disableTopDown(stack);
+        assertEquals(1, new Counter().next());
+    }
+
+    /** A working patch (-1) of Counter.next, called once, then three whose classes fail to initialize, uncalled. */
+    private List<PatchHandle> workingUnderThreeFailing(String name) throws Exception {
+        List<PatchHandle> stack = new ArrayList<>();
+        PatchHandle working = loadWithin(Jars.write(dir.resolve(name + ".jar"), Jars.manifest(name, Jars.FIX),
+                Jars.classes(Jars.FIX)));
+        working.enable();
+        assertTrue(working.awaitTransition(Duration.ofSeconds(HANG_SECONDS)));
+        assertEquals(-1, new Counter().next());
+        stack.add(working);
+        for (int i = 1; i <= 3; i++) {
+            String patch = name + "-failing-" + i;
+            PatchHandle h = loadWithin(throwingTop("jarapp.Failing" + i + name.replace("-", ""), patch));
+            h.enable();
+            assertTrue(h.awaitTransition(Duration.ofSeconds(HANG_SECONDS)));
+            stack.add(h);
+        }
+        return stack;
+    }
+
+    private static void disableTopDown(List<PatchHandle> stack) throws Exception {
+        for (int i = stack.size() - 1; i >= 0; i--) {
+            stack.get(i).disable();
+            assertTrue(stack.get(i).awaitTransition(Duration.ofSeconds(HANG_SECONDS)));
+        }
     }
 
     /** {@code int next(Counter self, @Next MethodHandle next)} replacing Counter.next: ten times what next returns. */

@@ -437,12 +437,17 @@ final class ReplacementLinker implements BiFunction<Class<?>, String, MethodHand
     /** A side with no replacement: the guard sends the call to the original code. */
     private static final MethodHandle[] NO_SIDE = {FALSE, null};
 
-    /**
-     * How many failed versions of one side a call can pass over until the relink (two: the rare
-     * stack of several patches of one method none of whose classes was initialized yet, and two of
-     * them failing); one more failure meanwhile runs the original code, as every failure did before.
-     */
-    private static final int MAX_FALLBACKS = 2;
+    /** The slots of one version of a gated side (Site.level). */
+    private static final int GATE = 0;
+    private static final int CALL = 1;
+    private static final int GUARD = 2;
+    private static final int TOP = 3;
+    private static final int NEXT = 4;
+
+    /** {@code guard} asked for its gates, then true whatever it says: a version that runs whatever runs below it. */
+    private static MethodHandle asked(MethodHandle guard) {
+        return constant(guard) ? TRUE : MethodHandles.guardWithTest(guard, TRUE, TRUE);
+    }
 
     /**
      * The linking of one site: each side's versions, with the version below bound into each
@@ -470,10 +475,14 @@ final class ReplacementLinker implements BiFunction<Class<?>, String, MethodHand
         /** The patches whose versions this link reached, on either side, fallbacks included. */
         final List<String> reached = new ArrayList<>(4);
         /**
-         * The gated sides linked so far, by their top: the sides without one gated version or
-         * another share what is left (at most MAX_FALLBACKS versions removed from each side).
+         * The versions of the gated sides linked so far, by the chain from each down ({@link #level}):
+         * both sides, and every version above, share what is below a version, whatever is left out
+         * above it. Arrays indexed by GATE, CALL, GUARD, TOP and NEXT rather than a class of their own:
+         * each class jlivepatch defines counts at a JVM's first load (issue 10, FootprintIT).
          */
-        private java.util.Map<ActiveFunction, MethodHandle[]> sides;
+        private java.util.Map<ActiveFunction, MethodHandle[]> levels;
+        /** Whether a version's @Next found no original code to call (its module does not open it, say). */
+        private boolean originalMissing;
 
         Site(Class<?> owner, String methodKey, Method target, MethodType site, ClassCallbacks cb,
              boolean callbacksPending) {
@@ -500,93 +509,152 @@ final class ReplacementLinker implements BiFunction<Class<?>, String, MethodHand
          * is not initialized yet (or whose class's callbacks have not run) has a gate: the first call
          * that reaches it initializes the class, and if that fails, the call runs the side without
          * that version, its own gates included, down to the original code only when nothing is
-         * below it. The call asks the same gates in the same order as the guard, which settled every
-         * one it asked (a settled gate does not change): both take the same way, and a call never
-         * runs code the version below it would not have run until the relink leaves the version out.
+         * below it; however many gates fail, each is passed over ({@link #guard}, {@link #call}).
+         * The call asks the same gates in the same order as the guard, which settled every one it
+         * asked (a settled gate does not change), those below a version as its {@code @Next} calls
+         * down: both take the same way, and a call never runs code the version below it would not
+         * have run until the relink leaves the version out.
          */
         MethodHandle[] side(ActiveFunction top) throws Misfit {
-            return side(top, 0);
-        }
-
-        /**
-         * The side a failed gate falls back to, {@code removed} versions below the linked one. Nothing
-         * runs it unless that gate fails, so what does not fit in it is no failure of the site: a
-         * version that cannot run is left out of it, with nothing reported (the relink that follows
-         * the gate's failure reports what is wrong), down to the original code when nothing is left.
-         * Past {@link #MAX_FALLBACKS} versions removed, the original code: a chain of n gated
-         * versions would otherwise link 2^n sides.
-         */
-        private MethodHandle[] fallback(ActiveFunction top, int removed) {
-            if (removed > MAX_FALLBACKS) {
-                return NO_SIDE;
-            }
-            ActiveFunction rest = top;
-            while (rest != null) {
-                try {
-                    return side(rest, removed);
-                } catch (Misfit m) {
-                    // a version that cannot run here (a class that failed, a prePatch that refused):
-                    // the fallback is what is below it, as the relink will make it
-                    ActiveFunction next = without(rest, m.function.patchName());
-                    if (next != null && next.equals(rest)) {
-                        return NO_SIDE; // not a version of this side (the original unreachable, say)
-                    }
-                    rest = next;
-                }
-            }
-            return NO_SIDE;
-        }
-
-        private MethodHandle[] side(ActiveFunction top, int removed) throws Misfit {
             if (top == null) {
                 return NO_SIDE;
             }
-            MethodHandle[] known = sides == null ? null : sides.get(top);
-            if (known != null) {
-                return known;
-            }
             List<ActiveFunction> reached = new ArrayList<>(2);
             MethodHandle call = link(top, reached);
-            List<ActiveFunction> gated = null;
-            List<MethodHandle> gates = null;
+            boolean gated = false;
             for (ActiveFunction f : reached) {
-                MethodHandle gate = gate(f);
-                if (gate != null) {
-                    if (gates == null) {
-                        gated = new ArrayList<>(2);
-                        gates = new ArrayList<>(2);
-                    }
-                    gated.add(f);
-                    gates.add(gate);
-                }
+                gated |= gate(f) != null; // every one asked: the first that cannot run here throws
             }
             // reached once every version of the side can run here (a fallback's failure is not reported)
             for (ActiveFunction f : reached) {
-                if (!this.reached.contains(f.patchName())) {
-                    this.reached.add(f.patchName());
+                reach(f);
+            }
+            if (!gated) {
+                return new MethodHandle[] {TRUE, call};
+            }
+            return new MethodHandle[] {guard(top), call(top, null)};
+        }
+
+        private void reach(ActiveFunction f) {
+            if (!reached.contains(f.patchName())) {
+                reached.add(f.patchName());
+            }
+        }
+
+        /**
+         * Whether some version of {@code chain} runs for this call: each version's gate, top first; one
+         * that fails passes the question to the version below, as the side without the failing version
+         * would (see {@link #call}). A version whose {@code @Next} calls down has the gates below asked
+         * too, before it runs, as the call will ask them: a patch class below is initialized before any
+         * version runs. Linear in the chain: each version's part is linked once ({@link #level}), where
+         * the sides without one failing version or another, linked apiece, were 2^n for n gates (a
+         * 16-patch {@code @Next} stack took seconds at its first call, under Dispatch's link lock).
+         */
+        private MethodHandle guard(ActiveFunction chain) {
+            if (chain == null) {
+                return FALSE;
+            }
+            MethodHandle[] l = level(chain);
+            if (l[GUARD] == null) {
+                if (l[CALL] == null) {
+                    l[GUARD] = guard(chain.below()); // left out: what is below runs in its place
+                } else {
+                    MethodHandle runs = chain.next() ? asked(guard(chain.below())) : TRUE;
+                    l[GUARD] = l[GATE] == null ? runs
+                            : MethodHandles.guardWithTest(l[GATE], runs, guard(chain.below()));
                 }
             }
-            MethodHandle[] linked = {TRUE, call};
-            for (int i = gates == null ? -1 : gates.size() - 1; i >= 0; i--) {
-                MethodHandle[] without = fallback(without(top, gated.get(i).patchName()), removed + 1);
-                MethodHandle g = gates.get(i);
+            return l[GUARD];
+        }
+
+        /**
+         * The call of {@code chain}: its top version if its gate passes, else the call of what is below,
+         * so that a version calls through {@code @Next} whatever runs below it for this call, asked as
+         * the guard asked. {@code asker} is null for the side's call, whose bottom (where no version runs)
+         * is the method itself through its hook (see {@link #itself}); else it is the version whose
+         * {@code @Next} calls {@code chain}, whose bottom is the original code. {@code null} where
+         * nothing can be called.
+         */
+        private MethodHandle call(ActiveFunction chain, ActiveFunction asker) {
+            if (chain == null) {
                 // Where nothing is below, the guard sends the call to the original code. Within one
                 // link the call then never gets there, but a thread may pass a guard of one link and
                 // the call of the next (a relink between the two): the call's way there runs the
                 // method again through its hook, whose guard is the current link's, rather than a
                 // version whose class failed.
-                MethodHandle below = without[1] != null ? without[1] : itself();
-                linked = new MethodHandle[] {MethodHandles.guardWithTest(g, linked[0], without[0]),
-                    below == null ? linked[1] : MethodHandles.guardWithTest(g, linked[1], below)};
+                return asker == null ? itself() : originalOrNull(asker);
             }
-            if (gates != null) {
-                // only a gated side is linked again, as the side without a version of another gated one
-                if (sides == null) {
-                    sides = new java.util.HashMap<>(4);
+            MethodHandle[] l = level(chain);
+            int slot = asker == null ? TOP : NEXT;
+            if (l[slot] == null) {
+                MethodHandle below = l[CALL] == null || l[GATE] != null ? call(chain.below(), asker) : null;
+                l[slot] = l[CALL] == null ? below
+                        : l[GATE] == null || below == null ? l[CALL] : MethodHandles.guardWithTest(l[GATE], l[CALL], below);
+            }
+            return l[slot];
+        }
+
+        /**
+         * {@code chain}'s top version as the gated sides need it: its gate ({@code GATE}, null when it
+         * has none), and its call ({@code CALL}, null when it is left out) with its {@code @Next} bound to
+         * the call of what is below ({@link #call}); then, as they are asked, its {@link #guard}
+         * ({@code GUARD}) and its {@link #call}s ({@code TOP}, {@code NEXT}). A version that cannot run
+         * here (a class that failed, a prePatch that refused, a replacement that does not fit) is left
+         * out, as the relink will leave it out, with nothing reported: nothing runs it unless a gate
+         * above fails, and the relink that follows that gate's failure reports what is wrong.
+         */
+        private MethodHandle[] level(ActiveFunction chain) {
+            if (levels == null) {
+                levels = new java.util.HashMap<>(8);
+            }
+            MethodHandle[] l = levels.get(chain);
+            if (l != null) {
+                return l;
+            }
+            l = new MethodHandle[5];
+            try {
+                MethodHandle replacement = typed(owner, target, site, chain, new ArrayList<>(1));
+                MethodHandle gate = gate(chain); // asked after the replacement is typed, as side() asks
+                if (chain.next()) {
+                    MethodHandle below = call(chain.below(), chain);
+                    if (below == null) {
+                        throw new Misfit(chain, "nothing below to call"); // no original code for its @Next
+                    }
+                    replacement = withNext(replacement, below);
+                    if (originalMissing) {
+                        // Its @Next must not reach the original code, which it cannot call: it runs
+                        // only when some version below it does (as the side without the failing ones
+                        // below would leave it out).
+                        MethodHandle rest = guard(chain.below());
+                        if (rest == FALSE) {
+                            throw new Misfit(chain, "nothing below to call");
+                        }
+                        if (rest != TRUE) {
+                            gate = gate == null ? rest : MethodHandles.guardWithTest(gate, rest, FALSE);
+                        }
+                    }
                 }
-                sides.put(top, linked);
+                l[GATE] = gate;
+                l[CALL] = replacement.asType(site);
+                reach(chain);
+            } catch (Misfit m) {
+                l[GATE] = null;
+                l[CALL] = null;
             }
-            return linked;
+            levels.put(chain, l);
+            return l;
+        }
+
+        /** The original code for {@code f}'s {@code @Next}, or {@code null} when there is none to call. */
+        private MethodHandle originalOrNull(ActiveFunction f) {
+            if (!originalMissing) {
+                try {
+                    return original(f);
+                } catch (Misfit m) {
+                    originalMissing = true;
+                }
+            }
+            return null;
         }
 
         /**
@@ -651,12 +719,15 @@ final class ReplacementLinker implements BiFunction<Class<?>, String, MethodHand
         MethodHandle link(ActiveFunction f, List<ActiveFunction> reached) throws Misfit {
             MethodHandle replacement = typed(owner, target, site, f, reached);
             if (f.next()) {
-                MethodHandle below = f.below() == null ? original(f) : link(f.below(), reached);
-                MethodType nextType = SignatureCheck.withoutNext(replacement.type(), true);
-                replacement = MethodHandles.insertArguments(replacement, nextType.parameterCount(),
-                        below.asType(nextType));
+                replacement = withNext(replacement, f.below() == null ? original(f) : link(f.below(), reached));
             }
             return replacement.asType(site);
+        }
+
+        /** {@code replacement} with {@code below} bound into its {@code @Next} parameter. */
+        private MethodHandle withNext(MethodHandle replacement, MethodHandle below) {
+            MethodType nextType = SignatureCheck.withoutNext(replacement.type(), true);
+            return MethodHandles.insertArguments(replacement, nextType.parameterCount(), below.asType(nextType));
         }
 
         /**
