@@ -1,6 +1,5 @@
 package io.jlivepatch.internal.core;
 
-import io.jlivepatch.internal.Log;
 import io.jlivepatch.internal.patch.HookLedger;
 import io.jlivepatch.internal.patch.LoaderNames;
 
@@ -23,7 +22,8 @@ import java.util.Map;
  * loaders make about twenty lines. Counts, not times: the lines do not depend on how fast the loaders
  * come. What the functions run in each loader stays in status.
  *
- * <p>Used by {@link LinkFailureAudit}'s thread only: nothing here is shared.
+ * <p>Used by {@link LinkFailureAudit}'s thread only (the holder of its lock: at the JVM's exit, the
+ * exit's pass): nothing here is shared.
  */
 final class AppliedLater {
 
@@ -32,7 +32,6 @@ final class AppliedLater {
     /** Counters kept at most: a JVM that redeploys for months registers new patches for ever. */
     static final int REMEMBERED = 1024;
 
-    private final AuditLog audit;
     /** Per registration, class and kind: how many loaders so far, and the count at the last line. */
     private final Map<String, long[]> counts = new HashMap<>();
     /**
@@ -41,8 +40,8 @@ final class AppliedLater {
      */
     private final LinkFailureAudit seen;
 
-    AppliedLater(AuditLog audit, LinkFailureAudit seen) {
-        this.audit = audit;
+    /** {@code seen} also writes the lines and records: at the JVM's exit, as the exit's ({@link LinkFailureAudit#atExit}). */
+    AppliedLater(LinkFailureAudit seen) {
         this.seen = seen;
     }
 
@@ -101,7 +100,7 @@ final class AppliedLater {
             outcome = "ok (" + className + " in class loader " + loader + ", defined during a change of patches:"
                     + " the patch's hooks taken off once loaded, as the patches are now" + bound + ")";
         }
-        Log.get().log(System.Logger.Level.INFO, bound.isEmpty() ? log : log + " (" + bound.substring(2) + ")");
-        audit.record("link", patch, outcome, LinkFailureAudit.REQUESTER, provenance);
+        seen.log().log(System.Logger.Level.INFO, bound.isEmpty() ? log : log + " (" + bound.substring(2) + ")");
+        seen.record("link", patch, outcome, provenance);
     }
 }

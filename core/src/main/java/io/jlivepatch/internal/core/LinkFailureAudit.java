@@ -1,5 +1,6 @@
 package io.jlivepatch.internal.core;
 
+import io.jlivepatch.internal.Log;
 import io.jlivepatch.internal.OwnThread;
 import io.jlivepatch.internal.patch.ActiveFunction;
 import io.jlivepatch.internal.patch.HookLedger;
@@ -10,7 +11,9 @@ import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
 import java.util.WeakHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * Audits each function of an enabled patch that failed in a class loader that defined its class
@@ -27,6 +30,12 @@ import java.util.concurrent.locks.LockSupport;
  * which writes them. Ordering point: the ledger's queue (its add happens-before this thread's poll),
  * and unpark after the add pairs with the poll after park returns, so no failure is left unread
  * while this thread parks.
+ *
+ * <p>The ledger's queue is bounded ({@link HookLedger#MAX_QUEUED_FAILURES}): while this thread is
+ * blocked (the application's log back-end does not return, the audit file's disk stalls), the events
+ * beyond are counted, and once it catches up it logs a warning and records how many it did not
+ * record, of which kind, since when and why ({@link LinkAuditGap}). It is a daemon: at the JVM's exit
+ * the audit file's drain has what it left written first ({@link #atExit}).
  */
 final class LinkFailureAudit implements Runnable {
 
@@ -50,6 +59,30 @@ final class LinkFailureAudit implements Runnable {
     private final Set<String> auditedBoot = new HashSet<>();
     /** Only this class's thread uses it: the hooks put into classes defined later ({@link HookLedger#applied}). */
     private AppliedLater applied;
+
+    /**
+     * Held while events are taken from the ledger and written: by this class's thread, and at the JVM's
+     * exit by the audit file's drain ({@link #atExit}), which writes what the thread left (all of it
+     * when the thread never started). So "this class's thread only" above means the holder of this
+     * lock: its unlock happens-before the next holder's lock, which then sees what the last one wrote.
+     * Nothing else is taken before it; under it, the AuditLog's monitor and the log's (as before).
+     */
+    private final ReentrantLock writing = new ReentrantLock();
+    /** Under {@link #writing}: the exit's pass, whose records are queued for the drain, its lines on standard error. */
+    private boolean atExit;
+    /**
+     * Under {@link #writing}: the time just before the dropped events were last taken, the "since" of
+     * a count whose first time the ledger missed ({@link HookLedger#takeDropped}).
+     */
+    private long lastTakenMillis = System.currentTimeMillis();
+    /**
+     * How long the JVM's exit waits, at most, for this thread to let go and for the events left to be
+     * written ({@link #atExit}): the audit file's drain's bound, before it. Not at all when nothing is
+     * queued and the thread is parked, the usual exit.
+     */
+    static final long AT_EXIT_MS = 1000;
+    /** {@link #AT_EXIT_MS}; a test raises it, before the exit, so that a wait that runs out shows as a hang. */
+    static volatile long atExitBoundMs = AT_EXIT_MS;
 
     LinkFailureAudit(PatchRegistry registry, HookLedger ledger, AuditLog audit) {
         this.registry = registry;
@@ -75,13 +108,6 @@ final class LinkFailureAudit implements Runnable {
     @Override
     public void run() {
         while (true) {
-            // Looks at the queue first (ConcurrentLinkedQueue.poll: java.util.concurrent, which no patch
-            // can hook, Patchability) and marks itself only when there is work: a wake-up with nothing queued
-            // (a spurious one, or the permit of a failure polled in the previous round) then takes no
-            // hook's guard off its constant (RecursionGuard; GuardSwitchTest). Marked (the hooks it meets,
-            // an audited JDK method, run the original code) while it audits, never while it parks: a mark
-            // held for the JVM's life would keep every hook's guard off its constant (Recursion.outside).
-            HookLedger.LinkEvent e = ledger.nextFailure();
             // Marked only when the lock looks free: a wake-up while an operation holds it (for as long as a
             // callback runs) takes no hook's guard off its constant.
             if (io.jlivepatch.internal.ModuleOpenings.pending() && !registry.lockTaken()) {
@@ -97,18 +123,26 @@ final class LinkFailureAudit implements Runnable {
                     RecursionGuard.exit(mark);
                 }
             }
-            if (e != null) {
-                int mark = RecursionGuard.enter();
+            // Looks at the queue and its count of events dropped first (HookLedger.failuresWaiting: atomics of
+            // java.util.concurrent, which no patch can hook, Patchability) and marks itself only when there is
+            // work: a wake-up with nothing queued
+            // (a spurious one, or the permit of a failure polled in the previous round) then takes no
+            // hook's guard off its constant (RecursionGuard; GuardSwitchTest). Marked (the hooks it meets,
+            // an audited JDK method, run the original code) while it audits, never while it parks: a mark
+            // held for the JVM's life would keep every hook's guard off its constant (Recursion.outside).
+            if (ledger.failuresWaiting()) {
+                // Taken before the mark (ReentrantLock: java.util.concurrent, which no patch can hook); held
+                // otherwise only by the exit's pass, for a bounded time.
+                writing.lock();
                 try {
-                    do {
-                        try {
-                            audit(e);
-                        } catch (RuntimeException | LinkageError | VirtualMachineError ignored) {
-                            // the failure stands in status and in the log even when its entry finds no memory
-                        }
-                    } while ((e = ledger.nextFailure()) != null);
+                    int mark = RecursionGuard.enter();
+                    try {
+                        writeQueued(false, 0);
+                    } finally {
+                        RecursionGuard.exit(mark);
+                    }
                 } finally {
-                    RecursionGuard.exit(mark);
+                    writing.unlock();
                 }
             }
             // An opening found with klpMutex held is its holder's to audit when that holder is an operation
@@ -130,10 +164,135 @@ final class LinkFailureAudit implements Runnable {
         return Map.entry(patch, provenance); // both never null: a registered patch has a provenance
     }
 
+    /**
+     * Under {@link #writing}: writes the queued events, then what was dropped meanwhile, if anything.
+     * {@code bounded} (the exit's pass): stops at {@code deadline} ({@link System#nanoTime}), false then,
+     * with events left.
+     */
+    private boolean writeQueued(boolean bounded, long deadline) {
+        long written = 0;
+        HookLedger.LinkEvent e;
+        while ((e = ledger.nextFailure()) != null) {
+            try {
+                audit(e);
+            } catch (RuntimeException | LinkageError | VirtualMachineError ignored) {
+                // the failure stands in status and in the log even when its entry finds no memory
+            }
+            // A thread always behind never finds the queue empty: the drops go on record at least once
+            // per queue's worth (they came after the events queued when they were dropped).
+            if (++written % HookLedger.MAX_QUEUED_FAILURES == 0) {
+                recordDropped();
+            }
+            if (bounded && System.nanoTime() - deadline > 0) {
+                return false;
+            }
+        }
+        recordDropped();
+        return true;
+    }
+
+    /** Under {@link #writing}: the events dropped since the last time, if any, in a warning and a record. */
+    private void recordDropped() {
+        long before = System.currentTimeMillis();
+        long[] dropped = ledger.takeDropped();
+        long since = lastTakenMillis;
+        lastTakenMillis = before; // a drop the next take finds came after this take began
+        if (dropped != null) {
+            long first = dropped[HookLedger.DROPPED_SINCE];
+            gap(LinkAuditGap.overflow(dropped, first != 0 ? first : since, ledger.failureBound()), atExit);
+        }
+    }
+
+    /** {@code text} as a warning and an audit record ({@code audit-gap link}); at the exit, as the exit's. */
+    private void gap(String text, boolean exiting) {
+        (exiting ? Log.atExit() : Log.get()).log(System.Logger.Level.WARNING, "link audit: " + text);
+        if (exiting) {
+            audit.recordAtExit("audit-gap", "link", text, REQUESTER, null);
+        } else {
+            audit.record("audit-gap", "link", text, REQUESTER, null);
+        }
+    }
+
+    /** Under {@link #writing}: the logger of the lines written now: at the exit, standard error ({@link Log#atExit}). */
+    System.Logger log() {
+        return atExit ? Log.atExit() : Log.get();
+    }
+
+    /** Under {@link #writing}: an audit record of jlivepatch's; at the exit queued, for the drain to wait for. */
+    void record(String operation, String patch, String outcome, Provenance provenance) {
+        if (atExit) {
+            audit.recordAtExit(operation, patch, outcome, REQUESTER, provenance);
+        } else {
+            audit.record(operation, patch, outcome, REQUESTER, provenance);
+        }
+    }
+
+    /**
+     * At the JVM's exit, before the audit file's drain waits (PatchRegistry.recordUnfinishedAtExit, run by
+     * it): the events still queued, and the count of those dropped, put on record, within
+     * {@link #atExitBoundMs}. This class's thread is a daemon, and what it had not written when the JVM
+     * ended was lost (all of it, had it never started). Waits for the thread to let go of what it
+     * writes, then writes the rest itself, its records queued for the drain's one bound, its lines on
+     * standard error (java.util.logging may be reset already: {@link Log#atExit}). Not at all when
+     * nothing is queued and the thread is parked, the usual exit: no exit takes longer for it. The
+     * same mechanism as the drain's (ClosedAtExit's hook), not a hook of its own.
+     *
+     * <p>When the bound runs out (the thread blocked in the log's back-end or in a record that does not
+     * return, or more events than the time allows), nothing more can be done: the JVM exits. The events
+     * left are counted and said, as not recorded, on standard error and in a record of their own. Never
+     * throws.
+     */
+    void atExit() {
+        if (!writing.isLocked() && !ledger.failuresWaiting()) {
+            return; // checked in this order: a pass that took the last event holds the lock until it wrote it
+        }
+        long bound = atExitBoundMs;
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(bound);
+        boolean locked = false;
+        try {
+            locked = writing.tryLock(bound, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt(); // the exit goes on: what is left is counted below
+        }
+        try {
+            if (locked) {
+                atExit = true;
+                if (writeQueued(true, deadline)) {
+                    return;
+                }
+            }
+            // What was dropped is this pass's to say (each count is taken once). The thread, when it holds
+            // the lock, is blocked and takes none meanwhile, so the first drop's time is known.
+            long[] dropped = ledger.takeDropped();
+            if (dropped != null) {
+                long first = dropped[HookLedger.DROPPED_SINCE];
+                gap(LinkAuditGap.overflow(dropped, first != 0 ? first : locked ? lastTakenMillis
+                        : System.currentTimeMillis(), ledger.failureBound()), true);
+            }
+            long[] left = new long[5];
+            long total = 0;
+            HookLedger.LinkEvent e;
+            while ((e = ledger.nextFailure()) != null) {
+                left[HookLedger.kindOf(e)]++;
+                total++;
+            }
+            if (total > 0) {
+                gap(LinkAuditGap.atExit(left, bound, locked), true);
+            }
+        } catch (RuntimeException | LinkageError | VirtualMachineError ignored) {
+            // the JVM exits either way; what was recorded before this is queued
+        } finally {
+            if (locked) {
+                atExit = false;
+                writing.unlock();
+            }
+        }
+    }
+
     private void audit(HookLedger.LinkEvent e) {
         if (e.applied() != null) {
             if (applied == null) {
-                applied = new AppliedLater(audit, this); // at the first: a JVM whose classes are all loaded before never loads it
+                applied = new AppliedLater(this); // at the first: a JVM whose classes are all loaded before never loads it
             }
             applied.record(e);
             return;
@@ -150,10 +309,9 @@ final class LinkFailureAudit implements Runnable {
             // (LinkFailureReauditTest); the relinks of one registration's changes do not repeat it.
             if (firstTime(e.loader(), name + ' ' + provenance.loadedAt() + ' ' + provenance.sha256() + ' '
                     + e.className() + '.' + e.key())) {
-                audit.record("link", name, "failed in class loader " + LoaderNames.of(e.loader()) + ": "
+                record("link", name, "failed in class loader " + LoaderNames.of(e.loader()) + ": "
                         + e.className() + '.' + e.key() + (e.runs() == null ? " keeps its own code: "
-                        : " runs the version of patch '" + e.runs() + "' below it: ") + e.reason(), REQUESTER,
-                        provenance);
+                        : " runs the version of patch '" + e.runs() + "' below it: ") + e.reason(), provenance);
             }
         }
     }

@@ -745,7 +745,8 @@ public final class PatchRegistry {
      * called {@code System.exit}, another thread's exit while it ran), its own line unless made (what
      * was asked, by whom, how far it got: {@link Operation#outcomeAtExit}) and the records it kept for
      * after it; then the transition in progress, if any, which the exit ends before every thread
-     * moved. Run by the audit file's drain at the exit before it waits ({@link AuditFile}), so that
+     * moved; before them, the link events still queued ({@link LinkFailureAudit#atExit}, which waits
+     * for them a bounded time). Run by the audit file's drain at the exit before it waits ({@link AuditFile}), so that
      * these lines are written within its bound, as the others still queued. Without klpMutex, which
      * the exiting thread may hold: the operations' monitors and the list's are held only for a few
      * field writes, and the transition's fields are volatile. Of this JVM's registry ({@link #installed}).
@@ -755,6 +756,13 @@ public final class PatchRegistry {
         PatchRegistry r = installed;
         if (r == null) {
             return;
+        }
+        // First what happened before the exit and is still queued (classes hooked as they were defined,
+        // link failures): the link-audit thread is a daemon. Within its own bound.
+        try {
+            r.linkAudit.atExit();
+        } catch (RuntimeException | LinkageError | VirtualMachineError ignored) {
+            // no memory for the wait (its lock's node): the exit goes on to what the exit cut short
         }
         try {
             r.unfinishedAtExit();

@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.WeakHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
@@ -55,9 +56,46 @@ public final class HookLedger {
      * Failures to audit ({@link #nextFailure}), and hooks put into classes defined later ({@link #applied}),
      * handed over lock-free: they are found on the thread that defines or links a class, under Dispatch's
      * link lock or a class loader's, where nothing may wait or write a file. Filled only once a
-     * {@link #failureReader} is set.
+     * {@link #failureReader} is set; at most {@link #failureBound} events, beyond which they are
+     * counted in {@link #dropped}.
      */
     private final ConcurrentLinkedQueue<LinkEvent> failures = new ConcurrentLinkedQueue<>();
+
+    /**
+     * The most events {@link #failures} holds. Its reader writes a log line and an audit record per
+     * event, and while it is blocked (the application's log back-end does not return, the audit file's
+     * disk stalls) an application defining patched classes in a loop (a class loader per request) grew
+     * the queue without limit, each event holding its class loader. 4096: far above what the reader
+     * falls behind by when it runs (a start-up with {@code patches=<dir>} hooks each target class once
+     * per loader, a few hundred events; a webapp's deployment, its patched classes), while what a full
+     * queue holds stays small (an event and, for a loader made per request, that loader and its one
+     * class: a few MB). Beyond it, events are counted per kind and the reader puts the count on record
+     * once it catches up ({@link #takeDropped}); the defining thread neither waits nor fails.
+     */
+    public static final int MAX_QUEUED_FAILURES = 4096;
+    /** {@link #MAX_QUEUED_FAILURES}; tests lower it, before they make the events they count. */
+    int failureBound = MAX_QUEUED_FAILURES;
+    /**
+     * Events in {@link #failures}: incremented before an add (and undone when over the bound or when
+     * the add fails), decremented after a poll that took one, so it is never below the queue's size.
+     */
+    private final AtomicInteger queuedFailures = new AtomicInteger();
+    /**
+     * The events not queued because {@link #failures} was full, per kind ({@link #DROPPED_FAILURE} ...),
+     * and in {@link #DROPPED_SINCE} the time ({@link System#currentTimeMillis}) of the first since the
+     * reader last took them, 0 for none. A dropping thread counts first, then sets the time if there is
+     * none; the reader takes the time first, then the counts ({@link #takeDropped}): each count is taken
+     * once, and a count whose time the reader missed is its next record's, which then says an earlier
+     * time than its first: still a time since which they were dropped.
+     */
+    private final AtomicLongArray dropped = new AtomicLongArray(5);
+    /** {@link #takeDropped}'s slots: link failures, then classes hooked as defined, hooked again, unhooked. */
+    public static final int DROPPED_FAILURE = 0;
+    public static final int DROPPED_DEFINED = 1;
+    public static final int DROPPED_HOOKED_AGAIN = 2;
+    public static final int DROPPED_UNHOOKED = 3;
+    /** {@link #takeDropped}'s slot of the first drop's time, 0 when the reader missed it. */
+    public static final int DROPPED_SINCE = 4;
     /**
      * The thread that reads {@link #failures}, unparked after each one is queued; set once. Its
      * volatile write and read order the reader's setup before the first event it is woken for; the
@@ -494,16 +532,80 @@ public final class HookLedger {
         }
     }
 
-    /** The oldest failure not read yet, or {@code null}; for the {@link #failureReader} only. */
+    /**
+     * The oldest failure not read yet, or {@code null}; for the {@link #failureReader}, and at the JVM's
+     * exit for whoever writes what it left (each event is taken once: the queue is concurrent).
+     */
     public LinkEvent nextFailure() {
-        return failures.poll();
+        LinkEvent e = failures.poll();
+        if (e != null) {
+            queuedFailures.decrementAndGet(); // after the poll: the count is never below the queue's size
+        }
+        return e;
     }
 
-    /** Hands a failure to the reader: never waits (see {@link #failures}). */
+    /** {@link #MAX_QUEUED_FAILURES}, or what a test set: the bound the reader's record of a drop names. */
+    public int failureBound() {
+        return failureBound;
+    }
+
+    /** Whether events are queued or were dropped since {@link #takeDropped}: the reader has work. */
+    public boolean failuresWaiting() {
+        return queuedFailures.get() > 0 || dropped.get(DROPPED_FAILURE) != 0
+                || dropped.get(DROPPED_DEFINED) != 0 || dropped.get(DROPPED_HOOKED_AGAIN) != 0
+                || dropped.get(DROPPED_UNHOOKED) != 0;
+    }
+
+    /**
+     * The events dropped since the last call (the queue was full), per kind, and the first one's time
+     * (slot {@link #DROPPED_SINCE}, 0 when not known: see {@link #dropped}); {@code null} for none.
+     */
+    public long[] takeDropped() {
+        long since = dropped.getAndSet(DROPPED_SINCE, 0); // first: pairs with the dropper's count-then-time
+        long[] taken = new long[5];
+        long total = 0;
+        for (int kind = DROPPED_FAILURE; kind <= DROPPED_UNHOOKED; kind++) {
+            taken[kind] = dropped.getAndSet(kind, 0);
+            total += taken[kind];
+        }
+        if (total == 0) {
+            if (since != 0) {
+                dropped.compareAndSet(DROPPED_SINCE, 0, since); // its count comes with the next take
+            }
+            return null;
+        }
+        taken[DROPPED_SINCE] = since;
+        return taken;
+    }
+
+    /** Which of {@link #takeDropped}'s counts {@code e} goes to. */
+    public static int kindOf(LinkEvent e) {
+        String how = e.applied();
+        return how == null ? DROPPED_FAILURE : DEFINED.equals(how) ? DROPPED_DEFINED
+                : HOOKED_AGAIN.equals(how) ? DROPPED_HOOKED_AGAIN : DROPPED_UNHOOKED;
+    }
+
+    /**
+     * Hands a failure to the reader: never waits (see {@link #failures}). Beyond {@link #failureBound}
+     * it is counted, not queued: lock-free, no allocation, no class to load.
+     */
     private void failed(LinkEvent e) {
         Thread reader = failureReader;
         if (reader != null) {
-            failures.add(e);
+            if (queuedFailures.incrementAndGet() > failureBound) {
+                queuedFailures.decrementAndGet();
+                dropped.incrementAndGet(kindOf(e)); // the count before the time: see dropped
+                if (dropped.get(DROPPED_SINCE) == 0) {
+                    dropped.compareAndSet(DROPPED_SINCE, 0, System.currentTimeMillis());
+                }
+                return; // the reader, busy with a full queue, was unparked for the events before
+            }
+            try {
+                failures.add(e);
+            } catch (RuntimeException | Error notAdded) { // no memory for its node: not queued after all
+                queuedFailures.decrementAndGet();
+                throw notAdded;
+            }
             LockSupport.unpark(reader); // after the add: the reader polls again once unparked
         }
     }
