@@ -1,9 +1,6 @@
 package io.jlivepatch.internal.build;
 
-import org.objectweb.asm.ClassReader;
-import org.objectweb.asm.ClassVisitor;
-import org.objectweb.asm.MethodVisitor;
-import org.objectweb.asm.Opcodes;
+import io.jlivepatch.internal.Text;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -60,7 +57,7 @@ final class ArchiveReader {
             return readDirectory(path);
         }
         if (!Files.isRegularFile(path)) {
-            throw new IOException(path + " is neither a JAR nor a directory of classes");
+            throw new IOException(Text.clean(path.toString()) + " is neither a JAR nor a directory of classes");
         }
         // ZipFile, not JarInputStream: it finds the entries from the central directory, so a
         // Spring Boot JAR with a launch script in front is read too.
@@ -68,7 +65,7 @@ final class ArchiveReader {
         try {
             zip = new ZipFile(path.toFile());
         } catch (ZipException e) {
-            throw new IOException(path + " is not a JAR file (" + e.getMessage() + ")", e);
+            throw new IOException(Text.clean(path.toString()) + " is not a JAR file (" + Damage.ofZip(e) + ")", e);
         }
         try (zip) {
             List<String> names = new ArrayList<>();
@@ -154,8 +151,8 @@ final class ArchiveReader {
         byte[] read;
         try (InputStream in = bytes.open()) {
             read = atMost(in, max);
-        } catch (IOException e) {
-            throw unreadable(entry, "cannot be read (" + e + ")", e);
+        } catch (IOException | RuntimeException e) {
+            throw unreadable(entry, "cannot be read (" + Damage.ofZip(e) + ")", e);
         }
         if (read == null) {
             throw tooLarge(entry, max);
@@ -221,8 +218,11 @@ final class ArchiveReader {
                     }
                 }
             }
-        } catch (IOException e) {
-            throw unreadable(entry, "is a damaged JAR (" + e + ")", e);
+        } catch (Unreadable e) {
+            throw e; // a class of the JAR, named: not the JAR's damage
+        } catch (IOException | RuntimeException e) {
+            // RuntimeException: ZipInputStream's IllegalArgumentException for a name that is no UTF-8
+            throw unreadable(entry, "is a damaged JAR (" + Damage.ofZip(e) + ")", e);
         }
         if (oversized != null) {
             throw tooLarge(entry + "!/" + oversized, MAX_CLASS_BYTES);
@@ -262,25 +262,21 @@ final class ArchiveReader {
      */
     private ClassSet.Copy copy(String container, String path, byte[] bytes) throws IOException {
         String entry = container.isEmpty() ? path : container + (container.endsWith(".jar") ? "!/" : "/") + path;
-        String declared;
+        ClassFileCheck.Result read;
         try {
-            ClassReader reader = new ClassReader(bytes);
-            declared = reader.getClassName();
-            reader.accept(new ClassVisitor(Opcodes.ASM9) {
-                @Override
-                public MethodVisitor visitMethod(int access, String name, String descriptor, String signature,
-                                                 String[] exceptions) {
-                    return new MethodVisitor(Opcodes.ASM9) { // makes ASM read every method's code
-                    };
-                }
-            }, 0);
+            read = ClassFileCheck.read(bytes);
         } catch (RuntimeException malformed) {
-            throw unreadable(entry, "is not a class file Java can load (" + malformed + ")", malformed);
+            throw unreadable(entry, "is not a class file Java can load (" + Damage.ofClassFile(malformed) + ")",
+                    malformed);
         }
-        if (!isClassName(declared)) {
-            // "../x" would also be a path: --source extracts a fat JAR's classes by name, and it wrote outside
-            throw unreadable(entry, "is not a class file Java can load (its name " + declared + " is no class name)",
-                    null);
+        String declared = read.declared();
+        // "../x" would also be a path: --source extracts a fat JAR's classes by name, and it wrote outside
+        String badName = ClassNames.classNameProblem(declared);
+        if (badName != null) {
+            throw unreadable(entry, "is not a class file Java can load (" + badName + ")", null);
+        }
+        if (read.problem() != null) {
+            throw unreadable(entry, "is not a class file Java can load (" + read.problem() + ")", null);
         }
         String name = path.substring(0, path.length() - ".class".length());
         if (declared.equals(name)) {
@@ -289,23 +285,22 @@ final class ArchiveReader {
         if (container.endsWith(".jar")) {
             return null;
         }
-        throw new IOException(source + " holds class " + declared.replace('/', '.') + " as " + entry + ": give the JAR"
-                + " or the directory its packages start in (for a Maven project, target/classes)");
+        throw new IOException(Text.clean(source.toString()) + " holds class " + declared.replace('/', '.') + " as "
+                + Text.clean(entry) + ": give the JAR or the directory its packages start in (for a Maven project,"
+                + " target/classes)");
     }
 
-    /** JVMS 4.2.1: each segment of an internal name is non-empty and holds none of {@code . ; [}. */
-    private static boolean isClassName(String internalName) {
-        for (String segment : internalName.split("/", -1)) {
-            if (segment.isEmpty() || segment.chars().anyMatch(c -> c == '.' || c == ';' || c == '[')) {
-                return false;
-            }
+    /** An entry's refusal, told from the zip errors of the JAR around it. */
+    private static final class Unreadable extends IOException {
+        Unreadable(String message, Throwable cause) {
+            super(message, cause);
         }
-        return true;
     }
 
+    /** {@code entry} refused: named escaped, as the names of a hostile archive may hold control characters. */
     private IOException unreadable(String entry, String what, Throwable cause) {
-        return new IOException("entry " + entry + " of " + source + " " + what + ": the build is damaged; build it"
-                + " again (or copy it again) and retry", cause);
+        return new Unreadable("entry " + Text.clean(entry) + " of " + Text.clean(source.toString()) + " " + what
+                + ": the build is damaged; build it again (or copy it again) and retry", cause);
     }
 
     private Read result(String fileSha256) {

@@ -2,6 +2,7 @@ package io.jlivepatch.internal.build;
 
 import io.jlivepatch.BuildReport;
 import io.jlivepatch.Patch;
+import io.jlivepatch.internal.Text;
 import org.objectweb.asm.Opcodes;
 import org.objectweb.asm.tree.MethodNode;
 
@@ -86,9 +87,10 @@ public final class Builder {
             return a.report();
         }
         if (a.diff().changes().isEmpty()) {
-            throw new IllegalArgumentException("no method changed between " + request.oldBuild() + " and "
-                    + a.in().newName() + (request.includes().isEmpty() ? "" : " in the classes --include "
-                    + Includes.quoted(request.includes()) + " matches") + ": there is nothing to patch");
+            throw new IllegalArgumentException("no method changed between " + Text.clean(request.oldBuild()
+                    .toString()) + " and " + Text.clean(a.in().newName()) + (request.includes().isEmpty() ? ""
+                    : " in the classes --include " + Includes.quoted(request.includes()) + " matches")
+                    + ": there is nothing to patch");
         }
         if (out == null) {
             return a.report();
@@ -96,6 +98,8 @@ public final class Builder {
         try {
             PatchJarWriter.write(out, name, description, a.in().oldBuild(), a.in().newBuild(), a.diff(),
                     request.holds(), request.replace(), request.states());
+        } catch (RuntimeException e) {
+            throw unforeseen(request, a.in(), e);
         } catch (IOException e) {
             throw new IOException("cannot write the patch JAR " + out + ": " + e.getMessage()
                     + " (check that its directory exists and is writable)", e);
@@ -136,6 +140,27 @@ public final class Builder {
 
     private static Analysis analyse(Request request) throws IOException {
         Inputs in = read(request);
+        try {
+            return analyse(request, in);
+        } catch (RuntimeException e) {
+            throw unforeseen(request, in, e);
+        }
+    }
+
+    /**
+     * A failure of the comparison or the writing on class files the reading took ({@link ClassFileCheck}
+     * is to refuse every one they would trip on): the builder's own one-line error naming both builds,
+     * not a parser's exception out of the command with its stack trace. The patch is not written
+     * (PatchJarWriter writes beside the output and moves it into place last).
+     */
+    private static IOException unforeseen(Request request, Inputs in, RuntimeException e) {
+        return new IOException("cannot build a patch from " + Text.clean(request.oldBuild().toString()) + " and "
+                + Text.clean(in.newName()) + ": a class file of theirs could not be processed ("
+                + Damage.ofClassFile(e) + "): check that both builds are whole (build them again, or copy them again);"
+                + " if they are, report this to jlivepatch with the two builds", e);
+    }
+
+    private static Analysis analyse(Request request, Inputs in) {
         Predicate<String> include = BuildDiff.includes(request.includes());
         DuplicateClasses.Result duplicates = DuplicateClasses.check(in.oldBuild(), in.newBuild(), include);
         // a class refused for its duplicates is not compared: its changes would name one copy of several

@@ -1,5 +1,7 @@
 package io.jlivepatch.internal.build;
 
+import io.jlivepatch.internal.Text;
+
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -63,11 +65,12 @@ record ClassSet(Path source, Map<String, byte[]> classes, String sha256, Map<Str
         try {
             set = of(ArchiveReader.read(mavenClasses(given)));
         } catch (IOException e) {
-            throw new IOException("cannot read the build " + given + ": " + e.getMessage(), e);
+            throw new IOException("cannot read the build " + Text.clean(given.toString()) + ": " + e.getMessage(), e);
         }
         if (set.classes().isEmpty()) {
-            throw new IOException("the build " + given + " has no class files: give the application's JAR, a"
-                    + " directory of its classes, or a Maven project (its target/classes, once built)");
+            throw new IOException("the build " + Text.clean(given.toString()) + " has no class files: give the"
+                    + " application's JAR, a directory of its classes, or a Maven project (its target/classes, once"
+                    + " built)");
         }
         return set;
     }

@@ -1,6 +1,7 @@
 package io.jlivepatch.internal.build;
 
 import io.jlivepatch.Patch;
+import io.jlivepatch.internal.Text;
 import io.jlivepatch.internal.format.ClassDigest;
 import io.jlivepatch.internal.jar.PatchJar;
 
@@ -62,8 +63,10 @@ final class PatchJarWriter {
                     shadows));
             patchClasses.add(BuildDiff.dotted(carrier));
             nestmates.add(BuildDiff.dotted(carrier) + "=" + BuildDiff.dotted(host));
-            digests.append(BuildDiff.dotted(host)).append('=').append(ClassDigest.of(oldBuild.classes().get(host))).append('\n');
-            fileDigests.append(BuildDiff.dotted(host)).append('=').append(ClassDigest.ofFile(oldBuild.classes().get(host))).append('\n');
+            digests.append(propertyKey(BuildDiff.dotted(host))).append('=')
+                    .append(ClassDigest.of(oldBuild.classes().get(host))).append('\n');
+            fileDigests.append(propertyKey(BuildDiff.dotted(host))).append('=')
+                    .append(ClassDigest.ofFile(oldBuild.classes().get(host))).append('\n');
         }
         List<String> newClasses = new ArrayList<>();
         for (String nc : diff.newClasses()) {
@@ -127,6 +130,29 @@ final class PatchJarWriter {
         } finally {
             Files.deleteIfExists(tmp);
         }
+    }
+
+    /**
+     * A class name as a key of a properties file, which core reads with {@code Properties.load} (ISO
+     * 8859-1): escaped as {@code Properties.store} escapes keys, so that a name with a character
+     * beyond Latin-1 (a Java identifier may be Greek, {@code com.acme.Σ}), or with a {@code :},
+     * {@code #}, {@code !} or backslash (legal in a JVM class name), reads back as itself. Written
+     * raw before, such a key read back as another name (or {@code ?}), and the class's digest was
+     * never found.
+     */
+    static String propertyKey(String name) {
+        StringBuilder sb = new StringBuilder(name.length());
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            if (c == '\\' || c == ':' || c == '=' || c == '#' || c == '!' || c == ' ') {
+                sb.append('\\').append(c);
+            } else if (c < 0x20 || c > 0x7E) {
+                Text.appendUnicodeEscape(sb, c);
+            } else {
+                sb.append(c);
+            }
+        }
+        return sb.toString();
     }
 
 }

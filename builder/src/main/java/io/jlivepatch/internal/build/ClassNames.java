@@ -1,0 +1,175 @@
+package io.jlivepatch.internal.build;
+
+import io.jlivepatch.internal.Text;
+
+/**
+ * Whether the names a class file gives (its own, its members', their descriptors) are ones a build
+ * may carry into a report and a patch JAR. The JVM takes more than compilers write: a class may be
+ * called {@code Pricing} and an ESC, or {@code A=B}, a method {@code run} and a line feed. Such a name would put
+ * a terminal's control sequence into every line that quotes it, or break the patch JAR's manifest
+ * (whose class lists PatchJar splits at white space and commas, a nestmate pair at {@code =}); no
+ * Java, Kotlin or Scala compiler writes one, so a build holding one is refused, naming it escaped.
+ */
+final class ClassNames {
+
+    /** The most of a name quoted: a damaged class file's "name" may run on through its constant pool. */
+    private static final int MAX_QUOTED = 120;
+
+    private ClassNames() {
+    }
+
+    /** {@code s} as a refusal quotes it: cut, then escaped. */
+    static String quoted(String s) {
+        return Text.clean(Text.truncate(s, MAX_QUOTED));
+    }
+
+    /**
+     * Why {@code internalName} is no class name a patch may carry, or {@code null}: JVMS 4.2.1 (each
+     * segment non-empty, none of {@code . ; [}), and none of the characters above.
+     */
+    static String classNameProblem(String internalName) {
+        for (String segment : internalName.split("/", -1)) {
+            if (segment.isEmpty() || segment.chars().anyMatch(c -> c == '.' || c == ';' || c == '[')) {
+                return "its name " + quoted(internalName) + " is no class name";
+            }
+        }
+        int bad = firstUnlisted(internalName);
+        return bad < 0 ? null : "its name " + quoted(internalName) + " holds " + described(internalName, bad)
+                + ", which no compiler writes into a class name and a patch JAR's manifest cannot list";
+    }
+
+    /** Why a member's name or descriptor cannot be quoted in a report line, or {@code null}. */
+    static String memberProblem(String kind, String name, String descriptor, boolean method) {
+        String what = kind + " " + quoted(name) + quoted(String.valueOf(descriptor));
+        if (descriptor == null) {
+            return what + ": it has no descriptor";
+        }
+        for (int i = 0; i < name.length(); i++) {
+            if (Text.needsEscape(name, i)) {
+                return what + ": its name holds " + described(name, i) + ", which no compiler writes";
+            }
+        }
+        if (name.isEmpty() || name.chars().anyMatch(c -> c == '.' || c == ';' || c == '[' || c == '/')) {
+            return what + ": its name is no " + kind + " name";
+        }
+        int end = method ? methodDescriptorEnd(descriptor) : fieldDescriptorEnd(descriptor, 0);
+        if (end != descriptor.length()) {
+            return what + ": " + quoted(descriptor) + " is no " + kind + " descriptor";
+        }
+        for (int i = 0; i < descriptor.length(); i++) {
+            if (Text.needsEscape(descriptor, i)) {
+                return what + ": its descriptor holds " + described(descriptor, i) + ", which no compiler writes";
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Why an instruction's reference (a call's or a field access's owner, name and descriptor) is
+     * none the JVM resolves, or {@code null}: a constant of another kind than the instruction needs
+     * reads as {@code null} or as any text, and writing the patch class would trip on it.
+     */
+    static String referenceProblem(String what, String owner, String name, String descriptor, boolean method) {
+        if (owner == null || name == null || descriptor == null) {
+            return what + " names a constant of another kind than a " + (method ? "method" : "field") + " reference";
+        }
+        if (!isClassOrArray(owner)) {
+            return what + " names " + quoted(owner) + ", which is no class";
+        }
+        String member = memberProblem(method ? "method" : "field", name, descriptor, method);
+        return member == null ? null : what + " names " + quoted(owner) + "." + member;
+    }
+
+    /** Whether {@code type} is what a class constant may hold: an internal class name or an array descriptor. */
+    static boolean isClassOrArray(String type) {
+        if (type == null || type.isEmpty()) {
+            return false;
+        }
+        if (type.charAt(0) == '[') {
+            return fieldDescriptorEnd(type, 0) == type.length();
+        }
+        for (String segment : type.split("/", -1)) {
+            if (segment.isEmpty() || segment.chars().anyMatch(c -> c == '.' || c == ';' || c == '[')) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Whether {@code d} is a method descriptor (JVMS 4.3.3), control characters aside. */
+    static boolean isMethodDescriptor(String d) {
+        return d != null && methodDescriptorEnd(d) == d.length();
+    }
+
+    /** Whether {@code d} is a field descriptor (JVMS 4.3.2), control characters aside. */
+    static boolean isFieldDescriptor(String d) {
+        return d != null && fieldDescriptorEnd(d, 0) == d.length();
+    }
+
+    /** The index of the first character of {@code name} a report or a manifest list cannot carry, or -1. */
+    private static int firstUnlisted(String name) {
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            if (Character.isWhitespace(c) || Character.isSpaceChar(c) || c == ',' || c == '='
+                    || Text.needsEscape(name, i)) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    private static String described(String s, int i) {
+        return "'" + Text.clean(String.valueOf(s.charAt(i))) + "' (U+" + String.format("%04X", (int) s.charAt(i)) + ")";
+    }
+
+    /** JVMS 4.3.3: the end of a method descriptor that takes all of {@code d}, or -1. */
+    private static int methodDescriptorEnd(String d) {
+        if (d.isEmpty() || d.charAt(0) != '(') {
+            return -1;
+        }
+        int i = 1;
+        while (i < d.length() && d.charAt(i) != ')') {
+            i = fieldDescriptorEnd(d, i);
+            if (i < 0) {
+                return -1;
+            }
+        }
+        if (i >= d.length()) {
+            return -1;
+        }
+        i++;
+        return i < d.length() && d.charAt(i) == 'V' ? i + 1 : fieldDescriptorEnd(d, i);
+    }
+
+    /** JVMS 4.3.2: the end of the field descriptor at {@code i} of {@code d}, or -1. */
+    private static int fieldDescriptorEnd(String d, int i) {
+        int dims = 0;
+        while (i < d.length() && d.charAt(i) == '[') {
+            i++;
+            if (++dims > 255) {
+                return -1;
+            }
+        }
+        if (i >= d.length()) {
+            return -1;
+        }
+        char c = d.charAt(i);
+        if ("BCDFIJSZ".indexOf(c) >= 0) {
+            return i + 1;
+        }
+        if (c != 'L') {
+            return -1;
+        }
+        int end = d.indexOf(';', i);
+        if (end < 0 || end == i + 1) {
+            return -1;
+        }
+        String name = d.substring(i + 1, end);
+        for (String segment : name.split("/", -1)) {
+            if (segment.isEmpty() || segment.indexOf('.') >= 0 || segment.indexOf('[') >= 0) {
+                return -1;
+            }
+        }
+        return end + 1;
+    }
+}
