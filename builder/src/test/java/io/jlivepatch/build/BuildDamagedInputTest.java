@@ -111,21 +111,33 @@ class BuildDamagedInputTest {
     void aClassNameWithAControlCharacterIsRefused() throws Exception {
         IOException e = renamed("com/acme/body/\u001bPricing");
         assertTrue(e.getMessage().contains(" is not a class file Java can load (its name com/acme/body/\\ePricing"
-                + " holds '\\e' (U+001B), which no compiler writes into a class name and a patch JAR's manifest cannot"
-                + " list): the build is damaged"), e.getMessage());
+                + " holds '\\e' (U+001B), which no compiler writes into a class name): the build is"
+                + " damaged"), e.getMessage());
     }
 
     /**
      * A class named {@code A=B} (legal in the JVM): before, the build wrote a patch core refuses
      * ("Livepatch-Nestmates entry 'com.acme.body.Pri=cing$$Livepatch=com.acme.body.Pri=cing' is not
-     * patchClass=targetClass"); one with a space, a patch whose class lists split the name in two.
+     * patchClass=targetClass"); one with a space or a comma, a patch whose class lists split the name.
+     * A problem of the report, as every change a patch cannot carry: the dry run says it too.
      */
     @Test
-    void aClassNameAPatchJarsManifestCannotListIsRefused() throws Exception {
+    void aClassNameAPatchJarsManifestCannotListIsAProblemAndNothingIsWritten() throws Exception {
         for (String name : List.of("com/acme/body/Pri=cing", "com/acme/body/Pri cing", "com/acme/body/Pri,cing")) {
-            IOException e = renamed(name);
-            assertTrue(e.getMessage().contains(", which no compiler writes into a class name and a patch JAR's manifest"
-                    + " cannot list): the build is damaged"), e.getMessage());
+            Path oldBuild = tree("old-" + name.hashCode(), entries(MutatedBuildInputTest.rename(entries("old"),
+                    "com/acme/body/Pricing", name)));
+            Path newBuild = tree("new-" + name.hashCode(), entries(MutatedBuildInputTest.rename(entries("new"),
+                    "com/acme/body/Pricing", name)));
+            char c = name.charAt("com/acme/body/Pri".length());
+            List<String> expected = List.of(name.replace('/', '.') + ": its name holds '" + c + "' (U+00"
+                    + Integer.toHexString(c).toUpperCase() + "), which a patch JAR's manifest cannot list (it splits"
+                    + " class names at white space and commas, a nestmate pair at '='): leave the class out (--include),"
+                    + " or rename it");
+            Path out = dir.resolve("never.jar");
+            BuildReport r = PatchBuild.compare(oldBuild, newBuild).name("fix").writeTo(out);
+            assertEquals(expected, r.problems());
+            assertFalse(Files.exists(out));
+            assertEquals(expected, PatchBuild.compare(oldBuild, newBuild).dryRun().problems());
         }
     }
 
@@ -162,7 +174,7 @@ class BuildDamagedInputTest {
         assertEquals(List.of("com.acme.body.Pricing\u03a3"), List.copyOf(jar.oldFileDigests().keySet()));
     }
 
-    /** Seeds of {@link MutatedBuildInputTest} (up to 150 a mutation and base) that once escaped. */
+    /** Seeds of {@link MutatedBuildInputTest} (up to 300 a mutation and base) that once escaped. */
     @Test
     void aCallWhoseDescriptorIsNoDescriptorIsRefusedNotThrownByTheWriter() throws Exception {
         // ASM's writer threw StringIndexOutOfBoundsException out of the build
@@ -174,6 +186,13 @@ class BuildDamagedInputTest {
     void aCallThroughAConstantOfAnotherKindIsRefusedNotThrownByTheComparison() throws Exception {
         // SelfCallingFunctions threw NullPointerException ("call.owner" is null)
         MutatedBuildInputTest.buildCase("body-dir", MutatedBuildInputTest.Mutation.CLASS_BYTES, 117015041902328L);
+    }
+
+    @Test
+    void aSuperclassNameWithAControlCharacterIsRefusedNotQuotedRawInTheReport() throws Exception {
+        // "ERROR: com.acme.lambda.Driver: superclass changed from java.lang.Object to java.lang", SOH, "Object: ..."
+        MutatedBuildInputTest.buildCase("lambda-boot", MutatedBuildInputTest.Mutation.CLASS_BYTES, 117015041904510L);
+        MutatedBuildInputTest.buildCase("lambda-boot", MutatedBuildInputTest.Mutation.CLASS_BYTES, 117015041904513L);
     }
 
     @Test

@@ -59,9 +59,11 @@ class MutatedBuildInputTest {
     /**
      * Cases per (mutation, base): 240 cases in all, about 10 s. A longer search takes
      * {@code -Djlivepatch.fuzz.cases=150} (6000, about 3 minutes; the seeds it found are in
-     * {@link BuildDamagedInputTest}).
+     * {@link BuildDamagedInputTest}), and {@code -Djlivepatch.fuzz.first=150} the seeds after those.
      */
     private static final int CASES = Integer.getInteger("jlivepatch.fuzz.cases", 6);
+    /** The first case number of each (mutation, base): a longer search may start past the seeds run before. */
+    private static final int FIRST = Integer.getInteger("jlivepatch.fuzz.first", 0);
 
     /** The first seed: a case's seed is this plus its mutation's, its base's and its own number. */
     private static final long SEED = 0x6a6c_b000_0000L;
@@ -190,7 +192,7 @@ class MutatedBuildInputTest {
                 if (!m.appliesTo(base.getValue().form())) {
                     continue;
                 }
-                for (int i = 0; i < CASES; i++) {
+                for (int i = FIRST; i < FIRST + CASES && i < 1_000; i++) {
                     long seed = SEED + m.ordinal() * 100_000L + b * 1_000L + i;
                     tests.add(DynamicTest.dynamicTest(m + " of " + base.getKey() + ", seed " + seed,
                             () -> buildCase(base.getKey(), m, seed)));

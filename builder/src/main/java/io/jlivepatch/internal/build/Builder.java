@@ -171,6 +171,7 @@ public final class Builder {
         BuildReport report = toReport(diff, notes);
         List<String> problems = new ArrayList<>(duplicates.problems());
         problems.addAll(VersionedClasses.problems(in.oldBuild(), in.newBuild(), include));
+        problems.addAll(ClassNames.unlisted(carried(diff)));
         problems.addAll(report.problems());
         problems.addAll(HeldMethods.problems(request.holds(), in.newBuild(), report.changedFunctions()));
         return new Analysis(in, diff, new BuildReport(report.changedFunctions(), report.newFunctions(),
@@ -194,6 +195,15 @@ public final class Builder {
         }
         Includes.check(request.includes(), in.oldBuild(), in.newBuild());
         return in;
+    }
+
+    /** The classes a patch of {@code diff} carries, by the names its manifest would list them under. */
+    private static List<String> carried(BuildDiff.Result diff) {
+        List<String> names = new ArrayList<>();
+        diff.changes().forEach(c -> names.add(c.name()));
+        names.addAll(diff.newClasses());
+        diff.fields().forEach(f -> names.add(f.boxName()));
+        return names;
     }
 
     private static BuildReport toReport(BuildDiff.Result diff, List<String> readNotes) {

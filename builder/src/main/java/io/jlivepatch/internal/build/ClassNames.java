@@ -5,10 +5,12 @@ import io.jlivepatch.internal.Text;
 /**
  * Whether the names a class file gives (its own, its members', their descriptors) are ones a build
  * may carry into a report and a patch JAR. The JVM takes more than compilers write: a class may be
- * called {@code Pricing} and an ESC, or {@code A=B}, a method {@code run} and a line feed. Such a name would put
- * a terminal's control sequence into every line that quotes it, or break the patch JAR's manifest
- * (whose class lists PatchJar splits at white space and commas, a nestmate pair at {@code =}); no
- * Java, Kotlin or Scala compiler writes one, so a build holding one is refused, naming it escaped.
+ * called {@code Pricing} and an ESC, a method {@code run} and a line feed. Such a name would put a
+ * terminal's control sequence into every line that quotes it; no compiler writes one, so a build
+ * holding one is refused when it is read, naming it escaped. A class the patch would carry may not
+ * hold white space, {@code ,} or {@code =} either (legal, and written by Kotlin's back-quoted names):
+ * the patch JAR's manifest lists classes split at white space and commas, a nestmate pair at
+ * {@code =}; that is a problem of the report ({@link #unlisted}), the rest of the build read as ever.
  */
 final class ClassNames {
 
@@ -24,8 +26,8 @@ final class ClassNames {
     }
 
     /**
-     * Why {@code internalName} is no class name a patch may carry, or {@code null}: JVMS 4.2.1 (each
-     * segment non-empty, none of {@code . ; [}), and none of the characters above.
+     * Why {@code internalName} is no class name a build may hold, or {@code null}: JVMS 4.2.1 (each
+     * segment non-empty, none of {@code . ; [}), and no character a report line would have to escape.
      */
     static String classNameProblem(String internalName) {
         for (String segment : internalName.split("/", -1)) {
@@ -33,9 +35,31 @@ final class ClassNames {
                 return "its name " + quoted(internalName) + " is no class name";
             }
         }
-        int bad = firstUnlisted(internalName);
-        return bad < 0 ? null : "its name " + quoted(internalName) + " holds " + described(internalName, bad)
-                + ", which no compiler writes into a class name and a patch JAR's manifest cannot list";
+        for (int i = 0; i < internalName.length(); i++) {
+            if (Text.needsEscape(internalName, i)) {
+                return "its name " + quoted(internalName) + " holds " + described(internalName, i)
+                        + ", which no compiler writes into a class name";
+            }
+        }
+        return null;
+    }
+
+    /**
+     * The report's problems for the classes a patch would carry ({@code internalNames}: the classes it
+     * replaces methods of, whose nestmate carriers take their names, its new classes, its shadow
+     * variables' holders) whose names its manifest cannot list.
+     */
+    static java.util.List<String> unlisted(java.util.Collection<String> internalNames) {
+        java.util.List<String> problems = new java.util.ArrayList<>();
+        for (String n : internalNames) {
+            int bad = firstUnlisted(n);
+            if (bad >= 0) {
+                problems.add(BuildDiff.dotted(n) + ": its name holds " + described(n, bad) + ", which a patch JAR's"
+                        + " manifest cannot list (it splits class names at white space and commas, a nestmate pair at"
+                        + " '='): leave the class out (--include), or rename it");
+            }
+        }
+        return problems;
     }
 
     /** Why a member's name or descriptor cannot be quoted in a report line, or {@code null}. */
@@ -80,9 +104,12 @@ final class ClassNames {
         return member == null ? null : what + " names " + quoted(owner) + "." + member;
     }
 
-    /** Whether {@code type} is what a class constant may hold: an internal class name or an array descriptor. */
+    /**
+     * Whether {@code type} is what a class constant may hold, an internal class name or an array
+     * descriptor, without a character a report line would escape (a superclass is quoted in one).
+     */
     static boolean isClassOrArray(String type) {
-        if (type == null || type.isEmpty()) {
+        if (type == null || type.isEmpty() || hasEscaped(type)) {
             return false;
         }
         if (type.charAt(0) == '[') {
@@ -96,22 +123,30 @@ final class ClassNames {
         return true;
     }
 
-    /** Whether {@code d} is a method descriptor (JVMS 4.3.3), control characters aside. */
+    /** Whether {@code d} is a method descriptor (JVMS 4.3.3) without a character a report line would escape. */
     static boolean isMethodDescriptor(String d) {
-        return d != null && methodDescriptorEnd(d) == d.length();
+        return d != null && methodDescriptorEnd(d) == d.length() && !hasEscaped(d);
     }
 
-    /** Whether {@code d} is a field descriptor (JVMS 4.3.2), control characters aside. */
+    /** Whether {@code d} is a field descriptor (JVMS 4.3.2) without a character a report line would escape. */
     static boolean isFieldDescriptor(String d) {
-        return d != null && fieldDescriptorEnd(d, 0) == d.length();
+        return d != null && fieldDescriptorEnd(d, 0) == d.length() && !hasEscaped(d);
     }
 
-    /** The index of the first character of {@code name} a report or a manifest list cannot carry, or -1. */
+    private static boolean hasEscaped(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            if (Text.needsEscape(s, i)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The index of the first character of {@code name} a manifest list cannot carry, or -1. */
     private static int firstUnlisted(String name) {
         for (int i = 0; i < name.length(); i++) {
             char c = name.charAt(i);
-            if (Character.isWhitespace(c) || Character.isSpaceChar(c) || c == ',' || c == '='
-                    || Text.needsEscape(name, i)) {
+            if (Character.isWhitespace(c) || Character.isSpaceChar(c) || c == ',' || c == '=') {
                 return i;
             }
         }
