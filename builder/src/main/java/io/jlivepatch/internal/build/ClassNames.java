@@ -2,6 +2,10 @@ package io.jlivepatch.internal.build;
 
 import io.jlivepatch.internal.Text;
 
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+
 /**
  * Whether the names a class file gives (its own, its members', their descriptors) are ones a build
  * may carry into a report and a patch JAR. The JVM takes more than compilers write: a class may be
@@ -49,8 +53,8 @@ final class ClassNames {
      * replaces methods of, whose nestmate carriers take their names, its new classes, its shadow
      * variables' holders) whose names its manifest cannot list.
      */
-    static java.util.List<String> unlisted(java.util.Collection<String> internalNames) {
-        java.util.List<String> problems = new java.util.ArrayList<>();
+    static List<String> unlisted(Collection<String> internalNames) {
+        List<String> problems = new ArrayList<>();
         for (String n : internalNames) {
             int bad = firstUnlisted(n);
             if (bad >= 0) {
@@ -64,9 +68,9 @@ final class ClassNames {
 
     /** Why a member's name or descriptor cannot be quoted in a report line, or {@code null}. */
     static String memberProblem(String kind, String name, String descriptor, boolean method) {
-        String what = kind + " " + quoted(name) + quoted(String.valueOf(descriptor));
-        if (descriptor == null) {
-            return what + ": it has no descriptor";
+        String what = kind + " " + quoted(String.valueOf(name)) + quoted(String.valueOf(descriptor));
+        if (name == null || descriptor == null) {
+            return what + ": its name or descriptor is a constant of another kind";
         }
         for (int i = 0; i < name.length(); i++) {
             if (Text.needsEscape(name, i)) {
