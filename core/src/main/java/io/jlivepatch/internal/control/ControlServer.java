@@ -290,7 +290,8 @@ public final class ControlServer implements Runnable {
      * OutOfMemoryError in accept or in turning a client away included), closes that client, says
      * what happened (once per kind) and goes on after a pause.
      */
-    private void serve(Listening mine) {
+    private void serve(Listening first) {
+        Listening mine = first;
         ServerSocketChannel server = mine.channel;
         // Whether the next accept runs marked (RecursionGuard): after one that failed. The wait for a
         // command runs unmarked, since a thread marked for good would keep every hook's guard from
@@ -312,6 +313,13 @@ public final class ControlServer implements Runnable {
                 try {
                     client = server.accept();
                 } catch (java.nio.channels.ClosedChannelException closed) {
+                    Listening again = closed instanceof java.nio.channels.ClosedByInterruptException
+                            ? reopenAfterInterrupt(mine) : null;
+                    if (again != null) {
+                        mine = again;
+                        server = again.channel;
+                        continue;
+                    }
                     if (ClosedAtExit.exiting() || listening != mine) {
                         return; // the JVM shuts down (ClosedAtExit closed it), or a reopen replaced it
                     }
@@ -349,6 +357,52 @@ public final class ControlServer implements Runnable {
                 }
             } finally {
                 RecursionGuard.exit(work);
+            }
+        }
+    }
+
+    /**
+     * Opens the socket again at once after an interrupt of the accept loop's thread closed it (the JDK
+     * closes an interruptible channel whose thread is interrupted in, or before, a blocking call):
+     * application code that interrupts every thread, as some shutdown or watchdog code does, would
+     * otherwise leave the JVM without its socket until a command's attach, and for good where no agent
+     * may be loaded any more (-XX:-EnableDynamicAgentLoading). The interrupt is cleared first, else the
+     * next accept would close the new socket at once. Logged once: such code may interrupt every
+     * second. Under REOPEN, as reopenIfLost, which it must not race.
+     *
+     * @return the socket to accept on now, or {@code null}: the JVM exits, a reopen replaced
+     *         {@code mine} already, or no socket could be opened (the loop then takes {@code mine} as lost)
+     */
+    private Listening reopenAfterInterrupt(Listening mine) {
+        Thread.interrupted();
+        synchronized (REOPEN) {
+            if (ClosedAtExit.exiting() || listening != mine) {
+                return null;
+            }
+            int mark = RecursionGuard.enterIfActive();
+            try {
+                // The old file first: a command looking for this JVM's socket finds one file, the live one.
+                if (isOurs(mine)) {
+                    deleteQuietly(mine.path);
+                }
+                closeQuietly(mine.channel); // closed already; off ClosedAtExit's list
+                Listening now = open();
+                if (now == null) {
+                    return null; // the JVM exits
+                }
+                listening = now; // before the property: a reopenIfLost after it sees this one in place
+                System.setProperty(PROPERTY, now.path.toString());
+                if (failuresSaid.add(java.nio.channels.ClosedByInterruptException.class)) {
+                    Log.get().log(System.Logger.Level.WARNING, "the jlivepatch control socket " + mine.path
+                            + " was closed by an interrupt of its thread (application code that interrupts every"
+                            + " thread?); listening on " + now.path + " now, and on a new socket after each such"
+                            + " interrupt (not said again)");
+                }
+                return now;
+            } catch (IOException | RuntimeException | LinkageError | VirtualMachineError e) {
+                return null; // lost: said, and its file deleted, by the loop (lost), for the next attach to reopen
+            } finally {
+                RecursionGuard.exit(mark);
             }
         }
     }
