@@ -761,6 +761,100 @@ class ControlSocketTest {
         }
     }
 
+    /** The replacements of the patches of the interrupted command's test below. */
+    public static String greetHeld(testapp.Greeter g, String name) {
+        return "Held, " + name;
+    }
+
+    public static int thrice(int x) {
+        return 3 * x;
+    }
+
+    /**
+     * An interrupt of a command's thread while its call runs (application code that interrupts every
+     * thread) still lets the call's answer out: the interrupt is cleared before the reply, whose write
+     * on the interruptible channel would otherwise close the connection, the command hearing nothing
+     * of an operation that ran or was refused. Here the call waits for jlivepatch's lock, which a
+     * callback that the test releases at its end holds: the interrupt ends that wait with BUSY.
+     */
+    @Test
+    @org.junit.jupiter.api.Timeout(90)
+    void anInterruptOfACommandsThreadWhileItsCallRunsStillLetsTheAnswerOut() throws Exception {
+        java.util.concurrent.CountDownLatch inside = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        io.jlivepatch.Callbacks stuck = new io.jlivepatch.Callbacks() {
+            @Override
+            public void prePatch(Class<?> target) throws InterruptedException {
+                inside.countDown();
+                release.await(); // nobody interrupts the enabling thread
+            }
+        };
+        new testapp.Greeter(); // loaded: its callback runs at the enable
+        io.jlivepatch.PatchHandle holder = Jars.lp().register(io.jlivepatch.Patch.builder("interrupt-holder")
+                .replace(testapp.Greeter.class.getMethod("greet", String.class),
+                        ControlSocketTest.class.getMethod("greetHeld", testapp.Greeter.class, String.class))
+                .callbacks("testapp.Greeter", stuck).build());
+        Jars.lp().register(io.jlivepatch.Patch.builder("interrupt-waiter")
+                .replace(testapp.Greeter.class.getMethod("twice", int.class),
+                        ControlSocketTest.class.getMethod("thrice", int.class)).build());
+        Thread enabling = new Thread(() -> {
+            try {
+                holder.enable();
+            } catch (PatchException e) {
+                throw new AssertionError(e);
+            }
+        }, "enabling-interrupt-holder");
+        io.jlivepatch.internal.core.PatchRegistry.lockWaitForTests(Duration.ofSeconds(60)); // the interrupt ends it
+        try {
+            enabling.start();
+            assertTrue(inside.await(10, java.util.concurrent.TimeUnit.SECONDS), "the callback runs");
+            Client c = client(13);
+            c.out.writeByte(Wire.CALL);
+            Wire.writeString(c.out, "interrupt-waiter");
+            Wire.writeString(c.out, "setEnabled");
+            c.out.writeInt(1);
+            Wire.writeValue(c.out, boolean.class, true);
+            c.out.flush();
+            Thread session = null;
+            for (int i = 0; i < 1000 && session == null; i++) {
+                session = threadWaitingForTheLock();
+                if (session == null) {
+                    Thread.sleep(10);
+                }
+            }
+            assertTrue(session != null, "the command's call waits for jlivepatch's lock");
+            session.interrupt();
+            assertEquals(Wire.REFUSED, c.in.readByte(), "answered, not closed");
+            String busy = Wire.readString(c.in);
+            assertTrue(busy.startsWith("BUSY: cannot enable patch 'interrupt-waiter': 'enable' of patch"
+                    + " 'interrupt-holder' has held jlivepatch's lock"), busy);
+            assertTrue(busy.contains("the calling thread was interrupted while it waited"), busy);
+            assertEquals(Wire.OK, c.call("", "getVersion", new Class<?>[0]), "and the connection goes on");
+            assertEquals(2 * 5, testapp.Greeter.twice(5), "nothing was changed");
+        } finally {
+            io.jlivepatch.internal.core.PatchRegistry.lockWaitForTests(Duration.ofSeconds(10));
+            release.countDown();
+            enabling.join(10_000);
+        }
+        assertTrue(holder.awaitTransition(Duration.ofSeconds(10)));
+    }
+
+    /** The thread of a session whose call waits for jlivepatch's lock, or null. */
+    private static Thread threadWaitingForTheLock() {
+        for (java.util.Map.Entry<Thread, StackTraceElement[]> e : Thread.getAllStackTraces().entrySet()) {
+            if (!e.getKey().getName().equals("jlivepatch-control-session")) {
+                continue;
+            }
+            for (StackTraceElement f : e.getValue()) {
+                if (f.getClassName().equals("java.util.concurrent.locks.ReentrantLock")
+                        && f.getMethodName().equals("tryLock")) {
+                    return e.getKey();
+                }
+            }
+        }
+        return null;
+    }
+
     private static java.util.logging.LogRecord awaitRecord(List<java.util.logging.LogRecord> records, String part)
             throws InterruptedException {
         for (int i = 0; i < 1000; i++) {
