@@ -480,6 +480,35 @@ class InFlightDefinitionTest {
     }
 
     /**
+     * An interrupt of the follow-up's thread (application code that interrupts every thread; here the
+     * thread's own, during a look) is cleared before its next pause: left set, every pause returned at
+     * once and the looks came back to back, each taking the lock every change of hooks takes.
+     */
+    @Test
+    void anInterruptOfTheFollowUpsThreadIsClearedBeforeItsNextPause() throws Exception {
+        java.util.concurrent.atomic.AtomicInteger looks = new java.util.concurrent.atomic.AtomicInteger();
+        AtomicReference<Boolean> interruptedAtTheNextLook = new AtomicReference<>();
+        InFlightFollowUp.beforeLookForTests = () -> {
+            int n = looks.incrementAndGet();
+            if (n == 1) {
+                Thread.currentThread().interrupt();
+            } else if (n == 2) {
+                interruptedAtTheNextLook.set(Thread.currentThread().isInterrupted());
+            }
+        };
+        PatchHandle h = registeredWithAFailedDefinition("in-flight-interrupted");
+        h.enable(); // its own look keeps the record (within its bound) and starts the thread
+        assertTrue(h.awaitTransition(Duration.ofSeconds(30)));
+        for (int i = 0; i < 30_000 && interruptedAtTheNextLook.get() == null; i++) {
+            Thread.sleep(1); // a hang detector: the thread looks 1 ms, 2 ms, 4 ms ... after the enable
+        }
+        assertEquals(Boolean.FALSE, interruptedAtTheNextLook.get(), "the interrupt stayed set through the pause");
+
+        InFlightFollowUp.giveUpAfterNanos = 0; // no change from here: only the thread can give it up
+        awaitNoneInFlight();
+    }
+
+    /**
      * A throw outside the look (here just after it, where the lock is let go and the audit thread woken)
      * ended the thread with its state still saying it ran: no change started one again, and the record
      * was followed by nobody for the JVM's life. The next change starts a thread, which gives it up.
