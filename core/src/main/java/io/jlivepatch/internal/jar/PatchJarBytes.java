@@ -57,6 +57,22 @@ public record PatchJarBytes(String source, byte[] bytes, String sha256) {
      * {@link #read(Path, JarLimits)} of a file that people know by another path ({@code source}):
      * a watched Kubernetes volume is read through its {@code ..data} directory, named by its own path.
      */
+    /**
+     * The refusal of a JAR whose read failed with {@code e}. An interrupt of the calling thread (the
+     * JDK's channels close and throw ClosedByInterruptException) is no fault of the JAR nor of its path:
+     * said as such, BUSY (retry), as a wait for jlivepatch's lock an interrupt ends is; it was refused as
+     * "cannot be read (it is malformed): check the path and its permissions".
+     */
+    private static PatchException unreadable(String source, IOException e) {
+        if (e instanceof java.nio.channels.ClosedByInterruptException) {
+            return new PatchException(PatchException.Reason.BUSY, null, "patch JAR " + source + ": not read: the"
+                    + " calling thread was interrupted (its interrupt status is kept); nothing was changed: load it"
+                    + " again", e);
+        }
+        return PatchJar.invalid(source, "cannot be read (" + Failures.describe(e) + "): check the path and its"
+                + " permissions", e);
+    }
+
     public static PatchJarBytes read(Path path, String source, JarLimits limits) throws PatchException {
         if (!Files.isRegularFile(path)) {
             // What is there, when something is: "no such file" sent the operator looking for a file
@@ -85,8 +101,7 @@ public record PatchJarBytes(String source, byte[] bytes, String sha256) {
                         + " it is not read; give a patch JAR");
             }
         } catch (IOException e) {
-            throw PatchJar.invalid(source, "cannot be read (" + Failures.describe(e) + "): check the path and"
-                    + " its permissions", e);
+            throw unreadable(source, e);
         }
         Consumer<Path> hook = beforeOpen;
         if (hook != null) {
@@ -102,8 +117,7 @@ public record PatchJarBytes(String source, byte[] bytes, String sha256) {
         } catch (BoundedOpen.StillBlocked e) {
             throw PatchJar.invalid(source, "is not opened: " + e.getMessage(), e);
         } catch (IOException e) {
-            throw PatchJar.invalid(source, "cannot be read (" + Failures.describe(e) + "): check the path and"
-                    + " its permissions", e);
+            throw unreadable(source, e);
         }
         if (channel == null) {
             throw PatchJar.invalid(source, "could not be opened within " + BoundedOpen.describe(BoundedOpen.waitTime())
@@ -140,8 +154,7 @@ public record PatchJarBytes(String source, byte[] bytes, String sha256) {
             }
             return of(source, len == buf.length ? buf : Arrays.copyOf(buf, len), limits);
         } catch (IOException e) {
-            throw PatchJar.invalid(source, "cannot be read (" + Failures.describe(e) + "): check the path and"
-                    + " its permissions", e);
+            throw unreadable(source, e);
         } catch (OutOfMemoryError e) {
             throw PatchJar.invalid(source, "jlivepatch ran out of memory reading it; nothing was loaded and the"
                     + " application runs on: lower " + JarLimits.MAX_JAR_BYTES + " or give the JVM more heap");
