@@ -300,6 +300,50 @@ class PatchJarTest {
     }
 
     @Test
+    void multiReleaseIsReadAsTheJdksJarFileReadsIt() throws Exception {
+        // JarFile.isMultiRelease: the manifest's bytes hold "Multi-Release: true" (any case) and the main
+        // value is "true" (any case), untrimmed. Trimmed, jlivepatch refused JARs the JDK reads as one JAR.
+        byte[] fix = Files.readAllBytes(CLASSES.resolve("jarapp/fix/CounterFix.class"));
+        String head = "Manifest-Version: 1.0\r\nLivepatch-Name: fix-mr\r\nLivepatch-Class: jarapp.fix.CounterFix\r\n";
+        Map<String, String> notTaken = new java.util.LinkedHashMap<>();
+        notTaken.put("trailing-space.jar", head + "Multi-Release: true \r\n\r\n");
+        notTaken.put("two-spaces.jar", head + "Multi-Release:  true\r\n\r\n");
+        notTaken.put("continued.jar", head + "Multi-Release: tr\r\n ue\r\n\r\n");
+        for (Map.Entry<String, String> m : notTaken.entrySet()) {
+            Path jar = rawManifestJar(m.getKey(), m.getValue(), fix);
+            try (java.util.jar.JarFile jdk = new java.util.jar.JarFile(jar.toFile())) {
+                assertFalse(jdk.isMultiRelease(), m.getKey() + ": the JDK reads it as one JAR");
+            }
+            PatchHandle h = lp().load(jar);
+            assertEquals("fix-mr", h.name(), m.getKey());
+            h.unregister();
+        }
+        Path taken = rawManifestJar("lower-case.jar", head + "multi-release: TRUE\r\n\r\n", fix);
+        try (java.util.jar.JarFile jdk = new java.util.jar.JarFile(taken.toFile())) {
+            assertTrue(jdk.isMultiRelease(), "the JDK reads it as a multi-release JAR");
+        }
+        assertRefused(PatchException.Reason.INVALID_PATCH, "is a multi-release JAR (Multi-Release: true) with entry"
+                + " 'META-INF/versions/17/jarapp/fix/CounterFix.class': a patch uses its root classes and resources on"
+                + " every JDK", taken);
+    }
+
+    /** A JAR of {@code manifest} as written, CounterFix at its root and in META-INF/versions/17/. */
+    private Path rawManifestJar(String file, String manifest, byte[] fix) throws IOException {
+        Path jar = dir.resolve(file);
+        try (OutputStream out = Files.newOutputStream(jar); JarOutputStream jos = new JarOutputStream(out)) {
+            jos.putNextEntry(new JarEntry("META-INF/MANIFEST.MF"));
+            jos.write(manifest.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            jos.closeEntry();
+            for (String entry : List.of("jarapp/fix/CounterFix.class", "META-INF/versions/17/jarapp/fix/CounterFix.class")) {
+                jos.putNextEntry(new JarEntry(entry));
+                jos.write(fix);
+                jos.closeEntry();
+            }
+        }
+        return jar;
+    }
+
+    @Test
     void aMissingOrWronglyShapedLivepatchClassIsRefused() throws Exception {
         assertRefused(PatchException.Reason.INVALID_PATCH, "does not contain",
                 write("missing.jar", Map.of("Livepatch-Name", "m", "Livepatch-Class", "jarapp.fix.Absent"),

@@ -123,8 +123,7 @@ public record PatchJar(String source, String name, String description, List<Stri
         checkValueLengths(source, manifest, limits);
         Map<String, byte[]> classes = new HashMap<>();
         Map<String, byte[]> resources = new HashMap<>();
-        boolean multiRelease = "true".equalsIgnoreCase(String.valueOf(manifest.getMainAttributes().getValue(
-                "Multi-Release")).trim());
+        boolean multiRelease = isMultiRelease(jar.manifest(), manifest.getMainAttributes());
         for (Map.Entry<String, byte[]> e : jar.entries().entrySet()) { // no lambda on the first load (issue 10)
             String entry = e.getKey();
             if (multiRelease && entry.startsWith("META-INF/versions/") && !entry.endsWith("/")) {
@@ -182,6 +181,37 @@ public record PatchJar(String source, String name, String description, List<Stri
         return new PatchJar(source, name, description, patchClasses, nestmates, newClasses, digests, fileDigests,
                 classes, resources, words(main.getValue(HOLD)), builds(main), states(source, main.getValue(STATES)),
                 replace(source, main.getValue(REPLACE)));
+    }
+
+    /**
+     * Whether the JDK's {@code JarFile} takes the JAR for a multi-release one ({@code isMultiRelease},
+     * JDK 17 to 25, where {@code java -cp} and class loaders use its {@code META-INF/versions/} copies):
+     * the manifest's bytes hold {@code Multi-Release: true} (ASCII letters in any case, so not split by
+     * a continuation line) and the main section's value is {@code true} in any case as
+     * {@code Boolean.parseBoolean} reads it, untrimmed. Trimmed, {@code "true "} or a value continued
+     * on the next line was taken for one here, and a JAR the JDK reads as one JAR refused.
+     */
+    static boolean isMultiRelease(byte[] manifestBytes, Attributes main) {
+        return Boolean.parseBoolean(main.getValue("Multi-Release")) && holdsIgnoringCase(manifestBytes,
+                "MULTI-RELEASE: TRUE");
+    }
+
+    /** Whether {@code bytes} hold {@code upper} (upper-case ASCII), their a to z taken as A to Z. */
+    private static boolean holdsIgnoringCase(byte[] bytes, String upper) {
+        for (int i = 0; i + upper.length() <= bytes.length; i++) {
+            int j = 0;
+            while (j < upper.length()) {
+                int b = bytes[i + j];
+                if ((b >= 'a' && b <= 'z' ? b - ('a' - 'A') : b) != upper.charAt(j)) {
+                    break;
+                }
+                j++;
+            }
+            if (j == upper.length()) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**
