@@ -45,6 +45,46 @@ class ClassVerificationTest {
     }
 
     @Test
+    void theJvmsWordsQuotingAHostileNameAreEscapedInTheRefusal() throws Exception {
+        // Method names with a NUL (modified UTF-8 C0 80), a terminal's escape sequences and a carriage
+        // return, quoted by the JVM's own message: the refusal holds them escaped, as PatchJar.quote does.
+        // The parser refuses a '[' in a method name, quoting the name (ClassFormatError) ...
+        String message = refusedWithMethod("parser", "va\u0000l\u001b[2J\rue", "it is not a well-formed class file",
+                "Illegal method name \"va\\u0000l\\e[2J\\rue\" in class jarapp/fix/BadHelper");
+        assertOneCleanLine(message);
+        // ... and takes one without (nor ';'): the verifier then quotes it in its Location.
+        message = refusedWithMethod("verifier", "va\u0000l\u001bc\u0007\rue", VERIFIER,
+                "Location: jarapp/fix/BadHelper.va\\u0000l\\ec\\u0007\\rue()Ljava/lang/Object; @1: areturn");
+        assertOneCleanLine(message);
+    }
+
+    /** A JAR whose helper class has one method named {@code method} returning an int as an Object, refused. */
+    private String refusedWithMethod(String file, String method, String... fragments) throws Exception {
+        org.objectweb.asm.ClassWriter cw = new org.objectweb.asm.ClassWriter(org.objectweb.asm.ClassWriter.COMPUTE_MAXS);
+        cw.visit(org.objectweb.asm.Opcodes.V1_8, org.objectweb.asm.Opcodes.ACC_PUBLIC, "jarapp/fix/BadHelper", null,
+                "java/lang/Object", null);
+        org.objectweb.asm.MethodVisitor mv = cw.visitMethod(org.objectweb.asm.Opcodes.ACC_PUBLIC
+                | org.objectweb.asm.Opcodes.ACC_STATIC, method, "()Ljava/lang/Object;", null, null);
+        mv.visitCode();
+        Jars.returnsIntAsObject(mv);
+        mv.visitMaxs(0, 0);
+        mv.visitEnd();
+        cw.visitEnd();
+        Map<String, byte[]> entries = new LinkedHashMap<>(Jars.classes(FIX));
+        entries.put("jarapp/fix/BadHelper.class", cw.toByteArray());
+        Path jar = Jars.write(dir.resolve(file + ".jar"), Jars.manifest("hostile-" + file, FIX), entries);
+        java.util.List<String> all = new java.util.ArrayList<>(java.util.List.of(fragments));
+        all.add(0, "class jarapp.fix.BadHelper cannot be used");
+        return Jars.refused(jar, Reason.INVALID_PATCH, all.toArray(new String[0]));
+    }
+
+    private static void assertOneCleanLine(String message) {
+        for (int i = 0; i < message.length(); i++) {
+            assertTrue(!io.jlivepatch.internal.Text.needsEscape(message, i), "a control at " + i + ": " + message);
+        }
+    }
+
+    @Test
     void aJdkClassThisJavaLacksIsRefusedWithTheReleaseAdvice() throws Exception {
         // Returning a java.util.SequencedList as an AbstractList: the verifier loads the class it
         // checks, which a JDK older than the compiler's does not have (second review: compiled with

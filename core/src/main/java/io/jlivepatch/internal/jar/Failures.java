@@ -1,5 +1,7 @@
 package io.jlivepatch.internal.jar;
 
+import io.jlivepatch.internal.Text;
+
 import java.io.EOFException;
 import java.io.IOException;
 import java.util.Locale;
@@ -33,14 +35,21 @@ final class Failures {
         if (frames > 0) {
             detail = detail.substring(0, frames);
         }
-        detail = detail.strip().replaceAll("\\s+", " ");
+        detail = detail.strip().replaceAll("\\s*\n\\s*", " ");
         if (isPreview(e)) {
             // JDK 17's advice is for a whole program, not a patch: the application would have to restart.
             detail = detail.replace(" Try running with '--enable-preview'", "");
         }
+        String cut = "";
         if (detail.length() > MAX_DETAIL) {
-            detail = detail.substring(0, MAX_DETAIL) + "...";
+            detail = detail.substring(0, MAX_DETAIL);
+            cut = "...";
         }
+        // The parser's and the JVM's messages quote the class file's names and strings, which are any
+        // characters (a NUL, an escape, a carriage return): escaped as the JAR's own values are
+        // (PatchJar.quote), cut first so that no escape is cut in half. Only its line breaks, the
+        // message's own layout, became spaces above.
+        detail = Text.clean(detail) + cut;
         return what == null ? detail : what + ": " + detail;
     }
 
