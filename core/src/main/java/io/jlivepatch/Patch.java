@@ -1,5 +1,7 @@
 package io.jlivepatch;
 
+import io.jlivepatch.internal.Text;
+
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
 import java.util.ArrayList;
@@ -41,7 +43,7 @@ public record Patch(String name, String description, List<Replacement> replaceme
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(description, "description");
         if (!isValidName(name)) {
-            throw new IllegalArgumentException("patch name '" + name
+            throw new IllegalArgumentException("patch name '" + Text.clean(name)
                     + "' is not valid: use 1 to 64 characters from [A-Za-z0-9_.-]");
         }
         replacements = List.copyOf(replacements);
@@ -52,7 +54,7 @@ public record Patch(String name, String description, List<Replacement> replaceme
         Set<String> seen = new HashSet<>();
         for (Replacement r : replacements) {
             if (!seen.add(r.className() + "." + r.methodName() + r.descriptor())) {
-                throw new IllegalArgumentException("patch '" + name + "' replaces " + r.target()
+                throw new IllegalArgumentException("patch '" + name + "' replaces " + Text.clean(r.target())
                         + " twice: keep one replacement per method");
             }
         }
@@ -75,11 +77,11 @@ public record Patch(String name, String description, List<Replacement> replaceme
         Set<String> held = new HashSet<>();
         for (Hold h : holds) {
             if (seen.contains(h.target())) {
-                throw new IllegalArgumentException("patch '" + name + "' both replaces and holds " + h.target()
-                        + ": a replaced method holds a thread already, drop the hold");
+                throw new IllegalArgumentException("patch '" + name + "' both replaces and holds "
+                        + Text.clean(h.target()) + ": a replaced method holds a thread already, drop the hold");
             }
             if (!held.add(h.target())) {
-                throw new IllegalArgumentException("patch '" + name + "' holds " + h.target()
+                throw new IllegalArgumentException("patch '" + name + "' holds " + Text.clean(h.target())
                         + " twice: name each held method once");
             }
         }
@@ -167,34 +169,38 @@ public record Patch(String name, String description, List<Replacement> replaceme
             Objects.requireNonNull(descriptor, "descriptor");
             Objects.requireNonNull(replacement, "replacement");
             if (className.isBlank() || (className.contains("/") && !isHiddenClassName(className))) {
-                throw new IllegalArgumentException("target class '" + className
+                throw new IllegalArgumentException("target class '" + Text.clean(className)
                         + "' is not a binary class name: write it as com.acme.Greeter");
             }
             if (methodName.isBlank()) {
-                throw new IllegalArgumentException("target method of " + className + " has an empty name");
+                throw new IllegalArgumentException("target method of " + Text.clean(className) + " has an empty name");
             }
             if (!Descriptors.isMethodDescriptor(descriptor)) {
-                throw new IllegalArgumentException("'" + descriptor + "' for " + className + "." + methodName
+                throw new IllegalArgumentException("'" + Text.clean(descriptor) + "' for "
+                        + Text.clean(className + "." + methodName)
                         + " is not a JVM method descriptor: write it as (Ljava/lang/String;I)V");
             }
             int mod = replacement.getModifiers();
             if (!Modifier.isPublic(mod) || !Modifier.isStatic(mod)) {
-                throw new IllegalArgumentException("replacement " + replacement.getDeclaringClass().getName()
-                        + "." + replacement.getName() + " for " + className + "." + methodName + descriptor
-                        + " is not public static: declare it 'public static', with the receiver as first"
-                        + " parameter for an instance method");
+                throw new IllegalArgumentException("replacement " + replacementName(replacement) + " for "
+                        + Text.clean(className + "." + methodName + descriptor) + " is not public static: declare it"
+                        + " 'public static', with the receiver as first parameter for an instance method");
             }
             if (Modifier.isNative(mod)) {
                 // Linked lazily by the JVM: registered, it would throw UnsatisfiedLinkError at every call.
-                throw new IllegalArgumentException("replacement " + replacement.getDeclaringClass().getName()
-                        + "." + replacement.getName() + " for " + className + "." + methodName + descriptor
-                        + " is declared native: every call would throw UnsatisfiedLinkError; give it a body in Java");
+                throw new IllegalArgumentException("replacement " + replacementName(replacement) + " for "
+                        + Text.clean(className + "." + methodName + descriptor) + " is declared native: every call"
+                        + " would throw UnsatisfiedLinkError; give it a body in Java");
             }
         }
 
         /** {@code com.acme.Greeter.greet(Ljava/lang/String;)Ljava/lang/String;} */
         public String target() {
             return className + "." + methodName + descriptor;
+        }
+
+        private static String replacementName(Method replacement) {
+            return Text.clean(replacement.getDeclaringClass().getName() + "." + replacement.getName());
         }
     }
 
@@ -215,21 +221,22 @@ public record Patch(String name, String description, List<Replacement> replaceme
             Objects.requireNonNull(descriptor, "descriptor");
             if (className.isBlank() || className.contains("/") || className.startsWith(".")
                     || className.endsWith(".") || className.contains("..") || hasWhitespace(className)) {
-                throw new IllegalArgumentException("held class '" + className
+                throw new IllegalArgumentException("held class '" + Text.clean(className)
                         + "' is not a binary class name: write it as com.acme.Worker");
             }
             if (methodName.equals("<init>") || methodName.equals("<clinit>")) {
-                throw new IllegalArgumentException("cannot hold " + className + "." + methodName
+                throw new IllegalArgumentException("cannot hold " + Text.clean(className) + "." + methodName
                         + ": constructors and class initializers cannot be held; hold the method that calls them");
             }
             if (methodName.isEmpty() || methodName.chars().anyMatch(c -> ".;[/<>(".indexOf(c) >= 0)
                     || hasWhitespace(methodName)) {
-                throw new IllegalArgumentException("held method '" + methodName + "' of " + className
-                        + " is not a method name");
+                throw new IllegalArgumentException("held method '" + Text.clean(methodName) + "' of "
+                        + Text.clean(className) + " is not a method name");
             }
             if (!Descriptors.isMethodDescriptor(descriptor)) {
-                throw new IllegalArgumentException("'" + descriptor + "' for held method " + className + "."
-                        + methodName + " is not a JVM method descriptor: write it as (Ljava/lang/String;I)V");
+                throw new IllegalArgumentException("'" + Text.clean(descriptor) + "' for held method "
+                        + Text.clean(className + "." + methodName)
+                        + " is not a JVM method descriptor: write it as (Ljava/lang/String;I)V");
             }
         }
 
@@ -244,8 +251,8 @@ public record Patch(String name, String description, List<Replacement> replaceme
             int paren = text.indexOf('(');
             int dot = paren < 0 ? -1 : text.lastIndexOf('.', paren);
             if (paren < 0 || dot <= 0 || dot + 1 == paren) {
-                throw new IllegalArgumentException("'" + text + "' does not name a method to hold: write it as"
-                        + " class.method(descriptor), e.g. com.acme.Worker.process(Ljava/lang/String;)V");
+                throw new IllegalArgumentException("'" + Text.clean(text) + "' does not name a method to hold:"
+                        + " write it as class.method(descriptor), e.g. com.acme.Worker.process(Ljava/lang/String;)V");
             }
             return new Hold(text.substring(0, dot), text.substring(dot + 1, paren), text.substring(paren));
         }
@@ -319,8 +326,8 @@ public record Patch(String name, String description, List<Replacement> replaceme
             Objects.requireNonNull(className, "className");
             Objects.requireNonNull(callbacks, "callbacks");
             if (this.callbacks.putIfAbsent(className, callbacks) != null) {
-                throw new IllegalArgumentException("patch '" + name + "' has callbacks for " + className
-                        + " already: give one Callbacks per class");
+                throw new IllegalArgumentException("patch '" + Text.clean(name) + "' has callbacks for "
+                        + Text.clean(className) + " already: give one Callbacks per class");
             }
             return this;
         }
@@ -345,7 +352,8 @@ public record Patch(String name, String description, List<Replacement> replaceme
             State st = new State(id, version);
             for (State s : states) {
                 if (s.id() == id) {
-                    throw new IllegalArgumentException("patch '" + name + "' declares state " + id
+                    // the builder's name is checked at build(): it may be any text here
+                    throw new IllegalArgumentException("patch '" + Text.clean(name) + "' declares state " + id
                             + " twice: give each state id one version");
                 }
             }

@@ -119,6 +119,43 @@ class PatchBuilderTest {
                 .replace(target(), good()).replace("testapp.Calc", "add", "(II)I", other).build());
     }
 
+    @Test
+    void aRefusalQuotesTheCallersNamesEscapedInOneLine() {
+        // Names a caller passes on from elsewhere (a configuration, a request): their controls escaped as
+        // in "Clean text", as the JAR's values are, so that the message is one line a terminal prints safely.
+        String hostile = "testapp.Ca\u001b[2J\r\nlc\u0000";
+        String escaped = "testapp.Ca\\e[2J\\r\\nlc\\u0000";
+        Method notStatic = method(PatchBuilderTest.class, "notStatic", Calc.class, int.class, int.class);
+        Method other = method(PatchBuilderTest.class, "other", Calc.class, int.class, int.class);
+        assertRefusedEscaped("target class '" + escaped + "/x' is not a binary class name",
+                () -> new Patch.Replacement(hostile + "/x", "add", "(II)I", good()));
+        assertRefusedEscaped("target method of " + escaped + " has an empty name",
+                () -> new Patch.Replacement(hostile, " ", "(II)I", good()));
+        assertRefusedEscaped("'(\\e)V' for " + escaped + ".a\\tdd is not a JVM method descriptor",
+                () -> new Patch.Replacement(hostile, "a\tdd", "(\u001b)V", good()));
+        assertRefusedEscaped("for " + escaped + ".add(II)I is not public static",
+                () -> new Patch.Replacement(hostile, "add", "(II)I", notStatic));
+        assertRefusedEscaped("replaces " + escaped + ".add(II)I twice", () -> Patch.builder("dup")
+                .replace(hostile, "add", "(II)I", good()).replace(hostile, "add", "(II)I", other).build());
+        assertRefusedEscaped("patch name '" + escaped + "' is not valid",
+                () -> Patch.builder(hostile).replace(target(), good()).build());
+        assertRefusedEscaped("held class '" + escaped + "' is not a binary class name",
+                () -> new Patch.Hold(hostile, "run", "()V"));
+        assertRefusedEscaped("held method 'r\\u0085un' of testapp.Calc is not a method name",
+                () -> new Patch.Hold("testapp.Calc", "r\u0085un", "()V"));
+        assertRefusedEscaped("'" + escaped + "' does not name a method to hold", () -> Patch.Hold.parse(hostile));
+        assertRefusedEscaped("has callbacks for " + escaped + " already", () -> Patch.builder("cb")
+                .callbacks(hostile, new Callbacks() { }).callbacks(hostile, new Callbacks() { }));
+    }
+
+    private static void assertRefusedEscaped(String expected, org.junit.jupiter.api.function.Executable call) {
+        String message = assertThrows(IllegalArgumentException.class, call).getMessage();
+        assertTrue(message.contains(expected), "'" + expected + "' not in: " + message);
+        for (int i = 0; i < message.length(); i++) {
+            assertTrue(!io.jlivepatch.internal.Text.needsEscape(message, i), "a control at " + i + ": " + message);
+        }
+    }
+
     /** A public nested holder of a static replacement. */
     public static final class CalcStatic {
         public static int square(int a) {

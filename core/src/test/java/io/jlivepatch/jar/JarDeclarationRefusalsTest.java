@@ -116,6 +116,20 @@ class JarDeclarationRefusalsTest {
                 + FIX + "' is not patchClass=targetClass for a class of the JAR");
     }
 
+    /** Patch.Hold's refusal, which the load passes on, quotes the manifest's value escaped. */
+    @Test
+    void aLivepatchHoldWithAControlCharacterIsRefusedNamingItEscaped() throws Exception {
+        String message = Jars.refused(jar("escape-hold", replaces(av -> {
+            av.visit("target", "jarapp.Counter");
+            av.visit("method", "next");
+        }), Map.of("Livepatch-Hold", "jarapp.Coun\u001b[2Jter.next()I")), PatchException.Reason.INVALID_PATCH,
+                "Livepatch-Hold: held class 'jarapp.Coun\\e[2Jter' is not a binary class name");
+        for (int i = 0; i < message.length(); i++) {
+            org.junit.jupiter.api.Assertions.assertFalse(io.jlivepatch.internal.Text.needsEscape(message, i),
+                    "a control at " + i + ": " + message);
+        }
+    }
+
     /** A replacement {@code public static int next(Counter)} returning -1, its @Replaces written by {@code values}. */
     private static Consumer<ClassWriter> replaces(Consumer<AnnotationVisitor> values) {
         return cw -> {
