@@ -215,11 +215,25 @@ class FailureRefusalTest {
         IllegalStateException blank = assertThrows(IllegalStateException.class, () -> Mbeans.load("  ", true));
         assertTrue(blank.getMessage().startsWith("INVALID_PATCH: no patch JAR named"), blank.getMessage());
         IllegalStateException nul = assertThrows(IllegalStateException.class, () -> Mbeans.load("bad\0path.jar", true));
-        assertTrue(nul.getMessage().startsWith("INVALID_PATCH: 'bad\0path.jar' is not a valid path"), nul.getMessage());
+        // the JMX client's path escaped in the refusal, as everything from outside (before, the NUL was raw)
+        assertTrue(nul.getMessage().startsWith("INVALID_PATCH: 'bad\\u0000path.jar' is not a valid path"),
+                nul.getMessage());
         String[] log = Mbeans.log();
         // The audit log escapes control characters (Text.clean): the NUL is written \u0000.
         assertTrue(log[log.length - 1].matches(".* load bad\\\\u0000path.jar by [^:]*: refused INVALID_PATCH.*"), log[log.length - 1]);
         assertTrue(log[log.length - 2].matches(".* load    by [^:]*: refused INVALID_PATCH.*"), log[log.length - 2]);
+    }
+
+    @Test
+    void aPathWithAnEscapeSequenceThroughJmxIsNamedEscapedInTheRefusal() throws Exception {
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> Mbeans.load("/no/such/fix\u001b[2J\u009b.jar", true));
+        assertTrue(e.getMessage().startsWith("INVALID_PATCH: patch JAR /no/such/fix\\e[2J\\u009b.jar: no such file"),
+                e.getMessage());
+        // the audit log escapes the refusal as it prints it: the escapes' backslashes show doubled there
+        String[] log = Mbeans.log();
+        assertTrue(log[log.length - 1].contains(" load /no/such/fix\\e[2J\\u009b.jar by jmx: refused INVALID_PATCH:"
+                + " patch JAR /no/such/fix\\\\e[2J\\\\u009b.jar: no such file"), log[log.length - 1]);
     }
 
     @Test
@@ -231,6 +245,13 @@ class FailureRefusalTest {
                 () -> java.lang.management.ManagementFactory.getPlatformMBeanServer().setAttribute(name,
                         new javax.management.Attribute("Enabled", "true")));
         assertTrue(bad.getMessage().startsWith("Enabled takes true or false (a boolean), not 'true'"), bad.getMessage());
+        // the client's value escaped (before, quoted raw)
+        javax.management.InvalidAttributeValueException hostile = assertThrows(
+                javax.management.InvalidAttributeValueException.class, () -> java.lang.management.ManagementFactory
+                        .getPlatformMBeanServer().setAttribute(name, new javax.management.Attribute("Enabled",
+                                "tr\u001b[2Jue\r\n")));
+        assertTrue(hostile.getMessage().startsWith("Enabled takes true or false (a boolean), not 'tr\\e[2Jue\\r\\n'"
+                + " (a java.lang.String)"), hostile.getMessage());
         assertFalse(h.isEnabled());
         assertEquals(1, new Target().value());
         // A refused change, as the control socket's refusal of the same call is (ControlSession.onRecord).

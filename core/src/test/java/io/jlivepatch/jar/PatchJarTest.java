@@ -270,6 +270,29 @@ class PatchJarTest {
     }
 
     @Test
+    void aPathWithControlCharactersIsNamedEscapedInOneLine() throws Exception {
+        // A file name is anyone's text (a watched directory's, a caller's): the refusal names it escaped.
+        String hostile = "fix\u001b[2J\r\u0085.jar";
+        String escaped = dir + "/fix\\e[2J\\r\\u0085.jar";
+        Path garbage = Files.write(dir.resolve(hostile), new byte[] {'n', 'o', 't', ' ', 'a', ' ', 'z', 'i', 'p'});
+        assertNamedEscaped("patch JAR " + escaped + ": ", garbage);
+        assertNamedEscaped("patch JAR " + escaped + "x: no such file", dir.resolve(hostile + "x"));
+        // a JAR refused after it was read whole (its patch class does not fit the target) is named the same
+        Path unfit = write(hostile + ".jar", Map.of("Livepatch-Name", "unfit", "Livepatch-Class",
+                "jarapp.fix.NotStaticFix"), "jarapp.fix.NotStaticFix");
+        assertNamedEscaped("patch JAR " + escaped + ".jar: ", unfit);
+    }
+
+    private void assertNamedEscaped(String expected, Path jar) {
+        PatchException e = assertThrows(PatchException.class, () -> lp().load(jar));
+        assertTrue(e.getMessage().startsWith(expected), e.getMessage());
+        for (int i = 0; i < e.getMessage().length(); i++) {
+            assertFalse(io.jlivepatch.internal.Text.needsEscape(e.getMessage(), i), "a control at " + i + ": "
+                    + e.getMessage());
+        }
+    }
+
+    @Test
     void aJarWithoutTheManifestAttributesIsRefused() throws Exception {
         assertRefused(PatchException.Reason.INVALID_PATCH, "MANIFEST.MF",
                 write("nomanifest.jar", null, "jarapp.fix.CounterFix"));

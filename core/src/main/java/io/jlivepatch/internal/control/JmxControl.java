@@ -1,6 +1,7 @@
 package io.jlivepatch.internal.control;
 
 import io.jlivepatch.internal.Log;
+import io.jlivepatch.internal.Text;
 import io.jlivepatch.PatchException;
 import io.jlivepatch.PatchHandle;
 import io.jlivepatch.control.LivepatchMBean;
@@ -138,7 +139,7 @@ public final class JmxControl implements RegistryObserver {
         /** Records the refusal of a non-boolean {@code Enabled}; returns why, for the client. */
         private String refuse(Attribute attribute) {
             Object v = attribute.getValue();
-            String why = "Enabled takes true or false (a boolean), not '" + v + "'"
+            String why = "Enabled takes true or false (a boolean), not '" + Text.clean(String.valueOf(v)) + "'"
                     + (v == null ? "" : " (a " + v.getClass().getName() + ")")
                     + ": write true to enable the patch, false to disable it";
             // A refused change is on record, as the control socket's refusal of the same call is

@@ -4,9 +4,11 @@ import io.jlivepatch.PatchException;
 import io.jlivepatch.PatchException.Reason;
 import io.jlivepatch.PatchHandle;
 import io.jlivepatch.control.LivepatchMBean;
+import io.jlivepatch.internal.Text;
 import io.jlivepatch.internal.core.AuditLog;
 import io.jlivepatch.internal.core.PatchRegistry;
 import io.jlivepatch.internal.jar.JarLimits;
+import io.jlivepatch.internal.jar.PatchJar;
 import io.jlivepatch.internal.jar.PatchJarBytes;
 import io.jlivepatch.internal.trust.TrustPolicy;
 import io.jlivepatch.internal.watch.PatchDirectoryWatch;
@@ -103,12 +105,12 @@ final class LivepatchControl implements LivepatchMBean {
             if (sha256 == null || sha256.isBlank()) {
                 // A JMX client's call without the digest: "not the null the sender computed" said nothing useful.
                 throw registry.refusedOutside("load", jar, new PatchException(Reason.INVALID_PATCH, null,
-                        "patch JAR " + subject + ": no SHA-256 was sent with the content (it has SHA-256 " + jar.sha256()
+                        PatchJar.about(subject) + ": no SHA-256 was sent with the content (it has SHA-256 " + jar.sha256()
                         + "); nothing was loaded: send it with the SHA-256 of the patch JAR (64 hex digits)"));
             }
             if (!sha256.equalsIgnoreCase(jar.sha256())) {
                 throw registry.refusedOutside("load", jar, new PatchException(Reason.INVALID_PATCH, null,
-                        "patch JAR " + subject + ": the content received has SHA-256 " + jar.sha256() + ", not the "
+                        PatchJar.about(subject) + ": the content received has SHA-256 " + jar.sha256() + ", not the "
                         + sha256 + " the sender computed; nothing was loaded: send it again"));
             }
             return registry.load(jar, enable, requireLoaded).name();
@@ -158,8 +160,8 @@ final class LivepatchControl implements LivepatchMBean {
             return Paths.get(patchJarPath).toAbsolutePath();
         } catch (InvalidPathException e) {
             throw registry.refusedOutside("load", patchJarPath, new PatchException(Reason.INVALID_PATCH, null,
-                    "'" + patchJarPath + "' is not a valid path here (" + e.getReason() + "): give the path of a"
-                    + " patch JAR"));
+                    "'" + Text.clean(patchJarPath) + "' is not a valid path here (" + e.getReason() + "): give the"
+                    + " path of a patch JAR"));
         }
     }
 
@@ -212,7 +214,9 @@ final class LivepatchControl implements LivepatchMBean {
                         Duration.ofSeconds(intervalSeconds), Duration.ofSeconds(timeoutSeconds));
             } catch (IllegalArgumentException e) { // InvalidPathException included
                 throw registry.refusedOutside("watch", subject, new PatchException(Reason.INVALID_ARGUMENT, null,
-                        "cannot watch '" + subject + "': " + e.getMessage() + "; nothing was changed"));
+                        // an InvalidPathException's message quotes the path too
+                        "cannot watch '" + Text.clean(subject) + "': " + Text.clean(e.getMessage())
+                        + "; nothing was changed"));
             }
             try {
                 // on record before the watch thread's first reconcile can record its loads

@@ -288,7 +288,7 @@ public final class PatchRegistry {
         }
         Provenance was = p.provenance();
         String state = p.isEnabled() ? "enabled" : "registered, not enabled";
-        String jar = source.isEmpty() ? "" : "patch JAR " + source + ": ";
+        String jar = source.isEmpty() ? "" : PatchJar.about(source) + ": ";
         if (sha256 != null && !sha256.isEmpty() && sha256.equals(was.sha256())) {
             throw new PatchException(Reason.DUPLICATE_NAME, name, jar + "patch '" + name + "' is already registered from"
                     + " this very JAR (sha256 " + sha256 + "), " + state + ": nothing was changed; it needs no second"
@@ -1367,8 +1367,8 @@ public final class PatchRegistry {
             // The bytes of the JAR are what is under scrutiny here: a failure to take them apart
             // says the JAR is not what a patch JAR must be.
             PatchException refusal = e instanceof OutOfMemoryError
-                    ? Refusals.unexpected("load", null, "patch JAR " + bytes.source(), e)
-                    : new PatchException(Reason.INVALID_PATCH, null, "patch JAR " + bytes.source() + " cannot be read"
+                    ? Refusals.unexpected("load", null, PatchJar.about(bytes.source()), e)
+                    : new PatchException(Reason.INVALID_PATCH, null, PatchJar.about(bytes.source()) + " cannot be read"
                     + " as a patch (" + e + "); nothing was changed. Check that it was made by 'jlivepatch build' or"
                     + " as README's 'Patch JARs' describes", e);
             throw refused("load", subject, refusal, of(bytes));

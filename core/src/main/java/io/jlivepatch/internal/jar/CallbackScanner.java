@@ -61,7 +61,7 @@ public final class CallbackScanner {
             try {
                 read(jar.classes().get(patchClass.replace('.', '/')), patchClass, entries, problems);
             } catch (RuntimeException | StackOverflowError e) {
-                throw new PatchException(Reason.INVALID_PATCH, jar.name(), "patch JAR " + jar.source() + ": the"
+                throw new PatchException(Reason.INVALID_PATCH, jar.name(), PatchJar.about(jar.source()) + ": the"
                         + " annotations of " + patchClass + " cannot be read: " + Failures.describe(e)
                         + "; build the patch again", e);
             }
@@ -80,7 +80,7 @@ public final class CallbackScanner {
             }
         }
         if (!problems.isEmpty()) {
-            throw new PatchException(Reason.INVALID_PATCH, jar.name(), "patch JAR " + jar.source() + ": "
+            throw new PatchException(Reason.INVALID_PATCH, jar.name(), PatchJar.about(jar.source()) + ": "
                     + String.join("; ", problems) + "; nothing was loaded");
         }
         return entries;

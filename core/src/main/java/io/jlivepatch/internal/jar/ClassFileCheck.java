@@ -578,6 +578,6 @@ final class ClassFileCheck {
     }
 
     private static PatchException refuse(PatchJar jar, String why) {
-        return new PatchException(Reason.INVALID_PATCH, jar.name(), "patch JAR " + jar.source() + ": " + why);
+        return new PatchException(Reason.INVALID_PATCH, jar.name(), PatchJar.about(jar.source()) + ": " + why);
     }
 }

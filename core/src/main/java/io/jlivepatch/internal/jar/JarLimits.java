@@ -155,7 +155,7 @@ public record JarLimits(long maxJarBytes, int maxEntries, long maxEntryBytes, lo
      * @param seen what the JAR had, e.g. "the file has 70000000 bytes"
      */
     public PatchException exceeded(String source, String option, String seen) {
-        return new PatchException(Reason.INVALID_PATCH, null, "patch JAR " + source + ": " + seen
+        return new PatchException(Reason.INVALID_PATCH, null, PatchJar.about(source) + ": " + seen
                 + ", over the limit " + option + "=" + get(option) + ": if the JAR is genuine, raise the limit with"
                 + " the agent option " + option + "=<n> (-javaagent:jlivepatch-agent.jar=" + option + "=<n>) or the"
                 + " system property " + PROPERTY_PREFIX + option + "=<n>");

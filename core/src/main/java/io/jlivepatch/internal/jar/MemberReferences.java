@@ -519,7 +519,7 @@ final class MemberReferences {
      */
     private PatchException refuseAcrossPackages(Class<?> checked, String what, String declaring, String why,
                                                 String makePublic) {
-        return new PatchException(Reason.INVALID_PATCH, jar.name(), "patch JAR " + jar.source() + ": class "
+        return new PatchException(Reason.INVALID_PATCH, jar.name(), PatchJar.about(jar.source()) + ": class "
                 + checked.getName() + " uses " + what + ", which it cannot access: " + why + ", and " + declaring
                 + ", a class of the patch JAR too, is in another package (" + PatchJar.packageOf(declaring) + ", not "
                 + (checked.getPackageName().isEmpty() ? "the unnamed package" : checked.getPackageName()) + "), so"
@@ -629,7 +629,7 @@ final class MemberReferences {
 
     /** The refusal of {@code checked}'s use of the application's class {@code name} of package {@code pkg}, not public. */
     private PatchException refuseClass(Class<?> checked, String name, String pkg) {
-        return new PatchException(Reason.INVALID_PATCH, jar.name(), "patch JAR " + jar.source() + ": class "
+        return new PatchException(Reason.INVALID_PATCH, jar.name(), PatchJar.about(jar.source()) + ": class "
                 + checked.getName() + " uses class " + name + ", which is not public: a class in the patch's own class"
                 + " loader is in another runtime package and cannot access it (every use reaching it would throw"
                 + " IllegalAccessError). Move the code that uses it to a class in package " + pkg
@@ -638,7 +638,7 @@ final class MemberReferences {
     }
 
     private PatchException refuseJdkClass(Class<?> checked, String name, String why, String what) {
-        return new PatchException(Reason.INVALID_PATCH, jar.name(), "patch JAR " + jar.source() + ": class "
+        return new PatchException(Reason.INVALID_PATCH, jar.name(), PatchJar.about(jar.source()) + ": class "
                 + checked.getName() + " uses class " + name + ", which it cannot access: " + why + " (every use"
                 + " reaching it would throw IllegalAccessError). " + what);
     }
@@ -978,14 +978,14 @@ final class MemberReferences {
             if (name.startsWith("java.") && !running.contains(internalName) && used(bytes).contains(key)) {
                 // Only the JDK defines java.* classes: this one is not in this runtime, or not where
                 // the target's loader can see it (a module left out of the image or the boot layer).
-                throw new PatchException(Reason.SIGNATURE_MISMATCH, jar.name(), "patch JAR " + jar.source() + ": class "
+                throw new PatchException(Reason.SIGNATURE_MISMATCH, jar.name(), PatchJar.about(jar.source()) + ": class "
                         + checked.getName() + " uses " + name + NOT_IN_THIS_JAVA + ": every call reaching it would throw"
                         + " NoClassDefFoundError. " + COMPILE_FOR_THIS_JAVA);
             }
             if (loader instanceof RenamedClasses && used(bytes).contains(key)) {
                 // A class the JDK's loader defines (a JDK host's nestmate, or carried with one) sees only
                 // what that loader sees: not the application's classes, nor the JAR's other classes.
-                throw new PatchException(Reason.INVALID_PATCH, jar.name(), "patch JAR " + jar.source() + ": class "
+                throw new PatchException(Reason.INVALID_PATCH, jar.name(), PatchJar.about(jar.source()) + ": class "
                         + checked.getName() + ", which the JDK's class loader of its host defines, uses " + name
                         + ", which that loader cannot see: every call reaching it would throw NoClassDefFoundError;"
                         + " a nestmate of a JDK class may use only the JDK's classes, jlivepatch's and the classes it"
@@ -1129,12 +1129,12 @@ final class MemberReferences {
             // Inherited from the JDK's class (javax.naming.InitialContext's, through an application class that
             // extends it): no class of the application's may use it, and a nestmate of the JDK's class would be
             // the JDK loader's, which cannot see the application's class it is used through.
-            return new PatchException(Reason.INVALID_PATCH, jar.name(), "patch JAR " + jar.source() + ": class "
+            return new PatchException(Reason.INVALID_PATCH, jar.name(), PatchJar.about(jar.source()) + ": class "
                     + checked.getName() + " uses " + member + ", which is " + kind + ", the JDK's: no class of the"
                     + " application's or of the patch's can access it (every call reaching it would throw"
                     + " IllegalAccessError). Use the JDK's public API, or public and protected members only");
         }
-        return new PatchException(Reason.INVALID_PATCH, jar.name(), "patch JAR " + jar.source() + ": class "
+        return new PatchException(Reason.INVALID_PATCH, jar.name(), PatchJar.about(jar.source()) + ": class "
                 + checked.getName() + " uses " + member + ", which is " + kind + ": a class in the patch's own class"
                 + " loader cannot access it (every call reaching it would throw IllegalAccessError). Move the code"
                 + " that uses it to a class in package " + PatchJar.packageOf(declaring) + " made a nestmate of "
@@ -1213,7 +1213,7 @@ final class MemberReferences {
                                            String descriptor, String why) {
         String member = (field ? "field " : "method ") + owner + "." + name + (field ? " ("
                 + Type.getType(descriptor).getClassName() + ")" : describe(descriptor));
-        return new PatchException(Reason.INVALID_PATCH, jar.name(), "patch JAR " + jar.source() + ": class "
+        return new PatchException(Reason.INVALID_PATCH, jar.name(), PatchJar.about(jar.source()) + ": class "
                 + checked.getName() + " uses " + member + ", which it cannot access: " + why + " (every call reaching"
                 + " it would throw IllegalAccessError). " + (why.startsWith("it is protected") ? "Use it only from a"
                 + " subclass of " + owner + ", through that subclass (super." + name + ", this." + name
@@ -1229,7 +1229,7 @@ final class MemberReferences {
         String member = member(owner.replace('.', '/'), name, descriptor, field);
         String why = protectedClosed(checked, declaring, owner, false);
         String pkg = PatchJar.packageOf(declaring);
-        String head = "patch JAR " + jar.source() + ": class " + checked.getName() + " uses " + member + ", which it"
+        String head = PatchJar.about(jar.source()) + ": class " + checked.getName() + " uses " + member + ", which it"
                 + " cannot access: " + why;
         if (declaring.startsWith("java.") || jdkModule(pkg) != null) {
             // a nestmate of the application's class is not in the JDK's package either, and a nestmate of the
@@ -1264,7 +1264,7 @@ final class MemberReferences {
                 + " version of that code than the one running: build it against the classes the application runs"
                 + " ('jlivepatch build --old' with the running JAR; with --source, --classpath with the libraries it"
                 + " runs with)";
-        return new PatchException(Reason.SIGNATURE_MISMATCH, jar.name(), "patch JAR " + jar.source() + ": class "
+        return new PatchException(Reason.SIGNATURE_MISMATCH, jar.name(), PatchJar.about(jar.source()) + ": class "
                 + checked.getName() + " uses " + member + ", which " + where + " does not have (symbol not found):"
                 + " every call reaching it would throw " + error + ". " + what);
     }

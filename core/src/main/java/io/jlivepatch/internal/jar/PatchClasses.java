@@ -126,11 +126,11 @@ final class PatchClasses {
                 running = null;
             }
             if (running == null) {
-                failure = "patch JAR " + jar.source() + " was built against a version of " + target + ", and this"
+                failure = PatchJar.about(jar.source()) + " was built against a version of " + target + ", and this"
                         + " class loader's class file of it cannot be read to check it: its copy keeps its own code";
             } else if (!io.jlivepatch.internal.format.ClassDigest.ofFile(running).equals(jar.oldFileDigests()
                     .get(target)) && !io.jlivepatch.internal.format.ClassDigest.of(running).equals(built)) {
-                failure = "patch JAR " + jar.source() + " was built against another version of " + target + " than"
+                failure = PatchJar.about(jar.source()) + " was built against another version of " + target + " than"
                         + " this class loader's: its copy keeps its own code; for it, build a patch from the sources of"
                         + " the version it runs (jlivepatch build --old <that build>)";
             } else {

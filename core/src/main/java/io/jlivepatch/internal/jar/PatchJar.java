@@ -490,11 +490,20 @@ public record PatchJar(String source, String name, String description, List<Stri
         return v.trim();
     }
 
+    /**
+     * {@code patch JAR <source>}, as every message about a JAR begins: its path or the name its sender
+     * gave is anyone's text (a file name in a watched directory, a JMX or control socket argument),
+     * escaped as {@link #quote} escapes the JAR's own values, so that the message stays one line.
+     */
+    public static String about(String source) {
+        return "patch JAR " + Text.clean(source);
+    }
+
     static PatchException invalid(String source, String why) {
         return invalid(source, why, null);
     }
 
     static PatchException invalid(String source, String why, Throwable cause) {
-        return new PatchException(Reason.INVALID_PATCH, null, "patch JAR " + source + ": " + why, cause);
+        return new PatchException(Reason.INVALID_PATCH, null, PatchJar.about(source) + ": " + why, cause);
     }
 }

@@ -91,11 +91,11 @@ public final class PatchJarLoader {
             }
             throw new PatchException(e.reason(), e.patchName(), e.getMessage() + carriedNote(carried), e.getCause());
         } catch (RuntimeException | LinkageError | StackOverflowError e) {
-            throw new PatchException(Reason.INVALID_PATCH, name, "patch JAR " + jar.source() + " cannot be prepared: "
+            throw new PatchException(Reason.INVALID_PATCH, name, PatchJar.about(jar.source()) + " cannot be prepared: "
                     + Failures.describe(e) + carriedNote(classes.carried()), e);
         } catch (OutOfMemoryError e) {
             List<String> carried = classes.carried();
-            throw new PatchException(Reason.INVALID_PATCH, name, "patch JAR " + jar.source() + ": jlivepatch ran out"
+            throw new PatchException(Reason.INVALID_PATCH, name, PatchJar.about(jar.source()) + ": jlivepatch ran out"
                     + " of memory preparing it; " + (carried.isEmpty() ? "nothing was loaded and " : "")
                     + "the application runs on: give the JVM more heap or metaspace, or make the patch smaller"
                     + carriedNote(carried));
@@ -123,7 +123,7 @@ public final class PatchJarLoader {
     private static Prepared checkAndPrepare(PatchJar jar, Instrumentation inst, PatchClasses classes)
             throws PatchException {
         if (!Patch.isValidName(jar.name())) {
-            throw new PatchException(Reason.INVALID_PATCH, null, "patch JAR " + jar.source() + ": " + PatchJar.NAME
+            throw new PatchException(Reason.INVALID_PATCH, null, PatchJar.about(jar.source()) + ": " + PatchJar.NAME
                     + " '" + jar.name() + "' is not valid: use 1 to 64 characters from [A-Za-z0-9_.-]");
         }
         List<ReplacesScanner.Entry> entries = ReplacesScanner.scanChecked(jar);
@@ -166,7 +166,7 @@ public final class PatchJarLoader {
         try {
             builder = Patch.builder(jar.name()).description(jar.description());
         } catch (IllegalArgumentException e) {
-            throw new PatchException(Reason.INVALID_PATCH, jar.name(), "patch JAR " + jar.source() + ": " + e.getMessage());
+            throw new PatchException(Reason.INVALID_PATCH, jar.name(), PatchJar.about(jar.source()) + ": " + e.getMessage());
         }
         // Every refusal the JAR's bytes and the loaded classes decide comes before the first patch
         // class is loaded below: loading a nestmate defines the classes the JAR carries in the
@@ -177,7 +177,7 @@ public final class PatchJarLoader {
         for (ReplacesScanner.Entry e : entries) {
             String descriptor = e.descriptor().isEmpty() ? inferDescriptor(jar, e, loaded) : e.descriptor();
             if (!seen.add(e.target() + "." + e.method() + descriptor)) {
-                throw new PatchException(Reason.INVALID_PATCH, jar.name(), "patch JAR " + jar.source() + ": "
+                throw new PatchException(Reason.INVALID_PATCH, jar.name(), PatchJar.about(jar.source()) + ": "
                         + e.target() + "." + e.method() + descriptor + " is replaced twice: keep one @Replaces per method");
             }
             try {
@@ -185,7 +185,7 @@ public final class PatchJarLoader {
                 // builder.replace below makes, on a stand-in for the replacement not loaded yet.
                 new Patch.Replacement(e.target(), e.method(), descriptor, standIn);
             } catch (IllegalArgumentException ex) {
-                throw new PatchException(Reason.INVALID_PATCH, jar.name(), "patch JAR " + jar.source() + ": "
+                throw new PatchException(Reason.INVALID_PATCH, jar.name(), PatchJar.about(jar.source()) + ": "
                         + ex.getMessage());
             }
             descriptors.add(descriptor);
@@ -195,11 +195,11 @@ public final class PatchJarLoader {
             try {
                 h = Patch.Hold.parse(hold);
             } catch (IllegalArgumentException ex) {
-                throw new PatchException(Reason.INVALID_PATCH, jar.name(), "patch JAR " + jar.source() + ": "
+                throw new PatchException(Reason.INVALID_PATCH, jar.name(), PatchJar.about(jar.source()) + ": "
                         + PatchJar.HOLD + ": " + ex.getMessage());
             }
             if (!seen.add(h.target())) {
-                throw new PatchException(Reason.INVALID_PATCH, jar.name(), "patch JAR " + jar.source() + ": "
+                throw new PatchException(Reason.INVALID_PATCH, jar.name(), PatchJar.about(jar.source()) + ": "
                         + PatchJar.HOLD + " names " + h.target() + ", which the patch replaces or holds already:"
                         + " name each method once, and never a replaced one (it holds a thread already)");
             }
@@ -210,7 +210,7 @@ public final class PatchJarLoader {
                 builder.state(st.id(), st.version());
             }
         } catch (IllegalArgumentException ex) {
-            throw new PatchException(Reason.INVALID_PATCH, jar.name(), "patch JAR " + jar.source() + ": "
+            throw new PatchException(Reason.INVALID_PATCH, jar.name(), PatchJar.about(jar.source()) + ": "
                     + PatchJar.STATES + ": " + ex.getMessage());
         }
         List<ReplacementSource> sources = new ArrayList<>();
@@ -231,7 +231,7 @@ public final class PatchJarLoader {
                 // ReplacesScanner checked from the class file already.
                 builder.replace(e.target(), e.method(), descriptor, m);
             } catch (IllegalArgumentException ex) {
-                throw new PatchException(Reason.INVALID_PATCH, jar.name(), "patch JAR " + jar.source() + ": "
+                throw new PatchException(Reason.INVALID_PATCH, jar.name(), PatchJar.about(jar.source()) + ": "
                         + ex.getMessage());
             }
             sources.add(source);
@@ -252,7 +252,7 @@ public final class PatchJarLoader {
             // (the loops above), a callback's class (CallbackScanner: given, and one the JAR replaces
             // methods of), a state id once (PatchJar.states). So it cannot say which to fix; Patch's
             // message names what is wrong.
-            throw new PatchException(Reason.INVALID_PATCH, jar.name(), "patch JAR " + jar.source() + ": the patch it"
+            throw new PatchException(Reason.INVALID_PATCH, jar.name(), PatchJar.about(jar.source()) + ": the patch it"
                     + " describes is not valid: " + ex.getMessage() + "; fix that in the JAR's manifest or"
                     + " annotations, or build the patch again");
         }
@@ -467,7 +467,7 @@ public final class PatchJarLoader {
                     // A class loaded nowhere whose file no loader can read: the loader that will load
                     // it (a fat JAR's, made after premain) does not exist yet. Its cause says so, so
                     // that start-up patches and a watched directory wait for it (waitsForItsLoader).
-                    throw new PatchException(Reason.SIGNATURE_MISMATCH, jar.name(), "patch JAR " + jar.source()
+                    throw new PatchException(Reason.SIGNATURE_MISMATCH, jar.name(), PatchJar.about(jar.source())
                             + ": it was built against a version of " + cls + " and the running application's class"
                             + " file cannot be read to check it (loader " + (l == null ? "bootstrap" : l.getName())
                             + failure + ")" + (classes == null ? ": no class loader of the application can load it"
@@ -476,7 +476,7 @@ public final class PatchJarLoader {
                 }
                 if (!ClassDigest.ofFile(running).equals(jar.oldFileDigests().get(cls))
                         && !ClassDigest.of(running).equals(e.getValue())) {
-                    throw new PatchException(Reason.SIGNATURE_MISMATCH, jar.name(), "patch JAR " + jar.source()
+                    throw new PatchException(Reason.SIGNATURE_MISMATCH, jar.name(), PatchJar.about(jar.source())
                             + ": it was built against another version of " + cls + " than the one running here:"
                             + " build the patch from the running version's sources (jlivepatch build --old <the"
                             + " running application>)");
@@ -499,7 +499,7 @@ public final class PatchJarLoader {
             try {
                 interfaces = lambdaInterfaces(jar.classes().get(carrier.replace('.', '/')));
             } catch (RuntimeException | StackOverflowError e) {
-                throw new PatchException(Reason.INVALID_PATCH, jar.name(), "patch JAR " + jar.source() + ": the"
+                throw new PatchException(Reason.INVALID_PATCH, jar.name(), PatchJar.about(jar.source()) + ": the"
                         + " code of " + carrier + " cannot be read: " + Failures.describe(e)
                         + "; build the patch again", e);
             }
@@ -507,7 +507,7 @@ public final class PatchJarLoader {
                 try {
                     Class<?> c = Class.forName(intf, false, primary);
                     if (!java.lang.reflect.Modifier.isPublic(c.getModifiers())) {
-                        throw new PatchException(Reason.INVALID_PATCH, jar.name(), "patch JAR " + jar.source() + ": "
+                        throw new PatchException(Reason.INVALID_PATCH, jar.name(), PatchJar.about(jar.source()) + ": "
                                 + carrier + " makes a lambda of the non-public interface " + intf + ", which this JDK ("
                                 + Runtime.version().feature() + ") cannot do for a patch (JDK 23 can): make the"
                                 + " interface public, or use a named class instead of the lambda");
@@ -561,7 +561,7 @@ public final class PatchJarLoader {
     private static String inferDescriptor(PatchJar jar, ReplacesScanner.Entry e, Map<String, List<Class<?>>> loaded)
             throws PatchException {
         List<Class<?>> classes = loaded.get(e.target());
-        String where = "patch JAR " + jar.source() + ": @Replaces(target = \"" + e.target() + "\", method = \""
+        String where = PatchJar.about(jar.source()) + ": @Replaces(target = \"" + e.target() + "\", method = \""
                 + e.method() + "\")";
         if (classes != null && !classes.isEmpty()) {
             // Every loaded copy counts (bundle versions, webapps): the method is the one the copies
@@ -641,13 +641,13 @@ public final class PatchJarLoader {
                 && patchClass.equals(String.valueOf(ex.getMessage()).replace('/', '.'))) {
             // Only the class constant this_class means a hidden class; a descriptor naming it asks the
             // target's loader for a class of that name, which it does not have.
-            return "patch JAR " + jar.source() + ": " + what + " cannot be loaded: " + patchClass + " is defined as a"
+            return PatchJar.about(jar.source()) + ": " + what + " cannot be loaded: " + patchClass + " is defined as a"
                     + " hidden nestmate (Livepatch-Nestmates), and a hidden class cannot be found by its name: keep"
                     + " that name out of its methods' parameter and return types and its fields' types (use Object"
                     + " there and cast), and out of its lambdas and method references; new, casts and "
                     + patchClass.substring(patchClass.lastIndexOf('.') + 1) + ".class inside it work";
         }
-        return "patch JAR " + jar.source() + ": " + what + " cannot be loaded (" + Failures.describe(ex) + "); every"
+        return PatchJar.about(jar.source()) + ": " + what + " cannot be loaded (" + Failures.describe(ex) + "); every"
                 + " type it uses must be in the JAR, in the JDK or visible to the target's class loader"
                 + (ex instanceof NoClassDefFoundError || ex instanceof ClassNotFoundException ? WAIT_NOTE : "");
     }

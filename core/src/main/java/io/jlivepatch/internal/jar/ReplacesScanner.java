@@ -81,7 +81,7 @@ public final class ReplacesScanner {
             if (jar.classes().containsKey(e.target().replace('.', '/'))) {
                 // The patch's class loader looks in the JAR first: the copy would hide the target from
                 // the patch, and be patched itself, in the patch's own loader.
-                throw new PatchException(Reason.INVALID_PATCH, jar.name(), "patch JAR " + jar.source()
+                throw new PatchException(Reason.INVALID_PATCH, jar.name(), PatchJar.about(jar.source())
                         + " carries its own copy of " + e.target() + ", the class it patches, which would hide the"
                         + " application's: remove " + e.target().replace('.', '/') + ".class from the JAR");
             }
@@ -99,11 +99,11 @@ public final class ReplacesScanner {
             // One refusal names every problem; a malformed annotation among them makes the JAR invalid.
             Reason reason = problems.stream().anyMatch(p -> p.reason() == Reason.INVALID_PATCH)
                     ? Reason.INVALID_PATCH : Reason.SIGNATURE_MISMATCH;
-            throw new PatchException(reason, jar.name(), "patch JAR " + jar.source() + ": "
+            throw new PatchException(reason, jar.name(), PatchJar.about(jar.source()) + ": "
                     + String.join("; ", problems.stream().map(Problem::text).toList()));
         }
         if (entries.isEmpty()) {
-            throw new PatchException(Reason.INVALID_PATCH, jar.name(), "patch JAR " + jar.source() + ": "
+            throw new PatchException(Reason.INVALID_PATCH, jar.name(), PatchJar.about(jar.source()) + ": "
                     + String.join(", ", jar.patchClasses()) + " has no method annotated @io.jlivepatch.Replaces:"
                     + " annotate each public static replacement with @Replaces(target = ..., method = ...)");
         }
@@ -154,7 +154,7 @@ public final class ReplacesScanner {
                 read(bytes, patchClass, found, wrong, false);
             } catch (RuntimeException | StackOverflowError e) {
                 // ASM on a corrupt class file: index out of bounds, illegal arguments, ...
-                throw new PatchException(Reason.INVALID_PATCH, jar.name(), "patch JAR " + jar.source() + ": the"
+                throw new PatchException(Reason.INVALID_PATCH, jar.name(), PatchJar.about(jar.source()) + ": the"
                         + " annotations of " + patchClass + " cannot be read: " + Failures.describe(e)
                         + "; build the patch again", e);
             }

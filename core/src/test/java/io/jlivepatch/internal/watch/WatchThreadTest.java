@@ -336,7 +336,8 @@ class WatchThreadTest {
         String[] expected = {"INVALID_ARGUMENT: cannot watch '': no directory given",
                 "INVALID_ARGUMENT: cannot watch '" + dir + "': interval=0: give 1 to 86400 seconds; nothing was changed",
                 "INVALID_ARGUMENT: cannot watch '" + dir + "': timeout=3601: give 1 to 3600 seconds",
-                "INVALID_ARGUMENT: cannot watch 'bad\0path': "};
+                // the client's path escaped, in its own words and the path's exception's (before, the NUL raw)
+                "INVALID_ARGUMENT: cannot watch 'bad\\u0000path': Nul character not allowed: bad\\u0000path"};
         for (int i = 0; i < bad.length; i++) {
             Object[] args = bad[i];
             javax.management.RuntimeMBeanException e = assertThrows(javax.management.RuntimeMBeanException.class,
