@@ -58,6 +58,17 @@ class ClassVerificationTest {
         assertOneCleanLine(message);
     }
 
+    @Test
+    void aClassWhoseNameHoldsControlsIsNamedEscapedWhenItCannotBeUsed() throws Exception {
+        // The JVM takes an escape and a BEL in a class name; the refusal named the class raw.
+        String name = "jarapp.fix.Bad\u001bcHel\u0007per";
+        Map<String, byte[]> entries = new LinkedHashMap<>(Jars.classes(FIX));
+        entries.put(name.replace('.', '/') + ".class", Jars.helperClass(name, Jars::returnsIntAsObject));
+        Path jar = Jars.write(dir.resolve("controlname.jar"), Jars.manifest("control-name", FIX), entries);
+        assertOneCleanLine(Jars.refused(jar, Reason.INVALID_PATCH, "class jarapp.fix.Bad\\ecHel\\u0007per cannot be"
+                + " used: it fails the JVM's bytecode verifier", "Location: jarapp/fix/Bad\\ecHel\\u0007per.value()"));
+    }
+
     /** A JAR whose helper class has one method named {@code method} returning an int as an Object, refused. */
     private String refusedWithMethod(String file, String method, String... fragments) throws Exception {
         org.objectweb.asm.ClassWriter cw = new org.objectweb.asm.ClassWriter(org.objectweb.asm.ClassWriter.COMPUTE_MAXS);

@@ -2,6 +2,7 @@ package io.jlivepatch.internal.jar;
 
 import io.jlivepatch.PatchException;
 import io.jlivepatch.PatchException.Reason;
+import io.jlivepatch.internal.Text;
 import org.objectweb.asm.AnnotationVisitor;
 import org.objectweb.asm.ClassReader;
 import org.objectweb.asm.ClassVisitor;
@@ -475,30 +476,31 @@ final class ClassFileCheck {
             }
             return c;
         } catch (ClassNotFoundException | LinkageError | RuntimeException e) {
+            // name: the JAR's, any characters the JVM takes in a class name (an escape, a BEL), escaped below
             String why = RenamedClasses.unrenamed(Failures.describe(e));
             String missing = e instanceof NoClassDefFoundError || e instanceof ClassNotFoundException
                     ? String.valueOf(e.getMessage()).replace('.', '/') : "";
             if (missing.startsWith("java/")) {
                 // Only the JDK defines java.* classes: compiled for a newer Java (second review)
-                throw refuse(jar, "class " + name + " cannot be used: " + why + MemberReferences.NOT_IN_THIS_JAVA
+                throw refuse(jar, "class " + Text.clean(name) + " cannot be used: " + why + MemberReferences.NOT_IN_THIS_JAVA
                         + ". " + MemberReferences.COMPILE_FOR_THIS_JAVA);
             }
             if (e instanceof UnsupportedClassVersionError) {
                 // The compiler's target decides the class file version: building again against the
                 // application, the advice below, would give the same file.
-                throw refuse(jar, "class " + name + " cannot be used: " + why + (why.endsWith(".") ? " " : ". ")
+                throw refuse(jar, "class " + Text.clean(name) + " cannot be used: " + why + (why.endsWith(".") ? " " : ". ")
                         + MemberReferences.COMPILE_FOR_THIS_JAVA
                         + (Failures.isPreview(e) ? ", without --enable-preview" : ""));
             }
             if (e instanceof VerifyError && why.contains("Bad access to protected data")) {
                 // JVMS 4.10.1.8: building again against the application gives the same class
-                throw refuse(jar, "class " + name + " cannot be used: " + why + "; a class may use a protected member"
+                throw refuse(jar, "class " + Text.clean(name) + " cannot be used: " + why + "; a class may use a protected member"
                         + " of a superclass of another runtime package (a class in the patch's own class loader is"
                         + " always in another) only on an instance of its own class: use it on this, or move the"
                         + " code to a " + PatchJar.NESTMATES + " class of the member's package, as jlivepatch build"
                         + " does");
             }
-            throw refuse(jar, "class " + name + " cannot be used: " + why + "; every class in the JAR must pass the"
+            throw refuse(jar, "class " + Text.clean(name) + " cannot be used: " + why + "; every class in the JAR must pass the"
                     + " JVM's verifier and use only classes of the JAR, the JDK or the target's class loader: build"
                     + " the patch again against the running application");
         }
