@@ -978,9 +978,9 @@ final class MemberReferences {
             if (name.startsWith("java.") && !running.contains(internalName) && used(bytes).contains(key)) {
                 // Only the JDK defines java.* classes: this one is not in this runtime, or not where
                 // the target's loader can see it (a module left out of the image or the boot layer).
-                throw new PatchException(Reason.SIGNATURE_MISMATCH, jar.name(), PatchJar.about(jar.source()) + ": class "
-                        + checked.getName() + " uses " + name + NOT_IN_THIS_JAVA + ": every call reaching it would throw"
-                        + " NoClassDefFoundError. " + COMPILE_FOR_THIS_JAVA);
+                throw new PatchException(Reason.SIGNATURE_MISMATCH, jar.name(), PatchJar.about(jar.source())
+                        + ": class " + checked.getName() + " uses " + name + NOT_IN_THIS_JAVA + ": every call reaching"
+                        + " it would throw NoClassDefFoundError. " + COMPILE_FOR_THIS_JAVA);
             }
             if (loader instanceof RenamedClasses && used(bytes).contains(key)) {
                 // A class the JDK's loader defines (a JDK host's nestmate, or carried with one) sees only
