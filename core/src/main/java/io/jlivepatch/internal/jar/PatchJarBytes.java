@@ -65,7 +65,7 @@ public record PatchJarBytes(String source, byte[] bytes, String sha256) {
      */
     private static PatchException unreadable(String source, IOException e) {
         if (e instanceof java.nio.channels.ClosedByInterruptException) {
-            return new PatchException(PatchException.Reason.BUSY, null, "patch JAR " + source + ": not read: the"
+            return new PatchException(PatchException.Reason.BUSY, null, PatchJar.about(source) + ": not read: the"
                     + " calling thread was interrupted (its interrupt status is kept); nothing was changed: load it"
                     + " again", e);
         }
