@@ -246,8 +246,12 @@ final class LinkFailureAudit implements Runnable {
      * throws.
      */
     void atExit() {
-        if (!writing.isLocked() && !ledger.failuresWaiting()) {
-            return; // checked in this order: a pass that took the last event holds the lock until it wrote it
+        // In this order: the queue, then the lock. Nothing queued, then the lock free: an event taken
+        // before the first look was taken under the lock (the thread locks, then polls), and is written
+        // once the lock is free. The other way round, the thread could lock and take the last event
+        // between the two looks, and its record come after the drain's count (LinkAuditAtExitOrderTest).
+        if (!ledger.failuresWaiting() && !writing.isLocked()) {
+            return;
         }
         long bound = atExitBoundMs;
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(bound);
