@@ -141,6 +141,26 @@ class BuildDamagedInputTest {
         }
     }
 
+    /**
+     * The spaces beyond ASCII (no-break, ideographic, ...) are no separators of a patch JAR's class
+     * lists (PatchJar.words splits at ASCII white space and commas only): a class named with one, legal
+     * in the JVM, built and loaded before the check of names a manifest cannot list, and still does.
+     */
+    @Test
+    void aClassNameWithASpaceBeyondAsciiIsWrittenAndReadBackAsItself() throws Exception {
+        for (String name : List.of("com/acme/body/Pri\u00a0cing", "com/acme/body/Pri\u3000cing")) {
+            Path oldBuild = tree("old-" + name.hashCode(), entries(MutatedBuildInputTest.rename(entries("old"),
+                    "com/acme/body/Pricing", name)));
+            Path newBuild = tree("new-" + name.hashCode(), entries(MutatedBuildInputTest.rename(entries("new"),
+                    "com/acme/body/Pricing", name)));
+            Path out = dir.resolve("fix-" + Integer.toHexString(name.hashCode()) + ".jar");
+            BuildReport r = PatchBuild.compare(oldBuild, newBuild).name("fix").writeTo(out);
+            assertEquals(List.of(), r.problems());
+            PatchJar jar = PatchJar.read(out);
+            assertEquals(List.of(name.replace('/', '.')), List.copyOf(jar.oldDigests().keySet()));
+        }
+    }
+
     /** Before: built, its report line carried a DEL raw ("ERROR: com.acme.body.Pricing.price(", DEL, ")I: ..."). */
     @Test
     void aMethodDescriptorThatIsNoDescriptorIsRefused() throws Exception {

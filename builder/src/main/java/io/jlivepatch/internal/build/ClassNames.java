@@ -1,6 +1,7 @@
 package io.jlivepatch.internal.build;
 
 import io.jlivepatch.internal.Text;
+import io.jlivepatch.internal.jar.PatchJar;
 
 import java.util.ArrayList;
 import java.util.Collection;
@@ -146,11 +147,16 @@ final class ClassNames {
         return false;
     }
 
-    /** The index of the first character of {@code name} a manifest list cannot carry, or -1. */
+    /**
+     * The index of the first character of {@code name} a manifest list cannot carry, or -1: where core
+     * splits the list (PatchJar.isSeparator, ASCII white space and commas), and a nestmate pair's
+     * {@code =}. Not every Unicode space: core reads a name with a no-break space whole, as it did
+     * before this check, and the build is not to refuse it.
+     */
     private static int firstUnlisted(String name) {
         for (int i = 0; i < name.length(); i++) {
             char c = name.charAt(i);
-            if (Character.isWhitespace(c) || Character.isSpaceChar(c) || c == ',' || c == '=') {
+            if (PatchJar.isSeparator(c) || c == '=') {
                 return i;
             }
         }

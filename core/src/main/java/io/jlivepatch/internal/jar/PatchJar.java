@@ -471,7 +471,11 @@ public record PatchJar(String source, String name, String description, List<Stri
         return out;
     }
 
-    private static boolean isSeparator(char c) {
+    /**
+     * Whether {@link #words} splits a class list at {@code c}: the builder refuses a class name holding
+     * one (and only those: a space beyond ASCII is part of a name), so the two agree.
+     */
+    public static boolean isSeparator(char c) {
         return c == ' ' || c == '\t' || c == '\n' || c == '\u000B' || c == '\f' || c == '\r' || c == ',';
     }
 
