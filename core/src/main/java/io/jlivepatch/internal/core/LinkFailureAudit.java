@@ -196,13 +196,19 @@ final class LinkFailureAudit implements Runnable {
 
     /** Under {@link #writing}: the events dropped since the last time, if any, in a warning and a record. */
     private void recordDropped() {
-        long before = System.currentTimeMillis();
-        long[] dropped = ledger.takeDropped();
-        long since = lastTakenMillis;
-        lastTakenMillis = before; // a drop the next take finds came after this take began
-        if (dropped != null) {
-            long first = dropped[HookLedger.DROPPED_SINCE];
-            gap(LinkAuditGap.overflow(dropped, first != 0 ? first : since, ledger.failureBound()), atExit);
+        try {
+            long before = System.currentTimeMillis();
+            long[] dropped = ledger.takeDropped();
+            long since = lastTakenMillis;
+            lastTakenMillis = before; // a drop the next take finds came after this take began
+            if (dropped != null) {
+                long first = dropped[HookLedger.DROPPED_SINCE];
+                gap(LinkAuditGap.overflow(dropped, first != 0 ? first : since, ledger.failureBound()), atExit);
+            }
+        } catch (RuntimeException | LinkageError | VirtualMachineError ignored) {
+            // No memory for the gap's text or record, say: that count is lost as an event's entry is
+            // (audit's catch above), and the thread lives on. Out of this method, the error would end
+            // the thread (nothing in run catches it), and every later event would only be counted.
         }
     }
 
