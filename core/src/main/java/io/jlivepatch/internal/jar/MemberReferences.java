@@ -2,6 +2,7 @@ package io.jlivepatch.internal.jar;
 
 import io.jlivepatch.PatchException;
 import io.jlivepatch.PatchException.Reason;
+import io.jlivepatch.internal.Text;
 import org.objectweb.asm.ClassReader;
 import org.objectweb.asm.ClassVisitor;
 import org.objectweb.asm.Handle;
@@ -57,6 +58,11 @@ import java.util.Set;
  * a class that is not public, a protected member outside a subclass, and a JDK package its module
  * does not export can never be used from there. Among the JAR's own classes the same holds across
  * their packages ({@link #acrossPackages}), in the patch's own loader or in a host's.
+ *
+ * <p>A refusal names classes and members as the JAR's class files spell them, and the JVM takes an escape,
+ * a BEL or a line break in a name: each name is escaped ({@link Text#clean}) where it enters a message, in
+ * the helpers that build a part of one ({@link #member}, {@link #protectedClosed}), else in the refusal
+ * itself, so a part a helper made is never escaped twice.
  */
 final class MemberReferences {
 
@@ -510,27 +516,29 @@ final class MemberReferences {
             why = (access & Opcodes.ACC_PRIVATE) != 0 ? "it is private" : "it is package-private";
         }
         return refuseAcrossPackages(checked, member(owner.replace('.', '/'), name, descriptor, field), declaring,
-                why, "Make it public" + (declaring.equals(owner) ? "" : " (in " + declaring + ")"));
+                why, "Make it public" + (declaring.equals(owner) ? "" : " (in " + Text.clean(declaring) + ")"));
     }
 
     /**
      * The refusal of {@code checked}'s use of {@code what} ({@code method p2.B.m() returning int},
-     * {@code class p2.B}) of the JAR's class {@code declaring}, of another package, which {@code why}.
+     * {@code class p2.B}) of the JAR's class {@code declaring}, of another package, which {@code why};
+     * {@code what}, {@code why} and {@code makePublic} escaped already.
      */
     private PatchException refuseAcrossPackages(Class<?> checked, String what, String declaring, String why,
                                                 String makePublic) {
         return new PatchException(Reason.INVALID_PATCH, jar.name(), PatchJar.about(jar.source()) + ": class "
-                + checked.getName() + " uses " + what + ", which it cannot access: " + why + ", and " + declaring
-                + ", a class of the patch JAR too, is in another package (" + PatchJar.packageOf(declaring) + ", not "
-                + (checked.getPackageName().isEmpty() ? "the unnamed package" : checked.getPackageName()) + "), so"
+                + Text.clean(checked.getName()) + " uses " + what + ", which it cannot access: " + why + ", and "
+                + Text.clean(declaring) + ", a class of the patch JAR too, is in another package ("
+                + Text.clean(PatchJar.packageOf(declaring)) + ", not " + (checked.getPackageName().isEmpty()
+                ? "the unnamed package" : Text.clean(checked.getPackageName())) + "), so"
                 + " another runtime package (every use reaching it would throw IllegalAccessError). " + makePublic
                 + ", or put both classes in one package");
     }
 
-    /** {@code field a.B.f (int)} or {@code method a.B.m(int) returning void}. */
+    /** {@code field a.B.f (int)} or {@code method a.B.m(int) returning void}, escaped. */
     private static String member(String owner, String name, String descriptor, boolean field) {
-        return (field ? "field " : "method ") + Type.getObjectType(owner).getClassName() + "." + name + (field ? " ("
-                + Type.getType(descriptor).getClassName() + ")" : describe(descriptor));
+        return Text.clean((field ? "field " : "method ") + Type.getObjectType(owner).getClassName() + "." + name
+                + (field ? " (" + Type.getType(descriptor).getClassName() + ")" : describe(descriptor)));
     }
 
     /** Adds the class a class constant names ({@code a/B}, or an array's element: {@code [[La/B;}) to {@code names}. */
@@ -566,7 +574,8 @@ final class MemberReferences {
             if (publicOrUnread(jar.classes().get(internalName))) {
                 return null; // or not read by ASM, but linked already: the JVM's verdict, should it fail here
             }
-            return refuseAcrossPackages(checked, "class " + name, name, "not public", "Make " + name + " public");
+            return refuseAcrossPackages(checked, "class " + Text.clean(name), name, "not public",
+                    "Make " + Text.clean(name) + " public");
         }
         if (internalName.startsWith("io/jlivepatch/") || !inOwnLoader(checked)) {
             return null;
@@ -575,10 +584,11 @@ final class MemberReferences {
         String pkg = PatchJar.packageOf(name);
         Module jdk = jdkModule(pkg);
         if (jdk != null && !jdk.isExported(pkg, checked.getModule())) {
-            return refuseJdkClass(checked, name, "module " + jdk.getName() + " does not export " + pkg + " to the"
-                    + " unnamed module of the patch's own class loader", "Use only the JDK's public API of exported"
-                    + " packages, or start the application with --add-exports " + jdk.getName() + "/" + pkg
-                    + "=ALL-UNNAMED");
+            String module = Text.clean(jdk.getName());
+            return refuseJdkClass(checked, name, "module " + module + " does not export " + Text.clean(pkg) + " to"
+                    + " the unnamed module of the patch's own class loader", "Use only the JDK's public API of"
+                    + " exported packages, or start the application with --add-exports " + module + "/"
+                    + Text.clean(pkg) + "=ALL-UNNAMED");
         }
         if (!harmless(internalName)) {
             // Not loaded yet: not loaded here to tell (see the class comment), but an application's class is
@@ -629,18 +639,20 @@ final class MemberReferences {
 
     /** The refusal of {@code checked}'s use of the application's class {@code name} of package {@code pkg}, not public. */
     private PatchException refuseClass(Class<?> checked, String name, String pkg) {
+        String used = Text.clean(name);
         return new PatchException(Reason.INVALID_PATCH, jar.name(), PatchJar.about(jar.source()) + ": class "
-                + checked.getName() + " uses class " + name + ", which is not public: a class in the patch's own class"
-                + " loader is in another runtime package and cannot access it (every use reaching it would throw"
-                + " IllegalAccessError). Move the code that uses it to a class in package " + pkg
-                + " made a nestmate of a class of that package (" + PatchJar.NESTMATES + ": <that class>=" + name
-                + "), as jlivepatch build does");
+                + Text.clean(checked.getName()) + " uses class " + used + ", which is not public: a class in the"
+                + " patch's own class loader is in another runtime package and cannot access it (every use reaching"
+                + " it would throw IllegalAccessError). Move the code that uses it to a class in package "
+                + Text.clean(pkg) + " made a nestmate of a class of that package (" + PatchJar.NESTMATES
+                + ": <that class>=" + used + "), as jlivepatch build does");
     }
 
+    /** The refusal of {@code checked}'s use of the JDK's class {@code name}: {@code why}, escaped already. */
     private PatchException refuseJdkClass(Class<?> checked, String name, String why, String what) {
         return new PatchException(Reason.INVALID_PATCH, jar.name(), PatchJar.about(jar.source()) + ": class "
-                + checked.getName() + " uses class " + name + ", which it cannot access: " + why + " (every use"
-                + " reaching it would throw IllegalAccessError). " + what);
+                + Text.clean(checked.getName()) + " uses class " + Text.clean(name) + ", which it cannot access: "
+                + why + " (every use reaching it would throw IllegalAccessError). " + what);
     }
 
     /**
@@ -677,15 +689,19 @@ final class MemberReferences {
         return isStatic || resolved.equals(declaring) || subclassOf(checked, resolved);
     }
 
-    /** Why {@code checked} may not use a protected member of {@code declaring} named in {@code resolved}, or null. */
+    /**
+     * Why {@code checked} may not use a protected member of {@code declaring} named in {@code resolved}, or
+     * null; escaped.
+     */
     private static String protectedClosed(Class<?> checked, String declaring, String resolved, boolean isStatic) {
         if (protectedOpen(checked, declaring, resolved, isStatic)) {
             return null;
         }
-        return subclassOf(checked, declaring) && !checked.isInterface() ? "it is protected, and " + checked.getName()
-                + " uses it through " + resolved + ", which is neither " + declaring + " nor a superclass of "
-                + checked.getSimpleName() : "it is protected, and " + checked.getName() + " is not a subclass of "
-                + declaring;
+        String user = Text.clean(checked.getName());
+        return subclassOf(checked, declaring) && !checked.isInterface() ? "it is protected, and " + user
+                + " uses it through " + Text.clean(resolved) + ", which is neither " + Text.clean(declaring)
+                + " nor a superclass of " + Text.clean(checked.getSimpleName()) : "it is protected, and " + user
+                + " is not a subclass of " + Text.clean(declaring);
     }
 
     /** Whether {@code c} is the class named {@code binaryName} or extends it. */
@@ -979,14 +995,16 @@ final class MemberReferences {
                 // Only the JDK defines java.* classes: this one is not in this runtime, or not where
                 // the target's loader can see it (a module left out of the image or the boot layer).
                 throw new PatchException(Reason.SIGNATURE_MISMATCH, jar.name(), PatchJar.about(jar.source())
-                        + ": class " + checked.getName() + " uses " + name + NOT_IN_THIS_JAVA + ": every call reaching"
+                        + ": class " + Text.clean(checked.getName()) + " uses " + Text.clean(name) + NOT_IN_THIS_JAVA
+                        + ": every call reaching"
                         + " it would throw NoClassDefFoundError. " + COMPILE_FOR_THIS_JAVA);
             }
             if (loader instanceof RenamedClasses && used(bytes).contains(key)) {
                 // A class the JDK's loader defines (a JDK host's nestmate, or carried with one) sees only
                 // what that loader sees: not the application's classes, nor the JAR's other classes.
                 throw new PatchException(Reason.INVALID_PATCH, jar.name(), PatchJar.about(jar.source()) + ": class "
-                        + checked.getName() + ", which the JDK's class loader of its host defines, uses " + name
+                        + Text.clean(checked.getName()) + ", which the JDK's class loader of its host defines, uses "
+                        + Text.clean(name)
                         + ", which that loader cannot see: every call reaching it would throw NoClassDefFoundError;"
                         + " a nestmate of a JDK class may use only the JDK's classes, jlivepatch's and the classes it"
                         + " carries with it");
@@ -1122,23 +1140,25 @@ final class MemberReferences {
     private PatchException refuseAccess(Class<?> checked, String owner, boolean field, String name,
                                         String descriptor, int access, String declaring) {
         String member = member(owner.replace('.', '/'), name, descriptor, field);
+        String user = Text.clean(checked.getName());
+        String host = Text.clean(declaring);
         String kind = ((access & Opcodes.ACC_PRIVATE) != 0 ? "private" : "package-private")
-                + (declaring.equals(owner) ? "" : " (declared in " + declaring + ")");
+                + (declaring.equals(owner) ? "" : " (declared in " + host + ")");
         String pkg = PatchJar.packageOf(declaring);
         if (declaring.startsWith("java.") || jdkModule(pkg) != null) {
             // Inherited from the JDK's class (javax.naming.InitialContext's, through an application class that
             // extends it): no class of the application's may use it, and a nestmate of the JDK's class would be
             // the JDK loader's, which cannot see the application's class it is used through.
             return new PatchException(Reason.INVALID_PATCH, jar.name(), PatchJar.about(jar.source()) + ": class "
-                    + checked.getName() + " uses " + member + ", which is " + kind + ", the JDK's: no class of the"
+                    + user + " uses " + member + ", which is " + kind + ", the JDK's: no class of the"
                     + " application's or of the patch's can access it (every call reaching it would throw"
                     + " IllegalAccessError). Use the JDK's public API, or public and protected members only");
         }
         return new PatchException(Reason.INVALID_PATCH, jar.name(), PatchJar.about(jar.source()) + ": class "
-                + checked.getName() + " uses " + member + ", which is " + kind + ": a class in the patch's own class"
+                + user + " uses " + member + ", which is " + kind + ": a class in the patch's own class"
                 + " loader cannot access it (every call reaching it would throw IllegalAccessError). Move the code"
-                + " that uses it to a class in package " + PatchJar.packageOf(declaring) + " made a nestmate of "
-                + declaring + " (" + PatchJar.NESTMATES + ": <that class>=" + declaring + "), as"
+                + " that uses it to a class in package " + Text.clean(pkg) + " made a nestmate of "
+                + host + " (" + PatchJar.NESTMATES + ": <that class>=" + host + "), as"
                 + " jlivepatch build does, or use only public and protected members");
     }
 
@@ -1154,7 +1174,8 @@ final class MemberReferences {
             return "its class is not public";
         }
         if (!owner.getModule().isExported(owner.getPackageName(), checked.getModule())) {
-            return owner.getModule().getName() + " does not export " + owner.getPackageName() + " to it";
+            return Text.clean(owner.getModule().getName()) + " does not export " + Text.clean(owner.getPackageName())
+                    + " to it";
         }
         Class<?>[] in = new Class<?>[1];
         int modifiers;
@@ -1208,16 +1229,19 @@ final class MemberReferences {
         return -1;
     }
 
-    /** The refusal of {@code checked}'s use of a member of the JDK's class {@code owner} (binary name): {@code why}. */
+    /**
+     * The refusal of {@code checked}'s use of a member of the JDK's class {@code owner} (binary name):
+     * {@code why}, escaped already.
+     */
     private PatchException refuseJdkAccess(Class<?> checked, String owner, boolean field, String name,
                                            String descriptor, String why) {
-        String member = (field ? "field " : "method ") + owner + "." + name + (field ? " ("
-                + Type.getType(descriptor).getClassName() + ")" : describe(descriptor));
+        String member = member(owner.replace('.', '/'), name, descriptor, field);
         return new PatchException(Reason.INVALID_PATCH, jar.name(), PatchJar.about(jar.source()) + ": class "
-                + checked.getName() + " uses " + member + ", which it cannot access: " + why + " (every call reaching"
-                + " it would throw IllegalAccessError). " + (why.startsWith("it is protected") ? "Use it only from a"
-                + " subclass of " + owner + ", through that subclass (super." + name + ", this." + name
-                + "), or use the JDK's public API" : "Use only the JDK's public API of exported packages"));
+                + Text.clean(checked.getName()) + " uses " + member + ", which it cannot access: " + why + " (every"
+                + " call reaching it would throw IllegalAccessError). " + (why.startsWith("it is protected")
+                ? "Use it only from a subclass of " + Text.clean(owner) + ", through that subclass (super."
+                + Text.clean(name) + ", this." + Text.clean(name) + "), or use the JDK's public API"
+                : "Use only the JDK's public API of exported packages"));
     }
 
     /**
@@ -1229,20 +1253,21 @@ final class MemberReferences {
         String member = member(owner.replace('.', '/'), name, descriptor, field);
         String why = protectedClosed(checked, declaring, owner, false);
         String pkg = PatchJar.packageOf(declaring);
-        String head = PatchJar.about(jar.source()) + ": class " + checked.getName() + " uses " + member + ", which it"
-                + " cannot access: " + why;
+        String host = Text.clean(declaring);
+        String head = PatchJar.about(jar.source()) + ": class " + Text.clean(checked.getName()) + " uses " + member
+                + ", which it cannot access: " + why;
         if (declaring.startsWith("java.") || jdkModule(pkg) != null) {
             // a nestmate of the application's class is not in the JDK's package either, and a nestmate of the
             // JDK's class (javax.naming.InitialContext's too) cannot see the application's class it is used through
             return new PatchException(Reason.INVALID_PATCH, jar.name(), head + " (every call reaching it would throw"
-                    + " IllegalAccessError). Use it only from a subclass of " + declaring + ", through that subclass"
-                    + " (super." + name + ", this." + name + "), or use the JDK's public API");
+                    + " IllegalAccessError). Use it only from a subclass of " + host + ", through that subclass"
+                    + " (super." + Text.clean(name) + ", this." + Text.clean(name) + "), or use the JDK's public API");
         }
         return new PatchException(Reason.INVALID_PATCH, jar.name(), head + ", and a class in the patch's own class"
                 + " loader is never in its runtime package (every call reaching it would throw IllegalAccessError)."
-                + " Move the code that uses it to a class in package " + pkg + " made a nestmate of " + declaring
-                + " (" + PatchJar.NESTMATES + ": <that class>=" + declaring + "), as jlivepatch build does, or use it"
-                + " only from a subclass of " + declaring + ", through that subclass");
+                + " Move the code that uses it to a class in package " + Text.clean(pkg) + " made a nestmate of "
+                + host + " (" + PatchJar.NESTMATES + ": <that class>=" + host + "), as jlivepatch build does, or use"
+                + " it only from a subclass of " + host + ", through that subclass");
     }
 
     /**
@@ -1254,10 +1279,11 @@ final class MemberReferences {
         boolean own = l instanceof PatchClassLoader;
         boolean jdk = l == null || l == ClassLoader.getPlatformClassLoader();
         int feature = Runtime.version().feature();
-        String where = notLoaded ? "the application's " + owner + " (loader " + io.jlivepatch.internal.patch.LoaderNames
-                .of(l) + ", not loaded yet: read from its class file)" : own ? "the patch JAR's own " + owner
-                : jdk ? "this JDK's " + owner + " (Java " + feature + ")" : "the running " + owner + " (loader "
-                + io.jlivepatch.internal.patch.LoaderNames.of(l) + ")";
+        String in = Text.clean(owner);
+        String loaderName = Text.clean(io.jlivepatch.internal.patch.LoaderNames.of(l));
+        String where = notLoaded ? "the application's " + in + " (loader " + loaderName + ", not loaded yet: read"
+                + " from its class file)" : own ? "the patch JAR's own " + in : jdk ? "this JDK's " + in + " (Java "
+                + feature + ")" : "the running " + in + " (loader " + loaderName + ")";
         String what = own ? "The JAR's classes do not fit each other: build the patch again, all of its classes from"
                 + " one compilation" : jdk ? "The patch was compiled against a newer Java. " + COMPILE_FOR_THIS_JAVA
                 : "The patch was built against another"
@@ -1265,7 +1291,8 @@ final class MemberReferences {
                 + " ('jlivepatch build --old' with the running JAR; with --source, --classpath with the libraries it"
                 + " runs with)";
         return new PatchException(Reason.SIGNATURE_MISMATCH, jar.name(), PatchJar.about(jar.source()) + ": class "
-                + checked.getName() + " uses " + member + ", which " + where + " does not have (symbol not found):"
+                + Text.clean(checked.getName()) + " uses " + member + ", which " + where + " does not have (symbol"
+                + " not found):"
                 + " every call reaching it would throw " + error + ". " + what);
     }
 }
