@@ -70,6 +70,19 @@ class EscapedMemberReferencesTest {
     }
 
     @Test
+    void aProtectedMemberOfTheJarAcrossPackagesIsNamedEscapedOnceInTheReasonToo() throws Exception {
+        String helper = "jarapp/fix\u001bhelp/Hel\u0007per";
+        Map<String, byte[]> entries = new LinkedHashMap<>();
+        entries.put(FIX.replace('.', '/') + ".class", Jars.patchClass(FIX, callsStatic(helper, "gu\u0007arded")));
+        entries.put(helper + ".class", holder(helper, Opcodes.ACC_PUBLIC, "gu\u0007arded", Opcodes.ACC_PROTECTED));
+        String escaped = "jarapp.fix\\ehelp.Hel\\u0007per";
+        assertOneCleanLine(Jars.refused(write("protected", entries), Reason.INVALID_PATCH, "class " + FIX
+                + " uses method " + escaped + ".gu\\u0007arded() returning int, which it cannot access: it is"
+                + " protected, and " + FIX + " is not a subclass of " + escaped + ", and " + escaped + ", a class of"
+                + " the patch JAR too, is in another package (jarapp.fix\\ehelp, not jarapp.fix)"));
+    }
+
+    @Test
     void aClassOfTheJarThatIsNotPublicIsNamedEscaped() throws Exception {
         String hidden = "jarapp/fix\u001bhelp/Hid\u0007den";
         Map<String, byte[]> entries = new LinkedHashMap<>();
