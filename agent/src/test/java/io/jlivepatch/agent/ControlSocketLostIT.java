@@ -72,6 +72,48 @@ class ControlSocketLostIT {
     }
 
     /**
+     * A socket gone between the command's read of its path and its connect (jlivepatch replaced it by a
+     * new one at another path, as after each interrupt of its accepting thread by application code that
+     * interrupts every thread, or a clean-up deleted it): the command asks once more and connects to the
+     * socket there is now. Before, it was refused saying the socket was gone and jlivepatch "did not open
+     * it again" (seen by hand in one command of five beside an application interrupting every 200 ms).
+     */
+    @Test
+    void aSocketGoneBetweenTheCommandsReadOfItsPathAndItsConnectIsAskedForAgain() throws Exception {
+        try (ServiceProcess service = new ServiceProcess("-Djava.io.tmpdir=" + tmp, "-javaagent:" + TestJars.AGENT)) {
+            Cli load = Cli.run("load", service.pid(), TestJars.greeterFixJar(dir));
+            assertEquals(0, load.exitCode(), load.toString());
+            List<Path> before = sockets();
+            assertEquals(1, before.size(), before.toString());
+            java.lang.reflect.Field hook = Class.forName("io.jlivepatch.agent.cli.TargetJvm")
+                    .getDeclaredField("beforeConnectForTests");
+            hook.setAccessible(true);
+            java.util.concurrent.atomic.AtomicInteger connects = new java.util.concurrent.atomic.AtomicInteger();
+            hook.set(null, (java.util.function.Consumer<String>) path -> {
+                if (connects.getAndIncrement() == 0) {
+                    try {
+                        Files.delete(Path.of(path)); // after the read, before the connect
+                    } catch (IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                }
+            });
+            Cli status;
+            try {
+                status = Cli.run("status", service.pid());
+            } finally {
+                hook.set(null, null);
+            }
+            assertEquals(0, status.exitCode(), status.toString());
+            assertTrue(status.out().contains("1. fix-greet [enabled]"), status.toString());
+            assertEquals(2, connects.get(), "one connect more, to the new socket");
+            List<Path> after = sockets();
+            assertEquals(1, after.size(), "the new one only: " + after);
+            assertNotEquals(before.get(0), after.get(0));
+        }
+    }
+
+    /**
      * A socket file that is there but refuses connections (nothing accepts on it: the socket closed
      * after a failure and its file stayed, or another file took its place) is lost as a deleted one
      * is: the command asks jlivepatch to open it again, once, and connects to the new one.

@@ -32,6 +32,13 @@ import java.util.Properties;
  */
 final class TargetJvm implements AutoCloseable {
 
+    /**
+     * Tests (ControlSocketLostIT, by reflection): runs with the socket's path just before each connect,
+     * where a test deletes the socket as jlivepatch's replacement of it would between the command's read
+     * of its path and the connect. {@code null}: nothing.
+     */
+    static volatile java.util.function.Consumer<String> beforeConnectForTests;
+
     private final long pid;
     private final ControlChannel channel;
     private final String agentVersion;
@@ -299,13 +306,20 @@ final class TargetJvm implements AutoCloseable {
         }
         for (boolean askedAgain = false; ; askedAgain = true) {
             try {
+                java.util.function.Consumer<String> hook = beforeConnectForTests;
+                if (hook != null) {
+                    hook.accept(socket);
+                }
                 return new TargetJvm(pid, ControlChannel.connect(pid, socket, connecting, timeoutSeconds), version, loaded);
             } catch (IOException e) {
                 boolean gone = !Files.exists(ControlChannel.reachable(pid, socket), LinkOption.NOFOLLOW_LINKS);
-                if (!gone && !askedAgain && e instanceof java.net.ConnectException) {
+                if (!askedAgain && (gone || e instanceof java.net.ConnectException)) {
                     // Refused on a file that is there: nothing accepts on it (its socket closed after a
                     // failure and the file stayed, or a file replaced it). Lost as a deleted one is: the
-                    // agent, attached once more, opens a new socket; then one more connect.
+                    // agent, attached once more, opens a new socket; then one more connect. Gone since its
+                    // path was read: jlivepatch replaced it meanwhile (a new socket after an interrupt of
+                    // its accepting thread, whose path the properties now name) or a clean-up deleted it:
+                    // the same attach reads the path again, and asks for a new socket if none is there.
                     String[] again = askAgain(pid, connecting, socket, e);
                     socket = again[0];
                     askedFailure = again[1];
