@@ -176,10 +176,13 @@ final class LinkFailureAudit implements Runnable {
         long written = 0;
         HookLedger.LinkEvent e;
         while ((e = ledger.nextFailure()) != null) {
+            inHand = e;
             try {
                 audit(e);
             } catch (RuntimeException | LinkageError | VirtualMachineError ignored) {
                 // the failure stands in status and in the log even when its entry finds no memory
+            } finally {
+                inHand = null;
             }
             // A thread always behind never finds the queue empty: the drops go on record at least once
             // per queue's worth (they came after the events queued when they were dropped).
@@ -221,6 +224,13 @@ final class LinkFailureAudit implements Runnable {
             audit.record("audit-gap", "link", text, REQUESTER, null);
         }
     }
+
+    /**
+     * The event {@link #writeQueued} is writing, taken from the queue and not written yet, else null:
+     * an exit that cannot wait for the thread holding it (blocked in the log's back-end, say) counts it
+     * with those left in the queue. Written by the lock's holder, read by the exit's pass without it.
+     */
+    private volatile HookLedger.LinkEvent inHand;
 
     /** Under {@link #writing}: the logger of the lines written now: at the exit, standard error ({@link Log#atExit}). */
     System.Logger log() {
@@ -284,6 +294,11 @@ final class LinkFailureAudit implements Runnable {
             }
             long[] left = new long[5];
             long total = 0;
+            HookLedger.LinkEvent held = locked ? null : inHand; // the blocked thread's: not recorded either
+            if (held != null) {
+                left[HookLedger.kindOf(held)]++;
+                total++;
+            }
             HookLedger.LinkEvent e;
             while ((e = ledger.nextFailure()) != null) {
                 left[HookLedger.kindOf(e)]++;
