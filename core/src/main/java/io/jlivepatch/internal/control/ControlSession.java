@@ -271,15 +271,8 @@ final class ControlSession implements Runnable {
      * Marks the start of a reply: the call's work is done, and what is left waits on the client
      * reading, which a client that stopped never does (a write has no timeout): evictable from now,
      * as a wait for the client is. Only this thread moves the word away from RUNNING.
-     * An interrupt of this thread while the call ran (application code that interrupts every thread;
-     * a wait for jlivepatch's lock it ended is refused BUSY, saying so) is cleared here: the reply's
-     * write on the interruptible channel would close the connection at once, and the command would
-     * hear nothing of an operation that ran or was refused. One that comes while the session waits in
-     * a read still closes the connection (the JDK's channels leave no choice): the command then says
-     * the connection ended, and the next one is served.
      */
     private void delivering() {
-        Thread.interrupted();
         waiting.set(System.nanoTime());
     }
 
