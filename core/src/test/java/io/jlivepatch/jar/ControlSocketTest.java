@@ -761,6 +761,154 @@ class ControlSocketTest {
         }
     }
 
+    /** The replacements of the patches of the interrupted command's test below. */
+    public static String greetHeld(testapp.Greeter g, String name) {
+        return "Held, " + name;
+    }
+
+    public static int thrice(int x) {
+        return 3 * x;
+    }
+
+    /**
+     * An interrupt of a command's thread while its call runs (application code that interrupts every
+     * thread) still lets the call's answer out, and the connection goes on: the reply's write on a
+     * blocking channel closed the connection, the command hearing nothing of an operation that ran or
+     * was refused. Here the call waits for jlivepatch's lock, which a callback that the test releases
+     * at its end holds: the interrupt ends that wait with BUSY.
+     */
+    @Test
+    @org.junit.jupiter.api.Timeout(90)
+    void anInterruptOfACommandsThreadWhileItsCallRunsStillLetsTheAnswerOut() throws Exception {
+        java.util.concurrent.CountDownLatch inside = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        io.jlivepatch.Callbacks stuck = new io.jlivepatch.Callbacks() {
+            @Override
+            public void prePatch(Class<?> target) throws InterruptedException {
+                inside.countDown();
+                release.await(); // nobody interrupts the enabling thread
+            }
+        };
+        new testapp.Greeter(); // loaded: its callback runs at the enable
+        io.jlivepatch.PatchHandle holder = Jars.lp().register(io.jlivepatch.Patch.builder("interrupt-holder")
+                .replace(testapp.Greeter.class.getMethod("greet", String.class),
+                        ControlSocketTest.class.getMethod("greetHeld", testapp.Greeter.class, String.class))
+                .callbacks("testapp.Greeter", stuck).build());
+        Jars.lp().register(io.jlivepatch.Patch.builder("interrupt-waiter")
+                .replace(testapp.Greeter.class.getMethod("twice", int.class),
+                        ControlSocketTest.class.getMethod("thrice", int.class)).build());
+        Thread enabling = new Thread(() -> {
+            try {
+                holder.enable();
+            } catch (PatchException e) {
+                throw new AssertionError(e);
+            }
+        }, "enabling-interrupt-holder");
+        io.jlivepatch.internal.core.PatchRegistry.lockWaitForTests(Duration.ofSeconds(60)); // the interrupt ends it
+        try {
+            enabling.start();
+            assertTrue(inside.await(10, java.util.concurrent.TimeUnit.SECONDS), "the callback runs");
+            Client c = client(13);
+            c.out.writeByte(Wire.CALL);
+            Wire.writeString(c.out, "interrupt-waiter");
+            Wire.writeString(c.out, "setEnabled");
+            c.out.writeInt(1);
+            Wire.writeValue(c.out, boolean.class, true);
+            c.out.flush();
+            Thread session = null;
+            for (int i = 0; i < 1000 && session == null; i++) {
+                session = threadWaitingForTheLock();
+                if (session == null) {
+                    Thread.sleep(10);
+                }
+            }
+            assertTrue(session != null, "the command's call waits for jlivepatch's lock");
+            session.interrupt();
+            assertEquals(Wire.REFUSED, c.in.readByte(), "answered, not closed");
+            String busy = Wire.readString(c.in);
+            assertTrue(busy.startsWith("BUSY: cannot enable patch 'interrupt-waiter': 'enable' of patch"
+                    + " 'interrupt-holder' has held jlivepatch's lock"), busy);
+            assertTrue(busy.contains("the calling thread was interrupted while it waited"), busy);
+            assertEquals(Wire.OK, c.call("", "getVersion", new Class<?>[0]), "and the connection goes on");
+            assertEquals(2 * 5, testapp.Greeter.twice(5), "nothing was changed");
+        } finally {
+            io.jlivepatch.internal.core.PatchRegistry.lockWaitForTests(Duration.ofSeconds(10));
+            release.countDown();
+            enabling.join(10_000);
+        }
+        assertTrue(holder.awaitTransition(Duration.ofSeconds(10)));
+    }
+
+    /**
+     * Application code that interrupts every thread, again and again, while a command talks to the
+     * JVM: every call is answered, on the one connection. Before, the first interrupt of the session's
+     * thread as it waited for the next call closed the connection (the JDK closes a blocking channel
+     * whose thread is interrupted), and on JDK 19 and later an interrupt the thread had already
+     * cleared could still close the channel of its next read (Thread.interrupt looks for the channel
+     * after it sets the status): sessions read and write without blocking now, through a selector,
+     * which an interrupt only wakes.
+     */
+    @Test
+    @org.junit.jupiter.api.Timeout(120)
+    void callsAreAnsweredOnOneConnectionWhileItsThreadIsInterruptedAgainAndAgain() throws Exception {
+        Client c = client(14);
+        assertEquals(Wire.OK, c.call("", "getVersion", new Class<?>[0]));
+        Object version = Wire.readValue(c.in, 0);
+        List<Thread> sessions = new ArrayList<>(); // this connection's, and any an earlier test left closing
+        for (Thread t : Thread.getAllStackTraces().keySet()) {
+            if (t.getName().equals("jlivepatch-control-session")) {
+                sessions.add(t);
+            }
+        }
+        assertTrue(!sessions.isEmpty(), "the connection has its session's thread");
+        java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+        java.util.concurrent.atomic.AtomicLong sent = new java.util.concurrent.atomic.AtomicLong();
+        Thread storm = new Thread(() -> {
+            while (!done.get()) {
+                for (Thread t : sessions) {
+                    t.interrupt();
+                }
+                sent.incrementAndGet();
+                java.util.concurrent.locks.LockSupport.parkNanos(50_000);
+            }
+        }, "interrupting-every-session");
+        storm.start();
+        try {
+            for (int i = 0; i < 1000 && sent.get() < 2; i++) {
+                Thread.sleep(10); // interrupted as it waits for the first call: that closed the connection
+            }
+            for (int i = 0; i < 300; i++) {
+                assertEquals(Wire.OK, c.call("", "getVersion", new Class<?>[0]), "call " + i + " answered");
+                assertEquals(version, Wire.readValue(c.in, 0));
+                if (i % 50 == 0) { // a change too: a reply after work that ran with the interrupt set
+                    assertEquals(Wire.REFUSED, c.call("no-such-patch", "setEnabled", new Class<?>[] {boolean.class},
+                            true));
+                    assertTrue(Wire.readString(c.in).startsWith("ILLEGAL_STATE: no patch 'no-such-patch'"));
+                }
+            }
+        } finally {
+            done.set(true);
+            storm.join(10_000);
+        }
+        assertTrue(sent.get() >= 2, "the session's thread was interrupted");
+    }
+
+    /** The thread of a session whose call waits for jlivepatch's lock, or null. */
+    private static Thread threadWaitingForTheLock() {
+        for (java.util.Map.Entry<Thread, StackTraceElement[]> e : Thread.getAllStackTraces().entrySet()) {
+            if (!e.getKey().getName().equals("jlivepatch-control-session")) {
+                continue;
+            }
+            for (StackTraceElement f : e.getValue()) {
+                if (f.getClassName().equals("java.util.concurrent.locks.ReentrantLock")
+                        && f.getMethodName().equals("tryLock")) {
+                    return e.getKey();
+                }
+            }
+        }
+        return null;
+    }
+
     private static java.util.logging.LogRecord awaitRecord(List<java.util.logging.LogRecord> records, String part)
             throws InterruptedException {
         for (int i = 0; i < 1000; i++) {

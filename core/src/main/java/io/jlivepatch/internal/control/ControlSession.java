@@ -43,7 +43,8 @@ final class ControlSession implements Runnable {
     private static final long EVICTED = Long.MIN_VALUE + 1;
 
     private final PatchRegistry registry;
-    private final SocketChannel client;
+    /** The command's connection: closed by whichever thread ends the session, released by its own. */
+    private final SessionChannel client;
     private final Semaphore sessions;
     private final Set<ControlSession> live;
     private final LivepatchControl livepatch;
@@ -112,7 +113,7 @@ final class ControlSession implements Runnable {
     ControlSession(PatchRegistry registry, SocketChannel client, Semaphore sessions, Set<ControlSession> live,
                    Runnable callStarts, ReceivedJarBytes jarBytes) {
         this.registry = registry;
-        this.client = client;
+        this.client = new SessionChannel(client);
         this.sessions = sessions;
         this.live = live;
         this.callStarts = callStarts;
@@ -313,15 +314,15 @@ final class ControlSession implements Runnable {
         int mark = RecursionGuard.enterIfActive();
         String before = null;
         boolean entered = false;
-        try (client) {
-            // Its thread waits in a read, in native code, which would hold the JVM's exit for 0.3 s;
+        try {
+            // Its thread waits in a select, in native code, which would hold the JVM's exit for 0.3 s;
             // inside the try, so that the finally gives the place and the mark back whatever happens.
             if (!ClosedAtExit.add(client)) {
                 return; // accepted as the JVM exits: closed at once
             }
-            DataInputStream in = new DataInputStream(new BufferedInputStream(new Arrivals(
-                    Channels.newInputStream(client))));
-            DataOutputStream out = new DataOutputStream(new BufferedOutputStream(Channels.newOutputStream(client)));
+            client.open(); // no interrupt of this thread closes the connection from here on
+            DataInputStream in = new DataInputStream(new BufferedInputStream(new Arrivals(client.in())));
+            DataOutputStream out = new DataOutputStream(new BufferedOutputStream(client.out()));
             if (in.readInt() != Wire.MAGIC) {
                 return; // not the command: nothing to say to it
             }
@@ -369,6 +370,7 @@ final class ControlSession implements Runnable {
                 Requester.restore(before);
             }
             ClosedAtExit.remove(client);
+            client.release();
             live.remove(this);
             sessions.release(); // pairs with tryAcquire in ControlServer.run
             RecursionGuard.exit(mark);
@@ -627,7 +629,7 @@ final class ControlSession implements Runnable {
     /** The OS user of the process at the other end, as the kernel reports it. */
     private String peerUser() {
         try {
-            return client.getOption(jdk.net.ExtendedSocketOptions.SO_PEERCRED).user().getName();
+            return client.channel().getOption(jdk.net.ExtendedSocketOptions.SO_PEERCRED).user().getName();
         } catch (IOException | UnsupportedOperationException | LinkageError e) {
             return "unknown";
         }

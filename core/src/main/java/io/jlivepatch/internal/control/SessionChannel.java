@@ -1,0 +1,202 @@
+package io.jlivepatch.internal.control;
+
+import io.jlivepatch.internal.Log;
+import io.jlivepatch.internal.Text;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.AsynchronousCloseException;
+import java.nio.channels.CancelledKeyException;
+import java.nio.channels.Channels;
+import java.nio.channels.ClosedSelectorException;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.SocketChannel;
+
+/**
+ * A command's connection, read and written without blocking through a selector of its own, so that
+ * no interrupt of the session's thread can close it. Application code that interrupts every thread
+ * (some shutdown and watchdog code does) would otherwise end a command's connection: the JDK closes
+ * a blocking channel whose thread is interrupted in, or before, a read or write, and on JDK 19 and
+ * later even one the thread enters after it cleared the interrupt ({@code Thread.interrupt} sets the
+ * status first and looks for the channel to close after, so a thread that took the status in the
+ * meantime and went on to its next read has that read's channel closed: no clearing can prevent it).
+ * A non-blocking read or write is not interruptible at all, and an interrupt of a thread in
+ * {@link Selector#select} only wakes it ({@code AbstractSelector.begin}); the thread, jlivepatch's
+ * own, clears it and selects again.
+ *
+ * <p>Any thread may {@link #close} it (an eviction, the stall watch, the JVM's exit): that closes
+ * the channel and wakes the selector, and the session's read or write ends with an
+ * {@link AsynchronousCloseException}, as a blocking one did. Only the session's thread reads,
+ * writes and {@link #release releases}.
+ */
+final class SessionChannel implements AutoCloseable {
+
+    private final SocketChannel channel;
+    /**
+     * Set once by the session's thread ({@link #open}), read by a thread that closes: volatile, written
+     * after the channel is made non-blocking and before the first look at {@code isOpen} in
+     * {@link #await}. A closer closes the channel (a volatile write in the JDK) before it reads this
+     * field: either the closer sees the selector and wakes it, or the session's look sees the channel
+     * closed; never neither.
+     */
+    private volatile Selector selector;
+    private SelectionKey key;
+    /** Makes the next {@link #open} find no selector; for tests. */
+    private static volatile IOException selectorFailureForTests;
+
+    SessionChannel(SocketChannel channel) {
+        this.channel = channel;
+    }
+
+    /**
+     * Makes the channel non-blocking with a selector of its own; on the session's thread, before any
+     * read. A JVM out of file descriptors (a selector takes two) gets the blocking channel, as every
+     * connection had before: served, though an interrupt of its thread ends it (said at DEBUG).
+     */
+    void open() throws IOException {
+        Selector s;
+        try {
+            IOException failure = selectorFailureForTests;
+            if (failure != null) {
+                selectorFailureForTests = null;
+                throw failure;
+            }
+            s = Selector.open();
+        } catch (IOException e) {
+            Log.get().log(System.Logger.Level.DEBUG, "a jlivepatch command's connection reads and writes blocking, so"
+                    + " that an interrupt of its thread ends it: no selector (" + Text.clean(String.valueOf(e)) + ")");
+            return;
+        }
+        try {
+            channel.configureBlocking(false);
+            key = channel.register(s, 0);
+        } catch (IOException | RuntimeException e) {
+            s.close();
+            throw e;
+        }
+        selector = s;
+    }
+
+    /** Makes the next {@link #open} find no selector, as a JVM out of file descriptors does; for tests. */
+    static void failNextSelectorForTests(IOException e) {
+        selectorFailureForTests = e;
+    }
+
+    /** The channel itself, for its options (the peer's credentials). */
+    SocketChannel channel() {
+        return channel;
+    }
+
+    /** The client's bytes; a read waits for at least one, or the end. */
+    InputStream in() {
+        if (selector == null) {
+            return Channels.newInputStream(channel);
+        }
+        return new InputStream() {
+            @Override
+            public int read() throws IOException {
+                byte[] one = new byte[1];
+                int n = read(one, 0, 1);
+                return n < 0 ? -1 : one[0] & 0xff;
+            }
+
+            @Override
+            public int read(byte[] b, int off, int len) throws IOException {
+                if (len == 0) {
+                    return 0;
+                }
+                ByteBuffer buffer = ByteBuffer.wrap(b, off, len);
+                while (true) {
+                    int n = channel.read(buffer);
+                    if (n != 0) {
+                        return n;
+                    }
+                    await(SelectionKey.OP_READ);
+                }
+            }
+        };
+    }
+
+    /** To the client; a write returns once all of it is with the socket. */
+    OutputStream out() {
+        if (selector == null) {
+            return Channels.newOutputStream(channel);
+        }
+        return new OutputStream() {
+            @Override
+            public void write(int b) throws IOException {
+                write(new byte[] {(byte) b}, 0, 1);
+            }
+
+            @Override
+            public void write(byte[] b, int off, int len) throws IOException {
+                ByteBuffer buffer = ByteBuffer.wrap(b, off, len);
+                while (buffer.hasRemaining()) {
+                    if (channel.write(buffer) == 0) {
+                        await(SelectionKey.OP_WRITE);
+                    }
+                }
+            }
+        };
+    }
+
+    /**
+     * Waits until the channel may be read or written ({@code ops}), or is closed. An interrupt only
+     * ends the select; it is cleared before each (a select with it set returns at once, and the
+     * thread would spin): the thread is jlivepatch's own, and an application's interrupt of every
+     * thread asks nothing of it.
+     */
+    private void await(int ops) throws IOException {
+        Selector s = selector;
+        try {
+            key.interestOps(ops);
+            Thread.interrupted();
+            if (!channel.isOpen()) { // pairs with close's wakeup: one of the two sees the other
+                throw new AsynchronousCloseException();
+            }
+            s.select();
+            s.selectedKeys().clear();
+        } catch (CancelledKeyException | ClosedSelectorException e) {
+            throw new AsynchronousCloseException();
+        }
+        if (!channel.isOpen()) {
+            throw new AsynchronousCloseException();
+        }
+    }
+
+    /**
+     * Closes the connection from any thread: its session's read or write ends. The selector stays
+     * open for the session's thread, which {@link #release releases} it.
+     */
+    @Override
+    public void close() throws IOException {
+        try {
+            channel.close();
+        } finally {
+            Selector s = selector; // after the close: pairs with await's look at isOpen
+            if (s != null) {
+                s.wakeup();
+            }
+        }
+    }
+
+    /** Closes the connection and its selector; the session's thread, as it ends. */
+    void release() {
+        try {
+            close();
+        } catch (IOException ignored) {
+            // closed either way
+        }
+        Selector s = selector;
+        if (s != null) {
+            try {
+                s.close(); // deregisters the channel, whose descriptor the JDK closes only then
+            } catch (IOException ignored) {
+                // closed either way
+            }
+        }
+    }
+}

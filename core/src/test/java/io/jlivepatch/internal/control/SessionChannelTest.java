@@ -1,0 +1,188 @@
+package io.jlivepatch.internal.control;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.AsynchronousCloseException;
+import java.nio.channels.ClosedByInterruptException;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Path;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A command's connection as its session reads and writes it: no interrupt of the session's thread
+ * closes it, a close from another thread (an eviction, the stall watch, the JVM's exit) ends a read
+ * or write that waits, and its descriptors are given back at the end. Without a selector (a JVM out
+ * of file descriptors) it is the blocking channel, as every connection was before.
+ */
+@Timeout(60)
+class SessionChannelTest {
+
+    @TempDir
+    Path dir;
+
+    private ServerSocketChannel server;
+    private SocketChannel peer;
+    private SocketChannel accepted;
+
+    @BeforeEach
+    void connect() throws IOException {
+        server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+        server.bind(UnixDomainSocketAddress.of(dir.resolve("s.sock")));
+        peer = SocketChannel.open(StandardProtocolFamily.UNIX);
+        peer.connect(server.getLocalAddress());
+        accepted = server.accept();
+    }
+
+    @AfterEach
+    void close() throws IOException {
+        SessionChannel.failNextSelectorForTests(null);
+        peer.close();
+        accepted.close();
+        server.close();
+    }
+
+    @Test
+    void aReadInterruptedAgainAndAgainGetsThePeersBytesAndTheConnectionGoesOn() throws Exception {
+        SessionChannel c = new SessionChannel(accepted);
+        c.open();
+        InputStream in = c.in();
+        OutputStream out = c.out();
+        for (int round = 0; round < 20; round++) {
+            byte[] got = new byte[3];
+            Thread[] reader = new Thread[1];
+            CompletableFuture<Integer> read = new CompletableFuture<>();
+            reader[0] = new Thread(() -> {
+                try {
+                    int n = 0;
+                    while (n < got.length) {
+                        n += in.read(got, n, got.length - n);
+                    }
+                    read.complete(n);
+                } catch (Throwable e) {
+                    read.completeExceptionally(e);
+                }
+            }, "session-reader");
+            reader[0].start();
+            waitUntilWaiting(reader[0]);
+            for (int i = 0; i < 50; i++) {
+                reader[0].interrupt(); // as application code that interrupts every thread does
+            }
+            peer.write(ByteBuffer.wrap(new byte[] {1, 2, (byte) round}));
+            assertEquals(3, read.get(10, TimeUnit.SECONDS), "round " + round);
+            assertArrayEquals(new byte[] {1, 2, (byte) round}, got);
+            reader[0].join(10_000);
+            out.write(new byte[] {9, (byte) round}); // and the reply goes out
+            out.flush();
+            ByteBuffer reply = ByteBuffer.allocate(2);
+            while (reply.hasRemaining()) {
+                peer.read(reply);
+            }
+            assertArrayEquals(new byte[] {9, (byte) round}, reply.array());
+        }
+        assertTrue(accepted.isOpen(), "the connection is open");
+        c.release();
+        assertFalse(accepted.isOpen(), "released: closed");
+    }
+
+    @Test
+    void aWriteToAPeerThatStoppedReadingWaitsUntilAnotherThreadClosesIt() throws Exception {
+        SessionChannel c = new SessionChannel(accepted);
+        c.open();
+        OutputStream out = c.out();
+        CompletableFuture<Void> writing = new CompletableFuture<>();
+        Thread writer = new Thread(() -> {
+            try {
+                byte[] chunk = new byte[64 * 1024];
+                for (int i = 0; i < 10_000; i++) { // far beyond what the socket buffers hold
+                    out.write(chunk);
+                }
+                writing.complete(null);
+            } catch (Throwable e) {
+                writing.completeExceptionally(e);
+            }
+        }, "session-writer");
+        writer.start();
+        waitUntilWaiting(writer);
+        writer.interrupt(); // no effect on a write that waits
+        assertFalse(writing.isDone(), "still waiting for the peer");
+        c.close(); // an eviction: the thread's write ends
+        ExecutionException ended = org.junit.jupiter.api.Assertions.assertThrows(ExecutionException.class,
+                () -> writing.get(10, TimeUnit.SECONDS));
+        assertInstanceOf(AsynchronousCloseException.class, ended.getCause());
+        writer.join(10_000);
+        c.release();
+    }
+
+    @Test
+    void aCloseBeforeTheFirstReadEndsIt() throws Exception {
+        SessionChannel c = new SessionChannel(accepted);
+        c.open();
+        c.close(); // the JVM's exit, before the session's thread reads
+        IOException e = org.junit.jupiter.api.Assertions.assertThrows(IOException.class, () -> c.in().read());
+        assertTrue(e instanceof AsynchronousCloseException || e instanceof java.nio.channels.ClosedChannelException,
+                String.valueOf(e));
+        c.release();
+    }
+
+    @Test
+    void withoutASelectorTheConnectionIsServedBlockingAsBefore() throws Exception {
+        SessionChannel.failNextSelectorForTests(new IOException("Too many open files"));
+        SessionChannel c = new SessionChannel(accepted);
+        c.open();
+        assertTrue(accepted.isBlocking(), "the blocking channel");
+        peer.write(ByteBuffer.wrap(new byte[] {7}));
+        assertEquals(7, c.in().read());
+        c.out().write(8);
+        ByteBuffer reply = ByteBuffer.allocate(1);
+        peer.read(reply);
+        assertEquals(8, reply.get(0));
+        // as before: an interrupt of a blocked read closes the connection
+        CompletableFuture<Integer> read = new CompletableFuture<>();
+        Thread reader = new Thread(() -> {
+            try {
+                read.complete(c.in().read());
+            } catch (Throwable e) {
+                read.completeExceptionally(e);
+            }
+        });
+        reader.start();
+        waitUntilWaiting(reader);
+        reader.interrupt();
+        ExecutionException ended = org.junit.jupiter.api.Assertions.assertThrows(ExecutionException.class,
+                () -> read.get(10, TimeUnit.SECONDS));
+        assertInstanceOf(ClosedByInterruptException.class, ended.getCause());
+        c.release();
+    }
+
+    /** Waits (10 s at most) until {@code t} waits in native code or parks: in its read or write. */
+    private static void waitUntilWaiting(Thread t) throws InterruptedException {
+        for (int i = 0; i < 1000; i++) {
+            for (StackTraceElement f : t.getStackTrace()) {
+                if (f.isNativeMethod()) {
+                    return;
+                }
+            }
+            Thread.sleep(10);
+        }
+        throw new AssertionError(t.getName() + " never waited");
+    }
+}
