@@ -189,6 +189,20 @@ class TrustPolicyTest {
         ChildJvm.runOk(ReversalDriver.class, List.of(), List.of(), 120);
     }
 
+    /**
+     * A signed JAR registered before the policy was raised, checked at its enable: the signer that check
+     * found is recorded (status, MBean, audit), where "unsigned" stayed on record for code the policy had
+     * verified and ran.
+     */
+    @Test
+    void aJarCheckedAtItsEnableByAPolicyRaisedMeanwhileRecordsItsSigner() throws Exception {
+        Path plain = io.jlivepatch.jar.Jars.write(dir.resolve("counter-fix.jar"), io.jlivepatch.jar.Jars.manifest(
+                "fix-counter", "jarapp.fix.CounterFix"), io.jlivepatch.jar.Jars.classes("jarapp.fix.CounterFix"));
+        Path signed = Keys.sign(dir, keys, plain, "self", "counter-fix-by-self.jar");
+        ChildJvm.runOk(RaisedPolicySignerDriver.class, List.of(), List.of(signed.toString(), trustP12.toString(),
+                PASSWORD, signatureOf("self").recorded()), 120);
+    }
+
     // ---- refused JARs ----
 
     @Test

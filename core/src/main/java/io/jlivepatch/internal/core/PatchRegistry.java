@@ -1652,14 +1652,17 @@ public final class PatchRegistry {
         if (!policy.enforced() || p.trustedUnder() == policy || p.loadedFrom() == null) {
             return;
         }
+        Signature signature;
         try {
-            policy.verify(p.loadedFrom());
+            signature = policy.verify(p.loadedFrom());
         } catch (PatchException e) {
             throw new PatchException(e.reason(), p.name(), "patch '" + p.name() + "' was registered before this JVM's"
                     + " trust policy was raised (" + policy.describe() + ") and does not pass it: " + e.getMessage()
                     + "; nothing was changed: unregister it and load a signed version", e);
         }
-        p.trustedUnder(policy);
+        // Registered unchecked, its signer was recorded as none: the code the enable runs is what this
+        // check found signed, so the records (status, MBean, the enable's audit line) name that signer.
+        p.checkedBy(policy, signature.recorded());
     }
 
     /**

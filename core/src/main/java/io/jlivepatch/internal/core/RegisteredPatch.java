@@ -47,7 +47,12 @@ final class RegisteredPatch implements PatchHandle {
      */
     private volatile boolean statesCounted;
 
-    private final Provenance provenance;
+    /**
+     * Replaced once at most, when a trust policy raised after the registration checks the JAR at an
+     * enable and names its signer (checkedBy). Written under PatchRegistry.klpMutex; volatile for
+     * status, the MBean and the JFR events, which read it without that lock.
+     */
+    private volatile Provenance provenance;
     /**
      * The JAR's bytes, {@code null} for a patch built in code: kept while registered (the JAR's size;
      * its classes are held by its class loader anyway) so that a watch's failed reconcile can put
@@ -103,6 +108,17 @@ final class RegisteredPatch implements PatchHandle {
 
     void trustedUnder(TrustPolicy policy) {
         trustedUnder = policy;
+    }
+
+    /**
+     * {@code policy}, raised since the registration, checked the JAR and found it signed by {@code
+     * signer} (as records name one): from now on that is the patch's signer on record, since its code
+     * runs as what the policy checked. Caller holds PatchRegistry.klpMutex.
+     */
+    void checkedBy(TrustPolicy policy, String signer) {
+        trustedUnder = policy;
+        Provenance p = provenance;
+        provenance = new Provenance(p.source(), p.sha256(), signer, p.builds(), p.loadedAt(), p.requester());
     }
 
     /** The target classes that were loaded in no class loader when the patch was registered. */
