@@ -64,6 +64,11 @@ final class Corpus {
         }
     }
 
+    /** A source file of one build of a case ({@code com/acme/body/Pricing.java}), as it is in the corpus. */
+    static Path source(String kind, String name, String build, String path) {
+        return ROOT.resolve(kind).resolve(name).resolve(build).resolve(path);
+    }
+
     /** The class directory of one build of a case, compiled with {@code -g}. */
     static Path build(String kind, String name, String build) {
         return build(kind, name, build, DEBUG);

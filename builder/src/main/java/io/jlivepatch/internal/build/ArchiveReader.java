@@ -15,8 +15,9 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
-import java.util.stream.Stream;
+import java.util.TreeSet;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipException;
 import java.util.zip.ZipFile;
@@ -66,6 +67,8 @@ final class ArchiveReader {
             zip = new ZipFile(path.toFile());
         } catch (ZipException e) {
             throw new IOException(Text.clean(path.toString()) + " is not a JAR file (" + Damage.ofZip(e) + ")", e);
+        } catch (IOException e) {
+            throw DirectoryFiles.cannotRead(path, e, "the build");
         }
         try (zip) {
             List<String> names = new ArrayList<>();
@@ -89,15 +92,13 @@ final class ArchiveReader {
     }
 
     private static Read readDirectory(Path dir) throws IOException {
-        Map<String, Path> files = new TreeMap<>();
-        try (Stream<Path> s = Files.walk(dir)) {
-            for (Path f : (Iterable<Path>) s.filter(Files::isRegularFile)::iterator) {
-                files.put(dir.relativize(f).toString().replace('\\', '/'), f);
-            }
-        }
-        ArchiveReader r = new ArchiveReader(dir, Layout.of(files.keySet()));
-        for (Map.Entry<String, Path> f : files.entrySet()) {
-            r.add(f.getKey(), () -> Files.newInputStream(f.getValue()));
+        DirectoryFiles.Listing listing = DirectoryFiles.list(dir, "the build");
+        Set<String> names = new TreeSet<>(listing.files().keySet());
+        names.addAll(listing.irregular().keySet());
+        Layout layout = Layout.of(names);
+        ArchiveReader r = new ArchiveReader(dir, layout);
+        for (Map.Entry<String, Path> f : listing.files(n -> layout.role(n) != Layout.Role.OTHER).entrySet()) {
+            r.add(f.getKey(), () -> DirectoryFiles.open(f.getValue(), "the build"));
         }
         return r.result(null);
     }
@@ -151,6 +152,8 @@ final class ArchiveReader {
         byte[] read;
         try (InputStream in = bytes.open()) {
             read = atMost(in, max);
+        } catch (DirectoryFiles.Unreadable e) {
+            throw e; // a file of a directory that cannot be opened: named, and not as damage
         } catch (IOException | RuntimeException e) {
             throw unreadable(entry, "cannot be read (" + Damage.ofZip(e) + ")", e);
         }
@@ -326,6 +329,8 @@ final class ArchiveReader {
         MessageDigest md = ClassSet.sha();
         try (InputStream in = new DigestInputStream(Files.newInputStream(file), md)) {
             in.transferTo(java.io.OutputStream.nullOutputStream());
+        } catch (IOException e) {
+            throw DirectoryFiles.cannotRead(file, e, "the build");
         }
         return HexFormat.of().formatHex(md.digest());
     }

@@ -1,5 +1,6 @@
 package io.jlivepatch.internal.build;
 
+import io.jlivepatch.internal.Text;
 import org.objectweb.asm.ClassReader;
 import org.objectweb.asm.tree.ClassNode;
 import org.objectweb.asm.tree.LineNumberNode;
@@ -54,8 +55,8 @@ final class SourceBuild {
             }
         }
         if (replaced.isEmpty()) {
-            throw new IOException("none of the --source classes (" + String.join(", ", dotted(declared)) + ") is a"
-                    + " class of the old build " + oldBuild.source() + ": give the sources of changed classes of that"
+            throw new IOException("none of the --source classes (" + Text.clean(String.join(", ", dotted(declared))) + ") is a"
+                    + " class of the old build " + Text.clean(oldBuild.source().toString()) + ": give the sources of changed classes of that"
                     + " build, and check their package declarations and that --old is the build they belong to");
         }
         int release = release(replaced);
@@ -114,22 +115,29 @@ final class SourceBuild {
         }
     }
 
+    private static boolean isSource(String name) {
+        return name.endsWith(".java");
+    }
+
     /** The {@code .java} files given: a file as it is, a directory for every {@code .java} under it. */
     private static List<Path> expand(List<Path> args) throws IOException {
         List<Path> out = new ArrayList<>();
         for (Path p : args) {
             if (Files.isDirectory(p)) {
                 int before = out.size();
-                try (Stream<Path> s = Files.walk(p)) {
-                    s.filter(f -> Files.isRegularFile(f) && f.toString().endsWith(".java")).sorted().forEach(out::add);
+                try {
+                    out.addAll(DirectoryFiles.list(p, "the sources").files(SourceBuild::isSource).entrySet().stream()
+                            .filter(f -> isSource(f.getKey())).map(Map.Entry::getValue).toList());
+                } catch (DirectoryFiles.Unreadable e) {
+                    throw new IOException("cannot read --source " + Text.clean(p.toString()) + ": " + e.getMessage(), e);
                 }
                 if (out.size() == before) {
-                    throw new IOException("--source " + p + " holds no .java file: give the changed classes' sources");
+                    throw new IOException("--source " + Text.clean(p.toString()) + " holds no .java file: give the changed classes' sources");
                 }
             } else if (!Files.isRegularFile(p)) {
-                throw new IOException("--source " + p + " does not exist: give a .java file or a directory of them");
+                throw new IOException("--source " + Text.clean(p.toString()) + " does not exist: give a .java file or a directory of them");
             } else if (!p.toString().endsWith(".java")) {
-                throw new IOException("--source " + p + " is not a .java file: give the changed classes' sources");
+                throw new IOException("--source " + Text.clean(p.toString()) + " is not a .java file: give the changed classes' sources");
             } else {
                 out.add(p);
             }
