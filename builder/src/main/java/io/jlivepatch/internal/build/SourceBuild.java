@@ -54,6 +54,10 @@ final class SourceBuild {
                 replaced.put(type, old);
             }
         }
+        if (declared.isEmpty()) {
+            throw new IOException("the --source files (" + sources.size() + ") declare no class: give the changed"
+                    + " classes' sources");
+        }
         if (replaced.isEmpty()) {
             throw new IOException("none of the --source classes (" + Text.clean(String.join(", ", dotted(declared))) + ") is a"
                     + " class of the old build " + Text.clean(oldBuild.source().toString()) + ": give the sources of changed classes of that"
@@ -144,6 +148,14 @@ final class SourceBuild {
         }
         if (out.isEmpty()) {
             throw new IOException("no --source given: give the changed classes' .java files");
+        }
+        for (Path p : out) {
+            // javac's own refusal of it beside classes on the class path is "file should be on source path"
+            if (p.getFileName().toString().equals("module-info.java")) {
+                throw new IOException("--source " + Text.clean(p.toString()) + " is a module declaration: a patch"
+                        + " replaces methods of classes and cannot change a module; give the changed classes' sources"
+                        + " without it (the files, or a directory below it)");
+            }
         }
         return out;
     }

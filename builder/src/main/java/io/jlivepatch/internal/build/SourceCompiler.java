@@ -1,6 +1,7 @@
 package io.jlivepatch.internal.build;
 
 import com.sun.source.tree.ClassTree;
+import io.jlivepatch.internal.Text;
 import com.sun.source.tree.CompilationUnitTree;
 import com.sun.source.tree.Tree;
 import com.sun.source.util.JavacTask;
@@ -25,6 +26,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.stream.Collectors;
 
 /**
  * javac through {@code javax.tools}, in memory: what the sources declare, and their class files.
@@ -94,9 +96,11 @@ final class SourceCompiler {
             if (d.getKind() != Diagnostic.Kind.ERROR) {
                 continue;
             }
-            String where = d.getSource() == null ? "" : d.getSource().getName()
+            // escaped: a file's name, and what javac quotes of its text, may hold any character
+            String where = d.getSource() == null ? "" : Text.clean(d.getSource().getName())
                     + (d.getLineNumber() > 0 ? ":" + d.getLineNumber() : "") + ": ";
-            errors.add("  " + where + d.getMessage(Locale.ROOT).strip().replace("\n", "\n    "));
+            errors.add("  " + where + d.getMessage(Locale.ROOT).strip().lines().map(Text::clean)
+                    .collect(Collectors.joining("\n    ")));
         }
         if (!errors.isEmpty()) {
             throw new IOException(what + " (" + errors.size() + (errors.size() == 1 ? " error" : " errors")
