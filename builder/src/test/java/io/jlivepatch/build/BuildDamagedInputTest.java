@@ -221,6 +221,14 @@ class BuildDamagedInputTest {
         MutatedBuildInputTest.buildCase("newclass-jar", MutatedBuildInputTest.Mutation.CLASS_BYTES, 117015041903375L);
     }
 
+    @Test
+    void aClassFiledUnderAnotherNameThatHoldsAControlCharacterIsRefusedAsDamage() throws Exception {
+        // with a flawed class left alone where both builds hold it unchanged (BuildFlawedClassTest), the
+        // refusal of one filed under another name quoted that name raw ("holds class com.a", DEL, "me.body...")
+        MutatedBuildInputTest.buildCase("body-dir", MutatedBuildInputTest.Mutation.CLASS_BYTES, 117015041902262L);
+        MutatedBuildInputTest.buildCase("newclass-jar", MutatedBuildInputTest.Mutation.CLASS_BYTES, 117015041903271L);
+    }
+
     // ------------------------------------------------------------------------------------------------
 
     private IOException renamed(String to) throws IOException {

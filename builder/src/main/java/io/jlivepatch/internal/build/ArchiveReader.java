@@ -274,21 +274,29 @@ final class ArchiveReader {
         }
         String declared = read.declared();
         // "../x" would also be a path: --source extracts a fat JAR's classes by name, and it wrote outside
-        String badName = ClassNames.classNameProblem(declared);
+        String badName = ClassNames.notAClassName(declared);
         if (badName != null) {
             throw unreadable(entry, "is not a class file Java can load (" + badName + ")", null);
         }
-        if (read.problem() != null) {
-            throw unreadable(entry, "is not a class file Java can load (" + read.problem() + ")", null);
+        // What the JVM would refuse only when it loads the class: refused once the build is known to
+        // carry or compare the class (FlawedClasses), left alone where both builds hold it unchanged.
+        String flaw = ClassNames.unprintable(declared);
+        if (flaw == null) {
+            flaw = read.problem();
         }
         String name = path.substring(0, path.length() - ".class".length());
+        if (flaw != null && !declared.equals(name)) {
+            // filed under another name too: damage, whoever would or would not compare it
+            throw unreadable(entry, "is not a class file Java can load (" + flaw + ")", null);
+        }
         if (declared.equals(name)) {
-            return new ClassSet.Copy(name, container, entry, bytes);
+            return new ClassSet.Copy(name, container, entry, bytes, flaw == null ? null : "entry " + Text.clean(entry)
+                    + " of " + Text.clean(source.toString()) + " is not a class file Java can load (" + flaw + ")");
         }
         if (container.endsWith(".jar")) {
             return null;
         }
-        throw new IOException(Text.clean(source.toString()) + " holds class " + declared.replace('/', '.') + " as "
+        throw new IOException(Text.clean(source.toString()) + " holds class " + Text.clean(declared.replace('/', '.')) + " as "
                 + Text.clean(entry) + ": give the JAR or the directory its packages start in (for a Maven project,"
                 + " target/classes)");
     }
@@ -300,10 +308,13 @@ final class ArchiveReader {
         }
     }
 
+    /** What every refusal of an entry ends with. */
+    static final String DAMAGED = ": the build is damaged; build it again (or copy it again) and retry";
+
     /** {@code entry} refused: named escaped, as the names of a hostile archive may hold control characters. */
     private IOException unreadable(String entry, String what, Throwable cause) {
         return new Unreadable("entry " + Text.clean(entry) + " of " + Text.clean(source.toString()) + " " + what
-                + ": the build is damaged; build it again (or copy it again) and retry", cause);
+                + DAMAGED, cause);
     }
 
     private Read result(String fileSha256) {

@@ -193,8 +193,10 @@ public final class Builder {
             notes.addAll(compiled.notes());
             in = new Inputs(oldBuild, compiled.classes(), "the compiled --source files", notes);
         }
+        List<String> notes = new ArrayList<>(in.notes());
+        notes.addAll(FlawedClasses.check(in.oldBuild(), in.newBuild(), BuildDiff.includes(request.includes())));
         Includes.check(request.includes(), in.oldBuild(), in.newBuild());
-        return in;
+        return new Inputs(in.oldBuild(), in.newBuild(), in.newName(), notes);
     }
 
     /** The classes a patch of {@code diff} carries, by the names its manifest would list them under. */

@@ -35,11 +35,22 @@ final class ClassNames {
      * segment non-empty, none of {@code . ; [}), and no character a report line would have to escape.
      */
     static String classNameProblem(String internalName) {
+        String notAName = notAClassName(internalName);
+        return notAName != null ? notAName : unprintable(internalName);
+    }
+
+    /** Why {@code internalName} is no class name at all (JVMS 4.2.1: a path such as {@code ../x} too), or {@code null}. */
+    static String notAClassName(String internalName) {
         for (String segment : internalName.split("/", -1)) {
             if (segment.isEmpty() || segment.chars().anyMatch(c -> c == '.' || c == ';' || c == '[')) {
                 return "its name " + quoted(internalName) + " is no class name";
             }
         }
+        return null;
+    }
+
+    /** Why a report line could not name {@code internalName} as it is (a control character), or {@code null}. */
+    static String unprintable(String internalName) {
         for (int i = 0; i < internalName.length(); i++) {
             if (Text.needsEscape(internalName, i)) {
                 return "its name " + quoted(internalName) + " holds " + described(internalName, i)

@@ -36,34 +36,48 @@ import java.util.TreeMap;
  * @param versioned  the classes multi-release JARs hold for later Javas, by entry
  *                   ({@code BOOT-INF/lib/x.jar!/META-INF/versions/11/a/B.class}): not compared, but where
  *                   they differ between the builds the JVM runs a change the patch cannot carry
+ * @param flaws      the classes with a copy the JVM would not load (a control character in a name, a
+ *                   descriptor that is no descriptor: see {@link ClassFileCheck}), each with its
+ *                   refusal, given unless both builds hold the class unchanged ({@link FlawedClasses})
  */
 record ClassSet(Path source, Map<String, byte[]> classes, String sha256, Map<String, List<Copy>> duplicates,
-                Layout layout, List<String> notes, Map<String, byte[]> versioned) {
+                Layout layout, List<String> notes, Map<String, byte[]> versioned, Map<String, Flaw> flaws) {
 
     /**
      * One class file as found.
      *
      * @param container {@code ""} (the root), {@code BOOT-INF/classes} or a nested JAR, {@code BOOT-INF/lib/x.jar}
      * @param entry     where it is, for messages: {@code BOOT-INF/lib/x.jar!/com/acme/Y.class}
+     * @param flaw      why the JVM would not load it, naming the entry, or {@code null}
      */
-    record Copy(String name, String container, String entry, byte[] bytes) {
+    record Copy(String name, String container, String entry, byte[] bytes, String flaw) {
+    }
+
+    /**
+     * A class the JVM would not load.
+     *
+     * @param refusal what a refusal of the build starts with ({@code cannot read the build x.jar: })
+     * @param what    the entry and why ({@code entry a/B.class of x.jar is not a class file Java can load (...)})
+     */
+    record Flaw(String refusal, String what) {
     }
 
     ClassSet {
         duplicates = Map.copyOf(duplicates);
         notes = List.copyOf(notes);
         versioned = Map.copyOf(versioned);
+        flaws = Map.copyOf(flaws);
     }
 
     /** A build made here (compiled sources), which holds each class once. */
     ClassSet(Path source, Map<String, byte[]> classes, String sha256) {
-        this(source, classes, sha256, Map.of(), Layout.PLAIN, List.of(), Map.of());
+        this(source, classes, sha256, Map.of(), Layout.PLAIN, List.of(), Map.of(), Map.of());
     }
 
     static ClassSet read(Path given) throws IOException {
         ClassSet set;
         try {
-            set = of(ArchiveReader.read(mavenClasses(given)));
+            set = of(ArchiveReader.read(mavenClasses(given)), "cannot read the build " + Text.clean(given.toString()) + ": ");
         } catch (IOException e) {
             throw new IOException("cannot read the build " + Text.clean(given.toString()) + ": " + e.getMessage(), e);
         }
@@ -76,16 +90,19 @@ record ClassSet(Path source, Map<String, byte[]> classes, String sha256, Map<Str
     }
 
     /** The copies read, resolved to one class file per name as the launcher would. */
-    private static ClassSet of(ArchiveReader.Read read) {
+    private static ClassSet of(ArchiveReader.Read read, String refusal) {
         Map<String, List<Copy>> byName = new TreeMap<>();
         for (Copy c : read.copies()) {
             byName.computeIfAbsent(c.name(), k -> new ArrayList<>()).add(c);
         }
         Map<String, byte[]> classes = new TreeMap<>();
         Map<String, List<Copy>> duplicates = new TreeMap<>();
+        Map<String, Flaw> flaws = new TreeMap<>();
         int application = 0;
         for (Map.Entry<String, List<Copy>> e : byName.entrySet()) {
             List<Copy> places = distinctContainers(e.getValue());
+            e.getValue().stream().filter(c -> c.flaw() != null).findFirst()
+                    .ifPresent(c -> flaws.put(e.getKey(), new Flaw(refusal, c.flaw())));
             classes.put(e.getKey(), places.get(0).bytes());
             if (!places.get(0).container().endsWith(".jar")) {
                 application++;
@@ -101,7 +118,8 @@ record ClassSet(Path source, Map<String, byte[]> classes, String sha256, Map<Str
                     + " of its " + read.libraries() + " nested JARs" + (read.launcherClasses() == 0 ? ""
                     : "; the launcher's " + read.launcherClasses() + " classes at its root are left alone"));
         }
-        return new ClassSet(read.source(), classes, read.sha256(), duplicates, read.layout(), notes, read.versioned());
+        return new ClassSet(read.source(), classes, read.sha256(), duplicates, read.layout(), notes, read.versioned(),
+                flaws);
     }
 
     /** One copy per place: a class twice in one nested JAR is that JAR's business, not a conflict. */

@@ -1,5 +1,7 @@
 package io.jlivepatch.internal.build;
 
+import io.jlivepatch.internal.Text;
+
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
@@ -111,7 +113,8 @@ final class DuplicateClasses {
     }
 
     private static String shown(Collection<String> classes) {
-        return classes.stream().limit(SHOWN).map(BuildDiff::dotted).collect(Collectors.joining(", "))
+        // escaped: an unchanged class the patch leaves alone may hold any name (FlawedClasses)
+        return classes.stream().limit(SHOWN).map(n -> Text.clean(BuildDiff.dotted(n))).collect(Collectors.joining(", "))
                 + (classes.size() > SHOWN ? " and " + (classes.size() - SHOWN) + " more" : "");
     }
 }

@@ -1,5 +1,7 @@
 package io.jlivepatch.internal.build;
 
+import io.jlivepatch.internal.Text;
+
 import java.util.List;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
@@ -39,7 +41,8 @@ final class Includes {
             int slash = name.lastIndexOf('/');
             packages.add(slash < 0 ? "the unnamed package" : name.substring(0, slash).replace('/', '.'));
         }
-        String shown = packages.stream().limit(MAX_PACKAGES).collect(Collectors.joining(", "));
+        // escaped: a class the patch leaves alone may hold any name (FlawedClasses)
+        String shown = Text.clean(packages.stream().limit(MAX_PACKAGES).collect(Collectors.joining(", ")));
         return (packages.size() == 1 ? "package: " : "packages: ") + shown
                 + (packages.size() > MAX_PACKAGES ? " and " + (packages.size() - MAX_PACKAGES) + " more" : "");
     }

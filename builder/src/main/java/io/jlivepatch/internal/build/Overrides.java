@@ -1,5 +1,6 @@
 package io.jlivepatch.internal.build;
 
+import io.jlivepatch.internal.Text;
 import io.jlivepatch.internal.format.Normalized;
 import org.objectweb.asm.ClassReader;
 import org.objectweb.asm.Opcodes;
@@ -56,7 +57,8 @@ final class Overrides {
                 ClassNode s = Normalized.parse(inBuild);
                 for (MethodNode sm : s.methods) {
                     if (sm.name.equals(m.name) && sm.desc.equals(m.desc) && overridable(sm.access, name, pkg)) {
-                        return BuildDiff.dotted(name) + "." + sm.name + sm.desc;
+                        // escaped: a supertype the patch leaves alone may hold any name (FlawedClasses)
+                        return Text.clean(BuildDiff.dotted(name)) + "." + sm.name + sm.desc;
                     }
                 }
                 push(todo, s.superName);
@@ -102,7 +104,7 @@ final class Overrides {
                     if (overrides && !sub.name.equals(c.name()) && isSubtype(headers, sub.name, c.name())
                             && overridable(m.access, c.name(), BuildDiff.packageOf(sub.name))) {
                         problems.add(BuildDiff.dotted(c.name()) + "." + m.name + m.desc + ": method added that "
-                                + BuildDiff.dotted(sub.name) + " overrides: the patch's code would call the added"
+                                + Text.clean(BuildDiff.dotted(sub.name)) + " overrides: the patch's code would call the added"
                                 + " method itself, never the override; a method patch cannot change which method a"
                                 + " call dispatches to: give the added method a name no subtype declares");
                         break;

@@ -97,13 +97,17 @@ final class SourceBuild {
         // the old build's duplicates stay what they were, but for the classes compiled here
         Map<String, List<ClassSet.Copy>> duplicates = new TreeMap<>(oldBuild.duplicates());
         duplicates.keySet().removeIf(name -> declared.stream().anyMatch(t -> name.equals(t) || name.startsWith(t + "$")));
+        // compiled here, every class file is whole: an old one's flaws are the old build's, compared with this
         return new Result(new ClassSet(sources.get(0), overlaid, ClassSet.digest(overlaid), duplicates, Layout.PLAIN,
-                List.of(), oldBuild.versioned()), notes);
+                List.of(), oldBuild.versioned(), Map.of()), notes);
     }
 
     private static Path extract(Map<String, byte[]> classes) throws IOException {
         Path dir = Files.createTempDirectory("jlivepatch-old-classes");
         for (Map.Entry<String, byte[]> e : classes.entrySet()) {
+            if (ClassNames.unprintable(e.getKey()) != null) {
+                continue; // no Java source can name it (and a NUL is in no file name)
+            }
             Path f = dir.resolve(e.getKey() + ".class");
             Files.createDirectories(f.getParent());
             Files.write(f, e.getValue());
