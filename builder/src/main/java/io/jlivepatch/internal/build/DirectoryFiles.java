@@ -36,7 +36,9 @@ final class DirectoryFiles {
 
     /**
      * For tests: wraps the walk's visitor, to change or fail the tree at a chosen point of the
-     * walk. Set and reset by a test around its build (the builder's tests run one at a time).
+     * walk. Set and reset by a test around its build (the builder's tests run one at a time);
+     * volatile: the write in WalkHook pairs with the read at the start of each walk, whichever thread
+     * builds.
      */
     static volatile UnaryOperator<FileVisitor<Path>> visitorForTests = UnaryOperator.identity();
 
