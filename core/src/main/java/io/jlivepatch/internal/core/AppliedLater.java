@@ -35,8 +35,9 @@ final class AppliedLater {
     /** Per registration, class and kind: how many loaders so far, and the count at the last line. */
     private final Map<String, long[]> counts = new HashMap<>();
     /**
-     * Whose record of what was audited (by loader, weakly: a per-request loader goes with its request)
-     * this shares: its failure keys end {@code Class.method}, these {@code Class kind}, so no two meet.
+     * Whose record of what was audited (by registration and loader, weakly: a per-request loader goes
+     * with its request) this shares: its failure keys are {@code Class.method}, these {@code Class kind},
+     * so no two meet.
      */
     private final LinkFailureAudit seen;
 
@@ -55,7 +56,7 @@ final class AppliedLater {
             // Once per registration (its time and digest: a patch registered again is another one), as a failure
             String key = name + ' ' + provenance.loadedAt() + ' ' + provenance.sha256() + ' ' + e.className() + ' '
                     + e.applied();
-            if (!seen.firstTime(e.loader(), key)) {
+            if (!seen.firstTime(label, e.loader(), e.className() + ' ' + e.applied())) {
                 continue;
             }
             long[] c = counts.get(key);

@@ -7,6 +7,7 @@ import io.jlivepatch.internal.patch.HookLedger;
 import io.jlivepatch.internal.patch.LoaderNames;
 import io.jlivepatch.internal.patch.RecursionGuard;
 
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
@@ -54,9 +55,26 @@ final class LinkFailureAudit implements Runnable {
     /** Written once under the registry's klpMutex ({@link #start}), read under it. */
     private boolean started;
 
-    // Only this class's thread uses these: what was audited, by loader (weakly) and the boot loader.
-    private final Map<ClassLoader, Set<String>> audited = new WeakHashMap<>();
-    private final Set<String> auditedBoot = new HashSet<>();
+    /**
+     * Only this class's thread uses it: what was audited, by registration (its {@link #label}, one object
+     * per registration, held by its functions and the events that name it) and by class loader (null,
+     * the boot loader: WeakHashMap holds its null key strongly), so that it forgets what can no longer
+     * recur. Weak both ways: a loader that is gone defines no class again; a registration whose label
+     * nothing holds any more (no function, no queued event) has no event to come. And an unregistered
+     * registration's goes at once ({@link #forget}), even while the application keeps its handle. No
+     * value refers to its key (strings only): a WeakHashMap whose value held its key would never let go.
+     * Looked up by the label's equals (a name and a {@link Provenance}, whose time is its registration's):
+     * equal for one registration only.
+     */
+    private final Map<Object, Map<ClassLoader, Set<String>>> audited = new WeakHashMap<>();
+    /**
+     * The labels of the registrations unregistered since this thread last looked ({@link #forget}), to
+     * be forgotten once the events queued before are written. Guarded by its own monitor, held for an
+     * add or a swap only, never while another lock is taken.
+     */
+    private final ArrayList<Object> unregistered = new ArrayList<>();
+    /** Whether {@link #unregistered} has any: written under its monitor, read by this thread before it parks. */
+    private volatile boolean forgetting;
     /** Only this class's thread uses it: the hooks put into classes defined later ({@link HookLedger#applied}). */
     private AppliedLater applied;
 
@@ -65,7 +83,8 @@ final class LinkFailureAudit implements Runnable {
      * exit by the audit file's drain ({@link #atExit}), which writes what the thread left (all of it
      * when the thread never started). So "this class's thread only" above means the holder of this
      * lock: its unlock happens-before the next holder's lock, which then sees what the last one wrote.
-     * Nothing else is taken before it; under it, the AuditLog's monitor and the log's (as before).
+     * Nothing else is taken before it; under it, the AuditLog's monitor and the log's (as before), and
+     * {@link #unregistered}'s, under which nothing is taken.
      */
     private final ReentrantLock writing = new ReentrantLock();
     /** Under {@link #writing}: the exit's pass, whose records are queued for the drain, its lines on standard error. */
@@ -130,14 +149,20 @@ final class LinkFailureAudit implements Runnable {
             // hook's guard off its constant (RecursionGuard; GuardSwitchTest). Marked (the hooks it meets,
             // an audited JDK method, run the original code) while it audits, never while it parks: a mark
             // held for the JVM's life would keep every hook's guard off its constant (Recursion.outside).
-            if (ledger.failuresWaiting()) {
+            if (ledger.failuresWaiting() || forgetting) {
                 // Taken before the mark (ReentrantLock: java.util.concurrent, which no patch can hook); held
                 // otherwise only by the exit's pass, for a bounded time.
                 writing.lock();
                 try {
                     int mark = RecursionGuard.enter();
                     try {
+                        // In this order: the registrations unregistered so far, then every event queued, then
+                        // they are forgotten. An event queued before its patch's unregistration (one that
+                        // failed while it was enabled: LateLoaderAuditTest) is in the queue when its label is
+                        // taken here, so it is written, or found written, before its registration is forgotten.
+                        Object[] gone = takeUnregistered();
                         writeQueued(false, 0);
+                        forgetAll(gone);
                     } finally {
                         RecursionGuard.exit(mark);
                     }
@@ -332,11 +357,10 @@ final class LinkFailureAudit implements Runnable {
             Map.Entry<?, ?> p = (Map.Entry<?, ?>) label; // made by label(): a name and a Provenance
             String name = (String) p.getKey();
             Provenance provenance = (Provenance) p.getValue();
-            // Once per registration (its provenance's time and digest): a patch registered again under the
-            // same name is another one, whose failure status shows and the record must have too
-            // (LinkFailureReauditTest); the relinks of one registration's changes do not repeat it.
-            if (firstTime(e.loader(), name + ' ' + provenance.loadedAt() + ' ' + provenance.sha256() + ' '
-                    + e.className() + '.' + e.key())) {
+            // Once per registration (its label: its name and provenance, with its time and digest): a patch
+            // registered again under the same name is another one, whose failure status shows and the record
+            // must have too (LinkFailureReauditTest); the relinks of one registration's changes do not repeat it.
+            if (firstTime(label, e.loader(), e.className() + '.' + e.key())) {
                 record("link", name, "failed in class loader " + LoaderNames.of(e.loader()) + ": "
                         + e.className() + '.' + e.key() + (e.runs() == null ? " keeps its own code: "
                         : " runs the version of patch '" + e.runs() + "' below it: ") + e.reason(), provenance);
@@ -344,13 +368,106 @@ final class LinkFailureAudit implements Runnable {
         }
     }
 
-    /** Whether {@code what} is new for {@code loader}; this thread's only (AppliedLater's too). */
-    boolean firstTime(ClassLoader loader, String what) {
-        Set<String> done = loader == null ? auditedBoot : audited.get(loader);
+    /**
+     * Whether {@code what} (a class and what happened to it) is new for the registration {@code label}
+     * in {@code loader}; this thread's only (AppliedLater's too).
+     */
+    boolean firstTime(Object label, ClassLoader loader, String what) {
+        Map<ClassLoader, Set<String>> byLoader = audited.get(label);
+        if (byLoader == null) {
+            byLoader = new WeakHashMap<>();
+            audited.put(label, byLoader);
+        }
+        Set<String> done = byLoader.get(loader);
         if (done == null) {
+            // A new loader: a WeakHashMap lets go of its loaders that are gone only when it is used, and the
+            // map of a registration that meets no new loader is not; so each growth clears them all (the
+            // registrations are few).
+            for (Map<ClassLoader, Set<String>> m : audited.values()) {
+                m.size();
+            }
             done = new HashSet<>();
-            audited.put(loader, done);
+            byLoader.put(loader, done);
         }
         return done.add(what);
+    }
+
+    /**
+     * The registration {@code label} was unregistered (PatchRegistry, under klpMutex, after the commit):
+     * this thread forgets what it audited for it once it has written the events queued until now. An
+     * event of that registration that comes after (a definition that read the hooks before the disable)
+     * is written if it is new and remembered until its label is collected. Never throws: it follows
+     * the unregistration's commit (without memory for the list, the label's collection clears it).
+     */
+    void forget(Object label) {
+        if (!started) {
+            return; // nothing audited, and no thread to take it: the list would only grow
+        }
+        try {
+            synchronized (unregistered) { // pairs with takeUnregistered
+                unregistered.add(label);
+                forgetting = true;
+            }
+            LockSupport.unpark(thread); // after the write: the thread's next look at forgetting sees it
+        } catch (RuntimeException | LinkageError | VirtualMachineError ignored) {
+            // the weak key still lets go of it with its label
+        }
+    }
+
+    /**
+     * Under {@link #writing}: the labels {@link #forget} was given since the last call. Never throws: out of
+     * memory for the copy, none now (they stay for the next round; the thread must live on).
+     */
+    private Object[] takeUnregistered() {
+        if (!forgetting) {
+            return NONE;
+        }
+        try {
+            synchronized (unregistered) { // pairs with forget
+                Object[] taken = unregistered.toArray();
+                unregistered.clear();
+                forgetting = false;
+                return taken;
+            }
+        } catch (RuntimeException | LinkageError | VirtualMachineError e) {
+            return NONE;
+        }
+    }
+
+    private static final Object[] NONE = {};
+
+    /** Under {@link #writing}: forgets what was audited for {@code labels}. Never throws, as {@link #takeUnregistered}. */
+    private void forgetAll(Object[] labels) {
+        try {
+            for (Object label : labels) {
+                audited.remove(label);
+            }
+        } catch (RuntimeException | LinkageError | VirtualMachineError ignored) {
+            // kept until its label is collected (the weak key)
+        }
+    }
+
+    /**
+     * For tests: how many keys are remembered for the registrations of patch {@code name} (all its
+     * loaders), and for how many (registration, loader) pairs: {@code [keys, pairs]}. Takes the lock
+     * this thread writes under, so it waits for a write in progress.
+     */
+    long[] auditedForTests(String name) {
+        writing.lock();
+        try {
+            long keys = 0;
+            long pairs = 0;
+            for (Map.Entry<Object, Map<ClassLoader, Set<String>>> e : audited.entrySet()) {
+                if (((Map.Entry<?, ?>) e.getKey()).getKey().equals(name)) {
+                    for (Set<String> done : e.getValue().values()) {
+                        keys += done.size();
+                        pairs++;
+                    }
+                }
+            }
+            return new long[] {keys, pairs};
+        } finally {
+            writing.unlock();
+        }
     }
 }

@@ -917,6 +917,14 @@ public final class PatchRegistry {
         lockWait = wait;
     }
 
+    /**
+     * Tests: what the link audit remembers for the registrations of patch {@code name}, so as to write each
+     * record once: {@code [keys, (registration, class loader) pairs]}. Waits for a write in progress.
+     */
+    public long[] linkAuditedForTests(String name) {
+        return linkAudit.auditedForTests(name);
+    }
+
     /** The first frame of {@code t} outside jlivepatch's internals and the JDK: a patch callback's, most likely. */
     private static String where(Thread t) {
         for (StackTraceElement e : t.getStackTrace()) {
@@ -2194,6 +2202,7 @@ public final class PatchRegistry {
             RegisteredPatch q = below.get(i);
             q.setEnabled(false);
             q.setUnregistered();
+            linkAudit.forget(q.auditLabel()); // never throws
             if (forced && gone.wasEnabled()[i]) {
                 // The forced transition moved threads that were still running its code: they may run
                 // it on, as those of a forced patch do (status keeps it, its shadow values stay).
@@ -2498,6 +2507,7 @@ public final class PatchRegistry {
             List<RegisteredPatch> next = without(stack, p);
             stack = next; // the commit
             p.setUnregistered();
+            linkAudit.forget(p.auditLabel()); // never throws: what it audited for p, once written
             tookEffect("unregistered");
             keepIfForced(p, "unregistered");
             try {

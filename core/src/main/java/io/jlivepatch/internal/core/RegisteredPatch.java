@@ -53,6 +53,8 @@ final class RegisteredPatch implements PatchHandle {
      * status, the MBean and the JFR events, which read it without that lock.
      */
     private volatile Provenance provenance;
+    /** What its link records are kept under ({@link LinkFailureAudit#label}): one object, its functions' too. */
+    private final Object auditLabel;
     /**
      * The JAR's bytes, {@code null} for a patch built in code: kept while registered (the JAR's size;
      * its classes are held by its class loader anyway) so that a watch's failed reconcile can put
@@ -78,6 +80,7 @@ final class RegisteredPatch implements PatchHandle {
         this.functions = List.copyOf(functions);
         ActiveFunction[] active = new ActiveFunction[this.functions.size()];
         Object label = LinkFailureAudit.label(patch.name(), provenance);
+        this.auditLabel = label;
         for (int i = 0; i < active.length; i++) {
             active[i] = this.functions.get(i).active(patch.name(), label);
         }
@@ -96,6 +99,10 @@ final class RegisteredPatch implements PatchHandle {
 
     Provenance provenance() {
         return provenance;
+    }
+
+    Object auditLabel() {
+        return auditLabel;
     }
 
     PatchJarBytes loadedFrom() {
