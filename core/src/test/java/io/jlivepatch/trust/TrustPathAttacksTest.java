@@ -160,6 +160,52 @@ class TrustPathAttacksTest {
     }
 
     /**
+     * An entry whose name ends with the manifest's, but is not it, put right after the manifest: the
+     * JDK's verifier takes the manifest by its whole name ({@code META-INF/MANIFEST.MF}), so this entry
+     * ends its reading of signatures and the signature files after it are not taken; the refusal says
+     * so. It was taken for the manifest here (a name's end), and the refusal said instead that the JDK
+     * takes no signature of the JAR's (a disabled algorithm, a certificate that may not sign).
+     */
+    @Test
+    void anEntryNamedLikeTheManifestBeforeTheSignatureFilesIsSaidToEndThem() throws Exception {
+        for (String like : new String[] {"META-INF/x/META-INF/MANIFEST.MF", "/META-INF/MANIFEST.MF"}) {
+            String m = refused(rightAfterTheManifest(like, OTHER), ": its signature file 'META-INF/LEAF.SF' comes"
+                    + " after entry '" + like + "', where the JDK's verifier no longer looks for signatures");
+            assertTrue(!m.contains("takes no signature"), m);
+        }
+    }
+
+    /**
+     * A directory below META-INF right after the manifest: up to JDK 20 the verifier reads past it to
+     * the signature files (the JAR is signed); from JDK 21 (only what is directly in META-INF) it ends
+     * the signatures there, and the refusal names it, as the JDK that runs does.
+     */
+    @Test
+    void aDirectoryBelowMetaInfBeforeTheSignatureFilesIsTakenAsTheRunningJdkTakesIt() throws Exception {
+        PatchJarBytes jar = rightAfterTheManifest("META-INF/x/", new byte[0]);
+        if (Runtime.version().feature() < 21) {
+            assertEquals("CN=Leaf Signer,O=Acme", policy.verify(jar).signer());
+        } else {
+            refused(jar, ": its signature file 'META-INF/LEAF.SF' comes after entry 'META-INF/x/', where the JDK's"
+                    + " verifier no longer looks for signatures");
+        }
+    }
+
+    /** The signed JAR with entry {@code name} put right after its manifest, its other entries in their order. */
+    private static PatchJarBytes rightAfterTheManifest(String name, byte[] bytes) throws Exception {
+        Map<String, byte[]> all = Keys.entries(Files.readAllBytes(signed));
+        assertEquals("META-INF/MANIFEST.MF", all.keySet().iterator().next(), all.keySet().toString());
+        Map<String, byte[]> after = new java.util.LinkedHashMap<>();
+        after.put(name, bytes);
+        for (Map.Entry<String, byte[]> e : all.entrySet()) {
+            if (!e.getKey().equals("META-INF/MANIFEST.MF")) {
+                after.put(e.getKey(), e.getValue());
+            }
+        }
+        return Keys.rewrite(signed, Map.of(), after, after.keySet());
+    }
+
+    /**
      * Bytes before the signed JAR's first entry or after its end record: the signature and the
      * loader read the entries one after the other from the first byte, ZIP tools from the end; the
      * read refuses both, so that neither a stub in front nor a tail can hold what only one of them sees.

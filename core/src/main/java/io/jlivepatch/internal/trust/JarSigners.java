@@ -167,7 +167,7 @@ final class JarSigners {
         try (ZipInputStream zip = new ZipInputStream(new ByteArrayInputStream(jar.bytes()))) {
             for (ZipEntry e = zip.getNextEntry(); e != null; e = zip.getNextEntry()) {
                 String n = e.getName().toUpperCase(Locale.ENGLISH);
-                boolean meta = n.startsWith("META-INF/") || n.startsWith("/META-INF/");
+                boolean meta = readAmongSignatures(n);
                 boolean blockOrSf = meta && (n.endsWith(".SF") || n.endsWith(".DSA") || n.endsWith(".RSA")
                         || n.endsWith(".EC"));
                 if (blockOrSf && n.endsWith(".SF")) {
@@ -177,8 +177,10 @@ final class JarSigners {
                     late = late != null ? late : Refusal.quote(e.getName()) + " comes after entry "
                             + Refusal.quote(first);
                 }
-                if (first == null && !(meta && (e.isDirectory() || blockOrSf || n.endsWith("META-INF/MANIFEST.MF")
-                        || n.endsWith("META-INF/INDEX.LIST")))) {
+                // The manifest and the index by their whole name, as the verifier (not '/META-INF/MANIFEST.MF'
+                // nor 'META-INF/x/META-INF/MANIFEST.MF', which end its reading of signatures)
+                if (first == null && !(meta && (e.isDirectory() || blockOrSf || n.equals("META-INF/MANIFEST.MF")
+                        || n.equals("META-INF/INDEX.LIST")))) {
                     first = e.getName();
                 }
             }
@@ -186,6 +188,19 @@ final class JarSigners {
             return null; // read before, under the limits: not expected; the other explanation is given then
         }
         return late;
+    }
+
+    /**
+     * Whether the running JDK's verifier reads entry {@code upper} (its name in upper case) among the
+     * signatures that follow the manifest, rather than end that reading at it (JarVerifier.beginEntry):
+     * up to JDK 20 every name under {@code META-INF/} or {@code /META-INF/}; from JDK 21 (JDK-8300140,
+     * SignatureFileVerifier.isInMetaInf) only those directly in {@code META-INF/}, a subdirectory ending it.
+     */
+    private static boolean readAmongSignatures(String upper) {
+        if (Runtime.version().feature() >= 21) {
+            return upper.startsWith("META-INF/") && upper.lastIndexOf('/') < "META-INF/".length();
+        }
+        return upper.startsWith("META-INF/") || upper.startsWith("/META-INF/");
     }
 
     /**
