@@ -38,6 +38,20 @@ public class OwnThread extends Thread {
         }
     }
 
+    /**
+     * Clears an interrupt of the calling thread, one of jlivepatch's own, before it parks, waits or
+     * blocks. Application code may interrupt every thread (some shutdown or watchdog code does); to
+     * these threads, which only the JVM's end or a flag of their own stops, it means nothing, and left
+     * set it would make every park return at once (a thread spinning on a core for the JVM's life, or
+     * pauses that come back to back) and close an interruptible channel at its next use (the audit
+     * file's line lost, the control socket closed). It clears the interrupt only: a park's permit given
+     * meanwhile stays. Not for an interrupt that is someone else's to keep (what a patch callback left,
+     * PatchCallbacks; a caller's while it waits for the audit file, AuditFile): those are saved and put back.
+     */
+    public static void clearApplicationInterrupt() {
+        Thread.interrupted();
+    }
+
     /** Whether patch code ran on this thread (ask on the thread itself). */
     public boolean ranPatchCode() {
         return ranPatchCode;

@@ -374,7 +374,7 @@ public final class ControlServer implements Runnable {
      *         {@code mine} already, or no socket could be opened (the loop then takes {@code mine} as lost)
      */
     private Listening reopenAfterInterrupt(Listening mine) {
-        Thread.interrupted();
+        OwnThread.clearApplicationInterrupt();
         synchronized (REOPEN) {
             if (ClosedAtExit.exiting() || listening != mine) {
                 return null;

@@ -543,11 +543,10 @@ public final class AuditFile implements Runnable {
         // hooked call down the recursion guard's slow path (Recursion.outside).
         int mark = RecursionGuard.enterIfActive();
         try {
-            // An interrupt (application code that interrupts every thread) is cleared before each write:
-            // left set, the file's channel closes at the write (ClosedByInterruptException) and the open
-            // that follows is refused at once (BoundedOpen keeps a caller's interrupt), so the line, and
-            // every line after it until the queue ran empty, was lost (counted, its gap noted).
-            Thread.interrupted();
+            // Before each write: left set, the file's channel closes at the write (ClosedByInterruptException)
+            // and the open that follows is refused at once (BoundedOpen keeps a caller's interrupt), so the
+            // line, and every line after it until the queue ran empty, was lost (counted, its gap noted).
+            OwnThread.clearApplicationInterrupt();
             // Opened (created 0600) at once, so that a problem shows in status before the first record.
             opened(write(null));
         } catch (RuntimeException | LinkageError | VirtualMachineError ignored) {
@@ -564,7 +563,7 @@ public final class AuditFile implements Runnable {
             }
             mark = RecursionGuard.enterIfActive();
             try {
-                Thread.interrupted(); // as before the first open: an interrupt must not cost the line
+                OwnThread.clearApplicationInterrupt(); // as before the first open: it must not cost the line
                 String failure;
                 try {
                     // A loss is noted in the file before the next line that gets there.

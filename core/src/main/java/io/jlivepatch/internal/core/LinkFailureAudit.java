@@ -175,9 +175,7 @@ final class LinkFailureAudit implements Runnable {
             // in-flight follow-up, a late class's callbacks) unpark this thread as they let go
             // (ModuleOpenings.wakeAuditorIfPending). Not a timed retry: it would take an operation's
             // opening between its unlock and its report, and audit it as nobody's.
-            // An interrupt (application code that interrupts every thread) is cleared: left set, every park
-            // returns at once and this thread spins on a core for the JVM's life. Clearing it keeps a permit.
-            Thread.interrupted();
+            OwnThread.clearApplicationInterrupt();
             LockSupport.park(this); // returns at once when the ledger or an opening unparked it since the last poll
         }
     }

@@ -264,10 +264,9 @@ final class InFlightFollowUp {
         int failedInARow = 0;
         boolean failureLogged = false; // in this run of failures
         while (true) {
-            // An interrupt (application code that interrupts every thread) is cleared: left set, every
-            // pause would return at once, and the looks would come back to back, each taking the lock
-            // that every change of hooks takes, until the records settle or reach their bound.
-            Thread.interrupted();
+            // Else the looks could come back to back, each taking the lock that every change of hooks
+            // takes, until the records settle or reach their bound.
+            io.jlivepatch.internal.OwnThread.clearApplicationInterrupt();
             LockSupport.parkNanos(pause);
             pause = Math.min(pause * 2, LONGEST_PAUSE);
             boolean more;

@@ -319,10 +319,8 @@ public final class RecursionGuard {
                     return;
                 }
                 // Recursion.check unparks this thread after it sets the guard back (a permit given
-                // between relax and park makes park return at once). An interrupt (application code
-                // that interrupts every thread) is cleared: left set, every park returns at once and
-                // this thread spins on a core for the JVM's life. Clearing it keeps any permit.
-                Thread.interrupted();
+                // between relax and park makes park return at once).
+                OwnThread.clearApplicationInterrupt();
                 if (wait == 0) {
                     LockSupport.park(this);
                 } else {

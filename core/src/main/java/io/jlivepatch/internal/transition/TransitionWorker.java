@@ -188,9 +188,7 @@ public final class TransitionWorker {
         @Override
         public void run() {
             while (!retired) {
-                // An interrupt means nothing to this thread (a force wakes it with an unpark); left set,
-                // it would make every park below return at once: a spinning thread.
-                Thread.interrupted();
+                OwnThread.clearApplicationInterrupt(); // a force wakes it with an unpark, never an interrupt
                 // Unmarked: a volatile read and a park, no code a patch can replace (java.util.concurrent
                 // is never a target).
                 Work w = owner.work.get();
@@ -221,7 +219,7 @@ public final class TransitionWorker {
                     clear(w);
                     return;
                 }
-                Thread.interrupted();
+                OwnThread.clearApplicationInterrupt();
                 LockSupport.parkNanos(owner, left);
             }
             long delay = FIRST_DELAY_MS;
@@ -237,7 +235,7 @@ public final class TransitionWorker {
                 }
                 // Woken early by a thread that moved itself (Transition.passHookImpl), by new work, or
                 // by wake() when the transition was forced.
-                Thread.interrupted();
+                OwnThread.clearApplicationInterrupt();
                 LockSupport.parkNanos(owner, TimeUnit.MILLISECONDS.toNanos(delay));
                 delay = Math.min(delay * 2, MAX_DELAY_MS);
             }
