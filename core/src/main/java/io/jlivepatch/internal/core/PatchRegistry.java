@@ -476,6 +476,9 @@ public final class PatchRegistry {
                             // no line for it, and takes what its thread has not taken yet (Operation.next).
                             op.end();
                             auditDeferred(op);
+                            // Its lines made: the classes its change hooked as they were defined go on record
+                            // now, after them (holdLinkRecords).
+                            hooks.ledger().releaseHold();
                         }
                     } finally {
                         // What another thread held before a wait on transitionDone let it in is not ours to restore.
@@ -758,8 +761,10 @@ public final class PatchRegistry {
             return;
         }
         // First what happened before the exit and is still queued (classes hooked as they were defined,
-        // link failures): the link-audit thread is a daemon. Within its own bound.
+        // link failures): the link-audit thread is a daemon. Within its own bound. Those an operation held
+        // back for after its line too: the exit's line for it, if it is cut short, comes after them.
         try {
+            r.hooks.ledger().endHolds();
             r.linkAudit.atExit();
         } catch (RuntimeException | LinkageError | VirtualMachineError ignored) {
             // no memory for the wait (its lock's node): the exit goes on to what the exit cut short
@@ -1843,6 +1848,9 @@ public final class PatchRegistry {
         TransitionWorker.Work retry = retryWork(t);
         String requester = Requester.current();
         Thread w = worker.ensureRunning();
+        if (patching) {
+            holdLinkRecords(); // the hooks that put p into classes defined from now on
+        }
         switchTo(p, during, loaded);
         // The commit: plain writes, nothing that allocates or can fail.
         t.setWorker(w);
@@ -2072,6 +2080,9 @@ public final class PatchRegistry {
     private boolean finish0(Transition t) {
         RegisteredPatch p = transitionPatch;
         boolean replaced = t.targetPatched() && p.patch().replace();
+        if (t.targetPatched()) {
+            holdLinkRecords(); // inside the operation that enables p (its force, say): see there
+        }
         try {
             // After an atomic replace only the cumulative patch's functions stay hooked.
             // The kept scan covers a disable's classes, whose hooks go now (HookManager scans
@@ -2569,6 +2580,24 @@ public final class PatchRegistry {
                 }
             }
             throw e;
+        }
+    }
+
+    /**
+     * Before this thread's operation changes the hooks to put a patch in: a class defined from then on gets
+     * them, and the link-audit thread's record of that ({@code link P by jlivepatch: ok (... hooked as it was
+     * defined)}, a failure there) must come after the operation's line, not before the change it follows (a
+     * class defined by another thread, or by the enable's own postPatch, while the enable has not made its
+     * line). Held in the ledger until {@link #locked} has made the operation's lines
+     * ({@link io.jlivepatch.internal.patch.HookLedger#releaseHold}). Not for a disable, whose hooks keep the
+     * patch for its transition: a class defined meanwhile got them while the patch was on, before the
+     * disable's line, and after it (after its transition's end) it would read as the patch put in once it was
+     * off. Not outside an operation (the transition worker's end): its line comes at once. Caller holds
+     * klpMutex.
+     */
+    private void holdLinkRecords() {
+        if (here() != null) {
+            hooks.ledger().holdFromNow();
         }
     }
 

@@ -10,6 +10,7 @@ import java.util.Set;
 import java.util.WeakHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
@@ -102,6 +103,24 @@ public final class HookLedger {
      * queue itself orders each event's fields before its poll.
      */
     private volatile Thread failureReader;
+    /**
+     * Events added to {@link #failures} so far (those dropped over the bound not counted), and taken from it
+     * ({@link #nextFailure}): the queue is first in, first out, so the next event taken is the
+     * {@code taken}-th added. Their difference is how {@link #holdFromNow} tells the events made before an
+     * operation's change of hooks from those made after it.
+     */
+    private final AtomicLong added = new AtomicLong();
+    private final AtomicLong taken = new AtomicLong();
+    /**
+     * While not negative: the events from this one on (in the order added) are held back from the reader,
+     * made after the operation that holds the registry's lock changed the hooks ({@link #holdFromNow}) and
+     * before its line: the hooks a class got from that change must not be on record before the change
+     * itself. Written by that operation's thread under the registry's lock ({@link #holdFromNow},
+     * {@link #releaseHold}) and by the JVM's exit ({@link #endHolds}); read by the reader.
+     */
+    private volatile long heldFrom = -1;
+    /** Set once at the JVM's exit: what is queued then is written, held or not ({@link #endHolds}). */
+    private volatile boolean holdsEnded;
 
     // Guarded by lock. The boot loader (null) has its own entry: WeakHashMap takes no null key.
     private final Map<ClassLoader, PerLoader> byLoader = new WeakHashMap<>();
@@ -537,11 +556,58 @@ public final class HookLedger {
      * exit for whoever writes what it left (each event is taken once: the queue is concurrent).
      */
     public LinkEvent nextFailure() {
+        if (held()) {
+            return null; // made after the change of an operation whose line is not made yet: see heldFrom
+        }
         LinkEvent e = failures.poll();
         if (e != null) {
+            taken.incrementAndGet();
             queuedFailures.decrementAndGet(); // after the poll: the count is never below the queue's size
         }
         return e;
+    }
+
+    /** Whether the next event to take is held back ({@link #heldFrom}). */
+    private boolean held() {
+        long from = heldFrom;
+        return from >= 0 && taken.get() >= from;
+    }
+
+    /**
+     * The operation on this thread, which holds the registry's lock, is about to change the hooks: the
+     * events queued from now on (a class defined with its hooks, a failure there) are held back from the
+     * reader until {@link #releaseHold}, which comes after the operation's line. A hold already set (a
+     * second change of the same operation: its transition's end) stays where it began.
+     */
+    public void holdFromNow() {
+        if (!holdsEnded && heldFrom < 0) {
+            heldFrom = added.get();
+        }
+    }
+
+    /**
+     * The operation that {@link #holdFromNow held} the events made its line (and those it kept for after
+     * it): the reader gets them now, unparked. A no-op without a hold. Never throws.
+     */
+    public void releaseHold() {
+        if (heldFrom < 0) {
+            return;
+        }
+        heldFrom = -1;
+        Thread reader = failureReader;
+        if (reader != null) {
+            LockSupport.unpark(reader); // after the write: the reader's next look takes them
+        }
+    }
+
+    /**
+     * At the JVM's exit, before what is queued is written: no event is held any more, nor will be. The
+     * operation that held them may never make its line (the exit cut it short, which the exit's own line
+     * says after them).
+     */
+    public void endHolds() {
+        holdsEnded = true;
+        heldFrom = -1;
     }
 
     /** {@link #MAX_QUEUED_FAILURES}, or what a test set: the bound the reader's record of a drop names. */
@@ -549,9 +615,12 @@ public final class HookLedger {
         return failureBound;
     }
 
-    /** Whether events are queued or were dropped since {@link #takeDropped}: the reader has work. */
+    /**
+     * Whether events are queued (and not {@link #heldFrom held back}) or were dropped since {@link #takeDropped}:
+     * the reader has work.
+     */
     public boolean failuresWaiting() {
-        return queuedFailures.get() > 0 || dropped.get(DROPPED_FAILURE) != 0
+        return queuedFailures.get() > 0 && !held() || dropped.get(DROPPED_FAILURE) != 0
                 || dropped.get(DROPPED_DEFINED) != 0 || dropped.get(DROPPED_HOOKED_AGAIN) != 0
                 || dropped.get(DROPPED_UNHOOKED) != 0;
     }
@@ -606,6 +675,7 @@ public final class HookLedger {
                 queuedFailures.decrementAndGet();
                 throw notAdded;
             }
+            added.incrementAndGet(); // after the add: a hold set before it holds this event (heldFrom)
             LockSupport.unpark(reader); // after the add: the reader polls again once unparked
         }
     }
