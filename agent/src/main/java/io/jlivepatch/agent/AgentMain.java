@@ -274,7 +274,9 @@ public final class AgentMain {
                         Log.beginAside();
                     }
                     try {
-                        PatchDirectoryWatch.start(PatchRegistry.installed(), arguments.watch());
+                        // On record with who asked (the start-up, an attach) before the first reconcile's loads,
+                        // which are the watch's, as the command's and JMX's watch is.
+                        PatchDirectoryWatch.startFor(PatchRegistry.installed(), arguments.watch(), requester);
                     } catch (IllegalArgumentException e) {
                         // another directory watched already: refused, and on record as the socket's
                         // watch refuses it (LivepatchControl.watch); jlivepatch runs on as it was

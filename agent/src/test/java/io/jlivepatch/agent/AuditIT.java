@@ -155,6 +155,31 @@ class AuditIT {
         }
     }
 
+    /**
+     * A watch the agent's arguments start is on record with who asked for it, before the loads of its first
+     * reconcile (which are the watch's), as a watch the command or JMX starts is: the trail said 'load
+     * fix-greet by watch' and never who had made the watch.
+     */
+    @Test
+    void aWatchStartedByTheAgentsArgumentsIsOnRecordWithWhoAskedBeforeItsLoads() throws Exception {
+        Path audit = dir.resolve("audit.jsonl");
+        Path patches = Files.createDirectories(dir.resolve("patches"));
+        TestJars.greeterFixJar(patches);
+        try (ServiceProcess service = new ServiceProcess(agent("audit=" + audit + ",patches=" + patches
+                + ",watch=true,interval=3600,timeout=20"))) {
+            assertEquals(GREET_FIXED, service.call(), "the first reconcile runs before main");
+            List<String> lines = Files.readAllLines(audit);
+            assertMatchesTheLog(lines, logOf(service));
+            assertTrue(lines.size() >= 2, lines.toString());
+            assertEquals(List.of("watch", patches.toString(), "ok (interval 3600 s, timeout 20 s)", "startup"),
+                    List.of(field(lines.get(0), "operation"), field(lines.get(0), "patch"), field(lines.get(0), "outcome"),
+                            field(lines.get(0), "requester")), lines.get(0));
+            assertEquals(List.of("load", "fix-greet", "ok (registered, enabled)", "watch"),
+                    List.of(field(lines.get(1), "operation"), field(lines.get(1), "patch"), field(lines.get(1), "outcome"),
+                            field(lines.get(1), "requester")), lines.get(1));
+        }
+    }
+
     @Test
     void aSymbolicLinkIsNotFollowedAndStatusSaysWhy() throws Exception {
         Path target = Files.writeString(dir.resolve("elsewhere.txt"), "not an audit file\n");

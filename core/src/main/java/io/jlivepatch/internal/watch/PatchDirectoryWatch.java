@@ -135,6 +135,24 @@ public final class PatchDirectoryWatch {
     }
 
     /**
+     * {@link #start(PatchRegistry, WatchOptions)} asked for by {@code requester} (the start-up's, an attach's
+     * arguments), on record as such before the first reconcile's loads, which are the watch's: {@code watch
+     * <dir> by startup: ok (interval 30 s, timeout 30 s)}, as LivepatchControl.watch records the command's
+     * and JMX's. A lambda here, not in the agent's class: only a watch's start spins it.
+     */
+    public static PatchDirectoryWatch startFor(PatchRegistry registry, WatchOptions options, String requester) {
+        return start(registry, options, true, () -> {
+            String before = Requester.enter(requester);
+            try {
+                registry.audit("watch", options.directory().toString(), "ok (interval "
+                        + options.interval().toSeconds() + " s, timeout " + options.timeout().toSeconds() + " s)");
+            } finally {
+                Requester.restore(before);
+            }
+        });
+    }
+
+    /**
      * {@link #start(PatchRegistry, WatchOptions)}; with {@code firstHere} false, the first reconcile
      * runs in the watch thread too, and the caller follows it through {@link #status()} (a command,
      * whose call must not wait for transitions). A watch already running with the same options
