@@ -205,11 +205,13 @@ public final class AuditLog {
         AuditFile f = file;
         Entry e;
         long line = -1;
+        Object event = null;
         synchronized (this) {
             // The time, the place in this log and the place in the file's queue are taken together: two
             // records made at once by two threads (a refusal before klpMutex, the worker's) read in the
             // same order, each stamped no earlier than the one ahead of it, in status and in the file.
             // Lock order: this, then the AuditFile's monitor (its enqueue); nothing takes them the other way.
+            // The JFR event's begin takes none of jlivepatch's locks.
             e = new Entry(Instant.now(), cleanOp, cleanName, cleanResult, cleanWho, cleanSource, cleanSha256,
                     cleanSigner);
             keep(e);
@@ -218,14 +220,27 @@ public final class AuditLog {
                 // that could end or forge a line, and a reader gets the names back exactly.
                 line = f.enqueue(e.time(), op, name, result, who, source, sha256, signer);
             }
+            if (jfrStarted()) {
+                // Its event's time taken here too, with its place: committed after the lock and the file's
+                // wait, its time would have been the commit's, and a record another thread made after this
+                // one could have an earlier event (a recording's reader orders the events by their times).
+                event = JfrEvents.operationAt(e);
+            }
+        }
+        Runnable hold = afterPlaceForTests;
+        if (hold != null) {
+            hold.run();
         }
         if (f != null && await) {
             f.awaitWritten(line); // outside the lock: a slow write holds this record only, not the next
         }
-        if (jfrStarted()) {
-            JfrEvents.operation(e);
+        if (event != null) {
+            JfrEvents.commit(event); // outside the lock: the recorder's buffers are no business of the next record's
         }
     }
+
+    /** Run by each record once it has its time and place, outside the lock; tests hold a thread there. */
+    static volatile Runnable afterPlaceForTests;
 
     /**
      * Whether JFR events are worth creating: the flight recorder was started in this JVM

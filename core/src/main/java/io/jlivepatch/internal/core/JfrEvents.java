@@ -21,10 +21,26 @@ final class JfrEvents {
     private JfrEvents() {
     }
 
-    /** An {@code io.jlivepatch.PatchOperation} event for an audit record. */
-    static void operation(AuditLog.Entry e) {
+    /**
+     * The {@code io.jlivepatch.PatchOperation} event of an audit record, its time taken now (where the record
+     * takes its place in the log: AuditLog's lock), for {@link #commit} after; null when the event is not
+     * recorded (disabled, no jdk.jfr, no memory).
+     */
+    static Object operationAt(AuditLog.Entry e) {
         try {
-            PatchOperationEvent.commit(e);
+            return PatchOperationEvent.at(e);
+        } catch (LinkageError x) {
+            AuditLog.jfrMissing();
+        } catch (RuntimeException | VirtualMachineError ignored) {
+            // the record is in the audit log; only its event is missing
+        }
+        return null;
+    }
+
+    /** Commits {@link #operationAt}'s event. */
+    static void commit(Object event) {
+        try {
+            PatchOperationEvent.commit(event);
         } catch (LinkageError x) {
             AuditLog.jfrMissing();
         } catch (RuntimeException | VirtualMachineError ignored) {

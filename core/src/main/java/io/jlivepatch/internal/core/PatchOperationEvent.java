@@ -42,11 +42,17 @@ final class PatchOperationEvent extends Event {
     @Description("Who signed the patch JAR, or empty")
     String signer;
 
-    static void commit(AuditLog.Entry e) {
+    /**
+     * The event of {@code e}, its time now (begun and ended at once: a record has no duration), or null when
+     * it is not enabled; {@link #commit(Object)} writes it.
+     */
+    static Object at(AuditLog.Entry e) {
         PatchOperationEvent event = new PatchOperationEvent();
         if (!event.isEnabled()) {
-            return;
+            return null;
         }
+        event.begin();
+        event.end();
         event.operation = e.operation();
         event.patch = e.patch();
         event.outcome = e.outcome();
@@ -54,6 +60,11 @@ final class PatchOperationEvent extends Event {
         event.source = e.source();
         event.sha256 = e.sha256();
         event.signer = e.signer();
-        event.commit();
+        return event;
+    }
+
+    /** Writes {@link #at}'s event to the recording. */
+    static void commit(Object event) {
+        ((PatchOperationEvent) event).commit();
     }
 }
