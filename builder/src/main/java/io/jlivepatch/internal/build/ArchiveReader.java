@@ -7,11 +7,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.DigestInputStream;
-import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Enumeration;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -60,6 +57,16 @@ final class ArchiveReader {
         if (!Files.isRegularFile(path)) {
             throw new IOException(Text.clean(path.toString()) + " is neither a JAR nor a directory of classes");
         }
+        // Digested before the entries are read and confirmed after: the digest the patch records is
+        // of the bytes whose classes it compares and carries, or the build is refused.
+        try (DigestedFile digested = DigestedFile.open(path, "the build")) {
+            Read read = readJar(path, digested.sha256());
+            digested.confirm();
+            return read;
+        }
+    }
+
+    private static Read readJar(Path path, String sha256) throws IOException {
         // ZipFile, not JarInputStream: it finds the entries from the central directory, so a
         // Spring Boot JAR with a launch script in front is read too.
         ZipFile zip;
@@ -87,7 +94,7 @@ final class ArchiveReader {
                     r.versioned.put(name, r.read(name, () -> zip.getInputStream(e), MAX_CLASS_BYTES));
                 }
             }
-            return r.result(fileDigest(path));
+            return r.result(sha256);
         }
     }
 
@@ -334,15 +341,5 @@ final class ArchiveReader {
             pairs.put(layout.nested() ? c.entry() : c.name(), c.bytes());
         }
         return ClassSet.digest(pairs);
-    }
-
-    private static String fileDigest(Path file) throws IOException {
-        MessageDigest md = ClassSet.sha();
-        try (InputStream in = new DigestInputStream(Files.newInputStream(file), md)) {
-            in.transferTo(java.io.OutputStream.nullOutputStream());
-        } catch (IOException e) {
-            throw DirectoryFiles.cannotRead(file, e, "the build");
-        }
-        return HexFormat.of().formatHex(md.digest());
     }
 }
