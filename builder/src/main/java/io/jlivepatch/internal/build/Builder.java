@@ -7,7 +7,6 @@ import org.objectweb.asm.Opcodes;
 import org.objectweb.asm.tree.MethodNode;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -101,14 +100,14 @@ public final class Builder {
         } catch (RuntimeException e) {
             throw unforeseen(request, a.in(), e);
         } catch (IOException e) {
-            throw new IOException("cannot write the patch JAR " + out + ": " + e.getMessage()
-                    + " (check that its directory exists and is writable)", e);
+            throw PatchOutput.notWritten(out, e);
         }
         return a.report();
     }
 
     /**
-     * Refuses {@code out} as the patch JAR's file when writing there would lose something: a
+     * Refuses {@code out} as the patch JAR's file when it could not be written there (its directory
+     * missing, a file, or not writable), or when writing there would lose something: a
      * directory (the JAR is moved into place over what is there, and a move replaces an empty
      * directory: -o naming a watched patch directory would have lost it), or one of {@code inputs}
      * (read whole before the JAR is written, so it would be replaced unasked). The command's signed
@@ -117,16 +116,7 @@ public final class Builder {
      * @param name the patch's name, for the file name the refusal proposes; {@code null}: "fix"
      */
     public static void checkOutput(Path out, String name, List<Path> inputs) throws IOException {
-        if (Files.isDirectory(out)) {
-            throw new IOException(out + " is a directory: give the patch JAR's file name (" + out.resolve(
-                    (name == null ? "fix" : name) + ".jar") + ")");
-        }
-        for (Path in : inputs) {
-            if (Files.exists(out) && Files.exists(in) && Files.isSameFile(out, in)) {
-                throw new IOException(out + " is the build " + in + " that the patch is made from: writing the patch"
-                        + " there would replace it; give the patch JAR another file name");
-            }
-        }
+        PatchOutput.check(out, name, inputs);
     }
 
     /** The builds {@code request} reads from files: the old one, and the new one unless it is compiled from sources. */
