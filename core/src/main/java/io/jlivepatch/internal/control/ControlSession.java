@@ -366,14 +366,17 @@ final class ControlSession implements Runnable {
         } catch (OutOfMemoryError e) {
             // the connection is gone with the memory; the application goes on
         } finally {
-            if (entered) {
-                Requester.restore(before);
+            try {
+                if (entered) {
+                    Requester.restore(before);
+                }
+                ClosedAtExit.remove(client);
+                client.release(); // system calls: should one fail (no memory), the place is still given back
+            } finally {
+                live.remove(this);
+                sessions.release(); // pairs with tryAcquire in ControlServer.run
+                RecursionGuard.exit(mark);
             }
-            ClosedAtExit.remove(client);
-            client.release();
-            live.remove(this);
-            sessions.release(); // pairs with tryAcquire in ControlServer.run
-            RecursionGuard.exit(mark);
         }
     }
 

@@ -46,6 +46,8 @@ final class SessionChannel implements AutoCloseable {
     private SelectionKey key;
     /** Makes the next {@link #open} find no selector; for tests. */
     private static volatile IOException selectorFailureForTests;
+    /** Thrown by the next {@link #open} once its selector is open, before the channel is registered; for tests. */
+    private static volatile Error registrationFailureForTests;
 
     SessionChannel(SocketChannel channel) {
         this.channel = channel;
@@ -70,19 +72,35 @@ final class SessionChannel implements AutoCloseable {
                     + " that an interrupt of its thread ends it: no selector (" + Text.clean(String.valueOf(e)) + ")");
             return;
         }
+        // Closed here unless kept, whatever ends the setup: an OutOfMemoryError too, which the session
+        // survives (ControlSession.run), but whose selector release() never sees (selector still null)
+        // kept its two descriptors, epoll's and its wakeup's, for the life of the JVM.
+        boolean kept = false;
         try {
+            Error injected = registrationFailureForTests;
+            if (injected != null) {
+                registrationFailureForTests = null;
+                throw injected;
+            }
             channel.configureBlocking(false);
             key = channel.register(s, 0);
-        } catch (IOException | RuntimeException e) {
-            s.close();
-            throw e;
+            selector = s;
+            kept = true;
+        } finally {
+            if (!kept) {
+                closeQuietly(s);
+            }
         }
-        selector = s;
     }
 
     /** Makes the next {@link #open} find no selector, as a JVM out of file descriptors does; for tests. */
     static void failNextSelectorForTests(IOException e) {
         selectorFailureForTests = e;
+    }
+
+    /** Makes the next {@link #open} fail with {@code e} once its selector is open (out of memory, say); for tests. */
+    static void failNextRegistrationForTests(Error e) {
+        registrationFailureForTests = e;
     }
 
     /** The channel itself, for its options (the peer's credentials). */
@@ -189,14 +207,21 @@ final class SessionChannel implements AutoCloseable {
             close();
         } catch (IOException ignored) {
             // closed either way
-        }
-        Selector s = selector;
-        if (s != null) {
-            try {
-                s.close(); // deregisters the channel, whose descriptor the JDK closes only then
-            } catch (IOException ignored) {
-                // closed either way
+        } finally {
+            // whatever the close threw: the selector's close deregisters the channel, whose descriptor
+            // the JDK closes only then
+            Selector s = selector;
+            if (s != null) {
+                closeQuietly(s);
             }
+        }
+    }
+
+    private static void closeQuietly(Selector s) {
+        try {
+            s.close();
+        } catch (IOException ignored) {
+            // closed either way
         }
     }
 }

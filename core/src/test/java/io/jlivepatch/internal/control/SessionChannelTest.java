@@ -82,7 +82,7 @@ class SessionChannelTest {
                 }
             }, "session-reader");
             reader[0].start();
-            waitUntilWaiting(reader[0]);
+            waitUntilSelecting(reader[0]);
             for (int i = 0; i < 50; i++) {
                 reader[0].interrupt(); // as application code that interrupts every thread does
             }
@@ -121,13 +121,15 @@ class SessionChannelTest {
             }
         }, "session-writer");
         writer.start();
-        waitUntilWaiting(writer);
+        waitUntilSelecting(writer);
         writer.interrupt(); // no effect on a write that waits
         assertFalse(writing.isDone(), "still waiting for the peer");
         c.close(); // an eviction: the thread's write ends
         ExecutionException ended = org.junit.jupiter.api.Assertions.assertThrows(ExecutionException.class,
                 () -> writing.get(10, TimeUnit.SECONDS));
-        assertInstanceOf(AsynchronousCloseException.class, ended.getCause());
+        // Asynchronous when the close finds it waiting; the interrupt's wake-up may have it back in a write
+        // (the socket's buffer still full), which then finds the channel closed
+        assertInstanceOf(java.nio.channels.ClosedChannelException.class, ended.getCause());
         writer.join(10_000);
         c.release();
     }
@@ -171,6 +173,135 @@ class SessionChannelTest {
                 () -> read.get(10, TimeUnit.SECONDS));
         assertInstanceOf(ClosedByInterruptException.class, ended.getCause());
         c.release();
+    }
+
+    /**
+     * An OutOfMemoryError as the connection is set up, after its selector opened (the session
+     * survives one, ControlSession.run): the selector's descriptors are given back. They were not:
+     * open() closed the selector only on an IOException or a RuntimeException, and release() knew
+     * no selector, so every such session left an epoll and an eventfd open for the life of the JVM.
+     */
+    @Test
+    void anErrorAfterTheSelectorOpenedLeavesNoDescriptorOpen() throws Exception {
+        int before = selectorDescriptors();
+        SessionChannel c = new SessionChannel(accepted);
+        SessionChannel.failNextRegistrationForTests(new OutOfMemoryError("injected: no memory to register"));
+        OutOfMemoryError e = org.junit.jupiter.api.Assertions.assertThrows(OutOfMemoryError.class, c::open);
+        assertEquals("injected: no memory to register", e.getMessage());
+        c.release(); // as the session's thread does as it ends
+        assertFalse(accepted.isOpen(), "released: closed");
+        awaitSelectorDescriptorsAtMost(before);
+    }
+
+    /**
+     * Every way a connection with a selector ends gives its descriptors back: released as the session
+     * ends, closed by another thread (an eviction, the JVM's exit) while its read waits, and closed
+     * before it was set up.
+     */
+    @Test
+    void noWayOfEndingLeavesADescriptorOpen() throws Exception {
+        int before = selectorDescriptors();
+        SessionChannel plain = new SessionChannel(accepted);
+        plain.open();
+        assertTrue(selectorDescriptors() > before, "a selector is open");
+        plain.release();
+        awaitSelectorDescriptorsAtMost(before);
+
+        SessionChannel waiting = new SessionChannel(connectAgain());
+        waiting.open();
+        CompletableFuture<Integer> read = new CompletableFuture<>();
+        Thread reader = new Thread(() -> {
+            try {
+                read.complete(waiting.in().read());
+            } catch (Throwable t) {
+                read.completeExceptionally(t);
+            } finally {
+                waiting.release();
+            }
+        }, "session-reader");
+        reader.start();
+        waitUntilSelecting(reader);
+        waiting.close(); // an eviction
+        ExecutionException ended = org.junit.jupiter.api.Assertions.assertThrows(ExecutionException.class,
+                () -> read.get(10, TimeUnit.SECONDS));
+        assertInstanceOf(AsynchronousCloseException.class, ended.getCause());
+        reader.join(10_000);
+        awaitSelectorDescriptorsAtMost(before);
+
+        SocketChannel third = connectAgain();
+        SessionChannel closedFirst = new SessionChannel(third);
+        closedFirst.close(); // the JVM's exit, before the session's thread set it up
+        org.junit.jupiter.api.Assertions.assertThrows(java.nio.channels.ClosedChannelException.class,
+                closedFirst::open);
+        closedFirst.release();
+        awaitSelectorDescriptorsAtMost(before);
+    }
+
+    /** Another connection to the test's server, as accepted there. */
+    private SocketChannel connectAgain() throws IOException {
+        SocketChannel other = SocketChannel.open(StandardProtocolFamily.UNIX);
+        other.connect(server.getLocalAddress());
+        SocketChannel in = server.accept();
+        others.add(other);
+        others.add(in);
+        return in;
+    }
+
+    private final java.util.List<SocketChannel> others = new java.util.ArrayList<>();
+
+    @AfterEach
+    void closeOthers() throws IOException {
+        for (SocketChannel c : others) {
+            c.close();
+        }
+    }
+
+    /** The JVM's open epoll and eventfd descriptors: a selector holds one of each on Linux (JDK 17 and 25). */
+    private static int selectorDescriptors() throws IOException {
+        int n = 0;
+        try (java.util.stream.Stream<Path> fds = java.nio.file.Files.list(Path.of("/proc/self/fd"))) {
+            for (Path fd : (Iterable<Path>) fds::iterator) {
+                try {
+                    String to = java.nio.file.Files.readSymbolicLink(fd).toString();
+                    if (to.equals("anon_inode:[eventpoll]") || to.equals("anon_inode:[eventfd]")) {
+                        n++;
+                    }
+                } catch (IOException gone) {
+                    // closed meanwhile (the listing's own descriptor, another thread's)
+                }
+            }
+        }
+        return n;
+    }
+
+    /**
+     * Waits (10 s at most) until no more selector descriptors are open than {@code most}: another
+     * test's thread of this JVM may hold one for a moment, a leaked one stays.
+     */
+    private static void awaitSelectorDescriptorsAtMost(int most) throws Exception {
+        int now = selectorDescriptors();
+        for (int i = 0; i < 1000 && now > most; i++) {
+            Thread.sleep(10);
+            now = selectorDescriptors();
+        }
+        assertTrue(now <= most, "selector descriptors open: " + now + ", before: " + most);
+    }
+
+    /**
+     * Waits (10 s at most) until {@code t} waits in its selector (epoll_wait): a thread seen in any
+     * native method may be in the non-blocking read or write before it, where a close from another
+     * thread makes the next one fail with ClosedChannelException, not wake a wait.
+     */
+    private static void waitUntilSelecting(Thread t) throws InterruptedException {
+        for (int i = 0; i < 1000; i++) {
+            for (StackTraceElement f : t.getStackTrace()) {
+                if (f.isNativeMethod() && f.getClassName().equals("sun.nio.ch.EPoll")) {
+                    return;
+                }
+            }
+            Thread.sleep(10);
+        }
+        throw new AssertionError(t.getName() + " never waited in its selector");
     }
 
     /** Waits (10 s at most) until {@code t} waits in native code or parks: in its read or write. */
