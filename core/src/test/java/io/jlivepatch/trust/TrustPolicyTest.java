@@ -203,6 +203,33 @@ class TrustPolicyTest {
                 PASSWORD, signatureOf("self").recorded()), 120);
     }
 
+    /**
+     * The same, the JVM exiting in the enable's prePatch, after the policy's check: the line the exit
+     * writes for the enable it cut short names the signer, as the enable's own line would. It said
+     * unsigned (signer ''): the operation under way kept the provenance it began with.
+     */
+    @Test
+    void anEnableCutShortByTheJvmsExitAfterTheRaisedPolicysCheckNamesTheSigner() throws Exception {
+        Path plain = io.jlivepatch.jar.Jars.write(dir.resolve("exiting-fix.jar"), io.jlivepatch.jar.Jars.manifest(
+                "fix-exiting", "jarapp.fix.ExitingPrePatchFix"), io.jlivepatch.jar.Jars.classes(
+                "jarapp.fix.ExitingPrePatchFix"));
+        Path signed = Keys.sign(dir, keys, plain, "self", "exiting-fix-by-self.jar");
+        Path audit = dir.resolve("raised-exit-audit.jsonl");
+        ChildJvm.Ended e = ChildJvm.run(RaisedPolicyExitDriver.class, List.of(), List.of(audit.toString(),
+                signed.toString(), trustP12.toString(), PASSWORD), 120);
+        assertEquals(3, e.exitCode(), e.tail());
+        String enable = null;
+        for (String line : Files.readAllLines(audit)) {
+            if (line.contains("\"operation\":\"enable\"")) {
+                enable = line;
+            }
+        }
+        assertTrue(enable != null && enable.contains("cut short: the JVM exited during it"), "the exit's line: "
+                + Files.readAllLines(audit));
+        assertTrue(enable.contains("\"signer\":" + io.jlivepatch.internal.control.Json.string(
+                signatureOf("self").recorded())), enable);
+    }
+
     // ---- refused JARs ----
 
     @Test

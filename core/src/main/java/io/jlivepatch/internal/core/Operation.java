@@ -52,7 +52,9 @@ final class Operation {
     Operation inPlaceOf;
     /**
      * The patch's provenance for the exit's line; null for none (a patch built in code, a JAR not read
-     * yet). Written once more by a preparation's thread when it has read the JAR.
+     * yet). Written once more by a preparation's thread when it has read the JAR, and by an enable's (a
+     * load's) when a trust policy raised since the registration names the patch's signer
+     * ({@link #provenanceReplaced}); read by the exit's hook.
      */
     private volatile Provenance provenance;
     /**
@@ -142,6 +144,18 @@ final class Operation {
         provenance = read;
         if (read.source() != null && !read.source().isEmpty()) {
             subject = read.source();
+        }
+    }
+
+    /**
+     * The patch's record {@code was} is {@code now} (PatchRegistry.checkTrust: the signer a trust policy
+     * raised since its registration found): the exit's line names it too, as the operation's own line
+     * will. A no-op unless it named {@code was}: an operation of another patch, or one nested in it.
+     * Its thread's, under jlivepatch's lock.
+     */
+    void provenanceReplaced(Provenance was, Provenance now) {
+        if (provenance == was) {
+            provenance = now;
         }
     }
 

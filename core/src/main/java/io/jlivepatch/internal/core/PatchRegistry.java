@@ -1660,7 +1660,7 @@ public final class PatchRegistry {
      * unsigned code registered before would run where only signed code may. A patch built in code
      * is the application's own and never verified. Caller holds klpMutex.
      */
-    private static void checkTrust(RegisteredPatch p) throws PatchException {
+    private void checkTrust(RegisteredPatch p) throws PatchException {
         TrustPolicy policy = TrustPolicy.current();
         if (!policy.enforced() || p.trustedUnder() == policy || p.loadedFrom() == null) {
             return;
@@ -1675,7 +1675,14 @@ public final class PatchRegistry {
         }
         // Registered unchecked, its signer was recorded as none: the code the enable runs is what this
         // check found signed, so the records (status, MBean, the enable's audit line) name that signer.
+        Provenance was = p.provenance();
         p.checkedBy(policy, signature.recorded());
+        // So does the line the JVM's exit writes if it cuts this operation short (a callback that exits):
+        // the operation under way on this thread named the record it began with.
+        Operation op = here();
+        if (op != null) {
+            op.provenanceReplaced(was, p.provenance());
+        }
     }
 
     /**
