@@ -55,6 +55,7 @@ class SessionChannelTest {
     @AfterEach
     void close() throws IOException {
         SessionChannel.failNextSelectorForTests(null);
+        SessionChannel.failNextRegistrationForTests(null);
         peer.close();
         accepted.close();
         server.close();
