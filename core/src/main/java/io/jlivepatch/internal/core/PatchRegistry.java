@@ -1348,6 +1348,11 @@ public final class PatchRegistry {
             subject = Patch.isValidName(jar.name()) ? jar.name() : subject;
             TrustPolicy policy = TrustPolicy.current();
             Signature signature = policy.verify(bytes);
+            trustCheckedForTests();
+            if (policy.enforced()) {
+                // before anything of the JAR is defined: a refusal leaves the application as it was
+                PatchJarLoader.refuseUncheckedCarried(jar, "patch JAR '" + bytes.source() + "' refused: its code");
+            }
             // Before the JAR is prepared: preparing defines the classes it carries into the
             // application's class loader for good, which a refusal must not leave behind. The check
             // under the lock (resolve) still decides; this one only spares the common case.
@@ -1366,7 +1371,8 @@ public final class PatchRegistry {
                     throw e;
                 }
             }
-            PatchJarLoader.Prepared prepared = PatchJarLoader.prepare(jar, hooks.instrumentation());
+            PatchJarLoader.Prepared prepared = PatchJarLoader.prepare(jar, hooks.instrumentation(), bytes.sha256(),
+                    policy.enforced());
             Provenance provenance = new Provenance(bytes.source(), bytes.sha256(), signature.recorded(), jar.builds(),
                     Instant.now(), Requester.current());
             return new Prepared(prepared.patch(), prepared.sources(), provenance, policy,
@@ -1402,6 +1408,25 @@ public final class PatchRegistry {
         Runnable hold = preparationHoldForTests;
         if (hold != null) {
             preparationHoldForTests = null;
+            hold.run();
+        }
+    }
+
+    /** Run once right after the next load's JAR is checked against the trust policy, then cleared; tests. */
+    private static volatile Runnable trustCheckedHoldForTests;
+
+    /**
+     * Runs {@code hold} on the thread of the next load, once its JAR is checked against the trust policy and
+     * before it is prepared (no lock held); for tests.
+     */
+    public static void holdAfterTrustCheckForTests(Runnable hold) {
+        trustCheckedHoldForTests = hold;
+    }
+
+    private static void trustCheckedForTests() {
+        Runnable hold = trustCheckedHoldForTests;
+        if (hold != null) {
+            trustCheckedHoldForTests = null;
             hold.run();
         }
     }
@@ -1658,11 +1683,23 @@ public final class PatchRegistry {
      * Refuses to enable a patch JAR registered under a trust policy weaker than this JVM's now (one
      * raised by a later attach with {@code truststore=}) unless its bytes pass the policy now: else
      * unsigned code registered before would run where only signed code may. A patch built in code
-     * is the application's own and never verified. Caller holds klpMutex.
+     * is the application's own and never verified. Under an enforcing policy, refuses too a patch whose
+     * code would link to a class a patch no policy checked carried (PatchJarLoader.refuseUncheckedCarried,
+     * which its load made under the policy, if it had one, before such a class could have been carried
+     * since). Caller holds klpMutex.
      */
     private void checkTrust(RegisteredPatch p) throws PatchException {
         TrustPolicy policy = TrustPolicy.current();
-        if (!policy.enforced() || p.trustedUnder() == policy || p.loadedFrom() == null) {
+        if (!policy.enforced() || p.loadedFrom() == null) {
+            return;
+        }
+        if (p.trustedUnder() == policy) {
+            // Checked at its load, which refused a use of a class a patch nothing checked carried; one may be
+            // carried since all the same: by a JAR taken before the policy was raised, prepared after that check.
+            if (PatchJarLoader.anyUncheckedCarried()) {
+                PatchJarLoader.refuseUncheckedCarried(readAgain(p), "patch '" + p.name() + "' cannot be enabled:"
+                        + " its code");
+            }
             return;
         }
         Signature signature;
@@ -1672,6 +1709,12 @@ public final class PatchRegistry {
             throw new PatchException(e.reason(), p.name(), "patch '" + p.name() + "' was registered before this JVM's"
                     + " trust policy was raised (" + policy.describe() + ") and does not pass it: " + e.getMessage()
                     + "; nothing was changed: unregister it and load a signed version", e);
+        }
+        // Signed, it still must not link to a class an unchecked patch carried (as its load under the policy
+        // would have refused).
+        if (PatchJarLoader.anyUncheckedCarried()) {
+            PatchJarLoader.refuseUncheckedCarried(readAgain(p), "patch '" + p.name() + "' was registered before this"
+                    + " JVM's trust policy was raised (" + policy.describe() + "), and its code");
         }
         // Registered unchecked, its signer was recorded as none: the code the enable runs is what this
         // check found signed, so the records (status, MBean, the enable's audit line) name that signer.
@@ -1683,6 +1726,17 @@ public final class PatchRegistry {
         if (op != null) {
             op.provenanceReplaced(was, p.provenance());
         }
+        PatchJarLoader.checkedLater(p.loadedFrom().sha256());
+    }
+
+    /**
+     * The JAR of {@code p} read again from its kept bytes, for a check at its enable. Its load read those
+     * bytes whole under the limits of then; the limits in force now may be lower (an attach's), and must
+     * not refuse at an enable what the load accepted: the bytes are in memory already, their size known.
+     */
+    private static PatchJar readAgain(RegisteredPatch p) throws PatchException {
+        return PatchJar.read(p.loadedFrom(), new JarLimits(JarLimits.MAX_BYTES, Integer.MAX_VALUE, JarLimits.MAX_BYTES,
+                JarLimits.MAX_BYTES, Integer.MAX_VALUE, Integer.MAX_VALUE));
     }
 
     /**

@@ -5,8 +5,10 @@ import io.jlivepatch.internal.Sha256;
 import java.lang.invoke.MethodHandles;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.WeakHashMap;
 
 /**
@@ -19,8 +21,25 @@ import java.util.WeakHashMap;
  */
 final class CarriedClasses {
 
-    /** What was carried where: loader to class name to the SHA-256 of its class file and the carrying patch. Guarded by the class. */
-    private static final Map<ClassLoader, Map<String, String[]>> CARRIED = new WeakHashMap<>();
+    /** What was carried where: loader to class name to what carried it. Guarded by the class. */
+    private static final Map<ClassLoader, Map<String, Carrier>> CARRIED = new WeakHashMap<>();
+    /**
+     * Guarded by the class. The SHA-256 of the carried class files a patch JAR that a trust policy checked
+     * carried (at its load, or at its enable under a policy raised after its load): code the policy verified,
+     * whichever patch defined it in whichever loader. A JVM's policy is raised once at most, from none to a
+     * store, and never replaced (TrustPolicy.install): checked by one is checked by the current one.
+     */
+    private static final Set<String> CHECKED = new HashSet<>();
+    /**
+     * Guarded by the class. How many of CARRIED's classes are not CHECKED: none, the usual case, costs
+     * {@link #uncheckedUse} nothing. Counted again when CHECKED grows; a loader gone takes its records along
+     * and leaves the count as it was, which only makes a check look and find nothing.
+     */
+    private static int unchecked;
+
+    /** One carried class: the SHA-256 of its class file, and the patch (name, JAR SHA-256) that carried it first. */
+    private record Carrier(String digest, String patch, String jarSha256) {
+    }
 
     private CarriedClasses() {
     }
@@ -30,8 +49,104 @@ final class CarriedClasses {
      * the patch's name; null when no patch did. For the check at load (ClassFileCheck.checkOwnNames).
      */
     static synchronized String[] carried(ClassLoader loader, String name) {
-        Map<String, String[]> here = CARRIED.get(loader);
-        return here == null ? null : here.get(name);
+        Map<String, Carrier> here = CARRIED.get(loader);
+        Carrier c = here == null ? null : here.get(name);
+        return c == null ? null : new String[] {c.digest(), c.patch()};
+    }
+
+    /**
+     * The trust policy raised after {@code jarSha256}'s load checked it (at its enable): the classes it
+     * carried, wherever they are defined, are code the policy verified.
+     */
+    static synchronized void checkedLater(String jarSha256) {
+        boolean more = false;
+        for (Map<String, Carrier> here : CARRIED.values()) {
+            for (Carrier c : here.values()) {
+                if (c.jarSha256().equals(jarSha256)) {
+                    more |= CHECKED.add(c.digest());
+                }
+            }
+        }
+        if (more) {
+            countUnchecked();
+        }
+    }
+
+    /** Whether a class no trust policy checked was carried (a patch JAR loaded before the policy was raised). */
+    static synchronized boolean anyUnchecked() {
+        return unchecked > 0;
+    }
+
+    /** Caller holds the class's lock. */
+    private static void countUnchecked() {
+        int n = 0;
+        for (Map<String, Carrier> here : CARRIED.values()) {
+            for (Carrier c : here.values()) {
+                if (!CHECKED.contains(c.digest())) {
+                    n++;
+                }
+            }
+        }
+        unchecked = n;
+    }
+
+    /**
+     * Under an enforcing trust policy, the first class {@code jar}'s code would link to that a patch no
+     * trust policy checked carried into an application's class loader (one loaded before the policy was
+     * raised): {class, carrying patch, its JAR's SHA-256}; null when there is none. A class loader cannot
+     * forget a class, so such a class outlives its patch, and a signed patch naming it ran code nobody
+     * checked while the records named the signed JAR only (UncheckedCarrierTest).
+     *
+     * <p>A class the JAR carries itself is not such a use: the JAR's own copy must be byte for byte the
+     * class defined already, or it is refused (define, ClassFileCheck.checkOwnNames), so the code that runs
+     * is the code the JAR's signer signed. That reuse is allowed on purpose: the policy verifies code, and
+     * this is exactly the verified code; what the class's statics hold was set by code that ran before the
+     * policy was raised, which no refusal now could undo, as it cannot undo a patch enabled before then.
+     * Nor is a class of the JAR's own class loader, for that loader's classes: they find the JAR's first.
+     *
+     * <p>Every loader counts, not only those of the JAR's targets: which loader resolves a name is known
+     * only once the JAR's classes are defined, which must not happen before the refusal. Nothing is read
+     * unless a class no policy checked was carried ({@link #anyUnchecked}).
+     */
+    static String[] uncheckedUse(PatchJar jar) {
+        if (!anyUnchecked()) {
+            return null;
+        }
+        List<String> carries = jar.newClasses().isEmpty() ? List.of() : carriedBy(jar);
+        List<String> named = new ArrayList<>();
+        for (Map.Entry<String, byte[]> e : jar.classes().entrySet()) {
+            String cls = e.getKey().replace('/', '.');
+            // a hidden nestmate and a carried class resolve names through the target's loader; a class of
+            // the JAR's own loader finds the JAR's classes first
+            boolean outside = jar.nestmates().containsKey(cls) || carries.contains(cls);
+            for (String n : ClassFileCheck.namedClasses(e.getValue())) {
+                String name = n.replace('/', '.');
+                if (!carries.contains(name) && (outside || !jar.classes().containsKey(n)) && !named.contains(name)) {
+                    named.add(name);
+                }
+            }
+        }
+        named.sort(null); // one answer whatever the JAR's order
+        synchronized (CarriedClasses.class) {
+            for (String name : named) {
+                for (Map<String, Carrier> here : CARRIED.values()) {
+                    Carrier c = here.get(name);
+                    if (c != null && !CHECKED.contains(c.digest())) {
+                        return new String[] {name, c.patch(), c.jarSha256()};
+                    }
+                }
+            }
+        }
+        return null;
+    }
+
+    /** What {@link #uncheckedUse} found, for a refusal: the part after "its code uses". */
+    static String uncheckedUseMessage(String[] use) {
+        return "class " + use[0] + ", which patch '" + use[1] + "' (JAR SHA-256 " + use[2] + ") carried into the"
+                + " application's class loader unchecked (loaded before this JVM's trust policy was raised), and a"
+                + " class loader cannot forget a class: nothing was changed; restart the JVM to be rid of that class,"
+                + " or, if its bytes are acceptable, carry the identical class file in this JAR ("
+                + PatchJar.NEW_CLASSES + ") and sign it";
     }
 
     /**
@@ -84,15 +199,18 @@ final class CarriedClasses {
      * patch carried the very same class file there already, and refuses another version or a class
      * the application has.
      */
-    static synchronized boolean define(MethodHandles.Lookup host, String name, byte[] bytes, String patch)
-            throws ReflectiveOperationException {
+    static synchronized boolean define(MethodHandles.Lookup host, String name, byte[] bytes, String patch,
+                                       String jarSha256, boolean checked) throws ReflectiveOperationException {
         ClassLoader loader = host.lookupClass().getClassLoader();
-        Map<String, String[]> here = CARRIED.computeIfAbsent(loader, k -> new HashMap<>());
+        Map<String, Carrier> here = CARRIED.computeIfAbsent(loader, k -> new HashMap<>());
         String digest = Sha256.hex(bytes);
-        String[] before = here.get(name);
+        Carrier before = here.get(name);
         if (before != null) {
-            if (!before[0].equals(digest)) {
-                throw new IllegalStateException("class " + name + " " + carriedOtherwise(before[1]));
+            if (!before.digest().equals(digest)) {
+                throw new IllegalStateException("class " + name + " " + carriedOtherwise(before.patch()));
+            }
+            if (checked && CHECKED.add(digest)) {
+                countUnchecked(); // the same bytes, carried before by a JAR nothing checked, are verified code now
             }
             return false;
         }
@@ -108,7 +226,12 @@ final class CarriedClasses {
                     + " the running application: the patch was built against another version");
         }
         host.defineClass(bytes);
-        here.put(name, new String[] {digest, patch});
+        here.put(name, new Carrier(digest, patch, jarSha256));
+        if (checked && CHECKED.add(digest)) {
+            countUnchecked(); // copies of these bytes in other loaders are verified code now too
+        } else if (!CHECKED.contains(digest)) {
+            unchecked++;
+        }
         return true;
     }
 }

@@ -333,7 +333,7 @@ final class ClassFileCheck {
      * elements), and the types of its name-and-type and method-type constants and of its own fields'
      * and methods' descriptors. Read without a visitor: a first load defines as few classes as it can.
      */
-    private static java.util.Set<String> namedClasses(byte[] classFile) {
+    static java.util.Set<String> namedClasses(byte[] classFile) {
         ClassReader r = new ClassReader(classFile);
         char[] buf = new char[r.getMaxStringLength()];
         java.util.Set<String> names = new java.util.HashSet<>();

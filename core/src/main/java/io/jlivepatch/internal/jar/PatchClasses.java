@@ -81,9 +81,15 @@ final class PatchClasses {
     /** Guarded by this. What the running classes the patch replaces name already, for the check ({@link #checkLinks}). */
     private Set<String> replaced = Set.of();
 
-    PatchClasses(PatchJar jar, Instrumentation inst) {
+    /** The SHA-256 of the JAR's bytes, and whether a trust policy checked them at the load: what carried classes record. */
+    private final String jarSha256;
+    private final boolean checked;
+
+    PatchClasses(PatchJar jar, Instrumentation inst, String jarSha256, boolean checked) {
         this.jar = jar;
         this.inst = inst;
+        this.jarSha256 = jarSha256;
+        this.checked = checked;
     }
 
     synchronized Class<?> classFor(String patchClass, ClassLoader targetLoader) throws ReflectiveOperationException {
@@ -271,7 +277,8 @@ final class PatchClasses {
         String pkg = host.getPackageName();
         for (String nc : jar.newClasses()) {
             if (pkg.equals(CarriedClasses.packageOf(nc))) { // the rule ClassFileCheck.checkOwnNames checks
-                if (CarriedClasses.define(lookup, nc, jar.classes().get(nc.replace('.', '/')), jar.name())) {
+                if (CarriedClasses.define(lookup, nc, jar.classes().get(nc.replace('.', '/')), jar.name(),
+                        jarSha256, checked)) {
                     carried.add(nc);
                 }
             }

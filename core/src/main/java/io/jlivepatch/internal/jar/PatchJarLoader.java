@@ -75,9 +75,13 @@ public final class PatchJarLoader {
      * Checks a patch JAR whole and prepares it, running none of its code: its classes are defined
      * and linked but not initialized, so a static initializer first runs when a replacement first
      * runs, after {@code enable}. Whatever fails, however, is an {@code INVALID_PATCH} refusal.
+     *
+     * @param jarSha256 the SHA-256 of the JAR's bytes, recorded with the classes it carries
+     * @param checked   whether an enforcing trust policy checked those bytes ({@link #refuseUncheckedCarried})
      */
-    public static Prepared prepare(PatchJar jar, Instrumentation inst) throws PatchException {
-        PatchClasses classes = new PatchClasses(jar, inst);
+    public static Prepared prepare(PatchJar jar, Instrumentation inst, String jarSha256, boolean checked)
+            throws PatchException {
+        PatchClasses classes = new PatchClasses(jar, inst, jarSha256, checked);
         String name = Patch.isValidName(jar.name()) ? jar.name() : null;
         boolean prepared = false;
         try {
@@ -104,6 +108,34 @@ public final class PatchJarLoader {
                 classes.release(); // nothing registers it: what it attached to the target loaders goes now
             }
         }
+    }
+
+    /**
+     * Refuses ({@code UNTRUSTED}), under an enforcing trust policy that checked {@code jar}, a JAR whose code
+     * would link to a class a patch the policy never checked carried into the application (one loaded before
+     * the policy was raised): signed code would run that class's unchecked code. Defines nothing: to be
+     * made before {@link #prepare}. {@code lead}: the refusal's start, up to " uses" ("patch JAR 'x.jar'
+     * refused: its code").
+     */
+    public static void refuseUncheckedCarried(PatchJar jar, String lead) throws PatchException {
+        String[] use = CarriedClasses.uncheckedUse(jar);
+        if (use != null) {
+            throw new PatchException(Reason.UNTRUSTED, Patch.isValidName(jar.name()) ? jar.name() : null, lead
+                    + " uses " + CarriedClasses.uncheckedUseMessage(use));
+        }
+    }
+
+    /** Whether a patch no trust policy checked carried a class into the application: {@link #refuseUncheckedCarried} may refuse. */
+    public static boolean anyUncheckedCarried() {
+        return CarriedClasses.anyUnchecked();
+    }
+
+    /**
+     * A trust policy raised after the load of the JAR of SHA-256 {@code jarSha256} checked it (at its enable):
+     * the classes it carries are code the policy verified from now on.
+     */
+    public static void checkedLater(String jarSha256) {
+        CarriedClasses.checkedLater(jarSha256);
     }
 
     /**
