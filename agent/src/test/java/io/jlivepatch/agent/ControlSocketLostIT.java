@@ -73,8 +73,8 @@ class ControlSocketLostIT {
 
     /**
      * A socket gone between the command's read of its path and its connect (jlivepatch replaced it by a
-     * new one at another path, as after each interrupt of its accepting thread by application code that
-     * interrupts every thread, or a clean-up deleted it): the command asks once more and connects to the
+     * new one at another path, as an agent before 2026-12-07 did after each interrupt of its accepting
+     * thread, or a clean-up deleted it): the command asks once more and connects to the
      * socket there is now. Before, it was refused saying the socket was gone and jlivepatch "did not open
      * it again" (seen by hand in one command of five beside an application interrupting every 200 ms).
      */

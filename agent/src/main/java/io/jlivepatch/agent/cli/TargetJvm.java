@@ -317,8 +317,9 @@ final class TargetJvm implements AutoCloseable {
                     // Refused on a file that is there: nothing accepts on it (its socket closed after a
                     // failure and the file stayed, or a file replaced it). Lost as a deleted one is: the
                     // agent, attached once more, opens a new socket; then one more connect. Gone since its
-                    // path was read: jlivepatch replaced it meanwhile (a new socket after an interrupt of
-                    // its accepting thread, whose path the properties now name) or a clean-up deleted it:
+                    // path was read: jlivepatch replaced it meanwhile (another command's attach reopened it,
+                    // or, in an agent before 2026-12-07, an interrupt of its accepting thread did: the
+                    // properties name the new path) or a clean-up deleted it:
                     // the same attach reads the path again, and asks for a new socket if none is there.
                     String[] again = askAgain(pid, connecting, socket, e);
                     socket = again[0];

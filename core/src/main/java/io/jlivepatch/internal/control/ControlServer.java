@@ -11,6 +11,10 @@ import java.io.File;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.ClosedSelectorException;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
@@ -115,9 +119,15 @@ public final class ControlServer implements Runnable {
      */
     private static final Object REOPEN = new Object();
 
-    /** An open socket: what it accepts on and the file that names it. */
-    private static final class Listening {
+    /**
+     * An open socket: what it accepts on, the selector its accept loop waits in, and the file that
+     * names it. Closed (both) at the JVM's exit (ClosedAtExit), by a reopen that replaced it, or by
+     * its loop once it is lost.
+     */
+    private static final class Listening implements AutoCloseable {
         final ServerSocketChannel channel;
+        /** The accept loop's wait: {@link #channel}, non-blocking, registered for OP_ACCEPT and nothing else. */
+        final Selector selector;
         final Path path;
         final Object fileKey;
         /**
@@ -126,10 +136,32 @@ public final class ControlServer implements Runnable {
          */
         volatile boolean closed;
 
-        Listening(ServerSocketChannel channel, Path path, Object fileKey) {
+        Listening(ServerSocketChannel channel, Selector selector, Path path, Object fileKey) {
             this.channel = channel;
+            this.selector = selector;
             this.path = path;
             this.fileKey = fileKey;
+        }
+
+        /**
+         * Closes the socket, then its selector; from any thread, never throws. The channel alone
+         * would not end the loop's wait: the JDK defers the close of a channel registered with a
+         * selector until the selector drops its key, and wakes no select for it (JDK 17 and 25:
+         * ServerSocketChannelImpl.implCloseNonBlockingMode, AbstractSelectableChannel.implCloseChannel).
+         * The selector's close wakes the select (SelectorImpl.implCloseSelector calls wakeup before
+         * it waits for the select to return), drops the key and so closes the socket's descriptor.
+         * The channel first: a loop woken by the selector's close finds the channel closed too
+         * (both flags volatile), and takes it as closed, not as failed.
+         */
+        @Override
+        public void close() {
+            ClosedAtExit.remove(this); // else each socket a reopen replaced stays listed for the JVM's life
+            closeQuietly(channel);
+            try {
+                selector.close();
+            } catch (IOException | RuntimeException ignored) {
+                // closed enough: nothing waits in it
+            }
         }
     }
 
@@ -197,7 +229,7 @@ public final class ControlServer implements Runnable {
                     new OwnThread(() -> server.serve(now), "jlivepatch-control").start();
                 } catch (RuntimeException | VirtualMachineError noThread) {
                     // At a limit on threads: nothing was published, the next attach tries again.
-                    closeQuietly(now.channel);
+                    now.close();
                     failed(noThread);
                     Log.get().log(System.Logger.Level.ERROR, "the jlivepatch control socket could not be opened again:"
                             + " no thread could be started for it (" + noThread + "); the next attach tries again");
@@ -208,7 +240,7 @@ public final class ControlServer implements Runnable {
                 System.clearProperty(FAILURE_PROPERTY);
                 System.setProperty(PROPERTY, now.path.toString());
                 if (was != null) {
-                    closeQuietly(was.channel); // its thread sees it replaced and ends
+                    was.close(); // wakes its thread, which sees it replaced and ends
                 }
                 String done = (was == null ? "the jlivepatch control socket had not opened; listening on "
                         : was.closed ? "the jlivepatch control socket " + was.path + " had closed after a failure (logged"
@@ -292,14 +324,14 @@ public final class ControlServer implements Runnable {
      */
     private void serve(Listening first) {
         Listening mine = first;
-        ServerSocketChannel server = mine.channel;
-        // Whether the next accept runs marked (RecursionGuard): after one that failed. The wait for a
-        // command runs unmarked, since a thread marked for good would keep every hook's guard from
-        // folding to its constant; so a patch of a JDK method accept runs (ServerSocketChannelImpl.accept)
-        // runs here, and one that throws failed every accept: no command reached the JVM while it was
-        // enabled (OwnPathsTest). The accept after a failure is jlivepatch's own, the patch's methods
-        // running their own code; the one after it goes unmarked again, so that a failure of the
-        // system's (no descriptors) costs the guard's constant only until the next command.
+        // Whether the next wait and accept run marked (RecursionGuard): after one that failed. The wait
+        // for a command runs unmarked, since a thread marked for good would keep every hook's guard from
+        // folding to its constant; so a patch of a JDK method the wait or the accept runs
+        // (ServerSocketChannelImpl.accept, the selector's) runs here, and one that throws failed every
+        // accept: no command reached the JVM while it was enabled (OwnPathsTest). The wait after a
+        // failure is jlivepatch's own, the patch's methods running their own code; the one after it
+        // goes unmarked again, so that a failure of the system's (no descriptors) costs the guard's
+        // constant only until the next command.
         boolean markAccept = false;
         while (true) {
             SocketChannel client = null;
@@ -311,21 +343,18 @@ public final class ControlServer implements Runnable {
                 markAccept = true; // until this accept returns a client: a failure leaves the next one marked
                 int mark = marked ? RecursionGuard.enterIfActive() : -1; // -1: Recursion.NESTED, releases nothing
                 try {
-                    client = server.accept();
-                } catch (java.nio.channels.ClosedChannelException closed) {
-                    Listening again = closed instanceof java.nio.channels.ClosedByInterruptException
-                            ? reopenAfterInterrupt(mine) : null;
-                    if (again != null) {
-                        mine = again;
-                        server = again.channel;
-                        continue;
-                    }
+                    client = next(mine);
+                } catch (ClosedChannelException | ClosedSelectorException closed) {
                     if (ClosedAtExit.exiting() || listening != mine) {
                         return; // the JVM shuts down (ClosedAtExit closed it), or a reopen replaced it
                     }
                     throw closed;
                 } finally {
                     RecursionGuard.exit(mark);
+                }
+                if (client == null) {
+                    markAccept = marked; // woken with nothing to accept (an interrupt): neither failed nor done
+                    continue;
                 }
                 markAccept = false;
                 work = RecursionGuard.enterIfActive();
@@ -362,49 +391,32 @@ public final class ControlServer implements Runnable {
     }
 
     /**
-     * Opens the socket again at once after an interrupt of the accept loop's thread closed it (the JDK
-     * closes an interruptible channel whose thread is interrupted in, or before, a blocking call):
-     * application code that interrupts every thread, as some shutdown or watchdog code does, would
-     * otherwise leave the JVM without its socket until a command's attach, and for good where no agent
-     * may be loaded any more (-XX:-EnableDynamicAgentLoading). The interrupt is cleared first, else the
-     * next accept would close the new socket at once. Logged once: such code may interrupt every
-     * second. Under REOPEN, as reopenIfLost, which it must not race.
-     *
-     * @return the socket to accept on now, or {@code null}: the JVM exits, a reopen replaced
-     *         {@code mine} already, or no socket could be opened (the loop then takes {@code mine} as lost)
+     * The next connection on {@code mine}, or {@code null} when the wait ended without one. The wait is
+     * a select, not a blocking accept, because of what an interrupt of this thread does to each (read in
+     * the JDK 17 and 25 sources; application code that interrupts every thread, as some shutdown or
+     * watchdog code does, interrupts this one too):
+     * <ul>
+     * <li>a blocking {@code accept}: the channel is closed (AbstractInterruptibleChannel.begin's
+     *     interruptor), and a connection the accept completed in that instant is neither returned nor
+     *     closed ({@code end(completed)} throws ClosedByInterruptException all the same): that command
+     *     got no hello, and its descriptor stayed open in this JVM;</li>
+     * <li>{@code select}: only woken (AbstractSelector.begin's interruptor calls {@code wakeup}), the
+     *     selector and the channel stay open; the interrupt stays set, and makes every select after it
+     *     return at once, so it is cleared here after each one. One landing after that clear only
+     *     wakes the next select, which clears it in turn;</li>
+     * <li>a non-blocking {@code accept}: nothing (ServerSocketChannelImpl.accept installs the
+     *     interruptor, and ends with {@code end(completed)}, only in blocking mode): a connection it
+     *     takes is returned. So no interrupt closes the socket any more, and none loses a connection.</li>
+     * </ul>
+     * The channel {@code accept} returns is in blocking mode (its javadoc; finishAccept sets it), as
+     * the sessions read and write it. A close of {@code mine} (its {@link Listening#close}) wakes the
+     * select, after which the accept throws ClosedChannelException (or the select ClosedSelectorException).
      */
-    private Listening reopenAfterInterrupt(Listening mine) {
+    private static SocketChannel next(Listening mine) throws IOException {
+        mine.selector.select();
         OwnThread.clearApplicationInterrupt();
-        synchronized (REOPEN) {
-            if (ClosedAtExit.exiting() || listening != mine) {
-                return null;
-            }
-            int mark = RecursionGuard.enterIfActive();
-            try {
-                // The old file first: a command looking for this JVM's socket finds one file, the live one.
-                if (isOurs(mine)) {
-                    deleteQuietly(mine.path);
-                }
-                closeQuietly(mine.channel); // closed already; off ClosedAtExit's list
-                Listening now = open();
-                if (now == null) {
-                    return null; // the JVM exits
-                }
-                listening = now; // before the property: a reopenIfLost after it sees this one in place
-                System.setProperty(PROPERTY, now.path.toString());
-                if (failuresSaid.add(java.nio.channels.ClosedByInterruptException.class)) {
-                    Log.get().log(System.Logger.Level.WARNING, "the jlivepatch control socket " + mine.path
-                            + " was closed by an interrupt of its thread (application code that interrupts every"
-                            + " thread?); listening on " + now.path + " now, and on a new socket after each such"
-                            + " interrupt (not said again)");
-                }
-                return now;
-            } catch (IOException | RuntimeException | LinkageError | VirtualMachineError e) {
-                return null; // lost: said, and its file deleted, by the loop (lost), for the next attach to reopen
-            } finally {
-                RecursionGuard.exit(mark);
-            }
-        }
+        mine.selector.selectedKeys().clear(); // the one key: the accept below is asked either way
+        return mine.channel.accept();
     }
 
     /**
@@ -423,7 +435,7 @@ public final class ControlServer implements Runnable {
                 }
                 sessions.release(); // pairs with tryAcquire in serve: the session never ran
             }
-            if (!mine.channel.isOpen()) {
+            if (!mine.channel.isOpen() || !mine.selector.isOpen()) {
                 if (!ClosedAtExit.exiting() && listening == mine) {
                     lost(mine, e);
                 }
@@ -475,7 +487,7 @@ public final class ControlServer implements Runnable {
      */
     private void lost(Listening mine, Throwable e) {
         mine.closed = true;
-        closeQuietly(mine.channel);
+        mine.close();
         boolean deleted = false;
         try {
             deleted = isOurs(mine) && Files.deleteIfExists(mine.path);
@@ -504,13 +516,15 @@ public final class ControlServer implements Runnable {
 
     /**
      * Closes the listening channel under its accept loop, as nothing but the JVM's exit or a reopen
-     * does otherwise: the loop then takes it as lost. Tests only.
+     * does otherwise, and wakes the loop (a channel's close alone does not end its select; see
+     * Listening.close): the loop then takes it as lost. Tests only.
      */
     public static void closeSocketForTests() throws IOException {
         ControlServer server = running;
         Listening l = server == null ? null : server.listening;
         if (l != null) {
             l.channel.close();
+            l.selector.wakeup();
         }
     }
 
@@ -603,7 +617,6 @@ public final class ControlServer implements Runnable {
     }
 
     private static void closeQuietly(ServerSocketChannel server) {
-        ClosedAtExit.remove(server); // else each channel a reopen replaced stays listed for the JVM's life
         try {
             server.close();
         } catch (IOException | RuntimeException ignored) {
@@ -719,6 +732,7 @@ public final class ControlServer implements Runnable {
                     : "; the next attach of the agent (any jlivepatch command) tries again"), e);
         }
         Object fileKey;
+        Selector selector = null;
         try {
             try {
                 // the directory is private already; the socket too, should the directory's mode ever change
@@ -729,21 +743,33 @@ public final class ControlServer implements Runnable {
             new File(socket.toString()).deleteOnExit();
             fileKey = Files.readAttributes(socket, java.nio.file.attribute.BasicFileAttributes.class,
                     java.nio.file.LinkOption.NOFOLLOW_LINKS).fileKey();
+            // The accept loop waits in a select, which an interrupt of its thread only wakes (see next)
+            server.configureBlocking(false);
+            selector = Selector.open();
+            server.register(selector, SelectionKey.OP_ACCEPT);
         } catch (IOException | RuntimeException e) {
             closeQuietly(server); // opened again at each lost socket: no bound channel may be left behind
+            if (selector != null) {
+                try {
+                    selector.close(); // nor a selector (its descriptors), which also ends the channel's deferred close
+                } catch (IOException | RuntimeException ignored) {
+                    // closed enough
+                }
+            }
             deleteQuietly(socket); // nor its file (deleteOnExit refuses once the JVM's exit has begun)
             throw e;
         }
-        // Closed when the JVM shuts down: this thread waits in accept, in native code, which would
+        Listening opened = new Listening(server, selector, socket, fileKey);
+        // Closed when the JVM shuts down: this thread waits in select, in native code, which would
         // hold the JVM's exit for 0.3 s (ClosedAtExit). Before the path is published (by the caller), so
         // that no command (nor a test) can see the socket open and the exit begin with it not yet registered.
-        if (!ClosedAtExit.add(server)) {
+        if (!ClosedAtExit.add(opened)) {
             // The JVM exits already: closed, and its file removed now, as the JDK's own removal at exit
             // may have run before this bind (else a stale file stays until the next start's removeStale).
             deleteQuietly(socket);
             return null;
         }
-        return new Listening(server, socket, fileKey);
+        return opened;
     }
 
     private static void deleteQuietly(Path socket) {
