@@ -942,6 +942,47 @@ class ControlSocketTest {
         assertTrue(again != null, "a place was freed");
     }
 
+    /**
+     * Commands over the limit are told BUSY while application code interrupts every thread, the
+     * accepting one among them: that thread writes the refusal, and a blocking write was closed by the
+     * interrupt, the command hearing nothing (before, most of these got no answer).
+     */
+    @Test
+    @org.junit.jupiter.api.Timeout(120)
+    void connectionsOverTheLimitAreToldToRetryWhileTheAcceptingThreadIsInterruptedAgainAndAgain() throws Exception {
+        List<Client> held = takeAllPlaces();
+        List<Thread> accepting = new ArrayList<>();
+        for (Thread t : Thread.getAllStackTraces().keySet()) {
+            if (t.getName().equals("jlivepatch-control")) {
+                accepting.add(t);
+            }
+        }
+        assertEquals(1, accepting.size(), "one thread accepts");
+        java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+        Thread storm = new Thread(() -> {
+            while (!done.get()) {
+                accepting.get(0).interrupt();
+                java.util.concurrent.locks.LockSupport.parkNanos(20_000);
+            }
+        }, "interrupting-the-accepting-thread");
+        storm.start();
+        try {
+            for (int i = 0; i < 40; i++) {
+                Client extra = connect();
+                assertEquals(Wire.MAGIC, extra.in.readInt(), "connection " + i + " answered");
+                assertEquals("", Wire.readString(extra.in));
+                assertEquals(Wire.FAILED, extra.in.readByte());
+                assertTrue(Wire.readString(extra.in).startsWith("BUSY: 8 jlivepatch commands are talking to this JVM"));
+                extra.socket.close();
+                open.remove(extra.socket);
+            }
+        } finally {
+            done.set(true);
+            storm.join(10_000);
+        }
+        assertEquals(Wire.OK, held.get(0).call("", "getVersion", new Class<?>[0]), "the others go on");
+    }
+
     @Test
     void connectionsIdleLongestMakeRoomForANewCommandOnceIdleLongEnough() throws Exception {
         ControlServer.idleAfterForTests(Duration.ofMillis(300));

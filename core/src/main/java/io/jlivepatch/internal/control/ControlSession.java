@@ -19,7 +19,6 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
-import java.nio.channels.Channels;
 import java.nio.channels.SocketChannel;
 import java.util.ArrayList;
 import java.util.List;
@@ -291,12 +290,21 @@ final class ControlSession implements Runnable {
     /** Turns {@code client} away before a session starts, with {@code message} (its reason first), and closes it. */
     static void refuse(SocketChannel client, String message) {
         try (client) {
-            DataOutputStream out = new DataOutputStream(Channels.newOutputStream(client));
+            java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+            DataOutputStream out = new DataOutputStream(bytes);
             out.writeInt(Wire.MAGIC);
             writeString(out, "");
             out.writeByte(Wire.FAILED);
             writeString(out, message);
-            out.flush();
+            // Written without blocking: an interrupt of the accepting thread (application code that
+            // interrupts every thread) closed a blocking channel at this write, and the command heard
+            // nothing. A new connection's socket buffer takes these few hundred bytes whole; what it does
+            // not take now is a peer that does not read, and is dropped with it.
+            client.configureBlocking(false);
+            java.nio.ByteBuffer reply = java.nio.ByteBuffer.wrap(bytes.toByteArray());
+            while (reply.hasRemaining() && client.write(reply) > 0) {
+                // until all is written or the buffer is full
+            }
         } catch (IOException ignored) {
             // the client went away
         }

@@ -1,6 +1,7 @@
 package io.jlivepatch.internal.control;
 
 import io.jlivepatch.internal.Log;
+import io.jlivepatch.internal.OwnThread;
 import io.jlivepatch.internal.Text;
 
 import java.io.IOException;
@@ -171,7 +172,7 @@ final class SessionChannel implements AutoCloseable {
         Selector s = selector;
         try {
             key.interestOps(ops);
-            Thread.interrupted();
+            OwnThread.clearApplicationInterrupt();
             if (!channel.isOpen()) { // pairs with close's wakeup: one of the two sees the other
                 throw new AsynchronousCloseException();
             }
