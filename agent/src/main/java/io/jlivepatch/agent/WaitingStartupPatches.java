@@ -26,13 +26,21 @@ import java.util.concurrent.locks.LockSupport;
  * as a class loader not seen before defines a class and can read the class file of one of the first
  * waiting JAR's targets ({@link ArrivingLoaders}), until it loads or is refused for another reason.
  * Each waiting patch is named in a {@code WARNING} at start-up, and says in the log when it loads;
- * one that never can is named again when the wait ends ({@link #WAIT}). A retry refused again for the
- * same reason is logged at {@code DEBUG} and not audited (the registry remembers the first).
+ * one that never can is named again when the wait ends ({@link #WAIT}), with what it waited for: its
+ * class loader, or the transition of the patch enabled before it, which never ended. A retry refused
+ * again for the same reason is logged at {@code DEBUG} and not audited (the registry remembers the first).
  */
 final class WaitingStartupPatches implements Runnable {
 
     /** How long after start-up a patch may wait for its loader; an application is up well before. */
     static final long WAIT = TimeUnit.MINUTES.toNanos(10);
+    /** {@link #WAIT}, or what a test set ({@link #waitForTests}); read once by each wait as it starts. */
+    private static volatile long waitNanos = WAIT;
+
+    /** For tests: the waits started from now on end {@code wait} after their start, not {@link #WAIT}. */
+    static void waitForTests(java.time.Duration wait) {
+        waitNanos = wait.toNanos();
+    }
 
     private final Livepatch lp;
     private final PatchRegistry registry;
@@ -86,10 +94,23 @@ final class WaitingStartupPatches implements Runnable {
 
     /** When waiting ends ({@link #WAIT} after the start); a transition is waited for until then at most. */
     private long deadline;
+    /** How long this wait lasts ({@link #waitNanos} at its start), for the words of the JARs it gives up. */
+    private long waitFor;
+    /**
+     * Only the waiting thread uses it: the transition the first waiting JAR waited for when the wait ran
+     * out, or null when it waited for its class loader. The JARs load in order, each enabled once the one
+     * before it ended its transition: the loader had come, and what they never got was that end.
+     */
+    private Transition unended;
+
+    /** The transition of {@code patch}, loaded from {@code jar}, which had not ended {@code waitedNanos} after its enable. */
+    private record Transition(String patch, Path jar, long waitedNanos) {
+    }
 
     @Override
     public void run() {
-        deadline = System.nanoTime() + WAIT;
+        waitFor = waitNanos;
+        deadline = System.nanoTime() + waitFor;
         try {
             while (!waiting.isEmpty() && System.nanoTime() - deadline < 0) {
                 if (!newLoader) {
@@ -113,10 +134,9 @@ final class WaitingStartupPatches implements Runnable {
                 }
             }
             for (Path jar : waiting) {
-                String why = "never loaded: no class loader that can load its classes appeared within "
-                        + TimeUnit.NANOSECONDS.toMinutes(WAIT) + " minutes of "
-                        + (Requester.ATTACH.equals(requester) ? "the attach" : "start-up") + "; load it"
-                        + " with 'jlivepatch load <pid> " + jar + "' once the application is up";
+                String why = unended != null ? neverEnded(jar) : "never loaded: no class loader that can load its"
+                        + " classes appeared within " + describe(waitFor) + " of " + when() + "; load it with"
+                        + " 'jlivepatch load <pid> " + jar + "' once the application is up";
                 Log.get().log(Level.WARNING, jar + " was " + why);
                 StartupPatches.skipped(jar, requester, why);
                 // On record too, on the account of the channel that asked for it, as its attempts were.
@@ -132,6 +152,34 @@ final class WaitingStartupPatches implements Runnable {
         } finally {
             registry.unwatchLoaders(arriving.watcher());
         }
+    }
+
+    /** What the wait is counted from: the JVM's start-up, or the attach that gave the JARs. */
+    private String when() {
+        return Requester.ATTACH.equals(requester) ? "the attach" : "start-up";
+    }
+
+    /**
+     * Why {@code jar} never loaded when the wait ran out in the transition of the patch enabled before it
+     * ({@link #unended}): its class loader had come (the one before it loaded there), not that
+     * transition's end; what holds it is in status, and force ends it.
+     */
+    private String neverEnded(Path jar) {
+        Path first = waiting.get(0);
+        String transition = "the transition of '" + unended.patch() + "' (enabled just before it, from " + unended.jar()
+                + ") to end, and it had not ended " + describe(unended.waitedNanos()) + " later, when the wait ended ("
+                + describe(waitFor) + " after " + when() + "); 'jlivepatch status <pid>' names the threads that hold it"
+                + " and 'jlivepatch force <pid> " + unended.patch() + "' ends it; once it has ended, load ";
+        return jar.equals(first)
+                ? "never loaded: it waited for " + transition + "this JAR with 'jlivepatch load <pid> " + jar + "'"
+                : "never loaded: it waited behind " + first + ", which waited for " + transition + first + " and then"
+                        + " this JAR with 'jlivepatch load <pid> " + jar + "'";
+    }
+
+    /** {@code 10 minutes}, {@code 15 seconds}: whole minutes from two on, else seconds. */
+    static String describe(long nanos) {
+        long s = TimeUnit.NANOSECONDS.toSeconds(nanos);
+        return s >= 120 ? (s + 30) / 60 + " minutes" : s + (s == 1 ? " second" : " seconds");
     }
 
     /**
@@ -156,10 +204,12 @@ final class WaitingStartupPatches implements Runnable {
         int mark = RecursionGuard.enter();
         String before = Requester.enter(requester);
         try {
+            unended = null;
             PatchHandle enabledBefore = null;
+            Path enabledFrom = null;
             while (!waiting.isEmpty()) {
                 Path jar = waiting.get(0);
-                if (enabledBefore != null && !transitionEnded(enabledBefore)) {
+                if (enabledBefore != null && !transitionEnded(enabledBefore, enabledFrom)) {
                     return; // the JARs behind it stay waiting, and are named at the end if they never load
                 }
                 PatchHandle h = null;
@@ -167,6 +217,7 @@ final class WaitingStartupPatches implements Runnable {
                     h = lp.load(jar);
                     h.enable();
                     enabledBefore = h;
+                    enabledFrom = jar;
                     Log.get().log(Level.INFO, "'" + h.name() + "': loaded from " + jar + " once a class loader could"
                             + " load its classes");
                     StartupPatches.loaded(jar);
@@ -203,14 +254,34 @@ final class WaitingStartupPatches implements Runnable {
     /**
      * Waits for the transition of the patch enabled just before (the application runs, so it may take
      * a while, and on a loaded machine its worker may not have ended it yet): the next one's enable
-     * would be refused while it runs, and the JAR skipped. Until the deadline at most.
+     * would be refused while it runs, and the JAR skipped. Until the deadline at most; status says
+     * meanwhile that the JARs wait for it, and {@link #unended} what it was when it did not end.
      */
-    private boolean transitionEnded(PatchHandle h) {
+    private boolean transitionEnded(PatchHandle h, Path from) {
+        long began = System.nanoTime();
         try {
-            return h.awaitTransition(java.time.Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+            if (h.awaitTransition(java.time.Duration.ZERO)) {
+                return true;
+            }
+            statusBehindTransition(h.name(), from);
+            if (h.awaitTransition(java.time.Duration.ofNanos(Math.max(0, deadline - System.nanoTime())))) {
+                return true;
+            }
+            unended = new Transition(h.name(), from, System.nanoTime() - began);
+            return false;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return false;
+        }
+    }
+
+    /** Says in status that the waiting JARs wait for the transition of {@code patch}: the first for it, the others behind. */
+    private void statusBehindTransition(String patch, Path from) {
+        Path first = waiting.get(0);
+        String transition = "the transition of '" + patch + "' (enabled just before it, from " + from + ") to end";
+        StartupPatches.waiting(first, requester, "for " + transition);
+        for (int i = 1; i < waiting.size(); i++) {
+            StartupPatches.waiting(waiting.get(i), requester, "behind " + first + ", which waits for " + transition);
         }
     }
 

@@ -165,6 +165,107 @@ class LaunchedLoaderIT {
         }
     }
 
+    /**
+     * A JVM of {@code launcher.ShortWaitLauncher}: jlivepatch's wait for start-up patches shortened to
+     * {@code seconds}, a thread sitting in {@code ShortWaitLauncher.sit} for good; the agent JAR on the
+     * class path, attached later with {@code patches=}.
+     */
+    private Process shortWait(Path launcher, Path app, int seconds, Path log) throws IOException {
+        copyClass(launcher, "launcher.LateLauncher");
+        copyClass(launcher, "launcher.ShortWaitLauncher");
+        return new ProcessBuilder(TestJars.java(), "-XX:+IgnoreUnrecognizedVMOptions", "-XX:+EnableDynamicAgentLoading",
+                "-cp", launcher + java.io.File.pathSeparator + TestJars.AGENT, "launcher.ShortWaitLauncher", app.toString(),
+                Integer.toString(seconds)).redirectError(log.toFile()).start();
+    }
+
+    private static void attach(Process p, Path patches) throws Exception {
+        VirtualMachine vm = VirtualMachine.attach(Long.toString(p.pid()));
+        try {
+            vm.loadAgent(TestJars.AGENT.toString(), "patches=" + patches);
+        } finally {
+            vm.detach();
+        }
+    }
+
+    /** The audit line that contains {@code part}, once there: a hang detector of a minute, not a timing. */
+    private static String awaitRecord(Process p, String part) throws Exception {
+        for (int i = 0; i < 600; i++) {
+            for (String line : Cli.run("status", p.pid(), "--log").out().lines().toList()) {
+                if (line.contains(part)) {
+                    return line;
+                }
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError("no record with " + part + " within a minute: "
+                + Cli.run("status", p.pid(), "--log").out());
+    }
+
+    @Test
+    void aJarBehindAPatchWhoseTransitionNeverEndsIsSaidToHaveWaitedForThatTransition() throws Exception {
+        Path[] layout = layout();
+        Path launcher = layout[0];
+        Path app = layout[1];
+        Path patches = layout[2];
+        Path fat = patches.resolve("10-fix-fat.jar");
+        Path later = patches.resolve("20-fix-later.jar");
+        // fix-fat holds the method the launcher's thread sits in: its transition never ends.
+        TestJars.patchJar(patches, "10-fix-fat.jar", Map.of("Livepatch-Name", "fix-fat",
+                "Livepatch-Class", "fatapp.fix.PricingFix",
+                "Livepatch-Hold", "launcher.ShortWaitLauncher.sit(Ljava/util/concurrent/CountDownLatch;)V"),
+                "fatapp.fix.PricingFix");
+        TestJars.patchJar(patches, "20-fix-later.jar", Map.of("Livepatch-Name", "fix-later",
+                "Livepatch-Class", "fatapp.fix.PricingFix"), "fatapp.fix.PricingFix");
+        Path log = dir.resolve("stderr.txt");
+        // 15 seconds: the application's loader comes within milliseconds of the line below, well before.
+        Process p = shortWait(launcher, app, 15, log);
+        try (BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+             PrintWriter in = new PrintWriter(p.getOutputStream(), true, StandardCharsets.UTF_8)) {
+            assertEquals("waiting", out.readLine());
+            attach(p, patches); // both wait: no loader can load fix-fat's classes yet, fix-later is behind it
+            in.println(); // the launcher makes the application's loader: fix-fat loads there, fix-later waits for it
+            assertEquals("ready", out.readLine());
+            String record = awaitRecord(p, " load " + later + " by attach: refused: never loaded");
+            String why = "never loaded: it waited for the transition of 'fix-fat' (enabled just before it, from "
+                    + fat + ") to end, and it had not ended ";
+            assertTrue(record.contains(why) && record.endsWith(" later, when the wait ended (15 seconds after the"
+                    + " attach); 'jlivepatch status <pid>' names the threads that hold it and 'jlivepatch force <pid>"
+                    + " fix-fat' ends it; once it has ended, load this JAR with 'jlivepatch load <pid> " + later + "'"),
+                    record);
+            assertFalse(record.contains("no class loader"), "its loader had come: fix-fat loaded there: " + record);
+            Cli status = Cli.run("status", p.pid());
+            assertTrue(status.out().contains("\n  attach: skipped " + later + ": " + why), status.toString());
+            assertTrue(status.out().contains("1. fix-fat [enabled"), status.toString());
+        } finally {
+            p.destroy();
+            p.waitFor(30, TimeUnit.SECONDS);
+        }
+        String stderr = Files.readString(log);
+        assertTrue(stderr.contains(later + " was never loaded: it waited for the transition of 'fix-fat'"), stderr);
+    }
+
+    @Test
+    void aJarWhoseLoaderNeverComesIsSaidToHaveWaitedForItsLoader() throws Exception {
+        Path[] layout = layout();
+        Path fat = layout[2].resolve("10-fix-fat.jar");
+        Path log = dir.resolve("stderr.txt");
+        Process p = shortWait(layout[0], layout[1], 2, log);
+        try (BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+            assertEquals("waiting", out.readLine());
+            attach(p, layout[2]); // and no line: the application's loader is never made
+            String why = "never loaded: no class loader that can load its classes appeared within 2 seconds of the"
+                    + " attach; load it with 'jlivepatch load <pid> " + fat + "' once the application is up";
+            String record = awaitRecord(p, " load " + fat + " by attach: refused: never loaded");
+            assertTrue(record.endsWith(why), record);
+            Cli status = Cli.run("status", p.pid());
+            assertTrue(status.out().contains("\n  attach: skipped " + fat + ": " + why), status.toString());
+        } finally {
+            p.destroy();
+            p.waitFor(30, TimeUnit.SECONDS);
+        }
+        assertTrue(Files.readString(log).contains(fat + " was " + "never loaded: no class loader"), Files.readString(log));
+    }
+
     @Test
     void aWatchedDirectoryWaitsForTheLoaderToo() throws Exception {
         Path[] layout = layout();
