@@ -99,26 +99,8 @@ class LinkAuditOverflowTest {
         assertTrue(h.awaitTransition(Duration.ofSeconds(10)));
         ledgerBound().setInt(ledger(), BOUND);
         Thread auditThread = threadNamed("jlivepatch-link-audit");
-        List<String> warnings = new CopyOnWriteArrayList<>();
-        Handler handler = new Handler() {
-            private final SimpleFormatter formatter = new SimpleFormatter();
-
-            @Override
-            public void publish(LogRecord record) {
-                if (record.getLevel() == Level.WARNING) {
-                    warnings.add(formatter.formatMessage(record));
-                }
-            }
-
-            @Override
-            public void flush() {
-            }
-
-            @Override
-            public void close() {
-            }
-        };
-        TestSupport.JLIVEPATCH_LOG.addHandler(handler);
+        List<String> warnings = warnings();
+        List<AuditLog.Entry> gapsBefore = entries("audit-gap", "link");
         Instant before = Instant.now();
         List<String> got = new CopyOnWriteArrayList<>();
         AuditLog audit = RegistryAccess.get().audit();
@@ -139,9 +121,9 @@ class LinkAuditOverflowTest {
                 }));
                 assertEquals(BOUND + 4, got.size());
                 assertTrue(got.stream().allMatch("fits"::equals), "every copy hooked as it was defined: " + got);
-                assertEquals(List.of(), entries("audit-gap", "link"), "nothing said while the thread is blocked");
+                assertEquals(List.of(), gapsSince(gapsBefore), "nothing said while the thread is blocked");
             }
-            List<AuditLog.Entry> gaps = awaitGap();
+            List<AuditLog.Entry> gaps = awaitGap(gapsBefore);
             assertEquals(1, gaps.size(), gaps.toString());
             String outcome = gaps.get(0).outcome();
             String prefix = "3 link events were not recorded since ";
@@ -164,16 +146,116 @@ class LinkAuditOverflowTest {
             assertTrue(all.indexOf(links.get(BOUND)) < all.indexOf(gaps.get(0)), all.toString());
             assertEquals(List.of("link audit: " + outcome), warnings.stream().filter(w -> w.startsWith("link audit")).toList());
         } finally {
-            TestSupport.JLIVEPATCH_LOG.removeHandler(handler);
+            TestSupport.JLIVEPATCH_LOG.removeHandler(warningHandler);
         }
     }
 
-    private static List<AuditLog.Entry> awaitGap() throws InterruptedException {
+    /**
+     * The queue full of events held back behind an operation's line (classes its own postPatch defines,
+     * hooked as they are defined, whose records must come after the enable's line), not of events the
+     * link-audit thread was too slow for: the warning and the record say so, naming the operation.
+     * Deterministic: the events are made inside the enable, whose hold keeps the thread from taking any.
+     */
+    @Test
+    void eventsHeldBehindAnOperationBeyondTheBoundAreSaidToHaveWaitedForItsLine() throws Exception {
+        String held = testapp.lateaudit.AuditedHeld.class.getName(); // loaded here: its postPatch runs in the enable
+        List<Supplier<String>> copies = new CopyOnWriteArrayList<>();
+        PatchHandle h = livepatch().register(Patch.builder("audit-held")
+                .replace(method(testapp.lateaudit.AuditedHeld.class, "get"),
+                        method(LinkAuditOverflowTest.class, "fits", Object.class))
+                .callbacks(held, new Callbacks() {
+                    @Override
+                    public void postPatch(Class<?> target) {
+                        if (target != testapp.lateaudit.AuditedHeld.class) {
+                            return; // a copy's own, at its first call
+                        }
+                        // the hooks are the patch's, the enable's line not made yet: every copy's event is held
+                        try {
+                            for (int i = 0; i < BOUND + 3; i++) {
+                                IsolatingLoader loader = IsolatingLoader.of("held-" + i, held);
+                                @SuppressWarnings("unchecked")
+                                Supplier<String> s = (Supplier<String>) loader.define(held).getDeclaredConstructor()
+                                        .newInstance();
+                                copies.add(s); // called after: a callback's own calls run the originals
+                            }
+                        } catch (ReflectiveOperationException e) {
+                            throw new AssertionError(e);
+                        }
+                    }
+                })
+                .build());
+        ledgerBound().setInt(ledger(), BOUND);
+        List<String> warnings = warnings();
+        List<AuditLog.Entry> gapsBefore = entries("audit-gap", "link");
+        try {
+            h.enable();
+            assertTrue(h.awaitTransition(Duration.ofSeconds(10)));
+            List<String> got = copies.stream().map(Supplier::get).toList();
+            assertEquals(BOUND + 3, got.size());
+            assertTrue(got.stream().allMatch("fits"::equals), "every copy hooked as it was defined: " + got);
+            List<AuditLog.Entry> gaps = awaitGap(gapsBefore);
+            assertEquals(1, gaps.size(), gaps.toString());
+            String outcome = gaps.get(0).outcome();
+            assertTrue(outcome.startsWith("3 link events were not recorded since "), outcome);
+            assertTrue(outcome.endsWith(": 3 classes hooked as they were defined (no 'applying patch' line nor link"
+                    + " record for them: 4 events waited, held back behind the line of operation 'enable audit-held"
+                    + " by api' until it was made (a class an operation hooks is on record after its line); 'jlivepatch"
+                    + " status' shows what each function runs in each class loader)"), outcome);
+            assertFalse(outcome.contains("blocked"), outcome);
+            List<AuditLog.Entry> all = RegistryAccess.get().audit().entries();
+            // The events the queue took (not the records of the copies' callbacks, run at their first call above)
+            List<AuditLog.Entry> links = entries("link", "audit-held").stream()
+                    .filter(e -> e.outcome().endsWith("hooked as it was defined)")).toList();
+            assertEquals(BOUND, links.size(), links.toString());
+            AuditLog.Entry enable = all.stream().filter(e -> e.operation().equals("enable")
+                    && e.patch().equals("audit-held")).findFirst().orElseThrow();
+            assertTrue(all.indexOf(enable) < all.indexOf(links.get(0))
+                    && all.indexOf(links.get(BOUND - 1)) < all.indexOf(gaps.get(0)), all.toString());
+            assertEquals(List.of("link audit: " + outcome), warnings.stream().filter(w -> w.startsWith("link audit"))
+                    .toList());
+        } finally {
+            TestSupport.JLIVEPATCH_LOG.removeHandler(warningHandler);
+        }
+    }
+
+    private Handler warningHandler;
+
+    /** The WARNING lines of jlivepatch's log from now on, until {@link #warningHandler} is removed. */
+    private List<String> warnings() {
+        List<String> warnings = new CopyOnWriteArrayList<>();
+        warningHandler = new Handler() {
+            private final SimpleFormatter formatter = new SimpleFormatter();
+
+            @Override
+            public void publish(LogRecord record) {
+                if (record.getLevel() == Level.WARNING) {
+                    warnings.add(formatter.formatMessage(record));
+                }
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        TestSupport.JLIVEPATCH_LOG.addHandler(warningHandler);
+        return warnings;
+    }
+
+    /** The gap records made since {@code before} was taken (the other test's, in this JVM, are not this one's). */
+    private static List<AuditLog.Entry> gapsSince(List<AuditLog.Entry> before) {
+        return entries("audit-gap", "link").stream().filter(e -> !before.contains(e)).toList();
+    }
+
+    private static List<AuditLog.Entry> awaitGap(List<AuditLog.Entry> before) throws InterruptedException {
         long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-        while (entries("audit-gap", "link").isEmpty() && System.nanoTime() - deadline < 0) {
+        while (gapsSince(before).isEmpty() && System.nanoTime() - deadline < 0) {
             Thread.sleep(5); // a hang detector, not a timing: the record's presence is the verdict
         }
-        return entries("audit-gap", "link");
+        return gapsSince(before);
     }
 
     static Thread threadNamed(String name) {

@@ -6,11 +6,11 @@ import java.time.Instant;
 
 /**
  * The words of a gap in the link records ({@link LinkFailureAudit}): events of the ledger that never
- * became a log line nor an audit record, because the link-audit thread was blocked while its queue was
- * full ({@link HookLedger#MAX_QUEUED_FAILURES}), or the JVM exited before they were written. Recorded
- * as operation {@code audit-gap}, subject {@code link}, as the audit file notes its own gaps
- * ({@code audit-gap}): a reader looking for what the trail lacks finds both. Loaded at the first gap
- * only.
+ * became a log line nor an audit record, because their queue was full ({@link HookLedger#MAX_QUEUED_FAILURES})
+ * while the link-audit thread was blocked, or while the events were held back behind an operation's line
+ * ({@link HookLedger#holdFromNow}), or the JVM exited before they were written. Recorded as operation
+ * {@code audit-gap}, subject {@code link}, as the audit file notes its own gaps ({@code audit-gap}): a
+ * reader looking for what the trail lacks finds both. Loaded at the first gap only.
  */
 final class LinkAuditGap {
 
@@ -19,15 +19,24 @@ final class LinkAuditGap {
 
     /**
      * {@code 11 link events were not recorded since 2026-12-01T13:10:00Z: 10 classes hooked as they were
-     * defined, 1 link failure (...)}: {@code dropped} as {@link HookLedger#takeDropped} gives it.
+     * defined, 1 link failure (...)}: {@code dropped} as {@link HookLedger#takeDropped} gives it, and why
+     * the queue was full: the link-audit thread was blocked, or (for those of slot
+     * {@link HookLedger#DROPPED_HELD}) the events waited, held back behind the line of operation
+     * {@code behind} ({@link HookLedger#droppedBehind}, null when not known), which it was not slow for.
      */
-    static String overflow(long[] dropped, long sinceMillis, int bound) {
+    static String overflow(long[] dropped, long sinceMillis, int bound, String behind) {
         long total = total(dropped);
+        long held = Math.min(dropped[HookLedger.DROPPED_HELD], total);
+        String blocked = "jlivepatch's link-audit thread was blocked, writing the log or an audit record, while " + bound
+                + " events waited for it";
+        String heldBack = bound + " events waited, held back behind the line of " + (behind == null ? "an operation"
+                : "operation " + behind) + " until it was made (a class an operation hooks is on record after its line)";
+        String why = held == 0 ? blocked : held == total ? heldBack
+                : "for " + (total - held) + " of them, " + blocked + "; for " + held + ", " + heldBack;
         return total + (total == 1 ? " link event was" : " link events were") + " not recorded since "
                 + Instant.ofEpochMilli(sinceMillis) + ": " + kinds(dropped) + " (no 'applying patch' line nor link"
-                + " record for " + (total == 1 ? "it" : "them") + ": jlivepatch's link-audit thread was blocked,"
-                + " writing the log or an audit record, while " + bound + " events waited for it; 'jlivepatch status'"
-                + " shows what each function runs in each class loader)";
+                + " record for " + (total == 1 ? "it" : "them") + ": " + why + "; 'jlivepatch status' shows what each"
+                + " function runs in each class loader)";
     }
 
     /**

@@ -33,9 +33,11 @@ import java.util.concurrent.locks.ReentrantLock;
  * while this thread parks.
  *
  * <p>The ledger's queue is bounded ({@link HookLedger#MAX_QUEUED_FAILURES}): while this thread is
- * blocked (the application's log back-end does not return, the audit file's disk stalls), the events
- * beyond are counted, and once it catches up it logs a warning and records how many it did not
- * record, of which kind, since when and why ({@link LinkAuditGap}). It is a daemon: at the JVM's exit
+ * blocked (the application's log back-end does not return, the audit file's disk stalls), or while the
+ * events are held back behind an operation's line ({@link HookLedger#holdFromNow}: an enable whose
+ * postPatch callback deploys a webapp, say), the events beyond are counted, and once it catches up it
+ * logs a warning and records how many it did not record, of which kind, since when and why, which of
+ * the two it was ({@link LinkAuditGap}). It is a daemon: at the JVM's exit
  * the audit file's drain has what it left written first ({@link #atExit}).
  */
 final class LinkFailureAudit implements Runnable {
@@ -229,7 +231,8 @@ final class LinkFailureAudit implements Runnable {
             lastTakenMillis = before; // a drop the next take finds came after this take began
             if (dropped != null) {
                 long first = dropped[HookLedger.DROPPED_SINCE];
-                gap(LinkAuditGap.overflow(dropped, first != 0 ? first : since, ledger.failureBound()), atExit);
+                gap(LinkAuditGap.overflow(dropped, first != 0 ? first : since, ledger.failureBound(),
+                        ledger.droppedBehind()), atExit);
             }
         } catch (RuntimeException | LinkageError | VirtualMachineError ignored) {
             // No memory for the gap's text or record, say: that count is lost as an event's entry is
@@ -313,7 +316,7 @@ final class LinkFailureAudit implements Runnable {
             if (dropped != null) {
                 long first = dropped[HookLedger.DROPPED_SINCE];
                 gap(LinkAuditGap.overflow(dropped, first != 0 ? first : locked ? lastTakenMillis
-                        : System.currentTimeMillis(), ledger.failureBound()), true);
+                        : System.currentTimeMillis(), ledger.failureBound(), ledger.droppedBehind()), true);
             }
             long[] left = new long[5];
             long total = 0;

@@ -2657,8 +2657,15 @@ public final class PatchRegistry {
      * klpMutex.
      */
     private void holdLinkRecords() {
-        if (here() != null) {
-            hooks.ledger().holdFromNow();
+        Operation op = here();
+        if (op != null) {
+            String by;
+            try {
+                by = "'" + op.name + " " + op.subject + " by " + op.requester + "'"; // as its line will read
+            } catch (RuntimeException | LinkageError | VirtualMachineError e) {
+                by = null; // no memory for the words: a record of events dropped meanwhile names no operation
+            }
+            hooks.ledger().holdFromNow(by);
         }
     }
 

@@ -89,7 +89,7 @@ public final class HookLedger {
      * once, and a count whose time the reader missed is its next record's, which then says an earlier
      * time than its first: still a time since which they were dropped.
      */
-    private final AtomicLongArray dropped = new AtomicLongArray(5);
+    private final AtomicLongArray dropped = new AtomicLongArray(6);
     /** {@link #takeDropped}'s slots: link failures, then classes hooked as defined, hooked again, unhooked. */
     public static final int DROPPED_FAILURE = 0;
     public static final int DROPPED_DEFINED = 1;
@@ -97,6 +97,13 @@ public final class HookLedger {
     public static final int DROPPED_UNHOOKED = 3;
     /** {@link #takeDropped}'s slot of the first drop's time, 0 when the reader missed it. */
     public static final int DROPPED_SINCE = 4;
+    /**
+     * {@link #takeDropped}'s slot of how many of its drops came while the next event to take was
+     * {@link #held() held back} behind an operation's line ({@link #droppedBehind}): the queue was full of
+     * events the reader could not take yet, not of events it was too slow for. Counted before the kind, so a
+     * take that has the kind's count has this one too.
+     */
+    public static final int DROPPED_HELD = 5;
     /**
      * The thread that reads {@link #failures}, unparked after each one is queued; set once. Its
      * volatile write and read order the reader's setup before the first event it is woken for; the
@@ -119,6 +126,14 @@ public final class HookLedger {
      * {@link #releaseHold}) and by the JVM's exit ({@link #endHolds}); read by the reader.
      */
     private volatile long heldFrom = -1;
+    /**
+     * The operation of the hold ({@link #holdFromNow}), its audit line's words ({@code 'enable P by api'}),
+     * null for none known. Written before {@link #heldFrom} (so a reader that sees the hold sees its
+     * operation, or a later one's) and kept after it ends.
+     */
+    private volatile String heldBy;
+    /** {@link #heldBy} at the last drop while held back ({@link #DROPPED_HELD}): whom a gap's record names. */
+    private volatile String droppedBehind;
     /** Set once at the JVM's exit: what is queued then is written, held or not ({@link #endHolds}). */
     private volatile boolean holdsEnded;
 
@@ -578,9 +593,13 @@ public final class HookLedger {
      * events queued from now on (a class defined with its hooks, a failure there) are held back from the
      * reader until {@link #releaseHold}, which comes after the operation's line. A hold already set (a
      * second change of the same operation: its transition's end) stays where it began.
+     *
+     * @param operation its audit line's words ({@code 'enable P by api'}), which a record of events dropped
+     *                  meanwhile names; null when not known
      */
-    public void holdFromNow() {
+    public void holdFromNow(String operation) {
         if (!holdsEnded && heldFrom < 0) {
+            heldBy = operation; // before heldFrom: see heldBy
             heldFrom = added.get();
         }
     }
@@ -626,12 +645,13 @@ public final class HookLedger {
     }
 
     /**
-     * The events dropped since the last call (the queue was full), per kind, and the first one's time
-     * (slot {@link #DROPPED_SINCE}, 0 when not known: see {@link #dropped}); {@code null} for none.
+     * The events dropped since the last call (the queue was full), per kind, the first one's time
+     * (slot {@link #DROPPED_SINCE}, 0 when not known: see {@link #dropped}) and how many of them were
+     * dropped while held back (slot {@link #DROPPED_HELD}, behind {@link #droppedBehind}); {@code null} for none.
      */
     public long[] takeDropped() {
         long since = dropped.getAndSet(DROPPED_SINCE, 0); // first: pairs with the dropper's count-then-time
-        long[] taken = new long[5];
+        long[] taken = new long[6];
         long total = 0;
         for (int kind = DROPPED_FAILURE; kind <= DROPPED_UNHOOKED; kind++) {
             taken[kind] = dropped.getAndSet(kind, 0);
@@ -644,7 +664,23 @@ public final class HookLedger {
             return null;
         }
         taken[DROPPED_SINCE] = since;
+        // After the kinds: a drop counted there was counted held before. One counted held whose kind is not
+        // counted yet (its thread between the two) is put back for the take that gets its kind.
+        long held = dropped.getAndSet(DROPPED_HELD, 0);
+        if (held > total) {
+            dropped.addAndGet(DROPPED_HELD, held - total);
+            held = total;
+        }
+        taken[DROPPED_HELD] = held;
         return taken;
+    }
+
+    /**
+     * The operation the last events dropped while held back were held behind ({@link #DROPPED_HELD}), its
+     * audit line's words, or null for none known.
+     */
+    public String droppedBehind() {
+        return droppedBehind;
     }
 
     /** Which of {@link #takeDropped}'s counts {@code e} goes to. */
@@ -663,6 +699,10 @@ public final class HookLedger {
         if (reader != null) {
             if (queuedFailures.incrementAndGet() > failureBound) {
                 queuedFailures.decrementAndGet();
+                if (held()) { // full of events held back behind an operation's line, not of those the reader is slow for
+                    droppedBehind = heldBy; // before the count: a take that has the count has the name
+                    dropped.incrementAndGet(DROPPED_HELD); // before the kind's: see DROPPED_HELD
+                }
                 dropped.incrementAndGet(kindOf(e)); // the count before the time: see dropped
                 if (dropped.get(DROPPED_SINCE) == 0) {
                     dropped.compareAndSet(DROPPED_SINCE, 0, System.currentTimeMillis());
