@@ -11,6 +11,7 @@ import org.objectweb.asm.ClassWriter;
 import org.objectweb.asm.MethodVisitor;
 import org.objectweb.asm.Opcodes;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -117,6 +118,54 @@ class NestmateJarClassTest {
         Path jar = Jars.write(dir.resolve("carried-names-helper.jar"), manifest, entries);
         Jars.refused(jar, Reason.INVALID_PATCH, "class 'jarapp.LpBox', which the patch carries into the application"
                 + " (Livepatch-New-Classes), uses 'com.acme.patchonly.Helper'", "that loader has no class of that name");
+    }
+
+    /**
+     * A nestmate asks its host's class loader for resources too (it is defined there): of a name the
+     * application has, it reads the application's file, not the JAR's entry of that name; of a name only the
+     * JAR has, it finds none. The nestmate's {@code next} answers 1000 when it found the JAR-only resource,
+     * plus the first byte of the other: 'a' (97) is the application's file
+     * (src/test/resources/jarapp/lp-nestmate-resource.txt), 'p' (112) the JAR's.
+     */
+    @Test
+    void aNestmateGetsResourcesFromItsHostsLoaderNotFromTheJar() throws Exception {
+        String carrier = "jarapp.LpReadsResources";
+        Map<String, String> manifest = Jars.manifest("nestmate-reads-resources", carrier);
+        manifest.put("Livepatch-Nestmates", carrier + "=jarapp.Counter");
+        Map<String, byte[]> entries = new LinkedHashMap<>();
+        entries.put("jarapp/LpReadsResources.class", Jars.patchClass(carrier, mv -> {
+            // Class own = MethodHandles.lookup().lookupClass(): the hidden nestmate itself
+            mv.visitMethodInsn(Opcodes.INVOKESTATIC, "java/lang/invoke/MethodHandles", "lookup",
+                    "()Ljava/lang/invoke/MethodHandles$Lookup;", false);
+            mv.visitMethodInsn(Opcodes.INVOKEVIRTUAL, "java/lang/invoke/MethodHandles$Lookup", "lookupClass",
+                    "()Ljava/lang/Class;", false);
+            mv.visitVarInsn(Opcodes.ASTORE, 1);
+            // Optional.ofNullable(own.getResourceAsStream("/jarapp/lp-nestmate-only.txt")).isPresent() * 1000
+            mv.visitVarInsn(Opcodes.ALOAD, 1);
+            mv.visitLdcInsn("/jarapp/lp-nestmate-only.txt");
+            mv.visitMethodInsn(Opcodes.INVOKEVIRTUAL, "java/lang/Class", "getResourceAsStream",
+                    "(Ljava/lang/String;)Ljava/io/InputStream;", false);
+            mv.visitMethodInsn(Opcodes.INVOKESTATIC, "java/util/Optional", "ofNullable",
+                    "(Ljava/lang/Object;)Ljava/util/Optional;", false);
+            mv.visitMethodInsn(Opcodes.INVOKEVIRTUAL, "java/util/Optional", "isPresent", "()Z", false);
+            mv.visitIntInsn(Opcodes.SIPUSH, 1000);
+            mv.visitInsn(Opcodes.IMUL);
+            // + own.getResourceAsStream("/jarapp/lp-nestmate-resource.txt").read()
+            mv.visitVarInsn(Opcodes.ALOAD, 1);
+            mv.visitLdcInsn("/jarapp/lp-nestmate-resource.txt");
+            mv.visitMethodInsn(Opcodes.INVOKEVIRTUAL, "java/lang/Class", "getResourceAsStream",
+                    "(Ljava/lang/String;)Ljava/io/InputStream;", false);
+            mv.visitMethodInsn(Opcodes.INVOKEVIRTUAL, "java/io/InputStream", "read", "()I", false);
+            mv.visitInsn(Opcodes.IADD);
+            mv.visitInsn(Opcodes.IRETURN);
+        }));
+        entries.put("jarapp/lp-nestmate-resource.txt", "patch\n".getBytes(StandardCharsets.UTF_8));
+        entries.put("jarapp/lp-nestmate-only.txt", "patch only\n".getBytes(StandardCharsets.UTF_8));
+        Path jar = Jars.write(dir.resolve("reads-resources.jar"), manifest, entries);
+        PatchHandle h = Jars.lp().load(jar);
+        h.enable();
+        assertTrue(h.awaitTransition(Duration.ofSeconds(30)));
+        assertEquals('a', new Counter().next(), "the application's file, and no JAR-only resource");
     }
 
     /** The JAR's class that the nestmate's loader does see (carried with it) is used, as before. */
