@@ -4,6 +4,7 @@ import io.jlivepatch.Livepatch;
 import io.jlivepatch.PatchException;
 import io.jlivepatch.PatchHandle;
 import io.jlivepatch.internal.Log;
+import io.jlivepatch.internal.OwnThread;
 import io.jlivepatch.internal.core.PatchRegistry;
 import io.jlivepatch.internal.core.Requester;
 import io.jlivepatch.internal.jar.ArrivingLoaders;
@@ -116,6 +117,9 @@ final class WaitingStartupPatches implements Runnable {
                 if (!newLoader) {
                     // A loader that is the one but still defines its first class is asked again soon.
                     boolean soon = arriving.waitsForReady();
+                    // An application's interrupt (code that interrupts every thread) would make this park
+                    // return at once, and the loop spin on a core until the deadline; a loader's unpark stays.
+                    OwnThread.clearApplicationInterrupt();
                     LockSupport.parkNanos(this, soon ? TimeUnit.MILLISECONDS.toNanos(10) : TimeUnit.SECONDS.toNanos(1));
                     if (!newLoader && !arriving.waitsForReady()) {
                         continue;
@@ -214,8 +218,12 @@ final class WaitingStartupPatches implements Runnable {
                 }
                 PatchHandle h = null;
                 try {
-                    h = lp.load(jar);
-                    h.enable();
+                    h = uninterrupted(() -> lp.load(jar));
+                    PatchHandle loaded = h;
+                    uninterrupted(() -> {
+                        loaded.enable();
+                        return loaded;
+                    });
                     enabledBefore = h;
                     enabledFrom = jar;
                     Log.get().log(Level.INFO, "'" + h.name() + "': loaded from " + jar + " once a class loader could"
@@ -242,6 +250,32 @@ final class WaitingStartupPatches implements Runnable {
         }
     }
 
+    /** A load or an enable. */
+    private interface Step<T> {
+        T run() throws PatchException;
+    }
+
+    /**
+     * {@code step} with this thread's interrupt cleared first, and again after a BUSY refusal that an
+     * interrupt caused (a JAR's read ends with ClosedByInterruptException: 'not read: the calling thread
+     * was interrupted'), until the deadline. The interrupt is an application's (code that interrupts every
+     * thread; {@link OwnThread#clearApplicationInterrupt}): kept, it refused the JAR, which was then
+     * skipped for good ('skipping ...'), though nothing was wrong with it.
+     */
+    private <T> T uninterrupted(Step<T> step) throws PatchException {
+        while (true) {
+            OwnThread.clearApplicationInterrupt();
+            try {
+                return step.run();
+            } catch (PatchException e) {
+                if (e.reason() != PatchException.Reason.BUSY || !Thread.interrupted()
+                        || System.nanoTime() - deadline >= 0) {
+                    throw e;
+                }
+            }
+        }
+    }
+
     /** Says again in status what each waiting JAR waits for: the first for its loader, the others behind it. */
     private void statusOfWaiting() {
         Path first = waiting.get(0);
@@ -259,19 +293,32 @@ final class WaitingStartupPatches implements Runnable {
      */
     private boolean transitionEnded(PatchHandle h, Path from) {
         long began = System.nanoTime();
-        try {
-            if (h.awaitTransition(java.time.Duration.ZERO)) {
-                return true;
+        if (awaitTransition(h, began)) {
+            return true;
+        }
+        statusBehindTransition(h.name(), from);
+        if (awaitTransition(h, deadline)) {
+            return true;
+        }
+        unended = new Transition(h.name(), from, System.nanoTime() - began);
+        return false;
+    }
+
+    /**
+     * Whether the transition of {@code h} ended by {@code until} (a {@link System#nanoTime} value: the
+     * deadline, or one past for a look without waiting). An interrupt of this thread is an application's
+     * (code that interrupts every thread; nothing of jlivepatch's interrupts it), so the wait goes on to
+     * {@code until} with the interrupt left cleared ({@link OwnThread#clearApplicationInterrupt} says
+     * why): set again, as it was, it made every later park of this thread return at once, a loop
+     * spinning on a core until the deadline, and the JARs behind said to have waited for their loader.
+     */
+    private static boolean awaitTransition(PatchHandle h, long until) {
+        while (true) {
+            try {
+                return h.awaitTransition(java.time.Duration.ofNanos(Math.max(0, until - System.nanoTime())));
+            } catch (InterruptedException e) {
+                // cleared by the exception; waited for again
             }
-            statusBehindTransition(h.name(), from);
-            if (h.awaitTransition(java.time.Duration.ofNanos(Math.max(0, deadline - System.nanoTime())))) {
-                return true;
-            }
-            unended = new Transition(h.name(), from, System.nanoTime() - began);
-            return false;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
         }
     }
 

@@ -170,12 +170,34 @@ class LaunchedLoaderIT {
      * {@code seconds}, a thread sitting in {@code ShortWaitLauncher.sit} for good; the agent JAR on the
      * class path, attached later with {@code patches=}.
      */
-    private Process shortWait(Path launcher, Path app, int seconds, Path log) throws IOException {
+    private Process shortWait(Path launcher, Path app, int seconds, Path log, String... interrupt) throws IOException {
         copyClass(launcher, "launcher.LateLauncher");
         copyClass(launcher, "launcher.ShortWaitLauncher");
-        return new ProcessBuilder(TestJars.java(), "-XX:+IgnoreUnrecognizedVMOptions", "-XX:+EnableDynamicAgentLoading",
-                "-cp", launcher + java.io.File.pathSeparator + TestJars.AGENT, "launcher.ShortWaitLauncher", app.toString(),
-                Integer.toString(seconds)).redirectError(log.toFile()).start();
+        List<String> command = new java.util.ArrayList<>(List.of(TestJars.java(), "-XX:+IgnoreUnrecognizedVMOptions",
+                "-XX:+EnableDynamicAgentLoading", "-cp", launcher + java.io.File.pathSeparator + TestJars.AGENT,
+                "launcher.ShortWaitLauncher", app.toString(), Integer.toString(seconds)));
+        command.addAll(List.of(interrupt));
+        return new ProcessBuilder(command).redirectError(log.toFile()).start();
+    }
+
+    private static String readQuietly(Path log) {
+        try {
+            return Files.readString(log);
+        } catch (IOException e) {
+            return e.toString();
+        }
+    }
+
+    /**
+     * What ShortWaitLauncher's interrupter wrote once the waiting thread, interrupted, parked again with
+     * the interrupt cleared, or did not within its 30 seconds: a hang detector of a minute, not a timing.
+     */
+    private static String awaitVerdict(Path verdict) throws Exception {
+        for (int i = 0; i < 600 && !Files.exists(verdict); i++) {
+            Thread.sleep(100);
+        }
+        assertTrue(Files.exists(verdict), "the interrupter wrote nothing within a minute");
+        return Files.readString(verdict);
     }
 
     private static void attach(Process p, Path patches) throws Exception {
@@ -264,6 +286,67 @@ class LaunchedLoaderIT {
             p.waitFor(30, TimeUnit.SECONDS);
         }
         assertTrue(Files.readString(log).contains(fat + " was " + "never loaded: no class loader"), Files.readString(log));
+    }
+
+    /**
+     * An application that interrupts jlivepatch's thread as it waits for the transition of the patch
+     * before (code that interrupts every thread): before, the wait ended there, the interrupt set again,
+     * and the thread spun on its parks (each returning at once) until the deadline, then said the JAR
+     * behind had waited for its class loader. Now the wait goes on, the interrupt cleared.
+     */
+    @Test
+    void anInterruptOfTheThreadWaitingForATransitionLeavesItWaitingForThatTransition() throws Exception {
+        Path[] layout = layout();
+        Path patches = layout[2];
+        Path later = patches.resolve("20-fix-later.jar");
+        TestJars.patchJar(patches, "10-fix-fat.jar", Map.of("Livepatch-Name", "fix-fat",
+                "Livepatch-Class", "fatapp.fix.PricingFix",
+                "Livepatch-Hold", "launcher.ShortWaitLauncher.sit(Ljava/util/concurrent/CountDownLatch;)V"),
+                "fatapp.fix.PricingFix");
+        TestJars.patchJar(patches, "20-fix-later.jar", Map.of("Livepatch-Name", "fix-later",
+                "Livepatch-Class", "fatapp.fix.PricingFix"), "fatapp.fix.PricingFix");
+        Path log = dir.resolve("stderr.txt");
+        Path verdict = dir.resolve("verdict.txt");
+        Process p = shortWait(layout[0], layout[1], 15, log, "awaitTransition", verdict.toString());
+        try (BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+             PrintWriter in = new PrintWriter(p.getOutputStream(), true, StandardCharsets.UTF_8)) {
+            assertEquals("waiting", out.readLine());
+            attach(p, patches);
+            in.println(); // fix-fat loads in the application's loader; its transition never ends
+            assertEquals("ready", out.readLine());
+            assertEquals("cleared", awaitVerdict(verdict), () -> readQuietly(log));
+            String record = awaitRecord(p, " load " + later + " by attach: refused: never loaded");
+            assertTrue(record.contains("never loaded: it waited for the transition of 'fix-fat'"), record);
+            assertFalse(record.contains("no class loader"), record);
+        } finally {
+            p.destroy();
+            p.waitFor(30, TimeUnit.SECONDS);
+        }
+    }
+
+    /**
+     * The same as its thread waits for a class loader: before, the interrupt stayed set and each of its
+     * parks returned at once, a thread spinning on a core until the deadline. Now it parks, cleared.
+     */
+    @Test
+    void anInterruptOfTheThreadWaitingForALoaderIsClearedAndItParksAgain() throws Exception {
+        Path[] layout = layout();
+        Path log = dir.resolve("stderr.txt");
+        Path verdict = dir.resolve("verdict.txt");
+        // 120 seconds: longer than the interrupter looks; the test ends the JVM once it has its verdict.
+        Process p = shortWait(layout[0], layout[1], 120, log, "run", verdict.toString());
+        try (BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+            assertEquals("waiting", out.readLine());
+            attach(p, layout[2]); // and no line: the application's loader is never made
+            assertEquals("cleared", awaitVerdict(verdict), () -> readQuietly(log));
+            Cli status = Cli.run("status", p.pid());
+            assertTrue(status.out().contains("attach: waiting " + layout[2].resolve("10-fix-fat.jar")), status.toString());
+            // Before, its spin went on to a load the kept interrupt refused (BUSY), and the JAR was skipped for good.
+            assertFalse(readQuietly(log).contains("skipping"), () -> readQuietly(log));
+        } finally {
+            p.destroy();
+            p.waitFor(30, TimeUnit.SECONDS);
+        }
     }
 
     @Test
