@@ -683,6 +683,28 @@ class ControlSocketTest {
     }
 
     /**
+     * A failure of the accept loop's unmarked wait as a connection arrives (what a throwing patch of a
+     * JDK method the selector runs does there: HashMap.get in EPollSelectorImpl.processEvents, OwnPathsTest)
+     * costs that connection no pause: the marked wait after it takes it at once. Before, the loop paused a
+     * second after it, so each command waited a second for its hello while such a patch was enabled
+     * (with the blocking accept before the selector the failure came before the connection, not at it).
+     * Counted, not timed: the loop's pauses.
+     */
+    @Test
+    @org.junit.jupiter.api.Timeout(60)
+    void aFailureOfTheUnmarkedWaitAsAConnectionArrivesCostsItNoPause() throws Exception {
+        Client first = client(16); // served: the loop's next wait runs unmarked
+        assertEquals(Wire.OK, first.call("", "getVersion", new Class<?>[0]));
+        long pausesBefore = ControlServer.pausesForTests();
+        ControlServer.failNextUnmarkedWaitForTests(new IllegalStateException("injected"));
+        Client next = client(17);
+        assertEquals(Wire.OK, next.call("", "getVersion", new Class<?>[0]));
+        assertEquals(pausesBefore, ControlServer.pausesForTests(), "a pause after the unmarked wait's failure");
+        Client after = client(18); // and the loop goes on unmarked, serving
+        assertEquals(Wire.OK, after.call("", "getVersion", new Class<?>[0]));
+    }
+
+    /**
      * A failure of the accept loop on one connection (out of memory, here injected) turns that
      * client away with why, is logged once for its kind, and the loop goes on serving.
      */

@@ -79,6 +79,14 @@ public final class ControlServer implements Runnable {
      */
     static volatile Error acceptFailureForTests;
     /**
+     * What the accept loop's next unmarked wait throws (once) as a connection arrives, when set: what a
+     * throwing patch of a JDK method the select runs (HashMap.get in EPollSelectorImpl.processEvents) does
+     * there. Tests only.
+     */
+    private static volatile RuntimeException waitFailureForTests;
+    /** How many times the accept loop has paused after a failure; tests only read it. */
+    private static final java.util.concurrent.atomic.AtomicLong pauses = new java.util.concurrent.atomic.AtomicLong();
+    /**
      * What {@link #startInBackground}'s thread start throws (once) instead, when set: a JVM out of
      * native threads at install, the last step of Livepatch.install that can fail. Tests only.
      */
@@ -335,15 +343,17 @@ public final class ControlServer implements Runnable {
         boolean markAccept = false;
         while (true) {
             SocketChannel client = null;
+            boolean waitMarked = false; // whether this iteration's wait and accept ran marked
             boolean placeTaken = false;
             ControlSession session = null;
             int work = -1; // the mark of what follows the accept: jlivepatch's code, short (Recursion.NESTED until taken)
             try {
                 boolean marked = markAccept;
+                waitMarked = marked;
                 markAccept = true; // until this accept returns a client: a failure leaves the next one marked
                 int mark = marked ? RecursionGuard.enterIfActive() : -1; // -1: Recursion.NESTED, releases nothing
                 try {
-                    client = next(mine);
+                    client = next(mine, marked);
                 } catch (ClosedChannelException | ClosedSelectorException closed) {
                     if (ClosedAtExit.exiting() || listening != mine) {
                         return; // the JVM shuts down (ClosedAtExit closed it), or a reopen replaced it
@@ -378,7 +388,7 @@ public final class ControlServer implements Runnable {
             } catch (Throwable e) {
                 int failing = RecursionGuard.enterIfActive(); // nested inside work's when that was taken
                 try {
-                    if (afterFailure(mine, client, placeTaken ? session : null, placeTaken, e)) {
+                    if (afterFailure(mine, client, placeTaken ? session : null, placeTaken, !waitMarked, e)) {
                         return;
                     }
                 } finally {
@@ -412,8 +422,13 @@ public final class ControlServer implements Runnable {
      * the sessions read and write it. A close of {@code mine} (its {@link Listening#close}) wakes the
      * select, after which the accept throws ClosedChannelException (or the select ClosedSelectorException).
      */
-    private static SocketChannel next(Listening mine) throws IOException {
+    private static SocketChannel next(Listening mine, boolean marked) throws IOException {
         mine.selector.select();
+        RuntimeException injected = waitFailureForTests;
+        if (injected != null && !marked) {
+            waitFailureForTests = null;
+            throw injected;
+        }
         OwnThread.clearApplicationInterrupt();
         mine.selector.selectedKeys().clear(); // the one key: the accept below is asked either way
         return mine.channel.accept();
@@ -424,10 +439,11 @@ public final class ControlServer implements Runnable {
      * taken, turns {@code client} away, and pauses; or, when the socket itself closed, deletes its
      * file. Never throws: nothing may end the loop but the socket's close.
      *
+     * @param unmarked whether the wait and accept that ran ran unmarked
      * @return whether the loop ends: the socket is closed
      */
     private boolean afterFailure(Listening mine, SocketChannel client, ControlSession session, boolean placeTaken,
-                                 Throwable e) {
+                                 boolean unmarked, Throwable e) {
         try {
             if (placeTaken) {
                 if (session != null) {
@@ -442,6 +458,13 @@ public final class ControlServer implements Runnable {
                 return true;
             }
             turnAway(client, e);
+            if (client == null && unmarked) {
+                // The unmarked wait or accept failed: maybe a patch of a JDK method it runs (the selector's
+                // HashMap.get throws as a connection arrives), whose failure the marked one after it does not
+                // meet. Paused, every command waited a second for its hello while such a patch was enabled.
+                // A failure of the system's fails the marked one too, which pauses.
+                return false;
+            }
             // accept itself failed (out of descriptors, say): it fails again at once until they are back
             pause(client == null ? 1000 : FAILURE_PAUSE_MILLIS);
         } catch (Throwable again) {
@@ -669,6 +692,19 @@ public final class ControlServer implements Runnable {
         stallNanos = stall.toNanos();
     }
 
+    /**
+     * Makes the accept loop's next unmarked wait throw {@code e} as a connection arrives, as a throwing patch of
+     * a JDK method the select runs would; for tests.
+     */
+    public static void failNextUnmarkedWaitForTests(RuntimeException e) {
+        waitFailureForTests = e;
+    }
+
+    /** How many times the accept loop paused after a failure so far; for tests. */
+    public static long pausesForTests() {
+        return pauses.get();
+    }
+
     /** Makes the accept loop's next connection fail with {@code e} instead of being served; for tests. */
     public static void failNextAcceptForTests(Error e) {
         acceptFailureForTests = e;
@@ -707,6 +743,7 @@ public final class ControlServer implements Runnable {
     }
 
     private static void pause(long millis) {
+        pauses.incrementAndGet();
         try {
             Thread.sleep(millis);
         } catch (InterruptedException e) {
