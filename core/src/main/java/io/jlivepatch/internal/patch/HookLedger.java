@@ -599,10 +599,24 @@ public final class HookLedger {
      */
     public void holdFromNow(String operation) {
         if (!holdsEnded && heldFrom < 0) {
+            Runnable between = afterHoldCheckForTests;
+            if (between != null) {
+                between.run();
+            }
             heldBy = operation; // before heldFrom: see heldBy
             heldFrom = added.get();
+            // The JVM's exit may have ended the holds since the look above (it takes no lock this thread
+            // holds): a hold begun after it would keep its events from the exit's writing and its count of
+            // what was not recorded. Pairs with endHolds' writes, holdsEnded then heldFrom (all volatile):
+            // either this read sees holdsEnded, or endHolds' heldFrom = -1 comes after the write above.
+            if (holdsEnded) {
+                heldFrom = -1;
+            }
         }
     }
+
+    /** Run by {@link #holdFromNow} between its look at {@link #holdsEnded} and its hold; tests only. */
+    volatile Runnable afterHoldCheckForTests;
 
     /**
      * The operation that {@link #holdFromNow held} the events made its line (and those it kept for after
