@@ -84,6 +84,8 @@ public final class ControlServer implements Runnable {
      * there. Tests only.
      */
     private static volatile RuntimeException waitFailureForTests;
+    /** What the next open of the socket throws (once) after its selector opened, when set. Tests only. */
+    private static volatile Error openFailureForTests;
     /** How many times the accept loop has paused after a failure; tests only read it. */
     private static final java.util.concurrent.atomic.AtomicLong pauses = new java.util.concurrent.atomic.AtomicLong();
     /**
@@ -700,6 +702,11 @@ public final class ControlServer implements Runnable {
         waitFailureForTests = e;
     }
 
+    /** Makes the next open of the socket throw {@code e} once its selector is open and registered; for tests. */
+    public static void failNextOpenForTests(Error e) {
+        openFailureForTests = e;
+    }
+
     /** How many times the accept loop paused after a failure so far; for tests. */
     public static long pausesForTests() {
         return pauses.get();
@@ -784,7 +791,15 @@ public final class ControlServer implements Runnable {
             server.configureBlocking(false);
             selector = Selector.open();
             server.register(selector, SelectionKey.OP_ACCEPT);
-        } catch (IOException | RuntimeException e) {
+            Error injected = openFailureForTests;
+            if (injected != null) {
+                openFailureForTests = null;
+                throw injected;
+            }
+        } catch (IOException | RuntimeException | Error e) {
+            // An Error too (no memory for the registration's key, say): its callers survive one (run,
+            // reopenIfLost), and the bound channel, the selector's two descriptors and the socket's file
+            // stayed for the JVM's life.
             closeQuietly(server); // opened again at each lost socket: no bound channel may be left behind
             if (selector != null) {
                 try {
