@@ -258,23 +258,27 @@ final class WaitingStartupPatches implements Runnable {
     /**
      * {@code step} with this thread's interrupt cleared first, and again after a BUSY refusal that an
      * interrupt caused (a JAR's read ends with ClosedByInterruptException: 'not read: the calling thread
-     * was interrupted'), until the deadline. The interrupt is an application's (code that interrupts every
-     * thread; {@link OwnThread#clearApplicationInterrupt}): kept, it refused the JAR, which was then
-     * skipped for good ('skipping ...'), though nothing was wrong with it.
+     * was interrupted'), up to {@link #INTERRUPTED_TRIES} times and until the deadline: each refusal is on
+     * record, and code that interrupts without pause would refuse them all. The interrupt is an
+     * application's (code that interrupts every thread; {@link OwnThread#clearApplicationInterrupt}):
+     * kept, it refused the JAR, which was then skipped for good ('skipping ...'), though nothing was wrong with it.
      */
     private <T> T uninterrupted(Step<T> step) throws PatchException {
-        while (true) {
+        for (int tries = 1; ; tries++) {
             OwnThread.clearApplicationInterrupt();
             try {
                 return step.run();
             } catch (PatchException e) {
-                if (e.reason() != PatchException.Reason.BUSY || !Thread.interrupted()
+                if (e.reason() != PatchException.Reason.BUSY || !Thread.interrupted() || tries >= INTERRUPTED_TRIES
                         || System.nanoTime() - deadline >= 0) {
                     throw e;
                 }
             }
         }
     }
+
+    /** How many times a load or an enable an interrupt refused is asked ({@link #uninterrupted}). */
+    private static final int INTERRUPTED_TRIES = 5;
 
     /** Says again in status what each waiting JAR waits for: the first for its loader, the others behind it. */
     private void statusOfWaiting() {

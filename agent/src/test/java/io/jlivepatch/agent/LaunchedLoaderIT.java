@@ -340,7 +340,8 @@ class LaunchedLoaderIT {
             attach(p, layout[2]); // and no line: the application's loader is never made
             assertEquals("cleared", awaitVerdict(verdict), () -> readQuietly(log));
             Cli status = Cli.run("status", p.pid());
-            assertTrue(status.out().contains("attach: waiting " + layout[2].resolve("10-fix-fat.jar")), status.toString());
+            assertTrue(status.out().contains("attach: waiting " + layout[2].resolve("10-fix-fat.jar")),
+                    status.toString());
             // Before, its spin went on to a load the kept interrupt refused (BUSY), and the JAR was skipped for good.
             assertFalse(readQuietly(log).contains("skipping"), () -> readQuietly(log));
         } finally {
