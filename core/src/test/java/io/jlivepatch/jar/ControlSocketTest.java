@@ -736,6 +736,59 @@ class ControlSocketTest {
     }
 
     /**
+     * An interrupt of the accepting thread in its pause after a failure (application code that interrupts
+     * every thread) neither ends the pause nor stays set. Before, the pause ended at once and set the
+     * interrupt again: an accept failing at once (no descriptors) was asked again at each interrupt. The
+     * pause is 5 s here; the verdict comes from where the thread is, not from a clock: before, it never
+     * paused again after the interrupt; now it is back in the pause, the interrupt clear.
+     */
+    @Test
+    @org.junit.jupiter.api.Timeout(60)
+    void anInterruptOfTheAcceptingThreadInItsPauseAfterAFailureDoesNotEndIt() throws Exception {
+        client(20); // open and published
+        ControlServer.failurePauseForTests(Duration.ofSeconds(5));
+        try {
+            // Not the OutOfMemoryError another test injects: each kind is logged once per JVM, and that one
+            // expects its own line.
+            ControlServer.failNextAcceptForTests(new InternalError("injected"));
+            Client failed = connect();
+            assertEquals(Wire.MAGIC, failed.in.readInt()); // turned away: the pause comes next
+            Thread accepting = null;
+            for (int i = 0; i < 1000 && accepting == null; i++) {
+                accepting = Thread.getAllStackTraces().keySet().stream().filter(ControlSocketTest::inPause)
+                        .findFirst().orElse(null);
+                Thread.sleep(10);
+            }
+            assertTrue(accepting != null, "the accepting thread never paused");
+            accepting.interrupt();
+            boolean pausesOn = false;
+            for (int i = 0; i < 10_000 && !pausesOn; i++) { // a hang detector: it is back at once
+                pausesOn = inPause(accepting) && !accepting.isInterrupted();
+                Thread.sleep(1);
+            }
+            assertTrue(pausesOn, "after the interrupt: " + accepting.getState() + ", interrupted="
+                    + accepting.isInterrupted() + " " + java.util.Arrays.toString(accepting.getStackTrace()));
+        } finally {
+            ControlServer.failurePauseForTests(Duration.ofMillis(100));
+        }
+        Client next = client(20); // served once the pause has ended
+        assertEquals(Wire.OK, next.call("", "getVersion", new Class<?>[0]));
+    }
+
+    /** Whether {@code t} is the accepting thread, waiting in its pause after a failure. */
+    private static boolean inPause(Thread t) {
+        if (!t.getName().equals("jlivepatch-control") || t.getState() == Thread.State.RUNNABLE) {
+            return false;
+        }
+        for (StackTraceElement e : t.getStackTrace()) {
+            if (e.getClassName().equals(ControlServer.class.getName()) && e.getMethodName().equals("pause")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
      * A failure of the accept loop's unmarked wait as a connection arrives (what a throwing patch of a
      * JDK method the selector runs does there: HashMap.get in EPollSelectorImpl.processEvents, OwnPathsTest)
      * costs that connection no pause: the marked wait after it takes it at once. Before, the loop paused a

@@ -73,6 +73,8 @@ public final class ControlServer implements Runnable {
     private static volatile long stallNanos = TimeUnit.SECONDS.toNanos(STALL_SECONDS);
     /** How long the accept loop pauses after a connection failed it: the memory or threads may come back. */
     private static final long FAILURE_PAUSE_MILLIS = 100;
+    /** {@link #FAILURE_PAUSE_MILLIS}, or what a test set. */
+    private static volatile long failurePauseMillis = FAILURE_PAUSE_MILLIS;
     /**
      * What the accept loop's next iteration throws (once) instead of handling its connection, when
      * set: an OutOfMemoryError there, say, which no test can make happen for real. Tests only.
@@ -468,7 +470,7 @@ public final class ControlServer implements Runnable {
                 return false;
             }
             // accept itself failed (out of descriptors, say): it fails again at once until they are back
-            pause(client == null ? 1000 : FAILURE_PAUSE_MILLIS);
+            pause(client == null ? 1000 : failurePauseMillis);
         } catch (Throwable again) {
             // out of memory, say: the next iteration tries again
         }
@@ -749,13 +751,25 @@ public final class ControlServer implements Runnable {
         idleNanos = idle.toNanos();
     }
 
+    /**
+     * The accept loop's pause after a failure, whole. An interrupt of its thread is an application's
+     * (code that interrupts every thread; nothing of jlivepatch's interrupts it): cleared and slept
+     * through ({@link OwnThread#clearApplicationInterrupt}). Before, it ended the pause and was set
+     * again, so an accept that fails at once (no descriptors) was asked again at each interrupt, and
+     * under interrupts that come without pause the loop spun.
+     */
     private static void pause(long millis) {
         pauses.incrementAndGet();
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
+        for (long left = end - System.nanoTime(); left > 0; left = end - System.nanoTime()) {
+            OwnThread.clearApplicationInterrupt();
+            java.util.concurrent.locks.LockSupport.parkNanos(left);
         }
+    }
+
+    /** Sets how long the accept loop pauses after a connection failed it; for tests. */
+    public static void failurePauseForTests(java.time.Duration pause) {
+        failurePauseMillis = pause.toMillis();
     }
 
     /** The listening socket, not published yet; {@code null} when the JVM exits already. */
