@@ -59,6 +59,25 @@ class UncheckedCarrierTest {
         ChildJvm.runOk(UncheckedCarrierDriver.class, List.of(), args, 180);
     }
 
+    /**
+     * A signed carrier registered before the raise, whose class file an unsigned patch carried first: its
+     * enable's check makes those bytes checked code, as a signed carrier's load after the raise does.
+     * Before, only classes whose first carrier was the checked JAR itself counted, and a signed patch that
+     * used the class was refused, naming the unsigned patch, for bytes the policy had just verified.
+     */
+    @Test
+    void aClassFileCheckedAtASignedCarriersEnableIsCheckedWhoeverCarriedItFirst() throws Exception {
+        Path keys = dir.resolve("signers.p12");
+        Keys.keyPair(dir, keys, "self", "CN=Self Signer");
+        Path trust = Keys.trustStore(dir, "trust.p12", "PKCS12", Keys.export(dir, keys, "self"));
+        byte[] dup = helper("jarapp.CarriedDup", null);
+        unsigned("dup-unsigned", nestmate("jarapp.DupUnsigned", null), "jarapp.CarriedDup", dup);
+        signed(keys, "dup-signed", nestmate("jarapp.DupSigned", "jarapp.CarriedDup"), "jarapp.CarriedDup", dup);
+        signed(keys, "uses-dup", own("jarapp.fix.UsesDup", "jarapp.CarriedDup"), null, null);
+        ChildJvm.runOk(CheckedLaterCopyDriver.class, List.of(), List.of(dir.toString(), trust.toString(), PASSWORD),
+                180);
+    }
+
     private void unsigned(String name, Map<String, byte[]> classes, String carried, byte[] carriedBytes)
             throws Exception {
         jar(name + ".jar", name, classes, carried, carriedBytes);

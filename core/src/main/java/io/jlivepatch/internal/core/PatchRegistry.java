@@ -1712,8 +1712,10 @@ public final class PatchRegistry {
         }
         // Signed, it still must not link to a class an unchecked patch carried (as its load under the policy
         // would have refused).
-        if (PatchJarLoader.anyUncheckedCarried()) {
-            PatchJarLoader.refuseUncheckedCarried(readAgain(p), "patch '" + p.name() + "' was registered before this"
+        // Read only then: with no unchecked class carried, there is nothing its class files could vouch for.
+        PatchJar jar = PatchJarLoader.anyUncheckedCarried() ? readAgain(p) : null;
+        if (jar != null) {
+            PatchJarLoader.refuseUncheckedCarried(jar, "patch '" + p.name() + "' was registered before this"
                     + " JVM's trust policy was raised (" + policy.describe() + "), and its code");
         }
         // Registered unchecked, its signer was recorded as none: the code the enable runs is what this
@@ -1726,7 +1728,9 @@ public final class PatchRegistry {
         if (op != null) {
             op.provenanceReplaced(was, p.provenance());
         }
-        PatchJarLoader.checkedLater(p.loadedFrom().sha256());
+        if (jar != null) {
+            PatchJarLoader.checkedLater(jar);
+        }
     }
 
     /**

@@ -55,20 +55,24 @@ final class CarriedClasses {
     }
 
     /**
-     * The trust policy raised after {@code jarSha256}'s load checked it (at its enable): the classes it
-     * carried, wherever they are defined, are code the policy verified.
+     * The trust policy raised after {@code jar}'s load checked it (at its enable): the class files it
+     * carries, wherever they are defined and whichever patch carried them first, are code the policy
+     * verified, as define makes them for a JAR checked at its load. By their bytes, not by the carrier a
+     * class was recorded with: a JAR registered before the raise whose class file an unchecked patch had
+     * carried first is recorded nowhere as its carrier (UncheckedCarrierTest).
      */
-    static synchronized void checkedLater(String jarSha256) {
-        boolean more = false;
-        for (Map<String, Carrier> here : CARRIED.values()) {
-            for (Carrier c : here.values()) {
-                if (c.jarSha256().equals(jarSha256)) {
-                    more |= CHECKED.add(c.digest());
-                }
+    static void checkedLater(PatchJar jar) {
+        List<String> digests = new ArrayList<>();
+        for (String nc : jar.newClasses().isEmpty() ? List.<String>of() : carriedBy(jar)) {
+            byte[] bytes = jar.classes().get(nc.replace('.', '/'));
+            if (bytes != null) {
+                digests.add(Sha256.hex(bytes));
             }
         }
-        if (more) {
-            countUnchecked();
+        synchronized (CarriedClasses.class) {
+            if (CHECKED.addAll(digests)) {
+                countUnchecked();
+            }
         }
     }
 

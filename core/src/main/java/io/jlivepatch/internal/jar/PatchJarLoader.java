@@ -131,11 +131,11 @@ public final class PatchJarLoader {
     }
 
     /**
-     * A trust policy raised after the load of the JAR of SHA-256 {@code jarSha256} checked it (at its enable):
-     * the classes it carries are code the policy verified from now on.
+     * A trust policy raised after the load of {@code jar} checked it (at its enable): the class files it
+     * carries are code the policy verified from now on, whichever patch carried them first.
      */
-    public static void checkedLater(String jarSha256) {
-        CarriedClasses.checkedLater(jarSha256);
+    public static void checkedLater(PatchJar jar) {
+        CarriedClasses.checkedLater(jar);
     }
 
     /**
