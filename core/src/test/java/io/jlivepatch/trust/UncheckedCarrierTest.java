@@ -78,6 +78,44 @@ class UncheckedCarrierTest {
                 180);
     }
 
+    /**
+     * A class file checked in one loader does not vouch for what it links to in another: its bytes call a
+     * class by name, and the application's loader answers that name with a class an unchecked patch carried.
+     * Before, a signed patch using such a class (jarapp.ChainHead, the same bytes as a signed plugin patch
+     * carried into the plugin's loader) loaded and would have run the unsigned jarapp.ChainTail behind it.
+     */
+    @Test
+    void aCheckedClassFileDoesNotVouchForTheUncheckedClassesItLinksTo() throws Exception {
+        Path keys = dir.resolve("signers.p12");
+        Keys.keyPair(dir, keys, "self", "CN=Self Signer");
+        Path trust = Keys.trustStore(dir, "trust.p12", "PKCS12", Keys.export(dir, keys, "self"));
+        byte[] head = helper("jarapp.ChainHead", null, "jarapp.ChainTail");
+        Map<String, byte[]> unchecked = nestmate("jarapp.ChainU", null);
+        unchecked.put("jarapp/ChainHead.class", head);
+        unchecked.put("jarapp/ChainTail.class", helper("jarapp.ChainTail", null));
+        Map<String, String> manifest = Jars.manifest("chain-u", "jarapp.ChainU");
+        manifest.put("Livepatch-Nestmates", "jarapp.ChainU=jarapp.Counter");
+        manifest.put("Livepatch-New-Classes", "jarapp.ChainHead jarapp.ChainTail");
+        Jars.write(dir.resolve("chain-u.jar"), manifest, unchecked);
+
+        Path plugin = java.nio.file.Files.createDirectories(dir.resolve("plugin/jarapp"));
+        java.nio.file.Files.write(plugin.resolve("Plugin.class"),
+                io.jlivepatch.jar.GeneratedClasses.target("jarapp.Plugin", true, 0));
+        Map<String, byte[]> other = new LinkedHashMap<>();
+        other.put("jarapp/ChainOther.class", io.jlivepatch.jar.GeneratedClasses.fix("jarapp.ChainOther",
+                "jarapp.Plugin"));
+        other.put("jarapp/ChainHead.class", head);
+        other.put("jarapp/ChainTail.class", helper("jarapp.ChainTail", "Other.java"));
+        manifest = Jars.manifest("chain-other", "jarapp.ChainOther");
+        manifest.put("Livepatch-Nestmates", "jarapp.ChainOther=jarapp.Plugin");
+        manifest.put("Livepatch-New-Classes", "jarapp.ChainHead jarapp.ChainTail");
+        Keys.sign(dir, keys, Jars.write(dir.resolve("chain-other-unsigned.jar"), manifest, other), "self",
+                "chain-other.jar");
+        signed(keys, "uses-head", own("jarapp.fix.UsesHead", "jarapp.ChainHead"), null, null);
+        ChildJvm.runOk(CheckedCopyChainDriver.class, List.of(), List.of(dir.toString(), trust.toString(), PASSWORD),
+                180);
+    }
+
     private void unsigned(String name, Map<String, byte[]> classes, String carried, byte[] carriedBytes)
             throws Exception {
         jar(name + ".jar", name, classes, carried, carriedBytes);
@@ -136,8 +174,16 @@ class UncheckedCarrierTest {
         return classes;
     }
 
-    /** A class of one static method returning null, with a SourceFile attribute when {@code source} is given. */
+    /**
+     * A class of one static method {@code Object value()} returning null, with a SourceFile attribute when
+     * {@code source} is given.
+     */
     private static byte[] helper(String name, String source) {
+        return helper(name, source, null);
+    }
+
+    /** {@link #helper(String, String)} whose value() returns what {@code calls}' value() returns, unless null. */
+    private static byte[] helper(String name, String source, String calls) {
         ClassWriter cw = new ClassWriter(ClassWriter.COMPUTE_MAXS);
         cw.visit(Opcodes.V1_8, Opcodes.ACC_PUBLIC | Opcodes.ACC_SUPER, name.replace('.', '/'), null,
                 "java/lang/Object", null);
@@ -147,7 +193,11 @@ class UncheckedCarrierTest {
         MethodVisitor mv = cw.visitMethod(Opcodes.ACC_PUBLIC | Opcodes.ACC_STATIC, "value", "()Ljava/lang/Object;",
                 null, null);
         mv.visitCode();
-        mv.visitInsn(Opcodes.ACONST_NULL);
+        if (calls != null) {
+            mv.visitMethodInsn(Opcodes.INVOKESTATIC, calls.replace('.', '/'), "value", "()Ljava/lang/Object;", false);
+        } else {
+            mv.visitInsn(Opcodes.ACONST_NULL);
+        }
         mv.visitInsn(Opcodes.ARETURN);
         mv.visitMaxs(0, 0);
         mv.visitEnd();

@@ -37,8 +37,11 @@ final class CarriedClasses {
      */
     private static int unchecked;
 
-    /** One carried class: the SHA-256 of its class file, and the patch (name, JAR SHA-256) that carried it first. */
-    private record Carrier(String digest, String patch, String jarSha256) {
+    /**
+     * One carried class: the SHA-256 of its class file, the patch (name, JAR SHA-256) that carried it first,
+     * and the classes its class file makes its loader find (binary names, sorted): what a use of it runs on.
+     */
+    private record Carrier(String digest, String patch, String jarSha256, String[] names) {
     }
 
     private CarriedClasses() {
@@ -132,11 +135,42 @@ final class CarriedClasses {
         }
         named.sort(null); // one answer whatever the JAR's order
         synchronized (CarriedClasses.class) {
-            for (String name : named) {
-                for (Map<String, Carrier> here : CARRIED.values()) {
-                    Carrier c = here.get(name);
-                    if (c != null && !CHECKED.contains(c.digest())) {
-                        return new String[] {name, c.patch(), c.jarSha256()};
+            return uncheckedBehind(named);
+        }
+    }
+
+    /**
+     * The first of {@code named}, or of the classes the checked carried classes among them link to, and so
+     * on, that a patch no policy checked carried: {the path of classes to it joined with ", whose code uses
+     * class ", carrying patch, its JAR's SHA-256}; null when there is none. A checked class file vouches for
+     * its own code only: what its names resolve to is what its loader has under them, which in an
+     * application's loader may be a class an unchecked patch carried beside the same bytes. Breadth first,
+     * so that the class named directly is the one given when there is one. Caller holds the class's lock.
+     */
+    private static String[] uncheckedBehind(List<String> named) {
+        Map<String, String> from = new HashMap<>(); // a class reached through a carried one: that one
+        Set<String> seen = new HashSet<>(named);
+        java.util.ArrayDeque<String> next = new java.util.ArrayDeque<>(named);
+        while (!next.isEmpty()) {
+            String name = next.poll();
+            for (Map<String, Carrier> here : CARRIED.values()) {
+                Carrier c = here.get(name);
+                if (c != null && !CHECKED.contains(c.digest())) {
+                    String path = name;
+                    for (String by = from.get(name); by != null; by = from.get(by)) {
+                        path = by + ", whose code uses class " + path;
+                    }
+                    return new String[] {path, c.patch(), c.jarSha256()};
+                }
+            }
+            for (Map<String, Carrier> here : CARRIED.values()) {
+                Carrier c = here.get(name);
+                if (c != null) {
+                    for (String n : c.names()) {
+                        if (seen.add(n)) {
+                            from.put(n, name);
+                            next.add(n);
+                        }
                     }
                 }
             }
@@ -230,12 +264,22 @@ final class CarriedClasses {
                     + " the running application: the patch was built against another version");
         }
         host.defineClass(bytes);
-        here.put(name, new Carrier(digest, patch, jarSha256));
+        here.put(name, new Carrier(digest, patch, jarSha256, linked(name, bytes)));
         if (checked && CHECKED.add(digest)) {
             countUnchecked(); // copies of these bytes in other loaders are verified code now too
         } else if (!CHECKED.contains(digest)) {
             unchecked++;
         }
         return true;
+    }
+
+    /** The classes the class file of {@code name} makes its loader find but itself: binary names, sorted. */
+    private static String[] linked(String name, byte[] bytes) {
+        java.util.TreeSet<String> names = new java.util.TreeSet<>();
+        for (String n : ClassFileCheck.namedClasses(bytes)) {
+            names.add(n.replace('/', '.'));
+        }
+        names.remove(name);
+        return names.toArray(new String[0]);
     }
 }
