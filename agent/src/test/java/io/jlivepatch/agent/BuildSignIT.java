@@ -179,6 +179,26 @@ class BuildSignIT {
         }
     }
 
+    /**
+     * Signed or not, -o naming the --source file the patch is compiled from would replace the fix's source
+     * with the patch. Before, the signed build asked only about --old (the signer moved the JAR over it).
+     */
+    @Test
+    void anOutputThatIsASourceFileIsRefusedAndLeftAsItWas() throws Exception {
+        Path source = Files.copy(work.resolve("new-src/com/acme/signed/Greeter.java"), Files.createDirectories(
+                dir.resolve("src")).resolve("Greeter.java"));
+        byte[] before = Files.readAllBytes(source);
+        for (List<String> signing : List.of(List.of("--sign", keys.toString(), "--alias", "signer", "--storepass-env",
+                ENV), List.<String>of())) {
+            Run run = run(Map.of(ENV, PASSWORD), List.of("--old", oldBuild.toString(), "--source", source.toString(),
+                    "--name", "fix-greet", "-o", source.toString()), signing.toArray(String[]::new));
+            assertEquals(1, run.exitCode, run.toString());
+            assertTrue(run.err.contains(source + " is the build " + source + " that the patch is made from"),
+                    run.toString());
+            assertArrayEquals(before, Files.readAllBytes(source));
+        }
+    }
+
     @Test
     void aPasswordIsNeverTakenFromTheCommandLine() throws Exception {
         refused(build(Map.of(), dir.resolve("out.jar"), "--sign", keys.toString(), "--alias", "signer"), 2,
@@ -248,9 +268,13 @@ class BuildSignIT {
     }
 
     private static Run build(Map<String, String> env, Path old, Path out, String... signing) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of(TestJars.java(), "-jar", TestJars.AGENT.toString(), "build",
-                "--old", old.toString(), "--new", newBuild.toString(), "--name", "fix-greet", "-o",
-                out.toString()));
+        return run(env, List.of("--old", old.toString(), "--new", newBuild.toString(), "--name", "fix-greet", "-o",
+                out.toString()), signing);
+    }
+
+    private static Run run(Map<String, String> env, List<String> args, String... signing) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(TestJars.java(), "-jar", TestJars.AGENT.toString(), "build"));
+        cmd.addAll(args);
         cmd.addAll(List.of(signing));
         ProcessBuilder pb = new ProcessBuilder(cmd);
         pb.environment().remove(ENV);

@@ -132,6 +132,54 @@ class BuildOutputTest {
     }
 
     @Test
+    void anOutputThatIsAFileOfABuildDirectoryIsRefused() throws Exception {
+        // before: built, and the patch JAR moved over the build's own class file (through a link or not)
+        Path newBuild = dir.resolve("new");
+        for (java.util.Map.Entry<String, byte[]> f : Archives.files(Corpus.build("supported", "body", "new"))
+                .entrySet()) {
+            Files.createDirectories(newBuild.resolve(f.getKey()).getParent());
+            Files.write(newBuild.resolve(f.getKey()), f.getValue());
+        }
+        Path pricing = newBuild.resolve("com/acme/body/Pricing.class").toRealPath();
+        byte[] bytes = Files.readAllBytes(pricing);
+        Path link = Files.createSymbolicLink(dir.resolve("out"), newBuild.resolve("com/acme/body"));
+        for (Path out : List.of(link.resolve("Pricing.class"), newBuild.resolve("com/acme/body/Pricing.class"))) {
+            List<Path> before = listing();
+            IOException e = assertThrows(IOException.class, () -> PatchBuild.compare(Corpus.build("supported", "body",
+                    "old"), newBuild).name("fix").writeTo(out));
+            MutatedBuildInputTest.assertCleanRefusal("the case", e);
+            assertEquals(out + " is " + pricing + ", a file of the build " + newBuild + " that the patch is made from:"
+                    + " writing the patch there would replace it; give the patch JAR a path outside the build",
+                    e.getMessage());
+            assertEquals(before, listing(), "something written");
+            assertArrayEquals(bytes, Files.readAllBytes(pricing));
+        }
+        // a new file there replaces nothing: written, as before
+        Path beside = link.resolve("fix.jar");
+        PatchBuild.compare(Corpus.build("supported", "body", "old"), newBuild).name("fix").writeTo(beside);
+        PatchJar.read(beside);
+    }
+
+    @Test
+    void anOutputThatIsASourceFileOfTheBuildIsRefused() throws Exception {
+        // before: compiled, and the patch JAR moved over the fix's own source file
+        Path sources = Files.createDirectories(dir.resolve("src"));
+        Path source = Files.copy(Corpus.source("supported", "body", "new", "com/acme/body/Pricing.java"),
+                sources.resolve("Pricing.java"));
+        byte[] bytes = Files.readAllBytes(source);
+        for (Path in : List.of(source, sources)) {
+            IOException e = assertThrows(IOException.class, () -> PatchBuild.compile(Corpus.build("supported",
+                    "body", "old"), List.of(in)).name("fix").writeTo(source));
+            MutatedBuildInputTest.assertCleanRefusal("the case", e);
+            assertTrue(e.getMessage().startsWith(source + " is "), e.getMessage());
+            assertTrue(e.getMessage().endsWith(" that the patch is made from: writing the patch there would replace"
+                    + " it; give the patch JAR " + (in == source ? "another file name" : "a path outside the build")),
+                    e.getMessage());
+            assertArrayEquals(bytes, Files.readAllBytes(source));
+        }
+    }
+
+    @Test
     void anOutputInAnExistingWritableDirectoryIsWritten() throws Exception {
         Path out = Files.createDirectories(dir.resolve("a b/c")).resolve("fix.jar");
         PatchBuild.compare(Corpus.build("supported", "body", "old"), Corpus.build("supported", "body", "new"))

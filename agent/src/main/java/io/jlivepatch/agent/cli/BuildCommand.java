@@ -164,14 +164,23 @@ final class BuildCommand implements Callable<Integer> {
             return PatchBuild.compare(oldBuild, newBuild);
         }
         PatchBuild build = PatchBuild.compile(oldBuild, sources);
-        for (String entries : classpath) {
-            for (String entry : entries.split(java.io.File.pathSeparator)) {
+        for (Path entry : classpathEntries()) {
+            build.classpath(entry);
+        }
+        return build;
+    }
+
+    /** The {@code --classpath} entries, each option split at the path separator. */
+    private List<Path> classpathEntries() {
+        List<Path> entries = new ArrayList<>();
+        for (String option : classpath) {
+            for (String entry : option.split(java.io.File.pathSeparator)) {
                 if (!entry.isEmpty()) {
-                    build.classpath(Path.of(entry));
+                    entries.add(Path.of(entry));
                 }
             }
         }
-        return build;
+        return entries;
     }
 
     /**
@@ -267,8 +276,14 @@ final class BuildCommand implements Callable<Integer> {
      */
     private BuildReport writeSigned(PatchBuild build, PatchSigner signer) throws IOException {
         // as PatchBuild.writeTo refuses it: the signed JAR's move into place would replace a directory or a build
-        Builder.checkOutput(output, name,
-                newBuild == null ? List.of(oldBuild) : List.of(oldBuild, newBuild));
+        List<Path> inputs = new ArrayList<>(List.of(oldBuild));
+        if (newBuild != null) {
+            inputs.add(newBuild);
+        } else {
+            inputs.addAll(sources); // a fix's source file is lost as surely as a build's class file
+            inputs.addAll(classpathEntries());
+        }
+        Builder.checkOutput(output, name, inputs);
         Path scratch = Files.createTempDirectory("jlivepatch-build");
         Path unsigned = scratch.resolve(output.getFileName() + ".unsigned");
         try {

@@ -109,8 +109,9 @@ public final class Builder {
      * Refuses {@code out} as the patch JAR's file when it could not be written there (its directory
      * missing, a file, or not writable), or when writing there would lose something: a
      * directory (the JAR is moved into place over what is there, and a move replaces an empty
-     * directory: -o naming a watched patch directory would have lost it), or one of {@code inputs}
-     * (read whole before the JAR is written, so it would be replaced unasked). The command's signed
+     * directory: -o naming a watched patch directory would have lost it), or one of {@code inputs} or a
+     * file already in one that is a directory (read whole before the JAR is written, so it would be
+     * replaced unasked). The command's signed
      * build, which writes elsewhere first, asks the same.
      *
      * @param name the patch's name, for the file name the refusal proposes; {@code null}: "fix"
@@ -119,11 +120,17 @@ public final class Builder {
         PatchOutput.check(out, name, inputs);
     }
 
-    /** The builds {@code request} reads from files: the old one, and the new one unless it is compiled from sources. */
+    /**
+     * What {@code request} reads from files: the old build, and the new one, or the sources it is compiled
+     * from and their class path (a fix's source file is lost as surely as a build's class file).
+     */
     private static List<Path> inputs(Request request) {
         List<Path> inputs = new ArrayList<>(List.of(request.oldBuild()));
         if (request.newBuild() instanceof NewBuild.Classes c) {
             inputs.add(c.path());
+        } else if (request.newBuild() instanceof NewBuild.Sources s) {
+            inputs.addAll(s.sources());
+            inputs.addAll(s.classpath());
         }
         return inputs;
     }

@@ -63,7 +63,36 @@ final class PatchOutput {
                 throw new IOException(shown + " is the build " + Text.clean(in.toString()) + " that the patch is made"
                         + " from: writing the patch there would replace it; give the patch JAR another file name");
             }
+            Path inside = fileInside(out, in);
+            if (inside != null) {
+                throw new IOException(shown + " is " + Text.clean(inside.toString()) + ", a file of the build "
+                        + Text.clean(in.toString()) + " that the patch is made from: writing the patch there would"
+                        + " replace it; give the patch JAR a path outside the build");
+            }
         }
+    }
+
+    /**
+     * The file {@code out} names (its real path) when it is one already there in directory {@code in} or
+     * below, however either is reached (a link to a package directory, a build given as a link): the
+     * JAR's move into place would replace a class file or resource of that build. Null when it is not,
+     * and when {@code out} is a new file: one added beside the build's files loses nothing.
+     */
+    private static Path fileInside(Path out, Path in) throws IOException {
+        if (!Files.isDirectory(in) || !Files.exists(out)) {
+            return null;
+        }
+        Path file;
+        Path dir;
+        try {
+            file = out.toRealPath();
+            dir = in.toRealPath();
+        } catch (IOException e) {
+            throw new IOException("cannot tell whether " + Text.clean(out.toString()) + " is in the build "
+                    + Text.clean(in.toString()) + " (" + reason(e) + "): check that both can be read and that"
+                    + " nothing changes them meanwhile; then retry", e);
+        }
+        return file.startsWith(dir) ? file : null;
     }
 
     /** A write of the patch JAR to {@code out} that failed after {@link #check} let it through. */
