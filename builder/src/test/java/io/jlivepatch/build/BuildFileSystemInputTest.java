@@ -71,6 +71,23 @@ class BuildFileSystemInputTest {
     }
 
     @Test
+    void aLinkThatShowsAPackageDirectoryOfTheBuildUnderAnotherNameIsNoMisplacedClass() throws Exception {
+        // before: "<build> holds class com.acme.body.Driver as com/acme/alias/Driver.class: give the JAR or the
+        // directory its packages start in", of the very directory its packages start in
+        Path newBuild = copy("new");
+        Files.createSymbolicLink(newBuild.resolve("com/acme/alias"), Path.of("body"));
+        Files.createSymbolicLink(newBuild.resolve("all"), Path.of("com"));
+        assertPatchOfPrice(newBuild);
+        // a class file of its own under a wrong name is still a sign of the wrong directory
+        Files.delete(newBuild.resolve("all"));
+        Path copied = Files.createDirectories(newBuild.resolve("com/acme/copy")).resolve("Pricing.class");
+        Files.copy(newBuild.resolve(PRICING), copied);
+        assertEquals("cannot read the build " + newBuild + ": " + newBuild + " holds class com.acme.body.Pricing as"
+                + " com/acme/copy/Pricing.class: give the JAR or the directory its packages start in (for a Maven"
+                + " project, target/classes)", refused(newBuild).getMessage());
+    }
+
+    @Test
     void aLinkToADirectoryHoldingItIsRefusedNamingIt() throws Exception {
         for (String target : List.of(".", "..", "../../..", "/")) {
             Path newBuild = copy("new-" + target.hashCode());

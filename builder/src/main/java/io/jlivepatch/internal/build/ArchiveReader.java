@@ -45,6 +45,9 @@ final class ArchiveReader {
     /** The versioned classes of multi-release JARs, by entry ({@code x.jar!/META-INF/versions/11/a/B.class}). */
     private final Map<String, byte[]> versioned = new TreeMap<>();
 
+    /** A directory build's files by name (DirectoryFiles.list); null for a JAR. */
+    private Map<String, Path> files;
+
     private ArchiveReader(Path source, Layout layout) {
         this.source = source;
         this.layout = layout;
@@ -104,7 +107,8 @@ final class ArchiveReader {
         names.addAll(listing.irregular().keySet());
         Layout layout = Layout.of(names);
         ArchiveReader r = new ArchiveReader(dir, layout);
-        for (Map.Entry<String, Path> f : listing.files(n -> layout.role(n) != Layout.Role.OTHER).entrySet()) {
+        r.files = listing.files(n -> layout.role(n) != Layout.Role.OTHER);
+        for (Map.Entry<String, Path> f : r.files.entrySet()) {
             r.add(f.getKey(), () -> DirectoryFiles.open(f.getValue(), "the build"));
         }
         return r.result(null);
@@ -125,9 +129,14 @@ final class ArchiveReader {
 
     private void add(String entry, Bytes bytes) throws IOException {
         switch (layout.role(entry)) {
-            case APPLICATION -> application.add(copy(layout.classes.isEmpty() ? "" : layout.classes
-                    .substring(0, layout.classes.length() - 1), entry.substring(layout.classes.length()), read(entry,
-                    bytes, MAX_CLASS_BYTES)));
+            case APPLICATION -> {
+                ClassSet.Copy c = copy(layout.classes.isEmpty() ? "" : layout.classes.substring(0,
+                        layout.classes.length() - 1), entry.substring(layout.classes.length()), read(entry, bytes,
+                        MAX_CLASS_BYTES));
+                if (c != null) { // null: the file of a class at its own name, seen again through a link
+                    application.add(c);
+                }
+            }
             case LIBRARY -> libraries.put(entry, library(entry, read(entry, bytes, MAX_NESTED_JAR_BYTES)));
             case LAUNCHER -> launcherClasses++;
             case OTHER -> {
@@ -300,12 +309,33 @@ final class ArchiveReader {
             return new ClassSet.Copy(name, container, entry, bytes, flaw == null ? null : "entry " + Text.clean(entry)
                     + " of " + Text.clean(source.toString()) + " is not a class file Java can load (" + flaw + ")");
         }
-        if (container.endsWith(".jar")) {
+        if (container.endsWith(".jar") || sameFileAtItsOwnName(entry, container, declared)) {
             return null;
         }
         throw new IOException(Text.clean(source.toString()) + " holds class " + Text.clean(declared.replace('/', '.')) + " as "
                 + Text.clean(entry) + ": give the JAR or the directory its packages start in (for a Maven project,"
                 + " target/classes)");
+    }
+
+    /**
+     * Whether {@code entry}, a directory build's class file under a name not its class's, is the very
+     * file the build holds at that class's name: a symbolic link shows a package directory of the build
+     * under another name too (com/acme/alias to body, say). The JVM's class path reads through it and
+     * never finds a class by that name; the directory given is the one its packages start in, which
+     * the refusal of a misplaced class would deny. A file of its own there is still refused.
+     */
+    private boolean sameFileAtItsOwnName(String entry, String container, String declared) {
+        Path here = files == null ? null : files.get(entry);
+        Path own = files == null ? null : files.get((container.isEmpty() ? "" : container + "/") + declared
+                + ".class");
+        if (here == null || own == null) {
+            return false;
+        }
+        try {
+            return Files.isSameFile(here, own);
+        } catch (IOException e) {
+            return false; // cannot tell: refused as misplaced, as before
+        }
     }
 
     /** An entry's refusal, told from the zip errors of the JAR around it. */
