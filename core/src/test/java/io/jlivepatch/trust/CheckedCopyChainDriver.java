@@ -11,6 +11,7 @@ import java.net.URL;
 import java.net.URLClassLoader;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 
 /**
  * UncheckedCarrierTest's JVM for a checked class file that links to an unchecked one: before the raise an
@@ -18,8 +19,8 @@ import java.nio.file.Path;
  * application's class loader; after it a signed patch of a plugin's class, in a loader of its own, carries
  * the very same ChainHead bytes and another ChainTail there. Those bytes are checked code, but the
  * application loader's ChainHead still runs the unsigned ChainTail: a signed patch that uses ChainHead there
- * is refused, naming both classes. Arguments: the directory of the JARs (the plugin's classes in
- * {@code plugin/}), the trust store, its password.
+ * is refused, naming both classes, unless it carries that ChainTail's very bytes itself. Arguments: the
+ * directory of the JARs (the plugin's classes in {@code plugin/}), the trust store, its password.
  */
 public final class CheckedCopyChainDriver {
 
@@ -40,6 +41,7 @@ public final class CheckedCopyChainDriver {
         Class.forName("jarapp.Plugin", true, plugin);
         PatchHandle other = lp.load(dir.resolve("chain-other.jar")); // signed: ChainHead's bytes are checked now
         check(other.isRegistered(), "chain-other loads");
+        other.unregister(); // its classes stay in the plugin's loader, checked; the enable below needs none below it
 
         PatchException e;
         try {
@@ -56,6 +58,18 @@ public final class CheckedCopyChainDriver {
         check(m.contains(expected) && m.contains("nothing was changed") && !m.contains("\n"), "refusal: " + m);
         check(e.reason() == PatchException.Reason.UNTRUSTED, "UNTRUSTED: " + e.reason());
         check(lp.find("uses-head").isEmpty(), "uses-head is not registered");
+
+        // The same use, carrying the identical ChainTail class file itself: what runs is code its signer signed.
+        PatchHandle tail;
+        try {
+            tail = lp.load(dir.resolve("uses-head-tail.jar"));
+        } catch (PatchException refused) {
+            throw new AssertionError("uses-head-tail refused, though it carries the very ChainTail bytes: "
+                    + refused.getMessage(), refused);
+        }
+        tail.enable();
+        check(tail.awaitTransition(Duration.ofSeconds(30)) && tail.isEnabled(), "uses-head-tail enabled");
+        check(new jarapp.Counter().next() == -1, "uses-head-tail runs"); // ChainHead.value, ChainTail.value, -1
         System.out.println("RESULT ok");
     }
 

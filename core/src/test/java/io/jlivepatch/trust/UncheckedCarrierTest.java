@@ -112,6 +112,9 @@ class UncheckedCarrierTest {
         Keys.sign(dir, keys, Jars.write(dir.resolve("chain-other-unsigned.jar"), manifest, other), "self",
                 "chain-other.jar");
         signed(keys, "uses-head", own("jarapp.fix.UsesHead", "jarapp.ChainHead"), null, null);
+        // carrying the very ChainTail bytes itself: signed code all the way, as a direct use's identical copy is
+        signed(keys, "uses-head-tail", nestmate("jarapp.UsesHeadTail", "jarapp.ChainHead"), "jarapp.ChainTail",
+                helper("jarapp.ChainTail", null));
         ChildJvm.runOk(CheckedCopyChainDriver.class, List.of(), List.of(dir.toString(), trust.toString(), PASSWORD),
                 180);
     }

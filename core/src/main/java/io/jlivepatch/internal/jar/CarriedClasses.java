@@ -134,8 +134,15 @@ final class CarriedClasses {
             }
         }
         named.sort(null); // one answer whatever the JAR's order
+        Set<String> own = new HashSet<>(); // the class files the JAR carries: its signer's code wherever they are
+        for (String nc : carries) {
+            byte[] bytes = jar.classes().get(nc.replace('.', '/'));
+            if (bytes != null) {
+                own.add(Sha256.hex(bytes));
+            }
+        }
         synchronized (CarriedClasses.class) {
-            return uncheckedBehind(named);
+            return uncheckedBehind(named, own);
         }
     }
 
@@ -144,10 +151,12 @@ final class CarriedClasses {
      * on, that a patch no policy checked carried: {the path of classes to it joined with ", whose code uses
      * class ", carrying patch, its JAR's SHA-256}; null when there is none. A checked class file vouches for
      * its own code only: what its names resolve to is what its loader has under them, which in an
-     * application's loader may be a class an unchecked patch carried beside the same bytes. Breadth first,
-     * so that the class named directly is the one given when there is one. Caller holds the class's lock.
+     * application's loader may be a class an unchecked patch carried beside the same bytes. A class of the
+     * very bytes of a class file in {@code own} (those the JAR carries) is its signer's code, as a direct use's
+     * identical copy is. Breadth first, so that the class named directly is the one given when there is one.
+     * Caller holds the class's lock.
      */
-    private static String[] uncheckedBehind(List<String> named) {
+    private static String[] uncheckedBehind(List<String> named, Set<String> own) {
         Map<String, String> from = new HashMap<>(); // a class reached through a carried one: that one
         Set<String> seen = new HashSet<>(named);
         java.util.ArrayDeque<String> next = new java.util.ArrayDeque<>(named);
@@ -155,7 +164,7 @@ final class CarriedClasses {
             String name = next.poll();
             for (Map<String, Carrier> here : CARRIED.values()) {
                 Carrier c = here.get(name);
-                if (c != null && !CHECKED.contains(c.digest())) {
+                if (c != null && !CHECKED.contains(c.digest()) && !own.contains(c.digest())) {
                     String path = name;
                     for (String by = from.get(name); by != null; by = from.get(by)) {
                         path = by + ", whose code uses class " + path;
