@@ -158,6 +158,18 @@ class BuildOutputTest {
         Path beside = link.resolve("fix.jar");
         PatchBuild.compare(Corpus.build("supported", "body", "old"), newBuild).name("fix").writeTo(beside);
         PatchJar.read(beside);
+
+        // a Maven project is read from its target/classes: the patch of the build before, in target, is no file
+        // of the build, and is written over as before
+        Path project = Files.createDirectories(dir.resolve("project/target"));
+        Files.writeString(project.resolve("../pom.xml"), "<project/>");
+        Files.move(newBuild, project.resolve("classes"));
+        Path previous = Files.write(project.resolve("fix.jar"), NOTES);
+        for (int i = 0; i < 2; i++) {
+            PatchBuild.compare(Corpus.build("supported", "body", "old"), project.getParent()).name("fix")
+                    .writeTo(previous);
+            PatchJar.read(previous);
+        }
     }
 
     @Test

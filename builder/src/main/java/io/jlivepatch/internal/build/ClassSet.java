@@ -130,7 +130,7 @@ record ClassSet(Path source, Map<String, byte[]> classes, String sha256, Map<Str
     }
 
     /** A Maven project, or its {@code target}, stands for its {@code target/classes}. */
-    private static Path mavenClasses(Path path) {
+    static Path mavenClasses(Path path) {
         if (Files.isRegularFile(path.resolve("pom.xml")) && Files.isDirectory(path.resolve("target/classes"))) {
             return path.resolve("target/classes");
         }

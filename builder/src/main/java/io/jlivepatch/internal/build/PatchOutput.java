@@ -75,10 +75,13 @@ final class PatchOutput {
     /**
      * The file {@code out} names (its real path) when it is one already there in directory {@code in} or
      * below, however either is reached (a link to a package directory, a build given as a link): the
-     * JAR's move into place would replace a class file or resource of that build. Null when it is not,
-     * and when {@code out} is a new file: one added beside the build's files loses nothing.
+     * JAR's move into place would replace a class file or resource of that build. Of the directory the
+     * build is read from: a Maven project's {@code target/classes}, not the project, whose
+     * {@code target/fix.jar} is the patch of the build before. Null when it is not, and when {@code out}
+     * is a new file: one added beside the build's files loses nothing.
      */
-    private static Path fileInside(Path out, Path in) throws IOException {
+    private static Path fileInside(Path out, Path given) throws IOException {
+        Path in = Files.isDirectory(given) ? ClassSet.mavenClasses(given) : given;
         if (!Files.isDirectory(in) || !Files.exists(out)) {
             return null;
         }
