@@ -42,6 +42,8 @@ public final class AuditFile implements Runnable {
     static final long DRAIN_AT_EXIT_MS = 1000;
     /** Lines queued while the writer is stuck, at most; beyond, records are counted as not written. */
     static final int MAX_QUEUED = 1000;
+    /** How often in a row a line's write cut by an interrupt is resumed ({@link #resume}). */
+    static final int INTERRUPTED_WRITE_TRIES = 5;
 
     private final Path file;
     private final String shown;
@@ -619,12 +621,50 @@ public final class AuditFile implements Runnable {
                 out.write(line);
             }
             return null;
+        } catch (PrivateAppendFile.Interrupted e) {
+            return resume(e);
         } catch (PrivateAppendFile.Problem e) {
             closeQuietly();
             return "cannot write " + shown + ": " + e.getMessage();
         } catch (RuntimeException | LinkageError | VirtualMachineError e) {
             closeQuietly();
             return "cannot write " + shown + ": " + e;
+        }
+    }
+
+    /**
+     * A line's write cut by an interrupt that landed during it (application code that interrupts every
+     * thread; the one found set before it was cleared, run): the interrupt closed the file's channel, so
+     * the file is opened again, checked as at any open, and what did not reach it is written, so the line
+     * is in the file once and whole. Before, the line was lost (counted, its gap noted). At most
+     * {@link #INTERRUPTED_WRITE_TRIES} times in a row, each after clearing the interrupt: an application
+     * that interrupts faster than a line is written gets a problem, as any failure, not a loop.
+     */
+    private String resume(PrivateAppendFile.Interrupted cut) {
+        for (int tries = 1; ; tries++) {
+            closeQuietly();
+            OwnThread.clearApplicationInterrupt(); // before the open: BoundedOpen keeps a caller's interrupt
+            byte[] rest = cut.rest();
+            if (rest.length == 0) {
+                return null; // all of it was written before the interrupt was reported
+            }
+            if (tries > INTERRUPTED_WRITE_TRIES) {
+                return "cannot write " + shown + ": its writes were interrupted " + INTERRUPTED_WRITE_TRIES
+                        + " times in a row (application code interrupts jlivepatch's threads)";
+            }
+            try {
+                out = PrivateAppendFile.open(file);
+                out.writeRest(rest);
+                return null;
+            } catch (PrivateAppendFile.Interrupted again) {
+                cut = again;
+            } catch (PrivateAppendFile.Problem e) {
+                closeQuietly();
+                return "cannot write " + shown + ": " + e.getMessage();
+            } catch (RuntimeException | LinkageError | VirtualMachineError e) {
+                closeQuietly();
+                return "cannot write " + shown + ": " + e;
+            }
         }
     }
 

@@ -4,6 +4,7 @@ import io.jlivepatch.internal.BoundedOpen;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.ClosedByInterruptException;
 import java.nio.channels.FileChannel;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileSystemException;
@@ -29,9 +30,29 @@ import java.util.Set;
 final class PrivateAppendFile implements AutoCloseable {
 
     /** Why the file cannot be written, in words for the log and status. */
-    static final class Problem extends IOException {
+    static class Problem extends IOException {
         Problem(String message) {
             super(message);
+        }
+    }
+
+    /**
+     * The write of a line was cut by an interrupt of the writing thread, which closed the channel
+     * ({@link ClosedByInterruptException}; jlivepatch's writer clears an application's interrupt before each
+     * line, but one may land during the write itself). {@link #rest} is what did not reach the file (all of
+     * the line, or none: the JDK's write counts what it wrote before it reports the interrupt), for
+     * {@link #writeRest} on the file opened again: the line then ends up whole, written once.
+     */
+    static final class Interrupted extends Problem {
+        private final byte[] rest;
+
+        Interrupted(byte[] rest) {
+            super("a write was interrupted (application code interrupted jlivepatch's writer thread)");
+            this.rest = rest;
+        }
+
+        byte[] rest() {
+            return rest;
         }
     }
 
@@ -55,6 +76,8 @@ final class PrivateAppendFile implements AutoCloseable {
     static volatile Runnable beforeOpenForTests;
     /** Run after the open and its checks, before the file's last byte is read, when set (tests). */
     static volatile Runnable beforeReadForTests;
+    /** Run before each write of a line, when set: tests interrupt the writer there. */
+    static volatile Runnable beforeWriteForTests;
 
     static PrivateAppendFile open(Path file) throws Problem {
         boolean posix = file.getFileSystem().supportedFileAttributeViews().contains("unix");
@@ -236,14 +259,38 @@ final class PrivateAppendFile implements AutoCloseable {
         } else {
             buffer = ByteBuffer.wrap(line);
         }
+        writeFrom(buffer);
+    }
+
+    /**
+     * Writes what an {@link Interrupted} write of this file, opened before, left out, as it is: the part of
+     * the line that did not reach the file, with no line break of its own ahead of it (the file ends inside
+     * that very line, which this completes). With O_APPEND it lands at the end: right after the part
+     * written, unless another JVM appended to the same file in between.
+     */
+    void writeRest(byte[] rest) throws Problem {
+        writeFrom(ByteBuffer.wrap(rest));
+    }
+
+    private void writeFrom(ByteBuffer buffer) throws Problem {
         int start = buffer.position();
         try {
+            Runnable hook = beforeWriteForTests;
+            if (hook != null) {
+                hook.run();
+            }
             // One write(2) for the whole line in the usual case; with O_APPEND each lands at the
             // end, also when another JVM appends to the same file.
             while (buffer.hasRemaining()) {
                 channel.write(buffer);
             }
             lineCut = false;
+        } catch (ClosedByInterruptException e) {
+            // The channel is closed; the buffer's position counts what was written before it was (the
+            // JDK moves it by what write(2) returned, then reports the interrupt).
+            byte[] rest = new byte[buffer.remaining()];
+            buffer.get(rest);
+            throw new Interrupted(rest);
         } catch (IOException | RuntimeException e) {
             // Not truncated back: another JVM may have appended after the cut line meanwhile.
             if (buffer.position() > start) {

@@ -467,6 +467,79 @@ class AuditFileTest {
         assertEquals(null, f.currentProblem());
     }
 
+    /**
+     * An interrupt that lands during a line's write (after the writer cleared the one found set) closes
+     * the file's channel: the file is opened again and the line written there, once. Before, the line was
+     * lost (counted, and its gap noted in the file).
+     */
+    @Test
+    void anInterruptDuringALinesWriteLosesNoLine() throws Exception {
+        Path file = dir.resolve("interrupted-write.jsonl");
+        AuditFile f = AuditFile.unstarted(file, file.toString());
+        Instant time = Instant.parse("2026-12-01T13:00:00Z");
+        f.enqueue(time, "enable", "p", "ok", "api", "", "", "");
+        f.enqueue(time, "disable", "p", "ok", "api", "", "", "");
+        java.util.concurrent.atomic.AtomicInteger writes = new java.util.concurrent.atomic.AtomicInteger();
+        PrivateAppendFile.beforeWriteForTests = () -> {
+            if (writes.incrementAndGet() == 1) {
+                Thread.currentThread().interrupt(); // as an application's interrupt during the write
+            }
+        };
+        try {
+            f.startWriter();
+            assertEquals(0, f.drain(java.util.concurrent.TimeUnit.SECONDS.toMillis(30)), "lines not written: "
+                    + f.currentProblem());
+        } finally {
+            PrivateAppendFile.beforeWriteForTests = null;
+        }
+        List<String> lines = Files.readAllLines(file);
+        assertEquals(2, lines.size(), lines.toString());
+        assertTrue(lines.get(0).contains("\"operation\":\"enable\""), lines.get(0));
+        assertTrue(lines.get(1).contains("\"operation\":\"disable\""), lines.get(1));
+        assertEquals(null, f.currentProblem());
+        assertEquals("", f.notWrittenSoFar());
+        assertEquals(3, writes.get(), "the interrupted write, its retry, the next line");
+    }
+
+    /**
+     * Interrupts faster than a line is written: the write is tried again a bounded number of times, then
+     * the line is lost as at any failure (counted, its gap noted before the next line that gets there),
+     * not retried for ever.
+     */
+    @Test
+    void aLineWhoseWritesAreInterruptedAgainAndAgainIsLostAsAtAnyFailureNotRetriedForEver() throws Exception {
+        Path file = dir.resolve("interrupted-always.jsonl");
+        AuditFile f = AuditFile.unstarted(file, file.toString());
+        Instant time = Instant.parse("2026-12-01T13:00:00Z");
+        java.util.concurrent.atomic.AtomicInteger writes = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicBoolean storm = new java.util.concurrent.atomic.AtomicBoolean(true);
+        PrivateAppendFile.beforeWriteForTests = () -> {
+            writes.incrementAndGet();
+            if (storm.get()) {
+                Thread.currentThread().interrupt();
+            }
+        };
+        try {
+            f.enqueue(time, "enable", "p", "ok", "api", "", "", "");
+            f.startWriter();
+            assertEquals(0, f.drain(java.util.concurrent.TimeUnit.SECONDS.toMillis(30)));
+            assertEquals(1 + AuditFile.INTERRUPTED_WRITE_TRIES, writes.get());
+            String problem = f.currentProblem();
+            assertTrue(problem != null && problem.contains("interrupted " + AuditFile.INTERRUPTED_WRITE_TRIES
+                    + " times in a row"), String.valueOf(problem));
+            storm.set(false);
+            f.enqueue(time, "disable", "p", "ok", "api", "", "", "");
+            assertEquals(0, f.drain(java.util.concurrent.TimeUnit.SECONDS.toMillis(30)));
+        } finally {
+            PrivateAppendFile.beforeWriteForTests = null;
+        }
+        List<String> lines = Files.readAllLines(file);
+        assertEquals(2, lines.size(), lines.toString()); // the gap's line, then the disable
+        assertTrue(lines.get(0).contains("1 record"), lines.get(0));
+        assertTrue(lines.get(1).contains("\"operation\":\"disable\""), lines.get(1));
+        assertEquals(null, f.currentProblem());
+    }
+
     @Test
     void anExitWithNothingQueuedDoesNotWaitForTheWriter() {
         Path file = dir.resolve("idle.jsonl");

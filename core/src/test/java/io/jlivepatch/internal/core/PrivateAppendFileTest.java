@@ -23,7 +23,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 class PrivateAppendFileTest {
 
     /** A file on a disk with {@code room} bytes left, then room again when told. */
-    private static final class FillingDisk extends FileChannel {
+    private static class FillingDisk extends FileChannel {
         final ByteArrayOutputStream written = new ByteArrayOutputStream();
         int room;
 
@@ -64,6 +64,60 @@ class PrivateAppendFileTest {
         @Override public FileLock lock(long position, long size, boolean shared) { throw new UnsupportedOperationException(); }
         @Override public FileLock tryLock(long position, long size, boolean shared) { throw new UnsupportedOperationException(); }
         @Override protected void implCloseChannel() { }
+    }
+
+    /**
+     * A file whose writing thread is interrupted after {@code before} bytes of a write reached it: the JDK's
+     * channel moves the buffer's position by what it wrote, closes, and reports the interrupt.
+     */
+    private static final class InterruptedWrite extends FillingDisk {
+        int before;
+
+        InterruptedWrite(int before) {
+            super(Integer.MAX_VALUE);
+            this.before = before;
+        }
+
+        @Override
+        public int write(ByteBuffer src) throws IOException {
+            int n = Math.min(before, src.remaining());
+            for (int i = 0; i < n; i++) {
+                written.write(src.get());
+            }
+            before -= n;
+            if (before == 0) { // also when all of it was written: the interrupt is reported after the write
+                throw new java.nio.channels.ClosedByInterruptException();
+            }
+            return n;
+        }
+    }
+
+    @Test
+    void aWriteCutByAnInterruptHandsBackExactlyWhatDidNotReachTheFile() throws Exception {
+        for (int before : new int[] {0, 9, 20, 21}) { // none, part, all but the line break, all
+            InterruptedWrite cut = new InterruptedWrite(before);
+            PrivateAppendFile file = new PrivateAppendFile(cut, null, false);
+            PrivateAppendFile.Interrupted interrupted = assertThrows(PrivateAppendFile.Interrupted.class,
+                    () -> file.write(line("{\"operation\":\"load\"}")));
+            FillingDisk reopened = new FillingDisk(1000);
+            // opened again, the file ends inside the line (lineCut): the rest completes it, no break ahead
+            new PrivateAppendFile(reopened, null, before > 0).writeRest(interrupted.rest());
+            assertEquals("{\"operation\":\"load\"}\n", cut.text() + reopened.text(), "cut after " + before);
+        }
+    }
+
+    @Test
+    void aWriteCutByAnInterruptAfterAMendingLineBreakKeepsItsRestWhole() throws Exception {
+        FillingDisk disk = new FillingDisk(3);
+        PrivateAppendFile file = new PrivateAppendFile(disk, null, false);
+        assertThrows(PrivateAppendFile.Problem.class, () -> file.write(line("abcdef")));
+        InterruptedWrite cut = new InterruptedWrite(0); // the next line, its mending break first, not begun
+        PrivateAppendFile again = new PrivateAppendFile(cut, null, true);
+        PrivateAppendFile.Interrupted interrupted = assertThrows(PrivateAppendFile.Interrupted.class,
+                () -> again.write(line("next")));
+        FillingDisk reopened = new FillingDisk(1000);
+        new PrivateAppendFile(reopened, null, true).writeRest(interrupted.rest());
+        assertEquals("abc" + "\nnext\n", disk.text() + cut.text() + reopened.text());
     }
 
     private static byte[] line(String s) {
