@@ -42,7 +42,7 @@ public final class AuditFile implements Runnable {
     static final long DRAIN_AT_EXIT_MS = 1000;
     /** Lines queued while the writer is stuck, at most; beyond, records are counted as not written. */
     static final int MAX_QUEUED = 1000;
-    /** How often in a row a line's write cut by an interrupt is resumed ({@link #resume}). */
+    /** How often in a row a line's write cut by an interrupt is resumed ({@link #writeResuming}). */
     static final int INTERRUPTED_WRITE_TRIES = 5;
 
     private final Path file;
@@ -618,11 +618,9 @@ public final class AuditFile implements Runnable {
                 out = PrivateAppendFile.open(file);
             }
             if (line != null) {
-                out.write(line);
+                writeResuming(line);
             }
             return null;
-        } catch (PrivateAppendFile.Interrupted e) {
-            return resume(e);
         } catch (PrivateAppendFile.Problem e) {
             closeQuietly();
             return "cannot write " + shown + ": " + e.getMessage();
@@ -633,37 +631,38 @@ public final class AuditFile implements Runnable {
     }
 
     /**
-     * A line's write cut by an interrupt that landed during it (application code that interrupts every
-     * thread; the one found set before it was cleared, run): the interrupt closed the file's channel, so
-     * the file is opened again, checked as at any open, and what did not reach it is written, so the line
-     * is in the file once and whole. Before, the line was lost (counted, its gap noted). At most
-     * {@link #INTERRUPTED_WRITE_TRIES} times in a row, each after clearing the interrupt: an application
-     * that interrupts faster than a line is written gets a problem, as any failure, not a loop.
+     * Writes a line to the open file. One whose write an interrupt cut short (application code that
+     * interrupts every thread; the interrupt found set before the line was cleared, this one landed during
+     * it) closed the file's channel: the file is opened again, checked as at any open, and what did not
+     * reach it is written, so the line is in the file once and whole. Before, the line was lost (counted,
+     * its gap noted). At most {@link #INTERRUPTED_WRITE_TRIES} times in a row, each after clearing the
+     * interrupt: an application that interrupts faster than a line is written gets a problem, as any
+     * failure, not a loop.
      */
-    private String resume(PrivateAppendFile.Interrupted cut) {
+    private void writeResuming(byte[] line) throws PrivateAppendFile.Problem {
+        byte[] rest;
+        try {
+            out.write(line);
+            return;
+        } catch (PrivateAppendFile.Interrupted cut) {
+            rest = cut.rest();
+        }
         for (int tries = 1; ; tries++) {
             closeQuietly();
             OwnThread.clearApplicationInterrupt(); // before the open: BoundedOpen keeps a caller's interrupt
-            byte[] rest = cut.rest();
             if (rest.length == 0) {
-                return null; // all of it was written before the interrupt was reported
+                return; // all of it was written before the interrupt was reported
             }
             if (tries > INTERRUPTED_WRITE_TRIES) {
-                return "cannot write " + shown + ": its writes were interrupted " + INTERRUPTED_WRITE_TRIES
-                        + " times in a row (application code interrupts jlivepatch's threads)";
+                throw new PrivateAppendFile.Problem("its writes were interrupted " + INTERRUPTED_WRITE_TRIES
+                        + " times in a row (application code interrupts jlivepatch's threads)");
             }
             try {
                 out = PrivateAppendFile.open(file);
                 out.writeRest(rest);
-                return null;
+                return;
             } catch (PrivateAppendFile.Interrupted again) {
-                cut = again;
-            } catch (PrivateAppendFile.Problem e) {
-                closeQuietly();
-                return "cannot write " + shown + ": " + e.getMessage();
-            } catch (RuntimeException | LinkageError | VirtualMachineError e) {
-                closeQuietly();
-                return "cannot write " + shown + ": " + e;
+                rest = again.rest();
             }
         }
     }
