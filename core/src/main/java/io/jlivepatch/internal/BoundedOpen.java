@@ -320,20 +320,10 @@ public final class BoundedOpen extends OwnThread {
             }
         }
         if (mine) {
-            closeQuietly(ch);
-            closeQuietly(w);
+            Closing.quietly(ch); // nothing was read from it, nor written to it
+            Closing.quietly(w);
             synchronized (PENDING) {
                 PENDING.remove(this); // pairs with the caller's add, made only while not finished
-            }
-        }
-    }
-
-    private static void closeQuietly(FileChannel c) {
-        if (c != null) {
-            try {
-                c.close();
-            } catch (IOException ignored) {
-                // nothing was read from it, nor written to it
             }
         }
     }
@@ -406,7 +396,7 @@ public final class BoundedOpen extends OwnThread {
                     }
                 }
                 if (closeNow) {
-                    closeQuietly(w);
+                    Closing.quietly(w);
                 }
                 outcome = "a pipe is there: its open was released";
             } else if (interrupted) {

@@ -54,7 +54,7 @@ public final class ClosedAtExit implements Runnable {
                 return true;
             }
         }
-        closeQuietly(c); // outside the lock: closing may wait for the thread that uses c
+        Closing.quietly(c); // outside the lock: closing may wait for the thread that uses c
         return false;
     }
 
@@ -82,18 +82,10 @@ public final class ClosedAtExit implements Runnable {
         int mark = RecursionGuard.enterIfActive();
         try {
             for (AutoCloseable c : all) {
-                closeQuietly(c);
+                Closing.quietly(c); // the JVM exits either way
             }
         } finally {
             RecursionGuard.exit(mark);
-        }
-    }
-
-    private static void closeQuietly(AutoCloseable c) {
-        try {
-            c.close();
-        } catch (Exception | LinkageError e) {
-            // the JVM exits either way
         }
     }
 }

@@ -47,9 +47,11 @@ public class OwnThread extends Thread {
      * file's line lost, the control socket closed). It clears the interrupt only: a park's permit given
      * meanwhile stays. Not for an interrupt that is someone else's to keep (what a patch callback left,
      * PatchCallbacks; a caller's while it waits for the audit file, AuditFile): those are saved and put back.
+     *
+     * @return whether an interrupt was set
      */
-    public static void clearApplicationInterrupt() {
-        Thread.interrupted();
+    public static boolean clearApplicationInterrupt() {
+        return Thread.interrupted(); // whether one was set: what woke a wait, for a count of empty wake-ups
     }
 
     /** Whether patch code ran on this thread (ask on the thread itself). */

@@ -811,6 +811,100 @@ class ControlSocketTest {
     }
 
     /**
+     * An accept loop whose wait returns at once with nothing to accept, again and again (a patch of a
+     * JDK method its selector runs that returns without waiting; the wait stays unmarked after an empty
+     * wake-up, so the patch runs at each), pauses after each one past
+     * {@link ControlServer#EMPTY_WAKEUPS_BEFORE_PAUSES} in a row, says so once, and serves the next
+     * command, after which the count starts over. Counted, not timed: the pauses against the wake-ups.
+     * Before, it asked again at once, for as long as it lasted (no pause at all).
+     */
+    @Test
+    @org.junit.jupiter.api.Timeout(60)
+    void anAcceptLoopWhoseWaitReturnsAtOnceAgainAndAgainPausesInsteadOfSpinning() throws Exception {
+        Client first = client(21); // served: the count of empty wake-ups starts over
+        assertEquals(Wire.OK, first.call("", "getVersion", new Class<?>[0]));
+        List<java.util.logging.LogRecord> records = new java.util.concurrent.CopyOnWriteArrayList<>();
+        ControlServer.emptyPausesForTests(Duration.ofMillis(1), Duration.ofMillis(1));
+        ControlServer.sayEmptyWakeupsAgainForTests(); // said once per server: another test's may have been
+        try {
+            logged(records, () -> {
+                int atOnce = ControlServer.EMPTY_WAKEUPS_BEFORE_PAUSES + 20;
+                long pausesBefore = ControlServer.emptyPausesForTests();
+                ControlServer.waitsAtOnceForTests(atOnce);
+                acceptingThread().interrupt(); // ends its wait now: one more wake-up with nothing to accept
+                for (int i = 0; i < 3000 && ControlServer.waitsAtOnceLeftForTests() > 0; i++) {
+                    Thread.sleep(10); // a hang guard: the waits that return at once are over in a moment
+                }
+                assertEquals(0, ControlServer.waitsAtOnceLeftForTests(), "the waits returned at once");
+                // atOnce wake-ups in a row with nothing to accept at least (the interrupt's is one more, unless
+                // it came before the loop was back in its wait); the last one's pause may be to come
+                long paused = ControlServer.emptyPausesForTests() - pausesBefore;
+                assertTrue(paused >= atOnce - ControlServer.EMPTY_WAKEUPS_BEFORE_PAUSES - 1, "paused " + paused
+                        + " times after " + atOnce + " wake-ups in a row with nothing to accept");
+                Client next = client(21);
+                assertEquals(Wire.OK, next.call("", "getVersion", new Class<?>[0]));
+                long said = 0;
+                for (int i = 0; i < 1000 && said == 0; i++) {
+                    Thread.sleep(10); // published from a thread of its own (LogPublisher)
+                    said = records.stream().filter(r -> String.valueOf(r.getMessage()).contains("with no command"
+                            + " to accept")).count();
+                }
+                assertEquals(1, said, "said once");
+            });
+        } finally {
+            ControlServer.waitsAtOnceForTests(0);
+            ControlServer.emptyPausesForTests(Duration.ofMillis(1), Duration.ofMillis(100));
+        }
+    }
+
+    /**
+     * A close of the socket (here a reopen's, once its file is gone) ends the accept loop's pause after
+     * empty wake-ups at once: the pause is an hour here; the old loop's thread ends, and the new socket
+     * answers.
+     */
+    @Test
+    @org.junit.jupiter.api.Timeout(60)
+    void aCloseEndsTheAcceptLoopsPauseAfterEmptyWakeups() throws Exception {
+        Client first = client(22);
+        assertEquals(Wire.OK, first.call("", "getVersion", new Class<?>[0]));
+        ControlServer.emptyPausesForTests(Duration.ofHours(1), Duration.ofHours(1));
+        try {
+            long pausesBefore = ControlServer.emptyPausesForTests();
+            Thread accepting = acceptingThread();
+            ControlServer.waitsAtOnceForTests(ControlServer.EMPTY_WAKEUPS_BEFORE_PAUSES + 5);
+            accepting.interrupt();
+            for (int i = 0; i < 3000 && ControlServer.emptyPausesForTests() == pausesBefore; i++) {
+                Thread.sleep(10);
+            }
+            assertTrue(ControlServer.emptyPausesForTests() > pausesBefore, "the accept loop paused");
+            ControlServer.waitsAtOnceForTests(0);
+            Files.delete(Path.of(System.getProperty(LocalChannel.PROPERTY))); // a clean-up of the directory
+            String reopened = ControlServer.reopenIfLost();
+            assertTrue(reopened != null && reopened.contains("listening on"), reopened);
+            accepting.join(10_000);
+            assertTrue(!accepting.isAlive(), "the old socket's loop still runs: "
+                    + java.util.Arrays.toString(accepting.getStackTrace()));
+        } finally {
+            ControlServer.waitsAtOnceForTests(0);
+            ControlServer.emptyPausesForTests(Duration.ofMillis(1), Duration.ofMillis(100));
+        }
+        Client c = client(22);
+        assertEquals(Wire.OK, c.call("", "getVersion", new Class<?>[0]));
+    }
+
+    /** The one thread that accepts. */
+    private static Thread acceptingThread() {
+        List<Thread> found = new ArrayList<>();
+        for (Thread t : Thread.getAllStackTraces().keySet()) {
+            if (t.getName().equals("jlivepatch-control")) {
+                found.add(t);
+            }
+        }
+        assertEquals(1, found.size(), "one thread accepts: " + found);
+        return found.get(0);
+    }
+
+    /**
      * A failure of the accept loop on one connection (out of memory, here injected) turns that
      * client away with why, is logged once for its kind, and the loop goes on serving.
      */

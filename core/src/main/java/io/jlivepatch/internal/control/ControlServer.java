@@ -1,6 +1,7 @@
 package io.jlivepatch.internal.control;
 
 import io.jlivepatch.internal.ClosedAtExit;
+import io.jlivepatch.internal.Closing;
 import io.jlivepatch.internal.Log;
 import io.jlivepatch.internal.OwnThread;
 import io.jlivepatch.internal.core.PatchRegistry;
@@ -88,6 +89,9 @@ public final class ControlServer implements Runnable {
     private static volatile RuntimeException waitFailureForTests;
     /** What the next open of the socket throws (once) after its selector opened, when set. Tests only. */
     private static volatile Error openFailureForTests;
+    /** How many times an accept loop has paused after too many empty wake-ups in a row; tests only read it. */
+    private static final java.util.concurrent.atomic.AtomicLong emptyPauses =
+            new java.util.concurrent.atomic.AtomicLong();
     /** How many times the accept loop has paused after a failure; tests only read it. */
     private static final java.util.concurrent.atomic.AtomicLong pauses = new java.util.concurrent.atomic.AtomicLong();
     /**
@@ -122,6 +126,8 @@ public final class ControlServer implements Runnable {
      * the one it replaced may overlap).
      */
     private final Set<Class<?>> failuresSaid = ConcurrentHashMap.newKeySet();
+    /** Whether the accept loop's pauses after empty wake-ups were said (once). The accept threads only. */
+    private volatile boolean spinSaid;
 
     /** The server of this JVM, once started; null before. */
     private static volatile ControlServer running;
@@ -130,52 +136,6 @@ public final class ControlServer implements Runnable {
      * itself and with the first thread's end of its open. Pairs with itself only.
      */
     private static final Object REOPEN = new Object();
-
-    /**
-     * An open socket: what it accepts on, the selector its accept loop waits in, and the file that
-     * names it. Closed (both) at the JVM's exit (ClosedAtExit), by a reopen that replaced it, or by
-     * its loop once it is lost.
-     */
-    private static final class Listening implements AutoCloseable {
-        final ServerSocketChannel channel;
-        /** The accept loop's wait: {@link #channel}, non-blocking, registered for OP_ACCEPT and nothing else. */
-        final Selector selector;
-        final Path path;
-        final Object fileKey;
-        /**
-         * Taken as lost by its accept loop (closed under it, neither by a reopen nor at exit). Read by
-         * {@link #reopenIfLost} for its log line only: a reopen that comes first says "deleted or replaced".
-         */
-        volatile boolean closed;
-
-        Listening(ServerSocketChannel channel, Selector selector, Path path, Object fileKey) {
-            this.channel = channel;
-            this.selector = selector;
-            this.path = path;
-            this.fileKey = fileKey;
-        }
-
-        /**
-         * Closes the socket, then its selector; from any thread, never throws. The channel alone
-         * would not end the loop's wait: the JDK defers the close of a channel registered with a
-         * selector until the selector drops its key, and wakes no select for it (JDK 17 and 25:
-         * ServerSocketChannelImpl.implCloseNonBlockingMode, AbstractSelectableChannel.implCloseChannel).
-         * The selector's close wakes the select (SelectorImpl.implCloseSelector calls wakeup before
-         * it waits for the select to return), drops the key and so closes the socket's descriptor.
-         * The channel first: a loop woken by the selector's close finds the channel closed too
-         * (both flags volatile), and takes it as closed, not as failed.
-         */
-        @Override
-        public void close() {
-            ClosedAtExit.remove(this); // else each socket a reopen replaced stays listed for the JVM's life
-            closeQuietly(channel);
-            try {
-                selector.close();
-            } catch (IOException | RuntimeException ignored) {
-                // closed enough: nothing waits in it
-            }
-        }
-    }
 
     private ControlServer(PatchRegistry registry) {
         this.registry = registry;
@@ -345,6 +305,10 @@ public final class ControlServer implements Runnable {
         // goes unmarked again, so that a failure of the system's (no descriptors) costs the guard's
         // constant only until the next command.
         boolean markAccept = false;
+        // The wake-ups in a row that found nothing to accept: the wait stays unmarked after one (marking it
+        // would slow every hooked call after each application interrupt), so a select that returns at once
+        // again and again (a patch there that returns without waiting) would spin; bounded by a pause
+        EmptyWakeups wakeups = new EmptyWakeups();
         while (true) {
             SocketChannel client = null;
             boolean waitMarked = false; // whether this iteration's wait and accept ran marked
@@ -357,7 +321,7 @@ public final class ControlServer implements Runnable {
                 markAccept = true; // until this accept returns a client: a failure leaves the next one marked
                 int mark = marked ? RecursionGuard.enterIfActive() : -1; // -1: Recursion.NESTED, releases nothing
                 try {
-                    client = next(mine, marked);
+                    client = next(mine, marked, wakeups);
                 } catch (ClosedChannelException | ClosedSelectorException closed) {
                     if (ClosedAtExit.exiting() || listening != mine) {
                         return; // the JVM shuts down (ClosedAtExit closed it), or a reopen replaced it
@@ -368,8 +332,10 @@ public final class ControlServer implements Runnable {
                 }
                 if (client == null) {
                     markAccept = marked; // woken with nothing to accept (an interrupt): neither failed nor done
+                    backOff(mine, wakeups);
                     continue;
                 }
+                wakeups.reset();
                 markAccept = false;
                 work = RecursionGuard.enterIfActive();
                 Error injected = acceptFailureForTests;
@@ -424,18 +390,49 @@ public final class ControlServer implements Runnable {
      * </ul>
      * The channel {@code accept} returns is in blocking mode (its javadoc; finishAccept sets it), as
      * the sessions read and write it. A close of {@code mine} (its {@link Listening#close}) wakes the
-     * select, after which the accept throws ClosedChannelException (or the select ClosedSelectorException).
+     * select, after which the accept throws ClosedChannelException (or the next wait does, or the
+     * select ClosedSelectorException).
      */
-    private static SocketChannel next(Listening mine, boolean marked) throws IOException {
-        mine.selector.select();
+    private static SocketChannel next(Listening mine, boolean marked, EmptyWakeups wakeups) throws IOException {
+        mine.select();
         RuntimeException injected = waitFailureForTests;
         if (injected != null && !marked) {
             waitFailureForTests = null;
             throw injected;
         }
-        OwnThread.clearApplicationInterrupt();
+        wakeups.woke(OwnThread.clearApplicationInterrupt());
         mine.selector.selectedKeys().clear(); // the one key: the accept below is asked either way
         return mine.channel.accept();
+    }
+
+    /**
+     * After a wake-up of the accept loop with nothing to accept: once too many came in a row
+     * ({@link EmptyWakeups}), a pause, which a close of {@code mine} ends at once; the first said once
+     * per server. The count and the log line marked (jlivepatch's code, short); the pause not.
+     */
+    private void backOff(Listening mine, EmptyWakeups wakeups) {
+        long millis = wakeups.empty();
+        if (millis == 0) {
+            return;
+        }
+        int mark = RecursionGuard.enterIfActive();
+        try {
+            emptyPauses.incrementAndGet();
+            if (wakeups.firstPause() && !spinSaid) {
+                spinSaid = true; // a reopen's loop and the one it replaced may overlap: said twice at most
+                Log.get().log(System.Logger.Level.WARNING, "the jlivepatch control socket's wait for a command"
+                        + " returned " + wakeups.said() + " with no command to accept (a patch of a JDK method its"
+                        + " selector runs that returns without waiting? application code that interrupts its"
+                        + " thread without pause? a JDK bug?): it now pauses after each such return, up to "
+                        + EmptyWakeups.MAX_PAUSE_MILLIS + " ms, until a command connects; commands are served all"
+                        + " the same; this is not said again");
+            }
+        } catch (Throwable e) {
+            // out of memory for the line, say: the pause all the same
+        } finally {
+            RecursionGuard.exit(mark);
+        }
+        mine.pause(millis);
     }
 
     /**
@@ -643,14 +640,6 @@ public final class ControlServer implements Runnable {
         }
     }
 
-    private static void closeQuietly(ServerSocketChannel server) {
-        try {
-            server.close();
-        } catch (IOException | RuntimeException ignored) {
-            // closed enough: nothing accepts on it
-        }
-    }
-
     /** Closes the session that has waited longest for its client, if that is long enough; true if one was. */
     private boolean evictIdlest() {
         long now = System.nanoTime();
@@ -686,6 +675,9 @@ public final class ControlServer implements Runnable {
         }
     }
 
+    /** How many wake-ups in a row with nothing to accept the accept loop takes before it pauses; for tests. */
+    public static final int EMPTY_WAKEUPS_BEFORE_PAUSES = EmptyWakeups.FREE;
+
     /** Makes the next {@link #startInBackground} fail with {@code e} before its thread starts; for tests. */
     public static void failNextStartForTests(Error e) {
         startFailureForTests = e;
@@ -707,6 +699,38 @@ public final class ControlServer implements Runnable {
     /** Makes the next open of the socket throw {@code e} once its selector is open and registered; for tests. */
     public static void failNextOpenForTests(Error e) {
         openFailureForTests = e;
+    }
+
+    /**
+     * Makes the accept loop's next {@code waits} waits return at once with nothing selected, as a select
+     * patched to return without waiting does; for tests. A test waits for {@link #waitsAtOnceLeftForTests}
+     * to reach 0.
+     */
+    public static void waitsAtOnceForTests(int waits) {
+        Listening.atOnceForTests = waits;
+    }
+
+    /** How many of the waits {@link #waitsAtOnceForTests} asked for are still to come; for tests. */
+    public static int waitsAtOnceLeftForTests() {
+        return Listening.atOnceForTests;
+    }
+
+    /** How many times the accept loop paused after too many empty wake-ups in a row so far; for tests. */
+    public static long emptyPausesForTests() {
+        return emptyPauses.get();
+    }
+
+    /** Makes the server's next pause after empty wake-ups said again, as its first; for tests. */
+    public static void sayEmptyWakeupsAgainForTests() {
+        ControlServer server = running;
+        if (server != null) {
+            server.spinSaid = false;
+        }
+    }
+
+    /** Sets the first and the longest pause after too many empty wake-ups in a row; for tests. */
+    public static void emptyPausesForTests(java.time.Duration first, java.time.Duration max) {
+        EmptyWakeups.pausesForTests(first, max);
     }
 
     /** How many times the accept loop paused after a failure so far; for tests. */
@@ -803,7 +827,8 @@ public final class ControlServer implements Runnable {
                     java.nio.file.LinkOption.NOFOLLOW_LINKS).fileKey();
             // The accept loop waits in a select, which an interrupt of its thread only wakes (see next)
             server.configureBlocking(false);
-            selector = Selector.open();
+            // The channel's own provider: the JDK registers a channel only with a selector of its provider
+            selector = server.provider().openSelector();
             server.register(selector, SelectionKey.OP_ACCEPT);
             Error injected = openFailureForTests;
             if (injected != null) {
@@ -814,14 +839,9 @@ public final class ControlServer implements Runnable {
             // An Error too (no memory for the registration's key, say): its callers survive one (run,
             // reopenIfLost), and the bound channel, the selector's two descriptors and the socket's file
             // stayed for the JVM's life.
-            closeQuietly(server); // opened again at each lost socket: no bound channel may be left behind
-            if (selector != null) {
-                try {
-                    selector.close(); // nor a selector (its descriptors), which also ends the channel's deferred close
-                } catch (IOException | RuntimeException ignored) {
-                    // closed enough
-                }
-            }
+            Closing.quietly(server); // opened again at each lost socket: no bound channel may be left behind
+            // nor a selector (its descriptors), which also ends the channel's deferred close; no select runs in it
+            Closing.quietly(selector);
             deleteQuietly(socket); // nor its file (deleteOnExit refuses once the JVM's exit has begun)
             throw e;
         }

@@ -1,5 +1,6 @@
 package io.jlivepatch.internal.control;
 
+import io.jlivepatch.internal.Closing;
 import io.jlivepatch.internal.Log;
 import io.jlivepatch.internal.OwnThread;
 import io.jlivepatch.internal.Text;
@@ -15,6 +16,8 @@ import java.nio.channels.ClosedSelectorException;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A command's connection, read and written without blocking through a selector of its own, so that
@@ -45,6 +48,16 @@ final class SessionChannel implements AutoCloseable {
      */
     private volatile Selector selector;
     private SelectionKey key;
+    /** The empty wake-ups in a row of the read or write under way; the session's thread only. */
+    private final EmptyWakeups wakeups = new EmptyWakeups();
+    /** What a pause after empty wake-ups waits on, and a close notifies. */
+    private final Object pauseLock = new Object();
+    /** Whether a session's pauses after empty wake-ups were said (once per JVM). */
+    private static final AtomicBoolean SAID = new AtomicBoolean();
+    /** How many times a session paused after too many empty wake-ups in a row; tests only read it. */
+    private static final AtomicLong emptyPauses = new AtomicLong();
+    /** How many of the next waits return at once with nothing selected (a select that never waits); tests only. */
+    private static volatile int atOnceForTests;
     /** Makes the next {@link #open} find no selector; for tests. */
     private static volatile IOException selectorFailureForTests;
     /** Thrown by the next {@link #open} once its selector is open, before the channel is registered; for tests. */
@@ -67,7 +80,9 @@ final class SessionChannel implements AutoCloseable {
                 selectorFailureForTests = null;
                 throw failure;
             }
-            s = Selector.open();
+            // The channel's own provider, as the JDK requires of a selector it registers with (an
+            // application may set another with -Djava.nio.channels.spi.SelectorProvider)
+            s = channel.provider().openSelector();
         } catch (IOException e) {
             Log.get().log(System.Logger.Level.DEBUG, "a jlivepatch command's connection reads and writes blocking, so"
                     + " that an interrupt of its thread ends it: no selector (" + Text.clean(String.valueOf(e)) + ")");
@@ -89,7 +104,7 @@ final class SessionChannel implements AutoCloseable {
             kept = true;
         } finally {
             if (!kept) {
-                closeQuietly(s);
+                Closing.quietly(s); // nothing waits in it yet
             }
         }
     }
@@ -102,6 +117,21 @@ final class SessionChannel implements AutoCloseable {
     /** Makes the next {@link #open} fail with {@code e} once its selector is open (out of memory, say); for tests. */
     static void failNextRegistrationForTests(Error e) {
         registrationFailureForTests = e;
+    }
+
+    /** Makes the next {@code waits} waits of any session return at once with nothing selected; for tests. */
+    static void waitsAtOnceForTests(int waits) {
+        atOnceForTests = waits;
+    }
+
+    /** How many of the waits {@link #waitsAtOnceForTests} asked for are still to come; for tests. */
+    static int waitsAtOnceLeftForTests() {
+        return atOnceForTests;
+    }
+
+    /** How many times a session paused after too many empty wake-ups in a row so far; for tests. */
+    static long emptyPausesForTests() {
+        return emptyPauses.get();
     }
 
     /** The channel itself, for its options (the peer's credentials). */
@@ -128,10 +158,14 @@ final class SessionChannel implements AutoCloseable {
                     return 0;
                 }
                 ByteBuffer buffer = ByteBuffer.wrap(b, off, len);
-                while (true) {
+                wakeups.reset();
+                for (boolean woken = false; ; woken = true) {
                     int n = channel.read(buffer);
                     if (n != 0) {
                         return n;
+                    }
+                    if (woken) {
+                        backOff(); // woken, and still nothing to read
                     }
                     await(SelectionKey.OP_READ);
                 }
@@ -153,10 +187,19 @@ final class SessionChannel implements AutoCloseable {
             @Override
             public void write(byte[] b, int off, int len) throws IOException {
                 ByteBuffer buffer = ByteBuffer.wrap(b, off, len);
+                wakeups.reset();
+                boolean woken = false;
                 while (buffer.hasRemaining()) {
-                    if (channel.write(buffer) == 0) {
-                        await(SelectionKey.OP_WRITE);
+                    if (channel.write(buffer) != 0) {
+                        wakeups.reset();
+                        woken = false;
+                        continue;
                     }
+                    if (woken) {
+                        backOff(); // woken, and still no room to write
+                    }
+                    await(SelectionKey.OP_WRITE);
+                    woken = true;
                 }
             }
         };
@@ -176,8 +219,15 @@ final class SessionChannel implements AutoCloseable {
             if (!channel.isOpen()) { // pairs with close's wakeup: one of the two sees the other
                 throw new AsynchronousCloseException();
             }
-            s.select();
+            int atOnce = atOnceForTests;
+            if (atOnce > 0) {
+                atOnceForTests = atOnce - 1;
+                s.selectNow();
+            } else {
+                s.select();
+            }
             s.selectedKeys().clear();
+            wakeups.woke(OwnThread.clearApplicationInterrupt());
         } catch (CancelledKeyException | ClosedSelectorException e) {
             throw new AsynchronousCloseException();
         }
@@ -199,7 +249,31 @@ final class SessionChannel implements AutoCloseable {
             if (s != null) {
                 s.wakeup();
             }
+            synchronized (pauseLock) {
+                pauseLock.notifyAll(); // ends a pause after empty wake-ups (it looks at the channel, closed above)
+            }
         }
+    }
+
+    /**
+     * After a wake-up that found nothing to read or write: once too many came in a row
+     * ({@link EmptyWakeups}), a pause, which a {@link #close} ends at once; the first said once per JVM.
+     * A session is jlivepatch's own code, marked for its life, so no patch of a JDK method runs in its
+     * select: what could make it return at once is an interrupt of its thread without pause, or a JDK bug.
+     */
+    private void backOff() {
+        long millis = wakeups.empty();
+        if (millis == 0) {
+            return;
+        }
+        emptyPauses.incrementAndGet();
+        if (wakeups.firstPause() && SAID.compareAndSet(false, true)) {
+            Log.get().log(System.Logger.Level.WARNING, "a jlivepatch command's connection woke " + wakeups.said()
+                    + " with nothing to read or write (application code that interrupts its thread without pause? a"
+                    + " JDK bug?): it now pauses between such wake-ups, up to " + EmptyWakeups.MAX_PAUSE_MILLIS
+                    + " ms, until bytes move; this is not said again");
+        }
+        EmptyWakeups.pause(pauseLock, channel, millis);
     }
 
     /** Closes the connection and its selector; the session's thread, as it ends. */
@@ -211,18 +285,7 @@ final class SessionChannel implements AutoCloseable {
         } finally {
             // whatever the close threw: the selector's close deregisters the channel, whose descriptor
             // the JDK closes only then
-            Selector s = selector;
-            if (s != null) {
-                closeQuietly(s);
-            }
-        }
-    }
-
-    private static void closeQuietly(Selector s) {
-        try {
-            s.close();
-        } catch (IOException ignored) {
-            // closed either way
+            Closing.quietly(selector); // the session's own thread, which waits in it no more
         }
     }
 }

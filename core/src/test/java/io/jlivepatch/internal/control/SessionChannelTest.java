@@ -56,6 +56,9 @@ class SessionChannelTest {
     void close() throws IOException {
         SessionChannel.failNextSelectorForTests(null);
         SessionChannel.failNextRegistrationForTests(null);
+        SessionChannel.waitsAtOnceForTests(0);
+        EmptyWakeups.pausesForTests(java.time.Duration.ofMillis(EmptyWakeups.FIRST_PAUSE_MILLIS),
+                java.time.Duration.ofMillis(EmptyWakeups.MAX_PAUSE_MILLIS));
         peer.close();
         accepted.close();
         server.close();
@@ -236,6 +239,79 @@ class SessionChannelTest {
                 closedFirst::open);
         closedFirst.release();
         awaitSelectorDescriptorsAtMost(before);
+    }
+
+    /**
+     * A select that returns at once with nothing ready, again and again (a JDK bug; application code
+     * that interrupts the thread without pause): past {@link EmptyWakeups#FREE} wake-ups in a row each
+     * one is followed by a pause, and the read still gets the peer's bytes after. Counted, not timed:
+     * the pauses against the wake-ups. Before, the read asked again at once, for as long as it lasted
+     * (no pause at all).
+     */
+    @Test
+    void aSelectReturningAtOnceAgainAndAgainPausesTheReadInsteadOfSpinning() throws Exception {
+        EmptyWakeups.pausesForTests(java.time.Duration.ofMillis(1), java.time.Duration.ofMillis(1));
+        SessionChannel c = new SessionChannel(accepted);
+        c.open();
+        int atOnce = EmptyWakeups.FREE + 20;
+        long pausesBefore = SessionChannel.emptyPausesForTests();
+        SessionChannel.waitsAtOnceForTests(atOnce);
+        byte[] got = new byte[1];
+        CompletableFuture<Integer> read = new CompletableFuture<>();
+        Thread reader = new Thread(() -> {
+            try {
+                read.complete(c.in().read(got, 0, 1));
+            } catch (Throwable e) {
+                read.completeExceptionally(e);
+            }
+        }, "session-reader");
+        reader.start();
+        for (int i = 0; i < 3000 && SessionChannel.waitsAtOnceLeftForTests() > 0; i++) {
+            Thread.sleep(10); // a hang guard: the waits that return at once are over in a moment
+        }
+        assertEquals(0, SessionChannel.waitsAtOnceLeftForTests(), "the waits returned at once");
+        // Each wait that returned at once is a wake-up with nothing to read; the last one's pause may be to come
+        long paused = SessionChannel.emptyPausesForTests() - pausesBefore;
+        assertTrue(paused >= atOnce - EmptyWakeups.FREE - 1, "paused " + paused + " times after " + atOnce
+                + " wake-ups in a row with nothing to read");
+        assertFalse(read.isDone(), "the read waits for the peer");
+        peer.write(ByteBuffer.wrap(new byte[] {42}));
+        assertEquals(1, read.get(10, TimeUnit.SECONDS));
+        assertEquals(42, got[0]);
+        reader.join(10_000);
+        c.release();
+    }
+
+    /**
+     * A close from another thread (an eviction, the JVM's exit) ends a pause after empty wake-ups at once:
+     * the pause is an hour here, and the read ends with the close.
+     */
+    @Test
+    void aCloseEndsAPauseAfterEmptyWakeups() throws Exception {
+        EmptyWakeups.pausesForTests(java.time.Duration.ofHours(1), java.time.Duration.ofHours(1));
+        SessionChannel c = new SessionChannel(accepted);
+        c.open();
+        long pausesBefore = SessionChannel.emptyPausesForTests();
+        SessionChannel.waitsAtOnceForTests(EmptyWakeups.FREE + 5);
+        CompletableFuture<Integer> read = new CompletableFuture<>();
+        Thread reader = new Thread(() -> {
+            try {
+                read.complete(c.in().read());
+            } catch (Throwable e) {
+                read.completeExceptionally(e);
+            }
+        }, "session-reader");
+        reader.start();
+        for (int i = 0; i < 3000 && SessionChannel.emptyPausesForTests() == pausesBefore; i++) {
+            Thread.sleep(10);
+        }
+        assertTrue(SessionChannel.emptyPausesForTests() > pausesBefore, "the read paused");
+        c.close();
+        ExecutionException ended = org.junit.jupiter.api.Assertions.assertThrows(ExecutionException.class,
+                () -> read.get(10, TimeUnit.SECONDS));
+        assertInstanceOf(AsynchronousCloseException.class, ended.getCause());
+        reader.join(10_000);
+        c.release();
     }
 
     /** Another connection to the test's server, as accepted there. */

@@ -1,0 +1,96 @@
+package io.jlivepatch.internal.control;
+
+import io.jlivepatch.internal.OwnThread;
+
+import java.nio.channels.Channel;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The wake-ups in a row of one thread's wait (a select) that found nothing to do, and the pause that
+ * bounds them: a selector whose {@code select} returns at once again and again (a patch of a JDK
+ * method the select runs that returns without waiting, application code that interrupts the thread
+ * without pause, a JDK bug) would otherwise have its thread spin a CPU for as long as it lasts. The
+ * first {@link #FREE} in a row cost nothing (an interrupt, a close's wake-up); each one after is
+ * followed by a pause, doubling from {@link #firstPauseMillis} up to {@link #maxPauseMillis}, which a
+ * close of the channel waited for ends at once. Counted, not timed: wake-ups far apart count as well,
+ * and pause as little. Progress (a connection accepted, bytes read or written) starts the count over.
+ * One thread's (the accept loop's, a session's): not thread-safe.
+ */
+final class EmptyWakeups {
+
+    /** Wake-ups in a row with nothing to do before the first pause. */
+    static final int FREE = 64;
+    /** The first pause and the longest, in ms; tests set others ({@link #pausesForTests}). */
+    static final long FIRST_PAUSE_MILLIS = 1;
+    static final long MAX_PAUSE_MILLIS = 100;
+    private static volatile long firstPauseMillis = FIRST_PAUSE_MILLIS;
+    private static volatile long maxPauseMillis = MAX_PAUSE_MILLIS;
+
+    /** Whether an interrupt of the thread was set after its last wake-up ({@link #woke}). */
+    private boolean byInterrupt;
+    private int inARow;
+    private int interrupted;
+    private long pause;
+
+    /** The wait returned; {@code byInterrupt}: an interrupt of the thread was set after it (cleared). */
+    void woke(boolean byInterrupt) {
+        this.byInterrupt = byInterrupt;
+    }
+
+    /** The last wake-up ({@link #woke}) found nothing to do; the pause in ms that should follow it, 0 for none. */
+    long empty() {
+        inARow++;
+        if (byInterrupt) {
+            interrupted++;
+        }
+        if (inARow <= FREE) {
+            return 0;
+        }
+        pause = pause == 0 ? firstPauseMillis : Math.min(pause * 2, maxPauseMillis);
+        return pause;
+    }
+
+    /** Whether the last {@link #empty} asked for the first pause since the count started over. */
+    boolean firstPause() {
+        return inARow == FREE + 1;
+    }
+
+    /** How many wake-ups in a row found nothing, and how many of them an interrupt came with; for the log. */
+    String said() {
+        return inARow + " times in a row (" + interrupted + " of them with an interrupt of its thread)";
+    }
+
+    /** Progress: the count starts over, and with it the pauses. */
+    void reset() {
+        inARow = 0;
+        interrupted = 0;
+        pause = 0;
+    }
+
+    /**
+     * Waits {@code millis} on {@code monitor}, or until {@code channel} is closed: its closer closes it,
+     * then notifies {@code monitor} (looked at under the monitor before each wait: either this sees it
+     * closed, or the notify finds it waiting). An interrupt is an application's (the thread is
+     * jlivepatch's own): cleared and paused through, as ControlServer's pause after a failure.
+     */
+    static void pause(Object monitor, Channel channel, long millis) {
+        long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
+        synchronized (monitor) {
+            for (long left = end - System.nanoTime(); left > 0 && channel.isOpen(); left = end - System.nanoTime()) {
+                OwnThread.clearApplicationInterrupt();
+                try {
+                    TimeUnit.NANOSECONDS.timedWait(monitor, left);
+                } catch (InterruptedException e) {
+                    // an application's interrupt: paused through
+                }
+            }
+        }
+        OwnThread.clearApplicationInterrupt();
+    }
+
+    /** Sets the first pause and the longest; for tests. */
+    static void pausesForTests(java.time.Duration first, java.time.Duration max) {
+        firstPauseMillis = first.toMillis();
+        maxPauseMillis = max.toMillis();
+    }
+}
