@@ -12,8 +12,10 @@ import java.util.concurrent.TimeUnit;
  * without pause, a JDK bug) would otherwise have its thread spin a CPU for as long as it lasts. The
  * first {@link #FREE} in a row cost nothing (an interrupt, a close's wake-up); each one after is
  * followed by a pause, doubling from {@link #firstPauseMillis} up to {@link #maxPauseMillis}, which a
- * close of the channel waited for ends at once. Counted, not timed: wake-ups far apart count as well,
- * and pause as little. Progress (a connection accepted, bytes read or written) starts the count over.
+ * close of the channel waited for ends at once. Progress (a connection accepted, bytes read or written)
+ * starts the count over, and so does a quiet spell: a wake-up more than {@link #QUIET_MILLIS} after the
+ * one before it is not part of a spin (an application that interrupts every thread once a minute, say,
+ * would otherwise have the loop pausing, and a WARNING about a spin, after an hour of it).
  * One thread's (the accept loop's, a session's): not thread-safe.
  */
 final class EmptyWakeups {
@@ -26,6 +28,16 @@ final class EmptyWakeups {
     private static volatile long firstPauseMillis = FIRST_PAUSE_MILLIS;
     private static volatile long maxPauseMillis = MAX_PAUSE_MILLIS;
 
+    /**
+     * A wake-up this long after the one before starts the count over: longer than any pause, so that
+     * a spin's wake-ups, paused, stay one row. Tests that set the pauses count rows whatever the time
+     * ({@link #pausesForTests}): a slow machine must not end a test's row.
+     */
+    static final long QUIET_MILLIS = 1000;
+    private static volatile long quietNanos = TimeUnit.MILLISECONDS.toNanos(QUIET_MILLIS);
+
+    /** When the last wake-up came ({@link System#nanoTime}), for {@link #QUIET_MILLIS}. */
+    private long lastWoke;
     /** Whether an interrupt of the thread was set after its last wake-up ({@link #woke}). */
     private boolean byInterrupt;
     private int inARow;
@@ -34,6 +46,11 @@ final class EmptyWakeups {
 
     /** The wait returned; {@code byInterrupt}: an interrupt of the thread was set after it (cleared). */
     void woke(boolean byInterrupt) {
+        long now = System.nanoTime();
+        if (inARow > 0 && now - lastWoke > Math.max(quietNanos, TimeUnit.MILLISECONDS.toNanos(2 * maxPauseMillis))) {
+            reset(); // a quiet spell since the last: not a spin
+        }
+        lastWoke = now;
         this.byInterrupt = byInterrupt;
     }
 
@@ -92,5 +109,11 @@ final class EmptyWakeups {
     static void pausesForTests(java.time.Duration first, java.time.Duration max) {
         firstPauseMillis = first.toMillis();
         maxPauseMillis = max.toMillis();
+        quietNanos = Long.MAX_VALUE; // counted, not timed, in tests
+    }
+
+    /** Sets how long a quiet spell ends a row ({@link #QUIET_MILLIS}); for tests. */
+    static void quietForTests(java.time.Duration quiet) {
+        quietNanos = quiet.toNanos();
     }
 }
