@@ -78,9 +78,8 @@ public final class Main implements Runnable {
             return REFUSED;
         }
         cli.registerConverter(java.nio.file.Path.class, new PathArgument());
-        CommandLine.IParameterExceptionHandler others = cli.getParameterExceptionHandler();
         cli.setParameterExceptionHandler((e, arguments) -> PathArgument.handle(e, arguments,
-                (e2, arguments2) -> UnknownOptions.handle(e2, arguments2, others)));
+                (e2, arguments2) -> UnknownOptions.handle(e2, arguments2, UsageErrors::handle)));
         cli.setColorScheme(CommandLine.Help.defaultColorScheme(CommandLine.Help.Ansi.OFF));
         cli.setOut(cleanOut);
         cli.setErr(cleanErr);

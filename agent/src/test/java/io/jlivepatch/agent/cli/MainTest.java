@@ -68,6 +68,37 @@ class MainTest {
         }
     }
 
+    /**
+     * Every other usage error (a parameter missing, one too many, a value that does not convert, a
+     * check of the command's own) is said in a line of its own with where the command's options are
+     * listed: picocli printed the whole help after it, 63 lines for build, which pushed the one line
+     * that said what was wrong off the screen.
+     */
+    @Test
+    void aUsageErrorIsSaidWithoutTheWholeHelp() {
+        String[][] cases = {
+            {"load", "Missing required parameters: '<pid>', '<patch.jar>'", "jlivepatch load"},
+            {"status 4242 4243", "'4243'", "jlivepatch status"},
+            {"list --timeout abc", "Invalid value for option '--timeout': 'abc' is not a whole number", "jlivepatch list"},
+            {"inspect --storepass-env A --storepass-file b x.jar", "jlivepatch: --storepass-env=<VAR>, --storepass-file"
+                    + "=<file> are mutually exclusive", "jlivepatch inspect"},
+            {"list --timeout 0", "--timeout must be between 1 and 86400 seconds, not 0", "jlivepatch list"},
+            {"build --old /nonexistent-old", "--name and -o are required unless --dry-run is given", "jlivepatch build"},
+        };
+        for (String[] c : cases) {
+            StringWriter out = new StringWriter();
+            StringWriter err = new StringWriter();
+            int code = Main.run(new PrintWriter(out), new PrintWriter(err), c[0].split(" "));
+            String text = err.toString();
+            assertEquals(Main.USAGE, code, c[0] + ": " + text);
+            assertTrue(text.startsWith("jlivepatch: ") && text.contains(c[1]), c[0] + ": " + text);
+            assertTrue(text.trim().endsWith("('" + c[2] + " --help' lists its options)"), c[0] + ": " + text);
+            assertFalse(text.contains("Usage:"), c[0] + ": " + text);
+            assertEquals(2, text.trim().split("\n").length, c[0] + ": " + text);
+            assertEquals("", out.toString(), c[0]);
+        }
+    }
+
     /** A path no file system takes (a NUL character): its reason, and no usage text. */
     @Test
     void aPathThatCannotBeAFileNameIsRefusedWithItsReason() {

@@ -1,0 +1,35 @@
+package io.jlivepatch.agent.cli;
+
+import picocli.CommandLine;
+
+import java.io.PrintWriter;
+
+/**
+ * Every usage error that {@link PathArgument} and {@link UnknownOptions} leave: its message in a line of
+ * its own and where the command's options are listed, exit 2. picocli printed the whole help after the
+ * message (63 lines for {@code build}), which pushed the one line that said what was wrong off the screen.
+ */
+final class UsageErrors {
+
+    private UsageErrors() {
+    }
+
+    static int handle(CommandLine.ParameterException e, String[] args) {
+        CommandLine cmd = e.getCommandLine();
+        PrintWriter err = cmd.getErr();
+        // picocli's words for a newcomer: "Error: " before an option group's message, and Java's type names
+        // for a number that did not convert ("'abc' is not a long")
+        String message = Main.oneLine(e.getMessage()).replaceFirst("^Error: ", "")
+                .replaceFirst("' is not an? (long|int|integer)$", "' is not a whole number");
+        err.println("jlivepatch: " + message);
+        if (e instanceof CommandLine.UnmatchedArgumentException unmatched) {
+            CommandLine.UnmatchedArgumentException.printSuggestions(unmatched, err); // a misspelt command: "Did you mean"
+        }
+        if (!message.contains("--help")) { // the bare command's message names jlivepatch --help itself
+            err.println("('" + cmd.getCommandSpec().qualifiedName() + " --help' lists its "
+                    + (cmd.getParent() == null ? "commands)" : "options)"));
+        }
+        err.flush();
+        return Main.USAGE;
+    }
+}
