@@ -41,8 +41,24 @@ record CheckedJar(PatchJarBytes bytes, PatchJar jar, List<ReplacesScanner.Entry>
         }
     }
 
-    /** A refusal from jlivepatch's checks as the command prints it: the reason first, the message cleaned. */
+    /**
+     * A refusal from the command's own checks as it prints it: the reason first, the message cleaned. A
+     * limit the JAR exceeds is this command's (its JVM's {@code jlivepatch.max-...} property), so the
+     * advice says how to raise it here first: the agent option, all the message said before, changes
+     * only the limits of the JVM the patch goes to, and the command refused the JAR again.
+     */
     static Refused refusal(PatchException e) {
-        return new Refused(e.reason() + ": " + Text.clean(e.getMessage()), e);
+        String message = e.getMessage();
+        for (String option : JarLimits.OPTIONS) {
+            String inJvm = JarLimits.ADVICE + JarLimits.raiseInJvm(option);
+            if (message != null && message.endsWith(inJvm)) {
+                message = message.substring(0, message.length() - inJvm.length()) + " of this command's own check"
+                        + JarLimits.ADVICE + "java -D" + JarLimits.PROPERTY_PREFIX + option + "=<n> -jar"
+                        + " jlivepatch-agent.jar ..., and in the JVM that loads the patch with "
+                        + JarLimits.raiseInJvm(option);
+                break;
+            }
+        }
+        return new Refused(e.reason() + ": " + Text.clean(message), e);
     }
 }

@@ -95,7 +95,7 @@ final class LoadCommand implements Callable<Integer> {
             content = PatchJarBytes.read(path, JarLimits.current());
             patchJar = PatchJar.read(content, JarLimits.current());
         } catch (PatchException e) {
-            checkedHere = new Refused(e.reason() + ": " + Text.clean(e.getMessage()), e);
+            checkedHere = CheckedJar.refusal(e);
             if (content == null) {
                 throw checkedHere; // nothing that could be sent: not read, or over the size limit
             }

@@ -57,6 +57,41 @@ class OfflineRefusalsTest {
     }
 
     /**
+     * A JAR over a limit of the command's own check says how to raise that limit, the property given to
+     * the command's JVM: the advice was the agent option alone, which changes only the target's limits,
+     * so a user who followed it was refused again by the command.
+     */
+    @Test
+    void aLimitOfTheCommandsOwnCheckSaysHowToRaiseItThere() throws Exception {
+        Path jar = tmp.resolve("big.jar");
+        java.util.jar.Manifest m = new java.util.jar.Manifest();
+        m.getMainAttributes().put(java.util.jar.Attributes.Name.MANIFEST_VERSION, "1.0");
+        m.getMainAttributes().putValue("Livepatch-Name", "big");
+        m.getMainAttributes().putValue("Livepatch-Class", "a.Fix");
+        try (java.util.jar.JarOutputStream out = new java.util.jar.JarOutputStream(Files.newOutputStream(jar), m)) {
+            out.putNextEntry(new java.util.jar.JarEntry("data.bin"));
+            out.write(new java.util.Random(7).ints(4096, 0, 256).collect(java.io.ByteArrayOutputStream::new,
+                    (b, i) -> b.write(i), (a, b) -> a.write(b.toByteArray(), 0, b.size())).toByteArray());
+            out.closeEntry();
+        }
+        io.jlivepatch.internal.jar.JarLimits before = io.jlivepatch.internal.jar.JarLimits.current();
+        io.jlivepatch.internal.jar.JarLimits.setCurrent(before.with("max-jar-bytes", "1k"));
+        try {
+            Path dir = Files.createDirectory(tmp.resolve("patches"));
+            for (Run r : List.of(run("inspect", jar.toString()), run("install", jar.toString(), dir.toString()),
+                    run("load", String.valueOf(ProcessHandle.current().pid()), jar.toString()))) {
+                refused(r, "INVALID_PATCH: patch JAR " + jar, "over the limit max-jar-bytes=1024 of this command's own"
+                        + " check: if the JAR is genuine, raise the limit with java -Djlivepatch.max-jar-bytes=<n> -jar"
+                        + " jlivepatch-agent.jar ..., and in the JVM that loads the patch with the agent option"
+                        + " max-jar-bytes=<n>");
+            }
+            assertEquals(List.of(), list(dir));
+        } finally {
+            io.jlivepatch.internal.jar.JarLimits.setCurrent(before);
+        }
+    }
+
+    /**
      * A class of the patch's own loader naming a Livepatch-Nestmates class is refused by inspect and
      * install as by the target (that loader would define a second, ordinary copy of the nestmate for it),
      * with no JVM to load it into; before, both took the JAR.

@@ -156,9 +156,16 @@ public record JarLimits(long maxJarBytes, int maxEntries, long maxEntryBytes, lo
      */
     public PatchException exceeded(String source, String option, String seen) {
         return new PatchException(Reason.INVALID_PATCH, null, PatchJar.about(source) + ": " + seen
-                + ", over the limit " + option + "=" + get(option) + ": if the JAR is genuine, raise the limit with"
-                + " the agent option " + option + "=<n> (-javaagent:jlivepatch-agent.jar=" + option + "=<n>) or the"
-                + " system property " + PROPERTY_PREFIX + option + "=<n>");
+                + ", over the limit " + option + "=" + get(option) + ADVICE + raiseInJvm(option));
+    }
+
+    /** What {@link #exceeded} puts between the limit and {@link #raiseInJvm}. */
+    public static final String ADVICE = ": if the JAR is genuine, raise the limit with ";
+
+    /** How a JVM that loads patch JARs is given a higher limit: the agent option, or the system property. */
+    public static String raiseInJvm(String option) {
+        return "the agent option " + option + "=<n> (-javaagent:jlivepatch-agent.jar=" + option + "=<n>) or the"
+                + " system property " + PROPERTY_PREFIX + option + "=<n>";
     }
 
     /** Defaults changed by the {@code jlivepatch.max-...} system properties present; a bad one is logged and ignored. */
