@@ -58,7 +58,7 @@ final class BuildCommand implements Callable<Integer> {
     boolean replace;
 
     @Option(names = "--state", paramLabel = "<id:version>", description = "a system state the patch sets up or takes"
-            + " over, e.g. 1:2 (repeatable; Livepatch-States)")
+            + " over, for example 1:2 (repeatable; Livepatch-States)")
     List<String> states = new ArrayList<>();
 
     @Option(names = "--name", paramLabel = "<name>", description = "the patch's name, [A-Za-z0-9_.-]{1,64}")
@@ -73,7 +73,7 @@ final class BuildCommand implements Callable<Integer> {
 
     @Option(names = "--hold", paramLabel = "<class.method(desc)>", description = "a method the patch does not"
             + " change that keeps a thread on the old or the new version of every patched method it calls while it"
-            + " runs, e.g. com.acme.Worker.process(Ljava/lang/String;)V (repeatable; Livepatch-Hold)")
+            + " runs (repeatable; Livepatch-Hold), for example%ncom.acme.Worker.process(Ljava/lang/String;)V")
     List<String> holds = new ArrayList<>();
 
     @Option(names = {"-o", "--output"}, paramLabel = "<patch.jar>", description = "the patch JAR to write")

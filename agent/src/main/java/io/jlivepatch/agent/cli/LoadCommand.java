@@ -50,8 +50,8 @@ final class LoadCommand implements Callable<Integer> {
     boolean requireLoaded;
 
     @Option(names = "--agent-options", paramLabel = "<options>", description = "the agent's options when this"
-            + " command loads it into the JVM, e.g. truststore=/etc/jlivepatch/trust.p12 (paths in the target's file"
-            + " system); ignored when jlivepatch is loaded already")
+            + " command loads it into the JVM, paths in the target's file system, for example"
+            + " truststore=/etc/jlivepatch/trust.p12; ignored when jlivepatch is loaded already")
     String agentOptions;
 
     @Mixin

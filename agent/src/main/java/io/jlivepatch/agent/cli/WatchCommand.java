@@ -17,7 +17,7 @@ import java.util.concurrent.Callable;
 @Command(name = "watch", mixinStandardHelpOptions = true,
         description = "Make a running JVM follow a patch directory (loading jlivepatch first if needed): the patch"
                 + " JARs in it, in file-name order, become its patch stack, reconciled on every change and every"
-                + " --interval, as -javaagent:jlivepatch-agent.jar=patches=<dir>,watch=true does from the start."
+                + " --interval, as the agent options patches=<dir>,watch=true do from the JVM's start."
                 + " Waits for the first reconcile.",
         exitCodeListHeading = "Exit codes:%n",
         exitCodeList = {"0:watching, the stack converged on the directory",

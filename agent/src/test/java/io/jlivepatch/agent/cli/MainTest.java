@@ -99,6 +99,31 @@ class MainTest {
         }
     }
 
+    /**
+     * Every help breaks its lines between words: picocli wraps at any place a line may break, also
+     * after a dot, a hyphen, a slash or an equals sign inside a name, and printed {@code trust.} /
+     * {@code p12}, {@code e.} / {@code g. 1:2}, {@code com.} / {@code acme.Worker.process(...)} and
+     * {@code jlivepatch-agent.} / {@code jar=patches=<dir>}, which read as two names.
+     */
+    @Test
+    void everyHelpBreaksItsLinesBetweenWords() {
+        java.util.List<String> commands = new java.util.ArrayList<>(java.util.List.of("")); // "": jlivepatch --help
+        commands.addAll(java.util.List.of(Main.commands(new picocli.CommandLine(new Main()).getCommandSpec())
+                .replace(" or ", ", ").split(", ")));
+        java.util.regex.Pattern cut = java.util.regex.Pattern.compile("[A-Za-z0-9][-./=]\\n( {8,})?[a-z0-9]");
+        for (String command : commands) {
+            StringWriter out = new StringWriter();
+            StringWriter err = new StringWriter();
+            int code = command.isEmpty() ? Main.run(new PrintWriter(out), new PrintWriter(err), "--help")
+                    : Main.run(new PrintWriter(out), new PrintWriter(err), command, "--help");
+            assertEquals(Main.DONE, code, command + ": " + err);
+            String help = out.toString().replace("\r\n", "\n");
+            java.util.regex.Matcher m = cut.matcher(help);
+            assertFalse(m.find(), () -> "'jlivepatch " + command + " --help' breaks a line inside a word: "
+                    + help.substring(Math.max(0, m.start() - 60), Math.min(help.length(), m.end() + 30)));
+        }
+    }
+
     /** A path no file system takes (a NUL character): its reason, and no usage text. */
     @Test
     void aPathThatCannotBeAFileNameIsRefusedWithItsReason() {
