@@ -746,8 +746,9 @@ class TrustPolicyTest {
 
     @Test
     void aPkcs12StoreWithoutItsPasswordReadsAsEmptyAndSaysSo() throws Exception {
-        unusable(TrustPolicy.fromStore(trustP12, null), "holds no certificate", "give its password as"
-                + " truststore-password=");
+        // It holds the certificate: the first advice is the password, not to add what is there already.
+        unusable(TrustPolicy.fromStore(trustP12, null), "shows no certificate without its password",
+                "certificates are encrypted): give its password as truststore-password=");
     }
 
     @Test

@@ -124,10 +124,14 @@ record TrustStore(Path path, List<X509Certificate> certificates, String problem)
                     + " -importcert");
         }
         if (certificates.isEmpty()) {
-            String hint = type.equals("PKCS12") && password == null
-                    ? " (a PKCS12 store's certificates are encrypted: give its password as " + options.password() + ")"
-                    : "";
-            return broken(path, where + " holds no certificate" + hint + ": add the certificate that signs patches"
+            if (type.equals("PKCS12") && password == null) {
+                // Read without its password, a PKCS12 store shows none of the certificates it holds: "add
+                // the certificate" would send the operator to add one it has already.
+                return broken(path, where + " shows no certificate without its password (a PKCS12 store's"
+                        + " certificates are encrypted): give its password as " + options.password()
+                        + " (a store that holds none: add the certificate that signs patches with keytool -importcert)");
+            }
+            return broken(path, where + " holds no certificate: add the certificate that signs patches"
                     + " with keytool -importcert");
         }
         return new TrustStore(path, certificates, null);
