@@ -49,7 +49,51 @@ public final class RaisedPolicySignerDriver {
         }
         check(enable.operation().equals("enable") && enable.signer().equals(signer), "the enable's record names the"
                 + " signer: " + entries);
+
+        // A class defined after the enable is hooked as it is defined: jlivepatch's link line for it names the
+        // signer too. It said unsigned: the link audit kept the provenance the patch had at its registration.
+        Class<?> late = new OwnCounter().loadClass(Counter.class.getName());
+        check(late.getClassLoader() instanceof OwnCounter, "a copy of its own: " + late.getClassLoader());
+        AuditLog.Entry link = null;
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (link == null && System.nanoTime() - deadline < 0) {
+            for (AuditLog.Entry e : registry.audit().entries()) {
+                if (e.operation().equals("link") && e.outcome().contains("hooked as it was defined")) {
+                    link = e;
+                }
+            }
+            Thread.sleep(10); // a poll of the record, bounded above: its writer is another thread
+        }
+        check(link != null && link.patch().equals("fix-counter") && link.signer().equals(signer), "the link line of"
+                + " the class defined later names the signer: " + link);
         System.out.println("RESULT ok");
+    }
+
+    /** Defines its own copy of jarapp.Counter, from the class path's class file. */
+    private static final class OwnCounter extends ClassLoader {
+
+        OwnCounter() {
+            super("own-counter", RaisedPolicySignerDriver.class.getClassLoader());
+        }
+
+        @Override
+        protected Class<?> loadClass(String name, boolean resolve) throws ClassNotFoundException {
+            if (!name.equals(Counter.class.getName())) {
+                return super.loadClass(name, resolve);
+            }
+            synchronized (getClassLoadingLock(name)) {
+                Class<?> c = findLoadedClass(name);
+                if (c == null) {
+                    try (java.io.InputStream in = getParent().getResourceAsStream(name.replace('.', '/') + ".class")) {
+                        byte[] b = in.readAllBytes();
+                        c = defineClass(name, b, 0, b.length);
+                    } catch (java.io.IOException e) {
+                        throw new ClassNotFoundException(name, e);
+                    }
+                }
+                return c;
+            }
+        }
     }
 
     private static void check(boolean condition, String what) {

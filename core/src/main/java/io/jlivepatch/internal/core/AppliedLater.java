@@ -50,9 +50,8 @@ final class AppliedLater {
     void record(HookLedger.LinkEvent e) {
         String loader = LoaderNames.of(e.loader());
         for (Object label : e.auditedFor()) {
-            Map.Entry<?, ?> p = (Map.Entry<?, ?>) label; // made by LinkFailureAudit.label: a name and a Provenance
-            String name = (String) p.getKey();
-            Provenance provenance = (Provenance) p.getValue();
+            String name = (String) ((Map.Entry<?, ?>) label).getKey(); // made by LinkFailureAudit.label
+            Provenance provenance = LinkFailureAudit.provenanceOf(label); // as it is now, as a failure's
             // Once per registration (its time and digest: a patch registered again is another one), as a failure
             String key = name + ' ' + provenance.loadedAt() + ' ' + provenance.sha256() + ' ' + e.className() + ' '
                     + e.applied();

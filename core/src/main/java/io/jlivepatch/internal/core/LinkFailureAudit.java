@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.WeakHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -65,8 +66,8 @@ final class LinkFailureAudit implements Runnable {
      * nothing holds any more (no function, no queued event) has no event to come. And an unregistered
      * registration's goes at once ({@link #forget}), even while the application keeps its handle. No
      * value refers to its key (strings only): a WeakHashMap whose value held its key would never let go.
-     * Looked up by the label's equals (a name and a {@link Provenance}, whose time is its registration's):
-     * equal for one registration only.
+     * Looked up by the label's equals (a name and its registration's own provenance cell): equal for one
+     * registration only.
      */
     private final Map<Object, Map<ClassLoader, Set<String>>> audited = new WeakHashMap<>();
     /**
@@ -184,12 +185,30 @@ final class LinkFailureAudit implements Runnable {
 
     /**
      * What the failures of {@code patch} are audited under, its {@link ActiveFunction#label}: its name
-     * and provenance, nothing that holds its JAR's class loader. A Map.Entry, not a record of its own:
+     * and its provenance, nothing that holds its JAR's class loader. A Map.Entry, not a record of its own:
      * each class jlivepatch defines counts in a JVM's first load, which registers a patch (issue 10,
-     * FootprintIT).
+     * FootprintIT). The provenance in a cell that {@link #provenance(Object, Provenance)} replaces when a
+     * trust policy raised since the registration checks the JAR at its enable and names its signer
+     * (RegisteredPatch.checkedBy): a link line written after that names the signer, as status and the
+     * operations' lines do, not the "unsigned" of the registration. One cell per registration: the label
+     * equals only itself, which is what {@link #audited} is keyed by.
      */
-    static Map.Entry<String, Provenance> label(String patch, Provenance provenance) {
-        return Map.entry(patch, provenance); // both never null: a registered patch has a provenance
+    static Map.Entry<String, AtomicReference<Provenance>> label(String patch, Provenance provenance) {
+        return Map.entry(patch, new AtomicReference<>(provenance)); // never null: a registered patch has one
+    }
+
+    /** The provenance of {@code label} ({@link #label}) as it is now. */
+    static Provenance provenanceOf(Object label) {
+        return (Provenance) ((AtomicReference<?>) ((Map.Entry<?, ?>) label).getValue()).get();
+    }
+
+    /**
+     * {@code label}'s registration has provenance {@code now} from here on (RegisteredPatch.checkedBy, under
+     * klpMutex): the cell is volatile, read by this class's thread as it writes each line.
+     */
+    @SuppressWarnings("unchecked")
+    static void provenance(Object label, Provenance now) {
+        ((AtomicReference<Provenance>) ((Map.Entry<?, ?>) label).getValue()).set(now);
     }
 
     /**
@@ -355,9 +374,8 @@ final class LinkFailureAudit implements Runnable {
         // event carries them): not looked up in the registry now, where a patch disabled since is no
         // longer on and one unregistered since is gone (LateLoaderAuditTest).
         for (Object label : e.auditedFor()) {
-            Map.Entry<?, ?> p = (Map.Entry<?, ?>) label; // made by label(): a name and a Provenance
-            String name = (String) p.getKey();
-            Provenance provenance = (Provenance) p.getValue();
+            String name = (String) ((Map.Entry<?, ?>) label).getKey(); // made by label(): a name and a Provenance
+            Provenance provenance = provenanceOf(label); // as it is now: a signer checked since is named
             // Once per registration (its label: its name and provenance, with its time and digest): a patch
             // registered again under the same name is another one, whose failure status shows and the record
             // must have too (LinkFailureReauditTest); the relinks of one registration's changes do not repeat it.

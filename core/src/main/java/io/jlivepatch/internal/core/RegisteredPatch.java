@@ -126,6 +126,7 @@ final class RegisteredPatch implements PatchHandle {
         trustedUnder = policy;
         Provenance p = provenance;
         provenance = new Provenance(p.source(), p.sha256(), signer, p.builds(), p.loadedAt(), p.requester());
+        LinkFailureAudit.provenance(auditLabel, provenance); // its link lines name the signer from now on too
     }
 
     /** The target classes that were loaded in no class loader when the patch was registered. */
