@@ -26,7 +26,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * The link audit remembers what it wrote (per registration, class loader and class) so as to write
  * each record once; it forgets what can no longer recur, so that a JVM that registers and
  * unregisters patches for months, or makes class loaders for ever, does not keep it all. Before, an
- * unregistered patch's keys stayed for the JVM's life.
+ * unregistered patch's keys stayed for the JVM's life, and then its counts of the loaders that defined a class
+ * hooked (AppliedLater, bounded: once full, a new patch's counts were cleared with the old ones).
  */
 class LinkAuditForgetTest {
 
@@ -74,19 +75,20 @@ class LinkAuditForgetTest {
         String name = "audit-forget-unregistered";
         // Every loader is kept: only the unregistration may let go of what was audited in it.
         List<IsolatingLoader> kept = new ArrayList<>();
-        assertArrayEquals(new long[] {0, 0}, remembered(name));
+        assertArrayEquals(new long[] {0, 0, 0}, remembered(name));
         for (int cycle = 1; cycle <= 3; cycle++) {
             PatchHandle h = registered(name);
             IsolatingLoader loader = IsolatingLoader.of("audit-forget-" + cycle, LATER);
             kept.add(loader);
             assertEquals("fits", get(loader.define(LATER)), "cycle " + cycle);
             assertEquals(cycle, LateLoaderAuditTest.awaitLinkEntries(name, cycle).size(), "cycle " + cycle);
-            assertArrayEquals(new long[] {1, 1}, remembered(name), "one registration, one loader, one class");
+            assertArrayEquals(new long[] {1, 1, 1}, remembered(name), "one registration, one loader, one class, and"
+                    + " its count of the loaders that defined the class hooked (AppliedLater)");
             h.disable();
             assertTrue(h.awaitTransition(Duration.ofSeconds(10)));
             h.unregister();
-            assertArrayEquals(new long[] {0, 0}, awaitRemembered(name, new long[] {0, 0}),
-                    "cycle " + cycle + ": the unregistered patch's keys are forgotten");
+            assertArrayEquals(new long[] {0, 0, 0}, awaitRemembered(name, new long[] {0, 0, 0}),
+                    "cycle " + cycle + ": the unregistered patch's keys and counts are forgotten");
         }
         List<AuditLog.Entry> entries = LateLoaderAuditTest.linkEntries(name);
         assertEquals(3, entries.size(), "each registration's record once: " + entries);
@@ -95,7 +97,7 @@ class LinkAuditForgetTest {
                     + cycle + "@"), entries.toString());
         }
         // The loaders of earlier registrations define no class again: nothing comes back for them.
-        assertArrayEquals(new long[] {0, 0}, remembered(name));
+        assertArrayEquals(new long[] {0, 0, 0}, remembered(name));
         assertEquals(3, kept.size());
     }
 
@@ -110,9 +112,9 @@ class LinkAuditForgetTest {
         PatchHandle h = livepatch().load(jar);
         h.enable();
         assertTrue(h.awaitTransition(Duration.ofSeconds(10)));
-        assertArrayEquals(new long[] {0, 0}, remembered(name));
+        assertArrayEquals(new long[] {0, 0, 0}, remembered(name));
         WeakReference<ClassLoader> gone = definedInALoaderNothingKeeps(name);
-        assertArrayEquals(new long[] {1, 1}, remembered(name));
+        assertArrayEquals(new long[] {1, 1, 1}, remembered(name));
 
         // The sentinel says when the loader is gone, however long the collector takes; bounded retries.
         for (int i = 0; i < 200 && gone.get() != null; i++) {
@@ -120,7 +122,8 @@ class LinkAuditForgetTest {
             Thread.sleep(10);
         }
         assertNull(gone.get(), "the class loader is still reachable after 200 collections: something holds it");
-        assertArrayEquals(new long[] {0, 0}, remembered(name),
+        // The count of loaders that defined the class is the registration's, not the loader's: it stays.
+        assertArrayEquals(new long[] {0, 0, 1}, remembered(name),
                 "what was audited in a class loader that is gone is forgotten, its patch still registered");
         assertTrue(h.isEnabled());
         assertEquals(1, LateLoaderAuditTest.linkEntries(name).size());

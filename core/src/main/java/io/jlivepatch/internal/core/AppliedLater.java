@@ -32,8 +32,15 @@ final class AppliedLater {
     /** Counters kept at most: a JVM that redeploys for months registers new patches for ever. */
     static final int REMEMBERED = 1024;
 
-    /** Per registration, class and kind: how many loaders so far, and the count at the last line. */
-    private final Map<String, long[]> counts = new HashMap<>();
+    /**
+     * Per registration (its label, {@link LinkFailureAudit#label}), then class and kind: how many loaders so
+     * far, and the count at the last line. A registration's go when it is unregistered ({@link #forget}), as
+     * what {@code seen} audited for it: a JVM that loads and unloads patches for months otherwise filled the
+     * bound with those of patches long gone, and each new patch's counts were cleared with them.
+     */
+    private final Map<Object, Map<String, long[]>> counts = new HashMap<>();
+    /** The counters in {@link #counts}, all registrations together: at most {@link #REMEMBERED}. */
+    private int remembered;
     /**
      * Whose record of what was audited (by registration and loader, weakly: a per-request loader goes
      * with its request) this shares: its failure keys are {@code Class.method}, these {@code Class kind},
@@ -52,19 +59,26 @@ final class AppliedLater {
         for (Object label : e.auditedFor()) {
             String name = (String) ((Map.Entry<?, ?>) label).getKey(); // made by LinkFailureAudit.label
             Provenance provenance = LinkFailureAudit.provenanceOf(label); // as it is now, as a failure's
-            // Once per registration (its time and digest: a patch registered again is another one), as a failure
-            String key = name + ' ' + provenance.loadedAt() + ' ' + provenance.sha256() + ' ' + e.className() + ' '
-                    + e.applied();
-            if (!seen.firstTime(label, e.loader(), e.className() + ' ' + e.applied())) {
+            // Once per registration (its label: a patch registered again is another one), as a failure
+            String key = e.className() + ' ' + e.applied();
+            if (!seen.firstTime(label, e.loader(), key)) {
                 continue;
             }
-            long[] c = counts.get(key);
+            Map<String, long[]> mine = counts.get(label);
+            long[] c = mine == null ? null : mine.get(key);
             if (c == null) {
-                if (counts.size() >= REMEMBERED) {
+                if (remembered >= REMEMBERED) {
                     counts.clear(); // a pair still defined in new loaders starts counting again: a few lines more
+                    remembered = 0;
+                    mine = null;
+                }
+                if (mine == null) {
+                    mine = new HashMap<>();
+                    counts.put(label, mine);
                 }
                 c = new long[2];
-                counts.put(key, c);
+                mine.put(key, c);
+                remembered++;
             }
             long n = ++c[0];
             if (n > NAMED && n < 2 * c[1]) {
@@ -79,6 +93,25 @@ final class AppliedLater {
             c[1] = n;
             line(name, e.className(), loader, e.applied(), bound, provenance);
         }
+    }
+
+    /** The registration of {@code label} was unregistered: its counts go (LinkFailureAudit.forgetAll). */
+    void forget(Object label) {
+        Map<String, long[]> mine = counts.remove(label);
+        if (mine != null) {
+            remembered -= mine.size();
+        }
+    }
+
+    /** For tests: the counters kept for the registrations of patch {@code name}. */
+    int countersOf(String name) {
+        int n = 0;
+        for (Map.Entry<Object, Map<String, long[]>> c : counts.entrySet()) {
+            if (((Map.Entry<?, ?>) c.getKey()).getKey().equals(name)) {
+                n += c.getValue().size();
+            }
+        }
+        return n;
     }
 
     private void line(String patch, String className, String loader, String how, String bound,

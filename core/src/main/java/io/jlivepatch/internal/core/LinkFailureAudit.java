@@ -460,6 +460,9 @@ final class LinkFailureAudit implements Runnable {
         try {
             for (Object label : labels) {
                 audited.remove(label);
+                if (applied != null) {
+                    applied.forget(label);
+                }
             }
         } catch (RuntimeException | LinkageError | VirtualMachineError ignored) {
             // kept until its label is collected (the weak key)
@@ -468,7 +471,8 @@ final class LinkFailureAudit implements Runnable {
 
     /**
      * For tests: how many keys are remembered for the registrations of patch {@code name} (all its
-     * loaders), and for how many (registration, loader) pairs: {@code [keys, pairs]}. Takes the lock
+     * loaders), for how many (registration, loader) pairs, and how many of {@link AppliedLater}'s counters:
+     * {@code [keys, pairs, counters]}. Takes the lock
      * this thread writes under, so it waits for a write in progress.
      */
     long[] auditedForTests(String name) {
@@ -484,7 +488,7 @@ final class LinkFailureAudit implements Runnable {
                     }
                 }
             }
-            return new long[] {keys, pairs};
+            return new long[] {keys, pairs, applied == null ? 0 : applied.countersOf(name)};
         } finally {
             writing.unlock();
         }
