@@ -443,9 +443,12 @@ class CallbacksTest {
     /**
      * The callbacks a class defined later gets at its first call change the application outside any
      * operation, on its thread: on record as jlivepatch's {@code link} of the patch, naming the class and
-     * its loader, once; a class whose prePatch refuses has its {@code callback} failure as its record (and
-     * the {@code link} failure jlivepatch's own thread writes later), no {@code ok} line. Before, only the
-     * failures were on record.
+     * its loader, once, after the line of the hooks the class got as it was defined; a class whose prePatch
+     * refuses has its {@code callback} failure as its record (and the {@code link} failure jlivepatch's own
+     * thread writes later), no {@code ok} line. Before, only the failures were on record; then the
+     * callbacks' line could come before the hooks' (the link-audit thread writes those, in its own time):
+     * callbacks run for a class not hooked yet, as the trail read. Here that thread is held in the log line
+     * of the first class's hooks until the class's first call has returned, the order the race gave.
      */
     @Test
     void theCallbacksOfAClassDefinedLaterAreOnRecordAsJlivepatchsLinkOfThePatch() throws Exception {
@@ -456,22 +459,63 @@ class CallbacksTest {
         h.enable();
         assertTrue(h.awaitTransition(WAIT));
         IsolatingLoader loader = IsolatingLoader.of("cb-record-one", LATE);
-        Supplier<String> late = lateInstance(loader);
-        assertEquals("patched", late.get());
+        String one = "cbapp.Late in class loader " + TestSupport.loaderName(loader) + ",";
+        java.util.concurrent.CountDownLatch inHooksLine = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch called = new java.util.concurrent.CountDownLatch(1);
+        java.util.logging.Handler holding = new java.util.logging.Handler() {
+            @Override
+            public void publish(java.util.logging.LogRecord record) {
+                String m = record.getMessage();
+                if (m != null && m.startsWith("applying patch 'cb-late-record' to loading class cbapp.Late in class"
+                        + " loader " + TestSupport.loaderName(loader))) {
+                    inHooksLine.countDown();
+                    try {
+                        called.await(30, java.util.concurrent.TimeUnit.SECONDS); // a hang detector, not a timing
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        java.util.logging.Level level = TestSupport.JLIVEPATCH_LOG.getLevel();
+        TestSupport.JLIVEPATCH_LOG.setLevel(java.util.logging.Level.INFO);
+        TestSupport.JLIVEPATCH_LOG.addHandler(holding);
+        Supplier<String> late;
+        try {
+            late = lateInstance(loader);
+            assertTrue(inHooksLine.await(20, java.util.concurrent.TimeUnit.SECONDS),
+                    "the link-audit thread never wrote the line of the class's hooks");
+            assertEquals("patched", late.get()); // its first call: the callbacks run, their line is made
+        } finally {
+            called.countDown();
+            TestSupport.JLIVEPATCH_LOG.removeHandler(holding);
+            TestSupport.JLIVEPATCH_LOG.setLevel(level);
+        }
         assertEquals("patched", late.get());
         assertEquals("original", lateInstance(IsolatingLoader.of("cb-record-bad", LATE)).get());
 
-        // Without the link failure of the class that refused, nor the lines of the hooks put into each class as
-        // it was defined (LateLoaderAuditTest): jlivepatch's own thread writes them, when it gets to them.
+        // Each class's hooks (2), the first class's callbacks, the failure of the class that refused.
+        List<AuditLog.Entry> links = LateLoaderAuditTest.awaitLinkEntries("cb-late-record", 4);
+        List<AuditLog.Entry> ofOne = links.stream().filter(e -> e.outcome().startsWith("ok (" + one)).toList();
+        assertEquals(List.of("ok (" + one + " defined after the patch was enabled: hooked as it was defined)",
+                "ok (" + one + " defined after the patch was enabled: prePatch and postPatch ran at its first call)"),
+                ofOne.stream().map(AuditLog.Entry::outcome).toList(), "the hooks first, then the callbacks: " + links);
+        assertEquals(4, links.size(), links.toString());
+
         List<AuditLog.Entry> mine = audit().stream().filter(e -> e.patch().equals("cb-late-record")
-                && !(e.operation().equals("link") && (e.outcome().startsWith("failed")
-                || e.outcome().endsWith("hooked as it was defined)")))).toList();
+                && !e.operation().equals("link")).toList();
         List<String> ops = mine.stream().map(e -> e.operation() + " " + e.requester()).toList();
-        assertEquals(List.of("register api", "enable api", "transition api", "link jlivepatch", "callback jlivepatch"),
-                ops, mine.toString());
-        assertEquals("ok (cbapp.Late in class loader " + TestSupport.loaderName(loader) + ", defined after the patch"
-                + " was enabled: prePatch and postPatch ran at its first call)", mine.get(3).outcome());
-        assertTrue(mine.get(4).outcome().startsWith("failed prePatch of cbapp.Late"), mine.toString());
+        assertEquals(List.of("register api", "enable api", "transition api", "callback jlivepatch"), ops,
+                mine.toString());
+        assertTrue(mine.get(3).outcome().startsWith("failed prePatch of cbapp.Late"), mine.toString());
     }
 
     /**

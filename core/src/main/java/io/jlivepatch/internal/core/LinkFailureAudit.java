@@ -9,6 +9,7 @@ import io.jlivepatch.internal.patch.RecursionGuard;
 
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.WeakHashMap;
@@ -227,6 +228,7 @@ final class LinkFailureAudit implements Runnable {
                 // the failure stands in status and in the log even when its entry finds no memory
             } finally {
                 inHand = null;
+                thenWrite(e, atExit); // after its lines: a late class's callbacks' line waits for its hooks' (afterHooks)
             }
             // A thread always behind never finds the queue empty: the drops go on record at least once
             // per queue's worth (they came after the events queued when they were dropped).
@@ -345,12 +347,19 @@ final class LinkFailureAudit implements Runnable {
                 total++;
             }
             HookLedger.LinkEvent e;
+            List<HookLedger.LinkEvent> counted = new ArrayList<>();
             while ((e = ledger.nextFailure()) != null) {
                 left[HookLedger.kindOf(e)]++;
                 total++;
+                counted.add(e);
             }
             if (total > 0) {
                 gap(LinkAuditGap.atExit(left, bound, locked), true);
+            }
+            // What ran at a late class's first call is on record even when its hooks' line is only counted:
+            // after the count, which says those lines are missing.
+            for (HookLedger.LinkEvent c : counted) {
+                thenWrite(c, true);
             }
         } catch (RuntimeException | LinkageError | VirtualMachineError ignored) {
             // the JVM exits either way; what was recorded before this is queued
@@ -359,6 +368,49 @@ final class LinkFailureAudit implements Runnable {
                 atExit = false;
                 writing.unlock();
             }
+        }
+    }
+
+    /**
+     * The {@code link} line of what ran at the first call of {@code owner}, a class defined after the patch of
+     * {@code label} was enabled (PatchRegistry.lateOnRecord, on the calling thread, under klpMutex): after the
+     * line of the hooks the class got as it was defined, which this class's thread writes. A reader of the
+     * trail saw callbacks run for a class not hooked yet when the calling thread wrote first (each thread in
+     * its own time). So when that event is still queued (or being written), the line goes with it, written by
+     * whoever writes it, right after it ({@link HookLedger#after}); else (written already, dropped
+     * over the queue's bound, or none made) it is written now. Never waits: the calling thread is the
+     * application's, at a call of its class. {@code provenance}: the patch's as it is now.
+     */
+    void afterHooks(Class<?> owner, Object label, String patch, String outcome, Provenance provenance) {
+        if (!ledger.after(owner.getClassLoader(), owner.getName(), label, new Object[] {patch, outcome, label})) {
+            audit.record("link", patch, outcome, REQUESTER, provenance);
+        }
+    }
+
+    /**
+     * The lines {@link #afterHooks} left to write after {@code e}'s; {@code exiting}: as the exit's (queued
+     * for the drain). Under {@link #writing}, but for the exit's count of what it could not write, whose
+     * lines these follow. Never throws.
+     */
+    private void thenWrite(HookLedger.LinkEvent e, boolean exiting) {
+        try {
+            for (Object o : ledger.written(e)) {
+                Object[] line = (Object[]) o; // made by afterHooks: the patch, the outcome, its label
+                try {
+                    String patch = (String) line[0];
+                    String outcome = (String) line[1];
+                    Provenance provenance = provenanceOf(line[2]);
+                    if (exiting) {
+                        audit.recordAtExit("link", patch, outcome, REQUESTER, provenance);
+                    } else {
+                        audit.record("link", patch, outcome, REQUESTER, provenance);
+                    }
+                } catch (RuntimeException | LinkageError | VirtualMachineError ignored) {
+                    // the callbacks ran and status shows the class patched, even when the entry finds no memory
+                }
+            }
+        } catch (RuntimeException | LinkageError | VirtualMachineError ignored) {
+            // no memory for the list: those lines are lost, as an event's own entry can be
         }
     }
 

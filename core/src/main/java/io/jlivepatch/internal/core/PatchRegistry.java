@@ -708,13 +708,16 @@ public final class PatchRegistry {
         }
     }
 
-    /** The {@code link} line of {@link #prepareLate}'s class whose prePatch passed. Never throws. */
+    /**
+     * The {@code link} line of {@link #prepareLate}'s class whose prePatch passed: after the line of the hooks it
+     * got as it was defined (LinkFailureAudit.afterHooks). Never throws.
+     */
     private void lateOnRecord(RegisteredPatch p, Class<?> owner, boolean inTransition) {
         try {
-            audit.record("link", p.name(), "ok (" + owner.getName() + " in class loader "
+            linkAudit.afterHooks(owner, p.auditLabel(), p.name(), "ok (" + owner.getName() + " in class loader "
                     + LoaderNames.of(owner.getClassLoader()) + ", defined after the patch was enabled: " + (inTransition
                     ? "prePatch ran at its first call; postPatch runs when the transition completes"
-                    : "prePatch and postPatch ran at its first call") + ")", LinkFailureAudit.REQUESTER, p.provenance());
+                    : "prePatch and postPatch ran at its first call") + ")", p.provenance());
         } catch (RuntimeException | LinkageError | VirtualMachineError ignored) {
             // the class is patched and its callbacks ran, even when the entry finds no memory
         }

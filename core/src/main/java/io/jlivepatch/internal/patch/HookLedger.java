@@ -61,6 +61,17 @@ public final class HookLedger {
      * counted in {@link #dropped}.
      */
     private final ConcurrentLinkedQueue<LinkEvent> failures = new ConcurrentLinkedQueue<>();
+    /**
+     * Held by {@link #nextFailure} for its poll and by {@link #after} for its look, nothing taken under it but
+     * an event's monitor ({@link LinkEvent#then}): an event {@link #after} looks for is in the queue or
+     * {@link #beingWritten}, never between the two.
+     */
+    private final Object taking = new Object();
+    /**
+     * Guarded by {@link #taking}: the event last taken by {@link #nextFailure} until its writer is done with it
+     * ({@link #written}), or null.
+     */
+    private LinkEvent beingWritten;
 
     /**
      * The most events {@link #failures} holds. Its reader writes a log line and an audit record per
@@ -358,28 +369,183 @@ public final class HookLedger {
     }
 
     /**
-     * A link ({@code reason} null) or a failure of one method of a class of {@code loader}.
-     *
-     * @param key    the method's {@link MethodSpec#key()}
-     * @param patch  the patch whose replacement did not fit, or {@code null} when the method could not
-     *               be hooked at all (it failed for every patch of that function)
-     * @param runs   for a failure: the patch whose version of the method runs instead (the one below
-     *               it in the stack), or {@code null} for the method's own code
-     * @param keep   for a link: the patches whose failures in this method stand (they failed in the
-     *               same link, which then ran the version below them)
-     * @param auditedFor for a failure: the patches it is audited for, each as its
-     *               {@link ActiveFunction#label}: the one whose replacement did not fit, or, for a
-     *               method that could not be hooked ({@code patch} null), every patch whose function
-     *               was on when it failed, as the table the transformer worked from routed it. Taken
-     *               then, not when the failure is audited: a disable in between does not make it any
-     *               less that patch's failure, and an unregister in between does not take away the
-     *               name and provenance its audit entry needs.
-     * @param applied for hooks put into a class with no failure ({@link #applied}): how ({@link #DEFINED},
-     *               {@link #HOOKED_AGAIN}, {@link #UNHOOKED}), {@code auditedFor} the patches it concerns;
-     *               {@code null} for a link or a failure
+     * A link ({@code reason} null) or a failure of one method of a class of {@code loader}; its fields:
+     * <ul>
+     *   <li>{@code key}: the method's {@link MethodSpec#key()}
+     *   <li>{@code patch}: the patch whose replacement did not fit, or {@code null} when the method could not
+     *       be hooked at all (it failed for every patch of that function)
+     *   <li>{@code runs}: for a failure: the patch whose version of the method runs instead (the one below
+     *       it in the stack), or {@code null} for the method's own code
+     *   <li>{@code keep}: for a link: the patches whose failures in this method stand (they failed in the
+     *       same link, which then ran the version below them)
+     *   <li>{@code auditedFor}: for a failure: the patches it is audited for, each as its
+     *       {@link ActiveFunction#label}: the one whose replacement did not fit, or, for a
+     *       method that could not be hooked ({@code patch} null), every patch whose function
+     *       was on when it failed, as the table the transformer worked from routed it. Taken
+     *       then, not when the failure is audited: a disable in between does not make it any
+     *       less that patch's failure, and an unregister in between does not take away the
+     *       name and provenance its audit entry needs.
+     *   <li>{@code applied}: for hooks put into a class with no failure ({@link #applied}): how ({@link #DEFINED},
+     *       {@link #HOOKED_AGAIN}, {@link #UNHOOKED}), {@code auditedFor} the patches it concerns;
+     *       {@code null} for a link or a failure
+     * </ul>
      */
-    public record LinkEvent(ClassLoader loader, String className, String key, String patch, String reason,
-                            String runs, List<String> keep, List<Object> auditedFor, String applied) {
+    public static final class LinkEvent {
+        private final ClassLoader loader;
+        private final String className;
+        private final String key;
+        private final String patch;
+        private final String reason;
+        private final String runs;
+        private final List<String> keep;
+        private final List<Object> auditedFor;
+        private final String applied;
+        /**
+         * What is to be written right after this event's lines ({@link #then}): null, one line (the reader's
+         * to read), an ArrayList of them, or {@link #WRITTEN} once the reader has written the event. Guarded by this
+         * event's monitor, taken for a look or a swap only, never while another lock is taken under it.
+         */
+        private Object then;
+
+        LinkEvent(ClassLoader loader, String className, String key, String patch, String reason, String runs,
+                  List<String> keep, List<Object> auditedFor, String applied) {
+            this.loader = loader;
+            this.className = className;
+            this.key = key;
+            this.patch = patch;
+            this.reason = reason;
+            this.runs = runs;
+            this.keep = keep;
+            this.auditedFor = auditedFor;
+            this.applied = applied;
+        }
+
+        public ClassLoader loader() {
+            return loader;
+        }
+
+        public String className() {
+            return className;
+        }
+
+        public String key() {
+            return key;
+        }
+
+        public String patch() {
+            return patch;
+        }
+
+        public String reason() {
+            return reason;
+        }
+
+        public String runs() {
+            return runs;
+        }
+
+        public List<String> keep() {
+            return keep;
+        }
+
+        public List<Object> auditedFor() {
+            return auditedFor;
+        }
+
+        public String applied() {
+            return applied;
+        }
+
+        /**
+         * Has {@code line} written right after this event's lines ({@link HookLedger#after}); false when they
+         * are written already. Pairs with {@link #written}: under this event's monitor, either the line is
+         * attached before the writer takes what is attached, or this sees the event written.
+         */
+        synchronized boolean then(Object line) {
+            if (then == WRITTEN) {
+                return false;
+            }
+            if (then == null) {
+                then = line;
+            } else if (then instanceof ArrayList<?> list) {
+                cast(list).add(line);
+            } else {
+                ArrayList<Object> more = new ArrayList<>(2);
+                more.add(then);
+                more.add(line);
+                then = more;
+            }
+            return true;
+        }
+
+        /**
+         * The writer of this event is done with its lines (written, or counted as not recorded at the exit):
+         * what {@link #then} attached, to write now, in the order attached; from here on none is attached.
+         */
+        synchronized List<Object> written() {
+            Object t = then;
+            then = WRITTEN;
+            if (t == null || t == WRITTEN) {
+                return List.of();
+            }
+            return t instanceof ArrayList<?> list ? cast(list) : List.of(t);
+        }
+
+        @SuppressWarnings("unchecked")
+        private static ArrayList<Object> cast(ArrayList<?> list) {
+            return (ArrayList<Object>) list;
+        }
+    }
+
+    /** {@link LinkEvent#then}'s mark of an event whose lines are written. */
+    private static final Object WRITTEN = new Object();
+
+    /**
+     * Has {@code line} written right after the line of the last event that says hooks of the patch of
+     * {@code label} were put into or taken off class {@code className} of {@code loader} ({@link #applied}),
+     * by whoever writes that event (the reader, or the JVM's exit's pass, which writes it after its count
+     * when the event itself is only counted: {@link #written}). False when there is none to wait for: none
+     * queued or being written (written already, dropped over the bound, or none made); the caller then
+     * writes it now. For a class defined later whose callbacks' line must come after the line of its hooks
+     * (LinkFailureAudit.afterHooks). Never waits but for {@link #taking}, held for a poll, or for another
+     * such look: a look through the queue (at most {@link #failureBound} events).
+     */
+    public boolean after(ClassLoader loader, String className, Object label, Object line) {
+        synchronized (taking) { // pairs with nextFailure: an event is queued or being written, never neither
+            LinkEvent last = concerns(beingWritten, loader, className, label) ? beingWritten : null;
+            for (LinkEvent e : failures) { // after the one being written: the last one queued is the last
+                if (concerns(e, loader, className, label)) {
+                    last = e;
+                }
+            }
+            return last != null && last.then(line);
+        }
+    }
+
+    private static boolean concerns(LinkEvent e, ClassLoader loader, String className, Object label) {
+        if (e == null || e.applied == null || e.loader != loader || !e.className.equals(className)) {
+            return false;
+        }
+        for (Object l : e.auditedFor) {
+            if (l == label) { // by identity: one label per registration
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * The writer of {@code e}, taken by {@link #nextFailure}, is done with its lines (written, or counted as
+     * not recorded at the exit): the lines {@link #after} attached to it, to write now, in the order
+     * attached; none is attached from here on.
+     */
+    public List<Object> written(LinkEvent e) {
+        synchronized (taking) {
+            if (beingWritten == e) {
+                beingWritten = null; // holds its loader no longer
+            }
+        }
+        return e.written();
     }
 
     /** {@link LinkEvent#applied}: hooks of these patches put into a class as it was defined (klp_module_coming). */
@@ -574,7 +740,13 @@ public final class HookLedger {
         if (held()) {
             return null; // made after the change of an operation whose line is not made yet: see heldFrom
         }
-        LinkEvent e = failures.poll();
+        LinkEvent e;
+        synchronized (taking) { // pairs with after: taken from the queue and being written at once
+            e = failures.poll();
+            if (e != null) {
+                beingWritten = e;
+            }
+        }
         if (e != null) {
             taken.incrementAndGet();
             queuedFailures.decrementAndGet(); // after the poll: the count is never below the queue's size
