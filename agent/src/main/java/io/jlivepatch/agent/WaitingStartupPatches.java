@@ -138,9 +138,7 @@ final class WaitingStartupPatches implements Runnable {
                 }
             }
             for (Path jar : waiting) {
-                String why = unended != null ? neverEnded(jar) : "never loaded: no class loader that can load its"
-                        + " classes appeared within " + describe(waitFor) + " of " + when() + "; load it with"
-                        + " 'jlivepatch load <pid> " + jar + "' once the application is up";
+                String why = unended != null ? neverEnded(jar) : neverCame(jar);
                 Log.get().log(Level.WARNING, jar + " was " + why);
                 StartupPatches.skipped(jar, requester, why);
                 // On record too, on the account of the channel that asked for it, as its attempts were.
@@ -178,6 +176,23 @@ final class WaitingStartupPatches implements Runnable {
                 ? "never loaded: it waited for " + transition + "this JAR with 'jlivepatch load <pid> " + jar + "'"
                 : "never loaded: it waited behind " + first + ", which waited for " + transition + first + " and then"
                         + " this JAR with 'jlivepatch load <pid> " + jar + "'";
+    }
+
+    /**
+     * Why {@code jar} never loaded when the wait ran out with the first waiting JAR still waiting for its
+     * class loader: that JAR's loader never came. A JAR behind it was never asked about its own classes (the
+     * JARs load in order, and only the first one's classes are awaited): it waited behind the first, which
+     * its words say, as a JAR behind a transition's are ({@link #neverEnded}); before, each said that no
+     * class loader for its own classes had appeared.
+     */
+    private String neverCame(Path jar) {
+        Path first = waiting.get(0);
+        String noLoader = "no class loader that can load its classes appeared within " + describe(waitFor) + " of "
+                + when() + "; load ";
+        return jar.equals(first)
+                ? "never loaded: " + noLoader + "it with 'jlivepatch load <pid> " + jar + "' once the application is up"
+                : "never loaded: it waited behind " + first + ", for which " + noLoader + first + " and then this JAR"
+                        + " with 'jlivepatch load <pid> " + jar + "' once the application is up";
     }
 
     /** {@code 10 minutes}, {@code 15 seconds}: whole minutes from two on, else seconds. */

@@ -266,12 +266,23 @@ class LaunchedLoaderIT {
         assertTrue(stderr.contains(later + " was never loaded: it waited for the transition of 'fix-fat'"), stderr);
     }
 
+    /**
+     * The first JAR waited for its loader, which never came; the JAR behind it was never asked about its own
+     * classes, and is said to have waited behind the first. Before, it said no class loader for its classes
+     * had appeared, as the first did.
+     */
     @Test
     void aJarWhoseLoaderNeverComesIsSaidToHaveWaitedForItsLoader() throws Exception {
         Path[] layout = layout();
         Path fat = layout[2].resolve("10-fix-fat.jar");
+        Path later = layout[2].resolve("20-fix-later.jar");
+        TestJars.patchJar(layout[2], "20-fix-later.jar", Map.of("Livepatch-Name", "fix-later",
+                "Livepatch-Class", "fatapp.fix.PricingFix"), "fatapp.fix.PricingFix");
         Path log = dir.resolve("stderr.txt");
         Process p = shortWait(layout[0], layout[1], 2, log);
+        String whyBehind = "never loaded: it waited behind " + fat + ", for which no class loader that can load its"
+                + " classes appeared within 2 seconds of the attach; load " + fat + " and then this JAR with"
+                + " 'jlivepatch load <pid> " + later + "' once the application is up";
         try (BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
             assertEquals("waiting", out.readLine());
             attach(p, layout[2]); // and no line: the application's loader is never made
@@ -279,13 +290,18 @@ class LaunchedLoaderIT {
                     + " attach; load it with 'jlivepatch load <pid> " + fat + "' once the application is up";
             String record = awaitRecord(p, " load " + fat + " by attach: refused: never loaded");
             assertTrue(record.endsWith(why), record);
+            String behind = awaitRecord(p, " load " + later + " by attach: refused: never loaded");
+            assertTrue(behind.endsWith(whyBehind), behind);
             Cli status = Cli.run("status", p.pid());
             assertTrue(status.out().contains("\n  attach: skipped " + fat + ": " + why), status.toString());
+            assertTrue(status.out().contains("\n  attach: skipped " + later + ": " + whyBehind), status.toString());
         } finally {
             p.destroy();
             p.waitFor(30, TimeUnit.SECONDS);
         }
-        assertTrue(Files.readString(log).contains(fat + " was " + "never loaded: no class loader"), Files.readString(log));
+        String stderr = Files.readString(log);
+        assertTrue(stderr.contains(fat + " was " + "never loaded: no class loader"), stderr);
+        assertTrue(stderr.contains(later + " was " + whyBehind), stderr);
     }
 
     /**
