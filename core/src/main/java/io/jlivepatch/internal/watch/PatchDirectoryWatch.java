@@ -170,6 +170,7 @@ public final class PatchDirectoryWatch {
     public static PatchDirectoryWatch start(PatchRegistry registry, WatchOptions options, boolean firstHere,
                                             Runnable accepted) {
         PatchDirectoryWatch w;
+        boolean made = false;
         synchronized (PatchDirectoryWatch.class) {
             w = running;
             if (w != null) {
@@ -178,16 +179,32 @@ public final class PatchDirectoryWatch {
                             + " watches one directory, and its options are set when it starts: restart the JVM to"
                             + " watch " + options.describe());
                 }
-                Log.get().log(Level.INFO, w.label + ": already watched; reconciling now");
-                runQuietly(accepted);
-                w.wakeUp = true; // read by the watch thread's waits, within WAKE_SLICE_MILLIS
-                return w;
+            } else {
+                w = new PatchDirectoryWatch(registry, options);
+                // Taken before the watch is running (a new object: nobody waits for it): its start's record
+                // comes before that of any start that finds it running.
+                w.recordOrder.lock();
+                made = true;
+                running = w; // the MBean shows it 'applying' from now on
             }
-            w = new PatchDirectoryWatch(registry, options);
-            running = w; // the MBean shows it 'applying' from now on
         }
-        Log.get().log(Level.INFO, w.label + ": watching (" + options.describe() + ")");
-        runQuietly(accepted);
+        // The records outside the class lock: a record waits for the audit file's write (a full or slow disk,
+        // up to its bound), and under that lock every other start or stop of a watch waited with it.
+        w.recordOrder.lock(); // the starts' records in the order they took it (the maker's: taken above; reentrant)
+        try {
+            Log.get().log(Level.INFO, w.label + (made ? ": watching (" + options.describe() + ")"
+                    : ": already watched; reconciling now"));
+            runQuietly(accepted);
+        } finally {
+            w.recordOrder.unlock();
+            if (made) {
+                w.recordOrder.unlock(); // the hold taken under the class lock
+            }
+        }
+        if (!made) {
+            w.wakeUp = true; // after the record: the reconcile it asks for is on record after it; read within WAKE_SLICE_MILLIS
+            return w;
+        }
         if (firstHere) {
             w.reconcile();
         } else {
@@ -196,6 +213,15 @@ public final class PatchDirectoryWatch {
         w.startThread();
         return w;
     }
+
+    /**
+     * Held by a start of this watch while it logs and records it ({@link #start(PatchRegistry, WatchOptions, boolean,
+     * Runnable)}), and by the start that made the watch from before it is running: the records of two starts come
+     * in the order the starts found the watch, the one that made it first. Nothing else is taken under it but
+     * what a record takes (never the class lock, which it is taken under once, by the maker, when no one else
+     * can have it).
+     */
+    private final java.util.concurrent.locks.ReentrantLock recordOrder = new java.util.concurrent.locks.ReentrantLock();
 
     /** The watch is taken whatever {@code r} throws: its thread must start (only a record would be missing). */
     private static void runQuietly(Runnable r) {

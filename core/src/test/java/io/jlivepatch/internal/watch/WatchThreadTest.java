@@ -115,6 +115,38 @@ class WatchThreadTest {
         assertEquals("off", attribute("ReconcileState"));
     }
 
+    /**
+     * A start's record waits for the audit file's write (a full or slow disk, up to its bound). The start of a
+     * watch already running made it under the class lock, and every other watch start or stop waited with it;
+     * now no start records under it. The records stay in the order the starts found the watch: the start that
+     * made it first, though its record is no longer under that lock either.
+     */
+    @Test
+    void aStartRecordsTheWatchOutsideTheClassLockAndAfterTheStartThatMadeIt() throws Exception {
+        WatchOptions options = new WatchOptions(dir, HOUR, Duration.ofSeconds(30));
+        List<String> records = new java.util.concurrent.CopyOnWriteArrayList<>();
+        AtomicReference<PatchDirectoryWatch> again = new AtomicReference<>();
+        Thread second = new Thread(() -> again.set(PatchDirectoryWatch.start(WatchFixture.registry(), options, false,
+                () -> records.add("again" + (Thread.holdsLock(PatchDirectoryWatch.class) ? " under the class lock" : "")))),
+                "second-start");
+        watch = PatchDirectoryWatch.start(WatchFixture.registry(), options, false, () -> {
+            second.start();
+            // Until the second start waits for this record, or is done (as it was when it recorded under the
+            // class lock, which this start no longer held): a bounded look, the verdict is the order below.
+            long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+            while (second.isAlive() && second.getState() != Thread.State.WAITING && System.nanoTime() - deadline < 0) {
+                java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
+            }
+            records.add("made" + (Thread.holdsLock(PatchDirectoryWatch.class) ? " under the class lock" : ""));
+        });
+        second.join(Duration.ofSeconds(60).toMillis());
+        assertSame(watch, again.get(), "the second start found the watch running");
+        assertEquals(List.of("made", "again"), records);
+        assertTrue(PatchDirectoryWatch.start(WatchFixture.registry(), options, false, () -> records.add(
+                "third" + (Thread.holdsLock(PatchDirectoryWatch.class) ? " under the class lock" : ""))) == watch);
+        assertEquals(List.of("made", "again", "third"), records);
+    }
+
     @Test
     void aPatchUnloadedByHandLeavesTheStateDriftedUntilTheNextReconcilePutsItBack() throws Exception {
         jar(dir, "10-a.jar", "watch-a", "A");
