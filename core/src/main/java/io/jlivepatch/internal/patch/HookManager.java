@@ -574,7 +574,8 @@ public final class HookManager {
     /**
      * Switches to {@code next}: hooks are added first (a new transition's methods need them), the
      * linked sites whose route changes are relinked, and hooks {@code next} no longer needs are
-     * removed last. On failure everything is as before and {@link HookFailure} says why.
+     * removed last. On failure everything is as before and {@link HookFailure} says why (a shortage in the
+     * retransformation is thrown itself, after the same undo; one later, in the relink, is thrown as it is).
      */
     public void apply(LinkTable next) throws HookFailure {
         apply(next, null);
@@ -606,7 +607,11 @@ public final class HookManager {
             if (problem != null) {
                 throw new HookFailure(problem, null);
             }
-        } catch (HookFailure | RuntimeException | LinkageError e) {
+        } catch (HookFailure | RuntimeException | LinkageError | VirtualMachineError e) {
+            // Out of metaspace for the classes' new versions is a refusal too, which changed no class: left
+            // published, next would be the table a retry starts from, and a transition's end (retried, not
+            // undone by the registry as an operation's switch is) found no hook left to change and ended with
+            // the removed hooks still in their classes and their sites linked (RetransformShortageTest).
             if (retransformed) {
                 rollback(prev, next, classes);
             } else {
@@ -619,6 +624,12 @@ public final class HookManager {
             // A class defined since the publication of next read it, and no scan of this change saw it:
             // it is retransformed to prev once loaded, as after a change that succeeds.
             Throwable followUp = followInFlight(prev);
+            if (e instanceof VirtualMachineError) {
+                if (followUp != null) {
+                    e.addSuppressed(followUp);
+                }
+                throw (VirtualMachineError) e; // a shortage, as the caller reports it (OUT_OF_MEMORY), not the JVM's refusal
+            }
             HookFailure failure = e instanceof HookFailure ? (HookFailure) e
                     : new HookFailure(refusedRetransformation(classes, e), e);
             if (followUp != null) {
@@ -814,8 +825,23 @@ public final class HookManager {
             instrumentation.retransformClasses(classes.toArray(new Class<?>[0]));
         } catch (UnmodifiableClassException e) {
             throw new IllegalStateException("a class cannot be modified: " + e.getMessage(), e);
+        } catch (RuntimeException | LinkageError e) {
+            Error instead = retransformRefusalForTests;
+            if (instead != null) {
+                retransformRefusalForTests = null;
+                instead.initCause(e);
+                throw instead;
+            }
+            throw e;
         }
     }
+
+    /**
+     * Thrown once instead of the JVM's next refusal of a retransformation, then cleared; tests. A refusal
+     * comes after the transformers ran, and changed no class: as the JVM's own OutOfMemoryError (metaspace,
+     * for the classes' new versions) does, which no test can make happen at a chosen retransformation.
+     */
+    static volatile Error retransformRefusalForTests;
 
     /** The first method that {@code next} wants hooked in one of {@code classes} but is not, or null. */
     private String unhooked(List<Class<?>> classes, LinkTable prev, LinkTable next, Map<Class<?>, ClassHooks> recorded) {

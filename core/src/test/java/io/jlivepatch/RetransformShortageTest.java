@@ -1,0 +1,171 @@
+package io.jlivepatch;
+
+import faultapp.ShortRetransform;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.objectweb.asm.ClassReader;
+import org.objectweb.asm.ClassVisitor;
+import org.objectweb.asm.ClassWriter;
+import org.objectweb.asm.MethodVisitor;
+import org.objectweb.asm.Opcodes;
+
+import java.lang.instrument.ClassFileTransformer;
+import java.lang.reflect.Field;
+import java.security.ProtectionDomain;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import static io.jlivepatch.TestSupport.method;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The JVM out of metaspace for the new versions of the classes a change retransforms: it changed no
+ * class (the transformers ran, the JVM took none of their output). The change is refused with nothing
+ * changed, or, at a transition's end, retried; either way the hooks the classes have are the ones
+ * jlivepatch's records say, and the life cycle goes on.
+ */
+class RetransformShortageTest {
+
+    public static int two(ShortRetransform self) {
+        return 2;
+    }
+
+    private final AtomicBoolean refuse = new AtomicBoolean();
+
+    /** Another agent's transformer that adds a method while armed: the JVM refuses that retransformation. */
+    private final ClassFileTransformer addsAMethod = new ClassFileTransformer() {
+        @Override
+        public byte[] transform(ClassLoader loader, String name, Class<?> redefined, ProtectionDomain pd, byte[] b) {
+            if (redefined == null || !"faultapp/ShortRetransform".equals(name) || !refuse.getAndSet(false)) {
+                return null;
+            }
+            ClassReader r = new ClassReader(b);
+            ClassWriter w = new ClassWriter(r, 0);
+            r.accept(new ClassVisitor(Opcodes.ASM9, w) {
+                @Override
+                public void visitEnd() {
+                    MethodVisitor mv = super.visitMethod(Opcodes.ACC_PUBLIC | Opcodes.ACC_STATIC, "added$", "()V", null,
+                            null);
+                    mv.visitCode();
+                    mv.visitInsn(Opcodes.RETURN);
+                    mv.visitMaxs(0, 0);
+                    mv.visitEnd();
+                    super.visitEnd();
+                }
+            }, 0);
+            return w.toByteArray();
+        }
+    };
+
+    @AfterEach
+    void cleanUp() throws Exception {
+        refuse.set(false);
+        refusalAs(null);
+        TestSupport.instrumentation().removeTransformer(addsAMethod);
+        TestSupport.removeAllPatches();
+    }
+
+    /** The next retransformation of ShortRetransform is refused by the JVM, thrown as out of metaspace. */
+    private void shortOfMetaspaceOnce() throws Exception {
+        TestSupport.livepatch(); // jlivepatch's transformer first: the refusal comes after it ran
+        TestSupport.instrumentation().addTransformer(addsAMethod, true);
+        refusalAs(new OutOfMemoryError("injected: Metaspace"));
+        refuse.set(true);
+    }
+
+    private static void refusalAs(Error e) throws ReflectiveOperationException {
+        Field f = Class.forName("io.jlivepatch.internal.patch.HookManager").getDeclaredField("retransformRefusalForTests");
+        f.setAccessible(true);
+        f.set(null, e);
+    }
+
+    private static PatchHandle registered() throws PatchException {
+        return TestSupport.livepatch().register(Patch.builder("short-retransform").replace(
+                method(ShortRetransform.class, "value"), method(RetransformShortageTest.class, "two",
+                        ShortRetransform.class)).build());
+    }
+
+    private static int linkedMethods(Class<?> c) throws ReflectiveOperationException {
+        return (int) Class.forName("io.jlivepatch.internal.bootstrap.Dispatch", false, null)
+                .getMethod("linkedMethods", Class.class).invoke(null, c);
+    }
+
+    /** From a thread of its own, started now: a thread no transition ever met. */
+    private static int valueOnANewThread(ShortRetransform target) throws InterruptedException {
+        int[] got = new int[1];
+        Thread t = new Thread(() -> got[0] = target.value());
+        t.start();
+        t.join(30_000);
+        assertFalse(t.isAlive());
+        return got[0];
+    }
+
+    @Test
+    void anEnableWhoseRetransformationFindsNoMetaspaceIsRefusedAndChangesNothing() throws Exception {
+        PatchHandle h = registered();
+        ShortRetransform target = new ShortRetransform();
+        assertEquals(1, target.value());
+
+        shortOfMetaspaceOnce();
+        PatchException e = assertThrows(PatchException.class, h::enable);
+
+        assertEquals(PatchException.Reason.OUT_OF_MEMORY, e.reason(), e.getMessage());
+        assertFalse(refuse.get(), "the JVM was asked to retransform the class");
+        assertTrue(h.isRegistered() && !h.isEnabled() && !h.inTransition());
+        assertEquals(1, target.value());
+        assertEquals(1, valueOnANewThread(target));
+        assertEquals(FunctionStatus.State.NOT_PATCHED, h.functions().get(0).state(), h.functions().toString());
+        assertTrue(Mbeans.statusText().contains("short-retransform [disabled]"), Mbeans.statusText());
+        assertLifeCycleGoesOn(h, target);
+    }
+
+    /**
+     * The end of a disable removes the hook: out of metaspace there, the transition is retried and ends
+     * with the hook gone from the class and its call sites, the original running on every thread.
+     */
+    @Test
+    void aDisableWhoseHookRemovalFindsNoMetaspaceEndsWithTheHookGone() throws Exception {
+        PatchHandle h = registered();
+        h.enable();
+        assertTrue(h.awaitTransition(Duration.ofSeconds(30)));
+        ShortRetransform target = new ShortRetransform();
+        assertEquals(2, target.value());
+        assertEquals(1, linkedMethods(ShortRetransform.class));
+
+        shortOfMetaspaceOnce();
+        h.disable();
+        assertTrue(h.awaitTransition(Duration.ofSeconds(30)));
+
+        assertFalse(refuse.get(), "the JVM was asked to retransform the class");
+        assertFalse(h.isEnabled());
+        assertEquals(1, target.value());
+        assertEquals(1, valueOnANewThread(target));
+        assertEquals(0, linkedMethods(ShortRetransform.class), "a site of the hook the disable removed is left");
+        assertEquals(FunctionStatus.State.NOT_PATCHED, h.functions().get(0).state(), h.functions().toString());
+        List<String> ends = RegistryAccess.get().audit().entries().stream()
+                .filter(a -> a.patch().equals("short-retransform") && a.operation().equals("transition"))
+                .map(io.jlivepatch.internal.core.AuditLog.Entry::outcome).toList();
+        assertEquals("ok (unpatching complete)", ends.get(ends.size() - 1), ends.toString());
+        assertTrue(ends.stream().anyMatch(o -> o.startsWith("ending the transition failed, retrying")), ends.toString());
+        assertLifeCycleGoesOn(h, target);
+    }
+
+    /** The patch enables, runs on every thread, disables, and unregisters; the original runs again. */
+    private static void assertLifeCycleGoesOn(PatchHandle h, ShortRetransform target) throws Exception {
+        h.enable();
+        assertTrue(h.awaitTransition(Duration.ofSeconds(30)));
+        assertEquals(2, target.value());
+        assertEquals(2, valueOnANewThread(target));
+        h.disable();
+        assertTrue(h.awaitTransition(Duration.ofSeconds(30)));
+        assertEquals(1, target.value());
+        assertEquals(1, valueOnANewThread(target));
+        assertEquals(0, linkedMethods(ShortRetransform.class));
+        h.unregister();
+        assertFalse(TestSupport.livepatch().find("short-retransform").isPresent());
+    }
+}
