@@ -183,6 +183,58 @@ class LoadAtomicityTest {
         assertTrue(Mbeans.statusText().contains("atomic-stuck [enabled, in transition]"), Mbeans.statusText());
     }
 
+    /**
+     * A load interrupted while it waits for another patch's transition stops waiting: refused BUSY with
+     * nothing registered, the caller's interrupt status kept, jlivepatch's lock let go; the transition goes
+     * on, and the same load succeeds once it has ended.
+     */
+    @Test
+    void aLoadInterruptedWhileItWaitsForATransitionIsRefusedAndChangesNothing() throws Exception {
+        PatchHandle held = heldTransition("atomic-interrupted-held");
+        Path jar = counterJar("atomic-interrupted");
+        AtomicReference<Object> outcome = new AtomicReference<>();
+        AtomicReference<Boolean> stillInterrupted = new AtomicReference<>();
+        Thread loader = new Thread(() -> {
+            try {
+                outcome.set(RegistryAccess.get().loadAndEnable(jar));
+            } catch (Exception | Error e) {
+                outcome.set(e);
+            }
+            stillInterrupted.set(Thread.interrupted());
+        }, "atomic-interrupted-loader");
+        loader.start();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (loader.getState() != Thread.State.TIMED_WAITING && System.nanoTime() < deadline) {
+            Thread.sleep(1);
+        }
+        assertEquals(Thread.State.TIMED_WAITING, loader.getState(), "the load waits for the transition");
+        loader.interrupt();
+        loader.join(10_000);
+        assertFalse(loader.isAlive());
+
+        PatchException e = (PatchException) outcome.get();
+        assertEquals(PatchException.Reason.BUSY, e.reason(), e.getMessage());
+        assertTrue(e.getMessage().startsWith("cannot enable patch 'atomic-interrupted' while patch"
+                + " 'atomic-interrupted-held' is in transition"), e.getMessage());
+        assertTrue(stillInterrupted.get(), "the caller's interrupt status is kept");
+        assertEquals(List.of("atomic-interrupted-held"), livepatch().patches().stream().map(PatchHandle::name).toList());
+        assertEquals(1, new Counter().next());
+        assertTrue(Mbeans.statusText().contains("atomic-interrupted-held [enabled, in transition]"), Mbeans.statusText());
+        List<String> audit = Arrays.stream(Mbeans.log()).filter(l -> l.contains(" atomic-interrupted by ")).toList();
+        assertEquals(1, audit.size(), audit.toString());
+        assertTrue(audit.get(0).contains("refused BUSY"), audit.get(0));
+
+        gated.forEach(Gate::release);
+        assertTrue(held.awaitTransition(Duration.ofSeconds(30)), "the transition went on");
+        PatchHandle h = RegistryAccess.get().loadAndEnable(jar);
+        assertTrue(h.awaitTransition(Duration.ofSeconds(30)));
+        assertEquals(-1, new Counter().next());
+        h.disable();
+        assertTrue(h.awaitTransition(Duration.ofSeconds(30)));
+        assertEquals(1, new Counter().next());
+        h.unregister();
+    }
+
     /** A patch of transapp.Codec whose enable transition a thread inside the old encode holds. */
     private PatchHandle heldTransition(String name) throws Exception {
         Thread t = new Thread(() -> Codec.encode("x"), name + "-holder");

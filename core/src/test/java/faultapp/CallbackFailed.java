@@ -1,0 +1,8 @@
+package faultapp;
+
+/** The target of CallbackErrorsTest: no other test hooks it. */
+public class CallbackFailed {
+    public int value() {
+        return 1;
+    }
+}
