@@ -5,4 +5,8 @@ public class ShortRetransform {
     public int value() {
         return 1;
     }
+
+    public int other() {
+        return 10;
+    }
 }

@@ -1,5 +1,6 @@
 package io.jlivepatch;
 
+import faultapp.ShortHeld;
 import faultapp.ShortRetransform;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -34,13 +35,19 @@ class RetransformShortageTest {
         return 2;
     }
 
+    public static int eleven(ShortRetransform self) {
+        return 11;
+    }
+
     private final AtomicBoolean refuse = new AtomicBoolean();
+    /** The class whose next retransformation the JVM refuses (internal name). */
+    private volatile String refused = "faultapp/ShortRetransform";
 
     /** Another agent's transformer that adds a method while armed: the JVM refuses that retransformation. */
     private final ClassFileTransformer addsAMethod = new ClassFileTransformer() {
         @Override
         public byte[] transform(ClassLoader loader, String name, Class<?> redefined, ProtectionDomain pd, byte[] b) {
-            if (redefined == null || !"faultapp/ShortRetransform".equals(name) || !refuse.getAndSet(false)) {
+            if (redefined == null || !refused.equals(name) || !refuse.getAndSet(false)) {
                 return null;
             }
             ClassReader r = new ClassReader(b);
@@ -71,6 +78,12 @@ class RetransformShortageTest {
 
     /** The next retransformation of ShortRetransform is refused by the JVM, thrown as out of metaspace. */
     private void shortOfMetaspaceOnce() throws Exception {
+        shortOfMetaspaceOnce(ShortRetransform.class);
+    }
+
+    /** The next retransformation of {@code c} is refused by the JVM, thrown as out of metaspace. */
+    private void shortOfMetaspaceOnce(Class<?> c) throws Exception {
+        refused = c.getName().replace('.', '/');
         TestSupport.livepatch(); // jlivepatch's transformer first: the refusal comes after it ran
         TestSupport.instrumentation().addTransformer(addsAMethod, true);
         refusalAs(new OutOfMemoryError("injected: Metaspace"));
@@ -152,6 +165,93 @@ class RetransformShortageTest {
         assertEquals("ok (unpatching complete)", ends.get(ends.size() - 1), ends.toString());
         assertTrue(ends.stream().anyMatch(o -> o.startsWith("ending the transition failed, retrying")), ends.toString());
         assertLifeCycleGoesOn(h, target);
+    }
+
+    /**
+     * A disable hooks the patch's held methods for its transition: out of metaspace there, it is refused
+     * after its preUnpatch, and the patch stays enabled, its code running on every thread, the held
+     * method without a hook.
+     */
+    @Test
+    void aDisableWhoseHeldMethodsHookFindsNoMetaspaceIsRefusedAndThePatchStaysEnabled() throws Exception {
+        PatchHandle h = TestSupport.livepatch().register(Patch.builder("short-retransform").replace(
+                method(ShortRetransform.class, "value"), method(RetransformShortageTest.class, "two",
+                        ShortRetransform.class)).hold(method(ShortHeld.class, "work")).build());
+        h.enable();
+        assertTrue(h.awaitTransition(Duration.ofSeconds(30)));
+        ShortRetransform target = new ShortRetransform();
+        assertEquals(2, target.value());
+        assertEquals(0, ShortHeld.work());
+        assertEquals(0, linkedMethods(ShortHeld.class), "the held method's hook goes with the transition");
+
+        shortOfMetaspaceOnce(ShortHeld.class);
+        PatchException e = assertThrows(PatchException.class, h::disable);
+
+        assertEquals(PatchException.Reason.OUT_OF_MEMORY, e.reason(), e.getMessage());
+        assertFalse(refuse.get(), "the JVM was asked to retransform the held method's class");
+        assertTrue(h.isEnabled() && !h.inTransition());
+        assertEquals(2, target.value());
+        assertEquals(2, valueOnANewThread(target));
+        assertEquals(0, ShortHeld.work());
+        assertEquals(0, linkedMethods(ShortHeld.class));
+        assertEquals(FunctionStatus.State.PATCHED, h.functions().get(0).state(), h.functions().toString());
+        List<io.jlivepatch.internal.core.AuditLog.Entry> audit = RegistryAccess.get().audit().entries().stream()
+                .filter(a -> a.patch().equals("short-retransform")).toList();
+        assertTrue(audit.get(audit.size() - 1).outcome().startsWith("refused OUT_OF_MEMORY"), audit.toString());
+
+        h.disable();
+        assertTrue(h.awaitTransition(Duration.ofSeconds(30)));
+        assertEquals(1, target.value());
+        assertEquals(0, linkedMethods(ShortHeld.class));
+        assertLifeCycleGoesOn(h, target);
+    }
+
+    /**
+     * A cumulative patch's transition end removes the hooks of the methods only the patches it replaces
+     * had: out of metaspace there, it is retried and ends with those hooks gone.
+     */
+    @Test
+    void aCumulativePatchsEndWhoseHookRemovalFindsNoMetaspaceEndsWithTheHooksGone() throws Exception {
+        PatchHandle old = TestSupport.livepatch().register(Patch.builder("short-retransform-old")
+                .replace(method(ShortRetransform.class, "value"), method(RetransformShortageTest.class, "two",
+                        ShortRetransform.class))
+                .replace(method(ShortRetransform.class, "other"), method(RetransformShortageTest.class, "eleven",
+                        ShortRetransform.class)).build());
+        old.enable();
+        assertTrue(old.awaitTransition(Duration.ofSeconds(30)));
+        ShortRetransform target = new ShortRetransform();
+        assertEquals(2, target.value());
+        assertEquals(11, target.other());
+        assertEquals(2, linkedMethods(ShortRetransform.class));
+        PatchHandle h = TestSupport.livepatch().register(Patch.builder("short-retransform").replace(
+                method(ShortRetransform.class, "value"), method(RetransformShortageTest.class, "two",
+                        ShortRetransform.class)).replaceAll().build());
+
+        shortOfMetaspaceOnce();
+        h.enable();
+        assertTrue(h.awaitTransition(Duration.ofSeconds(30)));
+
+        assertFalse(refuse.get(), "the JVM was asked to retransform the class");
+        assertFalse(old.isRegistered());
+        assertEquals(List.of("short-retransform"), TestSupport.livepatch().patches().stream().map(PatchHandle::name)
+                .toList());
+        assertEquals(2, target.value());
+        assertEquals(10, target.other());
+        assertEquals(10, (int) onANewThread(target::other));
+        assertEquals(1, linkedMethods(ShortRetransform.class), "a site of a hook the replace removed is left");
+        h.disable();
+        assertTrue(h.awaitTransition(Duration.ofSeconds(30)));
+        assertEquals(1, target.value());
+        assertLifeCycleGoesOn(h, target);
+    }
+
+    private static int onANewThread(java.util.function.IntSupplier call) throws InterruptedException {
+        int[] got = new int[1];
+        Thread t = new Thread(() -> got[0] = call.getAsInt());
+        t.start();
+        t.join(30_000);
+        assertFalse(t.isAlive());
+        return got[0];
     }
 
     /** The patch enables, runs on every thread, disables, and unregisters; the original runs again. */
