@@ -730,12 +730,16 @@ public final class HookManager {
      */
     private static String refusedRetransformation(List<Class<?>> classes, Throwable e) {
         String jvm = String.valueOf(e.getMessage());
-        if (!(e instanceof UnsupportedOperationException) || !jvm.contains("attempted to")) {
-            return "the JVM refused the instrumented classes: " + e;
-        }
         StringBuilder names = new StringBuilder();
         for (Class<?> c : classes) {
             names.append(names.length() == 0 ? "" : ", ").append(c.getName());
+        }
+        if (!(e instanceof UnsupportedOperationException) || !jvm.contains("attempted to")) {
+            // A VerifyError or ClassFormatError often has no message: the classes say where to look.
+            return "the JVM refused the instrumented classes " + names + ": " + e + "; the class files of that"
+                    + " retransformation are jlivepatch's hooks and whatever another agent's transformer changed on it:"
+                    + " if one transforms these classes, have it leave them alone (README: 'Other agents'), else report"
+                    + " this with the log";
         }
         return "the JVM refused to retransform " + names + " (" + jvm + "): jlivepatch's hook adds no method or"
                 + " field, so another agent's transformer changes the class's shape when it is retransformed, which"

@@ -1,0 +1,131 @@
+package io.jlivepatch;
+
+import faultapp.VerifiedOne;
+import faultapp.VerifiedTwo;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.objectweb.asm.ClassReader;
+import org.objectweb.asm.ClassVisitor;
+import org.objectweb.asm.ClassWriter;
+import org.objectweb.asm.MethodVisitor;
+import org.objectweb.asm.Opcodes;
+
+import java.lang.instrument.ClassFileTransformer;
+import java.security.ProtectionDomain;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import static io.jlivepatch.TestSupport.method;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * An enable retransforms the classes of its patch in one batch; another agent's transformer makes one
+ * class of the two fail the JVM's verification. The JVM takes the batch whole or not at all: the
+ * enable is refused with nothing changed, in neither class a hook or a linked site, and the patch
+ * enables once that agent leaves the class alone.
+ */
+class RetransformVerifyErrorTest {
+
+    public static int two(VerifiedOne self) {
+        return 2;
+    }
+
+    public static int three(VerifiedTwo self) {
+        return 3;
+    }
+
+    private final AtomicBoolean unverifiable = new AtomicBoolean();
+
+    /** Another agent's transformer that, while armed, makes VerifiedTwo.value() return null from an int method. */
+    private final ClassFileTransformer breaksVerification = new ClassFileTransformer() {
+        @Override
+        public byte[] transform(ClassLoader loader, String name, Class<?> redefined, ProtectionDomain pd, byte[] b) {
+            if (redefined == null || !"faultapp/VerifiedTwo".equals(name) || !unverifiable.get()) {
+                return null;
+            }
+            ClassReader r = new ClassReader(b);
+            ClassWriter w = new ClassWriter(r, ClassWriter.COMPUTE_MAXS);
+            r.accept(new ClassVisitor(Opcodes.ASM9, w) {
+                @Override
+                public MethodVisitor visitMethod(int access, String mname, String desc, String sig, String[] ex) {
+                    if (!mname.equals("value")) {
+                        return super.visitMethod(access, mname, desc, sig, ex);
+                    }
+                    MethodVisitor mv = super.visitMethod(access, mname, desc, sig, ex);
+                    mv.visitCode();
+                    mv.visitInsn(Opcodes.ACONST_NULL);
+                    mv.visitInsn(Opcodes.IRETURN);
+                    mv.visitMaxs(0, 0);
+                    mv.visitEnd();
+                    return null; // the original body goes
+                }
+            }, 0);
+            return w.toByteArray();
+        }
+    };
+
+    @AfterEach
+    void cleanUp() throws PatchException {
+        unverifiable.set(false);
+        TestSupport.instrumentation().removeTransformer(breaksVerification);
+        TestSupport.removeAllPatches();
+    }
+
+    private static int linkedMethods(Class<?> c) throws ReflectiveOperationException {
+        return (int) Class.forName("io.jlivepatch.internal.bootstrap.Dispatch", false, null)
+                .getMethod("linkedMethods", Class.class).invoke(null, c);
+    }
+
+    @Test
+    void anEnableWhoseRetransformationFailsVerificationForOneClassOfTwoChangesNeither() throws Exception {
+        PatchHandle h = TestSupport.livepatch().register(Patch.builder("verify-error")
+                .replace(method(VerifiedOne.class, "value"), method(RetransformVerifyErrorTest.class, "two",
+                        VerifiedOne.class))
+                .replace(method(VerifiedTwo.class, "value"), method(RetransformVerifyErrorTest.class, "three",
+                        VerifiedTwo.class)).build());
+        VerifiedOne one = new VerifiedOne();
+        VerifiedTwo other = new VerifiedTwo();
+        TestSupport.instrumentation().addTransformer(breaksVerification, true);
+        unverifiable.set(true);
+
+        PatchException e = assertThrows(PatchException.class, h::enable);
+
+        assertEquals(PatchException.Reason.TRANSFORM_FAILED, e.reason(), e.getMessage());
+        // The JVM's VerifyError may have no message: the refusal names the classes, and what to do.
+        assertTrue(e.getMessage().startsWith("patch 'verify-error': the JVM refused the instrumented classes "
+                + "faultapp.VerifiedOne, faultapp.VerifiedTwo: java.lang.VerifyError") || e.getMessage().startsWith(
+                "patch 'verify-error': the JVM refused the instrumented classes faultapp.VerifiedTwo, faultapp.VerifiedOne:"
+                + " java.lang.VerifyError"), e.getMessage());
+        assertTrue(e.getMessage().contains("'Other agents'") && e.getMessage().endsWith("nothing was changed"),
+                e.getMessage());
+        assertFalse(e.getMessage().contains("\n"), e.getMessage());
+        assertTrue(h.isRegistered() && !h.isEnabled() && !h.inTransition());
+        assertEquals(1, one.value());
+        assertEquals(1, other.value());
+        assertEquals(0, linkedMethods(VerifiedOne.class));
+        assertEquals(0, linkedMethods(VerifiedTwo.class));
+        h.functions().forEach(f -> assertEquals(FunctionStatus.State.NOT_PATCHED, f.state(), f.toString()));
+        List<io.jlivepatch.internal.core.AuditLog.Entry> audit = RegistryAccess.get().audit().entries().stream()
+                .filter(a -> a.patch().equals("verify-error")).toList();
+        assertTrue(audit.get(audit.size() - 1).outcome().startsWith("refused TRANSFORM_FAILED"), audit.toString());
+
+        unverifiable.set(false);
+        h.enable();
+        assertTrue(h.awaitTransition(Duration.ofSeconds(30)));
+        assertEquals(2, one.value());
+        assertEquals(3, other.value());
+        assertTrue(Mbeans.statusText().contains("verify-error [enabled]"), Mbeans.statusText());
+        h.disable();
+        assertTrue(h.awaitTransition(Duration.ofSeconds(30)));
+        assertEquals(1, one.value());
+        assertEquals(1, other.value());
+        assertEquals(0, linkedMethods(VerifiedOne.class));
+        assertEquals(0, linkedMethods(VerifiedTwo.class));
+        h.unregister();
+        assertFalse(TestSupport.livepatch().find("verify-error").isPresent());
+    }
+}
