@@ -524,6 +524,41 @@ class TransitionTest {
         assertEquals(NEW, Codec.encode("x"));
     }
 
+    /**
+     * An enable asked by an interrupted thread (an application's request thread that was interrupted):
+     * the JDK's thread dump the first attempt writes and reads on that thread fails for the interrupt
+     * (ClosedByInterruptException), which is no reason to end the transition unchecked: the virtual
+     * thread inside the old encode holds it as it holds any other's, and the interrupt is the caller's.
+     */
+    @Test
+    void anEnableFromAnInterruptedThreadStillWaitsForAVirtualThreadInsideAnOldMethod() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Runtime.version().feature() >= 21, "virtual threads need JDK 21+");
+        AtomicReference<String> virtualHeld = new AtomicReference<>();
+        Thread v = virtualHeldInEncode("held-virtual-interrupted", virtualHeld);
+        PatchHandle h = TestSupport.livepatch().register(codecPatch("tr-virtual-interrupted"));
+
+        Thread.currentThread().interrupt();
+        boolean interrupted;
+        try {
+            h.enable();
+        } finally {
+            interrupted = Thread.interrupted();
+        }
+
+        assertTrue(interrupted, "the caller's interrupt status is kept");
+        assertTrue(h.inTransition(), "a virtual thread sits in the old encode");
+        assertFalse(h.awaitTransition(Duration.ofMillis(100)), "the transition waits for it");
+        assertEquals(NEW, Codec.encode("x"), "other threads switch at once");
+        Gate.release(v);
+        v.join(WAIT_MS);
+        assertEquals(OLD, virtualHeld.get(), "the virtual thread ran the old decode from inside the old encode");
+        assertTrue(h.awaitTransition(WAIT), "the transition ends once it has left");
+        h.disable();
+        assertTrue(h.awaitTransition(WAIT));
+        assertEquals(OLD, Codec.encode("x"));
+        h.unregister();
+    }
+
     @Test
     void aReversedTransitionDoesNotWaitForVirtualThreadsItNeverMet() throws Exception {
         org.junit.jupiter.api.Assumptions.assumeTrue(Runtime.version().feature() >= 21, "virtual threads need JDK 21+");
