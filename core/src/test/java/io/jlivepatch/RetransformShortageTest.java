@@ -31,9 +31,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class RetransformShortageTest {
 
-    public static int two(ShortRetransform self) {
+    public static int two(ShortRetransform self) throws InterruptedException {
+        if (Thread.currentThread() == holder) {
+            inside.countDown();
+            release.await(); // a latch, not a timing: the test releases it
+        }
         return 2;
     }
+
+    /** The thread held inside {@link #two} until {@link #release} opens. */
+    private static volatile Thread holder;
+    private static volatile java.util.concurrent.CountDownLatch inside = new java.util.concurrent.CountDownLatch(1);
+    private static volatile java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
 
     public static int eleven(ShortRetransform self) {
         return 11;
@@ -70,6 +79,12 @@ class RetransformShortageTest {
 
     @AfterEach
     void cleanUp() throws Exception {
+        release.countDown();
+        Thread h = holder;
+        if (h != null) {
+            h.join(30_000);
+            holder = null;
+        }
         refuse.set(false);
         refusalAs(null);
         TestSupport.instrumentation().removeTransformer(addsAMethod);
@@ -242,6 +257,48 @@ class RetransformShortageTest {
         h.disable();
         assertTrue(h.awaitTransition(Duration.ofSeconds(30)));
         assertEquals(1, target.value());
+        assertLifeCycleGoesOn(h, target);
+    }
+
+    /**
+     * A force of a disable that a thread inside the patch's code holds: its end, on the forcing thread,
+     * finds no metaspace to remove the hook. The force took effect ({@code ok (forced; ...retried)}), the
+     * worker ends the transition with the hook gone, and the held thread, released, leaves the new code.
+     */
+    @Test
+    void aForcedDisableWhoseHookRemovalFindsNoMetaspaceEndsWithTheHookGone() throws Exception {
+        PatchHandle h = registered();
+        h.enable();
+        assertTrue(h.awaitTransition(Duration.ofSeconds(30)));
+        ShortRetransform target = new ShortRetransform();
+        inside = new java.util.concurrent.CountDownLatch(1);
+        release = new java.util.concurrent.CountDownLatch(1);
+        int[] heldGot = new int[1];
+        Thread held = new Thread(() -> heldGot[0] = target.value(), "short-retransform-held");
+        holder = held;
+        held.start();
+        assertTrue(inside.await(30, java.util.concurrent.TimeUnit.SECONDS));
+        h.disable();
+        assertTrue(h.inTransition(), "a thread inside the patch's code holds the disable");
+
+        shortOfMetaspaceOnce();
+        h.forceTransition();
+        assertTrue(h.awaitTransition(Duration.ofSeconds(30)));
+
+        assertFalse(refuse.get(), "the JVM was asked to retransform the class");
+        assertFalse(h.isEnabled());
+        assertEquals(1, target.value());
+        assertEquals(1, valueOnANewThread(target));
+        assertEquals(0, linkedMethods(ShortRetransform.class), "a site of the hook the forced disable removed is left");
+        List<String> forced = RegistryAccess.get().audit().entries().stream()
+                .filter(a -> a.patch().equals("short-retransform") && a.operation().equals("force"))
+                .map(io.jlivepatch.internal.core.AuditLog.Entry::outcome).toList();
+        assertEquals(List.of("ok (forced; ending the transition (relinking) failed and is retried by the transition"
+                + " worker: see the log)"), forced);
+        release.countDown();
+        held.join(30_000);
+        assertEquals(2, heldGot[0], "the held thread finished in the code it was in");
+        holder = null;
         assertLifeCycleGoesOn(h, target);
     }
 
