@@ -34,7 +34,7 @@ class RetransformVerifyErrorTest {
         return 2;
     }
 
-    public static int three(VerifiedTwo self) {
+    public static int three(Object self) {
         return 3;
     }
 
@@ -86,7 +86,11 @@ class RetransformVerifyErrorTest {
                 .replace(method(VerifiedOne.class, "value"), method(RetransformVerifyErrorTest.class, "two",
                         VerifiedOne.class))
                 .replace(method(VerifiedTwo.class, "value"), method(RetransformVerifyErrorTest.class, "three",
-                        VerifiedTwo.class)).build());
+                        Object.class)).build());
+        // A copy of VerifiedTwo in a loader of its own: the batch holds the name twice, the refusal once.
+        Class<?> copy = IsolatingLoader.of("verify-error-copy", VerifiedTwo.class.getName())
+                .define(VerifiedTwo.class.getName());
+        Object copyInstance = copy.getConstructor().newInstance();
         VerifiedOne one = new VerifiedOne();
         VerifiedTwo other = new VerifiedTwo();
         TestSupport.instrumentation().addTransformer(breaksVerification, true);
@@ -96,18 +100,23 @@ class RetransformVerifyErrorTest {
 
         assertEquals(PatchException.Reason.TRANSFORM_FAILED, e.reason(), e.getMessage());
         // The JVM's VerifyError may have no message: the refusal names the classes, and what to do.
-        assertTrue(e.getMessage().startsWith("patch 'verify-error': the JVM refused the instrumented classes "
-                + "faultapp.VerifiedOne, faultapp.VerifiedTwo: java.lang.VerifyError") || e.getMessage().startsWith(
-                "patch 'verify-error': the JVM refused the instrumented classes faultapp.VerifiedTwo, faultapp.VerifiedOne:"
-                + " java.lang.VerifyError"), e.getMessage());
+        assertTrue(e.getMessage().startsWith("patch 'verify-error': the JVM refused the instrumented classes "),
+                e.getMessage());
+        String named = e.getMessage().substring("patch 'verify-error': the JVM refused the instrumented classes ".length(),
+                e.getMessage().indexOf(": java.lang.VerifyError"));
+        assertEquals(java.util.Set.of("faultapp.VerifiedOne", "faultapp.VerifiedTwo"),
+                new java.util.HashSet<>(List.of(named.split(", "))), named);
+        assertEquals(2, named.split(", ").length, "each name once: " + named);
         assertTrue(e.getMessage().contains("'Other agents'") && e.getMessage().endsWith("nothing was changed"),
                 e.getMessage());
         assertFalse(e.getMessage().contains("\n"), e.getMessage());
         assertTrue(h.isRegistered() && !h.isEnabled() && !h.inTransition());
         assertEquals(1, one.value());
         assertEquals(1, other.value());
+        assertEquals(1, copy.getMethod("value").invoke(copyInstance));
         assertEquals(0, linkedMethods(VerifiedOne.class));
         assertEquals(0, linkedMethods(VerifiedTwo.class));
+        assertEquals(0, linkedMethods(copy));
         h.functions().forEach(f -> assertEquals(FunctionStatus.State.NOT_PATCHED, f.state(), f.toString()));
         List<io.jlivepatch.internal.core.AuditLog.Entry> audit = RegistryAccess.get().audit().entries().stream()
                 .filter(a -> a.patch().equals("verify-error")).toList();
@@ -118,6 +127,7 @@ class RetransformVerifyErrorTest {
         assertTrue(h.awaitTransition(Duration.ofSeconds(30)));
         assertEquals(2, one.value());
         assertEquals(3, other.value());
+        assertEquals(3, copy.getMethod("value").invoke(copyInstance));
         assertTrue(Mbeans.statusText().contains("verify-error [enabled]"), Mbeans.statusText());
         h.disable();
         assertTrue(h.awaitTransition(Duration.ofSeconds(30)));

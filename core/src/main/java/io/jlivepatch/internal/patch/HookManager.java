@@ -730,10 +730,12 @@ public final class HookManager {
      */
     private static String refusedRetransformation(List<Class<?>> classes, Throwable e) {
         String jvm = String.valueOf(e.getMessage());
-        StringBuilder names = new StringBuilder();
+        // Each name once: one class copied into many loaders (a webapp's, redeployed) is one name.
+        java.util.Set<String> distinct = new java.util.LinkedHashSet<>();
         for (Class<?> c : classes) {
-            names.append(names.length() == 0 ? "" : ", ").append(c.getName());
+            distinct.add(c.getName());
         }
+        String names = String.join(", ", distinct);
         if (!(e instanceof UnsupportedOperationException) || !jvm.contains("attempted to")) {
             // A VerifyError or ClassFormatError often has no message: the classes say where to look.
             return "the JVM refused the instrumented classes " + names + ": " + e + "; the class files of that"
