@@ -1,0 +1,12 @@
+package faultapp;
+
+/** The target of RollbackShortageTest: no other test hooks it. */
+public class RollbackShort {
+    public int value() {
+        return 1;
+    }
+
+    public int other() {
+        return 10;
+    }
+}
