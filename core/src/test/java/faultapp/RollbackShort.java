@@ -9,4 +9,8 @@ public class RollbackShort {
     public int other() {
         return 10;
     }
+
+    public int more() {
+        return 20;
+    }
 }

@@ -45,6 +45,14 @@ class RollbackShortageTest {
         return 11;
     }
 
+    public static int twelve(RollbackShort self) {
+        return 12;
+    }
+
+    public static int twentyOne(RollbackShort self) {
+        return 21;
+    }
+
     private final AtomicInteger failing = new AtomicInteger();
     /** Retransformations of RollbackShort to pass before the JVM refuses one; negative: none refused. */
     private final AtomicInteger passBeforeRefusal = new AtomicInteger(-1);
@@ -162,6 +170,72 @@ class RollbackShortageTest {
         assertTrue(below.awaitTransition(Duration.ofSeconds(30)));
         assertEquals(1, target.value());
         assertEquals(0, linkedMethods(RollbackShort.class));
+        below.unregister();
+    }
+
+    /**
+     * As above, with a second linked site whose relink succeeds: the enable's relink moved it to the patch
+     * above before the other site's failed. The undo's retransformation then finds no metaspace, and the
+     * undo must still relink every site back: before, the shortage left the undo at once, and that site
+     * kept running the refused patch's version (11) while status said it was not patched.
+     */
+    @Test
+    void anUndoThatFindsNoMetaspaceStillRelinksTheSitesTheRefusedEnableMoved() throws Exception {
+        MethodHandle two = MethodHandles.lookup().unreflect(method(RollbackShortageTest.class, "two", RollbackShort.class));
+        MethodHandle twelve = MethodHandles.lookup().unreflect(method(RollbackShortageTest.class, "twelve",
+                RollbackShort.class));
+        ReplacementSource failingSource = loader -> {
+            if (linking() && failing.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+                throw new InternalError("injected: a failure of the JDK's method handles");
+            }
+            return two;
+        };
+        PatchHandle below = RegistryAccess.get().register(Patch.builder("rollback-short-below2")
+                .replace(method(RollbackShort.class, "value"), method(RollbackShortageTest.class, "two", RollbackShort.class))
+                .replace(method(RollbackShort.class, "other"), method(RollbackShortageTest.class, "twelve",
+                        RollbackShort.class))
+                .build(), List.of(failingSource, loader -> twelve));
+        below.enable();
+        assertTrue(below.awaitTransition(Duration.ofSeconds(30)));
+        RollbackShort target = new RollbackShort();
+        assertEquals(2, target.value(), "both sites linked, to the lower patch");
+        assertEquals(12, target.other());
+        PatchHandle above = TestSupport.livepatch().register(Patch.builder("rollback-short-above2")
+                .replace(method(RollbackShort.class, "value"), method(RollbackShortageTest.class, "three",
+                        RollbackShort.class))
+                .replace(method(RollbackShort.class, "other"), method(RollbackShortageTest.class, "eleven",
+                        RollbackShort.class))
+                // a method the patch below does not hook: the enable retransforms the class to add its hook
+                .replace(method(RollbackShort.class, "more"), method(RollbackShortageTest.class, "twentyOne",
+                        RollbackShort.class)).build());
+
+        TestSupport.instrumentation().addTransformer(addsAMethod, true);
+        passBeforeRefusal.set(1); // the enable's retransformation passes, its undo's is refused
+        refusalAs(new OutOfMemoryError("injected: Metaspace"));
+        failing.set(1_000);
+        assertThrows(PatchException.class, above::enable);
+        failing.set(0);
+        assertTrue(passBeforeRefusal.get() < 0, "the undo's retransformation was refused: " + passBeforeRefusal.get());
+
+        assertTrue(above.isRegistered() && !above.isEnabled() && !above.inTransition());
+        assertEquals(2, target.value());
+        assertEquals(12, target.other(), "the site the enable moved is back on the patch below");
+        assertEquals(20, target.more());
+        assertEquals(2, onANewThread(target::value));
+        assertEquals(12, onANewThread(target::other));
+
+        above.enable();
+        assertTrue(above.awaitTransition(Duration.ofSeconds(30)));
+        assertEquals(3, target.value());
+        assertEquals(11, target.other());
+        assertEquals(21, target.more());
+        above.disable();
+        assertTrue(above.awaitTransition(Duration.ofSeconds(30)));
+        above.unregister();
+        below.disable();
+        assertTrue(below.awaitTransition(Duration.ofSeconds(30)));
+        assertEquals(1, target.value());
+        assertEquals(10, target.other());
         below.unregister();
     }
 }

@@ -753,8 +753,16 @@ public final class HookManager {
         table = prev;
         try {
             retransform(classes);
-        } catch (RuntimeException | LinkageError e) {
-            Log.get().log(System.Logger.Level.ERROR, "restoring the classes after a failed retransformation failed too", e);
+        } catch (RuntimeException | LinkageError | VirtualMachineError e) {
+            // A shortage too (no metaspace for the classes' old versions): the classes keep the hooks of next,
+            // which prev no longer routes (their sites link to the original), and the relink and the forgetting
+            // below must still run, or the sites would stay linked to next's patches for a table that is prev.
+            try {
+                Log.get().log(System.Logger.Level.ERROR, "restoring the classes after a failed retransformation"
+                        + " failed too", e);
+            } catch (RuntimeException | LinkageError | VirtualMachineError ignored) {
+                // no memory for the line: the undo goes on
+            }
         }
         try {
             relinkAllBack();
