@@ -1354,7 +1354,8 @@ public final class PatchRegistry {
             trustCheckedForTests();
             if (policy.enforced()) {
                 // before anything of the JAR is defined: a refusal leaves the application as it was
-                PatchJarLoader.refuseUncheckedCarried(jar, "patch JAR '" + bytes.source() + "' refused: its code");
+                PatchJarLoader.refuseUncheckedCarried(jar, hooks.instrumentation(), "patch JAR '" + bytes.source()
+                        + "' refused: its code");
             }
             // Before the JAR is prepared: preparing defines the classes it carries into the
             // application's class loader for good, which a refusal must not leave behind. The check
@@ -1700,8 +1701,8 @@ public final class PatchRegistry {
             // Checked at its load, which refused a use of a class a patch nothing checked carried; one may be
             // carried since all the same: by a JAR taken before the policy was raised, prepared after that check.
             if (PatchJarLoader.anyUncheckedCarried()) {
-                PatchJarLoader.refuseUncheckedCarried(readAgain(p), "patch '" + p.name() + "' cannot be enabled:"
-                        + " its code");
+                PatchJarLoader.refuseUncheckedCarried(readAgain(p), hooks.instrumentation(), "patch '" + p.name()
+                        + "' cannot be enabled: its code");
             }
             return;
         }
@@ -1718,8 +1719,9 @@ public final class PatchRegistry {
         // Read only then: with no unchecked class carried, there is nothing its class files could vouch for.
         PatchJar jar = PatchJarLoader.anyUncheckedCarried() ? readAgain(p) : null;
         if (jar != null) {
-            PatchJarLoader.refuseUncheckedCarried(jar, "patch '" + p.name() + "' was registered before this"
-                    + " JVM's trust policy was raised (" + policy.describe() + "), and its code");
+            PatchJarLoader.refuseUncheckedCarried(jar, hooks.instrumentation(), "patch '" + p.name() + "' was"
+                    + " registered before this JVM's trust policy was raised (" + policy.describe() + "), and its"
+                    + " code");
         }
         // Registered unchecked, its signer was recorded as none: the code the enable runs is what this
         // check found signed, so the records (status, MBean, the enable's audit line) name that signer.
@@ -1731,9 +1733,11 @@ public final class PatchRegistry {
         if (op != null) {
             op.provenanceReplaced(was, p.provenance());
         }
-        if (jar != null) {
-            PatchJarLoader.checkedLater(jar);
+        List<ReplacementSource> sources = new ArrayList<>();
+        for (ResolvedFunction f : p.resolved()) {
+            sources.add(f.source());
         }
+        PatchJarLoader.checkedLater(jar, sources);
     }
 
     /**

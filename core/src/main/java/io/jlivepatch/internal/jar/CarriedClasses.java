@@ -21,27 +21,29 @@ import java.util.WeakHashMap;
  */
 final class CarriedClasses {
 
-    /** What was carried where: loader to class name to what carried it. Guarded by the class. */
+    /**
+     * What was carried where: loader to class name to what carried it. Guarded by the class. Keyed weakly, and
+     * nothing in a record reaches its loader: a loader collected (a webapp redeployed) takes its records, and
+     * with them what was checked there and the names its classes link to, along (CarriedRecordsTest).
+     */
     private static final Map<ClassLoader, Map<String, Carrier>> CARRIED = new WeakHashMap<>();
     /**
-     * Guarded by the class. The SHA-256 of the carried class files a patch JAR that a trust policy checked
-     * carried (at its load, or at its enable under a policy raised after its load): code the policy verified,
-     * whichever patch defined it in whichever loader. A JVM's policy is raised once at most, from none to a
-     * store, and never replaced (TrustPolicy.install): checked by one is checked by the current one.
-     */
-    private static final Set<String> CHECKED = new HashSet<>();
-    /**
-     * Guarded by the class. How many of CARRIED's classes are not CHECKED: none, the usual case, costs
-     * {@link #uncheckedUse} nothing. Counted again when CHECKED grows; a loader gone takes its records along
-     * and leaves the count as it was, which only makes a check look and find nothing.
+     * Guarded by the class. At least how many of CARRIED's classes are of class files no trust policy checked:
+     * none, the usual case, costs {@link #uncheckedUse} nothing. Counted again when a class file becomes checked
+     * and when it is asked for while above zero: a loader gone takes its records along without a word.
      */
     private static int unchecked;
 
     /**
      * One carried class: the SHA-256 of its class file, the patch (name, JAR SHA-256) that carried it first,
-     * and the classes its class file makes its loader find (binary names, sorted): what a use of it runs on.
+     * the classes its class file makes its loader find (binary names, sorted): what a use of it runs on, and
+     * whether a patch JAR that a trust policy checked carried those very bytes here (at its load, or at its
+     * enable under a policy raised after its load). Checked bytes are code the policy verified wherever they
+     * are carried, while one live loader holds them so (checkedDigests). A JVM's policy is raised once at
+     * most, from none to a store, and never replaced (TrustPolicy.install): checked by one is checked by the
+     * current one.
      */
-    private record Carrier(String digest, String patch, String jarSha256, String[] names) {
+    private record Carrier(String digest, String patch, String jarSha256, String[] names, boolean checked) {
     }
 
     private CarriedClasses() {
@@ -62,34 +64,86 @@ final class CarriedClasses {
      * carries, wherever they are defined and whichever patch carried them first, are code the policy
      * verified, as define makes them for a JAR checked at its load. By their bytes, not by the carrier a
      * class was recorded with: a JAR registered before the raise whose class file an unchecked patch had
-     * carried first is recorded nowhere as its carrier (UncheckedCarrierTest).
+     * carried first is recorded nowhere as its carrier (UncheckedCarrierTest). Bytes carried nowhere yet
+     * are recorded when the JAR carries them (PatchClasses.checkedLater makes its defines checked ones).
      */
     static void checkedLater(PatchJar jar) {
-        List<String> digests = new ArrayList<>();
+        Set<String> digests = new HashSet<>();
         for (String nc : jar.newClasses().isEmpty() ? List.<String>of() : carriedBy(jar)) {
             byte[] bytes = jar.classes().get(nc.replace('.', '/'));
             if (bytes != null) {
                 digests.add(Sha256.hex(bytes));
             }
         }
+        if (digests.isEmpty()) {
+            return;
+        }
         synchronized (CarriedClasses.class) {
-            if (CHECKED.addAll(digests)) {
+            boolean more = false;
+            for (Map<String, Carrier> here : CARRIED.values()) {
+                for (Map.Entry<String, Carrier> e : here.entrySet()) {
+                    Carrier c = e.getValue();
+                    if (!c.checked() && digests.contains(c.digest())) {
+                        e.setValue(checkedCopy(c));
+                        more = true;
+                    }
+                }
+            }
+            if (more) {
                 countUnchecked();
             }
         }
     }
 
+    private static Carrier checkedCopy(Carrier c) {
+        return new Carrier(c.digest(), c.patch(), c.jarSha256(), c.names(), true);
+    }
+
     /** Whether a class no trust policy checked was carried (a patch JAR loaded before the policy was raised). */
     static synchronized boolean anyUnchecked() {
+        if (unchecked > 0) {
+            countUnchecked(); // records of loaders gone went without a word
+        }
         return unchecked > 0;
+    }
+
+    /** The SHA-256 of the class files a checked JAR carried into a loader alive still. Caller holds the class's lock. */
+    private static Set<String> checkedDigests() {
+        Set<String> checked = new HashSet<>();
+        for (Map<String, Carrier> here : CARRIED.values()) {
+            for (Carrier c : here.values()) {
+                if (c.checked()) {
+                    checked.add(c.digest());
+                }
+            }
+        }
+        return checked;
+    }
+
+    /**
+     * For tests (CarriedRecordsTest): how many records of loaders alive hold a carried class of class file
+     * {@code digest}, and how many of those hold it as checked.
+     */
+    static synchronized int[] recordsOf(String digest) {
+        int[] n = new int[2];
+        for (Map<String, Carrier> here : CARRIED.values()) {
+            for (Carrier c : here.values()) {
+                if (c.digest().equals(digest)) {
+                    n[0]++;
+                    n[1] += c.checked() ? 1 : 0;
+                }
+            }
+        }
+        return n;
     }
 
     /** Caller holds the class's lock. */
     private static void countUnchecked() {
+        Set<String> checked = checkedDigests();
         int n = 0;
         for (Map<String, Carrier> here : CARRIED.values()) {
             for (Carrier c : here.values()) {
-                if (!CHECKED.contains(c.digest())) {
+                if (!checked.contains(c.digest())) {
                     n++;
                 }
             }
@@ -111,60 +165,85 @@ final class CarriedClasses {
      * policy was raised, which no refusal now could undo, as it cannot undo a patch enabled before then.
      * Nor is a class of the JAR's own class loader, for that loader's classes: they find the JAR's first.
      *
-     * <p>Every loader counts, not only those of the JAR's targets: which loader resolves a name is known
-     * only once the JAR's classes are defined, which must not happen before the refusal. Nothing is read
-     * unless a class no policy checked was carried ({@link #anyUnchecked}).
+     * <p>Only a class carried into a loader the JAR's code resolves names through counts ({@code through},
+     * ResolvingLoaders: the targets' loaders and their ancestors, known before anything of the JAR is
+     * defined): a class carried unchecked into webapp A's loader is no use of a patch of webapp B's, whose
+     * code can never resolve it. A carried class's own names resolve through the loader it was carried into,
+     * one of those already. {@code through} null (not known: a loader that may delegate otherwise than parent
+     * first) counts every loader. Nothing is read unless a class no policy checked was carried
+     * ({@link #anyUnchecked}).
      */
-    static String[] uncheckedUse(PatchJar jar) {
-        if (!anyUnchecked()) {
-            return null;
+    static String[] uncheckedUse(PatchJar jar, Set<ClassLoader> through) {
+        return anyUnchecked() ? uncheckedUse(Uses.of(jar), through) : null;
+    }
+
+    /** {@link #uncheckedUse(PatchJar, Set)} of what {@link Uses#of} read from the JAR. */
+    static String[] uncheckedUse(Uses uses, Set<ClassLoader> through) {
+        synchronized (CarriedClasses.class) {
+            return uncheckedBehind(uses.named(), uses.own(), through);
         }
-        List<String> carries = jar.newClasses().isEmpty() ? List.of() : carriedBy(jar);
-        List<String> named = new ArrayList<>();
-        for (Map.Entry<String, byte[]> e : jar.classes().entrySet()) {
-            String cls = e.getKey().replace('/', '.');
-            // a hidden nestmate and a carried class resolve names through the target's loader; a class of
-            // the JAR's own loader finds the JAR's classes first
-            boolean outside = jar.nestmates().containsKey(cls) || carries.contains(cls);
-            for (String n : ClassFileCheck.namedClasses(e.getValue())) {
-                String name = n.replace('/', '.');
-                if (!carries.contains(name) && (outside || !jar.classes().containsKey(n)) && !named.contains(name)) {
-                    named.add(name);
+    }
+
+    /**
+     * What a JAR's code names that is not its own (binary names, sorted: one answer whatever the JAR's
+     * order), and the SHA-256 of the class files it carries (its signer's code wherever they are).
+     */
+    record Uses(List<String> named, Set<String> own) {
+
+        static Uses of(PatchJar jar) {
+            List<String> carries = jar.newClasses().isEmpty() ? List.of() : carriedBy(jar);
+            List<String> named = new ArrayList<>();
+            for (Map.Entry<String, byte[]> e : jar.classes().entrySet()) {
+                String cls = e.getKey().replace('/', '.');
+                // a hidden nestmate and a carried class resolve names through the target's loader; a class of
+                // the JAR's own loader finds the JAR's classes first
+                boolean outside = jar.nestmates().containsKey(cls) || carries.contains(cls);
+                for (String n : ClassFileCheck.namedClasses(e.getValue())) {
+                    String name = n.replace('/', '.');
+                    if (!carries.contains(name) && (outside || !jar.classes().containsKey(n))
+                            && !named.contains(name)) {
+                        named.add(name);
+                    }
                 }
             }
-        }
-        named.sort(null); // one answer whatever the JAR's order
-        Set<String> own = new HashSet<>(); // the class files the JAR carries: its signer's code wherever they are
-        for (String nc : carries) {
-            byte[] bytes = jar.classes().get(nc.replace('.', '/'));
-            if (bytes != null) {
-                own.add(Sha256.hex(bytes));
+            named.sort(null);
+            Set<String> own = new HashSet<>();
+            for (String nc : carries) {
+                byte[] bytes = jar.classes().get(nc.replace('.', '/'));
+                if (bytes != null) {
+                    own.add(Sha256.hex(bytes));
+                }
             }
-        }
-        synchronized (CarriedClasses.class) {
-            return uncheckedBehind(named, own);
+            return new Uses(List.copyOf(named), Set.copyOf(own));
         }
     }
 
     /**
      * The first of {@code named}, or of the classes the checked carried classes among them link to, and so
-     * on, that a patch no policy checked carried: {the path of classes to it joined with ", whose code uses
-     * class ", carrying patch, its JAR's SHA-256}; null when there is none. A checked class file vouches for
-     * its own code only: what its names resolve to is what its loader has under them, which in an
-     * application's loader may be a class an unchecked patch carried beside the same bytes. A class of the
-     * very bytes of a class file in {@code own} (those the JAR carries) is its signer's code, as a direct use's
-     * identical copy is. Breadth first, so that the class named directly is the one given when there is one.
-     * Caller holds the class's lock.
+     * on, that a patch no policy checked carried into one of {@code through} (null: any loader): {the path
+     * of classes to it joined with ", whose code uses class ", carrying patch, its JAR's SHA-256}; null when
+     * there is none. A checked class file vouches for its own code only: what its names resolve to is what
+     * its loader has under them, which in an application's loader may be a class an unchecked patch carried
+     * beside the same bytes. A class of the very bytes of a class file in {@code own} (those the JAR carries)
+     * is its signer's code, as a direct use's identical copy is. Breadth first, so that the class named
+     * directly is the one given when there is one. Caller holds the class's lock.
      */
-    private static String[] uncheckedBehind(List<String> named, Set<String> own) {
+    private static String[] uncheckedBehind(List<String> named, Set<String> own, Set<ClassLoader> through) {
+        Set<String> checked = checkedDigests();
+        List<Map<String, Carrier>> reached = new ArrayList<>();
+        for (Map.Entry<ClassLoader, Map<String, Carrier>> e : CARRIED.entrySet()) {
+            if (through == null || through.contains(e.getKey())) {
+                reached.add(e.getValue());
+            }
+        }
         Map<String, String> from = new HashMap<>(); // a class reached through a carried one: that one
         Set<String> seen = new HashSet<>(named);
         java.util.ArrayDeque<String> next = new java.util.ArrayDeque<>(named);
         while (!next.isEmpty()) {
             String name = next.poll();
-            for (Map<String, Carrier> here : CARRIED.values()) {
+            for (Map<String, Carrier> here : reached) {
                 Carrier c = here.get(name);
-                if (c != null && !CHECKED.contains(c.digest()) && !own.contains(c.digest())) {
+                if (c != null && !checked.contains(c.digest()) && !own.contains(c.digest())) {
                     String path = name;
                     for (String by = from.get(name); by != null; by = from.get(by)) {
                         path = by + ", whose code uses class " + path;
@@ -172,7 +251,7 @@ final class CarriedClasses {
                     return new String[] {path, c.patch(), c.jarSha256()};
                 }
             }
-            for (Map<String, Carrier> here : CARRIED.values()) {
+            for (Map<String, Carrier> here : reached) {
                 Carrier c = here.get(name);
                 if (c != null) {
                     for (String n : c.names()) {
@@ -256,7 +335,8 @@ final class CarriedClasses {
             if (!before.digest().equals(digest)) {
                 throw new IllegalStateException("class " + name + " " + carriedOtherwise(before.patch()));
             }
-            if (checked && CHECKED.add(digest)) {
+            if (checked && !before.checked()) {
+                here.put(name, checkedCopy(before));
                 countUnchecked(); // the same bytes, carried before by a JAR nothing checked, are verified code now
             }
             return false;
@@ -273,11 +353,11 @@ final class CarriedClasses {
                     + " the running application: the patch was built against another version");
         }
         host.defineClass(bytes);
-        here.put(name, new Carrier(digest, patch, jarSha256, linked(name, bytes)));
-        if (checked && CHECKED.add(digest)) {
+        here.put(name, new Carrier(digest, patch, jarSha256, linked(name, bytes), checked));
+        if (checked) {
             countUnchecked(); // copies of these bytes in other loaders are verified code now too
-        } else if (!CHECKED.contains(digest)) {
-            unchecked++;
+        } else {
+            unchecked++; // at most one too many (checked bytes elsewhere): anyUnchecked counts again
         }
         return true;
     }

@@ -34,6 +34,11 @@ final class JarReplacementSource implements ReplacementSource {
         return nextParameters.clone();
     }
 
+    /** The patch's JAR passed a trust policy raised after its load (at its enable): see PatchClasses.checkedLater. */
+    void checkedLater() {
+        classes.checkedLater();
+    }
+
     @Override
     public java.util.List<ClassLoader> ownLoaders() {
         return classes.ownLoaders();
@@ -68,6 +73,7 @@ final class JarReplacementSource implements ReplacementSource {
     public MethodHandle handleFor(ClassLoader targetLoader) throws ReflectiveOperationException {
         classes.checkVersion(target, targetLoader); // a loader defining the class after the load's check
         classes.checkLinks(targetLoader); // likewise: what the replacement uses, as the load checked it
+        classes.checkTrust(targetLoader); // likewise: no class carried unchecked that this loader reaches
         Method m = method(targetLoader);
         if (m.getDeclaringClass().isHidden()) {
             // a nestmate of the target: the lookup its definition returned reaches it

@@ -81,15 +81,60 @@ final class PatchClasses {
     /** Guarded by this. What the running classes the patch replaces name already, for the check ({@link #checkLinks}). */
     private Set<String> replaced = Set.of();
 
-    /** The SHA-256 of the JAR's bytes, and whether a trust policy checked them at the load: what carried classes record. */
+    /** The SHA-256 of the JAR's bytes: what carried classes record. */
     private final String jarSha256;
-    private final boolean checked;
+    /**
+     * Whether an enforcing trust policy checked the JAR's bytes: at the load, or at its enable under a policy
+     * raised after it ({@link #checkedLater}). What its carried classes record, and whether {@link #checkTrust}
+     * judges a loader. Volatile: set by the enable's thread under klpMutex before that enable links anything,
+     * read by whichever thread links a loader's copy later (a class defined on an application thread).
+     */
+    private volatile boolean checked;
+    /** What the JAR's code names (CarriedClasses.Uses), read at the first {@link #checkTrust} that needs it. Guarded by this. */
+    private CarriedClasses.Uses uses;
 
     PatchClasses(PatchJar jar, Instrumentation inst, String jarSha256, boolean checked) {
         this.jar = jar;
         this.inst = inst;
         this.jarSha256 = jarSha256;
         this.checked = checked;
+    }
+
+    /**
+     * A trust policy raised after the JAR's load checked it at its enable: the classes it carries from now on
+     * are checked ones, as a JAR checked at its load carries them, and {@link #checkTrust} judges its copies.
+     */
+    void checkedLater() {
+        checked = true; // pairs with the reads in checkTrust and defineNestmate
+    }
+
+    /**
+     * Refuses the JAR's copy for {@code targetLoader} when, under an enforcing trust policy that checked the
+     * JAR, its code there would link to a class a patch no policy checked carried into a loader it resolves
+     * names through (CarriedClasses.uncheckedUse; every loader when that is not known, ResolvingLoaders): the
+     * load and the enable judged the loaders that had a target class then (PatchJarLoader.refuseUncheckedCarried),
+     * and a loader defining one later (a webapp deployed under the loader such a class was carried into) would
+     * run that class's code under the signed patch's name. That loader's copy keeps its own code. Asked at each
+     * link, not once per loader: a load under way at the raise may carry such a class after the first.
+     */
+    void checkTrust(ClassLoader targetLoader) throws ReflectiveOperationException {
+        if (!checked || !io.jlivepatch.internal.trust.TrustPolicy.current().enforced()
+                || !CarriedClasses.anyUnchecked()) {
+            return;
+        }
+        CarriedClasses.Uses u;
+        synchronized (this) {
+            if (uses == null) {
+                uses = CarriedClasses.Uses.of(jar);
+            }
+            u = uses;
+        }
+        String[] use = CarriedClasses.uncheckedUse(u, ResolvingLoaders.forTarget(targetLoader));
+        if (use != null) {
+            // the line that logs it names the patch, the method and the loader (ReplacementLinker's misfit)
+            throw new ReflectiveOperationException("UNTRUSTED: its code there uses "
+                    + CarriedClasses.uncheckedUseMessage(use));
+        }
     }
 
     synchronized Class<?> classFor(String patchClass, ClassLoader targetLoader) throws ReflectiveOperationException {

@@ -113,12 +113,18 @@ public final class PatchJarLoader {
     /**
      * Refuses ({@code UNTRUSTED}), under an enforcing trust policy that checked {@code jar}, a JAR whose code
      * would link to a class a patch the policy never checked carried into the application (one loaded before
-     * the policy was raised): signed code would run that class's unchecked code. Defines nothing: to be
-     * made before {@link #prepare}. {@code lead}: the refusal's start, up to " uses" ("patch JAR 'x.jar'
-     * refused: its code").
+     * the policy was raised) into a loader its code would resolve names through now (ResolvingLoaders; every
+     * loader when that is not known): signed code would run that class's unchecked code. Defines nothing: to
+     * be made before {@link #prepare}. A loader that defines a target class later is judged when it does
+     * (its copy keeps its own code then). {@code lead}: the refusal's start, up to " uses" ("patch JAR
+     * 'x.jar' refused: its code").
      */
-    public static void refuseUncheckedCarried(PatchJar jar, String lead) throws PatchException {
-        String[] use = CarriedClasses.uncheckedUse(jar);
+    public static void refuseUncheckedCarried(PatchJar jar, Instrumentation inst, String lead)
+            throws PatchException {
+        if (!CarriedClasses.anyUnchecked()) {
+            return;
+        }
+        String[] use = CarriedClasses.uncheckedUse(jar, ResolvingLoaders.of(jar, inst));
         if (use != null) {
             throw new PatchException(Reason.UNTRUSTED, Patch.isValidName(jar.name()) ? jar.name() : null, lead
                     + " uses " + CarriedClasses.uncheckedUseMessage(use));
@@ -131,11 +137,21 @@ public final class PatchJarLoader {
     }
 
     /**
-     * A trust policy raised after the load of {@code jar} checked it (at its enable): the class files it
-     * carries are code the policy verified from now on, whichever patch carried them first.
+     * A trust policy raised after the load of a patch checked it (at its enable): the class files it
+     * carries are code the policy verified from now on, whichever patch carried them first ({@code jar}, its
+     * JAR read again, null when nothing needs it: no class no policy checked was carried), and so are those
+     * its {@code sources} carry from now on; its copies for loaders that define a target class later are
+     * judged as a checked patch's (PatchClasses.checkTrust).
      */
-    public static void checkedLater(PatchJar jar) {
-        CarriedClasses.checkedLater(jar);
+    public static void checkedLater(PatchJar jar, List<ReplacementSource> sources) {
+        for (ReplacementSource s : sources) {
+            if (s instanceof JarReplacementSource j) {
+                j.checkedLater();
+            }
+        }
+        if (jar != null) {
+            CarriedClasses.checkedLater(jar);
+        }
     }
 
     /**

@@ -1,0 +1,118 @@
+package io.jlivepatch.internal.jar;
+
+import io.jlivepatch.PatchException;
+
+import java.lang.instrument.Instrumentation;
+import java.lang.reflect.Method;
+import java.net.URLClassLoader;
+import java.security.SecureClassLoader;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The class loaders a patch JAR's code can resolve a name through, known before any of its classes is
+ * defined: what a use of a class carried unchecked into some loader is judged against
+ * (CarriedClasses.uncheckedUse). Every class of the JAR is defined for a target loader: a plain one by a
+ * {@link PatchClassLoader} whose parent is that loader (and which asks jlivepatch's own loader for
+ * {@code io.jlivepatch.} names), a nestmate and a carried class in the loader of a host the target loader
+ * finds. A loader that delegates parent-first resolves a name only in itself and its ancestors, so those
+ * are all its code can reach. A loader that may delegate otherwise (one that overrides {@code loadClass}
+ * or {@code findClass}: a child-first webapp loader, a loader asking a sibling) may resolve a name in any
+ * loader at all: such a loader makes the answer "not known" (null), and then every loader counts.
+ */
+final class ResolvingLoaders {
+
+    private ResolvingLoaders() {
+    }
+
+    /**
+     * The loaders {@code jar}'s code resolves names through if it is loaded now: those of the loaded classes
+     * it replaces methods of, the loader it would be defined under with none loaded
+     * (PatchJarLoader.primaryLoader), jlivepatch's own, and their ancestors; null when that cannot be known
+     * (no Instrumentation, a JAR whose {@code @Replaces} do not read, a loader not judged parent-first).
+     * A loader that defines a target class later is judged when it does (PatchClasses.checkTrust).
+     */
+    static Set<ClassLoader> of(PatchJar jar, Instrumentation inst) {
+        if (inst == null) {
+            return null;
+        }
+        List<ReplacesScanner.Entry> entries;
+        try {
+            entries = ReplacesScanner.scanChecked(jar);
+        } catch (PatchException e) {
+            return null; // the load refuses it later; until then nothing says which loaders it targets
+        }
+        Set<String> targets = new java.util.HashSet<>();
+        for (ReplacesScanner.Entry e : entries) {
+            targets.add(e.target());
+        }
+        Class<?>[] all = inst.getAllLoadedClasses();
+        Map<String, List<Class<?>>> loaded = io.jlivepatch.internal.patch.LoadedClasses.named(all, targets);
+        List<ClassLoader> loaders = new ArrayList<>();
+        loaders.add(PatchJarLoader.primaryLoader(all, entries, loaded));
+        for (List<Class<?>> same : loaded.values()) {
+            for (Class<?> c : same) {
+                loaders.add(c.getClassLoader());
+            }
+        }
+        return through(loaders);
+    }
+
+    /**
+     * The loaders the code of a patch class defined for {@code targetLoader} resolves names through:
+     * {@code targetLoader}'s, jlivepatch's own and their ancestors; null when not known.
+     */
+    static Set<ClassLoader> forTarget(ClassLoader targetLoader) {
+        List<ClassLoader> loaders = new ArrayList<>();
+        loaders.add(targetLoader);
+        return through(loaders);
+    }
+
+    /** {@code loaders}, jlivepatch's own loader and all their ancestors (null: the boot loader); null when not known. */
+    private static Set<ClassLoader> through(List<ClassLoader> loaders) {
+        Set<ClassLoader> through = Collections.newSetFromMap(new IdentityHashMap<>()); // holds null, the boot loader
+        through.add(null);
+        loaders.add(PatchClassLoader.class.getClassLoader()); // io.jlivepatch. names of a patch class resolve there
+        for (ClassLoader l : loaders) {
+            for (ClassLoader a = l; a != null; a = a.getParent()) {
+                if (!through.add(a)) {
+                    break; // this one and its ancestors were walked already
+                }
+                if (!parentFirst(a)) {
+                    return null;
+                }
+            }
+        }
+        return through;
+    }
+
+    /**
+     * Whether {@code loader} resolves a name only through itself and its ancestors: the JDK's built-in
+     * loaders (which delegate among themselves: boot, platform, application), and a loader whose class
+     * keeps {@code ClassLoader}'s parent-first {@code loadClass} and either {@code URLClassLoader}'s
+     * {@code findClass} (its own URLs) or none. A loader whose class cannot be read counts as not.
+     */
+    static boolean parentFirst(ClassLoader loader) {
+        if (loader == null || loader == ClassLoader.getPlatformClassLoader()
+                || loader.getClass().getName().startsWith("jdk.internal.loader.")) {
+            return true;
+        }
+        try {
+            for (Class<?> c = loader.getClass(); c != URLClassLoader.class && c != SecureClassLoader.class
+                    && c != ClassLoader.class; c = c.getSuperclass()) {
+                for (Method m : c.getDeclaredMethods()) {
+                    if (m.getName().equals("loadClass") || m.getName().equals("findClass")) {
+                        return false;
+                    }
+                }
+            }
+            return true;
+        } catch (RuntimeException | LinkageError e) {
+            return false; // an application's loader class whose methods do not resolve: not judged
+        }
+    }
+}

@@ -1,0 +1,156 @@
+package io.jlivepatch.internal.jar;
+
+import io.jlivepatch.internal.Sha256;
+import io.jlivepatch.jar.GeneratedClasses;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.objectweb.asm.ClassWriter;
+import org.objectweb.asm.MethodVisitor;
+import org.objectweb.asm.Opcodes;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.ref.WeakReference;
+import java.net.URL;
+import java.net.URLClassLoader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * What CarriedClasses records of a class a patch carried into a loader, and which loaders a use of it is
+ * judged against. Before, the record of checked class files was a set that only grew, a use counted in every
+ * loader, and a loader gone left its count of unchecked classes behind. Class names of this test's own
+ * ({@code carriedrec.}): the records are the JVM's, shared with other tests.
+ */
+class CarriedRecordsTest {
+
+    @TempDir
+    Path dir;
+
+    /** A loader that asks itself first (a child-first webapp loader): where it resolves a name is not known. */
+    static final class ChildFirst extends URLClassLoader {
+        ChildFirst(URL[] urls, ClassLoader parent) {
+            super(urls, parent);
+        }
+
+        @Override
+        protected Class<?> loadClass(String name, boolean resolve) throws ClassNotFoundException {
+            synchronized (getClassLoadingLock(name)) {
+                Class<?> c = findLoadedClass(name);
+                if (c == null) {
+                    try {
+                        c = findClass(name);
+                    } catch (ClassNotFoundException e) {
+                        c = super.loadClass(name, false);
+                    }
+                }
+                return c;
+            }
+        }
+    }
+
+    @Test
+    void aUseCountsOnlyInTheLoadersItsCodeResolvesThrough() throws Exception {
+        URLClassLoader a = webapp("a", "carriedrec.a.Host");
+        URLClassLoader b = webapp("b", "carriedrec.a.Host");
+        URLClassLoader child = new URLClassLoader("child-of-a", new URL[0], a);
+        ChildFirst childFirst = new ChildFirst(new URL[] {dir.resolve("b").toUri().toURL()},
+                ClassLoader.getSystemClassLoader());
+        byte[] tool = helper("carriedrec.a.Tool");
+        assertTrue(carry(a, "carriedrec.a.Host", "carriedrec.a.Tool", tool, false));
+        CarriedClasses.Uses uses = new CarriedClasses.Uses(List.of("carriedrec.a.Tool"), Set.of());
+
+        assertNull(CarriedClasses.uncheckedUse(uses, ResolvingLoaders.forTarget(b)), "a sibling cannot resolve it");
+        String[] inA = CarriedClasses.uncheckedUse(uses, ResolvingLoaders.forTarget(a));
+        assertNotNull(inA, "A's own code resolves it");
+        assertArrayEquals(new String[] {"carriedrec.a.Tool", "carry-test", "jar-sha"}, inA);
+        assertNotNull(CarriedClasses.uncheckedUse(uses, ResolvingLoaders.forTarget(child)), "a child delegates to A");
+        assertNull(ResolvingLoaders.forTarget(childFirst), "a child-first loader is not judged");
+        assertNotNull(CarriedClasses.uncheckedUse(uses, ResolvingLoaders.forTarget(childFirst)),
+                "a loader not judged parent-first counts every loader, as before");
+        // its signer's own copy of the very bytes vouches for itself anywhere
+        assertNull(CarriedClasses.uncheckedUse(new CarriedClasses.Uses(uses.named(), Set.of(Sha256.hex(tool))),
+                ResolvingLoaders.forTarget(a)));
+        assertTrue(ResolvingLoaders.parentFirst(a) && ResolvingLoaders.parentFirst(null)
+                && ResolvingLoaders.parentFirst(ClassLoader.getSystemClassLoader()));
+        assertFalse(ResolvingLoaders.parentFirst(childFirst));
+    }
+
+    @Test
+    void aCollectedLoaderTakesItsRecordsAlongAndCheckedBytesCountWhileALoaderHoldsThemSo() throws Exception {
+        byte[] checked = helper("carriedrec.c.Checked");
+        byte[] unchecked = helper("carriedrec.c.Unchecked");
+        String checkedDigest = Sha256.hex(checked);
+        String uncheckedDigest = Sha256.hex(unchecked);
+        URLClassLoader kept = webapp("kept", "carriedrec.c.Host");
+        // the same checked bytes carried unchecked into a live loader count as checked there
+        assertTrue(carry(kept, "carriedrec.c.Host", "carriedrec.c.Checked", checked, false));
+        CarriedClasses.Uses uses = new CarriedClasses.Uses(List.of("carriedrec.c.Checked"), Set.of());
+        assertNotNull(CarriedClasses.uncheckedUse(uses, ResolvingLoaders.forTarget(kept)));
+
+        WeakReference<ClassLoader> gone = carriedIntoADroppedLoader(checked, unchecked);
+        assertArrayEquals(new int[] {2, 1}, CarriedClasses.recordsOf(checkedDigest));
+        assertArrayEquals(new int[] {1, 0}, CarriedClasses.recordsOf(uncheckedDigest));
+        assertNull(CarriedClasses.uncheckedUse(uses, ResolvingLoaders.forTarget(kept)),
+                "checked bytes in one live loader are checked code in another");
+
+        for (int i = 0; i < 100 && gone.get() != null; i++) {
+            System.gc();
+            Thread.sleep(20);
+        }
+        assertNull(gone.get(), "the dropped loader was not collected");
+        assertArrayEquals(new int[] {1, 0}, CarriedClasses.recordsOf(checkedDigest), "its records go with it");
+        assertArrayEquals(new int[] {0, 0}, CarriedClasses.recordsOf(uncheckedDigest), "its records go with it");
+        assertNotNull(CarriedClasses.uncheckedUse(uses, ResolvingLoaders.forTarget(kept)),
+                "checked by no loader alive, the bytes count as unchecked again");
+        assertEquals(kept, Class.forName("carriedrec.c.Checked", false, kept).getClassLoader());
+    }
+
+    /** A loader that gets both classes carried into it, the first checked, dropped at the return. */
+    private WeakReference<ClassLoader> carriedIntoADroppedLoader(byte[] checked, byte[] unchecked) throws Exception {
+        URLClassLoader dropped = webapp("dropped", "carriedrec.c.Host");
+        assertTrue(carry(dropped, "carriedrec.c.Host", "carriedrec.c.Checked", checked, true));
+        assertTrue(carry(dropped, "carriedrec.c.Host", "carriedrec.c.Unchecked", unchecked, false));
+        return new WeakReference<>(dropped);
+    }
+
+    /** A URL class loader under the application's of directory {@code root}, with class {@code host}. */
+    private URLClassLoader webapp(String root, String host) throws Exception {
+        Path file = dir.resolve(root).resolve(host.replace('.', '/') + ".class");
+        Files.createDirectories(file.getParent());
+        Files.write(file, GeneratedClasses.empty(host));
+        return new URLClassLoader(root, new URL[] {dir.resolve(root).toUri().toURL()},
+                ClassLoader.getSystemClassLoader());
+    }
+
+    private static boolean carry(ClassLoader loader, String host, String name, byte[] bytes, boolean checked)
+            throws Exception {
+        MethodHandles.Lookup lookup = MethodHandles.privateLookupIn(Class.forName(host, false, loader),
+                MethodHandles.lookup());
+        return CarriedClasses.define(lookup, name, bytes, "carry-test", "jar-sha", checked);
+    }
+
+    /** A public class of one {@code public static Object value()} returning null. */
+    private static byte[] helper(String name) {
+        ClassWriter cw = new ClassWriter(ClassWriter.COMPUTE_MAXS);
+        cw.visit(Opcodes.V1_8, Opcodes.ACC_PUBLIC | Opcodes.ACC_SUPER, name.replace('.', '/'), null,
+                "java/lang/Object", null);
+        MethodVisitor mv = cw.visitMethod(Opcodes.ACC_PUBLIC | Opcodes.ACC_STATIC, "value", "()Ljava/lang/Object;",
+                null, null);
+        mv.visitCode();
+        mv.visitInsn(Opcodes.ACONST_NULL);
+        mv.visitInsn(Opcodes.ARETURN);
+        mv.visitMaxs(0, 0);
+        mv.visitEnd();
+        cw.visitEnd();
+        return cw.toByteArray();
+    }
+}
