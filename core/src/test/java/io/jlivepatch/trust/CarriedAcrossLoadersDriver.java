@@ -16,8 +16,9 @@ import java.time.Duration;
 /**
  * CarriedAcrossLoadersTest's JVM. Before the raise, unsigned patches carry webapp.Tool into webapp A's
  * loader (a patch of its webapp.Other) and webapp.PTool into a parent loader (a patch of its webapp.Base).
- * After it: a signed patch of webapp.Page, loaded in sibling webapp B only (with a webapp.Tool of its
- * own), loads and runs there; once A defines webapp.Page too, A's copy keeps its own code and a like patch
+ * After it: signed patches of webapp.Page, loaded in sibling webapp B only (with a webapp.Tool of its
+ * own), enable (one registered before the raise) or load and run there; one of A's webapp.Other
+ * registered before the raise is refused at its enable; once A defines webapp.Page too, A's copy keeps its own code and a like patch
  * is refused at load; a signed patch of A's webapp.Other, and one of the parent's child's webapp.Leaf, are
  * refused. Arguments: the directory of the JARs and the webapps' class directories, the trust store, its
  * password.
@@ -50,10 +51,34 @@ public final class CarriedAcrossLoadersDriver {
         lp.load(jar("carry-a")).unregister();
         lp.load(jar("carry-p")).unregister();
         check(Class.forName("webapp.Tool", false, webA).getClassLoader() == webA, "webapp.Tool carried into A");
+        Class<?> pageB = Class.forName("webapp.Page", true, webB);
+        PatchHandle prePage = lp.load(jar("pre-page")); // signed, but nothing checks it yet
+        PatchHandle preOther = lp.load(jar("pre-other"));
         check(TrustPolicy.install(TrustPolicy.fromStore(Path.of(args[1]), args[2])), "the policy installed");
 
-        // B's code resolves webapp.Tool through B (its own) and its ancestors, never through sibling A.
-        Class<?> pageB = Class.forName("webapp.Page", true, webB);
+        // B's code resolves webapp.Tool through B (its own) and its ancestors, never through sibling A:
+        // at the enable of a patch registered before the raise, and at the load of one after it.
+        try {
+            prePage.enable();
+        } catch (PatchException e) {
+            throw new AssertionError("pre-page's enable refused, though webapp.Tool was carried into webapp A's"
+                    + " loader only: " + e.getMessage(), e);
+        }
+        check(prePage.awaitTransition(Duration.ofSeconds(30)) && prePage.isEnabled(), "pre-page enabled");
+        check(quote(pageB) == 10, "pre-page runs in B");
+        try {
+            preOther.enable();
+            throw new AssertionError("not refused: pre-other's code would resolve A's webapp.Tool");
+        } catch (PatchException e) {
+            String m = e.getMessage();
+            check(m.contains("patch 'pre-other' was registered before this JVM's trust policy was raised (")
+                    && m.contains("and its code uses class webapp.Tool, which patch 'carry-a' (JAR SHA-256 "
+                    + Sha256.hex(Files.readAllBytes(jar("carry-a"))) + ") carried") && !m.contains("\n"),
+                    "refusal: " + m);
+            check(e.reason() == PatchException.Reason.UNTRUSTED, "UNTRUSTED: " + e.reason());
+        }
+        check(!preOther.isEnabled(), "pre-other not enabled");
+        preOther.unregister(); // the enables below need none disabled below them
         PatchHandle usesPage;
         try {
             usesPage = lp.load(jar("uses-page"));

@@ -24,7 +24,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * patch's code can resolve it: in that loader, or in a loader that delegates to it. Before, a carried
  * class in any loader counted, and a signed patch of webapp B was refused for webapp.Tool, carried unchecked
  * into sibling webapp A's loader only, which B's code never resolves (it has a webapp.Tool of its own).
- * A patch of A, a patch of a loader whose parent the class was carried into, and a later loader of A's that
+ * So at the enable of a signed patch of B registered before the raise. A patch of A (at its load or its
+ * enable), a patch of a loader whose parent the class was carried into, and a later loader of A's that
  * defines B's patched class are still refused (CarriedAcrossLoadersDriver, in a fresh JVM: the policy is global).
  */
 class CarriedAcrossLoadersTest {
@@ -50,6 +51,9 @@ class CarriedAcrossLoadersTest {
         // unsigned, loaded before the policy is raised: each carries a class into its target's loader
         carrier("carry-a", "webapp.CarryA", "webapp.Other", "webapp.Tool");
         carrier("carry-p", "webapp.CarryP", "webapp.Base", "webapp.PTool");
+        // signed, loaded before it (checked at their enables)
+        signed(keys, "pre-page", "webapp.fix.PrePage", "webapp.Page", "webapp.Tool");
+        signed(keys, "pre-other", "webapp.fix.PreOther", "webapp.Other", "webapp.Tool");
         // signed, loaded after it
         signed(keys, "uses-page", "webapp.fix.UsesPage", "webapp.Page", "webapp.Tool");
         signed(keys, "uses-page-late", "webapp.fix.UsesPageLate", "webapp.Page", "webapp.Tool");
@@ -57,13 +61,16 @@ class CarriedAcrossLoadersTest {
         signed(keys, "uses-leaf", "webapp.fix.UsesLeaf", "webapp.Leaf", "webapp.PTool");
         String out = ChildJvm.runOk(CarriedAcrossLoadersDriver.class, List.of(),
                 List.of(dir.toString(), trust.toString(), PASSWORD), 180);
-        // A's copy, linked once A defined webapp.Page after the enable, was refused: why is on record
-        String misfit = "'uses-page': webapp.Page.quote(I)I in webapp-a";
-        int at = out.indexOf(misfit);
-        assertTrue(at >= 0, out);
-        String line = out.substring(at, out.indexOf('\n', at));
-        assertTrue(line.contains("keeps its own code") && line.contains("UNTRUSTED: its code there uses class"
-                + " webapp.Tool, which patch 'carry-a' (JAR SHA-256 "), line);
+        // A's copies, linked once A defined webapp.Page after the enables, were refused: why is on record
+        for (String[] misfit : new String[][] {{"uses-page", "runs the version of patch 'pre-page' below it"},
+                {"pre-page", "keeps its own code"}}) {
+            String start = "'" + misfit[0] + "': webapp.Page.quote(I)I in webapp-a";
+            int at = out.indexOf(start);
+            assertTrue(at >= 0, start + " in:\n" + out);
+            String line = out.substring(at, out.indexOf('\n', at));
+            assertTrue(line.contains(misfit[1]) && line.contains("UNTRUSTED: its code there uses class webapp.Tool,"
+                    + " which patch 'carry-a' (JAR SHA-256 "), line);
+        }
     }
 
     private void classFile(String root, String name, byte[] bytes) throws Exception {

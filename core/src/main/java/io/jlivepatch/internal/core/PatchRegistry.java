@@ -1701,8 +1701,8 @@ public final class PatchRegistry {
             // Checked at its load, which refused a use of a class a patch nothing checked carried; one may be
             // carried since all the same: by a JAR taken before the policy was raised, prepared after that check.
             if (PatchJarLoader.anyUncheckedCarried()) {
-                PatchJarLoader.refuseUncheckedCarried(readAgain(p), hooks.instrumentation(), "patch '" + p.name()
-                        + "' cannot be enabled: its code");
+                PatchJarLoader.refuseUncheckedCarried(readAgain(p), hooks.instrumentation(), sourcesOf(p), "patch '"
+                        + p.name() + "' cannot be enabled: its code");
             }
             return;
         }
@@ -1719,9 +1719,9 @@ public final class PatchRegistry {
         // Read only then: with no unchecked class carried, there is nothing its class files could vouch for.
         PatchJar jar = PatchJarLoader.anyUncheckedCarried() ? readAgain(p) : null;
         if (jar != null) {
-            PatchJarLoader.refuseUncheckedCarried(jar, hooks.instrumentation(), "patch '" + p.name() + "' was"
-                    + " registered before this JVM's trust policy was raised (" + policy.describe() + "), and its"
-                    + " code");
+            PatchJarLoader.refuseUncheckedCarried(jar, hooks.instrumentation(), sourcesOf(p), "patch '" + p.name()
+                    + "' was registered before this JVM's trust policy was raised (" + policy.describe() + "), and"
+                    + " its code");
         }
         // Registered unchecked, its signer was recorded as none: the code the enable runs is what this
         // check found signed, so the records (status, MBean, the enable's audit line) name that signer.
@@ -1733,11 +1733,16 @@ public final class PatchRegistry {
         if (op != null) {
             op.provenanceReplaced(was, p.provenance());
         }
+        PatchJarLoader.checkedLater(jar, sourcesOf(p));
+    }
+
+    /** Where the replacements of {@code p} come from, one per function. */
+    private static List<ReplacementSource> sourcesOf(RegisteredPatch p) {
         List<ReplacementSource> sources = new ArrayList<>();
         for (ResolvedFunction f : p.resolved()) {
             sources.add(f.source());
         }
-        PatchJarLoader.checkedLater(jar, sources);
+        return sources;
     }
 
     /**

@@ -124,7 +124,23 @@ public final class PatchJarLoader {
         if (!CarriedClasses.anyUnchecked()) {
             return;
         }
-        String[] use = CarriedClasses.uncheckedUse(jar, ResolvingLoaders.of(jar, inst));
+        refuse(jar, CarriedClasses.uncheckedUse(jar, ResolvingLoaders.of(jar, inst)), lead);
+    }
+
+    /**
+     * {@link #refuseUncheckedCarried(PatchJar, Instrumentation, String)} at the enable of a registered patch,
+     * whose classes {@code sources} defined for some loaders already (ResolvingLoaders.ofRegistered: no
+     * application loader is asked for a class file, as the caller holds klpMutex).
+     */
+    public static void refuseUncheckedCarried(PatchJar jar, Instrumentation inst, List<ReplacementSource> sources,
+                                              String lead) throws PatchException {
+        if (!CarriedClasses.anyUnchecked()) {
+            return;
+        }
+        refuse(jar, CarriedClasses.uncheckedUse(jar, ResolvingLoaders.ofRegistered(jar, inst, sources)), lead);
+    }
+
+    private static void refuse(PatchJar jar, String[] use, String lead) throws PatchException {
         if (use != null) {
             throw new PatchException(Reason.UNTRUSTED, Patch.isValidName(jar.name()) ? jar.name() : null, lead
                     + " uses " + CarriedClasses.uncheckedUseMessage(use));

@@ -63,6 +63,45 @@ final class ResolvingLoaders {
     }
 
     /**
+     * {@link #of} for a registered patch, at its enable (under klpMutex): the loaders of the loaded classes it
+     * replaces methods of and those its classes were defined for already ({@code sources}: the parents of its
+     * own loaders, the loaders of its hidden nestmates), without asking any application loader for a class
+     * file as {@link #of}'s primary loader does: the load defined its classes under that loader already.
+     */
+    static Set<ClassLoader> ofRegistered(PatchJar jar, Instrumentation inst,
+                                         List<io.jlivepatch.internal.patch.ReplacementSource> sources) {
+        if (inst == null) {
+            return null;
+        }
+        List<ReplacesScanner.Entry> entries;
+        try {
+            entries = ReplacesScanner.scanChecked(jar);
+        } catch (PatchException e) {
+            return null; // read at its load already: not expected
+        }
+        Set<String> targets = new java.util.HashSet<>();
+        for (ReplacesScanner.Entry e : entries) {
+            targets.add(e.target());
+        }
+        List<ClassLoader> loaders = new ArrayList<>();
+        for (List<Class<?>> same : io.jlivepatch.internal.patch.LoadedClasses.named(inst.getAllLoadedClasses(),
+                targets).values()) {
+            for (Class<?> c : same) {
+                loaders.add(c.getClassLoader());
+            }
+        }
+        for (io.jlivepatch.internal.patch.ReplacementSource s : sources) {
+            for (ClassLoader own : s.ownLoaders()) {
+                loaders.add(own.getParent());
+            }
+            for (Class<?> hidden : s.ownHiddenClasses()) {
+                loaders.add(hidden.getClassLoader());
+            }
+        }
+        return through(loaders);
+    }
+
+    /**
      * The loaders the code of a patch class defined for {@code targetLoader} resolves names through:
      * {@code targetLoader}'s, jlivepatch's own and their ancestors; null when not known.
      */
@@ -101,8 +140,20 @@ final class ResolvingLoaders {
                 || loader.getClass().getName().startsWith("jdk.internal.loader.")) {
             return true;
         }
+        return PARENT_FIRST.get(loader.getClass());
+    }
+
+    /** {@link #parentFirst} of a loader class, read once: each link of a patch under a policy asks (PatchClasses.checkTrust). */
+    private static final ClassValue<Boolean> PARENT_FIRST = new ClassValue<>() {
+        @Override
+        protected Boolean computeValue(Class<?> type) {
+            return declaresNoLoading(type);
+        }
+    };
+
+    private static boolean declaresNoLoading(Class<?> loaderClass) {
         try {
-            for (Class<?> c = loader.getClass(); c != URLClassLoader.class && c != SecureClassLoader.class
+            for (Class<?> c = loaderClass; c != URLClassLoader.class && c != SecureClassLoader.class
                     && c != ClassLoader.class; c = c.getSuperclass()) {
                 for (Method m : c.getDeclaredMethods()) {
                     if (m.getName().equals("loadClass") || m.getName().equals("findClass")) {
