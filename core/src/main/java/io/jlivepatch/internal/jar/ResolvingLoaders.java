@@ -136,8 +136,10 @@ final class ResolvingLoaders {
      * {@code findClass} (its own URLs) or none. A loader whose class cannot be read counts as not.
      */
     static boolean parentFirst(ClassLoader loader) {
+        // the JDK's own class by that name: an application's loader may name its class anything
         if (loader == null || loader == ClassLoader.getPlatformClassLoader()
-                || loader.getClass().getName().startsWith("jdk.internal.loader.")) {
+                || loader.getClass().getName().startsWith("jdk.internal.loader.")
+                && loader.getClass().getClassLoader() == null) {
             return true;
         }
         return PARENT_FIRST.get(loader.getClass());
