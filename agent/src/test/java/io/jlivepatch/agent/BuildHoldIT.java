@@ -38,7 +38,7 @@ class BuildHoldIT {
         Path out = dir.resolve("bad.jar");
         Cli build = Cli.run("build", "--old", release("old", 1), "--new", release("new", 2), "--name", "fix-w",
                 "--hold", "com.acme.W.run", "-o", out);
-        assertEquals(1, build.exitCode(), build.toString());
+        assertEquals(2, build.exitCode(), "a usage error: " + build);
         assertTrue(build.err().contains("'com.acme.W.run' does not name a method to hold"), build.toString());
         assertFalse(Files.exists(out));
     }

@@ -504,6 +504,28 @@ class CommandLineIT {
     }
 
     /**
+     * An unload of a patch another command disabled, whose transition a thread still holds: one line
+     * saying what the patch is, then the threads and what to run, exit 3. It said "still in transition
+     * in pid ..., transition still running after 1 s": the same thing twice, and not that it was disabled.
+     */
+    @Test
+    void anUnloadOfAPatchDisabledAlreadyWhoseTransitionRunsSaysSoOnce() throws Exception {
+        assertEquals(0, Cli.run("load", service.pid(), greeterFixHeldByHold()).exitCode());
+        service.hold(); // the disable's transition cannot end while this thread is inside the held method
+        Cli disable = Cli.run("disable", "--wait", "1", service.pid(), "fix-greet-held");
+        assertEquals(3, disable.exitCode(), disable.toString());
+        Cli unload = Cli.run("unload", "--wait", "1", service.pid(), "fix-greet-held");
+        assertEquals(3, unload.exitCode(), unload.toString());
+        assertTrue(unload.out().startsWith("'fix-greet-held': disabled already in pid " + service.pid() + ", transition"
+                + " still running after 1 s; waiting for:\n"), unload.toString());
+        assertTrue(unload.out().contains("  (still registered: 'jlivepatch unregister " + service.pid()
+                + " fix-greet-held' once it has ended)"), unload.toString());
+        assertFalse(unload.out().contains("still in transition"), unload.toString());
+        assertTrue(Cli.run("status", service.pid()).out().contains("1. fix-greet-held [disabled, in transition]"));
+        service.release();
+    }
+
+    /**
      * Runs a command in the background (another operator's, say) and returns once status shows
      * {@code shows}: its transition is running, held by the service's thread.
      */

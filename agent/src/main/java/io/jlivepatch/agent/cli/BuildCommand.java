@@ -73,7 +73,9 @@ final class BuildCommand implements Callable<Integer> {
 
     @Option(names = "--hold", paramLabel = "<class.method(desc)>", description = "a method the patch does not"
             + " change that keeps a thread on the old or the new version of every patched method it calls while it"
-            + " runs (repeatable; Livepatch-Hold), for example%ncom.acme.Worker.process(Ljava/lang/String;)V")
+            // "%n  ": picocli indents the lines it wraps by two, not a line the text breaks itself; the example
+            // on a line of its own, as wrapped it would be cut at its '('
+            + " runs (repeatable; Livepatch-Hold), for example%n  com.acme.Worker.process(Ljava/lang/String;)V")
     List<String> holds = new ArrayList<>();
 
     @Option(names = {"-o", "--output"}, paramLabel = "<patch.jar>", description = "the patch JAR to write")
@@ -112,6 +114,7 @@ final class BuildCommand implements Callable<Integer> {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(),
                     "--name and -o are required unless --dry-run is given");
         }
+        checkValues();
         PatchBuild build = newBuild();
         build.description(description);
         states(build);
@@ -126,9 +129,9 @@ final class BuildCommand implements Callable<Integer> {
             }
         }
         includes.forEach(build::include);
+        holds.forEach(build::hold); // checked by checkValues
         BuildReport report;
         try {
-            holds.forEach(build::hold);
             if (dryRun) {
                 report = build.dryRun(); // refuses what the real build refuses: they must agree
             } else if (signer == null) {
@@ -149,6 +152,25 @@ final class BuildCommand implements Callable<Integer> {
             out.println("patch written: " + output + (signer == null ? "" : ", signed by " + signer.subject()));
         }
         return Main.DONE;
+    }
+
+    /**
+     * The values whose form alone is wrong, whatever the builds hold: a usage error (exit 2), as a
+     * malformed {@code --state} is, before anything is read. They were refused (exit 1) only once the
+     * build ran, as if the builds were at fault.
+     */
+    private void checkValues() {
+        if (name != null && !io.jlivepatch.Patch.isValidName(name)) {
+            throw usage("--name '" + name + "' is not a patch name: use 1 to 64 characters from [A-Za-z0-9_.-],"
+                    + " e.g. --name fix-traversal");
+        }
+        for (String hold : holds) {
+            try {
+                io.jlivepatch.Patch.Hold.parse(hold);
+            } catch (IllegalArgumentException e) {
+                throw usage("--hold " + e.getMessage());
+            }
+        }
     }
 
     /** {@code --new}, or {@code --source} with its {@code --classpath}: one of the two. */

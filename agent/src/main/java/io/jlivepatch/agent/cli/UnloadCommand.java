@@ -35,9 +35,10 @@ final class UnloadCommand extends PatchCommand {
         }
         long seconds = wait.seconds(timeout);
         if (!jvm.awaitTransition(name, seconds)) {
-            // The state changed (disabled): exit 3, never 1, which says nothing changed.
+            // The state changed (disabled): exit 3, never 1, which says nothing changed. A patch disabled
+            // before this command is in the transition of that disable, which is still running.
             Transitions.printStillRunning(spec.commandLine().getOut(), jvm, name,
-                    wasEnabled ? "disabled" : "still in transition", seconds);
+                    wasEnabled ? "disabled" : "disabled already", seconds);
             spec.commandLine().getOut().printf("  (still registered: 'jlivepatch unregister %d %s' once it has"
                     + " ended)%n", jvm.pid(), Text.clean(name));
             return Main.TRANSITION_RUNNING;

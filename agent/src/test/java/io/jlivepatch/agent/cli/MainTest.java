@@ -124,6 +124,41 @@ class MainTest {
         }
     }
 
+    /**
+     * An option's description keeps one column: the lines picocli wraps are indented two more than the
+     * description's first, and so must a line the description breaks itself (%n), which picocli does not
+     * indent: build's --hold example stood two columns left of the text above it.
+     */
+    @Test
+    void everyOptionsDescriptionKeepsItsColumn() {
+        java.util.List<String> commands = new java.util.ArrayList<>(java.util.List.of(""));
+        commands.addAll(java.util.List.of(Main.commands(new picocli.CommandLine(new Main()).getCommandSpec())
+                .replace(" or ", ", ").split(", ")));
+        // an option at its column (2, or 6 without a short name), not a wrapped line that starts with --
+        java.util.regex.Pattern option = java.util.regex.Pattern.compile("^ {2,6}(-\\w, )?--?\\S+( +(\\S.*))?$");
+        for (String command : commands) {
+            StringWriter out = new StringWriter();
+            int code = command.isEmpty() ? Main.run(new PrintWriter(out), new PrintWriter(new StringWriter()), "--help")
+                    : Main.run(new PrintWriter(out), new PrintWriter(new StringWriter()), command, "--help");
+            assertEquals(Main.DONE, code, command);
+            int continued = -1; // the column of the option's wrapped lines; -1 outside an option, 0 not known yet
+            for (String line : out.toString().replace("\r\n", "\n").split("\n")) {
+                java.util.regex.Matcher m = option.matcher(line);
+                int indent = line.length() - line.stripLeading().length();
+                if (m.matches()) {
+                    continued = m.group(3) == null ? 0 : m.start(3) + 2; // the text beside the option, or below it
+                } else if (line.isBlank() || indent == 0) {
+                    continued = -1;
+                } else if (continued == 0) {
+                    continued = indent + 2; // the description's first line, below a long option
+                } else if (continued > 0) {
+                    assertEquals(continued, indent, "'jlivepatch " + command + " --help': a line of an option's"
+                            + " description out of its column: '" + line + "'");
+                }
+            }
+        }
+    }
+
     /** A path no file system takes (a NUL character): its reason, and no usage text. */
     @Test
     void aPathThatCannotBeAFileNameIsRefusedWithItsReason() {

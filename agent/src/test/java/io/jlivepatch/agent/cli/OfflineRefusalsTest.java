@@ -287,6 +287,35 @@ class OfflineRefusalsTest {
         assertFalse(Files.exists(out), "no output");
     }
 
+    /**
+     * A --name or --hold whose form is wrong is a usage error, exit 2, before either build is read, as a
+     * malformed --state is: it was refused (exit 1) once the build ran, as if the builds were at fault.
+     * Each says what was wrong and what to give, in one line and where the options are listed.
+     */
+    @Test
+    void buildsOptionValuesOfTheWrongFormAreUsageErrorsBeforeAnythingIsRead() throws Exception {
+        Path out = tmp.resolve("fix.jar");
+        String missing = tmp.resolve("no-such-build").toString(); // never read: the values are checked first
+        String[] base = {"build", "--old", missing, "--new", missing, "-o", out.toString()};
+        for (String bad : new String[] {"bad name", "", "fix'1", "fix\nx", "x".repeat(65)}) {
+            Run r = run(with(base, "--name", bad));
+            usage(r, "--name '" + bad.replace("\n", "\\n") + "' is not a patch name: use 1 to 64 characters from"
+                    + " [A-Za-z0-9_.-], e.g. --name fix-traversal");
+            assertEquals(List.of("jlivepatch: --name '" + bad.replace("\n", "\\n") + "' is not a patch name: use 1"
+                    + " to 64 characters from [A-Za-z0-9_.-], e.g. --name fix-traversal",
+                    "('jlivepatch build --help' lists its options)"), r.err().lines().toList());
+        }
+        usage(run(with(base, "--name", "fix", "--hold", "com.acme.W.run")), "--hold 'com.acme.W.run' does not name a"
+                + " method to hold: write it as class.method(descriptor), e.g. com.acme.Worker.process(Ljava/lang/String;)V");
+        usage(run(with(base, "--name", "fix", "--hold", "")), "--hold '' does not name a method to hold");
+        usage(run(with(base, "--dry-run", "--name", "bad name")), "--name 'bad name' is not a patch name");
+        usage(run(with(base, "--dry-run", "--hold", "com.acme.W.run()V", "--hold", "run()V")),
+                "--hold 'run()V' does not name a method to hold");
+        usage(run(with(base, "--name", "fix", "--state", "1:2", "--state", "1:3")), "--state '1:3': state 1 is given"
+                + " twice: give each state id one version");
+        assertFalse(Files.exists(out), "no output");
+    }
+
     private static String[] with(String[] base, String... more) {
         String[] all = java.util.Arrays.copyOf(base, base.length + more.length);
         System.arraycopy(more, 0, all, base.length, more.length);
