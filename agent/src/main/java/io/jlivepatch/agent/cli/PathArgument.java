@@ -6,7 +6,8 @@ import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 
 /**
- * A path argument of any command. A name the JVM's file-name encoding cannot represent (a non-ASCII
+ * A path argument of any command. An empty argument (an unset variable's) is refused as a usage
+ * error, not taken as the working directory. A name the JVM's file-name encoding cannot represent (a non-ASCII
  * name under LANG=C, where that encoding is ASCII) is refused saying so and what to do; picocli's
  * own conversion said only "Malformed input or input contains unmappable characters" and printed the
  * whole usage after it (hostile trial).
@@ -15,6 +16,12 @@ final class PathArgument implements CommandLine.ITypeConverter<Path> {
 
     @Override
     public Path convert(String value) {
+        if (value.isEmpty()) {
+            // Path.of("") is the working directory: "load 4242 $JAR" with JAR unset was refused as
+            // "patch JAR /home/ops: is a directory", a path the operator never typed.
+            throw new Unusable("an empty argument is not a path: give the file's or directory's path (a shell"
+                    + " variable that is not set expands to an empty one)");
+        }
         try {
             return Path.of(value);
         } catch (InvalidPathException e) {

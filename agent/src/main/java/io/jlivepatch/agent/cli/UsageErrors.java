@@ -20,7 +20,7 @@ final class UsageErrors {
         // picocli's words for a newcomer: "Error: " before an option group's message, and Java's type names
         // for a number that did not convert ("'abc' is not a long")
         String message = Main.oneLine(e.getMessage()).replaceFirst("^Error: ", "")
-                .replaceFirst("' is not an? (long|int|integer)$", "' is not a whole number");
+                .replaceFirst("' is not an? (long|int|integer)$", "' is not a whole number" + unit(e));
         err.println("jlivepatch: " + message);
         if (e instanceof CommandLine.UnmatchedArgumentException unmatched) {
             CommandLine.UnmatchedArgumentException.printSuggestions(unmatched, err); // a misspelt command: "Did you mean"
@@ -31,5 +31,10 @@ final class UsageErrors {
         }
         err.flush();
         return Main.USAGE;
+    }
+
+    /** " of seconds" for an option counted in seconds (--timeout, --wait), whose "1h" or "30s" is not taken. */
+    private static String unit(CommandLine.ParameterException e) {
+        return e.getArgSpec() != null && "<seconds>".equals(e.getArgSpec().paramLabel()) ? " of seconds" : "";
     }
 }

@@ -83,6 +83,10 @@ class MainTest {
             {"inspect --storepass-env A --storepass-file b x.jar", "jlivepatch: --storepass-env=<VAR>, --storepass-file"
                     + "=<file> are mutually exclusive", "jlivepatch inspect"},
             {"list --timeout 0", "--timeout must be between 1 and 86400 seconds, not 0", "jlivepatch list"},
+            {"status 4242 --timeout 1h", "Invalid value for option '--timeout': '1h' is not a whole number of seconds",
+                    "jlivepatch status"},
+            {"load --wait 30s 4242 fix.jar", "Invalid value for option '--wait': '30s' is not a whole number of"
+                    + " seconds", "jlivepatch load"},
             {"build --old /nonexistent-old", "--name and -o are required unless --dry-run is given", "jlivepatch build"},
         };
         for (String[] c : cases) {
@@ -156,6 +160,32 @@ class MainTest {
                             + " description out of its column: '" + line + "'");
                 }
             }
+        }
+    }
+
+    /**
+     * An empty path argument (an unset variable's: "load 4242 $JAR") is a usage error naming the argument:
+     * it was taken as the working directory, and refused as "patch JAR /home/ops: is a directory", or for
+     * install as "install ops with --as <name.jar>", paths the operator never typed.
+     */
+    @Test
+    void anEmptyPathIsAUsageErrorNotTheWorkingDirectory() {
+        String[][] cases = {
+            {"load", "1", ""}, {"inspect", ""}, {"install", "", "/tmp"}, {"watch", "1", ""},
+            {"build", "--old", "", "--new", "x", "--name", "fix", "-o", "fix.jar"},
+        };
+        for (String[] c : cases) {
+            StringWriter out = new StringWriter();
+            StringWriter err = new StringWriter();
+            int code = Main.run(new PrintWriter(out), new PrintWriter(err), c);
+            assertEquals(Main.USAGE, code, String.join(" ", c) + ": " + err);
+            java.util.List<String> lines = err.toString().lines().toList();
+            assertEquals(2, lines.size(), err.toString());
+            assertTrue(lines.get(0).startsWith("jlivepatch: Invalid value for ") && lines.get(0).endsWith(": an empty"
+                    + " argument is not a path: give the file's or directory's path (a shell variable that is not set"
+                    + " expands to an empty one)"), err.toString());
+            assertEquals("('jlivepatch " + c[0] + " --help' shows the command's usage)", lines.get(1));
+            assertEquals("", out.toString());
         }
     }
 
