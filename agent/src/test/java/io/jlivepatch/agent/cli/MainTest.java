@@ -78,7 +78,11 @@ class MainTest {
     void aUsageErrorIsSaidWithoutTheWholeHelp() {
         String[][] cases = {
             {"load", "Missing required parameters: '<pid>', '<patch.jar>'", "jlivepatch load"},
-            {"status 4242 4243", "'4243'", "jlivepatch status"},
+            {"status 4242 4243", "more arguments than 'jlivepatch status' takes: '4243'", "jlivepatch status"},
+            {"list --json extra more", "more arguments than 'jlivepatch list' takes: 'extra', 'more'", "jlivepatch list"},
+            {"status 4242 --timeout 5 --timeout 6", "option '--timeout' is given twice: give it once",
+                    "jlivepatch status"},
+            {"list --json --json", "option '--json' is given twice: give it once", "jlivepatch list"},
             {"list --timeout abc", "Invalid value for option '--timeout': 'abc' is not a whole number", "jlivepatch list"},
             {"inspect --storepass-env A --storepass-file b x.jar", "jlivepatch: --storepass-env=<VAR>, --storepass-file"
                     + "=<file> are mutually exclusive", "jlivepatch inspect"},
@@ -187,6 +191,18 @@ class MainTest {
             assertEquals("('jlivepatch " + c[0] + " --help' shows the command's usage)", lines.get(1));
             assertEquals("", out.toString());
         }
+    }
+
+    /** A misspelt command is an unknown command, with picocli's guesses: it was an "Unmatched argument at index 0". */
+    @Test
+    void aMisspeltCommandIsAnUnknownCommandWithTheNearestOnes() {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        assertEquals(Main.USAGE, Main.run(new PrintWriter(out), new PrintWriter(err), "lod", "4242", "fix.jar"));
+        assertEquals(java.util.List.of("jlivepatch: unknown command 'lod'",
+                "Did you mean: jlivepatch load or jlivepatch unload?", "('jlivepatch --help' lists its commands)"),
+                err.toString().lines().toList());
+        assertEquals("", out.toString());
     }
 
     /** A path no file system takes (a NUL character): its reason, and no usage text. */
