@@ -60,7 +60,8 @@ final class PathArgument implements CommandLine.ITypeConverter<Path> {
         if (e.getCause() instanceof Unusable) {
             CommandLine cmd = e.getCommandLine();
             cmd.getErr().println("jlivepatch: " + e.getMessage());
-            cmd.getErr().println("('jlivepatch " + cmd.getCommandName() + " --help' shows the command's usage)");
+            // the same pointer as every other usage error's (UsageErrors)
+            cmd.getErr().println("('" + cmd.getCommandSpec().qualifiedName() + " --help' lists its options)");
             return Main.USAGE;
         }
         return others.handleParseException(e, args);

@@ -188,7 +188,7 @@ class MainTest {
             assertTrue(lines.get(0).startsWith("jlivepatch: Invalid value for ") && lines.get(0).endsWith(": an empty"
                     + " argument is not a path: give the file's or directory's path (a shell variable that is not set"
                     + " expands to an empty one)"), err.toString());
-            assertEquals("('jlivepatch " + c[0] + " --help' shows the command's usage)", lines.get(1));
+            assertEquals("('jlivepatch " + c[0] + " --help' lists its options)", lines.get(1));
             assertEquals("", out.toString());
         }
     }
@@ -213,7 +213,7 @@ class MainTest {
         int code = Main.run(new PrintWriter(out), new PrintWriter(err), "load", "1", "fix\u0000.jar");
         assertEquals(Main.USAGE, code, err.toString());
         assertTrue(err.toString().contains("cannot be used as a file name here: Nul character not allowed"), err.toString());
-        assertTrue(err.toString().contains("'jlivepatch load --help' shows the command's usage"), err.toString());
+        assertTrue(err.toString().contains("('jlivepatch load --help' lists its options)"), err.toString());
         assertFalse(err.toString().contains("Usage:") || err.toString().contains("UTF-8 locale"), err.toString());
     }
 
