@@ -307,8 +307,9 @@ public final class ControlServer implements Runnable {
         boolean markAccept = false;
         // The wake-ups in a row that found nothing to accept: the wait stays unmarked after one (marking it
         // would slow every hooked call after each application interrupt), so a select that returns at once
-        // again and again (a patch there that returns without waiting) would spin; bounded by a pause
-        EmptyWakeups wakeups = new EmptyWakeups();
+        // again and again (a patch there that returns without waiting) would spin; bounded by a pause. Made
+        // at the first empty wake-up: a JVM that never met one does not load the class (FootprintIT).
+        EmptyWakeups wakeups = null;
         while (true) {
             SocketChannel client = null;
             boolean waitMarked = false; // whether this iteration's wait and accept ran marked
@@ -320,8 +321,10 @@ public final class ControlServer implements Runnable {
                 waitMarked = marked;
                 markAccept = true; // until this accept returns a client: a failure leaves the next one marked
                 int mark = marked ? RecursionGuard.enterIfActive() : -1; // -1: Recursion.NESTED, releases nothing
+                boolean interrupted;
                 try {
-                    client = next(mine, marked, wakeups);
+                    client = next(mine, marked);
+                    interrupted = OwnThread.clearApplicationInterrupt(); // before the next select: see next
                 } catch (ClosedChannelException | ClosedSelectorException closed) {
                     if (ClosedAtExit.exiting() || listening != mine) {
                         return; // the JVM shuts down (ClosedAtExit closed it), or a reopen replaced it
@@ -332,10 +335,16 @@ public final class ControlServer implements Runnable {
                 }
                 if (client == null) {
                     markAccept = marked; // woken with nothing to accept (an interrupt): neither failed nor done
+                    if (wakeups == null) {
+                        wakeups = new EmptyWakeups();
+                    }
+                    wakeups.woke(interrupted);
                     backOff(mine, wakeups);
                     continue;
                 }
-                wakeups.reset();
+                if (wakeups != null) {
+                    wakeups.reset();
+                }
                 markAccept = false;
                 work = RecursionGuard.enterIfActive();
                 Error injected = acceptFailureForTests;
@@ -382,8 +391,9 @@ public final class ControlServer implements Runnable {
      *     got no hello, and its descriptor stayed open in this JVM;</li>
      * <li>{@code select}: only woken (AbstractSelector.begin's interruptor calls {@code wakeup}), the
      *     selector and the channel stay open; the interrupt stays set, and makes every select after it
-     *     return at once, so it is cleared here after each one. One landing after that clear only
-     *     wakes the next select, which clears it in turn;</li>
+     *     return at once, so the caller clears it after each one (after the accept, which in non-blocking
+     *     mode does nothing with it: below). One landing after that clear only wakes the next select,
+     *     which is cleared in turn;</li>
      * <li>a non-blocking {@code accept}: nothing (ServerSocketChannelImpl.accept installs the
      *     interruptor, and ends with {@code end(completed)}, only in blocking mode): a connection it
      *     takes is returned. So no interrupt closes the socket any more, and none loses a connection.</li>
@@ -393,14 +403,13 @@ public final class ControlServer implements Runnable {
      * select, after which the accept throws ClosedChannelException (or the next wait does, or the
      * select ClosedSelectorException).
      */
-    private static SocketChannel next(Listening mine, boolean marked, EmptyWakeups wakeups) throws IOException {
+    private static SocketChannel next(Listening mine, boolean marked) throws IOException {
         mine.select();
         RuntimeException injected = waitFailureForTests;
         if (injected != null && !marked) {
             waitFailureForTests = null;
             throw injected;
         }
-        wakeups.woke(OwnThread.clearApplicationInterrupt());
         mine.selector.selectedKeys().clear(); // the one key: the accept below is asked either way
         return mine.channel.accept();
     }
