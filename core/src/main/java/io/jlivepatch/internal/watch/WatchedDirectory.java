@@ -139,8 +139,10 @@ final class WatchedDirectory {
                     + " as they are until it does");
         }
         if (!Files.isDirectory(directory)) {
-            return DirectorySnapshot.failed(directory + " is not a directory: patches= names a directory of patch"
-                    + " JARs; the patches stay as they are");
+            // Reached by the agent's patches= and by the command's 'jlivepatch watch <pid> <dir>': named so that
+            // either user knows it is the directory they gave.
+            return DirectorySnapshot.failed(directory + " is not a directory: a watch (patches=, 'jlivepatch watch')"
+                    + " takes a directory of patch JARs; the patches stay as they are");
         }
         Path root;
         try {
@@ -157,7 +159,7 @@ final class WatchedDirectory {
                 if (names.size() == MAX_ENTRIES) {
                     return DirectorySnapshot.failed("patch directory " + directory + " holds more than " + MAX_ENTRIES
                             + " entries: it is meant for patch JARs only (at most " + MAX_PATCH_JARS + "); nothing"
-                            + " was changed: point patches= at a directory of patch JARs");
+                            + " was changed: point the watch (patches=, 'jlivepatch watch') at a directory of patch JARs");
                 }
                 names.add(p.getFileName().toString());
             }

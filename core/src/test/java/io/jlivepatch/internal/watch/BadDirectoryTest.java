@@ -313,6 +313,8 @@ class BadDirectoryTest {
         unchanged();
         String state = other.status().state();
         assertTrue(state.startsWith("failed: " + file + " is not a directory"), state);
+        // words for the agent's option and the command alike (the command's user never typed patches=)
+        assertTrue(state.contains("a watch (patches=, 'jlivepatch watch') takes a directory of patch JARs"), state);
     }
 
     @Test
