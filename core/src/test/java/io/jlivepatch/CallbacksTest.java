@@ -519,6 +519,104 @@ class CallbacksTest {
     }
 
     /**
+     * A copy of {@link #LATE} in a class loader of its own that holds jlivepatch's link-audit thread as it names
+     * the loader (the first thing it does for the line of the hooks the class got as it was defined) until
+     * closed: the order a slow log back-end or disk gives, whatever the machine's speed. Not a hold in the log
+     * itself: its one publisher thread would hold the calling thread's own log lines too.
+     */
+    static final class HooksLineHold extends IsolatingLoader implements AutoCloseable {
+        private final java.util.concurrent.CountDownLatch held = new java.util.concurrent.CountDownLatch(1);
+        private final java.util.concurrent.CountDownLatch released = new java.util.concurrent.CountDownLatch(1);
+
+        HooksLineHold(String name) {
+            super(name, java.util.Map.of(LATE, TestSupport.classFile(LATE)));
+        }
+
+        @Override
+        public String getName() {
+            // released is null while ClassLoader's constructor asks
+            if (released != null && released.getCount() > 0 && Thread.currentThread().getName().equals("jlivepatch-link-audit")) {
+                held.countDown();
+                try {
+                    released.await(30, java.util.concurrent.TimeUnit.SECONDS); // a hang detector, not a timing
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            return super.getName();
+        }
+
+        void awaitHeld() throws InterruptedException {
+            assertTrue(held.await(20, java.util.concurrent.TimeUnit.SECONDS),
+                    "the link-audit thread never came to the line of the class's hooks");
+        }
+
+        @Override
+        public void close() {
+            released.countDown();
+        }
+    }
+
+    /** The entries, once one satisfies {@code done} (within 20 s). */
+    private static List<AuditLog.Entry> auditOnce(java.util.function.Predicate<List<AuditLog.Entry>> done)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (!done.test(audit()) && System.nanoTime() - deadline < 0) {
+            Thread.sleep(5);
+        }
+        return audit();
+    }
+
+    private static int indexOf(List<AuditLog.Entry> entries, String operation, String patch, String outcomeStart) {
+        for (int i = 0; i < entries.size(); i++) {
+            AuditLog.Entry e = entries.get(i);
+            if (e.operation().equals(operation) && e.patch().equals(patch) && e.outcome().startsWith(outcomeStart)) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /**
+     * The exit counts the event of a late class's hooks as not recorded when the link-audit thread, blocked
+     * writing it, does not let go within the exit's bound; the line of the callbacks that ran at the class's
+     * first call, which waits for that event's line, then follows the count. It was left to the blocked
+     * thread, and lost with it at the exit (the callbacks ran, the trail did not say so). The exit's pass is
+     * LinkFailureAudit.atExit, run here while the thread is held in the hooks' log line.
+     */
+    @Test
+    void aLateClasssCallbacksLineIsOnRecordWhenTheExitCountsItsHooksLineAsNotRecorded() throws Exception {
+        PatchHandle h = livepatch().register(latePatch("cb-late-exit").callbacks(LATE, new Recorder("l")).build());
+        h.enable();
+        assertTrue(h.awaitTransition(WAIT));
+        HooksLineHold loader = new HooksLineHold("cb-exit-held");
+        String ran = "ok (" + LATE + " in class loader " + TestSupport.loaderName(loader) + ", defined after the"
+                + " patch was enabled: prePatch and postPatch ran at its first call)";
+        Object registry = RegistryAccess.get();
+        java.lang.reflect.Field f = registry.getClass().getDeclaredField("linkAudit");
+        f.setAccessible(true);
+        Object linkAudit = f.get(registry);
+        java.lang.reflect.Method atExit = linkAudit.getClass().getDeclaredMethod("atExit");
+        atExit.setAccessible(true);
+        try (loader) {
+            Supplier<String> late = lateInstance(loader);
+            loader.awaitHeld();
+            assertEquals("patched", late.get()); // its first call: the callbacks run, their line waits for the hooks'
+            atExit.invoke(linkAudit); // waits its bound for the held thread, then counts what is left
+            List<AuditLog.Entry> entries = audit();
+            int gap = -1;
+            for (int i = 0; i < entries.size(); i++) {
+                if (entries.get(i).operation().equals("audit-gap")
+                        && entries.get(i).outcome().contains("not recorded before the JVM exited")) {
+                    gap = i;
+                }
+            }
+            int line = indexOf(entries, "link", "cb-late-exit", ran);
+            assertTrue(gap >= 0 && line > gap, "the count, then the callbacks' line: " + entries);
+        }
+    }
+
+    /**
      * A late callback holds klpMutex and reports no operation: a module opening made meanwhile (by
      * another class's definition, here by the callback itself) found the lock held, and was left
      * unaudited for good when nothing woke the audit thread after the callback let go (CI, with the

@@ -357,7 +357,13 @@ final class LinkFailureAudit implements Runnable {
                 gap(LinkAuditGap.atExit(left, bound, locked), true);
             }
             // What ran at a late class's first call is on record even when its hooks' line is only counted:
-            // after the count, which says those lines are missing.
+            // after the count, which says those lines are missing. The blocked thread's event first (taken
+            // before the rest): left to that thread, its lines were lost with it when it never let go
+            // (CallbacksTest...ExitCountsItsHooksLine). Each line once: whoever takes them first
+            // (HookLedger.written) writes them, this pass or that thread if it lets go meanwhile.
+            if (held != null) {
+                thenWrite(held, true);
+            }
             for (HookLedger.LinkEvent c : counted) {
                 thenWrite(c, true);
             }
