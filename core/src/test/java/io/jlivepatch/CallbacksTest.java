@@ -578,6 +578,37 @@ class CallbacksTest {
     }
 
     /**
+     * A class whose prePatch refuses at its first call has its {@code callback ... failed prePatch} line after
+     * the line of the hooks it got as it was defined, as a class whose callbacks ran has its {@code ok} line:
+     * the calling thread wrote it at once, and the trail read as a refusal of a class not hooked yet. The
+     * link-audit thread is held in the hooks' log line until the first call returned, the order the race gave.
+     */
+    @Test
+    void aLateClassWhosePrePatchRefusesHasItsFailureAfterTheLineOfItsHooks() throws Exception {
+        Recorder r = new Recorder("l");
+        r.failIn = "prePatch";
+        r.failLoader = "cb-refuse-held";
+        PatchHandle h = livepatch().register(latePatch("cb-late-refuse").callbacks(LATE, r).build());
+        h.enable();
+        assertTrue(h.awaitTransition(WAIT));
+        HooksLineHold loader = new HooksLineHold("cb-refuse-held");
+        String hooked = "ok (" + LATE + " in class loader " + TestSupport.loaderName(loader) + ", defined after the"
+                + " patch was enabled: hooked as it was defined";
+        String refused = "failed prePatch of " + LATE + " in class loader " + TestSupport.loaderName(loader);
+        try (loader) {
+            Supplier<String> late = lateInstance(loader);
+            loader.awaitHeld();
+            assertEquals("original", late.get()); // its first call: the prePatch refuses, its line is made
+        }
+        List<AuditLog.Entry> entries = auditOnce(l -> indexOf(l, "link", "cb-late-refuse", hooked) >= 0
+                && indexOf(l, "callback", "cb-late-refuse", refused) >= 0);
+        int hooks = indexOf(entries, "link", "cb-late-refuse", hooked);
+        int failure = indexOf(entries, "callback", "cb-late-refuse", refused);
+        assertTrue(hooks >= 0 && failure > hooks, "the hooks first, then the refusal: " + entries);
+        assertEquals("jlivepatch", entries.get(failure).requester());
+    }
+
+    /**
      * The exit counts the event of a late class's hooks as not recorded when the link-audit thread, blocked
      * writing it, does not let go within the exit's bound; the line of the callbacks that ran at the class's
      * first call, which waits for that event's line, then follows the count. It was left to the blocked

@@ -378,18 +378,23 @@ final class LinkFailureAudit implements Runnable {
     }
 
     /**
-     * The {@code link} line of what ran at the first call of {@code owner}, a class defined after the patch of
-     * {@code label} was enabled (PatchRegistry.lateOnRecord, on the calling thread, under klpMutex): after the
-     * line of the hooks the class got as it was defined, which this class's thread writes. A reader of the
-     * trail saw callbacks run for a class not hooked yet when the calling thread wrote first (each thread in
-     * its own time). So when that event is still queued (or being written), the line goes with it, written by
-     * whoever writes it, right after it ({@link HookLedger#after}); else (written already, dropped
-     * over the queue's bound, or none made) it is written now. Never waits: the calling thread is the
-     * application's, at a call of its class. {@code provenance}: the patch's as it is now.
+     * A line of what ran at the first call of {@code owner}, a class defined after the patch of {@code label} was
+     * enabled (on the calling thread, under klpMutex): the {@code link} line of its callbacks
+     * (PatchRegistry.lateOnRecord), the {@code callback} line of one that failed there (PatchRegistry.callbackFailed:
+     * a prePatch that refused, a postPatch that threw). After the line of the hooks the class got as it was
+     * defined, which this class's thread writes: a reader of the trail saw callbacks run, or refuse, for a class
+     * not hooked yet when the calling thread wrote first (each thread in its own time). So when that event is still
+     * queued (or being written), the line goes with it, written by whoever writes it, right after it
+     * ({@link HookLedger#after}); else (written already, dropped over the queue's bound, or none made) it is
+     * written now. Never waits for this class's thread: the calling thread is the application's, at a call of its
+     * class. {@code provenance}: the patch's as it is now, or null for a line that names none (a callback's), then
+     * too when written later.
      */
-    void afterHooks(Class<?> owner, Object label, String patch, String outcome, Provenance provenance) {
-        if (!ledger.after(owner.getClassLoader(), owner.getName(), label, new Object[] {patch, outcome, label})) {
-            audit.record("link", patch, outcome, REQUESTER, provenance);
+    void afterHooks(Class<?> owner, Object label, String operation, String patch, String outcome,
+                    Provenance provenance) {
+        if (!ledger.after(owner.getClassLoader(), owner.getName(), label,
+                new Object[] {operation, patch, outcome, provenance == null ? null : label})) {
+            audit.record(operation, patch, outcome, REQUESTER, provenance);
         }
     }
 
@@ -401,15 +406,16 @@ final class LinkFailureAudit implements Runnable {
     private void thenWrite(HookLedger.LinkEvent e, boolean exiting) {
         try {
             for (Object o : ledger.written(e)) {
-                Object[] line = (Object[]) o; // made by afterHooks: the patch, the outcome, its label
+                Object[] line = (Object[]) o; // made by afterHooks: operation, patch, outcome, label or null
                 try {
-                    String patch = (String) line[0];
-                    String outcome = (String) line[1];
-                    Provenance provenance = provenanceOf(line[2]);
+                    String operation = (String) line[0];
+                    String patch = (String) line[1];
+                    String outcome = (String) line[2];
+                    Provenance provenance = line[3] == null ? null : provenanceOf(line[3]);
                     if (exiting) {
-                        audit.recordAtExit("link", patch, outcome, REQUESTER, provenance);
+                        audit.recordAtExit(operation, patch, outcome, REQUESTER, provenance);
                     } else {
-                        audit.record("link", patch, outcome, REQUESTER, provenance);
+                        audit.record(operation, patch, outcome, REQUESTER, provenance);
                     }
                 } catch (RuntimeException | LinkageError | VirtualMachineError ignored) {
                     // the callbacks ran and status shows the class patched, even when the entry finds no memory

@@ -280,8 +280,10 @@ final class PatchCallbacks {
      * {@code prePatch}, then, unless a transition is in progress (whose end runs it), its
      * {@code postPatch}. A throwing {@code prePatch} leaves the class without the patch's versions (the linker runs
      * what is below them). Returns whether its prePatch ran and passed: the class is prepared. Caller holds klpMutex.
+     * {@code auditLabel}: the registration's (RegisteredPatch.auditLabel), whose line of the class's hooks a
+     * failure's line follows (PatchRegistry.callbackFailed).
      */
-    boolean prepareLate(Class<?> c, boolean inTransition) {
+    boolean prepareLate(Class<?> c, boolean inTransition, Object auditLabel) {
         Callbacks cb = byClass.get(c.getName());
         if (cb == null || !armed || hasRun(c)) {
             return false;
@@ -308,7 +310,7 @@ final class PatchCallbacks {
             } catch (RuntimeException | LinkageError e) {
                 what = Kind.PRE_PATCH.label + " of " + c.getName() + " threw " + Text.of(t);
             }
-            failed(what, true);
+            failed(what, c, auditLabel);
             return false;
         }
         synchronized (this) {
@@ -325,7 +327,7 @@ final class PatchCallbacks {
         if (!inTransition) {
             Throwable post = run(Kind.POST_PATCH, cb, c);
             if (post != null) {
-                failed(describe(Kind.POST_PATCH, c, post), true);
+                failed(describe(Kind.POST_PATCH, c, post), c, auditLabel);
             }
         }
         return true;
@@ -535,22 +537,23 @@ final class PatchCallbacks {
     /** Logs and audits a failure of a callback that stops nothing; nothing when {@code t} is {@code null}. */
     private void report(Kind kind, Class<?> c, Throwable t) {
         if (t != null) {
-            failed(describe(kind, c, t), false);
+            failed(describe(kind, c, t), null, null);
         }
     }
 
     /**
-     * @param late a class defined later, whose first call ran the callback ({@link #prepareLate}): nobody
+     * @param late a class defined later, whose first call ran the callback ({@link #prepareLate}), or null: nobody
      *             asked for that, and the thread is whatever application thread made the call
+     * @param auditLabel for {@code late}: the registration's, {@link #prepareLate}'s
      */
-    private void failed(String what, boolean late) {
+    private void failed(String what, Class<?> late, Object auditLabel) {
         lastFailure = what;
         Log.get().log(System.Logger.Level.WARNING, "''{0}'': {1}", patchName, what);
         try {
             // Through the registry, not straight to the audit log: a closing callback that fails at a
             // transition's end inside an operation is recorded after that operation's line and the
             // transition's, as the rest of that end is (PatchRegistry.finish).
-            registry.callbackFailed(patchName, "failed " + what, late);
+            registry.callbackFailed(patchName, "failed " + what, late, auditLabel);
         } catch (RuntimeException | LinkageError | VirtualMachineError ignored) {
             // the failure stands, and is logged, even when its audit entry finds no memory
         }

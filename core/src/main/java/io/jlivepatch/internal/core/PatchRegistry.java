@@ -682,7 +682,7 @@ public final class PatchRegistry {
             }
         }
         try {
-            boolean prepared = callbacks.prepareLate(owner, inTransition);
+            boolean prepared = callbacks.prepareLate(owner, inTransition, p.auditLabel());
             if (op != null) {
                 if (prepared) {
                     lateOnRecord(p, owner, inTransition);
@@ -714,7 +714,7 @@ public final class PatchRegistry {
      */
     private void lateOnRecord(RegisteredPatch p, Class<?> owner, boolean inTransition) {
         try {
-            linkAudit.afterHooks(owner, p.auditLabel(), p.name(), "ok (" + owner.getName() + " in class loader "
+            linkAudit.afterHooks(owner, p.auditLabel(), "link", p.name(), "ok (" + owner.getName() + " in class loader "
                     + LoaderNames.of(owner.getClassLoader()) + ", defined after the patch was enabled: " + (inTransition
                     ? "prePatch ran at its first call; postPatch runs when the transition completes"
                     : "prePatch and postPatch ran at its first call") + ")", p.provenance());
@@ -2789,17 +2789,24 @@ public final class PatchRegistry {
      * Audits a callback's failure that stopped nothing ({@link PatchCallbacks}), deferred as {@link #finish}
      * defers. The module openings of the operation it runs in stay for that operation's own line.
      *
-     * @param late the callback of a class defined later, run by its first call ({@link LateCallbacks}): on
-     *             record as jlivepatch's, as a link failure of such a class is ({@link LinkFailureAudit}),
+     * @param late the class defined later whose first call ran the callback ({@link LateCallbacks}), or null:
+     *             on record as jlivepatch's, as a link failure of such a class is ({@link LinkFailureAudit}),
      *             not as the requester of the thread that happened to make the call (an application's
-     *             thread would read {@code by api}, an API call it never made)
+     *             thread would read {@code by api}, an API call it never made); after the line of the hooks
+     *             that class got as it was defined, as the line of callbacks that ran there
+     *             (LinkFailureAudit.afterHooks)
+     * @param label the audit label of the patch's registration, for {@code late}
      */
-    void callbackFailed(String patch, String outcome, boolean late) {
-        if (!late && deferred("callback", patch, outcome, null)) {
+    void callbackFailed(String patch, String outcome, Class<?> late, Object label) {
+        if (late == null && deferred("callback", patch, outcome, null)) {
             return;
         }
         try {
-            audit.record("callback", patch, outcome, late ? LinkFailureAudit.REQUESTER : Requester.current(), null);
+            if (late != null) {
+                linkAudit.afterHooks(late, label, "callback", patch, outcome, null);
+            } else {
+                audit.record("callback", patch, outcome, Requester.current(), null);
+            }
         } catch (RuntimeException | LinkageError | VirtualMachineError ignored) {
             // the failure stands, and is logged, even when its audit entry finds no memory
         }
