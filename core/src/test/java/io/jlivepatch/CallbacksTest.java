@@ -645,6 +645,100 @@ class CallbacksTest {
             int line = indexOf(entries, "link", "cb-late-exit", ran);
             assertTrue(gap >= 0 && line > gap, "the count, then the callbacks' line: " + entries);
         }
+        // Let go, the thread does not write the hooks' line the count said was not recorded: after the lines that
+        // follow the count, it read as the class hooked after its callbacks ran.
+        Thread thread = LinkAuditOverflowTest.threadNamed("jlivepatch-link-audit");
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (!parkedInItsLoop(thread) && System.nanoTime() - deadline < 0) {
+            Thread.sleep(5);
+        }
+        assertTrue(parkedInItsLoop(thread), "the link-audit thread never went idle");
+        assertEquals(-1, indexOf(audit(), "link", "cb-late-exit", "ok (" + LATE + " in class loader "
+                + TestSupport.loaderName(loader) + ", defined after the patch was enabled: hooked as it was defined"),
+                "counted as not recorded, then written: " + audit());
+    }
+
+    /**
+     * The exit's {@code cut short} line of a late class's callbacks (its prePatch under way) follows the count that
+     * says the line of the class's hooks was not recorded, and that line does not come after it: the blocked
+     * link-audit thread, once let go, wrote it after the cut-short line, which then read as callbacks cut short
+     * for a class hooked only later. The exit's passes (LinkFailureAudit.atExit, then the operations'
+     * PatchRegistry.unfinishedAtExit) run here while that thread is held as it names the class's loader.
+     */
+    @Test
+    void aLateClasssCutShortLineAtTheExitIsNotFollowedByTheLineOfItsHooks() throws Exception {
+        Recorder r = new Recorder("l");
+        PatchHandle h = livepatch().register(latePatch("cb-late-cut").callbacks(LATE, r).build());
+        h.enable();
+        assertTrue(h.awaitTransition(WAIT));
+        HooksLineHold loader = new HooksLineHold("cb-cut-held");
+        String hooked = "ok (" + LATE + " in class loader " + TestSupport.loaderName(loader) + ", defined after the"
+                + " patch was enabled: hooked as it was defined";
+        String cut = "cut short: the JVM exited during it (it had not taken effect; its prePatch callback for " + LATE
+                + " in class loader " + TestSupport.loaderName(loader) + " was running)";
+        Object registry = RegistryAccess.get();
+        java.lang.reflect.Field f = registry.getClass().getDeclaredField("linkAudit");
+        f.setAccessible(true);
+        Object linkAudit = f.get(registry);
+        java.lang.reflect.Method atExit = linkAudit.getClass().getDeclaredMethod("atExit");
+        atExit.setAccessible(true);
+        java.lang.reflect.Method unfinished = registry.getClass().getDeclaredMethod("unfinishedAtExit");
+        unfinished.setAccessible(true);
+        java.util.concurrent.CountDownLatch inPrePatch = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch letGo = new java.util.concurrent.CountDownLatch(1);
+        Thread caller;
+        try (loader) {
+            Supplier<String> late = lateInstance(loader);
+            loader.awaitHeld();
+            r.duringPrePatch = () -> {
+                inPrePatch.countDown();
+                try {
+                    letGo.await(30, java.util.concurrent.TimeUnit.SECONDS); // a hang detector, not a timing
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            };
+            caller = new Thread(late::get, "cb-late-cut-caller");
+            caller.start();
+            assertTrue(inPrePatch.await(20, java.util.concurrent.TimeUnit.SECONDS), "the first call's prePatch never ran");
+            atExit.invoke(linkAudit); // waits its bound for the held thread, then counts what is left
+            unfinished.invoke(registry); // the callbacks under way: cut short
+        } finally {
+            letGo.countDown();
+        }
+        caller.join(20_000);
+        Thread thread = LinkAuditOverflowTest.threadNamed("jlivepatch-link-audit");
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (!parkedInItsLoop(thread) && System.nanoTime() - deadline < 0) {
+            Thread.sleep(5);
+        }
+        assertTrue(parkedInItsLoop(thread), "the link-audit thread never went idle");
+        List<AuditLog.Entry> entries = audit();
+        int gap = -1;
+        for (int i = 0; i < entries.size(); i++) {
+            if (entries.get(i).operation().equals("audit-gap")
+                    && entries.get(i).outcome().contains("not recorded before the JVM exited")) {
+                gap = i;
+            }
+        }
+        int cutShort = indexOf(entries, "link", "cb-late-cut", cut);
+        assertTrue(gap >= 0 && cutShort > gap, "the count, then the cut-short line: " + entries);
+        int hooks = indexOf(entries, "link", "cb-late-cut", hooked);
+        assertTrue(hooks < 0 || hooks < cutShort, "the hooks' line after the cut-short one: " + entries);
+    }
+
+    /** Whether the link-audit thread {@code t} is parked in its loop, done with what it was writing. */
+    private static boolean parkedInItsLoop(Thread t) {
+        if (t.getState() != Thread.State.WAITING) {
+            return false;
+        }
+        StackTraceElement[] stack = t.getStackTrace();
+        for (int i = 0; i + 1 < stack.length; i++) {
+            if (stack[i].getClassName().equals(java.util.concurrent.locks.LockSupport.class.getName())) {
+                return stack[i + 1].getClassName().endsWith(".LinkFailureAudit") && stack[i + 1].getMethodName().equals("run");
+            }
+        }
+        return false;
     }
 
     /**

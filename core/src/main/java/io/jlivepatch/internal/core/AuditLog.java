@@ -1,6 +1,7 @@
 package io.jlivepatch.internal.core;
 
 import io.jlivepatch.internal.Text;
+import io.jlivepatch.internal.patch.HookLedger;
 import jdk.jfr.FlightRecorder;
 
 import java.time.Instant;
@@ -173,7 +174,7 @@ public final class AuditLog {
      * @param provenance the patch's, or what is known of a refused JAR; {@code null} for neither
      */
     void record(String operation, String patch, String outcome, String requester, Provenance provenance) {
-        record(operation, patch, outcome, requester, provenance, true);
+        record(operation, patch, outcome, requester, provenance, true, null);
     }
 
     /**
@@ -182,11 +183,21 @@ public final class AuditLog {
      * that the drain's one bound covers it with the others.
      */
     void recordAtExit(String operation, String patch, String outcome, String requester, Provenance provenance) {
-        record(operation, patch, outcome, requester, provenance, false);
+        record(operation, patch, outcome, requester, provenance, false, null);
+    }
+
+    /**
+     * {@link #record(String, String, String, String, Provenance)} of link event {@code of} (LinkFailureAudit's
+     * thread): left out when, as it takes its place, the JVM's exit has counted that event as not recorded
+     * ({@link HookLedger.LinkEvent#placed}).
+     */
+    void record(String operation, String patch, String outcome, String requester, Provenance provenance,
+                HookLedger.LinkEvent of) {
+        record(operation, patch, outcome, requester, provenance, true, of);
     }
 
     private void record(String operation, String patch, String outcome, String requester, Provenance provenance,
-                        boolean await) {
+                        boolean await, HookLedger.LinkEvent of) {
         // Cut outside the lock: the raw fields may be large. Cut before cleaning, so that no escape is cut in half.
         String op = cut(operation, MAX_OPERATION);
         String name = cut(patch, MAX_PATCH);
@@ -207,6 +218,11 @@ public final class AuditLog {
         long line = -1;
         Object event = null;
         synchronized (this) {
+            // Under this monitor, where its place is taken: pairs with the exit's LinkEvent.countedAtExit, so that
+            // the exit's count either includes this record (left out) or sees it placed (not counted).
+            if (of != null && !of.placed()) {
+                return;
+            }
             // The time, the place in this log and the place in the file's queue are taken together: two
             // records made at once by two threads (a refusal before klpMutex, the worker's) read in the
             // same order, each stamped no earlier than the one ahead of it, in status and in the file.

@@ -289,7 +289,9 @@ final class LinkFailureAudit implements Runnable {
         if (atExit) {
             audit.recordAtExit(operation, patch, outcome, REQUESTER, provenance);
         } else {
-            audit.record(operation, patch, outcome, REQUESTER, provenance);
+            // A record of the event in hand: left out when the exit counted that event as not recorded (the
+            // exit gave up waiting for this thread, then it let go): see LinkEvent.placed.
+            audit.record(operation, patch, outcome, REQUESTER, provenance, inHand);
         }
     }
 
@@ -341,7 +343,12 @@ final class LinkFailureAudit implements Runnable {
             }
             long[] left = new long[5];
             long total = 0;
-            HookLedger.LinkEvent held = locked ? null : inHand; // the blocked thread's: not recorded either
+            // The blocked thread's, not recorded either; once counted, never recorded after (LinkEvent.placed). One
+            // whose record has its place already is in the audit file's queue, which the drain writes: not counted.
+            HookLedger.LinkEvent held = locked ? null : inHand;
+            if (held != null && !held.countedAtExit()) {
+                held = null;
+            }
             if (held != null) {
                 left[HookLedger.kindOf(held)]++;
                 total++;

@@ -406,6 +406,13 @@ public final class HookLedger {
          * event's monitor, taken for a look or a swap only, never while another lock is taken under it.
          */
         private Object then;
+        /**
+         * Guarded by this event's monitor: whether a record of this event has its place in the audit log
+         * ({@link #placed}), or the JVM's exit counted it as not recorded ({@link #countedAtExit}); whichever
+         * comes first decides, so that an event is never both counted as missing and written after the count.
+         */
+        private boolean placedOrCounted;
+        private boolean counted;
 
         LinkEvent(ClassLoader loader, String className, String key, String patch, String reason, String runs,
                   List<String> keep, List<Object> auditedFor, String applied) {
@@ -475,6 +482,31 @@ public final class HookLedger {
                 more.add(line);
                 then = more;
             }
+            return true;
+        }
+
+        /**
+         * A record of this event takes its place in the audit log (AuditLog.record, under the log's monitor):
+         * false when the JVM's exit has counted the event as not recorded already ({@link #countedAtExit}), and
+         * the record is then left out: written after that count, it contradicted it, and came after the exit's
+         * lines (a late class's callbacks' line, the cut-short one) that follow the count.
+         */
+        public synchronized boolean placed() {
+            placedOrCounted = true;
+            return !counted;
+        }
+
+        /**
+         * The JVM's exit counts this event, taken by a writer that did not let go in time, as not recorded:
+         * false when a record of it has its place already (it is in the audit file's queue: the drain writes
+         * it), and it is then not counted.
+         */
+        public synchronized boolean countedAtExit() {
+            if (placedOrCounted && !counted) {
+                return false;
+            }
+            placedOrCounted = true;
+            counted = true;
             return true;
         }
 
