@@ -217,7 +217,8 @@ public final class PatchDirectoryWatch {
     /**
      * Held by a start of this watch while it logs and records it ({@link #start(PatchRegistry, WatchOptions, boolean,
      * Runnable)}), and by the start that made the watch from before it is running: the records of two starts come
-     * in the order the starts found the watch, the one that made it first. Nothing else is taken under it but
+     * in the order the starts found the watch, the one that made it first; a {@link #stop} waits for them before
+     * it stops the watch. Nothing else is taken under it but
      * what a record takes (never the class lock, which it is taken under once, by the maker, when no one else
      * can have it).
      */
@@ -275,6 +276,11 @@ public final class PatchDirectoryWatch {
      * patches stay as they are.
      */
     void stop() throws InterruptedException {
+        // After the records of this watch's starts under way (recordOrder, outside the class lock): its caller's
+        // record of the stop comes after the record of the start it undoes, as when starts recorded under the
+        // class lock this takes below. Not under it: the start that makes the watch takes recordOrder under it.
+        recordOrder.lock();
+        recordOrder.unlock();
         stopped = true; // read by the thread's waits, within WAKE_SLICE_MILLIS
         Thread t;
         synchronized (PatchDirectoryWatch.class) {

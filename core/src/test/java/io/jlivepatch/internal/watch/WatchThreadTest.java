@@ -116,6 +116,38 @@ class WatchThreadTest {
     }
 
     /**
+     * A stop of a watch whose start is still recording it (outside the class lock since 3dde33ee) waits for that
+     * record: its caller's record ({@code unwatch}) came before the start's ({@code watch}) it undoes. Under the
+     * class lock, as before, it waited for it.
+     */
+    @Test
+    void aStopWaitsForTheRecordOfTheStartThatMadeTheWatch() throws Exception {
+        WatchOptions options = new WatchOptions(dir, HOUR, Duration.ofSeconds(30));
+        List<String> records = new java.util.concurrent.CopyOnWriteArrayList<>();
+        Thread stopper = new Thread(() -> {
+            try {
+                PatchDirectoryWatch.running().stop();
+                records.add("stopped");
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "stopper");
+        PatchDirectoryWatch made = PatchDirectoryWatch.start(WatchFixture.registry(), options, false, () -> {
+            stopper.start();
+            // Until the stop waits for this record, or is done: a bounded look, the verdict is the order below.
+            long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+            while (stopper.isAlive() && stopper.getState() != Thread.State.WAITING && System.nanoTime() - deadline < 0) {
+                java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
+            }
+            records.add("made");
+        });
+        stopper.join(Duration.ofSeconds(60).toMillis());
+        assertEquals(List.of("made", "stopped"), records);
+        made.stop(); // its thread, started after the stop, sees it stopped and ends
+        assertNull(PatchDirectoryWatch.running());
+    }
+
+    /**
      * A start's record waits for the audit file's write (a full or slow disk, up to its bound). The start of a
      * watch already running made it under the class lock, and every other watch start or stop waited with it;
      * now no start records under it. The records stay in the order the starts found the watch: the start that
