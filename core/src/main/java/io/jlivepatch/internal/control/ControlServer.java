@@ -431,8 +431,7 @@ public final class ControlServer implements Runnable {
                 spinSaid = true; // a reopen's loop and the one it replaced may overlap: said twice at most
                 Log.get().log(System.Logger.Level.WARNING, "the jlivepatch control socket's wait for a command"
                         + " returned " + wakeups.said() + " with no command to accept (a patch of a JDK method its"
-                        + " selector runs that returns without waiting? application code that interrupts its"
-                        + " thread without pause? a JDK bug?): it now pauses after each such return, up to "
+                        + " selector runs that returns without waiting? a JDK bug?): it now pauses after each such return, up to "
                         + EmptyWakeups.MAX_PAUSE_MILLIS + " ms, until a command connects; commands are served all"
                         + " the same; this is not said again");
             }

@@ -259,7 +259,8 @@ final class SessionChannel implements AutoCloseable {
      * After a wake-up that found nothing to read or write: once too many came in a row
      * ({@link EmptyWakeups}), a pause, which a {@link #close} ends at once; the first said once per JVM.
      * A session is jlivepatch's own code, marked for its life, so no patch of a JDK method runs in its
-     * select: what could make it return at once is an interrupt of its thread without pause, or a JDK bug.
+     * select: what could make it return at once is a JDK bug (an interrupt's wake-up is not counted:
+     * EmptyWakeups).
      */
     private void backOff() {
         long millis = wakeups.empty();
@@ -269,8 +270,7 @@ final class SessionChannel implements AutoCloseable {
         emptyPauses.incrementAndGet();
         if (wakeups.firstPause() && SAID.compareAndSet(false, true)) {
             Log.get().log(System.Logger.Level.WARNING, "a jlivepatch command's connection woke " + wakeups.said()
-                    + " with nothing to read or write (application code that interrupts its thread without pause? a"
-                    + " JDK bug?): it now pauses between such wake-ups, up to " + EmptyWakeups.MAX_PAUSE_MILLIS
+                    + " with nothing to read or write (a JDK bug?): it now pauses between such wake-ups, up to " + EmptyWakeups.MAX_PAUSE_MILLIS
                     + " ms, until bytes move; this is not said again");
         }
         EmptyWakeups.pause(pauseLock, channel, millis);
