@@ -135,6 +135,14 @@ public final class BoundedOpen extends OwnThread {
         beforeOpenForTests = hook;
     }
 
+    /**
+     * Tests of other packages: {@code hook} runs on each release thread as it begins, once the caller has
+     * given its open up ({@code null}: none).
+     */
+    public static void holdReleasesForTests(Runnable hook) {
+        beforeReleaseForTests = hook;
+    }
+
     /** Tests: the wait for an open; {@code null} for the default. */
     public static void waitForTests(Duration d) {
         wait = d == null ? WAIT : d;

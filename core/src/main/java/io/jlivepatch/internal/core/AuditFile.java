@@ -42,7 +42,7 @@ public final class AuditFile implements Runnable {
     static final long DRAIN_AT_EXIT_MS = 1000;
     /** Lines queued while the writer is stuck, at most; beyond, records are counted as not written. */
     static final int MAX_QUEUED = 1000;
-    /** How often in a row a line's write cut by an interrupt is resumed ({@link #writeResuming}). */
+    /** How often in a row an open or a line's write cut by an interrupt is tried again ({@link #openAndWrite}). */
     static final int INTERRUPTED_WRITE_TRIES = 5;
 
     private final Path file;
@@ -614,12 +614,7 @@ public final class AuditFile implements Runnable {
                 Log.get().log(System.Logger.Level.INFO, "audit file: " + shown + " was moved, removed or"
                         + " replaced; appending to the file at that path from now on", (Throwable) null);
             }
-            if (out == null) {
-                out = PrivateAppendFile.open(file);
-            }
-            if (line != null) {
-                writeResuming(line);
-            }
+            openAndWrite(line);
             return null;
         } catch (PrivateAppendFile.Problem e) {
             closeQuietly();
@@ -631,38 +626,45 @@ public final class AuditFile implements Runnable {
     }
 
     /**
-     * Writes a line to the open file. One whose write an interrupt cut short (application code that
-     * interrupts every thread; the interrupt found set before the line was cleared, this one landed during
-     * it) closed the file's channel: the file is opened again, checked as at any open, and what did not
-     * reach it is written, so the line is in the file once and whole. Before, the line was lost (counted,
-     * its gap noted). At most {@link #INTERRUPTED_WRITE_TRIES} times in a row, each after clearing the
-     * interrupt: an application that interrupts faster than a line is written gets a problem, as any
-     * failure, not a loop.
+     * Opens the file if it is not open, then writes {@code line} (none for {@code null}). An interrupt
+     * that lands during the open or the write (application code that interrupts every thread; the one
+     * found set before the line was cleared) is not the line's loss: an open it stopped waiting for is
+     * asked again, and a write it cut short closed the file's channel, so the file is opened again,
+     * checked as at any open, and the line completed there ({@link PrivateAppendFile#resume}: the rest in
+     * the same file, the whole line in a file that replaced it meanwhile), so it is in the file once and
+     * whole. Before, the line was lost (counted, its gap noted), for an interrupted open too: the first
+     * record of a JVM that interrupts every thread every millisecond went so. At most
+     * {@link #INTERRUPTED_WRITE_TRIES} times in a row after the first, each after clearing the interrupt:
+     * an application that interrupts faster than a line is written gets a problem, as any failure, not a loop.
      */
-    private void writeResuming(byte[] line) throws PrivateAppendFile.Problem {
-        byte[] rest;
-        try {
-            out.write(line);
-            return;
-        } catch (PrivateAppendFile.Interrupted cut) {
-            rest = cut.rest();
-        }
-        for (int tries = 1; ; tries++) {
-            closeQuietly();
-            OwnThread.clearApplicationInterrupt(); // before the open: BoundedOpen keeps a caller's interrupt
-            if (rest.length == 0) {
-                return; // all of it was written before the interrupt was reported
-            }
-            if (tries > INTERRUPTED_WRITE_TRIES) {
-                throw new PrivateAppendFile.Problem("its writes were interrupted " + INTERRUPTED_WRITE_TRIES
-                        + " times in a row (application code interrupts jlivepatch's threads)");
-            }
+    private void openAndWrite(byte[] line) throws PrivateAppendFile.Problem {
+        PrivateAppendFile.Interrupted cut = null; // the line's last cut write: what of it reached which file
+        for (int tries = 0; ; tries++) {
             try {
-                out = PrivateAppendFile.open(file);
-                out.writeRest(rest);
+                if (out == null) {
+                    out = PrivateAppendFile.open(file);
+                }
+                if (line != null) {
+                    if (cut == null) {
+                        out.write(line);
+                    } else {
+                        out.resume(cut, line);
+                    }
+                }
                 return;
-            } catch (PrivateAppendFile.Interrupted again) {
-                rest = again.rest();
+            } catch (PrivateAppendFile.Interrupted e) {
+                closeQuietly(); // a write's channel is closed; an open's is none
+                if (e.cutAWrite()) {
+                    cut = e;
+                    if (e.rest().length == 0) {
+                        return; // all of it was written before the interrupt was reported
+                    }
+                }
+            }
+            OwnThread.clearApplicationInterrupt(); // before the open: BoundedOpen keeps a caller's interrupt
+            if (tries == INTERRUPTED_WRITE_TRIES) {
+                throw new PrivateAppendFile.Problem("its opens and writes were interrupted " + INTERRUPTED_WRITE_TRIES
+                        + " times in a row after the first (application code interrupts jlivepatch's threads)");
             }
         }
     }

@@ -37,18 +37,35 @@ final class PrivateAppendFile implements AutoCloseable {
     }
 
     /**
-     * The write of a line was cut by an interrupt of the writing thread, which closed the channel
-     * ({@link ClosedByInterruptException}; jlivepatch's writer clears an application's interrupt before each
-     * line, but one may land during the write itself). {@link #rest} is what did not reach the file (all of
-     * the line, or none: the JDK's write counts what it wrote before it reports the interrupt), for
-     * {@link #writeRest} on the file opened again: the line then ends up whole, written once.
+     * An open or a write of the file cut short by an interrupt of the writing thread (jlivepatch's writer
+     * clears an application's interrupt before each line, but one may land during the open or the write
+     * itself). A write's interrupt closed the channel ({@link ClosedByInterruptException}): {@link #rest} is
+     * what did not reach the file (all of the line, part, or none: the JDK's write moves the buffer by what
+     * write(2) wrote before it reports the interrupt, JDK 17 and 25 alike: IOUtil.write), and
+     * {@link #begun} whether any of the line itself did, so that the file ends inside it; {@link #resume}
+     * on the file opened again then leaves the line whole, written once. An open's interrupt (BoundedOpen
+     * stops waiting for it) wrote nothing: {@link #rest} is null.
      */
     static final class Interrupted extends Problem {
         private final byte[] rest;
+        private final boolean begun;
+        /** The identity of the file the write was cut in ({@link PrivateAppendFile#key}), or null. */
+        private final Object file;
 
-        Interrupted(byte[] rest) {
-            super("a write was interrupted (application code interrupted jlivepatch's writer thread)");
+        private Interrupted(String what, byte[] rest, boolean begun, Object file) {
+            super("its " + what + " was interrupted (application code interrupted jlivepatch's writer thread)");
             this.rest = rest;
+            this.begun = begun;
+            this.file = file;
+        }
+
+        static Interrupted atOpen() {
+            return new Interrupted("open", null, false, null);
+        }
+
+        /** Whether a write was cut (else an open was): {@link #rest} tells what is left of the line. */
+        boolean cutAWrite() {
+            return rest != null;
         }
 
         byte[] rest() {
@@ -131,6 +148,10 @@ final class PrivateAppendFile implements AutoCloseable {
             }
         } catch (Problem e) {
             throw e;
+        } catch (ClosedByInterruptException e) {
+            // BoundedOpen stopped waiting for the open (or endsInsideALine for its own): the interrupt is
+            // an application's, which before cost the line (lost, as at any failure to open)
+            throw Interrupted.atOpen();
         } catch (IOException | UnsupportedOperationException | SecurityException e) {
             throw new Problem(describe(e));
         }
@@ -206,6 +227,8 @@ final class PrivateAppendFile implements AutoCloseable {
         FileChannel opened;
         try {
             opened = BoundedOpen.open(file, Set.of(StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS));
+        } catch (ClosedByInterruptException e) {
+            throw Interrupted.atOpen(); // opened again once the interrupt is cleared: the answer matters
         } catch (IOException | RuntimeException e) {
             return false;
         }
@@ -219,6 +242,8 @@ final class PrivateAppendFile implements AutoCloseable {
             long size = in.size();
             ByteBuffer last = ByteBuffer.allocate(1);
             return size > 0 && in.read(last, size - 1) == 1 && last.get(0) != '\n';
+        } catch (ClosedByInterruptException e) {
+            throw Interrupted.atOpen();
         } catch (IOException | RuntimeException e) {
             return false;
         }
@@ -259,7 +284,25 @@ final class PrivateAppendFile implements AutoCloseable {
         } else {
             buffer = ByteBuffer.wrap(line);
         }
-        writeFrom(buffer);
+        writeFrom(buffer, lineCut ? 1 : 0, false);
+    }
+
+    /**
+     * Completes {@code line}, whose write {@code cut} was cut short by an interrupt, in this file, opened
+     * after the cut. When part of the line reached the file and this is that very file, the rest is
+     * written ({@link #writeRest}): the file ends inside the line. Otherwise the line is written whole, as
+     * any line: none of it reached a file (the part written, if any, was the mending line break), or the
+     * file at the path was replaced between the cut and this open (logrotate, say): the rest alone would
+     * begin that new file with the end of a line, whose start is in the old one, and no whole copy of the
+     * record anywhere; now the old file ends inside that line, as one a JVM died in the middle of, and
+     * the new one has it whole.
+     */
+    void resume(Interrupted cut, byte[] line) throws Problem {
+        if (cut.begun && java.util.Objects.equals(key, cut.file)) {
+            writeRest(cut.rest);
+        } else {
+            write(line);
+        }
     }
 
     /**
@@ -269,10 +312,14 @@ final class PrivateAppendFile implements AutoCloseable {
      * written, unless another JVM appended to the same file in between.
      */
     void writeRest(byte[] rest) throws Problem {
-        writeFrom(ByteBuffer.wrap(rest));
+        writeFrom(ByteBuffer.wrap(rest), 0, true);
     }
 
-    private void writeFrom(ByteBuffer buffer) throws Problem {
+    /**
+     * Writes {@code buffer}, whose line begins at {@code lineStart} (after a mending line break);
+     * {@code begun}: part of that line is in the file already ({@link #writeRest}).
+     */
+    private void writeFrom(ByteBuffer buffer, int lineStart, boolean begun) throws Problem {
         int start = buffer.position();
         try {
             Runnable hook = beforeWriteForTests;
@@ -288,9 +335,10 @@ final class PrivateAppendFile implements AutoCloseable {
         } catch (ClosedByInterruptException e) {
             // The channel is closed; the buffer's position counts what was written before it was (the
             // JDK moves it by what write(2) returned, then reports the interrupt).
+            boolean lineBegun = begun || buffer.position() > start + lineStart;
             byte[] rest = new byte[buffer.remaining()];
             buffer.get(rest);
-            throw new Interrupted(rest);
+            throw new Interrupted("write", rest, lineBegun, key);
         } catch (IOException | RuntimeException e) {
             // Not truncated back: another JVM may have appended after the cut line meanwhile.
             if (buffer.position() > start) {

@@ -502,6 +502,102 @@ class AuditFileTest {
     }
 
     /**
+     * An interrupt that lands while the writer waits for the file's open (BoundedOpen stops waiting,
+     * ClosedByInterruptException) costs no line: the open is asked again. Before, it was a failure to open
+     * as any other: the first record of a JVM whose main interrupts every other thread every millisecond
+     * was lost so (by hand: 'cannot write ...: java.nio.channels.ClosedByInterruptException', then an
+     * audit-gap line). Here the writer is interrupted in its wait for its first two opens: the one at its
+     * start and the one for the line.
+     */
+    @Test
+    void anInterruptDuringTheFilesOpenLosesNoLine() throws Exception {
+        Path file = dir.resolve("interrupted-open.jsonl");
+        AuditFile f = AuditFile.unstarted(file, file.toString());
+        Instant time = Instant.parse("2026-12-01T13:00:00Z");
+        f.enqueue(time, "enable", "p", "ok", "api", "", "", "");
+        java.util.concurrent.atomic.AtomicReference<Thread> writer = new java.util.concurrent.atomic.AtomicReference<>();
+        java.util.concurrent.atomic.AtomicInteger interrupts = new java.util.concurrent.atomic.AtomicInteger(2);
+        java.util.concurrent.Semaphore givenUp = new java.util.concurrent.Semaphore(0);
+        PrivateAppendFile.beforeOpenForTests = () -> writer.set(Thread.currentThread());
+        // On the opening thread, before its open: the writer is interrupted once it waits for this open, and
+        // the open held until the writer has given it up (its release begins), so that it cannot be done first
+        BoundedOpen.holdOpensForTests(() -> {
+            Thread w = writer.get();
+            if (w == null || !Thread.currentThread().getName().endsWith(file.toString())
+                    || interrupts.getAndDecrement() <= 0) {
+                return;
+            }
+            long end = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+            while (w.getState() != Thread.State.TIMED_WAITING && System.nanoTime() < end) {
+                Thread.onSpinWait();
+            }
+            w.interrupt();
+            try {
+                givenUp.tryAcquire(10, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        BoundedOpen.holdReleasesForTests(givenUp::release);
+        try {
+            f.startWriter();
+            assertEquals(0, f.drain(java.util.concurrent.TimeUnit.SECONDS.toMillis(30)), "lines not written: "
+                    + f.currentProblem());
+        } finally {
+            BoundedOpen.holdOpensForTests(null);
+            BoundedOpen.holdReleasesForTests(null);
+            PrivateAppendFile.beforeOpenForTests = null;
+        }
+        List<String> lines = Files.readAllLines(file);
+        assertEquals(1, lines.size(), lines.toString());
+        assertTrue(lines.get(0).contains("\"operation\":\"enable\""), lines.get(0));
+        assertEquals(null, f.currentProblem());
+        assertEquals("", f.notWrittenSoFar());
+        assertTrue(interrupts.get() <= 0, "both opens were interrupted");
+    }
+
+    /**
+     * A line whose write an interrupt cut before any of it reached the file, which was then replaced (a
+     * rotation) by one that ends inside a line (a JVM died in its middle): opened again, the line is written
+     * as any line there, after a mending line break. Before, its "rest" (all of it) was written as the end
+     * of a line begun in the file, glued to the torn line: neither record could be read.
+     */
+    @Test
+    void aLineCutBeforeAnyOfItWasWrittenGoesWholeToAFileThatReplacedItsOwn() throws Exception {
+        Path file = dir.resolve("cut-then-replaced.jsonl");
+        AuditFile f = AuditFile.unstarted(file, file.toString());
+        Instant time = Instant.parse("2026-12-01T13:00:00Z");
+        f.enqueue(time, "enable", "p", "ok", "api", "", "", "");
+        java.util.concurrent.atomic.AtomicInteger writes = new java.util.concurrent.atomic.AtomicInteger();
+        PrivateAppendFile.beforeWriteForTests = () -> {
+            if (writes.incrementAndGet() == 1) {
+                try {
+                    Files.move(file, dir.resolve("cut-then-replaced.jsonl.1"));
+                    Files.write(file, "{\"torn".getBytes(StandardCharsets.UTF_8));
+                    Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+                Thread.currentThread().interrupt(); // the write's channel closes before write(2): nothing written
+            }
+        };
+        try {
+            f.startWriter();
+            assertEquals(0, f.drain(java.util.concurrent.TimeUnit.SECONDS.toMillis(30)), "lines not written: "
+                    + f.currentProblem());
+        } finally {
+            PrivateAppendFile.beforeWriteForTests = null;
+        }
+        List<String> lines = Files.readAllLines(file);
+        assertEquals(2, lines.size(), lines.toString());
+        assertEquals("{\"torn", lines.get(0));
+        assertTrue(lines.get(1).startsWith("{\"time\"") && lines.get(1).contains("\"operation\":\"enable\""),
+                lines.get(1));
+        assertEquals(0, Files.size(dir.resolve("cut-then-replaced.jsonl.1")), "nothing of it in the old file");
+        assertEquals(null, f.currentProblem());
+    }
+
+    /**
      * Interrupts faster than a line is written: the write is tried again a bounded number of times, then
      * the line is lost as at any failure (counted, its gap noted before the next line that gets there),
      * not retried for ever.

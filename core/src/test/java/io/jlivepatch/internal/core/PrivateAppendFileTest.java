@@ -106,6 +106,27 @@ class PrivateAppendFileTest {
         }
     }
 
+    /**
+     * A line cut in its middle, its file then replaced (logrotate) before the file at the path was opened
+     * again: the new file gets the line whole, not its rest, which would have begun that file with the end
+     * of a line whose start is in the old one (no whole copy of the record anywhere). The same file opened
+     * again gets the rest, as before.
+     */
+    @Test
+    void aLineCutInItsMiddleIsWrittenWholeToAFileThatReplacedItsOwnAndCompletedInItsOwn() throws Exception {
+        byte[] line = line("{\"operation\":\"load\"}");
+        InterruptedWrite cut = new InterruptedWrite(9);
+        PrivateAppendFile file = new PrivateAppendFile(cut, "inode 1", false);
+        PrivateAppendFile.Interrupted interrupted = assertThrows(PrivateAppendFile.Interrupted.class,
+                () -> file.write(line));
+        FillingDisk replaced = new FillingDisk(1000);
+        new PrivateAppendFile(replaced, "inode 2", false).resume(interrupted, line);
+        assertEquals("{\"operation\":\"load\"}\n", replaced.text(), "the file that replaced it");
+        FillingDisk same = new FillingDisk(1000);
+        new PrivateAppendFile(same, "inode 1", true).resume(interrupted, line);
+        assertEquals("{\"operation\":\"load\"}\n", cut.text() + same.text(), "the file opened again");
+    }
+
     @Test
     void aWriteCutByAnInterruptAfterAMendingLineBreakKeepsItsRestWhole() throws Exception {
         FillingDisk disk = new FillingDisk(3);
