@@ -136,9 +136,12 @@ final class ResolvingLoaders {
      * {@code findClass} (its own URLs) or none. A loader whose class cannot be read counts as not.
      */
     static boolean parentFirst(ClassLoader loader) {
-        // the JDK's own class by that name: an application's loader may name its class anything
+        // The JDK's application loader by its exact class, the boot loader's (an application's loader may
+        // name its class anything). Not every loader class of jdk.internal.loader: a module layer's loader
+        // (jdk.internal.loader.Loader, ModuleLayer.defineModulesWith*Loaders) resolves a package of a module
+        // its module reads through that module's loader, a sibling; its loadClass is judged below like any.
         if (loader == null || loader == ClassLoader.getPlatformClassLoader()
-                || loader.getClass().getName().startsWith("jdk.internal.loader.")
+                || loader.getClass().getName().equals("jdk.internal.loader.ClassLoaders$AppClassLoader")
                 && loader.getClass().getClassLoader() == null) {
             return true;
         }

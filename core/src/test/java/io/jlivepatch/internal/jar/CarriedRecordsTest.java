@@ -8,14 +8,25 @@ import org.objectweb.asm.ClassWriter;
 import org.objectweb.asm.MethodVisitor;
 import org.objectweb.asm.Opcodes;
 
+import java.io.ByteArrayInputStream;
+import java.io.InputStream;
 import java.lang.invoke.MethodHandles;
+import java.lang.module.Configuration;
+import java.lang.module.ModuleDescriptor;
+import java.lang.module.ModuleFinder;
+import java.lang.module.ModuleReader;
+import java.lang.module.ModuleReference;
+import java.net.URI;
 import java.lang.ref.WeakReference;
 import java.net.URL;
 import java.net.URLClassLoader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
+import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -82,6 +93,81 @@ class CarriedRecordsTest {
         assertTrue(ResolvingLoaders.parentFirst(a) && ResolvingLoaders.parentFirst(null)
                 && ResolvingLoaders.parentFirst(ClassLoader.getSystemClassLoader()));
         assertFalse(ResolvingLoaders.parentFirst(childFirst));
+    }
+
+    /**
+     * A module layer's loaders (jdk.internal.loader.Loader, a class the boot loader defined) resolve a package
+     * of a module their module reads through that module's loader, a sibling: a class carried unchecked into
+     * module A's loader runs under the name of a patch of module B's. Before, any jdk.internal.loader class
+     * the boot loader defined counted as parent-first, and B's loader was judged to reach only its ancestors.
+     */
+    @Test
+    void aModuleLayersLoaderThatResolvesThroughASiblingIsNotJudgedParentFirst() throws Exception {
+        byte[] host = GeneratedClasses.empty("carriedrec.layera.Host");
+        ModuleFinder finder = new InMemoryModules(Map.of(
+                ModuleDescriptor.newOpenModule("carriedrec.layera").exports("carriedrec.layera").build(),
+                Map.of("carriedrec/layera/Host.class", host),
+                ModuleDescriptor.newOpenModule("carriedrec.layerb").requires("carriedrec.layera")
+                        .packages(Set.of("carriedrec.layerb")).build(), Map.of()));
+        Configuration cf = ModuleLayer.boot().configuration().resolve(finder, ModuleFinder.of(),
+                Set.of("carriedrec.layerb"));
+        ModuleLayer layer = ModuleLayer.boot().defineModulesWithManyLoaders(cf, ClassLoader.getSystemClassLoader());
+        ClassLoader a = layer.findLoader("carriedrec.layera");
+        ClassLoader b = layer.findLoader("carriedrec.layerb");
+        assertTrue(a != b && b.getParent() == ClassLoader.getSystemClassLoader());
+        assertTrue(carry(a, "carriedrec.layera.Host", "carriedrec.layera.Tool", helper("carriedrec.layera.Tool"),
+                false));
+        assertEquals(a, b.loadClass("carriedrec.layera.Tool").getClassLoader(), "B's loader resolves it in A's");
+
+        assertFalse(ResolvingLoaders.parentFirst(b), "a layer's loader delegates to its siblings");
+        assertNull(ResolvingLoaders.forTarget(b), "where B's code resolves a name is not known");
+        CarriedClasses.Uses uses = new CarriedClasses.Uses(List.of("carriedrec.layera.Tool"), Set.of());
+        assertNotNull(CarriedClasses.uncheckedUse(uses, ResolvingLoaders.forTarget(b)),
+                "a patch of B's class resolves A's unchecked class");
+    }
+
+    /** Modules held here: each descriptor with its class files by path. */
+    private static final class InMemoryModules implements ModuleFinder {
+        private final Map<String, ModuleReference> refs = new java.util.HashMap<>();
+
+        InMemoryModules(Map<ModuleDescriptor, Map<String, byte[]>> modules) {
+            modules.forEach((d, files) -> refs.put(d.name(), new ModuleReference(d, null) {
+                @Override
+                public ModuleReader open() {
+                    return new ModuleReader() {
+                        @Override
+                        public Optional<URI> find(String name) {
+                            return Optional.empty();
+                        }
+
+                        @Override
+                        public Optional<InputStream> open(String name) {
+                            byte[] bytes = files.get(name);
+                            return bytes == null ? Optional.empty() : Optional.of(new ByteArrayInputStream(bytes));
+                        }
+
+                        @Override
+                        public Stream<String> list() {
+                            return files.keySet().stream();
+                        }
+
+                        @Override
+                        public void close() {
+                        }
+                    };
+                }
+            }));
+        }
+
+        @Override
+        public Optional<ModuleReference> find(String name) {
+            return Optional.ofNullable(refs.get(name));
+        }
+
+        @Override
+        public Set<ModuleReference> findAll() {
+            return Set.copyOf(refs.values());
+        }
     }
 
     @Test
