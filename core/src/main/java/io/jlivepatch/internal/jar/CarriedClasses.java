@@ -28,9 +28,12 @@ final class CarriedClasses {
      */
     private static final Map<ClassLoader, Map<String, Carrier>> CARRIED = new WeakHashMap<>();
     /**
-     * Guarded by the class. At least how many of CARRIED's classes are of class files no trust policy checked:
-     * none, the usual case, costs {@link #uncheckedUse} nothing. Counted again when a class file becomes checked
-     * and when it is asked for while above zero: a loader gone takes its records along without a word.
+     * Guarded by the class. At least how many of CARRIED's records hold their class file as unchecked (their
+     * own flag, whether or not a checked copy of the bytes in another loader vouches for them now): none, the
+     * usual case, costs {@link #uncheckedUse} nothing. Counted again when a class file becomes checked and
+     * whenever {@link #anyUnchecked} asks while above zero: a loader gone takes its records along without a
+     * word, those it held checked too, and the copies they vouched for are unchecked again (so not a count of
+     * the records no copy vouches for: one that fell to zero while a checked copy vouched would stay there).
      */
     private static int unchecked;
 
@@ -101,10 +104,8 @@ final class CarriedClasses {
 
     /** Whether a class no trust policy checked was carried (a patch JAR loaded before the policy was raised). */
     static synchronized boolean anyUnchecked() {
-        if (unchecked > 0) {
-            countUnchecked(); // records of loaders gone went without a word
-        }
-        return unchecked > 0;
+        // records of loaders gone went without a word, and with them checked copies that vouched for others
+        return unchecked > 0 && countUnchecked() > 0;
     }
 
     /** The SHA-256 of the class files a checked JAR carried into a loader alive still. Caller holds the class's lock. */
@@ -137,18 +138,24 @@ final class CarriedClasses {
         return n;
     }
 
-    /** Caller holds the class's lock. */
-    private static void countUnchecked() {
+    /**
+     * Counts the records that hold their class file as unchecked ({@link #unchecked}); returns how many of them
+     * no checked copy of the same bytes in a loader alive vouches for. Caller holds the class's lock.
+     */
+    private static int countUnchecked() {
         Set<String> checked = checkedDigests();
-        int n = 0;
+        int flagged = 0;
+        int bare = 0;
         for (Map<String, Carrier> here : CARRIED.values()) {
             for (Carrier c : here.values()) {
-                if (!checked.contains(c.digest())) {
-                    n++;
+                if (!c.checked()) {
+                    flagged++;
+                    bare += checked.contains(c.digest()) ? 0 : 1;
                 }
             }
         }
-        unchecked = n;
+        unchecked = flagged;
+        return bare;
     }
 
     /**
@@ -354,10 +361,9 @@ final class CarriedClasses {
         }
         host.defineClass(bytes);
         here.put(name, new Carrier(digest, patch, jarSha256, linked(name, bytes), checked));
-        if (checked) {
-            countUnchecked(); // copies of these bytes in other loaders are verified code now too
-        } else {
-            unchecked++; // at most one too many (checked bytes elsewhere): anyUnchecked counts again
+        if (!checked) {
+            // one more held unchecked; a checked copy of its bytes elsewhere may vouch for it (anyUnchecked asks)
+            unchecked++;
         }
         return true;
     }

@@ -1,5 +1,6 @@
 package io.jlivepatch.internal.jar;
 
+import io.jlivepatch.ChildJvm;
 import io.jlivepatch.internal.Sha256;
 import io.jlivepatch.jar.GeneratedClasses;
 import org.junit.jupiter.api.Test;
@@ -200,6 +201,18 @@ class CarriedRecordsTest {
         assertEquals(kept, Class.forName("carriedrec.c.Checked", false, kept).getClassLoader());
     }
 
+    /**
+     * Bytes carried unchecked into one loader, vouched for by a checked copy in another, are unchecked again once
+     * that loader is collected: the gate every trust check passes first (anyUnchecked) says so. Before, the
+     * count behind it fell to zero when the checked copy came and was recounted only while above zero, so the
+     * checks of loads, enables and links were skipped while a use of the class was one uncheckedUse refuses
+     * (VouchingCopyGoneDriver, in a fresh JVM: the records are the JVM's).
+     */
+    @Test
+    void aCheckedCopyGoneLeavesItsUncheckedTwinCounted() throws Exception {
+        ChildJvm.runOk(VouchingCopyGoneDriver.class, List.of(), List.of(dir.toString()), 120);
+    }
+
     /** A loader that gets both classes carried into it, the first checked, dropped at the return. */
     private WeakReference<ClassLoader> carriedIntoADroppedLoader(byte[] checked, byte[] unchecked) throws Exception {
         URLClassLoader dropped = webapp("dropped", "carriedrec.c.Host");
@@ -225,7 +238,7 @@ class CarriedRecordsTest {
     }
 
     /** A public class of one {@code public static Object value()} returning null. */
-    private static byte[] helper(String name) {
+    static byte[] helper(String name) {
         ClassWriter cw = new ClassWriter(ClassWriter.COMPUTE_MAXS);
         cw.visit(Opcodes.V1_8, Opcodes.ACC_PUBLIC | Opcodes.ACC_SUPER, name.replace('.', '/'), null,
                 "java/lang/Object", null);
