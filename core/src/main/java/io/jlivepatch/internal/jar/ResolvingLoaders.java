@@ -3,7 +3,8 @@ package io.jlivepatch.internal.jar;
 import io.jlivepatch.PatchException;
 
 import java.lang.instrument.Instrumentation;
-import java.lang.reflect.Method;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
 import java.net.URLClassLoader;
 import java.security.SecureClassLoader;
 import java.util.ArrayList;
@@ -139,7 +140,7 @@ final class ResolvingLoaders {
         // The JDK's application loader by its exact class, the boot loader's (an application's loader may
         // name its class anything). Not every loader class of jdk.internal.loader: a module layer's loader
         // (jdk.internal.loader.Loader, ModuleLayer.defineModulesWith*Loaders) resolves a package of a module
-        // its module reads through that module's loader, a sibling; its loadClass is judged below like any.
+        // its module reads through that module's loader, a sibling: its class is judged below like any other.
         if (loader == null || loader == ClassLoader.getPlatformClassLoader()
                 || loader.getClass().getName().equals("jdk.internal.loader.ClassLoaders$AppClassLoader")
                 && loader.getClass().getClassLoader() == null) {
@@ -156,19 +157,36 @@ final class ResolvingLoaders {
         }
     };
 
+    /**
+     * Whether {@code loaderClass} keeps each of ClassLoader's overridable loadClass and findClass as
+     * ClassLoader, SecureClassLoader or URLClassLoader declares it. Each is resolved on its own, by name and
+     * type, as a call would link: Class.getDeclaredMethods resolves the types of every method the class
+     * declares, asking its defining loader (an application's code, run at an enable under klpMutex, where a
+     * loader that blocks would hold every operation) for those not loaded yet. A class whose members this
+     * code may not look up (a named module's package not open to it) counts as not parent-first.
+     */
     private static boolean declaresNoLoading(Class<?> loaderClass) {
-        try {
-            for (Class<?> c = loaderClass; c != URLClassLoader.class && c != SecureClassLoader.class
-                    && c != ClassLoader.class; c = c.getSuperclass()) {
-                for (Method m : c.getDeclaredMethods()) {
-                    if (m.getName().equals("loadClass") || m.getName().equals("findClass")) {
-                        return false;
-                    }
-                }
-            }
-            return true;
-        } catch (RuntimeException | LinkageError e) {
-            return false; // an application's loader class whose methods do not resolve: not judged
+        if (loaderClass == URLClassLoader.class || loaderClass == SecureClassLoader.class) {
+            return true; // the JDK's own: java.net and java.security are open to no lookup of this code
         }
+        try {
+            MethodHandles.Lookup in = MethodHandles.privateLookupIn(loaderClass, MethodHandles.lookup());
+            return keeps(in, loaderClass, "loadClass", MethodType.methodType(Class.class, String.class))
+                    && keeps(in, loaderClass, "loadClass", MethodType.methodType(Class.class, String.class,
+                            boolean.class))
+                    && keeps(in, loaderClass, "findClass", MethodType.methodType(Class.class, String.class))
+                    && keeps(in, loaderClass, "findClass", MethodType.methodType(Class.class, String.class,
+                            String.class));
+        } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
+            return false; // an application's loader class not judged
+        }
+    }
+
+    /** Whether the method {@code name} of {@code type} that a call on {@code loaderClass} links to is the JDK's. */
+    private static boolean keeps(MethodHandles.Lookup in, Class<?> loaderClass, String name, MethodType type)
+            throws ReflectiveOperationException {
+        Class<?> declaring = in.revealDirect(in.findVirtual(loaderClass, name, type)).getDeclaringClass();
+        return declaring == ClassLoader.class || declaring == SecureClassLoader.class
+                || declaring == URLClassLoader.class;
     }
 }

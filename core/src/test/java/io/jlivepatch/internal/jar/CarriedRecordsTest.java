@@ -127,6 +127,70 @@ class CarriedRecordsTest {
                 "a patch of B's class resolves A's unchecked class");
     }
 
+    /**
+     * Judging a loader's class runs none of the application's code: the verdict is asked at an enable, under
+     * klpMutex, where a loader that blocks would hold every operation. Before, Class.getDeclaredMethods of the
+     * loader's class resolved the types of all its methods, asking the loader that defined the class for those
+     * not loaded yet (here carriedrec.judged.Probe, which it has not: the class was not judged at all).
+     */
+    @Test
+    void judgingALoadersClassAsksTheLoaderThatDefinedItNothing() throws Exception {
+        Asked asked = new Asked(ClassLoader.getSystemClassLoader());
+        Class<?> judged = asked.define("carriedrec.judged.Judged", judgedLoader("carriedrec/judged/Judged"));
+        ClassLoader loader = (ClassLoader) judged.getConstructor(URL[].class, ClassLoader.class)
+                .newInstance(new URL[0], ClassLoader.getSystemClassLoader());
+        asked.names.clear();
+        boolean parentFirst = ResolvingLoaders.parentFirst(loader);
+        assertEquals(List.of(), List.copyOf(asked.names), "names asked of the loader that defined the judged class");
+        assertTrue(parentFirst, "it keeps URLClassLoader's loadClass and findClass");
+    }
+
+    /** A loader that records the names it is asked for. */
+    private static final class Asked extends ClassLoader {
+        final List<String> names = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+
+        Asked(ClassLoader parent) {
+            super("asked", parent);
+        }
+
+        Class<?> define(String name, byte[] bytes) {
+            return defineClass(name, bytes, 0, bytes.length);
+        }
+
+        @Override
+        protected Class<?> loadClass(String name, boolean resolve) throws ClassNotFoundException {
+            names.add(name);
+            return super.loadClass(name, resolve);
+        }
+    }
+
+    /**
+     * {@code public class <name> extends URLClassLoader { public <init>(URL[], ClassLoader) {...}
+     * public void use(carriedrec.judged.Probe p) {} }}: parent-first, and one method of a type nowhere.
+     */
+    private static byte[] judgedLoader(String name) {
+        ClassWriter cw = new ClassWriter(ClassWriter.COMPUTE_MAXS);
+        cw.visit(Opcodes.V1_8, Opcodes.ACC_PUBLIC | Opcodes.ACC_SUPER, name, null, "java/net/URLClassLoader", null);
+        MethodVisitor init = cw.visitMethod(Opcodes.ACC_PUBLIC, "<init>", "([Ljava/net/URL;Ljava/lang/ClassLoader;)V",
+                null, null);
+        init.visitCode();
+        init.visitVarInsn(Opcodes.ALOAD, 0);
+        init.visitVarInsn(Opcodes.ALOAD, 1);
+        init.visitVarInsn(Opcodes.ALOAD, 2);
+        init.visitMethodInsn(Opcodes.INVOKESPECIAL, "java/net/URLClassLoader", "<init>",
+                "([Ljava/net/URL;Ljava/lang/ClassLoader;)V", false);
+        init.visitInsn(Opcodes.RETURN);
+        init.visitMaxs(0, 0);
+        init.visitEnd();
+        MethodVisitor use = cw.visitMethod(Opcodes.ACC_PUBLIC, "use", "(Lcarriedrec/judged/Probe;)V", null, null);
+        use.visitCode();
+        use.visitInsn(Opcodes.RETURN);
+        use.visitMaxs(0, 0);
+        use.visitEnd();
+        cw.visitEnd();
+        return cw.toByteArray();
+    }
+
     /** Modules held here: each descriptor with its class files by path. */
     private static final class InMemoryModules implements ModuleFinder {
         private final Map<String, ModuleReference> refs = new java.util.HashMap<>();
