@@ -93,6 +93,17 @@ public final class CarriedAcrossLoadersDriver {
         // A defines webapp.Page after the load: its code there would resolve A's unchecked webapp.Tool.
         Class<?> pageA = Class.forName("webapp.Page", true, webA);
         check(quote(pageA) == 2, "A's copy keeps its own code");
+        // status says so of A's copy, with why, and B's copy patched still
+        for (PatchHandle h : new PatchHandle[] {prePage, usesPage}) {
+            for (io.jlivepatch.FunctionStatus.LoaderStatus l : h.functions().get(0).loaders()) {
+                boolean inA = l.classLoader().contains("webapp-a");
+                check(inA ? l.state() == io.jlivepatch.FunctionStatus.State.FAILED && l.detail().contains(
+                        "UNTRUSTED: its code there uses class webapp.Tool")
+                        : l.state() == io.jlivepatch.FunctionStatus.State.PATCHED,
+                        h.name() + "'s status in " + l.classLoader() + ": " + l.state() + " " + l.detail());
+            }
+            check(h.functions().get(0).loaders().size() == 2, h.name() + " has a copy in each webapp");
+        }
         check(quote(pageB) == 10, "B's copy stays patched");
         refusedLoad("uses-page-late", "webapp.Tool", "carry-a");
         // A patch of A's class: refused as before.
