@@ -59,8 +59,6 @@ record CheckedJar(PatchJarBytes bytes, PatchJar jar, List<ReplacesScanner.Entry>
                 break;
             }
         }
-        // cleanLines, not clean: core cleaned the message's fields already (PatchJar.about), and a second
-        // clean doubled their escapes' backslashes ("x\\ny.jar" for a file name with a line end in it)
-        return new Refused(e.reason() + ": " + Text.cleanLines(message), e);
+        return new Refused(e.reason() + ": " + Text.clean(message), e);
     }
 }

@@ -316,18 +316,6 @@ class OfflineRefusalsTest {
         assertFalse(Files.exists(out), "no output");
     }
 
-    /**
-     * A patch JAR's path with a line end in it is named with that line end escaped once, as core wrote
-     * it: the command cleaned core's message again and printed "x\\ny.jar", a name that is not the file's.
-     */
-    @Test
-    void aJarPathWithALineEndIsNamedEscapedOnce() {
-        Path missing = tmp.resolve("x\ny.jar");
-        refused(run("inspect", missing.toString()), "INVALID_PATCH: patch JAR " + tmp + "/x\\ny.jar: no such file: give"
-                + " the path of a patch JAR");
-        refused(run("load", "1", missing.toString()), "INVALID_PATCH: patch JAR " + tmp + "/x\\ny.jar: no such file");
-    }
-
     private static String[] with(String[] base, String... more) {
         String[] all = java.util.Arrays.copyOf(base, base.length + more.length);
         System.arraycopy(more, 0, all, base.length, more.length);
