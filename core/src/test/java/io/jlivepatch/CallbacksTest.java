@@ -659,6 +659,70 @@ class CallbacksTest {
     }
 
     /**
+     * As above, with the link-audit thread held after the hooks' line took its place in the audit log (waiting
+     * for the audit file's write, say: a slow disk): that line is in the file's queue and not counted, and the
+     * callbacks' line attached to its event must still be on record at the exit, after it. It was left to the
+     * held thread, which writes it only once it lets go: after the exit's drain, lost with the JVM.
+     */
+    @Test
+    void aLateClasssCallbacksLineIsOnRecordAtTheExitWhenItsHooksLineIsPlacedAndTheThreadHeld() throws Exception {
+        PatchHandle h = livepatch().register(latePatch("cb-late-placed").callbacks(LATE, new Recorder("l")).build());
+        h.enable();
+        assertTrue(h.awaitTransition(WAIT));
+        IsolatingLoader loader = new IsolatingLoader("cb-placed-held", java.util.Map.of(LATE, TestSupport.classFile(LATE)));
+        String hooked = "ok (" + LATE + " in class loader " + TestSupport.loaderName(loader) + ", defined after the"
+                + " patch was enabled: hooked as it was defined";
+        String ran = "ok (" + LATE + " in class loader " + TestSupport.loaderName(loader) + ", defined after the"
+                + " patch was enabled: prePatch and postPatch ran at its first call)";
+        java.util.concurrent.CountDownLatch held = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch released = new java.util.concurrent.CountDownLatch(1);
+        java.lang.reflect.Field hold = AuditLog.class.getDeclaredField("afterPlaceForTests");
+        hold.setAccessible(true);
+        hold.set(null, (Runnable) () -> {
+            if (held.getCount() > 0 && Thread.currentThread().getName().equals("jlivepatch-link-audit")
+                    && indexOf(audit(), "link", "cb-late-placed", hooked) >= 0) {
+                held.countDown();
+                try {
+                    released.await(30, java.util.concurrent.TimeUnit.SECONDS); // a hang detector, not a timing
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        });
+        Object registry = RegistryAccess.get();
+        java.lang.reflect.Field f = registry.getClass().getDeclaredField("linkAudit");
+        f.setAccessible(true);
+        Object linkAudit = f.get(registry);
+        java.lang.reflect.Method atExit = linkAudit.getClass().getDeclaredMethod("atExit");
+        atExit.setAccessible(true);
+        try {
+            Supplier<String> late = lateInstance(loader);
+            assertTrue(held.await(20, java.util.concurrent.TimeUnit.SECONDS),
+                    "the link-audit thread never placed the line of the class's hooks");
+            assertEquals("patched", late.get()); // its first call: the callbacks run, their line waits for the hooks'
+            atExit.invoke(linkAudit); // waits its bound for the held thread, then takes what is left
+            List<AuditLog.Entry> entries = audit();
+            int hooks = indexOf(entries, "link", "cb-late-placed", hooked);
+            int line = indexOf(entries, "link", "cb-late-placed", ran);
+            assertTrue(hooks >= 0 && line > hooks, "the hooks' line, then the callbacks' line: " + entries);
+            assertTrue(entries.subList(hooks, entries.size()).stream().noneMatch(e -> e.operation().equals("audit-gap")
+                    && e.outcome().contains("not recorded before the JVM exited")),
+                    "a line placed in the file's queue is not counted as not recorded: " + entries);
+        } finally {
+            released.countDown();
+            hold.set(null, null);
+        }
+        Thread thread = LinkAuditOverflowTest.threadNamed("jlivepatch-link-audit");
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (!parkedInItsLoop(thread) && System.nanoTime() - deadline < 0) {
+            Thread.sleep(5);
+        }
+        assertTrue(parkedInItsLoop(thread), "the link-audit thread never went idle");
+        assertEquals(1, audit().stream().filter(e -> e.operation().equals("link") && e.patch().equals("cb-late-placed")
+                && e.outcome().startsWith(ran)).count(), "the callbacks' line once: " + audit());
+    }
+
+    /**
      * The exit's {@code cut short} line of a late class's callbacks (its prePatch under way) follows the count that
      * says the line of the class's hooks was not recorded, and that line does not come after it: the blocked
      * link-audit thread, once let go, wrote it after the cut-short line, which then read as callbacks cut short

@@ -346,10 +346,7 @@ final class LinkFailureAudit implements Runnable {
             // The blocked thread's, not recorded either; once counted, never recorded after (LinkEvent.placed). One
             // whose record has its place already is in the audit file's queue, which the drain writes: not counted.
             HookLedger.LinkEvent held = locked ? null : inHand;
-            if (held != null && !held.countedAtExit()) {
-                held = null;
-            }
-            if (held != null) {
+            if (held != null && held.countedAtExit()) {
                 left[HookLedger.kindOf(held)]++;
                 total++;
             }
@@ -366,8 +363,11 @@ final class LinkFailureAudit implements Runnable {
             // What ran at a late class's first call is on record even when its hooks' line is only counted:
             // after the count, which says those lines are missing. The blocked thread's event first (taken
             // before the rest): left to that thread, its lines were lost with it when it never let go
-            // (CallbacksTest...ExitCountsItsHooksLine). Each line once: whoever takes them first
-            // (HookLedger.written) writes them, this pass or that thread if it lets go meanwhile.
+            // (CallbacksTest...ExitCountsItsHooksLine). So too when its record has its place already (not
+            // counted): it is in the file's queue, ahead of these, and the thread, blocked after it (the file's
+            // write, say), wrote them only once it let go, after the drain (CallbacksTest...IsPlacedAndTheThread
+            // Held). Each line once: whoever takes them first (HookLedger.written) writes them, this pass or that
+            // thread if it lets go meanwhile.
             if (held != null) {
                 thenWrite(held, true);
             }
