@@ -98,10 +98,15 @@ class RetransformShortageTest {
 
     /** The next retransformation of {@code c} is refused by the JVM, thrown as out of metaspace. */
     private void shortOfMetaspaceOnce(Class<?> c) throws Exception {
+        refusedOnceAs(c, new OutOfMemoryError("injected: Metaspace"));
+    }
+
+    /** The next retransformation of {@code c} is refused by the JVM, thrown as {@code shortage}. */
+    private void refusedOnceAs(Class<?> c, Error shortage) throws Exception {
         refused = c.getName().replace('.', '/');
         TestSupport.livepatch(); // jlivepatch's transformer first: the refusal comes after it ran
         TestSupport.instrumentation().addTransformer(addsAMethod, true);
-        refusalAs(new OutOfMemoryError("injected: Metaspace"));
+        refusalAs(shortage);
         refuse.set(true);
     }
 
@@ -179,6 +184,31 @@ class RetransformShortageTest {
                 .map(io.jlivepatch.internal.core.AuditLog.Entry::outcome).toList();
         assertEquals("ok (unpatching complete)", ends.get(ends.size() - 1), ends.toString());
         assertTrue(ends.stream().anyMatch(o -> o.startsWith("ending the transition failed, retrying")), ends.toString());
+        assertLifeCycleGoesOn(h, target);
+    }
+
+    /**
+     * Out of stack where the end of a disable removes the hook (a StackOverflowError is a VirtualMachineError
+     * too, thrown after the transformers ran, no class changed): undone as the shortage of metaspace is, the
+     * end is retried and ends with the hook gone.
+     */
+    @Test
+    void aDisableWhoseHookRemovalOverflowsTheStackEndsWithTheHookGone() throws Exception {
+        PatchHandle h = registered();
+        h.enable();
+        assertTrue(h.awaitTransition(Duration.ofSeconds(30)));
+        ShortRetransform target = new ShortRetransform();
+        assertEquals(2, target.value());
+
+        refusedOnceAs(ShortRetransform.class, new StackOverflowError("injected"));
+        h.disable();
+        assertTrue(h.awaitTransition(Duration.ofSeconds(30)));
+
+        assertFalse(refuse.get(), "the JVM was asked to retransform the class");
+        assertEquals(1, target.value());
+        assertEquals(1, valueOnANewThread(target));
+        assertEquals(0, linkedMethods(ShortRetransform.class), "a site of the hook the disable removed is left");
+        assertEquals(FunctionStatus.State.NOT_PATCHED, h.functions().get(0).state(), h.functions().toString());
         assertLifeCycleGoesOn(h, target);
     }
 
