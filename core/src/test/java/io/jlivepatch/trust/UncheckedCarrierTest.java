@@ -119,6 +119,25 @@ class UncheckedCarrierTest {
                 180);
     }
 
+    /**
+     * A load under way at the raise (its JAR checked against no policy) carries its class after a signed
+     * patch naming that class was loaded and enabled: both of that patch's checks found nothing carried, and
+     * its code resolves the name only when it first runs, to the unchecked class. Before, the late carrier
+     * registered and its class was there for the signed patch's next call; now a class no policy checked is
+     * never carried once the policy is enforced, and that load is refused (RaisedMidLoadDriver).
+     */
+    @Test
+    void aLoadUnderWayAtTheRaiseCarriesNothingUncheckedAfterIt() throws Exception {
+        Path keys = dir.resolve("signers.p12");
+        Keys.keyPair(dir, keys, "self", "CN=Self Signer");
+        Path trust = Keys.trustStore(dir, "trust.p12", "PKCS12", Keys.export(dir, keys, "self"));
+        unsigned("carry-after", nestmate("jarapp.CarryAfter", null), "jarapp.CarriedAfter",
+                helper("jarapp.CarriedAfter", null));
+        signed(keys, "uses-after", own("jarapp.fix.UsesAfter", "jarapp.CarriedAfter"), null, null);
+        ChildJvm.runOk(RaisedMidLoadDriver.class, List.of(), List.of(dir.toString(), trust.toString(), PASSWORD),
+                180);
+    }
+
     private void unsigned(String name, Map<String, byte[]> classes, String carried, byte[] carriedBytes)
             throws Exception {
         jar(name + ".jar", name, classes, carried, carriedBytes);

@@ -348,6 +348,15 @@ final class CarriedClasses {
             }
             return false;
         }
+        if (!checked && io.jlivepatch.internal.trust.TrustPolicy.current().enforced()) {
+            // Read under the class's lock, as every check of a signed patch's uses (uncheckedUse) is: a check that
+            // saw the policy enforced and found nothing carried is before this define, so this read sees the raise.
+            // Past that check, a signed patch's code resolves the name when it first runs, to this class.
+            throw new RaisedPolicy("class " + name + " was not carried: this JVM's trust policy was raised while"
+                    + " patch '" + patch + "' was being loaded or linked, and no policy checked its JAR; a class loader"
+                    + " cannot forget a class, so none is carried unchecked once a policy is enforced: load it again,"
+                    + " signed");
+        }
         boolean present;
         try {
             Class.forName(name, false, loader);
@@ -366,6 +375,15 @@ final class CarriedClasses {
             unchecked++;
         }
         return true;
+    }
+
+    /** A class no policy checked refused its carrying: the trust policy was raised after its JAR's check (UNTRUSTED). */
+    static final class RaisedPolicy extends IllegalStateException {
+        private static final long serialVersionUID = 1L;
+
+        RaisedPolicy(String message) {
+            super(message);
+        }
     }
 
     /** The classes the class file of {@code name} makes its loader find but itself: binary names, sorted. */

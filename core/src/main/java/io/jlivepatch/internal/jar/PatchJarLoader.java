@@ -94,6 +94,9 @@ public final class PatchJarLoader {
                 throw e;
             }
             throw new PatchException(e.reason(), e.patchName(), e.getMessage() + carriedNote(carried), e.getCause());
+        } catch (CarriedClasses.RaisedPolicy e) {
+            throw new PatchException(Reason.UNTRUSTED, name, PatchJar.about(jar.source()) + " refused: "
+                    + e.getMessage() + carriedNote(classes.carried()), e);
         } catch (RuntimeException | LinkageError | StackOverflowError e) {
             throw new PatchException(Reason.INVALID_PATCH, name, PatchJar.about(jar.source()) + " cannot be prepared: "
                     + Failures.describe(e) + carriedNote(classes.carried()), e);
@@ -287,6 +290,9 @@ public final class PatchJarLoader {
             try {
                 m = source.method(primary);
             } catch (ReflectiveOperationException | LinkageError | RuntimeException ex) {
+                if (ex instanceof CarriedClasses.RaisedPolicy raised) {
+                    throw raised; // not the JAR's fault: refused as untrusted (prepare)
+                }
                 throw new PatchException(Reason.INVALID_PATCH, jar.name(), cannotLoad(jar, e.patchClass(),
                         e.patchClass(), ex), ex);
             }
@@ -481,6 +487,9 @@ public final class PatchJarLoader {
             try {
                 source.method(primary); // linked now, as a replacement is, so that enable finds no surprise
             } catch (ReflectiveOperationException | LinkageError | RuntimeException ex) {
+                if (ex instanceof CarriedClasses.RaisedPolicy raised) {
+                    throw raised; // not the JAR's fault: refused as untrusted (prepare)
+                }
                 throw new PatchException(Reason.INVALID_PATCH, jar.name(), cannotLoad(jar, e.patchClass(),
                         e.describe(), ex), ex);
             }
