@@ -73,6 +73,26 @@ class CarriedAcrossLoadersTest {
         }
     }
 
+    /**
+     * An unsigned carrier enabled before the raise stays enabled, and its copy for a loader that defines its
+     * target later would carry its class there, unchecked, after the raise: a class no refusal could take back,
+     * which a signed patch whose copy there linked first (its check finding nothing carried) would resolve at its
+     * first call. Before, webapp.CTool was carried into webapp D, a loader made after the raise; now D's copy
+     * keeps its own code and carries nothing, C's stays patched (LaterLoaderCarryDriver).
+     */
+    @Test
+    void aCopyOfAnUncheckedCarrierForALaterLoaderCarriesNothingAfterTheRaise() throws Exception {
+        Path keys = dir.resolve("signers.p12");
+        Keys.keyPair(dir, keys, "self", "CN=Self Signer");
+        Path trust = Keys.trustStore(dir, "trust.p12", "PKCS12", Keys.export(dir, keys, "self"));
+        for (String web : List.of("web-c", "web-d")) {
+            classFile(web, "webapp.Other", GeneratedClasses.target("webapp.Other", true, 1));
+        }
+        carrier("carry-c", "webapp.CarryC", "webapp.Other", "webapp.CTool");
+        ChildJvm.runOk(LaterLoaderCarryDriver.class, List.of(), List.of(dir.toString(), trust.toString(), PASSWORD),
+                180);
+    }
+
     private void classFile(String root, String name, byte[] bytes) throws Exception {
         Path file = dir.resolve(root).resolve(name.replace('.', '/') + ".class");
         Files.createDirectories(file.getParent());
