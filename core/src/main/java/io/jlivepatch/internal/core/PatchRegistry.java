@@ -1698,8 +1698,9 @@ public final class PatchRegistry {
             return;
         }
         if (p.trustedUnder() == policy) {
-            // Checked at its load, which refused a use of a class a patch nothing checked carried; one may be
-            // carried since all the same: by a JAR taken before the policy was raised, prepared after that check.
+            // Checked at its load, which refused a use of a class a patch nothing checked carried. None is carried
+            // unchecked after the raise (CarriedClasses.define refuses it, a load under way at the raise included):
+            // asked again all the same, as the check costs nothing while no such class exists.
             if (PatchJarLoader.anyUncheckedCarried()) {
                 PatchJarLoader.refuseUncheckedCarried(readAgain(p), hooks.instrumentation(), sourcesOf(p), "patch '"
                         + p.name() + "' cannot be enabled: its code");

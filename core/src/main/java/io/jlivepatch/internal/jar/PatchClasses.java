@@ -115,7 +115,7 @@ final class PatchClasses {
      * load and the enable judged the loaders that had a target class then (PatchJarLoader.refuseUncheckedCarried),
      * and a loader defining one later (a webapp deployed under the loader such a class was carried into) would
      * run that class's code under the signed patch's name. That loader's copy keeps its own code. Asked at each
-     * link, not once per loader: a load under way at the raise may carry such a class after the first.
+     * link, not once per loader, though no class is carried unchecked after the raise (CarriedClasses.define).
      */
     void checkTrust(ClassLoader targetLoader) throws ReflectiveOperationException {
         if (!checked || !io.jlivepatch.internal.trust.TrustPolicy.current().enforced()
