@@ -97,6 +97,83 @@ class CarriedRecordsTest {
     }
 
     /**
+     * A loader that keeps URLClassLoader's loadClass and findClass but overrides what they call (the class
+     * loading lock, findResource, getResource) is judged parent-first, and rightly: loadClass returns only what
+     * findLoadedClass (final) has, what its parent returns, or what findClass defines from its own URLs, which it
+     * reads through URLClassPath, never findResource. Here those overrides ask sibling webapp A's loader, into
+     * which a class was carried, and the loader still cannot resolve it, nor A's own class. One that overrides
+     * only the one-argument loadClass (what the JVM calls) is not judged parent-first.
+     */
+    @Test
+    void overridingWhatLoadClassCallsReachesNoSibling() throws Exception {
+        URLClassLoader a = webapp("hooks", "carriedrec.hooks.Host");
+        assertTrue(carry(a, "carriedrec.hooks.Host", "carriedrec.hooks.Tool", helper("carriedrec.hooks.Tool"), false));
+        Hooks hooks = new Hooks(ClassLoader.getSystemClassLoader(), a);
+        assertTrue(ResolvingLoaders.parentFirst(hooks), "keeps loadClass and findClass");
+        for (String name : List.of("carriedrec.hooks.Tool", "carriedrec.hooks.Host")) {
+            assertThrowsCnfe(hooks, name);
+        }
+        assertTrue(hooks.asked > 0, "its overrides ran and asked A");
+        assertFalse(ResolvingLoaders.parentFirst(new OneArgument(a)), "overrides loadClass(String)");
+    }
+
+    private static void assertThrowsCnfe(ClassLoader loader, String name) {
+        try {
+            Class<?> c = loader.loadClass(name);
+            throw new AssertionError(name + " resolved through " + loader + " to " + c.getClassLoader());
+        } catch (ClassNotFoundException expected) {
+            // not reachable
+        }
+    }
+
+    /** Overrides what ClassLoader.loadClass and URLClassLoader.findClass call, each asking {@code other}. */
+    static final class Hooks extends URLClassLoader {
+        private final ClassLoader other;
+        volatile int asked;
+
+        Hooks(ClassLoader parent, ClassLoader other) {
+            super("hooks", new URL[0], parent);
+            this.other = other;
+        }
+
+        @Override
+        protected Object getClassLoadingLock(String name) {
+            asked++;
+            try {
+                other.loadClass(name);
+            } catch (ClassNotFoundException e) {
+                // only asked
+            }
+            return super.getClassLoadingLock(name);
+        }
+
+        @Override
+        public URL findResource(String name) {
+            return other.getResource(name);
+        }
+
+        @Override
+        public URL getResource(String name) {
+            return other.getResource(name);
+        }
+    }
+
+    /** Overrides only the one-argument loadClass, answering from {@code other}. */
+    static final class OneArgument extends URLClassLoader {
+        private final ClassLoader other;
+
+        OneArgument(ClassLoader other) {
+            super("one-argument", new URL[0], ClassLoader.getSystemClassLoader());
+            this.other = other;
+        }
+
+        @Override
+        public Class<?> loadClass(String name) throws ClassNotFoundException {
+            return other.loadClass(name);
+        }
+    }
+
+    /**
      * A module layer's loaders (jdk.internal.loader.Loader, a class the boot loader defined) resolve a package
      * of a module their module reads through that module's loader, a sibling: a class carried unchecked into
      * module A's loader runs under the name of a patch of module B's. Before, any jdk.internal.loader class
