@@ -31,7 +31,10 @@ class StalledSelectExitTest {
         String socket = e.output().lines().filter(l -> l.startsWith("SOCKET ")).findFirst().orElseThrow()
                 .substring("SOCKET ".length());
         assertTrue(!Files.exists(Path.of(socket), LinkOption.NOFOLLOW_LINKS), "the socket's file is left: " + socket);
-        // The WARNING that the exit gave the select up is not looked for: logged by the exit hook, it is lost
-        // with java.util.logging, whose own hook resets its handlers meanwhile
+        // Said at the exit on standard error: through java.util.logging, whose own hook resets its handlers
+        // meanwhile, the line was lost
+        assertTrue(e.output().contains("WARNING: the jlivepatch control socket " + socket + " is closed, but its"
+                + " accepting thread's wait did not return"), e.tail());
+        assertTrue(e.output().contains("left open to the process's end, and the exit goes on without them"), e.tail());
     }
 }

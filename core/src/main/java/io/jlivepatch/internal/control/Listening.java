@@ -136,7 +136,10 @@ final class Listening implements AutoCloseable {
             return;
         }
         try {
-            Log.get().log(System.Logger.Level.WARNING, "the jlivepatch control socket " + path + " is closed, but"
+            // At the exit, to standard error: java.util.logging's own shutdown hook resets its handlers
+            // meanwhile, and the line was lost (Log.atExit)
+            (ClosedAtExit.exiting() ? Log.atExit() : Log.get()).log(System.Logger.Level.WARNING,
+                    "the jlivepatch control socket " + path + " is closed, but"
                     + " its accepting thread's wait did not return within " + CLOSE_WAIT_MILLIS + " ms of its"
                     + " wake-up (a patch of a JDK method its selector runs that blocks?): its selector and the"
                     + " socket's descriptor are left open " + (ClosedAtExit.exiting() ? "to the process's end"
