@@ -20,6 +20,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import static io.jlivepatch.TestSupport.method;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -87,6 +88,7 @@ class RetransformShortageTest {
         }
         refuse.set(false);
         refusalAs(null);
+        seam("ledgerRestoreFailureForTests", null);
         TestSupport.instrumentation().removeTransformer(addsAMethod);
         TestSupport.removeAllPatches();
     }
@@ -111,7 +113,12 @@ class RetransformShortageTest {
     }
 
     private static void refusalAs(Error e) throws ReflectiveOperationException {
-        Field f = Class.forName("io.jlivepatch.internal.patch.HookManager").getDeclaredField("retransformRefusalForTests");
+        seam("retransformRefusalForTests", e);
+    }
+
+    /** Sets HookManager's test seam {@code name} (an Error thrown once, then cleared) to {@code e}. */
+    private static void seam(String name, Error e) throws ReflectiveOperationException {
+        Field f = Class.forName("io.jlivepatch.internal.patch.HookManager").getDeclaredField(name);
         f.setAccessible(true);
         f.set(null, e);
     }
@@ -210,6 +217,48 @@ class RetransformShortageTest {
         assertEquals(0, linkedMethods(ShortRetransform.class), "a site of the hook the disable removed is left");
         assertEquals(FunctionStatus.State.NOT_PATCHED, h.functions().get(0).state(), h.functions().toString());
         assertLifeCycleGoesOn(h, target);
+    }
+
+    /**
+     * Out of metaspace where the end of a disable removes the hook, and out of memory again where the
+     * undo puts back the ledger's records of the class the JVM refused: the table before the end is
+     * published all the same, so the retried end finds the hook to remove and ends with it gone. Before,
+     * the undo's error left the end's table published: the retry found no hook left to change and ended
+     * with the hook in its class and its site linked.
+     */
+    @Test
+    void aDisableWhoseHookRemovalAndItsUndoFindNoMemoryEndsWithTheHookGone() throws Exception {
+        PatchHandle h = registered();
+        h.enable();
+        assertTrue(h.awaitTransition(Duration.ofSeconds(30)));
+        ShortRetransform target = new ShortRetransform();
+        assertEquals(2, target.value());
+        assertEquals(1, linkedMethods(ShortRetransform.class));
+
+        shortOfMetaspaceOnce();
+        seam("ledgerRestoreFailureForTests", new OutOfMemoryError("injected: Java heap space"));
+        h.disable();
+        assertTrue(h.awaitTransition(Duration.ofSeconds(30)));
+
+        assertFalse(refuse.get(), "the JVM was asked to retransform the class");
+        assertNull(field("ledgerRestoreFailureForTests"), "the undo put the ledger's records back");
+        assertFalse(h.isEnabled());
+        assertEquals(1, target.value());
+        assertEquals(1, valueOnANewThread(target));
+        assertEquals(0, linkedMethods(ShortRetransform.class), "a site of the hook the disable removed is left");
+        assertEquals(FunctionStatus.State.NOT_PATCHED, h.functions().get(0).state(), h.functions().toString());
+        List<String> ends = RegistryAccess.get().audit().entries().stream()
+                .filter(a -> a.patch().equals("short-retransform") && a.operation().equals("transition"))
+                .map(io.jlivepatch.internal.core.AuditLog.Entry::outcome).toList();
+        assertEquals("ok (unpatching complete)", ends.get(ends.size() - 1), ends.toString());
+        assertTrue(ends.stream().anyMatch(o -> o.startsWith("ending the transition failed, retrying")), ends.toString());
+        assertLifeCycleGoesOn(h, target);
+    }
+
+    private static Object field(String name) throws ReflectiveOperationException {
+        Field f = Class.forName("io.jlivepatch.internal.patch.HookManager").getDeclaredField(name);
+        f.setAccessible(true);
+        return f.get(null);
     }
 
     /**

@@ -612,18 +612,36 @@ public final class HookManager {
             // published, next would be the table a retry starts from, and a transition's end (retried, not
             // undone by the registry as an operation's switch is) found no hook left to change and ended with
             // the removed hooks still in their classes and their sites linked (RetransformShortageTest).
-            if (retransformed) {
-                rollback(prev, next, classes);
-            } else {
-                // The JVM retransforms a batch whole or not at all: nothing changed but what the
-                // transformer recorded of classes the JVM then refused.
-                recorded.forEach((c, h) -> ledger.put(c.getClassLoader(), c.getName(), h, prev)); // made from prev
-                table = prev;
-                relinkAllBack();
+            Throwable followUp;
+            try {
+                if (retransformed) {
+                    rollback(prev, next, classes);
+                } else {
+                    // The JVM retransforms a batch whole or not at all: nothing changed but what the
+                    // transformer recorded of classes the JVM then refused, and the sites a first call
+                    // linked from next meanwhile. prev is published first: an Error in the ledger's
+                    // restore (no memory for a record, no stack for its lock) left next published, whose
+                    // hooks the transformer then put into classes defined later for a refused change, and
+                    // from which a transition's retried end found no hook left to change
+                    // (RetransformShortageTest). Pairs, as the publication of next above, with the volatile
+                    // reads of HookTransformer.transform and ReplacementLinker.apply. No pass of the
+                    // transformer (another agent's retransformation of one of these classes) is left with
+                    // a record of next: one that read next reads the table again after its record and,
+                    // seeing prev, redoes the pass from prev (its loop); one whose last read saw next made
+                    // its record before that read, so before this write and the restore that replaces it.
+                    table = prev;
+                    try {
+                        restoreLedger(recorded, prev);
+                    } finally {
+                        relinkAllBack(); // whatever the restore met: a site linked from next goes back to prev
+                    }
+                }
+            } finally {
+                // A class defined since the publication of next read it, and no scan of this change saw
+                // it: it is retransformed to prev once loaded, as after a change that succeeds; also when
+                // the undo above threw (this never throws), or it kept next's hooks until the next change.
+                followUp = followInFlight(prev);
             }
-            // A class defined since the publication of next read it, and no scan of this change saw it:
-            // it is retransformed to prev once loaded, as after a change that succeeds.
-            Throwable followUp = followInFlight(prev);
             if (e instanceof VirtualMachineError) {
                 if (followUp != null) {
                     e.addSuppressed(followUp);
@@ -748,6 +766,25 @@ public final class HookManager {
                 + " the JVM does not allow; nothing was changed: patch a method of another class, or have that"
                 + " agent leave this class alone (README: 'Other agents')";
     }
+
+    /**
+     * Puts back what the ledger said of {@code classes} before a change whose retransformation the JVM
+     * refused (the transformer recorded the hooks of the class files the JVM then did not take).
+     */
+    private void restoreLedger(Map<Class<?>, ClassHooks> recorded, LinkTable prev) {
+        Error injected = ledgerRestoreFailureForTests;
+        if (injected != null) {
+            ledgerRestoreFailureForTests = null;
+            throw injected;
+        }
+        recorded.forEach((c, h) -> ledger.put(c.getClassLoader(), c.getName(), h, prev)); // made from prev
+    }
+
+    /**
+     * Thrown once by the next {@link #restoreLedger} before it puts anything back, then cleared: no memory
+     * or stack for a record there, which no test can make happen at that step. Tests only.
+     */
+    static volatile Error ledgerRestoreFailureForTests;
 
     private void rollback(LinkTable prev, LinkTable next, List<Class<?>> classes) {
         table = prev;
