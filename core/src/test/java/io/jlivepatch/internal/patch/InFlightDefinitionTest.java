@@ -61,6 +61,7 @@ class InFlightDefinitionTest {
         InFlightFollowUp.beforeLookForTests = null;
         InFlightFollowUp.afterLookForTests = null;
         HookManager.beforeFollowInFlightForTests = null;
+        HookManager.ledgerRestoreFailureForTests = null;
         capture.stop();
         Jars.removeAll();
     }
@@ -365,10 +366,35 @@ class InFlightDefinitionTest {
      */
     @Test
     void aClassDefinedDuringAChangeThatFailsEndsWithTheRestoredHooks() throws Exception {
-        PatchHandle h = Jars.lp().register(one("in-flight-refused"));
-        TableDuringTransformTest.OwnCopy loaded = new TableDuringTransformTest.OwnCopy("in-flight-refused-loaded");
+        PatchException e = definedDuringARefusedEnable("in-flight-refused");
+        assertEquals(PatchException.Reason.TRANSFORM_FAILED, e.reason(), e.getMessage());
+    }
+
+    /**
+     * As above, and the undo's restore of the ledger's records runs out of memory: the enable is refused
+     * for the shortage, and the class whose definition read the refused table is still given back the
+     * hooks of the table restored. The undo's look at the definitions in flight runs whatever the restore
+     * threw: skipped, the class kept the refused enable's hook until the next change (the registry puts
+     * the previous table back itself only when the one published is not it, which the undo saw to).
+     */
+    @Test
+    void aClassDefinedDuringAChangeWhoseUndoRunsOutOfMemoryEndsWithTheRestoredHooks() throws Exception {
+        HookManager.ledgerRestoreFailureForTests = new OutOfMemoryError("injected: Java heap space");
+        PatchException e = definedDuringARefusedEnable("in-flight-refused-short");
+        assertEquals(PatchException.Reason.OUT_OF_MEMORY, e.reason(), e.getMessage());
+        assertEquals(null, HookManager.ledgerRestoreFailureForTests, "the undo put the ledger's records back");
+    }
+
+    /**
+     * Enables {@code name}, a patch of SPLIT, whose retransformation of a loaded copy the JVM refuses while
+     * another copy's definition, which read the enable's table, is held in flight; returns the refusal
+     * once that copy, defined, and the loaded one run their own code, as the table restored wants.
+     */
+    private PatchException definedDuringARefusedEnable(String name) throws Exception {
+        PatchHandle h = Jars.lp().register(one(name));
+        TableDuringTransformTest.OwnCopy loaded = new TableDuringTransformTest.OwnCopy(name + "-loaded");
         Class<?> refusedClass = loaded.loadClass(SPLIT); // the enable retransforms it, and the JVM refuses that
-        TableDuringTransformTest.OwnCopy loader = new TableDuringTransformTest.OwnCopy("in-flight-refused");
+        TableDuringTransformTest.OwnCopy loader = new TableDuringTransformTest.OwnCopy(name);
         holdDefinitionIn(loader, null);
         Thread[] definer = new Thread[1];
         AtomicReference<AtomicReference<Object>> held = new AtomicReference<>();
@@ -392,7 +418,6 @@ class InFlightDefinitionTest {
         inst.addTransformer(refuser, true);
 
         PatchException e = assertThrows(PatchException.class, h::enable);
-        assertEquals(PatchException.Reason.TRANSFORM_FAILED, e.reason(), e.getMessage());
         assertFalse(h.isEnabled());
         inst.removeTransformer(refuser);
         assertTrue(held.get() != null, "the enable never retransformed the loaded copy");
@@ -403,6 +428,7 @@ class InFlightDefinitionTest {
         assertEquals(Set.of(), hooks().ledger().get(loader, SPLIT).hooked(), "the refused enable's hook stayed");
         assertEquals("own one", call(split, "one"));
         assertEquals("own one", call(refusedClass, "one"));
+        return e;
     }
 
     @Test
