@@ -787,6 +787,9 @@ public final class HookManager {
     static volatile Error ledgerRestoreFailureForTests;
 
     private void rollback(LinkTable prev, LinkTable next, List<Class<?>> classes) {
+        // First, before anything here can throw: whatever the undo meets, prev is the table a retry starts
+        // from and the one classes defined from now on are hooked by. Pairs, as apply's publications, with
+        // the volatile reads of HookTransformer.transform (the undo's own passes read it) and ReplacementLinker.apply.
         table = prev;
         try {
             retransform(classes);
