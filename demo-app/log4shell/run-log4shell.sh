@@ -16,8 +16,9 @@
 # Central, looked for in LOG4J_DIR or else the local Maven repository (~/.m2/repository), and
 # agent/target/jlivepatch-agent.jar (mvn -B -q package -DskipTests; AGENT_JAR names another).
 # Not run by CI (CI has no log4j 2.14.1). Uses $JAVA_HOME/bin/java, javac, keytool when JAVA_HOME is
-# set, else those on PATH. Takes about 30 s. Exit status 0 when every step gave what README says, 1
-# when not, 2 for a usage error or a missing file. Leaves no process behind.
+# set, else those on PATH (and openssl with --signed). Takes about 30 s, more on a busy machine.
+# Exit status 0 when every step gave what README says, 1 when not, 2 for a usage error or a missing
+# file. Leaves no process behind.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
