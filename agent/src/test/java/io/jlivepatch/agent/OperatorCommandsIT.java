@@ -363,8 +363,9 @@ class OperatorCommandsIT {
         Path greet = TestJars.greeterFixJar(dir);
         for (String bad : new String[] {"greet.zip", "../greet.jar", "sub/greet.jar", ".greet.jar", ".jar"}) {
             Cli c = Cli.run("install", greet, patches, "--as", bad);
-            assertEquals(1, c.exitCode(), bad + ": " + c);
-            assertTrue(c.err().contains("not a file name the start-up loader reads"), c.toString());
+            assertEquals(2, c.exitCode(), bad + ": " + c); // a usage error, before anything is read
+            assertTrue(c.err().contains("--as '" + bad + "' is not a file name the start-up loader reads"),
+                    c.toString());
         }
         Path zip = Files.copy(greet, dir.resolve("greet.zip"));
         Cli notNamedJar = Cli.run("install", zip, patches);

@@ -7,6 +7,7 @@ import io.jlivepatch.internal.trust.Signature;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
@@ -46,6 +47,14 @@ final class InstallCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Refused {
+        if (as != null && !PatchDirectory.isPlainJarName(as)) {
+            // the option's form alone is wrong, whatever the files hold: a usage error (exit 2), as build's
+            // malformed values are, before the directory or the JAR is read; it was refused (exit 1) once
+            // the directory had been found, as if the directory were at fault
+            throw new ParameterException(spec.commandLine(), "--as '" + Text.clean(as) + "' is not a file name the"
+                    + " start-up loader reads: use a name ending in .jar, without a directory, not starting with"
+                    + " '.', e.g. --as 10-fix.jar");
+        }
         boolean verify = trust.given();
         PatchDirectory dir = new PatchDirectory(directory.toAbsolutePath().normalize());
         Path source = file.toAbsolutePath().normalize();

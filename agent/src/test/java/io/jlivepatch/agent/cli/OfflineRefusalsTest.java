@@ -180,11 +180,6 @@ class OfflineRefusalsTest {
                 + " install fix.txt with --as <name.jar>");
 
         Path jar = patchJar("fix.jar", "fix-offline");
-        refused(run("install", jar.toString(), dir.toString(), "--as", "../escaped.jar"), "'../escaped.jar' is not a"
-                + " file name the start-up loader reads: use a name ending in .jar, without a directory, not starting"
-                + " with '.'");
-        assertFalse(Files.exists(tmp.resolve("escaped.jar")));
-
         Path missing = tmp.resolve("no-such-dir");
         refused(run("install", jar.toString(), missing.toString()), "no directory " + missing + ": give the directory"
                 + " the JVM loads its patches from at start-up (-javaagent:jlivepatch-agent.jar=patches=<dir>); create"
@@ -195,6 +190,34 @@ class OfflineRefusalsTest {
         refused(run("install", badName.toString(), dir.toString()), "INVALID_PATCH: patch JAR " + badName
                 + ": Livepatch-Name 'bad name!' is not valid: use 1 to 64 characters from [A-Za-z0-9_.-]");
         assertEquals(List.of(), list(dir), "nothing installed");
+    }
+
+    /**
+     * A {@code --as} that is not a plain {@code .jar} file name is a usage error (exit 2), the one line
+     * and the pointer to the options, before the directory or the JAR is read: it was refused (exit 1)
+     * once the directory had been found, and, given a directory that is not there, refused for that.
+     */
+    @Test
+    void installsAsThatIsNotAPlainJarNameIsAUsageErrorBeforeAnythingIsRead() throws Exception {
+        Path dir = Files.createDirectory(tmp.resolve("patches"));
+        Path jar = patchJar("fix.jar", "fix-offline");
+        for (String as : List.of("../escaped.jar", "a/b.jar", "a\\b.jar", "fix.txt", ".jar", ".hidden.jar", "",
+                "bad\nname.jar")) {
+            Run r = run("install", jar.toString(), dir.toString(), "--as", as);
+            usage(r, "jlivepatch: --as '" + as.replace("\n", "\\n") + "' is not a file name the start-up loader"
+                    + " reads: use a name ending in .jar, without a directory, not starting with '.', e.g. --as"
+                    + " 10-fix.jar");
+            assertEquals(List.of("('jlivepatch install --help' lists its options)"), r.err().lines().skip(1).toList(),
+                    "one line and the pointer: " + r.err());
+        }
+        assertEquals(List.of(), list(dir), "nothing installed");
+        assertFalse(Files.exists(tmp.resolve("escaped.jar")));
+
+        // before anything is read: neither the directory nor the JAR, which are not there either
+        Path missing = tmp.resolve("no-such-dir");
+        usage(run("install", tmp.resolve("no-such.jar").toString(), missing.toString(), "--as", "a/b.jar"),
+                "--as 'a/b.jar' is not a file name the start-up loader reads");
+        assertFalse(Files.exists(missing));
     }
 
     /** A patch JAR that passes every check install makes: agentapp.fix.GreeterFix, from the test class path. */
