@@ -612,7 +612,6 @@ public final class HookManager {
             // published, next would be the table a retry starts from, and a transition's end (retried, not
             // undone by the registry as an operation's switch is) found no hook left to change and ended with
             // the removed hooks still in their classes and their sites linked (RetransformShortageTest).
-            Throwable followUp;
             try {
                 if (retransformed) {
                     rollback(prev, next, classes);
@@ -624,35 +623,47 @@ public final class HookManager {
                     // hooks the transformer then put into classes defined later for a refused change, and
                     // from which a transition's retried end found no hook left to change
                     // (RetransformShortageTest). Pairs, as the publication of next above, with the volatile
-                    // reads of HookTransformer.transform and ReplacementLinker.apply. No pass of the
-                    // transformer (another agent's retransformation of one of these classes) is left with
-                    // a record of next: one that read next reads the table again after its record and,
-                    // seeing prev, redoes the pass from prev (its loop); one whose last read saw next made
-                    // its record before that read, so before this write and the restore that replaces it.
+                    // reads of HookTransformer.transform and ReplacementLinker.apply. A pass of the
+                    // transformer over one of these classes that read next (another agent's retransformation)
+                    // reads the table again after its record and, seeing prev, redoes the pass from prev
+                    // (its loop); one whose last read saw next made its record before that read, so before
+                    // this write and the restore, which replaces it. Such a pass's bytes, taken by the JVM
+                    // for that agent, keep next's hooks all the same (the restore then says prev's) until
+                    // the class's hooks next change, as they did with the restore first; a definition that
+                    // read next is seen through by the look below (InFlight).
                     table = prev;
                     try {
                         restoreLedger(recorded, prev);
-                    } finally {
-                        relinkAllBack(); // whatever the restore met: a site linked from next goes back to prev
+                    } catch (Throwable restore) { // any, as a finally would: rethrown as it is
+                        try {
+                            relinkAllBack(); // whatever the restore met: a site linked from next goes back to prev
+                        } catch (Throwable relink) {
+                            suppress(relink, restore); // else lost: the relink's is thrown
+                            throw relink;
+                        }
+                        throw restore;
                     }
+                    relinkAllBack();
                 }
-            } finally {
+            } catch (Throwable undo) { // rethrown below: unchecked, as what the undo throws
+                // The undo's failure is thrown: it left something undone (a record, a site), which the
+                // caller reports as such (OUT_OF_MEMORY), not as the refusal's "nothing was changed". The
+                // change's own failure (the JVM's reason, for the log) and the look's go with it.
+                suppress(undo, e);
                 // A class defined since the publication of next read it, and no scan of this change saw
-                // it: it is retransformed to prev once loaded, as after a change that succeeds; also when
-                // the undo above threw (this never throws), or it kept next's hooks until the next change.
-                followUp = followInFlight(prev);
+                // it: it is retransformed to prev once loaded, also when the undo threw (this never
+                // throws), or it kept next's hooks until the next change.
+                suppress(undo, followInFlight(prev));
+                throw undo;
             }
+            Throwable followUp = followInFlight(prev); // as above, after an undo that succeeded
             if (e instanceof VirtualMachineError) {
-                if (followUp != null) {
-                    e.addSuppressed(followUp);
-                }
+                suppress(e, followUp);
                 throw (VirtualMachineError) e; // a shortage, as the caller reports it (OUT_OF_MEMORY), not the JVM's refusal
             }
             HookFailure failure = e instanceof HookFailure ? (HookFailure) e
                     : new HookFailure(refusedRetransformation(classes, e), e);
-            if (followUp != null) {
-                failure.addSuppressed(followUp); // logged already; the refusal is what the caller reports
-            }
+            suppress(failure, followUp); // logged already; the refusal is what the caller reports
             throw failure;
         }
         try {
@@ -765,6 +776,23 @@ public final class HookManager {
                 + " field, so another agent's transformer changes the class's shape when it is retransformed, which"
                 + " the JVM does not allow; nothing was changed: patch a method of another class, or have that"
                 + " agent leave this class alone (README: 'Other agents')";
+    }
+
+    /**
+     * Adds {@code lost} to {@code thrown}'s suppressed exceptions, unless it is none or the same one: the
+     * JVM throws one shared OutOfMemoryError once its preallocated ones are used up, and a throwable
+     * added to itself throws IllegalArgumentException, which would replace the shortage. No memory for
+     * the addition loses {@code lost} only (logged, where it was met, or the JVM's own).
+     */
+    private static void suppress(Throwable thrown, Throwable lost) {
+        if (lost == null || lost == thrown) {
+            return;
+        }
+        try {
+            thrown.addSuppressed(lost);
+        } catch (RuntimeException | VirtualMachineError e) {
+            // thrown goes on without it
+        }
     }
 
     /**

@@ -62,6 +62,7 @@ class InFlightDefinitionTest {
         InFlightFollowUp.afterLookForTests = null;
         HookManager.beforeFollowInFlightForTests = null;
         HookManager.ledgerRestoreFailureForTests = null;
+        HookManager.retransformRefusalForTests = null;
         capture.stop();
         Jars.removeAll();
     }
@@ -658,6 +659,83 @@ class InFlightDefinitionTest {
         assertTrue(warnings.stream().anyMatch(w -> w.startsWith("following the class definitions in flight failed")),
                 warnings.toString());
 
+        inst.removeTransformer(refuser);
+        InFlightFollowUp.giveUpAfterNanos = 0;
+        h.enable(); // gives the record up
+        assertTrue(h.awaitTransition(Duration.ofSeconds(30)));
+        awaitNoneInFlight();
+    }
+
+    /**
+     * A change the JVM refuses, whose undo then runs out of memory restoring the ledger's records, and whose
+     * look at the definitions in flight runs out of memory too: the undo's shortage is what the caller gets
+     * (OUT_OF_MEMORY: the undo did not finish), and the JVM's refusal and the look's failure go with it, for
+     * the log. Before, the undo's error was thrown bare: the refusal (what another agent's transformer did,
+     * the reason to act on) and the look's failure were lost.
+     */
+    @Test
+    void aRefusedChangeWhoseUndoRunsOutOfMemoryKeepsTheRefusalWithTheShortage() throws Exception {
+        capture.start();
+        PatchHandle h = registeredWithAFailedDefinition("in-flight-undo-oom"); // a record to look at
+        Class<?> refusedClass = new TableDuringTransformTest.OwnCopy("in-flight-undo-oom-loaded").loadClass(SPLIT);
+        refuser = new ClassFileTransformer() { // another agent's bytes, which the JVM refuses
+            @Override
+            public byte[] transform(ClassLoader l, String name, Class<?> redefined, ProtectionDomain pd, byte[] b) {
+                return redefined == refusedClass ? new byte[] {0, 1, 2, 3} : null;
+            }
+        };
+        inst.addTransformer(refuser, true);
+        HookManager.ledgerRestoreFailureForTests = new OutOfMemoryError("restoring the ledger, on purpose");
+        nextChangesLookRunsOutOfMemory();
+
+        PatchException e = assertThrows(PatchException.class, h::enable);
+        assertEquals(PatchException.Reason.OUT_OF_MEMORY, e.reason(), e.getMessage());
+        Throwable undo = e.getCause();
+        assertTrue(undo instanceof OutOfMemoryError && undo.getMessage().contains("restoring the ledger"), e::toString);
+        List<Throwable> with = List.of(undo.getSuppressed());
+        assertTrue(with.stream().anyMatch(s -> s instanceof ClassFormatError), () -> "the JVM's refusal is lost: " + with);
+        assertTrue(with.stream().anyMatch(s -> String.valueOf(s.getMessage()).contains("following the definitions in"
+                + " flight, on purpose")), () -> "the look's failure is lost: " + with);
+        assertFalse(h.isEnabled());
+        assertEquals("own one", call(refusedClass, "one"));
+
+        inst.removeTransformer(refuser);
+        InFlightFollowUp.giveUpAfterNanos = 0;
+        h.enable(); // gives the record up
+        assertTrue(h.awaitTransition(Duration.ofSeconds(30)));
+        awaitNoneInFlight();
+    }
+
+    /**
+     * A refusal out of memory whose look at the definitions in flight fails with the very same error (the
+     * JVM throws one shared OutOfMemoryError once its preallocated ones are used up): adding it to itself
+     * threw IllegalArgumentException ("Self-suppression not permitted") out of the change, which the caller
+     * got instead of the shortage (INTERNAL_ERROR). It gets the shortage.
+     */
+    @Test
+    void aShortageWhoseLookFailsWithTheSameErrorIsStillReportedAsTheShortage() throws Exception {
+        PatchHandle h = registeredWithAFailedDefinition("in-flight-same-oom"); // a record to look at
+        Class<?> refusedClass = new TableDuringTransformTest.OwnCopy("in-flight-same-oom-loaded").loadClass(SPLIT);
+        refuser = new ClassFileTransformer() { // another agent's bytes, which the JVM refuses
+            @Override
+            public byte[] transform(ClassLoader l, String name, Class<?> redefined, ProtectionDomain pd, byte[] b) {
+                return redefined == refusedClass ? new byte[] {0, 1, 2, 3} : null;
+            }
+        };
+        inst.addTransformer(refuser, true);
+        OutOfMemoryError shared = new OutOfMemoryError("Java heap space, shared");
+        HookManager.retransformRefusalForTests = shared; // the JVM's refusal, thrown as this shortage
+        HookManager.beforeFollowInFlightForTests = () -> {
+            throw shared;
+        };
+
+        PatchException e = assertThrows(PatchException.class, h::enable);
+        assertEquals(PatchException.Reason.OUT_OF_MEMORY, e.reason(), e.getMessage());
+        assertTrue(e.getCause() == shared, e::toString);
+        assertFalse(h.isEnabled());
+        assertEquals("own one", call(refusedClass, "one"));
+
+        HookManager.beforeFollowInFlightForTests = null;
         inst.removeTransformer(refuser);
         InFlightFollowUp.giveUpAfterNanos = 0;
         h.enable(); // gives the record up
