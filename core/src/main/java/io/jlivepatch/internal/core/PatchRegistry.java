@@ -2654,7 +2654,9 @@ public final class PatchRegistry {
                 try {
                     hooks.apply(before);
                 } catch (HookFailure | RuntimeException | LinkageError | VirtualMachineError again) {
-                    e.addSuppressed(again);
+                    if (again != e) { // the JVM's one shared OutOfMemoryError, once its preallocated ones are used:
+                        e.addSuppressed(again); // adding it to itself threw IllegalArgumentException instead of e
+                    }
                 }
             }
             throw e;
