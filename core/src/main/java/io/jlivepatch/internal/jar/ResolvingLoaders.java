@@ -112,7 +112,10 @@ final class ResolvingLoaders {
         return through(loaders);
     }
 
-    /** {@code loaders}, jlivepatch's own loader and all their ancestors (null: the boot loader); null when not known. */
+    /**
+     * {@code loaders}, jlivepatch's own loader and all their ancestors (null: the boot loader), and the JDK's
+     * application loader when the platform loader is one of them; null when not known.
+     */
     private static Set<ClassLoader> through(List<ClassLoader> loaders) {
         Set<ClassLoader> through = Collections.newSetFromMap(new IdentityHashMap<>()); // holds null, the boot loader
         through.add(null);
@@ -127,12 +130,48 @@ final class ResolvingLoaders {
                 }
             }
         }
+        if (through.contains(ClassLoader.getPlatformClassLoader())) {
+            // The platform loader resolves a package of a named module on the module path in the application
+            // loader, its child, not an ancestor: walked above only through a loader below it, such as
+            // jlivepatch's own, unless jlivepatch itself is on the boot class path (-Xbootclasspath/a).
+            ClassLoader app = applicationLoader();
+            if (app == null) {
+                return null;
+            }
+            through.add(app);
+        }
         return through;
     }
 
     /**
+     * The JDK's application loader: the system class loader, or the parent of one named by
+     * {@code java.system.class.loader} (which is made as its child); null when not found.
+     */
+    private static ClassLoader applicationLoader() {
+        ClassLoader system;
+        try {
+            system = ClassLoader.getSystemClassLoader();
+        } catch (IllegalStateException e) {
+            return null; // the system class loader being made: not known yet
+        }
+        for (ClassLoader l = system; l != null; l = l.getParent()) {
+            if (isApplicationLoader(l)) {
+                return l;
+            }
+        }
+        return null;
+    }
+
+    /** Whether {@code loader} is the JDK's application loader, by its exact class, the boot loader's. */
+    private static boolean isApplicationLoader(ClassLoader loader) {
+        return loader.getClass().getName().equals("jdk.internal.loader.ClassLoaders$AppClassLoader")
+                && loader.getClass().getClassLoader() == null;
+    }
+
+    /**
      * Whether {@code loader} resolves a name only through itself and its ancestors: the JDK's built-in
-     * loaders (which delegate among themselves: boot, platform, application), and a loader whose class
+     * loaders (which delegate among themselves: boot, platform, application; through walks the application
+     * loader with the platform loader), and a loader whose class
      * keeps {@code ClassLoader}'s parent-first {@code loadClass} and either {@code URLClassLoader}'s
      * {@code findClass} (its own URLs) or none. A loader whose class cannot be read counts as not.
      */
@@ -141,9 +180,7 @@ final class ResolvingLoaders {
         // name its class anything). Not every loader class of jdk.internal.loader: a module layer's loader
         // (jdk.internal.loader.Loader, ModuleLayer.defineModulesWith*Loaders) resolves a package of a module
         // its module reads through that module's loader, a sibling: its class is judged below like any other.
-        if (loader == null || loader == ClassLoader.getPlatformClassLoader()
-                || loader.getClass().getName().equals("jdk.internal.loader.ClassLoaders$AppClassLoader")
-                && loader.getClass().getClassLoader() == null) {
+        if (loader == null || loader == ClassLoader.getPlatformClassLoader() || isApplicationLoader(loader)) {
             return true;
         }
         return PARENT_FIRST.get(loader.getClass());

@@ -354,6 +354,27 @@ class CarriedRecordsTest {
         ChildJvm.runOk(VouchingCopyGoneDriver.class, List.of(), List.of(dir.toString()), 120);
     }
 
+    /**
+     * The platform loader resolves a package of a named module on the module path in the application loader, its
+     * child: a class carried unchecked there is one a patch class defined for a loader below the platform loader
+     * can link to. ResolvingLoaders walked only ancestors, and found the application loader only as jlivepatch's
+     * own; with jlivepatch on the boot class path the use was not counted (PlatformLoaderReachDriver, in a JVM
+     * started so).
+     */
+    @Test
+    void aClassCarriedIntoAModuleOnTheModulePathCountsForAPlatformLoadersChild() throws Exception {
+        Path module = dir.resolve("carriedmod");
+        PlatformLoaderReachDriver.writeModule(module);
+        String boot = String.join(java.io.File.pathSeparator, location(CarriedClasses.class),
+                location(ClassWriter.class), location(org.objectweb.asm.tree.ClassNode.class));
+        ChildJvm.runOk(PlatformLoaderReachDriver.class, List.of("-Xbootclasspath/a:" + boot,
+                "--module-path", module.toString(), "--add-modules", "carriedmod"), List.of(), 120);
+    }
+
+    private static String location(Class<?> c) throws Exception {
+        return Path.of(c.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
+    }
+
     /** A loader that gets both classes carried into it, the first checked, dropped at the return. */
     private WeakReference<ClassLoader> carriedIntoADroppedLoader(byte[] checked, byte[] unchecked) throws Exception {
         URLClassLoader dropped = webapp("dropped", "carriedrec.c.Host");
