@@ -128,6 +128,13 @@ record AgentArguments(Path patchDirectory, JarLimits jarLimits, Path truststore,
                 timeout = seconds(key + "=" + value, value);
             } else if (JarLimits.OPTIONS.contains(key)) {
                 limits = limits.with(key, value);
+            } else if (key.equals("patches") || key.equals("truststore") || key.equals("audit")) {
+                // Known, but empty: what jcmd's JVMTI.agent_load passes of truststore=<file> unquoted (its
+                // parser keeps an argument up to its '=' only), which "unknown option" would leave unexplained.
+                throw new IllegalArgumentException("option '" + key + "' has no value: give " + key + "="
+                        + (key.equals("patches") ? "<dir>" : "<file>") + " (jcmd <pid> JVMTI.agent_load passes only"
+                        + " the part before '=' of options not in double quotes: jcmd <pid> JVMTI.agent_load"
+                        + " <jlivepatch-agent.jar> '\"" + key + "=...\"')");
             } else {
                 // The key only: a misspelt truststore-password's value is a secret, and this message is
                 // logged and kept in a system property.

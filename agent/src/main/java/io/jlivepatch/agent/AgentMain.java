@@ -397,8 +397,8 @@ public final class AgentMain {
             // Fail closed: signed patches were required, and a later attach (which passes no
             // arguments, or others) must not install jlivepatch without the trust store.
             boolean installed = TrustPolicy.install(TrustPolicy.refusingAll("the agent's arguments, which name a"
-                    + " trust store, were refused at start-up (" + e.getMessage() + "): correct them and restart"
-                    + " the JVM"));
+                    + " trust store, were refused at " + (beforeMain ? "start-up" : "an attach") + " ("
+                    + e.getMessage() + "): correct them and restart the JVM"));
             onRecord(beforeMain ? Requester.STARTUP : Requester.ATTACH, "trust", "(the agent's arguments)",
                     (installed ? "ok (" : "refused (the policy stays: ") + TrustPolicy.current().describe() + ")");
             auditPending(); // at once when jlivepatch runs already (a later attach)

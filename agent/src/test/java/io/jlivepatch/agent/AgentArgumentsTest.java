@@ -48,6 +48,22 @@ class AgentArgumentsTest {
         assertTrue(e.getMessage().contains("max-entries=many is not a positive count"), e.getMessage());
     }
 
+    /**
+     * jcmd's JVMTI.agent_load keeps an unquoted argument up to its '=' only: the agent got 'truststore' and said
+     * "unknown option 'truststore'", as if the option did not exist (an operator's walk of README, JDK 17).
+     */
+    @Test
+    void aKnownOptionWithoutItsValueSaysSoAndHowToQuoteItForJcmd() {
+        for (String key : new String[] {"truststore", "patches", "audit"}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> AgentArguments.parse(key, JarLimits.DEFAULTS));
+            assertTrue(e.getMessage().startsWith("option '" + key + "' has no value: give " + key + "=")
+                    && e.getMessage().contains("JVMTI.agent_load <jlivepatch-agent.jar> '\"" + key + "=...\"'"),
+                    e.getMessage());
+        }
+        assertTrue(AgentArguments.nameATrustStore("truststore"), "fails closed as before");
+    }
+
     @Test
     void anUnknownOptionsValueIsNeverRepeatedForItMayBeASecret() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,

@@ -307,6 +307,34 @@ class TrustEnforcementIT {
         }
     }
 
+    /**
+     * What jcmd's JVMTI.agent_load passes of an unquoted truststore=<file> (the name only) at an attach that
+     * would raise the policy: every patch is refused, saying the option has no value and how to quote it, and
+     * that the arguments were refused at an attach. Before, "unknown option 'truststore'", refused "at start-up"
+     * of a JVM started without them (an operator's walk of README, JDK 17 and 25).
+     */
+    @Test
+    void aTrustStoreOptionWithoutItsFileAtAnAttachRefusesEveryPatchSayingWhatWasWrong() throws Exception {
+        Path signed = Signing.sign(TestJars.greeterFixJar(dir), alice, dir, "greet-alice.jar");
+        try (ServiceProcess service = new ServiceProcess("-javaagent:" + TestJars.AGENT)) {
+            VirtualMachine vm = VirtualMachine.attach(Long.toString(service.pid()));
+            try {
+                vm.loadAgent(TestJars.AGENT.toString(), "truststore"); // refused arguments end agentmain normally
+            } finally {
+                vm.detach();
+            }
+            Cli load = Cli.run("load", service.pid(), signed);
+            assertEquals(1, load.exitCode(), load.toString());
+            assertTrue(load.err().contains("UNTRUSTED") && load.err().contains("the agent's arguments, which name a"
+                    + " trust store, were refused at an attach (option 'truststore' has no value: give"
+                    + " truststore=<file> (jcmd <pid> JVMTI.agent_load passes only the part before '='"), load.toString());
+            assertEquals(ORIGINAL, service.call());
+            Cli status = Cli.run("status", service.pid(), "--log");
+            assertTrue(status.out().contains(" trust (the agent's arguments) by attach: ok (every patch is refused:"
+                    + " the agent's arguments, which name a trust store, were refused at an attach"), status.toString());
+        }
+    }
+
     @Test
     void agentArgumentsThatDoNotParseKeepTheirAuditFileForTheFailClosedPolicyAndTheRefusals() throws Exception {
         Path audit = dir.resolve("audit.jsonl");
