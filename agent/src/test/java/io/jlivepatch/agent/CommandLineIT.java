@@ -403,6 +403,13 @@ class CommandLineIT {
                     + " them, restart the JVM with -javaagent:jlivepatch-agent.jar=<options>"), second.toString());
             assertFalse(second.err().contains("s3cret"), second.toString());
             assertFalse(Files.exists(audit), "the options were not applied");
+            // a trust store can still be given to a JVM without one, by an attach: the warning says how
+            Cli third = Cli.run("load", "--no-enable", "--agent-options", "truststore=/t.jks", fresh.pid(),
+                    TestJars.shoutFixJar(dir));
+            assertTrue(third.err().contains("--agent-options (truststore) were ignored: ") && third.err().contains(
+                    "restart the JVM with -javaagent:jlivepatch-agent.jar=<options> (a JVM without a trust store takes"
+                    + " one from an attach of the agent with it: jcmd " + fresh.pid() + " JVMTI.agent_load"
+                    + " <jlivepatch-agent.jar> '\"truststore=<file>\"'; README 'Signed patches')"), third.toString());
         }
     }
 

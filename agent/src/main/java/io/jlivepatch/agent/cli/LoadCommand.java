@@ -79,7 +79,10 @@ final class LoadCommand implements Callable<Integer> {
         spec.commandLine().getErr().println("jlivepatch: warning: jlivepatch runs in pid " + jvm.pid() + " already, so"
                 + " --agent-options (" + String.join(", ", names) + ") were ignored: the agent's options are set when it"
                 + " is loaded ('jlivepatch status " + jvm.pid() + "' shows its trust policy and audit file); to change"
-                + " them, restart the JVM with -javaagent:jlivepatch-agent.jar=<options>");
+                + " them, restart the JVM with -javaagent:jlivepatch-agent.jar=<options>"
+                + (names.contains("truststore") ? " (a JVM without a trust store takes one from an attach of the agent"
+                        + " with it: jcmd " + jvm.pid() + " JVMTI.agent_load <jlivepatch-agent.jar>"
+                        + " '\"truststore=<file>\"'; README 'Signed patches')" : ""));
     }
 
     @Override
