@@ -723,6 +723,166 @@ class CallbacksTest {
     }
 
     /**
+     * A class defined later and hooked by two enabled patches makes one event and two records (one per patch).
+     * The link-audit thread held after it placed the first (waiting for the audit file's write, say: a slow disk),
+     * the exit's pass (LinkFailureAudit.atExit, which waits its bound for that thread) must find both records
+     * placed, or count the event as not recorded; and none may come after it, once the thread lets go. They were
+     * placed one by one: the exit saw the event placed, counted nothing, and the second record came after the
+     * exit's lines, lost after the audit file's drain.
+     */
+    @Test
+    void bothRecordsOfALateClassHookedByTwoPatchesArePlacedOrCountedWhenTheExitFindsTheThreadHeldAfterTheFirst()
+            throws Exception {
+        for (String name : List.of("cb-two-a", "cb-two-b")) {
+            PatchHandle h = livepatch().register(latePatch(name).build());
+            h.enable();
+            assertTrue(h.awaitTransition(WAIT));
+        }
+        IsolatingLoader loader = new IsolatingLoader("cb-two-held", java.util.Map.of(LATE, TestSupport.classFile(LATE)));
+        String hooked = "ok (" + LATE + " in class loader " + TestSupport.loaderName(loader) + ", defined after the"
+                + " patch was enabled: hooked as it was defined";
+        List<String[]> lines = List.of(new String[] {"link", "cb-two-a", hooked},
+                new String[] {"link", "cb-two-b", hooked});
+        assertEachPlacedOrCountedAtTheExit(lines, lines, () -> lateInstance(loader), () -> { });
+    }
+
+    /**
+     * As above, for the lines a late class's first call attaches to the event of its hooks: the callbacks' lines of
+     * two patches, the link-audit thread held after it placed one of them. They followed the event, written one by
+     * one once it was: the exit, finding the event placed and the lines taken, counted nothing, and the second
+     * callbacks' line came after it, lost after the drain.
+     */
+    @Test
+    void bothCallbacksLinesOfALateClassArePlacedOrCountedWhenTheExitFindsTheThreadHeldAfterTheFirst()
+            throws Exception {
+        for (String name : List.of("cb-two-cb-a", "cb-two-cb-b")) {
+            PatchHandle h = livepatch().register(latePatch(name).callbacks(LATE, new Recorder(name)).build());
+            h.enable();
+            assertTrue(h.awaitTransition(WAIT));
+        }
+        HooksLineHold loader = new HooksLineHold("cb-two-cb-held");
+        String where = LATE + " in class loader " + TestSupport.loaderName(loader) + ", defined after the patch was"
+                + " enabled: ";
+        String hooked = "ok (" + where + "hooked as it was defined";
+        String ran = "ok (" + where + "prePatch and postPatch ran at its first call)";
+        List<String[]> callbacks = List.of(new String[] {"link", "cb-two-cb-a", ran},
+                new String[] {"link", "cb-two-cb-b", ran});
+        List<String[]> lines = new ArrayList<>(List.of(new String[] {"link", "cb-two-cb-a", hooked},
+                new String[] {"link", "cb-two-cb-b", hooked}));
+        lines.addAll(callbacks);
+        try (loader) {
+            Supplier<String> late = lateInstance(loader);
+            loader.awaitHeld(); // in the event's hooks' lines: the first call's callbacks' lines wait for them
+            assertEquals("patched", late.get());
+            assertEachPlacedOrCountedAtTheExit(lines, callbacks, () -> null, loader::close);
+        }
+    }
+
+    /**
+     * As above, one of the two patches' prePatch refusing at the class's first call: its failure's line and the
+     * other's callbacks' line follow the event of the hooks, both on record at the exit or counted with it.
+     */
+    @Test
+    void aLateClasssCallbackFailureAndCallbacksLineArePlacedOrCountedWhenTheExitFindsTheThreadHeldAfterTheFirst()
+            throws Exception {
+        Recorder refusing = new Recorder("cb-two-f-a");
+        refusing.failIn = "prePatch";
+        refusing.failLoader = "cb-two-f-held";
+        PatchHandle a = livepatch().register(latePatch("cb-two-f-a").callbacks(LATE, refusing).build());
+        a.enable();
+        assertTrue(a.awaitTransition(WAIT));
+        PatchHandle b = livepatch().register(latePatch("cb-two-f-b").callbacks(LATE, new Recorder("cb-two-f-b")).build());
+        b.enable();
+        assertTrue(b.awaitTransition(WAIT));
+        HooksLineHold loader = new HooksLineHold("cb-two-f-held");
+        String where = LATE + " in class loader " + TestSupport.loaderName(loader);
+        String hooked = "ok (" + where + ", defined after the patch was enabled: hooked as it was defined";
+        List<String[]> after = List.of(new String[] {"callback", "cb-two-f-a", "failed prePatch of " + where},
+                new String[] {"link", "cb-two-f-b", "ok (" + where + ", defined after the patch was enabled: prePatch"
+                        + " and postPatch ran at its first call)"});
+        List<String[]> lines = new ArrayList<>(List.of(new String[] {"link", "cb-two-f-a", hooked},
+                new String[] {"link", "cb-two-f-b", hooked}));
+        lines.addAll(after);
+        try (loader) {
+            Supplier<String> late = lateInstance(loader);
+            loader.awaitHeld(); // in the event's hooks' lines: the first call's lines wait for them
+            late.get();
+            assertEachPlacedOrCountedAtTheExit(lines, after, () -> null, loader::close);
+        }
+    }
+
+    /** What makes or lets go of the event a test holds the link-audit thread in. */
+    private interface Step {
+        Object run() throws Exception;
+    }
+
+    /**
+     * Holds the link-audit thread once it placed a record of {@code holdAfter} (each {operation, patch, outcome's
+     * start}), after {@code make} and {@code go} (which lets the thread reach it); runs the exit's pass; then
+     * asserts each of {@code lines} is on record, or the exit counted an event as not recorded; and, the thread
+     * let go and idle again, that no such record came after the pass.
+     */
+    private static void assertEachPlacedOrCountedAtTheExit(List<String[]> lines, List<String[]> holdAfter, Step make,
+                                                           Runnable go) throws Exception {
+        java.time.Instant start = java.time.Instant.now();
+        java.util.concurrent.CountDownLatch held = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch released = new java.util.concurrent.CountDownLatch(1);
+        java.lang.reflect.Field hold = AuditLog.class.getDeclaredField("afterPlaceForTests");
+        hold.setAccessible(true);
+        hold.set(null, (Runnable) () -> {
+            if (held.getCount() > 0 && Thread.currentThread().getName().equals("jlivepatch-link-audit")
+                    && holdAfter.stream().anyMatch(l -> indexOf(audit(), l[0], l[1], l[2]) >= 0)) {
+                held.countDown();
+                try {
+                    released.await(30, java.util.concurrent.TimeUnit.SECONDS); // a hang detector, not a timing
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        });
+        Object registry = RegistryAccess.get();
+        java.lang.reflect.Field f = registry.getClass().getDeclaredField("linkAudit");
+        f.setAccessible(true);
+        Object linkAudit = f.get(registry);
+        java.lang.reflect.Method atExit = linkAudit.getClass().getDeclaredMethod("atExit");
+        atExit.setAccessible(true);
+        List<AuditLog.Entry> atTheExit;
+        try {
+            make.run();
+            go.run();
+            assertTrue(held.await(20, java.util.concurrent.TimeUnit.SECONDS),
+                    "the link-audit thread never placed the line it is held after");
+            atExit.invoke(linkAudit); // waits its bound for the held thread, then counts what is left
+            atTheExit = audit();
+            boolean counted = atTheExit.stream().anyMatch(e -> e.operation().equals("audit-gap")
+                    && !e.time().isBefore(start) && e.outcome().contains("not recorded before the JVM exited"));
+            for (String[] l : lines) {
+                assertTrue(counted || indexOf(atTheExit, l[0], l[1], l[2]) >= 0, l[0] + " '" + l[1] + "' " + l[2]
+                        + "...: neither on record at the exit nor counted as not recorded: " + atTheExit);
+            }
+        } finally {
+            released.countDown();
+            hold.set(null, null);
+        }
+        Thread thread = LinkAuditOverflowTest.threadNamed("jlivepatch-link-audit");
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (!parkedInItsLoop(thread) && System.nanoTime() - deadline < 0) {
+            Thread.sleep(5);
+        }
+        assertTrue(parkedInItsLoop(thread), "the link-audit thread never went idle");
+        List<AuditLog.Entry> after = audit();
+        for (String[] l : lines) {
+            assertEquals(count(atTheExit, l), count(after, l), l[0] + " '" + l[1] + "' " + l[2] + "...: on record"
+                    + " after the exit's pass (lost after the drain at a real exit): " + after);
+        }
+    }
+
+    private static long count(List<AuditLog.Entry> entries, String[] line) {
+        return entries.stream().filter(e -> e.operation().equals(line[0]) && e.patch().equals(line[1])
+                && e.outcome().startsWith(line[2])).count();
+    }
+
+    /**
      * The exit's {@code cut short} line of a late class's callbacks (its prePatch under way) follows the count that
      * says the line of the class's hooks was not recorded, and that line does not come after it: the blocked
      * link-audit thread, once let go, wrote it after the cut-short line, which then read as callbacks cut short

@@ -162,7 +162,7 @@ class LateLoaderAuditTest {
         AuditLog audit = RegistryAccess.get().audit();
         synchronized (audit) {
             first.define(STATIC_DISABLED); // its failure reaches the audit thread, which then waits for this monitor
-            while (!blockedIn(auditThread, AuditLog.class.getName(), "record")) {
+            while (!blockedIn(auditThread, AuditLog.class.getName(), "recordEvent")) {
                 Thread.onSpinWait();
             }
             second.define(STATIC_DISABLED); // found while the patch is enabled; queued behind the first
@@ -202,7 +202,7 @@ class LateLoaderAuditTest {
         AuditLog audit = RegistryAccess.get().audit();
         synchronized (audit) {
             first.define(STATIC_UNREGISTERED); // its failure reaches the audit thread, which then waits for this monitor
-            while (!blockedIn(auditThread, AuditLog.class.getName(), "record")) {
+            while (!blockedIn(auditThread, AuditLog.class.getName(), "recordEvent")) {
                 Thread.onSpinWait();
             }
             second.define(STATIC_UNREGISTERED); // found while the patch is enabled; queued behind the first

@@ -174,7 +174,7 @@ public final class AuditLog {
      * @param provenance the patch's, or what is known of a refused JAR; {@code null} for neither
      */
     void record(String operation, String patch, String outcome, String requester, Provenance provenance) {
-        record(operation, patch, outcome, requester, provenance, true, null);
+        record(operation, patch, outcome, requester, provenance, true);
     }
 
     /**
@@ -183,75 +183,124 @@ public final class AuditLog {
      * that the drain's one bound covers it with the others.
      */
     void recordAtExit(String operation, String patch, String outcome, String requester, Provenance provenance) {
-        record(operation, patch, outcome, requester, provenance, false, null);
+        record(operation, patch, outcome, requester, provenance, false);
     }
 
     /**
-     * {@link #record(String, String, String, String, Provenance)} of link event {@code of} (LinkFailureAudit's
-     * thread): left out when, as it takes its place, the JVM's exit has counted that event as not recorded
-     * ({@link HookLedger.LinkEvent#placed}).
+     * The records of link event {@code of} (LinkFailureAudit's thread): {@code rows}, each {@code {operation,
+     * patch, outcome, provenance}} of requester {@code requester}, then the lines attached to the event to
+     * follow them ({@link HookLedger.LinkEvent#placeAll}: a late class's callbacks' lines), all placed in one
+     * hold of this monitor, or none when the JVM's exit has counted the event as not recorded. One decision
+     * for them all: placed one by one, a writer held after the first (a slow disk, the file's wait) left the
+     * exit seeing the event placed, not counting it, and the rest came after the exit's lines, lost after the
+     * drain (LinkAuditAtExitTest...EveryRecordOfAnEvent).
      */
-    void record(String operation, String patch, String outcome, String requester, Provenance provenance,
-                HookLedger.LinkEvent of) {
-        record(operation, patch, outcome, requester, provenance, true, of);
+    void recordEvent(List<Object[]> rows, String requester, HookLedger.LinkEvent of) {
+        List<String[]> prepared = new ArrayList<>(rows.size());
+        for (Object[] r : rows) { // cut and cleaned outside the lock, as a record's
+            prepared.add(fields((String) r[0], (String) r[1], (String) r[2], requester, (Provenance) r[3]));
+        }
+        AuditFile f = file;
+        long[] lines;
+        List<Object> events = jfrStarted() ? new ArrayList<>(2) : null;
+        synchronized (this) {
+            // Under this monitor, where their places are taken: pairs with the exit's LinkEvent.countedAtExit, so
+            // that the exit's count either includes the event (none of its records placed) or sees it placed (all
+            // of them in the file's queue, which the drain writes: not counted).
+            List<Object> then = of.placeAll();
+            if (then == null) {
+                return;
+            }
+            for (Object line : then) { // few (a patch's callbacks' line each), made by LinkFailureAudit.afterHooks
+                Object[] r = LinkFailureAudit.row(line);
+                prepared.add(fields((String) r[0], (String) r[1], (String) r[2], requester, (Provenance) r[3]));
+            }
+            lines = new long[prepared.size()];
+            for (int i = 0; i < lines.length; i++) {
+                lines[i] = place(prepared.get(i), f, events);
+            }
+        }
+        afterPlace(f, lines, events);
     }
 
     private void record(String operation, String patch, String outcome, String requester, Provenance provenance,
-                        boolean await, HookLedger.LinkEvent of) {
-        // Cut outside the lock: the raw fields may be large. Cut before cleaning, so that no escape is cut in half.
-        String op = cut(operation, MAX_OPERATION);
-        String name = cut(patch, MAX_PATCH);
-        String result = cut(outcome, MAX_OUTCOME);
-        String who = cut(requester, MAX_REQUESTER);
-        String source = provenance == null ? "" : cut(provenance.source(), MAX_SOURCE);
-        String sha256 = provenance == null ? "" : cut(provenance.sha256(), MAX_SHA256);
-        String signer = provenance == null ? "" : cut(provenance.signer(), MAX_SIGNER);
-        String cleanOp = Text.clean(op);
-        String cleanName = Text.clean(name);
-        String cleanResult = Text.clean(result);
-        String cleanWho = Text.clean(who);
-        String cleanSource = Text.clean(source);
-        String cleanSha256 = Text.clean(sha256);
-        String cleanSigner = Text.clean(signer);
+                        boolean await) {
+        String[] fields = fields(operation, patch, outcome, requester, provenance);
         AuditFile f = file;
-        Entry e;
-        long line = -1;
-        Object event = null;
+        long line;
+        List<Object> events = jfrStarted() ? new ArrayList<>(1) : null;
         synchronized (this) {
-            // Under this monitor, where its place is taken: pairs with the exit's LinkEvent.countedAtExit, so that
-            // the exit's count either includes this record (left out) or sees it placed (not counted).
-            if (of != null && !of.placed()) {
-                return;
-            }
-            // The time, the place in this log and the place in the file's queue are taken together: two
-            // records made at once by two threads (a refusal before klpMutex, the worker's) read in the
-            // same order, each stamped no earlier than the one ahead of it, in status and in the file.
-            // Lock order: this, then the AuditFile's monitor (its enqueue); nothing takes them the other way.
-            // The JFR event's begin takes none of jlivepatch's locks.
-            e = new Entry(Instant.now(), cleanOp, cleanName, cleanResult, cleanWho, cleanSource, cleanSha256,
-                    cleanSigner);
-            keep(e);
-            if (f != null) {
-                // The file gets the fields as they are (cut, not cleaned): Json escapes every character
-                // that could end or forge a line, and a reader gets the names back exactly.
-                line = f.enqueue(e.time(), op, name, result, who, source, sha256, signer);
-            }
-            if (jfrStarted()) {
-                // Its event's time taken here too, with its place: committed after the lock and the file's
-                // wait, its time would have been the commit's, and a record another thread made after this
-                // one could have an earlier event (a recording's reader orders the events by their times).
-                event = JfrEvents.operationAt(e);
-            }
+            line = place(fields, f, events);
         }
+        afterPlace(await ? f : null, new long[] {line}, events);
+    }
+
+    /**
+     * The fields of a record, cut, then each cleaned ({@code [0..6]}: operation, patch, outcome, requester, source,
+     * sha256, signer, as they are; {@code [7..13]} cleaned). Cut outside the lock: the raw fields may be large. Cut
+     * before cleaning, so that no escape is cut in half.
+     */
+    private static String[] fields(String operation, String patch, String outcome, String requester,
+                                   Provenance provenance) {
+        String[] x = new String[14];
+        x[0] = cut(operation, MAX_OPERATION);
+        x[1] = cut(patch, MAX_PATCH);
+        x[2] = cut(outcome, MAX_OUTCOME);
+        x[3] = cut(requester, MAX_REQUESTER);
+        x[4] = provenance == null ? "" : cut(provenance.source(), MAX_SOURCE);
+        x[5] = provenance == null ? "" : cut(provenance.sha256(), MAX_SHA256);
+        x[6] = provenance == null ? "" : cut(provenance.signer(), MAX_SIGNER);
+        for (int i = 0; i < 7; i++) {
+            x[7 + i] = Text.clean(x[i]);
+        }
+        return x;
+    }
+
+    /**
+     * Caller holds this: the record of {@code x} ({@link #fields}) takes its time, its place here and its place in
+     * {@code f}'s queue (returned, as AuditFile.enqueue's; -1 without a file), and its JFR event, added to
+     * {@code events} (null: JFR not started).
+     */
+    private long place(String[] x, AuditFile f, List<Object> events) {
+        // The time, the place in this log and the place in the file's queue are taken together: two
+        // records made at once by two threads (a refusal before klpMutex, the worker's) read in the
+        // same order, each stamped no earlier than the one ahead of it, in status and in the file.
+        // Lock order: this, then the AuditFile's monitor (its enqueue); nothing takes them the other way.
+        // The JFR event's begin takes none of jlivepatch's locks.
+        Entry e = new Entry(Instant.now(), x[7], x[8], x[9], x[10], x[11], x[12], x[13]);
+        keep(e);
+        long line = -1;
+        if (f != null) {
+            // The file gets the fields as they are (cut, not cleaned): Json escapes every character
+            // that could end or forge a line, and a reader gets the names back exactly.
+            line = f.enqueue(e.time(), x[0], x[1], x[2], x[3], x[4], x[5], x[6]);
+        }
+        if (events != null) {
+            // Its event's time taken here too, with its place: committed after the lock and the file's
+            // wait, its time would have been the commit's, and a record another thread made after this
+            // one could have an earlier event (a recording's reader orders the events by their times).
+            events.add(JfrEvents.operationAt(e));
+        }
+        return line;
+    }
+
+    /** Outside the lock, once placed: the test's hold, the wait for each line's write ({@code f}: null, none), the JFR events. */
+    private static void afterPlace(AuditFile f, long[] lines, List<Object> events) {
         Runnable hold = afterPlaceForTests;
         if (hold != null) {
             hold.run();
         }
-        if (f != null && await) {
-            f.awaitWritten(line); // outside the lock: a slow write holds this record only, not the next
+        if (f != null) {
+            for (long line : lines) {
+                f.awaitWritten(line); // outside the lock: a slow write holds these records only, not the next
+            }
         }
-        if (event != null) {
-            JfrEvents.commit(event); // outside the lock: the recorder's buffers are no business of the next record's
+        if (events != null) {
+            for (Object event : events) { // outside the lock: the recorder's buffers are no business of the next record's
+                if (event != null) {
+                    JfrEvents.commit(event);
+                }
+            }
         }
     }
 

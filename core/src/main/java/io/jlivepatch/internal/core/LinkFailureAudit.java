@@ -223,10 +223,14 @@ final class LinkFailureAudit implements Runnable {
         while ((e = ledger.nextFailure()) != null) {
             inHand = e;
             try {
+                rows = new ArrayList<>(2);
                 audit(e);
             } catch (RuntimeException | LinkageError | VirtualMachineError ignored) {
                 // the failure stands in status and in the log even when its entry finds no memory
             } finally {
+                List<Object[]> made = rows;
+                rows = null;
+                place(e, made);
                 inHand = null;
                 thenWrite(e, atExit); // after its lines: a late class's callbacks' line waits for its hooks' (afterHooks)
             }
@@ -284,14 +288,49 @@ final class LinkFailureAudit implements Runnable {
         return atExit ? Log.atExit() : Log.get();
     }
 
-    /** Under {@link #writing}: an audit record of jlivepatch's; at the exit queued, for the drain to wait for. */
+    /**
+     * Under {@link #writing}: the records made for the event in hand ({@code {operation, patch, outcome,
+     * provenance}}), placed together once it is audited ({@link #place}); else null.
+     */
+    private List<Object[]> rows;
+
+    /**
+     * Under {@link #writing}: an audit record of jlivepatch's, of the event in hand: kept with the event's other
+     * records, to be placed with them ({@link #place}).
+     */
     void record(String operation, String patch, String outcome, Provenance provenance) {
-        if (atExit) {
+        List<Object[]> r = rows;
+        if (r != null) {
+            r.add(new Object[] {operation, patch, outcome, provenance});
+        } else if (atExit) {
             audit.recordAtExit(operation, patch, outcome, REQUESTER, provenance);
         } else {
-            // A record of the event in hand: left out when the exit counted that event as not recorded (the
-            // exit gave up waiting for this thread, then it let go): see LinkEvent.placed.
-            audit.record(operation, patch, outcome, REQUESTER, provenance, inHand);
+            audit.record(operation, patch, outcome, REQUESTER, provenance);
+        }
+    }
+
+    /**
+     * Under {@link #writing}: the records {@code made} for event {@code e} (null: none, no memory for their list).
+     * At the exit, queued for the drain (this pass is the only writer). Else all of them and the lines attached
+     * to the event ({@link #afterHooks}: two patches' callbacks' lines, a callback's failure) as one decision
+     * (AuditLog.recordEvent): placed together, or none when the exit counted the event as not recorded (it gave
+     * up waiting for this thread, then the thread let go). Placed one by one, this thread held after the first
+     * (the file's write, a slow disk) left the exit seeing the event placed, not counting it, and the others
+     * came after the exit's lines, lost after the drain (LinkAuditAtExitTest). Never throws.
+     */
+    private void place(HookLedger.LinkEvent e, List<Object[]> made) {
+        try {
+            List<Object[]> r = made == null ? List.of() : made;
+            if (atExit) {
+                for (Object[] row : r) {
+                    audit.recordAtExit((String) row[0], (String) row[1], (String) row[2], REQUESTER,
+                            (Provenance) row[3]);
+                }
+            } else {
+                audit.recordEvent(r, REQUESTER, e);
+            }
+        } catch (RuntimeException | LinkageError | VirtualMachineError ignored) {
+            // the failure stands in status and in the log even when its entries find no memory
         }
     }
 
@@ -343,7 +382,7 @@ final class LinkFailureAudit implements Runnable {
             }
             long[] left = new long[5];
             long total = 0;
-            // The blocked thread's, not recorded either; once counted, never recorded after (LinkEvent.placed). One
+            // The blocked thread's, not recorded either; once counted, never recorded after (LinkEvent.placeAll). One
             // whose record has its place already is in the audit file's queue, which the drain writes: not counted.
             HookLedger.LinkEvent held = locked ? null : inHand;
             if (held != null && held.countedAtExit()) {
@@ -413,12 +452,12 @@ final class LinkFailureAudit implements Runnable {
     private void thenWrite(HookLedger.LinkEvent e, boolean exiting) {
         try {
             for (Object o : ledger.written(e)) {
-                Object[] line = (Object[]) o; // made by afterHooks: operation, patch, outcome, label or null
                 try {
+                    Object[] line = row(o);
                     String operation = (String) line[0];
                     String patch = (String) line[1];
                     String outcome = (String) line[2];
-                    Provenance provenance = line[3] == null ? null : provenanceOf(line[3]);
+                    Provenance provenance = (Provenance) line[3];
                     if (exiting) {
                         audit.recordAtExit(operation, patch, outcome, REQUESTER, provenance);
                     } else {
@@ -431,6 +470,15 @@ final class LinkFailureAudit implements Runnable {
         } catch (RuntimeException | LinkageError | VirtualMachineError ignored) {
             // no memory for the list: those lines are lost, as an event's own entry can be
         }
+    }
+
+    /**
+     * A line {@link #afterHooks} attached to an event, as a record's {@code {operation, patch, outcome, provenance}}:
+     * the provenance of its patch as it is now, or null for a line that names none.
+     */
+    static Object[] row(Object attached) {
+        Object[] line = (Object[]) attached; // made by afterHooks: operation, patch, outcome, label or null
+        return new Object[] {line[0], line[1], line[2], line[3] == null ? null : provenanceOf(line[3])};
     }
 
     private void audit(HookLedger.LinkEvent e) {

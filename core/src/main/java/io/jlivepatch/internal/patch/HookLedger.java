@@ -408,7 +408,7 @@ public final class HookLedger {
         private Object then;
         /**
          * Guarded by this event's monitor: whether a record of this event has its place in the audit log
-         * ({@link #placed}), or the JVM's exit counted it as not recorded ({@link #countedAtExit}); whichever
+         * ({@link #placeAll}), or the JVM's exit counted it as not recorded ({@link #countedAtExit}); whichever
          * comes first decides, so that an event is never both counted as missing and written after the count.
          */
         private boolean placedOrCounted;
@@ -486,14 +486,19 @@ public final class HookLedger {
         }
 
         /**
-         * A record of this event takes its place in the audit log (AuditLog.record, under the log's monitor):
-         * false when the JVM's exit has counted the event as not recorded already ({@link #countedAtExit}), and
-         * the record is then left out: written after that count, it contradicted it, and came after the exit's
-         * lines (a late class's callbacks' line, the cut-short one) that follow the count.
+         * The records of this event take their place in the audit log, all of them at once (AuditLog.recordEvent,
+         * under the log's monitor): the lines {@link #then} attached, to place right after them, in the order
+         * attached (none is attached from here on); or null when the JVM's exit has counted the event as not
+         * recorded already ({@link #countedAtExit}), and the records are then left out: written after that count,
+         * they contradicted it, and came after the exit's lines (a late class's callbacks' line, the cut-short one)
+         * that follow the count. The attached lines are then the exit's to write ({@link #written}).
          */
-        public synchronized boolean placed() {
+        public synchronized List<Object> placeAll() {
+            if (counted) {
+                return null;
+            }
             placedOrCounted = true;
-            return !counted;
+            return written();
         }
 
         /**
