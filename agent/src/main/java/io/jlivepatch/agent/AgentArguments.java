@@ -128,9 +128,11 @@ record AgentArguments(Path patchDirectory, JarLimits jarLimits, Path truststore,
                 timeout = seconds(key + "=" + value, value);
             } else if (JarLimits.OPTIONS.contains(key)) {
                 limits = limits.with(key, value);
-            } else if (key.equals("patches") || key.equals("truststore") || key.equals("audit")) {
+            } else if ((key.equals("patches") || key.equals("truststore") || key.equals("audit"))
+                    && !hasPassword(options)) {
                 // Known, but empty: what jcmd's JVMTI.agent_load passes of truststore=<file> unquoted (its
                 // parser keeps an argument up to its '=' only), which "unknown option" would leave unexplained.
+                // Not with a truststore-password: the key may be its end after a comma, named by no message.
                 throw new IllegalArgumentException("option '" + key + "' has no value: give " + key + "="
                         + (key.equals("patches") ? "<dir>" : "<file>") + " (jcmd <pid> JVMTI.agent_load passes only"
                         + " the part before '=' of options not in double quotes: jcmd <pid> JVMTI.agent_load"

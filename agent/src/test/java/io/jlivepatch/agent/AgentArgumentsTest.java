@@ -64,6 +64,21 @@ class AgentArgumentsTest {
         assertTrue(AgentArguments.nameATrustStore("truststore"), "fails closed as before");
     }
 
+    /**
+     * A password whose end after a comma is a known option's name ("hunter,audit") makes that end a known option
+     * without its value: "option 'audit' has no value" named the password's end, which the unknown option's
+     * message never does while the arguments hold a truststore-password.
+     */
+    @Test
+    void aPasswordsEndThatIsAKnownOptionsNameIsNotNamed() {
+        for (String end : new String[] {"truststore", "patches", "audit"}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> AgentArguments.parse(
+                    "truststore=/t.p12,truststore-password=hunter," + end, JarLimits.DEFAULTS));
+            assertTrue(e.getMessage().startsWith("unknown option number 3 (not named: the arguments hold a"
+                    + " truststore-password") && !e.getMessage().contains("'" + end + "'"), e.getMessage());
+        }
+    }
+
     @Test
     void anUnknownOptionsValueIsNeverRepeatedForItMayBeASecret() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
