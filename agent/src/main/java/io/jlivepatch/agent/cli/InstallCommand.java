@@ -55,6 +55,18 @@ final class InstallCommand implements Callable<Integer> {
                     + " start-up loader reads: use a name ending in .jar, without a directory, not starting with"
                     + " '.', e.g. --as 10-fix.jar");
         }
+        if (as != null) {
+            try {
+                Path.of(as);
+            } catch (java.nio.file.InvalidPathException e) {
+                // a name this JVM's file-name encoding cannot hold (non-ASCII under LANG=C): malformed here as a
+                // path argument is (PathArgument), not an error of the directory met once it is written to
+                throw new ParameterException(spec.commandLine(), "--as '" + Text.clean(as) + "' cannot be used as a"
+                        + " file name here: " + e.getReason() + ". This JVM names files in "
+                        + System.getProperty("sun.jnu.encoding") + " (from the locale: LANG, LC_ALL); run the command"
+                        + " in a UTF-8 locale (LANG=C.UTF-8), or give --as a name of ASCII characters");
+            }
+        }
         boolean verify = trust.given();
         PatchDirectory dir = new PatchDirectory(directory.toAbsolutePath().normalize());
         Path source = file.toAbsolutePath().normalize();

@@ -345,6 +345,34 @@ class OfflineRefusalsTest {
         return all;
     }
 
+    /**
+     * Under LANG=C a non-ASCII {@code --as} cannot be a file name of this JVM (its file-name encoding is ASCII):
+     * a usage error saying so and what to do, before anything is written, as for a path argument
+     * (MainTest.aPathTheLocaleCannotNameIsRefusedSayingWhatToDo). It passed the name check and failed later with
+     * "jlivepatch: failed: java.nio.file.InvalidPathException: Malformed input ..." (exit 1).
+     */
+    @Test
+    void installsAsThatTheLocaleCannotNameIsAUsageErrorSayingWhatToDo() throws Exception {
+        Path dir = Files.createDirectory(tmp.resolve("patches"));
+        Path jar = patchJar("fix.jar", "fix-offline");
+        Path err = tmp.resolve("install.err");
+        ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), Main.class.getName(), "install", jar.toString(),
+                dir.toString(), "--as", "caf\u00e9.jar").redirectError(err.toFile());
+        pb.environment().keySet().removeIf(k -> k.startsWith("LC_"));
+        pb.environment().put("LANG", "C");
+        pb.environment().put("LC_ALL", "C");
+        Process p = pb.start();
+        assertTrue(p.waitFor(120, java.util.concurrent.TimeUnit.SECONDS), "the command hangs");
+        String text = Files.readString(err, java.nio.charset.StandardCharsets.UTF_8);
+        assertEquals(Main.USAGE, p.exitValue(), text);
+        assertTrue(text.startsWith("jlivepatch: --as '") && text.contains("cannot be used as a file name here")
+                && text.contains("run the command in a UTF-8 locale (LANG=C.UTF-8), or give --as a name of ASCII"
+                + " characters"), text);
+        assertEquals(List.of("('jlivepatch install --help' lists its options)"), text.lines().skip(1).toList(), text);
+        assertEquals(List.of(), list(dir), "nothing installed");
+    }
+
     private static void usage(Run r, String message) {
         assertEquals(Main.USAGE, r.code(), r.err());
         assertTrue(r.err().contains(message), "'" + message + "' not in: " + r.err());
