@@ -180,8 +180,12 @@ final class LoadCommand implements Callable<Integer> {
                     out.println("  " + line);
                 }
                 if (!noEnable && code == Main.DONE) { // after "patching complete" only: see failedWarning
-                    for (String warning : PatchCommand.warnings(jvm.pid(), rawName, functions)) {
+                    List<String> warnings = PatchCommand.warnings(jvm.pid(), rawName, functions,
+                            () -> PatchCommand.enabledNow(jvm, rawName));
+                    for (String warning : warnings) {
                         out.println("  " + warning);
+                    }
+                    if (PatchCommand.failing(warnings)) {
                         code = Main.FUNCTIONS_FAILED;
                     }
                 }

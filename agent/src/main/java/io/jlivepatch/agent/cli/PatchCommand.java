@@ -183,7 +183,8 @@ abstract class PatchCommand implements Callable<Integer> {
      * that apply. One place for both so that load (under every function line) and enable (under the
      * flagged ones) say the same and exit 5 on the same lines.
      */
-    static java.util.List<String> warnings(long pid, String name, String[] lines) {
+    static java.util.List<String> warnings(long pid, String name, String[] lines,
+                                           java.util.function.BooleanSupplier stillEnabled) {
         java.util.List<String> out = new java.util.ArrayList<>(2);
         String failed = failedWarning(pid, name, failedFunctions(lines).size(), lines.length);
         if (failed != null) {
@@ -193,7 +194,33 @@ abstract class PatchCommand implements Callable<Integer> {
         if (unhooked != null) {
             out.add(unhooked);
         }
+        // Read after the lines, as they describe the patch only while it is still enabled: another operation
+        // (a watch's reconcile, another operator) that disabled or unregistered it after this command's
+        // transition ended leaves every function "not patched", which is no failure of this change.
+        if (!out.isEmpty() && !stillEnabled.getAsBoolean()) {
+            return java.util.List.of(takenOffSince(pid, name));
+        }
         return out;
+    }
+
+    /** What {@link #warnings} says instead when the patch was taken off after its transition ended. */
+    static String takenOffSince(long pid, String name) {
+        return "note: another operation has taken '" + Text.clean(name) + "' off since its transition ended, so these"
+                + " lines no longer describe it ('jlivepatch status " + pid + "' shows it and the audit log who asked)";
+    }
+
+    /** Whether the warnings of {@code lines} hold: {@code false} for a note ({@link #takenOffSince}) alone. */
+    static boolean failing(java.util.List<String> warnings) {
+        return !warnings.isEmpty() && !warnings.get(0).startsWith("note: ");
+    }
+
+    /** Whether {@code name} is registered and enabled now; {@code false} when it cannot be read. */
+    static boolean enabledNow(TargetJvm jvm, String name) {
+        try {
+            return jvm.patch(name).isEnabled();
+        } catch (RuntimeException | Refused e) {
+            return false; // unregistered meanwhile (an OutcomeUnknown after this command's change): taken off
+        }
     }
 
     /**
@@ -215,11 +242,11 @@ abstract class PatchCommand implements Callable<Integer> {
         for (String line : notPatchedFunctions(lines)) {
             out.println("  " + line);
         }
-        java.util.List<String> warnings = warnings(jvm.pid(), name, lines);
+        java.util.List<String> warnings = warnings(jvm.pid(), name, lines, () -> enabledNow(jvm, name));
         for (String warning : warnings) {
             out.println("  " + warning);
         }
-        return !warnings.isEmpty();
+        return failing(warnings);
     }
 
     /**
