@@ -659,6 +659,79 @@ class CallbacksTest {
     }
 
     /**
+     * As above, the held thread let go after the exit counted its event and before the exit's pass took the
+     * callbacks' line attached to it (here: as the exit records its count): that line is the exit's to write,
+     * queued for the drain after the count. The thread, finding its event counted, took the line and wrote it
+     * itself (helper-178's left item): after the count, and, taken by a thread that was just blocked, possibly only
+     * after the drain, lost with the JVM; and as the thread's, not the exit's.
+     */
+    @Test
+    void aLateClasssCallbacksLineIsTheExitsToWriteWhenTheThreadLetsGoAfterTheExitCountedItsEvent() throws Exception {
+        PatchHandle h = livepatch().register(latePatch("cb-late-after").callbacks(LATE, new Recorder("l")).build());
+        h.enable();
+        assertTrue(h.awaitTransition(WAIT));
+        HooksLineHold loader = new HooksLineHold("cb-after-held");
+        String ran = "ok (" + LATE + " in class loader " + TestSupport.loaderName(loader) + ", defined after the"
+                + " patch was enabled: prePatch and postPatch ran at its first call)";
+        Thread exit = Thread.currentThread();
+        Thread thread = LinkAuditOverflowTest.threadNamed("jlivepatch-link-audit");
+        java.util.concurrent.CountDownLatch threadWroteIt = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.atomic.AtomicBoolean letGo = new java.util.concurrent.atomic.AtomicBoolean();
+        java.lang.reflect.Field hold = AuditLog.class.getDeclaredField("afterPlaceForTests");
+        hold.setAccessible(true);
+        hold.set(null, (Runnable) () -> {
+            if (Thread.currentThread() == thread && indexOf(audit(), "link", "cb-late-after", ran) >= 0) {
+                threadWroteIt.countDown();
+            } else if (Thread.currentThread() == exit && !letGo.get() && audit().stream().anyMatch(e ->
+                    e.operation().equals("audit-gap") && e.outcome().contains("not recorded before the JVM exited"))) {
+                // The exit has counted the held event: the thread lets go, and is done with it (it wrote the line,
+                // or it is idle again) before the exit's pass goes on to the lines that follow its count.
+                letGo.set(true);
+                loader.close();
+                long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+                while (threadWroteIt.getCount() > 0 && !parkedInItsLoop(thread) && System.nanoTime() - deadline < 0) {
+                    Thread.onSpinWait();
+                }
+            }
+        });
+        Object registry = RegistryAccess.get();
+        java.lang.reflect.Field f = registry.getClass().getDeclaredField("linkAudit");
+        f.setAccessible(true);
+        Object linkAudit = f.get(registry);
+        java.lang.reflect.Method atExit = linkAudit.getClass().getDeclaredMethod("atExit");
+        atExit.setAccessible(true);
+        try (loader) {
+            Supplier<String> late = lateInstance(loader);
+            loader.awaitHeld();
+            assertEquals("patched", late.get()); // its first call: the callbacks run, their line waits for the hooks'
+            atExit.invoke(linkAudit); // waits its bound for the held thread, counts its event, then writes the line
+            assertTrue(letGo.get(), "the exit never counted the held event: " + audit());
+        } finally {
+            loader.close();
+            hold.set(null, null);
+        }
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (!parkedInItsLoop(thread) && System.nanoTime() - deadline < 0) {
+            Thread.sleep(5);
+        }
+        assertTrue(parkedInItsLoop(thread), "the link-audit thread never went idle");
+        assertEquals(1, threadWroteIt.getCount(), "the link-audit thread, let go after the exit counted its event,"
+                + " wrote the event's callbacks' line itself: " + audit());
+        List<AuditLog.Entry> entries = audit();
+        int gap = -1;
+        for (int i = 0; i < entries.size(); i++) {
+            if (entries.get(i).operation().equals("audit-gap")
+                    && entries.get(i).outcome().contains("not recorded before the JVM exited")) {
+                gap = i;
+            }
+        }
+        int line = indexOf(entries, "link", "cb-late-after", ran);
+        assertTrue(gap >= 0 && line > gap, "the count, then the callbacks' line, by the exit: " + entries);
+        assertEquals(1, entries.stream().filter(e -> e.operation().equals("link") && e.patch().equals("cb-late-after")
+                && e.outcome().startsWith(ran)).count(), "the callbacks' line once: " + entries);
+    }
+
+    /**
      * As above, with the link-audit thread held after the hooks' line took its place in the audit log (waiting
      * for the audit file's write, say: a slow disk): that line is in the file's queue and not counted, and the
      * callbacks' line attached to its event must still be on record at the exit, after it. It was left to the

@@ -193,9 +193,9 @@ public final class AuditLog {
      * hold of this monitor, or none when the JVM's exit has counted the event as not recorded. One decision
      * for them all: placed one by one, a writer held after the first (a slow disk, the file's wait) left the
      * exit seeing the event placed, not counting it, and the rest came after the exit's lines, lost after the
-     * drain (LinkAuditAtExitTest...EveryRecordOfAnEvent).
+     * drain (LinkAuditAtExitTest...EveryRecordOfAnEvent). False when the exit had counted it (none placed).
      */
-    void recordEvent(List<Object[]> rows, String requester, HookLedger.LinkEvent of) {
+    boolean recordEvent(List<Object[]> rows, String requester, HookLedger.LinkEvent of) {
         List<String[]> prepared = new ArrayList<>(rows.size());
         for (Object[] r : rows) { // cut and cleaned outside the lock, as a record's
             prepared.add(fields((String) r[0], (String) r[1], (String) r[2], requester, (Provenance) r[3]));
@@ -209,7 +209,7 @@ public final class AuditLog {
             // of them in the file's queue, which the drain writes: not counted).
             List<Object> then = of.placeAll();
             if (then == null) {
-                return;
+                return false;
             }
             for (Object line : then) { // few (a patch's callbacks' line each), made by LinkFailureAudit.afterHooks
                 Object[] r = LinkFailureAudit.row(line);
@@ -221,6 +221,7 @@ public final class AuditLog {
             }
         }
         afterPlace(f, lines, events);
+        return true;
     }
 
     private void record(String operation, String patch, String outcome, String requester, Provenance provenance,

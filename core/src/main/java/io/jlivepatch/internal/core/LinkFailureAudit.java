@@ -230,9 +230,15 @@ final class LinkFailureAudit implements Runnable {
             } finally {
                 List<Object[]> made = rows;
                 rows = null;
-                place(e, made);
+                boolean counted = place(e, made);
                 inHand = null;
-                thenWrite(e, atExit); // after its lines: a late class's callbacks' line waits for its hooks' (afterHooks)
+                if (!counted) {
+                    thenWrite(e, atExit); // after its lines: a late class's callbacks' line waits for its hooks' (afterHooks)
+                }
+                // Else the exit counted the event as it waited for this thread: its attached lines are the exit's
+                // to write, after its count and queued for the drain (atExit's thenWrite of the held event). Taken
+                // here, this thread, just let go from a block, wrote them as its own, possibly after the drain
+                // (CallbacksTest...TheExitsToWriteWhenTheThreadLetsGoAfterTheExitCountedItsEvent).
             }
             // A thread always behind never finds the queue empty: the drops go on record at least once
             // per queue's worth (they came after the events queued when they were dropped).
@@ -316,9 +322,10 @@ final class LinkFailureAudit implements Runnable {
      * (AuditLog.recordEvent): placed together, or none when the exit counted the event as not recorded (it gave
      * up waiting for this thread, then the thread let go). Placed one by one, this thread held after the first
      * (the file's write, a slow disk) left the exit seeing the event placed, not counting it, and the others
-     * came after the exit's lines, lost after the drain (LinkAuditAtExitTest). Never throws.
+     * came after the exit's lines, lost after the drain (LinkAuditAtExitTest). True when the exit counted the
+     * event (none placed: its attached lines are the exit's to write). Never throws.
      */
-    private void place(HookLedger.LinkEvent e, List<Object[]> made) {
+    private boolean place(HookLedger.LinkEvent e, List<Object[]> made) {
         try {
             List<Object[]> r = made == null ? List.of() : made;
             if (atExit) {
@@ -327,11 +334,12 @@ final class LinkFailureAudit implements Runnable {
                             (Provenance) row[3]);
                 }
             } else {
-                audit.recordEvent(r, REQUESTER, e);
+                return !audit.recordEvent(r, REQUESTER, e);
             }
         } catch (RuntimeException | LinkageError | VirtualMachineError ignored) {
             // the failure stands in status and in the log even when its entries find no memory
         }
+        return false;
     }
 
     /**
@@ -405,8 +413,9 @@ final class LinkFailureAudit implements Runnable {
             // (CallbacksTest...ExitCountsItsHooksLine). So too when its record has its place already (not
             // counted): it is in the file's queue, ahead of these, and the thread, blocked after it (the file's
             // write, say), wrote them only once it let go, after the drain (CallbacksTest...IsPlacedAndTheThread
-            // Held). Each line once: whoever takes them first (HookLedger.written) writes them, this pass or that
-            // thread if it lets go meanwhile.
+            // Held). Each line once (HookLedger.written takes them): a placed event's went with its records
+            // (LinkEvent.placeAll); a counted one's are this pass's, the thread leaving them should it let go
+            // meanwhile (writeQueued); the thread takes them first only for an event it could not place at all.
             if (held != null) {
                 thenWrite(held, true);
             }
