@@ -223,14 +223,14 @@ final class LinkFailureAudit implements Runnable {
         while ((e = ledger.nextFailure()) != null) {
             inHand = e;
             try {
-                rows = new ArrayList<>(2);
+                gathering = true;
                 audit(e);
             } catch (RuntimeException | LinkageError | VirtualMachineError ignored) {
                 // the failure stands in status and in the log even when its entry finds no memory
             } finally {
-                List<Object[]> made = rows;
-                rows = null;
-                boolean counted = place(e, made);
+                gathering = false;
+                boolean counted = place(e, rows);
+                rows.clear(); // holds no event's names until the next
                 inHand = null;
                 if (!counted) {
                     thenWrite(e, atExit); // after its lines: a late class's callbacks' line waits for its hooks' (afterHooks)
@@ -296,18 +296,22 @@ final class LinkFailureAudit implements Runnable {
 
     /**
      * Under {@link #writing}: the records made for the event in hand ({@code {operation, patch, outcome,
-     * provenance}}), placed together once it is audited ({@link #place}); else null.
+     * provenance}}), placed together once it is audited ({@link #place}); empty between events. One list for
+     * the thread's life, not one per event: a list that found no memory left the records of its event to be
+     * placed one by one, each as it was made, outside the event's one decision (LinkEvent.placeAll), so that
+     * the exit could count the event and see some of them written after.
      */
-    private List<Object[]> rows;
+    private final ArrayList<Object[]> rows = new ArrayList<>(2);
+    /** Under {@link #writing}: whether an event is being audited, its records gathered in {@link #rows}. */
+    private boolean gathering;
 
     /**
      * Under {@link #writing}: an audit record of jlivepatch's, of the event in hand: kept with the event's other
      * records, to be placed with them ({@link #place}).
      */
     void record(String operation, String patch, String outcome, Provenance provenance) {
-        List<Object[]> r = rows;
-        if (r != null) {
-            r.add(new Object[] {operation, patch, outcome, provenance});
+        if (gathering) {
+            rows.add(new Object[] {operation, patch, outcome, provenance});
         } else if (atExit) {
             audit.recordAtExit(operation, patch, outcome, REQUESTER, provenance);
         } else {
@@ -316,7 +320,7 @@ final class LinkFailureAudit implements Runnable {
     }
 
     /**
-     * Under {@link #writing}: the records {@code made} for event {@code e} (null: none, no memory for their list).
+     * Under {@link #writing}: the records {@code made} for event {@code e}.
      * At the exit, queued for the drain (this pass is the only writer). Else all of them and the lines attached
      * to the event ({@link #afterHooks}: two patches' callbacks' lines, a callback's failure) as one decision
      * (AuditLog.recordEvent): placed together, or none when the exit counted the event as not recorded (it gave
@@ -327,14 +331,13 @@ final class LinkFailureAudit implements Runnable {
      */
     private boolean place(HookLedger.LinkEvent e, List<Object[]> made) {
         try {
-            List<Object[]> r = made == null ? List.of() : made;
             if (atExit) {
-                for (Object[] row : r) {
+                for (Object[] row : made) {
                     audit.recordAtExit((String) row[0], (String) row[1], (String) row[2], REQUESTER,
                             (Provenance) row[3]);
                 }
             } else {
-                return !audit.recordEvent(r, REQUESTER, e);
+                return !audit.recordEvent(made, REQUESTER, e);
             }
         } catch (RuntimeException | LinkageError | VirtualMachineError ignored) {
             // the failure stands in status and in the log even when its entries find no memory
