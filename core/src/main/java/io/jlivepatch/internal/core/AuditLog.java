@@ -202,7 +202,7 @@ public final class AuditLog {
         }
         AuditFile f = file;
         long[] lines;
-        List<Object> events = jfrStarted() ? new ArrayList<>(2) : null;
+        List<Object> events;
         synchronized (this) {
             // Under this monitor, where their places are taken: pairs with the exit's LinkEvent.countedAtExit, so
             // that the exit's count either includes the event (none of its records placed) or sees it placed (all
@@ -216,6 +216,7 @@ public final class AuditLog {
                 prepared.add(fields((String) r[0], (String) r[1], (String) r[2], requester, (Provenance) r[3]));
             }
             lines = new long[prepared.size()];
+            events = jfrStarted() ? new ArrayList<>(lines.length) : null; // under this, as a record's (below)
             for (int i = 0; i < lines.length; i++) {
                 lines[i] = place(prepared.get(i), f, events);
             }
@@ -229,8 +230,11 @@ public final class AuditLog {
         String[] fields = fields(operation, patch, outcome, requester, provenance);
         AuditFile f = file;
         long line;
-        List<Object> events = jfrStarted() ? new ArrayList<>(1) : null;
+        List<Object> events;
         synchronized (this) {
+            // Asked under this monitor, where the record takes its place: a record placed after one that has an
+            // event has one too (the recorder, once started, stays so), which a check before the lock did not give.
+            events = jfrStarted() ? new ArrayList<>(1) : null;
             line = place(fields, f, events);
         }
         afterPlace(await ? f : null, new long[] {line}, events);
