@@ -193,7 +193,7 @@ public final class AuditLog {
      * hold of this monitor, or none when the JVM's exit has counted the event as not recorded. One decision
      * for them all: placed one by one, a writer held after the first (a slow disk, the file's wait) left the
      * exit seeing the event placed, not counting it, and the rest came after the exit's lines, lost after the
-     * drain (LinkAuditAtExitTest...EveryRecordOfAnEvent). False when the exit had counted it (none placed).
+     * drain (CallbacksTest.bothRecordsOfALateClassHookedByTwoPatches...). False when the exit had counted it (none placed).
      */
     boolean recordEvent(List<Object[]> rows, String requester, HookLedger.LinkEvent of) {
         List<String[]> prepared = new ArrayList<>(rows.size());
