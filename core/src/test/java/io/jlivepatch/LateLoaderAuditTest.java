@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
 import java.util.function.IntSupplier;
 import java.util.function.Supplier;
 import java.util.logging.Handler;
@@ -162,9 +163,8 @@ class LateLoaderAuditTest {
         AuditLog audit = RegistryAccess.get().audit();
         synchronized (audit) {
             first.define(STATIC_DISABLED); // its failure reaches the audit thread, which then waits for this monitor
-            while (!blockedIn(auditThread, AuditLog.class.getName(), "recordEvent")) {
-                Thread.onSpinWait();
-            }
+            await(() -> blockedIn(auditThread, AuditLog.class.getName(), "recordEvent"),
+                    "the link-audit thread to block in AuditLog.recordEvent with the first failure in hand");
             second.define(STATIC_DISABLED); // found while the patch is enabled; queued behind the first
             h.disable(); // its own record takes this monitor again: this thread holds it
             assertFalse(h.isEnabled());
@@ -172,9 +172,7 @@ class LateLoaderAuditTest {
                     + " no thread runs the method");
         }
         // The audit thread is done with both failures once it parks again (it polls before it parks).
-        while (!parkedIdle(auditThread)) {
-            Thread.onSpinWait();
-        }
+        await(() -> parkedIdle(auditThread), "the link-audit thread to park again, done with both failures");
         List<AuditLog.Entry> entries = linkFailures("audit-late-disabled");
         assertEquals(2, entries.size(), entries.toString());
         assertTrue(entries.get(0).outcome().startsWith("failed in class loader audit-disabled-first@"), entries.toString());
@@ -202,9 +200,8 @@ class LateLoaderAuditTest {
         AuditLog audit = RegistryAccess.get().audit();
         synchronized (audit) {
             first.define(STATIC_UNREGISTERED); // its failure reaches the audit thread, which then waits for this monitor
-            while (!blockedIn(auditThread, AuditLog.class.getName(), "recordEvent")) {
-                Thread.onSpinWait();
-            }
+            await(() -> blockedIn(auditThread, AuditLog.class.getName(), "recordEvent"),
+                    "the link-audit thread to block in AuditLog.recordEvent with the first failure in hand");
             second.define(STATIC_UNREGISTERED); // found while the patch is enabled; queued behind the first
             h.disable(); // its record and the unregister's take this monitor again: this thread holds it
             assertTrue(h.awaitTransition(Duration.ZERO), "the disable's transition ended with the operation:"
@@ -214,9 +211,7 @@ class LateLoaderAuditTest {
             assertTrue(livepatch().find("audit-late-unregistered").isEmpty());
         }
         // The audit thread is done with both failures once it parks again (it polls before it parks).
-        while (!parkedIdle(auditThread)) {
-            Thread.onSpinWait();
-        }
+        await(() -> parkedIdle(auditThread), "the link-audit thread to park again, done with both failures");
         List<AuditLog.Entry> entries = linkFailures("audit-late-unregistered");
         assertEquals(2, entries.size(), entries.toString());
         assertTrue(entries.get(0).outcome().startsWith("failed in class loader audit-unregistered-first@"),
@@ -239,6 +234,19 @@ class LateLoaderAuditTest {
             }
         }
         throw new AssertionError("no thread " + name + ": it starts with the first enable");
+    }
+
+    /**
+     * Waits for {@code condition}, 20 s at most, then fails saying {@code what} it waited for: a hang detector,
+     * not a timing (the condition is the verdict). Polls a millisecond apart rather than spinning a shared CPU,
+     * which the awaited thread may need.
+     */
+    private static void await(BooleanSupplier condition, String what) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (!condition.getAsBoolean()) {
+            assertTrue(System.nanoTime() - deadline < 0, "waited 20 s for " + what);
+            LockSupport.parkNanos(1_000_000);
+        }
     }
 
     private static boolean blockedIn(Thread t, String className, String method) {
@@ -383,9 +391,7 @@ class LateLoaderAuditTest {
             }
             // All 45 were handed over before: once the 12th line is there and the thread parks, it has read them all
             assertEquals(12, awaitLinkEntries("audit-late-many", 12).size());
-            while (!parkedIdle(auditThread)) {
-                Thread.onSpinWait();
-            }
+            await(() -> parkedIdle(auditThread), "the link-audit thread to park again, done with the 45 definitions");
         });
         List<AuditLog.Entry> entries = applied("audit-late-many");
         assertEquals(12, entries.size(), entries.toString());
