@@ -739,6 +739,80 @@ class CallbacksTest {
     }
 
     /**
+     * A late class's event, its callbacks' line attached, whose link-audit thread finds no memory for the fields of
+     * that line (AuditLog.attachedLineForTests: held there, as a thread short of memory is while the collector
+     * runs, until the exit's pass has looked, then an Error): none of the event's records is placed, so the exit
+     * must count the event as not recorded, and write the line after its count. The fields were made after the
+     * event was marked placed: the exit, seeing it placed, counted nothing, and the Error lost the event's records
+     * and the line without a word.
+     */
+    @Test
+    void aLateClasssEventWhoseAttachedLineFindsNoMemoryIsCountedAtTheExit() throws Exception {
+        PatchHandle h = livepatch().register(latePatch("cb-late-short").callbacks(LATE, new Recorder("l")).build());
+        h.enable();
+        assertTrue(h.awaitTransition(WAIT));
+        HooksLineHold loader = new HooksLineHold("cb-short-held");
+        String where = LATE + " in class loader " + TestSupport.loaderName(loader) + ", defined after the patch was"
+                + " enabled: ";
+        String hooked = "ok (" + where + "hooked as it was defined";
+        String ran = "ok (" + where + "prePatch and postPatch ran at its first call)";
+        java.time.Instant start = java.time.Instant.now(); // the gaps of this JVM's earlier tests are not this one's
+        java.util.concurrent.CountDownLatch atTheStep = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch released = new java.util.concurrent.CountDownLatch(1);
+        java.lang.reflect.Field step = AuditLog.class.getDeclaredField("attachedLineForTests");
+        step.setAccessible(true);
+        step.set(null, (Runnable) () -> {
+            if (atTheStep.getCount() > 0 && Thread.currentThread().getName().equals("jlivepatch-link-audit")) {
+                atTheStep.countDown();
+                try {
+                    released.await(30, java.util.concurrent.TimeUnit.SECONDS); // a hang detector, not a timing
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                throw new OutOfMemoryError("test: no memory for the attached line's fields");
+            }
+        });
+        Object registry = RegistryAccess.get();
+        java.lang.reflect.Field f = registry.getClass().getDeclaredField("linkAudit");
+        f.setAccessible(true);
+        Object linkAudit = f.get(registry);
+        java.lang.reflect.Method atExit = linkAudit.getClass().getDeclaredMethod("atExit");
+        atExit.setAccessible(true);
+        try (loader) {
+            Supplier<String> late = lateInstance(loader);
+            loader.awaitHeld();
+            assertEquals("patched", late.get()); // its first call: the callbacks' line is attached to the held event
+            loader.close();
+            assertTrue(atTheStep.await(20, java.util.concurrent.TimeUnit.SECONDS),
+                    "the link-audit thread never came to the fields of the line attached to its event");
+            atExit.invoke(linkAudit); // waits its bound for the held thread, then counts its event if not placed
+        } finally {
+            released.countDown(); // the thread, let go, finds no memory for the line's fields
+            step.set(null, null);
+        }
+        Thread thread = LinkAuditOverflowTest.threadNamed("jlivepatch-link-audit");
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (!parkedInItsLoop(thread) && System.nanoTime() - deadline < 0) {
+            Thread.sleep(5);
+        }
+        assertTrue(parkedInItsLoop(thread), "the link-audit thread never went idle");
+        List<AuditLog.Entry> entries = audit();
+        int gap = -1;
+        for (int i = 0; i < entries.size(); i++) {
+            if (entries.get(i).operation().equals("audit-gap") && !entries.get(i).time().isBefore(start)
+                    && entries.get(i).outcome().contains("not recorded before the JVM exited")) {
+                gap = i;
+            }
+        }
+        assertTrue(gap >= 0, "the event, none of whose records was placed, was not counted at the exit: " + entries);
+        assertEquals(-1, indexOf(entries, "link", "cb-late-short", hooked), "counted, yet on record: " + entries);
+        int line = indexOf(entries, "link", "cb-late-short", ran);
+        assertTrue(line > gap, "the count, then the callbacks' line, by the exit: " + entries);
+        assertEquals(1, entries.stream().filter(e -> e.operation().equals("link") && e.patch().equals("cb-late-short")
+                && e.outcome().startsWith(ran)).count(), "the callbacks' line once: " + entries);
+    }
+
+    /**
      * As above, with the link-audit thread held after the hooks' line took its place in the audit log (waiting
      * for the audit file's write, say: a slow disk): that line is in the file's queue and not counted, and the
      * callbacks' line attached to its event must still be on record at the exit, after it. It was left to the

@@ -189,40 +189,63 @@ public final class AuditLog {
     /**
      * The records of link event {@code of} (LinkFailureAudit's thread): {@code rows}, each {@code {operation,
      * patch, outcome, provenance}} of requester {@code requester}, then the lines attached to the event to
-     * follow them ({@link HookLedger.LinkEvent#placeAll}: a late class's callbacks' lines), all placed in one
+     * follow them ({@link HookLedger.LinkEvent#attached}: a late class's callbacks' lines), all placed in one
      * hold of this monitor, or none when the JVM's exit has counted the event as not recorded. One decision
      * for them all: placed one by one, a writer held after the first (a slow disk, the file's wait) left the
      * exit seeing the event placed, not counting it, and the rest came after the exit's lines, lost after the
-     * drain (CallbacksTest.bothRecordsOfALateClassHookedByTwoPatches...). False when the exit had counted it (none placed).
+     * drain (CallbacksTest.bothRecordsOfALateClassHookedByTwoPatches...). Every record's fields are made before
+     * the event is marked placed: made after, an Error there (no memory for them) left the event marked, its
+     * records and lines lost, and the exit, seeing it placed, did not count it
+     * (CallbacksTest.aLateClasssEventWhoseAttachedLineFindsNoMemoryIsCountedAtTheExit). What {@link #place}
+     * makes (an entry, its time, the file's slot) comes after the marking still: that is where a record is placed.
+     * False when the exit had counted it (none placed).
      */
     boolean recordEvent(List<Object[]> rows, String requester, HookLedger.LinkEvent of) {
         List<String[]> prepared = new ArrayList<>(rows.size());
         for (Object[] r : rows) { // cut and cleaned outside the lock, as a record's
             prepared.add(fields((String) r[0], (String) r[1], (String) r[2], requester, (Provenance) r[3]));
         }
+        int own = prepared.size();
         AuditFile f = file;
-        long[] lines;
-        List<Object> events;
-        synchronized (this) {
-            // Under this monitor, where their places are taken: pairs with the exit's LinkEvent.countedAtExit, so
-            // that the exit's count either includes the event (none of its records placed) or sees it placed (all
-            // of them in the file's queue, which the drain writes: not counted).
-            List<Object> then = of.placeAll();
-            if (then == null) {
-                return false;
-            }
-            for (Object line : then) { // few (a patch's callbacks' line each), made by LinkFailureAudit.afterHooks
-                Object[] r = LinkFailureAudit.row(line);
+        while (true) {
+            // The lines attached so far, left attached: their fields made outside the lock too. Few (a patch's
+            // callbacks' line each, made by LinkFailureAudit.afterHooks, on a late class's first call), so a line
+            // attached meanwhile (placeAll below says so) costs a round, not a wait.
+            List<Object> then = of.attached();
+            for (int i = prepared.size() - own; i < then.size(); i++) {
+                Runnable step = attachedLineForTests;
+                if (step != null) {
+                    step.run();
+                }
+                Object[] r = LinkFailureAudit.row(then.get(i));
                 prepared.add(fields((String) r[0], (String) r[1], (String) r[2], requester, (Provenance) r[3]));
             }
-            lines = new long[prepared.size()];
-            events = jfrStarted() ? new ArrayList<>(lines.length) : null; // under this, as a record's (below)
-            for (int i = 0; i < lines.length; i++) {
-                lines[i] = place(prepared.get(i), f, events);
+            int seen = prepared.size() - own;
+            long[] lines = new long[prepared.size()];
+            List<Object> events;
+            boolean placed = false;
+            synchronized (this) {
+                events = jfrStarted() ? new ArrayList<>(lines.length) : null; // under this, as a record's (below)
+                // Under this monitor, where their places are taken: pairs with the exit's LinkEvent.countedAtExit, so
+                // that the exit's count either includes the event (none of its records placed) or sees it placed
+                // (all of them in the file's queue, which the drain writes: not counted). Lock order: this, then
+                // the event's monitor, as before.
+                int attached = of.placeAll(seen);
+                if (attached < 0) {
+                    return false;
+                }
+                if (attached == seen) {
+                    placed = true;
+                    for (int i = 0; i < lines.length; i++) {
+                        lines[i] = place(prepared.get(i), f, events);
+                    }
+                }
+            }
+            if (placed) {
+                afterPlace(f, lines, events);
+                return true;
             }
         }
-        afterPlace(f, lines, events);
-        return true;
     }
 
     private void record(String operation, String patch, String outcome, String requester, Provenance provenance,
@@ -308,6 +331,12 @@ public final class AuditLog {
             }
         }
     }
+
+    /**
+     * Run by {@link #recordEvent} as it makes the fields of each line attached to the event; tests hold the thread
+     * there and throw an Error (no memory for the fields).
+     */
+    static volatile Runnable attachedLineForTests;
 
     /** Run by each record once it has its time and place, outside the lock; tests hold a thread there. */
     static volatile Runnable afterPlaceForTests;

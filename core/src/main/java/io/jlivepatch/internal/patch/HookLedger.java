@@ -486,19 +486,42 @@ public final class HookLedger {
         }
 
         /**
-         * The records of this event take their place in the audit log, all of them at once (AuditLog.recordEvent,
-         * under the log's monitor): the lines {@link #then} attached, to place right after them, in the order
-         * attached (none is attached from here on); or null when the JVM's exit has counted the event as not
-         * recorded already ({@link #countedAtExit}), and the records are then left out: written after that count,
-         * they contradicted it, and came after the exit's lines (a late class's callbacks' line, the cut-short one)
-         * that follow the count. The attached lines are then the exit's to write ({@link #written}).
+         * The lines {@link #then} attached so far, in the order attached, left attached: the audit log makes their
+         * records' fields before it marks the event placed ({@link #placeAll}), so that an Error there (no memory
+         * for them) leaves the event not placed, for the exit to count. Empty once written or counted. Pairs with
+         * {@link #then} under this event's monitor: a line attached after this look is found by placeAll's count,
+         * which then marks nothing.
          */
-        public synchronized List<Object> placeAll() {
-            if (counted) {
-                return null;
+        public synchronized List<Object> attached() {
+            Object t = then;
+            if (t == null || t == WRITTEN) {
+                return List.of();
             }
-            placedOrCounted = true;
-            return written();
+            return t instanceof ArrayList<?> list ? List.copyOf(cast(list)) : List.of(t);
+        }
+
+        /**
+         * The records of this event take their place in the audit log, all of them at once (AuditLog.recordEvent,
+         * under the log's monitor), with the first {@code seen} lines {@link #attached} (placed right after them):
+         * -1 when the JVM's exit has counted the event as not recorded already ({@link #countedAtExit}), and the
+         * records are then left out: written after that count, they contradicted it, and came after the exit's
+         * lines (a late class's callbacks' line, the cut-short one) that follow the count; the attached lines are
+         * then the exit's to write ({@link #written}). Else how many lines are attached now: when {@code seen}, the
+         * event is marked placed and its lines taken (none is attached from here on); when more (attached since),
+         * nothing is marked, and the caller makes the new lines' fields and asks again. Allocates nothing: the
+         * fields are the caller's to make before, where an Error leaves the event not placed.
+         */
+        public synchronized int placeAll(int seen) {
+            if (counted) {
+                return -1;
+            }
+            Object t = then;
+            int now = t == null || t == WRITTEN ? 0 : t instanceof ArrayList<?> list ? list.size() : 1;
+            if (now == seen) {
+                placedOrCounted = true;
+                then = WRITTEN;
+            }
+            return now;
         }
 
         /**
