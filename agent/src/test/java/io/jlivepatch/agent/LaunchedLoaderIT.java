@@ -108,7 +108,8 @@ class LaunchedLoaderIT {
                 + " that can load its classes (java.lang.NoClassDefFoundError: fatapp/Pricing)"), stderr);
         // The first try's refusal, logged before that line, says why it cannot be checked yet, not only that it cannot.
         assertTrue(stderr.contains("is made after start-up (a Spring Boot fat JAR's, an application server's), a"
-                + " start-up directory or a watched one loads the patch as soon as one can"), stderr);
+                + " start-up directory or a watched one loads the patch as soon as one can (nothing to do); a"
+                + " 'jlivepatch load' must be run again then"), stderr);
         assertTrue(stderr.contains(patches.resolve("20-fix-later.jar") + " waits behind "
                 + patches.resolve("10-fix-fat.jar")), stderr);
         List<String> loaded = stderr.lines().filter(l -> l.contains("loaded from") && l.contains("once a class loader"))

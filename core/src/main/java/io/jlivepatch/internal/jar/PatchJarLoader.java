@@ -727,9 +727,11 @@ public final class PatchJarLoader {
 
     /**
      * What a refusal for a class no loader can load yet adds: the start-up directory and a watch take
-     * such a refusal as a wait ({@link #waitsForItsLoader}), and their next line says so.
+     * such a refusal as a wait ({@link #waitsForItsLoader}), and their next line says so. It says who
+     * acts: a start-up or watched patch's operator has nothing to do (it said "load it again then" to
+     * all, sending them to load what would load by itself), only a 'jlivepatch load' is run again.
      */
     private static final String WAIT_NOTE = ". If the application's class loader that has it is made after"
             + " start-up (a Spring Boot fat JAR's, an application server's), a start-up directory or a watched one"
-            + " loads the patch as soon as one can; load it again then";
+            + " loads the patch as soon as one can (nothing to do); a 'jlivepatch load' must be run again then";
 }
