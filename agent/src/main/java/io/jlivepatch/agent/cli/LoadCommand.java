@@ -63,26 +63,59 @@ final class LoadCommand implements Callable<Integer> {
     /**
      * Says that {@code --agent-options} were not applied, jlivepatch running there already: an operator who
      * gave truststore= or audit= believed the JVM now verified or recorded patches, and nothing said
-     * otherwise. The options' names only: a value may be a password.
+     * otherwise.
      */
     private void warnIfOptionsIgnored(TargetJvm jvm) {
         if (agentOptions == null || agentOptions.isBlank() || jvm.loadedTheAgent()) {
             return;
         }
-        java.util.List<String> names = new java.util.ArrayList<>();
-        for (String option : agentOptions.split(",")) {
-            String name = option.contains("=") ? option.substring(0, option.indexOf('=')) : option;
-            if (!name.isBlank()) {
-                names.add(Text.clean(name.trim()));
+        spec.commandLine().getErr().println(ignoredOptionsWarning(jvm.pid(), agentOptions));
+    }
+
+    /**
+     * The warning for {@code options} ignored by the agent in {@code pid}. The options' names only: a value
+     * may be a password. And none after a password's key (truststore-password, or a misspelling of it: see
+     * {@link #maySetAPassword}): a password with a comma makes its end look like an option, whose name
+     * would show it on the operator's terminal (as {@code AgentArguments} names no option of arguments
+     * that hold one).
+     */
+    static String ignoredOptionsWarning(long pid, String options) {
+        List<String> names = new java.util.ArrayList<>();
+        boolean afterPassword = false;
+        String[] pairs = options.split(",");
+        for (int i = 0; i < pairs.length; i++) {
+            String name = (pairs[i].contains("=") ? pairs[i].substring(0, pairs[i].indexOf('=')) : pairs[i]).trim();
+            if (!name.isEmpty()) {
+                names.add(Text.clean(name));
+            }
+            if (maySetAPassword(name) && pairs[i].contains("=")) {
+                // Whatever follows may be the password's end: said to be there, never named. Its end or
+                // options, they read alike, so saying that something follows tells nothing of the password.
+                afterPassword = i + 1 < pairs.length;
+                break;
             }
         }
-        spec.commandLine().getErr().println("jlivepatch: warning: jlivepatch runs in pid " + jvm.pid() + " already, so"
-                + " --agent-options (" + String.join(", ", names) + ") were ignored: the agent's options are set when it"
-                + " is loaded ('jlivepatch status " + jvm.pid() + "' shows its trust policy and audit file); to change"
-                + " them, restart the JVM with -javaagent:jlivepatch-agent.jar=<options>"
-                + (names.contains("truststore") ? " (a JVM without a trust store takes one from an attach of the agent"
-                        + " with it: jcmd " + jvm.pid() + " JVMTI.agent_load <jlivepatch-agent.jar>"
-                        + " '\"truststore=<file>\"'; README 'Signed patches')" : ""));
+        // The hint when a trust store is named, or may be among what is not named (the password's end
+        // cannot decide it: that would tell whether it is "truststore").
+        boolean truststore = names.contains("truststore") || afterPassword;
+        return "jlivepatch: warning: jlivepatch runs in pid " + pid + " already, so --agent-options ("
+                + String.join(", ", names) + (afterPassword ? " and what follows it, not named: a password may hold"
+                + " a comma" : "") + ") were ignored: the agent's options are set when it is loaded ('jlivepatch"
+                + " status " + pid + "' shows its trust policy and audit file); to change them, restart the JVM with"
+                + " -javaagent:jlivepatch-agent.jar=<options>"
+                + (truststore ? " (a JVM without a trust store takes one from an attach of the agent with it: jcmd "
+                        + pid + " JVMTI.agent_load <jlivepatch-agent.jar> '\"truststore=<file>\"'; README 'Signed"
+                        + " patches')" : "");
+    }
+
+    /**
+     * Whether the option {@code name} may give a password: truststore-password, and what may be meant for it
+     * (any other name holding "truststore", as AgentArguments fails closed for, or "pass"); a misspelt
+     * one's value is a password all the same.
+     */
+    private static boolean maySetAPassword(String name) {
+        String lower = name.toLowerCase(java.util.Locale.ROOT);
+        return lower.contains("pass") || (lower.contains("truststore") && !lower.equals("truststore"));
     }
 
     @Override
