@@ -45,8 +45,22 @@ final class InstallCommand implements Callable<Integer> {
     @Mixin
     TrustStoreOption trust;
 
+    /** The name an operator who gave {@code spaced} may mean, if the start-up loader reads it; else an example. */
+    private static String nameToGive(String spaced) {
+        String name = PatchDirectory.withoutEdgeSpace(spaced);
+        return PatchDirectory.isPlainJarName(name) ? name : "10-fix.jar";
+    }
+
     @Override
     public Integer call() throws Refused {
+        if (as != null && PatchDirectory.hasEdgeSpace(as)) {
+            // first: 'fix.jar ' is no .jar name only by what cannot be seen; ' fix.jar' is read by the
+            // start-up loader, but a listing shows ' fix.jar' as fix.jar: an operator could not
+            // tell which file is which, nor name it to uninstall without quoting what they cannot see
+            throw new ParameterException(spec.commandLine(), "--as '" + Text.clean(as) + "' begins or ends with"
+                    + " white space, which a listing of the directory does not show: give the name without it, e.g."
+                    + " --as " + nameToGive(as));
+        }
         if (as != null && !PatchDirectory.isPlainJarName(as)) {
             // the option's form alone is wrong, whatever the files hold: a usage error (exit 2), as build's
             // malformed values are, before the directory or the JAR is read; it was refused (exit 1) once
@@ -71,6 +85,11 @@ final class InstallCommand implements Callable<Integer> {
         PatchDirectory dir = new PatchDirectory(directory.toAbsolutePath().normalize());
         Path source = file.toAbsolutePath().normalize();
         String fileName = as != null ? as : String.valueOf(source.getFileName());
+        if (as == null && PatchDirectory.hasEdgeSpace(fileName)) {
+            throw new Refused("the JAR's file name '" + Text.clean(fileName) + "' begins or ends with white space,"
+                    + " which a listing of the directory does not show: install it with --as <name.jar>, e.g. --as "
+                    + nameToGive(fileName));
+        }
         if (as == null && !PatchDirectory.isPlainJarName(fileName)) {
             throw new Refused("the start-up loader reads only files named *.jar: install "
                     + Text.clean(fileName) + " with --as <name.jar>");

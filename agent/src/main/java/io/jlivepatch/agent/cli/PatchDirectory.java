@@ -57,6 +57,31 @@ final class PatchDirectory {
     }
 
     /**
+     * Whether {@code name} begins or ends with white space (a no-break space too), which a listing does
+     * not show: install refuses to write such a name, uninstall still removes one found there.
+     */
+    static boolean hasEdgeSpace(String name) {
+        return !name.isEmpty() && (isSpace(name.codePointAt(0)) || isSpace(name.codePointBefore(name.length())));
+    }
+
+    /** {@code name} without the white space at its ends, as {@link #hasEdgeSpace} sees it. */
+    static String withoutEdgeSpace(String name) {
+        int from = 0;
+        int to = name.length();
+        while (from < to && isSpace(name.codePointAt(from))) {
+            from += Character.charCount(name.codePointAt(from));
+        }
+        while (to > from && isSpace(name.codePointBefore(to))) {
+            to -= Character.charCount(name.codePointBefore(to));
+        }
+        return name.substring(from, to);
+    }
+
+    private static boolean isSpace(int c) {
+        return Character.isWhitespace(c) || Character.isSpaceChar(c);
+    }
+
+    /**
      * The patch name of every {@code *.jar} of the directory that can be read as a patch JAR, by
      * file, in file-name order (the start-up loader's); a JAR that cannot be read maps to {@code null}.
      */

@@ -220,6 +220,36 @@ class OfflineRefusalsTest {
         assertFalse(Files.exists(missing));
     }
 
+    /**
+     * A {@code --as} that begins or ends with white space is a usage error (exit 2), one line saying what
+     * to give: the start-up loader read ' fix.jar', but a listing shows it as fix.jar, and an operator
+     * could not tell the two apart. A JAR whose own name does is refused (exit 1), pointing to --as.
+     */
+    @Test
+    void installsAsWithWhiteSpaceAtAnEndIsAUsageErrorAndWritesNothing() throws Exception {
+        Path dir = Files.createDirectory(tmp.resolve("patches"));
+        Path jar = patchJar("fix.jar", "fix-offline");
+        for (String as : List.of(" fix.jar", "fix.jar ", "\u00a0fix.jar", "  10-fix.jar  ")) {
+            Run r = run("install", jar.toString(), dir.toString(), "--as", as);
+            usage(r, "jlivepatch: --as '" + as + "' begins or ends with white space, which a listing of the"
+                    + " directory does not show: give the name without it, e.g. --as " + as.strip().replace("\u00a0",
+                    ""));
+            assertEquals(List.of("('jlivepatch install --help' lists its options)"), r.err().lines().skip(1).toList(),
+                    "one line and the pointer: " + r.err());
+        }
+        usage(run("install", jar.toString(), dir.toString(), "--as", " fix.txt"), "jlivepatch: --as ' fix.txt' begins"
+                + " or ends with white space, which a listing of the directory does not show: give the name without it,"
+                + " e.g. --as 10-fix.jar");
+        usage(run("install", tmp.resolve("no-such.jar").toString(), tmp.resolve("no-such-dir").toString(), "--as",
+                "fix.jar "), "--as 'fix.jar ' begins or ends with white space");
+
+        Path spaced = Files.copy(jar, tmp.resolve("fix.jar "));
+        refused(run("install", spaced.toString(), dir.toString()), "the JAR's file name 'fix.jar ' begins or ends"
+                + " with white space, which a listing of the directory does not show: install it with --as"
+                + " <name.jar>, e.g. --as fix.jar");
+        assertEquals(List.of(), list(dir), "nothing installed");
+    }
+
     /** A patch JAR that passes every check install makes: agentapp.fix.GreeterFix, from the test class path. */
     private Path validJar(String file) throws IOException {
         Manifest m = new Manifest();
