@@ -813,6 +813,107 @@ class CallbacksTest {
     }
 
     /**
+     * As above, the thread let go only after the exit's pass counted its event and before that pass writes the
+     * lines that follow its count: the Error (no memory for the attached line's fields) leaves the event counted,
+     * so its callbacks' line is the exit's to write, as when the thread finds its event counted at the marking
+     * (aLateClasssCallbacksLineIsTheExitsToWriteWhenTheThreadLetsGoAfterTheExitCountedItsEvent). The thread, its
+     * Error taken as "not counted", took the line and wrote it as its own: a thread just let go, possibly after
+     * the drain, lost with the JVM.
+     */
+    @Test
+    void aLateClasssLineIsTheExitsToWriteWhenTheThreadFindsNoMemoryForItAfterTheExitCountedItsEvent()
+            throws Exception {
+        PatchHandle h = livepatch().register(latePatch("cb-late-short-after").callbacks(LATE, new Recorder("l"))
+                .build());
+        h.enable();
+        assertTrue(h.awaitTransition(WAIT));
+        HooksLineHold loader = new HooksLineHold("cb-short-after-held");
+        String ran = "ok (" + LATE + " in class loader " + TestSupport.loaderName(loader) + ", defined after the"
+                + " patch was enabled: prePatch and postPatch ran at its first call)";
+        java.time.Instant start = java.time.Instant.now(); // the gaps of this JVM's earlier tests are not this one's
+        Thread exit = Thread.currentThread();
+        Thread thread = LinkAuditOverflowTest.threadNamed("jlivepatch-link-audit");
+        java.util.concurrent.CountDownLatch atTheStep = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch released = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch threadWroteIt = new java.util.concurrent.CountDownLatch(1);
+        java.lang.reflect.Field step = AuditLog.class.getDeclaredField("attachedLineForTests");
+        step.setAccessible(true);
+        step.set(null, (Runnable) () -> {
+            if (atTheStep.getCount() > 0 && Thread.currentThread() == thread) {
+                atTheStep.countDown();
+                try {
+                    released.await(30, java.util.concurrent.TimeUnit.SECONDS); // a hang detector, not a timing
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                throw new OutOfMemoryError("test: no memory for the attached line's fields");
+            }
+        });
+        java.lang.reflect.Field hold = AuditLog.class.getDeclaredField("afterPlaceForTests");
+        hold.setAccessible(true);
+        hold.set(null, (Runnable) () -> {
+            if (Thread.currentThread() == thread && indexOf(audit(), "link", "cb-late-short-after", ran) >= 0) {
+                threadWroteIt.countDown();
+            } else if (Thread.currentThread() == exit && released.getCount() > 0 && audit().stream().anyMatch(e ->
+                    e.operation().equals("audit-gap") && !e.time().isBefore(start)
+                            && e.outcome().contains("not recorded before the JVM exited"))) {
+                // The exit has counted the held event: the thread lets go, finds no memory, and is done with the
+                // event (it wrote the line, or it is idle again) before the exit's pass writes what follows.
+                released.countDown();
+                long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+                try {
+                    while (!threadWroteIt.await(5, java.util.concurrent.TimeUnit.MILLISECONDS)
+                            && !parkedInItsLoop(thread) && System.nanoTime() - deadline < 0) {
+                        // polls: the thread, done with the event, either wrote the line or went idle
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        });
+        Object registry = RegistryAccess.get();
+        java.lang.reflect.Field f = registry.getClass().getDeclaredField("linkAudit");
+        f.setAccessible(true);
+        Object linkAudit = f.get(registry);
+        java.lang.reflect.Method atExit = linkAudit.getClass().getDeclaredMethod("atExit");
+        atExit.setAccessible(true);
+        try (loader) {
+            Supplier<String> late = lateInstance(loader);
+            loader.awaitHeld();
+            assertEquals("patched", late.get()); // its first call: the callbacks' line is attached to the held event
+            loader.close();
+            assertTrue(atTheStep.await(20, java.util.concurrent.TimeUnit.SECONDS),
+                    "the link-audit thread never came to the fields of the line attached to its event");
+            atExit.invoke(linkAudit); // waits its bound, counts the held event, lets the thread go, writes the line
+            assertEquals(0, released.getCount(), "the exit never counted the held event: " + audit());
+        } finally {
+            released.countDown();
+            step.set(null, null);
+            hold.set(null, null);
+        }
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (!parkedInItsLoop(thread) && System.nanoTime() - deadline < 0) {
+            Thread.sleep(5);
+        }
+        assertTrue(parkedInItsLoop(thread), "the link-audit thread never went idle");
+        assertEquals(1, threadWroteIt.getCount(), "the link-audit thread, let go after the exit counted its event,"
+                + " found no memory and wrote the event's callbacks' line itself: " + audit());
+        List<AuditLog.Entry> entries = audit();
+        int gap = -1;
+        for (int i = 0; i < entries.size(); i++) {
+            if (entries.get(i).operation().equals("audit-gap") && !entries.get(i).time().isBefore(start)
+                    && entries.get(i).outcome().contains("not recorded before the JVM exited")) {
+                gap = i;
+            }
+        }
+        int line = indexOf(entries, "link", "cb-late-short-after", ran);
+        assertTrue(gap >= 0 && line > gap, "the count, then the callbacks' line, by the exit: " + entries);
+        assertEquals(1, entries.stream().filter(e -> e.operation().equals("link")
+                && e.patch().equals("cb-late-short-after") && e.outcome().startsWith(ran)).count(),
+                "the callbacks' line once: " + entries);
+    }
+
+    /**
      * As above, with the link-audit thread held after the hooks' line took its place in the audit log (waiting
      * for the audit file's write, say: a slow disk): that line is in the file's queue and not counted, and the
      * callbacks' line attached to its event must still be on record at the exit, after it. It was left to the

@@ -233,12 +233,16 @@ final class LinkFailureAudit implements Runnable {
                 rows.clear(); // holds no event's names until the next
                 inHand = null;
                 if (!counted) {
-                    thenWrite(e, atExit); // after its lines: a late class's callbacks' line waits for its hooks' (afterHooks)
+                    // after its lines: a late class's callbacks' line waits for its hooks' (afterHooks)
+                    thenWrite(e, atExit, true);
                 }
                 // Else the exit counted the event as it waited for this thread: its attached lines are the exit's
                 // to write, after its count and queued for the drain (atExit's thenWrite of the held event). Taken
                 // here, this thread, just let go from a block, wrote them as its own, possibly after the drain
-                // (CallbacksTest...TheExitsToWriteWhenTheThreadLetsGoAfterTheExitCountedItsEvent).
+                // (CallbacksTest...TheExitsToWriteWhenTheThreadLetsGoAfterTheExitCountedItsEvent). So too when
+                // place met an Error before the event's marking (counted is false then, whatever the exit did):
+                // the take leaves a counted event's lines to the exit, deciding with its count under the event's
+                // monitor (CallbacksTest...WhenTheThreadFindsNoMemoryForItAfterTheExitCountedItsEvent).
             }
             // A thread always behind never finds the queue empty: the drops go on record at least once
             // per queue's worth (they came after the events queued when they were dropped).
@@ -418,12 +422,13 @@ final class LinkFailureAudit implements Runnable {
             // write, say), wrote them only once it let go, after the drain (CallbacksTest...IsPlacedAndTheThread
             // Held). Each line once (HookLedger.written takes them): a placed event's went with its records
             // (LinkEvent.placeAll); a counted one's are this pass's, the thread leaving them should it let go
-            // meanwhile (writeQueued); the thread takes them first only for an event it could not place at all.
+            // meanwhile, even after an Error (writeQueued); the thread takes them first only for an event it
+            // could not place at all (an Error) before this pass counted it.
             if (held != null) {
-                thenWrite(held, true);
+                thenWrite(held, true, false);
             }
             for (HookLedger.LinkEvent c : counted) {
-                thenWrite(c, true);
+                thenWrite(c, true, false);
             }
         } catch (RuntimeException | LinkageError | VirtualMachineError ignored) {
             // the JVM exits either way; what was recorded before this is queued
@@ -459,11 +464,12 @@ final class LinkFailureAudit implements Runnable {
     /**
      * The lines {@link #afterHooks} left to write after {@code e}'s; {@code exiting}: as the exit's (queued
      * for the drain). Under {@link #writing}, but for the exit's count of what it could not write, whose
-     * lines these follow. Never throws.
+     * lines these follow. {@code byItsWriter}: {@link #writeQueued}'s, which leaves the lines of an event the
+     * exit counted to the exit ({@link HookLedger#writtenByItsWriter}). Never throws.
      */
-    private void thenWrite(HookLedger.LinkEvent e, boolean exiting) {
+    private void thenWrite(HookLedger.LinkEvent e, boolean exiting, boolean byItsWriter) {
         try {
-            for (Object o : ledger.written(e)) {
+            for (Object o : byItsWriter ? ledger.writtenByItsWriter(e) : ledger.written(e)) {
                 try {
                     Object[] line = row(o);
                     String operation = (String) line[0];

@@ -551,6 +551,17 @@ public final class HookLedger {
             return t instanceof ArrayList<?> list ? cast(list) : List.of(t);
         }
 
+        /**
+         * As {@link #written}, for the thread that took this event, done with it without placing it (an Error
+         * before the marking, no memory for a record's fields): none when the JVM's exit has counted the event as
+         * not recorded ({@link #countedAtExit}), whose lines are then left for the exit's pass to write after its
+         * count. One decision under this monitor, with the count's: a line is taken by the thread or the exit,
+         * never both, and never by the thread once the exit has counted the event.
+         */
+        synchronized List<Object> writtenUnlessCounted() {
+            return counted ? List.of() : written();
+        }
+
         @SuppressWarnings("unchecked")
         private static ArrayList<Object> cast(ArrayList<?> list) {
             return (ArrayList<Object>) list;
@@ -606,6 +617,20 @@ public final class HookLedger {
             }
         }
         return e.written();
+    }
+
+    /**
+     * As {@link #written}, for the thread that took {@code e} from the queue ({@link #nextFailure}): none when
+     * the JVM's exit counted it as not recorded meanwhile (its lines are the exit's to write, after its count:
+     * {@link LinkEvent#writtenUnlessCounted}).
+     */
+    public List<Object> writtenByItsWriter(LinkEvent e) {
+        synchronized (taking) {
+            if (beingWritten == e) {
+                beingWritten = null; // holds its loader no longer
+            }
+        }
+        return e.writtenUnlessCounted();
     }
 
     /** {@link LinkEvent#applied}: hooks of these patches put into a class as it was defined (klp_module_coming). */
