@@ -442,8 +442,9 @@ class TrustPolicyTest {
     @Test
     void anEntryAddedAfterSigningIsRefusedByName() throws Exception {
         PatchJarBytes jar = Keys.rewrite(byLeaf, Map.of(), Map.of("com/acme/fix/Extra.class", new byte[] {1, 2, 3}));
+        // tampering as much as a changed entry is, and said as that one is (JarSigners: "find out who changed it")
         refused(p12(), jar, "holds entry 'com/acme/fix/Extra.class', which its signature does not cover (added"
-                + " after signing)");
+                + " after signing): sign the whole JAR again, and find out who added it");
     }
 
     @Test

@@ -136,7 +136,7 @@ final class JarSigners {
         if (unsigned != null) {
             throw Refusal.of(what + " holds entry " + Refusal.quote(unsigned) + ", which its signature does"
                     + " not cover (added after signing" + (listed.isEmpty() ? "; its signature files list no entry,"
-                    + " only the manifest's main attributes" : "") + "): sign the whole JAR again");
+                    + " only the manifest's main attributes" : "") + "): sign the whole JAR again, and find out who added it");
         }
         if (signers == null) {
             throw Refusal.of(what + " holds no signed entry: sign it (jlivepatch build --sign, or jarsigner)");
