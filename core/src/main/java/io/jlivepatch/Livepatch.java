@@ -2,6 +2,7 @@ package io.jlivepatch;
 
 import io.jlivepatch.internal.BackgroundInstall;
 import io.jlivepatch.internal.OwnBuild;
+import io.jlivepatch.internal.Suppressed;
 import io.jlivepatch.internal.control.ControlServer;
 import io.jlivepatch.internal.control.JmxWatch;
 import io.jlivepatch.internal.core.PatchRegistry;
@@ -77,7 +78,8 @@ public final class Livepatch {
                         try {
                             jmx.cancel();
                         } catch (Throwable again) {
-                            e.addSuppressed(again);
+                            // e may be the JVM's one shared OutOfMemoryError, and again that same one
+                            Suppressed.add(e, again);
                         }
                     }
                     registry.uninstall(e);

@@ -15,6 +15,7 @@ import java.lang.reflect.Field;
 import java.security.ProtectionDomain;
 import java.time.Duration;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import static io.jlivepatch.TestSupport.method;
@@ -89,6 +90,7 @@ class RetransformShortageTest {
         refuse.set(false);
         refusalAs(null);
         seam("ledgerRestoreFailureForTests", null);
+        seam("forgetFailureForTests", null);
         TestSupport.instrumentation().removeTransformer(addsAMethod);
         TestSupport.removeAllPatches();
     }
@@ -253,6 +255,70 @@ class RetransformShortageTest {
         assertEquals("ok (unpatching complete)", ends.get(ends.size() - 1), ends.toString());
         assertTrue(ends.stream().anyMatch(o -> o.startsWith("ending the transition failed, retrying")), ends.toString());
         assertLifeCycleGoesOn(h, target);
+    }
+
+    /**
+     * As above, for an enable: out of metaspace for its retransformation, and out of memory where the undo
+     * puts back the ledger's records of the class. The refusal leaves the ledger as it was, saying what the
+     * class holds: no hook. Before, the records of the refused bytes stayed (the registry had no table to
+     * apply again, the undo having put it back): a later change read a hook the class did not have.
+     */
+    @Test
+    void anEnableRefusedWhoseLedgerRestoreFindsNoMemoryLeavesTheLedgerAsItWas() throws Exception {
+        PatchHandle h = registered();
+        ShortRetransform target = new ShortRetransform();
+        assertEquals(1, target.value());
+        assertEquals(Set.of(), ledgerHooks(ShortRetransform.class));
+
+        shortOfMetaspaceOnce();
+        seam("ledgerRestoreFailureForTests", new OutOfMemoryError("injected: Java heap space"));
+        PatchException e = assertThrows(PatchException.class, h::enable);
+
+        assertEquals(PatchException.Reason.OUT_OF_MEMORY, e.reason(), e.getMessage());
+        assertFalse(refuse.get(), "the JVM was asked to retransform the class");
+        assertNull(field("ledgerRestoreFailureForTests"), "the undo tried to put the ledger's records back");
+        assertEquals(Set.of(), ledgerHooks(ShortRetransform.class), "the JVM refused the enable's bytes: no hook");
+        assertTrue(h.isRegistered() && !h.isEnabled() && !h.inTransition());
+        assertEquals(1, target.value());
+        assertEquals(1, valueOnANewThread(target));
+        assertLifeCycleGoesOn(h, target);
+    }
+
+    /**
+     * The end of a disable removes the hook, and finds no memory to forget its call site (Dispatch keeps
+     * each linked site until then): the end is retried, and the site goes. Before, the retry found no hook
+     * left to change, and the site stayed registered for the class's life, its replacement with it, and
+     * status counted the method as linked.
+     */
+    @Test
+    void aDisableWhoseEndCannotForgetTheRemovedHooksSiteEndsWithTheSiteGone() throws Exception {
+        PatchHandle h = registered();
+        h.enable();
+        assertTrue(h.awaitTransition(Duration.ofSeconds(30)));
+        ShortRetransform target = new ShortRetransform();
+        assertEquals(2, target.value());
+        assertEquals(1, linkedMethods(ShortRetransform.class));
+
+        seam("forgetFailureForTests", new OutOfMemoryError("injected: Java heap space"));
+        h.disable();
+        assertTrue(h.awaitTransition(Duration.ofSeconds(30)));
+
+        assertNull(field("forgetFailureForTests"), "the end tried to forget the site");
+        assertFalse(h.isEnabled());
+        assertEquals(0, linkedMethods(ShortRetransform.class), "the site of the hook the disable removed is left");
+        assertEquals(Set.of(), ledgerHooks(ShortRetransform.class));
+        assertEquals(1, target.value());
+        assertEquals(1, valueOnANewThread(target));
+        assertLifeCycleGoesOn(h, target);
+    }
+
+    /** What jlivepatch's ledger says {@code c}'s hooked methods are (the keys: name and descriptor). */
+    static Set<String> ledgerHooks(Class<?> c) throws ReflectiveOperationException {
+        Field f = io.jlivepatch.internal.core.PatchRegistry.class.getDeclaredField("hooks");
+        f.setAccessible(true);
+        io.jlivepatch.internal.patch.HookManager hooks = (io.jlivepatch.internal.patch.HookManager) f.get(
+                RegistryAccess.get());
+        return hooks.ledger().get(c.getClassLoader(), c.getName()).hooked();
     }
 
     private static Object field(String name) throws ReflectiveOperationException {

@@ -17,6 +17,7 @@ import java.lang.reflect.Field;
 import java.security.ProtectionDomain;
 import java.time.Duration;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static io.jlivepatch.TestSupport.method;
@@ -170,6 +171,68 @@ class RollbackShortageTest {
         assertTrue(below.awaitTransition(Duration.ofSeconds(30)));
         assertEquals(1, target.value());
         assertEquals(0, linkedMethods(RollbackShort.class));
+        below.unregister();
+    }
+
+    /**
+     * As above: the JVM took the enable's bytes and refused the undo's, so the class keeps the enable's
+     * hooks, other()'s too. The ledger says so (what a later change retransforms, and status, read it).
+     * Before, it kept the records of the undo's refused bytes: no hook of other().
+     */
+    @Test
+    void anUndoWhoseRetransformationIsRefusedLeavesTheLedgerSayingWhatTheClassHolds() throws Exception {
+        MethodHandle two = MethodHandles.lookup().unreflect(method(RollbackShortageTest.class, "two", RollbackShort.class));
+        ReplacementSource source = loader -> {
+            if (linking() && failing.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+                throw new InternalError("injected: a failure of the JDK's method handles");
+            }
+            return two;
+        };
+        PatchHandle below = RegistryAccess.get().register(Patch.builder("rollback-ledger-below").replace(
+                method(RollbackShort.class, "value"), method(RollbackShortageTest.class, "two", RollbackShort.class))
+                .build(), List.of(source));
+        below.enable();
+        assertTrue(below.awaitTransition(Duration.ofSeconds(30)));
+        RollbackShort target = new RollbackShort();
+        assertEquals(2, target.value(), "the site is linked, to the lower patch");
+        assertEquals(Set.of("value()I"), RetransformShortageTest.ledgerHooks(RollbackShort.class));
+        PatchHandle above = TestSupport.livepatch().register(Patch.builder("rollback-ledger-above")
+                .replace(method(RollbackShort.class, "value"), method(RollbackShortageTest.class, "three",
+                        RollbackShort.class))
+                .replace(method(RollbackShort.class, "other"), method(RollbackShortageTest.class, "eleven",
+                        RollbackShort.class)).build());
+
+        TestSupport.instrumentation().addTransformer(addsAMethod, true);
+        passBeforeRefusal.set(1); // the enable's retransformation passes, its undo's is refused
+        refusalAs(new OutOfMemoryError("injected: Metaspace"));
+        failing.set(1_000);
+        PatchException e = assertThrows(PatchException.class, above::enable);
+        failing.set(0);
+
+        assertTrue(passBeforeRefusal.get() < 0, "the undo's retransformation was refused: " + passBeforeRefusal.get());
+        assertEquals(PatchException.Reason.TRANSFORM_FAILED, e.reason(), e.getMessage());
+        assertEquals(Set.of("value()I", "other()I"), RetransformShortageTest.ledgerHooks(RollbackShort.class),
+                "the class keeps the enable's hooks");
+        assertEquals(10, target.other());
+        assertEquals(2, linkedMethods(RollbackShort.class), "other()'s hook, in the class, links at its call");
+        assertEquals(2, target.value());
+        assertTrue(above.isRegistered() && !above.isEnabled() && !above.inTransition());
+
+        above.enable();
+        assertTrue(above.awaitTransition(Duration.ofSeconds(30)));
+        assertEquals(3, target.value());
+        assertEquals(11, target.other());
+        above.disable();
+        assertTrue(above.awaitTransition(Duration.ofSeconds(30)));
+        assertEquals(2, target.value());
+        assertEquals(10, target.other());
+        assertEquals(Set.of("value()I"), RetransformShortageTest.ledgerHooks(RollbackShort.class));
+        above.unregister();
+        below.disable();
+        assertTrue(below.awaitTransition(Duration.ofSeconds(30)));
+        assertEquals(1, target.value());
+        assertEquals(0, linkedMethods(RollbackShort.class));
+        assertEquals(Set.of(), RetransformShortageTest.ledgerHooks(RollbackShort.class));
         below.unregister();
     }
 

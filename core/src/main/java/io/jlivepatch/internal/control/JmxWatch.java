@@ -1,5 +1,6 @@
 package io.jlivepatch.internal.control;
 
+import io.jlivepatch.internal.Suppressed;
 import io.jlivepatch.internal.core.PatchRegistry;
 import io.jlivepatch.internal.patch.RecursionGuard;
 import javax.management.MBeanServerFactory;
@@ -111,7 +112,8 @@ public final class JmxWatch implements ClassFileTransformer, Runnable {
             try {
                 watch.cancel();
             } catch (Throwable again) {
-                e.addSuppressed(again);
+                // e may be the JVM's one shared OutOfMemoryError, and again that same one
+                Suppressed.add(e, again);
             }
             throw e;
         }

@@ -1,6 +1,7 @@
 package io.jlivepatch.internal.core;
 
 import io.jlivepatch.internal.Log;
+import io.jlivepatch.internal.Suppressed;
 import io.jlivepatch.internal.Text;
 import io.jlivepatch.internal.bootstrap.StackRoom;
 import io.jlivepatch.FunctionStatus;
@@ -2647,17 +2648,21 @@ public final class PatchRegistry {
         try {
             hooks.apply(next, loaded);
         } catch (HookFailure e) {
+            // What the undo left undone (a record, a site), done now: the refusal says nothing was changed.
+            Suppressed.add(e, hooks.finishUndo());
             throw new PatchException(Reason.TRANSFORM_FAILED, p.name(), "patch '" + p.name() + "': "
                     + e.getMessage() + "; nothing was changed", e);
         } catch (RuntimeException | LinkageError | VirtualMachineError e) {
             if (hooks.table() != before) {
                 try {
-                    hooks.apply(before);
+                    hooks.apply(before); // does what the failed undo left undone first (finishUndo)
                 } catch (HookFailure | RuntimeException | LinkageError | VirtualMachineError again) {
-                    if (again != e) { // the JVM's one shared OutOfMemoryError, once its preallocated ones are used:
-                        e.addSuppressed(again); // adding it to itself threw IllegalArgumentException instead of e
-                    }
+                    Suppressed.add(e, again); // e may be the JVM's one shared OutOfMemoryError, and again that one
                 }
+            } else {
+                // The undo put the table back, and may have left a record or a site undone, which a change
+                // of these classes alone would otherwise redo (there is nothing to apply again here).
+                Suppressed.add(e, hooks.finishUndo());
             }
             throw e;
         }

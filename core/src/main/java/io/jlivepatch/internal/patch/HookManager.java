@@ -1,6 +1,7 @@
 package io.jlivepatch.internal.patch;
 
 import io.jlivepatch.internal.Log;
+import io.jlivepatch.internal.Suppressed;
 import java.lang.instrument.Instrumentation;
 import java.lang.instrument.UnmodifiableClassException;
 import java.util.ArrayList;
@@ -87,7 +88,7 @@ public final class HookManager {
      * while the hooked JDK methods that loader runs may wait for Dispatch's link lock, whose holder
      * must then never load a class itself (see HookLedger.LOADED_EARLY).
      */
-    private static final Class<?>[] LOADED_EARLY = {RouteChanged.class, LoadedClasses.class};
+    private static final Class<?>[] LOADED_EARLY = {RouteChanged.class, LoadedClasses.class, Suppressed.class};
 
     /** The system property the installed copy of jlivepatch claims (see {@link #install}). */
     static final String OWNER_PROPERTY = "jlivepatch.owner";
@@ -186,13 +187,13 @@ public final class HookManager {
             }
         } catch (Throwable e) {
             abandoned = this; // its transformer stays registered: the retry removes it first (install)
-            why.addSuppressed(e);
+            Suppressed.add(why, e); // why may be the JVM's one shared OutOfMemoryError, and e that same one
         }
         try {
             // An enter() on any thread from now on must not activate this manager (install's activateWith).
             RecursionGuard.deactivate(this);
         } catch (Throwable e) {
-            why.addSuppressed(e);
+            Suppressed.add(why, e);
         }
         try {
             String c = claim;
@@ -201,7 +202,7 @@ public final class HookManager {
                 claim = null;
             }
         } catch (Throwable e) {
-            why.addSuppressed(e);
+            Suppressed.add(why, e);
         }
     }
 
@@ -588,6 +589,13 @@ public final class HookManager {
      */
     public void apply(LinkTable next, LoadedClasses known) throws HookFailure {
         activate(); // done by the registry's operation already; a no-op then
+        Throwable undone = finishUndo(); // before the records below are read: they must be true
+        if (undone != null) {
+            // Not thrown: what failed again is the last undo's, not this change's, which goes on (refused for it
+            // every time, a failure that persists would refuse every change); finishUndo tries again next time.
+            logQuietly("completing the undo of an earlier failed change failed again (a ledger's record or a call"
+                    + " site of a removed hook is left as it was); the next change tries again", undone);
+        }
         LinkWarmer.warm(next);
         LinkTable prev = table;
         Set<String> names = LinkTable.classesWithChangedHooks(prev, next);
@@ -638,7 +646,7 @@ public final class HookManager {
                         try {
                             relinkAllBack(); // whatever the restore met: a site linked from next goes back to prev
                         } catch (Throwable relink) {
-                            suppress(relink, restore); // else lost: the relink's is thrown
+                            Suppressed.add(relink, restore); // else lost: the relink's is thrown
                             throw relink;
                         }
                         throw restore;
@@ -649,21 +657,21 @@ public final class HookManager {
                 // The undo's failure is thrown: it left something undone (a record, a site), which the
                 // caller reports as such (OUT_OF_MEMORY), not as the refusal's "nothing was changed". The
                 // change's own failure (the JVM's reason, for the log) and the look's go with it.
-                suppress(undo, e);
+                Suppressed.add(undo, e);
                 // A class defined since the publication of next read it, and no scan of this change saw
                 // it: it is retransformed to prev once loaded, also when the undo threw (this never
                 // throws), or it kept next's hooks until the next change.
-                suppress(undo, followInFlight(prev));
+                Suppressed.add(undo, followInFlight(prev));
                 throw undo;
             }
             Throwable followUp = followInFlight(prev); // as above, after an undo that succeeded
             if (e instanceof VirtualMachineError) {
-                suppress(e, followUp);
+                Suppressed.add(e, followUp);
                 throw (VirtualMachineError) e; // a shortage, as the caller reports it (OUT_OF_MEMORY), not the JVM's refusal
             }
             HookFailure failure = e instanceof HookFailure ? (HookFailure) e
                     : new HookFailure(refusedRetransformation(classes, e), e);
-            suppress(failure, followUp); // logged already; the refusal is what the caller reports
+            Suppressed.add(failure, followUp); // logged already; the refusal is what the caller reports
             throw failure;
         }
         try {
@@ -677,8 +685,13 @@ public final class HookManager {
             unlinked(prev, next, classes, e);
         } catch (RuntimeException | LinkageError | VirtualMachineError e) {
             // The hooks next removed are gone from their classes either way, and a retry of the same
-            // table removes none: their sites go now, or they keep their replacements for the class's life.
-            forgetRemoved(classes, prev, next);
+            // table removes none: their sites go now, or they keep their replacements for the class's life
+            // (what this cannot forget, finishUndo does). The relink's shortage is what the caller reports.
+            try {
+                forgetRemoved(classes, prev, next);
+            } catch (RuntimeException | Error again) {
+                Suppressed.add(e, again);
+            }
             throw e;
         }
         forgetRemoved(classes, prev, next);
@@ -695,7 +708,7 @@ public final class HookManager {
         try {
             rollback(prev, next, classes);
         } catch (VirtualMachineError again) {
-            failed.addSuppressed(again); // the shortage's site stays queued (Dispatch.relink): the refusal stands
+            Suppressed.add(failed, again); // the shortage's site stays queued (Dispatch.relink): the refusal stands
         }
         followInFlight(prev);
         // A failure that persists refuses every change that relinks the method (PersistentRelinkFailureTest):
@@ -779,33 +792,82 @@ public final class HookManager {
     }
 
     /**
-     * Adds {@code lost} to {@code thrown}'s suppressed exceptions, unless it is none or the same one: the
-     * JVM throws one shared OutOfMemoryError once its preallocated ones are used up, and a throwable
-     * added to itself throws IllegalArgumentException, which would replace the shortage. No memory for
-     * the addition loses {@code lost} only (logged, where it was met, or the JVM's own).
+     * Puts back what the ledger said of the classes of {@code recorded} before a retransformation the JVM
+     * refused (the transformer recorded the hooks of the class files the JVM then did not take): the
+     * records of the bytes they hold, made from {@code madeFrom}. When that fails, they are kept for
+     * {@link #finishUndo}, and the failure is thrown.
      */
-    private static void suppress(Throwable thrown, Throwable lost) {
-        if (lost == null || lost == thrown) {
-            return;
-        }
-        try {
-            thrown.addSuppressed(lost);
-        } catch (RuntimeException | VirtualMachineError e) {
-            // thrown goes on without it
-        }
-    }
-
-    /**
-     * Puts back what the ledger said of {@code classes} before a change whose retransformation the JVM
-     * refused (the transformer recorded the hooks of the class files the JVM then did not take).
-     */
-    private void restoreLedger(Map<Class<?>, ClassHooks> recorded, LinkTable prev) {
+    private void restoreLedger(Map<Class<?>, ClassHooks> recorded, LinkTable madeFrom) {
+        // First: no allocation, and a restore cut anywhere below is done again whole (each put is idempotent).
+        unrestored = recorded;
+        unrestoredFrom = madeFrom;
         Error injected = ledgerRestoreFailureForTests;
         if (injected != null) {
             ledgerRestoreFailureForTests = null;
             throw injected;
         }
-        recorded.forEach((c, h) -> ledger.put(c.getClassLoader(), c.getName(), h, prev)); // made from prev
+        for (Map.Entry<Class<?>, ClassHooks> r : recorded.entrySet()) { // a loop: a lambda is a class more
+            Class<?> c = r.getKey();
+            ledger.put(c.getClassLoader(), c.getName(), r.getValue(), madeFrom);
+        }
+        unrestored = null;
+        unrestoredFrom = null;
+    }
+
+    /**
+     * What a change, or its undo, left undone because it failed there (no memory or stack for a record,
+     * for a site's removal), done by {@link #finishUndo}: the registry's lock guards them, as {@link #apply}.
+     * Each is one set, the last failure's: the next change (or the registry, right after the failure) does
+     * it before anything else, so an earlier one is done by then, unless it failed again and the change
+     * then failed there too, whose set replaces it (an earlier site then stays, as every site did before).
+     * <ul>
+     *   <li>{@code unrestored}: the ledger's records to put back ({@link #restoreLedger}), made from
+     *       {@code unrestoredFrom}: the records of the bytes the classes hold, which a refused
+     *       retransformation's pass replaced. Put back only while no change came between, as
+     *       {@link #finishUndo} comes before any other;</li>
+     *   <li>{@code unforgotten}: classes whose sites of hooks {@code unforgottenFrom} had and the table
+     *       now does not were not all forgotten ({@link #forgetRemoved}): their hooks are gone from
+     *       their classes, and the sites would keep their replacements, and status's linked methods,
+     *       for the class's life.</li>
+     * </ul>
+     */
+    private Map<Class<?>, ClassHooks> unrestored;
+    private LinkTable unrestoredFrom;
+    private List<Class<?>> unforgotten;
+    private LinkTable unforgottenFrom;
+
+    /**
+     * Does what a change or its undo left undone ({@link #unrestored}, {@link #unforgotten}), before the
+     * next change, or right after the failure: an error there (no memory, no stack) has passed by then
+     * more often than not, once the failing change's frames and garbage are gone. Called by
+     * {@link #apply} first, and by the registry after a change it refused left the table as it was
+     * (PatchRegistry.switchTo: it has nothing to apply again). Caller holds the registry's lock.
+     *
+     * @return what failed again (left for the next change), or {@code null}; never throws
+     */
+    public Throwable finishUndo() {
+        Throwable failed = null;
+        Map<Class<?>, ClassHooks> records = unrestored;
+        if (records != null) {
+            try {
+                restoreLedger(records, unrestoredFrom);
+            } catch (RuntimeException | Error e) {
+                failed = e; // kept (restoreLedger): the next change tries again
+            }
+        }
+        List<Class<?>> classes = unforgotten;
+        if (classes != null) {
+            try {
+                forgetRemoved(classes, unforgottenFrom, table); // what the table now hooks is kept
+            } catch (RuntimeException | Error e) {
+                if (failed == null) {
+                    failed = e;
+                } else {
+                    Suppressed.add(failed, e);
+                }
+            }
+        }
+        return failed;
     }
 
     /**
@@ -819,23 +881,59 @@ public final class HookManager {
         // from and the one classes defined from now on are hooked by. Pairs, as apply's publications, with
         // the volatile reads of HookTransformer.transform (the undo's own passes read it) and ReplacementLinker.apply.
         table = prev;
+        // The records of the bytes the classes hold now, next's: the undo's pass replaces them before the JVM
+        // takes (or refuses) its class files. Null when they cannot be read (no memory): then a refusal below
+        // leaves prev's records for next's hooks, as before.
+        Map<Class<?>, ClassHooks> held = recordsOf(classes);
         try {
             retransform(classes);
         } catch (RuntimeException | LinkageError | VirtualMachineError e) {
             // A shortage too (no metaspace for the classes' old versions): the classes keep the hooks of next,
             // which prev no longer routes (their sites link to the original), and the relink and the forgetting
             // below must still run, or the sites would stay linked to next's patches for a table that is prev.
-            try {
-                Log.get().log(System.Logger.Level.ERROR, "restoring the classes after a failed retransformation"
-                        + " failed too", e);
-            } catch (RuntimeException | LinkageError | VirtualMachineError ignored) {
-                // no memory for the line: the undo goes on
+            // The ledger says so: what a later change retransforms, and what status reads, follow it.
+            if (held != null) {
+                try {
+                    restoreLedger(held, next);
+                } catch (RuntimeException | Error again) {
+                    Suppressed.add(e, again); // kept for finishUndo (restoreLedger)
+                }
             }
+            logQuietly("restoring the classes after a failed retransformation failed too; they keep the hooks of"
+                    + " the failed change, whose sites link to what the patches before it route", e);
         }
         try {
             relinkAllBack();
-        } finally {
-            forgetRemoved(classes, next, prev);
+        } catch (RuntimeException | Error relink) {
+            try {
+                forgetRemoved(classes, next, prev);
+            } catch (RuntimeException | Error again) {
+                Suppressed.add(relink, again); // what it left is kept for finishUndo (forgetRemoved)
+            }
+            throw relink;
+        }
+        forgetRemoved(classes, next, prev);
+    }
+
+    /** The ledger's records of {@code classes} now, or {@code null} when they cannot be read. */
+    private Map<Class<?>, ClassHooks> recordsOf(List<Class<?>> classes) {
+        try {
+            Map<Class<?>, ClassHooks> records = new HashMap<>();
+            for (Class<?> c : classes) {
+                records.put(c, ledger.get(c.getClassLoader(), c.getName()));
+            }
+            return records;
+        } catch (RuntimeException | LinkageError | VirtualMachineError e) {
+            return null;
+        }
+    }
+
+    /** Logs an ERROR line on an undo's path, where no memory or stack may be left for it: then not at all. */
+    private static void logQuietly(String message, Throwable e) {
+        try {
+            Log.get().log(System.Logger.Level.ERROR, message, e);
+        } catch (RuntimeException | LinkageError | VirtualMachineError ignored) {
+            // no memory for the line: the caller goes on
         }
     }
 
@@ -853,16 +951,72 @@ public final class HookManager {
         }
     }
 
+    /**
+     * Forgets the sites of the hooks {@code from} had in {@code classes} and {@code to} does not. Each is
+     * tried whatever an earlier one met; when one fails (no memory or stack), the classes are kept for
+     * {@link #finishUndo}, and the first failure is thrown, the others suppressed on it.
+     */
     private void forgetRemoved(List<Class<?>> classes, LinkTable from, LinkTable to) {
+        Throwable first = null;
         for (Class<?> c : classes) {
-            Set<String> kept = to.hookKeys(c.getName());
-            for (String key : from.hookKeys(c.getName())) {
+            Set<String> kept;
+            Set<String> had;
+            try {
+                kept = to.hookKeys(c.getName());
+                had = from.hookKeys(c.getName());
+            } catch (RuntimeException | Error e) {
+                first = forgetFailed(first, e, classes, from);
+                continue;
+            }
+            for (String key : had) {
                 if (!kept.contains(key)) {
-                    dispatch.forget(c, key);
+                    try {
+                        forget(c, key);
+                    } catch (RuntimeException | Error e) {
+                        first = forgetFailed(first, e, classes, from);
+                    }
                 }
             }
         }
+        if (first == null) {
+            if (unforgotten == classes) {
+                unforgotten = null; // done by finishUndo
+                unforgottenFrom = null;
+            }
+            return;
+        }
+        if (first instanceof RuntimeException) {
+            throw (RuntimeException) first;
+        }
+        throw (Error) first;
     }
+
+    /** Keeps what {@link #forgetRemoved} left for {@link #finishUndo}; the failure it throws, with {@code e}. */
+    private Throwable forgetFailed(Throwable first, Throwable e, List<Class<?>> classes, LinkTable from) {
+        // No allocation: every class of the list goes again (forgetting a forgotten site does nothing).
+        unforgotten = classes;
+        unforgottenFrom = from;
+        if (first == null) {
+            return e;
+        }
+        Suppressed.add(first, e);
+        return first;
+    }
+
+    private void forget(Class<?> c, String key) {
+        Error injected = forgetFailureForTests;
+        if (injected != null) {
+            forgetFailureForTests = null;
+            throw injected;
+        }
+        dispatch.forget(c, key);
+    }
+
+    /**
+     * Thrown once by the next forget of a removed hook's site instead of it, then cleared: no memory or
+     * stack for Dispatch's work there, which no test can make happen at that step. Tests only.
+     */
+    static volatile Error forgetFailureForTests;
 
     /**
      * A class whose definition read the previous table but finished only after the scan above
