@@ -4,12 +4,21 @@ import io.jlivepatch.internal.StuckLogHandler;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import testapp.Stacked;
 
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.jar.Attributes;
+import java.util.jar.JarEntry;
+import java.util.jar.JarOutputStream;
+import java.util.jar.Manifest;
 import java.util.logging.Handler;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
@@ -18,11 +27,16 @@ import java.util.logging.SimpleFormatter;
 import static io.jlivepatch.TestSupport.JLIVEPATCH_LOG;
 import static io.jlivepatch.TestSupport.livepatch;
 import static io.jlivepatch.TestSupport.method;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The life cycle is logged through System.Logger in the kernel's words. */
 class LoggingTest {
+
+    @TempDir
+    Path dir;
 
     private final List<String> messages = new CopyOnWriteArrayList<>();
     /** Each line's message and the source a formatter prints with it: {@code message <- class.method}. */
@@ -142,9 +156,95 @@ class LoggingTest {
                 && System.nanoTime() < deadline) {
             Thread.sleep(5);
         }
-        List<String> order = List.of("INFO enabling patch 'log-stuck'", "INFO 'log-stuck': starting patching transition",
+        assertInOrder(List.of("INFO enabling patch 'log-stuck'", "INFO 'log-stuck': starting patching transition",
                 "INFO 'log-stuck': patching complete", "INFO disabling patch 'log-stuck'",
-                "INFO 'log-stuck': unpatching complete");
+                "INFO 'log-stuck': unpatching complete"));
+    }
+
+    /**
+     * A load (register and enable as one operation) logs in the kernel's order: the registration, then
+     * the enable. Its registration is committed with the enable, and was announced there: the log read
+     * {@code enabling patch 'P'} above {@code 'P': registered, ...}, a patch enabled before it existed.
+     */
+    @Test
+    void aLoadLogsItsRegistrationBeforeItsEnable() throws Exception {
+        PatchHandle h = RegistryAccess.get().registerAndEnable(Patch.builder("log-load")
+                .replace(method(Stacked.class, "value"), method(LoggingTest.class, "two", Stacked.class)).build());
+        assertTrue(h.awaitTransition(Duration.ofSeconds(30)));
+        awaitLine("INFO 'log-load': patching complete");
+        assertInOrder(List.of("INFO 'log-load': registered, 1 function(s), stack order 1", "INFO enabling patch 'log-load'",
+                "INFO 'log-load': starting patching transition", "INFO 'log-load': patching complete"));
+        assertEquals(1, count("'log-load': registered"), messages.toString());
+    }
+
+    /** A JAR's load through JMX ({@code loadAndEnable}: the command's too) logs in the same order. */
+    @Test
+    void aJarsLoadLogsItsRegistrationBeforeItsEnable() throws Exception {
+        Path jar = counterJar("log-jar-load");
+        assertEquals("log-jar-load", Mbeans.load(jar.toString(), true));
+        assertTrue(livepatch().find("log-jar-load").orElseThrow().awaitTransition(Duration.ofSeconds(30)));
+        awaitLine("INFO 'log-jar-load': patching complete");
+        assertInOrder(List.of("INFO 'log-jar-load': registered, 2 function(s), stack order 1",
+                "INFO enabling patch 'log-jar-load'", "INFO 'log-jar-load': starting patching transition",
+                "INFO 'log-jar-load': patching complete"));
+    }
+
+    /**
+     * A load whose enable fails once it began (a prePatch that throws) logged its registration first: the
+     * line that follows says it was undone, before the refusal, so that the log claims no patch that the
+     * stack does not hold.
+     */
+    @Test
+    void aLoadWhoseEnableFailsSaysItsRegistrationWasUndone() throws Exception {
+        Patch patch = Patch.builder("log-load-fails")
+                .replace(method(Stacked.class, "value"), method(LoggingTest.class, "two", Stacked.class))
+                .callbacks(Stacked.class.getName(), new Callbacks() {
+                    @Override
+                    public void prePatch(Class<?> target) {
+                        throw new IllegalStateException("no warm-up");
+                    }
+                }).build();
+        PatchException e = assertThrows(PatchException.class, () -> RegistryAccess.get().registerAndEnable(patch));
+        assertEquals(PatchException.Reason.CALLBACK_FAILED, e.reason());
+        assertTrue(livepatch().find("log-load-fails").isEmpty(), "nothing registered");
+        assertInOrder(List.of("INFO 'log-load-fails': registered, 1 function(s), stack order 1",
+                "INFO enabling patch 'log-load-fails'", "INFO 'log-load-fails': enable failed, registration undone",
+                "WARNING load refused (CALLBACK_FAILED)"));
+        assertTrue(messages.stream().noneMatch(m -> m.contains("'log-load-fails': starting patching transition")),
+                messages.toString());
+    }
+
+    /** A load refused before its enable began (a disabled patch below it) logs no registration, nor its undoing. */
+    @Test
+    void aLoadRefusedBeforeItsEnableBeganLogsNoRegistration() throws Exception {
+        PatchHandle below = livepatch().register(Patch.builder("log-below")
+                .replace(method(Stacked.class, "value"), method(LoggingTest.class, "two", Stacked.class)).build());
+        PatchException e = assertThrows(PatchException.class, () -> RegistryAccess.get().registerAndEnable(
+                Patch.builder("log-above").replace(method(Stacked.class, "value"),
+                        method(LoggingTest.class, "two", Stacked.class)).build()));
+        assertEquals(PatchException.Reason.ORDER_VIOLATION, e.reason());
+        assertTrue(messages.stream().anyMatch(m -> m.startsWith("WARNING load refused (ORDER_VIOLATION)")
+                && m.contains("'log-above'")), messages.toString());
+        for (String line : List.of("'log-above': registered", "enabling patch 'log-above'", "'log-above': enable failed")) {
+            assertEquals(0, count(line), messages.toString());
+        }
+        below.unregister();
+    }
+
+    private long count(String text) {
+        return messages.stream().filter(m -> m.contains(text)).count();
+    }
+
+    /** Waits (bounded) until {@code line} was logged: the end of a transition may be logged by the worker. */
+    private void awaitLine(String line) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (messages.stream().noneMatch(m -> m.contains(line)) && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
+    }
+
+    /** Each of {@code order} logged, each after the one before it. */
+    private void assertInOrder(List<String> order) {
         int at = -1;
         for (String line : order) {
             int i = -1;
@@ -157,5 +257,20 @@ class LoggingTest {
             assertTrue(i > at, "\"" + line + "\" after the lines before it, in " + messages);
             at = i;
         }
+    }
+
+    /** A patch JAR of jarapp.fix.CounterFix (two functions) named {@code name}. */
+    private Path counterJar(String name) throws IOException {
+        Manifest m = new Manifest();
+        m.getMainAttributes().put(Attributes.Name.MANIFEST_VERSION, "1.0");
+        m.getMainAttributes().putValue("Livepatch-Name", name);
+        m.getMainAttributes().putValue("Livepatch-Class", "jarapp.fix.CounterFix");
+        Path jar = dir.resolve(name + ".jar");
+        try (OutputStream out = Files.newOutputStream(jar); JarOutputStream jos = new JarOutputStream(out, m)) {
+            jos.putNextEntry(new JarEntry("jarapp/fix/CounterFix.class"));
+            jos.write(TestSupport.classFile("jarapp.fix.CounterFix"));
+            jos.closeEntry();
+        }
+        return jar;
     }
 }

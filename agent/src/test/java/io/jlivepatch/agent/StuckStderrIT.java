@@ -107,8 +107,11 @@ class StuckStderrIT {
 
             drain = new Drain(service);
             String text = drain.await("'fix-greet': unregistered");
-            // after the load's lines: what the commands logged while standard error was held, in order
-            assertInOrder(text, List.of("'fix-greet': patching complete", "disabling patch 'fix-greet'",
+            // the load's lines, its registration before its enable (the kernel's order), then what the commands
+            // logged while standard error was held, in order
+            assertInOrder(text, List.of("'fix-greet': registered, ", "enabling patch 'fix-greet'",
+                    "'fix-greet': starting patching transition", "'fix-greet': patching complete",
+                    "disabling patch 'fix-greet'",
                     "'fix-greet': unpatching complete", "enabling patch 'fix-greet'", "'fix-greet': patching complete",
                     "disabling patch 'fix-greet'", "'fix-greet': unpatching complete", "'fix-greet': unregistered"));
             assertEquals("flooded", service.ask("flooded?"));

@@ -1285,7 +1285,7 @@ public final class PatchRegistry {
             List<RegisteredPatch> next = with(stack, p);
             // The stack with p is published by the transition's commit, together with p's state.
             try {
-                enableIn(next, p, () -> announceRegistered(p, next.size()));
+                enableIn(next, p, true);
             } catch (PatchException | RuntimeException | Error e) {
                 if (stack.contains(p)) {
                     throw e;
@@ -1480,7 +1480,7 @@ public final class PatchRegistry {
             RegisteredPatch p = resolve(patch, sources, Provenance.inCode(Requester.current()), null, null);
             List<RegisteredPatch> next = with(stack, p);
             // The stack with p is published by the transition's commit, together with p's state.
-            enableIn(next, p, () -> announceRegistered(p, next.size()));
+            enableIn(next, p, true);
             report("load", p.name(), "ok (registered, enabled)");
             return p;
         });
@@ -1610,11 +1610,20 @@ public final class PatchRegistry {
      */
     private void announceRegistered(RegisteredPatch p, int order) {
         try {
-            Log.get().log(System.Logger.Level.INFO,
-                    "''{0}'': registered, {1} function(s), stack order {2}", p.name(), p.resolved().size(), order);
+            logRegistered(p, order);
         } catch (RuntimeException | LinkageError | VirtualMachineError e) {
             afterCommitFailed(e);
         }
+        observeRegistered(p);
+    }
+
+    private static void logRegistered(RegisteredPatch p, int order) {
+        Log.get().log(System.Logger.Level.INFO,
+                "''{0}'': registered, {1} function(s), stack order {2}", p.name(), p.resolved().size(), order);
+    }
+
+    /** The MBean of a patch that entered the stack, after the commit. Never throws (Refusals.registered). */
+    private void observeRegistered(RegisteredPatch p) {
         RegistryObserver o = observer;
         if (o != null) {
             Refusals.registered(o, p);
@@ -1678,7 +1687,7 @@ public final class PatchRegistry {
                 report("enable", p.name(), "ok (transition reversed)", p.provenance());
                 return null;
             }
-            enableIn(stack, p, null);
+            enableIn(stack, p, false);
             report("enable", p.name(), "ok", p.provenance());
             return null;
         });
@@ -1758,11 +1767,20 @@ public final class PatchRegistry {
     }
 
     /**
-     * Enables {@code p} as the patch of stack {@code order} (the current stack, or the current one
-     * with {@code p} appended, for a load); the transition's commit publishes {@code order}, then
-     * runs {@code onCommit} unless it is {@code null}. Caller holds klpMutex.
+     * Enables {@code p} as the patch of stack {@code order}: the current stack, or, for a load
+     * ({@code registering}), the current one with {@code p} appended, which the transition's commit
+     * publishes, followed by p's MBean. Caller holds klpMutex.
+     *
+     * <p>A load's registration is committed with its enable, so that no other operation ever sees it
+     * registered but not enabled (see {@link #load(PatchJarBytes, boolean, boolean)}), but it is logged
+     * where the enable begins, in the kernel's order (register, then enable): {@code 'P': registered,
+     * ...} before {@code enabling patch 'P'}. Announced at the commit, as it was until 2026-12-07, the
+     * log showed a patch enabled before it was registered. Refused from then on, the load logs that the
+     * registration was undone, so that the log never claims a patch the stack does not hold; refused
+     * before, it logs neither (nothing of it began).
      */
-    private void enableIn(List<RegisteredPatch> order, RegisteredPatch p, Runnable onCommit) throws PatchException {
+    private void enableIn(List<RegisteredPatch> order, RegisteredPatch p, boolean registering)
+            throws PatchException {
         requireNoOtherTransition(p.name(), "enable");
         if (p.isEnabled()) {
             throw new PatchException(Reason.ILLEGAL_STATE, p.name(), "patch '" + p.name() + "' is already enabled:"
@@ -1773,19 +1791,41 @@ public final class PatchRegistry {
         StateCheck.check(order, p);
         checkTrust(p);
         linkAudit.start(); // before any of p's hooks exist, so none of their failures goes unaudited
-        Log.get().log(System.Logger.Level.INFO, "enabling patch ''{0}''", p.name());
-        // Classes loaded since registration are checked like those loaded before it; the same scan
-        // finds the classes to hook.
-        LoadedClasses loaded = checkClassesLoadedSince(p);
-        late.enabling(p); // a load's patch is not in the stack until the commit
+        if (registering) {
+            logRegistered(p, order.size()); // a failure here is the load's refusal: nothing changed, nothing logged
+        }
         try {
-            p.callbacks().prePatchAll(hooks.instrumentation()); // before any call is redirected
-            startTransition(order, p, true, onCommit, loaded);
+            Log.get().log(System.Logger.Level.INFO, "enabling patch ''{0}''", p.name());
+            // Classes loaded since registration are checked like those loaded before it; the same scan
+            // finds the classes to hook.
+            LoadedClasses loaded = checkClassesLoadedSince(p);
+            late.enabling(p); // a load's patch is not in the stack until the commit
+            try {
+                p.callbacks().prePatchAll(hooks.instrumentation()); // before any call is redirected
+                startTransition(order, p, true, registering ? () -> observeRegistered(p) : null, loaded);
+            } catch (PatchException | RuntimeException | Error e) {
+                p.callbacks().undoEnable(); // those prepared before the failure; none after CALLBACK_FAILED
+                throw e;
+            } finally {
+                late.enabling(null);
+            }
         } catch (PatchException | RuntimeException | Error e) {
-            p.callbacks().undoEnable(); // those prepared before the failure; none after CALLBACK_FAILED
+            if (registering && !stack.contains(p)) { // the commit puts p in the stack: not there, nothing of it stays
+                registrationUndone(p);
+            }
             throw e;
-        } finally {
-            late.enabling(null);
+        }
+    }
+
+    /**
+     * {@code 'P': enable failed, registration undone}, after its {@code 'P': registered} line, the load
+     * refused. Never throws: the refusal that follows is what the caller must get.
+     */
+    private static void registrationUndone(RegisteredPatch p) {
+        try {
+            Log.get().log(System.Logger.Level.INFO, "''{0}'': enable failed, registration undone", p.name());
+        } catch (RuntimeException | LinkageError | VirtualMachineError ignored) {
+            // no memory for the line: the refusal's own line, which follows, says nothing was changed
         }
     }
 
