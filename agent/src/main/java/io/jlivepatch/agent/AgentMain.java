@@ -70,6 +70,12 @@ public final class AgentMain {
      * when it loads start-up patches, else on a thread of its own while {@code main} starts.
      */
     public static void premain(String args, Instrumentation inst) {
+        try {
+            // its hooks' notes on other agents' code tell by it whether the start order could help
+            io.jlivepatch.internal.patch.AgentOrder.startedByPremain(inst);
+        } catch (RuntimeException | LinkageError | VirtualMachineError e) {
+            // nothing escapes premain; those notes then advise the start order, as before
+        }
         if (!installAside(args, inst)) {
             // jlivepatch named before with -javaagent, without start-up patches: its installation runs
             // aside and comes first (its trust store before these patches), as when premains ran in turn.

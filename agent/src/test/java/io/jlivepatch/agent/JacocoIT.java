@@ -79,6 +79,13 @@ class JacocoIT {
             assertTrue(load.out().contains("]: patched (another agent changed this method before jlivepatch's hook"),
                     "JaCoCo's probes are in the class as defined, before any hook, whatever the agent order: "
                     + load);
+            // Started first, jlivepatch no longer advises starting it first (before, it did)
+            String advice = "start the JVM with -javaagent:jlivepatch-agent.jar before that agent";
+            String noRemedy = "jlivepatch's -javaagent comes first already, so that agent changed the class as it"
+                    + " was defined (as JaCoCo's does), which no start order changes (README: 'Other agents')";
+            boolean first = order == Order.JLIVEPATCH_FIRST;
+            assertEquals(first, load.out().contains(noRemedy), load.toString());
+            assertEquals(!first, load.out().contains(advice), load.toString());
             assertEquals("301|item a", app.call(3, "a"));
             assertEquals("701|item a", app.call(7, "a"));
             Coverage patched = coverage(app, "patched");
@@ -98,6 +105,9 @@ class JacocoIT {
         Coverage after = coverage(exitFile, "unloaded");
         assertTrue(after.covered(PRICE_FIRST, PRICE_BRANCH, PRICE_DISCOUNT, PRICE_RETURN, LABEL), after.toString());
         assertNoRedefinitionFailure(app.stderr());
+        // read once the JVM has ended, so that every line it logged is in the file
+        assertEquals(order == Order.JLIVEPATCH_FIRST, app.stderr().contains("which no start order changes"),
+                "the log's warning says what load said: " + app.stderr());
     }
 
     /**

@@ -153,6 +153,11 @@ public final class OwnBuild {
         return openedSize + " " + openedModified + " " + openedKey + (openedChanged == UNKNOWN ? "" : " " + openedChanged);
     }
 
+    /** The JAR the installation found ({@link #opened()}'s file), or null when none was. */
+    public static Path openedJar() {
+        return opened; // volatile read: pairs with remember()'s write
+    }
+
     /**
      * The CRC-32 of the central directory of the JAR the installation found ({@link #directory}), or
      * {@link #UNKNOWN}. The agent publishes it beside {@link #opened()}'s record, in a property of its

@@ -556,10 +556,14 @@ public final class HookManager {
         if (own == null || own.equals(got)) {
             return null;
         }
+        // With jlivepatch's -javaagent first already, the start order is no remedy (JaCoCo's probes).
         String why = "another agent changed this method before jlivepatch's hook (its code is not its class file's):"
                 + " while the patch is enabled that agent's code in it runs only if the replacement calls the original"
-                + " through @Next; to keep it for any replacement, start the JVM with -javaagent:jlivepatch-agent.jar"
-                + " before that agent (README: 'Other agents')";
+                + " through @Next; " + (AgentOrder.jlivepatchFirst(instrumentation)
+                ? "jlivepatch's -javaagent comes first already, so that agent changed the class as it was defined"
+                        + " (as JaCoCo's does), which no start order changes"
+                : "to keep it for any replacement, start the JVM with -javaagent:jlivepatch-agent.jar before that agent")
+                + " (README: 'Other agents')";
         if (foreignCodeReported.first(LoaderNames.of(c.getClassLoader()) + " " + c.getName() + "." + spec.key())) {
             Log.get().log(System.Logger.Level.WARNING, c.getName() + "." + spec.key() + " in "
                     + LoaderNames.of(c.getClassLoader()) + ": " + why);
