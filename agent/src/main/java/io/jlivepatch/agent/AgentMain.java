@@ -70,12 +70,6 @@ public final class AgentMain {
      * when it loads start-up patches, else on a thread of its own while {@code main} starts.
      */
     public static void premain(String args, Instrumentation inst) {
-        try {
-            // its hooks' notes on other agents' code tell by it whether the start order could help
-            io.jlivepatch.internal.patch.AgentOrder.startedByPremain(inst);
-        } catch (RuntimeException | LinkageError | VirtualMachineError e) {
-            // nothing escapes premain; those notes then advise the start order, as before
-        }
         if (!installAside(args, inst)) {
             // jlivepatch named before with -javaagent, without start-up patches: its installation runs
             // aside and comes first (its trust store before these patches), as when premains ran in turn.
@@ -184,6 +178,9 @@ public final class AgentMain {
     /** @param beforeMain premain: the application's main waits for this */
     private static void install(String args, Instrumentation inst, boolean beforeMain) {
         try {
+            if (beforeMain) {
+                premainInstalls(inst);
+            }
             installChecked(args, inst, beforeMain);
         } catch (RuntimeException | LinkageError | VirtualMachineError e) {
             // Nothing escapes: out of premain it aborts the application's start-up, out of agentmain it
@@ -192,6 +189,19 @@ public final class AgentMain {
             // the outcome of an installation that ran aside of main) finds the reason in the log.
             logFailure(e);
             failed(e.getMessage() != null ? e.getMessage() : e.toString());
+        }
+    }
+
+    /**
+     * Tells the hooks' notes on other agents' code that this installation is premain's, by which they
+     * tell whether the start order could help. Here, not in premain itself: without start-up patches
+     * this runs aside of main (issue 14). Never fails the installation.
+     */
+    private static void premainInstalls(Instrumentation inst) {
+        try {
+            io.jlivepatch.internal.patch.AgentOrder.startedByPremain(inst);
+        } catch (RuntimeException | LinkageError | VirtualMachineError e) {
+            // those notes then advise the start order, as before
         }
     }
 
