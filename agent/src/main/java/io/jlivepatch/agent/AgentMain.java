@@ -179,7 +179,8 @@ public final class AgentMain {
     private static void install(String args, Instrumentation inst, boolean beforeMain) {
         try {
             if (beforeMain) {
-                premainInstalls(inst);
+                // the hooks' notes on other agents' code tell by it whether the start order could help
+                io.jlivepatch.internal.BackgroundInstall.premainInstalls(inst);
             }
             installChecked(args, inst, beforeMain);
         } catch (RuntimeException | LinkageError | VirtualMachineError e) {
@@ -189,19 +190,6 @@ public final class AgentMain {
             // the outcome of an installation that ran aside of main) finds the reason in the log.
             logFailure(e);
             failed(e.getMessage() != null ? e.getMessage() : e.toString());
-        }
-    }
-
-    /**
-     * Tells the hooks' notes on other agents' code that this installation is premain's, by which they
-     * tell whether the start order could help. Here, not in premain itself: without start-up patches
-     * this runs aside of main (issue 14). Never fails the installation.
-     */
-    private static void premainInstalls(Instrumentation inst) {
-        try {
-            io.jlivepatch.internal.patch.AgentOrder.startedByPremain(inst);
-        } catch (RuntimeException | LinkageError | VirtualMachineError e) {
-            // those notes then advise the start order, as before
         }
     }
 

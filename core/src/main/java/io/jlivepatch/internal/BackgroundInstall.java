@@ -26,6 +26,14 @@ public final class BackgroundInstall extends OwnThread {
     /** Whether {@link #start(Runnable)} ever started one. Guarded by the class's monitor. */
     private static boolean started;
 
+    /**
+     * The instrumentation premain was given, once it installs (null: attached only): by it the hooks'
+     * notes on other agents' code tell whether the start order could help (patch.AgentOrder). Here,
+     * in a class premain loads anyway, so that no class is added to a first load (FootprintIT).
+     * Written once per premain before its installation; read by status's and a load's threads.
+     */
+    private static volatile java.lang.instrument.Instrumentation premains;
+
     private final Runnable installation;
     /**
      * The installation started aside before this one and still running then (jlivepatch named twice
@@ -38,6 +46,16 @@ public final class BackgroundInstall extends OwnThread {
         super(null, "jlivepatch-install");
         this.installation = installation;
         this.previous = previous;
+    }
+
+    /** Records that premain, with {@code inst}, installs jlivepatch (before main, or aside of it). */
+    public static void premainInstalls(java.lang.instrument.Instrumentation inst) {
+        premains = inst;
+    }
+
+    /** The instrumentation premain installed with, or {@code null} when jlivepatch was only attached. */
+    public static java.lang.instrument.Instrumentation premains() {
+        return premains;
     }
 
     /**

@@ -1,5 +1,6 @@
 package io.jlivepatch.internal.patch;
 
+import io.jlivepatch.internal.BackgroundInstall;
 import io.jlivepatch.internal.OwnBuild;
 
 import java.io.IOException;
@@ -18,17 +19,9 @@ import java.util.List;
  * on the command line, another agent's code that its hook finds in a method got there at the
  * class's definition, and no start order changes that.
  */
-public final class AgentOrder {
-
-    /** The premain's instrumentation: written once by premain, read by status's threads. */
-    private static volatile Instrumentation premain;
+final class AgentOrder {
 
     private AgentOrder() {
-    }
-
-    /** Called by premain: jlivepatch was started with the JVM, by its {@code -javaagent} option. */
-    public static void startedByPremain(Instrumentation inst) {
-        premain = inst;
     }
 
     /**
@@ -37,7 +30,7 @@ public final class AgentOrder {
      * (no {@code java.management} in a jlink'ed runtime, the agent's JAR not found).
      */
     static boolean jlivepatchFirst(Instrumentation inst) {
-        if (inst == null || inst != premain) {
+        if (inst == null || inst != BackgroundInstall.premains()) {
             return false; // attached, or started by -javaagent but installed by a later attach
         }
         Path jar = OwnBuild.openedJar();
