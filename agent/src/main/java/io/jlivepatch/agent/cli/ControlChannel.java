@@ -33,10 +33,28 @@ import java.util.concurrent.atomic.AtomicBoolean;
 final class ControlChannel implements AutoCloseable {
 
     /** A refusal of the target: its message starts with the reason. Unchecked, to pass through the proxies. */
-    static final class TargetRefusal extends RuntimeException {
+    static class TargetRefusal extends RuntimeException {
         private static final long serialVersionUID = 1L;
 
         TargetRefusal(String message) {
+            super(message);
+        }
+    }
+
+    /**
+     * Marks a failure that says the patch a call named is not registered: the target's refusal of a
+     * call on it ({@link NotRegisteredRefusal}), or the command's own look at the registered patches
+     * ({@code TargetJvm.NoSuchPatch}). After a change of this command, it is another operation's
+     * unregister, not an unknown outcome of that change ({@link #unregisteredSince}).
+     */
+    interface NotRegistered {
+    }
+
+    /** The target's refusal of a call on a patch that is not registered ({@link Wire#notRegistered}). */
+    static final class NotRegisteredRefusal extends TargetRefusal implements NotRegistered {
+        private static final long serialVersionUID = 1L;
+
+        NotRegisteredRefusal(String message) {
             super(message);
         }
     }
@@ -259,6 +277,20 @@ final class ControlChannel implements AutoCloseable {
                 cause);
     }
 
+    /**
+     * Whether {@code t}, thrown by a call after this command's change had taken effect, says only that
+     * the patch the call named is no longer registered: another operation (another operator, a JMX
+     * client, a watch's reconcile) unregistered it since. The change's own outcome is known then; any
+     * other failure (no answer, a closed connection, another refusal) leaves it unknown.
+     */
+    static boolean unregisteredSince(Throwable t) {
+        Throwable c = t;
+        while (c instanceof java.lang.reflect.UndeclaredThrowableException && c.getCause() != null) {
+            c = c.getCause();
+        }
+        return c instanceof OutcomeUnknown && c.getCause() instanceof NotRegistered;
+    }
+
     private String lookFirst() {
         return "run 'jlivepatch status " + pid + "' before anything else (the audit log records what was done)";
     }
@@ -330,6 +362,11 @@ final class ControlChannel implements AutoCloseable {
         }
         String message = Wire.readString(in);
         if (status == Wire.REFUSED) {
+            // Told apart by the words both ends take from Wire: the reason and the very name this call
+            // named, which a patch's name (letters, digits, '_', '.', '-') cannot imitate.
+            if (!object.isEmpty() && message.startsWith(Wire.notRegistered(object) + " (")) {
+                throw new NotRegisteredRefusal(message);
+            }
             throw new TargetRefusal(message);
         }
         throw new IOException("pid " + pid + " failed the call " + method.getName() + ": " + message);

@@ -173,13 +173,15 @@ final class LoadCommand implements Callable<Integer> {
             String name = Text.clean(rawName);
             PatchMBean patch = jvm.patch(rawName);
             int code = Main.DONE;
+            boolean unregistered = false; // by another operation since the load, and said so
             if (noEnable) {
                 out.printf("'%s': registered in pid %d (not enabled)%n", name, jvm.pid());
             } else {
                 boolean done = jvm.awaitTransition(rawName, wait.seconds(timeout));
                 long ms = PatchCommand.msSince(start);
                 if (!done) {
-                    Transitions.printStillRunning(out, jvm, rawName, "enabled", wait.seconds(timeout));
+                    unregistered = !Transitions.printStillRunning(out, spec.commandLine().getErr(), jvm, rawName,
+                            "enabled", "load", wait.seconds(timeout));
                     code = Main.TRANSITION_RUNNING;
                 } else {
                     String undone = PatchCommand.undone(jvm, rawName, true);
@@ -193,6 +195,9 @@ final class LoadCommand implements Callable<Integer> {
                 }
             }
             out.printf("  sha256 %s, from %s%n", content.sha256(), Text.clean(path.toString()));
+            if (unregistered) {
+                return code;
+            }
             try {
                 List<String> pendingClasses = List.of(patch.getPendingClasses());
                 for (String pending : pendingClasses) {
@@ -223,7 +228,12 @@ final class LoadCommand implements Callable<Integer> {
                     }
                 }
             } catch (RuntimeException e) {
-                throw TargetJvm.refusal(e);
+                if (!ControlChannel.unregisteredSince(e)) {
+                    throw TargetJvm.refusal(e);
+                }
+                // The load took effect, and what was printed says so; another operation has unregistered
+                // the patch since, which is no unknown outcome of this load (exit 4 contradicted it).
+                spec.commandLine().getErr().println(PatchCommand.unregisteredSince(jvm.pid(), rawName, "load"));
             }
             return code;
         }

@@ -101,12 +101,13 @@ abstract class PatchCommand implements Callable<Integer> {
             }
             spec.commandLine().getOut().println(completed(name, state, jvm.pid(), complete, ms,
                     forcedMeanwhile(jvm, name, forcedBefore)));
-            if (enabled && printFailed(spec.commandLine().getOut(), jvm, name)) {
+            if (enabled && printFailed(spec.commandLine().getOut(), spec.commandLine().getErr(), jvm, name)) {
                 return Main.FUNCTIONS_FAILED;
             }
             return Main.DONE;
         }
-        Transitions.printStillRunning(spec.commandLine().getOut(), jvm, name, state, seconds);
+        Transitions.printStillRunning(spec.commandLine().getOut(), spec.commandLine().getErr(), jvm, name, state,
+                enabled ? "enable" : "disable", seconds);
         return Main.TRANSITION_RUNNING;
     }
 
@@ -209,6 +210,19 @@ abstract class PatchCommand implements Callable<Integer> {
                 + " lines no longer describe it ('jlivepatch status " + pid + "' shows it and the audit log who asked)";
     }
 
+    /**
+     * The note, on standard error, when another operation unregistered the patch after this command's
+     * {@code change} had taken effect and been said to, before the command's reads of it that follow:
+     * the command exits with the code of what it did, not 4 (unknown outcome), which would contradict
+     * what it printed ({@link ControlChannel#unregisteredSince}).
+     */
+    static String unregisteredSince(long pid, String name, String change) {
+        return "jlivepatch: note: another operation (another operator, a JMX client, a watch's reconcile) has"
+                + " unregistered '" + Text.clean(name) + "' since this command's " + change + " took effect, so what"
+                + " follows was not read: 'jlivepatch status " + pid + "' shows what runs now, and the audit log who"
+                + " asked";
+    }
+
     /** Whether the warnings of {@code lines} hold: {@code false} for a note ({@link #takenOffSince}) alone. */
     static boolean failing(java.util.List<String> warnings) {
         return !warnings.isEmpty() && !warnings.get(0).startsWith("note: ");
@@ -227,13 +241,16 @@ abstract class PatchCommand implements Callable<Integer> {
      * Prints the failed and the not patched function lines of {@code name} and their {@link #warnings},
      * if any; whether there was any.
      */
-    static boolean printFailed(java.io.PrintWriter out, TargetJvm jvm, String name) {
+    static boolean printFailed(java.io.PrintWriter out, java.io.PrintWriter err, TargetJvm jvm, String name) {
         String[] lines;
         try {
             lines = jvm.patch(name).getFunctions();
         } catch (RuntimeException | Refused e) {
             // Told after the enable is done and said so: a patch unloaded meanwhile (a watch's reconcile,
             // another operator) has no lines, and a read that fails must not make a done enable a failure.
+            if (ControlChannel.unregisteredSince(e)) {
+                err.println(unregisteredSince(jvm.pid(), name, "enable"));
+            }
             return false;
         }
         for (String line : failedFunctions(lines)) {

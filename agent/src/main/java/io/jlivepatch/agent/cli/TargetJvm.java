@@ -39,6 +39,13 @@ final class TargetJvm implements AutoCloseable {
      */
     static volatile java.util.function.Consumer<String> beforeConnectForTests;
 
+    /**
+     * Tests (UnregisteredSinceTest): the path of a stand-in agent's control socket, connected to at
+     * once in place of attaching to the pid, so that a test decides what each call after a change
+     * answers (a patch unregistered at an exact point). {@code null}: attach, as always.
+     */
+    static volatile String standInSocketForTests;
+
     private final long pid;
     private final ControlChannel channel;
     private final String agentVersion;
@@ -133,6 +140,18 @@ final class TargetJvm implements AutoCloseable {
      * @throws NotLoaded when jlivepatch is not loaded there and {@code agentOptions} is {@code null}
      */
     static TargetJvm connect(long pid, String agentOptions, long timeoutSeconds) throws Refused {
+        String standIn = standInSocketForTests;
+        if (standIn != null) {
+            try {
+                ControlChannel channel = ControlChannel.connect(pid, standIn, Deadline.in(pid, timeoutSeconds),
+                        timeoutSeconds);
+                return new TargetJvm(pid, channel, channel.version(), false);
+            } catch (Refused e) {
+                throw e;
+            } catch (Exception e) {
+                throw failed(pid, e);
+            }
+        }
         JvmProcess.check(pid);
         String noRoom = AttachHeadroom.refusal(pid);
         if (noRoom != null) {
@@ -550,6 +569,16 @@ final class TargetJvm implements AutoCloseable {
         }
     }
 
+    /** No patch of the name asked is registered, as the target lists its patches. */
+    static final class NoSuchPatch extends Refused implements ControlChannel.NotRegistered {
+
+        private static final long serialVersionUID = 1L;
+
+        NoSuchPatch(String message) {
+            super(message);
+        }
+    }
+
     /** The MBean of a registered patch. */
     PatchMBean patch(String name) throws Refused {
         try {
@@ -557,8 +586,9 @@ final class TargetJvm implements AutoCloseable {
             if (!Patch.isValidName(name) || !Arrays.asList(all).contains(name)) {
                 String why = "no patch '" + Text.clean(name) + "' is registered in pid " + pid + " (registered: "
                         + (all.length == 0 ? "none" : Text.clean(String.join(", ", all))) + ")";
-                // after a change of this command (unregistered meanwhile by another): no refusal
-                throw channel.afterChange(why, new Refused(why));
+                // after a change of this command (unregistered meanwhile by another): no refusal, and
+                // recognizable as that (ControlChannel.unregisteredSince); before one, the refusal
+                throw channel.afterChange(why, new NoSuchPatch(why));
             }
         } catch (RuntimeException e) {
             throw refusal(e);

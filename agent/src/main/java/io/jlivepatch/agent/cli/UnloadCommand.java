@@ -37,8 +37,10 @@ final class UnloadCommand extends PatchCommand {
         if (!jvm.awaitTransition(name, seconds)) {
             // The state changed (disabled): exit 3, never 1, which says nothing changed. A patch disabled
             // before this command is in the transition of that disable, which is still running.
-            Transitions.printStillRunning(spec.commandLine().getOut(), jvm, name,
-                    wasEnabled ? "disabled" : "disabled already", seconds);
+            if (!Transitions.printStillRunning(spec.commandLine().getOut(), spec.commandLine().getErr(), jvm, name,
+                    wasEnabled ? "disabled" : "disabled already", "disable", seconds)) {
+                return Main.TRANSITION_RUNNING; // unregistered since by another operation: the note says so
+            }
             spec.commandLine().getOut().printf("  (still registered: 'jlivepatch unregister %d %s' once it has"
                     + " ended)%n", jvm.pid(), Text.clean(name));
             return Main.TRANSITION_RUNNING;

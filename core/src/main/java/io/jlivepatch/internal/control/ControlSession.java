@@ -464,9 +464,10 @@ final class ControlSession implements Runnable {
             Optional<PatchHandle> p = registry.find(object);
             if (p.isEmpty()) {
                 delivering();
-                String why = "no patch '" + object + "' is registered (registered: " + registered() + ")";
+                String refusal = Wire.notRegistered(object) + " (registered: " + registered() + ")";
+                String why = refusal.substring("ILLEGAL_STATE: ".length());
                 onRecord(method, args, object, "ILLEGAL_STATE", why);
-                refuse(out, "ILLEGAL_STATE: " + why);
+                refuse(out, refusal);
                 return;
             }
             target = new PatchControl(registry, p.get());

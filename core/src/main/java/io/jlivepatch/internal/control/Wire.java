@@ -34,6 +34,16 @@ public final class Wire {
     /** Anything else that went wrong. */
     public static final byte FAILED = 2;
 
+    /**
+     * The start of the refusal ({@link #REFUSED}) of a call on patch {@code name} when no patch of that
+     * name is registered, followed by {@code " (registered: ...)"}. One place for both ends: the command
+     * tells by it that a patch it changed was unregistered since by another operation, which leaves its
+     * own change's outcome known (ControlChannel).
+     */
+    public static String notRegistered(String name) {
+        return "ILLEGAL_STATE: no patch '" + name + "' is registered";
+    }
+
     static final byte VOID = 'V';
     static final byte NULL = 'N';
     static final byte BOOLEAN = 'Z';

@@ -1,0 +1,312 @@
+package io.jlivepatch.agent.cli;
+
+import io.jlivepatch.control.WaitingThread;
+import io.jlivepatch.internal.control.Wire;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.Channels;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.jar.Attributes;
+import java.util.jar.JarOutputStream;
+import java.util.jar.Manifest;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The chaos run (benchmarks/chaos/chaos.sh): 'jlivepatch load' printed "enabled 'fix' in pid ..., patching
+ * complete" and exited 4 (unknown outcome) when another operation unregistered the patch after the enable
+ * had committed, before the command read the patch's details: the operator was told two opposite things.
+ * A patch unregistered since by another operation is that operation's change, not an unknown outcome of
+ * this one: a note on standard error, and the exit code of what the command did. Any other failure of
+ * those reads still exits 4. A stand-in agent ({@link TargetJvm#standInSocketForTests}) unregisters the
+ * patch when a given call arrives, as another operator's unload landing right there would, and then
+ * answers as the agent does (ControlSession: {@link Wire#notRegistered}).
+ */
+class UnregisteredSinceTest {
+
+    private static final String NOTE = "jlivepatch: note: another operation (another operator, a JMX client, a"
+            + " watch's reconcile) has unregistered 'fix' since this command's ";
+
+    @TempDir
+    Path dir;
+
+    private ServerSocketChannel server;
+    private final long pid = ProcessHandle.current().pid();
+    private int started;
+
+    @AfterEach
+    void release() throws IOException {
+        TargetJvm.standInSocketForTests = null;
+        if (server != null) {
+            server.close();
+        }
+    }
+
+    private record Run(int code, String out, String err) {
+    }
+
+    private static Run run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = Main.run(new PrintWriter(out), new PrintWriter(err), args);
+        return new Run(code, out.toString(), err.toString());
+    }
+
+    /**
+     * A stand-in for jlivepatch in a target: one patch, {@code fix}, registered by a load or there from
+     * the start; its transitions end at once, or never ({@code transitionRuns}).
+     */
+    private final class StandIn {
+        final List<String> registered = new ArrayList<>();
+        boolean enabled;
+        boolean transitionRuns;
+        /** The call (method name) before whose answer another operation unregisters fix. */
+        String unregisterAt;
+        /** Which call of that method: 1, the first. */
+        int occurrence = 1;
+        /** The call the target refuses with {@code refusal}, fix still registered, or null. */
+        String refuseAt;
+        String refusal;
+        /** The call at which the target closes the connection without answering, or null. */
+        String closeAt;
+        final List<String> calls = new ArrayList<>();
+
+        void start() throws IOException {
+            Path socket = dir.resolve("agent" + (++started) + ".sock"); // one per stand-in of a test
+            server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+            server.bind(UnixDomainSocketAddress.of(socket));
+            Thread t = new Thread(this::serve, "stand-in agent");
+            t.setDaemon(true);
+            t.start();
+            TargetJvm.standInSocketForTests = socket.toString();
+        }
+
+        private void serve() {
+            try (SocketChannel c = server.accept()) {
+                DataInputStream in = new DataInputStream(Channels.newInputStream(c));
+                DataOutputStream out = new DataOutputStream(Channels.newOutputStream(c));
+                in.readInt();
+                in.readLong();
+                out.writeInt(Wire.MAGIC);
+                Wire.writeString(out, "stand-in (build " + io.jlivepatch.internal.OwnBuild.stamp() + ")");
+                out.flush();
+                while (in.readByte() == Wire.CALL) {
+                    String object = Wire.readString(in);
+                    String method = Wire.readString(in);
+                    int n = in.readInt();
+                    Object[] args = new Object[n];
+                    for (int i = 0; i < n; i++) {
+                        args[i] = Wire.readValue(in, Long.MAX_VALUE);
+                    }
+                    synchronized (this) { // read by the test's thread after the command has ended
+                        calls.add(method);
+                    }
+                    if (method.equals(closeAt)) {
+                        return; // closes without an answer
+                    }
+                    if (method.equals(unregisterAt) && java.util.Collections.frequency(calls(), method) == occurrence) {
+                        registered.remove("fix"); // another operation's unload lands here
+                        enabled = false;
+                    }
+                    if (method.equals(refuseAt)) {
+                        out.writeByte(Wire.REFUSED);
+                        Wire.writeString(out, refusal);
+                    } else {
+                        answer(object, method, args, out);
+                    }
+                    out.flush();
+                }
+            } catch (IOException ended) {
+                // the command closed the connection: the test is over
+            }
+        }
+
+        private void answer(String object, String method, Object[] args, DataOutputStream out) throws IOException {
+            if (!object.isEmpty() && !registered.contains(object)) {
+                out.writeByte(Wire.REFUSED); // the agent's words, ControlSession
+                Wire.writeString(out, Wire.notRegistered(object) + " (registered: "
+                        + (registered.isEmpty() ? "none" : String.join(", ", registered)) + ")");
+                return;
+            }
+            out.writeByte(Wire.OK);
+            switch (method) {
+                case "getWatchedDirectory", "statusJson" -> Wire.writeValue(out, String.class,
+                        method.equals("statusJson") ? "{}" : "");
+                case "loadContent" -> {
+                    registered.add("fix");
+                    enabled = (Boolean) args[3];
+                    Wire.writeValue(out, String.class, "fix");
+                }
+                case "getPatches" -> Wire.writeValue(out, String[].class, registered.toArray(new String[0]));
+                case "isTransition" -> Wire.writeValue(out, boolean.class, transitionRuns);
+                case "isEnabled" -> Wire.writeValue(out, boolean.class, enabled);
+                case "setEnabled" -> {
+                    enabled = (Boolean) args[0];
+                    Wire.writeValue(out, void.class, null);
+                }
+                case "getPendingClasses" -> Wire.writeValue(out, String[].class, new String[0]);
+                case "getFunctions" -> Wire.writeValue(out, String[].class,
+                        new String[] {"a.B.c()V [app@1]: patched"});
+                case "getWaiting" -> Wire.writeValue(out, WaitingThread[].class, new WaitingThread[0]);
+                default -> throw new IOException("the stand-in has no answer to " + method);
+            }
+        }
+
+        synchronized List<String> calls() {
+            return new ArrayList<>(calls);
+        }
+    }
+
+    private Path patchJar() throws IOException {
+        Path jar = dir.resolve("fix.jar");
+        Manifest m = new Manifest();
+        m.getMainAttributes().put(Attributes.Name.MANIFEST_VERSION, "1.0");
+        m.getMainAttributes().putValue("Livepatch-Name", "fix");
+        m.getMainAttributes().putValue("Livepatch-Class", "a.Fix");
+        try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(jar), m)) {
+            out.flush();
+        }
+        return jar;
+    }
+
+    /** The chaos run's case: "patching complete" printed, then fix unregistered before its details were read. */
+    @Test
+    void aLoadWhosePatchIsUnregisteredAfterPatchingCompleteExits0WithANote() throws Exception {
+        StandIn agent = new StandIn();
+        agent.unregisterAt = "getPendingClasses";
+        agent.start();
+        Run r = run("load", Long.toString(pid), patchJar().toString());
+        assertTrue(r.out().startsWith("'fix': enabled in pid " + pid + ", patching complete in "), r.out());
+        assertEquals(Main.DONE, r.code(), r.out() + r.err());
+        assertEquals(NOTE + "load took effect, so what follows was not read: 'jlivepatch status " + pid
+                + "' shows what runs now, and the audit log who asked" + System.lineSeparator(), r.err());
+        assertTrue(agent.calls().contains("getPendingClasses"), agent.calls().toString());
+    }
+
+    /** A load that only registers (--no-enable) has the same window, and says "registered". */
+    @Test
+    void aLoadWithoutEnableWhosePatchIsUnregisteredAfterItSaidRegisteredExits0WithANote() throws Exception {
+        StandIn agent = new StandIn();
+        agent.unregisterAt = "getPendingClasses";
+        agent.start();
+        Run r = run("load", "--no-enable", Long.toString(pid), patchJar().toString());
+        assertTrue(r.out().startsWith("'fix': registered in pid " + pid + " (not enabled)"), r.out());
+        assertEquals(Main.DONE, r.code(), r.out() + r.err());
+        assertTrue(r.err().startsWith(NOTE + "load took effect"), r.err());
+    }
+
+    /** A failure of those reads that is not "not registered" leaves the outcome unknown, as before: exit 4. */
+    @Test
+    void aLoadWhoseTargetClosesTheConnectionAfterPatchingCompleteStillExits4() throws Exception {
+        StandIn agent = new StandIn();
+        agent.closeAt = "getPendingClasses";
+        agent.start();
+        Run r = run("load", Long.toString(pid), patchJar().toString());
+        assertTrue(r.out().startsWith("'fix': enabled in pid " + pid + ", patching complete in "), r.out());
+        assertEquals(Main.OUTCOME_UNKNOWN, r.code(), r.out() + r.err());
+        assertTrue(r.err().startsWith("jlivepatch: unknown outcome: pid " + pid + " closed the connection without"
+                + " answering getPendingClasses"), r.err());
+        assertFalse(r.err().contains("note:"), r.err());
+    }
+
+    /**
+     * Only the agent's refusal for the very patch the call named is told apart: another refusal of those
+     * reads, one naming another patch (as a client's text could), leaves the outcome unknown: exit 4.
+     */
+    @Test
+    void anotherRefusalOfTheReadsAfterPatchingCompleteStillExits4() throws Exception {
+        String[] refusals = {
+            Wire.notRegistered("fix2") + " (registered: fix)",
+            "ILLEGAL_STATE: patch 'fix' is in transition",
+            "no patch 'fix' is registered (registered: none)",
+        };
+        for (String refusal : refusals) {
+            StandIn agent = new StandIn();
+            agent.refuseAt = "getPendingClasses";
+            agent.refusal = refusal;
+            agent.start();
+            Run r = run("load", Long.toString(pid), patchJar().toString());
+            assertTrue(r.out().startsWith("'fix': enabled in pid " + pid + ", patching complete in "), r.out());
+            assertEquals(Main.OUTCOME_UNKNOWN, r.code(), refusal + ": " + r.out() + r.err());
+            assertTrue(r.err().startsWith("jlivepatch: unknown outcome: " + refusal + "; this command's load had"
+                    + " taken effect before"), r.err());
+            release();
+        }
+    }
+
+    /**
+     * enable reads the function lines after "patching complete": the same window, said, and exit 0; whether
+     * the target refuses the read (gone between the command's look at the patches and the read) or the
+     * command's own look finds it gone (the fourth: after setEnabled's, the transition's and the state's).
+     */
+    @Test
+    void anEnableWhosePatchIsUnregisteredAfterPatchingCompleteSaysSoAndExits0() throws Exception {
+        String[][] points = {{"getFunctions", "1"}, {"getPatches", "4"}};
+        for (String[] at : points) {
+            StandIn agent = new StandIn();
+            agent.registered.add("fix");
+            agent.unregisterAt = at[0];
+            agent.occurrence = Integer.parseInt(at[1]);
+            agent.start();
+            Run r = run("enable", Long.toString(pid), "fix");
+            assertTrue(r.out().startsWith("'fix': enabled in pid " + pid + ", patching complete in "), at[0] + ": "
+                    + r.out());
+            assertEquals(Main.DONE, r.code(), at[0] + ": " + r.out() + r.err());
+            assertTrue(r.err().startsWith(NOTE + "enable took effect"), at[0] + ": " + r.err());
+            assertEquals(1, r.err().lines().count(), at[0] + ": " + r.err());
+            release();
+        }
+    }
+
+    /**
+     * A transition still running at --wait's end: the command says so, then reads the threads holding it;
+     * a patch unregistered since leaves exit 3 (what it did and printed), with the note, for every command
+     * that prints it.
+     */
+    @Test
+    void aPatchUnregisteredBeforeTheThreadsHoldingItsTransitionWereReadLeavesExit3WithANote() throws Exception {
+        String[][] commands = {
+            {"load", "--wait", "0", Long.toString(pid), null},
+            {"enable", "--wait", "0", Long.toString(pid), "fix"},
+            {"disable", "--wait", "0", Long.toString(pid), "fix"},
+            {"unload", "--wait", "0", Long.toString(pid), "fix"},
+        };
+        for (String[] c : commands) {
+            StandIn agent = new StandIn();
+            agent.transitionRuns = true;
+            if (c[4] == null) {
+                c[4] = patchJar().toString();
+            } else {
+                agent.registered.add("fix");
+                agent.enabled = !c[0].equals("enable");
+            }
+            agent.unregisterAt = "getWaiting";
+            agent.start();
+            Run r = run(c);
+            String change = c[0].equals("load") ? "load" : c[0].equals("enable") ? "enable" : "disable";
+            String state = c[0].equals("load") || c[0].equals("enable") ? "enabled" : "disabled";
+            assertTrue(r.out().startsWith("'fix': " + state + " in pid " + pid + ", transition still running after 0 s"),
+                    c[0] + ": " + r.out());
+            assertEquals(Main.TRANSITION_RUNNING, r.code(), c[0] + ": " + r.out() + r.err());
+            assertTrue(r.err().startsWith(NOTE + change + " took effect"), c[0] + ": " + r.err());
+            assertEquals(1, r.err().lines().count(), c[0] + ": " + r.err());
+            release();
+        }
+    }
+}
