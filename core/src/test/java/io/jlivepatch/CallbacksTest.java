@@ -1002,6 +1002,99 @@ class CallbacksTest {
     }
 
     /**
+     * A class defined later and hooked by two enabled patches makes one event and two records, placed after the
+     * event is marked placed (AuditLog.recordEvent). The link-audit thread meets an Error (no memory) as it places
+     * the record of the second patch (AuditLog.placeForTests), once: that record is on record all the same, tried
+     * again. The Error ended the placing: the record was neither in the audit log nor in the file's queue, and the
+     * exit, which finds the event placed, never counted it.
+     */
+    @Test
+    void aLateClasssRecordWhosePlaceFindsNoMemoryOnceIsOnRecord() throws Exception {
+        IsolatingLoader loader = new IsolatingLoader("cb-oom-once", java.util.Map.of(LATE, TestSupport.classFile(LATE)));
+        String hooked = "ok (" + LATE + " in class loader " + TestSupport.loaderName(loader) + ", defined after the"
+                + " patch was enabled: hooked as it was defined";
+        java.util.concurrent.atomic.AtomicInteger thrown = new java.util.concurrent.atomic.AtomicInteger();
+        List<AuditLog.Entry> entries = withNoMemoryToPlace("cb-oom-b", hooked, 1, thrown, () -> lateInstance(loader));
+        assertEquals(1, thrown.get(), "no Error was thrown where the record is placed: " + entries);
+        assertTrue(indexOf(entries, "link", "cb-oom-a", hooked) >= 0, "the first patch's record: " + entries);
+        assertTrue(indexOf(entries, "link", "cb-oom-b", hooked) >= 0,
+                "the record whose place met an Error, the event marked placed, is lost: " + entries);
+    }
+
+    /**
+     * As above, the Error at every try (memory cannot hold the record), an audit file in use: the record is counted
+     * as not written to it (its status, its next gap line), and the other patch's record is placed. The record was
+     * lost without a word.
+     */
+    @Test
+    void aLateClasssRecordWhosePlaceFindsNoMemoryAtAllIsCountedAsNotWrittenToTheAuditFile(@TempDir Path dir)
+            throws Exception {
+        IsolatingLoader loader = new IsolatingLoader("cb-oom-all", java.util.Map.of(LATE, TestSupport.classFile(LATE)));
+        String hooked = "ok (" + LATE + " in class loader " + TestSupport.loaderName(loader) + ", defined after the"
+                + " patch was enabled: hooked as it was defined";
+        Class<?> auditFile = Class.forName("io.jlivepatch.internal.core.AuditFile");
+        java.lang.reflect.Method start = auditFile.getDeclaredMethod("start", Path.class, String.class);
+        start.setAccessible(true);
+        java.lang.reflect.Field file = AuditLog.class.getDeclaredField("file");
+        file.setAccessible(true);
+        Object before = file.get(null);
+        Path path = dir.resolve("audit.jsonl");
+        file.set(null, start.invoke(null, path, path.toString()));
+        java.util.concurrent.atomic.AtomicInteger thrown = new java.util.concurrent.atomic.AtomicInteger();
+        List<AuditLog.Entry> entries;
+        long notWritten;
+        try {
+            entries = withNoMemoryToPlace("cb-oom-all-b", hooked, Integer.MAX_VALUE, thrown, () -> lateInstance(loader));
+            notWritten = io.jlivepatch.internal.core.AuditFile.notWrittenCount();
+        } finally {
+            file.set(null, before);
+        }
+        assertTrue(thrown.get() >= 1, "no Error was thrown where the record is placed: " + entries);
+        assertTrue(indexOf(entries, "link", "cb-oom-all-a", hooked) >= 0, "the other patch's record: " + entries);
+        assertEquals(-1, indexOf(entries, "link", "cb-oom-all-b", hooked), "placed, with no memory: " + entries);
+        assertEquals(1, notWritten, "the record memory could not hold is not counted as not written to the audit"
+                + " file: " + entries);
+    }
+
+    /**
+     * Enables {@code <patch without -b>-a} and {@code patch}, makes a class they both hook ({@code make}), the
+     * link-audit thread throwing an OutOfMemoryError as it places a record of {@code patch} starting {@code outcome},
+     * at most {@code times} times (counted in {@code thrown}); the audit log once that thread is idle again.
+     */
+    private static List<AuditLog.Entry> withNoMemoryToPlace(String patch, String outcome, int times,
+                                                            java.util.concurrent.atomic.AtomicInteger thrown,
+                                                            Step make) throws Exception {
+        String first = patch.substring(0, patch.length() - 1) + "a";
+        for (String name : List.of(first, patch)) {
+            PatchHandle h = livepatch().register(latePatch(name).build());
+            h.enable();
+            assertTrue(h.awaitTransition(WAIT));
+        }
+        Thread thread = LinkAuditOverflowTest.threadNamed("jlivepatch-link-audit");
+        java.lang.reflect.Field step = AuditLog.class.getDeclaredField("placeForTests");
+        step.setAccessible(true);
+        step.set(null, (java.util.function.Consumer<String[]>) x -> {
+            if (Thread.currentThread() == thread && x[1].equals(patch) && x[2].startsWith(outcome)
+                    && thrown.get() < times) {
+                thrown.incrementAndGet();
+                throw new OutOfMemoryError("test: no memory for the record's entry");
+            }
+        });
+        try {
+            make.run();
+            auditOnce(l -> indexOf(l, "link", first, outcome) >= 0);
+            long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+            while (!parkedInItsLoop(thread) && System.nanoTime() - deadline < 0) {
+                Thread.sleep(5);
+            }
+            assertTrue(parkedInItsLoop(thread), "the link-audit thread never went idle");
+        } finally {
+            step.set(null, null);
+        }
+        return audit();
+    }
+
+    /**
      * As above, for the lines a late class's first call attaches to the event of its hooks: the callbacks' lines of
      * two patches, the link-audit thread held after it placed one of them. They followed the event, written one by
      * one once it was: the exit, finding the event placed and the lines taken, counted nothing, and the second

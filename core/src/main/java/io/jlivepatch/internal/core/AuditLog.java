@@ -1,5 +1,6 @@
 package io.jlivepatch.internal.core;
 
+import io.jlivepatch.internal.Log;
 import io.jlivepatch.internal.Text;
 import io.jlivepatch.internal.patch.HookLedger;
 import jdk.jfr.FlightRecorder;
@@ -198,7 +199,10 @@ public final class AuditLog {
      * records and lines lost, and the exit, seeing it placed, did not count it
      * (CallbacksTest.aLateClasssEventWhoseAttachedLineFindsNoMemoryIsCountedAtTheExit). What {@link #place}
      * makes (an entry, its time, the file's slot) comes after the marking still: that is where a record is placed.
-     * False when the exit had counted it (none placed).
+     * So an Error there, the event marked placed, must not end the placing ({@link #placeOrCount}): it ended it, the
+     * rest of the event's records were neither placed nor counted, and the exit, seeing the event placed, counted
+     * nothing (CallbacksTest.aLateClasssRecordWhosePlaceFindsNoMemory...). False when the exit had counted it (none
+     * placed).
      */
     boolean recordEvent(List<Object[]> rows, String requester, HookLedger.LinkEvent of) {
         List<String[]> prepared = new ArrayList<>(rows.size());
@@ -207,6 +211,9 @@ public final class AuditLog {
         }
         int own = prepared.size();
         AuditFile f = file;
+        // The time a record that cannot be placed is counted at (placeOrCount), taken here: counting it there must
+        // need no memory.
+        Instant asked = f == null ? null : Instant.now();
         while (true) {
             // The lines attached so far, left attached: their fields made outside the lock too. Few (a patch's
             // callbacks' line each, made by LinkFailureAudit.afterHooks, on a late class's first call), so a line
@@ -224,6 +231,7 @@ public final class AuditLog {
             long[] lines = new long[prepared.size()];
             List<Object> events;
             boolean placed = false;
+            Throwable why = null;
             synchronized (this) {
                 events = jfrStarted() ? new ArrayList<>(lines.length) : null; // under this, as a record's (below)
                 // Under this monitor, where their places are taken: pairs with the exit's LinkEvent.countedAtExit, so
@@ -236,15 +244,74 @@ public final class AuditLog {
                 }
                 if (attached == seen) {
                     placed = true;
-                    for (int i = 0; i < lines.length; i++) {
-                        lines[i] = place(prepared.get(i), f, events);
-                    }
+                    why = placeOrCount(prepared, f, events, asked, lines);
                 }
             }
             if (placed) {
+                if (why != null) {
+                    notPlaced(prepared, lines, f, why);
+                }
                 afterPlace(f, lines, events);
                 return true;
             }
+        }
+    }
+
+    /** In {@link #placeOrCount}'s {@code lines}: a record that is neither here nor in the file's queue. */
+    private static final long NOT_PLACED = Long.MIN_VALUE;
+
+    /**
+     * Caller holds this, the event marked placed ({@link #recordEvent}): each record of {@code prepared} placed, its
+     * line in {@code lines}. A record whose {@link #place} meets an Error (no memory for its entry, its time, a
+     * slot) is placed with nothing of it, so it is tried once more: the Error let go of what that place had made,
+     * and a shortage another thread caused may be over. When that fails too, memory cannot hold it: it is counted
+     * as not written to the audit file ({@link AuditFile#notPlaced}, at {@code asked}, allocating nothing: its
+     * gap line and status say so), its line {@link #NOT_PLACED}; and the records after it are placed all the same.
+     * The last such Error, or null when every record is placed.
+     */
+    private Throwable placeOrCount(List<String[]> prepared, AuditFile f, List<Object> events, Instant asked,
+                                   long[] lines) {
+        Throwable why = null;
+        for (int i = 0; i < lines.length; i++) {
+            String[] x = prepared.get(i);
+            try {
+                lines[i] = place(x, f, events);
+            } catch (RuntimeException | LinkageError | VirtualMachineError first) {
+                try {
+                    lines[i] = place(x, f, events);
+                } catch (RuntimeException | LinkageError | VirtualMachineError again) {
+                    lines[i] = NOT_PLACED;
+                    why = again;
+                    if (f != null) {
+                        f.notPlaced(asked);
+                    }
+                }
+            }
+        }
+        return why;
+    }
+
+    /**
+     * Outside the lock: a warning for the records of {@code prepared} {@link #placeOrCount} could not place
+     * ({@link #NOT_PLACED} in {@code lines}), which is what the audit file's gap line refers the reader to, and
+     * all there is of them without a file. Never throws: with no memory for it either, the file's count stands.
+     */
+    private static void notPlaced(List<String[]> prepared, long[] lines, AuditFile f, Throwable why) {
+        try {
+            int n = 0;
+            String[] first = null;
+            for (int i = 0; i < lines.length; i++) {
+                if (lines[i] == NOT_PLACED) {
+                    n++;
+                    first = first == null ? prepared.get(i) : first;
+                }
+            }
+            Log.get().log(System.Logger.Level.WARNING, "audit: " + n + (n == 1 ? " record" : " records") + " of"
+                    + " jlivepatch's could not be kept (" + why + "), the first: " + first[7] + " " + first[8] + ": "
+                    + first[9] + (f == null ? "" : "; the audit file counts " + (n == 1 ? "it" : "them")
+                    + " as not written ('jlivepatch status')"));
+        } catch (RuntimeException | LinkageError | VirtualMachineError ignored) {
+            // no memory for the warning either: the file's count stands
         }
     }
 
@@ -295,8 +362,14 @@ public final class AuditLog {
         // same order, each stamped no earlier than the one ahead of it, in status and in the file.
         // Lock order: this, then the AuditFile's monitor (its enqueue); nothing takes them the other way.
         // The JFR event's begin takes none of jlivepatch's locks.
+        java.util.function.Consumer<String[]> step = placeForTests;
+        if (step != null) {
+            step.accept(x);
+        }
         Entry e = new Entry(Instant.now(), x[7], x[8], x[9], x[10], x[11], x[12], x[13]);
         keep(e);
+        // Placed from here on: nothing below throws (enqueue counts a line it cannot make, an event that cannot be
+        // made is left out), so that an Error above leaves none of the record placed, for placeOrCount to retry.
         long line = -1;
         if (f != null) {
             // The file gets the fields as they are (cut, not cleaned): Json escapes every character
@@ -338,6 +411,12 @@ public final class AuditLog {
      */
     static volatile Runnable attachedLineForTests;
 
+    /**
+     * Run by {@link #place} with a record's fields ({@link #fields}) as it begins, under the lock; tests throw an
+     * Error there (no memory for the record's entry).
+     */
+    static volatile java.util.function.Consumer<String[]> placeForTests;
+
     /** Run by each record once it has its time and place, outside the lock; tests hold a thread there. */
     static volatile Runnable afterPlaceForTests;
 
@@ -363,45 +442,57 @@ public final class AuditLog {
         noJfr = true;
     }
 
-    /** Adds {@code e}, or counts it into the same refusal made since the last other record. Caller holds this. */
+    /**
+     * Adds {@code e}, or counts it into the same refusal made since the last other record. Caller holds this. Throws
+     * (an Error: no memory) only with {@code e} not kept, so that {@link #place} can be tried again: what may fail
+     * comes before the entry is in, and its bound, kept after, is kept by the next record when it cannot be now.
+     */
     private void keep(Entry e) {
         if (!e.refusal()) {
             entries.addLast(e);
             others++;
             otherBytes += bytes(e);
-            while (others > CAPACITY || otherBytes > MAX_BYTES) {
-                Entry gone = removeOldest(false);
-                others--;
-                otherBytes -= bytes(gone);
-            }
+            trim(false);
             return;
         }
         // Everything after the last other record is a refusal: the run is the tail. Bounded by CAPACITY.
-        Entry same = null;
         for (Iterator<Entry> it = entries.descendingIterator(); it.hasNext(); ) {
-            Entry r = it.next();
-            if (!r.refusal()) {
+            Entry same = it.next();
+            if (!same.refusal()) {
                 break;
             }
-            if (r.sameAs(e)) {
-                same = r;
+            if (same.sameAs(e)) {
+                // The same fields, so the same bytes: only its place, time and count change. Made before the old one
+                // goes: made after, an Error lost both.
+                Entry again = new Entry(e.time(), same.operation(), same.patch(), same.outcome(), same.requester(),
+                        same.source(), same.sha256(), same.signer(), same.times() + 1, same.first());
                 it.remove();
-                break;
+                entries.addLast(again);
+                return;
             }
-        }
-        if (same != null) {
-            // The same fields, so the same bytes: only its place, time and count change.
-            entries.addLast(new Entry(e.time(), same.operation(), same.patch(), same.outcome(), same.requester(),
-                    same.source(), same.sha256(), same.signer(), same.times() + 1, same.first()));
-            return;
         }
         entries.addLast(e);
         refusals++;
         refusalBytes += bytes(e);
-        while (refusals > CAPACITY || refusalBytes > MAX_BYTES) {
-            Entry gone = removeOldest(true);
-            refusals--;
-            refusalBytes -= bytes(gone);
+        trim(true);
+    }
+
+    /** The refusals, or the other records, back within their bounds, oldest first out. Caller holds this. Never throws. */
+    private void trim(boolean refusal) {
+        try {
+            while (refusal ? refusals > CAPACITY || refusalBytes > MAX_BYTES
+                    : others > CAPACITY || otherBytes > MAX_BYTES) {
+                Entry gone = removeOldest(refusal);
+                if (refusal) {
+                    refusals--;
+                    refusalBytes -= bytes(gone);
+                } else {
+                    others--;
+                    otherBytes -= bytes(gone);
+                }
+            }
+        } catch (RuntimeException | LinkageError | VirtualMachineError ignored) {
+            // no memory for the iterator: over its bound by one entry until the next record trims it
         }
     }
 

@@ -611,11 +611,7 @@ public final class HookLedger {
      * attached; none is attached from here on.
      */
     public List<Object> written(LinkEvent e) {
-        synchronized (taking) {
-            if (beingWritten == e) {
-                beingWritten = null; // holds its loader no longer
-            }
-        }
+        doneWith(e);
         return e.written();
     }
 
@@ -625,12 +621,17 @@ public final class HookLedger {
      * {@link LinkEvent#writtenUnlessCounted}).
      */
     public List<Object> writtenByItsWriter(LinkEvent e) {
-        synchronized (taking) {
+        doneWith(e);
+        return e.writtenUnlessCounted();
+    }
+
+    /** {@code e} is no longer the event being written, if it was: {@link #after} attaches nothing to it from here on. */
+    private void doneWith(LinkEvent e) {
+        synchronized (taking) { // pairs with after and nextFailure, as the take
             if (beingWritten == e) {
                 beingWritten = null; // holds its loader no longer
             }
         }
-        return e.writtenUnlessCounted();
     }
 
     /** {@link LinkEvent#applied}: hooks of these patches put into a class as it was defined (klp_module_coming). */
