@@ -188,26 +188,24 @@ public final class AuditLog {
     }
 
     /**
-     * The records of link event {@code of} (LinkFailureAudit's thread): {@code rows}, each {@code {operation,
-     * patch, outcome, provenance}} of requester {@code requester}, then the lines attached to the event to
-     * follow them ({@link HookLedger.LinkEvent#attached}: a late class's callbacks' lines), all placed in one
-     * hold of this monitor, or none when the JVM's exit has counted the event as not recorded. One decision
-     * for them all: placed one by one, a writer held after the first (a slow disk, the file's wait) left the
-     * exit seeing the event placed, not counting it, and the rest came after the exit's lines, lost after the
-     * drain (CallbacksTest.bothRecordsOfALateClassHookedByTwoPatches...). Every record's fields are made before
-     * the event is marked placed: made after, an Error there (no memory for them) left the event marked, its
-     * records and lines lost, and the exit, seeing it placed, did not count it
-     * (CallbacksTest.aLateClasssEventWhoseAttachedLineFindsNoMemoryIsCountedAtTheExit). What {@link #place}
-     * makes (an entry, its time, the file's slot) comes after the marking still: that is where a record is placed.
-     * So an Error there, the event marked placed, must not end the placing ({@link #placeOrCount}): it ended it, the
-     * rest of the event's records were neither placed nor counted, and the exit, seeing the event placed, counted
-     * nothing (CallbacksTest.aLateClasssRecordWhosePlaceFindsNoMemory...). False when the exit had counted it (none
-     * placed).
+     * The records of link event {@code of} (LinkFailureAudit's thread): {@code rows}, each of requester
+     * {@code requester}, then the lines attached to the event to follow them ({@link HookLedger.LinkEvent#attached}: a late
+     * class's callbacks' lines), all placed in one hold of this monitor, or none when the JVM's exit has counted the
+     * event as not recorded. One decision for them all: placed one by one, a writer held after the first (a slow disk,
+     * the file's wait) left the exit seeing the event placed, not counting it, and the rest came after the exit's
+     * lines, lost after the drain (CallbacksTest.bothRecordsOfALateClassHookedByTwoPatches...). Every record's fields
+     * are made before the event is marked placed: made after, an Error there (no memory for them) left the event
+     * marked, its records and lines lost, and the exit, seeing it placed, did not count it
+     * (CallbacksTest.aLateClasssEventWhoseAttachedLineFindsNoMemoryIsCountedAtTheExit). What {@link #place} makes (an
+     * entry, its time, the file's slot) comes after the marking still: that is where a record is placed. So an Error
+     * there, the event marked placed, must not end the placing ({@link #placeOrCount}): it ended it, the rest of the
+     * event's records were neither placed nor counted, and the exit, seeing the event placed, counted nothing
+     * (CallbacksTest.aLateClasssRecordWhosePlaceFindsNoMemory...). False when the exit had counted it (none placed).
      */
-    boolean recordEvent(List<Object[]> rows, String requester, HookLedger.LinkEvent of) {
+    boolean recordEvent(List<LinkFailureAudit.Row> rows, String requester, HookLedger.LinkEvent of) {
         List<String[]> prepared = new ArrayList<>(rows.size());
-        for (Object[] r : rows) { // cut and cleaned outside the lock, as a record's
-            prepared.add(fields((String) r[0], (String) r[1], (String) r[2], requester, (Provenance) r[3]));
+        for (LinkFailureAudit.Row r : rows) { // cut and cleaned outside the lock, as a record's
+            prepared.add(fields(r.operation(), r.patch(), r.outcome(), requester, r.provenance()));
         }
         int own = prepared.size();
         AuditFile f = file;
@@ -224,8 +222,8 @@ public final class AuditLog {
                 if (step != null) {
                     step.run();
                 }
-                Object[] r = LinkFailureAudit.row(then.get(i));
-                prepared.add(fields((String) r[0], (String) r[1], (String) r[2], requester, (Provenance) r[3]));
+                LinkFailureAudit.Row r = LinkFailureAudit.row(then.get(i));
+                prepared.add(fields(r.operation(), r.patch(), r.outcome(), requester, r.provenance()));
             }
             int seen = prepared.size() - own;
             long[] lines = new long[prepared.size()];

@@ -299,13 +299,13 @@ final class LinkFailureAudit implements Runnable {
     }
 
     /**
-     * Under {@link #writing}: the records made for the event in hand ({@code {operation, patch, outcome,
-     * provenance}}), placed together once it is audited ({@link #place}); empty between events. One list for
-     * the thread's life, not one per event: a list that found no memory left the records of its event to be
-     * placed one by one, each as it was made, outside the event's one decision (LinkEvent.placeAll), so that
-     * the exit could count the event and see some of them written after.
+     * Under {@link #writing}: the records made for the event in hand ({@link Row}), placed together once it is
+     * audited ({@link #place}); empty between events. One list for the thread's life, not one per event: a list
+     * that found no memory left the records of its event to be placed one by one, each as it was made, outside the
+     * event's one decision (LinkEvent.placeAll), so that the exit could count the event and see some of them
+     * written after.
      */
-    private final ArrayList<Object[]> rows = new ArrayList<>(2);
+    private final ArrayList<Row> rows = new ArrayList<>(2);
     /** Under {@link #writing}: whether an event is being audited, its records gathered in {@link #rows}. */
     private boolean gathering;
 
@@ -315,7 +315,7 @@ final class LinkFailureAudit implements Runnable {
      */
     void record(String operation, String patch, String outcome, Provenance provenance) {
         if (gathering) {
-            rows.add(new Object[] {operation, patch, outcome, provenance});
+            rows.add(new Row(operation, patch, outcome, provenance));
         } else if (atExit) {
             audit.recordAtExit(operation, patch, outcome, REQUESTER, provenance);
         } else {
@@ -333,12 +333,11 @@ final class LinkFailureAudit implements Runnable {
      * came after the exit's lines, lost after the drain (LinkAuditAtExitTest). True when the exit counted the
      * event (none placed: its attached lines are the exit's to write). Never throws.
      */
-    private boolean place(HookLedger.LinkEvent e, List<Object[]> made) {
+    private boolean place(HookLedger.LinkEvent e, List<Row> made) {
         try {
             if (atExit) {
-                for (Object[] row : made) {
-                    audit.recordAtExit((String) row[0], (String) row[1], (String) row[2], REQUESTER,
-                            (Provenance) row[3]);
+                for (Row row : made) {
+                    audit.recordAtExit(row.operation(), row.patch(), row.outcome(), REQUESTER, row.provenance());
                 }
             } else {
                 return !audit.recordEvent(made, REQUESTER, e);
@@ -471,15 +470,12 @@ final class LinkFailureAudit implements Runnable {
         try {
             for (Object o : byItsWriter ? ledger.writtenByItsWriter(e) : ledger.written(e)) {
                 try {
-                    Object[] line = row(o);
-                    String operation = (String) line[0];
-                    String patch = (String) line[1];
-                    String outcome = (String) line[2];
-                    Provenance provenance = (Provenance) line[3];
+                    Row line = row(o);
                     if (exiting) {
-                        audit.recordAtExit(operation, patch, outcome, REQUESTER, provenance);
+                        audit.recordAtExit(line.operation(), line.patch(), line.outcome(), REQUESTER,
+                                line.provenance());
                     } else {
-                        audit.record(operation, patch, outcome, REQUESTER, provenance);
+                        audit.record(line.operation(), line.patch(), line.outcome(), REQUESTER, line.provenance());
                     }
                 } catch (RuntimeException | LinkageError | VirtualMachineError ignored) {
                     // the callbacks ran and status shows the class patched, even when the entry finds no memory
@@ -491,12 +487,21 @@ final class LinkFailureAudit implements Runnable {
     }
 
     /**
-     * A line {@link #afterHooks} attached to an event, as a record's {@code {operation, patch, outcome, provenance}}:
-     * the provenance of its patch as it is now, or null for a line that names none.
+     * A line {@link #afterHooks} attached to an event, as a record's {@link Row}: the provenance of its patch as it
+     * is now, or null for a line that names none.
      */
-    static Object[] row(Object attached) {
+    static Row row(Object attached) {
         Object[] line = (Object[]) attached; // made by afterHooks: operation, patch, outcome, label or null
-        return new Object[] {line[0], line[1], line[2], line[3] == null ? null : provenanceOf(line[3])};
+        return new Row((String) line[0], (String) line[1], (String) line[2],
+                line[3] == null ? null : provenanceOf(line[3]));
+    }
+
+    /**
+     * A record of an event's, to be placed with the event's others ({@link #place}, AuditLog.recordEvent). A class of
+     * its own, loaded at the first event audited only: a JVM whose classes are all defined before its patches never
+     * loads it (FootprintIT).
+     */
+    record Row(String operation, String patch, String outcome, Provenance provenance) {
     }
 
     private void audit(HookLedger.LinkEvent e) {
