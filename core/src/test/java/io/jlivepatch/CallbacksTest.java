@@ -1010,7 +1010,8 @@ class CallbacksTest {
      */
     @Test
     void aLateClasssRecordWhosePlaceFindsNoMemoryOnceIsOnRecord() throws Exception {
-        IsolatingLoader loader = new IsolatingLoader("cb-oom-once", java.util.Map.of(LATE, TestSupport.classFile(LATE)));
+        IsolatingLoader loader = new IsolatingLoader("cb-oom-once",
+                java.util.Map.of(LATE, TestSupport.classFile(LATE)));
         String hooked = "ok (" + LATE + " in class loader " + TestSupport.loaderName(loader) + ", defined after the"
                 + " patch was enabled: hooked as it was defined";
         java.util.concurrent.atomic.AtomicInteger thrown = new java.util.concurrent.atomic.AtomicInteger();
@@ -1044,7 +1045,8 @@ class CallbacksTest {
         List<AuditLog.Entry> entries;
         long notWritten;
         try {
-            entries = withNoMemoryToPlace("cb-oom-all-b", hooked, Integer.MAX_VALUE, thrown, () -> lateInstance(loader));
+            entries = withNoMemoryToPlace("cb-oom-all-b", hooked, Integer.MAX_VALUE, thrown,
+                    () -> lateInstance(loader));
             notWritten = io.jlivepatch.internal.core.AuditFile.notWrittenCount();
         } finally {
             file.set(null, before);

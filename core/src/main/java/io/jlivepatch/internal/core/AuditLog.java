@@ -189,10 +189,10 @@ public final class AuditLog {
 
     /**
      * The records of link event {@code of} (LinkFailureAudit's thread): {@code rows}, each of requester
-     * {@code requester}, then the lines attached to the event to follow them ({@link HookLedger.LinkEvent#attached}: a late
-     * class's callbacks' lines), all placed in one hold of this monitor, or none when the JVM's exit has counted the
-     * event as not recorded. One decision for them all: placed one by one, a writer held after the first (a slow disk,
-     * the file's wait) left the exit seeing the event placed, not counting it, and the rest came after the exit's
+     * {@code requester}, then the lines attached to the event to follow them ({@link HookLedger.LinkEvent#attached}: a
+     * late class's callbacks' lines), all placed in one hold of this monitor, or none when the JVM's exit has counted
+     * the event as not recorded. One decision for them all: placed one by one, a writer held after the first (a slow
+     * disk, the file's wait) left the exit seeing the event placed, not counting it, and the rest came after the exit's
      * lines, lost after the drain (CallbacksTest.bothRecordsOfALateClassHookedByTwoPatches...). Every record's fields
      * are made before the event is marked placed: made after, an Error there (no memory for them) left the event
      * marked, its records and lines lost, and the exit, seeing it placed, did not count it
@@ -442,8 +442,10 @@ public final class AuditLog {
 
     /**
      * Adds {@code e}, or counts it into the same refusal made since the last other record. Caller holds this. Throws
-     * (an Error: no memory) only with {@code e} not kept, so that {@link #place} can be tried again: what may fail
-     * comes before the entry is in, and its bound, kept after, is kept by the next record when it cannot be now.
+     * (an Error: no memory) with {@code e} not kept, so that {@link #place} can be tried again: what may fail comes
+     * before the entry is in, and its bound, kept after, is kept by the next record when it cannot be now. But for
+     * the deque's growth, which ArrayDeque.addLast makes after its add: an Error there leaves the deque's entries
+     * unreachable, whatever this does.
      */
     private void keep(Entry e) {
         if (!e.refusal()) {
@@ -475,7 +477,10 @@ public final class AuditLog {
         trim(true);
     }
 
-    /** The refusals, or the other records, back within their bounds, oldest first out. Caller holds this. Never throws. */
+    /**
+     * The refusals, or the other records, back within their bounds, oldest first out. Caller holds this.
+     * Never throws.
+     */
     private void trim(boolean refusal) {
         try {
             while (refusal ? refusals > CAPACITY || refusalBytes > MAX_BYTES

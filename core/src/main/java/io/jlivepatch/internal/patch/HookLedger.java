@@ -625,7 +625,7 @@ public final class HookLedger {
         return e.writtenUnlessCounted();
     }
 
-    /** {@code e} is no longer the event being written, if it was: {@link #after} attaches nothing to it from here on. */
+    /** {@code e} is no longer the event being written, if it was: {@link #after} looks for it no more. */
     private void doneWith(LinkEvent e) {
         synchronized (taking) { // pairs with after and nextFailure, as the take
             if (beingWritten == e) {
