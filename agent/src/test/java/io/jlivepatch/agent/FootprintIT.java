@@ -93,12 +93,13 @@ class FootprintIT {
      * now and then held eight JARs' limit in the application's heap (2026-12-06): 172. The refusal of a class a JAR no
      * policy checked would carry once a trust policy is enforced (CarriedClasses.RaisedPolicy, its own type so that the
      * load is refused UNTRUSTED; loaded with PatchJarLoader, whose catch names it, at its verification), as a load under
-     * way when a policy was raised carried unchecked code a signed patch then ran (2026-12-07, session 44): 173. A
-     * change that
-     * pulls in a new subsystem (another ASM API, the builder, a stream-heavy path) goes over and has to
+     * way when a policy was raised carried unchecked code a signed patch then ran (2026-12-07, session 44): 173. The
+     * one guard for adding a failure as suppressed (Suppressed, loaded with HookManager), as the JVM's one shared
+     * OutOfMemoryError added to itself threw IllegalArgumentException out of an undo whose rule is never to throw
+     * over the failure it undoes (2026-12-07, session 46): 174. A change that pulls in a new subsystem (another ASM API, the builder, a stream-heavy path) goes over and has to
      * say why.
      */
-    private static final int MAX_JLIVEPATCH_CLASSES = 173;
+    private static final int MAX_JLIVEPATCH_CLASSES = 174;
 
     /**
      * Of those, lambdas and method references of jlivepatch's (hidden classes {@code X$$Lambda}). Each
