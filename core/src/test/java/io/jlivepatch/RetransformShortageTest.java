@@ -312,6 +312,71 @@ class RetransformShortageTest {
         assertLifeCycleGoesOn(h, target);
     }
 
+    /**
+     * A refused enable whose ledger restore finds no memory, at the undo and again right after it (the
+     * registry's finishUndo): its records wait for the next change. That change's own finishUndo finds no
+     * memory either; it goes on, and hooks the class (its pass's records are true). The records left
+     * over must not be put back over them afterwards (here by the transition's end, the next change):
+     * they said what the class held before this change hooked it. Before, the ledger then said value()
+     * had no hook while the enabled patch ran through it, and status said the function was NOT_PATCHED.
+     */
+    @Test
+    void recordsLeftByARefusedEnableAreNotPutBackOverTheRecordsOfALaterChangeThatHookedTheClass() throws Exception {
+        // A patch below whose site the undo relinks (relinkAllBack): its source arms the restore's failure
+        // once more, between the undo's restore and the registry's finishUndo, the only call between them.
+        java.lang.invoke.MethodHandle eleven = java.lang.invoke.MethodHandles.lookup().unreflect(
+                method(RetransformShortageTest.class, "eleven", ShortRetransform.class));
+        java.util.concurrent.atomic.AtomicReference<Error> again = new java.util.concurrent.atomic.AtomicReference<>();
+        io.jlivepatch.internal.patch.ReplacementSource source = loader -> {
+            if (field("ledgerRestoreFailureForTests") == null) { // the undo's restore met the first one
+                Error next = again.getAndSet(null);
+                if (next != null) {
+                    seam("ledgerRestoreFailureForTests", next);
+                }
+            }
+            return eleven;
+        };
+        PatchHandle below = RegistryAccess.get().register(Patch.builder("short-retransform-below").replace(
+                method(ShortRetransform.class, "other"), method(RetransformShortageTest.class, "eleven",
+                        ShortRetransform.class)).build(), List.of(source));
+        below.enable();
+        assertTrue(below.awaitTransition(Duration.ofSeconds(30)));
+        ShortRetransform target = new ShortRetransform();
+        assertEquals(11, target.other(), "the site of other() is linked, to the patch below");
+        assertEquals(Set.of("other()I"), ledgerHooks(ShortRetransform.class));
+        PatchHandle h = registered();
+
+        shortOfMetaspaceOnce();
+        seam("ledgerRestoreFailureForTests", new OutOfMemoryError("injected: Java heap space (the undo's)"));
+        again.set(new OutOfMemoryError("injected: Java heap space (the registry's finishUndo)"));
+        PatchException e = assertThrows(PatchException.class, h::enable);
+        assertEquals(PatchException.Reason.OUT_OF_MEMORY, e.reason(), e.getMessage());
+        assertNull(again.get(), "the undo relinked the site of other() after its restore failed");
+        assertNull(field("ledgerRestoreFailureForTests"), "the registry's finishUndo tried to put the records back");
+        assertEquals(1, target.value());
+
+        seam("ledgerRestoreFailureForTests", new OutOfMemoryError("injected: Java heap space (the next change's)"));
+        h.enable();
+        assertTrue(h.awaitTransition(Duration.ofSeconds(30)));
+        assertNull(field("ledgerRestoreFailureForTests"), "the enable's finishUndo tried to put the records back");
+
+        assertEquals(2, target.value());
+        assertEquals(11, target.other());
+        assertEquals(Set.of("value()I", "other()I"), ledgerHooks(ShortRetransform.class),
+                "the class holds both hooks, the enable's pass said so");
+        assertEquals(FunctionStatus.State.PATCHED, h.functions().get(0).state(), h.functions().toString());
+        h.disable();
+        assertTrue(h.awaitTransition(Duration.ofSeconds(30)));
+        assertEquals(1, target.value());
+        assertEquals(Set.of("other()I"), ledgerHooks(ShortRetransform.class));
+        below.disable();
+        assertTrue(below.awaitTransition(Duration.ofSeconds(30)));
+        assertEquals(10, target.other());
+        assertEquals(Set.of(), ledgerHooks(ShortRetransform.class));
+        below.unregister();
+        assertLifeCycleGoesOn(h, target);
+    }
+
     /** What jlivepatch's ledger says {@code c}'s hooked methods are (the keys: name and descriptor). */
     static Set<String> ledgerHooks(Class<?> c) throws ReflectiveOperationException {
         Field f = io.jlivepatch.internal.core.PatchRegistry.class.getDeclaredField("hooks");

@@ -605,9 +605,11 @@ public final class HookManager {
         Set<String> names = LinkTable.classesWithChangedHooks(prev, next);
         LoadedClasses scan = LoadedClasses.covering(known, instrumentation, names);
         List<Class<?>> classes = scan.of(names);
+        Map<Class<?>, ClassHooks> left = unrestored; // null unless finishUndo failed above: then these are true
         Map<Class<?>, ClassHooks> recorded = new HashMap<>();
         for (Class<?> c : classes) {
-            recorded.put(c, ledger.get(c.getClassLoader(), c.getName()));
+            ClassHooks r = left == null ? null : left.get(c);
+            recorded.put(c, r != null ? r : ledger.get(c.getClassLoader(), c.getName()));
         }
         table = next; // pairs with the volatile reads in HookTransformer.transform and ReplacementLinker.apply
         boolean retransformed = false;
@@ -823,12 +825,14 @@ public final class HookManager {
      * for a site's removal), done by {@link #finishUndo}: the registry's lock guards them, as {@link #apply}.
      * Each is one set, the last failure's: the next change (or the registry, right after the failure) does
      * it before anything else, so an earlier one is done by then, unless it failed again and the change
-     * then failed there too, whose set replaces it (an earlier site then stays, as every site did before).
+     * then failed there too, whose set replaces it (an earlier site then stays, as every site did before;
+     * an earlier record, as the refused pass left it).
      * <ul>
      *   <li>{@code unrestored}: the ledger's records to put back ({@link #restoreLedger}), made from
      *       {@code unrestoredFrom}: the records of the bytes the classes hold, which a refused
-     *       retransformation's pass replaced. Put back only while no change came between, as
-     *       {@link #finishUndo} comes before any other;</li>
+     *       retransformation's pass replaced. A change that goes on though {@link #finishUndo} failed
+     *       again reads them instead of the ledger's for its classes, and a pass of its that the JVM takes
+     *       drops its classes' ({@link #superseded}): the transformer's records of that pass are true;</li>
      *   <li>{@code unforgotten}: classes whose sites of hooks {@code unforgottenFrom} had and the table
      *       now does not were not all forgotten ({@link #forgetRemoved}): their hooks are gone from
      *       their classes, and the sites would keep their replacements, and status's linked methods,
@@ -1063,6 +1067,7 @@ public final class HookManager {
         }
         try {
             instrumentation.retransformClasses(classes.toArray(new Class<?>[0]));
+            superseded(classes);
         } catch (UnmodifiableClassException e) {
             throw new IllegalStateException("a class cannot be modified: " + e.getMessage(), e);
         } catch (RuntimeException | LinkageError e) {
@@ -1073,6 +1078,29 @@ public final class HookManager {
                 throw instead;
             }
             throw e;
+        }
+    }
+
+    /**
+     * The JVM took a pass over {@code classes}: the transformer recorded the hooks of the bytes they hold
+     * now, and a record left over for one of them ({@link #unrestored}) said what it held before: put back
+     * later by {@link #finishUndo}, it would replace the true one (a change that went on after finishUndo
+     * failed again, and hooked the class: RetransformShortageTest). Never throws: thrown from
+     * {@link #retransform}, it would say the JVM took none of the pass.
+     */
+    private void superseded(List<Class<?>> classes) {
+        Map<Class<?>, ClassHooks> left = unrestored;
+        if (left == null) {
+            return;
+        }
+        try {
+            left.keySet().removeAll(classes);
+        } catch (RuntimeException | Error e) {
+            left.clear(); // no memory for the iterator: the others stay as the refused pass left them, never stale
+        }
+        if (left.isEmpty()) {
+            unrestored = null;
+            unrestoredFrom = null;
         }
     }
 
