@@ -130,6 +130,7 @@ class CallbackErrorsTest {
         String name = "cb-error-other-" + error;
         PatchHandle h = registered(name, cb);
         CallbackFailed target = new CallbackFailed();
+        long failures = 0;
         for (String kind : List.of("postPatch", "preUnpatch", "postUnpatch")) {
             cb.failIn = kind;
             h.enable();
@@ -140,6 +141,7 @@ class CallbackErrorsTest {
             assertTrue(h.awaitTransition(WAIT));
             assertFalse(h.isEnabled());
             assertEquals(1, target.value());
+            assertEquals(++failures, RegistryAccess.get().callbackFailures(h), kind); // what a command compares
             String failure = RegistryAccess.get().lastCallbackFailure(h);
             assertTrue(failure != null && failure.startsWith(kind + " of faultapp.CallbackFailed")
                     && failure.contains(error), failure);

@@ -200,10 +200,12 @@ class StatusReportTest {
                 withCallbacks.get("states"));
         assertEquals(List.of("cbapp.Cache"), withCallbacks.get("callbacks"));
         assertEquals(failure, withCallbacks.get("lastCallbackFailure"));
+        assertEquals(1L, withCallbacks.get("callbackFailures"));
         Map<String, Object> cumulative = patch(status, "status-cumulative");
         assertEquals(true, cumulative.get("cumulative"));
         assertEquals(List.of(), cumulative.get("callbacks"));
         assertEquals(null, cumulative.get("lastCallbackFailure"));
+        assertEquals(0L, cumulative.get("callbackFailures"));
 
         String text = Mbeans.statusText();
         assertTrue(text.contains("status-callbacks [enabled]\n"), text);

@@ -65,6 +65,30 @@ class CommandLineIT {
     }
 
     @Test
+    void aChangeWhoseCallbackFailedSaysSoAlsoWhenUnloadLeavesNoStatusToShowIt() throws Exception {
+        Path jar = TestJars.patchJar(dir, "fix-callbacks.jar", Map.of("Livepatch-Name", "fix-callbacks",
+                "Livepatch-Class", "agentapp.fix.FailingCallbacksFix"), "agentapp.fix.FailingCallbacksFix");
+        String postPatch = "  warning: a callback of the patch failed: postPatch of agentapp.Greeter in class loader ";
+        String postUnpatch = "  warning: a callback of the patch failed: postUnpatch of agentapp.Greeter in class loader ";
+        Cli load = Cli.run("load", service.pid(), jar);
+        assertEquals(0, load.exitCode(), "the change was made: " + load);
+        assertTrue(load.out().contains(postPatch) && load.out().contains(" threw java.lang.IllegalStateException:"
+                + " no warm-up (it could not stop the change, which was made; what it was to do may not have been"
+                + " done: the target's log has its stack trace)\n"), load.toString());
+        Cli disable = Cli.run("disable", service.pid(), "fix-callbacks");
+        assertEquals(0, disable.exitCode(), disable.toString());
+        assertTrue(disable.out().contains(postUnpatch) && disable.out().contains("no flush"), disable.toString());
+        Cli enable = Cli.run("enable", service.pid(), "fix-callbacks");
+        assertTrue(enable.out().contains(postPatch), "the same failure again is this change's too: " + enable);
+        // Before, only status showed the failure, and unload unregisters the patch: nothing said it at all.
+        Cli unload = Cli.run("unload", service.pid(), "fix-callbacks");
+        assertEquals(0, unload.exitCode(), unload.toString());
+        assertTrue(unload.out().contains(postUnpatch) && unload.out().contains("no flush")
+                && !unload.out().contains("postPatch of"), unload.toString());
+        assertEquals(ORIGINAL, service.call());
+    }
+
+    @Test
     void loadStatusDisableEnableUnloadAJarIntoARunningJvm() throws Exception {
         assertEquals(ORIGINAL, service.call());
         Cli load = Cli.run("load", service.pid(), TestJars.greeterFixJar(dir));

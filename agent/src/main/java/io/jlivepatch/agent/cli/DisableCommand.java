@@ -17,8 +17,9 @@ final class DisableCommand extends PatchCommand {
     @Override
     int apply(TargetJvm jvm) throws Refused, InterruptedException {
         boolean forcedBefore = jvm.forced(name);
+        CallbackFailures.Seen failuresBefore = jvm.callbackFailures(name);
         long start = System.nanoTime();
         jvm.setEnabled(name, false);
-        return settle(jvm, false, "unpatching complete", wait, forcedBefore, start);
+        return settle(jvm, false, "unpatching complete", wait, forcedBefore, start, failuresBefore);
     }
 }

@@ -18,8 +18,9 @@ final class EnableCommand extends PatchCommand {
     @Override
     int apply(TargetJvm jvm) throws Refused, InterruptedException {
         boolean forcedBefore = jvm.forced(name);
+        CallbackFailures.Seen failuresBefore = jvm.callbackFailures(name);
         long start = System.nanoTime();
         jvm.setEnabled(name, true);
-        return settle(jvm, true, "patching complete", wait, forcedBefore, start);
+        return settle(jvm, true, "patching complete", wait, forcedBefore, start, failuresBefore);
     }
 }

@@ -191,6 +191,8 @@ final class LoadCommand implements Callable<Integer> {
                     } else {
                         out.println(PatchCommand.completed(rawName, "enabled", jvm.pid(), "patching complete", ms,
                                 PatchCommand.forcedMeanwhile(jvm, rawName, false)));
+                        // A new registration: every failure its callbacks count came with this load (a postPatch).
+                        PatchCommand.printCallbackFailures(out, CallbackFailures.NONE, jvm.callbackFailures(rawName));
                     }
                 }
             }

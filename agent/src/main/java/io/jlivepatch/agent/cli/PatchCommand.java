@@ -75,6 +75,17 @@ abstract class PatchCommand implements Callable<Integer> {
         return "'" + Text.clean(name) + "': " + state + " in pid " + pid + ", " + complete + " in " + ms + " ms" + after;
     }
 
+    /**
+     * Warns when callbacks failed during the change: a closing callback (or a preUnpatch) cannot stop it,
+     * and what it was to do may not be done. The exit code stays the change's.
+     */
+    static void printCallbackFailures(java.io.PrintWriter out, CallbackFailures.Seen before, CallbackFailures.Seen after) {
+        String warning = CallbackFailures.warning(before, after);
+        if (warning != null) {
+            out.println(warning);
+        }
+    }
+
     /** Milliseconds since {@code startNanos} ({@link System#nanoTime()}). */
     static long msSince(long startNanos) {
         return Math.max(0, (System.nanoTime() - startNanos) / 1_000_000);
@@ -85,11 +96,12 @@ abstract class PatchCommand implements Callable<Integer> {
      * took from {@code startNanos} (before the change was sent), as load does.
      *
      * @param complete how the transition ends: {@code patching complete}
+     * @param failuresBefore the patch's callback failures before the change, for a warning of those it made
      * @return {@link Main#DONE}, {@link Main#FUNCTIONS_FAILED} when enabled with a function FAILED, or
      *         {@link Main#TRANSITION_RUNNING} when it still runs
      */
-    int settle(TargetJvm jvm, boolean enabled, String complete, WaitOption wait, boolean forcedBefore, long startNanos)
-            throws Refused, InterruptedException {
+    int settle(TargetJvm jvm, boolean enabled, String complete, WaitOption wait, boolean forcedBefore, long startNanos,
+            CallbackFailures.Seen failuresBefore) throws Refused, InterruptedException {
         long seconds = wait.seconds(timeout);
         String state = enabled ? "enabled" : "disabled";
         if (jvm.awaitTransition(name, seconds)) {
@@ -101,6 +113,7 @@ abstract class PatchCommand implements Callable<Integer> {
             }
             spec.commandLine().getOut().println(completed(name, state, jvm.pid(), complete, ms,
                     forcedMeanwhile(jvm, name, forcedBefore)));
+            printCallbackFailures(spec.commandLine().getOut(), failuresBefore, jvm.callbackFailures(name));
             if (enabled && printFailed(spec.commandLine().getOut(), spec.commandLine().getErr(), jvm, name)) {
                 return Main.FUNCTIONS_FAILED;
             }

@@ -626,6 +626,15 @@ final class TargetJvm implements AutoCloseable {
         return true;
     }
 
+    /** How many of {@code patch}'s callbacks have failed, and the last failure, as its status says. */
+    CallbackFailures.Seen callbackFailures(String patch) throws Refused {
+        try {
+            return CallbackFailures.in(livepatch().statusJson(), patch);
+        } catch (RuntimeException e) {
+            throw refusal(e);
+        }
+    }
+
     /**
      * Whether a transition of {@code patch} was ever forced, as its status says (a forced patch stays
      * marked); false when the status does not list it.

@@ -25,6 +25,7 @@ final class UnloadCommand extends PatchCommand {
             throw TargetJvm.refusal(e);
         }
         boolean forcedBefore = wasEnabled && jvm.forced(name);
+        CallbackFailures.Seen failuresBefore = jvm.callbackFailures(name);
         long start = System.nanoTime(); // to the unregister: the whole unload, as load's time is the whole load
         if (wasEnabled) {
             try {
@@ -56,12 +57,15 @@ final class UnloadCommand extends PatchCommand {
         }
         // Read before the unregister, after which status lists it no more.
         String forced = wasEnabled ? forcedMeanwhile(jvm, name, forcedBefore) : "";
+        // Read before the unregister too: the disable's preUnpatch and postUnpatch failures end with the patch.
+        CallbackFailures.Seen failuresAfter = jvm.callbackFailures(name);
         unregister(jvm, name);
         long ms = msSince(start);
         // The kernel's line where a transition ran; a patch that was disabled already is only unregistered.
         spec.commandLine().getOut().println(wasEnabled
                 ? completed(name, "disabled and unregistered", jvm.pid(), "unpatching complete", ms, forced)
                 : completed(name, "unregistered", jvm.pid(), "done", ms, forced));
+        printCallbackFailures(spec.commandLine().getOut(), failuresBefore, failuresAfter);
         return Main.DONE;
     }
 

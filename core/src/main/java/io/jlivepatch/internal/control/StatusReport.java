@@ -88,6 +88,7 @@ final class StatusReport {
             }
             String failure = registry.lastCallbackFailure(p);
             sb.append("],\"lastCallbackFailure\":").append(failure == null ? "null" : Json.string(failure))
+                    .append(",\"callbackFailures\":").append(registry.callbackFailures(p))
                     .append(",\"provenance\":");
             appendProvenance(sb, registry.provenance(p));
             sb.append(",\"pendingClasses\":[");

@@ -71,6 +71,13 @@ final class PatchCallbacks {
     private volatile boolean armed;
     private volatile String lastFailure;
     /**
+     * How many callbacks failed so far, counted where {@link #lastFailure} is written: a command compares
+     * it before and after its change to tell the operator of a failure of that change, even one whose text
+     * is the last one's again. Incremented under klpMutex, as lastFailure is written; read by status
+     * without it.
+     */
+    private final java.util.concurrent.atomic.AtomicLong failures = new java.util.concurrent.atomic.AtomicLong();
+    /**
      * While closing callbacks run: those of a transition that has ended ({@link #closing}), or the
      * postUnpatch calls that undo a refused enable ({@link #postUnpatchAll} from prePatchAll or the
      * enable's failure): what they close, for the WARNING of an awaitTransition from one of them, else
@@ -110,6 +117,11 @@ final class PatchCallbacks {
     /** The last callback failure, {@code "postPatch of com.acme.Cache in app: ..."}, or {@code null}. */
     String lastFailure() {
         return lastFailure;
+    }
+
+    /** How many of the patch's callbacks have failed since it was registered. */
+    long failureCount() {
+        return failures.get();
     }
 
     /**
@@ -207,6 +219,7 @@ final class PatchCallbacks {
                         int undone = undoEnable();
                         String what = describe(Kind.PRE_PATCH, c, t);
                         lastFailure = what; // raw: status escapes it with the rest
+                        failures.incrementAndGet();
                         // The callback's own words (its exception's message, a class name it failed to find) may
                         // hold line breaks: escaped, the refusal stays one line for the API's caller and its log.
                         throw new PatchException(Reason.CALLBACK_FAILED, patchName, "patch '" + patchName + "': "
@@ -548,6 +561,7 @@ final class PatchCallbacks {
      */
     private void failed(String what, Class<?> late, Object auditLabel) {
         lastFailure = what;
+        failures.incrementAndGet();
         Log.get().log(System.Logger.Level.WARNING, "''{0}'': {1}", patchName, what);
         try {
             // Through the registry, not straight to the audit log: a closing callback that fails at a

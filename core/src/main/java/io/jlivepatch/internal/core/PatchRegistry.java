@@ -167,6 +167,11 @@ public final class PatchRegistry {
         return p instanceof RegisteredPatch ? ((RegisteredPatch) p).callbacks().lastFailure() : null;
     }
 
+    /** How many of {@code p}'s callbacks have failed since it was registered. */
+    public long callbackFailures(PatchHandle p) {
+        return p instanceof RegisteredPatch ? ((RegisteredPatch) p).callbacks().failureCount() : 0;
+    }
+
     // Written by install (under Livepatch.class, one per JVM), cleared by uninstall when that
     // installation failed after it; read by the channels that start after it and are handed no
     // registry (the watched directory started by the agent).

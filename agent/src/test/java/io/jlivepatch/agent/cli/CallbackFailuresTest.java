@@ -1,0 +1,54 @@
+package io.jlivepatch.agent.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+import io.jlivepatch.internal.control.Json;
+import org.junit.jupiter.api.Test;
+
+class CallbackFailuresTest {
+
+    private static String patch(String name, String failure, long count) {
+        return "{\"name\":" + Json.string(name) + ",\"description\":\"d\",\"stackOrder\":1,\"callbacks\":[\"a.B\"],"
+                + "\"lastCallbackFailure\":" + (failure == null ? "null" : Json.string(failure))
+                + ",\"callbackFailures\":" + count + ",\"provenance\":{}}";
+    }
+
+    private static String status(String... patches) {
+        return "{\"pid\":1,\"patches\":[" + String.join(",", patches) + "]}";
+    }
+
+    @Test
+    void readsThePatchsOwnFailuresNotAnotherPatchs() {
+        String json = status(patch("other", "postPatch of a.B threw x", 3),
+                patch("fix", "postUnpatch of a.B in class loader app threw java.lang.IllegalStateException: no\n\"cache\"\u2028", 2));
+        assertEquals(new CallbackFailures.Seen(2, "postUnpatch of a.B in class loader app threw"
+                + " java.lang.IllegalStateException: no\n\"cache\"\u2028"), CallbackFailures.in(json, "fix"));
+        assertEquals(new CallbackFailures.Seen(3, "postPatch of a.B threw x"), CallbackFailures.in(json, "other"));
+        assertEquals(new CallbackFailures.Seen(0, null), CallbackFailures.in(status(patch("fix", null, 0)), "fix"));
+    }
+
+    @Test
+    void aPatchNotListedOrAnAgentWithoutTheFieldsHasNone() {
+        assertEquals(CallbackFailures.NONE, CallbackFailures.in(status(patch("fix", "x", 1)), "gone"));
+        assertEquals(CallbackFailures.NONE, CallbackFailures.in(
+                "{\"patches\":[{\"name\":\"fix\",\"description\":\"d\",\"lastCallbackFailure\":\"x\",\"provenance\":{}}]}",
+                "fix"));
+        assertEquals(CallbackFailures.NONE, CallbackFailures.in("{\"patches\":[{\"name\":\"fix\",\"description\":\"d\","
+                + "\"lastCallbackFailure\":\"x\\q\",\"callbackFailures\":1}]}", "fix"));
+    }
+
+    @Test
+    void warnsOfTheFailuresOfTheChangeOnlyOneLineEvenWhenTheTextIsTheLastOnesAgain() {
+        CallbackFailures.Seen before = new CallbackFailures.Seen(1, "postUnpatch of a.B threw boom");
+        assertNull(CallbackFailures.warning(before, before));
+        assertNull(CallbackFailures.warning(CallbackFailures.NONE, CallbackFailures.NONE));
+        assertEquals("  warning: a callback of the patch failed: postUnpatch of a.B threw boom (it could not stop the"
+                + " change, which was made; what it was to do may not have been done: the target's log has its stack"
+                + " trace)", CallbackFailures.warning(before, new CallbackFailures.Seen(2, "postUnpatch of a.B threw boom")));
+        assertEquals("  warning: 2 callbacks of the patch failed, the last: postPatch of a.B threw no\\nwarm-up (it could"
+                + " not stop the change, which was made; what it was to do may not have been done: the target's log has"
+                + " its stack trace)", CallbackFailures.warning(CallbackFailures.NONE,
+                new CallbackFailures.Seen(2, "postPatch of a.B threw no\nwarm-up")));
+    }
+}
