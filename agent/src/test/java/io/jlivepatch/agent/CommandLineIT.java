@@ -86,6 +86,19 @@ class CommandLineIT {
         assertTrue(unload.out().contains(postUnpatch) && unload.out().contains("no flush")
                 && !unload.out().contains("postPatch of"), unload.toString());
         assertEquals(ORIGINAL, service.call());
+
+        // A forced transition runs its closing callback in the force.
+        Path held = TestJars.patchJar(dir, "fix-callbacks-held.jar", Map.of("Livepatch-Name", "fix-callbacks",
+                "Livepatch-Class", "agentapp.fix.FailingCallbacksFix", "Livepatch-Hold",
+                "agentapp.Greeter.hold(Ljava/util/concurrent/CountDownLatch;)Ljava/lang/String;"),
+                "agentapp.fix.FailingCallbacksFix");
+        service.hold(); // a thread inside the held method: the load's transition cannot end
+        Cli waiting = Cli.run("load", "--wait", "1", service.pid(), held);
+        assertEquals(3, waiting.exitCode(), waiting.toString());
+        assertFalse(waiting.out().contains("warning: a callback"), "its postPatch has not run: " + waiting);
+        Cli force = Cli.run("force", service.pid(), "fix-callbacks");
+        assertEquals(0, force.exitCode(), force.toString());
+        assertTrue(force.out().contains(postPatch) && force.out().contains("no warm-up"), force.toString());
     }
 
     @Test

@@ -17,12 +17,15 @@ final class ForceCommand extends PatchCommand {
 
     @Override
     int apply(TargetJvm jvm) throws Refused, InterruptedException {
+        CallbackFailures.Seen failuresBefore = jvm.callbackFailures(name);
         try {
             jvm.patch(name).force();
         } catch (RuntimeException e) {
             throw TargetJvm.refusal(e);
         }
         done(jvm, "transition forced");
+        // The force runs the closing callback (postPatch or postUnpatch) before it returns.
+        printCallbackFailures(spec.commandLine().getOut(), failuresBefore, jvm.callbackFailures(name));
         return Main.DONE;
     }
 }
