@@ -241,12 +241,24 @@ abstract class PatchCommand implements Callable<Integer> {
         return !warnings.isEmpty() && !warnings.get(0).startsWith("note: ");
     }
 
-    /** Whether {@code name} is registered and enabled now; {@code false} when it cannot be read. */
+    /**
+     * Whether {@code name} is registered and enabled now; {@code false} when another operation has
+     * unregistered it since this command's change ({@link ControlChannel#unregisteredSince}). Any other
+     * failure of the read (no answer, a closed connection) is thrown as it is: it tells nothing of the
+     * patch, and taken as "taken off" it made a FAILED function no failure (exit 0 where 5 may hold).
+     */
     static boolean enabledNow(TargetJvm jvm, String name) {
         try {
             return jvm.patch(name).isEnabled();
-        } catch (RuntimeException | Refused e) {
-            return false; // unregistered meanwhile (an OutcomeUnknown after this command's change): taken off
+        } catch (RuntimeException e) {
+            if (ControlChannel.unregisteredSince(e)) {
+                return false; // taken off
+            }
+            throw e; // an OutcomeUnknown after this command's change: exit 4
+        } catch (Refused e) {
+            // Thrown before any change of this command only (after one, every failure is an OutcomeUnknown),
+            // and the warnings read this after one: exit 1, nothing changed.
+            throw new IllegalStateException(e.getMessage(), e);
         }
     }
 
@@ -254,16 +266,20 @@ abstract class PatchCommand implements Callable<Integer> {
      * Prints the failed and the not patched function lines of {@code name} and their {@link #warnings},
      * if any; whether there was any.
      */
-    static boolean printFailed(java.io.PrintWriter out, java.io.PrintWriter err, TargetJvm jvm, String name) {
+    static boolean printFailed(java.io.PrintWriter out, java.io.PrintWriter err, TargetJvm jvm, String name)
+            throws Refused {
         String[] lines;
         try {
             lines = jvm.patch(name).getFunctions();
-        } catch (RuntimeException | Refused e) {
+        } catch (RuntimeException e) {
             // Told after the enable is done and said so: a patch unloaded meanwhile (a watch's reconcile,
-            // another operator) has no lines, and a read that fails must not make a done enable a failure.
-            if (ControlChannel.unregisteredSince(e)) {
-                err.println(unregisteredSince(jvm.pid(), name, "enable"));
+            // another operator) has no lines, which makes no done enable a failure. Any other failure of
+            // the read (no answer, a closed connection) leaves unknown whether a function FAILED: exit 4,
+            // as load's same read (it exited 0, silent).
+            if (!ControlChannel.unregisteredSince(e)) {
+                throw TargetJvm.refusal(e);
             }
+            err.println(unregisteredSince(jvm.pid(), name, "enable"));
             return false;
         }
         for (String line : failedFunctions(lines)) {

@@ -85,6 +85,10 @@ class UnregisteredSinceTest {
         String refusal;
         /** The call at which the target closes the connection without answering, or null. */
         String closeAt;
+        /** A call that must have come first, or null: closeAt's or unregisterAt's first call after it. */
+        String after;
+        /** The one function line getFunctions answers. */
+        String functionLine = "a.B.c()V [app@1]: patched";
         final List<String> calls = new ArrayList<>();
 
         void start() throws IOException {
@@ -117,10 +121,12 @@ class UnregisteredSinceTest {
                     synchronized (this) { // read by the test's thread after the command has ended
                         calls.add(method);
                     }
-                    if (method.equals(closeAt)) {
+                    if (method.equals(closeAt) && (after == null || calls().contains(after))) {
                         return; // closes without an answer
                     }
-                    if (method.equals(unregisterAt) && java.util.Collections.frequency(calls(), method) == occurrence) {
+                    if (method.equals(unregisterAt) && (after == null
+                            ? java.util.Collections.frequency(calls(), method) == occurrence
+                            : calls().contains(after) && registered.contains("fix"))) {
                         registered.remove("fix"); // another operation's unload lands here
                         enabled = false;
                     }
@@ -162,7 +168,7 @@ class UnregisteredSinceTest {
                 }
                 case "getPendingClasses" -> Wire.writeValue(out, String[].class, new String[0]);
                 case "getFunctions" -> Wire.writeValue(out, String[].class,
-                        new String[] {"a.B.c()V [app@1]: patched"});
+                        new String[] {functionLine});
                 case "getWaiting" -> Wire.writeValue(out, WaitingThread[].class, new WaitingThread[0]);
                 default -> throw new IOException("the stand-in has no answer to " + method);
             }
@@ -307,6 +313,67 @@ class UnregisteredSinceTest {
             assertTrue(r.err().startsWith(NOTE + change + " took effect"), c[0] + ": " + r.err());
             assertEquals(1, r.err().lines().count(), c[0] + ": " + r.err());
             release();
+        }
+    }
+
+    /**
+     * enable's read of the function lines after "patching complete" that gets no answer (the target closed
+     * the connection) is no patch unregistered since: whether a function FAILED (exit 5) is unknown, as
+     * load says in the same place (exit 4). It exited 0, silent: "done" for what was not read.
+     */
+    @Test
+    void anEnableWhoseTargetClosesTheConnectionAtTheFunctionLinesExits4AsLoadDoes() throws Exception {
+        StandIn agent = new StandIn();
+        agent.registered.add("fix");
+        agent.closeAt = "getFunctions";
+        agent.start();
+        Run r = run("enable", Long.toString(pid), "fix");
+        assertTrue(r.out().startsWith("'fix': enabled in pid " + pid + ", patching complete in "), r.out());
+        assertEquals(Main.OUTCOME_UNKNOWN, r.code(), r.out() + r.err());
+        assertTrue(r.err().startsWith("jlivepatch: unknown outcome: pid " + pid + " closed the connection without"
+                + " answering getFunctions"), r.err());
+        assertFalse(r.err().contains("note:"), r.err());
+    }
+
+    /**
+     * After a FAILED function line, the look at whether the patch is still enabled: a patch unregistered
+     * since is taken off (the note, exit 0), but a target that closed the connection there says nothing
+     * of the kind. It printed "another operation has taken 'fix' off" and exited 0, where the FAILED line
+     * may hold (exit 5): unknown, exit 4. For load and enable alike.
+     */
+    @Test
+    void aLostConnectionAtTheLookAfterAFailedFunctionIsNoPatchTakenOffAndExits4() throws Exception {
+        for (String command : new String[] {"load", "enable"}) {
+            for (boolean closes : new boolean[] {true, false}) {
+                StandIn agent = new StandIn();
+                agent.functionLine = "a.B.c()V [app@1]: failed (VerifyError: bad)";
+                agent.after = "getFunctions";
+                if (closes) {
+                    agent.closeAt = "isEnabled";
+                } else {
+                    agent.unregisterAt = "isEnabled";
+                }
+                if (command.equals("enable")) {
+                    agent.registered.add("fix");
+                }
+                agent.start();
+                Run r = command.equals("load") ? run("load", Long.toString(pid), patchJar().toString())
+                        : run("enable", Long.toString(pid), "fix");
+                String what = command + (closes ? ", closed" : ", unregistered") + ": " + r.out() + r.err();
+                assertTrue(r.out().startsWith("'fix': enabled in pid " + pid + ", patching complete in "), what);
+                assertTrue(agent.calls().contains("getFunctions"), what + agent.calls());
+                if (closes) {
+                    assertEquals(Main.OUTCOME_UNKNOWN, r.code(), what);
+                    assertFalse(r.out().contains("taken 'fix' off"), what);
+                    assertTrue(r.err().startsWith("jlivepatch: unknown outcome: pid " + pid + " closed the"
+                            + " connection without answering isEnabled"), what);
+                } else {
+                    assertEquals(Main.DONE, r.code(), what);
+                    assertTrue(r.out().contains("note: another operation has taken 'fix' off since its transition"
+                            + " ended"), what);
+                }
+                release();
+            }
         }
     }
 }
