@@ -14,8 +14,14 @@ import java.lang.instrument.ClassFileTransformer;
 import java.security.ProtectionDomain;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.SimpleFormatter;
 
+import static io.jlivepatch.TestSupport.JLIVEPATCH_LOG;
 import static io.jlivepatch.TestSupport.method;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -78,6 +84,55 @@ class RetransformVerifyErrorTest {
     private static int linkedMethods(Class<?> c) throws ReflectiveOperationException {
         return (int) Class.forName("io.jlivepatch.internal.bootstrap.Dispatch", false, null)
                 .getMethod("linkedMethods", Class.class).invoke(null, c);
+    }
+
+    /**
+     * A load (register and enable in one step) whose retransformation the JVM refuses: it logged its
+     * registration where its enable began, so the line after the enable's says the registration was
+     * undone, before the refusal; nothing of it stays registered.
+     */
+    @Test
+    void aLoadWhoseRetransformationTheJvmRefusesSaysItsRegistrationWasUndone() throws Exception {
+        List<String> lines = new CopyOnWriteArrayList<>();
+        Handler handler = new Handler() {
+            private final SimpleFormatter formatter = new SimpleFormatter();
+
+            @Override
+            public void publish(LogRecord record) {
+                lines.add(record.getLevel() + " " + formatter.formatMessage(record));
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        JLIVEPATCH_LOG.setLevel(Level.INFO);
+        JLIVEPATCH_LOG.addHandler(handler);
+        try {
+            TestSupport.instrumentation().addTransformer(breaksVerification, true);
+            unverifiable.set(true);
+            PatchException e = assertThrows(PatchException.class, () -> RegistryAccess.get().registerAndEnable(
+                    Patch.builder("verify-error-load")
+                            .replace(method(VerifiedOne.class, "value"), method(RetransformVerifyErrorTest.class, "two",
+                                    VerifiedOne.class))
+                            .replace(method(VerifiedTwo.class, "value"), method(RetransformVerifyErrorTest.class,
+                                    "three", Object.class)).build()));
+            assertEquals(PatchException.Reason.TRANSFORM_FAILED, e.reason(), e.getMessage());
+            assertTrue(TestSupport.livepatch().find("verify-error-load").isEmpty(), "nothing registered");
+            List<String> mine = lines.stream().filter(l -> l.contains("'verify-error-load'")).toList();
+            assertEquals(4, mine.size(), mine.toString());
+            assertEquals("INFO 'verify-error-load': registered, 2 function(s), stack order 1", mine.get(0));
+            assertEquals("INFO enabling patch 'verify-error-load'", mine.get(1));
+            assertEquals("INFO 'verify-error-load': enable failed, registration undone", mine.get(2));
+            assertTrue(mine.get(3).startsWith("WARNING load refused (TRANSFORM_FAILED)"), mine.get(3));
+        } finally {
+            JLIVEPATCH_LOG.removeHandler(handler);
+            JLIVEPATCH_LOG.setLevel(Level.WARNING);
+        }
     }
 
     @Test
