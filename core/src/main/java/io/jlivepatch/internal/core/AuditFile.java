@@ -528,7 +528,7 @@ public final class AuditFile implements Runnable {
 
     /**
      * Counts a record the audit log could not place at all (no memory for it: AuditLog.placeOrCount, under the log's
-     * lock), at {@code time}: noted by the next gap line and in status as any record not written. Allocates nothing,
+     * lock; or for its fields, AuditLog.record, before it), at {@code time}: noted by the next gap line and in status as any record not written. Allocates nothing,
      * as what memory cannot hold is counted; no problem set (the writer has none), the log's warning says why.
      */
     synchronized void notPlaced(Instant time) {

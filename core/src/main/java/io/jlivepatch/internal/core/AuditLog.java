@@ -8,6 +8,7 @@ import jdk.jfr.FlightRecorder;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Deque;
 import java.util.Iterator;
 import java.util.List;
@@ -247,7 +248,7 @@ public final class AuditLog {
             }
             if (placed) {
                 if (why != null) {
-                    notPlaced(prepared, lines, f, why);
+                    notPlaced(prepared, lines, f, why, true);
                 }
                 afterPlace(f, lines, events);
                 return true;
@@ -292,40 +293,65 @@ public final class AuditLog {
     /**
      * Outside the lock: a warning for the records of {@code prepared} {@link #placeOrCount} could not place
      * ({@link #NOT_PLACED} in {@code lines}), which is what the audit file's gap line refers the reader to, and
-     * all there is of them without a file. Never throws: with no memory for it either, the file's count stands.
+     * all there is of them without a file; {@code lines} null: one record whose fields could not be made
+     * ({@code prepared} null). {@code beforeExit}: false for the exit's records (recordAtExit). Never throws: with
+     * no memory for it either, the file's count stands.
      */
-    private static void notPlaced(List<String[]> prepared, long[] lines, AuditFile f, Throwable why) {
+    private static void notPlaced(List<String[]> prepared, long[] lines, AuditFile f, Throwable why,
+                                  boolean beforeExit) {
         try {
             int n = 0;
             String[] first = null;
-            for (int i = 0; i < lines.length; i++) {
-                if (lines[i] == NOT_PLACED) {
+            for (int i = 0; lines == null ? i < 1 : i < lines.length; i++) {
+                if (lines == null || lines[i] == NOT_PLACED) {
                     n++;
-                    first = first == null ? prepared.get(i) : first;
+                    first = first == null && prepared != null ? prepared.get(i) : first;
                 }
             }
-            Log.get().log(System.Logger.Level.WARNING, "audit: " + n + (n == 1 ? " record" : " records") + " of"
-                    + " jlivepatch's could not be kept (" + why + "), the first: " + first[7] + " " + first[8] + ": "
-                    + first[9] + (f == null ? "" : "; the audit file counts " + (n == 1 ? "it" : "them")
+            // At the exit (recordAtExit), java.util.logging may be reset already: standard error, as the exit's.
+            (beforeExit ? Log.get() : Log.atExit()).log(System.Logger.Level.WARNING, "audit: " + n
+                    + (n == 1 ? " record" : " records") + " could not be kept (" + why + ")"
+                    + (first == null ? "" : ", the first: " + first[7] + " " + first[8] + " by " + first[10] + ": "
+                    + first[9]) + (f == null ? "" : "; the audit file counts " + (n == 1 ? "it" : "them")
                     + " as not written ('jlivepatch status')"));
         } catch (RuntimeException | LinkageError | VirtualMachineError ignored) {
             // no memory for the warning either: the file's count stands
         }
     }
 
+    /**
+     * One record, placed as each of an event's ({@link #placeOrCount}): a place that meets an Error is tried once
+     * more, then counted as not written to the audit file, with a warning. It passed the Error to its caller
+     * uncounted: at the exit's pass of the link audit (LinkFailureAudit.place), the rest of the event's records
+     * with it (AuditLogTest.aRecordWhosePlaceFindsNoMemory...). Its fields found no memory: counted the same way.
+     */
     private void record(String operation, String patch, String outcome, String requester, Provenance provenance,
                         boolean await) {
-        String[] fields = fields(operation, patch, outcome, requester, provenance);
         AuditFile f = file;
-        long line;
+        Instant asked = f == null ? null : Instant.now(); // before anything else, as recordEvent's: counting needs none
+        List<String[]> one;
+        try {
+            one = Collections.singletonList(fields(operation, patch, outcome, requester, provenance));
+        } catch (RuntimeException | LinkageError | VirtualMachineError e) {
+            if (f != null) {
+                f.notPlaced(asked);
+            }
+            notPlaced(null, null, f, e, await);
+            return;
+        }
+        long[] lines = new long[1];
         List<Object> events;
+        Throwable why;
         synchronized (this) {
             // Asked under this monitor, where the record takes its place: a record placed after one that has an
             // event has one too (the recorder, once started, stays so), which a check before the lock did not give.
             events = jfrStarted() ? new ArrayList<>(1) : null;
-            line = place(fields, f, events);
+            why = placeOrCount(one, f, events, asked, lines);
         }
-        afterPlace(await ? f : null, new long[] {line}, events);
+        if (why != null) {
+            notPlaced(one, lines, f, why, await);
+        }
+        afterPlace(await ? f : null, lines, events);
     }
 
     /**

@@ -336,8 +336,14 @@ final class LinkFailureAudit implements Runnable {
     private boolean place(HookLedger.LinkEvent e, List<Row> made) {
         try {
             if (atExit) {
+                // Each its own: one try for them all, an Error in one (it passed place's then) ended the rest,
+                // uncounted. recordAtExit counts a record it cannot place; this catch is for what is left.
                 for (Row row : made) {
-                    audit.recordAtExit(row.operation(), row.patch(), row.outcome(), REQUESTER, row.provenance());
+                    try {
+                        audit.recordAtExit(row.operation(), row.patch(), row.outcome(), REQUESTER, row.provenance());
+                    } catch (RuntimeException | LinkageError | VirtualMachineError ignored) {
+                        // the next row is tried all the same
+                    }
                 }
             } else {
                 return !audit.recordEvent(made, REQUESTER, e);

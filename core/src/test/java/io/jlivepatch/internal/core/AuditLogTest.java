@@ -1,7 +1,10 @@
 package io.jlivepatch.internal.core;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -245,6 +248,74 @@ class AuditLogTest {
         assertEquals("\"/x signer\"", AuditLog.unambiguous("/x signer", " sha256 ", " signer ", "]"));
         assertEquals("x ", AuditLog.unambiguous("x ", " by "), "a trailing space makes no separator");
         assertEquals("x b", AuditLog.unambiguous("x b", " by "));
+    }
+
+    /**
+     * A record (not a link event's: AuditLog.record) whose place meets an Error (no memory for its entry) once is
+     * tried again: it is on record, and its caller gets no Error. It passed the Error to its caller, the record lost
+     * and counted nowhere.
+     */
+    @Test
+    void aRecordWhosePlaceFindsNoMemoryOnceIsOnRecord() {
+        AuditLog log = new AuditLog();
+        int[] thrown = {0};
+        Thread me = Thread.currentThread();
+        AuditLog.placeForTests = x -> {
+            if (Thread.currentThread() == me && x[1].equals("oom-once") && thrown[0]++ == 0) {
+                throw new OutOfMemoryError("test: no memory for the record's entry");
+            }
+        };
+        try {
+            log.record("enable", "oom-once", "ok", "api", null);
+        } finally {
+            AuditLog.placeForTests = null;
+        }
+        assertEquals(2, thrown[0], "placed at the first try, or not tried again");
+        List<AuditLog.Entry> entries = log.entries();
+        assertEquals(1, entries.size(), entries.toString());
+        assertEquals("oom-once", entries.get(0).patch());
+    }
+
+    /**
+     * As above, the Error at every try (memory cannot hold the record), an audit file in use, at the JVM's exit
+     * (recordAtExit: the link audit's exit pass places an event's records so, one after the other) and not: the
+     * record is counted as not written to the file (status's count, the gap line ahead of the next line), its
+     * caller gets no Error, and the records after it are placed. The Error went to the caller uncounted: the exit's
+     * pass lost the rest of its event's records with it.
+     */
+    @Test
+    void aRecordWhosePlaceFindsNoMemoryAtAllIsCountedAsNotWrittenToTheAuditFile(@TempDir Path dir) throws Exception {
+        Path path = dir.resolve("audit.jsonl");
+        AuditFile f = AuditFile.start(path, path.toString());
+        AuditFile before = AuditLog.file;
+        AuditLog.file = f;
+        AuditLog log = new AuditLog();
+        Thread me = Thread.currentThread();
+        int[] thrown = {0};
+        AuditLog.placeForTests = x -> {
+            if (Thread.currentThread() == me && x[1].startsWith("oom-all")) {
+                thrown[0]++;
+                throw new OutOfMemoryError("test: no memory for the record's entry");
+            }
+        };
+        try {
+            log.recordAtExit("link", "oom-all-exit", "ok (hooked)", "jlivepatch", null);
+            log.record("enable", "oom-all", "ok", "api", null);
+            // Both counted before a line is queued: one gap line, ahead of both (record waits for its line)
+            log.recordAtExit("link", "after-exit", "ok (hooked)", "jlivepatch", null);
+            log.record("enable", "after", "ok", "api", null);
+        } finally {
+            AuditLog.placeForTests = null;
+            AuditLog.file = before;
+        }
+        assertEquals(4, thrown[0], "each tried twice");
+        List<String> kept = log.entries().stream().map(AuditLog.Entry::patch).toList();
+        assertEquals(List.of("after-exit", "after"), kept);
+        assertTrue(f.notWrittenSoFar().startsWith("2 records not written to it"), f.notWrittenSoFar());
+        List<String> lines = Files.readAllLines(path);
+        assertTrue(lines.size() >= 3 && lines.get(0).contains("\"operation\":\"audit-gap\"")
+                && lines.get(0).contains("2 records were not written") && lines.get(1).contains("\"after-exit\"")
+                && lines.get(2).contains("\"after\""), String.join("\n", lines));
     }
 
     private static AuditLog.Entry record(AuditLog log, Provenance p) {
