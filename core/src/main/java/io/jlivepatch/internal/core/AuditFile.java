@@ -48,8 +48,11 @@ public final class AuditFile implements Runnable {
     private final Path file;
     private final String shown;
 
-    // Guarded by this, as are the fields below: lines to write, oldest first.
-    private final ArrayDeque<byte[]> queue = new ArrayDeque<>();
+    // Guarded by this, as are the fields below: lines to write, oldest first. Made with room for its bound
+    // (enqueue counts a line beyond it), so that it never grows: ArrayDeque.addLast grows after its add, and an
+    // Error there (no memory) left head and tail equal, the queued lines unreachable and uncounted, the writer's
+    // count of lines done behind the queue's for good (each later line waited its whole bound).
+    private final ArrayDeque<byte[]> queue = new ArrayDeque<>(MAX_QUEUED);
     /** Lines queued so far, and lines the writer is done with (written or failed): the handshake's sequence numbers. */
     private long queued;
     private long done;

@@ -9,7 +9,6 @@ import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.Deque;
 import java.util.Iterator;
 import java.util.List;
 
@@ -160,8 +159,12 @@ public final class AuditLog {
     // Set once jdk.jfr is found missing (a jlinked runtime); racy reads only repeat a failed attempt.
     private static volatile boolean noJfr;
 
-    // Guarded by this: both kinds, in the order of their times (a repeated refusal moved to the end).
-    private final Deque<Entry> entries = new ArrayDeque<>();
+    // Guarded by this: both kinds, in the order of their times (a repeated refusal moved to the end). Grown by
+    // roomForOne only, never by its own add: replaced, not changed, when that finds no memory.
+    private ArrayDeque<Entry> entries = new ArrayDeque<>(ROOM);
+    /** Guarded by this: how many entries {@link #entries} holds without growing (ArrayDeque(int)'s capacity). */
+    private int room = ROOM;
+    private static final int ROOM = 16;
     // Guarded by this: how many of entries are refusals, and the other records; their sums of bytes(e).
     private int refusals;
     private int others;
@@ -469,12 +472,14 @@ public final class AuditLog {
     /**
      * Adds {@code e}, or counts it into the same refusal made since the last other record. Caller holds this. Throws
      * (an Error: no memory) with {@code e} not kept, so that {@link #place} can be tried again: what may fail comes
-     * before the entry is in, and its bound, kept after, is kept by the next record when it cannot be now. But for
-     * the deque's growth, which ArrayDeque.addLast makes after its add: an Error there leaves the deque's entries
-     * unreachable, whatever this does.
+     * before the entry is in, and its bound, kept after, is kept by the next record when it cannot be now. The
+     * deque's growth too ({@link #roomForOne}): ArrayDeque.addLast grows after its add, and an Error there left the
+     * deque's entries unreachable and the counts above it, so that each later record of that kind was trimmed away
+     * as soon as it was kept.
      */
     private void keep(Entry e) {
         if (!e.refusal()) {
+            roomForOne();
             entries.addLast(e);
             others++;
             otherBytes += bytes(e);
@@ -497,10 +502,27 @@ public final class AuditLog {
                 return;
             }
         }
+        roomForOne();
         entries.addLast(e);
         refusals++;
         refusalBytes += bytes(e);
         trim(true);
+    }
+
+    /**
+     * Caller holds this: {@link #entries} with room for one more entry, its add then allocating nothing. Throws
+     * (no memory for the bigger deque) with nothing changed. Twice the room each time: at most a few doublings up
+     * to both bounds' worth.
+     */
+    private void roomForOne() {
+        if (entries.size() < room) {
+            return;
+        }
+        int more = room * 2;
+        ArrayDeque<Entry> bigger = new ArrayDeque<>(more);
+        bigger.addAll(entries); // sized for them: no growth of its own
+        entries = bigger;
+        room = more;
     }
 
     /**
