@@ -30,6 +30,19 @@ public interface PatchMBean {
     /** One line per function and class loader: {@code class.method(desc) [loader]: state (detail)}. */
     String[] getFunctions();
 
+    /**
+     * How many of the {@link #getFunctions() Functions} lines (one per function and class loader) fail:
+     * the lines for which {@code jlivepatch load} and {@code enable} exit 5. While the patch is enabled
+     * and its transition has ended, a line fails when its state is {@code failed} (the method could not
+     * be hooked there, the replacement does not fit that loader's copy, a patch class's static
+     * initializer threw: the version below the patch or the method's own code runs) or {@code not
+     * patched} (its class is loaded there but not hooked: its own code runs). 0 while the patch is
+     * disabled or in transition, and when every line is {@code patched} or {@code pending}. Counted
+     * from the functions' states, as cheap as reading {@code Functions} once, for a monitoring system
+     * to alert on ({@code jlivepatch_patch_failed_functions > 0}).
+     */
+    int getFailedFunctions();
+
     /** Whether it is a cumulative patch (atomic replace), like {@code /sys/kernel/livepatch/<p>/replace}. */
     boolean isReplace();
 

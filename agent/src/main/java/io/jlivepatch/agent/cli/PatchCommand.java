@@ -1,6 +1,7 @@
 package io.jlivepatch.agent.cli;
 
 import io.jlivepatch.internal.Text;
+import io.jlivepatch.internal.control.FailedFunctions;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
@@ -124,38 +125,20 @@ abstract class PatchCommand implements Callable<Integer> {
         return Main.TRANSITION_RUNNING;
     }
 
-    /** A function line ({@code StatusReport.functionLines}) whose state is FAILED: {@code target [loader]: failed (why)}. */
-    private static final java.util.regex.Pattern FAILED_LINE =
-            java.util.regex.Pattern.compile("[^ ]* \\[(?:(?!\\]: ).)*\\]: failed(?: \\(.*)?"); // the state after the first "]: "
+    /**
+     * Of the function lines {@code lines} (cleaned, as the target gives them), those whose state is FAILED
+     * ({@link FailedFunctions}: the same decision as the target's {@code FailedFunctions} attribute).
+     */
+    static java.util.List<String> failedFunctions(String[] lines) {
+        return FailedFunctions.failed(lines);
+    }
 
     /**
-     * A function line whose state is NOT_PATCHED: said of a patch that is enabled and whose transition
-     * has ended, its class is loaded in that loader but not hooked, and runs its own code. It happens
-     * when the class's definition passed jlivepatch's hook before the enable and finished only after the
-     * enable's look at the loaded classes (another agent's transformer that held it, say), or at its
-     * thread's stack edge (README, "Failures").
+     * Of the function lines {@code lines} of an enabled patch, those whose class is loaded but not hooked
+     * ({@link FailedFunctions} says when that happens).
      */
-    private static final java.util.regex.Pattern NOT_PATCHED_LINE =
-            java.util.regex.Pattern.compile("[^ ]* \\[(?:(?!\\]: ).)*\\]: not patched(?: \\(.*)?");
-
-    /** Of the function lines {@code lines} (cleaned, as the target gives them), those whose state is FAILED. */
-    static java.util.List<String> failedFunctions(String[] lines) {
-        return matching(lines, FAILED_LINE);
-    }
-
-    /** Of the function lines {@code lines} of an enabled patch, those whose class is loaded but not hooked. */
     static java.util.List<String> notPatchedFunctions(String[] lines) {
-        return matching(lines, NOT_PATCHED_LINE);
-    }
-
-    private static java.util.List<String> matching(String[] lines, java.util.regex.Pattern state) {
-        java.util.List<String> out = new java.util.ArrayList<>();
-        for (String line : lines) {
-            if (line != null && state.matcher(line).matches()) {
-                out.add(line);
-            }
-        }
-        return out;
+        return FailedFunctions.notPatched(lines);
     }
 
     /**

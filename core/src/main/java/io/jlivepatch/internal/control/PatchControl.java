@@ -134,6 +134,12 @@ final class PatchControl implements PatchMBean {
     }
 
     @Override
+    public int getFailedFunctions() {
+        return JmxCalls.reading("the failed functions of patch '" + patch.name() + "'",
+                () -> FailedFunctions.count(patch));
+    }
+
+    @Override
     public void force() {
         JmxCalls.operation(registry, "force", patch.name(), () -> {
             patch.forceTransition();

@@ -350,7 +350,7 @@ final class StatusReport {
             }
             for (FunctionStatus.LoaderStatus l : f.loaders()) {
                 lines.add(Text.clean(f.target()) + " [" + Text.clean(l.classLoader()) + "]: "
-                        + l.state().name().toLowerCase().replace('_', ' ')
+                        + FailedFunctions.word(l.state())
                         + (l.detail().isEmpty() ? "" : " (" + Text.clean(l.detail()) + ")"));
             }
         }

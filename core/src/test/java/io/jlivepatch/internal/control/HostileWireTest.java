@@ -85,7 +85,7 @@ class HostileWireTest {
     /** The anchor's reads: a random call of the right shape changes nothing. */
     private static final String[] PATCH_READS = {"getName", "getDescription", "isEnabled", "isTransition",
             "getWaiting", "isReplace", "getStates", "getPendingClasses", "getSource", "getSha256", "getSigner",
-            "getBuilds", "getLoadedAt", "getLoadedBy", "getStackOrder", "getFunctions"};
+            "getBuilds", "getLoadedAt", "getLoadedBy", "getStackOrder", "getFunctions", "getFailedFunctions"};
 
     /**
      * What the JVM had before the cases, which they must leave as it was: the suite runs its classes
