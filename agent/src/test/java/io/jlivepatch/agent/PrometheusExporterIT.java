@@ -49,6 +49,8 @@ class PrometheusExporterIT {
     private static final String DESIRES_GREET = "jlivepatch_desired_patches{patches=\"fix-greet\"}";
     private static final String GREET_ENABLED = "jlivepatch_patch_enabled{patch=\"fix-greet\"}";
     private static final String GREET_TRANSITION = "jlivepatch_patch_transition{patch=\"fix-greet\"}";
+    /** How many function lines 'jlivepatch load' would exit 5 on: none for the greeter's fix. */
+    private static final String GREET_FAILED = "jlivepatch_patch_failed_functions{patch=\"fix-greet\"}";
     private static final String LAST_RECONCILE = "jlivepatch_last_reconcile_seconds";
 
     @TempDir
@@ -75,8 +77,9 @@ class PrometheusExporterIT {
             dropIn(TestJars.greeterFixJar(staging));
             page = await(metrics, "fix-greet enabled",
                     m -> converged(m) && m.containsKey(DESIRES_GREET) && Double.valueOf(1.0).equals(m.get(GREET_ENABLED))
-                            && Double.valueOf(0.0).equals(m.get(GREET_TRANSITION)) && m.getOrDefault(LAST_RECONCILE, 0.0) > 0);
-            assertEquals(Map.of(GREET_ENABLED, 1.0, GREET_TRANSITION, 0.0), patchSeries(page));
+                            && Double.valueOf(0.0).equals(m.get(GREET_TRANSITION)) && m.containsKey(GREET_FAILED)
+                            && m.getOrDefault(LAST_RECONCILE, 0.0) > 0);
+            assertEquals(Map.of(GREET_ENABLED, 1.0, GREET_TRANSITION, 0.0, GREET_FAILED, 0.0), patchSeries(page));
             assertEquals(1.0, page.get(DESIRES_GREET));
             assertEquals(GREET_FIXED, service.call());
 
@@ -86,6 +89,7 @@ class PrometheusExporterIT {
             page = await(metrics, "failed on broken.jar", m -> m.containsKey(FAILED));
             assertEquals(1, stateSeries(page).size(), page.toString());
             assertEquals(1.0, page.get(GREET_ENABLED), "a failed reconcile changes nothing: " + page);
+            assertEquals(0.0, page.get(GREET_FAILED), "a failed reconcile fails no function: " + page);
             assertEquals(GREET_FIXED, service.call());
 
             Files.delete(broken);
