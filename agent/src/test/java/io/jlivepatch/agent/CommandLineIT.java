@@ -61,6 +61,17 @@ class CommandLineIT {
         assertTrue(enable.out().contains("warning: 1 of 1 function(s) (per class loader) FAILED: there the method"
                 + " runs the version below this patch, or its own code"), enable.toString());
         assertEquals(ORIGINAL, service.call());
+        try (JMXConnector c = jmx(service.pid())) {
+            MBeanServerConnection mbs = c.getMBeanServerConnection();
+            ObjectName patch = new ObjectName("io.jlivepatch:type=Patch,name=fix-broken-init");
+            // Registered from a thread of jlivepatch's once the connector made the server: wait for it
+            // (a hang detector, not a timing).
+            for (int i = 0; i < 3000 && !mbs.isRegistered(patch); i++) {
+                Thread.sleep(10);
+            }
+            // What monitoring reads (jlivepatch_patch_failed_functions): the line the command exited 5 on.
+            assertEquals(1, mbs.getAttribute(patch, "FailedFunctions"));
+        }
         assertEquals(0, Cli.run("unload", service.pid(), "fix-broken-init").exitCode());
     }
 
