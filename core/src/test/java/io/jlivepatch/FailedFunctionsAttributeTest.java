@@ -125,7 +125,8 @@ class FailedFunctionsAttributeTest {
         h.disable();
         assertTrue(h.awaitTransition(WAIT));
         assertEquals(0, failedFunctions("ff-misfit"), List.of(functionLines("ff-misfit")).toString());
-        assertEquals(List.of("testapp.failed.CountedMisfit.value()I [" + TestSupport.loaderName(loader) + "]: not patched"),
+        assertEquals(List.of("testapp.failed.CountedMisfit.value()I [" + TestSupport.loaderName(loader)
+                + "]: not patched"),
                 List.of(functionLines("ff-misfit")));
     }
 
@@ -139,7 +140,8 @@ class FailedFunctionsAttributeTest {
         PatchHandle h = livepatch().register(Patch.builder("ff-transition")
                 .replace(Codec.class.getMethod("encode", String.class),
                         FailedFunctionsAttributeTest.class.getMethod("encode", String.class))
-                .replace(IN_TRANSITION, "value", "()I", method(FailedFunctionsAttributeTest.class, "value", Object.class))
+                .replace(IN_TRANSITION, "value", "()I",
+                        method(FailedFunctionsAttributeTest.class, "value", Object.class))
                 .build());
         h.enable();
         assertTrue(h.inTransition(), "a thread is inside the old encode");
