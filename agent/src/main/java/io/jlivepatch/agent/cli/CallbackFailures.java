@@ -75,7 +75,7 @@ final class CallbackFailures {
     }
 
     /** Decodes the JSON string at {@code i} into {@code out}; the index after it, or -1 when malformed. */
-    private static int string(String s, int i, StringBuilder out) {
+    static int string(String s, int i, StringBuilder out) {
         if (i >= s.length() || s.charAt(i) != '"') {
             return -1;
         }

@@ -661,6 +661,15 @@ final class TargetJvm implements AutoCloseable {
     private static final java.util.regex.Pattern FORCED = java.util.regex.Pattern.compile(
             ",\"stackOrder\":\\d+,\"enabled\":(?:true|false),\"transition\":(?:true|false),\"forced\":(true|false)");
 
+    /** The closing callback of {@code patch} running now, as the target's status says it, or {@code null}. */
+    String closingCallback(String patch) throws Refused {
+        try {
+            return Transitions.closingCallback(livepatch().statusJson(), patch);
+        } catch (RuntimeException e) {
+            throw refusal(e);
+        }
+    }
+
     /** The threads that hold the patch's transition, as the target lists them. */
     List<String> waitingThreads(String patch) throws Refused {
         List<String> out = new ArrayList<>();

@@ -39,8 +39,36 @@ final class Transitions {
         for (String w : waiting) {
             out.println("  " + w);
         }
+        // No thread holds it: every thread has moved, and its end may wait for a closing callback (postPatch,
+        // postUnpatch), which the transition runs on for, as the kernel's. Force cannot end that.
+        String closing = waiting.isEmpty() ? jvm.closingCallback(patch) : null;
+        if (closing != null) {
+            out.printf("  the closing callback of '%s': %s: every thread has moved; the transition ends when it"
+                    + " returns%n", name, closing);
+            out.printf("  ('jlivepatch status %d' follows it; force cannot end a callback)%n", jvm.pid());
+            return true;
+        }
         out.printf("  ('jlivepatch status %d' follows it; 'jlivepatch force %d %s' ends it at once)%n", jvm.pid(),
                 jvm.pid(), name);
         return true;
+    }
+
+    /**
+     * The closing callback of {@code patch} running now as {@code statusJson} says it (its {@code
+     * closingCallback}), cleaned; {@code null} when none runs, the patch is not listed, or the agent has no
+     * such field (one before it).
+     */
+    static String closingCallback(String statusJson, String patch) {
+        // As CallbackFailures.in: the patch's object starts with its name and description, and every string is
+        // escaped, so the first such key after that start is the patch's own (an agent before it has none).
+        String at = "{\"name\":" + io.jlivepatch.internal.control.Json.string(patch) + ",\"description\":";
+        String key = ",\"closingCallback\":";
+        int start = statusJson.indexOf(at);
+        int i = start < 0 ? -1 : statusJson.indexOf(key, start + at.length());
+        if (i < 0 || statusJson.startsWith("null", i + key.length())) {
+            return null;
+        }
+        StringBuilder sb = new StringBuilder();
+        return CallbackFailures.string(statusJson, i + key.length(), sb) < 0 ? null : Text.clean(sb.toString());
     }
 }

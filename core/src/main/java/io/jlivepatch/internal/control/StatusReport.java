@@ -105,6 +105,8 @@ final class StatusReport {
             }
             String endFailure = registry.transitionEndFailure(p);
             sb.append("],\"transitionEndFailure\":").append(endFailure == null ? "null" : Json.string(endFailure));
+            String closing = registry.closingCallback(p);
+            sb.append(",\"closingCallback\":").append(closing == null ? "null" : Json.string(closing));
             sb.append(",\"functions\":[");
             int i = 0;
             for (FunctionStatus f : p.functions()) {
@@ -236,6 +238,11 @@ final class StatusReport {
             String endFailure = registry.transitionEndFailure(p);
             if (endFailure != null) {
                 sb.append("     ending the transition failed, retrying: ").append(Text.clean(endFailure)).append('\n');
+            }
+            String closing = registry.closingCallback(p);
+            if (closing != null) {
+                sb.append("     closing callback running: ").append(Text.clean(closing))
+                        .append(": every thread has moved; the transition ends when it returns\n");
             }
             if (!p.patch().description().isEmpty()) {
                 sb.append("     ").append(Text.clean(p.patch().description())).append('\n');

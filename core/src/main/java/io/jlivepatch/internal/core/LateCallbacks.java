@@ -82,7 +82,9 @@ final class LateCallbacks implements ClassCallbacks {
             outer = registry.holdFor("running the callbacks of class " + owner.getName() + " at its first call");
             List<RegisteredPatch> stack = registry.stackForCallbacks();
             for (RegisteredPatch p : stack) {
-                boolean inTransition = p.inTransition();
+                // jlivepatch's view, not the operator's: during a transition's closing callbacks (this thread's,
+                // whose callback defined the class) the end's postPatch loop has passed, so this class gets its own
+                boolean inTransition = registry.inTransition(p);
                 if (p.isEnabled() || inTransition) {
                     registry.prepareLate(p, owner, inTransition); // on record, an exit in its middle too
                 }

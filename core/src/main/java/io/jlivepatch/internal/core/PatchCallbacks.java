@@ -94,6 +94,15 @@ final class PatchCallbacks {
      */
     private String openingRuns;
     /**
+     * The callback of this patch that runs now, {label (String), class (Class), thread (Thread), since (Long,
+     * System.nanoTime's)}, replaced whole, or {@code null}: what status and a command's "transition still
+     * running" name while a transition's end waits for its closing callbacks (PatchRegistry.closingCallback).
+     * Written by the thread that runs them, under klpMutex; volatile for status, which reads it without the lock
+     * (a callback that never returns keeps the lock, and status must still answer). An array, not a record: no
+     * class more for a JVM's first load (FootprintIT).
+     */
+    private volatile Object[] runningNow;
+    /**
      * Guarded by this; made at the first. Classes whose calls ran their own code because their prePatch
      * could not run then (LateCallbacks.deferred), weakly: from where, since when. Forgotten with the
      * prepared classes ({@link #reset}), so that status never shows one of an earlier enable.
@@ -379,6 +388,22 @@ final class PatchCallbacks {
     }
 
     /**
+     * The callback of this patch that runs now, for status: {@code postPatch of com.acme.Cache in class loader app
+     * (thread 'jlivepatch-transition' (id 31), running for 3 s)}; {@code null} when none runs. Without klpMutex.
+     */
+    String runningNow() {
+        Object[] r = runningNow; // one callback's four parts, read once
+        if (r == null) {
+            return null;
+        }
+        Class<?> c = (Class<?>) r[1];
+        Thread t = (Thread) r[2];
+        return r[0] + " of " + c.getName() + " in class loader " + LoaderNames.of(c.getClassLoader()) + " (thread '"
+                + t.getName() + "' (id " + t.getId() + "), running for "
+                + java.time.Duration.ofNanos(System.nanoTime() - (Long) r[3]).toSeconds() + " s)";
+    }
+
+    /**
      * What its opening callbacks that are running open (an enable's prePatch, a disable's preUnpatch), or
      * {@code null} when none runs. Caller holds klpMutex.
      */
@@ -504,7 +529,10 @@ final class PatchCallbacks {
                 putContextBack = false; // a security manager's: what it does not let us read we leave alone
             }
         }
+        Object[] outer = runningNow;
+        Object[] now = new Object[] {kind.label, c, self, System.nanoTime()};
         RUNNING.set(kind.label + " of " + c.getName());
+        runningNow = now; // a plain write after what may fail: the finally puts outer back
         io.jlivepatch.internal.OwnThread.patchCodeRunsHere(); // the watch's thread retires after it
         // Inside an operation, what a line of the JVM's exit says it was doing (a callback that exits).
         String waited = registry.callbackRuns(kind.label, c);
@@ -542,6 +570,7 @@ final class PatchCallbacks {
             } else {
                 RUNNING.set(before);
             }
+            runningNow = outer; // a callback of this patch that it ran (a class it defined, at its first call) is over
             registry.callbackReturned(waited);
             RecursionGuard.exit(mark);
         }

@@ -100,6 +100,16 @@ public final class PatchRegistry {
     private volatile Transition transition;
     private volatile RegisteredPatch transitionPatch;
     /**
+     * The patch whose transition has ended on every thread and whose closing callbacks (postPatch, postUnpatch)
+     * and "complete" line come now, or null. To those who look (PatchHandle.inTransition, the MBean's
+     * Transition, status, the command's wait) its transition runs on until they are done, as the kernel's
+     * klp_transition_patch stays set through klp_complete_transition's post callbacks and its "patching
+     * complete" line; to jlivepatch itself (inTransition, the late callbacks, the function lines) it has
+     * ended. Written under klpMutex by finish0: set before the commit clears transitionPatch and cleared after
+     * the line (pairs with the reads in {@link #transitionShown}, which read transitionPatch first).
+     */
+    private volatile RegisteredPatch closingPatch;
+    /**
      * The transition whose end was last put on record ({@link #finish0}), written just before the
      * commit that clears {@link #transition}: the JVM's exit between the two finds it ended, not cut
      * short. Written under klpMutex; volatile for the exit's read without it.
@@ -445,6 +455,7 @@ public final class PatchRegistry {
             try {
                 try {
                     PatchCallbacks.refuseInsideInitializer(operation, patchName); // before the wait: see there
+                    refuseForceWhileClosing(operation, patchName);
                 } catch (PatchException e) {
                     PatchException refusal = refused(operation, patchName, noted(e, note), jar);
                     if (op != null) {
@@ -501,6 +512,28 @@ public final class PatchRegistry {
         } finally {
             RecursionGuard.exit(mark);
         }
+    }
+
+    /**
+     * Refuses, before the wait for klpMutex, a force of a patch whose transition has ended on every thread and
+     * whose closing callbacks run on another thread, which holds the lock: there is nothing left to force, and
+     * force cannot end a callback. Before, a command's force waited out its lock wait and was refused BUSY with
+     * "retry", and the API's waited for the callback and was then refused as not in transition (as the kernel's
+     * force, which finds klp_transition_patch cleared once klp_mutex is free). On the thread that runs them (a
+     * callback's own force) the operation's refusal of a callback's life-cycle call stands.
+     */
+    private void refuseForceWhileClosing(String operation, String patchName) throws PatchException {
+        RegisteredPatch c = closingPatch;
+        if (c == null || !operation.equals("force") || !c.name().equals(patchName)
+                || klpMutex.isHeldByCurrentThread()) {
+            return;
+        }
+        String running = closingCallback(c);
+        throw new PatchException(Reason.ILLEGAL_STATE, patchName, "cannot force patch '" + patchName + "': its"
+                + " transition has ended on every thread and only its closing callbacks are left" + (running == null
+                ? "" : ", " + running) + "; force cannot end a callback: the transition ends when "
+                + (running == null ? "they return" : "it returns") + " ('jlivepatch status' shows it; one that never"
+                + " returns keeps it, and jlivepatch's lock, until the JVM restarts); nothing was changed");
     }
 
     /**
@@ -2236,8 +2269,23 @@ public final class PatchRegistry {
         endOnRecord = t; // from here its end is on record: the exit's line must not say it was cut short
         report("transition", p.name(), "ok (" + (t.targetPatched() ? "patching" : "unpatching") + " complete"
                 + (t.forced() ? ", forced" : "") + ")", p.provenance());
+        closingPatch = p; // before the commit: a reader that sees transitionPatch cleared sees this set
         transition = null; // the commit: from here on nothing may skip the closing steps below
         transitionPatch = null;
+        try {
+            closeEnded(t, p, gone);
+        } finally {
+            closingPatch = null; // the kernel's klp_transition_patch = NULL, after the callbacks and the line
+        }
+        return true;
+    }
+
+    /**
+     * The kernel's end of klp_complete_transition, past finish0's commit: what a cumulative patch replaces goes,
+     * the closing callbacks run, then the "complete" line. Seen as still in transition meanwhile
+     * ({@link #closingPatch}). Never throws. Caller holds klpMutex.
+     */
+    private void closeEnded(Transition t, RegisteredPatch p, Replaced gone) {
         if (deferring == Thread.currentThread()) { // inside this thread's operation, which ended it
             tookEffect(completeAs(t));
         }
@@ -2274,7 +2322,6 @@ public final class PatchRegistry {
         } catch (RuntimeException | LinkageError | VirtualMachineError e) {
             afterCommitFailed(e);
         }
-        return true;
     }
 
     /** {@code patching complete}, {@code unpatching complete, forced}: how far {@code t} got, ended. Constants. */
@@ -2411,8 +2458,33 @@ public final class PatchRegistry {
         });
     }
 
+    /**
+     * Whether {@code p}'s transition still moves threads or is being ended: jlivepatch's own view, which the
+     * closing callbacks, the late callbacks and the function lines go by. What the operator sees is
+     * {@link #transitionShown}.
+     */
     boolean inTransition(RegisteredPatch p) {
         return transitionPatch == p;
+    }
+
+    /**
+     * Whether {@code p} is in transition as PatchHandle.inTransition, the MBean's Transition and status say it:
+     * {@link #inTransition}, and then until its closing callbacks have returned and its "complete" line is
+     * logged, as the kernel's {@code transition} file reads 1 until then. Without the lock: status answers
+     * while a callback blocks. transitionPatch is read first (pairs with finish0's writes).
+     */
+    boolean transitionShown(RegisteredPatch p) {
+        return transitionPatch == p || closingPatch == p;
+    }
+
+    /**
+     * While the transition of {@code p} has ended on every thread and its closing callbacks run: the one
+     * running, {@code postPatch of com.acme.Cache in class loader app (thread 'jlivepatch-transition' (id 31),
+     * running for 3 s)}; else {@code null}. Without the lock, as status reads it.
+     */
+    public String closingCallback(PatchHandle p) {
+        return closingPatch == p && p instanceof RegisteredPatch ? ((RegisteredPatch) p).callbacks().runningNow()
+                : null;
     }
 
     /**

@@ -209,9 +209,10 @@ final class RegisteredPatch implements PatchHandle {
         return enabled;
     }
 
+    /** As the operator sees it: until its closing callbacks have returned (PatchRegistry.transitionShown). */
     @Override
     public boolean inTransition() {
-        return registry.inTransition(this);
+        return registry.transitionShown(this);
     }
 
     /** Whether a transition of this patch was ever forced (the kernel marks such a patch for good). */

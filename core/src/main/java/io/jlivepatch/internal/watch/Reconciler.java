@@ -300,7 +300,8 @@ final class Reconciler {
     private String waitingFor(PatchHandle h) {
         List<String> threads = registry.waitingThreads(h);
         if (threads.isEmpty()) {
-            return "";
+            String closing = registry.closingCallback(h); // every thread has moved: its end waits for the callback
+            return closing == null ? "" : " (its closing callback is running: " + closing + ")";
         }
         int shown = Math.min(3, threads.size());
         return " (threads still in old code: " + String.join("; ", threads.subList(0, shown))

@@ -1,0 +1,185 @@
+package io.jlivepatch;
+
+import cbapp.Held;
+import cbapp.Hold;
+import io.jlivepatch.control.ObjectNames;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import javax.management.MBeanServer;
+import java.lang.management.ManagementFactory;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+import static io.jlivepatch.TestSupport.livepatch;
+import static io.jlivepatch.TestSupport.method;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * "Patching complete" means complete: as the kernel's {@code transition} file reads 1 until
+ * klp_complete_transition's post callbacks have run, a patch stays in transition (PatchHandle.inTransition,
+ * the MBean's Transition, status) until its closing callback ({@code postPatch}, {@code postUnpatch}) has
+ * returned. Before, the transition showed ended before they ran, and the command, which polls Transition,
+ * said "patching complete" while a postPatch still ran.
+ */
+class ClosingCallbacksTest {
+
+    private static final Duration WAIT = Duration.ofSeconds(10);
+    private static final MBeanServer SERVER = ManagementFactory.getPlatformMBeanServer();
+
+    private final List<Thread> started = new ArrayList<>();
+    private final Blocking callbacks = new Blocking();
+
+    /** Blocks in the closing callback named by {@link #blockIn} until {@link #gate} opens. */
+    static final class Blocking implements Callbacks {
+        volatile String blockIn = "";
+        volatile CountDownLatch entered = new CountDownLatch(1);
+        volatile CountDownLatch gate = new CountDownLatch(1);
+
+        @Override
+        public void postPatch(Class<?> target) {
+            block("postPatch");
+        }
+
+        @Override
+        public void postUnpatch(Class<?> target) {
+            block("postUnpatch");
+        }
+
+        private void block(String callback) {
+            if (!blockIn.equals(callback)) {
+                return;
+            }
+            entered.countDown();
+            try {
+                gate.await(60, TimeUnit.SECONDS); // bounded: a failed test never keeps the worker for good
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+
+        void arm(String callback) {
+            entered = new CountDownLatch(1);
+            gate = new CountDownLatch(1);
+            blockIn = callback;
+        }
+
+        void open() {
+            blockIn = "";
+            gate.countDown();
+        }
+    }
+
+    public static String work() {
+        Hold.pass();
+        return "new";
+    }
+
+    @AfterEach
+    void cleanUp() throws Exception {
+        callbacks.open();
+        for (Thread t : started) {
+            Hold.release(t);
+            t.join(10_000);
+        }
+        for (PatchHandle h : livepatch().patches()) {
+            h.awaitTransition(WAIT);
+        }
+        TestSupport.removeAllPatches();
+        for (PatchHandle h : livepatch().patches()) {
+            h.awaitTransition(WAIT);
+        }
+    }
+
+    @Test
+    void aPatchStaysInTransitionUntilItsPostPatchAndItsPostUnpatchHaveReturned() throws Exception {
+        PatchHandle h = livepatch().register(Patch.builder("closing-held")
+                .replace(method(Held.class, "work"), method(ClosingCallbacksTest.class, "work"))
+                .callbacks("cbapp.Held", callbacks).build());
+
+        // The enable's transition is held by a thread in the old work(): it ends on the worker once released.
+        callbacks.arm("postPatch");
+        Thread old = heldInWork();
+        h.enable();
+        Hold.release(old);
+        assertTrue(callbacks.entered.await(10, TimeUnit.SECONDS), "the transition's end ran postPatch");
+        assertStillInTransition(h, "postPatch");
+        callbacks.open();
+        assertTrue(h.awaitTransition(WAIT));
+        assertEnded(h);
+
+        // The same for a disable, whose end runs postUnpatch.
+        callbacks.arm("postUnpatch");
+        Thread inNew = heldInWork();
+        h.disable();
+        Hold.release(inNew);
+        assertTrue(callbacks.entered.await(10, TimeUnit.SECONDS), "the transition's end ran postUnpatch");
+        assertStillInTransition(h, "postUnpatch");
+        callbacks.open();
+        assertTrue(h.awaitTransition(WAIT));
+        assertEnded(h);
+        assertFalse(h.isEnabled());
+    }
+
+    /** What every observer says while {@code callback} blocks at the end of h's transition; force is refused. */
+    private static void assertStillInTransition(PatchHandle h, String callback) throws Exception {
+        String name = h.name();
+        assertTrue(h.inTransition(), "in transition until " + callback + " has returned");
+        assertFalse(h.awaitTransition(Duration.ofMillis(1)));
+        assertEquals(Boolean.TRUE, transitionAttribute(name), "the MBean's Transition");
+        String text = Mbeans.statusText(); // status answers while the callback holds jlivepatch's lock
+        assertTrue(text.contains(name + " [" + (h.isEnabled() ? "enabled" : "disabled") + ", in transition]")
+                && text.contains("     closing callback running: " + callback + " of cbapp.Held in class loader ")
+                && text.contains(": every thread has moved; the transition ends when it returns"), text);
+        String json = statusJson();
+        assertTrue(json.contains("\"transition\":true") && json.contains("\"closingCallback\":\"" + callback
+                + " of cbapp.Held in class loader "), json);
+        // Nothing is left to force, and force cannot end a callback: refused at once, not after the callback.
+        PatchException e = assertTimeoutPreemptively(WAIT, () -> assertThrows(PatchException.class,
+                h::forceTransition));
+        assertEquals(PatchException.Reason.ILLEGAL_STATE, e.reason());
+        assertTrue(e.getMessage().startsWith("cannot force patch '" + name + "': its transition has ended on every"
+                + " thread and only its closing callbacks are left, " + callback + " of cbapp.Held in class loader ")
+                && e.getMessage().contains("; force cannot end a callback: the transition ends when it returns")
+                && e.getMessage().endsWith("nothing was changed"), e.getMessage());
+        assertTrue(h.inTransition(), "the refused force changed nothing");
+    }
+
+    private static void assertEnded(PatchHandle h) throws Exception {
+        assertFalse(h.inTransition());
+        assertEquals(Boolean.FALSE, transitionAttribute(h.name()));
+        String text = Mbeans.statusText();
+        assertFalse(text.contains("closing callback running") || text.contains("in transition]"), text);
+        String json = statusJson();
+        assertTrue(json.contains("\"transition\":false") && json.contains("\"closingCallback\":null"), json);
+    }
+
+    private static Object transitionAttribute(String patch) throws Exception {
+        Mbeans.livepatch();
+        for (int i = 0; i < 1000 && !Mbeans.isRegistered(patch); i++) {
+            Thread.sleep(10); // the MBean comes from the registration's observer
+        }
+        return SERVER.getAttribute(ObjectNames.patch(patch), "Transition");
+    }
+
+    private static String statusJson() throws Exception {
+        return (String) Mbeans.invoke(Mbeans.livepatch(), "statusJson", null, null);
+    }
+
+    /** Starts a thread that calls Held.work() once and is held inside it (old or new version) until released. */
+    private Thread heldInWork() throws InterruptedException {
+        Thread t = new Thread(Held::work, "held-in-work");
+        Hold.arm(t);
+        started.add(t);
+        t.start();
+        Hold.awaitEntered(t);
+        return t;
+    }
+}
