@@ -8,7 +8,7 @@ import java.io.InputStreamReader;
  * with the current result of {@link Greeter#greet}, and ends at "quit" or end of input. "flood"
  * starts a thread that writes 4 MB to standard error in one call (more than any pipe holds: with a
  * reader that reads nothing, the write never ends and holds standard error), "flooded?" says
- * whether that write has ended. "agent" answers once the agent's installation, which without
+ * whether that write has ended. "open" opens {@link Gate}. "agent" answers once the agent's installation, which without
  * start-up patches runs on a thread of its own after main started, has ended: "agent: installed"
  * (its control socket is open), "agent: failed" or "agent: no outcome in 60 s".
  */
@@ -61,6 +61,10 @@ public final class ServiceApp {
                 System.out.flush();
             } else if (line.equals("release")) {
                 release.countDown();
+            } else if (line.equals("open")) {
+                Gate.open();
+                System.out.println("opened");
+                System.out.flush();
             } else if (line.equals("call")) {
                 System.out.println("result=" + g.greet(" x ") + "|" + Greeter.shout("y"));
                 System.out.flush();

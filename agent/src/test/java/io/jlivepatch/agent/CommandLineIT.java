@@ -492,6 +492,51 @@ class CommandLineIT {
         service.release();
     }
 
+    /**
+     * "Patching complete" means complete: the kernel's transition file reads 1 until the post callbacks have run.
+     * Before, Transition turned false before the postPatch ran, and load said "patching complete", exit 0, while
+     * it still ran.
+     */
+    @Test
+    void aLoadSaysPatchingCompleteOnlyOnceItsPostPatchHasReturned() throws Exception {
+        Path jar = TestJars.patchJar(dir, "fix-warm-up.jar", Map.of("Livepatch-Name", "fix-warm-up",
+                "Livepatch-Class", "agentapp.fix.BlockingPostPatchFix", "Livepatch-Hold",
+                "agentapp.Greeter.hold(Ljava/util/concurrent/CountDownLatch;)Ljava/lang/String;"),
+                "agentapp.fix.BlockingPostPatchFix");
+        // A thread in the held method: the transition cannot end within the load's call, so its end and the
+        // postPatch come on jlivepatch's transition worker once the thread leaves.
+        service.hold();
+        java.util.concurrent.CompletableFuture<CliProcess> loading = inBackgroundUntilStatusShows(
+                "1. fix-warm-up [enabled, in transition]", "load", "--wait", "60", service.pid(), jar);
+        service.release(); // the transition ends; its postPatch waits for the gate
+        String running = "     closing callback running: postPatch of agentapp.Greeter in class loader app";
+        Cli status = Cli.run("status", service.pid());
+        for (int i = 0; i < 600 && !status.out().contains(running); i++) {
+            Thread.sleep(100);
+            status = Cli.run("status", service.pid());
+        }
+        assertTrue(status.out().contains("1. fix-warm-up [enabled, in transition]") && status.out().contains(running)
+                && status.out().contains(": every thread has moved; the transition ends when it returns"),
+                status.toString());
+        Cli json = Cli.run("status", service.pid(), "--json");
+        assertTrue(json.out().contains("\"transition\":true") && json.out().contains("\"closingCallback\":\"postPatch"
+                + " of agentapp.Greeter in class loader app"), json.toString());
+        assertFalse(loading.isDone(), "no 'patching complete' while its postPatch runs");
+        Cli force = Cli.run("force", service.pid(), "fix-warm-up");
+        assertEquals(1, force.exitCode(), force.toString());
+        assertTrue(force.err().contains("ILLEGAL_STATE: cannot force patch 'fix-warm-up': its transition has ended on"
+                + " every thread and only its closing callbacks are left, postPatch of agentapp.Greeter")
+                && force.err().contains("force cannot end a callback"), force.toString());
+
+        assertEquals("opened", service.ask("open"));
+        CliProcess load = loading.get(CliProcess.HANG_SECONDS, java.util.concurrent.TimeUnit.SECONDS);
+        assertEquals(0, load.exitCode(), load.toString());
+        assertTrue(load.out().startsWith("'fix-warm-up': enabled in pid " + service.pid() + ", patching complete in "),
+                load.toString());
+        assertTrue(Cli.run("status", service.pid()).out().contains("1. fix-warm-up [enabled]"));
+        assertEquals(0, Cli.run("unload", service.pid(), "fix-warm-up").exitCode());
+    }
+
     @Test
     void aCommandWhoseChangeAnotherOperationReversesSaysSoAndExits1() throws Exception {
         service.hold(); // the load's transition cannot end while this thread is inside the method
