@@ -32,6 +32,11 @@ public interface PatchHandle {
 
     boolean isEnabled();
 
+    /**
+     * Whether a transition of this patch runs: true until its closing callbacks (postPatch, postUnpatch) have
+     * returned, when {@link #awaitTransition} returns true, as the kernel's {@code transition} file reads 1 until
+     * its post callbacks have run.
+     */
     boolean inTransition();
 
     /** One status per replaced method, in the order of the patch description. */

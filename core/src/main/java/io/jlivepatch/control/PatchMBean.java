@@ -18,7 +18,10 @@ public interface PatchMBean {
 
     void setEnabled(boolean enabled);
 
-    /** Whether a transition to or from this patch runs. */
+    /**
+     * Whether a transition to or from this patch runs: true until its closing callbacks (postPatch,
+     * postUnpatch) have returned, as the kernel's {@code transition} file reads 1 until its post callbacks have run.
+     */
     boolean isTransition();
 
     /** The threads that hold this patch's transition, and what holds each; empty when none runs. */
