@@ -128,6 +128,44 @@ class ClosingCallbacksTest {
         assertFalse(h.isEnabled());
     }
 
+    /**
+     * The force refused during the closing callbacks quotes the callback's thread, class and class loader, which
+     * come from the application: escaped as in "Clean text", so that the refusal stays one line for the API's
+     * caller and its log. Before, a thread named with a line break broke the refusal in two.
+     */
+    @Test
+    void aForceRefusedWhileAClosingCallbackRunsEscapesTheCallbacksThreadName() throws Exception {
+        PatchHandle h = livepatch().register(Patch.builder("closing-escaped")
+                .replace(method(Held.class, "work"), method(ClosingCallbacksTest.class, "work"))
+                .callbacks("cbapp.Held", callbacks).build());
+        // No thread in the old work(): the transition ends inside the enable's call, on the enabling thread,
+        // whose name the application chose.
+        callbacks.arm("postPatch");
+        Thread enabling = new Thread(() -> {
+            try {
+                h.enable();
+            } catch (PatchException e) {
+                throw new IllegalStateException(e);
+            }
+        }, "app\nthread\u202e");
+        started.add(enabling);
+        enabling.start();
+        assertTrue(callbacks.entered.await(10, TimeUnit.SECONDS), "the enable's end ran postPatch");
+        assertTrue(h.inTransition());
+        PatchException e = assertTimeoutPreemptively(WAIT, () -> assertThrows(PatchException.class,
+                h::forceTransition));
+        assertEquals(PatchException.Reason.ILLEGAL_STATE, e.reason());
+        assertTrue(e.getMessage().contains("postPatch of cbapp.Held in class loader ")
+                && e.getMessage().contains("(thread 'app\\nthread\\u202e' (id " + enabling.getId() + ")"),
+                e.getMessage());
+        assertFalse(e.getMessage().contains("\n") || e.getMessage().contains("\u202e"), e.getMessage());
+        callbacks.open();
+        enabling.join(10_000);
+        assertFalse(enabling.isAlive());
+        assertTrue(h.awaitTransition(WAIT));
+        assertEnded(h);
+    }
+
     /** What every observer says while {@code callback} blocks at the end of h's transition; force is refused. */
     private static void assertStillInTransition(PatchHandle h, String callback) throws Exception {
         String name = h.name();

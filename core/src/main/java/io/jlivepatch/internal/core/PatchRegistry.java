@@ -528,10 +528,12 @@ public final class PatchRegistry {
                 || klpMutex.isHeldByCurrentThread()) {
             return;
         }
+        // Its thread's, class's and class loader's names are the application's: escaped as a refusal quotes what
+        // comes from outside ("Clean text"), so that it stays one line for the API's caller and its log.
         String running = closingCallback(c);
         throw new PatchException(Reason.ILLEGAL_STATE, patchName, "cannot force patch '" + patchName + "': its"
                 + " transition has ended on every thread and only its closing callbacks are left" + (running == null
-                ? "" : ", " + running) + "; force cannot end a callback: the transition ends when "
+                ? "" : ", " + Text.clean(running)) + "; force cannot end a callback: the transition ends when "
                 + (running == null ? "they return" : "it returns") + " ('jlivepatch status' shows it; one that never"
                 + " returns keeps it, and jlivepatch's lock, until the JVM restarts); nothing was changed");
     }
