@@ -1645,7 +1645,7 @@ class CallbacksTest {
             } catch (PatchException e) {
                 throw new AssertionError(e);
             }
-        }, "enabling-cb-stuck");
+        }, "enabling-cb-stuck\n\u202e"); // the application names its threads: a line break and a bidi control
         enabling.start();
         inside.await();
         io.jlivepatch.internal.core.PatchRegistry.lockWaitForTests(Duration.ofMillis(300));
@@ -1661,8 +1661,10 @@ class CallbacksTest {
             assertEquals(PatchException.Reason.BUSY, busy.reason());
             assertTrue(busy.getMessage().startsWith("cannot enable patch 'cb-waiting': 'enable' of patch 'cb-stuck'"
                     + " has held jlivepatch's lock for "), busy.getMessage());
-            assertTrue(busy.getMessage().contains(" (thread 'enabling-cb-stuck', now in io.jlivepatch.CallbacksTest"),
-                    busy.getMessage());
+            // escaped (README, "Clean text"): the refusal stays one line for its caller and the log
+            assertTrue(busy.getMessage().contains(" (thread '" + io.jlivepatch.internal.Text.clean("enabling-cb-stuck\n\u202e")
+                    + "', now in io.jlivepatch.CallbacksTest"), busy.getMessage());
+            assertFalse(busy.getMessage().contains("\n") || busy.getMessage().contains("\u202e"), busy.getMessage());
             assertFalse(other.isEnabled());
             assertFalse(h.awaitTransition(Duration.ofMillis(300)), "a waiter gives up too");
         } finally {

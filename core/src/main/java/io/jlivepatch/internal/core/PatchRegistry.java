@@ -944,7 +944,8 @@ public final class PatchRegistry {
         Thread t = h == null ? null : (Thread) h[1];
         String held = (what == null ? "another operation" : what) + " has held jlivepatch's lock"
                 + (what == null ? "" : " for " + Duration.ofNanos(System.nanoTime() - (Long) h[2]).toSeconds() + " s")
-                + (t == null ? "" : " (thread '" + t.getName() + "'" + where(t) + ")");
+                // The thread's and its frame's names are the application's: escaped, the refusal stays one line.
+                + (t == null ? "" : " (thread '" + Text.clean(t.getName()) + "'" + Text.clean(where(t)) + ")");
         String waited = Thread.currentThread().isInterrupted() ? "the calling thread was interrupted while it waited"
                 : "waited " + lockWait.toSeconds() + " s";
         return new PatchException(Reason.BUSY, patchName, "cannot " + operation
