@@ -2486,8 +2486,13 @@ public final class PatchRegistry {
      * running for 3 s)}; else {@code null}. Without the lock, as status reads it.
      */
     public String closingCallback(PatchHandle p) {
-        return closingPatch == p && p instanceof RegisteredPatch ? ((RegisteredPatch) p).callbacks().runningNow()
-                : null;
+        if (closingPatch != p || !(p instanceof RegisteredPatch)) {
+            return null;
+        }
+        String running = ((RegisteredPatch) p).callbacks().runningNow();
+        // Again after it: the closing may have ended meanwhile, and a callback running now be a late class's
+        // prePatch of the same patch, no closing callback (closingPatch is cleared before klpMutex is let go).
+        return closingPatch == p ? running : null;
     }
 
     /**
