@@ -16,10 +16,9 @@ final class DisableCommand extends PatchCommand {
 
     @Override
     int apply(TargetJvm jvm) throws Refused, InterruptedException {
-        boolean forcedBefore = jvm.forced(name);
-        CallbackFailures.Seen failuresBefore = jvm.callbackFailures(name);
+        TargetJvm.Marks before = jvm.marks(name);
         long start = System.nanoTime();
         jvm.setEnabled(name, false);
-        return settle(jvm, false, "unpatching complete", wait, forcedBefore, start, failuresBefore);
+        return settle(jvm, false, "unpatching complete", wait, before, start);
     }
 }

@@ -17,10 +17,9 @@ final class EnableCommand extends PatchCommand {
 
     @Override
     int apply(TargetJvm jvm) throws Refused, InterruptedException {
-        boolean forcedBefore = jvm.forced(name);
-        CallbackFailures.Seen failuresBefore = jvm.callbackFailures(name);
+        TargetJvm.Marks before = jvm.marks(name);
         long start = System.nanoTime();
         jvm.setEnabled(name, true);
-        return settle(jvm, true, "patching complete", wait, forcedBefore, start, failuresBefore);
+        return settle(jvm, true, "patching complete", wait, before, start);
     }
 }

@@ -17,15 +17,34 @@ final class ForceCommand extends PatchCommand {
 
     @Override
     int apply(TargetJvm jvm) throws Refused, InterruptedException {
-        CallbackFailures.Seen failuresBefore = jvm.callbackFailures(name);
+        // Read for a warning only: a force is what an operator runs when a transition will not end, and a
+        // status that cannot be read then must not keep it from being made (nothing to compare: a note).
+        CallbackFailures.Seen before = null;
+        String unread = null;
+        try {
+            before = jvm.marks(name).failures();
+        } catch (Refused r) {
+            unread = r.getMessage();
+        }
         try {
             jvm.patch(name).force();
         } catch (RuntimeException e) {
             throw TargetJvm.refusal(e);
         }
         done(jvm, "transition forced");
-        // The force runs the closing callback (postPatch or postUnpatch) before it returns.
-        printCallbackFailures(spec.commandLine().getOut(), failuresBefore, jvm.callbackFailures(name));
+        if (before != null) {
+            // The force runs the closing callback (postPatch or postUnpatch) before it returns.
+            try {
+                printCallbackFailures(spec.commandLine().getOut(), before, jvm.marks(name).failures());
+            } catch (Refused | ControlChannel.OutcomeUnknown e) {
+                unread = e.getMessage(); // the force is made and said so: no unknown outcome (exit 4) for a warning
+            }
+        }
+        if (unread != null) {
+            spec.commandLine().getErr().println("jlivepatch: note: whether a callback of the patch failed in the force"
+                    + " was not read (" + unread + "): 'jlivepatch status " + jvm.pid() + "' shows its last callback"
+                    + " failure");
+        }
         return Main.DONE;
     }
 }

@@ -189,10 +189,11 @@ final class LoadCommand implements Callable<Integer> {
                         out.printf("'%s': registered and %s%n", name, undone);
                         code = Main.REFUSED;
                     } else {
+                        TargetJvm.Marks after = jvm.marks(rawName);
                         out.println(PatchCommand.completed(rawName, "enabled", jvm.pid(), "patching complete", ms,
-                                PatchCommand.forcedMeanwhile(jvm, rawName, false)));
+                                PatchCommand.forcedMeanwhile(false, after.forced())));
                         // A new registration: every failure its callbacks count came with this load (a postPatch).
-                        PatchCommand.printCallbackFailures(out, CallbackFailures.NONE, jvm.callbackFailures(rawName));
+                        PatchCommand.printCallbackFailures(out, CallbackFailures.NONE, after.failures());
                     }
                 }
             }

@@ -97,12 +97,13 @@ abstract class PatchCommand implements Callable<Integer> {
      * took from {@code startNanos} (before the change was sent), as load does.
      *
      * @param complete how the transition ends: {@code patching complete}
-     * @param failuresBefore the patch's callback failures before the change, for a warning of those it made
+     * @param before   the patch's {@link TargetJvm#marks} before the change: a force and callback failures
+     *                 since are told
      * @return {@link Main#DONE}, {@link Main#FUNCTIONS_FAILED} when enabled with a function FAILED, or
      *         {@link Main#TRANSITION_RUNNING} when it still runs
      */
-    int settle(TargetJvm jvm, boolean enabled, String complete, WaitOption wait, boolean forcedBefore, long startNanos,
-            CallbackFailures.Seen failuresBefore) throws Refused, InterruptedException {
+    int settle(TargetJvm jvm, boolean enabled, String complete, WaitOption wait, TargetJvm.Marks before,
+            long startNanos) throws Refused, InterruptedException {
         long seconds = wait.seconds(timeout);
         String state = enabled ? "enabled" : "disabled";
         if (jvm.awaitTransition(name, seconds)) {
@@ -112,9 +113,10 @@ abstract class PatchCommand implements Callable<Integer> {
                 spec.commandLine().getOut().printf("'%s': %s%n", Text.clean(name), undone);
                 return Main.REFUSED;
             }
+            TargetJvm.Marks after = jvm.marks(name);
             spec.commandLine().getOut().println(completed(name, state, jvm.pid(), complete, ms,
-                    forcedMeanwhile(jvm, name, forcedBefore)));
-            printCallbackFailures(spec.commandLine().getOut(), failuresBefore, jvm.callbackFailures(name));
+                    forcedMeanwhile(before.forced(), after.forced())));
+            printCallbackFailures(spec.commandLine().getOut(), before.failures(), after.failures());
             if (enabled && printFailed(spec.commandLine().getOut(), spec.commandLine().getErr(), jvm, name)) {
                 return Main.FUNCTIONS_FAILED;
             }
@@ -301,10 +303,11 @@ abstract class PatchCommand implements Callable<Integer> {
 
     /**
      * What to add to "complete" when another operation forced the transition this command waited
-     * for: it ended, but without the consistency model's guarantee.
+     * for: it ended, but without the consistency model's guarantee ({@link TargetJvm.Marks#forced}
+     * before the change and once its transition ended).
      */
-    static String forcedMeanwhile(TargetJvm jvm, String name, boolean forcedBefore) throws Refused {
-        return !forcedBefore && jvm.forced(name) ? " (forced by another operation: threads that were in the old code"
+    static String forcedMeanwhile(boolean forcedBefore, boolean forcedNow) {
+        return !forcedBefore && forcedNow ? " (forced by another operation: threads that were in the old code"
                 + " then may still run it)" : "";
     }
 

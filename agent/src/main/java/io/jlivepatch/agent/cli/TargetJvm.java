@@ -626,26 +626,32 @@ final class TargetJvm implements AutoCloseable {
         return true;
     }
 
-    /** How many of {@code patch}'s callbacks have failed, and the last failure, as its status says. */
-    CallbackFailures.Seen callbackFailures(String patch) throws Refused {
-        try {
-            return CallbackFailures.in(livepatch().statusJson(), patch);
-        } catch (RuntimeException e) {
-            throw refusal(e);
-        }
+    /**
+     * What a change command compares before and after its change, from one status read: whether a
+     * transition of the patch was ever forced, and its callback failures. One read, not one per mark: a
+     * status lists every function of every patch (reading class files for the note on other agents' code),
+     * and each read before the change is one more that can time out and refuse a change that would have
+     * worked.
+     */
+    record Marks(boolean forced, CallbackFailures.Seen failures) {
     }
 
-    /**
-     * Whether a transition of {@code patch} was ever forced, as its status says (a forced patch stays
-     * marked); false when the status does not list it.
-     */
-    boolean forced(String patch) throws Refused {
+    /** The {@link Marks} of {@code patch} as the target's status says them now. */
+    Marks marks(String patch) throws Refused {
         String json;
         try {
             json = livepatch().statusJson();
         } catch (RuntimeException e) {
             throw refusal(e);
         }
+        return new Marks(forced(json, patch), CallbackFailures.in(json, patch));
+    }
+
+    /**
+     * Whether a transition of {@code patch} was ever forced, as {@code json}, the status, says (a forced
+     * patch stays marked); false when the status does not list it.
+     */
+    static boolean forced(String json, String patch) {
         // The patch's object starts with its name and description; every string is escaped, so the
         // field's name cannot appear inside one.
         String at = "{\"name\":" + io.jlivepatch.internal.control.Json.string(patch) + ",\"description\":";

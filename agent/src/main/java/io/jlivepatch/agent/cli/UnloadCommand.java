@@ -24,8 +24,9 @@ final class UnloadCommand extends PatchCommand {
         } catch (RuntimeException e) {
             throw TargetJvm.refusal(e);
         }
-        boolean forcedBefore = wasEnabled && jvm.forced(name);
-        CallbackFailures.Seen failuresBefore = jvm.callbackFailures(name);
+        // Only around a disable of this command's: a patch disabled already runs no callback of this unload
+        // and has no transition to be forced in it, and a read here could only refuse the unregister.
+        TargetJvm.Marks before = wasEnabled ? jvm.marks(name) : null;
         long start = System.nanoTime(); // to the unregister: the whole unload, as load's time is the whole load
         if (wasEnabled) {
             try {
@@ -55,17 +56,19 @@ final class UnloadCommand extends PatchCommand {
                 return Main.REFUSED;
             }
         }
-        // Read before the unregister, after which status lists it no more.
-        String forced = wasEnabled ? forcedMeanwhile(jvm, name, forcedBefore) : "";
-        // Read before the unregister too: the disable's preUnpatch and postUnpatch failures end with the patch.
-        CallbackFailures.Seen failuresAfter = jvm.callbackFailures(name);
+        // Read before the unregister, after which status lists it no more (the disable's preUnpatch and
+        // postUnpatch failures end with the patch).
+        TargetJvm.Marks after = wasEnabled ? jvm.marks(name) : null;
+        String forced = wasEnabled ? forcedMeanwhile(before.forced(), after.forced()) : "";
         unregister(jvm, name);
         long ms = msSince(start);
         // The kernel's line where a transition ran; a patch that was disabled already is only unregistered.
         spec.commandLine().getOut().println(wasEnabled
                 ? completed(name, "disabled and unregistered", jvm.pid(), "unpatching complete", ms, forced)
                 : completed(name, "unregistered", jvm.pid(), "done", ms, forced));
-        printCallbackFailures(spec.commandLine().getOut(), failuresBefore, failuresAfter);
+        if (wasEnabled) {
+            printCallbackFailures(spec.commandLine().getOut(), before.failures(), after.failures());
+        }
         return Main.DONE;
     }
 
