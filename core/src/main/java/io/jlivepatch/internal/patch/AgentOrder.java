@@ -40,34 +40,66 @@ final class AgentOrder {
         try {
             // JAVA_TOOL_OPTIONS and the launcher's JDK_JAVA_OPTIONS are among them, in the JVM's order
             List<String> arguments = java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments();
-            return firstAgentIs(arguments, Path.of(System.getProperty("user.dir", "")), jar);
+            return firstAgentIs(arguments, launchDirectory(arguments), jar);
         } catch (RuntimeException | LinkageError e) {
             return false;
         }
     }
 
     /**
-     * Whether the first of {@code arguments}' agent options is {@code -javaagent:} of {@code jar}
-     * (a relative path is {@code userDir}'s, as the JVM read it). {@code -agentlib:jdwp}, the
-     * debugger, transforms no class and does not count; any other native agent may.
+     * The directory the JVM resolved a relative {@code -javaagent} path against: its working directory at
+     * start-up, which the default file system read then ({@code Path.of("").toAbsolutePath()}); not
+     * {@code user.dir} now, which the application may have set since without the process moving. Null
+     * when the command line set {@code -Duser.dir}: then the file system's directory is that property's,
+     * not the process's, and which file a relative path named cannot be told.
      */
-    static boolean firstAgentIs(List<String> arguments, Path userDir, Path jar) {
+    static Path launchDirectory(List<String> arguments) {
+        for (String a : arguments) {
+            if (a.startsWith("-Duser.dir=")) {
+                return null;
+            }
+        }
+        return Path.of("").toAbsolutePath();
+    }
+
+    /**
+     * Whether the first of {@code arguments}' agent options is {@code -javaagent:} of {@code jar}
+     * (a relative path is {@code launchDir}'s, as the JVM read it; none: cannot be told), and no later
+     * one names it again (which of the two installed, and so whose transformer the hooks are, cannot be
+     * told). The debugger ({@code -agentlib:jdwp}, {@code -Xrunjdwp}) transforms no class and does not
+     * count; any other native agent ({@code -agentpath}, {@code -agentlib}, the older {@code -Xrun}) may.
+     */
+    static boolean firstAgentIs(List<String> arguments, Path launchDir, Path jar) {
+        Boolean first = null; // decided by the first agent option
         for (String a : arguments) {
             if (a.startsWith("-javaagent:")) {
                 String path = a.substring("-javaagent:".length());
                 int options = path.indexOf('=');
-                return sameFile(userDir, options < 0 ? path : path.substring(0, options), jar);
-            }
-            if (a.startsWith("-agentpath:") || (a.startsWith("-agentlib:") && !a.startsWith("-agentlib:jdwp"))) {
+                boolean jars = sameFile(launchDir, options < 0 ? path : path.substring(0, options), jar);
+                if (first == null) {
+                    first = jars;
+                } else if (jars) {
+                    return false; // named again
+                }
+            } else if (first == null && (a.startsWith("-agentpath:")
+                    || (a.startsWith("-agentlib:") && !debugger(a, "-agentlib:"))
+                    || (a.startsWith("-Xrun") && !debugger(a, "-Xrun")))) {
                 return false;
             }
         }
-        return false;
+        return first != null && first;
     }
 
-    private static boolean sameFile(Path userDir, String path, Path jar) {
+    /** Whether the native agent option {@code a} ({@code prefix} and a library's name) is the debugger's. */
+    private static boolean debugger(String a, String prefix) {
+        String library = a.substring(prefix.length());
+        return library.equals("jdwp") || library.startsWith("jdwp=") || library.startsWith("jdwp:");
+    }
+
+    private static boolean sameFile(Path launchDir, String path, Path jar) {
         try {
-            return Files.isSameFile(userDir.resolve(path), jar);
+            Path p = Path.of(path);
+            return (p.isAbsolute() || launchDir != null) && Files.isSameFile(p.isAbsolute() ? p : launchDir.resolve(p), jar);
         } catch (IOException | InvalidPathException | SecurityException e) {
             return false;
         }

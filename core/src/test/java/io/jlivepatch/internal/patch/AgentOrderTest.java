@@ -9,7 +9,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -65,5 +67,53 @@ class AgentOrderTest {
     @Test
     void anAttachedJlivepatchIsNotFirstWhateverTheCommandLine() {
         assertFalse(AgentOrder.jlivepatchFirst(null));
+    }
+
+    /** The older native agent option loads an agent as -agentpath does; -Xrunjdwp is the debugger. */
+    @Test
+    void anXrunAgentBeforeItIsNotButTheXrunDebuggerIs() {
+        assertFalse(AgentOrder.firstAgentIs(List.of("-Xrunhprof:cpu=samples", "-javaagent:" + jar), dir, jar));
+        assertTrue(AgentOrder.firstAgentIs(List.of("-Xrunjdwp:transport=dt_socket,server=y", "-javaagent:" + jar),
+                dir, jar));
+        assertFalse(AgentOrder.firstAgentIs(List.of("-agentlib:jdwpspy", "-javaagent:" + jar), dir, jar),
+                "a library whose name only starts with jdwp is another agent");
+    }
+
+    /**
+     * Its JAR named twice: which of the two premains installed, and so whose place in the order the hooks'
+     * transformer has, cannot be told. It said "first" for the first, whatever came between.
+     */
+    @Test
+    void itsJarNamedAgainAfterAnotherAgentCannotBeTold() {
+        assertFalse(AgentOrder.firstAgentIs(List.of("-javaagent:" + jar, "-javaagent:" + other,
+                "-javaagent:./jlivepatch-agent.jar=watch=true"), dir, jar));
+        assertTrue(AgentOrder.firstAgentIs(List.of("-javaagent:" + jar, "-javaagent:" + other), dir, jar),
+                "another agent after it changes nothing");
+    }
+
+    /**
+     * A relative path is the JVM's working directory's at start-up: an application that sets user.dir
+     * later does not move the process, and the JAR the JVM opened is the same. It read user.dir now.
+     */
+    @Test
+    void aRelativePathIsTheStartupDirectorysNotUserDirSetLater() {
+        Path startup = Path.of("").toAbsolutePath();
+        String userDir = System.getProperty("user.dir");
+        System.setProperty("user.dir", dir.toString());
+        try {
+            assertEquals(startup, AgentOrder.launchDirectory(List.of("-Xmx64m")));
+        } finally {
+            System.setProperty("user.dir", userDir);
+        }
+    }
+
+    /** -Duser.dir on the command line: the file system's directory is not the process's: cannot be told. */
+    @Test
+    void aRelativePathWithUserDirOnTheCommandLineCannotBeTold() {
+        List<String> arguments = List.of("-Duser.dir=" + dir, "-javaagent:jlivepatch-agent.jar");
+        assertNull(AgentOrder.launchDirectory(arguments));
+        assertFalse(AgentOrder.firstAgentIs(arguments, null, jar));
+        assertTrue(AgentOrder.firstAgentIs(List.of("-Duser.dir=" + dir, "-javaagent:" + jar), null, jar),
+                "an absolute path needs no directory");
     }
 }
