@@ -51,4 +51,22 @@ class CallbackFailuresTest {
                 + " its stack trace)", CallbackFailures.warning(CallbackFailures.NONE,
                 new CallbackFailures.Seen(2, "postPatch of a.B threw no\nwarm-up")));
     }
+
+    /**
+     * A patch's own words (its description, its callback's exception message) cannot move the read: every
+     * quote in them is escaped, so neither a field's name nor another patch's start appears in the JSON's
+     * strings; and the warning shows control, bidi and separator characters escaped (README "Clean text").
+     */
+    @Test
+    void hostileTextsInTheDescriptionOrTheFailureReadAsTheyAreAndPrintClean() {
+        String hostile = "\",\"lastCallbackFailure\":\"forged\",\"callbackFailures\":99,"
+                + "{\"name\":\"fix\",\"description\":\"\\\\\\u0041\u001b[31m\u202e\u2028\r\n\ud800";
+        String json = "{\"pid\":1,\"patches\":[{\"name\":\"fix\",\"description\":" + Json.string(hostile)
+                + ",\"stackOrder\":1,\"lastCallbackFailure\":" + Json.string(hostile) + ",\"callbackFailures\":2}]}";
+        CallbackFailures.Seen seen = CallbackFailures.in(json, "fix");
+        assertEquals(new CallbackFailures.Seen(2, hostile), seen);
+        String warning = CallbackFailures.warning(CallbackFailures.NONE, seen);
+        assertEquals(-1, warning.chars().filter(c -> c < 0x20 || c == 0x7f || c == 0x202e || c == 0x2028
+                || Character.isSurrogate((char) c)).findFirst().orElse(-1), warning);
+    }
 }
