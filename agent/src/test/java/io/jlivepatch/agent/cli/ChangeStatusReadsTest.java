@@ -42,7 +42,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class ChangeStatusReadsTest {
 
-    private static final String FAILURE = "postPatch of a.B in class loader app threw java.lang.IllegalStateException: x";
+    private static final String FAILURE = "postPatch of a.B in class loader app threw"
+            + " java.lang.IllegalStateException: x";
     private static final String WARNING = "  warning: a callback of the patch failed: " + FAILURE;
 
     @TempDir

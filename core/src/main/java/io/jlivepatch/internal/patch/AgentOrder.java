@@ -99,7 +99,13 @@ final class AgentOrder {
     private static boolean sameFile(Path launchDir, String path, Path jar) {
         try {
             Path p = Path.of(path);
-            return (p.isAbsolute() || launchDir != null) && Files.isSameFile(p.isAbsolute() ? p : launchDir.resolve(p), jar);
+            if (!p.isAbsolute()) {
+                if (launchDir == null) {
+                    return false; // cannot be told
+                }
+                p = launchDir.resolve(p);
+            }
+            return Files.isSameFile(p, jar);
         } catch (IOException | InvalidPathException | SecurityException e) {
             return false;
         }
