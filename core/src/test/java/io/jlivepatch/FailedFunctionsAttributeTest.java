@@ -1,5 +1,7 @@
 package io.jlivepatch;
 
+import cbapp.Held;
+import cbapp.Hold;
 import io.jlivepatch.control.ObjectNames;
 import io.jlivepatch.internal.control.FailedFunctions;
 import org.junit.jupiter.api.AfterEach;
@@ -10,6 +12,8 @@ import transapp.Gate;
 import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
 import java.util.function.IntSupplier;
 import java.util.function.Supplier;
 
@@ -17,6 +21,7 @@ import static io.jlivepatch.TestSupport.livepatch;
 import static io.jlivepatch.TestSupport.method;
 import static io.jlivepatch.TestSupport.statusIn;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -28,10 +33,13 @@ class FailedFunctionsAttributeTest {
     private static final String ISOLATED = "testapp.loaders.Isolated";
     private static final String COUNTED = "testapp.failed.CountedMisfit";
     private static final String IN_TRANSITION = "testapp.failed.TransitionMisfit";
+    private static final String IN_LOCALE = "testapp.failed.LocaleMisfit";
+    private static final String IN_CLOSING = "testapp.failed.ClosingMisfit";
     /** A bound on what must happen (a held thread's end, a transition's), not a timing. */
     private static final Duration WAIT = Duration.ofSeconds(30);
 
     private Thread held;
+    private final ClosingCallbacksTest.Blocking callbacks = new ClosingCallbacksTest.Blocking();
 
     /** Receiver typed as Object: each loader's copy is a different class. */
     public static String get(Object receiver) {
@@ -47,10 +55,17 @@ class FailedFunctionsAttributeTest {
         return "new-enc(" + s + ")";
     }
 
+    public static String work() {
+        Hold.pass();
+        return "new";
+    }
+
     @AfterEach
     void cleanUp() throws Exception {
+        callbacks.open();
         if (held != null) {
             Gate.release(held);
+            Hold.release(held);
             held.join(WAIT.toMillis());
         }
         for (PatchHandle h : livepatch().patches()) {
@@ -82,8 +97,12 @@ class FailedFunctionsAttributeTest {
     }
 
     private static Patch misfitPatch(String name) {
+        return misfitPatch(name, COUNTED);
+    }
+
+    private static Patch misfitPatch(String name, String target) {
         return Patch.builder(name)
-                .replace(COUNTED, "value", "()I", method(FailedFunctionsAttributeTest.class, "value", Object.class))
+                .replace(target, "value", "()I", method(FailedFunctionsAttributeTest.class, "value", Object.class))
                 .build();
     }
 
@@ -155,5 +174,74 @@ class FailedFunctionsAttributeTest {
         held.join(WAIT.toMillis());
         assertTrue(h.awaitTransition(WAIT));
         assertEquals(1, failedFunctions("ff-transition"), List.of(functionLines("ff-transition")).toString());
+    }
+
+    /**
+     * The line's state is written the same whatever the target's default locale: lower-cased with it, a
+     * Turkish one wrote FAILED as "fa\u0131led" (a dotless i), which the command's "failed" did not match:
+     * load and enable exited 0 on a FAILED function there.
+     */
+    @Test
+    void aFailedLineSaysFailedWhateverTheTargetsDefaultLocale() throws Exception {
+        Mbeans.livepatch();
+        Locale before = Locale.getDefault();
+        Locale display = Locale.getDefault(Locale.Category.DISPLAY);
+        Locale format = Locale.getDefault(Locale.Category.FORMAT);
+        try {
+            Locale.setDefault(Locale.forLanguageTag("tr-TR"));
+            PatchHandle h = livepatch().register(misfitPatch("ff-locale", IN_LOCALE));
+            h.enable();
+            assertTrue(h.awaitTransition(WAIT));
+            IsolatingLoader loader = IsolatingLoader.of("ff-locale", IN_LOCALE);
+            loader.define(IN_LOCALE);
+            assertEquals(FunctionStatus.State.FAILED, statusIn(h.functions().get(0), loader).state());
+
+            String[] lines = functionLines("ff-locale");
+            assertEquals(1, lines.length, List.of(lines).toString());
+            assertTrue(lines[0].startsWith(IN_LOCALE + ".value()I [" + TestSupport.loaderName(loader) + "]: failed ("),
+                    lines[0]);
+            assertEquals(1, failingLines("ff-locale"), "the lines for which the CLI exits 5: " + lines[0]);
+            assertEquals(1, failedFunctions("ff-locale"));
+        } finally {
+            Locale.setDefault(before);
+            Locale.setDefault(Locale.Category.DISPLAY, display);
+            Locale.setDefault(Locale.Category.FORMAT, format);
+        }
+    }
+
+    /**
+     * While the enable's postPatch runs, the transition has not ended (Transition reads 1, and the command
+     * waits for it before it reads the lines): none is counted yet, as in the transition's other part.
+     */
+    @Test
+    void noneIsCountedWhileThePatchsPostPatchRuns() throws Exception {
+        Mbeans.livepatch();
+        PatchHandle h = livepatch().register(Patch.builder("ff-closing")
+                .replace(method(Held.class, "work"), method(FailedFunctionsAttributeTest.class, "work"))
+                .replace(IN_CLOSING, "value", "()I", method(FailedFunctionsAttributeTest.class, "value", Object.class))
+                .callbacks("cbapp.Held", callbacks).build());
+        callbacks.arm("postPatch");
+        // A thread in the old work() holds the transition, so that it ends, and postPatch runs, on the worker.
+        held = new Thread(Held::work, "ff-held-in-work");
+        Hold.arm(held);
+        held.start();
+        Hold.awaitEntered(held);
+        h.enable();
+        IsolatingLoader loader = IsolatingLoader.of("ff-closing", IN_CLOSING);
+        loader.define(IN_CLOSING);
+        Hold.release(held);
+        assertTrue(callbacks.entered.await(WAIT.toSeconds(), TimeUnit.SECONDS), "the transition's end ran postPatch");
+        assertEquals(FunctionStatus.State.FAILED, statusIn(h.functions().get(1), loader).state());
+        assertEquals(Boolean.TRUE, ManagementFactory.getPlatformMBeanServer().getAttribute(
+                ObjectNames.patch("ff-closing"), "Transition"), "in transition until postPatch has returned");
+
+        // postPatch runs under jlivepatch's lock: the read does not wait for it (a scrape never hangs behind it).
+        assertEquals(0, assertTimeoutPreemptively(WAIT, () -> failedFunctions("ff-closing")),
+                "the transition has not ended: postPatch runs");
+
+        callbacks.open();
+        assertTrue(h.awaitTransition(WAIT));
+        assertEquals(1, failedFunctions("ff-closing"), List.of(functionLines("ff-closing")).toString());
+        assertEquals(1, failingLines("ff-closing"), "the lines for which the CLI exits 5");
     }
 }

@@ -40,9 +40,13 @@ public interface PatchMBean {
      * be hooked there, the replacement does not fit that loader's copy, a patch class's static
      * initializer threw: the version below the patch or the method's own code runs) or {@code not
      * patched} (its class is loaded there but not hooked: its own code runs). 0 while the patch is
-     * disabled or in transition, and when every line is {@code patched} or {@code pending}. Counted
-     * from the functions' states, as cheap as reading {@code Functions} once, for a monitoring system
-     * to alert on ({@code jlivepatch_patch_failed_functions > 0}).
+     * disabled or in transition ({@link #isTransition() Transition}: until its closing callbacks have
+     * returned, which the command waits for too), and when every line is {@code patched} or {@code
+     * pending}. For a monitoring system to alert on ({@code jlivepatch_patch_failed_functions > 0}):
+     * counted from the functions' states, a read costs what one of {@code Functions} does (a scan of
+     * the loaded classes and a look at each function in each class loader), never waits for a
+     * life-cycle operation or a callback (it answers while one runs), and fails only with an
+     * {@code IllegalStateException} that says what could not be read.
      */
     int getFailedFunctions();
 

@@ -22,8 +22,9 @@ import java.util.regex.Pattern;
  * finished only after the enable's look at the loaded classes (another agent's transformer that
  * held it, say), or at its thread's stack edge (README, "Failures").</li>
  * </ul>
- * Of a disabled patch, or one in transition, no line fails: every function of a disabled patch is
- * not patched, and a transition moves them.
+ * Of a disabled patch, or one in transition (until its closing callbacks have returned, as
+ * {@code PatchHandle.inTransition} and the command's wait go by), no line fails: every function of a
+ * disabled patch is not patched, and a transition moves them.
  */
 public final class FailedFunctions {
 
