@@ -44,8 +44,8 @@ public interface PatchMBean {
      * returned, which the command waits for too), and when every line is {@code patched} or {@code
      * pending}. For a monitoring system to alert on ({@code jlivepatch_patch_failed_functions > 0}):
      * counted from the functions' states, a read costs what one of {@code Functions} does (a scan of
-     * the loaded classes and a look at each function in each class loader), never waits for a
-     * life-cycle operation or a callback (it answers while one runs), and fails only with an
+     * the loaded classes and a look at each function in each class loader), does not wait for
+     * jlivepatch's lock (it answers while an operation or a callback runs), and fails only with an
      * {@code IllegalStateException} that says what could not be read.
      */
     int getFailedFunctions();
