@@ -35,6 +35,7 @@ class FailedFunctionsAttributeTest {
     private static final String IN_TRANSITION = "testapp.failed.TransitionMisfit";
     private static final String IN_LOCALE = "testapp.failed.LocaleMisfit";
     private static final String IN_CLOSING = "testapp.failed.ClosingMisfit";
+    private static final String IN_ODD_LOADER = "testapp.failed.OddLoaderMisfit";
     /** A bound on what must happen (a held thread's end, a transition's), not a timing. */
     private static final Duration WAIT = Duration.ofSeconds(30);
 
@@ -243,5 +244,24 @@ class FailedFunctionsAttributeTest {
         assertTrue(h.awaitTransition(WAIT));
         assertEquals(1, failedFunctions("ff-closing"), List.of(functionLines("ff-closing")).toString());
         assertEquals(1, failingLines("ff-closing"), "the lines for which the CLI exits 5");
+    }
+
+    /**
+     * A class loader's name is the application's, and may hold the "]: " that ends it in a line: the
+     * command's count of the lines is still the attribute's.
+     */
+    @Test
+    void aFailedLineOfALoaderWhoseNameHoldsTheSeparatorCountsForTheCommandToo() throws Exception {
+        Mbeans.livepatch();
+        PatchHandle h = livepatch().register(misfitPatch("ff-odd-loader", IN_ODD_LOADER));
+        h.enable();
+        assertTrue(h.awaitTransition(WAIT));
+        IsolatingLoader loader = IsolatingLoader.of("plugin]: core", IN_ODD_LOADER);
+        loader.define(IN_ODD_LOADER);
+        assertEquals(FunctionStatus.State.FAILED, statusIn(h.functions().get(0), loader).state());
+
+        assertEquals(1, failedFunctions("ff-odd-loader"), List.of(functionLines("ff-odd-loader")).toString());
+        assertEquals(1, failingLines("ff-odd-loader"), "the lines for which the CLI exits 5: "
+                + List.of(functionLines("ff-odd-loader")));
     }
 }

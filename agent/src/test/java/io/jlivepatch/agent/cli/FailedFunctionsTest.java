@@ -30,6 +30,26 @@ class FailedFunctionsTest {
     }
 
     /**
+     * A loader's name is the application's: one that holds "]: " still ends at its identity hash, so
+     * that the command counts the same lines as the target's FailedFunctions, which counts the states.
+     */
+    @Test
+    void aLoaderNameThatHoldsTheSeparatorNeitherHidesNorFakesAFailedLine() {
+        String hidden = "com.acme.Greeter.run()V [plugin]: core@1f]: failed (the class does not declare the method)";
+        String[] lines = {
+            hidden,
+            "com.acme.Greeter.other(I)I [x]: failed (y@2a]: patched",
+            "com.acme.Greeter.quoted()V [app@1]: patched (a detail: [x@2]: failed (y))",
+            "com.acme.Greeter.boot()V [bootstrap]: failed (why)",
+            "com.acme.Greeter.unread()V [a class loader whose name could not be read]: failed (status could not be"
+                    + " read: java.lang.InternalError)",
+            "com.acme.Greeter.left()V [odd]: not patched@3]: not patched",
+        };
+        assertEquals(List.of(hidden, lines[3], lines[4]), PatchCommand.failedFunctions(lines));
+        assertEquals(List.of(lines[5]), PatchCommand.notPatchedFunctions(lines));
+    }
+
+    /**
      * An enabled patch whose transition has ended shows "not patched" only for a class loaded but not
      * hooked (its definition finished after the enable's look at the loaded classes: helper-96's review,
      * 2026-12-05): the method runs its own code, which "patching complete" and exit 0 hid.

@@ -2,6 +2,7 @@ package io.jlivepatch.internal.control;
 
 import io.jlivepatch.FunctionStatus;
 import io.jlivepatch.PatchHandle;
+import io.jlivepatch.internal.patch.LoaderNames;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -41,9 +42,16 @@ public final class FailedFunctions {
         return state.name().toLowerCase(Locale.ROOT).replace('_', ' ');
     }
 
-    /** The state after the first {@code "]: "}, then nothing or the detail in parentheses. */
+    /**
+     * The state after the loader's name, then nothing or the detail in parentheses. The name is where
+     * {@code LoaderNames} ends it: {@code bootstrap}, the one said of a name that could not be read, or
+     * the first {@code @<identity hash>]: } (an application names its loaders: one whose name holds
+     * {@code "]: "} ended at the first {@code "]: "} made a FAILED line of it not count, and a line
+     * of a loader named {@code x]: failed (y} count, where the target's attribute counts the states).
+     */
     private static Pattern line(FunctionStatus.State state) {
-        return Pattern.compile("[^ ]* \\[(?:(?!\\]: ).)*\\]: " + Pattern.quote(word(state)) + "(?: \\(.*)?");
+        return Pattern.compile("[^ ]* \\[(?:bootstrap|" + Pattern.quote(LoaderNames.UNREADABLE)
+                + "|(?:(?!@[0-9a-f]+\\]: ).)*@[0-9a-f]+)\\]: " + Pattern.quote(word(state)) + "(?: \\(.*)?");
     }
 
     /** Of the function lines {@code lines} (cleaned, as the target gives them), those whose state is FAILED. */

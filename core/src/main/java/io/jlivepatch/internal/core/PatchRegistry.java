@@ -3090,7 +3090,7 @@ public final class PatchRegistry {
             try {
                 loader = LoaderNames.of(c.getClassLoader());
             } catch (Throwable again) {
-                loader = "a class loader whose name could not be read";
+                loader = LoaderNames.UNREADABLE;
             }
             return new FunctionStatus.LoaderStatus(loader, FunctionStatus.State.FAILED,
                     "status could not be read: " + Text.of(e) + " (reading it changed nothing; the next read tries"

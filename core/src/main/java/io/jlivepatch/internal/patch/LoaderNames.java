@@ -3,6 +3,9 @@ package io.jlivepatch.internal.patch;
 /** How a class loader is named in status and logs. */
 public final class LoaderNames {
 
+    /** What status says of a loader when even {@link #of} fails for it. */
+    public static final String UNREADABLE = "a class loader whose name could not be read";
+
     private LoaderNames() {
     }
 
