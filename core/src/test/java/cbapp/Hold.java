@@ -18,8 +18,11 @@ public final class Hold {
         HOLDS.put(t, new CountDownLatch(1));
     }
 
+    /** Waits for {@code t} to be held, 30 s at most: a test whose thread never gets there fails, never hangs. */
     public static void awaitEntered(Thread t) throws InterruptedException {
-        ENTERED.get(t).await();
+        if (!ENTERED.get(t).await(30, java.util.concurrent.TimeUnit.SECONDS)) {
+            throw new AssertionError("thread '" + t.getName() + "' was not held within 30 s (" + t.getState() + ")");
+        }
     }
 
     public static void release(Thread t) {
