@@ -20,8 +20,21 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * {@link MBeanServerFactory#findMBeanServer} whether a server exists now. The JDK's local JMX
  * connector (JConsole, {@code jlivepatch}) and any application or library that uses JMX create
  * one; so does whatever calls {@code ManagementFactory.getPlatformMBeanServer()}.
+ *
+ * <p>The platform server's creation may define no {@code com.sun.jmx} class at all: an application
+ * that had made a private server ({@code MBeanServerFactory.newMBeanServer()}, which
+ * {@code findMBeanServer} does not list) and registered the JVM's MXBeans in it had defined every one
+ * it needs (JDK 17 and 25, {@code -Xlog:class+load}; {@code JmxWatchLateServerTest}). What that
+ * creation always defines for the first time is the diagnostic command MBean's
+ * ({@code com.sun.management.internal.DiagnosticCommandImpl}) description, built as it is registered,
+ * after the server is listed (createMBeanServer comes first); no public API builds it otherwise. A runtime without {@code jdk.management} has no
+ * such MBean, and there that sequence still goes unnoticed (README, "Known limits").
  */
 public final class JmxWatch implements ClassFileTransformer, Runnable {
+
+    /** Classes that mean an MBean server may exist now (see the class comment). */
+    private static final String JMX_CLASSES = "com/sun/jmx/";
+    private static final String PLATFORM_SERVER_CLASSES = "com/sun/management/internal/DiagnosticCommand";
 
     private final Instrumentation instrumentation;
     private final Runnable action;
@@ -123,13 +136,15 @@ public final class JmxWatch implements ClassFileTransformer, Runnable {
     /**
      * Never throws: the JDK would drop it without a word (TransformerManager catches every Throwable
      * of a transformer). A request that could not start its thread is made again by the next
-     * {@code com.sun.jmx} class; an MBean server's creation defines hundreds of them.
+     * {@code com.sun.jmx} or diagnostic command class; an MBean server's creation defines hundreds of
+     * the first, the platform one's several of the second.
      */
     @Override
     public byte[] transform(Module module, ClassLoader loader, String className, Class<?> classBeingRedefined,
                             ProtectionDomain protectionDomain, byte[] classfileBuffer) {
         try {
-            if (className != null && className.startsWith("com/sun/jmx/") && !done.get()) {
+            if (className != null && (className.startsWith(JMX_CLASSES)
+                    || className.startsWith(PLATFORM_SERVER_CLASSES)) && !done.get()) {
                 request();
             }
         } catch (Throwable t) {
