@@ -90,6 +90,24 @@ class CallbackJarTest {
     }
 
     @Test
+    void aCheckedExceptionOfAPostPatchIsReportedAsItselfOnceNotWrapped() throws Exception {
+        String fix = "jarapp.fix.CheckedPostPatch";
+        PatchHandle h = Jars.lp().load(jar("checked.jar", Jars.manifest("jar-checked-post", fix), fix));
+        h.enable();
+        assertTrue(h.awaitTransition(Duration.ofSeconds(10)));
+        assertEquals(-1, new Counter().next(), "the patch stands: a postPatch that fails stops nothing");
+        String status = Jars.statusText();
+        String line = status.lines().filter(l -> l.contains("last callback failure: ")).findFirst().orElseThrow(
+                () -> new AssertionError("no callback failure in " + status));
+        String thrown = "java.io.IOException: the cache of jarapp.Counter cannot be warmed";
+        assertTrue(line.contains("last callback failure: postPatch of jarapp.Counter in class loader ")
+                && line.endsWith(" threw " + thrown), line);
+        assertEquals(line.indexOf(" threw "), line.lastIndexOf(" threw "), "said once: " + line);
+        assertEquals(line.indexOf(thrown), line.lastIndexOf(thrown), "named once: " + line);
+        assertFalse(line.contains("UndeclaredThrowableException"), line);
+    }
+
+    @Test
     void statesAndReplaceAreReadFromTheManifest() throws Exception {
         Map<String, String> m = Jars.manifest("jar-states", FIX);
         m.put("Livepatch-States", " 1:2   7:1 ");

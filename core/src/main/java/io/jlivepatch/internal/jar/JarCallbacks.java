@@ -3,7 +3,6 @@ package io.jlivepatch.internal.jar;
 import io.jlivepatch.Callbacks;
 
 import java.lang.invoke.MethodHandle;
-import java.lang.reflect.UndeclaredThrowableException;
 import java.util.Map;
 
 /**
@@ -21,49 +20,53 @@ final class JarCallbacks implements Callbacks {
     }
 
     @Override
-    public void prePatch(Class<?> target) throws Exception {
-        try {
-            call("PrePatch", target);
-        } catch (Exception | Error e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new UndeclaredThrowableException(t);
-        }
+    public void prePatch(Class<?> target) {
+        call("PrePatch", target);
     }
 
     @Override
     public void postPatch(Class<?> target) {
-        unchecked("PostPatch", target);
+        call("PostPatch", target);
     }
 
     @Override
     public void preUnpatch(Class<?> target) {
-        unchecked("PreUnpatch", target);
+        call("PreUnpatch", target);
     }
 
     @Override
     public void postUnpatch(Class<?> target) {
-        unchecked("PostUnpatch", target);
+        call("PostUnpatch", target);
     }
 
-    private void unchecked(String kind, Class<?> target) {
-        try {
-            call(kind, target);
-        } catch (RuntimeException | Error e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new UndeclaredThrowableException(t, kind + " of " + target.getName() + " threw " + t);
-        }
-    }
-
-    private void call(String kind, Class<?> target) throws Throwable {
+    /**
+     * Whatever the method throws, a checked exception included, leaves unwrapped: only PatchCallbacks calls
+     * these, and it takes any Throwable as the callback's failure and names it. A wrapper
+     * (UndeclaredThrowableException) would put itself before the callback's own exception in the log, the
+     * audit and status, which then named that exception twice.
+     */
+    private void call(String kind, Class<?> target) {
         JarReplacementSource source = methods.get(kind);
         if (source == null) {
             return;
         }
+        try {
+            invoke(source, target);
+        } catch (Throwable t) {
+            throw JarCallbacks.<RuntimeException>unchanged(t);
+        }
+    }
+
+    private static void invoke(JarReplacementSource source, Class<?> target) throws Throwable {
         // The first call initializes the patch class of this loader; a failing initializer is the
         // callback's failure (ExceptionInInitializerError), reported like any other.
         MethodHandle m = source.handleFor(target.getClassLoader());
         m.invokeExact(target);
+    }
+
+    /** {@code t} itself, thrown as the unchecked type the compiler is told it is (erasure: no cast at run time). */
+    @SuppressWarnings("unchecked")
+    private static <T extends Throwable> T unchanged(Throwable t) throws T {
+        throw (T) t;
     }
 }
