@@ -291,6 +291,19 @@ final class ControlChannel implements AutoCloseable {
         return c instanceof OutcomeUnknown && c.getCause() instanceof NotRegistered;
     }
 
+    /**
+     * Whether {@code t} (a refusal, after no change of this command) says only that the patch the call
+     * named is not registered ({@link NotRegistered}): the target's refusal, or the command's own look.
+     */
+    static boolean notRegistered(Throwable t) {
+        for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+            if (c instanceof NotRegistered) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private String lookFirst() {
         return "run 'jlivepatch status " + pid + "' before anything else (the audit log records what was done)";
     }

@@ -215,10 +215,14 @@ abstract class PatchCommand implements Callable<Integer> {
      * what it printed ({@link ControlChannel#unregisteredSince}).
      */
     static String unregisteredSince(long pid, String name, String change) {
+        return unregisteredAfter(pid, name, "this command's " + change + " took effect");
+    }
+
+    /** As {@link #unregisteredSince}, since {@code what} (e.g. {@code this command found it disabled already}). */
+    static String unregisteredAfter(long pid, String name, String what) {
         return "jlivepatch: note: another operation (another operator, a JMX client, a watch's reconcile) has"
-                + " unregistered '" + Text.clean(name) + "' since this command's " + change + " took effect, so what"
-                + " follows was not read: 'jlivepatch status " + pid + "' shows what runs now, and the audit log who"
-                + " asked";
+                + " unregistered '" + Text.clean(name) + "' since " + what + ", so what follows was not read:"
+                + " 'jlivepatch status " + pid + "' shows what runs now, and the audit log who asked";
     }
 
     /** Whether the warnings of {@code lines} hold: {@code false} for a note ({@link #takenOffSince}) alone. */

@@ -18,6 +18,7 @@ final class Transitions {
      * @param state  what the command did, e.g. {@code enabled}
      * @param change the operator's word for that change, e.g. {@code enable}, for the note on {@code err}
      *               when another operation unregistered the patch before its threads were read
+     *               (or, when the command changed nothing, since it found it in {@code state})
      * @return whether the patch was still registered then; {@code false} after that note
      */
     static boolean printStillRunning(PrintWriter out, PrintWriter err, TargetJvm jvm, String patch, String state,
@@ -34,6 +35,15 @@ final class Transitions {
             }
             // what was printed holds (the change took effect, its transition ran): exit 3, not 4
             err.println(PatchCommand.unregisteredSince(jvm.pid(), patch, change));
+            return false;
+        } catch (Refused r) {
+            // No change of this command came before (an unload of a patch disabled already), so the channel
+            // refuses instead: what was printed (its disable's transition still running) holds all the same,
+            // and exit 1 (nothing changed, and refused) would deny it
+            if (!ControlChannel.notRegistered(r)) {
+                throw r;
+            }
+            err.println(PatchCommand.unregisteredAfter(jvm.pid(), patch, "this command found it " + state));
             return false;
         }
         for (String w : waiting) {

@@ -317,6 +317,50 @@ class UnregisteredSinceTest {
     }
 
     /**
+     * unload of a patch disabled already, whose disable's transition still runs: it said so, then another
+     * operation unregistered the patch before the threads holding it were read. No change of this command
+     * came before, so that read was a refusal, and the command exited 1 (refused, nothing changed) after
+     * printing what holds; README: a disable or unload whose transition is still running never exits 1.
+     * Whether the target refuses the read or the command's own look finds it gone (the third getPatches:
+     * after isEnabled's and the transition's). Any other refusal there is still one (exit 1).
+     */
+    @Test
+    void anUnloadOfAPatchDisabledAlreadyUnregisteredBeforeTheThreadsWereReadExits3WithANote() throws Exception {
+        String[][] points = {{"getWaiting", "1"}, {"getPatches", "3"}, {"refused", null}};
+        for (String[] at : points) {
+            StandIn agent = new StandIn();
+            agent.registered.add("fix");
+            agent.transitionRuns = true;
+            if (at[1] == null) {
+                agent.refuseAt = "getWaiting";
+                agent.refusal = "ILLEGAL_STATE: the stand-in refuses";
+            } else {
+                agent.unregisterAt = at[0];
+                agent.occurrence = Integer.parseInt(at[1]);
+            }
+            agent.start();
+            Run r = run("unload", "--wait", "0", Long.toString(pid), "fix");
+            String what = at[0] + ": " + r.out() + r.err();
+            assertTrue(r.out().startsWith("'fix': disabled already in pid " + pid + ", transition still running after"
+                    + " 0 s; waiting for:"), what);
+            assertFalse(agent.calls().contains("setEnabled"), what + agent.calls());
+            if (at[1] == null) {
+                assertEquals(Main.REFUSED, r.code(), what);
+                assertTrue(r.err().contains("ILLEGAL_STATE: the stand-in refuses"), what);
+                assertFalse(r.err().contains("note:"), what);
+            } else {
+                assertEquals(Main.TRANSITION_RUNNING, r.code(), what);
+                assertEquals("jlivepatch: note: another operation (another operator, a JMX client, a watch's"
+                        + " reconcile) has unregistered 'fix' since this command found it disabled already, so what"
+                        + " follows was not read: 'jlivepatch status " + pid + "' shows what runs now, and the audit"
+                        + " log who asked" + System.lineSeparator(), r.err(), what);
+                assertFalse(r.out().contains("still registered"), what);
+            }
+            release();
+        }
+    }
+
+    /**
      * enable's read of the function lines after "patching complete" that gets no answer (the target closed
      * the connection) is no patch unregistered since: whether a function FAILED (exit 5) is unknown, as
      * load says in the same place (exit 4). It exited 0, silent: "done" for what was not read.
