@@ -644,28 +644,10 @@ final class TargetJvm implements AutoCloseable {
         } catch (RuntimeException e) {
             throw refusal(e);
         }
-        return new Marks(forced(json, patch), CallbackFailures.in(json, patch));
+        StatusJson object = StatusJson.patch(json, patch);
+        // a forced patch stays marked; an agent before the field, or a status without the patch: false
+        return new Marks(object.isTrue("forced"), CallbackFailures.of(object));
     }
-
-    /**
-     * Whether a transition of {@code patch} was ever forced, as {@code json}, the status, says (a forced
-     * patch stays marked); false when the status does not list it.
-     */
-    static boolean forced(String json, String patch) {
-        // The patch's object starts with its name and description; every string is escaped, so the
-        // field's name cannot appear inside one.
-        String at = "{\"name\":" + io.jlivepatch.internal.control.Json.string(patch) + ",\"description\":";
-        int i = json.indexOf(at);
-        int order = i < 0 ? -1 : json.indexOf(",\"stackOrder\":", i + at.length()); // right after the description
-        if (order < 0) {
-            return false;
-        }
-        java.util.regex.Matcher m = FORCED.matcher(json).region(order, json.length());
-        return m.lookingAt() && m.group(1).equals("true"); // an agent without the field: no match
-    }
-
-    private static final java.util.regex.Pattern FORCED = java.util.regex.Pattern.compile(
-            ",\"stackOrder\":\\d+,\"enabled\":(?:true|false),\"transition\":(?:true|false),\"forced\":(true|false)");
 
     /** The closing callback of {@code patch} running now, as the target's status says it, or {@code null}. */
     String closingCallback(String patch) throws Refused {

@@ -69,16 +69,7 @@ final class Transitions {
      * such field (one before it).
      */
     static String closingCallback(String statusJson, String patch) {
-        // As CallbackFailures.in: the patch's object starts with its name and description, and every string is
-        // escaped, so the first such key after that start is the patch's own (an agent before it has none).
-        String at = "{\"name\":" + io.jlivepatch.internal.control.Json.string(patch) + ",\"description\":";
-        String key = ",\"closingCallback\":";
-        int start = statusJson.indexOf(at);
-        int i = start < 0 ? -1 : statusJson.indexOf(key, start + at.length());
-        if (i < 0 || statusJson.startsWith("null", i + key.length())) {
-            return null;
-        }
-        StringBuilder sb = new StringBuilder();
-        return CallbackFailures.string(statusJson, i + key.length(), sb) < 0 ? null : Text.clean(sb.toString());
+        String running = StatusJson.patch(statusJson, patch).string("closingCallback");
+        return running == null ? null : Text.clean(running);
     }
 }

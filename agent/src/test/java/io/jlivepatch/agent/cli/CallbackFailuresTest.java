@@ -69,4 +69,25 @@ class CallbackFailuresTest {
         assertEquals(-1, warning.chars().filter(c -> c < 0x20 || c == 0x7f || c == 0x202e || c == 0x2028
                 || Character.isSurrogate((char) c)).findFirst().orElse(-1), warning);
     }
+
+    /**
+     * A unicode escape with a sign ("\\u+123", which Integer.parseInt took as 0x123) is no JSON string: the
+     * failure is not read, as for any malformed text (and as "x\\q" above).
+     */
+    @Test
+    void aUnicodeEscapeWithASignIsNotReadAsACharacter() {
+        for (String escape : new String[] {"\\u+123", "\\u-123"}) {
+            assertEquals(CallbackFailures.NONE, CallbackFailures.in("{\"patches\":[{\"name\":\"fix\",\"description\":"
+                    + "\"d\",\"lastCallbackFailure\":\"x" + escape + "\",\"callbackFailures\":1}]}", "fix"), escape);
+        }
+    }
+
+    /** A count in digits of another script (which Character.isDigit and Long.parseLong took) is no count. */
+    @Test
+    void aCountInNonAsciiDigitsIsNotRead() {
+        for (String count : new String[] {"\u0661\u0662", "\uff13"}) {
+            assertEquals(CallbackFailures.NONE, CallbackFailures.in(status(patch("fix", "x", 0).replace(
+                    "\"callbackFailures\":0", "\"callbackFailures\":" + count)), "fix"), count);
+        }
+    }
 }

@@ -1,5 +1,6 @@
 package io.jlivepatch.internal.transition;
 
+import io.jlivepatch.internal.control.Json;
 import io.jlivepatch.internal.patch.PrivateTempDir;
 
 import java.io.IOException;
@@ -203,40 +204,12 @@ final class VirtualThreadStacks {
         private String string() throws IOException {
             expect('"');
             StringBuilder b = new StringBuilder();
-            while (i < s.length()) {
-                char c = s.charAt(i++);
-                if (c == '"') {
-                    return b.toString();
-                }
-                if (c != '\\') {
-                    b.append(c);
-                    continue;
-                }
-                if (i >= s.length()) {
-                    break;
-                }
-                char e = s.charAt(i++);
-                switch (e) {
-                    case 'b' -> b.append('\b');
-                    case 'f' -> b.append('\f');
-                    case 'n' -> b.append('\n');
-                    case 'r' -> b.append('\r');
-                    case 't' -> b.append('\t');
-                    case 'u' -> {
-                        if (i + 4 > s.length()) {
-                            throw new IOException("the thread dump ends inside an escape");
-                        }
-                        try {
-                            b.append((char) Integer.parseInt(s.substring(i, i + 4), 16));
-                        } catch (NumberFormatException ex) {
-                            throw new IOException("the thread dump has a bad escape at offset " + i, ex);
-                        }
-                        i += 4;
-                    }
-                    default -> b.append(e); // \" \\ \/
-                }
+            try {
+                i = Json.readString(s, i - 1, b);
+            } catch (Json.Malformed e) {
+                throw new IOException("the thread dump " + e.getMessage(), e);
             }
-            throw new IOException("the thread dump ends inside a string");
+            return b.toString();
         }
 
         private void skipSpace() {

@@ -1,0 +1,211 @@
+package io.jlivepatch.agent.cli;
+
+import io.jlivepatch.internal.control.Json;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One patch's object in the target's {@code status --json} text, for the few fields a command reads there
+ * (a forced mark, callback failures, the closing callback running): the one place the command reads that
+ * JSON. The whole text is parsed, strictly, so that no patch's own words (a description, an exception's
+ * message, escaped as they are) can be read as a field, and text that is not JSON lists no patch: each
+ * reader then answers as for an agent without the field. A field's absence only ever decides a warning.
+ */
+final class StatusJson {
+
+    /** The patch is not listed, or the text is not status JSON. */
+    static final StatusJson NOT_LISTED = new StatusJson(Map.of());
+
+    /** JSON {@code null}, told apart from an absent field. */
+    private static final Object NULL = new Object();
+
+    /** Deeper nesting than status has is no status: it would only cost stack. */
+    private static final int MAX_DEPTH = 32;
+
+    /** A number, as written; only {@link #count} reads one. */
+    private record Number(String text) {
+    }
+
+    private final Map<String, Object> fields;
+
+    private StatusJson(Map<String, Object> fields) {
+        this.fields = fields;
+    }
+
+    /** The object of {@code patch} in {@code status}'s {@code patches}, or {@link #NOT_LISTED}. */
+    static StatusJson patch(String status, String patch) {
+        Object top;
+        try {
+            Parser p = new Parser(status);
+            top = p.value(0);
+            p.end();
+        } catch (Json.Malformed e) {
+            return NOT_LISTED;
+        }
+        if (top instanceof Map<?, ?> m && m.get("patches") instanceof List<?> patches) {
+            for (Object o : patches) {
+                if (o instanceof Map<?, ?> object && patch.equals(object.get("name"))) {
+                    @SuppressWarnings("unchecked")
+                    Map<String, Object> fields = (Map<String, Object>) object;
+                    return new StatusJson(fields);
+                }
+            }
+        }
+        return NOT_LISTED;
+    }
+
+    /** The field's string; {@code null} when it is absent, {@code null} or no string. */
+    String string(String field) {
+        return fields.get(field) instanceof String s ? s : null;
+    }
+
+    /** Whether the field is there and {@code null}. */
+    boolean isNull(String field) {
+        return fields.get(field) == NULL;
+    }
+
+    /** Whether the field is {@code true}. */
+    boolean isTrue(String field) {
+        return Boolean.TRUE.equals(fields.get(field));
+    }
+
+    /** The field as a count: a whole number, 0 or more, that a long holds; -1 when it is absent or not one. */
+    long count(String field) {
+        if (!(fields.get(field) instanceof Number n) || !n.text().chars().allMatch(c -> c >= '0' && c <= '9')) {
+            return -1;
+        }
+        try {
+            return Long.parseLong(n.text()); // ASCII digits only: no sign, fraction or exponent
+        } catch (NumberFormatException tooLarge) {
+            return -1;
+        }
+    }
+
+    /** RFC 8259, nothing more: ASCII digits, JSON's escapes and literals, no trailing text. */
+    private static final class Parser {
+        private final String s;
+        private int i;
+
+        Parser(String s) {
+            this.s = s;
+        }
+
+        Object value(int depth) throws Json.Malformed {
+            if (depth > MAX_DEPTH) {
+                throw new Json.Malformed("nests deeper than " + MAX_DEPTH + " at offset " + i);
+            }
+            space();
+            char c = i < s.length() ? s.charAt(i) : 0;
+            if (c == '{') {
+                return object(depth);
+            }
+            if (c == '[') {
+                i++;
+                List<Object> list = new ArrayList<>();
+                if (!next(']')) {
+                    do {
+                        list.add(value(depth + 1));
+                    } while (next(','));
+                    expect(']');
+                }
+                return list;
+            }
+            if (c == '"') {
+                StringBuilder b = new StringBuilder();
+                i = Json.readString(s, i, b);
+                return b.toString();
+            }
+            for (String literal : new String[] {"true", "false", "null"}) {
+                if (s.startsWith(literal, i)) {
+                    i += literal.length();
+                    return literal.equals("null") ? NULL : Boolean.valueOf(literal);
+                }
+            }
+            return number();
+        }
+
+        private Map<String, Object> object(int depth) throws Json.Malformed {
+            i++;
+            Map<String, Object> m = new LinkedHashMap<>();
+            if (next('}')) {
+                return m;
+            }
+            do {
+                space();
+                StringBuilder key = new StringBuilder();
+                int at = i;
+                i = Json.readString(s, i, key);
+                expect(':');
+                if (m.putIfAbsent(key.toString(), value(depth + 1)) != null) {
+                    throw new Json.Malformed("has the key " + key + " twice at offset " + at);
+                }
+            } while (next(','));
+            expect('}');
+            return m;
+        }
+
+        private Number number() throws Json.Malformed {
+            int start = i;
+            skip('-');
+            if (!skip('0')) {
+                digits(); // 1-9 first: no leading zero
+            }
+            if (skip('.')) {
+                digits();
+            }
+            if (skip('e') || skip('E')) {
+                if (!skip('+')) {
+                    skip('-');
+                }
+                digits();
+            }
+            return new Number(s.substring(start, i));
+        }
+
+        /** One ASCII digit or more. */
+        private void digits() throws Json.Malformed {
+            int start = i;
+            while (i < s.length() && s.charAt(i) >= '0' && s.charAt(i) <= '9') {
+                i++;
+            }
+            if (i == start) {
+                throw new Json.Malformed("has no value at offset " + start);
+            }
+        }
+
+        private boolean skip(char c) {
+            if (i < s.length() && s.charAt(i) == c) {
+                i++;
+                return true;
+            }
+            return false;
+        }
+
+        private boolean next(char c) {
+            space();
+            return skip(c);
+        }
+
+        private void expect(char c) throws Json.Malformed {
+            if (!next(c)) {
+                throw new Json.Malformed("has no '" + c + "' at offset " + i);
+            }
+        }
+
+        void end() throws Json.Malformed {
+            space();
+            if (i < s.length()) {
+                throw new Json.Malformed("goes on after its value at offset " + i);
+            }
+        }
+
+        private void space() {
+            while (i < s.length() && " \t\r\n".indexOf(s.charAt(i)) >= 0) {
+                i++;
+            }
+        }
+    }
+}
