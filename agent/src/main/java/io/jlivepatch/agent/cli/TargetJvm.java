@@ -40,7 +40,7 @@ final class TargetJvm implements AutoCloseable {
     static volatile java.util.function.Consumer<String> beforeConnectForTests;
 
     /**
-     * Tests (UnregisteredSinceTest): the path of a stand-in agent's control socket, connected to at
+     * Tests (StandInAgent): the path of a stand-in agent's control socket, connected to at
      * once in place of attaching to the pid, so that a test decides what each call after a change
      * answers (a patch unregistered at an exact point). {@code null}: attach, as always.
      */

@@ -1,31 +1,15 @@
 package io.jlivepatch.agent.cli;
 
-import io.jlivepatch.control.WaitingThread;
+import io.jlivepatch.agent.cli.StandInAgent.Run;
 import io.jlivepatch.internal.control.Json;
-import io.jlivepatch.internal.control.Wire;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
-import java.net.StandardProtocolFamily;
-import java.net.UnixDomainSocketAddress;
-import java.nio.channels.Channels;
-import java.nio.channels.ServerSocketChannel;
-import java.nio.channels.SocketChannel;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Collections;
-import java.util.List;
-import java.util.jar.Attributes;
-import java.util.jar.JarOutputStream;
-import java.util.jar.Manifest;
 
+import static io.jlivepatch.agent.cli.StandInAgent.run;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -49,26 +33,14 @@ class ChangeStatusReadsTest {
     @TempDir
     Path dir;
 
-    private ServerSocketChannel server;
+    private StandInAgent running;
     private final long pid = ProcessHandle.current().pid();
-    private int started;
 
     @AfterEach
     void release() throws IOException {
-        TargetJvm.standInSocketForTests = null;
-        if (server != null) {
-            server.close();
+        if (running != null) {
+            running.close();
         }
-    }
-
-    private record Run(int code, String out, String err) {
-    }
-
-    private static Run run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int code = Main.run(new PrintWriter(out), new PrintWriter(err), args);
-        return new Run(code, out.toString(), err.toString());
     }
 
     /** Patch fix's status: its callbacks have failed {@code failures} times, the last {@link #FAILURE}. */
@@ -80,127 +52,19 @@ class ChangeStatusReadsTest {
     }
 
     /**
-     * A stand-in for jlivepatch in a target with one patch, {@code fix}; its transitions end at once, and
-     * its status says a callback failed once a change has come (the change's postPatch or postUnpatch).
+     * A stand-in for jlivepatch in a target ({@link StandInAgent}) with one patch, {@code fix}; its
+     * transitions end at once, and its status says a callback failed once a change has come (the change's
+     * postPatch or postUnpatch). Closed after the test.
      */
-    private final class StandIn {
-        final List<String> registered = new ArrayList<>();
-        boolean enabled;
-        /** The target's refusal of every status read, or null. */
-        String statusRefusal;
-        /** Which status read the target closes the connection at without answering (1: the first), or 0. */
-        int closeAtStatus;
-        /** Whether a change (load, setEnabled, force) has come: the callback failed in it. */
-        boolean changed;
-        private final List<String> calls = new ArrayList<>();
-
-        void start() throws IOException {
-            Path socket = dir.resolve("agent" + (++started) + ".sock");
-            server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
-            server.bind(UnixDomainSocketAddress.of(socket));
-            Thread t = new Thread(this::serve, "stand-in agent");
-            t.setDaemon(true);
-            t.start();
-            TargetJvm.standInSocketForTests = socket.toString();
-        }
-
-        private void serve() {
-            try (SocketChannel c = server.accept()) {
-                DataInputStream in = new DataInputStream(Channels.newInputStream(c));
-                DataOutputStream out = new DataOutputStream(Channels.newOutputStream(c));
-                in.readInt();
-                in.readLong();
-                out.writeInt(Wire.MAGIC);
-                Wire.writeString(out, "stand-in (build " + io.jlivepatch.internal.OwnBuild.stamp() + ")");
-                out.flush();
-                while (in.readByte() == Wire.CALL) {
-                    String object = Wire.readString(in);
-                    String method = Wire.readString(in);
-                    int n = in.readInt();
-                    Object[] args = new Object[n];
-                    for (int i = 0; i < n; i++) {
-                        args[i] = Wire.readValue(in, Long.MAX_VALUE);
-                    }
-                    int reads;
-                    synchronized (this) { // read by the test's thread after the command has ended
-                        calls.add(method);
-                        reads = Collections.frequency(calls, "statusJson");
-                    }
-                    if (method.equals("statusJson") && reads == closeAtStatus) {
-                        return; // closes without an answer
-                    }
-                    if (method.equals("statusJson") && statusRefusal != null) {
-                        out.writeByte(Wire.REFUSED);
-                        Wire.writeString(out, statusRefusal);
-                    } else {
-                        answer(object, method, args, reads, out);
-                    }
-                    out.flush();
-                }
-            } catch (IOException ended) {
-                // the command closed the connection: the test is over
-            }
-        }
-
-        private void answer(String object, String method, Object[] args, int reads, DataOutputStream out)
-                throws IOException {
-            if (!object.isEmpty() && !registered.contains(object)) {
-                out.writeByte(Wire.REFUSED);
-                Wire.writeString(out, Wire.notRegistered(object) + " (registered: none)");
-                return;
-            }
-            out.writeByte(Wire.OK);
-            switch (method) {
-                case "getWatchedDirectory" -> Wire.writeValue(out, String.class, "");
-                case "statusJson" -> Wire.writeValue(out, String.class, status(changed ? 1 : 0));
-                case "loadContent" -> {
-                    registered.add("fix");
-                    enabled = (Boolean) args[3];
-                    changed = true;
-                    Wire.writeValue(out, String.class, "fix");
-                }
-                case "getPatches" -> Wire.writeValue(out, String[].class, registered.toArray(new String[0]));
-                case "isTransition" -> Wire.writeValue(out, boolean.class, false);
-                case "isEnabled" -> Wire.writeValue(out, boolean.class, enabled);
-                case "setEnabled" -> {
-                    enabled = (Boolean) args[0];
-                    changed = true;
-                    Wire.writeValue(out, void.class, null);
-                }
-                case "force" -> {
-                    changed = true;
-                    Wire.writeValue(out, void.class, null);
-                }
-                case "unregister" -> {
-                    registered.remove(object);
-                    Wire.writeValue(out, void.class, null);
-                }
-                case "getPendingClasses" -> Wire.writeValue(out, String[].class, new String[0]);
-                case "getFunctions" -> Wire.writeValue(out, String[].class, new String[] {"a.B.c()V [app@1]: patched"});
-                case "getWaiting" -> Wire.writeValue(out, WaitingThread[].class, new WaitingThread[0]);
-                default -> throw new IOException("the stand-in has no answer to " + method);
-            }
-        }
-
-        synchronized int statusReads() {
-            return Collections.frequency(calls, "statusJson");
-        }
-
-        synchronized List<String> calls() {
-            return new ArrayList<>(calls);
-        }
+    private StandInAgent standIn() {
+        StandInAgent agent = new StandInAgent();
+        agent.status = a -> status(a.changed() ? 1 : 0);
+        running = agent;
+        return agent;
     }
 
     private Path patchJar() throws IOException {
-        Path jar = dir.resolve("fix.jar");
-        Manifest m = new Manifest();
-        m.getMainAttributes().put(Attributes.Name.MANIFEST_VERSION, "1.0");
-        m.getMainAttributes().putValue("Livepatch-Name", "fix");
-        m.getMainAttributes().putValue("Livepatch-Class", "a.Fix");
-        try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(jar), m)) {
-            out.flush();
-        }
-        return jar;
+        return StandInAgent.patchJar(dir);
     }
 
     /** One read before the change (none for load: a new registration) and one after, with the warning. */
@@ -213,10 +77,10 @@ class ChangeStatusReadsTest {
             {"force", "transition forced in pid " + pid},
         };
         for (String[] c : commands) {
-            StandIn agent = new StandIn();
+            StandInAgent agent = standIn();
             agent.registered.add("fix");
             agent.enabled = !c[0].equals("enable");
-            agent.start();
+            agent.start(dir);
             Run r = run(c[0], Long.toString(pid), "fix");
             String what = c[0] + ": " + r.out() + r.err() + agent.calls();
             assertEquals(Main.DONE, r.code(), what);
@@ -225,8 +89,8 @@ class ChangeStatusReadsTest {
             assertEquals(2, agent.statusReads(), what);
             release();
         }
-        StandIn agent = new StandIn();
-        agent.start();
+        StandInAgent agent = standIn();
+        agent.start(dir);
         Run r = run("load", Long.toString(pid), patchJar().toString());
         String what = "load: " + r.out() + r.err() + agent.calls();
         assertEquals(Main.DONE, r.code(), what);
@@ -237,31 +101,34 @@ class ChangeStatusReadsTest {
     /** A patch disabled already: unload runs none of its callbacks, and no status read may refuse it. */
     @Test
     void anUnloadOfADisabledPatchReadsNoStatusSoAnUnreadableOneCannotRefuseIt() throws Exception {
-        StandIn agent = new StandIn();
+        StandInAgent agent = standIn();
         agent.registered.add("fix");
-        agent.statusRefusal = "ILLEGAL_STATE: status could not be read";
-        agent.start();
+        agent.refuseAt = "statusJson";
+        agent.refusal = "ILLEGAL_STATE: status could not be read";
+        agent.start(dir);
         Run r = run("unload", Long.toString(pid), "fix");
         String what = r.out() + r.err() + agent.calls();
         assertEquals(Main.DONE, r.code(), what);
         assertTrue(r.out().startsWith("'fix': unregistered in pid " + pid + ", done in "), what);
         assertEquals(0, agent.statusReads(), what);
-        assertFalse(agent.registered.contains("fix"), what);
+        assertFalse(agent.isRegistered("fix"), what);
     }
 
     /** force is made whether or not the status around it can be read, says it, and exits 0 with a note. */
     @Test
     void aForceIsMadeAndExits0WhenTheStatusBeforeOrAfterItCannotBeRead() throws Exception {
         for (int at : new int[] {0, 2}) { // 0: every read refused; 2: the read after the force, no answer
-            StandIn agent = new StandIn();
+            StandInAgent agent = standIn();
             agent.registered.add("fix");
             agent.enabled = true;
             if (at == 0) {
-                agent.statusRefusal = "ILLEGAL_STATE: status could not be read";
+                agent.refuseAt = "statusJson";
+                agent.refusal = "ILLEGAL_STATE: status could not be read";
             } else {
-                agent.closeAtStatus = at;
+                agent.closeAt = "statusJson";
+                agent.occurrence = at;
             }
-            agent.start();
+            agent.start(dir);
             Run r = run("force", Long.toString(pid), "fix");
             String what = at + ": " + r.out() + r.err() + agent.calls();
             assertEquals(Main.DONE, r.code(), what);

@@ -1,27 +1,14 @@
 package io.jlivepatch.agent.cli;
 
-import io.jlivepatch.control.WaitingThread;
-import io.jlivepatch.internal.control.Wire;
+import io.jlivepatch.agent.cli.StandInAgent.Run;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
-import java.net.StandardProtocolFamily;
-import java.net.UnixDomainSocketAddress;
-import java.nio.channels.Channels;
-import java.nio.channels.ServerSocketChannel;
-import java.nio.channels.SocketChannel;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.jar.Attributes;
-import java.util.jar.JarOutputStream;
-import java.util.jar.Manifest;
 
+import static io.jlivepatch.agent.cli.StandInAgent.run;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -42,100 +29,36 @@ class ClosingCallbackWaitTest {
     @TempDir
     Path dir;
 
-    private ServerSocketChannel server;
+    private StandInAgent running;
     private final long pid = ProcessHandle.current().pid();
-    private int started;
 
     @AfterEach
     void release() throws IOException {
-        TargetJvm.standInSocketForTests = null;
-        if (server != null) {
-            server.close();
+        if (running != null) {
+            running.close();
         }
     }
 
-    private record Run(int code, String out, String err) {
-    }
-
-    private static Run run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int code = Main.run(new PrintWriter(out), new PrintWriter(err), args);
-        return new Run(code, out.toString(), err.toString());
-    }
-
-    /** Patch {@code fix}, whose transition never ends: its closing callback {@code closing} runs ("null": none). */
+    /**
+     * A stand-in agent ({@link StandInAgent}) with patch {@code fix}, whose transition never ends: its closing
+     * callback {@code closing} runs ("null": none). Closed after the test.
+     */
     private void standIn(boolean registered, boolean enabled, String closing) throws IOException {
-        Path socket = dir.resolve("agent" + (++started) + ".sock");
-        server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
-        server.bind(UnixDomainSocketAddress.of(socket));
-        boolean[] state = {registered, enabled};
-        Thread t = new Thread(() -> serve(state, closing), "stand-in agent");
-        t.setDaemon(true);
-        t.start();
-        TargetJvm.standInSocketForTests = socket.toString();
-    }
-
-    private void serve(boolean[] state, String closing) {
-        try (SocketChannel c = server.accept()) {
-            DataInputStream in = new DataInputStream(Channels.newInputStream(c));
-            DataOutputStream out = new DataOutputStream(Channels.newOutputStream(c));
-            in.readInt();
-            in.readLong();
-            out.writeInt(Wire.MAGIC);
-            Wire.writeString(out, "stand-in (build " + io.jlivepatch.internal.OwnBuild.stamp() + ")");
-            out.flush();
-            while (in.readByte() == Wire.CALL) {
-                Wire.readString(in);
-                String method = Wire.readString(in);
-                int n = in.readInt();
-                Object[] args = new Object[n];
-                for (int i = 0; i < n; i++) {
-                    args[i] = Wire.readValue(in, Long.MAX_VALUE);
-                }
-                out.writeByte(Wire.OK);
-                switch (method) {
-                    case "getWatchedDirectory" -> Wire.writeValue(out, String.class, "");
-                    case "statusJson" -> Wire.writeValue(out, String.class, "{\"patches\":[{\"name\":\"fix\","
-                            + "\"description\":\"\",\"stackOrder\":1,\"enabled\":" + state[1] + ",\"transition\":true,"
-                            + "\"lastCallbackFailure\":null,\"callbackFailures\":0,\"waiting\":[],"
-                            + "\"transitionEndFailure\":null,\"closingCallback\":" + closing + ",\"functions\":[]}]}");
-                    case "loadContent" -> {
-                        state[0] = true;
-                        state[1] = (Boolean) args[3];
-                        Wire.writeValue(out, String.class, "fix");
-                    }
-                    case "getPatches" -> Wire.writeValue(out, String[].class,
-                            state[0] ? new String[] {"fix"} : new String[0]);
-                    case "isTransition" -> Wire.writeValue(out, boolean.class, true);
-                    case "isEnabled" -> Wire.writeValue(out, boolean.class, state[1]);
-                    case "setEnabled" -> {
-                        state[1] = (Boolean) args[0];
-                        Wire.writeValue(out, void.class, null);
-                    }
-                    case "getPendingClasses" -> Wire.writeValue(out, String[].class, new String[0]);
-                    case "getFunctions" -> Wire.writeValue(out, String[].class,
-                            new String[] {"a.B.c()V [app@1]: patched"});
-                    case "getWaiting" -> Wire.writeValue(out, WaitingThread[].class, new WaitingThread[0]);
-                    default -> throw new IOException("the stand-in has no answer to " + method);
-                }
-                out.flush();
-            }
-        } catch (IOException ended) {
-            // the command closed the connection: the test is over
+        StandInAgent agent = new StandInAgent();
+        if (registered) {
+            agent.registered.add("fix");
         }
+        agent.enabled = enabled;
+        agent.transitionRuns = true;
+        agent.status = a -> "{\"patches\":[{\"name\":\"fix\",\"description\":\"\",\"stackOrder\":1,\"enabled\":"
+                + a.enabled + ",\"transition\":true,\"lastCallbackFailure\":null,\"callbackFailures\":0,"
+                + "\"waiting\":[],\"transitionEndFailure\":null,\"closingCallback\":" + closing + ",\"functions\":[]}]}";
+        running = agent;
+        agent.start(dir);
     }
 
     private Path patchJar() throws IOException {
-        Path jar = dir.resolve("fix.jar");
-        Manifest m = new Manifest();
-        m.getMainAttributes().put(Attributes.Name.MANIFEST_VERSION, "1.0");
-        m.getMainAttributes().putValue("Livepatch-Name", "fix");
-        m.getMainAttributes().putValue("Livepatch-Class", "a.Fix");
-        try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(jar), m)) {
-            out.flush();
-        }
-        return jar;
+        return StandInAgent.patchJar(dir);
     }
 
     @Test

@@ -1,29 +1,15 @@
 package io.jlivepatch.agent.cli;
 
-import io.jlivepatch.control.WaitingThread;
+import io.jlivepatch.agent.cli.StandInAgent.Run;
 import io.jlivepatch.internal.control.Wire;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
-import java.net.StandardProtocolFamily;
-import java.net.UnixDomainSocketAddress;
-import java.nio.channels.Channels;
-import java.nio.channels.ServerSocketChannel;
-import java.nio.channels.SocketChannel;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.jar.Attributes;
-import java.util.jar.JarOutputStream;
-import java.util.jar.Manifest;
 
+import static io.jlivepatch.agent.cli.StandInAgent.run;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -46,157 +32,35 @@ class UnregisteredSinceTest {
     @TempDir
     Path dir;
 
-    private ServerSocketChannel server;
+    private StandInAgent running;
     private final long pid = ProcessHandle.current().pid();
-    private int started;
 
     @AfterEach
     void release() throws IOException {
-        TargetJvm.standInSocketForTests = null;
-        if (server != null) {
-            server.close();
+        if (running != null) {
+            running.close();
         }
-    }
-
-    private record Run(int code, String out, String err) {
-    }
-
-    private static Run run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int code = Main.run(new PrintWriter(out), new PrintWriter(err), args);
-        return new Run(code, out.toString(), err.toString());
     }
 
     /**
-     * A stand-in for jlivepatch in a target: one patch, {@code fix}, registered by a load or there from
+     * Starts {@code agent}, closed after the test: one patch, {@code fix}, registered by a load or there from
      * the start; its transitions end at once, or never ({@code transitionRuns}).
      */
-    private final class StandIn {
-        final List<String> registered = new ArrayList<>();
-        boolean enabled;
-        boolean transitionRuns;
-        /** The call (method name) before whose answer another operation unregisters fix. */
-        String unregisterAt;
-        /** Which call of that method: 1, the first. */
-        int occurrence = 1;
-        /** The call the target refuses with {@code refusal}, fix still registered, or null. */
-        String refuseAt;
-        String refusal;
-        /** The call at which the target closes the connection without answering, or null. */
-        String closeAt;
-        /** A call that must have come first, or null: closeAt's or unregisterAt's first call after it. */
-        String after;
-        /** The one function line getFunctions answers. */
-        String functionLine = "a.B.c()V [app@1]: patched";
-        final List<String> calls = new ArrayList<>();
-
-        void start() throws IOException {
-            Path socket = dir.resolve("agent" + (++started) + ".sock"); // one per stand-in of a test
-            server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
-            server.bind(UnixDomainSocketAddress.of(socket));
-            Thread t = new Thread(this::serve, "stand-in agent");
-            t.setDaemon(true);
-            t.start();
-            TargetJvm.standInSocketForTests = socket.toString();
-        }
-
-        private void serve() {
-            try (SocketChannel c = server.accept()) {
-                DataInputStream in = new DataInputStream(Channels.newInputStream(c));
-                DataOutputStream out = new DataOutputStream(Channels.newOutputStream(c));
-                in.readInt();
-                in.readLong();
-                out.writeInt(Wire.MAGIC);
-                Wire.writeString(out, "stand-in (build " + io.jlivepatch.internal.OwnBuild.stamp() + ")");
-                out.flush();
-                while (in.readByte() == Wire.CALL) {
-                    String object = Wire.readString(in);
-                    String method = Wire.readString(in);
-                    int n = in.readInt();
-                    Object[] args = new Object[n];
-                    for (int i = 0; i < n; i++) {
-                        args[i] = Wire.readValue(in, Long.MAX_VALUE);
-                    }
-                    synchronized (this) { // read by the test's thread after the command has ended
-                        calls.add(method);
-                    }
-                    if (method.equals(closeAt) && (after == null || calls().contains(after))) {
-                        return; // closes without an answer
-                    }
-                    if (method.equals(unregisterAt) && (after == null
-                            ? java.util.Collections.frequency(calls(), method) == occurrence
-                            : calls().contains(after) && registered.contains("fix"))) {
-                        registered.remove("fix"); // another operation's unload lands here
-                        enabled = false;
-                    }
-                    if (method.equals(refuseAt)) {
-                        out.writeByte(Wire.REFUSED);
-                        Wire.writeString(out, refusal);
-                    } else {
-                        answer(object, method, args, out);
-                    }
-                    out.flush();
-                }
-            } catch (IOException ended) {
-                // the command closed the connection: the test is over
-            }
-        }
-
-        private void answer(String object, String method, Object[] args, DataOutputStream out) throws IOException {
-            if (!object.isEmpty() && !registered.contains(object)) {
-                out.writeByte(Wire.REFUSED); // the agent's words, ControlSession
-                Wire.writeString(out, Wire.notRegistered(object) + " (registered: "
-                        + (registered.isEmpty() ? "none" : String.join(", ", registered)) + ")");
-                return;
-            }
-            out.writeByte(Wire.OK);
-            switch (method) {
-                case "getWatchedDirectory", "statusJson" -> Wire.writeValue(out, String.class,
-                        method.equals("statusJson") ? "{}" : "");
-                case "loadContent" -> {
-                    registered.add("fix");
-                    enabled = (Boolean) args[3];
-                    Wire.writeValue(out, String.class, "fix");
-                }
-                case "getPatches" -> Wire.writeValue(out, String[].class, registered.toArray(new String[0]));
-                case "isTransition" -> Wire.writeValue(out, boolean.class, transitionRuns);
-                case "isEnabled" -> Wire.writeValue(out, boolean.class, enabled);
-                case "setEnabled" -> {
-                    enabled = (Boolean) args[0];
-                    Wire.writeValue(out, void.class, null);
-                }
-                case "getPendingClasses" -> Wire.writeValue(out, String[].class, new String[0]);
-                case "getFunctions" -> Wire.writeValue(out, String[].class,
-                        new String[] {functionLine});
-                case "getWaiting" -> Wire.writeValue(out, WaitingThread[].class, new WaitingThread[0]);
-                default -> throw new IOException("the stand-in has no answer to " + method);
-            }
-        }
-
-        synchronized List<String> calls() {
-            return new ArrayList<>(calls);
-        }
+    private void start(StandInAgent agent) throws IOException {
+        running = agent;
+        agent.start(dir);
     }
 
     private Path patchJar() throws IOException {
-        Path jar = dir.resolve("fix.jar");
-        Manifest m = new Manifest();
-        m.getMainAttributes().put(Attributes.Name.MANIFEST_VERSION, "1.0");
-        m.getMainAttributes().putValue("Livepatch-Name", "fix");
-        m.getMainAttributes().putValue("Livepatch-Class", "a.Fix");
-        try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(jar), m)) {
-            out.flush();
-        }
-        return jar;
+        return StandInAgent.patchJar(dir);
     }
 
     /** The chaos run's case: "patching complete" printed, then fix unregistered before its details were read. */
     @Test
     void aLoadWhosePatchIsUnregisteredAfterPatchingCompleteExits0WithANote() throws Exception {
-        StandIn agent = new StandIn();
+        StandInAgent agent = new StandInAgent();
         agent.unregisterAt = "getPendingClasses";
-        agent.start();
+        start(agent);
         Run r = run("load", Long.toString(pid), patchJar().toString());
         assertTrue(r.out().startsWith("'fix': enabled in pid " + pid + ", patching complete in "), r.out());
         assertEquals(Main.DONE, r.code(), r.out() + r.err());
@@ -208,9 +72,9 @@ class UnregisteredSinceTest {
     /** A load that only registers (--no-enable) has the same window, and says "registered". */
     @Test
     void aLoadWithoutEnableWhosePatchIsUnregisteredAfterItSaidRegisteredExits0WithANote() throws Exception {
-        StandIn agent = new StandIn();
+        StandInAgent agent = new StandInAgent();
         agent.unregisterAt = "getPendingClasses";
-        agent.start();
+        start(agent);
         Run r = run("load", "--no-enable", Long.toString(pid), patchJar().toString());
         assertTrue(r.out().startsWith("'fix': registered in pid " + pid + " (not enabled)"), r.out());
         assertEquals(Main.DONE, r.code(), r.out() + r.err());
@@ -220,9 +84,9 @@ class UnregisteredSinceTest {
     /** A failure of those reads that is not "not registered" leaves the outcome unknown, as before: exit 4. */
     @Test
     void aLoadWhoseTargetClosesTheConnectionAfterPatchingCompleteStillExits4() throws Exception {
-        StandIn agent = new StandIn();
+        StandInAgent agent = new StandInAgent();
         agent.closeAt = "getPendingClasses";
-        agent.start();
+        start(agent);
         Run r = run("load", Long.toString(pid), patchJar().toString());
         assertTrue(r.out().startsWith("'fix': enabled in pid " + pid + ", patching complete in "), r.out());
         assertEquals(Main.OUTCOME_UNKNOWN, r.code(), r.out() + r.err());
@@ -243,10 +107,10 @@ class UnregisteredSinceTest {
             "no patch 'fix' is registered (registered: none)",
         };
         for (String refusal : refusals) {
-            StandIn agent = new StandIn();
+            StandInAgent agent = new StandInAgent();
             agent.refuseAt = "getPendingClasses";
             agent.refusal = refusal;
-            agent.start();
+            start(agent);
             Run r = run("load", Long.toString(pid), patchJar().toString());
             assertTrue(r.out().startsWith("'fix': enabled in pid " + pid + ", patching complete in "), r.out());
             assertEquals(Main.OUTCOME_UNKNOWN, r.code(), refusal + ": " + r.out() + r.err());
@@ -265,11 +129,11 @@ class UnregisteredSinceTest {
     void anEnableWhosePatchIsUnregisteredAfterPatchingCompleteSaysSoAndExits0() throws Exception {
         String[][] points = {{"getFunctions", "1"}, {"getPatches", "4"}};
         for (String[] at : points) {
-            StandIn agent = new StandIn();
+            StandInAgent agent = new StandInAgent();
             agent.registered.add("fix");
             agent.unregisterAt = at[0];
             agent.occurrence = Integer.parseInt(at[1]);
-            agent.start();
+            start(agent);
             Run r = run("enable", Long.toString(pid), "fix");
             assertTrue(r.out().startsWith("'fix': enabled in pid " + pid + ", patching complete in "), at[0] + ": "
                     + r.out());
@@ -294,7 +158,7 @@ class UnregisteredSinceTest {
             {"unload", "--wait", "0", Long.toString(pid), "fix"},
         };
         for (String[] c : commands) {
-            StandIn agent = new StandIn();
+            StandInAgent agent = new StandInAgent();
             agent.transitionRuns = true;
             if (c[4] == null) {
                 c[4] = patchJar().toString();
@@ -303,7 +167,7 @@ class UnregisteredSinceTest {
                 agent.enabled = !c[0].equals("enable");
             }
             agent.unregisterAt = "getWaiting";
-            agent.start();
+            start(agent);
             Run r = run(c);
             String change = c[0].equals("load") ? "load" : c[0].equals("enable") ? "enable" : "disable";
             String state = c[0].equals("load") || c[0].equals("enable") ? "enabled" : "disabled";
@@ -328,7 +192,7 @@ class UnregisteredSinceTest {
     void anUnloadOfAPatchDisabledAlreadyUnregisteredBeforeTheThreadsWereReadExits3WithANote() throws Exception {
         String[][] points = {{"getWaiting", "1"}, {"getPatches", "3"}, {"refused", null}};
         for (String[] at : points) {
-            StandIn agent = new StandIn();
+            StandInAgent agent = new StandInAgent();
             agent.registered.add("fix");
             agent.transitionRuns = true;
             if (at[1] == null) {
@@ -338,7 +202,7 @@ class UnregisteredSinceTest {
                 agent.unregisterAt = at[0];
                 agent.occurrence = Integer.parseInt(at[1]);
             }
-            agent.start();
+            start(agent);
             Run r = run("unload", "--wait", "0", Long.toString(pid), "fix");
             String what = at[0] + ": " + r.out() + r.err();
             assertTrue(r.out().startsWith("'fix': disabled already in pid " + pid + ", transition still running after"
@@ -367,10 +231,10 @@ class UnregisteredSinceTest {
      */
     @Test
     void anEnableWhoseTargetClosesTheConnectionAtTheFunctionLinesExits4AsLoadDoes() throws Exception {
-        StandIn agent = new StandIn();
+        StandInAgent agent = new StandInAgent();
         agent.registered.add("fix");
         agent.closeAt = "getFunctions";
-        agent.start();
+        start(agent);
         Run r = run("enable", Long.toString(pid), "fix");
         assertTrue(r.out().startsWith("'fix': enabled in pid " + pid + ", patching complete in "), r.out());
         assertEquals(Main.OUTCOME_UNKNOWN, r.code(), r.out() + r.err());
@@ -389,7 +253,7 @@ class UnregisteredSinceTest {
     void aLostConnectionAtTheLookAfterAFailedFunctionIsNoPatchTakenOffAndExits4() throws Exception {
         for (String command : new String[] {"load", "enable"}) {
             for (boolean closes : new boolean[] {true, false}) {
-                StandIn agent = new StandIn();
+                StandInAgent agent = new StandInAgent();
                 agent.functionLine = "a.B.c()V [app@1]: failed (VerifyError: bad)";
                 agent.after = "getFunctions";
                 if (closes) {
@@ -400,7 +264,7 @@ class UnregisteredSinceTest {
                 if (command.equals("enable")) {
                     agent.registered.add("fix");
                 }
-                agent.start();
+                start(agent);
                 Run r = command.equals("load") ? run("load", Long.toString(pid), patchJar().toString())
                         : run("enable", Long.toString(pid), "fix");
                 String what = command + (closes ? ", closed" : ", unregistered") + ": " + r.out() + r.err();

@@ -1,0 +1,212 @@
+package io.jlivepatch.agent.cli;
+
+import io.jlivepatch.control.WaitingThread;
+import io.jlivepatch.internal.control.Wire;
+
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.Channels;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+import java.util.jar.Attributes;
+import java.util.jar.JarOutputStream;
+import java.util.jar.Manifest;
+
+/**
+ * A stand-in for jlivepatch in a target, on a control socket of its own that the command connects to in
+ * place of attaching ({@link TargetJvm#standInSocketForTests}): it answers each call as the agent does
+ * (ControlSession's refusal of a call on a patch that is not registered included), so that a test decides
+ * what a call at an exact point answers: another operation unregistering the patch there, a refusal, or a
+ * connection closed without an answer. One connection, one command.
+ *
+ * <p>The fields are set before {@link #start}, whose thread start orders them before the server's reads;
+ * what the server changes afterwards is read through the synchronized methods.
+ */
+final class StandInAgent implements AutoCloseable {
+
+    /** The patches registered, bottom first. */
+    final List<String> registered = new ArrayList<>();
+    boolean enabled;
+    /** Whether a transition runs: for ever, or never. */
+    boolean transitionRuns;
+    /** The call (method name) before whose answer another operation unregisters fix, or null. */
+    String unregisterAt;
+    /** Which call of {@link #unregisterAt} or {@link #closeAt} (a test sets one of them): 1, the first. */
+    int occurrence = 1;
+    /** The call the target refuses, every time, with {@link #refusal} (fix still registered), or null. */
+    String refuseAt;
+    String refusal;
+    /** The call at which the target closes the connection without answering, or null. */
+    String closeAt;
+    /** A call that must have come first, or null: closeAt's or unregisterAt's first call after it. */
+    String after;
+    /** The one function line getFunctions answers. */
+    String functionLine = "a.B.c()V [app@1]: patched";
+    /** What statusJson answers, from this stand-in's state then. */
+    Function<StandInAgent, String> status = agent -> "{}";
+
+    /** Whether a change (loadContent, setEnabled, force) has come. Guarded by this. */
+    private boolean changed;
+    /** The calls, by method name, in order. Guarded by this. */
+    private final List<String> calls = new ArrayList<>();
+    private ServerSocketChannel server;
+
+    private static final AtomicInteger SOCKETS = new AtomicInteger();
+
+    /** Serves one command on a socket in {@code dir}, which the command's next connect uses. */
+    void start(Path dir) throws IOException {
+        Path socket = dir.resolve("agent" + SOCKETS.incrementAndGet() + ".sock"); // one per stand-in
+        server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+        server.bind(UnixDomainSocketAddress.of(socket));
+        Thread t = new Thread(this::serve, "stand-in agent");
+        t.setDaemon(true);
+        t.start();
+        TargetJvm.standInSocketForTests = socket.toString();
+    }
+
+    @Override
+    public void close() throws IOException {
+        TargetJvm.standInSocketForTests = null;
+        if (server != null) {
+            server.close();
+        }
+    }
+
+    synchronized List<String> calls() {
+        return new ArrayList<>(calls);
+    }
+
+    synchronized int statusReads() {
+        return Collections.frequency(calls, "statusJson");
+    }
+
+    synchronized boolean isRegistered(String patch) {
+        return registered.contains(patch);
+    }
+
+    synchronized boolean changed() {
+        return changed;
+    }
+
+    private void serve() {
+        try (SocketChannel c = server.accept()) {
+            DataInputStream in = new DataInputStream(Channels.newInputStream(c));
+            DataOutputStream out = new DataOutputStream(Channels.newOutputStream(c));
+            in.readInt();
+            in.readLong();
+            out.writeInt(Wire.MAGIC);
+            Wire.writeString(out, "stand-in (build " + io.jlivepatch.internal.OwnBuild.stamp() + ")");
+            out.flush();
+            while (in.readByte() == Wire.CALL) {
+                String object = Wire.readString(in);
+                String method = Wire.readString(in);
+                int n = in.readInt();
+                Object[] args = new Object[n];
+                for (int i = 0; i < n; i++) {
+                    args[i] = Wire.readValue(in, Long.MAX_VALUE);
+                }
+                synchronized (this) { // the test's thread reads the state after the command has ended
+                    calls.add(method);
+                    if (method.equals(closeAt) && reached(method)) {
+                        return; // closes without an answer
+                    }
+                    if (method.equals(unregisterAt) && reached(method) && (after == null || registered.contains("fix"))) {
+                        registered.remove("fix"); // another operation's unload lands here
+                        enabled = false;
+                    }
+                    if (method.equals(refuseAt)) {
+                        out.writeByte(Wire.REFUSED);
+                        Wire.writeString(out, refusal);
+                    } else {
+                        answer(object, method, args, out);
+                    }
+                }
+                out.flush();
+            }
+        } catch (IOException ended) {
+            // the command closed the connection: the test is over
+        }
+    }
+
+    /** Whether the call of {@code method} just made is the one a test point names. */
+    private boolean reached(String method) {
+        return after == null ? Collections.frequency(calls, method) == occurrence : calls.contains(after);
+    }
+
+    private void answer(String object, String method, Object[] args, DataOutputStream out) throws IOException {
+        if (!object.isEmpty() && !registered.contains(object)) {
+            out.writeByte(Wire.REFUSED); // the agent's words, ControlSession
+            Wire.writeString(out, Wire.notRegistered(object) + " (registered: "
+                    + (registered.isEmpty() ? "none" : String.join(", ", registered)) + ")");
+            return;
+        }
+        out.writeByte(Wire.OK);
+        switch (method) {
+            case "getWatchedDirectory" -> Wire.writeValue(out, String.class, "");
+            case "statusJson" -> Wire.writeValue(out, String.class, status.apply(this));
+            case "loadContent" -> {
+                registered.add("fix");
+                enabled = (Boolean) args[3];
+                changed = true;
+                Wire.writeValue(out, String.class, "fix");
+            }
+            case "getPatches" -> Wire.writeValue(out, String[].class, registered.toArray(new String[0]));
+            case "isTransition" -> Wire.writeValue(out, boolean.class, transitionRuns);
+            case "isEnabled" -> Wire.writeValue(out, boolean.class, enabled);
+            case "setEnabled" -> {
+                enabled = (Boolean) args[0];
+                changed = true;
+                Wire.writeValue(out, void.class, null);
+            }
+            case "force" -> {
+                changed = true;
+                Wire.writeValue(out, void.class, null);
+            }
+            case "unregister" -> {
+                registered.remove(object);
+                Wire.writeValue(out, void.class, null);
+            }
+            case "getPendingClasses" -> Wire.writeValue(out, String[].class, new String[0]);
+            case "getFunctions" -> Wire.writeValue(out, String[].class, new String[] {functionLine});
+            case "getWaiting" -> Wire.writeValue(out, WaitingThread[].class, new WaitingThread[0]);
+            default -> throw new IOException("the stand-in has no answer to " + method);
+        }
+    }
+
+    /** What a command printed, and its exit code. */
+    record Run(int code, String out, String err) {
+    }
+
+    /** Runs the command line {@code args} in this JVM, as the jlivepatch command. */
+    static Run run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = Main.run(new PrintWriter(out), new PrintWriter(err), args);
+        return new Run(code, out.toString(), err.toString());
+    }
+
+    /** A patch JAR named fix (class a.Fix, which it does not hold: the stand-in never reads it), in {@code dir}. */
+    static Path patchJar(Path dir) throws IOException {
+        Path jar = dir.resolve("fix.jar");
+        Manifest m = new Manifest();
+        m.getMainAttributes().put(Attributes.Name.MANIFEST_VERSION, "1.0");
+        m.getMainAttributes().putValue("Livepatch-Name", "fix");
+        m.getMainAttributes().putValue("Livepatch-Class", "a.Fix");
+        try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(jar), m)) {
+            out.flush();
+        }
+        return jar;
+    }
+}
