@@ -184,11 +184,19 @@ final class LoadCommand implements Callable<Integer> {
                             "enabled", "load", wait.seconds(timeout));
                     code = Main.TRANSITION_RUNNING;
                 } else {
-                    String undone = PatchCommand.undone(jvm, rawName, true);
+                    String undone = null;
+                    try {
+                        undone = PatchCommand.undone(jvm, rawName, true);
+                    } catch (ControlChannel.OutcomeUnknown e) {
+                        code = PatchCommand.endedThenUnregistered(out, spec.commandLine().getErr(), jvm, rawName,
+                                PatchCommand.completed(rawName, "enabled", jvm.pid(), "patching complete", ms, ""),
+                                "load", e);
+                        unregistered = true; // said, with the note
+                    }
                     if (undone != null) {
                         out.printf("'%s': registered and %s%n", name, undone);
                         code = Main.REFUSED;
-                    } else {
+                    } else if (!unregistered) {
                         TargetJvm.Marks after = jvm.marks(rawName);
                         out.println(PatchCommand.completed(rawName, "enabled", jvm.pid(), "patching complete", ms,
                                 PatchCommand.forcedMeanwhile(false, after.forced())));

@@ -108,7 +108,13 @@ abstract class PatchCommand implements Callable<Integer> {
         String state = enabled ? "enabled" : "disabled";
         if (jvm.awaitTransition(name, seconds)) {
             long ms = msSince(startNanos); // the change's own time: not the reads below
-            String undone = undone(jvm, name, enabled);
+            String undone;
+            try {
+                undone = undone(jvm, name, enabled);
+            } catch (ControlChannel.OutcomeUnknown e) {
+                return endedThenUnregistered(spec.commandLine().getOut(), spec.commandLine().getErr(), jvm, name,
+                        completed(name, state, jvm.pid(), complete, ms, ""), enabled ? "enable" : "disable", e);
+            }
             if (undone != null) {
                 spec.commandLine().getOut().printf("'%s': %s%n", Text.clean(name), undone);
                 return Main.REFUSED;
@@ -303,6 +309,26 @@ abstract class PatchCommand implements Callable<Integer> {
                 + (enabled ? "disabled" : "enabled") + " it again before its transition ended: it is "
                 + (now ? "enabled" : "disabled") + " now ('jlivepatch status " + jvm.pid() + "' shows it and the"
                 + " audit log who asked)";
+    }
+
+    /**
+     * Where another operation unregistered the patch after this command's change and its transition had
+     * ended, before the command's look that follows (whether the change lasted, unload's unregister): what
+     * the command did and saw end ({@code line}, {@link #completed}), then the note
+     * ({@link #unregisteredSince}); it exited 4 (unknown outcome) with nothing printed. Whether another
+     * operation had also reversed the change before it ended is not read then: the note sends to status.
+     *
+     * @param e thrown by that look: any other failure than "not registered" is thrown as it is (exit 4)
+     * @return {@link Main#DONE}
+     */
+    static int endedThenUnregistered(java.io.PrintWriter out, java.io.PrintWriter err, TargetJvm jvm, String name,
+                                     String line, String change, ControlChannel.OutcomeUnknown e) {
+        if (!ControlChannel.unregisteredSince(e)) {
+            throw e;
+        }
+        out.println(line);
+        err.println(unregisteredSince(jvm.pid(), name, change));
+        return Main.DONE;
     }
 
     /**

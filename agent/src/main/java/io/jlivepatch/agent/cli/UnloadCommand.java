@@ -50,7 +50,13 @@ final class UnloadCommand extends PatchCommand {
         if (wasEnabled) {
             // Another operation may have enabled it again before the disable's transition ended: as
             // disable says, the change did not last, and it stays registered.
-            String undone = undone(jvm, name, false);
+            String undone;
+            try {
+                undone = undone(jvm, name, false);
+            } catch (ControlChannel.OutcomeUnknown e) {
+                return endedThenUnregistered(spec.commandLine().getOut(), spec.commandLine().getErr(), jvm, name,
+                        completed(name, "disabled", jvm.pid(), "unpatching complete", msSince(start), ""), "disable", e);
+            }
             if (undone != null) {
                 spec.commandLine().getOut().printf("'%s': %s; not unregistered%n", Text.clean(name), undone);
                 return Main.REFUSED;
@@ -60,7 +66,15 @@ final class UnloadCommand extends PatchCommand {
         // postUnpatch failures end with the patch).
         TargetJvm.Marks after = wasEnabled ? jvm.marks(name) : null;
         String forced = wasEnabled ? forcedMeanwhile(before.forced(), after.forced()) : "";
-        unregister(jvm, name);
+        try {
+            unregister(jvm, name);
+        } catch (ControlChannel.OutcomeUnknown e) {
+            // after this command's disable (an OutcomeUnknown comes only after a change): unregistered by another
+            int code = endedThenUnregistered(spec.commandLine().getOut(), spec.commandLine().getErr(), jvm, name,
+                    completed(name, "disabled", jvm.pid(), "unpatching complete", msSince(start), forced), "disable", e);
+            printCallbackFailures(spec.commandLine().getOut(), before.failures(), after.failures());
+            return code;
+        }
         long ms = msSince(start);
         // The kernel's line where a transition ran; a patch that was disabled already is only unregistered.
         spec.commandLine().getOut().println(wasEnabled

@@ -284,4 +284,44 @@ class UnregisteredSinceTest {
             }
         }
     }
+
+    /**
+     * The change's transition ended; then, before the command's look at whether its change lasted (undone)
+     * or unload's unregister, another operation unregistered the patch. The command exited 4 (unknown
+     * outcome) with nothing printed: the change and its end are known, so it says them, then the note, and
+     * exits 0. Whether the target refuses the look or the command's own look finds it gone. For every
+     * command that waits for a transition to end.
+     */
+    @Test
+    void aPatchUnregisteredAfterItsTransitionEndedBeforeTheCommandsLookSaysSoAndExits0() throws Exception {
+        String[][] points = {
+            {"load", "getPatches", "3"}, {"load", "isEnabled", "1"},
+            {"enable", "getPatches", "3"}, {"enable", "isEnabled", "1"},
+            {"disable", "getPatches", "3"}, {"disable", "isEnabled", "1"},
+            {"unload", "getPatches", "4"}, {"unload", "isEnabled", "2"},
+            {"unload", "getPatches", "5"}, {"unload", "unregister", "1"},
+        };
+        for (String[] at : points) {
+            StandInAgent agent = new StandInAgent();
+            if (!at[0].equals("load")) {
+                agent.registered.add("fix");
+                agent.enabled = !at[0].equals("enable");
+            }
+            agent.unregisterAt = at[1];
+            agent.occurrence = Integer.parseInt(at[2]);
+            start(agent);
+            Run r = at[0].equals("load") ? run("load", Long.toString(pid), patchJar().toString())
+                    : run(at[0], Long.toString(pid), "fix");
+            String what = String.join(" ", at) + ": " + r.out() + r.err() + agent.calls();
+            String change = at[0].equals("unload") ? "disable" : at[0];
+            String line = at[0].equals("load") || at[0].equals("enable") ? "enabled in pid " + pid + ", patching complete"
+                    : "disabled in pid " + pid + ", unpatching complete";
+            assertTrue(r.out().startsWith("'fix': " + line + " in "), what);
+            assertEquals(Main.DONE, r.code(), what);
+            assertEquals(NOTE + change + " took effect, so what follows was not read: 'jlivepatch status " + pid
+                    + "' shows what runs now, and the audit log who asked" + System.lineSeparator(), r.err(), what);
+            assertFalse(agent.isRegistered("fix"), what);
+            release();
+        }
+    }
 }
