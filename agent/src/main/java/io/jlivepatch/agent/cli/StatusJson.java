@@ -26,7 +26,7 @@ final class StatusJson {
     private static final int MAX_DEPTH = 32;
 
     /** A number, as written; only {@link #count} reads one. */
-    private record Number(String text) {
+    private record JsonNumber(String text) {
     }
 
     private final Map<String, Object> fields;
@@ -74,7 +74,7 @@ final class StatusJson {
 
     /** The field as a count: a whole number, 0 or more, that a long holds; -1 when it is absent or not one. */
     long count(String field) {
-        if (!(fields.get(field) instanceof Number n) || !n.text().chars().allMatch(c -> c >= '0' && c <= '9')) {
+        if (!(fields.get(field) instanceof JsonNumber n) || !n.text().chars().allMatch(c -> c >= '0' && c <= '9')) {
             return -1;
         }
         try {
@@ -147,7 +147,7 @@ final class StatusJson {
             return m;
         }
 
-        private Number number() throws Json.Malformed {
+        private JsonNumber number() throws Json.Malformed {
             int start = i;
             skip('-');
             if (!skip('0')) {
@@ -162,7 +162,7 @@ final class StatusJson {
                 }
                 digits();
             }
-            return new Number(s.substring(start, i));
+            return new JsonNumber(s.substring(start, i));
         }
 
         /** One ASCII digit or more. */
