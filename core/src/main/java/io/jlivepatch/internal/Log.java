@@ -35,6 +35,32 @@ public final class Log {
      */
     static volatile Error failNextMakeForTests;
 
+    /**
+     * The thread whose {@link #get()} fails, as a line's making out of memory would, once it has been
+     * called {@link #getsLeftForTests} more times; {@code null} (the one volatile read of {@code get()})
+     * when none. Other threads' lines are not counted: a transition worker's or the publisher's.
+     */
+    private static volatile Thread failingForTests;
+    private static int getsLeftForTests;
+    private static Error getFailureForTests;
+
+    /**
+     * Makes the {@code nth} {@link #get()} from now on this thread (1: the next) throw {@code e}, once: a log
+     * line of an operation that finds no memory for its making (OperationLinesLostTest). {@code null} disarms.
+     */
+    public static void failGetOnThisThreadForTests(int nth, Error e) {
+        getsLeftForTests = nth;
+        getFailureForTests = e;
+        failingForTests = e == null ? null : Thread.currentThread();
+    }
+
+    private static void failGetForTests() {
+        if (failingForTests == Thread.currentThread() && --getsLeftForTests == 0) {
+            failingForTests = null;
+            throw getFailureForTests;
+        }
+    }
+
     /** Runs once inside the next making, before the back-end is asked for: a line logged meanwhile (LoggerMadeAgainDriver). */
     static volatile Runnable whileMakingForTests;
 
@@ -149,6 +175,9 @@ public final class Log {
     }
 
     public static System.Logger get() {
+        if (failingForTests != null) {
+            failGetForTests();
+        }
         System.Logger l = logger;
         return l != null ? l : made();
     }

@@ -133,7 +133,11 @@ final class AppliedLater {
             outcome = "ok (" + className + " in class loader " + loader + ", defined during a change of patches:"
                     + " the patch's hooks taken off once loaded, as the patches are now" + bound + ")";
         }
-        seen.log().log(System.Logger.Level.INFO, bound.isEmpty() ? log : log + " (" + bound.substring(2) + ")");
+        try {
+            seen.log().log(System.Logger.Level.INFO, bound.isEmpty() ? log : log + " (" + bound.substring(2) + ")");
+        } catch (RuntimeException | LinkageError | VirtualMachineError lost) {
+            // no memory for the line (the logger's making): the record below still says what changed
+        }
         seen.record("link", patch, outcome, provenance);
     }
 }

@@ -91,8 +91,12 @@ final class LateCallbacks implements ClassCallbacks {
             }
         } catch (RuntimeException | LinkageError | VirtualMachineError e) {
             // the call goes on, to the original code if a patch refused; never into the application
-            Log.get().log(System.Logger.Level.ERROR, "running the callbacks of " + owner.getName() + " failed",
-                    e);
+            try {
+                Log.get().log(System.Logger.Level.ERROR, "running the callbacks of " + owner.getName() + " failed",
+                        e);
+            } catch (RuntimeException | LinkageError | VirtualMachineError lost) {
+                // no memory for the line either: the application's call must not get it
+            }
         } finally {
             registry.releaseHold(outer);
             klpMutex.unlock();

@@ -372,8 +372,12 @@ final class PatchCallbacks {
                 postUnpatchAll();
             }
         } catch (RuntimeException | LinkageError | VirtualMachineError e) {
-            Log.get().log(System.Logger.Level.ERROR, "'" + patchName + "': running the "
-                    + (patched ? "postPatch" : "postUnpatch") + " callbacks failed", e);
+            try {
+                Log.get().log(System.Logger.Level.ERROR, "'" + patchName + "': running the "
+                        + (patched ? "postPatch" : "postUnpatch") + " callbacks failed", e);
+            } catch (RuntimeException | LinkageError | VirtualMachineError lost) {
+                // no memory for the line either: the transition has ended all the same (never throws)
+            }
         } finally {
             closingRuns = null;
         }
@@ -591,7 +595,12 @@ final class PatchCallbacks {
     private void failed(String what, Class<?> late, Object auditLabel) {
         lastFailure = what;
         failures.incrementAndGet();
-        Log.get().log(System.Logger.Level.WARNING, "''{0}'': {1}", patchName, what);
+        try {
+            Log.get().log(System.Logger.Level.WARNING, "''{0}'': {1}", patchName, what);
+        } catch (RuntimeException | LinkageError | VirtualMachineError lost) {
+            // No memory for the line: the failure stands in status and the audit log, and the caller goes on
+            // (thrown on, it cut a disable short after its preUnpatch ran, or an undone enable before its reset).
+        }
         try {
             // Through the registry, not straight to the audit log: a closing callback that fails at a
             // transition's end inside an operation is recorded after that operation's line and the

@@ -1832,11 +1832,22 @@ public final class PatchRegistry {
         StateCheck.check(order, p);
         checkTrust(p);
         linkAudit.start(); // before any of p's hooks exist, so none of their failures goes unaudited
+        boolean announced = false;
         if (registering) {
-            logRegistered(p, order.size()); // a failure here is the load's refusal: nothing changed, nothing logged
+            try {
+                logRegistered(p, order.size());
+                announced = true;
+            } catch (RuntimeException | LinkageError | VirtualMachineError lost) {
+                // No memory for the line (the logger's making, its arguments): the line is lost, not the load.
+                // Until 2026-12-07 this refused the load, as did the same failure at the enabling line below.
+            }
         }
         try {
-            Log.get().log(System.Logger.Level.INFO, "enabling patch ''{0}''", p.name());
+            try {
+                Log.get().log(System.Logger.Level.INFO, "enabling patch ''{0}''", p.name());
+            } catch (RuntimeException | LinkageError | VirtualMachineError lost) {
+                // as the registered line's: the enable goes on without its line
+            }
             // Classes loaded since registration are checked like those loaded before it; the same scan
             // finds the classes to hook.
             LoadedClasses loaded = checkClassesLoadedSince(p);
@@ -1851,8 +1862,8 @@ public final class PatchRegistry {
                 late.enabling(null);
             }
         } catch (PatchException | RuntimeException | Error e) {
-            if (registering && !stack.contains(p)) { // the commit puts p in the stack: not there, nothing of it stays
-                registrationUndone(p);
+            if (announced && !stack.contains(p)) { // the commit puts p in the stack: not there, nothing of it stays
+                registrationUndone(p); // only after its registered line: the undoing of a line never logged says nothing
             }
             throw e;
         }
@@ -1901,7 +1912,11 @@ public final class PatchRegistry {
                         + above.get(0) + " first" : ", the top first: disable " + String.join(", then ", above)
                         + ", then '" + p.name() + "'"));
             }
-            Log.get().log(System.Logger.Level.INFO, "disabling patch ''{0}''", p.name());
+            try {
+                Log.get().log(System.Logger.Level.INFO, "disabling patch ''{0}''", p.name());
+            } catch (RuntimeException | LinkageError | VirtualMachineError lost) {
+                // no memory for the line: lost, and the disable goes on (it refused the disable before)
+            }
             p.callbacks().preUnpatchAll();
             p.countStates(false); // stateVersion stops counting it when its disable starts
             try {
@@ -2053,8 +2068,12 @@ public final class PatchRegistry {
      * allocate here.
      */
     private static void afterCommitFailed(Throwable e) {
-        Log.get().log(System.Logger.Level.ERROR, "a step after a commit failed; the operation took effect,"
-                + " and the transition worker retries what is left of a transition in progress", e);
+        try {
+            Log.get().log(System.Logger.Level.ERROR, "a step after a commit failed; the operation took effect,"
+                    + " and the transition worker retries what is left of a transition in progress", e);
+        } catch (RuntimeException | LinkageError | VirtualMachineError lost) {
+            // no memory for the logger's making either: the operation stands all the same
+        }
     }
 
     /** Thrown once right after the next transition's commit (a reversal's, a force's), then cleared; tests. */
@@ -2427,8 +2446,12 @@ public final class PatchRegistry {
                         + "' is not in transition: there is nothing to force");
             }
             Transition t = transition;
-            Log.get().log(System.Logger.Level.WARNING,
-                    "''{0}'': forcing the transition; threads still in old code keep running it", p.name());
+            try {
+                Log.get().log(System.Logger.Level.WARNING,
+                        "''{0}'': forcing the transition; threads still in old code keep running it", p.name());
+            } catch (RuntimeException | LinkageError | VirtualMachineError lost) {
+                // no memory for the line: lost, and the force goes on (it refused the force before)
+            }
             // From here on there is no way back, as in the kernel: every thread is in the target state.
             t.force(); // the commit
             p.setForced(true);
@@ -2826,8 +2849,12 @@ public final class PatchRegistry {
     /** {@link #refused(String, String, PatchException)} of a JAR whose content is known. */
     private PatchException refused(String operation, String subject, PatchException e, Provenance jar) {
         if (repeatsAWait(subject, e, jar)) {
-            Log.get().log(System.Logger.Level.DEBUG, "{0} refused again, still waiting for a class loader that"
-                    + " can load its classes ({1}): {2}", operation, e.reason(), e.getMessage());
+            try {
+                Log.get().log(System.Logger.Level.DEBUG, "{0} refused again, still waiting for a class loader that"
+                        + " can load its classes ({1}): {2}", operation, e.reason(), e.getMessage());
+            } catch (RuntimeException | LinkageError | VirtualMachineError lost) {
+                // no memory for the line: the refusal is what the caller must get
+            }
             return e;
         }
         Refusals.log(operation, e);

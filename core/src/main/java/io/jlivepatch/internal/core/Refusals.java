@@ -50,12 +50,18 @@ public final class Refusals {
 
     /** Logs a refusal; a failure to log (memory again) never replaces the refusal itself (the log never throws). */
     public static void log(String operation, PatchException e) {
-        boolean unforeseen = e.reason() == Reason.INTERNAL_ERROR || e.reason() == Reason.OUT_OF_MEMORY;
-        if (unforeseen && e.getCause() != null) {
-            Log.get().log(System.Logger.Level.ERROR, operation + " refused (" + e.reason() + "): " + e.getMessage(),
-                    e.getCause());
-        } else {
-            Log.get().log(System.Logger.Level.WARNING, "{0} refused ({1}): {2}", operation, e.reason(), e.getMessage());
+        try {
+            boolean unforeseen = e.reason() == Reason.INTERNAL_ERROR || e.reason() == Reason.OUT_OF_MEMORY;
+            if (unforeseen && e.getCause() != null) {
+                Log.get().log(System.Logger.Level.ERROR, operation + " refused (" + e.reason() + "): "
+                        + e.getMessage(), e.getCause());
+            } else {
+                Log.get().log(System.Logger.Level.WARNING, "{0} refused ({1}): {2}", operation, e.reason(),
+                        e.getMessage());
+            }
+        } catch (RuntimeException | LinkageError | VirtualMachineError lost) {
+            // No memory for the line (the logger's making, the text): the refusal and its audit record stand.
+            // Thrown on, it replaced the refusal with itself and left the refusal off the record.
         }
     }
 
