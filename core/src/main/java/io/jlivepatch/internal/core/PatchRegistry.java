@@ -1833,7 +1833,10 @@ public final class PatchRegistry {
         checkTrust(p);
         linkAudit.start(); // before any of p's hooks exist, so none of their failures goes unaudited
         boolean announced = false;
-        if (registering) {
+        boolean held = registering && retriesAWait(p);
+        retryHeld = held ? p : null;
+        retryHeldOrder = order.size();
+        if (registering && !held) {
             try {
                 logRegistered(p, order.size());
                 announced = true;
@@ -1844,7 +1847,9 @@ public final class PatchRegistry {
         }
         try {
             try {
-                Log.get().log(System.Logger.Level.INFO, "enabling patch ''{0}''", p.name());
+                if (!held) {
+                    Log.get().log(System.Logger.Level.INFO, "enabling patch ''{0}''", p.name());
+                }
             } catch (RuntimeException | LinkageError | VirtualMachineError lost) {
                 // as the registered line's: the enable goes on without its line
             }
@@ -1854,7 +1859,7 @@ public final class PatchRegistry {
             late.enabling(p); // a load's patch is not in the stack until the commit
             try {
                 p.callbacks().prePatchAll(hooks.instrumentation()); // before any call is redirected
-                startTransition(order, p, true, registering ? () -> observeRegistered(p) : null, loaded);
+                startTransition(order, p, true, registering ? () -> committedLoad(p) : null, loaded);
             } catch (PatchException | RuntimeException | Error e) {
                 p.callbacks().undoEnable(); // those prepared before the failure; none after CALLBACK_FAILED
                 throw e;
@@ -1866,6 +1871,65 @@ public final class PatchRegistry {
                 registrationUndone(p); // only after its registered line: the undoing of a line never logged says nothing
             }
             throw e;
+        }
+    }
+
+    /**
+     * A load retried by a channel of jlivepatch's own (a watched directory, start-up patches) whose last
+     * refusal was a wait for its class loader, already reported ({@link #repeatsAWait}): its
+     * {@code 'P': registered} and {@code enabling patch 'P'} lines are held until its outcome is known, so
+     * that a retry refused the same way again says so once (as DEBUG lines, with the refusal's), not three
+     * INFO lines more at each new class loader; one that ends otherwise logs them at INFO, in the kernel's
+     * words, at its commit ({@link #committedLoad}) or its refusal ({@link #refused}). Until 2026-12-07 a
+     * prePatch that threw NoClassDefFoundError logged {@code registered}, {@code enabling} and
+     * {@code registration undone} at INFO at every retry. Guarded by klpMutex; {@code null} when none.
+     */
+    private RegisteredPatch retryHeld;
+    /** The stack order {@link #retryHeld}'s registered line names. Guarded by klpMutex. */
+    private int retryHeldOrder;
+
+    /** Whether {@code p}'s load retries a wait for its class loader already reported to the channel retrying it. */
+    private boolean retriesAWait(RegisteredPatch p) {
+        if (!Requester.isOwnChannel(Requester.current())) {
+            return false;
+        }
+        String key = waitKey(p.name(), p.provenance());
+        synchronized (waitsReported) {
+            return waitsReported.containsKey(key);
+        }
+    }
+
+    /** A load's commit: its held lines, if any ({@link #retryHeld}), then its MBean. Never throws (startTransition's try). */
+    private void committedLoad(RegisteredPatch p) {
+        if (retryHeld == p) {
+            retryHeld = null;
+            logHeld(p, retryHeldOrder, System.Logger.Level.INFO, false);
+        }
+        observeRegistered(p);
+    }
+
+    /**
+     * {@link #retryHeld}'s lines at {@code level}: registered, enabling and, for a refusal
+     * ({@code undone}), the registration undone. Never throws: each line that finds no memory is lost alone.
+     */
+    private static void logHeld(RegisteredPatch p, int order, System.Logger.Level level, boolean undone) {
+        try {
+            Log.get().log(level, "''{0}'': registered, {1} function(s), stack order {2}", p.name(),
+                    p.resolved().size(), order);
+        } catch (RuntimeException | LinkageError | VirtualMachineError lost) {
+            // as enableIn's: the line is lost, not the operation
+        }
+        try {
+            Log.get().log(level, "enabling patch ''{0}''", p.name());
+        } catch (RuntimeException | LinkageError | VirtualMachineError lost) {
+            // as above
+        }
+        if (undone) {
+            try {
+                Log.get().log(level, "''{0}'': enable failed, registration undone", p.name());
+            } catch (RuntimeException | LinkageError | VirtualMachineError lost) {
+                // as above
+            }
         }
     }
 
@@ -2848,7 +2912,17 @@ public final class PatchRegistry {
 
     /** {@link #refused(String, String, PatchException)} of a JAR whose content is known. */
     private PatchException refused(String operation, String subject, PatchException e, Provenance jar) {
-        if (repeatsAWait(subject, e, jar)) {
+        RegisteredPatch held = null;
+        if (retryHeld != null && klpMutex.isHeldByCurrentThread()) { // an operation's: the lock guards it
+            held = retryHeld;
+            retryHeld = null;
+        }
+        boolean repeats = repeatsAWait(subject, e, jar);
+        if (held != null && !stack.contains(held)) { // in the stack: committed, its lines logged there
+            // a load retried (see retryHeld): at INFO unless refused again as before, then as the refusal's line
+            logHeld(held, retryHeldOrder, repeats ? System.Logger.Level.DEBUG : System.Logger.Level.INFO, true);
+        }
+        if (repeats) {
             try {
                 Log.get().log(System.Logger.Level.DEBUG, "{0} refused again, still waiting for a class loader that"
                         + " can load its classes ({1}): {2}", operation, e.reason(), e.getMessage());
@@ -2886,13 +2960,18 @@ public final class PatchRegistry {
      */
     private final Map<String, String> waitsReported = new HashMap<>();
 
+    /** The key of {@link #waitsReported}: the JAR's SHA-256, else the subject (a path). */
+    private static String waitKey(String subject, Provenance jar) {
+        return jar != null && !jar.sha256().isEmpty() ? jar.sha256() : String.valueOf(subject);
+    }
+
     /** Whether {@code e} repeats the wait already reported for this JAR to the channel retrying it; records it. */
     private boolean repeatsAWait(String subject, PatchException e, Provenance jar) {
         String who = Requester.current();
         if (!Requester.isOwnChannel(who)) {
             return false;
         }
-        String key = jar != null && !jar.sha256().isEmpty() ? jar.sha256() : String.valueOf(subject);
+        String key = waitKey(subject, jar);
         if (!PatchJarLoader.waitsForItsLoader(e)) {
             synchronized (waitsReported) {
                 waitsReported.remove(key); // refused for another reason: a wait after it is news again

@@ -572,9 +572,12 @@ public final class PatchDirectoryWatch {
             succeed(desired, ignoring, s.desired());
             return;
         }
+        // A retry of the same JARs while they wait for a class loader says what it does at DEBUG: the WARNING
+        // that they wait was said once, and an outcome that differs (converged, another refusal) at INFO as ever.
+        Level progress = waitingForLoader && desired.equals(status.desired()) ? Level.DEBUG : Level.INFO;
         status = new ReconcileStatus(status.directory(), desired, "applying", status.lastReconcile());
-        Log.get().log(Level.INFO, label + ": applying: " + named + " (stack: " + stackNames() + ")");
-        Failure failed = reconciler.apply(s.desired());
+        Log.get().log(progress, label + ": applying: " + named + " (stack: " + stackNames() + ")");
+        Failure failed = reconciler.apply(s.desired(), progress);
         if (failed != null && failed.waitsForLoader()) {
             if (!waitingForLoader) {
                 List<Path> jars = new ArrayList<>();

@@ -45,6 +45,8 @@ final class Reconciler {
     private final PatchRegistry registry;
     private final Duration timeout;
     private final String label;
+    /** The level of {@link #load}'s {@code loading} line, for the apply under way. Its thread's only: the watch's. */
+    private Level loadingAt = Level.INFO;
 
     /**
      * @param timeout how long one transition may take before it is reversed
@@ -69,6 +71,15 @@ final class Reconciler {
      *         already logged and audited, and what it had taken down is back)
      */
     Failure apply(List<DesiredJar> want) throws InterruptedException {
+        return apply(want, Level.INFO);
+    }
+
+    /**
+     * {@link #apply(List)}, its {@code loading} lines at {@code progress}: {@code DEBUG} for a retry of a reconcile
+     * that waits for a class loader, which says once that it waits, not once per retry (PatchDirectoryWatch).
+     */
+    Failure apply(List<DesiredJar> want, Level progress) throws InterruptedException {
+        loadingAt = progress;
         Failure busy = awaitNoTransition();
         if (busy != null) {
             return busy;
@@ -268,7 +279,7 @@ final class Reconciler {
             return new Failure(key, jar + " changed while the reconcile ran (sha256 now " + bytes.sha256()
                     + "); read again on the next change of the directory");
         }
-        Log.get().log(Level.INFO, label + ": loading " + jar);
+        Log.get().log(loadingAt, label + ": loading " + jar);
         PatchHandle h;
         try {
             h = registry.load(bytes, true, false);
