@@ -8,7 +8,9 @@ import java.util.Map;
  * holds characters that {@link Text#clean} escapes, copied with that text cleaned: log handlers
  * print it with {@code printStackTrace}, which takes the header from {@link #toString()} and the
  * frames, cause and suppressed exceptions from the copy. An exception with nothing to escape is
- * logged as it is, its class intact.
+ * logged as it is, its class intact. One whose text cannot be read (a patch's exception whose
+ * message throws) is copied too, its text as {@link Text#of} gives it: as it is, the handler's
+ * {@code printStackTrace} failed and the whole line was lost.
  */
 final class CleanThrowable extends Throwable {
 
@@ -22,8 +24,14 @@ final class CleanThrowable extends Throwable {
 
     private CleanThrowable(Throwable original, CleanThrowable cause) {
         super(null, cause, true, true);
-        this.text = Text.clean(original.toString());
-        this.message = original.getMessage() == null ? null : Text.clean(original.getMessage());
+        this.text = Text.clean(Text.of(original));
+        String m;
+        try {
+            m = original.getMessage();
+        } catch (RuntimeException | Error unreadable) {
+            m = null; // its text (Text.of) says it could not be read
+        }
+        this.message = m == null ? null : Text.clean(m);
         StackTraceElement[] frames = original.getStackTrace();
         for (int i = 0; i < frames.length; i++) {
             frames[i] = clean(frames[i]);
@@ -49,7 +57,17 @@ final class CleanThrowable extends Throwable {
         if (depth > MAX_DEPTH || seen.put(t, Boolean.TRUE) != null) {
             return false;
         }
-        if (dirty(t.toString())) {
+        String text;
+        try {
+            text = t.toString();
+        } catch (VirtualMachineError e) {
+            throw e; // out of memory or stack: passed on as it is (of), the handler meets it as it may
+        } catch (RuntimeException | Error unreadable) {
+            // A patch's exception whose message throws (a bug of its own): handed on as it is, the handler's
+            // printStackTrace met the same failure and the whole line was lost. Copied, it reads as Text.of says.
+            return true;
+        }
+        if (dirty(text)) {
             return true;
         }
         for (StackTraceElement f : t.getStackTrace()) {

@@ -332,7 +332,7 @@ final class PatchCallbacks {
             } catch (RuntimeException | LinkageError e) {
                 what = Kind.PRE_PATCH.label + " of " + c.getName() + " threw " + Text.of(t);
             }
-            failed(what, c, auditLabel);
+            failed(what, t, c, auditLabel);
             return false;
         }
         synchronized (this) {
@@ -349,7 +349,7 @@ final class PatchCallbacks {
         if (!inTransition) {
             Throwable post = run(Kind.POST_PATCH, cb, c);
             if (post != null) {
-                failed(describe(Kind.POST_PATCH, c, post), c, auditLabel);
+                failed(describe(Kind.POST_PATCH, c, post), post, c, auditLabel);
             }
         }
         return true;
@@ -583,20 +583,23 @@ final class PatchCallbacks {
     /** Logs and audits a failure of a callback that stops nothing; nothing when {@code t} is {@code null}. */
     private void report(Kind kind, Class<?> c, Throwable t) {
         if (t != null) {
-            failed(describe(kind, c, t), null, null);
+            failed(describe(kind, c, t), t, null, null);
         }
     }
 
     /**
+     * Its WARNING carries {@code thrown}, the callback's own, so that a handler prints where in the callback it
+     * failed (until 2026-12-07 the line alone said what it threw); the audit and status keep the one line.
+     *
      * @param late a class defined later, whose first call ran the callback ({@link #prepareLate}), or null: nobody
      *             asked for that, and the thread is whatever application thread made the call
      * @param auditLabel for {@code late}: the registration's, {@link #prepareLate}'s
      */
-    private void failed(String what, Class<?> late, Object auditLabel) {
+    private void failed(String what, Throwable thrown, Class<?> late, Object auditLabel) {
         lastFailure = what;
         failures.incrementAndGet();
         try {
-            Log.get().log(System.Logger.Level.WARNING, "''{0}'': {1}", patchName, what);
+            Log.get().log(System.Logger.Level.WARNING, "'" + patchName + "': " + what, thrown);
         } catch (RuntimeException | LinkageError | VirtualMachineError lost) {
             // No memory for the line: the failure stands in status and the audit log, and the caller goes on
             // (thrown on, it cut a disable short after its preUnpatch ran, or an undone enable before its reset).

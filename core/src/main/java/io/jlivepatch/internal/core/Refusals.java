@@ -48,12 +48,20 @@ public final class Refusals {
     private static final String OUT_OF_MEMORY = "jlivepatch lacked memory for an operation: it was refused and nothing"
             + " was changed; the application keeps running";
 
-    /** Logs a refusal; a failure to log (memory again) never replaces the refusal itself (the log never throws). */
+    /**
+     * Logs a refusal; a failure to log (memory again) never replaces the refusal itself (the log never throws).
+     * A callback's failure ({@code CALLBACK_FAILED}: an enable's prePatch) carries what the callback threw, as
+     * the WARNING of a callback that stops nothing does (PatchCallbacks.failed), so that a handler prints where
+     * in the callback it failed; the refusal's message stays one line for the caller, the audit and status.
+     */
     public static void log(String operation, PatchException e) {
         try {
             boolean unforeseen = e.reason() == Reason.INTERNAL_ERROR || e.reason() == Reason.OUT_OF_MEMORY;
             if (unforeseen && e.getCause() != null) {
                 Log.get().log(System.Logger.Level.ERROR, operation + " refused (" + e.reason() + "): "
+                        + e.getMessage(), e.getCause());
+            } else if (e.reason() == Reason.CALLBACK_FAILED && e.getCause() != null) {
+                Log.get().log(System.Logger.Level.WARNING, operation + " refused (" + e.reason() + "): "
                         + e.getMessage(), e.getCause());
             } else {
                 Log.get().log(System.Logger.Level.WARNING, "{0} refused ({1}): {2}", operation, e.reason(),
