@@ -2913,7 +2913,7 @@ public final class PatchRegistry {
     /** {@link #refused(String, String, PatchException)} of a JAR whose content is known. */
     private PatchException refused(String operation, String subject, PatchException e, Provenance jar) {
         RegisteredPatch held = null;
-        if (retryHeld != null && klpMutex.isHeldByCurrentThread()) { // an operation's: the lock guards it
+        if (klpMutex.isHeldByCurrentThread() && retryHeld != null) { // an operation's: the lock guards it
             held = retryHeld;
             retryHeld = null;
         }
