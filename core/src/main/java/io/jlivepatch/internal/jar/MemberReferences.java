@@ -91,6 +91,11 @@ final class MemberReferences {
     private final Set<String> running;
     /** The classes the target's loader has loaded or asked for, by name; read once, when first needed. */
     private Set<String> loaded;
+    /**
+     * The module layers a class of the application not loaded yet may be in (see {@link #applicationModule}):
+     * the boot layer (the module path) and the layers of the loaded classes the patch replaces.
+     */
+    private final Set<ModuleLayer> layers;
 
     /**
      * The check of a JAR's classes against the classes {@code targetLoader} (the primary loader) sees;
@@ -103,6 +108,17 @@ final class MemberReferences {
         this.targetLoader = targetLoader;
         this.inst = inst;
         this.running = running(replaced, loadedCopies);
+        Set<ModuleLayer> in = new java.util.LinkedHashSet<>();
+        in.add(ModuleLayer.boot());
+        for (List<Class<?>> copies : loadedCopies.values()) {
+            for (Class<?> c : copies) {
+                ModuleLayer layer = c.getModule().getLayer();
+                if (layer != null) {
+                    in.add(layer);
+                }
+            }
+        }
+        this.layers = in;
     }
 
     /**
@@ -599,10 +615,17 @@ final class MemberReferences {
                 return null;
             }
             byte[] file = classFileOnce(targetLoader, internalName);
-            if (file == null || publicOrUnread(file)) {
-                return null; // or no file found or read by ASM: the JVM's verdict at the first use
+            if (file == null) {
+                return null; // no file found: the JVM's verdict at the first use
             }
-            return refuseClass(checked, name, pkg);
+            if (!publicOrUnread(file)) {
+                return refuseClass(checked, name, pkg);
+            }
+            Module module = applicationModule(pkg);
+            if (module != null && !module.isExported(pkg, checked.getModule())) {
+                return refuseUnexported(checked, name, module, pkg);
+            }
+            return null; // or not read by ASM: the JVM's verdict at the first use
         }
         Class<?> c;
         try {
@@ -611,18 +634,82 @@ final class MemberReferences {
             return null; // the other checks' to say, or the JVM's verdict at the first use
         }
         // A nested class's modifiers are its InnerClasses flags: a protected one is public in its own file.
-        if (Modifier.isPublic(c.getModifiers()) || Modifier.isProtected(c.getModifiers())) {
-            return null;
-        }
+        boolean open = Modifier.isPublic(c.getModifiers()) || Modifier.isProtected(c.getModifiers());
         ClassLoader l = c.getClassLoader();
         if (l == null || l == ClassLoader.getPlatformClassLoader()) {
-            return refuseJdkClass(checked, name, "it is not public", "Use only the JDK's public API of exported"
-                    + " packages");
+            return open ? null : refuseJdkClass(checked, name, "it is not public", "Use only the JDK's public API"
+                    + " of exported packages");
         }
         if (l instanceof PatchClassLoader || l instanceof RenamedClasses) {
             return null;
         }
-        return refuseClass(checked, name, c.getPackageName());
+        if (!open) {
+            return refuseClass(checked, name, c.getPackageName());
+        }
+        // A public class of a named module (the module path, a plugin's layer) whose package that module
+        // does not export to every unnamed module: before, such a patch loaded as PATCHED and every call threw.
+        Module module = c.getModule();
+        if (module.isNamed() && !module.isExported(c.getPackageName(), checked.getModule())) {
+            return refuseUnexported(checked, name, module, c.getPackageName());
+        }
+        return null;
+    }
+
+    /**
+     * The named module of the application, in {@link #layers}, that holds package {@code pkg} for the target's
+     * loader (defined by it or by one of the loaders it delegates to, the JDK's excepted), or null: the class
+     * path's, or a layer the check does not know (the JVM's verdict at the first use).
+     */
+    private Module applicationModule(String pkg) {
+        for (ModuleLayer top : layers) {
+            java.util.Deque<ModuleLayer> todo = new java.util.ArrayDeque<>(List.of(top));
+            while (!todo.isEmpty()) {
+                ModuleLayer layer = todo.pop();
+                for (Module m : layer.modules()) {
+                    if (m.getPackages().contains(pkg) && delegatesTo(m)) {
+                        return m;
+                    }
+                }
+                todo.addAll(layer.parents());
+            }
+        }
+        return null;
+    }
+
+    /** Whether {@code m}'s loader is the target's or one it delegates to, not the JDK's. */
+    private boolean delegatesTo(Module m) {
+        ClassLoader defining;
+        try {
+            defining = m.getClassLoader();
+        } catch (SecurityException e) {
+            return false; // not to be told here: the JVM's verdict at the first use
+        }
+        if (defining == null || defining == ClassLoader.getPlatformClassLoader()) {
+            return false;
+        }
+        for (ClassLoader l = targetLoader; l != null; l = l.getParent()) {
+            if (l == defining) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * The refusal of {@code checked}'s use of the application's public class {@code name} of package
+     * {@code pkg}, which {@code module} does not export to the patch's own loader's unnamed module.
+     */
+    private PatchException refuseUnexported(Class<?> checked, String name, Module module, String pkg) {
+        String used = Text.clean(name);
+        String mod = Text.clean(module.getName());
+        String p = Text.clean(pkg);
+        return new PatchException(Reason.INVALID_PATCH, jar.name(), PatchJar.about(jar.source()) + ": class "
+                + Text.clean(checked.getName()) + " uses class " + used + ", which it cannot access: module " + mod
+                + " does not export " + p + " to the unnamed module of the patch's own class loader (every use"
+                + " reaching it would throw IllegalAccessError). Move the code that uses it to a class in package "
+                + p + " made a nestmate of a class of that package (" + PatchJar.NESTMATES + ": <that class>="
+                + used + "), as jlivepatch build does, or start the application with --add-exports " + mod + "/" + p
+                + "=ALL-UNNAMED");
     }
 
     /**
