@@ -638,8 +638,18 @@ final class ControlSession implements Runnable {
         Wire.writeString(out, s);
     }
 
+    /**
+     * The requester's user where this JVM cannot read it: jdk.net, which asks the kernel, is not in an
+     * application started with -m unless it requires it, and the audit said a bare "unknown" (walked by hand).
+     */
+    static final String NO_JDK_NET = "unknown (this JVM lacks module jdk.net, which reads it: start it with"
+            + " --add-modules jdk.net)";
+
     /** The OS user of the process at the other end, as the kernel reports it. */
     private String peerUser() {
+        if (ModuleLayer.boot().findModule("jdk.net").isEmpty()) {
+            return NO_JDK_NET;
+        }
         try {
             return client.channel().getOption(jdk.net.ExtendedSocketOptions.SO_PEERCRED).user().getName();
         } catch (IOException | UnsupportedOperationException | LinkageError e) {
