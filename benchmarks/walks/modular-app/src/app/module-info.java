@@ -1,0 +1,5 @@
+module app {
+    requires lib;
+    requires jdk.httpserver;
+    exports app.api;
+}
