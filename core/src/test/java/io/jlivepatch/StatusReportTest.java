@@ -99,8 +99,9 @@ class StatusReportTest {
 
         Map<String, Object> inCode = patch(status, "status-held");
         assertEquals(true, inCode.get("transition"));
-        assertEquals(List.of(Map.of("thread", "held-in-encode", "threadId", t.getId(), "method", "transapp.Codec.encode")),
-                inCode.get("waiting"));
+        // inside: "", the application's own code holds it (WaitingInsidePatchCodeTest for a patch's)
+        assertEquals(List.of(Map.of("thread", "held-in-encode", "threadId", t.getId(), "method", "transapp.Codec.encode",
+                "inside", "")), inCode.get("waiting"));
         assertEquals("", object(inCode.get("provenance")).get("source"));
         assertEquals(List.of(), inCode.get("pendingClasses"), "Codec is loaded");
     }

@@ -12,6 +12,7 @@ public final class WaitingThread {
     private final String thread;
     private final long threadId;
     private final String method;
+    private final String inside;
 
     /**
      * @param thread   the thread's name
@@ -20,9 +21,20 @@ public final class WaitingThread {
      */
     @ConstructorProperties({"thread", "threadId", "method"})
     public WaitingThread(String thread, long threadId, String method) {
+        this(thread, threadId, method, "");
+    }
+
+    /**
+     * @param inside what holds the thread inside {@code method} when that is a patch's own code, not the
+     *               application's: {@code the static initializer of fix.C (patch 'P')}, {@code the replacement
+     *               fix.C.m (patch 'P')}, {@code the ctor of a shadow variable (...)}; {@code ""} otherwise
+     */
+    @ConstructorProperties({"thread", "threadId", "method", "inside"})
+    public WaitingThread(String thread, long threadId, String method, String inside) {
         this.thread = thread;
         this.threadId = threadId;
         this.method = method;
+        this.inside = inside == null ? "" : inside;
     }
 
     public String getThread() {
@@ -37,9 +49,17 @@ public final class WaitingThread {
         return method;
     }
 
-    /** {@code thread 'worker-1' (id 42) in com.acme.Worker.process}. */
+    public String getInside() {
+        return inside;
+    }
+
+    /**
+     * {@code thread 'worker-1' (id 42) in com.acme.Worker.process}, then {@code , inside ...} when a patch's
+     * code holds it there.
+     */
     @Override
     public String toString() {
-        return "thread '" + thread + "' (id " + threadId + ")" + (method.isEmpty() ? "" : " in " + method);
+        return "thread '" + thread + "' (id " + threadId + ")" + (method.isEmpty() ? "" : " in " + method)
+                + (inside.isEmpty() ? "" : ", inside " + inside);
     }
 }

@@ -60,7 +60,7 @@ final class PatchControl implements PatchMBean {
             WaitingThread[] out = new WaitingThread[waiters.size()];
             for (int i = 0; i < out.length; i++) {
                 Transition.Waiter w = waiters.get(i);
-                out[i] = new WaitingThread(w.thread(), w.threadId(), w.method());
+                out[i] = new WaitingThread(w.thread(), w.threadId(), w.method(), w.inside());
             }
             return out;
         });

@@ -101,7 +101,8 @@ final class StatusReport {
             for (Transition.Waiter t : registry.waiters(p)) {
                 sb.append(w++ > 0 ? "," : "").append("{\"thread\":").append(Json.string(t.thread()))
                         .append(",\"threadId\":").append(t.threadId())
-                        .append(",\"method\":").append(Json.string(t.method())).append('}');
+                        .append(",\"method\":").append(Json.string(t.method()))
+                        .append(",\"inside\":").append(Json.string(t.inside())).append('}');
             }
             String endFailure = registry.transitionEndFailure(p);
             sb.append("],\"transitionEndFailure\":").append(endFailure == null ? "null" : Json.string(endFailure));

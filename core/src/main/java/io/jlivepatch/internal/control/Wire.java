@@ -128,7 +128,9 @@ public final class Wire {
             for (WaitingThread w : a) {
                 writeString(out, w.getThread());
                 out.writeLong(w.getThreadId());
-                writeString(out, w.getMethod());
+                // The method and what of a patch's code holds the thread inside it, in one: the command only
+                // prints the line, and a command of a version before 'inside' prints it whole too.
+                writeString(out, w.getMethod() + (w.getInside().isEmpty() ? "" : ", inside " + w.getInside()));
             }
         } else {
             throw new IOException("the channel carries no " + type.getName());
@@ -182,6 +184,7 @@ public final class Wire {
                 for (int i = 0; i < n; i++) {
                     String thread = readString(in);
                     long id = in.readLong();
+                    // as written: the method with what holds the thread inside it, for the line only
                     a.add(new WaitingThread(thread, id, readString(in)));
                 }
                 return a.toArray(new WaitingThread[0]);

@@ -2048,6 +2048,14 @@ public final class PatchRegistry {
      *                 java.lang.invoke at the first enable of a JVM (ClassInit.byName)
      * @param loaded   this operation's scan of {@code p}'s classes, or {@code null}
      */
+    /** Adds replacement class, method name and patch name of each of {@code p}'s replacements to {@code code}. */
+    private static void patchCode(RegisteredPatch p, List<String[]> code) {
+        for (ResolvedFunction f : p.resolved()) {
+            java.lang.reflect.Method m = f.replacement().replacement();
+            code.add(new String[] {m.getDeclaringClass().getName(), m.getName(), p.name()});
+        }
+    }
+
     private void startTransition(List<RegisteredPatch> order, RegisteredPatch p, boolean patching, Runnable onCommit,
                                  LoadedClasses loaded) throws PatchException {
         List<String[]> methods = new ArrayList<>();
@@ -2074,7 +2082,15 @@ public final class PatchRegistry {
                 }
             }
         }
-        Transition t = new Transition(p.name(), methods, patching);
+        // For status only: which frames under a held method are a patch's own code (Waiter.inside).
+        List<String[]> code = new ArrayList<>();
+        patchCode(p, code);
+        for (RegisteredPatch q : order) {
+            if (q != p) {
+                patchCode(q, code);
+            }
+        }
+        Transition t = new Transition(p.name(), methods, code, patching);
         if (loaded != null && loaded.classes().isEmpty()) {
             // The operation's scan found none of p's classes (a start-up patch's, say): while none
             // is loaded no stack can hold one of its methods, and the worker needs no snapshot.

@@ -13,7 +13,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
@@ -89,8 +88,8 @@ public final class Transition implements ThreadRouting {
     /** A class of the methods was found loaded: from then on every attempt takes the snapshot. */
     private volatile boolean methodLoaded;
 
-    /** Where the worker last saw each waiting thread held, for status. */
-    private final Map<Thread, String> heldAt = new ConcurrentHashMap<>();
+    /** Where the worker last saw each waiting thread held, for status: {@link #heldBy}'s pair. */
+    private final Map<Thread, String[]> heldAt = new ConcurrentHashMap<>();
     /** The virtual threads the transition has not met that its last look found inside a method; for status. */
     private volatile List<Waiter> virtualWaiters = List.of();
 
@@ -139,6 +138,24 @@ public final class Transition implements ThreadRouting {
      */
     public Transition(String patchName, List<String[]> methods, boolean targetPatched) {
         this(patchName, PatchedMethods.of(methods), targetPatched);
+    }
+
+    /**
+     * As above, and status says when a waiting thread is held by a patch's own code under the method
+     * (see {@link Waiter#inside}).
+     *
+     * @param patchCode replacement class, method name and patch name of each replacement of the
+     *                  registered patches
+     */
+    public Transition(String patchName, List<String[]> methods, List<String[]> patchCode, boolean targetPatched) {
+        this(patchName, withCode(PatchedMethods.of(methods), patchCode), targetPatched);
+    }
+
+    private static PatchedMethods withCode(PatchedMethods methods, List<String[]> patchCode) {
+        for (String[] c : patchCode) {
+            methods.addCode(c[0], c[1], c[2]);
+        }
+        return methods;
     }
 
     private Transition(String patchName, PatchedMethods methods, boolean targetPatched) {
@@ -409,7 +426,7 @@ public final class Transition implements ThreadRouting {
                 heldAt.remove(t);
                 continue;
             }
-            Optional<String> held = Optional.empty();
+            String[] held = null;
             if (!noneLoaded) {
                 StackTraceElement[] stack = stacks.get(t);
                 if (stack == null) {
@@ -418,10 +435,12 @@ public final class Transition implements ThreadRouting {
                 held = heldBy(stack);
             }
             long w = e.getValue();
-            if (held.isEmpty() && states.get(t).compareAndSet(w, target ? w | PATCHED : w & ~PATCHED)) {
+            if (held == null && states.get(t).compareAndSet(w, target ? w | PATCHED : w & ~PATCHED)) {
                 heldAt.remove(t);
             } else {
-                held.ifPresent(h -> heldAt.put(t, h));
+                if (held != null) {
+                    heldAt.put(t, held);
+                }
                 all = false;
             }
         }
@@ -499,11 +518,13 @@ public final class Transition implements ThreadRouting {
             if (known.contains(d.tid())) {
                 continue;
             }
-            for (String[] f : d.frames()) {
+            List<String[]> frames = d.frames();
+            for (int i = 0; i < frames.size(); i++) {
+                String[] f = frames.get(i);
                 if (methods.matches(f[0], f[1])) {
                     holds = true;
                     if (held.size() < MAX_VIRTUAL_WAITERS) {
-                        held.add(new Waiter(d.name(), d.tid(), f[0] + "." + f[1]));
+                        held.add(new Waiter(d.name(), d.tid(), f[0] + "." + f[1], methods.inside(null, frames, i)));
                     }
                     break;
                 }
@@ -529,19 +550,25 @@ public final class Transition implements ThreadRouting {
         }
         int mark = RecursionGuard.enter();
         try {
-            return heldBy(new Throwable().getStackTrace()).orElse(null);
+            String[] held = heldBy(new Throwable().getStackTrace());
+            return held == null ? null : held[0];
         } finally {
             RecursionGuard.exit(mark);
         }
     }
 
-    private Optional<String> heldBy(StackTraceElement[] stack) {
-        for (StackTraceElement e : stack) {
+    /**
+     * The method of this transition that holds a thread with {@code stack}, {@code class.method}, and
+     * what of a patch's code holds it inside that method ({@link Waiter#inside}), or {@code null}.
+     */
+    private String[] heldBy(StackTraceElement[] stack) {
+        for (int i = 0; i < stack.length; i++) {
+            StackTraceElement e = stack[i];
             if (methods.matches(e.getClassName(), e.getMethodName())) {
-                return Optional.of(e.getClassName() + "." + e.getMethodName());
+                return new String[] {e.getClassName() + "." + e.getMethodName(), methods.inside(stack, null, i)};
             }
         }
-        return Optional.empty();
+        return null;
     }
 
     /** Whether every known thread is in the target state; threads that ended are ignored. */
@@ -595,11 +622,21 @@ public final class Transition implements ThreadRouting {
      * A thread still waiting.
      *
      * @param method the patched method holding it, {@code class.method}, or {@code ""} when not seen yet
+     * @param inside what holds it inside {@code method} when that is a patch's own code rather than the
+     *               application's, e.g. {@code the static initializer of fix.C (patch 'P')}, or {@code ""}:
+     *               the operator looks there, not at {@code method}
      */
-    public record Waiter(String thread, long threadId, String method) {
+    public record Waiter(String thread, long threadId, String method, String inside) {
+
+        public Waiter(String thread, long threadId, String method) {
+            this(thread, threadId, method, "");
+        }
+
+        /** {@code thread 'w-1' (id 42) in com.acme.X.f}, then {@code , inside ...} when a patch's code holds it. */
         @Override
         public String toString() {
-            return "thread '" + thread + "' (id " + threadId + ")" + (method.isEmpty() ? "" : " in " + method);
+            return "thread '" + thread + "' (id " + threadId + ")" + (method.isEmpty() ? "" : " in " + method)
+                    + (inside.isEmpty() ? "" : ", inside " + inside);
         }
     }
 
@@ -620,15 +657,19 @@ public final class Transition implements ThreadRouting {
         for (Map.Entry<Thread, AtomicLong> e : states.entrySet()) {
             Thread t = e.getKey();
             if (((e.getValue().get() & PATCHED) != 0) != target && t.isAlive()) {
-                String held = heldAt.get(t);
-                out.add(new Waiter(t.getName(), t.getId(), held == null ? "" : held));
+                String[] held = heldAt.get(t);
+                out.add(held == null ? new Waiter(t.getName(), t.getId(), "") : new Waiter(t.getName(), t.getId(),
+                        held[0], held[1]));
             }
         }
         out.addAll(virtualWaiters);
         return out;
     }
 
-    /** {@link #waiters()} as text, e.g. {@code thread 'worker-1' (id 42) in com.acme.X.f}. */
+    /**
+     * {@link #waiters()} as text, e.g. {@code thread 'worker-1' (id 42) in com.acme.X.f}, or {@code thread
+     * 'worker-1' (id 42) in com.acme.X.f, inside the replacement fix.C.f (patch 'P')}.
+     */
     public List<String> waiting() {
         List<String> out = new ArrayList<>();
         for (Waiter w : waiters()) {

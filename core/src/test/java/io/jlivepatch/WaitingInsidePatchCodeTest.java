@@ -1,0 +1,215 @@
+package io.jlivepatch;
+
+import insideapp.BlockingPatch;
+import insideapp.Hold;
+import insideapp.InitPatch;
+import insideapp.ShadowPatch;
+import insideapp.Target;
+import io.jlivepatch.control.ObjectNames;
+import io.jlivepatch.internal.control.Json;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+
+import javax.management.openmbean.CompositeData;
+import java.lang.management.ManagementFactory;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A thread that holds a transition inside the patched method because a patch's own code under it
+ * does not return (its class's static initializer, a shadow variable's ctor, the replacement itself):
+ * status, its JSON and the MBean say so, after the method, so that the operator looks at the patch's
+ * code. Before, they named only the application's method.
+ */
+class WaitingInsidePatchCodeTest {
+
+    private static final Duration WAIT = Duration.ofSeconds(30);
+
+    private final List<Thread> started = new ArrayList<>();
+    private final List<Hold> holds = new ArrayList<>();
+
+    @AfterEach
+    void cleanUp() throws Exception {
+        Hold.replacement = null;
+        for (Hold h : holds) {
+            h.release();
+        }
+        for (Thread t : started) {
+            t.join(WAIT.toMillis());
+        }
+        for (PatchHandle h : TestSupport.livepatch().patches()) {
+            h.awaitTransition(WAIT);
+        }
+        TestSupport.removeAllPatches();
+    }
+
+    /** Enables a patch that replaces Target.value with {@code replacement}; its transition ends at once. */
+    private static PatchHandle enabled(String name, Class<?> replacement) throws Exception {
+        PatchHandle h = TestSupport.livepatch().register(Patch.builder(name)
+                .replace(Target.class.getMethod("value"), replacement.getMethod("value")).build());
+        h.enable();
+        assertTrue(h.awaitTransition(WAIT), "no thread is inside Target.value");
+        return h;
+    }
+
+    /** A thread that calls Target.value once, started now and held at {@code hold}. */
+    private Thread callerHeldAt(Hold hold, AtomicInteger result) throws InterruptedException {
+        Thread t = caller("w-inside", result);
+        holds.add(hold);
+        t.start();
+        hold.awaitEntered(t);
+        return t;
+    }
+
+    private Thread caller(String name, AtomicInteger result) {
+        Thread t = new Thread(() -> result.set(Target.value()), name);
+        started.add(t);
+        return t;
+    }
+
+    /** Status, JSON and the patch's MBean say that {@code t} waits in Target.value, {@code inside}. */
+    private static void namedWaiting(PatchHandle h, Thread t, String inside) throws Exception {
+        String line = "waiting: thread '" + t.getName() + "' (id " + t.getId() + ") in insideapp.Target.value, inside "
+                + inside + "\n";
+        String status = Mbeans.statusText();
+        assertTrue(status.contains(line), status);
+        String json = (String) Mbeans.invoke(Mbeans.livepatch(), "statusJson", null, null);
+        assertTrue(json.contains("{\"thread\":" + Json.string(t.getName()) + ",\"threadId\":" + t.getId()
+                + ",\"method\":\"insideapp.Target.value\",\"inside\":" + Json.string(inside) + "}"), json);
+        CompositeData[] waiting = (CompositeData[]) ManagementFactory.getPlatformMBeanServer()
+                .getAttribute(ObjectNames.patch(h.name()), "Waiting");
+        boolean found = false;
+        for (CompositeData w : waiting) {
+            if (w.get("threadId").equals(t.getId())) {
+                assertEquals("insideapp.Target.value", w.get("method"));
+                assertEquals(inside, w.get("inside"));
+                found = true;
+            }
+        }
+        assertTrue(found, "the MBean's Waiting names thread " + t.getName());
+    }
+
+    /**
+     * Disables {@code h} (unless its disable runs already) while {@code t} is held in its code, checks that
+     * status, JSON and the MBean name what holds {@code t}, then lets it go and checks the transition ends.
+     */
+    private void disableAndCheckWaiting(PatchHandle h, Thread t, Hold hold, AtomicInteger result, String inside)
+            throws Exception {
+        if (!h.inTransition()) {
+            h.disable(); // its first attempt reads the threads' stacks: the line is there when it returns
+        }
+        assertTrue(h.inTransition(), "the thread is inside Target.value in the patched state");
+        namedWaiting(h, t, inside);
+
+        hold.release();
+        t.join(WAIT.toMillis());
+        assertFalse(t.isAlive());
+        assertEquals(2, result.get(), "the patch's version ran to its end");
+        assertTrue(h.awaitTransition(WAIT), "once the call returned, the thread moves and the transition ends");
+        assertEquals(1, Target.value());
+    }
+
+    @Test
+    void aPatchClassWhoseStaticInitializerDoesNotReturnIsNamedAsWhatHoldsTheThread() throws Exception {
+        PatchHandle h = enabled("inside-init", InitPatch.class); // registering runs none of InitPatch's code
+        AtomicInteger result = new AtomicInteger();
+        Thread t = callerHeldAt(Hold.INIT, result); // its first call runs the initializer
+        disableAndCheckWaiting(h, t, Hold.INIT, result,
+                "the static initializer of insideapp.InitPatch (patch 'inside-init')");
+    }
+
+    /** And a second thread that asks for the same variable meanwhile waits for that ctor: said too. */
+    @Test
+    void aShadowVariablesCtorThatDoesNotReturnIsNamedAsWhatHoldsTheThread() throws Exception {
+        PatchHandle h = enabled("inside-shadow", ShadowPatch.class);
+        AtomicInteger result = new AtomicInteger();
+        Thread t = callerHeldAt(Hold.SHADOW_CTOR, result);
+        AtomicInteger second = new AtomicInteger();
+        Thread u = caller("w-inside-2", second);
+        u.start();
+        // Waits (on a monitor) for t's ctor in ShadowStore's entry: looked for, 30 s at most.
+        long until = System.nanoTime() + WAIT.toNanos();
+        while (!waitsForAnotherCtor(u)) {
+            assertTrue(System.nanoTime() < until, "w-inside-2 never waited for the ctor: " + u.getState());
+            java.util.concurrent.locks.LockSupport.parkNanos(1_000_000L);
+        }
+        String replacement = ", from the replacement insideapp.ShadowPatch.value (patch 'inside-shadow')";
+        h.disable();
+        namedWaiting(h, u, "Shadow.getOrAttach or attach, waiting for another thread's ctor of that variable"
+                + replacement);
+        disableAndCheckWaiting(h, t, Hold.SHADOW_CTOR, result, "the ctor of a shadow variable (Shadow.getOrAttach or"
+                + " attach)" + replacement);
+        u.join(WAIT.toMillis());
+        assertEquals(2, second.get(), "it got the value the ctor made");
+    }
+
+    private static boolean waitsForAnotherCtor(Thread t) {
+        if (t.getState() != Thread.State.WAITING) {
+            return false;
+        }
+        for (StackTraceElement e : t.getStackTrace()) {
+            if (e.getMethodName().equals("awaitSettled")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    @Test
+    void aReplacementThatDoesNotReturnIsNamedAsWhatHoldsTheThread() throws Exception {
+        PatchHandle h = enabled("inside-replacement", BlockingPatch.class);
+        Hold hold = new Hold();
+        Hold.replacement = hold;
+        AtomicInteger result = new AtomicInteger();
+        Thread t = callerHeldAt(hold, result);
+        disableAndCheckWaiting(h, t, hold, result, "the replacement insideapp.BlockingPatch.value (patch"
+                + " 'inside-replacement')");
+    }
+
+    public static int three() {
+        return 3;
+    }
+
+    /**
+     * A virtual thread (JDK 21+) inside the replacement of a patch below, which the enable of the patch
+     * above never met: the JDK's thread dump finds it, and status names the patch below's replacement.
+     */
+    @Test
+    void aVirtualThreadInsideAnotherPatchsReplacementIsNamedFromTheThreadDump() throws Exception {
+        Assumptions.assumeTrue(Runtime.version().feature() >= 21, "virtual threads need JDK 21+");
+        enabled("inside-below", BlockingPatch.class);
+        Hold hold = new Hold();
+        Hold.replacement = hold;
+        AtomicInteger result = new AtomicInteger();
+        Object builder = Thread.class.getMethod("ofVirtual").invoke(null);
+        builder = Class.forName("java.lang.Thread$Builder").getMethod("name", String.class).invoke(builder, "v-inside");
+        Thread v = (Thread) Class.forName("java.lang.Thread$Builder").getMethod("unstarted", Runnable.class)
+                .invoke(builder, (Runnable) () -> result.set(Target.value()));
+        holds.add(hold);
+        started.add(v);
+        v.start();
+        hold.awaitEntered(v);
+
+        PatchHandle above = TestSupport.livepatch().register(Patch.builder("inside-above")
+                .replace(Target.class.getMethod("value"), WaitingInsidePatchCodeTest.class.getMethod("three")).build());
+        above.enable();
+        assertTrue(above.inTransition(), "a virtual thread it never met sits in Target.value");
+        String line = "waiting: thread 'v-inside' (id " + v.getId() + ") in insideapp.Target.value, inside the"
+                + " replacement insideapp.BlockingPatch.value (patch 'inside-below')\n";
+        String status = Mbeans.statusText();
+        assertTrue(status.contains(line), status);
+
+        hold.release();
+        v.join(WAIT.toMillis());
+        assertEquals(2, result.get());
+        assertTrue(above.awaitTransition(WAIT), "the transition ends once it has left");
+        assertEquals(3, Target.value());
+    }
+}
