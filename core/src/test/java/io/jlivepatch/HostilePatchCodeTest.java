@@ -255,9 +255,31 @@ class HostilePatchCodeTest {
             h.disable(); // the unpatching transition this thread holds until the call returns
             awaited.set(h.awaitTransition(Duration.ofDays(1)));
         });
+        List<String> warnings = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.util.logging.Handler listen = new java.util.logging.Handler() {
+            @Override
+            public void publish(java.util.logging.LogRecord r) {
+                if (r.getLevel() == java.util.logging.Level.WARNING) {
+                    warnings.add(new java.util.logging.SimpleFormatter().formatMessage(r));
+                }
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        TestSupport.JLIVEPATCH_LOG.addHandler(listen);
         Thread caller = new Thread(() -> new Hostile().value(), "self-await");
-        caller.start();
-        caller.join(WAIT.toMillis()); // a hang detector: before, the wait lasted the day it was given
+        try {
+            caller.start();
+            caller.join(WAIT.toMillis()); // a hang detector: before, the wait lasted the day it was given
+        } finally {
+            TestSupport.JLIVEPATCH_LOG.removeHandler(listen);
+        }
         if (caller.isAlive()) {
             StringBuilder where = new StringBuilder();
             for (StackTraceElement e : caller.getStackTrace()) {
@@ -269,6 +291,11 @@ class HostilePatchCodeTest {
         }
         assertEquals(null, CALL_FAILED.get());
         assertEquals(Boolean.FALSE, awaited.get(), "the transition cannot end while the caller is inside the method");
+        // The warning names the patch's code that asked, as status does (WaitingInsidePatchCodeTest)
+        assertTrue(warnings.contains("'hostile-self-await': awaitTransition called by thread 'self-await', which holds"
+                + " the transition itself (it runs faultapp.Hostile.value in the state before it, inside the replacement"
+                + " io.jlivepatch.HostilePatchCodeTest.callsTheApi (patch 'hostile-self-await')): the transition cannot"
+                + " end before that call returns; not waiting"), warnings.toString());
         assertTrue(h.awaitTransition(WAIT), "once the call returned, the thread moves and the transition ends");
         assertFalse(h.isEnabled());
         assertEquals(1, new Hostile().value());

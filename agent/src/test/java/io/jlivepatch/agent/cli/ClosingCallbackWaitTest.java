@@ -5,6 +5,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import io.jlivepatch.control.WaitingThread;
+
 import java.io.IOException;
 import java.nio.file.Path;
 
@@ -31,6 +33,8 @@ class ClosingCallbackWaitTest {
 
     private StandInAgent running;
     private final long pid = ProcessHandle.current().pid();
+    /** What the stand-in's getWaiting answers. */
+    private WaitingThread[] waiting = new WaitingThread[0];
 
     @AfterEach
     void release() throws IOException {
@@ -50,6 +54,7 @@ class ClosingCallbackWaitTest {
         }
         agent.enabled = enabled;
         agent.transitionRuns = true;
+        agent.waiting = waiting;
         agent.status = a -> "{\"patches\":[{\"name\":\"fix\",\"description\":\"\",\"stackOrder\":1,\"enabled\":"
                 + a.enabled + ",\"transition\":true,\"lastCallbackFailure\":null,\"callbackFailures\":0,"
                 + "\"waiting\":[],\"transitionEndFailure\":null,\"closingCallback\":" + closing + ",\"functions\":[]}]}";
@@ -88,6 +93,22 @@ class ClosingCallbackWaitTest {
                     + " 'fix': " + RUNNING + ": every thread has moved"), c[0] + ": " + r.out());
             release();
         }
+    }
+
+    /**
+     * A thread that a patch's own code holds inside the method: its line goes on to say what holds it, through the
+     * channel, and a name from the application is escaped there as the rest of the line (WaitingInsidePatchCodeTest
+     * has the target's side).
+     */
+    @Test
+    void aThreadHeldByAPatchsOwnCodeIsNamedWithWhatHoldsIt() throws Exception {
+        waiting = new WaitingThread[] {new WaitingThread("w-1", 42, "com.acme.Caller.roundTrip",
+                "the static initializer of fix.C\n (patch 'fix')")};
+        standIn(true, true, "null");
+        Run r = run("disable", "--wait", "0", Long.toString(pid), "fix");
+        assertEquals(Main.TRANSITION_RUNNING, r.code(), r.out() + r.err());
+        assertTrue(r.out().contains("waiting for:\n  thread 'w-1' (id 42) in com.acme.Caller.roundTrip, inside the static"
+                + " initializer of fix.C\\n (patch 'fix')\n  ('jlivepatch status " + pid + "'"), r.out());
     }
 
     /** No callback runs (or an agent before the field): the force the command offers, as before. */

@@ -54,6 +54,8 @@ final class StandInAgent implements AutoCloseable {
     String after;
     /** The one function line getFunctions answers. */
     String functionLine = "a.B.c()V [app@1]: patched";
+    /** What getWaiting answers. */
+    WaitingThread[] waiting = new WaitingThread[0];
     /** What statusJson answers, from this stand-in's state then. */
     Function<StandInAgent, String> status = agent -> "{}";
 
@@ -180,7 +182,7 @@ final class StandInAgent implements AutoCloseable {
             }
             case "getPendingClasses" -> Wire.writeValue(out, String[].class, new String[0]);
             case "getFunctions" -> Wire.writeValue(out, String[].class, new String[] {functionLine});
-            case "getWaiting" -> Wire.writeValue(out, WaitingThread[].class, new WaitingThread[0]);
+            case "getWaiting" -> Wire.writeValue(out, WaitingThread[].class, waiting);
             default -> throw new IOException("the stand-in has no answer to " + method);
         }
     }

@@ -2728,12 +2728,13 @@ public final class PatchRegistry {
                 // that method, which it cannot while it waits here, for all of its timeout. Checked
                 // at each wake-up: a transition of p that began meanwhile may be held by it too.
                 Transition t = transition; // set and cleared with transitionPatch, under klpMutex
-                String self = t == null ? null : t.heldByCaller();
+                String[] self = t == null ? null : t.heldByCallerInside();
                 if (self != null) {
+                    // inside: the patch's code that asked, a replacement say, as status names it (Transition.Waiter)
                     Log.get().log(System.Logger.Level.WARNING, "''{0}'': awaitTransition called by thread ''{1}'',"
-                            + " which holds the transition itself (it runs {2} in the state before it): the"
+                            + " which holds the transition itself (it runs {2} in the state before it{3}): the"
                             + " transition cannot end before that call returns; not waiting", p.name(),
-                            Thread.currentThread().getName(), self);
+                            Thread.currentThread().getName(), self[0], self[1].isEmpty() ? "" : ", inside " + self[1]);
                     return false;
                 }
                 nanos = transitionDone.awaitNanos(nanos);

@@ -542,6 +542,15 @@ public final class Transition implements ThreadRouting {
      * (RecursionGuard): the stack walk runs on an application thread.
      */
     public String heldByCaller() {
+        String[] held = heldByCallerInside();
+        return held == null ? null : held[0];
+    }
+
+    /**
+     * {@link #heldByCaller} and what of a patch's code holds the calling thread inside that method
+     * ({@link Waiter#inside}, {@code ""} when none): {@code {class.method, inside}}, or {@code null}.
+     */
+    public String[] heldByCallerInside() {
         Thread self = Thread.currentThread();
         AtomicLong word = states.get(self);
         boolean patched = word != null ? (word.get() & PATCHED) != 0 : firstPatched(self);
@@ -550,8 +559,7 @@ public final class Transition implements ThreadRouting {
         }
         int mark = RecursionGuard.enter();
         try {
-            String[] held = heldBy(new Throwable().getStackTrace());
-            return held == null ? null : held[0];
+            return heldBy(new Throwable().getStackTrace());
         } finally {
             RecursionGuard.exit(mark);
         }
