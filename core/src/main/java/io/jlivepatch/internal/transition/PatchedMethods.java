@@ -55,13 +55,14 @@ final class PatchedMethods {
     }
 
     /**
-     * What of a patch's code holds a thread inside the method of frame {@code held} of its stack,
-     * {@code classes} and {@code names} innermost first, or {@code ""}: the innermost of a patch class's
-     * static initializer ({@code the static initializer of fix.C (patch 'P')}), a shadow variable's ctor
-     * or a wait for another thread's (named with the replacement that asked, when one did), a
-     * replacement ({@code the replacement fix.C.m (patch 'P')}). Reads only the frames inside the held
-     * one, which the caller's search for it has walked already: a lookup or two per frame, no allocation
-     * until something is found.
+     * What of a patch's code holds a thread inside the method of its frame {@code held}, or {@code ""}:
+     * the innermost of a patch class's static initializer ({@code the static initializer of fix.C (patch
+     * 'P')}), a shadow variable's ctor or a wait for another thread's (named with the replacement that
+     * asked, when one did), a replacement ({@code the replacement fix.C.m (patch 'P')}). The frames are
+     * {@code stack}'s, or, when it is null, {@code frames} ({class, method} from the JDK's thread dump),
+     * innermost first. Reads only the frames inside the held one, which the caller's search for it has
+     * walked already: a prefix test and a hash lookup or two per frame, nothing allocated until something
+     * is found (but a substring for a hidden class's frame).
      */
     String inside(StackTraceElement[] stack, java.util.List<String[]> frames, int held) {
         String shadow = null;
