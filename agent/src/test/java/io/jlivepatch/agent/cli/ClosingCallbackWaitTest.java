@@ -1,11 +1,10 @@
 package io.jlivepatch.agent.cli;
 
 import io.jlivepatch.agent.cli.StandInAgent.Run;
+import io.jlivepatch.control.WaitingThread;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-
-import io.jlivepatch.control.WaitingThread;
 
 import java.io.IOException;
 import java.nio.file.Path;
