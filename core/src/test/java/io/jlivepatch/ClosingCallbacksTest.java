@@ -3,6 +3,7 @@ package io.jlivepatch;
 import cbapp.Held;
 import cbapp.Hold;
 import io.jlivepatch.control.ObjectNames;
+import io.jlivepatch.internal.core.AuditLog;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -40,6 +41,7 @@ class ClosingCallbacksTest {
     /** Blocks in the closing callback named by {@link #blockIn} until {@link #gate} opens. */
     static final class Blocking implements Callbacks {
         volatile String blockIn = "";
+        volatile String failIn = "";
         volatile CountDownLatch entered = new CountDownLatch(1);
         volatile CountDownLatch gate = new CountDownLatch(1);
 
@@ -54,6 +56,9 @@ class ClosingCallbacksTest {
         }
 
         private void block(String callback) {
+            if (failIn.equals(callback)) {
+                throw new IllegalStateException(callback + " fails on purpose");
+            }
             if (!blockIn.equals(callback)) {
                 return;
             }
@@ -164,6 +169,65 @@ class ClosingCallbacksTest {
         assertFalse(enabling.isAlive());
         assertTrue(h.awaitTransition(WAIT));
         assertEnded(h);
+    }
+
+    /**
+     * The audit record of the transition's end ({@code transition P ok (patching complete)}) follows its closing
+     * callbacks, as the kernel's "patching complete" follows klp_complete_transition's post callbacks and the
+     * log's line does here: while a postPatch blocks on the worker there is none yet. Before, it was written
+     * before the callbacks, and said "complete" while the transition was still running for every observer.
+     */
+    @Test
+    void theTransitionsEndIsOnRecordOnlyOnceItsBlockingPostPatchHasReturned() throws Exception {
+        PatchHandle h = livepatch().register(Patch.builder("closing-record-blocks")
+                .replace(method(Held.class, "work"), method(ClosingCallbacksTest.class, "work"))
+                .callbacks("cbapp.Held", callbacks).build());
+        int from = audit().size();
+        callbacks.arm("postPatch");
+        Thread old = heldInWork();
+        h.enable();
+        Hold.release(old); // the transition ends on the worker, which runs postPatch
+        assertTrue(callbacks.entered.await(10, TimeUnit.SECONDS), "the transition's end ran postPatch");
+        assertEquals(List.of("enable: ok"), recordsOf(h, from), "while postPatch runs");
+        callbacks.open();
+        assertTrue(h.awaitTransition(WAIT));
+        assertEquals(List.of("enable: ok", "transition: ok (patching complete)"), recordsOf(h, from));
+    }
+
+    /**
+     * A closing callback that fails on the worker: its failure's record comes before the transition's end, as an
+     * effect of that end before it is complete. Before, the end came first.
+     */
+    @Test
+    void aFailingPostPatchIsOnRecordBeforeTheTransitionsEnd() throws Exception {
+        PatchHandle h = livepatch().register(Patch.builder("closing-record-fails")
+                .replace(method(Held.class, "work"), method(ClosingCallbacksTest.class, "work"))
+                .callbacks("cbapp.Held", callbacks).build());
+        int from = audit().size();
+        callbacks.failIn = "postPatch";
+        Thread old = heldInWork();
+        h.enable();
+        Hold.release(old); // the transition ends on the worker, whose postPatch fails
+        assertTrue(h.awaitTransition(WAIT));
+        callbacks.failIn = "";
+        assertEquals(List.of("enable: ok", "callback: failed postPatch", "transition: ok (patching complete)"),
+                recordsOf(h, from));
+    }
+
+    /** The audit records of h since the {@code from}-th: {@code operation: outcome} up to the outcome's first " of ". */
+    private static List<String> recordsOf(PatchHandle h, int from) {
+        List<AuditLog.Entry> all = audit();
+        List<String> mine = new ArrayList<>();
+        for (AuditLog.Entry e : all.subList(from, all.size())) {
+            if (e.patch().equals(h.name())) {
+                mine.add(e.operation() + ": " + e.outcome().split(" of ")[0]);
+            }
+        }
+        return mine;
+    }
+
+    private static List<AuditLog.Entry> audit() {
+        return RegistryAccess.get().audit().entries();
     }
 
     /** What every observer says while {@code callback} blocks at the end of h's transition; force is refused. */

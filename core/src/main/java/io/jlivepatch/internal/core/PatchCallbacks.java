@@ -606,8 +606,8 @@ final class PatchCallbacks {
         }
         try {
             // Through the registry, not straight to the audit log: a closing callback that fails at a
-            // transition's end inside an operation is recorded after that operation's line and the
-            // transition's, as the rest of that end is (PatchRegistry.finish).
+            // transition's end inside an operation is recorded after that operation's line and before the
+            // transition's end, as the rest of that end is (PatchRegistry.finish).
             registry.callbackFailed(patchName, "failed " + what, late, auditLabel);
         } catch (RuntimeException | LinkageError | VirtualMachineError ignored) {
             // the failure stands, and is logged, even when its audit entry finds no memory

@@ -110,9 +110,10 @@ public final class PatchRegistry {
      */
     private volatile RegisteredPatch closingPatch;
     /**
-     * The transition whose end was last put on record ({@link #finish0}), written just before the
-     * commit that clears {@link #transition}: the JVM's exit between the two finds it ended, not cut
-     * short. Written under klpMutex; volatile for the exit's read without it.
+     * The transition whose end an operation under way has on record from now on ({@link #finish0}: the one
+     * that ends it, or the worker's closing one), written just before the commit that clears
+     * {@link #transition}: the JVM's exit between the two writes that operation's line, not the transition's
+     * "in progress" one. Written under klpMutex; volatile for the exit's read without it.
      */
     private volatile Transition endOnRecord;
     /**
@@ -2319,8 +2320,8 @@ public final class PatchRegistry {
 
     /**
      * Ends transition {@code t}, every thread being in the target state. Inside an operation, its
-     * records (the transition's end, the patches a cumulative patch replaces, the closing callbacks'
-     * failures) follow the operation's own line, as the change follows its start. Caller holds klpMutex.
+     * records (the patches a cumulative patch replaces, the closing callbacks' failures, then the
+     * transition's end) follow the operation's own line, as the change follows its start. Caller holds klpMutex.
      */
     private boolean finish(Transition t) {
         boolean defer = here() != null && deferring == null; // inside this thread's operation
@@ -2363,19 +2364,26 @@ public final class PatchRegistry {
         }
         // Made before the commit, as a transition's hand-over is: the stack without the patches a
         // cumulative patch replaces. A failure up to here leaves the transition as it was, retried,
-        // and before the record below, which must not say "complete" of a transition then retried.
+        // with nothing on record that says "complete" of a transition then retried.
         Replaced gone = replaced ? Replaced.of(stack, p) : null;
-        // When the change took effect on every thread, on record (the operation's own line says
-        // only that it began); before the transition is seen ended, so that whoever waited for
-        // that finds the line. Never throws (report).
-        endOnRecord = t; // from here its end is on record: the exit's line must not say it was cut short
-        report("transition", p.name(), "ok (" + (t.targetPatched() ? "patching" : "unpatching") + " complete"
-                + (t.forced() ? ", forced" : "") + ")", p.provenance());
+        // Every thread has moved and the hooks are as the target state needs: from here an exit's record of
+        // this end is an operation's, not the transition's "in progress" line (unfinishedAtExit). Inside this
+        // thread's operation, its own (its effect says how far); on the worker, the closing operation, under
+        // way before the commit so that no exit finds neither. Both before endOnRecord, which hands over to them.
+        Operation closing = closingOnWorker(t, p);
+        if (deferring == Thread.currentThread()) { // inside this thread's operation, which ends it
+            tookEffect(completeAs(t));
+        }
+        if (closing != null || here() != null) {
+            // Without either (no memory for the closing operation), an exit before the commit still has the
+            // transition's line; after it, only the end's own line below, once the callbacks have returned.
+            endOnRecord = t; // from here the exit's line must not say the transition was in progress
+        }
         closingPatch = p; // before the commit: a reader that sees transitionPatch cleared sees this set
         transition = null; // the commit: from here on nothing may skip the closing steps below
         transitionPatch = null;
         try {
-            closeEnded(t, p, gone);
+            closeEnded(t, p, gone, closing);
         } finally {
             closingPatch = null; // the kernel's klp_transition_patch = NULL, after the callbacks and the line
         }
@@ -2384,26 +2392,32 @@ public final class PatchRegistry {
 
     /**
      * The kernel's end of klp_complete_transition, past finish0's commit: what a cumulative patch replaces goes,
-     * the closing callbacks run, then the "complete" line. Seen as still in transition meanwhile
-     * ({@link #closingPatch}). Never throws. Caller holds klpMutex.
+     * the closing callbacks run, then the "complete" record and line. Seen as still in transition meanwhile
+     * ({@link #closingPatch}). {@code closing}: the worker's operation under way ({@link #closingOnWorker}), or
+     * null. Never throws. Caller holds klpMutex.
      */
-    private void closeEnded(Transition t, RegisteredPatch p, Replaced gone) {
-        if (deferring == Thread.currentThread()) { // inside this thread's operation, which ended it
-            tookEffect(completeAs(t));
-        }
+    private void closeEnded(Transition t, RegisteredPatch p, Replaced gone, Operation closing) {
         // A patch's states count from before its postPatch, and before the replaced patches go, so
         // that a lock-free stateVersion never sees neither (StateCheck reads the stack).
-        p.countStates(t.targetPatched());
-        if (gone != null) {
-            removeReplaced(p, t.forced(), gone); // without their callbacks; their states stop counting with them
-        }
-        // The closing callbacks run before awaitTransition can return (it waits for transitionDone
-        // under klpMutex, which is held here).
-        Operation closing = closingOnWorker(t, p);
         try {
-            p.callbacks().closing(t.targetPatched());
-        } catch (RuntimeException | LinkageError | VirtualMachineError e) {
-            afterCommitFailed(e); // out of memory in the callbacks' own failure line, say
+            p.countStates(t.targetPatched());
+            if (gone != null) {
+                removeReplaced(p, t.forced(), gone); // without their callbacks; their states stop counting with them
+            }
+            // The closing callbacks run before awaitTransition can return (it waits for transitionDone
+            // under klpMutex, which is held here).
+            try {
+                p.callbacks().closing(t.targetPatched());
+            } catch (RuntimeException | LinkageError | VirtualMachineError e) {
+                afterCommitFailed(e); // out of memory in the callbacks' own failure line, say
+            }
+            // When the change took effect on every thread and its closing callbacks returned, on record (the
+            // operation's own line says only that it began), as the kernel's klp_complete_transition prints
+            // "patching complete" after the post callbacks: after their failures' records. Before the
+            // transition is seen ended, so that whoever waited for that finds the record. On the worker it is
+            // the closing operation's own line (report marks it made): an exit from now on adds none; one
+            // during a callback writes that operation's cut-short line instead of it. Never throws (report).
+            report("transition", p.name(), "ok (" + completeAs(t) + ")", p.provenance());
         } finally {
             if (closing != null) {
                 closing.end();
@@ -2434,10 +2448,11 @@ public final class PatchRegistry {
 
     /**
      * The end of {@code t} on a thread outside any operation (the transition worker's), made an operation
-     * under way while its closing callbacks run, so that one that exits has the exit say so after the
-     * end's {@code ok} line ({@code transition ... cut short: ... its postPatch callback for ... was running}),
-     * as an operation's own end says it. Null inside an operation, which says it itself, or when there is
-     * no memory for it: the callbacks run all the same. Caller holds klpMutex, past the end's commit.
+     * under way from just before the end's commit until its closing callbacks have returned and its {@code ok}
+     * line is made (that line is its own), so that an exit meanwhile has its line instead
+     * ({@code transition ... cut short: ... its postPatch callback for ... was running}), as an operation's own
+     * end says it. Null inside an operation, which says it itself, or when there is no memory for it: the
+     * callbacks run all the same. Caller holds klpMutex, every thread in the target state.
      */
     private Operation closingOnWorker(Transition t, RegisteredPatch p) {
         if (here() != null) {

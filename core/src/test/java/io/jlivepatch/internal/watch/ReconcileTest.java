@@ -223,11 +223,12 @@ class ReconcileTest {
         assertEquals("watch-c", w.status().desired());
         assertTrue(w.status().state().startsWith("converged; ignoring 10-a.jar ('watch-a' is replaced by cumulative"
                 + " patch 'watch-c' of 30-c.jar), 20-b.jar"), w.status().state());
-        // No patch came off before the cumulative one was in: its transition's end unregistered them.
+        // No patch came off before the cumulative one was in: its transition's end unregistered them (before its
+        // closing callbacks, which its "complete" line follows).
         assertEquals(List.of("load watch-c by watch: ok (registered, enabled)",
-                "transition watch-c by watch: ok (patching complete)",
                 "unregister watch-a by watch: ok (replaced by 'watch-c', was enabled)",
                 "unregister watch-b by watch: ok (replaced by 'watch-c', was enabled)",
+                "transition watch-c by watch: ok (patching complete)",
                 "reconcile " + dir + " by watch: ok (converged: watch-c)"), auditSince(start));
 
         // A JVM that starts now gets the cumulative patch alone.
