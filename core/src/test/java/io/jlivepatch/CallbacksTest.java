@@ -1552,6 +1552,31 @@ class CallbacksTest {
     }
 
     /**
+     * An Error thrown by a callback's set-up after its first write (a StackOverflowError, an OutOfMemoryError in
+     * the words for status) is undone with the rest: the thread is no longer taken for one inside a callback, so
+     * that its next life-cycle call is not refused as a callback's, and it is no longer marked. Before, the
+     * set-up ran outside the try that undoes it: a stale "postPatch of cbapp.Cache" refused the disable.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"OutOfMemoryError", "StackOverflowError"})
+    void anErrorInACallbacksSetUpLeavesNoCallbackRunningBehind(String error) throws Exception {
+        Recorder r = new Recorder("s");
+        // From the prePatch: the next callback's set-up, postPatch's at the end of the enable's transition, fails.
+        r.duringPrePatch = () -> io.jlivepatch.internal.core.PatchRegistry.failNextCallbackSetUpForTests(
+                error.equals("OutOfMemoryError") ? new OutOfMemoryError("injected") : new StackOverflowError("injected"));
+        PatchHandle h = livepatch().register(cachePatch("cb-setup-" + error).callbacks("cbapp.Cache", r).build());
+        h.enable(); // nothing holds it: its transition ends inside the enable, whose postPatch set-up fails
+        r.duringPrePatch = null;
+        assertTrue(h.awaitTransition(WAIT));
+        assertEquals(List.of("s prePatch Cache"), EVENTS, "the postPatch itself never ran");
+        assertFalse(io.jlivepatch.internal.patch.RecursionGuard.inside(), "the thread is not left marked");
+        h.disable(); // refused ILLEGAL_STATE 'from a callback (postPatch of cbapp.Cache)' before
+        assertTrue(h.awaitTransition(WAIT));
+        assertFalse(h.isEnabled());
+        assertEquals(List.of("s prePatch Cache", "s preUnpatch Cache", "s postUnpatch Cache"), EVENTS);
+    }
+
+    /**
      * A callback that interrupts the thread it runs on: on the application's own call the interrupt is
      * the application's and stays; on a command's thread (the socket's, JMX's, the watch's) it is the
      * callback's alone, and goes: that thread's next wait or socket write would act on it (the watch

@@ -519,64 +519,98 @@ final class PatchCallbacks {
      * patch's classes from being collected after it was unloaded.
      */
     private Throwable run(Kind kind, Callbacks cb, Class<?> c) {
+        // Each step of the set-up is undone by a finally that covers every step after it, so that a Throwable
+        // thrown anywhere between them (a StackOverflowError, an OutOfMemoryError for the strings and the array)
+        // leaves neither a stale callback for status and refuseInside nor the thread marked for good:
+        //   RecursionGuard.enter                 pairs with RecursionGuard.exit, the outer finally
+        //   RUNNING.set, runningNow, callbackRuns pair with RUNNING's and runningNow's restore and
+        //                                        callbackReturned, the inner finally
+        // The set-up's own failure is thrown on, as before: it is jlivepatch's, not the callback's.
         int mark = RecursionGuard.enter();
-        String before = RUNNING.get();
-        boolean applications = Requester.current().equals(Requester.API);
-        Thread self = Thread.currentThread();
-        boolean interrupted = self.isInterrupted();
-        ClassLoader context = null;
-        boolean putContextBack = !applications;
-        if (putContextBack) {
-            try {
-                context = self.getContextClassLoader();
-            } catch (SecurityException e) {
-                putContextBack = false; // a security manager's: what it does not let us read we leave alone
-            }
-        }
-        Object[] outer = runningNow;
-        Object[] now = new Object[] {kind.label, c, self, System.nanoTime()};
-        RUNNING.set(kind.label + " of " + c.getName());
-        runningNow = now; // a plain write after what may fail: the finally puts outer back
-        io.jlivepatch.internal.OwnThread.patchCodeRunsHere(); // the watch's thread retires after it
-        // Inside an operation, what a line of the JVM's exit says it was doing (a callback that exits).
-        String waited = registry.callbackRuns(kind.label, c);
         try {
-            switch (kind) {
-                case PRE_PATCH -> cb.prePatch(c);
-                case POST_PATCH -> cb.postPatch(c);
-                case PRE_UNPATCH -> cb.preUnpatch(c);
-                default -> cb.postUnpatch(c);
-            }
-            return null;
-        } catch (Throwable t) { // the application's code: whatever it throws is its failure (see the class comment)
-            if (t instanceof InterruptedException && applications) {
-                Thread.currentThread().interrupt(); // keep what the callback was told
-            }
-            return t;
-        } finally {
-            if (!applications) {
-                Thread.interrupted(); // what the callback left; put back as it found it
-                if (interrupted) {
-                    self.interrupt();
-                }
-            }
+            String before = RUNNING.get();
+            boolean applications = Requester.current().equals(Requester.API);
+            Thread self = Thread.currentThread();
+            boolean interrupted = self.isInterrupted();
+            ClassLoader context = null;
+            boolean putContextBack = !applications;
             if (putContextBack) {
                 try {
-                    if (self.getContextClassLoader() != context) {
-                        self.setContextClassLoader(context);
-                    }
+                    context = self.getContextClassLoader();
                 } catch (SecurityException e) {
-                    // not ours to set under this security manager: left as the callback made it
+                    putContextBack = false; // a security manager's: what it does not let us read we leave alone
                 }
             }
-            if (before == null) {
-                RUNNING.remove();
-            } else {
-                RUNNING.set(before);
+            Object[] outer = runningNow;
+            String waited = null;
+            boolean announced = false; // callbackRuns returned: callbackReturned puts back what it replaced
+            try {
+                Object[] now = new Object[] {kind.label, c, self, System.nanoTime()};
+                RUNNING.set(kind.label + " of " + c.getName());
+                runningNow = now;
+                io.jlivepatch.internal.OwnThread.patchCodeRunsHere(); // the watch's thread retires after it
+                // Inside an operation, what a line of the JVM's exit says it was doing (a callback that exits).
+                waited = registry.callbackRuns(kind.label, c);
+                announced = true;
+                failSetUpForTests();
+                try {
+                    switch (kind) {
+                        case PRE_PATCH -> cb.prePatch(c);
+                        case POST_PATCH -> cb.postPatch(c);
+                        case PRE_UNPATCH -> cb.preUnpatch(c);
+                        default -> cb.postUnpatch(c);
+                    }
+                    return null;
+                } catch (Throwable t) { // the application's code: whatever it throws is its failure (class comment)
+                    if (t instanceof InterruptedException && applications) {
+                        Thread.currentThread().interrupt(); // keep what the callback was told
+                    }
+                    return t;
+                }
+            } finally {
+                if (!applications) {
+                    Thread.interrupted(); // what the callback left; put back as it found it
+                    if (interrupted) {
+                        self.interrupt();
+                    }
+                }
+                if (putContextBack) {
+                    try {
+                        if (self.getContextClassLoader() != context) {
+                            self.setContextClassLoader(context);
+                        }
+                    } catch (SecurityException e) {
+                        // not ours to set under this security manager: left as the callback made it
+                    }
+                }
+                if (before == null) {
+                    RUNNING.remove();
+                } else {
+                    RUNNING.set(before); // its entry exists (get made it, or set above): no allocation
+                }
+                runningNow = outer; // a callback of this patch that it ran (a class it defined, at its first call) is over
+                if (announced) {
+                    registry.callbackReturned(waited);
+                }
             }
-            runningNow = outer; // a callback of this patch that it ran (a class it defined, at its first call) is over
-            registry.callbackReturned(waited);
+        } finally {
             RecursionGuard.exit(mark);
+        }
+    }
+
+    /** Thrown once by the next callback's set-up, after its every write and before the callback; tests. */
+    private static volatile Error setUpFailureForTests;
+
+    /** Makes the next callback's set-up fail with {@code e} once its writes are made (before the callback); tests. */
+    static void failNextSetUpForTests(Error e) {
+        setUpFailureForTests = e;
+    }
+
+    private static void failSetUpForTests() {
+        Error injected = setUpFailureForTests;
+        if (injected != null) {
+            setUpFailureForTests = null;
+            throw injected;
         }
     }
 

@@ -2165,6 +2165,14 @@ public final class PatchRegistry {
         afterCommitFailureForTests = e;
     }
 
+    /**
+     * Makes the next patch callback's set-up (PatchCallbacks.run) fail with {@code e} after its writes, before the
+     * callback runs; for tests.
+     */
+    public static void failNextCallbackSetUpForTests(Error e) {
+        PatchCallbacks.failNextSetUpForTests(e);
+    }
+
     private static void afterCommitForTests() {
         Error injected = afterCommitFailureForTests;
         if (injected != null) {
