@@ -172,6 +172,44 @@ class ClosingCallbacksTest {
     }
 
     /**
+     * The force refused at once during the closing callbacks is the closing patch's, by its handle: a handle of a
+     * patch unregistered since, whose name a new registration took, is not it. Its force goes the usual way (a
+     * command's waits for jlivepatch's lock, which the callback holds: BUSY; after it, not in transition). Before,
+     * the name matched and the old handle was told that its transition had ended on every thread.
+     */
+    @Test
+    void aForceOfAnUnregisteredHandleIsNotTakenForTheClosingPatchOfTheSameName() throws Exception {
+        PatchHandle old = livepatch().register(Patch.builder("closing-same-name")
+                .replace(method(Held.class, "work"), method(ClosingCallbacksTest.class, "work")).build());
+        old.unregister();
+        PatchHandle h = livepatch().register(Patch.builder("closing-same-name")
+                .replace(method(Held.class, "work"), method(ClosingCallbacksTest.class, "work"))
+                .callbacks("cbapp.Held", callbacks).build());
+        callbacks.arm("postPatch");
+        Thread held = heldInWork();
+        h.enable();
+        Hold.release(held); // the transition ends on the worker, which blocks in postPatch holding the lock
+        assertTrue(callbacks.entered.await(10, TimeUnit.SECONDS), "the transition's end ran postPatch");
+        Duration wait = io.jlivepatch.internal.core.PatchRegistry.lockWait();
+        io.jlivepatch.internal.core.PatchRegistry.lockWaitForTests(Duration.ofMillis(200));
+        String before = io.jlivepatch.internal.core.Requester.enter("pid 1 user test"); // a command's wait is bounded
+        PatchException e;
+        try {
+            e = assertThrows(PatchException.class, old::forceTransition); // on this thread: its requester
+        } finally {
+            io.jlivepatch.internal.core.Requester.restore(before);
+            io.jlivepatch.internal.core.PatchRegistry.lockWaitForTests(wait);
+        }
+        assertEquals(PatchException.Reason.BUSY, e.reason(), e.getMessage());
+        assertTrue(h.inTransition(), "the new patch's closing is left as it was");
+        callbacks.open();
+        assertTrue(h.awaitTransition(WAIT));
+        PatchException after = assertThrows(PatchException.class, old::forceTransition);
+        assertEquals(PatchException.Reason.ILLEGAL_STATE, after.reason());
+        assertTrue(after.getMessage().contains("is not in transition"), after.getMessage());
+    }
+
+    /**
      * The audit record of the transition's end ({@code transition P ok (patching complete)}) follows its closing
      * callbacks, as the kernel's "patching complete" follows klp_complete_transition's post callbacks and the
      * log's line does here: while a postPatch blocks on the worker there is none yet. Before, it was written

@@ -408,7 +408,7 @@ public final class PatchRegistry {
     /** {@link #locked(String, String, String, Step)} of a patch JAR's load, its refusals audited with {@code jar}. */
     private <T> T locked(String operation, String patchName, String note, Provenance jar, Step<T> step)
             throws PatchException {
-        return locked(operation, patchName, note, jar, jar, step);
+        return locked(operation, patchName, note, jar, jar, null, step);
     }
 
     /**
@@ -416,15 +416,16 @@ public final class PatchRegistry {
      * it names its file and content, as its own line would (its refusals do not, as before).
      */
     private <T> T locked(String operation, RegisteredPatch p, Step<T> step) throws PatchException {
-        return locked(operation, p.name(), "", null, p.provenance(), step);
+        return locked(operation, p.name(), "", null, p.provenance(), p, step);
     }
 
     /**
      * {@link #locked(String, String, String, Provenance, Step)}, the operation under way known as
-     * {@code recorded}'s for the line the JVM's exit makes if it comes in the middle of it ({@link Operation}).
+     * {@code recorded}'s for the line the JVM's exit makes if it comes in the middle of it ({@link Operation});
+     * {@code handle}: the registered patch it is asked of, when the caller has it (null: by name only).
      */
     private <T> T locked(String operation, String patchName, String note, Provenance jar, Provenance recorded,
-                         Step<T> step) throws PatchException {
+                         RegisteredPatch handle, Step<T> step) throws PatchException {
         // Room for what follows first (requireStackFor says why); then under way from its start, before the
         // hooks' activation, the initializer check and the wait for the lock, so that an exit in any of them
         // has it on record (nothing changed); in the place of its entry's stretch before the lock (a load's
@@ -456,7 +457,7 @@ public final class PatchRegistry {
             try {
                 try {
                     PatchCallbacks.refuseInsideInitializer(operation, patchName); // before the wait: see there
-                    refuseForceWhileClosing(operation, patchName);
+                    refuseForceWhileClosing(operation, handle);
                 } catch (PatchException e) {
                     PatchException refusal = refused(operation, patchName, noted(e, note), jar);
                     if (op != null) {
@@ -521,14 +522,16 @@ public final class PatchRegistry {
      * force cannot end a callback. Before, a command's force waited out its lock wait and was refused BUSY with
      * "retry", and the API's waited for the callback and was then refused as not in transition (as the kernel's
      * force, which finds klp_transition_patch cleared once klp_mutex is free). On the thread that runs them (a
-     * callback's own force) the operation's refusal of a callback's life-cycle call stands.
+     * callback's own force) the operation's refusal of a callback's life-cycle call stands. By the handle
+     * ({@code p}), not the name: a handle of a patch unregistered since, whose name a new registration took,
+     * is not the closing patch; its force waits for the lock as before and is refused as not in transition.
      */
-    private void refuseForceWhileClosing(String operation, String patchName) throws PatchException {
+    private void refuseForceWhileClosing(String operation, RegisteredPatch p) throws PatchException {
         RegisteredPatch c = closingPatch;
-        if (c == null || !operation.equals("force") || !c.name().equals(patchName)
-                || klpMutex.isHeldByCurrentThread()) {
+        if (c == null || c != p || !operation.equals("force") || klpMutex.isHeldByCurrentThread()) {
             return;
         }
+        String patchName = c.name();
         // Its thread's, class's and class loader's names are the application's: escaped as a refusal quotes what
         // comes from outside ("Clean text"), so that it stays one line for the API's caller and its log.
         String running = closingCallback(c);
