@@ -210,6 +210,63 @@ class ClosingCallbacksTest {
     }
 
     /**
+     * In the closing's steps where no callback runs (held here past the callbacks, before the transition is seen
+     * ended), status names no closing callback, so the command's "transition still running" offers force: the
+     * force is then not refused as if a callback were left; it waits for jlivepatch's lock, as the kernel's force
+     * waits for klp_mutex (a command's wait is bounded: BUSY here, where the test holds the end), and once the end
+     * is through it finds nothing to force. Before, it was refused at once, "only its closing callbacks are left;
+     * force cannot end a callback", contradicting the command's offer.
+     */
+    @Test
+    void aForceInTheClosingsStepsWithNoCallbackRunningIsNotRefusedAsWaitingForOne() throws Exception {
+        PatchHandle h = livepatch().register(Patch.builder("closing-no-callback")
+                .replace(method(Held.class, "work"), method(ClosingCallbacksTest.class, "work"))
+                .callbacks("cbapp.Held", callbacks).build());
+        CountDownLatch entered = new CountDownLatch(1);
+        CountDownLatch gate = new CountDownLatch(1);
+        java.util.concurrent.atomic.AtomicBoolean once = new java.util.concurrent.atomic.AtomicBoolean();
+        io.jlivepatch.internal.core.PatchRegistry.holdClosingForTests(() -> {
+            if (once.compareAndSet(false, true)) {
+                entered.countDown();
+                try {
+                    gate.await(60, TimeUnit.SECONDS); // bounded: a failed test never keeps the worker for good
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        });
+        try {
+            Thread held = heldInWork();
+            h.enable();
+            Hold.release(held); // the transition ends on the worker, held past its (returned) postPatch
+            assertTrue(entered.await(10, TimeUnit.SECONDS), "the transition's end reached its last steps");
+            assertTrue(h.inTransition());
+            String json = statusJson();
+            assertTrue(json.contains("\"transition\":true") && json.contains("\"closingCallback\":null"), json);
+            Duration wait = io.jlivepatch.internal.core.PatchRegistry.lockWait();
+            io.jlivepatch.internal.core.PatchRegistry.lockWaitForTests(Duration.ofMillis(200));
+            String before = io.jlivepatch.internal.core.Requester.enter("pid 1 user test");
+            PatchException e;
+            try {
+                e = assertThrows(PatchException.class, h::forceTransition); // on this thread: its requester
+            } finally {
+                io.jlivepatch.internal.core.Requester.restore(before);
+                io.jlivepatch.internal.core.PatchRegistry.lockWaitForTests(wait);
+            }
+            assertEquals(PatchException.Reason.BUSY, e.reason(), e.getMessage());
+            assertFalse(e.getMessage().contains("force cannot end a callback"), e.getMessage());
+            gate.countDown();
+            assertTrue(h.awaitTransition(WAIT));
+            PatchException after = assertThrows(PatchException.class, h::forceTransition);
+            assertEquals(PatchException.Reason.ILLEGAL_STATE, after.reason());
+            assertTrue(after.getMessage().contains("is not in transition"), after.getMessage());
+        } finally {
+            gate.countDown();
+            io.jlivepatch.internal.core.PatchRegistry.holdClosingForTests(null);
+        }
+    }
+
+    /**
      * The audit record of the transition's end ({@code transition P ok (patching complete)}) follows its closing
      * callbacks, as the kernel's "patching complete" follows klp_complete_transition's post callbacks and the
      * log's line does here: while a postPatch blocks on the worker there is none yet. Before, it was written

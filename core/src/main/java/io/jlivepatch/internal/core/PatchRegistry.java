@@ -518,28 +518,37 @@ public final class PatchRegistry {
 
     /**
      * Refuses, before the wait for klpMutex, a force of a patch whose transition has ended on every thread and
-     * whose closing callbacks run on another thread, which holds the lock: there is nothing left to force, and
-     * force cannot end a callback. Before, a command's force waited out its lock wait and was refused BUSY with
-     * "retry", and the API's waited for the callback and was then refused as not in transition (as the kernel's
-     * force, which finds klp_transition_patch cleared once klp_mutex is free). On the thread that runs them (a
-     * callback's own force) the operation's refusal of a callback's life-cycle call stands. By the handle
+     * one of whose closing callbacks runs now on another thread, which holds the lock: there is nothing left to
+     * force, and force cannot end a callback. Before, a command's force waited out its lock wait and was refused
+     * BUSY with "retry", and the API's waited for the callback and was then refused as not in transition (as the
+     * kernel's force, which finds klp_transition_patch cleared once klp_mutex is free). On the thread that runs
+     * them (a callback's own force) the operation's refusal of a callback's life-cycle call stands. By the handle
      * ({@code p}), not the name: a handle of a patch unregistered since, whose name a new registration took,
      * is not the closing patch; its force waits for the lock as before and is refused as not in transition.
+     *
+     * <p>Only while a callback runs, as status and a command's "transition still running" name it
+     * ({@link #closingCallback}): in the closing's other steps (between callbacks, the "complete" record and line)
+     * the command, seeing no thread and no callback, offers {@code force}, and the force then waits for the lock
+     * as the kernel's does, briefly, and finds the transition ended ("not in transition"), rather than being told
+     * that a callback it was not shown is left.
      */
     private void refuseForceWhileClosing(String operation, RegisteredPatch p) throws PatchException {
         RegisteredPatch c = closingPatch;
         if (c == null || c != p || !operation.equals("force") || klpMutex.isHeldByCurrentThread()) {
             return;
         }
+        String running = closingCallback(c);
+        if (running == null) {
+            return; // no callback runs now: see above
+        }
         String patchName = c.name();
         // Its thread's, class's and class loader's names are the application's: escaped as a refusal quotes what
         // comes from outside ("Clean text"), so that it stays one line for the API's caller and its log.
-        String running = closingCallback(c);
         throw new PatchException(Reason.ILLEGAL_STATE, patchName, "cannot force patch '" + patchName + "': its"
-                + " transition has ended on every thread and only its closing callbacks are left" + (running == null
-                ? "" : ", " + Text.clean(running)) + "; force cannot end a callback: the transition ends when "
-                + (running == null ? "they return" : "it returns") + " ('jlivepatch status' shows it; one that never"
-                + " returns keeps it, and jlivepatch's lock, until the JVM restarts); nothing was changed");
+                + " transition has ended on every thread and only its closing callbacks are left, "
+                + Text.clean(running) + "; force cannot end a callback: the transition ends when it returns"
+                + " ('jlivepatch status' shows it; one that never returns keeps it, and jlivepatch's lock, until the JVM"
+                + " restarts); nothing was changed");
     }
 
     /**
@@ -2168,6 +2177,14 @@ public final class PatchRegistry {
         afterCommitFailureForTests = e;
     }
 
+    /** Run by a transition's end past its closing callbacks and record, closingPatch still set; tests. */
+    private static volatile Runnable closingHoldForTests;
+
+    /** Holds each transition's end in its closing steps, no callback running, while {@code hold} runs; tests. */
+    public static void holdClosingForTests(Runnable hold) {
+        closingHoldForTests = hold;
+    }
+
     /**
      * Makes the next patch callback's set-up (PatchCallbacks.run) fail with {@code e} after its writes, before the
      * callback runs; for tests.
@@ -2429,6 +2446,10 @@ public final class PatchRegistry {
             // the closing operation's own line (report marks it made): an exit from now on adds none; one
             // during a callback writes that operation's cut-short line instead of it. Never throws (report).
             report("transition", p.name(), "ok (" + completeAs(t) + ")", p.provenance());
+            Runnable hold = closingHoldForTests;
+            if (hold != null) {
+                hold.run();
+            }
         } finally {
             if (closing != null) {
                 closing.end();
