@@ -165,10 +165,13 @@ final class LoadCommand implements Callable<Integer> {
             long start = System.nanoTime();
             String rawName;
             try {
-                rawName = jvm.livepatch().loadContent(content.bytes(), content.sha256(), path.toString(), !noEnable,
-                        requireLoaded);
+                rawName = loaded(out, jvm, content, path, patchJar != null ? patchJar.name() : manifestName(content));
             } catch (RuntimeException e) {
                 throw TargetJvm.refusal(e);
+            }
+            if (rawName == null) { // its transition's closing callback holds the call: printed, exit 3
+                out.printf("  sha256 %s, from %s%n", content.sha256(), Text.clean(path.toString()));
+                return Main.TRANSITION_RUNNING;
             }
             String name = Text.clean(rawName);
             PatchMBean patch = jvm.patch(rawName);
@@ -248,6 +251,120 @@ final class LoadCommand implements Callable<Integer> {
             }
             return code;
         }
+    }
+
+    /**
+     * Sends the load; returns the name the target registered the patch under, or {@code null} when it enables,
+     * has not answered within --wait (shorter than --timeout), and its transition's closing callback holds the
+     * call ({@link #closingWithinTheCall}, which printed what the other --wait paths print for it).
+     *
+     * @param expected the patch's name as its JAR says it, read here; {@code null} when the JAR was not (the
+     *                 target judges it): the call's answer alone decides then
+     */
+    private String loaded(PrintWriter out, TargetJvm jvm, PatchJarBytes content, Path path, String expected)
+            throws InterruptedException {
+        // On a daemon thread, so that the wait for its answer can end at --wait: what the call writes of the
+        // channel's state (its change, ControlChannel.changed) is seen here after the Future's get, which its
+        // completion happens-before; no later call of the channel is made before that get (or at all, after null).
+        java.util.concurrent.Future<String> call = Deadline.in(jvm.pid(), timeout.seconds()).start(() ->
+                jvm.livepatch().loadContent(content.bytes(), content.sha256(), path.toString(), !noEnable,
+                        requireLoaded));
+        long waitSeconds = wait.seconds(timeout);
+        if (!noEnable && expected != null && waitSeconds < timeout.seconds()) {
+            try {
+                return outcome(call.get(waitSeconds, java.util.concurrent.TimeUnit.SECONDS), null);
+            } catch (java.util.concurrent.ExecutionException e) {
+                return outcome(null, e);
+            } catch (java.util.concurrent.TimeoutException late) {
+                if (closingWithinTheCall(out, jvm.pid(), expected, content.sha256())) {
+                    return null; // the call is left to its daemon thread; the connection closes with the command
+                }
+            }
+        }
+        try {
+            // The call's own deadline (--timeout) bounds this: a late answer is an unknown outcome (exit 4).
+            return outcome(call.get(), null);
+        } catch (java.util.concurrent.ExecutionException e) {
+            return outcome(null, e);
+        }
+    }
+
+    /**
+     * The name a JAR that the checks here refused (the target judges it) says in its manifest, which is the name
+     * the target registers it under if it takes it; {@code null} when it cannot be read.
+     */
+    private static String manifestName(PatchJarBytes content) {
+        try (java.util.jar.JarInputStream in = new java.util.jar.JarInputStream(
+                new java.io.ByteArrayInputStream(content.bytes()))) {
+            java.util.jar.Manifest m = in.getManifest();
+            return m == null ? null : m.getMainAttributes().getValue(PatchJar.NAME);
+        } catch (java.io.IOException | RuntimeException unreadable) {
+            return null; // the call's answer alone decides
+        }
+    }
+
+    /** {@code name}, or what the call threw ({@code failed}'s cause) thrown as it is. */
+    private static String outcome(String name, java.util.concurrent.ExecutionException failed) {
+        if (failed == null) {
+            return name;
+        }
+        Throwable cause = failed.getCause();
+        if (cause instanceof RuntimeException x) {
+            throw x;
+        }
+        if (cause instanceof Error x) {
+            throw x;
+        }
+        // the MBean interface's calls declare no checked exception (the channel's proxy wraps any)
+        throw new java.lang.reflect.UndeclaredThrowableException(cause);
+    }
+
+    /**
+     * A load that enables and has not answered within --wait: the patch's transition may have ended inside the
+     * call, every thread moved, with a closing callback ({@code postPatch}) that has not returned, which holds
+     * the call (and jlivepatch's lock) until it does. Where a second connection's status lists the patch as this
+     * command's load of this JAR ({@link #loadedHere}: not a patch of the same name registered before, whose
+     * closing this load may be waiting for) and names that callback, prints what the other --wait paths print
+     * for it ({@link Transitions#printStillRunning}, exit 3) and says true; the call's answer is not waited for.
+     * Otherwise (another reason for the wait, a look that fails) false, and the command waits for the answer
+     * within --timeout as before.
+     */
+    private boolean closingWithinTheCall(PrintWriter out, long pid, String patch, String sha256) {
+        try (TargetJvm side = TargetJvm.connect(pid, null, timeout.seconds())) {
+            String json;
+            try {
+                json = side.livepatch().statusJson();
+            } catch (RuntimeException e) {
+                return false;
+            }
+            if (!loadedHere(json, patch, sha256) || Transitions.closingCallback(json, patch) == null) {
+                return false;
+            }
+            // Unregistered since (its note printed), or not: the change took effect, and exit 3 holds either way.
+            Transitions.printStillRunning(out, spec.commandLine().getErr(), side, patch, "enabled", "load",
+                    wait.seconds(timeout));
+            return true;
+        } catch (Refused | RuntimeException cannotTell) {
+            return false; // the call's own answer, or its deadline, decides
+        }
+    }
+
+    /**
+     * Whether {@code statusJson} lists {@code patch} as loaded from a JAR of {@code sha256} by this command's
+     * process (its provenance's {@code loadedBy}, {@code pid <this command's pid> user ...}, as the target
+     * names a command's requester). Read inside the patch's object, before its {@code closingCallback}: every
+     * string is escaped, so no description or path can hold these keys.
+     */
+    static boolean loadedHere(String statusJson, String patch, String sha256) {
+        String at = "{\"name\":" + io.jlivepatch.internal.control.Json.string(patch) + ",\"description\":";
+        int start = statusJson.indexOf(at);
+        int end = start < 0 ? -1 : statusJson.indexOf(",\"closingCallback\":", start + at.length());
+        if (end < 0) {
+            return false;
+        }
+        String own = statusJson.substring(start, end);
+        return own.contains("\"sha256\":" + io.jlivepatch.internal.control.Json.string(sha256))
+                && own.contains("\"loadedBy\":\"pid " + ProcessHandle.current().pid() + " ");
     }
 
     /** The JAR's replacements, read as the target read them; none when they cannot be. */

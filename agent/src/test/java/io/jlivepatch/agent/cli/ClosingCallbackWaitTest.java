@@ -8,6 +8,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.concurrent.CountDownLatch;
 
 import static io.jlivepatch.agent.cli.StandInAgent.run;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -34,6 +35,10 @@ class ClosingCallbackWaitTest {
     private final long pid = ProcessHandle.current().pid();
     /** What the stand-in's getWaiting answers. */
     private WaitingThread[] waiting = new WaitingThread[0];
+    /** When set, the stand-in holds a loadContent in its call ({@link StandInAgent#loadAnswers}). */
+    private CountDownLatch loadAnswers;
+    /** Who the stand-in's status says loaded the patch its held loadContent registered. */
+    private String loadedBy = "pid " + ProcessHandle.current().pid() + " user test";
 
     @AfterEach
     void release() throws IOException {
@@ -54,8 +59,13 @@ class ClosingCallbackWaitTest {
         agent.enabled = enabled;
         agent.transitionRuns = true;
         agent.waiting = waiting;
+        agent.loadAnswers = loadAnswers;
+        String by = loadedBy;
         agent.status = a -> "{\"patches\":[{\"name\":\"fix\",\"description\":\"\",\"stackOrder\":1,\"enabled\":"
-                + a.enabled + ",\"transition\":true,\"lastCallbackFailure\":null,\"callbackFailures\":0,"
+                + a.enabled + ",\"transition\":true,"
+                + (a.loadedSha() == null ? "" : "\"provenance\":{\"source\":\"fix.jar\",\"sha256\":\""
+                + a.loadedSha() + "\",\"loadedBy\":\"" + by + "\"},")
+                + "\"lastCallbackFailure\":null,\"callbackFailures\":0,"
                 + "\"waiting\":[],\"transitionEndFailure\":null,\"closingCallback\":" + closing + ",\"functions\":[]}]}";
         running = agent;
         agent.start(dir);
@@ -75,6 +85,52 @@ class ClosingCallbackWaitTest {
                 + " transition ends when it returns\n  ('jlivepatch status " + pid + "' follows it; force cannot end a"
                 + " callback)\n"), r.out());
         assertFalse(r.out().contains("complete") || r.out().contains("jlivepatch force"), r.out());
+    }
+
+    /**
+     * A load whose transition ends inside its own call (no thread holds it) while its postPatch does not return:
+     * the call is not answered, and at the end of --wait (shorter than --timeout) a second connection's status
+     * names the callback; the command exits 3 naming it, as when the call had answered. Before, it waited out
+     * --timeout and exited 4 (unknown outcome), though the target said what held the transition.
+     */
+    @Test
+    void aLoadWhosePostPatchHoldsItsOwnCallExits3AtTheEndOfItsWaitAndNamesTheCallback() throws Exception {
+        loadAnswers = new CountDownLatch(1);
+        standIn(false, false, io.jlivepatch.internal.control.Json.string(RUNNING));
+        Run r = run("load", "--wait", "1", "--timeout", "30", Long.toString(pid), patchJar().toString());
+        assertEquals(Main.TRANSITION_RUNNING, r.code(), r.out() + r.err());
+        assertTrue(r.out().startsWith("'fix': enabled in pid " + pid + ", transition still running after 1 s;"
+                + " waiting for:\n  the closing callback of 'fix': " + RUNNING + ": every thread has moved; the"
+                + " transition ends when it returns\n  ('jlivepatch status " + pid + "' follows it; force cannot end a"
+                + " callback)\n  sha256 "), r.out());
+        assertFalse(r.out().contains("complete") || r.out().contains("jlivepatch force"), r.out());
+    }
+
+    /**
+     * The same load held inside its call without a closing callback (held for another reason: a stand-in whose
+     * status names none) waits for its answer as before: within --timeout, then exit 4.
+     */
+    @Test
+    void aLoadHeldInItsCallWithoutAClosingCallbackWaitsForItsAnswerAsBefore() throws Exception {
+        loadAnswers = new CountDownLatch(1);
+        standIn(false, false, "null");
+        Run r = run("load", "--wait", "0", "--timeout", "2", Long.toString(pid), patchJar().toString());
+        assertEquals(Main.OUTCOME_UNKNOWN, r.code(), r.out() + r.err());
+        assertTrue(r.err().contains("unknown outcome") && r.err().contains("the load had reached it"), r.err());
+    }
+
+    /**
+     * A closing callback of a patch of the same name that another process loaded (this load waits for its lock):
+     * not this load's transition, so the command waits for its answer as before (exit 4 here at --timeout).
+     */
+    @Test
+    void aClosingCallbackOfAnotherLoadOfTheSameNameIsNotTakenForThisLoads() throws Exception {
+        loadAnswers = new CountDownLatch(1);
+        loadedBy = "pid 1 user someone";
+        standIn(false, false, io.jlivepatch.internal.control.Json.string(RUNNING));
+        Run r = run("load", "--wait", "0", "--timeout", "2", Long.toString(pid), patchJar().toString());
+        assertEquals(Main.OUTCOME_UNKNOWN, r.code(), r.out() + r.err());
+        assertFalse(r.out().contains("closing callback"), r.out());
     }
 
     @Test

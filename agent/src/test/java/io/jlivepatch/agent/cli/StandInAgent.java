@@ -18,6 +18,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import java.util.jar.Attributes;
@@ -29,7 +31,8 @@ import java.util.jar.Manifest;
  * place of attaching ({@link TargetJvm#standInSocketForTests}): it answers each call as the agent does
  * (ControlSession's refusal of a call on a patch that is not registered included), so that a test decides
  * what a call at an exact point answers: another operation unregistering the patch there, a refusal, or a
- * connection closed without an answer. One connection, one command.
+ * connection closed without an answer. One connection, one command; with {@link #loadAnswers} set, every
+ * connection, each on a thread of its own (a command's second look while its load is held in the call).
  *
  * <p>The fields are set before {@link #start}, whose thread start orders them before the server's reads;
  * what the server changes afterwards is read through the synchronized methods.
@@ -58,6 +61,14 @@ final class StandInAgent implements AutoCloseable {
     WaitingThread[] waiting = new WaitingThread[0];
     /** What statusJson answers, from this stand-in's state then. */
     Function<StandInAgent, String> status = agent -> "{}";
+    /**
+     * When set, a loadContent registers and enables {@code fix} and is answered only once this opens (bounded, and
+     * opened by {@link #close}), as jlivepatch answers a load whose transition ended inside the call while its
+     * postPatch has not returned.
+     */
+    CountDownLatch loadAnswers;
+    /** The SHA-256 the held loadContent named (the second argument), or null. Guarded by this. */
+    private String loadedSha;
 
     /** Whether a change (loadContent, setEnabled, force) has come. Guarded by this. */
     private boolean changed;
@@ -80,6 +91,9 @@ final class StandInAgent implements AutoCloseable {
 
     @Override
     public void close() throws IOException {
+        if (loadAnswers != null) {
+            loadAnswers.countDown();
+        }
         TargetJvm.standInSocketForTests = null;
         if (server != null) {
             server.close();
@@ -102,8 +116,29 @@ final class StandInAgent implements AutoCloseable {
         return changed;
     }
 
+    synchronized String loadedSha() {
+        return loadedSha;
+    }
+
     private void serve() {
-        try (SocketChannel c = server.accept()) {
+        try {
+            do {
+                SocketChannel c = server.accept();
+                if (loadAnswers == null) {
+                    session(c);
+                } else { // a load held inside its call: the command's second connection is served meanwhile
+                    Thread t = new Thread(() -> session(c), "stand-in session");
+                    t.setDaemon(true);
+                    t.start();
+                }
+            } while (loadAnswers != null);
+        } catch (IOException ended) {
+            // the test closed the server: it is over
+        }
+    }
+
+    private void session(SocketChannel socket) {
+        try (SocketChannel c = socket) {
             DataInputStream in = new DataInputStream(Channels.newInputStream(c));
             DataOutputStream out = new DataOutputStream(Channels.newOutputStream(c));
             in.readInt();
@@ -118,6 +153,24 @@ final class StandInAgent implements AutoCloseable {
                 Object[] args = new Object[n];
                 for (int i = 0; i < n; i++) {
                     args[i] = Wire.readValue(in, Long.MAX_VALUE);
+                }
+                if (method.equals("loadContent") && loadAnswers != null) {
+                    synchronized (this) { // registered and enabled inside the call, before its postPatch, as jlivepatch
+                        calls.add(method);
+                        registered.add("fix");
+                        enabled = (Boolean) args[3];
+                        changed = true;
+                        loadedSha = (String) args[1];
+                    }
+                    try {
+                        loadAnswers.await(60, TimeUnit.SECONDS); // bounded: a failed test ends; outside the lock
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                    out.writeByte(Wire.OK);
+                    Wire.writeValue(out, String.class, "fix");
+                    out.flush();
+                    continue;
                 }
                 synchronized (this) { // the test's thread reads the state after the command has ended
                     calls.add(method);
