@@ -38,8 +38,13 @@ class CallbackStackTraceTest {
 
         @Override
         public void publish(LogRecord record) {
-            printed.add(formatter.format(record)); // the stack trace too; throws as a handler would
-            records.add(record);
+            PUBLISHING.set(true);
+            try {
+                printed.add(formatter.format(record)); // the stack trace too; throws as a handler would
+                records.add(record);
+            } finally {
+                PUBLISHING.set(false);
+            }
         }
 
         @Override
@@ -50,6 +55,9 @@ class CallbackStackTraceTest {
         public void close() {
         }
     };
+
+    /** Whether this thread is inside the handler (jlivepatch's log thread, or the caller's when it logs directly). */
+    private static final ThreadLocal<Boolean> PUBLISHING = ThreadLocal.withInitial(() -> false);
 
     public static int two(Stacked s) {
         return 2;
@@ -122,6 +130,64 @@ class CallbackStackTraceTest {
         public String getMessage() {
             throw new NullPointerException("the message of an Unprintable");
         }
+    }
+
+    /**
+     * A callback's exception whose methods are the patch's code, as any callback's may be: its text, cause and
+     * frames read inside the handler, on jlivepatch's log thread and under the handler's lock, which the
+     * application's own lines share. One that blocks there held them for good.
+     */
+    static final class Watched extends RuntimeException {
+        final List<String> inHandler = new CopyOnWriteArrayList<>();
+
+        Watched(String message) {
+            super(message);
+        }
+
+        private void called(String what) {
+            if (PUBLISHING.get()) {
+                inHandler.add(what + " on " + Thread.currentThread().getName());
+            }
+        }
+
+        @Override
+        public String getMessage() {
+            called("getMessage");
+            return super.getMessage();
+        }
+
+        @Override
+        public synchronized Throwable getCause() {
+            called("getCause");
+            return super.getCause();
+        }
+
+        @Override
+        public StackTraceElement[] getStackTrace() {
+            called("getStackTrace");
+            return super.getStackTrace();
+        }
+    }
+
+    /** The handler prints a copy made on the callback's thread: none of the exception's code runs inside it. */
+    @Test
+    void aCallbackExceptionsCodeNeverRunsInsideTheHandler() throws Exception {
+        Watched[] thrown = new Watched[1];
+        PatchHandle h = livepatch().register(patch("cb-trace-watched", new Callbacks() {
+            @Override
+            public void postPatch(Class<?> target) {
+                thrown[0] = new Watched("cache not warmed");
+                throw thrown[0];
+            }
+        }).build());
+        h.enable();
+        assertTrue(h.awaitTransition(WAIT));
+        LogRecord r = warning("'cb-trace-watched': postPatch of testapp.Stacked in class loader ");
+        assertEquals(List.of(), thrown[0].inHandler, "the handler ran the callback's exception's code");
+        assertTrue(r.getThrown() != thrown[0], "a copy, not the exception itself");
+        assertTrue(printed.stream().anyMatch(p -> p.contains("'cb-trace-watched': postPatch")
+                && p.contains(Watched.class.getName() + ": cache not warmed")
+                && p.contains(".postPatch(CallbackStackTraceTest.java:")), printed.toString());
     }
 
     /** Its line is printed all the same, the thrown's text standing in for the text that could not be read. */

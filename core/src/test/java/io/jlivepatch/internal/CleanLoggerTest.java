@@ -147,7 +147,73 @@ class CleanLoggerTest {
             }
         };
         log.log(System.Logger.Level.ERROR, "a look failed", e); // threw the OutOfMemoryError before
-        assertSame(e, jdk.records.get(0).thrown(), "the handler meets it, as with any broken toString");
+        // Not the JDK's class: copied (see below), its text saying what could not be read.
+        assertEquals(e.getClass().getName() + " (whose message could not be read: java.lang.OutOfMemoryError)",
+                jdk.records.get(0).thrown().toString());
+    }
+
+    /** What a handler must never call: an exception of the application's (a callback's) answering on another thread. */
+    private static final class Watched extends RuntimeException {
+        final List<String> calls = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+        Watched(String message, Throwable cause) {
+            super(message, cause);
+        }
+
+        @Override
+        public String getMessage() {
+            calls.add("getMessage");
+            return super.getMessage();
+        }
+
+        @Override
+        public synchronized Throwable getCause() {
+            calls.add("getCause");
+            return super.getCause();
+        }
+
+        @Override
+        public StackTraceElement[] getStackTrace() {
+            calls.add("getStackTrace");
+            return super.getStackTrace();
+        }
+    }
+
+    @Test
+    void aForeignThrowableIsHandedOnAsACopyThatRunsNoneOfItsCode() {
+        Watched inner = new Watched("inner", null);
+        IllegalStateException e = new IllegalStateException("outer", inner); // the JDK's, with a foreign cause
+        log.log(System.Logger.Level.WARNING, "a callback failed", e);
+        Throwable logged = jdk.records.get(0).thrown();
+        int callsWhileCopying = inner.calls.size();
+        StringWriter printed = new StringWriter();
+        logged.printStackTrace(new PrintWriter(printed)); // what a handler does, on its own thread
+        assertEquals(callsWhileCopying, inner.calls.size(), "the handler ran the foreign code: " + inner.calls);
+        assertTrue(logged != e && logged.getCause() != inner, "a copy, not the objects themselves");
+        assertEquals(e.toString(), logged.toString());
+        assertEquals(inner.toString(), logged.getCause().toString());
+        assertEquals(inner.getStackTrace().length, logged.getCause().getStackTrace().length, "its frames are kept");
+        assertTrue(printed.toString().contains("Caused by: " + Watched.class.getName() + ": inner"), printed.toString());
+    }
+
+    @Test
+    void aForeignThrowableWhoseFramesCannotBeReadKeepsItsText() {
+        RuntimeException e = new RuntimeException("no frames") {
+            @Override
+            public StackTraceElement[] getStackTrace() {
+                throw new IllegalStateException("a broken override");
+            }
+
+            @Override
+            public synchronized Throwable getCause() {
+                throw new IllegalStateException("a broken override");
+            }
+        };
+        log.log(System.Logger.Level.WARNING, "a callback failed", e);
+        Throwable logged = jdk.records.get(0).thrown();
+        assertEquals(e.getClass().getName() + ": no frames", logged.toString());
+        assertEquals(0, logged.getStackTrace().length);
+        assertNull(logged.getCause());
     }
 
     @Test
