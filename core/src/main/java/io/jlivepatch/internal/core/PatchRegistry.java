@@ -1912,11 +1912,24 @@ public final class PatchRegistry {
         }
     }
 
-    /** A load's commit: its held lines, if any ({@link #retryHeld}), then its MBean. Never throws (startTransition's try). */
+    /**
+     * A load's commit: its held lines, if any ({@link #retryHeld}), then its MBean. Its JAR's wait, if any, is over:
+     * a wait of the same JAR after it (taken out of the directory, put back before a loader can take it) is news,
+     * not a repeat (until 2026-12-07 it stayed remembered, and such a wait was a DEBUG line with no WARNING and no
+     * audit record). Never throws (startTransition's try).
+     */
     private void committedLoad(RegisteredPatch p) {
         if (retryHeld == p) {
             retryHeld = null;
             logHeld(p, retryHeldOrder, System.Logger.Level.INFO, false);
+        }
+        try {
+            String key = waitKey(p.name(), p.provenance());
+            synchronized (waitsReported) {
+                waitsReported.remove(key);
+            }
+        } catch (RuntimeException | LinkageError | VirtualMachineError e) {
+            // a key's making out of memory: the next wait of this JAR is a DEBUG line, as before, nothing worse
         }
         observeRegistered(p);
     }

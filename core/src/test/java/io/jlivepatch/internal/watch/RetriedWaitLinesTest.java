@@ -123,4 +123,40 @@ class RetriedWaitLinesTest {
         assertTrue(at(Level.INFO, from).stream().anyMatch(l -> l.contains(": converged: fix-waiting")), lines.toString());
         assertEquals("W x", WatchFixture.greet());
     }
+
+    /**
+     * A JAR that waited, loaded, and was taken out of the directory waits again when put back while no loader can
+     * take it: that wait is news (its refusal's WARNING, its kernel lines at INFO), not a repeat of the one that
+     * ended with its load. Before, the wait stayed remembered after the load, and the new one was DEBUG only.
+     */
+    @Test
+    void aWaitAfterTheJarLoadedAndWasTakenOutIsReportedAgain() throws Exception {
+        Path patches = Files.createDirectories(dir.resolve("patches"));
+        Path jar = WatchFixture.jar(patches, "10-fix-waiting.jar", "fix-waiting", "Waiting");
+        Path kept = Files.copy(jar, dir.resolve("kept.jar")); // the same bytes, put back below
+        assertEquals("hello x", WatchFixture.greet());
+        watch = WatchFixture.watch(patches);
+
+        watch.reconcile();
+        assertTrue(watch.status().state().startsWith("waiting: "), watch.status().toString());
+        System.setProperty("watchapp.waiting.ready", "true");
+        watch.reconcile();
+        assertTrue(watch.status().state().startsWith("converged"), watch.status().toString());
+        Files.delete(jar);
+        watch.reconcile();
+        assertTrue(watch.status().state().startsWith("converged"), watch.status().toString());
+        assertEquals("hello x", WatchFixture.greet());
+
+        System.clearProperty("watchapp.waiting.ready");
+        Files.copy(kept, jar);
+        int from = lines.size();
+        watch.reconcile();
+        assertTrue(watch.status().state().startsWith("waiting: "), watch.status().toString());
+        List<String> info = kernels(Level.INFO, from);
+        List<String> expected = List.of("INFO 'fix-waiting': registered, 1 function(s), stack order 1",
+                "INFO enabling patch 'fix-waiting'", "INFO 'fix-waiting': enable failed, registration undone");
+        assertEquals(expected, info.stream().filter(expected::contains).toList(), lines.toString());
+        assertTrue(at(Level.WARNING, from).stream().anyMatch(l -> l.startsWith("WARNING load refused")),
+                "the new wait's refusal: " + lines);
+    }
 }
