@@ -2990,7 +2990,12 @@ public final class PatchRegistry {
     /** {@link #refused(String, String, PatchException)} of a JAR whose content is known. */
     private PatchException refused(String operation, String subject, PatchException e, Provenance jar) {
         RegisteredPatch held = null;
-        if (klpMutex.isHeldByCurrentThread() && retryHeld != null) { // an operation's: the lock guards it
+        // The held load's own refusal only: the lock guards retryHeld, and an operation that a callback of that
+        // load asked for (refused: PatchCallbacks.refuseInside) is refused on the same thread, under the same
+        // lock, while the load goes on. Until 2026-12-07 such a refusal took the lines and logged the
+        // registration undone, and the load then committed without them.
+        if (klpMutex.isHeldByCurrentThread() && retryHeld != null && !PatchCallbacks.runsHere()
+                && retryHeld.name().equals(subject)) {
             held = retryHeld;
             retryHeld = null;
         }

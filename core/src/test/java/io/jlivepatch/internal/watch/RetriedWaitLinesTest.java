@@ -159,4 +159,33 @@ class RetriedWaitLinesTest {
         assertTrue(at(Level.WARNING, from).stream().anyMatch(l -> l.startsWith("WARNING load refused")),
                 "the new wait's refusal: " + lines);
     }
+
+    /**
+     * A refusal inside the retried load (its prePatch asks for an operation, refused) is not the load's: the
+     * load's held lines wait for its own outcome, and the load that commits logs them at INFO, with no
+     * registration undone. Before, the inner refusal took them: registered, enabling and "registration undone"
+     * at INFO, then the patch loaded, its log saying it was not.
+     */
+    @Test
+    void aRefusalInsideTheRetriedLoadIsNotItsOutcome() throws Exception {
+        Path patches = Files.createDirectories(dir.resolve("patches"));
+        WatchFixture.jar(patches, "10-fix-waiting.jar", "fix-waiting", "WaitingNested");
+        assertEquals("hello x", WatchFixture.greet());
+        watch = WatchFixture.watch(patches);
+        watch.reconcile();
+        assertTrue(watch.status().state().startsWith("waiting: "), watch.status().toString());
+
+        System.setProperty("watchapp.waiting.ready", "true");
+        int from = lines.size();
+        watch.reconcile();
+        assertTrue(watch.status().state().startsWith("converged"), watch.status().toString());
+        List<String> info = kernels(Level.INFO, from);
+        assertTrue(info.size() >= 3, lines.toString());
+        assertEquals(List.of("INFO 'fix-waiting': registered, 1 function(s), stack order 1",
+                "INFO enabling patch 'fix-waiting'", "INFO 'fix-waiting': starting patching transition"),
+                info.subList(0, 3), lines.toString());
+        assertTrue(lines.stream().noneMatch(l -> l.contains("registration undone") && lines.indexOf(l) >= from),
+                lines.toString());
+        assertEquals("N x", WatchFixture.greet());
+    }
 }
