@@ -100,6 +100,21 @@ class OperationLinesLostTest {
         assertTrue(records.stream().anyMatch(r -> r.contains(" disable lost-callback-line by api: ok")), records.toString());
     }
 
+    /**
+     * An unregister whose "unregistered" line finds no memory: its audit record, and the release of its classes,
+     * as with the line. Before, the line shared a try with them: a lost line lost the record too.
+     */
+    @Test
+    void anUnregisterWhoseLineFindsNoMemoryIsOnRecord() throws Exception {
+        PatchHandle h = livepatch().register(patch("lost-unregistered"));
+        Log.failGetOnThisThreadForTests(1, new OutOfMemoryError("injected: the unregistered line"));
+        h.unregister();
+        assertTrue(livepatch().find("lost-unregistered").isEmpty());
+        List<String> records = records("lost-unregistered");
+        assertTrue(records.stream().anyMatch(r -> r.contains(" unregister lost-unregistered by api: ok")),
+                records.toString());
+    }
+
     /** A handler (the application's code) that throws at every line: every operation as without it. */
     @Test
     void aHandlerThatThrowsAtEveryLineChangesNoOperation() throws Exception {
