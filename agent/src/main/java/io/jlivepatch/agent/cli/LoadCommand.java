@@ -196,11 +196,21 @@ final class LoadCommand implements Callable<Integer> {
                                 "load", e);
                         unregistered = true; // said, with the note
                     }
+                    TargetJvm.Marks after = null;
                     if (undone != null) {
                         out.printf("'%s': registered and %s%n", name, undone);
                         code = Main.REFUSED;
                     } else if (!unregistered) {
-                        TargetJvm.Marks after = jvm.marks(rawName);
+                        try {
+                            after = jvm.marks(rawName);
+                        } catch (ControlChannel.OutcomeUnknown e) {
+                            code = PatchCommand.endedThenUnregistered(out, spec.commandLine().getErr(), jvm, rawName,
+                                    PatchCommand.completed(rawName, "enabled", jvm.pid(), "patching complete", ms, ""),
+                                    "load", e);
+                            unregistered = true; // said, with the note
+                        }
+                    }
+                    if (after != null) {
                         out.println(PatchCommand.completed(rawName, "enabled", jvm.pid(), "patching complete", ms,
                                 PatchCommand.forcedMeanwhile(false, after.forced())));
                         // A new registration: every failure its callbacks count came with this load (a postPatch).

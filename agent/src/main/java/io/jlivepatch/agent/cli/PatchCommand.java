@@ -119,7 +119,13 @@ abstract class PatchCommand implements Callable<Integer> {
                 spec.commandLine().getOut().printf("'%s': %s%n", Text.clean(name), undone);
                 return Main.REFUSED;
             }
-            TargetJvm.Marks after = jvm.marks(name);
+            TargetJvm.Marks after;
+            try {
+                after = jvm.marks(name);
+            } catch (ControlChannel.OutcomeUnknown e) {
+                return endedThenUnregistered(spec.commandLine().getOut(), spec.commandLine().getErr(), jvm, name,
+                        completed(name, state, jvm.pid(), complete, ms, ""), enabled ? "enable" : "disable", e);
+            }
             spec.commandLine().getOut().println(completed(name, state, jvm.pid(), complete, ms,
                     forcedMeanwhile(before.forced(), after.forced())));
             printCallbackFailures(spec.commandLine().getOut(), before.failures(), after.failures());
@@ -313,7 +319,8 @@ abstract class PatchCommand implements Callable<Integer> {
 
     /**
      * Where another operation unregistered the patch after this command's change and its transition had
-     * ended, before the command's look that follows (whether the change lasted, unload's unregister): what
+     * ended, before the command's look that follows (whether the change lasted, its forced mark and callback
+     * failures, unload's unregister): what
      * the command did and saw end ({@code line}, {@link #completed}), then the note
      * ({@link #unregisteredSince}); it exited 4 (unknown outcome) with nothing printed. Whether another
      * operation had also reversed the change before it ended is not read then: the note sends to status.

@@ -11,13 +11,18 @@ import java.util.Map;
  * One patch's object in the target's {@code status --json} text, for the few fields a command reads there
  * (a forced mark, callback failures, the closing callback running): the one place the command reads that
  * JSON. The whole text is parsed, strictly, so that no patch's own words (a description, an exception's
- * message, escaped as they are) can be read as a field, and text that is not JSON lists no patch: each
- * reader then answers as for an agent without the field. A field's absence only ever decides a warning.
+ * message, escaped as they are) can be read as a field, and text that is not JSON ({@link #UNREADABLE})
+ * holds no patch: each reader then answers as for an agent without the field. A field's absence only ever
+ * decides a warning; a status that lists its patches without this one ({@link #NOT_LISTED}) says that it
+ * is not registered.
  */
 final class StatusJson {
 
-    /** The patch is not listed, or the text is not status JSON. */
+    /** A status, well formed, whose {@code patches} does not list the patch: it is not registered. */
     static final StatusJson NOT_LISTED = new StatusJson(Map.of());
+
+    /** Text that is not JSON, or has no {@code patches} list: nothing is known of the patch. */
+    static final StatusJson UNREADABLE = new StatusJson(Map.of());
 
     /** JSON {@code null}, told apart from an absent field. */
     private static final Object NULL = new Object();
@@ -35,7 +40,10 @@ final class StatusJson {
         this.fields = fields;
     }
 
-    /** The object of {@code patch} in {@code status}'s {@code patches}, or {@link #NOT_LISTED}. */
+    /**
+     * The object of {@code patch} in {@code status}'s {@code patches}; {@link #NOT_LISTED} when that list
+     * lacks it, {@link #UNREADABLE} when there is no such list.
+     */
     static StatusJson patch(String status, String patch) {
         Object top;
         try {
@@ -43,15 +51,16 @@ final class StatusJson {
             top = p.value(0);
             p.end();
         } catch (Json.Malformed e) {
-            return NOT_LISTED;
+            return UNREADABLE;
         }
-        if (top instanceof Map<?, ?> m && m.get("patches") instanceof List<?> patches) {
-            for (Object o : patches) {
-                if (o instanceof Map<?, ?> object && patch.equals(object.get("name"))) {
-                    @SuppressWarnings("unchecked")
-                    Map<String, Object> fields = (Map<String, Object>) object;
-                    return new StatusJson(fields);
-                }
+        if (!(top instanceof Map<?, ?> m) || !(m.get("patches") instanceof List<?> patches)) {
+            return UNREADABLE;
+        }
+        for (Object o : patches) {
+            if (o instanceof Map<?, ?> object && patch.equals(object.get("name"))) {
+                @SuppressWarnings("unchecked")
+                Map<String, Object> fields = (Map<String, Object>) object;
+                return new StatusJson(fields);
             }
         }
         return NOT_LISTED;

@@ -636,7 +636,12 @@ final class TargetJvm implements AutoCloseable {
     record Marks(boolean forced, CallbackFailures.Seen failures) {
     }
 
-    /** The {@link Marks} of {@code patch} as the target's status says them now. */
+    /**
+     * The {@link Marks} of {@code patch} as the target's status says them now.
+     *
+     * @throws NoSuchPatch when the patch is not registered, before a change of this command; after one, an
+     *                     {@link ControlChannel.OutcomeUnknown} that is {@link ControlChannel#unregisteredSince}
+     */
     Marks marks(String patch) throws Refused {
         String json;
         try {
@@ -645,7 +650,13 @@ final class TargetJvm implements AutoCloseable {
             throw refusal(e);
         }
         StatusJson object = StatusJson.patch(json, patch);
-        // a forced patch stays marked; an agent before the field, or a status without the patch: false
+        if (object == StatusJson.NOT_LISTED) {
+            // Unregistered since, most likely (after a change of this command: another operation's): the
+            // command's own look says so as every call's does, so that no caller takes a patch gone for one
+            // never forced and without failures. Listed there (registered again since): as without the fields.
+            patch(patch);
+        }
+        // a forced patch stays marked; an agent before the field, or unreadable status: false
         return new Marks(object.isTrue("forced"), CallbackFailures.of(object));
     }
 

@@ -64,7 +64,15 @@ final class UnloadCommand extends PatchCommand {
         }
         // Read before the unregister, after which status lists it no more (the disable's preUnpatch and
         // postUnpatch failures end with the patch).
-        TargetJvm.Marks after = wasEnabled ? jvm.marks(name) : null;
+        TargetJvm.Marks after = null;
+        if (wasEnabled) {
+            try {
+                after = jvm.marks(name);
+            } catch (ControlChannel.OutcomeUnknown e) {
+                return endedThenUnregistered(spec.commandLine().getOut(), spec.commandLine().getErr(), jvm, name,
+                        completed(name, "disabled", jvm.pid(), "unpatching complete", msSince(start), ""), "disable", e);
+            }
+        }
         String forced = wasEnabled ? forcedMeanwhile(before.forced(), after.forced()) : "";
         try {
             unregister(jvm, name);

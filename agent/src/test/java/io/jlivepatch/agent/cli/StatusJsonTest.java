@@ -50,7 +50,7 @@ class StatusJsonTest {
         assertFalse(fix.isTrue("forced"));
         assertNull(fix.string("closingCallback"));
         assertFalse(fix.isNull("closingCallback"), "absent is not null");
-        assertSame(StatusJson.NOT_LISTED, StatusJson.patch("{\"name\":\"fix\",\"description\":\"d\",\"forced\":true}",
+        assertSame(StatusJson.UNREADABLE, StatusJson.patch("{\"name\":\"fix\",\"description\":\"d\",\"forced\":true}",
                 "fix"), "a patch object outside 'patches'");
     }
 
@@ -79,7 +79,7 @@ class StatusJsonTest {
                 "\\q", "\\"}) {
             String json = "{\"patches\":[{\"name\":\"fix\",\"description\":\"d\",\"closingCallback\":\"a" + escape
                     + "\"}]}";
-            assertSame(StatusJson.NOT_LISTED, StatusJson.patch(json, "fix"), escape);
+            assertSame(StatusJson.UNREADABLE, StatusJson.patch(json, "fix"), escape);
         }
         String json = "{\"patches\":[{\"name\":\"fix\",\"description\":\"d\",\"closingCallback\":\"\\u0041\\uD83D"
                 + "\\ude00\\/\\b\"}]}";
@@ -91,7 +91,7 @@ class StatusJsonTest {
     void aCountInOtherDigitsIsNoJsonAndOneNotAWholeNumberIsNoCount() {
         for (String count : new String[] {"\u0661\u0662", "\uff11", "+1", "01", "1.", ".5", "1e", "--1", ""}) {
             String json = status(patch("fix", "d", ",\"callbackFailures\":" + count));
-            assertSame(StatusJson.NOT_LISTED, StatusJson.patch(json, "fix"), count);
+            assertSame(StatusJson.UNREADABLE, StatusJson.patch(json, "fix"), count);
         }
         for (String count : new String[] {"-1", "1.5", "1e2", "99999999999999999999", "\"3\"", "true", "null"}) {
             String json = status(patch("fix", "d", ",\"callbackFailures\":" + count));
@@ -116,17 +116,31 @@ class StatusJsonTest {
     @Test
     void textThatIsNotJsonListsNoPatch() {
         String good = status(patch("fix", "d", ",\"forced\":true"));
-        assertSame(StatusJson.NOT_LISTED, StatusJson.patch(good, "fix"), "forced twice");
+        assertSame(StatusJson.UNREADABLE, StatusJson.patch(good, "fix"), "forced twice");
         String one = status(patch("fix", "d", ""));
-        assertFalse(StatusJson.patch(one, "fix") == StatusJson.NOT_LISTED);
+        assertFalse(StatusJson.patch(one, "fix") == StatusJson.UNREADABLE);
         for (String bad : new String[] {one.substring(0, one.length() - 1), one + "x", one + "{}",
                 one.replace("true", "tru"), one.replace("true", "True"), one.replace(":", " "),
                 one.replace(",\"stackOrder\"", ",,\"stackOrder\""), one.replace("]", ",]"), "", "null",
                 one.replace("\"stackOrder\":1", "\"stackOrder\":" + "[".repeat(40) + "]".repeat(40)),
                 one.replace("{\"pid\"", "{pid")}) {
-            assertSame(StatusJson.NOT_LISTED, StatusJson.patch(bad, "fix"), bad);
+            assertSame(StatusJson.UNREADABLE, StatusJson.patch(bad, "fix"), bad);
         }
         String spaced = " {\n\"patches\" : [ {\"name\" :\t\"fix\" , \"forced\" : true } ] }\r\n";
         assertTrue(StatusJson.patch(spaced, "fix").isTrue("forced"));
+    }
+
+    /**
+     * Only a status that lists its patches says one is not registered (NOT_LISTED, which the command then
+     * checks with its own look); one without such a list, or text that is not JSON, says nothing of it.
+     */
+    @Test
+    void onlyAListOfPatchesWithoutThePatchSaysItIsNotListed() {
+        assertSame(StatusJson.NOT_LISTED, StatusJson.patch("{\"patches\":[]}", "fix"));
+        assertSame(StatusJson.NOT_LISTED, StatusJson.patch(status(patch("other", "d", "")), "fix"));
+        for (String unreadable : new String[] {"{}", "[]", "{\"patches\":{}}", "{\"patches\":null}",
+                "{\"status\":{\"patches\":[]}}", "{\"patches\":[]", "\"patches\""}) {
+            assertSame(StatusJson.UNREADABLE, StatusJson.patch(unreadable, "fix"), unreadable);
+        }
     }
 }

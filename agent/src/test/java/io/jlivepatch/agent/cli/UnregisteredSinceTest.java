@@ -324,4 +324,43 @@ class UnregisteredSinceTest {
             release();
         }
     }
+
+    /**
+     * The change's transition ended and lasted; then, at the read of its forced mark and callback failures
+     * (status --json), another operation had unregistered the patch: status lists the others and not it.
+     * That read took it as a patch without a force or a failure, so the command printed "complete" with
+     * nothing of what another operation's force (and unregister) had left, and no note: as if it had read
+     * them. Now the same line, then the note, and exit 0, as at every other read after the change.
+     */
+    @Test
+    void aPatchUnregisteredBeforeTheReadOfItsForcedMarkAndCallbackFailuresSaysSoAndExits0() throws Exception {
+        String[][] points = {{"load", "1"}, {"enable", "2"}, {"disable", "2"}, {"unload", "2"}};
+        for (String[] at : points) {
+            StandInAgent agent = new StandInAgent();
+            if (!at[0].equals("load")) {
+                agent.registered.add("fix");
+                agent.enabled = !at[0].equals("enable");
+            }
+            // forced by another operation, which then unregistered it; another patch stays listed
+            agent.status = a -> "{\"pid\":1,\"patches\":[{\"name\":\"other\",\"forced\":false}"
+                    + (a.isRegistered("fix") ? ",{\"name\":\"fix\",\"forced\":true,\"lastCallbackFailure\":null,"
+                    + "\"callbackFailures\":0}" : "") + "]}";
+            agent.unregisterAt = "statusJson";
+            agent.occurrence = Integer.parseInt(at[1]);
+            start(agent);
+            Run r = at[0].equals("load") ? run("load", Long.toString(pid), patchJar().toString())
+                    : run(at[0], Long.toString(pid), "fix");
+            String what = String.join(" ", at) + ": " + r.out() + r.err() + agent.calls();
+            String change = at[0].equals("unload") ? "disable" : at[0];
+            String line = at[0].equals("load") || at[0].equals("enable") ? "enabled in pid " + pid + ", patching complete"
+                    : "disabled in pid " + pid + ", unpatching complete";
+            assertTrue(r.out().startsWith("'fix': " + line + " in "), what);
+            assertFalse(r.out().contains("unregistered in pid"), what);
+            assertEquals(Main.DONE, r.code(), what);
+            assertEquals(NOTE + change + " took effect, so what follows was not read: 'jlivepatch status " + pid
+                    + "' shows what runs now, and the audit log who asked" + System.lineSeparator(), r.err(), what);
+            assertFalse(agent.calls().contains("unregister"), what);
+            release();
+        }
+    }
 }
