@@ -187,20 +187,17 @@ final class LoadCommand implements Callable<Integer> {
                             "enabled", "load", wait.seconds(timeout));
                     code = Main.TRANSITION_RUNNING;
                 } else {
-                    String undone = null;
+                    String undone;
                     try {
                         undone = PatchCommand.undone(jvm, rawName, true);
                     } catch (ControlChannel.OutcomeUnknown e) {
-                        code = PatchCommand.endedThenUnregistered(out, spec.commandLine().getErr(), jvm, rawName,
-                                PatchCommand.completed(rawName, "enabled", jvm.pid(), "patching complete", ms, ""),
-                                "load", e);
-                        unregistered = true; // said, with the note
+                        throw PatchCommand.enabledThenUnregistered(out, jvm, rawName, ms, e);
                     }
                     TargetJvm.Marks after = null;
                     if (undone != null) {
                         out.printf("'%s': registered and %s%n", name, undone);
                         code = Main.REFUSED;
-                    } else if (!unregistered) {
+                    } else {
                         try {
                             after = jvm.marks(rawName);
                         } catch (ControlChannel.OutcomeUnknown e) {

@@ -112,8 +112,11 @@ abstract class PatchCommand implements Callable<Integer> {
             try {
                 undone = undone(jvm, name, enabled);
             } catch (ControlChannel.OutcomeUnknown e) {
+                if (enabled) {
+                    throw enabledThenUnregistered(spec.commandLine().getOut(), jvm, name, ms, e);
+                }
                 return endedThenUnregistered(spec.commandLine().getOut(), spec.commandLine().getErr(), jvm, name,
-                        completed(name, state, jvm.pid(), complete, ms, ""), enabled ? "enable" : "disable", e);
+                        completed(name, state, jvm.pid(), complete, ms, ""), "disable", e);
             }
             if (undone != null) {
                 spec.commandLine().getOut().printf("'%s': %s%n", Text.clean(name), undone);
@@ -319,11 +322,11 @@ abstract class PatchCommand implements Callable<Integer> {
 
     /**
      * Where another operation unregistered the patch after this command's change and its transition had
-     * ended, before the command's look that follows (whether the change lasted, its forced mark and callback
-     * failures, unload's unregister): what
+     * ended, before the command's look that follows (whether a disable lasted, the forced mark and callback
+     * failures of a change that lasted, unload's unregister; an enable's: {@link #enabledThenUnregistered}): what
      * the command did and saw end ({@code line}, {@link #completed}), then the note
-     * ({@link #unregisteredSince}); it exited 4 (unknown outcome) with nothing printed. Whether another
-     * operation had also reversed the change before it ended is not read then: the note sends to status.
+     * ({@link #unregisteredSince}); it exited 4 (unknown outcome) with nothing printed. A disable that
+     * another operation reversed before it ended was disabled again before that unregister: off either way.
      *
      * @param e thrown by that look: any other failure than "not registered" is thrown as it is (exit 4)
      * @return {@link Main#DONE}
@@ -336,6 +339,25 @@ abstract class PatchCommand implements Callable<Integer> {
         out.println(line);
         err.println(unregisteredSince(jvm.pid(), name, change));
         return Main.DONE;
+    }
+
+    /**
+     * Where the look whether an enable lasted, once its transition had ended, finds the patch unregistered
+     * since: unregistering takes a disable first, which may have reversed this enable before its transition
+     * ended (nothing then was patched, and exit 1 would say so) or come after it (patching complete, exit
+     * 0). Which one was not read: what is known is printed, and the outcome stays unknown (exit 4,
+     * {@code e}'s message), where "patching complete" and exit 0 could be false.
+     *
+     * @return {@code e}, to throw
+     */
+    static ControlChannel.OutcomeUnknown enabledThenUnregistered(java.io.PrintWriter out, TargetJvm jvm, String name,
+                                                                 long ms, ControlChannel.OutcomeUnknown e) {
+        if (ControlChannel.unregisteredSince(e)) {
+            out.println("'" + Text.clean(name) + "': enabled in pid " + jvm.pid() + ", transition ended in " + ms
+                    + " ms, but another operation has unregistered it since, and may have disabled it before the"
+                    + " transition ended: whether patching completed was not read");
+        }
+        return e;
     }
 
     /**

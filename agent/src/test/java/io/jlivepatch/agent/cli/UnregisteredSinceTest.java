@@ -289,14 +289,12 @@ class UnregisteredSinceTest {
      * The change's transition ended; then, before the command's look at whether its change lasted (undone)
      * or unload's unregister, another operation unregistered the patch. The command exited 4 (unknown
      * outcome) with nothing printed: the change and its end are known, so it says them, then the note, and
-     * exits 0. Whether the target refuses the look or the command's own look finds it gone. For every
-     * command that waits for a transition to end.
+     * exits 0. Whether the target refuses the look or the command's own look finds it gone. For disable and
+     * unload (an enable's: {@link #anEnableWhosePatchIsUnregisteredBeforeTheLookWhetherItLastedIsNoPatchingComplete}).
      */
     @Test
     void aPatchUnregisteredAfterItsTransitionEndedBeforeTheCommandsLookSaysSoAndExits0() throws Exception {
         String[][] points = {
-            {"load", "getPatches", "3"}, {"load", "isEnabled", "1"},
-            {"enable", "getPatches", "3"}, {"enable", "isEnabled", "1"},
             {"disable", "getPatches", "3"}, {"disable", "isEnabled", "1"},
             {"unload", "getPatches", "4"}, {"unload", "isEnabled", "2"},
             {"unload", "getPatches", "5"}, {"unload", "unregister", "1"},
@@ -360,6 +358,43 @@ class UnregisteredSinceTest {
             assertEquals(NOTE + change + " took effect, so what follows was not read: 'jlivepatch status " + pid
                     + "' shows what runs now, and the audit log who asked" + System.lineSeparator(), r.err(), what);
             assertFalse(agent.calls().contains("unregister"), what);
+            release();
+        }
+    }
+
+    /**
+     * load and enable: the transition ended, and the look whether the enable lasted finds the patch
+     * unregistered since. Unregistering takes a disable first, which may have reversed the enable before its
+     * transition ended (a watch's reconcile: disable, then unregister once that ends): nothing was patched
+     * then. The command printed "enabled ..., patching complete" and exited 0 (done), which may be false,
+     * as exit 1 (reversed) may be: it says what it knows, and the outcome is unknown (exit 4).
+     */
+    @Test
+    void anEnableWhosePatchIsUnregisteredBeforeTheLookWhetherItLastedIsNoPatchingComplete() throws Exception {
+        String[][] points = {
+            {"load", "getPatches", "3"}, {"load", "isEnabled", "1"},
+            {"enable", "getPatches", "3"}, {"enable", "isEnabled", "1"},
+        };
+        for (String[] at : points) {
+            StandInAgent agent = new StandInAgent();
+            if (at[0].equals("enable")) {
+                agent.registered.add("fix");
+            }
+            agent.unregisterAt = at[1];
+            agent.occurrence = Integer.parseInt(at[2]);
+            start(agent);
+            Run r = at[0].equals("load") ? run("load", Long.toString(pid), patchJar().toString())
+                    : run(at[0], Long.toString(pid), "fix");
+            String what = String.join(" ", at) + ": " + r.out() + r.err() + agent.calls();
+            assertTrue(r.out().startsWith("'fix': enabled in pid " + pid + ", transition ended in "), what);
+            assertTrue(r.out().contains(" ms, but another operation has unregistered it since, and may have disabled"
+                    + " it before the transition ended: whether patching completed was not read"), what);
+            assertFalse(r.out().contains(", patching complete"), what);
+            assertEquals(Main.OUTCOME_UNKNOWN, r.code(), what);
+            assertTrue(r.err().startsWith("jlivepatch: unknown outcome: "), what);
+            assertTrue(r.err().contains("this command's " + (at[0].equals("load") ? "load" : "enable") + " had taken"
+                    + " effect before"), what);
+            assertFalse(r.err().contains("note:"), what);
             release();
         }
     }
