@@ -27,6 +27,12 @@ final class StatusJson {
     /** JSON {@code null}, told apart from an absent field. */
     private static final Object NULL = new Object();
 
+    /** A value checked but not built: inside a patch's lists and objects. */
+    private static final Object SKIPPED = new Object();
+
+    /** The depth of the patches' objects (status, its {@code patches}, each patch): the lists and objects built. */
+    private static final int KEPT_DEPTH = 2;
+
     /** Deeper nesting than status has is no status: it would only cost stack. */
     private static final int MAX_DEPTH = 32;
 
@@ -48,7 +54,7 @@ final class StatusJson {
         Object top;
         try {
             Parser p = new Parser(status);
-            top = p.value(0);
+            top = p.value(0, true);
             p.end();
         } catch (Json.Malformed e) {
             return UNREADABLE;
@@ -97,35 +103,47 @@ final class StatusJson {
     private static final class Parser {
         private final String s;
         private int i;
+        /** Where each string is decoded, one at a time. */
+        private final StringBuilder scratch = new StringBuilder();
 
         Parser(String s) {
             this.s = s;
         }
 
-        Object value(int depth) throws Json.Malformed {
+        /**
+         * The value at {@code i}, checked whole; built only where {@code keep} ({@link #SKIPPED} elsewhere),
+         * and a list or an object only down to the patches' own ({@link #KEPT_DEPTH}): what lies inside a
+         * patch's functions, loaders and threads is read by no command, and building it cost a status of
+         * thousands of functions seconds and tens of megabytes.
+         */
+        Object value(int depth, boolean keep) throws Json.Malformed {
             if (depth > MAX_DEPTH) {
                 throw new Json.Malformed("nests deeper than " + MAX_DEPTH + " at offset " + i);
             }
             space();
             char c = i < s.length() ? s.charAt(i) : 0;
             if (c == '{') {
-                return object(depth);
+                return object(depth, keep && depth <= KEPT_DEPTH);
             }
             if (c == '[') {
                 i++;
-                List<Object> list = new ArrayList<>();
+                boolean kept = keep && depth <= KEPT_DEPTH;
+                List<Object> list = kept ? new ArrayList<>() : null;
                 if (!next(']')) {
                     do {
-                        list.add(value(depth + 1));
+                        Object v = value(depth + 1, kept);
+                        if (kept) {
+                            list.add(v);
+                        }
                     } while (next(','));
                     expect(']');
                 }
-                return list;
+                return kept ? list : SKIPPED;
             }
             if (c == '"') {
-                StringBuilder b = new StringBuilder();
-                i = Json.readString(s, i, b);
-                return b.toString();
+                scratch.setLength(0);
+                i = Json.readString(s, i, scratch);
+                return keep ? scratch.toString() : SKIPPED;
             }
             for (String literal : new String[] {"true", "false", "null"}) {
                 if (s.startsWith(literal, i)) {
@@ -133,27 +151,30 @@ final class StatusJson {
                     return literal.equals("null") ? NULL : Boolean.valueOf(literal);
                 }
             }
-            return number();
+            JsonNumber n = number();
+            return keep ? n : SKIPPED;
         }
 
-        private Map<String, Object> object(int depth) throws Json.Malformed {
+        /** An object, as a map of its keys when {@code keep}; its keys are checked (none twice) either way. */
+        private Object object(int depth, boolean keep) throws Json.Malformed {
             i++;
             Map<String, Object> m = new LinkedHashMap<>();
             if (next('}')) {
-                return m;
+                return keep ? m : SKIPPED;
             }
             do {
                 space();
-                StringBuilder key = new StringBuilder();
                 int at = i;
-                i = Json.readString(s, i, key);
+                scratch.setLength(0);
+                i = Json.readString(s, i, scratch);
+                String key = scratch.toString();
                 expect(':');
-                if (m.putIfAbsent(key.toString(), value(depth + 1)) != null) {
+                if (m.putIfAbsent(key, value(depth + 1, keep)) != null) {
                     throw new Json.Malformed("has the key " + key + " twice at offset " + at);
                 }
             } while (next(','));
             expect('}');
-            return m;
+            return keep ? m : SKIPPED;
         }
 
         private JsonNumber number() throws Json.Malformed {

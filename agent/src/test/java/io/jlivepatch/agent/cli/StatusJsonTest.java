@@ -143,4 +143,22 @@ class StatusJsonTest {
             assertSame(StatusJson.UNREADABLE, StatusJson.patch(unreadable, "fix"), unreadable);
         }
     }
+
+    /**
+     * Inside a patch's lists and objects (functions, loaders, threads), which no command reads and which are
+     * checked without being built, text that is not JSON makes the status unreadable all the same.
+     */
+    @Test
+    void whatLiesInsideAPatchsListsIsCheckedThoughNotRead() {
+        String good = "{\"class\":\"a.B\",\"loaders\":[{\"loader\":\"app\",\"state\":\"PATCHED\",\"n\":-1.5e3}]}";
+        String one = status(patch("fix", "d", ",\"functions\":[" + good + "],\"waiting\":[]"));
+        assertTrue(StatusJson.patch(one, "fix").isTrue("enabled"));
+        assertNull(StatusJson.patch(one, "fix").string("functions"));
+        for (String bad : new String[] {good.replace("\"state\"", "\"loader\""), good.replace("app", "a\\q"),
+                good.replace("-1.5e3", "01"), good.replace("-1.5e3", "\u0661"), good.replace("]}", "]"),
+                good.replace("\"app\"", "\"app\",")}) {
+            String json = status(patch("fix", "d", ",\"functions\":[" + bad + "]"));
+            assertSame(StatusJson.UNREADABLE, StatusJson.patch(json, "fix"), bad);
+        }
+    }
 }
