@@ -660,13 +660,22 @@ final class TargetJvm implements AutoCloseable {
         return new Marks(object.isTrue("forced"), CallbackFailures.of(object));
     }
 
-    /** The closing callback of {@code patch} running now, as the target's status says it, or {@code null}. */
+    /**
+     * The closing callback of {@code patch} running now, as the target's status says it, or {@code null}.
+     *
+     * @throws NoSuchPatch as {@link #marks}: status lists its patches, not this one, nor does the command's look
+     */
     String closingCallback(String patch) throws Refused {
+        String json;
         try {
-            return Transitions.closingCallback(livepatch().statusJson(), patch);
+            json = livepatch().statusJson();
         } catch (RuntimeException e) {
             throw refusal(e);
         }
+        if (StatusJson.patch(json, patch) == StatusJson.NOT_LISTED) {
+            patch(patch); // as marks: a patch gone has no callback running, and no force ends its transition
+        }
+        return Transitions.closingCallback(json, patch);
     }
 
     /** The threads that hold the patch's transition, as the target lists them. */

@@ -17,7 +17,8 @@ final class Transitions {
      *
      * @param state  what the command did, e.g. {@code enabled}
      * @param change the operator's word for that change, e.g. {@code enable}, for the note on {@code err}
-     *               when another operation unregistered the patch before its threads were read
+     *               when another operation unregistered the patch before its threads (or its closing callback)
+     *               were read
      *               (or, when the command changed nothing, since it found it in {@code state})
      * @return whether the patch was still registered then; {@code false} after that note
      */
@@ -27,8 +28,12 @@ final class Transitions {
         out.printf("'%s': %s in pid %d, transition still running after %d s; waiting for:%n", name, state, jvm.pid(),
                 seconds);
         List<String> waiting;
+        String closing;
         try {
             waiting = jvm.waitingThreads(patch);
+            // No thread holds it: every thread has moved, and its end may wait for a closing callback (postPatch,
+            // postUnpatch), which the transition runs on for, as the kernel's. Force cannot end that.
+            closing = waiting.isEmpty() ? jvm.closingCallback(patch) : null;
         } catch (ControlChannel.OutcomeUnknown e) {
             if (!ControlChannel.unregisteredSince(e)) {
                 throw e;
@@ -49,9 +54,6 @@ final class Transitions {
         for (String w : waiting) {
             out.println("  " + w);
         }
-        // No thread holds it: every thread has moved, and its end may wait for a closing callback (postPatch,
-        // postUnpatch), which the transition runs on for, as the kernel's. Force cannot end that.
-        String closing = waiting.isEmpty() ? jvm.closingCallback(patch) : null;
         if (closing != null) {
             out.printf("  the closing callback of '%s': %s: every thread has moved; the transition ends when it"
                     + " returns%n", name, closing);

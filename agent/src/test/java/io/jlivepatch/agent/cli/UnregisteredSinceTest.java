@@ -398,4 +398,47 @@ class UnregisteredSinceTest {
             release();
         }
     }
+
+    /**
+     * A transition still running at --wait's end, no thread holding it: the command reads status for a
+     * closing callback, and another operation had unregistered the patch by then (status lists the others).
+     * That read took it for a patch whose callback is not running: the command advised 'jlivepatch force'
+     * on a patch gone, and unload said "still registered", with no note. Now the note, as at the read of
+     * the threads just before it, and exit 3.
+     */
+    @Test
+    void aPatchUnregisteredBeforeTheReadOfItsClosingCallbackLeavesExit3WithANote() throws Exception {
+        String[][] commands = {
+            {"load", "--wait", "0", Long.toString(pid), null, "1"},
+            {"enable", "--wait", "0", Long.toString(pid), "fix", "2"},
+            {"disable", "--wait", "0", Long.toString(pid), "fix", "2"},
+            {"unload", "--wait", "0", Long.toString(pid), "fix", "2"},
+        };
+        for (String[] c : commands) {
+            StandInAgent agent = new StandInAgent();
+            agent.transitionRuns = true;
+            if (c[4] == null) {
+                c[4] = patchJar().toString();
+            } else {
+                agent.registered.add("fix");
+                agent.enabled = !c[0].equals("enable");
+            }
+            agent.status = a -> "{\"patches\":[{\"name\":\"other\",\"closingCallback\":null}"
+                    + (a.isRegistered("fix") ? ",{\"name\":\"fix\",\"closingCallback\":null}" : "") + "]}";
+            agent.unregisterAt = "statusJson";
+            agent.occurrence = Integer.parseInt(c[5]);
+            start(agent);
+            Run r = run(java.util.Arrays.copyOf(c, 5));
+            String what = c[0] + ": " + r.out() + r.err() + agent.calls();
+            String change = c[0].equals("load") ? "load" : c[0].equals("enable") ? "enable" : "disable";
+            assertTrue(agent.calls().contains("getWaiting"), what);
+            assertTrue(r.out().contains("transition still running after 0 s; waiting for:"), what);
+            assertFalse(r.out().contains("force"), what);
+            assertFalse(r.out().contains("still registered"), what);
+            assertEquals(Main.TRANSITION_RUNNING, r.code(), what);
+            assertTrue(r.err().startsWith(NOTE + change + " took effect"), what);
+            assertEquals(1, r.err().lines().count(), what);
+            release();
+        }
+    }
 }
