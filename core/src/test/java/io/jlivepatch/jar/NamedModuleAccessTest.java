@@ -80,6 +80,46 @@ class NamedModuleAccessTest {
         Jars.removeAll();
     }
 
+    /**
+     * Defines module {@code module} ({@code module}.open.Gate, {@code module}.hidden.Later; {@code exportsHidden}: its hidden package
+     * exported too; {@code opensHidden}: opened, which at run time exports it too) in a layer of its own, with a loader of its own, and returns a new Gate of it.
+     */
+    private Object lateGate(String module, String name, boolean exportsHidden) throws Exception {
+        return lateGate(module, name, exportsHidden, false);
+    }
+
+    /**
+     * Each test has a module of its own: the copies of Gate a test leaves in loaders of its own would be
+     * present at the other's load.
+     */
+    private Object lateGate(String module, String name, boolean exportsHidden, boolean opensHidden)
+            throws Exception {
+        Path root = dir.resolve(name);
+        ClassWriter cw = new ClassWriter(0);
+        cw.visit(Opcodes.V9, Opcodes.ACC_MODULE, "module-info", null, null, null);
+        ModuleVisitor mv = cw.visitModule(module, 0, null);
+        mv.visitRequire("java.base", Opcodes.ACC_MANDATED, null);
+        mv.visitPackage(module + "/open");
+        mv.visitPackage(module + "/hidden");
+        mv.visitExport(module + "/open", 0);
+        if (exportsHidden) {
+            mv.visitExport(module + "/hidden", 0);
+        }
+        if (opensHidden) {
+            mv.visitOpen(module + "/hidden", 0);
+        }
+        mv.visitEnd();
+        cw.visitEnd();
+        write(root, "module-info", cw.toByteArray());
+        write(root, module + "/open/Gate", counter(module + "/open/Gate"));
+        write(root, module + "/hidden/Later", counter(module + "/hidden/Later"));
+        Configuration cf = ModuleLayer.boot().configuration().resolve(ModuleFinder.of(root), ModuleFinder.of(),
+                Set.of(module));
+        ModuleLayer layer = ModuleLayer.defineModulesWithOneLoader(cf, List.of(ModuleLayer.boot()),
+                ClassLoader.getSystemClassLoader()).layer();
+        return Class.forName(module + ".open.Gate", true, layer.findLoader(module)).getConstructor().newInstance();
+    }
+
     private static void write(Path root, String internalName, byte[] bytes) throws Exception {
         Path file = root.resolve(internalName + ".class");
         Files.createDirectories(file.getParent());
@@ -172,8 +212,8 @@ class NamedModuleAccessTest {
                 Reason.INVALID_PATCH, "class " + fix + " uses class modtest.hidden.Store, which it cannot access: module"
                         + " modtest does not export modtest.hidden to the unnamed module of the patch's own class loader",
                 "IllegalAccessError", "a class in package modtest.hidden made a nestmate of a class of that package"
-                        + " (Livepatch-Nestmates: <that class>=modtest.hidden.Store), as jlivepatch build does",
-                "--add-exports modtest/modtest.hidden=ALL-UNNAMED");
+                        + " (Livepatch-Nestmates: <that class>=modtest.hidden.Store), as jlivepatch build does (module"
+                        + " modtest is in a module layer the application defines, which --add-exports does not reach)");
         assertEquals(1, (int) store.getClass().getMethod("next").invoke(store), "nothing patched");
     }
 
@@ -181,10 +221,125 @@ class NamedModuleAccessTest {
     void aClassNotLoadedYetOfAPackageTheModuleDoesNotExportIsRefusedWithoutLoadingIt() throws Exception {
         String fix = "modfix.LaterFix";
         assertFalse(loadedAnywhere("modtest.hidden.Later"), "the case needs a class not loaded yet");
-        Jars.refused(jar("hidden-later", fix, patchClass(fix, OPEN + "/Gate", classConstant(HIDDEN + "/Later"))),
-                Reason.INVALID_PATCH, "class " + fix + " uses class modtest.hidden.Later, which it cannot access: module"
-                        + " modtest does not export modtest.hidden", "--add-exports modtest/modtest.hidden=ALL-UNNAMED");
+        String message = Jars.refused(jar("hidden-later", fix, patchClass(fix, OPEN + "/Gate",
+                classConstant(HIDDEN + "/Later"))), Reason.INVALID_PATCH, "class " + fix + " uses class"
+                + " modtest.hidden.Later, which it cannot access: module modtest does not export modtest.hidden",
+                "which --add-exports does not reach");
+        // Only a module of the boot layer (the module path) is reached by the command line's --add-exports.
+        assertFalse(message.contains("start the application with --add-exports"), message);
         assertFalse(loadedAnywhere("modtest.hidden.Later"), "the check loaded modtest.hidden.Later");
+    }
+
+    /**
+     * A layer defined after the load (a plugin deployed later, the one there at the load exporting the package)
+     * whose module does not export the package of a class the replacement uses: that loader's copy keeps its own code, FAILED there saying why, as the load
+     * refuses the JAR for the loaders it checks. Before, the check of a later loader looked only in the boot
+     * layer for the module of a class not loaded yet: its Gate was PATCHED and next() threw IllegalAccessError.
+     */
+    @Test
+    void aLayerDefinedAfterTheLoadWhoseModuleDoesNotExportThePackageKeepsItsOwnCode() throws Exception {
+        Object exporting = lateGate("modlate", "late-exporting", true);
+        String fix = "modfix.LateGateFix";
+        PatchHandle h = Jars.lp().load(jar("late-gate", fix, patchClass(fix, "modlate/open/Gate",
+                classConstant("modlate/hidden/Later"))));
+        h.enable();
+        assertTrue(h.awaitTransition(Duration.ofSeconds(60)));
+        assertEquals(-1, (int) exporting.getClass().getMethod("next").invoke(exporting),
+                "a layer whose module exports the package: patched");
+        Object gate = lateGate("modlate", "late", false);
+        assertEquals(1, (int) gate.getClass().getMethod("next").invoke(gate), "its own code");
+        String status = h.functions().get(0).toString();
+        assertTrue(status.matches("(?s).*state=FAILED, detail=[^\\]]*uses class modlate.hidden.Later, which it"
+                + " cannot access: module modlate does not export modlate.hidden.*"), status);
+    }
+
+    /**
+     * The same with both layers there at the load, the one whose module exports the package defined last
+     * (HotSpot lists the newest loader's classes first, so its loader is checked first): refused. Before,
+     * the other loader's check looked only in the boot layer, and the JAR loaded.
+     */
+    @Test
+    void aSecondLayerWhoseModuleDoesNotExportThePackageIsRefusedAtTheLoad() throws Exception {
+        Object closed = lateGate("modsecond", "second-closed", false);
+        Object open = lateGate("modsecond", "second-open", true);
+        String fix = "modfix.SecondGateFix";
+        Jars.refused(jar("second-gate", fix, patchClass(fix, "modsecond/open/Gate",
+                classConstant("modsecond/hidden/Later"))), Reason.INVALID_PATCH, "uses class modsecond.hidden.Later,"
+                + " which it cannot access: module modsecond does not export modsecond.hidden");
+        assertEquals(1, (int) closed.getClass().getMethod("next").invoke(closed), "nothing patched");
+        assertEquals(1, (int) open.getClass().getMethod("next").invoke(open), "nothing patched");
+    }
+
+    /**
+     * A child-first loader (a plugin's, a webapp's) whose parent's module holds package modtest.hidden, not
+     * exported, and which defines that package's classes it has itself, in its unnamed module: the patch of
+     * its class uses its own Later, public, which the JVM lets it use. Before, the check took the class for
+     * the parent's module's (a module of a layer its loader's classes are in, holding the package, whose
+     * loader it delegates to) and refused the JAR, though it would run.
+     */
+    @Test
+    void aChildFirstLoadersOwnClassOfAPackageItsParentsModuleHoldsLoadsAndRuns() throws Exception {
+        ChildFirst child = new ChildFirst(store.getClass().getClassLoader(), Map.of(
+                "modtest.hidden.Own", counter(HIDDEN + "/Own"), "modtest.hidden.Later", withField(counter(HIDDEN
+                        + "/Later"))));
+        Object own = Class.forName("modtest.hidden.Own", true, child).getConstructor().newInstance();
+        assertEquals(child, own.getClass().getClassLoader());
+        Class.forName("modtest.open.Gate", false, child); // the child asked its parent for a class of the module
+        assertFalse(loadedAnywhere("modtest.hidden.Later"), "the case needs a class not loaded yet");
+        String fix = "modfix.OwnFix";
+        assertEquals(-1, loadedAndRun(jar("child-own", fix, patchClass(fix, HIDDEN + "/Own",
+                classConstant(HIDDEN + "/Later"))), own));
+    }
+
+    /** {@code classFile} with a public static int field {@code own}: a file of the same class, not the same bytes. */
+    private static byte[] withField(byte[] classFile) {
+        ClassWriter w = new ClassWriter(0);
+        new org.objectweb.asm.ClassReader(classFile).accept(new org.objectweb.asm.ClassVisitor(Opcodes.ASM9, w) {
+            @Override
+            public void visitEnd() {
+                visitField(Opcodes.ACC_PUBLIC | Opcodes.ACC_STATIC, "own", "I", null, null).visitEnd();
+                super.visitEnd();
+            }
+        }, 0);
+        return w.toByteArray();
+    }
+
+    /** Defines the classes it has itself (and serves their files), asking its parent for the others. */
+    private static final class ChildFirst extends ClassLoader {
+        private final Map<String, byte[]> own;
+
+        ChildFirst(ClassLoader parent, Map<String, byte[]> own) {
+            super("child-first", parent);
+            this.own = own;
+        }
+
+        @Override
+        protected Class<?> loadClass(String name, boolean resolve) throws ClassNotFoundException {
+            synchronized (getClassLoadingLock(name)) {
+                byte[] bytes = own.get(name);
+                if (bytes == null) {
+                    return super.loadClass(name, resolve);
+                }
+                Class<?> c = findLoadedClass(name);
+                return c != null ? c : defineClass(name, bytes, 0, bytes.length);
+            }
+        }
+
+        @Override
+        public java.io.InputStream getResourceAsStream(String name) {
+            byte[] bytes = name.endsWith(".class") ? own.get(name.substring(0, name.length() - 6).replace('/', '.'))
+                    : null;
+            return bytes != null ? new java.io.ByteArrayInputStream(bytes) : super.getResourceAsStream(name);
+        }
+    }
+
+    /** A package the module opens but does not export: the JVM lets every module use its public classes. */
+    @Test
+    void anOpenedPackageLoadsAndRuns() throws Exception {
+        Object opened = lateGate("modopened", "opened", false, true);
+        String fix = "modfix.OpenedFix";
+        assertEquals(-1, loadedAndRun(jar("opened-gate", fix, patchClass(fix, "modopened/open/Gate",
+                classConstant("modopened/hidden/Later"))), opened));
     }
 
     /** An exported package's class, and a hidden one named only in the replacement's own descriptor, run. */

@@ -89,11 +89,18 @@ final class MemberReferences {
      * and the internal name of each class; null when one of their class files could not be read.
      */
     private final Set<String> running;
-    /** The classes the target's loader has loaded or asked for, by name; read once, when first needed. */
+    /**
+     * The classes the target's loader has loaded or asked for, by name; read once, when first needed,
+     * with the layers of their modules into {@link #layers}.
+     */
     private Set<String> loaded;
     /**
      * The module layers a class of the application not loaded yet may be in (see {@link #applicationModule}):
-     * the boot layer (the module path) and the layers of the loaded classes the patch replaces.
+     * the boot layer (the module path), the layers of the loaded classes the patch replaces, and those of
+     * the classes the target's loader has loaded or asked for ({@link #loaded}): a loader checked with no
+     * loaded copies (a second one at the load, one that defines a target class after it, in a layer of its
+     * own) finds its layer there; before, only the boot layer was looked in for it, and a patch using a
+     * class of a package its module does not export was PATCHED there and threw at every call.
      */
     private final Set<ModuleLayer> layers;
 
@@ -621,7 +628,7 @@ final class MemberReferences {
             if (!publicOrUnread(file)) {
                 return refuseClass(checked, name, pkg);
             }
-            Module module = applicationModule(pkg);
+            Module module = applicationModule(pkg, internalName, file);
             if (module != null && !module.isExported(pkg, checked.getModule())) {
                 return refuseUnexported(checked, name, module, pkg);
             }
@@ -658,16 +665,21 @@ final class MemberReferences {
     /**
      * The named module of the application, in {@link #layers}, that holds package {@code pkg} for the target's
      * loader (defined by it or by one of the loaders it delegates to, the JDK's excepted), or null: the class
-     * path's, or a layer the check does not know (the JVM's verdict at the first use).
+     * path's, or a layer the check does not know (the JVM's verdict at the first use). {@code file}, the class
+     * file of {@code internalName} that the target's loader serves, must be the module's own: a loader that
+     * serves a file of its own there (a child-first one, with a JAR of that package) defines the class itself,
+     * in its unnamed module, whatever its parent's module holds, and the patch may use it.
      */
-    private Module applicationModule(String pkg) {
-        for (ModuleLayer top : layers) {
+    private Module applicationModule(String pkg, String internalName, byte[] file) {
+        loaded(); // the layers of the target's loader's classes (see layers)
+        for (ModuleLayer top : List.copyOf(layers)) {
             java.util.Deque<ModuleLayer> todo = new java.util.ArrayDeque<>(List.of(top));
             while (!todo.isEmpty()) {
                 ModuleLayer layer = todo.pop();
                 for (Module m : layer.modules()) {
                     if (m.getPackages().contains(pkg) && delegatesTo(m)) {
-                        return m;
+                        return java.util.Arrays.equals(file, classFileOnce(m.getClassLoader(), internalName)) ? m
+                                : null;
                     }
                 }
                 todo.addAll(layer.parents());
@@ -708,8 +720,10 @@ final class MemberReferences {
                 + " does not export " + p + " to the unnamed module of the patch's own class loader (every use"
                 + " reaching it would throw IllegalAccessError). Move the code that uses it to a class in package "
                 + p + " made a nestmate of a class of that package (" + PatchJar.NESTMATES + ": <that class>="
-                + used + "), as jlivepatch build does, or start the application with --add-exports " + mod + "/" + p
-                + "=ALL-UNNAMED");
+                + used + "), as jlivepatch build does" + (module.getLayer() == ModuleLayer.boot()
+                ? ", or start the application with --add-exports " + mod + "/" + p + "=ALL-UNNAMED"
+                : " (module " + mod + " is in a module layer the application defines, which --add-exports does not"
+                + " reach)"));
     }
 
     /**
@@ -1114,11 +1128,20 @@ final class MemberReferences {
                 || internalName.startsWith("io/jlivepatch/")) {
             return true;
         }
+        return loaded().contains(internalName.replace('/', '.'));
+    }
+
+    /** {@link #loaded}, read on the first call, with the layers of its classes' modules added to {@link #layers}. */
+    private Set<String> loaded() {
         Set<String> l = loaded;
         if (l == null) {
             l = new HashSet<>();
             for (Class<?> c : inst.getInitiatedClasses(targetLoader)) {
                 l.add(c.getName());
+                ModuleLayer layer = c.getModule().getLayer();
+                if (layer != null) {
+                    layers.add(layer);
+                }
             }
             if (targetLoader != ClassLoader.getSystemClassLoader()) {
                 // A webapp's or plugin's loader: the JDK's classes it asked for are its parents'.
@@ -1128,7 +1151,7 @@ final class MemberReferences {
             }
             loaded = l;
         }
-        return l.contains(internalName.replace('/', '.'));
+        return l;
     }
 
     /** Whether a lookup resolves the field or method on {@code owner}, its types through {@code loader}. */
