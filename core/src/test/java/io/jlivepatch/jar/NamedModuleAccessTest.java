@@ -333,6 +333,34 @@ class NamedModuleAccessTest {
         }
     }
 
+    /**
+     * A MethodHandle call ({@code next.invokeExact(store)}, as a {@code @Next} replacement makes) whose
+     * descriptor names a class of a package the module does not export: the JVM resolves that descriptor as
+     * a method type, access-checked, and throws IllegalAccessError at every call. Before, it loaded. One
+     * naming an exported package's class loads.
+     */
+    @Test
+    void aMethodHandleCallWhoseDescriptorNamesAnUnexportedPackagesClassIsRefused() throws Exception {
+        String fix = "modfix.NextStoreFix";
+        Jars.refused(jar("next-store", fix, patchClass(fix, HIDDEN + "/Store", handleCall(HIDDEN + "/Store"))),
+                Reason.INVALID_PATCH, "class " + fix + " uses class modtest.hidden.Store, which it cannot access:"
+                        + " module modtest does not export modtest.hidden");
+        String fix2 = "modfix.NextGateFix";
+        Jars.lp().load(jar("next-gate", fix2, patchClass(fix2, OPEN + "/Gate", handleCall(OPEN + "/Gate"))));
+    }
+
+    /** {@code ((MethodHandle) null).invokeExact(target)}, returning its int: the call's descriptor names {@code target}. */
+    private static Consumer<MethodVisitor> handleCall(String target) {
+        return mv -> {
+            mv.visitInsn(Opcodes.ACONST_NULL);
+            mv.visitTypeInsn(Opcodes.CHECKCAST, "java/lang/invoke/MethodHandle");
+            mv.visitVarInsn(Opcodes.ALOAD, 0);
+            mv.visitMethodInsn(Opcodes.INVOKEVIRTUAL, "java/lang/invoke/MethodHandle", "invokeExact",
+                    "(L" + target + ";)I", false);
+            mv.visitInsn(Opcodes.IRETURN);
+        };
+    }
+
     /** A package the module opens but does not export: the JVM lets every module use its public classes. */
     @Test
     void anOpenedPackageLoadsAndRuns() throws Exception {

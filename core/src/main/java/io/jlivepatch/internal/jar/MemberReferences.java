@@ -218,6 +218,8 @@ final class MemberReferences {
                 } else if (tag == METHOD_HANDLE) {
                     int member = reader.getItem(reader.readUnsignedShort(at + 1));
                     addTypes(reader.readUTF8(reader.getItem(reader.readUnsignedShort(member + 2)) + 2, buf), classes);
+                } else if (tag == METHOD && signaturePolymorphic(reader.readClass(at, buf))) {
+                    addTypes(reader.readUTF8(reader.getItem(reader.readUnsignedShort(at + 2)) + 2, buf), classes);
                 }
             }
             if (tag != FIELD && tag != METHOD && tag != INTERFACE_METHOD) {
@@ -564,6 +566,17 @@ final class MemberReferences {
                 + (field ? " (" + Type.getType(descriptor).getClassName() + ")" : describe(descriptor)));
     }
 
+    /**
+     * Whether {@code owner} (internal name) is MethodHandle or VarHandle, whose signature-polymorphic calls
+     * ({@code next.invokeExact(store, text)}, a {@code @Next} call) resolve the call site's descriptor as a
+     * method type, its classes access-checked (JVMS 5.4.3.3, 5.4.3.5): a class the patch's own loader cannot
+     * access there throws IllegalAccessError at every call. Their other methods name only java.lang.invoke's
+     * and java.lang's types, which every class may use.
+     */
+    private static boolean signaturePolymorphic(String owner) {
+        return owner.equals("java/lang/invoke/MethodHandle") || owner.equals("java/lang/invoke/VarHandle");
+    }
+
     /** Adds the class a class constant names ({@code a/B}, or an array's element: {@code [[La/B;}) to {@code names}. */
     private static void addClass(String name, Set<String> names) {
         if (name.startsWith("[")) {
@@ -874,6 +887,9 @@ final class MemberReferences {
                 public void visitMethodInsn(int opcode, String o, String mn, String md, boolean isInterface) {
                     keys.add(o + "." + mn + " " + md);
                     addClass(o, keys);
+                    if (signaturePolymorphic(o)) {
+                        addTypes(md, keys); // see signaturePolymorphic
+                    }
                 }
 
                 @Override
