@@ -99,7 +99,7 @@ class ExitingCallbackTest {
         assertEquals(List.of("register|ok|api", "enable|ok|api"), records.subList(0, Math.min(2, records.size())),
                 records.toString());
         assertEquals(3, records.size(), records.toString());
-        assertHolderWaits(records.get(2), "patching");
+        assertHolderWaits(records.get(2), "patching", "");
     }
 
     /** An unload's disable returned, its transition waiting for a thread inside the replacement, when the JVM exits. */
@@ -110,7 +110,9 @@ class ExitingCallbackTest {
                 "disable|ok|api");
         assertEquals(before, records.subList(0, Math.min(4, records.size())), records.toString());
         assertEquals(5, records.size(), records.toString());
-        assertHolderWaits(records.get(4), "unpatching");
+        // the holder blocks in the replacement, the patch's own code: the line says so (WaitingInsidePatchCodeTest)
+        assertHolderWaits(records.get(4), "unpatching",
+                ", inside the replacement " + TARGET + ".fixedGreet (patch 'exiting')");
     }
 
     /**
@@ -294,11 +296,14 @@ class ExitingCallbackTest {
                 "disable|ok|api", "transition|ok (unpatching complete)|api", "unregister|ok|api"), records(audit));
     }
 
-    /** The transition's line: cut short, on the account of whoever started it, naming the thread it waited for. */
-    private static void assertHolderWaits(String record, String target) {
+    /**
+     * The transition's line: cut short, on the account of whoever started it, naming the thread it waited for and,
+     * after the method, {@code inside}: the patch's code that holds it, if any.
+     */
+    private static void assertHolderWaits(String record, String target, String inside) {
         String prefix = "transition|" + CUT_SHORT + target + " in progress, not complete: 1 thread had not moved,"
                 + " thread 'holder' (id ";
-        String suffix = ") in " + TARGET + ".greet)|jlivepatch (for api)";
+        String suffix = ") in " + TARGET + ".greet" + inside + ")|jlivepatch (for api)";
         assertTrue(record.startsWith(prefix) && record.endsWith(suffix), record);
     }
 
