@@ -2062,6 +2062,14 @@ public final class PatchRegistry {
         }
     }
 
+    /** Adds replacement class, method name and patch name of each of {@code p}'s replacements to {@code code}. */
+    private static void patchCode(RegisteredPatch p, List<String[]> code) {
+        for (ResolvedFunction f : p.resolved()) {
+            java.lang.reflect.Method m = f.replacement().replacement();
+            code.add(new String[] {m.getDeclaringClass().getName(), m.getName(), p.name()});
+        }
+    }
+
     /**
      * The kernel's {@code klp_init_transition} + {@code klp_start_transition}: hooks in place for
      * both sides, every thread in the state before the transition, then one synchronous attempt
@@ -2074,14 +2082,6 @@ public final class PatchRegistry {
      *                 java.lang.invoke at the first enable of a JVM (ClassInit.byName)
      * @param loaded   this operation's scan of {@code p}'s classes, or {@code null}
      */
-    /** Adds replacement class, method name and patch name of each of {@code p}'s replacements to {@code code}. */
-    private static void patchCode(RegisteredPatch p, List<String[]> code) {
-        for (ResolvedFunction f : p.resolved()) {
-            java.lang.reflect.Method m = f.replacement().replacement();
-            code.add(new String[] {m.getDeclaringClass().getName(), m.getName(), p.name()});
-        }
-    }
-
     private void startTransition(List<RegisteredPatch> order, RegisteredPatch p, boolean patching, Runnable onCommit,
                                  LoadedClasses loaded) throws PatchException {
         List<String[]> methods = new ArrayList<>();

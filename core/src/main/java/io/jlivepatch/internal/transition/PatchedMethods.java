@@ -20,11 +20,28 @@ final class PatchedMethods {
     private static final String SHADOW_STORE = "io.jlivepatch.internal.bootstrap.ShadowStore";
     /** Where {@code ShadowStore.attach} waits for another thread's ctor of the same variable. */
     private static final String SHADOW_ENTRY = SHADOW_STORE + "$Entry";
+    /**
+     * The class of the copy of a method's original code that {@code @Next} runs (OriginalCopy, a hidden
+     * class {@code com.acme.Files$$JlpOriginal/0x...}), and its one method: a thread there runs the
+     * application's code, as it does when {@code @Next} passes through the hooked method itself.
+     */
+    private static final String ORIGINAL_COPY = "$$JlpOriginal";
+    private static final String ORIGINAL_METHOD = "original";
+    /** A patch JAR's classes are defined by a loader named {@code jlivepatch:<patch>} (PatchClassLoader). */
+    private static final String PATCH_LOADER = "jlivepatch:";
+    /** Where {@link #code} keeps every patch of a class: no replacement has this name. */
+    private static final String CLINIT = "<clinit>";
 
     private final Map<String, Set<String>> namesByClass = new HashMap<>();
     private final Set<String> exact = new HashSet<>();
-    /** Replacement class, method name, the patch whose replacement it is (the first registered, if several). */
-    private final Map<String, Map<String, String>> code = new HashMap<>();
+    /**
+     * Replacement class (a hidden one's binary name, without its {@code /0x...}), method name, the patches
+     * whose replacement it is; under {@link #CLINIT} every patch with a replacement in the class. Several
+     * patches when they share the name: {@code jlivepatch build} names every patch's class for
+     * {@code com.acme.Files} {@code com.acme.Files$$Livepatch}, so stacked and cumulative patches of one
+     * class do. Which of them a frame is, only its class loader's name can tell ({@link #patchOf}).
+     */
+    private final Map<String, Map<String, String[]>> code = new HashMap<>();
 
     static PatchedMethods of(java.util.List<String[]> methods) {
         PatchedMethods m = new PatchedMethods();
@@ -46,12 +63,55 @@ final class PatchedMethods {
 
     /** Records that {@code className.name} is a replacement of patch {@code patch}. */
     void addCode(String className, String name, String patch) {
-        Map<String, String> names = code.get(className);
+        // A Livepatch-Nestmates class is hidden, one per target loader: its name here is the primary
+        // loader's copy's, fix.C/0x..., and another loader's copy has another suffix.
+        Map<String, String[]> names = code.get(binaryName(className));
         if (names == null) {
             names = new HashMap<>();
-            code.put(className, names);
+            code.put(binaryName(className), names);
         }
-        names.putIfAbsent(name, patch);
+        names.put(name, with(names.get(name), patch));
+        names.put(CLINIT, with(names.get(CLINIT), patch));
+    }
+
+    private static String[] with(String[] patches, String patch) {
+        if (patches == null) {
+            return new String[] {patch};
+        }
+        for (String p : patches) {
+            if (p.equals(patch)) {
+                return patches;
+            }
+        }
+        String[] more = java.util.Arrays.copyOf(patches, patches.length + 1);
+        more[patches.length] = patch;
+        return more;
+    }
+
+    /**
+     * Which of {@code patches}, those with a replacement of a frame's class and method name, the frame's
+     * code is, quoted ({@code 'P'}), or {@code null} when it is none of them. A patch JAR's class says by
+     * its loader's name; when that names another patch, the frame is that patch's copy of a class of the
+     * same name, not one of these. Without that name (a hidden nestmate, a patch made with the API, the
+     * thread dump's frames), one patch is the one, and of several each is named: {@code 'A' or 'B'}.
+     */
+    private static String patchOf(String[] patches, String loader) {
+        if (loader != null && loader.startsWith(PATCH_LOADER)) {
+            for (String p : patches) {
+                if (loader.length() == PATCH_LOADER.length() + p.length() && loader.endsWith(p)) {
+                    return "'" + p + "'";
+                }
+            }
+            return null;
+        }
+        if (patches.length == 1) {
+            return "'" + patches[0] + "'";
+        }
+        StringBuilder sb = new StringBuilder();
+        for (String p : patches) {
+            sb.append(sb.length() == 0 ? "'" : " or '").append(p).append('\'');
+        }
+        return sb.toString();
     }
 
     /**
@@ -62,7 +122,9 @@ final class PatchedMethods {
      * {@code stack}'s, or, when it is null, {@code frames} ({class, method} from the JDK's thread dump),
      * innermost first. Reads only the frames inside the held one, which the caller's search for it has
      * walked already: a prefix test and a hash lookup or two per frame, nothing allocated until something
-     * is found (but a substring for a hidden class's frame).
+     * is found (but a substring for a hidden class's frame). Inside {@code @Next}'s copy of the original
+     * code the thread runs the application's, and the replacement further out is not named. The patch
+     * is named as {@link #patchOf} tells, {@code (patch 'A' or 'B')} when it cannot tell which.
      */
     String inside(StackTraceElement[] stack, java.util.List<String[]> frames, int held) {
         String shadow = null;
@@ -77,18 +139,30 @@ final class PatchedMethods {
                 }
                 continue;
             }
-            Map<String, String> names = code.get(binaryName(cls));
+            String binary = binaryName(cls);
+            if (name.equals(ORIGINAL_METHOD) && binary.endsWith(ORIGINAL_COPY)) {
+                // @Next's call of the original: the application's code holds the thread, not the replacement
+                // further out (which 'inside the replacement' would send the operator to)
+                break;
+            }
+            Map<String, String[]> names = code.get(binary);
             if (names == null) {
                 continue;
             }
-            if (shadow == null && name.equals("<clinit>")) {
-                return "the static initializer of " + cls + " (patch '" + names.values().iterator().next() + "')";
+            boolean init = name.equals(CLINIT);
+            if (init && shadow != null) {
+                continue;
             }
-            String patch = names.get(name);
-            if (patch != null) {
-                String replacement = "the replacement " + cls + "." + name + " (patch '" + patch + "')";
-                return shadow == null ? replacement : shadow + ", from " + replacement;
+            String[] patches = names.get(name);
+            String patch = patches == null ? null : patchOf(patches, stack != null ? stack[i].getClassLoaderName() : null);
+            if (patch == null) {
+                continue; // a method of the class that is no replacement, or another patch's class of that name
             }
+            if (init) {
+                return "the static initializer of " + cls + " (patch " + patch + ")";
+            }
+            String replacement = "the replacement " + cls + "." + name + " (patch " + patch + ")";
+            return shadow == null ? replacement : shadow + ", from " + replacement;
         }
         return shadow == null ? "" : shadow;
     }

@@ -121,8 +121,10 @@ final class VirtualThreadStacks {
     /**
      * Frames as {@code StackTraceElement.toString} writes them, {@code [loader/][module[@version]/]}
      * {@code class.method(file:line)}, as {class, method}. The class and method are the part after
-     * the last slash before the parenthesis: a binary name has no slash. (A hidden class's frame,
-     * {@code Foo$$Lambda/0x....run}, reads as another name, which no patch replaces.)
+     * the last slash before the parenthesis: a binary name has no slash. A hidden class's frame,
+     * {@code Foo$$Lambda/0x....run}, keeps its name whole, {@code Foo$$Lambda/0x...}, as
+     * {@code StackTraceElement.getClassName} gives it: what tells @Next's copy of an original method
+     * and a hidden patch class apart (PatchedMethods.inside).
      */
     static List<String[]> frames(List<?> lines) {
         List<String[]> out = new ArrayList<>(lines.size());
@@ -132,7 +134,11 @@ final class VirtualThreadStacks {
             }
             int paren = line.indexOf('(');
             String head = paren < 0 ? line : line.substring(0, paren);
-            head = head.substring(head.lastIndexOf('/') + 1);
+            int slash = head.lastIndexOf('/');
+            if (slash > 0 && head.startsWith("0x", slash + 1)) {
+                slash = head.lastIndexOf('/', slash - 1); // a hidden class: its name ends in /0x...
+            }
+            head = head.substring(slash + 1);
             int dot = head.lastIndexOf('.');
             if (dot > 0) {
                 out.add(new String[] {head.substring(0, dot), head.substring(dot + 1)});

@@ -44,6 +44,7 @@ class VirtualThreadStacksTest {
                           "java.base\\/java.lang.VirtualThread.park(VirtualThread.java:742)",
                           "com.foo.loader\\/foo@9.0\\/com.foo.Codec.encode(Codec.java:101)",
                           "com.acme.Fix$$Lambda\\/0x0000000801001234.run(Unknown Source)",
+                          "app\\/\\/com.acme.Files$$JlpOriginal\\/0x0000000801005678.original(Files.java:12)",
                           "java.base\\/java.lang.VirtualThread.run(VirtualThread.java:460)"
                         ]
                       }
@@ -72,7 +73,9 @@ class VirtualThreadStacksTest {
         VirtualThreadStacks.Dumped worker = threads.get(1);
         assertEquals(23, worker.tid());
         assertEquals("worker \"7\" \u00e9", worker.name());
-        assertEquals(List.of("java.lang.VirtualThread.park", "com.foo.Codec.encode", "0x0000000801001234.run",
+        assertEquals(List.of("java.lang.VirtualThread.park", "com.foo.Codec.encode",
+                // a hidden class's name whole, as StackTraceElement.getClassName gives it (before: 0x0000000801001234)
+                "com.acme.Fix$$Lambda/0x0000000801001234.run", "com.acme.Files$$JlpOriginal/0x0000000801005678.original",
                 "java.lang.VirtualThread.run"), worker.frames().stream().map(f -> f[0] + "." + f[1]).toList());
         assertEquals(List.of("java.lang.Thread.sleep", "com.acme.Main.main"),
                 threads.get(0).frames().stream().map(f -> f[0] + "." + f[1]).toList());

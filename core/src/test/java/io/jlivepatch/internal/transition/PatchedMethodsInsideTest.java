@@ -1,0 +1,117 @@
+package io.jlivepatch.internal.transition;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/**
+ * What {@link PatchedMethods#inside} names from the frames inside a held method (innermost first; the
+ * held method's frame is the last), and what it must never name: another patch than the one whose
+ * code the frame is, or a replacement when the thread runs the application's original code. The
+ * target's side (status, JSON, MBean) is WaitingInsidePatchCodeTest's.
+ */
+class PatchedMethodsInsideTest {
+
+    /** The class name jlivepatch build gives every patch's class for com.acme.Files. */
+    private static final String FIX = "com.acme.Files$$Livepatch";
+    private static final StackTraceElement HELD = frame("app", "com.acme.Files", "read");
+    private static final StackTraceElement PARK = frame(null, "jdk.internal.misc.Unsafe", "park");
+
+    private static StackTraceElement frame(String loader, String cls, String method) {
+        return new StackTraceElement(loader, null, null, cls, method, null, -1);
+    }
+
+    /** Two stacked patches, each with a replacement com.acme.Files$$Livepatch.read (upper first, as the registry gives them). */
+    private static PatchedMethods stacked() {
+        PatchedMethods m = PatchedMethods.of(List.<String[]>of(new String[] {"com.acme.Files", "read", "()I"}));
+        m.addCode(FIX, "read", "fix-2");
+        m.addCode(FIX, "read", "fix-1");
+        return m;
+    }
+
+    private static String inside(PatchedMethods m, StackTraceElement... inner) {
+        StackTraceElement[] stack = new StackTraceElement[inner.length + 1];
+        System.arraycopy(inner, 0, stack, 0, inner.length);
+        stack[inner.length] = HELD;
+        return m.inside(stack, null, inner.length);
+    }
+
+    private static String insideDumped(PatchedMethods m, String... inner) {
+        List<String[]> frames = new ArrayList<>();
+        for (String f : inner) {
+            int dot = f.lastIndexOf('.');
+            frames.add(new String[] {f.substring(0, dot), f.substring(dot + 1)});
+        }
+        frames.add(new String[] {"com.acme.Files", "read"});
+        return m.inside(null, frames, inner.length);
+    }
+
+    /**
+     * The lower patch's replacement, in its JAR's loader (jlivepatch:fix-1), while the upper one's
+     * transition runs: before, the upper one was named, whose code the thread had never run.
+     */
+    @Test
+    void ofTwoPatchesWhoseClassesShareTheNameTheLoaderTellsWhich() {
+        assertEquals("the replacement " + FIX + ".read (patch 'fix-1')",
+                inside(stacked(), PARK, frame("jlivepatch:fix-1", FIX, "read")));
+        assertEquals("the replacement " + FIX + ".read (patch 'fix-2')",
+                inside(stacked(), PARK, frame("jlivepatch:fix-2", FIX, "read")));
+        assertEquals("the static initializer of " + FIX + " (patch 'fix-1')",
+                inside(stacked(), PARK, frame("jlivepatch:fix-1", FIX, "<clinit>"), frame("jlivepatch:fix-2", FIX,
+                        "read")));
+    }
+
+    /** Nothing tells which (a thread dump's frame, a hidden nestmate, the API's patches): both are named. */
+    @Test
+    void ofTwoPatchesWithNothingToTellWhichBothAreNamed() {
+        assertEquals("the replacement " + FIX + ".read (patch 'fix-2' or 'fix-1')",
+                insideDumped(stacked(), "jdk.internal.misc.Unsafe.park", FIX + ".read"));
+        assertEquals("the replacement " + FIX + ".read (patch 'fix-2' or 'fix-1')",
+                inside(stacked(), PARK, frame("app", FIX, "read")));
+    }
+
+    /** A class of that name in a patch the transition was not given (one unloaded, its code still running after a force). */
+    @Test
+    void anotherPatchsClassOfTheSameNameIsNotNamedAsOneOfThese() {
+        PatchedMethods m = PatchedMethods.of(List.<String[]>of(new String[] {"com.acme.Files", "read", "()I"}));
+        m.addCode(FIX, "read", "fix-2");
+        assertEquals("", inside(m, PARK, frame("jlivepatch:fix-1", FIX, "read")));
+        assertEquals("the replacement " + FIX + ".read (patch 'fix-2')",
+                inside(m, PARK, frame("jlivepatch:fix-1", FIX, "read"), frame("jlivepatch:fix-2", FIX, "read")));
+    }
+
+    /**
+     * A Livepatch-Nestmates class is hidden, one per target loader: the registry gives the primary
+     * loader's copy's name, a frame may be another's. Before, neither matched (the key kept its /0x...).
+     */
+    @Test
+    void aHiddenNestmateReplacementIsFoundInEveryLoadersCopy() {
+        PatchedMethods m = PatchedMethods.of(List.<String[]>of(new String[] {"com.acme.Files", "read", "()I"}));
+        m.addCode(FIX + "/0x0000000800c01234", "read", "fix-1");
+        assertEquals("the replacement " + FIX + "/0x0000000800c05678.read (patch 'fix-1')",
+                inside(m, PARK, frame("webapp-2", FIX + "/0x0000000800c05678", "read")));
+        assertEquals("the replacement " + FIX + "/0x0000000800c01234.read (patch 'fix-1')",
+                insideDumped(m, "jdk.internal.misc.Unsafe.park", FIX + "/0x0000000800c01234.read"));
+    }
+
+    /**
+     * {@code @Next} runs the original code in a hidden copy, {@code com.acme.Files$$JlpOriginal/0x....original}:
+     * a thread blocked there runs the application's code, as when @Next passes through the hooked method
+     * itself (then the held frame is the inner one and nothing is named). Before, 'inside the replacement'.
+     */
+    @Test
+    void insideNextsCopyOfTheOriginalTheReplacementIsNotNamed() {
+        PatchedMethods m = PatchedMethods.of(List.<String[]>of(new String[] {"com.acme.Files", "read", "()I"}));
+        m.addCode(FIX, "read", "fix-1");
+        StackTraceElement original = frame("app", "com.acme.Files$$JlpOriginal/0x0000000800c09abc", "original");
+        assertEquals("", inside(m, PARK, original, frame("jlivepatch:fix-1", FIX, "read")));
+        assertEquals("", insideDumped(m, "jdk.internal.misc.Unsafe.park",
+                "com.acme.Files$$JlpOriginal/0x0000000800c09abc.original", FIX + ".read"));
+        // a replacement the original calls in turn is named: the innermost patch code
+        assertEquals("the replacement " + FIX + ".read (patch 'fix-1')",
+                inside(m, PARK, frame("jlivepatch:fix-1", FIX, "read"), original, frame("jlivepatch:fix-1", FIX, "read")));
+    }
+}
