@@ -23,7 +23,7 @@ public final class Hold {
     public Hold() {
     }
 
-    void here() {
+    public void here() {
         entered.countDown();
         try {
             if (!released.await(WAIT_S, TimeUnit.SECONDS)) {

@@ -10,13 +10,22 @@ import io.jlivepatch.internal.control.Json;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import javax.management.openmbean.CompositeData;
+import java.io.IOException;
+import java.io.OutputStream;
 import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.jar.Attributes;
+import java.util.jar.JarEntry;
+import java.util.jar.JarOutputStream;
+import java.util.jar.Manifest;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -171,6 +180,49 @@ class WaitingInsidePatchCodeTest {
         Thread t = callerHeldAt(hold, result);
         disableAndCheckWaiting(h, t, hold, result, "the replacement insideapp.BlockingPatch.value (patch"
                 + " 'inside-replacement')");
+    }
+
+    /**
+     * Two patch JARs whose classes share their name, as jlivepatch build's for one class do: a thread in
+     * the lower one's replacement while the upper one's enable runs is said to be in the lower one's,
+     * which its class loader (jlivepatch:inside-jar-1) tells. Before, the upper one was named, whose code
+     * the thread never ran.
+     */
+    @Test
+    void ofTwoPatchJarsWhoseClassesShareTheNameTheOneWhoseCodeHoldsTheThreadIsNamed(@TempDir Path dir)
+            throws Exception {
+        assertEquals("inside-jar-1", Mbeans.load(blockingJar(dir.resolve("1.jar"), "inside-jar-1").toString(), true));
+        assertTrue(TestSupport.livepatch().find("inside-jar-1").orElseThrow().awaitTransition(WAIT));
+        Hold hold = new Hold();
+        Hold.replacement = hold;
+        AtomicInteger result = new AtomicInteger();
+        Thread t = callerHeldAt(hold, result);
+
+        assertEquals("inside-jar-2", Mbeans.load(blockingJar(dir.resolve("2.jar"), "inside-jar-2").toString(), true));
+        PatchHandle upper = TestSupport.livepatch().find("inside-jar-2").orElseThrow();
+        assertTrue(upper.inTransition(), "the thread is inside Target.value in the state before it");
+        String line = "waiting: thread 'w-inside' (id " + t.getId() + ") in insideapp.Target.value, inside the"
+                + " replacement insideapp.fix.JarBlockingFix.value (patch 'inside-jar-1')\n";
+        String status = Mbeans.statusText();
+        assertTrue(status.contains(line), status);
+
+        hold.release();
+        t.join(WAIT.toMillis());
+        assertEquals(2, result.get());
+        assertTrue(upper.awaitTransition(WAIT), "once the call returned, the thread moves and the transition ends");
+    }
+
+    private static Path blockingJar(Path jar, String name) throws IOException {
+        Manifest m = new Manifest();
+        m.getMainAttributes().put(Attributes.Name.MANIFEST_VERSION, "1.0");
+        m.getMainAttributes().putValue("Livepatch-Name", name);
+        m.getMainAttributes().putValue("Livepatch-Class", "insideapp.fix.JarBlockingFix");
+        try (OutputStream out = Files.newOutputStream(jar); JarOutputStream jos = new JarOutputStream(out, m)) {
+            jos.putNextEntry(new JarEntry("insideapp/fix/JarBlockingFix.class"));
+            jos.write(TestSupport.classFile("insideapp.fix.JarBlockingFix"));
+            jos.closeEntry();
+        }
+        return jar;
     }
 
     public static int three() {
