@@ -44,6 +44,11 @@ final class PatchedMethods {
     private final Map<String, Map<String, String[]>> code = new HashMap<>();
     /** Whether a replacement of {@link #code} is a hidden class's (Livepatch-Nestmates). */
     private boolean hidden;
+    /**
+     * A hidden replacement class's whole name, {@code fix.C/0x...}, to its patch: the copy the registry
+     * names is one patch's alone, where its binary name may be several patches'.
+     */
+    private final Map<String, String> hiddenOwner = new HashMap<>();
 
     static PatchedMethods of(java.util.List<String[]> methods) {
         PatchedMethods m = new PatchedMethods();
@@ -67,7 +72,10 @@ final class PatchedMethods {
     void addCode(String className, String name, String patch) {
         // A Livepatch-Nestmates class is hidden, one per target loader: its name here is the primary
         // loader's copy's, fix.C/0x..., and another loader's copy has another suffix.
-        hidden |= className.indexOf('/') >= 0;
+        if (className.indexOf('/') >= 0) {
+            hidden = true;
+            hiddenOwner.put(className, patch);
+        }
         Map<String, String[]> names = code.get(binaryName(className));
         if (names == null) {
             names = new HashMap<>();
@@ -93,12 +101,21 @@ final class PatchedMethods {
 
     /**
      * Which of {@code patches}, those with a replacement of a frame's class and method name, the frame's
-     * code is, quoted ({@code 'P'}), or {@code null} when it is none of them. A patch JAR's class says by
+     * code is, quoted ({@code 'P'}), or {@code null} when it is none of them. The hidden class the registry
+     * named is {@code owner}'s ({@link #hiddenOwner}, or null). A patch JAR's class says by
      * its loader's name; when that names another patch, the frame is that patch's copy of a class of the
      * same name, not one of these. Without that name (a hidden nestmate, a patch made with the API, the
      * thread dump's frames), one patch is the one, and of several each is named: {@code 'A' or 'B'}.
      */
-    private static String patchOf(String[] patches, String loader) {
+    private static String patchOf(String[] patches, String loader, String owner) {
+        if (owner != null) {
+            for (String p : patches) {
+                if (p.equals(owner)) {
+                    return "'" + p + "'";
+                }
+            }
+            return null;
+        }
         if (loader != null && loader.startsWith(PATCH_LOADER)) {
             for (String p : patches) {
                 if (loader.length() == PATCH_LOADER.length() + p.length() && loader.endsWith(p)) {
@@ -158,7 +175,8 @@ final class PatchedMethods {
                 continue;
             }
             String[] patches = names.get(name);
-            String patch = patches == null ? null : patchOf(patches, stack != null ? stack[i].getClassLoaderName() : null);
+            String patch = patches == null ? null : patchOf(patches, stack != null ? stack[i].getClassLoaderName() : null,
+                    hidden ? hiddenOwner.get(cls) : null);
             if (patch == null) {
                 continue; // a method of the class that is no replacement, or another patch's class of that name
             }

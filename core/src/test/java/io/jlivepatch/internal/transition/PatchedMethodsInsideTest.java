@@ -98,6 +98,21 @@ class PatchedMethodsInsideTest {
     }
 
     /**
+     * Two stacked Livepatch-Nestmates patches: the hidden copy the registry named is one patch's alone;
+     * another loader's copy (another suffix) could be either's.
+     */
+    @Test
+    void ofTwoHiddenNestmatesTheCopyTheRegistryNamedTellsWhich() {
+        PatchedMethods m = PatchedMethods.of(List.<String[]>of(new String[] {"com.acme.Files", "read", "()I"}));
+        m.addCode(FIX + "/0x0000000800c02222", "read", "fix-2");
+        m.addCode(FIX + "/0x0000000800c01111", "read", "fix-1");
+        assertEquals("the replacement " + FIX + "/0x0000000800c01111.read (patch 'fix-1')",
+                inside(m, PARK, frame("app", FIX + "/0x0000000800c01111", "read")));
+        assertEquals("the replacement " + FIX + "/0x0000000800c03333.read (patch 'fix-2' or 'fix-1')",
+                inside(m, PARK, frame("webapp-2", FIX + "/0x0000000800c03333", "read")));
+    }
+
+    /**
      * {@code @Next} runs the original code in a hidden copy, {@code com.acme.Files$$JlpOriginal/0x....original}:
      * a thread blocked there runs the application's code, as when @Next passes through the hooked method
      * itself (then the held frame is the inner one and nothing is named). Before, 'inside the replacement'.
