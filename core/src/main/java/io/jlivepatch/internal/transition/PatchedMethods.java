@@ -175,8 +175,8 @@ final class PatchedMethods {
                 continue;
             }
             String[] patches = names.get(name);
-            String patch = patches == null ? null : patchOf(patches, stack != null ? stack[i].getClassLoaderName() : null,
-                    hidden ? hiddenOwner.get(cls) : null);
+            String loader = stack != null ? stack[i].getClassLoaderName() : null;
+            String patch = patches == null ? null : patchOf(patches, loader, hidden ? hiddenOwner.get(cls) : null);
             if (patch == null) {
                 continue; // a method of the class that is no replacement, or another patch's class of that name
             }

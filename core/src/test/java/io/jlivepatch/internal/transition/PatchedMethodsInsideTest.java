@@ -24,7 +24,7 @@ class PatchedMethodsInsideTest {
         return new StackTraceElement(loader, null, null, cls, method, null, -1);
     }
 
-    /** Two stacked patches, each with a replacement com.acme.Files$$Livepatch.read (upper first, as the registry gives them). */
+    /** Two stacked patches, each with a replacement com.acme.Files$$Livepatch.read (upper first, as registered). */
     private static PatchedMethods stacked() {
         PatchedMethods m = PatchedMethods.of(List.<String[]>of(new String[] {"com.acme.Files", "read", "()I"}));
         m.addCode(FIX, "read", "fix-2");
@@ -73,7 +73,7 @@ class PatchedMethodsInsideTest {
                 inside(stacked(), PARK, frame("app", FIX, "read")));
     }
 
-    /** A class of that name in a patch the transition was not given (one unloaded, its code still running after a force). */
+    /** That class in a patch the transition was not given (unloaded, its code still running after a force). */
     @Test
     void anotherPatchsClassOfTheSameNameIsNotNamedAsOneOfThese() {
         PatchedMethods m = PatchedMethods.of(List.<String[]>of(new String[] {"com.acme.Files", "read", "()I"}));
@@ -127,6 +127,7 @@ class PatchedMethodsInsideTest {
                 "com.acme.Files$$JlpOriginal/0x0000000800c09abc.original", FIX + ".read"));
         // a replacement the original calls in turn is named: the innermost patch code
         assertEquals("the replacement " + FIX + ".read (patch 'fix-1')",
-                inside(m, PARK, frame("jlivepatch:fix-1", FIX, "read"), original, frame("jlivepatch:fix-1", FIX, "read")));
+                inside(m, PARK, frame("jlivepatch:fix-1", FIX, "read"), original,
+                        frame("jlivepatch:fix-1", FIX, "read")));
     }
 }

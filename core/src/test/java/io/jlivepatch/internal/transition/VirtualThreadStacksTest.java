@@ -75,7 +75,8 @@ class VirtualThreadStacksTest {
         assertEquals("worker \"7\" \u00e9", worker.name());
         assertEquals(List.of("java.lang.VirtualThread.park", "com.foo.Codec.encode",
                 // a hidden class's name whole, as StackTraceElement.getClassName gives it (before: 0x0000000801001234)
-                "com.acme.Fix$$Lambda/0x0000000801001234.run", "com.acme.Files$$JlpOriginal/0x0000000801005678.original",
+                "com.acme.Fix$$Lambda/0x0000000801001234.run",
+                "com.acme.Files$$JlpOriginal/0x0000000801005678.original",
                 "java.lang.VirtualThread.run"), worker.frames().stream().map(f -> f[0] + "." + f[1]).toList());
         assertEquals(List.of("java.lang.Thread.sleep", "com.acme.Main.main"),
                 threads.get(0).frames().stream().map(f -> f[0] + "." + f[1]).toList());
