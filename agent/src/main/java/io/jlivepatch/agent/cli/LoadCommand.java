@@ -273,6 +273,8 @@ final class LoadCommand implements Callable<Integer> {
         // On a daemon thread, so that the wait for its answer can end at --wait: what the call writes of the
         // channel's state (its change, ControlChannel.changed) is seen here after the Future's get, which its
         // completion happens-before; no later call of the channel is made before that get (or at all, after null).
+        // Before the call goes out: a patch this load registers was registered after it (loadedHere).
+        java.time.Instant asked = java.time.Instant.now();
         java.util.concurrent.Future<String> call = Deadline.in(jvm.pid(), timeout.seconds()).start(() ->
                 jvm.livepatch().loadContent(content.bytes(), content.sha256(), path.toString(), !noEnable,
                         requireLoaded));
@@ -283,7 +285,7 @@ final class LoadCommand implements Callable<Integer> {
             } catch (java.util.concurrent.ExecutionException e) {
                 return outcome(null, e);
             } catch (java.util.concurrent.TimeoutException late) {
-                if (closingWithinTheCall(out, jvm.pid(), expected, content.sha256())) {
+                if (closingWithinTheCall(out, jvm.pid(), expected, content.sha256(), asked)) {
                     return null; // the call is left to its daemon thread; the connection closes with the command
                 }
             }
@@ -332,46 +334,51 @@ final class LoadCommand implements Callable<Integer> {
      * the call (and jlivepatch's lock) until it does. Where a second connection's status lists the patch as this
      * command's load of this JAR ({@link #loadedHere}: not a patch of the same name registered before, whose
      * closing this load may be waiting for) and names that callback, prints what the other --wait paths print
-     * for it ({@link Transitions#printStillRunning}, exit 3) and says true; the call's answer is not waited for.
+     * for it ({@link Transitions#printClosingOnly}, exit 3) and says true; the call's answer is not waited for.
      * Otherwise (another reason for the wait, a look that fails) false, and the command waits for the answer
-     * within --timeout as before.
+     * within --timeout as before. From that one status read alone: nothing is printed before it has answered,
+     * and no second look (which found the callback returned meanwhile, and offered a force, or failed halfway
+     * through the lines, which the answer's own lines then followed) can contradict it.
+     *
+     * @param asked when the load's call was about to go out
      */
-    private boolean closingWithinTheCall(PrintWriter out, long pid, String patch, String sha256) {
+    private boolean closingWithinTheCall(PrintWriter out, long pid, String patch, String sha256,
+                                         java.time.Instant asked) {
+        String json;
         try (TargetJvm side = TargetJvm.connect(pid, null, timeout.seconds())) {
-            String json;
-            try {
-                json = side.livepatch().statusJson();
-            } catch (RuntimeException e) {
-                return false;
-            }
-            if (!loadedHere(json, patch, sha256) || Transitions.closingCallback(json, patch) == null) {
-                return false;
-            }
-            // Unregistered since (its note printed), or not: the change took effect, and exit 3 holds either way.
-            Transitions.printStillRunning(out, spec.commandLine().getErr(), side, patch, "enabled", "load",
-                    wait.seconds(timeout));
-            return true;
+            json = side.livepatch().statusJson();
         } catch (Refused | RuntimeException cannotTell) {
             return false; // the call's own answer, or its deadline, decides
         }
+        String closing = Transitions.closingCallback(json, patch);
+        if (closing == null || !loadedHere(json, patch, sha256, ProcessHandle.current().pid(), asked)) {
+            return false;
+        }
+        Transitions.printClosingOnly(out, pid, Text.clean(patch), "enabled", wait.seconds(timeout), closing);
+        return true;
     }
 
     /**
-     * Whether {@code statusJson} lists {@code patch} as loaded from a JAR of {@code sha256} by this command's
-     * process (its provenance's {@code loadedBy}, {@code pid <this command's pid> user ...}, as the target
-     * names a command's requester). Read inside the patch's object, before its {@code closingCallback}: every
-     * string is escaped, so no description or path can hold these keys.
+     * Whether {@code statusJson} lists {@code patch} as loaded from a JAR of {@code sha256} by process
+     * {@code commandPid} (its provenance's {@code loadedBy}, {@code pid <commandPid> user ...}, as the target names
+     * a command's requester) at or after {@code asked} (its {@code loadedAt}): a patch that an earlier process of
+     * the same pid (a pid used again) loaded from the same JAR, and whose closing this load waits for, is not this
+     * load's. Read through StatusJson: no description or path can pass for these fields.
      */
-    static boolean loadedHere(String statusJson, String patch, String sha256) {
-        String at = "{\"name\":" + io.jlivepatch.internal.control.Json.string(patch) + ",\"description\":";
-        int start = statusJson.indexOf(at);
-        int end = start < 0 ? -1 : statusJson.indexOf(",\"closingCallback\":", start + at.length());
-        if (end < 0) {
+    static boolean loadedHere(String statusJson, String patch, String sha256, long commandPid,
+                              java.time.Instant asked) {
+        StatusJson provenance = StatusJson.patch(statusJson, patch).object("provenance");
+        String by = provenance.string("loadedBy");
+        String at = provenance.string("loadedAt");
+        if (!sha256.equals(provenance.string("sha256")) || by == null || !by.startsWith("pid " + commandPid + " ")
+                || at == null) {
             return false;
         }
-        String own = statusJson.substring(start, end);
-        return own.contains("\"sha256\":" + io.jlivepatch.internal.control.Json.string(sha256))
-                && own.contains("\"loadedBy\":\"pid " + ProcessHandle.current().pid() + " ");
+        try {
+            return !java.time.Instant.parse(at).isBefore(asked); // the same clock: the target's, on this host
+        } catch (java.time.format.DateTimeParseException notATime) {
+            return false;
+        }
     }
 
     /** The JAR's replacements, read as the target read them; none when they cannot be. */

@@ -77,6 +77,16 @@ final class StatusJson {
         return fields.get(field) instanceof String s ? s : null;
     }
 
+    /** The field's object, to read fields of in turn; {@link #NOT_LISTED} when it is absent or no object. */
+    StatusJson object(String field) {
+        if (fields.get(field) instanceof Map<?, ?> m) {
+            @SuppressWarnings("unchecked")
+            Map<String, Object> inner = (Map<String, Object>) m;
+            return new StatusJson(inner);
+        }
+        return NOT_LISTED;
+    }
+
     /** Whether the field is there and {@code null}. */
     boolean isNull(String field) {
         return fields.get(field) == NULL;

@@ -55,14 +55,30 @@ final class Transitions {
             out.println("  " + w);
         }
         if (closing != null) {
-            out.printf("  the closing callback of '%s': %s: every thread has moved; the transition ends when it"
-                    + " returns%n", name, closing);
-            out.printf("  ('jlivepatch status %d' follows it; force cannot end a callback)%n", jvm.pid());
+            printClosing(out, jvm.pid(), name, closing);
             return true;
         }
         out.printf("  ('jlivepatch status %d' follows it; 'jlivepatch force %d %s' ends it at once)%n", jvm.pid(),
                 jvm.pid(), name);
         return true;
+    }
+
+    /**
+     * What {@link #printStillRunning} prints of a transition that every thread has left, from one status read that
+     * named its running closing callback ({@code closing}, cleaned): the caller has nothing more to ask the target,
+     * so no later look (which may find the callback returned, or fail) can contradict or cut short these lines.
+     *
+     * @param name the patch's name, cleaned
+     */
+    static void printClosingOnly(PrintWriter out, long pid, String name, String state, long seconds, String closing) {
+        out.printf("'%s': %s in pid %d, transition still running after %d s; waiting for:%n", name, state, pid, seconds);
+        printClosing(out, pid, name, closing);
+    }
+
+    private static void printClosing(PrintWriter out, long pid, String name, String closing) {
+        out.printf("  the closing callback of '%s': %s: every thread has moved; the transition ends when it"
+                + " returns%n", name, closing);
+        out.printf("  ('jlivepatch status %d' follows it; force cannot end a callback)%n", pid);
     }
 
     /**

@@ -39,6 +39,10 @@ class ClosingCallbackWaitTest {
     private CountDownLatch loadAnswers;
     /** Who the stand-in's status says loaded the patch its held loadContent registered. */
     private String loadedBy = "pid " + ProcessHandle.current().pid() + " user test";
+    /** When the stand-in's status says the patch was loaded; null: when its held loadContent came. */
+    private String loadedAt;
+    /** The closing callback the stand-in's status names from its second read on ("null": none); null: as the first. */
+    private String closingLater;
 
     @AfterEach
     void release() throws IOException {
@@ -61,12 +65,16 @@ class ClosingCallbackWaitTest {
         agent.waiting = waiting;
         agent.loadAnswers = loadAnswers;
         String by = loadedBy;
+        String at = loadedAt;
+        String later = closingLater;
         agent.status = a -> "{\"patches\":[{\"name\":\"fix\",\"description\":\"\",\"stackOrder\":1,\"enabled\":"
                 + a.enabled + ",\"transition\":true,"
                 + (a.loadedSha() == null ? "" : "\"provenance\":{\"source\":\"fix.jar\",\"sha256\":\""
-                + a.loadedSha() + "\",\"loadedBy\":\"" + by + "\"},")
+                + a.loadedSha() + "\",\"loadedAt\":\"" + (at != null ? at : a.loadedAt()) + "\",\"loadedBy\":\""
+                + by + "\"},")
                 + "\"lastCallbackFailure\":null,\"callbackFailures\":0,"
-                + "\"waiting\":[],\"transitionEndFailure\":null,\"closingCallback\":" + closing + ",\"functions\":[]}]}";
+                + "\"waiting\":[],\"transitionEndFailure\":null,\"closingCallback\":"
+                + (later != null && a.statusReads() > 1 ? later : closing) + ",\"functions\":[]}]}";
         running = agent;
         agent.start(dir);
     }
@@ -131,6 +139,41 @@ class ClosingCallbackWaitTest {
         Run r = run("load", "--wait", "0", "--timeout", "2", Long.toString(pid), patchJar().toString());
         assertEquals(Main.OUTCOME_UNKNOWN, r.code(), r.out() + r.err());
         assertFalse(r.out().contains("closing callback"), r.out());
+    }
+
+    /**
+     * A patch of the same name and JAR that an earlier process of this pid loaded (a pid used again), whose closing
+     * this load waits for: loaded before this command asked, so not this load's; the command waits for its answer
+     * as before (exit 4 here at --timeout). Before, the pid and the SHA-256 matched, and the command said that it
+     * had enabled the patch, whose load the target was still to refuse.
+     */
+    @Test
+    void aClosingCallbackOfThisJarLoadedBeforeThisCommandByTheSamePidIsNotTakenForThisLoads() throws Exception {
+        loadAnswers = new CountDownLatch(1);
+        loadedAt = "2020-01-01T00:00:00Z";
+        standIn(false, false, io.jlivepatch.internal.control.Json.string(RUNNING));
+        Run r = run("load", "--wait", "0", "--timeout", "2", Long.toString(pid), patchJar().toString());
+        assertEquals(Main.OUTCOME_UNKNOWN, r.code(), r.out() + r.err());
+        assertFalse(r.out().contains("closing callback"), r.out());
+    }
+
+    /**
+     * A load held in its call by its postPatch, whose callback returns right after the command's look: what the
+     * command prints comes from that one look. Before, a second status read (after the first line was printed)
+     * found no callback and offered "'jlivepatch force ...' ends it at once", which finds nothing to force.
+     */
+    @Test
+    void aLoadHeldByItsPostPatchSaysWhatItsOneLookFoundThoughTheCallbackReturnsRightAfter() throws Exception {
+        loadAnswers = new CountDownLatch(1);
+        closingLater = "null";
+        standIn(false, false, io.jlivepatch.internal.control.Json.string(RUNNING));
+        Run r = run("load", "--wait", "1", "--timeout", "30", Long.toString(pid), patchJar().toString());
+        assertEquals(Main.TRANSITION_RUNNING, r.code(), r.out() + r.err());
+        assertTrue(r.out().startsWith("'fix': enabled in pid " + pid + ", transition still running after 1 s;"
+                + " waiting for:\n  the closing callback of 'fix': " + RUNNING + ": every thread has moved; the"
+                + " transition ends when it returns\n  ('jlivepatch status " + pid + "' follows it; force cannot end a"
+                + " callback)\n  sha256 "), r.out());
+        assertFalse(r.out().contains("jlivepatch force"), r.out());
     }
 
     @Test

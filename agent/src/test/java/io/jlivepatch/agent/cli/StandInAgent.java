@@ -69,6 +69,8 @@ final class StandInAgent implements AutoCloseable {
     CountDownLatch loadAnswers;
     /** The SHA-256 the held loadContent named (the second argument), or null. Guarded by this. */
     private String loadedSha;
+    /** When the held loadContent registered fix, as jlivepatch's provenance says it (loadedAt), or null. Guarded by this. */
+    private java.time.Instant loadedAt;
 
     /** Whether a change (loadContent, setEnabled, force) has come. Guarded by this. */
     private boolean changed;
@@ -120,6 +122,10 @@ final class StandInAgent implements AutoCloseable {
         return loadedSha;
     }
 
+    synchronized java.time.Instant loadedAt() {
+        return loadedAt;
+    }
+
     private void serve() {
         try {
             do {
@@ -161,6 +167,7 @@ final class StandInAgent implements AutoCloseable {
                         enabled = (Boolean) args[3];
                         changed = true;
                         loadedSha = (String) args[1];
+                        loadedAt = java.time.Instant.now();
                     }
                     try {
                         loadAnswers.await(60, TimeUnit.SECONDS); // bounded: a failed test ends; outside the lock
