@@ -51,6 +51,9 @@ import java.util.concurrent.locks.LockSupport;
  *     (after it says the JVM exits, before the audit file's drain), so that it is refused while the JVM exits;
  * <li>{@code load-nested}: a load preparing its JAR, from whose preparation (a hook where a class's initializer
  *     would run) an in-process load of another JAR is asked for and refused; then the hook exits;
+ * <li>{@code hand-over}, {@code hand-over-worker}: a transition that ends inside its enable (on the worker, once a
+ *     thread inside the patched method leaves it) exits at its end's hand-over of the record
+ *     (PatchRegistry.atEndHandOverForTests), after every thread moved and before the end's commit;
  * <li>{@code normal}: register, enable, disable, unregister, and a normal end (status 0).
  * </ul>
  */
@@ -201,6 +204,22 @@ public final class ExitingCallbackDriver {
             release(); // the worker ends the transition now, and its postPatch exits
             h.awaitTransition(Duration.ofSeconds(20));
             throw new AssertionError("the transition's postPatch on the worker did not end the JVM");
+        }
+        if (when.equals("hand-over")) { // the transition ends inside the enable, which exits at its hand-over
+            PatchRegistry.atEndHandOverForTests(() -> System.exit(3));
+            h.enable();
+            throw new AssertionError("the transition's end inside the enable did not end the JVM");
+        }
+        if (when.equals("hand-over-worker")) {
+            holder();
+            h.enable();
+            if (h.awaitTransition(Duration.ofMillis(1)) || !h.inTransition()) {
+                throw new AssertionError("the transition ended with a thread inside the patched method");
+            }
+            PatchRegistry.atEndHandOverForTests(() -> System.exit(3));
+            release(); // the worker ends the transition now, and exits at its hand-over
+            h.awaitTransition(Duration.ofSeconds(20));
+            throw new AssertionError("the transition's end on the worker did not end the JVM");
         }
         if (when.equals("enable-waits") || when.equals("force-elsewhere")) {
             holder();

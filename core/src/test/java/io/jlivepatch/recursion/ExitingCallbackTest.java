@@ -92,6 +92,22 @@ class ExitingCallbackTest {
                         + TARGET + " was running)|pid 4242 user alice"), recordsOfAnExit("force-elsewhere"));
     }
 
+    /**
+     * The JVM exits at the hand-over of a transition's end to the record (every thread moved, the hooks as the
+     * target state needs, before the end's commit), inside the enable that ends it and on the worker: one line
+     * says how far it got, the operation's; the transition's "in progress" line, which contradicted it, is not
+     * written too. Before, the file said both "patching complete" and "patching in progress, not complete".
+     */
+    @Test
+    void anExitAtTheHandOverOfATransitionsEndLeavesOneLineThatSaysHowFarItGot() throws Exception {
+        assertEquals(List.of("register|ok|api", "enable|" + CUT_SHORT + "it had taken effect, patching complete)|api"),
+                recordsOfAnExit("hand-over"));
+        Files.delete(dir.resolve("audit.jsonl")); // the next JVM's file
+        assertEquals(List.of("register|ok|api", "enable|ok|api",
+                "transition|" + CUT_SHORT + "it had taken effect, patching complete)|jlivepatch (for api)"),
+                recordsOfAnExit("hand-over-worker"));
+    }
+
     /** An enable returned, its transition waiting for a thread inside the patched method, when the JVM exits. */
     @Test
     void aPatchingTransitionThatWaitsForAThreadWhenTheJvmExitsIsOnRecordAsCutShort() throws Exception {

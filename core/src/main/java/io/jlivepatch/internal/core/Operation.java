@@ -74,6 +74,13 @@ final class Operation {
      * while nothing had. Written by the operation's thread; read by the exit's hook.
      */
     private volatile String effect;
+    /**
+     * The transition whose end its line stands for from now on ({@code PatchRegistry.finish0}: one that ended inside
+     * it, or the worker's closing one), or null. Written before its {@link #effect} says "complete", and read by the
+     * exit after it (pairs with that read, PatchRegistry.unfinishedAtExit): an exit that finds this operation's line
+     * saying the end complete finds the claim too, and writes no "in progress" line of the transition against it.
+     */
+    private volatile Object endOf;
     /** What it was waiting for when the exit came ({@code its postPatch callback for ...}), or null. */
     private volatile String running;
     /**
@@ -163,6 +170,16 @@ final class Operation {
     void beforeLock(boolean waiting) {
         beforeLock = waiting;
     }
+    /** From now on its line stands for the end of transition {@code t} ({@link #endOf}); before its effect says so. */
+    void claimEnd(Object t) {
+        endOf = t;
+    }
+
+    /** Whether its line stands for the end of transition {@code t}; read after its effect ({@link #endOf}). */
+    boolean claimsEnd(Object t) {
+        return t != null && endOf == t;
+    }
+
     void effect(String what) {
         effect = what;
     }

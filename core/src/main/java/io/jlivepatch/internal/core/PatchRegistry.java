@@ -110,10 +110,11 @@ public final class PatchRegistry {
      */
     private volatile RegisteredPatch closingPatch;
     /**
-     * The transition whose end an operation under way has on record from now on ({@link #finish0}: the one
-     * that ends it, or the worker's closing one), written just before the commit that clears
-     * {@link #transition}: the JVM's exit between the two writes that operation's line, not the transition's
-     * "in progress" one. Written under klpMutex; volatile for the exit's read without it.
+     * The transition whose end is on record ({@link #closeEnded}: its {@code ok} line made, or kept by the
+     * operation it ended inside, which the exit writes if its thread has not), written before the operation that
+     * claimed that end ({@link Operation#claimEnd}) leaves the exit's list: an exit that read the transition before
+     * its commit and finds neither that operation nor its claim any more writes no "in progress" line of it.
+     * Written under klpMutex; volatile for the exit's read without it, which comes last (unfinishedAtExit).
      */
     private volatile Transition endOnRecord;
     /**
@@ -834,10 +835,17 @@ public final class PatchRegistry {
     }
 
     private void unfinishedAtExit() {
+        // The transition first, then the operations, each one's effect before its claim, then endOnRecord: the
+        // reverse of finish0's and closeEnded's writes (an operation claims the end before its effect says
+        // "complete", and before the commit; endOnRecord after the end's line), so that the end is said once, by
+        // an operation's line or the transition's own, never by both nor by neither (but for no memory).
+        Transition t = transition;
+        RegisteredPatch p = transitionPatch; // read apart, without the lock: checked to be t's below
         Operation[] ops;
         synchronized (operations) {
             ops = operations.toArray(new Operation[0]);
         }
+        boolean claimed = false;
         for (Operation op : ops) {
             List<Object[]> kept = new ArrayList<>();
             if (op.takeAtExit(kept)) {
@@ -852,10 +860,9 @@ public final class PatchRegistry {
             for (Object[] r : kept) {
                 audit.recordAtExit((String) r[0], (String) r[1], (String) r[2], (String) r[4], (Provenance) r[3]);
             }
+            claimed |= op.claimsEnd(t); // after its effect (outcomeAtExit): see above
         }
-        Transition t = transition;
-        RegisteredPatch p = transitionPatch; // read apart, without the lock: checked to be t's below
-        if (t != null && t != endOnRecord && p != null && p.name().equals(t.patchName())) {
+        if (t != null && !claimed && t != endOnRecord && p != null && p.name().equals(t.patchName())) {
             audit.recordAtExit("transition", p.name(), transitionCutShort(t),
                     Requester.forTransition(transitionRequester), p.provenance());
         }
@@ -2190,6 +2197,14 @@ public final class PatchRegistry {
         afterCommitFailureForTests = e;
     }
 
+    /** Run by a transition's end at its hand-over to the record, before its commit (finish0); tests. */
+    private static volatile Runnable endHandOverForTests;
+
+    /** Runs {@code hand} at each transition end's hand-over to the record, before its commit; tests. */
+    public static void atEndHandOverForTests(Runnable hand) {
+        endHandOverForTests = hand;
+    }
+
     /** Run by a transition's end past its closing callbacks and record, closingPatch still set; tests. */
     private static volatile Runnable closingHoldForTests;
 
@@ -2408,17 +2423,22 @@ public final class PatchRegistry {
         // with nothing on record that says "complete" of a transition then retried.
         Replaced gone = replaced ? Replaced.of(stack, p) : null;
         // Every thread has moved and the hooks are as the target state needs: from here an exit's record of
-        // this end is an operation's, not the transition's "in progress" line (unfinishedAtExit). Inside this
-        // thread's operation, its own (its effect says how far); on the worker, the closing operation, under
-        // way before the commit so that no exit finds neither. Both before endOnRecord, which hands over to them.
-        Operation closing = closingOnWorker(t, p);
-        if (deferring == Thread.currentThread()) { // inside this thread's operation, which ends it
-            tookEffect(completeAs(t));
+        // this end is an operation's line, not the transition's "in progress" one (unfinishedAtExit). Inside this
+        // thread's operation, its own, which claims the end before its effect says "complete"; on the worker, the
+        // closing operation, which claims it before it is under way, before the commit. Without either (no memory
+        // for the closing operation), an exit before the commit has the transition's line; after it, only the
+        // end's own line (closeEnded), once the callbacks have returned.
+        Operation own = here();
+        Operation closing = own == null ? closingOnWorker(t, p) : null;
+        if (own != null) {
+            own.claimEnd(t); // first: an exit that finds its effect "complete" finds this too
+            if (deferring == Thread.currentThread()) { // inside this thread's operation, which ends it
+                tookEffect(completeAs(t));
+            }
         }
-        if (closing != null || here() != null) {
-            // Without either (no memory for the closing operation), an exit before the commit still has the
-            // transition's line; after it, only the end's own line below, once the callbacks have returned.
-            endOnRecord = t; // from here the exit's line must not say the transition was in progress
+        Runnable handOver = endHandOverForTests;
+        if (handOver != null) {
+            handOver.run();
         }
         closingPatch = p; // before the commit: a reader that sees transitionPatch cleared sees this set
         transition = null; // the commit: from here on nothing may skip the closing steps below
@@ -2459,6 +2479,7 @@ public final class PatchRegistry {
             // the closing operation's own line (report marks it made): an exit from now on adds none; one
             // during a callback writes that operation's cut-short line instead of it. Never throws (report).
             report("transition", p.name(), "ok (" + completeAs(t) + ")", p.provenance());
+            endOnRecord = t; // before the operation that claimed the end leaves the exit's list (finally below)
             Runnable hold = closingHoldForTests;
             if (hold != null) {
                 hold.run();
@@ -2505,8 +2526,9 @@ public final class PatchRegistry {
         }
         try {
             Operation op = new Operation("transition", p.name(), Requester.current(), p.provenance());
+            op.claimEnd(t);
             op.effect(completeAs(t));
-            underWay(op);
+            underWay(op); // claimed before the exit can find it (unfinishedAtExit)
             return op;
         } catch (RuntimeException | LinkageError | VirtualMachineError e) {
             return null; // underWay took it out again
