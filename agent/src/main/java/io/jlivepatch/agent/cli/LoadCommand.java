@@ -279,7 +279,9 @@ final class LoadCommand implements Callable<Integer> {
                 jvm.livepatch().loadContent(content.bytes(), content.sha256(), path.toString(), !noEnable,
                         requireLoaded));
         long waitSeconds = wait.seconds(timeout);
-        if (!noEnable && expected != null && waitSeconds < timeout.seconds()) {
+        // Not at --wait 0: a call never answers in no time, so every such load would open a second connection and
+        // read the whole status for nothing (and wait up to --timeout for a target busy with this very load).
+        if (!noEnable && expected != null && waitSeconds > 0 && waitSeconds < timeout.seconds()) {
             try {
                 return outcome(call.get(waitSeconds, java.util.concurrent.TimeUnit.SECONDS), null);
             } catch (java.util.concurrent.ExecutionException e) {

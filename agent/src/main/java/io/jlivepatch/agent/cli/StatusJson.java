@@ -30,7 +30,11 @@ final class StatusJson {
     /** A value checked but not built: inside a patch's lists and objects. */
     private static final Object SKIPPED = new Object();
 
-    /** The depth of the patches' objects (status, its {@code patches}, each patch): the lists and objects built. */
+    /**
+     * The depth of the patches' objects (status, its {@code patches}, each patch): the lists built. An object is
+     * built one level deeper, so that a patch's own objects ({@code provenance}, which {@code load --wait}'s look
+     * reads) are, but never the entries of a patch's lists, nor what lies further in.
+     */
     private static final int KEPT_DEPTH = 2;
 
     /** Deeper nesting than status has is no status: it would only cost stack. */
@@ -133,7 +137,7 @@ final class StatusJson {
             space();
             char c = i < s.length() ? s.charAt(i) : 0;
             if (c == '{') {
-                return object(depth, keep && depth <= KEPT_DEPTH);
+                return object(depth, keep && depth <= KEPT_DEPTH + 1);
             }
             if (c == '[') {
                 i++;

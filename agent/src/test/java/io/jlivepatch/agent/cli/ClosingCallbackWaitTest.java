@@ -115,6 +115,21 @@ class ClosingCallbackWaitTest {
     }
 
     /**
+     * At --wait 0 the command makes no second look: a call never answers in no time, so every such load would
+     * open a second connection and read the whole status for nothing. The load held by its postPatch waits for
+     * its answer as before: within --timeout, then exit 4. Before, it looked at once (and the stand-in of the
+     * other tests, which serves one connection, held each such load a whole --timeout).
+     */
+    @Test
+    void aLoadWithWaitZeroMakesNoSecondLook() throws Exception {
+        loadAnswers = new CountDownLatch(1);
+        standIn(false, false, io.jlivepatch.internal.control.Json.string(RUNNING));
+        Run r = run("load", "--wait", "0", "--timeout", "2", Long.toString(pid), patchJar().toString());
+        assertEquals(Main.OUTCOME_UNKNOWN, r.code(), r.out() + r.err());
+        assertFalse(r.out().contains("closing callback"), r.out());
+    }
+
+    /**
      * The same load held inside its call without a closing callback (held for another reason: a stand-in whose
      * status names none) waits for its answer as before: within --timeout, then exit 4.
      */
@@ -122,7 +137,7 @@ class ClosingCallbackWaitTest {
     void aLoadHeldInItsCallWithoutAClosingCallbackWaitsForItsAnswerAsBefore() throws Exception {
         loadAnswers = new CountDownLatch(1);
         standIn(false, false, "null");
-        Run r = run("load", "--wait", "0", "--timeout", "2", Long.toString(pid), patchJar().toString());
+        Run r = run("load", "--wait", "1", "--timeout", "3", Long.toString(pid), patchJar().toString());
         assertEquals(Main.OUTCOME_UNKNOWN, r.code(), r.out() + r.err());
         assertTrue(r.err().contains("unknown outcome") && r.err().contains("the load had reached it"), r.err());
     }
@@ -136,7 +151,7 @@ class ClosingCallbackWaitTest {
         loadAnswers = new CountDownLatch(1);
         loadedBy = "pid 1 user someone";
         standIn(false, false, io.jlivepatch.internal.control.Json.string(RUNNING));
-        Run r = run("load", "--wait", "0", "--timeout", "2", Long.toString(pid), patchJar().toString());
+        Run r = run("load", "--wait", "1", "--timeout", "3", Long.toString(pid), patchJar().toString());
         assertEquals(Main.OUTCOME_UNKNOWN, r.code(), r.out() + r.err());
         assertFalse(r.out().contains("closing callback"), r.out());
     }
@@ -152,7 +167,7 @@ class ClosingCallbackWaitTest {
         loadAnswers = new CountDownLatch(1);
         loadedAt = "2020-01-01T00:00:00Z";
         standIn(false, false, io.jlivepatch.internal.control.Json.string(RUNNING));
-        Run r = run("load", "--wait", "0", "--timeout", "2", Long.toString(pid), patchJar().toString());
+        Run r = run("load", "--wait", "1", "--timeout", "3", Long.toString(pid), patchJar().toString());
         assertEquals(Main.OUTCOME_UNKNOWN, r.code(), r.out() + r.err());
         assertFalse(r.out().contains("closing callback"), r.out());
     }

@@ -40,6 +40,22 @@ class StatusJsonTest {
         assertEquals(-1, StatusJson.patch(json, "gone").count("callbackFailures"));
     }
 
+    /**
+     * A patch's own object ({@code provenance}, which load --wait's look reads) is built, while the entries of its
+     * lists are not: before, with only the patch's level built, the look found no provenance and the load held by
+     * its postPatch waited out --timeout (exit 4) instead of exiting 3 at --wait (ClosingCallbackWaitTest).
+     */
+    @Test
+    void aPatchsOwnObjectIsReadButNotWhatItsListsHold() {
+        String json = status(patch("fix", "d", ",\"provenance\":{\"sha256\":\"ab12\",\"loadedBy\":\"pid 7 user u\","
+                + "\"builds\":{\"old\":\"x\"}},\"functions\":[{\"name\":\"a.B.c()V\"}]"));
+        StatusJson provenance = StatusJson.patch(json, "fix").object("provenance");
+        assertEquals("ab12", provenance.string("sha256"));
+        assertEquals("pid 7 user u", provenance.string("loadedBy"));
+        assertSame(StatusJson.NOT_LISTED, provenance.object("builds"), "further in: checked, not built");
+        assertSame(StatusJson.NOT_LISTED, StatusJson.patch(json, "fix").object("functions"));
+    }
+
     /** A field of another patch, or of one unregistered, is never this patch's, wherever it stands. */
     @Test
     void aPatchWithoutTheFieldDoesNotReadTheNextPatchsOrAnUnregisteredOnes() {
