@@ -8,6 +8,7 @@ import io.jlivepatch.internal.Text;
 import io.jlivepatch.internal.control.Json;
 import org.junit.jupiter.api.Test;
 
+import java.time.Instant;
 import java.util.Random;
 
 /**
@@ -16,7 +17,8 @@ import java.util.Random;
  * names, descriptions, threads, classes and loaders made of the characters applications and patch authors
  * can give them: quotes, backslashes, every control character, U+2028, format characters, pairs and lone
  * surrogates. A status the reader refused lists no patch, and a forced mark or a callback failure is then
- * silently left out; so none may be refused.
+ * silently left out; so none may be refused. The patch's own object, {@code provenance}, is read back too:
+ * {@code load --wait}'s look at a postPatch holding its own call reads it ({@link LoadCommand#loadedHere}).
  */
 class StatusJsonRoundTripTest {
 
@@ -42,18 +44,20 @@ class StatusJsonRoundTripTest {
         return Json.string(text);
     }
 
-    /** One patch's object, key for key as StatusReport writes it. */
-    private static String patch(String name, String description, String failure, String closing, Random r) {
+    /** One patch's object, key for key as StatusReport writes it; {@code by}: its provenance's loadedBy. */
+    private static String patch(String name, String description, String failure, String closing, String by,
+                                Random r) {
         return "{\"name\":" + s(name) + ",\"description\":" + s(description) + ",\"stackOrder\":" + (1 + r.nextInt(9))
                 + ",\"enabled\":true,\"transition\":true,\"forced\":true,\"cumulative\":false"
                 + ",\"states\":[{\"id\":" + Integer.MIN_VALUE + ",\"version\":" + Integer.MAX_VALUE + "}]"
                 + ",\"callbacks\":[" + s(odd(r)) + "," + s(odd(r)) + "]"
                 + ",\"lastCallbackFailure\":" + s(failure) + ",\"callbackFailures\":" + Long.MAX_VALUE
-                + ",\"provenance\":{\"source\":" + s(odd(r)) + ",\"sha256\":\"\",\"signer\":" + s(odd(r))
+                + ",\"provenance\":{\"source\":" + s(odd(r)) + ",\"sha256\":\"ab12\",\"signer\":" + s(odd(r))
                 + ",\"builds\":{" + s("a" + odd(r)) + ":" + s(odd(r)) + "," + s("b" + odd(r)) + ":" + s(odd(r)) + "}"
-                + ",\"loadedAt\":" + s("2026-12-07T19:00:00.123456789Z") + ",\"loadedBy\":" + s(odd(r)) + "}"
+                + ",\"loadedAt\":" + s("2026-12-07T19:00:00.123456789Z") + ",\"loadedBy\":" + s(by) + "}"
                 + ",\"pendingClasses\":[],\"waiting\":[{\"thread\":" + s(odd(r)) + ",\"threadId\":" + Long.MAX_VALUE
-                + ",\"method\":" + s(odd(r)) + "}],\"transitionEndFailure\":null,\"closingCallback\":" + s(closing)
+                + ",\"method\":" + s(odd(r)) + ",\"inside\":" + s(odd(r)) + "}],\"transitionEndFailure\":null"
+                + ",\"closingCallback\":" + s(closing)
                 + ",\"functions\":[{\"class\":" + s(odd(r)) + ",\"method\":" + s(odd(r)) + ",\"descriptor\":"
                 + s(odd(r)) + ",\"state\":\"PATCHED\",\"loaders\":[{\"loader\":" + s(odd(r)) + ",\"state\":\"PATCHED\""
                 + ",\"detail\":" + s(odd(r)) + "},{\"loader\":" + s(odd(r)) + ",\"state\":\"FAILED\",\"detail\":\"\"}]}"
@@ -81,8 +85,9 @@ class StatusJsonRoundTripTest {
             String failure = odd(random);
             String closing = odd(random);
             String other = name + "x"; // another patch, before it, whose name begins as this one's
-            String json = status(patch(other, odd(random), odd(random), odd(random), random) + ","
-                    + patch(name, description, failure, closing, random), random);
+            String by = "pid 7 user " + odd(random);
+            String json = status(patch(other, odd(random), odd(random), odd(random), "pid 8 user u", random) + ","
+                    + patch(name, description, failure, closing, by, random), random);
             StatusJson read = StatusJson.patch(json, name);
             assertNotSame(StatusJson.NOT_LISTED, read, json);
             assertEquals(description, read.string("description"), json);
@@ -92,6 +97,10 @@ class StatusJsonRoundTripTest {
             assertTrue(read.isTrue("forced"), json);
             assertEquals(new CallbackFailures.Seen(Long.MAX_VALUE, failure), CallbackFailures.in(json, name), json);
             assertEquals(Text.clean(closing), Transitions.closingCallback(json, name), json);
+            StatusJson provenance = read.object("provenance");
+            assertEquals(by, provenance.string("loadedBy"), json);
+            assertEquals("2026-12-07T19:00:00.123456789Z", provenance.string("loadedAt"), json);
+            assertTrue(LoadCommand.loadedHere(json, name, "ab12", 7, Instant.parse("2026-12-07T19:00:00Z")), json);
         }
     }
 }

@@ -133,15 +133,15 @@ final class PatchCallbacks {
         return failures.get();
     }
 
-    /**
-     * Refuses a life-cycle operation asked for by a callback: it would run inside the operation that
-     * runs the callback, under the same lock.
-     */
     /** Whether a callback runs on this thread now: an operation asked for here is nested in the one running it. */
     static boolean runsHere() {
         return RUNNING.get() != null;
     }
 
+    /**
+     * Refuses a life-cycle operation asked for by a callback: it would run inside the operation that
+     * runs the callback, under the same lock.
+     */
     static void refuseInside(String operation, String patchName) throws PatchException {
         String running = RUNNING.get();
         if (running != null) {
