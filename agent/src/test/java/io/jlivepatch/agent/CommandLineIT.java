@@ -537,6 +537,37 @@ class CommandLineIT {
         assertEquals(0, Cli.run("unload", service.pid(), "fix-warm-up").exitCode());
     }
 
+    /**
+     * A load whose transition ends inside its own call (no thread holds it) while its postPatch blocks: the call is
+     * not answered, and at the end of --wait the command's second connection reads the agent's own status, whose
+     * closingCallback names the callback and whose provenance (sha256, loadedBy, loadedAt, read through
+     * StatusJson.object) says this command loaded this JAR: exit 3 naming the callback, not exit 4 at --timeout.
+     * ClosingCallbackWaitTest has the command's side against a stand-in's status text; this one is the agent's.
+     */
+    @Test
+    void aLoadWhosePostPatchHoldsItsOwnCallExits3NamingItFromTheAgentsStatus() throws Exception {
+        Path jar = TestJars.patchJar(dir, "fix-warm-up.jar", Map.of("Livepatch-Name", "fix-warm-up",
+                "Livepatch-Class", "agentapp.fix.BlockingPostPatchFix", "Livepatch-Hold",
+                "agentapp.Greeter.hold(Ljava/util/concurrent/CountDownLatch;)Ljava/lang/String;"),
+                "agentapp.fix.BlockingPostPatchFix");
+        // --wait well beyond the load's own checks (the one look comes at its end), --timeout beyond the gate's 60 s
+        CliProcess load = CliProcess.run("load", "--wait", "15", "--timeout", "100", service.pid(), jar);
+        assertEquals(3, load.exitCode(), load.toString());
+        assertTrue(load.out().startsWith("'fix-warm-up': enabled in pid " + service.pid() + ", transition still running"
+                + " after 15 s; waiting for:\n  the closing callback of 'fix-warm-up': postPatch of agentapp.Greeter in"
+                + " class loader app"), load.toString());
+        assertFalse(load.out().contains("jlivepatch force"), load.toString());
+
+        assertEquals("opened", service.ask("open"));
+        Cli status = Cli.run("status", service.pid());
+        for (int i = 0; i < 600 && !status.out().contains("1. fix-warm-up [enabled]"); i++) {
+            Thread.sleep(100);
+            status = Cli.run("status", service.pid());
+        }
+        assertTrue(status.out().contains("1. fix-warm-up [enabled]"), status.toString());
+        assertEquals(0, Cli.run("unload", service.pid(), "fix-warm-up").exitCode());
+    }
+
     @Test
     void aCommandWhoseChangeAnotherOperationReversesSaysSoAndExits1() throws Exception {
         service.hold(); // the load's transition cannot end while this thread is inside the method
