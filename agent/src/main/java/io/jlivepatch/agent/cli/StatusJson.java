@@ -9,12 +9,13 @@ import java.util.Map;
 
 /**
  * One patch's object in the target's {@code status --json} text, for the few fields a command reads there
- * (a forced mark, callback failures, the closing callback running): the one place the command reads that
- * JSON. The whole text is parsed, strictly, so that no patch's own words (a description, an exception's
- * message, escaped as they are) can be read as a field, and text that is not JSON ({@link #UNREADABLE})
- * holds no patch: each reader then answers as for an agent without the field. A field's absence only ever
- * decides a warning; a status that lists its patches without this one ({@link #NOT_LISTED}) says that it
- * is not registered.
+ * (a forced mark, callback failures, the closing callback running, the provenance that load --wait's look
+ * reads): the one place the command reads that JSON. The whole text is parsed, strictly, so that no patch's
+ * own words (a description, an exception's message, escaped as they are) can be read as a field, and text
+ * that is not JSON ({@link #UNREADABLE}) holds no patch: each reader then answers as for an agent without
+ * the field. A field's absence only ever decides a warning, or (load --wait's look) that the command waits
+ * for its call's answer as without the look; a status that lists its patches without this one
+ * ({@link #NOT_LISTED}) says that it is not registered.
  */
 final class StatusJson {
 
