@@ -29,7 +29,8 @@ import java.util.concurrent.Callable;
                 "1:refused: nothing changed in the target (the reason is printed); or registered and enabled, but another"
                 + " operation disabled it again before the transition ended (printed)",
                 "2:usage error",
-                "3:enabled, but the transition had not ended within --wait: the threads holding it are printed", Main.UNKNOWN_EXIT,
+                "3:enabled, but the transition had not ended within --wait: what holds it (threads or its postPatch)"
+                + " is printed", Main.UNKNOWN_EXIT,
                 Main.FAILED_EXIT})
 final class LoadCommand implements Callable<Integer> {
 

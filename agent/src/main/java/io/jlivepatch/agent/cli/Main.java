@@ -19,7 +19,8 @@ import java.io.PrintWriter;
         exitCodeList = {"0:done", "1:refused: nothing changed in the target (the reason is printed)",
                 "2:usage error",
                 "3:the patch's state changed, but its transition had not ended within --wait (load, enable, disable,"
-                + " unload): the threads holding it are printed, with the force command",
+                + " unload): what holds it is printed (the threads, with the force command, or a closing callback,"
+                + " which force cannot end)",
                 Main.UNKNOWN_EXIT, Main.FAILED_EXIT},
         subcommands = {ListCommand.class, LoadCommand.class, StatusCommand.class, EnableCommand.class,
                 DisableCommand.class, UnregisterCommand.class, UnloadCommand.class, ForceCommand.class,
