@@ -353,8 +353,9 @@ final class LoadCommand implements Callable<Integer> {
         } catch (Refused | RuntimeException cannotTell) {
             return false; // the call's own answer, or its deadline, decides
         }
-        String closing = Transitions.closingCallback(json, patch);
-        if (closing == null || !loadedHere(json, patch, sha256, ProcessHandle.current().pid(), asked)) {
+        StatusJson listed = StatusJson.patch(json, patch); // one parse of a status that may be megabytes
+        String closing = Transitions.closingCallback(listed);
+        if (closing == null || !loadedHere(listed, sha256, ProcessHandle.current().pid(), asked)) {
             return false;
         }
         Transitions.printClosingOnly(out, pid, Text.clean(patch), "enabled", wait.seconds(timeout), closing);
@@ -362,15 +363,14 @@ final class LoadCommand implements Callable<Integer> {
     }
 
     /**
-     * Whether {@code statusJson} lists {@code patch} as loaded from a JAR of {@code sha256} by process
-     * {@code commandPid} (its provenance's {@code loadedBy}, {@code pid <commandPid> user ...}, as the target names
-     * a command's requester) at or after {@code asked} (its {@code loadedAt}): a patch that an earlier process of
-     * the same pid (a pid used again) loaded from the same JAR, and whose closing this load waits for, is not this
-     * load's. Read through StatusJson: no description or path can pass for these fields.
+     * Whether status lists the patch ({@code patch}, its object there) as loaded from a JAR of {@code sha256} by
+     * process {@code commandPid} (its provenance's {@code loadedBy}, {@code pid <commandPid> user ...}, as the
+     * target names a command's requester) at or after {@code asked} (its {@code loadedAt}): a patch that an
+     * earlier process of the same pid (a pid used again) loaded from the same JAR, and whose closing this load
+     * waits for, is not this load's. Read through StatusJson: no description or path can pass for these fields.
      */
-    static boolean loadedHere(String statusJson, String patch, String sha256, long commandPid,
-                              java.time.Instant asked) {
-        StatusJson provenance = StatusJson.patch(statusJson, patch).object("provenance");
+    static boolean loadedHere(StatusJson patch, String sha256, long commandPid, java.time.Instant asked) {
+        StatusJson provenance = patch.object("provenance");
         String by = provenance.string("loadedBy");
         String at = provenance.string("loadedAt");
         if (!sha256.equals(provenance.string("sha256")) || by == null || !by.startsWith("pid " + commandPid + " ")

@@ -25,8 +25,7 @@ final class Transitions {
     static boolean printStillRunning(PrintWriter out, PrintWriter err, TargetJvm jvm, String patch, String state,
                                      String change, long seconds) throws Refused {
         String name = Text.clean(patch);
-        out.printf("'%s': %s in pid %d, transition still running after %d s; waiting for:%n", name, state, jvm.pid(),
-                seconds);
+        printHeader(out, jvm.pid(), name, state, seconds);
         List<String> waiting;
         String closing;
         try {
@@ -71,8 +70,13 @@ final class Transitions {
      * @param name the patch's name, cleaned
      */
     static void printClosingOnly(PrintWriter out, long pid, String name, String state, long seconds, String closing) {
-        out.printf("'%s': %s in pid %d, transition still running after %d s; waiting for:%n", name, state, pid, seconds);
+        printHeader(out, pid, name, state, seconds);
         printClosing(out, pid, name, closing);
+    }
+
+    private static void printHeader(PrintWriter out, long pid, String name, String state, long seconds) {
+        out.printf("'%s': %s in pid %d, transition still running after %d s; waiting for:%n", name, state, pid,
+                seconds);
     }
 
     private static void printClosing(PrintWriter out, long pid, String name, String closing) {
@@ -87,7 +91,12 @@ final class Transitions {
      * such field (one before it).
      */
     static String closingCallback(String statusJson, String patch) {
-        String running = StatusJson.patch(statusJson, patch).string("closingCallback");
+        return closingCallback(StatusJson.patch(statusJson, patch));
+    }
+
+    /** {@link #closingCallback(String, String)} of a patch's object read already. */
+    static String closingCallback(StatusJson patch) {
+        String running = patch.string("closingCallback");
         return running == null ? null : Text.clean(running);
     }
 }

@@ -100,7 +100,7 @@ class StatusJsonRoundTripTest {
             StatusJson provenance = read.object("provenance");
             assertEquals(by, provenance.string("loadedBy"), json);
             assertEquals("2026-12-07T19:00:00.123456789Z", provenance.string("loadedAt"), json);
-            assertTrue(LoadCommand.loadedHere(json, name, "ab12", 7, Instant.parse("2026-12-07T19:00:00Z")), json);
+            assertTrue(LoadCommand.loadedHere(read, "ab12", 7, Instant.parse("2026-12-07T19:00:00Z")), json);
         }
     }
 }
