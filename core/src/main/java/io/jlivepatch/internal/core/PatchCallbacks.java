@@ -37,7 +37,10 @@ import java.util.WeakHashMap;
  * runs its original code, so that it never runs a replacement on jlivepatch's behalf, nor reaches a
  * gate of its own class again. It must not start a life-cycle operation ({@link #refuseInside}).
  * Every {@code Throwable} a callback throws is its failure, {@code StackOverflowError} and
- * {@code OutOfMemoryError} included: it is the application's code failing, not jlivepatch.
+ * {@code OutOfMemoryError} included: it is the application's code failing, not jlivepatch. One that
+ * jlivepatch's set-up of a callback throws before calling it refuses an enable at a prePatch, as any
+ * lack of memory does; at the other three it is on record as that callback's failure, which stops
+ * nothing: every class's closing callback runs, and the transition ends, as the kernel's do.
  */
 final class PatchCallbacks {
 
@@ -49,9 +52,16 @@ final class PatchCallbacks {
         PRE_PATCH("prePatch"), POST_PATCH("postPatch"), PRE_UNPATCH("preUnpatch"), POST_UNPATCH("postUnpatch");
 
         final String label;
+        /**
+         * What status and the audit say of a failure of this kind that there was no memory to describe (made
+         * with the class: nothing to allocate when it is needed).
+         */
+        final String undescribed;
 
         Kind(String label) {
             this.label = label;
+            this.undescribed = label + " of a class of the patch failed or could not run; no memory was left to say"
+                    + " which, nor why (see the log)";
         }
     }
 
@@ -254,16 +264,19 @@ final class PatchCallbacks {
     /** The {@code postPatch} of every prepared class: a transition to patched has completed. Caller holds klpMutex. */
     void postPatchAll() {
         for (Class<?> c : preparedClasses()) {
-            report(Kind.POST_PATCH, c, run(Kind.POST_PATCH, byClass.get(c.getName()), c));
+            runStoppingNothing(Kind.POST_PATCH, c);
         }
     }
 
-    /** The disable's {@code preUnpatch}, for every prepared class. Caller holds klpMutex. */
+    /**
+     * The disable's {@code preUnpatch}, for every prepared class; none stops it, as the kernel's {@code pre_unpatch}
+     * (void) cannot: one that fails, or cannot be set up, is on record and the disable goes on. Caller holds klpMutex.
+     */
     void preUnpatchAll() {
         openingRuns = "its disable has not started its transition yet (the call came from its preUnpatch)";
         try {
             for (Class<?> c : preparedClasses()) {
-                report(Kind.PRE_UNPATCH, c, run(Kind.PRE_UNPATCH, byClass.get(c.getName()), c));
+                runStoppingNothing(Kind.PRE_UNPATCH, c);
             }
         } finally {
             openingRuns = null;
@@ -293,13 +306,18 @@ final class PatchCallbacks {
      * many ran. Caller holds klpMutex.
      */
     private int postUnpatchAll() {
-        List<Class<?>> classes = preparedClasses();
-        for (Class<?> c : classes) {
-            report(Kind.POST_UNPATCH, c, run(Kind.POST_UNPATCH, byClass.get(c.getName()), c));
+        try {
+            List<Class<?>> classes = preparedClasses();
+            for (Class<?> c : classes) {
+                runStoppingNothing(Kind.POST_UNPATCH, c);
+            }
+            return classes.size();
+        } finally {
+            // Whatever the list's making threw: a patch left armed would prepare a class defined later (its
+            // prePatch, its postPatch) for a patch that is disabled or was never enabled.
+            armed = false;
+            reset();
         }
-        armed = false;
-        reset();
-        return classes.size();
     }
 
     /**
@@ -530,7 +548,9 @@ final class PatchCallbacks {
         //   RecursionGuard.enter                 pairs with RecursionGuard.exit, the outer finally
         //   RUNNING.set, runningNow, callbackRuns pair with RUNNING's and runningNow's restore and
         //                                        callbackReturned, the inner finally
-        // The set-up's own failure is thrown on, as before: it is jlivepatch's, not the callback's.
+        // The set-up's own failure is thrown on: it is jlivepatch's, not the callback's. A prePatch's refuses the
+        // enable (out of memory, the classes prepared before it undone: enableIn); for the callbacks that stop
+        // nothing it is that callback's failure, and the next class's runs (runStoppingNothing).
         int mark = RecursionGuard.enter();
         try {
             String before = RUNNING.get();
@@ -619,11 +639,35 @@ final class PatchCallbacks {
         }
     }
 
-    /** Logs and audits a failure of a callback that stops nothing; nothing when {@code t} is {@code null}. */
-    private void report(Kind kind, Class<?> c, Throwable t) {
-        if (t != null) {
-            failed(describe(kind, c, t), t, null, null);
+    /**
+     * Runs {@code c}'s callback of {@code kind}, one that stops nothing (postPatch, preUnpatch, postUnpatch): what it
+     * throws, and what its set-up throws before it is called ({@link #run}'s own failure, out of memory or stack), is
+     * logged, audited and counted for status, and the caller goes on to the next class. Until 2026-12-07 a set-up's
+     * Error went out of the loop: the other classes' closing callbacks never ran, nothing but an ERROR line said so
+     * (no audit entry, status's callbackFailures unchanged), and a patch whose postUnpatch it cut short stayed armed.
+     * Never throws.
+     */
+    private void runStoppingNothing(Kind kind, Class<?> c) {
+        Throwable thrown;
+        boolean ran = true;
+        try {
+            thrown = run(kind, byClass.get(c.getName()), c);
+        } catch (Throwable setUp) { // jlivepatch's own, before the callback: it did not run
+            thrown = setUp;
+            ran = false;
         }
+        if (thrown == null) {
+            return;
+        }
+        String what;
+        try {
+            what = ran ? describe(kind, c, thrown) : kind.label + " of " + c.getName() + " in class loader "
+                    + LoaderNames.of(c.getClassLoader()) + " could not run: jlivepatch's set-up of it threw "
+                    + Text.of(thrown);
+        } catch (RuntimeException | LinkageError | VirtualMachineError e) {
+            what = kind.undescribed;
+        }
+        failed(what, thrown, null, null);
     }
 
     /**
