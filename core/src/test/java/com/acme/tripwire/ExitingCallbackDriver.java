@@ -35,6 +35,9 @@ import java.util.concurrent.locks.LockSupport;
  * <li>{@code postPatch-worker}: an enable whose transition waits for a thread inside the patched method,
  *     which then leaves it: the transition worker ends the transition, and its postPatch exits;
  * <li>{@code postUnpatch-worker}: the same with a disable and its postUnpatch;
+ * <li>{@code postPatch-worker-no-operation}, {@code postUnpatch-worker-no-operation}: the same two, the worker
+ *     finding no memory to make the closing operation of the transition's end
+ *     (PatchRegistry.failNextClosingOperationForTests);
  * <li>{@code waits-for-lock}: an enable on a thread of its own, whose prePatch waits for good (holding
  *     jlivepatch's lock), and an unregister on another (requester {@code pid 4343 user bob}) that waits for
  *     that lock, while the main thread exits;
@@ -195,11 +198,15 @@ public final class ExitingCallbackDriver {
             awaitWaitingForTheLock(waiting);
             System.exit(3);
         }
-        if (when.equals("postPatch-worker")) {
+        boolean noOperation = when.endsWith("-worker-no-operation");
+        if (when.equals("postPatch-worker") || when.equals("postPatch-worker-no-operation")) {
             holder();
             h.enable();
             if (h.awaitTransition(Duration.ofMillis(1)) || !h.inTransition()) {
                 throw new AssertionError("the transition ended with a thread inside the patched method");
+            }
+            if (noOperation) {
+                PatchRegistry.failNextClosingOperationForTests(new OutOfMemoryError("injected"));
             }
             release(); // the worker ends the transition now, and its postPatch exits
             h.awaitTransition(Duration.ofSeconds(20));
@@ -237,11 +244,14 @@ public final class ExitingCallbackDriver {
         if (!h.awaitTransition(Duration.ofSeconds(20))) {
             throw new AssertionError("the enable's transition did not end");
         }
-        if (when.equals("postUnpatch-worker")) {
+        if (when.equals("postUnpatch-worker") || when.equals("postUnpatch-worker-no-operation")) {
             holder(); // inside the replacement now: the disable's transition waits for it
             h.disable();
             if (h.awaitTransition(Duration.ofMillis(1)) || !h.inTransition()) {
                 throw new AssertionError("the transition ended with a thread inside the replacement");
+            }
+            if (noOperation) {
+                PatchRegistry.failNextClosingOperationForTests(new OutOfMemoryError("injected"));
             }
             release();
             h.awaitTransition(Duration.ofSeconds(20));
@@ -407,7 +417,7 @@ public final class ExitingCallbackDriver {
      * waits for good in {@code waits}.
      */
     private static void act(String when, String callback, String... waits) {
-        if (when.equals(callback) || when.equals(callback + "-worker")) {
+        if (when.equals(callback) || when.equals(callback + "-worker") || when.equals(callback + "-worker-no-operation")) {
             System.exit(3);
         }
         if (java.util.Arrays.asList(waits).contains(when)) {

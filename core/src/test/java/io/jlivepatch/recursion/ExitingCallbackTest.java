@@ -154,6 +154,27 @@ class ExitingCallbackTest {
     }
 
     /**
+     * The same, the worker finding no memory to make the operation whose line stands for the end while the closing
+     * callbacks run: the end's {@code ok} is on record, written before them (as before 2026-12-07), rather than
+     * nothing. Before, the file ended with the enable's (the disable's) line: no record of the end at all.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"postPatch", "postUnpatch"})
+    void aCallbackThatExitsAtAWorkersEndWithNoMemoryForItsOperationLeavesTheEndOnRecord(String callback)
+            throws Exception {
+        List<String> expected = new ArrayList<>(List.of("register|ok|api"));
+        String target = callback.equals("postPatch") ? "patching" : "unpatching";
+        if (target.equals("unpatching")) {
+            enabled(expected);
+            expected.add("disable|ok|api");
+        } else {
+            expected.add("enable|ok|api");
+        }
+        expected.add("transition|ok (" + target + " complete)|jlivepatch (for api)");
+        assertEquals(expected, recordsOfAnExit(callback + "-worker-no-operation"));
+    }
+
+    /**
      * A command waiting for jlivepatch's lock (held by an enable whose prePatch waits) when the JVM exits:
      * on record as cut short before it took effect. Before, it was not on record at all.
      */

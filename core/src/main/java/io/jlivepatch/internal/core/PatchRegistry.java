@@ -2221,6 +2221,25 @@ public final class PatchRegistry {
         PatchCallbacks.failNextSetUpForTests(e);
     }
 
+    /** Thrown once by the next closing operation's making on the transition worker, then cleared; tests. */
+    private static volatile Error closingOperationFailureForTests;
+
+    /**
+     * Makes the making of the next transition end's closing operation on the worker (its object, its place among
+     * the operations under way) fail with {@code e}, as when there is no memory for it; for tests.
+     */
+    public static void failNextClosingOperationForTests(Error e) {
+        closingOperationFailureForTests = e;
+    }
+
+    private static void closingOperationForTests() {
+        Error injected = closingOperationFailureForTests;
+        if (injected != null) {
+            closingOperationFailureForTests = null;
+            throw injected;
+        }
+    }
+
     private static void afterCommitForTests() {
         Error injected = afterCommitFailureForTests;
         if (injected != null) {
@@ -2426,15 +2445,20 @@ public final class PatchRegistry {
         // this end is an operation's line, not the transition's "in progress" one (unfinishedAtExit). Inside this
         // thread's operation, its own, which claims the end before its effect says "complete"; on the worker, the
         // closing operation, which claims it before it is under way, before the commit. Without either (no memory
-        // for the closing operation), an exit before the commit has the transition's line; after it, only the
-        // end's own line (closeEnded), once the callbacks have returned.
+        // for the closing operation), the end's own line, written now, before the commit and the callbacks, as
+        // it was before 2026-12-07: until then no record of the end was made before the callbacks had returned,
+        // and an exit during one (a callback's System.exit) left none at all (ExitingCallbackTest).
         Operation own = here();
         Operation closing = own == null ? closingOnWorker(t, p) : null;
+        boolean endFirst = own == null && closing == null;
         if (own != null) {
             own.claimEnd(t); // first: an exit that finds its effect "complete" finds this too
             if (deferring == Thread.currentThread()) { // inside this thread's operation, which ends it
                 tookEffect(completeAs(t));
             }
+        } else if (endFirst) {
+            report("transition", p.name(), endLine(t), p.provenance()); // never throws
+            endOnRecord = t; // an exit from now on writes no "in progress" line against it (unfinishedAtExit)
         }
         Runnable handOver = endHandOverForTests;
         if (handOver != null) {
@@ -2444,7 +2468,7 @@ public final class PatchRegistry {
         transition = null; // the commit: from here on nothing may skip the closing steps below
         transitionPatch = null;
         try {
-            closeEnded(t, p, gone, closing);
+            closeEnded(t, p, gone, closing, endFirst);
         } finally {
             closingPatch = null; // the kernel's klp_transition_patch = NULL, after the callbacks and the line
         }
@@ -2455,9 +2479,10 @@ public final class PatchRegistry {
      * The kernel's end of klp_complete_transition, past finish0's commit: what a cumulative patch replaces goes,
      * the closing callbacks run, then the "complete" record and line. Seen as still in transition meanwhile
      * ({@link #closingPatch}). {@code closing}: the worker's operation under way ({@link #closingOnWorker}), or
-     * null. Never throws. Caller holds klpMutex.
+     * null; {@code onRecord}: the end's line is made already (finish0, when there was no memory for that
+     * operation). Never throws. Caller holds klpMutex.
      */
-    private void closeEnded(Transition t, RegisteredPatch p, Replaced gone, Operation closing) {
+    private void closeEnded(Transition t, RegisteredPatch p, Replaced gone, Operation closing, boolean onRecord) {
         // A patch's states count from before its postPatch, and before the replaced patches go, so
         // that a lock-free stateVersion never sees neither (StateCheck reads the stack).
         try {
@@ -2478,7 +2503,9 @@ public final class PatchRegistry {
             // transition is seen ended, so that whoever waited for that finds the record. On the worker it is
             // the closing operation's own line (report marks it made): an exit from now on adds none; one
             // during a callback writes that operation's cut-short line instead of it. Never throws (report).
-            report("transition", p.name(), "ok (" + completeAs(t) + ")", p.provenance());
+            if (!onRecord) {
+                report("transition", p.name(), endLine(t), p.provenance());
+            }
             endOnRecord = t; // before the operation that claimed the end leaves the exit's list (finally below)
             Runnable hold = closingHoldForTests;
             if (hold != null) {
@@ -2513,18 +2540,29 @@ public final class PatchRegistry {
     }
 
     /**
+     * The outcome of {@code t}'s end on record, {@code ok (patching complete)}: constants, so that the line of
+     * an end with no memory for its closing operation has nothing of its own to allocate (finish0).
+     */
+    private static String endLine(Transition t) {
+        return t.targetPatched() ? (t.forced() ? "ok (patching complete, forced)" : "ok (patching complete)")
+                : (t.forced() ? "ok (unpatching complete, forced)" : "ok (unpatching complete)");
+    }
+
+    /**
      * The end of {@code t} on a thread outside any operation (the transition worker's), made an operation
      * under way from just before the end's commit until its closing callbacks have returned and its {@code ok}
      * line is made (that line is its own), so that an exit meanwhile has its line instead
      * ({@code transition ... cut short: ... its postPatch callback for ... was running}), as an operation's own
      * end says it. Null inside an operation, which says it itself, or when there is no memory for it: the
-     * callbacks run all the same. Caller holds klpMutex, every thread in the target state.
+     * callbacks run all the same, after the end's own line (finish0). Caller holds klpMutex, every thread in
+     * the target state.
      */
     private Operation closingOnWorker(Transition t, RegisteredPatch p) {
         if (here() != null) {
             return null;
         }
         try {
+            closingOperationForTests();
             Operation op = new Operation("transition", p.name(), Requester.current(), p.provenance());
             op.claimEnd(t);
             op.effect(completeAs(t));
