@@ -1462,6 +1462,43 @@ class CallbacksTest {
     }
 
     /**
+     * A class defined later whose postPatch, at its first call, cannot be set up (jlivepatch out of memory or stack
+     * before calling it): on record as that callback's failure, as jlivepatch's, as one that throws is; the class,
+     * prepared, runs the patch. Before, the set-up's Error went out of PatchCallbacks.prepareLate to LateCallbacks'
+     * catch: an ERROR line, nothing in the audit log nor in status (callbackFailures unchanged).
+     */
+    @Test
+    void aLaterClassWhosePostPatchCannotBeSetUpHasItOnRecordAsThatCallbacksFailure() throws Exception {
+        Recorder r = new Recorder("l");
+        PatchHandle h = livepatch().register(latePatch("cb-late-setup").callbacks(LATE, r).build());
+        h.enable();
+        assertTrue(h.awaitTransition(WAIT));
+        EVENTS.clear(); // the callbacks of copies of the class other tests' loaders defined
+        // From its prePatch: the next set-up is its postPatch's (no transition runs: both at its first call).
+        r.duringPrePatch = () -> io.jlivepatch.internal.core.PatchRegistry.failNextCallbackSetUpForTests(
+                new OutOfMemoryError("injected"));
+        Supplier<String> late = lateInstance(IsolatingLoader.of("cb-late-setup", LATE));
+        try {
+            assertEquals("patched", late.get());
+        } finally {
+            r.duringPrePatch = null;
+            io.jlivepatch.internal.core.PatchRegistry.failNextCallbackSetUpForTests(null);
+        }
+        assertEquals(List.of("l prePatch Late@cb-late-setup", "call cb-late-setup"), EVENTS);
+        assertEquals(1, RegistryAccess.get().callbackFailures(h));
+        String last = RegistryAccess.get().lastCallbackFailure(h);
+        assertTrue(last != null && last.startsWith("postPatch of cbapp.Late in class loader ")
+                && last.contains(" could not run: jlivepatch's set-up of it threw java.lang.OutOfMemoryError: injected"),
+                last);
+        java.util.function.Predicate<AuditLog.Entry> failure = e -> e.operation().equals("callback")
+                && e.patch().equals("cb-late-setup");
+        List<AuditLog.Entry> failures = auditOnce(l -> l.stream().anyMatch(failure)).stream().filter(failure).toList();
+        assertEquals(1, failures.size(), failures.toString());
+        assertTrue(failures.get(0).outcome().startsWith("failed postPatch of cbapp.Late"), failures.toString());
+        assertEquals("jlivepatch", failures.get(0).requester(), failures.toString());
+    }
+
+    /**
      * A class defined while two patches of its method are enabled, whose prePatch of the top one
      * throws: from its first call on, the class runs the version of the patch below (never its own
      * code), and in another loader whose prePatch passes, the top one.

@@ -264,7 +264,7 @@ final class PatchCallbacks {
     /** The {@code postPatch} of every prepared class: a transition to patched has completed. Caller holds klpMutex. */
     void postPatchAll() {
         for (Class<?> c : preparedClasses()) {
-            runStoppingNothing(Kind.POST_PATCH, c);
+            runStoppingNothing(Kind.POST_PATCH, c, null, null);
         }
     }
 
@@ -276,7 +276,7 @@ final class PatchCallbacks {
         openingRuns = "its disable has not started its transition yet (the call came from its preUnpatch)";
         try {
             for (Class<?> c : preparedClasses()) {
-                runStoppingNothing(Kind.PRE_UNPATCH, c);
+                runStoppingNothing(Kind.PRE_UNPATCH, c, null, null);
             }
         } finally {
             openingRuns = null;
@@ -309,7 +309,7 @@ final class PatchCallbacks {
         try {
             List<Class<?>> classes = preparedClasses();
             for (Class<?> c : classes) {
-                runStoppingNothing(Kind.POST_UNPATCH, c);
+                runStoppingNothing(Kind.POST_UNPATCH, c, null, null);
             }
             return classes.size();
         } finally {
@@ -370,10 +370,7 @@ final class PatchCallbacks {
         }
         registry.latePrepared(); // the class is prepared: what an exit in its postPatch says
         if (!inTransition) {
-            Throwable post = run(Kind.POST_PATCH, cb, c);
-            if (post != null) {
-                failed(describe(Kind.POST_PATCH, c, post), post, c, auditLabel);
-            }
+            runStoppingNothing(Kind.POST_PATCH, c, c, auditLabel);
         }
         return true;
     }
@@ -644,10 +641,15 @@ final class PatchCallbacks {
      * throws, and what its set-up throws before it is called ({@link #run}'s own failure, out of memory or stack), is
      * logged, audited and counted for status, and the caller goes on to the next class. Until 2026-12-07 a set-up's
      * Error went out of the loop: the other classes' closing callbacks never ran, nothing but an ERROR line said so
-     * (no audit entry, status's callbackFailures unchanged), and a patch whose postUnpatch it cut short stayed armed.
+     * (no audit entry, status's callbackFailures unchanged), and a patch whose postUnpatch it cut short stayed armed;
+     * a class defined later, prepared, had its postPatch's taken by LateCallbacks' catch, with an ERROR line only.
      * Never throws.
+     *
+     * @param late       {@code c} when it is a class defined later, its first call running the callback, else null
+     *                   ({@link #failed})
+     * @param auditLabel for {@code late}: the registration's ({@link #prepareLate})
      */
-    private void runStoppingNothing(Kind kind, Class<?> c) {
+    private void runStoppingNothing(Kind kind, Class<?> c, Class<?> late, Object auditLabel) {
         Throwable thrown;
         boolean ran = true;
         try {
@@ -667,7 +669,7 @@ final class PatchCallbacks {
         } catch (RuntimeException | LinkageError | VirtualMachineError e) {
             what = kind.undescribed;
         }
-        failed(what, thrown, null, null);
+        failed(what, thrown, late, auditLabel);
     }
 
     /**
