@@ -111,7 +111,8 @@ public final class PatchRegistry {
     private volatile RegisteredPatch closingPatch;
     /**
      * The transition whose end is on record ({@link #closeEnded}: its {@code ok} line made, or kept by the
-     * operation it ended inside, which the exit writes if its thread has not), written before the operation that
+     * operation it ended inside, which the exit writes if its thread has not; finish0, before its commit, when the
+     * worker had no memory for its closing operation and wrote that line first), written before the operation that
      * claimed that end ({@link Operation#claimEnd}) leaves the exit's list: an exit that read the transition before
      * its commit and finds neither that operation nor its claim any more writes no "in progress" line of it.
      * Written under klpMutex; volatile for the exit's read without it, which comes last (unfinishedAtExit).
