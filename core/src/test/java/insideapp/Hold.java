@@ -16,6 +16,8 @@ public final class Hold {
 
     public static final Hold INIT = new Hold();
     public static final Hold SHADOW_CTOR = new Hold();
+    /** Where the application's SlowInit's static initializer waits. */
+    public static final Hold APP_INIT = new Hold();
     /** Where {@link BlockingPatch} waits on its next call, if anywhere; set by the test. */
     public static volatile Hold replacement;
 

@@ -323,9 +323,12 @@ class HostilePatchCodeTest {
         assertTrue(refused instanceof PatchException, String.valueOf(refused));
         assertEquals(PatchException.Reason.BUSY, ((PatchException) refused).reason());
         // Before, the message said to retry once the transition had completed, which it could not
-        // while this thread retried inside the method.
+        // while this thread retried inside the method. It names the patch's code that asked, as status and
+        // awaitTransition's warning do (before, the method alone).
         assertTrue(refused.getMessage().contains("while patch 'hostile-busy-own' is in transition: this thread holds"
-                + " that transition itself (it runs faultapp.Hostile.value in the state before it)"), refused.getMessage());
+                + " that transition itself (it runs faultapp.Hostile.value in the state before it, inside the"
+                + " replacement io.jlivepatch.HostilePatchCodeTest.callsTheApi (patch 'hostile-busy-own'))"),
+                refused.getMessage());
         assertTrue(refused.getMessage().contains("ask from another thread"), refused.getMessage());
         assertTrue(h.awaitTransition(WAIT), "once the call returned, the thread moves and the transition ends");
         assertFalse(h.isEnabled() || above.isEnabled());

@@ -1,8 +1,11 @@
 package io.jlivepatch;
 
+import insideapp.AppInitPatch;
 import insideapp.BlockingPatch;
 import insideapp.Hold;
 import insideapp.InitPatch;
+import insideapp.NextPatch;
+import insideapp.NextTarget;
 import insideapp.ShadowPatch;
 import insideapp.Target;
 import io.jlivepatch.control.ObjectNames;
@@ -22,6 +25,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.jar.Attributes;
 import java.util.jar.JarEntry;
 import java.util.jar.JarOutputStream;
@@ -85,8 +89,12 @@ class WaitingInsidePatchCodeTest {
 
     /** Status, JSON and the patch's MBean say that {@code t} waits in Target.value, {@code inside}. */
     private static void namedWaiting(PatchHandle h, Thread t, String inside) throws Exception {
-        String line = "waiting: thread '" + t.getName() + "' (id " + t.getId() + ") in insideapp.Target.value, inside "
-                + inside + "\n";
+        namedWaiting(h, t, "thread '" + t.getName() + "'", inside);
+    }
+
+    /** As above, {@code t} named {@code who} in status's line ({@code thread 'w-1'}, {@code an unnamed thread}). */
+    private static void namedWaiting(PatchHandle h, Thread t, String who, String inside) throws Exception {
+        String line = "waiting: " + who + " (id " + t.getId() + ") in insideapp.Target.value, inside " + inside + "\n";
         String status = Mbeans.statusText();
         assertTrue(status.contains(line), status);
         String json = (String) Mbeans.invoke(Mbeans.livepatch(), "statusJson", null, null);
@@ -111,11 +119,16 @@ class WaitingInsidePatchCodeTest {
      */
     private void disableAndCheckWaiting(PatchHandle h, Thread t, Hold hold, AtomicInteger result, String inside)
             throws Exception {
+        disableAndCheckWaiting(h, t, "thread '" + t.getName() + "'", hold, result, inside);
+    }
+
+    private void disableAndCheckWaiting(PatchHandle h, Thread t, String who, Hold hold, AtomicInteger result,
+                                        String inside) throws Exception {
         if (!h.inTransition()) {
             h.disable(); // its first attempt reads the threads' stacks: the line is there when it returns
         }
         assertTrue(h.inTransition(), "the thread is inside Target.value in the patched state");
-        namedWaiting(h, t, inside);
+        namedWaiting(h, t, who, inside);
 
         hold.release();
         t.join(WAIT.toMillis());
@@ -210,6 +223,183 @@ class WaitingInsidePatchCodeTest {
         t.join(WAIT.toMillis());
         assertEquals(2, result.get());
         assertTrue(upper.awaitTransition(WAIT), "once the call returned, the thread moves and the transition ends");
+    }
+
+    /**
+     * A class of the patch JAR that replaces nothing (a helper the replacement calls) holds the thread: its
+     * JAR's class loader says it is the patch's code. Before, the line named the method alone.
+     */
+    @Test
+    void aHelperClassOfThePatchJarIsNamedAsWhatHoldsTheThread(@TempDir Path dir) throws Exception {
+        Path jar = jar(dir.resolve("helper.jar"), "inside-helper", "insideapp.fix.HelperCallingFix",
+                "insideapp.fix.FixHelper");
+        assertEquals("inside-helper", Mbeans.load(jar.toString(), true));
+        PatchHandle h = TestSupport.livepatch().find("inside-helper").orElseThrow();
+        assertTrue(h.awaitTransition(WAIT));
+        Hold hold = new Hold();
+        Hold.replacement = hold;
+        AtomicInteger result = new AtomicInteger();
+        Thread t = callerHeldAt(hold, result);
+        disableAndCheckWaiting(h, t, hold, result, "insideapp.fix.FixHelper.work (patch 'inside-helper')");
+    }
+
+    /**
+     * The application's class's static initializer, run by the replacement's call, holds the thread: it is
+     * named, with the replacement that called it. Before, 'inside the replacement' alone, as if the
+     * replacement's own code did not return.
+     */
+    @Test
+    void anApplicationClassesStaticInitializerCalledFromAReplacementIsNamedWithIt() throws Exception {
+        PatchHandle h = enabled("inside-app-init", AppInitPatch.class);
+        AtomicInteger result = new AtomicInteger();
+        Thread t = callerHeldAt(Hold.APP_INIT, result);
+        disableAndCheckWaiting(h, t, Hold.APP_INIT, result, "the static initializer of insideapp.SlowInit, called"
+                + " from the replacement insideapp.AppInitPatch.value (patch 'inside-app-init')");
+    }
+
+    /**
+     * awaitTransition from the application's code that a replacement runs through {@code @Next} (a hidden
+     * copy of the original method): its warning reads the frames the transition reads, hidden ones included,
+     * and says what status says, that the application's code holds the thread. Before, it read a
+     * Throwable's trace, which leaves the copy out, and named the replacement around it.
+     */
+    @Test
+    void awaitTransitionsWarningReadsTheHiddenFramesTheTransitionReads() throws Exception {
+        PatchHandle h = TestSupport.livepatch().register(Patch.builder("inside-next")
+                .replace(NextTarget.class.getMethod("value"), NextPatch.class.getMethod("value",
+                        java.lang.invoke.MethodHandle.class)).build());
+        h.enable();
+        assertTrue(h.awaitTransition(WAIT));
+        Hold hold = new Hold();
+        holds.add(hold);
+        AtomicReference<Object> awaited = new AtomicReference<>();
+        NextTarget.during = () -> {
+            NextTarget.during = null;
+            try {
+                h.disable(); // the unpatching transition this thread holds until the call returns
+                awaited.set(h.awaitTransition(Duration.ofDays(1)));
+            } catch (Exception e) {
+                awaited.set(e);
+            }
+            hold.here();
+        };
+        List<String> warnings = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.util.logging.Handler listen = new java.util.logging.Handler() {
+            @Override
+            public void publish(java.util.logging.LogRecord r) {
+                if (r.getLevel() == java.util.logging.Level.WARNING) {
+                    warnings.add(new java.util.logging.SimpleFormatter().formatMessage(r));
+                }
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        AtomicInteger result = new AtomicInteger();
+        Thread t = new Thread(() -> result.set(NextTarget.value()), "next-await");
+        started.add(t);
+        TestSupport.JLIVEPATCH_LOG.addHandler(listen);
+        try {
+            t.start();
+            hold.awaitEntered(t);
+        } finally {
+            TestSupport.JLIVEPATCH_LOG.removeHandler(listen);
+        }
+        assertEquals(Boolean.FALSE, awaited.get(), "the transition cannot end while the caller is inside the method");
+        assertTrue(warnings.contains("'inside-next': awaitTransition called by thread 'next-await', which holds the"
+                + " transition itself (it runs insideapp.NextTarget.value in the state before it): the transition"
+                + " cannot end before that call returns; not waiting"), warnings.toString());
+        String status = Mbeans.statusText();
+        assertTrue(status.contains("waiting: thread 'next-await' (id " + t.getId() + ") in insideapp.NextTarget.value"
+                + "\n"), status);
+
+        hold.release();
+        t.join(WAIT.toMillis());
+        assertEquals(11, result.get(), "the patch's version ran, through the original code");
+        assertTrue(h.awaitTransition(WAIT), "once the call returned, the thread moves and the transition ends");
+        assertEquals(1, NextTarget.value());
+    }
+
+    /**
+     * A platform thread an application named "": status says so, the JSON and the MBean keep the empty
+     * name. Before, {@code thread '' (id 42)}.
+     */
+    @Test
+    void aThreadWithoutANameIsSaidToBeUnnamed() throws Exception {
+        PatchHandle h = enabled("inside-unnamed", BlockingPatch.class);
+        Hold hold = new Hold();
+        Hold.replacement = hold;
+        AtomicInteger result = new AtomicInteger();
+        Thread t = caller("", result);
+        holds.add(hold);
+        t.start();
+        hold.awaitEntered(t);
+        disableAndCheckWaiting(h, t, "an unnamed thread", hold, result,
+                "the replacement insideapp.BlockingPatch.value (patch 'inside-unnamed')");
+    }
+
+    /**
+     * An unnamed virtual thread (JDK 21+; a virtual thread has no name unless given one), met at a hook and
+     * one the transition never met (from the JDK's thread dump): {@code an unnamed virtual thread (id 33)}.
+     */
+    @Test
+    void anUnnamedVirtualThreadIsSaidToBeOne() throws Exception {
+        Assumptions.assumeTrue(Runtime.version().feature() >= 21, "virtual threads need JDK 21+");
+        PatchHandle below = enabled("inside-unnamed-below", BlockingPatch.class);
+        Hold hold = new Hold();
+        Hold.replacement = hold;
+        AtomicInteger result = new AtomicInteger();
+        Thread v = (Thread) Thread.class.getMethod("startVirtualThread", Runnable.class)
+                .invoke(null, (Runnable) () -> result.set(Target.value()));
+        holds.add(hold);
+        started.add(v);
+        hold.awaitEntered(v);
+        String inside = ", inside the replacement insideapp.BlockingPatch.value (patch 'inside-unnamed-below')\n";
+
+        PatchHandle above = TestSupport.livepatch().register(Patch.builder("inside-unnamed-above")
+                .replace(Target.class.getMethod("value"), WaitingInsidePatchCodeTest.class.getMethod("three")).build());
+        above.enable();
+        assertTrue(above.inTransition(), "a virtual thread it never met sits in Target.value");
+        String status = Mbeans.statusText();
+        assertTrue(status.contains("waiting: an unnamed virtual thread (id " + v.getId() + ") in insideapp.Target.value"
+                + inside), status);
+        above.disable(); // reversed: the thread, never met, is in the state it goes back to
+        assertTrue(above.awaitTransition(WAIT));
+        above.unregister();
+
+        below.disable(); // its first attempt reads the stacks: a thread met at a hook, in the patched state
+        assertTrue(below.inTransition(), "the virtual thread is inside Target.value in the patched state");
+        status = Mbeans.statusText();
+        assertTrue(status.contains("waiting: an unnamed virtual thread (id " + v.getId() + ") in insideapp.Target.value"
+                + inside), status);
+
+        hold.release();
+        v.join(WAIT.toMillis());
+        assertEquals(2, result.get());
+        assertTrue(below.awaitTransition(WAIT), "the transition ends once it has left");
+        assertEquals(1, Target.value());
+    }
+
+    private static Path jar(Path jar, String name, String patchClass, String... more) throws IOException {
+        Manifest m = new Manifest();
+        m.getMainAttributes().put(Attributes.Name.MANIFEST_VERSION, "1.0");
+        m.getMainAttributes().putValue("Livepatch-Name", name);
+        m.getMainAttributes().putValue("Livepatch-Class", patchClass);
+        try (OutputStream out = Files.newOutputStream(jar); JarOutputStream jos = new JarOutputStream(out, m)) {
+            List<String> classes = new ArrayList<>(List.of(patchClass));
+            classes.addAll(List.of(more));
+            for (String c : classes) {
+                jos.putNextEntry(new JarEntry(c.replace('.', '/') + ".class"));
+                jos.write(TestSupport.classFile(c));
+                jos.closeEntry();
+            }
+        }
+        return jar;
     }
 
     private static Path blockingJar(Path jar, String name) throws IOException {

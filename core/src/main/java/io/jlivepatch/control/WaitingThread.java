@@ -18,6 +18,7 @@ public final class WaitingThread {
      * @param thread   the thread's name
      * @param threadId its id ({@code Thread.getId})
      * @param method   the patch's method on its stack, {@code class.method}, or {@code ""} when not known yet
+     *                 (see {@link #getMethod} for what jlivepatch's own channel puts here)
      */
     @ConstructorProperties({"thread", "threadId", "method"})
     public WaitingThread(String thread, long threadId, String method) {
@@ -45,21 +46,37 @@ public final class WaitingThread {
         return threadId;
     }
 
+    /**
+     * The patch's method on the thread's stack, {@code class.method}, or {@code ""} when not known yet. From
+     * the MBean ({@code PatchMBean.getWaiting}, over JMX or in the JVM) that is all; from jlivepatch's own
+     * channel (the {@code jlivepatch} command's) it is followed by what holds the thread inside it when
+     * something does, {@code com.acme.Worker.process, inside the replacement fix.C.process (patch 'P')}, and
+     * {@link #getInside} is {@code ""}: that channel carries three fields, the method and what holds it in
+     * one, so that a command and an agent of different versions still talk.
+     */
     public String getMethod() {
         return method;
     }
 
+    /**
+     * What of a patch's code holds the thread inside {@link #getMethod}, or {@code ""}: when there is none,
+     * or when this came over jlivepatch's own channel, which carries it within {@link #getMethod}.
+     */
     public String getInside() {
         return inside;
     }
 
     /**
      * {@code thread 'worker-1' (id 42) in com.acme.Worker.process}, then {@code , inside ...} when a patch's
-     * code holds it there.
+     * code holds it there. A thread without a name is {@code an unnamed virtual thread (id 33)}: the JDK
+     * names every platform thread ({@code Thread-7}) and no virtual thread, and only an application that
+     * names a platform thread {@code ""} makes this wrong about what kind of thread it is (the id is right);
+     * status, which knows the thread, says {@code an unnamed thread} then. {@code thread '' (id 33)} read as
+     * a name missing from the line.
      */
     @Override
     public String toString() {
-        return "thread '" + thread + "' (id " + threadId + ")" + (method.isEmpty() ? "" : " in " + method)
-                + (inside.isEmpty() ? "" : ", inside " + inside);
+        return (thread.isEmpty() ? "an unnamed virtual thread" : "thread '" + thread + "'") + " (id " + threadId + ")"
+                + (method.isEmpty() ? "" : " in " + method) + (inside.isEmpty() ? "" : ", inside " + inside);
     }
 }

@@ -2053,9 +2053,11 @@ public final class PatchRegistry {
         if (t != null && other != null) {
             // Asked for by a thread the transition waits for (a replacement that disabled its own
             // patch, say): waiting or retrying there never sees it complete (awaitTransition says false).
-            String held = t.heldByCaller();
+            String[] self = t.heldByCallerInside(); // inside: the patch's code that asked, as status names it
+            String held = self == null ? null : self[0];
             String what = held == null ? " (awaitTransition, 'jlivepatch status'), or force it"
-                    : ": this thread holds that transition itself (it runs " + held + " in the state before it),"
+                    : ": this thread holds that transition itself (it runs " + held + " in the state before it"
+                    + (self[1].isEmpty() ? "" : ", inside " + self[1]) + "),"
                     + " so it cannot complete while this thread waits or retries here; ask from another thread,"
                     + " or once " + held + " has returned";
             if (other.name().equals(name)) {

@@ -10,7 +10,8 @@ import java.util.Set;
  * descriptor, so the worker matches by class and name: an overload of a patched method holds a
  * thread back too, which delays a transition but never breaks consistency.
  *
- * <p>Also the patches' own code (their replacements, by class and name), for status only: what,
+ * <p>Also the patches' own code, for status only: their replacements (by class and name), and every
+ * class a patch JAR's own loader defined (by the loader's name, {@code jlivepatch:<patch>}): what,
  * under the method that holds a thread, keeps it there when that is a patch's code rather than the
  * application's ({@link #inside}).
  */
@@ -49,6 +50,10 @@ final class PatchedMethods {
      * names is one patch's alone, where its binary name may be several patches'.
      */
     private final Map<String, String> hiddenOwner = new HashMap<>();
+    /** The binary names (no {@code /0x...}) of the hidden replacement classes of {@link #code}. */
+    private final Set<String> hiddenClasses = new HashSet<>();
+    /** The patches whose code {@link #code} has: a frame of a class their JAR's loader defined is theirs too. */
+    private final Set<String> patchNames = new HashSet<>();
 
     static PatchedMethods of(java.util.List<String[]> methods) {
         PatchedMethods m = new PatchedMethods();
@@ -75,7 +80,9 @@ final class PatchedMethods {
         if (className.indexOf('/') >= 0) {
             hidden = true;
             hiddenOwner.put(className, patch);
+            hiddenClasses.add(binaryName(className));
         }
+        patchNames.add(patch);
         Map<String, String[]> names = code.get(binaryName(className));
         if (names == null) {
             names = new HashMap<>();
@@ -103,9 +110,10 @@ final class PatchedMethods {
      * Which of {@code patches}, those with a replacement of a frame's class and method name, the frame's
      * code is, quoted ({@code 'P'}), or {@code null} when it is none of them. The hidden class the registry
      * named is {@code owner}'s ({@link #hiddenOwner}, or null). A patch JAR's class says by
-     * its loader's name; when that names another patch, the frame is that patch's copy of a class of the
-     * same name, not one of these. Without that name (a hidden nestmate, a patch made with the API, the
-     * thread dump's frames), one patch is the one, and of several each is named: {@code 'A' or 'B'}.
+     * its loader's name (a thread dump's frame too: it writes the loader's name); when that names another
+     * patch, the frame is that patch's copy of a class of the same name, not one of these. Without that
+     * name (a hidden nestmate, a patch made with the API), one patch is the one, and of several each is
+     * named: {@code 'A' or 'B'}.
      */
     private static String patchOf(String[] patches, String loader, String owner) {
         if (owner != null) {
@@ -135,19 +143,26 @@ final class PatchedMethods {
     }
 
     /**
-     * What of a patch's code holds a thread inside the method of its frame {@code held}, or {@code ""}:
-     * the innermost of a patch class's static initializer ({@code the static initializer of fix.C (patch
-     * 'P')}), a shadow variable's ctor or a wait for another thread's (named with the replacement that
-     * asked, when one did), a replacement ({@code the replacement fix.C.m (patch 'P')}). The frames are
-     * {@code stack}'s, or, when it is null, {@code frames} ({class, method} from the JDK's thread dump),
-     * innermost first. Reads only the frames inside the held one, which the caller's search for it has
-     * walked already: a prefix test and a hash lookup or two per frame, nothing allocated until something
-     * is found (but a substring for a hidden class's frame). Inside {@code @Next}'s copy of the original
-     * code the thread runs the application's, and the replacement further out is not named. The patch
-     * is named as {@link #patchOf} tells, {@code (patch 'A' or 'B')} when it cannot tell which.
+     * What of a patch's code holds a thread inside the method of its frame {@code held}, or {@code ""}.
+     * The innermost of: a static initializer of a patch's class ({@code the static initializer of fix.C
+     * (patch 'P')}), a shadow variable's ctor or a wait for another thread's (named with the patch code
+     * that asked, when one did), a replacement ({@code the replacement fix.C.m (patch 'P')}), any other
+     * method of a patch's class ({@code fix.Helper.m (patch 'P')}: a class its JAR's loader defined, or
+     * a method of a {@code Livepatch-Nestmates} copy that replaces nothing). A static initializer of a
+     * class no patch's, met inside that code before it, is named first: {@code the static initializer
+     * of app.X, called from the replacement fix.C.m (patch 'P')}; it runs the application's code, which
+     * the patch's started (alone, with no patch code further out, it is the application's own business
+     * and nothing is named). The frames are {@code stack}'s, or, when it is null, {@code frames} ({class,
+     * method, loader or null} from the JDK's thread dump), innermost first. Reads only the frames inside
+     * the held one, which the caller's search for it has walked already: prefix tests and a hash lookup
+     * or two per frame, nothing allocated until something is found (but a substring for a hidden
+     * class's frame). Inside {@code @Next}'s copy of the original code the thread runs the
+     * application's, and the replacement further out is not named. The patch is named as
+     * {@link #patchOf} tells, {@code (patch 'A' or 'B')} when it cannot tell which.
      */
     String inside(StackTraceElement[] stack, java.util.List<String[]> frames, int held) {
         String shadow = null;
+        int appInit = -1; // the innermost static initializer of a class no patch's, before any patch code
         for (int i = 0; i < held; i++) {
             String cls = stack != null ? stack[i].getClassName() : frames.get(i)[0];
             String name = stack != null ? stack[i].getMethodName() : frames.get(i)[1];
@@ -162,31 +177,93 @@ final class PatchedMethods {
             if (name.equals(ORIGINAL_METHOD) && binaryName(cls).endsWith(ORIGINAL_COPY)) {
                 // @Next's call of the original: the application's code holds the thread, not the replacement
                 // further out (which 'inside the replacement' would send the operator to)
-                break;
+                return joined(stack, frames, appInit, shadow, null);
             }
-            // Most frames are no patch's: the name is scanned for a hidden class's /0x... only when a
-            // patch has one (measured: the scan was most of this loop's cost, on a 60-frame stack).
-            Map<String, String[]> names = code.get(hidden ? binaryName(cls) : cls);
-            if (names == null) {
+            String loader = stack != null ? stack[i].getClassLoaderName() : loaderOf(frames.get(i));
+            String code = patchCode(cls, name, loader);
+            boolean init = name.equals(CLINIT);
+            if (code == null) {
+                if (init && appInit < 0 && shadow == null) {
+                    appInit = i;
+                }
                 continue;
             }
-            boolean init = name.equals(CLINIT);
             if (init && shadow != null) {
                 continue;
             }
-            String[] patches = names.get(name);
-            String loader = stack != null ? stack[i].getClassLoaderName() : null;
-            String patch = patches == null ? null : patchOf(patches, loader, hidden ? hiddenOwner.get(cls) : null);
-            if (patch == null) {
-                continue; // a method of the class that is no replacement, or another patch's class of that name
-            }
-            if (init) {
-                return "the static initializer of " + cls + " (patch " + patch + ")";
-            }
-            String replacement = "the replacement " + cls + "." + name + " (patch " + patch + ")";
-            return shadow == null ? replacement : shadow + ", from " + replacement;
+            return joined(stack, frames, appInit, shadow, code);
         }
-        return shadow == null ? "" : shadow;
+        return joined(stack, frames, appInit, shadow, null);
+    }
+
+    /**
+     * {@link #inside}'s answer from what it met, innermost first: a static initializer of a class no
+     * patch's (frame {@code appInit}, or -1), a shadow variable's ctor or wait, the patch's code; {@code ""}
+     * when neither of the last two was met: then the application's code alone holds the thread.
+     */
+    private static String joined(StackTraceElement[] stack, java.util.List<String[]> frames, int appInit,
+                                 String shadow, String code) {
+        if (shadow == null && code == null) {
+            return "";
+        }
+        String patchSide = shadow == null ? code : code == null ? shadow : shadow + ", from " + code;
+        if (appInit < 0) {
+            return patchSide;
+        }
+        String cls = stack != null ? stack[appInit].getClassName() : frames.get(appInit)[0];
+        return "the static initializer of " + cls + ", called from " + patchSide;
+    }
+
+    /** The class loader's name of a frame of the thread dump ({@link VirtualThreadStacks#frames}), or null. */
+    private static String loaderOf(String[] frame) {
+        return frame.length > 2 ? frame[2] : null;
+    }
+
+    /**
+     * What a frame is of the patches' code, {@code the replacement fix.C.m (patch 'P')}, {@code the
+     * static initializer of fix.C (patch 'P')}, {@code fix.Helper.m (patch 'P')}, or {@code null} when
+     * it is no patch's (or another patch's than these).
+     */
+    private String patchCode(String cls, String name, String loader) {
+        boolean init = name.equals(CLINIT);
+        // Most frames are no patch's: the name is scanned for a hidden class's /0x... only when a
+        // patch has one (measured: the scan was most of this loop's cost, on a 60-frame stack).
+        Map<String, String[]> names = code.get(hidden ? binaryName(cls) : cls);
+        if (names != null) {
+            String owner = hidden ? hiddenOwner.get(cls) : null;
+            String[] patches = names.get(name);
+            if (patches != null) {
+                String patch = patchOf(patches, loader, owner);
+                if (patch != null) {
+                    return init ? "the static initializer of " + cls + " (patch " + patch + ")"
+                            : "the replacement " + cls + "." + name + " (patch " + patch + ")";
+                }
+            } else if (hidden && hiddenClasses.contains(binaryName(cls)) && cls.indexOf('/') >= 0) {
+                // A method of a Livepatch-Nestmates copy that replaces nothing: the JAR's code all the same,
+                // in the target's loader, which has no name of the patch's to tell by.
+                String patch = patchOf(names.get(CLINIT), loader, owner);
+                if (patch != null) {
+                    return cls + "." + name + " (patch " + patch + ")";
+                }
+            }
+        }
+        String patch = ownLoader(loader);
+        if (patch == null) {
+            return null;
+        }
+        // Any class a patch JAR's own loader defined (its helpers, the lambdas and other hidden classes
+        // they define) is that patch's code, though no replacement names it.
+        return init ? "the static initializer of " + cls + " (patch " + patch + ")"
+                : cls + "." + name + " (patch " + patch + ")";
+    }
+
+    /** {@code 'P'} when {@code loader} is the name of patch P's JAR loader and P is one of these patches, else null. */
+    private String ownLoader(String loader) {
+        if (loader == null || !loader.startsWith(PATCH_LOADER)) {
+            return null;
+        }
+        String patch = loader.substring(PATCH_LOADER.length());
+        return patchNames.contains(patch) ? "'" + patch + "'" : null;
     }
 
     /** A hidden class's frame names it {@code fix.C/0x...}: the copy of a patch class defined as one (nestmates). */

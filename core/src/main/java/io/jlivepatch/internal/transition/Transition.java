@@ -41,6 +41,10 @@ public final class Transition implements ThreadRouting {
     private static final long PATCHED = 1L;
     private static final long PASS = 2L;
 
+    /** No permission is asked for this option (only RETAIN_CLASS_REFERENCE's is, see ClassWalker). */
+    private static final StackWalker WITH_HIDDEN_FRAMES =
+            StackWalker.getInstance(StackWalker.Option.SHOW_HIDDEN_FRAMES);
+
     private static final MethodHandle PASS_HOOK;
     private static final MethodHandle IN_PATCHED;
 
@@ -524,7 +528,8 @@ public final class Transition implements ThreadRouting {
                 if (methods.matches(f[0], f[1])) {
                     holds = true;
                     if (held.size() < MAX_VIRTUAL_WAITERS) {
-                        held.add(new Waiter(d.name(), d.tid(), f[0] + "." + f[1], methods.inside(null, frames, i)));
+                        held.add(new Waiter(d.name(), d.tid(), f[0] + "." + f[1], methods.inside(null, frames, i),
+                                true)); // a thread of the dump no thread group lists
                     }
                     break;
                 }
@@ -559,10 +564,27 @@ public final class Transition implements ThreadRouting {
         }
         int mark = RecursionGuard.enter();
         try {
-            return heldBy(new Throwable().getStackTrace());
+            return heldBy(ownStack());
         } finally {
             RecursionGuard.exit(mark);
         }
+    }
+
+    /**
+     * The calling thread's frames with the hidden ones, as the worker's snapshot
+     * ({@code Thread.getAllStackTraces}) has them: a {@code Livepatch-Nestmates} replacement and
+     * {@code @Next}'s copy of the original code are hidden classes, which a {@code Throwable}'s trace leaves
+     * out, and {@link PatchedMethods#inside} then named what the worker's look does not (the replacement
+     * around the copy, say).
+     */
+    private static StackTraceElement[] ownStack() {
+        return WITH_HIDDEN_FRAMES.walk(frames -> {
+            List<StackTraceElement> out = new ArrayList<>();
+            for (java.util.Iterator<StackWalker.StackFrame> i = frames.iterator(); i.hasNext(); ) {
+                out.add(i.next().toStackTraceElement());
+            }
+            return out.toArray(new StackTraceElement[0]);
+        });
     }
 
     /**
@@ -633,17 +655,25 @@ public final class Transition implements ThreadRouting {
      * @param inside what holds it inside {@code method} when that is a patch's own code rather than the
      *               application's, e.g. {@code the static initializer of fix.C (patch 'P')}, or {@code ""}:
      *               the operator looks there, not at {@code method}
+     * @param virtual whether it is a virtual thread (JDK 21+): said of a thread without a name
      */
-    public record Waiter(String thread, long threadId, String method, String inside) {
+    public record Waiter(String thread, long threadId, String method, String inside, boolean virtual) {
 
         public Waiter(String thread, long threadId, String method) {
-            this(thread, threadId, method, "");
+            this(thread, threadId, method, "", false);
         }
 
-        /** {@code thread 'w-1' (id 42) in com.acme.X.f}, then {@code , inside ...} when a patch's code holds it. */
+        /**
+         * {@code thread 'w-1' (id 42) in com.acme.X.f}, then {@code , inside ...} when a patch's code holds it.
+         * A thread without a name, as a virtual thread is unless given one, is {@code an unnamed virtual thread
+         * (id 33)} ({@code an unnamed thread} for a platform thread an application named {@code ""}): {@code
+         * thread '' (id 33)} read as a name missing from the line.
+         */
         @Override
         public String toString() {
-            return "thread '" + thread + "' (id " + threadId + ")" + (method.isEmpty() ? "" : " in " + method)
+            String who = thread.isEmpty() ? (virtual ? "an unnamed virtual thread" : "an unnamed thread")
+                    : "thread '" + thread + "'";
+            return who + " (id " + threadId + ")" + (method.isEmpty() ? "" : " in " + method)
                     + (inside.isEmpty() ? "" : ", inside " + inside);
         }
     }
@@ -666,8 +696,9 @@ public final class Transition implements ThreadRouting {
             Thread t = e.getKey();
             if (((e.getValue().get() & PATCHED) != 0) != target && t.isAlive()) {
                 String[] held = heldAt.get(t);
-                out.add(held == null ? new Waiter(t.getName(), t.getId(), "") : new Waiter(t.getName(), t.getId(),
-                        held[0], held[1]));
+                boolean virtual = Threads.isVirtual(t);
+                out.add(held == null ? new Waiter(t.getName(), t.getId(), "", "", virtual)
+                        : new Waiter(t.getName(), t.getId(), held[0], held[1], virtual));
             }
         }
         out.addAll(virtualWaiters);

@@ -29,7 +29,7 @@ final class VirtualThreadStacks {
     /** A dump of a million parked virtual threads is about a gigabyte: past this, the check gives up. */
     static final long MAX_DUMP_BYTES = 64L << 20;
 
-    /** One dumped thread: its id, name, and frames as {class, method}, innermost first. */
+    /** One dumped thread: its id, name, and frames as {class, method[, loader]} ({@link #frames}), innermost first. */
     record Dumped(long tid, String name, List<String[]> frames) {
     }
 
@@ -120,31 +120,65 @@ final class VirtualThreadStacks {
 
     /**
      * Frames as {@code StackTraceElement.toString} writes them, {@code [loader/][module[@version]/]}
-     * {@code class.method(file:line)}, as {class, method}. The class and method are the part after
-     * the last slash before the parenthesis: a binary name has no slash. A hidden class's frame,
+     * {@code class.method(source)}, as {class, method, loader} (loader null when the line names none).
+     * Read from the right: a binary name may hold {@code (}, {@code )} and spaces (a generated class
+     * {@code p.C(1)}, legal in the JVM), so the source is the part from the last {@code (} (a source
+     * file whose own name holds one is read wrong: a class file's SourceFile, far rarer than such a
+     * class), the method the part after the last dot before it (a binary name's dots separate its
+     * package, and a method name has none), and the class the part before that, back to the slash
+     * that ends the loader and module: a binary name has no slash, but a hidden class's frame,
      * {@code Foo$$Lambda/0x....run}, keeps its name whole, {@code Foo$$Lambda/0x...}, as
      * {@code StackTraceElement.getClassName} gives it: what tells @Next's copy of an original method
-     * and a hidden patch class apart (PatchedMethods.inside).
+     * and a hidden patch class apart (PatchedMethods.inside). The loader's name tells a patch JAR's
+     * classes ({@code jlivepatch:<patch>}) there.
      */
     static List<String[]> frames(List<?> lines) {
         List<String[]> out = new ArrayList<>(lines.size());
+        String lastLoader = null; // most frames of a dump share a few loaders: one string each, not one a frame
         for (Object o : lines) {
             if (!(o instanceof String line)) {
                 continue;
             }
-            int paren = line.indexOf('(');
+            int paren = line.endsWith(")") ? line.lastIndexOf('(') : -1;
             String head = paren < 0 ? line : line.substring(0, paren);
-            int slash = head.lastIndexOf('/');
-            if (slash > 0 && head.startsWith("0x", slash + 1)) {
+            int dot = head.lastIndexOf('.');
+            if (dot <= 0) {
+                continue;
+            }
+            int slash = head.lastIndexOf('/', dot);
+            if (slash > 0 && hiddenSuffix(head, slash, dot)) {
                 slash = head.lastIndexOf('/', slash - 1); // a hidden class: its name ends in /0x...
             }
-            head = head.substring(slash + 1);
-            int dot = head.lastIndexOf('.');
-            if (dot > 0) {
-                out.add(new String[] {head.substring(0, dot), head.substring(dot + 1)});
+            if (slash + 1 >= dot) {
+                continue;
             }
+            String loader = null;
+            if (slash > 0) {
+                // the prefix before the class: "loader/module@v/", "loader//", or "module/" (no loader)
+                int end = head.lastIndexOf('/', slash - 1);
+                if (end > 0) {
+                    loader = lastLoader != null && lastLoader.length() == end && head.startsWith(lastLoader)
+                            ? lastLoader : head.substring(0, end);
+                    lastLoader = loader;
+                }
+            }
+            out.add(loader == null ? new String[] {head.substring(slash + 1, dot), head.substring(dot + 1)}
+                    : new String[] {head.substring(slash + 1, dot), head.substring(dot + 1), loader});
         }
         return out;
+    }
+
+    /** Whether {@code head} between the slash at {@code slash} and the dot at {@code dot} is /0x&lt;hex&gt;. */
+    private static boolean hiddenSuffix(String head, int slash, int dot) {
+        if (!head.startsWith("0x", slash + 1) || dot - slash < 4) {
+            return false;
+        }
+        for (int i = slash + 3; i < dot; i++) {
+            if (Character.digit(head.charAt(i), 16) < 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Just enough JSON for the JDK's thread dump: objects, arrays, strings, and the rest as text. */

@@ -49,6 +49,89 @@ class PatchedMethodsInsideTest {
         return m.inside(null, frames, inner.length);
     }
 
+    /** The thread dump's frames as VirtualThreadStacks.frames reads them, the loader's name included. */
+    private static String insideDumpedLines(PatchedMethods m, String... inner) {
+        List<String> lines = new ArrayList<>(List.of(inner));
+        lines.add("app//com.acme.Files.read(Files.java:12)");
+        return m.inside(null, VirtualThreadStacks.frames(lines), inner.length);
+    }
+
+    /** One patch, fix-1, whose JAR's class com.acme.Files$$Livepatch replaces com.acme.Files.read. */
+    private static PatchedMethods onePatch() {
+        PatchedMethods m = PatchedMethods.of(List.<String[]>of(new String[] {"com.acme.Files", "read", "()I"}));
+        m.addCode(FIX, "read", "fix-1");
+        return m;
+    }
+
+    /**
+     * A class of the patch JAR that is no replacement class (a helper the replacement calls), and the
+     * hidden classes its loader defines (a lambda's): the JAR's loader (jlivepatch:fix-1) says they are the
+     * patch's code. Before, the replacement further out was named, or nothing, when the thread was inside
+     * the helper's static initializer or in a replacement class's own other method.
+     */
+    @Test
+    void aClassThePatchsOwnLoaderDefinedIsThePatchsCodeThoughNoReplacementNamesIt() {
+        StackTraceElement replacement = frame("jlivepatch:fix-1", FIX, "read");
+        assertEquals("com.acme.Helper.block (patch 'fix-1')",
+                inside(onePatch(), PARK, frame("jlivepatch:fix-1", "com.acme.Helper", "block"), replacement));
+        assertEquals("the static initializer of com.acme.Helper (patch 'fix-1')",
+                inside(onePatch(), PARK, frame("jlivepatch:fix-1", "com.acme.Helper", "<clinit>"), replacement));
+        assertEquals("com.acme.Helper$$Lambda/0x0000000800c0aaaa.run (patch 'fix-1')", inside(onePatch(), PARK,
+                frame("jlivepatch:fix-1", "com.acme.Helper$$Lambda/0x0000000800c0aaaa", "run"), replacement));
+        assertEquals(FIX + ".check (patch 'fix-1')",
+                inside(onePatch(), PARK, frame("jlivepatch:fix-1", FIX, "check"), replacement));
+        // the thread dump writes the loader's name: its frames tell the same
+        assertEquals("com.acme.Helper.block (patch 'fix-1')", insideDumpedLines(onePatch(),
+                "java.base/jdk.internal.misc.Unsafe.park(Native Method)",
+                "jlivepatch:fix-1//com.acme.Helper.block(Helper.java:7)",
+                "jlivepatch:fix-1//" + FIX + ".read(Fix.java:3)"));
+        // with nothing to tell by (the API's patches: their classes are the application's), nothing is guessed
+        assertEquals("the replacement " + FIX + ".read (patch 'fix-1')",
+                inside(onePatch(), PARK, frame("app", "com.acme.Helper", "block"), frame("app", FIX, "read")));
+    }
+
+    /** Another patch's loader (one the transition was not given) is not taken for one of these. */
+    @Test
+    void aClassOfAnotherPatchsLoaderIsNotNamed() {
+        assertEquals("the replacement " + FIX + ".read (patch 'fix-1')", inside(onePatch(), PARK,
+                frame("jlivepatch:fix-0", "com.acme.Helper", "block"), frame("jlivepatch:fix-1", FIX, "read")));
+        assertEquals("", inside(onePatch(), PARK, frame("jlivepatch:fix-0", "com.acme.Helper", "block")));
+    }
+
+    /** A method of a Livepatch-Nestmates copy that replaces nothing is the JAR's code too, in any loader's copy. */
+    @Test
+    void anotherMethodOfAHiddenNestmateReplacementClassIsThePatchsCode() {
+        PatchedMethods m = PatchedMethods.of(List.<String[]>of(new String[] {"com.acme.Files", "read", "()I"}));
+        m.addCode(FIX + "/0x0000000800c01234", "read", "fix-1");
+        assertEquals(FIX + "/0x0000000800c05678.check (patch 'fix-1')",
+                inside(m, PARK, frame("webapp-2", FIX + "/0x0000000800c05678", "check")));
+    }
+
+    /**
+     * An application class's static initializer that a replacement's call started: the application's code
+     * holds the thread, and the patch's code started it. Before, 'the replacement ...' alone, as if the
+     * replacement's own code held it.
+     */
+    @Test
+    void anApplicationClassesStaticInitializerIsNamedWithThePatchCodeThatCalledIt() {
+        StackTraceElement init = frame("app", "com.acme.Config", "<clinit>");
+        assertEquals("the static initializer of com.acme.Config, called from the replacement " + FIX
+                + ".read (patch 'fix-1')", inside(onePatch(), PARK, init, frame("jlivepatch:fix-1", FIX, "read")));
+        assertEquals("the static initializer of com.acme.Config, called from the ctor of a shadow variable"
+                + " (Shadow.getOrAttach or attach), from the replacement " + FIX + ".read (patch 'fix-1')",
+                inside(onePatch(), PARK, init, frame(null, "io.jlivepatch.internal.bootstrap.ShadowStore", "construct"),
+                        frame("jlivepatch:fix-1", FIX, "read")));
+        assertEquals("the static initializer of com.acme.Config, called from com.acme.Helper.block (patch 'fix-1')",
+                inside(onePatch(), PARK, init, frame("app", "com.acme.Config", "load"),
+                        frame("jlivepatch:fix-1", "com.acme.Helper", "block"), frame("jlivepatch:fix-1", FIX, "read")));
+        // the application's own initializer, no patch's code around it: nothing of a patch's to name
+        assertEquals("", inside(onePatch(), PARK, init));
+        // run by @Next's copy of the original: the application's code all the way
+        assertEquals("", inside(onePatch(), PARK, init,
+                frame("app", "com.acme.Files$$JlpOriginal/0x0000000800c09abc", "original"),
+                frame("jlivepatch:fix-1", FIX, "read")));
+    }
+
     /**
      * The lower patch's replacement, in its JAR's loader (jlivepatch:fix-1), while the upper one's
      * transition runs: before, the upper one was named, whose code the thread had never run.

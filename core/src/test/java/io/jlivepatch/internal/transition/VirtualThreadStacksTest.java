@@ -1,10 +1,16 @@
 package io.jlivepatch.internal.transition;
 
 import org.junit.jupiter.api.Test;
+import org.objectweb.asm.ClassWriter;
+import org.objectweb.asm.MethodVisitor;
+import org.objectweb.asm.Opcodes;
 
 import java.io.IOException;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -82,6 +88,100 @@ class VirtualThreadStacksTest {
                 threads.get(0).frames().stream().map(f -> f[0] + "." + f[1]).toList());
         assertEquals(31, threads.get(2).tid());
         assertTrue(threads.get(2).frames().isEmpty());
+    }
+
+    private static List<String> read(String... lines) {
+        return VirtualThreadStacks.frames(List.of(lines)).stream().map(f -> String.join(" | ", f)).toList();
+    }
+
+    /**
+     * A binary name may hold '(' (a generated class, p.C(1)), and so may a method's name: the frame is read
+     * from its right end. Before, from the first '(': class p, method C.
+     */
+    @Test
+    void aFrameIsReadFromItsRightEndSoThatClassAndMethodNamesMayHoldParentheses() {
+        assertEquals(List.of("p.C(1) | m | test-loader", "p.C(1) | m(2)", "p.C(1)/0x0000000801001234 | run(x) | app",
+                "a.b.C(x) | m", "p.C) ( | m | jlivepatch:fix-1"), read(
+                "test-loader//p.C(1).m(Unknown Source)",
+                "java.base/p.C(1).m(2)(C.java:4)",
+                "app//p.C(1)/0x0000000801001234.run(x)(Unknown Source)",
+                "a.b.C(x).m(File.java:12)",
+                "jlivepatch:fix-1/mod@1.0/p.C) (.m(Native Method)"));
+    }
+
+    /** The loader's name, where the line has one: what tells a patch JAR's class (jlivepatch:<patch>). */
+    @Test
+    void aFramesLoaderIsReadAndAModuleAloneIsNoLoader() {
+        assertEquals(List.of("com.acme.Main | main | app", "java.lang.Thread | sleep", "com.foo.Codec | encode |"
+                        + " com.foo.loader", "com.acme.Fix$$Lambda/0x0000000801001234 | run", "com.acme.Fix | run"),
+                read("app//com.acme.Main.main(Main.java:12)", "java.base/java.lang.Thread.sleep(Thread.java:509)",
+                        "com.foo.loader/foo@9.0/com.foo.Codec.encode(Codec.java:101)",
+                        "com.acme.Fix$$Lambda/0x0000000801001234.run(Unknown Source)", "com.acme.Fix.run"));
+    }
+
+    /**
+     * A thread inside a method of a class named {@code p.C(1)}, defined by a loader of the test's: the JDK's
+     * real dump names it so, and it is read whole.
+     */
+    @Test
+    void aRealDumpOfAThreadInAClassWhoseNameHoldsParenthesesNamesThatClass() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Runtime.version().feature() >= 21, "the JSON dump is JDK 21+");
+        Class<?> c = new ClassLoader("parens-loader", VirtualThreadStacksTest.class.getClassLoader()) {
+            Class<?> define() {
+                byte[] b = parenthesizedClass();
+                return defineClass("p.C(1)", b, 0, b.length);
+            }
+        }.define();
+        CountDownLatch release = new CountDownLatch(1);
+        java.lang.reflect.Method m = c.getMethod("m(2)", CountDownLatch.class);
+        Thread t = new Thread(() -> {
+            try {
+                m.invoke(null, release);
+            } catch (ReflectiveOperationException e) {
+                throw new IllegalStateException(e);
+            }
+        }, "in-parens");
+        t.start();
+        try {
+            long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (!inMethod(t)) { // it waits on the latch in p.C(1).m(2): looked for, 30 s at most
+                assertTrue(System.nanoTime() < until, "never waited in p.C(1): " + t.getState());
+                LockSupport.parkNanos(1_000_000L);
+            }
+            VirtualThreadStacks.Dumped d = VirtualThreadStacks.dump(Set.of()).stream()
+                    .filter(x -> x.tid() == t.getId()).findFirst().orElseThrow();
+            assertTrue(d.frames().stream().anyMatch(f -> f.length == 3 && f[0].equals("p.C(1)") && f[1].equals("m(2)")
+                    && f[2].equals("parens-loader")), () -> d.frames().stream().map(f -> String.join(" | ", f)).toList()
+                    .toString());
+        } finally {
+            release.countDown();
+            t.join(30_000);
+        }
+    }
+
+    private static boolean inMethod(Thread t) {
+        for (StackTraceElement e : t.getStackTrace()) {
+            if (e.getClassName().equals("p.C(1)")) {
+                return t.getState() == Thread.State.WAITING;
+            }
+        }
+        return false;
+    }
+
+    /** {@code public class p.C(1) { public static void m(2)(CountDownLatch l) { l.await(); } }}, throws omitted. */
+    private static byte[] parenthesizedClass() {
+        ClassWriter w = new ClassWriter(ClassWriter.COMPUTE_FRAMES | ClassWriter.COMPUTE_MAXS);
+        w.visit(Opcodes.V11, Opcodes.ACC_PUBLIC | Opcodes.ACC_SUPER, "p/C(1)", null, "java/lang/Object", null);
+        MethodVisitor mv = w.visitMethod(Opcodes.ACC_PUBLIC | Opcodes.ACC_STATIC, "m(2)",
+                "(Ljava/util/concurrent/CountDownLatch;)V", null, null);
+        mv.visitCode();
+        mv.visitVarInsn(Opcodes.ALOAD, 0);
+        mv.visitMethodInsn(Opcodes.INVOKEVIRTUAL, "java/util/concurrent/CountDownLatch", "await", "()V", false);
+        mv.visitInsn(Opcodes.RETURN);
+        mv.visitMaxs(0, 0);
+        mv.visitEnd();
+        w.visitEnd();
+        return w.toByteArray();
     }
 
     @Test
