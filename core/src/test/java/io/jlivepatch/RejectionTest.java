@@ -265,12 +265,22 @@ class RejectionTest {
                 "relinkAll", "()V", replacement("clinit")), NOT_PATCHABLE);
     }
 
+    /**
+     * The refusal says what to do instead: an operator patching the JDK method a pool's idle workers sit in
+     * (ThreadPoolExecutor.getTask) is sent to the code that calls it. Before, it said only why.
+     */
     @Test
     void theClassesDispatchRunsThroughAreNotPatchable() {
-        refusedWithNothingChanged(patch("reject-string", "java.lang.String", "length", "()I",
+        String instead = "no patch can replace or hold this method; patch the application's (or a library's)"
+                + " code that calls it instead";
+        PatchException string = refusedWithNothingChanged(patch("reject-string", "java.lang.String", "length", "()I",
                 replacement("length", String.class)), NOT_PATCHABLE);
-        refusedWithNothingChanged(patch("reject-juc", "java.util.concurrent.ConcurrentHashMap", "size", "()I",
-                replacement("size", java.util.concurrent.ConcurrentHashMap.class)), NOT_PATCHABLE);
+        assertTrue(string.getMessage().contains("java.lang.String runs the dispatch of every hook, so hooking it would"
+                + " recurse: " + instead), string.getMessage());
+        PatchException juc = refusedWithNothingChanged(patch("reject-juc", "java.util.concurrent.ConcurrentHashMap",
+                "size", "()I", replacement("size", java.util.concurrent.ConcurrentHashMap.class)), NOT_PATCHABLE);
+        assertTrue(juc.getMessage().contains("classes of java.util.concurrent run the dispatch of every hook, so"
+                + " hooking them would recurse: " + instead), juc.getMessage());
     }
 
     @Test

@@ -23,6 +23,14 @@ final class Patchability {
     private static final int MIN_MAJOR_VERSION = 51;
 
     /**
+     * What to do instead, after a refusal of the JDK classes above: no replacement or hold of them can
+     * ever load, so the operator is sent to the code they can patch (a thread pool's idle workers sit in
+     * ThreadPoolExecutor.getTask: the task code the pool runs is the application's).
+     */
+    private static final String INSTEAD = ": no patch can replace or hold this method;"
+            + " patch the application's (or a library's) code that calls it instead";
+
+    /**
      * Name markers of classes that libraries generate at run time, and who generates them. Such a
      * class's name changes between restarts (a patch naming it matches nothing after the next one),
      * and its methods wrap or forward to the class it was made for, whose own method is the one to
@@ -70,12 +78,12 @@ final class Patchability {
             if (className.startsWith(p)) {
                 return p.equals("io.jlivepatch.") ? "jlivepatch does not patch itself"
                         : "classes of " + p.substring(0, p.length() - 1)
-                        + " run the dispatch of every hook, so hooking them would recurse";
+                        + " run the dispatch of every hook, so hooking them would recurse" + INSTEAD;
             }
         }
         for (String c : REFUSED_CLASSES) {
             if (className.equals(c) || className.startsWith(c + "$")) {
-                return c + " runs the dispatch of every hook, so hooking it would recurse";
+                return c + " runs the dispatch of every hook, so hooking it would recurse" + INSTEAD;
             }
         }
         return null;
