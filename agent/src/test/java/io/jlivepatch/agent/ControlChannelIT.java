@@ -294,6 +294,26 @@ class ControlChannelIT {
         }
     }
 
+    /**
+     * A patch of ThreadPoolExecutor.getTask (where a pool's idle workers sit) can never load: the command
+     * refuses it with the target's words and what to do, before it attaches. Before, the agent was loaded
+     * into the JVM for good to refuse it there, although README says a bad file does not even load it.
+     */
+    @Test
+    void aPatchOfAClassNoJvmLetsBeHookedDoesNotLoadTheAgent() throws Exception {
+        Path jar = TestJars.patchJar(dir, "fix-gettask.jar", Map.of("Livepatch-Name", "fix-gettask",
+                "Livepatch-Class", "agentapp.fix.GetTaskFix"), "agentapp.fix.GetTaskFix");
+        Cli load = Cli.run("load", service.pid(), jar);
+        assertEquals(1, load.exitCode(), load.toString());
+        assertEquals("jlivepatch: refused: NOT_PATCHABLE: patch 'fix-gettask': java.util.concurrent.ThreadPoolExecutor"
+                + ".getTask()Ljava/lang/Runnable;: classes of java.util.concurrent run the dispatch of every hook, so"
+                + " hooking them would recurse: no patch can replace or hold this method; patch the application's (or"
+                + " a library's) code that calls it instead", load.err().trim(), load.toString());
+        Cli status = Cli.run("status", service.pid());
+        assertEquals("pid " + service.pid() + ": jlivepatch not loaded", status.out().trim(), status.toString());
+        assertEquals(ORIGINAL, service.call());
+    }
+
     @Test
     void statusOfAJvmWithoutJlivepatchSaysSoAndLoadsNothing() throws Exception {
         Cli status = Cli.run("status", service.pid());

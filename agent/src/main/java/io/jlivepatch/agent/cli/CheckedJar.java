@@ -3,6 +3,7 @@ package io.jlivepatch.agent.cli;
 import io.jlivepatch.Patch;
 import io.jlivepatch.PatchException;
 import io.jlivepatch.internal.Text;
+import io.jlivepatch.internal.core.Patchability;
 import io.jlivepatch.internal.jar.JarLimits;
 import io.jlivepatch.internal.jar.PatchJar;
 import io.jlivepatch.internal.jar.PatchJarBytes;
@@ -35,9 +36,26 @@ record CheckedJar(PatchJarBytes bytes, PatchJar jar, List<ReplacesScanner.Entry>
                         + ": " + PatchJar.NAME + " '" + Text.clean(jar.name()) + "' is not valid: use 1 to 64"
                         + " characters from [A-Za-z0-9_.-]");
             }
-            return new CheckedJar(bytes, jar, ReplacesScanner.scanChecked(jar));
+            List<ReplacesScanner.Entry> functions = ReplacesScanner.scanChecked(jar);
+            refuseUnpatchableByName(jar.name(), functions);
+            return new CheckedJar(bytes, jar, functions);
         } catch (PatchException e) {
             throw refusal(e);
+        }
+    }
+
+    /**
+     * A target whose class no JVM lets jlivepatch hook, whatever runs there (java.util.concurrent, a CGLIB
+     * proxy's name, ...), is refused here, in the target's words: before, inspect passed such a JAR and
+     * load attached jlivepatch to the JVM (for good) only to be refused there.
+     */
+    static void refuseUnpatchableByName(String patch, List<ReplacesScanner.Entry> functions) throws Refused {
+        for (ReplacesScanner.Entry f : functions) {
+            String why = Patchability.refusalByName(f.target());
+            if (why != null) {
+                throw new Refused(PatchException.Reason.NOT_PATCHABLE + ": " + Text.clean("patch '" + patch + "': "
+                        + f.target() + "." + f.method() + f.descriptor() + ": " + why));
+            }
         }
     }
 

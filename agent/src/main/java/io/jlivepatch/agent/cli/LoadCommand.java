@@ -131,11 +131,15 @@ final class LoadCommand implements Callable<Integer> {
             // and what was checked is what is sent.
             content = PatchJarBytes.read(path, JarLimits.current());
             patchJar = PatchJar.read(content, JarLimits.current());
+            // a target no JVM lets be hooked (java.util.concurrent, ...): before, the agent was loaded for it
+            CheckedJar.refuseUnpatchableByName(patchJar.name(), ReplacesScanner.scanChecked(patchJar));
         } catch (PatchException e) {
             checkedHere = CheckedJar.refusal(e);
             if (content == null) {
                 throw checkedHere; // nothing that could be sent: not read, or over the size limit
             }
+        } catch (Refused e) {
+            checkedHere = e;
         }
         TargetJvm connected;
         if (checkedHere == null) {

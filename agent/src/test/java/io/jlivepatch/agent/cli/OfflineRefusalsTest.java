@@ -125,6 +125,50 @@ class OfflineRefusalsTest {
     }
 
     /**
+     * A patch of the JDK method a thread pool's idle workers sit in (ThreadPoolExecutor.getTask) can never
+     * load: refused by inspect, install and load's own check, as the target refuses it. Before, inspect
+     * passed it (exit 0) and load attached jlivepatch to the JVM for good, to be refused there.
+     */
+    @Test
+    void inspectAndInstallRefuseATargetNoJvmLetsBeHooked() throws Exception {
+        Manifest m = new Manifest();
+        m.getMainAttributes().put(Attributes.Name.MANIFEST_VERSION, "1.0");
+        m.getMainAttributes().putValue("Livepatch-Name", "fix-gettask");
+        m.getMainAttributes().putValue("Livepatch-Class", "com.acme.fix.GetTaskFix");
+        Path jar = tmp.resolve("fix-gettask.jar");
+        org.objectweb.asm.ClassWriter cw = new org.objectweb.asm.ClassWriter(org.objectweb.asm.ClassWriter.COMPUTE_MAXS);
+        cw.visit(org.objectweb.asm.Opcodes.V11, org.objectweb.asm.Opcodes.ACC_PUBLIC, "com/acme/fix/GetTaskFix", null,
+                "java/lang/Object", null);
+        org.objectweb.asm.MethodVisitor mv = cw.visitMethod(org.objectweb.asm.Opcodes.ACC_PUBLIC
+                | org.objectweb.asm.Opcodes.ACC_STATIC, "getTask",
+                "(Ljava/util/concurrent/ThreadPoolExecutor;)Ljava/lang/Runnable;", null, null);
+        org.objectweb.asm.AnnotationVisitor av = mv.visitAnnotation("Lio/jlivepatch/Replaces;", true);
+        av.visit("target", "java.util.concurrent.ThreadPoolExecutor");
+        av.visit("method", "getTask");
+        av.visit("descriptor", "()Ljava/lang/Runnable;");
+        av.visitEnd();
+        mv.visitCode();
+        mv.visitInsn(org.objectweb.asm.Opcodes.ACONST_NULL);
+        mv.visitInsn(org.objectweb.asm.Opcodes.ARETURN);
+        mv.visitMaxs(0, 0);
+        mv.visitEnd();
+        cw.visitEnd();
+        try (OutputStream o = Files.newOutputStream(jar); JarOutputStream j = new JarOutputStream(o, m)) {
+            j.putNextEntry(new JarEntry("com/acme/fix/GetTaskFix.class"));
+            j.write(cw.toByteArray());
+            j.closeEntry();
+        }
+        Path dir = Files.createDirectory(tmp.resolve("patches"));
+        String why = "NOT_PATCHABLE: patch 'fix-gettask': java.util.concurrent.ThreadPoolExecutor.getTask()"
+                + "Ljava/lang/Runnable;: classes of java.util.concurrent run the dispatch of every hook, so hooking"
+                + " them would recurse: no patch can replace or hold this method; patch the application's (or a"
+                + " library's) code that calls it instead";
+        refused(run("inspect", jar.toString()), why);
+        refused(run("install", jar.toString(), dir.toString()), why);
+        assertEquals(List.of(), list(dir), "nothing installed");
+    }
+
+    /**
      * {@code public class com.acme.fix.Fix { @Replaces(target = "com.acme.Greeter", method = "greet") public
      * static String greet(Greeter self, String name) { com.acme.GreeterPeek.class; return name; } }}.
      */

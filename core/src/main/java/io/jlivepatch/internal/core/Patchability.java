@@ -7,9 +7,10 @@ import java.util.List;
 
 /**
  * The kernel's {@code notrace}: classes whose methods must never be hooked, because the JVM cannot
- * modify them or because hooking them would recurse into the dispatch machinery itself.
+ * modify them or because hooking them would recurse into the dispatch machinery itself. Public for
+ * {@link #refusalByName}, which the command's check of a patch JAR asks too, before any JVM is involved.
  */
-final class Patchability {
+public final class Patchability {
 
     /** Packages the hook, the call sites and their bootstrap run through. */
     private static final List<String> REFUSED_PACKAGES = List.of(
@@ -50,7 +51,7 @@ final class Patchability {
     }
 
     /** Why no class of that name can be hooked, or {@code null}. */
-    static String refusalByName(String className) {
+    public static String refusalByName(String className) {
         if (className.startsWith("[")) {
             return "arrays have no methods of their own to hook";
         }
