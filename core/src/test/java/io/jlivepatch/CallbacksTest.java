@@ -1499,6 +1499,47 @@ class CallbacksTest {
     }
 
     /**
+     * A class defined later whose prePatch, at its first call, cannot be set up (jlivepatch out of memory or stack
+     * before calling it): the callback did not run, so the class is neither prepared nor refused; that call passes
+     * over the patch's version (none runs before its callbacks), the failure is on record as jlivepatch's (status's
+     * count and last failure, a 'callback' line), and the next call runs its prePatch and postPatch and the patch.
+     * Before, the set-up's Error went out of PatchCallbacks.prepareLate to LateCallbacks' catch: an ERROR line only,
+     * the call unpatched with nothing in status or the audit log to say why.
+     */
+    @Test
+    void aLaterClassWhosePrePatchCannotBeSetUpRunsUnpatchedWithItOnRecordAndItsNextCallRunsIt() throws Exception {
+        Recorder r = new Recorder("l");
+        PatchHandle h = livepatch().register(latePatch("cb-late-pre-setup").callbacks(LATE, r).build());
+        h.enable();
+        assertTrue(h.awaitTransition(WAIT));
+        EVENTS.clear(); // the callbacks of copies of the class other tests' loaders defined
+        Supplier<String> late = lateInstance(IsolatingLoader.of("cb-late-pre-setup", LATE));
+        io.jlivepatch.internal.core.PatchRegistry.failNextCallbackSetUpForTests(new OutOfMemoryError("injected"));
+        try {
+            assertEquals("original", late.get(), "no version of the patch runs before its prePatch has");
+        } finally {
+            io.jlivepatch.internal.core.PatchRegistry.failNextCallbackSetUpForTests(null);
+        }
+        assertEquals(List.of(), eventsOf("cb-late-pre-setup"));
+        assertEquals(1, RegistryAccess.get().callbackFailures(h));
+        String last = RegistryAccess.get().lastCallbackFailure(h);
+        assertTrue(last != null && last.startsWith("prePatch of cbapp.Late in class loader ")
+                && last.contains(" could not run: jlivepatch's set-up of it threw java.lang.OutOfMemoryError: injected")
+                && last.endsWith("; a later call of the class runs it"), last);
+        java.util.function.Predicate<AuditLog.Entry> failure = e -> e.operation().equals("callback")
+                && e.patch().equals("cb-late-pre-setup");
+        List<AuditLog.Entry> failures = auditOnce(l -> l.stream().anyMatch(failure)).stream().filter(failure).toList();
+        assertEquals(1, failures.size(), failures.toString());
+        assertTrue(failures.get(0).outcome().startsWith("failed prePatch of cbapp.Late"), failures.toString());
+        assertEquals("jlivepatch", failures.get(0).requester(), failures.toString());
+
+        assertEquals("patched", late.get(), "the next call runs the callbacks, then the patch");
+        assertEquals(List.of("l prePatch Late@cb-late-pre-setup", "l postPatch Late@cb-late-pre-setup",
+                "call cb-late-pre-setup"), eventsOf("cb-late-pre-setup"));
+        assertEquals(1, RegistryAccess.get().callbackFailures(h));
+    }
+
+    /**
      * A class defined while two patches of its method are enabled, whose prePatch of the top one
      * throws: from its first call on, the class runs the version of the patch below (never its own
      * code), and in another loader whose prePatch passes, the top one.

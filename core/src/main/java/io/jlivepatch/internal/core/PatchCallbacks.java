@@ -39,8 +39,9 @@ import java.util.WeakHashMap;
  * Every {@code Throwable} a callback throws is its failure, {@code StackOverflowError} and
  * {@code OutOfMemoryError} included: it is the application's code failing, not jlivepatch. One that
  * jlivepatch's set-up of a callback throws before calling it refuses an enable at a prePatch, as any
- * lack of memory does; at the other three it is on record as that callback's failure, which stops
- * nothing: every class's closing callback runs, and the transition ends, as the kernel's do.
+ * lack of memory does (a class defined later stays unprepared, its calls unpatched, until a later call);
+ * at the other three it is on record as that callback's failure, which stops nothing: every class's
+ * closing callback runs, and the transition ends, as the kernel's do.
  */
 final class PatchCallbacks {
 
@@ -324,7 +325,8 @@ final class PatchCallbacks {
      * A class defined while the patch is enabled or in transition, at its first call: its
      * {@code prePatch}, then, unless a transition is in progress (whose end runs it), its
      * {@code postPatch}. A throwing {@code prePatch} leaves the class without the patch's versions (the linker runs
-     * what is below them). Returns whether its prePatch ran and passed: the class is prepared. Caller holds klpMutex.
+     * what is below them); one that cannot be set up leaves it pending, for a later call ({@link #setUpFailedLate}).
+     * Returns whether its prePatch ran and passed: the class is prepared. Caller holds klpMutex.
      * {@code auditLabel}: the registration's (RegisteredPatch.auditLabel), whose line of the class's hooks a
      * failure's line follows (PatchRegistry.callbackFailed).
      */
@@ -333,7 +335,13 @@ final class PatchCallbacks {
         if (cb == null || !armed || hasRun(c)) {
             return false;
         }
-        Throwable t = run(Kind.PRE_PATCH, cb, c);
+        Throwable t;
+        try {
+            t = run(Kind.PRE_PATCH, cb, c);
+        } catch (Throwable setUp) { // jlivepatch's own, before the callback: it did not run
+            setUpFailedLate(c, setUp, auditLabel);
+            return false;
+        }
         if (t != null) {
             // Its text made before this monitor is taken: the exception's toString is the patch's code, and
             // may wait for a class whose initializer's first call of another class of this patch asks the
@@ -373,6 +381,27 @@ final class PatchCallbacks {
             runStoppingNothing(Kind.POST_PATCH, c, c, auditLabel);
         }
         return true;
+    }
+
+    /**
+     * A class defined later whose prePatch could not be set up ({@link #run}'s own failure, out of memory or stack,
+     * before the callback): the prePatch did not run, so the class is neither prepared nor refused. It stays pending:
+     * its calls pass over the patch's versions (none runs before its callbacks, ReplacementLinker.passPatchCallbacks)
+     * and a later call runs its callbacks again. On record as that callback's failure, as jlivepatch's (WARNING,
+     * status, the audit's {@code callback} line after the class's hooks line). Until 2026-12-07 the Error went out to
+     * LateCallbacks' catch: an ERROR line only, the class's calls unpatched with nothing in status or the audit log,
+     * and the other patches' late callbacks for the class skipped at that call. Never throws.
+     */
+    private void setUpFailedLate(Class<?> c, Throwable setUp, Object auditLabel) {
+        String what;
+        try {
+            what = Kind.PRE_PATCH.label + " of " + c.getName() + " in class loader " + LoaderNames.of(c.getClassLoader())
+                    + " could not run: jlivepatch's set-up of it threw " + Text.of(setUp)
+                    + "; a later call of the class runs it";
+        } catch (RuntimeException | LinkageError | VirtualMachineError e) {
+            what = Kind.PRE_PATCH.undescribed;
+        }
+        failed(what, setUp, c, auditLabel);
     }
 
     /**
