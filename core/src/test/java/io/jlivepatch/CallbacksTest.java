@@ -315,6 +315,44 @@ class CallbacksTest {
         assertEquals("new", Held.work());
     }
 
+    /**
+     * A transition's end on the worker with no memory for its closing operation (PatchRegistry.
+     * failNextClosingOperationForTests) writes its ok line first (06c43bd7): once, never again after the callbacks,
+     * and the failure of a closing callback after it, as README's audit section says; for the enable's postPatch and
+     * the disable's postUnpatch.
+     */
+    @Test
+    void aWorkersEndWithNoMemoryForItsOperationHasItsOkLineOnceAndTheCallbacksFailureAfterIt() throws Exception {
+        Recorder r = new Recorder("h");
+        PatchHandle h = livepatch().register(heldPatch("cb-end-first").callbacks("cbapp.Held", r).build());
+        for (String kind : List.of("postPatch", "postUnpatch")) {
+            r.failIn = kind;
+            Thread held = heldInWork();
+            if (kind.equals("postPatch")) {
+                h.enable();
+            } else {
+                h.disable();
+            }
+            assertTrue(h.inTransition(), "the held thread keeps the transition running");
+            io.jlivepatch.internal.core.PatchRegistry.failNextClosingOperationForTests(
+                    new OutOfMemoryError("injected"));
+            try {
+                release(held);
+                assertTrue(h.awaitTransition(WAIT));
+            } finally {
+                io.jlivepatch.internal.core.PatchRegistry.failNextClosingOperationForTests(null);
+            }
+            String end = kind.equals("postPatch") ? "ok (patching complete)" : "ok (unpatching complete)";
+            List<String> lines = audit().stream().filter(e -> e.patch().equals("cb-end-first"))
+                    .map(e -> e.operation() + " " + e.outcome()).toList();
+            assertEquals(1, lines.stream().filter(l -> l.equals("transition " + end)).count(), lines.toString());
+            int at = lines.indexOf("transition " + end);
+            assertEquals(at + 2, lines.size(), "the callback's failure is the last line: " + lines);
+            assertTrue(lines.get(at + 1).startsWith("callback failed " + kind + " of cbapp.Held"), lines.toString());
+        }
+        assertEquals(2, RegistryAccess.get().callbackFailures(h));
+    }
+
     @Test
     void forceCompletesTheTransitionAndRunsItsClosingCallbacks() throws Exception {
         PatchHandle h = livepatch().register(heldPatch("cb-force").callbacks("cbapp.Held", new Recorder("h")).build());
