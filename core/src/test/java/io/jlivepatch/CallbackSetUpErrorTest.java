@@ -44,7 +44,7 @@ class CallbackSetUpErrorTest {
      * Records each callback as {@code "<callback> <class>"}; in {@link #armIn} (a callback's name), makes the
      * next callback's set-up fail: the one of the other class, or the next kind's of the first class.
      */
-    private static final class Arming implements Callbacks {
+    private static class Arming implements Callbacks {
         volatile String armIn;
 
         @Override
@@ -185,6 +185,63 @@ class CallbackSetUpErrorTest {
         h.unregister();
         EVENTS.clear();
         assertLifeCycleGoesOn(registered("setup-post-patch-again", new Arming()));
+    }
+
+    /**
+     * No memory to list the prepared classes for a transition's closing callbacks (PatchRegistry.
+     * failNextClosingListForTests): none of them can run; that is on record as their failure (status, audit), and
+     * the transition ends. Before, the Error went out of postPatchAll/postUnpatchAll to closing()'s catch: an ERROR
+     * line only, callbackFailures 0, no audit line.
+     */
+    @Test
+    void closingCallbacksThatCannotBeListedAreOnRecordAndTheTransitionEnds() throws Exception {
+        for (String kind : List.of("postPatch", "postUnpatch")) {
+            Arming store = new Arming() {
+                @Override
+                public void prePatch(Class<?> target) {
+                    super.prePatch(target);
+                    if (kind.equals("postPatch")) {
+                        PatchRegistry.failNextClosingListForTests(new OutOfMemoryError("injected"));
+                    }
+                }
+
+                @Override
+                public void preUnpatch(Class<?> target) {
+                    super.preUnpatch(target);
+                    if (kind.equals("postUnpatch")) {
+                        PatchRegistry.failNextClosingListForTests(new OutOfMemoryError("injected"));
+                    }
+                }
+            };
+            String name = "setup-list-" + kind;
+            PatchHandle h = registered(name, store);
+            EVENTS.clear();
+            h.enable();
+            assertTrue(h.awaitTransition(WAIT));
+            h.disable();
+            assertTrue(h.awaitTransition(WAIT));
+            PatchRegistry.failNextClosingListForTests(null);
+
+            List<String> expected = new ArrayList<>(List.of("prePatch Cache", "prePatch Store"));
+            if (!kind.equals("postPatch")) {
+                expected.addAll(List.of("postPatch Cache", "postPatch Store"));
+            }
+            expected.addAll(List.of("preUnpatch Cache", "preUnpatch Store"));
+            if (kind.equals("postPatch")) {
+                expected.addAll(List.of("postUnpatch Cache", "postUnpatch Store"));
+            }
+            assertEquals(expected, EVENTS, kind + "'s of both classes could not run, the others ran");
+            assertFalse(h.isEnabled());
+            assertEquals("original", new Cache().get());
+            assertEquals(1, RegistryAccess.get().callbackFailures(h), "status's callbackFailures");
+            String last = RegistryAccess.get().lastCallbackFailure(h);
+            assertTrue(last != null && last.startsWith(kind + " of the patch's classes could not run"), last);
+            List<String> lines = linesOf(name);
+            assertEquals(1, lines.stream().filter(l -> l.startsWith("callback failed " + kind + " of the patch's"
+                    + " classes could not run")).count(), lines.toString());
+            assertEquals("transition ok (unpatching complete)", lines.get(lines.size() - 1), lines.toString());
+            h.unregister();
+        }
     }
 
     /**

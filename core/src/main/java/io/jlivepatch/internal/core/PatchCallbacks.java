@@ -58,11 +58,15 @@ final class PatchCallbacks {
          * with the class: nothing to allocate when it is needed).
          */
         final String undescribed;
+        /** What they say when there was no memory to list the classes to run it for ({@link #closingClasses}). */
+        final String unlisted;
 
         Kind(String label) {
             this.label = label;
             this.undescribed = label + " of a class of the patch failed or could not run; no memory was left to say"
                     + " which, nor why (see the log)";
+            this.unlisted = label + " of the patch's classes could not run: jlivepatch found no memory to list them"
+                    + " (see the log)";
         }
     }
 
@@ -264,7 +268,7 @@ final class PatchCallbacks {
 
     /** The {@code postPatch} of every prepared class: a transition to patched has completed. Caller holds klpMutex. */
     void postPatchAll() {
-        for (Class<?> c : preparedClasses()) {
+        for (Class<?> c : closingClasses(Kind.POST_PATCH)) {
             runStoppingNothing(Kind.POST_PATCH, c, null, null);
         }
     }
@@ -308,7 +312,7 @@ final class PatchCallbacks {
      */
     private int postUnpatchAll() {
         try {
-            List<Class<?>> classes = preparedClasses();
+            List<Class<?>> classes = closingClasses(Kind.POST_UNPATCH);
             for (Class<?> c : classes) {
                 runStoppingNothing(Kind.POST_UNPATCH, c, null, null);
             }
@@ -536,7 +540,24 @@ final class PatchCallbacks {
         return false;
     }
 
+    /**
+     * The prepared classes, for closing callbacks ({@code kind}, postPatch or postUnpatch), which stop nothing: when
+     * there is no memory for the list, none can run, and that is on record as their failure ({@link #failed}: status,
+     * the audit, a WARNING), where until 2026-12-07 it went out to closing()'s catch, an ERROR line only; the
+     * transition ends all the same. preUnpatchAll's list is not taken here: its failure refuses the disable, which
+     * has changed nothing yet. Never throws.
+     */
+    private List<Class<?>> closingClasses(Kind kind) {
+        try {
+            return preparedClasses();
+        } catch (RuntimeException | LinkageError | VirtualMachineError e) {
+            failed(kind.unlisted, e, null, null);
+            return java.util.Collections.emptyList(); // its iterator is a constant: nothing to allocate in the loop
+        }
+    }
+
     private synchronized List<Class<?>> preparedClasses() {
+        failListForTests();
         List<Class<?>> out = new ArrayList<>(prepared.size());
         for (WeakReference<Class<?>> r : prepared) {
             Class<?> c = r.get();
@@ -661,6 +682,22 @@ final class PatchCallbacks {
         Error injected = setUpFailureForTests;
         if (injected != null) {
             setUpFailureForTests = null;
+            throw injected;
+        }
+    }
+
+    /** Thrown once by the next listing of the prepared classes ({@link #preparedClasses}); tests. */
+    private static volatile Error listFailureForTests;
+
+    /** Makes the next listing of the prepared classes fail with {@code e}, as with no memory for the list; tests. */
+    static void failNextListForTests(Error e) {
+        listFailureForTests = e;
+    }
+
+    private static void failListForTests() {
+        Error injected = listFailureForTests;
+        if (injected != null) {
+            listFailureForTests = null;
             throw injected;
         }
     }

@@ -2224,6 +2224,14 @@ public final class PatchRegistry {
         PatchCallbacks.failNextSetUpForTests(e);
     }
 
+    /**
+     * Makes the next listing of a patch's prepared classes for its callbacks (PatchCallbacks.preparedClasses) fail
+     * with {@code e}, as when there is no memory for the list; for tests.
+     */
+    public static void failNextClosingListForTests(Error e) {
+        PatchCallbacks.failNextListForTests(e);
+    }
+
     /** Thrown once by the next closing operation's making on the transition worker, then cleared; tests. */
     private static volatile Error closingOperationFailureForTests;
 
