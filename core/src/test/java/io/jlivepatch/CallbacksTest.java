@@ -1571,6 +1571,17 @@ class CallbacksTest {
         assertTrue(failures.get(0).outcome().startsWith("failed prePatch of cbapp.Late"), failures.toString());
         assertEquals("jlivepatch", failures.get(0).requester(), failures.toString());
 
+        // Once a class, not once a call: a call that overflows its stack in the set-up every time (or a lasting lack
+        // of memory) must not write a line per call, crowding the audit log's other records out.
+        io.jlivepatch.internal.core.PatchRegistry.failNextCallbackSetUpForTests(new OutOfMemoryError("injected again"));
+        try {
+            assertEquals("original", late.get());
+        } finally {
+            io.jlivepatch.internal.core.PatchRegistry.failNextCallbackSetUpForTests(null);
+        }
+        assertEquals(1, RegistryAccess.get().callbackFailures(h));
+        assertEquals(1, audit().stream().filter(failure).count());
+
         assertEquals("patched", late.get(), "the next call runs the callbacks, then the patch");
         assertEquals(List.of("l prePatch Late@cb-late-pre-setup", "l postPatch Late@cb-late-pre-setup",
                 "call cb-late-pre-setup"), eventsOf("cb-late-pre-setup"));

@@ -123,6 +123,13 @@ final class PatchCallbacks {
      * prepared classes ({@link #reset}), so that status never shows one of an earlier enable.
      */
     private Map<Class<?>, Deferral> deferred;
+    /**
+     * Guarded by this; made at the first. Classes defined later whose prePatch could not be set up
+     * ({@link #setUpFailedLate}), weakly: on record once each, not at every call that fails the same way again (a
+     * call deep in a recursion that overflows there each time), which would crowd the audit log's other records
+     * out. Forgotten with the prepared classes ({@link #reset}).
+     */
+    private Map<Class<?>, Boolean> notSetUp;
 
     /** A class's call sent to its own code without its callbacks: from where, since when (System.nanoTime). */
     private record Deferral(String held, long since) {
@@ -394,9 +401,19 @@ final class PatchCallbacks {
      * and a later call runs its callbacks again. On record as that callback's failure, as jlivepatch's (WARNING,
      * status, the audit's {@code callback} line after the class's hooks line). Until 2026-12-07 the Error went out to
      * LateCallbacks' catch: an ERROR line only, the class's calls unpatched with nothing in status or the audit log,
-     * and the other patches' late callbacks for the class skipped at that call. Never throws.
+     * and the other patches' late callbacks for the class skipped at that call. Once a class while it stays pending
+     * ({@link #notSetUp}). Never throws.
      */
     private void setUpFailedLate(Class<?> c, Throwable setUp, Object auditLabel) {
+        boolean first;
+        try {
+            first = firstNotSetUp(c);
+        } catch (RuntimeException | LinkageError | VirtualMachineError e) {
+            first = true; // no memory to remember it: on record again rather than perhaps never
+        }
+        if (!first) {
+            return; // on record already; the call runs without the patch's version, as that one did
+        }
         String what;
         try {
             what = Kind.PRE_PATCH.label + " of " + c.getName() + " in class loader " + LoaderNames.of(c.getClassLoader())
@@ -572,6 +589,15 @@ final class PatchCallbacks {
         prepared.clear();
         refused.clear();
         deferred = null;
+        notSetUp = null;
+    }
+
+    /** Whether this is the first time {@code c}'s prePatch could not be set up since the patch was armed. */
+    private synchronized boolean firstNotSetUp(Class<?> c) {
+        if (notSetUp == null) {
+            notSetUp = new WeakHashMap<>();
+        }
+        return notSetUp.put(c, Boolean.TRUE) == null;
     }
 
     /**
