@@ -245,6 +245,39 @@ class CallbackSetUpErrorTest {
     }
 
     /**
+     * No memory to list the prepared classes for a disable's preUnpatch: none has run, so the disable is refused with
+     * nothing changed (OUT_OF_MEMORY), unlike a preUnpatch that cannot be set up after others have run; the patch
+     * stays enabled with its classes prepared, and the next disable runs every callback.
+     */
+    @Test
+    void aDisableWhosePreUnpatchClassesCannotBeListedIsRefusedWithNothingChanged() throws Exception {
+        PatchHandle h = registered("setup-list-pre-unpatch", new Arming());
+        h.enable();
+        assertTrue(h.awaitTransition(WAIT));
+        EVENTS.clear();
+        PatchRegistry.failNextClosingListForTests(new OutOfMemoryError("injected"));
+        PatchException e;
+        try {
+            e = assertThrows(PatchException.class, h::disable);
+        } finally {
+            PatchRegistry.failNextClosingListForTests(null);
+        }
+        assertEquals(PatchException.Reason.OUT_OF_MEMORY, e.reason(), e.getMessage());
+        assertEquals(List.of(), EVENTS);
+        assertTrue(h.isEnabled());
+        assertFalse(h.inTransition());
+        assertEquals("patched", new Cache().get());
+        assertEquals(0, RegistryAccess.get().callbackFailures(h));
+        List<String> lines = linesOf(h.name());
+        assertTrue(lines.get(lines.size() - 1).startsWith("disable refused "), lines.toString());
+        h.disable();
+        assertTrue(h.awaitTransition(WAIT));
+        assertEquals(List.of("preUnpatch Cache", "preUnpatch Store", "postUnpatch Cache", "postUnpatch Store"),
+                EVENTS);
+        assertLifeCycleGoesOn(h);
+    }
+
+    /**
      * The second class's preUnpatch cannot be set up, the first's has run: the disable goes on (before, it was
      * refused OUT_OF_MEMORY, "nothing was changed", the patch enabled, Cache's preUnpatch run and never undone).
      */
