@@ -416,8 +416,8 @@ final class PatchCallbacks {
         }
         String what;
         try {
-            what = Kind.PRE_PATCH.label + " of " + c.getName() + " in class loader " + LoaderNames.of(c.getClassLoader())
-                    + " could not run: jlivepatch's set-up of it threw " + Text.of(setUp)
+            what = Kind.PRE_PATCH.label + " of " + c.getName() + " in class loader "
+                    + LoaderNames.of(c.getClassLoader()) + " could not run: jlivepatch's set-up of it threw " + Text.of(setUp)
                     + "; a later call of the class runs it";
         } catch (RuntimeException | LinkageError | VirtualMachineError e) {
             what = Kind.PRE_PATCH.undescribed;
