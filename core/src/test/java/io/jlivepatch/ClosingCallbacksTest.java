@@ -339,6 +339,9 @@ class ClosingCallbacksTest {
         String json = statusJson();
         assertTrue(json.contains("\"transition\":true") && json.contains("\"closingCallback\":\"" + callback
                 + " of cbapp.Held in class loader "), json);
+        // who asked for the operation whose end runs it: this test's call (the API), or the worker's end for it
+        assertTrue(json.contains("\"closingBy\":\"api\"") || json.contains("\"closingBy\":\"jlivepatch (for api)\""),
+                json);
         // Nothing is left to force, and force cannot end a callback: refused at once, not after the callback.
         PatchException e = assertTimeoutPreemptively(WAIT, () -> assertThrows(PatchException.class,
                 h::forceTransition));
@@ -356,7 +359,8 @@ class ClosingCallbacksTest {
         String text = Mbeans.statusText();
         assertFalse(text.contains("closing callback running") || text.contains("in transition]"), text);
         String json = statusJson();
-        assertTrue(json.contains("\"transition\":false") && json.contains("\"closingCallback\":null"), json);
+        assertTrue(json.contains("\"transition\":false") && json.contains("\"closingCallback\":null")
+                && json.contains("\"closingBy\":null") && !json.contains("\"closingBy\":\""), json);
     }
 
     private static Object transitionAttribute(String patch) throws Exception {

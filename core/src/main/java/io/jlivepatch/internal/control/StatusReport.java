@@ -108,6 +108,8 @@ final class StatusReport {
             sb.append("],\"transitionEndFailure\":").append(endFailure == null ? "null" : Json.string(endFailure));
             String closing = registry.closingCallback(p);
             sb.append(",\"closingCallback\":").append(closing == null ? "null" : Json.string(closing));
+            String closingBy = registry.closingRequester(p);
+            sb.append(",\"closingBy\":").append(closingBy == null ? "null" : Json.string(closingBy));
             sb.append(",\"functions\":[");
             int i = 0;
             for (FunctionStatus f : p.functions()) {

@@ -110,6 +110,14 @@ public final class PatchRegistry {
      */
     private volatile RegisteredPatch closingPatch;
     /**
+     * While {@link #closingPatch} is set: {patch, requester} of the operation whose end runs its closing steps (a
+     * command's call that the transition ended inside, {@code pid N user U}; the worker's closing operation), so that
+     * a command held in its call by its own closing callback can tell it from another's ({@link #closingRequester}).
+     * One array, replaced whole, so that a reader never pairs one closing's patch with another's requester. Written
+     * under klpMutex by finish0 before closingPatch and cleared after it.
+     */
+    private volatile Object[] closingBy;
+    /**
      * The transition whose end is on record ({@link #closeEnded}: its {@code ok} line made, or kept by the
      * operation it ended inside, which the exit writes if its thread has not; finish0, before its commit, when the
      * worker had no memory for its closing operation and wrote that line first), written before the operation that
@@ -2475,6 +2483,8 @@ public final class PatchRegistry {
         if (handOver != null) {
             handOver.run();
         }
+        Operation by = own != null ? own : closing;
+        closingBy = by == null ? null : new Object[] {p, by.requester}; // no memory for it: status says null
         closingPatch = p; // before the commit: a reader that sees transitionPatch cleared sees this set
         transition = null; // the commit: from here on nothing may skip the closing steps below
         transitionPatch = null;
@@ -2482,6 +2492,7 @@ public final class PatchRegistry {
             closeEnded(t, p, gone, closing, endFirst);
         } finally {
             closingPatch = null; // the kernel's klp_transition_patch = NULL, after the callbacks and the line
+            closingBy = null;
         }
         return true;
     }
@@ -2731,6 +2742,16 @@ public final class PatchRegistry {
         // Again after it: the closing may have ended meanwhile, and a callback running now be a late class's
         // prePatch of the same patch, no closing callback (closingPatch is cleared before klpMutex is let go).
         return closingPatch == p ? running : null;
+    }
+
+    /**
+     * While the transition of {@code p} is in its closing steps ({@link #closingCallback}): who asked for the
+     * operation that runs them, {@code pid 4242 user alice} for a command's call that the transition ended inside,
+     * {@code jlivepatch (for ...)} for the worker's end; else {@code null}. Without the lock, as status reads it.
+     */
+    public String closingRequester(PatchHandle p) {
+        Object[] by = closingBy; // one closing's pair, read once
+        return by != null && by[0] == p ? (String) by[1] : null;
     }
 
     /**
