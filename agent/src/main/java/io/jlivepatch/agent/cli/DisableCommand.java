@@ -8,7 +8,8 @@ import picocli.CommandLine.Mixin;
         exitCodeListHeading = "Exit codes:%n",
         exitCodeList = {"0:disabled, unpatching complete", "1:refused: nothing changed (the reason is printed); or another operation enabled it again before the"
                 + " transition ended (printed)",
-                "2:usage error", "3:disabled, but the transition had not ended within --wait", Main.UNKNOWN_EXIT})
+                "2:usage error", "3:disabled, but the transition had not ended within --wait: what holds it is printed (the threads, with the"
+                + " force command, or its postUnpatch, which force cannot end)", Main.UNKNOWN_EXIT})
 final class DisableCommand extends PatchCommand {
 
     @Mixin
@@ -18,7 +19,9 @@ final class DisableCommand extends PatchCommand {
     int apply(TargetJvm jvm) throws Refused, InterruptedException {
         TargetJvm.Marks before = jvm.marks(name);
         long start = System.nanoTime();
-        jvm.setEnabled(name, false);
+        if (heldByItsClosing(jvm, false, wait, before)) {
+            return Main.TRANSITION_RUNNING;
+        }
         return settle(jvm, false, "unpatching complete", wait, before, start);
     }
 }

@@ -268,41 +268,24 @@ final class LoadCommand implements Callable<Integer> {
     /**
      * Sends the load; returns the name the target registered the patch under, or {@code null} when it enables,
      * has not answered within --wait (shorter than --timeout), and its transition's closing callback holds the
-     * call ({@link #closingWithinTheCall}, which printed what the other --wait paths print for it).
+     * call ({@link ClosingLook}, with {@link #loadedHere} as the proof that it is this load's: printed, exit 3).
      *
      * @param expected the patch's name as its JAR says it, read here; {@code null} when the JAR was not (the
      *                 target judges it): the call's answer alone decides then
      */
     private String loaded(PrintWriter out, TargetJvm jvm, PatchJarBytes content, Path path, String expected)
-            throws InterruptedException {
-        // On a daemon thread, so that the wait for its answer can end at --wait: what the call writes of the
-        // channel's state (its change, ControlChannel.changed) is seen here after the Future's get, which its
-        // completion happens-before; no later call of the channel is made before that get (or at all, after null).
-        // Before the call goes out: a patch this load registers was registered after it (loadedHere).
-        java.time.Instant asked = java.time.Instant.now();
-        java.util.concurrent.Future<String> call = Deadline.in(jvm.pid(), timeout.seconds()).start(() ->
-                jvm.livepatch().loadContent(content.bytes(), content.sha256(), path.toString(), !noEnable,
-                        requireLoaded));
+            throws Refused, InterruptedException {
         long waitSeconds = wait.seconds(timeout);
-        // Not at --wait 0: a call never answers in no time, so every such load would open a second connection and
-        // read the whole status for nothing (and wait up to --timeout for a target busy with this very load).
-        if (!noEnable && expected != null && waitSeconds > 0 && waitSeconds < timeout.seconds()) {
-            try {
-                return outcome(call.get(waitSeconds, java.util.concurrent.TimeUnit.SECONDS), null);
-            } catch (java.util.concurrent.ExecutionException e) {
-                return outcome(null, e);
-            } catch (java.util.concurrent.TimeoutException late) {
-                if (closingWithinTheCall(out, jvm.pid(), expected, content.sha256(), asked)) {
-                    return null; // the call is left to its daemon thread; the connection closes with the command
-                }
-            }
+        long commandPid = ProcessHandle.current().pid();
+        ClosingLook.Outcome<String> o = ClosingLook.await(jvm.pid(), expected, waitSeconds, timeout.seconds(),
+                !noEnable && expected != null, (patch, asked) -> loadedHere(patch, content.sha256(), commandPid, asked),
+                () -> jvm.livepatch().loadContent(content.bytes(), content.sha256(), path.toString(), !noEnable,
+                        requireLoaded));
+        if (o.held()) {
+            ClosingLook.printHeld(out, jvm.pid(), expected, "enabled", waitSeconds, o.closing());
+            return null; // the call is left to its daemon thread; the connection closes with the command
         }
-        try {
-            // The call's own deadline (--timeout) bounds this: a late answer is an unknown outcome (exit 4).
-            return outcome(call.get(), null);
-        } catch (java.util.concurrent.ExecutionException e) {
-            return outcome(null, e);
-        }
+        return o.answer();
     }
 
     /**
@@ -317,53 +300,6 @@ final class LoadCommand implements Callable<Integer> {
         } catch (java.io.IOException | RuntimeException unreadable) {
             return null; // the call's answer alone decides
         }
-    }
-
-    /** {@code name}, or what the call threw ({@code failed}'s cause) thrown as it is. */
-    private static String outcome(String name, java.util.concurrent.ExecutionException failed) {
-        if (failed == null) {
-            return name;
-        }
-        Throwable cause = failed.getCause();
-        if (cause instanceof RuntimeException x) {
-            throw x;
-        }
-        if (cause instanceof Error x) {
-            throw x;
-        }
-        // the MBean interface's calls declare no checked exception (the channel's proxy wraps any)
-        throw new java.lang.reflect.UndeclaredThrowableException(cause);
-    }
-
-    /**
-     * A load that enables and has not answered within --wait: the patch's transition may have ended inside the
-     * call, every thread moved, with a closing callback ({@code postPatch}) that has not returned, which holds
-     * the call (and jlivepatch's lock) until it does. Where a second connection's status lists the patch as this
-     * command's load of this JAR ({@link #loadedHere}: not a patch of the same name registered before, whose
-     * closing this load may be waiting for) and names that callback, prints what the other --wait paths print
-     * for it ({@link Transitions#printClosingOnly}, exit 3) and says true; the call's answer is not waited for.
-     * Otherwise (another reason for the wait, a look that fails) false, and the command waits for the answer
-     * within --timeout as before. From that one status read alone: nothing is printed before it has answered,
-     * and no second look (which found the callback returned meanwhile, and offered a force, or failed halfway
-     * through the lines, which the answer's own lines then followed) can contradict it.
-     *
-     * @param asked when the load's call was about to go out
-     */
-    private boolean closingWithinTheCall(PrintWriter out, long pid, String patch, String sha256,
-                                         java.time.Instant asked) {
-        String json;
-        try (TargetJvm side = TargetJvm.connect(pid, null, timeout.seconds())) {
-            json = side.livepatch().statusJson();
-        } catch (Refused | RuntimeException cannotTell) {
-            return false; // the call's own answer, or its deadline, decides
-        }
-        StatusJson listed = StatusJson.patch(json, patch); // one parse of a status that may be megabytes
-        String closing = Transitions.closingCallback(listed);
-        if (closing == null || !loadedHere(listed, sha256, ProcessHandle.current().pid(), asked)) {
-            return false;
-        }
-        Transitions.printClosingOnly(out, pid, Text.clean(patch), "enabled", wait.seconds(timeout), closing);
-        return true;
     }
 
     /**

@@ -143,6 +143,29 @@ abstract class PatchCommand implements Callable<Integer> {
     }
 
     /**
+     * Sends the enable or disable ({@link ClosingLook}): whether its transition ended inside the call and a closing
+     * callback of this change ({@link ClosingLook#setEnabled}) held the call's answer at the end of --wait, which is
+     * then printed (exit 3); false once the call has answered, as without the look.
+     *
+     * @param before the patch's {@link TargetJvm#marks} before the change
+     */
+    boolean heldByItsClosing(TargetJvm jvm, boolean enabled, WaitOption wait, TargetJvm.Marks before)
+            throws Refused, InterruptedException {
+        long seconds = wait.seconds(timeout);
+        ClosingLook.Outcome<Boolean> o = ClosingLook.await(jvm.pid(), name, seconds, timeout.seconds(), true,
+                ClosingLook.setEnabled(enabled, ProcessHandle.current().pid(), before.transition()), () -> {
+                    jvm.setEnabled(name, enabled);
+                    return Boolean.TRUE;
+                });
+        if (!o.held()) {
+            return false;
+        }
+        ClosingLook.printHeld(spec.commandLine().getOut(), jvm.pid(), name, enabled ? "enabled" : "disabled", seconds,
+                o.closing());
+        return true;
+    }
+
+    /**
      * Of the function lines {@code lines} (cleaned, as the target gives them), those whose state is FAILED
      * ({@link FailedFunctions}: the same decision as the target's {@code FailedFunctions} attribute).
      */

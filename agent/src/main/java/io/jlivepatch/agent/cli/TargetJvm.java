@@ -633,7 +633,7 @@ final class TargetJvm implements AutoCloseable {
      * and each read before the change is one more that can time out and refuse a change that would have
      * worked.
      */
-    record Marks(boolean forced, CallbackFailures.Seen failures) {
+    record Marks(boolean forced, CallbackFailures.Seen failures, boolean transition) {
     }
 
     /**
@@ -657,7 +657,8 @@ final class TargetJvm implements AutoCloseable {
             patch(patch);
         }
         // a forced patch stays marked; an agent before the field, or unreadable status: false
-        return new Marks(object.isTrue("forced"), CallbackFailures.of(object));
+        // transition: whether one ran then; enable/disable --wait's look claims a closing callback only when not
+        return new Marks(object.isTrue("forced"), CallbackFailures.of(object), object.isTrue("transition"));
     }
 
     /**

@@ -9,8 +9,9 @@ import picocli.CommandLine.Mixin;
         exitCodeListHeading = "Exit codes:%n",
         exitCodeList = {"0:disabled and unregistered", "1:refused: nothing changed (the reason is printed); or another"
                 + " operation enabled it again before the disable's transition ended (printed; still registered)",
-                "2:usage error", "3:disabled, but the transition had not ended within --wait: still registered;"
-                + " unregister it once the transition has ended", Main.UNKNOWN_EXIT})
+                "2:usage error", "3:disabled, but the transition had not ended within --wait: what holds it is printed (the threads, with the"
+                + " force command, or its postUnpatch, which force cannot end); still registered: unregister it once the"
+                + " transition has ended", Main.UNKNOWN_EXIT})
 final class UnloadCommand extends PatchCommand {
 
     @Mixin
@@ -28,14 +29,19 @@ final class UnloadCommand extends PatchCommand {
         // and has no transition to be forced in it, and a read here could only refuse the unregister.
         TargetJvm.Marks before = wasEnabled ? jvm.marks(name) : null;
         long start = System.nanoTime(); // to the unregister: the whole unload, as load's time is the whole load
+        long seconds = wait.seconds(timeout);
         if (wasEnabled) {
+            boolean held;
             try {
-                jvm.setEnabled(name, false);
+                held = heldByItsClosing(jvm, false, wait, before);
             } catch (Refused r) {
                 throw outOfOrder(jvm, r);
             }
+            if (held) {
+                stillRegistered(jvm);
+                return Main.TRANSITION_RUNNING;
+            }
         }
-        long seconds = wait.seconds(timeout);
         if (!jvm.awaitTransition(name, seconds)) {
             // The state changed (disabled): exit 3, never 1, which says nothing changed. A patch disabled
             // before this command is in the transition of that disable, which is still running.
@@ -43,8 +49,7 @@ final class UnloadCommand extends PatchCommand {
                     wasEnabled ? "disabled" : "disabled already", "disable", seconds)) {
                 return Main.TRANSITION_RUNNING; // unregistered since by another operation: the note says so
             }
-            spec.commandLine().getOut().printf("  (still registered: 'jlivepatch unregister %d %s' once it has"
-                    + " ended)%n", jvm.pid(), Text.clean(name));
+            stillRegistered(jvm);
             return Main.TRANSITION_RUNNING;
         }
         if (wasEnabled) {
@@ -92,6 +97,12 @@ final class UnloadCommand extends PatchCommand {
             printCallbackFailures(spec.commandLine().getOut(), before.failures(), after.failures());
         }
         return Main.DONE;
+    }
+
+    /** Under a transition still running: the unregister this command leaves to the operator. */
+    private void stillRegistered(TargetJvm jvm) {
+        spec.commandLine().getOut().printf("  (still registered: 'jlivepatch unregister %d %s' once it has ended)%n",
+                jvm.pid(), Text.clean(name));
     }
 
     /**

@@ -67,6 +67,13 @@ final class StandInAgent implements AutoCloseable {
      * postPatch has not returned.
      */
     CountDownLatch loadAnswers;
+    /**
+     * With {@link #loadAnswers}: a setEnabled too is held in its call, its change made (as jlivepatch's enable or
+     * disable whose transition ended inside the call while its postPatch or postUnpatch has not returned).
+     */
+    boolean holdSetEnabled;
+    /** The connections accepted. */
+    private final AtomicInteger connections = new AtomicInteger();
     /** The SHA-256 the held loadContent named (the second argument), or null. Guarded by this. */
     private String loadedSha;
     /** When the held loadContent registered fix, as jlivepatch's provenance says it (loadedAt), or null. Guarded by this. */
@@ -106,6 +113,10 @@ final class StandInAgent implements AutoCloseable {
         return new ArrayList<>(calls);
     }
 
+    int connections() {
+        return connections.get();
+    }
+
     synchronized int statusReads() {
         return Collections.frequency(calls, "statusJson");
     }
@@ -130,6 +141,7 @@ final class StandInAgent implements AutoCloseable {
         try {
             do {
                 SocketChannel c = server.accept();
+                connections.incrementAndGet();
                 if (loadAnswers == null) {
                     session(c);
                 } else { // a load held inside its call: the command's second connection is served meanwhile
@@ -160,14 +172,22 @@ final class StandInAgent implements AutoCloseable {
                 for (int i = 0; i < n; i++) {
                     args[i] = Wire.readValue(in, Long.MAX_VALUE);
                 }
-                if (method.equals("loadContent") && loadAnswers != null) {
-                    synchronized (this) { // registered and enabled inside the call, before its postPatch, as jlivepatch
+                boolean heldSetEnabled;
+                synchronized (this) {
+                    heldSetEnabled = method.equals("setEnabled") && holdSetEnabled && registered.contains(object);
+                }
+                if ((method.equals("loadContent") || heldSetEnabled) && loadAnswers != null) {
+                    synchronized (this) { // changed inside the call, before its closing callback, as jlivepatch
                         calls.add(method);
-                        registered.add("fix");
-                        enabled = (Boolean) args[3];
                         changed = true;
-                        loadedSha = (String) args[1];
-                        loadedAt = java.time.Instant.now();
+                        if (heldSetEnabled) {
+                            enabled = (Boolean) args[0];
+                        } else {
+                            registered.add("fix");
+                            enabled = (Boolean) args[3];
+                            loadedSha = (String) args[1];
+                            loadedAt = java.time.Instant.now();
+                        }
                     }
                     try {
                         loadAnswers.await(60, TimeUnit.SECONDS); // bounded: a failed test ends; outside the lock
@@ -175,7 +195,11 @@ final class StandInAgent implements AutoCloseable {
                         Thread.currentThread().interrupt();
                     }
                     out.writeByte(Wire.OK);
-                    Wire.writeValue(out, String.class, "fix");
+                    if (heldSetEnabled) {
+                        Wire.writeValue(out, void.class, null);
+                    } else {
+                        Wire.writeValue(out, String.class, "fix");
+                    }
                     out.flush();
                     continue;
                 }

@@ -1,0 +1,147 @@
+package io.jlivepatch.agent.cli;
+
+import io.jlivepatch.internal.Text;
+
+import java.time.Instant;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * A change command's call (load's, enable's, disable's, unload's disable) whose patch's transition may end inside
+ * the call, every thread moved, with a closing callback ({@code postPatch}, {@code postUnpatch}) that has not
+ * returned: it holds the call's answer (and jlivepatch's lock) until it does, so the command never gets to its
+ * --wait loop, which names such a callback. The call runs on a daemon thread and is waited for only --wait; then
+ * a second connection reads status once, and where that one read names a closing callback of the patch that
+ * {@link Ours} proves is this command's change, the command prints what the other --wait paths print for it
+ * (exit 3) and the answer is not waited for. In every other case (answered in time, no callback, not provably
+ * this command's, a look that fails, --wait 0, --wait not shorter than --timeout) the command waits for the
+ * answer within --timeout, as without the look.
+ */
+final class ClosingLook {
+
+    private ClosingLook() {
+    }
+
+    /** Whether the patch's object in the look's status proves that its closing callback is this command's change. */
+    @FunctionalInterface
+    interface Ours {
+        /**
+         * @param patch the patch's object (one parse of a status that may be megabytes)
+         * @param asked when the change's call was about to go out
+         */
+        boolean test(StatusJson patch, Instant asked);
+    }
+
+    /** The call's answer, or (its answer not waited for) the closing callback that holds it, cleaned. */
+    record Outcome<T>(T answer, String closing) {
+        boolean held() {
+            return closing != null;
+        }
+    }
+
+    /**
+     * Runs {@code call} and returns its answer, or what the look found ({@link Outcome#held}).
+     *
+     * @param look whether the change may end its transition inside the call (a load that enables: yes; one that
+     *             registers only: no)
+     * @throws Refused what the call threw as a refusal; its unchecked exceptions are thrown as they are
+     */
+    static <T> Outcome<T> await(long pid, String patch, long waitSeconds, long timeoutSeconds, boolean look,
+                                Ours ours, Deadline.Step<T> call) throws Refused, InterruptedException {
+        // Before the call goes out: a patch a load registers was registered after it (LoadCommand.loadedHere).
+        Instant asked = Instant.now();
+        // On a daemon thread, so that the wait for its answer can end at --wait: what the call writes of the
+        // channel's state (its change, ControlChannel.changed) is seen here after the Future's get, which its
+        // completion happens-before; the caller makes no later call of the channel before that get (or at all,
+        // when held).
+        Future<T> answer = Deadline.in(pid, timeoutSeconds).start(call);
+        // Not at --wait 0: a call never answers in no time, so every such change would open a second connection and
+        // read the whole status for nothing (and wait up to --timeout for a target busy with this very change).
+        if (look && waitSeconds > 0 && waitSeconds < timeoutSeconds) {
+            try {
+                return new Outcome<>(outcome(answer.get(waitSeconds, TimeUnit.SECONDS), null), null);
+            } catch (ExecutionException e) {
+                return new Outcome<>(outcome(null, e), null);
+            } catch (TimeoutException late) {
+                String closing = closingOfOurs(pid, patch, timeoutSeconds, ours, asked);
+                if (closing != null) {
+                    return new Outcome<>(null, closing); // the call is left to its daemon thread
+                }
+            }
+        }
+        try {
+            // The call's own deadline (--timeout) bounds this: a late answer is an unknown outcome (exit 4).
+            return new Outcome<>(outcome(answer.get(), null), null);
+        } catch (ExecutionException e) {
+            return new Outcome<>(outcome(null, e), null);
+        }
+    }
+
+    /** {@code value}, or what the call threw ({@code failed}'s cause) thrown as it is. */
+    private static <T> T outcome(T value, ExecutionException failed) throws Refused {
+        if (failed == null) {
+            return value;
+        }
+        Throwable cause = failed.getCause();
+        if (cause instanceof RuntimeException x) {
+            throw x;
+        }
+        if (cause instanceof Error x) {
+            throw x;
+        }
+        if (cause instanceof Refused x) {
+            throw x;
+        }
+        // the MBean interface's calls declare no checked exception (the channel's proxy wraps any)
+        throw new java.lang.reflect.UndeclaredThrowableException(cause);
+    }
+
+    /**
+     * The closing callback of {@code patch} (cleaned) that one status read over a second connection names and
+     * {@code ours} proves is this command's; {@code null} otherwise, a look that fails included (the call's own
+     * answer, or its deadline, decides then). Only from that one read: nothing is printed before it has answered,
+     * and no second look (which may find the callback returned meanwhile, or fail halfway through the lines) can
+     * contradict it. The side connection is closed before the caller prints.
+     */
+    private static String closingOfOurs(long pid, String patch, long timeoutSeconds, Ours ours, Instant asked) {
+        String json;
+        try (TargetJvm side = TargetJvm.connect(pid, null, timeoutSeconds)) {
+            json = side.livepatch().statusJson();
+        } catch (Refused | RuntimeException cannotTell) {
+            return null;
+        }
+        StatusJson listed = StatusJson.patch(json, patch);
+        String closing = Transitions.closingCallback(listed);
+        return closing != null && ours.test(listed, asked) ? closing : null;
+    }
+
+    /**
+     * The identity of enable's, disable's and unload's disable: status names the requester of the operation whose
+     * end runs the closing steps ({@code closingBy}), {@code pid <commandPid> user ...} for a call of this command's
+     * process, whose only change is this one, and the callback running is the kind this change ends with
+     * ({@code postPatch} for an enable, {@code postUnpatch} for a disable). Only when the command's status read before
+     * its change found the patch out of transition ({@code transitionBefore} false): a process of this pid before
+     * this one (a pid used again) asked for its change before this command's read, and a closing of that change
+     * still running, its change made before the read, would have shown as a transition then. (Left: such a change
+     * that was still waiting for jlivepatch's lock at the read, a command's at most 10 s, or in its prePatch, whose
+     * process then ended and whose pid this command got since; status names no time of the closing's request.) An
+     * agent without the field (one before it): not provable, not claimed.
+     */
+    static Ours setEnabled(boolean enabled, long commandPid, boolean transitionBefore) {
+        String kind = (enabled ? "postPatch" : "postUnpatch") + " of ";
+        return (patch, asked) -> {
+            String by = patch.string("closingBy");
+            String closing = patch.string("closingCallback");
+            return !transitionBefore && by != null && by.startsWith("pid " + commandPid + " user ") && closing != null
+                    && closing.startsWith(kind);
+        };
+    }
+
+    /** What the command prints when {@link #await} found its call held: what the other --wait paths print for it. */
+    static void printHeld(java.io.PrintWriter out, long pid, String patch, String state, long waitSeconds,
+                          String closing) {
+        Transitions.printClosingOnly(out, pid, Text.clean(patch), state, waitSeconds, closing);
+    }
+}

@@ -1,0 +1,154 @@
+package io.jlivepatch.agent.cli;
+
+import io.jlivepatch.agent.cli.StandInAgent.Run;
+import io.jlivepatch.internal.control.Json;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.concurrent.CountDownLatch;
+
+import static io.jlivepatch.agent.cli.StandInAgent.run;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * enable, disable and unload whose transition ends inside their own call (no thread holds it) while its closing
+ * callback (postPatch, postUnpatch) does not return: the call is not answered, and at the end of --wait (shorter
+ * than --timeout) one status read over a second connection names the callback and who asked for the operation
+ * that runs it (closingBy); where that is this command's change, the command exits 3 naming it, as load does
+ * (ClosingCallbackWaitTest). Before, each waited out --timeout and exited 4 (unknown outcome). A stand-in agent
+ * ({@link StandInAgent#holdSetEnabled}) holds the setEnabled call, its change made, as jlivepatch does.
+ */
+class ClosingLookTest {
+
+    private static final String POST_PATCH = "postPatch of agentapp.Greeter in class loader app"
+            + " (thread 'jlivepatch-control-session' (id 31), running for 1 s)";
+    private static final String POST_UNPATCH = "postUnpatch of agentapp.Greeter in class loader app"
+            + " (thread 'jlivepatch-control-session' (id 31), running for 1 s)";
+
+    @TempDir
+    Path dir;
+
+    private StandInAgent running;
+    private final long pid = ProcessHandle.current().pid();
+    private final String ours = "pid " + pid + " user test";
+
+    @AfterEach
+    void release() throws IOException {
+        if (running != null) {
+            running.close();
+            running = null;
+        }
+    }
+
+    /**
+     * A stand-in with patch {@code fix} ({@code enabled}), whose setEnabled is held in its call: before the change its
+     * status shows no transition ({@code transitionBefore} aside); once changed, a transition whose closing callback
+     * {@code closing} runs, asked for by {@code by} ({@code null}: an agent without the field).
+     */
+    private StandInAgent standIn(boolean enabled, boolean transitionBefore, String closing, String by)
+            throws IOException {
+        release();
+        StandInAgent agent = new StandInAgent();
+        agent.registered.add("fix");
+        agent.enabled = enabled;
+        agent.transitionRuns = true;
+        agent.loadAnswers = new CountDownLatch(1);
+        agent.holdSetEnabled = true;
+        agent.status = a -> {
+            boolean changed = a.changed();
+            return "{\"patches\":[{\"name\":\"fix\",\"description\":\"\",\"stackOrder\":1,\"enabled\":" + a.enabled
+                    + ",\"transition\":" + (changed || transitionBefore) + ",\"forced\":false,"
+                    + "\"lastCallbackFailure\":null,\"callbackFailures\":0,\"waiting\":[],\"transitionEndFailure\":null,"
+                    + "\"closingCallback\":" + (changed ? Json.string(closing) : "null")
+                    + (by == null ? "" : ",\"closingBy\":" + (changed ? Json.string(by) : "null"))
+                    + ",\"functions\":[]}]}";
+        };
+        running = agent;
+        agent.start(dir);
+        return agent;
+    }
+
+    private String held(String state, String closing, long seconds) {
+        return "'fix': " + state + " in pid " + pid + ", transition still running after " + seconds + " s; waiting"
+                + " for:\n  the closing callback of 'fix': " + closing + ": every thread has moved; the transition"
+                + " ends when it returns\n  ('jlivepatch status " + pid + "' follows it; force cannot end a callback)\n";
+    }
+
+    @Test
+    void anEnableWhosePostPatchHoldsItsOwnCallExits3NamingIt() throws Exception {
+        standIn(false, false, POST_PATCH, ours);
+        Run r = run("enable", "--wait", "1", "--timeout", "30", Long.toString(pid), "fix");
+        assertEquals(Main.TRANSITION_RUNNING, r.code(), r.out() + r.err());
+        assertEquals(held("enabled", POST_PATCH, 1), r.out());
+        assertEquals("", r.err());
+    }
+
+    @Test
+    void aDisableWhosePostUnpatchHoldsItsOwnCallExits3NamingIt() throws Exception {
+        standIn(true, false, POST_UNPATCH, ours);
+        Run r = run("disable", "--wait", "1", "--timeout", "30", Long.toString(pid), "fix");
+        assertEquals(Main.TRANSITION_RUNNING, r.code(), r.out() + r.err());
+        assertEquals(held("disabled", POST_UNPATCH, 1), r.out());
+        assertEquals("", r.err());
+    }
+
+    /** unload's disable held so: exit 3, and the patch left registered, with the unregister to run once it ends. */
+    @Test
+    void anUnloadWhosePostUnpatchHoldsItsDisablesCallExits3NamingItAndLeavesItRegistered() throws Exception {
+        StandInAgent agent = standIn(true, false, POST_UNPATCH, ours);
+        Run r = run("unload", "--wait", "1", "--timeout", "30", Long.toString(pid), "fix");
+        assertEquals(Main.TRANSITION_RUNNING, r.code(), r.out() + r.err());
+        assertEquals(held("disabled", POST_UNPATCH, 1) + "  (still registered: 'jlivepatch unregister " + pid
+                + " fix' once it has ended)\n", r.out());
+        assertFalse(agent.calls().contains("unregister"), agent.calls().toString());
+    }
+
+    /**
+     * A closing callback that status cannot prove is this command's change is not claimed: the command waits for
+     * its call's answer as before (exit 4 here at --timeout, the stand-in never answering). Another process's change
+     * (this command's call then waits for jlivepatch's lock), a callback of the other kind, a transition that ran
+     * before this command's change (an earlier process of this pid may have asked for it), an agent before
+     * closingBy.
+     */
+    @Test
+    void aClosingCallbackThatIsNotProvablyThisChangesIsNotClaimed() throws Exception {
+        Object[][] cases = {
+            {"enable", false, false, POST_PATCH, "pid 1 user someone"},
+            {"enable", false, false, POST_PATCH, "jlivepatch (for " + ours + ")"},
+            {"disable", true, false, POST_PATCH, ours},
+            {"unload", true, true, POST_UNPATCH, ours},
+            {"disable", true, false, POST_UNPATCH, null},
+        };
+        for (Object[] c : cases) {
+            standIn((Boolean) c[1], (Boolean) c[2], (String) c[3], (String) c[4]);
+            Run r = run((String) c[0], "--wait", "1", "--timeout", "3", Long.toString(pid), "fix");
+            String which = c[0] + " by " + c[4] + ": ";
+            assertEquals(Main.OUTCOME_UNKNOWN, r.code(), which + r.out() + r.err());
+            assertFalse(r.out().contains("closing callback"), which + r.out());
+            assertTrue(r.err().contains("unknown outcome"), which + r.err());
+        }
+    }
+
+    /**
+     * At --wait 0 no second connection is made (a call never answers in no time: each such change would read the
+     * whole status for nothing), as for load (ClosingCallbackWaitTest.aLoadWithWaitZeroMakesNoSecondLook): the change
+     * held by its closing callback waits for its answer within --timeout, then exit 4.
+     */
+    @Test
+    void withWaitZeroNoCommandMakesASecondLook() throws Exception {
+        String[][] commands = {{"enable", "false"}, {"disable", "true"}, {"unload", "true"}};
+        for (String[] c : commands) {
+            boolean enabled = Boolean.parseBoolean(c[1]);
+            StandInAgent agent = standIn(enabled, false, enabled ? POST_UNPATCH : POST_PATCH, ours);
+            Run r = run(c[0], "--wait", "0", "--timeout", "2", Long.toString(pid), "fix");
+            assertEquals(Main.OUTCOME_UNKNOWN, r.code(), c[0] + ": " + r.out() + r.err());
+            assertFalse(r.out().contains("closing callback"), c[0] + ": " + r.out());
+            assertEquals(1, agent.connections(), c[0] + ": " + agent.calls());
+        }
+    }
+}
