@@ -13,7 +13,7 @@ final class Transitions {
 
     /**
      * Like {@code kpatch load}: names the threads that still run old code and what holds them, and
-     * how to follow or end the transition.
+     * how to follow or end the transition ({@code force} only while threads hold it).
      *
      * @param state  what the command did, e.g. {@code enabled}
      * @param change the operator's word for that change, e.g. {@code enable}, for the note on {@code err}
@@ -55,6 +55,14 @@ final class Transitions {
         }
         if (closing != null) {
             printClosing(out, jvm.pid(), name, closing);
+            return true;
+        }
+        if (waiting.isEmpty()) {
+            // Every thread has moved and no closing callback runs at this instant: the end is in one of its other
+            // steps (its commit, between two callbacks, its record and line), where a force waits for jlivepatch's
+            // lock and is then refused "not in transition": no force is offered that then fails.
+            out.printf("  no thread holds it now: its end is under way ('jlivepatch status %d' follows it)%n",
+                    jvm.pid());
             return true;
         }
         out.printf("  ('jlivepatch status %d' follows it; 'jlivepatch force %d %s' ends it at once)%n", jvm.pid(),

@@ -224,16 +224,36 @@ class ClosingCallbackWaitTest {
                 + " initializer of fix.C\\n (patch 'fix')\n  ('jlivepatch status " + pid + "'"), r.out());
     }
 
-    /** No callback runs (or an agent before the field): the force the command offers, as before. */
+    /**
+     * No thread holds the transition and no closing callback runs at this instant (the end's other steps: its commit,
+     * between two callbacks, its record and line; or an agent before the field): no force is offered, which would
+     * wait for jlivepatch's lock and then be refused "not in transition". Before, the command offered
+     * "'jlivepatch force ...' ends it at once" there.
+     */
     @Test
-    void withoutAClosingCallbackTheCommandOffersForceAsBefore() throws Exception {
-        standIn(true, true, "null");
-        Run r = run("disable", "--wait", "0", Long.toString(pid), "fix");
-        assertEquals(Main.TRANSITION_RUNNING, r.code(), r.out() + r.err());
-        assertTrue(r.out().contains("waiting for:\n  ('jlivepatch status " + pid + "' follows it; 'jlivepatch force "
-                + pid + " fix' ends it at once)"), r.out());
+    void withNoThreadAndNoCallbackAtTheInstantTheCommandOffersNoForce() throws Exception {
+        for (String command : new String[] {"enable", "disable", "unload"}) {
+            standIn(true, !command.equals("enable"), "null");
+            Run r = run(command, "--wait", "0", Long.toString(pid), "fix");
+            assertEquals(Main.TRANSITION_RUNNING, r.code(), command + ": " + r.out() + r.err());
+            assertTrue(r.out().contains("waiting for:\n  no thread holds it now: its end is under way ('jlivepatch status "
+                    + pid + "' follows it)\n"), command + ": " + r.out());
+            assertFalse(r.out().contains("force"), command + ": " + r.out());
+            release();
+        }
         assertNull(Transitions.closingCallback("{\"patches\":[{\"name\":\"fix\",\"description\":\"\","
                 + "\"stackOrder\":1}]}", "fix"), "an agent before the field");
         assertNull(Transitions.closingCallback("{}", "fix"));
+    }
+
+    /** A thread holds it: the force that ends it is offered, as before. */
+    @Test
+    void whileAThreadHoldsItTheCommandOffersTheForceThatEndsIt() throws Exception {
+        waiting = new WaitingThread[] {new WaitingThread("w-1", 42, "com.acme.Caller.roundTrip", "")};
+        standIn(true, true, "null");
+        Run r = run("disable", "--wait", "0", Long.toString(pid), "fix");
+        assertEquals(Main.TRANSITION_RUNNING, r.code(), r.out() + r.err());
+        assertTrue(r.out().contains("waiting for:\n  thread 'w-1' (id 42) in com.acme.Caller.roundTrip\n  ('jlivepatch"
+                + " status " + pid + "' follows it; 'jlivepatch force " + pid + " fix' ends it at once)"), r.out());
     }
 }
