@@ -568,6 +568,40 @@ class CommandLineIT {
         assertEquals(0, Cli.run("unload", service.pid(), "fix-warm-up").exitCode());
     }
 
+    /**
+     * A disable whose transition ends inside its own call (no thread holds the patch) while its postUnpatch blocks:
+     * the call is not answered, and at the end of --wait the command's second connection reads the agent's own
+     * status, whose closingCallback names the callback and whose closingBy names this command's process: exit 3
+     * naming it, not exit 4 at --timeout. ClosingLookTest has the command's side against a stand-in's status text;
+     * this one is the agent's.
+     */
+    @Test
+    void aDisableWhosePostUnpatchHoldsItsOwnCallExits3NamingItFromTheAgentsStatus() throws Exception {
+        Path jar = TestJars.patchJar(dir, "fix-cool-down.jar", Map.of("Livepatch-Name", "fix-cool-down",
+                "Livepatch-Class", "agentapp.fix.BlockingPostUnpatchFix"), "agentapp.fix.BlockingPostUnpatchFix");
+        assertEquals(0, Cli.run("load", service.pid(), jar).exitCode());
+        // --wait well beyond the disable's own reads (the one look comes at its end), --timeout beyond the gate's 60 s
+        CliProcess disable = CliProcess.run("disable", "--wait", "15", "--timeout", "100", service.pid(),
+                "fix-cool-down");
+        assertEquals(3, disable.exitCode(), disable.toString());
+        assertTrue(disable.out().startsWith("'fix-cool-down': disabled in pid " + service.pid() + ", transition still"
+                + " running after 15 s; waiting for:\n  the closing callback of 'fix-cool-down': postUnpatch of"
+                + " agentapp.Greeter in class loader app")
+                && disable.out().contains(" (thread 'jlivepatch-control-session' (id ") // the call's own thread
+                && disable.out().contains("('jlivepatch status " + service.pid() + "' follows it; force cannot end a"
+                + " callback)"), disable.toString());
+        assertFalse(disable.out().contains("jlivepatch force"), disable.toString());
+
+        assertEquals("opened", service.ask("open"));
+        Cli status = Cli.run("status", service.pid());
+        for (int i = 0; i < 600 && !status.out().contains("1. fix-cool-down [disabled]"); i++) {
+            Thread.sleep(100);
+            status = Cli.run("status", service.pid());
+        }
+        assertTrue(status.out().contains("1. fix-cool-down [disabled]"), status.toString());
+        assertEquals(0, Cli.run("unload", service.pid(), "fix-cool-down").exitCode());
+    }
+
     @Test
     void aCommandWhoseChangeAnotherOperationReversesSaysSoAndExits1() throws Exception {
         service.hold(); // the load's transition cannot end while this thread is inside the method
