@@ -8,7 +8,8 @@ import java.io.InputStreamReader;
  * with the current result of {@link Greeter#greet}, and ends at "quit" or end of input. "flood"
  * starts a thread that writes 4 MB to standard error in one call (more than any pipe holds: with a
  * reader that reads nothing, the write never ends and holds standard error), "flooded?" says
- * whether that write has ended. "open" opens {@link Gate}. "agent" answers once the agent's installation, which without
+ * whether that write has ended. "open" opens {@link Gate}; "hold-closing" makes each transition's end wait at it in its
+ * closing steps, no callback running (PatchRegistry.holdClosingForTests). "agent" answers once the agent's installation, which without
  * start-up patches runs on a thread of its own after main started, has ended: "agent: installed"
  * (its control socket is open), "agent: failed" or "agent: no outcome in 60 s".
  */
@@ -61,6 +62,24 @@ public final class ServiceApp {
                 System.out.flush();
             } else if (line.equals("release")) {
                 release.countDown();
+            } else if (line.equals("hold-closing")) {
+                // every transition's end waits in its closing steps, no callback running, until "open" (Gate); by
+                // reflection, once a load has put the agent on the system class path
+                Runnable atGate = () -> {
+                    try {
+                        Gate.await();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                };
+                try {
+                    Class.forName("io.jlivepatch.internal.core.PatchRegistry", true, ClassLoader.getSystemClassLoader())
+                            .getMethod("holdClosingForTests", Runnable.class).invoke(null, atGate);
+                    System.out.println("closing held");
+                } catch (ReflectiveOperationException | LinkageError e) {
+                    System.out.println("closing not held: " + e);
+                }
+                System.out.flush();
             } else if (line.equals("open")) {
                 Gate.open();
                 System.out.println("opened");

@@ -602,6 +602,37 @@ class CommandLineIT {
         assertEquals(0, Cli.run("unload", service.pid(), "fix-cool-down").exitCode());
     }
 
+    /**
+     * A transition that every thread has left, whose end waits in its closing steps with no callback running at that
+     * instant (the seam PatchRegistry.holdClosingForTests holds the worker there): a force would wait for
+     * jlivepatch's lock and find nothing to end, so the command whose --wait runs out there offers none. Before, it
+     * offered "'jlivepatch force <pid> fix-hold' ends it at once".
+     */
+    @Test
+    void aTransitionEndingWithNoThreadAndNoCallbackAtTheInstantIsOfferedNoForce() throws Exception {
+        Path jar = TestJars.holdFixJar(dir);
+        assertEquals(0, Cli.run("load", "--no-enable", service.pid(), jar).exitCode()); // the agent, for the seam
+        assertEquals("closing held", service.ask("hold-closing"));
+        service.hold(); // the enable's transition cannot end within its call: its end comes on the worker
+        java.util.concurrent.CompletableFuture<CliProcess> enabling = inBackgroundUntilStatusShows(
+                "1. fix-hold [enabled, in transition]", "enable", "--wait", "10", "--timeout", "100", service.pid(),
+                "fix-hold");
+        service.release(); // the thread leaves; the worker ends the transition and waits in its closing steps
+        CliProcess enable = enabling.get(CliProcess.HANG_SECONDS, java.util.concurrent.TimeUnit.SECONDS);
+        assertEquals(3, enable.exitCode(), enable.toString());
+        assertEquals("'fix-hold': enabled in pid " + service.pid() + ", transition still running after 10 s; waiting"
+                + " for:\n  no thread holds it now: its end is under way ('jlivepatch status " + service.pid() + "' follows"
+                + " it)\n", enable.out());
+
+        assertEquals("opened", service.ask("open"));
+        Cli status = Cli.run("status", service.pid());
+        for (int i = 0; i < 600 && !status.out().contains("1. fix-hold [enabled]"); i++) {
+            Thread.sleep(100);
+            status = Cli.run("status", service.pid());
+        }
+        assertTrue(status.out().contains("1. fix-hold [enabled]"), status.toString());
+    }
+
     @Test
     void aCommandWhoseChangeAnotherOperationReversesSaysSoAndExits1() throws Exception {
         service.hold(); // the load's transition cannot end while this thread is inside the method
