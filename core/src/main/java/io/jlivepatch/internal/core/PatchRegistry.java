@@ -2483,8 +2483,15 @@ public final class PatchRegistry {
         if (handOver != null) {
             handOver.run();
         }
-        Operation by = own != null ? own : closing;
-        closingBy = by == null ? null : new Object[] {p, by.requester}; // no memory for it: status says null
+        Object[] by;
+        try {
+            // the worker's requester without its closing operation too (no memory for that): jlivepatch (for ...)
+            String who = own != null ? own.requester : closing != null ? closing.requester : Requester.current();
+            by = new Object[] {p, who};
+        } catch (VirtualMachineError noRoom) {
+            by = null; // status says null, and a command held by its own closing waits for its answer, as before
+        }
+        closingBy = by;
         closingPatch = p; // before the commit: a reader that sees transitionPatch cleared sees this set
         transition = null; // the commit: from here on nothing may skip the closing steps below
         transitionPatch = null;
