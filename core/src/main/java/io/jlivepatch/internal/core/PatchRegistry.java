@@ -538,9 +538,9 @@ public final class PatchRegistry {
      *
      * <p>Only while a callback runs, as status and a command's "transition still running" name it
      * ({@link #closingCallback}): in the closing's other steps (between callbacks, the "complete" record and line)
-     * the command, seeing no thread and no callback, offers {@code force}, and the force then waits for the lock
-     * as the kernel's does, briefly, and finds the transition ended ("not in transition"), rather than being told
-     * that a callback it was not shown is left.
+     * a force waits for the lock as the kernel's does, briefly, and finds the transition ended ("not in
+     * transition"), rather than being told that a callback it was not shown is left; the command, seeing no thread
+     * and no callback, offers none (Transitions.printStillRunning, agent CLI).
      */
     private void refuseForceWhileClosing(String operation, RegisteredPatch p) throws PatchException {
         RegisteredPatch c = closingPatch;
