@@ -248,7 +248,9 @@ public record Patch(String name, String description, List<Replacement> replaceme
          */
         public static Hold parse(String text) {
             Objects.requireNonNull(text, "text");
-            int paren = text.indexOf('(');
+            // The descriptor's '(' is the last: a binary name may hold '(' (p.C(1), legal in the JVM) and
+            // a descriptor has one; the first '(' split such a class's name into a class and a method.
+            int paren = text.lastIndexOf('(');
             int dot = paren < 0 ? -1 : text.lastIndexOf('.', paren);
             if (paren < 0 || dot <= 0 || dot + 1 == paren) {
                 throw new IllegalArgumentException("'" + Text.clean(text) + "' does not name a method to hold:"

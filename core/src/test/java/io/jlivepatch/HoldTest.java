@@ -89,6 +89,16 @@ class HoldTest {
     }
 
     @Test
+    void aHeldClassWhoseNameHoldsAParenthesisIsParsedWhole() {
+        // A binary name may hold '(' (a generated class p.C(1), legal in the JVM): Livepatch-Hold's
+        // descriptor is what follows the last '(', not the first.
+        Patch.Hold h = new Patch.Hold("p.C(1)", "m", "(I)V");
+        assertEquals(h, Patch.Hold.parse("p.C(1).m(I)V"));
+        assertEquals(h, Patch.Hold.parse(h.target()));
+        assertRefused("not a JVM method descriptor", () -> Patch.Hold.parse("p.C(1)")); // no method: read as p.C
+    }
+
+    @Test
     void aMalformedHoldIsRefusedByTheBuilder() {
         Patch.Builder b = codecPatch("hold-bad");
         assertRefused("not a binary class name", () -> b.hold("holdapp/Caller", "roundTrip", ROUND_TRIP));
