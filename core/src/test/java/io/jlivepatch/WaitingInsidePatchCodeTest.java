@@ -265,7 +265,20 @@ class WaitingInsidePatchCodeTest {
      */
     @Test
     void awaitTransitionsWarningReadsTheHiddenFramesTheTransitionReads() throws Exception {
-        PatchHandle h = TestSupport.livepatch().register(Patch.builder("inside-next")
+        awaitTransitionsWarning("inside-next", "next-await");
+    }
+
+    /**
+     * awaitTransition's warning of a caller without a name says so, with its id, as status does. Before,
+     * {@code called by thread ''}, which read as a name missing from the line.
+     */
+    @Test
+    void awaitTransitionsWarningOfAnUnnamedCallerSaysSo() throws Exception {
+        awaitTransitionsWarning("inside-next-unnamed", "");
+    }
+
+    private void awaitTransitionsWarning(String patchName, String threadName) throws Exception {
+        PatchHandle h = TestSupport.livepatch().register(Patch.builder(patchName)
                 .replace(NextTarget.class.getMethod("value"), NextPatch.class.getMethod("value",
                         java.lang.invoke.MethodHandle.class)).build());
         h.enable();
@@ -301,7 +314,7 @@ class WaitingInsidePatchCodeTest {
             }
         };
         AtomicInteger result = new AtomicInteger();
-        Thread t = new Thread(() -> result.set(NextTarget.value()), "next-await");
+        Thread t = new Thread(() -> result.set(NextTarget.value()), threadName);
         started.add(t);
         TestSupport.JLIVEPATCH_LOG.addHandler(listen);
         try {
@@ -311,12 +324,13 @@ class WaitingInsidePatchCodeTest {
             TestSupport.JLIVEPATCH_LOG.removeHandler(listen);
         }
         assertEquals(Boolean.FALSE, awaited.get(), "the transition cannot end while the caller is inside the method");
-        assertTrue(warnings.contains("'inside-next': awaitTransition called by thread 'next-await', which holds the"
+        String who = threadName.isEmpty() ? "an unnamed thread (id " + t.getId() + ")" : "thread '" + threadName + "'";
+        assertTrue(warnings.contains("'" + patchName + "': awaitTransition called by " + who + ", which holds the"
                 + " transition itself (it runs insideapp.NextTarget.value in the state before it): the transition"
                 + " cannot end before that call returns; not waiting"), warnings.toString());
         String status = Mbeans.statusText();
-        assertTrue(status.contains("waiting: thread 'next-await' (id " + t.getId() + ") in insideapp.NextTarget.value"
-                + "\n"), status);
+        assertTrue(status.contains("waiting: " + (threadName.isEmpty() ? "an unnamed thread" : who) + " (id " + t.getId()
+                + ") in insideapp.NextTarget.value\n"), status);
 
         hold.release();
         t.join(WAIT.toMillis());

@@ -2898,10 +2898,12 @@ public final class PatchRegistry {
                 String[] self = t == null ? null : t.heldByCallerInside();
                 if (self != null) {
                     // inside: the patch's code that asked, a replacement say, as status names it (Transition.Waiter)
-                    Log.get().log(System.Logger.Level.WARNING, "''{0}'': awaitTransition called by thread ''{1}'',"
+                    // the caller as status names it (Transition.Waiter): an unnamed one by its kind and id
+                    Log.get().log(System.Logger.Level.WARNING, "''{0}'': awaitTransition called by {1},"
                             + " which holds the transition itself (it runs {2} in the state before it{3}): the"
                             + " transition cannot end before that call returns; not waiting", p.name(),
-                            Thread.currentThread().getName(), self[0], self[1].isEmpty() ? "" : ", inside " + self[1]);
+                            Text.clean(Transition.Waiter.caller(Thread.currentThread())), self[0],
+                            self[1].isEmpty() ? "" : ", inside " + self[1]);
                     return false;
                 }
                 nanos = transitionDone.awaitNanos(nanos);

@@ -671,10 +671,22 @@ public final class Transition implements ThreadRouting {
          */
         @Override
         public String toString() {
-            String who = thread.isEmpty() ? (virtual ? "an unnamed virtual thread" : "an unnamed thread")
-                    : "thread '" + thread + "'";
-            return who + " (id " + threadId + ")" + (method.isEmpty() ? "" : " in " + method)
+            return who(thread, virtual) + " (id " + threadId + ")" + (method.isEmpty() ? "" : " in " + method)
                     + (inside.isEmpty() ? "" : ", inside " + inside);
+        }
+
+        private static String who(String thread, boolean virtual) {
+            return thread.isEmpty() ? (virtual ? "an unnamed virtual thread" : "an unnamed thread")
+                    : "thread '" + thread + "'";
+        }
+
+        /**
+         * {@code t} as a line about it names it, {@code thread 'w-1'}, or, without a name, {@code an unnamed
+         * virtual thread (id 33)}: the id then, which alone tells it from the others (awaitTransition's warning).
+         */
+        public static String caller(Thread t) {
+            String name = t.getName();
+            return name.isEmpty() ? who(name, Threads.isVirtual(t)) + " (id " + t.getId() + ")" : who(name, false);
         }
     }
 
