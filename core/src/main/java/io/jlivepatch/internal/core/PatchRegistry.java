@@ -2089,6 +2089,20 @@ public final class PatchRegistry {
     }
 
     /**
+     * Puts in {@code own} what tells whether {@code p}'s JAR's own loaders (those made so far) defined a
+     * class of a name (OwnClasses); nothing for a patch built in code, whose classes are the application's.
+     */
+    private static void ownClasses(RegisteredPatch p, Map<String, java.util.function.Predicate<String>> own) {
+        java.util.Set<ClassLoader> loaders = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        for (ResolvedFunction f : p.resolved()) {
+            loaders.addAll(f.source().ownLoaders());
+        }
+        if (!loaders.isEmpty()) {
+            own.put(p.name(), new OwnClasses(loaders));
+        }
+    }
+
+    /**
      * The kernel's {@code klp_init_transition} + {@code klp_start_transition}: hooks in place for
      * both sides, every thread in the state before the transition, then one synchronous attempt
      * to move them all; the worker retries what is left. Everything that can fail comes before
@@ -2134,7 +2148,15 @@ public final class PatchRegistry {
                 patchCode(q, code);
             }
         }
-        Transition t = new Transition(p.name(), methods, code, patching);
+        // ...and which classes each patch's own loaders defined: a loader's name alone may be forged
+        Map<String, java.util.function.Predicate<String>> own = new HashMap<>();
+        ownClasses(p, own);
+        for (RegisteredPatch q : order) {
+            if (q != p) {
+                ownClasses(q, own);
+            }
+        }
+        Transition t = new Transition(p.name(), methods, code, own, patching);
         if (loaded != null && loaded.classes().isEmpty()) {
             // The operation's scan found none of p's classes (a start-up patch's, say): while none
             // is loaded no stack can hold one of its methods, and the worker needs no snapshot.

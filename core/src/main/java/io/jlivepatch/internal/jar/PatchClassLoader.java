@@ -54,6 +54,17 @@ final class PatchClassLoader extends ClassLoader {
     }
 
     /**
+     * Whether this loader defined a class of binary name {@code name} (not one it only asked its parent
+     * for): lock-free, loads nothing, never throws (a malformed name is none). The transition worker's
+     * test of a frame whose loader is named as this one is (PatchedMethods.inside): an application may
+     * name a loader of its own so.
+     */
+    boolean defines(String name) {
+        Class<?> c = findLoadedClass(name);
+        return c != null && c.getClassLoader() == this;
+    }
+
+    /**
      * The JAR's own resource first, as its classes: a patch reads the signed bytes it shipped, never
      * an application's file of the same name (the default asks the parent first). A name the JAR
      * answers for is never asked of the parent: its manifest and signature files (which it does not

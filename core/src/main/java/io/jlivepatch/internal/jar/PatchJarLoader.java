@@ -24,6 +24,15 @@ import java.util.Set;
 public final class PatchJarLoader {
 
     /**
+     * Whether {@code loader} is a patch JAR's own loader and defined a class of binary name {@code name}
+     * (see PatchClassLoader.defines): lock-free, loads nothing, never throws.
+     */
+    public static boolean definesOwnClass(ClassLoader loader, String name) {
+        return loader instanceof PatchClassLoader own && own.defines(name);
+    }
+
+
+    /**
      * @param patch   the description, its methods taken from the copy for the first target loader
      * @param sources one per replacement, defining the patch class per target loader
      * @param scan    the check's look at the loaded classes of the JAR's targets, for its registration

@@ -55,6 +55,12 @@ final class PatchedMethods {
     /** The patches whose code {@link #code} has: a frame of a class their JAR's loader defined is theirs too. */
     private final Set<String> patchNames = new HashSet<>();
 
+    /**
+     * Patch name to whether its JAR's own loader defined a class of a binary name (the registry's
+     * OwnClasses), or null when not given: then a loader's name alone says a class is a patch's.
+     */
+    private Map<String, java.util.function.Predicate<String>> ownClasses;
+
     static PatchedMethods of(java.util.List<String[]> methods) {
         PatchedMethods m = new PatchedMethods();
         for (String[] cnd : methods) {
@@ -92,6 +98,12 @@ final class PatchedMethods {
         names.put(CLINIT, with(names.get(CLINIT), patch));
     }
 
+    /** Sets {@link #ownClasses}. */
+    PatchedMethods withOwnClasses(Map<String, java.util.function.Predicate<String>> own) {
+        ownClasses = new HashMap<>(own);
+        return this;
+    }
+
     private static String[] with(String[] patches, String patch) {
         if (patches == null) {
             return new String[] {patch};
@@ -115,7 +127,7 @@ final class PatchedMethods {
      * name (a hidden nestmate, a patch made with the API), one patch is the one, and of several each is
      * named: {@code 'A' or 'B'}.
      */
-    private static String patchOf(String[] patches, String loader, String owner) {
+    private String patchOf(String[] patches, String loader, String owner, String cls) {
         if (owner != null) {
             for (String p : patches) {
                 if (p.equals(owner)) {
@@ -127,7 +139,7 @@ final class PatchedMethods {
         if (loader != null && loader.startsWith(PATCH_LOADER)) {
             for (String p : patches) {
                 if (loader.length() == PATCH_LOADER.length() + p.length() && loader.endsWith(p)) {
-                    return "'" + p + "'";
+                    return ownLoader(loader, cls); // and its loader defined the class, not a loader so named
                 }
             }
             return null;
@@ -233,7 +245,7 @@ final class PatchedMethods {
             String owner = hidden ? hiddenOwner.get(cls) : null;
             String[] patches = names.get(name);
             if (patches != null) {
-                String patch = patchOf(patches, loader, owner);
+                String patch = patchOf(patches, loader, owner, cls);
                 if (patch != null) {
                     return init ? "the static initializer of " + cls + " (patch " + patch + ")"
                             : "the replacement " + cls + "." + name + " (patch " + patch + ")";
@@ -241,13 +253,13 @@ final class PatchedMethods {
             } else if (hidden && hiddenClasses.contains(binaryName(cls)) && cls.indexOf('/') >= 0) {
                 // A method of a Livepatch-Nestmates copy that replaces nothing: the JAR's code all the same,
                 // in the target's loader, which has no name of the patch's to tell by.
-                String patch = patchOf(names.get(CLINIT), loader, owner);
+                String patch = patchOf(names.get(CLINIT), loader, owner, cls);
                 if (patch != null) {
                     return cls + "." + name + " (patch " + patch + ")";
                 }
             }
         }
-        String patch = ownLoader(loader);
+        String patch = ownLoader(loader, cls);
         if (patch == null) {
             return null;
         }
@@ -257,13 +269,42 @@ final class PatchedMethods {
                 : cls + "." + name + " (patch " + patch + ")";
     }
 
-    /** {@code 'P'} when {@code loader} is the name of patch P's JAR loader and P is one of these patches, else null. */
-    private String ownLoader(String loader) {
+    /**
+     * {@code 'P'} when {@code loader} is the name of patch P's JAR loader, P is one of these patches and
+     * (when {@link #ownClasses} is given) P's loader defined {@code cls}, else null. A name is only a
+     * name: an application (or a patch's code) may name a loader of its own {@code jlivepatch:P}, and a
+     * frame of its class would then send the operator to patch P. Asked only of a frame whose loader has
+     * that name, so rare; a hidden class is asked of by the class that defined it ({@link #definingClass}).
+     */
+    private String ownLoader(String loader, String cls) {
         if (loader == null || !loader.startsWith(PATCH_LOADER)) {
             return null;
         }
         String patch = loader.substring(PATCH_LOADER.length());
-        return patchNames.contains(patch) ? "'" + patch + "'" : null;
+        if (!patchNames.contains(patch)) {
+            return null;
+        }
+        if (ownClasses != null) {
+            java.util.function.Predicate<String> own = ownClasses.get(patch);
+            if (own == null || !own.test(definingClass(cls))) {
+                return null;
+            }
+        }
+        return "'" + patch + "'";
+    }
+
+    /**
+     * The class a frame's class is, or, for a hidden one ({@code fix.Helper$$Lambda/0x...}, on JDK 17
+     * {@code fix.Helper$$Lambda$14/0x...}), the class that defined it, by the JDK's naming of a lambda's
+     * class: the part before {@code $$}. Another hidden class of a patch's loader is not named.
+     */
+    private static String definingClass(String cls) {
+        int slash = cls.indexOf('/');
+        if (slash < 0) {
+            return cls;
+        }
+        int generated = cls.indexOf("$$");
+        return generated > 0 && generated < slash ? cls.substring(0, generated) : cls.substring(0, slash);
     }
 
     /** A hidden class's frame names it {@code fix.C/0x...}: the copy of a patch class defined as one (nestmates). */

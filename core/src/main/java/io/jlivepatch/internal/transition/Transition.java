@@ -155,6 +155,17 @@ public final class Transition implements ThreadRouting {
         this(patchName, withCode(PatchedMethods.of(methods), patchCode), targetPatched);
     }
 
+    /**
+     * As above, and a frame whose loader is named {@code jlivepatch:<patch>} is that patch's code only when
+     * {@code ownClasses.get(patch)} says its JAR's own loader defined the frame's class (any loader may be
+     * given that name); a patch without an entry has no loader of its own, and no frame is taken for its
+     * JAR's by the name alone.
+     */
+    public Transition(String patchName, List<String[]> methods, List<String[]> patchCode,
+                      Map<String, java.util.function.Predicate<String>> ownClasses, boolean targetPatched) {
+        this(patchName, withCode(PatchedMethods.of(methods), patchCode).withOwnClasses(ownClasses), targetPatched);
+    }
+
     private static PatchedMethods withCode(PatchedMethods methods, List<String[]> patchCode) {
         for (String[] c : patchCode) {
             methods.addCode(c[0], c[1], c[2]);

@@ -90,6 +90,39 @@ class PatchedMethodsInsideTest {
                 inside(onePatch(), PARK, frame("app", "com.acme.Helper", "block"), frame("app", FIX, "read")));
     }
 
+    /**
+     * A loader's name is only a name: an application's loader named jlivepatch:fix-1 (any may be) does not
+     * make its class patch fix-1's code, nor its class of a replacement's name that replacement; the patch's
+     * own loader is asked whether it defined the class (a lambda's hidden class: the class before its $$).
+     * Before, the name alone named fix-1 for the application's com.acme.Forged.spin, and an operator
+     * disabled or forced fix-1 for the application's own code.
+     */
+    @Test
+    void aLoaderNamedAsAPatchsLoaderIsNotThePatchsUnlessItsLoaderDefinedTheClass() {
+        java.util.Set<String> defined = java.util.Set.of(FIX, "com.acme.Helper");
+        PatchedMethods m = onePatch().withOwnClasses(java.util.Map.of("fix-1", defined::contains));
+        StackTraceElement replacement = frame("jlivepatch:fix-1", FIX, "read");
+        assertEquals("the replacement " + FIX + ".read (patch 'fix-1')",
+                inside(m, PARK, frame("jlivepatch:fix-1", "com.acme.Forged", "spin"), replacement));
+        assertEquals("", inside(m, PARK, frame("jlivepatch:fix-1", "com.acme.Forged", "spin")));
+        assertEquals("", inside(m, PARK, frame("jlivepatch:fix-1", "com.acme.Forged", "<clinit>")));
+        assertEquals("", inside(m, PARK, frame("jlivepatch:fix-1", "com.acme.Forged$$Lambda/0x0000000800c0aaaa", "run")));
+        assertEquals("", insideDumpedLines(m, "java.base/jdk.internal.misc.Unsafe.park(Native Method)",
+                "jlivepatch:fix-1//com.acme.Forged.spin(Forged.java:7)"));
+        // what the patch's loader defined is named as before
+        assertEquals("com.acme.Helper.block (patch 'fix-1')",
+                inside(m, PARK, frame("jlivepatch:fix-1", "com.acme.Helper", "block"), replacement));
+        assertEquals("com.acme.Helper$$Lambda$14/0x0000000800c0aaaa.run (patch 'fix-1')", inside(m, PARK,
+                frame("jlivepatch:fix-1", "com.acme.Helper$$Lambda$14/0x0000000800c0aaaa", "run"), replacement));
+        // a patch with no loader of its own (built in code): no frame is its JAR's by a loader's name
+        PatchedMethods api = onePatch().withOwnClasses(java.util.Map.of());
+        assertEquals("", inside(api, PARK, frame("jlivepatch:fix-1", "com.acme.Helper", "block")));
+        assertEquals("", inside(api, PARK, frame("jlivepatch:fix-1", FIX, "read")));
+        // a replacement's class of the same name that a forged loader defined is not the replacement
+        PatchedMethods none = onePatch().withOwnClasses(java.util.Map.of("fix-1", name -> false));
+        assertEquals("", inside(none, PARK, frame("jlivepatch:fix-1", FIX, "read")));
+    }
+
     /** Another patch's loader (one the transition was not given) is not taken for one of these. */
     @Test
     void aClassOfAnotherPatchsLoaderIsNotNamed() {
