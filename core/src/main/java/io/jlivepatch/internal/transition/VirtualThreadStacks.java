@@ -142,8 +142,8 @@ final class VirtualThreadStacks {
             int paren = line.endsWith(")") ? line.lastIndexOf('(') : -1;
             String head = paren < 0 ? line : line.substring(0, paren);
             int dot = head.lastIndexOf('.');
-            if (dot <= 0) {
-                continue;
+            if (dot <= 0 || dot == head.length() - 1) {
+                continue; // no class, or no method ("p.C.(x)", a line cut short): no frame to match
             }
             int slash = head.lastIndexOf('/', dot);
             if (slash > 0 && hiddenSuffix(head, slash, dot)) {

@@ -110,6 +110,42 @@ class VirtualThreadStacksTest {
     }
 
     /** The loader's name, where the line has one: what tells a patch JAR's class (jlivepatch:<patch>). */
+    /**
+     * The parser runs on the transition worker over whatever the JDK's dump holds: random and truncated
+     * lines (and what is no string) are read without an exception, each frame read has a class and a method
+     * with no dot, and a loader only when the line has one before its class. Seeded: the same lines each run.
+     */
+    @Test
+    void anyLineIsReadWithoutAnExceptionAndEveryFrameReadHasAClassAndAMethod() {
+        String[] valid = {"java.base/jdk.internal.misc.Unsafe.park(Native Method)",
+                "app//com.acme.Files.read(Files.java:12)", "jlivepatch:fix-1//p.C(1).m(2)(Unknown Source)",
+                "com.foo.loader/foo@9.0/com.foo.Codec.encode(Codec.java:101)",
+                "app//com.acme.Fix$$Lambda$14/0x0000000801001234.run(Unknown Source)", "a.b(c)", ".(", "/."};
+        String alphabet = "./()@$:0x1aZ /\\";
+        java.util.Random random = new java.util.Random(224);
+        List<Object> lines = new java.util.ArrayList<>();
+        for (String v : valid) {
+            for (int end = 0; end <= v.length(); end++) {
+                lines.add(v.substring(0, end));
+                lines.add(v.substring(end));
+            }
+        }
+        for (int i = 0; i < 20_000; i++) {
+            StringBuilder sb = new StringBuilder();
+            for (int n = random.nextInt(24); n > 0; n--) {
+                sb.append(random.nextInt(4) == 0 ? valid[random.nextInt(valid.length)]
+                        : String.valueOf(alphabet.charAt(random.nextInt(alphabet.length()))));
+            }
+            lines.add(sb.toString());
+        }
+        lines.add(null);
+        lines.add(42);
+        for (String[] f : VirtualThreadStacks.frames(lines)) {
+            assertTrue(f.length == 2 || f.length == 3 && !f[2].isEmpty(), String.join(" | ", f));
+            assertTrue(!f[0].isEmpty() && !f[1].isEmpty() && f[1].indexOf('.') < 0, String.join(" | ", f));
+        }
+    }
+
     @Test
     void aFramesLoaderIsReadAndAModuleAloneIsNoLoader() {
         assertEquals(List.of("com.acme.Main | main | app", "java.lang.Thread | sleep", "com.foo.Codec | encode |"
