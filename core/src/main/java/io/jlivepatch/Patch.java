@@ -248,15 +248,28 @@ public record Patch(String name, String description, List<Replacement> replaceme
          */
         public static Hold parse(String text) {
             Objects.requireNonNull(text, "text");
-            // The descriptor's '(' is the last: a binary name may hold '(' (p.C(1), legal in the JVM) and
-            // a descriptor has one; the first '(' split such a class's name into a class and a method.
-            int paren = text.lastIndexOf('(');
+            int paren = descriptorStart(text);
             int dot = paren < 0 ? -1 : text.lastIndexOf('.', paren);
             if (paren < 0 || dot <= 0 || dot + 1 == paren) {
                 throw new IllegalArgumentException("'" + Text.clean(text) + "' does not name a method to hold:"
                         + " write it as class.method(descriptor), e.g. com.acme.Worker.process(Ljava/lang/String;)V");
             }
             return new Hold(text.substring(0, dot), text.substring(dot + 1, paren), text.substring(paren));
+        }
+
+        /**
+         * Where {@code text}'s descriptor starts: the first '(' after which a whole method descriptor
+         * follows. A binary name may hold '(' (p.C(1), legal in the JVM), so may a class name inside the
+         * descriptor ({@code m(Lp/C(1);)V}): neither the first nor the last '(' is right for both. When no
+         * '(' is followed by a descriptor, the last, so that the refusal quotes what is not one.
+         */
+        private static int descriptorStart(String text) {
+            for (int i = text.indexOf('('); i >= 0; i = text.indexOf('(', i + 1)) {
+                if (Descriptors.isMethodDescriptor(text.substring(i))) {
+                    return i;
+                }
+            }
+            return text.lastIndexOf('(');
         }
 
         /** {@code com.acme.Worker.process(Ljava/lang/String;)V} */

@@ -91,10 +91,14 @@ class HoldTest {
     @Test
     void aHeldClassWhoseNameHoldsAParenthesisIsParsedWhole() {
         // A binary name may hold '(' (a generated class p.C(1), legal in the JVM): Livepatch-Hold's
-        // descriptor is what follows the last '(', not the first.
+        // descriptor is not what follows the first '('; nor the last, when a class in it has one too.
         Patch.Hold h = new Patch.Hold("p.C(1)", "m", "(I)V");
         assertEquals(h, Patch.Hold.parse("p.C(1).m(I)V"));
         assertEquals(h, Patch.Hold.parse(h.target()));
+        Patch.Hold takes = new Patch.Hold("p.D", "m", "(Lp/C(1);)V");
+        assertEquals(takes, Patch.Hold.parse("p.D.m(Lp/C(1);)V"));
+        Patch.Hold both = new Patch.Hold("p.C(1)", "m", "(Lp/C(1);)Lp/C(1);");
+        assertEquals(both, Patch.Hold.parse(both.target()));
         assertRefused("not a JVM method descriptor", () -> Patch.Hold.parse("p.C(1)")); // no method: read as p.C
     }
 
