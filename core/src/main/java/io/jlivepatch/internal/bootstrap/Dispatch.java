@@ -620,9 +620,22 @@ public final class Dispatch {
 
         /** A direct, non-virtual handle on the hooked method, from its own class's lookup. */
         private MethodHandle itself(MethodHandles.Lookup caller, MethodType site) {
+            // A method's name may hold '(' (legal in the JVM; Groovy writes def "a (b)"() so), and so may a
+            // class name inside the descriptor: the descriptor starts at the first '(' whose rest is one.
+            // The first is, but for such a name, so the common link parses once.
+            MethodType own = null;
             int paren = methodKey.indexOf('(');
+            while (own == null) {
+                try {
+                    own = MethodType.fromMethodDescriptorString(methodKey.substring(paren), owner.getClassLoader());
+                } catch (IllegalArgumentException | TypeNotPresentException e) {
+                    paren = methodKey.indexOf('(', paren + 1);
+                    if (paren < 0) {
+                        throw e;
+                    }
+                }
+            }
             String name = methodKey.substring(0, paren);
-            MethodType own = MethodType.fromMethodDescriptorString(methodKey.substring(paren), owner.getClassLoader());
             try {
                 if (site.parameterCount() == own.parameterCount()) {
                     return caller.findStatic(owner, name, own).asType(site);
