@@ -271,7 +271,7 @@ class RejectionTest {
      */
     @Test
     void theClassesDispatchRunsThroughAreNotPatchable() {
-        String instead = "no patch can replace or hold this method; patch the application's (or a library's)"
+        String instead = "no patch can replace this method; patch the application's (or a library's)"
                 + " code that calls it instead";
         PatchException string = refusedWithNothingChanged(patch("reject-string", "java.lang.String", "length", "()I",
                 replacement("length", String.class)), NOT_PATCHABLE);
@@ -281,6 +281,21 @@ class RejectionTest {
                 "size", "()I", replacement("size", java.util.concurrent.ConcurrentHashMap.class)), NOT_PATCHABLE);
         assertTrue(juc.getMessage().contains("classes of java.util.concurrent run the dispatch of every hook, so"
                 + " hooking them would recurse: " + instead), juc.getMessage());
+    }
+
+    /**
+     * Why that refusal says "replace" only: a hold of such a method is taken (a held method gets no hook;
+     * the worker's stack checks alone hold it), so a refusal saying no patch can hold it (as it did) was
+     * untrue. Whether such a hold is wise (a pool's idle workers never leave getTask) is the operator's call.
+     */
+    @Test
+    void aHoldOfAMethodOfTheClassesDispatchRunsThroughIsTaken() throws PatchException {
+        PatchHandle h = livepatch().register(Patch.builder("hold-gettask")
+                .replace(method(Calc.class, "add", int.class, int.class), replacement("add", Calc.class, int.class,
+                        int.class))
+                .hold("java.util.concurrent.ThreadPoolExecutor", "getTask", "()Ljava/lang/Runnable;").build());
+        assertTrue(h.isRegistered());
+        h.unregister();
     }
 
     @Test

@@ -307,7 +307,7 @@ class ControlChannelIT {
         assertEquals(1, load.exitCode(), load.toString());
         assertEquals("jlivepatch: refused: NOT_PATCHABLE: patch 'fix-gettask': java.util.concurrent.ThreadPoolExecutor"
                 + ".getTask()Ljava/lang/Runnable;: classes of java.util.concurrent run the dispatch of every hook, so"
-                + " hooking them would recurse: no patch can replace or hold this method; patch the application's (or"
+                + " hooking them would recurse: no patch can replace this method; patch the application's (or"
                 + " a library's) code that calls it instead", load.err().trim(), load.toString());
         Cli status = Cli.run("status", service.pid());
         assertEquals("pid " + service.pid() + ": jlivepatch not loaded", status.out().trim(), status.toString());

@@ -37,7 +37,7 @@ record CheckedJar(PatchJarBytes bytes, PatchJar jar, List<ReplacesScanner.Entry>
                         + " characters from [A-Za-z0-9_.-]");
             }
             List<ReplacesScanner.Entry> functions = ReplacesScanner.scanChecked(jar);
-            refuseUnpatchableByName(jar.name(), functions);
+            refuseUnpatchableByName(jar, functions);
             return new CheckedJar(bytes, jar, functions);
         } catch (PatchException e) {
             throw refusal(e);
@@ -47,15 +47,37 @@ record CheckedJar(PatchJarBytes bytes, PatchJar jar, List<ReplacesScanner.Entry>
     /**
      * A target whose class no JVM lets jlivepatch hook, whatever runs there (java.util.concurrent, a CGLIB
      * proxy's name, ...), is refused here, in the target's words: before, inspect passed such a JAR and
-     * load attached jlivepatch to the JVM (for good) only to be refused there.
+     * load attached jlivepatch to the JVM (for good) only to be refused there. In the target's order: a
+     * name that is no binary class name ({@code com/acme/Greeter}) is refused first, as the JAR's mistake
+     * (Patch.Replacement's check, which the target makes of every {@code @Replaces} before it resolves
+     * one), not taken for a hidden class's name.
      */
-    static void refuseUnpatchableByName(String patch, List<ReplacesScanner.Entry> functions) throws Refused {
+    static void refuseUnpatchableByName(PatchJar jar, List<ReplacesScanner.Entry> functions) throws Refused {
         for (ReplacesScanner.Entry f : functions) {
+            try {
+                // The class name only: a descriptor left out is the target's to infer, and the stand-in's
+                // is valid; the method's name was checked by the scan.
+                new Patch.Replacement(f.target(), f.method(), "()V", STAND_IN);
+            } catch (IllegalArgumentException e) {
+                throw refusal(new PatchException(PatchException.Reason.INVALID_PATCH, jar.name(),
+                        PatchJar.about(jar.source()) + ": " + e.getMessage()));
+            }
             String why = Patchability.refusalByName(f.target());
             if (why != null) {
-                throw new Refused(PatchException.Reason.NOT_PATCHABLE + ": " + Text.clean("patch '" + patch + "': "
-                        + f.target() + "." + f.method() + f.descriptor() + ": " + why));
+                throw new Refused(PatchException.Reason.NOT_PATCHABLE + ": " + Text.clean("patch '" + jar.name()
+                        + "': " + f.target() + "." + f.method() + f.descriptor() + ": " + why));
             }
+        }
+    }
+
+    /** A public static method for Patch.Replacement's checks of a name, as the target's PatchJarLoader uses one. */
+    private static final java.lang.reflect.Method STAND_IN = standIn();
+
+    private static java.lang.reflect.Method standIn() {
+        try {
+            return java.util.Objects.class.getMethod("isNull", Object.class);
+        } catch (NoSuchMethodException e) {
+            throw new IllegalStateException("java.util.Objects.isNull is missing from this JDK", e);
         }
     }
 

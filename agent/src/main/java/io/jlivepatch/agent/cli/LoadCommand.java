@@ -132,7 +132,7 @@ final class LoadCommand implements Callable<Integer> {
             content = PatchJarBytes.read(path, JarLimits.current());
             patchJar = PatchJar.read(content, JarLimits.current());
             // a target no JVM lets be hooked (java.util.concurrent, ...): before, the agent was loaded for it
-            CheckedJar.refuseUnpatchableByName(patchJar.name(), ReplacesScanner.scanChecked(patchJar));
+            CheckedJar.refuseUnpatchableByName(patchJar, ReplacesScanner.scanChecked(patchJar));
         } catch (PatchException e) {
             checkedHere = CheckedJar.refusal(e);
             if (content == null) {

@@ -131,41 +131,38 @@ class OfflineRefusalsTest {
      */
     @Test
     void inspectAndInstallRefuseATargetNoJvmLetsBeHooked() throws Exception {
-        Manifest m = new Manifest();
-        m.getMainAttributes().put(Attributes.Name.MANIFEST_VERSION, "1.0");
-        m.getMainAttributes().putValue("Livepatch-Name", "fix-gettask");
-        m.getMainAttributes().putValue("Livepatch-Class", "com.acme.fix.GetTaskFix");
-        Path jar = tmp.resolve("fix-gettask.jar");
-        org.objectweb.asm.ClassWriter cw = new org.objectweb.asm.ClassWriter(org.objectweb.asm.ClassWriter.COMPUTE_MAXS);
-        cw.visit(org.objectweb.asm.Opcodes.V11, org.objectweb.asm.Opcodes.ACC_PUBLIC, "com/acme/fix/GetTaskFix", null,
-                "java/lang/Object", null);
-        org.objectweb.asm.MethodVisitor mv = cw.visitMethod(org.objectweb.asm.Opcodes.ACC_PUBLIC
-                | org.objectweb.asm.Opcodes.ACC_STATIC, "getTask",
-                "(Ljava/util/concurrent/ThreadPoolExecutor;)Ljava/lang/Runnable;", null, null);
-        org.objectweb.asm.AnnotationVisitor av = mv.visitAnnotation("Lio/jlivepatch/Replaces;", true);
-        av.visit("target", "java.util.concurrent.ThreadPoolExecutor");
-        av.visit("method", "getTask");
-        av.visit("descriptor", "()Ljava/lang/Runnable;");
-        av.visitEnd();
-        mv.visitCode();
-        mv.visitInsn(org.objectweb.asm.Opcodes.ACONST_NULL);
-        mv.visitInsn(org.objectweb.asm.Opcodes.ARETURN);
-        mv.visitMaxs(0, 0);
-        mv.visitEnd();
-        cw.visitEnd();
-        try (OutputStream o = Files.newOutputStream(jar); JarOutputStream j = new JarOutputStream(o, m)) {
-            j.putNextEntry(new JarEntry("com/acme/fix/GetTaskFix.class"));
-            j.write(cw.toByteArray());
-            j.closeEntry();
-        }
+        Path jar = ReplacesJars.write(tmp, "fix-gettask", "java.util.concurrent.ThreadPoolExecutor", "getTask",
+                "()Ljava/lang/Runnable;");
         Path dir = Files.createDirectory(tmp.resolve("patches"));
         String why = "NOT_PATCHABLE: patch 'fix-gettask': java.util.concurrent.ThreadPoolExecutor.getTask()"
                 + "Ljava/lang/Runnable;: classes of java.util.concurrent run the dispatch of every hook, so hooking"
-                + " them would recurse: no patch can replace or hold this method; patch the application's (or a"
+                + " them would recurse: no patch can replace this method; patch the application's (or a"
                 + " library's) code that calls it instead";
         refused(run("inspect", jar.toString()), why);
         refused(run("install", jar.toString(), dir.toString()), why);
         assertEquals(List.of(), list(dir), "nothing installed");
+    }
+
+    /**
+     * A target written as an internal name ({@code com/acme/Greeter}) is the JAR's mistake, refused in the
+     * target's words (INVALID_PATCH: not a binary class name, how to write it) as the target refuses it
+     * (Patch.Replacement, before any resolution). Since the command's check of unpatchable names, inspect and
+     * install took the '/' for a hidden class's and said NOT_PATCHABLE: a hidden class, which the JVM cannot
+     * retransform; and a hidden class's own name ({@code com.acme.Greeter/0x...}) is still that.
+     */
+    @Test
+    void aTargetWrittenAsAnInternalNameIsTheJarsMistakeNotAHiddenClass() throws Exception {
+        Path jar = ReplacesJars.write(tmp, "fix-slashes", "com/acme/Greeter", "greet", "()Ljava/lang/String;");
+        Path dir = Files.createDirectory(tmp.resolve("patches"));
+        String why = "INVALID_PATCH: patch JAR " + jar + ": target class 'com/acme/Greeter' is not a binary class name:"
+                + " write it as com.acme.Greeter";
+        refused(run("inspect", jar.toString()), why);
+        refused(run("install", jar.toString(), dir.toString()), why);
+        assertEquals(List.of(), list(dir), "nothing installed");
+        Path hidden = ReplacesJars.write(Files.createDirectory(tmp.resolve("hidden")), "fix-hidden",
+                "com.acme.Greeter/0x0000000800c01234", "greet", "()Ljava/lang/String;");
+        refused(run("inspect", hidden.toString()), "NOT_PATCHABLE: patch 'fix-hidden': com.acme.Greeter/0x0000000800c01234"
+                + ".greet()Ljava/lang/String;: it is a hidden class");
     }
 
     /**

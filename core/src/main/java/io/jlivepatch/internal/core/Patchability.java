@@ -24,11 +24,13 @@ public final class Patchability {
     private static final int MIN_MAJOR_VERSION = 51;
 
     /**
-     * What to do instead, after a refusal of the JDK classes above: no replacement or hold of them can
-     * ever load, so the operator is sent to the code they can patch (a thread pool's idle workers sit in
-     * ThreadPoolExecutor.getTask: the task code the pool runs is the application's).
+     * What to do instead, after a refusal of the JDK classes above: no replacement of them can ever load,
+     * so the operator is sent to the code they can patch (a thread pool's idle workers sit in
+     * ThreadPoolExecutor.getTask: the task code the pool runs is the application's). Not "or hold": a
+     * held method gets no hook, and one of these classes is held by the worker's stack checks alone
+     * (PatchRegistry.heldHooks), so a Livepatch-Hold of it is taken (RejectionTest).
      */
-    private static final String INSTEAD = ": no patch can replace or hold this method;"
+    private static final String INSTEAD = ": no patch can replace this method;"
             + " patch the application's (or a library's) code that calls it instead";
 
     /**
