@@ -50,7 +50,8 @@ record CheckedJar(PatchJarBytes bytes, PatchJar jar, List<ReplacesScanner.Entry>
      * load attached jlivepatch to the JVM (for good) only to be refused there. In the target's order: a
      * name that is no binary class name ({@code com/acme/Greeter}) is refused first, as the JAR's mistake
      * (Patch.Replacement's check, which the target makes of every {@code @Replaces} before it resolves
-     * one), not taken for a hidden class's name.
+     * one), not taken for a hidden class's name. UnpatchableNamesIT runs this and the target's load on one
+     * table of names, so that the two cannot drift apart.
      */
     static void refuseUnpatchableByName(PatchJar jar, List<ReplacesScanner.Entry> functions) throws Refused {
         for (ReplacesScanner.Entry f : functions) {

@@ -1,5 +1,11 @@
 package io.jlivepatch.agent.cli;
 
+import org.objectweb.asm.AnnotationVisitor;
+import org.objectweb.asm.ClassWriter;
+import org.objectweb.asm.MethodVisitor;
+import org.objectweb.asm.Opcodes;
+import org.objectweb.asm.Type;
+
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
@@ -24,26 +30,41 @@ public final class ReplacesJars {
      */
     public static Path write(Path dir, String name, String target, String method, String descriptor)
             throws IOException {
+        return write(dir, name, new String[] {target, method, descriptor});
+    }
+
+    /**
+     * The same with one replacement per function ({target, method, descriptor}, methods of distinct names),
+     * each returning its type's zero: a class that loads, so that a target's checks after it are reached.
+     */
+    public static Path write(Path dir, String name, String[]... functions) throws IOException {
         Manifest m = new Manifest();
         m.getMainAttributes().put(Attributes.Name.MANIFEST_VERSION, "1.0");
         m.getMainAttributes().putValue("Livepatch-Name", name);
         m.getMainAttributes().putValue("Livepatch-Class", "com.acme.fix.Fix");
-        org.objectweb.asm.ClassWriter cw = new org.objectweb.asm.ClassWriter(org.objectweb.asm.ClassWriter.COMPUTE_MAXS);
-        cw.visit(org.objectweb.asm.Opcodes.V11, org.objectweb.asm.Opcodes.ACC_PUBLIC, "com/acme/fix/Fix", null,
-                "java/lang/Object", null);
-        org.objectweb.asm.Type returned = org.objectweb.asm.Type.getReturnType(descriptor);
-        org.objectweb.asm.MethodVisitor mv = cw.visitMethod(org.objectweb.asm.Opcodes.ACC_PUBLIC
-                | org.objectweb.asm.Opcodes.ACC_STATIC, method, descriptor, null, null);
-        org.objectweb.asm.AnnotationVisitor av = mv.visitAnnotation("Lio/jlivepatch/Replaces;", true);
-        av.visit("target", target);
-        av.visit("method", method);
-        av.visit("descriptor", descriptor);
-        av.visitEnd();
-        mv.visitCode();
-        mv.visitInsn(org.objectweb.asm.Opcodes.ACONST_NULL); // the descriptors given here return an object
-        mv.visitInsn(returned.getOpcode(org.objectweb.asm.Opcodes.IRETURN));
-        mv.visitMaxs(0, 0);
-        mv.visitEnd();
+        ClassWriter cw = new ClassWriter(ClassWriter.COMPUTE_MAXS);
+        cw.visit(Opcodes.V11, Opcodes.ACC_PUBLIC, "com/acme/fix/Fix", null, "java/lang/Object", null);
+        for (String[] f : functions) {
+            MethodVisitor mv = cw.visitMethod(Opcodes.ACC_PUBLIC | Opcodes.ACC_STATIC, f[1], f[2], null, null);
+            AnnotationVisitor av = mv.visitAnnotation("Lio/jlivepatch/Replaces;", true);
+            av.visit("target", f[0]);
+            av.visit("method", f[1]);
+            av.visit("descriptor", f[2]);
+            av.visitEnd();
+            mv.visitCode();
+            Type returned = Type.getReturnType(f[2]);
+            switch (returned.getSort()) {
+                case Type.VOID -> { }
+                case Type.LONG -> mv.visitInsn(Opcodes.LCONST_0);
+                case Type.FLOAT -> mv.visitInsn(Opcodes.FCONST_0);
+                case Type.DOUBLE -> mv.visitInsn(Opcodes.DCONST_0);
+                case Type.OBJECT, Type.ARRAY -> mv.visitInsn(Opcodes.ACONST_NULL);
+                default -> mv.visitInsn(Opcodes.ICONST_0);
+            }
+            mv.visitInsn(returned.getOpcode(Opcodes.IRETURN));
+            mv.visitMaxs(0, 0);
+            mv.visitEnd();
+        }
         cw.visitEnd();
         Path jar = dir.resolve(name + ".jar");
         try (OutputStream o = Files.newOutputStream(jar); JarOutputStream j = new JarOutputStream(o, m)) {
