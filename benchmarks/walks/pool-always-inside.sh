@@ -151,7 +151,7 @@ ticking "after Work.answer"
 
 # 5. A JDK method outside the refused packages that the Timer's thread is always inside.
 SRCZIP="$("$JAVA" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.home = //p')/lib/src.zip"
-if unzip -q -o "$SRCZIP" 'java.base/java/util/Timer.java' -d "$work/jdksrc" 2>/dev/null; then
+if command -v unzip > /dev/null && unzip -q -o "$SRCZIP" 'java.base/java/util/Timer.java' -d "$work/jdksrc" 2>/dev/null; then
   mkdir -p "$work/jdkold/java/util" "$work/jdknew"
   cat > "$work/Extract.java" <<'EOF'
 import java.net.URI;
@@ -197,7 +197,8 @@ EOF
   expect 0 "unregister of fix-timer"
   ticking "at the end"
 else
-  echo "(no java/util/Timer.java in $SRCZIP: the TimerThread.mainLoop step is left out)"
+  command -v unzip > /dev/null || echo "(no unzip on PATH: the TimerThread.mainLoop step is left out)"
+  command -v unzip > /dev/null && echo "(no java/util/Timer.java in $SRCZIP: the TimerThread.mainLoop step is left out)"
 fi
 
 read -r served failed _ < <(counted | tr ' ' '\n' | sed 's/.*=//' | tr '\n' ' ')
