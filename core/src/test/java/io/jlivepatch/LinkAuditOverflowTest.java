@@ -53,6 +53,24 @@ class LinkAuditOverflowTest {
         return ((io.jlivepatch.internal.patch.HookManager) hooks.get(RegistryAccess.get())).ledger();
     }
 
+    /**
+     * Waits until the link-audit thread has taken every event queued so far (an earlier test's, the
+     * register's). A hold keeps back only the events queued after it began: one queued before it, still
+     * there when the hold begins, is taken during it and makes room under the bound for one more held
+     * event, so fewer are dropped than the test counts (under load, 2 of 10 runs). A hang detector, not a
+     * timing: the queue's count is the condition.
+     */
+    private static void awaitQueueTaken() throws Exception {
+        Field f = HookLedger.class.getDeclaredField("queuedFailures");
+        f.setAccessible(true);
+        java.util.concurrent.atomic.AtomicInteger queued = (java.util.concurrent.atomic.AtomicInteger) f.get(ledger());
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (queued.get() > 0 && System.nanoTime() - deadline < 0) {
+            Thread.sleep(5);
+        }
+        assertEquals(0, queued.get(), "the link-audit thread took what was queued before the test");
+    }
+
     private static Field ledgerBound() throws NoSuchFieldException {
         Field f = HookLedger.class.getDeclaredField("failureBound");
         f.setAccessible(true);
@@ -185,6 +203,7 @@ class LinkAuditOverflowTest {
                 })
                 .build());
         ledgerBound().setInt(ledger(), BOUND);
+        awaitQueueTaken();
         List<String> warnings = warnings();
         List<AuditLog.Entry> gapsBefore = entries("audit-gap", "link");
         try {
