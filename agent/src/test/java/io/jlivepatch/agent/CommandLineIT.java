@@ -484,6 +484,13 @@ class CommandLineIT {
 
         Cli force = Cli.run("force", service.pid(), "fix-hold");
         assertEquals(0, force.exitCode(), force.toString());
+        // the thread the force moved while inside the old code, which it keeps running (status lists it no more)
+        assertTrue(force.out().contains("every thread now counts as patched, and status says so, but a thread still"
+                + " inside the old code (the version below 'fix-hold') keeps running it until it returns")
+                && force.out().contains("these held the transition just before the force:" + System.lineSeparator()
+                + "    thread 'holder'") && force.out().contains("agentapp.Greeter.hold")
+                && force.out().contains("('jcmd " + service.pid() + " Thread.print' shows where they are now)"),
+                force.toString());
         Cli after = Cli.run("status", service.pid());
         assertTrue(after.out().contains("1. fix-hold [enabled, forced]"), after.toString());
         Cli again = Cli.run("force", service.pid(), "fix-hold");

@@ -102,6 +102,11 @@ final class StatusJson {
         return Boolean.TRUE.equals(fields.get(field));
     }
 
+    /** The field's boolean; {@code null} when it is absent or no boolean. */
+    Boolean bool(String field) {
+        return fields.get(field) instanceof Boolean b ? b : null;
+    }
+
     /** The field as a count: a whole number, 0 or more, that a long holds; -1 when it is absent or not one. */
     long count(String field) {
         if (!(fields.get(field) instanceof JsonNumber n) || !n.text().chars().allMatch(c -> c >= '0' && c <= '9')) {

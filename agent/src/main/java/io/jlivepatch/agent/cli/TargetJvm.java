@@ -633,7 +633,7 @@ final class TargetJvm implements AutoCloseable {
      * and each read before the change is one more that can time out and refuse a change that would have
      * worked.
      */
-    record Marks(boolean forced, CallbackFailures.Seen failures, boolean transition) {
+    record Marks(boolean forced, CallbackFailures.Seen failures, boolean transition, Boolean enabled) {
     }
 
     /**
@@ -658,7 +658,10 @@ final class TargetJvm implements AutoCloseable {
         }
         // a forced patch stays marked; an agent before the field, or unreadable status: false
         // transition: whether one ran then; enable/disable --wait's look claims a closing callback only when not
-        return new Marks(object.isTrue("forced"), CallbackFailures.of(object), object.isTrue("transition"));
+        // enabled: the state its transition moves threads to (force's words for the code they leave); null when
+        // status does not say (unreadable)
+        return new Marks(object.isTrue("forced"), CallbackFailures.of(object), object.isTrue("transition"),
+                object.bool("enabled"));
     }
 
     /**
