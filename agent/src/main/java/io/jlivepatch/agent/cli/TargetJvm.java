@@ -665,21 +665,23 @@ final class TargetJvm implements AutoCloseable {
     }
 
     /**
-     * The closing callback of {@code patch} running now, as the target's status says it, or {@code null}.
+     * The object of {@code patch} in the target's status now ({@link StatusJson#UNREADABLE} when that is not
+     * status): the closing callback running, the last failure to end its transition.
      *
      * @throws NoSuchPatch as {@link #marks}: status lists its patches, not this one, nor does the command's look
      */
-    String closingCallback(String patch) throws Refused {
+    StatusJson patchStatus(String patch) throws Refused {
         String json;
         try {
             json = livepatch().statusJson();
         } catch (RuntimeException e) {
             throw refusal(e);
         }
-        if (StatusJson.patch(json, patch) == StatusJson.NOT_LISTED) {
+        StatusJson listed = StatusJson.patch(json, patch);
+        if (listed == StatusJson.NOT_LISTED) {
             patch(patch); // as marks: a patch gone has no callback running, and no force ends its transition
         }
-        return Transitions.closingCallback(json, patch);
+        return listed;
     }
 
     /** The threads that hold the patch's transition, as the target lists them. */

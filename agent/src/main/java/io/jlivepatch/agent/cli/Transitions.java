@@ -27,12 +27,19 @@ final class Transitions {
         String name = Text.clean(patch);
         printHeader(out, jvm.pid(), name, state, seconds);
         List<String> waiting;
-        String closing;
+        String closing = null;
+        String endFailure = null;
         try {
             waiting = jvm.waitingThreads(patch);
             // No thread holds it: every thread has moved, and its end may wait for a closing callback (postPatch,
-            // postUnpatch), which the transition runs on for, as the kernel's. Force cannot end that.
-            closing = waiting.isEmpty() ? jvm.closingCallback(patch) : null;
+            // postUnpatch), which the transition runs on for, as the kernel's. Force cannot end that. Or the last
+            // attempt to end it failed (relinking), which the worker retries, and a force's end would meet too.
+            if (waiting.isEmpty()) {
+                StatusJson listed = jvm.patchStatus(patch);
+                closing = closingCallback(listed);
+                String failed = listed.string("transitionEndFailure");
+                endFailure = failed == null ? null : Text.clean(failed);
+            }
         } catch (ControlChannel.OutcomeUnknown e) {
             if (!ControlChannel.unregisteredSince(e)) {
                 throw e;
@@ -55,6 +62,11 @@ final class Transitions {
         }
         if (closing != null) {
             printClosing(out, jvm.pid(), name, closing);
+            return true;
+        }
+        if (waiting.isEmpty() && endFailure != null) {
+            out.printf("  no thread holds it now, but ending it failed, and jlivepatch retries it: %s ('jlivepatch"
+                    + " status %d' follows it)%n", endFailure, jvm.pid());
             return true;
         }
         if (waiting.isEmpty()) {

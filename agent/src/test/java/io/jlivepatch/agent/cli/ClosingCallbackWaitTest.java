@@ -43,6 +43,8 @@ class ClosingCallbackWaitTest {
     private String loadedAt;
     /** The closing callback the stand-in's status names from its second read on ("null": none); null: as the first. */
     private String closingLater;
+    /** What the stand-in's status says of its last failed attempt to end the transition (JSON: "null", none). */
+    private String endFailure = "null";
 
     @AfterEach
     void release() throws IOException {
@@ -67,13 +69,14 @@ class ClosingCallbackWaitTest {
         String by = loadedBy;
         String at = loadedAt;
         String later = closingLater;
+        String failure = endFailure;
         agent.status = a -> "{\"patches\":[{\"name\":\"fix\",\"description\":\"\",\"stackOrder\":1,\"enabled\":"
                 + a.enabled + ",\"transition\":true,"
                 + (a.loadedSha() == null ? "" : "\"provenance\":{\"source\":\"fix.jar\",\"sha256\":\""
                 + a.loadedSha() + "\",\"loadedAt\":\"" + (at != null ? at : a.loadedAt()) + "\",\"loadedBy\":\""
                 + by + "\"},")
                 + "\"lastCallbackFailure\":null,\"callbackFailures\":0,"
-                + "\"waiting\":[],\"transitionEndFailure\":null,\"closingCallback\":"
+                + "\"waiting\":[],\"transitionEndFailure\":" + failure + ",\"closingCallback\":"
                 + (later != null && a.statusReads() > 1 ? later : closing) + ",\"functions\":[]}]}";
         running = agent;
         agent.start(dir);
@@ -244,6 +247,26 @@ class ClosingCallbackWaitTest {
         assertNull(Transitions.closingCallback("{\"patches\":[{\"name\":\"fix\",\"description\":\"\","
                 + "\"stackOrder\":1}]}", "fix"), "an agent before the field");
         assertNull(Transitions.closingCallback("{}", "fix"));
+    }
+
+    /**
+     * No thread holds it and no callback runs, but the last attempt to end it failed (status's transitionEndFailure;
+     * jlivepatch's worker retries it): said with its reason, not "its end is under way", and no force, whose own end
+     * would fail the same way. Before, the command said its end was under way and hid the failure status shows.
+     */
+    @Test
+    void whenEndingItFailedTheCommandSaysWhyAndOffersNoForce() throws Exception {
+        endFailure = "\"cannot relink com.acme.C: out of memory\"";
+        for (String command : new String[] {"enable", "disable", "unload"}) {
+            standIn(true, !command.equals("enable"), "null");
+            Run r = run(command, "--wait", "0", Long.toString(pid), "fix");
+            assertEquals(Main.TRANSITION_RUNNING, r.code(), command + ": " + r.out() + r.err());
+            assertTrue(r.out().contains("waiting for:\n  no thread holds it now, but ending it failed, and jlivepatch"
+                    + " retries it: cannot relink com.acme.C: out of memory ('jlivepatch status " + pid
+                    + "' follows it)\n"), command + ": " + r.out());
+            assertFalse(r.out().contains("force") || r.out().contains("under way"), command + ": " + r.out());
+            release();
+        }
     }
 
     /** A thread holds it: the force that ends it is offered, as before. */
