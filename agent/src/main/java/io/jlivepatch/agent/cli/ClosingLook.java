@@ -122,9 +122,12 @@ final class ClosingLook {
      * end runs the closing steps ({@code closingBy}), {@code pid <commandPid> user ...} for a call of this command's
      * process, whose only change is this one, and the callback running is the kind this change ends with
      * ({@code postPatch} for an enable, {@code postUnpatch} for a disable). Only when the command's status read before
-     * its change found the patch out of transition ({@code transitionBefore} false): a process of this pid before
-     * this one (a pid used again) asked for its change before this command's read, and a closing of that change
-     * still running, its change made before the read, would have shown as a transition then. (Left: such a change
+     * its change found the patch out of transition, or in a transition that threads still held at a look after that
+     * read (one this change reverses, and may end inside its call), before the change ({@code transitionBefore}
+     * false): a process of this pid before this one (a pid used again) asked for its change before this command's
+     * read, and a closing of that change still running, its change made before the read, would have shown as a
+     * transition then, and not as one that threads hold: a closing follows the transition's commit, after which no
+     * thread is listed. (Left: such a change
      * that was still waiting for jlivepatch's lock at the read, a command's at most 10 s, or in its prePatch, whose
      * process then ended and whose pid this command got since; status names no time of the closing's request.) An
      * agent without the field (one before it): not provable, not claimed.

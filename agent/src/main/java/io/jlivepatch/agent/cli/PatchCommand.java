@@ -152,8 +152,11 @@ abstract class PatchCommand implements Callable<Integer> {
     boolean heldByItsClosing(TargetJvm jvm, boolean enabled, WaitOption wait, TargetJvm.Marks before)
             throws Refused, InterruptedException {
         long seconds = wait.seconds(timeout);
+        // A transition before the change whose threads still held it at a look before the change (this one reverses
+        // it): uncommitted then, so no closing of it was under way, and one later is of a commit after that look.
+        boolean closingBefore = before.transition() && !heldByThreadsNow(jvm);
         ClosingLook.Outcome<Boolean> o = ClosingLook.await(jvm.pid(), name, seconds, timeout.seconds(), true,
-                ClosingLook.setEnabled(enabled, ProcessHandle.current().pid(), before.transition()), () -> {
+                ClosingLook.setEnabled(enabled, ProcessHandle.current().pid(), closingBefore), () -> {
                     jvm.setEnabled(name, enabled);
                     return Boolean.TRUE;
                 });
@@ -163,6 +166,19 @@ abstract class PatchCommand implements Callable<Integer> {
         ClosingLook.printHeld(spec.commandLine().getOut(), jvm.pid(), name, enabled ? "enabled" : "disabled", seconds,
                 o.closing());
         return true;
+    }
+
+    /**
+     * Whether threads hold the patch's transition now, as the target lists them; {@code false} when that cannot be
+     * read (the look then claims nothing of a transition that ran before the change): a read for the look only, which
+     * must not refuse the change.
+     */
+    private boolean heldByThreadsNow(TargetJvm jvm) {
+        try {
+            return !jvm.waitingThreads(name).isEmpty();
+        } catch (Refused cannotTell) {
+            return false;
+        }
     }
 
     /**

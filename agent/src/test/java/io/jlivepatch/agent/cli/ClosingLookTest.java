@@ -1,6 +1,7 @@
 package io.jlivepatch.agent.cli;
 
 import io.jlivepatch.agent.cli.StandInAgent.Run;
+import io.jlivepatch.control.WaitingThread;
 import io.jlivepatch.internal.control.Json;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -52,8 +53,15 @@ class ClosingLookTest {
      */
     private StandInAgent standIn(boolean enabled, boolean transitionBefore, String closing, String by)
             throws IOException {
+        return standIn(enabled, transitionBefore, closing, by, new WaitingThread[0]);
+    }
+
+    /** As above, with {@code waiting} the threads getWaiting lists (before the change: those holding it). */
+    private StandInAgent standIn(boolean enabled, boolean transitionBefore, String closing, String by,
+                                 WaitingThread... waiting) throws IOException {
         release();
         StandInAgent agent = new StandInAgent();
+        agent.waiting = waiting;
         agent.registered.add("fix");
         agent.enabled = enabled;
         agent.transitionRuns = true;
@@ -105,6 +113,31 @@ class ClosingLookTest {
         assertEquals(Main.TRANSITION_RUNNING, r.code(), r.out() + r.err());
         assertEquals(held("disabled", POST_UNPATCH, 1) + "  (still registered: 'jlivepatch unregister " + pid
                 + " fix' once it has ended)\n", r.out());
+        assertFalse(agent.calls().contains("unregister"), agent.calls().toString());
+    }
+
+    /**
+     * A disable (enable, unload) that reverses a transition threads still held before it, and whose reversed
+     * transition ends inside its call with a postUnpatch (postPatch) that does not return: exit 3 naming it, as for
+     * a patch out of transition. Held by threads at the command's look before its change, that transition was not
+     * committed then, so the closing status names later, requested by this pid, is a commit after that look. Before,
+     * any transition at the command's read before its change kept the look from claiming: exit 4 at --timeout.
+     */
+    @Test
+    void aChangeThatReversesATransitionThreadsHeldAndIsHeldByItsClosingExits3NamingIt() throws Exception {
+        WaitingThread holder = new WaitingThread("w-1", 42, "com.acme.Caller.roundTrip", "");
+        standIn(true, true, POST_UNPATCH, ours, holder);
+        Run r = run("disable", "--wait", "1", "--timeout", "30", Long.toString(pid), "fix");
+        assertEquals(Main.TRANSITION_RUNNING, r.code(), r.out() + r.err());
+        assertEquals(held("disabled", POST_UNPATCH, 1), r.out());
+        standIn(false, true, POST_PATCH, ours, holder);
+        r = run("enable", "--wait", "1", "--timeout", "30", Long.toString(pid), "fix");
+        assertEquals(Main.TRANSITION_RUNNING, r.code(), r.out() + r.err());
+        assertEquals(held("enabled", POST_PATCH, 1), r.out());
+        StandInAgent agent = standIn(true, true, POST_UNPATCH, ours, holder);
+        r = run("unload", "--wait", "1", "--timeout", "30", Long.toString(pid), "fix");
+        assertEquals(Main.TRANSITION_RUNNING, r.code(), r.out() + r.err());
+        assertTrue(r.out().startsWith(held("disabled", POST_UNPATCH, 1)), r.out());
         assertFalse(agent.calls().contains("unregister"), agent.calls().toString());
     }
 
