@@ -640,6 +640,42 @@ class CommandLineIT {
         assertTrue(status.out().contains("1. fix-hold [enabled]"), status.toString());
     }
 
+    /**
+     * A disable that reverses an enable's transition a thread still holds (inside the old code, where the reversal
+     * leaves it): the reversed transition ends inside the disable's call, whose postUnpatch blocks. The command's look
+     * claims it from the agent's status (closingBy names this process; threads held the transition at its look
+     * before the change): exit 3 naming it. Before, a transition at the command's read before its change kept the
+     * look from claiming anything: it waited for the call (answered when the gate's 60 s bound let the callback return).
+     */
+    @Test
+    void aDisableThatReversesAHeldEnableAndIsHeldByItsPostUnpatchExits3NamingIt() throws Exception {
+        service.hold(); // the load's transition cannot end while this thread is inside the method
+        Path jar = TestJars.patchJar(dir, "fix-hold-cool.jar", Map.of("Livepatch-Name", "fix-hold-cool",
+                "Livepatch-Class", "agentapp.fix.HoldCoolDownFix"), "agentapp.fix.HoldCoolDownFix");
+        Cli load = Cli.run("load", "--wait", "1", service.pid(), jar);
+        assertEquals(3, load.exitCode(), load.toString());
+        assertTrue(load.out().contains("thread 'holder'"), load.toString());
+        CliProcess disable = CliProcess.run("disable", "--wait", "15", "--timeout", "100", service.pid(),
+                "fix-hold-cool");
+        assertEquals(3, disable.exitCode(), disable.toString());
+        assertTrue(disable.out().startsWith("'fix-hold-cool': disabled in pid " + service.pid() + ", transition still"
+                + " running after 15 s; waiting for:\n  the closing callback of 'fix-hold-cool': postUnpatch of"
+                + " agentapp.Greeter in class loader app")
+                && disable.out().contains(" (thread 'jlivepatch-control-session' (id ") // the call's own thread
+                && disable.out().contains("force cannot end a callback"), disable.toString());
+        assertFalse(disable.out().contains("jlivepatch force"), disable.toString());
+
+        assertEquals("opened", service.ask("open"));
+        service.release();
+        Cli status = Cli.run("status", service.pid());
+        for (int i = 0; i < 600 && !status.out().contains("1. fix-hold-cool [disabled]"); i++) {
+            Thread.sleep(100);
+            status = Cli.run("status", service.pid());
+        }
+        assertTrue(status.out().contains("1. fix-hold-cool [disabled]"), status.toString());
+        assertEquals(0, Cli.run("unload", service.pid(), "fix-hold-cool").exitCode());
+    }
+
     @Test
     void aCommandWhoseChangeAnotherOperationReversesSaysSoAndExits1() throws Exception {
         service.hold(); // the load's transition cannot end while this thread is inside the method
