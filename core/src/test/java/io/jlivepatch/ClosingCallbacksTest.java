@@ -4,6 +4,8 @@ import cbapp.Held;
 import cbapp.Hold;
 import io.jlivepatch.control.ObjectNames;
 import io.jlivepatch.internal.core.AuditLog;
+import io.jlivepatch.json.JsonReader;
+import io.jlivepatch.json.SchemaCheck;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -12,6 +14,7 @@ import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
@@ -342,6 +345,10 @@ class ClosingCallbacksTest {
         // who asked for the operation whose end runs it: this test's call (the API), or the worker's end for it
         assertTrue(json.contains("\"closingBy\":\"api\"") || json.contains("\"closingBy\":\"jlivepatch (for api)\""),
                 json);
+        // the schema's types while they are strings (every other status test sees them null)
+        @SuppressWarnings("unchecked")
+        Map<String, Object> status = (Map<String, Object>) JsonReader.parse(json);
+        assertEquals(List.of(), SchemaCheck.problems(StatusReportTest.schema(), status));
         // Nothing is left to force, and force cannot end a callback: refused at once, not after the callback.
         PatchException e = assertTimeoutPreemptively(WAIT, () -> assertThrows(PatchException.class,
                 h::forceTransition));
