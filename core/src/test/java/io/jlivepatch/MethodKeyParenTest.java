@@ -1,4 +1,4 @@
-package io.jlivepatch.internal.bootstrap;
+package io.jlivepatch;
 
 import org.junit.jupiter.api.Test;
 import org.objectweb.asm.ClassWriter;
@@ -18,7 +18,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * dispatch's sites key a method by name and descriptor in one string; the handle on the method itself
  * (what a site runs once its patch is gone) was looked up with the name cut at its own '(' and threw, so
  * a disabled patch's sites kept its replacement (and its class loader) and a thread that passed the guard
- * as the last patch went got the exception. Reflective: {@code Sites} is the bootstrap's private class.
+ * as the last patch went got the exception. Reflective: {@code Sites} is the bootstrap's private class (and
+ * the bootstrap package holds only the classes the boot class path gets: {@code BootstrapClassPathTest}).
  */
 class MethodKeyParenTest {
 
@@ -32,7 +33,8 @@ class MethodKeyParenTest {
     }
 
     private static MethodHandle itself(Class<?> owner, String key, MethodType site) throws Exception {
-        Class<?> sites = Class.forName(Dispatch.class.getName() + "$Sites", true, Dispatch.class.getClassLoader());
+        TestSupport.livepatch(); // the agent appended the dispatch's classes to the boot class path: the one Dispatch
+        Class<?> sites = Class.forName("io.jlivepatch.internal.bootstrap.Dispatch$Sites", true, null);
         Constructor<?> c = sites.getDeclaredConstructor(Class.class, String.class);
         c.setAccessible(true);
         Method itself = sites.getDeclaredMethod("itself", MethodHandles.Lookup.class, MethodType.class);
