@@ -96,10 +96,12 @@ class FootprintIT {
      * way when a policy was raised carried unchecked code a signed patch then ran (2026-12-07, session 44): 173. The
      * one guard for adding a failure as suppressed (Suppressed, loaded with HookManager), as the JVM's one shared
      * OutOfMemoryError added to itself threw IllegalArgumentException out of an undo whose rule is never to throw
-     * over the failure it undoes (2026-12-07, session 46): 174. A change that pulls in a new subsystem (another ASM API, the builder, a stream-heavy path) goes over and has to
+     * over the failure it undoes (2026-12-07, session 46): 174. The patch loaders a transition asks whether a frame's
+     * class is theirs (OwnClasses), as a loader merely named jlivepatch:P made an application's own code be blamed on
+     * patch P in what holds a transition (2026-12-07, session 48): 175. A change that pulls in a new subsystem (another ASM API, the builder, a stream-heavy path) goes over and has to
      * say why.
      */
-    private static final int MAX_JLIVEPATCH_CLASSES = 174;
+    private static final int MAX_JLIVEPATCH_CLASSES = 175;
 
     /**
      * Of those, lambdas and method references of jlivepatch's (hidden classes {@code X$$Lambda}). Each
