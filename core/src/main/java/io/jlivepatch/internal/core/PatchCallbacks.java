@@ -416,9 +416,7 @@ final class PatchCallbacks {
         }
         String what;
         try {
-            what = Kind.PRE_PATCH.label + " of " + c.getName() + " in class loader "
-                    + LoaderNames.of(c.getClassLoader()) + " could not run: jlivepatch's set-up of it threw " + Text.of(setUp)
-                    + "; a later call of the class runs it";
+            what = couldNotRun(Kind.PRE_PATCH, c, setUp, "; a later call of the class runs it");
         } catch (RuntimeException | LinkageError | VirtualMachineError e) {
             what = Kind.PRE_PATCH.undescribed;
         }
@@ -755,9 +753,7 @@ final class PatchCallbacks {
         }
         String what;
         try {
-            what = ran ? describe(kind, c, thrown) : kind.label + " of " + c.getName() + " in class loader "
-                    + LoaderNames.of(c.getClassLoader()) + " could not run: jlivepatch's set-up of it threw "
-                    + Text.of(thrown);
+            what = ran ? describe(kind, c, thrown) : couldNotRun(kind, c, thrown, "");
         } catch (RuntimeException | LinkageError | VirtualMachineError e) {
             what = kind.undescribed;
         }
@@ -794,6 +790,16 @@ final class PatchCallbacks {
     private static String describe(Kind kind, Class<?> c, Throwable t) {
         return kind.label + " of " + c.getName() + " in class loader " + LoaderNames.of(c.getClassLoader())
                 + " threw " + Text.of(t);
+    }
+
+    /**
+     * What status, the audit and the WARNING say of {@code c}'s callback of {@code kind} that jlivepatch's set-up
+     * ({@link #run}'s own failure, before the callback) kept from running, {@code more} after it. Allocates: its
+     * callers catch its failure and say {@link Kind#undescribed} instead, made with the class.
+     */
+    private static String couldNotRun(Kind kind, Class<?> c, Throwable setUp, String more) {
+        return kind.label + " of " + c.getName() + " in class loader " + LoaderNames.of(c.getClassLoader())
+                + " could not run: jlivepatch's set-up of it threw " + Text.of(setUp) + more;
     }
 
 }
