@@ -25,13 +25,23 @@ import java.util.List;
  */
 record CheckedJar(PatchJarBytes bytes, PatchJar jar, List<ReplacesScanner.Entry> functions) {
 
-    /** @throws Refused with the reason ({@code INVALID_PATCH: ...}) when a load would refuse the JAR as it is */
-    static CheckedJar read(Path path) throws Refused {
+    /** @throws Refusal with the reason ({@code INVALID_PATCH: ...}) when a load would refuse the JAR as it is */
+    static CheckedJar read(Path path) throws Refusal {
+        return read(path, true);
+    }
+
+    /**
+     * As {@link #read(Path)}; {@code checkName}: whether the patch's name is checked here too (inspect, install),
+     * or left to the target (load).
+     */
+    static CheckedJar read(Path path, boolean checkName) throws Refusal {
+        PatchJarBytes bytes = null;
+        PatchJar jar = null;
         try {
             JarLimits limits = JarLimits.current();
-            PatchJarBytes bytes = PatchJarBytes.read(path, limits);
-            PatchJar jar = PatchJar.read(bytes, limits);
-            if (!Patch.isValidName(jar.name())) {
+            bytes = PatchJarBytes.read(path, limits);
+            jar = PatchJar.read(bytes, limits);
+            if (checkName && !Patch.isValidName(jar.name())) {
                 throw new Refused(PatchException.Reason.INVALID_PATCH + ": patch JAR " + Text.clean(path.toString())
                         + ": " + PatchJar.NAME + " '" + Text.clean(jar.name()) + "' is not valid: use 1 to 64"
                         + " characters from [A-Za-z0-9_.-]");
@@ -40,7 +50,29 @@ record CheckedJar(PatchJarBytes bytes, PatchJar jar, List<ReplacesScanner.Entry>
             refuseUnpatchableByName(jar, functions);
             return new CheckedJar(bytes, jar, functions);
         } catch (PatchException e) {
-            throw refusal(e);
+            throw new Refusal(refusal(e), bytes, jar);
+        } catch (Refused e) {
+            throw new Refusal(e, bytes, jar);
+        }
+    }
+
+    /**
+     * A refusal of {@link #read}'s checks, with what they had read of the JAR: load sends the bytes of a JAR it
+     * refused to a JVM that runs this very build, whose own checks decide there and whose audit log keeps the attempt.
+     */
+    static final class Refusal extends Refused {
+
+        private static final long serialVersionUID = 1L;
+
+        /** The file's content; {@code null} when it could not be read (nothing to send): not there, over the size limit. */
+        final transient PatchJarBytes bytes;
+        /** That content taken apart; {@code null} when it could not be. */
+        final transient PatchJar jar;
+
+        private Refusal(Refused refused, PatchJarBytes bytes, PatchJar jar) {
+            super(refused.getMessage(), refused.getCause());
+            this.bytes = bytes;
+            this.jar = jar;
         }
     }
 
@@ -53,7 +85,7 @@ record CheckedJar(PatchJarBytes bytes, PatchJar jar, List<ReplacesScanner.Entry>
      * one), not taken for a hidden class's name. UnpatchableNamesIT runs this and the target's load on one
      * table of names, so that the two cannot drift apart.
      */
-    static void refuseUnpatchableByName(PatchJar jar, List<ReplacesScanner.Entry> functions) throws Refused {
+    private static void refuseUnpatchableByName(PatchJar jar, List<ReplacesScanner.Entry> functions) throws Refused {
         for (ReplacesScanner.Entry f : functions) {
             try {
                 // The class name only: a descriptor left out is the target's to infer, and the stand-in's

@@ -3,7 +3,6 @@ package io.jlivepatch.agent.cli;
 import io.jlivepatch.PatchException;
 import io.jlivepatch.control.PatchMBean;
 import io.jlivepatch.internal.Text;
-import io.jlivepatch.internal.jar.JarLimits;
 import io.jlivepatch.internal.jar.PatchJar;
 import io.jlivepatch.internal.jar.PatchJarBytes;
 import io.jlivepatch.internal.jar.PatchJarLoader;
@@ -123,23 +122,22 @@ final class LoadCommand implements Callable<Integer> {
     public Integer call() throws Refused, InterruptedException {
         PrintWriter out = spec.commandLine().getOut();
         Path path = jar.toAbsolutePath().normalize();
-        PatchJarBytes content = null;
-        PatchJar patchJar = null;
+        PatchJarBytes content;
+        PatchJar patchJar;
         Refused checkedHere = null;
         try {
             // Read once and checked here first: a bad file must not even load the agent into the target,
-            // and what was checked is what is sent.
-            content = PatchJarBytes.read(path, JarLimits.current());
-            patchJar = PatchJar.read(content, JarLimits.current());
-            // a target no JVM lets be hooked (java.util.concurrent, ...): before, the agent was loaded for it
-            CheckedJar.refuseUnpatchableByName(patchJar, ReplacesScanner.scanChecked(patchJar));
-        } catch (PatchException e) {
-            checkedHere = CheckedJar.refusal(e);
-            if (content == null) {
-                throw checkedHere; // nothing that could be sent: not read, or over the size limit
+            // and what was checked is what is sent. The patch's name is left to the target.
+            CheckedJar checked = CheckedJar.read(path, false);
+            content = checked.bytes();
+            patchJar = checked.jar();
+        } catch (CheckedJar.Refusal e) {
+            if (e.bytes == null) {
+                throw e; // nothing that could be sent: not read, or over the size limit
             }
-        } catch (Refused e) {
             checkedHere = e;
+            content = e.bytes;
+            patchJar = e.jar;
         }
         TargetJvm connected;
         if (checkedHere == null) {
