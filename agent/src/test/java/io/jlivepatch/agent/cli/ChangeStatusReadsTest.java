@@ -2,8 +2,8 @@ package io.jlivepatch.agent.cli;
 
 import io.jlivepatch.agent.cli.StandInAgent.Run;
 import io.jlivepatch.internal.control.Json;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
@@ -33,15 +33,9 @@ class ChangeStatusReadsTest {
     @TempDir
     Path dir;
 
-    private StandInAgent running;
+    @RegisterExtension
+    final StandIns standIns = new StandIns();
     private final long pid = ProcessHandle.current().pid();
-
-    @AfterEach
-    void release() throws IOException {
-        if (running != null) {
-            running.close();
-        }
-    }
 
     /** Patch fix's status: its callbacks have failed {@code failures} times, the last {@link #FAILURE}. */
     private static String status(long failures) {
@@ -54,12 +48,11 @@ class ChangeStatusReadsTest {
     /**
      * A stand-in for jlivepatch in a target ({@link StandInAgent}) with one patch, {@code fix}; its
      * transitions end at once, and its status says a callback failed once a change has come (the change's
-     * postPatch or postUnpatch). Closed after the test.
+     * postPatch or postUnpatch). The test sets it up further and starts it ({@link StandIns#start}).
      */
     private StandInAgent standIn() {
         StandInAgent agent = new StandInAgent();
         agent.status = a -> status(a.changed() ? 1 : 0);
-        running = agent;
         return agent;
     }
 
@@ -80,17 +73,17 @@ class ChangeStatusReadsTest {
             StandInAgent agent = standIn();
             agent.registered.add("fix");
             agent.enabled = !c[0].equals("enable");
-            agent.start(dir);
+            standIns.start(agent, dir);
             Run r = run(c[0], Long.toString(pid), "fix");
             String what = c[0] + ": " + r.out() + r.err() + agent.calls();
             assertEquals(Main.DONE, r.code(), what);
             assertTrue(r.out().startsWith("'fix': " + c[1]), what);
             assertTrue(r.out().contains(WARNING), what);
             assertEquals(2, agent.statusReads(), what);
-            release();
+            standIns.release();
         }
         StandInAgent agent = standIn();
-        agent.start(dir);
+        standIns.start(agent, dir);
         Run r = run("load", Long.toString(pid), patchJar().toString());
         String what = "load: " + r.out() + r.err() + agent.calls();
         assertEquals(Main.DONE, r.code(), what);
@@ -105,7 +98,7 @@ class ChangeStatusReadsTest {
         agent.registered.add("fix");
         agent.refuseAt = "statusJson";
         agent.refusal = "ILLEGAL_STATE: status could not be read";
-        agent.start(dir);
+        standIns.start(agent, dir);
         Run r = run("unload", Long.toString(pid), "fix");
         String what = r.out() + r.err() + agent.calls();
         assertEquals(Main.DONE, r.code(), what);
@@ -128,7 +121,7 @@ class ChangeStatusReadsTest {
                 agent.closeAt = "statusJson";
                 agent.occurrence = at;
             }
-            agent.start(dir);
+            standIns.start(agent, dir);
             Run r = run("force", Long.toString(pid), "fix");
             String what = at + ": " + r.out() + r.err() + agent.calls();
             assertEquals(Main.DONE, r.code(), what);
@@ -142,7 +135,7 @@ class ChangeStatusReadsTest {
                     + " closed the connection without answering statusJson")), what);
             assertTrue(r.err().endsWith("'jlivepatch status " + pid + "' shows its last callback failure"
                     + System.lineSeparator()), what);
-            release();
+            standIns.release();
         }
     }
 }

@@ -2,8 +2,8 @@ package io.jlivepatch.agent.cli;
 
 import io.jlivepatch.agent.cli.StandInAgent.Run;
 import io.jlivepatch.control.WaitingThread;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
@@ -31,7 +31,8 @@ class ClosingCallbackWaitTest {
     @TempDir
     Path dir;
 
-    private StandInAgent running;
+    @RegisterExtension
+    final StandIns standIns = new StandIns();
     private final long pid = ProcessHandle.current().pid();
     /** What the stand-in's getWaiting answers. */
     private WaitingThread[] waiting = new WaitingThread[0];
@@ -45,13 +46,6 @@ class ClosingCallbackWaitTest {
     private String closingLater;
     /** What the stand-in's status says of its last failed attempt to end the transition (JSON: "null", none). */
     private String endFailure = "null";
-
-    @AfterEach
-    void release() throws IOException {
-        if (running != null) {
-            running.close();
-        }
-    }
 
     /**
      * A stand-in agent ({@link StandInAgent}) with patch {@code fix}, whose transition never ends: its closing
@@ -78,8 +72,7 @@ class ClosingCallbackWaitTest {
                 + "\"lastCallbackFailure\":null,\"callbackFailures\":0,"
                 + "\"waiting\":[],\"transitionEndFailure\":" + failure + ",\"closingCallback\":"
                 + (later != null && a.statusReads() > 1 ? later : closing) + ",\"functions\":[]}]}";
-        running = agent;
-        agent.start(dir);
+        standIns.start(agent, dir);
     }
 
     private Path patchJar() throws IOException {
@@ -207,7 +200,7 @@ class ClosingCallbackWaitTest {
             assertEquals(Main.TRANSITION_RUNNING, r.code(), c[0] + ": " + r.out() + r.err());
             assertTrue(r.out().contains("transition still running after 0 s; waiting for:\n  the closing callback of"
                     + " 'fix': " + RUNNING + ": every thread has moved"), c[0] + ": " + r.out());
-            release();
+            standIns.release();
         }
     }
 
@@ -242,7 +235,7 @@ class ClosingCallbackWaitTest {
             assertTrue(r.out().contains("waiting for:\n  no thread holds it now: its end is under way ('jlivepatch status "
                     + pid + "' follows it)\n"), command + ": " + r.out());
             assertFalse(r.out().contains("force"), command + ": " + r.out());
-            release();
+            standIns.release();
         }
         assertNull(Transitions.closingCallback("{\"patches\":[{\"name\":\"fix\",\"description\":\"\","
                 + "\"stackOrder\":1}]}", "fix"), "an agent before the field");
@@ -265,7 +258,7 @@ class ClosingCallbackWaitTest {
                     + " retries it: cannot relink com.acme.C: out of memory ('jlivepatch status " + pid
                     + "' follows it)\n"), command + ": " + r.out());
             assertFalse(r.out().contains("force") || r.out().contains("under way"), command + ": " + r.out());
-            release();
+            standIns.release();
         }
     }
 

@@ -3,8 +3,8 @@ package io.jlivepatch.agent.cli;
 import io.jlivepatch.agent.cli.StandInAgent.Run;
 import io.jlivepatch.control.WaitingThread;
 import io.jlivepatch.internal.control.Json;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
@@ -34,17 +34,10 @@ class ClosingLookTest {
     @TempDir
     Path dir;
 
-    private StandInAgent running;
+    @RegisterExtension
+    final StandIns standIns = new StandIns();
     private final long pid = ProcessHandle.current().pid();
     private final String ours = "pid " + pid + " user test";
-
-    @AfterEach
-    void release() throws IOException {
-        if (running != null) {
-            running.close();
-            running = null;
-        }
-    }
 
     /**
      * A stand-in with patch {@code fix} ({@code enabled}), whose setEnabled is held in its call: before the change its
@@ -59,7 +52,6 @@ class ClosingLookTest {
     /** As above, with {@code waiting} the threads getWaiting lists (before the change: those holding it). */
     private StandInAgent standIn(boolean enabled, boolean transitionBefore, String closing, String by,
                                  WaitingThread... waiting) throws IOException {
-        release();
         StandInAgent agent = new StandInAgent();
         agent.waiting = waiting;
         agent.registered.add("fix");
@@ -76,9 +68,7 @@ class ClosingLookTest {
                     + (by == null ? "" : ",\"closingBy\":" + (changed ? Json.string(by) : "null"))
                     + ",\"functions\":[]}]}";
         };
-        running = agent;
-        agent.start(dir);
-        return agent;
+        return standIns.start(agent, dir);
     }
 
     private String held(String state, String closing, long seconds) {

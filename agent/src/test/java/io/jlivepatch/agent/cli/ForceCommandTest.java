@@ -2,8 +2,8 @@ package io.jlivepatch.agent.cli;
 
 import io.jlivepatch.agent.cli.StandInAgent.Run;
 import io.jlivepatch.control.WaitingThread;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
@@ -25,19 +25,11 @@ class ForceCommandTest {
     @TempDir
     Path dir;
 
-    private StandInAgent running;
+    @RegisterExtension
+    final StandIns standIns = new StandIns();
     private final long pid = ProcessHandle.current().pid();
 
-    @AfterEach
-    void release() throws IOException {
-        if (running != null) {
-            running.close();
-            running = null;
-        }
-    }
-
     private StandInAgent standIn(boolean enabled, WaitingThread... waiting) throws IOException {
-        release();
         StandInAgent agent = new StandInAgent();
         agent.registered.add("fix");
         agent.enabled = enabled;
@@ -46,9 +38,7 @@ class ForceCommandTest {
         agent.status = a -> "{\"patches\":[{\"name\":\"fix\",\"description\":\"\",\"stackOrder\":1,\"enabled\":"
                 + a.enabled + ",\"transition\":true,\"forced\":false,\"lastCallbackFailure\":null,"
                 + "\"callbackFailures\":0,\"functions\":[]}]}";
-        running = agent;
-        agent.start(dir);
-        return agent;
+        return standIns.start(agent, dir);
     }
 
     @Test

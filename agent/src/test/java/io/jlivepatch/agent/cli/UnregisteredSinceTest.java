@@ -2,8 +2,8 @@ package io.jlivepatch.agent.cli;
 
 import io.jlivepatch.agent.cli.StandInAgent.Run;
 import io.jlivepatch.internal.control.Wire;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
@@ -32,23 +32,16 @@ class UnregisteredSinceTest {
     @TempDir
     Path dir;
 
-    private StandInAgent running;
+    @RegisterExtension
+    final StandIns standIns = new StandIns();
     private final long pid = ProcessHandle.current().pid();
-
-    @AfterEach
-    void release() throws IOException {
-        if (running != null) {
-            running.close();
-        }
-    }
 
     /**
      * Starts {@code agent}, closed after the test: one patch, {@code fix}, registered by a load or there from
      * the start; its transitions end at once, or never ({@code transitionRuns}).
      */
     private void start(StandInAgent agent) throws IOException {
-        running = agent;
-        agent.start(dir);
+        standIns.start(agent, dir);
     }
 
     private Path patchJar() throws IOException {
@@ -116,7 +109,7 @@ class UnregisteredSinceTest {
             assertEquals(Main.OUTCOME_UNKNOWN, r.code(), refusal + ": " + r.out() + r.err());
             assertTrue(r.err().startsWith("jlivepatch: unknown outcome: " + refusal + "; this command's load had"
                     + " taken effect before"), r.err());
-            release();
+            standIns.release();
         }
     }
 
@@ -140,7 +133,7 @@ class UnregisteredSinceTest {
             assertEquals(Main.DONE, r.code(), at[0] + ": " + r.out() + r.err());
             assertTrue(r.err().startsWith(NOTE + "enable took effect"), at[0] + ": " + r.err());
             assertEquals(1, r.err().lines().count(), at[0] + ": " + r.err());
-            release();
+            standIns.release();
         }
     }
 
@@ -176,7 +169,7 @@ class UnregisteredSinceTest {
             assertEquals(Main.TRANSITION_RUNNING, r.code(), c[0] + ": " + r.out() + r.err());
             assertTrue(r.err().startsWith(NOTE + change + " took effect"), c[0] + ": " + r.err());
             assertEquals(1, r.err().lines().count(), c[0] + ": " + r.err());
-            release();
+            standIns.release();
         }
     }
 
@@ -220,7 +213,7 @@ class UnregisteredSinceTest {
                         + " log who asked" + System.lineSeparator(), r.err(), what);
                 assertFalse(r.out().contains("still registered"), what);
             }
-            release();
+            standIns.release();
         }
     }
 
@@ -280,7 +273,7 @@ class UnregisteredSinceTest {
                     assertTrue(r.out().contains("note: another operation has taken 'fix' off since its transition"
                             + " ended"), what);
                 }
-                release();
+                standIns.release();
             }
         }
     }
@@ -319,7 +312,7 @@ class UnregisteredSinceTest {
             assertEquals(NOTE + change + " took effect, so what follows was not read: 'jlivepatch status " + pid
                     + "' shows what runs now, and the audit log who asked" + System.lineSeparator(), r.err(), what);
             assertFalse(agent.isRegistered("fix"), what);
-            release();
+            standIns.release();
         }
     }
 
@@ -358,7 +351,7 @@ class UnregisteredSinceTest {
             assertEquals(NOTE + change + " took effect, so what follows was not read: 'jlivepatch status " + pid
                     + "' shows what runs now, and the audit log who asked" + System.lineSeparator(), r.err(), what);
             assertFalse(agent.calls().contains("unregister"), what);
-            release();
+            standIns.release();
         }
     }
 
@@ -395,7 +388,7 @@ class UnregisteredSinceTest {
             assertTrue(r.err().contains("this command's " + (at[0].equals("load") ? "load" : "enable") + " had taken"
                     + " effect before"), what);
             assertFalse(r.err().contains("note:"), what);
-            release();
+            standIns.release();
         }
     }
 
@@ -438,7 +431,7 @@ class UnregisteredSinceTest {
             assertEquals(Main.TRANSITION_RUNNING, r.code(), what);
             assertTrue(r.err().startsWith(NOTE + change + " took effect"), what);
             assertEquals(1, r.err().lines().count(), what);
-            release();
+            standIns.release();
         }
     }
 }
