@@ -14,7 +14,6 @@ import java.util.Collections;
 import java.util.List;
 
 import static io.jlivepatch.TestSupport.livepatch;
-import static io.jlivepatch.TestSupport.method;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -32,42 +31,15 @@ class CallbackSetUpErrorTest {
     private static final Duration WAIT = Duration.ofSeconds(10);
     private static final List<String> EVENTS = Collections.synchronizedList(new ArrayList<>());
 
-    public static String cacheGet(Object self) {
-        return "patched";
-    }
-
-    public static String storeGet(Object self) {
-        return "patched store";
-    }
-
     /**
      * Records each callback as {@code "<callback> <class>"}; in {@link #armIn} (a callback's name), makes the
      * next callback's set-up fail: the one of the other class, or the next kind's of the first class.
      */
-    private static class Arming implements Callbacks {
+    private static class Arming extends RecordingCallbacks {
         volatile String armIn;
 
         @Override
-        public void prePatch(Class<?> target) {
-            record("prePatch", target);
-        }
-
-        @Override
-        public void postPatch(Class<?> target) {
-            record("postPatch", target);
-        }
-
-        @Override
-        public void preUnpatch(Class<?> target) {
-            record("preUnpatch", target);
-        }
-
-        @Override
-        public void postUnpatch(Class<?> target) {
-            record("postUnpatch", target);
-        }
-
-        private void record(String kind, Class<?> target) {
+        void record(String kind, Class<?> target) {
             EVENTS.add(kind + " " + target.getSimpleName());
             if (kind.equals(armIn)) {
                 armIn = null;
@@ -99,9 +71,7 @@ class CallbackSetUpErrorTest {
 
     /** A patch of Cache and Store, with these callbacks; Cache's run first (description order). */
     private static PatchHandle registered(String name, Arming cache, Arming store) throws PatchException {
-        return livepatch().register(Patch.builder(name)
-                .replace(method(Cache.class, "get"), method(CallbackSetUpErrorTest.class, "cacheGet", Object.class))
-                .replace(method(Store.class, "get"), method(CallbackSetUpErrorTest.class, "storeGet", Object.class))
+        return livepatch().register(CallbacksTest.cacheAndStorePatch(name)
                 .callbacks("cbapp.Cache", cache)
                 .callbacks("cbapp.Store", store)
                 .build());
@@ -306,12 +276,7 @@ class CallbackSetUpErrorTest {
     @Test
     void aPrePatchThatCannotBeSetUpRefusesTheEnableAndThePreparedClassGetsItsPostUnpatch() throws Exception {
         Arming cache = new Arming();
-        PatchHandle h = livepatch().register(Patch.builder("setup-pre-patch")
-                .replace(method(Cache.class, "get"), method(CallbackSetUpErrorTest.class, "cacheGet", Object.class))
-                .replace(method(Store.class, "get"), method(CallbackSetUpErrorTest.class, "storeGet", Object.class))
-                .callbacks("cbapp.Cache", cache)
-                .callbacks("cbapp.Store", new Arming())
-                .build());
+        PatchHandle h = registered("setup-pre-patch", cache, new Arming());
         cache.armIn = "prePatch"; // the next set-up is Store's prePatch's
         PatchException e = assertThrows(PatchException.class, h::enable);
         assertEquals(PatchException.Reason.OUT_OF_MEMORY, e.reason(), e.getMessage());

@@ -98,7 +98,7 @@ class CallbacksTest {
     }
 
     /** Records each callback as {@code "<tag> <callback> <class>[@loader][ sees <probe>]"}; may throw on purpose. */
-    static final class Recorder implements Callbacks {
+    static final class Recorder extends RecordingCallbacks {
         private final String tag;
         private final Supplier<String> probe;
         volatile String failIn;
@@ -121,25 +121,11 @@ class CallbacksTest {
             if (r != null) {
                 r.run();
             }
-            record("prePatch", target);
+            super.prePatch(target);
         }
 
         @Override
-        public void postPatch(Class<?> target) {
-            record("postPatch", target);
-        }
-
-        @Override
-        public void preUnpatch(Class<?> target) {
-            record("preUnpatch", target);
-        }
-
-        @Override
-        public void postUnpatch(Class<?> target) {
-            record("postUnpatch", target);
-        }
-
-        private void record(String kind, Class<?> target) {
+        void record(String kind, Class<?> target) {
             ClassLoader l = target.getClassLoader();
             String event = tag + " " + kind + " " + target.getSimpleName()
                     + (l instanceof IsolatingLoader ? "@" + l.getName() : "");
@@ -168,6 +154,11 @@ class CallbacksTest {
 
     private static Patch.Builder cachePatch(String name) {
         return Patch.builder(name).replace(method(Cache.class, "get"), method(CallbacksTest.class, "cacheGet", Object.class));
+    }
+
+    /** A patch of Cache.get and Store.get ("patched", "patched store"), in that order: Cache's callbacks run first. */
+    static Patch.Builder cacheAndStorePatch(String name) {
+        return cachePatch(name).replace(method(Store.class, "get"), method(CallbacksTest.class, "storeGet", Object.class));
     }
 
     private static Patch.Builder heldPatch(String name) {
@@ -224,8 +215,7 @@ class CallbacksTest {
     @Test
     void enableAndDisableRunTheCallbacksInTheKernelsOrderAroundTheirTransitions() throws Exception {
         Supplier<String> cache = () -> new Cache().get();
-        PatchHandle h = livepatch().register(cachePatch("cb-order")
-                .replace(method(Store.class, "get"), method(CallbacksTest.class, "storeGet", Object.class))
+        PatchHandle h = livepatch().register(cacheAndStorePatch("cb-order")
                 .callbacks("cbapp.Cache", new Recorder("p", cache))
                 .callbacks("cbapp.Store", new Recorder("p", cache))
                 .build());
@@ -369,8 +359,7 @@ class CallbacksTest {
     void aFailingPrePatchRefusesTheEnableAndOnlyThePreparedClassesGetPostUnpatch() throws Exception {
         Recorder store = new Recorder("p");
         store.failIn = "prePatch";
-        PatchHandle h = livepatch().register(cachePatch("cb-fail")
-                .replace(method(Store.class, "get"), method(CallbacksTest.class, "storeGet", Object.class))
+        PatchHandle h = livepatch().register(cacheAndStorePatch("cb-fail")
                 .callbacks("cbapp.Cache", new Recorder("p"))
                 .callbacks("cbapp.Store", store)
                 .build());
@@ -2044,8 +2033,7 @@ class CallbacksTest {
                 }
             }
         };
-        PatchHandle h = livepatch().register(cachePatch("cb-await-closing")
-                .replace(method(Store.class, "get"), method(CallbacksTest.class, "storeGet", Object.class))
+        PatchHandle h = livepatch().register(cacheAndStorePatch("cb-await-closing")
                 .callbacks("cbapp.Cache", cache).callbacks("cbapp.Store", store).build());
         self[0] = h;
         h.enable();
@@ -2086,8 +2074,7 @@ class CallbacksTest {
                 }
             }
         };
-        PatchHandle h = livepatch().register(cachePatch("cb-await-refused")
-                .replace(method(Store.class, "get"), method(CallbacksTest.class, "storeGet", Object.class))
+        PatchHandle h = livepatch().register(cacheAndStorePatch("cb-await-refused")
                 .callbacks("cbapp.Cache", cache).callbacks("cbapp.Store", store).build());
         self[0] = h;
         PatchException e = assertThrows(PatchException.class, h::enable);
