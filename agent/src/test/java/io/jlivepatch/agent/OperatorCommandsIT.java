@@ -210,6 +210,41 @@ class OperatorCommandsIT {
                 broken.toString());
     }
 
+    /**
+     * A JAR signed by alice to which someone added an entry and then signed the whole by a key of their
+     * own (jarsigner adds a second signer): alice's signature still verifies every entry she signed, the
+     * added one is signed by the newcomer alone. The signer line said "CN=alice,... and CN=mallory,...",
+     * as if both had signed all of it, while a JVM without a trust store would run the entry alice never
+     * saw (and one with a store refuses it: signed by different signers). It now says which entry lacks
+     * which signer.
+     */
+    @Test
+    void inspectSaysWhichEntryASecondSignerAloneSigned() throws Exception {
+        Signing.Key alice = Signing.newKey(dir, "alice");
+        Signing.Key mallory = Signing.newKey(dir, "mallory");
+        Path byAlice = Signing.sign(TestJars.greeterFixJar(dir), alice, dir, "by-alice.jar");
+        Path added = Signing.withExtraEntry(byAlice, dir, "added.jar", "agentapp/fix/limits.properties");
+        Path resigned = Signing.sign(added, mallory, dir, "resigned.jar");
+        Cli inspect = Cli.run("inspect", resigned);
+        assertEquals(0, inspect.exitCode(), inspect.toString());
+        // the signers in the order the JDK gives them: each is named, and what the added entry lacks
+        String line = inspect.out().lines().filter(l -> l.startsWith("  signer:")).findFirst().orElse("");
+        assertTrue(line.contains("CN=alice,O=jlivepatch tests") && line.contains(" and CN=mallory,O=jlivepatch tests")
+                || line.contains(" and CN=alice,O=jlivepatch tests"), inspect.toString());
+        String lacks = ", but entry 'agentapp/fix/limits.properties' is not signed by CN=alice,O=jlivepatch tests (an"
+                + " agent with a trust store refuses a JAR whose entries have different signers: the entry was added"
+                + " or changed after that signer signed)";
+        assertTrue(line.endsWith(lacks), inspect.toString());
+        Cli json = Cli.run("inspect", resigned, "--json");
+        assertTrue(json.out().contains(lacks + "\""), json.toString());
+        // as the agent's policy, trusting alice, sees it
+        Path aliceOnly = Signing.trustStore(dir, "alice.p12", "PKCS12", alice);
+        Path pw = Files.writeString(dir.resolve("pw"), Signing.PASSWORD);
+        Cli verified = Cli.run("inspect", resigned, "--truststore", aliceOnly, "--storepass-file", pw);
+        assertEquals(1, verified.exitCode(), verified.toString());
+        assertTrue(verified.out().contains("sign the whole JAR at once, by the same signers"), verified.toString());
+    }
+
     @Test
     void trustStorePasswordOptionsAreCheckedBeforeAnythingElse() throws Exception {
         Path jar = TestJars.greeterFixJar(dir);

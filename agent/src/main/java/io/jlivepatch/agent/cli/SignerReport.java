@@ -32,6 +32,8 @@ record SignerReport(String signer, Attributes mainAttributes) {
 
     static SignerReport of(PatchJarBytes jar) {
         Set<String> signers = new LinkedHashSet<>();
+        // each signed entry's signers, in the JAR's order: the union alone read as if all had signed all
+        java.util.Map<String, Set<String>> signedBy = new java.util.LinkedHashMap<>();
         String firstUnsigned = null;
         int unsigned = 0;
         Attributes main = new Attributes();
@@ -61,9 +63,12 @@ record SignerReport(String signer, Attributes mainAttributes) {
                     unsigned++;
                     firstUnsigned = firstUnsigned == null ? e.getName() : firstUnsigned;
                 } else {
+                    Set<String> these = new LinkedHashSet<>();
                     for (CodeSigner s : codeSigners) {
-                        signers.add(subject(s));
+                        these.add(subject(s));
                     }
+                    signers.addAll(these);
+                    signedBy.put(e.getName(), these);
                 }
             }
         } catch (IOException | SecurityException e) {
@@ -77,6 +82,18 @@ record SignerReport(String signer, Attributes mainAttributes) {
         if (unsigned > 0) {
             return new SignerReport(by + ", but " + unsigned + " entr" + (unsigned == 1 ? "y is" : "ies are")
                     + " not signed (" + firstUnsigned + (unsigned > 1 ? ", ..." : "") + ")", main);
+        }
+        for (java.util.Map.Entry<String, Set<String>> e : signedBy.entrySet()) {
+            if (!e.getValue().containsAll(signers)) {
+                // an entry added to a signed JAR that its adder then signed whole with a key of their own:
+                // the first signer's signature still verifies all it signed, and a trust policy refuses
+                // the JAR (JarSigners: the same signers for all), which the union said nothing of
+                Set<String> lacking = new LinkedHashSet<>(signers);
+                lacking.removeAll(e.getValue());
+                return new SignerReport(by + ", but entry '" + e.getKey() + "' is not signed by "
+                        + String.join(" and ", lacking) + " (an agent with a trust store refuses a JAR whose entries"
+                        + " have different signers: the entry was added or changed after that signer signed)", main);
+            }
         }
         return new SignerReport(by, main);
     }
