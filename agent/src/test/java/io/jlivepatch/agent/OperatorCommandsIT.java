@@ -243,6 +243,26 @@ class OperatorCommandsIT {
         Cli verified = Cli.run("inspect", resigned, "--truststore", aliceOnly, "--storepass-file", pw);
         assertEquals(1, verified.exitCode(), verified.toString());
         assertTrue(verified.out().contains("sign the whole JAR at once, by the same signers"), verified.toString());
+
+        // the second signer's certificate made in alice's name: told apart by the certificates' SHA-256, where
+        // the line said 'CN=alice,O=jlivepatch tests' alone, as for a JAR alice signed whole
+        Signing.Key fake = Signing.newKey(dir, "fake", alice.subject());
+        Path faked = Signing.sign(added, fake, dir, "faked.jar");
+        Cli spoofed = Cli.run("inspect", faked);
+        assertEquals(0, spoofed.exitCode(), spoofed.toString());
+        String fakeLine = spoofed.out().lines().filter(l -> l.startsWith("  signer:")).findFirst().orElse("");
+        assertTrue(fakeLine.matches("  signer: +CN=alice,O=jlivepatch tests \\(certificate SHA-256 [0-9a-f]{64}\\) and"
+                + " CN=alice,O=jlivepatch tests \\(certificate SHA-256 [0-9a-f]{64}\\), but entry"
+                + " 'agentapp/fix/limits.properties' is not signed by CN=alice,O=jlivepatch tests \\(certificate"
+                + " SHA-256 [0-9a-f]{64}\\) \\(an agent with a trust store refuses .*"), spoofed.toString());
+        java.security.KeyStore aliceStore = java.security.KeyStore.getInstance("PKCS12");
+        try (java.io.InputStream in = Files.newInputStream(alice.keystore())) {
+            aliceStore.load(in, Signing.PASSWORD.toCharArray());
+        }
+        String aliceSha = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(
+                aliceStore.getCertificate("alice").getEncoded()));
+        assertTrue(fakeLine.contains("is not signed by CN=alice,O=jlivepatch tests (certificate SHA-256 " + aliceSha
+                + ")"), "the one lacking is alice's own: " + aliceSha + "\n" + spoofed);
     }
 
     @Test

@@ -29,8 +29,12 @@ final class Signing {
     }
 
     static Key newKey(Path dir, String alias) throws IOException, InterruptedException {
+        return newKey(dir, alias, "CN=" + alias + ",O=jlivepatch tests");
+    }
+
+    /** A key of alias {@code alias} whose certificate names {@code subject}: another's, say. */
+    static Key newKey(Path dir, String alias, String subject) throws IOException, InterruptedException {
         Path keystore = dir.resolve(alias + "-key.p12");
-        String subject = "CN=" + alias + ",O=jlivepatch tests";
         tool("keytool", "-genkeypair", "-alias", alias, "-keyalg", "EC", "-groupname", "secp256r1",
                 "-sigalg", "SHA256withECDSA", "-dname", subject, "-validity", "30", "-keystore", keystore.toString(),
                 "-storetype", "PKCS12", "-storepass", PASSWORD, "-keypass", PASSWORD);

@@ -31,9 +31,10 @@ record SignerReport(String signer, Attributes mainAttributes) {
     static final String UNSIGNED = "unsigned";
 
     static SignerReport of(PatchJarBytes jar) {
-        Set<String> signers = new LinkedHashSet<>();
+        // by certificate, not by subject: anyone can make a certificate of alice's subject
+        Set<Certificate> signers = new LinkedHashSet<>();
         // each signed entry's signers, in the JAR's order: the union alone read as if all had signed all
-        java.util.Map<String, Set<String>> signedBy = new java.util.LinkedHashMap<>();
+        java.util.Map<String, Set<Certificate>> signedBy = new java.util.LinkedHashMap<>();
         String firstUnsigned = null;
         int unsigned = 0;
         Attributes main = new Attributes();
@@ -63,9 +64,9 @@ record SignerReport(String signer, Attributes mainAttributes) {
                     unsigned++;
                     firstUnsigned = firstUnsigned == null ? e.getName() : firstUnsigned;
                 } else {
-                    Set<String> these = new LinkedHashSet<>();
+                    Set<Certificate> these = new LinkedHashSet<>();
                     for (CodeSigner s : codeSigners) {
-                        these.add(subject(s));
+                        these.add(s.getSignerCertPath().getCertificates().get(0));
                     }
                     signers.addAll(these);
                     signedBy.put(e.getName(), these);
@@ -78,18 +79,23 @@ record SignerReport(String signer, Attributes mainAttributes) {
         if (signers.isEmpty()) {
             return new SignerReport(UNSIGNED, main);
         }
-        String by = String.join(" and ", signers);
+        java.util.Map<Certificate, String> names = names(signers);
+        String by = String.join(" and ", names.values());
         if (unsigned > 0) {
             return new SignerReport(by + ", but " + unsigned + " entr" + (unsigned == 1 ? "y is" : "ies are")
                     + " not signed (" + firstUnsigned + (unsigned > 1 ? ", ..." : "") + ")", main);
         }
-        for (java.util.Map.Entry<String, Set<String>> e : signedBy.entrySet()) {
+        for (java.util.Map.Entry<String, Set<Certificate>> e : signedBy.entrySet()) {
             if (!e.getValue().containsAll(signers)) {
                 // an entry added to a signed JAR that its adder then signed whole with a key of their own:
                 // the first signer's signature still verifies all it signed, and a trust policy refuses
                 // the JAR (JarSigners: the same signers for all), which the union said nothing of
-                Set<String> lacking = new LinkedHashSet<>(signers);
-                lacking.removeAll(e.getValue());
+                java.util.List<String> lacking = new java.util.ArrayList<>();
+                for (Certificate c : signers) {
+                    if (!e.getValue().contains(c)) {
+                        lacking.add(names.get(c));
+                    }
+                }
                 return new SignerReport(by + ", but entry '" + e.getKey() + "' is not signed by "
                         + String.join(" and ", lacking) + " (an agent with a trust store refuses a JAR whose entries"
                         + " have different signers: the entry was added or changed after that signer signed)", main);
@@ -98,8 +104,31 @@ record SignerReport(String signer, Attributes mainAttributes) {
         return new SignerReport(by, main);
     }
 
-    private static String subject(CodeSigner s) {
-        Certificate first = s.getSignerCertPath().getCertificates().get(0);
+    /**
+     * Each signer's name: its subject, and its certificate's SHA-256 too when another signer's certificate
+     * has the same subject (a second signer who made a certificate of the first one's name).
+     */
+    private static java.util.Map<Certificate, String> names(Set<Certificate> signers) {
+        java.util.Map<String, Integer> bySubject = new java.util.HashMap<>();
+        for (Certificate c : signers) {
+            bySubject.merge(subject(c), 1, Integer::sum);
+        }
+        java.util.Map<Certificate, String> names = new java.util.LinkedHashMap<>();
+        for (Certificate c : signers) {
+            String subject = subject(c);
+            String sha256;
+            try {
+                sha256 = io.jlivepatch.internal.Sha256.hex(c.getEncoded());
+            } catch (java.security.cert.CertificateEncodingException e) {
+                sha256 = null; // read from the JAR by the JDK's verifier: not expected
+            }
+            names.put(c, bySubject.get(subject) > 1 && sha256 != null ? subject + " (certificate SHA-256 " + sha256
+                    + ")" : subject);
+        }
+        return names;
+    }
+
+    private static String subject(Certificate first) {
         if (first instanceof X509Certificate x) {
             return x.getSubjectX500Principal().getName(X500Principal.RFC2253);
         }
