@@ -314,6 +314,23 @@ class ControlChannelIT {
         assertEquals(ORIGINAL, service.call());
     }
 
+    /**
+     * A patch whose name the target would refuse is refused by the command, before the agent is loaded: load left
+     * the name to the target, so a JVM without jlivepatch got the agent for good only to refuse the JAR there.
+     */
+    @Test
+    void aJarWithABadPatchNameDoesNotLoadTheAgent() throws Exception {
+        Path jar = TestJars.patchJar(dir, "bad-name.jar", Map.of("Livepatch-Name", "bad name!",
+                "Livepatch-Class", "agentapp.fix.GreeterFix"), "agentapp.fix.GreeterFix");
+        Cli load = Cli.run("load", service.pid(), jar);
+        assertEquals(1, load.exitCode(), load.toString());
+        assertEquals("jlivepatch: refused: INVALID_PATCH: patch JAR " + jar.toAbsolutePath().normalize()
+                + ": Livepatch-Name 'bad name!' is not valid: use 1 to 64 characters from [A-Za-z0-9_.-]",
+                load.err().trim(), load.toString());
+        assertNull(targetProperties().getProperty("jlivepatch.version"), "the agent was loaded for a refused JAR");
+        assertEquals(ORIGINAL, service.call());
+    }
+
     @Test
     void statusOfAJvmWithoutJlivepatchSaysSoAndLoadsNothing() throws Exception {
         Cli status = Cli.run("status", service.pid());

@@ -25,23 +25,20 @@ import java.util.List;
  */
 record CheckedJar(PatchJarBytes bytes, PatchJar jar, List<ReplacesScanner.Entry> functions) {
 
-    /** @throws Refusal with the reason ({@code INVALID_PATCH: ...}) when a load would refuse the JAR as it is */
-    static CheckedJar read(Path path) throws Refusal {
-        return read(path, true);
-    }
-
     /**
-     * As {@link #read(Path)}; {@code checkName}: whether the patch's name is checked here too (inspect, install),
-     * or left to the target (load).
+     * Reads and checks the JAR as a load would, the patch's name included (load too: a bad name must not load
+     * the agent into a JVM that has none, only to be refused there).
+     *
+     * @throws Refusal with the reason ({@code INVALID_PATCH: ...}) when a load would refuse the JAR as it is
      */
-    static CheckedJar read(Path path, boolean checkName) throws Refusal {
+    static CheckedJar read(Path path) throws Refusal {
         PatchJarBytes bytes = null;
         PatchJar jar = null;
         try {
             JarLimits limits = JarLimits.current();
             bytes = PatchJarBytes.read(path, limits);
             jar = PatchJar.read(bytes, limits);
-            if (checkName && !Patch.isValidName(jar.name())) {
+            if (!Patch.isValidName(jar.name())) {
                 throw new Refused(PatchException.Reason.INVALID_PATCH + ": patch JAR " + Text.clean(path.toString())
                         + ": " + PatchJar.NAME + " '" + Text.clean(jar.name()) + "' is not valid: use 1 to 64"
                         + " characters from [A-Za-z0-9_.-]");

@@ -127,8 +127,8 @@ final class LoadCommand implements Callable<Integer> {
         Refused checkedHere = null;
         try {
             // Read once and checked here first: a bad file must not even load the agent into the target,
-            // and what was checked is what is sent. The patch's name is left to the target.
-            CheckedJar checked = CheckedJar.read(path, false);
+            // and what was checked is what is sent.
+            CheckedJar checked = CheckedJar.read(path);
             content = checked.bytes();
             patchJar = checked.jar();
         } catch (CheckedJar.Refusal e) {
