@@ -185,16 +185,14 @@ class FailedFunctionsAttributeTest {
     @Test
     void aFailedLineSaysFailedWhateverTheTargetsDefaultLocale() throws Exception {
         Mbeans.livepatch();
-        // Registered (its MBean with it) before the locale changes: the JDK reads the patch MXBean's types once and
-        // keeps them while such a bean is registered, and lower-cases an item name's first letter with the default
-        // locale (WaitingThread's 'Inside' became 'ınside'); read under the Turkish locale, they stayed for the
-        // tests after this one (ci230, ci232: WaitingInsidePatchCodeTest). The lines are read under it all the same.
-        PatchHandle h = livepatch().register(misfitPatch("ff-locale", IN_LOCALE));
         Locale before = Locale.getDefault();
         Locale display = Locale.getDefault(Locale.Category.DISPLAY);
         Locale format = Locale.getDefault(Locale.Category.FORMAT);
         try {
             Locale.setDefault(Locale.forLanguageTag("tr-TR"));
+            // Registered, its MBean with it, under the Turkish locale: the MBean's Waiting keeps its 'inside' item for
+            // the tests after this one (WaitingItems; WaitingInsidePatchCodeTest reads it).
+            PatchHandle h = livepatch().register(misfitPatch("ff-locale", IN_LOCALE));
             h.enable();
             assertTrue(h.awaitTransition(WAIT));
             IsolatingLoader loader = IsolatingLoader.of("ff-locale", IN_LOCALE);

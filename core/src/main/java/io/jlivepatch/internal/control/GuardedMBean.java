@@ -90,11 +90,21 @@ class GuardedMBean extends StandardMBean {
         int mark = RecursionGuard.enterIfActive();
         String before = Requester.enter(Requester.JMX);
         try {
-            return super.getAttribute(attribute);
+            return read(attribute);
         } finally {
             Requester.restore(before);
             RecursionGuard.exit(mark);
         }
+    }
+
+    /** The attribute's value as the JDK's MXBean support reads it; run marked, as the jmx requester. */
+    Object read(String attribute) throws AttributeNotFoundException, MBeanException, ReflectionException {
+        return super.getAttribute(attribute);
+    }
+
+    /** The attributes' values as the JDK's MXBean support reads them; run as {@link #read}. */
+    AttributeList readAll(String[] attributes) {
+        return super.getAttributes(attributes);
     }
 
     @Override
@@ -118,7 +128,7 @@ class GuardedMBean extends StandardMBean {
         int mark = RecursionGuard.enterIfActive(); // a read: as getAttribute
         String before = Requester.enter(Requester.JMX);
         try {
-            return super.getAttributes(attributes);
+            return readAll(attributes);
         } finally {
             Requester.restore(before);
             RecursionGuard.exit(mark);

@@ -7,6 +7,7 @@ import io.jlivepatch.PatchHandle;
 import io.jlivepatch.control.LivepatchMBean;
 import io.jlivepatch.control.ObjectNames;
 import io.jlivepatch.control.PatchMBean;
+import io.jlivepatch.control.WaitingThread;
 import io.jlivepatch.internal.core.PatchRegistry;
 import io.jlivepatch.internal.core.RegistryObserver;
 import io.jlivepatch.internal.core.Requester;
@@ -20,11 +21,13 @@ import javax.management.InstanceNotFoundException;
 import javax.management.InvalidAttributeValueException;
 import javax.management.JMException;
 import javax.management.MBeanException;
+import javax.management.MBeanInfo;
 import javax.management.MBeanServer;
 import javax.management.MalformedObjectNameException;
 import javax.management.NotCompliantMBeanException;
 import javax.management.ObjectName;
 import javax.management.ReflectionException;
+import javax.management.openmbean.OpenDataException;
 import java.lang.management.ManagementFactory;
 
 /**
@@ -87,10 +90,15 @@ public final class JmxControl implements RegistryObserver {
         }
     }
 
-    /** Refuses a non-boolean {@code Enabled} with a message that says what to write instead, on record. */
+    /**
+     * Refuses a non-boolean {@code Enabled} with a message that says what to write instead, on record; answers
+     * {@code Waiting} with the item names README gives whatever the default locale ({@link WaitingItems}).
+     */
     private static final class PatchBean extends GuardedMBean {
         private final PatchRegistry registry;
         private final String name;
+        /** The MBeanInfo with WaitingItems' type, made once: racing first reads make equal ones. */
+        private volatile MBeanInfo info;
 
         PatchBean(PatchMBean impl, PatchRegistry registry, String name) throws NotCompliantMBeanException {
             super(impl, PatchMBean.class, registry, name);
@@ -130,6 +138,44 @@ public final class JmxControl implements RegistryObserver {
                 RecursionGuard.exit(mark);
             }
             return super.setAttributes(rest);
+        }
+
+        @Override
+        public MBeanInfo getMBeanInfo() {
+            MBeanInfo made = info;
+            if (made == null) {
+                made = WaitingItems.withItemNames(super.getMBeanInfo());
+                info = made;
+            }
+            return made;
+        }
+
+        @Override
+        Object read(String attribute) throws AttributeNotFoundException, MBeanException, ReflectionException {
+            if (!WaitingItems.ATTRIBUTE.equals(attribute)) {
+                return super.read(attribute);
+            }
+            WaitingThread[] waiting = ((PatchMBean) getImplementation()).getWaiting();
+            try {
+                return WaitingItems.open(waiting);
+            } catch (OpenDataException e) { // as the JDK's MXBean support answers a value it cannot map
+                throw new MBeanException(e, "the threads holding patch '" + name + "' cannot be written as open data: "
+                        + e.getMessage());
+            }
+        }
+
+        /** Each attribute as {@link #read} answers it; one that cannot be read is left out, as the JDK's support does. */
+        @Override
+        AttributeList readAll(String[] attributes) {
+            AttributeList out = new AttributeList(attributes.length);
+            for (String a : attributes) {
+                try {
+                    out.add(new Attribute(a, read(a)));
+                } catch (Exception e) {
+                    // not in the list returned, as JMX specifies for an attribute it could not read
+                }
+            }
+            return out;
         }
 
         private static boolean notABoolean(Attribute attribute) {
