@@ -62,8 +62,8 @@ public final class Main implements Runnable {
 
     /** Runs one command; for tests and embedding. */
     public static int run(PrintWriter out, PrintWriter err, String... args) {
-        PrintWriter cleanOut = new PrintWriter(new CleanWriter(out), true);
-        PrintWriter cleanErr = new PrintWriter(new CleanWriter(err), true);
+        PrintWriter cleanOut = new RootLocaleWriter(new CleanWriter(out));
+        PrintWriter cleanErr = new RootLocaleWriter(new CleanWriter(err));
         CommandLine cli;
         try {
             cli = new CommandLine(new Main());
