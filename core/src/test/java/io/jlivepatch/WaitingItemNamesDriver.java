@@ -1,15 +1,19 @@
 package io.jlivepatch;
 
 import io.jlivepatch.control.ObjectNames;
+import io.jlivepatch.control.PatchMBean;
+import io.jlivepatch.control.WaitingThread;
 import transapp.Codec;
 import transapp.Gate;
 
+import javax.management.JMX;
 import javax.management.MBeanAttributeInfo;
 import javax.management.MBeanInfo;
 import javax.management.MBeanOperationInfo;
 import javax.management.MBeanParameterInfo;
 import javax.management.MBeanServer;
 import javax.management.ObjectName;
+import javax.management.StandardMBean;
 import javax.management.openmbean.ArrayType;
 import javax.management.openmbean.CompositeData;
 import javax.management.openmbean.CompositeType;
@@ -81,6 +85,20 @@ public final class WaitingItemNamesDriver {
         for (ObjectName name : List.of(ObjectNames.livepatch(), patch)) {
             everyCompositeTypeNamedAsItsGetters(name);
         }
+        if (args[0].equals("en")) {
+            // Where the JDK's own mapping names the items right, the type is the one it makes, so that a client's
+            // MXBean proxy (which checks @ConstructorProperties against its own names) rebuilds a WaitingThread.
+            OpenType<?> jdks = null;
+            for (MBeanAttributeInfo a : new StandardMBean(new WaitingOnly(), WaitingOnlyMXBean.class, true)
+                    .getMBeanInfo().getAttributes()) {
+                jdks = ((OpenMBeanAttributeInfo) a).getOpenType();
+            }
+            check(waiting[0].getCompositeType().equals(((ArrayType<?>) jdks).getElementOpenType()),
+                    "the JDK's type: " + jdks);
+            WaitingThread[] rebuilt = JMX.newMXBeanProxy(SERVER, patch, PatchMBean.class).getWaiting();
+            check(rebuilt.length == 1 && rebuilt[0].getThreadId() == held.getId() && rebuilt[0].getInside().isEmpty(),
+                    "a proxy rebuilds it: " + List.of(rebuilt));
+        }
 
         Gate.release(held);
         held.join(WAIT.toMillis());
@@ -146,6 +164,18 @@ public final class WaitingItemNamesDriver {
         while (!SERVER.isRegistered(name)) {
             check(System.nanoTime() < end, name + " was not registered within " + WAIT.toSeconds() + " s");
             Thread.sleep(10);
+        }
+    }
+
+    /** An MXBean whose one attribute is a WaitingThread[], for the JDK's own mapping of it. */
+    public interface WaitingOnlyMXBean {
+        WaitingThread[] getWaiting();
+    }
+
+    static final class WaitingOnly implements WaitingOnlyMXBean {
+        @Override
+        public WaitingThread[] getWaiting() {
+            return new WaitingThread[0];
         }
     }
 

@@ -24,4 +24,11 @@ class WaitingItemNamesTest {
         ChildJvm.runOk(WaitingItemNamesDriver.class, List.of("-Duser.language=az", "-Duser.country=AZ"), List.of("az"),
                 120);
     }
+
+    /** Where the JDK names them right too, Waiting's type is the JDK's own, and a client's MXBean proxy reads it. */
+    @Test
+    void anEnglishTargetsWaitingIsTheTypeTheJdkMakesThere() throws Exception {
+        ChildJvm.runOk(WaitingItemNamesDriver.class, List.of("-Duser.language=en", "-Duser.country=US"), List.of("en"),
+                120);
+    }
 }
