@@ -136,6 +136,73 @@ class AuditIT {
         }
     }
 
+    /**
+     * A file that reaches the process's file size limit (RLIMIT_FSIZE, {@code ulimit -f}: the write fails with
+     * {@code EFBIG} after writing what fits, as a full disk's does) in the middle of a line: the operation goes on,
+     * status says why records are not written, and once the limit is raised the file goes on whole: the cut line
+     * is ended first, a gap line counts the records not written since the first of them, and every line after it
+     * is one JSON record. A rotation then starts a new file at the path, which the records go on in.
+     */
+    @Test
+    void aFileAtTheProcesssFileSizeLimitCutsALineAndGoesOnWholeOnceTheLimitIsRaised() throws Exception {
+        long limitKib = 4096;
+        Path audit = dir.resolve("audit.jsonl");
+        // What a previous run wrote, up to 100 bytes short of the limit: the first record's line does not fit.
+        byte[] before = new byte[(int) (limitKib * 1024 - 100)];
+        java.util.Arrays.fill(before, (byte) 'x');
+        before[before.length - 1] = '\n';
+        Files.write(audit, before);
+        Files.setPosixFilePermissions(audit, PosixFilePermissions.fromString("rw-------"));
+        Path jar = TestJars.greeterFixJar(dir);
+        try (ServiceProcess service = ServiceProcess.withFileSizeLimit(limitKib, agent("audit=" + audit))) {
+            Cli load = Cli.run("load", service.pid(), jar);
+            assertEquals(0, load.exitCode(), load.toString());
+            assertEquals(GREET_FIXED, service.call());
+            assertEquals(limitKib * 1024, Files.size(audit), "written up to the limit");
+            Cli status = Cli.run("status", service.pid());
+            assertTrue(status.out().contains("\n  audit file: " + audit + ", problem: cannot write " + audit
+                    + ": File too large"), status.toString());
+
+            Process raise = new ProcessBuilder("prlimit", "--pid", Long.toString(service.pid()), "--fsize=unlimited:")
+                    .inheritIO().start();
+            assertTrue(raise.waitFor(30, TimeUnit.SECONDS));
+            assertEquals(0, raise.exitValue());
+            Cli disable = Cli.run("disable", service.pid(), "fix-greet");
+            assertEquals(0, disable.exitCode(), disable.toString());
+            assertEquals(ORIGINAL, service.call());
+
+            byte[] all = Files.readAllBytes(audit);
+            assertTrue(java.util.Arrays.equals(before, java.util.Arrays.copyOf(all, before.length)),
+                    "what was there stays");
+            List<String> after = new String(all, before.length, all.length - before.length, StandardCharsets.UTF_8)
+                    .lines().toList();
+            // The load's line as far as it fitted, ended by a line break: not glued to the next record.
+            assertEquals(100, after.get(0).length(), after.toString());
+            assertTrue(after.get(0).startsWith("{\"time\":\""), after.get(0));
+            List<String> whole = after.subList(1, after.size());
+            assertEquals(List.of("audit-gap", "disable", "transition"),
+                    whole.stream().map(l -> field(l, "operation")).toList(), String.join("\n", whole));
+            for (String line : whole) {
+                assertTrue(LINE.matcher(line).matches(), "not one JSON record: " + line);
+            }
+            // the load and its transition's end
+            assertTrue(field(whole.get(0), "outcome").startsWith("2 records were not written to this file since "),
+                    whole.get(0));
+            Cli json = Cli.run("status", service.pid(), "--json");
+            assertTrue(json.out().contains("\"audit\":{\"file\":\"" + audit + "\",\"problem\":null,\"notWritten\":2}"),
+                    json.toString());
+
+            Path rotated = dir.resolve("audit.jsonl.1");
+            Files.move(audit, rotated);
+            Cli enable = Cli.run("enable", service.pid(), "fix-greet");
+            assertEquals(0, enable.exitCode(), enable.toString());
+            List<String> next = Files.readAllLines(audit);
+            assertEquals(List.of("enable", "transition"), next.stream().map(l -> field(l, "operation")).toList(),
+                    String.join("\n", next));
+            assertEquals(all.length, Files.size(rotated), "nothing more in the rotated file");
+        }
+    }
+
     @Test
     void aStartUpPatchDirectoryThatCannotBeReadIsOnRecord() throws Exception {
         Path audit = dir.resolve("audit.jsonl");

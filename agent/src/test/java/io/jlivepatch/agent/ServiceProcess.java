@@ -36,6 +36,15 @@ final class ServiceProcess implements AutoCloseable {
         this(TestJars.java(), "agentapp.ServiceApp", List.of(), openFiles > 0 ? "ulimit -n " + openFiles : null, stderr, jvmOptions);
     }
 
+    /**
+     * With the process's limit of the size of the files it writes ({@code ulimit -S -f}, RLIMIT_FSIZE; the soft limit, which the process's user may raise again) at {@code kib}
+     * KiB: a write past it fails ({@code EFBIG}, "File too large"; the JVM ignores SIGXFSZ), as on a full disk.
+     */
+    static ServiceProcess withFileSizeLimit(long kib, String... jvmOptions) throws IOException {
+        return new ServiceProcess(TestJars.java(), "agentapp.ServiceApp", List.of(), "ulimit -S -f " + kib,
+                ProcessBuilder.Redirect.INHERIT, jvmOptions);
+    }
+
     /** A main class that runs ServiceApp's loop after a set-up of its own (agentapp.OtherBuildApp). */
     static ServiceProcess running(String mainClass, String... jvmOptions) throws IOException {
         return new ServiceProcess(TestJars.java(), mainClass, List.of(), null, ProcessBuilder.Redirect.INHERIT, jvmOptions);
