@@ -93,6 +93,46 @@ class AuditFileTest {
         assertEquals(null, f.currentProblem());
     }
 
+    /**
+     * The file replaced while the JVM runs by what jlivepatch refuses (a directory, then a symbolic link to a
+     * file elsewhere): no record goes into it or through it, each is counted, status says why, and once a
+     * file is back at the path the first line there notes every record it lacks.
+     */
+    @Test
+    void aFileReplacedByADirectoryOrASymbolicLinkWhileRunningTakesNoRecordAndTheGapIsNotedOnceAFileIsBack()
+            throws Exception {
+        assumeTrue(posix());
+        Path file = dir.resolve("replaced.jsonl");
+        AuditFile f = AuditFile.start(file, file.toString()); // an instance of its own (see above)
+        f.append("{\"n\":0}\n".getBytes(StandardCharsets.UTF_8));
+        Path first = Files.move(file, dir.resolve("replaced.jsonl.1"));
+        Files.createDirectory(file);
+        f.append("{\"n\":1}\n".getBytes(StandardCharsets.UTF_8));
+        assertEquals("cannot write " + file + ": it is not a regular file (1 record not written to it, see"
+                + " 'status --log')", f.currentProblem());
+        try (java.util.stream.Stream<Path> in = Files.list(file)) {
+            assertEquals(0, in.count(), "nothing written into the directory");
+        }
+        Files.delete(file);
+        Path elsewhere = Files.writeString(dir.resolve("elsewhere"), "");
+        Files.createSymbolicLink(file, elsewhere);
+        f.append("{\"n\":2}\n".getBytes(StandardCharsets.UTF_8));
+        assertTrue(f.currentProblem().startsWith("cannot write " + file + ": it is a symbolic link, which jlivepatch"
+                + " does not follow"), f.currentProblem());
+        assertTrue(f.currentProblem().endsWith(" (2 records not written to it, see 'status --log')"), f.currentProblem());
+        assertEquals("", Files.readString(elsewhere), "nothing written through the link");
+        Files.delete(file);
+        f.append("{\"n\":3}\n".getBytes(StandardCharsets.UTF_8));
+        assertEquals(null, f.currentProblem());
+        assertEquals(List.of("{\"n\":0}"), Files.readAllLines(first));
+        List<String> lines = Files.readAllLines(file);
+        assertEquals(2, lines.size(), lines.toString());
+        assertTrue(lines.get(0).contains("\"operation\":\"audit-gap\",\"patch\":\"\",\"outcome\":\"2 records were not"
+                + " written to this file since "), lines.get(0));
+        assertEquals("{\"n\":3}", lines.get(1));
+        assertTrue(f.notWrittenSoFar().startsWith("2 records not written to it since it was opened"), f.notWrittenSoFar());
+    }
+
     @Test
     void anExistingFileKeepsItsModeAndContent() throws Exception {
         assumeTrue(posix());
