@@ -63,6 +63,7 @@ class JmxLifeCycleAuditTest {
     }
 
     private static ObjectName livepatch() throws Exception {
+        Jars.lp(); // installed
         Jars.statusText(); // waits until the MBeans are up
         return new ObjectName(ObjectNames.LIVEPATCH);
     }

@@ -22,7 +22,8 @@ import javax.management.StandardMBean;
  * An MXBean whose every attribute access and operation runs marked as jlivepatch's own code
  * (RecursionGuard): the JMX threads that serve {@code jlivepatch} and JConsole never run a patch's
  * replacement, and a patched JDK method the MBean's code uses cannot loop back into jlivepatch. Every
- * operation through it is the {@code jmx} requester's.
+ * operation through it is the {@code jmx} requester's ({@code jmx user <name>} for a client its connector
+ * authenticated: {@link JmxCaller}).
  *
  * <p>Each access first requires room on the stack ({@link #requireRoom}): an application's own code
  * may call the MBean server (an in-process metrics exporter) at whatever depth its thread is, and the
@@ -113,7 +114,7 @@ class GuardedMBean extends StandardMBean {
         requireRoom();
         refuseIfOverwritten();
         int mark = RecursionGuard.enter();
-        String before = Requester.enter(Requester.JMX);
+        String before = Requester.enter(JmxCaller.requester());
         try {
             super.setAttribute(attribute);
         } finally {
@@ -140,7 +141,7 @@ class GuardedMBean extends StandardMBean {
         requireRoom();
         refuseIfOverwritten();
         int mark = RecursionGuard.enter();
-        String before = Requester.enter(Requester.JMX);
+        String before = Requester.enter(JmxCaller.requester());
         try {
             return super.setAttributes(attributes);
         } finally {
@@ -242,7 +243,7 @@ class GuardedMBean extends StandardMBean {
         requireRoom();
         refuseIfOverwritten();
         int mark = RecursionGuard.enter();
-        String before = Requester.enter(Requester.JMX);
+        String before = Requester.enter(JmxCaller.requester());
         try {
             String wrong = isOperation(actionName, signature) ? wrongArguments(type, actionName, params, signature) : null;
             if (wrong != null) {

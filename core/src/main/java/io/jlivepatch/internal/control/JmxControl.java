@@ -193,7 +193,7 @@ public final class JmxControl implements RegistryObserver {
             // as the jmx requester and marked, as GuardedMBean runs what it lets through.
             requireRoom(); // as GuardedMBean's accesses: before the mark and the requester
             int mark = RecursionGuard.enter();
-            String before = Requester.enter(Requester.JMX);
+            String before = Requester.enter(JmxCaller.requester());
             try {
                 registry.refusedOutside("call", name, new PatchException(PatchException.Reason.INVALID_ARGUMENT,
                         name, why));

@@ -14,7 +14,7 @@ import java.util.Map;
  * @param builds    the build hashes of its manifest ({@code Livepatch-Old-Build-SHA256}, ...), by attribute
  * @param loadedAt  when it was registered
  * @param requester who asked: {@code pid N user U} over the command's channel, else {@code api},
- *                  {@code jmx} or {@code startup}
+ *                  {@code jmx} ({@code jmx user U} for a client its JMX connector authenticated) or {@code startup}
  */
 public record Provenance(String source, String sha256, String signer, Map<String, String> builds,
                          Instant loadedAt, String requester) {
