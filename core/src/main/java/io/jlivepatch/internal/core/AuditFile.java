@@ -188,7 +188,8 @@ public final class AuditFile implements Runnable {
      * at all when none is queued (an exit with nothing queued takes no longer than without an audit
      * file: issue 14, BENCHMARKS.md) nor while the writer is known to be stuck. The lines it is not
      * done with by then are counted as not written and logged, the file's last chance to be noted
-     * (no later line carries a gap line for them). The number of those lines.
+     * (no later line carries a gap line for them); at the JVM's exit, so is what the file lacks though the
+     * writer is done ({@link #lacking}). The number of the lines it was not done with.
      */
     long drain(long boundMs) {
         return drain(boundMs, Log.get(), false);
@@ -207,50 +208,84 @@ public final class AuditFile implements Runnable {
                 drainedAtExit = target; // with the target, under this: each line is the drain's or afterExitDrain's
             }
             if (done >= target) {
-                return 0;
+                report = atExit ? lacking() : null;
+                left = 0;
+            } else {
+                left = awaitDone(target, boundMs);
+                report = left > 0 ? notDone(left, target, boundMs, atExit) : atExit ? lacking() : null;
             }
-            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(boundMs);
-            boolean interrupted = false;
-            while (done < target && !stuck && !interrupted) {
-                long wait = deadline - System.nanoTime();
-                if (wait <= 0) {
-                    break;
-                }
-                try {
-                    TimeUnit.NANOSECONDS.timedWait(this, wait); // pairs with notifyAll in finished
-                } catch (InterruptedException e) {
-                    interrupted = true; // the exit goes on; what is left is reported below
-                }
-            }
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
-            left = target - done;
-            if (left <= 0) {
-                return 0;
-            }
-            if (atExit) {
-                exitGaveUp = true;
-                notifyAll(); // the lines queued after the target wait no more (the wait in afterExitDrain)
-            }
-            // Those still queued (oldest first; the lines queued after target are not this drain's) at
-            // their own time; the one the writer holds, if any, has none here: now.
-            long stillQueued = queue.size() - (queued - target);
-            java.util.Iterator<byte[]> queuedLines = queue.iterator();
-            for (long i = 0; i < left; i++) {
-                countLost(i < stillQueued && queuedLines.hasNext() ? timeOf(queuedLines.next()) : null);
-            }
-            report = "audit file: " + left + (left == 1 ? " record was" : " records were") + " not written to "
-                    + shown + " before the JVM exited (" + (problem != null ? problem
-                    : "writing them had not ended within " + boundMs + " ms") + "); the file lacks " + unnoted
-                    + (unnoted == 1 ? " record" : " records") + " since " + unnotedSince + ", with no gap line";
         }
-        try {
-            log.log(System.Logger.Level.WARNING, (java.util.ResourceBundle) null, report, (Throwable) null);
-        } catch (Throwable ignored) {
-            // a log back-end's failure changes nothing, and the JVM exits (an at-exit logger, not Log.get()'s)
+        if (report != null) {
+            try {
+                log.log(System.Logger.Level.WARNING, (java.util.ResourceBundle) null, report, (Throwable) null);
+            } catch (Throwable ignored) {
+                // a log back-end's failure changes nothing, and the JVM exits (an at-exit logger, not Log.get()'s)
+            }
         }
         return left;
+    }
+
+    /**
+     * At the JVM's exit, with the writer done with every line the drain waited for: what the file lacks with no
+     * gap line to say so (caller holds this), or null when it lacks nothing. Lines whose write failed (a full disk,
+     * the directory removed: the exit's own lines too) and records lost before are such, and nothing will say so
+     * once the JVM is gone: no later line carries a gap line, no status shows the count, and the writer's warning
+     * went through java.util.logging, which the exit closes, once per problem rather than per record. Before,
+     * the drain said nothing of them, only of the lines it was not done with in time (AuditFileTest).
+     */
+    private String lacking() {
+        if (unnoted == 0) {
+            return null;
+        }
+        return "audit file: " + shown + " lacks " + unnoted + (unnoted == 1 ? " record" : " records") + " since "
+                + unnotedSince + ", with no gap line: " + (unnoted == 1 ? "it was" : "they were") + " not written to it ("
+                + (problem != null ? problem : "see the log") + "), and the JVM exits";
+    }
+
+    /**
+     * Waits at most {@code boundMs} until the writer is done with line {@code target}, not at all while it is
+     * stuck; the lines it is not done with by then (caller holds this).
+     */
+    private long awaitDone(long target, long boundMs) {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(boundMs);
+        boolean interrupted = false;
+        while (done < target && !stuck && !interrupted) {
+            long wait = deadline - System.nanoTime();
+            if (wait <= 0) {
+                break;
+            }
+            try {
+                TimeUnit.NANOSECONDS.timedWait(this, wait); // pairs with notifyAll in finished
+            } catch (InterruptedException e) {
+                interrupted = true; // the exit goes on; what is left is reported below
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+        return target - done;
+    }
+
+    /**
+     * Counts the {@code left} lines up to {@code target} the writer is not done with by the drain's bound as not
+     * written, and says so (caller holds this); at the exit, the later lines wait no more.
+     */
+    private String notDone(long left, long target, long boundMs, boolean atExit) {
+        if (atExit) {
+            exitGaveUp = true;
+            notifyAll(); // the lines queued after the target wait no more (the wait in afterExitDrain)
+        }
+        // Those still queued (oldest first; the lines queued after target are not this drain's) at
+        // their own time; the one the writer holds, if any, has none here: now.
+        long stillQueued = queue.size() - (queued - target);
+        java.util.Iterator<byte[]> queuedLines = queue.iterator();
+        for (long i = 0; i < left; i++) {
+            countLost(i < stillQueued && queuedLines.hasNext() ? timeOf(queuedLines.next()) : null);
+        }
+        return "audit file: " + left + (left == 1 ? " record was" : " records were") + " not written to "
+                + shown + " before the JVM exited (" + (problem != null ? problem
+                : "writing them had not ended within " + boundMs + " ms") + "); the file lacks " + unnoted
+                + (unnoted == 1 ? " record" : " records") + " since " + unnotedSince + ", with no gap line";
     }
 
     /** The audit file's absolute path, or {@code null} when none is configured. */

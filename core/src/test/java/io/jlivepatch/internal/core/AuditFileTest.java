@@ -730,6 +730,56 @@ class AuditFileTest {
     }
 
     /**
+     * Lines the writer is done with by the exit's drain because their write failed (the file's directory removed,
+     * a full disk: here the exit's own line, made as the exit begins, and one lost before) are said on the exit's
+     * standard error, as lines not written in time are: the file never gets the gap line that would note them, no
+     * status shows them any more, and the writer's own warning goes through java.util.logging, whose handlers the
+     * JVM's exit closes (and is logged once per problem, not per record). Before, the drain said nothing of them.
+     */
+    @Test
+    void atTheExitLinesWhoseWriteFailedAreSaidOnTheExitsLogWithTheGapTheFileLacks() throws Exception {
+        assumeTrue(posix());
+        Path later = Files.createDirectory(dir.resolve("removed-at-exit"));
+        Path file = later.resolve("audit.jsonl");
+        AuditFile f = AuditFile.start(file, file.toString()); // an instance of its own (see above)
+        f.append("{\"n\":0}\n".getBytes(StandardCharsets.UTF_8));
+        Files.delete(file);
+        Files.delete(later);
+        Instant first = Instant.parse("2026-12-01T13:00:00Z");
+        f.awaitWritten(f.enqueue(first, "enable", "p", "ok", "api", "", "", "")); // fails: counted, logged once
+        f.enqueue(first.plusSeconds(1), "disable", "p", "cut short: the JVM exited during it (...)", "api", "", "",
+                ""); // recordAtExit's: queued, not waited for
+        List<String> said = new CopyOnWriteArrayList<>();
+        System.Logger exitLog = new System.Logger() {
+            @Override
+            public String getName() {
+                return "io.jlivepatch";
+            }
+
+            @Override
+            public boolean isLoggable(Level level) {
+                return true;
+            }
+
+            @Override
+            public void log(Level level, java.util.ResourceBundle bundle, String msg, Throwable thrown) {
+                said.add(level + " " + msg);
+            }
+
+            @Override
+            public void log(Level level, java.util.ResourceBundle bundle, String format, Object... params) {
+                said.add(level + " " + format);
+            }
+        };
+        // The writer is done with every line (its write failed) within the bound: nothing left waiting.
+        assertEquals(0, f.drain(java.util.concurrent.TimeUnit.SECONDS.toMillis(30), exitLog, true));
+        assertEquals(List.of("WARNING audit file: " + file + " lacks 2 records since " + first + ", with no gap line:"
+                + " they were not written to it (cannot write " + file + ": its directory does not exist), and the JVM"
+                + " exits"), said);
+        assertTrue(f.notWrittenSoFar().startsWith("2 records not written to it"), f.notWrittenSoFar());
+    }
+
+    /**
      * Once a wait at the JVM's exit gave up (the drain's, here with its bound over at once), a record
      * made later in the exit (another shutdown hook's) waits no more: it is counted as not written at
      * once, so that N such records take the one bound, not N more. Its own wait is raised to a day: a
