@@ -203,6 +203,44 @@ class AuditIT {
         }
     }
 
+    /**
+     * A JVM that exits while its audit file is full (at the process's file size limit) says on standard error, as it
+     * exits, what the file lacks with no gap line to note it: the last chance, as no status is left to show it and
+     * the writer's warning went through java.util.logging once. Before, the exit said nothing of lines whose write
+     * failed, only of lines not written in time.
+     */
+    @Test
+    void aJvmThatExitsWithItsAuditFileFullSaysWhatTheFileLacks() throws Exception {
+        long limitKib = 4096;
+        Path audit = dir.resolve("audit.jsonl");
+        byte[] full = new byte[(int) (limitKib * 1024)];
+        java.util.Arrays.fill(full, (byte) 'x');
+        full[full.length - 1] = '\n';
+        Files.write(audit, full);
+        Files.setPosixFilePermissions(audit, PosixFilePermissions.fromString("rw-------"));
+        Path jar = TestJars.greeterFixJar(dir);
+        ServiceProcess service = ServiceProcess.withFileSizeLimit(limitKib, ProcessBuilder.Redirect.PIPE,
+                agent("audit=" + audit));
+        java.util.concurrent.CompletableFuture<String> stderr = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try {
+                return new String(service.stderr().readAllBytes(), StandardCharsets.UTF_8);
+            } catch (java.io.IOException e) {
+                return e.toString();
+            }
+        });
+        try (service) {
+            Cli load = Cli.run("load", service.pid(), jar);
+            assertEquals(0, load.exitCode(), load.toString());
+            assertEquals(GREET_FIXED, service.call());
+        }
+        String err = stderr.get(60, TimeUnit.SECONDS);
+        assertEquals(full.length, Files.size(audit));
+        // the load and its transition's end
+        assertTrue(err.matches("(?s).*WARNING: audit file: " + Pattern.quote(audit.toString()) + " lacks 2 records since"
+                + " \\S+, with no gap line: they were not written to it \\(cannot write " + Pattern.quote(audit.toString())
+                + ": File too large\\), and the JVM exits\n.*"), err);
+    }
+
     @Test
     void aStartUpPatchDirectoryThatCannotBeReadIsOnRecord() throws Exception {
         Path audit = dir.resolve("audit.jsonl");

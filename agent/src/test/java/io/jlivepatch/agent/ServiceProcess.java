@@ -41,8 +41,14 @@ final class ServiceProcess implements AutoCloseable {
      * KiB: a write past it fails ({@code EFBIG}, "File too large"; the JVM ignores SIGXFSZ), as on a full disk.
      */
     static ServiceProcess withFileSizeLimit(long kib, String... jvmOptions) throws IOException {
-        return new ServiceProcess(TestJars.java(), "agentapp.ServiceApp", List.of(), "ulimit -S -f " + kib,
-                ProcessBuilder.Redirect.INHERIT, jvmOptions);
+        return withFileSizeLimit(kib, ProcessBuilder.Redirect.INHERIT, jvmOptions);
+    }
+
+    /** {@link #withFileSizeLimit(long, String...)}, standard error sent to {@code stderr}. */
+    static ServiceProcess withFileSizeLimit(long kib, ProcessBuilder.Redirect stderr, String... jvmOptions)
+            throws IOException {
+        return new ServiceProcess(TestJars.java(), "agentapp.ServiceApp", List.of(), "ulimit -S -f " + kib, stderr,
+                jvmOptions);
     }
 
     /** A main class that runs ServiceApp's loop after a set-up of its own (agentapp.OtherBuildApp). */
