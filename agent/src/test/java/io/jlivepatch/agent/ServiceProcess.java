@@ -37,8 +37,9 @@ final class ServiceProcess implements AutoCloseable {
     }
 
     /**
-     * With the process's limit of the size of the files it writes ({@code ulimit -S -f}, RLIMIT_FSIZE; the soft limit, which the process's user may raise again) at {@code kib}
-     * KiB: a write past it fails ({@code EFBIG}, "File too large"; the JVM ignores SIGXFSZ), as on a full disk.
+     * With the process's limit of the size of the files it writes ({@code ulimit -S -f}, RLIMIT_FSIZE; the soft
+     * limit, which the process's user may raise again) at {@code kib} KiB: a write past it fails ({@code EFBIG},
+     * "File too large"; the JVM ignores SIGXFSZ), as on a full disk.
      */
     static ServiceProcess withFileSizeLimit(long kib, String... jvmOptions) throws IOException {
         return withFileSizeLimit(kib, ProcessBuilder.Redirect.INHERIT, jvmOptions);

@@ -20,9 +20,10 @@ final class JmxCaller {
 
     /**
      * {@code Subject.current()} (JDK 18 and later: JDK 24 and later run a connector's call as its subject through
-     * {@code Subject.callAs}, which only it sees), else JDK 17's {@code Subject.getSubject(AccessController.getContext())}
-     * (the connector runs the call in an access control context holding the subject), both reflectively: the
-     * second is deprecated for removal and refused from JDK 24 on. Null elements where neither is found.
+     * {@code Subject.callAs}, which only it sees), else JDK 17's {@code Subject.getSubject(AccessController
+     * .getContext())} (the connector runs the call in an access control context holding the subject), both
+     * reflectively: the second is deprecated for removal and refused from JDK 24 on. Null elements where neither
+     * is found.
      */
     private static final Method[] WAYS = ways();
 
@@ -36,7 +37,8 @@ final class JmxCaller {
             try {
                 Class<?> controller = Class.forName("java.security.AccessController");
                 Class<?> context = Class.forName("java.security.AccessControlContext");
-                return new Method[] {null, controller.getMethod("getContext"), Subject.class.getMethod("getSubject", context)};
+                return new Method[] {null, controller.getMethod("getContext"),
+                        Subject.class.getMethod("getSubject", context)};
             } catch (ReflectiveOperationException | RuntimeException | LinkageError none) {
                 return new Method[] {null, null, null};
             }

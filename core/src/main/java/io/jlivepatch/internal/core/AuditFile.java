@@ -238,8 +238,8 @@ public final class AuditFile implements Runnable {
             return null;
         }
         return "audit file: " + shown + " lacks " + unnoted + (unnoted == 1 ? " record" : " records") + " since "
-                + unnotedSince + ", with no gap line: " + (unnoted == 1 ? "it was" : "they were") + " not written to it ("
-                + (problem != null ? problem : "see the log") + "), and the JVM exits";
+                + unnotedSince + ", with no gap line: " + (unnoted == 1 ? "it was" : "they were")
+                + " not written to it (" + (problem != null ? problem : "see the log") + "), and the JVM exits";
     }
 
     /**
