@@ -90,6 +90,11 @@ public final class AuditFile implements Runnable {
      */
     private long drainedAtExit = -1;
     /**
+     * {@link #lostTotal} as the exit's words last counted it ({@link #lacking}, the drain's, a line after it): a
+     * record made after the drain whose write failed is said once it adds to it.
+     */
+    private long lostSaidAtExit;
+    /**
      * How long a line queued after the drain at the JVM's exit is waited for ({@link #afterExitDrain}):
      * the drain's bound. Tests of a file of their own raise it, set before any thread uses the file,
      * so that a wait that must not happen shows as a hang rather than as a time.
@@ -237,6 +242,7 @@ public final class AuditFile implements Runnable {
         if (unnoted == 0) {
             return null;
         }
+        lostSaidAtExit = lostTotal;
         return "audit file: " + shown + " lacks " + unnoted + (unnoted == 1 ? " record" : " records") + " since "
                 + unnotedSince + ", with no gap line: " + (unnoted == 1 ? "it was" : "they were")
                 + " not written to it (" + (problem != null ? problem : "see the log") + "), and the JVM exits";
@@ -281,6 +287,9 @@ public final class AuditFile implements Runnable {
         java.util.Iterator<byte[]> queuedLines = queue.iterator();
         for (long i = 0; i < left; i++) {
             countLost(i < stillQueued && queuedLines.hasNext() ? timeOf(queuedLines.next()) : null);
+        }
+        if (atExit) {
+            lostSaidAtExit = lostTotal; // these words count them
         }
         return "audit file: " + left + (left == 1 ? " record was" : " records were") + " not written to "
                 + shown + " before the JVM exited (" + (problem != null ? problem
@@ -538,7 +547,9 @@ public final class AuditFile implements Runnable {
             Thread.currentThread().interrupt();
         }
         if (done >= mine) {
-            return "";
+            // Done with, but it may have failed (a full disk at the exit): said as the drain says such lines.
+            String lacks = lostTotal > lostSaidAtExit ? lacking() : null;
+            return lacks == null ? "" : lacks;
         }
         countLost(null); // queued or in the writer's hands: its time is a moment ago, now
         return lostAfterExitDrain();
@@ -546,6 +557,7 @@ public final class AuditFile implements Runnable {
 
     /** The words for one record counted as lost after the exit's drain, as the drain's for its lines. */
     private synchronized String lostAfterExitDrain() {
+        lostSaidAtExit = lostTotal;
         return "audit file: a record made after the drain at the JVM's exit was not written to " + shown + " ("
                 + (problem != null ? problem : "writing it had not ended within " + afterDrainBoundMs + " ms")
                 + "); the file lacks " + unnoted + (unnoted == 1 ? " record" : " records") + " since "

@@ -780,6 +780,37 @@ class AuditFileTest {
     }
 
     /**
+     * A record made after the exit's drain (another shutdown hook's unload) whose write fails in time is said on
+     * standard error too, with what the file lacks, as the drain says such lines: the writer is done with it, so
+     * before nothing said it was not written.
+     */
+    @Test
+    void aRecordAfterTheExitsDrainWhoseWriteFailsIsSaidOnStandardError() throws Exception {
+        assumeTrue(posix());
+        Path later = Files.createDirectory(dir.resolve("removed-after-drain"));
+        Path file = later.resolve("audit.jsonl");
+        AuditFile f = AuditFile.start(file, file.toString()); // an instance of its own (see above)
+        f.append("{\"n\":0}\n".getBytes(StandardCharsets.UTF_8));
+        f.afterDrainBoundMs = java.util.concurrent.TimeUnit.SECONDS.toMillis(30); // a hang detector, not a timing
+        assertEquals(0, f.drain(0, io.jlivepatch.internal.Log.get(), true)); // nothing queued, nothing lacking
+        Files.delete(file);
+        Files.delete(later);
+        Instant time = Instant.parse("2026-12-01T13:00:00Z");
+        java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+        java.io.PrintStream before = System.err;
+        System.setErr(new java.io.PrintStream(err, true, StandardCharsets.UTF_8));
+        try {
+            f.awaitWritten(f.enqueue(time, "unregister", "p", "ok", "api", "", "", ""));
+        } finally {
+            System.setErr(before);
+        }
+        String said = err.toString(StandardCharsets.UTF_8);
+        assertTrue(said.contains("WARNING: audit file: " + file + " lacks 1 record since " + time + ", with no gap line:"
+                + " it was not written to it (cannot write " + file + ": its directory does not exist), and the JVM"
+                + " exits"), said);
+    }
+
+    /**
      * Once a wait at the JVM's exit gave up (the drain's, here with its bound over at once), a record
      * made later in the exit (another shutdown hook's) waits no more: it is counted as not written at
      * once, so that N such records take the one bound, not N more. Its own wait is raised to a day: a
