@@ -78,6 +78,24 @@ class PatchJarTest {
         assertEquals("#3", Counter.label(3));
     }
 
+    /**
+     * The builds a JAR records come in one order, the same in every JVM: they were kept in a {@code Map.copyOf},
+     * whose order changes from one JVM run to the next, so inspect printed and sent its build lines and
+     * {@code --json} object in either order.
+     */
+    @Test
+    void theRecordedBuildsComeInTheirNamesOrder() throws Exception {
+        String oldBuild = "db5a2ec3c1c064d3687b30476bf6a8a429e3aad1d1d6f6ac31faed75d56540b8";
+        String newBuild = "964f9f7c637dd69ea1c70af0d507c66faa810be700d3f2f3944d684c964e1680";
+        Path jar = write("builds.jar", Map.of("Livepatch-Name", "fix-counter", "Livepatch-Class",
+                "jarapp.fix.CounterFix", io.jlivepatch.internal.jar.PatchJar.OLD_BUILD, oldBuild,
+                io.jlivepatch.internal.jar.PatchJar.NEW_BUILD, newBuild), "jarapp.fix.CounterFix");
+        Map<String, String> builds = io.jlivepatch.internal.jar.PatchJar.read(jar).builds();
+        assertEquals(List.of(io.jlivepatch.internal.jar.PatchJar.NEW_BUILD + "=" + newBuild,
+                io.jlivepatch.internal.jar.PatchJar.OLD_BUILD + "=" + oldBuild),
+                builds.entrySet().stream().map(Object::toString).toList());
+    }
+
     @Test
     void noCodeOfThePatchJarRunsBeforeEnableNotEvenAnAnnotationsEnum() throws Exception {
         System.clearProperty(jarapp.fix.TaggedFix.INITIALIZED);

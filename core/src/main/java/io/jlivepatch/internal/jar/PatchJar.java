@@ -75,7 +75,9 @@ public record PatchJar(String source, String name, String description, List<Stri
         classes = Map.copyOf(classes);
         resources = Map.copyOf(resources);
         holds = List.copyOf(holds);
-        builds = Map.copyOf(builds);
+        // in its names' order, the same in every JVM (Map.copyOf's order changes from one run to the next), as
+        // inspect prints it and status does
+        builds = java.util.Collections.unmodifiableMap(new java.util.TreeMap<>(builds));
         states = List.copyOf(states);
     }
 
