@@ -44,12 +44,40 @@ final class ClosingLook {
     /**
      * Runs {@code call} and returns its answer, or what the look found ({@link Outcome#held}).
      *
+     * @param operation the change the call asks for, in the operator's words ({@code enable}, {@code load}), for
+     *                  what an interrupt leaves ({@link #interrupted})
      * @param look whether the change may end its transition inside the call (a load that enables: yes; one that
      *             registers only: no)
      * @throws Refused what the call threw as a refusal; its unchecked exceptions are thrown as they are
+     * @throws ControlChannel.OutcomeUnknown when this thread is interrupted before the call has answered
      */
-    static <T> Outcome<T> await(long pid, String patch, long waitSeconds, long timeoutSeconds, boolean look,
-                                Ours ours, Deadline.Step<T> call) throws Refused, InterruptedException {
+    static <T> Outcome<T> await(long pid, String patch, String operation, long waitSeconds, long timeoutSeconds,
+                                boolean look, Ours ours, Deadline.Step<T> call) throws Refused {
+        try {
+            return await0(pid, patch, waitSeconds, timeoutSeconds, look, ours, call);
+        } catch (InterruptedException e) {
+            throw interrupted(pid, operation, e);
+        }
+    }
+
+    /**
+     * What an interrupt of the wait for the call's answer leaves (anywhere in it: the look's own connect and read
+     * keep the interrupt, and the wait after them ends with it): the call was handed to its daemon thread before
+     * the wait began, so the change was sent, or is on its way, and its answer is not read. It may have taken
+     * effect, or may still (the daemon thread is not stopped: a cut-short write is no refusal either), so the
+     * command must not exit 1 (nothing changed); as a change sent whose answer did not come
+     * ({@link ControlChannel}'s unanswered calls): exit 4, status first. The interrupt is kept.
+     */
+    static ControlChannel.OutcomeUnknown interrupted(long pid, String operation, InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return new ControlChannel.OutcomeUnknown("interrupted while waiting for pid " + pid + "'s answer; the "
+                + operation + " had been sent to it (or was on its way) and its answer was not read, so it may have"
+                + " taken effect, or may still: run 'jlivepatch status " + pid + "' before anything else (the audit"
+                + " log records what was done)", e);
+    }
+
+    private static <T> Outcome<T> await0(long pid, String patch, long waitSeconds, long timeoutSeconds, boolean look,
+                                         Ours ours, Deadline.Step<T> call) throws Refused, InterruptedException {
         // Before the call goes out: a patch a load registers was registered after it (LoadCommand.loadedHere).
         Instant asked = Instant.now();
         // On a daemon thread, so that the wait for its answer can end at --wait: what the call writes of the

@@ -275,7 +275,7 @@ final class LoadCommand implements Callable<Integer> {
             throws Refused, InterruptedException {
         long waitSeconds = wait.seconds(timeout);
         long commandPid = ProcessHandle.current().pid();
-        ClosingLook.Outcome<String> o = ClosingLook.await(jvm.pid(), expected, waitSeconds, timeout.seconds(),
+        ClosingLook.Outcome<String> o = ClosingLook.await(jvm.pid(), expected, "load", waitSeconds, timeout.seconds(),
                 !noEnable && expected != null, (patch, asked) -> loadedHere(patch, content.sha256(), commandPid, asked),
                 () -> jvm.livepatch().loadContent(content.bytes(), content.sha256(), path.toString(), !noEnable,
                         requireLoaded));

@@ -155,7 +155,8 @@ abstract class PatchCommand implements Callable<Integer> {
         // A transition before the change whose threads still held it at a look before the change (this one reverses
         // it): uncommitted then, so no closing of it was under way, and one later is of a commit after that look.
         boolean closingBefore = before.transition() && !heldByThreadsNow(jvm);
-        ClosingLook.Outcome<Boolean> o = ClosingLook.await(jvm.pid(), name, seconds, timeout.seconds(), true,
+        ClosingLook.Outcome<Boolean> o = ClosingLook.await(jvm.pid(), name, enabled ? "enable" : "disable", seconds,
+                timeout.seconds(), true,
                 ClosingLook.setEnabled(enabled, ProcessHandle.current().pid(), closingBefore), () -> {
                     jvm.setEnabled(name, enabled);
                     return Boolean.TRUE;

@@ -10,6 +10,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 import static io.jlivepatch.agent.cli.StandInAgent.run;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -173,5 +174,68 @@ class ClosingLookTest {
             assertFalse(r.out().contains("closing callback"), c[0] + ": " + r.out());
             assertEquals(1, agent.connections(), c[0] + ": " + agent.calls());
         }
+    }
+
+    /**
+     * The command's thread interrupted while it waits for its held enable's answer (its look not yet made): the
+     * enable was sent and the target may have changed, so exit 4 saying so and what to run, as for a change whose
+     * answer did not come; not exit 1, which says nothing changed. Before, picocli's handler printed 'failed:
+     * java.lang.InterruptedException' and exited 1.
+     */
+    @Test
+    void anInterruptWhileTheChangesAnswerIsAwaitedIsAnUnknownOutcome() throws Exception {
+        StandInAgent agent = standIn(false, false, POST_PATCH, ours);
+        Run[] result = new Run[1];
+        Thread command = new Thread(() -> result[0] = run("enable", "--wait", "60", "--timeout", "120",
+                Long.toString(pid), "fix"), "interrupted command");
+        command.start();
+        long bound = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+        while (!agent.changed() && System.nanoTime() - bound < 0) { // the stand-in holds the enable, changed
+            Thread.sleep(5);
+        }
+        assertTrue(agent.changed(), "the enable never reached the stand-in: " + agent.calls());
+        command.interrupt();
+        command.join(TimeUnit.SECONDS.toMillis(30));
+        assertFalse(command.isAlive(), "the command did not end at its interrupt");
+        Run r = result[0];
+        assertEquals(Main.OUTCOME_UNKNOWN, r.code(), r.out() + r.err());
+        assertEquals("jlivepatch: unknown outcome: " + interrupted("enable") + "\n", r.err());
+        assertEquals(1, agent.connections(), "no look was made: " + agent.calls());
+    }
+
+    /**
+     * An interrupt inside the look (here while its predicate runs; the side connection's connect and read keep an
+     * interrupt too, as a refusal the look takes for "cannot tell"): the wait for the answer after it ends with it,
+     * an unknown outcome, not an InterruptedException that the command printed as a failure (exit 1).
+     */
+    @Test
+    void anInterruptInsideTheLookIsAnUnknownOutcome() throws Exception {
+        StandInAgent agent = standIn(false, false, POST_PATCH, ours);
+        agent.status = a -> "{\"patches\":[{\"name\":\"fix\",\"enabled\":true,\"transition\":true,"
+                + "\"waiting\":[],\"closingCallback\":" + Json.string(POST_PATCH) + ",\"closingBy\":"
+                + Json.string(ours) + "}]}";
+        CountDownLatch never = new CountDownLatch(1);
+        boolean[] looked = new boolean[1];
+        try {
+            ControlChannel.OutcomeUnknown e = org.junit.jupiter.api.Assertions.assertThrows(
+                    ControlChannel.OutcomeUnknown.class, () -> ClosingLook.await(pid, "fix", "enable", 1, 30, true,
+                            (patch, asked) -> {
+                                looked[0] = true;
+                                Thread.currentThread().interrupt();
+                                return false;
+                            }, () -> never.await(60, TimeUnit.SECONDS)));
+            assertTrue(looked[0], "no look was made");
+            assertEquals(interrupted("enable"), e.getMessage());
+            assertTrue(Thread.currentThread().isInterrupted(), "the interrupt is kept");
+        } finally {
+            Thread.interrupted();
+            never.countDown();
+        }
+    }
+
+    private String interrupted(String operation) {
+        return "interrupted while waiting for pid " + pid + "'s answer; the " + operation + " had been sent to it (or"
+                + " was on its way) and its answer was not read, so it may have taken effect, or may still: run"
+                + " 'jlivepatch status " + pid + "' before anything else (the audit log records what was done)";
     }
 }
