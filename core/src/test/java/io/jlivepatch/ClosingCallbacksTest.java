@@ -329,6 +329,82 @@ class ClosingCallbacksTest {
         return RegistryAccess.get().audit().entries();
     }
 
+    /**
+     * status --json's closingCallback and closingBy are one closing's, read as one snapshot: between status's reads
+     * of them (the seam), the enable's closing, asked for by one command, ends and a disable's, asked for by
+     * another, begins. Before, status paired the enable's postPatch with the disable's requester (closingBy read on
+     * its own, after the callback), so that the command that asked for the disable, whose pid closingBy named, could
+     * take another change's callback for its own; in the instant before closingPatch was set, or after it was
+     * cleared, closingBy named a requester with no closing shown at all. Now a read that a closing's start or end
+     * crossed is read again (PatchRegistry.closing), and names the disable's postUnpatch with its requester.
+     */
+    @Test
+    void statusNamesOneClosingsCallbackWithItsOwnRequesterWhenAnotherClosingBeginsBetweenItsReads() throws Exception {
+        PatchHandle h = livepatch().register(Patch.builder("closing-snapshot")
+                .replace(method(Held.class, "work"), method(ClosingCallbacksTest.class, "work"))
+                .callbacks("cbapp.Held", callbacks).build());
+        List<Thread> changes = new ArrayList<>();
+        callbacks.arm("postPatch");
+        changes.add(changeAs("pid 1 user enabler", h::enable)); // no thread holds it: it ends inside the call
+        assertTrue(callbacks.entered.await(10, TimeUnit.SECONDS), "the enable's end ran postPatch");
+        Thread reader = Thread.currentThread();
+        java.util.concurrent.atomic.AtomicReference<String> seam = new java.util.concurrent.atomic.AtomicReference<>();
+        io.jlivepatch.internal.core.PatchRegistry.atClosingReadForTests(() -> {
+            if (Thread.currentThread() != reader || !seam.compareAndSet(null, "entered")) {
+                return; // once, on this test's own status read
+            }
+            try {
+                callbacks.open();
+                changes.get(0).join(10_000);
+                callbacks.arm("postUnpatch");
+                changes.add(changeAs("pid 2 user disabler", h::disable));
+                seam.set(callbacks.entered.await(10, TimeUnit.SECONDS) ? "switched" : "the disable ran no postUnpatch");
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                seam.set("interrupted");
+            }
+        });
+        try {
+            String json = statusJson();
+            assertEquals("switched", seam.get(), json);
+            @SuppressWarnings("unchecked")
+            Map<String, Object> patch = ((List<Map<String, Object>>) ((Map<String, Object>) JsonReader.parse(json))
+                    .get("patches")).get(0);
+            String callback = (String) patch.get("closingCallback");
+            String by = (String) patch.get("closingBy");
+            assertTrue(callback != null && callback.startsWith("postUnpatch of cbapp.Held in class loader ")
+                    && ("pid 2 user disabler".equals(by) || "jlivepatch (for pid 2 user disabler)".equals(by)),
+                    "closingCallback " + callback + " with closingBy " + by);
+        } finally {
+            io.jlivepatch.internal.core.PatchRegistry.atClosingReadForTests(null);
+            callbacks.open();
+            for (Thread t : changes) {
+                t.join(10_000);
+            }
+        }
+    }
+
+    /** Runs {@code change} on a thread of its own as {@code requester} asks for it (a command's call, say). */
+    private static Thread changeAs(String requester, Change change) {
+        Thread t = new Thread(() -> {
+            String before = io.jlivepatch.internal.core.Requester.enter(requester);
+            try {
+                change.run();
+            } catch (PatchException e) {
+                throw new IllegalStateException(e);
+            } finally {
+                io.jlivepatch.internal.core.Requester.restore(before);
+            }
+        }, "change as " + requester);
+        t.start();
+        return t;
+    }
+
+    @FunctionalInterface
+    private interface Change {
+        void run() throws PatchException;
+    }
+
     /** What every observer says while {@code callback} blocks at the end of h's transition; force is refused. */
     private static void assertStillInTransition(PatchHandle h, String callback) throws Exception {
         String name = h.name();

@@ -106,10 +106,11 @@ final class StatusReport {
             }
             String endFailure = registry.transitionEndFailure(p);
             sb.append("],\"transitionEndFailure\":").append(endFailure == null ? "null" : Json.string(endFailure));
-            String closing = registry.closingCallback(p);
-            sb.append(",\"closingCallback\":").append(closing == null ? "null" : Json.string(closing));
-            String closingBy = registry.closingRequester(p);
-            sb.append(",\"closingBy\":").append(closingBy == null ? "null" : Json.string(closingBy));
+            // one closing's callback and requester, never one's with another's (PatchRegistry.closing)
+            PatchRegistry.Closing closing = registry.closing(p);
+            sb.append(",\"closingCallback\":").append(closing.callback() == null ? "null"
+                    : Json.string(closing.callback()));
+            sb.append(",\"closingBy\":").append(closing.by() == null ? "null" : Json.string(closing.by()));
             sb.append(",\"functions\":[");
             int i = 0;
             for (FunctionStatus f : p.functions()) {

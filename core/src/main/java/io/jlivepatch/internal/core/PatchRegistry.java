@@ -112,11 +112,17 @@ public final class PatchRegistry {
     /**
      * While {@link #closingPatch} is set: {patch, requester} of the operation whose end runs its closing steps (a
      * command's call that the transition ended inside, {@code pid N user U}; the worker's closing operation), so that
-     * a command held in its call by its own closing callback can tell it from another's ({@link #closingRequester}).
+     * a command held in its call by its own closing callback can tell it from another's ({@link #closing}).
      * One array, replaced whole, so that a reader never pairs one closing's patch with another's requester. Written
      * under klpMutex by finish0 before closingPatch and cleared after it.
      */
     private volatile Object[] closingBy;
+    /**
+     * Odd from just before a closing's first write (closingBy) to just after its last (closingBy cleared), even
+     * otherwise: {@link #closing} reads the closing fields between two reads of it that agree. Written only by
+     * finish0, under klpMutex (a plain increment: no other writer); no allocation, so it cannot fail there.
+     */
+    private volatile long closingSeq;
     /**
      * The transition whose end is on record ({@link #closeEnded}: its {@code ok} line made, or kept by the
      * operation it ended inside, which the exit writes if its thread has not; finish0, before its commit, when the
@@ -2513,6 +2519,7 @@ public final class PatchRegistry {
         } catch (VirtualMachineError noRoom) {
             by = null; // status says null, and a command held by its own closing waits for its answer, as before
         }
+        closingSeq++; // odd: a closing's fields are being written (pairs with the reads in closing)
         closingBy = by;
         closingPatch = p; // before the commit: a reader that sees transitionPatch cleared sees this set
         transition = null; // the commit: from here on nothing may skip the closing steps below
@@ -2522,6 +2529,7 @@ public final class PatchRegistry {
         } finally {
             closingPatch = null; // the kernel's klp_transition_patch = NULL, after the callbacks and the line
             closingBy = null;
+            closingSeq++; // even: the closing's fields are cleared (closing)
         }
         return true;
     }
@@ -2774,13 +2782,56 @@ public final class PatchRegistry {
     }
 
     /**
-     * While the transition of {@code p} is in its closing steps ({@link #closingCallback}): who asked for the
-     * operation that runs them, {@code pid 4242 user alice} for a command's call that the transition ended inside,
-     * {@code jlivepatch (for ...)} for the worker's end; else {@code null}. Without the lock, as status reads it.
+     * Status's closing fields of a patch, one closing's: the closing callback running ({@link #closingCallback}'s
+     * text) and who asked for the operation that runs it ({@code pid 4242 user alice} for a command's call that the
+     * transition ended inside, {@code jlivepatch (for ...)} for the worker's end; {@code null} in a closing for
+     * which there was no memory to note it). Both {@code null} outside the patch's closing steps; {@code by} alone
+     * in its steps where no callback runs.
      */
-    public String closingRequester(PatchHandle p) {
-        Object[] by = closingBy; // one closing's pair, read once
-        return by != null && by[0] == p ? (String) by[1] : null;
+    public record Closing(String callback, String by) {
+        static final Closing NONE = new Closing(null, null);
+    }
+
+    /** Run by {@link #closing} between its reads and their check, on the reading thread; tests. */
+    private static volatile Runnable closingReadForTests;
+
+    /** Runs {@code seam} inside each status read of the closing fields, between its reads and their check; tests. */
+    public static void atClosingReadForTests(Runnable seam) {
+        closingReadForTests = seam;
+    }
+
+    /**
+     * The closing fields of {@code p} as one snapshot, without the lock, as status reads them. Read on their own,
+     * closingCallback and closingBy could be of two closings (the enable's postPatch with the disable's requester,
+     * when one closing ended and the next began between the reads), and closingBy could name a requester before
+     * closingPatch was set or after it was cleared. Here every read falls between two reads of {@link #closingSeq}
+     * that agree: no closing began or ended meanwhile, or the whole read is made again (each time again means that
+     * another closing began or ended, which takes a transition's end under klpMutex: no spin without progress).
+     * Within one closing, closingPatch is set once and cleared once, inside closingBy's pair (finish0), so that
+     * closingPatch read as {@code p} before and after the other reads makes the callback one of this closing's (as
+     * {@link #closingCallback}) and the pair this closing's.
+     */
+    public Closing closing(PatchHandle p) {
+        if (!(p instanceof RegisteredPatch)) {
+            return Closing.NONE;
+        }
+        while (true) {
+            long seq = closingSeq; // pairs with finish0's increments around the closing's writes
+            if ((seq & 1) == 0) {
+                return Closing.NONE; // between closings: closingPatch and closingBy are null (no reads to check)
+            }
+            RegisteredPatch c = closingPatch;
+            Object[] by = closingBy;
+            String running = c == p ? ((RegisteredPatch) p).callbacks().runningNow() : null;
+            Runnable seam = closingReadForTests;
+            if (seam != null) {
+                seam.run();
+            }
+            if (closingPatch == c && closingSeq == seq) {
+                return c != p ? Closing.NONE
+                        : new Closing(running, by != null && by[0] == p ? (String) by[1] : null);
+            }
+        }
     }
 
     /**
