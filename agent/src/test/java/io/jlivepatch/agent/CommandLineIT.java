@@ -577,10 +577,9 @@ class CommandLineIT {
 
     /**
      * A disable whose transition ends inside its own call (no thread holds the patch) while its postUnpatch blocks:
-     * the call is not answered, and at the end of --wait the command's second connection reads the agent's own
-     * status, whose closingCallback names the callback and whose closingBy names this command's process: exit 3
-     * naming it, not exit 4 at --timeout. ClosingLookTest has the command's side against a stand-in's status text;
-     * this one is the agent's.
+     * the call is not answered, and at the end of --wait the command's second connection asks the agent, with its
+     * first connection's token, for the closing callback of its own call, which the agent names: exit 3 naming it,
+     * not exit 4 at --timeout. ClosingLookTest has the command's side against a stand-in; this one is the agent's.
      */
     @Test
     void aDisableWhosePostUnpatchHoldsItsOwnCallExits3NamingItFromTheAgentsStatus() throws Exception {
@@ -643,9 +642,9 @@ class CommandLineIT {
     /**
      * A disable that reverses an enable's transition a thread still holds (inside the old code, where the reversal
      * leaves it): the reversed transition ends inside the disable's call, whose postUnpatch blocks. The command's look
-     * claims it from the agent's status (closingBy names this process; threads held the transition at its look
-     * before the change): exit 3 naming it. Before, a transition at the command's read before its change kept the
-     * look from claiming anything: it waited for the call (answered when the gate's 60 s bound let the callback return).
+     * claims it from the agent's answer to its connection's token: exit 3 naming it. Before 9922c56c, a transition at
+     * the command's read before its change kept the look from claiming anything: it waited for the call (answered
+     * when the gate's 60 s bound let the callback return).
      */
     @Test
     void aDisableThatReversesAHeldEnableAndIsHeldByItsPostUnpatchExits3NamingIt() throws Exception {

@@ -13,18 +13,33 @@ import java.util.concurrent.TimeoutException;
  * the call, every thread moved, with a closing callback ({@code postPatch}, {@code postUnpatch}) that has not
  * returned: it holds the call's answer (and jlivepatch's lock) until it does, so the command never gets to its
  * --wait loop, which names such a callback. The call runs on a daemon thread and is waited for only --wait; then
- * a second connection reads status once, and where that one read names a closing callback of the patch that
- * {@link Ours} proves is this command's change, the command prints what the other --wait paths print for it
- * (exit 3) and the answer is not waited for. In every other case (answered in time, no callback, not provably
- * this command's, a look that fails, --wait 0, --wait not shorter than --timeout) the command waits for the
- * answer within --timeout, as without the look.
+ * a second connection asks once whether the patch's closing callback running now is this command's change, and
+ * where it is, the command prints what the other --wait paths print for it (exit 3) and the answer is not waited
+ * for. In every other case (answered in time, no callback, not provably this command's, a look that fails,
+ * --wait 0, --wait not shorter than --timeout) the command waits for the answer within --timeout, as without the
+ * look.
+ *
+ * <p>The proof is the first connection's token (internal.control.SessionCalls), which only this command and the
+ * agent know: asked for before the call, carried by the call to its closing, and presented by the look, which the
+ * agent answers with the callback only when the closing's call came over the connection of that token. Not
+ * {@code closingBy}: its {@code pid N} is what the command's hello states (only the user comes from the kernel's
+ * peer credentials), so another local process of the same user could state this command's pid, ask for a change
+ * whose closing blocks, and make this command take it for its own and exit 3 while its own call still waited for
+ * jlivepatch's lock, to change the target later. Status never shows the token, and a process that could read it
+ * from this command's memory (the same user, where ptrace is allowed; root) could stop or alter the command
+ * anyway. An agent without the token (before it) proves nothing for an enable, disable or unload, which then wait
+ * for the call's answer; for a load, the patch's provenance ({@link Ours}: loaded from this JAR by this command's
+ * pid since it asked), as before the token, which such a process could state too.
  */
 final class ClosingLook {
 
     private ClosingLook() {
     }
 
-    /** Whether the patch's object in the look's status proves that its closing callback is this command's change. */
+    /**
+     * Whether the patch's object in the look's status proves that its closing callback is this command's change:
+     * with an agent without the token only (load's provenance).
+     */
     @FunctionalInterface
     interface Ours {
         /**
@@ -48,13 +63,16 @@ final class ClosingLook {
      *                  what an interrupt leaves ({@link #interrupted})
      * @param look whether the change may end its transition inside the call (a load that enables: yes; one that
      *             registers only: no)
+     * @param token the call's connection's token, asked for only when a look is to be made, before the call
+     *              ({@link TargetJvm#sessionToken}: {@code null} from an agent without it)
+     * @param ours with no token, what proves the callback this change's from status; {@code null}: nothing does
      * @throws Refused what the call threw as a refusal; its unchecked exceptions are thrown as they are
      * @throws ControlChannel.OutcomeUnknown when this thread is interrupted before the call has answered
      */
     static <T> Outcome<T> await(long pid, String patch, String operation, long waitSeconds, long timeoutSeconds,
-                                boolean look, Ours ours, Deadline.Step<T> call) throws Refused {
+                                boolean look, Token token, Ours ours, Deadline.Step<T> call) throws Refused {
         try {
-            return await0(pid, patch, waitSeconds, timeoutSeconds, look, ours, call);
+            return await0(pid, patch, waitSeconds, timeoutSeconds, look, token, ours, call);
         } catch (InterruptedException e) {
             throw interrupted(pid, operation, e);
         }
@@ -77,7 +95,13 @@ final class ClosingLook {
     }
 
     private static <T> Outcome<T> await0(long pid, String patch, long waitSeconds, long timeoutSeconds, boolean look,
-                                         Ours ours, Deadline.Step<T> call) throws Refused, InterruptedException {
+                                         Token token, Ours ours, Deadline.Step<T> call)
+            throws Refused, InterruptedException {
+        // Not at --wait 0: a call never answers in no time, so every such change would open a second connection and
+        // read the whole status for nothing (and wait up to --timeout for a target busy with this very change).
+        boolean looks = look && waitSeconds > 0 && waitSeconds < timeoutSeconds;
+        // Over the call's own connection, before the call (one call at a time there): its closing records it.
+        String secret = looks ? token.get() : null;
         // Before the call goes out: a patch a load registers was registered after it (LoadCommand.loadedHere).
         Instant asked = Instant.now();
         // On a daemon thread, so that the wait for its answer can end at --wait: what the call writes of the
@@ -85,15 +109,13 @@ final class ClosingLook {
         // completion happens-before; the caller makes no later call of the channel before that get (or at all,
         // when held).
         Future<T> answer = Deadline.in(pid, timeoutSeconds).start(call);
-        // Not at --wait 0: a call never answers in no time, so every such change would open a second connection and
-        // read the whole status for nothing (and wait up to --timeout for a target busy with this very change).
-        if (look && waitSeconds > 0 && waitSeconds < timeoutSeconds) {
+        if (looks) {
             try {
                 return new Outcome<>(outcome(answer.get(waitSeconds, TimeUnit.SECONDS), null), null);
             } catch (ExecutionException e) {
                 return new Outcome<>(outcome(null, e), null);
             } catch (TimeoutException late) {
-                String closing = closingOfOurs(pid, patch, timeoutSeconds, ours, asked);
+                String closing = closingOfOurs(pid, patch, timeoutSeconds, secret, ours, asked);
                 if (closing != null) {
                     return new Outcome<>(null, closing); // the call is left to its daemon thread
                 }
@@ -127,47 +149,35 @@ final class ClosingLook {
     }
 
     /**
-     * The closing callback of {@code patch} (cleaned) that one status read over a second connection names and
-     * {@code ours} proves is this command's; {@code null} otherwise, a look that fails included (the call's own
-     * answer, or its deadline, decides then). Only from that one read: nothing is printed before it has answered,
-     * and no second look (which may find the callback returned meanwhile, or fail halfway through the lines) can
-     * contradict it. The side connection is closed before the caller prints.
+     * The closing callback of {@code patch} (cleaned) that one read over a second connection finds is this command's:
+     * the agent's answer to the call's token ({@code token}), or, with none, a status read that {@code ours} proves;
+     * {@code null} otherwise, a look that fails included (the call's own answer, or its deadline, decides then).
+     * Only from that one read: nothing is printed before it has answered, and no second look (which may find the
+     * callback returned meanwhile, or fail halfway through the lines) can contradict it. The side connection is
+     * closed before the caller prints.
      */
-    private static String closingOfOurs(long pid, String patch, long timeoutSeconds, Ours ours, Instant asked) {
-        String json;
+    private static String closingOfOurs(long pid, String patch, long timeoutSeconds, String token, Ours ours,
+                                        Instant asked) {
+        if (token == null && ours == null) {
+            return null; // nothing could prove it: no second connection
+        }
         try (TargetJvm side = TargetJvm.connect(pid, null, timeoutSeconds)) {
-            json = side.livepatch().statusJson();
+            if (token != null) {
+                String running = side.ownClosing(patch, token);
+                return running == null ? null : Text.clean(running);
+            }
+            StatusJson listed = StatusJson.patch(side.livepatch().statusJson(), patch);
+            String closing = Transitions.closingCallback(listed);
+            return closing != null && ours.test(listed, asked) ? closing : null;
         } catch (Refused | RuntimeException cannotTell) {
             return null;
         }
-        StatusJson listed = StatusJson.patch(json, patch);
-        String closing = Transitions.closingCallback(listed);
-        return closing != null && ours.test(listed, asked) ? closing : null;
     }
 
-    /**
-     * The identity of enable's, disable's and unload's disable: status names the requester of the operation whose
-     * end runs the closing steps ({@code closingBy}), {@code pid <commandPid> user ...} for a call of this command's
-     * process, whose only change is this one, and the callback running is the kind this change ends with
-     * ({@code postPatch} for an enable, {@code postUnpatch} for a disable). Only when the command's status read before
-     * its change found the patch out of transition, or in a transition that threads still held at a look after that
-     * read (one this change reverses, and may end inside its call), before the change ({@code transitionBefore}
-     * false): a process of this pid before this one (a pid used again) asked for its change before this command's
-     * read, and a closing of that change still running, its change made before the read, would have shown as a
-     * transition then, and not as one that threads hold: a closing follows the transition's commit, after which no
-     * thread is listed. (Left: such a change
-     * that was still waiting for jlivepatch's lock at the read, a command's at most 10 s, or in its prePatch, whose
-     * process then ended and whose pid this command got since; status names no time of the closing's request.) An
-     * agent without the field (one before it): not provable, not claimed.
-     */
-    static Ours setEnabled(boolean enabled, long commandPid, boolean transitionBefore) {
-        String kind = (enabled ? "postPatch" : "postUnpatch") + " of ";
-        return (patch, asked) -> {
-            String by = patch.string("closingBy");
-            String closing = patch.string("closingCallback");
-            return !transitionBefore && by != null && by.startsWith("pid " + commandPid + " user ") && closing != null
-                    && closing.startsWith(kind);
-        };
+    /** The call's connection's token ({@link TargetJvm#sessionToken}). */
+    @FunctionalInterface
+    interface Token {
+        String get() throws Refused;
     }
 
     /** What the command prints when {@link #await} found its call held: what the other --wait paths print for it. */

@@ -4,6 +4,7 @@ import io.jlivepatch.control.LivepatchMBean;
 import io.jlivepatch.control.PatchMBean;
 import io.jlivepatch.internal.Text;
 import io.jlivepatch.internal.control.Operations;
+import io.jlivepatch.internal.control.SessionCalls;
 import io.jlivepatch.internal.control.Wire;
 
 import java.io.BufferedInputStream;
@@ -199,6 +200,11 @@ final class ControlChannel implements AutoCloseable {
 
     LivepatchMBean livepatch() {
         return proxy(LivepatchMBean.class, "");
+    }
+
+    /** The calls on this connection itself, of no MBean ({@link SessionCalls}): an agent before them refuses them. */
+    SessionCalls session() {
+        return proxy(SessionCalls.class, "");
     }
 
     /** The MBean of patch {@code name}; a call for a patch that is not registered is refused by the target. */

@@ -19,7 +19,7 @@ final class DisableCommand extends PatchCommand {
     int apply(TargetJvm jvm) throws Refused, InterruptedException {
         TargetJvm.Marks before = jvm.marks(name);
         long start = System.nanoTime();
-        if (heldByItsClosing(jvm, false, wait, before)) {
+        if (heldByItsClosing(jvm, false, wait)) {
             return Main.TRANSITION_RUNNING;
         }
         return settle(jvm, false, "unpatching complete", wait, before, start);

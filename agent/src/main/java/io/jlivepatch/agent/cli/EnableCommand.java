@@ -20,7 +20,7 @@ final class EnableCommand extends PatchCommand {
     int apply(TargetJvm jvm) throws Refused, InterruptedException {
         TargetJvm.Marks before = jvm.marks(name);
         long start = System.nanoTime();
-        if (heldByItsClosing(jvm, true, wait, before)) {
+        if (heldByItsClosing(jvm, true, wait)) {
             return Main.TRANSITION_RUNNING;
         }
         return settle(jvm, true, "patching complete", wait, before, start);

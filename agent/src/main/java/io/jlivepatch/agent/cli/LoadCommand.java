@@ -266,7 +266,8 @@ final class LoadCommand implements Callable<Integer> {
     /**
      * Sends the load; returns the name the target registered the patch under, or {@code null} when it enables,
      * has not answered within --wait (shorter than --timeout), and its transition's closing callback holds the
-     * call ({@link ClosingLook}, with {@link #loadedHere} as the proof that it is this load's: printed, exit 3).
+     * call ({@link ClosingLook}, with the call's connection's token as the proof that it is this load's, or, from an
+     * agent without the token, {@link #loadedHere}: printed, exit 3).
      *
      * @param expected the patch's name as its JAR says it, read here; {@code null} when the JAR was not (the
      *                 target judges it): the call's answer alone decides then
@@ -276,7 +277,8 @@ final class LoadCommand implements Callable<Integer> {
         long waitSeconds = wait.seconds(timeout);
         long commandPid = ProcessHandle.current().pid();
         ClosingLook.Outcome<String> o = ClosingLook.await(jvm.pid(), expected, "load", waitSeconds, timeout.seconds(),
-                !noEnable && expected != null, (patch, asked) -> loadedHere(patch, content.sha256(), commandPid, asked),
+                !noEnable && expected != null, jvm::sessionToken,
+                (patch, asked) -> loadedHere(patch, content.sha256(), commandPid, asked),
                 () -> jvm.livepatch().loadContent(content.bytes(), content.sha256(), path.toString(), !noEnable,
                         requireLoaded));
         if (o.held()) {

@@ -144,20 +144,15 @@ abstract class PatchCommand implements Callable<Integer> {
 
     /**
      * Sends the enable or disable ({@link ClosingLook}): whether its transition ended inside the call and a closing
-     * callback of this change ({@link ClosingLook#setEnabled}) held the call's answer at the end of --wait, which is
-     * then printed (exit 3); false once the call has answered, as without the look.
-     *
-     * @param before the patch's {@link TargetJvm#marks} before the change
+     * callback of this change (proved by the call's connection's token; an agent without it proves none) held the
+     * call's answer at the end of --wait, which is then printed (exit 3); false once the call has answered, as
+     * without the look.
      */
-    boolean heldByItsClosing(TargetJvm jvm, boolean enabled, WaitOption wait, TargetJvm.Marks before)
+    boolean heldByItsClosing(TargetJvm jvm, boolean enabled, WaitOption wait)
             throws Refused, InterruptedException {
         long seconds = wait.seconds(timeout);
-        // A transition before the change whose threads still held it at a look before the change (this one reverses
-        // it): uncommitted then, so no closing of it was under way, and one later is of a commit after that look.
-        boolean closingBefore = before.transition() && !heldByThreadsNow(jvm);
         ClosingLook.Outcome<Boolean> o = ClosingLook.await(jvm.pid(), name, enabled ? "enable" : "disable", seconds,
-                timeout.seconds(), true,
-                ClosingLook.setEnabled(enabled, ProcessHandle.current().pid(), closingBefore), () -> {
+                timeout.seconds(), true, jvm::sessionToken, null, () -> {
                     jvm.setEnabled(name, enabled);
                     return Boolean.TRUE;
                 });
@@ -167,19 +162,6 @@ abstract class PatchCommand implements Callable<Integer> {
         ClosingLook.printHeld(spec.commandLine().getOut(), jvm.pid(), name, enabled ? "enabled" : "disabled", seconds,
                 o.closing());
         return true;
-    }
-
-    /**
-     * Whether threads hold the patch's transition now, as the target lists them; {@code false} when that cannot be
-     * read (the look then claims nothing of a transition that ran before the change): a read for the look only, which
-     * must not refuse the change.
-     */
-    private boolean heldByThreadsNow(TargetJvm jvm) {
-        try {
-            return !jvm.waitingThreads(name).isEmpty();
-        } catch (Refused cannotTell) {
-            return false;
-        }
     }
 
     /**

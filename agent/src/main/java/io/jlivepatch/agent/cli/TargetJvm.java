@@ -550,6 +550,29 @@ final class TargetJvm implements AutoCloseable {
     }
 
     /**
+     * This connection's token ({@link ClosingLook}), which the changes it asks for carry to their closing;
+     * {@code null} from an agent before it, which refuses the call (nothing on record: it reads as a read). A target
+     * that does not answer, or a channel that fails, is thrown as for any call.
+     */
+    String sessionToken() throws Refused {
+        try {
+            return channel.session().getSessionToken();
+        } catch (ControlChannel.TargetRefusal olderAgent) {
+            return null;
+        } catch (RuntimeException e) {
+            throw refusal(e);
+        }
+    }
+
+    /**
+     * The closing callback of {@code patch} running now when its closing's call came over the connection whose
+     * token is {@code token} ({@link #sessionToken}); else {@code null}. Raw: the caller cleans it.
+     */
+    String ownClosing(String patch, String token) {
+        return channel.session().statusOfOwnClosing(patch, token);
+    }
+
+    /**
      * The directory a watch keeps this JVM's patches as, or {@code ""} when none does. A target that
      * refuses the read (an agent without watches) counts as none: the answer only decides a warning.
      * A target that does not answer, or a channel that fails, is thrown as for any call.

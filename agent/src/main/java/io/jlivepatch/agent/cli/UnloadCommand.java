@@ -33,7 +33,7 @@ final class UnloadCommand extends PatchCommand {
         if (wasEnabled) {
             boolean held;
             try {
-                held = heldByItsClosing(jvm, false, wait, before);
+                held = heldByItsClosing(jvm, false, wait);
             } catch (Refused r) {
                 throw outOfOrder(jvm, r);
             }

@@ -46,6 +46,10 @@ class ClosingCallbackWaitTest {
     private String closingLater;
     /** What the stand-in's status says of its last failed attempt to end the transition (JSON: "null", none). */
     private String endFailure = "null";
+    /** Whether the stand-in has the session token (StandInAgent#sessionTokens); else it refuses it, as an older agent. */
+    private boolean tokens;
+    /** What the stand-in answers the held load's token (StandInAgent#ownClosing). */
+    private String ownClosing;
 
     /**
      * A stand-in agent ({@link StandInAgent}) with patch {@code fix}, whose transition never ends: its closing
@@ -60,6 +64,8 @@ class ClosingCallbackWaitTest {
         agent.transitionRuns = true;
         agent.waiting = waiting;
         agent.loadAnswers = loadAnswers;
+        agent.sessionTokens = tokens;
+        agent.ownClosing = ownClosing;
         String by = loadedBy;
         String at = loadedAt;
         String later = closingLater;
@@ -77,6 +83,31 @@ class ClosingCallbackWaitTest {
 
     private Path patchJar() throws IOException {
         return StandInAgent.patchJar(dir);
+    }
+
+    /**
+     * With an agent that has the session token, a held load is claimed from the token alone: its own closing (exit
+     * 3), and not one whose provenance names this command's pid and this JAR, loaded since it asked, but which the
+     * agent does not vouch for as this connection's call's (another local process of the same user can state this
+     * pid in its hello: before, exit 3 from the provenance while this load still waited for jlivepatch's lock).
+     */
+    @Test
+    void withTheSessionTokenAHeldLoadIsClaimedFromTheTokenNotFromItsProvenance() throws Exception {
+        loadAnswers = new CountDownLatch(1);
+        tokens = true;
+        ownClosing = RUNNING;
+        standIn(false, false, io.jlivepatch.internal.control.Json.string(RUNNING));
+        Run r = run("load", "--wait", "1", "--timeout", "30", Long.toString(pid), patchJar().toString());
+        assertEquals(Main.TRANSITION_RUNNING, r.code(), r.out() + r.err());
+        assertTrue(r.out().startsWith("'fix': enabled in pid " + pid + ", transition still running after 1 s;"
+                + " waiting for:\n  the closing callback of 'fix': " + RUNNING + ": every thread has moved"), r.out());
+        release();
+        loadAnswers = new CountDownLatch(1);
+        ownClosing = null; // another connection's call runs it
+        standIn(false, false, io.jlivepatch.internal.control.Json.string(RUNNING));
+        r = run("load", "--wait", "1", "--timeout", "3", Long.toString(pid), patchJar().toString());
+        assertEquals(Main.OUTCOME_UNKNOWN, r.code(), r.out() + r.err());
+        assertFalse(r.out().contains("closing callback"), r.out());
     }
 
     @Test

@@ -20,9 +20,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * enable, disable and unload whose transition ends inside their own call (no thread holds it) while its closing
  * callback (postPatch, postUnpatch) does not return: the call is not answered, and at the end of --wait (shorter
- * than --timeout) one status read over a second connection names the callback and who asked for the operation
- * that runs it (closingBy); where that is this command's change, the command exits 3 naming it, as load does
- * (ClosingCallbackWaitTest). Before, each waited out --timeout and exited 4 (unknown outcome). A stand-in agent
+ * than --timeout) one ask over a second connection, with the first connection's token (SessionCalls), gets the
+ * callback when the agent vouches for it as this command's change, and the command exits 3 naming it, as load
+ * does (ClosingCallbackWaitTest). Before, each waited out --timeout and exited 4 (unknown outcome). A stand-in agent
  * ({@link StandInAgent#holdSetEnabled}) holds the setEnabled call, its change made, as jlivepatch does.
  */
 class ClosingLookTest {
@@ -60,6 +60,10 @@ class ClosingLookTest {
         agent.transitionRuns = true;
         agent.loadAnswers = new CountDownLatch(1);
         agent.holdSetEnabled = true;
+        // the session token (SessionCalls): an agent with closingBy has it here, and the held call's closing is
+        // this command's exactly where closingBy names it (a test of a forged closingBy unsets ownClosing)
+        agent.sessionTokens = by != null;
+        agent.ownClosing = ours.equals(by) ? closing : null;
         agent.status = a -> {
             boolean changed = a.changed();
             return "{\"patches\":[{\"name\":\"fix\",\"description\":\"\",\"stackOrder\":1,\"enabled\":" + a.enabled
@@ -133,25 +137,36 @@ class ClosingLookTest {
     }
 
     /**
-     * A closing callback that status cannot prove is this command's change is not claimed: the command waits for
-     * its call's answer as before (exit 4 here at --timeout, the stand-in never answering). Another process's change
-     * (this command's call then waits for jlivepatch's lock), a callback of the other kind, a transition that ran
-     * before this command's change (an earlier process of this pid may have asked for it), an agent before
-     * closingBy.
+     * A closing callback that the agent does not vouch for as this command's change (its connection's token) is not
+     * claimed: the command waits for its call's answer as before (exit 4 here at --timeout, the stand-in never
+     * answering). Another process's change (this command's call then waits for jlivepatch's lock), the worker's end,
+     * a closingBy that names this command's pid for a closing another process asked for (a local process of the
+     * same user can state any pid in its hello: before, this one was claimed, exit 3, while the command's own call
+     * still waited to change the target later), an agent before the token (with closingBy naming this command, or
+     * without closingBy).
      */
     @Test
     void aClosingCallbackThatIsNotProvablyThisChangesIsNotClaimed() throws Exception {
         Object[][] cases = {
-            {"enable", false, false, POST_PATCH, "pid 1 user someone"},
-            {"enable", false, false, POST_PATCH, "jlivepatch (for " + ours + ")"},
-            {"disable", true, false, POST_PATCH, ours},
-            {"unload", true, true, POST_UNPATCH, ours},
-            {"disable", true, false, POST_UNPATCH, null},
+            {"enable", false, false, POST_PATCH, "pid 1 user someone", ""},
+            {"enable", false, false, POST_PATCH, "jlivepatch (for " + ours + ")", ""},
+            {"enable", false, false, POST_PATCH, ours, "forged"},
+            {"disable", true, false, POST_UNPATCH, ours, "forged"},
+            {"unload", true, false, POST_UNPATCH, ours, "forged"},
+            {"disable", true, false, POST_UNPATCH, ours, "no token"},
+            {"disable", true, false, POST_UNPATCH, null, ""},
         };
         for (Object[] c : cases) {
-            standIn((Boolean) c[1], (Boolean) c[2], (String) c[3], (String) c[4]);
+            StandInAgent agent = standIn((Boolean) c[1], (Boolean) c[2], (String) c[3], (String) c[4]);
+            synchronized (agent) { // the stand-in reads them under its lock
+                if (c[5].equals("forged")) {
+                    agent.ownClosing = null; // another connection's closing, its hello stating this command's pid
+                } else if (c[5].equals("no token")) {
+                    agent.sessionTokens = false;
+                }
+            }
             Run r = run((String) c[0], "--wait", "1", "--timeout", "3", Long.toString(pid), "fix");
-            String which = c[0] + " by " + c[4] + ": ";
+            String which = c[0] + " by " + c[4] + " " + c[5] + ": ";
             assertEquals(Main.OUTCOME_UNKNOWN, r.code(), which + r.out() + r.err());
             assertFalse(r.out().contains("closing callback"), which + r.out());
             assertTrue(r.err().contains("unknown outcome"), which + r.err());
@@ -219,7 +234,7 @@ class ClosingLookTest {
         try {
             ControlChannel.OutcomeUnknown e = org.junit.jupiter.api.Assertions.assertThrows(
                     ControlChannel.OutcomeUnknown.class, () -> ClosingLook.await(pid, "fix", "enable", 1, 30, true,
-                            (patch, asked) -> {
+                            () -> null, (patch, asked) -> {
                                 looked[0] = true;
                                 Thread.currentThread().interrupt();
                                 return false;

@@ -72,6 +72,16 @@ final class StandInAgent implements AutoCloseable {
      * disable whose transition ended inside the call while its postPatch or postUnpatch has not returned).
      */
     boolean holdSetEnabled;
+    /**
+     * Whether the stand-in answers the session calls (internal.control.SessionCalls) as jlivepatch does: a token
+     * per connection, and {@link #ownClosing} to the token of the connection whose held call changed it; else it
+     * refuses them as an agent before them does.
+     */
+    boolean sessionTokens;
+    /** What statusOfOwnClosing answers the held call's token once it changed; null: no callback of its own. */
+    String ownClosing;
+    /** The token of the connection whose held call changed the patch, or null. Guarded by this. */
+    private String heldToken;
     /** The connections accepted. */
     private final AtomicInteger connections = new AtomicInteger();
     /** The SHA-256 the held loadContent named (the second argument), or null. Guarded by this. */
@@ -161,6 +171,7 @@ final class StandInAgent implements AutoCloseable {
             DataOutputStream out = new DataOutputStream(Channels.newOutputStream(c));
             in.readInt();
             in.readLong();
+            String token = null; // this connection's, once asked for
             out.writeInt(Wire.MAGIC);
             Wire.writeString(out, "stand-in (build " + io.jlivepatch.internal.OwnBuild.stamp() + ")");
             out.flush();
@@ -172,6 +183,26 @@ final class StandInAgent implements AutoCloseable {
                 for (int i = 0; i < n; i++) {
                     args[i] = Wire.readValue(in, Long.MAX_VALUE);
                 }
+                if (object.isEmpty() && (method.equals("getSessionToken") || method.equals("statusOfOwnClosing"))) {
+                    synchronized (this) {
+                        calls.add(method);
+                        if (!sessionTokens) { // as ControlSession before them
+                            out.writeByte(Wire.REFUSED);
+                            Wire.writeString(out, "UNSUPPORTED: LivepatchMBean has no operation " + method + " of " + n
+                                    + " arguments: the command and the agent are of different jlivepatch versions");
+                        } else if (method.equals("getSessionToken")) {
+                            token = "stand-in-token-" + connections.get();
+                            out.writeByte(Wire.OK);
+                            Wire.writeValue(out, String.class, token);
+                        } else {
+                            out.writeByte(Wire.OK);
+                            Wire.writeValue(out, String.class, changed && heldToken != null
+                                    && heldToken.equals(args[1]) ? ownClosing : null);
+                        }
+                    }
+                    out.flush();
+                    continue;
+                }
                 boolean heldSetEnabled;
                 synchronized (this) {
                     heldSetEnabled = method.equals("setEnabled") && holdSetEnabled && registered.contains(object);
@@ -180,6 +211,7 @@ final class StandInAgent implements AutoCloseable {
                     synchronized (this) { // changed inside the call, before its closing callback, as jlivepatch
                         calls.add(method);
                         changed = true;
+                        heldToken = token;
                         if (heldSetEnabled) {
                             enabled = (Boolean) args[0];
                         } else {

@@ -47,6 +47,8 @@ final class ControlSession implements Runnable {
     private final Semaphore sessions;
     private final Set<ControlSession> live;
     private final LivepatchControl livepatch;
+    /** This connection's {@link SessionCalls}; its thread's only. */
+    private final SessionQueries queries;
     /**
      * Since when ({@link System#nanoTime}) the session has waited for its client to send the hello or
      * its next call, or {@link #RUNNING}, or {@link #EVICTED}. Moved by compare-and-set only, by the
@@ -117,6 +119,7 @@ final class ControlSession implements Runnable {
         this.live = live;
         this.callStarts = callStarts;
         this.jarBytes = jarBytes;
+        this.queries = new SessionQueries(registry);
         this.livepatch = new LivepatchControl(registry, false); // its arrays are its own (LivepatchControl.copiesContent)
     }
 
@@ -378,6 +381,7 @@ final class ControlSession implements Runnable {
                 if (entered) {
                     Requester.restore(before);
                 }
+                Requester.unmarkSession(); // the thread is the session's own, but no mark outlives it
                 ClosedAtExit.remove(client);
                 client.release(); // system calls: should one fail (no memory), the place is still given back
             } finally {
@@ -493,6 +497,10 @@ final class ControlSession implements Runnable {
                         .getMessage());
                 return;
             }
+        }
+        if (object.isEmpty() && find(SessionCalls.class, method, n) != null) {
+            target = queries; // the command's calls on its own connection, of no MBean
+            type = SessionCalls.class;
         }
         Method m = find(type, method, n);
         if (m == null) {

@@ -110,9 +110,10 @@ public final class PatchRegistry {
      */
     private volatile RegisteredPatch closingPatch;
     /**
-     * While {@link #closingPatch} is set: {patch, requester} of the operation whose end runs its closing steps (a
-     * command's call that the transition ended inside, {@code pid N user U}; the worker's closing operation), so that
-     * a command held in its call by its own closing callback can tell it from another's ({@link #closing}).
+     * While {@link #closingPatch} is set: {patch, requester, token} of the operation whose end runs its closing
+     * steps (a command's call that the transition ended inside, {@code pid N user U} and its connection's token,
+     * Requester.session; the worker's closing operation, no token), so that a command held in its call by its own
+     * closing callback can tell it from another's ({@link #closing}, Closing.askedWith).
      * One array, replaced whole, so that a reader never pairs one closing's patch with another's requester. Written
      * under klpMutex by finish0 before closingPatch and cleared after it.
      */
@@ -2515,7 +2516,9 @@ public final class PatchRegistry {
         try {
             // the worker's requester without its closing operation too (no memory for that): jlivepatch (for ...)
             String who = own != null ? own.requester : closing != null ? closing.requester : Requester.current();
-            by = new Object[] {p, who};
+            // the token of the command's connection whose call the transition ended inside (on this thread); the
+            // worker's end holds no command's call
+            by = new Object[] {p, who, own != null ? Requester.session() : null};
         } catch (VirtualMachineError noRoom) {
             by = null; // status says null, and a command held by its own closing waits for its answer, as before
         }
@@ -2788,8 +2791,38 @@ public final class PatchRegistry {
      * which there was no memory to note it). Both {@code null} outside the patch's closing steps; {@code by} alone
      * in its steps where no callback runs.
      */
-    public record Closing(String callback, String by) {
-        static final Closing NONE = new Closing(null, null);
+    public static final class Closing {
+        static final Closing NONE = new Closing(null, null, null);
+
+        private final String callback;
+        private final String by;
+        /** The asking connection's token (Requester.session), never shown: {@link #askedWith} only. */
+        private final String token;
+
+        Closing(String callback, String by, String token) {
+            this.callback = callback;
+            this.by = by;
+            this.token = token;
+        }
+
+        public String callback() {
+            return callback;
+        }
+
+        public String by() {
+            return by;
+        }
+
+        /**
+         * Whether a callback runs and the operation whose end runs it came over the command's connection whose
+         * token is {@code token} (internal.control.SessionCalls): what only that command knows, where
+         * {@link #by}'s pid is what a command states.
+         */
+        public boolean askedWith(String token) {
+            return callback != null && this.token != null && token != null && java.security.MessageDigest.isEqual(
+                    this.token.getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                    token.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        }
     }
 
     /** Run by {@link #closing} between its reads and their check, on the reading thread; tests. */
@@ -2828,8 +2861,9 @@ public final class PatchRegistry {
                 seam.run();
             }
             if (closingPatch == c && closingSeq == seq) {
+                boolean ours = by != null && by[0] == p;
                 return c != p ? Closing.NONE
-                        : new Closing(running, by != null && by[0] == p ? (String) by[1] : null);
+                        : new Closing(running, ours ? (String) by[1] : null, ours ? (String) by[2] : null);
             }
         }
     }

@@ -19,7 +19,27 @@ public final class Requester {
     // of ThreadLocal never runs on its behalf.
     private static final ThreadLocal<String> CURRENT = new ThreadLocal<>();
 
+    // The secret of the command's connection this thread serves (internal.control.SessionQueries), or null: set
+    // only on a control session's own thread, cleared when the session ends. Never shown: status's closingBy
+    // names the requester; this proves to that connection's client alone that a closing is its own.
+    private static final ThreadLocal<String> SESSION = new ThreadLocal<>();
+
     private Requester() {
+    }
+
+    /** Marks this thread's operations from now on as asked for over the connection whose token is {@code token}. */
+    public static void markSession(String token) {
+        SESSION.set(token);
+    }
+
+    /** Ends {@link #markSession} on this thread (its session ended). */
+    public static void unmarkSession() {
+        SESSION.remove();
+    }
+
+    /** The token of the connection this thread serves ({@link #markSession}), or {@code null}. */
+    static String session() {
+        return SESSION.get();
     }
 
     /** Whether {@code who} is one of jlivepatch's own channels (start-up, an attach's arguments, the watch). */
