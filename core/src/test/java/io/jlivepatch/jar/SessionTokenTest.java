@@ -61,8 +61,8 @@ class SessionTokenTest {
         Jars.removeAll();
     }
 
-    @Test
-    void onlyTheConnectionWhoseCallItsClosingHoldsIsAnsweredWithTheCallback() throws Exception {
+    /** Registers the patch whose postPatch blocks until {@link #gate} opens. */
+    private void register() throws Exception {
         Jars.lp().register(Patch.builder(NAME)
                 .replace(Held.class.getMethod("work"), SessionTokenTest.class.getMethod("work"))
                 .callbacks("cbapp.Held", new Callbacks() {
@@ -77,12 +77,10 @@ class SessionTokenTest {
                     }
                 }).build());
         Held.work(); // loaded: its postPatch runs in the enable's end
-        Client command = client(4242);
-        String token = command.string("", "getSessionToken");
-        assertEquals(32, token.length(), token);
-        assertEquals(token, command.string("", "getSessionToken"), "one token per connection");
-        // No thread holds the transition: it ends inside the call, whose answer the blocking postPatch holds.
-        AtomicReference<Object> answer = new AtomicReference<>();
+    }
+
+    /** Sends the enable on {@code command}, on a thread of its own; the answer's status byte, or the failure. */
+    private static Thread enable(Client command, AtomicReference<Object> answer) {
         Thread call = new Thread(() -> {
             try {
                 answer.set(command.call(NAME, "setEnabled", new Class<?>[] {boolean.class}, true));
@@ -91,6 +89,19 @@ class SessionTokenTest {
             }
         }, "held enable");
         call.start();
+        return call;
+    }
+
+    @Test
+    void onlyTheConnectionWhoseCallItsClosingHoldsIsAnsweredWithTheCallback() throws Exception {
+        register();
+        Client command = client(4242);
+        String token = command.string("", "getSessionToken");
+        assertEquals(32, token.length(), token);
+        assertEquals(token, command.string("", "getSessionToken"), "one token per connection");
+        // No thread holds the transition: it ends inside the call, whose answer the blocking postPatch holds.
+        AtomicReference<Object> answer = new AtomicReference<>();
+        Thread call = enable(command, answer);
         assertTrue(entered.await(10, TimeUnit.SECONDS), "the enable's end ran postPatch");
 
         Client forger = client(4242); // the same stated pid, another connection
@@ -111,6 +122,60 @@ class SessionTokenTest {
         assertEquals(Wire.OK, answer.get(), "the held enable is answered once its postPatch returns");
         Wire.readValue(command.in, 0);
         assertNull(look.string("", "statusOfOwnClosing", NAME, token), "no closing any more");
+    }
+
+    /**
+     * A command told by its look that its own closing holds its call exits 3 and closes its connection: the answer's
+     * write then finds it gone. That was a WARNING, "a jlivepatch command's connection ended", which alarmed an
+     * operator for a command that left on purpose; now an INFO line that says what the call did.
+     */
+    @Test
+    void theConnectionOfACommandThatLeftOnItsLooksWordEndsWithAnInfoLineOfWhatItsCallDid() throws Exception {
+        register();
+        List<String> lines = new java.util.concurrent.CopyOnWriteArrayList<>();
+        CountDownLatch ended = new CountDownLatch(1);
+        java.util.logging.Logger log = java.util.logging.Logger.getLogger("io.jlivepatch");
+        java.util.logging.Handler listen = new java.util.logging.Handler() {
+            @Override
+            public void publish(java.util.logging.LogRecord r) {
+                String line = r.getLevel() + " " + new java.util.logging.SimpleFormatter().formatMessage(r);
+                if (line.contains("a jlivepatch command")) {
+                    lines.add(line);
+                    ended.countDown();
+                }
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        java.util.logging.Level level = log.getLevel();
+        log.setLevel(java.util.logging.Level.ALL); // the tests here log at WARNING only (Jars)
+        log.addHandler(listen);
+        try {
+            Client command = client(4243);
+            String token = command.string("", "getSessionToken");
+            Thread call = enable(command, new AtomicReference<>());
+            assertTrue(entered.await(10, TimeUnit.SECONDS), "the enable's end ran postPatch");
+            String running = client(4243).string("", "statusOfOwnClosing", NAME, token);
+            assertTrue(running != null && running.startsWith("postPatch of cbapp.Held"), running);
+            command.socket.close(); // the command exits 3, its call's answer unread
+            gate.countDown();
+            call.join(10_000);
+            assertTrue(ended.await(10, TimeUnit.SECONDS), "the session's end was logged: " + lines);
+        } finally {
+            log.removeHandler(listen);
+            log.setLevel(level);
+        }
+        assertEquals(1, lines.size(), lines.toString());
+        String line = lines.get(0);
+        assertTrue(line.startsWith("INFO a jlivepatch command left before its call's answer, as it does once its own"
+                + " closing callback holds the call (exit 3): its enable of '" + NAME + "' was done; the answer was not"
+                + " read ("), line);
     }
 
     /** A greeted connection stating {@code pid}; an earlier test's places are given back after a moment. */
@@ -146,10 +211,12 @@ class SessionTokenTest {
     }
 
     private static final class Client {
+        final SocketChannel socket;
         final DataInputStream in;
         final DataOutputStream out;
 
         Client(SocketChannel socket) {
+            this.socket = socket;
             this.in = new DataInputStream(Channels.newInputStream(socket));
             this.out = new DataOutputStream(Channels.newOutputStream(socket));
         }

@@ -47,8 +47,16 @@ final class ControlSession implements Runnable {
     private final Semaphore sessions;
     private final Set<ControlSession> live;
     private final LivepatchControl livepatch;
-    /** This connection's {@link SessionCalls}; its thread's only. */
+    /** This connection's {@link SessionCalls}; its thread's, but for {@link #ownsToken}. */
     private final SessionQueries queries;
+    /**
+     * Set (by another session's thread, SessionQueries) once the command's look was told that its call's closing
+     * callback is its own: the command then exits 3 and does not read the call's answer, so the connection's end
+     * when the answer is written is no failure. Read by this session's thread when its connection ends.
+     */
+    private volatile boolean leftOnPurpose;
+    /** What this session's last change call did, as answered ("its enable of 'fix' was done"); its thread only. */
+    private String callDone;
     /**
      * Since when ({@link System#nanoTime}) the session has waited for its client to send the hello or
      * its next call, or {@link #RUNNING}, or {@link #EVICTED}. Moved by compare-and-set only, by the
@@ -119,8 +127,18 @@ final class ControlSession implements Runnable {
         this.live = live;
         this.callStarts = callStarts;
         this.jarBytes = jarBytes;
-        this.queries = new SessionQueries(registry);
+        this.queries = new SessionQueries(registry, live);
         this.livepatch = new LivepatchControl(registry, false); // its arrays are its own (LivepatchControl.copiesContent)
+    }
+
+    /** Whether this connection's token ({@link SessionCalls#getSessionToken}) is {@code token}; any thread. */
+    boolean ownsToken(String token) {
+        return queries.owns(token);
+    }
+
+    /** The command was told its call's own closing holds it, and left: see {@link #leftOnPurpose}. */
+    void commandLeft() {
+        leftOnPurpose = true;
     }
 
     /** Whether a call is being received: the stall watch has something to watch. */
@@ -367,7 +385,13 @@ final class ControlSession implements Runnable {
             // client that closes between calls ends above, unlogged; one that closed before its hello
             // had asked nothing (a probe, a command that gave up): said at DEBUG only. One that ended
             // in the middle of a call, or failed otherwise, is a warning.
-            if (waiting.get() != EVICTED && !ClosedAtExit.exiting()) {
+            if (waiting.get() != EVICTED && !ClosedAtExit.exiting() && leftOnPurpose) {
+                // not alarming: the command's look found its own closing callback holding the call, and it exited 3
+                Log.get().log(System.Logger.Level.INFO, "a jlivepatch command left before its call's answer, as it"
+                        + " does once its own closing callback holds the call (exit 3): "
+                        + (callDone != null ? callDone : "its call had not been answered") + "; the answer was not"
+                        + " read (" + Text.clean(String.valueOf(e)) + ")");
+            } else if (waiting.get() != EVICTED && !ClosedAtExit.exiting()) {
                 boolean beforeHello = !entered && e instanceof EOFException;
                 Log.get().log(beforeHello ? System.Logger.Level.DEBUG : System.Logger.Level.WARNING,
                         (beforeHello ? "a connection to the jlivepatch control socket closed before a command's hello: "
@@ -519,6 +543,7 @@ final class ControlSession implements Runnable {
             delivering();
             Throwable cause = e.getCause();
             if (cause instanceof IllegalStateException || cause instanceof IllegalArgumentException) {
+                callDone = done(object, method, args, "was refused: " + cause.getMessage());
                 refuse(out, String.valueOf(cause.getMessage()));
             } else {
                 out.writeByte(Wire.FAILED);
@@ -537,8 +562,20 @@ final class ControlSession implements Runnable {
             return;
         }
         delivering();
+        callDone = done(object, method, args, result instanceof String && "loadContent".equals(method)
+                ? "was done (registered '" + result + "')" : "was done");
         out.writeByte(Wire.OK);
         Wire.writeValue(out, m.getReturnType(), result);
+    }
+
+    /** {@code its enable of 'fix' <what>} for a change call, for {@link #leftOnPurpose}'s line; null for a read. */
+    private static String done(String object, String method, Object[] args, String what) {
+        if (Operations.reads(method)) {
+            return null;
+        }
+        String operation = Operations.of(method, args);
+        return "its " + (operation != null ? operation : method) + (object.isEmpty() ? "" : " of '" + object + "'")
+                + " " + what;
     }
 
     /**

@@ -4,9 +4,12 @@ import io.jlivepatch.PatchHandle;
 import io.jlivepatch.internal.core.PatchRegistry;
 import io.jlivepatch.internal.core.Requester;
 
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.util.HexFormat;
 import java.util.Optional;
+import java.util.Set;
 
 /** {@link SessionCalls} of one connection, on its session's thread only. */
 final class SessionQueries implements SessionCalls {
@@ -14,11 +17,24 @@ final class SessionQueries implements SessionCalls {
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private final PatchRegistry registry;
-    /** Made at the first ask; the session's thread only, which also marks its calls with it (Requester). */
-    private String token;
+    /** The server's sessions, to tell the one whose token a look presents that its command left ({@link #owns}). */
+    private final Set<ControlSession> live;
+    /**
+     * Made at the first ask by the session's thread, which also marks its calls with it (Requester); volatile for
+     * other sessions' {@link #owns}.
+     */
+    private volatile String token;
 
-    SessionQueries(PatchRegistry registry) {
+    SessionQueries(PatchRegistry registry, Set<ControlSession> live) {
         this.registry = registry;
+        this.live = live;
+    }
+
+    /** Whether this session's token is {@code token}. */
+    boolean owns(String token) {
+        String own = this.token;
+        return own != null && token != null && MessageDigest.isEqual(own.getBytes(StandardCharsets.UTF_8),
+                token.getBytes(StandardCharsets.UTF_8));
     }
 
     @Override
@@ -44,6 +60,16 @@ final class SessionQueries implements SessionCalls {
             return null;
         }
         PatchRegistry.Closing closing = registry.closing(p.get());
-        return closing.askedWith(token) ? closing.callback() : null;
+        if (!closing.askedWith(token)) {
+            return null;
+        }
+        // The command (ClosingLook) exits 3 on this answer and leaves its call's answer unread: its session says
+        // so when the answer's write finds the connection gone, not a warning (ControlSession.run).
+        for (ControlSession s : live) {
+            if (s.ownsToken(token)) {
+                s.commandLeft();
+            }
+        }
+        return closing.callback();
     }
 }
