@@ -101,7 +101,7 @@ class ClosingCallbackWaitTest {
         assertEquals(Main.TRANSITION_RUNNING, r.code(), r.out() + r.err());
         assertTrue(r.out().startsWith("'fix': enabled in pid " + pid + ", transition still running after 1 s;"
                 + " waiting for:\n  the closing callback of 'fix': " + RUNNING + ": every thread has moved"), r.out());
-        release();
+        standIns.release();
         loadAnswers = new CountDownLatch(1);
         ownClosing = null; // another connection's call runs it
         standIn(false, false, io.jlivepatch.internal.control.Json.string(RUNNING));
