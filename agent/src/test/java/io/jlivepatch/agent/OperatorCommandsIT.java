@@ -265,6 +265,68 @@ class OperatorCommandsIT {
                 + ")"), "the one lacking is alice's own: " + aliceSha + "\n" + spoofed);
     }
 
+    /**
+     * A signature file without the digest of the manifest's main attributes, as some tools other than jarsigner
+     * write it (only the whole manifest's digest, or only the entries'), its block made again over it: the JDK
+     * verifies every entry, yet the patch's Livepatch-* attributes can be changed without breaking the signature
+     * (here the patch made cumulative after signing), and an agent with a trust store refuses the JAR. The signer
+     * line named alice alone, as for a JAR she signed whole.
+     */
+    @Test
+    void inspectSaysASignatureThatLeavesTheManifestsMainAttributesOut() throws Exception {
+        Signing.Key alice = Signing.newKey(dir, "alice");
+        Path signed = Signing.sign(TestJars.greeterFixJar(dir), alice, dir, "signed.jar");
+        // a digest's value, which goes on in lines that start with a space when long
+        String continued = ": [^\\r\\n]*\\r?\\n( [^\\r\\n]*\\r?\\n)*";
+        Path wholeManifest = Signing.withSignatureFileRewritten(signed, alice, dir, "whole-manifest.jar",
+                sf -> sf.replaceAll("[A-Za-z0-9-]+-Digest-Manifest-Main-Attributes" + continued, ""), m -> m);
+        Path entriesOnly = Signing.withSignatureFileRewritten(signed, alice, dir, "entries-only.jar",
+                sf -> sf.replaceAll("[A-Za-z0-9-]+-Digest-Manifest(-Main-Attributes)?" + continued, ""),
+                m -> m.replaceFirst("\r\n", "\r\nLivepatch-Replace: true\r\n"));
+        Path store = Signing.trustStore(dir, "alice.p12", "PKCS12", alice);
+        Path pw = Files.writeString(dir.resolve("pw"), Signing.PASSWORD);
+        String said = "  signer:      CN=alice,O=jlivepatch tests, but its signature file 'META-INF/ALICE.SF' does not"
+                + " cover the manifest's main attributes (the patch's name, classes and other Livepatch-* attributes,"
+                + " which can be changed without breaking that signature; an agent with a trust store refuses the"
+                + " JAR): build and sign it again with jlivepatch build --sign or jarsigner, which always cover them";
+        for (Path jar : List.of(wholeManifest, entriesOnly)) {
+            try (java.util.jar.JarFile verified = new java.util.jar.JarFile(jar.toFile(), true)) {
+                String sf = new String(verified.getInputStream(verified.getEntry("META-INF/ALICE.SF")).readAllBytes(),
+                        StandardCharsets.UTF_8);
+                assertFalse(sf.contains("-Digest-Manifest-Main-Attributes"), sf);
+                assertEquals(jar == wholeManifest, sf.contains("-Digest-Manifest:"), sf);
+                // the JDK takes the signature: every entry reads as alice's
+                int signedEntries = 0;
+                for (java.util.jar.JarEntry e : java.util.Collections.list(verified.entries())) {
+                    if (e.isDirectory() || e.getName().startsWith("META-INF/")) {
+                        continue;
+                    }
+                    try (java.io.InputStream in = verified.getInputStream(e)) {
+                        in.readAllBytes(); // the digest is checked at the end
+                    }
+                    assertTrue(e.getCodeSigners() != null && e.getCodeSigners().length == 1, e.getName());
+                    signedEntries++;
+                }
+                assertTrue(signedEntries > 0, jar.toString());
+            }
+            Cli inspect = Cli.run("inspect", jar);
+            assertEquals(0, inspect.exitCode(), inspect.toString());
+            assertEquals(said, inspect.out().lines().filter(l -> l.startsWith("  signer:")).findFirst().orElse(""),
+                    inspect.toString());
+            Cli json = Cli.run("inspect", jar, "--json");
+            assertEquals(0, json.exitCode(), json.toString());
+            assertTrue(json.out().contains(",\"signer\":\"" + said.substring("  signer:      ".length()) + "\""),
+                    json.toString());
+            // the agent's policy refuses it, and inspect with the store says so, exit 1 as for any refused JAR
+            Cli refused = Cli.run("inspect", jar, "--truststore", store, "--storepass-file", pw);
+            assertEquals(1, refused.exitCode(), refused.toString());
+            assertTrue(refused.out().contains("NOT verified: UNTRUSTED: ") && refused.out().contains("signature file"
+                    + " 'META-INF/ALICE.SF' does not cover the manifest's main attributes"), refused.toString());
+        }
+        // made cumulative after alice signed it, and no verifier without a trust store notices
+        assertTrue(Cli.run("inspect", entriesOnly).out().contains("  cumulative:  true\n"), "cumulative");
+    }
+
     @Test
     void trustStorePasswordOptionsAreCheckedBeforeAnythingElse() throws Exception {
         Path jar = TestJars.greeterFixJar(dir);

@@ -7,8 +7,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipInputStream;
 import java.util.zip.ZipOutputStream;
@@ -85,6 +89,47 @@ final class Signing {
         return out;
     }
 
+    /**
+     * A copy of {@code signed} (signed by {@code key} with jarsigner) whose signature file {@code key} wrote is
+     * rewritten by {@code sf} and signed again by openssl (a detached PKCS#7 SignedData over it, without signed
+     * attributes, as the JDK's verifier takes it), its manifest rewritten by {@code manifest}: a signature as
+     * tools other than jarsigner write it, which the JDK verifies.
+     */
+    static Path withSignatureFileRewritten(Path signed, Key key, Path dir, String file, UnaryOperator<String> sf,
+            UnaryOperator<String> manifest) throws IOException, InterruptedException {
+        String base = "META-INF/" + key.alias().toUpperCase(Locale.ROOT);
+        Map<String, byte[]> entries = new LinkedHashMap<>();
+        try (ZipInputStream in = new ZipInputStream(Files.newInputStream(signed))) {
+            for (ZipEntry e = in.getNextEntry(); e != null; e = in.getNextEntry()) {
+                entries.put(e.getName(), in.readAllBytes());
+            }
+        }
+        if (!entries.containsKey(base + ".SF") || !entries.containsKey(base + ".EC")) {
+            throw new AssertionError(signed + " has no " + base + ".SF and .EC: " + entries.keySet());
+        }
+        Path sfFile = dir.resolve(file + ".sf");
+        Files.writeString(sfFile, sf.apply(new String(entries.get(base + ".SF"), StandardCharsets.UTF_8)));
+        Path pem = dir.resolve(file + "-" + key.alias() + ".pem"); // the key and its certificate
+        run(List.of("openssl", "pkcs12", "-in", key.keystore().toString(), "-passin", "pass:" + PASSWORD, "-nodes",
+                "-out", pem.toString()));
+        Path block = dir.resolve(file + ".ec");
+        run(List.of("openssl", "cms", "-sign", "-binary", "-noattr", "-outform", "DER", "-md", "sha256", "-signer",
+                pem.toString(), "-in", sfFile.toString(), "-out", block.toString()));
+        entries.put(base + ".SF", Files.readAllBytes(sfFile));
+        entries.put(base + ".EC", Files.readAllBytes(block));
+        entries.computeIfPresent("META-INF/MANIFEST.MF", (n, b) -> manifest.apply(new String(b,
+                StandardCharsets.UTF_8)).getBytes(StandardCharsets.UTF_8));
+        Path out = dir.resolve(file);
+        try (ZipOutputStream zos = new ZipOutputStream(Files.newOutputStream(out))) {
+            for (Map.Entry<String, byte[]> e : entries.entrySet()) { // in their order: the signature files first
+                zos.putNextEntry(new ZipEntry(e.getKey()));
+                zos.write(e.getValue());
+                zos.closeEntry();
+            }
+        }
+        return out;
+    }
+
     /** Copies every entry, {@code changed} (if not null) with {@code content} instead of its own. */
     private static void copyEntries(ZipInputStream in, ZipOutputStream out, String changed, byte[] content)
             throws IOException {
@@ -104,6 +149,11 @@ final class Signing {
         List<String> cmd = new ArrayList<>();
         cmd.add(Paths.get(System.getProperty("java.home"), "bin", name).toString());
         cmd.addAll(List.of(args));
+        run(cmd);
+    }
+
+    private static void run(List<String> cmd) throws IOException, InterruptedException {
+        String name = Paths.get(cmd.get(0)).getFileName().toString();
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         String output;
         try (InputStream in = p.getInputStream()) {

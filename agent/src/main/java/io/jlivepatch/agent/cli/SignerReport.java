@@ -81,6 +81,20 @@ record SignerReport(String signer, Attributes mainAttributes) {
         }
         java.util.Map<Certificate, String> names = names(signers);
         String by = String.join(" and ", names.values());
+        String leavesOut;
+        try {
+            leavesOut = TrustPolicy.signatureFileLeavingOutMainAttributes(jar);
+        } catch (IOException e) {
+            return new SignerReport("signature broken (" + e.getMessage() + ")", main);
+        }
+        if (leavesOut != null) {
+            // Said before what the entries' signers tell, as the agent refuses it before it reads them: the
+            // JDK verified the entries, but the manifest's main attributes printed above may not be the signer's.
+            return new SignerReport(by + ", but its signature file '" + leavesOut + "' does not cover the manifest's"
+                    + " main attributes (the patch's name, classes and other Livepatch-* attributes, which can be"
+                    + " changed without breaking that signature; an agent with a trust store refuses the JAR): build"
+                    + " and sign it again with jlivepatch build --sign or jarsigner, which always cover them", main);
+        }
         if (unsigned > 0) {
             return new SignerReport(by + ", but " + unsigned + " entr" + (unsigned == 1 ? "y is" : "ies are")
                     + " not signed (" + firstUnsigned + (unsigned > 1 ? ", ..." : "") + ")", main);

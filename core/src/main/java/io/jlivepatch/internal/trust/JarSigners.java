@@ -407,6 +407,39 @@ final class JarSigners {
      * names of the entries they cover.
      */
     private static boolean hasSignatureFile(PatchJarBytes jar, Set<String> listed) throws IOException, PatchException {
+        SignatureFiles files = signatureFiles(jar, listed);
+        if (files.leavingOutMainAttributes() != null) {
+            throw Refusal.of("patch JAR " + Refusal.quote(jar.source()) + ": signature file "
+                    + Refusal.quote(files.leavingOutMainAttributes()) + " does not cover the manifest's main attributes"
+                    + " (the patch's name and classes): sign it with jarsigner or jlivepatch build --sign");
+        }
+        return files.found();
+    }
+
+    /**
+     * The first signature file of {@code jar} that does not cover the manifest's main attributes
+     * ({@link #coversMainAttributes}), as the JAR names it, or null when each covers them or there is
+     * none: the JAR that {@link #of} refuses for it, whose entries the JDK verifies all the same.
+     */
+    static String leavingOutMainAttributes(PatchJarBytes jar) throws IOException {
+        return signatureFiles(jar, new HashSet<>()).leavingOutMainAttributes();
+    }
+
+    /**
+     * What the signature files say of the main attributes.
+     *
+     * @param found                    whether the JAR has a signature file
+     * @param leavingOutMainAttributes the first that does not cover them (read no further), or null
+     */
+    private record SignatureFiles(boolean found, String leavingOutMainAttributes) {
+    }
+
+    /**
+     * Reads the signature files ({@code *.SF} in META-INF itself, where jarsigner writes them) up to
+     * the first that does not cover the manifest's main attributes, adding to {@code listed} the names
+     * of the entries they cover.
+     */
+    private static SignatureFiles signatureFiles(PatchJarBytes jar, Set<String> listed) throws IOException {
         boolean found = false;
         try (ZipInputStream zip = new ZipInputStream(new ByteArrayInputStream(jar.bytes()))) {
             for (ZipEntry e = zip.getNextEntry(); e != null; e = zip.getNextEntry()) {
@@ -416,14 +449,12 @@ final class JarSigners {
                     Manifest sf = new Manifest(new ByteArrayInputStream(zip.readAllBytes()));
                     listed.addAll(sf.getEntries().keySet()); // every entry this signature file covers
                     if (!coversMainAttributes(sf)) {
-                        throw Refusal.of("patch JAR " + Refusal.quote(jar.source()) + ": signature file "
-                                + Refusal.quote(e.getName()) + " does not cover the manifest's main attributes (the"
-                                + " patch's name and classes): sign it with jarsigner or jlivepatch build --sign");
+                        return new SignatureFiles(true, e.getName());
                     }
                 }
             }
         }
-        return found;
+        return new SignatureFiles(found, null);
     }
 
     /**

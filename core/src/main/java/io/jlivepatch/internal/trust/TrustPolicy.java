@@ -148,6 +148,20 @@ public final class TrustPolicy {
         return JarSigners.isSignatureFile(entry);
     }
 
+    /**
+     * The first of {@code jar}'s signature files ({@code META-INF/*.SF}) that does not cover the
+     * manifest's main attributes, as the JAR names it, or null when each covers them or it has none:
+     * the JDK verifies such a JAR's entries, yet its patch's name, classes and other {@code Livepatch-*}
+     * attributes can be changed without breaking its signature, so a policy with a store refuses it
+     * (this very rule). To be called on bytes read under the JAR limits.
+     *
+     * @throws IOException a signature file that is not a manifest (which a policy refuses as a
+     *                     signature that cannot be checked)
+     */
+    public static String signatureFileLeavingOutMainAttributes(PatchJarBytes jar) throws java.io.IOException {
+        return JarSigners.leavingOutMainAttributes(jar);
+    }
+
     /** Whether patch JARs must be signed. */
     public boolean enforced() {
         return store != null;
