@@ -266,6 +266,40 @@ class OperatorCommandsIT {
     }
 
     /**
+     * An entry removed from a signed JAR (a resource the patch reads, the build digests): the JDK verifies every
+     * entry still there, and an agent with a trust store refuses the JAR, as its signature lists the entry. The
+     * signer line named alice alone, as for the JAR she signed, whose resource the application's own would now
+     * stand in for.
+     */
+    @Test
+    void inspectSaysASignedEntryThatWasRemoved() throws Exception {
+        Signing.Key alice = Signing.newKey(dir, "alice");
+        String entry = "agentapp/fix/limits.properties";
+        Path withEntry = Signing.withExtraEntry(TestJars.greeterFixJar(dir), dir, "with-entry.jar", entry);
+        Path signed = Signing.sign(withEntry, alice, dir, "signed.jar");
+        Path removed = Signing.withoutEntry(signed, dir, "removed.jar", entry);
+        String said = "  signer:      CN=alice,O=jlivepatch tests, but entry '" + entry + "', which its signature"
+                + " covers, is missing (removed after signing; an agent with a trust store refuses the JAR)";
+        Cli whole = Cli.run("inspect", signed);
+        assertEquals("  signer:      CN=alice,O=jlivepatch tests", whole.out().lines()
+                .filter(l -> l.startsWith("  signer:")).findFirst().orElse(""), whole.toString());
+        Cli inspect = Cli.run("inspect", removed);
+        assertEquals(0, inspect.exitCode(), inspect.toString());
+        assertEquals(said, inspect.out().lines().filter(l -> l.startsWith("  signer:")).findFirst().orElse(""),
+                inspect.toString());
+        Cli json = Cli.run("inspect", removed, "--json");
+        assertEquals(0, json.exitCode(), json.toString());
+        assertTrue(json.out().contains(",\"signer\":\"" + said.substring("  signer:      ".length()) + "\""),
+                json.toString());
+        Path store = Signing.trustStore(dir, "alice.p12", "PKCS12", alice);
+        Path pw = Files.writeString(dir.resolve("pw"), Signing.PASSWORD);
+        Cli refused = Cli.run("inspect", removed, "--truststore", store, "--storepass-file", pw);
+        assertEquals(1, refused.exitCode(), refused.toString());
+        assertTrue(refused.out().contains("NOT verified: UNTRUSTED: ") && refused.out().contains("entry '" + entry
+                + "', which its signature covers, is missing (removed after signing)"), refused.toString());
+    }
+
+    /**
      * A signature file without the digest of the manifest's main attributes, as some tools other than jarsigner
      * write it (only the whole manifest's digest, or only the entries'), its block made again over it: the JDK
      * verifies every entry, yet the patch's Livepatch-* attributes can be changed without breaking the signature

@@ -79,6 +79,29 @@ final class Signing {
         return out;
     }
 
+    /** A copy of {@code jar} without {@code entry}, which its signature still lists. */
+    static Path withoutEntry(Path jar, Path dir, String file, String entry) throws IOException {
+        Path out = dir.resolve(file);
+        boolean removed = false;
+        try (ZipInputStream in = new ZipInputStream(Files.newInputStream(jar));
+             ZipOutputStream zos = new ZipOutputStream(Files.newOutputStream(out))) {
+            for (ZipEntry e = in.getNextEntry(); e != null; e = in.getNextEntry()) {
+                byte[] bytes = in.readAllBytes();
+                if (e.getName().equals(entry)) {
+                    removed = true;
+                    continue;
+                }
+                zos.putNextEntry(new ZipEntry(e.getName()));
+                zos.write(bytes);
+                zos.closeEntry();
+            }
+        }
+        if (!removed) {
+            throw new AssertionError(jar + " has no entry " + entry);
+        }
+        return out;
+    }
+
     /** A copy of {@code jar} whose {@code entry} has other bytes than those signed. */
     static Path withChangedEntry(Path jar, Path dir, String file, String entry, byte[] content) throws IOException {
         Path out = dir.resolve(file);

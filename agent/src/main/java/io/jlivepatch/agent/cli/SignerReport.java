@@ -35,6 +35,8 @@ record SignerReport(String signer, Attributes mainAttributes) {
         Set<Certificate> signers = new LinkedHashSet<>();
         // each signed entry's signers, in the JAR's order: the union alone read as if all had signed all
         java.util.Map<String, Set<Certificate>> signedBy = new java.util.LinkedHashMap<>();
+        // every name the JAR's reader gives, as the agent's policy gathers them to find a signed entry removed
+        Set<String> seen = new java.util.HashSet<>();
         String firstUnsigned = null;
         int unsigned = 0;
         Attributes main = new Attributes();
@@ -46,6 +48,7 @@ record SignerReport(String signer, Attributes mainAttributes) {
             byte[] buf = new byte[8192];
             JarEntry e;
             while ((e = in.getNextJarEntry()) != null) {
+                seen.add(e.getName());
                 if (e.getName().equalsIgnoreCase("META-INF/MANIFEST.MF")) {
                     // not the JAR's first entries, where JarInputStream looks (and signatures need it)
                     main = new Manifest(in).getMainAttributes();
@@ -114,6 +117,19 @@ record SignerReport(String signer, Attributes mainAttributes) {
                         + String.join(" and ", lacking) + " (an agent with a trust store refuses a JAR whose entries"
                         + " have different signers: the entry was added or changed after that signer signed)", main);
             }
+        }
+        String missing;
+        try {
+            missing = TrustPolicy.signedEntryMissing(jar, seen);
+        } catch (IOException e) {
+            return new SignerReport("signature broken (" + e.getMessage() + ")", main);
+        }
+        if (missing != null) {
+            // what is there is the signers', but not all they signed: a class or resource gone (the build digests,
+            // a carried class) changes what the patch does, and the line said the signers alone, as for the JAR
+            // they signed
+            return new SignerReport(by + ", but entry '" + missing + "', which its signature covers, is missing"
+                    + " (removed after signing; an agent with a trust store refuses the JAR)", main);
         }
         return new SignerReport(by, main);
     }

@@ -141,16 +141,37 @@ final class JarSigners {
         if (signers == null) {
             throw Refusal.of(what + " holds no signed entry: sign it (jlivepatch build --sign, or jarsigner)");
         }
-        // A signature proves what each present entry holds, not that every signed entry is still
-        // there: removing one (a carried class, the build digests) would otherwise go unnoticed.
+        String missing = missing(listed, seen);
+        if (missing != null) {
+            throw Refusal.of(what + ": entry " + Refusal.quote(missing) + ", which its signature covers, is missing"
+                    + " (removed after signing); build and sign it again, and find out who changed it");
+        }
+        return List.copyOf(signers);
+    }
+
+    /**
+     * The first entry that a signature file of {@code jar} lists and that is not among {@code seen} (the names a
+     * {@link JarInputStream} gave, as {@link #of} reads them), or null: the JAR {@link #of} refuses for it, whose
+     * present entries the JDK verifies all the same. Each signature file is read, as {@link #of} reads them.
+     */
+    static String missingEntry(PatchJarBytes jar, Set<String> seen) throws IOException {
+        Set<String> listed = new HashSet<>();
+        signatureFiles(jar, listed);
+        return missing(listed, seen);
+    }
+
+    /**
+     * A signature proves what each present entry holds, not that every signed entry is still there: removing
+     * one (a carried class, the build digests) would otherwise go unnoticed.
+     */
+    private static String missing(Set<String> listed, Set<String> seen) {
         for (String name : listed) {
             String n = name.startsWith("./") ? name.substring(2) : name.startsWith("/") ? name.substring(1) : name;
             if (!seen.contains(n)) {
-                throw Refusal.of(what + ": entry " + Refusal.quote(n) + ", which its signature covers, is missing"
-                        + " (removed after signing); build and sign it again, and find out who changed it");
+                return n;
             }
         }
-        return List.copyOf(signers);
+        return null;
     }
 
     /**

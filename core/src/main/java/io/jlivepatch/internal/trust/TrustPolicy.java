@@ -162,6 +162,19 @@ public final class TrustPolicy {
         return JarSigners.leavingOutMainAttributes(jar);
     }
 
+    /**
+     * The first entry that a signature file of {@code jar} lists and that is not among {@code seen} (every name a
+     * {@code JarInputStream} of the JAR gives), as the JAR names it, or null: an entry removed after signing, which
+     * a policy with a store refuses (this very rule), while the JDK verifies the entries still there. To be
+     * called on bytes read under the JAR limits.
+     *
+     * @throws java.io.IOException a signature file that is not a manifest (which a policy refuses as a
+     *                             signature that cannot be checked)
+     */
+    public static String signedEntryMissing(PatchJarBytes jar, java.util.Set<String> seen) throws java.io.IOException {
+        return JarSigners.missingEntry(jar, seen);
+    }
+
     /** Whether patch JARs must be signed. */
     public boolean enforced() {
         return store != null;
