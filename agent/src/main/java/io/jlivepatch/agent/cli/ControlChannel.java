@@ -388,7 +388,19 @@ final class ControlChannel implements AutoCloseable {
             }
             throw new TargetRefusal(message);
         }
-        throw new IOException("pid " + pid + " failed the call " + method.getName() + ": " + message);
+        throw new TargetFailure("pid " + pid + " failed the call " + method.getName() + ": " + message);
+    }
+
+    /**
+     * The target answered the call as failed ({@link Wire#FAILED}): it said why, and the connection is still in
+     * step. Also how an agent of 2026-12-01 to 2026-12-03 (b56864a2 until 3fe84f4a) answers a call it lacks.
+     */
+    static final class TargetFailure extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        TargetFailure(String message) {
+            super(message);
+        }
     }
 
     @Override

@@ -551,7 +551,9 @@ final class TargetJvm implements AutoCloseable {
 
     /**
      * This connection's token ({@link ClosingLook}), which the changes it asks for carry to their closing;
-     * {@code null} from an agent before it, which refuses the call (nothing on record: it reads as a read). A target
+     * {@code null} from an agent before it, which refuses the call (nothing on record: it reads as a read), or, built
+     * from 2026-12-01 to 2026-12-03, answers it as failed ({@link ControlChannel.TargetFailure}, nothing on record
+     * either; the connection goes on): the change is then sent without it, as to any agent before the token. A target
      * that does not answer, or a channel that fails, is thrown as for any call.
      */
     String sessionToken() throws Refused {
@@ -559,6 +561,11 @@ final class TargetJvm implements AutoCloseable {
             return channel.session().getSessionToken();
         } catch (ControlChannel.TargetRefusal olderAgent) {
             return null;
+        } catch (UndeclaredThrowableException e) {
+            if (e.getCause() instanceof ControlChannel.TargetFailure) {
+                return null; // an agent of 2026-12-01 to 12-03: FAILED for a call it lacks
+            }
+            throw refusal(e);
         } catch (RuntimeException e) {
             throw refusal(e);
         }

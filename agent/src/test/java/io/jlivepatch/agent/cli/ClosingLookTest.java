@@ -143,7 +143,8 @@ class ClosingLookTest {
      * a closingBy that names this command's pid for a closing another process asked for (a local process of the
      * same user can state any pid in its hello: before, this one was claimed, exit 3, while the command's own call
      * still waited to change the target later), an agent before the token (with closingBy naming this command, or
-     * without closingBy).
+     * without closingBy; one built from 2026-12-01 to 12-03, which answers the token's ask as failed: before, the
+     * command took that for a failed channel, refused its change unsent, exit 1).
      */
     @Test
     void aClosingCallbackThatIsNotProvablyThisChangesIsNotClaimed() throws Exception {
@@ -155,6 +156,8 @@ class ClosingLookTest {
             {"unload", true, false, POST_UNPATCH, ours, "forged"},
             {"disable", true, false, POST_UNPATCH, ours, "no token"},
             {"disable", true, false, POST_UNPATCH, null, ""},
+            {"disable", true, false, POST_UNPATCH, ours, "token failed"},
+            {"enable", false, false, POST_PATCH, ours, "token failed"},
         };
         for (Object[] c : cases) {
             StandInAgent agent = standIn((Boolean) c[1], (Boolean) c[2], (String) c[3], (String) c[4]);
@@ -163,6 +166,9 @@ class ClosingLookTest {
                     agent.ownClosing = null; // another connection's closing, its hello stating this command's pid
                 } else if (c[5].equals("no token")) {
                     agent.sessionTokens = false;
+                } else if (c[5].equals("token failed")) { // an agent of 2026-12-01 to 12-03
+                    agent.sessionTokens = false;
+                    agent.sessionCallsFail = true;
                 }
             }
             Run r = run((String) c[0], "--wait", "1", "--timeout", "3", Long.toString(pid), "fix");
@@ -170,6 +176,7 @@ class ClosingLookTest {
             assertEquals(Main.OUTCOME_UNKNOWN, r.code(), which + r.out() + r.err());
             assertFalse(r.out().contains("closing callback"), which + r.out());
             assertTrue(r.err().contains("unknown outcome"), which + r.err());
+            assertTrue(agent.changed(), which + "the change was not sent: " + agent.calls());
         }
     }
 

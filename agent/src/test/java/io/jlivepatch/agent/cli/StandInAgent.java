@@ -78,6 +78,11 @@ final class StandInAgent implements AutoCloseable {
      * refuses them as an agent before them does.
      */
     boolean sessionTokens;
+    /**
+     * With {@link #sessionTokens} unset: the session calls are answered as failed (Wire.FAILED), as an agent built
+     * from 2026-12-01 to 2026-12-03 (b56864a2 until 3fe84f4a) answered any call it lacked, rather than refused.
+     */
+    boolean sessionCallsFail;
     /** What statusOfOwnClosing answers the held call's token once it changed; null: no callback of its own. */
     String ownClosing;
     /** The token of the connection whose held call changed the patch, or null. Guarded by this. */
@@ -186,7 +191,11 @@ final class StandInAgent implements AutoCloseable {
                 if (object.isEmpty() && (method.equals("getSessionToken") || method.equals("statusOfOwnClosing"))) {
                     synchronized (this) {
                         calls.add(method);
-                        if (!sessionTokens) { // as ControlSession before them
+                        if (!sessionTokens && sessionCallsFail) { // as ControlSession of b56864a2
+                            out.writeByte(Wire.FAILED);
+                            Wire.writeString(out, "LivepatchMBean has no operation " + method + " of " + n
+                                    + " arguments: the command and the agent are of different jlivepatch versions");
+                        } else if (!sessionTokens) { // as ControlSession before them
                             out.writeByte(Wire.REFUSED);
                             Wire.writeString(out, "UNSUPPORTED: LivepatchMBean has no operation " + method + " of " + n
                                     + " arguments: the command and the agent are of different jlivepatch versions");
