@@ -67,12 +67,13 @@ final class ClosingLook {
      *              ({@link TargetJvm#sessionToken}: {@code null} from an agent without it)
      * @param ours with no token, what proves the callback this change's from status; {@code null}: nothing does
      * @throws Refused what the call threw as a refusal; its unchecked exceptions are thrown as they are
-     * @throws ControlChannel.OutcomeUnknown when this thread is interrupted before the call has answered
+     * @throws ControlChannel.OutcomeUnknown when this thread is interrupted after the call was handed to its thread,
+     *                                       before it has answered (interrupted before: a {@link Refused})
      */
     static <T> Outcome<T> await(long pid, String patch, String operation, long waitSeconds, long timeoutSeconds,
                                 boolean look, Token token, Ours ours, Deadline.Step<T> call) throws Refused {
         try {
-            return await0(pid, patch, waitSeconds, timeoutSeconds, look, token, ours, call);
+            return await0(pid, patch, operation, waitSeconds, timeoutSeconds, look, token, ours, call);
         } catch (InterruptedException e) {
             throw interrupted(pid, operation, e);
         }
@@ -94,9 +95,9 @@ final class ClosingLook {
                 + " log records what was done)", e);
     }
 
-    private static <T> Outcome<T> await0(long pid, String patch, long waitSeconds, long timeoutSeconds, boolean look,
-                                         Token token, Ours ours, Deadline.Step<T> call)
-            throws Refused, InterruptedException {
+    private static <T> Outcome<T> await0(long pid, String patch, String operation, long waitSeconds,
+                                         long timeoutSeconds, boolean look, Token token, Ours ours,
+                                         Deadline.Step<T> call) throws Refused, InterruptedException {
         // Not at --wait 0: a call never answers in no time, so every such change would open a second connection and
         // read the whole status for nothing (and wait up to --timeout for a target busy with this very change).
         boolean looks = look && waitSeconds > 0 && waitSeconds < timeoutSeconds;
@@ -108,6 +109,11 @@ final class ClosingLook {
         // channel's state (its change, ControlChannel.changed) is seen here after the Future's get, which its
         // completion happens-before; the caller makes no later call of the channel before that get (or at all,
         // when held).
+        if (Thread.currentThread().isInterrupted()) {
+            // Not handed over: its daemon thread would send it whatever the interrupt, and the wait below would
+            // then say it may have taken effect. Nothing was sent: a refusal (exit 1), the interrupt kept.
+            throw new Refused("interrupted before the " + operation + " was sent to pid " + pid + ": nothing was sent");
+        }
         Future<T> answer = Deadline.in(pid, timeoutSeconds).start(call);
         if (looks) {
             try {

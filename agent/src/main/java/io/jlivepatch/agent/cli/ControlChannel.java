@@ -246,6 +246,15 @@ final class ControlChannel implements AutoCloseable {
             throw unanswered(changing && sent.get(), operation, Text.clean(e.getMessage()), "", e);
         } catch (TargetRefusal refused) {
             throw afterChange(Text.clean(refused.getMessage()), refused); // a refusal of this call: it changed nothing
+        } catch (Refused interrupted) {
+            // Deadline's only refusal: this thread was interrupted while it waited for the answer. As a call not
+            // answered in time: closed before the mark is read, so that a change not marked sent never goes; a
+            // read after this command's change (the --wait loop's) is an unknown outcome, not exit 1 (nothing
+            // changed), which it was before.
+            broken = true;
+            close();
+            throw unanswered(changing && sent.get(), operation, Text.clean(interrupted.getMessage()), ", or may still",
+                    interrupted);
         }
         if (changing && changed == null) {
             changed = operation;

@@ -648,7 +648,16 @@ final class TargetJvm implements AutoCloseable {
                 if (transition.passed()) {
                     return false;
                 }
-                Thread.sleep(10);
+                try {
+                    Thread.sleep(10);
+                } catch (InterruptedException e) {
+                    // after this command's change (the --wait loop): an unknown outcome, exit 4, status first; it
+                    // was an InterruptedException that the command printed as a failure, exit 1 (nothing changed)
+                    Thread.currentThread().interrupt();
+                    String why = "interrupted while waiting for the transition of '" + Text.clean(patch) + "' in pid "
+                            + pid + " to end";
+                    throw channel.afterChange(why, new Refused(why, e));
+                }
             }
         } catch (RuntimeException e) {
             throw refusal(e);

@@ -255,6 +255,69 @@ class ClosingLookTest {
         }
     }
 
+    /**
+     * The command's thread interrupted before its change is handed to the thread that sends it (the look's token
+     * asked, or none): nothing is sent, a refusal (exit 1) that says so, the interrupt kept. Before, the change was
+     * handed over and sent all the same, and the wait for its answer, ended at once by the interrupt, said it may
+     * have taken effect (exit 4).
+     */
+    @Test
+    void anInterruptBeforeTheChangeIsHandedOverSendsNothing() throws Exception {
+        boolean[] sent = new boolean[1];
+        Thread.currentThread().interrupt();
+        try {
+            Refused e = org.junit.jupiter.api.Assertions.assertThrows(Refused.class, () -> ClosingLook.await(pid, "fix",
+                    "enable", 0, 30, false, () -> null, null, () -> {
+                        synchronized (sent) {
+                            sent[0] = true;
+                        }
+                        return Boolean.TRUE;
+                    }));
+            assertEquals("interrupted before the enable was sent to pid " + pid + ": nothing was sent", e.getMessage());
+            assertTrue(Thread.currentThread().isInterrupted(), "the interrupt is kept");
+        } finally {
+            Thread.interrupted();
+        }
+        // never handed over (the refusal above says so; before, it was, and the wait said 'may have taken effect')
+        synchronized (sent) {
+            assertFalse(sent[0], "the change was sent");
+        }
+    }
+
+    /**
+     * The command's thread interrupted once its enable was answered, while its --wait loop waits for the transition
+     * to end (here one that never does): the enable took effect, so exit 4 saying so and what to run, not exit 1,
+     * which says nothing changed. Before, the interrupt ended the loop's sleep ('failed:
+     * java.lang.InterruptedException: sleep interrupted') or its isTransition call ('refused: interrupted while
+     * calling isTransition'), both exit 1.
+     */
+    @Test
+    void anInterruptWhileTheTransitionIsAwaitedAfterTheChangeIsAnUnknownOutcome() throws Exception {
+        StandInAgent agent = new StandInAgent();
+        agent.registered.add("fix");
+        agent.transitionRuns = true; // the enable is answered at once; its transition never ends
+        agent.status = a -> "{\"patches\":[{\"name\":\"fix\",\"enabled\":" + a.enabled + ",\"transition\":true,"
+                + "\"waiting\":[]}]}";
+        standIns.start(agent, dir);
+        Run[] result = new Run[1];
+        Thread command = new Thread(() -> result[0] = run("enable", "--wait", "60", "--timeout", "120",
+                Long.toString(pid), "fix"), "interrupted command");
+        command.start();
+        long bound = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (!agent.calls().contains("isTransition") && System.nanoTime() - bound < 0) { // in the --wait loop
+            Thread.sleep(5);
+        }
+        assertTrue(agent.changed() && agent.calls().contains("isTransition"), "no --wait loop: " + agent.calls());
+        command.interrupt();
+        command.join(TimeUnit.SECONDS.toMillis(30));
+        assertFalse(command.isAlive(), "the command did not end at its interrupt");
+        Run r = result[0];
+        assertEquals(Main.OUTCOME_UNKNOWN, r.code(), r.out() + r.err());
+        assertTrue(r.err().startsWith("jlivepatch: unknown outcome: interrupted while "), r.err());
+        assertTrue(r.err().endsWith("; this command's enable had taken effect before: run 'jlivepatch status " + pid
+                + "' before anything else (the audit log records what was done)\n"), r.err());
+    }
+
     private String interrupted(String operation) {
         return "interrupted while waiting for pid " + pid + "'s answer; the " + operation + " had been sent to it (or"
                 + " was on its way) and its answer was not read, so it may have taken effect, or may still: run"
