@@ -52,7 +52,8 @@ final class ControlSession implements Runnable {
     /**
      * Set (by another session's thread, SessionQueries) once the command's look was told that its call's closing
      * callback is its own: the command then exits 3 and does not read the call's answer, so the connection's end
-     * when the answer is written is no failure. Read by this session's thread when its connection ends.
+     * when the answer is written is no failure. Read by this session's thread when its connection ends; cleared by
+     * it when the command sends a next call after all.
      */
     private volatile boolean leftOnPurpose;
     /** What this session's last change call did, as answered ("its enable of 'fix' was done"); its thread only. */
@@ -369,6 +370,10 @@ final class ControlSession implements Runnable {
                 } catch (EOFException done) {
                     return;
                 }
+                // A command that sends again did not leave (its look's answer lost, say): whatever ends its
+                // connection from here is what it is, a WARNING where it fails (leftOnPurpose is set only while
+                // this thread runs the call its look asked about, and its command sends nothing while it looks).
+                leftOnPurpose = false;
                 if (kind != Wire.CALL) {
                     throw notACall(out, kind);
                 }
