@@ -390,8 +390,10 @@ final class ControlSession implements Runnable {
             // client that closes between calls ends above, unlogged; one that closed before its hello
             // had asked nothing (a probe, a command that gave up): said at DEBUG only. One that ended
             // in the middle of a call, or failed otherwise, is a warning.
-            if (waiting.get() != EVICTED && !ClosedAtExit.exiting() && leftOnPurpose) {
-                // not alarming: the command's look found its own closing callback holding the call, and it exited 3
+            if (waiting.get() != EVICTED && !ClosedAtExit.exiting() && leftOnPurpose && e instanceof IOException) {
+                // not alarming: the command's look found its own closing callback holding the call, and it exited 3;
+                // only the socket's end is that (a RuntimeException or LinkageError here is jlivepatch's own
+                // failure, whoever left: the WARNING below)
                 Log.get().log(System.Logger.Level.INFO, "a jlivepatch command left before its call's answer, as it"
                         + " does once its own closing callback holds the call (exit 3): "
                         + (callDone != null ? callDone : "its call had not been answered") + "; the answer was not"
