@@ -91,11 +91,12 @@ public final class AuditLog {
         /** {@code 2026-12-01T13:00:00Z load fix-x by pid 123 user alice: ok (registered, enabled) [file /tmp/fix.jar sha256 ab12…]}. */
         @Override
         public String toString() {
-            // The subject and the file may be a client's text (a refused JAR's path, a source it
-            // names): quoted where they hold what separates the fields after them, so that no text
-            // reads as another requester or outcome.
+            // The subject, the requester and the file may be a client's text (a refused JAR's path, a source it
+            // names, the name a JMX connector's authenticator took from its client: JmxCaller): quoted where they
+            // hold what separates the fields after them, so that no text reads as another requester or outcome.
             StringBuilder sb = new StringBuilder(128).append(time).append(' ').append(operation).append(' ')
-                    .append(unambiguous(patch, " by ")).append(" by ").append(requester).append(": ").append(outcome)
+                    .append(unambiguous(patch, " by ")).append(" by ").append(unambiguous(requester, ": "))
+                    .append(": ").append(outcome)
                     .append(repeated());
             if (!source.isEmpty() || !sha256.isEmpty() || !signer.isEmpty()) {
                 String sep = " [";

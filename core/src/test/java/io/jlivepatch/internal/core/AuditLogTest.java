@@ -232,6 +232,24 @@ class AuditLogTest {
     }
 
     /**
+     * A requester that holds the separator after it ({@code ": "}), a JMX user's name an application's authenticator
+     * took as the client sent it ({@code jmx user bob: ok}, JmxCaller), is quoted: read up to its first
+     * {@code ": "}, the line of a refused enable said {@code ok: refused ...}. Before JMX users were named, every
+     * requester was jlivepatch's own words or {@code pid N user U} with U the system's user name, which holds none.
+     */
+    @Test
+    void aRequesterThatHoldsTheSeparatorAfterItIsQuoted() {
+        AuditLog log = new AuditLog();
+        log.record("enable", "fix-x", "refused INVALID_ARGUMENT: ...", "jmx user bob: ok", null);
+        log.record("enable", "fix-x", "ok", "jmx user alice", null);
+        List<AuditLog.Entry> entries = log.entries();
+        String refused = entries.get(entries.size() - 2).toString();
+        assertTrue(refused.endsWith(" enable fix-x by \"jmx user bob: ok\": refused INVALID_ARGUMENT: ..."), refused);
+        String plain = entries.get(entries.size() - 1).toString();
+        assertTrue(plain.endsWith(" enable fix-x by jmx user alice: ok"), "an ordinary requester stays as it is: " + plain);
+    }
+
+    /**
      * A text that ends with the start of the separator after it ({@code "x.jar by"} before
      * {@code " by "}) makes the separator appear early: read up to its first {@code " by "}, the
      * line named the subject {@code x.jar} and the requester {@code by api}. Quoted as a text that
