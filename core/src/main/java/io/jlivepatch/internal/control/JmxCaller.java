@@ -22,27 +22,38 @@ final class JmxCaller {
      * {@code Subject.current()} (JDK 18 and later: JDK 24 and later run a connector's call as its subject through
      * {@code Subject.callAs}, which only it sees), else JDK 17's {@code Subject.getSubject(AccessController
      * .getContext())} (the connector runs the call in an access control context holding the subject), both
-     * reflectively: the second is deprecated for removal and refused from JDK 24 on. Null elements where neither
-     * is found.
+     * reflectively: the second is deprecated for removal and refused from JDK 24 on. Null elements where one is not
+     * found: {@link #CURRENT}, {@link #GET_CONTEXT}, {@link #GET_SUBJECT}, {@link #SECURITY_MANAGER}
+     * ({@code System.getSecurityManager}, deprecated for removal too).
      */
     private static final Method[] WAYS = ways();
+    private static final int CURRENT = 0;
+    private static final int GET_CONTEXT = 1;
+    private static final int GET_SUBJECT = 2;
+    private static final int SECURITY_MANAGER = 3;
 
     private JmxCaller() {
     }
 
     private static Method[] ways() {
+        Method[] ways = new Method[4];
         try {
-            return new Method[] {Subject.class.getMethod("current"), null, null};
+            ways[CURRENT] = Subject.class.getMethod("current");
         } catch (NoSuchMethodException | RuntimeException | LinkageError jdk17) {
-            try {
-                Class<?> controller = Class.forName("java.security.AccessController");
-                Class<?> context = Class.forName("java.security.AccessControlContext");
-                return new Method[] {null, controller.getMethod("getContext"),
-                        Subject.class.getMethod("getSubject", context)};
-            } catch (ReflectiveOperationException | RuntimeException | LinkageError none) {
-                return new Method[] {null, null, null};
-            }
+            // JDK 17: getSubject below
         }
+        try {
+            Class<?> controller = Class.forName("java.security.AccessController");
+            Class<?> context = Class.forName("java.security.AccessControlContext");
+            ways[GET_CONTEXT] = controller.getMethod("getContext");
+            ways[GET_SUBJECT] = Subject.class.getMethod("getSubject", context);
+            ways[SECURITY_MANAGER] = System.class.getMethod("getSecurityManager");
+        } catch (ReflectiveOperationException | RuntimeException | LinkageError none) {
+            ways[GET_CONTEXT] = null; // neither, nor a look for a SecurityManager: none can be set without them
+            ways[GET_SUBJECT] = null;
+            ways[SECURITY_MANAGER] = null;
+        }
+        return ways;
     }
 
     /** {@code jmx}, or {@code jmx user <name>} for a call its connector authenticated. Never throws. */
@@ -51,23 +62,48 @@ final class JmxCaller {
             Subject subject = subject();
             String names = subject == null ? "" : names(subject);
             return names.isEmpty() ? Requester.JMX : Requester.JMX + " user " + names;
-        } catch (RuntimeException | LinkageError | ReflectiveOperationException | VirtualMachineError e) {
+        } catch (Exception | LinkageError | VirtualMachineError e) {
             // The call goes on, only who asked less precise. VirtualMachineError too: the callers take the thread's
             // mark before this and give it back in a finally that begins after it (GuardedMBean).
             return Requester.JMX;
         }
     }
 
-    private static Subject subject() throws ReflectiveOperationException {
+    private static Subject subject() throws Exception {
         Object s;
-        if (WAYS[0] != null) {
-            s = WAYS[0].invoke(null);
-        } else if (WAYS[1] != null) {
-            s = WAYS[2].invoke(null, WAYS[1].invoke(null));
+        if (WAYS[SECURITY_MANAGER] != null && WAYS[SECURITY_MANAGER].invoke(null) != null) {
+            s = underSecurityManager();
+        } else if (WAYS[CURRENT] != null) {
+            s = WAYS[CURRENT].invoke(null);
+        } else if (WAYS[GET_CONTEXT] != null) {
+            s = WAYS[GET_SUBJECT].invoke(null, WAYS[GET_CONTEXT].invoke(null));
         } else {
             return null;
         }
         return s instanceof Subject ? (Subject) s : null;
+    }
+
+    /**
+     * The call's subject under a SecurityManager (JDK 17 to 23): reading it takes {@code AuthPermission("getSubject")},
+     * which the connector's context for the call lacks unless the policy grants it to the client's principals (the
+     * JDK's JMXSubjectDomainCombiner adds a domain with only those), so {@code Subject.current()}, or
+     * {@code getSubject} on this stack, was refused and every such change said {@code jmx}
+     * (JmxCallerSecurityManagerTest). The call's context is taken here, on its stack; the subject is read from it as
+     * jlivepatch, whose JAR the policy must grant every permission (README).
+     */
+    @SuppressWarnings("removal") // AccessController: only while a SecurityManager is set
+    private static Object underSecurityManager() throws Exception {
+        Object context = WAYS[GET_CONTEXT].invoke(null);
+        try {
+            return java.security.AccessController.doPrivileged(new java.security.PrivilegedExceptionAction<Object>() {
+                @Override
+                public Object run() throws ReflectiveOperationException {
+                    return WAYS[GET_SUBJECT].invoke(null, context);
+                }
+            });
+        } catch (java.security.PrivilegedActionException e) {
+            throw e.getException();
+        }
     }
 
     /**
