@@ -29,10 +29,10 @@ import java.util.Set;
 
 /**
  * {@link JmxCallerSecurityManagerTest}'s JVM: args are the patch JAR and where to write the policy (the class path,
- * jlivepatch's included, gets every permission; the client's subject the MBeans' access alone, as a policy for JMX clients grants it
- * by the name they log in with). Under the SecurityManager, alice writes the patch's Enabled wrong (refused) and
- * unregisters it through an RMI connector that authenticated her, and the audit names her for both. Prints
- * {@code RESULT ok}; exits 1 otherwise.
+ * jlivepatch's included, gets every permission; the client's subject the MBeans' access alone, as a policy for JMX
+ * clients grants it by the name they log in with). Under the SecurityManager, alice writes the patch's Enabled wrong
+ * (refused) and unregisters it through an RMI connector that authenticated her, and the audit names her for both.
+ * Prints {@code RESULT ok}; exits 1 otherwise.
  */
 public final class JmxCallerSecurityManagerDriver {
 
@@ -71,7 +71,8 @@ public final class JmxCallerSecurityManagerDriver {
         JMXAuthenticator authenticator = credentials -> new Subject(true,
                 Set.of(new JMXPrincipal(((String[]) credentials)[0])), Set.of(), Set.of());
         JMXConnectorServer connector = JMXConnectorServerFactory.newJMXConnectorServer(
-                new JMXServiceURL("service:jmx:rmi://127.0.0.1"), Map.of(JMXConnectorServer.AUTHENTICATOR, authenticator),
+                new JMXServiceURL("service:jmx:rmi://127.0.0.1"),
+                Map.of(JMXConnectorServer.AUTHENTICATOR, authenticator),
                 server);
         connector.start();
         System.setSecurityManager(new SecurityManager());
@@ -97,7 +98,8 @@ public final class JmxCallerSecurityManagerDriver {
         String all = String.join("\n", lines);
         if (!all.contains(" call " + h.name() + " by jmx user alice: refused INVALID_ARGUMENT")
                 || !all.contains(" unregister " + h.name() + " by jmx user alice: ok")) {
-            throw new AssertionError("expected the refused write and the unregister on record as jmx user alice's:\n" + all);
+            throw new AssertionError("expected the refused write and the unregister on record as jmx user alice's:\n"
+                    + all);
         }
     }
 }

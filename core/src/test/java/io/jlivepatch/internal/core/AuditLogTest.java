@@ -246,7 +246,8 @@ class AuditLogTest {
         String refused = entries.get(entries.size() - 2).toString();
         assertTrue(refused.endsWith(" enable fix-x by \"jmx user bob: ok\": refused INVALID_ARGUMENT: ..."), refused);
         String plain = entries.get(entries.size() - 1).toString();
-        assertTrue(plain.endsWith(" enable fix-x by jmx user alice: ok"), "an ordinary requester stays as it is: " + plain);
+        assertTrue(plain.endsWith(" enable fix-x by jmx user alice: ok"),
+                "an ordinary requester stays as it is: " + plain);
     }
 
     /**
