@@ -187,10 +187,11 @@ public final class Log {
      * format {@link #get()}'s lines have with the JDK's default configuration. Not java.util.logging,
      * whose own shutdown hook (LogManager's Cleaner) resets its handlers concurrently with
      * jlivepatch's: a line logged through it then is dropped, which the audit file's drain met
-     * (its warning about lines it could not write never showed).
+     * (its warning about lines it could not write never showed). A line waits at most a second for
+     * standard error to take it: one that takes nothing does not hold the exit.
      */
     public static System.Logger atExit() {
-        return new CleanLogger(new StandardErrorLogger("io.jlivepatch"));
+        return new CleanLogger(new StandardErrorLogger("io.jlivepatch", true));
     }
 
     /**

@@ -16,10 +16,32 @@ final class StandardErrorLogger implements System.Logger {
     /** SimpleFormatter's default format; the source is the logger's name. */
     private static final String FORMAT = "%1$tb %1$td, %1$tY %1$tl:%1$tM:%1$tS %1$Tp %2$s%n%3$s: %4$s%5$s%n";
 
+    /** How long a line at the JVM's exit waits for standard error to take it. */
+    static final long AT_EXIT_BOUND_MS = 1000;
+
+    /**
+     * Set once a line at the JVM's exit was not taken within {@link #AT_EXIT_BOUND_MS}: the lines after it
+     * do not wait (each is still handed to a thread of its own, and printed should standard error take it).
+     * Written and read by the exit's threads (shutdown hooks) with no other ordering: volatile.
+     */
+    private static volatile boolean stuckAtExit;
+
     private final String name;
+    private final boolean atExit;
 
     StandardErrorLogger(String name) {
+        this(name, false);
+    }
+
+    /**
+     * {@code atExit}: for a line logged while the JVM shuts down ({@link Log#atExit()}), printed by a
+     * daemon thread of its own and waited for at most {@link #AT_EXIT_BOUND_MS}: a standard error that
+     * takes nothing (a pipe whose reader stopped) must not hold the JVM's exit for good, as a plain
+     * print in a shutdown hook would.
+     */
+    StandardErrorLogger(String name, boolean atExit) {
         this.name = name;
+        this.atExit = atExit;
     }
 
     @Override
@@ -48,7 +70,59 @@ final class StandardErrorLogger implements System.Logger {
             trace = trace.substring(0, trace.length() - System.lineSeparator().length());
         }
         // one print: the line and its trace are not interleaved with another thread's
-        System.err.print(String.format(FORMAT, ZonedDateTime.now(), name, julName(level), String.valueOf(msg), trace));
+        String line = String.format(FORMAT, ZonedDateTime.now(), name, julName(level), String.valueOf(msg), trace);
+        if (atExit) {
+            printAtExit(line);
+        } else {
+            System.err.print(line);
+        }
+    }
+
+    private static void printAtExit(String line) {
+        Thread printer;
+        try {
+            printer = new Thread(new Print(line), "jlivepatch line at exit");
+            printer.setDaemon(true); // the JVM's halt does not wait for it
+            printer.start();
+        } catch (RuntimeException | Error noThread) {
+            // no thread to spare (memory): printed here, unless standard error was already found stuck
+            if (!stuckAtExit) {
+                System.err.print(line);
+            }
+            return;
+        }
+        if (stuckAtExit) {
+            return;
+        }
+        try {
+            printer.join(AT_EXIT_BOUND_MS); // pairs with the printer's end: its print happened before
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return;
+        }
+        if (printer.isAlive()) {
+            stuckAtExit = true;
+        }
+    }
+
+    /** For tests: a stuck standard error is forgotten. */
+    static void forgetStuckAtExitForTests() {
+        stuckAtExit = false;
+    }
+
+    /** A class, not a lambda: a lambda's first use at the exit would bring up java.lang.invoke there. */
+    private static final class Print implements Runnable {
+
+        private final String line;
+
+        Print(String line) {
+            this.line = line;
+        }
+
+        @Override
+        public void run() {
+            System.err.print(line);
+        }
     }
 
     @Override
