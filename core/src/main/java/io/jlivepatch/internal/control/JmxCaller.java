@@ -26,7 +26,7 @@ final class JmxCaller {
      * found: {@link #CURRENT}, {@link #GET_CONTEXT}, {@link #GET_SUBJECT}, {@link #SECURITY_MANAGER}
      * ({@code System.getSecurityManager}, deprecated for removal too).
      */
-    private static final Method[] WAYS = ways();
+    private static volatile Method[] found;
     private static final int CURRENT = 0;
     private static final int GET_CONTEXT = 1;
     private static final int GET_SUBJECT = 2;
@@ -59,7 +59,15 @@ final class JmxCaller {
     /** {@code jmx}, or {@code jmx user <name>} for a call its connector authenticated. Never throws. */
     static String requester() {
         try {
-            Subject subject = subject();
+            // found at the first use, inside this try: made in the class's initializer, a failure there (no memory)
+            // threw out of every later call as NoClassDefFoundError, before the caller's finally gives its mark back.
+            // Two first calls may both look: the same result, either kept.
+            Method[] ways = found;
+            if (ways == null) {
+                ways = ways();
+                found = ways;
+            }
+            Subject subject = subject(ways);
             String names = subject == null ? "" : names(subject);
             return names.isEmpty() ? Requester.JMX : Requester.JMX + " user " + names;
         } catch (Exception | LinkageError | VirtualMachineError e) {
@@ -69,14 +77,14 @@ final class JmxCaller {
         }
     }
 
-    private static Subject subject() throws Exception {
+    private static Subject subject(Method[] ways) throws Exception {
         Object s;
-        if (WAYS[SECURITY_MANAGER] != null && WAYS[SECURITY_MANAGER].invoke(null) != null) {
-            s = underSecurityManager();
-        } else if (WAYS[CURRENT] != null) {
-            s = WAYS[CURRENT].invoke(null);
-        } else if (WAYS[GET_CONTEXT] != null) {
-            s = WAYS[GET_SUBJECT].invoke(null, WAYS[GET_CONTEXT].invoke(null));
+        if (ways[SECURITY_MANAGER] != null && ways[SECURITY_MANAGER].invoke(null) != null) {
+            s = underSecurityManager(ways);
+        } else if (ways[CURRENT] != null) {
+            s = ways[CURRENT].invoke(null);
+        } else if (ways[GET_CONTEXT] != null) {
+            s = ways[GET_SUBJECT].invoke(null, ways[GET_CONTEXT].invoke(null));
         } else {
             return null;
         }
@@ -92,13 +100,13 @@ final class JmxCaller {
      * jlivepatch, whose JAR the policy must grant every permission (README).
      */
     @SuppressWarnings("removal") // AccessController: only while a SecurityManager is set
-    private static Object underSecurityManager() throws Exception {
-        Object context = WAYS[GET_CONTEXT].invoke(null);
+    private static Object underSecurityManager(Method[] ways) throws Exception {
+        Object context = ways[GET_CONTEXT].invoke(null);
         try {
             return java.security.AccessController.doPrivileged(new java.security.PrivilegedExceptionAction<Object>() {
                 @Override
                 public Object run() throws ReflectiveOperationException {
-                    return WAYS[GET_SUBJECT].invoke(null, context);
+                    return ways[GET_SUBJECT].invoke(null, context);
                 }
             });
         } catch (java.security.PrivilegedActionException e) {
