@@ -57,7 +57,7 @@ public final class NoJdkNetDriver {
         String[] log = Jars.auditLog();
         String last = log[log.length - 1];
         String expected = " disable no-such-patch by pid 1 user unknown (this JVM lacks module jdk.net, which reads"
-                + " it: start it with --add-modules jdk.net): refused ILLEGAL_STATE";
+                + " it; start it with --add-modules jdk.net): refused ILLEGAL_STATE";
         if (!last.contains(expected)) {
             throw new AssertionError("'" + expected + "' not in " + Arrays.toString(log));
         }

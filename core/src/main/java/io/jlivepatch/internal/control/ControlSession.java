@@ -694,7 +694,7 @@ final class ControlSession implements Runnable {
      * The requester's user where this JVM cannot read it: jdk.net, which asks the kernel, is not in an
      * application started with -m unless it requires it, and the audit said a bare "unknown" (walked by hand).
      */
-    static final String NO_JDK_NET = "unknown (this JVM lacks module jdk.net, which reads it: start it with"
+    static final String NO_JDK_NET = "unknown (this JVM lacks module jdk.net, which reads it; start it with"
             + " --add-modules jdk.net)";
 
     /** The OS user of the process at the other end, as the kernel reports it. */
