@@ -14,8 +14,6 @@ import java.util.Set;
 /** {@link SessionCalls} of one connection, on its session's thread only. */
 final class SessionQueries implements SessionCalls {
 
-    private static final SecureRandom RANDOM = new SecureRandom();
-
     private final PatchRegistry registry;
     /** The server's sessions, to tell the one whose token a look presents that its command left ({@link #owns}). */
     private final Set<ControlSession> live;
@@ -41,7 +39,7 @@ final class SessionQueries implements SessionCalls {
     public String getSessionToken() {
         if (token == null) {
             byte[] bytes = new byte[16];
-            RANDOM.nextBytes(bytes);
+            TokenRandom.RANDOM.nextBytes(bytes);
             token = HexFormat.of().formatHex(bytes);
             // the session's calls from here on run on this thread: their closing records it (PatchRegistry.finish0);
             // cleared when the session ends (ControlSession.run's finally)
@@ -71,5 +69,14 @@ final class SessionQueries implements SessionCalls {
             }
         }
         return closing.callback();
+    }
+
+    /**
+     * The tokens' generator, made at the first token asked for (class initialisation is the lazy, thread-safe
+     * making): made with this class, it was seeded on the control socket's accept thread at a JVM's first
+     * connection, whatever that connection asked ({@code status} never asks for a token).
+     */
+    private static final class TokenRandom {
+        static final SecureRandom RANDOM = new SecureRandom();
     }
 }
