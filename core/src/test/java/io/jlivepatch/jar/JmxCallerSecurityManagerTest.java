@@ -29,4 +29,17 @@ class JmxCallerSecurityManagerTest {
         ChildJvm.runOk(JmxCallerSecurityManagerDriver.class, List.of("-Djava.security.manager=allow"),
                 List.of(jar.toString(), dir.resolve("all.policy").toString()), 120);
     }
+
+    /**
+     * jlivepatch's own work for such a client (the transition's thread, the MBeans' registration, the JAR's read) is
+     * done with jlivepatch's permissions, not the client's: an enable was refused INTERNAL_ERROR (modifyThreadGroup).
+     */
+    @Test
+    void anAuthenticatedJmxClientTakesAPatchThroughItsLifeCycleUnderASecurityManager() throws Exception {
+        assumeTrue(Runtime.version().feature() < 24, "no SecurityManager from JDK 24 on");
+        String name = "fix-jmx-sm-life";
+        Path jar = Jars.write(dir.resolve(name + ".jar"), Jars.manifest(name, Jars.FIX), Jars.classes(Jars.FIX));
+        ChildJvm.runOk(JmxLifeCycleSecurityManagerDriver.class, List.of("-Djava.security.manager=allow"),
+                List.of(jar.toString(), dir.resolve("all.policy").toString()), 120);
+    }
 }

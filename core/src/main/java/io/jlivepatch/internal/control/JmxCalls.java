@@ -11,7 +11,8 @@ import java.util.function.Supplier;
  * What every MBean call goes through: whatever goes wrong reaches the JMX client as an
  * {@code IllegalStateException} whose message starts with the reason
  * ({@code ORDER_VIOLATION: cannot disable ...}), a JDK type any client can read, never a raw
- * exception class of ours or of the JVM.
+ * exception class of ours or of the JVM. Under a SecurityManager the call's work is done with
+ * jlivepatch's permissions, whoever asked ({@link AsJlivepatch}).
  */
 final class JmxCalls {
 
@@ -33,9 +34,10 @@ final class JmxCalls {
      * Runs a life-cycle operation. Its refusals were logged and audited by the registry; a failure
      * that escaped it (the JMX layer's own code) is logged and audited here.
      */
+    @SuppressWarnings("removal") // System.getSecurityManager: jlivepatch's own permissions while one is set
     static <T> T operation(PatchRegistry registry, String operation, String subject, Operation<T> op) {
         try {
-            return op.run();
+            return System.getSecurityManager() == null ? op.run() : AsJlivepatch.operation(op);
         } catch (PatchException e) {
             throw refusal(e);
         } catch (RuntimeException | LinkageError | VirtualMachineError e) {
@@ -45,9 +47,10 @@ final class JmxCalls {
     }
 
     /** Runs a read (status, the log, a function list); a failure is logged, and nothing changed. */
+    @SuppressWarnings("removal") // System.getSecurityManager: jlivepatch's own permissions while one is set
     static <T> T reading(String what, Supplier<T> read) {
         try {
-            return read.get();
+            return System.getSecurityManager() == null ? read.get() : AsJlivepatch.reading(read);
         } catch (RuntimeException | LinkageError | VirtualMachineError e) {
             PatchException refusal = Refusals.unexpected("read", null, what, e);
             Log.get().log(System.Logger.Level.ERROR, "reading " + what + " failed: " + refusal.getMessage(), e);

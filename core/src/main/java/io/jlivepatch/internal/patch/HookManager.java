@@ -214,6 +214,7 @@ public final class HookManager {
      * @throws IllegalStateException when jlivepatch cannot work in this JVM (another copy owns it, the
      *                               bootstrap class path cannot be extended); the same every time
      */
+    @SuppressWarnings("removal") // System.getSecurityManager: installHooksPrivileged only while one is set
     public void activate() {
         if (active) {
             return;
@@ -249,31 +250,11 @@ public final class HookManager {
             }
             activating = Thread.currentThread();
             try {
-                DispatchBridge bridge = new DispatchBridge(BootstrapClassPath.dispatchClass(instrumentation));
-                // One linker for every attempt: an attempt that an error (out of memory) ended after
-                // Dispatch took the resolver is retried with that same resolver, which Dispatch accepts.
-                ReplacementLinker l = pendingLinker;
-                if (l == null) {
-                    l = new ReplacementLinker(new CurrentTable(), ledger, new Relinker());
-                    pendingLinker = l;
+                if (System.getSecurityManager() == null) {
+                    installHooks();
+                } else {
+                    installHooksPrivileged();
                 }
-                if (callbacks != null) {
-                    l.callbacks(callbacks);
-                }
-                l.relinking(bridge.relinking());
-                if (!bridge.install(l)) {
-                    throw new IllegalStateException("another copy of jlivepatch (loaded by another class loader)"
-                            + " already patches this JVM; use that one (Livepatch.get() from its class loader), or restart"
-                            + " the JVM with a single copy of jlivepatch");
-                }
-                dispatch = bridge;
-                linker = l;
-                // The guard is installed (the bridge did it): a stretch of jlivepatch's code that began
-                // unmarked before it (RecursionGuard.enterIfActive) must be marked (or, if it cannot be,
-                // ended) before the first hook can exist, and hooks are added only once `active` is set
-                // (apply, after activate returns).
-                RecursionGuard.adoptUnmarkedStretches();
-                active = true; // publishes dispatch and linker to threads that read `active` first
             } catch (IllegalStateException e) {
                 failed = e;
                 throw e;
@@ -302,6 +283,52 @@ public final class HookManager {
      * JVM on the thread that activates: threads of a JVM commonly have 1 MB or more, and one this
      * close to its end overflows in a moment anyway.
      */
+    /** {@link #activate}'s work, under its monitor, on the activating thread. */
+    private void installHooks() {
+            DispatchBridge bridge = new DispatchBridge(BootstrapClassPath.dispatchClass(instrumentation));
+            // One linker for every attempt: an attempt that an error (out of memory) ended after
+            // Dispatch took the resolver is retried with that same resolver, which Dispatch accepts.
+            ReplacementLinker l = pendingLinker;
+            if (l == null) {
+                l = new ReplacementLinker(new CurrentTable(), ledger, new Relinker());
+                pendingLinker = l;
+            }
+            if (callbacks != null) {
+                l.callbacks(callbacks);
+            }
+            l.relinking(bridge.relinking());
+            if (!bridge.install(l)) {
+                throw new IllegalStateException("another copy of jlivepatch (loaded by another class loader)"
+                        + " already patches this JVM; use that one (Livepatch.get() from its class loader), or restart"
+                        + " the JVM with a single copy of jlivepatch");
+            }
+            dispatch = bridge;
+            linker = l;
+            // The guard is installed (the bridge did it): a stretch of jlivepatch's code that began
+            // unmarked before it (RecursionGuard.enterIfActive) must be marked (or, if it cannot be,
+            // ended) before the first hook can exist, and hooks are added only once `active` is set
+            // (apply, after activate returns).
+            RecursionGuard.adoptUnmarkedStretches();
+            active = true; // publishes dispatch and linker to threads that read `active` first
+    }
+
+    /**
+     * {@link #installHooks} with jlivepatch's own permissions: the first operation may be anyone's (an
+     * application's thread, a JMX client's call that its connector runs in the client's context, whose domain has
+     * only what the policy grants the client), and the hooks' installation reads class loaders and starts
+     * jlivepatch's threads (JmxCallerSecurityManagerTest: refused getClassLoader before).
+     */
+    @SuppressWarnings("removal") // AccessController: only while a SecurityManager is set
+    private void installHooksPrivileged() {
+        java.security.AccessController.doPrivileged(new java.security.PrivilegedAction<Void>() {
+            @Override
+            public Void run() {
+                installHooks();
+                return null;
+            }
+        });
+    }
+
     private static boolean roomToActivate() {
         return io.jlivepatch.internal.bootstrap.StackRoom.left(ACTIVATION_FRAMES);
     }
