@@ -78,11 +78,11 @@ final class StandardErrorLogger implements System.Logger {
         }
     }
 
+    @SuppressWarnings("removal") // System.getSecurityManager: printerPrivileged only while one is set
     private static void printAtExit(String line) {
         Thread printer;
         try {
-            printer = new Thread(new Print(line), "jlivepatch line at exit");
-            printer.setDaemon(true); // the JVM's halt does not wait for it
+            printer = System.getSecurityManager() == null ? printer(line) : printerPrivileged(line);
             printer.start();
         } catch (RuntimeException | Error noThread) {
             // no thread to spare (memory): printed here, unless standard error was already found stuck
@@ -103,6 +103,28 @@ final class StandardErrorLogger implements System.Logger {
         if (printer.isAlive()) {
             stuckAtExit = true;
         }
+    }
+
+    private static Thread printer(String line) {
+        Thread printer = new Thread(new Print(line), "jlivepatch line at exit");
+        printer.setDaemon(true); // the JVM's halt does not wait for it
+        return printer;
+    }
+
+    /**
+     * {@link #printer} with jlivepatch's own permissions (JDK 17 to 23): a line at the exit may be logged by a thread
+     * of the system group in a context without them (an application's shutdown hook whose unload the audit records,
+     * a JMX client's call), where making a thread is refused (modifyThreadGroup) and the line was printed on the
+     * caller's thread, which a stuck standard error then held for good (StuckStandardErrorAtExitTest).
+     */
+    @SuppressWarnings("removal") // AccessController: only while a SecurityManager is set
+    private static Thread printerPrivileged(String line) {
+        return java.security.AccessController.doPrivileged(new java.security.PrivilegedAction<Thread>() {
+            @Override
+            public Thread run() {
+                return printer(line);
+            }
+        });
     }
 
     /** For tests: a stuck standard error is forgotten. */

@@ -69,4 +69,19 @@ class StuckStandardErrorAtExitTest {
         assertTrue(text.contains("WARNING: audit: the first line at exit"), text);
         assertTrue(text.contains("WARNING: audit: the second line at exit"), text);
     }
+
+    /**
+     * Under a SecurityManager (JDK 17 to 23) the printer is made with jlivepatch's permissions: a line logged by a
+     * thread of the system group in a context without them (a JMX client's call, an application's shutdown hook)
+     * could not make it (modifyThreadGroup), and was printed on the caller's thread, which then waited for good.
+     */
+    @Test
+    void aLineAtExitDoesNotWaitForAStuckStandardErrorUnderASecurityManager(@org.junit.jupiter.api.io.TempDir
+            java.nio.file.Path dir) throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Runtime.version().feature() < 24,
+                "no SecurityManager from JDK 24 on");
+        io.jlivepatch.ChildJvm.runOk(StuckStandardErrorAtExitSecurityManagerDriver.class,
+                java.util.List.of("-Djava.security.manager=allow"), java.util.List.of(dir.resolve("all.policy")
+                        .toString()), 120);
+    }
 }
